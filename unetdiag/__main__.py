@@ -1,0 +1,3 @@
+from unetdiag.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""Training configuration: plain data, no TensorFlow (the CLI builds it before importing TF)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from unetdiag.diag.dice import DEFAULT_DICE, DiceConfig
+from unetdiag.diag.masks import MaskPolicy
+
+Downsampling = Literal["maxpool", "strided"]
+Upsampling = Literal["transpose", "upsample"]
+LossName = Literal["bce", "dice"]
+Precision = Literal["auto", "float32", "mixed_bfloat16", "mixed_float16"]
+Strategy = Literal["default", "mirrored", "multiworker"]
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    downsampling: Downsampling
+    upsampling: Upsampling
+    loss: LossName
+
+
+#: The original project's four variants, in its order.
+VARIANTS: dict[str, Variant] = {v.name: v for v in (
+    Variant("MP_Tr_BCE", "maxpool", "transpose", "bce"),
+    Variant("MP_Tr_Dice", "maxpool", "transpose", "dice"),
+    Variant("StrConv_Tr_BCE", "strided", "transpose", "bce"),
+    Variant("StrConv_Ups_Dice", "strided", "upsample", "dice"),
+)}
+
+DEFAULT_IMAGES = Path("images")
+DEFAULT_MASK_SUFFIXES = ("_mask", "_seg", "_label")
+
+
+@dataclass
+class TrainConfig:
+    """Everything ``unetdiag train`` needs; saved as ``config.json`` in the run directory."""
+
+    images: Path = DEFAULT_IMAGES
+    masks: Path | None = None  # None: masks sit beside images, named with a mask suffix
+    mask_suffixes: tuple[str, ...] = DEFAULT_MASK_SUFFIXES
+    allow_same_file_masks: bool = False  # only to reproduce the seed's image-as-mask bug
+    mask_policy: MaskPolicy = field(default_factory=MaskPolicy)
+    variants: tuple[str, ...] = tuple(VARIANTS)
+    img_size: int = 64
+    channels: int = 3
+    base_filters: int = 8
+    depth: int = 3
+    batch_size: int = 16
+    epochs: int = 12
+    learning_rate: float = 2e-3
+    seed: int = 42
+    val_fraction: float = 0.2
+    augment: bool = True
+    precision: Precision = "auto"
+    strategy: Strategy = "default"
+    dice: DiceConfig = DEFAULT_DICE  # the Dice loss of the *_Dice variants
+    metric_threshold: float = 0.5
+    diagnostics: bool = True
+    stop_on_label_error: bool = True
+    stop_all_on_guard: bool = False
+    out_dir: Path = Path("runs")
+    run_name: str | None = None  # default: timestamp
+    resume: Path | None = None
+    quiet: bool = False
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, Path):
+                data[key] = str(value)
+            elif isinstance(value, tuple):
+                data[key] = list(value)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        data = dict(data)
+        for key in ("images", "masks", "out_dir", "resume"):
+            if data.get(key) is not None:
+                data[key] = Path(data[key])
+        for key in ("mask_suffixes", "variants"):
+            data[key] = tuple(data[key])
+        data["mask_policy"] = MaskPolicy(**data["mask_policy"])
+        data["dice"] = DiceConfig(**data["dice"])
+        return cls(**data)

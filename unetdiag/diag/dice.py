@@ -1,0 +1,255 @@
+"""Dice, IoU and accuracy maths in NumPy: the single definition of every overlap number.
+
+The Keras losses and metrics in :mod:`unetdiag.training.losses` implement these same
+formulas in ``keras.ops``; the tests hold the two to each other. Every numerical choice is
+a named parameter, in the spirit of MONAI's ``DiceLoss``:
+
+Soft Dice (the loss is ``1 - soft Dice``)::
+
+    D = (2 * sum(t * p) + smooth_numerator) / (sum(t) + sum(p) + smooth_denominator)
+
+with the sums taken over each image (``reduction="per_image"``, then averaged) or over the
+whole batch at once (``reduction="batch"``).
+
+Hard Dice / IoU (the metrics) threshold the prediction at ``threshold`` and use no
+smoothing. An image whose reference and prediction are both empty has an undefined score
+(0/0); ``empty`` names what it counts as: ``"exclude"`` (left out of the mean, as nnU-Net
+and MONAI's ``ignore_empty`` do), ``"one"`` or ``"zero"``.
+
+>>> import numpy as np
+>>> t = np.array([[[1, 1], [0, 0]]]); p = np.array([[[1, 0], [0, 0]]])
+>>> round(soft_dice(t, p, DiceConfig(0.0, 1e-12)), 6)   # 2*1 / (2 + 1)
+0.666667
+>>> all_ones_dice(0.995)                                # the seed's val_dice
+0.9974937343358395
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import numpy as np
+
+Reduction = Literal["per_image", "batch"]
+EmptyRule = Literal["exclude", "one", "zero"]
+
+
+@dataclass(frozen=True)
+class DiceConfig:
+    """How a soft Dice (loss or metric) is computed. See the module docstring for the formula.
+
+    Attributes:
+        smooth_numerator: added to ``2 * intersection``. With 0, an empty mask predicted
+            empty scores 0 (Keras's convention); with ``> 0`` it scores 1.
+        smooth_denominator: added to ``sum(t) + sum(p)``; must be ``> 0`` or 0/0 is possible.
+        reduction: ``"batch"`` pools the whole batch into one ratio; ``"per_image"`` computes
+            one ratio per image and averages them.
+    """
+
+    smooth_numerator: float = 1.0
+    smooth_denominator: float = 1.0
+    reduction: Reduction = "batch"
+
+    def __post_init__(self) -> None:
+        if not self.smooth_denominator > 0:
+            raise ValueError("smooth_denominator must be > 0: with 0 an empty mask and an "
+                             "empty prediction give 0/0 = NaN")
+        if self.smooth_numerator < 0:
+            raise ValueError("smooth_numerator must be >= 0")
+        if self.reduction not in ("batch", "per_image"):
+            raise ValueError(f"reduction must be 'batch' or 'per_image', not {self.reduction!r}")
+
+    def to_dict(self) -> dict[str, float | str]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        return (f"{self.reduction} Dice, smoothing {self.smooth_numerator:g} (numerator) / "
+                f"{self.smooth_denominator:g} (denominator)")
+
+
+#: unetdiag's default Dice loss: pooled over the batch, smoothing 1 (stable on empty images).
+DEFAULT_DICE = DiceConfig(1.0, 1.0, "batch")
+#: The original project's ``dice_coef``: whole flattened batch, ``s = 1e-6`` on both sides.
+SEED_DICE = DiceConfig(1e-6, 1e-6, "batch")
+#: ``keras.losses.Dice``: no numerator smoothing, 1e-7 in the denominator, one value per batch.
+KERAS_DICE = DiceConfig(0.0, 1e-7, "batch")
+#: MONAI ``DiceLoss`` defaults (``batch=False``).
+MONAI_DICE = DiceConfig(1e-5, 1e-5, "per_image")
+
+NAMED_DICE = {"default": DEFAULT_DICE, "seed": SEED_DICE, "keras": KERAS_DICE,
+              "monai": MONAI_DICE}
+
+
+def _as_batch(array: np.ndarray) -> np.ndarray:
+    """(N, H, W) or (N, H, W, 1) or (H, W) -> float64 (N, pixels)."""
+    array = np.asarray(array, dtype=np.float64)
+    if array.ndim == 2:
+        array = array[None]
+    return array.reshape(array.shape[0], -1)
+
+
+def overlap_sums(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per-image ``(intersection, sum_true, sum_pred, pixels)``, float64 arrays of length N."""
+    t, p = _as_batch(y_true), _as_batch(y_pred)
+    if t.shape != p.shape:
+        raise ValueError(f"shape mismatch: y_true {np.shape(y_true)} vs y_pred {np.shape(y_pred)}")
+    pixels = np.full(t.shape[0], t.shape[1], dtype=np.float64)
+    return (t * p).sum(axis=1), t.sum(axis=1), p.sum(axis=1), pixels
+
+
+def soft_dice_from_sums(intersection, sum_true, sum_pred, config: DiceConfig) -> float:
+    """Soft Dice from per-image sums (lets callers score without holding the pixels)."""
+    intersection, sum_true, sum_pred = (np.asarray(a, dtype=np.float64)
+                                        for a in (intersection, sum_true, sum_pred))
+    if config.reduction == "batch":
+        intersection, sum_true, sum_pred = intersection.sum(), sum_true.sum(), sum_pred.sum()
+    ratio = ((2.0 * intersection + config.smooth_numerator)
+             / (sum_true + sum_pred + config.smooth_denominator))
+    return float(np.mean(ratio))
+
+
+def soft_dice(y_true: np.ndarray, y_pred: np.ndarray, config: DiceConfig = DEFAULT_DICE) -> float:
+    intersection, sum_true, sum_pred, _ = overlap_sums(y_true, y_pred)
+    return soft_dice_from_sums(intersection, sum_true, sum_pred, config)
+
+
+def dice_loss(y_true: np.ndarray, y_pred: np.ndarray, config: DiceConfig = DEFAULT_DICE) -> float:
+    return 1.0 - soft_dice(y_true, y_pred, config)
+
+
+def _score_with_empty_rule(numerator, denominator, empty: EmptyRule) -> float:
+    """Mean of per-image numerator/denominator, with 0/0 images handled by ``empty``."""
+    numerator = np.asarray(numerator, dtype=np.float64)
+    denominator = np.asarray(denominator, dtype=np.float64)
+    defined = denominator > 0
+    scores = np.divide(numerator, denominator, out=np.zeros_like(numerator), where=defined)
+    if empty == "exclude":
+        return float(scores[defined].mean()) if defined.any() else float("nan")
+    scores[~defined] = 1.0 if empty == "one" else 0.0
+    return float(scores.mean())
+
+
+def hard_dice_from_sums(intersection, sum_true, sum_pred, empty: EmptyRule = "exclude") -> float:
+    """Mean per-image hard Dice from per-image counts of a thresholded prediction."""
+    intersection = np.asarray(intersection, dtype=np.float64)
+    denominator = np.asarray(sum_true, dtype=np.float64) + np.asarray(sum_pred, dtype=np.float64)
+    return _score_with_empty_rule(2.0 * intersection, denominator, empty)
+
+
+def hard_iou_from_sums(intersection, sum_true, sum_pred, empty: EmptyRule = "exclude") -> float:
+    intersection = np.asarray(intersection, dtype=np.float64)
+    union = np.asarray(sum_true, dtype=np.float64) + np.asarray(sum_pred, dtype=np.float64) \
+        - intersection
+    return _score_with_empty_rule(intersection, union, empty)
+
+
+def _thresholded_sums(y_true, y_pred, threshold: float):
+    return overlap_sums(y_true, (np.asarray(y_pred) > threshold).astype(np.float64))
+
+
+def hard_dice(y_true, y_pred, threshold: float = 0.5, empty: EmptyRule = "exclude") -> float:
+    intersection, sum_true, sum_pred, _ = _thresholded_sums(y_true, y_pred, threshold)
+    return hard_dice_from_sums(intersection, sum_true, sum_pred, empty)
+
+
+def hard_iou(y_true, y_pred, threshold: float = 0.5, empty: EmptyRule = "exclude") -> float:
+    intersection, sum_true, sum_pred, _ = _thresholded_sums(y_true, y_pred, threshold)
+    return hard_iou_from_sums(intersection, sum_true, sum_pred, empty)
+
+
+def pixel_accuracy(y_true, y_pred, threshold: float = 0.5) -> float:
+    """Fraction of pixels where ``y_pred > threshold`` equals the label (pooled, like Keras)."""
+    t, p = _as_batch(y_true), _as_batch(y_pred)
+    return float(np.mean((p > threshold) == (t > 0.5)))
+
+
+def all_ones_dice(foreground_fraction: float) -> float:
+    """Dice of predicting every pixel foreground on data with this foreground fraction.
+
+    ``2 * f / (1 + f)``: with f = 0.995 this is 0.9975, the seed's "perfect" validation Dice.
+    """
+    f = float(foreground_fraction)
+    return 2.0 * f / (1.0 + f)
+
+
+@dataclass(frozen=True)
+class TrivialScores:
+    """What a constant predictor scores on a dataset, under the run's own conventions."""
+
+    accuracy: float
+    soft_dice: float  # under the run's DiceConfig (what a Dice loss/metric would report)
+    hard_dice: float  # per-image, under the empty rule
+    hard_iou: float
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def trivial_baselines(foreground_counts, pixel_counts, config: DiceConfig = DEFAULT_DICE,
+                      empty: EmptyRule = "exclude") -> dict[str, TrivialScores]:
+    """Scores of the all-zeros and all-ones predictors, from per-image counts alone.
+
+    Args:
+        foreground_counts: foreground pixels in each mask.
+        pixel_counts: pixels in each mask.
+        config: the Dice convention the run reports (same smoothing and reduction).
+        empty: the empty-mask rule of the hard metrics.
+
+    Returns ``{"all_zeros": TrivialScores, "all_ones": TrivialScores}``.
+    """
+    foreground = np.asarray(foreground_counts, dtype=np.float64)
+    pixels = np.asarray(pixel_counts, dtype=np.float64)
+    if foreground.shape != pixels.shape or foreground.size == 0:
+        raise ValueError("need one foreground count and one pixel count per image")
+    total_pixels = pixels.sum()
+    zeros = np.zeros_like(foreground)
+    return {
+        "all_zeros": TrivialScores(
+            accuracy=float((pixels - foreground).sum() / total_pixels),
+            soft_dice=soft_dice_from_sums(zeros, foreground, zeros, config),
+            hard_dice=hard_dice_from_sums(zeros, foreground, zeros, empty),
+            hard_iou=hard_iou_from_sums(zeros, foreground, zeros, empty),
+        ),
+        "all_ones": TrivialScores(
+            accuracy=float(foreground.sum() / total_pixels),
+            soft_dice=soft_dice_from_sums(foreground, foreground, pixels, config),
+            hard_dice=hard_dice_from_sums(foreground, foreground, pixels, empty),
+            hard_iou=hard_iou_from_sums(foreground, foreground, pixels, empty),
+        ),
+    }
+
+
+def smoothing_share(intersection, sum_true, sum_pred, config: DiceConfig) -> float:
+    """How much of the soft Dice value the smoothing constants contribute.
+
+    ``soft Dice with the run's smoothing - soft Dice with none`` (0/0 images count 0 without
+    smoothing). Near 0 is healthy; a large share means the number is mostly the constant.
+    """
+    unsmoothed = DiceConfig(0.0, 1e-300, config.reduction)
+    return (soft_dice_from_sums(intersection, sum_true, sum_pred, config)
+            - soft_dice_from_sums(intersection, sum_true, sum_pred, unsmoothed))
+
+
+def dice_loss_gradient_max(intersection, sum_true, sum_pred, config: DiceConfig) -> float:
+    """Largest ``|d(dice loss)/d(p_i)|`` over pixels, from the sums (batch or per image).
+
+    With ``den = T + P + s_d`` and ``num = 2I + s_n``, a background pixel's gradient is
+    ``num / den**2`` and a foreground pixel's is ``|2 * den - num| / den**2`` (divided by the
+    number of images under per-image averaging). On an empty mask this is
+    ``s_n / (P + s_d)**2``: 2.5e5 for ``s = 1e-6`` and ``P = 1e-6``, at most 1 for ``s = 1``.
+    """
+    intersection, sum_true, sum_pred = (np.atleast_1d(np.asarray(a, dtype=np.float64))
+                                        for a in (intersection, sum_true, sum_pred))
+    if config.reduction == "batch":
+        intersection, sum_true, sum_pred = (np.atleast_1d(a.sum())
+                                            for a in (intersection, sum_true, sum_pred))
+        scale = 1.0
+    else:
+        scale = 1.0 / intersection.size
+    denominator = sum_true + sum_pred + config.smooth_denominator
+    numerator = 2.0 * intersection + config.smooth_numerator
+    background = numerator / denominator**2
+    foreground = np.abs(2.0 * denominator - numerator) / denominator**2
+    foreground = np.where(sum_true > 0, foreground, 0.0)
+    return float(np.max(np.maximum(background, foreground)) * scale)
