@@ -1,0 +1,42 @@
+"""Renderings of a :class:`~unetdiag.diag.findings.Report`: rich console view, JSON, text, HTML.
+
+Pure: rich and the standard library only (no TensorFlow, ever).
+"""
+
+from unetdiag.report.console import (
+    COMPACT_LIMITS,
+    VERBOSE_LIMITS,
+    DisplayLimits,
+    format_number,
+    format_value,
+    render_report,
+    renderables,
+    severity_badge,
+)
+from unetdiag.report.files import (
+    REPORT_SCHEMA,
+    load_report,
+    report_from_json,
+    report_to_json,
+    write_html,
+    write_json,
+    write_report_files,
+)
+
+__all__ = [
+    "COMPACT_LIMITS",
+    "REPORT_SCHEMA",
+    "VERBOSE_LIMITS",
+    "DisplayLimits",
+    "format_number",
+    "format_value",
+    "load_report",
+    "render_report",
+    "renderables",
+    "report_from_json",
+    "report_to_json",
+    "severity_badge",
+    "write_html",
+    "write_json",
+    "write_report_files",
+]

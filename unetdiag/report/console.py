@@ -1,0 +1,394 @@
+"""Console view of a :class:`~unetdiag.diag.findings.Report`, built from small rich pieces.
+
+The view is a list of renderables (:func:`renderables`): a title rule, the headline in a
+panel, the counts by severity, a findings table ranked by severity, one panel of evidence
+per finding, and the report's summary tables. :func:`render_report` prints them; the trainer
+embeds the same list in its live display; :mod:`unetdiag.report.files` records them for the
+text and HTML files.
+
+Every string that comes from the report (titles, ids, file names, evidence) goes into a
+:class:`rich.text.Text`, never through console markup, so ``[bold]`` or ``[/]`` in a file
+name prints as itself.
+
+>>> import io
+>>> from rich.console import Console
+>>> from unetdiag.diag.findings import Finding, Report, Severity
+>>> report = Report(title="unetdiag audit-data images/", command="audit-data",
+...                 findings=[Finding("mask.values_above_one", Severity.ERROR,
+...                                   "Masks hold values above 1", "Masks store 0/255.",
+...                                   "Divide masks by 255.", {"max_value": 255})])
+>>> console = Console(file=io.StringIO(), width=80, force_terminal=False)
+>>> render_report(report, console)
+>>> "mask.values_above_one" in console.file.getvalue()
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group, NewLine, RenderableType
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from unetdiag.diag.findings import (
+    Finding,
+    Report,
+    Severity,
+    count_by_severity,
+    sort_findings,
+    worst_severity,
+)
+
+#: Badge style of each severity (the badge text is the severity in capitals).
+SEVERITY_BADGE_STYLES: dict[Severity, str] = {
+    Severity.ERROR: "bold white on red",
+    Severity.WARNING: "bold black on yellow",
+    Severity.INFO: "bold white on blue",
+}
+#: Border colour of panels whose worst finding has that severity.
+SEVERITY_BORDER_STYLES: dict[Severity, str] = {
+    Severity.ERROR: "red",
+    Severity.WARNING: "yellow",
+    Severity.INFO: "blue",
+}
+#: Border of the headline panel when the report has no findings.
+CALM_BORDER_STYLE = "green"
+#: The findings table's id column grows to fit ids up to this width, then folds.
+ID_COLUMN_MAX_WIDTH = 36
+#: Evidence and context keys fold beyond this width.
+KEY_COLUMN_MAX_WIDTH = 32
+#: Shown instead of the findings when a report has none.
+NOTHING_FOUND_MESSAGE = "Nothing found: no check raised a finding."
+
+ELLIPSIS = "\u2026"
+#: Replacements applied before escaping text for a console that cannot print Unicode.
+ASCII_REPLACEMENTS = {ELLIPSIS: "..."}
+
+
+@dataclass(frozen=True)
+class DisplayLimits:
+    """How numbers are written and how much of a long value is shown.
+
+    Attributes:
+        significant_digits: floats are rounded to this many significant digits.
+        scientific_below: non-zero floats smaller than this in magnitude use scientific
+            notation (``1e-6``, ``2.5e-4``).
+        scientific_from: floats at least this large in magnitude use scientific notation.
+        list_items: items shown of a list before ``+N more``.
+        mapping_items: entries shown of a dict before ``+N more``.
+        nesting_depth: containers nested deeper than this are shown as ``[...]``/``{...}``.
+        text_chars: strings longer than this are cut, ending in an ellipsis.
+        files: file names shown per finding before ``+N more``.
+    """
+
+    significant_digits: int = 4
+    scientific_below: float = 1e-3
+    scientific_from: float = 1e6
+    list_items: int = 6
+    mapping_items: int = 6
+    nesting_depth: int = 2
+    text_chars: int = 200
+    files: int = 5
+
+
+#: The default view: short lists, the first few files.
+COMPACT_LIMITS = DisplayLimits()
+#: The verbose view (and the report files): long lists and many files, still bounded so a
+#: million-element evidence list cannot flood the terminal.
+VERBOSE_LIMITS = DisplayLimits(list_items=100, mapping_items=100, nesting_depth=4,
+                               text_chars=4000, files=200)
+
+
+def format_number(number: int | float, limits: DisplayLimits = COMPACT_LIMITS) -> str:
+    """Write a number for people: ints exactly, floats to a few significant digits.
+
+    >>> [format_number(x) for x in (5912, 0.99749373, 1e-6, 0.000254, 3.2e7, 12345.67, 0.5)]
+    ['5912', '0.9975', '1e-6', '2.54e-4', '3.2e7', '12350', '0.5']
+    >>> format_number(float("nan")), format_number(float("-inf"))
+    ('nan', '-inf')
+    """
+    if isinstance(number, bool):
+        return "true" if number else "false"
+    if isinstance(number, int):
+        return str(number)
+    number = float(number)
+    if math.isnan(number):
+        return "nan"
+    if math.isinf(number):
+        return "inf" if number > 0 else "-inf"
+    if number == 0:
+        return "0"
+    magnitude = abs(number)
+    if magnitude < limits.scientific_below or magnitude >= limits.scientific_from:
+        mantissa, exponent = f"{number:.{limits.significant_digits - 1}e}".split("e")
+        return f"{_strip_zeros(mantissa)}e{int(exponent)}"
+    decimals = limits.significant_digits - 1 - math.floor(math.log10(magnitude))
+    return _strip_zeros(f"{round(number, decimals):.{max(decimals, 0)}f}")
+
+
+def _strip_zeros(decimal_text: str) -> str:
+    return decimal_text.rstrip("0").rstrip(".") if "." in decimal_text else decimal_text
+
+
+def format_value(value: Any, limits: DisplayLimits = COMPACT_LIMITS) -> str:
+    """One line for any evidence value: numbers rounded, long lists and strings cut.
+
+    Never raises: NaN, infinities, NumPy values, nested containers and objects of any type
+    are all written as something readable.
+
+    >>> format_value(list(range(10)))
+    '[0, 1, 2, 3, 4, 5, … +4 more]'
+    >>> format_value({"dice": 0.99749, "nested": {"deeper": {"deepest": 1}}})
+    '{dice: 0.9975, nested: {deeper: {…}}}'
+    """
+    return _format_nested(value, limits, depth=0)
+
+
+def _format_nested(value: Any, limits: DisplayLimits, depth: int) -> str:
+    value = _plain_python(value)
+    if value is None:
+        return "none"
+    if isinstance(value, (bool, int, float)):
+        return format_number(value, limits)
+    if isinstance(value, str):
+        return _cut(value, limits.text_chars)
+    if isinstance(value, Mapping):
+        if depth >= limits.nesting_depth:
+            return "{" + ELLIPSIS + "}" if value else "{}"
+        items = [f"{_cut(str(key), limits.text_chars)}: "
+                 f"{_format_nested(item, limits, depth + 1)}"
+                 for key, item in list(value.items())[:limits.mapping_items]]
+        return "{" + ", ".join(items + _more(len(value), limits.mapping_items)) + "}"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        if depth >= limits.nesting_depth:
+            return "[" + ELLIPSIS + "]" if value else "[]"
+        ordered = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        items = [_format_nested(item, limits, depth + 1)
+                 for item in list(ordered)[:limits.list_items]]
+        return "[" + ", ".join(items + _more(len(value), limits.list_items)) + "]"
+    try:
+        return _cut(str(value), limits.text_chars)
+    except Exception:  # a broken __str__ must not take the whole report down
+        return f"<{type(value).__name__}>"
+
+
+def _plain_python(value: Any) -> Any:
+    """NumPy scalars and arrays as Python numbers and lists (duck-typed: no NumPy import)."""
+    if isinstance(value, (str, bytes)):
+        return value
+    if getattr(value, "ndim", None) == 0 and callable(getattr(value, "item", None)):
+        return value.item()
+    if callable(getattr(value, "tolist", None)):
+        return value.tolist()
+    return value
+
+
+def _more(total: int, shown: int) -> list[str]:
+    return [f"{ELLIPSIS} +{total - shown} more"] if total > shown else []
+
+
+def _cut(text: str, max_chars: int) -> str:
+    return text if len(text) <= max_chars else text[:max_chars - 1] + ELLIPSIS
+
+
+class _View:
+    """What one rendering needs to know: its display limits and whether to stay ASCII."""
+
+    def __init__(self, verbose: bool, ascii_only: bool) -> None:
+        self.verbose = verbose
+        self.limits = VERBOSE_LIMITS if verbose else COMPACT_LIMITS
+        self.ascii_only = ascii_only
+
+    def safe(self, text: str) -> str:
+        """Text any console can print: lone surrogates (undecodable file names) escaped, and
+        everything non-ASCII escaped when the console cannot encode Unicode."""
+        if self.ascii_only:
+            for unicode_text, ascii_text in ASCII_REPLACEMENTS.items():
+                text = text.replace(unicode_text, ascii_text)
+            return text.encode("ascii", "backslashreplace").decode("ascii")
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+    def text(self, text: str, style: str = "") -> Text:
+        return Text(self.safe(text), style=style)
+
+    def value(self, value: Any) -> Text:
+        return self.text(format_value(value, self.limits))
+
+
+def severity_badge(severity: Severity) -> Text:
+    """``ERROR`` / ``WARNING`` / ``INFO`` in the severity's colours."""
+    return Text(f" {severity.value.upper()} ", style=SEVERITY_BADGE_STYLES[severity])
+
+
+def _title_rule(report: Report, view: _View) -> Rule:
+    return Rule(view.text(report.title or report.command, "bold"), style="dim")
+
+
+def _headline_panel(report: Report, view: _View) -> Panel:
+    worst = worst_severity(report.findings)
+    border = SEVERITY_BORDER_STYLES[worst] if worst else CALM_BORDER_STYLE
+    return Panel(view.text(report.headline), title=Text("In plain words", style="bold"),
+                 title_align="left", border_style=border, box=box.ROUNDED)
+
+
+def _severity_counts(report: Report) -> Text:
+    counts = count_by_severity(report.findings)
+    if not report.findings:
+        return Text(NOTHING_FOUND_MESSAGE, style="bold green")
+    parts: list[Text | str] = ["Findings: "]
+    for position, severity in enumerate(sorted(Severity, key=lambda s: -s.rank)):
+        count = counts[severity.value]
+        noun = severity.value if count == 1 or severity is Severity.INFO else f"{severity.value}s"
+        style = SEVERITY_BORDER_STYLES[severity] if count else "dim"
+        parts += [", " if position else "", Text(f"{count} {noun}", style=style)]
+    return Text.assemble(*parts)
+
+
+def _id_and_source(finding: Finding, view: _View) -> Text:
+    cell = view.text(finding.id, "bold")
+    if finding.source:
+        cell.append("\n")
+        cell.append_text(view.text(finding.source, "dim"))
+    return cell
+
+
+def _findings_table(findings: list[Finding], view: _View) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True,
+                  header_style="bold")
+    table.add_column("severity", no_wrap=True)
+    table.add_column("id / source", overflow="fold", max_width=ID_COLUMN_MAX_WIDTH)
+    table.add_column("title", ratio=1)
+    for finding in findings:
+        table.add_row(severity_badge(finding.severity), _id_and_source(finding, view),
+                      view.text(finding.title))
+    return table
+
+
+def _evidence_grid(evidence: Mapping[str, Any], view: _View) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="cyan", overflow="fold", max_width=KEY_COLUMN_MAX_WIDTH)
+    grid.add_column(overflow="fold")
+    for key, value in evidence.items():
+        grid.add_row(view.text(str(key)), view.value(value))
+    return grid
+
+
+def _file_list(files: tuple[str, ...], view: _View) -> Text:
+    shown = files[:view.limits.files]
+    listing = Text()
+    for name in shown:
+        listing.append_text(view.text(f"  {name}\n"))
+    if len(files) > len(shown):
+        listing.append_text(view.text(f"  +{len(files) - len(shown)} more\n", "dim"))
+    listing.rstrip()
+    return listing
+
+
+def _finding_panel(finding: Finding, view: _View) -> Panel:
+    """One finding in full: title, explanation, evidence, files and fix."""
+    parts: list[RenderableType] = [view.text(finding.title, "bold")]
+    if finding.explanation:
+        parts += [NewLine(), view.text(finding.explanation)]
+    if finding.evidence:
+        parts += [NewLine(), Text("Evidence", style="bold"), _evidence_grid(finding.evidence, view)]
+    if finding.files:
+        parts += [NewLine(), Text(f"Files ({len(finding.files)})", style="bold"),
+                  _file_list(finding.files, view)]
+    if finding.fix:
+        parts += [NewLine(), Text.assemble(("Fix: ", "bold green"), view.text(finding.fix))]
+    title = Text.assemble(severity_badge(finding.severity), " ", view.text(finding.id, "bold"))
+    subtitle = view.text(finding.source, "dim") if finding.source else None
+    return Panel(Group(*parts), title=title, title_align="left", subtitle=subtitle,
+                 subtitle_align="right", border_style=SEVERITY_BORDER_STYLES[finding.severity],
+                 box=box.ROUNDED)
+
+
+def _rows_of(rows: Any) -> list[Mapping[str, Any]]:
+    """Summary rows as dicts, whatever a producer put there (odd shapes get a value column)."""
+    if isinstance(rows, Mapping):
+        return [rows]
+    if not isinstance(rows, (list, tuple)):
+        return [{"value": rows}]
+    return [row if isinstance(row, Mapping) else {"value": row} for row in rows]
+
+
+def _summary_table(name: str, rows: Any, view: _View) -> RenderableType:
+    """A summary ``[{"column": value}, ...]`` as a table; columns in order of first use."""
+    rows = _rows_of(rows)
+    if not rows:
+        return view.text(f"{name}: no rows", "dim")
+    columns: list[str] = []
+    for row in rows:
+        columns += [str(key) for key in row if str(key) not in columns]
+    table = Table(title=view.text(name, "bold"), title_justify="left", box=box.SIMPLE_HEAD,
+                  header_style="bold", pad_edge=False)
+    for column in columns:
+        values = [row.get(column) for row in rows if column in row]
+        numeric = all(isinstance(_plain_python(v), (int, float)) for v in values)
+        table.add_column(view.text(column), justify="right" if numeric else "left",
+                         overflow="fold")
+    for row in rows:
+        by_name = {str(key): value for key, value in row.items()}
+        table.add_row(*(view.value(by_name[c]) if c in by_name else Text("") for c in columns))
+    return table
+
+
+def _meta_grid(meta: Mapping[str, Any], view: _View) -> Table:
+    grid = _evidence_grid(meta, view)
+    grid.title = Text("Context", style="bold")
+    grid.title_justify = "left"
+    return grid
+
+
+def _spaced(pieces: Iterable[RenderableType]) -> list[RenderableType]:
+    spaced: list[RenderableType] = []
+    for piece in pieces:
+        spaced += [NewLine(), piece] if spaced else [piece]
+    return spaced
+
+
+def renderables(report: Report, verbose: bool = False, *, ascii_only: bool = False) -> list:
+    """The console view as a list of rich renderables (for :class:`rich.live.Live` or a Group).
+
+    Args:
+        report: what to show.
+        verbose: show info-level findings in full (by default they are one table line each)
+            and the report's meta; show longer lists and more files.
+        ascii_only: escape non-ASCII text; pass ``console.options.ascii_only`` for a console
+            whose encoding cannot print Unicode (:func:`render_report` does).
+    """
+    view = _View(verbose, ascii_only)
+    findings = sort_findings(report.findings)
+    pieces: list[RenderableType] = [_title_rule(report, view)]
+    if report.headline:
+        pieces.append(_headline_panel(report, view))
+    pieces.append(_severity_counts(report))
+    if findings:
+        pieces.append(_findings_table(findings, view))
+    detailed = [f for f in findings if verbose or f.severity is not Severity.INFO]
+    pieces += [_finding_panel(finding, view) for finding in detailed]
+    compact_count = len(findings) - len(detailed)
+    if compact_count:
+        pieces.append(Text(f"Info findings ({compact_count}) are shown only in the table above; "
+                           "the verbose view shows their evidence.", style="dim"))
+    pieces += [_summary_table(str(name), rows, view) for name, rows in report.summary.items()]
+    if verbose and report.meta:
+        pieces.append(_meta_grid(report.meta, view))
+    return _spaced(pieces)
+
+
+def render_report(report: Report, console: Console, verbose: bool = False) -> None:
+    """Print the report's console view.
+
+    Colours only where ``console`` is a terminal; plain text otherwise. On a console that
+    cannot encode Unicode, non-ASCII text is escaped rather than raising.
+    """
+    for piece in renderables(report, verbose, ascii_only=console.options.ascii_only):
+        console.print(piece)
