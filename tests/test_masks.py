@@ -220,7 +220,8 @@ def test_gif_masks_decode_by_gray_level(tmp_path):
     image = Image.fromarray(TRUTH * 255, "P")
     image.putpalette([level for gray in range(256) for level in (gray, gray, gray)])
     image.save(identity, optimize=False)
-    assert (Image.open(compact).mode, Image.open(identity).mode) == ("P", "L")
+    with Image.open(compact) as compact_image, Image.open(identity) as identity_image:
+        assert (compact_image.mode, identity_image.mode) == ("P", "L")
     for path in (compact, identity):
         mask, encoding = decode_mask(path)
         assert encoding.file_format == "GIF" and encoding.scale == "uint8"
