@@ -1,0 +1,325 @@
+"""Pairing images with masks, every way it goes wrong, and the seeded split."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from unetdiag.diag.findings import Severity
+from unetdiag.diag.pairing import (
+    MAX_LISTED_FILES,
+    Pair,
+    discover_pairs,
+    split_pairs,
+    validation_count,
+)
+from unetdiag.exitcodes import ExitCode, UserError
+
+
+def _touch(folder: Path, *names: str) -> None:
+    """Pairing only lists files, so empty files are enough."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_bytes(b"")
+
+
+def _by_id(result) -> dict:
+    return {finding.id: finding for finding in result.findings}
+
+
+def _pairs(result) -> list[tuple[str, str, str]]:
+    return [(pair.stem, pair.image.name, pair.mask.name) for pair in result.pairs]
+
+
+# --- layouts ------------------------------------------------------------------------------------
+
+
+def test_separate_folders_match_by_stem_across_extensions_and_case(tmp_path):
+    _touch(tmp_path / "images", "b.PNG", "a.tif", "c.jpg", ".DS_Store", "._a.png")
+    _touch(tmp_path / "masks", "a.gif", "b.png", "c_mask.png", ".hidden.png")
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert _pairs(result) == [("a", "a.tif", "a.gif"), ("b", "b.PNG", "b.png"),
+                              ("c", "c.jpg", "c_mask.png")]
+    assert result.findings == []
+    assert result.images_dir == tmp_path / "images" and result.masks_dir == tmp_path / "masks"
+    assert all(pair.image.parent == tmp_path / "images" for pair in result.pairs)
+
+
+def test_one_folder_with_suffixed_masks(tmp_path):
+    _touch(tmp_path, "cell_002.jpg", "cell_001.png", "cell_001_mask.png", "cell_002_SEG.png",
+           "cell_003.tiff", "cell_003_label.tif", "SOURCE.md")
+    result = discover_pairs(tmp_path)
+    assert _pairs(result) == [("cell_001", "cell_001.png", "cell_001_mask.png"),
+                              ("cell_002", "cell_002.jpg", "cell_002_SEG.png"),
+                              ("cell_003", "cell_003.tiff", "cell_003_label.tif")]
+    assert result.masks_dir is None
+    ignored = _by_id(result)["pairing.ignored_files"]
+    assert ignored.severity is Severity.INFO and ignored.source == "pairing"
+    assert ignored.files == (str(tmp_path / "SOURCE.md"),)
+    assert [f.id for f in result.findings] == ["pairing.ignored_files"]
+
+
+def test_custom_mask_suffixes(tmp_path):
+    _touch(tmp_path, "x.png", "x-gt.png", "y.png", "y_mask.png")
+    result = discover_pairs(tmp_path, mask_suffixes=("-gt",))
+    assert [pair.mask.name for pair in result.pairs] == ["x-gt.png"]
+    # With "-gt" as the only suffix, y_mask.png is an image of its own with no mask.
+    missing = _by_id(result)["pairing.missing_mask"].files
+    assert missing == (str(tmp_path / "y.png"), str(tmp_path / "y_mask.png"))
+
+
+def test_discovery_is_deterministic(tmp_path):
+    _touch(tmp_path / "images", *(f"{i}.png" for i in range(12)))
+    _touch(tmp_path / "masks", *(f"{i}.png" for i in range(12)))
+    first = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    second = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert first.pairs == second.pairs
+    assert [pair.stem for pair in first.pairs] == sorted(str(i) for i in range(12))
+
+
+# --- findings -----------------------------------------------------------------------------------
+
+
+def test_missing_masks_are_a_warning_listing_the_images(tmp_path):
+    _touch(tmp_path / "images", "a.png", "b.png", "c.png")
+    _touch(tmp_path / "masks", "a.png")
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    finding = _by_id(result)["pairing.missing_mask"]
+    assert finding.severity is Severity.WARNING
+    assert finding.files == (str(tmp_path / "images" / "b.png"), str(tmp_path / "images/c.png"))
+    assert finding.evidence["missing_masks"] == 2 and finding.evidence["images"] == 3
+    assert finding.evidence["pairs"] == 1
+    assert "<stem>_mask.<ext>" in finding.explanation
+
+
+def test_orphan_masks_are_a_warning(tmp_path):
+    _touch(tmp_path / "images", "a.png")
+    _touch(tmp_path / "masks", "a.png", "z.png", "y_mask.png")
+    finding = _by_id(discover_pairs(tmp_path / "images", tmp_path / "masks"))[
+        "pairing.orphan_mask"]
+    assert finding.severity is Severity.WARNING
+    assert finding.evidence["orphan_masks"] == 2 and finding.evidence["masks"] == 3
+    assert set(finding.files) == {str(tmp_path / "masks/z.png"),
+                                  str(tmp_path / "masks/y_mask.png")}
+
+
+def test_orphan_suffixed_mask_in_one_folder(tmp_path):
+    _touch(tmp_path, "a.png", "a_mask.png", "ghost_mask.png")
+    finding = _by_id(discover_pairs(tmp_path))["pairing.orphan_mask"]
+    assert finding.files == (str(tmp_path / "ghost_mask.png"),)
+
+
+def test_duplicate_image_stems_are_an_error_and_neither_is_used(tmp_path):
+    _touch(tmp_path / "images", "a.png", "a.jpg", "b.png")
+    _touch(tmp_path / "masks", "a.png", "b.png")
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert [pair.stem for pair in result.pairs] == ["b"]
+    finding = _by_id(result)["pairing.duplicate_stem"]
+    assert finding.severity is Severity.ERROR
+    assert set(finding.files) == {str(tmp_path / "images/a.png"), str(tmp_path / "images/a.jpg"),
+                                  str(tmp_path / "masks/a.png")}
+    assert finding.evidence["duplicate_stems"] == 1 and finding.evidence["stems"] == ["a"]
+    assert "pairing.orphan_mask" not in _by_id(result)  # a.png is accounted for, not orphaned
+
+
+def test_two_masks_for_one_image_are_a_duplicate(tmp_path):
+    _touch(tmp_path / "images", "a.png", "b.png")
+    _touch(tmp_path / "masks", "a.png", "a_mask.png", "b.png")
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert [pair.stem for pair in result.pairs] == ["b"]
+    assert _by_id(result)["pairing.duplicate_stem"].evidence["duplicate_files"] == 3
+
+
+def test_duplicate_suffixed_masks_in_one_folder(tmp_path):
+    _touch(tmp_path, "a.png", "a_mask.png", "a_seg.png", "b.png", "b_mask.png")
+    result = discover_pairs(tmp_path)
+    assert [pair.stem for pair in result.pairs] == ["b"]
+    assert "pairing.duplicate_stem" in _by_id(result)
+
+
+def test_mask_folder_equal_to_image_folder_is_refused(tmp_path):
+    # The original project: IMAGE_DIR and MASK_DIR are the same folder of photographs.
+    _touch(tmp_path, "p1.jpg", "p2.jpg")
+    with pytest.raises(UserError, match="own mask") as caught:
+        discover_pairs(tmp_path, tmp_path)
+    assert "2 images" in str(caught.value) and caught.value.code is ExitCode.INPUT_ERROR
+
+
+def test_same_file_pairs_kept_only_when_allowed_and_always_reported(tmp_path):
+    _touch(tmp_path, "p1.jpg", "p2.jpg", "p3.png", "p3_mask.png")
+    refused = discover_pairs(tmp_path, tmp_path)
+    assert _pairs(refused) == [("p3", "p3.png", "p3_mask.png")]
+    finding = _by_id(refused)["pairing.same_file"]
+    assert finding.severity is Severity.ERROR and finding.evidence["kept"] is False
+    assert finding.evidence["same_file_pairs"] == 2
+    assert finding.files == (str(tmp_path / "p1.jpg"), str(tmp_path / "p2.jpg"))
+
+    allowed = discover_pairs(tmp_path, tmp_path, allow_same_file=True)
+    assert [pair.stem for pair in allowed.pairs] == ["p1", "p2", "p3"]
+    assert allowed.pairs[0].image == allowed.pairs[0].mask
+    assert _by_id(allowed)["pairing.same_file"].evidence["kept"] is True
+
+
+def test_same_file_through_a_symbolic_link(tmp_path):
+    _touch(tmp_path / "images", "a.png", "b.png")
+    _touch(tmp_path / "masks", "b.png")
+    os.symlink(tmp_path / "images" / "a.png", tmp_path / "masks" / "a.png")
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert [pair.stem for pair in result.pairs] == ["b"]
+    finding = _by_id(result)["pairing.same_file"]
+    assert finding.evidence["mask_folder_is_image_folder"] is False
+    assert "link" in finding.explanation
+
+
+def test_ignored_files_and_folders_are_listed(tmp_path):
+    _touch(tmp_path / "images", "a.png", "readme.txt", "a.webp")
+    (tmp_path / "images" / "nested").mkdir()
+    _touch(tmp_path / "masks", "a.png", "labels.csv")
+    finding = _by_id(discover_pairs(tmp_path / "images", tmp_path / "masks"))[
+        "pairing.ignored_files"]
+    assert finding.evidence == {"ignored_files": 3, "ignored_folders": 1, "files_listed": 4}
+    assert f"{tmp_path / 'images' / 'nested'}/" in finding.files
+
+
+def test_file_lists_are_capped_but_counts_are_complete(tmp_path):
+    _touch(tmp_path / "images", *(f"img_{i:03d}.png" for i in range(MAX_LISTED_FILES + 15)))
+    _touch(tmp_path / "masks", "img_000.png")
+    finding = _by_id(discover_pairs(tmp_path / "images", tmp_path / "masks"))[
+        "pairing.missing_mask"]
+    assert len(finding.files) == MAX_LISTED_FILES
+    assert finding.evidence["missing_masks"] == MAX_LISTED_FILES + 14
+    assert finding.evidence["files_listed"] == MAX_LISTED_FILES
+    assert finding.files[0].endswith("img_001.png")
+
+
+def test_findings_are_json_ready(tmp_path):
+    _touch(tmp_path, "a.png", "a_mask.png", "b.png", "b.jpg", "c.png", "x_mask.png", "n.txt")
+    result = discover_pairs(tmp_path)
+    assert {f.id for f in result.findings} == {"pairing.duplicate_stem", "pairing.missing_mask",
+                                              "pairing.orphan_mask", "pairing.ignored_files"}
+    json.dumps([f.to_dict() for f in result.findings], allow_nan=False)
+
+
+# --- user errors --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("layout", "message"), [
+    ("missing", "image folder not found"),
+    ("file", "not a folder"),
+    ("empty", "image folder is empty"),
+    ("no_images", "no images in"),
+    ("only_folders", re.escape("2 folders (images/, masks/)")),
+])
+def test_unusable_image_folders_raise_one_line_user_errors(tmp_path, layout, message):
+    target = tmp_path / "data"
+    if layout == "file":
+        target.write_text("x")
+    elif layout == "empty":
+        target.mkdir()
+    elif layout == "no_images":
+        _touch(target, "SOURCE.md", "a.webp")
+    elif layout == "only_folders":
+        _touch(target / "images", "a.png")
+        _touch(target / "masks", "a.png")
+    with pytest.raises(UserError, match=message) as caught:
+        discover_pairs(target)
+    text = str(caught.value)
+    assert str(target) in text and "\n" not in text
+
+
+def test_unusable_mask_folder_names_it(tmp_path):
+    _touch(tmp_path / "images", "a.png")
+    with pytest.raises(UserError, match="mask folder not found"):
+        discover_pairs(tmp_path / "images", tmp_path / "labels")
+    (tmp_path / "labels").mkdir()
+    with pytest.raises(UserError, match=f"mask folder is empty: {tmp_path / 'labels'}"):
+        discover_pairs(tmp_path / "images", tmp_path / "labels")
+
+
+def test_no_pairs_says_what_was_found_and_where_masks_were_looked_for(tmp_path):
+    _touch(tmp_path, *(f"{i}.png" for i in range(12)))
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path)
+    text = str(caught.value)
+    assert f"no image/mask pairs in {tmp_path}: 12 images, 0 masks" in text
+    assert "<stem>_mask.<ext> (or _seg, _label)" in text
+
+
+def test_no_pairs_in_separate_folders(tmp_path):
+    _touch(tmp_path / "images", "a.png", "b.png")
+    _touch(tmp_path / "masks", "x.png")
+    with pytest.raises(UserError, match="2 images, 1 masks; masks are looked for as "
+                                        r"<stem>\.<ext> or <stem>_mask"):
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+
+
+def test_no_pairs_because_every_stem_is_duplicated(tmp_path):
+    _touch(tmp_path, "a.png", "a.jpg", "a_mask.png")
+    with pytest.raises(UserError, match="1 stems have several files"):
+        discover_pairs(tmp_path)
+
+
+# --- split --------------------------------------------------------------------------------------
+
+
+def _make_pairs(stems) -> list[Pair]:
+    return [Pair(stem, Path(f"images/{stem}.png"), Path(f"masks/{stem}.png")) for stem in stems]
+
+
+def test_split_is_seeded_sorted_disjoint_and_order_independent():
+    pairs = _make_pairs(f"s{i:03d}" for i in range(50))
+    train, validation = split_pairs(pairs, 0.2, seed=42)
+    assert len(validation) == 10 and len(train) == 40
+    assert set(train).isdisjoint(validation) and set(train) | set(validation) == set(pairs)
+    assert [p.stem for p in train] == sorted(p.stem for p in train)
+    assert [p.stem for p in validation] == sorted(p.stem for p in validation)
+    assert split_pairs(list(reversed(pairs)), 0.2, seed=42) == (train, validation)
+    assert split_pairs(pairs, 0.2, seed=7)[1] != validation
+
+
+def test_split_follows_the_documented_sha256_ranking():
+    # Python's hash() of a str changes with PYTHONHASHSEED; this split must never change.
+    stems = ["a", "b", "c", "d", "e"]
+    _, validation = split_pairs(_make_pairs(stems), 0.4, seed=42)
+    ranked = sorted(stems, key=lambda stem: hashlib.sha256(f"42\0{stem}".encode()).digest())
+    assert [p.stem for p in validation] == sorted(ranked[:2]) == ["d", "e"]
+
+
+@pytest.mark.parametrize(("count", "fraction", "expected"), [
+    (7390, 0.2, 1478), (10, 0.2, 2), (2, 0.2, 1), (3, 0.1, 1), (1, 0.2, 0), (0, 0.2, 0),
+    (10, 0.0, 0), (2, 0.9, 1), (11, 0.5, 6),
+])
+def test_validation_count(count, fraction, expected):
+    assert validation_count(count, fraction) == expected
+
+
+@pytest.mark.parametrize("fraction", [-0.1, 1.0, 1.5])
+def test_validation_fraction_out_of_range_is_rejected(fraction):
+    with pytest.raises(ValueError, match="val_fraction"):
+        split_pairs(_make_pairs(["a", "b"]), fraction)
+
+
+def test_single_pair_trains_and_nothing_validates():
+    pairs = _make_pairs(["only"])
+    assert split_pairs(pairs) == (pairs, [])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.text(alphabet="abcdefghij0123456789_", min_size=1, max_size=8),
+               min_size=2, max_size=40),
+       st.text(alphabet="klmnopqrstuvwxyz", min_size=1, max_size=8),
+       st.integers(0, 2**32), st.sampled_from([0.1, 0.2, 0.25, 0.5]))
+def test_adding_a_file_moves_at_most_one_other_file(stems, new_stem, seed, fraction):
+    pairs = _make_pairs(sorted(stems))
+    _, validation_before = split_pairs(pairs, fraction, seed)
+    _, validation_after = split_pairs(pairs + _make_pairs([new_stem]), fraction, seed)
+    old_after = {p.stem for p in validation_after} - {new_stem}
+    moved = old_after ^ {p.stem for p in validation_before}
+    assert len(moved) <= 1
