@@ -845,17 +845,18 @@ def size_mismatch(case: CaseFiles, rng: np.random.Generator, fraction: float | N
                   count: int | None = 3, scale: float = 0.5) -> list[Path]:
     """Some masks stored at ``scale`` times their image's size (nearest-neighbour, binary).
 
-    Simulates: labels made on a downsampled copy. Shows: a loader that resizes both
-    silently misaligns nothing here but hides a real defect elsewhere; one that stacks
-    arrays crashes; per-pair shape checks name the files.
+    Simulates: labels drawn on a downsampled copy. Shows: a loader that resizes every mask
+    to the model's size hides it (here the content still lines up; in real data it often
+    does not); one that stacks arrays crashes; only a per-pair shape check names the files.
     """
+    if scale <= 0 or scale == 1.0:
+        raise ValueError(f"scale must be > 0 and not 1, not {scale}")
+
     def encode(foreground: np.ndarray) -> bytes:
         stored = Image.fromarray(_as_255(foreground), mode="L")
         new_size = (max(1, round(stored.width * scale)), max(1, round(stored.height * scale)))
         return _png_bytes(stored.resize(new_size, Image.Resampling.NEAREST))
 
-    if scale <= 0 or scale == 1.0:
-        raise ValueError(f"scale must be > 0 and not 1, not {scale}")
     return _rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
 
 
