@@ -537,3 +537,24 @@ def test_bright_and_dark_foregrounds_partition_every_finite_mask(values, thresho
     assert bright.foreground_fraction + dark.foreground_fraction == pytest.approx(1.0)
     expected = np.count_nonzero(values > bright.threshold) / values.size
     assert bright.foreground_fraction == pytest.approx(expected)
+
+
+def test_concurrent_reads_are_correct_and_leave_warning_filters_alone(tmp_path, monkeypatch):
+    # tf.data decodes in parallel threads; the decompression-bomb filter must not leak.
+    from concurrent.futures import ThreadPoolExecutor
+
+    good = [_save(tmp_path / f"m{i}.png", TRUTH * 255) for i in range(8)]
+    bomb = _save(tmp_path / "bomb.png", np.zeros((64, 64), np.uint8))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 40 * 40)
+    filters_before = list(warnings.filters)
+
+    def outcome(path: Path) -> str:
+        try:
+            return str(int(decode_mask(path)[0].sum()))
+        except ImageReadError as error:
+            return error.reason.split(" (")[0]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(outcome, (good + [bomb]) * 6))
+    assert results == ([str(TRUTH.sum())] * 8 + ["decompression bomb, refused"]) * 6
+    assert warnings.filters == filters_before

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -68,6 +69,7 @@ _SINGLE_PLANE_MODES = ("L", "I", "F", "I;16", "I;16L", "I;16B", "I;16N")
 # Modes read as they are, several channels each (alpha last where present).
 _MULTI_CHANNEL_MODES = ("LA", "RGB", "RGBA")
 _PALETTE_MODE = "P"
+_WARNING_FILTER_LOCK = threading.Lock()
 # Pillow's names for JPEG compression inside a TIFF (new- and old-style).
 _JPEG_TIFF_COMPRESSIONS = ("jpeg", "tiff_jpeg")
 
@@ -240,22 +242,22 @@ def _read_pil(path: Path, extract: Any) -> tuple[Any, str, int]:
     except OSError as error:
         raise ImageReadError(path, f"cannot open ({error.strerror or error})") from None
     try:
-        # Pillow only warns between 1x and 2x its pixel limit; we refuse at 1x. The explicit
-        # size check below is the authoritative one: warning filters are process-global and
-        # not thread-safe, the check is.
-        with warnings.catch_warnings():
+        # Pillow only warns between 1x and 2x its pixel limit; we refuse at 1x. Warning
+        # filters are process-global, so the (header-only) open is serialised across the
+        # decoding threads of tf.data; the size check after it is the authoritative one.
+        with _WARNING_FILTER_LOCK, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(handle)
-            limit = Image.MAX_IMAGE_PIXELS
-            if limit is not None and image.width * image.height > limit:
-                raise Image.DecompressionBombWarning(
-                    f"{image.width}x{image.height} = {image.width * image.height} pixels "
-                    f"exceeds Pillow's limit of {limit}")
-            frames = int(getattr(image, "n_frames", 1))
-            if frames > 1:
-                image.seek(0)
-            image.load()
-            return extract(image), str(image.format or ""), frames
+        limit = Image.MAX_IMAGE_PIXELS
+        if limit is not None and image.width * image.height > limit:
+            raise Image.DecompressionBombWarning(
+                f"{image.width}x{image.height} = {image.width * image.height} pixels "
+                f"exceeds Pillow's limit of {limit}")
+        frames = int(getattr(image, "n_frames", 1))
+        if frames > 1:
+            image.seek(0)
+        image.load()
+        return extract(image), str(image.format or ""), frames
     except ImageReadError:
         raise
     except _UnsupportedModeError as error:
