@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
+from unetdiag.diag.checks.masks import validated_counts
 from unetdiag.diag.dice import DiceConfig, TrivialScores, all_ones_dice, trivial_baselines
 from unetdiag.diag.findings import Finding, Severity
 
@@ -54,8 +53,7 @@ def baseline_findings(foreground_counts, pixel_counts, dice_config: DiceConfig,
     """
     if empty not in _EMPTY_RULES:
         raise ValueError(f"empty must be one of {_EMPTY_RULES}, not {empty!r}")
-    foreground = np.asarray(foreground_counts, dtype=np.float64).reshape(-1)
-    pixels = np.asarray(pixel_counts, dtype=np.float64).reshape(-1)
+    foreground, pixels = validated_counts(foreground_counts, pixel_counts)
     scores = trivial_baselines(foreground, pixels, dice_config, empty)  # type: ignore[arg-type]
     fraction = float(foreground.sum() / pixels.sum())
     convention = f"{dice_config.describe()}; hard metrics with empty images '{empty}'"

@@ -389,7 +389,8 @@ def _non_binary_finding(array, values, between, source, files) -> Finding:
 # --------------------------------------------------------------------------- imbalance
 
 
-def _counts(foreground_counts, pixel_counts) -> tuple[np.ndarray, np.ndarray]:
+def validated_counts(foreground_counts, pixel_counts) -> tuple[np.ndarray, np.ndarray]:
+    """Per-mask foreground and pixel counts as float64 vectors; ValueError if inconsistent."""
     foreground = np.asarray(foreground_counts, dtype=np.float64).reshape(-1)
     pixels = np.asarray(pixel_counts, dtype=np.float64).reshape(-1)
     if foreground.shape != pixels.shape or foreground.size == 0:
@@ -429,7 +430,7 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
     Returns ``imbalance.empty_masks``, ``imbalance.mostly_foreground``, ``imbalance.extreme``,
     ``imbalance.tiny_objects`` when they apply, and always ``imbalance.summary`` (last).
     """
-    foreground, pixels = _counts(foreground_counts, pixel_counts)
+    foreground, pixels = validated_counts(foreground_counts, pixel_counts)
     files = _aligned_files(files, foreground.size)
     fractions = foreground / pixels
     overall = float(foreground.sum() / pixels.sum())
