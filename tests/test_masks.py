@@ -296,6 +296,18 @@ def test_mask_encoding_explicit_palette_and_jpeg_flags():
     assert mask_encoding(np.array([[0, 255]], np.uint8), "JPEG", "L", MaskPolicy()).lossy
 
 
+@pytest.mark.parametrize("shape", [(0, 4), (4,), (2, 2, 3, 1)])
+def test_mask_encoding_rejects_arrays_that_are_not_masks(shape):
+    with pytest.raises(ValueError, match="HxW"):
+        mask_encoding(np.zeros(shape, np.uint8), "", "L", MaskPolicy())
+
+
+def test_mask_encoding_of_a_bool_array_is_binary():
+    encoding = mask_encoding(TRUTH.astype(bool), "", "1", MaskPolicy())
+    assert (encoding.scale, encoding.dtype) == ("binary", "uint8")
+    assert encoding.foreground_fraction == pytest.approx(TRUTH.mean())
+
+
 def test_mask_encoding_to_dict_is_json_ready_for_all_nan():
     encoding = mask_encoding(np.full((2, 2), np.nan, np.float32), "TIFF", "F", MaskPolicy())
     data = encoding.to_dict()

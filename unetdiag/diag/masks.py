@@ -409,8 +409,6 @@ def _mask_plane(values: np.ndarray) -> tuple[np.ndarray, bool, str]:
     """
     if values.ndim == 2:
         return values, False, "none"
-    if values.ndim != 3 or values.shape[2] < 1:
-        raise ValueError(f"mask values must be HxW or HxWxC, got shape {values.shape}")
     channel_count = values.shape[2]
     has_alpha = channel_count in (2, 4)
     colour = values[:, :, :-1] if has_alpha else values
@@ -422,7 +420,7 @@ def _mask_plane(values: np.ndarray) -> tuple[np.ndarray, bool, str]:
     full_alpha = _nominal_max(values.dtype)
     if bool(np.all(alpha_channel >= full_alpha)):
         return plane, is_colour, "opaque"
-    if np.unique(colour.reshape(-1, colour.shape[2]), axis=0).shape[0] == 1:
+    if bool(np.all(colour == colour[:1, :1])):
         # One colour everywhere, shape only in the alpha: an alpha mask.
         return alpha_channel, is_colour, "mask"
     composited = plane.astype(np.float64) * (alpha_channel / full_alpha)
@@ -446,7 +444,7 @@ def _scale(plane: np.ndarray, is_labels: bool) -> Scale:
     if math.isnan(low):
         return "float"
     if low >= 0 and high <= 1:
-        integral = np.issubdtype(plane.dtype, np.integer) or np.issubdtype(plane.dtype, np.bool_)
+        integral = np.issubdtype(plane.dtype, np.integer)
         finite = plane if integral else plane[np.isfinite(plane)]
         return "binary" if integral or _all_in(finite, (0.0, 1.0)) else "float_unit"
     if np.issubdtype(plane.dtype, np.integer) and low >= 0:
@@ -470,7 +468,7 @@ def _scale_ends(scale: Scale, low: float, high: float) -> tuple[float, float]:
     if scale == "uint16":
         return 0.0, float(UINT16_MAX)
     if scale == "palette":
-        return 0.0, high if not math.isnan(high) else 0.0
+        return 0.0, high
     # "float": an unrecognised range; anchored at 0 (or below, for signed data) and at 1, 255
     # or the largest value, whichever is the smallest that holds the data.
     if math.isnan(low):
@@ -516,8 +514,9 @@ def _binarise(plane: np.ndarray, threshold: float, polarity: Polarity) -> np.nda
 def _inspect(values: np.ndarray, file_format: str, mode: str, policy: MaskPolicy, *,
              gray_palette: bool, lossy: bool, frames: int) -> tuple[np.ndarray, MaskEncoding]:
     """``(plane, encoding)``: the plane to threshold and everything known about it."""
-    if values.ndim not in (2, 3):
-        raise ValueError(f"mask values must be HxW or HxWxC, got shape {values.shape}")
+    if values.ndim not in (2, 3) or 0 in values.shape:
+        raise ValueError(f"mask values must be a non-empty HxW or HxWxC array, got shape "
+                         f"{values.shape}")
     if values.dtype == np.bool_:
         values = values.astype(np.uint8)
     plane, is_colour, alpha = _mask_plane(values)
@@ -526,7 +525,7 @@ def _inspect(values: np.ndarray, file_format: str, mode: str, policy: MaskPolicy
     threshold = resolve_threshold(plane, scale, policy)
     low, high = _finite_range(plane)
     bottom, top = _scale_ends(scale, low, high)
-    pixel_count = max(plane.size, 1)
+    pixel_count = plane.size
     distinct = np.unique(plane)
     is_float = np.issubdtype(plane.dtype, np.floating)
     finite_distinct = distinct[np.isfinite(distinct)] if is_float else distinct
