@@ -8,6 +8,7 @@ from typing import Literal
 
 from unetdiag.diag.dice import DEFAULT_DICE, DiceConfig
 from unetdiag.diag.masks import MaskPolicy
+from unetdiag.diag.pairing import MASK_SUFFIXES
 
 Downsampling = Literal["maxpool", "strided"]
 Upsampling = Literal["transpose", "upsample"]
@@ -33,7 +34,7 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
 )}
 
 DEFAULT_IMAGES = Path("images")
-DEFAULT_MASK_SUFFIXES = ("_mask", "_seg", "_label")
+DEFAULT_MASK_SUFFIXES = MASK_SUFFIXES
 
 
 @dataclass

@@ -75,7 +75,7 @@ class Finding:
             "title": self.title,
             "explanation": self.explanation,
             "fix": self.fix,
-            "evidence": {k: _jsonable(v) for k, v in self.evidence.items()},
+            "evidence": {k: jsonable(v) for k, v in self.evidence.items()},
             "files": list(self.files),
             "source": self.source,
         }
@@ -98,7 +98,7 @@ class Finding:
                        self.evidence, self.files, source)
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Plain Python for JSON; non-finite floats become the strings "nan", "inf", "-inf"."""
     if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
         value = value.item()  # NumPy scalar
@@ -107,9 +107,9 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
 
 
@@ -160,8 +160,8 @@ class Report:
             "headline": self.headline,
             "counts": count_by_severity(ordered),
             "findings": [f.to_dict() for f in ordered],
-            "summary": _jsonable(self.summary),
-            "meta": _jsonable(self.meta),
+            "summary": jsonable(self.summary),
+            "meta": jsonable(self.meta),
         }
 
     @classmethod

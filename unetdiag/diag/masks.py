@@ -43,7 +43,7 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from unetdiag.diag.findings import _jsonable
+from unetdiag.diag.findings import jsonable
 
 Polarity = Literal["bright", "dark"]
 Scale = Literal["binary", "uint8", "uint16", "float_unit", "float", "palette"]
@@ -188,7 +188,7 @@ class MaskEncoding:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (non-finite numbers become ``"nan"``, ``"inf"``, ``"-inf"``)."""
-        return {key: _jsonable(value) for key, value in asdict(self).items()}
+        return {key: jsonable(value) for key, value in asdict(self).items()}
 
 
 # --- reading files ------------------------------------------------------------------------------
