@@ -3,8 +3,8 @@
 :mod:`unetdiag.diag.dice` (NumPy) is the single definition of every Dice and IoU number; this
 module implements the same formulas in ``keras.ops`` so they can train a model and stream
 over an epoch, and the tests hold the two equal. Every sum is taken in float32 whatever the
-input dtype: a 256x256 mostly-foreground batch overflows float16 (max 65504), and bfloat16's
-8-bit mantissa stops counting at 256.
+input dtype: the foreground of a 256x256 batch overflows float16 (max 65504), and bfloat16
+keeps 8 significant bits, so a Dice formed from its sums is off in the third digit.
 
 Shapes: ``y_true`` and ``y_pred`` are ``(N, H, W, 1)`` (``(N, H, W)`` is accepted for either
 and ``(H, W)`` is one image, as in :mod:`unetdiag.diag.dice`); sums run over each image.
@@ -67,9 +67,8 @@ def _image_dims(shape) -> tuple:
     shape = tuple(shape)
     if len(shape) == 2:  # one (H, W) image
         return shape
-    if len(shape) == 4 and shape[-1] == 1:
-        shape = shape[:-1]
-    return shape[1:] if len(shape) == 3 else shape
+    pixels = shape[1:]
+    return pixels[:-1] if len(pixels) == 3 and pixels[-1] == 1 else pixels
 
 
 def _batch_of_images(y_true, y_pred) -> tuple:
