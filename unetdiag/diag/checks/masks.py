@@ -143,7 +143,7 @@ def _files_per_image(files: Sequence[str], images: int) -> list[str]:
     if not files:
         return []
     if len(files) == 1:
-        return files * images
+        return files * max(images, 1)  # an empty array still names its file
     if len(files) != images:
         raise ValueError(f"got {len(files)} file names for {images} masks: pass one per mask "
                          "(axis 0), one for the whole array, or none")
