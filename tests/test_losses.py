@@ -341,6 +341,14 @@ def test_masks_without_channel_axis_give_the_same_values():
     assert _value(metric.result()) == pytest.approx(1 / 3)
 
 
+@pytest.mark.parametrize("pred_shape", [(2, 2), (1, 2, 2), (1, 2, 2, 1)])
+def test_a_single_image_may_come_without_batch_or_channel_axes(pred_shape):
+    image_true, image_pred = HAND_TRUE[0, ..., 0], HAND_PRED[0, ..., 0]  # (2, 2)
+    expected = dice.soft_dice(image_true, image_pred, DEFAULT_DICE)  # (2*1 + 1) / (3 + 1)
+    value = soft_dice_ratios(image_true, image_pred.reshape(pred_shape), DEFAULT_DICE)
+    assert float(np.mean(value)) == pytest.approx(expected) == 0.75
+
+
 @pytest.mark.parametrize("make", [
     lambda: DiceLoss(reduction_mode="image"),
     lambda: DiceLoss(1.0, 1e-300),          # rounds to 0 in float32: 0/0 possible

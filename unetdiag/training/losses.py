@@ -94,7 +94,9 @@ def _batch_of_images(y_true, y_pred) -> tuple:
         raise ValueError(f"shape mismatch: y_true {true_shape} vs y_pred {pred_shape} "
                          "(masks and predictions must cover the same images and pixels)")
     if len(true_shape) == 2:
-        y_true, y_pred = y_true[None], y_pred[None]
+        y_true = y_true[None]
+    if len(pred_shape) == 2:
+        y_pred = y_pred[None]
     if len(y_true.shape) == len(y_pred.shape) - 1:
         y_true = ops.expand_dims(y_true, -1)
     elif len(y_pred.shape) == len(y_true.shape) - 1:
