@@ -155,11 +155,14 @@ def _audit(args: argparse.Namespace, console) -> int:
     if images is None:
         raise UserError("give a dataset folder: unetdiag audit-data PATH, or --images DIR",
                         ExitCode.USAGE)
-    report = audit_dataset(
-        images, masks_dir=args.masks,
-        mask_suffixes=tuple(args.mask_suffixes or DEFAULT_MASK_SUFFIXES),
-        policy=_mask_policy(args), val_fraction=args.val_fraction, seed=args.seed,
-        workers=args.workers, progress=not (args.json or args.quiet))
+    from unetdiag.report.progress import progress_callback
+
+    with progress_callback(console, "reading files", enabled=not args.quiet) as progress:
+        report = audit_dataset(
+            images, masks_dir=args.masks,
+            mask_suffixes=tuple(args.mask_suffixes or DEFAULT_MASK_SUFFIXES),
+            policy=_mask_policy(args), val_fraction=args.val_fraction, seed=args.seed,
+            workers=args.workers, progress=progress)
     return _finish(report, args, console)
 
 
