@@ -247,7 +247,7 @@ def _config_smoothing_finding(config, foreground, batch_size, source) -> Finding
     objects = foreground[foreground >= NEAR_EMPTY_FOREGROUND_PIXELS]
     if objects.size == 0:
         return None
-    small = float(np.quantile(objects, SMALL_OBJECT_QUANTILE))
+    small = float(np.quantile(objects, SMALL_OBJECT_QUANTILE, method="lower"))  # a real mask
     typical = float(np.median(objects))
     # Dice of predicting nothing: without smoothing it is 0, so all of it is smoothing, and
     # no prediction on the same masks gets more from the constant.
@@ -402,6 +402,7 @@ def check_dice_stability(y_true: np.ndarray, y_pred: np.ndarray, config: DiceCon
     y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
     if y_true.size == 0:
         raise ValueError("the probe batch holds no pixels")
+    intersection, sum_true, sum_pred, pixels = overlap_sums(y_true, y_pred)  # checks shapes
     non_finite = {"labels": int((~np.isfinite(y_true)).sum()),
                   "predictions": int((~np.isfinite(y_pred)).sum())}
     if any(non_finite.values()):
@@ -414,7 +415,6 @@ def check_dice_stability(y_true: np.ndarray, y_pred: np.ndarray, config: DiceCon
             fix=("See labels.non_finite for the labels and the NaN guard's findings for the "
                  "model; non-finite predictions mean the weights are already NaN or Inf."),
             evidence=non_finite, source=source)]
-    intersection, sum_true, sum_pred, pixels = overlap_sums(y_true, y_pred)
     empty = sum_true < NEAR_EMPTY_FOREGROUND_PIXELS
     findings = []
     for finding in (
