@@ -1,0 +1,637 @@
+"""``unetdiag train``: train the chosen U-Net variants on one shared streaming pipeline.
+
+One run, one new directory ``config.out_dir / (config.run_name or timestamp)``::
+
+    config.json          the TrainConfig (reloads with TrainConfig.from_dict)
+    data.json            the split (stems per side), the mask policy, encodings of a sample
+    VARIANT/model.keras  saved atomically when the variant ends
+    VARIANT/history.json, VARIANT/history.csv   rewritten after every epoch
+    summary.json, summary.csv                    one row per variant
+    report.json, report.html, report.txt         the Report (command "train")
+
+Variants train one after another under the resolved precision (:mod:`.precision`), each with
+its own seed-reset model, Adam optimiser and callbacks. Ctrl-C (or SIGTERM) stops the current
+variant; finished variants stay on disk and the exit code is ``INTERRUPTED``. A variant counts
+as finished when its ``model.keras`` and ``history.json`` exist (:func:`variant_finished`),
+which is what a resume has to skip.
+
+Diagnostic callbacks plug in at :func:`gather_callbacks`; whatever findings they expose
+(``callback.findings``) are collected by :func:`collect_findings` into the report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import math
+import os
+import secrets
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import keras
+import numpy as np
+import tensorflow as tf
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from unetdiag import __version__
+from unetdiag.config import VARIANTS, TrainConfig, Variant
+from unetdiag.diag.dice import trivial_baselines
+from unetdiag.diag.findings import Finding, Report, Severity
+from unetdiag.diag.masks import ImageReadError, decode_mask
+from unetdiag.diag.pairing import Pair, discover_pairs, split_pairs
+from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.fsutil import atomic_write_json, atomic_write_text
+from unetdiag.report import render_report, write_report_files
+from unetdiag.training.losses import DEFAULT_EMPTY_RULE, build_loss, build_metrics
+from unetdiag.training.model import build_variant, count_parameters
+from unetdiag.training.pipeline import StreamingDatasets, build_datasets
+from unetdiag.training.precision import precision_scope, resolve_precision
+
+#: XLA compilation measured slower than plain graph mode for these models on the 2-core CPU.
+JIT_COMPILE = False
+#: Masks decoded up front to record their encodings in data.json (a sample, not the dataset).
+ENCODING_SAMPLE_SIZE = 8
+#: Epochs left out of the timing figures: the first one traces the graphs.
+TIMING_WARMUP_EPOCHS = 1
+#: Run directory name when config.run_name is not given.
+RUN_NAME_TIME_FORMAT = "%Y%m%d-%H%M%S"
+#: Numbered suffixes tried (name-2, name-3, ...) before giving up on a free run directory name.
+MAX_RUN_DIR_ATTEMPTS = 100
+#: Subfolder of the run directory holding the decoded-tensor cache (deleted when the run ends).
+CACHE_DIRNAME = "cache"
+#: The model file and history of a variant; both present means the variant finished.
+MODEL_FILENAME = "model.keras"
+HISTORY_FILENAME = "history.json"
+HISTORY_CSV_FILENAME = "history.csv"
+#: Validation metrics that pick a variant's best epoch.
+BEST_EPOCH_METRICS = ("val_dice", "val_iou")
+
+VariantStatus = Literal["finished", "stopped", "interrupted", "not run"]
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@dataclass
+class VariantResult:
+    """How one variant's training went (one row of summary.json).
+
+    ``status``: ``"finished"`` (all epochs), ``"stopped"`` (a callback ended it early),
+    ``"interrupted"`` (Ctrl-C during it; no model saved) or ``"not run"``.
+    """
+
+    name: str
+    status: VariantStatus
+    epochs_completed: int = 0
+    best_val_dice: float | None = None
+    best_val_dice_epoch: int | None = None
+    best_val_iou: float | None = None
+    best_val_iou_epoch: int | None = None
+    final_val_accuracy: float | None = None
+    time_per_step_ms: float | None = None
+    images_per_second: float | None = None
+    parameters: int | None = None
+    seconds: float | None = None
+    model_path: Path | None = None
+    history: dict[str, list[float]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def summary_row(self) -> dict[str, Any]:
+        """The machine-readable row (summary.json / summary.csv)."""
+        return {
+            "variant": self.name, "status": self.status,
+            "epochs_completed": self.epochs_completed,
+            "best_val_dice": self.best_val_dice, "best_val_dice_epoch": self.best_val_dice_epoch,
+            "best_val_iou": self.best_val_iou, "best_val_iou_epoch": self.best_val_iou_epoch,
+            "final_val_accuracy": self.final_val_accuracy,
+            "time_per_step_ms": self.time_per_step_ms,
+            "images_per_second": self.images_per_second,
+            "parameters": self.parameters, "seconds": self.seconds,
+            "model": str(self.model_path) if self.model_path else None,
+        }
+
+    def display_row(self) -> dict[str, Any]:
+        """The row of the comparison table in the report and on the console."""
+        return {
+            "variant": self.name, "status": self.status,
+            "best val Dice (epoch)": _with_epoch(self.best_val_dice, self.best_val_dice_epoch),
+            "best val IoU (epoch)": _with_epoch(self.best_val_iou, self.best_val_iou_epoch),
+            "final val accuracy": _rounded(self.final_val_accuracy, 4),
+            "ms/step": _rounded(self.time_per_step_ms, 1),
+            "images/s": _rounded(self.images_per_second, 0),
+            "parameters": self.parameters,
+        }
+
+
+@dataclass
+class TrainResult:
+    """What :func:`run_training` produced."""
+
+    run_dir: Path
+    exit_code: ExitCode
+    report: Report
+    variants: dict[str, VariantResult]
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _with_epoch(value: float | None, epoch: int | None) -> str:
+    return "-" if value is None else f"{value:.4f} ({epoch})"
+
+
+# --- callbacks ----------------------------------------------------------------------------
+
+
+class ThroughputMeter(keras.callbacks.Callback):
+    """Wall time of the training phase of each epoch (first batch start to last batch end,
+    input pipeline included, validation excluded).
+
+    Args:
+        images_per_epoch: training images seen per epoch (the train split's size).
+        warmup_epochs: leading epochs left out of the figures (graph tracing), unless no
+            other epoch exists.
+    """
+
+    def __init__(self, images_per_epoch: int, warmup_epochs: int = TIMING_WARMUP_EPOCHS):
+        super().__init__()
+        self.images_per_epoch = images_per_epoch
+        self.warmup_epochs = warmup_epochs
+        self.epoch_seconds: list[float] = []
+        self.epoch_steps: list[int] = []
+        self._epoch_start = 0.0
+        self._last_batch_end = 0.0
+        self._steps = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = self._last_batch_end = time.perf_counter()
+        self._steps = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._last_batch_end = time.perf_counter()
+        self._steps += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_seconds.append(self._last_batch_end - self._epoch_start)
+        self.epoch_steps.append(self._steps)
+
+    def _timed(self) -> tuple[float, int, int]:
+        """(seconds, steps, epochs) over the epochs that count."""
+        start = self.warmup_epochs if len(self.epoch_seconds) > self.warmup_epochs else 0
+        seconds, steps = self.epoch_seconds[start:], self.epoch_steps[start:]
+        return sum(seconds), sum(steps), len(seconds)
+
+    @property
+    def time_per_step_ms(self) -> float | None:
+        seconds, steps, _ = self._timed()
+        return 1000.0 * seconds / steps if steps else None
+
+    @property
+    def images_per_second(self) -> float | None:
+        seconds, _, epochs = self._timed()
+        return self.images_per_epoch * epochs / seconds if seconds > 0 else None
+
+
+class HistoryWriter(keras.callbacks.Callback):
+    """Keeps the epoch logs and rewrites ``history.json`` and ``history.csv`` after each epoch,
+    so an interrupted variant leaves the epochs it finished. The CSV has CSVLogger's layout
+    (``epoch`` then the metric names, sorted) so ``unetdiag explain-log`` reads it."""
+
+    def __init__(self, folder: Path):
+        super().__init__()
+        self.folder = folder
+        self.history: dict[str, list[float]] = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        write_history(self.folder, self.history)
+
+
+def write_history(folder: Path, history: dict[str, list[float]]) -> None:
+    """Write ``history.json`` (Keras ``History.history`` layout) and ``history.csv``."""
+    atomic_write_json(folder / HISTORY_FILENAME, _json_safe(history))
+    keys = sorted(history)
+    epochs = max((len(values) for values in history.values()), default=0)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["epoch", *keys])
+    for epoch in range(epochs):
+        writer.writerow([epoch, *(history[key][epoch] if epoch < len(history[key]) else ""
+                                  for key in keys)])
+    atomic_write_text(folder / HISTORY_CSV_FILENAME, text.getvalue())
+
+
+def _json_safe(history: dict[str, list[float]]) -> dict[str, list[float | str]]:
+    """Non-finite values as the strings "nan"/"inf"/"-inf" (strict JSON has no NaN)."""
+    return {key: [value if math.isfinite(value) else str(value) for value in values]
+            for key, values in history.items()}
+
+
+class ProgressCallback(keras.callbacks.Callback):
+    """Advances one rich progress task per batch and shows the live metrics."""
+
+    #: Metrics shown while a variant trains (training side live, validation after each epoch).
+    SHOWN = ("loss", "dice", "iou", "val_loss", "val_dice", "val_iou")
+
+    def __init__(self, progress: Progress, task: TaskID, epochs: int):
+        super().__init__()
+        self.progress, self.task, self.epochs = progress, task, epochs
+        self._epoch = 0
+        self._validation: dict[str, float] = {}
+
+    def on_train_begin(self, logs=None):
+        steps = self.params.get("steps")
+        self.progress.update(self.task, total=steps * self.epochs if steps else None)
+        self.progress.start_task(self.task)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.progress.update(self.task, advance=1, metrics=self._describe(logs or {}))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._validation = {k: v for k, v in (logs or {}).items() if k.startswith("val_")}
+        self.progress.update(self.task, metrics=self._describe(logs or {}))
+
+    def _describe(self, logs: dict[str, float]) -> str:
+        values = {**logs, **self._validation}
+        shown = "  ".join(f"{key} {values[key]:.4f}" for key in self.SHOWN if key in values)
+        return f"epoch {self._epoch}/{self.epochs}  {shown}"
+
+
+def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
+                     datasets: StreamingDatasets) -> list[keras.callbacks.Callback]:
+    """The callbacks one variant trains with, apart from the progress display.
+
+    This is the seam for diagnostic callbacks: add them here (gated on
+    ``config.diagnostics``). A callback may expose ``findings: list[Finding]``; after the
+    variant ends (finished, stopped or interrupted) :func:`collect_findings` puts them in the
+    report. A callback that sets ``model.stop_training`` ends the variant as ``"stopped"``
+    (exit code ``TRAINING_STOPPED``; with ``config.stop_all_on_guard`` no further variant
+    runs).
+    """
+    return [HistoryWriter(variant_dir), ThroughputMeter(datasets.train_size)]
+
+
+def collect_findings(callbacks: Sequence[keras.callbacks.Callback], source: str
+                     ) -> list[Finding]:
+    """Every finding the callbacks expose, labelled with ``source`` when they have none."""
+    findings = []
+    for callback in callbacks:
+        for finding in getattr(callback, "findings", ()):
+            findings.append(finding if finding.source else finding.with_source(source))
+    return findings
+
+
+# --- run directory ------------------------------------------------------------------------
+
+
+def create_run_dir(out_dir: Path, run_name: str | None, now: datetime | None = None) -> Path:
+    """Create and return a new, empty run directory; never reuse an existing one.
+
+    ``out_dir / run_name`` (default: a timestamp); if that exists, ``name-2``, ``name-3``...
+    """
+    base = run_name or (now or datetime.now()).strftime(RUN_NAME_TIME_FORMAT)
+    if Path(base).name != base or base in (".", ".."):
+        raise UserError(f"run name {base!r} must be a plain folder name (no path separators)",
+                        ExitCode.USAGE)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, MAX_RUN_DIR_ATTEMPTS + 1):
+            candidate = out_dir / (base if attempt == 1 else f"{base}-{attempt}")
+            try:
+                candidate.mkdir()
+            except FileExistsError:
+                continue
+            return candidate
+    except OSError as error:
+        raise UserError(f"cannot create a run directory in {out_dir}: {error.strerror or error}",
+                        ExitCode.OUTPUT_ERROR) from None
+    raise UserError(f"no free run directory name {base!r} .. {base}-{MAX_RUN_DIR_ATTEMPTS} in "
+                    f"{out_dir}; pass another --run-name", ExitCode.OUTPUT_ERROR)
+
+
+def variant_finished(variant_dir: Path) -> bool:
+    """True when the variant's model and history were both written (what a resume skips)."""
+    return (variant_dir / MODEL_FILENAME).is_file() and (variant_dir / HISTORY_FILENAME).is_file()
+
+
+def save_model_atomically(model: keras.Model, path: Path) -> Path:
+    """Save to a temporary ``.keras`` file in the same folder, then rename over ``path``."""
+    # A fresh name Keras creates itself (so the file gets the usual permissions, not 0600).
+    temporary = path.parent / f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}{path.suffix}"
+    try:
+        model.save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# --- data ---------------------------------------------------------------------------------
+
+
+def _discover_and_split(config: TrainConfig) -> tuple[list[Finding], list[Pair], list[Pair]]:
+    pairing = discover_pairs(config.images, config.masks, mask_suffixes=config.mask_suffixes,
+                             allow_same_file=config.allow_same_file_masks)
+    train_pairs, val_pairs = split_pairs(pairing.pairs, config.val_fraction, config.seed)
+    if not train_pairs or not val_pairs:
+        raise UserError(f"{len(pairing.pairs)} pair(s) give {len(train_pairs)} for training and "
+                        f"{len(val_pairs)} for validation at val_fraction "
+                        f"{config.val_fraction}; both sides need at least one")
+    return [f if f.source else f.with_source("pairing") for f in pairing.findings], \
+        list(train_pairs), list(val_pairs)
+
+
+def _encoding_sample(pairs: Sequence[Pair], config: TrainConfig) -> list[dict[str, Any]]:
+    """Decode the first few masks under the run's policy and record how they were stored."""
+    sample = []
+    for pair in pairs[:ENCODING_SAMPLE_SIZE]:
+        try:
+            _mask, encoding = decode_mask(pair.mask, config.mask_policy)
+        except ImageReadError as error:
+            raise UserError(f"cannot decode {error.path}: {error.reason}") from None
+        sample.append({"stem": pair.stem, "mask": str(pair.mask), **encoding.to_dict()})
+    return sample
+
+
+def _data_record(config: TrainConfig, train_pairs: Sequence[Pair], val_pairs: Sequence[Pair]
+                 ) -> dict[str, Any]:
+    return {
+        "images": str(config.images), "masks": str(config.masks) if config.masks else None,
+        "val_fraction": config.val_fraction, "seed": config.seed,
+        "train": [pair.stem for pair in train_pairs], "val": [pair.stem for pair in val_pairs],
+        "mask_policy": config.mask_policy.to_dict(),
+        "mask_encodings_sample": _encoding_sample([*train_pairs, *val_pairs], config),
+    }
+
+
+def _validation_baselines(datasets: StreamingDatasets, config: TrainConfig) -> dict[str, Any]:
+    """What all-background and all-foreground predictions score on the validation split."""
+    foreground, pixels = [], []
+    for _image, mask in datasets.val_decoded.as_numpy_iterator():
+        foreground.append(float((mask > 0.5).sum()))
+        pixels.append(float(mask.size))
+    baselines = trivial_baselines(foreground, pixels, config.dice, DEFAULT_EMPTY_RULE)
+    return {name: scores.to_dict() for name, scores in baselines.items()}
+
+
+# --- training -----------------------------------------------------------------------------
+
+
+def _strategy(name: str) -> tf.distribute.Strategy:
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    raise UserError("--strategy multiworker is not supported by the trainer yet: model.fit under "
+                    "MultiWorkerMirroredStrategy fails on Keras 3.15 (keras-team/keras#20585)",
+                    ExitCode.USAGE)
+
+
+def compile_variant(variant: Variant, config: TrainConfig, policy_name: str) -> keras.Model:
+    """Build and compile one variant under ``policy_name`` (in the current strategy scope)."""
+    with precision_scope(policy_name):
+        model = build_variant(variant, config.img_size, config.channels, config.base_filters,
+                              config.depth)
+        model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
+                      loss=build_loss(variant.loss, config.dice),
+                      metrics=build_metrics(config.metric_threshold, DEFAULT_EMPTY_RULE),
+                      jit_compile=JIT_COMPILE)
+    return model
+
+
+def _best(history: dict[str, list[float]], key: str) -> tuple[float | None, int | None]:
+    values = np.asarray(history.get(key, []), dtype=np.float64)
+    if not values.size or not np.isfinite(values).any():
+        return None, None
+    index = int(np.nanargmax(np.where(np.isfinite(values), values, np.nan)))
+    return float(values[index]), index + 1
+
+
+def _train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDatasets,
+                   policy_name: str, strategy: tf.distribute.Strategy, run_dir: Path,
+                   progress: Progress, task: TaskID) -> VariantResult:
+    """Train one variant; on KeyboardInterrupt return it as ``"interrupted"`` (then re-raise
+    is the caller's decision, through ``result.status``)."""
+    variant_dir = run_dir / variant.name
+    variant_dir.mkdir()
+    keras.utils.set_random_seed(config.seed)  # every variant starts from the same seed
+    with strategy.scope():
+        model = compile_variant(variant, config, policy_name)
+    callbacks = gather_callbacks(config, variant, variant_dir, datasets)
+    history = next(c for c in callbacks if isinstance(c, HistoryWriter))
+    meter = next(c for c in callbacks if isinstance(c, ThroughputMeter))
+    started = time.perf_counter()
+    status: VariantStatus = "finished"
+    try:
+        model.fit(datasets.train, validation_data=datasets.val, epochs=config.epochs,
+                  shuffle=False, verbose=0,  # the pipeline shuffles
+                  callbacks=[*callbacks, ProgressCallback(progress, task, config.epochs)])
+    except KeyboardInterrupt:
+        status = "interrupted"
+    except tf.errors.OpError:
+        if datasets.failures:
+            raise datasets.failures.as_user_error() from None
+        raise
+    epochs_completed = len(history.history.get("loss", []))
+    if status == "finished" and epochs_completed < config.epochs:
+        status = "stopped"
+    model_path = None
+    if status != "interrupted":
+        model_path = save_model_atomically(model, variant_dir / MODEL_FILENAME)
+        write_history(variant_dir, history.history)
+    result = VariantResult(
+        name=variant.name, status=status, epochs_completed=epochs_completed,
+        final_val_accuracy=_finite_or_none((history.history.get("val_accuracy") or [None])[-1]),
+        time_per_step_ms=meter.time_per_step_ms, images_per_second=meter.images_per_second,
+        parameters=count_parameters(model), seconds=time.perf_counter() - started,
+        model_path=model_path, history=history.history,
+        findings=collect_findings(callbacks, f"train:{variant.name}"))
+    result.best_val_dice, result.best_val_dice_epoch = _best(history.history, "val_dice")
+    result.best_val_iou, result.best_val_iou_epoch = _best(history.history, "val_iou")
+    return result
+
+
+@contextlib.contextmanager
+def _sigterm_as_keyboard_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while training (only possible from the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _progress(console: Console, config: TrainConfig) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                    TextColumn("{task.fields[metrics]}"), TimeElapsedColumn(),
+                    console=console, disable=config.quiet or not console.is_terminal)
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def _run_findings(results: dict[str, VariantResult], config: TrainConfig, run_dir: Path,
+                  requested_name: str | None) -> list[Finding]:
+    findings = []
+    interrupted = [r.name for r in results.values() if r.status == "interrupted"]
+    if interrupted:
+        finished = [r.name for r in results.values() if r.status in ("finished", "stopped")]
+        findings.append(Finding(
+            id="train.interrupted", severity=Severity.WARNING,
+            title=f"Training was interrupted during {interrupted[0]}",
+            explanation="The run was stopped by Ctrl-C or SIGTERM. Variants that ended before "
+                        "it are saved; the interrupted one kept its per-epoch history but no "
+                        "model; later variants did not run.",
+            fix="Start the run again (a resume option skips finished variants).",
+            evidence={"finished": finished, "interrupted": interrupted,
+                      "not_run": [r.name for r in results.values() if r.status == "not run"]},
+            source="train"))
+    for result in results.values():
+        if result.status == "stopped":
+            findings.append(Finding(
+                id="train.stopped_early", severity=Severity.WARNING,
+                title=f"{result.name} stopped after {result.epochs_completed} of "
+                      f"{config.epochs} epochs",
+                explanation="A callback ended this variant before its last epoch; the findings "
+                            "from the same source say why. Its model was saved as it was.",
+                fix="Read the variant's other findings and fix their cause before retraining.",
+                evidence={"epochs_completed": result.epochs_completed,
+                          "epochs_requested": config.epochs},
+                source=f"train:{result.name}"))
+    if requested_name and run_dir.name != requested_name:
+        findings.append(Finding(
+            id="train.run_dir_renamed", severity=Severity.INFO,
+            title=f"Run directory {requested_name!r} existed; wrote to {run_dir.name!r}",
+            explanation="unetdiag never overwrites an earlier run, so it added a number.",
+            fix="Pass a new --run-name to choose the name yourself.",
+            evidence={"requested": requested_name, "used": run_dir.name}, source="train"))
+    return findings
+
+
+def _headline(results: dict[str, VariantResult], train_size: int, val_size: int) -> str:
+    ended = [r for r in results.values() if r.best_val_dice is not None]
+    done = sum(r.status in ("finished", "stopped") for r in results.values())
+    text = (f"Trained {done} of {len(results)} variant(s) on {train_size} training / "
+            f"{val_size} validation pairs.")
+    if ended:
+        best = max(ended, key=lambda r: r.best_val_dice)
+        text += (f" Best validation Dice {best.best_val_dice:.4f} ({best.name}, epoch "
+                 f"{best.best_val_dice_epoch}).")
+    return text
+
+
+def _exit_code(results: dict[str, VariantResult]) -> ExitCode:
+    statuses = {r.status for r in results.values()}
+    if "interrupted" in statuses:
+        return ExitCode.INTERRUPTED
+    return ExitCode.TRAINING_STOPPED if "stopped" in statuses else ExitCode.OK
+
+
+def _write_summary(run_dir: Path, results: dict[str, VariantResult], meta: dict[str, Any],
+                   exit_code: ExitCode) -> None:
+    """``summary.json`` (rows, run context, exit code) and ``summary.csv`` (the rows)."""
+    rows = [result.summary_row() for result in results.values()]
+    atomic_write_json(run_dir / "summary.json",
+                      {"variants": rows, "meta": meta, "exit_code": int(exit_code)})
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(run_dir / "summary.csv", text.getvalue())
+
+
+# --- entry point --------------------------------------------------------------------------
+
+
+def run_training(config: TrainConfig, console: Console | None = None) -> TrainResult:
+    """Train ``config.variants`` and write a new run directory; see the module docstring.
+
+    Raises:
+        UserError: bad input (missing folder, no pairs, same-file masks, an undecodable file:
+            ``INPUT_ERROR``), an unusable output folder (``OUTPUT_ERROR``), or an unknown
+            variant / unsupported strategy (``USAGE``).
+    """
+    console = console or Console()
+    unknown = [name for name in config.variants if name not in VARIANTS]
+    if unknown or not config.variants:
+        raise UserError(f"unknown variant(s) {', '.join(unknown) or '(none given)'}; choose from "
+                        f"{', '.join(VARIANTS)}", ExitCode.USAGE)
+    strategy = _strategy(config.strategy)
+    policy_name, precision_reason = resolve_precision(config.precision)
+    pairing_findings, train_pairs, val_pairs = _discover_and_split(config)
+    data_record = _data_record(config, train_pairs, val_pairs)
+
+    run_dir = create_run_dir(Path(config.out_dir), config.run_name)
+    atomic_write_json(run_dir / "config.json", config.to_dict())
+    atomic_write_json(run_dir / "data.json", data_record)
+    cache_dir = run_dir / CACHE_DIRNAME
+    results = {name: VariantResult(name=name, status="not run") for name in config.variants}
+    meta: dict[str, Any] = {
+        "run_dir": str(run_dir), "precision": policy_name, "precision_reason": precision_reason,
+        "strategy": config.strategy, "train_pairs": len(train_pairs),
+        "val_pairs": len(val_pairs), "dice_loss": config.dice.describe(),
+        "metric_threshold": config.metric_threshold, "metric_empty_rule": DEFAULT_EMPTY_RULE,
+        "unetdiag": __version__, "tensorflow": tf.__version__, "keras": keras.__version__}
+    try:
+        with _sigterm_as_keyboard_interrupt():
+            datasets = build_datasets(
+                train_pairs, val_pairs, img_size=config.img_size, channels=config.channels,
+                batch_size=config.batch_size, policy=config.mask_policy, augment=config.augment,
+                seed=config.seed, cache_dir=cache_dir)
+            datasets.preflight()  # decodes every file once, filling the cache
+            meta["val_baselines"] = _validation_baselines(datasets, config)
+            with _progress(console, config) as progress:
+                tasks = {name: progress.add_task(name, start=False, metrics="waiting")
+                         for name in config.variants}
+                for name in config.variants:
+                    result = _train_variant(VARIANTS[name], config, datasets, policy_name,
+                                            strategy, run_dir, progress, tasks[name])
+                    results[name] = result
+                    if result.status == "interrupted" or (
+                            result.status == "stopped" and config.stop_all_on_guard):
+                        break
+    except KeyboardInterrupt:  # between variants or before the first one
+        running = next((r for r in results.values() if r.status == "not run"), None)
+        if running is not None:
+            running.status = "interrupted"
+    finally:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+
+    exit_code = _exit_code(results)
+    findings = pairing_findings + [f for r in results.values() for f in r.findings]
+    findings += _run_findings(results, config, run_dir, config.run_name)
+    report = Report(
+        title=f"unetdiag train {config.images}", command="train", findings=findings,
+        headline=_headline(results, len(train_pairs), len(val_pairs)),
+        summary={"variants": [r.display_row() for r in results.values()]}, meta=meta)
+    _write_summary(run_dir, results, meta, exit_code)
+    write_report_files(report, run_dir)
+    render_report(report, console)
+    return TrainResult(run_dir=run_dir, exit_code=exit_code, report=report, variants=results)
