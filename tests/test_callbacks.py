@@ -1,0 +1,332 @@
+"""Diagnostic callbacks, each in a tiny real model.fit on the CPU (32 px, under 1,000 weights)."""
+
+from __future__ import annotations
+
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from unetdiag.diag.dice import DEFAULT_DICE
+from unetdiag.diag.findings import Finding, Severity
+from unetdiag.training.callbacks import (
+    LAST_FINITE_WEIGHTS,
+    NONFINITE_BATCH,
+    BatchAudit,
+    DiceStabilityMonitor,
+    EpochFindings,
+    NonFiniteGuard,
+    SaturationMonitor,
+    diagnose_non_finite_batch,
+    diagnostic_callbacks,
+)
+from unetdiag.training.instrument import LOG_PREFIX
+
+SIZE = 32
+BATCH = 8
+IMAGES = 32
+NAN_IMAGE = 13  # in batch 1 (images 8-15), at position 5 of that batch
+
+
+def tiny_unet(output_bias: float = 0.0, output_dtype: str | None = None) -> keras.Model:
+    """A two-level U-Net of 825 weights; explicit layer names so variable paths are stable."""
+    inputs = keras.Input((SIZE, SIZE, 3))
+    encoded = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="enc_conv")(inputs)
+    down = keras.layers.MaxPooling2D(2, name="pool")(encoded)
+    middle = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="mid_conv")(down)
+    up = keras.layers.UpSampling2D(2, name="up")(middle)
+    joined = keras.layers.Concatenate(name="skip")([encoded, up])
+    outputs = keras.layers.Conv2D(
+        1, 1, activation="sigmoid", name="head", dtype=output_dtype,
+        bias_initializer=keras.initializers.Constant(output_bias))(joined)
+    return keras.Model(inputs, outputs)
+
+
+def compiled(model: keras.Model, learning_rate: float = 1e-3) -> keras.Model:
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def disc_dataset(images: int = IMAGES, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Bright discs on noise; the mask is the disc (4-15 % foreground), a few empty masks."""
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[:SIZE, :SIZE]
+    x = rng.normal(0.3, 0.05, (images, SIZE, SIZE, 3)).astype(np.float32)
+    y = np.zeros((images, SIZE, SIZE, 1), np.float32)
+    for index in range(images):
+        if index % 8 == 7:
+            continue  # empty mask
+        radius = rng.uniform(4, 7)
+        centre = rng.uniform(radius, SIZE - radius, 2)
+        disc = (rows - centre[0]) ** 2 + (cols - centre[1]) ** 2 <= radius ** 2
+        y[index, disc, 0] = 1.0
+        x[index, disc] += 0.5
+    return x, y
+
+
+def errors(findings: list[Finding]) -> list[str]:
+    return [f.id for f in findings if f.severity == Severity.ERROR]
+
+
+class BatchCounter(keras.callbacks.Callback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[tuple[int, int]] = []
+        self.logs: list[dict] = []
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches.append((self.epoch, batch))
+        self.logs.append(dict(logs or {}))
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    keras.utils.set_random_seed(0)
+
+
+@pytest.fixture
+def nan_dataset():
+    x, y = disc_dataset()
+    x[NAN_IMAGE, 5, 7, 1] = np.nan
+    return x, y
+
+
+def weights_finite(model: keras.Model) -> bool:
+    return all(np.isfinite(w).all() for w in model.get_weights())
+
+
+# --- NaN/Inf guard --------------------------------------------------------------------------
+
+
+def test_plain_fit_hides_the_nan_pixel_from_the_loss(nan_dataset):
+    """The premise: on this CPU (oneDNN) the loss stays finite while a kernel turns NaN."""
+    if os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "0":
+        pytest.skip("oneDNN is off: the fused convolution that hides the NaN is not used")
+    x, y = nan_dataset
+    model = compiled(tiny_unet())
+    counter = BatchCounter()
+    model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0, callbacks=[counter])
+    assert all(np.isfinite(logs["loss"]) for logs in counter.logs)
+    kernel = model.get_layer("enc_conv").kernel.numpy()
+    assert not np.isfinite(kernel).all()
+
+
+def test_guard_stops_at_the_nan_batch_and_keeps_finite_weights(nan_dataset, tmp_path):
+    x, y = nan_dataset
+    model = compiled(tiny_unet())
+    guard, counter = NonFiniteGuard(tmp_path), BatchCounter()
+    history = model.fit(x, y, batch_size=BATCH, epochs=3, shuffle=False, verbose=0,
+                        callbacks=[guard, counter])
+
+    assert counter.batches == [(0, 0), (0, 1)]  # stopped right after the offending batch
+    assert guard.stop_reason == "guard.non_finite"
+    [finding] = [f for f in guard.findings if f.id == "guard.non_finite"]
+    assert finding.severity == Severity.ERROR
+    evidence = finding.evidence
+    assert (evidence["epoch"], evidence["batch"]) == (0, 1)
+    assert evidence["first_nonfinite_gradient"] == "enc_conv/kernel"
+    assert "enc_conv/kernel" in finding.title
+    assert evidence["likely_causes"][0] == "non_finite_inputs"
+    assert evidence["input_non_finite_images"] == [NAN_IMAGE - BATCH]
+    assert evidence["update_applied"] is False
+    # The non-finite update was never applied: the model and the file on disk are finite.
+    assert weights_finite(model)
+    assert int(model.optimizer.iterations.numpy()) == 1
+    reloaded = tiny_unet()
+    reloaded.load_weights(tmp_path / LAST_FINITE_WEIGHTS)
+    assert weights_finite(reloaded)
+    for saved, current in zip(reloaded.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(saved, current)
+    # The offending batch, exactly as fit() received it.
+    with np.load(tmp_path / NONFINITE_BATCH) as batch:
+        np.testing.assert_array_equal(batch["x"], x[BATCH:2 * BATCH])
+        np.testing.assert_array_equal(batch["y"], y[BATCH:2 * BATCH])
+        assert batch["y_pred"].shape == (BATCH, SIZE, SIZE, 1)
+    # Its per-batch values never reach History, and the model's own train_step is back.
+    assert not any(key.startswith(LOG_PREFIX) for key in history.history)
+    assert "train_step" not in vars(model)
+
+
+def test_guard_names_non_finite_labels_and_the_nan_loss(tmp_path):
+    x, y = disc_dataset()
+    y[3, 0, 0, 0] = np.nan  # batch 0
+    model = compiled(tiny_unet())
+    guard = NonFiniteGuard(tmp_path)
+    model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0, callbacks=[guard])
+    [finding] = [f for f in guard.findings if f.id == "guard.non_finite"]
+    assert finding.evidence["batch"] == 0
+    assert not np.isfinite(finding.evidence["batch_loss"])
+    assert "non_finite_labels" in finding.evidence["likely_causes"]
+    assert weights_finite(model)
+
+
+def test_instrumented_step_trains_exactly_like_keras(tmp_path):
+    """Installing the guard and the audit must not change what training computes."""
+    x, y = disc_dataset()
+    plain = compiled(tiny_unet())
+    instrumented = compiled(tiny_unet())
+    instrumented.set_weights(plain.get_weights())
+    plain.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0)
+    instrumented.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+                     callbacks=[NonFiniteGuard(tmp_path), BatchAudit()])
+    for a, b in zip(plain.get_weights(), instrumented.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.fixture
+def mixed_float16():
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _overflowing_fit(guard: NonFiniteGuard) -> tuple[keras.Model, BatchCounter]:
+    x, y = disc_dataset()
+    x[9] *= 1e5  # finite in float32, Inf once cast to float16 (max 65504)
+    model = compiled(tiny_unet(output_dtype="float32"))
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    counter = BatchCounter()
+    model.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+              callbacks=[guard, BatchAudit(), counter])
+    return model, counter
+
+
+def test_mixed_float16_loss_scale_skip_is_not_a_failure(mixed_float16, tmp_path):
+    guard = NonFiniteGuard(tmp_path)
+    model, counter = _overflowing_fit(guard)
+    assert len(counter.batches) == 2 * IMAGES // BATCH  # never stopped
+    assert guard.stop_reason is None
+    assert not errors(guard.findings)
+    [skips] = [f for f in guard.findings if f.id == "guard.loss_scale_skips"]
+    assert skips.severity == Severity.INFO
+    assert skips.evidence["skipped_steps"] == 2  # batch 1 of each epoch
+    assert float(model.optimizer.dynamic_scale.numpy()) == 2.0 ** 13
+    assert weights_finite(model)
+
+
+def test_mixed_float16_collapsed_loss_scale_stops(mixed_float16, tmp_path):
+    # A floor just under the initial 2**15: the first halving counts as a collapse.
+    guard = NonFiniteGuard(tmp_path, min_loss_scale=2.0 ** 15)
+    model, counter = _overflowing_fit(guard)
+    assert counter.batches[-1] == (0, 1)
+    assert guard.stop_reason == "guard.loss_scale_collapsed"
+    [finding] = [f for f in guard.findings if f.id == "guard.loss_scale_collapsed"]
+    assert finding.severity == Severity.ERROR
+    assert finding.evidence["loss_scale"] == 2.0 ** 14
+    assert weights_finite(model)
+
+
+def test_mixed_float16_policy_is_restored_after_the_fixture():
+    assert keras.config.dtype_policy().name == "float32"
+
+
+def test_diagnose_names_exploding_gradients_and_a_vanishing_dice_denominator():
+    y = np.zeros((2, 4, 4, 1))
+    p = np.full((2, 4, 4, 1), 1e-6)
+    causes, evidence = diagnose_non_finite_batch([np.ones((2, 4, 4, 1))], [y], [p],
+                                                 [0.1, 0.12, 0.11, 5.0], 1e-2)
+    assert causes == ["dice_denominator_near_zero", "exploding_gradients"]
+    assert evidence["dice_denominator_batch"] == pytest.approx(32e-6)
+    assert evidence["gradient_norm_growth"] == pytest.approx(5.0 / 0.11)
+    causes, _ = diagnose_non_finite_batch([np.ones((2, 4, 4, 1))], [y + 1], [p],
+                                          [0.1, 0.1, 0.1], 1e-2)
+    assert causes == ["unknown"]
+
+
+# --- batch audit --------------------------------------------------------------------------
+
+
+def test_audit_stops_on_0_255_masks_at_the_first_batch(tmp_path):
+    x, y = disc_dataset()
+    model = compiled(tiny_unet())
+    audit, counter = BatchAudit(), BatchCounter()
+    model.fit(x, y * 255, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+              callbacks=[NonFiniteGuard(tmp_path), audit, counter])
+    assert counter.batches == [(0, 0)]
+    assert audit.stop_reason == "labels.out_of_range"
+    found = {f.id: f for f in audit.findings}
+    assert found["labels.out_of_range"].severity == Severity.ERROR
+    assert found["labels.out_of_range"].evidence["max"] == 255.0
+    assert found["labels.out_of_range"].evidence["first_batch"] == 0
+    assert found["batch.stopped"].evidence["cause"] == "labels.out_of_range"
+
+
+def test_audit_only_records_0_255_masks_when_told_not_to_stop(tmp_path):
+    x, y = disc_dataset()
+    model = compiled(tiny_unet())
+    audit, counter = BatchAudit(stop_on_label_error=False), BatchCounter()
+    history = model.fit(x, y * 255, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+                        callbacks=[audit, counter])
+    assert len(counter.batches) == 2 * IMAGES // BATCH
+    assert audit.stop_reason is None
+    found = {f.id: f for f in audit.findings}
+    assert "batch.stopped" not in found
+    assert found["labels.out_of_range"].evidence["batches_affected"] == 2 * IMAGES // BATCH
+    # Keras 3 gives no NaN here, so no NaN guard would notice.
+    assert np.isfinite(history.history["loss"]).all()
+
+
+def test_audit_summary_counts_every_batch_and_samples_full_checks():
+    x, y = disc_dataset()
+    y[0, 0, :4, 0] = 0.5  # a non-binary label row in batch 0
+    model = compiled(tiny_unet())
+    audit = BatchAudit(first_batches=1, sample_every=3, max_anomaly_copies=0)
+    model.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0, callbacks=[audit])
+    summary = audit.summary
+    assert summary["batches"] == 8
+    assert summary["audited_batches"] == 3  # batches 0, 3 and 6 of the run
+    assert summary["images"] == 2 * IMAGES
+    expected_foreground = 2 * np.count_nonzero(y > 0.5)
+    assert summary["foreground_fraction"] == pytest.approx(expected_foreground / (2 * y.size))
+    assert summary["empty_masks"] == 2 * np.sum(y.reshape(IMAGES, -1).max(axis=1) <= 0.5)
+    assert summary["label_non_binary_pixels"] == 2 * 4
+    [received_labels] = summary["received"]["y"]
+    assert received_labels.startswith("float32[") and received_labels.endswith(f"{SIZE}, 1]")
+    found = {f.id: f for f in audit.findings}
+    assert found["labels.non_binary"].severity == Severity.WARNING
+    assert found["labels.non_binary"].evidence["batches_affected"] == 2
+    assert found["imbalance.summary"].evidence["masks"] == 3 * BATCH
+    assert not errors(audit.findings)
+
+
+# --- healthy run, monitors ------------------------------------------------------------------
+
+
+def test_healthy_run_has_no_error_finding(tmp_path):
+    x, y = disc_dataset()
+    model = compiled(tiny_unet(), learning_rate=1e-2)
+    callbacks = diagnostic_callbacks(tmp_path, probe=(x[:8], y[:8]), dice_config=DEFAULT_DICE,
+                                     source="train:tiny")
+    history = model.fit(x, y, batch_size=BATCH, epochs=3, verbose=0, callbacks=callbacks,
+                        validation_data=(x[:8], y[:8]))
+    findings = [f for callback in callbacks for f in callback.findings]
+    assert not errors(findings), [(f.id, f.title) for f in findings]
+    assert all(callback.stop_reason is None for callback in callbacks)
+    assert len(history.history["loss"]) == 3
+    assert not os.listdir(tmp_path)  # the guard writes only when it trips
+    assert all(f.source == "train:tiny" for f in findings)
+
+
+def test_epoch_findings_keep_each_id_once_with_its_first_epoch():
+    log = EpochFindings()
+
+    def finding(value):
+        return Finding(id="x.flat", severity=Severity.WARNING, title="t", explanation="e",
+                       fix="f", evidence={"value": value})
+
+    log.record(0, [])
+    log.record(1, [finding(1)])
+    log.record(2, [finding(2)])
+    log.record(3, [])
+    [kept] = log.findings()
+    assert kept.evidence == {"value": 2, "first_epoch": 1, "latest_epoch": 2, "epochs_seen": 2,
+                             "still_present": False}

@@ -1,0 +1,497 @@
+"""One instrumented ``train_step`` shared by the diagnostic callbacks.
+
+The callbacks in :mod:`unetdiag.training.callbacks` must see what a plain callback cannot:
+the loss of *this* batch (``logs["loss"]`` is the epoch's running mean), the gradients (on a
+CPU with oneDNN a NaN input pixel can turn ``conv2d/kernel`` NaN while the loss stays
+finite) and the tensors ``fit()`` actually received. :class:`StepInstrumentation` gives them
+that without touching the user's code: in ``on_train_begin`` it binds a new ``train_step`` on
+the model instance and rebuilds the train function with
+``model.make_train_function(force=True)``; in ``on_train_end`` it removes it again.
+
+The step does what Keras 3's TensorFlow ``train_step`` does, plus:
+
+- ``guard`` feature: one ``is_finite`` reduction per gradient, the global gradient norm,
+  the unscaled batch loss; the optimizer update is **not applied** when a gradient or the
+  loss is non-finite (a ``LossScaleOptimizer`` already skips such steps itself), and the
+  non-trainable state updated during the forward pass (e.g. BatchNorm moving statistics) is
+  put back, so the weights stay finite. After the update every weight is checked.
+- ``audit`` feature: label min/max, counts of out-of-range, non-binary, non-finite label
+  pixels, foreground pixels, empty masks, non-finite input values.
+- a copy of the batch ``(x, y, y_pred)`` to the host, taken **only** when a step goes
+  non-finite, when a label or input anomaly is seen (until the host turns that off) or when
+  the host asked for one (sampled batches); otherwise it costs one scalar condition.
+
+Every value the step adds is returned in the batch logs under the prefix :data:`LOG_PREFIX`;
+the callbacks read them with :meth:`StepInstrumentation.take`, which also removes them from
+the logs so that callbacks placed *after* the diagnostic ones (the progress bar, ``History``)
+do not see them.
+
+tf.distribute: Keras MEAN-reduces the values a ``train_step`` returns across replicas (an
+integer flag 1 on one of two replicas becomes 0.5 or 0). Every value here is therefore
+combined across replicas *inside* the step first (``all_gather``, then a sum, a min or a
+max per value), so all replicas return the same number and the mean leaves it unchanged:
+counts are totals over the global batch, flags are "on any replica", the gradient norm is
+the root-sum-square of the per-replica norms (each replica's gradient is of its share of the
+loss), the batch loss is the mean of the per-replica losses. The skip decision is therefore
+the same on every replica. With one device the combination is skipped entirely.
+
+Limits: per-batch attribution assumes ``steps_per_execution == 1`` (with more, the logs are
+those of the last step of each execution; skipping non-finite updates still works).
+The batch copy uses ``tf.numpy_function``, which XLA cannot compile: installing the step sets
+``model.jit_compile = False`` (recorded in :attr:`StepInstrumentation.jit_disabled`).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+#: Prefix of every batch-log key the instrumented step adds.
+LOG_PREFIX = "unetdiag/"
+#: A label pixel above this value is foreground (as in diag.checks.masks.foreground_counts).
+FOREGROUND_THRESHOLD = 0.5
+
+GUARD = "guard"
+AUDIT = "audit"
+FEATURES = (GUARD, AUDIT)
+
+# Keys (without the prefix) and how each is combined across replicas.
+_GUARD_SUM = ("gradient_square_sum", "nonfinite_gradient_count")
+_GUARD_MAX = ("loss_nonfinite",)
+_AUDIT_SUM = ("label_pixels", "label_out_of_range", "label_non_binary", "label_non_finite",
+              "foreground_pixels", "images", "empty_masks", "input_non_finite")
+_AUDIT_MIN = ("label_min", "input_min")
+_AUDIT_MAX = ("label_max", "input_max")
+
+
+@dataclass
+class CapturedBatch:
+    """A batch copied out of the train step (host NumPy arrays, one entry per input/output).
+
+    Under a distribution strategy each replica adds its shard; the arrays are concatenated
+    along the batch axis in the order the replicas reported.
+    """
+
+    step: int
+    x: list[np.ndarray] = field(default_factory=list)
+    y: list[np.ndarray] = field(default_factory=list)
+    y_pred: list[np.ndarray] = field(default_factory=list)
+
+    def add_shard(self, x: list[np.ndarray], y: list[np.ndarray],
+                  y_pred: list[np.ndarray]) -> None:
+        for mine, theirs in ((self.x, x), (self.y, y), (self.y_pred, y_pred)):
+            if not mine:
+                mine.extend(theirs)
+            else:
+                mine[:] = [np.concatenate([a, b]) for a, b in zip(mine, theirs, strict=True)]
+
+
+_INSTRUMENTATIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _is_float(dtype: Any) -> bool:
+    return tf.as_dtype(dtype).is_floating
+
+
+class StepInstrumentation:
+    """The per-model hub that installs the instrumented ``train_step``.
+
+    Callbacks never build one directly: they call :meth:`attach` in ``on_train_begin``,
+    :meth:`register` the features they need, :meth:`begin_batch` in
+    ``on_train_batch_begin``, :meth:`take` in ``on_train_batch_end`` and :meth:`unregister`
+    in ``on_train_end``. Several callbacks share one hub and one step.
+
+    Example (what a callback does)::
+
+        hub = StepInstrumentation.attach(model)
+        hub.register(self, {"guard"})          # rebuilds model.train_function
+        ...
+        values = hub.take(batch_logs)          # {"batch_loss": 0.69, ...}
+        hub.unregister(self)                   # the model's own train_step is back
+    """
+
+    def __init__(self, model: keras.Model) -> None:
+        self._model_ref = weakref.ref(model)
+        self._users: dict[int, frozenset[str]] = {}
+        self._features: frozenset[str] = frozenset()
+        self._capture_requested: tf.Variable | None = None
+        self._anomaly_capture_enabled: tf.Variable | None = None
+        self._capture_lock = threading.Lock()
+        self._step = 0
+        self._batch_key: tuple[int, int] | None = None
+        self._values: dict[str, float] = {}
+        #: The batch copied out during the current step, or None.
+        self.capture: CapturedBatch | None = None
+        #: dtype and shape of the tensors the step received, recorded when it is traced.
+        self.received: dict[str, list[str]] = {}
+        #: True when installing the step turned XLA off (``tf.numpy_function`` cannot compile).
+        self.jit_disabled = False
+        #: Whether the model's optimizer is a ``LossScaleOptimizer`` (``mixed_float16``).
+        self.loss_scaled = False
+
+    # --- life cycle ---------------------------------------------------------------------
+    @classmethod
+    def attach(cls, model: keras.Model) -> StepInstrumentation:
+        """The model's hub, created on first use."""
+        hub = _INSTRUMENTATIONS.get(model)
+        if hub is None:
+            hub = cls(model)
+            _INSTRUMENTATIONS[model] = hub
+        return hub
+
+    @property
+    def model(self) -> keras.Model:
+        model = self._model_ref()
+        if model is None:
+            raise RuntimeError("the instrumented model no longer exists")
+        return model
+
+    @property
+    def features(self) -> frozenset[str]:
+        return self._features
+
+    @property
+    def step(self) -> int:
+        """Train steps run since the step was installed (the host's count)."""
+        return self._step
+
+    def register(self, user: object, features: set[str] | frozenset[str]) -> None:
+        """Ask for ``features`` (``"guard"``, ``"audit"``) and (re)install the step."""
+        unknown = set(features) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"unknown instrumentation features {sorted(unknown)}")
+        self._users[id(user)] = frozenset(features)
+        self._install()
+
+    def unregister(self, user: object) -> None:
+        """Drop ``user``'s features; the last one out restores the model's own step."""
+        self._users.pop(id(user), None)
+        if self._users:
+            self._install()
+        else:
+            self._uninstall()
+
+    def _install(self) -> None:
+        model = self.model
+        self._features = frozenset().union(*self._users.values())
+        optimizer = model.optimizer
+        self.loss_scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+        if optimizer is not None and not optimizer.built and model.trainable_weights:
+            optimizer.build(model.trainable_weights)
+        if model.jit_compile:
+            model.jit_compile = False
+            self.jit_disabled = True
+        if self._capture_requested is None:
+            self._capture_requested = tf.Variable(False, trainable=False,
+                                                  name="unetdiag_capture_requested")
+            self._anomaly_capture_enabled = tf.Variable(True, trainable=False,
+                                                        name="unetdiag_anomaly_capture")
+        self._batch_key = None
+        model.train_step = self._train_step
+        model.make_train_function(force=True)
+
+    def _uninstall(self) -> None:
+        model = self._model_ref()
+        if model is None:
+            return
+        if "train_step" in vars(model):
+            del model.train_step
+        # The next fit() builds the model's own train function again.
+        model.train_function = None
+        self._features = frozenset()
+
+    # --- per batch ----------------------------------------------------------------------
+    def gradient_paths(self) -> list[str]:
+        """Variable paths in the order of ``first_nonfinite_gradient``."""
+        return [v.path for v in self.model.trainable_weights]
+
+    def weight_paths(self) -> list[str]:
+        """Variable paths in the order of ``first_nonfinite_weight``."""
+        return [w.path for w in self.model.weights if _is_float(w.dtype)]
+
+    def begin_batch(self, epoch: int, batch: int) -> None:
+        """Start a new batch (idempotent: every callback calls it)."""
+        key = (epoch, batch)
+        if key == self._batch_key:
+            return
+        self._batch_key = key
+        self._values = {}
+        self.capture = None
+        self._step += 1
+
+    def take(self, logs: dict | None) -> dict[str, float]:
+        """This batch's diagnostic values (without the prefix); removes them from ``logs``."""
+        if logs:
+            for key in [k for k in logs if k.startswith(LOG_PREFIX)]:
+                self._values[key[len(LOG_PREFIX):]] = float(logs.pop(key))
+        return dict(self._values)
+
+    @staticmethod
+    def strip(logs: dict | None) -> None:
+        """Remove the diagnostic values from epoch logs (they would otherwise reach History)."""
+        if logs:
+            for key in [k for k in logs if k.startswith(LOG_PREFIX)]:
+                logs.pop(key)
+
+    def request_capture(self, wanted: bool) -> None:
+        """Copy the next batch(es) to the host (sampling); only assigns when it changes."""
+        if self._capture_requested is not None and bool(self._capture_requested.numpy()) != wanted:
+            self._capture_requested.assign(wanted)
+
+    def enable_anomaly_capture(self, wanted: bool) -> None:
+        """Copy batches with out-of-range/non-finite labels or inputs (on by default)."""
+        if (self._anomaly_capture_enabled is not None
+                and bool(self._anomaly_capture_enabled.numpy()) != wanted):
+            self._anomaly_capture_enabled.assign(wanted)
+
+    # --- the step -----------------------------------------------------------------------
+    def _sink(self, counts: tuple[int, int, int]) -> Callable[..., np.bool_]:
+        """The host function ``tf.numpy_function`` calls with the batch to copy."""
+        n_x, n_y, _ = counts
+
+        def sink(*arrays: np.ndarray) -> np.bool_:
+            copies = [np.array(a, copy=True) for a in arrays]
+            with self._capture_lock:
+                if self.capture is None:
+                    self.capture = CapturedBatch(step=self._step)
+                self.capture.add_shard(copies[:n_x], copies[n_x:n_x + n_y], copies[n_x + n_y:])
+            return np.bool_(True)
+
+        return sink
+
+    def _train_step(self, data: Any) -> dict[str, Any]:
+        model = self.model
+        features = self._features
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        flat_x = [t for t in tf.nest.flatten(x) if t is not None]
+        flat_y = [t for t in tf.nest.flatten(y) if t is not None]
+        # Recorded while tracing: what fit() actually feeds the model.
+        self.received = {
+            "x": [f"{t.dtype.name}{list(t.shape)}" for t in flat_x],
+            "y": [f"{t.dtype.name}{list(t.shape)}" for t in flat_y],
+        }
+        optimizer = model.optimizer
+        guard = GUARD in features and optimizer is not None and bool(model.trainable_weights)
+
+        restorable = [v for v in model.non_trainable_weights if _is_float(v.dtype)] if guard else []
+        state_before = [tf.identity(v.value) for v in restorable]
+
+        with tf.GradientTape() as tape:
+            y_pred = model(x, training=True) if model._call_has_training_arg else model(x)
+            loss = model._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                       training=True)
+            # compute_loss divides by the replica count; this is the replica's batch mean.
+            unscaled_loss = loss * tf.cast(
+                tf.distribute.get_strategy().num_replicas_in_sync, loss.dtype)
+            model._loss_tracker.update_state(unscaled_loss, sample_weight=tf.shape(flat_x[0])[0])
+            scaled_loss = optimizer.scale_loss(loss) if optimizer is not None else loss
+
+        trainable = model.trainable_weights
+        gradients = tape.gradient(scaled_loss, trainable) if trainable else []
+
+        sums: dict[str, tf.Tensor] = {}
+        minima: dict[str, tf.Tensor] = {}
+        maxima: dict[str, tf.Tensor] = {}
+        gradient_flags = None
+        if guard:
+            gradient_flags = tf.stack([
+                tf.constant(0.0, tf.float64) if g is None
+                else tf.cast(tf.logical_not(tf.reduce_all(tf.math.is_finite(g))), tf.float64)
+                for g in gradients])
+            present = [tf.cast(g, tf.float32) for g in gradients if g is not None]
+            square_sum = (tf.add_n([tf.reduce_sum(tf.square(g)) for g in present])
+                          if present else tf.constant(0.0))
+            sums["gradient_square_sum"] = tf.cast(square_sum, tf.float64)
+            maxima["loss_nonfinite"] = tf.cast(
+                tf.logical_not(tf.math.is_finite(tf.cast(unscaled_loss, tf.float32))), tf.float64)
+        if AUDIT in features and flat_y:
+            self._audit_statistics(flat_x, flat_y[0], sums, minima, maxima)
+
+        sums, minima, maxima, gradient_flags = _combine_across_replicas(
+            sums, minima, maxima, gradient_flags)
+
+        outputs: dict[str, tf.Tensor] = {}
+        if guard:
+            gradients_finite = tf.equal(tf.reduce_sum(gradient_flags), 0.0)
+            loss_finite = tf.equal(maxima["loss_nonfinite"], 0.0)
+            scale_before = None
+            if self.loss_scaled:
+                # LossScaleOptimizer skips (and halves its scale) on non-finite gradients.
+                update_applied = gradients_finite
+                scale_before = tf.cast(tf.identity(optimizer.dynamic_scale.value), tf.float64)
+                optimizer.apply_gradients(zip(gradients, trainable, strict=True))
+            else:
+                update_applied = tf.logical_and(gradients_finite, loss_finite)
+                _apply_if(update_applied, optimizer, gradients, trainable)
+            if restorable:
+                def restore() -> None:
+                    for variable, value in zip(restorable, state_before, strict=True):
+                        variable.assign(value)
+                tf.cond(update_applied, lambda: None, restore)
+            weight_flags = tf.stack([
+                tf.cast(tf.logical_not(tf.reduce_all(tf.math.is_finite(w.value))), tf.float64)
+                for w in model.weights if _is_float(w.dtype)])
+            outputs.update(_guard_outputs(gradient_flags, weight_flags, sums, maxima,
+                                          update_applied, optimizer, scale_before))
+            outputs["batch_loss"] = tf.cast(unscaled_loss, tf.float64)
+            capture_now = tf.logical_or(tf.logical_not(update_applied),
+                                        outputs["nonfinite_weight_count"] > 0)
+        else:
+            if trainable:
+                optimizer.apply_gradients(zip(gradients, trainable, strict=True))
+            capture_now = tf.constant(False)
+
+        if AUDIT in features and flat_y:
+            for name in _AUDIT_SUM:
+                outputs[name] = sums[name]
+            for name in _AUDIT_MIN:
+                outputs[name] = minima[name]
+            for name in _AUDIT_MAX:
+                outputs[name] = maxima[name]
+            # Non-binary labels count too: the host turns anomaly copies off after a few.
+            anomaly = (sums["label_out_of_range"] + sums["label_non_finite"]
+                       + sums["label_non_binary"] + sums["input_non_finite"]) > 0
+            capture_now = tf.logical_or(capture_now, tf.logical_or(
+                tf.logical_and(anomaly, self._anomaly_capture_enabled),
+                self._capture_requested))
+
+        flat_pred = [t for t in tf.nest.flatten(y_pred) if t is not None]
+        sink = self._sink((len(flat_x), len(flat_y), len(flat_pred)))
+        outputs["captured"] = tf.cast(tf.cond(
+            capture_now,
+            lambda: tf.reshape(tf.numpy_function(sink, flat_x + flat_y + flat_pred, Tout=tf.bool,
+                                                 stateful=True), []),
+            lambda: tf.constant(False)), tf.float64)
+
+        logs = model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+        logs = dict(logs)
+        for name, value in outputs.items():
+            logs[LOG_PREFIX + name] = value
+        return logs
+
+    @staticmethod
+    def _audit_statistics(flat_x: list[tf.Tensor], labels: tf.Tensor, sums: dict,
+                          minima: dict, maxima: dict) -> None:
+        """Label and input summaries of one (per-replica) batch, all cheap reductions."""
+        labels = tf.cast(labels, tf.float32)
+        finite = tf.math.is_finite(labels)
+        out_of_range = tf.logical_and(finite, tf.logical_or(labels < 0.0, labels > 1.0))
+        # Strictly between 0 and 1, as labels.non_binary counts them (out of range is apart).
+        non_binary = tf.logical_and(labels > 0.0, labels < 1.0)
+        images = tf.shape(labels, out_type=tf.int64)[0]
+        foreground_per_image = tf.math.count_nonzero(
+            tf.reshape(labels > FOREGROUND_THRESHOLD, [images, -1]), axis=1)
+
+        def count(mask: tf.Tensor) -> tf.Tensor:
+            return tf.cast(tf.math.count_nonzero(mask), tf.float64)
+
+        sums["label_pixels"] = tf.cast(tf.size(labels, out_type=tf.int64), tf.float64)
+        sums["label_out_of_range"] = count(out_of_range)
+        sums["label_non_binary"] = count(non_binary)
+        sums["label_non_finite"] = count(tf.logical_not(finite))
+        sums["foreground_pixels"] = tf.cast(tf.reduce_sum(foreground_per_image), tf.float64)
+        sums["images"] = tf.cast(images, tf.float64)
+        sums["empty_masks"] = count(tf.equal(foreground_per_image, 0))
+        inputs = [tf.cast(t, tf.float32) for t in flat_x if _is_float(t.dtype)]
+        sums["input_non_finite"] = (tf.add_n([count(tf.logical_not(tf.math.is_finite(t)))
+                                              for t in inputs])
+                                    if inputs else tf.constant(0.0, tf.float64))
+        minima["label_min"] = tf.cast(tf.reduce_min(labels), tf.float64)
+        maxima["label_max"] = tf.cast(tf.reduce_max(labels), tf.float64)
+        first_input = tf.cast(flat_x[0], tf.float32)
+        minima["input_min"] = tf.cast(tf.reduce_min(first_input), tf.float64)
+        maxima["input_max"] = tf.cast(tf.reduce_max(first_input), tf.float64)
+
+
+def _apply_if(condition: tf.Tensor, optimizer: keras.optimizers.Optimizer,
+              gradients: list, trainable: list) -> None:
+    """``optimizer.apply_gradients`` only when ``condition`` holds (as LossScaleOptimizer does).
+
+    Under a strategy that needs merge calls, the condition is evaluated in cross-replica
+    context around the per-replica update, mirroring Keras's own ``LossScaleOptimizer``.
+    """
+    def apply() -> None:
+        optimizer.apply_gradients(zip(gradients, trainable, strict=True))
+
+    if (not tf.distribute.has_strategy()
+            or tf.__internal__.distribute.strategy_supports_no_merge_call()):
+        tf.cond(condition, apply, lambda: None)
+        return
+
+    def cross_replica(distribution, condition, gradients) -> None:
+        first_condition = distribution.experimental_local_results(condition)[0]
+
+        def apply_everywhere() -> None:
+            distribution.extended.call_for_each_replica(
+                lambda grads: optimizer.apply_gradients(zip(grads, trainable, strict=True)),
+                args=(gradients,))
+
+        tf.cond(first_condition, apply_everywhere, lambda: None)
+
+    tf.distribute.get_replica_context().merge_call(cross_replica, args=(condition, gradients))
+
+
+def _combine_across_replicas(sums: dict, minima: dict, maxima: dict,
+                             gradient_flags: tf.Tensor | None):
+    """Make every value identical on all replicas (sum / min / max over them); see module doc."""
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return sums, minima, maxima, gradient_flags
+
+    def gather(values: list[tf.Tensor]) -> tf.Tensor:
+        return context.all_gather(tf.stack(values)[tf.newaxis], axis=0)
+
+    if sums:
+        combined = tf.reduce_sum(gather(list(sums.values())), axis=0)
+        sums = dict(zip(sums, tf.unstack(combined), strict=True))
+    if minima:
+        combined = tf.reduce_min(gather(list(minima.values())), axis=0)
+        minima = dict(zip(minima, tf.unstack(combined), strict=True))
+    if maxima:
+        combined = tf.reduce_max(gather(list(maxima.values())), axis=0)
+        maxima = dict(zip(maxima, tf.unstack(combined), strict=True))
+    if gradient_flags is not None:
+        gradient_flags = tf.reduce_max(context.all_gather(gradient_flags[tf.newaxis], axis=0),
+                                       axis=0)
+    return sums, minima, maxima, gradient_flags
+
+
+def _first_index(flags: tf.Tensor) -> tf.Tensor:
+    """Index of the first non-zero flag, -1 when there is none (float64)."""
+    if flags.shape[0] == 0:
+        return tf.constant(-1.0, tf.float64)
+    first = tf.cast(tf.argmax(flags > 0), tf.float64)
+    return tf.where(tf.reduce_any(flags > 0), first, tf.constant(-1.0, tf.float64))
+
+
+def _guard_outputs(gradient_flags: tf.Tensor, weight_flags: tf.Tensor, sums: dict,
+                   maxima: dict, update_applied: tf.Tensor,
+                   optimizer: keras.optimizers.Optimizer,
+                   scale_before: tf.Tensor | None) -> dict[str, tf.Tensor]:
+    """The guard's per-batch values (float64 scalars)."""
+    norm = tf.sqrt(sums["gradient_square_sum"])
+    static_scale = getattr(optimizer, "loss_scale_factor", None)
+    if scale_before is not None:
+        norm = norm / scale_before
+    elif static_scale is not None:
+        norm = norm / static_scale
+    outputs = {
+        "gradient_norm": norm,
+        "nonfinite_gradient_count": tf.reduce_sum(gradient_flags),
+        "first_nonfinite_gradient": _first_index(gradient_flags),
+        "nonfinite_weight_count": tf.reduce_sum(weight_flags),
+        "first_nonfinite_weight": _first_index(weight_flags),
+        "loss_nonfinite": maxima["loss_nonfinite"],
+        "update_skipped": tf.cast(tf.logical_not(update_applied), tf.float64),
+        "iterations": tf.cast(optimizer.iterations.value, tf.float64),
+    }
+    if scale_before is not None:
+        outputs["loss_scale"] = tf.cast(optimizer.dynamic_scale.value, tf.float64)
+    return outputs
