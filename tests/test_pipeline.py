@@ -1,0 +1,250 @@
+"""The streaming tf.data pipeline: binary masks, shared geometry, image-only photometrics,
+split by file, lazy reading, cache reuse, and bad files named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from unetdiag.diag.masks import MaskPolicy
+from unetdiag.diag.pairing import Pair
+from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.training.pipeline import AugmentConfig, augment_pair, build_datasets
+
+GEOMETRY_ONLY = AugmentConfig(horizontal_flip=True, rotate90=True, zoom_max=0.0,
+                              brightness_max=0.0, contrast_range=(1.0, 1.0), noise_std=0.0)
+PHOTOMETRY_ONLY = AugmentConfig(horizontal_flip=False, rotate90=False, zoom_max=0.0,
+                                brightness_max=0.2, contrast_range=(0.8, 1.2), noise_std=0.05)
+EVERYTHING = AugmentConfig(zoom_max=0.3, brightness_max=0.2, contrast_range=(0.8, 1.2),
+                           noise_std=0.05)
+
+
+def _write_pair(folder: Path, stem: str, image: np.ndarray, mask: np.ndarray) -> Pair:
+    folder.mkdir(parents=True, exist_ok=True)
+    image_path, mask_path = folder / f"{stem}.png", folder / f"{stem}_mask.png"
+    Image.fromarray(image).save(image_path)
+    Image.fromarray(mask).save(mask_path)
+    return Pair(stem, image_path, mask_path)
+
+
+def _asymmetric_pairs(folder: Path, count: int, size: int = 16, seed: int = 0) -> list[Pair]:
+    """Gray images of two levels (51 and 204) whose mask is exactly ``image > 127``; random
+    blobs, so no flip or rotation leaves an image unchanged."""
+    rng = np.random.default_rng(seed)
+    pairs = []
+    for index in range(count):
+        foreground = rng.random((size, size)) < 0.3
+        foreground[0, :3] = True  # a corner mark: breaks any symmetry
+        foreground[-1, -1] = False
+        image = np.where(foreground, 204, 51).astype(np.uint8)
+        pairs.append(_write_pair(folder, f"case_{index:03d}", image,
+                                 (foreground * 255).astype(np.uint8)))
+    return pairs
+
+
+def _constant_pairs(folder: Path, levels: list[int], size=(21, 13)) -> list[Pair]:
+    """One pair per level: the image is that gray level everywhere (identifies the file)."""
+    rng = np.random.default_rng(1)
+    return [_write_pair(folder, f"level_{level:03d}", np.full(size[::-1], level, np.uint8),
+                        np.where(rng.random(size[::-1]) < 0.5, 255, 0).astype(np.uint8))
+            for level in levels]
+
+
+def _elements(dataset: tf.data.Dataset) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Every (image, mask) of a batched dataset, unbatched."""
+    return [(image, mask) for images, masks in dataset.as_numpy_iterator()
+            for image, mask in zip(images, masks, strict=True)]
+
+
+def _build(train, val, **overrides):
+    options = dict(img_size=16, channels=1, batch_size=4, policy=MaskPolicy(), augment=False,
+                   seed=3)
+    options.update(overrides)
+    return build_datasets(train, val, **options)
+
+
+# --- shapes, dtypes and binary masks ------------------------------------------------------
+
+
+def test_batches_are_float32_images_in_unit_range_and_binary_masks_after_resize(tmp_path):
+    rng = np.random.default_rng(0)
+    pairs = [_write_pair(tmp_path, f"p{i}", rng.integers(0, 256, (37, 50, 3), dtype=np.uint8),
+                         np.where(rng.random((37, 50)) < 0.4, 255, 0).astype(np.uint8))
+             for i in range(10)]
+    datasets = _build(pairs[:7], pairs[7:], img_size=24, channels=3, augment=EVERYTHING)
+    for dataset, expected in ((datasets.train, 7), (datasets.val, 3)):
+        elements = _elements(dataset)
+        assert len(elements) == expected
+        for image, mask in elements:
+            assert image.shape == (24, 24, 3) and image.dtype == np.float32
+            assert mask.shape == (24, 24, 1) and mask.dtype == np.float32
+            assert 0.0 <= image.min() and image.max() <= 1.0
+            assert set(np.unique(mask)) <= {0.0, 1.0}
+
+
+def test_masks_stay_binary_through_resize_and_zoom_over_many_epochs(tmp_path):
+    """Bilinear resizing would create in-between values at every edge; nearest must not."""
+    pairs = _asymmetric_pairs(tmp_path, 8, size=29)
+    datasets = _build(pairs[:6], pairs[6:], img_size=20, augment=EVERYTHING)
+    values = set()
+    for _epoch in range(4):
+        for _image, mask in _elements(datasets.train):
+            values |= set(np.unique(mask).tolist())
+    assert values == {0.0, 1.0}
+
+
+def test_raw_mask_values_pass_unchanged_when_normalisation_is_off(tmp_path):
+    """The 0/255 reproduction mode: the pipeline must not rescale or blur raw labels."""
+    pairs = _asymmetric_pairs(tmp_path, 4, size=16)
+    datasets = _build(pairs[:3], pairs[3:], augment=GEOMETRY_ONLY,
+                      policy=MaskPolicy(normalise=False))
+    values = set()
+    for _image, mask in _elements(datasets.train):
+        values |= set(np.unique(mask).tolist())
+    assert values == {0.0, 255.0}
+
+
+# --- augmentation --------------------------------------------------------------------------
+
+
+def test_image_and_mask_receive_the_same_geometric_transform(tmp_path):
+    pairs = _asymmetric_pairs(tmp_path, 6, size=16)
+    plain = {mask.tobytes() for _image, mask in _elements(_build(pairs[:5], pairs[5:]).train)}
+    datasets = _build(pairs[:5], pairs[5:], augment=GEOMETRY_ONLY)
+    transformed = 0
+    for _epoch in range(3):
+        for image, mask in _elements(datasets.train):
+            np.testing.assert_array_equal(image[..., 0] > 0.5, mask[..., 0] == 1.0)
+            transformed += mask.tobytes() not in plain
+    assert transformed > 0  # the augmentation did move pixels
+
+
+def test_geometry_alone_keeps_every_pixel_value(tmp_path):
+    """Flips and quarter turns permute pixels: the same values, in another place."""
+    pairs = _asymmetric_pairs(tmp_path, 4, size=16)
+    plain = sorted((np.sort(image.ravel()).tobytes(), int(mask.sum()))
+                   for image, mask in _elements(_build(pairs[:3], pairs[3:]).train))
+    augmented = sorted((np.sort(image.ravel()).tobytes(), int(mask.sum())) for image, mask in
+                       _elements(_build(pairs[:3], pairs[3:], augment=GEOMETRY_ONLY).train))
+    assert augmented == plain
+
+
+def test_photometric_augmentation_changes_the_image_and_never_the_mask(tmp_path):
+    pairs = _asymmetric_pairs(tmp_path, 3, size=16)
+    datasets = _build(pairs[:2], pairs[2:])
+    for index, (image, mask) in enumerate(datasets.train_decoded.as_numpy_iterator()):
+        new_image, new_mask = augment_pair(image, mask, tf.constant([index, 7], tf.int64),
+                                           PHOTOMETRY_ONLY)
+        np.testing.assert_array_equal(new_mask.numpy(), mask)
+        assert np.abs(new_image.numpy() - image).max() > 0.01
+        assert 0.0 <= new_image.numpy().min() and new_image.numpy().max() <= 1.0
+
+
+def test_photometric_clipping_never_hides_values_already_out_of_range():
+    image = tf.constant(np.full((8, 8, 1), 3.0, np.float32))  # e.g. an unscaled float TIFF
+    mask = tf.zeros((8, 8, 1))
+    new_image, _ = augment_pair(image, mask, tf.constant([1, 2], tf.int64), PHOTOMETRY_ONLY)
+    assert new_image.numpy().max() > 1.5
+
+
+def test_augmentation_is_a_function_of_the_seed():
+    rng = np.random.default_rng(4)
+    image = tf.constant(rng.random((12, 12, 3)), tf.float32)
+    mask = tf.constant((rng.random((12, 12, 1)) < 0.5).astype(np.float32))
+    first = augment_pair(image, mask, tf.constant([5, 1], tf.int64), EVERYTHING)
+    again = augment_pair(image, mask, tf.constant([5, 1], tf.int64), EVERYTHING)
+    other = augment_pair(image, mask, tf.constant([6, 1], tf.int64), EVERYTHING)
+    np.testing.assert_array_equal(first[0].numpy(), again[0].numpy())
+    np.testing.assert_array_equal(first[1].numpy(), again[1].numpy())
+    assert not np.array_equal(first[0].numpy(), other[0].numpy())
+
+
+def test_same_seed_gives_the_same_epochs_and_epochs_differ(tmp_path):
+    pairs = _asymmetric_pairs(tmp_path, 8, size=16)
+
+    def two_epochs():
+        datasets = _build(pairs[:6], pairs[6:], augment=EVERYTHING)
+        return [np.concatenate([image.ravel() for image, _ in _elements(datasets.train)])
+                for _epoch in range(2)]
+
+    first, second = two_epochs(), two_epochs()
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[1], second[1])
+    assert not np.array_equal(first[0], first[1])
+
+
+# --- split by file, order, laziness, cache -------------------------------------------------
+
+
+def test_each_side_yields_exactly_its_own_files(tmp_path):
+    levels = [10 * k for k in range(1, 11)]
+    pairs = _constant_pairs(tmp_path, levels)
+    datasets = _build(pairs[:7], pairs[7:], augment=False)
+
+    def levels_of(dataset):
+        return sorted(int(round(float(image.mean()) * 255)) for image, _ in _elements(dataset))
+
+    assert levels_of(datasets.train) == levels[:7]
+    val_in_order = [int(round(float(image.mean()) * 255)) for image, _ in
+                    _elements(datasets.val)]
+    assert val_in_order == levels[7:]  # validation: file order, no shuffle
+
+
+def test_pixels_are_read_while_iterating_not_when_the_dataset_is_built(tmp_path):
+    """Built from paths: a file rewritten after building is seen by the next iteration."""
+    pairs = _constant_pairs(tmp_path, [40, 80, 120])
+    datasets = _build(pairs[:2], pairs[2:])
+    Image.fromarray(np.full((13, 21), 200, np.uint8)).save(pairs[2].image)
+    (image, _mask), = _elements(datasets.val)
+    assert round(float(image.mean()) * 255) == 200
+
+
+def test_cache_is_filled_by_preflight_and_reused_instead_of_rereading(tmp_path):
+    pairs = _constant_pairs(tmp_path / "data", [40, 80, 120])
+    datasets = _build(pairs[:2], pairs[2:], cache_dir=tmp_path / "cache")
+    datasets.preflight()
+    assert any((tmp_path / "cache").iterdir())
+    Image.fromarray(np.full((13, 21), 200, np.uint8)).save(pairs[2].image)
+    for _epoch in range(2):
+        (image, _mask), = _elements(datasets.val)
+        assert round(float(image.mean()) * 255) == 120  # the cached decode, not the new file
+    assert len(_elements(datasets.train)) == 2
+
+
+def test_tuple_unpacking_gives_train_then_validation(tmp_path):
+    pairs = _constant_pairs(tmp_path, [40, 80, 120])
+    train, val = _build(pairs[:2], pairs[2:])
+    assert len(_elements(train)) == 2 and len(_elements(val)) == 1
+
+
+def test_an_empty_side_is_refused(tmp_path):
+    pairs = _constant_pairs(tmp_path, [40, 80])
+    with pytest.raises(UserError, match="0 validation"):
+        _build(pairs, [])
+
+
+# --- bad files ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_preflight_names_a_file_that_cannot_be_decoded(tmp_path, cached):
+    pairs = _constant_pairs(tmp_path / "data", [40, 80, 120, 160])
+    pairs[1].mask.write_bytes(b"<html>not a png</html>")
+    datasets = _build(pairs[:3], pairs[3:], cache_dir=tmp_path / "cache" if cached else None)
+    with pytest.raises(UserError) as caught:
+        datasets.preflight()
+    assert str(pairs[1].mask) in str(caught.value)
+    assert caught.value.code == ExitCode.INPUT_ERROR
+
+
+def test_a_bad_file_met_while_training_is_recorded_with_its_name(tmp_path):
+    pairs = _constant_pairs(tmp_path, [40, 80, 120])
+    pairs[0].image.write_bytes(b"")
+    datasets = _build(pairs[:2], pairs[2:])
+    with pytest.raises(tf.errors.OpError):
+        _elements(datasets.train)
+    assert str(pairs[0].image) in str(datasets.failures.as_user_error())
