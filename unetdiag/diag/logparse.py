@@ -43,11 +43,8 @@ from typing import Any
 
 import numpy as np
 
+from unetdiag.diag.checks.saturation import STEP_SECONDS_KEY, STEPS_PER_EPOCH_KEY
 from unetdiag.exitcodes import UserError
-
-#: Keys in a parsed history that are bookkeeping, not metrics.
-STEP_SECONDS_KEY = "step_seconds"
-STEPS_PER_EPOCH_KEY = "steps_per_epoch"
 
 #: How much of a file's first bytes the text/binary sniffing looks at.
 SNIFF_BYTES = 65536
