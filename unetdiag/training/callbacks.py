@@ -16,9 +16,8 @@ each id once) and a ``stop_reason`` (the id of the finding that stopped training
 
 The guard and the audit read values from an instrumented ``train_step`` installed for the
 duration of ``fit`` (:mod:`unetdiag.training.instrument`; cost measured in
-``docs/benchmarks-callbacks.md``). Put them **before** logging callbacks (``CSVLogger``,
-``TensorBoard``) in the list: they remove their own per-batch values from the logs, so
-callbacks after them (and ``History``) see the usual keys only.
+``docs/benchmarks-callbacks.md``). Their per-batch values never reach the logs: the progress
+bar, ``History`` and loggers see the usual keys, whatever the order of the callbacks.
 
 Under ``tf.distribute`` the values a ``train_step`` returns are MEAN-reduced across replicas;
 the instrumented step combines every value across replicas itself first (totals, "any
@@ -83,7 +82,7 @@ from unetdiag.diag.checks.saturation import check_prediction_collapse, check_ser
 from unetdiag.diag.dice import DEFAULT_DICE, DiceConfig
 from unetdiag.diag.findings import Finding, Severity
 from unetdiag.fsutil import atomic_write_bytes
-from unetdiag.training.instrument import AUDIT, GUARD, LOG_PREFIX, StepInstrumentation
+from unetdiag.training.instrument import AUDIT, GUARD, StepInstrumentation
 
 #: File names the guard writes into its output directory.
 LAST_FINITE_WEIGHTS = "last_finite.weights.h5"
@@ -136,11 +135,21 @@ class DiagnosticCallback(keras.callbacks.Callback):
 class EpochFindings:
     """Findings reported every epoch, kept once per id with the epoch each one started.
 
-    The latest evidence wins; ``first_epoch``, ``latest_epoch`` and ``epochs_seen`` are added
-    to it, and ``still_present`` says whether the id was reported at the last epoch checked.
+    The latest evidence wins; ``first_epoch``, ``latest_epoch``, ``epochs_seen`` and
+    ``still_present`` (reported at the last epoch checked) are added to it. An id absent at
+    the last check is dropped when ``keep_resolved`` is False (for checks that re-judge the
+    whole history each time, so absence means superseded) or else kept as INFO, titled
+    "Resolved by epoch N" (for per-epoch snapshots, where it is history worth telling).
+
+    >>> log = EpochFindings(keep_resolved=True)
+    >>> f = Finding(id="x.y", severity="error", title="Collapsed", explanation="", fix="")
+    >>> log.record(0, [f]); log.record(1, [])
+    >>> [(g.severity.value, g.title, g.evidence["first_epoch"]) for g in log.findings()]
+    [('info', 'Resolved by epoch 1: Collapsed', 0)]
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keep_resolved: bool) -> None:
+        self.keep_resolved = keep_resolved
         self._latest: dict[str, Finding] = {}
         self._first_epoch: dict[str, int] = {}
         self._latest_epoch: dict[str, int] = {}
@@ -156,11 +165,21 @@ class EpochFindings:
             self._epochs_seen[finding.id] = self._epochs_seen.get(finding.id, 0) + 1
 
     def findings(self) -> list[Finding]:
-        return [_with_evidence(finding, first_epoch=self._first_epoch[key],
-                               latest_epoch=self._latest_epoch[key],
-                               epochs_seen=self._epochs_seen[key],
-                               still_present=self._latest_epoch[key] == self._last_checked)
-                for key, finding in self._latest.items()]
+        kept = []
+        for key, finding in self._latest.items():
+            present = self._latest_epoch[key] == self._last_checked
+            if not present and not self.keep_resolved:
+                continue
+            finding = _with_evidence(finding, first_epoch=self._first_epoch[key],
+                                     latest_epoch=self._latest_epoch[key],
+                                     epochs_seen=self._epochs_seen[key], still_present=present)
+            if not present:
+                finding = Finding(finding.id, Severity.INFO,
+                                  f"Resolved by epoch {self._last_checked}: {finding.title}",
+                                  finding.explanation, finding.fix, finding.evidence,
+                                  finding.files, finding.source)
+            kept.append(finding)
+        return kept
 
 
 # ----------------------------------------------------------------------------------- guard
@@ -425,7 +444,7 @@ class NonFiniteGuard(DiagnosticCallback):
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self._hub is None or self.stop_reason is not None:
             return
-        values = self._hub.take(logs)
+        values = self._hub.take()
         if "nonfinite_gradient_count" not in values:
             return
         gradients_bad = values["nonfinite_gradient_count"] > 0
@@ -463,11 +482,7 @@ class NonFiniteGuard(DiagnosticCallback):
         if _finite(values["gradient_norm"]) and not skipped:
             self._norms.append(values["gradient_norm"])
 
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        StepInstrumentation.strip(logs)
-
     def on_train_end(self, logs: dict | None = None) -> None:
-        StepInstrumentation.strip(logs)
         if self._hub is not None:
             self._hub.unregister(self)
             self._hub = None
@@ -734,7 +749,7 @@ class BatchAudit(DiagnosticCallback):
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self._hub is None:
             return
-        values = self._hub.take(logs)
+        values = self._hub.take()
         if "label_pixels" not in values:
             return
         self._batches += 1
@@ -752,11 +767,7 @@ class BatchAudit(DiagnosticCallback):
             self._input_finding = self._non_finite_inputs_finding(values, capture)
         self._maybe_stop()
 
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        StepInstrumentation.strip(logs)
-
     def on_train_end(self, logs: dict | None = None) -> None:
-        StepInstrumentation.strip(logs)
         if self._hub is not None:
             self._hub.request_capture(False)
             self._hub.unregister(self)
@@ -893,7 +904,9 @@ class DiceStabilityMonitor(DiagnosticCallback):
     predictions under the run's :class:`~unetdiag.diag.dice.DiceConfig`, and
     :func:`~unetdiag.diag.checks.saturation.check_prediction_collapse` on the fraction of
     pixels predicted positive against the probe's foreground fraction. Each finding id is
-    reported once, with the epoch it started (``first_epoch``) and the latest evidence.
+    reported once, with the epoch it started (``first_epoch``) and the latest evidence; one
+    no longer present at the last check (e.g. a collapse in epoch 0 the model grew out of)
+    becomes INFO, titled "Resolved by epoch N".
 
     Args:
         probe: ``(x, y)``: a fixed validation batch (NumPy arrays).
@@ -929,7 +942,7 @@ class DiceStabilityMonitor(DiagnosticCallback):
         self.dice_config = dice_config
         self.threshold = threshold
         self.every_n_epochs = every_n_epochs
-        self._log = EpochFindings()
+        self._log = EpochFindings(keep_resolved=True)
         #: Predicted-positive fraction of the probe at each checked epoch: ``{epoch: value}``.
         self.predicted_positive_fraction: dict[int, float] = {}
 
@@ -943,12 +956,12 @@ class DiceStabilityMonitor(DiagnosticCallback):
         return self._log.findings()
 
     def on_train_begin(self, logs: Mapping | None = None) -> None:
-        self._log = EpochFindings()
+        self._log = EpochFindings(keep_resolved=True)
         self.predicted_positive_fraction = {}
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        last = epoch + 1 >= self.params.get("epochs", epoch + 1) if self.params else False
-        if (epoch + 1) % self.every_n_epochs and not last and not self.model.stop_training:
+        last_epoch = epoch + 1 >= (self.params or {}).get("epochs", epoch + 1)
+        if (epoch + 1) % self.every_n_epochs and not last_epoch and not self.model.stop_training:
             return
         predictions = keras.ops.convert_to_numpy(self.model(self.probe_x, training=False))
         predictions = np.asarray(predictions, dtype=np.float64)
@@ -969,7 +982,9 @@ class SaturationMonitor(DiagnosticCallback):
     Runs :func:`~unetdiag.diag.checks.saturation.check_series` on every epoch-level value
     logged so far (training and ``val_`` metrics): metrics flat from the start, sitting at a
     trivial-predictor baseline, Dice above 1, negative losses... Each finding id is reported
-    once, with the epoch it started (``first_epoch``) and the latest evidence.
+    once, with the epoch it started (``first_epoch``) and the latest evidence. The check
+    re-judges the whole history every epoch, so an id it no longer reports was superseded
+    and is dropped.
 
     Args:
         baselines: what trivial predictors score, by metric name (e.g.
@@ -989,7 +1004,7 @@ class SaturationMonitor(DiagnosticCallback):
         self.tolerance = tolerance
         #: The epoch-level values seen so far: ``{metric: [value per epoch]}``.
         self.history: dict[str, list[float]] = {}
-        self._log = EpochFindings()
+        self._log = EpochFindings(keep_resolved=False)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "baselines": self.baselines,
@@ -1001,13 +1016,10 @@ class SaturationMonitor(DiagnosticCallback):
 
     def on_train_begin(self, logs: Mapping | None = None) -> None:
         self.history = {}
-        self._log = EpochFindings()
+        self._log = EpochFindings(keep_resolved=False)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        StepInstrumentation.strip(logs)
         for key, value in (logs or {}).items():
-            if key.startswith(LOG_PREFIX):
-                continue
             try:
                 number = float(value)
             except (TypeError, ValueError):

@@ -21,10 +21,12 @@ The step does what Keras 3's TensorFlow ``train_step`` does, plus:
   non-finite, when a label or input anomaly is seen (until the host turns that off) or when
   the host asked for one (sampled batches); otherwise it costs one scalar condition.
 
-Every value the step adds is returned in the batch logs under the prefix :data:`LOG_PREFIX`;
-the callbacks read them with :meth:`StepInstrumentation.take`, which also removes them from
-the logs so that callbacks placed *after* the diagnostic ones (the progress bar, ``History``)
-do not see them.
+Every value the step adds travels in one float64 vector under the log key
+:data:`PACKED_KEY`. The hub wraps ``model.train_function`` so that this key is taken out of
+the step's outputs before Keras sees them: the batch logs, the epoch logs, the progress bar,
+``History`` and every logger see exactly the keys they would without the diagnostics, in
+whatever order the callbacks are listed. The callbacks read the values with
+:meth:`StepInstrumentation.take` (one host transfer per batch).
 
 tf.distribute: Keras MEAN-reduces the values a ``train_step`` returns across replicas (an
 integer flag 1 on one of two replicas becomes 0.5 or 0). Every value here is therefore
@@ -53,8 +55,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-#: Prefix of every batch-log key the instrumented step adds.
-LOG_PREFIX = "unetdiag/"
+#: Log key of the packed diagnostic values (removed before Keras sees the logs).
+PACKED_KEY = "unetdiag/values"
 #: A label pixel above this value is foreground (as in diag.checks.masks.foreground_counts).
 FOREGROUND_THRESHOLD = 0.5
 
@@ -113,7 +115,7 @@ class StepInstrumentation:
         hub = StepInstrumentation.attach(model)
         hub.register(self, {"guard"})          # rebuilds model.train_function
         ...
-        values = hub.take(batch_logs)          # {"batch_loss": 0.69, ...}
+        values = hub.take()                    # {"batch_loss": 0.69, ...}
         hub.unregister(self)                   # the model's own train_step is back
     """
 
@@ -127,6 +129,8 @@ class StepInstrumentation:
         self._step = 0
         self._batch_key: tuple[int, int] | None = None
         self._values: dict[str, float] = {}
+        self._pending: Any = None
+        self._packed_names: list[str] = []
         #: The batch copied out during the current step, or None.
         self.capture: CapturedBatch | None = None
         #: dtype and shape of the tensors the step received, recorded when it is traced.
@@ -196,6 +200,7 @@ class StepInstrumentation:
         self._batch_key = None
         model.train_step = self._train_step
         model.make_train_function(force=True)
+        model.train_function = self._wrap_train_function(model.train_function)
 
     def _uninstall(self) -> None:
         model = self._model_ref()
@@ -223,22 +228,28 @@ class StepInstrumentation:
             return
         self._batch_key = key
         self._values = {}
+        self._pending = None
         self.capture = None
         self._step += 1
 
-    def take(self, logs: dict | None) -> dict[str, float]:
-        """This batch's diagnostic values (without the prefix); removes them from ``logs``."""
-        if logs:
-            for key in [k for k in logs if k.startswith(LOG_PREFIX)]:
-                self._values[key[len(LOG_PREFIX):]] = float(logs.pop(key))
+    def take(self) -> dict[str, float]:
+        """This batch's diagnostic values by name (empty before the first step)."""
+        if self._pending is not None:
+            packed = np.asarray(self._pending, dtype=np.float64)
+            self._values = dict(zip(self._packed_names, packed.tolist(), strict=True))
+            self._pending = None
         return dict(self._values)
 
-    @staticmethod
-    def strip(logs: dict | None) -> None:
-        """Remove the diagnostic values from epoch logs (they would otherwise reach History)."""
-        if logs:
-            for key in [k for k in logs if k.startswith(LOG_PREFIX)]:
-                logs.pop(key)
+    def _wrap_train_function(self, train_function: Callable) -> Callable:
+        """Take the packed values out of each step's outputs before Keras sees them."""
+        def train_function_without_diagnostics(iterator: Any) -> Any:
+            logs = train_function(iterator)
+            if isinstance(logs, dict) and PACKED_KEY in logs:
+                logs = dict(logs)
+                self._pending = logs.pop(PACKED_KEY)
+            return logs
+
+        return train_function_without_diagnostics
 
     def request_capture(self, wanted: bool) -> None:
         """Copy the next batch(es) to the host (sampling); only assigns when it changes."""
@@ -370,10 +381,9 @@ class StepInstrumentation:
                                                  stateful=True), []),
             lambda: tf.constant(False)), tf.float64)
 
-        logs = model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
-        logs = dict(logs)
-        for name, value in outputs.items():
-            logs[LOG_PREFIX + name] = value
+        logs = dict(model.compute_metrics(x, y, y_pred, sample_weight=sample_weight))
+        self._packed_names = list(outputs)  # recorded while tracing; read by take()
+        logs[PACKED_KEY] = tf.stack([tf.cast(value, tf.float64) for value in outputs.values()])
         return logs
 
     @staticmethod
