@@ -50,8 +50,10 @@ from unetdiag.exitcodes import UserError
 SNIFF_BYTES = 65536
 #: Above this share of undecodable or control characters a file is taken for binary data.
 MAX_BINARY_SHARE = 0.05
-#: In UTF-16 text without a byte-order mark, at least this share of every other byte is NUL.
-UTF16_NUL_SHARE = 0.9
+#: UTF-16 text without a byte-order mark: at least this share of every other byte is NUL...
+UTF16_NUL_SHARE = 0.5
+#: ...and, decoded, at least this share of its characters is ASCII (logs are mostly ASCII).
+UTF16_ASCII_SHARE = 0.5
 
 _KINDS_HINT = ("expected a Keras console log, a CSVLogger .csv or a model.fit() history .json")
 
@@ -586,25 +588,33 @@ def _unique_names(runs: list[RunLog]) -> list[RunLog]:
 
 
 def _decode(data: bytes, path: Path) -> str:
-    """Bytes -> text, refusing binary files; handles UTF-8, UTF-16 (PowerShell's ``>``)."""
+    """Bytes -> text, refusing binary files; handles UTF-8 and UTF-16 (PowerShell's ``>``)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    sample = data[:SNIFF_BYTES]
-    for offset, encoding in ((1, "utf-16-le"), (0, "utf-16-be")):
-        odd = sample[offset::2]
-        if len(sample) >= 4 and odd.count(0) >= UTF16_NUL_SHARE * len(odd):
-            return data.decode(encoding, errors="replace")
-    if b"\x00" in sample:
-        raise UserError(f"{path} is not a text file (it contains NUL bytes); {_KINDS_HINT}")
-    text = data.decode("utf-8", errors="replace")
+        text = data[3:].decode("utf-8", errors="replace")
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        text = _decode_without_bom(data, path)
     head = text[:SNIFF_BYTES]
     odd_characters = head.count("\ufffd") + len(_BINARY_CONTROL_RE.findall(head))
     if head and odd_characters > MAX_BINARY_SHARE * len(head):
         raise UserError(f"{path} is not a text file ({odd_characters} of its first "
                         f"{len(head)} characters are binary); {_KINDS_HINT}")
     return text
+
+
+def _decode_without_bom(data: bytes, path: Path) -> str:
+    sample = data[:SNIFF_BYTES]
+    for offset, encoding in ((1, "utf-16-le"), (0, "utf-16-be")):
+        high_bytes = sample[offset::2]
+        if len(sample) >= 4 and high_bytes.count(0) >= UTF16_NUL_SHARE * len(high_bytes):
+            text = data.decode(encoding, errors="replace")
+            head = text[:SNIFF_BYTES]
+            if sum(character < "\x80" for character in head) >= UTF16_ASCII_SHARE * len(head):
+                return text
+    if b"\x00" in sample:
+        raise UserError(f"{path} is not a text file (it contains NUL bytes); {_KINDS_HINT}")
+    return data.decode("utf-8", errors="replace")
 
 
 def _looks_like_csv(text: str) -> bool:

@@ -1,0 +1,308 @@
+"""Log parsers on real-format snippets: Keras 2/3 console output, CSVLogger, history JSON.
+
+The files in tests/data/logs/ are captures of real ``model.fit`` runs (Keras 3.15 and
+tf-keras 2.21, verbose 1 and 2, with their progress-bar redraws and TensorFlow noise), the
+original project's README log, and one synthetic snippet in the same format (see its header).
+"""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from unetdiag.diag.logparse import (
+    LogFormatError,
+    RunLog,
+    detect_kind,
+    parse_console,
+    parse_csv,
+    parse_history_json,
+    parse_log,
+)
+from unetdiag.exitcodes import UserError
+
+LOGS = Path(__file__).parent / "data" / "logs"
+SEED_LINE = ("370/370 ━━━━━━━━━━━━━━━━━━━━ 580s 2s/step - accuracy: 0.9961 - dice_coef: 0.9511 "
+             "- loss: 0.1115 - val_accuracy: 0.9950 - val_dice_coef: 0.9955 - val_loss: 0.0240")
+
+
+def _epoch_lines(count: int, line: str = SEED_LINE, total: int | None = None) -> str:
+    total = total or count
+    return "".join(f"Epoch {i}/{total}\n{line}\n" for i in range(1, count + 1))
+
+
+# --------------------------------------------------------------------------- console
+
+
+def test_seed_readme_log_four_named_runs_with_their_numbers():
+    runs = parse_log(LOGS / "seed_readme_log.txt")
+    assert [r.name for r in runs] == ["MP_Tr_BCE", "MP_Tr_Dice", "StrConv_Tr_BCE",
+                                      "StrConv_Ups_Dice"]
+    assert [len(r.epochs) for r in runs] == [5, 5, 5, 3]
+    assert runs[0].epochs[0] == {"accuracy": 0.9961, "dice_coef": 0.9511, "loss": 0.1115,
+                                 "val_accuracy": 0.9950, "val_dice_coef": 0.9955,
+                                 "val_loss": 0.0240}
+    assert runs[1].series("val_dice_coef").tolist() == [0.9975] * 5
+    assert runs[1].step_seconds == [1.0, 1.0, 2.0, 1.0, 1.0]
+    assert runs[3].step_seconds == [23.0] * 3 and runs[3].steps_per_epoch == [739] * 3
+    assert runs[0].steps_per_epoch == [370] * 5
+    assert "seed_readme_log.txt" in runs[0].source and "lines" in runs[0].source
+    assert all(not r.notes for r in runs)
+
+
+def test_keras3_capture_keeps_only_the_closing_drawing_of_each_epoch():
+    text = (LOGS / "keras3_verbose1_redraw.log").read_bytes().decode()
+    assert "\r" in text and "\x1b[" in text and "\b" in text  # a real, undoctored capture
+    runs = parse_log(LOGS / "keras3_verbose1_redraw.log")
+    assert len(runs) == 1 and runs[0].name == "ok_run"
+    first = runs[0].epochs[0]
+    # the in-progress drawing (1/3, no validation) precedes the closing one on the same line
+    assert first == {"accuracy": 0.5423, "dice_coef": 0.5832, "loss": 0.6906,
+                     "val_accuracy": 0.5751, "val_dice_coef": 0.5845, "val_loss": 0.6865}
+    assert runs[0].step_seconds[0] == pytest.approx(0.089)
+    assert len(runs[0].epochs) == 3
+
+
+def test_keras2_console_matches_its_own_csvlogger_and_history():
+    """Same tf-keras 2 run captured three ways: the console rounds to 4 decimals."""
+    console = parse_log(LOGS / "keras2_verbose1_redraw.log")[0]
+    csv_run = parse_log(LOGS / "csvlogger.csv")[0]
+    history = parse_log(LOGS / "history_list.json")[0]
+    assert console.metrics() == ["loss", "accuracy", "dice_coef", "val_loss", "val_accuracy",
+                                 "val_dice_coef"]
+    for metric in console.metrics():
+        assert np.allclose(console.series(metric), csv_run.series(metric), atol=5e-5)
+        assert np.allclose(csv_run.series(metric), history.series(metric), atol=1e-12)
+    assert console.step_seconds == [0.117, 0.023, pytest.approx(0.024)]
+
+
+def test_keras2_verbose2_reads_negative_e_notation_and_step_not_epoch_time():
+    run = parse_log(LOGS / "keras2_verbose2_labels255.log")[0]
+    assert run.epochs[0]["loss"] == -7.4794 and run.epochs[0]["val_loss"] == -11.859
+    assert run.series("val_dice_coef")[-1] == 1.0675
+    # "... - 654ms/epoch - 218ms/step": the step time, not the epoch time
+    assert run.step_seconds[0] == pytest.approx(0.218)
+
+
+def test_keras3_verbose2_keeps_nan_as_float():
+    run = parse_log(LOGS / "keras3_verbose2_nan.log")[0]
+    assert math.isnan(run.epochs[0]["loss"]) and run.epochs[0]["accuracy"] == 0.4332
+    assert run.step_seconds == [0.376, 0.056, 0.053]
+    history = run.history()
+    assert math.isnan(history["val_loss"][2]) and history["step_seconds"] == [0.376, 0.056, 0.053]
+
+
+def test_noise_does_not_change_what_is_read():
+    clean = _epoch_lines(3)
+    noisy = ("2025-02-26 15:27:14.960927: I tensorflow/core/platform/cpu_feature_guard.cc:182]"
+             " This TensorFlow binary is optimized\r\n"
+             "WARNING:absl:Compiled the loaded model, but the compiled metrics have yet to be "
+             "built.\r\n")
+    for i in range(1, 4):
+        noisy += (f"Epoch {i}/3\r\n"
+                  f"\r\x1b[1m 12/370\x1b[0m \x1b[32m━━\x1b[0m 9:40 2s/step - accuracy: 0.5000"
+                  f"\b\b\b\b\b\r{SEED_LINE}\r\n"
+                  f"Epoch {i}: val_loss improved from inf to 0.02400, saving model to m.keras\r\n"
+                  "/usr/lib/python3/site-packages/keras/src/trainers/epoch_iterator.py:107: "
+                  "UserWarning: Your input ran out of data\r\n")
+    noisy += "Epoch 3: early stopping\r\nRestoring model weights from the end of epoch 2.\r\n"
+    assert parse_console(noisy)[0].epochs == parse_console(clean)[0].epochs
+
+
+def test_a_line_cut_inside_a_number_drops_that_value_and_says_so():
+    text = _epoch_lines(2, total=3) + "Epoch 3/3\n" + SEED_LINE[:-3]  # "val_loss: 0.02"
+    run = parse_console(text)[0]
+    assert len(run.epochs) == 3
+    assert "val_loss" not in run.epochs[2] and run.epochs[2]["val_dice_coef"] == 0.9955
+    assert run.history()["val_loss"] == [0.024, 0.024, None]
+    assert any("cut off" in note for note in run.notes)
+    # a complete last line without a final newline is kept whole
+    complete = parse_console(_epoch_lines(2).rstrip("\n"))[0]
+    assert complete.epochs[1]["val_loss"] == 0.024 and not complete.notes
+
+
+def test_an_epoch_that_never_finished_is_not_counted():
+    text = _epoch_lines(2, total=3) + "Epoch 3/3\n 57/370 ━━━━━━━━━━━━━━━━━━━━ 9:40 2s/step - "
+    text += "accuracy: 0.9961 - loss: 0.0200\n"
+    run = parse_console(text)[0]
+    assert len(run.epochs) == 2
+    assert any("never finished" in note for note in run.notes)
+
+
+def test_runs_split_on_headers_or_on_a_restarting_counter():
+    unnamed = parse_console(_epoch_lines(2) + _epoch_lines(3))
+    assert [(r.name, len(r.epochs)) for r in unnamed] == [("run 1", 2), ("run 2", 3)]
+    twice = parse_console("Training unet on /CPU:0...\n" + _epoch_lines(2)
+                          + "Training unet on /CPU:0...\n" + _epoch_lines(2))
+    assert [r.name for r in twice] == ["unet", "unet (2)"]
+    # a stray "Running ..." print between epochs of one run does not split it
+    stray = "Epoch 1/3\n" + SEED_LINE + "\nRunning validation_extra\nEpoch 2/3\n" + SEED_LINE
+    assert [len(r.epochs) for r in parse_console(stray + "\n")] == [2]
+
+
+def test_fit_with_one_epoch_has_no_epoch_line_but_counts():
+    runs = parse_console("Training solo on /CPU:0...\n" + SEED_LINE + "\n"
+                         "47/47 ━━━━━━━━━━━━━━━━━━━━ 5s 100ms/step - accuracy: 0.99 - loss: 0.02\n")
+    assert [(r.name, len(r.epochs)) for r in runs] == [("solo", 1)]
+    assert any("outside any epoch" in note for note in runs[0].notes)  # the evaluate() bar
+
+
+def test_markdown_prose_and_a_progress_like_date_are_not_epochs():
+    with pytest.raises(LogFormatError, match="no Keras training epochs"):
+        parse_console("# Notes\nTrained 3/5 models on 2025/02/26 - loss: low\n5/5 tests passed\n")
+
+
+def test_utf16_console_log_from_powershell(tmp_path):
+    path = tmp_path / "fit.log"
+    path.write_bytes(_epoch_lines(2).encode("utf-16"))  # with BOM, as PowerShell writes
+    assert len(parse_log(path)[0].epochs) == 2
+    path.write_bytes(_epoch_lines(2).encode("utf-16-le"))  # without BOM
+    assert len(parse_log(path)[0].epochs) == 2
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def test_csvlogger_nan_and_appended_runs():
+    run = parse_csv((LOGS / "csvlogger_nan.csv").read_text())[0]
+    assert math.isnan(run.epochs[0]["loss"]) and run.epochs[0]["val_accuracy"] == 0.30230712890625
+    assert "epoch" not in run.metrics()
+    appended = parse_csv("epoch,loss,val_loss\n0,0.5,0.6\n1,0.4,0.5\n0,0.9,0.9\n1,0.8,nan\n")
+    assert [len(r.epochs) for r in appended] == [2, 2]
+    assert math.isnan(appended[1].epochs[1]["val_loss"])
+
+
+def test_csv_with_semicolons_blank_cells_and_a_repeated_header():
+    runs = parse_csv("epoch;loss;val_dice\n0;0.5;\n1;0.4;0.7\nepoch;loss;val_dice\n0;0.3;0.8\n")
+    assert [len(r.epochs) for r in runs] == [2, 1]
+    assert runs[0].history()["val_dice"] == [None, 0.7]
+
+
+def test_unrelated_csv_is_refused_with_its_columns_named(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text("name,age,city\nAda,36,London\nAlan,41,Wilmslow\n")
+    with pytest.raises(UserError) as error:
+        parse_log(path)
+    message = str(error.value)
+    assert "people.csv" in message and "name, age, city" in message and "\n" not in message
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def test_history_json_shapes():
+    nan_run = parse_history_json((LOGS / "history_nan.json").read_text())[0]
+    assert math.isnan(nan_run.epochs[0]["val_loss"]) and len(nan_run.epochs) == 3
+    named = parse_history_json((LOGS / "history_runs.json").read_text())
+    assert [r.name for r in named] == ["unet_bce", "unet_bce_labels255"]
+    listed = parse_history_json((LOGS / "history_list.json").read_text())
+    assert [r.name for r in listed] == ["run 1", "run 2"]
+    wrapped = parse_history_json(json.dumps({"history": {"loss": [1, 0.5]}, "params": {}}))
+    assert wrapped[0].series("loss").tolist() == [1.0, 0.5]
+    records = parse_history_json('[{"epoch": 0, "loss": 0.5}, {"epoch": 1, "loss": "nan"}]')
+    assert records[0].epochs[0] == {"loss": 0.5} and math.isnan(records[0].epochs[1]["loss"])
+    ragged = parse_history_json('{"loss": [0.5, 0.4, null], "val_loss": [0.6]}')[0]
+    assert ragged.history() == {"loss": [0.5, 0.4, None], "val_loss": [0.6, None, None]}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('{"name": "unet", "layers": 12}', "no training history"),
+    ('{"loss": [0.5, 0.4], "val_loss": [0.6', "not valid JSON"),
+    ("[1, 2, 3]", "no training history"),
+])
+def test_json_that_is_not_a_history_is_refused(tmp_path, text, expected):
+    path = tmp_path / "history.json"
+    path.write_text(text)
+    with pytest.raises(UserError, match=expected) as error:
+        parse_log(path)
+    assert "history.json" in str(error.value)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_kind_comes_from_content_not_extension(tmp_path):
+    as_txt = tmp_path / "history.txt"
+    as_txt.write_text('{"loss": [0.5, 0.4]}')
+    as_csv = tmp_path / "console.csv"
+    as_csv.write_text(_epoch_lines(2))
+    table = tmp_path / "training.log"
+    table.write_text("epoch,loss\n0,0.5\n1,0.4\n")
+    assert parse_log(as_txt)[0].source.endswith("history JSON")
+    assert "console log" in parse_log(as_csv)[0].source
+    assert "CSVLogger" in parse_log(table)[0].source
+    assert detect_kind("epoch,loss\n") == "csv"  # CSVLogger before its first epoch ended
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"", "empty"),
+    (b"  \n\n\t\n", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "not a text file"),
+    (bytes(range(1, 9)) * 500, "not a text file"),
+    (b"hello, this is not a training log\n", "no Keras training epochs"),
+])
+def test_unusable_files_give_one_clear_line(tmp_path, content, expected):
+    path = tmp_path / "bad.log"
+    path.write_bytes(content)
+    with pytest.raises(UserError, match=expected) as error:
+        parse_log(path)
+    assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(UserError, match="no such file"):
+        parse_log(tmp_path / "nope.log")
+    with pytest.raises(UserError, match="is a folder"):
+        parse_log(tmp_path)
+
+
+def test_parse_log_leaves_the_file_untouched(tmp_path):
+    path = tmp_path / "seed.log"
+    data = (LOGS / "seed_readme_log.txt").read_bytes()
+    path.write_bytes(data)
+    parse_log(path)
+    assert path.read_bytes() == data
+
+
+def test_runlog_series_and_history_tell_missing_from_nan():
+    run = RunLog("r", [{"loss": 0.5}, {"loss": math.nan, "val_loss": 0.7}], [None, 2.0], "test",
+                 [None, 370])
+    assert run.metrics() == ["loss", "val_loss"]
+    assert np.isnan(run.series("val_loss")[0]) and np.isnan(run.series("loss")[1])
+    assert run.history() == {"loss": [0.5, run.epochs[1]["loss"]], "val_loss": [None, 0.7],
+                             "step_seconds": [None, 2.0], "steps_per_epoch": [None, 370.0]}
+
+
+# --------------------------------------------------------------------------- robustness
+
+_LOG_ALPHABET = st.sampled_from(
+    list("0123456789/.-: abcdefghijklmnopqrstuvwxyzEpoch[]=>━\r\n\b\x1b,;{}\"") + [
+        "Epoch 1/3\n", "Epoch 2/3\n", " - loss: ", " - val_dice: ", "nan", "370/370 ",
+        "3/3 - 1s - ", "Training x on /CPU:0\n", "epoch,loss\n", "ms/step"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_LOG_ALPHABET, max_size=80).map("".join))
+def test_parsers_fail_only_with_a_format_error(text):
+    for parse in (parse_console, parse_csv, parse_history_json):
+        try:
+            runs = parse(text)
+        except LogFormatError as error:
+            assert "\n" not in str(error)
+        else:
+            assert runs and all(run.epochs for run in runs)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400))
+def test_parse_log_on_any_bytes_returns_runs_or_a_user_error(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("fuzz") / "any.log"
+    path.write_bytes(data)
+    try:
+        parse_log(path)
+    except UserError as error:
+        assert "\n" not in str(error)
