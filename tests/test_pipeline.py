@@ -82,7 +82,7 @@ def test_batches_are_float32_images_in_unit_range_and_binary_masks_after_resize(
         for image, mask in elements:
             assert image.shape == (24, 24, 3) and image.dtype == np.float32
             assert mask.shape == (24, 24, 1) and mask.dtype == np.float32
-            assert 0.0 <= image.min() and image.max() <= 1.0
+            assert image.min() >= 0.0 and image.max() <= 1.0
             assert set(np.unique(mask)) <= {0.0, 1.0}
 
 
@@ -141,7 +141,7 @@ def test_photometric_augmentation_changes_the_image_and_never_the_mask(tmp_path)
                                            PHOTOMETRY_ONLY)
         np.testing.assert_array_equal(new_mask.numpy(), mask)
         assert np.abs(new_image.numpy() - image).max() > 0.01
-        assert 0.0 <= new_image.numpy().min() and new_image.numpy().max() <= 1.0
+        assert new_image.numpy().min() >= 0.0 and new_image.numpy().max() <= 1.0
 
 
 def test_photometric_clipping_never_hides_values_already_out_of_range():

@@ -162,6 +162,9 @@ class ThroughputMeter(keras.callbacks.Callback):
     """Wall time of the training phase of each epoch (first batch start to last batch end,
     input pipeline included, validation excluded).
 
+    The figures are medians over epochs, so one epoch slowed by another process on a shared
+    machine does not move them.
+
     Args:
         images_per_epoch: training images seen per epoch (the train split's size).
         warmup_epochs: leading epochs left out of the figures (graph tracing), unless no
@@ -190,21 +193,20 @@ class ThroughputMeter(keras.callbacks.Callback):
         self.epoch_seconds.append(self._last_batch_end - self._epoch_start)
         self.epoch_steps.append(self._steps)
 
-    def _timed(self) -> tuple[float, int, int]:
-        """(seconds, steps, epochs) over the epochs that count."""
-        start = self.warmup_epochs if len(self.epoch_seconds) > self.warmup_epochs else 0
-        seconds, steps = self.epoch_seconds[start:], self.epoch_steps[start:]
-        return sum(seconds), sum(steps), len(seconds)
+    def _timed(self) -> list[tuple[float, int]]:
+        """(seconds, steps) of the epochs that count."""
+        timed = list(zip(self.epoch_seconds, self.epoch_steps, strict=True))
+        return timed[self.warmup_epochs:] if len(timed) > self.warmup_epochs else timed
 
     @property
     def time_per_step_ms(self) -> float | None:
-        seconds, steps, _ = self._timed()
-        return 1000.0 * seconds / steps if steps else None
+        per_step = [seconds / steps for seconds, steps in self._timed() if steps]
+        return 1000.0 * float(np.median(per_step)) if per_step else None
 
     @property
     def images_per_second(self) -> float | None:
-        seconds, _, epochs = self._timed()
-        return self.images_per_epoch * epochs / seconds if seconds > 0 else None
+        seconds = [seconds for seconds, _steps in self._timed() if seconds > 0]
+        return self.images_per_epoch / float(np.median(seconds)) if seconds else None
 
 
 class HistoryWriter(keras.callbacks.Callback):

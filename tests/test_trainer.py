@@ -1,0 +1,285 @@
+"""run_training end to end on tiny synthetic data, plus precision resolution and run folders."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from rich.console import Console
+
+from unetdiag.config import TrainConfig
+from unetdiag.diag.findings import Finding, Severity
+from unetdiag.diag.synth import SynthSpec, write_dataset
+from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.training import trainer
+from unetdiag.training.precision import precision_scope, resolve_precision
+from unetdiag.training.trainer import (
+    create_run_dir,
+    run_training,
+    variant_finished,
+)
+
+TWO_VARIANTS = ("MP_Tr_BCE", "StrConv_Ups_Dice")
+
+# Keras 3.15's model.save converts TF variables with np.array(copy=False) (its own NumPy 2 issue).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+
+
+def _tiny_config(images: Path, out_dir: Path, **overrides) -> TrainConfig:
+    options = dict(images=images, out_dir=out_dir, variants=TWO_VARIANTS, img_size=32,
+                   channels=1, base_filters=2, depth=2, batch_size=4, epochs=2,
+                   precision="float32", run_name="tiny")
+    options.update(overrides)
+    return TrainConfig(**options)
+
+
+def _quiet_console() -> Console:
+    return Console(file=io.StringIO(), width=100)
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("data") / "cells"
+    write_dataset(folder, SynthSpec(n_pairs=12, size=32, seed=5))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def first_run(dataset, tmp_path_factory):
+    out_dir = tmp_path_factory.mktemp("runs")
+    config = _tiny_config(dataset, out_dir)
+    console = _quiet_console()
+    return config, run_training(config, console=console), console.file.getvalue()
+
+
+# --- a complete run -------------------------------------------------------------------------
+
+
+def test_each_variant_gets_its_own_model_that_reloads_and_predicts(first_run):
+    config, result, _output = first_run
+    assert result.exit_code == ExitCode.OK
+    paths = [result.run_dir / name / "model.keras" for name in TWO_VARIANTS]
+    assert all(path.is_file() for path in paths) and paths[0] != paths[1]
+    batch = np.random.default_rng(0).random((2, 32, 32, 1)).astype(np.float32)
+    models = [keras.saving.load_model(path) for path in paths]
+    for model, name in zip(models, TWO_VARIANTS, strict=True):
+        assert model.name == name
+        prediction = np.asarray(model.predict(batch, verbose=0))
+        assert prediction.shape == (2, 32, 32, 1)
+        assert np.isfinite(prediction).all() and 0 <= prediction.min() <= prediction.max() <= 1
+    # different architectures, so not one model saved twice
+    assert models[0].count_params() != models[1].count_params()
+    assert all(variant_finished(result.run_dir / name) for name in TWO_VARIANTS)
+    assert not list(result.run_dir.rglob(".model.*"))  # no temporary left behind
+
+
+def test_run_directory_holds_config_data_histories_summary_and_report(first_run):
+    config, result, _output = first_run
+    run_dir = result.run_dir
+    assert run_dir == config.out_dir / "tiny"
+    assert TrainConfig.from_dict(json.loads((run_dir / "config.json").read_text())) == config
+    for name in TWO_VARIANTS:
+        history = json.loads((run_dir / name / "history.json").read_text())
+        for key in ("loss", "accuracy", "dice", "iou", "seed_dice", "val_loss", "val_dice",
+                    "val_iou", "val_accuracy", "val_seed_dice"):
+            assert len(history[key]) == config.epochs, key
+        csv_lines = (run_dir / name / "history.csv").read_text().splitlines()
+        assert csv_lines[0].startswith("epoch,") and len(csv_lines) == config.epochs + 1
+    summary = json.loads((run_dir / "summary.json").read_text())
+    rows = {row["variant"]: row for row in summary["variants"]}
+    assert set(rows) == set(TWO_VARIANTS)
+    for row in rows.values():
+        assert row["status"] == "finished" and row["epochs_completed"] == config.epochs
+        assert 0 <= row["best_val_dice"] <= 1 and 1 <= row["best_val_dice_epoch"] <= 2
+        assert row["images_per_second"] > 0 and row["time_per_step_ms"] > 0
+        assert row["parameters"] > 0
+    assert (run_dir / "summary.csv").read_text().startswith("variant,status,")
+    assert summary["meta"]["precision"] == "float32"
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["command"] == "train"
+    assert {"pairing.ignored_files"} <= {f["id"] for f in report["findings"]}  # README.md
+    assert (run_dir / "report.html").is_file() and (run_dir / "report.txt").is_file()
+    assert not (run_dir / trainer.CACHE_DIRNAME).exists()
+
+
+def test_data_json_records_a_split_by_file_and_the_mask_policy(first_run, dataset):
+    _config, result, _output = first_run
+    data = json.loads((result.run_dir / "data.json").read_text())
+    stems = {path.stem for path in dataset.glob("cells_*.png") if "_mask" not in path.name}
+    assert set(data["train"]).isdisjoint(data["val"])
+    assert set(data["train"]) | set(data["val"]) == stems
+    assert data["val"] and data["train"]
+    assert data["mask_policy"] == {"threshold": None, "polarity": "bright", "normalise": True}
+    assert data["mask_encodings_sample"] and "stem" in data["mask_encodings_sample"][0]
+
+
+def test_the_report_and_comparison_table_are_printed_without_a_progress_display(first_run):
+    _config, result, output = first_run
+    assert "unetdiag train" in output and "MP_Tr_BCE" in output
+    assert "epoch 1/2" not in output  # not a terminal: no live progress
+
+
+def test_a_second_run_never_touches_the_first_and_splits_the_same_way(first_run, dataset):
+    config, first, _output = first_run
+    model = first.run_dir / "MP_Tr_BCE" / "model.keras"
+    before = model.read_bytes()
+    second = run_training(_tiny_config(dataset, config.out_dir, variants=("MP_Tr_BCE",),
+                                       epochs=1), console=_quiet_console())
+    assert second.run_dir == config.out_dir / "tiny-2"
+    assert model.read_bytes() == before
+    assert "train.run_dir_renamed" in {f.id for f in second.report.findings}
+    first_split = json.loads((first.run_dir / "data.json").read_text())
+    second_split = json.loads((second.run_dir / "data.json").read_text())
+    assert (first_split["train"], first_split["val"]) == (second_split["train"],
+                                                            second_split["val"])
+
+
+# --- interruptions and stops ------------------------------------------------------------------
+
+
+class _InterruptAfterFirstEpoch(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        raise KeyboardInterrupt
+
+
+class _GuardStopsAfterFirstEpoch(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.findings: list[Finding] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.findings.append(Finding(id="test.guard", severity=Severity.ERROR, title="tripped",
+                                     explanation="a test guard", fix="none"))
+        self.model.stop_training = True
+
+
+def _add_callback(monkeypatch, variant_name: str, factory) -> None:
+    original = trainer.gather_callbacks
+
+    def gather(config, variant, variant_dir, datasets):
+        callbacks = original(config, variant, variant_dir, datasets)
+        return callbacks + [factory()] if variant.name == variant_name else callbacks
+
+    monkeypatch.setattr(trainer, "gather_callbacks", gather)
+
+
+def test_ctrl_c_keeps_finished_variants_and_exits_interrupted(dataset, tmp_path, monkeypatch):
+    _add_callback(monkeypatch, TWO_VARIANTS[1], _InterruptAfterFirstEpoch)
+    result = run_training(_tiny_config(dataset, tmp_path, epochs=1), console=_quiet_console())
+    assert result.exit_code == ExitCode.INTERRUPTED
+    finished, interrupted = (result.run_dir / name for name in TWO_VARIANTS)
+    assert variant_finished(finished) and not variant_finished(interrupted)
+    assert len(json.loads((interrupted / "history.json").read_text())["loss"]) == 1
+    summary = json.loads((result.run_dir / "summary.json").read_text())
+    assert [row["status"] for row in summary["variants"]] == ["finished", "interrupted"]
+    assert "train.interrupted" in {f.id for f in result.report.findings}
+    assert (result.run_dir / "report.json").is_file()
+
+
+def test_a_guard_stop_ends_the_run_with_its_findings(dataset, tmp_path, monkeypatch):
+    _add_callback(monkeypatch, TWO_VARIANTS[0], _GuardStopsAfterFirstEpoch)
+    console = Console(file=io.StringIO(), width=120, force_terminal=True)
+    result = run_training(_tiny_config(dataset, tmp_path, stop_all_on_guard=True),
+                          console=console)
+    assert result.exit_code == ExitCode.TRAINING_STOPPED
+    assert [v.status for v in result.variants.values()] == ["stopped", "not run"]
+    by_id = {f.id: f for f in result.report.findings}
+    assert by_id["test.guard"].source == f"train:{TWO_VARIANTS[0]}"
+    assert by_id["train.stopped_early"].evidence["epochs_completed"] == 1
+    assert variant_finished(result.run_dir / TWO_VARIANTS[0])
+    assert not (result.run_dir / TWO_VARIANTS[1]).exists()
+    assert "epoch 1/2" in console.file.getvalue()  # a terminal shows the live progress
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+def test_an_undecodable_file_is_named_before_any_variant_trains(tmp_path):
+    folder = tmp_path / "cells"
+    pairs = write_dataset(folder, SynthSpec(n_pairs=12, size=32, seed=2))
+    broken_image = pairs[-1][0]
+    broken_image.write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    with pytest.raises(UserError) as caught:
+        run_training(_tiny_config(folder, tmp_path / "runs"), console=_quiet_console())
+    assert str(broken_image) in str(caught.value)
+    assert caught.value.code == ExitCode.INPUT_ERROR
+    run_dir = tmp_path / "runs" / "tiny"
+    assert not any((run_dir / name).exists() for name in TWO_VARIANTS)
+    assert not (run_dir / trainer.CACHE_DIRNAME).exists()
+
+
+def test_missing_folder_unknown_variant_and_same_file_masks_are_user_errors(dataset, tmp_path):
+    with pytest.raises(UserError) as missing:
+        run_training(_tiny_config(tmp_path / "nowhere", tmp_path / "runs"))
+    assert missing.value.code == ExitCode.INPUT_ERROR
+    with pytest.raises(UserError) as unknown:
+        run_training(_tiny_config(dataset, tmp_path / "runs", variants=("MP_Tr_Focal",)))
+    assert unknown.value.code == ExitCode.USAGE
+    only_images = tmp_path / "only_images"
+    only_images.mkdir()
+    for image in sorted(dataset.glob("cells_*.png")):
+        if "_mask" not in image.name:
+            (only_images / image.name).write_bytes(image.read_bytes())
+    with pytest.raises(UserError, match="own mask"):
+        run_training(_tiny_config(only_images, tmp_path / "runs", masks=only_images))
+    assert not (tmp_path / "runs").exists()  # refused before a run directory was made
+
+
+# --- run directories --------------------------------------------------------------------------
+
+
+def test_create_run_dir_adds_a_number_instead_of_reusing_a_folder(tmp_path):
+    first = create_run_dir(tmp_path, "exp")
+    (first / "keep.txt").write_text("earlier run")
+    second = create_run_dir(tmp_path, "exp")
+    third = create_run_dir(tmp_path, "exp")
+    assert (first.name, second.name, third.name) == ("exp", "exp-2", "exp-3")
+    assert (first / "keep.txt").read_text() == "earlier run"
+    assert not any(second.iterdir())
+    with pytest.raises(UserError) as caught:
+        create_run_dir(tmp_path, "../escape")
+    assert caught.value.code == ExitCode.USAGE
+
+
+def test_variant_finished_needs_both_model_and_history(tmp_path):
+    (tmp_path / "history.json").write_text("{}")
+    assert not variant_finished(tmp_path)
+    (tmp_path / "model.keras").write_bytes(b"zip")
+    assert variant_finished(tmp_path)
+
+
+# --- precision --------------------------------------------------------------------------------
+
+
+def _cpuinfo(tmp_path: Path, flags: str) -> Path:
+    path = tmp_path / "cpuinfo"
+    path.write_text(f"processor\t: 0\nflags\t\t: fpu sse2 {flags}\n\nprocessor\t: 1\n")
+    return path
+
+
+def test_auto_precision_follows_the_cpu_bf16_flags(tmp_path):
+    with_bf16 = resolve_precision("auto", _cpuinfo(tmp_path, "avx512f avx512_bf16"))
+    assert with_bf16[0] == "mixed_bfloat16" and "avx512_bf16" in with_bf16[1]
+    without = resolve_precision("auto", _cpuinfo(tmp_path, "avx2 avx512f"))
+    assert without[0] == "float32" and "no native bfloat16" in without[1]
+    emulated = resolve_precision("mixed_bfloat16", _cpuinfo(tmp_path, "avx2"))
+    assert emulated[0] == "mixed_bfloat16" and "emulated" in emulated[1]
+    assert resolve_precision("float32")[0] == "float32"
+    with pytest.raises(ValueError, match="unknown precision"):
+        resolve_precision("float8")
+
+
+def test_precision_scope_restores_the_global_policy_even_on_error():
+    before = keras.config.dtype_policy().name
+    with pytest.raises(RuntimeError), precision_scope("mixed_bfloat16"):
+        assert keras.config.dtype_policy().name == "mixed_bfloat16"
+        layer = keras.layers.Dense(2)
+        layer.build((None, 3))
+        assert layer.compute_dtype == "bfloat16" and layer.variable_dtype == "float32"
+        raise RuntimeError("boom")
+    assert keras.config.dtype_policy().name == before
