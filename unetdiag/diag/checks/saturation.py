@@ -75,6 +75,9 @@ class SaturationThresholds:
             only if the share of pixels it implies were correctly predicted background is at
             most this (near a = 1 every model's Dice approaches 2a/(1+a); this keeps a good
             model on balanced data from passing for a constant one).
+        empty_prediction_dice: a Dice up to this (or ``tolerance``, if larger) counts as the
+            0 of an empty prediction: a smoothed Dice scores an empty prediction s/(T+s), at
+            most 0.01 with s = 1 on objects of 100 pixels or more.
         range_slack: float error allowed outside [0, 1] before a metric is out of range.
         gap_score: train minus validation Dice/IoU/accuracy above this is a gap.
         gap_loss_ratio: validation loss above this multiple of the training loss is a gap...
@@ -89,6 +92,7 @@ class SaturationThresholds:
     min_flat_epochs: int = 3
     min_identical_epochs: int = 2
     max_true_negative_share: float = 0.05
+    empty_prediction_dice: float = 0.01
     range_slack: float = 1e-6
     gap_score: float = 0.10
     gap_loss_ratio: float = 2.0
@@ -264,14 +268,16 @@ def fingerprint_all_zeros(accuracy: float, dice: float | None = None, iou: float
 
     An empty prediction scores Dice 0 and IoU 0 (no true positive) and accuracy ``1 - f``:
     so ``1 - accuracy`` is the foreground fraction (an upper bound if the model also predicts
-    a few wrong pixels). A smoothed Dice scores an empty mask predicted empty as 1, so under a
-    smoothed per-image Dice the empty prediction scores the share of empty masks, which a log
-    does not show: that form is left to callers who know the data (``baselines``).
+    a few wrong pixels). With smoothing ``s`` its Dice is ``s/(T+s)`` per image, near 0 for
+    objects of more than a few pixels (see
+    :attr:`SaturationThresholds.empty_prediction_dice`); but an empty mask predicted empty
+    scores 1, so under a smoothed per-image Dice the empty prediction scores the share of
+    empty masks, which a log does not show: that form is left to callers who know the data
+    (``baselines``).
 
     >>> round(fingerprint_all_zeros(0.9210, dice=0.0)["foreground_fraction"], 3)
     0.079
     """
-    del thresholds  # same signature as fingerprint_all_ones; nothing to tune here
     if not _usable(accuracy) or not 0.0 < accuracy < 1.0:
         return None
     if not (_usable(dice) or _usable(iou)):
@@ -281,9 +287,10 @@ def fingerprint_all_zeros(accuracy: float, dice: float | None = None, iou: float
         return None
     result: dict = {"predictor": "all_zeros", "foreground_fraction": 1.0 - float(accuracy),
                     "accuracy": float(accuracy)}
+    near_zero = max(tolerance, thresholds.empty_prediction_dice)
     for key, value in (("dice", dice), ("iou", iou)):
         if _usable(value):
-            if abs(value) > tolerance:
+            if abs(value) > near_zero:
                 return None
             result.update({key: float(value), f"expected_{key}": 0.0,
                            f"{key}_residual": float(value)})
@@ -554,8 +561,8 @@ def max_soft_dice(accuracy: float) -> float:
 
 def _dice_accuracy_bound(run: str, series: Mapping[str, _Series], tolerance: float,
                          thresholds: SaturationThresholds) -> list[Finding]:
-    findings = []
-    for validation in (True, False):
+    phases: dict[str, dict] = {}
+    for phase_name, validation in (("validation", True), ("training", False)):
         phase = _phase_metrics(series, validation)
         accuracy, dice = phase.get("accuracy"), phase.get("dice")
         if accuracy is None or dice is None:
@@ -566,26 +573,32 @@ def _dice_accuracy_bound(run: str, series: Mapping[str, _Series], tolerance: flo
         if not both.any() or excess.max() <= tolerance:
             continue
         worst = int(np.argmax(excess))
-        a, d, b = float(accuracy.values[worst]), float(dice.values[worst]), float(bound[worst])
-        findings.append(Finding(
-            id=DICE_EXCEEDS_ACCURACY_BOUND, severity=Severity.ERROR,
-            title=f"{run}: {dice.name} {d:.4f} is impossible next to {accuracy.name} {a:.4f} "
-                  "with labels in [0, 1]",
-            explanation=(
-                f"At epoch {worst + 1}, {dice.name} is {d:.4f} while {accuracy.name} is {a:.4f}. "
-                "With labels in [0, 1], a prediction that gets only that share of pixels right "
-                f"(thresholded at 0.5) scores a Dice of at most 2(1+a)/(3+a) = {b:.4f}, even if "
-                "every wrong pixel sits at 0.5. A higher Dice means the labels are larger than "
-                "1 (masks on a 0-255 scale, whose pixels a thresholded prediction never "
-                "matches), or the two metrics see different labels."),
-            fix=("Map every mask to {0, 1} before training (threshold 8-bit masks at 127); "
-                 "`unetdiag audit-data` lists each mask's values."),
-            evidence={"run": run, "dice_metric": dice.name, "accuracy_metric": accuracy.name,
-                      "epoch": worst + 1, "dice": d, "accuracy": a, "max_dice": b,
-                      "epochs_above_bound": _epochs(np.flatnonzero(
-                          both & (dice.values - bound > tolerance)))},
-            source=run))
-    return findings
+        phases[phase_name] = {
+            "dice_metric": dice.name, "accuracy_metric": accuracy.name, "epoch": worst + 1,
+            "dice": float(dice.values[worst]), "accuracy": float(accuracy.values[worst]),
+            "max_dice": float(bound[worst]),
+            "epochs_above_bound": _epochs(np.flatnonzero(both & (dice.values - bound
+                                                                 > tolerance)))}
+    if not phases:
+        return []
+    main = next(iter(phases.values()))
+    d, a, b = main["dice"], main["accuracy"], main["max_dice"]
+    return [Finding(
+        id=DICE_EXCEEDS_ACCURACY_BOUND, severity=Severity.ERROR,
+        title=f"{run}: {main['dice_metric']} {d:.4f} is impossible next to "
+              f"{main['accuracy_metric']} {a:.4f} with labels in [0, 1]",
+        explanation=(
+            f"At epoch {main['epoch']}, {main['dice_metric']} is {d:.4f} while "
+            f"{main['accuracy_metric']} is {a:.4f}. With labels in [0, 1], a prediction that "
+            "gets only that share of pixels right (thresholded at 0.5) scores a Dice of at most "
+            f"2(1+a)/(3+a) = {b:.4f}, even if every wrong pixel sits at 0.5. A higher Dice "
+            "means the labels are larger than 1 (masks on a 0-255 scale, whose pixels a "
+            "thresholded prediction never matches), or the two metrics see different labels."
+            + (" The training numbers break the bound too." if len(phases) == 2 else "")),
+        fix=("Map every mask to {0, 1} before training (threshold 8-bit masks at 127); "
+             "`unetdiag audit-data` lists each mask's values."),
+        evidence={"run": run, **main, "phases": phases},
+        source=run)]
 
 
 def _is_negated_score(name: str, loss: _Series, series: Mapping[str, _Series],
@@ -688,7 +701,10 @@ def _at_baselines(run: str, series: Mapping[str, _Series], baselines: Mapping[st
             fix=("Check the masks' foreground fraction (`unetdiag audit-data`); if it is "
                  "extreme, train with a Dice loss or class weights and judge by foreground Dice."),
             evidence={"run": run, "metrics": at_baseline, "tolerance": tolerance}, source=run))
-    for name, data in near_majority.items():
+    if near_majority:
+        name, data = next(iter(near_majority.items()))
+        others = [f"{n} {d['value']:.4f} vs {d['majority_share']:.4f}"
+                  for n, d in near_majority.items() if n != name]
         findings.append(Finding(
             id=ACCURACY_IS_MAJORITY_CLASS, severity=Severity.WARNING,
             title=f"{run}: {name} {data['value']:.4f} is barely above the "
@@ -697,9 +713,11 @@ def _at_baselines(run: str, series: Mapping[str, _Series], baselines: Mapping[st
                 f"{format_percent(data['majority_share'])} of pixels belong to one class, so "
                 f"predicting that class everywhere scores {data['majority_share']:.4f}. "
                 f"{data['value']:.4f} closes only {data['share_of_headroom_closed']:.0%} of the "
-                "gap from there to 1: pixel accuracy says little about this model."),
+                "gap from there to 1: pixel accuracy says little about this model."
+                + (f" Likewise: {'; '.join(others)}." if others else "")),
             fix="Judge the model by the Dice or IoU of the foreground class, not by accuracy.",
-            evidence={"run": run, "metric": name, **data}, source=run))
+            evidence={"run": run, "metric": name, **data, "metrics": near_majority},
+            source=run))
     return findings
 
 
@@ -968,6 +986,11 @@ def _baseline_from_other_runs(by_run: Mapping[str, Mapping[str, _Series]], toler
                 fix=("Check the validation masks' foreground fraction (`unetdiag audit-data`); "
                      "a model at a constant predictor's score has learnt nothing."),
                 evidence={"run": run, "metric": accuracy.name, "value": value,
+                          "metrics": {accuracy.name: {
+                              "value": value, "baseline": reference["accuracy"],
+                              "residual": value - reference["accuracy"],
+                              "predictor": predictor, "epochs_at_baseline": _epochs(on),
+                              "epochs": total}},
                           "baseline": reference["accuracy"], "predictor": predictor,
                           "foreground_fraction": fraction, "inferred_from": reference_run,
                           "dice_metric": dice.name if dice is not None else None,

@@ -1,0 +1,365 @@
+"""Metric-series judgements: fingerprints, ranges, flat and identical series, baselines."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from unetdiag.diag import dice
+from unetdiag.diag.checks import saturation
+from unetdiag.diag.checks.saturation import (
+    SaturationThresholds,
+    check_across_runs,
+    check_prediction_collapse,
+    check_series,
+    fingerprint_all_ones,
+    fingerprint_all_zeros,
+    max_soft_dice,
+    metric_kind,
+)
+from unetdiag.diag.dice import DiceConfig
+from unetdiag.diag.findings import Report, Severity
+
+# The original project's logged numbers (shared/seed/README.md).
+MP_TR_DICE = {"accuracy": [0.9887, 0.9962, 0.9960, 0.9962, 0.9961],
+              "dice_coef": [0.9498, 0.9981, 0.9980, 0.9981, 0.9981],
+              "loss": [0.0502, 0.0019, 0.0020, 0.0019, 0.0019],
+              "val_accuracy": [0.9950] * 5, "val_dice_coef": [0.9975] * 5, "val_loss": [0.0025] * 5}
+MP_TR_BCE = {"accuracy": [0.9961, 0.9963, 0.9961, 0.9961, 0.9959],
+             "dice_coef": [0.9511, 0.9953, 0.9956, 0.9960, 0.9963],
+             "loss": [0.1115, 0.0209, 0.0193, 0.0172, 0.0156],
+             "val_accuracy": [0.9950] * 5,
+             "val_dice_coef": [0.9955, 0.9955, 0.9956, 0.9965, 0.9954],
+             "val_loss": [0.0240, 0.0199, 0.0176, 0.0160, 0.0150]}
+HEALTHY = {"loss": [0.69, 0.45, 0.31, 0.24, 0.20], "accuracy": [0.71, 0.84, 0.90, 0.93, 0.94],
+           "dice_coef": [0.42, 0.61, 0.74, 0.80, 0.83], "val_loss": [0.66, 0.47, 0.35, 0.29, 0.27],
+           "val_accuracy": [0.73, 0.83, 0.89, 0.91, 0.92],
+           "val_dice_coef": [0.45, 0.60, 0.71, 0.77, 0.79]}
+
+
+def ids(findings):
+    return [f.id for f in findings]
+
+
+def only(findings, finding_id):
+    [finding] = [f for f in findings if f.id == finding_id]
+    return finding
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+
+def test_seed_numbers_are_the_all_ones_fingerprint():
+    found = fingerprint_all_ones(0.9950, dice=0.9975)
+    assert found["foreground_fraction"] == 0.995
+    assert found["expected_dice"] == pytest.approx(2 * 0.995 / 1.995)
+    assert found["dice_residual"] == pytest.approx(0.9975 - 2 * 0.995 / 1.995)
+    assert abs(found["true_negative_share"]) < 0.01
+    by_iou = fingerprint_all_ones(0.9950, iou=0.9950)
+    assert by_iou["expected_iou"] == 0.995 and by_iou["iou_residual"] == 0.0
+
+
+def test_fingerprint_needs_dice_or_iou_and_finite_values():
+    assert fingerprint_all_ones(0.995) is None  # accuracy alone fits any foreground fraction
+    assert fingerprint_all_ones(math.nan, dice=0.9975) is None
+    assert fingerprint_all_ones(0.995, dice=math.nan) is None
+    assert fingerprint_all_ones(1.0, dice=1.0) is None  # a perfect model is not a fingerprint
+    assert fingerprint_all_zeros(0.93) is None
+
+
+def test_a_soft_dice_a_little_below_all_ones_is_not_the_fingerprint():
+    assert fingerprint_all_ones(0.9950, dice=0.9954) is None  # the seed's BCE runs
+
+
+def test_a_good_model_on_balanced_data_is_not_mistaken_for_all_ones():
+    # f = 0.5, 0.1 % of pixels wrong: TN = 0.5, so d = 2(a - TN)/(1 + a - 2 TN)
+    accuracy, true_negative = 0.999, 0.5
+    good_dice = 2 * (accuracy - true_negative) / (1 + accuracy - 2 * true_negative)
+    # within the 1e-3 tolerance of 2a/(1+a), but half the pixels are correctly background
+    assert abs(good_dice - dice.all_ones_dice(accuracy)) <= 1e-3
+    assert fingerprint_all_ones(accuracy, dice=good_dice) is None
+
+
+@pytest.mark.parametrize("config", [dice.SEED_DICE, dice.DEFAULT_DICE, dice.KERAS_DICE,
+                                    DiceConfig(1.0, 1.0, "per_image")])
+def test_fingerprints_recognise_trivial_baselines_with_and_without_smoothing(config):
+    # 32x32 masks, 70 % foreground each (equal fill, so per-image = pooled)
+    foreground, pixels = np.full(6, 717.0), np.full(6, 1024.0)
+    scores = dice.trivial_baselines(foreground, pixels, config)
+    ones, zeros = scores["all_ones"], scores["all_zeros"]
+    found = fingerprint_all_ones(ones.accuracy, dice=ones.soft_dice, iou=ones.hard_iou)
+    assert found["foreground_fraction"] == pytest.approx(717 / 1024)
+    empty = fingerprint_all_zeros(zeros.accuracy, dice=zeros.soft_dice, iou=zeros.hard_iou)
+    assert empty["foreground_fraction"] == pytest.approx(717 / 1024)
+    assert fingerprint_all_zeros(ones.accuracy, dice=ones.soft_dice) is None
+    assert fingerprint_all_ones(zeros.accuracy, dice=zeros.soft_dice) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.02, 0.98))
+def test_constant_predictions_on_random_masks_are_always_recognised(seed, fill):
+    masks = (np.random.default_rng(seed).random((4, 16, 16)) < fill).astype(float)
+    fraction = masks.mean()
+    pooled = DiceConfig(0.0, 1e-12, "batch")
+    ones = np.ones_like(masks)
+    found = fingerprint_all_ones(dice.pixel_accuracy(masks, ones),
+                                 dice=dice.soft_dice(masks, ones, pooled))
+    if 0 < fraction < 1:
+        assert found is not None and found["foreground_fraction"] == pytest.approx(fraction)
+        empty = fingerprint_all_zeros(dice.pixel_accuracy(masks, 0 * ones),
+                                      dice=dice.soft_dice(masks, 0 * ones, pooled))
+        assert empty["foreground_fraction"] == pytest.approx(fraction)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(0.06, 0.9), st.floats(0.0, 0.9), st.floats(0.0, 1.0))
+def test_a_model_that_finds_background_is_never_called_all_ones(tn, tp, fp_share):
+    """Any confusion matrix with >= 6 % of pixels correctly background fails the test."""
+    tp = min(tp, 1 - tn)
+    errors = 1 - tn - tp
+    fp, fn = errors * fp_share, errors * (1 - fp_share)
+    accuracy = tp + tn
+    if not 0 < accuracy < 1 or tp == 0:
+        return
+    hard_dice = 2 * tp / (2 * tp + fp + fn)
+    iou = tp / (tp + fp + fn)
+    assert fingerprint_all_ones(accuracy, dice=hard_dice) is None
+    assert fingerprint_all_ones(accuracy, iou=iou) is None
+
+
+# --------------------------------------------------------------------------- per run
+
+
+def test_check_series_on_the_seed_dice_run_names_the_all_ones_predictor():
+    findings = check_series("MP_Tr_Dice", MP_TR_DICE)
+    found = only(findings, "saturation.all_ones_predictor")
+    assert found.severity is Severity.ERROR
+    assert found.evidence["foreground_fraction"] == 0.995
+    validation = found.evidence["phases"]["validation"]
+    assert validation["epochs_matched"] == [1, 2, 3, 4, 5]
+    assert validation["dice_metric"] == "val_dice_coef"
+    assert "2*0.995/1.995 = 0.99749" in found.explanation
+    assert "99.5 %" in found.explanation
+    assert found.evidence["phases"]["training"]["foreground_fraction"] == 0.9961
+    flat = only(findings, "saturation.flat_metric")
+    assert set(flat.evidence["metrics"]) >= {"val_accuracy", "val_dice_coef", "val_loss"}
+    assert flat.evidence["metrics"]["loss"]["from_epoch"] == 2
+
+
+def test_check_series_on_the_seed_bce_run_sees_a_flat_val_accuracy_only():
+    findings = check_series("MP_Tr_BCE", MP_TR_BCE)
+    assert ids(findings) == ["saturation.flat_metric"]
+    assert list(findings[0].evidence["metrics"]) == ["val_accuracy"]
+    assert findings[0].severity is Severity.WARNING
+
+
+def test_all_zeros_predictor():
+    history = {"val_accuracy": [0.9300] * 4, "val_dice": [0.0] * 4, "loss": [0.3, 0.25, 0.24, 0.24]}
+    found = only(check_series("sparse", history), "saturation.all_zeros_predictor")
+    assert found.evidence["foreground_fraction"] == pytest.approx(0.07)
+    assert "7 %" in found.title
+
+
+def test_healthy_run_has_no_findings():
+    assert check_series("ok", HEALTHY) == []
+
+
+def test_dice_above_one_names_labels_outside_zero_one():
+    history = {"accuracy": [0.0022, 0.0021, 0.0021], "dice_coef": [1.9455, 1.9798, 1.9801],
+               "loss": [-0.9455, -0.9798, -0.9801]}
+    findings = check_series("MP_Tr_Dice", history)
+    above = only(findings, "saturation.dice_above_one")
+    assert above.severity is Severity.ERROR
+    assert above.evidence["metrics"]["dice_coef"]["max"] == 1.9801
+    assert above.evidence["metrics"]["dice_coef"]["first_epoch_above_one"] == 1
+    assert 50 < above.evidence["mean_label_if_all_ones"] < 255
+    assert "0/255" in above.title and "255 never equals 1" in above.explanation
+    negative = only(findings, "saturation.negative_loss")
+    assert negative.evidence["metrics"]["loss"]["min"] == -0.9801
+
+
+def test_a_loss_defined_as_minus_dice_is_not_a_label_error():
+    history = {"dice": [0.5, 0.7, 0.8], "loss": [-0.5, -0.7, -0.8]}
+    assert "saturation.negative_loss" not in ids(check_series("neg", history))
+
+
+def test_dice_too_high_for_its_accuracy_means_labels_above_one():
+    # real Keras 3 run with 0/255 masks (tests/data/logs/keras3_verbose1_labels255.log)
+    history = {"accuracy": [0.2597, 0.2515, 0.2410], "dice_coef": [0.8429, 0.8645, 0.8869],
+               "val_accuracy": [0.2589, 0.2503, 0.2380],
+               "val_dice_coef": [0.8581, 0.8802, 0.9030]}
+    found = only(check_series("255", history), "saturation.dice_exceeds_accuracy_bound")
+    assert found.evidence["max_dice"] == pytest.approx(max_soft_dice(0.2380))
+    assert found.evidence["dice"] == 0.9030 and found.evidence["epoch"] == 3
+    assert set(found.evidence["phases"]) == {"validation", "training"}
+    assert max_soft_dice(0.995) > 0.9975  # the seed's numbers respect the bound
+
+
+def test_out_of_range_accuracy_and_iou():
+    found = only(check_series("odd", {"val_iou": [0.3, 1.4], "accuracy": [-0.1, 0.5]}),
+                 "saturation.metric_out_of_range")
+    assert set(found.evidence["metrics"]) == {"val_iou", "accuracy"}
+
+
+def test_non_finite_onset_metrics_and_recovery():
+    history = {"loss": [0.5, 0.4, math.nan, math.nan], "val_loss": [0.6, 0.5, 0.5, math.inf],
+               "dice": [0.3, 0.4, math.nan, 0.5], "val_dice": [0.3, None, 0.4, 0.5]}
+    found = only(check_series("r", history), "saturation.non_finite")
+    assert found.evidence["onset_epoch"] == 3
+    assert found.evidence["metrics_at_onset"] == ["loss", "dice"]
+    assert found.evidence["first_non_finite_epoch"] == {"loss": 3, "val_loss": 4, "dice": 3}
+    assert found.evidence["recovered"] == ["dice"]
+    assert found.evidence["last_finite_before_onset"]["loss"] == 0.4
+    assert "epoch 3" in found.title
+    # None is "not logged", never NaN
+    assert "saturation.non_finite" not in ids(check_series("r", {"val_dice": [0.3, None, 0.4]}))
+
+
+def test_flat_needs_enough_epochs_and_ignores_bookkeeping():
+    assert check_series("r", {"val_accuracy": [0.9, 0.9]}) == []
+    found = only(check_series("r", {"val_accuracy": [0.8, 0.9, 0.9, 0.9], "lr": [1e-3] * 4}),
+                 "saturation.flat_metric")
+    assert found.evidence["metrics"] == {"val_accuracy": {"value": 0.9, "flat_epochs": 3,
+                                                          "from_epoch": 2, "epochs": 4}}
+    assert "stopped moving after epoch 1" in found.title
+    training_only = only(check_series("r", {"loss": [0.2] * 3}), "saturation.flat_metric")
+    assert training_only.severity is Severity.INFO
+    loose = SaturationThresholds(flat_spread=0.05)
+    assert check_series("r", {"val_loss": [0.30, 0.29, 0.28]}, thresholds=loose)
+
+
+def test_train_val_gap():
+    overfit = {"dice": [0.7, 0.9, 0.97], "val_dice": [0.6, 0.62, 0.61],
+               "loss": [0.3, 0.1, 0.03], "val_loss": [0.4, 0.5, 0.6]}
+    found = only(check_series("over", overfit), "saturation.train_val_gap")
+    assert found.severity is Severity.WARNING
+    assert found.evidence["metrics"]["dice"]["gap"] == pytest.approx(0.36)
+    assert found.evidence["metrics"]["loss"]["ratio"] == pytest.approx(20)
+    easy = {"accuracy": [0.6, 0.65, 0.7], "val_accuracy": [0.85, 0.9, 0.95]}
+    assert only(check_series("easy", easy), "saturation.train_val_gap").severity is Severity.INFO
+
+
+def test_measured_baselines_and_the_majority_class():
+    history = {"val_accuracy": [0.69, 0.69, 0.69], "val_dice": [0.40, 0.45, 0.474],
+               "accuracy": [0.955, 0.958, 0.96]}
+    baselines = {"val_foreground_fraction": 0.31, "accuracy": 0.95}
+    findings = check_series("r", history, baselines)
+    at = only(findings, "saturation.metric_at_baseline")
+    assert at.severity is Severity.ERROR
+    assert set(at.evidence["metrics"]) == {"val_accuracy", "val_dice"}
+    assert at.evidence["metrics"]["val_accuracy"]["predictor"] == "all_zeros"
+    assert at.evidence["metrics"]["val_dice"]["baseline"] == pytest.approx(2 * 0.31 / 1.31)
+    assert at.evidence["metrics"]["val_accuracy"]["epochs_at_baseline"] == [1, 2, 3]
+    majority = only(findings, "saturation.accuracy_is_majority_class")
+    assert majority.evidence["share_of_headroom_closed"] == pytest.approx(0.2)
+    learnt = check_series("r", {"accuracy": [0.99]}, {"accuracy": 0.95})
+    assert "saturation.accuracy_is_majority_class" not in ids(learnt)
+
+
+def test_each_id_at_most_once_per_call():
+    """The trainer's monitor keeps one finding per id; check_series must not repeat one."""
+    noisy = {"accuracy": [0.24, 0.23, 0.22], "dice": [0.88, 0.89, 0.9], "acc2_accuracy": [0.96] * 3,
+             "val_accuracy": [0.23, 0.22, 0.21], "val_dice": [0.9, 0.9, 0.9],
+             "val_acc2_accuracy": [0.96] * 3, "loss": [math.nan] * 3}
+    found = ids(check_series("r", noisy, {"accuracy": 0.2, "acc2_accuracy": 0.95,
+                                          "val_acc2_accuracy": 0.95}))
+    assert len(found) == len(set(found))
+
+
+def test_metric_kinds():
+    assert [metric_kind(m) for m in ("val_dice_coef", "dice_loss", "binary_io_u", "mean_iou",
+                                     "val_acc", "binary_accuracy", "lr", "precision")] == [
+        "dice", "loss", "iou", "iou", "accuracy", "accuracy", "bookkeeping", "other"]
+
+
+# --------------------------------------------------------------------------- across runs
+
+SEED_RUNS = {
+    "MP_Tr_BCE": {**MP_TR_BCE, "step_seconds": [2.0] * 5, "steps_per_epoch": [370] * 5},
+    "MP_Tr_Dice": {**MP_TR_DICE, "step_seconds": [1, 1, 2, 1, 1], "steps_per_epoch": [370] * 5},
+    "StrConv_Ups_Dice": {**{k: v[:3] for k, v in MP_TR_DICE.items()},
+                         "step_seconds": [23.0] * 3, "steps_per_epoch": [739] * 3},
+}
+
+
+def test_identical_validation_metrics_across_runs():
+    findings = check_across_runs(SEED_RUNS)
+    identical = {f.evidence["metric"]: f for f in findings
+                 if f.id == "saturation.identical_across_runs"}
+    assert identical["val_accuracy"].evidence["runs"] == list(SEED_RUNS)
+    assert identical["val_accuracy"].severity is Severity.ERROR  # constant across epochs too
+    assert identical["val_dice_coef"].evidence["runs"] == ["MP_Tr_Dice", "StrConv_Ups_Dice"]
+    assert identical["val_dice_coef"].evidence["common_epochs"] == 3
+    assert "val_loss" not in identical or set(identical["val_loss"].evidence["runs"]) == {
+        "MP_Tr_Dice", "StrConv_Ups_Dice"}
+    moving = check_across_runs({"a": {"val_dice": [0.5, 0.6, 0.7]},
+                                "b": {"val_dice": [0.5, 0.6, 0.7]}})
+    assert only(moving, "saturation.identical_across_runs").severity is Severity.WARNING
+    assert check_across_runs({"a": HEALTHY, "b": {k: [v + 0.01 for v in values]
+                                                  for k, values in HEALTHY.items()}}) == []
+
+
+def test_a_run_at_the_accuracy_another_run_pins_sits_at_baseline():
+    at = only(check_across_runs(SEED_RUNS), "saturation.metric_at_baseline")
+    assert at.evidence["run"] == "MP_Tr_BCE" and at.evidence["inferred_from"] == "MP_Tr_Dice"
+    assert at.evidence["foreground_fraction"] == 0.995 and at.evidence["value"] == 0.995
+    assert at.evidence["epochs_at_baseline"] == [1, 2, 3, 4, 5]
+    assert at.severity is Severity.ERROR
+    assert "0.9954" in at.explanation and "0.9975" in at.explanation
+
+
+def test_step_time_outlier():
+    outlier = only(check_across_runs(SEED_RUNS), "saturation.step_time_outlier")
+    assert outlier.evidence["run"] == "StrConv_Ups_Dice"
+    assert outlier.evidence["ratio"] == pytest.approx(23 / 1.5)
+    assert outlier.evidence["steps_per_epoch"] == 739
+    assert outlier.severity is Severity.WARNING
+    assert "739 steps per epoch instead of 370" in outlier.explanation
+    similar = {"a": {"loss": [1.0], "step_seconds": [2.0]}, "b": {"loss": [1.0],
+                                                                "step_seconds": [2.5]}}
+    assert check_across_runs(similar) == []
+    info = {"a": {"step_seconds": [1.0]}, "b": {"step_seconds": [1.0]},
+            "c": {"step_seconds": [4.0, None]}}
+    assert only(check_across_runs(info), "saturation.step_time_outlier").severity is Severity.INFO
+
+
+# --------------------------------------------------------------------------- predictions
+
+
+def test_prediction_collapse():
+    [error] = check_prediction_collapse("MP_Tr_BCE", 1.0, 0.995)
+    assert error.severity is Severity.ERROR and error.evidence["collapsed_to"] == "all_ones"
+    assert error.evidence["constant_dice"] == pytest.approx(dice.all_ones_dice(0.995))
+    [zeros] = check_prediction_collapse("r", 0.0, 0.2)
+    assert zeros.evidence["collapsed_to"] == "all_zeros" and zeros.severity is Severity.ERROR
+    [data] = check_prediction_collapse("r", 1.0, 1.0)
+    assert data.severity is Severity.WARNING and "data, not the model" in data.explanation
+    [unknown] = check_prediction_collapse("r", 0.0005, None)
+    assert unknown.severity is Severity.WARNING
+    assert check_prediction_collapse("r", 0.4, 0.4) == []
+    assert check_prediction_collapse("r", math.nan, 0.4) == []
+
+
+# --------------------------------------------------------------------------- contract
+
+
+def test_finding_ids_are_stable_and_findings_serialise():
+    assert {saturation.ALL_ONES_PREDICTOR, saturation.ALL_ZEROS_PREDICTOR,
+            saturation.METRIC_AT_BASELINE, saturation.FLAT_METRIC,
+            saturation.IDENTICAL_ACROSS_RUNS, saturation.DICE_ABOVE_ONE,
+            saturation.NEGATIVE_LOSS, saturation.NON_FINITE,
+            saturation.ACCURACY_IS_MAJORITY_CLASS, saturation.PREDICTIONS_COLLAPSED,
+            saturation.TRAIN_VAL_GAP, saturation.STEP_TIME_OUTLIER} == {
+        "saturation.all_ones_predictor", "saturation.all_zeros_predictor",
+        "saturation.metric_at_baseline", "saturation.flat_metric",
+        "saturation.identical_across_runs", "saturation.dice_above_one",
+        "saturation.negative_loss", "saturation.non_finite",
+        "saturation.accuracy_is_majority_class", "saturation.predictions_collapsed",
+        "saturation.train_val_gap", "saturation.step_time_outlier"}
+    findings = check_series("r", {"loss": [0.5, math.nan], "val_dice": [1.5, math.inf]})
+    findings += check_across_runs(SEED_RUNS) + check_series("MP_Tr_Dice", MP_TR_DICE)
+    text = json.dumps(Report("t", "explain-log", findings).to_dict(), allow_nan=False)
+    assert "saturation.dice_above_one" in text
