@@ -47,8 +47,11 @@ def test_seed_every_run_is_tied_to_the_all_ones_predictor(seed_report):
     assert [row["run"] for row in rows] == SEED_RUNS
     assert [row["epochs"] for row in rows] == [5, 5, 5, 3]
     assert all("all-ones" in row["verdict"] and "0.995" in row["verdict"] for row in rows)
-    assert rows[1]["val dice"] == 0.9975 and rows[1]["val accuracy"] == 0.995
+    assert rows[1]["dice (train / val)"] == "0.9981 / 0.9975"
+    assert rows[0]["accuracy (train / val)"] == "0.9959 / 0.9950"
+    assert "iou (train / val)" not in rows[0]  # no run logs an IoU
     assert rows[3]["s/step"] == 23.0 and "slower per step" in rows[3]["verdict"]
+    assert seed_report.meta["final_values"]["MP_Tr_Dice"]["val_dice_coef"] == 0.9975
 
 
 def test_seed_identical_and_flat_findings(seed_report):

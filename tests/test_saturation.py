@@ -146,7 +146,8 @@ def test_check_series_on_the_seed_dice_run_names_the_all_ones_predictor():
     assert found.evidence["phases"]["training"]["foreground_fraction"] == 0.9961
     flat = only(findings, "saturation.flat_metric")
     assert set(flat.evidence["metrics"]) >= {"val_accuracy", "val_dice_coef", "val_loss"}
-    assert flat.evidence["metrics"]["loss"]["from_epoch"] == 2
+    assert flat.evidence["metrics"]["dice_coef"]["from_epoch"] == 2
+    assert "loss" not in flat.evidence["metrics"]  # 0.0019 vs 0.0020 is a 5 % change
 
 
 def test_check_series_on_the_seed_bce_run_sees_a_flat_val_accuracy_only():
@@ -227,8 +228,11 @@ def test_flat_needs_enough_epochs_and_ignores_bookkeeping():
     assert "stopped moving after epoch 1" in found.title
     training_only = only(check_series("r", {"loss": [0.2] * 3}), "saturation.flat_metric")
     assert training_only.severity is Severity.INFO
-    loose = SaturationThresholds(flat_spread=0.05)
+    loose = SaturationThresholds(flat_spread=0.05, flat_relative_spread=0.2)
     assert check_series("r", {"val_loss": [0.30, 0.29, 0.28]}, thresholds=loose)
+    # tiny but falling losses, and a perfect score, are not "flat"
+    assert check_series("r", {"val_loss": [3.2e-5, 2.9e-5, 2.5e-5]}) == []
+    assert check_series("r", {"val_accuracy": [1.0] * 4, "val_dice": [0.99995] * 4}) == []
 
 
 def test_train_val_gap():
@@ -298,6 +302,8 @@ def test_identical_validation_metrics_across_runs():
     moving = check_across_runs({"a": {"val_dice": [0.5, 0.6, 0.7]},
                                 "b": {"val_dice": [0.5, 0.6, 0.7]}})
     assert only(moving, "saturation.identical_across_runs").severity is Severity.WARNING
+    perfect = {"val_accuracy": [1.0] * 3}
+    assert check_across_runs({"a": perfect, "b": perfect}) == []
     assert check_across_runs({"a": HEALTHY, "b": {k: [v + 0.01 for v in values]
                                                   for k, values in HEALTHY.items()}}) == []
 

@@ -95,6 +95,7 @@ def explain_runs(runs: Sequence[RunLog], title: str = f"unetdiag {COMMAND}",
         summary={"runs": [_summary_row(run, by_run.get(run.name, [])) for run in runs]},
         meta={"runs": [run.name for run in runs],
               "sources": {run.name: run.source for run in runs},
+              "final_values": {run.name: _final_values(run) for run in runs},
               "tolerance": TOLERANCE})
 
 
@@ -160,16 +161,33 @@ def _verdict(findings: Iterable[Finding]) -> str:
     return "; ".join(parts) if parts else "no problem found"
 
 
+def _cell(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4f}" if abs(value) < 100 or not math.isfinite(value) else f"{value:.4g}"
+
+
 def _summary_row(run: RunLog, findings: Sequence[Finding]) -> dict[str, Any]:
+    """One row of the runs table: final values as "train / val" cells, then the verdict."""
     row: dict[str, Any] = {"run": run.name, "epochs": len(run.epochs)}
     for kind in _SUMMARY_KINDS:
-        for validation, prefix in ((False, "train"), (True, "val")):
-            final = _final(run, validation, kind)
-            row[f"{prefix} {kind}"] = None if final is None else final[1]
+        train, val = _final(run, False, kind), _final(run, True, kind)
+        if train is not None or val is not None:
+            row[f"{kind} (train / val)"] = " / ".join(
+                _cell(None if final is None else final[1]) for final in (train, val))
     steps = [s for s in run.step_seconds if s is not None]
-    row["s/step"] = float(np.median(steps)) if steps else None
+    if steps:
+        row["s/step"] = float(np.median(steps))
     row["verdict"] = _verdict(findings)
     return row
+
+
+def _final_values(run: RunLog) -> dict[str, float]:
+    """Each metric's last logged value (for JSON consumers of the report)."""
+    finals: dict[str, float] = {}
+    for epoch in run.epochs:
+        finals.update(epoch)
+    return finals
 
 
 # --------------------------------------------------------------------------- headline

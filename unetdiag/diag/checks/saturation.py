@@ -68,7 +68,10 @@ class SaturationThresholds:
 
     Attributes:
         flat_spread: a series whose last values stay within this of each other is flat (Keras
-            prints four decimals, so 1e-4 is "the same number as printed").
+            prints four decimals, so 1e-4 is "the same number as printed")...
+        flat_relative_spread: ...and within this share of their size (so a loss falling from
+            3e-5 to 2e-5 is not flat). A score at 1 (perfect, within ``flat_spread``) is never
+            called flat or identical: perfect scores agree trivially.
         min_flat_epochs: how many final epochs must be flat before it is reported.
         min_identical_epochs: common epochs two runs need before "identical" is claimed.
         max_true_negative_share: an (accuracy, Dice) pair matches the all-ones fingerprint
@@ -89,6 +92,7 @@ class SaturationThresholds:
     """
 
     flat_spread: float = 1e-4
+    flat_relative_spread: float = 0.01
     min_flat_epochs: int = 3
     min_identical_epochs: int = 2
     max_true_negative_share: float = 0.05
@@ -721,15 +725,22 @@ def _at_baselines(run: str, series: Mapping[str, _Series], baselines: Mapping[st
     return findings
 
 
-def _flat_tail(item: _Series, spread: float) -> int:
-    """How many final epochs stay within ``spread`` of each other (all finite)."""
+def _flat_tail(item: _Series, thresholds: SaturationThresholds) -> int:
+    """How many final epochs stay flat (see :class:`SaturationThresholds`); 0 for a perfect
+    score, which cannot move."""
     values = item.values
+    last = item.last_finite()
+    if (last is None or metric_kind(item.name) in ("accuracy", "dice", "iou")
+            and last[1] >= 1 - thresholds.flat_spread):
+        return 0
     count, low, high = 0, math.inf, -math.inf
     for index in range(values.size - 1, -1, -1):
         if not item.finite[index]:
             break
         low, high = min(low, values[index]), max(high, values[index])
-        if high - low > spread + 1e-12:
+        allowed = min(thresholds.flat_spread,
+                      thresholds.flat_relative_spread * max(abs(low), abs(high)))
+        if high - low > allowed + 1e-12:
             break
         count += 1
     return count
@@ -740,7 +751,7 @@ def _flat(run: str, series: Mapping[str, _Series],
     flat: dict[str, dict] = {}
     for name, item in series.items():
         epochs = item.values.size
-        tail = _flat_tail(item, thresholds.flat_spread)
+        tail = _flat_tail(item, thresholds)
         if tail >= thresholds.min_flat_epochs:
             flat[name] = {"value": float(item.values[-1]), "flat_epochs": tail,
                           "from_epoch": epochs - tail + 1, "epochs": epochs}
@@ -752,9 +763,11 @@ def _flat(run: str, series: Mapping[str, _Series],
     parts = []
     if never:
         parts.append(f"{join_names(never)} never moved over {flat[never[0]]['epochs']} epochs")
-    if later:
-        parts.append(join_names([f"{n} stopped moving after epoch {flat[n]['from_epoch'] - 1}"
-                            for n in later]))
+    by_start: dict[int, list[str]] = {}
+    for name in later:
+        by_start.setdefault(flat[name]["from_epoch"] - 1, []).append(name)
+    parts += [f"{join_names(names)} stopped moving after epoch {epoch}"
+              for epoch, names in by_start.items()]
     details = "; ".join(
         f"{n} {d['value']:.4f} at "
         + _epoch_list(range(d["from_epoch"], d["epochs"] + 1), d["epochs"])
@@ -894,9 +907,11 @@ def _identical(by_run: Mapping[str, Mapping[str, _Series]], tolerance: float,
             if len(group) < 2:
                 continue
             series = [by_run[r][metric] for r in group]
-            constant = all(_flat_tail(s, thresholds.flat_spread) == s.values.size
-                           for s in series)
+            constant = all(_flat_tail(s, thresholds) == s.values.size for s in series)
             value = series[0].last_finite()[1]
+            if metric_kind(metric) in ("accuracy", "dice", "iou") and (
+                    value >= 1 - thresholds.flat_spread):
+                continue  # perfect scores agree trivially
             everyone = len(group) == len(by_run)
             who = f"all {len(group)} runs" if everyone else join_names(group)
             title = (f"{metric} is {value:.4f} in {who}"
