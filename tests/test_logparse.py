@@ -113,6 +113,14 @@ def test_noise_does_not_change_what_is_read():
     assert parse_console(noisy)[0].epochs == parse_console(clean)[0].epochs
 
 
+def test_timestamped_lines_from_logging_or_ts():
+    text = "".join(f"[2025-02-26 15:28:{i:02d}] INFO Epoch {i}/3\n"
+                   f"2025-02-26 15:28:{i:02d},123 INFO {SEED_LINE}\n" for i in (1, 2, 3))
+    run = parse_console(text)[0]
+    assert len(run.epochs) == 3 and run.epochs[2]["val_loss"] == 0.024
+    assert run.step_seconds == [2.0, 2.0, 2.0]
+
+
 def test_a_line_cut_inside_a_number_drops_that_value_and_says_so():
     text = _epoch_lines(2, total=3) + "Epoch 3/3\n" + SEED_LINE[:-3]  # "val_loss: 0.02"
     run = parse_console(text)[0]
