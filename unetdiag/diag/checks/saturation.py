@@ -57,6 +57,9 @@ STEPS_PER_EPOCH_KEY = "steps_per_epoch"
 #: History keys that are bookkeeping, never judged as metrics.
 NON_METRIC_KEYS = frozenset({"epoch", "lr", "learning_rate", STEP_SECONDS_KEY,
                              STEPS_PER_EPOCH_KEY, "batch_size", "time", "epoch_seconds"})
+#: A binary accuracy below this is worse than predicting the majority class everywhere
+#: (which scores max(f, 1 - f) >= 0.5); with a Dice above 1 it points at raw 0-255 labels.
+WORSE_THAN_ANY_CONSTANT_ACCURACY = 0.5
 #: Keys of ``baselines`` that give a foreground fraction instead of a metric's baseline.
 FOREGROUND_FRACTION_KEY = "foreground_fraction"
 VAL_FOREGROUND_FRACTION_KEY = "val_foreground_fraction"
@@ -370,7 +373,7 @@ def _fingerprint_finding(run: str, predictor: str, phases: Mapping[str, dict]) -
         sentences.append(
             f"{main['accuracy_metric']} {main['accuracy']:.4f} is f itself: every foreground "
             "pixel right, every background pixel wrong.")
-        if fraction >= 0.5:
+        if fraction >= 0.5:  # foreground is the majority: suspect the masks first
             fix = ("Look at the masks before the model: a data set that is "
                    f"{format_percent(fraction)} foreground is rarely what was meant (a mask "
                    "that is the image itself, binarised with > 0, looks like this); `unetdiag "
@@ -489,7 +492,8 @@ def _label_scale(run: str, series: Mapping[str, _Series], tolerance: float,
                                   item.finite & (item.values < -slack))[0]) + 1}
     accuracies = {name: item.last_finite()[1] for name, item in series.items()
                   if metric_kind(name) == "accuracy" and item.last_finite() is not None}
-    low_accuracy = {n: v for n, v in accuracies.items() if v < 0.5}
+    low_accuracy = {n: v for n, v in accuracies.items()
+                    if v < WORSE_THAN_ANY_CONSTANT_ACCURACY}
     if above:
         worst_name = max(above, key=lambda n: above[n]["max"])
         worst = above[worst_name]["max"]
