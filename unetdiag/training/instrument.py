@@ -125,6 +125,8 @@ class StepInstrumentation:
         self._features: frozenset[str] = frozenset()
         self._capture_requested: tf.Variable | None = None
         self._anomaly_capture_enabled: tf.Variable | None = None
+        # Host copies of the two variables, so that setting them never reads the device.
+        self._flags = {"requested": False, "anomaly": True}
         self._capture_lock = threading.Lock()
         self._step = 0
         self._batch_key: tuple[int, int] | None = None
@@ -253,14 +255,15 @@ class StepInstrumentation:
 
     def request_capture(self, wanted: bool) -> None:
         """Copy the next batch(es) to the host (sampling); only assigns when it changes."""
-        if self._capture_requested is not None and bool(self._capture_requested.numpy()) != wanted:
+        if self._capture_requested is not None and self._flags["requested"] != wanted:
             self._capture_requested.assign(wanted)
+            self._flags["requested"] = wanted
 
     def enable_anomaly_capture(self, wanted: bool) -> None:
-        """Copy batches with out-of-range/non-finite labels or inputs (on by default)."""
-        if (self._anomaly_capture_enabled is not None
-                and bool(self._anomaly_capture_enabled.numpy()) != wanted):
+        """Copy batches with label or input anomalies (on by default)."""
+        if self._anomaly_capture_enabled is not None and self._flags["anomaly"] != wanted:
             self._anomaly_capture_enabled.assign(wanted)
+            self._flags["anomaly"] = wanted
 
     # --- the step -----------------------------------------------------------------------
     def _sink(self, counts: tuple[int, int, int]) -> Callable[..., np.bool_]:
@@ -455,21 +458,19 @@ def _combine_across_replicas(sums: dict, minima: dict, maxima: dict,
     if context is None or context.num_replicas_in_sync == 1:
         return sums, minima, maxima, gradient_flags
 
-    def gather(values: list[tf.Tensor]) -> tf.Tensor:
-        return context.all_gather(tf.stack(values)[tf.newaxis], axis=0)
+    def combine(values: dict[str, tf.Tensor], reduce) -> dict[str, tf.Tensor]:
+        if not values:
+            return values
+        gathered = context.all_gather(tf.stack(list(values.values()))[tf.newaxis], axis=0)
+        combined = tf.reshape(reduce(gathered, axis=0), [len(values)])
+        return dict(zip(values, tf.unstack(combined, num=len(values)), strict=True))
 
-    if sums:
-        combined = tf.reduce_sum(gather(list(sums.values())), axis=0)
-        sums = dict(zip(sums, tf.unstack(combined), strict=True))
-    if minima:
-        combined = tf.reduce_min(gather(list(minima.values())), axis=0)
-        minima = dict(zip(minima, tf.unstack(combined), strict=True))
-    if maxima:
-        combined = tf.reduce_max(gather(list(maxima.values())), axis=0)
-        maxima = dict(zip(maxima, tf.unstack(combined), strict=True))
+    sums = combine(sums, tf.reduce_sum)
+    minima = combine(minima, tf.reduce_min)
+    maxima = combine(maxima, tf.reduce_max)
     if gradient_flags is not None:
-        gradient_flags = tf.reduce_max(context.all_gather(gradient_flags[tf.newaxis], axis=0),
-                                       axis=0)
+        flags = context.all_gather(gradient_flags[tf.newaxis], axis=0)
+        gradient_flags = tf.reshape(tf.reduce_max(flags, axis=0), gradient_flags.shape)
     return sums, minima, maxima, gradient_flags
 
 
