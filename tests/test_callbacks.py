@@ -179,6 +179,34 @@ def test_instrumented_step_trains_exactly_like_keras(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+class OwnStepModel(keras.Model):
+    """A model whose class brings its own train_step (which must never be replaced)."""
+
+    traced = 0
+
+    def train_step(self, data):
+        OwnStepModel.traced += 1  # runs while tracing
+        return super().train_step(data)
+
+
+def test_a_custom_train_step_is_kept_and_the_guard_falls_back_to_the_logs(tmp_path):
+    x, y = disc_dataset()
+    y[BATCH + 2, 0, 0, 0] = np.nan  # batch 1: the loss turns NaN
+    base = tiny_unet()
+    model = compiled(OwnStepModel(base.inputs, base.outputs))
+    guard, audit, counter = NonFiniteGuard(tmp_path), BatchAudit(), BatchCounter()
+    model.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+              callbacks=[guard, audit, counter])
+    assert OwnStepModel.traced > 0
+    assert counter.batches == [(0, 0), (0, 1)]
+    found = {f.id: f for f in guard.findings}
+    assert found["guard.not_instrumented"].severity == Severity.WARNING
+    assert found["guard.non_finite"].evidence["batch"] == 1
+    assert found["guard.non_finite"].evidence["instrumented"] is False
+    assert found["guard.non_finite"].evidence["nonfinite_gradient_count"] is None
+    assert [f.id for f in audit.findings] == ["batch.not_instrumented"]
+
+
 @pytest.fixture
 def mixed_float16():
     previous = keras.config.dtype_policy()

@@ -37,8 +37,11 @@ guard.metric_non_finite    warning  a compiled metric turned NaN/Inf while loss 
                                     finite (training continues)
 guard.xla_disabled         info     the model had ``jit_compile=True``; the guard turned XLA off
 guard.coarse_steps         warning  ``steps_per_execution > 1``: checks see one step in N
+guard.not_instrumented     warning  the model overrides ``train_step``: loss/metrics and epoch-end
+                                    weights checked on the host only
 batch.non_finite_inputs    error    a received batch held NaN/Inf input values
 batch.stopped              error    the audit stopped training on a label error
+batch.not_instrumented     warning  the model overrides ``train_step``: no batch audited
 labels.*                   (masks)  from :func:`~unetdiag.diag.checks.masks.check_label_values` on
                                     received batches (``labels.out_of_range`` on the first one)
 imbalance.*                (masks)  from :func:`~unetdiag.diag.checks.masks.check_imbalance` over
@@ -82,7 +85,13 @@ from unetdiag.diag.checks.saturation import check_prediction_collapse, check_ser
 from unetdiag.diag.dice import DEFAULT_DICE, DiceConfig
 from unetdiag.diag.findings import Finding, Severity
 from unetdiag.fsutil import atomic_write_bytes
-from unetdiag.training.instrument import AUDIT, GUARD, StepInstrumentation
+from unetdiag.training.instrument import (
+    AUDIT,
+    GUARD,
+    StepInstrumentation,
+    gradient_paths,
+    weight_paths,
+)
 
 #: File names the guard writes into its output directory.
 LAST_FINITE_WEIGHTS = "last_finite.weights.h5"
@@ -407,7 +416,14 @@ class NonFiniteGuard(DiagnosticCallback):
         self._reset()
         self.stop_reason = None
         self._hub = StepInstrumentation.attach(self.model)
-        self._hub.register(self, {GUARD})
+        if not self._hub.register(self, {GUARD}):
+            self._hub = None
+            self._recorded.append(_not_instrumented_finding(
+                "guard.not_instrumented", self.source,
+                "The guard checks only the logged loss and metrics at each batch and the "
+                "weights at each epoch end: it cannot see gradients, skip a non-finite update, "
+                "or save the offending batch."))
+            return
         if self._hub.jit_disabled:
             self._recorded.append(Finding(
                 id="guard.xla_disabled", severity=Severity.INFO,
@@ -442,7 +458,10 @@ class NonFiniteGuard(DiagnosticCallback):
             self._hub.begin_batch(self._epoch, batch)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self._hub is None or self.stop_reason is not None:
+        if self.stop_reason is not None:
+            return
+        if self._hub is None:
+            self._check_on_host(logs, batch_end=True)
             return
         values = self._hub.take()
         if "nonfinite_gradient_count" not in values:
@@ -482,11 +501,33 @@ class NonFiniteGuard(DiagnosticCallback):
         if _finite(values["gradient_norm"]) and not skipped:
             self._norms.append(values["gradient_norm"])
 
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self._hub is None and self.stop_reason is None:
+            self._check_on_host(None, batch_end=False)
+
     def on_train_end(self, logs: dict | None = None) -> None:
         if self._hub is not None:
             self._hub.unregister(self)
             self._hub = None
         self._snapshot = None
+
+    def _check_on_host(self, logs: Mapping | None, batch_end: bool) -> None:
+        """Without instrumentation: the logged loss (a running mean, so its first non-finite
+        value is this batch's) each batch, and every weight at epoch end or after a bad loss."""
+        new_bad_keys = [key for key, value in (logs or {}).items()
+                        if not _finite(value) and key not in self._nonfinite_keys]
+        self._nonfinite_keys.update(new_bad_keys)
+        if batch_end and not new_bad_keys:
+            return
+        flags = [not np.isfinite(w.numpy()).all() for w in self.model.weights
+                 if np.dtype(w.dtype).kind == "f"]
+        loss = float((logs or {}).get("loss", math.nan)) if batch_end else math.nan
+        if "loss" in new_bad_keys or any(flags):
+            self._trip("guard.non_finite", {
+                "batch_loss": loss, "nonfinite_weight_count": float(sum(flags)),
+                "first_nonfinite_weight": float(flags.index(True)) if any(flags) else -1.0})
+        elif new_bad_keys:
+            self._record_metric(new_bad_keys, {"batch_loss": loss})
 
     # --- findings -----------------------------------------------------------------------
     def _record_metric(self, keys: list[str], values: Mapping[str, float]) -> None:
@@ -524,32 +565,38 @@ class NonFiniteGuard(DiagnosticCallback):
             source=self.source)
 
     def _trip(self, finding_id: str, values: Mapping[str, float]) -> None:
-        assert self._hub is not None
+        """Stop, keep finite weights and the batch on disk, and record the finding.
+
+        ``values`` are the instrumented step's; without instrumentation (a custom
+        ``train_step``) the gradient values are missing and reported as unknown (None).
+        """
         hub = self._hub
         self._stop(finding_id)
         self.output_dir.mkdir(parents=True, exist_ok=True)
-        gradient_paths, weight_paths = hub.gradient_paths(), hub.weight_paths()
-        first_gradient = int(values["first_nonfinite_gradient"])
+        first_gradient = int(values.get("first_nonfinite_gradient", -1))
         first_weight = int(values["first_nonfinite_weight"])
+        gradient_count = values.get("nonfinite_gradient_count")
         evidence: dict[str, Any] = {
-            "epoch": self._epoch, "batch": self._batch, "step": hub.step,
-            "batch_loss": values["batch_loss"], "gradient_norm": values["gradient_norm"],
-            "nonfinite_gradient_count": int(values["nonfinite_gradient_count"]),
-            "first_nonfinite_gradient": (gradient_paths[first_gradient]
+            "epoch": self._epoch, "batch": self._batch,
+            "batch_loss": values["batch_loss"], "gradient_norm": values.get("gradient_norm"),
+            "nonfinite_gradient_count": None if gradient_count is None else int(gradient_count),
+            "first_nonfinite_gradient": (gradient_paths(self.model)[first_gradient]
                                          if first_gradient >= 0 else None),
             "nonfinite_weight_count": int(values["nonfinite_weight_count"]),
-            "first_nonfinite_weight": (weight_paths[first_weight] if first_weight >= 0
-                                       else None),
-            "update_applied": values["update_skipped"] == 0,
-            "optimizer_iterations": int(values["iterations"]),
+            "first_nonfinite_weight": (weight_paths(self.model)[first_weight]
+                                       if first_weight >= 0 else None),
+            "update_applied": values.get("update_skipped", 0) == 0,
+            "optimizer_iterations": int(self.model.optimizer.iterations.numpy()),
+            "instrumented": hub is not None,
         }
-        if hub.loss_scaled:
+        if hub is not None and hub.loss_scaled:
             evidence.update(loss_scale=values.get("loss_scale"),
                             consecutive_skipped_steps=self._consecutive_skips,
                             skipped_steps=len(self._skipped))
 
         weights_file = self.output_dir / LAST_FINITE_WEIGHTS
-        weights_state = "current (the non-finite update was not applied)"
+        weights_state = ("current (the non-finite update was not applied)" if hub is not None
+                         else "current")
         if values["nonfinite_weight_count"] > 0:
             if self._snapshot is not None:
                 self.model.set_weights(self._snapshot)
@@ -564,7 +611,7 @@ class NonFiniteGuard(DiagnosticCallback):
         evidence["weights_state"] = weights_state
         evidence["weights_finite"] = weights_finite
 
-        capture = hub.capture
+        capture = hub.capture if hub is not None else None
         x = capture.x if capture else []
         y = capture.y if capture else []
         y_pred = capture.y_pred if capture else []
@@ -606,8 +653,10 @@ class NonFiniteGuard(DiagnosticCallback):
                    f"{what}"),
             explanation=" ".join((
                 f"At epoch {evidence['epoch']}, batch {evidence['batch']}, "
-                f"{evidence['nonfinite_gradient_count']} gradient(s) and "
-                f"{evidence['nonfinite_weight_count']} weight(s) were non-finite.", loss_note,
+                + (f"{evidence['nonfinite_gradient_count']} gradient(s) and "
+                   if evidence["nonfinite_gradient_count"] is not None
+                   else "(gradients not visible: the model has its own train_step) ")
+                + f"{evidence['nonfinite_weight_count']} weight(s) were non-finite.", loss_note,
                 _cause_sentence(causes, evidence),
                 f"Weights kept: {evidence['weights_state']}.")),
             fix=" ".join(CAUSE_FIXES[cause] for cause in causes),
@@ -626,6 +675,18 @@ class NonFiniteGuard(DiagnosticCallback):
             fix=" ".join([CAUSE_FIXES[cause] for cause in causes]
                          + ["Or train under mixed_bfloat16 or float32."]),
             evidence=evidence, source=self.source)
+
+
+def _not_instrumented_finding(finding_id: str, source: str, consequence: str) -> Finding:
+    return Finding(
+        id=finding_id, severity=Severity.WARNING,
+        title="The model has its own train_step: diagnostics are limited",
+        explanation=("The model's class overrides train_step, which is the user's training "
+                     "logic, so unetdiag does not replace it with its instrumented step. "
+                     + consequence),
+        fix=("Train a plain functional or Sequential model (or subclass without overriding "
+             "train_step) to get the full checks."),
+        evidence={}, source=source)
 
 
 def _cause_sentence(causes: list[str], evidence: Mapping[str, Any]) -> str:
@@ -712,6 +773,7 @@ class BatchAudit(DiagnosticCallback):
         self._label_findings: dict[str, Finding] = {}
         self._label_first: dict[str, dict[str, int]] = {}
         self._input_finding: Finding | None = None
+        self._not_instrumented: Finding | None = None
         self._stop_finding: Finding | None = None
         self._totals: dict[str, float] = {}
         self._extremes: dict[str, float] = {}
@@ -734,7 +796,13 @@ class BatchAudit(DiagnosticCallback):
         self._reset()
         self.stop_reason = None
         self._hub = StepInstrumentation.attach(self.model)
-        self._hub.register(self, {AUDIT})
+        if not self._hub.register(self, {AUDIT}):
+            self._hub = None
+            self._not_instrumented = _not_instrumented_finding(
+                "batch.not_instrumented", self.source,
+                "The batch audit needs the tensors inside the train step, so no batch was "
+                "audited.")
+            return
         self._hub.enable_anomaly_capture(self.max_anomaly_copies > 0)
 
     def on_train_batch_begin(self, batch: int, logs: Mapping | None = None) -> None:
@@ -845,6 +913,8 @@ class BatchAudit(DiagnosticCallback):
     @property
     def findings(self) -> list[Finding]:
         findings: list[Finding] = []
+        if self._not_instrumented is not None:
+            findings.append(self._not_instrumented)
         if self._stop_finding is not None:
             findings.append(self._stop_finding)
         batches_key = {"labels.out_of_range": "label_out_of_range",

@@ -8,7 +8,9 @@ that without touching the user's code: in ``on_train_begin`` it binds a new ``tr
 the model instance and rebuilds the train function with
 ``model.make_train_function(force=True)``; in ``on_train_end`` it removes it again.
 
-The step does what Keras 3's TensorFlow ``train_step`` does, plus:
+The step does what Keras 3.15's TensorFlow ``train_step`` does (it follows
+``keras/src/backend/tensorflow/trainer.py`` and uses the same private helpers:
+``_compute_loss``, ``_loss_tracker``, ``_call_has_training_arg``), plus:
 
 - ``guard`` feature: one ``is_finite`` reduction per gradient, the global gradient norm,
   the unscaled batch loss; the optimizer update is **not applied** when a gradient or the
@@ -37,9 +39,11 @@ the root-sum-square of the per-replica norms (each replica's gradient is of its 
 loss), the batch loss is the mean of the per-replica losses. The skip decision is therefore
 the same on every replica. With one device the combination is skipped entirely.
 
-Limits: per-batch attribution assumes ``steps_per_execution == 1`` (with more, the logs are
-those of the last step of each execution; skipping non-finite updates still works).
-The batch copy uses ``tf.numpy_function``, which XLA cannot compile: installing the step sets
+Limits: a model whose class overrides ``train_step`` is left alone (:meth:`register`
+returns False; the callbacks then fall back to host-side checks). Per-batch attribution
+assumes ``steps_per_execution == 1`` (with more, the logs are those of the last step of each
+execution; skipping non-finite updates still works). The batch copy uses
+``tf.numpy_function``, which XLA cannot compile: installing the step sets
 ``model.jit_compile = False`` (recorded in :attr:`StepInstrumentation.jit_disabled`).
 """
 
@@ -54,6 +58,7 @@ from typing import Any
 import keras
 import numpy as np
 import tensorflow as tf
+from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
 
 #: Log key of the packed diagnostic values (removed before Keras sees the logs).
 PACKED_KEY = "unetdiag/values"
@@ -168,13 +173,29 @@ class StepInstrumentation:
         """Train steps run since the step was installed (the host's count)."""
         return self._step
 
-    def register(self, user: object, features: set[str] | frozenset[str]) -> None:
-        """Ask for ``features`` (``"guard"``, ``"audit"``) and (re)install the step."""
+    @staticmethod
+    def supports(model: keras.Model) -> bool:
+        """False when the model brings its own ``train_step`` (the step is never replaced)."""
+        bound = vars(model).get("train_step")
+        if bound is not None and not isinstance(getattr(bound, "__self__", None),
+                                                StepInstrumentation):
+            return False  # someone else bound a step on this instance
+        return type(model).train_step is TensorFlowTrainer.train_step
+
+    def register(self, user: object, features: set[str] | frozenset[str]) -> bool:
+        """Ask for ``features`` (``"guard"``, ``"audit"``) and (re)install the step.
+
+        Returns False, installing nothing, when the model has its own ``train_step``: a
+        subclass's step is the user's training logic and is never swapped for this one.
+        """
         unknown = set(features) - set(FEATURES)
         if unknown:
             raise ValueError(f"unknown instrumentation features {sorted(unknown)}")
+        if not self.supports(self.model):
+            return False
         self._users[id(user)] = frozenset(features)
         self._install()
+        return True
 
     def unregister(self, user: object) -> None:
         """Drop ``user``'s features; the last one out restores the model's own step."""
@@ -215,14 +236,6 @@ class StepInstrumentation:
         self._features = frozenset()
 
     # --- per batch ----------------------------------------------------------------------
-    def gradient_paths(self) -> list[str]:
-        """Variable paths in the order of ``first_nonfinite_gradient``."""
-        return [v.path for v in self.model.trainable_weights]
-
-    def weight_paths(self) -> list[str]:
-        """Variable paths in the order of ``first_nonfinite_weight``."""
-        return [w.path for w in self.model.weights if _is_float(w.dtype)]
-
     def begin_batch(self, epoch: int, batch: int) -> None:
         """Start a new batch (idempotent: every callback calls it)."""
         key = (epoch, batch)
@@ -421,6 +434,16 @@ class StepInstrumentation:
         first_input = tf.cast(flat_x[0], tf.float32)
         minima["input_min"] = tf.cast(tf.reduce_min(first_input), tf.float64)
         maxima["input_max"] = tf.cast(tf.reduce_max(first_input), tf.float64)
+
+
+def gradient_paths(model: keras.Model) -> list[str]:
+    """Variable paths in the order of the step's ``first_nonfinite_gradient`` index."""
+    return [v.path for v in model.trainable_weights]
+
+
+def weight_paths(model: keras.Model) -> list[str]:
+    """Variable paths in the order of the step's ``first_nonfinite_weight`` index."""
+    return [w.path for w in model.weights if _is_float(w.dtype)]
 
 
 def _apply_if(condition: tf.Tensor, optimizer: keras.optimizers.Optimizer,
