@@ -81,19 +81,42 @@ NAMED_DICE = {"default": DEFAULT_DICE, "seed": SEED_DICE, "keras": KERAS_DICE,
               "monai": MONAI_DICE}
 
 
-def _as_batch(array: np.ndarray) -> np.ndarray:
-    """(N, H, W) or (N, H, W, 1) or (H, W) -> float64 (N, pixels)."""
-    array = np.asarray(array, dtype=np.float64)
-    if array.ndim == 2:
-        array = array[None]
-    return array.reshape(array.shape[0], -1)
+def _images_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """``(N, H, W[, C])`` of an array: a lone ``(H, W)`` image gains N = 1, and a trailing
+    channel of 1 on a 4-D batch is dropped, so every accepted layout of the same pixels
+    compares equal (as in :mod:`unetdiag.training.losses`)."""
+    if len(shape) == 2:
+        return (1, *shape)
+    if len(shape) == 4 and shape[-1] == 1:
+        return shape[:-1]
+    if len(shape) in (3, 4):
+        return shape
+    raise ValueError(f"expected (N, H, W, 1), (N, H, W) or (H, W) masks, got shape {shape}")
+
+
+def _paired_batches(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    """Both arrays as float64 ``(N, pixels)`` after checking they hold the same images.
+
+    Raises:
+        ValueError: unless both describe the same images and pixels; comparing the image
+            shapes (not only the pixel counts) refuses transposed (H, W) and batches that
+            trade images for pixels, which reshaping alone would pair silently.
+    """
+    t, p = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
+    if _images_shape(t.shape) != _images_shape(p.shape):
+        raise ValueError(f"shape mismatch: y_true {t.shape} vs y_pred {p.shape} (masks and "
+                         "predictions must cover the same images and pixels)")
+    images = _images_shape(t.shape)[0]
+    return t.reshape(images, -1), p.reshape(images, -1)
 
 
 def overlap_sums(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Per-image ``(intersection, sum_true, sum_pred, pixels)``, float64 arrays of length N."""
-    t, p = _as_batch(y_true), _as_batch(y_pred)
-    if t.shape != p.shape:
-        raise ValueError(f"shape mismatch: y_true {np.shape(y_true)} vs y_pred {np.shape(y_pred)}")
+    """Per-image ``(intersection, sum_true, sum_pred, pixels)``, float64 arrays of length N.
+
+    Checks shapes only: the sums of NaN, 0/255 labels or logits are computed as given, so
+    diagnostic code can measure what such values do (the scoring functions below refuse them).
+    """
+    t, p = _paired_batches(y_true, y_pred)
     pixels = np.full(t.shape[0], t.shape[1], dtype=np.float64)
     return (t * p).sum(axis=1), t.sum(axis=1), p.sum(axis=1), pixels
 
@@ -160,7 +183,7 @@ def hard_iou(y_true, y_pred, threshold: float = 0.5, empty: EmptyRule = "exclude
 
 def pixel_accuracy(y_true, y_pred, threshold: float = 0.5) -> float:
     """Fraction of pixels where ``y_pred > threshold`` equals the label (pooled, like Keras)."""
-    t, p = _as_batch(y_true), _as_batch(y_pred)
+    t, p = _paired_batches(y_true, y_pred)
     return float(np.mean((p > threshold) == (t > 0.5)))
 
 
