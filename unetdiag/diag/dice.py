@@ -26,6 +26,7 @@ and MONAI's ``ignore_empty`` do), ``"one"`` or ``"zero"``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -34,6 +35,10 @@ import numpy as np
 Reduction = Literal["per_image", "batch"]
 EmptyRule = Literal["exclude", "one", "zero"]
 
+#: The smallest denominator smoothing: the smallest normal float64, so that
+#: ``1 / smooth_denominator`` (the Dice loss gradient scale on an empty image) stays finite.
+MIN_SMOOTH_DENOMINATOR = float(np.finfo(np.float64).tiny)
+
 
 @dataclass(frozen=True)
 class DiceConfig:
@@ -41,10 +46,16 @@ class DiceConfig:
 
     Attributes:
         smooth_numerator: added to ``2 * intersection``. With 0, an empty mask predicted
-            empty scores 0 (Keras's convention); with ``> 0`` it scores 1.
-        smooth_denominator: added to ``sum(t) + sum(p)``; must be ``> 0`` or 0/0 is possible.
+            empty scores 0 (Keras's convention); with ``> 0`` it scores
+            ``smooth_numerator / smooth_denominator`` (1 when they are equal).
+        smooth_denominator: added to ``sum(t) + sum(p)``; must be ``> 0`` or 0/0 is possible,
+            and at least the smallest normal float64 (:data:`MIN_SMOOTH_DENOMINATOR`).
         reduction: ``"batch"`` pools the whole batch into one ratio; ``"per_image"`` computes
             one ratio per image and averages them.
+
+    Both constants are finite and ``0 <= smooth_numerator <= smooth_denominator``: a larger
+    numerator scores an empty mask predicted empty above 1, and a Dice above 1 (a negative
+    loss) is what labels above 1 look like, so the diagnosis would blame the labels.
     """
 
     smooth_numerator: float = 1.0
@@ -52,11 +63,24 @@ class DiceConfig:
     reduction: Reduction = "batch"
 
     def __post_init__(self) -> None:
-        if not self.smooth_denominator > 0:
+        numerator, denominator = self.smooth_numerator, self.smooth_denominator
+        if not (math.isfinite(numerator) and math.isfinite(denominator)):
+            raise ValueError(f"Dice smoothing must be finite, got numerator {numerator!r} and "
+                             f"denominator {denominator!r}")
+        if not denominator > 0:
             raise ValueError("smooth_denominator must be > 0: with 0 an empty mask and an "
                              "empty prediction give 0/0 = NaN")
-        if self.smooth_numerator < 0:
+        if denominator < MIN_SMOOTH_DENOMINATOR:
+            raise ValueError(f"smooth_denominator {denominator:g} is below the smallest normal "
+                             f"float64 ({MIN_SMOOTH_DENOMINATOR:g}): the Dice loss gradient "
+                             "on an empty image, up to 1/smooth_denominator, would overflow")
+        if numerator < 0:
             raise ValueError("smooth_numerator must be >= 0")
+        if numerator > denominator:
+            raise ValueError(f"smooth_numerator {numerator:g} exceeds smooth_denominator "
+                             f"{denominator:g}: an empty mask predicted empty would score Dice "
+                             f"{numerator / denominator:g} > 1 (a negative loss, which reads "
+                             "as labels above 1)")
         if self.reduction not in ("batch", "per_image"):
             raise ValueError(f"reduction must be 'batch' or 'per_image', not {self.reduction!r}")
 
