@@ -296,7 +296,9 @@ def dice_loss_gradient_max(intersection, sum_true, sum_pred, config: DiceConfig)
         scale = 1.0 / intersection.size
     denominator = sum_true + sum_pred + config.smooth_denominator
     numerator = 2.0 * intersection + config.smooth_numerator
-    background = numerator / denominator**2
-    foreground = np.abs(2.0 * denominator - numerator) / denominator**2
+    # Divide twice rather than by denominator**2: the square underflows to 0 below ~1e-154
+    # (0/0 = NaN for Keras's smoothing) where the gradient itself is finite.
+    background = numerator / denominator / denominator
+    foreground = np.abs(2.0 * denominator - numerator) / denominator / denominator
     foreground = np.where(sum_true > 0, foreground, 0.0)
     return float(np.max(np.maximum(background, foreground)) * scale)
