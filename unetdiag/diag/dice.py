@@ -16,6 +16,13 @@ smoothing. An image whose reference and prediction are both empty has an undefin
 (0/0); ``empty`` names what it counts as: ``"exclude"`` (left out of the mean, as nnU-Net
 and MONAI's ``ignore_empty`` do), ``"one"`` or ``"zero"``.
 
+Invalid inputs: every function checks that ``y_true`` and ``y_pred`` describe the same
+images and pixels. The scoring functions (:func:`soft_dice`, :func:`dice_loss`,
+:func:`hard_dice`, :func:`hard_iou`, :func:`pixel_accuracy`) also raise ValueError on NaN/Inf
+in either array and on predictions outside [0, 1]; labels outside [0, 1] are named by
+:func:`unetdiag.diag.checks.masks.check_label_values`. :func:`overlap_sums` and the
+``*_from_sums`` functions compute on whatever values they are given.
+
 >>> import numpy as np
 >>> t = np.array([[[1, 1], [0, 0]]]); p = np.array([[[1, 0], [0, 0]]])
 >>> round(soft_dice(t, p, DiceConfig(0.0, 1e-12)), 6)   # 2*1 / (2 + 1)
@@ -134,15 +141,49 @@ def _paired_batches(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
     return t.reshape(images, -1), p.reshape(images, -1)
 
 
+def _finite_range(name: str, values: np.ndarray) -> tuple[float, float]:
+    """``(min, max)`` of ``values``; a ValueError naming ``name`` if any is NaN or Inf."""
+    if values.size == 0:
+        raise ValueError(f"{name} holds no pixels to score")
+    low, high = float(values.min()), float(values.max())  # NaN propagates through both
+    if not (math.isfinite(low) and math.isfinite(high)):
+        count = int(np.count_nonzero(~np.isfinite(values)))
+        raise ValueError(f"{name} holds {count} NaN or Inf values: no Dice, IoU or accuracy "
+                         "of them means anything (thresholding would count NaN as background)")
+    return low, high
+
+
+def _checked_batches(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_paired_batches`, refusing values that no score can be honest about.
+
+    Raises:
+        ValueError: naming the argument, when either holds NaN or Inf, or when ``y_pred``
+            leaves [0, 1] (logits or a 0/255 map instead of probabilities). Labels outside
+            [0, 1] are not refused here: :func:`unetdiag.diag.checks.masks.check_label_values`
+            names them (``labels.out_of_range``) and uses :func:`soft_dice` to say what such
+            labels do to a perfect prediction's Dice.
+    """
+    t, p = _paired_batches(y_true, y_pred)
+    _finite_range("y_true", t)
+    low, high = _finite_range("y_pred", p)
+    if low < 0.0 or high > 1.0:
+        raise ValueError(f"y_pred holds values outside [0, 1] (min {low:g}, max {high:g}): "
+                         "pass probabilities (the sigmoid's output), not logits or 0/255 maps")
+    return t, p
+
+
+def _sums(t: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, ...]:
+    pixels = np.full(t.shape[0], t.shape[1], dtype=np.float64)
+    return (t * p).sum(axis=1), t.sum(axis=1), p.sum(axis=1), pixels
+
+
 def overlap_sums(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, ...]:
     """Per-image ``(intersection, sum_true, sum_pred, pixels)``, float64 arrays of length N.
 
     Checks shapes only: the sums of NaN, 0/255 labels or logits are computed as given, so
     diagnostic code can measure what such values do (the scoring functions below refuse them).
     """
-    t, p = _paired_batches(y_true, y_pred)
-    pixels = np.full(t.shape[0], t.shape[1], dtype=np.float64)
-    return (t * p).sum(axis=1), t.sum(axis=1), p.sum(axis=1), pixels
+    return _sums(*_paired_batches(y_true, y_pred))
 
 
 def soft_dice_from_sums(intersection, sum_true, sum_pred, config: DiceConfig) -> float:
@@ -157,7 +198,12 @@ def soft_dice_from_sums(intersection, sum_true, sum_pred, config: DiceConfig) ->
 
 
 def soft_dice(y_true: np.ndarray, y_pred: np.ndarray, config: DiceConfig = DEFAULT_DICE) -> float:
-    intersection, sum_true, sum_pred, _ = overlap_sums(y_true, y_pred)
+    """Soft Dice of probabilities ``y_pred`` against ``y_true`` under ``config``.
+
+    Raises ValueError on a shape mismatch, NaN/Inf in either array, or ``y_pred`` outside
+    [0, 1] (see :func:`_checked_batches`); so do the other scoring functions below.
+    """
+    intersection, sum_true, sum_pred, _ = _sums(*_checked_batches(y_true, y_pred))
     return soft_dice_from_sums(intersection, sum_true, sum_pred, config)
 
 
@@ -192,7 +238,8 @@ def hard_iou_from_sums(intersection, sum_true, sum_pred, empty: EmptyRule = "exc
 
 
 def _thresholded_sums(y_true, y_pred, threshold: float):
-    return overlap_sums(y_true, (np.asarray(y_pred) > threshold).astype(np.float64))
+    t, p = _checked_batches(y_true, y_pred)
+    return _sums(t, (p > threshold).astype(np.float64))
 
 
 def hard_dice(y_true, y_pred, threshold: float = 0.5, empty: EmptyRule = "exclude") -> float:
@@ -207,7 +254,7 @@ def hard_iou(y_true, y_pred, threshold: float = 0.5, empty: EmptyRule = "exclude
 
 def pixel_accuracy(y_true, y_pred, threshold: float = 0.5) -> float:
     """Fraction of pixels where ``y_pred > threshold`` equals the label (pooled, like Keras)."""
-    t, p = _paired_batches(y_true, y_pred)
+    t, p = _checked_batches(y_true, y_pred)
     return float(np.mean((p > threshold) == (t > 0.5)))
 
 
