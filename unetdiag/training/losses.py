@@ -45,6 +45,9 @@ from unetdiag.diag.dice import DEFAULT_DICE, SEED_DICE, DiceConfig
 
 #: Every Dice, IoU and count is computed in this dtype, whatever the inputs' dtype.
 COMPUTE_DTYPE = "float32"
+#: The range of a non-zero Dice smoothing constant in ``COMPUTE_DTYPE``.
+FLOAT32_SMALLEST_NORMAL = float(np.finfo(np.float32).tiny)
+FLOAT32_LARGEST = float(np.finfo(np.float32).max)
 #: Default probability above which a pixel counts as predicted foreground (``p > threshold``).
 DEFAULT_THRESHOLD = 0.5
 #: What an image with an empty reference and an empty prediction (0/0) scores: the
@@ -133,6 +136,22 @@ def _soft_dice_from_sums(intersection, sum_true, sum_pred, config: DiceConfig):
             / (sum_true + sum_pred + config.smooth_denominator))
 
 
+def _check_float32_smoothing(config: DiceConfig) -> None:
+    """Refuse smoothing that float32 cannot carry: a constant below float32's smallest normal
+    number is flushed to 0 by TensorFlow on CPU (denormals-are-zero), so an empty mask
+    predicted empty gives 0/0 = NaN (denominator) or scores 0 instead of ``s_n / s_d``
+    (numerator); one above float32's largest is Inf (Inf/Inf = NaN)."""
+    for name, value in (("smooth_numerator", config.smooth_numerator),
+                        ("smooth_denominator", config.smooth_denominator)):
+        if value == 0.0 and name == "smooth_numerator":
+            continue
+        if not FLOAT32_SMALLEST_NORMAL <= value <= FLOAT32_LARGEST:
+            raise ValueError(f"{name} {value:g} is not a normal float32 number (between "
+                             f"{FLOAT32_SMALLEST_NORMAL:g} and {FLOAT32_LARGEST:g}): the Dice "
+                             "is computed in float32, where it would become "
+                             f"{'0' if value < FLOAT32_SMALLEST_NORMAL else 'Inf'}")
+
+
 def _validate_threshold(threshold: float) -> float:
     threshold = float(threshold)
     if not 0.0 < threshold < 1.0:
@@ -189,7 +208,8 @@ class DiceLoss(keras.losses.Loss):
 
     Args:
         smooth_numerator: added to ``2 * intersection``.
-        smooth_denominator: added to ``sum(t) + sum(p)``; must stay ``> 0`` in float32.
+        smooth_denominator: added to ``sum(t) + sum(p)``; must be a normal float32 number
+            (at least ``FLOAT32_SMALLEST_NORMAL``), as must a non-zero ``smooth_numerator``.
         reduction_mode: how the Dice itself is formed: ``"batch"`` pools the batch into one
             ratio, ``"per_image"`` forms one ratio per image. Not to be confused with Keras's
             ``reduction``, which says how the values this loss returns are combined.
@@ -213,9 +233,7 @@ class DiceLoss(keras.losses.Loss):
         super().__init__(name=name, reduction=reduction, dtype=COMPUTE_DTYPE)
         self.dice_config = DiceConfig(float(smooth_numerator), float(smooth_denominator),
                                       reduction_mode)
-        if not np.float32(self.dice_config.smooth_denominator) > 0:
-            raise ValueError(f"smooth_denominator {smooth_denominator:g} rounds to 0 in "
-                             "float32, so an empty mask and an empty prediction give 0/0")
+        _check_float32_smoothing(self.dice_config)
 
     @classmethod
     def from_dice_config(cls, config: DiceConfig, name: str = "dice_loss") -> DiceLoss:
