@@ -28,6 +28,10 @@ How the values are reduced (and why):
   one pooled value per batch, and the epoch value is the plain mean of those per-batch values
   (this is what Keras did with the original project's ``dice_coef``); under ``"per_image"``
   it is the exact mean over images.
+- A NaN or Inf prediction makes every loss and metric here NaN (the hard metrics and
+  ``PredictedPositiveFraction`` would otherwise count it as background), so the NaN guard
+  sees it. Labels outside [0, 1] are not checked here (it would cost a graph assertion per
+  step): the batch audit names them (``labels.out_of_range``).
 
 >>> import numpy as np
 >>> t = np.array([[[1., 1.], [0., 0.]]]); p = np.array([[[1., 0.], [0., 0.]]])
@@ -183,21 +187,36 @@ def _scores_with_empty_rule(numerator, denominator, empty: str) -> tuple:
     return scores, ops.ones_like(scores)
 
 
+def _non_finite_marker(y_pred):
+    """Per image of a batch: 0, or NaN when a prediction is NaN or Inf (``0 * Inf`` is NaN).
+
+    Added to a thresholded score so that it cannot hide a NaN prediction (``NaN > t`` is
+    False, so the pixel would count as background and the score would look plausible); the
+    metric then reads NaN, which the NaN guard reports. One multiply-and-sum, graph-friendly.
+    """
+    return ops.sum(y_pred * 0.0, axis=tuple(range(1, len(y_pred.shape))))
+
+
 def hard_dice_scores(y_true, y_pred, threshold: float = DEFAULT_THRESHOLD,
                      empty: str = DEFAULT_EMPTY_RULE) -> tuple:
     """Per-image hard Dice ``(scores, counted)``, shapes ``(N,)``: the mean of ``scores``
-    over images with ``counted == 1`` is :func:`unetdiag.diag.dice.hard_dice`."""
+    over images with ``counted == 1`` is :func:`unetdiag.diag.dice.hard_dice`. An image
+    with a NaN or Inf prediction scores NaN, whether counted or not."""
+    y_true, y_pred = _batch_of_images(y_true, y_pred)
     intersection, sum_true, sum_pred = thresholded_overlap_sums(y_true, y_pred, threshold)
-    return _scores_with_empty_rule(2.0 * intersection, sum_true + sum_pred,
-                                   _validate_empty(empty))
+    scores, counted = _scores_with_empty_rule(2.0 * intersection, sum_true + sum_pred,
+                                              _validate_empty(empty))
+    return scores + _non_finite_marker(y_pred), counted
 
 
 def hard_iou_scores(y_true, y_pred, threshold: float = DEFAULT_THRESHOLD,
                     empty: str = DEFAULT_EMPTY_RULE) -> tuple:
     """Per-image hard IoU ``(scores, counted)``; see :func:`hard_dice_scores`."""
+    y_true, y_pred = _batch_of_images(y_true, y_pred)
     intersection, sum_true, sum_pred = thresholded_overlap_sums(y_true, y_pred, threshold)
-    return _scores_with_empty_rule(intersection, sum_true + sum_pred - intersection,
-                                   _validate_empty(empty))
+    scores, counted = _scores_with_empty_rule(intersection, sum_true + sum_pred - intersection,
+                                              _validate_empty(empty))
+    return scores + _non_finite_marker(y_pred), counted
 
 
 # --- losses -----------------------------------------------------------------------------------
@@ -438,10 +457,12 @@ class PredictedPositiveFraction(_StreamingImageMean):
         self.threshold = _validate_threshold(threshold)
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
-        positive = ops.cast(_as_float32(y_pred) > self.threshold, COMPUTE_DTYPE)
-        if len(positive.shape) == 2:
-            positive = positive[None]
+        y_pred = _as_float32(y_pred)
+        if len(y_pred.shape) == 2:
+            y_pred = y_pred[None]
+        positive = ops.cast(y_pred > self.threshold, COMPUTE_DTYPE)
         fractions = ops.mean(positive, axis=tuple(range(1, len(positive.shape))))
+        fractions = fractions + _non_finite_marker(y_pred)  # NaN predictions read NaN
         self._accumulate(fractions, ops.ones_like(fractions), sample_weight)
 
     def get_config(self) -> dict:
