@@ -89,7 +89,6 @@ from unetdiag.training.instrument import (
     AUDIT,
     GUARD,
     StepInstrumentation,
-    gradient_paths,
     weight_paths,
 )
 
@@ -580,10 +579,11 @@ class NonFiniteGuard(DiagnosticCallback):
             "epoch": self._epoch, "batch": self._batch,
             "batch_loss": values["batch_loss"], "gradient_norm": values.get("gradient_norm"),
             "nonfinite_gradient_count": None if gradient_count is None else int(gradient_count),
-            "first_nonfinite_gradient": (gradient_paths(self.model)[first_gradient]
-                                         if first_gradient >= 0 else None),
+            "first_nonfinite_gradient": (hub.gradient_paths[first_gradient]
+                                         if hub is not None and first_gradient >= 0 else None),
             "nonfinite_weight_count": int(values["nonfinite_weight_count"]),
-            "first_nonfinite_weight": (weight_paths(self.model)[first_weight]
+            "first_nonfinite_weight": ((hub.weight_paths if hub is not None
+                                        else weight_paths(self.model))[first_weight]
                                        if first_weight >= 0 else None),
             "update_applied": values.get("update_skipped", 0) == 0,
             "optimizer_iterations": int(self.model.optimizer.iterations.numpy()),

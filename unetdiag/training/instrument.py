@@ -69,9 +69,7 @@ GUARD = "guard"
 AUDIT = "audit"
 FEATURES = (GUARD, AUDIT)
 
-# Keys (without the prefix) and how each is combined across replicas.
-_GUARD_SUM = ("gradient_square_sum", "nonfinite_gradient_count")
-_GUARD_MAX = ("loss_nonfinite",)
+# The audit's values, by how each is combined across replicas.
 _AUDIT_SUM = ("label_pixels", "label_out_of_range", "label_non_binary", "label_non_finite",
               "foreground_pixels", "images", "empty_masks", "input_non_finite")
 _AUDIT_MIN = ("label_min", "input_min")
@@ -146,6 +144,10 @@ class StepInstrumentation:
         self.jit_disabled = False
         #: Whether the model's optimizer is a ``LossScaleOptimizer`` (``mixed_float16``).
         self.loss_scaled = False
+        #: Variable paths behind the ``first_nonfinite_gradient`` / ``_weight`` indices
+        #: (recorded when the step is traced).
+        self.gradient_paths: list[str] = []
+        self.weight_paths: list[str] = []
 
     # --- life cycle ---------------------------------------------------------------------
     @classmethod
@@ -323,23 +325,23 @@ class StepInstrumentation:
         trainable = model.trainable_weights
         gradients = tape.gradient(scaled_loss, trainable) if trainable else []
 
+        # float64 scalars, combined across replicas by sum, min or max; plus per-variable flags.
         sums: dict[str, tf.Tensor] = {}
         minima: dict[str, tf.Tensor] = {}
         maxima: dict[str, tf.Tensor] = {}
         gradient_flags = None
         if guard:
-            gradient_flags = tf.stack([
-                tf.constant(0.0, tf.float64) if g is None
-                else tf.cast(tf.logical_not(tf.reduce_all(tf.math.is_finite(g))), tf.float64)
-                for g in gradients])
-            present = [tf.cast(g, tf.float32) for g in gradients if g is not None]
-            square_sum = (tf.add_n([tf.reduce_sum(tf.square(g)) for g in present])
-                          if present else tf.constant(0.0))
-            sums["gradient_square_sum"] = tf.cast(square_sum, tf.float64)
+            present = [(v, g) for v, g in zip(trainable, gradients, strict=True) if g is not None]
+            self.gradient_paths = [v.path for v, _ in present]
+            # One op per variable: sum(g**2)/2 is non-finite when g holds a NaN/Inf (or when
+            # the squared norm overflows float32, i.e. a norm above ~1.8e19).
+            half_squares = tf.stack([tf.nn.l2_loss(_float32(g)) for _, g in present])
+            gradient_flags = tf.cast(tf.logical_not(tf.math.is_finite(half_squares)), tf.float64)
+            sums["gradient_square_sum"] = tf.cast(2.0 * tf.reduce_sum(half_squares), tf.float64)
             maxima["loss_nonfinite"] = tf.cast(
-                tf.logical_not(tf.math.is_finite(tf.cast(unscaled_loss, tf.float32))), tf.float64)
+                tf.logical_not(tf.math.is_finite(_float32(unscaled_loss))), tf.float64)
         if AUDIT in features and flat_y:
-            self._audit_statistics(flat_x, flat_y[0], sums, minima, maxima)
+            _audit_statistics(flat_x, flat_y[0], sums, minima, maxima)
 
         sums, minima, maxima, gradient_flags = _combine_across_replicas(
             sums, minima, maxima, gradient_flags)
@@ -362,9 +364,10 @@ class StepInstrumentation:
                     for variable, value in zip(restorable, state_before, strict=True):
                         variable.assign(value)
                 tf.cond(update_applied, lambda: None, restore)
-            weight_flags = tf.stack([
-                tf.cast(tf.logical_not(tf.reduce_all(tf.math.is_finite(w.value))), tf.float64)
-                for w in model.weights if _is_float(w.dtype)])
+            checked = [w for w in model.weights if _is_float(w.dtype)]
+            self.weight_paths = [w.path for w in checked]
+            weight_flags = tf.cast(tf.logical_not(tf.math.is_finite(
+                tf.stack([tf.nn.l2_loss(_float32(w.value)) for w in checked]))), tf.float64)
             outputs.update(_guard_outputs(gradient_flags, weight_flags, sums, maxima,
                                           update_applied, optimizer, scale_before))
             outputs["batch_loss"] = tf.cast(unscaled_loss, tf.float64)
@@ -399,50 +402,73 @@ class StepInstrumentation:
 
         logs = dict(model.compute_metrics(x, y, y_pred, sample_weight=sample_weight))
         self._packed_names = list(outputs)  # recorded while tracing; read by take()
-        logs[PACKED_KEY] = tf.stack([tf.cast(value, tf.float64) for value in outputs.values()])
+        logs[PACKED_KEY] = tf.stack(list(outputs.values()))
         return logs
 
-    @staticmethod
-    def _audit_statistics(flat_x: list[tf.Tensor], labels: tf.Tensor, sums: dict,
-                          minima: dict, maxima: dict) -> None:
-        """Label and input summaries of one (per-replica) batch, all cheap reductions."""
-        labels = tf.cast(labels, tf.float32)
+
+def _float32(tensor: tf.Tensor) -> tf.Tensor:
+    return tensor if tensor.dtype == tf.float32 else tf.cast(tensor, tf.float32)
+
+
+def _audit_statistics(flat_x: list[tf.Tensor], labels: tf.Tensor, sums: dict, minima: dict,
+                      maxima: dict) -> None:
+    """Label and input summaries of one (per-replica) batch.
+
+    Every batch pays a screen of four passes over the labels and three over the inputs:
+    per-image label sums, ``sum(y**2)``, min and max of the labels; sum, min and max of the
+    inputs. A sum is non-finite when a value is NaN/Inf; ``sum(y**2) == sum(y)`` holds exactly
+    (0/1 sums are exact in float32 below 2**24) only when every label is 0 or 1. Only when
+    the screen finds something are the exact pixel counts taken and foreground counted by
+    threshold; for clean 0/1 labels the per-image sums are the foreground counts.
+    """
+    labels = _float32(labels)
+    inputs = [_float32(t) for t in flat_x if _is_float(t.dtype)]
+    images = tf.shape(labels, out_type=tf.int64)[0]
+    per_image_sum = tf.reduce_sum(tf.reshape(labels, [images, -1]), axis=1)
+    label_sum = tf.reduce_sum(per_image_sum)
+    label_min, label_max = tf.reduce_min(labels), tf.reduce_max(labels)
+    input_sums = [tf.reduce_sum(t) for t in inputs]
+    inputs_finite = (tf.math.is_finite(tf.add_n(input_sums)) if inputs
+                     else tf.constant(True))
+    suspicious = tf.reduce_any(tf.stack([
+        tf.logical_not(tf.math.is_finite(label_sum)), tf.logical_not(inputs_finite),
+        label_min < 0.0, label_max > 1.0,
+        tf.not_equal(2.0 * tf.nn.l2_loss(labels), label_sum)]))
+
+    def exact() -> tuple[tf.Tensor, tf.Tensor]:
         finite = tf.math.is_finite(labels)
-        out_of_range = tf.logical_and(finite, tf.logical_or(labels < 0.0, labels > 1.0))
-        # Strictly between 0 and 1, as labels.non_binary counts them (out of range is apart).
-        non_binary = tf.logical_and(labels > 0.0, labels < 1.0)
-        images = tf.shape(labels, out_type=tf.int64)[0]
-        foreground_per_image = tf.math.count_nonzero(
+        outside = tf.logical_and(finite, tf.logical_or(labels < 0.0, labels > 1.0))
+        # Strictly between 0 and 1, as labels.non_binary counts them.
+        between = tf.logical_and(labels > 0.0, labels < 1.0)
+        input_non_finite = tf.add_n([tf.math.count_nonzero(tf.logical_not(tf.math.is_finite(t)))
+                                     for t in inputs]) if inputs else tf.constant(0, tf.int64)
+        counts = tf.stack([tf.math.count_nonzero(outside), tf.math.count_nonzero(between),
+                           tf.math.count_nonzero(tf.logical_not(finite)), input_non_finite])
+        foreground = tf.math.count_nonzero(
             tf.reshape(labels > FOREGROUND_THRESHOLD, [images, -1]), axis=1)
+        return tf.cast(counts, tf.float64), tf.cast(foreground, tf.float64)
 
-        def count(mask: tf.Tensor) -> tf.Tensor:
-            return tf.cast(tf.math.count_nonzero(mask), tf.float64)
+    def clean() -> tuple[tf.Tensor, tf.Tensor]:
+        return tf.zeros([4], tf.float64), tf.cast(per_image_sum, tf.float64)
 
-        sums["label_pixels"] = tf.cast(tf.size(labels, out_type=tf.int64), tf.float64)
-        sums["label_out_of_range"] = count(out_of_range)
-        sums["label_non_binary"] = count(non_binary)
-        sums["label_non_finite"] = count(tf.logical_not(finite))
-        sums["foreground_pixels"] = tf.cast(tf.reduce_sum(foreground_per_image), tf.float64)
-        sums["images"] = tf.cast(images, tf.float64)
-        sums["empty_masks"] = count(tf.equal(foreground_per_image, 0))
-        inputs = [tf.cast(t, tf.float32) for t in flat_x if _is_float(t.dtype)]
-        sums["input_non_finite"] = (tf.add_n([count(tf.logical_not(tf.math.is_finite(t)))
-                                              for t in inputs])
-                                    if inputs else tf.constant(0.0, tf.float64))
-        minima["label_min"] = tf.cast(tf.reduce_min(labels), tf.float64)
-        maxima["label_max"] = tf.cast(tf.reduce_max(labels), tf.float64)
-        first_input = tf.cast(flat_x[0], tf.float32)
-        minima["input_min"] = tf.cast(tf.reduce_min(first_input), tf.float64)
-        maxima["input_max"] = tf.cast(tf.reduce_max(first_input), tf.float64)
-
-
-def gradient_paths(model: keras.Model) -> list[str]:
-    """Variable paths in the order of the step's ``first_nonfinite_gradient`` index."""
-    return [v.path for v in model.trainable_weights]
+    counts, foreground_per_image = tf.cond(suspicious, exact, clean)
+    sums["label_pixels"] = tf.cast(tf.size(labels, out_type=tf.int64), tf.float64)
+    sums["label_out_of_range"] = counts[0]
+    sums["label_non_binary"] = counts[1]
+    sums["label_non_finite"] = counts[2]
+    sums["input_non_finite"] = counts[3]
+    sums["foreground_pixels"] = tf.reduce_sum(foreground_per_image)
+    sums["images"] = tf.cast(images, tf.float64)
+    sums["empty_masks"] = tf.reduce_sum(tf.cast(tf.equal(foreground_per_image, 0.0), tf.float64))
+    minima["label_min"] = tf.cast(label_min, tf.float64)
+    maxima["label_max"] = tf.cast(label_max, tf.float64)
+    first_input = _float32(flat_x[0])
+    minima["input_min"] = tf.cast(tf.reduce_min(first_input), tf.float64)
+    maxima["input_max"] = tf.cast(tf.reduce_max(first_input), tf.float64)
 
 
 def weight_paths(model: keras.Model) -> list[str]:
-    """Variable paths in the order of the step's ``first_nonfinite_weight`` index."""
+    """Paths of the model's floating-point weights, in the order the step checks them."""
     return [w.path for w in model.weights if _is_float(w.dtype)]
 
 
