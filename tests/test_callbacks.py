@@ -306,8 +306,10 @@ def test_audit_only_records_0_255_masks_when_told_not_to_stop(tmp_path):
 def test_audit_summary_counts_every_batch_and_samples_full_checks():
     x, y = disc_dataset()
     y[0, 0, :4, 0] = 0.5  # a non-binary label row in batch 0
+    y[BATCH + 1, 3, 3, 0] = 2.0  # batch 1, never copied: seen in the step's counts only
     model = compiled(tiny_unet())
-    audit = BatchAudit(first_batches=1, sample_every=3, max_anomaly_copies=0)
+    audit = BatchAudit(first_batches=1, sample_every=3, max_anomaly_copies=0,
+                       stop_on_label_error=False)
     model.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0, callbacks=[audit])
     summary = audit.summary
     assert summary["batches"] == 8
@@ -317,13 +319,19 @@ def test_audit_summary_counts_every_batch_and_samples_full_checks():
     assert summary["foreground_fraction"] == pytest.approx(expected_foreground / (2 * y.size))
     assert summary["empty_masks"] == 2 * np.sum(y.reshape(IMAGES, -1).max(axis=1) <= 0.5)
     assert summary["label_non_binary_pixels"] == 2 * 4
+    assert summary["label_out_of_range_pixels"] == 2
+    assert (summary["label_min"], summary["label_max"]) == (0.0, 2.0)
     [received_labels] = summary["received"]["y"]
     assert received_labels.startswith("float32[") and received_labels.endswith(f"{SIZE}, 1]")
     found = {f.id: f for f in audit.findings}
     assert found["labels.non_binary"].severity == Severity.WARNING
     assert found["labels.non_binary"].evidence["batches_affected"] == 2
     assert found["imbalance.summary"].evidence["masks"] == 3 * BATCH
-    assert not errors(audit.findings)
+    out_of_range = found["labels.out_of_range"]
+    assert out_of_range.evidence["from_step_counts"] is True
+    assert (out_of_range.evidence["first_epoch"], out_of_range.evidence["first_batch"]) == (0, 1)
+    assert out_of_range.evidence["batches_affected"] == 2
+    assert audit.stop_reason is None
 
 
 # --- healthy run, monitors ------------------------------------------------------------------

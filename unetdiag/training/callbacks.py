@@ -720,6 +720,21 @@ def _cause_sentence(causes: list[str], evidence: Mapping[str, Any]) -> str:
 # ----------------------------------------------------------------------------------- audit
 
 
+#: Label problems the step counts in every batch: (finding id, count key, severity, wording).
+_COUNTED_LABEL_PROBLEMS = (
+    ("labels.non_finite", "label_non_finite", Severity.ERROR, "NaN or infinite"),
+    ("labels.out_of_range", "label_out_of_range", Severity.ERROR, "outside [0, 1]"),
+    ("labels.non_binary", "label_non_binary", Severity.WARNING, "strictly between 0 and 1"),
+)
+_LABEL_FIXES = {
+    "labels.non_finite": "Find the mask and re-export it; never normalise a mask by its own "
+                         "maximum (an empty mask gives 0/0).",
+    "labels.out_of_range": "Bring masks to {0, 1}: threshold 0/255 masks (mask > 127) or "
+                           "divide by 255 (unetdiag's MaskPolicy does this).",
+    "labels.non_binary": "Resize masks with nearest-neighbour and store them losslessly (PNG).",
+}
+
+
 class BatchAudit(DiagnosticCallback):
     """Audit the batches ``fit()`` actually receives (after decoding, resizing, augmentation).
 
@@ -831,9 +846,31 @@ class BatchAudit(DiagnosticCallback):
                 if self._anomaly_copies >= self.max_anomaly_copies:
                     self._hub.enable_anomaly_capture(False)
             self._check_copy(capture.x, capture.y[0])
+        self._label_findings_from_counts(values)
         if values["input_non_finite"] > 0 and self._input_finding is None:
             self._input_finding = self._non_finite_inputs_finding(values, capture)
         self._maybe_stop()
+
+    def _label_findings_from_counts(self, values: Mapping[str, float]) -> None:
+        """A label problem seen only in the in-graph counts (the batch was not copied: not
+        sampled, anomaly copies used up) still gets its finding, with the counts."""
+        for finding_id, key, severity, what in _COUNTED_LABEL_PROBLEMS:
+            if values[key] <= 0 or finding_id in self._label_findings:
+                continue
+            count = int(values[key])
+            self._label_findings[finding_id] = Finding(
+                id=finding_id, severity=severity,
+                title=f"{count} label pixels in a training batch are {what}",
+                explanation=(f"Batch {self._batch} of epoch {self._epoch}, as fit() received "
+                             f"it, held {count} label pixels that are {what} (labels range "
+                             f"from {values['label_min']:g} to {values['label_max']:g}). The "
+                             "batch was not copied for a full check; the counts come from the "
+                             "train step itself."),
+                fix=_LABEL_FIXES[finding_id],
+                evidence={"pixels": count, "label_min": values["label_min"],
+                          "label_max": values["label_max"], "from_step_counts": True},
+                source=self.source)
+            self._label_first[finding_id] = {"epoch": self._epoch, "batch": self._batch}
 
     def on_train_end(self, logs: dict | None = None) -> None:
         if self._hub is not None:
@@ -849,14 +886,20 @@ class BatchAudit(DiagnosticCallback):
             self._totals[key] = self._totals.get(key, 0.0) + values[key]
             if values[key] > 0:
                 self._batches_with[key] = self._batches_with.get(key, 0) + 1
-        for key, pick in (("label_min", min), ("label_max", max), ("input_min", min),
-                          ("input_max", max)):
+        for key, pick in (("label_min", min), ("label_max", max)):
             if _finite(values[key]):
                 self._extremes[key] = (values[key] if key not in self._extremes
                                        else pick(self._extremes[key], values[key]))
 
     def _check_copy(self, x: Sequence[np.ndarray], labels: np.ndarray) -> None:
         self._audited_batches += 1
+        for array in x[:1]:  # the input range, from the audited batches
+            finite = array[np.isfinite(array)] if array.dtype.kind == "f" else array
+            if finite.size:
+                for key, value, pick in (("input_min", float(finite.min()), min),
+                                         ("input_max", float(finite.max()), max)):
+                    self._extremes[key] = (value if key not in self._extremes
+                                           else pick(self._extremes[key], value))
         where = {"epoch": self._epoch, "batch": self._batch}
         for finding in check_label_values(labels, source=self.source):
             if finding.id not in self._label_findings:

@@ -72,8 +72,12 @@ FEATURES = (GUARD, AUDIT)
 # The audit's values, by how each is combined across replicas.
 _AUDIT_SUM = ("label_pixels", "label_out_of_range", "label_non_binary", "label_non_finite",
               "foreground_pixels", "images", "empty_masks", "input_non_finite")
-_AUDIT_MIN = ("label_min", "input_min")
-_AUDIT_MAX = ("label_max", "input_max")
+_AUDIT_MIN = ("label_min",)
+_AUDIT_MAX = ("label_max",)
+#: Per-variable flag vectors packed after the scalars; ``take()`` turns each into a count
+#: and the index of the first flagged variable (-1 for none).
+_FLAG_VECTORS = {"gradient_flags": ("nonfinite_gradient_count", "first_nonfinite_gradient"),
+                 "weight_flags": ("nonfinite_weight_count", "first_nonfinite_weight")}
 
 
 @dataclass
@@ -135,7 +139,7 @@ class StepInstrumentation:
         self._batch_key: tuple[int, int] | None = None
         self._values: dict[str, float] = {}
         self._pending: Any = None
-        self._packed_names: list[str] = []
+        self._packed_layout: list[tuple[str, int]] = []
         #: The batch copied out during the current step, or None.
         self.capture: CapturedBatch | None = None
         #: dtype and shape of the tensors the step received, recorded when it is traced.
@@ -253,8 +257,19 @@ class StepInstrumentation:
         """This batch's diagnostic values by name (empty before the first step)."""
         if self._pending is not None:
             packed = np.asarray(self._pending, dtype=np.float64)
-            self._values = dict(zip(self._packed_names, packed.tolist(), strict=True))
             self._pending = None
+            values: dict[str, float] = {}
+            offset = 0
+            for name, length in self._packed_layout:
+                if name in _FLAG_VECTORS:
+                    flagged = np.flatnonzero(packed[offset:offset + length] > 0)
+                    count_name, first_name = _FLAG_VECTORS[name]
+                    values[count_name] = float(flagged.size)
+                    values[first_name] = float(flagged[0]) if flagged.size else -1.0
+                else:
+                    values[name] = float(packed[offset])
+                offset += length
+            self._values = values
         return dict(self._values)
 
     def _wrap_train_function(self, train_function: Callable) -> Callable:
@@ -368,14 +383,16 @@ class StepInstrumentation:
             self.weight_paths = [w.path for w in checked]
             weight_flags = tf.cast(tf.logical_not(tf.math.is_finite(
                 tf.stack([tf.nn.l2_loss(_float32(w.value)) for w in checked]))), tf.float64)
-            outputs.update(_guard_outputs(gradient_flags, weight_flags, sums, maxima,
-                                          update_applied, optimizer, scale_before))
+            outputs.update(_guard_outputs(sums, maxima, update_applied, optimizer,
+                                          scale_before))
             outputs["batch_loss"] = tf.cast(unscaled_loss, tf.float64)
+            vectors = {"gradient_flags": gradient_flags, "weight_flags": weight_flags}
             capture_now = tf.logical_or(tf.logical_not(update_applied),
-                                        outputs["nonfinite_weight_count"] > 0)
+                                        tf.reduce_any(weight_flags > 0))
         else:
             if trainable:
                 optimizer.apply_gradients(zip(gradients, trainable, strict=True))
+            vectors = {}
             capture_now = tf.constant(False)
 
         if AUDIT in features and flat_y:
@@ -401,8 +418,11 @@ class StepInstrumentation:
             lambda: tf.constant(False)), tf.float64)
 
         logs = dict(model.compute_metrics(x, y, y_pred, sample_weight=sample_weight))
-        self._packed_names = list(outputs)  # recorded while tracing; read by take()
-        logs[PACKED_KEY] = tf.stack(list(outputs.values()))
+        # The layout is recorded while tracing; take() reads it.
+        self._packed_layout = [(name, 1) for name in outputs] + [
+            (name, int(vector.shape[0])) for name, vector in vectors.items()]
+        logs[PACKED_KEY] = tf.concat([tf.stack(list(outputs.values())), *vectors.values()],
+                                     axis=0)
         return logs
 
 
@@ -414,11 +434,11 @@ def _audit_statistics(flat_x: list[tf.Tensor], labels: tf.Tensor, sums: dict, mi
                       maxima: dict) -> None:
     """Label and input summaries of one (per-replica) batch.
 
-    Every batch pays a screen of four passes over the labels and three over the inputs:
-    per-image label sums, ``sum(y**2)``, min and max of the labels; sum, min and max of the
-    inputs. A sum is non-finite when a value is NaN/Inf; ``sum(y**2) == sum(y)`` holds exactly
-    (0/1 sums are exact in float32 below 2**24) only when every label is 0 or 1. Only when
-    the screen finds something are the exact pixel counts taken and foreground counted by
+    Every batch pays a screen of four passes over the labels and one over the inputs:
+    per-image label sums, ``sum(y**2)``, min and max of the labels; the sum of the inputs.
+    A sum is non-finite when a value is NaN/Inf; ``sum(y**2) == sum(y)`` holds exactly (0/1
+    sums are exact in float32 below 2**24) only when every label is 0 or 1. Only when the
+    screen finds something are the exact pixel counts taken and foreground counted by
     threshold; for clean 0/1 labels the per-image sums are the foreground counts.
     """
     labels = _float32(labels)
@@ -462,9 +482,6 @@ def _audit_statistics(flat_x: list[tf.Tensor], labels: tf.Tensor, sums: dict, mi
     sums["empty_masks"] = tf.reduce_sum(tf.cast(tf.equal(foreground_per_image, 0.0), tf.float64))
     minima["label_min"] = tf.cast(label_min, tf.float64)
     maxima["label_max"] = tf.cast(label_max, tf.float64)
-    first_input = _float32(flat_x[0])
-    minima["input_min"] = tf.cast(tf.reduce_min(first_input), tf.float64)
-    maxima["input_max"] = tf.cast(tf.reduce_max(first_input), tf.float64)
 
 
 def weight_paths(model: keras.Model) -> list[str]:
@@ -523,19 +540,10 @@ def _combine_across_replicas(sums: dict, minima: dict, maxima: dict,
     return sums, minima, maxima, gradient_flags
 
 
-def _first_index(flags: tf.Tensor) -> tf.Tensor:
-    """Index of the first non-zero flag, -1 when there is none (float64)."""
-    if flags.shape[0] == 0:
-        return tf.constant(-1.0, tf.float64)
-    first = tf.cast(tf.argmax(flags > 0), tf.float64)
-    return tf.where(tf.reduce_any(flags > 0), first, tf.constant(-1.0, tf.float64))
-
-
-def _guard_outputs(gradient_flags: tf.Tensor, weight_flags: tf.Tensor, sums: dict,
-                   maxima: dict, update_applied: tf.Tensor,
+def _guard_outputs(sums: dict, maxima: dict, update_applied: tf.Tensor,
                    optimizer: keras.optimizers.Optimizer,
                    scale_before: tf.Tensor | None) -> dict[str, tf.Tensor]:
-    """The guard's per-batch values (float64 scalars)."""
+    """The guard's per-batch scalars (float64); the per-variable flags travel as vectors."""
     norm = tf.sqrt(sums["gradient_square_sum"])
     static_scale = getattr(optimizer, "loss_scale_factor", None)
     if scale_before is not None:
@@ -544,13 +552,8 @@ def _guard_outputs(gradient_flags: tf.Tensor, weight_flags: tf.Tensor, sums: dic
         norm = norm / static_scale
     outputs = {
         "gradient_norm": norm,
-        "nonfinite_gradient_count": tf.reduce_sum(gradient_flags),
-        "first_nonfinite_gradient": _first_index(gradient_flags),
-        "nonfinite_weight_count": tf.reduce_sum(weight_flags),
-        "first_nonfinite_weight": _first_index(weight_flags),
         "loss_nonfinite": maxima["loss_nonfinite"],
         "update_skipped": tf.cast(tf.logical_not(update_applied), tf.float64),
-        "iterations": tf.cast(optimizer.iterations.value, tf.float64),
     }
     if scale_before is not None:
         outputs["loss_scale"] = tf.cast(optimizer.dynamic_scale.value, tf.float64)
