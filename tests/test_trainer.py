@@ -161,8 +161,8 @@ class _GuardStopsAfterFirstEpoch(keras.callbacks.Callback):
 def _add_callback(monkeypatch, variant_name: str, factory) -> None:
     original = trainer.gather_callbacks
 
-    def gather(config, variant, variant_dir, datasets):
-        callbacks = original(config, variant, variant_dir, datasets)
+    def gather(config, variant, variant_dir, datasets, val_baselines):
+        callbacks = original(config, variant, variant_dir, datasets, val_baselines)
         return callbacks + [factory()] if variant.name == variant_name else callbacks
 
     monkeypatch.setattr(trainer, "gather_callbacks", gather)

@@ -88,6 +88,8 @@ class VariantResult:
 
     ``status``: ``"finished"`` (all epochs), ``"stopped"`` (a callback ended it early),
     ``"interrupted"`` (Ctrl-C during it; no model saved) or ``"not run"``.
+    ``time_per_step_ms`` and ``images_per_second`` are medians over the epochs after the
+    first (:class:`ThroughputMeter`); ``epoch_train_seconds`` has every epoch's training time.
     """
 
     name: str
@@ -102,6 +104,7 @@ class VariantResult:
     images_per_second: float | None = None
     parameters: int | None = None
     seconds: float | None = None
+    epoch_train_seconds: list[float] = field(default_factory=list)
     model_path: Path | None = None
     history: dict[str, list[float]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
@@ -279,11 +282,15 @@ class ProgressCallback(keras.callbacks.Callback):
 
 
 def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
-                     datasets: StreamingDatasets) -> list[keras.callbacks.Callback]:
+                     datasets: StreamingDatasets, val_baselines: dict[str, dict[str, float]]
+                     ) -> list[keras.callbacks.Callback]:
     """The callbacks one variant trains with, apart from the progress display.
 
     This is the seam for diagnostic callbacks: add them here (gated on
-    ``config.diagnostics``). A callback may expose ``findings: list[Finding]``; after the
+    ``config.diagnostics``); ``datasets.val`` gives a probe batch and ``val_baselines`` what
+    the all-zeros and all-ones predictors score on the validation split
+    (``{"all_zeros": TrivialScores.to_dict(), "all_ones": ...}``). A callback may expose
+    ``findings: list[Finding]``; after the
     variant ends (finished, stopped or interrupted) :func:`collect_findings` puts them in the
     report. A callback that sets ``model.stop_training`` ends the variant as ``"stopped"``
     (exit code ``TRAINING_STOPPED``; with ``config.stop_all_on_guard`` no further variant
@@ -430,16 +437,17 @@ def _best(history: dict[str, list[float]], key: str) -> tuple[float | None, int 
 
 
 def _train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDatasets,
-                   policy_name: str, strategy: tf.distribute.Strategy, run_dir: Path,
-                   progress: Progress, task: TaskID) -> VariantResult:
-    """Train one variant; on KeyboardInterrupt return it as ``"interrupted"`` (then re-raise
-    is the caller's decision, through ``result.status``)."""
+                   val_baselines: dict[str, dict[str, float]], policy_name: str,
+                   strategy: tf.distribute.Strategy, run_dir: Path, progress: Progress,
+                   task: TaskID) -> VariantResult:
+    """Train and save one variant. Ctrl-C during ``fit`` ends it as ``"interrupted"`` (its
+    per-epoch history stays, no model is saved); the caller then stops the run."""
     variant_dir = run_dir / variant.name
     variant_dir.mkdir()
     keras.utils.set_random_seed(config.seed)  # every variant starts from the same seed
     with strategy.scope():
         model = compile_variant(variant, config, policy_name)
-    callbacks = gather_callbacks(config, variant, variant_dir, datasets)
+    callbacks = gather_callbacks(config, variant, variant_dir, datasets, val_baselines)
     history = next(c for c in callbacks if isinstance(c, HistoryWriter))
     meter = next(c for c in callbacks if isinstance(c, ThroughputMeter))
     started = time.perf_counter()
@@ -466,8 +474,8 @@ def _train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDat
         final_val_accuracy=_finite_or_none((history.history.get("val_accuracy") or [None])[-1]),
         time_per_step_ms=meter.time_per_step_ms, images_per_second=meter.images_per_second,
         parameters=count_parameters(model), seconds=time.perf_counter() - started,
-        model_path=model_path, history=history.history,
-        findings=collect_findings(callbacks, f"train:{variant.name}"))
+        epoch_train_seconds=list(meter.epoch_seconds), model_path=model_path,
+        history=history.history, findings=collect_findings(callbacks, f"train:{variant.name}"))
     result.best_val_dice, result.best_val_dice_epoch = _best(history.history, "val_dice")
     result.best_val_iou, result.best_val_iou_epoch = _best(history.history, "val_iou")
     return result
@@ -613,8 +621,9 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
                 tasks = {name: progress.add_task(name, start=False, metrics="waiting")
                          for name in config.variants}
                 for name in config.variants:
-                    result = _train_variant(VARIANTS[name], config, datasets, policy_name,
-                                            strategy, run_dir, progress, tasks[name])
+                    result = _train_variant(VARIANTS[name], config, datasets,
+                                            meta["val_baselines"], policy_name, strategy,
+                                            run_dir, progress, tasks[name])
                     results[name] = result
                     if result.status == "interrupted" or (
                             result.status == "stopped" and config.stop_all_on_guard):

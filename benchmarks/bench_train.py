@@ -1,0 +1,333 @@
+"""Training throughput and peak memory: unetdiag's trainer path against a seed-style reference.
+
+Three ways of training the same U-Net variant on the same synthetic pairs, same split, same
+augmentation, same epochs, each in its own subprocess:
+
+- ``unetdiag``: :func:`unetdiag.training.trainer.run_training` exactly as ``unetdiag train``
+  runs it: the streaming pipeline (decoded in parallel from files, file cache, bounded shuffle
+  buffer) under the precision ``auto`` resolves to (``mixed_bfloat16`` on a CPU with
+  AVX512-BF16/AMX-BF16);
+- ``unetdiag-float32``: the same, forced to float32, so the precision's share of the speed-up
+  and its effect on validation Dice are measured on identical data order and initial weights;
+- ``reference``: the original project's way: every pair decoded up front into NumPy float32
+  arrays, ``Dataset.from_tensor_slices``, float32, same model and compile settings.
+
+Figures, per run: training images/s (input pipeline included, validation excluded, epochs
+after the first; :class:`ThroughputMeter`) as the best epoch and as the median epoch, best
+validation Dice, wall time, and peak resident memory (``ru_maxrss`` of that child process,
+from ``os.wait4``). The small-set runs (default 240 pairs) train the trainer's default
+epochs, ``--repeats`` times, alternating the three ways so that load from other processes
+hits them alike; the table keeps each way's fastest repeat. The large-set runs (default 2400
+pairs) train two epochs, enough to reach peak memory. A last child times the input pipeline
+alone, with and without the decode cache. On a shared machine trust the best-epoch figures:
+another process can only slow an epoch down, never speed it up.
+
+Run: ``python benchmarks/bench_train.py`` (about 6-8 minutes on 2 idle CPU cores;
+``--quick`` for a smoke run whose figures mean nothing). Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+#: The bars this benchmark checks (issue 2).
+SPEED_RATIO_BAR = 2.0  # unetdiag images/s over the reference's
+DICE_TOLERANCE = 0.01  # |val Dice(auto precision) - val Dice(float32)|
+#: unetdiag's peak memory may grow at most this much from the small to the large set.
+FLAT_MEMORY_MB = 50.0
+#: Synthetic pairs are drawn at this size (as the embedded images/ dataset).
+SYNTH_SIZE_PX = 96
+SYNTH_SEED = 0
+DEFAULT_VARIANT = "MP_Tr_BCE"
+#: Epochs of the large-set runs: peak memory is reached within the first epoch.
+LARGE_SET_EPOCHS = 2
+#: Alternating repeats of the small-set runs (each way keeps its fastest).
+DEFAULT_REPEATS = 2
+#: Passes over the training set when timing the input pipeline alone (the first is dropped).
+PIPELINE_PASSES = 4
+MARKER = "BENCH_RESULT "
+
+
+# --- children (each imports TensorFlow itself) ------------------------------------------------
+
+
+def _config(args: argparse.Namespace, precision: str):
+    from unetdiag.config import TrainConfig
+
+    return TrainConfig(images=Path(args.data), variants=(args.variant,), epochs=args.epochs,
+                       img_size=args.img_size, base_filters=args.base_filters,
+                       depth=args.depth, out_dir=Path(args.work) / "runs", precision=precision,
+                       quiet=True, run_name="bench")
+
+
+def _child_unetdiag(args: argparse.Namespace, precision: str) -> dict:
+    from rich.console import Console
+
+    from unetdiag.training.trainer import run_training
+
+    started = time.perf_counter()
+    config = _config(args, precision)
+    result = run_training(config, console=Console(quiet=True))
+    row = result.variants[args.variant]
+    return {"train_images": result.report.meta["train_pairs"],
+            "epoch_seconds": row.epoch_train_seconds, "best_val_dice": row.best_val_dice,
+            "precision": result.report.meta["precision"],
+            "wall_seconds": time.perf_counter() - started}
+
+
+def _load_arrays(pairs, config):
+    """The reference's loading: decode and resize every pair now, keep them all in memory."""
+    import numpy as np
+    import tensorflow as tf
+
+    from unetdiag.diag.masks import decode_mask, read_image
+
+    size = [config.img_size, config.img_size]
+    images, masks = [], []
+    for pair in pairs:
+        image = read_image(pair.image, channels=config.channels)
+        mask, _encoding = decode_mask(pair.mask, config.mask_policy)
+        images.append(tf.image.resize(image, size, antialias=True).numpy())
+        masks.append(tf.image.resize(mask[..., None].astype(np.float32), size,
+                                     method="nearest").numpy())
+    return np.stack(images), np.stack(masks)
+
+
+def _child_reference(args: argparse.Namespace) -> dict:
+    import keras
+    import tensorflow as tf
+
+    from unetdiag.config import VARIANTS
+    from unetdiag.diag.pairing import discover_pairs, split_pairs
+    from unetdiag.training.pipeline import DEFAULT_AUGMENT, augment_pair
+    from unetdiag.training.trainer import ThroughputMeter, compile_variant
+
+    started = time.perf_counter()
+    config = _config(args, "float32")
+    pairing = discover_pairs(config.images, config.masks, mask_suffixes=config.mask_suffixes)
+    train_pairs, val_pairs = split_pairs(pairing.pairs, config.val_fraction, config.seed)
+    x_train, y_train = _load_arrays(train_pairs, config)
+    x_val, y_val = _load_arrays(val_pairs, config)
+    seed = tf.constant(config.seed, tf.int64)
+    train = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(
+        len(x_train), seed=config.seed, reshuffle_each_iteration=True)
+    element_seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True)
+    train = tf.data.Dataset.zip((train, element_seeds)).map(
+        lambda pair, random: augment_pair(pair[0], pair[1], tf.stack([random, seed]),
+                                          DEFAULT_AUGMENT),
+        num_parallel_calls=tf.data.AUTOTUNE).batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
+    val = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(config.batch_size)
+    keras.utils.set_random_seed(config.seed)
+    model = compile_variant(VARIANTS[args.variant], config, "float32")
+    meter = ThroughputMeter(len(x_train))
+    history = model.fit(train, validation_data=val.prefetch(tf.data.AUTOTUNE),
+                        epochs=config.epochs, verbose=0, shuffle=False, callbacks=[meter]).history
+    return {"train_images": len(x_train), "epoch_seconds": meter.epoch_seconds,
+            "best_val_dice": max(history["val_dice"]), "precision": "float32",
+            "wall_seconds": time.perf_counter() - started}
+
+
+def _child_pipeline(args: argparse.Namespace) -> dict:
+    """Images/s of the training dataset alone (no model), with and without the file cache."""
+    from unetdiag.diag.pairing import discover_pairs, split_pairs
+    from unetdiag.training.pipeline import build_datasets
+
+    config = _config(args, "float32")
+    pairing = discover_pairs(config.images, config.masks, mask_suffixes=config.mask_suffixes)
+    train_pairs, val_pairs = split_pairs(pairing.pairs, config.val_fraction, config.seed)
+    rates = {}
+    for label, cache_dir in (("uncached", None), ("cached", Path(args.work) / "cache")):
+        datasets = build_datasets(train_pairs, val_pairs, img_size=config.img_size,
+                                  channels=config.channels, batch_size=config.batch_size,
+                                  policy=config.mask_policy, augment=config.augment,
+                                  seed=config.seed, cache_dir=cache_dir)
+        seconds = []
+        for _pass in range(PIPELINE_PASSES):
+            started = time.perf_counter()
+            for _batch in datasets.train:
+                pass
+            seconds.append(time.perf_counter() - started)
+        rates[f"{label}_images_per_second"] = len(train_pairs) / min(seconds[1:])
+    return rates
+
+
+def _child_main(args: argparse.Namespace) -> None:
+    if args.child == "unetdiag":
+        result = _child_unetdiag(args, "auto")
+    elif args.child == "unetdiag-float32":
+        result = _child_unetdiag(args, "float32")
+    elif args.child == "reference":
+        result = _child_reference(args)
+    else:
+        result = _child_pipeline(args)
+    print(MARKER + json.dumps(result), flush=True)
+
+
+# --- parent ---------------------------------------------------------------------------------
+
+
+def _run_child(mode: str, data_dir: Path, epochs: int, args: argparse.Namespace,
+               work_dir: Path) -> dict:
+    """Run one measurement in a fresh interpreter; add its peak RSS (MB) from os.wait4."""
+    work_dir.mkdir(parents=True)
+    command = [sys.executable, __file__, "--child", mode, "--data", str(data_dir),
+               "--epochs", str(epochs), "--variant", args.variant, "--work", str(work_dir),
+               "--img-size", str(args.img_size), "--base-filters", str(args.base_filters),
+               "--depth", str(args.depth)]
+    environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    with open(work_dir / "stdout.txt", "wb") as stdout, \
+            open(work_dir / "stderr.txt", "wb") as stderr:
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=environment)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        tail = (work_dir / "stderr.txt").read_text(errors="replace")[-2000:]
+        raise SystemExit(f"{mode} child failed ({process.returncode}):\n{tail}")
+    line = next(line for line in (work_dir / "stdout.txt").read_text().splitlines()
+                if line.startswith(MARKER))
+    result = json.loads(line[len(MARKER):]) | {"peak_rss_mb": usage.ru_maxrss / 1024.0}
+    timed = result.get("epoch_seconds", [])[1:] or result.get("epoch_seconds", [])
+    if timed:
+        result["best_images_per_second"] = result["train_images"] / min(timed)
+        result["median_images_per_second"] = result["train_images"] / statistics.median(timed)
+    return result
+
+
+def _dataset(root: Path, pairs: int) -> Path:
+    from unetdiag.diag.synth import SynthSpec, write_dataset
+
+    folder = root / f"cells_{pairs}"
+    write_dataset(folder, SynthSpec(n_pairs=pairs, size=SYNTH_SIZE_PX, seed=SYNTH_SEED))
+    return folder
+
+
+def _format(value, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def _load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def _parent_main(args: argparse.Namespace) -> int:
+    small, large = args.pairs
+    modes = ("unetdiag", "reference", "unetdiag-float32")
+    runs: list[dict] = []
+    print(f"load average at start (1/5/15 min): {_load()}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench_train_") as temporary:
+        root = Path(temporary)
+        started = time.perf_counter()
+        data = {pairs: _dataset(root, pairs) for pairs in (small, large)}
+        print(f"synthetic datasets ({small} and {large} pairs of {SYNTH_SIZE_PX} px) written in "
+              f"{time.perf_counter() - started:.0f} s", flush=True)
+        plan = [(mode, small, args.epochs) for _repeat in range(args.repeats) for mode in modes]
+        plan += [("unetdiag", large, args.large_epochs), ("reference", large, args.large_epochs)]
+        for index, (mode, pairs, epochs) in enumerate(plan):
+            result = _run_child(mode, data[pairs], epochs, args,
+                                root / f"run{index}-{mode}-{pairs}")
+            runs.append({"mode": mode, "pairs": pairs, "epochs": epochs} | result)
+            print(f"  {mode:17s} {pairs:5d} pairs: best epoch "
+                  f"{_format(result['best_images_per_second'])} img/s, median "
+                  f"{_format(result['median_images_per_second'])} img/s, val Dice "
+                  f"{_format(result['best_val_dice'], 4)}, peak "
+                  f"{_format(result['peak_rss_mb'])} MB", flush=True)
+        pipeline = _run_child("pipeline", data[small], 1, args, root / "pipeline")
+    print(f"load average at end (1/5/15 min): {_load()}")
+    fastest: dict[tuple[str, int], dict] = {}
+    for run in runs:
+        key = (run["mode"], run["pairs"])
+        if key not in fastest or (run["best_images_per_second"]
+                                  > fastest[key]["best_images_per_second"]):
+            fastest[key] = run
+    print()
+    print(f"Variant {args.variant}, img_size {args.img_size}, base_filters {args.base_filters}, "
+          f"depth {args.depth}, batch {_default('batch_size')}; {os.cpu_count()} CPU(s); "
+          f"fastest of {args.repeats} repeat(s) on {small} pairs")
+    print()
+    print("| run | pairs | epochs | precision | images/s best epoch | images/s median | "
+          "best val Dice | wall s | peak RSS MB |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|")
+    for row in fastest.values():
+        print(f"| {row['mode']} | {row['pairs']} | {row['epochs']} | {row['precision']} | "
+              f"{_format(row['best_images_per_second'])} | "
+              f"{_format(row['median_images_per_second'])} | "
+              f"{_format(row['best_val_dice'], 4)} | {_format(row['wall_seconds'])} | "
+              f"{_format(row['peak_rss_mb'])} |")
+    print()
+    print(f"input pipeline alone ({small} pairs, no model): "
+          f"{_format(pipeline['uncached_images_per_second'])} img/s decoding every pass, "
+          f"{_format(pipeline['cached_images_per_second'])} img/s from the file cache")
+    return _check_bars(fastest, runs, small, large)
+
+
+def _default(name: str):
+    from unetdiag.config import TrainConfig
+
+    return getattr(TrainConfig(), name)
+
+
+def _check_bars(fastest: dict, runs: list[dict], small: int, large: int) -> int:
+    def rate(mode: str) -> float:
+        return fastest[(mode, small)]["best_images_per_second"]
+
+    def mean_dice(mode: str) -> float:
+        return statistics.mean(run["best_val_dice"] for run in runs
+                               if run["mode"] == mode and run["pairs"] == small)
+
+    speed_ratio = rate("unetdiag") / rate("reference")
+    precision_ratio = rate("unetdiag") / rate("unetdiag-float32")
+    dice_gap = abs(mean_dice("unetdiag") - mean_dice("unetdiag-float32"))
+    growth = {mode: fastest[(mode, large)]["peak_rss_mb"] - fastest[(mode, small)]["peak_rss_mb"]
+              for mode in ("unetdiag", "reference")}
+    checks = [
+        (f"speed: unetdiag / reference = {speed_ratio:.2f}x (precision alone "
+         f"{precision_ratio:.2f}x)", speed_ratio >= SPEED_RATIO_BAR, f">= {SPEED_RATIO_BAR}x"),
+        (f"val Dice: |auto - float32| = {dice_gap:.4f} (reference "
+         f"{mean_dice('reference'):.4f})", dice_gap <= DICE_TOLERANCE, f"<= {DICE_TOLERANCE}"),
+        (f"memory growth {small} -> {large} pairs: unetdiag {growth['unetdiag']:+.0f} MB, "
+         f"reference {growth['reference']:+.0f} MB", growth["unetdiag"] <= FLAT_MEMORY_MB,
+         f"unetdiag <= {FLAT_MEMORY_MB:.0f} MB"),
+    ]
+    print()
+    for text, passed, bar in checks:
+        print(f"{'PASS' if passed else 'FAIL'}  {text}  (bar: {bar})")
+    return 0 if all(passed for _text, passed, _bar in checks) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pairs", type=int, nargs=2, default=(240, 2400),
+                        metavar=("SMALL", "LARGE"), help="pairs in the two synthetic sets")
+    parser.add_argument("--epochs", type=int, default=_default("epochs"),
+                        help="epochs on the small set (default: the trainer's)")
+    parser.add_argument("--large-epochs", type=int, default=LARGE_SET_EPOCHS)
+    parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS)
+    parser.add_argument("--variant", default=DEFAULT_VARIANT)
+    parser.add_argument("--img-size", type=int, default=_default("img_size"))
+    parser.add_argument("--base-filters", type=int, default=_default("base_filters"))
+    parser.add_argument("--depth", type=int, default=_default("depth"))
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 48 and 96 pairs, 2 epochs, 1 repeat")
+    parser.add_argument("--child", choices=("unetdiag", "unetdiag-float32", "reference",
+                                            "pipeline"), help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--work", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child_main(args)
+        return 0
+    if args.quick:
+        args.pairs, args.epochs, args.large_epochs, args.repeats = (48, 96), 2, 2, 1
+    return _parent_main(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
