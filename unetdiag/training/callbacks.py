@@ -342,6 +342,12 @@ class NonFiniteGuard(DiagnosticCallback):
     when a weight goes non-finite. ``mixed_bfloat16`` has no loss scaling and is guarded like
     float32.
 
+    A compiled metric that turns non-finite while the loss, gradients and weights stay finite
+    (a per-image Dice over a batch of empty masks can) is recorded as
+    ``guard.metric_non_finite`` (warning) and training goes on. A model whose class overrides
+    ``train_step`` is not instrumented (``guard.not_instrumented``): the guard then reads the
+    logged loss each batch and checks the weights at each epoch end, on the host.
+
     Args:
         output_dir: where the weights and the batch are written (created if needed).
         source: written into the findings.
