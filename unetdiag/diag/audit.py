@@ -1,0 +1,522 @@
+"""``unetdiag audit-data``: what is wrong with a dataset before any training, in seconds.
+
+:func:`audit_dataset` pairs the files exactly as the trainer does
+(:func:`~unetdiag.diag.pairing.discover_pairs`, then the trainer's
+:func:`~unetdiag.diag.pairing.split_pairs`), reads every image and mask once in a pool of
+worker processes (:mod:`unetdiag.diag.audit_read`: the trainer's own reader and mask decoding),
+folds each small record into a running tally as it arrives (:mod:`unetdiag.diag.audit_tally`;
+no pixels are kept) and turns the tally into findings:
+
+* pairing (``pairing.*``): missing, orphan and duplicate-stem files, images used as their own
+  masks, masks whose content is their image or a threshold of it;
+* readability (``file.*``): empty, truncated, corrupt, non-image files, decompression bombs,
+  unsupported modes, each file named with its reason; none of them stops the audit;
+* geometry (``geometry.*``), mask encoding (``mask.*``), image sanity (``image.*``);
+* imbalance and polarity (``imbalance.*``, from :mod:`unetdiag.diag.checks.masks`), with the
+  smallest connected object of each mask;
+* trivial baselines (``baseline.*``, from :mod:`unetdiag.diag.checks.baselines`) under the
+  trainer's default Dice;
+* duplicates and leakage across the split (``duplicates.*``).
+
+Files are opened read-only and never written. TensorFlow is never imported.
+
+>>> import tempfile
+>>> from unetdiag.diag.synth import SynthSpec, write_dataset
+>>> folder = Path(tempfile.mkdtemp()) / "cells"
+>>> _ = write_dataset(folder, SynthSpec(n_pairs=6, size=32))
+>>> report = audit_dataset(folder, workers=1)
+>>> report.command, report.headline.startswith("No problems")
+('audit-data', True)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import multiprocessing
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from unetdiag.diag import audit_read
+from unetdiag.diag.audit_duplicates import (
+    DuplicateGroup,
+    duplicate_groups,
+    exact_duplicate_groups,
+    near_duplicate_pairs,
+)
+from unetdiag.diag.audit_findings import (
+    content_findings,
+    duplicate_findings,
+    encoding_rows,
+    geometry_findings,
+    image_findings,
+    mask_findings,
+    threshold_rows,
+    unreadable_findings,
+)
+from unetdiag.diag.audit_read import ChunkRecord
+from unetdiag.diag.audit_tally import LISTED_PER_QUESTION, THRESHOLD_SPREAD_TOLERANCE, AuditTally
+from unetdiag.diag.checks.baselines import baseline_findings
+from unetdiag.diag.checks.masks import check_imbalance
+from unetdiag.diag.dice import DEFAULT_DICE, all_ones_dice, trivial_baselines
+from unetdiag.diag.findings import Finding, Report, Severity
+from unetdiag.diag.masks import DEFAULT_POLICY, MaskPolicy
+from unetdiag.diag.pairing import MASK_SUFFIXES, Pair, discover_pairs, split_pairs
+from unetdiag.exitcodes import ExitCode, UserError
+
+ProgressCallback = Callable[[int, int], None]
+
+SOURCE = "audit"
+#: Below this many pairs the files are read in this process: starting workers costs more.
+SERIAL_BELOW_PAIRS = 16
+#: Pairs are handed out in chunks of (pairs left) / (readers x this), so chunks shrink towards
+#: the end and no reader is left with a long last chunk while the others wait.
+CHUNK_DIVISOR = 4
+#: Smallest and largest chunk (pairs): a chunk's fixed costs (a round trip, one labelling
+#: call) are paid per chunk; the largest keeps the progress bar moving.
+MIN_CHUNK_PAIRS = 8
+MAX_CHUNK_PAIRS = 64
+#: Chunks queued for each worker process while this process reads its own.
+CHUNKS_AHEAD_PER_WORKER = 2
+#: Rows of a summary table that lists files (the findings carry the full counts).
+SUMMARY_ROWS = 10
+#: The trainer's empty-mask rule for hard Dice/IoU (images with nothing to find are left out).
+EMPTY_RULE = "exclude"
+
+
+def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
+                  mask_suffixes: Sequence[str] = MASK_SUFFIXES,
+                  policy: MaskPolicy = DEFAULT_POLICY, val_fraction: float = 0.2,
+                  seed: int = 42, workers: int | None = None,
+                  progress: ProgressCallback | None = None) -> Report:
+    """Audit an image/mask dataset as the trainer would read it; return the findings.
+
+    Args:
+        images_dir: the image folder (and, without ``masks_dir``, the suffixed masks).
+        masks_dir: the mask folder, matched by stem; ``None``: masks sit beside the images.
+        mask_suffixes: stem suffixes that mark a mask (``cell_001_mask.png``).
+        policy: how mask values become {0, 1} (the trainer's ``--mask-*`` options).
+        val_fraction, seed: the trainer's split, to find duplicates that straddle it.
+        workers: processes reading files, this one included (``workers - 1`` are started);
+            ``None``: one per available CPU; 1: everything in this process.
+        progress: called as ``progress(done, total)`` as pairs are read (no terminal code
+            here: the CLI draws the bar).
+
+    Returns:
+        A :class:`~unetdiag.diag.findings.Report` (command ``"audit-data"``) with a plain-words
+        headline, the findings and summary tables.
+
+    Raises:
+        UserError: a folder is missing or empty, no pair can be formed, or the split settings
+            are invalid. Bad *files* never raise: they become ``file.*`` findings.
+    """
+    started = time.perf_counter()
+    pairing = discover_pairs(images_dir, masks_dir, mask_suffixes=mask_suffixes,
+                             allow_same_file=True)
+    pairs = pairing.pairs
+    same_file = np.array([_is_same_file(pair) for pair in pairs], dtype=bool)
+    sides = _split_sides(pairs, same_file, val_fraction, seed)
+    tally = AuditTally([str(pair.image) for pair in pairs], [str(pair.mask) for pair in pairs],
+                       same_file)
+    worker_count = _worker_count(workers, len(pairs))
+    read_started = time.perf_counter()
+    done = 0
+    if progress is not None:
+        progress(0, len(pairs))
+    for chunk in _read_all(pairs, policy, worker_count):
+        done += tally.add(chunk)
+        if progress is not None:
+            progress(done, len(pairs))
+    read_seconds = time.perf_counter() - read_started
+
+    findings = [_audit_same_file(finding) for finding in pairing.findings]
+    findings += content_findings(tally)
+    findings += unreadable_findings(tally)
+    findings += geometry_findings(tally)
+    findings += mask_findings(tally, policy)
+    findings += image_findings(tally)
+    findings += _mask_content_findings(tally)
+    groups = _duplicates(tally, sides)
+    split = {"val_fraction": val_fraction, "seed": seed}
+    findings += duplicate_findings(groups, tally, split)
+
+    folder = str(images_dir) if masks_dir is None else f"{images_dir} --masks {masks_dir}"
+    return Report(
+        title=f"unetdiag audit-data {folder}", command="audit-data", findings=findings,
+        headline=_headline(findings, tally),
+        summary=_summary(tally, sides, groups, pairing.findings),
+        meta={"images_dir": str(images_dir),
+              "masks_dir": None if masks_dir is None else str(masks_dir),
+              "mask_suffixes": list(mask_suffixes), "policy": policy.to_dict(),
+              "dice": DEFAULT_DICE.to_dict(), "dice_convention": DEFAULT_DICE.describe(),
+              "empty_rule": EMPTY_RULE, "val_fraction": val_fraction, "seed": seed,
+              "pairs": len(pairs), "workers": worker_count,
+              "read_seconds": read_seconds,
+              "seconds": time.perf_counter() - started})
+
+
+# --------------------------------------------------------------------------- pairing, split
+
+
+def _is_same_file(pair: Pair) -> bool:
+    if pair.image == pair.mask:
+        return True
+    try:
+        return os.path.samefile(pair.image, pair.mask)
+    except OSError:
+        return False
+
+
+def _split_sides(pairs: list[Pair], same_file: np.ndarray, val_fraction: float,
+                 seed: int) -> list[str]:
+    """Each pair's side under the trainer's split; "" for pairs the trainer would refuse.
+
+    The trainer refuses same-file pairs unless told otherwise, and splits the others.
+    """
+    used = [pair for pair, same in zip(pairs, same_file, strict=True) if not same]
+    try:
+        train, validation = split_pairs(used, val_fraction, seed)
+    except ValueError as error:
+        raise UserError(str(error), ExitCode.USAGE) from None
+    side_of = {id(pair): "train" for pair in train}
+    side_of.update({id(pair): "validation" for pair in validation})
+    return [side_of.get(id(pair), "") for pair in pairs]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _worker_count(workers: int | None, pair_count: int) -> int:
+    if workers is not None and workers < 1:
+        raise UserError(f"workers must be at least 1, not {workers}", ExitCode.USAGE)
+    if workers is None:
+        try:
+            workers = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            workers = os.cpu_count() or 1
+    if pair_count < SERIAL_BELOW_PAIRS:
+        return 1
+    return max(1, min(workers, pair_count))
+
+
+def _chunks(pairs: Sequence[Pair], readers: int) -> Iterator[list[tuple[int, str, str]]]:
+    """``(index, image, mask)`` tasks in chunks that shrink as the pairs run out."""
+    start = 0
+    while start < len(pairs):
+        left = len(pairs) - start
+        size = min(MAX_CHUNK_PAIRS, max(MIN_CHUNK_PAIRS,
+                                        math.ceil(left / (readers * CHUNK_DIVISOR))))
+        yield [(index, str(pair.image), str(pair.mask))
+               for index, pair in enumerate(pairs[start:start + size], start=start)]
+        start += size
+
+
+def _context() -> Any:
+    # fork starts workers in milliseconds and shares the imported modules; elsewhere
+    # (macOS, Windows) the platform default imports only unetdiag.diag in each worker.
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _read_all(pairs: Sequence[Pair], policy: MaskPolicy,
+              readers: int) -> Iterable[ChunkRecord]:
+    """Chunk records of every pair, streamed as they are read.
+
+    ``readers`` processes read: this one and ``readers - 1`` workers. This process reads
+    chunks too (no pickling, one worker fewer to start), keeping a few chunks queued for the
+    workers and collecting their results between its own chunks.
+    """
+    chunks = _chunks(pairs, readers)
+    if readers <= 1:
+        for tasks in chunks:
+            yield audit_read.read_chunk(tasks, policy)
+        return
+    ahead = CHUNKS_AHEAD_PER_WORKER * (readers - 1)
+    try:
+        with ProcessPoolExecutor(readers - 1, mp_context=_context(),
+                                 initializer=audit_read.init_worker,
+                                 initargs=(policy,)) as pool:
+            pending: set[Future] = set()
+            while True:
+                for future in [future for future in pending if future.done()]:
+                    pending.remove(future)
+                    yield future.result()
+                for tasks in itertools.islice(chunks, max(0, ahead - len(pending))):
+                    pending.add(pool.submit(audit_read.read_task, tasks))
+                tasks = next(chunks, None)
+                if tasks is None:
+                    break
+                yield audit_read.read_chunk(tasks, policy)
+            for future in as_completed(pending):
+                yield future.result()
+    except BrokenProcessPool:
+        raise UserError("a worker process died while reading the files (out of memory, or "
+                        "a crash inside an image decoder); rerun with --workers 1 to find "
+                        "the file") from None
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _audit_same_file(finding: Finding) -> Finding:
+    """pairing.same_file as the audit sees it: refused by the trainer, inspected here."""
+    if finding.id != "pairing.same_file":
+        return finding
+    count = finding.evidence.get("same_file_pairs", len(finding.files))
+    cause = ("the mask folder is the image folder, so every image without a suffixed mask is "
+             "its own mask (the original project's layout)"
+             if finding.evidence.get("mask_folder_is_image_folder") else
+             "the mask path links to the image file")
+    explanation = (f"For {count} pairs the image and the mask are the same file: {cause}. "
+                   "`unetdiag train` refuses these pairs (unless --allow-same-file-masks); "
+                   "the audit reads them anyway to show what such a mask decodes to. Trained "
+                   "on them, the model learns to reproduce a threshold of its own input, and "
+                   "Dice measures that, not segmentation.")
+    return Finding(finding.id, finding.severity, finding.title, explanation, finding.fix,
+                   {**finding.evidence, "kept": False, "inspected_by_audit": True},
+                   finding.files, finding.source)
+
+
+def _mask_content_findings(tally: AuditTally) -> list[Finding]:
+    """imbalance.* and baseline.* over every readable mask (from checks/)."""
+    read = tally["mask_read"]
+    if not read.any():
+        return []
+    foreground, pixels = tally["foreground"][read], tally["pixels"][read]
+    files = [path for path, ok in zip(tally.mask_paths, read.tolist(), strict=True) if ok]
+    findings = check_imbalance(foreground, pixels, files=files, source=SOURCE,
+                               smallest_object_pixels=tally["smallest_object"][read])
+    findings += baseline_findings(foreground, pixels, DEFAULT_DICE, empty=EMPTY_RULE,
+                                  source=SOURCE)
+    return findings
+
+
+def _duplicates(tally: AuditTally, sides: list[str]) -> list[DuplicateGroup]:
+    # the thumbnail is part of the key: a CRC collision alone cannot make two images "equal"
+    hashes = tally["image_hash"].astype(">u4").view(np.uint8).reshape(-1, 4)
+    keys = np.concatenate((hashes, tally.thumbnails), axis=1)
+    exact = exact_duplicate_groups(keys, tally["image_read"])
+    near_pairs, near_scores = near_duplicate_pairs(tally.thumbnails, tally["image_read"])
+    if exact and near_pairs.size:
+        exact_of = {member: number for number, group in enumerate(exact) for member in group}
+        keep = np.array([exact_of.get(first, -1) != exact_of.get(second, -2)
+                         for first, second in near_pairs.tolist()], dtype=bool)
+        near_pairs, near_scores = near_pairs[keep], near_scores[keep]
+    return duplicate_groups(exact, near_pairs, near_scores, sides)
+
+
+# --------------------------------------------------------------------------- headline
+
+
+def _first(findings: list[Finding], finding_id: str,
+           severity: Severity | None = None) -> Finding | None:
+    return next((finding for finding in findings if finding.id == finding_id
+                 and (severity is None or finding.severity is severity)), None)
+
+
+def _mask_is_image_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
+    same_file = int(tally.same_file.sum())
+    copied = tally.mask_is_image()
+    copies = int(copied.sum())
+    if not (same_file or copies):
+        return None
+    what = []
+    if same_file:
+        what.append(f"{same_file} of {tally.pair_count} pairs use the image file as its own "
+                    "mask")
+    if copies:
+        what.append(f"{copies} of {tally.pair_count} masks are copies of their images")
+    sentence = "Masks are the images themselves: " + " and ".join(what) + "."
+    read = (tally.same_file | copied) & tally["mask_read"]
+    if read.any():
+        pixels = tally["pixels"][read]
+        at_zero = float((tally["foreground_at_zero"][read] * pixels).sum() / pixels.sum())
+        sentence += (f" Binarised with `> 0`, as the original project did, they are "
+                     f"{at_zero:.1%} foreground, and a model that paints every pixel "
+                     f"foreground scores Dice {all_ones_dice(at_zero):.4f}.")
+    return sentence
+
+
+def _threshold_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
+    finding = _first(findings, "pairing.mask_thresholds_image")
+    if finding is None:
+        return None
+    return (f"Masks are thresholds of their own images: {finding.evidence['masks']} masks are "
+            "reproduced exactly by one grey-level threshold of their image, so a model can "
+            "score well by learning that threshold.")
+
+
+def _unreadable_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
+    if not tally.unreadable:
+        return None
+    first = min(tally.unreadable, key=lambda entry: entry.index)
+    count = len(tally.unreadable)
+    return (f"{count} file{'s' if count > 1 else ''} cannot be read (first: {first.path}: "
+            f"{first.reason}); training would stop at the first of them.")
+
+
+def _error_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
+    for finding_id in ("geometry.size_mismatch", "imbalance.empty_masks", "mask.non_finite",
+                       "image.non_finite", "duplicates.split_leak"):
+        finding = _first(findings, finding_id, Severity.ERROR)
+        if finding is not None:
+            return f"{finding.title}."
+    return None
+
+
+def _baseline_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
+    scores: dict[str, list[str]] = {}
+    accuracy = _first(findings, "baseline.accuracy_uninformative")
+    if accuracy is not None:
+        scores.setdefault(accuracy.evidence["predictor"], []).append(
+            f"accuracy {accuracy.evidence['accuracy']:.3f}")
+    dice = _first(findings, "baseline.dice_uninformative")
+    if dice is not None:
+        best = max(value for value in (dice.evidence["soft_dice"], dice.evidence["hard_dice"])
+                   if isinstance(value, float) and math.isfinite(value))
+        scores.setdefault(dice.evidence["predictor"], []).append(f"Dice {best:.4f}")
+    if not scores:
+        return None
+    names = {"all_zeros": "an all-background", "all_ones": "an all-foreground"}
+    parts = [f"{names[predictor]} model already scores {' and '.join(values)}"
+             for predictor, values in scores.items()]
+    return "Metrics will look good without learning: " + "; ".join(parts) + " on these masks."
+
+
+def _polarity_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
+    finding = _first(findings, "imbalance.mostly_foreground")
+    if finding is None:
+        return None
+    return (f"Possible inverted polarity: {finding.evidence['masks']} of {tally.pair_count} "
+            f"masks are more than half foreground (up to "
+            f"{float(finding.evidence['largest_fraction']):.0%}); if the structure of interest "
+            "is the dark class, decode with --mask-polarity dark.")
+
+
+def _worst_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
+    for severity in (Severity.ERROR, Severity.WARNING):
+        finding = next((f for f in findings if f.severity is severity), None)
+        if finding is not None:
+            return f"{finding.title}."
+    return None
+
+
+#: Headline sentences, most important first: the first that applies opens the headline.
+_HEADLINE_SENTENCES = (_mask_is_image_sentence, _threshold_sentence, _unreadable_sentence,
+                       _error_sentence, _baseline_sentence, _polarity_sentence, _worst_sentence)
+
+
+def _headline(findings: list[Finding], tally: AuditTally) -> str:
+    """One or two plain sentences: the problem that matters most, then how many there are."""
+    for make in _HEADLINE_SENTENCES:
+        sentence = make(findings, tally)
+        if sentence:
+            break
+    else:
+        return _clean_headline(tally)
+    errors = sum(f.severity is Severity.ERROR for f in findings)
+    warnings = sum(f.severity is Severity.WARNING for f in findings)
+    if errors + warnings > 1:
+        sentence += (f" {errors} error{'s' if errors != 1 else ''} and {warnings} "
+                     f"warning{'s' if warnings != 1 else ''} in all; details below.")
+    return sentence
+
+
+def _clean_headline(tally: AuditTally) -> str:
+    read = tally["mask_read"]
+    if not read.any():
+        return "No problems that would make metrics lie, but no mask could be read."
+    foreground, pixels = tally["foreground"][read], tally["pixels"][read]
+    fraction = float(foreground.sum() / pixels.sum())
+    scores = trivial_baselines(foreground, pixels, DEFAULT_DICE, EMPTY_RULE)
+    return (f"No problems that would make metrics lie: {int(read.sum())} pairs, foreground "
+            f"{fraction:.1%} of pixels; an all-background model scores accuracy "
+            f"{scores['all_zeros'].accuracy:.3f} and an all-foreground one Dice "
+            f"{scores['all_ones'].soft_dice:.3f}: a trained model must beat both.")
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _summary(tally: AuditTally, sides: list[str], groups: list[DuplicateGroup],
+             pairing_findings: list[Finding]) -> dict[str, list[dict[str, Any]]]:
+    columns = tally.columns
+    read_masks = columns["mask_read"]
+    summary: dict[str, list[dict[str, Any]]] = {"pairs": [{
+        "pairs": tally.pair_count,
+        "images read": int(columns["image_read"].sum()),
+        "masks read": int(read_masks.sum()),
+        "train": sides.count("train"), "validation": sides.count("validation"),
+        "not used by the trainer": sides.count(""),
+        "pairing findings": ", ".join(f.id for f in pairing_findings) or "none"}]}
+    if tally.unreadable:
+        summary["unreadable files"] = [
+            {"file": entry.path, "role": entry.role, "reason": entry.reason}
+            for entry in sorted(tally.unreadable, key=lambda e: e.index)[:SUMMARY_ROWS]]
+    read = columns["image_read"]
+    if read.any():
+        sizes = Counter(zip(columns["image_width"][read].tolist(),
+                            columns["image_height"][read].tolist(),
+                            tally.bit_depth_names()[read].tolist(),
+                            columns["image_channels"][read].tolist(), strict=True))
+        summary["images"] = [{"size": f"{width}x{height}", "bit depth": depth,
+                              "channels": channels, "images": count}
+                             for (width, height, depth, channels), count
+                             in sizes.most_common(LISTED_PER_QUESTION)]
+    if read_masks.any():
+        summary["mask encodings"] = [
+            {key: row[key] for key in ("masks", "format", "mode", "dtype", "scale", "values",
+                                       "example")} for row in encoding_rows(tally)]
+        spread = tally.threshold_spread()
+        with np.errstate(invalid="ignore"):
+            sensitive = (spread > THRESHOLD_SPREAD_TOLERANCE) & read_masks
+        if sensitive.any():
+            _, worst = tally.select(sensitive, spread, SUMMARY_ROWS)
+            summary["threshold sensitivity (worst first)"] = threshold_rows(tally, worst)
+        summary["foreground (most first)"] = _foreground_rows(tally)
+        summary["baselines"] = _baseline_rows(tally, sides)
+    if groups:
+        summary["duplicates"] = [
+            {"images": ", ".join(tally.image_paths[member] for member in group.members),
+             "exact": group.exact, "sides": ", ".join(side or "unused" for side in group.sides),
+             "correlation": group.best_correlation}
+            for group in groups[:SUMMARY_ROWS]]
+    return summary
+
+
+def _foreground_rows(tally: AuditTally) -> list[dict[str, Any]]:
+    share = tally.foreground_share()
+    _, worst = tally.select(tally["mask_read"], np.nan_to_num(share, nan=-1.0), SUMMARY_ROWS)
+    return [{"mask": tally.mask_paths[index], "foreground": float(share[index]),
+             "foreground > 0": float(tally["foreground_at_zero"][index]),
+             "objects": int(tally["object_count"][index]),
+             "smallest object (px)": int(tally["smallest_object"][index])}
+            for index in worst.tolist()]
+
+
+def _baseline_rows(tally: AuditTally, sides: list[str]) -> list[dict[str, Any]]:
+    rows = []
+    validation = np.array([side == "validation" for side in sides], dtype=bool)
+    read = tally["mask_read"]
+    for name, selected in (("all pairs", read), ("validation split", read & validation)):
+        if not selected.any():
+            continue
+        scores = trivial_baselines(tally["foreground"][selected], tally["pixels"][selected],
+                                   DEFAULT_DICE, EMPTY_RULE)
+        for predictor, label in (("all_zeros", "all background"), ("all_ones", "all foreground")):
+            trivial = scores[predictor]
+            rows.append({"masks": name, "predictor": label, "accuracy": trivial.accuracy,
+                         "soft Dice": trivial.soft_dice, "hard Dice": trivial.hard_dice,
+                         "IoU": trivial.hard_iou})
+    return rows
+

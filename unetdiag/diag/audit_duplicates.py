@@ -1,0 +1,165 @@
+"""Exact and near-duplicate images, and which of them straddle the train/validation split.
+
+*Exact* duplicates share a content hash of their decoded pixels (so a PNG and a TIFF of the
+same pixels match; a re-encoded JPEG does not). *Near* duplicates are found on 16x16 grey
+thumbnails: each is normalised (zero mean, unit norm), the dataset's mean thumbnail is
+subtracted, and two images whose remainders correlate at :data:`NEAR_DUPLICATE_CORRELATION`
+or more are near-duplicates.
+
+Why not a 64-bit dHash with a Hamming threshold: on DRIVE every fundus photograph shares the
+same bright disc on black, and different patients' images differ by only 1 to 6 bits of 64,
+as little as a 1-pixel-shifted noisy copy does. What two images share *beyond the dataset's
+common look* separates them: measured at 16x16, the closest different images correlate at
+0.91 (DRIVE), 0.73 (ISBI 2012 neighbouring slices) and 0.79 (the embedded set), and 1-pixel
+shifted noisy copies at 0.986 or more. The search is an all-pairs product in blocks: about
+20 ms for 2000 images, 0.3 s for 7400. It needs three or more images, and a dataset made only
+of frames of one scene has no common look to remove (its exact copies are still found).
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> thumbs = rng.integers(0, 256, (6, 256)).astype(np.uint8)
+>>> thumbs[5] = np.clip(thumbs[0].astype(int) + rng.integers(-3, 4, 256), 0, 255)
+>>> near_duplicate_pairs(thumbs, np.ones(6, bool))[0].tolist()
+[[0, 5]]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Remainders (after removing the dataset's mean thumbnail) correlating at least this much.
+NEAR_DUPLICATE_CORRELATION = 0.95
+#: Thumbnails per side of a block of the all-pairs product: a block of scores takes at most
+#: 512 x 512 x 4 bytes = 1 MB, whatever the number of images.
+COMPARISON_BLOCK = 512
+#: The mean thumbnail is only removed with at least this many images.
+MIN_IMAGES_FOR_NEAR_SEARCH = 3
+
+
+def exact_duplicate_groups(hashes: np.ndarray, valid: np.ndarray) -> list[list[int]]:
+    """Groups (two or more indices, ascending) of rows with identical ``hashes``.
+
+    >>> hashes = np.array([[1], [2], [1], [3], [2]], dtype=np.uint8)
+    >>> exact_duplicate_groups(hashes, np.ones(5, bool))
+    [[0, 2], [1, 4]]
+    """
+    indices = np.flatnonzero(valid)
+    if indices.size < 2:
+        return []
+    rows = np.ascontiguousarray(hashes[indices])
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    groups: dict[int, list[int]] = {}
+    for position, key in enumerate(inverse.ravel()):
+        if counts[key] > 1:
+            groups.setdefault(int(key), []).append(int(indices[position]))
+    return sorted(groups.values())
+
+
+def _remainders(thumbnails: np.ndarray) -> np.ndarray:
+    """Unit-norm thumbnails with the dataset's mean (unit-norm) thumbnail removed."""
+    values = thumbnails.astype(np.float32)
+    values -= values.mean(axis=1, keepdims=True)
+    values /= np.maximum(np.linalg.norm(values, axis=1, keepdims=True), np.float32(1e-12))
+    values -= values.mean(axis=0, keepdims=True)
+    values /= np.maximum(np.linalg.norm(values, axis=1, keepdims=True), np.float32(1e-12))
+    return values
+
+
+def near_duplicate_pairs(thumbnails: np.ndarray, valid: np.ndarray,
+                         threshold: float = NEAR_DUPLICATE_CORRELATION
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """``(pairs, correlations)``: index pairs ``[i, j]`` (i < j) of near-duplicate thumbnails.
+
+    Args:
+        thumbnails: ``(N, pixels)`` uint8 thumbnails.
+        valid: which rows to compare (readable, non-constant images).
+        threshold: least correlation of the remainders.
+    """
+    usable = valid & (thumbnails.max(axis=1) > thumbnails.min(axis=1))
+    indices = np.flatnonzero(usable)
+    if indices.size < MIN_IMAGES_FOR_NEAR_SEARCH:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
+    remainders = _remainders(thumbnails[indices])
+    found_pairs, found_scores = [], []
+    for row_start in range(0, indices.size, COMPARISON_BLOCK):
+        block = remainders[row_start:row_start + COMPARISON_BLOCK]
+        for column_start in range(row_start, indices.size, COMPARISON_BLOCK):
+            scores = block @ remainders[column_start:column_start + COMPARISON_BLOCK].T
+            rows, columns = np.nonzero(scores >= threshold)
+            first, second = row_start + rows, column_start + columns
+            keep = second > first  # each pair once, no self-pairs
+            found_pairs.append(np.stack((indices[first[keep]], indices[second[keep]]), axis=1))
+            found_scores.append(scores[rows[keep], columns[keep]].astype(np.float64))
+    return np.concatenate(found_pairs), np.concatenate(found_scores)
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Pairs whose images are copies or near-copies of each other.
+
+    Attributes:
+        members: pair indices, ascending.
+        exact: every member has the same pixels.
+        sides: the split side of each member (``"train"``, ``"validation"`` or ``""`` for a
+            pair the trainer would not use).
+        best_correlation: strongest link in the group (1.0 when it holds exact copies).
+        exact_crosses_split: exact copies of one image sit on both sides of the split.
+    """
+
+    members: tuple[int, ...]
+    exact: bool
+    sides: tuple[str, ...]
+    best_correlation: float
+    exact_crosses_split: bool
+
+    @property
+    def crosses_split(self) -> bool:
+        return "train" in self.sides and "validation" in self.sides
+
+
+def duplicate_groups(exact_groups: list[list[int]], near_pairs: np.ndarray,
+                     near_scores: np.ndarray, sides: list[str]) -> list[DuplicateGroup]:
+    """Merge exact groups and near pairs into connected groups (union-find over pairs)."""
+    parent: dict[int, int] = {}
+
+    def root(item: int) -> int:
+        parent.setdefault(item, item)
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    def join(first: int, second: int) -> None:
+        first_root, second_root = root(first), root(second)
+        if first_root != second_root:
+            parent[max(first_root, second_root)] = min(first_root, second_root)
+
+    exact_of: dict[int, int] = {}
+    best: dict[int, float] = {}
+    for number, group in enumerate(exact_groups):
+        for member in group:
+            exact_of[member] = number
+            best[member] = 1.0
+            join(group[0], member)
+    for (first, second), score in zip(near_pairs.tolist(), near_scores.tolist(), strict=True):
+        join(first, second)
+        best[first] = max(best.get(first, 0.0), score)
+    members: dict[int, list[int]] = {}
+    for item in list(parent):
+        members.setdefault(root(item), []).append(item)
+    groups = []
+    for group in members.values():
+        group.sort()
+        exact = len({exact_of.get(member, -1 - member) for member in group}) == 1
+        correlation = max((best.get(member, 0.0) for member in group), default=0.0)
+        exact_sides: dict[int, set[str]] = {}
+        for member in group:
+            if member in exact_of:
+                exact_sides.setdefault(exact_of[member], set()).add(sides[member])
+        exact_crosses = any({"train", "validation"} <= found for found in exact_sides.values())
+        groups.append(DuplicateGroup(tuple(group), exact, tuple(sides[m] for m in group),
+                                     correlation, exact_crosses))
+    return sorted(groups, key=lambda group: group.members)

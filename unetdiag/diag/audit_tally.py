@@ -1,0 +1,198 @@
+"""What ``audit-data`` keeps while worker results stream in: numbers, never pixels.
+
+Each :class:`~unetdiag.diag.audit_read.ChunkRecord` is folded into an :class:`AuditTally` as
+soon as it arrives and then dropped. The tally holds, per pair, the numbers of
+:data:`~unetdiag.diag.audit_read.COLUMNS` in preallocated NumPy columns and a 256-byte
+thumbnail: about 500 bytes a pair, whatever the image size. Words are kept only for what went
+wrong (unreadable files and their reasons) and for each distinct mask encoding.
+
+The questions of the audit are then answered from the columns (:meth:`AuditTally.select`):
+which pairs match, how many, and the worst of them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from unetdiag.diag.audit_read import (
+    BIT_DEPTHS,
+    COLUMNS,
+    NOMINAL_RANGES,
+    PHOTO_LIKE_NONBINARY_FRACTION,
+    THUMBNAIL_SIDE,
+    ChunkRecord,
+    EncodingKey,
+)
+
+#: A finding or a summary table names at most this many files per question.
+LISTED_PER_QUESTION = 20
+#: A mask whose foreground shares under ``> 0``, the midpoint and the policy differ by more
+#: than this (a share of the image's pixels) is threshold-sensitive.
+THRESHOLD_SPREAD_TOLERANCE = 0.005
+#: A photo-like mask equal to its image on at least this share of pixels is the image...
+IDENTICAL_CONTENT_FRACTION = 0.99
+#: ...or one correlated with the image's grey level at least this strongly.
+IMAGE_LIKE_CORRELATION = 0.95
+
+#: Reasons of :class:`~unetdiag.diag.masks.ImageReadError`, by the finding id they lead to
+#: (matched on the reason's opening words; anything else is ``file.unreadable``).
+READ_FAILURE_KINDS = (
+    ("empty file", "file.empty"),
+    ("cannot open", "file.cannot_open"),
+    ("decompression bomb", "file.decompression_bomb"),
+    ("not an image", "file.not_an_image"),
+    ("truncated file", "file.truncated"),
+    ("corrupt image data", "file.corrupt"),
+    ("unsupported image mode", "file.unsupported_mode"),
+    ("too large to decode", "file.too_large"),
+    ("audit failed", "file.audit_failed"),
+)
+UNREADABLE_OTHER = "file.unreadable"
+
+
+def read_failure_kind(reason: str) -> str:
+    """The ``file.*`` finding id of an unreadable file's reason.
+
+    >>> read_failure_kind("truncated file (image file is truncated)")
+    'file.truncated'
+    """
+    for opening, finding_id in READ_FAILURE_KINDS:
+        if reason.startswith(opening):
+            return finding_id
+    return UNREADABLE_OTHER
+
+
+@dataclass(frozen=True)
+class UnreadableFile:
+    index: int
+    path: str
+    role: str  # "image", "mask" or "image and mask"
+    reason: str
+
+
+@dataclass
+class AuditTally:
+    """Everything the audit keeps, pair by pair (index = position in the pairing's list).
+
+    Attributes:
+        image_paths, mask_paths: the pairs' files.
+        same_file: the pair uses its image file as its mask.
+        columns: :data:`~unetdiag.diag.audit_read.COLUMNS` for every pair.
+        thumbnails: ``(pairs, 256)`` grey thumbnails.
+        encoding_ids: per pair, its position in ``encodings`` (-1: mask not read).
+        encodings: the distinct mask encodings, in order of first appearance.
+        encoding_values: the first values list seen for each encoding.
+        unreadable: every file that could not be used.
+    """
+
+    image_paths: list[str]
+    mask_paths: list[str]
+    same_file: np.ndarray
+    columns: dict[str, np.ndarray] = field(init=False)
+    thumbnails: np.ndarray = field(init=False)
+    encoding_ids: np.ndarray = field(init=False)
+    encodings: list[EncodingKey] = field(default_factory=list)
+    encoding_values: dict[EncodingKey, list] = field(default_factory=dict)
+    unreadable: list[UnreadableFile] = field(default_factory=list)
+    received: int = 0
+
+    def __post_init__(self) -> None:
+        count = len(self.image_paths)
+        self.columns = {name: np.full(count, default, dtype=dtype)
+                        for name, (dtype, default) in COLUMNS.items()}
+        self.thumbnails = np.zeros((count, THUMBNAIL_SIDE * THUMBNAIL_SIDE), dtype=np.uint8)
+        self.encoding_ids = np.full(count, -1, dtype=np.int32)
+        self._encoding_id: dict[EncodingKey, int] = {}
+
+    @property
+    def pair_count(self) -> int:
+        return len(self.image_paths)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def add(self, chunk: ChunkRecord) -> int:
+        """Fold one worker result in; returns how many pairs it held."""
+        indices = chunk.columns["index"]
+        for name, values in chunk.columns.items():
+            self.columns[name][indices] = values
+        self.thumbnails[indices] = chunk.thumbnails
+        for index, key in zip(indices.tolist(), chunk.encodings, strict=True):
+            if key is not None:
+                self.encoding_ids[index] = self._id_of(key)
+        for key, values in chunk.encoding_values.items():
+            self.encoding_values.setdefault(key, values)
+        for index, role, reason in chunk.unreadable:
+            path = self.mask_paths[index] if role == "mask" else self.image_paths[index]
+            self.unreadable.append(UnreadableFile(index, path, role, reason))
+        self.received += int(indices.size)
+        return int(indices.size)
+
+    def _id_of(self, key: EncodingKey) -> int:
+        if key not in self._encoding_id:
+            self._encoding_id[key] = len(self.encodings)
+            self.encodings.append(key)
+        return self._encoding_id[key]
+
+    # ------------------------------------------------------------------------ questions
+
+    def select(self, matches: np.ndarray, score: np.ndarray | None = None,
+               limit: int = LISTED_PER_QUESTION) -> tuple[int, np.ndarray]:
+        """``(count, worst)``: how many pairs match, and the indices of up to ``limit`` of
+        them, highest ``score`` first (ties and ``score=None``: pairing order)."""
+        found = np.flatnonzero(matches)
+        if score is not None and found.size:
+            found = found[np.argsort(-score[found], kind="stable")]
+        return int(found.size), found[:limit]
+
+    def scaled_image_range(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each image's minimum and maximum after the trainer's scaling (NaN when unread)."""
+        ranges = np.array(NOMINAL_RANGES + (math.nan,))[self.columns["image_bit_depth"]]
+        return self.columns["image_min"] / ranges, self.columns["image_max"] / ranges
+
+    def bit_depth_names(self) -> np.ndarray:
+        """Each pair's image bit depth as text ("" when the image was not read)."""
+        names = np.array(BIT_DEPTHS + ("",), dtype=object)
+        return names[self.columns["image_bit_depth"]]
+
+    def threshold_spread(self) -> np.ndarray:
+        """Per pair, the largest difference between the foreground shares under ``> 0``, at
+        the midpoint and under the policy (NaN when the mask was not read)."""
+        columns = self.columns
+        pixels = np.maximum(columns["pixels"], 1)
+        shares = np.stack((columns["foreground_at_zero"], columns["foreground_at_midpoint"],
+                           columns["foreground"] / pixels))
+        return shares.max(axis=0) - shares.min(axis=0)
+
+    def mask_is_image(self) -> np.ndarray:
+        """Photo-like masks that equal, or closely follow, their (different-file) image."""
+        columns = self.columns
+        photo_like = columns["nonbinary"] >= PHOTO_LIKE_NONBINARY_FRACTION
+        with np.errstate(invalid="ignore"):
+            close = ((columns["identical"] >= IDENTICAL_CONTENT_FRACTION)
+                     | (columns["correlation"] >= IMAGE_LIKE_CORRELATION))
+        return photo_like & close & ~self.same_file & columns["mask_read"]
+
+    def mask_thresholds_image(self) -> np.ndarray:
+        """Masks one threshold of their (different-file) image reproduces, not already
+        counted by :meth:`mask_is_image`."""
+        with np.errstate(invalid="ignore"):
+            fits = self.columns["threshold_gap"] > 0
+        return fits & ~self.same_file & ~self.mask_is_image()
+
+    def size_mismatch(self) -> np.ndarray:
+        columns = self.columns
+        both = columns["image_read"] & columns["mask_read"]
+        return both & ((columns["image_width"] != columns["mask_width"])
+                       | (columns["image_height"] != columns["mask_height"]))
+
+    def foreground_share(self) -> np.ndarray:
+        """Foreground share under the policy (NaN when the mask was not read)."""
+        columns = self.columns
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = columns["foreground"] / columns["pixels"]
+        share[~columns["mask_read"]] = math.nan
+        return share
