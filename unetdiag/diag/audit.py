@@ -23,9 +23,9 @@ Files are opened read-only and never written. TensorFlow is never imported.
 >>> import tempfile
 >>> from unetdiag.diag.synth import SynthSpec, write_dataset
 >>> folder = Path(tempfile.mkdtemp()) / "cells"
->>> _ = write_dataset(folder, SynthSpec(n_pairs=6, size=32))
+>>> _ = write_dataset(folder, SynthSpec(n_pairs=6, size=96))
 >>> report = audit_dataset(folder, workers=1)
->>> report.command, report.headline.startswith("No problems")
+>>> report.command, report.headline.startswith("No problems that would make metrics lie")
 ('audit-data', True)
 """
 
@@ -397,10 +397,15 @@ def _polarity_sentence(findings: list[Finding], tally: AuditTally) -> str | None
     finding = _first(findings, "imbalance.mostly_foreground")
     if finding is None:
         return None
+    dice = _first(findings, "baseline.dice_uninformative")
+    consequence = ""
+    if dice is not None and dice.evidence["predictor"] == "all_ones":
+        consequence = (f", and an all-foreground model already scores Dice "
+                       f"{dice.evidence['soft_dice']:.4f}")
     return (f"Possible inverted polarity: {finding.evidence['masks']} of {tally.pair_count} "
             f"masks are more than half foreground (up to "
-            f"{float(finding.evidence['largest_fraction']):.0%}); if the structure of interest "
-            "is the dark class, decode with --mask-polarity dark.")
+            f"{float(finding.evidence['largest_fraction']):.0%}){consequence}; if the structure "
+            "of interest is the dark class, decode with --mask-polarity dark.")
 
 
 def _worst_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
@@ -413,7 +418,7 @@ def _worst_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
 
 #: Headline sentences, most important first: the first that applies opens the headline.
 _HEADLINE_SENTENCES = (_mask_is_image_sentence, _threshold_sentence, _unreadable_sentence,
-                       _error_sentence, _baseline_sentence, _polarity_sentence, _worst_sentence)
+                       _error_sentence, _polarity_sentence, _baseline_sentence, _worst_sentence)
 
 
 def _headline(findings: list[Finding], tally: AuditTally) -> str:

@@ -1,0 +1,497 @@
+"""audit-data: every failure of the catalogue found and named, files untouched, no TensorFlow."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import subprocess
+import sys
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from unetdiag.diag import audit_read
+from unetdiag.diag.audit import audit_dataset
+from unetdiag.diag.audit_components import ObjectCanvas, object_sizes, smallest_objects
+from unetdiag.diag.audit_duplicates import near_duplicate_pairs
+from unetdiag.diag.audit_read import read_chunk, threshold_gap
+from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
+from unetdiag.diag.findings import Report, Severity
+from unetdiag.diag.masks import MaskPolicy, decode_mask
+from unetdiag.diag.synth import SynthSpec, build_case, write_dataset
+from unetdiag.exitcodes import UserError
+
+SPEC = SynthSpec(n_pairs=20, size=48, seed=3)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def digests(root: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``root`` (the audit must leave them all as they were)."""
+    return {str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def run_case(tmp_path: Path, corruptions: list[dict], spec: SynthSpec = SPEC,
+             **options) -> tuple[Report, dict]:
+    """Build a broken dataset, audit it, check no byte changed; return (report, manifest)."""
+    root = tmp_path / "case"
+    layout = build_case(root, spec, corruptions)
+    before = digests(root)
+    report = audit_dataset(layout.images_dir, layout.masks_dir,
+                           mask_suffixes=layout.mask_suffixes, **{"workers": 1, **options})
+    assert digests(root) == before
+    manifest = json.loads((root / "case.json").read_text())
+    changed = [str(root / name) for entry in manifest["corruptions"] for name in entry["files"]]
+    return report, {"changed": changed, **manifest}
+
+
+def finding(report: Report, finding_id: str):
+    found = [f for f in report.findings if f.id == finding_id]
+    assert found, f"{finding_id} missing; got {[f.id for f in report.findings]}"
+    return found[0]
+
+
+def ids(report: Report) -> set[str]:
+    return {f.id for f in report.findings}
+
+
+def errors(report: Report) -> list[str]:
+    return [f.id for f in report.findings if f.severity is Severity.ERROR]
+
+
+def save_png(path: Path, array: np.ndarray, mode: str | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    (Image.fromarray(array) if mode is None else Image.fromarray(array, mode)).save(path)
+    return path
+
+
+# --------------------------------------------------------------------------- clean data
+
+
+def test_clean_dataset_has_no_error_and_says_so(tmp_path):
+    folder = tmp_path / "cells"
+    write_dataset(folder, SynthSpec(n_pairs=24, size=96, seed=1))
+    report = audit_dataset(folder, workers=1)
+    assert report.command == "audit-data"
+    assert report.title == f"unetdiag audit-data {folder}"
+    assert errors(report) == []
+    assert report.headline.startswith("No problems that would make metrics lie")
+    # the README is not an image: reported, not fatal
+    assert str(folder / "README.md") in finding(report, "pairing.ignored_files").files
+    assert {"pairing.ignored_files", "mask.encodings", "imbalance.summary",
+            "baseline.trivial_scores"} <= ids(report)
+    baselines = {(row["masks"], row["predictor"]): row for row in report.summary["baselines"]}
+    assert baselines[("all pairs", "all background")]["IoU"] == 0
+    assert report.summary["pairs"][0]["validation"] == 5  # round(24 * 0.2), the trainer's split
+    json.dumps(Report.to_dict(report))  # the report is serialisable as it stands
+
+
+def test_embedded_images_folder_audits_without_error():
+    """The repository's own images/: 0/255 masks, some empty, a README beside them."""
+    folder = Path(__file__).resolve().parent.parent / "images"
+    report = audit_dataset(folder, workers=1)
+    assert errors(report) == []
+    assert finding(report, "imbalance.empty_masks").severity is not Severity.ERROR
+    encodings = finding(report, "mask.encodings").evidence["encodings"]
+    assert {row["scale"] for row in encodings} == {"uint8", "one value (0)"}
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+@pytest.mark.parametrize(("corruption", "finding_id", "severity", "names"), [
+    ({"kind": "masks_0_1", "fraction": 0.3}, "mask.mixed_scales", Severity.WARNING, True),
+    ({"kind": "jpeg_masks", "fraction": 0.3}, "mask.lossy", Severity.WARNING, True),
+    ({"kind": "rgb_masks", "fraction": 0.3}, "mask.unusual_encoding", Severity.WARNING, True),
+    ({"kind": "palette_masks", "fraction": 0.3}, "mask.unusual_encoding", Severity.WARNING,
+     True),
+    ({"kind": "uint16_masks", "fraction": 0.3}, "mask.unusual_encoding", Severity.WARNING,
+     True),
+    ({"kind": "float_masks", "fraction": 0.3}, "mask.unusual_encoding", Severity.WARNING,
+     True),
+    ({"kind": "inverted_polarity", "fraction": 0.3}, "imbalance.mostly_foreground",
+     Severity.WARNING, True),
+    ({"kind": "tiny_objects", "fraction": 0.5}, "imbalance.tiny_objects", Severity.WARNING,
+     True),
+    ({"kind": "mostly_empty", "fraction": 0.9}, "baseline.accuracy_uninformative",
+     Severity.WARNING, False),
+    ({"kind": "size_mismatch", "count": 3}, "geometry.size_mismatch", Severity.ERROR, True),
+    ({"kind": "corrupt_file", "count": 1}, "file.corrupt", Severity.ERROR, True),
+    ({"kind": "truncated_file", "count": 2, "target": "mask"}, "file.truncated",
+     Severity.ERROR, True),
+    ({"kind": "zero_byte_file", "count": 1}, "file.empty", Severity.ERROR, True),
+    ({"kind": "non_image_file", "count": 1}, "file.not_an_image", Severity.ERROR, True),
+    ({"kind": "nan_pixel", "count": 1}, "image.non_finite", Severity.ERROR, True),
+    ({"kind": "exact_duplicates", "fraction": 0.2}, "duplicates.exact", Severity.WARNING,
+     True),
+    ({"kind": "near_duplicates", "fraction": 0.2}, "duplicates.near", Severity.WARNING, True),
+])
+def test_each_catalogue_failure_is_found_and_its_files_named(tmp_path, corruption, finding_id,
+                                                             severity, names):
+    # A 1-pixel shift moves a third of a thumbnail cell at 48 pixels: near copies need room.
+    spec = SPEC if corruption["kind"] != "near_duplicates" else SynthSpec(20, 96, seed=3)
+    report, manifest = run_case(tmp_path, [corruption], spec)
+    found = finding(report, finding_id)
+    assert found.severity is severity
+    assert found.source == "audit"
+    if names:
+        expected = set(expected_files(manifest["changed"], corruption["kind"]))
+        assert expected and expected <= set(found.files)
+
+
+def expected_files(changed: list[str], kind: str) -> list[str]:
+    """The changed files a finding must name: images for duplicates and NaN pixels; masks
+    holding more than one value otherwise (an empty mask stored 0/1, in RGB or in a palette
+    cannot be told from an empty 0/255 one, and holds no tiny object)."""
+    if kind in ("exact_duplicates", "near_duplicates", "nan_pixel"):
+        return [path for path in changed if "_mask" not in Path(path).name]
+    kept = []
+    for path in changed:
+        try:
+            with Image.open(path) as stored:
+                if len(np.unique(np.asarray(stored))) < 2:
+                    continue
+        except OSError:  # an unreadable file is named by its file.* finding
+            pass
+        kept.append(path)
+    return kept
+
+
+def test_unreadable_files_are_named_with_their_reason_and_the_rest_is_audited(tmp_path):
+    report, manifest = run_case(tmp_path, [
+        {"kind": "corrupt_file", "count": 1, "seed": 1},
+        {"kind": "truncated_file", "count": 1, "seed": 2},
+        {"kind": "zero_byte_file", "count": 1, "target": "mask", "seed": 3},
+        {"kind": "non_image_file", "count": 1, "seed": 4}])
+    reasons = {}
+    for finding_id in ("file.corrupt", "file.truncated", "file.empty", "file.not_an_image"):
+        reasons.update(finding(report, finding_id).evidence["reasons"])
+    assert set(reasons) == set(manifest["changed"])
+    assert all(reason for reason in reasons.values())
+    summary = report.summary["pairs"][0]
+    assert summary["masks read"] == SPEC.n_pairs - 1  # one mask is empty; its image is read
+    assert "cannot be read" in report.headline
+
+
+def test_jpeg_and_resized_masks_show_edges_and_threshold_sensitivity(tmp_path):
+    report, manifest = run_case(tmp_path, [{"kind": "resized_masks", "fraction": 0.5}])
+    non_binary = finding(report, "mask.non_binary")
+    assert non_binary.evidence["share_on_edges"] >= EDGE_SHARE_FOR_RESAMPLING
+    assert "edges" in non_binary.explanation
+    sensitive = finding(report, "mask.threshold_sensitive")
+    worst = sensitive.evidence["foreground"][0]
+    assert worst["foreground > 0"] > worst["foreground under policy"]
+    assert set(sensitive.files) <= set(manifest["changed"])
+
+
+def test_the_original_layout_masks_are_the_images(tmp_path):
+    report, _ = run_case(tmp_path, [{"kind": "mask_is_image"}])
+    same_file = finding(report, "pairing.same_file")
+    assert same_file.severity is Severity.ERROR
+    assert same_file.evidence["same_file_pairs"] == SPEC.n_pairs
+    assert report.headline.startswith("Masks are the images themselves")
+    assert "99.5% foreground" in report.headline and "Dice 0.99" in report.headline
+    assert report.summary["pairs"][0]["not used by the trainer"] == SPEC.n_pairs
+
+
+def test_masks_that_are_copies_of_the_images_are_an_error(tmp_path):
+    rng = np.random.default_rng(0)
+    for index in range(6):
+        photo = rng.integers(0, 256, (40, 40), dtype=np.uint8)
+        save_png(tmp_path / "images" / f"p{index}.png", photo)
+        save_png(tmp_path / "masks" / f"p{index}.png", photo)
+    report = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1)
+    copies = finding(report, "pairing.mask_is_image")
+    assert copies.severity is Severity.ERROR
+    assert len(copies.files) == 6 and all("/masks/" in name for name in copies.files)
+    assert report.headline.startswith("Masks are the images themselves")
+
+
+def test_masks_made_by_thresholding_the_images_are_reported(tmp_path):
+    rng = np.random.default_rng(1)
+    for index in range(8):
+        image = rng.integers(0, 256, (40, 40), dtype=np.uint8)
+        save_png(tmp_path / "images" / f"t{index}.png", image)
+        save_png(tmp_path / "masks" / f"t{index}.png", np.where(image > 100, 255, 0)
+                 .astype(np.uint8))
+    report = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1)
+    thresholds = finding(report, "pairing.mask_thresholds_image")
+    assert thresholds.severity is Severity.WARNING
+    checked = [index for index in range(8) if index % audit_read.THRESHOLD_FIT_EVERY == 0]
+    assert {str(tmp_path / "masks" / f"t{i}.png") for i in checked} <= set(thresholds.files)
+    assert all(gap > 0 for gap in thresholds.evidence["grey_level_gap"].values())
+
+
+def test_split_leak_is_an_error_when_exact_copies_straddle_the_split(tmp_path):
+    report, _ = run_case(tmp_path, [{"kind": "exact_duplicates", "fraction": 1.0}])
+    leak = finding(report, "duplicates.split_leak")
+    assert leak.severity is Severity.ERROR
+    assert leak.evidence["exact_groups"] >= 1 and leak.evidence["val_fraction"] == 0.2
+    for example in leak.evidence["examples"]:
+        assert {"train", "validation"} <= set(example["sides"])
+
+
+# --------------------------------------------------------------------------- geometry, images
+
+
+def test_sizes_channels_bit_depths_constant_and_float_images(tmp_path):
+    rng = np.random.default_rng(2)
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    mask = np.zeros((32, 32), np.uint8)
+    mask[8:20, 8:20] = 255
+    for index in range(4):
+        save_png(images / f"g{index}.png", rng.integers(0, 256, (32, 32), dtype=np.uint8))
+        save_png(masks / f"g{index}.png", mask)
+    save_png(images / "wide.png", rng.integers(0, 256, (32, 64), dtype=np.uint8))
+    save_png(masks / "wide.png", np.zeros((32, 64), np.uint8))
+    save_png(images / "colour.png", rng.integers(0, 256, (32, 32, 3), dtype=np.uint8))
+    save_png(masks / "colour.png", mask)
+    save_png(images / "deep.png", (rng.integers(0, 4096, (32, 32))).astype(np.uint16))
+    save_png(masks / "deep.png", mask)
+    save_png(images / "blank.png", np.full((32, 32), 7, np.uint8))
+    save_png(masks / "blank.png", mask)
+    Image.fromarray(rng.random((32, 32)).astype(np.float32) * 300, "F").save(
+        images / "float.tif")
+    save_png(masks / "float.png", mask)
+    report = audit_dataset(images, masks, workers=1)
+    assert finding(report, "geometry.mixed_sizes").severity is Severity.WARNING  # 2:1 aspect
+    assert str(images / "colour.png") in finding(report, "geometry.mixed_channels").files
+    depths = finding(report, "image.mixed_bit_depths")
+    assert {str(images / "deep.png"), str(images / "float.tif")} <= set(depths.files)
+    assert finding(report, "image.constant").files == (str(images / "blank.png"),)
+    assert finding(report, "image.out_of_range").files == (str(images / "float.tif"),)
+    assert errors(report) == []
+
+
+def test_multi_frame_and_decompression_bomb(tmp_path, monkeypatch):
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    mask = np.zeros((32, 32), np.uint8)
+    mask[4:12, 4:12] = 255
+    frames = [Image.fromarray(np.full((32, 32), value, np.uint8)) for value in (10, 200)]
+    frames[0].save(images.mkdir() or images / "stack.tif", save_all=True,
+                   append_images=frames[1:])
+    save_png(masks / "stack.png", mask)
+    save_png(images / "huge.png", np.zeros((64, 64), np.uint8))
+    save_png(masks / "huge.png", np.zeros((64, 64), np.uint8))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 2000)  # 64x64 is "too many"; 32x32 is not
+    report = audit_dataset(images, masks, workers=1)
+    assert finding(report, "file.multi_frame").evidence["frames"] == {
+        str(images / "stack.tif"): 2}
+    bomb = finding(report, "file.decompression_bomb")
+    assert set(bomb.files) == {str(images / "huge.png"), str(masks / "huge.png")}
+    assert "decompression bomb" in bomb.evidence["reasons"][str(images / "huge.png")]
+
+
+def test_a_bug_in_the_audit_names_the_file_and_spares_the_others(tmp_path, monkeypatch):
+    folder = tmp_path / "cells"
+    write_dataset(folder, SynthSpec(n_pairs=6, size=32))
+    real = audit_read._thumbnail
+    victim = "cells_002.png"  # pairs are read in order: the third image read
+    calls = []
+
+    def failing(image):
+        calls.append(image)
+        if len(calls) == 3:
+            raise RuntimeError("boom")
+        return real(image)
+
+    monkeypatch.setattr(audit_read, "_thumbnail", failing)
+    report = audit_dataset(folder, workers=1)
+    failed = finding(report, "file.audit_failed")
+    assert failed.files == (str(folder / victim),)
+    assert "RuntimeError: boom" in failed.evidence["reasons"][str(folder / victim)]
+    assert report.summary["pairs"][0]["masks read"] == 5
+
+
+# --------------------------------------------------------------------------- policy
+
+
+def test_dark_polarity_turns_inverted_masks_back(tmp_path):
+    report, _ = run_case(tmp_path, [{"kind": "inverted_polarity", "fraction": 1.0}])
+    assert "imbalance.mostly_foreground" in ids(report)
+    assert report.headline.startswith("Possible inverted polarity")
+    dark = audit_dataset(tmp_path / "case" / "images", workers=1,
+                         policy=MaskPolicy(polarity="dark"))
+    assert "imbalance.mostly_foreground" not in ids(dark)
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.integers(0, 255), min_size=1, max_size=4, unique=True),
+       seed=st.integers(0, 2**16),
+       policy=st.sampled_from([MaskPolicy(), MaskPolicy(threshold=0),
+                               MaskPolicy(threshold=200.5), MaskPolicy(polarity="dark"),
+                               MaskPolicy(threshold=-3), MaskPolicy(threshold=300)]))
+def test_fast_path_numbers_equal_the_trainers_mask_decoding(tmp_path_factory, values, seed,
+                                                          policy):
+    """8-bit grey masks are judged from their value counts; the trainer's decode_mask sorts
+    the pixels. Both must give the same numbers."""
+    rng = np.random.default_rng(seed)
+    folder = tmp_path_factory.mktemp("fast")
+    mask = rng.choice(np.array(values, np.uint8), size=(12, 9))
+    image_path = save_png(folder / "a.png", rng.integers(0, 256, (12, 9), dtype=np.uint8))
+    mask_path = save_png(folder / "a_mask.png", mask)
+    record = read_chunk([(0, str(image_path), str(mask_path))], policy)
+    decoded, encoding = decode_mask(mask_path, policy)
+    columns = {name: values[0] for name, values in record.columns.items()}
+    assert columns["foreground"] == int(decoded.sum())
+    assert columns["nonbinary"] == pytest.approx(encoding.nonbinary_fraction)
+    assert columns["distinct_values"] == encoding.distinct_values
+    assert record.encoding_values[record.encodings[0]] == encoding.values
+    at_zero = decode_mask(mask_path, MaskPolicy(threshold=0, polarity=policy.polarity))[0]
+    assert columns["foreground_at_zero"] == pytest.approx(at_zero.mean())
+    if encoding.distinct_values > 1:
+        assert record.encodings[0].scale == encoding.scale
+
+
+def test_chunk_records_carry_numbers_not_pixels(tmp_path):
+    folder = tmp_path / "big"
+    write_dataset(folder, SynthSpec(n_pairs=8, size=256, seed=4))
+    tasks = [(index, str(folder / f"cells_{index:03d}.png"),
+              str(folder / f"cells_{index:03d}_mask.png")) for index in range(8)]
+    record = read_chunk(tasks)
+    # 8 images and masks of 256x256 hold 1 MB of pixels; the record is a small fraction
+    assert len(pickle.dumps(record)) < 8 * 1500
+    assert record.columns["mask_read"].all() and record.columns["image_read"].all()
+
+
+# --------------------------------------------------------------------------- algorithms
+
+
+def _brute_objects(mask: np.ndarray, connectivity: int) -> list[int]:
+    height, width = mask.shape
+    seen = np.zeros_like(mask, dtype=bool)
+    steps = [(-1, 0), (1, 0), (0, -1), (0, 1)]
+    if connectivity == 8:
+        steps += [(-1, -1), (-1, 1), (1, -1), (1, 1)]
+    sizes = []
+    for y, x in zip(*np.nonzero(mask), strict=True):
+        if seen[y, x]:
+            continue
+        seen[y, x] = True
+        queue, size = deque([(y, x)]), 0
+        while queue:
+            row, column = queue.popleft()
+            size += 1
+            for dy, dx in steps:
+                r, c = row + dy, column + dx
+                if 0 <= r < height and 0 <= c < width and mask[r, c] and not seen[r, c]:
+                    seen[r, c] = True
+                    queue.append((r, c))
+        sizes.append(size)
+    return sorted(sizes, reverse=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**16), height=st.integers(1, 24), width=st.integers(1, 24),
+       density=st.floats(0.0, 1.0), connectivity=st.sampled_from([4, 8]))
+def test_object_sizes_match_a_flood_fill(seed, height, width, density, connectivity):
+    mask = np.random.default_rng(seed).random((height, width)) < density
+    assert object_sizes(mask, connectivity).tolist() == _brute_objects(mask, connectivity)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**16), count=st.integers(1, 6))
+def test_masks_labelled_together_match_one_by_one(seed, count):
+    rng = np.random.default_rng(seed)
+    masks = [rng.random(tuple(rng.integers(1, 16, 2))) < rng.random() for _ in range(count)]
+    smallest, counts = smallest_objects(masks)
+    for mask, small, number in zip(masks, smallest, counts, strict=True):
+        sizes = _brute_objects(mask, 8)
+        assert number == len(sizes) and small == (min(sizes) if sizes else 0)
+
+
+def test_canvas_refuses_a_wider_mask_until_labelled_and_is_reused():
+    canvas = ObjectCanvas(capacity_pixels=200)
+    canvas.slot(2, 4)[:] = True
+    assert canvas.slot(2, 9) is None  # wider than the rows: label first
+    assert [values.tolist() for values in canvas.label()] == [[8], [1]]
+    slot = canvas.slot(3, 9)
+    assert slot is not None and not slot.any()  # the reused memory comes back blank
+
+
+def test_threshold_gap_is_positive_exactly_for_thresholds():
+    grey = np.arange(20, dtype=np.uint8).reshape(4, 5)
+    assert threshold_gap(grey, grey > 9) == 1.0
+    assert threshold_gap(grey, grey <= 3) == 1.0
+    mixed = grey > 9
+    mixed[0, 0] = True
+    assert threshold_gap(grey, mixed) < 0
+    assert np.isnan(threshold_gap(grey, np.zeros_like(mixed)))
+
+
+def test_near_duplicates_beyond_the_common_look():
+    """All images share a strong common pattern (like DRIVE's bright disc on black); only the
+    noisy copy is a near-duplicate."""
+    rng = np.random.default_rng(5)
+    common = np.zeros((16, 16))
+    common[4:12, 4:12] = 200.0
+    thumbnails = np.clip(common + rng.normal(0, 12, (12, 16, 16)), 0, 255)
+    thumbnails[11] = np.clip(thumbnails[3] + rng.normal(0, 2, (16, 16)), 0, 255)
+    pairs, scores = near_duplicate_pairs(thumbnails.reshape(12, -1).astype(np.uint8),
+                                         np.ones(12, bool))
+    assert pairs.tolist() == [[3, 11]] and scores[0] > 0.95
+
+
+# --------------------------------------------------------------------------- process, CLI
+
+
+def test_worker_processes_give_the_same_report_and_progress_reaches_the_end(tmp_path):
+    report_serial, _ = run_case(tmp_path, [{"kind": "jpeg_masks", "fraction": 0.3},
+                                           {"kind": "exact_duplicates", "fraction": 0.2}],
+                                spec=SynthSpec(n_pairs=40, size=40, seed=6))
+    calls = []
+    report_pool = audit_dataset(tmp_path / "case" / "images", workers=2,
+                                progress=lambda done, total: calls.append((done, total)))
+    assert report_pool.meta["workers"] == 2
+    serial, pool = report_serial.to_dict(), report_pool.to_dict()
+    assert serial["findings"] == pool["findings"] and serial["summary"] == pool["summary"]
+    assert serial["headline"] == pool["headline"]
+    done, pairs = [step for step, _ in calls], report_pool.meta["pairs"]
+    assert done == sorted(done) and calls[0] == (0, pairs) and calls[-1] == (pairs, pairs)
+
+
+def test_missing_or_empty_folders_are_user_errors(tmp_path):
+    with pytest.raises(UserError, match="not found"):
+        audit_dataset(tmp_path / "absent")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UserError, match="empty"):
+        audit_dataset(tmp_path / "empty")
+
+
+_NO_TENSORFLOW = """
+import sys
+from unetdiag.diag.audit import audit_dataset
+report = audit_dataset(sys.argv[1], workers=2)
+loaded = sorted(name for name in sys.modules if name.split(".")[0] in ("tensorflow", "keras"))
+print(report.command, len(report.findings), loaded)
+"""
+
+
+def test_audit_never_imports_tensorflow(tmp_path):
+    folder = tmp_path / "cells"
+    write_dataset(folder, SynthSpec(n_pairs=20, size=32))
+    result = subprocess.run([sys.executable, "-c", _NO_TENSORFLOW, str(folder)],
+                            capture_output=True, text=True, check=True, timeout=120)
+    command, count, loaded = result.stdout.split(maxsplit=2)
+    assert command == "audit-data" and int(count) > 0
+    assert loaded.strip() == "[]"
+
+
+def test_cli_json_output_and_exit_status(tmp_path):
+    layout = build_case(tmp_path / "case", SPEC, [{"kind": "size_mismatch", "count": 2}])
+    result = subprocess.run(
+        [sys.executable, "-m", "unetdiag", "audit-data", str(layout.images_dir), "--json",
+         "--workers", "1"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3, result.stderr  # error-level findings
+    data = json.loads(result.stdout)
+    assert data["command"] == "audit-data"
+    assert "geometry.size_mismatch" in {f["id"] for f in data["findings"]}
+    assert "Traceback" not in result.stderr
