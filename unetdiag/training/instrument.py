@@ -12,13 +12,16 @@ The step does what Keras 3.15's TensorFlow ``train_step`` does (it follows
 ``keras/src/backend/tensorflow/trainer.py`` and uses the same private helpers:
 ``_compute_loss``, ``_loss_tracker``, ``_call_has_training_arg``), plus:
 
-- ``guard`` feature: one ``is_finite`` reduction per gradient, the global gradient norm,
-  the unscaled batch loss; the optimizer update is **not applied** when a gradient or the
-  loss is non-finite (a ``LossScaleOptimizer`` already skips such steps itself), and the
+- ``guard`` feature: one ``l2_loss`` per gradient (non-finite exactly when the gradient
+  holds a NaN/Inf, or its squared norm overflows float32), the global gradient norm, the
+  unscaled batch loss; the optimizer update is **not applied** when a gradient or the loss is
+  non-finite (a ``LossScaleOptimizer`` already skips such steps itself), and the
   non-trainable state updated during the forward pass (e.g. BatchNorm moving statistics) is
-  put back, so the weights stay finite. After the update every weight is checked.
+  put back, so the weights stay finite. After the update every weight is checked the same
+  way.
 - ``audit`` feature: label min/max, counts of out-of-range, non-binary, non-finite label
-  pixels, foreground pixels, empty masks, non-finite input values.
+  pixels, foreground pixels, empty masks, non-finite input values (exact counts taken only
+  when a cheap screen finds something; see :func:`_audit_statistics`).
 - a copy of the batch ``(x, y, y_pred)`` to the host, taken **only** when a step goes
   non-finite, when a label or input anomaly is seen (until the host turns that off) or when
   the host asked for one (sampled batches); otherwise it costs one scalar condition.
