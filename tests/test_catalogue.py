@@ -1,0 +1,78 @@
+"""The checks/ runner: every case file parses, the docs are current, and a missing
+diagnosis fails the run (the catalogue itself runs in `tox -e checks`)."""
+
+import textwrap
+
+import pytest
+
+from unetdiag import catalogue
+from unetdiag.catalogue import ExpectedFinding, Run
+
+
+def test_every_case_file_parses_and_names_known_corruptions():
+    from unetdiag.diag.synth import CORRUPTIONS
+
+    paths = catalogue.discover()
+    assert len(paths) >= 18
+    for path in paths:
+        case = catalogue.load_case(path)
+        assert case.runs and all(run.expect for run in case.runs), path
+        assert all(c["kind"] in CORRUPTIONS for c in case.corruptions), path
+
+
+def test_generated_docs_are_up_to_date():
+    cases = [catalogue.load_case(p) for p in catalogue.discover()]
+    current = (catalogue.CHECKS_DIR.parent / "docs" / "failure-modes.md").read_text()
+    assert current == catalogue.render_docs(cases), \
+        "regenerate: python -m unetdiag.catalogue --write-docs docs/failure-modes.md"
+
+
+def _report(*findings):
+    return {"findings": [{"id": i, "severity": s} for i, s in findings]}
+
+
+def test_judge_fails_when_an_expected_finding_disappears():
+    run = Run("audit-data", (), (ExpectedFinding("mask.lossy", "warning"),), ("pairing.same_file",),
+              1)
+    assert judge_ok(run, 1, _report(("mask.lossy", "warning")))
+    assert not judge_ok(run, 1, _report(("mask.encodings", "info")))      # check disabled
+    assert not judge_ok(run, 1, _report(("mask.lossy", "info")))          # severity drifted
+    assert not judge_ok(run, 1, _report(("mask.lossy", "warning"), ("pairing.same_file", "error")))
+    assert not judge_ok(run, 3, _report(("mask.lossy", "warning")))       # exit status
+    assert not judge_ok(run, 1, {})                                       # no report at all
+    outcome = catalogue.judge(run, 1, _report(("mask.lossy", "warning")), "Traceback (most", "c")
+    assert outcome.problems == ["a traceback reached the user"]
+
+
+def judge_ok(run, status, report):
+    return catalogue.judge(run, status, report, "", "case").passed
+
+
+def test_malformed_case_names_the_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("title = 'x'\n[[run]]\ncommand = 'audit-data'\n")
+    with pytest.raises(ValueError, match="bad.toml"):
+        catalogue.load_case(bad)
+
+
+def test_a_case_runs_end_to_end_through_the_real_cli(tmp_path):
+    (tmp_path / "zero.toml").write_text(textwrap.dedent("""
+        title = "t"
+        story = "s"
+        symptom = "y"
+        fix = "f"
+        [data]
+        n_pairs = 6
+        size = 32
+        corruptions = [{ kind = "zero_byte_file" }]
+        [[run]]
+        command = "audit-data"
+        expect = [{ id = "file.empty", severity = "error" }]
+        [[run]]
+        command = "audit-data"
+        expect = [{ id = "duplicates.exact" }]
+    """))
+    outcomes = catalogue.run_case(catalogue.load_case(tmp_path / "zero.toml"))
+    assert [o.passed for o in outcomes] == [True, False]
+    assert outcomes[1].problems == ["missing duplicates.exact"]
+    assert catalogue.main(["--checks-dir", str(tmp_path)]) != 0
