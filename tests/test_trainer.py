@@ -196,6 +196,20 @@ def test_a_guard_stop_ends_the_run_with_its_findings(dataset, tmp_path, monkeypa
     assert "epoch 1/2" in console.file.getvalue()  # a terminal shows the live progress
 
 
+def test_ctrl_c_while_preparing_data_trains_nothing(dataset, tmp_path, monkeypatch):
+    def interrupt(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer.StreamingDatasets, "preflight", interrupt)
+    result = run_training(_tiny_config(dataset, tmp_path), console=_quiet_console())
+    assert result.exit_code == ExitCode.INTERRUPTED
+    assert [v.status for v in result.variants.values()] == ["not run", "not run"]
+    finding, = [f for f in result.report.findings if f.id == "train.interrupted"]
+    assert "preparing the data" in finding.title
+    assert not any((result.run_dir / name).exists() for name in TWO_VARIANTS)
+    assert (result.run_dir / "summary.json").is_file()
+
+
 # --- bad input --------------------------------------------------------------------------------
 
 
@@ -213,13 +227,16 @@ def test_an_undecodable_file_is_named_before_any_variant_trains(tmp_path):
     assert not (run_dir / trainer.CACHE_DIRNAME).exists()
 
 
-def test_missing_folder_unknown_variant_and_same_file_masks_are_user_errors(dataset, tmp_path):
+def test_missing_folder_unknown_variant_resume_and_same_file_masks_are_refused(dataset, tmp_path):
     with pytest.raises(UserError) as missing:
         run_training(_tiny_config(tmp_path / "nowhere", tmp_path / "runs"))
     assert missing.value.code == ExitCode.INPUT_ERROR
     with pytest.raises(UserError) as unknown:
         run_training(_tiny_config(dataset, tmp_path / "runs", variants=("MP_Tr_Focal",)))
     assert unknown.value.code == ExitCode.USAGE
+    with pytest.raises(UserError, match="resume") as resume:
+        run_training(_tiny_config(dataset, tmp_path / "runs", resume=tmp_path / "old"))
+    assert resume.value.code == ExitCode.USAGE
     only_images = tmp_path / "only_images"
     only_images.mkdir()
     for image in sorted(dataset.glob("cells_*.png")):

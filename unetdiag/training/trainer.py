@@ -73,8 +73,9 @@ CACHE_DIRNAME = "cache"
 MODEL_FILENAME = "model.keras"
 HISTORY_FILENAME = "history.json"
 HISTORY_CSV_FILENAME = "history.csv"
-#: Validation metrics that pick a variant's best epoch.
-BEST_EPOCH_METRICS = ("val_dice", "val_iou")
+#: Stages of a run other than a variant's training, as named in ``train.interrupted``.
+PREPARING_DATA = "while preparing the data"
+BETWEEN_VARIANTS = "between variants"
 
 VariantStatus = Literal["finished", "stopped", "interrupted", "not run"]
 
@@ -508,14 +509,16 @@ def _progress(console: Console, config: TrainConfig) -> Progress:
 
 
 def _run_findings(results: dict[str, VariantResult], config: TrainConfig, run_dir: Path,
-                  requested_name: str | None) -> list[Finding]:
+                  interrupted_during: str | None) -> list[Finding]:
     findings = []
-    interrupted = [r.name for r in results.values() if r.status == "interrupted"]
-    if interrupted:
+    if interrupted_during is not None:
         finished = [r.name for r in results.values() if r.status in ("finished", "stopped")]
+        interrupted = [r.name for r in results.values() if r.status == "interrupted"]
+        where = (f"during {interrupted_during}" if interrupted_during in results
+                 else interrupted_during)
         findings.append(Finding(
             id="train.interrupted", severity=Severity.WARNING,
-            title=f"Training was interrupted during {interrupted[0]}",
+            title=f"Training was interrupted {where}",
             explanation="The run was stopped by Ctrl-C or SIGTERM. Variants that ended before "
                         "it are saved; the interrupted one kept its per-epoch history but no "
                         "model; later variants did not run.",
@@ -535,6 +538,7 @@ def _run_findings(results: dict[str, VariantResult], config: TrainConfig, run_di
                 evidence={"epochs_completed": result.epochs_completed,
                           "epochs_requested": config.epochs},
                 source=f"train:{result.name}"))
+    requested_name = config.run_name
     if requested_name and run_dir.name != requested_name:
         findings.append(Finding(
             id="train.run_dir_renamed", severity=Severity.INFO,
@@ -557,11 +561,11 @@ def _headline(results: dict[str, VariantResult], train_size: int, val_size: int)
     return text
 
 
-def _exit_code(results: dict[str, VariantResult]) -> ExitCode:
-    statuses = {r.status for r in results.values()}
-    if "interrupted" in statuses:
+def _exit_code(results: dict[str, VariantResult], interrupted_during: str | None) -> ExitCode:
+    if interrupted_during is not None:
         return ExitCode.INTERRUPTED
-    return ExitCode.TRAINING_STOPPED if "stopped" in statuses else ExitCode.OK
+    stopped = any(r.status == "stopped" for r in results.values())
+    return ExitCode.TRAINING_STOPPED if stopped else ExitCode.OK
 
 
 def _write_summary(run_dir: Path, results: dict[str, VariantResult], meta: dict[str, Any],
@@ -586,9 +590,12 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
     Raises:
         UserError: bad input (missing folder, no pairs, same-file masks, an undecodable file:
             ``INPUT_ERROR``), an unusable output folder (``OUTPUT_ERROR``), or an unknown
-            variant / unsupported strategy (``USAGE``).
+            variant, an unsupported strategy or ``resume`` (``USAGE``).
     """
     console = console or Console()
+    if config.resume is not None:
+        raise UserError("--resume is not supported yet; start a new run (finished variants of "
+                        "the old one are in its folder)", ExitCode.USAGE)
     unknown = [name for name in config.variants if name not in VARIANTS]
     if unknown or not config.variants:
         raise UserError(f"unknown variant(s) {', '.join(unknown) or '(none given)'}; choose from "
@@ -609,6 +616,8 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
         "val_pairs": len(val_pairs), "dice_loss": config.dice.describe(),
         "metric_threshold": config.metric_threshold, "metric_empty_rule": DEFAULT_EMPTY_RULE,
         "unetdiag": __version__, "tensorflow": tf.__version__, "keras": keras.__version__}
+    stage = PREPARING_DATA  # where a Ctrl-C lands: this, a variant's name, or BETWEEN_VARIANTS
+    interrupted_during: str | None = None
     try:
         with _sigterm_as_keyboard_interrupt():
             datasets = build_datasets(
@@ -621,23 +630,27 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
                 tasks = {name: progress.add_task(name, start=False, metrics="waiting")
                          for name in config.variants}
                 for name in config.variants:
+                    stage = name
                     result = _train_variant(VARIANTS[name], config, datasets,
                                             meta["val_baselines"], policy_name, strategy,
                                             run_dir, progress, tasks[name])
                     results[name] = result
-                    if result.status == "interrupted" or (
-                            result.status == "stopped" and config.stop_all_on_guard):
+                    stage = BETWEEN_VARIANTS
+                    if result.status == "interrupted":
+                        interrupted_during = name
                         break
-    except KeyboardInterrupt:  # between variants or before the first one
-        running = next((r for r in results.values() if r.status == "not run"), None)
-        if running is not None:
-            running.status = "interrupted"
+                    if result.status == "stopped" and config.stop_all_on_guard:
+                        break
+    except KeyboardInterrupt:  # outside model.fit: data preparation, compile, save, ...
+        interrupted_during = stage
+        if stage in results:
+            results[stage].status = "interrupted"
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
 
-    exit_code = _exit_code(results)
+    exit_code = _exit_code(results, interrupted_during)
     findings = pairing_findings + [f for r in results.values() for f in r.findings]
-    findings += _run_findings(results, config, run_dir, config.run_name)
+    findings += _run_findings(results, config, run_dir, interrupted_during)
     report = Report(
         title=f"unetdiag train {config.images}", command="train", findings=findings,
         headline=_headline(results, len(train_pairs), len(val_pairs)),
