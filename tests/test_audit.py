@@ -408,13 +408,43 @@ def test_masks_labelled_together_match_one_by_one(seed, count):
         assert number == len(sizes) and small == (min(sizes) if sizes else 0)
 
 
-def test_canvas_refuses_a_wider_mask_until_labelled_and_is_reused():
+_SHARED_CANVAS = ObjectCanvas(capacity_pixels=600)  # small: masks often need a flush
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**16), count=st.integers(1, 8))
+def test_a_reused_canvas_labels_like_a_flood_fill(seed, count):
+    """One canvas across examples, as a worker keeps it across chunks: stale pixels of
+    earlier masks must never join an object."""
+    rng = np.random.default_rng(seed)
+    masks = [rng.random(tuple(rng.integers(1, 20, 2))) < rng.random() for _ in range(count)]
+    labelled: list[tuple[int, int]] = []
+    for mask in masks:
+        slot = _SHARED_CANVAS.slot(*mask.shape)
+        if slot is None:
+            labelled += zip(*(values.tolist() for values in _SHARED_CANVAS.label()),
+                            strict=True)
+            slot = _SHARED_CANVAS.slot(*mask.shape)
+        slot[...] = mask
+    labelled += zip(*(values.tolist() for values in _SHARED_CANVAS.label()), strict=True)
+    for mask, (smallest, number) in zip(masks, labelled, strict=True):
+        sizes = _brute_objects(mask, 8)
+        assert number == len(sizes) and smallest == (min(sizes) if sizes else 0)
+
+
+def test_canvas_refuses_a_wider_mask_until_labelled_and_reuses_its_memory():
     canvas = ObjectCanvas(capacity_pixels=200)
     canvas.slot(2, 4)[:] = True
     assert canvas.slot(2, 9) is None  # wider than the rows: label first
     assert [values.tolist() for values in canvas.label()] == [[8], [1]]
-    slot = canvas.slot(3, 9)
-    assert slot is not None and not slot.any()  # the reused memory comes back blank
+    # The memory comes back with the old pixels in it: what a mask does not cover (the
+    # columns to its right, the rows between masks) must not leak into the next labels.
+    canvas.slot(3, 2)[:] = False
+    canvas.slot(1, 2)[:] = [[True, False]]
+    assert [values.tolist() for values in canvas.label()] == [[0, 1], [0, 1]]
+    canvas.slot(2, 9)[:] = [[True] * 9, [False] * 9]  # wider: the memory is laid out anew
+    canvas.slot(1, 3)[:] = [[False, False, True]]
+    assert [values.tolist() for values in canvas.label()] == [[9, 1], [1, 1]]
 
 
 def test_threshold_gap_is_positive_exactly_for_thresholds():

@@ -123,7 +123,10 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     pairing = discover_pairs(images_dir, masks_dir, mask_suffixes=mask_suffixes,
                              allow_same_file=True)
     pairs = pairing.pairs
-    same_file = np.array([_is_same_file(pair) for pair in pairs], dtype=bool)
+    # links are looked for (two stat calls a pair) only when pairing saw one
+    links = any(finding.id == "pairing.same_file" for finding in pairing.findings)
+    same_file = np.array([pair.image == pair.mask or (links and _is_same_file(pair))
+                          for pair in pairs], dtype=bool)
     sides = _split_sides(pairs, same_file, val_fraction, seed)
     tally = AuditTally([str(pair.image) for pair in pairs], [str(pair.mask) for pair in pairs],
                        same_file)
@@ -302,10 +305,11 @@ def _mask_content_findings(tally: AuditTally) -> list[Finding]:
 
 
 def _duplicates(tally: AuditTally, sides: list[str]) -> list[DuplicateGroup]:
-    # the thumbnail is part of the key: a CRC collision alone cannot make two images "equal"
-    hashes = tally["image_hash"].astype(">u4").view(np.uint8).reshape(-1, 4)
-    keys = np.concatenate((hashes, tally.thumbnails), axis=1)
-    exact = exact_duplicate_groups(keys, tally["image_read"])
+    # CRC of the pixels beside the size: equal keys and equal thumbnails make a copy
+    keys = ((tally["image_hash"].astype(np.uint64) << np.uint64(32))
+            | (tally["image_width"].astype(np.uint64) << np.uint64(16))
+            | tally["image_height"].astype(np.uint64))
+    exact = exact_duplicate_groups(keys, tally.thumbnails, tally["image_read"])
     near_pairs, near_scores = near_duplicate_pairs(tally.thumbnails, tally["image_read"])
     if exact and near_pairs.size:
         exact_of = {member: number for number, group in enumerate(exact) for member in group}

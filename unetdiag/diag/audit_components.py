@@ -55,7 +55,7 @@ class ObjectCanvas:
         self.capacity_pixels = capacity_pixels
         self.connectivity = connectivity
         self.min_width = min_width
-        self._buffer = np.zeros(0, dtype=bool)  # all False outside the rows in use
+        self._buffer = np.zeros(0, dtype=bool)
         self._canvas: np.ndarray | None = None
         self._first_rows: list[int] = []
         self._used_rows = 1  # row 0 stays blank
@@ -64,21 +64,27 @@ class ObjectCanvas:
         return len(self._first_rows)
 
     def slot(self, height: int, width: int) -> np.ndarray | None:
-        """A zeroed ``(height, width)`` view for the next mask; None when it does not fit
-        (call :meth:`label` first). An empty canvas takes any mask."""
+        """A ``(height, width)`` view for the next mask, to be written whole; None when it
+        does not fit (call :meth:`label` first). An empty canvas takes any mask."""
         canvas = self._canvas
         if canvas is None or (not self._first_rows and canvas.shape[1] <= width):
             canvas = self._canvas = self._empty_canvas(height, max(width, self.min_width) + 1)
         elif width >= canvas.shape[1] or self._used_rows + height + 1 > canvas.shape[0]:
             return None
         first = self._used_rows
+        if first == 1:
+            canvas[0] = False
+        # Memory is reused without clearing: blank what the caller will not write, the
+        # columns right of the mask and the separator row below it.
+        canvas[first:first + height, width:] = False
+        canvas[first + height] = False
         self._first_rows.append(first)
         self._used_rows = first + height + 1
         return canvas[first:first + height, :width]
 
     def _empty_canvas(self, height: int, row_length: int) -> np.ndarray:
-        """An all-blank canvas with this row length, reusing the memory of the last one (its
-        pages are already mapped: a fresh array would fault on every 4 kB written)."""
+        """A canvas with this row length, reusing the memory of the last one (its pages are
+        already mapped: a fresh array would fault on every 4 kB written)."""
         rows = max(height + 2, self.capacity_pixels // row_length)
         if self._buffer.size < rows * row_length:
             self._buffer = np.zeros(rows * row_length, dtype=bool)
@@ -98,7 +104,6 @@ class ObjectCanvas:
         smallest = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(smallest, owner, sizes)
         smallest[counts == 0] = 0
-        used[:] = False
         self._first_rows = []
         self._used_rows = 1
         return smallest, counts

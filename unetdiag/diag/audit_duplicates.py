@@ -38,40 +38,59 @@ COMPARISON_BLOCK = 512
 MIN_IMAGES_FOR_NEAR_SEARCH = 3
 
 
-def exact_duplicate_groups(hashes: np.ndarray, valid: np.ndarray) -> list[list[int]]:
-    """Groups (two or more indices, ascending) of rows with identical ``hashes``.
+def exact_duplicate_groups(keys: np.ndarray, thumbnails: np.ndarray,
+                           valid: np.ndarray) -> list[list[int]]:
+    """Groups (two or more indices, ascending) of rows with equal ``keys`` *and* equal
+    thumbnails: a key collision alone cannot make two images "equal".
 
-    >>> hashes = np.array([[1], [2], [1], [3], [2]], dtype=np.uint8)
-    >>> exact_duplicate_groups(hashes, np.ones(5, bool))
+    Rows are sorted by key (8 bytes a row); thumbnails are compared only within runs of equal
+    keys, so memory stays a few bytes per image.
+
+    >>> keys = np.array([7, 9, 7, 3, 9, 7], dtype=np.uint64)
+    >>> thumbs = np.array([[1], [2], [1], [3], [2], [5]], dtype=np.uint8)
+    >>> exact_duplicate_groups(keys, thumbs, np.ones(6, bool))
     [[0, 2], [1, 4]]
     """
     indices = np.flatnonzero(valid)
     if indices.size < 2:
         return []
-    rows = np.ascontiguousarray(hashes[indices])
-    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
-    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    groups: dict[int, list[int]] = {}
-    for position, key in enumerate(inverse.ravel()):
-        if counts[key] > 1:
-            groups.setdefault(int(key), []).append(int(indices[position]))
-    return sorted(groups.values())
+    order = indices[np.argsort(keys[indices], kind="stable")]
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+    ends = np.concatenate((starts[1:], [order.size]))
+    groups = []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        if end - start < 2:
+            continue
+        by_thumbnail: dict[bytes, list[int]] = {}
+        for index in sorted(order[start:end].tolist()):
+            by_thumbnail.setdefault(thumbnails[index].tobytes(), []).append(index)
+        groups += [group for group in by_thumbnail.values() if len(group) > 1]
+    return sorted(groups)
 
 
-def _remainders(thumbnails: np.ndarray) -> np.ndarray:
-    """Unit-norm thumbnails with the dataset's mean (unit-norm) thumbnail removed."""
-    values = thumbnails.astype(np.float32)
-    values -= values.mean(axis=1, keepdims=True)
-    values /= np.maximum(np.linalg.norm(values, axis=1, keepdims=True), np.float32(1e-12))
-    values -= values.mean(axis=0, keepdims=True)
-    values /= np.maximum(np.linalg.norm(values, axis=1, keepdims=True), np.float32(1e-12))
-    return values
+def _unit_rows(values: np.ndarray) -> np.ndarray:
+    """Rows as float32 with zero mean and unit norm (constant rows stay zero)."""
+    rows = values.astype(np.float32)
+    rows -= rows.mean(axis=1, keepdims=True)
+    rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), np.float32(1e-12))
+    return rows
+
+
+def _remainders(thumbnails: np.ndarray, common: np.ndarray) -> np.ndarray:
+    """Unit rows with the dataset's common look removed, renormalised."""
+    rows = _unit_rows(thumbnails) - common
+    rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), np.float32(1e-12))
+    return rows
 
 
 def near_duplicate_pairs(thumbnails: np.ndarray, valid: np.ndarray,
                          threshold: float = NEAR_DUPLICATE_CORRELATION
                          ) -> tuple[np.ndarray, np.ndarray]:
     """``(pairs, correlations)``: index pairs ``[i, j]`` (i < j) of near-duplicate thumbnails.
+
+    Blocks of :data:`COMPARISON_BLOCK` thumbnails are converted and compared at a time, so
+    the search holds a few megabytes whatever the number of images.
 
     Args:
         thumbnails: ``(N, pixels)`` uint8 thumbnails.
@@ -82,17 +101,21 @@ def near_duplicate_pairs(thumbnails: np.ndarray, valid: np.ndarray,
     indices = np.flatnonzero(usable)
     if indices.size < MIN_IMAGES_FOR_NEAR_SEARCH:
         return np.zeros((0, 2), dtype=np.int64), np.zeros(0)
-    remainders = _remainders(thumbnails[indices])
+    blocks = [indices[start:start + COMPARISON_BLOCK]
+              for start in range(0, indices.size, COMPARISON_BLOCK)]
+    common = sum(_unit_rows(thumbnails[block]).sum(axis=0) for block in blocks) / indices.size
     found_pairs, found_scores = [], []
-    for row_start in range(0, indices.size, COMPARISON_BLOCK):
-        block = remainders[row_start:row_start + COMPARISON_BLOCK]
-        for column_start in range(row_start, indices.size, COMPARISON_BLOCK):
-            scores = block @ remainders[column_start:column_start + COMPARISON_BLOCK].T
-            rows, columns = np.nonzero(scores >= threshold)
-            first, second = row_start + rows, column_start + columns
-            keep = second > first  # each pair once, no self-pairs
-            found_pairs.append(np.stack((indices[first[keep]], indices[second[keep]]), axis=1))
-            found_scores.append(scores[rows[keep], columns[keep]].astype(np.float64))
+    for number, rows_block in enumerate(blocks):
+        rows = _remainders(thumbnails[rows_block], common)
+        for columns_block in blocks[number:]:
+            columns = (rows if columns_block is rows_block
+                       else _remainders(thumbnails[columns_block], common))
+            scores = rows @ columns.T
+            first, second = np.nonzero(scores >= threshold)
+            keep = rows_block[first] < columns_block[second]  # each pair once, no self-pairs
+            found_pairs.append(np.stack((rows_block[first[keep]],
+                                         columns_block[second[keep]]), axis=1))
+            found_scores.append(scores[first[keep], second[keep]].astype(np.float64))
     return np.concatenate(found_pairs), np.concatenate(found_scores)
 
 

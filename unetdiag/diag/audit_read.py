@@ -13,9 +13,10 @@ Speed matters (the audit should cost little more than decoding the files), so:
   statistics come from the few distinct values a mask holds (two, for a clean mask) rather
   than from a sort, and comparisons use integers. Every other kind of file goes through
   :func:`unetdiag.diag.masks.mask_encoding`'s own code; tests hold the two paths equal.
-* Connected objects and the image/mask threshold fit are computed for all the pairs of a
-  chunk at once (:func:`~unetdiag.diag.audit_components.smallest_objects`).
-* Image/mask comparisons use a regular sample of at most :data:`SIMILARITY_SAMPLE_PIXELS`.
+* Masks are decoded straight onto a shared canvas and their connected objects labelled many
+  at a time (:class:`~unetdiag.diag.audit_components.ObjectCanvas`).
+* Image/mask comparisons use a regular sample of at most :data:`SIMILARITY_SAMPLE_PIXELS`
+  pixels, and go to every pixel only when the sample cannot settle the question.
 """
 
 from __future__ import annotations
