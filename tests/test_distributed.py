@@ -1,0 +1,308 @@
+"""unetdiag.training.distributed: strategies, TF_CONFIG, the custom loop, two real workers.
+
+Strategies that need a fresh TensorFlow runtime (two logical CPUs, MultiWorkerMirroredStrategy)
+run in subprocesses: this file is also their entry point (``python tests/test_distributed.py
+worker|mirrored ...``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+#: Seconds a subprocess may take before the test kills it (TF start-up alone takes ~10 s).
+SUBPROCESS_TIMEOUT = 240
+#: Tiny U-Net and data, the same in every process.
+IMG_SIZE, BASE_FILTERS, DEPTH, CHANNELS = 32, 4, 2, 1
+IMAGES, PER_WORKER_BATCH = 16, 4
+WEIGHTS_TOLERANCE = 1e-6
+LOOPBACK = "127.0.0.1"
+
+
+def _synthetic_arrays(seed: int = 0, nan_image: int | None = None):
+    """Bright discs (foreground) on a dark noisy background; one image with a NaN if asked."""
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[:IMG_SIZE, :IMG_SIZE]
+    x = rng.random((IMAGES, IMG_SIZE, IMG_SIZE, CHANNELS), dtype=np.float32) * 0.2
+    y = np.zeros((IMAGES, IMG_SIZE, IMG_SIZE, 1), np.float32)
+    for index in range(IMAGES):
+        centre = rng.integers(8, IMG_SIZE - 8, size=2)
+        disc = (rows - centre[0]) ** 2 + (cols - centre[1]) ** 2 <= rng.integers(9, 36)
+        y[index, disc, 0] = 1.0
+        x[index, disc, :] += 0.7
+    if nan_image is not None:
+        x[nan_image, 3, 3, 0] = np.nan
+    return x, y
+
+
+def _train(strategy_name: str, out_dir: Path, nan_image: int | None = None) -> dict:
+    """What each subprocess runs: the strategy first, then a tiny U-Net for one epoch."""
+    from unetdiag.training.distributed import make_strategy
+
+    strategy, info = make_strategy(strategy_name)  # before any other TF op
+
+    import keras
+    import tensorflow as tf
+
+    from unetdiag.diag.dice import DEFAULT_DICE
+    from unetdiag.diag.findings import Report
+    from unetdiag.report import write_json
+    from unetdiag.training.callbacks import diagnostic_callbacks
+    from unetdiag.training.distributed import (
+        fit_with_strategy,
+        global_batch_size,
+        is_chief,
+        worker_output_dir,
+    )
+    from unetdiag.training.losses import build_loss, build_metrics
+    from unetdiag.training.model import build_unet
+
+    keras.utils.set_random_seed(1)
+    x, y = _synthetic_arrays(nan_image=nan_image)
+    batch = global_batch_size(PER_WORKER_BATCH, info)
+    train_ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch)
+    val_ds = tf.data.Dataset.from_tensor_slices((x[:8], y[:8])).batch(batch)
+    with worker_output_dir(out_dir / "run", info) as output_dir:
+        callbacks = diagnostic_callbacks(output_dir, probe=(x[:4], y[:4]),
+                                         dice_config=DEFAULT_DICE, source="tiny")
+        result = fit_with_strategy(
+            strategy, lambda: build_unet(img_size=IMG_SIZE, channels=CHANNELS,
+                                         base_filters=BASE_FILTERS, depth=DEPTH),
+            build_loss("bce"), build_metrics, lambda: keras.optimizers.Adam(1e-2),
+            train_ds, val_ds, epochs=1, callbacks=callbacks)
+        findings = [f for c in callbacks for f in c.findings]
+        summary = {"info": info, "history": result["history"],
+                   "epochs_completed": result["epochs_completed"],
+                   "finding_ids": sorted(f.id for f in findings),
+                   "stop_reasons": [c.stop_reason for c in callbacks if c.stop_reason],
+                   "output_files": sorted(p.name for p in Path(output_dir).glob("*"))}
+        name = f"{info['task_type'] or 'local'}{info['task_index']}"
+        weights = result["model"].get_weights()
+        np.savez(out_dir / f"weights_{name}.npz", *weights)
+        (out_dir / f"summary_{name}.json").write_text(json.dumps(summary, default=str))
+        if is_chief(info):
+            output_dir.mkdir(parents=True, exist_ok=True)
+            write_json(Report(title="two-worker test", command="train", findings=findings,
+                              meta={"workers": info["workers"]}), output_dir / "report.json")
+    return summary
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind((LOOPBACK, 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _environment(**extra: str) -> dict[str, str]:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "",
+           # one thread pool each: two TensorFlow processes share two cores
+           "TF_NUM_INTEROP_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1", **extra}
+    env.pop("TF_CONFIG", None)
+    env.update(extra)
+    return env
+
+
+def _run_all(commands: list[tuple[list[str], dict[str, str]]]) -> list[subprocess.CompletedProcess]:
+    """Start every process, wait for all; kill every one still running on any failure."""
+    processes = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for cmd, env in commands]
+    results = []
+    try:
+        for process in processes:
+            stdout, stderr = process.communicate(timeout=SUBPROCESS_TIMEOUT)
+            results.append(subprocess.CompletedProcess(process.args, process.returncode,
+                                                       stdout, stderr))
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    return results
+
+
+def _script(*args: str) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), *args]
+
+
+# ----------------------------------------------------------------------------- TF_CONFIG
+
+
+@pytest.mark.parametrize("tf_config, says", [
+    (None, "not set"),
+    ("{not json", "not valid JSON"),
+    ('{"cluster": {}, "task": {"type": "worker", "index": 0}}', "no \"worker\""),
+    ('{"cluster": {"worker": ["127.0.0.1"]}, "task": {"type": "worker", "index": 0}}',
+     "not host:port"),
+    ('{"cluster": {"worker": ["127.0.0.1:1"]}}', "no \"task\""),
+    ('{"cluster": {"worker": ["127.0.0.1:1"]}, "task": {"type": "ps", "index": 0}}',
+     "task type 'ps'"),
+    ('{"cluster": {"worker": ["127.0.0.1:1"]}, "task": {"type": "worker", "index": 1}}',
+     "task index 1"),
+])
+def test_multiworker_refuses_a_bad_tf_config_in_one_line(monkeypatch, tf_config, says):
+    from unetdiag.exitcodes import ExitCode, UserError
+    from unetdiag.training.distributed import make_strategy
+
+    if tf_config is None:
+        monkeypatch.delenv("TF_CONFIG", raising=False)
+    else:
+        monkeypatch.setenv("TF_CONFIG", tf_config)
+    with pytest.raises(UserError) as raised:
+        make_strategy("multiworker")
+    message = str(raised.value)
+    assert says in message and "TF_CONFIG" in message and "\n" not in message
+    assert raised.value.code == ExitCode.USAGE
+
+
+def test_unknown_strategy_is_a_usage_error():
+    from unetdiag.exitcodes import ExitCode, UserError
+    from unetdiag.training.distributed import make_strategy
+
+    with pytest.raises(UserError) as raised:
+        make_strategy("parameter_server")
+    assert raised.value.code == ExitCode.USAGE
+
+
+def test_only_the_chief_keeps_its_output_dir(tmp_path):
+    from unetdiag.training.distributed import worker_output_dir
+
+    chief = {"is_chief": True, "task_type": "worker", "task_index": 0}
+    other = {"is_chief": False, "task_type": "worker", "task_index": 1}
+    with worker_output_dir(tmp_path / "run", chief) as path:
+        assert path == tmp_path / "run"
+    with worker_output_dir(tmp_path / "run", other) as scratch:
+        assert scratch != tmp_path / "run" and scratch.is_dir()
+        (scratch / "x").write_text("throwaway")
+    assert not scratch.exists()
+
+
+# ------------------------------------------------------------------------- the custom loop
+
+
+def test_loop_skips_a_nan_batch_and_the_guard_reports_it(tmp_path):
+    """Default strategy, in process: the guard gets the loop's values and names the NaN."""
+    import keras
+
+    from unetdiag.training.callbacks import LAST_FINITE_WEIGHTS, NonFiniteGuard, SaturationMonitor
+    from unetdiag.training.distributed import fit_with_strategy, make_strategy
+    from unetdiag.training.losses import build_loss, build_metrics
+    from unetdiag.training.model import build_unet
+    import tensorflow as tf
+
+    strategy, _info = make_strategy("default")
+    x, y = _synthetic_arrays(nan_image=5)
+    train_ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(PER_WORKER_BATCH)
+    guard = NonFiniteGuard(tmp_path)
+    saturation = SaturationMonitor()
+    keras.utils.set_random_seed(3)
+    result = fit_with_strategy(
+        strategy, lambda: build_unet(img_size=IMG_SIZE, channels=CHANNELS,
+                                     base_filters=BASE_FILTERS, depth=DEPTH),
+        build_loss("bce"), build_metrics, lambda: keras.optimizers.Adam(1e-3),
+        train_ds, None, epochs=2, callbacks=[guard, saturation])
+    assert guard.stop_reason == "guard.non_finite"
+    finding = next(f for f in guard.findings if f.id == "guard.non_finite")
+    assert finding.evidence["batch"] == 1 and finding.evidence["epoch"] == 0
+    assert finding.evidence["first_nonfinite_gradient"] is not None
+    assert finding.evidence["update_applied"] is False
+    assert "non_finite_inputs" in finding.evidence["likely_causes"]
+    assert (tmp_path / LAST_FINITE_WEIGHTS).is_file()
+    assert result["epochs_completed"] == 1 and result["stopped"]
+    assert all(np.isfinite(w).all() for w in result["model"].get_weights())
+    assert list(saturation.history) and "loss" in saturation.history
+
+
+# ------------------------------------------------------------------------- subprocess jobs
+
+
+def test_mirrored_two_logical_cpus_fit_with_callbacks(tmp_path):
+    """model.fit under MirroredStrategy with 2 replicas runs the diagnostic callbacks."""
+    [done] = _run_all([(_script("mirrored", str(tmp_path)), _environment())])
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads((tmp_path / "mirrored.json").read_text())
+    assert summary["replicas"] == 2
+    assert summary["batches_audited"] == IMAGES // (2 * PER_WORKER_BATCH)
+    assert summary["audit_images"] == IMAGES
+    assert summary["errors"] == []
+    assert np.isfinite(summary["loss"])
+
+
+def test_two_workers_train_the_same_weights_and_the_chief_writes_one_report(tmp_path):
+    ports = _free_ports(2)
+    cluster = {"worker": [f"{LOOPBACK}:{port}" for port in ports]}
+    commands = [(_script("worker", str(tmp_path)), _environment(TF_CONFIG=json.dumps(
+        {"cluster": cluster, "task": {"type": "worker", "index": index}})))
+        for index in range(2)]
+    results = _run_all(commands)
+    for done in results:
+        assert done.returncode == 0, done.stderr[-3000:]
+    summaries = [json.loads((tmp_path / f"summary_worker{i}.json").read_text()) for i in (0, 1)]
+    assert [s["info"]["is_chief"] for s in summaries] == [True, False]
+    assert all(s["info"]["replicas"] == 2 and s["info"]["workers"] == 2 for s in summaries)
+    assert summaries[0]["history"] == summaries[1]["history"]  # reduced, so identical
+    assert summaries[0]["epochs_completed"] == 1 and "val_loss" in summaries[0]["history"]
+    assert summaries[0]["stop_reasons"] == []
+    assert "imbalance.summary" in summaries[0]["finding_ids"]
+    weights = [np.load(tmp_path / f"weights_worker{i}.npz") for i in (0, 1)]
+    for key in weights[0].files:
+        np.testing.assert_allclose(weights[0][key], weights[1][key], atol=WEIGHTS_TOLERANCE)
+    reports = sorted(tmp_path.rglob("report.json"))
+    assert reports == [tmp_path / "run" / "report.json"]
+    assert json.loads(reports[0].read_text())["meta"]["workers"] == 2
+
+
+def _mirrored_fit(out_dir: Path) -> None:
+    """model.fit under MirroredStrategy on two logical CPUs with the diagnostic callbacks."""
+    import tensorflow as tf
+
+    [cpu] = tf.config.list_physical_devices("CPU")
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    from unetdiag.training.distributed import make_strategy
+
+    strategy, info = make_strategy("mirrored")
+    import keras
+
+    from unetdiag.diag.dice import DEFAULT_DICE
+    from unetdiag.training.callbacks import BatchAudit, diagnostic_callbacks
+    from unetdiag.training.losses import build_loss, build_metrics
+    from unetdiag.training.model import build_unet
+
+    keras.utils.set_random_seed(2)
+    x, y = _synthetic_arrays()
+    with strategy.scope():
+        model = build_unet(img_size=IMG_SIZE, channels=CHANNELS, base_filters=BASE_FILTERS,
+                           depth=DEPTH)
+        model.compile(keras.optimizers.Adam(1e-3), build_loss("bce"), metrics=build_metrics())
+    callbacks = diagnostic_callbacks(out_dir / "run", probe=(x[:4], y[:4]),
+                                     dice_config=DEFAULT_DICE)
+    history = model.fit(x, y, batch_size=2 * PER_WORKER_BATCH, epochs=1, verbose=0,
+                        callbacks=callbacks)
+    audit = next(c for c in callbacks if isinstance(c, BatchAudit))
+    errors = [f.id for c in callbacks for f in c.findings if f.severity == "error"]
+    (out_dir / "mirrored.json").write_text(json.dumps({
+        "replicas": info["replicas"], "batches_audited": audit.summary["batches"],
+        "audit_images": audit.summary["images"], "errors": errors,
+        "loss": history.history["loss"][-1]}))
+
+
+if __name__ == "__main__":
+    mode, directory = sys.argv[1], Path(sys.argv[2])
+    if mode == "worker":
+        _train("multiworker", directory)
+    elif mode == "mirrored":
+        _mirrored_fit(directory)
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")

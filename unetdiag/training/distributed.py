@@ -1,0 +1,535 @@
+"""Training under ``tf.distribute``: the strategy, the chief, and a custom loop for many workers.
+
+Two routes (``docs/distributed.md`` says why):
+
+- ``"default"`` and ``"mirrored"`` (one machine): build and compile the model inside
+  ``strategy.scope()`` and call ``model.fit`` as usual; every diagnostic callback works
+  unchanged (the instrumented step combines its values across replicas itself).
+- ``"multiworker"``: ``model.fit`` under ``MultiWorkerMirroredStrategy`` fails on Keras 3.15 /
+  TF 2.21 (keras-team/keras#20585), so :func:`fit_with_strategy` trains with its own loop: a
+  ``tf.function`` step run with ``strategy.run``, losses scaled by the global batch size,
+  non-finite updates skipped, and the Keras callback protocol driven by hand. The loop feeds
+  the values the instrumented ``train_step`` would have produced to the same hub
+  (:class:`LoopInstrumentation`), so :class:`~unetdiag.training.callbacks.NonFiniteGuard` and
+  :class:`~unetdiag.training.callbacks.BatchAudit` run unchanged and produce the same
+  findings (``guard.non_finite``, ``guard.loss_scale_skips``, ``labels.*``...).
+
+Call order in a program (MultiWorkerMirroredStrategy configures collective ops, which TF allows
+only before anything else initialises the runtime)::
+
+    strategy, info = make_strategy(config.strategy)     # FIRST, before any other TF op
+    with worker_output_dir(run_dir, info) as output_dir:  # the chief's is run_dir
+        ...build datasets batched by global_batch_size(per_worker_batch, info)...
+        result = fit_with_strategy(strategy, build_model, loss, build_metrics,
+                                   build_optimizer, train_ds, val_ds, epochs, callbacks)
+        if is_chief(info):
+            ...write the report...
+
+>>> strategy, info = make_strategy("default")
+>>> info["workers"], info["is_chief"], is_chief(info)
+(1, True, True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.training import instrument
+from unetdiag.training.instrument import (
+    AUDIT,
+    FEATURES,
+    GUARD,
+    CapturedBatch,
+    StepInstrumentation,
+)
+
+STRATEGIES = ("default", "mirrored", "multiworker")
+TF_CONFIG_VARIABLE = "TF_CONFIG"
+#: Task types a TF_CONFIG cluster may list for MultiWorkerMirroredStrategy.
+WORKER_TASK_TYPES = ("chief", "worker")
+#: Key of the float64 vector of per-step scalars the loop's step returns.
+_VALUES_KEY = "values"
+
+
+# ------------------------------------------------------------------------------- strategy
+
+
+def make_strategy(name: str) -> tuple[tf.distribute.Strategy, dict[str, Any]]:
+    """Create the ``tf.distribute`` strategy named by ``unetdiag train --strategy``.
+
+    ``"multiworker"`` reads the cluster from ``TF_CONFIG`` (the standard way) and must be
+    called at program start, before any other TensorFlow op runs.
+
+    Returns:
+        ``(strategy, info)`` with ``info``: ``strategy`` (the name), ``workers``,
+        ``task_type``, ``task_index``, ``is_chief``, ``replicas`` (in sync, all workers).
+
+    Raises:
+        UserError: an unknown name (``USAGE``), or for ``"multiworker"`` a missing or invalid
+            ``TF_CONFIG`` (``USAGE``), in one line.
+        RuntimeError: ``"multiworker"`` after TensorFlow already initialised its runtime.
+
+    >>> make_strategy("default")[1]["replicas"]
+    1
+    """
+    if name == "default":
+        strategy = tf.distribute.get_strategy()
+        return strategy, _info(name, strategy, 1, None, 0, True)
+    if name == "mirrored":
+        strategy = tf.distribute.MirroredStrategy()
+        return strategy, _info(name, strategy, 1, None, 0, True)
+    if name != "multiworker":
+        raise UserError(f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}",
+                        ExitCode.USAGE)
+    cluster, task_type, task_index = parse_tf_config(os.environ.get(TF_CONFIG_VARIABLE))
+    try:
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    except RuntimeError as error:
+        raise RuntimeError(
+            "MultiWorkerMirroredStrategy must be created at program start, before any other "
+            f"TensorFlow op (call make_strategy first): {error}") from error
+    workers = sum(len(cluster.get(kind, [])) for kind in WORKER_TASK_TYPES)
+    chief = task_type == "chief" or ("chief" not in cluster and task_index == 0)
+    return strategy, _info(name, strategy, workers, task_type, task_index, chief)
+
+
+def _info(name: str, strategy: tf.distribute.Strategy, workers: int, task_type: str | None,
+          task_index: int, chief: bool) -> dict[str, Any]:
+    return {"strategy": name, "workers": workers, "task_type": task_type,
+            "task_index": task_index, "is_chief": chief,
+            "replicas": int(strategy.num_replicas_in_sync)}
+
+
+def parse_tf_config(text: str | None) -> tuple[dict[str, list[str]], str, int]:
+    """Check a ``TF_CONFIG`` value for MultiWorkerMirroredStrategy: ``(cluster, type, index)``.
+
+    Raises:
+        UserError (``USAGE``): missing, not JSON, no ``worker``/``chief`` addresses, or a task
+            that is not one of them.
+
+    >>> parse_tf_config('{"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}, '
+    ...                 '"task": {"type": "worker", "index": 1}}')[1:]
+    ('worker', 1)
+    """
+    where = f"--strategy multiworker needs {TF_CONFIG_VARIABLE}"
+    if not text or not text.strip():
+        raise UserError(f"{where} (JSON with cluster.worker addresses and a task), but it is "
+                        "not set", ExitCode.USAGE)
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UserError(f"{where}; it is not valid JSON ({error.msg} at character "
+                        f"{error.pos})", ExitCode.USAGE) from None
+    cluster = config.get("cluster") if isinstance(config, dict) else None
+    task = config.get("task") if isinstance(config, dict) else None
+    if not isinstance(cluster, dict) or not any(
+            isinstance(cluster.get(kind), list) and cluster[kind] for kind in WORKER_TASK_TYPES):
+        raise UserError(f"{where}; its \"cluster\" lists no \"worker\" addresses",
+                        ExitCode.USAGE)
+    for kind in WORKER_TASK_TYPES:
+        for address in cluster.get(kind, []):
+            if not isinstance(address, str) or address.rpartition(":")[2] in ("", address):
+                raise UserError(f"{where}; cluster.{kind} address {address!r} is not "
+                                "host:port", ExitCode.USAGE)
+    if not isinstance(task, dict):
+        raise UserError(f"{where}; it has no \"task\" (type and index of this process)",
+                        ExitCode.USAGE)
+    task_type, task_index = task.get("type"), task.get("index")
+    if task_type not in WORKER_TASK_TYPES or task_type not in cluster:
+        raise UserError(f"{where}; task type {task_type!r} is not one of the cluster's "
+                        f"{[k for k in WORKER_TASK_TYPES if k in cluster]}", ExitCode.USAGE)
+    if (isinstance(task_index, bool) or not isinstance(task_index, int)
+            or not 0 <= task_index < len(cluster[task_type])):
+        raise UserError(f"{where}; task index {task_index!r} is outside 0.."
+                        f"{len(cluster[task_type]) - 1}", ExitCode.USAGE)
+    return cluster, task_type, task_index
+
+
+def worker_count(strategy: tf.distribute.Strategy) -> int:
+    """Number of worker processes training with ``strategy`` (1 unless multi-worker)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None:
+        return 1
+    cluster = resolver.cluster_spec().as_dict()
+    return max(1, sum(len(cluster.get(kind, [])) for kind in WORKER_TASK_TYPES))
+
+
+def is_chief(info: Mapping[str, Any]) -> bool:
+    """Whether this process writes the run directory and the report (task 0 / the chief)."""
+    return bool(info["is_chief"])
+
+
+def global_batch_size(per_worker_batch: int, info: Mapping[str, Any]) -> int:
+    """The batch size to batch the dataset with: ``per_worker_batch * workers``.
+
+    ``experimental_distribute_dataset`` splits every global batch among all replicas, so each
+    worker trains on ``per_worker_batch`` images per step.
+
+    >>> global_batch_size(8, {"workers": 2})
+    16
+    """
+    return per_worker_batch * int(info["workers"])
+
+
+@contextlib.contextmanager
+def worker_output_dir(run_dir: str | os.PathLike, info: Mapping[str, Any]) -> Iterator[Path]:
+    """The directory this worker writes to: ``run_dir`` on the chief, a throwaway temporary
+    directory (removed on exit) on every other worker, as Keras's multi-worker guide does.
+
+    Every worker runs the same callbacks (the NaN guard saves weights and batches); only the
+    chief's files are kept.
+    """
+    if is_chief(info):
+        yield Path(run_dir)
+        return
+    scratch = Path(tempfile.mkdtemp(prefix=f"unetdiag-{info['task_type']}{info['task_index']}-"))
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def distribute_dataset(strategy: tf.distribute.Strategy, dataset: tf.data.Dataset) -> Any:
+    """Distribute a dataset batched by the global batch size, sharded by data.
+
+    ``AutoShardPolicy.DATA``: every worker reads the whole pipeline and keeps its share of
+    each global batch (a file-based split would need at least as many files as workers and
+    depends on how the pipeline lists them).
+    """
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return strategy.experimental_distribute_dataset(dataset.with_options(options))
+
+
+# --------------------------------------------------------------------- callback instrumentation
+
+
+class LoopInstrumentation(StepInstrumentation):
+    """The callbacks' instrumentation hub, fed by :func:`fit_with_strategy`'s step.
+
+    ``NonFiniteGuard`` and ``BatchAudit`` look their model's hub up with
+    :meth:`StepInstrumentation.attach`; the loop registers this one for its model first, so
+    they read the loop's values through the same :meth:`take` and ``capture`` they use under
+    ``fit``. Nothing is installed on the model: the loop's own step computes the values.
+    """
+
+    def __init__(self, model: keras.Model, loss_scaled: bool) -> None:
+        super().__init__(model)
+        self.loss_scaled = loss_scaled
+        self.capture_requested = False
+        self.anomaly_capture = True
+
+    @classmethod
+    def install(cls, model: keras.Model, loss_scaled: bool) -> LoopInstrumentation:
+        hub = cls(model, loss_scaled)
+        instrument._INSTRUMENTATIONS[model] = hub
+        return hub
+
+    def remove(self) -> None:
+        instrument._INSTRUMENTATIONS.pop(self.model, None)
+
+    def register(self, user: object, features: set[str] | frozenset[str]) -> bool:
+        unknown = set(features) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"unknown instrumentation features {sorted(unknown)}")
+        self._users[id(user)] = frozenset(features)
+        self._features = frozenset().union(*self._users.values())
+        return True
+
+    def unregister(self, user: object) -> None:
+        self._users.pop(id(user), None)
+        self._features = frozenset().union(*self._users.values()) if self._users else frozenset()
+
+    def request_capture(self, wanted: bool) -> None:
+        self.capture_requested = wanted
+
+    def enable_anomaly_capture(self, wanted: bool) -> None:
+        self.anomaly_capture = wanted
+
+    def publish(self, values: dict[str, float], capture: CapturedBatch | None) -> None:
+        """This step's values (what :meth:`take` returns) and, if copied, its batch."""
+        self._values = values
+        self._pending = None
+        self.capture = capture
+
+
+# -------------------------------------------------------------------------------- the loop
+
+
+def _per_example_loss(loss: Callable, y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
+    """One float32 loss per image: the loss's unreduced values averaged over each image."""
+    unreduced = getattr(loss, "call", loss)(tf.cast(y_true, tf.float32),
+                                             tf.cast(y_pred, tf.float32))
+    unreduced = tf.cast(unreduced, tf.float32)
+    if unreduced.shape.rank is not None and unreduced.shape.rank > 1:
+        unreduced = tf.reduce_mean(tf.reshape(unreduced, [tf.shape(unreduced)[0], -1]), axis=1)
+    return unreduced
+
+
+def _local_results(strategy: tf.distribute.Strategy, value: Any) -> list[np.ndarray]:
+    return [np.asarray(t) for t in strategy.experimental_local_results(value)]
+
+
+class _Loop:
+    """Builds the distributed train, test and agreement steps for one model."""
+
+    def __init__(self, strategy: tf.distribute.Strategy, model: keras.Model, loss: Callable,
+                 metrics: Sequence[keras.metrics.Metric],
+                 optimizer: keras.optimizers.Optimizer, hub: LoopInstrumentation) -> None:
+        self.strategy = strategy
+        self.model = model
+        self.loss = loss
+        self.metrics = list(metrics)
+        self.optimizer = optimizer
+        self.hub = hub
+        self.layout: list[str] = []
+        self.workers = worker_count(strategy)
+        self.train_step = tf.function(self._train_step, reduce_retracing=True)
+        self.test_step = tf.function(self._test_step, reduce_retracing=True)
+        self.agree = tf.function(self._agree)
+
+    # --- steps (traced) ------------------------------------------------------------------
+    def _train_step(self, batch: Any) -> dict[str, Any]:
+        return self.strategy.run(self._replica_train_step, args=batch)
+
+    def _replica_train_step(self, x: tf.Tensor, y: tf.Tensor) -> dict[str, Any]:
+        context = tf.distribute.get_replica_context()
+        model, optimizer = self.model, self.optimizer
+        local_images = tf.cast(tf.shape(y)[0], tf.float32)
+        global_images = context.all_reduce(tf.distribute.ReduceOp.SUM, local_images)
+        with tf.GradientTape() as tape:
+            y_pred = model(x, training=True)
+            loss_sum = tf.reduce_sum(_per_example_loss(self.loss, y, y_pred))
+            # Each replica's share of the global-batch mean; the optimizer sums the gradients.
+            loss = loss_sum / tf.maximum(global_images, 1.0)
+            if model.losses:
+                loss += tf.add_n([tf.cast(t, tf.float32) for t in model.losses]) / tf.cast(
+                    context.num_replicas_in_sync, tf.float32)
+            scaled_loss = optimizer.scale_loss(loss)
+        trainable = model.trainable_weights
+        gradients = tape.gradient(scaled_loss, trainable)
+        present = [(v, g) for v, g in zip(trainable, gradients, strict=True) if g is not None]
+        self.hub.gradient_paths = [v.path for v, _ in present]
+        half_squares = tf.stack([tf.nn.l2_loss(tf.cast(g, tf.float32)) for _, g in present])
+        gradient_flags = tf.cast(tf.logical_not(tf.math.is_finite(half_squares)), tf.float64)
+        batch_loss = context.all_reduce(tf.distribute.ReduceOp.SUM, loss)
+        sums = {"gradient_square_sum": tf.cast(2.0 * tf.reduce_sum(half_squares), tf.float64)}
+        minima: dict[str, tf.Tensor] = {}
+        maxima = {"loss_nonfinite": tf.cast(tf.logical_not(tf.math.is_finite(batch_loss)),
+                                            tf.float64)}
+        instrument._audit_statistics([x], y, sums, minima, maxima)
+        sums, minima, maxima, gradient_flags = instrument._combine_across_replicas(
+            sums, minima, maxima, gradient_flags)
+        gradients_finite = tf.equal(tf.reduce_sum(gradient_flags), 0.0)
+        scale_before = None
+        if self.hub.loss_scaled:
+            # The LossScaleOptimizer checks each replica's own gradients: poison them all when
+            # any replica's are non-finite, so every replica skips the same step (no replica
+            # left waiting in the optimizer's all-reduce).
+            poison = tf.where(gradients_finite, 0.0, math.nan)
+            gradients = [None if g is None else g + tf.cast(poison, g.dtype) for g in gradients]
+            scale_before = tf.cast(tf.identity(optimizer.dynamic_scale.value), tf.float64)
+            optimizer.apply_gradients(zip(gradients, trainable, strict=True))
+            update_applied = gradients_finite
+        else:
+            update_applied = tf.logical_and(gradients_finite,
+                                            tf.equal(maxima["loss_nonfinite"], 0.0))
+            instrument._apply_if(update_applied, optimizer, gradients, trainable)
+        checked = [w for w in model.weights if instrument._is_float(w.dtype)]
+        self.hub.weight_paths = [w.path for w in checked]
+        weight_flags = tf.cast(tf.logical_not(tf.math.is_finite(
+            tf.stack([tf.nn.l2_loss(tf.cast(w.value, tf.float32)) for w in checked]))),
+            tf.float64)
+        for metric in self.metrics:
+            metric.update_state(y, y_pred)
+        scalars = instrument._guard_outputs(sums, maxima, update_applied, optimizer,
+                                            scale_before)
+        scalars["batch_loss"] = tf.cast(batch_loss, tf.float64)
+        scalars["global_images"] = tf.cast(global_images, tf.float64)
+        for name in instrument._AUDIT_SUM:
+            scalars[name] = sums[name]
+        scalars["label_min"] = minima["label_min"]
+        scalars["label_max"] = maxima["label_max"]
+        self.layout = list(scalars) + ["gradient_flags", "weight_flags"]
+        values = tf.concat([tf.stack(list(scalars.values())), gradient_flags, weight_flags], 0)
+        return {_VALUES_KEY: values, "x": x, "y": y, "y_pred": y_pred}
+
+    def _test_step(self, batch: Any) -> tf.Tensor:
+        return self.strategy.run(self._replica_test_step, args=batch)
+
+    def _replica_test_step(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        context = tf.distribute.get_replica_context()
+        y_pred = self.model(x, training=False)
+        loss_sum = tf.reduce_sum(_per_example_loss(self.loss, y, y_pred))
+        for metric in self.metrics:
+            metric.update_state(y, y_pred)
+        return context.all_reduce(tf.distribute.ReduceOp.SUM,
+                                  tf.stack([loss_sum, tf.cast(tf.shape(y)[0], tf.float32)]))
+
+    def _agree(self, flag: tf.Tensor) -> tf.Tensor:
+        def replica() -> tf.Tensor:
+            return tf.distribute.get_replica_context().all_reduce(
+                tf.distribute.ReduceOp.SUM, flag)
+        return self.strategy.experimental_local_results(self.strategy.run(replica))[0]
+
+    # --- host side -----------------------------------------------------------------------
+    def unpack(self, outputs: dict[str, Any]) -> dict[str, float]:
+        """The step's values, named as the instrumented ``train_step`` names them."""
+        packed = _local_results(self.strategy, outputs[_VALUES_KEY])[0].astype(np.float64)
+        values: dict[str, float] = {}
+        offset = 0
+        lengths = {"gradient_flags": len(self.hub.gradient_paths),
+                   "weight_flags": len(self.hub.weight_paths)}
+        for name in self.layout:
+            length = lengths.get(name, 1)
+            if name in instrument._FLAG_VECTORS:
+                flagged = np.flatnonzero(packed[offset:offset + length] > 0)
+                count_name, first_name = instrument._FLAG_VECTORS[name]
+                values[count_name] = float(flagged.size)
+                values[first_name] = float(flagged[0]) if flagged.size else -1.0
+            else:
+                values[name] = float(packed[offset])
+            offset += length
+        return values
+
+    def capture(self, outputs: dict[str, Any], step: int) -> CapturedBatch:
+        """This worker's shards of the batch, copied to the host."""
+        batch = CapturedBatch(step=step)
+        for x, y, y_pred in zip(*(_local_results(self.strategy, outputs[key])
+                                  for key in ("x", "y", "y_pred")), strict=True):
+            batch.add_shard([x], [y], [y_pred])
+        return batch
+
+    def any_worker(self, flag: bool) -> bool:
+        """True on every worker when ``flag`` is True on any (a stop must be agreed)."""
+        if self.workers <= 1:
+            return flag
+        return float(self.agree(tf.constant(1.0 if flag else 0.0))) > 0
+
+
+def _wants_capture(values: Mapping[str, float], hub: LoopInstrumentation) -> bool:
+    anomaly = any(values.get(key, 0.0) > 0 for key in (
+        "label_out_of_range", "label_non_finite", "label_non_binary", "input_non_finite"))
+    trouble = values["update_skipped"] > 0 or values["nonfinite_weight_count"] > 0
+    audit = AUDIT in hub.features
+    return ((GUARD in hub.features and trouble)
+            or (audit and (hub.capture_requested or (anomaly and hub.anomaly_capture))))
+
+
+def _metric_logs(metrics: Sequence[keras.metrics.Metric], prefix: str = "") -> dict[str, float]:
+    return {prefix + metric.name: float(metric.result()) for metric in metrics}
+
+
+def fit_with_strategy(strategy: tf.distribute.Strategy, build_model: Callable[[], keras.Model],
+                      loss: Callable, build_metrics: Callable[[], Sequence[keras.metrics.Metric]],
+                      build_optimizer: Callable[[], keras.optimizers.Optimizer],
+                      train_ds: tf.data.Dataset, val_ds: tf.data.Dataset | None, epochs: int,
+                      callbacks: Sequence[keras.callbacks.Callback] = (),
+                      steps_per_epoch: int | None = None) -> dict[str, Any]:
+    """Train with a custom loop under ``strategy`` (any strategy; built for multi-worker).
+
+    The model, metrics and optimizer are built inside ``strategy.scope()`` (pass builders, not
+    objects). ``train_ds``/``val_ds`` yield ``(x, y)`` batches of the **global** batch size
+    (:func:`global_batch_size`); they are distributed with :func:`distribute_dataset`.
+    Each step: forward pass per replica, the loss as one float32 value per image summed and
+    divided by the global image count (so the summed gradients are those of the global-batch
+    mean), gradients and the loss checked for NaN/Inf across all replicas, the update applied
+    only when they are finite (under ``mixed_float16`` the ``LossScaleOptimizer`` skips and
+    halves its scale, every replica alike), then every weight checked.
+
+    Callbacks get ``set_model``, ``set_params``, ``on_train_begin``, ``on_epoch_begin``,
+    ``on_train_batch_begin``/``end`` (logs: running ``loss`` and metrics, Python floats),
+    ``on_epoch_end`` (with ``val_`` logs) and ``on_train_end``; ``model.stop_training`` is
+    honoured (agreed across workers, so all stop at the same step). The guard and the batch
+    audit read the step's values through :class:`LoopInstrumentation`.
+
+    Returns:
+        ``{"history": {key: [value per epoch]}, "model": model, "epochs_completed": n,
+        "stopped": bool}``.
+    """
+    with strategy.scope():
+        model = build_model()
+        optimizer = build_optimizer()
+        if keras.config.dtype_policy().name == "mixed_float16" and not isinstance(
+                optimizer, keras.optimizers.LossScaleOptimizer):
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        metrics = list(build_metrics())
+        # Callbacks read model.optimizer; compile also builds nothing it would not use.
+        model.compile(optimizer=optimizer, loss=loss, jit_compile=False)
+        optimizer.build(model.trainable_weights)
+    hub = LoopInstrumentation.install(
+        model, isinstance(optimizer, keras.optimizers.LossScaleOptimizer))
+    loop = _Loop(strategy, model, loss, metrics, optimizer, hub)
+    train_dist = distribute_dataset(strategy, train_ds)
+    val_dist = distribute_dataset(strategy, val_ds) if val_ds is not None else None
+    callback_list = keras.callbacks.CallbackList(list(callbacks), model=model)
+    callback_list.set_params({"verbose": 0, "epochs": epochs, "steps": steps_per_epoch})
+    history: dict[str, list[float]] = {}
+    model.stop_training = False
+    epochs_completed = 0
+    try:
+        callback_list.on_train_begin()
+        for epoch in range(epochs):
+            for metric in metrics:
+                metric.reset_state()
+            callback_list.on_epoch_begin(epoch)
+            loss_total = images_total = 0.0
+            logs: dict[str, float] = {}
+            for step, batch in enumerate(train_dist):
+                if steps_per_epoch is not None and step >= steps_per_epoch:
+                    break
+                callback_list.on_train_batch_begin(step)
+                outputs = loop.train_step(batch)
+                values = loop.unpack(outputs)
+                hub.publish(values, loop.capture(outputs, hub.step)
+                            if _wants_capture(values, hub) else None)
+                loss_total += values["batch_loss"] * values["global_images"]
+                images_total += values["global_images"]
+                logs = {"loss": loss_total / images_total if images_total else math.nan,
+                        **_metric_logs(metrics)}
+                callback_list.on_train_batch_end(step, logs)
+                model.stop_training = loop.any_worker(bool(model.stop_training))
+                if model.stop_training:
+                    break
+            epoch_logs = dict(logs)
+            if val_dist is not None and not model.stop_training:
+                epoch_logs.update(_evaluate(loop, val_dist, metrics))
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            for key, value in epoch_logs.items():
+                history.setdefault(key, []).append(value)
+            epochs_completed = epoch + 1
+            model.stop_training = loop.any_worker(bool(model.stop_training))
+            if model.stop_training:
+                break
+        callback_list.on_train_end(history and {k: v[-1] for k, v in history.items()})
+    finally:
+        hub.remove()
+    return {"history": history, "model": model, "epochs_completed": epochs_completed,
+            "stopped": bool(model.stop_training)}
+
+
+def _evaluate(loop: _Loop, val_dist: Any, metrics: Sequence[keras.metrics.Metric]
+              ) -> dict[str, float]:
+    for metric in metrics:
+        metric.reset_state()
+    loss_total = images_total = 0.0
+    for batch in val_dist:
+        loss_sum, images = _local_results(loop.strategy, loop.test_step(batch))[0]
+        loss_total += float(loss_sum)
+        images_total += float(images)
+    logs = {"val_loss": loss_total / images_total if images_total else math.nan}
+    logs.update(_metric_logs(metrics, "val_"))
+    return logs
