@@ -24,6 +24,8 @@ IMG_SIZE, BASE_FILTERS, DEPTH, CHANNELS = 32, 4, 2, 1
 IMAGES, PER_WORKER_BATCH = 16, 4
 WEIGHTS_TOLERANCE = 1e-6
 LOOPBACK = "127.0.0.1"
+#: Two workers vs one process on the same global batch: float32 sums in another order.
+REFERENCE_TOLERANCE = 1e-4
 
 
 def _synthetic_arrays(seed: int = 0, nan_image: int | None = None):
@@ -42,7 +44,7 @@ def _synthetic_arrays(seed: int = 0, nan_image: int | None = None):
     return x, y
 
 
-def _train(strategy_name: str, out_dir: Path, nan_image: int | None = None) -> dict:
+def _train(strategy_name: str, out_dir: Path, per_worker_batch: int = PER_WORKER_BATCH) -> dict:
     """What each subprocess runs: the strategy first, then a tiny U-Net for one epoch."""
     from unetdiag.training.distributed import make_strategy
 
@@ -64,9 +66,10 @@ def _train(strategy_name: str, out_dir: Path, nan_image: int | None = None) -> d
     from unetdiag.training.losses import build_loss, build_metrics
     from unetdiag.training.model import build_unet
 
+    out_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(1)
-    x, y = _synthetic_arrays(nan_image=nan_image)
-    batch = global_batch_size(PER_WORKER_BATCH, info)
+    x, y = _synthetic_arrays()
+    batch = global_batch_size(per_worker_batch, info)
     train_ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch)
     val_ds = tf.data.Dataset.from_tensor_slices((x[:8], y[:8])).batch(batch)
     with worker_output_dir(out_dir / "run", info) as output_dir:
@@ -194,12 +197,12 @@ def test_only_the_chief_keeps_its_output_dir(tmp_path):
 def test_loop_skips_a_nan_batch_and_the_guard_reports_it(tmp_path):
     """Default strategy, in process: the guard gets the loop's values and names the NaN."""
     import keras
+    import tensorflow as tf
 
     from unetdiag.training.callbacks import LAST_FINITE_WEIGHTS, NonFiniteGuard, SaturationMonitor
     from unetdiag.training.distributed import fit_with_strategy, make_strategy
     from unetdiag.training.losses import build_loss, build_metrics
     from unetdiag.training.model import build_unet
-    import tensorflow as tf
 
     strategy, _info = make_strategy("default")
     x, y = _synthetic_arrays(nan_image=5)
@@ -258,7 +261,17 @@ def test_two_workers_train_the_same_weights_and_the_chief_writes_one_report(tmp_
     weights = [np.load(tmp_path / f"weights_worker{i}.npz") for i in (0, 1)]
     for key in weights[0].files:
         np.testing.assert_allclose(weights[0][key], weights[1][key], atol=WEIGHTS_TOLERANCE)
-    reports = sorted(tmp_path.rglob("report.json"))
+    # One process on the same global batch: the two workers trained the global-batch mean.
+    reference = _train("default", tmp_path / "reference", per_worker_batch=2 * PER_WORKER_BATCH)
+    np.testing.assert_allclose(summaries[0]["history"]["loss"], reference["history"]["loss"],
+                               rtol=REFERENCE_TOLERANCE)
+    np.testing.assert_allclose(summaries[0]["history"]["val_loss"],
+                               reference["history"]["val_loss"], rtol=REFERENCE_TOLERANCE)
+    reference_weights = np.load(tmp_path / "reference" / "weights_local0.npz")
+    for key in weights[0].files:
+        np.testing.assert_allclose(weights[0][key], reference_weights[key],
+                                   atol=REFERENCE_TOLERANCE)
+    reports = sorted((tmp_path / "run").rglob("report.json"))
     assert reports == [tmp_path / "run" / "report.json"]
     assert json.loads(reports[0].read_text())["meta"]["workers"] == 2
 
@@ -277,6 +290,7 @@ def _mirrored_fit(out_dir: Path) -> None:
 
     from unetdiag.diag.dice import DEFAULT_DICE
     from unetdiag.training.callbacks import BatchAudit, diagnostic_callbacks
+    from unetdiag.training.distributed import local_predictions
     from unetdiag.training.losses import build_loss, build_metrics
     from unetdiag.training.model import build_unet
 
@@ -288,8 +302,9 @@ def _mirrored_fit(out_dir: Path) -> None:
         model.compile(keras.optimizers.Adam(1e-3), build_loss("bce"), metrics=build_metrics())
     callbacks = diagnostic_callbacks(out_dir / "run", probe=(x[:4], y[:4]),
                                      dice_config=DEFAULT_DICE)
-    history = model.fit(x, y, batch_size=2 * PER_WORKER_BATCH, epochs=1, verbose=0,
-                        callbacks=callbacks)
+    with local_predictions(model):
+        history = model.fit(x, y, batch_size=2 * PER_WORKER_BATCH, epochs=1, verbose=0,
+                            callbacks=callbacks)
     audit = next(c for c in callbacks if isinstance(c, BatchAudit))
     errors = [f.id for c in callbacks for f in c.findings if f.severity == "error"]
     (out_dir / "mirrored.json").write_text(json.dumps({

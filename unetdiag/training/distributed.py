@@ -380,10 +380,12 @@ class _Loop:
                                   tf.stack([loss_sum, tf.cast(tf.shape(y)[0], tf.float32)]))
 
     def _agree(self, flag: tf.Tensor) -> tf.Tensor:
-        def replica() -> tf.Tensor:
+        def replica(value: tf.Tensor) -> tf.Tensor:
+            # A copy on this replica's device: a host constant has no all-reduce destination.
             return tf.distribute.get_replica_context().all_reduce(
-                tf.distribute.ReduceOp.SUM, flag)
-        return self.strategy.experimental_local_results(self.strategy.run(replica))[0]
+                tf.distribute.ReduceOp.SUM, tf.identity(value))
+        return self.strategy.experimental_local_results(
+            self.strategy.run(replica, args=(flag,)))[0]
 
     # --- host side -----------------------------------------------------------------------
     def unpack(self, outputs: dict[str, Any]) -> dict[str, float]:
@@ -479,46 +481,77 @@ def fit_with_strategy(strategy: tf.distribute.Strategy, build_model: Callable[[]
     callback_list.set_params({"verbose": 0, "epochs": epochs, "steps": steps_per_epoch})
     history: dict[str, list[float]] = {}
     model.stop_training = False
-    epochs_completed = 0
     try:
-        callback_list.on_train_begin()
-        for epoch in range(epochs):
-            for metric in metrics:
-                metric.reset_state()
-            callback_list.on_epoch_begin(epoch)
-            loss_total = images_total = 0.0
-            logs: dict[str, float] = {}
-            for step, batch in enumerate(train_dist):
-                if steps_per_epoch is not None and step >= steps_per_epoch:
-                    break
-                callback_list.on_train_batch_begin(step)
-                outputs = loop.train_step(batch)
-                values = loop.unpack(outputs)
-                hub.publish(values, loop.capture(outputs, hub.step)
-                            if _wants_capture(values, hub) else None)
-                loss_total += values["batch_loss"] * values["global_images"]
-                images_total += values["global_images"]
-                logs = {"loss": loss_total / images_total if images_total else math.nan,
-                        **_metric_logs(metrics)}
-                callback_list.on_train_batch_end(step, logs)
-                model.stop_training = loop.any_worker(bool(model.stop_training))
-                if model.stop_training:
-                    break
-            epoch_logs = dict(logs)
-            if val_dist is not None and not model.stop_training:
-                epoch_logs.update(_evaluate(loop, val_dist, metrics))
-            callback_list.on_epoch_end(epoch, epoch_logs)
-            for key, value in epoch_logs.items():
-                history.setdefault(key, []).append(value)
-            epochs_completed = epoch + 1
+        with local_predictions(model):
+            _run_epochs(loop, model, metrics, train_dist, val_dist, callback_list, epochs,
+                        steps_per_epoch, history)
+    finally:
+        hub.remove()
+    return {"history": history, "model": model, "epochs_completed": len(history.get("loss", [])),
+            "stopped": bool(model.stop_training)}
+
+
+def _run_epochs(loop: _Loop, model: keras.Model, metrics: Sequence[keras.metrics.Metric],
+                train_dist: Any, val_dist: Any, callback_list: keras.callbacks.CallbackList,
+                epochs: int, steps_per_epoch: int | None, history: dict[str, list[float]]
+                ) -> None:
+    """Epochs of the loop, driving the Keras callback protocol."""
+    hub = loop.hub
+    callback_list.on_train_begin()
+    for epoch in range(epochs):
+        for metric in metrics:
+            metric.reset_state()
+        callback_list.on_epoch_begin(epoch)
+        loss_total = images_total = 0.0
+        logs: dict[str, float] = {}
+        for step, batch in enumerate(train_dist):
+            if steps_per_epoch is not None and step >= steps_per_epoch:
+                break
+            callback_list.on_train_batch_begin(step)
+            outputs = loop.train_step(batch)
+            values = loop.unpack(outputs)
+            hub.publish(values, loop.capture(outputs, hub.step)
+                        if _wants_capture(values, hub) else None)
+            loss_total += values["batch_loss"] * values["global_images"]
+            images_total += values["global_images"]
+            logs = {"loss": loss_total / images_total if images_total else math.nan,
+                    **_metric_logs(metrics)}
+            callback_list.on_train_batch_end(step, logs)
             model.stop_training = loop.any_worker(bool(model.stop_training))
             if model.stop_training:
                 break
-        callback_list.on_train_end(history and {k: v[-1] for k, v in history.items()})
+        epoch_logs = dict(logs)
+        if val_dist is not None and not model.stop_training:
+            epoch_logs.update(_evaluate(loop, val_dist, metrics))
+        callback_list.on_epoch_end(epoch, epoch_logs)
+        for key, value in epoch_logs.items():
+            history.setdefault(key, []).append(value)
+        model.stop_training = loop.any_worker(bool(model.stop_training))
+        if model.stop_training:
+            break
+    callback_list.on_train_end(history and {k: v[-1] for k, v in history.items()})
+
+
+@contextlib.contextmanager
+def local_predictions(model: keras.Model) -> Iterator[keras.Model]:
+    """Make ``model.predict_on_batch`` compute on this process alone for the block.
+
+    Under a strategy with more than one replica (MirroredStrategy on two devices too), Keras
+    3.15's ``predict_on_batch`` feeds the whole batch to every replica and concatenates the
+    copies: 4 probe images in, 8 rows out, and the Dice monitor fails on the shape. Inside
+    this block it runs the model in one traced call outside ``strategy.run`` (no collective,
+    so every worker may call it on its own). Wrap ``model.fit`` in it under ``"mirrored"``.
+    """
+    forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+
+    def predict_on_batch(x: Any) -> np.ndarray:
+        return np.asarray(forward(tf.convert_to_tensor(x)))
+
+    model.predict_on_batch = predict_on_batch
+    try:
+        yield model
     finally:
-        hub.remove()
-    return {"history": history, "model": model, "epochs_completed": epochs_completed,
-            "stopped": bool(model.stop_training)}
+        del model.predict_on_batch
 
 
 def _evaluate(loop: _Loop, val_dist: Any, metrics: Sequence[keras.metrics.Metric]
