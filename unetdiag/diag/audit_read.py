@@ -22,6 +22,7 @@ Speed matters (the audit should cost little more than decoding the files), so:
 from __future__ import annotations
 
 import math
+import signal
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -628,9 +629,11 @@ _process_canvas = ObjectCanvas(COMPONENT_BATCH_PIXELS)
 
 
 def init_worker(policy: MaskPolicy) -> None:
-    """Set the mask policy :func:`read_task` uses in this process (a pool's initializer)."""
+    """A pool's initializer: set the mask policy :func:`read_task` uses in this process, and
+    leave Ctrl-C to the parent, which stops the pool and reports the interruption once."""
     global _policy
     _policy = policy
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def read_task(tasks: Sequence[tuple[int, str, str]]) -> ChunkRecord:
