@@ -227,6 +227,39 @@ def test_loop_skips_a_nan_batch_and_the_guard_reports_it(tmp_path):
     assert list(saturation.history) and "loss" in saturation.history
 
 
+def test_mixed_float16_skips_are_recovery_not_failure(tmp_path):
+    """Under mixed_float16 a NaN batch is a LossScaleOptimizer skip: counted, training goes on."""
+    import keras
+    import tensorflow as tf
+
+    from unetdiag.training.callbacks import NonFiniteGuard
+    from unetdiag.training.distributed import fit_with_strategy, make_strategy
+    from unetdiag.training.losses import build_loss, build_metrics
+    from unetdiag.training.model import build_unet
+    from unetdiag.training.precision import precision_scope
+
+    strategy, _info = make_strategy("default")
+    x, y = _synthetic_arrays(nan_image=5)
+    train_ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(PER_WORKER_BATCH)
+    guard = NonFiniteGuard(tmp_path)
+    keras.utils.set_random_seed(4)
+    with precision_scope("mixed_float16"):
+        result = fit_with_strategy(
+            strategy, lambda: build_unet(img_size=IMG_SIZE, channels=CHANNELS,
+                                         base_filters=BASE_FILTERS, depth=DEPTH),
+            build_loss("bce"), build_metrics, lambda: keras.optimizers.Adam(1e-3),
+            train_ds, None, epochs=2, callbacks=[guard])
+    model = result["model"]
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert guard.stop_reason is None and result["epochs_completed"] == 2
+    [skips] = [f for f in guard.findings if f.id == "guard.loss_scale_skips"]
+    assert skips.severity == "info" and skips.evidence["skipped_steps"] == 2
+    assert [s["batch"] for s in skips.evidence["first_skips"]] == [1, 1]
+    steps = 2 * IMAGES // PER_WORKER_BATCH
+    assert int(model.optimizer.iterations.numpy()) == steps - 2  # skipped steps not applied
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+
+
 # ------------------------------------------------------------------------- subprocess jobs
 
 
