@@ -3,8 +3,9 @@
 Two routes (``docs/distributed.md`` says why):
 
 - ``"default"`` and ``"mirrored"`` (one machine): build and compile the model inside
-  ``strategy.scope()`` and call ``model.fit`` as usual; every diagnostic callback works
-  unchanged (the instrumented step combines its values across replicas itself).
+  ``strategy.scope()`` and call ``model.fit`` inside :func:`local_predictions` (Keras's
+  ``predict_on_batch`` duplicates rows under more than one replica); every diagnostic
+  callback works unchanged (the instrumented step combines its values across replicas).
 - ``"multiworker"``: ``model.fit`` under ``MultiWorkerMirroredStrategy`` fails on Keras 3.15 /
   TF 2.21 (keras-team/keras#20585), so :func:`fit_with_strategy` trains with its own loop: a
   ``tf.function`` step run with ``strategy.run``, losses scaled by the global batch size,
@@ -13,6 +14,12 @@ Two routes (``docs/distributed.md`` says why):
   (:class:`LoopInstrumentation`), so :class:`~unetdiag.training.callbacks.NonFiniteGuard` and
   :class:`~unetdiag.training.callbacks.BatchAudit` run unchanged and produce the same
   findings (``guard.non_finite``, ``guard.loss_scale_skips``, ``labels.*``...).
+
+What the loop covers: the guard's every check (non-finite batch loss, gradients and weights,
+the update skipped, first bad variable named, batch saved, loss-scale skips and collapse), the
+batch audit (counts over the global batch; the copies checked in full are this worker's shards),
+the Dice and saturation monitors. Not covered: the non-trainable state (BatchNorm statistics) is
+not put back after a skipped step (unetdiag's U-Net has none), and ``steps_per_execution`` is 1.
 
 Call order in a program (MultiWorkerMirroredStrategy configures collective ops, which TF allows
 only before anything else initialises the runtime)::
