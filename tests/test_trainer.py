@@ -139,6 +139,14 @@ def test_a_second_run_never_touches_the_first_and_splits_the_same_way(first_run,
                                                             second_split["val"])
 
 
+def test_mirrored_strategy_trains_and_saves(dataset, tmp_path):
+    result = run_training(_tiny_config(dataset, tmp_path, variants=("MP_Tr_Dice",), epochs=1,
+                                       strategy="mirrored"), console=_quiet_console())
+    assert result.exit_code == ExitCode.OK
+    assert variant_finished(result.run_dir / "MP_Tr_Dice")
+    assert result.report.meta["strategy"] == "mirrored"
+
+
 # --- interruptions and stops ------------------------------------------------------------------
 
 
