@@ -634,7 +634,8 @@ def duplicate_findings(groups: list[DuplicateGroup], tally: AuditTally,
         validation = sum(side == "validation" for group in crossing for side in group.sides)
         findings.append(_finding(
             "duplicates.split_leak", Severity.ERROR if exact_cross else Severity.WARNING,
-            f"{_plural(len(crossing), 'group')} of copies straddle the train/validation split",
+            f"{_plural(len(crossing), 'group')} of copies "
+            f"{_verb(len(crossing), 'straddles', 'straddle')} the train/validation split",
             f"With the trainer's split (validation fraction {split['val_fraction']}, seed "
             f"{split['seed']}), {_plural(len(crossing), 'group')} of copies or near-copies "
             f"have members in both training and validation ({validation} validation images; "
