@@ -7,6 +7,7 @@ TensorFlow is imported only inside the ``train`` handler, so ``unetdiag --help``
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -113,6 +114,8 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 
 def _train(args: argparse.Namespace, console) -> int:
     config = _train_config(args)
+    # TensorFlow's C++ start-up chatter (CUDA probes, oneDNN notices) is noise for our users.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from unetdiag.training.trainer import run_training  # TensorFlow starts here, not before
 
     return int(run_training(config, console=console).exit_code)
