@@ -274,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="dataset folder (same as --images)")
     _add_dataset_options(audit, None)
     audit.add_argument("--workers", type=_positive_int, metavar="N",
-                       help="processes to read files with (default: all cores)")
+                       help="processes reading files, this one included (default: all cores)")
     audit.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     _add_output_options(audit)
     audit.set_defaults(handler=_audit)
