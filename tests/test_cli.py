@@ -67,3 +67,30 @@ def test_train_options_map_onto_the_config():
         ["train", "--dice-preset", "seed", "--dice-smoothing", "1", "--dice-reduction",
          "per_image"]))
     assert overridden.dice == DiceConfig(1.0, 1.0, "per_image")
+
+
+def test_audit_data_and_explain_log_do_not_import_tensorflow(tmp_path):
+    from unetdiag.diag.synth import SynthSpec, write_dataset
+
+    write_dataset(tmp_path / "data", SynthSpec(n_pairs=4, size=32))
+    log = tmp_path / "history.csv"
+    log.write_text("epoch,accuracy,loss,val_accuracy,val_loss\n0,0.9,0.3,0.9,0.3\n"
+                   "1,0.95,0.2,0.93,0.25\n")
+    code = ("import sys, io, contextlib\nfrom unetdiag import cli\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    audit = cli.main(['audit-data', r'{tmp_path / 'data'}', '--json', '-q'])\n"
+            f"    explain = cli.main(['explain-log', r'{log}', '--json'])\n"
+            "print('STATUS', audit, explain, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert "False False" in result.stdout, result.stdout + result.stderr
+    assert "STATUS" in result.stdout
+
+
+def test_missing_folder_is_one_line_with_input_error_status(tmp_path):
+    result = _run("audit-data", str(tmp_path / "nowhere"))
+    assert result.returncode == ExitCode.INPUT_ERROR
+    assert "nowhere" in result.stderr and "Traceback" not in result.stderr
+    result = _run("explain-log", str(tmp_path / "missing.log"))
+    assert result.returncode == ExitCode.INPUT_ERROR
+    assert "missing.log" in result.stderr and "Traceback" not in result.stderr
