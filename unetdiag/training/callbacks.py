@@ -1082,8 +1082,10 @@ class DiceStabilityMonitor(DiagnosticCallback):
         last_epoch = epoch + 1 >= (self.params or {}).get("epochs", epoch + 1)
         if (epoch + 1) % self.every_n_epochs and not last_epoch and not self.model.stop_training:
             return
-        # predict_on_batch runs a traced graph: ~4x faster than an eager call per epoch.
-        predictions = np.asarray(self.model.predict_on_batch(self.probe_x), dtype=np.float64)
+        # A direct call, not predict_on_batch: under >= 2 replicas Keras 3.15's predict_on_batch
+        # returns every row once per replica.
+        predictions = np.asarray(keras.ops.convert_to_numpy(
+            self.model(self.probe_x, training=False)), dtype=np.float64)
         labels = np.asarray(self.probe_y, dtype=np.float64).reshape(predictions.shape)
         positive = float(np.mean(predictions > self.threshold))
         foreground = float(np.mean(labels > 0.5))

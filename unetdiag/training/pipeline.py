@@ -108,6 +108,8 @@ class StreamingDatasets:
         train: shuffled, augmented batches of ``(image NxHxWxC, mask NxHxWx1)``, float32.
         val: batches in file order, not augmented.
         train_decoded, val_decoded: the decode (+ cache) stage alone, one element per pair.
+        probe: the first validation batch, decoded without the cache (so taking it never
+            leaves a cache half written), for callbacks that watch a fixed batch.
         failures: files that failed to decode so far.
         train_size, val_size: number of pairs on each side.
     """
@@ -116,6 +118,7 @@ class StreamingDatasets:
     val: tf.data.Dataset
     train_decoded: tf.data.Dataset
     val_decoded: tf.data.Dataset
+    probe: tf.data.Dataset
     failures: DecodeFailureLog
     train_size: int
     val_size: int
@@ -259,7 +262,8 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
     if cached:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
 
-    def decoded(pairs: Sequence[Pair], shuffle: bool, cache_name: str) -> tf.data.Dataset:
+    def decoded(pairs: Sequence[Pair], shuffle: bool, cache_name: str | None
+                ) -> tf.data.Dataset:
         paths = _path_dataset(pairs)
         if shuffle:
             # Cached: one fixed random order (the cache replays it); else a new order per epoch.
@@ -269,7 +273,9 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
                 image_path, mask_path, img_size=img_size, channels=channels, policy=policy,
                 failures=failures),
             num_parallel_calls=tf.data.AUTOTUNE)
-        return dataset.cache(str(Path(cache_dir) / cache_name)) if cached else dataset
+        if cached and cache_name is not None:
+            return dataset.cache(str(Path(cache_dir) / cache_name))
+        return dataset
 
     train_decoded = decoded(train_pairs, shuffle=True, cache_name="train")
     val_decoded = decoded(val_pairs, shuffle=False, cache_name="val")
@@ -287,6 +293,7 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
             num_parallel_calls=tf.data.AUTOTUNE)
     train = train.batch(batch_size).prefetch(tf.data.AUTOTUNE)
     val = val_decoded.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    probe = decoded(val_pairs[:batch_size], shuffle=False, cache_name=None).batch(batch_size)
     return StreamingDatasets(train=train, val=val, train_decoded=train_decoded,
-                             val_decoded=val_decoded, failures=failures,
+                             val_decoded=val_decoded, probe=probe, failures=failures,
                              train_size=len(train_pairs), val_size=len(val_pairs))

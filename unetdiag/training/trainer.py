@@ -45,13 +45,20 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from unetdiag import __version__
 from unetdiag.config import VARIANTS, TrainConfig, Variant
+from unetdiag.diag.checks.baselines import baseline_findings
+from unetdiag.diag.checks.dice_stability import check_dice_config
+from unetdiag.diag.checks.masks import check_imbalance
+from unetdiag.diag.checks.saturation import check_across_runs, check_series
 from unetdiag.diag.dice import trivial_baselines
+from unetdiag.diag.explain import headline as explain_headline
 from unetdiag.diag.findings import Finding, Report, Severity
+from unetdiag.diag.logparse import RunLog
 from unetdiag.diag.masks import ImageReadError, decode_mask
 from unetdiag.diag.pairing import Pair, discover_pairs, split_pairs
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_json, atomic_write_text
 from unetdiag.report import render_report, write_report_files
+from unetdiag.training.callbacks import diagnostic_callbacks
 from unetdiag.training.losses import DEFAULT_EMPTY_RULE, build_loss, build_metrics
 from unetdiag.training.model import build_variant, count_parameters
 from unetdiag.training.pipeline import StreamingDatasets, build_datasets
@@ -77,7 +84,14 @@ HISTORY_CSV_FILENAME = "history.csv"
 PREPARING_DATA = "while preparing the data"
 BETWEEN_VARIANTS = "between variants"
 
-VariantStatus = Literal["finished", "stopped", "interrupted", "not run"]
+#: How close a metric must be to a trivial baseline, or to another variant's value, to match.
+SATURATION_TOLERANCE = 1e-3
+#: Validation metrics compared with the trivial predictors' scores, and the field of
+#: :class:`~unetdiag.diag.dice.TrivialScores` under the trainer's metric conventions.
+BASELINE_METRICS = {"val_accuracy": "accuracy", "val_dice": "hard_dice", "val_iou": "hard_iou"}
+
+VariantStatus = Literal["finished", "stopped", "stopped by guard", "interrupted", "not run"]
+STOPPED_STATUSES = ("stopped", "stopped by guard")
 
 
 # --- results ------------------------------------------------------------------------------
@@ -87,14 +101,16 @@ VariantStatus = Literal["finished", "stopped", "interrupted", "not run"]
 class VariantResult:
     """How one variant's training went (one row of summary.json).
 
-    ``status``: ``"finished"`` (all epochs), ``"stopped"`` (a callback ended it early),
-    ``"interrupted"`` (Ctrl-C during it; no model saved) or ``"not run"``.
+    ``status``: ``"finished"`` (all epochs), ``"stopped by guard"`` (a diagnostic callback
+    stopped it: ``stop_reason`` is the id of the finding), ``"stopped"`` (another callback
+    ended it early), ``"interrupted"`` (Ctrl-C during it; no model saved) or ``"not run"``.
     ``time_per_step_ms`` and ``images_per_second`` are medians over the epochs after the
     first (:class:`ThroughputMeter`); ``epoch_train_seconds`` has every epoch's training time.
     """
 
     name: str
     status: VariantStatus
+    stop_reason: str | None = None
     epochs_completed: int = 0
     best_val_dice: float | None = None
     best_val_dice_epoch: int | None = None
@@ -113,7 +129,7 @@ class VariantResult:
     def summary_row(self) -> dict[str, Any]:
         """The machine-readable row (summary.json / summary.csv)."""
         return {
-            "variant": self.name, "status": self.status,
+            "variant": self.name, "status": self.status, "stop_reason": self.stop_reason,
             "epochs_completed": self.epochs_completed,
             "best_val_dice": self.best_val_dice, "best_val_dice_epoch": self.best_val_dice_epoch,
             "best_val_iou": self.best_val_iou, "best_val_iou_epoch": self.best_val_iou_epoch,
@@ -287,17 +303,53 @@ def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
                      ) -> list[keras.callbacks.Callback]:
     """The callbacks one variant trains with, apart from the progress display.
 
-    This is the seam for diagnostic callbacks: add them here (gated on
-    ``config.diagnostics``); ``datasets.val`` gives a probe batch and ``val_baselines`` what
-    the all-zeros and all-ones predictors score on the validation split
-    (``{"all_zeros": TrivialScores.to_dict(), "all_ones": ...}``). A callback may expose
-    ``findings: list[Finding]``; after the
-    variant ends (finished, stopped or interrupted) :func:`collect_findings` puts them in the
-    report. A callback that sets ``model.stop_training`` ends the variant as ``"stopped"``
-    (exit code ``TRAINING_STOPPED``; with ``config.stop_all_on_guard`` no further variant
-    runs).
+    With ``config.diagnostics`` the diagnostic callbacks come first
+    (:func:`~unetdiag.training.callbacks.diagnostic_callbacks`: NaN/Inf guard writing into
+    ``variant_dir``, batch audit, Dice stability on the fixed probe batch ``datasets.probe``,
+    saturation against :func:`metric_baselines` of ``val_baselines``, what the all-zeros and
+    all-ones predictors score on the validation split:
+    ``{"all_zeros": TrivialScores.to_dict(), "all_ones": ...}``). A callback may expose
+    ``findings: list[Finding]``; after the variant ends (finished, stopped or interrupted)
+    :func:`collect_findings` puts them in the report. A callback with a ``stop_reason`` ends
+    the variant as ``"stopped by guard"``, any other that sets ``model.stop_training`` as
+    ``"stopped"`` (exit code ``TRAINING_STOPPED``; with ``config.stop_all_on_guard`` no further
+    variant runs).
     """
-    return [HistoryWriter(variant_dir), ThroughputMeter(datasets.train_size)]
+    callbacks: list[keras.callbacks.Callback] = []
+    if config.diagnostics:
+        probe_x, probe_y = next(datasets.probe.as_numpy_iterator())
+        callbacks += diagnostic_callbacks(
+            variant_dir, probe=(probe_x, probe_y), dice_config=config.dice,
+            baselines=metric_baselines(val_baselines),
+            stop_on_label_error=config.stop_on_label_error, source=f"train:{variant.name}")
+    return callbacks + [HistoryWriter(variant_dir), ThroughputMeter(datasets.train_size)]
+
+
+def metric_baselines(val_baselines: dict[str, dict[str, float]]) -> dict[str, float]:
+    """The best score a constant predictor gets on each validation metric of the trainer.
+
+    ``val_baselines`` is ``{"all_zeros": scores, "all_ones": scores}`` under the trainer's
+    metric conventions (hard Dice/IoU per image, empty masks excluded); an undefined score
+    (NaN: e.g. the hard Dice when every mask is empty) is left out.
+
+    >>> metric_baselines({"all_zeros": {"accuracy": 0.005, "hard_dice": 0.0, "hard_iou": 0.0},
+    ...                   "all_ones": {"accuracy": 0.995, "hard_dice": 0.9975,
+    ...                                "hard_iou": 0.995}})
+    {'val_accuracy': 0.995, 'val_dice': 0.9975, 'val_iou': 0.995}
+    """
+    baselines = {}
+    for metric, field_name in BASELINE_METRICS.items():
+        scores = [predictor[field_name] for predictor in val_baselines.values()
+                  if math.isfinite(predictor[field_name])]
+        if scores:
+            baselines[metric] = max(scores)
+    return baselines
+
+
+def stop_reasons(callbacks: Sequence[keras.callbacks.Callback]) -> list[str]:
+    """The ids of the findings that made callbacks stop training (empty: none did)."""
+    return [reason for callback in callbacks
+            if (reason := getattr(callback, "stop_reason", None)) is not None]
 
 
 def collect_findings(callbacks: Sequence[keras.callbacks.Callback], source: str
@@ -394,14 +446,50 @@ def _data_record(config: TrainConfig, train_pairs: Sequence[Pair], val_pairs: Se
     }
 
 
-def _validation_baselines(datasets: StreamingDatasets, config: TrainConfig) -> dict[str, Any]:
-    """What all-background and all-foreground predictions score on the validation split."""
+@dataclass
+class MaskCounts:
+    """Foreground and pixel counts of each mask of one split, at the training resolution."""
+
+    foreground: list[float]
+    pixels: list[float]
+
+    @property
+    def foreground_fraction(self) -> float:
+        return sum(self.foreground) / sum(self.pixels)
+
+
+def stream_mask_counts(dataset: tf.data.Dataset) -> MaskCounts:
+    """Count each decoded mask's foreground (``> 0.5``) one element at a time (the masks are
+    never all held in memory)."""
     foreground, pixels = [], []
-    for _image, mask in datasets.val_decoded.as_numpy_iterator():
+    for _image, mask in dataset.as_numpy_iterator():
         foreground.append(float((mask > 0.5).sum()))
         pixels.append(float(mask.size))
-    baselines = trivial_baselines(foreground, pixels, config.dice, DEFAULT_EMPTY_RULE)
+    return MaskCounts(foreground, pixels)
+
+
+def _validation_baselines(val_counts: MaskCounts) -> dict[str, Any]:
+    """What all-background and all-foreground predictions score on the validation split,
+    under the trainer's metric conventions (hard Dice/IoU per image, empty masks excluded)."""
+    baselines = trivial_baselines(val_counts.foreground, val_counts.pixels,
+                                  empty=DEFAULT_EMPTY_RULE)
     return {name: scores.to_dict() for name, scores in baselines.items()}
+
+
+def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: MaskCounts
+                  ) -> list[Finding]:
+    """Before training: how the decoded masks are balanced, what constant predictors score
+    on the validation split, and (when a Dice variant trains) how the Dice loss's convention
+    fits the training masks."""
+    findings = check_imbalance(train_counts.foreground, train_counts.pixels,
+                               source="data:train")
+    findings += baseline_findings(val_counts.foreground, val_counts.pixels, config.dice,
+                                  empty=DEFAULT_EMPTY_RULE, source="data:val")
+    if any(VARIANTS[name].loss == "dice" for name in config.variants):
+        findings += check_dice_config(config.dice, train_counts.foreground,
+                                      train_counts.pixels, config.batch_size,
+                                      source="data:train")
+    return findings
 
 
 # --- training -----------------------------------------------------------------------------
@@ -464,14 +552,18 @@ def _train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDat
             raise datasets.failures.as_user_error() from None
         raise
     epochs_completed = len(history.history.get("loss", []))
-    if status == "finished" and epochs_completed < config.epochs:
+    reasons = stop_reasons(callbacks)
+    if status == "finished" and reasons:
+        status = "stopped by guard"
+    elif status == "finished" and epochs_completed < config.epochs:
         status = "stopped"
     model_path = None
     if status != "interrupted":
         model_path = save_model_atomically(model, variant_dir / MODEL_FILENAME)
         write_history(variant_dir, history.history)
     result = VariantResult(
-        name=variant.name, status=status, epochs_completed=epochs_completed,
+        name=variant.name, status=status, stop_reason=reasons[0] if reasons else None,
+        epochs_completed=epochs_completed,
         final_val_accuracy=_finite_or_none((history.history.get("val_accuracy") or [None])[-1]),
         time_per_step_ms=meter.time_per_step_ms, images_per_second=meter.images_per_second,
         parameters=count_parameters(model), seconds=time.perf_counter() - started,
@@ -512,7 +604,8 @@ def _run_findings(results: dict[str, VariantResult], config: TrainConfig, run_di
                   interrupted_during: str | None) -> list[Finding]:
     findings = []
     if interrupted_during is not None:
-        finished = [r.name for r in results.values() if r.status in ("finished", "stopped")]
+        finished = [r.name for r in results.values()
+                    if r.status == "finished" or r.status in STOPPED_STATUSES]
         interrupted = [r.name for r in results.values() if r.status == "interrupted"]
         where = (f"during {interrupted_during}" if interrupted_during in results
                  else interrupted_during)
@@ -527,16 +620,19 @@ def _run_findings(results: dict[str, VariantResult], config: TrainConfig, run_di
                       "not_run": [r.name for r in results.values() if r.status == "not run"]},
             source="train"))
     for result in results.values():
-        if result.status == "stopped":
+        if result.status in STOPPED_STATUSES:
+            by = (f"The diagnostic guard ({result.stop_reason}) ended this variant"
+                  if result.stop_reason else "A callback ended this variant")
             findings.append(Finding(
                 id="train.stopped_early", severity=Severity.WARNING,
                 title=f"{result.name} stopped after {result.epochs_completed} of "
-                      f"{config.epochs} epochs",
-                explanation="A callback ended this variant before its last epoch; the findings "
-                            "from the same source say why. Its model was saved as it was.",
+                      f"{config.epochs} epochs"
+                      + (f" by {result.stop_reason}" if result.stop_reason else ""),
+                explanation=f"{by} before its last epoch; the findings from the same source "
+                            "say why. Its model was saved with the last finite weights.",
                 fix="Read the variant's other findings and fix their cause before retraining.",
                 evidence={"epochs_completed": result.epochs_completed,
-                          "epochs_requested": config.epochs},
+                          "epochs_requested": config.epochs, "stop_reason": result.stop_reason},
                 source=f"train:{result.name}"))
     requested_name = config.run_name
     if requested_name and run_dir.name != requested_name:
@@ -549,22 +645,66 @@ def _run_findings(results: dict[str, VariantResult], config: TrainConfig, run_di
     return findings
 
 
-def _headline(results: dict[str, VariantResult], train_size: int, val_size: int) -> str:
+def history_findings(results: dict[str, VariantResult], baselines: dict[str, float] | None,
+                     monitored: bool) -> list[Finding]:
+    """The metric-series checks over the finished histories: each variant against the
+    validation baselines (unless ``monitored``: the diagnostic callbacks'
+    :class:`~unetdiag.training.callbacks.SaturationMonitor` already judged it, epoch by epoch)
+    and the variants against each other."""
+    # runs are named by their source, as the SaturationMonitor names them
+    histories = {f"train:{name}": r.history for name, r in results.items() if r.history}
+    findings = []
+    for run, history in histories.items():
+        if not monitored:
+            findings += [f.with_source(run) for f in
+                         check_series(run, history, baselines, SATURATION_TOLERANCE)]
+    if len(histories) > 1:
+        findings += [f.with_source("train") for f in
+                     check_across_runs(histories, SATURATION_TOLERANCE)]
+    return findings
+
+
+def _stop_sentence(result: VariantResult, findings: Sequence[Finding]) -> str:
+    source = f"train:{result.name}"
+    cause = next((f for f in findings if f.id == result.stop_reason and f.source == source),
+                 None)
+    where = f"after {result.epochs_completed} of its epochs"
+    if cause is not None and "batch" in cause.evidence:
+        where = f"at epoch {cause.evidence.get('epoch', 0) + 1}, batch {cause.evidence['batch']}"
+    because = f": {cause.title}" if cause is not None else ""
+    return f"The guard stopped {result.name} {where} ({result.stop_reason}){because}."
+
+
+def _headline(results: dict[str, VariantResult], findings: Sequence[Finding],
+              train_size: int, val_size: int) -> str:
+    """Why the metrics look the way they do: guard stops first, then what the metric series
+    show (:func:`unetdiag.diag.explain.headline`), then what was trained."""
+    sentences = [_stop_sentence(r, findings) for r in results.values()
+                 if r.status == "stopped by guard"]
+    runs = [RunLog(name=f"train:{r.name}", epochs=[dict(zip(r.history, values, strict=True))
+                                        for values in zip(*r.history.values(), strict=True)],
+                   step_seconds=[], source=f"train:{r.name}")
+            for r in results.values() if r.history]
+    history_ids = {f.id for f in findings if f.id.startswith("saturation.")}
+    if runs and (history_ids or not sentences):
+        sentences.append(explain_headline(runs, [f for f in findings
+                                                 if f.id.startswith("saturation.")]))
     ended = [r for r in results.values() if r.best_val_dice is not None]
-    done = sum(r.status in ("finished", "stopped") for r in results.values())
+    done = sum(r.status == "finished" or r.status in STOPPED_STATUSES
+               for r in results.values())
     text = (f"Trained {done} of {len(results)} variant(s) on {train_size} training / "
             f"{val_size} validation pairs.")
     if ended:
         best = max(ended, key=lambda r: r.best_val_dice)
         text += (f" Best validation Dice {best.best_val_dice:.4f} ({best.name}, epoch "
                  f"{best.best_val_dice_epoch}).")
-    return text
+    return " ".join([*sentences, text])
 
 
 def _exit_code(results: dict[str, VariantResult], interrupted_during: str | None) -> ExitCode:
     if interrupted_during is not None:
         return ExitCode.INTERRUPTED
-    stopped = any(r.status == "stopped" for r in results.values())
+    stopped = any(r.status in STOPPED_STATUSES for r in results.values())
     return ExitCode.TRAINING_STOPPED if stopped else ExitCode.OK
 
 
@@ -617,6 +757,7 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
         "metric_threshold": config.metric_threshold, "metric_empty_rule": DEFAULT_EMPTY_RULE,
         "unetdiag": __version__, "tensorflow": tf.__version__, "keras": keras.__version__}
     stage = PREPARING_DATA  # where a Ctrl-C lands: this, a variant's name, or BETWEEN_VARIANTS
+    pre_training: list[Finding] = []
     interrupted_during: str | None = None
     try:
         with _sigterm_as_keyboard_interrupt():
@@ -625,7 +766,13 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
                 batch_size=config.batch_size, policy=config.mask_policy, augment=config.augment,
                 seed=config.seed, cache_dir=cache_dir)
             datasets.preflight()  # decodes every file once, filling the cache
-            meta["val_baselines"] = _validation_baselines(datasets, config)
+            val_counts = stream_mask_counts(datasets.val_decoded)
+            meta["val_baselines"] = _validation_baselines(val_counts)
+            meta["val_foreground_fraction"] = val_counts.foreground_fraction
+            if config.diagnostics:
+                train_counts = stream_mask_counts(datasets.train_decoded)
+                meta["train_foreground_fraction"] = train_counts.foreground_fraction
+                pre_training = data_findings(config, train_counts, val_counts)
             with _progress(console, config) as progress:
                 tasks = {name: progress.add_task(name, start=False, metrics="waiting")
                          for name in config.variants}
@@ -639,7 +786,7 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
                     if result.status == "interrupted":
                         interrupted_during = name
                         break
-                    if result.status == "stopped" and config.stop_all_on_guard:
+                    if result.status in STOPPED_STATUSES and config.stop_all_on_guard:
                         break
     except KeyboardInterrupt:  # outside model.fit: data preparation, compile, save, ...
         interrupted_during = stage
@@ -649,11 +796,14 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
         shutil.rmtree(cache_dir, ignore_errors=True)
 
     exit_code = _exit_code(results, interrupted_during)
-    findings = pairing_findings + [f for r in results.values() for f in r.findings]
+    findings = pairing_findings + pre_training
+    findings += [f for r in results.values() for f in r.findings]
+    findings += history_findings(results, metric_baselines(meta["val_baselines"])
+                                 if "val_baselines" in meta else None, config.diagnostics)
     findings += _run_findings(results, config, run_dir, interrupted_during)
     report = Report(
         title=f"unetdiag train {config.images}", command="train", findings=findings,
-        headline=_headline(results, len(train_pairs), len(val_pairs)),
+        headline=_headline(results, findings, len(train_pairs), len(val_pairs)),
         summary={"variants": [r.display_row() for r in results.values()]}, meta=meta)
     _write_summary(run_dir, results, meta, exit_code)
     write_report_files(report, run_dir)
