@@ -48,8 +48,13 @@ from unetdiag.config import VARIANTS, TrainConfig, Variant
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.dice_stability import check_dice_config
 from unetdiag.diag.checks.masks import check_imbalance
-from unetdiag.diag.checks.saturation import check_across_runs, check_series
-from unetdiag.diag.dice import trivial_baselines
+from unetdiag.diag.checks.saturation import (
+    ALL_ONES_PREDICTOR,
+    ALL_ZEROS_PREDICTOR,
+    check_across_runs,
+    check_series,
+)
+from unetdiag.diag.dice import all_ones_dice, trivial_baselines
 from unetdiag.diag.explain import headline as explain_headline
 from unetdiag.diag.findings import Finding, Report, Severity
 from unetdiag.diag.logparse import RunLog
@@ -664,6 +669,75 @@ def history_findings(results: dict[str, VariantResult], baselines: dict[str, flo
     return findings
 
 
+def reconcile_fingerprints(findings: Sequence[Finding], val_foreground_fraction: float | None
+                           ) -> list[Finding]:
+    """A constant-predictor fingerprint infers the validation foreground fraction from the
+    metrics alone; on masks this one-sided a model that only misses foreground fits the same
+    formulas. The trainer measured the fraction: a fingerprint whose fraction disagrees with it
+    is kept as a warning saying so, never as an error."""
+    if val_foreground_fraction is None:
+        return list(findings)
+    reconciled = []
+    for finding in findings:
+        phase = finding.evidence.get("phases", {}).get("validation") if finding.id in (
+            ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR) else None
+        inferred = phase.get("foreground_fraction") if phase else None
+        if inferred is None or abs(inferred - val_foreground_fraction) <= SATURATION_TOLERANCE:
+            reconciled.append(finding)
+            continue
+        reconciled.append(Finding(
+            finding.id, Severity.WARNING,
+            f"{finding.title}; but the validation masks are "
+            f"{val_foreground_fraction:.2%} foreground, so it is not a constant predictor",
+            finding.explanation + (
+                f" The trainer measured the validation masks' foreground fraction: "
+                f"{val_foreground_fraction:.4f}, not the {inferred:.4f} these metrics imply, so "
+                "the model does not predict one class everywhere; it misses pixels of the "
+                "majority class in a way that fits the same formulas."),
+            finding.fix, {**finding.evidence,
+                          "measured_val_foreground_fraction": val_foreground_fraction},
+            finding.files, finding.source))
+    return reconciled
+
+
+def _baseline_sentence(results: dict[str, VariantResult], baselines: dict[str, float],
+                       val_foreground_fraction: float | None) -> str:
+    """ "MP_Tr_BCE and MP_Tr_Dice: val_accuracy 0.9950 equals the majority-class fraction of
+    the validation masks, and val_dice 0.9975 equals an all-ones predictor's 2f/(1+f) for
+    f = 0.995: ..." when the final validation numbers sit on the measured baselines."""
+    at: dict[tuple[str, ...], list[str]] = {}
+    for result in results.values():
+        parts = []
+        for metric in ("val_accuracy", "val_dice"):
+            values = [v for v in result.history.get(metric, []) if math.isfinite(v)]
+            if metric in baselines and values and abs(
+                    values[-1] - baselines[metric]) <= SATURATION_TOLERANCE:
+                parts.append(f"{metric} {values[-1]:.4f}")
+        if parts:
+            at.setdefault(tuple(parts), []).append(result.name)
+    sentences = []
+    for parts, names in at.items():
+        fraction = val_foreground_fraction
+        said = []
+        for part in parts:
+            metric = part.split()[0]
+            if metric == "val_accuracy":
+                said.append(f"{part} equals the majority-class fraction "
+                            f"{baselines[metric]:.4f} of the validation masks")
+            elif fraction is not None and abs(baselines[metric] - all_ones_dice(fraction)) \
+                    <= SATURATION_TOLERANCE:
+                said.append(f"{part} equals an all-ones predictor's 2f/(1+f) = "
+                            f"{all_ones_dice(fraction):.4f} for f = {fraction:.4f}")
+            else:
+                said.append(f"{part} equals the best constant predictor's "
+                            f"{baselines[metric]:.4f}")
+        sentences.append(f"{' and '.join(names)}: {', and '.join(said)}: the "
+                         f"{'models score' if len(names) > 1 else 'model scores'} what "
+                         "predicting one class everywhere scores, so these numbers say nothing "
+                         "about segmentation.")
+    return " ".join(sentences)
+
+
 def _stop_sentence(result: VariantResult, findings: Sequence[Finding]) -> str:
     source = f"train:{result.name}"
     cause = next((f for f in findings if f.id == result.stop_reason and f.source == source),
@@ -676,19 +750,26 @@ def _stop_sentence(result: VariantResult, findings: Sequence[Finding]) -> str:
 
 
 def _headline(results: dict[str, VariantResult], findings: Sequence[Finding],
-              train_size: int, val_size: int) -> str:
-    """Why the metrics look the way they do: guard stops first, then what the metric series
-    show (:func:`unetdiag.diag.explain.headline`), then what was trained."""
+              train_size: int, val_size: int, baselines: dict[str, float] | None = None,
+              val_foreground_fraction: float | None = None) -> str:
+    """Why the metrics look the way they do: guard stops first, then the validation numbers
+    that sit on the measured trivial baselines, then what the metric series show
+    (:func:`unetdiag.diag.explain.headline`), then what was trained."""
     sentences = [_stop_sentence(r, findings) for r in results.values()
                  if r.status == "stopped by guard"]
+    at_baseline = _baseline_sentence(results, baselines or {}, val_foreground_fraction)
+    if at_baseline:
+        sentences.append(at_baseline)
     runs = [RunLog(name=f"train:{r.name}", epochs=[dict(zip(r.history, values, strict=True))
                                         for values in zip(*r.history.values(), strict=True)],
                    step_seconds=[], source=f"train:{r.name}")
             for r in results.values() if r.history]
-    history_ids = {f.id for f in findings if f.id.startswith("saturation.")}
-    if runs and (history_ids or not sentences):
-        sentences.append(explain_headline(runs, [f for f in findings
-                                                 if f.id.startswith("saturation.")]))
+    # fingerprints are said by the baseline sentence already, or contradicted by the masks
+    series_findings = [f for f in findings if f.id.startswith("saturation.") and not (
+        f.id in (ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR)
+        and (at_baseline or "measured_val_foreground_fraction" in f.evidence))]
+    if runs and (series_findings or not sentences):
+        sentences.append(explain_headline(runs, series_findings))
     ended = [r for r in results.values() if r.best_val_dice is not None]
     done = sum(r.status == "finished" or r.status in STOPPED_STATUSES
                for r in results.values())
@@ -801,9 +882,13 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
     findings += history_findings(results, metric_baselines(meta["val_baselines"])
                                  if "val_baselines" in meta else None, config.diagnostics)
     findings += _run_findings(results, config, run_dir, interrupted_during)
+    findings = reconcile_fingerprints(findings, meta.get("val_foreground_fraction"))
     report = Report(
         title=f"unetdiag train {config.images}", command="train", findings=findings,
-        headline=_headline(results, findings, len(train_pairs), len(val_pairs)),
+        headline=_headline(results, findings, len(train_pairs), len(val_pairs),
+                           metric_baselines(meta["val_baselines"])
+                           if "val_baselines" in meta else None,
+                           meta.get("val_foreground_fraction")),
         summary={"variants": [r.display_row() for r in results.values()]}, meta=meta)
     _write_summary(run_dir, results, meta, exit_code)
     write_report_files(report, run_dir)
