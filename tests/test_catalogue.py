@@ -16,7 +16,7 @@ def test_every_case_file_parses_and_names_known_corruptions():
     assert len(paths) >= 18
     for path in paths:
         case = catalogue.load_case(path)
-        assert case.runs and all(run.expect for run in case.runs), path
+        assert case.runs and all(run.expect or run.stderr for run in case.runs), path
         assert all(c["kind"] in CORRUPTIONS for c in case.corruptions), path
 
 
@@ -42,6 +42,13 @@ def test_judge_fails_when_an_expected_finding_disappears():
     assert not judge_ok(run, 1, {})                                       # no report at all
     outcome = catalogue.judge(run, 1, _report(("mask.lossy", "warning")), "Traceback (most", "c")
     assert outcome.problems == ["a traceback reached the user"]
+
+
+def test_judge_accepts_a_refusal_only_with_the_promised_message():
+    run = Run("train", (), (), (), 4, stderr="its own mask")
+    assert catalogue.judge(run, 4, {}, "unetdiag: error: ... as its own mask", "c").passed
+    assert not catalogue.judge(run, 4, {}, "unetdiag: error: something else", "c").passed
+    assert not catalogue.judge(run, 0, {}, "unetdiag: error: ... as its own mask", "c").passed
 
 
 def judge_ok(run, status, report):

@@ -53,6 +53,7 @@ class Run:
     expect: tuple[ExpectedFinding, ...]
     absent: tuple[str, ...]
     exit_code: int | None
+    stderr: str = ""  # a fragment the one-line error must contain (a refused run writes no report)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def load_case(path: Path) -> Case:
             Run(command=run["command"], args=tuple(run.get("args", ())),
                 expect=tuple(ExpectedFinding(e["id"], e.get("severity"))
                              for e in run.get("expect", ())),
-                absent=tuple(run.get("absent", ())), exit_code=run.get("exit_code"))
+                absent=tuple(run.get("absent", ())), exit_code=run.get("exit_code"),
+                stderr=run.get("stderr", ""))
             for run in data["run"])
         return Case(name=path.stem, title=data["title"], story=data["story"].strip(),
                     symptom=data["symptom"].strip(), fix=data["fix"].strip(),
@@ -139,7 +141,9 @@ def judge(run: Run, status: int, report: dict, stderr: str, case_name: str) -> R
     outcome = RunOutcome(case=case_name, command=run.command,
                          expected=[e.describe() for e in run.expect],
                          found=sorted(f"{i} ({s})" for i, s in found))
-    if not report:
+    if run.stderr and run.stderr not in stderr:
+        outcome.problems.append(f"the error does not say {run.stderr!r}")
+    if not report and (run.expect or not run.stderr):
         last_line = stderr.strip().splitlines()[-1:] or ["(no output)"]
         outcome.problems.append(f"no report (exit {status}): {last_line[0]}")
     if "Traceback" in stderr:
@@ -184,7 +188,8 @@ def render_docs(cases: list[Case]) -> str:
              "| failure mode | symptom in the metrics | how unetdiag reports it | fix |",
              "|---|---|---|---|"]
     for case in cases:
-        reported = sorted({e.describe() for run in case.runs for e in run.expect})
+        reported = sorted({e.describe() for run in case.runs for e in run.expect}
+                          | {f'refused: "{run.stderr}"' for run in case.runs if run.stderr})
         reported_text = "<br>".join(f"`{r}`" for r in reported)
         cells = [f"**{case.title}** (`checks/{case.name}.toml`)", case.symptom, reported_text,
                  case.fix]
@@ -231,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
             outcomes.append(outcome)
             verdict = "[green]pass[/green]" if outcome.passed else \
                 "[red]FAIL[/red]: " + "; ".join(outcome.problems)
-            table.add_row(case.name, outcome.command, "\n".join(outcome.expected), verdict)
+            expected = outcome.expected or ["(refused with a one-line error)"]
+            table.add_row(case.name, outcome.command, "\n".join(expected), verdict)
     console.print(table)
     failed = sum(not o.passed for o in outcomes)
     # A plain closing line that CI logs read: "N passed, N failed".
