@@ -2,17 +2,20 @@
 diagnosis fails the run (the catalogue itself runs in `tox -e checks`)."""
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from unetdiag import catalogue
 from unetdiag.catalogue import ExpectedFinding, Run
 
+REPOSITORY = Path(__file__).resolve().parent.parent
+
 
 def test_every_case_file_parses_and_names_known_corruptions():
     from unetdiag.diag.synth import CORRUPTIONS
 
-    paths = catalogue.discover()
+    paths = catalogue.discover(REPOSITORY / "checks")
     assert len(paths) >= 18
     for path in paths:
         case = catalogue.load_case(path)
@@ -21,8 +24,8 @@ def test_every_case_file_parses_and_names_known_corruptions():
 
 
 def test_generated_docs_are_up_to_date():
-    cases = [catalogue.load_case(p) for p in catalogue.discover()]
-    current = (catalogue.CHECKS_DIR.parent / "docs" / "failure-modes.md").read_text()
+    cases = [catalogue.load_case(p) for p in catalogue.discover(REPOSITORY / "checks")]
+    current = (REPOSITORY / "docs" / "failure-modes.md").read_text()
     assert current == catalogue.render_docs(cases), \
         "regenerate: python -m unetdiag.catalogue --write-docs docs/failure-modes.md"
 

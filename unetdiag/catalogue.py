@@ -30,7 +30,7 @@ except ModuleNotFoundError:  # Python 3.10
 from unetdiag.diag.synth import DatasetLayout, SynthSpec, build_case
 from unetdiag.exitcodes import ExitCode
 
-CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
+CHECKS_DIR = Path("checks")  # relative to the working directory: run from the repository root
 #: Small, fast training settings for ``train`` runs unless a case overrides them.
 TRAIN_DEFAULTS = ("--img-size", "32", "--base-filters", "4", "--depth", "2", "--epochs", "2",
                   "--batch-size", "8", "--precision", "float32", "--quiet")
