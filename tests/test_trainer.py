@@ -242,9 +242,9 @@ def test_missing_folder_unknown_variant_resume_and_same_file_masks_are_refused(d
     with pytest.raises(UserError) as unknown:
         run_training(_tiny_config(dataset, tmp_path / "runs", variants=("MP_Tr_Focal",)))
     assert unknown.value.code == ExitCode.USAGE
-    with pytest.raises(UserError, match="resume") as resume:
+    with pytest.raises(UserError, match="cannot resume") as resume:
         run_training(_tiny_config(dataset, tmp_path / "runs", resume=tmp_path / "old"))
-    assert resume.value.code == ExitCode.USAGE
+    assert resume.value.code == ExitCode.INPUT_ERROR
     only_images = tmp_path / "only_images"
     only_images.mkdir()
     for image in sorted(dataset.glob("cells_*.png")):

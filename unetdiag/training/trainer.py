@@ -6,14 +6,19 @@ One run, one new directory ``config.out_dir / (config.run_name or timestamp)``::
     data.json            the split (stems per side), the mask policy, encodings of a sample
     VARIANT/model.keras  saved atomically when the variant ends
     VARIANT/history.json, VARIANT/history.csv   rewritten after every epoch
+    VARIANT/checkpoint/  weights + optimizer state + history of the last completed epoch
+                         (while the variant trains; removed once model.keras is saved)
     summary.json, summary.csv                    one row per variant
     report.json, report.html, report.txt         the Report (command "train")
 
 Variants train one after another under the resolved precision (:mod:`.precision`), each with
 its own seed-reset model, Adam optimiser and callbacks. Ctrl-C (or SIGTERM) stops the current
-variant; finished variants stay on disk and the exit code is ``INTERRUPTED``. A variant counts
-as finished when its ``model.keras`` and ``history.json`` exist (:func:`variant_finished`),
-which is what a resume has to skip.
+variant; finished variants stay on disk, the current one keeps its last epoch checkpoint
+(:class:`EpochCheckpoint`), the report names where the run stopped and the exit code is
+``INTERRUPTED``. A variant counts as finished when its ``model.keras`` and ``history.json``
+exist (:func:`variant_finished`). ``config.resume`` (``unetdiag train --resume RUN_DIR``)
+reloads ``RUN_DIR/config.json``, skips the finished variants and continues the interrupted
+one from its checkpoint (weights, optimizer state, epoch count, history), in the same folder.
 
 Diagnostic callbacks plug in at :func:`gather_callbacks`; whatever findings they expose
 (``callback.findings``) are collected by :func:`collect_findings` into the report.
@@ -24,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import math
 import os
 import secrets
@@ -85,6 +91,13 @@ CACHE_DIRNAME = "cache"
 MODEL_FILENAME = "model.keras"
 HISTORY_FILENAME = "history.json"
 HISTORY_CSV_FILENAME = "history.csv"
+#: Per-variant checkpoint folder, its state file (the commit point: it names the weights file
+#: of the last completed epoch) and the weights file name per epoch.
+CHECKPOINT_DIRNAME = "checkpoint"
+CHECKPOINT_STATE_FILENAME = "checkpoint.json"
+CHECKPOINT_WEIGHTS_FORMAT = "epoch-{epochs:04d}.weights.h5"
+#: Written into checkpoint.json so a resume knows the file is ours.
+CHECKPOINT_FORMAT = "unetdiag-epoch-checkpoint-1"
 #: Stages of a run other than a variant's training, as named in ``train.interrupted``.
 PREPARING_DATA = "while preparing the data"
 BETWEEN_VARIANTS = "between variants"
@@ -237,17 +250,83 @@ class ThroughputMeter(keras.callbacks.Callback):
 class HistoryWriter(keras.callbacks.Callback):
     """Keeps the epoch logs and rewrites ``history.json`` and ``history.csv`` after each epoch,
     so an interrupted variant leaves the epochs it finished. The CSV has CSVLogger's layout
-    (``epoch`` then the metric names, sorted) so ``unetdiag explain-log`` reads it."""
+    (``epoch`` then the metric names, sorted) so ``unetdiag explain-log`` reads it.
 
-    def __init__(self, folder: Path):
+    ``history``: the epochs completed before a resume; new epochs are appended to it, so the
+    files stay one continuous history."""
+
+    def __init__(self, folder: Path, history: dict[str, list[float]] | None = None):
         super().__init__()
         self.folder = folder
-        self.history: dict[str, list[float]] = {}
+        self.history: dict[str, list[float]] = {
+            key: list(values) for key, values in (history or {}).items()}
 
     def on_epoch_end(self, epoch, logs=None):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
         write_history(self.folder, self.history)
+
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    """After each epoch, keep what a resume needs in ``folder``: the model's weights with the
+    optimizer state (``model.save_weights`` stores both) and ``checkpoint.json`` (completed
+    epoch count, the weights file name, the history so far).
+
+    Each epoch's weights go to a new file (written to a temporary name, then renamed);
+    ``checkpoint.json``, written atomically after it, is the commit point, and the previous
+    epoch's weights are deleted only then. An interruption at any instant leaves a consistent
+    checkpoint: the new one or the previous one. :func:`load_checkpoint` reads it back.
+
+    Args:
+        folder: the checkpoint folder (created when the first epoch ends).
+        history: the :class:`HistoryWriter` of the same fit; it must come earlier in the
+            callback list so the epoch's logs are in it.
+    """
+
+    def __init__(self, folder: Path, history: HistoryWriter):
+        super().__init__()
+        self.folder = folder
+        self.history = history
+
+    def on_epoch_end(self, epoch, logs=None):
+        epochs = epoch + 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        weights_name = CHECKPOINT_WEIGHTS_FORMAT.format(epochs=epochs)
+        save_atomically(self.model.save_weights, self.folder / weights_name)
+        atomic_write_json(self.folder / CHECKPOINT_STATE_FILENAME, {
+            "format": CHECKPOINT_FORMAT, "epochs_completed": epochs, "weights": weights_name,
+            "history": _json_safe(self.history.history)})
+        for stale in self.folder.glob(CHECKPOINT_WEIGHTS_FORMAT.replace("{epochs:04d}", "*")):
+            if stale.name != weights_name:
+                stale.unlink(missing_ok=True)
+
+
+@dataclass
+class Checkpoint:
+    """A variant's last completed epoch, as :class:`EpochCheckpoint` left it."""
+
+    epochs_completed: int
+    weights_path: Path
+    history: dict[str, list[float]]
+
+
+def load_checkpoint(variant_dir: Path) -> Checkpoint | None:
+    """The variant's checkpoint, or None when it has none (or an unreadable one: the variant
+    then starts again from its first epoch)."""
+    folder = variant_dir / CHECKPOINT_DIRNAME
+    try:
+        state = json.loads((folder / CHECKPOINT_STATE_FILENAME).read_text())
+        if state.get("format") != CHECKPOINT_FORMAT:
+            return None
+        weights_path = folder / Path(state["weights"]).name
+        history = {key: [float(value) for value in values]
+                   for key, values in state["history"].items()}
+        epochs = int(state["epochs_completed"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not weights_path.is_file() or any(len(values) != epochs for values in history.values()):
+        return None
+    return Checkpoint(epochs, weights_path, history)
 
 
 def write_history(folder: Path, history: dict[str, list[float]]) -> None:
@@ -327,7 +406,9 @@ def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
             variant_dir, probe=(probe_x, probe_y), dice_config=config.dice,
             baselines=metric_baselines(val_baselines),
             stop_on_label_error=config.stop_on_label_error, source=f"train:{variant.name}")
-    return callbacks + [HistoryWriter(variant_dir), ThroughputMeter(datasets.train_size)]
+    history = HistoryWriter(variant_dir)
+    return callbacks + [history, EpochCheckpoint(variant_dir / CHECKPOINT_DIRNAME, history),
+                        ThroughputMeter(datasets.train_size)]
 
 
 def metric_baselines(val_baselines: dict[str, dict[str, float]]) -> dict[str, float]:
@@ -402,15 +483,101 @@ def variant_finished(variant_dir: Path) -> bool:
 
 def save_model_atomically(model: keras.Model, path: Path) -> Path:
     """Save to a temporary ``.keras`` file in the same folder, then rename over ``path``."""
+    return save_atomically(model.save, path)
+
+
+def save_atomically(save: Any, path: Path) -> Path:
+    """Call ``save(temporary)`` for a temporary file beside ``path`` with the same suffixes
+    (Keras checks them: ``.keras``, ``.weights.h5``), then rename it over ``path``."""
+    suffixes = "".join(path.suffixes)
+    stem = path.name[:-len(suffixes)] if suffixes else path.name
     # A fresh name Keras creates itself (so the file gets the usual permissions, not 0600).
-    temporary = path.parent / f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}{path.suffix}"
+    temporary = path.parent / f".{stem}.{os.getpid()}.{secrets.token_hex(4)}{suffixes}"
     try:
-        model.save(temporary)
+        save(temporary)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+# --- resume -------------------------------------------------------------------------------
+
+
+def resumed_config(run_dir: Path, quiet: bool = False) -> TrainConfig:
+    """The :class:`TrainConfig` saved in ``run_dir/config.json``, set to resume ``run_dir``.
+
+    Raises:
+        UserError: (``INPUT_ERROR``) ``run_dir`` is missing or holds no config.json written by
+            ``unetdiag train``.
+    """
+    run_dir = Path(run_dir)
+    config_path = run_dir / "config.json"
+    if not run_dir.is_dir():
+        raise UserError(f"cannot resume {run_dir}: no such folder")
+    if not config_path.is_file():
+        raise UserError(f"cannot resume {run_dir}: it has no config.json, so it is not a "
+                        "unetdiag train run directory")
+    try:
+        config = TrainConfig.from_dict(json.loads(config_path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise UserError(f"cannot resume {run_dir}: {config_path} is not a unetdiag train "
+                        f"config ({type(error).__name__}: {error})") from None
+    config.resume, config.quiet = run_dir, quiet
+    return config
+
+
+def _check_same_split(run_dir: Path, data_record: dict[str, Any]) -> None:
+    """A resume must train on the split the run started with."""
+    try:
+        started = json.loads((run_dir / "data.json").read_text())
+    except (OSError, ValueError):
+        return  # nothing to compare with; the split is reproduced from the config's seed
+    for side in ("train", "val"):
+        if started.get(side) != data_record[side]:
+            raise UserError(f"cannot resume {run_dir}: the {side} split of {data_record['images']}"
+                            " differs from the one the run started with (files added, removed "
+                            "or renamed); start a new run")
+
+
+@dataclass
+class PreviousRun:
+    """What the earlier part of a resumed run left: its summary rows and report findings."""
+
+    rows: dict[str, dict[str, Any]]
+    findings: list[Finding]
+
+    def result(self, run_dir: Path, name: str) -> VariantResult:
+        """The finished variant ``name`` as the earlier part of the run recorded it."""
+        row = self.rows.get(name, {})
+        history = {key: [float(value) for value in values] for key, values in
+                   json.loads((run_dir / name / HISTORY_FILENAME).read_text()).items()}
+        status = row.get("status") if row.get("status") in ("finished", *STOPPED_STATUSES) \
+            else "finished"
+        result = VariantResult(
+            name=name, status=status, stop_reason=row.get("stop_reason"),
+            epochs_completed=len(history.get("loss", [])),
+            final_val_accuracy=_finite_or_none((history.get("val_accuracy") or [None])[-1]),
+            time_per_step_ms=row.get("time_per_step_ms"),
+            images_per_second=row.get("images_per_second"), parameters=row.get("parameters"),
+            seconds=row.get("seconds"), model_path=run_dir / name / MODEL_FILENAME,
+            history=history,
+            findings=[f for f in self.findings if f.source == f"train:{name}"])
+        result.best_val_dice, result.best_val_dice_epoch = _best(history, "val_dice")
+        result.best_val_iou, result.best_val_iou_epoch = _best(history, "val_iou")
+        return result
+
+
+def _previous_run(run_dir: Path) -> PreviousRun:
+    rows: dict[str, dict[str, Any]] = {}
+    findings: list[Finding] = []
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        summary = json.loads((run_dir / "summary.json").read_text())
+        rows = {row["variant"]: row for row in summary["variants"]}
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        findings = Report.from_dict(json.loads((run_dir / "report.json").read_text())).findings
+    return PreviousRun(rows, findings)
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -533,29 +700,43 @@ def _best(history: dict[str, list[float]], key: str) -> tuple[float | None, int 
 def _train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDatasets,
                    val_baselines: dict[str, dict[str, float]], policy_name: str,
                    strategy: tf.distribute.Strategy, run_dir: Path, progress: Progress,
-                   task: TaskID) -> VariantResult:
+                   task: TaskID, resuming: bool = False) -> VariantResult:
     """Train and save one variant. Ctrl-C during ``fit`` ends it as ``"interrupted"`` (its
-    per-epoch history stays, no model is saved); the caller then stops the run."""
+    per-epoch history and last epoch checkpoint stay, no model is saved); the caller then
+    stops the run. With ``resuming`` the variant's folder may exist already: training goes on
+    from its checkpoint (:func:`load_checkpoint`), if it has one."""
     variant_dir = run_dir / variant.name
-    variant_dir.mkdir()
+    variant_dir.mkdir(exist_ok=resuming)
+    checkpoint = load_checkpoint(variant_dir) if resuming else None
     keras.utils.set_random_seed(config.seed)  # every variant starts from the same seed
     with strategy.scope():
         model = compile_variant(variant, config, policy_name)
+        if checkpoint is not None:
+            # the optimizer's variables must exist before its saved state can be loaded
+            model.optimizer.build(model.trainable_variables)
+            model.load_weights(checkpoint.weights_path)
     callbacks = gather_callbacks(config, variant, variant_dir, datasets, val_baselines)
     history = next(c for c in callbacks if isinstance(c, HistoryWriter))
     meter = next(c for c in callbacks if isinstance(c, ThroughputMeter))
+    initial_epoch = 0
+    if checkpoint is not None:
+        initial_epoch = checkpoint.epochs_completed
+        history.history = {key: list(values) for key, values in checkpoint.history.items()}
     started = time.perf_counter()
     status: VariantStatus = "finished"
     try:
-        model.fit(datasets.train, validation_data=datasets.val, epochs=config.epochs,
-                  shuffle=False, verbose=0,  # the pipeline shuffles
-                  callbacks=[*callbacks, ProgressCallback(progress, task, config.epochs)])
+        if initial_epoch < config.epochs:
+            model.fit(datasets.train, validation_data=datasets.val, epochs=config.epochs,
+                      initial_epoch=initial_epoch, shuffle=False, verbose=0,  # pipeline shuffles
+                      callbacks=[*callbacks, ProgressCallback(progress, task, config.epochs)])
     except KeyboardInterrupt:
         status = "interrupted"
-    except tf.errors.OpError:
+    except tf.errors.OpError as error:
         if datasets.failures:
             raise datasets.failures.as_user_error() from None
-        raise
+        if "KeyboardInterrupt" not in str(error):
+            raise
+        status = "interrupted"  # the signal arrived inside a Python op TensorFlow was running
     epochs_completed = len(history.history.get("loss", []))
     reasons = stop_reasons(callbacks)
     if status == "finished" and reasons:
@@ -566,6 +747,8 @@ def _train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDat
     if status != "interrupted":
         model_path = save_model_atomically(model, variant_dir / MODEL_FILENAME)
         write_history(variant_dir, history.history)
+        # finished (model.keras and history.json): the checkpoint is not needed any more
+        shutil.rmtree(variant_dir / CHECKPOINT_DIRNAME, ignore_errors=True)
     result = VariantResult(
         name=variant.name, status=status, stop_reason=reasons[0] if reasons else None,
         epochs_completed=epochs_completed,
@@ -581,7 +764,11 @@ def _train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDat
 
 @contextlib.contextmanager
 def _sigterm_as_keyboard_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C while training (only possible from the main thread)."""
+    """Treat SIGTERM like Ctrl-C while training (only possible from the main thread).
+
+    SIGINT gets the same handler too: a process started with SIGINT ignored (a background job
+    of a non-interactive shell) would otherwise not stop on it. Both previous handlers are
+    restored afterwards."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -589,11 +776,13 @@ def _sigterm_as_keyboard_interrupt() -> Iterator[None]:
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {number: signal.signal(number, interrupt)
+                for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _progress(console: Console, config: TrainConfig) -> Progress:
@@ -612,18 +801,29 @@ def _run_findings(results: dict[str, VariantResult], config: TrainConfig, run_di
         finished = [r.name for r in results.values()
                     if r.status == "finished" or r.status in STOPPED_STATUSES]
         interrupted = [r.name for r in results.values() if r.status == "interrupted"]
-        where = (f"during {interrupted_during}" if interrupted_during in results
-                 else interrupted_during)
+        resume_command = f"unetdiag train --resume {run_dir}"
+        evidence: dict[str, Any] = {
+            "finished": finished, "interrupted": interrupted,
+            "not_run": [r.name for r in results.values() if r.status == "not run"],
+            "resume_command": resume_command}
+        if interrupted_during in results:
+            completed = results[interrupted_during].epochs_completed
+            where = (f"during {interrupted_during}, epoch {completed + 1} of {config.epochs} "
+                     f"({completed} completed and checkpointed)")
+            evidence.update(variant=interrupted_during, epochs_completed=completed,
+                            epochs_requested=config.epochs)
+        else:
+            where = interrupted_during
         findings.append(Finding(
             id="train.interrupted", severity=Severity.WARNING,
             title=f"Training was interrupted {where}",
             explanation="The run was stopped by Ctrl-C or SIGTERM. Variants that ended before "
-                        "it are saved; the interrupted one kept its per-epoch history but no "
-                        "model; later variants did not run.",
-            fix="Start the run again (a resume option skips finished variants).",
-            evidence={"finished": finished, "interrupted": interrupted,
-                      "not_run": [r.name for r in results.values() if r.status == "not run"]},
-            source="train"))
+                        "it are saved; the interrupted one kept its per-epoch history and a "
+                        "checkpoint of its last completed epoch (weights, optimizer state) but "
+                        "no model; later variants did not run.",
+            fix=f"Continue where it stopped: {resume_command} (finished variants are skipped, "
+                "the interrupted one goes on from its checkpoint).",
+            evidence=evidence, source="train"))
     for result in results.values():
         if result.status in STOPPED_STATUSES:
             by = (f"The diagnostic guard ({result.stop_reason}) ended this variant"
@@ -808,15 +1008,22 @@ def _write_summary(run_dir: Path, results: dict[str, VariantResult], meta: dict[
 def run_training(config: TrainConfig, console: Console | None = None) -> TrainResult:
     """Train ``config.variants`` and write a new run directory; see the module docstring.
 
+    With ``config.resume`` the run continues in that folder under its saved ``config.json``
+    (:func:`resumed_config`; of ``config`` only ``quiet`` is kept).
+
     Raises:
-        UserError: bad input (missing folder, no pairs, same-file masks, an undecodable file:
+        UserError: bad input (missing folder, no pairs, same-file masks, an undecodable file,
+            a resume folder that is not a unetdiag run or whose data changed:
             ``INPUT_ERROR``), an unusable output folder (``OUTPUT_ERROR``), or an unknown
-            variant, an unsupported strategy or ``resume`` (``USAGE``).
+            variant or an unsupported strategy (``USAGE``).
     """
     console = console or Console()
+    resume_note = None
     if config.resume is not None:
-        raise UserError("--resume is not supported yet; start a new run (finished variants of "
-                        "the old one are in its folder)", ExitCode.USAGE)
+        config = resumed_config(config.resume, quiet=config.quiet)
+        resume_note = (f"resuming {config.resume} with its config.json; training options given "
+                       "on the command line (other than --quiet) are ignored")
+        console.print(resume_note)
     unknown = [name for name in config.variants if name not in VARIANTS]
     if unknown or not config.variants:
         raise UserError(f"unknown variant(s) {', '.join(unknown) or '(none given)'}; choose from "
@@ -826,9 +1033,15 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
     pairing_findings, train_pairs, val_pairs = _discover_and_split(config)
     data_record = _data_record(config, train_pairs, val_pairs)
 
-    run_dir = create_run_dir(Path(config.out_dir), config.run_name)
-    atomic_write_json(run_dir / "config.json", config.to_dict())
-    atomic_write_json(run_dir / "data.json", data_record)
+    if config.resume is not None:
+        run_dir = config.resume
+        _check_same_split(run_dir, data_record)
+        previous = _previous_run(run_dir)
+    else:
+        run_dir = create_run_dir(Path(config.out_dir), config.run_name)
+        atomic_write_json(run_dir / "config.json", config.to_dict())
+        atomic_write_json(run_dir / "data.json", data_record)
+        previous = None
     cache_dir = run_dir / CACHE_DIRNAME
     results = {name: VariantResult(name=name, status="not run") for name in config.variants}
     meta: dict[str, Any] = {
@@ -837,6 +1050,8 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
         "val_pairs": len(val_pairs), "dice_loss": config.dice.describe(),
         "metric_threshold": config.metric_threshold, "metric_empty_rule": DEFAULT_EMPTY_RULE,
         "unetdiag": __version__, "tensorflow": tf.__version__, "keras": keras.__version__}
+    if resume_note is not None:
+        meta["resumed"] = resume_note
     stage = PREPARING_DATA  # where a Ctrl-C lands: this, a variant's name, or BETWEEN_VARIANTS
     pre_training: list[Finding] = []
     interrupted_during: str | None = None
@@ -858,10 +1073,15 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
                 tasks = {name: progress.add_task(name, start=False, metrics="waiting")
                          for name in config.variants}
                 for name in config.variants:
+                    if previous is not None and variant_finished(run_dir / name):
+                        results[name] = previous.result(run_dir, name)
+                        progress.update(tasks[name], metrics=f"{results[name].status} before")
+                        continue
                     stage = name
                     result = _train_variant(VARIANTS[name], config, datasets,
                                             meta["val_baselines"], policy_name, strategy,
-                                            run_dir, progress, tasks[name])
+                                            run_dir, progress, tasks[name],
+                                            resuming=previous is not None)
                     results[name] = result
                     stage = BETWEEN_VARIANTS
                     if result.status == "interrupted":
