@@ -94,3 +94,11 @@ def test_missing_folder_is_one_line_with_input_error_status(tmp_path):
     result = _run("explain-log", str(tmp_path / "missing.log"))
     assert result.returncode == ExitCode.INPUT_ERROR
     assert "missing.log" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_readme_lists_every_exit_status():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for code in ExitCode:
+        assert f"| {int(code)} | `{code.name}` | {DESCRIPTIONS[code]} |" in readme
