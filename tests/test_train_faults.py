@@ -1,0 +1,305 @@
+"""Training that survives faults: Ctrl-C/SIGTERM leave a checkpoint and a partial report,
+``--resume`` finishes the run in the same folder with continuous histories, a non-finite value
+stops one variant only, run folders are never reused, models load under Keras's safe mode."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import keras
+import numpy as np
+import pytest
+from rich.console import Console
+
+from unetdiag.config import TrainConfig
+from unetdiag.diag.synth import SynthSpec, write_dataset
+from unetdiag.exitcodes import ExitCode
+from unetdiag.training import trainer
+from unetdiag.training.callbacks import LAST_FINITE_WEIGHTS
+from unetdiag.training.trainer import (
+    CHECKPOINT_DIRNAME,
+    CHECKPOINT_STATE_FILENAME,
+    load_checkpoint,
+    run_training,
+    variant_finished,
+)
+
+# Keras 3.15's model.save converts TF variables with np.array(copy=False) (its own NumPy 2 issue).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+
+TWO_VARIANTS = ("MP_Tr_BCE", "StrConv_Ups_Dice")
+#: Enough epochs that the first variant is still training when the test's signal lands.
+SUBPROCESS_EPOCHS = 25
+#: Longest wait for the child's first checkpoint (TensorFlow start-up included), and for it
+#: to exit after a signal: generous bounds, not timing assertions.
+CHECKPOINT_WAIT_SECONDS = 180
+EXIT_WAIT_SECONDS = 180
+POLL_SECONDS = 0.02
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("data") / "cells"
+    write_dataset(folder, SynthSpec(n_pairs=16, size=32, seed=3))
+    return folder
+
+
+def _tiny_config(images: Path, out_dir: Path, **overrides) -> TrainConfig:
+    options = dict(images=images, out_dir=out_dir, variants=TWO_VARIANTS, img_size=32,
+                   channels=1, base_filters=4, depth=2, batch_size=4, epochs=3,
+                   precision="float32", run_name="r", quiet=True)
+    options.update(overrides)
+    return TrainConfig(**options)
+
+
+def _train(config: TrainConfig):
+    return run_training(config, console=Console(file=io.StringIO(), width=120))
+
+
+def _history(variant_dir: Path) -> dict[str, list]:
+    return json.loads((variant_dir / "history.json").read_text())
+
+
+def _weights_finite(model: keras.Model) -> bool:
+    return all(np.isfinite(w).all() for w in model.get_weights()
+               if np.asarray(w).dtype.kind == "f")
+
+
+# --- a real process, a real signal ---------------------------------------------------------
+
+
+def _unetdiag(*arguments: str) -> subprocess.Popen:
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    return subprocess.Popen([sys.executable, "-m", "unetdiag", *arguments],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=environment)
+
+
+def _start_and_interrupt(dataset: Path, out_dir: Path, signal_number: int) -> Path:
+    """Start a run, wait for the first variant's first checkpoint, send the signal; check the
+    interrupted run's report and return its folder."""
+    child = _unetdiag(
+        "train", "--images", str(dataset), "--img-size", "32", "--channels", "1",
+        "--base-filters", "4", "--depth", "2", "--batch-size", "4",
+        "--epochs", str(SUBPROCESS_EPOCHS), "--precision", "float32",
+        "--variants", ",".join(TWO_VARIANTS), "--out", str(out_dir), "--run-name", "r", "--quiet")
+    run_dir = out_dir / "r"
+    state = run_dir / TWO_VARIANTS[0] / CHECKPOINT_DIRNAME / CHECKPOINT_STATE_FILENAME
+    deadline = time.monotonic() + CHECKPOINT_WAIT_SECONDS
+    while not state.is_file() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+    assert state.is_file(), child.communicate(timeout=EXIT_WAIT_SECONDS)
+    child.send_signal(signal_number)
+    _out, errors = child.communicate(timeout=EXIT_WAIT_SECONDS)
+    assert child.returncode == ExitCode.INTERRUPTED, errors
+    assert "Traceback" not in errors
+
+    report = json.loads((run_dir / "report.json").read_text())
+    interrupted, = [f for f in report["findings"] if f["id"] == "train.interrupted"]
+    variant = interrupted["evidence"]["variant"]
+    completed = interrupted["evidence"]["epochs_completed"]
+    assert f"--resume {run_dir}" in interrupted["fix"]
+    assert f"epoch {completed + 1} of {SUBPROCESS_EPOCHS}" in interrupted["title"]
+    # the interrupted variant's checkpoint holds exactly its completed epochs
+    checkpoint = load_checkpoint(run_dir / variant)
+    assert checkpoint is not None and checkpoint.epochs_completed == completed >= 1
+    assert len(_history(run_dir / variant)["loss"]) == completed
+    assert not variant_finished(run_dir / variant)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["exit_code"] == ExitCode.INTERRUPTED
+    assert {row["variant"]: row["status"] for row in summary["variants"]}[variant] \
+        == "interrupted"
+    return run_dir
+
+
+def _resume_and_check(run_dir: Path) -> None:
+    before = {name: _history(run_dir / name) for name in TWO_VARIANTS
+              if (run_dir / name / "history.json").is_file()}
+    child = _unetdiag("train", "--resume", str(run_dir), "--epochs", "1", "--quiet")
+    output, errors = child.communicate(timeout=EXIT_WAIT_SECONDS * 2)
+    assert child.returncode == ExitCode.OK, errors
+    assert "ignored" in output  # --epochs 1 was not applied: the note says so
+    assert not (run_dir.parent / "r-2").exists()  # the same folder, no new one
+
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert [row["status"] for row in summary["variants"]] == ["finished", "finished"]
+    assert summary["exit_code"] == ExitCode.OK
+    report = json.loads((run_dir / "report.json").read_text())
+    assert "train.interrupted" not in {f["id"] for f in report["findings"]}
+    assert "ignored" in report["meta"]["resumed"]
+    batch = np.random.default_rng(0).random((1, 32, 32, 1)).astype(np.float32)
+    for name in TWO_VARIANTS:
+        history = _history(run_dir / name)
+        assert {len(values) for values in history.values()} == {SUBPROCESS_EPOCHS}
+        # the epochs before the interruption are kept as they were, not trained again
+        for key, values in before.get(name, {}).items():
+            assert history[key][:len(values)] == values
+        assert len((run_dir / name / "history.csv").read_text().splitlines()) \
+            == SUBPROCESS_EPOCHS + 1
+        model = keras.saving.load_model(run_dir / name / "model.keras", safe_mode=True)
+        assert np.isfinite(model.predict(batch, verbose=0)).all()
+        assert not (run_dir / name / CHECKPOINT_DIRNAME).exists()
+
+
+def test_sigint_then_resume_gives_the_run_an_uninterrupted_one_would(dataset, tmp_path):
+    run_dir = _start_and_interrupt(dataset, tmp_path / "runs", signal.SIGINT)
+    _resume_and_check(run_dir)
+
+
+def test_sigterm_is_handled_like_ctrl_c(dataset, tmp_path):
+    run_dir = _start_and_interrupt(dataset, tmp_path / "runs", signal.SIGTERM)
+    assert (run_dir / "report.html").is_file() and (run_dir / "report.txt").is_file()
+
+
+# --- resume in process: the optimizer state comes back ---------------------------------------
+
+
+class _InterruptAtEpochEnd(keras.callbacks.Callback):
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+class _RecordStart(keras.callbacks.Callback):
+    iterations: list[int] = []
+
+    def on_train_begin(self, logs=None):
+        _RecordStart.iterations.append(int(self.model.optimizer.iterations.numpy()))
+
+
+def _add_callback(monkeypatch, variant_name: str, factory) -> None:
+    original = trainer.gather_callbacks
+
+    def gather(config, variant, variant_dir, datasets, val_baselines):
+        callbacks = original(config, variant, variant_dir, datasets, val_baselines)
+        return callbacks + [factory()] if variant.name == variant_name else callbacks
+
+    monkeypatch.setattr(trainer, "gather_callbacks", gather)
+
+
+def test_resume_restores_the_optimizer_state_and_epoch(dataset, tmp_path, monkeypatch):
+    config = _tiny_config(dataset, tmp_path, epochs=3)
+    _add_callback(monkeypatch, TWO_VARIANTS[0], lambda: _InterruptAtEpochEnd(1))
+    first = _train(config)
+    assert first.exit_code == ExitCode.INTERRUPTED
+    assert [v.status for v in first.variants.values()] == ["interrupted", "not run"]
+    steps_per_epoch = -(-first.report.meta["train_pairs"] // config.batch_size)
+
+    monkeypatch.undo()
+    _RecordStart.iterations = []
+    _add_callback(monkeypatch, TWO_VARIANTS[0], _RecordStart)
+    # the resume ignores every option but quiet: another epoch count changes nothing
+    resumed = _train(TrainConfig(resume=first.run_dir, epochs=1, quiet=True))
+    assert resumed.exit_code == ExitCode.OK and resumed.run_dir == first.run_dir
+    # Adam's step count went on from the two checkpointed epochs, not from zero
+    assert _RecordStart.iterations == [2 * steps_per_epoch]
+    assert [v.epochs_completed for v in resumed.variants.values()] == [3, 3]
+    assert "ignored" in resumed.report.meta["resumed"]
+
+
+def test_resume_skips_finished_variants_and_keeps_their_findings(dataset, tmp_path,
+                                                                monkeypatch):
+    _add_callback(monkeypatch, TWO_VARIANTS[1], lambda: _InterruptAtEpochEnd(0))
+    first = _train(_tiny_config(dataset, tmp_path, epochs=2))
+    assert [v.status for v in first.variants.values()] == ["finished", "interrupted"]
+    finished_model = first.run_dir / TWO_VARIANTS[0] / "model.keras"
+    saved = finished_model.read_bytes()
+    monkeypatch.undo()
+    resumed = _train(TrainConfig(resume=first.run_dir, quiet=True))
+    assert resumed.exit_code == ExitCode.OK
+    assert finished_model.read_bytes() == saved  # not trained or written again
+    assert resumed.variants[TWO_VARIANTS[0]].history == first.variants[TWO_VARIANTS[0]].history
+    assert resumed.variants[TWO_VARIANTS[0]].best_val_dice is not None
+    earlier = {(f.id, f.source) for f in first.report.findings
+               if f.source == f"train:{TWO_VARIANTS[0]}"}
+    assert earlier <= {(f.id, f.source) for f in resumed.report.findings}
+
+
+# --- a non-finite value mid-run ------------------------------------------------------------
+
+
+class _PoisonWeight(keras.callbacks.Callback):
+    """Sets one kernel value to NaN before a chosen batch, as a bad update would."""
+
+    def __init__(self, epoch: int, batch: int):
+        super().__init__()
+        self.at, self._epoch = (epoch, batch), 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if (self._epoch, batch) == self.at:
+            kernel = next(v for v in self.model.trainable_variables if "kernel" in v.path)
+            values = np.array(kernel.numpy())
+            values.flat[0] = np.nan
+            kernel.assign(values)
+
+
+def test_a_non_finite_weight_stops_one_variant_and_the_other_still_trains(
+        dataset, tmp_path, monkeypatch):
+    earlier_run = tmp_path / "r"
+    earlier_run.mkdir()
+    (earlier_run / "notes.txt").write_text("an earlier run")
+    _add_callback(monkeypatch, TWO_VARIANTS[0], lambda: _PoisonWeight(epoch=1, batch=1))
+    result = _train(_tiny_config(dataset, tmp_path, epochs=3))
+
+    assert result.exit_code == ExitCode.TRAINING_STOPPED
+    # an existing run folder is never written into
+    assert result.run_dir.name == "r-2"
+    assert [p.name for p in earlier_run.iterdir()] == ["notes.txt"]
+    assert (earlier_run / "notes.txt").read_text() == "an earlier run"
+
+    stopped, other = (result.variants[name] for name in TWO_VARIANTS)
+    assert stopped.status == "stopped by guard" and stopped.stop_reason == "guard.non_finite"
+    assert other.status == "finished" and other.epochs_completed == 3
+    by_id = {(f.id, f.source): f for f in result.report.findings}
+    guard = by_id[("guard.non_finite", f"train:{TWO_VARIANTS[0]}")]
+    assert (guard.evidence["epoch"], guard.evidence["batch"]) == (1, 1)
+    assert ("train.stopped_early", f"train:{TWO_VARIANTS[0]}") in by_id
+    summary = json.loads((result.run_dir / "summary.json").read_text())
+    assert summary["exit_code"] == ExitCode.TRAINING_STOPPED
+    assert [row["status"] for row in summary["variants"]] == ["stopped by guard", "finished"]
+
+    stopped_dir = result.run_dir / TWO_VARIANTS[0]
+    model = keras.saving.load_model(stopped_dir / "model.keras", safe_mode=True)
+    assert _weights_finite(model)
+    with h5py.File(stopped_dir / LAST_FINITE_WEIGHTS) as handle:
+        arrays = []
+        handle.visititems(lambda _name, item: arrays.append(item[()])
+                          if isinstance(item, h5py.Dataset) else None)
+    assert arrays and all(np.isfinite(a).all() for a in arrays
+                          if np.asarray(a).dtype.kind == "f")
+    assert variant_finished(result.run_dir / TWO_VARIANTS[1])
+
+
+# --- bad resume folders --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [None, "{\"not\": \"a unetdiag config\"}", "not json"])
+def test_resume_of_a_folder_that_is_not_a_run_is_one_line(tmp_path, content):
+    folder = tmp_path / "somewhere"
+    folder.mkdir()
+    if content is not None:
+        (folder / "config.json").write_text(content)
+    child = _unetdiag("train", "--resume", str(folder))
+    output, errors = child.communicate(timeout=EXIT_WAIT_SECONDS)
+    assert child.returncode == ExitCode.INPUT_ERROR
+    assert "Traceback" not in errors
+    lines = [line for line in errors.splitlines() if line.startswith("unetdiag")]
+    assert len(lines) == 1 and str(folder) in lines[0]
+    assert sorted(p.name for p in folder.iterdir()) == ([] if content is None
+                                                         else ["config.json"])
