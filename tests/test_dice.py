@@ -69,7 +69,8 @@ def test_trivial_baselines_match_scoring_constant_predictions():
         scores = dice.trivial_baselines(counts, np.full(6, 64.0), config)
         for name, constant in (("all_zeros", 0.0), ("all_ones", 1.0)):
             prediction = np.full_like(masks, constant)
-            assert scores[name].soft_dice == pytest.approx(dice.soft_dice(masks, prediction, config))
+            expected = dice.soft_dice(masks, prediction, config)
+            assert scores[name].soft_dice == pytest.approx(expected)
             assert scores[name].accuracy == pytest.approx(dice.pixel_accuracy(masks, prediction))
     zeros = dice.trivial_baselines(counts, np.full(6, 64.0))["all_zeros"]
     assert zeros.hard_dice == 0.0 and zeros.hard_iou == 0.0
