@@ -32,7 +32,7 @@ train past that: 12 epochs of 12 steps against 2 epochs of 120 steps. A last chi
 input pipeline alone, with and without the cache. On a shared machine trust the best-epoch
 figures: another process can only slow an epoch down.
 
-Run: ``python benchmarks/bench_train.py`` (about 8 minutes on 2 idle CPU cores; ``--quick``
+Run: ``python benchmarks/bench_train.py`` (about 7 minutes on 2 busy CPU cores; ``--quick``
 for a smoke run whose figures mean nothing). Prints a Markdown table.
 """
 
