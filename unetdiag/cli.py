@@ -7,8 +7,10 @@ TensorFlow is imported only inside the ``train`` handler, so ``unetdiag --help``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -114,11 +116,40 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 
 def _train(args: argparse.Namespace, console) -> int:
     config = _train_config(args)
-    # TensorFlow's C++ start-up chatter (CUDA probes, oneDNN notices) is noise for our users.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:  # the user chose TensorFlow's verbosity
+        return _run_training(config, console)
+    with _tensorflow_log_to_file() as log_path:
+        status = _run_training(config, console)
+    if status not in (ExitCode.OK, ExitCode.INTERRUPTED) and log_path.stat().st_size:
+        print(f"unetdiag: TensorFlow's own log of this run: {log_path}", file=sys.stderr)
+    else:
+        log_path.unlink(missing_ok=True)
+    return status
+
+
+def _run_training(config: TrainConfig, console) -> int:
     from unetdiag.training.trainer import run_training  # TensorFlow starts here, not before
 
     return int(run_training(config, console=console).exit_code)
+
+
+@contextlib.contextmanager
+def _tensorflow_log_to_file():
+    """Send TensorFlow's C++ log (CUDA probes, oneDNN notices: written to file descriptor 2
+    before any log level applies) to a file, while Python's own stderr stays on the terminal."""
+    with tempfile.NamedTemporaryFile(prefix="unetdiag-tensorflow-", suffix=".log",
+                                     delete=False) as handle:
+        terminal = os.dup(2)
+        previous_stderr = sys.stderr
+        sys.stderr = os.fdopen(os.dup(terminal), "w", buffering=1)
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield Path(handle.name)
+        finally:
+            os.dup2(terminal, 2)
+            os.close(terminal)
+            sys.stderr.close()
+            sys.stderr = previous_stderr
 
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
