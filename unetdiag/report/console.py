@@ -329,11 +329,12 @@ def _summary_table(name: str, rows: Any, view: _View) -> RenderableType:
         columns += [str(key) for key in row if str(key) not in columns]
     table = Table(title=view.text(name, "bold"), title_justify="left", box=box.SIMPLE_HEAD,
                   header_style="bold", pad_edge=False)
-    for column in columns:
+    for index, column in enumerate(columns):
         values = [row.get(column) for row in rows if column in row]
         numeric = all(isinstance(_plain_python(v), (int, float)) for v in values)
+        # The first column names the row (a variant, a run): keep it whole.
         table.add_column(view.text(column), justify="right" if numeric else "left",
-                         overflow="fold")
+                         overflow="fold", no_wrap=index == 0)
     for row in rows:
         by_name = {str(key): value for key, value in row.items()}
         table.add_row(*(view.value(by_name[c]) if c in by_name else Text("") for c in columns))

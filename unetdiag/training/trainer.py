@@ -162,12 +162,12 @@ class VariantResult:
         """The row of the comparison table in the report and on the console."""
         return {
             "variant": self.name, "status": self.status,
-            "best val Dice (epoch)": _with_epoch(self.best_val_dice, self.best_val_dice_epoch),
-            "best val IoU (epoch)": _with_epoch(self.best_val_iou, self.best_val_iou_epoch),
-            "final val accuracy": _rounded(self.final_val_accuracy, 4),
+            "best val Dice": _with_epoch(self.best_val_dice, self.best_val_dice_epoch),
+            "best val IoU": _with_epoch(self.best_val_iou, self.best_val_iou_epoch),
+            "val acc": _rounded(self.final_val_accuracy, 4),
             "ms/step": _rounded(self.time_per_step_ms, 1),
-            "images/s": _rounded(self.images_per_second, 0),
-            "parameters": self.parameters,
+            "img/s": _rounded(self.images_per_second, 0),
+            "params": self.parameters,
         }
 
 
@@ -190,7 +190,7 @@ def _rounded(value: float | None, digits: int) -> float | None:
 
 
 def _with_epoch(value: float | None, epoch: int | None) -> str:
-    return "-" if value is None else f"{value:.4f} ({epoch})"
+    return "-" if value is None else f"{value:.4f} @{epoch}"  # @epoch: compact at 80 columns
 
 
 # --- callbacks ----------------------------------------------------------------------------
