@@ -47,9 +47,9 @@ class TrainConfig:
     allow_same_file_masks: bool = False  # only to reproduce the seed's image-as-mask bug
     mask_policy: MaskPolicy = field(default_factory=MaskPolicy)
     variants: tuple[str, ...] = tuple(VARIANTS)
-    img_size: int = 64
+    img_size: int = 96  # the embedded data's own size: no resampling
     channels: int = 3
-    base_filters: int = 8
+    base_filters: int = 16  # where bfloat16 starts to pay on CPU (docs/benchmarks.md)
     depth: int = 3
     batch_size: int = 16
     epochs: int = 12
