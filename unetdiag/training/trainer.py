@@ -70,6 +70,14 @@ from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_json, atomic_write_text
 from unetdiag.report import render_report, write_report_files
 from unetdiag.training.callbacks import diagnostic_callbacks
+from unetdiag.training.distributed import (
+    fit_with_strategy,
+    global_batch_size,
+    is_chief,
+    local_predictions,
+    make_strategy,
+    worker_output_dir,
+)
 from unetdiag.training.losses import DEFAULT_EMPTY_RULE, build_loss, build_metrics
 from unetdiag.training.model import build_variant, count_parameters
 from unetdiag.training.pipeline import StreamingDatasets, build_datasets
@@ -667,16 +675,6 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
 # --- training -----------------------------------------------------------------------------
 
 
-def _strategy(name: str) -> tf.distribute.Strategy:
-    if name == "default":
-        return tf.distribute.get_strategy()
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    raise UserError("--strategy multiworker is not supported by the trainer yet: model.fit under "
-                    "MultiWorkerMirroredStrategy fails on Keras 3.15 (keras-team/keras#20585)",
-                    ExitCode.USAGE)
-
-
 def compile_variant(variant: Variant, config: TrainConfig, policy_name: str) -> keras.Model:
     """Build and compile one variant under ``policy_name`` (in the current strategy scope)."""
     with precision_scope(policy_name):
@@ -700,7 +698,8 @@ def _best(history: dict[str, list[float]], key: str) -> tuple[float | None, int 
 def _train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDatasets,
                    val_baselines: dict[str, dict[str, float]], policy_name: str,
                    strategy: tf.distribute.Strategy, run_dir: Path, progress: Progress,
-                   task: TaskID, resuming: bool = False) -> VariantResult:
+                   task: TaskID, resuming: bool = False, strategy_name: str = "default"
+                   ) -> VariantResult:
     """Train and save one variant. Ctrl-C during ``fit`` ends it as ``"interrupted"`` (its
     per-epoch history and last epoch checkpoint stay, no model is saved); the caller then
     stops the run. With ``resuming`` the variant's folder may exist already: training goes on
@@ -709,15 +708,18 @@ def _train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDat
     variant_dir.mkdir(exist_ok=resuming)
     checkpoint = load_checkpoint(variant_dir) if resuming else None
     keras.utils.set_random_seed(config.seed)  # every variant starts from the same seed
-    with strategy.scope():
-        model = compile_variant(variant, config, policy_name)
-        if checkpoint is not None:
-            # the optimizer's variables must exist before its saved state can be loaded
-            model.optimizer.build(model.trainable_variables)
-            model.load_weights(checkpoint.weights_path)
+    built: list[keras.Model] = []  # the model, once built (the loop builds its own)
+    if strategy_name != "multiworker":  # resume under multiworker is refused earlier
+        with strategy.scope():
+            built.append(compile_variant(variant, config, policy_name))
+            if checkpoint is not None:
+                # the optimizer's variables must exist before its saved state can be loaded
+                built[0].optimizer.build(built[0].trainable_variables)
+                built[0].load_weights(checkpoint.weights_path)
     callbacks = gather_callbacks(config, variant, variant_dir, datasets, val_baselines)
     history = next(c for c in callbacks if isinstance(c, HistoryWriter))
     meter = next(c for c in callbacks if isinstance(c, ThroughputMeter))
+    fit_callbacks = [*callbacks, ProgressCallback(progress, task, config.epochs)]
     initial_epoch = 0
     if checkpoint is not None:
         initial_epoch = checkpoint.epochs_completed
@@ -725,10 +727,26 @@ def _train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDat
     started = time.perf_counter()
     status: VariantStatus = "finished"
     try:
-        if initial_epoch < config.epochs:
-            model.fit(datasets.train, validation_data=datasets.val, epochs=config.epochs,
-                      initial_epoch=initial_epoch, shuffle=False, verbose=0,  # pipeline shuffles
-                      callbacks=[*callbacks, ProgressCallback(progress, task, config.epochs)])
+        if strategy_name == "multiworker":
+            def build_model() -> keras.Model:
+                built.append(build_variant(variant, config.img_size, config.channels,
+                                           config.base_filters, config.depth))
+                return built[0]
+
+            with precision_scope(policy_name):  # the loop builds the model in its scope
+                fit_with_strategy(
+                    strategy, build_model, build_loss(variant.loss, config.dice),
+                    lambda: build_metrics(config.metric_threshold, DEFAULT_EMPTY_RULE),
+                    lambda: keras.optimizers.Adam(config.learning_rate),
+                    datasets.train, datasets.val, config.epochs, fit_callbacks)
+        elif initial_epoch < config.epochs:
+            # several replicas: Keras's predict_on_batch would repeat the probe per replica
+            with (local_predictions(built[0]) if strategy_name == "mirrored"
+                  else contextlib.nullcontext()):
+                built[0].fit(datasets.train, validation_data=datasets.val,
+                             epochs=config.epochs, initial_epoch=initial_epoch, shuffle=False,
+                             verbose=0,  # the pipeline shuffles
+                             callbacks=fit_callbacks)
     except KeyboardInterrupt:
         status = "interrupted"
     except tf.errors.OpError as error:
@@ -743,8 +761,9 @@ def _train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDat
         status = "stopped by guard"
     elif status == "finished" and epochs_completed < config.epochs:
         status = "stopped"
+    model = built[0] if built else None
     model_path = None
-    if status != "interrupted":
+    if status != "interrupted" and model is not None:
         model_path = save_model_atomically(model, variant_dir / MODEL_FILENAME)
         write_history(variant_dir, history.history)
         # finished (model.keras and history.json): the checkpoint is not needed any more
@@ -754,7 +773,8 @@ def _train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDat
         epochs_completed=epochs_completed,
         final_val_accuracy=_finite_or_none((history.history.get("val_accuracy") or [None])[-1]),
         time_per_step_ms=meter.time_per_step_ms, images_per_second=meter.images_per_second,
-        parameters=count_parameters(model), seconds=time.perf_counter() - started,
+        parameters=count_parameters(model) if model is not None else None,
+        seconds=time.perf_counter() - started,
         epoch_train_seconds=list(meter.epoch_seconds), model_path=model_path,
         history=history.history, findings=collect_findings(callbacks, f"train:{variant.name}"))
     result.best_val_dice, result.best_val_dice_epoch = _best(history.history, "val_dice")
@@ -1011,11 +1031,19 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
     With ``config.resume`` the run continues in that folder under its saved ``config.json``
     (:func:`resumed_config`; of ``config`` only ``quiet`` is kept).
 
+    ``config.strategy`` (``docs/distributed.md``): the strategy is created before any other
+    TensorFlow op. Under ``"multiworker"`` (the cluster in ``TF_CONFIG``) the datasets are
+    batched by the global batch size (``config.batch_size`` per worker), each variant trains
+    with :func:`~unetdiag.training.distributed.fit_with_strategy`, and only the chief writes
+    the run directory and the report; every other worker works in a temporary folder, removed
+    at the end (its :attr:`TrainResult.run_dir` no longer exists then).
+
     Raises:
         UserError: bad input (missing folder, no pairs, same-file masks, an undecodable file,
             a resume folder that is not a unetdiag run or whose data changed:
-            ``INPUT_ERROR``), an unusable output folder (``OUTPUT_ERROR``), or an unknown
-            variant or an unsupported strategy (``USAGE``).
+            ``INPUT_ERROR``), an unusable output folder (``OUTPUT_ERROR``), an unknown
+            variant, a missing or invalid ``TF_CONFIG``, or ``--resume`` under
+            ``multiworker`` (``USAGE``).
     """
     console = console or Console()
     resume_note = None
@@ -1028,30 +1056,52 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
     if unknown or not config.variants:
         raise UserError(f"unknown variant(s) {', '.join(unknown) or '(none given)'}; choose from "
                         f"{', '.join(VARIANTS)}", ExitCode.USAGE)
-    strategy = _strategy(config.strategy)
+    if config.resume is not None and config.strategy == "multiworker":
+        raise UserError(f"cannot resume {config.resume} under --strategy multiworker: the "
+                        "multi-worker training loop does not restore an epoch checkpoint; "
+                        "resume it with --strategy default or mirrored, or start a new run",
+                        ExitCode.USAGE)
+    strategy, info = make_strategy(config.strategy)  # before any other TensorFlow op
     policy_name, precision_reason = resolve_precision(config.precision)
     pairing_findings, train_pairs, val_pairs = _discover_and_split(config)
     data_record = _data_record(config, train_pairs, val_pairs)
 
-    if config.resume is not None:
+    previous = None
+    if not is_chief(info):
+        run_dir = Path(config.out_dir)  # never written: this worker gets a temporary folder
+    elif config.resume is not None:
         run_dir = config.resume
         _check_same_split(run_dir, data_record)
         previous = _previous_run(run_dir)
     else:
         run_dir = create_run_dir(Path(config.out_dir), config.run_name)
-        atomic_write_json(run_dir / "config.json", config.to_dict())
-        atomic_write_json(run_dir / "data.json", data_record)
-        previous = None
+    with worker_output_dir(run_dir, info) as output_dir:
+        if config.resume is None:
+            atomic_write_json(output_dir / "config.json", config.to_dict())
+            atomic_write_json(output_dir / "data.json", data_record)
+        meta: dict[str, Any] = {
+            "run_dir": str(output_dir), "precision": policy_name,
+            "precision_reason": precision_reason, "strategy": config.strategy,
+            "workers": info["workers"], "replicas": info["replicas"],
+            "train_pairs": len(train_pairs), "val_pairs": len(val_pairs),
+            "dice_loss": config.dice.describe(), "metric_threshold": config.metric_threshold,
+            "metric_empty_rule": DEFAULT_EMPTY_RULE, "unetdiag": __version__,
+            "tensorflow": tf.__version__, "keras": keras.__version__}
+        if resume_note is not None:
+            meta["resumed"] = resume_note
+        return _train_all(config, console, strategy, info, policy_name, output_dir, previous,
+                          meta, pairing_findings, train_pairs, val_pairs)
+
+
+def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.Strategy,
+               info: dict[str, Any], policy_name: str, run_dir: Path,
+               previous: PreviousRun | None, meta: dict[str, Any],
+               pairing_findings: list[Finding], train_pairs: Sequence[Pair],
+               val_pairs: Sequence[Pair]) -> TrainResult:
+    """The body of :func:`run_training` once this worker's output folder is known: prepare
+    the data, train the variants, and (on the chief) write the summary and the report."""
     cache_dir = run_dir / CACHE_DIRNAME
     results = {name: VariantResult(name=name, status="not run") for name in config.variants}
-    meta: dict[str, Any] = {
-        "run_dir": str(run_dir), "precision": policy_name, "precision_reason": precision_reason,
-        "strategy": config.strategy, "train_pairs": len(train_pairs),
-        "val_pairs": len(val_pairs), "dice_loss": config.dice.describe(),
-        "metric_threshold": config.metric_threshold, "metric_empty_rule": DEFAULT_EMPTY_RULE,
-        "unetdiag": __version__, "tensorflow": tf.__version__, "keras": keras.__version__}
-    if resume_note is not None:
-        meta["resumed"] = resume_note
     stage = PREPARING_DATA  # where a Ctrl-C lands: this, a variant's name, or BETWEEN_VARIANTS
     pre_training: list[Finding] = []
     interrupted_during: str | None = None
@@ -1059,8 +1109,9 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
         with _sigterm_as_keyboard_interrupt():
             datasets = build_datasets(
                 train_pairs, val_pairs, img_size=config.img_size, channels=config.channels,
-                batch_size=config.batch_size, policy=config.mask_policy, augment=config.augment,
-                seed=config.seed, cache_dir=cache_dir)
+                batch_size=global_batch_size(config.batch_size, info),
+                policy=config.mask_policy, augment=config.augment, seed=config.seed,
+                cache_dir=cache_dir)
             datasets.preflight()  # decodes every file once, filling the cache
             val_counts = stream_mask_counts(datasets.val_decoded)
             meta["val_baselines"] = _validation_baselines(val_counts)
@@ -1081,7 +1132,8 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
                     result = _train_variant(VARIANTS[name], config, datasets,
                                             meta["val_baselines"], policy_name, strategy,
                                             run_dir, progress, tasks[name],
-                                            resuming=previous is not None)
+                                            resuming=previous is not None,
+                                            strategy_name=info["strategy"])
                     results[name] = result
                     stage = BETWEEN_VARIANTS
                     if result.status == "interrupted":
@@ -1110,7 +1162,8 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
                            if "val_baselines" in meta else None,
                            meta.get("val_foreground_fraction")),
         summary={"variants": [r.display_row() for r in results.values()]}, meta=meta)
-    _write_summary(run_dir, results, meta, exit_code)
-    write_report_files(report, run_dir)
+    if is_chief(info):
+        _write_summary(run_dir, results, meta, exit_code)
+        write_report_files(report, run_dir)
     render_report(report, console)
     return TrainResult(run_dir=run_dir, exit_code=exit_code, report=report, variants=results)
