@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_all
 
 #: Seconds a subprocess may take before the test kills it (TF start-up alone takes ~10 s).
-SUBPROCESS_TIMEOUT = 240
 #: Tiny U-Net and data, the same in every process.
 IMG_SIZE, BASE_FILTERS, DEPTH, CHANNELS = 32, 4, 2, 1
 IMAGES, PER_WORKER_BATCH = 16, 4
@@ -115,24 +114,6 @@ def _environment(**extra: str) -> dict[str, str]:
     env.pop("TF_CONFIG", None)
     env.update(extra)
     return env
-
-
-def _run_all(commands: list[tuple[list[str], dict[str, str]]]) -> list[subprocess.CompletedProcess]:
-    """Start every process, wait for all; kill every one still running on any failure."""
-    processes = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True) for cmd, env in commands]
-    results = []
-    try:
-        for process in processes:
-            stdout, stderr = process.communicate(timeout=SUBPROCESS_TIMEOUT)
-            results.append(subprocess.CompletedProcess(process.args, process.returncode,
-                                                       stdout, stderr))
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-    return results
 
 
 def _script(*args: str) -> list[str]:
@@ -265,7 +246,7 @@ def test_mixed_float16_skips_are_recovery_not_failure(tmp_path):
 
 def test_mirrored_two_logical_cpus_fit_with_callbacks(tmp_path):
     """model.fit under MirroredStrategy with 2 replicas runs the diagnostic callbacks."""
-    [done] = _run_all([(_script("mirrored", str(tmp_path)), _environment())])
+    [done] = run_all([(_script("mirrored", str(tmp_path)), _environment())])
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((tmp_path / "mirrored.json").read_text())
     assert summary["replicas"] == 2
@@ -281,7 +262,7 @@ def test_two_workers_train_the_same_weights_and_the_chief_writes_one_report(tmp_
     commands = [(_script("worker", str(tmp_path)), _environment(TF_CONFIG=json.dumps(
         {"cluster": cluster, "task": {"type": "worker", "index": index}})))
         for index in range(2)]
-    results = _run_all(commands)
+    results = run_all(commands)
     for done in results:
         assert done.returncode == 0, done.stderr[-3000:]
     summaries = [json.loads((tmp_path / f"summary_worker{i}.json").read_text()) for i in (0, 1)]

@@ -17,12 +17,12 @@ import h5py
 import keras
 import numpy as np
 import pytest
+from helpers import add_callback
 from rich.console import Console
 
 from unetdiag.config import TrainConfig
 from unetdiag.diag.synth import SynthSpec, write_dataset
 from unetdiag.exitcodes import ExitCode, UserError
-from unetdiag.training import trainer
 from unetdiag.training.callbacks import LAST_FINITE_WEIGHTS
 from unetdiag.training.trainer import (
     CHECKPOINT_DIRNAME,
@@ -180,19 +180,9 @@ class _RecordStart(keras.callbacks.Callback):
         _RecordStart.iterations.append(int(self.model.optimizer.iterations.numpy()))
 
 
-def _add_callback(monkeypatch, variant_name: str, factory) -> None:
-    original = trainer.gather_callbacks
-
-    def gather(config, variant, variant_dir, datasets, val_baselines):
-        callbacks = original(config, variant, variant_dir, datasets, val_baselines)
-        return callbacks + [factory()] if variant.name == variant_name else callbacks
-
-    monkeypatch.setattr(trainer, "gather_callbacks", gather)
-
-
 def test_resume_restores_the_optimizer_state_and_epoch(dataset, tmp_path, monkeypatch):
     config = _tiny_config(dataset, tmp_path, epochs=3)
-    _add_callback(monkeypatch, TWO_VARIANTS[0], lambda: _InterruptAtEpochEnd(1))
+    add_callback(monkeypatch, TWO_VARIANTS[0], lambda: _InterruptAtEpochEnd(1))
     first = _train(config)
     assert first.exit_code == ExitCode.INTERRUPTED
     assert [v.status for v in first.variants.values()] == ["interrupted", "not run"]
@@ -200,7 +190,7 @@ def test_resume_restores_the_optimizer_state_and_epoch(dataset, tmp_path, monkey
 
     monkeypatch.undo()
     _RecordStart.iterations = []
-    _add_callback(monkeypatch, TWO_VARIANTS[0], _RecordStart)
+    add_callback(monkeypatch, TWO_VARIANTS[0], _RecordStart)
     # the resume ignores every option but quiet: another epoch count changes nothing
     resumed = _train(TrainConfig(resume=first.run_dir, epochs=1, quiet=True))
     assert resumed.exit_code == ExitCode.OK and resumed.run_dir == first.run_dir
@@ -212,7 +202,7 @@ def test_resume_restores_the_optimizer_state_and_epoch(dataset, tmp_path, monkey
 
 def test_resume_skips_finished_variants_and_keeps_their_findings(dataset, tmp_path,
                                                                 monkeypatch):
-    _add_callback(monkeypatch, TWO_VARIANTS[1], lambda: _InterruptAtEpochEnd(0))
+    add_callback(monkeypatch, TWO_VARIANTS[1], lambda: _InterruptAtEpochEnd(0))
     first = _train(_tiny_config(dataset, tmp_path, epochs=2))
     assert [v.status for v in first.variants.values()] == ["finished", "interrupted"]
     finished_model = first.run_dir / TWO_VARIANTS[0] / "model.keras"
@@ -254,7 +244,7 @@ def test_a_non_finite_weight_stops_one_variant_and_the_other_still_trains(
     earlier_run = tmp_path / "r"
     earlier_run.mkdir()
     (earlier_run / "notes.txt").write_text("an earlier run")
-    _add_callback(monkeypatch, TWO_VARIANTS[0], lambda: _PoisonWeight(epoch=1, batch=1))
+    add_callback(monkeypatch, TWO_VARIANTS[0], lambda: _PoisonWeight(epoch=1, batch=1))
     result = _train(_tiny_config(dataset, tmp_path, epochs=3))
 
     assert result.exit_code == ExitCode.TRAINING_STOPPED

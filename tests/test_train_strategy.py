@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import sys
 
 import keras
 import pytest
+from helpers import run_all
 
 from unetdiag.config import TrainConfig
 from unetdiag.diag.synth import SynthSpec, write_dataset
@@ -21,7 +21,6 @@ from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training.trainer import run_training
 
 #: Seconds a worker may take before the test kills it (TF start-up alone takes ~10 s).
-SUBPROCESS_TIMEOUT = 240
 LOOPBACK = "127.0.0.1"
 WORKERS = 2
 VARIANT = "MP_Tr_BCE"
@@ -51,26 +50,6 @@ def _environment(tf_config: dict) -> dict[str, str]:
     return env
 
 
-def _run_all(commands: list[tuple[list[str], dict[str, str]]]
-             ) -> list[subprocess.CompletedProcess]:
-    """Start every process, wait for all; kill every one still running on any failure."""
-    processes = [subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for command, env in commands]
-    results = []
-    try:
-        for process in processes:
-            stdout, stderr = process.communicate(timeout=SUBPROCESS_TIMEOUT)
-            results.append(subprocess.CompletedProcess(process.args, process.returncode,
-                                                       stdout, stderr))
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-    return results
-
-
 def test_two_workers_train_and_only_the_chief_writes_the_run(tmp_path):
     data = tmp_path / "data"
     write_dataset(data, SynthSpec(n_pairs=PAIRS, size=IMAGE_SIZE))
@@ -81,7 +60,7 @@ def test_two_workers_train_and_only_the_chief_writes_the_run(tmp_path):
                  _environment({"cluster": cluster,
                                "task": {"type": "worker", "index": index}}))
                 for index in range(WORKERS)]
-    results = _run_all(commands)
+    results = run_all(commands)
     for done in results:
         assert done.returncode == ExitCode.OK, done.stderr[-3000:]
     reports = sorted(tmp_path.rglob("report.json"))

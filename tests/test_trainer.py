@@ -9,6 +9,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from helpers import add_callback
 from rich.console import Console
 
 from unetdiag.config import TrainConfig
@@ -166,18 +167,8 @@ class _GuardStopsAfterFirstEpoch(keras.callbacks.Callback):
         self.model.stop_training = True
 
 
-def _add_callback(monkeypatch, variant_name: str, factory) -> None:
-    original = trainer.gather_callbacks
-
-    def gather(config, variant, variant_dir, datasets, val_baselines):
-        callbacks = original(config, variant, variant_dir, datasets, val_baselines)
-        return callbacks + [factory()] if variant.name == variant_name else callbacks
-
-    monkeypatch.setattr(trainer, "gather_callbacks", gather)
-
-
 def test_ctrl_c_keeps_finished_variants_and_exits_interrupted(dataset, tmp_path, monkeypatch):
-    _add_callback(monkeypatch, TWO_VARIANTS[1], _InterruptAfterFirstEpoch)
+    add_callback(monkeypatch, TWO_VARIANTS[1], _InterruptAfterFirstEpoch)
     result = run_training(_tiny_config(dataset, tmp_path, epochs=1), console=_quiet_console())
     assert result.exit_code == ExitCode.INTERRUPTED
     finished, interrupted = (result.run_dir / name for name in TWO_VARIANTS)
@@ -190,7 +181,7 @@ def test_ctrl_c_keeps_finished_variants_and_exits_interrupted(dataset, tmp_path,
 
 
 def test_a_guard_stop_ends_the_run_with_its_findings(dataset, tmp_path, monkeypatch):
-    _add_callback(monkeypatch, TWO_VARIANTS[0], _GuardStopsAfterFirstEpoch)
+    add_callback(monkeypatch, TWO_VARIANTS[0], _GuardStopsAfterFirstEpoch)
     console = Console(file=io.StringIO(), width=120, force_terminal=True)
     result = run_training(_tiny_config(dataset, tmp_path, stop_all_on_guard=True),
                           console=console)
