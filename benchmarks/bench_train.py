@@ -126,7 +126,7 @@ def _child_reference(args: argparse.Namespace) -> dict:
 
     from unetdiag.config import VARIANTS
     from unetdiag.diag.pairing import discover_pairs, split_pairs
-    from unetdiag.training.pipeline import DEFAULT_AUGMENT, augment_pair
+    from unetdiag.training.pipeline import DEFAULT_AUGMENT, augment_batches
     from unetdiag.training.trainer import ThroughputMeter, compile_variant
 
     started = time.perf_counter()
@@ -135,14 +135,9 @@ def _child_reference(args: argparse.Namespace) -> dict:
     train_pairs, val_pairs = split_pairs(pairing.pairs, config.val_fraction, config.seed)
     x_train, y_train = _load_arrays(train_pairs, config)
     x_val, y_val = _load_arrays(val_pairs, config)
-    seed = tf.constant(config.seed, tf.int64)
     train = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(
-        len(x_train), seed=config.seed, reshuffle_each_iteration=True)
-    element_seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True)
-    train = tf.data.Dataset.zip((train, element_seeds)).map(
-        lambda pair, random: augment_pair(pair[0], pair[1], tf.stack([random, seed]),
-                                          DEFAULT_AUGMENT),
-        num_parallel_calls=tf.data.AUTOTUNE).batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
+        len(x_train), seed=config.seed, reshuffle_each_iteration=True).batch(config.batch_size)
+    train = augment_batches(train, config.seed, DEFAULT_AUGMENT).prefetch(tf.data.AUTOTUNE)
     val = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(config.batch_size)
     keras.utils.set_random_seed(config.seed)
     model = compile_variant(VARIANTS[args.variant], config, "float32")

@@ -13,7 +13,7 @@ from PIL import Image
 from unetdiag.diag.masks import MaskPolicy
 from unetdiag.diag.pairing import Pair
 from unetdiag.exitcodes import ExitCode, UserError
-from unetdiag.training.pipeline import AugmentConfig, augment_pair, build_datasets
+from unetdiag.training.pipeline import AugmentConfig, augment_batch, augment_pair, build_datasets
 
 GEOMETRY_ONLY = AugmentConfig(horizontal_flip=True, rotate90=True, zoom_max=0.0,
                               brightness_max=0.0, contrast_range=(1.0, 1.0), noise_std=0.0)
@@ -161,6 +161,59 @@ def test_augmentation_is_a_function_of_the_seed():
     np.testing.assert_array_equal(first[0].numpy(), again[0].numpy())
     np.testing.assert_array_equal(first[1].numpy(), again[1].numpy())
     assert not np.array_equal(first[0].numpy(), other[0].numpy())
+
+
+def _dihedral_images(image: np.ndarray) -> list[np.ndarray]:
+    """The 8 symmetries of a square HxWxC array, by NumPy."""
+    turns = [np.rot90(image, k, axes=(0, 1)) for k in range(4)]
+    return turns + [turn[:, ::-1] for turn in turns]
+
+
+def test_each_pair_of_a_batch_draws_its_own_symmetry_and_all_eight_occur():
+    rng = np.random.default_rng(5)
+    image = rng.random((9, 9, 2)).astype(np.float32)
+    mask = (image[..., :1] > 0.5).astype(np.float32)
+    symmetries = _dihedral_images(image)
+    batch = 64
+    images, masks = augment_batch(np.repeat(image[None], batch, 0),
+                                  np.repeat(mask[None], batch, 0),
+                                  tf.constant([3, 9], tf.int64), GEOMETRY_ONLY)
+    drawn = []
+    for new_image, new_mask in zip(images.numpy(), masks.numpy(), strict=True):
+        matches = [k for k, symmetry in enumerate(symmetries)
+                   if np.array_equal(new_image, symmetry)]
+        assert len(matches) == 1  # exactly one symmetry of the square, never a blend
+        np.testing.assert_array_equal(new_mask, _dihedral_images(mask)[matches[0]])
+        drawn.append(matches[0])
+    assert set(drawn) == set(range(8))  # 64 draws of 8 equally likely symmetries
+
+
+def test_rotation_alone_never_mirrors_and_flip_alone_never_turns():
+    rng = np.random.default_rng(6)
+    image = rng.random((7, 7, 1)).astype(np.float32)
+    symmetries = _dihedral_images(image)
+    for config, allowed in ((AugmentConfig(horizontal_flip=False, brightness_max=0.0,
+                                           contrast_range=(1.0, 1.0), noise_std=0.0),
+                             {0, 1, 2, 3}),
+                            (AugmentConfig(rotate90=False, brightness_max=0.0,
+                                           contrast_range=(1.0, 1.0), noise_std=0.0),
+                             {0, 4})):
+        images, _masks = augment_batch(np.repeat(image[None], 48, 0), np.zeros((48, 7, 7, 1)),
+                                       tf.constant([1, 1], tf.int64), config)
+        drawn = {next(k for k, symmetry in enumerate(symmetries)
+                      if np.array_equal(new_image, symmetry)) for new_image in images.numpy()}
+        assert drawn == allowed
+
+
+def test_noise_has_the_configured_standard_deviation_and_zero_mean():
+    noise_only = AugmentConfig(horizontal_flip=False, rotate90=False, brightness_max=0.0,
+                               contrast_range=(1.0, 1.0), noise_std=0.05)
+    images, _masks = augment_batch(np.full((8, 32, 32, 3), 0.5, np.float32),
+                                   np.zeros((8, 32, 32, 1), np.float32),
+                                   tf.constant([2, 2], tf.int64), noise_only)
+    deviation = images.numpy() - 0.5
+    assert abs(deviation.std() - 0.05) < 0.002  # 24,576 draws: standard error ~0.0002
+    assert abs(deviation.mean()) < 0.002
 
 
 def test_same_seed_gives_the_same_epochs_and_epochs_differ(tmp_path):
