@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,8 @@ CALM_BORDER_STYLE = "green"
 ID_COLUMN_MAX_WIDTH = 36
 #: Evidence and context keys fold beyond this width.
 KEY_COLUMN_MAX_WIDTH = 32
+#: A summary column whose cells are all this narrow (figures, a status) never wraps them.
+SHORT_CELL_WIDTH = 10
 #: Shown instead of the findings when a report has none.
 NOTHING_FOUND_MESSAGE = "Nothing found: no check raised a finding."
 
@@ -327,17 +330,25 @@ def _summary_table(name: str, rows: Any, view: _View) -> RenderableType:
     columns: list[str] = []
     for row in rows:
         columns += [str(key) for key in row if str(key) not in columns]
+    # No padding (the box's blank divider parts the columns), so the variants' eight
+    # figures fit 80 columns unwrapped.
     table = Table(title=view.text(name, "bold"), title_justify="left", box=box.SIMPLE_HEAD,
-                  header_style="bold", pad_edge=False)
+                  header_style="bold", padding=0)
+    cells = [[view.value(by_name[c]) if c in by_name else Text("") for c in columns]
+             for by_name in ({str(key): value for key, value in row.items()} for row in rows)]
     for index, column in enumerate(columns):
         values = [row.get(column) for row in rows if column in row]
         numeric = all(isinstance(_plain_python(v), (int, float)) for v in values)
-        # The first column names the row (a variant, a run): keep it whole.
-        table.add_column(view.text(column), justify="right" if numeric else "left",
-                         overflow="fold", no_wrap=index == 0)
-    for row in rows:
-        by_name = {str(key): value for key, value in row.items()}
-        table.add_row(*(view.value(by_name[c]) if c in by_name else Text("") for c in columns))
+        # The row's name and short cells (figures) are read whole, and a longer header wraps
+        # at its spaces; longer cells (a verdict) wrap and take the width left over.
+        widest_cell = max(cell[index].cell_len for cell in cells)
+        short = index == 0 or widest_cell <= SHORT_CELL_WIDTH
+        header = textwrap.fill(column, width=max(widest_cell, 1), break_long_words=False) \
+            if short else column
+        table.add_column(view.text(header), justify="right" if numeric else "left",
+                         overflow="fold", no_wrap=short, ratio=None if short else 1)
+    for cell in cells:
+        table.add_row(*cell)
     return table
 
 
