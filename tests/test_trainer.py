@@ -125,6 +125,15 @@ def test_the_report_and_comparison_table_are_printed_without_a_progress_display(
     assert "epoch 1/2" not in output  # not a terminal: no live progress
 
 
+def test_the_run_says_where_it_writes_and_which_precision_it_picked_and_why(first_run):
+    _config, result, output = first_run
+    first_line = " ".join(output.split("\n\n")[0].split())
+    assert first_line.startswith(f"run folder {result.run_dir}:")
+    assert "precision float32 (requested)" in first_line
+    meta = result.report.meta
+    assert f"{meta['train_pairs']} training / {meta['val_pairs']} validation pairs" in first_line
+
+
 def test_a_second_run_never_touches_the_first_and_splits_the_same_way(first_run, dataset):
     config, first, _output = first_run
     model = first.run_dir / "MP_Tr_BCE" / "model.keras"

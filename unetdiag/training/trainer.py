@@ -1089,6 +1089,10 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
             "tensorflow": tf.__version__, "keras": keras.__version__}
         if resume_note is not None:
             meta["resumed"] = resume_note
+        if is_chief(info):
+            console.print(f"run folder {output_dir}: {len(train_pairs)} training / "
+                          f"{len(val_pairs)} validation pairs, precision {policy_name} "
+                          f"({precision_reason})", highlight=False)
         return _train_all(config, console, strategy, info, policy_name, output_dir, previous,
                           meta, pairing_findings, train_pairs, val_pairs)
 
