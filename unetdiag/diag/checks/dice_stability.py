@@ -512,8 +512,8 @@ def _probe_empty_finding(config, intersection, sum_true, sum_pred, empty,
     count = len(scores)
     return Finding(
         id="dice.empty_mask_convention", severity=Severity.INFO,
-        title=(f"{count} of {intersection.size} probe masks are empty; they score "
-               f"{np.mean(scores):.3f} on average"),
+        title=(f"{count} of {intersection.size} probe masks are empty; the Dice loss's soft "
+               f"Dice scores them {np.mean(scores):.3f} on average"),
         explanation=(f"{count} of the {intersection.size} probe masks are empty. The model's "
                      f"predictions on them sum to {_range_text(sum_pred[empty])} and score "
                      f"{_range_text(np.asarray(scores))}. {_convention_text(config)} "
