@@ -135,8 +135,8 @@ def test_four_variants_figures_fit_80_columns_and_prose_wraps_at_spaces():
              "best val IoU": "0.7912 @11", "val acc": 0.9776, "ms/step": 120.5, "img/s": 133,
              "params": 530529}
             for name in ("MP_Tr_BCE", "MP_Tr_Dice", "StrConv_Tr_BCE", "StrConv_Ups_Dice")]
-    runs = [{"run": "MP_Tr_BCE", "verdict": "at the all-ones score (f = 0.995); validation "
-             "metrics flat"}]
+    verdict = "at the all-ones score (f = 0.995); validation metrics flat"
+    runs = [{"run": "MP_Tr_BCE", "verdict": verdict}]
     text = _render(Report(title="t", command="train", summary={"variants": rows, "runs": runs}),
                    width=80)
     lines = text.splitlines()
@@ -145,9 +145,8 @@ def test_four_variants_figures_fit_80_columns_and_prose_wraps_at_spaces():
         row = next(line for line in lines if line.split()[:1] == [name])
         assert row.split()[1:] == ["finished", "0.8716", "@11", "0.7912", "@11", "0.9776",
                                    "120.5", "133", "530529"]
-    verdict_words = "at the all-ones score (f = 0.995); validation metrics flat".split()
     shown = " ".join(lines[lines.index(next(line for line in lines if "verdict" in line)):])
-    assert all(word in shown.split() for word in verdict_words)  # wrapped, never cut mid-word
+    assert all(word in shown.split() for word in verdict.split())  # wrapped, never cut mid-word
 
 
 def test_zero_findings_say_nothing_was_found():
