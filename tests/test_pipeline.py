@@ -230,6 +230,25 @@ def test_same_seed_gives_the_same_epochs_and_epochs_differ(tmp_path):
     assert not np.array_equal(first[0], first[1])
 
 
+def test_fresh_train_replays_the_same_epochs_after_the_shared_stream_moved_on(tmp_path):
+    pairs = _asymmetric_pairs(tmp_path, 8, size=16)
+    datasets = _build(pairs[:6], pairs[6:], augment=EVERYTHING, cache_dir=tmp_path / "cache")
+    datasets.preflight()
+
+    def epoch(dataset):
+        return np.concatenate([image.ravel() for image, _ in _elements(dataset)])
+
+    first_variant = datasets.fresh_train()
+    first = [epoch(first_variant) for _ in range(2)]
+    for _ in range(3):
+        epoch(datasets.train)  # another consumer moves the shared stream on
+    second_variant = datasets.fresh_train()
+    second = [epoch(second_variant) for _ in range(2)]
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[1], second[1])
+    assert not np.array_equal(first[0], first[1])  # epochs still differ within a variant
+
+
 # --- split by file, order, laziness, cache -------------------------------------------------
 
 

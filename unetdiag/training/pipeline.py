@@ -30,7 +30,7 @@ Example (``pairs`` from :func:`unetdiag.diag.pairing.discover_pairs`)::
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +107,8 @@ class StreamingDatasets:
 
     Attributes:
         train: shuffled, augmented batches of ``(image NxHxWxC, mask NxHxWx1)``, float32.
+            Its shuffle and augmentation streams go on from one iteration to the next; use
+            :meth:`fresh_train` to start them again.
         val: batches in file order, not augmented.
         train_decoded, val_decoded: the decode (+ cache) stage alone, one element per pair.
         probe: the first validation batch, decoded without the cache (so taking it never
@@ -123,6 +125,17 @@ class StreamingDatasets:
     failures: DecodeFailureLog
     train_size: int
     val_size: int
+    _build_train: Callable[[], tf.data.Dataset] = field(repr=False)
+
+    def fresh_train(self) -> tf.data.Dataset:
+        """The training batches again, their shuffle and augmentation drawn from the start.
+
+        Built on the same decoded (and cached) elements, so nothing is read again. Each
+        variant of a run trains on one of these: every variant sees the same batches in the
+        same order, whichever variants train before it, so variants are compared on the same
+        data and ``--variants X`` alone trains X exactly as the full run does.
+        """
+        return self._build_train()
 
     def __iter__(self) -> Iterator[tf.data.Dataset]:
         return iter((self.train, self.val))
@@ -339,16 +352,19 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
     train_decoded = decoded(train_pairs, shuffle=True, cache_name="train")
     val_decoded = decoded(val_pairs, shuffle=False, cache_name="val")
 
-    train = train_decoded
-    if cached:
-        train = train.shuffle(min(len(train_pairs), SHUFFLE_BUFFER_ELEMENTS), seed=seed,
-                              reshuffle_each_iteration=True)
-    train = train.batch(batch_size)
-    if augment_config is not None:
-        train = augment_batches(train, seed, augment_config)
-    train = train.prefetch(tf.data.AUTOTUNE)
+    def training_batches() -> tf.data.Dataset:
+        train = train_decoded
+        if cached:
+            train = train.shuffle(min(len(train_pairs), SHUFFLE_BUFFER_ELEMENTS), seed=seed,
+                                  reshuffle_each_iteration=True)
+        train = train.batch(batch_size)
+        if augment_config is not None:
+            train = augment_batches(train, seed, augment_config)
+        return train.prefetch(tf.data.AUTOTUNE)
+
     val = val_decoded.batch(batch_size).prefetch(tf.data.AUTOTUNE)
     probe = decoded(val_pairs[:batch_size], shuffle=False, cache_name=None).batch(batch_size)
-    return StreamingDatasets(train=train, val=val, train_decoded=train_decoded,
+    return StreamingDatasets(train=training_batches(), val=val, train_decoded=train_decoded,
                              val_decoded=val_decoded, probe=probe, failures=failures,
-                             train_size=len(train_pairs), val_size=len(val_pairs))
+                             train_size=len(train_pairs), val_size=len(val_pairs),
+                             _build_train=training_batches)

@@ -726,6 +726,7 @@ def _train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDat
         history.history = {key: list(values) for key, values in checkpoint.history.items()}
     started = time.perf_counter()
     status: VariantStatus = "finished"
+    train_batches = datasets.fresh_train()  # the same batches for every variant
     try:
         if strategy_name == "multiworker":
             def build_model() -> keras.Model:
@@ -738,12 +739,12 @@ def _train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDat
                     strategy, build_model, build_loss(variant.loss, config.dice),
                     lambda: build_metrics(config.metric_threshold, DEFAULT_EMPTY_RULE),
                     lambda: keras.optimizers.Adam(config.learning_rate),
-                    datasets.train, datasets.val, config.epochs, fit_callbacks)
+                    train_batches, datasets.val, config.epochs, fit_callbacks)
         elif initial_epoch < config.epochs:
             # several replicas: Keras's predict_on_batch would repeat the probe per replica
             with (local_predictions(built[0]) if strategy_name == "mirrored"
                   else contextlib.nullcontext()):
-                built[0].fit(datasets.train, validation_data=datasets.val,
+                built[0].fit(train_batches, validation_data=datasets.val,
                              epochs=config.epochs, initial_epoch=initial_epoch, shuffle=False,
                              verbose=0,  # the pipeline shuffles
                              callbacks=fit_callbacks)
