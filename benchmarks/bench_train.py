@@ -112,6 +112,14 @@ def _child_unetdiag(args: argparse.Namespace, precision: str, cached: bool = Tru
     return measured
 
 
+def _split(config) -> tuple[list, list]:
+    """The train and validation pairs of ``config``, split as the trainer splits them."""
+    from unetdiag.diag.pairing import discover_pairs, split_pairs
+
+    pairing = discover_pairs(config.images, config.masks, mask_suffixes=config.mask_suffixes)
+    return split_pairs(pairing.pairs, config.val_fraction, config.seed)
+
+
 def _val_dice_under_each_policy(config, model_path: Path) -> dict[str, float]:
     """Validation Dice of one float32-trained model's weights, evaluated under each policy.
 
@@ -122,13 +130,11 @@ def _val_dice_under_each_policy(config, model_path: Path) -> dict[str, float]:
     import keras
 
     from unetdiag.config import VARIANTS
-    from unetdiag.diag.pairing import discover_pairs, split_pairs
     from unetdiag.training.pipeline import build_datasets
     from unetdiag.training.precision import POLICIES
     from unetdiag.training.trainer import compile_variant
 
-    pairing = discover_pairs(config.images, config.masks, mask_suffixes=config.mask_suffixes)
-    train_pairs, val_pairs = split_pairs(pairing.pairs, config.val_fraction, config.seed)
+    train_pairs, val_pairs = _split(config)
     val = build_datasets(train_pairs, val_pairs, img_size=config.img_size,
                          channels=config.channels, batch_size=config.batch_size,
                          policy=config.mask_policy, augment=False, seed=config.seed).val
@@ -164,14 +170,12 @@ def _child_reference(args: argparse.Namespace) -> dict:
     import tensorflow as tf
 
     from unetdiag.config import VARIANTS
-    from unetdiag.diag.pairing import discover_pairs, split_pairs
     from unetdiag.training.pipeline import DEFAULT_AUGMENT, augment_batches
     from unetdiag.training.trainer import ThroughputMeter, compile_variant
 
     started = time.perf_counter()
     config = _config(args, "float32")
-    pairing = discover_pairs(config.images, config.masks, mask_suffixes=config.mask_suffixes)
-    train_pairs, val_pairs = split_pairs(pairing.pairs, config.val_fraction, config.seed)
+    train_pairs, val_pairs = _split(config)
     x_train, y_train = _load_arrays(train_pairs, config)
     x_val, y_val = _load_arrays(val_pairs, config)
     train = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(
@@ -190,12 +194,10 @@ def _child_reference(args: argparse.Namespace) -> dict:
 
 def _child_pipeline(args: argparse.Namespace) -> dict:
     """Images/s of the training dataset alone (no model), with and without the file cache."""
-    from unetdiag.diag.pairing import discover_pairs, split_pairs
     from unetdiag.training.pipeline import build_datasets
 
     config = _config(args, "float32")
-    pairing = discover_pairs(config.images, config.masks, mask_suffixes=config.mask_suffixes)
-    train_pairs, val_pairs = split_pairs(pairing.pairs, config.val_fraction, config.seed)
+    train_pairs, val_pairs = _split(config)
     rates = {}
     for label, cache_dir in (("uncached", None), ("cached", Path(args.work) / "cache")):
         datasets = build_datasets(train_pairs, val_pairs, img_size=config.img_size,
