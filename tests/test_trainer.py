@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import sys
 from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
-from helpers import add_callback
+from helpers import add_callback, run_all
 from rich.console import Console
 
 from unetdiag.config import TrainConfig
@@ -77,6 +79,20 @@ def test_each_variant_gets_its_own_model_that_reloads_and_predicts(first_run):
     assert models[0].count_params() != models[1].count_params()
     assert all(variant_finished(result.run_dir / name) for name in TWO_VARIANTS)
     assert not list(result.run_dir.rglob(".model.*"))  # no temporary left behind
+
+
+def test_a_fresh_process_reloads_a_model_by_the_readme_recipe(first_run):
+    """Nothing of unetdiag imported but what the README says to import."""
+    _config, result, _output = first_run
+    path = result.run_dir / TWO_VARIANTS[0] / "model.keras"
+    script = ("import sys, numpy as np, keras\n"
+              "import unetdiag.training.losses\n"
+              "model = keras.saving.load_model(sys.argv[1], safe_mode=True)\n"
+              "print(model.predict(np.zeros((1, 32, 32, 1), 'float32'), verbose=0).shape)\n")
+    [done] = run_all([([sys.executable, "-c", script, str(path)],
+                       dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "(1, 32, 32, 1)"
 
 
 def test_run_directory_holds_config_data_histories_summary_and_report(first_run):
