@@ -103,17 +103,112 @@ def weights_finite(model: keras.Model) -> bool:
 # --- NaN/Inf guard --------------------------------------------------------------------------
 
 
-def test_plain_fit_hides_the_nan_pixel_from_the_loss(nan_dataset):
-    """The premise: on this CPU (oneDNN) the loss stays finite while a kernel turns NaN."""
-    if os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "0":
-        pytest.skip("oneDNN is off: the fused convolution that hides the NaN is not used")
+def test_plain_fit_lets_one_nan_pixel_poison_the_weights(nan_dataset):
+    """The premise: without a guard, one NaN input pixel turns the weights NaN.
+
+    Whether the loss shows it depends on the CPU: with oneDNN on an AVX-512 Xeon the fused
+    convolution hides the NaN from the loss (it stayed finite, as keras-numerics.md records);
+    on an AVX2 EPYC the loss is NaN from that batch on. The weights are NaN on both.
+    """
     x, y = nan_dataset
     model = compiled(tiny_unet())
+    model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+    assert not np.isfinite(model.get_layer("enc_conv").kernel.numpy()).all()
+
+
+#: An input value above this makes NanGradientProbe's weight gradient NaN.
+PROBE_TRIGGER = 5.0
+
+
+class NanGradientProbe(keras.layers.Layer):
+    """Finite outputs always; a NaN gradient for ``scale`` where an input exceeds the trigger.
+
+    The ``where``/``sqrt`` trap: ``sqrt(trigger - x)`` is NaN where ``x > trigger``; ``where``
+    does not select it, so the output stays finite, but its zero upstream gradient times that
+    NaN is NaN. This is a loss that stays finite over a NaN gradient on any CPU.
+    """
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(), initializer="zeros", name="scale")
+
+    def call(self, inputs):
+        return inputs + keras.ops.where(inputs > PROBE_TRIGGER, 0.0,
+                                        self.scale * keras.ops.sqrt(PROBE_TRIGGER - inputs))
+
+
+def probed_unet(batch_norm: bool = False) -> keras.Model:
+    """tiny_unet behind a NanGradientProbe (optionally with BatchNorm after the first conv)."""
+    inputs = keras.Input((SIZE, SIZE, 3))
+    probed = NanGradientProbe(name="probe")(inputs)
+    encoded = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="enc_conv")(probed)
+    if batch_norm:
+        encoded = keras.layers.BatchNormalization(name="enc_norm")(encoded)
+    down = keras.layers.MaxPooling2D(2, name="pool")(encoded)
+    middle = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="mid_conv")(down)
+    up = keras.layers.UpSampling2D(2, name="up")(middle)
+    joined = keras.layers.Concatenate(name="skip")([encoded, up])
+    outputs = keras.layers.Conv2D(1, 1, activation="sigmoid", name="head")(joined)
+    return keras.Model(inputs, outputs)
+
+
+@pytest.fixture
+def trigger_dataset():
+    """disc_dataset with one finite pixel above the probe's trigger, in batch 1."""
+    x, y = disc_dataset()
+    x[NAN_IMAGE, 5, 7, 1] = 2 * PROBE_TRIGGER
+    return x, y
+
+
+def test_a_nan_gradient_behind_a_finite_loss_poisons_a_plain_fit(trigger_dataset):
+    x, y = trigger_dataset
+    model = compiled(probed_unet())
     counter = BatchCounter()
     model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0, callbacks=[counter])
-    assert all(np.isfinite(logs["loss"]) for logs in counter.logs)
-    kernel = model.get_layer("enc_conv").kernel.numpy()
-    assert not np.isfinite(kernel).all()
+    # Finite up to and including the trigger batch; its NaN gradient then reached the weight
+    # (and through it every later batch's loss).
+    assert [np.isfinite(logs["loss"]) for logs in counter.logs[:2]] == [True, True]
+    assert not np.isfinite(model.get_layer("probe").scale.numpy())
+
+
+def test_guard_stops_at_a_nan_gradient_behind_a_finite_loss(trigger_dataset, tmp_path):
+    x, y = trigger_dataset
+    model = compiled(probed_unet())
+    guard, counter = NonFiniteGuard(tmp_path), BatchCounter()
+    model.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+              callbacks=[guard, counter])
+    assert counter.batches == [(0, 0), (0, 1)]
+    [finding] = [f for f in guard.findings if f.id == "guard.non_finite"]
+    evidence = finding.evidence
+    assert (evidence["epoch"], evidence["batch"]) == (0, 1)
+    assert np.isfinite(evidence["batch_loss"])
+    assert evidence["first_nonfinite_gradient"] == "probe/scale"
+    assert evidence["update_applied"] is False
+    assert weights_finite(model)
+
+
+def test_a_skipped_step_changes_no_weight_optimizer_state_or_batchnorm_statistic(
+        trigger_dataset, tmp_path):
+    """All or nothing: after the skipped batch 1, everything is as batch 0 left it."""
+    x, y = trigger_dataset
+    model = compiled(probed_unet(batch_norm=True))
+
+    class StateBeforeBatchOne(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 1:
+                self.weights = [w.numpy().copy() for w in self.model.weights]
+                self.optimizer_state = [v.numpy().copy()
+                                        for v in self.model.optimizer.variables]
+
+    before = StateBeforeBatchOne()
+    model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0,
+              callbacks=[before, NonFiniteGuard(tmp_path)])
+    moving_mean = model.get_layer("enc_norm").moving_mean
+    assert moving_mean.path in [w.path for w in model.weights]
+    for saved, weight in zip(before.weights, model.weights, strict=True):
+        np.testing.assert_array_equal(saved, weight.numpy(), err_msg=weight.path)
+    for saved, variable in zip(before.optimizer_state, model.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(saved, variable.numpy(), err_msg=variable.path)
+    assert int(model.optimizer.iterations.numpy()) == 1
 
 
 def test_guard_stops_at_the_nan_batch_and_keeps_finite_weights(nan_dataset, tmp_path):

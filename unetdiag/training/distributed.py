@@ -354,7 +354,7 @@ class _Loop:
         else:
             update_applied = tf.logical_and(gradients_finite,
                                             tf.equal(maxima["loss_nonfinite"], 0.0))
-            instrument._apply_if(update_applied, optimizer, gradients, trainable)
+            instrument.apply_or_put_back(update_applied, optimizer, gradients, trainable)
         checked = [w for w in model.weights if instrument._is_float(w.dtype)]
         self.hub.weight_paths = [w.path for w in checked]
         weight_flags = tf.cast(tf.logical_not(tf.math.is_finite(

@@ -14,11 +14,15 @@ The step does what Keras 3.15's TensorFlow ``train_step`` does (it follows
 
 - ``guard`` feature: one ``l2_loss`` per gradient (non-finite exactly when the gradient
   holds a NaN/Inf, or its squared norm overflows float32), the global gradient norm, the
-  unscaled batch loss; the optimizer update is **not applied** when a gradient or the loss is
-  non-finite (a ``LossScaleOptimizer`` already skips such steps itself), and the
-  non-trainable state updated during the forward pass (e.g. BatchNorm moving statistics) is
-  put back, so the weights stay finite. After the update every weight is checked the same
-  way.
+  unscaled batch loss; a step whose gradients or loss are non-finite **changes nothing**:
+  weights, optimizer state (moments, ``iterations``) and the non-trainable state updated
+  during the forward pass (e.g. BatchNorm moving statistics) are as before it, so the
+  weights stay finite (a ``LossScaleOptimizer`` skips such steps itself; only the
+  non-trainable state is then put back). The update is applied unconditionally and put back
+  from a copy when the step turns out non-finite (:func:`apply_or_put_back`): gating it on
+  the finiteness flag instead would make every variable's update wait for the last
+  gradient, serialising the update behind the backward pass (measured: +9 % per step at the
+  trainer's defaults). After the update every weight is checked the same way.
 - ``audit`` feature: label min/max, counts of out-of-range, non-binary, non-finite label
   pixels, foreground pixels, empty masks, non-finite input values (exact counts taken only
   when a cheap screen finds something; see :func:`_audit_statistics`).
@@ -327,8 +331,10 @@ class StepInstrumentation:
         optimizer = model.optimizer
         guard = GUARD in features and optimizer is not None and bool(model.trainable_weights)
 
-        restorable = [v for v in model.non_trainable_weights if _is_float(v.dtype)] if guard else []
-        state_before = [tf.identity(v.value) for v in restorable]
+        # Taken before the forward pass, which updates it (BatchNorm moving statistics).
+        forward_state = ([v for v in model.non_trainable_weights if _is_float(v.dtype)]
+                         if guard else [])
+        forward_state_before = [tf.identity(v.value) for v in forward_state]
 
         with tf.GradientTape() as tape:
             y_pred = model(x, training=True) if model._call_has_training_arg else model(x)
@@ -374,14 +380,11 @@ class StepInstrumentation:
                 update_applied = gradients_finite
                 scale_before = tf.cast(tf.identity(optimizer.dynamic_scale.value), tf.float64)
                 optimizer.apply_gradients(zip(gradients, trainable, strict=True))
+                put_back_unless(update_applied, forward_state, forward_state_before)
             else:
                 update_applied = tf.logical_and(gradients_finite, loss_finite)
-                _apply_if(update_applied, optimizer, gradients, trainable)
-            if restorable:
-                def restore() -> None:
-                    for variable, value in zip(restorable, state_before, strict=True):
-                        variable.assign(value)
-                tf.cond(update_applied, lambda: None, restore)
+                apply_or_put_back(update_applied, optimizer, gradients, trainable,
+                                  forward_state, forward_state_before)
             checked = [w for w in model.weights if _is_float(w.dtype)]
             self.weight_paths = [w.path for w in checked]
             weight_flags = tf.cast(tf.logical_not(tf.math.is_finite(
@@ -492,32 +495,69 @@ def weight_paths(model: keras.Model) -> list[str]:
     return [w.path for w in model.weights if _is_float(w.dtype)]
 
 
-def _apply_if(condition: tf.Tensor, optimizer: keras.optimizers.Optimizer,
-              gradients: list, trainable: list) -> None:
-    """``optimizer.apply_gradients`` only when ``condition`` holds (as LossScaleOptimizer does).
+def apply_or_put_back(applied: tf.Tensor, optimizer: keras.optimizers.Optimizer,
+                      gradients: list, trainable: list, forward_state: list | None = None,
+                      forward_state_before: list | None = None) -> None:
+    """Apply the update, then put everything back unless ``applied`` holds.
 
-    Under a strategy that needs merge calls, the condition is evaluated in cross-replica
-    context around the per-replica update, mirroring Keras's own ``LossScaleOptimizer``.
+    The all-or-nothing skip of a non-finite step (what ``LossScaleOptimizer`` does), without
+    making the update wait for the skip decision: each variable's update runs as soon as its
+    gradient exists, overlapping the rest of the backward pass, as in a plain Keras step. The
+    values put back on a skip are read just before the update (the trainable weights and every
+    optimizer variable: moments, ``iterations``...), plus ``forward_state`` as it was before
+    the forward pass (read by the caller into ``forward_state_before``).
+
+    Cost: one copy of the weights and the optimizer state per step (TensorFlow copies a
+    variable's buffer on write while a read of it is still held); for a convolutional network
+    this is small next to the step, since every weight is used at every pixel.
     """
-    def apply() -> None:
-        optimizer.apply_gradients(zip(gradients, trainable, strict=True))
+    saved = [*trainable, *optimizer.variables]
+    saved_before = [tf.identity(v.value) for v in saved]
+    optimizer.apply_gradients(zip(gradients, trainable, strict=True))
+    put_back_unless(applied, [*saved, *(forward_state or [])],
+                    [*saved_before, *(forward_state_before or [])])
+
+
+def put_back_unless(kept: tf.Tensor, variables: list, values: list) -> None:
+    """Assign ``values`` to ``variables`` when ``kept`` is false (in any replica context).
+
+    The assignments go through ``strategy.extended.update``, the route the optimizer itself
+    writes variables by, so they are valid under every strategy. Under a strategy that needs
+    merge calls, the condition is evaluated in cross-replica context around the per-replica
+    assignments, mirroring Keras's own ``LossScaleOptimizer``.
+    """
+    if not variables:
+        return
+
+    def put_back() -> None:
+        def assign_all(distribution, pairs) -> None:
+            for variable, value in pairs:
+                distribution.extended.update(variable, _assign, args=(value,), group=False)
+
+        pairs = [(_tf_variable(v), value) for v, value in zip(variables, values, strict=True)]
+        tf.__internal__.distribute.interim.maybe_merge_call(
+            assign_all, tf.distribute.get_strategy(), pairs)
 
     if (not tf.distribute.has_strategy()
             or tf.__internal__.distribute.strategy_supports_no_merge_call()):
-        tf.cond(condition, apply, lambda: None)
+        tf.cond(kept, lambda: None, put_back)
         return
 
-    def cross_replica(distribution, condition, gradients) -> None:
-        first_condition = distribution.experimental_local_results(condition)[0]
+    def cross_replica(distribution, kept) -> None:
+        first_kept = distribution.experimental_local_results(kept)[0]
+        tf.cond(first_kept, lambda: None,
+                lambda: distribution.extended.call_for_each_replica(put_back))
 
-        def apply_everywhere() -> None:
-            distribution.extended.call_for_each_replica(
-                lambda grads: optimizer.apply_gradients(zip(grads, trainable, strict=True)),
-                args=(gradients,))
+    tf.distribute.get_replica_context().merge_call(cross_replica, args=(kept,))
 
-        tf.cond(first_condition, apply_everywhere, lambda: None)
 
-    tf.distribute.get_replica_context().merge_call(cross_replica, args=(condition, gradients))
+def _assign(variable: tf.Variable, value: tf.Tensor) -> tf.Operation:
+    return variable.assign(value)
+
+
+def _tf_variable(variable: Any) -> Any:
+    """The TensorFlow variable behind a Keras variable (as the optimizer's update uses it)."""
+    return variable.value if isinstance(variable, keras.Variable) else variable
 
 
 def _combine_across_replicas(sums: dict, minima: dict, maxima: dict,
