@@ -28,10 +28,38 @@ IMAGES = 32
 NAN_IMAGE = 13  # in batch 1 (images 8-15), at position 5 of that batch
 
 
-def tiny_unet(output_bias: float = 0.0, output_dtype: str | None = None) -> keras.Model:
-    """A two-level U-Net of 825 weights; explicit layer names so variable paths are stable."""
+#: An input value above this makes NanGradientProbe's weight gradient NaN.
+PROBE_TRIGGER = 5.0
+
+
+class NanGradientProbe(keras.layers.Layer):
+    """Finite outputs always; a NaN gradient for ``scale`` where an input exceeds the trigger.
+
+    The ``where``/``sqrt`` trap: ``sqrt(trigger - x)`` is NaN where ``x > trigger``; ``where``
+    does not select it, so the output stays finite, but its zero upstream gradient times that
+    NaN is NaN. This is a loss that stays finite over a NaN gradient on any CPU.
+    """
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(), initializer="zeros", name="scale")
+
+    def call(self, inputs):
+        return inputs + keras.ops.where(inputs > PROBE_TRIGGER, 0.0,
+                                        self.scale * keras.ops.sqrt(PROBE_TRIGGER - inputs))
+
+
+def tiny_unet(output_bias: float = 0.0, output_dtype: str | None = None, *,
+              probe: bool = False, batch_norm: bool = False) -> keras.Model:
+    """A two-level U-Net of 825 weights; explicit layer names so variable paths are stable.
+
+    ``probe`` puts a NanGradientProbe before the first convolution, ``batch_norm`` a
+    BatchNormalization after it.
+    """
     inputs = keras.Input((SIZE, SIZE, 3))
-    encoded = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="enc_conv")(inputs)
+    first = NanGradientProbe(name="probe")(inputs) if probe else inputs
+    encoded = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="enc_conv")(first)
+    if batch_norm:
+        encoded = keras.layers.BatchNormalization(name="enc_norm")(encoded)
     down = keras.layers.MaxPooling2D(2, name="pool")(encoded)
     middle = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="mid_conv")(down)
     up = keras.layers.UpSampling2D(2, name="up")(middle)
@@ -116,41 +144,6 @@ def test_plain_fit_lets_one_nan_pixel_poison_the_weights(nan_dataset):
     assert not np.isfinite(model.get_layer("enc_conv").kernel.numpy()).all()
 
 
-#: An input value above this makes NanGradientProbe's weight gradient NaN.
-PROBE_TRIGGER = 5.0
-
-
-class NanGradientProbe(keras.layers.Layer):
-    """Finite outputs always; a NaN gradient for ``scale`` where an input exceeds the trigger.
-
-    The ``where``/``sqrt`` trap: ``sqrt(trigger - x)`` is NaN where ``x > trigger``; ``where``
-    does not select it, so the output stays finite, but its zero upstream gradient times that
-    NaN is NaN. This is a loss that stays finite over a NaN gradient on any CPU.
-    """
-
-    def build(self, input_shape):
-        self.scale = self.add_weight(shape=(), initializer="zeros", name="scale")
-
-    def call(self, inputs):
-        return inputs + keras.ops.where(inputs > PROBE_TRIGGER, 0.0,
-                                        self.scale * keras.ops.sqrt(PROBE_TRIGGER - inputs))
-
-
-def probed_unet(batch_norm: bool = False) -> keras.Model:
-    """tiny_unet behind a NanGradientProbe (optionally with BatchNorm after the first conv)."""
-    inputs = keras.Input((SIZE, SIZE, 3))
-    probed = NanGradientProbe(name="probe")(inputs)
-    encoded = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="enc_conv")(probed)
-    if batch_norm:
-        encoded = keras.layers.BatchNormalization(name="enc_norm")(encoded)
-    down = keras.layers.MaxPooling2D(2, name="pool")(encoded)
-    middle = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="mid_conv")(down)
-    up = keras.layers.UpSampling2D(2, name="up")(middle)
-    joined = keras.layers.Concatenate(name="skip")([encoded, up])
-    outputs = keras.layers.Conv2D(1, 1, activation="sigmoid", name="head")(joined)
-    return keras.Model(inputs, outputs)
-
-
 @pytest.fixture
 def trigger_dataset():
     """disc_dataset with one finite pixel above the probe's trigger, in batch 1."""
@@ -161,7 +154,7 @@ def trigger_dataset():
 
 def test_a_nan_gradient_behind_a_finite_loss_poisons_a_plain_fit(trigger_dataset):
     x, y = trigger_dataset
-    model = compiled(probed_unet())
+    model = compiled(tiny_unet(probe=True))
     counter = BatchCounter()
     model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0, callbacks=[counter])
     # Finite up to and including the trigger batch; its NaN gradient then reached the weight
@@ -172,7 +165,7 @@ def test_a_nan_gradient_behind_a_finite_loss_poisons_a_plain_fit(trigger_dataset
 
 def test_guard_stops_at_a_nan_gradient_behind_a_finite_loss(trigger_dataset, tmp_path):
     x, y = trigger_dataset
-    model = compiled(probed_unet())
+    model = compiled(tiny_unet(probe=True))
     guard, counter = NonFiniteGuard(tmp_path), BatchCounter()
     model.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
               callbacks=[guard, counter])
@@ -190,7 +183,7 @@ def test_a_skipped_step_changes_no_weight_optimizer_state_or_batchnorm_statistic
         trigger_dataset, tmp_path):
     """All or nothing: after the skipped batch 1, everything is as batch 0 left it."""
     x, y = trigger_dataset
-    model = compiled(probed_unet(batch_norm=True))
+    model = compiled(tiny_unet(probe=True, batch_norm=True))
 
     class StateBeforeBatchOne(keras.callbacks.Callback):
         def on_train_batch_begin(self, batch, logs=None):
