@@ -42,9 +42,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from unetdiag.diag.audit import audit_dataset
-from unetdiag.diag.pairing import discover_pairs
-from unetdiag.diag.synth import MASK_BACKGROUND, MASK_FOREGROUND, SynthSpec, iter_pairs
+from unetdiag.diag.audit.run import audit_dataset
+from unetdiag.diag.data.pairing import discover_pairs
+from unetdiag.diag.synth.generator import MASK_BACKGROUND, MASK_FOREGROUND, SynthSpec, iter_pairs
 
 #: The acceptance bar: the audit must be at least this many times faster than the decode pass.
 SPEED_BAR = 1.6
@@ -137,7 +137,7 @@ def measure_speed(images: Path, masks: Path | None, workers: int, repeats: int) 
 _MEMORY_PROBE = """
 import json, re, resource, sys
 from pathlib import Path
-from unetdiag.diag.audit import audit_dataset
+from unetdiag.diag.audit.run import audit_dataset
 
 def peak_mb():
     status = Path("/proc/self/status").read_text()

@@ -36,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from unetdiag.config import VARIANTS, TrainConfig
-from unetdiag.diag.dice import DEFAULT_DICE
+from unetdiag.diag.core.dice import DEFAULT_DICE
 from unetdiag.training.callbacks import diagnostic_callbacks
 from unetdiag.training.trainer import compile_variant
 

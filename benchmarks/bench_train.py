@@ -114,7 +114,7 @@ def _child_unetdiag(args: argparse.Namespace, precision: str, cached: bool = Tru
 
 def _split(config) -> tuple[list, list]:
     """The train and validation pairs of ``config``, split as the trainer splits them."""
-    from unetdiag.diag.pairing import discover_pairs, split_pairs
+    from unetdiag.diag.data.pairing import discover_pairs, split_pairs
 
     pairing = discover_pairs(config.images, config.masks, mask_suffixes=config.mask_suffixes)
     return split_pairs(pairing.pairs, config.val_fraction, config.seed)
@@ -152,7 +152,7 @@ def _load_arrays(pairs, config):
     import numpy as np
     import tensorflow as tf
 
-    from unetdiag.diag.masks import decode_mask, read_image
+    from unetdiag.diag.data.masks import decode_mask, read_image
 
     size = [config.img_size, config.img_size]
     images, masks = [], []
@@ -259,7 +259,7 @@ def _run_child(mode: str, data_dir: Path, epochs: int, seed: int, args: argparse
 
 
 def _dataset(root: Path, pairs: int) -> Path:
-    from unetdiag.diag.synth import SynthSpec, write_dataset
+    from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 
     folder = root / f"cells_{pairs}"
     write_dataset(folder, SynthSpec(n_pairs=pairs, size=SYNTH_SIZE_PX, seed=SYNTH_SEED))

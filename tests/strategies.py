@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from unetdiag.diag.dice import DEFAULT_DICE, KERAS_DICE, MONAI_DICE, SEED_DICE, DiceConfig
+from unetdiag.diag.core.dice import DEFAULT_DICE, KERAS_DICE, MONAI_DICE, SEED_DICE, DiceConfig
 
 #: Largest batch and image side drawn; sides run 1..MAX_SIDE, so odd sizes come up half the time.
 MAX_IMAGES = 5

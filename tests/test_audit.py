@@ -16,15 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from unetdiag.diag import audit_read
-from unetdiag.diag.audit import audit_dataset
-from unetdiag.diag.audit_components import ObjectCanvas, object_sizes, smallest_objects
-from unetdiag.diag.audit_duplicates import near_duplicate_pairs
-from unetdiag.diag.audit_read import read_chunk, threshold_gap
+from unetdiag.diag.audit import read as audit_read
+from unetdiag.diag.audit.components import ObjectCanvas, object_sizes, smallest_objects
+from unetdiag.diag.audit.duplicates import near_duplicate_pairs
+from unetdiag.diag.audit.read import read_chunk, threshold_gap
+from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
-from unetdiag.diag.findings import Report, Severity
-from unetdiag.diag.masks import MaskPolicy, decode_mask
-from unetdiag.diag.synth import SynthSpec, build_case, write_dataset
+from unetdiag.diag.core.findings import Report, Severity
+from unetdiag.diag.data.masks import MaskPolicy, decode_mask
+from unetdiag.diag.synth.generator import SynthSpec, build_case, write_dataset
 from unetdiag.exitcodes import UserError
 
 SPEC = SynthSpec(n_pairs=20, size=48, seed=3)
@@ -498,7 +498,7 @@ def test_missing_or_empty_folders_are_user_errors(tmp_path):
 
 _NO_TENSORFLOW = """
 import sys
-from unetdiag.diag.audit import audit_dataset
+from unetdiag.diag.audit.run import audit_dataset
 report = audit_dataset(sys.argv[1], workers=2)
 loaded = sorted(name for name in sys.modules if name.split(".")[0] in ("tensorflow", "keras"))
 print(report.command, len(report.findings), loaded)

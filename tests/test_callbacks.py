@@ -8,8 +8,8 @@ import keras
 import numpy as np
 import pytest
 
-from unetdiag.diag.dice import DEFAULT_DICE
-from unetdiag.diag.findings import Finding, Severity
+from unetdiag.diag.core.dice import DEFAULT_DICE
+from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.training.callbacks import (
     LAST_FINITE_WEIGHTS,
     NONFINITE_BATCH,

@@ -5,15 +5,15 @@ import math
 import numpy as np
 import pytest
 
-from unetdiag.diag import dice
 from unetdiag.diag.checks.baselines import (
     UNINFORMATIVE_ACCURACY,
     UNINFORMATIVE_DICE,
     baseline_findings,
 )
 from unetdiag.diag.checks.masks import foreground_counts
-from unetdiag.diag.dice import DiceConfig
-from unetdiag.diag.findings import Finding, Severity
+from unetdiag.diag.core import dice
+from unetdiag.diag.core.dice import DiceConfig
+from unetdiag.diag.core.findings import Finding, Severity
 
 
 def by_id(findings):

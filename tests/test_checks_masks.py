@@ -13,7 +13,7 @@ from unetdiag.diag.checks.masks import (
     edge_share,
     foreground_counts,
 )
-from unetdiag.diag.findings import Finding, Severity
+from unetdiag.diag.core.findings import Finding, Severity
 
 
 def by_id(findings: list[Finding]) -> dict[str, Finding]:

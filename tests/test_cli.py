@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from unetdiag import cli
-from unetdiag.diag.dice import SEED_DICE, DiceConfig
+from unetdiag.diag.core.dice import SEED_DICE, DiceConfig
 from unetdiag.exitcodes import DESCRIPTIONS, ExitCode
 
 
@@ -70,7 +70,7 @@ def test_train_options_map_onto_the_config():
 
 
 def test_audit_data_and_explain_log_do_not_import_tensorflow(tmp_path):
-    from unetdiag.diag.synth import SynthSpec, write_dataset
+    from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 
     write_dataset(tmp_path / "data", SynthSpec(n_pairs=4, size=32))
     log = tmp_path / "history.csv"

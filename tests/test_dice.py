@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from unetdiag.diag import dice
-from unetdiag.diag.dice import DiceConfig
+from unetdiag.diag.core import dice
+from unetdiag.diag.core.dice import DiceConfig
 
 
 def test_soft_dice_hand_computed_batch_and_per_image():

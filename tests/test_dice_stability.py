@@ -19,7 +19,6 @@ import math
 import numpy as np
 import pytest
 
-from unetdiag.diag import dice
 from unetdiag.diag.checks import dice_stability as stability
 from unetdiag.diag.checks.dice_stability import (
     check_dice_config,
@@ -27,8 +26,9 @@ from unetdiag.diag.checks.dice_stability import (
     empty_batch_response,
     empty_mask_score,
 )
-from unetdiag.diag.dice import DiceConfig
-from unetdiag.diag.findings import Finding, Severity
+from unetdiag.diag.core import dice
+from unetdiag.diag.core.dice import DiceConfig
+from unetdiag.diag.core.findings import Finding, Severity
 
 SEED_PER_IMAGE = DiceConfig(1e-6, 1e-6, "per_image")
 SMOOTH_ONE_PER_IMAGE = DiceConfig(1.0, 1.0, "per_image")

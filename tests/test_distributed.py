@@ -52,8 +52,8 @@ def _train(strategy_name: str, out_dir: Path, per_worker_batch: int = PER_WORKER
     import keras
     import tensorflow as tf
 
-    from unetdiag.diag.dice import DEFAULT_DICE
-    from unetdiag.diag.findings import Report
+    from unetdiag.diag.core.dice import DEFAULT_DICE
+    from unetdiag.diag.core.findings import Report
     from unetdiag.report import write_json
     from unetdiag.training.callbacks import diagnostic_callbacks
     from unetdiag.training.distributed import (
@@ -302,7 +302,7 @@ def _mirrored_fit(out_dir: Path) -> None:
     strategy, info = make_strategy("mirrored")
     import keras
 
-    from unetdiag.diag.dice import DEFAULT_DICE
+    from unetdiag.diag.core.dice import DEFAULT_DICE
     from unetdiag.training.callbacks import BatchAudit, diagnostic_callbacks
     from unetdiag.training.distributed import local_predictions
     from unetdiag.training.losses import build_loss, build_metrics

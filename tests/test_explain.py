@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from unetdiag.diag.explain import explain_log
-from unetdiag.diag.findings import Severity
+from unetdiag.diag.core.findings import Severity
+from unetdiag.diag.logs.explain import explain_log
 from unetdiag.exitcodes import ExitCode, UserError
 
 LOGS = Path(__file__).parent / "data" / "logs"
@@ -156,7 +156,7 @@ def test_unusable_inputs_raise_one_line_user_errors(tmp_path, content, expected)
 
 
 def test_explain_never_imports_tensorflow():
-    code = ("import sys, unetdiag.diag.explain as e; "
+    code = ("import sys, unetdiag.diag.logs.explain as e; "
             f"e.explain_log({str(LOGS / 'seed_readme_log.txt')!r}); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

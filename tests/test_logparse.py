@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unetdiag.diag.logparse import (
+from unetdiag.diag.logs.parse import (
     LogFormatError,
     RunLog,
     detect_kind,

@@ -1,4 +1,4 @@
-"""Keras losses and metrics, held equal to the NumPy definitions in unetdiag.diag.dice."""
+"""Keras losses and metrics, held equal to the NumPy definitions in unetdiag.diag.core.dice."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from unetdiag.diag import dice
-from unetdiag.diag.dice import DEFAULT_DICE, KERAS_DICE, MONAI_DICE, SEED_DICE, DiceConfig
+from unetdiag.diag.core import dice
+from unetdiag.diag.core.dice import DEFAULT_DICE, KERAS_DICE, MONAI_DICE, SEED_DICE, DiceConfig
 from unetdiag.training.losses import (
     DiceLoss,
     HardDice,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
 
-from unetdiag.diag.masks import (
+from unetdiag.diag.data.masks import (
     LOSSY_EXTENSIONS,
     LUMA_WEIGHTS,
     MAX_LISTED_VALUES,

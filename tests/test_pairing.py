@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unetdiag.diag.findings import Severity
-from unetdiag.diag.pairing import (
+from unetdiag.diag.core.findings import Severity
+from unetdiag.diag.data.pairing import (
     MAX_LISTED_FILES,
     Pair,
     discover_pairs,

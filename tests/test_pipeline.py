@@ -10,8 +10,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from unetdiag.diag.masks import MaskPolicy
-from unetdiag.diag.pairing import Pair
+from unetdiag.diag.data.masks import MaskPolicy
+from unetdiag.diag.data.pairing import Pair
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training.pipeline import AugmentConfig, augment_batch, augment_pair, build_datasets
 

@@ -1,7 +1,7 @@
 """Gradients of the Keras losses, by autodiff (``tf.GradientTape``), on every valid input.
 
 The Dice loss gradient is held to the documented bound
-:func:`unetdiag.diag.dice.dice_loss_gradient_max` (computed in float64 from the sums), which
+:func:`unetdiag.diag.core.dice.dice_loss_gradient_max` (computed in float64 from the sums), which
 must both hold and be reached: a background pixel's gradient is ``num / den**2``, a
 foreground pixel's ``-(2 den - num) / den**2``. BCE through a sigmoid is held to
 ``(sigmoid(z) - t) / pixels``.
@@ -23,8 +23,8 @@ from strategies import (
     tensorflow_settings,
 )
 
-from unetdiag.diag import dice
-from unetdiag.diag.dice import DEFAULT_DICE, KERAS_DICE, SEED_DICE, DiceConfig
+from unetdiag.diag.core import dice
+from unetdiag.diag.core.dice import DEFAULT_DICE, KERAS_DICE, SEED_DICE, DiceConfig
 from unetdiag.training.losses import DiceLoss, bce_loss
 
 #: float32 autodiff against the float64 bound: a few roundings of sums and two divisions.

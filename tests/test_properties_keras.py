@@ -1,6 +1,6 @@
 """Properties of the Keras losses and metrics (unetdiag.training.losses), float32 inputs.
 
-The NumPy definitions in unetdiag.diag.dice are the reference (their own properties are in
+The NumPy definitions in unetdiag.diag.core.dice are the reference (their own properties are in
 test_properties_numpy.py), evaluated in float64 on exactly the float32 values Keras sees;
 binary cross-entropy is held to a float64 NumPy formula. Gradients (Dice and BCE) are in
 test_properties_gradients.py, float16/bfloat16 in test_properties_precision.py.
@@ -32,8 +32,8 @@ from strategies import (
     thresholds,
 )
 
-from unetdiag.diag import dice
-from unetdiag.diag.dice import KERAS_DICE
+from unetdiag.diag.core import dice
+from unetdiag.diag.core.dice import KERAS_DICE
 from unetdiag.training.losses import (
     DiceLoss,
     HardDice,

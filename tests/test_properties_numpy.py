@@ -1,4 +1,4 @@
-"""Properties of the NumPy definitions in unetdiag.diag.dice (no TensorFlow in this file).
+"""Properties of the NumPy definitions in unetdiag.diag.core.dice (no TensorFlow in this file).
 
 Each property states what every valid input must satisfy; ``tests/strategies.py`` draws the
 inputs (empty and full masks, tiny objects, predictions at exactly 0, 1 and the threshold,
@@ -30,9 +30,9 @@ from strategies import (
     thresholds,
 )
 
-from unetdiag.diag import dice
 from unetdiag.diag.checks.masks import check_label_values
-from unetdiag.diag.dice import DiceConfig
+from unetdiag.diag.core import dice
+from unetdiag.diag.core.dice import DiceConfig
 
 #: float64 sums of at most a few hundred values: values equal in exact arithmetic agree to this.
 REL = 1e-12

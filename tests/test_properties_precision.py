@@ -33,8 +33,8 @@ from strategies import (
     tensorflow_settings,
 )
 
-from unetdiag.diag import dice
-from unetdiag.diag.dice import SEED_DICE, DiceConfig
+from unetdiag.diag.core import dice
+from unetdiag.diag.core.dice import SEED_DICE, DiceConfig
 from unetdiag.training.losses import (
     DiceLoss,
     HardDice,

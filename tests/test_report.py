@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console, Group
 
-from unetdiag.diag.findings import Finding, Report, Severity
+from unetdiag.diag.core.findings import Finding, Report, Severity
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.report import (
     COMPACT_LIMITS,
@@ -386,7 +386,7 @@ def test_unwritable_run_dir_is_an_output_error(tmp_path):
 
 def test_report_package_never_imports_tensorflow():
     code = ("import io, sys; from rich.console import Console; import unetdiag.report as r; "
-            "from unetdiag.diag.findings import Report; "
+            "from unetdiag.diag.core.findings import Report; "
             "r.render_report(Report('t', 'train'), Console(file=io.StringIO())); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unetdiag.diag import dice
 from unetdiag.diag.checks import saturation
 from unetdiag.diag.checks.saturation import (
     SaturationThresholds,
@@ -20,8 +19,9 @@ from unetdiag.diag.checks.saturation import (
     max_soft_dice,
     metric_kind,
 )
-from unetdiag.diag.dice import DiceConfig
-from unetdiag.diag.findings import Report, Severity
+from unetdiag.diag.core import dice
+from unetdiag.diag.core.dice import DiceConfig
+from unetdiag.diag.core.findings import Report, Severity
 
 # The original project's logged numbers (shared/seed/README.md).
 MP_TR_DICE = {"accuracy": [0.9887, 0.9962, 0.9960, 0.9962, 0.9961],

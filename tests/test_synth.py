@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image, UnidentifiedImageError
 
-from unetdiag.diag import synth
-from unetdiag.diag.synth import (
+from unetdiag.diag.synth import generator as synth
+from unetdiag.diag.synth.generator import (
     CORRUPTIONS,
     DatasetLayout,
     SynthSpec,

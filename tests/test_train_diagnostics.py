@@ -14,9 +14,9 @@ import pytest
 from rich.console import Console
 
 from unetdiag.config import TrainConfig
-from unetdiag.diag.dice import all_ones_dice
-from unetdiag.diag.masks import MaskPolicy
-from unetdiag.diag.synth import SynthSpec, build_case, write_dataset
+from unetdiag.diag.core.dice import all_ones_dice
+from unetdiag.diag.data.masks import MaskPolicy
+from unetdiag.diag.synth.generator import SynthSpec, build_case, write_dataset
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training.callbacks import LAST_FINITE_WEIGHTS
 from unetdiag.training.trainer import run_training

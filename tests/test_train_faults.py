@@ -21,7 +21,7 @@ from helpers import add_callback
 from rich.console import Console
 
 from unetdiag.config import TrainConfig
-from unetdiag.diag.synth import SynthSpec, write_dataset
+from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training.callbacks import LAST_FINITE_WEIGHTS
 from unetdiag.training.trainer import (

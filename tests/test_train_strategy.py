@@ -16,7 +16,7 @@ import pytest
 from helpers import run_all
 
 from unetdiag.config import TrainConfig
-from unetdiag.diag.synth import SynthSpec, write_dataset
+from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training.trainer import run_training
 

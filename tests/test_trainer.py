@@ -15,8 +15,8 @@ from helpers import add_callback, run_all
 from rich.console import Console
 
 from unetdiag.config import TrainConfig
-from unetdiag.diag.findings import Finding, Severity
-from unetdiag.diag.synth import SynthSpec, write_dataset
+from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training import trainer
 from unetdiag.training.precision import precision_scope, resolve_precision

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from unetdiag import __version__
 from unetdiag.config import DEFAULT_MASK_SUFFIXES, VARIANTS, TrainConfig
-from unetdiag.diag.dice import NAMED_DICE, DiceConfig
-from unetdiag.diag.findings import Report, Severity, worst_severity
-from unetdiag.diag.masks import MaskPolicy
+from unetdiag.diag.core.dice import NAMED_DICE, DiceConfig
+from unetdiag.diag.core.findings import Report, Severity, worst_severity
+from unetdiag.diag.data.masks import MaskPolicy
 from unetdiag.exitcodes import DESCRIPTIONS, ExitCode, UserError
 
 # --- argument types: each rejects a bad value with one clear line (argparse exits 2) ---------
@@ -183,7 +183,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 
 
 def _audit(args: argparse.Namespace, console) -> int:
-    from unetdiag.diag.audit import audit_dataset
+    from unetdiag.diag.audit.run import audit_dataset
 
     images = args.path if args.path is not None else args.images
     if images is None:
@@ -201,7 +201,7 @@ def _audit(args: argparse.Namespace, console) -> int:
 
 
 def _explain_log(args: argparse.Namespace, console) -> int:
-    from unetdiag.diag.explain import explain_log
+    from unetdiag.diag.logs.explain import explain_log
 
     return _finish(explain_log(args.log), args, console)
 

@@ -6,9 +6,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from unetdiag.diag.dice import DEFAULT_DICE, DiceConfig
-from unetdiag.diag.masks import MaskPolicy
-from unetdiag.diag.pairing import MASK_SUFFIXES
+from unetdiag.diag.core.dice import DEFAULT_DICE, DiceConfig
+from unetdiag.diag.data.masks import MaskPolicy
+from unetdiag.diag.data.pairing import MASK_SUFFIXES
 
 Downsampling = Literal["maxpool", "strided"]
 Upsampling = Literal["transpose", "upsample"]

@@ -1,4 +1,4 @@
-"""Renderings of a :class:`~unetdiag.diag.findings.Report`: rich console view, JSON, text, HTML.
+"""Renderings of a :class:`~unetdiag.diag.core.findings.Report`: console, JSON, text, HTML.
 
 Pure: rich and the standard library only (no TensorFlow, ever).
 """

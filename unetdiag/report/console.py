@@ -1,4 +1,4 @@
-"""Console view of a :class:`~unetdiag.diag.findings.Report`, built from small rich pieces.
+"""Console view of a :class:`~unetdiag.diag.core.findings.Report`, built from small rich pieces.
 
 The view is a list of renderables (:func:`renderables`): a title rule, the headline in a
 panel, the counts by severity, a findings table ranked by severity, one panel of evidence
@@ -12,7 +12,7 @@ name prints as itself.
 
 >>> import io
 >>> from rich.console import Console
->>> from unetdiag.diag.findings import Finding, Report, Severity
+>>> from unetdiag.diag.core.findings import Finding, Report, Severity
 >>> report = Report(title="unetdiag audit-data images/", command="audit-data",
 ...                 findings=[Finding("mask.values_above_one", Severity.ERROR,
 ...                                   "Masks hold values above 1", "Masks store 0/255.",
@@ -38,7 +38,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from unetdiag.diag.findings import (
+from unetdiag.diag.core.findings import (
     Finding,
     Report,
     Severity,

@@ -5,7 +5,7 @@ so all three files say the same thing. Every file is written atomically through
 :mod:`unetdiag.fsutil`: a reader never sees half a report.
 
 >>> import tempfile
->>> from unetdiag.diag.findings import Report
+>>> from unetdiag.diag.core.findings import Report
 >>> run_dir = tempfile.mkdtemp()
 >>> paths = write_report_files(Report(title="demo", command="audit-data"), run_dir)
 >>> sorted(paths), load_report(paths["json"]).title
@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME, TerminalTheme
 
-from unetdiag.diag.findings import Report, Severity
+from unetdiag.diag.core.findings import Report, Severity
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_bytes
 from unetdiag.report.console import renderables

@@ -1,7 +1,7 @@
 """Diagnostic Keras callbacks: each watches one thing and keeps what it found as findings.
 
 They work in anyone's ``model.fit`` (and in ``unetdiag train``). Every callback has a
-``findings`` attribute (a list of :class:`~unetdiag.diag.findings.Finding`, de-duplicated,
+``findings`` attribute (a list of :class:`~unetdiag.diag.core.findings.Finding`, de-duplicated,
 each id once) and a ``stop_reason`` (the id of the finding that stopped training, or None).
 
 - :class:`NonFiniteGuard`: NaN/Inf in the batch loss, the gradients or the weights; stops at
@@ -51,7 +51,7 @@ dice.* / saturation.*      (checks) from ``check_dice_stability``, ``check_predi
 ========================== ======== ==============================================================
 
 >>> import numpy as np, keras
->>> from unetdiag.diag.dice import DEFAULT_DICE
+>>> from unetdiag.diag.core.dice import DEFAULT_DICE
 >>> inputs = keras.Input((16, 16, 1))
 >>> outputs = keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid")(inputs)
 >>> model = keras.Model(inputs, outputs)
@@ -82,8 +82,8 @@ import numpy as np
 from unetdiag.diag.checks.dice_stability import check_dice_stability
 from unetdiag.diag.checks.masks import check_imbalance, check_label_values, foreground_counts
 from unetdiag.diag.checks.saturation import check_prediction_collapse, check_series
-from unetdiag.diag.dice import DEFAULT_DICE, DiceConfig
-from unetdiag.diag.findings import Finding, Severity
+from unetdiag.diag.core.dice import DEFAULT_DICE, DiceConfig
+from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.fsutil import atomic_write_bytes
 from unetdiag.training.instrument import (
     AUDIT,
@@ -1020,7 +1020,7 @@ class DiceStabilityMonitor(DiagnosticCallback):
     """At each epoch end, judge the model's Dice on a fixed validation batch.
 
     Runs :func:`~unetdiag.diag.checks.dice_stability.check_dice_stability` on the probe's
-    predictions under the run's :class:`~unetdiag.diag.dice.DiceConfig`, and
+    predictions under the run's :class:`~unetdiag.diag.core.dice.DiceConfig`, and
     :func:`~unetdiag.diag.checks.saturation.check_prediction_collapse` on the fraction of
     pixels predicted positive against the probe's foreground fraction. Each finding id is
     reported once, with the epoch it started (``first_epoch``) and the latest evidence; one
@@ -1035,7 +1035,7 @@ class DiceStabilityMonitor(DiagnosticCallback):
         source: written into the findings (and the run name given to the checks).
 
     >>> import numpy as np, keras
-    >>> from unetdiag.diag.dice import DEFAULT_DICE
+    >>> from unetdiag.diag.core.dice import DEFAULT_DICE
     >>> inputs = keras.Input((8, 8, 1))
     >>> model = keras.Model(inputs, keras.layers.Conv2D(
     ...     1, 1, activation="sigmoid", bias_initializer=keras.initializers.Constant(50.0))(inputs))

@@ -1,13 +1,13 @@
-"""Keras losses and metrics for binary segmentation, mirroring :mod:`unetdiag.diag.dice`.
+"""Keras losses and metrics for binary segmentation, mirroring :mod:`unetdiag.diag.core.dice`.
 
-:mod:`unetdiag.diag.dice` (NumPy) is the single definition of every Dice and IoU number; this
+:mod:`unetdiag.diag.core.dice` (NumPy) is the single definition of every Dice and IoU number; this
 module implements the same formulas in ``keras.ops`` so they can train a model and stream
 over an epoch, and the tests hold the two equal. Every sum is taken in float32 whatever the
 input dtype: the foreground of a 256x256 batch overflows float16 (max 65504), and bfloat16
 keeps 8 significant bits, so a Dice formed from its sums is off in the third digit.
 
 Shapes: ``y_true`` and ``y_pred`` are ``(N, H, W, 1)`` (``(N, H, W)`` is accepted for either
-and ``(H, W)`` is one image, as in :mod:`unetdiag.diag.dice`); sums run over each image.
+and ``(H, W)`` is one image, as in :mod:`unetdiag.diag.core.dice`); sums run over each image.
 Sample weights, where accepted, are one weight per image, shape ``(N,)``.
 
 How the values are reduced (and why):
@@ -45,7 +45,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from unetdiag.diag.dice import DEFAULT_DICE, SEED_DICE, DiceConfig
+from unetdiag.diag.core.dice import DEFAULT_DICE, SEED_DICE, DiceConfig
 
 #: Every Dice, IoU and count is computed in this dtype, whatever the inputs' dtype.
 COMPUTE_DTYPE = "float32"
@@ -114,7 +114,7 @@ def _batch_of_images(y_true, y_pred) -> tuple:
 def overlap_sums(y_true, y_pred) -> tuple:
     """Per-image float32 ``(intersection, sum_true, sum_pred)``, each of shape ``(N,)``.
 
-    The ``keras.ops`` twin of :func:`unetdiag.diag.dice.overlap_sums` (without the pixel
+    The ``keras.ops`` twin of :func:`unetdiag.diag.core.dice.overlap_sums` (without the pixel
     count); inputs of any float or integer dtype are cast to float32 first.
     """
     y_true, y_pred = _batch_of_images(y_true, y_pred)
@@ -127,7 +127,7 @@ def soft_dice_ratios(y_true, y_pred, config: DiceConfig = DEFAULT_DICE):
     """Soft Dice per :class:`DiceConfig`: a ``(N,)`` tensor of per-image ratios under
     ``"per_image"``, a scalar pooled over the batch under ``"batch"``.
 
-    ``mean(soft_dice_ratios(...))`` equals :func:`unetdiag.diag.dice.soft_dice`.
+    ``mean(soft_dice_ratios(...))`` equals :func:`unetdiag.diag.core.dice.soft_dice`.
     """
     return _soft_dice_from_sums(*overlap_sums(y_true, y_pred), config)
 
@@ -200,7 +200,7 @@ def _non_finite_marker(y_pred):
 def hard_dice_scores(y_true, y_pred, threshold: float = DEFAULT_THRESHOLD,
                      empty: str = DEFAULT_EMPTY_RULE) -> tuple:
     """Per-image hard Dice ``(scores, counted)``, shapes ``(N,)``: the mean of ``scores``
-    over images with ``counted == 1`` is :func:`unetdiag.diag.dice.hard_dice`. An image
+    over images with ``counted == 1`` is :func:`unetdiag.diag.core.dice.hard_dice`. An image
     with a NaN or Inf prediction scores NaN, whether counted or not."""
     y_true, y_pred = _batch_of_images(y_true, y_pred)
     intersection, sum_true, sum_pred = thresholded_overlap_sums(y_true, y_pred, threshold)
@@ -240,7 +240,7 @@ class DiceLoss(keras.losses.Loss):
 
     The loss always computes in float32 (its Keras ``dtype``), whatever the model's policy.
 
-    >>> from unetdiag.diag.dice import SEED_DICE
+    >>> from unetdiag.diag.core.dice import SEED_DICE
     >>> DiceLoss.from_dice_config(SEED_DICE).dice_config == SEED_DICE
     True
     """
@@ -330,7 +330,7 @@ class _StreamingImageMean(keras.metrics.Metric):
     """Streams a weighted mean of per-image values: float32 ``total`` and ``count``.
 
     The result is ``total / count``, NaN while no image has been counted (e.g. every image
-    empty under ``empty="exclude"``: the mean is undefined, as in :mod:`unetdiag.diag.dice`).
+    empty under ``empty="exclude"``: the mean is undefined, as in :mod:`unetdiag.diag.core.dice`).
     """
 
     def __init__(self, name: str) -> None:

@@ -21,7 +21,7 @@ file and why, and :meth:`StreamingDatasets.preflight` turns that into a :class:`
 the file. With a cache, ``preflight()`` is the pass that fills the cache, so checking every file
 before training costs nothing extra; the trainer calls it before the first variant.
 
-Example (``pairs`` from :func:`unetdiag.diag.pairing.discover_pairs`)::
+Example (``pairs`` from :func:`unetdiag.diag.data.pairing.discover_pairs`)::
 
     train_ds, val_ds = build_datasets(train_pairs, val_pairs, img_size=64, channels=3,
                                       batch_size=16, policy=MaskPolicy(), augment=True, seed=42)
@@ -37,8 +37,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from unetdiag.diag.masks import MaskPolicy, decode_mask, read_image
-from unetdiag.diag.pairing import Pair
+from unetdiag.diag.data.masks import MaskPolicy, decode_mask, read_image
+from unetdiag.diag.data.pairing import Pair
 from unetdiag.exitcodes import ExitCode, UserError
 
 #: Elements held by the post-cache shuffle buffer: bounds memory whatever the dataset size.
@@ -312,7 +312,7 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
 
     Args:
         train_pairs, val_pairs: image/mask file pairs (the split is the caller's:
-            :func:`unetdiag.diag.pairing.split_pairs`).
+            :func:`unetdiag.diag.data.pairing.split_pairs`).
         img_size: output height and width.
         channels: image channels (1 gray, 3 RGB; :func:`read_image` converts).
         batch_size: elements per batch (the last batch may be smaller).

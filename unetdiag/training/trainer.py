@@ -60,12 +60,12 @@ from unetdiag.diag.checks.saturation import (
     check_across_runs,
     check_series,
 )
-from unetdiag.diag.dice import all_ones_dice, trivial_baselines
-from unetdiag.diag.explain import headline as explain_headline
-from unetdiag.diag.findings import Finding, Report, Severity
-from unetdiag.diag.logparse import RunLog
-from unetdiag.diag.masks import ImageReadError, decode_mask
-from unetdiag.diag.pairing import Pair, discover_pairs, split_pairs
+from unetdiag.diag.core.dice import all_ones_dice, trivial_baselines
+from unetdiag.diag.core.findings import Finding, Report, Severity
+from unetdiag.diag.data.masks import ImageReadError, decode_mask
+from unetdiag.diag.data.pairing import Pair, discover_pairs, split_pairs
+from unetdiag.diag.logs.explain import headline as explain_headline
+from unetdiag.diag.logs.parse import RunLog
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_json, atomic_write_text
 from unetdiag.report import render_report, write_report_files
@@ -113,7 +113,7 @@ BETWEEN_VARIANTS = "between variants"
 #: How close a metric must be to a trivial baseline, or to another variant's value, to match.
 SATURATION_TOLERANCE = 1e-3
 #: Validation metrics compared with the trivial predictors' scores, and the field of
-#: :class:`~unetdiag.diag.dice.TrivialScores` under the trainer's metric conventions.
+#: :class:`~unetdiag.diag.core.dice.TrivialScores` under the trainer's metric conventions.
 BASELINE_METRICS = {"val_accuracy": "accuracy", "val_dice": "hard_dice", "val_iou": "hard_iou"}
 
 VariantStatus = Literal["finished", "stopped", "stopped by guard", "interrupted", "not run"]
@@ -975,7 +975,7 @@ def _headline(results: dict[str, VariantResult], findings: Sequence[Finding],
               val_foreground_fraction: float | None = None) -> str:
     """Why the metrics look the way they do: guard stops first, then the validation numbers
     that sit on the measured trivial baselines, then what the metric series show
-    (:func:`unetdiag.diag.explain.headline`), then what was trained."""
+    (:func:`unetdiag.diag.logs.explain.headline`), then what was trained."""
     sentences = [_stop_sentence(r, findings) for r in results.values()
                  if r.status == "stopped by guard"]
     at_baseline = _baseline_sentence(results, baselines or {}, val_foreground_fraction)

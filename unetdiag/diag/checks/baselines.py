@@ -3,12 +3,12 @@
 A metric only means something next to what a constant predictor gets on the same data under
 the same conventions. On the original project's masks (99.5 % foreground) predicting every
 pixel foreground scores accuracy 0.995 and Dice ``2f/(1+f) = 0.9975``: exactly the "perfect"
-numbers it logged. The arithmetic lives in :func:`unetdiag.diag.dice.trivial_baselines`;
+numbers it logged. The arithmetic lives in :func:`unetdiag.diag.core.dice.trivial_baselines`;
 this module turns it into findings. Comparing a run's metrics against these baselines is
 :mod:`unetdiag.diag.checks.saturation`'s job.
 
 >>> import numpy as np
->>> from unetdiag.diag.dice import SEED_DICE
+>>> from unetdiag.diag.core.dice import SEED_DICE
 >>> findings = baseline_findings([398, 398], [400, 400], SEED_DICE)
 >>> [f.id for f in findings]
 ['baseline.trivial_scores', 'baseline.accuracy_uninformative', 'baseline.dice_uninformative']
@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 
 from unetdiag.diag.checks.masks import validated_counts
-from unetdiag.diag.dice import DiceConfig, TrivialScores, all_ones_dice, trivial_baselines
-from unetdiag.diag.findings import Finding, Severity
+from unetdiag.diag.core.dice import DiceConfig, TrivialScores, all_ones_dice, trivial_baselines
+from unetdiag.diag.core.findings import Finding, Severity
 
 #: A constant predictor at or above this pixel accuracy makes accuracy useless as a measure
 #: of learning: the model only has to match the majority class.

@@ -17,9 +17,9 @@ constants and whether the sums run over each image (``per_image``) or the whole 
 
 :func:`check_dice_config` judges a convention before training from the dataset's foreground
 counts; :func:`check_dice_stability` judges it at the end of each epoch on a fixed validation
-probe batch. All arithmetic comes from :mod:`unetdiag.diag.dice`.
+probe batch. All arithmetic comes from :mod:`unetdiag.diag.core.dice`.
 
->>> from unetdiag.diag.dice import SEED_DICE
+>>> from unetdiag.diag.core.dice import SEED_DICE
 >>> findings = check_dice_config(SEED_DICE, [0] * 95 + [500] * 5, [4096] * 100, batch_size=16)
 >>> [(f.id, f.severity.value) for f in findings][0]
 ('dice.gradient_explodes_on_empty', 'error')
@@ -34,7 +34,7 @@ import math
 import numpy as np
 
 from unetdiag.diag.checks.masks import validated_counts
-from unetdiag.diag.dice import (
+from unetdiag.diag.core.dice import (
     DEFAULT_DICE,
     DiceConfig,
     dice_loss_gradient_max,
@@ -43,7 +43,7 @@ from unetdiag.diag.dice import (
     soft_dice_from_sums,
     trivial_baselines,
 )
-from unetdiag.diag.findings import Finding, Severity
+from unetdiag.diag.core.findings import Finding, Severity
 
 #: A mask (or a whole batch, under batch reduction) with less foreground than this counts as
 #: empty. Below one pixel of foreground the Dice denominator shrinks to the size of the

@@ -23,8 +23,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from unetdiag.diag.dice import DEFAULT_DICE, soft_dice
-from unetdiag.diag.findings import Finding, Severity
+from unetdiag.diag.core.dice import DEFAULT_DICE, soft_dice
+from unetdiag.diag.core.findings import Finding, Severity
 
 #: How many distinct label values a finding quotes (evenly spaced over the sorted values,
 #: always including the smallest and largest).

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from unetdiag.diag.dice import all_ones_dice
-from unetdiag.diag.findings import Finding, Severity
+from unetdiag.diag.core.dice import all_ones_dice
+from unetdiag.diag.core.findings import Finding, Severity
 
 ALL_ONES_PREDICTOR = "saturation.all_ones_predictor"
 ALL_ZEROS_PREDICTOR = "saturation.all_zeros_predictor"
@@ -217,7 +217,7 @@ def fingerprint_all_ones(accuracy: float, dice: float | None = None, iou: float 
     """Do these numbers say "every pixel predicted foreground"? The evidence, or ``None``.
 
     Predicting foreground everywhere on data with foreground fraction ``f`` scores accuracy
-    ``f``, Dice ``2f/(1+f)`` (:func:`unetdiag.diag.dice.all_ones_dice`) and IoU ``f``. So the
+    ``f``, Dice ``2f/(1+f)`` (:func:`unetdiag.diag.core.dice.all_ones_dice`) and IoU ``f``. So the
     accuracy gives ``f`` and the Dice and/or IoU must follow within ``tolerance``. Smoothing
     constants up to 1 move these values by less than 1e-3 on images of 32x32 pixels or more,
     so the same test covers smoothed and unsmoothed Dice; a per-image Dice over masks of very
@@ -642,7 +642,7 @@ def resolve_baselines(series_names: Sequence[str],
     data (accuracy: the majority-class share; Dice: the all-ones Dice; IoU: f). It may
     instead (or also) give ``"foreground_fraction"`` (training data) and/or
     ``"val_foreground_fraction"``: the baselines of every accuracy, Dice and IoU metric of
-    that phase then follow from :mod:`unetdiag.diag.dice`. Explicit metric names win.
+    that phase then follow from :mod:`unetdiag.diag.core.dice`. Explicit metric names win.
     """
     resolved: dict[str, dict] = {}
     if not baselines:

@@ -1,8 +1,8 @@
 """What ``audit-data`` keeps while worker results stream in: numbers, never pixels.
 
-Each :class:`~unetdiag.diag.audit_read.ChunkRecord` is folded into an :class:`AuditTally` as
+Each :class:`~unetdiag.diag.audit.read.ChunkRecord` is folded into an :class:`AuditTally` as
 soon as it arrives and then dropped. The tally holds, per pair, the numbers of
-:data:`~unetdiag.diag.audit_read.COLUMNS` in preallocated NumPy columns and a 256-byte
+:data:`~unetdiag.diag.audit.read.COLUMNS` in preallocated NumPy columns and a 256-byte
 thumbnail: about 500 bytes a pair, whatever the image size. Words are kept only for what went
 wrong (unreadable files and their reasons) and for each distinct mask encoding.
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from unetdiag.diag.audit_read import (
+from unetdiag.diag.audit.read import (
     BIT_DEPTHS,
     COLUMNS,
     NOMINAL_RANGES,
@@ -37,7 +37,7 @@ IDENTICAL_CONTENT_FRACTION = 0.99
 #: ...or one correlated with the image's grey level at least this strongly.
 IMAGE_LIKE_CORRELATION = 0.95
 
-#: Reasons of :class:`~unetdiag.diag.masks.ImageReadError`, by the finding id they lead to
+#: Reasons of :class:`~unetdiag.diag.data.masks.ImageReadError`, by the finding id they lead to
 #: (matched on the reason's opening words; anything else is ``file.unreadable``).
 READ_FAILURE_KINDS = (
     ("empty file", "file.empty"),
@@ -80,7 +80,7 @@ class AuditTally:
     Attributes:
         image_paths, mask_paths: the pairs' files.
         same_file: the pair uses its image file as its mask.
-        columns: :data:`~unetdiag.diag.audit_read.COLUMNS` for every pair.
+        columns: :data:`~unetdiag.diag.audit.read.COLUMNS` for every pair.
         thumbnails: ``(pairs, 256)`` grey thumbnails.
         encoding_ids: per pair, its position in ``encodings`` (-1: mask not read).
         encodings: the distinct mask encodings, in order of first appearance.

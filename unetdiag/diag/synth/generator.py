@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from unetdiag.diag.dice import DEFAULT_DICE, trivial_baselines
+from unetdiag.diag.core.dice import DEFAULT_DICE, trivial_baselines
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_bytes, atomic_write_text
 

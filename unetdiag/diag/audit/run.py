@@ -1,10 +1,10 @@
 """``unetdiag audit-data``: what is wrong with a dataset before any training, in seconds.
 
 :func:`audit_dataset` pairs the files exactly as the trainer does
-(:func:`~unetdiag.diag.pairing.discover_pairs`, then the trainer's
-:func:`~unetdiag.diag.pairing.split_pairs`), reads every image and mask once in a pool of
-worker processes (:mod:`unetdiag.diag.audit_read`: the trainer's own reader and mask decoding),
-folds each small record into a running tally as it arrives (:mod:`unetdiag.diag.audit_tally`;
+(:func:`~unetdiag.diag.data.pairing.discover_pairs`, then the trainer's
+:func:`~unetdiag.diag.data.pairing.split_pairs`), reads every image and mask once in a pool of
+worker processes (:mod:`unetdiag.diag.audit.read`: the trainer's own reader and mask decoding),
+folds each small record into a running tally as it arrives (:mod:`unetdiag.diag.audit.tally`;
 no pixels are kept) and turns the tally into findings:
 
 * pairing (``pairing.*``): missing, orphan and duplicate-stem files, images used as their own
@@ -21,7 +21,7 @@ no pixels are kept) and turns the tally into findings:
 Files are opened read-only and never written. TensorFlow is never imported.
 
 >>> import tempfile
->>> from unetdiag.diag.synth import SynthSpec, write_dataset
+>>> from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 >>> folder = Path(tempfile.mkdtemp()) / "cells"
 >>> _ = write_dataset(folder, SynthSpec(n_pairs=6, size=96))
 >>> report = audit_dataset(folder, workers=1)
@@ -46,14 +46,14 @@ from typing import Any
 
 import numpy as np
 
-from unetdiag.diag import audit_read
-from unetdiag.diag.audit_duplicates import (
+from unetdiag.diag.audit import read as audit_read
+from unetdiag.diag.audit.duplicates import (
     DuplicateGroup,
     duplicate_groups,
     exact_duplicate_groups,
     near_duplicate_pairs,
 )
-from unetdiag.diag.audit_findings import (
+from unetdiag.diag.audit.findings import (
     content_findings,
     duplicate_findings,
     encoding_rows,
@@ -63,14 +63,14 @@ from unetdiag.diag.audit_findings import (
     threshold_rows,
     unreadable_findings,
 )
-from unetdiag.diag.audit_read import ChunkRecord
-from unetdiag.diag.audit_tally import LISTED_PER_QUESTION, THRESHOLD_SPREAD_TOLERANCE, AuditTally
+from unetdiag.diag.audit.read import ChunkRecord
+from unetdiag.diag.audit.tally import LISTED_PER_QUESTION, THRESHOLD_SPREAD_TOLERANCE, AuditTally
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.masks import check_imbalance
-from unetdiag.diag.dice import DEFAULT_DICE, all_ones_dice, trivial_baselines
-from unetdiag.diag.findings import Finding, Report, Severity
-from unetdiag.diag.masks import DEFAULT_POLICY, MaskPolicy
-from unetdiag.diag.pairing import MASK_SUFFIXES, Pair, discover_pairs, split_pairs
+from unetdiag.diag.core.dice import DEFAULT_DICE, all_ones_dice, trivial_baselines
+from unetdiag.diag.core.findings import Finding, Report, Severity
+from unetdiag.diag.data.masks import DEFAULT_POLICY, MaskPolicy
+from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs, split_pairs
 from unetdiag.exitcodes import ExitCode, UserError
 
 ProgressCallback = Callable[[int, int], None]
@@ -112,7 +112,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
             here: the CLI draws the bar).
 
     Returns:
-        A :class:`~unetdiag.diag.findings.Report` (command ``"audit-data"``) with a plain-words
+        A :class:`~unetdiag.diag.core.findings.Report` (command ``"audit-data"``) with a plain-words
         headline, the findings and summary tables.
 
     Raises:

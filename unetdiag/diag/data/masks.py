@@ -43,7 +43,7 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from unetdiag.diag.findings import jsonable
+from unetdiag.diag.core.findings import jsonable
 
 Polarity = Literal["bright", "dark"]
 Scale = Literal["binary", "uint8", "uint16", "float_unit", "float", "palette"]

@@ -1,4 +1,4 @@
-"""Findings of ``audit-data`` from a finished :class:`~unetdiag.diag.audit_tally.AuditTally`.
+"""Findings of ``audit-data`` from a finished :class:`~unetdiag.diag.audit.tally.AuditTally`.
 
 One function per question family; each returns ``list[Finding]`` (source ``"audit"``) that
 name the offending files worst first, with the numbers as evidence. The ids are a public
@@ -49,9 +49,9 @@ from typing import Any
 
 import numpy as np
 
-from unetdiag.diag.audit_duplicates import NEAR_DUPLICATE_CORRELATION, DuplicateGroup
-from unetdiag.diag.audit_read import PHOTO_LIKE_NONBINARY_FRACTION
-from unetdiag.diag.audit_tally import (
+from unetdiag.diag.audit.duplicates import NEAR_DUPLICATE_CORRELATION, DuplicateGroup
+from unetdiag.diag.audit.read import PHOTO_LIKE_NONBINARY_FRACTION
+from unetdiag.diag.audit.tally import (
     IDENTICAL_CONTENT_FRACTION,
     IMAGE_LIKE_CORRELATION,
     LISTED_PER_QUESTION,
@@ -60,8 +60,8 @@ from unetdiag.diag.audit_tally import (
     read_failure_kind,
 )
 from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
-from unetdiag.diag.findings import Finding, Severity
-from unetdiag.diag.masks import MaskPolicy
+from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.data.masks import MaskPolicy
 
 SOURCE = "audit"
 #: Images whose aspect ratios (width / height) differ by more than this factor are squashed

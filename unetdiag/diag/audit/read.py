@@ -1,8 +1,8 @@
 """The reading work of ``audit-data``: each file opened once, a few numbers kept per pair.
 
 :func:`read_chunk` runs in a worker process on a list of pairs. It opens every file exactly
-once, through the trainer's own reader (:mod:`unetdiag.diag.masks`: same error reasons, same
-decompression-bomb limit, same mask decoding under :class:`~unetdiag.diag.masks.MaskPolicy`),
+once, through the trainer's own reader (:mod:`unetdiag.diag.data.masks`: same error reasons, same
+decompression-bomb limit, same mask decoding under :class:`~unetdiag.diag.data.masks.MaskPolicy`),
 measures what the audit needs while the pixels are in memory, and returns a
 :class:`ChunkRecord`: one row of numbers per pair in NumPy columns (:data:`COLUMNS`), a 16x16
 thumbnail per image, and words only for what went wrong. No pixels leave the worker.
@@ -12,9 +12,9 @@ Speed matters (the audit should cost little more than decoding the files), so:
 * 8-bit grey or RGB images and 8-bit grey masks, by far the commonest, take a fast path: mask
   statistics come from the few distinct values a mask holds (two, for a clean mask) rather
   than from a sort, and comparisons use integers. Every other kind of file goes through
-  :func:`unetdiag.diag.masks.mask_encoding`'s own code; tests hold the two paths equal.
+  :func:`unetdiag.diag.data.masks.mask_encoding`'s own code; tests hold the two paths equal.
 * Masks are decoded straight onto a shared canvas and their connected objects labelled many
-  at a time (:class:`~unetdiag.diag.audit_components.ObjectCanvas`).
+  at a time (:class:`~unetdiag.diag.audit.components.ObjectCanvas`).
 * Image/mask comparisons use a regular sample of at most :data:`SIMILARITY_SAMPLE_PIXELS`
   pixels, and go to every pixel only when the sample cannot settle the question.
 """
@@ -31,9 +31,9 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image
 
-from unetdiag.diag.audit_components import ObjectCanvas
+from unetdiag.diag.audit.components import ObjectCanvas
 from unetdiag.diag.checks.masks import edge_share
-from unetdiag.diag.masks import (
+from unetdiag.diag.data.masks import (
     DEFAULT_POLICY,
     LOSSY_FORMATS,
     LUMA_WEIGHTS,
@@ -47,12 +47,12 @@ from unetdiag.diag.masks import (
 
 # The trainer's own reading and decoding steps, used as they are so the audit sees exactly what
 # training sees; masks.py keeps them private because they work on an open Pillow image.
-from unetdiag.diag.masks import _binarise as binarise  # noqa: I001
-from unetdiag.diag.masks import _extract_mask as extract_mask
-from unetdiag.diag.masks import _inspect as inspect_mask
-from unetdiag.diag.masks import _native as native_byte_order
-from unetdiag.diag.masks import _read_pil as read_pil
-from unetdiag.diag.masks import _scale_ends as scale_ends
+from unetdiag.diag.data.masks import _binarise as binarise  # noqa: I001
+from unetdiag.diag.data.masks import _extract_mask as extract_mask
+from unetdiag.diag.data.masks import _inspect as inspect_mask
+from unetdiag.diag.data.masks import _native as native_byte_order
+from unetdiag.diag.data.masks import _read_pil as read_pil
+from unetdiag.diag.data.masks import _scale_ends as scale_ends
 
 #: Side of the grey thumbnail kept per image for near-duplicate search (16x16 = 256 bytes).
 THUMBNAIL_SIDE = 16
@@ -137,7 +137,7 @@ NOMINAL_RANGES = (1.0, float(UINT8_MAX), float(UINT16_MAX), float(UINT16_MAX), 1
 class EncodingKey(NamedTuple):
     """How a mask is stored, as the audit groups masks (one row of the encodings table).
 
-    ``scale`` is :class:`~unetdiag.diag.masks.MaskEncoding`'s, or ``"one value (v)"`` for a
+    ``scale`` is :class:`~unetdiag.diag.data.masks.MaskEncoding`'s, or ``"one value (v)"`` for a
     mask holding a single value (an empty mask fits several scales).
     """
 
@@ -220,7 +220,7 @@ def _loaded(image: Image.Image) -> Image.Image:
 
 def _image_values(image: Image.Image) -> tuple[np.ndarray, str]:
     """Stored samples as the trainer reads them, and their mode (palette and rare modes are
-    converted to RGB, as :func:`unetdiag.diag.masks.read_image` does)."""
+    converted to RGB, as :func:`unetdiag.diag.data.masks.read_image` does)."""
     mode = image.mode
     if mode == "1":
         return np.asarray(image, dtype=np.uint8), mode

@@ -1,8 +1,8 @@
 """``unetdiag explain-log``: what is wrong with a finished run, from its log alone.
 
-:func:`explain_log` parses the file (:mod:`unetdiag.diag.logparse`), runs the metric-series
+:func:`explain_log` parses the file (:mod:`unetdiag.diag.logs.parse`), runs the metric-series
 checks (:mod:`unetdiag.diag.checks.saturation`) on every run and across runs, and returns a
-:class:`~unetdiag.diag.findings.Report` whose ``headline`` answers the question in plain words,
+:class:`~unetdiag.diag.core.findings.Report` whose ``headline`` answers the question in plain words,
 with the numbers. Rendering is :mod:`unetdiag.report`'s job.
 
 >>> import tempfile, pathlib
@@ -47,8 +47,8 @@ from unetdiag.diag.checks.saturation import (
     join_names,
     metric_kind,
 )
-from unetdiag.diag.findings import Finding, Report, Severity
-from unetdiag.diag.logparse import RunLog, parse_log
+from unetdiag.diag.core.findings import Finding, Report, Severity
+from unetdiag.diag.logs.parse import RunLog, parse_log
 
 COMMAND = "explain-log"
 #: Id of the info finding listing what the parser skipped or repaired in a run.
