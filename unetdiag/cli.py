@@ -17,9 +17,9 @@ from pathlib import Path
 from unetdiag import __version__
 from unetdiag.config import DEFAULT_MASK_SUFFIXES, VARIANTS, TrainConfig
 from unetdiag.diag.core.dice import NAMED_DICE, DiceConfig
-from unetdiag.diag.core.findings import Report, Severity, worst_severity
+from unetdiag.diag.core.findings import Report, Severity
 from unetdiag.diag.data.masks import MaskPolicy
-from unetdiag.exitcodes import DESCRIPTIONS, ExitCode, UserError
+from unetdiag.exitcodes import DESCRIPTIONS, ExitCode, UserError, exit_status
 
 # --- argument types: each rejects a bad value with one clear line (argparse exits 2) ---------
 
@@ -214,10 +214,7 @@ def _finish(report: Report, args: argparse.Namespace, console) -> int:
         sys.stdout.write(report_to_json(report) + "\n")
     else:
         render_report(report, console, verbose=args.verbose)
-    worst = worst_severity(report.findings)
-    if worst is Severity.ERROR:
-        return ExitCode.FINDINGS_ERROR
-    return ExitCode.WARNINGS if worst is Severity.WARNING else ExitCode.OK
+    return exit_status(report, fail_on=Severity.WARNING)
 
 
 # --- parser -----------------------------------------------------------------------------------

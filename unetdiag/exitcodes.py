@@ -1,8 +1,21 @@
-"""Exit statuses of every ``unetdiag`` command (the README's table is generated from this)."""
+"""Exit statuses of every ``unetdiag`` command, and the one policy that picks them.
+
+The README's table is generated from :data:`DESCRIPTIONS`. :func:`exit_status` is the only
+place a finished command's status is decided, from its :class:`Report`:
+
+>>> from unetdiag.diag.core.findings import Finding, Report, Severity
+>>> warning = Finding("x.y", Severity.WARNING, "t", "e", "f")
+>>> int(exit_status(Report("t", "audit-data", [warning]), fail_on=Severity.WARNING))
+1
+>>> int(exit_status(Report("t", "audit-data", [warning]), fail_on=Severity.ERROR))
+0
+"""
 
 from __future__ import annotations
 
 import enum
+
+from unetdiag.diag.core.findings import Report, Severity, worst_severity
 
 
 class ExitCode(enum.IntEnum):
@@ -34,3 +47,22 @@ class UserError(Exception):
     def __init__(self, message: str, code: ExitCode = ExitCode.INPUT_ERROR) -> None:
         super().__init__(message)
         self.code = code
+
+
+def exit_status(report: Report, fail_on: Severity | None) -> ExitCode:
+    """The status of a command that produced ``report``.
+
+    An interrupted run is :attr:`ExitCode.INTERRUPTED` and a run a guard stopped is
+    :attr:`ExitCode.TRAINING_STOPPED`, whatever the findings (``report.outcome``). Otherwise
+    the worst finding decides, when it is at least ``fail_on``: an error gives
+    :attr:`ExitCode.FINDINGS_ERROR`, a warning :attr:`ExitCode.WARNINGS`. ``fail_on=None``
+    never fails on findings.
+    """
+    if report.outcome == "interrupted":
+        return ExitCode.INTERRUPTED
+    if report.outcome == "stopped":
+        return ExitCode.TRAINING_STOPPED
+    worst = worst_severity(report.findings)
+    if fail_on is None or worst is None or worst.rank < fail_on.rank:
+        return ExitCode.OK
+    return ExitCode.FINDINGS_ERROR if worst is Severity.ERROR else ExitCode.WARNINGS

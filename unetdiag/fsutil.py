@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +42,22 @@ def atomic_write_text(path: Path | str, text: str) -> Path:
 
 def atomic_write_json(path: Path | str, data: Any) -> Path:
     return atomic_write_text(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
+def atomic_save(save: Callable[[Path], Any], path: Path | str) -> Path:
+    """Call ``save(temporary)`` for a temporary file beside ``path`` with the same suffixes,
+    then rename it over ``path``: for writers that take a file name, not bytes (Keras checks
+    the suffixes: ``.keras``, ``.weights.h5``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffixes = "".join(path.suffixes)
+    stem = path.name[:-len(suffixes)] if suffixes else path.name
+    # a fresh name the writer creates itself, so the file gets the usual permissions (not 0600)
+    temporary = path.parent / f".{stem}.{os.getpid()}.{secrets.token_hex(4)}{suffixes}"
+    try:
+        save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path

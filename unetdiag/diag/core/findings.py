@@ -17,7 +17,7 @@ import enum
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 
 class Severity(str, enum.Enum):
@@ -34,6 +34,7 @@ class Severity(str, enum.Enum):
 
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
+Outcome = Literal["finished", "stopped", "interrupted"]
 EvidenceValue = Any  # JSON-serialisable: numbers, strings, bools, lists and dicts of them
 
 
@@ -142,6 +143,8 @@ class Report:
         findings: every finding, any order (renderers sort by severity).
         summary: named tables for the views, ``{"table name": [{"column": value, ...}, ...]}``.
         meta: free context (versions, paths, timings, the Dice convention in force).
+        outcome: how the command ended: ``"finished"``, ``"stopped"`` (a diagnostic guard
+            stopped at least one variant) or ``"interrupted"`` (Ctrl-C / SIGTERM).
     """
 
     title: str
@@ -150,6 +153,7 @@ class Report:
     headline: str = ""
     summary: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    outcome: Outcome = "finished"
 
     def to_dict(self) -> dict[str, Any]:
         ordered = sort_findings(self.findings)
@@ -158,6 +162,7 @@ class Report:
             "title": self.title,
             "command": self.command,
             "headline": self.headline,
+            "outcome": self.outcome,
             "counts": count_by_severity(ordered),
             "findings": [f.to_dict() for f in ordered],
             "summary": jsonable(self.summary),
@@ -169,4 +174,5 @@ class Report:
         return cls(title=data["title"], command=data["command"],
                    findings=[Finding.from_dict(f) for f in data.get("findings", [])],
                    headline=data.get("headline", ""), summary=dict(data.get("summary", {})),
-                   meta=dict(data.get("meta", {})))
+                   meta=dict(data.get("meta", {})),
+                   outcome=data.get("outcome", "finished"))

@@ -1,0 +1,1 @@
+"""Wording: turning typed evidence into sentences (text helpers and the headline pipeline)."""

@@ -1,0 +1,41 @@
+"""Small pieces of English shared by every sentence unetdiag writes.
+
+>>> plural(1, "mask"), plural(3, "mask")
+('1 mask', '3 masks')
+>>> join_names(["a", "b", "c"])
+'a, b and c'
+>>> percent(0.995), percent(0.0004)
+('99.5 %', '0.04 %')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def plural(count: int, word: str, plural_word: str | None = None) -> str:
+    """``"1 mask"``, ``"3 masks"``; ``plural_word`` where adding an "s" is wrong."""
+    return f"{count} {word if count == 1 else (plural_word or word + 's')}"
+
+
+def verb(count: int, singular: str, plural_form: str) -> str:
+    """``singular`` for one, ``plural_form`` for any other count (``is``/``are``)."""
+    return singular if count == 1 else plural_form
+
+
+def join_names(names: Sequence[str]) -> str:
+    """``["a", "b", "c"]`` -> ``"a, b and c"``; ``[]`` -> ``""``."""
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def percent(fraction: float) -> str:
+    """A fraction as a percentage with three significant digits: ``0.995`` -> ``"99.5 %"``."""
+    return f"{100 * fraction:.3g} %"
+
+
+def capitalised(sentence: str) -> str:
+    """The sentence with its first letter in upper case (the rest untouched)."""
+    return sentence[:1].upper() + sentence[1:]
