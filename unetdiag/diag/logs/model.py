@@ -1,0 +1,100 @@
+"""What every log reader returns: :class:`RunLog`, one training run, and the pieces the
+readers share (:class:`LogFormatError`, the number syntax, unique run names).
+
+``nan`` and ``inf`` are kept as floats: they are evidence, not noise.
+
+>>> run = RunLog("demo", [{"loss": 0.5}, {"loss": float("nan"), "val_loss": 0.4}], [2.0, None], "")
+>>> run.metrics(), run.history()["val_loss"], to_float("-inf"), to_float("2s/step")
+(['loss', 'val_loss'], [None, 0.4], -inf, None)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from unetdiag.diag.checks.saturation import STEP_SECONDS_KEY, STEPS_PER_EPOCH_KEY
+
+
+class LogFormatError(ValueError):
+    """The text is not a training log of the kind the parser was asked to read (one line)."""
+
+
+@dataclass
+class RunLog:
+    """One training run read from a log.
+
+    Attributes:
+        name: the run's name (from a header line such as ``Training MP_Tr_BCE on ...``, a
+            JSON key, or ``run 1``, ``run 2``... when the log names none).
+        epochs: one dict per epoch, metric name -> value (NaN kept as ``float('nan')``). A
+            metric missing from an epoch (a cut line) is absent from that epoch's dict.
+        step_seconds: seconds per training step of each epoch as Keras printed it (``2s/step``
+            -> 2.0), ``None`` when the log does not say.
+        source: where the run was read from, e.g. ``"train.log: Keras console log, lines 18-32"``.
+        steps_per_epoch: steps of each epoch (the ``370`` of ``370/370``), ``None`` if unknown.
+        notes: what the parser skipped or repaired in this run, in plain words.
+    """
+
+    name: str
+    epochs: list[dict[str, float]]
+    step_seconds: list[float | None]
+    source: str
+    steps_per_epoch: list[int | None] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def metrics(self) -> list[str]:
+        """Metric names in the order the log first shows them."""
+        names: dict[str, None] = {}
+        for epoch in self.epochs:
+            names.update(dict.fromkeys(epoch))
+        return list(names)
+
+    def series(self, metric: str) -> np.ndarray:
+        """Values of ``metric`` per epoch (float64); NaN where it is NaN *or* not logged.
+
+        Use :meth:`history` to tell a NaN the model produced from a value the log lacks.
+        """
+        return np.array([epoch.get(metric, math.nan) for epoch in self.epochs], dtype=np.float64)
+
+    def history(self) -> dict[str, list[float | None]]:
+        """Keras-``History``-like dict: metric -> values per epoch, ``None`` where not logged.
+
+        Adds ``"step_seconds"`` and ``"steps_per_epoch"`` when the log shows them (the keys
+        :func:`unetdiag.diag.checks.saturation.check_across_runs` reads).
+        """
+        result: dict[str, list[float | None]] = {
+            name: [epoch.get(name) for epoch in self.epochs] for name in self.metrics()}
+        if any(value is not None for value in self.step_seconds):
+            result[STEP_SECONDS_KEY] = list(self.step_seconds)
+        if any(value is not None for value in self.steps_per_epoch):
+            result[STEPS_PER_EPOCH_KEY] = [None if v is None else float(v)
+                                           for v in self.steps_per_epoch]
+        return result
+
+
+
+#: A number as Keras, CSV or JSON writes it: ``0.1115``, ``1e-04``, ``nan``, ``-inf``.
+NUMBER_PATTERN = r"[-+]?(?:nan|inf(?:inity)?|\d+(?:\.\d*)?(?:e[-+]?\d+)?|\.\d+(?:e[-+]?\d+)?)"
+_NUMBER_RE = re.compile(rf"^{NUMBER_PATTERN}$", re.IGNORECASE)
+
+
+def to_float(text: str) -> float | None:
+    """A number as Keras, CSV or JSON writes it (``nan``, ``-inf``, ``1e-04``), else None."""
+    text = text.strip()
+    if not _NUMBER_RE.match(text):
+        return None
+    return float(text)
+
+
+def unique_names(runs: list[RunLog]) -> list[RunLog]:
+    """Two runs of the same name (a variant trained twice) get ``name (2)``, ``name (3)``."""
+    seen: dict[str, int] = {}
+    for run in runs:
+        seen[run.name] = seen.get(run.name, 0) + 1
+        if seen[run.name] > 1:
+            run.name = f"{run.name} ({seen[run.name]})"
+    return runs

@@ -1,0 +1,150 @@
+"""A log file -> runs: read it, tell its kind from its content, hand it to the right reader.
+
+Three kinds of file reach ``unetdiag explain-log``: Keras console output
+(:mod:`~unetdiag.diag.logs.console`), CSVLogger CSV and ``history`` JSON
+(:mod:`~unetdiag.diag.logs.tabular`). :func:`parse_log` tells them apart by their content
+(the extension only breaks ties) and returns one :class:`~unetdiag.diag.logs.model.RunLog`
+per training run found in the file. Bad input (missing, a folder, empty, binary, not a
+training log) is a one-line :class:`~unetdiag.exitcodes.UserError` naming the file.
+
+>>> detect_kind('{"loss": [0.5]}'), detect_kind("epoch,loss\\n0,0.5\\n"), detect_kind("Epoch 1/1")
+('json', 'csv', 'console')
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from unetdiag.diag.logs.console import EPOCH_RE, is_progress_line, parse_console
+from unetdiag.diag.logs.model import LogFormatError, RunLog
+from unetdiag.diag.logs.tabular import csv_rows, parse_csv, parse_history_json
+from unetdiag.exitcodes import UserError
+
+#: How much of a file's first bytes the text/binary sniffing looks at.
+SNIFF_BYTES = 65536
+#: Above this share of undecodable or control characters a file is taken for binary data.
+MAX_BINARY_SHARE = 0.05
+#: UTF-16 text without a byte-order mark: at least this share of every other byte is NUL...
+UTF16_NUL_SHARE = 0.5
+#: ...and, decoded, at least this share of its characters is ASCII (logs are mostly ASCII).
+UTF16_ASCII_SHARE = 0.5
+
+# What a log file may be, said in every error about one.
+_KINDS_HINT = "expected a Keras console log, a CSVLogger .csv or a model.fit() history .json"
+# Controls no text log holds (escape, backspace, tab and line ends are left out).
+_BINARY_CONTROL_RE = re.compile(r"[\x00-\x07\x0e-\x1a\x1c-\x1f\x7f]")
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """Bytes -> text, refusing binary files; handles UTF-8 and UTF-16 (PowerShell's ``>``)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        text = data[3:].decode("utf-8", errors="replace")
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        text = _decode_without_bom(data, path)
+    head = text[:SNIFF_BYTES]
+    odd_characters = head.count("\ufffd") + len(_BINARY_CONTROL_RE.findall(head))
+    if head and odd_characters > MAX_BINARY_SHARE * len(head):
+        raise UserError(f"{path} is not a text file ({odd_characters} of its first "
+                        f"{len(head)} characters are binary); {_KINDS_HINT}")
+    return text
+
+
+def _decode_without_bom(data: bytes, path: Path) -> str:
+    sample = data[:SNIFF_BYTES]
+    for offset, encoding in ((1, "utf-16-le"), (0, "utf-16-be")):
+        high_bytes = sample[offset::2]
+        if len(sample) >= 4 and high_bytes.count(0) >= UTF16_NUL_SHARE * len(high_bytes):
+            text = data.decode(encoding, errors="replace")
+            head = text[:SNIFF_BYTES]
+            if sum(character < "\x80" for character in head) >= UTF16_ASCII_SHARE * len(head):
+                return text
+    if b"\x00" in sample:
+        raise UserError(f"{path} is not a text file (it contains NUL bytes); {_KINDS_HINT}")
+    return data.decode("utf-8", errors="replace")
+
+
+def _looks_like_csv(text: str) -> bool:
+    """A table: the first rows split into the same number (>= 2) of fields."""
+    lines = [line for line in text[:SNIFF_BYTES].splitlines() if line.strip()][:5]
+    if not lines:
+        return False
+    rows = csv_rows(lines)
+    widths = {len(row) for row in rows}
+    if len(rows) == 1:  # a CSVLogger header before the first epoch ended
+        return len(rows[0]) >= 2 and "epoch" in (cell.strip().lower() for cell in rows[0])
+    return len(widths) == 1 and widths.pop() >= 2 and not is_progress_line(lines[1])
+
+
+def detect_kind(text: str, suffix: str = "") -> str:
+    """``"json"``, ``"csv"`` or ``"console"``, from the content (``suffix`` breaks ties)."""
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "[") and (suffix == ".json" or _valid_json(stripped)):
+        return "json"
+    if _looks_like_csv(text) and not EPOCH_RE.search(text[:SNIFF_BYTES]):
+        return "csv"
+    return "console"
+
+
+def _valid_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+_PARSERS = {"json": parse_history_json, "csv": parse_csv, "console": parse_console}
+
+
+def read_log_text(path: Path | str) -> str:
+    """The text of a log file, or :class:`UserError` (missing, a folder, empty, binary)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path} is a folder; give a log file ({_KINDS_HINT})") from None
+    except OSError as error:
+        raise UserError(f"{path}: cannot read it ({error.strerror or error})") from None
+    if not data.strip():
+        raise UserError(f"{path} is empty: there is no training log in it")
+    text = _decode(data, path)
+    if not text.strip():
+        raise UserError(f"{path} is empty: there is no training log in it")
+    return text
+
+
+def parse_log(path: Path | str) -> list[RunLog]:
+    """Every run in a log file, whatever its kind (console, CSVLogger CSV or history JSON).
+
+    Raises :class:`unetdiag.exitcodes.UserError` (one line naming the file) when the file is
+    missing, empty, binary or not a training log; never lets a parsing error through.
+    """
+    path = Path(path)
+    text = read_log_text(path)
+    kind = detect_kind(text, path.suffix.lower())
+    try:
+        runs = _PARSERS[kind](text)
+    except LogFormatError as error:
+        if kind != "console":
+            # a console log that happens to start with "[" or look tabular
+            try:
+                runs = parse_console(text)
+            except LogFormatError:
+                raise UserError(f"{path}: {error}") from None
+        else:
+            raise UserError(f"{path}: {error}; {_KINDS_HINT}") from None
+    for run in runs:
+        run.source = f"{path.name}: {run.source}"
+    return runs
+
+
+def histories(runs: Iterable[RunLog]) -> dict[str, dict[str, list[float | None]]]:
+    """``{run name: run.history()}``, the input of ``saturation.check_across_runs``."""
+    return {run.name: run.history() for run in runs}

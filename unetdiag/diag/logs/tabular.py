@@ -1,0 +1,218 @@
+"""Tables of numbers per epoch -> runs: Keras ``CSVLogger`` files and ``history`` JSON.
+
+- **CSVLogger** output: an ``epoch`` column and one column per metric; an epoch number that
+  does not increase (``append=True`` across runs) starts a new run.
+- **history JSON**: ``{"loss": [...], ...}`` (``model.fit(...).history``), a list of such
+  dicts, ``{run name: {metric: [...]}}``, or a list of per-epoch ``{metric: value}`` dicts.
+
+>>> [run.epochs for run in parse_csv("epoch,loss,val_loss\\n0,0.5,nan\\n1,0.4,0.3\\n")]
+[[{'loss': 0.5, 'val_loss': nan}, {'loss': 0.4, 'val_loss': 0.3}]]
+>>> [(run.name, run.epochs) for run in parse_history_json('{"a": {"loss": [0.5, null]}}')]
+[('a', [{'loss': 0.5}, {}])]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from unetdiag.diag.logs.model import LogFormatError, RunLog, to_float, unique_names
+
+_CSV_DELIMITERS = ",;\t"
+_METRIC_WORDS = ("loss", "acc", "dice", "iou", "io_u", "jaccard", "f1", "precision", "recall",
+                 "auc", "mse", "mae", "crossentropy")
+
+
+def _looks_like_metric(column: str) -> bool:
+    lowered = column.lower()
+    return any(word in lowered for word in _METRIC_WORDS)
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {delimiter: first_line.count(delimiter) for delimiter in _CSV_DELIMITERS}
+    return max(counts, key=lambda d: counts[d])
+
+
+
+def csv_rows(lines: Sequence[str]) -> list[list[str]]:
+    """Non-blank lines of a table -> rows of cells, split at the delimiter the first line uses
+    most (comma, semicolon or tab)."""
+    delimiter = _sniff_delimiter(lines[0])
+    return list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+
+
+def parse_csv(text: str) -> list[RunLog]:
+    """Runs in a Keras ``CSVLogger`` file (``epoch`` column plus one column per metric).
+
+    An epoch number that does not increase starts a new run (``CSVLogger(append=True)``
+    appends the next run's rows without a new header). Raises :class:`LogFormatError` for a
+    table that is not a training log.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise LogFormatError("the CSV file has no rows")
+    rows = csv_rows(lines)
+    header = [cell.strip() for cell in rows[0]]
+    has_epoch = any(column.lower() == "epoch" for column in header)
+    if not has_epoch and not any(_looks_like_metric(column) for column in header):
+        shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
+        raise LogFormatError(
+            f"this CSV is not a Keras training log: its columns ({shown}) include neither "
+            "'epoch' nor a metric such as loss, accuracy, dice or iou")
+    epoch_column = next((i for i, c in enumerate(header) if c.lower() == "epoch"), None)
+    runs: list[RunLog] = []
+    notes: list[str] = []
+    skipped_columns: set[str] = set()
+    current: RunLog | None = None
+    previous_epoch: float | None = None
+    for row_number, row in enumerate(rows[1:], start=2):
+        cells = [cell.strip() for cell in row]
+        if [c.lower() for c in cells] == [c.lower() for c in header]:
+            current, previous_epoch = None, None  # a repeated header: the next run
+            continue
+        if len(cells) != len(header):
+            notes.append(f"row {row_number} has {len(cells)} fields, the header "
+                         f"{len(header)}: skipped")
+            continue
+        epoch_number = to_float(cells[epoch_column]) if epoch_column is not None else None
+        if epoch_column is not None and epoch_number is None:
+            notes.append(f"row {row_number}: epoch {cells[epoch_column]!r} is not a number: "
+                         "skipped")
+            continue
+        if current is None or (epoch_number is not None and previous_epoch is not None
+                               and epoch_number <= previous_epoch):
+            current = RunLog(name=f"run {len(runs) + 1}", epochs=[], step_seconds=[], source="")
+            runs.append(current)
+        previous_epoch = epoch_number
+        values: dict[str, float] = {}
+        for column, cell in zip(header, cells, strict=True):
+            if column.lower() == "epoch" or cell == "":
+                continue
+            value = to_float(cell)
+            if value is None:
+                skipped_columns.add(column)
+            else:
+                values[column] = value
+        current.epochs.append(values)
+        current.step_seconds.append(None)
+        current.steps_per_epoch.append(None)
+    runs = [run for run in runs if run.epochs]
+    if not runs:
+        raise LogFormatError("the CSV has a header but no rows of numbers")
+    if skipped_columns:
+        columns = ", ".join(sorted(skipped_columns))
+        notes.append(f"non-numeric values skipped in column(s) {columns}")
+    for run in runs:
+        run.source = "CSVLogger file" + (f", run {runs.index(run) + 1} of {len(runs)}"
+                                          if len(runs) > 1 else "")
+        run.notes.extend(notes)
+    return unique_names(runs)
+
+
+def _series_value(value: Any) -> float | None | str:
+    """One epoch's value in a history list: float, None (not logged) or "bad"."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "bad"
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        number = to_float(value)
+        return "bad" if number is None else number
+    if isinstance(value, list) and len(value) == 1:
+        return _series_value(value[0])
+    return "bad"
+
+
+def _is_history(obj: Any) -> bool:
+    """A dict of metric -> list of numbers (at least one list with at least one number)."""
+    if not isinstance(obj, Mapping) or not obj:
+        return False
+    lists = [v for k, v in obj.items() if isinstance(v, list) and k != "epoch"]
+    return bool(lists) and any(isinstance(_series_value(item), float)
+                               for values in lists for item in values)
+
+
+def _is_epoch_records(obj: Any) -> bool:
+    """A list of per-epoch dicts of scalars: ``[{"loss": 0.1, "val_loss": 0.2}, ...]``."""
+    return (isinstance(obj, list) and bool(obj) and all(isinstance(e, Mapping) for e in obj)
+            and all(isinstance(_series_value(v), float) or v is None
+                    for record in obj for k, v in record.items() if k != "epoch")
+            and any(isinstance(_series_value(v), float) for record in obj for v in record.values()))
+
+
+def _run_from_history(name: str, history: Mapping[str, Any], source: str) -> RunLog:
+    notes: list[str] = []
+    columns: dict[str, list[float | None]] = {}
+    for metric, values in history.items():
+        if metric == "epoch":
+            continue
+        if not isinstance(values, list):
+            notes.append(f"{metric!r} is not a list of values per epoch: skipped")
+            continue
+        converted = [_series_value(v) for v in values]
+        if any(isinstance(v, str) for v in converted):
+            notes.append(f"{metric!r} holds values that are not numbers: skipped")
+            continue
+        columns[metric] = converted  # type: ignore[assignment]
+    length = max((len(v) for v in columns.values()), default=0)
+    if {len(v) for v in columns.values()} - {length}:
+        notes.append("metrics have different numbers of epochs; the shorter ones are "
+                     "taken as not logged in the last epochs")
+    epochs = [{metric: values[i] for metric, values in columns.items()
+               if i < len(values) and values[i] is not None} for i in range(length)]
+    return RunLog(name, epochs, [None] * length, source, [None] * length, notes)
+
+
+def _unwrap(obj: Any) -> Any:
+    """``{"history": {...}, "params": {...}}`` -> the history dict."""
+    if isinstance(obj, Mapping) and isinstance(obj.get("history"), (Mapping, list)):
+        return obj["history"]
+    return obj
+
+
+def parse_history_json(text: str) -> list[RunLog]:
+    """Runs in a ``history`` JSON (see the module docstring for the accepted shapes).
+
+    ``NaN``/``Infinity`` (as Python's ``json`` writes them) and the strings ``"nan"``,
+    ``"inf"`` are read as floats; ``null`` means "not logged". Raises :class:`LogFormatError`.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise LogFormatError(f"not valid JSON: {error.msg} at line {error.lineno} column "
+                             f"{error.colno}") from None
+    data = _unwrap(data)
+    runs: list[RunLog] = []
+    if _is_history(data):
+        runs = [_run_from_history("run 1", data, "history JSON")]
+    elif _is_epoch_records(data):
+        keys: dict[str, None] = {}
+        for record in data:
+            keys.update(dict.fromkeys(record))
+        runs = [_run_from_history("run 1", {k: [r.get(k) for r in data] for k in keys},
+                                  "history JSON (one record per epoch)")]
+    elif isinstance(data, list) and data:
+        for position, item in enumerate(data, start=1):
+            name = f"run {position}"
+            if isinstance(item, Mapping) and isinstance(item.get("name"), str):
+                name = item["name"]
+            item = _unwrap(item)
+            if _is_history(item):
+                runs.append(_run_from_history(name, item, f"history JSON, item {position}"))
+    elif isinstance(data, Mapping):
+        for name, item in data.items():
+            item = _unwrap(item)
+            if _is_history(item):
+                runs.append(_run_from_history(str(name), item, f"history JSON, key {name!r}"))
+    runs = [run for run in runs if run.epochs]
+    if not runs:
+        raise LogFormatError(
+            "this JSON holds no training history: expected {\"loss\": [per-epoch values], ...}"
+            ", a list of such dicts, or {run name: {metric: [values]}}")
+    return unique_names(runs)
+
