@@ -3,16 +3,7 @@
 Pure: rich and the standard library only (no TensorFlow, ever).
 """
 
-from unetdiag.report.console import (
-    COMPACT_LIMITS,
-    VERBOSE_LIMITS,
-    DisplayLimits,
-    format_number,
-    format_value,
-    render_report,
-    renderables,
-    severity_badge,
-)
+from unetdiag.report.console import render_report, renderables, severity_badge
 from unetdiag.report.files import (
     REPORT_SCHEMA,
     load_report,
@@ -22,12 +13,21 @@ from unetdiag.report.files import (
     write_json,
     write_report_files,
 )
+from unetdiag.report.values import (
+    COMPACT_LIMITS,
+    VERBOSE_LIMITS,
+    DisplayLimits,
+    NumberStyle,
+    format_number,
+    format_value,
+)
 
 __all__ = [
     "COMPACT_LIMITS",
     "REPORT_SCHEMA",
     "VERBOSE_LIMITS",
     "DisplayLimits",
+    "NumberStyle",
     "format_number",
     "format_value",
     "load_report",

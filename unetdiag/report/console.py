@@ -8,7 +8,7 @@ text and HTML files.
 
 Every string that comes from the report (titles, ids, file names, evidence) goes into a
 :class:`rich.text.Text`, never through console markup, so ``[bold]`` or ``[/]`` in a file
-name prints as itself.
+name prints as itself. Values are written by :mod:`unetdiag.report.values`.
 
 >>> import io
 >>> from rich.console import Console
@@ -25,10 +25,8 @@ True
 
 from __future__ import annotations
 
-import math
 import textwrap
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from rich import box
@@ -45,6 +43,14 @@ from unetdiag.diag.core.findings import (
     count_by_severity,
     sort_findings,
     worst_severity,
+)
+from unetdiag.report.values import (
+    COMPACT_LIMITS,
+    ELLIPSIS,
+    VERBOSE_LIMITS,
+    DisplayLimits,
+    as_plain_python,
+    format_value,
 )
 
 #: Badge style of each severity (the badge text is the severity in capitals).
@@ -70,143 +76,16 @@ SHORT_CELL_WIDTH = 10
 #: Shown instead of the findings when a report has none.
 NOTHING_FOUND_MESSAGE = "Nothing found: no check raised a finding."
 
-ELLIPSIS = "\u2026"
 #: Replacements applied before escaping text for a console that cannot print Unicode.
 ASCII_REPLACEMENTS = {ELLIPSIS: "..."}
 
 
-@dataclass(frozen=True)
-class DisplayLimits:
-    """How numbers are written and how much of a long value is shown.
+class _TextMaker:
+    """Makes the rich Text of one rendering: every string escaped so the console can print
+    it, every value written within the rendering's display limits."""
 
-    Attributes:
-        significant_digits: floats are rounded to this many significant digits.
-        scientific_below: non-zero floats smaller than this in magnitude use scientific
-            notation (``1e-6``, ``2.5e-4``).
-        scientific_from: floats at least this large in magnitude use scientific notation.
-        list_items: items shown of a list before ``+N more``.
-        mapping_items: entries shown of a dict before ``+N more``.
-        nesting_depth: containers nested deeper than this are shown as ``[...]``/``{...}``.
-        text_chars: strings longer than this are cut, ending in an ellipsis.
-        files: file names shown per finding before ``+N more``.
-    """
-
-    significant_digits: int = 4
-    scientific_below: float = 1e-3
-    scientific_from: float = 1e6
-    list_items: int = 6
-    mapping_items: int = 6
-    nesting_depth: int = 2
-    text_chars: int = 200
-    files: int = 5
-
-
-#: The default view: short lists, the first few files.
-COMPACT_LIMITS = DisplayLimits()
-#: The verbose view (and the report files): long lists and many files, still bounded so a
-#: million-element evidence list cannot flood the terminal.
-VERBOSE_LIMITS = DisplayLimits(list_items=100, mapping_items=100, nesting_depth=4,
-                               text_chars=4000, files=200)
-
-
-def format_number(number: int | float, limits: DisplayLimits = COMPACT_LIMITS) -> str:
-    """Write a number for people: ints exactly, floats to a few significant digits.
-
-    >>> [format_number(x) for x in (5912, 0.99749373, 1e-6, 0.000254, 3.2e7, 12345.67, 0.5)]
-    ['5912', '0.9975', '1e-6', '2.54e-4', '3.2e7', '12350', '0.5']
-    >>> format_number(float("nan")), format_number(float("-inf"))
-    ('nan', '-inf')
-    """
-    if isinstance(number, bool):
-        return "true" if number else "false"
-    if isinstance(number, int):
-        return str(number)
-    number = float(number)
-    if math.isnan(number):
-        return "nan"
-    if math.isinf(number):
-        return "inf" if number > 0 else "-inf"
-    if number == 0:
-        return "0"
-    magnitude = abs(number)
-    if magnitude < limits.scientific_below or magnitude >= limits.scientific_from:
-        mantissa, exponent = f"{number:.{limits.significant_digits - 1}e}".split("e")
-        return f"{_strip_zeros(mantissa)}e{int(exponent)}"
-    decimals = limits.significant_digits - 1 - math.floor(math.log10(magnitude))
-    return _strip_zeros(f"{round(number, decimals):.{max(decimals, 0)}f}")
-
-
-def _strip_zeros(decimal_text: str) -> str:
-    return decimal_text.rstrip("0").rstrip(".") if "." in decimal_text else decimal_text
-
-
-def format_value(value: Any, limits: DisplayLimits = COMPACT_LIMITS) -> str:
-    """One line for any evidence value: numbers rounded, long lists and strings cut.
-
-    Never raises: NaN, infinities, NumPy values, nested containers and objects of any type
-    are all written as something readable.
-
-    >>> format_value(list(range(10)))
-    '[0, 1, 2, 3, 4, 5, … +4 more]'
-    >>> format_value({"dice": 0.99749, "nested": {"deeper": {"deepest": 1}}})
-    '{dice: 0.9975, nested: {deeper: {…}}}'
-    """
-    return _format_nested(value, limits, depth=0)
-
-
-def _format_nested(value: Any, limits: DisplayLimits, depth: int) -> str:
-    value = _plain_python(value)
-    if value is None:
-        return "none"
-    if isinstance(value, (bool, int, float)):
-        return format_number(value, limits)
-    if isinstance(value, str):
-        return _cut(value, limits.text_chars)
-    if isinstance(value, Mapping):
-        if depth >= limits.nesting_depth:
-            return "{" + ELLIPSIS + "}" if value else "{}"
-        items = [f"{_cut(str(key), limits.text_chars)}: "
-                 f"{_format_nested(item, limits, depth + 1)}"
-                 for key, item in list(value.items())[:limits.mapping_items]]
-        return "{" + ", ".join(items + _more(len(value), limits.mapping_items)) + "}"
-    if isinstance(value, (list, tuple, set, frozenset)):
-        if depth >= limits.nesting_depth:
-            return "[" + ELLIPSIS + "]" if value else "[]"
-        ordered = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
-        items = [_format_nested(item, limits, depth + 1)
-                 for item in list(ordered)[:limits.list_items]]
-        return "[" + ", ".join(items + _more(len(value), limits.list_items)) + "]"
-    try:
-        return _cut(str(value), limits.text_chars)
-    except Exception:  # a broken __str__ must not take the whole report down
-        return f"<{type(value).__name__}>"
-
-
-def _plain_python(value: Any) -> Any:
-    """NumPy scalars and arrays as Python numbers and lists (duck-typed: no NumPy import)."""
-    if isinstance(value, (str, bytes)):
-        return value
-    if getattr(value, "ndim", None) == 0 and callable(getattr(value, "item", None)):
-        return value.item()
-    if callable(getattr(value, "tolist", None)):
-        return value.tolist()
-    return value
-
-
-def _more(total: int, shown: int) -> list[str]:
-    return [f"{ELLIPSIS} +{total - shown} more"] if total > shown else []
-
-
-def _cut(text: str, max_chars: int) -> str:
-    return text if len(text) <= max_chars else text[:max_chars - 1] + ELLIPSIS
-
-
-class _View:
-    """What one rendering needs to know: its display limits and whether to stay ASCII."""
-
-    def __init__(self, verbose: bool, ascii_only: bool) -> None:
-        self.verbose = verbose
-        self.limits = VERBOSE_LIMITS if verbose else COMPACT_LIMITS
+    def __init__(self, limits: DisplayLimits, ascii_only: bool) -> None:
+        self.limits = limits
         self.ascii_only = ascii_only
 
     def safe(self, text: str) -> str:
@@ -230,14 +109,14 @@ def severity_badge(severity: Severity) -> Text:
     return Text(f" {severity.value.upper()} ", style=SEVERITY_BADGE_STYLES[severity])
 
 
-def _title_rule(report: Report, view: _View) -> Rule:
-    return Rule(view.text(report.title or report.command, "bold"), style="dim")
+def _title_rule(report: Report, maker: _TextMaker) -> Rule:
+    return Rule(maker.text(report.title or report.command, "bold"), style="dim")
 
 
-def _headline_panel(report: Report, view: _View) -> Panel:
+def _headline_panel(report: Report, maker: _TextMaker) -> Panel:
     worst = worst_severity(report.findings)
     border = SEVERITY_BORDER_STYLES[worst] if worst else CALM_BORDER_STYLE
-    return Panel(view.text(report.headline), title=Text("In plain words", style="bold"),
+    return Panel(maker.text(report.headline), title=Text("In plain words", style="bold"),
                  title_align="left", border_style=border, box=box.ROUNDED)
 
 
@@ -254,66 +133,67 @@ def _severity_counts(report: Report) -> Text:
     return Text.assemble(*parts)
 
 
-def _id_and_source(finding: Finding, view: _View) -> Text:
-    cell = view.text(finding.id, "bold")
+def _id_and_source(finding: Finding, maker: _TextMaker) -> Text:
+    cell = maker.text(finding.id, "bold")
     if finding.source:
         cell.append("\n")
-        cell.append_text(view.text(finding.source, "dim"))
+        cell.append_text(maker.text(finding.source, "dim"))
     return cell
 
 
-def _findings_table(findings: list[Finding], view: _View) -> Table:
+def _findings_table(findings: list[Finding], maker: _TextMaker) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True,
                   header_style="bold")
     table.add_column("severity", no_wrap=True)
     table.add_column("id / source", overflow="fold", max_width=ID_COLUMN_MAX_WIDTH)
     table.add_column("title", ratio=1)
     for finding in findings:
-        table.add_row(severity_badge(finding.severity), _id_and_source(finding, view),
-                      view.text(finding.title))
+        table.add_row(severity_badge(finding.severity), _id_and_source(finding, maker),
+                      maker.text(finding.title))
     return table
 
 
-def _evidence_grid(evidence: Mapping[str, Any], view: _View) -> Table:
+def _evidence_grid(evidence: Mapping[str, Any], maker: _TextMaker) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="cyan", overflow="fold", max_width=KEY_COLUMN_MAX_WIDTH)
     grid.add_column(overflow="fold")
     for key, value in evidence.items():
-        grid.add_row(view.text(str(key)), view.value(value))
+        grid.add_row(maker.text(str(key)), maker.value(value))
     return grid
 
 
-def _file_list(files: tuple[str, ...], view: _View) -> Text:
-    shown = files[:view.limits.files]
+def _file_list(files: tuple[str, ...], maker: _TextMaker) -> Text:
+    shown = files[:maker.limits.files]
     listing = Text()
     for name in shown:
-        listing.append_text(view.text(f"  {name}\n"))
+        listing.append_text(maker.text(f"  {name}\n"))
     if len(files) > len(shown):
-        listing.append_text(view.text(f"  +{len(files) - len(shown)} more\n", "dim"))
+        listing.append_text(maker.text(f"  +{len(files) - len(shown)} more\n", "dim"))
     listing.rstrip()
     return listing
 
 
-def _finding_panel(finding: Finding, view: _View) -> Panel:
+def _finding_panel(finding: Finding, maker: _TextMaker) -> Panel:
     """One finding in full: title, explanation, evidence, files and fix."""
-    parts: list[RenderableType] = [view.text(finding.title, "bold")]
+    parts: list[RenderableType] = [maker.text(finding.title, "bold")]
     if finding.explanation:
-        parts += [NewLine(), view.text(finding.explanation)]
+        parts += [NewLine(), maker.text(finding.explanation)]
     if finding.evidence:
-        parts += [NewLine(), Text("Evidence", style="bold"), _evidence_grid(finding.evidence, view)]
+        parts += [NewLine(), Text("Evidence", style="bold"),
+                  _evidence_grid(finding.evidence, maker)]
     if finding.files:
         parts += [NewLine(), Text(f"Files ({len(finding.files)})", style="bold"),
-                  _file_list(finding.files, view)]
+                  _file_list(finding.files, maker)]
     if finding.fix:
-        parts += [NewLine(), Text.assemble(("Fix: ", "bold green"), view.text(finding.fix))]
-    title = Text.assemble(severity_badge(finding.severity), " ", view.text(finding.id, "bold"))
-    subtitle = view.text(finding.source, "dim") if finding.source else None
+        parts += [NewLine(), Text.assemble(("Fix: ", "bold green"), maker.text(finding.fix))]
+    title = Text.assemble(severity_badge(finding.severity), " ", maker.text(finding.id, "bold"))
+    subtitle = maker.text(finding.source, "dim") if finding.source else None
     return Panel(Group(*parts), title=title, title_align="left", subtitle=subtitle,
                  subtitle_align="right", border_style=SEVERITY_BORDER_STYLES[finding.severity],
                  box=box.ROUNDED)
 
 
-def _rows_of(rows: Any) -> list[Mapping[str, Any]]:
+def _summary_rows(rows: Any) -> list[Mapping[str, Any]]:
     """Summary rows as dicts, whatever a producer put there (odd shapes get a value column)."""
     if isinstance(rows, Mapping):
         return [rows]
@@ -322,44 +202,44 @@ def _rows_of(rows: Any) -> list[Mapping[str, Any]]:
     return [row if isinstance(row, Mapping) else {"value": row} for row in rows]
 
 
-def _summary_table(name: str, rows: Any, view: _View) -> RenderableType:
+def _summary_table(name: str, rows: Any, maker: _TextMaker) -> RenderableType:
     """A summary ``[{"column": value}, ...]`` as a table; columns in order of first use."""
-    rows = _rows_of(rows)
+    rows = _summary_rows(rows)
     if not rows:
-        return view.text(f"{name}: no rows", "dim")
+        return maker.text(f"{name}: no rows", "dim")
     columns: list[str] = []
     for row in rows:
         columns += [str(key) for key in row if str(key) not in columns]
     # No padding (the box's blank divider parts the columns), so the variants' eight
     # figures fit 80 columns unwrapped.
-    table = Table(title=view.text(name, "bold"), title_justify="left", box=box.SIMPLE_HEAD,
+    table = Table(title=maker.text(name, "bold"), title_justify="left", box=box.SIMPLE_HEAD,
                   header_style="bold", padding=0)
-    cells = [[view.value(by_name[c]) if c in by_name else Text("") for c in columns]
+    cells = [[maker.value(by_name[c]) if c in by_name else Text("") for c in columns]
              for by_name in ({str(key): value for key, value in row.items()} for row in rows)]
     for index, column in enumerate(columns):
         values = [row.get(column) for row in rows if column in row]
-        numeric = all(isinstance(_plain_python(v), (int, float)) for v in values)
+        numeric = all(isinstance(as_plain_python(v), (int, float)) for v in values)
         # The row's name and short cells (figures) are read whole, and a longer header wraps
         # at its spaces; longer cells (a verdict) wrap and take the width left over.
         widest_cell = max(cell[index].cell_len for cell in cells)
         short = index == 0 or widest_cell <= SHORT_CELL_WIDTH
         header = textwrap.fill(column, width=max(widest_cell, 1), break_long_words=False) \
             if short else column
-        table.add_column(view.text(header), justify="right" if numeric else "left",
+        table.add_column(maker.text(header), justify="right" if numeric else "left",
                          overflow="fold", no_wrap=short, ratio=None if short else 1)
     for cell in cells:
         table.add_row(*cell)
     return table
 
 
-def _meta_grid(meta: Mapping[str, Any], view: _View) -> Table:
-    grid = _evidence_grid(meta, view)
+def _context_grid(meta: Mapping[str, Any], maker: _TextMaker) -> Table:
+    grid = _evidence_grid(meta, maker)
     grid.title = Text("Context", style="bold")
     grid.title_justify = "left"
     return grid
 
 
-def _spaced(pieces: Iterable[RenderableType]) -> list[RenderableType]:
+def _with_blank_lines(pieces: Iterable[RenderableType]) -> list[RenderableType]:
     spaced: list[RenderableType] = []
     for piece in pieces:
         spaced += [NewLine(), piece] if spaced else [piece]
@@ -376,28 +256,28 @@ def renderables(report: Report, verbose: bool = False, *, ascii_only: bool = Fal
         ascii_only: escape non-ASCII text; pass ``console.options.ascii_only`` for a console
             whose encoding cannot print Unicode (:func:`render_report` does).
     """
-    view = _View(verbose, ascii_only)
+    maker = _TextMaker(VERBOSE_LIMITS if verbose else COMPACT_LIMITS, ascii_only)
     findings = sort_findings(report.findings)
-    pieces: list[RenderableType] = [_title_rule(report, view)]
+    pieces: list[RenderableType] = [_title_rule(report, maker)]
     if report.headline:
-        pieces.append(_headline_panel(report, view))
+        pieces.append(_headline_panel(report, maker))
     pieces.append(_severity_counts(report))
     if findings:
-        pieces.append(_findings_table(findings, view))
+        pieces.append(_findings_table(findings, maker))
     detailed = [f for f in findings if verbose or f.severity is not Severity.INFO]
-    pieces += [_finding_panel(finding, view) for finding in detailed]
+    pieces += [_finding_panel(finding, maker) for finding in detailed]
     compact_count = len(findings) - len(detailed)
     if compact_count:
         pieces.append(Text(f"Info findings ({compact_count}) are shown only in the table above; "
                            "the verbose view shows their evidence.", style="dim"))
-    pieces += [_summary_table(str(name), rows, view) for name, rows in report.summary.items()]
+    pieces += [_summary_table(str(name), rows, maker) for name, rows in report.summary.items()]
     if verbose and report.meta:
-        pieces.append(_meta_grid(report.meta, view))
-    return _spaced(pieces)
+        pieces.append(_context_grid(report.meta, maker))
+    return _with_blank_lines(pieces)
 
 
 def render_report(report: Report, console: Console, verbose: bool = False) -> None:
-    """Print the report's console view.
+    """Print the report's console maker.
 
     Colours only where ``console`` is a terminal; plain text otherwise. On a console that
     cannot encode Unicode, non-ASCII text is escaped rather than raising.
