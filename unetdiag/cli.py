@@ -13,6 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from unetdiag import __version__
 from unetdiag.config import DEFAULT_MASK_SUFFIXES, VARIANTS, TrainConfig
@@ -20,6 +21,9 @@ from unetdiag.diag.core.dice import NAMED_DICE, DiceConfig
 from unetdiag.diag.core.findings import Report, Severity
 from unetdiag.diag.data.masks import MaskPolicy
 from unetdiag.exitcodes import DESCRIPTIONS, ExitCode, UserError, exit_status
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # --- argument types: each rejects a bad value with one clear line (argparse exits 2) ---------
 
@@ -35,27 +39,27 @@ def _positive_int(text: str) -> int:
 
 
 def _positive_float(text: str) -> float:
-    value = _float(text)
+    value = _finite_float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
     return value
 
 
 def _non_negative_float(text: str) -> float:
-    value = _float(text)
+    value = _finite_float(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
     return value
 
 
 def _fraction(text: str) -> float:
-    value = _float(text)
+    value = _finite_float(text)
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {text}")
     return value
 
 
-def _float(text: str) -> float:
+def _finite_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -87,7 +91,7 @@ def _add_dataset_options(parser: argparse.ArgumentParser, images_default: Path |
     group.add_argument("--mask-suffix", dest="mask_suffixes", action="append", metavar="SUFFIX",
                        help="mask file suffix, repeatable (default: "
                             f"{', '.join(DEFAULT_MASK_SUFFIXES)})")
-    group.add_argument("--mask-threshold", type=_float, metavar="T",
+    group.add_argument("--mask-threshold", type=_finite_float, metavar="T",
                        help="a stored mask value v is bright when v > T (default: the midpoint of "
                             "the mask's scale: 0.5 for 0/1, 127.5 for 0/255, 32767.5 for 16-bit)")
     group.add_argument("--mask-polarity", choices=("bright", "dark"), default="bright",
@@ -114,7 +118,7 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 # --- commands ---------------------------------------------------------------------------------
 
 
-def _train(args: argparse.Namespace, console) -> int:
+def _train(args: argparse.Namespace, console: Console) -> int:
     config = _train_config(args)
     if "TF_CPP_MIN_LOG_LEVEL" in os.environ:  # the user chose TensorFlow's verbosity
         return _run_training(config, console)
@@ -127,7 +131,7 @@ def _train(args: argparse.Namespace, console) -> int:
     return status
 
 
-def _run_training(config: TrainConfig, console) -> int:
+def _run_training(config: TrainConfig, console: Console) -> int:
     from unetdiag.training.trainer import run_training  # TensorFlow starts here, not before
 
     return int(run_training(config, console=console).exit_code)
@@ -182,7 +186,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         resume=args.resume, quiet=args.quiet)
 
 
-def _audit(args: argparse.Namespace, console) -> int:
+def _audit(args: argparse.Namespace, console: Console) -> int:
     from unetdiag.diag.audit.run import audit_dataset
 
     images = args.path if args.path is not None else args.images
@@ -200,13 +204,13 @@ def _audit(args: argparse.Namespace, console) -> int:
     return _finish(report, args, console)
 
 
-def _explain_log(args: argparse.Namespace, console) -> int:
+def _explain_log(args: argparse.Namespace, console: Console) -> int:
     from unetdiag.diag.logs.explain import explain_log
 
     return _finish(explain_log(args.log), args, console)
 
 
-def _finish(report: Report, args: argparse.Namespace, console) -> int:
+def _finish(report: Report, args: argparse.Namespace, console: Console) -> int:
     """Render a report (rich or JSON) and turn its worst severity into the exit status."""
     from unetdiag.report import render_report, report_to_json
 
