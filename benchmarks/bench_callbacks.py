@@ -38,7 +38,7 @@ import tensorflow as tf
 from unetdiag.config import VARIANTS, TrainConfig
 from unetdiag.diag.core.dice import DEFAULT_DICE
 from unetdiag.training.callbacks import diagnostic_callbacks
-from unetdiag.training.trainer import compile_variant
+from unetdiag.training.variant import compile_variant
 
 #: The acceptance bar: diagnostics may add at most this share to the median step time.
 OVERHEAD_BAR = 0.03

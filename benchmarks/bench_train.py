@@ -92,6 +92,7 @@ def _child_unetdiag(args: argparse.Namespace, precision: str, cached: bool = Tru
     from rich.console import Console
 
     from unetdiag.training import trainer
+    from unetdiag.training.run.folder import MODEL_FILENAME
     from unetdiag.training.trainer import run_training
 
     if not cached:  # the counterfactual: the trainer's pipeline without its decode cache
@@ -108,7 +109,7 @@ def _child_unetdiag(args: argparse.Namespace, precision: str, cached: bool = Tru
                 "wall_seconds": time.perf_counter() - started}
     if precision == "float32":
         measured["inference_val_dice"] = _val_dice_under_each_policy(
-            config, result.run_dir / args.variant / trainer.MODEL_FILENAME)
+            config, result.run_dir / args.variant / MODEL_FILENAME)
     return measured
 
 
@@ -132,7 +133,7 @@ def _val_dice_under_each_policy(config, model_path: Path) -> dict[str, float]:
     from unetdiag.config import VARIANTS
     from unetdiag.training.pipeline import build_datasets
     from unetdiag.training.precision import POLICIES
-    from unetdiag.training.trainer import compile_variant
+    from unetdiag.training.variant import compile_variant
 
     train_pairs, val_pairs = _split(config)
     val = build_datasets(train_pairs, val_pairs, img_size=config.img_size,
@@ -171,7 +172,8 @@ def _child_reference(args: argparse.Namespace) -> dict:
 
     from unetdiag.config import VARIANTS
     from unetdiag.training.pipeline import DEFAULT_AUGMENT, augment_batches
-    from unetdiag.training.trainer import ThroughputMeter, compile_variant
+    from unetdiag.training.run.throughput import ThroughputMeter
+    from unetdiag.training.variant import compile_variant
 
     started = time.perf_counter()
     config = _config(args, "float32")

@@ -29,12 +29,12 @@ def run_all(commands: list[tuple[list[str], dict[str, str]]],
 
 def add_callback(monkeypatch, variant_name: str, factory) -> None:
     """Make the trainer give ``variant_name`` one more callback, built by ``factory()``."""
-    from unetdiag.training import trainer
+    from unetdiag.training import variant
 
-    original = trainer.gather_callbacks
+    original = variant.gather_callbacks
 
     def gather(config, variant, variant_dir, datasets, val_baselines):
         callbacks = original(config, variant, variant_dir, datasets, val_baselines)
         return callbacks + [factory()] if variant.name == variant_name else callbacks
 
-    monkeypatch.setattr(trainer, "gather_callbacks", gather)
+    monkeypatch.setattr(variant, "gather_callbacks", gather)

@@ -24,13 +24,13 @@ from unetdiag.config import TrainConfig
 from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training.callbacks import LAST_FINITE_WEIGHTS
-from unetdiag.training.trainer import (
+from unetdiag.training.run.checkpoint import (
     CHECKPOINT_DIRNAME,
     CHECKPOINT_STATE_FILENAME,
     load_checkpoint,
-    run_training,
-    variant_finished,
 )
+from unetdiag.training.run.folder import variant_finished
+from unetdiag.training.trainer import run_training
 
 # Keras 3.15's model.save converts TF variables with np.array(copy=False) (its own NumPy 2 issue).
 pytestmark = pytest.mark.filterwarnings(

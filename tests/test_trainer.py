@@ -19,12 +19,10 @@ from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training import trainer
+from unetdiag.training.pipeline import StreamingDatasets
 from unetdiag.training.precision import precision_scope, resolve_precision
-from unetdiag.training.trainer import (
-    create_run_dir,
-    run_training,
-    variant_finished,
-)
+from unetdiag.training.run.folder import create_run_dir, variant_finished
+from unetdiag.training.trainer import run_training
 
 TWO_VARIANTS = ("MP_Tr_BCE", "StrConv_Ups_Dice")
 
@@ -224,7 +222,7 @@ def test_ctrl_c_while_preparing_data_trains_nothing(dataset, tmp_path, monkeypat
     def interrupt(self):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(trainer.StreamingDatasets, "preflight", interrupt)
+    monkeypatch.setattr(StreamingDatasets, "preflight", interrupt)
     result = run_training(_tiny_config(dataset, tmp_path), console=_quiet_console())
     assert result.exit_code == ExitCode.INTERRUPTED
     assert [v.status for v in result.variants.values()] == ["not run", "not run"]

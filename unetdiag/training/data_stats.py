@@ -1,0 +1,90 @@
+"""What the decoded masks of a run hold, measured before training: foreground counts per
+split, what constant predictors score on the validation split, and the findings about both."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import tensorflow as tf
+
+from unetdiag.config import VARIANTS, TrainConfig
+from unetdiag.diag.checks.baselines import baseline_findings
+from unetdiag.diag.checks.dice_stability import check_dice_config
+from unetdiag.diag.checks.masks import check_imbalance
+from unetdiag.diag.core.dice import trivial_baselines
+from unetdiag.diag.core.findings import Finding
+from unetdiag.training.losses import DEFAULT_EMPTY_RULE
+
+#: Validation metrics compared with the trivial predictors' scores, and the field of
+#: :class:`~unetdiag.diag.core.dice.TrivialScores` under the trainer's metric conventions.
+BASELINE_METRICS = {"val_accuracy": "accuracy", "val_dice": "hard_dice", "val_iou": "hard_iou"}
+
+
+@dataclass
+class MaskCounts:
+    """Foreground and pixel counts of each mask of one split, at the training resolution."""
+
+    foreground: list[float]
+    pixels: list[float]
+
+    @property
+    def foreground_fraction(self) -> float:
+        return sum(self.foreground) / sum(self.pixels)
+
+
+def stream_mask_counts(dataset: tf.data.Dataset) -> MaskCounts:
+    """Count each decoded mask's foreground (``> 0.5``) one element at a time (the masks are
+    never all held in memory)."""
+    foreground, pixels = [], []
+    for _image, mask in dataset.as_numpy_iterator():
+        foreground.append(float((mask > 0.5).sum()))
+        pixels.append(float(mask.size))
+    return MaskCounts(foreground, pixels)
+
+
+def validation_baselines(val_counts: MaskCounts) -> dict[str, Any]:
+    """What all-background and all-foreground predictions score on the validation split,
+    under the trainer's metric conventions (hard Dice/IoU per image, empty masks excluded):
+    ``{"all_zeros": TrivialScores.to_dict(), "all_ones": ...}``."""
+    baselines = trivial_baselines(val_counts.foreground, val_counts.pixels,
+                                  empty=DEFAULT_EMPTY_RULE)
+    return {name: scores.to_dict() for name, scores in baselines.items()}
+
+
+def metric_baselines(val_baselines: dict[str, dict[str, float]]) -> dict[str, float]:
+    """The best score a constant predictor gets on each validation metric of the trainer.
+
+    ``val_baselines`` is ``{"all_zeros": scores, "all_ones": scores}`` under the trainer's
+    metric conventions (hard Dice/IoU per image, empty masks excluded); an undefined score
+    (NaN: e.g. the hard Dice when every mask is empty) is left out.
+
+    >>> metric_baselines({"all_zeros": {"accuracy": 0.005, "hard_dice": 0.0, "hard_iou": 0.0},
+    ...                   "all_ones": {"accuracy": 0.995, "hard_dice": 0.9975,
+    ...                                "hard_iou": 0.995}})
+    {'val_accuracy': 0.995, 'val_dice': 0.9975, 'val_iou': 0.995}
+    """
+    baselines = {}
+    for metric, field_name in BASELINE_METRICS.items():
+        scores = [predictor[field_name] for predictor in val_baselines.values()
+                  if math.isfinite(predictor[field_name])]
+        if scores:
+            baselines[metric] = max(scores)
+    return baselines
+
+
+def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: MaskCounts
+                  ) -> list[Finding]:
+    """Before training: how the decoded masks are balanced, what constant predictors score
+    on the validation split, and (when a Dice variant trains) how the Dice loss's convention
+    fits the training masks."""
+    findings = check_imbalance(train_counts.foreground, train_counts.pixels,
+                               source="data:train")
+    findings += baseline_findings(val_counts.foreground, val_counts.pixels, config.dice,
+                                  empty=DEFAULT_EMPTY_RULE, source="data:val")
+    if any(VARIANTS[name].loss == "dice" for name in config.variants):
+        findings += check_dice_config(config.dice, train_counts.foreground,
+                                      train_counts.pixels, config.batch_size,
+                                      source="data:train")
+    return findings

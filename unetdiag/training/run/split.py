@@ -1,0 +1,57 @@
+"""The pairs a run trains and validates on, and ``data.json``'s record of them (the split,
+the mask policy, how a sample of the masks was stored)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from unetdiag.config import TrainConfig
+from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.data.masks import ImageReadError, decode_mask
+from unetdiag.diag.data.pairing import Pair, discover_pairs, split_pairs
+from unetdiag.exitcodes import UserError
+
+#: Masks decoded up front to record their encodings in data.json (a sample, not the dataset).
+ENCODING_SAMPLE_SIZE = 8
+
+
+def discover_and_split(config: TrainConfig) -> tuple[list[Finding], list[Pair], list[Pair]]:
+    """The pairing's findings (labelled ``pairing``), the training pairs, the validation pairs.
+
+    Raises:
+        UserError: either side of the split is empty.
+    """
+    pairing = discover_pairs(config.images, config.masks, mask_suffixes=config.mask_suffixes,
+                             allow_same_file=config.allow_same_file_masks)
+    train_pairs, val_pairs = split_pairs(pairing.pairs, config.val_fraction, config.seed)
+    if not train_pairs or not val_pairs:
+        raise UserError(f"{len(pairing.pairs)} pair(s) give {len(train_pairs)} for training and "
+                        f"{len(val_pairs)} for validation at val_fraction "
+                        f"{config.val_fraction}; both sides need at least one")
+    return [f if f.source else f.with_source("pairing") for f in pairing.findings], \
+        list(train_pairs), list(val_pairs)
+
+
+def data_record(config: TrainConfig, train_pairs: Sequence[Pair], val_pairs: Sequence[Pair]
+                ) -> dict[str, Any]:
+    """What ``data.json`` holds; a resume compares its ``train`` and ``val`` stems."""
+    return {
+        "images": str(config.images), "masks": str(config.masks) if config.masks else None,
+        "val_fraction": config.val_fraction, "seed": config.seed,
+        "train": [pair.stem for pair in train_pairs], "val": [pair.stem for pair in val_pairs],
+        "mask_policy": config.mask_policy.to_dict(),
+        "mask_encodings_sample": _encoding_sample([*train_pairs, *val_pairs], config),
+    }
+
+
+def _encoding_sample(pairs: Sequence[Pair], config: TrainConfig) -> list[dict[str, Any]]:
+    """Decode the first few masks under the run's policy and record how they were stored."""
+    sample = []
+    for pair in pairs[:ENCODING_SAMPLE_SIZE]:
+        try:
+            _mask, encoding = decode_mask(pair.mask, config.mask_policy)
+        except ImageReadError as error:
+            raise UserError(f"cannot decode {error.path}: {error.reason}") from None
+        sample.append({"stem": pair.stem, "mask": str(pair.mask), **encoding.to_dict()})
+    return sample

@@ -1,0 +1,276 @@
+"""The report of ``unetdiag train``: the run's own findings (interrupted, stopped early, run
+folder renamed), the metric-series checks over the histories, the fingerprints checked against
+the measured masks, and the headline, built with the shared pipeline
+(:func:`~unetdiag.diag.wording.headline.compose_headline`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from unetdiag.config import TrainConfig
+from unetdiag.diag.checks.saturation import (
+    ALL_ONES_PREDICTOR,
+    ALL_ZEROS_PREDICTOR,
+    check_across_runs,
+    check_series,
+)
+from unetdiag.diag.core.dice import all_ones_dice
+from unetdiag.diag.core.findings import Finding, Report, Severity
+from unetdiag.diag.logs.explain import headline as explain_headline
+from unetdiag.diag.logs.parse import RunLog
+from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
+from unetdiag.training.data_stats import metric_baselines
+from unetdiag.training.run.summary import STOPPED_STATUSES, VariantResult, run_outcome
+
+#: How close a metric must be to a trivial baseline, or to another variant's value, to match.
+SATURATION_TOLERANCE = 1e-3
+
+
+def train_report(config: TrainConfig, run_dir: Path, results: dict[str, VariantResult],
+                 meta: dict[str, Any], data_findings: Sequence[Finding],
+                 interrupted_during: str | None) -> Report:
+    """The run's :class:`Report`: ``data_findings`` (pairing, masks), each variant's findings,
+    the history checks, the run's own findings; its ``outcome`` says how the run ended
+    (``interrupted_during``: the variant or stage a Ctrl-C landed in, None when none did)."""
+    baselines = metric_baselines(meta["val_baselines"]) if "val_baselines" in meta else None
+    findings = list(data_findings)
+    findings += [f for r in results.values() for f in r.findings]
+    findings += history_findings(results, baselines, config.diagnostics)
+    findings += run_findings(results, config, run_dir, interrupted_during)
+    findings = reconcile_fingerprints(findings, meta.get("val_foreground_fraction"))
+    context = HeadlineContext(results, meta["train_pairs"], meta["val_pairs"], baselines or {},
+                              meta.get("val_foreground_fraction"))
+    return Report(
+        title=f"unetdiag train {config.images}", command="train", findings=findings,
+        headline=train_headline(findings, context),
+        summary={"variants": [r.display_row() for r in results.values()]}, meta=meta,
+        outcome=run_outcome(results, interrupted_during))
+
+
+def run_findings(results: dict[str, VariantResult], config: TrainConfig, run_dir: Path,
+                 interrupted_during: str | None) -> list[Finding]:
+    """``train.interrupted``, ``train.stopped_early`` (per variant) and
+    ``train.run_dir_renamed``, as they apply."""
+    findings = []
+    if interrupted_during is not None:
+        findings.append(_interrupted(results, config, run_dir, interrupted_during))
+    for result in results.values():
+        if result.status in STOPPED_STATUSES:
+            by = (f"The diagnostic guard ({result.stop_reason}) ended this variant"
+                  if result.stop_reason else "A callback ended this variant")
+            findings.append(Finding(
+                id="train.stopped_early", severity=Severity.WARNING,
+                title=f"{result.name} stopped after {result.epochs_completed} of "
+                      f"{config.epochs} epochs"
+                      + (f" by {result.stop_reason}" if result.stop_reason else ""),
+                explanation=f"{by} before its last epoch; the findings from the same source "
+                            "say why. Its model was saved with the last finite weights.",
+                fix="Read the variant's other findings and fix their cause before retraining.",
+                evidence={"epochs_completed": result.epochs_completed,
+                          "epochs_requested": config.epochs, "stop_reason": result.stop_reason},
+                source=f"train:{result.name}"))
+    requested_name = config.run_name
+    if requested_name and run_dir.name != requested_name:
+        findings.append(Finding(
+            id="train.run_dir_renamed", severity=Severity.INFO,
+            title=f"Run directory {requested_name!r} existed; wrote to {run_dir.name!r}",
+            explanation="unetdiag never overwrites an earlier run, so it added a number.",
+            fix="Pass a new --run-name to choose the name yourself.",
+            evidence={"requested": requested_name, "used": run_dir.name}, source="train"))
+    return findings
+
+
+def _interrupted(results: dict[str, VariantResult], config: TrainConfig, run_dir: Path,
+                 interrupted_during: str) -> Finding:
+    resume_command = f"unetdiag train --resume {run_dir}"
+    evidence: dict[str, Any] = {
+        "finished": [r.name for r in results.values() if r.ended],
+        "interrupted": [r.name for r in results.values() if r.status == "interrupted"],
+        "not_run": [r.name for r in results.values() if r.status == "not run"],
+        "resume_command": resume_command}
+    if interrupted_during in results:
+        completed = results[interrupted_during].epochs_completed
+        where = (f"during {interrupted_during}, epoch {completed + 1} of {config.epochs} "
+                 f"({completed} completed and checkpointed)")
+        evidence.update(variant=interrupted_during, epochs_completed=completed,
+                        epochs_requested=config.epochs)
+    else:
+        where = interrupted_during
+    return Finding(
+        id="train.interrupted", severity=Severity.WARNING,
+        title=f"Training was interrupted {where}",
+        explanation="The run was stopped by Ctrl-C or SIGTERM. Variants that ended before "
+                    "it are saved; the interrupted one kept its per-epoch history and a "
+                    "checkpoint of its last completed epoch (weights, optimizer state) but "
+                    "no model; later variants did not run.",
+        fix=f"Continue where it stopped: {resume_command} (finished variants are skipped, "
+            "the interrupted one goes on from its checkpoint).",
+        evidence=evidence, source="train")
+
+
+def history_findings(results: dict[str, VariantResult], baselines: dict[str, float] | None,
+                     monitored: bool) -> list[Finding]:
+    """The metric-series checks over the finished histories: each variant against the
+    validation baselines (unless ``monitored``: the diagnostic callbacks'
+    :class:`~unetdiag.training.callbacks.SaturationMonitor` already judged it, epoch by epoch)
+    and the variants against each other."""
+    # runs are named by their source, as the SaturationMonitor names them
+    histories = {f"train:{name}": r.history for name, r in results.items() if r.history}
+    findings = []
+    for run, history in histories.items():
+        if not monitored:
+            findings += [f.with_source(run) for f in
+                         check_series(run, history, baselines, SATURATION_TOLERANCE)]
+    if len(histories) > 1:
+        findings += [f.with_source("train") for f in
+                     check_across_runs(histories, SATURATION_TOLERANCE)]
+    return findings
+
+
+def reconcile_fingerprints(findings: Sequence[Finding], val_foreground_fraction: float | None
+                           ) -> list[Finding]:
+    """A constant-predictor fingerprint infers the validation foreground fraction from the
+    metrics alone; on masks this one-sided a model that only misses foreground fits the same
+    formulas. The trainer measured the fraction: a fingerprint whose fraction disagrees with it
+    is kept as a warning saying so, never as an error."""
+    if val_foreground_fraction is None:
+        return list(findings)
+    reconciled = []
+    for finding in findings:
+        phase = finding.evidence.get("phases", {}).get("validation") if finding.id in (
+            ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR) else None
+        inferred = phase.get("foreground_fraction") if phase else None
+        if inferred is None or abs(inferred - val_foreground_fraction) <= SATURATION_TOLERANCE:
+            reconciled.append(finding)
+            continue
+        reconciled.append(dataclasses.replace(
+            finding, severity=Severity.WARNING,
+            title=f"{finding.title}; but the validation masks are "
+                  f"{val_foreground_fraction:.2%} foreground, so it is not a constant predictor",
+            explanation=finding.explanation + (
+                f" The trainer measured the validation masks' foreground fraction: "
+                f"{val_foreground_fraction:.4f}, not the {inferred:.4f} these metrics imply, so "
+                "the model does not predict one class everywhere; it misses pixels of the "
+                "majority class in a way that fits the same formulas."),
+            evidence={**finding.evidence,
+                      "measured_val_foreground_fraction": val_foreground_fraction}))
+    return reconciled
+
+
+# --- headline -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeadlineContext:
+    """What the train headline's rules read besides the findings."""
+
+    results: dict[str, VariantResult]
+    train_size: int
+    val_size: int
+    #: the best constant predictor's score per validation metric (empty: not measured)
+    baselines: dict[str, float]
+    val_foreground_fraction: float | None
+
+
+def train_headline(findings: Sequence[Finding], context: HeadlineContext) -> str:
+    """Why the metrics look the way they do: guard stops first, then the validation numbers
+    that sit on the measured trivial baselines, then what the metric series show
+    (:func:`unetdiag.diag.logs.explain.headline`), then what was trained."""
+    # the last rule always speaks, so ``quiet`` is never said
+    return compose_headline(TRAIN_HEADLINE_RULES, findings, context, quiet="")
+
+
+def _guard_stops(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
+    return " ".join(_stop_sentence(r, findings) for r in context.results.values()
+                    if r.status == "stopped by guard") or None
+
+
+def _stop_sentence(result: VariantResult, findings: Sequence[Finding]) -> str:
+    source = f"train:{result.name}"
+    cause = next((f for f in findings if f.id == result.stop_reason and f.source == source),
+                 None)
+    where = f"after {result.epochs_completed} of its epochs"
+    if cause is not None and "batch" in cause.evidence:
+        where = f"at epoch {cause.evidence.get('epoch', 0) + 1}, batch {cause.evidence['batch']}"
+    because = f": {cause.title}" if cause is not None else ""
+    return f"The guard stopped {result.name} {where} ({result.stop_reason}){because}."
+
+
+def _at_baseline(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
+    """ "MP_Tr_BCE and MP_Tr_Dice: val_accuracy 0.9950 equals the majority-class fraction of
+    the validation masks, and val_dice 0.9975 equals an all-ones predictor's 2f/(1+f) for
+    f = 0.995: ..." when the final validation numbers sit on the measured baselines."""
+    baselines, fraction = context.baselines, context.val_foreground_fraction
+    at: dict[tuple[str, ...], list[str]] = {}
+    for result in context.results.values():
+        parts = []
+        for metric in ("val_accuracy", "val_dice"):
+            values = [v for v in result.history.get(metric, []) if math.isfinite(v)]
+            if metric in baselines and values and abs(
+                    values[-1] - baselines[metric]) <= SATURATION_TOLERANCE:
+                parts.append(f"{metric} {values[-1]:.4f}")
+        if parts:
+            at.setdefault(tuple(parts), []).append(result.name)
+    sentences = []
+    for parts, names in at.items():
+        said = []
+        for part in parts:
+            metric = part.split()[0]
+            if metric == "val_accuracy":
+                said.append(f"{part} equals the majority-class fraction "
+                            f"{baselines[metric]:.4f} of the validation masks")
+            elif fraction is not None and abs(baselines[metric] - all_ones_dice(fraction)) \
+                    <= SATURATION_TOLERANCE:
+                said.append(f"{part} equals an all-ones predictor's 2f/(1+f) = "
+                            f"{all_ones_dice(fraction):.4f} for f = {fraction:.4f}")
+            else:
+                said.append(f"{part} equals the best constant predictor's "
+                            f"{baselines[metric]:.4f}")
+        sentences.append(f"{' and '.join(names)}: {', and '.join(said)}: the "
+                         f"{'models score' if len(names) > 1 else 'model scores'} what "
+                         "predicting one class everywhere scores, so these numbers say nothing "
+                         "about segmentation.")
+    return " ".join(sentences) or None
+
+
+def _series(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
+    """What the metric series show; said when a series finding is left to say, or when
+    neither a guard stop nor a baseline sentence spoke."""
+    runs = [RunLog(name=f"train:{r.name}", epochs=[dict(zip(r.history, values, strict=True))
+                                        for values in zip(*r.history.values(), strict=True)],
+                   step_seconds=[], source=f"train:{r.name}")
+            for r in context.results.values() if r.history]
+    at_baseline = _at_baseline(findings, context)
+    # fingerprints are said by the baseline sentence already, or contradicted by the masks
+    series_findings = [f for f in findings if f.id.startswith("saturation.") and not (
+        f.id in (ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR)
+        and (at_baseline or "measured_val_foreground_fraction" in f.evidence))]
+    spoke = at_baseline or _guard_stops(findings, context)
+    if runs and (series_findings or not spoke):
+        return explain_headline(runs, series_findings)
+    return None
+
+
+def _trained(findings: Sequence[Finding], context: HeadlineContext) -> str:
+    results = context.results
+    text = (f"Trained {sum(r.ended for r in results.values())} of {len(results)} variant(s) "
+            f"on {context.train_size} training / {context.val_size} validation pairs.")
+    scored = [r for r in results.values() if r.best_val_dice is not None]
+    if scored:
+        best = max(scored, key=lambda r: r.best_val_dice)
+        text += (f" Best validation Dice {best.best_val_dice:.4f} ({best.name}, epoch "
+                 f"{best.best_val_dice_epoch}).")
+    return text
+
+
+TRAIN_HEADLINE_RULES = (
+    HeadlineRule("guard stops", _guard_stops),
+    HeadlineRule("validation metrics at a trivial baseline", _at_baseline),
+    HeadlineRule("metric series", _series),
+    HeadlineRule("what was trained", _trained),
+)

@@ -1,0 +1,176 @@
+"""One variant of a run: compile it, give it its callbacks, train it (resuming from its epoch
+checkpoint), save it, and say how it went (:class:`~unetdiag.training.run.summary.VariantResult`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+from rich.progress import Progress, TaskID
+
+from unetdiag.config import TrainConfig, Variant
+from unetdiag.diag.core.findings import Finding
+from unetdiag.fsutil import atomic_save
+from unetdiag.training.callbacks import diagnostic_callbacks
+from unetdiag.training.data_stats import metric_baselines
+from unetdiag.training.distributed import fit_with_strategy, local_predictions
+from unetdiag.training.losses import DEFAULT_EMPTY_RULE, build_loss, build_metrics
+from unetdiag.training.model import build_variant, count_parameters
+from unetdiag.training.pipeline import StreamingDatasets
+from unetdiag.training.precision import precision_scope
+from unetdiag.training.run.checkpoint import CHECKPOINT_DIRNAME, EpochCheckpoint, load_checkpoint
+from unetdiag.training.run.folder import MODEL_FILENAME
+from unetdiag.training.run.history import HistoryWriter, write_history
+from unetdiag.training.run.progress import ProgressCallback
+from unetdiag.training.run.summary import VariantResult, VariantStatus, history_fields
+from unetdiag.training.run.throughput import ThroughputMeter
+
+#: XLA compilation measured slower than plain graph mode for these models on the 2-core CPU.
+JIT_COMPILE = False
+
+
+def compile_variant(variant: Variant, config: TrainConfig, policy_name: str) -> keras.Model:
+    """Build and compile one variant under ``policy_name`` (in the current strategy scope)."""
+    with precision_scope(policy_name):
+        model = build_variant(variant, config.img_size, config.channels, config.base_filters,
+                              config.depth)
+        model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
+                      loss=build_loss(variant.loss, config.dice),
+                      metrics=build_metrics(config.metric_threshold, DEFAULT_EMPTY_RULE),
+                      jit_compile=JIT_COMPILE)
+    return model
+
+
+def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
+                     datasets: StreamingDatasets, val_baselines: dict[str, dict[str, float]]
+                     ) -> list[keras.callbacks.Callback]:
+    """The callbacks one variant trains with, apart from the progress display.
+
+    With ``config.diagnostics`` the diagnostic callbacks come first
+    (:func:`~unetdiag.training.callbacks.diagnostic_callbacks`: NaN/Inf guard writing into
+    ``variant_dir``, batch audit, Dice stability on the fixed probe batch ``datasets.probe``,
+    saturation against :func:`~unetdiag.training.data_stats.metric_baselines` of
+    ``val_baselines``, what the all-zeros and all-ones predictors score on the validation
+    split: ``{"all_zeros": TrivialScores.to_dict(), "all_ones": ...}``). A callback may expose
+    ``findings: list[Finding]``; after the variant ends (finished, stopped or interrupted)
+    :func:`collect_findings` puts them in the report. A callback with a ``stop_reason`` ends
+    the variant as ``"stopped by guard"``, any other that sets ``model.stop_training`` as
+    ``"stopped"`` (exit code ``TRAINING_STOPPED``; with ``config.stop_all_on_guard`` no further
+    variant runs).
+    """
+    callbacks: list[keras.callbacks.Callback] = []
+    if config.diagnostics:
+        probe_x, probe_y = next(datasets.probe.as_numpy_iterator())
+        callbacks += diagnostic_callbacks(
+            variant_dir, probe=(probe_x, probe_y), dice_config=config.dice,
+            baselines=metric_baselines(val_baselines),
+            stop_on_label_error=config.stop_on_label_error, source=f"train:{variant.name}")
+    history = HistoryWriter(variant_dir)
+    return callbacks + [history, EpochCheckpoint(variant_dir / CHECKPOINT_DIRNAME, history),
+                        ThroughputMeter(datasets.train_size)]
+
+
+def stop_reasons(callbacks: Sequence[keras.callbacks.Callback]) -> list[str]:
+    """The ids of the findings that made callbacks stop training (empty: none did)."""
+    return [reason for callback in callbacks
+            if (reason := getattr(callback, "stop_reason", None)) is not None]
+
+
+def collect_findings(callbacks: Sequence[keras.callbacks.Callback], source: str
+                     ) -> list[Finding]:
+    """Every finding the callbacks expose, labelled with ``source`` when they have none."""
+    findings = []
+    for callback in callbacks:
+        for finding in getattr(callback, "findings", ()):
+            findings.append(finding if finding.source else finding.with_source(source))
+    return findings
+
+
+def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDatasets,
+                  val_baselines: dict[str, dict[str, float]], policy_name: str,
+                  strategy: tf.distribute.Strategy, run_dir: Path, progress: Progress,
+                  task: TaskID, resuming: bool = False, strategy_name: str = "default"
+                  ) -> VariantResult:
+    """Train and save one variant. Ctrl-C during ``fit`` ends it as ``"interrupted"`` (its
+    per-epoch history and last epoch checkpoint stay, no model is saved); the caller then
+    stops the run. With ``resuming`` the variant's folder may exist already: training goes on
+    from its checkpoint (:func:`~unetdiag.training.run.checkpoint.load_checkpoint`), if it
+    has one."""
+    variant_dir = run_dir / variant.name
+    variant_dir.mkdir(exist_ok=resuming)
+    checkpoint = load_checkpoint(variant_dir) if resuming else None
+    keras.utils.set_random_seed(config.seed)  # every variant starts from the same seed
+    built: list[keras.Model] = []  # the model, once built (the loop builds its own)
+    if strategy_name != "multiworker":  # resume under multiworker is refused earlier
+        with strategy.scope():
+            built.append(compile_variant(variant, config, policy_name))
+            if checkpoint is not None:
+                # the optimizer's variables must exist before its saved state can be loaded
+                built[0].optimizer.build(built[0].trainable_variables)
+                built[0].load_weights(checkpoint.weights_path)
+    callbacks = gather_callbacks(config, variant, variant_dir, datasets, val_baselines)
+    history = next(c for c in callbacks if isinstance(c, HistoryWriter))
+    meter = next(c for c in callbacks if isinstance(c, ThroughputMeter))
+    fit_callbacks = [*callbacks, ProgressCallback(progress, task, config.epochs)]
+    initial_epoch = 0
+    if checkpoint is not None:
+        initial_epoch = checkpoint.epochs_completed
+        history.history = {key: list(values) for key, values in checkpoint.history.items()}
+    started = time.perf_counter()
+    status: VariantStatus = "finished"
+    train_batches = datasets.fresh_train()  # the same batches for every variant
+    try:
+        if strategy_name == "multiworker":
+            def build_model() -> keras.Model:
+                built.append(build_variant(variant, config.img_size, config.channels,
+                                           config.base_filters, config.depth))
+                return built[0]
+
+            with precision_scope(policy_name):  # the loop builds the model in its scope
+                fit_with_strategy(
+                    strategy, build_model, build_loss(variant.loss, config.dice),
+                    lambda: build_metrics(config.metric_threshold, DEFAULT_EMPTY_RULE),
+                    lambda: keras.optimizers.Adam(config.learning_rate),
+                    train_batches, datasets.val, config.epochs, fit_callbacks)
+        elif initial_epoch < config.epochs:
+            # several replicas: Keras's predict_on_batch would repeat the probe per replica
+            with (local_predictions(built[0]) if strategy_name == "mirrored"
+                  else contextlib.nullcontext()):
+                built[0].fit(train_batches, validation_data=datasets.val,
+                             epochs=config.epochs, initial_epoch=initial_epoch, shuffle=False,
+                             verbose=0,  # the pipeline shuffles
+                             callbacks=fit_callbacks)
+    except KeyboardInterrupt:
+        status = "interrupted"
+    except tf.errors.OpError as error:
+        if datasets.failures:
+            raise datasets.failures.as_user_error() from None
+        if "KeyboardInterrupt" not in str(error):
+            raise
+        status = "interrupted"  # the signal arrived inside a Python op TensorFlow was running
+    figures = history_fields(history.history)
+    reasons = stop_reasons(callbacks)
+    if status == "finished" and reasons:
+        status = "stopped by guard"
+    elif status == "finished" and figures["epochs_completed"] < config.epochs:
+        status = "stopped"
+    model = built[0] if built else None
+    model_path = None
+    if status != "interrupted" and model is not None:
+        model_path = atomic_save(model.save, variant_dir / MODEL_FILENAME)
+        write_history(variant_dir, history.history)
+        # finished (model.keras and history.json): the checkpoint is not needed any more
+        shutil.rmtree(variant_dir / CHECKPOINT_DIRNAME, ignore_errors=True)
+    return VariantResult(
+        name=variant.name, status=status, stop_reason=reasons[0] if reasons else None,
+        time_per_step_ms=meter.time_per_step_ms, images_per_second=meter.images_per_second,
+        parameters=count_parameters(model) if model is not None else None,
+        seconds=time.perf_counter() - started,
+        epoch_train_seconds=list(meter.epoch_seconds), model_path=model_path,
+        findings=collect_findings(callbacks, f"train:{variant.name}"), **figures)
