@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit.duplicates import NEAR_DUPLICATE_CORRELATION, DuplicateGroup
-from unetdiag.diag.audit.read import PHOTO_LIKE_NONBINARY_FRACTION
+from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
 from unetdiag.diag.audit.tally import (
     IDENTICAL_CONTENT_FRACTION,
     IMAGE_LIKE_CORRELATION,
@@ -61,7 +61,7 @@ from unetdiag.diag.audit.tally import (
 )
 from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.data.masks import MaskPolicy
+from unetdiag.diag.data.policy import MaskPolicy
 
 SOURCE = "audit"
 #: Images whose aspect ratios (width / height) differ by more than this factor are squashed

@@ -69,8 +69,8 @@ from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import DEFAULT_DICE, all_ones_dice, trivial_baselines
 from unetdiag.diag.core.findings import Finding, Report, Severity
-from unetdiag.diag.data.masks import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs, split_pairs
+from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.exitcodes import ExitCode, UserError
 
 ProgressCallback = Callable[[int, int], None]

@@ -21,11 +21,11 @@ from unetdiag.diag.audit.read import (
     BIT_DEPTHS,
     COLUMNS,
     NOMINAL_RANGES,
-    PHOTO_LIKE_NONBINARY_FRACTION,
     THUMBNAIL_SIDE,
     ChunkRecord,
     EncodingKey,
 )
+from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
 
 #: A finding or a summary table names at most this many files per question.
 LISTED_PER_QUESTION = 20
@@ -37,7 +37,7 @@ IDENTICAL_CONTENT_FRACTION = 0.99
 #: ...or one correlated with the image's grey level at least this strongly.
 IMAGE_LIKE_CORRELATION = 0.95
 
-#: Reasons of :class:`~unetdiag.diag.data.masks.ImageReadError`, by the finding id they lead to
+#: Reasons of :class:`~unetdiag.diag.data.reading.ImageReadError`, by the finding id they lead to
 #: (matched on the reason's opening words; anything else is ``file.unreadable``).
 READ_FAILURE_KINDS = (
     ("empty file", "file.empty"),
