@@ -25,7 +25,8 @@ from unetdiag.diag.audit.similarity import THRESHOLD_FIT_EVERY, threshold_gap
 from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
 from unetdiag.diag.core.findings import Report, Severity
 from unetdiag.diag.data.masks import MaskPolicy, decode_mask
-from unetdiag.diag.synth.generator import SynthSpec, build_case, write_dataset
+from unetdiag.diag.synth.corruptions import build_case
+from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 from unetdiag.exitcodes import UserError
 
 SPEC = SynthSpec(n_pairs=20, size=48, seed=3)
