@@ -172,7 +172,7 @@ class _Unreadable(Exception):
 
 
 @dataclass
-class _Batch:
+class _LabellingBatch:
     """Masks of a chunk waiting to be labelled together."""
 
     canvas: ObjectCanvas = field(default_factory=lambda: _process_canvas)
@@ -183,7 +183,7 @@ class _Batch:
         """Where to write pair ``row``'s decoded mask (labelling the canvas first if full)."""
         slot = self.canvas.slot(height, width)
         if slot is None:
-            _finish(self, record)
+            _label_batch(self, record)
             slot = self.canvas.slot(height, width)
             assert slot is not None
         self.mask_rows.append(row)
@@ -254,8 +254,8 @@ def _thumbnail(image: Image.Image) -> np.ndarray:
     return np.rint(stretched).astype(np.uint8)
 
 
-def _read_image(image: Image.Image, frames: int, record: ChunkRecord, row: int
-                ) -> tuple[np.ndarray, str]:
+def _measure_image(image: Image.Image, frames: int, record: ChunkRecord, row: int
+                   ) -> tuple[np.ndarray, str]:
     """Fill the image columns of ``row``; return the stored values and their mode."""
     if image.mode in _FAST_IMAGE_MODES:
         values, mode = np.asarray(image), image.mode
@@ -286,9 +286,9 @@ def _read_image(image: Image.Image, frames: int, record: ChunkRecord, row: int
 # --------------------------------------------------------------------------- masks
 
 
-def _read_mask(image: Image.Image, file_format: str, frames: int, policy: MaskPolicy,
-               record: ChunkRecord, row: int, batch: _Batch
-               ) -> tuple[np.ndarray, np.ndarray | None]:
+def _measure_mask(image: Image.Image, file_format: str, frames: int, policy: MaskPolicy,
+                  record: ChunkRecord, row: int, batch: _LabellingBatch
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
     """Fill the mask columns of ``row`` through the trainer's decoder; return the plane it
     thresholds and the decoded mask (None for a mask that is all background or all
     foreground: nothing to label or fit)."""
@@ -333,7 +333,7 @@ def _edge_share(inspected: InspectedMask) -> float:
     return edge_share(np.where(np.isfinite(unit), unit, 0.0))
 
 
-def _finish(batch: _Batch, record: ChunkRecord) -> None:
+def _label_batch(batch: _LabellingBatch, record: ChunkRecord) -> None:
     """Label the masks collected so far and write their results; empty the batch."""
     columns = record.columns
     if batch.mask_rows:
@@ -350,7 +350,7 @@ def _finish(batch: _Batch, record: ChunkRecord) -> None:
 
 
 def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
-               record: ChunkRecord, batch: _Batch) -> None:
+               record: ChunkRecord, batch: _LabellingBatch) -> None:
     same_file = image_path == mask_path
     try:
         image, image_format, image_frames = _open(image_path)
@@ -359,7 +359,7 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
                                   "image and mask" if same_file else "image", error.reason))
         image = None
     if image is not None:
-        image_values, image_mode = _read_image(image, image_frames, record, row)
+        image_values, image_mode = _measure_image(image, image_frames, record, row)
     if same_file:
         if image is None:
             return
@@ -370,7 +370,7 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
         except _Unreadable as error:
             record.unreadable.append((int(record.columns["index"][row]), "mask", error.reason))
             return
-    plane, decoded = _read_mask(mask, mask_format, mask_frames, policy, record, row, batch)
+    plane, decoded = _measure_mask(mask, mask_format, mask_frames, policy, record, row, batch)
     if image is not None:
         columns = record.columns
         similarity = compare_with_image(
@@ -390,21 +390,21 @@ def read_chunk(tasks: Sequence[tuple[int, str, str]],
     reason for that pair, so one file cannot stop the audit of the others.
     """
     record = ChunkRecord.empty(len(tasks))
-    batch = _Batch()
+    batch = _LabellingBatch()
     for row, (index, image_path, mask_path) in enumerate(tasks):
         record.columns["index"][row] = index
         try:
             _read_pair(row, image_path, mask_path, policy, record, batch)
         except Exception as error:  # noqa: BLE001 - reported as a finding naming the files
-            _forget(record, batch, row)
+            _reset_row(record, batch, row)
             role = "image and mask" if image_path == mask_path else "image"
             record.unreadable.append((index, role,
                                       f"audit failed ({type(error).__name__}: {error})"))
-    _finish(batch, record)
+    _label_batch(batch, record)
     return record
 
 
-def _forget(record: ChunkRecord, batch: _Batch, row: int) -> None:
+def _reset_row(record: ChunkRecord, batch: _LabellingBatch, row: int) -> None:
     """Reset a row to "not measured" (after a failure half-way through it)."""
     index = record.columns["index"][row]
     for name, (_, default) in COLUMNS.items():
@@ -416,7 +416,7 @@ def _forget(record: ChunkRecord, batch: _Batch, row: int) -> None:
     batch.forgotten.append(row)
 
 
-_policy = DEFAULT_POLICY
+_worker_policy = DEFAULT_POLICY
 # One canvas per process, reused chunk after chunk: a fresh one would cost a page fault for
 # every 4 kB written to it.
 _process_canvas = ObjectCanvas(COMPONENT_BATCH_PIXELS)
@@ -425,11 +425,11 @@ _process_canvas = ObjectCanvas(COMPONENT_BATCH_PIXELS)
 def init_worker(policy: MaskPolicy) -> None:
     """A pool's initializer: set the mask policy :func:`read_task` uses in this process, and
     leave Ctrl-C to the parent, which stops the pool and reports the interruption once."""
-    global _policy
-    _policy = policy
+    global _worker_policy
+    _worker_policy = policy
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def read_task(tasks: Sequence[tuple[int, str, str]]) -> ChunkRecord:
     """:func:`read_chunk` under :func:`init_worker`'s policy (what the pool maps)."""
-    return read_chunk(tasks, _policy)
+    return read_chunk(tasks, _worker_policy)

@@ -32,6 +32,8 @@ LISTED_PER_QUESTION = 20
 #: A mask whose foreground shares under ``> 0``, the midpoint and the policy differ by more
 #: than this (a share of the image's pixels) is threshold-sensitive.
 THRESHOLD_SPREAD_TOLERANCE = 0.005
+#: The trainer's empty-mask rule for hard Dice/IoU (images with nothing to find are left out).
+EMPTY_RULE = "exclude"
 #: A photo-like mask equal to its image on at least this share of pixels is the image...
 IDENTICAL_CONTENT_FRACTION = 0.99
 #: ...or one correlated with the image's grey level at least this strongly.

@@ -218,7 +218,8 @@ def _value_counts(plane: np.ndarray) -> dict[int, int]:
     return {int(value): int(histogram[value]) for value in np.flatnonzero(histogram)}
 
 
-def _scale(plane: np.ndarray, is_labels: bool, low: float, high: float) -> Scale:
+def _recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float
+                      ) -> Scale:
     """The plane's scale, given its finite range ``low``..``high``."""
     if is_labels:
         return "palette"
@@ -355,7 +356,7 @@ def inspect_mask_values(values: np.ndarray, file_format: str, mode: str, policy:
     palette = "none" if mode != PALETTE_MODE else "gray" if gray_palette else "labels"
     counts = _value_counts(plane) if plane.dtype == np.uint8 else None
     low, high = (min(counts), max(counts)) if counts is not None else _finite_range(plane)
-    scale = _scale(plane, palette == "labels", low, high)
+    scale = _recognised_scale(plane, palette == "labels", low, high)
     threshold = (float(policy.threshold) if policy.threshold is not None
                  else _auto_threshold(scale, low, high))
     bottom, top = scale_ends(scale, low, high)
