@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit.findings import audit_finding, by_file, listed_names
+from unetdiag.diag.audit.read import EncodingKey
 from unetdiag.diag.audit.tally import LISTED_PER_QUESTION, THRESHOLD_SPREAD_TOLERANCE, AuditTally
 from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
 from unetdiag.diag.core.findings import Finding, Severity
@@ -138,7 +139,7 @@ def _encoding_findings(tally: AuditTally) -> list[Finding]:
     return findings
 
 
-def _unusual(key) -> str:
+def _unusual(key: EncodingKey) -> str:
     """Which storage, if any, common loaders misread: "" for 8-bit grey or 0/1."""
     if key.palette == "labels":
         return "colour palette (indices are labels)"
