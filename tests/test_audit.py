@@ -19,12 +19,14 @@ from PIL import Image
 from unetdiag.diag.audit import read as audit_read
 from unetdiag.diag.audit.components import ObjectCanvas, object_sizes, smallest_objects
 from unetdiag.diag.audit.duplicates import near_duplicate_pairs
-from unetdiag.diag.audit.read import read_chunk, threshold_gap
+from unetdiag.diag.audit.read import read_chunk
 from unetdiag.diag.audit.run import audit_dataset
+from unetdiag.diag.audit.similarity import THRESHOLD_FIT_EVERY, threshold_gap
 from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
 from unetdiag.diag.core.findings import Report, Severity
 from unetdiag.diag.data.masks import MaskPolicy, decode_mask
-from unetdiag.diag.synth.generator import SynthSpec, build_case, write_dataset
+from unetdiag.diag.synth.corruptions import build_case
+from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 from unetdiag.exitcodes import UserError
 
 SPEC = SynthSpec(n_pairs=20, size=48, seed=3)
@@ -225,7 +227,7 @@ def test_masks_made_by_thresholding_the_images_are_reported(tmp_path):
     report = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1)
     thresholds = finding(report, "pairing.mask_thresholds_image")
     assert thresholds.severity is Severity.WARNING
-    checked = [index for index in range(8) if index % audit_read.THRESHOLD_FIT_EVERY == 0]
+    checked = [index for index in range(8) if index % THRESHOLD_FIT_EVERY == 0]
     assert {str(tmp_path / "masks" / f"t{i}.png") for i in checked} <= set(thresholds.files)
     assert all(gap > 0 for gap in thresholds.evidence["grey_level_gap"].values())
 

@@ -13,7 +13,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def test_every_case_file_parses_and_names_known_corruptions():
-    from unetdiag.diag.synth.generator import CORRUPTIONS
+    from unetdiag.diag.synth.corruptions import CORRUPTIONS
 
     paths = catalogue.discover(REPOSITORY / "checks")
     assert len(paths) >= 18

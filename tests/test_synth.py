@@ -15,11 +15,9 @@ import pytest
 from PIL import Image, UnidentifiedImageError
 
 from unetdiag.diag.synth import generator as synth
+from unetdiag.diag.synth.corruptions import CORRUPTIONS, DatasetLayout, build_case
 from unetdiag.diag.synth.generator import (
-    CORRUPTIONS,
-    DatasetLayout,
     SynthSpec,
-    build_case,
     dataset_statistics,
     generate_pair,
     write_dataset,

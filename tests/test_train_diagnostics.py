@@ -16,7 +16,8 @@ from rich.console import Console
 from unetdiag.config import TrainConfig
 from unetdiag.diag.core.dice import all_ones_dice
 from unetdiag.diag.data.masks import MaskPolicy
-from unetdiag.diag.synth.generator import SynthSpec, build_case, write_dataset
+from unetdiag.diag.synth.corruptions import build_case
+from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training.callbacks import LAST_FINITE_WEIGHTS
 from unetdiag.training.trainer import run_training

@@ -1,7 +1,7 @@
 """Runner for ``checks/``: every known failure mode, rebuilt, run and held to its diagnosis.
 
 Each ``checks/*.toml`` file is one case (format in ``checks/README.md``): the story, how to
-build the broken dataset with :func:`unetdiag.diag.synth.generator.build_case`, which ``unetdiag``
+build the broken dataset with :func:`unetdiag.diag.synth.corruptions.build_case`, which ``unetdiag``
 commands to run on it, and which finding ids (with severities) must and must not appear.
 The runner calls the real command line in a subprocess, exactly as a user would, and reads
 its JSON report. Adding a failure mode takes one new file and no code.
@@ -27,7 +27,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from unetdiag.diag.synth.generator import DatasetLayout, SynthSpec, build_case
+from unetdiag.diag.synth.corruptions import DatasetLayout, build_case
+from unetdiag.diag.synth.generator import SynthSpec
 from unetdiag.exitcodes import ExitCode
 
 CHECKS_DIR = Path("checks")  # relative to the working directory: run from the repository root

@@ -1,7 +1,8 @@
 """Findings of ``audit-data`` from a finished :class:`~unetdiag.diag.audit.tally.AuditTally`.
 
 One function per question family; each returns ``list[Finding]`` (source ``"audit"``) that
-name the offending files worst first, with the numbers as evidence. The ids are a public
+name the offending files worst first, with the numbers as evidence (:func:`audit_finding`).
+The ``mask.*`` families are in :mod:`unetdiag.diag.audit.mask_findings`. The ids are a public
 contract:
 
 =====================================  ========  ================================================
@@ -42,59 +43,49 @@ id                                     severity  when
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from unetdiag.diag.audit.duplicates import NEAR_DUPLICATE_CORRELATION, DuplicateGroup
-from unetdiag.diag.audit.read import PHOTO_LIKE_NONBINARY_FRACTION
+from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
 from unetdiag.diag.audit.tally import (
     IDENTICAL_CONTENT_FRACTION,
     IMAGE_LIKE_CORRELATION,
     LISTED_PER_QUESTION,
-    THRESHOLD_SPREAD_TOLERANCE,
     AuditTally,
     read_failure_kind,
 )
-from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.data.masks import MaskPolicy
+from unetdiag.diag.wording.text import plural, verb
 
 SOURCE = "audit"
 #: Images whose aspect ratios (width / height) differ by more than this factor are squashed
 #: by different amounts when resized to one square input.
 ASPECT_RATIO_TOLERANCE = 1.1
 
-_POLICY_FIX = ("unetdiag decodes masks under MaskPolicy (threshold at the midpoint of each "
-               "mask's scale unless --mask-threshold is given) and records the policy in "
-               "every run.")
 
-
-def _finding(finding_id: str, severity: Severity, title: str, explanation: str, fix: str,
-             evidence: dict[str, Any], files: Sequence[str] = ()) -> Finding:
+def audit_finding(finding_id: str, severity: Severity, title: str, explanation: str, fix: str,
+                  evidence: dict[str, Any], files: Sequence[str] = ()) -> Finding:
+    """A finding of the audit: at most :data:`LISTED_PER_QUESTION` files, each named once, and
+    how many were listed in the evidence."""
     files = list(dict.fromkeys(files))[:LISTED_PER_QUESTION]
-    return Finding(finding_id, severity, title, explanation, fix,
-                   {**evidence, "files_listed": len(files)}, tuple(files), SOURCE)
+    return Finding(id=finding_id, severity=severity, title=title, explanation=explanation,
+                   fix=fix, evidence={**evidence, "files_listed": len(files)},
+                   files=tuple(files), source=SOURCE)
 
 
-def _percent(value: float) -> str:
-    return f"{value:.1%}" if value >= 0.001 or value == 0 else f"{value:.3%}"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
-def _verb(count: int, singular: str, plural: str) -> str:
-    """``singular`` for one, ``plural`` for any other count."""
-    return singular if count == 1 else plural
-
-
-def _names(paths: list[str], indices: np.ndarray) -> list[str]:
+def listed_names(paths: list[str], indices: np.ndarray) -> list[str]:
+    """The paths of the pairs at ``indices``, in that order."""
     return [paths[index] for index in indices.tolist()]
+
+
+def by_file(paths: list[str], indices: np.ndarray, values: np.ndarray,
+            convert: Callable[[Any], Any] = float) -> dict[str, Any]:
+    """``{path: convert(value)}`` for the pairs at ``indices`` (evidence per listed file)."""
+    return {paths[index]: convert(values[index]) for index in indices.tolist()}
 
 
 # --------------------------------------------------------------------------- files
@@ -139,9 +130,9 @@ def unreadable_findings(tally: AuditTally) -> list[Finding]:
         what, cause = _UNREADABLE_TEXT[kind]
         listed = entries[:LISTED_PER_QUESTION]
         first = listed[0]
-        findings.append(_finding(
+        findings.append(audit_finding(
             kind, Severity.ERROR,
-            f"{_plural(len(entries), 'file')} {'is' if len(entries) == 1 else 'are'} {what}",
+            f"{plural(len(entries), 'file')} {verb(len(entries), 'is', 'are')} {what}",
             f"{first.path} ({first.role}): {first.reason}. {cause} Training stops at the "
             "first such file (unetdiag checks every file before the first epoch); the audit "
             "goes on without it."
@@ -160,9 +151,9 @@ def unreadable_findings(tally: AuditTally) -> list[Finding]:
                   **{tally.mask_paths[i]: int(columns["mask_frames"][i])
                      for i in np.flatnonzero(multi_mask)[:LISTED_PER_QUESTION]}}
         count = int(multi_image.sum() + multi_mask.sum())
-        findings.append(_finding(
+        findings.append(audit_finding(
             "file.multi_frame", Severity.INFO,
-            f"{_plural(count, 'file')} {_verb(count, 'holds', 'hold')} several frames; only "
+            f"{plural(count, 'file')} {verb(count, 'holds', 'hold')} several frames; only "
             "the first is used",
             "Multi-page TIFFs and animated GIFs are read at their first frame, as Pillow "
             f"opens them (up to {max(frames.values())} frames here).",
@@ -188,9 +179,9 @@ def geometry_findings(tally: AuditTally) -> list[Finding]:
                   "image_size": f"{columns['image_width'][i]}x{columns['image_height'][i]}",
                   "mask_size": f"{columns['mask_width'][i]}x{columns['mask_height'][i]}"}
                  for i in worst.tolist()]
-        findings.append(_finding(
+        findings.append(audit_finding(
             "geometry.size_mismatch", Severity.ERROR,
-            f"{_plural(count, 'mask')} differ{'s' if count == 1 else ''} in size from "
+            f"{plural(count, 'mask')} {verb(count, 'differs', 'differ')} in size from "
             "their image",
             f"For {count} pairs the mask's size is not the image's (worst: "
             f"{sizes[0]['image']} is {sizes[0]['image_size']}, its mask "
@@ -216,7 +207,7 @@ def geometry_findings(tally: AuditTally) -> list[Finding]:
             size = (int(columns["image_width"][index]), int(columns["image_height"][index]))
             examples.setdefault(size, tally.image_paths[index])
         rarest_first = [examples[size] for size, _ in reversed(ranked)]
-        findings.append(_finding(
+        findings.append(audit_finding(
             "geometry.mixed_sizes", Severity.WARNING if distorting else Severity.INFO,
             f"Images come in {len(sizes)} sizes",
             f"The commonest size is {ranked[0][0][0]}x{ranked[0][0][1]} ({ranked[0][1]} "
@@ -233,7 +224,7 @@ def geometry_findings(tally: AuditTally) -> list[Finding]:
     if len(channels) > 1:
         commonest = channels.most_common(1)[0][0]
         _, listed = tally.select(read & (columns["image_channels"] != commonest))
-        findings.append(_finding(
+        findings.append(audit_finding(
             "geometry.mixed_channels", Severity.WARNING,
             "Grey and colour images are mixed",
             "Images per channel count: "
@@ -244,222 +235,8 @@ def geometry_findings(tally: AuditTally) -> list[Finding]:
             "Check the listed (minority) images belong to this dataset; convert all images "
             "to one mode.",
             {"images_per_channel_count": {str(k): v for k, v in channels.items()}},
-            _names(tally.image_paths, listed)))
+            listed_names(tally.image_paths, listed)))
     return findings
-
-
-# --------------------------------------------------------------------------- masks
-
-
-def encoding_rows(tally: AuditTally) -> list[dict[str, Any]]:
-    """One row per distinct mask encoding, commonest first, with an example file."""
-    counts = np.bincount(tally.encoding_ids[tally.encoding_ids >= 0],
-                         minlength=len(tally.encodings))
-    rows = []
-    for number in np.argsort(-counts, kind="stable").tolist():
-        key = tally.encodings[number]
-        first = int(np.flatnonzero(tally.encoding_ids == number)[0])
-        rows.append({"masks": int(counts[number]), "format": key.file_format,
-                     "mode": key.mode, "dtype": key.dtype, "scale": key.scale,
-                     "channels": key.channels, "palette": key.palette,
-                     "colour": key.is_colour, "lossy": key.lossy,
-                     "values": tally.encoding_values.get(key, []),
-                     "example": tally.mask_paths[first]})
-    return rows
-
-
-def mask_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
-    columns = tally.columns
-    masks_read = int(columns["mask_read"].sum())
-    if not masks_read:
-        return []
-    rows = encoding_rows(tally)
-    threshold = ("the midpoint of each mask's scale" if policy.threshold is None
-                 else f"{policy.threshold:g}")
-    findings = [_finding(
-        "mask.encodings", Severity.INFO,
-        f"Masks are stored in {_plural(len(rows), 'way')}: "
-        + ", ".join(f"{row['format']} {row['mode']} {row['scale']} ({row['masks']})"
-                    for row in rows[:3]) + (", ..." if len(rows) > 3 else ""),
-        f"{masks_read} masks read. They are decoded under the policy in force: foreground is "
-        f"the {policy.polarity} class, threshold {threshold}.",
-        "Nothing to fix: this is how the masks are stored. " + _POLICY_FIX,
-        {"masks": masks_read, "encodings": rows[:LISTED_PER_QUESTION],
-         "policy": policy.to_dict()},
-        [row["example"] for row in rows])]
-    findings += _encoding_findings(tally)
-    findings += _value_findings(tally, masks_read)
-    return findings
-
-
-def _encoding_findings(tally: AuditTally) -> list[Finding]:
-    findings = []
-    columns = tally.columns
-    scales = {}
-    for number, key in enumerate(tally.encodings):
-        if not key.scale.startswith("one value"):
-            scales.setdefault(key.scale, []).append(number)
-    if len(scales) > 1:
-        per_scale = {scale: int(np.isin(tally.encoding_ids, numbers).sum())
-                     for scale, numbers in scales.items()}
-        commonest = max(per_scale, key=per_scale.__getitem__)
-        minority = np.isin(tally.encoding_ids,
-                           [n for scale, numbers in scales.items() if scale != commonest
-                            for n in numbers])
-        _, listed = tally.select(minority)
-        findings.append(_finding(
-            "mask.mixed_scales", Severity.WARNING,
-            f"Masks use {len(per_scale)} value scales: "
-            + ", ".join(f"{count} {scale}" for scale, count in per_scale.items()),
-            "Masks of one dataset are stored on different scales (e.g. some 0/1, others "
-            "0/255). Any fixed rule misreads some of them: `/ 255` or a threshold of 127 "
-            "empties the 0/1 masks, raw values give Dice above 1 on the 0/255 ones. unetdiag's "
-            "auto threshold decodes each mask on its own scale.",
-            "Re-save all masks on one scale (0/255 8-bit PNG is the safest to look at). "
-            + _POLICY_FIX,
-            {"masks_per_scale": per_scale}, _names(tally.mask_paths, listed)))
-    unusual = {}
-    for number, key in enumerate(tally.encodings):
-        kind = _unusual(key)
-        if kind:
-            unusual.setdefault(kind, []).append(number)
-    if unusual:
-        per_kind = {kind: int(np.isin(tally.encoding_ids, numbers).sum())
-                    for kind, numbers in unusual.items()}
-        matches = np.isin(tally.encoding_ids, [n for ns in unusual.values() for n in ns])
-        count, listed = tally.select(matches)
-        findings.append(_finding(
-            "mask.unusual_encoding", Severity.WARNING,
-            f"{_plural(count, 'mask')} {_verb(count, 'is', 'are')} stored as "
-            + (next(iter(per_kind)) if len(per_kind) == 1 else
-               ", ".join(f"{kind} ({number})" for kind, number in per_kind.items())),
-            "unetdiag decodes these masks, but common loaders do not: `convert('L')` maps a "
-            "dark-red palette class to grey 38 and pure red to 76 (empty under a 127 "
-            "threshold), `/ 255` turns 16-bit 65535 into 257 (Dice above 1) and float 1.0 "
-            "into 0.004, and a colour mask with several colours is several classes collapsed "
-            "into one foreground.",
-            "If another tool will read these masks, re-save them as 8-bit grey PNGs with two "
-            "values; check colour masks hold one class only.",
-            {"masks_per_encoding": per_kind}, _names(tally.mask_paths, listed)))
-    lossy = columns["lossy"] & columns["mask_read"]
-    if lossy.any():
-        count, listed = tally.select(lossy, columns["nonbinary"])
-        findings.append(_finding(
-            "mask.lossy", Severity.WARNING,
-            f"{_plural(count, 'mask')} {'is' if count == 1 else 'are'} JPEG-compressed",
-            "JPEG is lossy: it rings around every edge, so a two-valued mask comes back with "
-            "grey values near its objects, and `> 0` inflates the foreground with halos and "
-            "specks. The midpoint threshold recovers the objects to within a pixel or so.",
-            "Store masks as PNG (lossless); regenerate them from the source labels if you "
-            "can, since the JPEG round trip cannot be undone exactly.",
-            {"masks": count, "nonbinary_fraction": {
-                tally.mask_paths[i]: float(columns["nonbinary"][i]) for i in listed.tolist()}},
-            _names(tally.mask_paths, listed)))
-    return findings
-
-
-def _unusual(key) -> str:
-    """Which storage, if any, common loaders misread: "" for 8-bit grey or 0/1."""
-    if key.palette == "labels":
-        return "colour palette (indices are labels)"
-    if key.is_colour:
-        return "colour (RGB)"
-    if key.dtype.startswith("float"):
-        return "floating point"
-    if key.scale == "uint16" or key.dtype in ("uint16", "int32"):
-        return "16-bit"
-    return ""
-
-
-def _value_findings(tally: AuditTally, masks_read: int) -> list[Finding]:
-    columns = tally.columns
-    paths = tally.mask_paths
-    findings = []
-    nonfinite = columns["mask_nonfinite"] > 0
-    if nonfinite.any():
-        count, listed = tally.select(nonfinite, columns["mask_nonfinite"] / columns["pixels"])
-        findings.append(_finding(
-            "mask.non_finite", Severity.ERROR,
-            f"{_plural(count, 'mask')} {_verb(count, 'holds', 'hold')} NaN or infinite "
-            "values",
-            "unetdiag decodes non-finite mask values as background, but a loader that passes "
-            "them on makes the loss NaN for the whole batch. Usually a mask normalised by its "
-            "own maximum (0/0 on an empty mask).",
-            "Re-export the listed masks with finite values.",
-            {"masks": count, "non_finite_pixels": {
-                paths[i]: int(columns["mask_nonfinite"][i]) for i in listed.tolist()}},
-            _names(paths, listed)))
-    nonbinary = (columns["nonbinary"] > 0) & columns["mask_read"]
-    if nonbinary.any():
-        count, listed = tally.select(nonbinary, columns["nonbinary"])
-        nonbinary_pixels = columns["nonbinary"] * columns["pixels"]
-        judged = nonbinary & np.isfinite(columns["edge_share"])
-        judged_pixels = float(nonbinary_pixels[judged].sum())
-        edge = (float((nonbinary_pixels[judged] * columns["edge_share"][judged]).sum())
-                / judged_pixels if judged_pixels else math.nan)
-        share = float(nonbinary_pixels[nonbinary].sum() / columns["pixels"][
-            columns["mask_read"]].sum())
-        if math.isnan(edge):
-            cause = "They are palette labels beyond two classes, so where they sit is moot."
-        elif edge >= EDGE_SHARE_FOR_RESAMPLING:
-            cause = (f"{edge:.0%} of them sit on object edges, next to both background and "
-                     "foreground: the mark of JPEG compression or of resizing with "
-                     "interpolation.")
-        else:
-            cause = (f"Only {edge:.0%} of them sit on object edges; the rest are spread "
-                     "through whole regions: soft labels, probability maps, or photographs "
-                     "used as masks.")
-        worst = int(listed[0])
-        findings.append(_finding(
-            "mask.non_binary", Severity.WARNING,
-            f"{_plural(count, 'mask')} "
-            f"{_verb(count, 'holds values between its', 'hold values between their')} two ends",
-            f"{_percent(share)} of all mask pixels, in {count} of {masks_read} masks, are "
-            "neither background nor foreground on their scale (worst: "
-            f"{_percent(float(columns['nonbinary'][worst]))} of {paths[worst]}). {cause} "
-            "Under the policy they are thresholded, so the labels are whatever the threshold "
-            "makes of them.",
-            "Resize masks with nearest-neighbour only, store them as PNG, and keep two "
-            "values. " + _POLICY_FIX,
-            {"masks": count, "nonbinary_pixel_fraction": share, "share_on_edges": edge,
-             "edge_share_for_resampling": EDGE_SHARE_FOR_RESAMPLING,
-             "per_file": [{"file": paths[i], "nonbinary_fraction": float(columns["nonbinary"][i]),
-                           "share_on_edges": float(columns["edge_share"][i]),
-                           "distinct_values": int(columns["distinct_values"][i])}
-                          for i in listed.tolist()]},
-            _names(paths, listed)))
-    spread = tally.threshold_spread()
-    with np.errstate(invalid="ignore"):
-        sensitive = (spread > THRESHOLD_SPREAD_TOLERANCE) & columns["mask_read"]
-    if sensitive.any():
-        count, listed = tally.select(sensitive, spread)
-        rows = threshold_rows(tally, listed)
-        worst = rows[0]
-        findings.append(_finding(
-            "mask.threshold_sensitive", Severity.WARNING,
-            f"The foreground of {_plural(count, 'mask')} depends on the threshold",
-            f"In {count} of {masks_read} masks the foreground share changes by more than "
-            f"{THRESHOLD_SPREAD_TOLERANCE:.1%} of the pixels between `value > 0` (the original "
-            "project's rule), the midpoint of the scale and the policy in force. Worst: "
-            f"{worst['mask']}: {_percent(worst['foreground > 0'])} under `> 0`, "
-            f"{_percent(worst['foreground at midpoint'])} at the midpoint, "
-            f"{_percent(worst['foreground under policy'])} under the policy. Such masks hold "
-            "intermediate values (compression, interpolation, soft labels, photographs), and "
-            "what the model is asked to learn depends on a choice nobody wrote down.",
-            "Store masks losslessly with two values; if they are soft, choose the threshold "
-            "on purpose. " + _POLICY_FIX,
-            {"masks": count, "tolerance": THRESHOLD_SPREAD_TOLERANCE, "foreground": rows},
-            _names(paths, listed)))
-    return findings
-
-
-def threshold_rows(tally: AuditTally, indices: np.ndarray) -> list[dict[str, Any]]:
-    columns = tally.columns
-    share = tally.foreground_share()
-    return [{"mask": tally.mask_paths[i],
-             "foreground > 0": float(columns["foreground_at_zero"][i]),
-             "foreground at midpoint": float(columns["foreground_at_midpoint"][i]),
-             "foreground under policy": float(share[i])} for i in indices.tolist()]
 
 
 # --------------------------------------------------------------------------- images
@@ -473,30 +250,29 @@ def image_findings(tally: AuditTally) -> list[Finding]:
     nonfinite = columns["image_nonfinite"] > 0
     if nonfinite.any():
         count, listed = tally.select(nonfinite, columns["image_nonfinite"].astype(np.float64))
-        findings.append(_finding(
+        findings.append(audit_finding(
             "image.non_finite", Severity.ERROR,
-            f"{_plural(count, 'image')} {_verb(count, 'holds', 'hold')} NaN or infinite "
+            f"{plural(count, 'image')} {verb(count, 'holds', 'hold')} NaN or infinite "
             "pixels",
             "A single NaN input pixel makes the activations, the loss and then the weights "
             "NaN; max-pooling and some CPU kernels can hide it for a while, so metrics freeze "
             "or turn NaN later, far from the cause.",
             "Fix the processing step that wrote them (often a division by zero); replace "
             "non-finite pixels before training.",
-            {"images": count, "non_finite_pixels": {
-                paths[i]: int(columns["image_nonfinite"][i]) for i in listed.tolist()}},
-            _names(paths, listed)))
+            {"images": count,
+             "non_finite_pixels": by_file(paths, listed, columns["image_nonfinite"], int)},
+            listed_names(paths, listed)))
     constant = read & (columns["image_min"] == columns["image_max"])
     if constant.any():
         count, listed = tally.select(constant)
-        findings.append(_finding(
+        findings.append(audit_finding(
             "image.constant", Severity.WARNING,
-            f"{_plural(count, 'image')} {_verb(count, 'holds', 'hold')} a single value",
+            f"{plural(count, 'image')} {verb(count, 'holds', 'hold')} a single value",
             "A constant image carries no information: its mask cannot be predicted from it. "
             "Blank frames, failed exports and all-black tiles look like this.",
             "Check the listed images; remove them with their masks if they are blank.",
-            {"images": count, "values": {paths[i]: float(columns["image_min"][i])
-                                         for i in listed.tolist()}},
-            _names(paths, listed)))
+            {"images": count, "values": by_file(paths, listed, columns["image_min"])},
+            listed_names(paths, listed)))
     scaled_min, scaled_max = tally.scaled_image_range()
     with np.errstate(invalid="ignore"):
         excess = np.fmax(-scaled_min, scaled_max - 1)
@@ -504,9 +280,9 @@ def image_findings(tally: AuditTally) -> list[Finding]:
     if out_of_range.any():
         count, listed = tally.select(out_of_range, excess)
         worst = int(listed[0])
-        findings.append(_finding(
+        findings.append(audit_finding(
             "image.out_of_range", Severity.WARNING,
-            f"{_plural(count, 'image')} {_verb(count, 'has', 'have')} values outside [0, 1]",
+            f"{plural(count, 'image')} {verb(count, 'has', 'have')} values outside [0, 1]",
             "Integer images are scaled to [0, 1] by their type's range, but float images are "
             f"used as stored: {paths[worst]} runs from {columns['image_min'][worst]:g} to "
             f"{columns['image_max'][worst]:g}. Mixed with scaled images, the network sees "
@@ -516,13 +292,13 @@ def image_findings(tally: AuditTally) -> list[Finding]:
                                           "min": float(columns["image_min"][i]),
                                           "max": float(columns["image_max"][i])}
                                          for i in listed.tolist()]},
-            _names(paths, listed)))
+            listed_names(paths, listed)))
     depths = tally.bit_depth_names()
     per_depth = Counter(depths[read].tolist())
     if len(per_depth) > 1:
         commonest = per_depth.most_common(1)[0][0]
         _, listed = tally.select(read & (depths != commonest))
-        findings.append(_finding(
+        findings.append(audit_finding(
             "image.mixed_bit_depths", Severity.WARNING,
             "Images of several bit depths are mixed: "
             + ", ".join(f"{count} {depth}" for depth, count in per_depth.most_common()),
@@ -531,7 +307,7 @@ def image_findings(tally: AuditTally) -> list[Finding]:
             "different brightness: a 12-bit camera image in a 16-bit file is 16 times darker "
             "than its 8-bit export.",
             "Convert all images to one bit depth with one intensity mapping.",
-            {"images_per_bit_depth": dict(per_depth)}, _names(paths, listed)))
+            {"images_per_bit_depth": dict(per_depth)}, listed_names(paths, listed)))
     return findings
 
 
@@ -547,10 +323,10 @@ def content_findings(tally: AuditTally) -> list[Finding]:
     if is_image.any():
         count, listed = tally.select(is_image, np.nan_to_num(columns["identical"]))
         worst = int(listed[0])
-        findings.append(_finding(
+        findings.append(audit_finding(
             "pairing.mask_is_image", Severity.ERROR,
-            f"{_plural(count, 'mask')} {'is a copy' if count == 1 else 'are copies'} of "
-            f"{'its image' if count == 1 else 'their images'}",
+            f"{plural(count, 'mask')} {verb(count, 'is a copy', 'are copies')} of "
+            f"{verb(count, 'its image', 'their images')}",
             f"These masks are photographs, not labels: at least "
             f"{PHOTO_LIKE_NONBINARY_FRACTION:.0%} of their pixels sit between the two ends of "
             f"the scale, and they equal their own image (worst: {paths[worst]}, equal on "
@@ -565,23 +341,23 @@ def content_findings(tally: AuditTally) -> list[Finding]:
              "per_file": [{"mask": paths[i], "identical_fraction": float(columns["identical"][i]),
                            "correlation": float(columns["correlation"][i])}
                           for i in listed.tolist()]},
-            _names(paths, listed)))
+            listed_names(paths, listed)))
     thresholds = tally.mask_thresholds_image()
     if thresholds.any():
         count, listed = tally.select(thresholds, columns["threshold_gap"])
-        findings.append(_finding(
+        findings.append(audit_finding(
             "pairing.mask_thresholds_image", Severity.WARNING,
-            f"{_plural(count, 'mask')} {'is a' if count == 1 else 'are'} threshold"
-            f"{'' if count == 1 else 's'} of {'its' if count == 1 else 'their'} own image",
+            f"{plural(count, 'mask')} {verb(count, 'is a threshold', 'are thresholds')} of "
+            f"{verb(count, 'its', 'their')} own image",
             "For these pairs one grey-level threshold of the image gives the mask exactly: "
             "every pixel of one class is brighter than every pixel of the other (the gap "
             "between them is in the evidence). Either the masks were made by thresholding "
             "(the model then learns that threshold, and Dice measures agreement with it, not "
             "with an annotator) or the mask path points at binarised copies of the images.",
             "Check how the listed masks were made; use independent annotations to evaluate.",
-            {"masks": count, "grey_level_gap": {paths[i]: float(columns["threshold_gap"][i])
-                                                for i in listed.tolist()}},
-            _names(paths, listed)))
+            {"masks": count,
+             "grey_level_gap": by_file(paths, listed, columns["threshold_gap"])},
+            listed_names(paths, listed)))
     return findings
 
 
@@ -604,11 +380,11 @@ def duplicate_findings(groups: list[DuplicateGroup], tally: AuditTally,
     exact = [group for group in groups if group.exact]
     if exact:
         copies = sum(len(group.members) for group in exact)
-        findings.append(_finding(
+        findings.append(audit_finding(
             "duplicates.exact", Severity.WARNING,
-            f"{_plural(len(exact), 'image')} appear{'s' if len(exact) == 1 else ''} more "
+            f"{plural(len(exact), 'image')} {verb(len(exact), 'appears', 'appear')} more "
             f"than once ({copies} files)",
-            f"{_plural(len(exact), 'group')} of image files hold identical pixels under "
+            f"{plural(len(exact), 'group')} of image files hold identical pixels under "
             "different names. Copies weigh double in training and, split apart, score the "
             "model on images it has memorised.",
             "Keep one file of each group.",
@@ -617,9 +393,9 @@ def duplicate_findings(groups: list[DuplicateGroup], tally: AuditTally,
             group_files(exact)))
     near = [group for group in groups if not group.exact]
     if near:
-        findings.append(_finding(
+        findings.append(audit_finding(
             "duplicates.near", Severity.WARNING,
-            f"{_plural(len(near), 'group')} of near-identical images",
+            f"{plural(len(near), 'group')} of near-identical images",
             f"{sum(len(group.members) for group in near)} images are near-copies of another: "
             "their 16x16 thumbnails, beyond what every image of the dataset shares, correlate "
             f"at {NEAR_DUPLICATE_CORRELATION} or more. Consecutive video frames, overlapping "
@@ -632,12 +408,12 @@ def duplicate_findings(groups: list[DuplicateGroup], tally: AuditTally,
     if crossing:
         exact_cross = [group for group in crossing if group.exact_crosses_split]
         validation = sum(side == "validation" for group in crossing for side in group.sides)
-        findings.append(_finding(
+        findings.append(audit_finding(
             "duplicates.split_leak", Severity.ERROR if exact_cross else Severity.WARNING,
-            f"{_plural(len(crossing), 'group')} of copies "
-            f"{_verb(len(crossing), 'straddles', 'straddle')} the train/validation split",
+            f"{plural(len(crossing), 'group')} of copies "
+            f"{verb(len(crossing), 'straddles', 'straddle')} the train/validation split",
             f"With the trainer's split (validation fraction {split['val_fraction']}, seed "
-            f"{split['seed']}), {_plural(len(crossing), 'group')} of copies or near-copies "
+            f"{split['seed']}), {plural(len(crossing), 'group')} of copies or near-copies "
             f"have members in both training and validation ({validation} validation images; "
             f"{len(exact_cross)} groups of exact copies). The model is validated on images it "
             "trained on, so validation Dice overstates how it does on new data.",

@@ -31,6 +31,7 @@ Files are opened read-only and never written. TensorFlow is never imported.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import multiprocessing
@@ -56,21 +57,25 @@ from unetdiag.diag.audit.duplicates import (
 from unetdiag.diag.audit.findings import (
     content_findings,
     duplicate_findings,
-    encoding_rows,
     geometry_findings,
     image_findings,
-    mask_findings,
-    threshold_rows,
     unreadable_findings,
 )
+from unetdiag.diag.audit.headline import audit_headline
+from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings, threshold_rows
 from unetdiag.diag.audit.read import ChunkRecord
-from unetdiag.diag.audit.tally import LISTED_PER_QUESTION, THRESHOLD_SPREAD_TOLERANCE, AuditTally
+from unetdiag.diag.audit.tally import (
+    EMPTY_RULE,
+    LISTED_PER_QUESTION,
+    THRESHOLD_SPREAD_TOLERANCE,
+    AuditTally,
+)
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.masks import check_imbalance
-from unetdiag.diag.core.dice import DEFAULT_DICE, all_ones_dice, trivial_baselines
-from unetdiag.diag.core.findings import Finding, Report, Severity
-from unetdiag.diag.data.masks import DEFAULT_POLICY, MaskPolicy
+from unetdiag.diag.core.dice import DEFAULT_DICE, trivial_baselines
+from unetdiag.diag.core.findings import Finding, Report
 from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs, split_pairs
+from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.exitcodes import ExitCode, UserError
 
 ProgressCallback = Callable[[int, int], None]
@@ -89,8 +94,6 @@ MAX_CHUNK_PAIRS = 64
 CHUNKS_AHEAD_PER_WORKER = 2
 #: Rows of a summary table that lists files (the findings carry the full counts).
 SUMMARY_ROWS = 10
-#: The trainer's empty-mask rule for hard Dice/IoU (images with nothing to find are left out).
-EMPTY_RULE = "exclude"
 
 
 def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
@@ -155,7 +158,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     folder = str(images_dir) if masks_dir is None else f"{images_dir} --masks {masks_dir}"
     return Report(
         title=f"unetdiag audit-data {folder}", command="audit-data", findings=findings,
-        headline=_headline(findings, tally),
+        headline=audit_headline(findings, tally),
         summary=_summary(tally, sides, groups, pairing.findings),
         meta={"images_dir": str(images_dir),
               "masks_dir": None if masks_dir is None else str(masks_dir),
@@ -285,9 +288,9 @@ def _audit_same_file(finding: Finding) -> Finding:
                    "the audit reads them anyway to show what such a mask decodes to. Trained "
                    "on them, the model learns to reproduce a threshold of its own input, and "
                    "Dice measures that, not segmentation.")
-    return Finding(finding.id, finding.severity, finding.title, explanation, finding.fix,
-                   {**finding.evidence, "kept": False, "inspected_by_audit": True},
-                   finding.files, finding.source)
+    return dataclasses.replace(
+        finding, explanation=explanation,
+        evidence={**finding.evidence, "kept": False, "inspected_by_audit": True})
 
 
 def _mask_content_findings(tally: AuditTally) -> list[Finding]:
@@ -317,141 +320,6 @@ def _duplicates(tally: AuditTally, sides: list[str]) -> list[DuplicateGroup]:
                          for first, second in near_pairs.tolist()], dtype=bool)
         near_pairs, near_scores = near_pairs[keep], near_scores[keep]
     return duplicate_groups(exact, near_pairs, near_scores, sides)
-
-
-# --------------------------------------------------------------------------- headline
-
-
-def _first(findings: list[Finding], finding_id: str,
-           severity: Severity | None = None) -> Finding | None:
-    return next((finding for finding in findings if finding.id == finding_id
-                 and (severity is None or finding.severity is severity)), None)
-
-
-def _mask_is_image_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
-    same_file = int(tally.same_file.sum())
-    copied = tally.mask_is_image()
-    copies = int(copied.sum())
-    if not (same_file or copies):
-        return None
-    what = []
-    if same_file:
-        what.append(f"{same_file} of {tally.pair_count} pairs use the image file as its own "
-                    "mask")
-    if copies:
-        what.append(f"{copies} of {tally.pair_count} masks are copies of their images")
-    sentence = "Masks are the images themselves: " + " and ".join(what) + "."
-    read = (tally.same_file | copied) & tally["mask_read"]
-    if read.any():
-        pixels = tally["pixels"][read]
-        at_zero = float((tally["foreground_at_zero"][read] * pixels).sum() / pixels.sum())
-        sentence += (f" Binarised with `> 0`, as the original project did, they are "
-                     f"{at_zero:.1%} foreground, and a model that paints every pixel "
-                     f"foreground scores Dice {all_ones_dice(at_zero):.4f}.")
-    return sentence
-
-
-def _threshold_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
-    finding = _first(findings, "pairing.mask_thresholds_image")
-    if finding is None:
-        return None
-    return (f"Masks are thresholds of their own images: {finding.evidence['masks']} masks are "
-            "reproduced exactly by one grey-level threshold of their image, so a model can "
-            "score well by learning that threshold.")
-
-
-def _unreadable_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
-    if not tally.unreadable:
-        return None
-    first = min(tally.unreadable, key=lambda entry: entry.index)
-    count = len(tally.unreadable)
-    return (f"{count} file{'s' if count > 1 else ''} cannot be read (first: {first.path}: "
-            f"{first.reason}); training would stop at the first of them.")
-
-
-def _error_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
-    for finding_id in ("geometry.size_mismatch", "imbalance.empty_masks", "mask.non_finite",
-                       "image.non_finite", "duplicates.split_leak"):
-        finding = _first(findings, finding_id, Severity.ERROR)
-        if finding is not None:
-            return f"{finding.title}."
-    return None
-
-
-def _baseline_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
-    scores: dict[str, list[str]] = {}
-    accuracy = _first(findings, "baseline.accuracy_uninformative")
-    if accuracy is not None:
-        scores.setdefault(accuracy.evidence["predictor"], []).append(
-            f"accuracy {accuracy.evidence['accuracy']:.3f}")
-    dice = _first(findings, "baseline.dice_uninformative")
-    if dice is not None:
-        best = max(value for value in (dice.evidence["soft_dice"], dice.evidence["hard_dice"])
-                   if isinstance(value, float) and math.isfinite(value))
-        scores.setdefault(dice.evidence["predictor"], []).append(f"Dice {best:.4f}")
-    if not scores:
-        return None
-    names = {"all_zeros": "an all-background", "all_ones": "an all-foreground"}
-    parts = [f"{names[predictor]} model already scores {' and '.join(values)}"
-             for predictor, values in scores.items()]
-    return "Metrics will look good without learning: " + "; ".join(parts) + " on these masks."
-
-
-def _polarity_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
-    finding = _first(findings, "imbalance.mostly_foreground")
-    if finding is None:
-        return None
-    dice = _first(findings, "baseline.dice_uninformative")
-    consequence = ""
-    if dice is not None and dice.evidence["predictor"] == "all_ones":
-        consequence = (f", and an all-foreground model already scores Dice "
-                       f"{dice.evidence['soft_dice']:.4f}")
-    return (f"Possible inverted polarity: {finding.evidence['masks']} of {tally.pair_count} "
-            f"masks are more than half foreground (up to "
-            f"{float(finding.evidence['largest_fraction']):.0%}){consequence}; if the structure "
-            "of interest is the dark class, decode with --mask-polarity dark.")
-
-
-def _worst_sentence(findings: list[Finding], tally: AuditTally) -> str | None:
-    for severity in (Severity.ERROR, Severity.WARNING):
-        finding = next((f for f in findings if f.severity is severity), None)
-        if finding is not None:
-            return f"{finding.title}."
-    return None
-
-
-#: Headline sentences, most important first: the first that applies opens the headline.
-_HEADLINE_SENTENCES = (_mask_is_image_sentence, _threshold_sentence, _unreadable_sentence,
-                       _error_sentence, _polarity_sentence, _baseline_sentence, _worst_sentence)
-
-
-def _headline(findings: list[Finding], tally: AuditTally) -> str:
-    """One or two plain sentences: the problem that matters most, then how many there are."""
-    for make in _HEADLINE_SENTENCES:
-        sentence = make(findings, tally)
-        if sentence:
-            break
-    else:
-        return _clean_headline(tally)
-    errors = sum(f.severity is Severity.ERROR for f in findings)
-    warnings = sum(f.severity is Severity.WARNING for f in findings)
-    if errors + warnings > 1:
-        sentence += (f" {errors} error{'s' if errors != 1 else ''} and {warnings} "
-                     f"warning{'s' if warnings != 1 else ''} in all; details below.")
-    return sentence
-
-
-def _clean_headline(tally: AuditTally) -> str:
-    read = tally["mask_read"]
-    if not read.any():
-        return "No problems that would make metrics lie, but no mask could be read."
-    foreground, pixels = tally["foreground"][read], tally["pixels"][read]
-    fraction = float(foreground.sum() / pixels.sum())
-    scores = trivial_baselines(foreground, pixels, DEFAULT_DICE, EMPTY_RULE)
-    return (f"No problems that would make metrics lie: {int(read.sum())} pairs, foreground "
-            f"{fraction:.1%} of pixels; an all-background model scores accuracy "
-            f"{scores['all_zeros'].accuracy:.3f} and an all-foreground one Dice "
-            f"{scores['all_ones'].soft_dice:.3f}: a trained model must beat both.")
 
 
 # --------------------------------------------------------------------------- summary

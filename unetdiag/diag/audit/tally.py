@@ -21,23 +21,25 @@ from unetdiag.diag.audit.read import (
     BIT_DEPTHS,
     COLUMNS,
     NOMINAL_RANGES,
-    PHOTO_LIKE_NONBINARY_FRACTION,
     THUMBNAIL_SIDE,
     ChunkRecord,
     EncodingKey,
 )
+from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
 
 #: A finding or a summary table names at most this many files per question.
 LISTED_PER_QUESTION = 20
 #: A mask whose foreground shares under ``> 0``, the midpoint and the policy differ by more
 #: than this (a share of the image's pixels) is threshold-sensitive.
 THRESHOLD_SPREAD_TOLERANCE = 0.005
+#: The trainer's empty-mask rule for hard Dice/IoU (images with nothing to find are left out).
+EMPTY_RULE = "exclude"
 #: A photo-like mask equal to its image on at least this share of pixels is the image...
 IDENTICAL_CONTENT_FRACTION = 0.99
 #: ...or one correlated with the image's grey level at least this strongly.
 IMAGE_LIKE_CORRELATION = 0.95
 
-#: Reasons of :class:`~unetdiag.diag.data.masks.ImageReadError`, by the finding id they lead to
+#: Reasons of :class:`~unetdiag.diag.data.reading.ImageReadError`, by the finding id they lead to
 #: (matched on the reason's opening words; anything else is ``file.unreadable``).
 READ_FAILURE_KINDS = (
     ("empty file", "file.empty"),

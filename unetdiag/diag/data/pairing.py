@@ -12,9 +12,10 @@ Giving the image folder as the mask folder (the original project's layout) is th
 layout in which every image without a suffixed mask would be its own mask: those pairs are
 refused (``pairing.same_file``) unless ``allow_same_file=True``.
 
-Extensions are matched case-insensitively (:data:`~unetdiag.diag.data.masks.SUPPORTED_EXTENSIONS`),
-stems exactly; hidden files are skipped; results are sorted by stem. Files are only listed,
-never opened: reading them is :mod:`unetdiag.diag.data.masks`' job.
+Extensions are matched case-insensitively
+(:data:`~unetdiag.diag.data.reading.SUPPORTED_EXTENSIONS`), stems exactly; hidden files are
+skipped; results are sorted by stem. Files are only listed, never opened: reading them is
+:mod:`unetdiag.diag.data.reading`'s job.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS
+from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
 from unetdiag.exitcodes import UserError
 
 #: Suffixes that mark a mask file's stem (``cell_001_mask.png``); matched case-insensitively.

@@ -1,0 +1,142 @@
+"""The plain-words answer of ``audit-data``: its sentences, on the one headline pipeline.
+
+Each rule (:data:`HEADLINE_RULES`, most important first) reads the findings and the
+:class:`~unetdiag.diag.audit.tally.AuditTally`; the first that speaks is the headline, followed
+by how many problems there are in all (:func:`~unetdiag.diag.wording.headline.severity_tail`).
+When nothing is above info, the headline says what a trained model must beat.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from unetdiag.diag.audit.tally import EMPTY_RULE, AuditTally
+from unetdiag.diag.core.dice import DEFAULT_DICE, all_ones_dice, trivial_baselines
+from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
+from unetdiag.diag.wording.text import plural
+
+
+def _first(findings: Sequence[Finding], finding_id: str,
+           severity: Severity | None = None) -> Finding | None:
+    return next((finding for finding in findings if finding.id == finding_id
+                 and (severity is None or finding.severity is severity)), None)
+
+
+def _mask_is_image_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    same_file = int(tally.same_file.sum())
+    copied = tally.mask_is_image()
+    copies = int(copied.sum())
+    if not (same_file or copies):
+        return None
+    what = []
+    if same_file:
+        what.append(f"{same_file} of {tally.pair_count} pairs use the image file as its own "
+                    "mask")
+    if copies:
+        what.append(f"{copies} of {tally.pair_count} masks are copies of their images")
+    sentence = "Masks are the images themselves: " + " and ".join(what) + "."
+    read = (tally.same_file | copied) & tally["mask_read"]
+    if read.any():
+        pixels = tally["pixels"][read]
+        at_zero = float((tally["foreground_at_zero"][read] * pixels).sum() / pixels.sum())
+        sentence += (f" Binarised with `> 0`, as the original project did, they are "
+                     f"{at_zero:.1%} foreground, and a model that paints every pixel "
+                     f"foreground scores Dice {all_ones_dice(at_zero):.4f}.")
+    return sentence
+
+
+def _threshold_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    finding = _first(findings, "pairing.mask_thresholds_image")
+    if finding is None:
+        return None
+    return (f"Masks are thresholds of their own images: {finding.evidence['masks']} masks are "
+            "reproduced exactly by one grey-level threshold of their image, so a model can "
+            "score well by learning that threshold.")
+
+
+def _unreadable_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    if not tally.unreadable:
+        return None
+    first = min(tally.unreadable, key=lambda entry: entry.index)
+    return (f"{plural(len(tally.unreadable), 'file')} cannot be read (first: {first.path}: "
+            f"{first.reason}); training would stop at the first of them.")
+
+
+#: Errors that open the headline when no earlier rule spoke, in this order.
+_HEADLINE_ERRORS = ("geometry.size_mismatch", "imbalance.empty_masks", "mask.non_finite",
+                    "image.non_finite", "duplicates.split_leak")
+
+
+def _error_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    for finding_id in _HEADLINE_ERRORS:
+        finding = _first(findings, finding_id, Severity.ERROR)
+        if finding is not None:
+            return f"{finding.title}."
+    return None
+
+
+def _baseline_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    scores: dict[str, list[str]] = {}
+    accuracy = _first(findings, "baseline.accuracy_uninformative")
+    if accuracy is not None:
+        scores.setdefault(accuracy.evidence["predictor"], []).append(
+            f"accuracy {accuracy.evidence['accuracy']:.3f}")
+    dice = _first(findings, "baseline.dice_uninformative")
+    if dice is not None:
+        best = max(value for value in (dice.evidence["soft_dice"], dice.evidence["hard_dice"])
+                   if isinstance(value, float) and math.isfinite(value))
+        scores.setdefault(dice.evidence["predictor"], []).append(f"Dice {best:.4f}")
+    if not scores:
+        return None
+    names = {"all_zeros": "an all-background", "all_ones": "an all-foreground"}
+    parts = [f"{names[predictor]} model already scores {' and '.join(values)}"
+             for predictor, values in scores.items()]
+    return "Metrics will look good without learning: " + "; ".join(parts) + " on these masks."
+
+
+def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    finding = _first(findings, "imbalance.mostly_foreground")
+    if finding is None:
+        return None
+    dice = _first(findings, "baseline.dice_uninformative")
+    consequence = ""
+    if dice is not None and dice.evidence["predictor"] == "all_ones":
+        consequence = (f", and an all-foreground model already scores Dice "
+                       f"{dice.evidence['soft_dice']:.4f}")
+    return (f"Possible inverted polarity: {finding.evidence['masks']} of {tally.pair_count} "
+            f"masks are more than half foreground (up to "
+            f"{float(finding.evidence['largest_fraction']):.0%}){consequence}; if the structure "
+            "of interest is the dark class, decode with --mask-polarity dark.")
+
+
+#: The audit's headline sentences, most important first: the first that speaks is said alone
+#: (then the count of problems). When none speaks, the pipeline says the worst finding's title.
+HEADLINE_RULES = (
+    HeadlineRule("masks are the images", _mask_is_image_sentence, final=True),
+    HeadlineRule("masks are thresholds of the images", _threshold_sentence, final=True),
+    HeadlineRule("unreadable files", _unreadable_sentence, final=True),
+    HeadlineRule("errors that stop or corrupt training", _error_sentence, final=True),
+    HeadlineRule("inverted polarity", _polarity_sentence, final=True),
+    HeadlineRule("uninformative baselines", _baseline_sentence, final=True),
+)
+
+
+def _clean_headline(tally: AuditTally) -> str:
+    read = tally["mask_read"]
+    if not read.any():
+        return "No problems that would make metrics lie, but no mask could be read."
+    foreground, pixels = tally["foreground"][read], tally["pixels"][read]
+    fraction = float(foreground.sum() / pixels.sum())
+    scores = trivial_baselines(foreground, pixels, DEFAULT_DICE, EMPTY_RULE)
+    return (f"No problems that would make metrics lie: {int(read.sum())} pairs, foreground "
+            f"{fraction:.1%} of pixels; an all-background model scores accuracy "
+            f"{scores['all_zeros'].accuracy:.3f} and an all-foreground one Dice "
+            f"{scores['all_ones'].soft_dice:.3f}: a trained model must beat both.")
+
+
+def audit_headline(findings: Sequence[Finding], tally: AuditTally) -> str:
+    """One or two plain sentences: the problem that matters most, then how many there are."""
+    return compose_headline(HEADLINE_RULES, findings, tally, quiet=_clean_headline(tally),
+                            count_tail=True)

@@ -1,0 +1,244 @@
+"""``mask.*`` findings of ``audit-data``: how the masks are stored and what their values say.
+
+``mask.encodings`` (info) always lists the storages met; ``mask.mixed_scales``,
+``mask.unusual_encoding``, ``mask.lossy``, ``mask.non_binary`` and ``mask.threshold_sensitive``
+(warnings) and ``mask.non_finite`` (error) name the masks concerned, worst first (the table of
+every audit id is in :mod:`unetdiag.diag.audit.findings`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from unetdiag.diag.audit.findings import audit_finding, by_file, listed_names
+from unetdiag.diag.audit.read import EncodingKey
+from unetdiag.diag.audit.tally import LISTED_PER_QUESTION, THRESHOLD_SPREAD_TOLERANCE, AuditTally
+from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
+from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.wording.text import plural, verb
+
+_POLICY_FIX = ("unetdiag decodes masks under MaskPolicy (threshold at the midpoint of each "
+               "mask's scale unless --mask-threshold is given) and records the policy in "
+               "every run.")
+
+
+def _compact_percent(value: float) -> str:
+    """``"12.3%"``: one decimal, no space; three decimals for a non-zero share below 0.1 %
+    (so a few pixels never read as ``"0.0%"``)."""
+    return f"{value:.1%}" if value >= 0.001 or value == 0 else f"{value:.3%}"
+
+
+def encoding_rows(tally: AuditTally) -> list[dict[str, Any]]:
+    """One row per distinct mask encoding, commonest first, with an example file."""
+    counts = np.bincount(tally.encoding_ids[tally.encoding_ids >= 0],
+                         minlength=len(tally.encodings))
+    rows = []
+    for number in np.argsort(-counts, kind="stable").tolist():
+        key = tally.encodings[number]
+        first = int(np.flatnonzero(tally.encoding_ids == number)[0])
+        rows.append({"masks": int(counts[number]), "format": key.file_format,
+                     "mode": key.mode, "dtype": key.dtype, "scale": key.scale,
+                     "channels": key.channels, "palette": key.palette,
+                     "colour": key.is_colour, "lossy": key.lossy,
+                     "values": tally.encoding_values.get(key, []),
+                     "example": tally.mask_paths[first]})
+    return rows
+
+
+def mask_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
+    columns = tally.columns
+    masks_read = int(columns["mask_read"].sum())
+    if not masks_read:
+        return []
+    rows = encoding_rows(tally)
+    threshold = ("the midpoint of each mask's scale" if policy.threshold is None
+                 else f"{policy.threshold:g}")
+    findings = [audit_finding(
+        "mask.encodings", Severity.INFO,
+        f"Masks are stored in {plural(len(rows), 'way')}: "
+        + ", ".join(f"{row['format']} {row['mode']} {row['scale']} ({row['masks']})"
+                    for row in rows[:3]) + (", ..." if len(rows) > 3 else ""),
+        f"{masks_read} masks read. They are decoded under the policy in force: foreground is "
+        f"the {policy.polarity} class, threshold {threshold}.",
+        "Nothing to fix: this is how the masks are stored. " + _POLICY_FIX,
+        {"masks": masks_read, "encodings": rows[:LISTED_PER_QUESTION],
+         "policy": policy.to_dict()},
+        [row["example"] for row in rows])]
+    findings += _encoding_findings(tally)
+    findings += _value_findings(tally, masks_read)
+    return findings
+
+
+def _encoding_findings(tally: AuditTally) -> list[Finding]:
+    findings = []
+    columns = tally.columns
+    scales = {}
+    for number, key in enumerate(tally.encodings):
+        if not key.scale.startswith("one value"):
+            scales.setdefault(key.scale, []).append(number)
+    if len(scales) > 1:
+        per_scale = {scale: int(np.isin(tally.encoding_ids, numbers).sum())
+                     for scale, numbers in scales.items()}
+        commonest = max(per_scale, key=per_scale.__getitem__)
+        minority = np.isin(tally.encoding_ids,
+                           [n for scale, numbers in scales.items() if scale != commonest
+                            for n in numbers])
+        _, listed = tally.select(minority)
+        findings.append(audit_finding(
+            "mask.mixed_scales", Severity.WARNING,
+            f"Masks use {len(per_scale)} value scales: "
+            + ", ".join(f"{count} {scale}" for scale, count in per_scale.items()),
+            "Masks of one dataset are stored on different scales (e.g. some 0/1, others "
+            "0/255). Any fixed rule misreads some of them: `/ 255` or a threshold of 127 "
+            "empties the 0/1 masks, raw values give Dice above 1 on the 0/255 ones. unetdiag's "
+            "auto threshold decodes each mask on its own scale.",
+            "Re-save all masks on one scale (0/255 8-bit PNG is the safest to look at). "
+            + _POLICY_FIX,
+            {"masks_per_scale": per_scale}, listed_names(tally.mask_paths, listed)))
+    unusual = {}
+    for number, key in enumerate(tally.encodings):
+        kind = _unusual(key)
+        if kind:
+            unusual.setdefault(kind, []).append(number)
+    if unusual:
+        per_kind = {kind: int(np.isin(tally.encoding_ids, numbers).sum())
+                    for kind, numbers in unusual.items()}
+        matches = np.isin(tally.encoding_ids, [n for ns in unusual.values() for n in ns])
+        count, listed = tally.select(matches)
+        findings.append(audit_finding(
+            "mask.unusual_encoding", Severity.WARNING,
+            f"{plural(count, 'mask')} {verb(count, 'is', 'are')} stored as "
+            + (next(iter(per_kind)) if len(per_kind) == 1 else
+               ", ".join(f"{kind} ({number})" for kind, number in per_kind.items())),
+            "unetdiag decodes these masks, but common loaders do not: `convert('L')` maps a "
+            "dark-red palette class to grey 38 and pure red to 76 (empty under a 127 "
+            "threshold), `/ 255` turns 16-bit 65535 into 257 (Dice above 1) and float 1.0 "
+            "into 0.004, and a colour mask with several colours is several classes collapsed "
+            "into one foreground.",
+            "If another tool will read these masks, re-save them as 8-bit grey PNGs with two "
+            "values; check colour masks hold one class only.",
+            {"masks_per_encoding": per_kind}, listed_names(tally.mask_paths, listed)))
+    lossy = columns["lossy"] & columns["mask_read"]
+    if lossy.any():
+        count, listed = tally.select(lossy, columns["nonbinary"])
+        findings.append(audit_finding(
+            "mask.lossy", Severity.WARNING,
+            f"{plural(count, 'mask')} {verb(count, 'is', 'are')} JPEG-compressed",
+            "JPEG is lossy: it rings around every edge, so a two-valued mask comes back with "
+            "grey values near its objects, and `> 0` inflates the foreground with halos and "
+            "specks. The midpoint threshold recovers the objects to within a pixel or so.",
+            "Store masks as PNG (lossless); regenerate them from the source labels if you "
+            "can, since the JPEG round trip cannot be undone exactly.",
+            {"masks": count,
+             "nonbinary_fraction": by_file(tally.mask_paths, listed, columns["nonbinary"])},
+            listed_names(tally.mask_paths, listed)))
+    return findings
+
+
+def _unusual(key: EncodingKey) -> str:
+    """Which storage, if any, common loaders misread: "" for 8-bit grey or 0/1."""
+    if key.palette == "labels":
+        return "colour palette (indices are labels)"
+    if key.is_colour:
+        return "colour (RGB)"
+    if key.dtype.startswith("float"):
+        return "floating point"
+    if key.scale == "uint16" or key.dtype in ("uint16", "int32"):
+        return "16-bit"
+    return ""
+
+
+def _value_findings(tally: AuditTally, masks_read: int) -> list[Finding]:
+    columns = tally.columns
+    paths = tally.mask_paths
+    findings = []
+    nonfinite = columns["mask_nonfinite"] > 0
+    if nonfinite.any():
+        count, listed = tally.select(nonfinite, columns["mask_nonfinite"] / columns["pixels"])
+        findings.append(audit_finding(
+            "mask.non_finite", Severity.ERROR,
+            f"{plural(count, 'mask')} {verb(count, 'holds', 'hold')} NaN or infinite "
+            "values",
+            "unetdiag decodes non-finite mask values as background, but a loader that passes "
+            "them on makes the loss NaN for the whole batch. Usually a mask normalised by its "
+            "own maximum (0/0 on an empty mask).",
+            "Re-export the listed masks with finite values.",
+            {"masks": count,
+             "non_finite_pixels": by_file(paths, listed, columns["mask_nonfinite"], int)},
+            listed_names(paths, listed)))
+    nonbinary = (columns["nonbinary"] > 0) & columns["mask_read"]
+    if nonbinary.any():
+        count, listed = tally.select(nonbinary, columns["nonbinary"])
+        nonbinary_pixels = columns["nonbinary"] * columns["pixels"]
+        judged = nonbinary & np.isfinite(columns["edge_share"])
+        judged_pixels = float(nonbinary_pixels[judged].sum())
+        edge = (float((nonbinary_pixels[judged] * columns["edge_share"][judged]).sum())
+                / judged_pixels if judged_pixels else math.nan)
+        share = float(nonbinary_pixels[nonbinary].sum() / columns["pixels"][
+            columns["mask_read"]].sum())
+        if math.isnan(edge):
+            cause = "They are palette labels beyond two classes, so where they sit is moot."
+        elif edge >= EDGE_SHARE_FOR_RESAMPLING:
+            cause = (f"{edge:.0%} of them sit on object edges, next to both background and "
+                     "foreground: the mark of JPEG compression or of resizing with "
+                     "interpolation.")
+        else:
+            cause = (f"Only {edge:.0%} of them sit on object edges; the rest are spread "
+                     "through whole regions: soft labels, probability maps, or photographs "
+                     "used as masks.")
+        worst = int(listed[0])
+        findings.append(audit_finding(
+            "mask.non_binary", Severity.WARNING,
+            f"{plural(count, 'mask')} "
+            f"{verb(count, 'holds values between its', 'hold values between their')} two ends",
+            f"{_compact_percent(share)} of all mask pixels, in {count} of {masks_read} masks, are "
+            "neither background nor foreground on their scale (worst: "
+            f"{_compact_percent(float(columns['nonbinary'][worst]))} of {paths[worst]}). {cause} "
+            "Under the policy they are thresholded, so the labels are whatever the threshold "
+            "makes of them.",
+            "Resize masks with nearest-neighbour only, store them as PNG, and keep two "
+            "values. " + _POLICY_FIX,
+            {"masks": count, "nonbinary_pixel_fraction": share, "share_on_edges": edge,
+             "edge_share_for_resampling": EDGE_SHARE_FOR_RESAMPLING,
+             "per_file": [{"file": paths[i], "nonbinary_fraction": float(columns["nonbinary"][i]),
+                           "share_on_edges": float(columns["edge_share"][i]),
+                           "distinct_values": int(columns["distinct_values"][i])}
+                          for i in listed.tolist()]},
+            listed_names(paths, listed)))
+    spread = tally.threshold_spread()
+    with np.errstate(invalid="ignore"):
+        sensitive = (spread > THRESHOLD_SPREAD_TOLERANCE) & columns["mask_read"]
+    if sensitive.any():
+        count, listed = tally.select(sensitive, spread)
+        rows = threshold_rows(tally, listed)
+        worst = rows[0]
+        findings.append(audit_finding(
+            "mask.threshold_sensitive", Severity.WARNING,
+            f"The foreground of {plural(count, 'mask')} depends on the threshold",
+            f"In {count} of {masks_read} masks the foreground share changes by more than "
+            f"{THRESHOLD_SPREAD_TOLERANCE:.1%} of the pixels between `value > 0` (the original "
+            "project's rule), the midpoint of the scale and the policy in force. Worst: "
+            f"{worst['mask']}: {_compact_percent(worst['foreground > 0'])} under `> 0`, "
+            f"{_compact_percent(worst['foreground at midpoint'])} at the midpoint, "
+            f"{_compact_percent(worst['foreground under policy'])} under the policy. Such "
+            "masks hold intermediate values (compression, interpolation, soft labels, "
+            "photographs), and what the model is asked to learn depends on a choice nobody "
+            "wrote down.",
+            "Store masks losslessly with two values; if they are soft, choose the threshold "
+            "on purpose. " + _POLICY_FIX,
+            {"masks": count, "tolerance": THRESHOLD_SPREAD_TOLERANCE, "foreground": rows},
+            listed_names(paths, listed)))
+    return findings
+
+
+def threshold_rows(tally: AuditTally, indices: np.ndarray) -> list[dict[str, Any]]:
+    columns = tally.columns
+    share = tally.foreground_share()
+    return [{"mask": tally.mask_paths[i],
+             "foreground > 0": float(columns["foreground_at_zero"][i]),
+             "foreground at midpoint": float(columns["foreground_at_midpoint"][i]),
+             "foreground under policy": float(share[i])} for i in indices.tolist()]

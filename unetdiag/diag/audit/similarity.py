@@ -1,0 +1,149 @@
+"""Does a mask follow its image? One threshold of the image giving the mask, or a photo-like
+mask that is the image itself (the original project's masks were its photographs).
+
+:func:`compare_with_image` measures one pair while both are in memory (in the audit's worker)
+and returns :class:`Similarity`: three numbers, NaN where the question was not asked. It works
+on a regular sample of at most :data:`SIMILARITY_SAMPLE_PIXELS` pixels, and goes to every pixel
+only when the sample cannot settle the question.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from unetdiag.diag.data.reading import LUMA_WEIGHTS
+
+#: Image/mask comparisons use at most this many pixels, sampled on a regular grid.
+SIMILARITY_SAMPLE_PIXELS = 2048
+#: "Is the mask a threshold of its image?" is only asked when each class has at least this
+#: many pixels (one bright speck labelled by hand is trivially "a threshold"). The original
+#: project's masks were 0.5 % background: 328 pixels at 256x256.
+THRESHOLD_FIT_MIN_CLASS_PIXELS = 25
+#: ...and of one pair in this many (masks made by thresholding, or a mask folder of binarised
+#: images, are so throughout a dataset), plus every mask that is mostly foreground (the
+#: original project's signature). It is the costliest per-pair question after decoding.
+THRESHOLD_FIT_EVERY = 4
+#: A mask with at least this share of non-binary pixels is photo-like: only such a mask is
+#: compared with its image pixel by pixel.
+PHOTO_LIKE_NONBINARY_FRACTION = 0.5
+
+_ALPHA_MODES = ("LA", "RGBA")
+
+
+class Similarity(NamedTuple):
+    """What :func:`compare_with_image` measured (NaN: not asked, or not measurable).
+
+    Attributes:
+        threshold_gap: :func:`threshold_gap` of the image's grey level and the decoded mask.
+        identical: share of sampled pixels where the mask plane equals the image (colour
+            channels collapsed with their maximum, as masks are).
+        correlation: Pearson correlation of the mask plane with the image's grey level.
+    """
+
+    threshold_gap: float = math.nan
+    identical: float = math.nan
+    correlation: float = math.nan
+
+
+def colour_channels(values: np.ndarray, mode: str) -> np.ndarray:
+    """Stored image values without their alpha channel (if the mode has one)."""
+    return values[:, :, :-1] if mode in _ALPHA_MODES else values
+
+
+def _grey(values: np.ndarray, mode: str) -> np.ndarray:
+    """Grey level (float64) of sampled image values: luma for colour, as ``convert("L")``."""
+    colour = colour_channels(values, mode)
+    if colour.ndim == 2:
+        return colour.astype(np.float64)
+    if colour.shape[2] != len(LUMA_WEIGHTS):
+        return colour.mean(axis=2, dtype=np.float64)
+    # Weighted sum channel by channel: a matrix product would start BLAS threads per pair.
+    grey = colour[:, :, 0] * LUMA_WEIGHTS[0]
+    for channel in range(1, len(LUMA_WEIGHTS)):
+        grey += colour[:, :, channel] * LUMA_WEIGHTS[channel]
+    return grey
+
+
+def _grey_plane(values: np.ndarray, mode: str) -> np.ndarray:
+    """The image's grey level: 8-bit grey as stored, anything else as float64 luma."""
+    colour = colour_channels(values, mode)
+    return colour if colour.ndim == 2 and colour.dtype == np.uint8 else _grey(values, mode)
+
+
+def threshold_gap(grey: np.ndarray, mask: np.ndarray) -> float:
+    """How cleanly one threshold of ``grey`` separates ``mask`` (boolean) from the rest.
+
+    The larger of ``min(grey[mask]) - max(grey[~mask])`` and ``min(grey[~mask]) -
+    max(grey[mask])``: positive exactly when ``mask`` is ``grey > t`` or ``grey <= t`` for
+    some ``t``; NaN when a class is empty or a level is NaN. Four masked reductions, no copy.
+
+    >>> grey = np.array([10, 20, 30, 40])
+    >>> threshold_gap(grey, grey > 25), threshold_gap(grey, np.array([1, 0, 1, 0], bool))
+    (10.0, -10.0)
+    """
+    if grey.dtype.kind in "ui":
+        info = np.iinfo(grey.dtype)
+        low, high = info.min, info.max
+    else:
+        low, high = -np.inf, np.inf
+    rest = ~mask
+    if not (mask.any() and rest.any()):
+        return math.nan
+    inside_low = np.min(grey, where=mask, initial=high)
+    inside_high = np.max(grey, where=mask, initial=low)
+    outside_low = np.min(grey, where=rest, initial=high)
+    outside_high = np.max(grey, where=rest, initial=low)
+    return max(float(inside_low) - float(outside_high), float(outside_low) - float(inside_high))
+
+
+def _correlation(first: np.ndarray, second: np.ndarray) -> float:
+    """Pearson correlation of two float64 vectors; NaN when either is constant."""
+    finite = np.isfinite(first) & np.isfinite(second)
+    if not finite.all():
+        first, second = first[finite], second[finite]
+    if first.size == 0:
+        return math.nan
+    first = first - first.mean()
+    second = second - second.mean()
+    denominator = math.sqrt(float((first * first).sum()) * float((second * second).sum()))
+    return float((first * second).sum()) / denominator if denominator > 0 else math.nan
+
+
+def compare_with_image(image_values: np.ndarray, image_mode: str, plane: np.ndarray,
+                       decoded: np.ndarray | None, *, index: int, foreground: int,
+                       nonbinary: float) -> Similarity:
+    """Does one threshold of the image give the mask? Is a photo-like mask the image?
+
+    Args:
+        image_values, image_mode: the image as stored, and its Pillow mode.
+        plane, decoded: the mask plane the decoder thresholds, and the decoded mask (``None``
+            for a mask all background or all foreground: nothing to fit).
+        index: the pair's position in the dataset (the threshold fit is asked of one pair in
+            :data:`THRESHOLD_FIT_EVERY`, and of every mostly-foreground mask).
+        foreground, nonbinary: the mask's foreground pixels and non-binary share.
+    """
+    if plane.shape[:2] != image_values.shape[:2]:
+        return Similarity()
+    stride = max(1, math.ceil(math.sqrt(plane.size / SIMILARITY_SAMPLE_PIXELS)))
+    image_sample = image_values[::stride, ::stride]
+    gap = math.nan
+    asked = index % THRESHOLD_FIT_EVERY == 0 or 2 * foreground > plane.size
+    if decoded is not None and asked and min(foreground, plane.size - foreground) \
+            >= THRESHOLD_FIT_MIN_CLASS_PIXELS:
+        # A subset of a separable mask is separable: a cheap sample rules most masks out.
+        gap = threshold_gap(_grey_plane(image_sample, image_mode), decoded[::stride, ::stride])
+        if not gap < 0:
+            gap = threshold_gap(_grey_plane(image_values, image_mode), decoded)
+    if nonbinary < PHOTO_LIKE_NONBINARY_FRACTION:
+        return Similarity(threshold_gap=gap)
+    plane_sample = plane[::stride, ::stride]
+    colour = colour_channels(image_sample, image_mode)
+    # compare like with like: a mask's colour channels collapse with their maximum
+    collapsed = colour.max(axis=2) if colour.ndim == 3 else colour
+    identical = float(np.count_nonzero(collapsed == plane_sample)) / plane_sample.size
+    correlation = _correlation(_grey(image_sample, image_mode).ravel(),
+                               plane_sample.ravel().astype(np.float64))
+    return Similarity(gap, identical, correlation)

@@ -1,0 +1,461 @@
+"""The one place stored mask values become {0, 1}: under a :class:`MaskPolicy`, never ``> 0``.
+
+How stored values become {0, 1} (:func:`decode_mask`):
+
+1. The stored values are read as they are (:func:`~unetdiag.diag.data.reading.load_stored_mask`):
+   8-bit, 16-bit, float, palette indices or colour.
+2. Colour masks collapse to one plane with the channel maximum (a coloured object on black is
+   foreground). Alpha is composited over black (a transparent pixel is background) unless the
+   colour is uniform and only the alpha varies, in which case the alpha *is* the mask.
+3. The plane's *scale* is recognised from its values (:func:`mask_encoding`), and the threshold
+   is the midpoint of that scale unless the policy fixes one (:func:`resolve_threshold`).
+4. ``value > threshold`` is bright; ``MaskPolicy.polarity`` says whether bright or dark is the
+   foreground (:func:`binarise`). Non-finite values are background under either polarity.
+
+Palette indices (a palette with colours, see :mod:`unetdiag.diag.data.reading`) are *labels*:
+index 0 is background and every other index foreground. That rule exists only because indices
+are labels; it is never applied to intensity data.
+
+Every reader goes through :func:`inspect_mask_values`: the trainer (:func:`decode_mask`), the
+audit (:func:`inspect_stored` on a file it has already opened) and the synthetic dataset's
+corruptions. An 8-bit plane, by far the commonest, is judged from the counts of its few
+distinct values (two, for a clean mask) rather than from a sort of its pixels.
+
+>>> import numpy as np
+>>> encoding = mask_encoding(np.array([[0, 255], [255, 0]], np.uint8), "PNG", "L", MaskPolicy())
+>>> encoding.scale, encoding.threshold, encoding.foreground_fraction
+('uint8', 127.5, 0.5)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from unetdiag.diag.core.findings import jsonable
+from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy, Polarity
+from unetdiag.diag.data.reading import (
+    LOSSY_FORMATS,
+    PALETTE_MODE,
+    UINT8_MAX,
+    UINT16_MAX,
+    StoredMask,
+    load_stored_mask,
+)
+
+Scale = Literal["binary", "uint8", "uint16", "float_unit", "float", "palette"]
+
+#: Threshold applied to palette labels: on integer indices ``index > 0.5`` means "index != 0".
+LABEL_THRESHOLD = 0.5
+#: How many of the smallest distinct values a :class:`MaskEncoding` lists.
+MAX_LISTED_VALUES = 16
+
+
+@dataclass(frozen=True)
+class MaskEncoding:
+    """How one mask is stored, and what the policy in force makes of it.
+
+    Value statistics (``distinct_values`` to ``nonbinary_fraction``) describe the single plane
+    that is thresholded: after colour channels are collapsed and alpha is applied.
+
+    Attributes:
+        file_format: Pillow's format name (``"PNG"``, ``"JPEG"``, ``"GIF"``, ``"TIFF"``...), or
+            ``""`` for an array that never was a file.
+        mode: Pillow mode as stored (``"L"``, ``"P"``, ``"RGB"``, ``"I;16"``, ``"F"``...).
+        dtype: NumPy dtype of the stored values.
+        height, width: size in pixels.
+        channels: stored channels (1 for gray and palette, 3 for RGB, 4 for RGBA).
+        distinct_values: how many distinct values the plane holds (NaN counts as one).
+        values: the smallest distinct finite values, at most :data:`MAX_LISTED_VALUES`.
+        min_value, max_value: over the finite values (NaN when there are none).
+        scale: ``"binary"`` (values within {0, 1}), ``"uint8"`` (0..255), ``"uint16"``
+            (0..65535), ``"float_unit"`` (floats within [0, 1]), ``"float"`` (any other range)
+            or ``"palette"`` (colour-palette indices, kept as labels). Integer data is judged
+            by the narrowest range that holds it: a 16-bit file holding 0/255 is ``"uint8"``.
+        threshold: the threshold that was applied (``policy.threshold`` or the auto midpoint).
+        polarity: the policy's polarity (``"bright"`` or ``"dark"``).
+        nonbinary_fraction: share of pixels at neither end of the scale (e.g. neither 0 nor
+            255 for ``"uint8"``); non-finite pixels count as non-binary.
+        foreground_fraction: share of pixels that decode to 1 under the policy.
+        nonfinite_count: NaN and infinite pixels.
+        is_colour: the colour channels differ somewhere (a colour, not a gray, mask).
+        alpha: ``"none"`` (no alpha channel), ``"opaque"`` (alpha everywhere full),
+            ``"composited"`` (colour composited over black) or ``"mask"`` (uniform colour:
+            the alpha channel was read as the mask).
+        palette: ``"none"``, ``"labels"`` (colour palette, indices kept as labels) or
+            ``"gray"`` (grayscale palette, indices mapped to gray levels).
+        lossy: stored in a lossy format (JPEG, or JPEG compression inside a TIFF).
+        frames: frames or pages in the file; only the first is used.
+    """
+
+    file_format: str
+    mode: str
+    dtype: str
+    height: int
+    width: int
+    channels: int
+    distinct_values: int
+    values: list[float | int]
+    min_value: float | int
+    max_value: float | int
+    scale: Scale
+    threshold: float
+    polarity: Polarity
+    nonbinary_fraction: float
+    foreground_fraction: float
+    nonfinite_count: int
+    is_colour: bool
+    alpha: str
+    palette: str
+    lossy: bool
+    frames: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (non-finite numbers become ``"nan"``, ``"inf"``, ``"-inf"``)."""
+        return {key: jsonable(value) for key, value in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class InspectedMask:
+    """The one plane of a mask that is thresholded, and everything known about it.
+
+    Attributes:
+        plane: HxW values (colour collapsed, alpha applied), in the stored dtype.
+        encoding: the :class:`MaskEncoding` under the policy in force.
+        value_counts: pixels per distinct value for an 8-bit plane, else ``None``: any
+            threshold is then judged from these few counts instead of from every pixel.
+    """
+
+    plane: np.ndarray
+    encoding: MaskEncoding
+    value_counts: dict[int, int] | None
+
+    def foreground_count(self, threshold: float | None = None) -> int:
+        """Pixels that decode to foreground at ``threshold`` (default: the policy's) under
+        the policy's polarity."""
+        if threshold is None:
+            threshold = self.encoding.threshold
+        return _foreground_count(self.plane, self.value_counts, threshold,
+                                 self.encoding.polarity)
+
+    @property
+    def midpoint(self) -> float:
+        """The auto threshold of this plane's scale, whatever the policy fixed."""
+        encoding = self.encoding
+        return _auto_threshold(encoding.scale, encoding.min_value, encoding.max_value)
+
+    def foreground(self, out: np.ndarray | None = None) -> np.ndarray:
+        """The decoded mask (bool HxW) under the policy, written into ``out`` when given."""
+        return binarise(self.plane, self.encoding.threshold, self.encoding.polarity, out)
+
+
+# --- judging the values -------------------------------------------------------------------------
+
+
+def _nominal_max(dtype: np.dtype) -> float:
+    """Full-scale value of a channel of this dtype (used for alpha)."""
+    if np.issubdtype(dtype, np.floating):
+        return 1.0
+    if dtype == np.uint16:
+        return float(UINT16_MAX)
+    return float(UINT8_MAX)
+
+
+def _mask_plane(values: np.ndarray) -> tuple[np.ndarray, bool, str]:
+    """Collapse stored values to the one plane that is thresholded.
+
+    Returns ``(plane, is_colour, alpha)``; ``alpha`` as in :class:`MaskEncoding`.
+    """
+    if values.ndim == 2:
+        return values, False, "none"
+    channel_count = values.shape[2]
+    has_alpha = channel_count in (2, 4)
+    colour = values[:, :, :-1] if has_alpha else values
+    is_colour = colour.shape[2] > 1 and bool(np.any(colour != colour[:, :, :1]))
+    plane = colour.max(axis=2)
+    if not has_alpha:
+        return plane, is_colour, "none"
+    alpha_channel = values[:, :, -1]
+    full_alpha = _nominal_max(values.dtype)
+    if bool(np.all(alpha_channel >= full_alpha)):
+        return plane, is_colour, "opaque"
+    if bool(np.all(colour == colour[:1, :1])):
+        # One colour everywhere, shape only in the alpha: an alpha mask.
+        return alpha_channel, is_colour, "mask"
+    composited = plane.astype(np.float64) * (alpha_channel / full_alpha)
+    if np.issubdtype(plane.dtype, np.integer):
+        composited = np.rint(composited).astype(plane.dtype)
+    return composited, is_colour, "composited"
+
+
+def _finite_range(plane: np.ndarray) -> tuple[float, float]:
+    """(min, max) of the finite values; NaN, NaN when there are none."""
+    finite = plane[np.isfinite(plane)] if np.issubdtype(plane.dtype, np.floating) else plane
+    if finite.size == 0:
+        return math.nan, math.nan
+    return finite.min().item(), finite.max().item()
+
+
+def _value_counts(plane: np.ndarray) -> dict[int, int]:
+    """Pixels per distinct value of an 8-bit plane, in a few passes without comparison
+    arrays for the commonest masks (two values, the lower 0); a histogram otherwise."""
+    low, high = int(plane.min()), int(plane.max())
+    pixels = plane.size
+    if low == high:
+        return {low: pixels}
+    at_high = int(np.count_nonzero(plane == high))
+    if low == 0:
+        at_low = pixels - int(np.count_nonzero(plane))
+    else:
+        at_low = int(np.count_nonzero(plane == low))
+    if at_low + at_high == pixels:
+        return {low: at_low, high: at_high}
+    histogram = np.bincount(plane.ravel(), minlength=UINT8_MAX + 1)
+    return {int(value): int(histogram[value]) for value in np.flatnonzero(histogram)}
+
+
+def _recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float
+                      ) -> Scale:
+    """The plane's scale, given its finite range ``low``..``high``."""
+    if is_labels:
+        return "palette"
+    if math.isnan(low):
+        return "float"
+    if low >= 0 and high <= 1:
+        integral = plane.dtype.kind in "ui"
+        finite = plane if integral else plane[np.isfinite(plane)]
+        return "binary" if integral or _all_in(finite, (0.0, 1.0)) else "float_unit"
+    if plane.dtype.kind in "ui" and low >= 0:
+        if high <= UINT8_MAX:
+            return "uint8"
+        if high <= UINT16_MAX:
+            return "uint16"
+    return "float"
+
+
+def _all_in(plane: np.ndarray, ends: tuple[float, float]) -> bool:
+    return bool(np.all((plane == ends[0]) | (plane == ends[1])))
+
+
+def scale_ends(scale: Scale | str, low: float, high: float) -> tuple[float, float]:
+    """The two values a perfectly binary mask on this scale holds, for values spanning
+    ``low``..``high``.
+
+    >>> scale_ends("uint8", 0, 3), scale_ends("palette", 0, 4)
+    ((0.0, 255.0), (0.0, 4))
+    """
+    if scale in ("binary", "float_unit"):
+        return 0.0, 1.0
+    if scale == "uint8":
+        return 0.0, float(UINT8_MAX)
+    if scale == "uint16":
+        return 0.0, float(UINT16_MAX)
+    if scale == "palette":
+        return 0.0, high
+    # "float": an unrecognised range; anchored at 0 (or below, for signed data) and at 1, 255
+    # or the largest value, whichever is the smallest that holds the data.
+    if math.isnan(low):
+        return 0.0, float(UINT8_MAX)
+    top = 1.0 if high <= 1 else float(UINT8_MAX) if high <= UINT8_MAX else high
+    return min(0.0, low), top
+
+
+def _auto_threshold(scale: Scale | str, low: float, high: float) -> float:
+    """The midpoint of the scale (the label rule for palette indices)."""
+    if scale == "palette":
+        return LABEL_THRESHOLD
+    bottom, top = scale_ends(scale, low, high)
+    return (bottom + top) / 2
+
+
+def resolve_threshold(values: np.ndarray, scale: str, policy: MaskPolicy) -> float:
+    """The threshold ``t`` (a value is bright when ``v > t``) for these values under ``policy``.
+
+    ``policy.threshold`` when it is set (``0`` reproduces the original project's ``> 0``).
+    Otherwise the midpoint of the nominal scale: 0.5 for ``"binary"`` and ``"float_unit"``,
+    127.5 for ``"uint8"``, 32767.5 for ``"uint16"``; for ``"float"`` data the midpoint of
+    [0, 255] when the values stay within 255, else of [0, max] (and of [min, 1] or [min, top]
+    for signed data). ``"palette"`` indices are labels: 0.5 makes index 0 background and every
+    other index foreground, a rule that is never applied to intensities.
+
+    >>> import numpy as np
+    >>> resolve_threshold(np.array([0.0, 255.0]), "float", MaskPolicy())
+    127.5
+    >>> resolve_threshold(np.array([0, 255]), "uint8", MaskPolicy(threshold=0))
+    0.0
+    """
+    if policy.threshold is not None:
+        return float(policy.threshold)
+    if scale == "palette":
+        return LABEL_THRESHOLD
+    low, high = _finite_range(np.asarray(values))
+    return _auto_threshold(scale, low, high)
+
+
+def binarise(plane: np.ndarray, threshold: float, polarity: Polarity | str,
+             out: np.ndarray | None = None) -> np.ndarray:
+    """Boolean foreground of ``plane``: bright is ``value > threshold``, ``polarity`` says
+    which class is the foreground, and non-finite values are background either way.
+
+    Written into ``out`` (a boolean array of the plane's shape) when it is given. 8-bit values
+    are compared as integers (``v > t`` is ``v > floor(t)`` for whole numbers): no float copy.
+
+    >>> import numpy as np
+    >>> binarise(np.array([0, 100, 200], np.uint8), 127.5, "bright").tolist()
+    [False, False, True]
+    >>> binarise(np.array([0.0, 1.0, np.nan]), 0.5, "dark").tolist()
+    [True, False, False]
+    """
+    if out is None:
+        out = np.empty(plane.shape, dtype=bool)
+    if plane.dtype == np.uint8:
+        cut = math.floor(threshold)
+        if cut < 0:
+            out[...] = True
+        elif cut >= UINT8_MAX:
+            out[...] = False
+        else:
+            np.greater(plane, np.uint8(cut), out=out)
+    else:
+        np.greater(plane, threshold, out=out)
+    if polarity == "dark":
+        np.logical_not(out, out=out)
+    if plane.dtype.kind == "f":
+        out &= np.isfinite(plane)
+    return out
+
+
+def _foreground_count(plane: np.ndarray, value_counts: dict[int, int] | None, threshold: float,
+                      polarity: str) -> int:
+    if value_counts is None:
+        return int(np.count_nonzero(binarise(plane, threshold, polarity)))
+    bright = sum(count for value, count in value_counts.items() if value > threshold)
+    return bright if polarity == "bright" else plane.size - bright
+
+
+# --- the decoder --------------------------------------------------------------------------------
+
+
+def inspect_mask_values(values: np.ndarray, file_format: str, mode: str, policy: MaskPolicy,
+                        *, gray_palette: bool = False, lossy: bool | None = None,
+                        frames: int = 1) -> InspectedMask:
+    """The plane to threshold and everything known about it (see :func:`mask_encoding`)."""
+    values = np.asarray(values)
+    if values.ndim not in (2, 3) or 0 in values.shape:
+        raise ValueError(f"mask values must be a non-empty HxW or HxWxC array, got shape "
+                         f"{values.shape}")
+    if values.dtype == np.bool_:
+        values = values.astype(np.uint8)
+    if lossy is None:
+        lossy = file_format in LOSSY_FORMATS
+    plane, is_colour, alpha = _mask_plane(values)
+    palette = "none" if mode != PALETTE_MODE else "gray" if gray_palette else "labels"
+    counts = _value_counts(plane) if plane.dtype == np.uint8 else None
+    low, high = (min(counts), max(counts)) if counts is not None else _finite_range(plane)
+    scale = _recognised_scale(plane, palette == "labels", low, high)
+    threshold = (float(policy.threshold) if policy.threshold is not None
+                 else _auto_threshold(scale, low, high))
+    bottom, top = scale_ends(scale, low, high)
+    nonfinite = 0
+    if counts is not None:
+        distinct = sorted(counts)
+        listed = distinct[:MAX_LISTED_VALUES]
+        at_ends = sum(counts.get(int(end), 0) for end in {bottom, top})
+    else:
+        distinct = np.unique(plane)
+        finite_distinct = distinct
+        if np.issubdtype(plane.dtype, np.floating):
+            nonfinite = int(np.count_nonzero(~np.isfinite(plane)))
+            finite_distinct = distinct[np.isfinite(distinct)]
+        listed = [value.item() for value in finite_distinct[:MAX_LISTED_VALUES]]
+        at_ends = int(np.count_nonzero((plane == bottom) | (plane == top)))
+    pixel_count = plane.size
+    foreground = _foreground_count(plane, counts, threshold, policy.polarity)
+    encoding = MaskEncoding(
+        file_format=file_format,
+        mode=mode,
+        dtype=str(values.dtype),
+        height=int(plane.shape[0]),
+        width=int(plane.shape[1]),
+        channels=int(values.shape[2]) if values.ndim == 3 else 1,
+        distinct_values=len(distinct),
+        values=listed,
+        min_value=low,
+        max_value=high,
+        scale=scale,
+        threshold=threshold,
+        polarity=policy.polarity,
+        nonbinary_fraction=(pixel_count - at_ends) / pixel_count,
+        foreground_fraction=foreground / pixel_count,
+        nonfinite_count=nonfinite,
+        is_colour=is_colour,
+        alpha=alpha,
+        palette=palette,
+        lossy=lossy,
+        frames=frames,
+    )
+    return InspectedMask(plane, encoding, counts)
+
+
+def inspect_stored(stored: StoredMask, policy: MaskPolicy) -> InspectedMask:
+    """:func:`inspect_mask_values` of a mask as a file stores it."""
+    return inspect_mask_values(stored.values, stored.file_format, stored.mode, policy,
+                               gray_palette=stored.gray_palette, lossy=stored.lossy,
+                               frames=stored.frames)
+
+
+def mask_encoding(values: np.ndarray, file_format: str, mode: str, policy: MaskPolicy,
+                  *, gray_palette: bool = False, lossy: bool | None = None,
+                  frames: int = 1) -> MaskEncoding:
+    """Inspect stored mask values (no file needed): scale, threshold, value statistics.
+
+    Args:
+        values: stored values as :func:`~unetdiag.diag.data.reading.load_mask_values` returns
+            them (HxW or HxWxC).
+        file_format: Pillow format name, or ``""``.
+        mode: Pillow mode; ``"P"`` means the values are palette indices (labels) unless
+            ``gray_palette`` says they were already mapped to gray levels. 2 or 4 channels
+            are read as gray/colour plus alpha, whatever the mode.
+        policy: the :class:`MaskPolicy` in force.
+        gray_palette: the values came from a grayscale palette and are gray levels.
+        lossy: stored lossily; default: ``file_format`` is JPEG.
+        frames: frames or pages in the file.
+
+    >>> import numpy as np
+    >>> jpeg_like = np.array([[0, 3, 250, 255]], np.uint8)
+    >>> encoding = mask_encoding(jpeg_like, "JPEG", "L", MaskPolicy())
+    >>> encoding.lossy, encoding.nonbinary_fraction, encoding.foreground_fraction
+    (True, 0.5, 0.5)
+    """
+    return inspect_mask_values(values, file_format, mode, policy, gray_palette=gray_palette,
+                               lossy=lossy, frames=frames).encoding
+
+
+def decode_mask(path: Path | str,
+                policy: MaskPolicy = DEFAULT_POLICY) -> tuple[np.ndarray, MaskEncoding]:
+    """Decode a mask file to uint8 HxW in {0, 1} under ``policy``, with how it was stored.
+
+    Colour masks collapse with the channel maximum and report ``is_colour``; the threshold is
+    :func:`resolve_threshold`'s; ``polarity="dark"`` makes the dark class the foreground.
+    With ``policy.normalise=False`` the raw single-channel values come back as float32
+    instead (only to reproduce the 0/255 failure); the encoding is computed all the same.
+
+    >>> import tempfile, numpy as np
+    >>> from PIL import Image
+    >>> path = Path(tempfile.mkdtemp()) / "mask.png"
+    >>> Image.fromarray(np.array([[0, 255], [255, 255]], np.uint8)).save(path)
+    >>> mask, encoding = decode_mask(path)
+    >>> mask.tolist(), encoding.scale, encoding.foreground_fraction
+    ([[0, 1], [1, 1]], 'uint8', 0.75)
+
+    Raises:
+        ImageReadError: as :func:`~unetdiag.diag.data.reading.load_mask_values`.
+    """
+    inspected = inspect_stored(load_stored_mask(path), policy)
+    if not policy.normalise:
+        return inspected.plane.astype(np.float32), inspected.encoding
+    return inspected.foreground().astype(np.uint8), inspected.encoding

@@ -1,0 +1,568 @@
+"""The corruptions of the failure catalogue: a fresh synthetic dataset, broken on purpose.
+
+:func:`build_case` writes a dataset (:func:`~unetdiag.diag.synth.generator.write_pairs`) and
+then applies corruptions from :data:`CORRUPTIONS` in order (masks stored 0/1, JPEG masks, the
+mask that is the image...), for the failure catalogue (``checks/*.toml``) and the tests. Each
+corruption's docstring says what it simulates and how it shows in the metrics. Masks are read
+back through the trainer's own decoder, so a corruption changes what the files store, never
+what a mask means.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from unetdiag.diag.data.decoding import decode_mask
+from unetdiag.diag.synth.generator import (
+    CORRUPTION_STREAM,
+    MASK_BACKGROUND,
+    MASK_FOREGROUND,
+    SynthSpec,
+    make_photo_like,
+    pair_names,
+    png_bytes,
+    write_pairs,
+)
+from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.fsutil import atomic_write_bytes, atomic_write_text
+
+
+@dataclass
+class DatasetLayout:
+    """Where a user would point unetdiag: images, masks and how masks are named.
+
+    Attributes:
+        images_dir: the folder of images.
+        masks_dir: the folder of masks; ``None`` means masks sit beside the images.
+        mask_suffixes: a mask is named ``<image stem><suffix>.<ext>``; ``("",)`` means the
+            same stem as its image (with ``masks_dir == images_dir`` the mask IS the image).
+    """
+
+    images_dir: Path
+    masks_dir: Path | None
+    mask_suffixes: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"images_dir": str(self.images_dir),
+                "masks_dir": None if self.masks_dir is None else str(self.masks_dir),
+                "mask_suffixes": list(self.mask_suffixes)}
+
+
+@dataclass
+class CaseFiles:
+    """A case under construction, as the corruptions see and change it.
+
+    ``images[i]`` and ``masks[i]`` are the current paths of pair ``i``; a corruption that
+    renames, adds or removes a file updates them, and the layout, so the next one sees it.
+    """
+
+    root: Path
+    spec: SynthSpec
+    layout: DatasetLayout
+    images: list[Path]
+    masks: list[Path]
+    mask_suffix: str = "_mask"
+    next_index: int = 0
+    changed: list[dict] = field(default_factory=list)
+
+    def pair_indices(self, rng: np.random.Generator, fraction: float | None,
+                     count: int | None) -> list[int]:
+        """Which pairs a corruption touches: ``count`` of them, or ``fraction`` (at least one
+        when ``fraction > 0``), picked by ``rng``, in file order."""
+        total = len(self.images)
+        if count is None:
+            if fraction is None or not 0.0 <= fraction <= 1.0:
+                raise ValueError(f"fraction must be in [0, 1], not {fraction}")
+            count = 0 if fraction == 0 else max(1, round(fraction * total))
+        if not 0 <= count <= total:
+            raise ValueError(f"count must be between 0 and {total} (the pairs), not {count}")
+        return sorted(rng.choice(total, size=count, replace=False).tolist())
+
+    def new_pair_names(self) -> tuple[Path, Path]:
+        image_name, mask_name = pair_names(self.next_index, self.mask_suffix)
+        self.next_index += 1
+        return self.layout.images_dir / image_name, self.layout.images_dir / mask_name
+
+
+def read_mask(path: Path) -> np.ndarray:
+    """Foreground (bool) of a mask in any encoding this module writes, as the trainer decodes
+    it under the default policy (above the midpoint of the mask's scale; a palette index
+    other than 0; the brightest colour channel)."""
+    mask, _ = decode_mask(path)
+    return mask.astype(bool)
+
+
+def read_grey(path: Path) -> np.ndarray:
+    """An image's 8-bit grey levels (Pillow's ``convert("L")``), for corruptions that
+    rewrite images."""
+    with Image.open(path) as stored:
+        return np.asarray(stored.convert("L"))
+
+
+def _replace_file(old: Path, new: Path, data: bytes) -> Path:
+    atomic_write_bytes(new, data)
+    if new != old:
+        old.unlink()
+    return new
+
+
+def _rewrite_masks(case: CaseFiles, indices: list[int], encode: Callable[[np.ndarray], bytes],
+                   extension: str = ".png") -> list[Path]:
+    """Replace each chosen mask by ``encode(foreground)``, saved with ``extension``."""
+    changed = []
+    for index in indices:
+        old = case.masks[index]
+        case.masks[index] = _replace_file(old, old.with_suffix(extension),
+                                          encode(read_mask(old)))
+        changed.append(case.masks[index])
+    return changed
+
+
+def _encode(array: np.ndarray, mode: str | None = None, image_format: str = "PNG",
+            palette: list[int] | None = None, **options) -> bytes:
+    image = Image.fromarray(array) if mode is None else Image.fromarray(array, mode=mode)
+    if palette is not None:
+        image.putpalette(palette)
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+def _as_255(foreground: np.ndarray) -> np.ndarray:
+    return np.where(foreground, MASK_FOREGROUND, MASK_BACKGROUND).astype(np.uint8)
+
+
+def masks_0_1(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+              count: int | None = None) -> list[Path]:
+    """Masks stored as 0/1 in 8-bit PNGs (they look black).
+
+    Simulates: the other common label convention. Shows: a loader that divides by 255
+    gets empty masks (Dice 0, accuracy = background share); mixed with 0/255 masks
+    (``fraction < 1``) a fixed threshold silently loses part of the labels.
+    """
+    return _rewrite_masks(case, case.pair_indices(rng, fraction, count),
+                          lambda foreground: _encode(foreground.astype(np.uint8), "L"))
+
+
+def jpeg_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+               count: int | None = None, quality: int = 75) -> list[Path]:
+    """Masks saved as JPEG (``.jpg``): compression rings give grey values near every edge.
+
+    Simulates: masks exported or downloaded as JPEG. Shows: non-binary values; ``> 0``
+    inflates the foreground (ringing around edges), which raises the all-ones baseline.
+    """
+    return _rewrite_masks(
+        case, case.pair_indices(rng, fraction, count),
+        lambda foreground: _encode(_as_255(foreground), "L", "JPEG", quality=quality), ".jpg")
+
+
+_RESAMPLING = {"bilinear": Image.Resampling.BILINEAR, "bicubic": Image.Resampling.BICUBIC}
+
+
+def resized_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                  count: int | None = None, method: str = "bilinear",
+                  scale: float = 0.5) -> list[Path]:
+    """Masks resized down by ``scale`` and back up with interpolation: grey edges.
+
+    Simulates: a preprocessing script that resizes masks without nearest-neighbour
+    (the original project's Pillow default). Shows: values strictly between 0 and 255 on
+    outlines; the foreground share depends on the threshold; edges are soft in the labels.
+    """
+    if method not in _RESAMPLING:
+        raise ValueError(f"method must be one of {sorted(_RESAMPLING)}, not {method!r}")
+    if not 0.0 < scale < 1.0:
+        raise ValueError(f"scale must be in (0, 1), not {scale}")
+
+    def encode(foreground: np.ndarray) -> bytes:
+        stored = Image.fromarray(_as_255(foreground), mode="L")
+        small = (max(1, round(stored.width * scale)), max(1, round(stored.height * scale)))
+        resized = stored.resize(small, _RESAMPLING[method]).resize(stored.size,
+                                                                   _RESAMPLING[method])
+        return png_bytes(resized)
+
+    return _rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def rgb_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+              count: int | None = None, colour: tuple[int, int, int] = (255, 0, 0)
+              ) -> list[Path]:
+    """Masks stored as RGB: ``colour`` objects on black.
+
+    Simulates: annotation tools that export coloured labels. Shows: a grey conversion
+    maps pure red to 76, below a 127.5 threshold: masks come out empty (Dice 0); channel
+    handling decides whether labels survive.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        pixels = np.zeros((*foreground.shape, 3), dtype=np.uint8)
+        pixels[foreground] = colour
+        return _encode(pixels, "RGB")
+
+    return _rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def palette_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                  count: int | None = None, colour: tuple[int, int, int] = (128, 0, 0)
+                  ) -> list[Path]:
+    """Masks as palette images (mode ``P``): index 0 black, index 1 ``colour``.
+
+    Simulates: Pascal-VOC-style labels (class 1 is dark red (128, 0, 0)). Shows: the raw
+    indices are 0/1 (fine), but ``convert("L")`` gives 38 for the foreground: empty masks
+    under a 127.5 threshold.
+    """
+    return _rewrite_masks(
+        case, case.pair_indices(rng, fraction, count),
+        lambda foreground: _encode(foreground.astype(np.uint8), "P", palette=[0, 0, 0, *colour]))
+
+
+def uint16_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                 count: int | None = None) -> list[Path]:
+    """Masks as 16-bit PNGs holding 0/65535.
+
+    Simulates: masks from microscopy software or ``skimage.io.imsave`` of a uint16 array.
+    Shows: dividing by 255 gives 257 (Dice above 1, negative losses); an 8-bit conversion
+    may clip or wrap.
+    """
+    return _rewrite_masks(case, case.pair_indices(rng, fraction, count),
+                          lambda foreground: _encode(foreground.astype(np.uint16) * 65535))
+
+
+def float_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                count: int | None = None) -> list[Path]:
+    """Masks as float32 TIFFs holding 0.0/1.0 (``.tif``).
+
+    Simulates: masks saved straight from a NumPy float array. Shows: readers that expect
+    8-bit data fail or rescale; a ``/ 255`` makes them empty.
+    """
+    return _rewrite_masks(case, case.pair_indices(rng, fraction, count),
+                          lambda foreground: _encode(foreground.astype(np.float32), "F", "TIFF"),
+                          ".tif")
+
+
+def inverted_polarity(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                      count: int | None = None) -> list[Path]:
+    """Masks with background and foreground swapped (stored ``255 - mask``).
+
+    Simulates: a tool that labels background white, or a flipped convention. Shows:
+    foreground share around 90 %, so the all-ones predictor already scores Dice ~0.95 and
+    accuracy ~0.9: a model "learns" the background.
+    """
+    return _rewrite_masks(case, case.pair_indices(rng, fraction, count),
+                          lambda foreground: png_bytes(Image.fromarray(_as_255(~foreground))))
+
+
+def mostly_empty(case: CaseFiles, rng: np.random.Generator, fraction: float = 0.9,
+                 count: int | None = None) -> list[Path]:
+    """Masks emptied although their images still show cells.
+
+    Simulates: unfinished annotation, or a label export that lost objects. Shows: the
+    all-zeros predictor reaches accuracy ~0.99 and the best loss; Dice collapses towards
+    0 or, with smoothing and empty images scored 1, looks saturated.
+    """
+    return _rewrite_masks(case, case.pair_indices(rng, fraction, count),
+                          lambda foreground: png_bytes(Image.fromarray(_as_255(
+                              np.zeros_like(foreground)))))
+
+
+def _depth(foreground: np.ndarray) -> np.ndarray:
+    """How many 3x3 erosions each foreground pixel survives (0 outside)."""
+    depth = np.zeros(foreground.shape, dtype=np.int32)
+    current = foreground.copy()
+    while current.any():
+        depth += current
+        padded = np.pad(current, 1, constant_values=False)
+        eroded = np.ones_like(current)
+        for dy in range(3):
+            for dx in range(3):
+                eroded &= padded[dy:dy + current.shape[0], dx:dx + current.shape[1]]
+        current = eroded
+    return depth
+
+
+def tiny_objects(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                 count: int | None = None, pixels_per_mask: int = 4) -> list[Path]:
+    """Masks reduced to their ``pixels_per_mask`` most interior pixels.
+
+    Simulates: point or centre annotations, or labels drawn at a far smaller scale.
+    Shows: foreground share far below 1 %: accuracy ~0.999 for the all-zeros predictor,
+    Dice dominated by smoothing constants and by a handful of pixels.
+    """
+    if pixels_per_mask < 1:
+        raise ValueError(f"pixels_per_mask must be >= 1, not {pixels_per_mask}")
+
+    def encode(foreground: np.ndarray) -> bytes:
+        depth = _depth(foreground).ravel()
+        kept = np.zeros(depth.size, dtype=bool)
+        deepest = np.argsort(-depth, kind="stable")[:pixels_per_mask]
+        kept[deepest[depth[deepest] > 0]] = True
+        return png_bytes(Image.fromarray(_as_255(kept.reshape(foreground.shape))))
+
+    return _rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def _copy_pairs(case: CaseFiles, indices: list[int],
+                change: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+                ) -> list[Path]:
+    created = []
+    for index in indices:
+        image, mask = change(read_grey(case.images[index]), read_mask(case.masks[index]))
+        image_path, mask_path = case.new_pair_names()
+        atomic_write_bytes(image_path, png_bytes(Image.fromarray(image, mode="L")))
+        atomic_write_bytes(mask_path, png_bytes(Image.fromarray(_as_255(mask))))
+        case.images.append(image_path)
+        case.masks.append(mask_path)
+        created += [image_path, mask_path]
+    return created
+
+
+def exact_duplicates(case: CaseFiles, rng: np.random.Generator, fraction: float = 0.1,
+                     count: int | None = None) -> list[Path]:
+    """Copies of some pairs under new, ordinary-looking names (numbering continues).
+
+    Simulates: the same frame exported twice, or datasets merged. Shows: a random split
+    puts copies on both sides: validation Dice is inflated by memorised images.
+    """
+    return _copy_pairs(case, case.pair_indices(rng, fraction, count),
+                       lambda image, mask: (image, mask))
+
+
+def near_duplicates(case: CaseFiles, rng: np.random.Generator, fraction: float = 0.1,
+                    count: int | None = None, shift_pixels: int = 1,
+                    noise_sigma: float = 2.0) -> list[Path]:
+    """Copies shifted by ``shift_pixels`` with a little Gaussian noise (masks shifted too).
+
+    Simulates: consecutive video frames or overlapping tiles. Shows: the same leakage as
+    exact duplicates, invisible to a byte or hash comparison.
+    """
+    def change(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        shifted = np.roll(image, shift_pixels, axis=1).astype(np.float64)
+        noisy = shifted + rng.normal(0.0, noise_sigma, size=image.shape)
+        return (np.clip(np.rint(noisy), 0, 255).astype(np.uint8),
+                np.roll(mask, shift_pixels, axis=1))
+
+    return _copy_pairs(case, case.pair_indices(rng, fraction, count), change)
+
+
+def size_mismatch(case: CaseFiles, rng: np.random.Generator, fraction: float | None = None,
+                  count: int | None = 3, scale: float = 0.5) -> list[Path]:
+    """Some masks stored at ``scale`` times their image's size (nearest-neighbour, binary).
+
+    Simulates: labels drawn on a downsampled copy. Shows: a loader that resizes every mask
+    to the model's size hides it (here the content still lines up; in real data it often
+    does not); one that stacks arrays crashes; only a per-pair shape check names the files.
+    """
+    if scale <= 0 or scale == 1.0:
+        raise ValueError(f"scale must be > 0 and not 1, not {scale}")
+
+    def encode(foreground: np.ndarray) -> bytes:
+        stored = Image.fromarray(_as_255(foreground), mode="L")
+        new_size = (max(1, round(stored.width * scale)), max(1, round(stored.height * scale)))
+        return png_bytes(stored.resize(new_size, Image.Resampling.NEAREST))
+
+    return _rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def _targets(case: CaseFiles, target: str) -> list[Path]:
+    if target not in ("image", "mask"):
+        raise ValueError(f"target must be 'image' or 'mask', not {target!r}")
+    return case.images if target == "image" else case.masks
+
+
+def _damage_files(case: CaseFiles, rng: np.random.Generator, fraction: float | None,
+                  count: int | None, target: str, damage: Callable[[bytes], bytes]
+                  ) -> list[Path]:
+    files = _targets(case, target)
+    changed = []
+    for index in case.pair_indices(rng, fraction, count):
+        atomic_write_bytes(files[index], damage(files[index].read_bytes()))
+        changed.append(files[index])
+    return changed
+
+
+def corrupt_file(case: CaseFiles, rng: np.random.Generator, fraction: float | None = None,
+                 count: int | None = 1, target: str = "image") -> list[Path]:
+    """PNG files whose compressed pixel data is overwritten (the signature still says PNG).
+
+    Simulates: a bad disk sector or a broken transfer. Shows: the file opens but cannot be
+    decoded; a loader without a guard crashes mid-epoch.
+    """
+    def damage(data: bytes) -> bytes:
+        start = data.find(b"IDAT")
+        if start < 0:
+            raise ValueError("corrupt_file works on PNG files (no IDAT chunk found)")
+        # 0xFF is not a valid zlib header, so decoding fails for certain
+        garbage_length = 8
+        return data[:start + 4] + b"\xff" * garbage_length + data[start + 4 + garbage_length:]
+
+    return _damage_files(case, rng, fraction, count, target, damage)
+
+
+def truncated_file(case: CaseFiles, rng: np.random.Generator, fraction: float | None = None,
+                   count: int | None = 1, target: str = "image",
+                   keep_fraction: float = 0.5) -> list[Path]:
+    """Files cut to ``keep_fraction`` of their bytes.
+
+    Simulates: an interrupted copy or download. Shows: "image file is truncated" at
+    decode time, or (with Pillow's LOAD_TRUNCATED_IMAGES) half an image of zeros.
+    """
+    if not 0.0 <= keep_fraction < 1.0:
+        raise ValueError(f"keep_fraction must be in [0, 1), not {keep_fraction}")
+    return _damage_files(case, rng, fraction, count, target,
+                         lambda data: data[:int(len(data) * keep_fraction)])
+
+
+def zero_byte_file(case: CaseFiles, rng: np.random.Generator, fraction: float | None = None,
+                   count: int | None = 1, target: str = "image") -> list[Path]:
+    """Files of size 0.
+
+    Simulates: a full disk or a crashed export. Shows: cannot be opened at all.
+    """
+    return _damage_files(case, rng, fraction, count, target, lambda data: b"")
+
+
+NON_IMAGE_TEXT = """<!DOCTYPE html>
+<html><head><title>404 Not Found</title></head>
+<body><h1>Not Found</h1><p>The requested file was not found on this server.</p></body></html>
+"""
+
+
+def non_image_file(case: CaseFiles, rng: np.random.Generator, fraction: float | None = None,
+                   count: int | None = 1, target: str = "image") -> list[Path]:
+    """``.png`` files that hold text (an HTML error page).
+
+    Simulates: a download script that saved the server's error page under the image name.
+    Shows: "cannot identify image file"; a loader without a guard crashes.
+    """
+    return _damage_files(case, rng, fraction, count, target,
+                         lambda data: NON_IMAGE_TEXT.encode("utf-8"))
+
+
+def nan_pixel(case: CaseFiles, rng: np.random.Generator, fraction: float | None = None,
+              count: int | None = 1, nan_pixels: int = 1) -> list[Path]:
+    """Images turned into float32 TIFFs (``.tif``, values 0-255) with ``nan_pixels`` NaN.
+
+    Simulates: float images from a processing step that divided by zero. Shows: one NaN
+    input pixel can make the weights NaN while the loss stays finite (oneDNN and max-pool
+    hide it), then every later metric is NaN or frozen.
+    """
+    changed = []
+    for index in case.pair_indices(rng, fraction, count):
+        old = case.images[index]
+        pixels = read_grey(old).astype(np.float32)
+        flat = pixels.reshape(-1)
+        flat[rng.choice(flat.size, size=nan_pixels, replace=False)] = np.nan
+        case.images[index] = _replace_file(old, old.with_suffix(".tif"),
+                                           _encode(pixels, "F", "TIFF"))
+        changed.append(case.images[index])
+    return changed
+
+
+def mask_is_image(case: CaseFiles, rng: np.random.Generator,
+                  zero_pixel_fraction: float = 0.005) -> list[Path]:
+    """The original project's bug: the masks folder is the images folder, same file names.
+
+    The mask files are removed and the images made photo-like (exactly
+    ``zero_pixel_fraction`` of their pixels are 0, see :func:`make_photo_like`); the layout
+    becomes ``masks_dir == images_dir`` with suffix ``""``: each image's "mask" is itself.
+    Shows: ``mask > 0`` is ~99.5 % foreground; the all-ones predictor scores Dice ~0.9975
+    and accuracy ~0.995, exactly the "perfect" numbers of the original run.
+    """
+    changed = []
+    for index, (image_path, mask_path) in enumerate(zip(case.images, case.masks, strict=True)):
+        photo = make_photo_like(read_grey(image_path), zero_pixel_fraction)
+        atomic_write_bytes(image_path, png_bytes(Image.fromarray(photo, mode="L")))
+        if mask_path != image_path:
+            mask_path.unlink()
+        case.masks[index] = image_path
+        changed.append(image_path)
+    case.layout.masks_dir = case.layout.images_dir
+    case.layout.mask_suffixes = ("",)
+    return changed
+
+
+def separate_masks_folder(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """Move the masks to ``<case>/masks/`` under their image's stem (no suffix).
+
+    Not a defect: the other common layout (``images/a.png`` + ``masks/a.png``), so the
+    catalogue can combine it with the defects above.
+    """
+    masks_dir = case.root / "masks"
+    masks_dir.mkdir(exist_ok=True)
+    changed = []
+    for index, (image_path, mask_path) in enumerate(zip(case.images, case.masks, strict=True)):
+        if mask_path == image_path:
+            raise ValueError("separate_masks_folder cannot follow mask_is_image")
+        moved = masks_dir / f"{image_path.stem}{mask_path.suffix}"
+        mask_path.replace(moved)
+        case.masks[index] = moved
+        changed.append(moved)
+    case.layout.masks_dir = masks_dir
+    case.layout.mask_suffixes = ("",)
+    return changed
+
+
+#: Every corruption :func:`build_case` knows, by the ``kind`` a catalogue entry names.
+CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {function.__name__: function for function in (
+    masks_0_1, jpeg_masks, resized_masks, rgb_masks, palette_masks, uint16_masks, float_masks,
+    inverted_polarity, mostly_empty, tiny_objects, exact_duplicates, near_duplicates,
+    size_mismatch, corrupt_file, truncated_file, zero_byte_file, non_image_file, nan_pixel,
+    mask_is_image, separate_masks_folder,
+)}
+
+CASE_MANIFEST = "case.json"
+
+
+def build_case(out_dir: Path | str, spec: SynthSpec, corruptions: list[dict],
+               mask_suffix: str = "_mask") -> DatasetLayout:
+    """Write a fresh dataset into ``<out_dir>/images`` and apply ``corruptions`` in order.
+
+    Each corruption is ``{"kind": name, **params}`` with ``name`` in :data:`CORRUPTIONS`;
+    an optional ``"seed"`` varies which files it picks (default 0). ``out_dir`` must be new
+    or empty. ``<out_dir>/case.json`` records the spec, the corruptions, the files each one
+    changed (relative to ``out_dir``) and the layout. Returns the layout a user would point
+    unetdiag at.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     layout = build_case(folder, SynthSpec(n_pairs=4, size=32), [{"kind": "mask_is_image"}])
+    ...     layout.images_dir == layout.masks_dir, layout.mask_suffixes
+    (True, ('',))
+    """
+    out_dir = Path(out_dir)
+    for position, corruption in enumerate(corruptions):
+        kind = corruption.get("kind") if isinstance(corruption, dict) else None
+        if kind not in CORRUPTIONS:
+            raise ValueError(f"corruption {position}: unknown kind {kind!r}; known kinds: "
+                             f"{', '.join(sorted(CORRUPTIONS))}")
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise UserError(f"{out_dir}: build_case needs a new or empty folder",
+                        ExitCode.OUTPUT_ERROR)
+    images_dir = out_dir / "images"
+    images_dir.mkdir(parents=True)
+    pairs, _ = write_pairs(images_dir, spec, mask_suffix)
+    case = CaseFiles(root=out_dir, spec=spec,
+                     layout=DatasetLayout(images_dir, None, (mask_suffix,)),
+                     images=[image for image, _ in pairs], masks=[mask for _, mask in pairs],
+                     mask_suffix=mask_suffix, next_index=spec.n_pairs)
+    for position, corruption in enumerate(corruptions):
+        params = {key: value for key, value in corruption.items() if key not in ("kind", "seed")}
+        rng = np.random.default_rng([spec.seed, CORRUPTION_STREAM, position,
+                                     int(corruption.get("seed", 0))])
+        function = CORRUPTIONS[corruption["kind"]]
+        try:
+            changed = function(case, rng, **params)
+        except TypeError as error:
+            raise ValueError(f"corruption {position} ({corruption['kind']}): bad parameters "
+                             f"{sorted(params)}: {error}") from error
+        case.changed.append({"kind": corruption["kind"], "params": params,
+                             "files": [str(path.relative_to(out_dir)) for path in changed]})
+    atomic_write_text(out_dir / CASE_MANIFEST, json.dumps(
+        {"spec": spec.to_dict(), "corruptions": case.changed, "layout": case.layout.to_dict()},
+        indent=2) + "\n")
+    return case.layout
