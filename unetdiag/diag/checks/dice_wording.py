@@ -249,13 +249,13 @@ def probe_gradient(config: DiceConfig, evidence: Mapping) -> Sentences:
 
 
 def probe_gradient_ratio(config: DiceConfig, evidence: Mapping) -> Sentences:
-    ratio, empty = evidence["ratio"], evidence["empty_masks"]
+    ratio, empty, images = evidence["ratio"], evidence["empty_masks"], evidence["images"]
     return Sentences(
         title=f"Empty masks pull {ratio:.3g}x harder on the model than masks with objects",
         explanation=(f"Under {config.describe()}, the largest per-pixel Dice-loss gradient on "
                      f"the probe's {empty} empty masks is {evidence['empty_max_gradient']:.3g}"
                      f", against {evidence['object_max_gradient']:.3g} on the "
-                     f"{evidence['images'] - empty} masks with objects: {ratio:.3g} times "
+                     f"{images - empty} masks with objects: {ratio:.3g} times "
                      "more. Training is spent driving the prediction on empty images to zero, "
                      "which pushes the model toward predicting nothing."),
         fix=("Pool the Dice over the batch (--dice-reduction batch), where empty images are "
