@@ -28,6 +28,7 @@ from unetdiag.diag.checks.saturation.evidence import (
     TrainValGap,
 )
 from unetdiag.diag.checks.saturation.metrics import VALIDATION_PREFIX
+from unetdiag.diag.checks.sentences import Sentences
 from unetdiag.diag.core.dice import all_ones_dice
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent, verb
@@ -36,8 +37,8 @@ _MAP_MASKS = "Map every mask to {0, 1} before training (threshold 8-bit masks at
 
 
 def _finding(finding_id: str, claim: Claim, title: str, explanation: str, fix: str) -> Finding:
-    return Finding(id=finding_id, severity=claim.severity, title=title, explanation=explanation,
-                   fix=fix, evidence=claim.as_evidence(), source=claim.source)
+    return Sentences(title, explanation, fix).finding(finding_id, claim.severity,
+                                                      claim.as_evidence(), claim.source)
 
 
 def epoch_list(epochs: Sequence[int], total: int) -> str:
