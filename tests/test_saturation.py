@@ -395,6 +395,9 @@ def test_finding_ids_are_stable_and_findings_serialise():
         "saturation.negative_loss", "saturation.non_finite",
         "saturation.accuracy_is_majority_class", "saturation.predictions_collapsed",
         "saturation.train_val_gap", "saturation.step_time_outlier"}
+    # every id is re-exported by the package
+    assert set(saturation.ids.__all__) == {name for name in vars(saturation.ids)
+                                           if name.isupper()}
     findings = check_series("r", {"loss": [0.5, math.nan], "val_dice": [1.5, math.inf]})
     findings += check_across_runs(SEED_RUNS) + check_series("MP_Tr_Dice", MP_TR_DICE)
     text = json.dumps(Report("t", "explain-log", findings).to_dict(), allow_nan=False)

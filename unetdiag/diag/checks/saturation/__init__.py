@@ -28,6 +28,7 @@ foreground fraction ``1 - a``. A Dice above 1 or a negative loss means labels ab
 ['saturation.all_ones_predictor', 'saturation.flat_metric']
 """
 
+from unetdiag.diag.checks.saturation import ids
 from unetdiag.diag.checks.saturation.algebra import (
     WORSE_THAN_ANY_CONSTANT_ACCURACY,
     Assumption,
@@ -46,23 +47,7 @@ from unetdiag.diag.checks.saturation.constant import (
     VAL_FOREGROUND_FRACTION_KEY,
     resolve_baselines,
 )
-from unetdiag.diag.checks.saturation.ids import (
-    ACCURACY_IS_MAJORITY_CLASS,
-    ALL_ONES_PREDICTOR,
-    ALL_ZEROS_PREDICTOR,
-    DICE_ABOVE_ONE,
-    DICE_EXCEEDS_ACCURACY_BOUND,
-    FLAT_METRIC,
-    IDENTICAL_ACROSS_RUNS,
-    LABEL_SCALE_IDS,
-    METRIC_AT_BASELINE,
-    METRIC_OUT_OF_RANGE,
-    NEGATIVE_LOSS,
-    NON_FINITE,
-    PREDICTIONS_COLLAPSED,
-    STEP_TIME_OUTLIER,
-    TRAIN_VAL_GAP,
-)
+from unetdiag.diag.checks.saturation.ids import *  # noqa: F403  (the finding ids: ids.__all__)
 from unetdiag.diag.checks.saturation.metrics import (
     NON_METRIC_KEYS,
     STEP_SECONDS_KEY,
@@ -81,10 +66,7 @@ from unetdiag.diag.wording.text import join_names
 from unetdiag.diag.wording.text import percent as format_percent
 
 __all__ = [
-    "ACCURACY_IS_MAJORITY_CLASS", "ALL_ONES_PREDICTOR", "ALL_ZEROS_PREDICTOR", "DICE_ABOVE_ONE",
-    "DICE_EXCEEDS_ACCURACY_BOUND", "FLAT_METRIC", "IDENTICAL_ACROSS_RUNS", "LABEL_SCALE_IDS",
-    "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS", "NON_FINITE",
-    "PREDICTIONS_COLLAPSED", "STEP_TIME_OUTLIER", "TRAIN_VAL_GAP",
+    *ids.__all__,
     "DEFAULT_THRESHOLDS", "SATURATION_TOLERANCE", "SaturationThresholds",
     "NON_METRIC_KEYS", "STEP_SECONDS_KEY", "STEPS_PER_EPOCH_KEY", "VALIDATION_PREFIX",
     "FOREGROUND_FRACTION_KEY", "VAL_FOREGROUND_FRACTION_KEY", "WORSE_THAN_ANY_CONSTANT_ACCURACY",

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "ACCURACY_IS_MAJORITY_CLASS", "ALL_ONES_PREDICTOR", "ALL_ZEROS_PREDICTOR", "DICE_ABOVE_ONE",
+    "DICE_EXCEEDS_ACCURACY_BOUND", "FLAT_METRIC", "IDENTICAL_ACROSS_RUNS", "LABEL_SCALE_IDS",
+    "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS", "NON_FINITE",
+    "PREDICTIONS_COLLAPSED", "STEP_TIME_OUTLIER", "TRAIN_VAL_GAP",
+]
+
 ALL_ONES_PREDICTOR = "saturation.all_ones_predictor"
 ALL_ZEROS_PREDICTOR = "saturation.all_zeros_predictor"
 METRIC_AT_BASELINE = "saturation.metric_at_baseline"
