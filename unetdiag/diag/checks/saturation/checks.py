@@ -11,12 +11,6 @@ from unetdiag.diag.checks.saturation.constant import (
     constant_predictor_runs,
     prediction_collapse,
 )
-from unetdiag.diag.checks.saturation.evidence import (
-    AtBaseline,
-    DiceAboveOne,
-    NegativeLoss,
-    OutOfRange,
-)
 from unetdiag.diag.checks.saturation.metrics import metric_series
 from unetdiag.diag.checks.saturation.runs import identical_across_runs, step_time_outliers
 from unetdiag.diag.checks.saturation.series import (
@@ -32,10 +26,6 @@ from unetdiag.diag.checks.saturation.thresholds import (
     SaturationThresholds,
 )
 from unetdiag.diag.core.findings import Finding
-
-_LABEL_SCALE_WORDING = {DiceAboveOne: wording.dice_above_one_finding,
-                        NegativeLoss: wording.negative_loss_finding,
-                        OutOfRange: wording.out_of_range_finding}
 
 
 def check_series(run: str, history: Mapping[str, Sequence[float]],
@@ -64,28 +54,15 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.flat_metric`` and ``saturation.train_val_gap``.
     """
     series = metric_series(history)
-    findings = []
-    onset = non_finite_onset(run, series)
-    if onset is not None:
-        findings.append(wording.non_finite_finding(onset))
-    findings += [_LABEL_SCALE_WORDING[type(claim)](claim)
-                 for claim in label_scale(run, series, tolerance, thresholds)]
-    breach = accuracy_bound_breach(run, series, tolerance, thresholds)
-    if breach is not None:
-        findings.append(wording.accuracy_bound_finding(breach))
-    findings += [wording.constant_predictor_finding(claim)
-                 for claim in constant_predictor_runs(run, series, tolerance, thresholds)]
-    if baselines:
-        findings += [wording.at_baseline_finding(claim) if isinstance(claim, AtBaseline)
-                     else wording.near_majority_finding(claim)
-                     for claim in at_baselines(run, series, baselines, tolerance, thresholds)]
-    flat = flat_metrics(run, series, thresholds)
-    if flat is not None:
-        findings.append(wording.flat_finding(flat))
-    gap = train_val_gap(run, series, thresholds)
-    if gap is not None:
-        findings.append(wording.train_val_gap_finding(gap))
-    return findings
+    claims = [non_finite_onset(run, series),
+              *label_scale(run, series, tolerance, thresholds),
+              accuracy_bound_breach(run, series, tolerance, thresholds),
+              *constant_predictor_runs(run, series, tolerance, thresholds),
+              *(at_baselines(run, series, baselines, tolerance, thresholds) if baselines
+                else ()),
+              flat_metrics(run, series, thresholds),
+              train_val_gap(run, series, thresholds)]
+    return [wording.finding_of(claim) for claim in claims if claim is not None]
 
 
 def check_across_runs(histories: Mapping[str, Mapping[str, Sequence[float]]],
@@ -105,13 +82,10 @@ def check_across_runs(histories: Mapping[str, Mapping[str, Sequence[float]]],
     predictor another run's fingerprint pinned) and ``saturation.step_time_outlier``.
     """
     by_run = {run: metric_series(history) for run, history in histories.items()}
-    findings = [wording.identical_finding(claim)
-                for claim in identical_across_runs(by_run, tolerance, thresholds)]
-    findings += [wording.baseline_from_other_run_finding(claim)
-                 for claim in baselines_from_other_runs(by_run, tolerance, thresholds)]
-    findings += [wording.step_time_finding(claim)
-                 for claim in step_time_outliers(histories, thresholds)]
-    return findings
+    claims = [*identical_across_runs(by_run, tolerance, thresholds),
+              *baselines_from_other_runs(by_run, tolerance, thresholds),
+              *step_time_outliers(histories, thresholds)]
+    return [wording.finding_of(claim) for claim in claims]
 
 
 def check_prediction_collapse(run: str, predicted_positive_fraction: float,
@@ -135,4 +109,4 @@ def check_prediction_collapse(run: str, predicted_positive_fraction: float,
     """
     claim = prediction_collapse(run, predicted_positive_fraction, foreground_fraction,
                                 tolerance)
-    return [] if claim is None else [wording.prediction_collapse_finding(claim)]
+    return [] if claim is None else [wording.finding_of(claim)]

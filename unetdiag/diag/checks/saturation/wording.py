@@ -418,3 +418,18 @@ def prediction_collapse_finding(claim: PredictionCollapse) -> Finding:
         explanation=explanation,
         fix=("Check the masks' foreground fraction and polarity (`unetdiag audit-data`), then "
              "the loss (Dice or weighted BCE for rare foreground) and the learning rate."))
+
+
+_WORDING = {NonFiniteOnset: non_finite_finding, NegativeLoss: negative_loss_finding,
+            OutOfRange: out_of_range_finding, DiceAboveOne: dice_above_one_finding,
+            AccuracyBoundBreach: accuracy_bound_finding,
+            ConstantPredictorRun: constant_predictor_finding, AtBaseline: at_baseline_finding,
+            NearMajority: near_majority_finding, FlatTail: flat_finding,
+            TrainValGap: train_val_gap_finding, IdenticalAcrossRuns: identical_finding,
+            BaselineFromOtherRun: baseline_from_other_run_finding,
+            StepTimeOutlier: step_time_finding, PredictionCollapse: prediction_collapse_finding}
+
+
+def finding_of(claim: Claim) -> Finding:
+    """The finding that says ``claim``."""
+    return _WORDING[type(claim)](claim)
