@@ -11,13 +11,17 @@ from hypothesis import strategies as st
 from unetdiag.diag.checks import saturation
 from unetdiag.diag.checks.saturation import (
     SaturationThresholds,
+    algebra,
     check_across_runs,
     check_prediction_collapse,
     check_series,
+    constant,
     fingerprint_all_ones,
     fingerprint_all_zeros,
     max_soft_dice,
     metric_kind,
+    metrics,
+    series,
 )
 from unetdiag.diag.core import dice
 from unetdiag.diag.core.dice import DiceConfig
@@ -128,6 +132,32 @@ def test_a_model_that_finds_background_is_never_called_all_ones(tn, tp, fp_share
     iou = tp / (tp + fp + fn)
     assert fingerprint_all_ones(accuracy, dice=hard_dice) is None
     assert fingerprint_all_ones(accuracy, iou=iou) is None
+
+
+def test_constant_fits_record_the_assumptions_their_claims_rest_on():
+    ones = algebra.constant_fit("all_ones", 0.9950, dice=0.9975)
+    assert algebra.Assumption.TRUE_NEGATIVES_ZERO in ones.assumptions
+    assert abs(ones.true_negative_share) < 0.01  # the assumption, as the numbers imply it
+    assert ones.as_dict() == fingerprint_all_ones(0.9950, dice=0.9975)
+    zeros = algebra.constant_fit("all_zeros", 0.9300, dice=0.0)
+    assert algebra.Assumption.TRUE_POSITIVES_ZERO in zeros.assumptions
+    assert algebra.Assumption.TRUE_NEGATIVES_ZERO not in zeros.assumptions
+    assert "true_negative_share" not in zeros.as_dict()
+
+
+def test_claims_carry_the_numbers_their_findings_report():
+    history = {"accuracy": [0.0022, 0.0021], "dice_coef": [1.9455, 1.9801],
+               "val_accuracy": [0.995] * 3, "val_dice_coef": [0.9975] * 3}
+    by_name = metrics.metric_series(history)
+    [above] = series.label_scale("r", by_name, 1e-3, saturation.DEFAULT_THRESHOLDS)
+    assert above.assumptions == (algebra.Assumption.PREDICTIONS_IN_UNIT_INTERVAL,)
+    assert above.extreme("max") == ("dice_coef", 1.9801)
+    [fingerprint] = constant.constant_predictor_runs("r", by_name, 1e-3,
+                                                     saturation.DEFAULT_THRESHOLDS)
+    assert fingerprint.main_phase == "validation" and fingerprint.severity is Severity.ERROR
+    findings = {f.id: f for f in check_series("r", history)}
+    assert findings["saturation.dice_above_one"].evidence == above.as_evidence()
+    assert findings["saturation.all_ones_predictor"].evidence == fingerprint.as_evidence()
 
 
 # --------------------------------------------------------------------------- per run
@@ -365,6 +395,9 @@ def test_finding_ids_are_stable_and_findings_serialise():
         "saturation.negative_loss", "saturation.non_finite",
         "saturation.accuracy_is_majority_class", "saturation.predictions_collapsed",
         "saturation.train_val_gap", "saturation.step_time_outlier"}
+    # every id is re-exported by the package
+    assert set(saturation.ids.__all__) == {name for name in vars(saturation.ids)
+                                           if name.isupper()}
     findings = check_series("r", {"loss": [0.5, math.nan], "val_dice": [1.5, math.inf]})
     findings += check_across_runs(SEED_RUNS) + check_series("MP_Tr_Dice", MP_TR_DICE)
     text = json.dumps(Report("t", "explain-log", findings).to_dict(), allow_nan=False)

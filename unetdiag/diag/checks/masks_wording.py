@@ -1,0 +1,233 @@
+"""The sentences of the ``labels.*`` and ``imbalance.*`` findings: evidence in,
+:class:`~unetdiag.diag.checks.sentences.Sentences` out.
+
+:mod:`unetdiag.diag.checks.masks` measures and decides; every number quoted here comes from
+the evidence it reports (or is passed in by name).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from unetdiag.diag.checks.sentences import Sentences
+
+MASK_POLICY_FIX = ("unetdiag's MaskPolicy does this for you and records the policy it used "
+                   "(auto threshold: 127.5 for 8-bit masks, 0.5 for 0/1 masks).")
+READ_ONE_CHANNEL_FIX = (
+    "Decode masks as one channel of numbers: Pillow `Image.open(p).convert('L')`, or read "
+    "palette PNGs with Pillow to keep their indices (tf.io.decode_png expands a palette to "
+    "RGB); unetdiag's pipeline decodes masks with channels=1.")
+
+
+# --------------------------------------------------------------------------- label values
+
+
+def not_numbers(evidence: Mapping) -> Sentences:
+    dtype = evidence["dtype"]
+    return Sentences(
+        title=f"Labels are not numbers (dtype {dtype})",
+        explanation=(f"The masks arrived as dtype {dtype}; a loss needs numeric 0/1 "
+                     "labels, so nothing about them can be checked or trained on."),
+        fix=READ_ONE_CHANNEL_FIX)
+
+
+def wrong_shape(evidence: Mapping) -> Sentences:
+    shape = tuple(evidence["shape"])
+    reason = ("holds no pixels" if math.prod(shape) == 0 else
+              f"has {len(shape)} axes; expected (H, W), (N, H, W) or (N, H, W, 1)")
+    return Sentences(
+        title=f"Label array {reason}",
+        explanation=(f"The masks have shape {shape}: the label array {reason}, "
+                     "so it cannot line up with a one-channel segmentation output."),
+        fix="Check how masks are decoded and batched: one (H, W, 1) mask per image.")
+
+
+def channels(evidence: Mapping) -> Sentences:
+    count = evidence["channels"]
+    what = ("every channel is identical: grayscale masks saved or decoded as RGB"
+            if evidence["channels_identical"] else "the channels differ: colour-coded masks "
+            "(a palette or RGB label image), where each class is a colour, not a 0/1 value")
+    return Sentences(
+        title=f"Masks have {count} channels; a binary U-Net outputs 1",
+        explanation=(f"The masks have shape {tuple(evidence['shape'])}: {what}. Against a "
+                     "(N, H, W, 1) prediction Keras broadcasts the channels silently, so "
+                     f"each pixel is counted {count} times and colours are read as "
+                     "label values."),
+        fix=READ_ONE_CHANNEL_FIX)
+
+
+def non_finite(evidence: Mapping, pixels: int) -> Sentences:
+    """``pixels``: every label pixel of the array."""
+    total = evidence["non_finite_pixels"]
+    return Sentences(
+        title=f"{total} label pixels are NaN or infinite",
+        explanation=(f"{total} of {pixels} label pixels ({evidence['fraction']:.2%}) in "
+                     f"{evidence['masks_affected']} of {evidence['masks']} masks are not finite "
+                     f"({evidence['nan']} NaN, {evidence['positive_inf']} +Inf, "
+                     f"{evidence['negative_inf']} -Inf). A NaN label "
+                     "makes the loss of its whole batch NaN, and Keras's running-mean loss "
+                     "then reads NaN for the rest of the epoch even if training recovers."),
+        fix=("Find the file and re-export it. A frequent cause is normalising by the mask's own "
+             "maximum (mask / mask.max()): an empty mask gives 0/0 = NaN. Divide by a fixed "
+             "scale (255) or binarise with a threshold instead. " + MASK_POLICY_FIX))
+
+
+def out_of_range(evidence: Mapping) -> Sentences:
+    low, high = evidence["min"], evidence["max"]
+    lines = [f"Labels run from {low:g} to {high:g}: {evidence['pixels_outside']} pixels "
+             f"({evidence['fraction_outside']:.1%}) lie outside [0, 1], in "
+             f"{evidence['masks_affected']} of {evidence['masks']} masks."]
+    if high > 1:
+        lines.append(
+            f"With labels up to {high:g} a perfect prediction scores Dice "
+            f"{evidence['perfect_prediction_dice']:.3f} (Dice "
+            "can only reach 1 with 0/1 labels), the Dice loss goes negative, and Keras 3's "
+            "binary cross-entropy goes hugely negative instead of NaN (measured with 0/255 "
+            "masks: -2.09 at the start, -1.9e6 after 4 epochs, gradients ~500x too large).")
+        if evidence["looks_like_class_indices"]:
+            lines.append(f"The {evidence['distinct_value_count']} values are small whole "
+                         "numbers: these look like class indices of a multi-class mask, not a "
+                         "binary one.")
+        elif evidence["intermediate_fraction"] > 0:
+            lines.append(f"{evidence['intermediate_fraction']:.1%} of pixels sit between 0 and "
+                         f"{high:g}: the masks were also interpolated or JPEG-compressed.")
+    if low < 0:
+        lines.append(f"Negative labels (down to {low:g}) usually mean the image normalisation "
+                     "(e.g. to [-1, 1]) was applied to the masks too; cross-entropy and Dice "
+                     "then reward predicting the wrong class.")
+    return Sentences(
+        title=f"Labels outside [0, 1]: values from {low:g} to {high:g}",
+        explanation=" ".join(lines),
+        fix=("Bring masks to {0, 1} before training: divide 8-bit 0/255 masks by 255 or, "
+             "better, threshold them (mask > 127); never apply image normalisation to masks. "
+             + MASK_POLICY_FIX))
+
+
+#: Why a mask holds values strictly between 0 and 1, by where those values sit.
+NON_BINARY_CAUSES = {
+    "resampling": ("{share:.0%} of them sit on object edges, next to both background "
+                   "and foreground: the mark of a mask resized with bilinear or bicubic "
+                   "interpolation (measured: 2.5 % non-binary pixels, 59 values) or saved as "
+                   "JPEG (7.3 %, 27 values)."),
+    "no_layout": "The array has no spatial layout, so where they sit cannot be told.",
+    "regions": ("Only {share:.0%} of them sit on object edges; the rest are spread "
+                "through whole regions: soft labels, probability maps, or an image used as "
+                "its own mask (the original project read each photograph as its mask)."),
+}
+
+
+def non_binary(evidence: Mapping, cause: str) -> Sentences:
+    """``cause``: a key of :data:`NON_BINARY_CAUSES`."""
+    fraction = evidence["fraction"]
+    opening = (f"{evidence['pixels_between']} label pixels ({fraction:.2%}) hold "
+               f"{evidence['distinct_value_count']} different values strictly between 0 and 1, "
+               f"in {evidence['masks_affected']} of {evidence['masks']} masks.")
+    consequence = ("Cross-entropy and Dice treat 0.5 as half foreground, while accuracy "
+                   "thresholds the prediction but not the label, so the metrics disagree about "
+                   "what the target is.")
+    return Sentences(
+        title=f"{fraction:.2%} of label pixels are neither 0 nor 1",
+        explanation=" ".join((opening, NON_BINARY_CAUSES[cause].format(
+            share=evidence["edge_share"]), consequence)),
+        fix=("Resize masks with nearest-neighbour (tf.image.resize(..., method='nearest'), "
+             "Pillow Image.NEAREST), store them losslessly (PNG, not JPEG), and binarise at the "
+             "midpoint. " + MASK_POLICY_FIX))
+
+
+# --------------------------------------------------------------------------- imbalance
+
+
+def empty_masks(evidence: Mapping) -> Sentences:
+    empty, images, share = evidence["empty_masks"], evidence["masks"], evidence["share"]
+    if empty == images:
+        headline = f"All {images} masks are empty"
+        meaning = ("There is no foreground to learn: every model, including one that predicts "
+                   "nothing, is perfect on these masks. Usually the masks were binarised with "
+                   "the wrong threshold or polarity, or the wrong files were read as masks.")
+    else:
+        headline = f"{empty} of {images} masks ({share:.1%}) are empty"
+        meaning = (f"A model that predicts nothing is exactly right on these {share:.1%} of the "
+                   "images. What they score depends on the Dice convention (1 with numerator "
+                   "smoothing, 0 without, or left out), which can move a per-image mean by up "
+                   f"to {share:.2f}; see dice.empty_mask_convention.")
+    return Sentences(
+        title=headline,
+        explanation=f"{empty} of {images} masks contain no foreground pixel. {meaning}",
+        fix=("If empty images are real (no object present), keep them and report which Dice "
+             "convention scores them; if not, check the mask threshold and polarity "
+             "(MaskPolicy) and that the right files are read as masks."))
+
+
+def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
+    """``images``: every mask of the dataset."""
+    count, threshold = evidence["masks"], evidence["threshold"]
+    return Sentences(
+        title=f"{count} of {images} masks are more than {threshold:.0%} foreground",
+        explanation=(f"In {count} masks ({evidence['share']:.1%}) the object "
+                     f"covers more than {threshold:.0%} of the image "
+                     f"(up to {evidence['largest_fraction']:.1%}). Objects are usually the "
+                     "smaller class, so this often means inverted polarity (objects stored "
+                     "dark, background bright) or a photograph binarised with `> 0` (the "
+                     "original project: 99.5 % foreground). If the objects really are "
+                     "that large, ignore this."),
+        fix=("Look at two of the listed masks next to their images. If the background is "
+             "marked, invert the masks (unetdiag: MaskPolicy(polarity='dark')); if a mask "
+             "looks like the photograph, the mask path points at the images."))
+
+
+def extreme(evidence: Mapping, pixels: int) -> Sentences:
+    """``pixels``: every pixel of the dataset."""
+    overall = evidence["foreground_fraction"]
+    majority = "background" if overall < 0.5 else "foreground"
+    return Sentences(
+        title=(f"Only {min(overall, 1 - overall):.2%} of all pixels are "
+               f"{'foreground' if majority == 'background' else 'background'}"),
+        explanation=(f"Foreground is {overall:.2%} of all {pixels} pixels. A "
+                     f"model that paints everything {majority} is "
+                     f"{evidence['constant_predictor_accuracy']:.2%} "
+                     "accurate, so accuracy says nothing here"
+                     + (", and with so little background an all-foreground model also "
+                        "scores a near-perfect Dice (2f/(1+f))." if overall > 0.5 else
+                        "; tiny objects are also where Dice smoothing and empty-mask "
+                        "conventions move the numbers most.")),
+        fix=("Judge the run by Dice/IoU against the trivial baselines unetdiag reports, "
+             "not by accuracy." if overall < 0.5 else
+             "Check the masks are not inverted or binarised photographs (see "
+             "imbalance.mostly_foreground) before training on them."))
+
+
+def tiny_objects(evidence: Mapping, non_empty: int) -> Sentences:
+    """``non_empty``: how many masks hold any foreground."""
+    count, threshold = evidence["masks"], evidence["threshold_pixels"]
+    measured = ("smallest connected object"
+                if evidence["measured_from"] == "smallest_object_pixels" else
+                "total foreground (so every object in the mask is at least this small)")
+    return Sentences(
+        title=f"{count} masks hold objects under {threshold} pixels",
+        explanation=(f"In {count} of {non_empty} non-empty masks "
+                     f"({evidence['share_of_non_empty']:.1%}) the {measured} is under "
+                     f"{threshold} pixels (smallest: {evidence['smallest_pixels']:g}). Such an "
+                     "object is less than one cell after two down-sampling steps, one missed "
+                     "pixel costs it more than 3 Dice points, and Dice smoothing weighs most "
+                     "on it. Specks of a few pixels are also what JPEG noise leaves behind "
+                     "after a `> 0` threshold."),
+        fix=("Look at the listed masks: remove specks that are compression noise (store masks as "
+             "PNG, threshold at the midpoint); if the objects are real, train at a higher "
+             "resolution or with fewer down-sampling steps, and keep Dice smoothing small "
+             "relative to their size."))
+
+
+def imbalance_summary(evidence: Mapping, median: float, mostly_threshold: float) -> Sentences:
+    """``median``: the median per-mask foreground fraction; ``mostly_threshold``: the
+    fraction above which a mask counts as mostly foreground."""
+    images, overall = evidence["masks"], evidence["foreground_fraction"]
+    spread = (f"it ranges from {evidence['per_mask_min']:.2%} to "
+              f"{evidence['per_mask_max']:.2%} (median {median:.2%})")
+    return Sentences(
+        title=f"Foreground is {overall:.2%} of all pixels over {images} masks",
+        explanation=(f"Over {images} masks, foreground is {overall:.2%} of all pixels; per mask "
+                     f"{spread}. {evidence['empty_masks']} masks are empty and "
+                     f"{evidence['mostly_foreground_masks']} are more than "
+                     f"{mostly_threshold:.0%} foreground."),
+        fix="Nothing to fix: these are the numbers the other findings rest on.")

@@ -1,0 +1,273 @@
+"""What a constant predictor scores, and which logged numbers only a constant can score.
+
+Pure arithmetic on (accuracy, Dice, IoU) triples; every result records the assumptions its
+claim rests on (:class:`Assumption`), so a claim can be read apart from its wording.
+
+For a pooled (whole-set) hard Dice, an accuracy ``a`` and a Dice ``d`` satisfy
+``d = 2a/(1+a)`` exactly when no background pixel is predicted background, i.e. the model
+predicts foreground everywhere on data whose foreground fraction is ``a`` (the IoU of that
+predictor is ``a`` too). A Dice near 0 next to a high accuracy is the all-zeros predictor,
+with foreground fraction ``1 - a``.
+
+>>> fit = constant_fit("all_ones", 0.9950, dice=0.9975)
+>>> fit.foreground_fraction, [a.value for a in fit.assumptions]
+(0.995, ['binary_labels', 'pooled_dice', 'true_negatives_zero'])
+>>> round(max_soft_dice(0.24), 4)
+0.7654
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+from unetdiag.diag.checks.saturation.thresholds import (
+    DEFAULT_THRESHOLDS,
+    SATURATION_TOLERANCE,
+    SaturationThresholds,
+)
+from unetdiag.diag.core.dice import all_ones_dice
+
+#: A binary accuracy below this is worse than predicting the majority class everywhere
+#: (which scores max(f, 1 - f) >= 0.5); with a Dice above 1 it points at raw 0-255 labels.
+WORSE_THAN_ANY_CONSTANT_ACCURACY = 0.5
+
+
+class Assumption(str, enum.Enum):
+    """A precondition a claim rests on: the claim is only as true as its assumptions."""
+
+    #: Every label is 0 or 1.
+    BINARY_LABELS = "binary_labels"
+    #: Every prediction is a probability in [0, 1] (a sigmoid output, not a logit).
+    PREDICTIONS_IN_UNIT_INTERVAL = "predictions_in_unit_interval"
+    #: Accuracy compares the prediction thresholded at 0.5 with the label.
+    ACCURACY_THRESHOLD_HALF = "accuracy_threshold_half"
+    #: The Dice pools every pixel of the set (or every image has the same fill), and its
+    #: smoothing is negligible next to the foreground.
+    POOLED_DICE = "pooled_dice"
+    #: No pixel is correctly predicted background (the numbers imply a share near 0).
+    TRUE_NEGATIVES_ZERO = "true_negatives_zero"
+    #: No pixel is correctly predicted foreground.
+    TRUE_POSITIVES_ZERO = "true_positives_zero"
+    #: The numbers compared were measured on the same images and labels.
+    SAME_DATA = "same_data"
+
+
+#: The two constant predictors: every pixel foreground, or none.
+CONSTANT_PREDICTORS = ("all_ones", "all_zeros")
+#: The formula behind each expected score of the all-ones predictor.
+ALL_ONES_FORMULAS = {"dice": "2f/(1+f)", "iou": "f"}
+
+
+@dataclass(frozen=True)
+class ConstantPredictorFit:
+    """Logged numbers that match what predicting one class everywhere scores.
+
+    ``true_negative_share`` (all-ones only) is the share of pixels the numbers imply were
+    correctly predicted background: 0 for the all-ones predictor itself.
+    """
+
+    predictor: str  # "all_ones" or "all_zeros"
+    foreground_fraction: float
+    accuracy: float
+    dice: float | None = None
+    expected_dice: float | None = None
+    iou: float | None = None
+    expected_iou: float | None = None
+    true_negative_share: float | None = None
+
+    @property
+    def assumptions(self) -> tuple[Assumption, ...]:
+        if self.predictor == "all_ones":
+            return (Assumption.BINARY_LABELS, Assumption.POOLED_DICE,
+                    Assumption.TRUE_NEGATIVES_ZERO)
+        return Assumption.BINARY_LABELS, Assumption.TRUE_POSITIVES_ZERO
+
+    def as_dict(self) -> dict:
+        """The fit as evidence: observed and expected values, residuals (observed -
+        expected), the formulas of the all-ones predictor and its true-negative share."""
+        result: dict = {"predictor": self.predictor,
+                        "foreground_fraction": self.foreground_fraction,
+                        "accuracy": self.accuracy}
+        formulas = ALL_ONES_FORMULAS if self.predictor == "all_ones" else {}
+        for key, value, expected in (("dice", self.dice, self.expected_dice),
+                                     ("iou", self.iou, self.expected_iou)):
+            if value is not None:
+                result.update({key: value, f"expected_{key}": expected,
+                               f"{key}_residual": value - expected})
+                if key in formulas:
+                    result[f"{key}_formula"] = formulas[key]
+        if self.true_negative_share is not None:
+            result["true_negative_share"] = self.true_negative_share
+        return result
+
+
+def _usable(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def true_negative_share_from_dice(accuracy: float, dice: float) -> float:
+    """The share of pixels correctly predicted background behind a pooled hard Dice:
+    ``d = 2(a - TN) / (1 + a - 2 TN)``, so ``TN = (2a - d(1 + a)) / (2(1 - d))``."""
+    return (2 * accuracy - dice * (1 + accuracy)) / (2 * (1 - dice))
+
+
+def true_negative_share_from_iou(accuracy: float, iou: float) -> float:
+    """``IoU = (a - TN) / (1 - TN)``, so ``TN = (a - IoU) / (1 - IoU)``."""
+    return (accuracy - iou) / (1 - iou)
+
+
+def constant_fit(predictor: str, accuracy: float, dice: float | None = None,
+                 iou: float | None = None, tolerance: float = SATURATION_TOLERANCE, *,
+                 thresholds: SaturationThresholds = DEFAULT_THRESHOLDS
+                 ) -> ConstantPredictorFit | None:
+    """How these numbers fit ``"all_ones"`` or ``"all_zeros"``, or ``None`` when they do not
+    (see :func:`fingerprint_all_ones` and :func:`fingerprint_all_zeros`)."""
+    if not _usable(accuracy) or not 0.0 < accuracy < 1.0:
+        return None
+    if not (_usable(dice) or _usable(iou)):
+        return None
+    if predictor == "all_ones":
+        return _all_ones_fit(accuracy, dice, iou, tolerance, thresholds)
+    return _all_zeros_fit(accuracy, dice, iou, tolerance, thresholds)
+
+
+def _all_ones_fit(accuracy, dice, iou, tolerance, thresholds) -> ConstantPredictorFit | None:
+    fraction = float(accuracy)
+    expected_dice = observed_dice = observed_iou = None
+    true_negative_shares = []
+    residuals = []
+    if _usable(dice):
+        expected_dice = all_ones_dice(fraction)
+        if dice >= 1.0 or expected_dice <= 2 * tolerance:
+            return None
+        true_negative_shares.append(true_negative_share_from_dice(fraction, dice))
+        observed_dice = float(dice)
+        residuals.append(abs(observed_dice - expected_dice))
+    if _usable(iou):
+        if iou >= 1.0:
+            return None
+        true_negative_shares.append(true_negative_share_from_iou(fraction, iou))
+        observed_iou = float(iou)
+        residuals.append(abs(observed_iou - fraction))
+    true_negative_share = max(true_negative_shares, key=abs)
+    if max(residuals) > tolerance or abs(true_negative_share) > thresholds.max_true_negative_share:
+        return None
+    return ConstantPredictorFit(
+        "all_ones", fraction, fraction, dice=observed_dice, expected_dice=expected_dice,
+        iou=observed_iou, expected_iou=fraction if observed_iou is not None else None,
+        true_negative_share=true_negative_share)
+
+
+def _all_zeros_fit(accuracy, dice, iou, tolerance, thresholds) -> ConstantPredictorFit | None:
+    # the all-ones alternative must be told apart: its Dice 2a/(1+a) has to be clearly > 0
+    if all_ones_dice(accuracy) <= 2 * tolerance:
+        return None
+    near_zero = max(tolerance, thresholds.empty_prediction_dice)
+    observed = {}
+    for key, value in (("dice", dice), ("iou", iou)):
+        if _usable(value):
+            if abs(value) > near_zero:
+                return None
+            observed[key] = float(value)
+    return ConstantPredictorFit(
+        "all_zeros", 1.0 - float(accuracy), float(accuracy),
+        dice=observed.get("dice"), expected_dice=0.0 if "dice" in observed else None,
+        iou=observed.get("iou"), expected_iou=0.0 if "iou" in observed else None)
+
+
+def fingerprint_all_ones(accuracy: float, dice: float | None = None, iou: float | None = None,
+                         tolerance: float = SATURATION_TOLERANCE, *,
+                         thresholds: SaturationThresholds = DEFAULT_THRESHOLDS) -> dict | None:
+    """Do these numbers say "every pixel predicted foreground"? The evidence, or ``None``.
+
+    Predicting foreground everywhere on data with foreground fraction ``f`` scores accuracy
+    ``f``, Dice ``2f/(1+f)`` (:func:`unetdiag.diag.core.dice.all_ones_dice`) and IoU ``f``. So the
+    accuracy gives ``f`` and the Dice and/or IoU must follow within ``tolerance``. Smoothing
+    constants up to 1 move these values by less than 1e-3 on images of 32x32 pixels or more,
+    so the same test covers smoothed and unsmoothed Dice; a per-image Dice over masks of very
+    different fill can fall below ``2f/(1+f)`` and is then not recognised.
+
+    Returns ``None`` without a Dice or IoU (accuracy alone fits any ``f``), when a value is
+    not finite, when the numbers do not fit, or when they cannot tell all-ones from a good
+    model (see :attr:`SaturationThresholds.max_true_negative_share`). Otherwise a dict with
+    ``foreground_fraction``, the expected values, the residuals (observed - expected) and
+    ``true_negative_share`` (the share of pixels implied to be correctly predicted
+    background: 0 for all-ones).
+
+    >>> fp = fingerprint_all_ones(0.9950, dice=0.9975)
+    >>> round(fp["expected_dice"], 5), round(fp["dice_residual"], 6)
+    (0.99749, 6e-06)
+    >>> fingerprint_all_ones(0.9950, dice=0.9954) is None   # a soft Dice a little below
+    True
+    """
+    fit = constant_fit("all_ones", accuracy, dice, iou, tolerance, thresholds=thresholds)
+    return None if fit is None else fit.as_dict()
+
+
+def fingerprint_all_zeros(accuracy: float, dice: float | None = None, iou: float | None = None,
+                          tolerance: float = SATURATION_TOLERANCE, *,
+                          thresholds: SaturationThresholds = DEFAULT_THRESHOLDS) -> dict | None:
+    """Do these numbers say "no pixel predicted foreground"? The evidence, or ``None``.
+
+    An empty prediction scores Dice 0 and IoU 0 (no true positive) and accuracy ``1 - f``:
+    so ``1 - accuracy`` is the foreground fraction (an upper bound if the model also predicts
+    a few wrong pixels). With smoothing ``s`` its Dice is ``s/(T+s)`` per image, near 0 for
+    objects of more than a few pixels (see
+    :attr:`SaturationThresholds.empty_prediction_dice`); but an empty mask predicted empty
+    scores 1, so under a smoothed per-image Dice the empty prediction scores the share of
+    empty masks, which a log does not show: that form is left to callers who know the data
+    (``baselines``).
+
+    >>> round(fingerprint_all_zeros(0.9210, dice=0.0)["foreground_fraction"], 3)
+    0.079
+    """
+    fit = constant_fit("all_zeros", accuracy, dice, iou, tolerance, thresholds=thresholds)
+    return None if fit is None else fit.as_dict()
+
+
+def max_soft_dice(accuracy: float) -> float:
+    """The highest soft Dice any prediction can score at this pixel accuracy, labels in [0, 1].
+
+    Accuracy thresholds the prediction at 0.5; a soft Dice uses the probabilities. The best
+    case predicts 1 on every pixel counted right (all foreground) and 0.5 on every pixel
+    counted wrong (all foreground too), giving ``2(1+a)/(3+a)``; a hard Dice is bounded by
+    the lower ``2a/(1+a)``. The bound is concave in ``a``, so it holds for epoch means too.
+
+    >>> round(max_soft_dice(0.24), 4)
+    0.7654
+    """
+    return 2.0 * (1.0 + accuracy) / (3.0 + accuracy)
+
+
+def mean_label_if_all_ones(dice: float) -> float:
+    """The mean label value ``m`` at which predicting 1 everywhere scores this Dice:
+    ``d = 2m/(1+m)``, so ``m = d/(2-d)`` (infinite from ``d = 2`` on)."""
+    return dice / (2 - dice) if dice < 2 else math.inf
+
+
+def constant_scores(predictor: str, foreground_fraction: float) -> tuple[float, float]:
+    """(accuracy, hard Dice) of ``"all_ones"`` or ``"all_zeros"`` on binary masks."""
+    if predictor == "all_ones":
+        return foreground_fraction, all_ones_dice(foreground_fraction)
+    return 1 - foreground_fraction, 0.0
+
+
+def constant_baseline(kind: str, foreground_fraction: float) -> tuple[float, str] | None:
+    """(best score of a constant predictor, which predictor) for an accuracy, Dice or IoU
+    metric on data with this foreground fraction; ``None`` for other kinds."""
+    if kind == "accuracy":
+        majority = "all_ones" if foreground_fraction >= 0.5 else "all_zeros"
+        return max(foreground_fraction, 1 - foreground_fraction), majority
+    if kind == "dice":
+        return all_ones_dice(foreground_fraction), "all_ones"
+    if kind == "iou":
+        return float(foreground_fraction), "all_ones"
+    return None
+
+
+def share_of_headroom_closed(value: float, majority_share: float) -> float:
+    """How much of the way from the majority-class share to 1 an accuracy has come."""
+    headroom = 1.0 - majority_share
+    return (value - majority_share) / headroom if headroom > 0 else 1.0

@@ -1,0 +1,112 @@
+"""The three metric-series checks: measure the claims, then word them as findings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from unetdiag.diag.checks.saturation import wording
+from unetdiag.diag.checks.saturation.constant import (
+    at_baselines,
+    baselines_from_other_runs,
+    constant_predictor_runs,
+    prediction_collapse,
+)
+from unetdiag.diag.checks.saturation.metrics import metric_series
+from unetdiag.diag.checks.saturation.runs import identical_across_runs, step_time_outliers
+from unetdiag.diag.checks.saturation.series import (
+    accuracy_bound_breach,
+    flat_metrics,
+    label_scale,
+    non_finite_onset,
+    train_val_gap,
+)
+from unetdiag.diag.checks.saturation.thresholds import (
+    DEFAULT_THRESHOLDS,
+    SATURATION_TOLERANCE,
+    SaturationThresholds,
+)
+from unetdiag.diag.core.findings import Finding
+
+
+def check_series(run: str, history: Mapping[str, Sequence[float]],
+                 baselines: Mapping[str, float] | None = None,
+                 tolerance: float = SATURATION_TOLERANCE, *,
+                 thresholds: SaturationThresholds = DEFAULT_THRESHOLDS) -> list[Finding]:
+    """Judge one run's metric series (a Keras ``History.history``-like mapping).
+
+    Args:
+        run: the run's name (used in titles, evidence and ``source``).
+        history: metric name -> one value per epoch. ``None`` marks an epoch whose value was
+            not logged (it is skipped, never taken for NaN). Keys in
+            :data:`~unetdiag.diag.checks.saturation.metrics.NON_METRIC_KEYS` (``lr``,
+            ``step_seconds``...) are ignored.
+        baselines: what a trivial predictor scores on the same data, when the caller knows
+            it (see :func:`~unetdiag.diag.checks.saturation.constant.resolve_baselines`);
+            without it the constant predictors are inferred from the fingerprints alone.
+        tolerance: how close a value must be to a formula or a baseline to match it.
+        thresholds: the other numerical choices.
+
+    Returns findings among ``saturation.non_finite``, ``saturation.dice_above_one``,
+    ``saturation.dice_exceeds_accuracy_bound``,
+    ``saturation.negative_loss``, ``saturation.metric_out_of_range``,
+    ``saturation.all_ones_predictor``, ``saturation.all_zeros_predictor``,
+    ``saturation.metric_at_baseline``, ``saturation.accuracy_is_majority_class``,
+    ``saturation.flat_metric`` and ``saturation.train_val_gap``.
+    """
+    series = metric_series(history)
+    claims = [non_finite_onset(run, series),
+              *label_scale(run, series, tolerance, thresholds),
+              accuracy_bound_breach(run, series, tolerance, thresholds),
+              *constant_predictor_runs(run, series, tolerance, thresholds),
+              *(at_baselines(run, series, baselines, tolerance, thresholds) if baselines
+                else ()),
+              flat_metrics(run, series, thresholds),
+              train_val_gap(run, series, thresholds)]
+    return [wording.finding_of(claim) for claim in claims if claim is not None]
+
+
+def check_across_runs(histories: Mapping[str, Mapping[str, Sequence[float]]],
+                      tolerance: float = SATURATION_TOLERANCE, *,
+                      thresholds: SaturationThresholds = DEFAULT_THRESHOLDS) -> list[Finding]:
+    """Judge several runs together (the variants of one experiment, one log).
+
+    Args:
+        histories: run name -> history (as for :func:`check_series`). An optional
+            ``"step_seconds"`` list (and ``"steps_per_epoch"``) per run enables the
+            step-time comparison.
+        tolerance: how close two runs' values must be to count as identical.
+
+    Returns ``saturation.identical_across_runs`` (a validation metric equal in several runs
+    at every common epoch: error when it is also constant across epochs),
+    ``saturation.metric_at_baseline`` (a run whose validation accuracy equals the constant
+    predictor another run's fingerprint pinned) and ``saturation.step_time_outlier``.
+    """
+    by_run = {run: metric_series(history) for run, history in histories.items()}
+    claims = [*identical_across_runs(by_run, tolerance, thresholds),
+              *baselines_from_other_runs(by_run, tolerance, thresholds),
+              *step_time_outliers(histories, thresholds)]
+    return [wording.finding_of(claim) for claim in claims]
+
+
+def check_prediction_collapse(run: str, predicted_positive_fraction: float,
+                              foreground_fraction: float | None,
+                              tolerance: float = SATURATION_TOLERANCE) -> list[Finding]:
+    """Has the model collapsed to a constant on a probe batch?
+
+    Args:
+        predicted_positive_fraction: share of probe pixels predicted foreground
+            (probability above the threshold).
+        foreground_fraction: share of the probe masks' pixels that are foreground, if known.
+        tolerance: within this of 0 or 1 the prediction counts as constant.
+
+    Returns ``saturation.predictions_collapsed``: an error when the masks are not themselves
+    (almost) all one class, otherwise a warning that the data, not the model, is constant.
+
+    >>> check_prediction_collapse("MP_Tr_BCE", 1.0, 0.995)[0].severity.value
+    'error'
+    >>> check_prediction_collapse("MP_Tr_BCE", 0.42, 0.4)
+    []
+    """
+    claim = prediction_collapse(run, predicted_positive_fraction, foreground_fraction,
+                                tolerance)
+    return [] if claim is None else [wording.finding_of(claim)]

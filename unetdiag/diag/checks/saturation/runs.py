@@ -1,0 +1,102 @@
+"""What several runs of one experiment show together: numbers that do not depend on the
+model, and a run far slower than the others. Each function returns typed claims."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from unetdiag.diag.checks.saturation.evidence import IdenticalAcrossRuns, StepTimeOutlier
+from unetdiag.diag.checks.saturation.metrics import (
+    SCORE_KINDS,
+    STEP_SECONDS_KEY,
+    STEPS_PER_EPOCH_KEY,
+    MetricSeries,
+    Series,
+    is_validation,
+    metric_kind,
+)
+from unetdiag.diag.checks.saturation.series import flat_tail
+from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
+from unetdiag.diag.core.findings import Severity
+
+Runs = Mapping[str, Series]
+
+
+def _agree(first: MetricSeries, second: MetricSeries, tolerance: float,
+           thresholds: SaturationThresholds) -> int:
+    """Common epochs on which both are finite and within ``tolerance`` (0: they disagree)."""
+    length = min(first.values.size, second.values.size)
+    both = first.finite[:length] & second.finite[:length]
+    if both.sum() < thresholds.min_identical_epochs:
+        return 0
+    difference = np.abs(first.values[:length][both] - second.values[:length][both])
+    return int(both.sum()) if difference.max() <= tolerance else 0
+
+
+def identical_across_runs(by_run: Runs, tolerance: float,
+                          thresholds: SaturationThresholds) -> list[IdenticalAcrossRuns]:
+    """Groups of runs whose validation metric agrees at every common epoch."""
+    claims = []
+    names: dict[str, None] = {}
+    for series in by_run.values():
+        names.update(dict.fromkeys(n for n in series if is_validation(n)))
+    for metric in names:
+        unassigned = [run for run, series in by_run.items() if metric in series]
+        while unassigned:
+            first = unassigned.pop(0)
+            group = [first]
+            common = []
+            for other in list(unassigned):
+                epochs = _agree(by_run[first][metric], by_run[other][metric], tolerance,
+                                thresholds)
+                if epochs:
+                    group.append(other)
+                    common.append(epochs)
+                    unassigned.remove(other)
+            if len(group) < 2:
+                continue
+            series = [by_run[r][metric] for r in group]
+            value = series[0].last_finite()[1]
+            constant = all(flat_tail(s, thresholds) == s.values.size for s in series)
+            if metric_kind(metric) in SCORE_KINDS and value >= 1 - thresholds.flat_spread:
+                continue  # perfect scores agree trivially
+            claims.append(IdenticalAcrossRuns(
+                metric, group, value, {r: by_run[r][metric].values.tolist() for r in group},
+                common_epochs=min(common),
+                constant_across_epochs=constant,
+                tolerance=tolerance, all_runs=len(group) == len(by_run),
+                severity=Severity.ERROR if constant else Severity.WARNING))
+    return claims
+
+
+def _median(values: Sequence[float | None]) -> float | None:
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    return float(np.median(finite)) if finite else None
+
+
+def step_time_outliers(histories: Mapping[str, Mapping[str, Sequence[float | None]]],
+                       thresholds: SaturationThresholds) -> list[StepTimeOutlier]:
+    """Runs at least :attr:`~.SaturationThresholds.step_time_info_ratio` times slower per
+    step than the median of the others."""
+    step = {run: _median(h.get(STEP_SECONDS_KEY, ())) for run, h in histories.items()}
+    step = {run: value for run, value in step.items() if value}
+    steps = {run: _median(h.get(STEPS_PER_EPOCH_KEY, ())) for run, h in histories.items()}
+    claims: list[StepTimeOutlier] = []
+    if len(step) < 2:
+        return claims
+    for run, seconds in step.items():
+        others = {o: v for o, v in step.items() if o != run}
+        reference = float(np.median(list(others.values())))
+        ratio = seconds / reference
+        if ratio < thresholds.step_time_info_ratio:
+            continue
+        claims.append(StepTimeOutlier(
+            run, seconds, ratio, others, reference_seconds=reference,
+            steps_per_epoch=steps.get(run),
+            other_runs_steps_per_epoch=_median([steps.get(o) for o in others]),
+            severity=(Severity.WARNING if ratio >= thresholds.step_time_warning_ratio
+                      else Severity.INFO)))
+    return claims

@@ -1,0 +1,53 @@
+"""Every numerical choice of the metric-series checks, named."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: How close a value must be to a formula, a baseline or another run's value to match it
+#: (Keras prints four decimals).
+SATURATION_TOLERANCE = 1e-3
+
+
+@dataclass(frozen=True)
+class SaturationThresholds:
+    """Every numerical choice of the saturation checks but the matching tolerance."""
+
+    flat_spread: float = 1e-4
+    """A series whose last values stay within this of each other is flat (Keras prints four
+    decimals, so 1e-4 is "the same number as printed")..."""
+    flat_relative_spread: float = 0.01
+    """...and within this share of their size (so a loss falling from 3e-5 to 2e-5 is not
+    flat). A score at 1 (perfect, within ``flat_spread``) is never called flat or identical:
+    perfect scores agree trivially."""
+    min_flat_epochs: int = 3
+    """How many final epochs must be flat before it is reported."""
+    min_identical_epochs: int = 2
+    """Common epochs two runs need before "identical" is claimed."""
+    max_true_negative_share: float = 0.05
+    """An (accuracy, Dice) pair matches the all-ones fingerprint only if the share of pixels
+    it implies were correctly predicted background is at most this (near a = 1 every model's
+    Dice approaches 2a/(1+a); this keeps a good model on balanced data from passing for a
+    constant one)."""
+    empty_prediction_dice: float = 0.01
+    """A Dice up to this (or the tolerance, if larger) counts as the 0 of an empty
+    prediction: a smoothed Dice scores an empty prediction s/(T+s), at most 0.01 with s = 1
+    on objects of 100 pixels or more."""
+    range_slack: float = 1e-6
+    """Float error allowed outside [0, 1] before a metric is out of range."""
+    gap_score: float = 0.10
+    """Train minus validation Dice/IoU/accuracy above this is a gap."""
+    gap_loss_ratio: float = 2.0
+    """Validation loss above this multiple of the training loss is a gap..."""
+    gap_loss_min: float = 0.05
+    """...when it is also at least this much larger."""
+    majority_headroom_share: float = 0.5
+    """An accuracy that closes less than this share of the way from the majority-class share
+    to 1 is "barely above the majority class"."""
+    step_time_info_ratio: float = 3.0
+    """A run this many times slower per step than the others: info..."""
+    step_time_warning_ratio: float = 10.0
+    """...and this many times slower: warning."""
+
+
+DEFAULT_THRESHOLDS = SaturationThresholds()
