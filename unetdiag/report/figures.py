@@ -129,10 +129,13 @@ def curves_png(panels: Sequence[Panel], markers: Sequence[EpochMarker] = ()) -> 
 def histogram_png(values: Sequence[float], *, title: str, xlabel: str,
                   lines: Sequence[tuple[float, str]] = (), value_range: tuple[float, float]
                   | None = (0.0, 1.0), bins: int = 20) -> bytes:
-    """A histogram of the finite ``values`` with vertical reference lines."""
+    """A histogram of the finite ``values`` with vertical reference lines; ``value_range``
+    is widened to the values when some fall outside it (none is left out)."""
     pyplot = _pyplot()
     figure, axes = pyplot.subplots(figsize=SMALL_FIGURE)
     finite = [v for v in _finite_or_nan(values) if not math.isnan(v)]
+    if value_range is not None and finite:
+        value_range = (min(value_range[0], *finite), max(value_range[1], *finite))
     axes.hist(finite, bins=bins, range=value_range, color=COLOURS["bar"], alpha=0.85)
     for value, label in lines:
         if math.isfinite(value):
