@@ -77,7 +77,7 @@ def _browser() -> str:
     if found is None:
         reason = (f"none of {', '.join(BROWSER_NAMES)} is installed "
                   "(.ci/run installs chromium with apt-get)")
-        if os.environ.get("CI"):
+        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
             pytest.fail(f"CI needs a browser for this test: {reason}")
         pytest.skip(reason)
     return found

@@ -152,6 +152,19 @@ def test_different_titles_stay_apart_and_a_lone_finding_keeps_its_title():
                                          "Foreground is 9%", "Foreground is 12%"]
 
 
+def test_the_name_is_left_out_wherever_a_clause_opens_with_it():
+    def both(title: str) -> str:
+        findings = [Finding("a.b", Severity.INFO, title.format(name=f"train:{name}"), "", "",
+                            {"run": f"train:{name}"}, source=f"train:{name}")
+                    for name in ("A", "B")]
+        [group] = group_findings(findings)
+        return group.title
+
+    assert both("Resolved by epoch 11: {name}: collapsed") == "Resolved by epoch 11: collapsed"
+    assert both("{name} predicts no foreground") == "Each predicts no foreground"
+    assert both("{name}: val_dice is flat") == "val_dice is flat"  # a metric keeps its name
+
+
 # --- console pointer ----------------------------------------------------------------------
 
 def test_console_view_ends_pointing_to_the_html_file():

@@ -114,27 +114,44 @@ def _own_names(finding: Finding) -> list[str]:
 
 
 def title_template(finding: Finding) -> str:
-    """The title with the name it opens with (followed by ``:`` or a space) replaced by a
-    marker, so the titles of one finding for two sources compare equal."""
+    """The title with the name it opens with, or a clause after ``": "`` opens with, replaced
+    by a marker (when followed by ``:`` or a space), so the titles of one finding for two
+    sources compare equal.
+
+    >>> title_template(Finding("x", "info", "Resolved by epoch 3: train:A: collapsed", "", "",
+    ...                        source="train:A")).replace(_OWN_NAME, "<name>")
+    'Resolved by epoch 3: <name>: collapsed'
+    """
+    title = finding.title
     for name in _own_names(finding):
-        rest = finding.title[len(name):]
-        if finding.title.startswith(name) and rest[:1] in (":", " "):
-            return _OWN_NAME + rest
-    return finding.title
+        for start in [0] + [i + 2 for i in range(len(title)) if title.startswith(": ", i)]:
+            rest = title[start + len(name):]
+            if title.startswith(name, start) and rest[:1] in (":", " "):
+                return title[:start] + _OWN_NAME + rest
+    return title
 
 
 def _shared_title(template: str, first: Finding, count: int) -> str:
-    """The row's title: the member's own for one; for several, without the opening name.
+    """The row's title: the member's own for one; for several, without the name.
 
     ``"<name>: predictions collapsed"`` becomes ``"Predictions collapsed"``,
-    ``"<name> predicts no foreground"`` becomes ``"Each predicts no foreground"``.
+    ``"<name> predicts no foreground"`` becomes ``"Each predicts no foreground"``,
+    ``"Resolved: <name>: collapsed"`` becomes ``"Resolved: collapsed"``.
     """
-    if count == 1 or not template.startswith(_OWN_NAME):
+    if count == 1 or _OWN_NAME not in template:
         return first.title
-    rest = template[len(_OWN_NAME):]
-    if rest.startswith(":"):
-        return capitalised(rest[1:].strip())
-    return "Each" + rest
+    if _OWN_NAME + ":" in template:
+        before, _, after = template.partition(_OWN_NAME + ":")
+        return _sentence_start(after.strip()) if not before else before + after.strip()
+    if template.startswith(_OWN_NAME):
+        return "Each" + template[len(_OWN_NAME):]
+    return template.replace(_OWN_NAME, "each")
+
+
+def _sentence_start(text: str) -> str:
+    """``text`` opening a title: an English word gets its capital, a metric name does not."""
+    first_word = text.split(" ", 1)[0]
+    return capitalised(text) if first_word.isalpha() and first_word.islower() else text
 
 
 def _detail_key(finding: Finding) -> tuple[Any, ...]:
