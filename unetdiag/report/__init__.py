@@ -1,6 +1,7 @@
 """Renderings of a :class:`~unetdiag.diag.core.findings.Report`: console, JSON, text, HTML.
 
-Pure: rich and the standard library only (no TensorFlow, ever).
+No TensorFlow, ever: rich for the console and text views; the HTML report
+(:mod:`unetdiag.report.html`) adds matplotlib (imported only when a page is drawn) and Pillow.
 """
 
 from unetdiag.report.console import render_report, renderables, severity_badge

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from rich import box
@@ -36,14 +37,8 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from unetdiag.diag.core.findings import (
-    Finding,
-    Report,
-    Severity,
-    count_by_severity,
-    sort_findings,
-    worst_severity,
-)
+from unetdiag.diag.core.findings import Report, Severity, count_by_severity, worst_severity
+from unetdiag.report.grouping import FindingDetail, FindingGroup, group_findings, sources_label
 from unetdiag.report.values import (
     COMPACT_LIMITS,
     ELLIPSIS,
@@ -51,6 +46,8 @@ from unetdiag.report.values import (
     DisplayLimits,
     as_plain_python,
     format_value,
+    summary_columns,
+    summary_rows,
 )
 
 #: Badge style of each severity (the badge text is the severity in capitals).
@@ -75,6 +72,9 @@ KEY_COLUMN_MAX_WIDTH = 32
 SHORT_CELL_WIDTH = 10
 #: Shown instead of the findings when a report has none.
 NOTHING_FOUND_MESSAGE = "Nothing found: no check raised a finding."
+
+#: Opens the last line of the console view when an HTML report was written.
+HTML_POINTER = "Curves, pictures and every finding in full: "
 
 #: Replacements applied before escaping text for a console that cannot print Unicode.
 ASCII_REPLACEMENTS = {ELLIPSIS: "..."}
@@ -133,23 +133,24 @@ def _severity_counts(report: Report) -> Text:
     return Text.assemble(*parts)
 
 
-def _id_and_source(finding: Finding, maker: _TextMaker) -> Text:
-    cell = maker.text(finding.id, "bold")
-    if finding.source:
+def _id_and_sources(group: FindingGroup, maker: _TextMaker) -> Text:
+    cell = maker.text(group.id, "bold")
+    if group.sources:
         cell.append("\n")
-        cell.append_text(maker.text(finding.source, "dim"))
+        cell.append_text(maker.text(group.sources_label, "dim"))
     return cell
 
 
-def _findings_table(findings: list[Finding], maker: _TextMaker) -> Table:
+def _findings_table(groups: list[FindingGroup], maker: _TextMaker) -> Table:
+    """One row per finding group: the same finding for several sources is one row."""
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True,
                   header_style="bold")
     table.add_column("severity", no_wrap=True)
     table.add_column("id / source", overflow="fold", max_width=ID_COLUMN_MAX_WIDTH)
     table.add_column("title", ratio=1)
-    for finding in findings:
-        table.add_row(severity_badge(finding.severity), _id_and_source(finding, maker),
-                      maker.text(finding.title))
+    for group in groups:
+        table.add_row(severity_badge(group.severity), _id_and_sources(group, maker),
+                      maker.text(group.title))
     return table
 
 
@@ -173,8 +174,10 @@ def _file_list(files: tuple[str, ...], maker: _TextMaker) -> Text:
     return listing
 
 
-def _finding_panel(finding: Finding, maker: _TextMaker) -> Panel:
-    """One finding in full: title, explanation, evidence, files and fix."""
+def _finding_panel(detail: FindingDetail, maker: _TextMaker) -> Panel:
+    """One finding in full (title, explanation, evidence, files and fix), naming every
+    source it came from with the same explanation, evidence and files."""
+    finding = detail.finding
     parts: list[RenderableType] = [maker.text(finding.title, "bold")]
     if finding.explanation:
         parts += [NewLine(), maker.text(finding.explanation)]
@@ -187,29 +190,18 @@ def _finding_panel(finding: Finding, maker: _TextMaker) -> Panel:
     if finding.fix:
         parts += [NewLine(), Text.assemble(("Fix: ", "bold green"), maker.text(finding.fix))]
     title = Text.assemble(severity_badge(finding.severity), " ", maker.text(finding.id, "bold"))
-    subtitle = maker.text(finding.source, "dim") if finding.source else None
+    subtitle = maker.text(sources_label(detail.sources), "dim") if detail.sources else None
     return Panel(Group(*parts), title=title, title_align="left", subtitle=subtitle,
                  subtitle_align="right", border_style=SEVERITY_BORDER_STYLES[finding.severity],
                  box=box.ROUNDED)
 
 
-def _summary_rows(rows: Any) -> list[Mapping[str, Any]]:
-    """Summary rows as dicts, whatever a producer put there (odd shapes get a value column)."""
-    if isinstance(rows, Mapping):
-        return [rows]
-    if not isinstance(rows, (list, tuple)):
-        return [{"value": rows}]
-    return [row if isinstance(row, Mapping) else {"value": row} for row in rows]
-
-
 def _summary_table(name: str, rows: Any, maker: _TextMaker) -> RenderableType:
     """A summary ``[{"column": value}, ...]`` as a table; columns in order of first use."""
-    rows = _summary_rows(rows)
+    rows = summary_rows(rows)
     if not rows:
         return maker.text(f"{name}: no rows", "dim")
-    columns: list[str] = []
-    for row in rows:
-        columns += [str(key) for key in row if str(key) not in columns]
+    columns = summary_columns(rows)
     # No padding (the box's blank divider parts the columns), so the variants' eight
     # figures fit 80 columns unwrapped.
     table = Table(title=maker.text(name, "bold"), title_justify="left", box=box.SIMPLE_HEAD,
@@ -257,16 +249,16 @@ def renderables(report: Report, verbose: bool = False, *, ascii_only: bool = Fal
             whose encoding cannot print Unicode (:func:`render_report` does).
     """
     maker = _TextMaker(VERBOSE_LIMITS if verbose else COMPACT_LIMITS, ascii_only)
-    findings = sort_findings(report.findings)
+    groups = group_findings(report.findings)
     pieces: list[RenderableType] = [_title_rule(report, maker)]
     if report.headline:
         pieces.append(_headline_panel(report, maker))
     pieces.append(_severity_counts(report))
-    if findings:
-        pieces.append(_findings_table(findings, maker))
-    detailed = [f for f in findings if verbose or f.severity is not Severity.INFO]
-    pieces += [_finding_panel(finding, maker) for finding in detailed]
-    compact_count = len(findings) - len(detailed)
+    if groups:
+        pieces.append(_findings_table(groups, maker))
+    detailed = [g for g in groups if verbose or g.severity is not Severity.INFO]
+    pieces += [_finding_panel(detail, maker) for group in detailed for detail in group.details]
+    compact_count = sum(len(g.findings) for g in groups) - sum(len(g.findings) for g in detailed)
     if compact_count:
         pieces.append(Text(f"Info findings ({compact_count}) are shown only in the table above; "
                            "the verbose view shows their evidence.", style="dim"))
@@ -276,11 +268,18 @@ def renderables(report: Report, verbose: bool = False, *, ascii_only: bool = Fal
     return _with_blank_lines(pieces)
 
 
-def render_report(report: Report, console: Console, verbose: bool = False) -> None:
-    """Print the report's console maker.
+def render_report(report: Report, console: Console, verbose: bool = False, *,
+                  html_path: Path | str | None = None) -> None:
+    """Print the report's console view, then, when ``html_path`` is given (the HTML report
+    was written there), one line pointing to it.
 
     Colours only where ``console`` is a terminal; plain text otherwise. On a console that
     cannot encode Unicode, non-ASCII text is escaped rather than raising.
     """
-    for piece in renderables(report, verbose, ascii_only=console.options.ascii_only):
+    ascii_only = console.options.ascii_only
+    for piece in renderables(report, verbose, ascii_only=ascii_only):
         console.print(piece)
+    if html_path is not None:
+        maker = _TextMaker(COMPACT_LIMITS, ascii_only)
+        console.print(Text.assemble(HTML_POINTER, maker.text(str(html_path), "bold")),
+                      soft_wrap=True)

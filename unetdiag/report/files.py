@@ -1,8 +1,8 @@
 """Report files: strict JSON (schema in ``docs/report-schema.md``), plain text and HTML.
 
-The text and HTML files are recordings of the console view (:mod:`unetdiag.report.console`),
-so all three files say the same thing. Every file is written atomically through
-:mod:`unetdiag.fsutil`: a reader never sees half a report.
+The text file is a recording of the console view (:mod:`unetdiag.report.console`); the HTML
+file (:mod:`unetdiag.report.html`) shows the same report with its curves and pictures. Every
+file is written atomically through :mod:`unetdiag.fsutil`: a reader never sees half a report.
 
 >>> import tempfile
 >>> from unetdiag.diag.core.findings import Report
@@ -14,50 +14,28 @@ so all three files say the same thing. Every file is written atomically through
 
 from __future__ import annotations
 
-import html
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from rich.console import Console
-from rich.terminal_theme import DEFAULT_TERMINAL_THEME, TerminalTheme
 
 from unetdiag.diag.core.findings import Report, Severity
+from unetdiag.diag.logs.model import RunLog
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_bytes
 from unetdiag.report.console import renderables
 
 #: The schema :meth:`Report.to_dict` writes and :func:`load_report` reads.
 REPORT_SCHEMA = "unetdiag.report/1"
-#: Console width of the text and HTML files (wider than a terminal: nobody resizes a file).
+#: Console width of the text file (wider than a terminal: nobody resizes a file).
 FILE_WIDTH = 100
 #: Indentation of the JSON file.
 JSON_INDENT = 2
-#: Colours of the HTML page.
-HTML_THEME: TerminalTheme = DEFAULT_TERMINAL_THEME
 #: Keys every finding in a report file must have.
 REQUIRED_FINDING_KEYS = ("id", "severity", "title", "explanation", "fix")
-
-_HTML_PAGE = """\
-<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="generator" content="unetdiag">
-<title>{title}</title>
-<style>
-body {{ color: {foreground}; background-color: {background}; }}
-pre {{ font-family: Menlo, 'DejaVu Sans Mono', Consolas, 'Courier New', monospace; }}
-</style>
-</head>
-<body>
-<pre><code style="font-family: inherit">{code}</code></pre>
-</body>
-</html>
-"""
-
 
 def report_to_json(report: Report) -> str:
     """The report as strict JSON (no ``NaN``/``Infinity`` tokens; ASCII with ``\\u`` escapes).
@@ -124,22 +102,12 @@ def load_report(path: Path | str) -> Report:
 
 
 def _record_console(report: Report, verbose: bool, width: int) -> Console:
-    """A recording console holding the console view, for text and HTML export."""
+    """A recording console holding the console view, for the text file."""
     console = Console(record=True, file=io.StringIO(), width=width, force_terminal=True,
                       color_system="truecolor", legacy_windows=False)
     for piece in renderables(report, verbose):
         console.print(piece)
     return console
-
-
-def _html_page(report: Report, console: Console) -> str:
-    # code_format="{code}" returns only the escaped, styled text; the page around it is ours,
-    # so the title is escaped here too.
-    code = console.export_html(theme=HTML_THEME, clear=False, code_format="{code}",
-                               inline_styles=True)
-    return _HTML_PAGE.format(title=html.escape(report.title or report.command), code=code,
-                             foreground=HTML_THEME.foreground_color.hex,
-                             background=HTML_THEME.background_color.hex)
 
 
 def _write_text(path: Path, text: str) -> Path:
@@ -156,22 +124,27 @@ def write_json(report: Report, path: Path | str) -> Path:
     return _write_text(Path(path), report_to_json(report) + "\n")
 
 
-def write_html(report: Report, path: Path | str, *, verbose: bool = True,
-               width: int = FILE_WIDTH) -> Path:
-    """Write the console view as a standalone HTML page (everything escaped); returns the path.
+def write_html(report: Report, path: Path | str, *, run_dir: Path | str | None = None,
+               runs: Sequence[RunLog] | None = None) -> Path:
+    """Write the HTML report (:func:`unetdiag.report.html.build_html`: one self-contained
+    page with the curves and pictures of the command) to ``path`` atomically; returns the path.
 
-    ``verbose`` defaults to True: a file has room for every finding in full.
+    ``run_dir``: a train report's run directory (default: its ``meta["run_dir"]``);
+    ``runs``: an explain-log report's parsed runs (default: its log is parsed again).
     """
-    return _write_text(Path(path), _html_page(report, _record_console(report, verbose, width)))
+    from unetdiag.report.html import build_html
+
+    return _write_text(Path(path), build_html(report, run_dir=run_dir, runs=runs))
 
 
 def write_report_files(report: Report, run_dir: Path | str, stem: str = "report", *,
                        verbose: bool = True, width: int = FILE_WIDTH) -> dict[str, Path]:
-    """Write ``<stem>.json``, ``<stem>.html`` and ``<stem>.txt`` into ``run_dir``, atomically.
+    """Write ``<stem>.json``, ``<stem>.txt`` and ``<stem>.html`` into ``run_dir``, atomically.
 
     Returns ``{"json": path, "html": path, "txt": path}``. The text file is the console view
-    without colour. Raises :class:`UserError` (``OUTPUT_ERROR``) naming the file that could
-    not be written.
+    without colour; the HTML file is :func:`write_html`'s page, reading a train report's
+    variant folders from ``run_dir``. Raises :class:`UserError` (``OUTPUT_ERROR``) naming the
+    file that could not be written.
     """
     run_dir = Path(run_dir)
     console = _record_console(report, verbose, width)
@@ -180,6 +153,7 @@ def write_report_files(report: Report, run_dir: Path | str, stem: str = "report"
                          console.export_text(clear=False, styles=False).splitlines())
     return {
         "json": write_json(report, run_dir / f"{stem}.json"),
-        "html": _write_text(run_dir / f"{stem}.html", _html_page(report, console)),
         "txt": _write_text(run_dir / f"{stem}.txt", plain_text),
+        # last: the page reads the run's files, and the plain files must exist whatever it finds
+        "html": write_html(report, run_dir / f"{stem}.html", run_dir=run_dir),
     }

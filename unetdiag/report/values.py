@@ -150,6 +150,28 @@ def as_plain_python(value: Any) -> Any:
     return value
 
 
+def summary_rows(rows: Any) -> list[Mapping[str, Any]]:
+    """A report's summary table as a list of dicts, whatever a producer put there: a dict is
+    one row, a scalar or a row that is not a dict becomes a ``value`` column.
+
+    >>> summary_rows({"a": 1}), summary_rows(5), summary_rows([{"a": 1}, "x"])
+    ([{'a': 1}], [{'value': 5}], [{'a': 1}, {'value': 'x'}])
+    """
+    if isinstance(rows, Mapping):
+        return [rows]
+    if not isinstance(rows, (list, tuple)):
+        return [{"value": rows}]
+    return [row if isinstance(row, Mapping) else {"value": row} for row in rows]
+
+
+def summary_columns(rows: list[Mapping[str, Any]]) -> list[str]:
+    """The column names of :func:`summary_rows`' rows, in order of first use."""
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(str(key) for key in row))
+    return list(columns)
+
+
 def _left_out(total: int, shown: int) -> list[str]:
     """``["… +N more"]`` when ``shown`` of ``total`` items are shown, else nothing."""
     return [f"{ELLIPSIS} +{total - shown} more"] if total > shown else []
