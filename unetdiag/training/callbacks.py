@@ -85,12 +85,8 @@ from unetdiag.diag.checks.saturation import check_prediction_collapse, check_ser
 from unetdiag.diag.core.dice import DEFAULT_DICE, DiceConfig
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.fsutil import atomic_write_bytes
-from unetdiag.training.instrument import (
-    AUDIT,
-    GUARD,
-    StepInstrumentation,
-    weight_paths,
-)
+from unetdiag.training.guarded_update import weight_paths
+from unetdiag.training.instrument import AUDIT, GUARD, InstrumentationHub, StepInstrumentation
 
 #: File names the guard writes into its output directory.
 LAST_FINITE_WEIGHTS = "last_finite.weights.h5"
@@ -385,7 +381,7 @@ class NonFiniteGuard(DiagnosticCallback):
         self.min_loss_scale = min_loss_scale
         self.max_consecutive_skips = max_consecutive_skips
         self.snapshot_each_epoch = snapshot_each_epoch
-        self._hub: StepInstrumentation | None = None
+        self._hub: InstrumentationHub | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -468,7 +464,7 @@ class NonFiniteGuard(DiagnosticCallback):
         if self._hub is None:
             self._check_on_host(logs, batch_end=True)
             return
-        values = self._hub.take()
+        values = self._hub.read_step_values()
         if "nonfinite_gradient_count" not in values:
             return
         gradients_bad = values["nonfinite_gradient_count"] > 0
@@ -787,7 +783,7 @@ class BatchAudit(DiagnosticCallback):
         self.first_batches = first_batches
         self.sample_every = sample_every
         self.max_anomaly_copies = max_anomaly_copies
-        self._hub: StepInstrumentation | None = None
+        self._hub: InstrumentationHub | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -838,7 +834,7 @@ class BatchAudit(DiagnosticCallback):
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self._hub is None:
             return
-        values = self._hub.take()
+        values = self._hub.read_step_values()
         if "label_pixels" not in values:
             return
         self._batches += 1
