@@ -28,7 +28,8 @@ class DiceStabilityMonitor(DiagnosticCallback):
 
     Args:
         probe: ``(x, y)``: a fixed validation batch (NumPy arrays).
-        dice_config: the Dice convention the run reports.
+        dice_config: the Dice convention the run reports (:meth:`get_config` gives it as a
+            dict, which :meth:`from_config` turns back into a ``DiceConfig``).
         threshold: a pixel with ``p > threshold`` is predicted positive.
         every_n_epochs: check every this many epochs (and always at the last one).
         source: written into the findings (and the run name given to the checks).
@@ -65,9 +66,16 @@ class DiceStabilityMonitor(DiagnosticCallback):
         self.predicted_positive_fraction: dict[int, float] = {}
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "dice_config": self.dice_config.to_dict(),
-                "threshold": self.threshold, "every_n_epochs": self.every_n_epochs,
-                "probe_images": int(self.probe_x.shape[0])}
+        return {**super().get_config(), "probe": (self.probe_x, self.probe_y),
+                "dice_config": self.dice_config.to_dict(), "threshold": self.threshold,
+                "every_n_epochs": self.every_n_epochs}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> DiceStabilityMonitor:
+        config = dict(config)
+        if isinstance(config.get("dice_config"), Mapping):
+            config["dice_config"] = DiceConfig(**config["dice_config"])
+        return cls(**config)
 
     @property
     def findings(self) -> list[Finding]:
