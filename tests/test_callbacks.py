@@ -473,6 +473,18 @@ def test_monitors_flag_a_model_stuck_at_all_ones():
     assert "val_accuracy" in at_baseline.evidence["metrics"]
 
 
+
+def test_saturation_monitor_reads_the_keras_history_of_the_current_fit_only():
+    x, y = disc_dataset(images=BATCH)
+    model = compiled(tiny_unet())
+    keras_history = keras.callbacks.History()  # listed first, and kept over two fit calls
+    monitor = SaturationMonitor()
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[keras_history, monitor])
+    model.fit(x, y, epochs=5, initial_epoch=2, verbose=0, callbacks=[keras_history, monitor])
+    assert len(keras_history.history["loss"]) == 5
+    assert monitor.history == {"loss": keras_history.history["loss"][2:],
+                               "accuracy": keras_history.history["accuracy"][2:]}
+
 def _finding(value: float) -> Finding:
     return Finding(id="x.flat", severity=Severity.WARNING, title="t", explanation="e", fix="f",
                    evidence={"value": value})

@@ -412,25 +412,28 @@ def fit_with_strategy(strategy: tf.distribute.Strategy, build_model: Callable[[]
     loop = _Loop(strategy, model, loss, metrics, optimizer, hub)
     train_dist = distribute_dataset(strategy, train_ds)
     val_dist = distribute_dataset(strategy, val_ds) if val_ds is not None else None
-    callback_list = keras.callbacks.CallbackList(list(callbacks), model=model)
+    # Last, as model.fit adds it: the epoch logs, also what SaturationMonitor reads.
+    history = keras.callbacks.History()
+    callback_list = keras.callbacks.CallbackList([*callbacks, history], model=model)
     callback_list.set_params({"verbose": 0, "epochs": epochs, "steps": steps_per_epoch})
-    history: dict[str, list[float]] = {}
     model.stop_training = False
     try:
         with local_predictions(model):
             _run_epochs(loop, model, metrics, train_dist, val_dist, callback_list, epochs,
-                        steps_per_epoch, history)
+                        steps_per_epoch, history.history)
     finally:
         hub.remove()
-    return {"history": history, "model": model, "epochs_completed": len(history.get("loss", [])),
+    return {"history": history.history, "model": model,
+            "epochs_completed": len(history.history.get("loss", [])),
             "stopped": bool(model.stop_training)}
 
 
 def _run_epochs(loop: _Loop, model: keras.Model, metrics: Sequence[keras.metrics.Metric],
                 train_dist: Any, val_dist: Any, callback_list: keras.callbacks.CallbackList,
-                epochs: int, steps_per_epoch: int | None, history: dict[str, list[float]]
-                ) -> None:
-    """Epochs of the loop, driving the Keras callback protocol."""
+                epochs: int, steps_per_epoch: int | None,
+                history: Mapping[str, list[float]]) -> None:
+    """Epochs of the loop, driving the Keras callback protocol (``history``: what the
+    ``History`` callback in ``callback_list`` records)."""
     hub = loop.hub
     callback_list.on_train_begin()
     for epoch in range(epochs):
@@ -459,8 +462,6 @@ def _run_epochs(loop: _Loop, model: keras.Model, metrics: Sequence[keras.metrics
         if val_dist is not None and not model.stop_training:
             epoch_logs.update(_evaluate(loop, val_dist, metrics))
         callback_list.on_epoch_end(epoch, epoch_logs)
-        for key, value in epoch_logs.items():
-            history.setdefault(key, []).append(value)
         model.stop_training = loop.any_worker(bool(model.stop_training))
         if model.stop_training:
             break
