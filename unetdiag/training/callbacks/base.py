@@ -141,6 +141,15 @@ class EpochFindings:
         return kept
 
 
+def stopped_title(epoch: int, batch: int, what: str) -> str:
+    """The title of a finding that stopped training.
+
+    >>> stopped_title(0, 3, "labels.out_of_range")
+    'Training stopped at epoch 0, batch 3: labels.out_of_range'
+    """
+    return f"Training stopped at epoch {epoch}, batch {batch}: {what}"
+
+
 def not_instrumented_finding(finding_id: str, source: str, consequence: str) -> Finding:
     """The warning of a callback that cannot read the train step (the model has its own)."""
     return Finding(

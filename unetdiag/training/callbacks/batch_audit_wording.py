@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.training.callbacks.base import stopped_title
 
 #: Label problems the step counts in every batch: (finding id, count key, severity, wording).
 COUNTED_LABEL_PROBLEMS = (
@@ -60,8 +61,7 @@ def audit_stopped_finding(cause: Finding, where: Mapping[str, int], source: str)
     """``batch.stopped``: the audit stopped the run on the label finding ``cause``."""
     return Finding(
         id="batch.stopped", severity=Severity.ERROR,
-        title=(f"Training stopped at epoch {where['epoch']}, batch {where['batch']}: "
-               f"{cause.id}"),
+        title=stopped_title(where["epoch"], where["batch"], cause.id),
         explanation=(f"The batch audit stopped the run because the labels fit() received "
                      f"are wrong: {cause.title}. Training on them cannot give meaningful "
                      "numbers."),

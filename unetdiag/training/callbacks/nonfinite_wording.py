@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.training.callbacks.base import is_finite_number
+from unetdiag.training.callbacks.base import is_finite_number, stopped_title
 from unetdiag.training.callbacks.nonfinite_causes import Cause
 
 #: Why a batch can go non-finite, in the order the guard names them, with the fix for each.
@@ -80,8 +80,7 @@ def non_finite_finding(evidence: dict[str, Any], causes: Sequence[Cause],
                  else f"The batch loss was {loss}.")
     return Finding(
         id="guard.non_finite", severity=Severity.ERROR,
-        title=(f"Training stopped at epoch {evidence['epoch']}, batch {evidence['batch']}: "
-               f"{what}"),
+        title=stopped_title(evidence["epoch"], evidence["batch"], what),
         explanation=" ".join((
             f"At epoch {evidence['epoch']}, batch {evidence['batch']}, "
             + (f"{evidence['nonfinite_gradient_count']} gradient(s) and "
@@ -99,8 +98,8 @@ def loss_scale_collapsed_finding(evidence: dict[str, Any], causes: Sequence[Caus
     """``guard.loss_scale_collapsed``: mixed_float16 skipped step after step."""
     return Finding(
         id="guard.loss_scale_collapsed", severity=Severity.ERROR,
-        title=(f"Training stopped at epoch {evidence['epoch']}, batch {evidence['batch']}: "
-               "the float16 loss scale collapsed"),
+        title=stopped_title(evidence["epoch"], evidence["batch"],
+                            "the float16 loss scale collapsed"),
         explanation=" ".join((
             f"The LossScaleOptimizer's scale fell to {evidence.get('loss_scale')} after "
             f"{evidence.get('consecutive_skipped_steps')} skipped step(s) in a row: the "
