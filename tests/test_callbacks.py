@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 
 import keras
 import numpy as np
 import pytest
 
-from unetdiag.diag.core.dice import DEFAULT_DICE
+from unetdiag.diag.core.dice import DEFAULT_DICE, SEED_DICE
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.training.callbacks import (
     LAST_FINITE_WEIGHTS,
     NONFINITE_BATCH,
     BatchAudit,
+    DiagnosticCallback,
     DiceStabilityMonitor,
     EpochFindings,
     NonFiniteGuard,
@@ -21,6 +23,7 @@ from unetdiag.training.callbacks import (
     diagnose_non_finite_batch,
     diagnostic_callbacks,
 )
+from unetdiag.training.callbacks.base import InstrumentedCallback
 
 SIZE = 32
 BATCH = 8
@@ -470,6 +473,18 @@ def test_monitors_flag_a_model_stuck_at_all_ones():
     assert "val_accuracy" in at_baseline.evidence["metrics"]
 
 
+
+def test_saturation_monitor_reads_the_keras_history_of_the_current_fit_only():
+    x, y = disc_dataset(images=BATCH)
+    model = compiled(tiny_unet())
+    keras_history = keras.callbacks.History()  # listed first, and kept over two fit calls
+    monitor = SaturationMonitor()
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[keras_history, monitor])
+    model.fit(x, y, epochs=5, initial_epoch=2, verbose=0, callbacks=[keras_history, monitor])
+    assert len(keras_history.history["loss"]) == 5
+    assert monitor.history == {"loss": keras_history.history["loss"][2:],
+                               "accuracy": keras_history.history["accuracy"][2:]}
+
 def _finding(value: float) -> Finding:
     return Finding(id="x.flat", severity=Severity.WARNING, title="t", explanation="e", fix="f",
                    evidence={"value": value})
@@ -496,3 +511,53 @@ def test_epoch_findings_drop_superseded_ids_when_told():
     log.record(0, [_finding(1)])
     log.record(1, [])
     assert log.findings() == []
+
+
+# --- configs --------------------------------------------------------------------------------
+
+
+def _all_subclasses(cls: type) -> set[type]:
+    return {sub for direct in cls.__subclasses__() for sub in {direct, *_all_subclasses(direct)}}
+
+
+def _non_default_callbacks(tmp_path) -> dict[type, DiagnosticCallback]:
+    """Each callback of the package with every argument away from its default."""
+    x, y = disc_dataset(images=2)
+    return {
+        NonFiniteGuard: NonFiniteGuard(tmp_path, source="s", gradient_history=7,
+                                       explosion_ratio=3.0, tiny_dice_denominator=0.5,
+                                       min_loss_scale=4.0, max_consecutive_skips=2,
+                                       snapshot_each_epoch=False),
+        BatchAudit: BatchAudit(stop_on_label_error=False, first_batches=1, sample_every=9,
+                               max_anomaly_copies=0, source="s"),
+        DiceStabilityMonitor: DiceStabilityMonitor((x, y), SEED_DICE, threshold=0.25,
+                                                   every_n_epochs=3, source="s"),
+        SaturationMonitor: SaturationMonitor({"val_dice": 0.9}, tolerance=0.01, source="s"),
+    }
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and np.array_equal(a, b)
+    return a == b
+
+
+def test_every_callback_config_holds_its_constructor_arguments_and_round_trips(tmp_path):
+    callbacks = _non_default_callbacks(tmp_path)
+    assert set(callbacks) == _all_subclasses(DiagnosticCallback) - {InstrumentedCallback}
+    for cls, callback in callbacks.items():
+        config = callback.get_config()
+        signature = inspect.signature(cls.__init__).parameters
+        assert set(config) == set(signature) - {"self"}, cls.__name__
+        for name, parameter in signature.items():
+            default = parameter.default
+            if default is not inspect.Parameter.empty:
+                default = default.to_dict() if hasattr(default, "to_dict") else default
+                assert not _same(config[name], default), (cls.__name__, name)
+        rebuilt = cls.from_config(config)
+        assert type(rebuilt) is cls
+        assert _same(rebuilt.get_config(), config), cls.__name__

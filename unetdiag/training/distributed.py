@@ -9,9 +9,11 @@ Two routes (``docs/distributed.md`` says why):
 - ``"multiworker"``: ``model.fit`` under ``MultiWorkerMirroredStrategy`` fails on Keras 3.15 /
   TF 2.21 (keras-team/keras#20585), so :func:`fit_with_strategy` trains with its own loop: a
   ``tf.function`` step run with ``strategy.run``, losses scaled by the global batch size,
-  non-finite updates skipped, and the Keras callback protocol driven by hand. The loop feeds
-  the values the instrumented ``train_step`` would have produced to the same hub
-  (:class:`LoopInstrumentation`), so :class:`~unetdiag.training.callbacks.NonFiniteGuard` and
+  the update of ``fit``'s instrumented ``train_step``
+  (:func:`~unetdiag.training.guarded_update.guarded_update`: non-finite updates skipped), and
+  the Keras callback protocol driven by hand. The loop feeds the values that update measures
+  to the callbacks' hub (:class:`LoopInstrumentation`), so
+  :class:`~unetdiag.training.callbacks.NonFiniteGuard` and
   :class:`~unetdiag.training.callbacks.BatchAudit` run unchanged and produce the same
   findings (``guard.non_finite``, ``guard.loss_scale_skips``, ``labels.*``...).
 
@@ -54,14 +56,13 @@ import numpy as np
 import tensorflow as tf
 
 from unetdiag.exitcodes import ExitCode, UserError
-from unetdiag.training import instrument
-from unetdiag.training.instrument import (
-    AUDIT,
-    FEATURES,
-    GUARD,
-    CapturedBatch,
-    StepInstrumentation,
+from unetdiag.training.guarded_update import (
+    ANOMALY_COUNTS,
+    guarded_update,
+    pack_step_values,
+    unpack_step_values,
 )
+from unetdiag.training.instrument import AUDIT, GUARD, CapturedBatch, InstrumentationHub
 
 STRATEGIES = ("default", "mirrored", "multiworker")
 TF_CONFIG_VARIABLE = "TF_CONFIG"
@@ -224,53 +225,30 @@ def distribute_dataset(strategy: tf.distribute.Strategy, dataset: tf.data.Datase
 # --------------------------------------------------------------------- callback instrumentation
 
 
-class LoopInstrumentation(StepInstrumentation):
+class LoopInstrumentation(InstrumentationHub):
     """The callbacks' instrumentation hub, fed by :func:`fit_with_strategy`'s step.
 
     ``NonFiniteGuard`` and ``BatchAudit`` look their model's hub up with
-    :meth:`StepInstrumentation.attach`; the loop registers this one for its model first, so
-    they read the loop's values through the same :meth:`take` and ``capture`` they use under
-    ``fit``. Nothing is installed on the model: the loop's own step computes the values.
+    :meth:`~unetdiag.training.instrument.StepInstrumentation.attach`; the loop attaches this
+    one to its model first, so they read the loop's values through the same
+    :meth:`~unetdiag.training.instrument.InstrumentationHub.read_step_values` and ``capture``
+    they use under ``fit``. Nothing is installed on the model: the loop's own step computes
+    the values and hands them over with
+    :meth:`~unetdiag.training.instrument.InstrumentationHub.publish`.
     """
 
     def __init__(self, model: keras.Model, loss_scaled: bool) -> None:
         super().__init__(model)
         self.loss_scaled = loss_scaled
-        self.capture_requested = False
-        self.anomaly_capture = True
 
     @classmethod
     def install(cls, model: keras.Model, loss_scaled: bool) -> LoopInstrumentation:
         hub = cls(model, loss_scaled)
-        instrument._INSTRUMENTATIONS[model] = hub
+        hub.attach_to_model()
         return hub
 
     def remove(self) -> None:
-        instrument._INSTRUMENTATIONS.pop(self.model, None)
-
-    def register(self, user: object, features: set[str] | frozenset[str]) -> bool:
-        unknown = set(features) - set(FEATURES)
-        if unknown:
-            raise ValueError(f"unknown instrumentation features {sorted(unknown)}")
-        self._users[id(user)] = frozenset(features)
-        self._features = frozenset().union(*self._users.values())
-        return True
-
-    def unregister(self, user: object) -> None:
-        self._users.pop(id(user), None)
-        self._features = frozenset().union(*self._users.values()) if self._users else frozenset()
-
-    def request_capture(self, wanted: bool) -> None:
-        self.capture_requested = wanted
-
-    def enable_anomaly_capture(self, wanted: bool) -> None:
-        self.anomaly_capture = wanted
-
-    def publish(self, values: dict[str, float], capture: CapturedBatch | None) -> None:
-        """This step's values (what :meth:`take` returns) and, if copied, its batch."""
-        self._values = values
-        self._pending = None
-        self.capture = capture
+        self.detach_from_model()
 
 
 # -------------------------------------------------------------------------------- the loop
@@ -302,7 +280,7 @@ class _Loop:
         self.metrics = list(metrics)
         self.optimizer = optimizer
         self.hub = hub
-        self.layout: list[str] = []
+        self.layout: list[tuple[str, int]] = []
         self.workers = worker_count(strategy)
         self.train_step = tf.function(self._train_step, reduce_retracing=True)
         self.test_step = tf.function(self._test_step, reduce_retracing=True)
@@ -326,52 +304,16 @@ class _Loop:
                 loss += tf.add_n([tf.cast(t, tf.float32) for t in model.losses]) / tf.cast(
                     context.num_replicas_in_sync, tf.float32)
             scaled_loss = optimizer.scale_loss(loss)
-        trainable = model.trainable_weights
-        gradients = tape.gradient(scaled_loss, trainable)
-        present = [(v, g) for v, g in zip(trainable, gradients, strict=True) if g is not None]
-        self.hub.gradient_paths = [v.path for v, _ in present]
-        half_squares = tf.stack([tf.nn.l2_loss(tf.cast(g, tf.float32)) for _, g in present])
-        gradient_flags = tf.cast(tf.logical_not(tf.math.is_finite(half_squares)), tf.float64)
+        gradients = tape.gradient(scaled_loss, model.trainable_weights)
         batch_loss = context.all_reduce(tf.distribute.ReduceOp.SUM, loss)
-        sums = {"gradient_square_sum": tf.cast(2.0 * tf.reduce_sum(half_squares), tf.float64)}
-        minima: dict[str, tf.Tensor] = {}
-        maxima = {"loss_nonfinite": tf.cast(tf.logical_not(tf.math.is_finite(batch_loss)),
-                                            tf.float64)}
-        instrument._audit_statistics([x], y, sums, minima, maxima)
-        sums, minima, maxima, gradient_flags = instrument._combine_across_replicas(
-            sums, minima, maxima, gradient_flags)
-        gradients_finite = tf.equal(tf.reduce_sum(gradient_flags), 0.0)
-        scale_before = None
-        if self.hub.loss_scaled:
-            # The LossScaleOptimizer checks each replica's own gradients: poison them all when
-            # any replica's are non-finite, so every replica skips the same step (no replica
-            # left waiting in the optimizer's all-reduce).
-            poison = tf.where(gradients_finite, 0.0, math.nan)
-            gradients = [None if g is None else g + tf.cast(poison, g.dtype) for g in gradients]
-            scale_before = tf.cast(tf.identity(optimizer.dynamic_scale.value), tf.float64)
-            optimizer.apply_gradients(zip(gradients, trainable, strict=True))
-            update_applied = gradients_finite
-        else:
-            update_applied = tf.logical_and(gradients_finite,
-                                            tf.equal(maxima["loss_nonfinite"], 0.0))
-            instrument.apply_or_put_back(update_applied, optimizer, gradients, trainable)
-        checked = [w for w in model.weights if instrument._is_float(w.dtype)]
-        self.hub.weight_paths = [w.path for w in checked]
-        weight_flags = tf.cast(tf.logical_not(tf.math.is_finite(
-            tf.stack([tf.nn.l2_loss(tf.cast(w.value, tf.float32)) for w in checked]))),
-            tf.float64)
+        step = guarded_update(model, optimizer, gradients, batch_loss,
+                              loss_scaled=self.hub.loss_scaled, audit_batch=([x], y),
+                              agree_loss_scale_skip=True)
+        self.hub.gradient_paths, self.hub.weight_paths = step.gradient_paths, step.weight_paths
         for metric in self.metrics:
             metric.update_state(y, y_pred)
-        scalars = instrument._guard_outputs(sums, maxima, update_applied, optimizer,
-                                            scale_before)
-        scalars["batch_loss"] = tf.cast(batch_loss, tf.float64)
-        scalars["global_images"] = tf.cast(global_images, tf.float64)
-        for name in instrument._AUDIT_SUM:
-            scalars[name] = sums[name]
-        scalars["label_min"] = minima["label_min"]
-        scalars["label_max"] = maxima["label_max"]
-        self.layout = list(scalars) + ["gradient_flags", "weight_flags"]
-        values = tf.concat([tf.stack(list(scalars.values())), gradient_flags, weight_flags], 0)
+        values, self.layout = pack_step_values(
+            {**step.scalars, "global_images": tf.cast(global_images, tf.float64)}, step.vectors)
         return {_VALUES_KEY: values, "x": x, "y": y, "y_pred": y_pred}
 
     def _test_step(self, batch: Any) -> tf.Tensor:
@@ -398,21 +340,7 @@ class _Loop:
     def unpack(self, outputs: dict[str, Any]) -> dict[str, float]:
         """The step's values, named as the instrumented ``train_step`` names them."""
         packed = _local_results(self.strategy, outputs[_VALUES_KEY])[0].astype(np.float64)
-        values: dict[str, float] = {}
-        offset = 0
-        lengths = {"gradient_flags": len(self.hub.gradient_paths),
-                   "weight_flags": len(self.hub.weight_paths)}
-        for name in self.layout:
-            length = lengths.get(name, 1)
-            if name in instrument._FLAG_VECTORS:
-                flagged = np.flatnonzero(packed[offset:offset + length] > 0)
-                count_name, first_name = instrument._FLAG_VECTORS[name]
-                values[count_name] = float(flagged.size)
-                values[first_name] = float(flagged[0]) if flagged.size else -1.0
-            else:
-                values[name] = float(packed[offset])
-            offset += length
-        return values
+        return unpack_step_values(packed, self.layout)
 
     def capture(self, outputs: dict[str, Any], step: int) -> CapturedBatch:
         """This worker's shards of the batch, copied to the host."""
@@ -430,8 +358,8 @@ class _Loop:
 
 
 def _wants_capture(values: Mapping[str, float], hub: LoopInstrumentation) -> bool:
-    anomaly = any(values.get(key, 0.0) > 0 for key in (
-        "label_out_of_range", "label_non_finite", "label_non_binary", "input_non_finite"))
+    """The decision the installed ``train_step`` takes in-graph, on the host."""
+    anomaly = any(values.get(key, 0.0) > 0 for key in ANOMALY_COUNTS)
     trouble = values["update_skipped"] > 0 or values["nonfinite_weight_count"] > 0
     audit = AUDIT in hub.features
     return ((GUARD in hub.features and trouble)
@@ -484,25 +412,28 @@ def fit_with_strategy(strategy: tf.distribute.Strategy, build_model: Callable[[]
     loop = _Loop(strategy, model, loss, metrics, optimizer, hub)
     train_dist = distribute_dataset(strategy, train_ds)
     val_dist = distribute_dataset(strategy, val_ds) if val_ds is not None else None
-    callback_list = keras.callbacks.CallbackList(list(callbacks), model=model)
+    # Last, as model.fit adds it: the epoch logs, also what SaturationMonitor reads.
+    history = keras.callbacks.History()
+    callback_list = keras.callbacks.CallbackList([*callbacks, history], model=model)
     callback_list.set_params({"verbose": 0, "epochs": epochs, "steps": steps_per_epoch})
-    history: dict[str, list[float]] = {}
     model.stop_training = False
     try:
         with local_predictions(model):
             _run_epochs(loop, model, metrics, train_dist, val_dist, callback_list, epochs,
-                        steps_per_epoch, history)
+                        steps_per_epoch, history.history)
     finally:
         hub.remove()
-    return {"history": history, "model": model, "epochs_completed": len(history.get("loss", [])),
+    return {"history": history.history, "model": model,
+            "epochs_completed": len(history.history.get("loss", [])),
             "stopped": bool(model.stop_training)}
 
 
 def _run_epochs(loop: _Loop, model: keras.Model, metrics: Sequence[keras.metrics.Metric],
                 train_dist: Any, val_dist: Any, callback_list: keras.callbacks.CallbackList,
-                epochs: int, steps_per_epoch: int | None, history: dict[str, list[float]]
-                ) -> None:
-    """Epochs of the loop, driving the Keras callback protocol."""
+                epochs: int, steps_per_epoch: int | None,
+                history: Mapping[str, list[float]]) -> None:
+    """Epochs of the loop, driving the Keras callback protocol (``history``: what the
+    ``History`` callback in ``callback_list`` records)."""
     hub = loop.hub
     callback_list.on_train_begin()
     for epoch in range(epochs):
@@ -531,8 +462,6 @@ def _run_epochs(loop: _Loop, model: keras.Model, metrics: Sequence[keras.metrics
         if val_dist is not None and not model.stop_training:
             epoch_logs.update(_evaluate(loop, val_dist, metrics))
         callback_list.on_epoch_end(epoch, epoch_logs)
-        for key, value in epoch_logs.items():
-            history.setdefault(key, []).append(value)
         model.stop_training = loop.any_worker(bool(model.stop_training))
         if model.stop_training:
             break

@@ -1,0 +1,163 @@
+"""What every diagnostic callback shares: findings, a stop reason, a config that round-trips."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import keras
+
+from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.training.instrument import InstrumentationHub, StepInstrumentation
+
+
+def is_finite_number(value: Any) -> bool:
+    """False only for a number that is NaN or infinite (a string in the logs is no number).
+
+    >>> is_finite_number(1.5), is_finite_number(float("nan")), is_finite_number("n/a")
+    (True, False, True)
+    """
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def with_evidence(finding: Finding, **extra: Any) -> Finding:
+    """The finding with ``extra`` added to its evidence."""
+    return dataclasses.replace(finding, evidence={**finding.evidence, **extra})
+
+
+class DiagnosticCallback(keras.callbacks.Callback):
+    """Base of the diagnostic callbacks: ``findings``, ``stop_reason`` and ``source``.
+
+    :meth:`get_config` returns exactly the constructor's arguments, so
+    ``type(c).from_config(c.get_config())`` builds an equal callback.
+
+    Args:
+        source: written into every finding (e.g. ``"train:MP_Tr_BCE"``).
+    """
+
+    def __init__(self, source: str = "") -> None:
+        super().__init__()
+        self.source = source
+        #: Id of the finding that made this callback stop training, or None.
+        self.stop_reason: str | None = None
+        self._epoch = 0
+
+    @property
+    def findings(self) -> list[Finding]:
+        """What this callback found so far (each id once)."""
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {"source": self.source}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> DiagnosticCallback:
+        return cls(**config)
+
+    def on_epoch_begin(self, epoch: int, logs: Mapping | None = None) -> None:
+        self._epoch = epoch
+
+    def _stop(self, finding_id: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = finding_id
+        self.model.stop_training = True
+
+
+class InstrumentedCallback(DiagnosticCallback):
+    """A diagnostic callback that reads the train step's values through the model's hub
+    (:mod:`unetdiag.training.instrument`) between ``on_train_begin`` and ``on_train_end``."""
+
+    def __init__(self, source: str = "") -> None:
+        super().__init__(source)
+        self._hub: InstrumentationHub | None = None
+
+    def _register_for(self, feature: str, finding_id: str, consequence: str
+                      ) -> Finding | None:
+        """Ask the model's hub for ``feature``; when the model has its own ``train_step``
+        there is no hub, and the warning ``finding_id`` (saying ``consequence``) is returned."""
+        self._hub = StepInstrumentation.attach(self.model)
+        if self._hub.register(self, {feature}):
+            return None
+        self._hub = None
+        return not_instrumented_finding(finding_id, self.source, consequence)
+
+    def _release_hub(self) -> None:
+        if self._hub is not None:
+            self._hub.unregister(self)
+            self._hub = None
+
+
+class EpochFindings:
+    """Findings reported every epoch, kept once per id with the epoch each one started.
+
+    The latest evidence wins; ``first_epoch``, ``latest_epoch``, ``epochs_seen`` and
+    ``still_present`` (reported at the last epoch checked) are added to it. An id absent at
+    the last check is dropped when ``keep_resolved`` is False (for checks that re-judge the
+    whole history each time, so absence means superseded) or else kept as INFO, titled
+    "Resolved by epoch N" (for per-epoch snapshots, where it is history worth telling).
+
+    >>> log = EpochFindings(keep_resolved=True)
+    >>> f = Finding(id="x.y", severity="error", title="Collapsed", explanation="", fix="")
+    >>> log.record(0, [f]); log.record(1, [])
+    >>> [(g.severity.value, g.title, g.evidence["first_epoch"]) for g in log.findings()]
+    [('info', 'Resolved by epoch 1: Collapsed', 0)]
+    """
+
+    def __init__(self, keep_resolved: bool) -> None:
+        self.keep_resolved = keep_resolved
+        self._latest: dict[str, Finding] = {}
+        self._first_epoch: dict[str, int] = {}
+        self._latest_epoch: dict[str, int] = {}
+        self._epochs_seen: dict[str, int] = {}
+        self._last_checked: int | None = None
+
+    def record(self, epoch: int, findings: Sequence[Finding]) -> None:
+        self._last_checked = epoch
+        for finding in findings:
+            self._first_epoch.setdefault(finding.id, epoch)
+            self._latest[finding.id] = finding
+            self._latest_epoch[finding.id] = epoch
+            self._epochs_seen[finding.id] = self._epochs_seen.get(finding.id, 0) + 1
+
+    def findings(self) -> list[Finding]:
+        kept = []
+        for key, finding in self._latest.items():
+            present = self._latest_epoch[key] == self._last_checked
+            if not present and not self.keep_resolved:
+                continue
+            finding = with_evidence(finding, first_epoch=self._first_epoch[key],
+                                    latest_epoch=self._latest_epoch[key],
+                                    epochs_seen=self._epochs_seen[key], still_present=present)
+            if not present:
+                finding = dataclasses.replace(
+                    finding, severity=Severity.INFO,
+                    title=f"Resolved by epoch {self._last_checked}: {finding.title}")
+            kept.append(finding)
+        return kept
+
+
+def stopped_title(epoch: int, batch: int, what: str) -> str:
+    """The title of a finding that stopped training.
+
+    >>> stopped_title(0, 3, "labels.out_of_range")
+    'Training stopped at epoch 0, batch 3: labels.out_of_range'
+    """
+    return f"Training stopped at epoch {epoch}, batch {batch}: {what}"
+
+
+def not_instrumented_finding(finding_id: str, source: str, consequence: str) -> Finding:
+    """The warning of a callback that cannot read the train step (the model has its own)."""
+    return Finding(
+        id=finding_id, severity=Severity.WARNING,
+        title="The model has its own train_step: diagnostics are limited",
+        explanation=("The model's class overrides train_step, which is the user's training "
+                     "logic, so unetdiag does not replace it with its instrumented step. "
+                     + consequence),
+        fix=("Train a plain functional or Sequential model (or subclass without overriding "
+             "train_step) to get the full checks."),
+        evidence={}, source=source)

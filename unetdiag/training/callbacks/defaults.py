@@ -1,0 +1,41 @@
+"""The diagnostic callbacks ``unetdiag train`` uses, built in the order they should run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import keras
+import numpy as np
+
+from unetdiag.diag.core.dice import DEFAULT_DICE, DiceConfig
+from unetdiag.training.callbacks.batch_audit import BatchAudit
+from unetdiag.training.callbacks.dice_stability_monitor import DiceStabilityMonitor
+from unetdiag.training.callbacks.nonfinite_guard import NonFiniteGuard
+from unetdiag.training.callbacks.saturation_monitor import SaturationMonitor
+
+
+def diagnostic_callbacks(output_dir: str | os.PathLike,
+                         probe: tuple[np.ndarray, np.ndarray] | None,
+                         dice_config: DiceConfig = DEFAULT_DICE,
+                         baselines: Mapping[str, float] | None = None,
+                         stop_on_label_error: bool = True,
+                         source: str = "") -> list[keras.callbacks.Callback]:
+    """The diagnostic callbacks ``unetdiag train`` uses, in the order they should run.
+
+    Put them first in the callback list (before loggers). ``probe`` None leaves out the Dice
+    monitor. Gather the findings afterwards with ``[f for c in callbacks for f in c.findings]``
+    and check ``c.stop_reason`` to learn whether (and why) one stopped the run.
+
+    >>> import tempfile
+    >>> [type(c).__name__ for c in diagnostic_callbacks(tempfile.mkdtemp(), probe=None)]
+    ['NonFiniteGuard', 'BatchAudit', 'SaturationMonitor']
+    """
+    callbacks: list[keras.callbacks.Callback] = [
+        NonFiniteGuard(output_dir, source=source),
+        BatchAudit(stop_on_label_error=stop_on_label_error, source=source),
+    ]
+    if probe is not None:
+        callbacks.append(DiceStabilityMonitor(probe, dice_config, source=source))
+    callbacks.append(SaturationMonitor(baselines, source=source))
+    return callbacks

@@ -1,0 +1,104 @@
+"""DiceStabilityMonitor: the model's Dice on a fixed validation batch, judged each epoch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import keras
+import numpy as np
+
+from unetdiag.diag.checks.dice_stability import check_dice_stability
+from unetdiag.diag.checks.saturation import check_prediction_collapse
+from unetdiag.diag.core.dice import DEFAULT_DICE, DiceConfig
+from unetdiag.diag.core.findings import Finding
+from unetdiag.training.callbacks.base import DiagnosticCallback, EpochFindings
+
+
+class DiceStabilityMonitor(DiagnosticCallback):
+    """At each epoch end, judge the model's Dice on a fixed validation batch.
+
+    Runs :func:`~unetdiag.diag.checks.dice_stability.check_dice_stability` on the probe's
+    predictions under the run's :class:`~unetdiag.diag.core.dice.DiceConfig`, and
+    :func:`~unetdiag.diag.checks.saturation.check_prediction_collapse` on the fraction of
+    pixels predicted positive against the probe's foreground fraction. Each finding id is
+    reported once, with the epoch it started (``first_epoch``) and the latest evidence; one
+    no longer present at the last check (e.g. a collapse in epoch 0 the model grew out of)
+    becomes INFO, titled "Resolved by epoch N".
+
+    Args:
+        probe: ``(x, y)``: a fixed validation batch (NumPy arrays).
+        dice_config: the Dice convention the run reports (:meth:`get_config` gives it as a
+            dict, which :meth:`from_config` turns back into a ``DiceConfig``).
+        threshold: a pixel with ``p > threshold`` is predicted positive.
+        every_n_epochs: check every this many epochs (and always at the last one).
+        source: written into the findings (and the run name given to the checks).
+
+    >>> import numpy as np, keras
+    >>> from unetdiag.diag.core.dice import DEFAULT_DICE
+    >>> inputs = keras.Input((8, 8, 1))
+    >>> model = keras.Model(inputs, keras.layers.Conv2D(
+    ...     1, 1, activation="sigmoid", bias_initializer=keras.initializers.Constant(50.0))(inputs))
+    >>> model.compile("sgd", "binary_crossentropy")
+    >>> x = np.zeros((4, 8, 8, 1), "float32"); y = np.zeros_like(x); y[:, :2, :2] = 1
+    >>> monitor = DiceStabilityMonitor((x, y), DEFAULT_DICE)
+    >>> _ = model.fit(x, y, epochs=1, verbose=0, callbacks=[monitor])
+    >>> any(f.id.endswith("collapsed") for f in monitor.findings)
+    True
+    """
+
+    def __init__(self, probe: tuple[np.ndarray, np.ndarray],
+                 dice_config: DiceConfig = DEFAULT_DICE, *, threshold: float = 0.5,
+                 every_n_epochs: int = 1, source: str = "") -> None:
+        super().__init__(source)
+        x, y = probe
+        self.probe_x = np.asarray(x)
+        self.probe_y = np.asarray(y)
+        if self.probe_x.shape[0] != self.probe_y.shape[0] or self.probe_x.shape[0] == 0:
+            raise ValueError("probe needs the same, non-zero number of images and masks")
+        if every_n_epochs < 1:
+            raise ValueError("every_n_epochs must be >= 1")
+        self.dice_config = dice_config
+        self.threshold = threshold
+        self.every_n_epochs = every_n_epochs
+        self._log = EpochFindings(keep_resolved=True)
+        #: Predicted-positive fraction of the probe at each checked epoch: ``{epoch: value}``.
+        self.predicted_positive_fraction: dict[int, float] = {}
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "probe": (self.probe_x, self.probe_y),
+                "dice_config": self.dice_config.to_dict(), "threshold": self.threshold,
+                "every_n_epochs": self.every_n_epochs}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> DiceStabilityMonitor:
+        config = dict(config)
+        if isinstance(config.get("dice_config"), Mapping):
+            config["dice_config"] = DiceConfig(**config["dice_config"])
+        return cls(**config)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self._log.findings()
+
+    def on_train_begin(self, logs: Mapping | None = None) -> None:
+        self._log = EpochFindings(keep_resolved=True)
+        self.predicted_positive_fraction = {}
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        last_epoch = epoch + 1 >= (self.params or {}).get("epochs", epoch + 1)
+        if (epoch + 1) % self.every_n_epochs and not last_epoch and not self.model.stop_training:
+            return
+        # A direct call, not predict_on_batch: under >= 2 replicas Keras 3.15's predict_on_batch
+        # returns every row once per replica.
+        predictions = np.asarray(keras.ops.convert_to_numpy(
+            self.model(self.probe_x, training=False)), dtype=np.float64)
+        labels = np.asarray(self.probe_y, dtype=np.float64).reshape(predictions.shape)
+        positive = float(np.mean(predictions > self.threshold))
+        foreground = float(np.mean(labels > 0.5))
+        self.predicted_positive_fraction[epoch] = positive
+        findings = list(check_dice_stability(labels, predictions, self.dice_config,
+                                             source=self.source))
+        findings += check_prediction_collapse(self.source, positive, foreground)
+        self._log.record(epoch, [f if f.source else f.with_source(self.source)
+                                 for f in findings])

@@ -1,0 +1,112 @@
+"""SaturationMonitor: the metric history so far, judged for numbers that lie."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import keras
+
+from unetdiag.diag.checks.saturation import check_series
+from unetdiag.diag.core.findings import Finding
+from unetdiag.training.callbacks.base import DiagnosticCallback, EpochFindings
+
+
+class SaturationMonitor(DiagnosticCallback):
+    """At each epoch end, look at the metric history so far for signs the numbers lie.
+
+    Runs :func:`~unetdiag.diag.checks.saturation.check_series` on every epoch-level value
+    logged so far (training and ``val_`` metrics): metrics flat from the start, sitting at a
+    trivial-predictor baseline, Dice above 1, negative losses... Each finding id is reported
+    once, with the epoch it started (``first_epoch``) and the latest evidence. The check
+    re-judges the whole history every epoch, so an id it no longer reports was superseded
+    and is dropped.
+
+    The history is the one Keras keeps: ``model.history``, the ``keras.callbacks.History``
+    that ``model.fit`` adds (a custom loop must put one in its ``CallbackList``). The monitor
+    judges the epochs of the current ``fit`` call only (after a resume with
+    ``initial_epoch``, those since the resume).
+
+    Args:
+        baselines: what trivial predictors score, by metric name (e.g.
+            ``{"val_dice": 0.9975}``), or None.
+        tolerance: how close to a baseline counts as "at" it.
+        source: written into the findings (and the run name given to the check).
+
+    >>> monitor = SaturationMonitor({"val_accuracy": 0.995}, source="demo")
+    >>> monitor.history
+    {}
+    """
+
+    def __init__(self, baselines: Mapping[str, float] | None = None, *, tolerance: float = 1e-3,
+                 source: str = "") -> None:
+        super().__init__(source)
+        self.baselines = dict(baselines) if baselines is not None else None
+        self.tolerance = tolerance
+        self._log = EpochFindings(keep_resolved=False)
+        #: How many values of each metric the Keras history held before this fit call.
+        self._values_before_fit: dict[str, int] = {}
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "baselines": self.baselines,
+                "tolerance": self.tolerance}
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self._log.findings()
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """The numeric epoch-level values Keras recorded in the current (or last) fit call:
+        ``{metric: [value per epoch]}`` (empty before its first epoch ends)."""
+        keras_history = getattr(self.model, "history", None)
+        if not isinstance(keras_history, keras.callbacks.History):
+            return {}
+        return numeric_series(self._this_fit(keras_history))
+
+    def on_train_begin(self, logs: Mapping | None = None) -> None:
+        self._log = EpochFindings(keep_resolved=False)
+        self._values_before_fit = {key: len(values)
+                                for key, values in self._keras_history().history.items()}
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        keras_history = self._keras_history()
+        series = self._this_fit(keras_history)
+        if getattr(keras_history, "epoch", [])[-1:] != [epoch]:
+            # History records an epoch after the callbacks listed before it (model.fit puts
+            # it last): add this epoch's logs.
+            for key, value in (logs or {}).items():
+                series.setdefault(key, []).append(value)
+        findings = check_series(self.source, numeric_series(series), self.baselines,
+                                tolerance=self.tolerance)
+        self._log.record(epoch, [f if f.source else f.with_source(self.source)
+                                 for f in findings])
+
+    def _keras_history(self) -> keras.callbacks.History:
+        keras_history = getattr(self.model, "history", None)
+        if not isinstance(keras_history, keras.callbacks.History):
+            raise RuntimeError("SaturationMonitor reads the metric history from model.history, "
+                               "the keras.callbacks.History that model.fit adds; a custom "
+                               "loop must put one in its CallbackList")
+        return keras_history
+
+    def _this_fit(self, keras_history: keras.callbacks.History) -> dict[str, list[Any]]:
+        return {key: list(values[self._values_before_fit.get(key, 0):])
+                for key, values in keras_history.history.items()}
+
+
+def numeric_series(history: Mapping[str, Sequence[Any]]) -> dict[str, list[float]]:
+    """The values that are numbers, as floats; a metric without any is left out.
+
+    >>> numeric_series({"loss": [0.5, "n/a", 0.25], "note": ["x"]})
+    {'loss': [0.5, 0.25]}
+    """
+    series: dict[str, list[float]] = {}
+    for key, values in history.items():
+        for value in values:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                continue
+            series.setdefault(key, []).append(number)
+    return series
