@@ -1,4 +1,4 @@
-"""Deterministic synthetic microscopy dataset, and the corruptions of the failure catalogue.
+"""Deterministic synthetic microscopy dataset: the embedded `images/` and the catalogue's base.
 
 The generator draws fluorescence-like images of irregular cells (perturbed ellipses of
 varied size, brightness and count) on a textured, unevenly lit background, blurred and
