@@ -12,7 +12,7 @@ from typing import Any
 
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.pairing_rules import Inference, MaskPattern, RuleMatch
-from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
+from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS, page_reference
 from unetdiag.diag.wording.text import join_names, plural, verb
 
 #: At most this many files are named in a finding (its evidence gives the full count).
@@ -137,15 +137,16 @@ def stack_pages(paged: Sequence[tuple[Path, Path, int]], pair_count: int) -> Fin
     """``pairing.stack_pages``: stacks paired page by page."""
     image, mask, pages = paged[0]
     page_counts = sorted({count for _, _, count in paged})
-    pages_text = (f"{page_counts[0]}-page" if len(page_counts) == 1
-                  else f"{page_counts[0]}- to {page_counts[-1]}-page")
+    pages_text = (f"{page_counts[0]} pages" if len(page_counts) == 1
+                  else f"{page_counts[0]} to {page_counts[-1]} pages")
     return pairing_finding(
         "pairing.stack_pages", Severity.INFO,
         f"{plural(len(paged), 'image')} and {verb(len(paged), 'its mask are', 'their masks are')}"
-        f" {pages_text} TIFF stacks, paired page by page ({plural(pair_count, 'pair')} in all)",
+        f" TIFF stacks of {pages_text}, paired page by page ({plural(pair_count, 'pair')} in "
+        "all)",
         f"{image.name} and {mask.name} hold {pages} pages each: page k of the image is paired "
-        f"with page k of the mask, named {image.name}#page=1 and so on in findings and "
-        "data.json. Pages are split between training and validation one by one; "
+        f"with page k of the mask, named {page_reference(image, 1, pages).name} and so on in "
+        "findings and data.json. Pages are split between training and validation one by one; "
         "neighbouring slices of a volume can look alike, which makes validation scores "
         "optimistic.",
         "Nothing to do; to validate on slices far from the training ones, put them in a "
@@ -331,7 +332,8 @@ def stacks_hint(stacks: Sequence[tuple[Path, int]]) -> str:
     if not stacks:
         return ""
     pages = sorted({count for _, count in stacks})
-    pages_text = f"{pages[0]}-page" if len(pages) == 1 else "multi-page"
+    pages_text = (f"{pages[0]} pages each" if len(pages) == 1
+                  else f"{pages[0]} to {pages[-1]} pages")
     return (f"; {names([path for path, _ in stacks])} {verb(len(stacks), 'is a', 'are')} "
-            f"{pages_text} TIFF {verb(len(stacks), 'stack', 'stacks')} (an image stack "
-            "and a mask stack of equal length are paired page by page)")
+            f"multi-page TIFF {verb(len(stacks), 'stack', 'stacks')} ({pages_text}; an image "
+            "stack and a mask stack of equal length are paired page by page)")

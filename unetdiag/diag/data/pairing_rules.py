@@ -152,11 +152,21 @@ class RuleMatch:
         """Every pair uses the image's whole stem as its key (a plain suffix rule)."""
         return all(key == image.stem for image, _, key in self.pairs)
 
+    @property
+    def consistent(self) -> bool:
+        """Every pair takes its key from the same place of the image's name: the whole
+        stem, its start, or its end (a rule, not a coincidence of names)."""
+        return len({_key_position(image.stem, key) for image, _, key in self.pairs}) <= 1
+
     def example(self) -> tuple[str, str] | None:
         if not self.pairs:
             return None
         image, mask, _ = self.pairs[0]
         return image.name, mask.name
+
+
+def _key_position(stem: str, key: str) -> str:
+    return "whole" if key == stem else "start" if stem.startswith(key) else "end"
 
 
 def _group(paths: Iterable[Path]) -> dict[str, list[Path]]:
@@ -416,7 +426,9 @@ def infer_rule(images: Sequence[Path], masks: Sequence[Path] | None) -> Inferenc
         images: the image folder's files (all files of the folder when ``masks`` is None).
         masks: the mask folder's files; None when masks sit beside the images.
 
-    Complete candidates that give the same pairs are one rule (the simplest is kept).
+    A candidate counts when it pairs every file one to one, each image giving its key from
+    the same place of its name (:attr:`RuleMatch.consistent`). Complete candidates that give
+    the same pairs are one rule (the simplest is kept).
     Complete rules that pair the same images with different masks are alternative
     annotation sets: the first by name is chosen, the others are named. Complete rules
     that pair different images tie, and nothing is chosen.
@@ -433,9 +445,9 @@ def infer_rule(images: Sequence[Path], masks: Sequence[Path] | None) -> Inferenc
         if match.pairs:
             matches.append(with_alternatives(match, one_folder))
     complete: dict[frozenset, RuleMatch] = {}
-    for match in sorted((m for m in matches if m.complete), key=_preference):
+    for match in sorted((m for m in matches if m.complete and m.consistent), key=_preference):
         complete.setdefault(frozenset((image, mask) for image, mask, _ in match.pairs), match)
-    partial = sorted((m for m in matches if not m.complete),
+    partial = sorted((m for m in matches if not (m.complete and m.consistent)),
                      key=lambda m: (-len(m.pairs), _preference(m)))
     rules = sorted(complete.values(), key=lambda match: match.pattern.text)
     if not rules:
