@@ -447,3 +447,21 @@ def test_the_command_line_refuses_a_suffix_and_a_pattern_together(tmp_path, caps
                    "--mask-pattern", "{key}_mask", "--quiet"])
     assert status == ExitCode.USAGE
     assert "give --mask-suffix or --mask-pattern, not both" in capsys.readouterr().err
+
+
+def test_a_folder_of_image_and_mask_folders_suggests_passing_both(tmp_path):
+    _touch(tmp_path / "data" / "images", "a.png")
+    _touch(tmp_path / "data" / "masks", "a.png")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path / "data")
+    assert str(caught.value).endswith(
+        f"pass --images {tmp_path / 'data' / 'images'} --masks {tmp_path / 'data' / 'masks'}")
+
+
+def test_the_shared_key_rule_says_where_the_key_comes_from(tmp_path):
+    _touch(tmp_path / "images", *(f"{n}_training.tif" for n in range(21, 24)))
+    _touch(tmp_path / "1st_manual", *(f"{n}_manual1.gif" for n in range(21, 24)))
+    finding = _by_id(discover_pairs(tmp_path / "images", tmp_path / "1st_manual"))[
+        "pairing.rule_inferred"]
+    assert finding.title == ("Masks paired by their names: mask name = {key}_manual1, {key} "
+                             "being the start of the image name up to a separator (3 pairs)")

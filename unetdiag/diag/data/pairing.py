@@ -53,6 +53,7 @@ from unetdiag.diag.data.pairing_findings import (
     SOURCE,
 )
 from unetdiag.diag.data.pairing_rules import (
+    MASK_WORDS,
     Inference,
     MaskPattern,
     RuleMatch,
@@ -188,8 +189,26 @@ def _no_images_message(listing: _Listing, role: str) -> str:
         found.append(f"{len(listing.ignored)} other files ({words.names(listing.ignored)})")
     if listing.subfolders:
         found.append(f"{len(listing.subfolders)} folders ({words.names(listing.subfolders, '/')})")
-    return (f"no {noun} in {listing.folder}: {' and '.join(found)}, no file with a supported "
-            f"extension ({' '.join(SUPPORTED_EXTENSIONS)}); sub-folders are not searched")
+    message = (f"no {noun} in {listing.folder}: {' and '.join(found)}, no file with a "
+               f"supported extension ({' '.join(SUPPORTED_EXTENSIONS)}); sub-folders are not "
+               "searched")
+    return message + _folders_hint(listing)
+
+
+def _folders_hint(listing: _Listing) -> str:
+    """What the sub-folders of a folder without images suggest passing instead."""
+    if is_instance_layout(listing.subfolders):
+        return (f"; its folders hold {IMAGES_FOLDER}/ sub-folders (one folder per image): "
+                "give this folder alone, without --masks, to read them as instance folders")
+    names = {path.name.lower(): path.name for path in listing.subfolders}
+    image_folder = next((names[name] for name in ("images", "image", "imgs") if name in names),
+                        None)
+    mask_folder = next((original for name, original in names.items()
+                        if MASK_WORDS.search(name)), None)
+    if image_folder and mask_folder:
+        return (f"; to pair the two folders, pass --images {listing.folder / image_folder} "
+                f"--masks {listing.folder / mask_folder}")
+    return ""
 
 
 def _strip_suffix(stem: str, suffixes: Sequence[str]) -> str | None:

@@ -51,14 +51,15 @@ def rule_flag(match: RuleMatch) -> str:
     return pattern_flag(match.pattern, match.whole_stem_keys)
 
 
-def describe_pattern(pattern: MaskPattern, whole_stem_keys: bool) -> str:
-    """``mask name = image name + _1stHO`` or ``mask name = {key}_manual1``."""
-    if pattern.is_suffix and whole_stem_keys:
-        return f"mask name = image name + {pattern.tail}"
-    if not pattern.tail and whole_stem_keys:
-        return f"mask name = {pattern.head} + image name"
-    return (f"mask name = {pattern.text}, {{key}} being the start or end of the image name "
-            "up to a separator")
+def describe_rule(match: RuleMatch) -> str:
+    """``mask name = image name + _1stHO`` or ``mask name = {key}_manual1, {key} being the
+    start of the image name up to a separator``."""
+    pattern, position = match.pattern, match.key_position
+    if position == "whole":
+        return (f"mask name = image name + {pattern.tail}" if pattern.is_suffix
+                else f"mask name = {pattern.head} + image name")
+    return (f"mask name = {pattern.text}, {{key}} being the {position} of the image name up "
+            "to a separator")
 
 
 def _example(match: RuleMatch) -> str:
@@ -80,7 +81,7 @@ def rule_inferred(match: RuleMatch, default_suffixes: Sequence[str], others: Seq
             if alternatives else "")
     return pairing_finding(
         "pairing.rule_inferred", Severity.INFO,
-        f"Masks paired by their names: {describe_pattern(match.pattern, match.whole_stem_keys)}"
+        f"Masks paired by their names: {describe_rule(match)}"
         f" ({plural(pairs, 'pair')})",
         f"No mask has its image's name or a default suffix ({', '.join(default_suffixes)}), "
         f"but one rule pairs all {plural(pairs, 'image')} one to one, e.g. {_example(match)}."

@@ -153,10 +153,17 @@ class RuleMatch:
         return all(key == image.stem for image, _, key in self.pairs)
 
     @property
+    def key_position(self) -> str:
+        """Where the images' keys come from: ``"whole"`` (the stem), ``"start"``, ``"end"``,
+        or ``"mixed"``."""
+        positions = {_key_position(image.stem, key) for image, _, key in self.pairs}
+        return positions.pop() if len(positions) == 1 else "mixed"
+
+    @property
     def consistent(self) -> bool:
         """Every pair takes its key from the same place of the image's name: the whole
         stem, its start, or its end (a rule, not a coincidence of names)."""
-        return len({_key_position(image.stem, key) for image, _, key in self.pairs}) <= 1
+        return self.key_position != "mixed"
 
     def example(self) -> tuple[str, str] | None:
         if not self.pairs:
