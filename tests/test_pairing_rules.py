@@ -200,3 +200,11 @@ def test_inference_stays_fast_on_many_files_sharing_a_prefix():
     assert inference.chosen is not None
     assert inference.chosen.pattern.text == "{key}_segmentation"
     assert time.perf_counter() - started < 5
+
+
+def test_one_folder_inference_stays_fast_on_numbered_names():
+    # 1 is a prefix of 10..19, 100..199...: thousands of tails that are no rule
+    started = time.perf_counter()
+    inference = infer_rule(_paths(*(f"{k}.png" for k in range(20000))), None)
+    assert inference.chosen is None and not inference.partial
+    assert time.perf_counter() - started < 5

@@ -258,6 +258,12 @@ class _Matching:
                 matching.keys.append(key)
         return matching
 
+    @property
+    def whole_stem_keys(self) -> bool:
+        """Every pair is keyed by its image's whole stem (a plain suffix names its mask)."""
+        return self.pattern is None or all(
+            pair.stem == key for pair, key in zip(self.pairs, self.keys, strict=True))
+
 
 def _group(files: Iterable[tuple[str, Path]]) -> dict[str, list[Path]]:
     groups: dict[str, list[Path]] = {}
@@ -428,9 +434,8 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
 def _rule(source: RuleSource, matching: _Matching, inference: Inference | None,
           suffixes: Sequence[str], one_folder: bool, stacks: int) -> PairingRule:
     layout = "one folder" if one_folder else "separate folders"
-    whole_keys = matching.pattern is None or all(
-        pair.stem == key for pair, key in zip(matching.pairs, matching.keys, strict=True))
-    alternatives = [words.pattern_flag(other, whole_keys) for other, _ in matching.alternatives]
+    alternatives = [words.pattern_flag(other, matching.whole_stem_keys)
+                    for other, _ in matching.alternatives]
     example = ((matching.pairs[0].image.name, matching.pairs[0].mask.name)
                if matching.pairs else ())
     if matching.pattern is None:
@@ -457,8 +462,7 @@ def _rule_findings(matching: _Matching, inference: Inference | None, rule: Pairi
         assert inference is not None and inference.chosen is not None
         findings.append(words.rule_inferred(inference.chosen, MASK_SUFFIXES, inference.others))
     if matching.alternatives:
-        whole_keys = not rule.flag.startswith("--mask-pattern")
-        findings.append(words.alternative_masks(matching.alternatives, whole_keys,
+        findings.append(words.alternative_masks(matching.alternatives, matching.whole_stem_keys,
                                                 len(matching.pairs)))
     if paged.paged:
         findings.append(words.stack_pages(paged.paged, len(paged.pairs)))

@@ -42,6 +42,9 @@ SAMPLE_IMAGES = 5
 MAX_MASKS_PER_KEY = 10_000
 #: Candidate patterns evaluated on every file, most promising first.
 MAX_CANDIDATES = 12
+#: In one folder, a suffix is a candidate only when it ends at least this share of the names
+#: (a mask set is a sizeable part of the folder; numbered names such as 1 and 10 are not).
+MIN_SUFFIX_SHARE = 0.2
 #: Words that mark a file as a mask when images and masks share one folder and differ by more
 #: than a suffix (``train-volume.tif`` and ``train-labels.tif``).
 MASK_WORDS = re.compile(r"mask|label|annot|manual|seg|truth|(?<![a-z])gt(?![a-z])")
@@ -207,7 +210,8 @@ def match_pattern(images: Sequence[Path], masks: Sequence[Path],
     match = RuleMatch(pattern, image_count=len(images), mask_count=len(masks))
     claims: dict[str, list[str]] = {}
     for stem in sorted(images_by_stem):
-        key = next((key for key in image_keys(stem) if key in masks_by_key), None)
+        key = stem if stem in masks_by_key else next(
+            (key for key in image_keys(stem)[1:] if key in masks_by_key), None)
         if key is None:
             if len(images_by_stem[stem]) > 1:
                 match.duplicates[stem] = list(images_by_stem[stem])
@@ -321,9 +325,14 @@ def _spread(items: Sequence[str], count: int) -> list[str]:
     return [items[round(index * step)] for index in range(count)]
 
 
-def _starting_with(sorted_items: Sequence[str], prefix: str) -> Iterable[str]:
-    start = bisect.bisect_left(sorted_items, prefix)
-    for item in sorted_items[start:start + MAX_MASKS_PER_KEY]:
+def _starting_with(sorted_items: Sequence[str], prefix: str,
+                   start: int | None = None) -> Iterable[str]:
+    """The items that start with ``prefix`` (at most :data:`MAX_MASKS_PER_KEY`), found from
+    ``start`` or by bisection."""
+    if start is None:
+        start = bisect.bisect_left(sorted_items, prefix)
+    for index in range(start, min(len(sorted_items), start + MAX_MASKS_PER_KEY)):
+        item = sorted_items[index]
         if not item.startswith(prefix):
             return
         yield item
@@ -372,16 +381,16 @@ def candidate_patterns(images: Sequence[Path], masks: Sequence[Path]) -> list[Ma
 
 def one_folder_patterns(files: Sequence[Path]) -> list[MaskPattern]:
     """Patterns suggested by the names of one folder: a tail that turns one file's stem into
-    another's (``Image_01L`` -> ``Image_01L_1stHO``) for at least two files, and a name with
-    a mask word, its key cut at a separator (``train-labels`` -> ``{key}-labels``)."""
+    another's (``Image_01L`` -> ``Image_01L_1stHO``) for a fifth of the names (and two), and
+    a name with a mask word, its key cut at a separator (``train-labels`` ->
+    ``{key}-labels``), for a tenth of the names (and one)."""
     stems = sorted({path.stem for path in files})
     counts: Counter[MaskPattern] = Counter()
     for index, stem in enumerate(stems):
-        for other in stems[index + 1:index + 1 + MAX_MASKS_PER_KEY]:
-            if not other.startswith(stem):
-                break
+        for other in _starting_with(stems, stem, index + 1):
             counts[MaskPattern("", other[len(stem):])] += 1
-    tails = [pattern for pattern, count in counts.items() if count >= 2]
+    needed = max(2, math.ceil(MIN_SUFFIX_SHARE * len(stems)))
+    tails = [pattern for pattern, count in counts.items() if count >= needed]
     worded: Counter[MaskPattern] = Counter()
     for stem in stems:
         if not MASK_WORDS.search(stem.lower()):
@@ -392,7 +401,8 @@ def one_folder_patterns(files: Sequence[Path]) -> list[MaskPattern]:
             if MASK_WORDS.search((pattern.head + pattern.tail).lower()):
                 worded[pattern] += 1
     ranked = sorted(tails, key=lambda pattern: (-counts[pattern], pattern.text))
-    ranked += sorted((pattern for pattern in worded if pattern not in counts),
+    ranked += sorted((pattern for pattern, count in worded.items()
+                      if pattern not in counts and count >= needed / 2),
                      key=lambda pattern: (-worded[pattern], pattern.text))
     return ranked[:MAX_CANDIDATES]
 
