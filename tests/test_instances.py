@@ -147,3 +147,20 @@ def test_an_unmergeable_folder_is_an_unreadable_mask_in_the_audit(tmp_path):
     unreadable = [finding for finding in report.findings if finding.id.startswith("file.")]
     assert len(unreadable) == 1 and unreadable[0].files == (str(train / "ccc" / "masks"),)
     assert "small.png" in unreadable[0].explanation
+
+
+def test_an_image_beside_the_sample_folders_does_not_hide_the_layout(tmp_path):
+    train = _dsb(tmp_path)
+    Image.fromarray(np.zeros(SIZE, np.uint8)).save(train / "preview.png")
+    result = discover_pairs(train)
+    assert len(result.pairs) == 3
+    ignored = {f.id: f for f in result.findings}["pairing.ignored_files"]
+    assert ignored.files == (str(train / "preview.png"),)
+
+
+def test_naming_options_do_not_apply_to_instance_folders(tmp_path):
+    train = _dsb(tmp_path)
+    with pytest.raises(UserError, match="do not apply"):
+        discover_pairs(train, mask_pattern="{key}_mask")
+    with pytest.raises(UserError, match="do not apply"):
+        discover_pairs(train, mask_suffixes=("_L",))

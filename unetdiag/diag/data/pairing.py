@@ -385,9 +385,14 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     masks_path = Path(masks_dir) if masks_dir is not None else None
     pattern = _parse_pattern(mask_pattern, masks_path is None)
     images = _list_folder(images_dir, "image", require_files=False)
+    if masks_path is None and is_instance_layout(images.subfolders):
+        if pattern is not None or tuple(mask_suffixes) != MASK_SUFFIXES:
+            raise UserError(f"{images_dir} holds one folder per image (<id>/{IMAGES_FOLDER}/, "
+                            f"<id>/{MASKS_FOLDER}/): each image's mask is its {MASKS_FOLDER}/ "
+                            "folder, so --mask-suffix and --mask-pattern do not apply",
+                            ExitCode.USAGE)
+        return _instance_folders(images)  # files beside the sample folders are ignored
     if not images.files:
-        if masks_path is None and is_instance_layout(images.subfolders):
-            return _instance_folders(images)
         raise UserError(_no_images_message(images, "image"))
     same_folder = masks_path is not None and _same_file(images_dir, masks_path)
     masks = None if masks_path is None or same_folder else _list_folder(masks_path, "mask")
