@@ -104,8 +104,10 @@ def test_object_files_of_0_1_merge_with_each_other_and_with_empty_ones(tmp_path)
 
 
 @pytest.mark.parametrize(("second", "reason"), [
-    (np.zeros((10, 10), np.uint8), "stored as 10x10 uint8"),
-    (np.zeros(SIZE, np.uint16), "stored as 32x24 uint16"),
+    (np.zeros((10, 10), np.uint8), "stored as 10x10 L uint8"),
+    (np.zeros(SIZE, np.uint16), "stored as 32x24 I;16 uint16"),
+    (np.zeros((*SIZE, 4), np.uint8), "stored as 32x24 RGBA uint8, but a.png in the same "
+                                     "folder as 32x24 L uint8"),
     (_box(0, 0, value=1), "0/1 values"),
 ])
 def test_object_files_that_cannot_be_merged_are_named(tmp_path, second, reason):
@@ -164,3 +166,13 @@ def test_naming_options_do_not_apply_to_instance_folders(tmp_path):
         discover_pairs(train, mask_pattern="{key}_mask")
     with pytest.raises(UserError, match="do not apply"):
         discover_pairs(train, mask_suffixes=("_L",))
+
+
+def test_a_broken_link_among_the_object_files_is_named(tmp_path):
+    folder = tmp_path / "masks"
+    folder.mkdir()
+    Image.fromarray(_box(4, 4)).save(folder / "a.png")
+    (folder / "b.png").symlink_to(tmp_path / "gone.png")
+    with pytest.raises(ImageReadError, match="cannot open") as caught:
+        decode_mask(folder)
+    assert caught.value.path == folder / "b.png"

@@ -54,9 +54,10 @@ def _visible_entries(folder: Path) -> list[os.DirEntry]:
 
 
 def supported_files(folder: Path) -> list[Path]:
-    """The visible files of ``folder`` with a supported extension, sorted by name."""
+    """The visible entries of ``folder`` with a supported extension that are not folders
+    (a broken link counts: reading it names it), sorted by name."""
     return [folder / entry.name for entry in _visible_entries(folder)
-            if entry.is_file() and Path(entry.name).suffix.lower() in SUPPORTED_EXTENSIONS]
+            if not entry.is_dir() and Path(entry.name).suffix.lower() in SUPPORTED_EXTENSIONS]
 
 
 @dataclass
@@ -176,7 +177,7 @@ def read_instance_masks(folder: Path | str) -> InstanceMasks:
 
 def _describe(stored: StoredMask) -> str:
     shape = stored.values.shape
-    return f"{shape[1]}x{shape[0]} {stored.values.dtype}"
+    return f"{shape[1]}x{shape[0]} {stored.mode} {stored.values.dtype}"
 
 
 def _integer_scale(stored: StoredMask) -> str | None:
