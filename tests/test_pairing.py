@@ -323,3 +323,145 @@ def test_adding_a_file_moves_at_most_one_other_file(stems, new_stem, seed, fract
     old_after = {p.stem for p in validation_after} - {new_stem}
     moved = old_after ^ {p.stem for p in validation_before}
     assert len(moved) <= 1
+
+
+# --- rules found from the names ------------------------------------------------------------------
+
+
+def _chase(folder: Path, eyes: int = 4) -> None:
+    stems = [f"Image_{n:02d}{eye}" for n in range(1, eyes // 2 + 1) for eye in "LR"]
+    _touch(folder, *(name for stem in stems for name in (
+        f"{stem}.jpg", f"{stem}_1stHO.png", f"{stem}_2ndHO.png")))
+
+
+def test_annotator_tagged_masks_in_one_folder_pair_by_the_first_annotator(tmp_path):
+    _chase(tmp_path)
+    result = discover_pairs(tmp_path)
+    assert [(pair.image.name, pair.mask.name) for pair in result.pairs][:2] == [
+        ("Image_01L.jpg", "Image_01L_1stHO.png"), ("Image_01R.jpg", "Image_01R_1stHO.png")]
+    assert len(result.pairs) == 4
+    findings = _by_id(result)
+    assert set(findings) == {"pairing.rule_inferred", "pairing.alternative_masks"}
+    inferred = findings["pairing.rule_inferred"]
+    assert inferred.severity is Severity.INFO
+    assert "--mask-suffix _1stHO" in inferred.fix and "--mask-suffix _2ndHO" in inferred.fix
+    alternative = findings["pairing.alternative_masks"]
+    assert len(alternative.files) == 4 and all("_2ndHO" in f for f in alternative.files)
+    assert result.rule.to_dict() == {
+        "source": "inferred", "layout": "one folder", "mask_suffixes": ["_1stHO"],
+        "mask_pattern": "{key}_1stHO", "flag": "--mask-suffix _1stHO",
+        "example": ["Image_01L.jpg", "Image_01L_1stHO.png"],
+        "alternatives": ["--mask-suffix _2ndHO"], "stacks": 0}
+
+
+def test_a_given_suffix_leaves_the_other_annotator_out_of_the_images(tmp_path):
+    _chase(tmp_path)
+    result = discover_pairs(tmp_path, mask_suffixes=("_2ndHO",))
+    assert all(pair.mask.name.endswith("_2ndHO.png") for pair in result.pairs)
+    assert set(_by_id(result)) == {"pairing.alternative_masks"}  # no "image without a mask"
+    assert result.rule.source == "given" and result.rule.alternatives == ("--mask-suffix _1stHO",)
+
+
+def test_drive_as_distributed_pairs_by_the_shared_number(tmp_path):
+    _touch(tmp_path / "images", *(f"{n}_training.tif" for n in range(21, 26)))
+    _touch(tmp_path / "1st_manual", *(f"{n}_manual1.gif" for n in range(21, 26)))
+    result = discover_pairs(tmp_path / "images", tmp_path / "1st_manual")
+    assert _pairs(result)[0] == ("21_training", "21_training.tif", "21_manual1.gif")
+    finding = _by_id(result)["pairing.rule_inferred"]
+    assert "--mask-pattern '{key}_manual1'" in finding.fix
+    assert finding.evidence["example"] == ["21_training.tif", "21_manual1.gif"]
+    assert result.rule.mask_pattern == "{key}_manual1" and result.rule.mask_suffixes == ()
+
+
+def test_drive_field_of_view_folder_pairs_by_the_default_suffix_without_a_word(tmp_path):
+    _touch(tmp_path / "images", *(f"{n}_training.tif" for n in range(21, 26)))
+    _touch(tmp_path / "mask", *(f"{n}_training_mask.gif" for n in range(21, 26)))
+    result = discover_pairs(tmp_path / "images", tmp_path / "mask")
+    assert len(result.pairs) == 5 and result.findings == [] and result.rule.source == "default"
+
+
+def test_camvid_label_suffix_is_inferred(tmp_path):
+    stems = [f"0001TP_{6690 + 30 * k:06d}" for k in range(4)]
+    _touch(tmp_path / "raw", *(f"{stem}.png" for stem in stems))
+    _touch(tmp_path / "labels", *(f"{stem}_L.png" for stem in stems))
+    result = discover_pairs(tmp_path / "raw", tmp_path / "labels")
+    assert len(result.pairs) == 4 and result.rule.flag == "--mask-suffix _L"
+
+
+def test_a_rule_that_leaves_a_file_over_stops_naming_the_option(tmp_path):
+    _touch(tmp_path / "images", *(f"{n}_training.tif" for n in range(21, 31)))
+    _touch(tmp_path / "masks", *(f"{n}_manual1.gif" for n in range(21, 30)))
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+    text = str(caught.value)
+    assert "\n" not in text and "10 images, 9 masks" in text
+    assert ("closest rule: --mask-pattern '{key}_manual1' (21_training.tif ↔ 21_manual1.gif) "
+            "pairs 9 of 10 images and leaves 30_training.tif without a mask") in text
+    given = discover_pairs(tmp_path / "images", tmp_path / "masks",
+                           mask_pattern="{key}_manual1")
+    assert len(given.pairs) == 9
+    assert _by_id(given)["pairing.missing_mask"].files == (
+        str(tmp_path / "images" / "30_training.tif"),)
+    assert "{key}_manual1.<ext>" in _by_id(given)["pairing.missing_mask"].explanation
+
+
+def test_a_partial_default_pairing_is_kept_when_no_rule_pairs_everything(tmp_path):
+    _touch(tmp_path, "a.png", "a_mask.png", "b.png", "b_mask.png", "c.png")
+    result = discover_pairs(tmp_path)
+    assert [pair.stem for pair in result.pairs] == ["a", "b"]
+    assert set(_by_id(result)) == {"pairing.missing_mask"} and result.rule.source == "default"
+
+
+@pytest.mark.parametrize(("pattern", "masks_dir", "message"), [
+    ("_manual1", True, "exactly once"),
+    ("{key}", False, "names every file"),
+])
+def test_malformed_patterns_are_usage_errors(tmp_path, pattern, masks_dir, message):
+    _touch(tmp_path / "images", "a.png")
+    _touch(tmp_path / "masks", "a.png")
+    with pytest.raises(UserError, match=message) as caught:
+        discover_pairs(tmp_path / "images", tmp_path / "masks" if masks_dir else None,
+                       mask_pattern=pattern)
+    assert caught.value.code is ExitCode.USAGE
+
+
+def test_tied_rules_are_named_with_their_options():
+    from unetdiag.diag.data.pairing_findings import inference_hint
+    from unetdiag.diag.data.pairing_rules import Inference, MaskPattern, RuleMatch
+
+    def rule(text, image, mask, key):
+        return RuleMatch(MaskPattern.parse(text), pairs=[(Path(image), Path(mask), key)])
+
+    hint = inference_hint(Inference(others=[rule("{key}_a", "x.png", "x_a.png", "x"),
+                                            rule("{key}_b", "y.png", "y_b.png", "y")]))
+    assert hint == ("; several rules pair every file one to one but pair different images: "
+                    "--mask-suffix _a (x.png ↔ x_a.png), --mask-suffix _b (y.png ↔ y_b.png); "
+                    "pass the one you mean")
+
+
+def test_the_command_line_refuses_a_suffix_and_a_pattern_together(tmp_path, capsys):
+    from unetdiag.cli import main
+
+    _touch(tmp_path, "a.png", "a_mask.png")
+    status = main(["audit-data", str(tmp_path), "--mask-suffix", "_mask",
+                   "--mask-pattern", "{key}_mask", "--quiet"])
+    assert status == ExitCode.USAGE
+    assert "give --mask-suffix or --mask-pattern, not both" in capsys.readouterr().err
+
+
+def test_a_folder_of_image_and_mask_folders_suggests_passing_both(tmp_path):
+    _touch(tmp_path / "data" / "images", "a.png")
+    _touch(tmp_path / "data" / "masks", "a.png")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path / "data")
+    assert str(caught.value).endswith(
+        f"pass --images {tmp_path / 'data' / 'images'} --masks {tmp_path / 'data' / 'masks'}")
+
+
+def test_the_shared_key_rule_says_where_the_key_comes_from(tmp_path):
+    _touch(tmp_path / "images", *(f"{n}_training.tif" for n in range(21, 24)))
+    _touch(tmp_path / "1st_manual", *(f"{n}_manual1.gif" for n in range(21, 24)))
+    finding = _by_id(discover_pairs(tmp_path / "images", tmp_path / "1st_manual"))[
+        "pairing.rule_inferred"]
+    assert finding.title == ("Masks paired by their names: mask name = {key}_manual1, {key} "
+                             "being the start of the image name up to a separator (3 pairs)")

@@ -90,7 +90,12 @@ def _add_dataset_options(parser: argparse.ArgumentParser, images_default: Path |
                             "images, named <stem><suffix>.<ext>")
     group.add_argument("--mask-suffix", dest="mask_suffixes", action="append", metavar="SUFFIX",
                        help="mask file suffix, repeatable (default: "
-                            f"{', '.join(DEFAULT_MASK_SUFFIXES)})")
+                            f"{', '.join(DEFAULT_MASK_SUFFIXES)}; when no mask has one, the "
+                            "rule the file names follow is looked for)")
+    group.add_argument("--mask-pattern", metavar="PATTERN",
+                       help="mask file name with {key} for the image's name, or for its start "
+                            "or end cut at a _ - . or space: '{key}_manual1' pairs "
+                            "21_training.tif with 21_manual1.gif (instead of --mask-suffix)")
     group.add_argument("--mask-threshold", type=_finite_float, metavar="T",
                        help="a stored mask value v is bright when v > T (default: the midpoint of "
                             "the mask's scale: 0.5 for 0/1, 127.5 for 0/255, 32767.5 for 16-bit)")
@@ -101,6 +106,13 @@ def _add_dataset_options(parser: argparse.ArgumentParser, images_default: Path |
                        help="share of files held out for validation (default: %(default)s)")
     group.add_argument("--seed", type=int, default=42,
                        help="seed for the split and augmentation (default: %(default)s)")
+
+
+def _mask_naming(args: argparse.Namespace) -> tuple[tuple[str, ...], str | None]:
+    """``(mask suffixes, mask pattern)`` from the dataset options; both at once is refused."""
+    if args.mask_pattern is not None and args.mask_suffixes:
+        raise UserError("give --mask-suffix or --mask-pattern, not both", ExitCode.USAGE)
+    return tuple(args.mask_suffixes or DEFAULT_MASK_SUFFIXES), args.mask_pattern
 
 
 def _mask_policy(args: argparse.Namespace, normalise: bool = True) -> MaskPolicy:
@@ -170,9 +182,10 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             reduction=args.dice_reduction or dice.reduction)
     except ValueError as error:
         raise UserError(str(error), ExitCode.USAGE) from None
+    mask_suffixes, mask_pattern = _mask_naming(args)
     return TrainConfig(
-        images=args.images, masks=args.masks,
-        mask_suffixes=tuple(args.mask_suffixes or DEFAULT_MASK_SUFFIXES),
+        images=args.images, masks=args.masks, mask_suffixes=mask_suffixes,
+        mask_pattern=mask_pattern,
         allow_same_file_masks=args.allow_same_file_masks,
         mask_policy=_mask_policy(args, normalise=not args.no_mask_normalise),
         variants=args.variants, img_size=args.img_size, channels=args.channels,
@@ -195,12 +208,13 @@ def _audit(args: argparse.Namespace, console: Console) -> int:
                         ExitCode.USAGE)
     from unetdiag.report.progress import progress_callback
 
+    mask_suffixes, mask_pattern = _mask_naming(args)
     with progress_callback(console, "reading files", enabled=not args.quiet) as progress:
         report = audit_dataset(
-            images, masks_dir=args.masks,
-            mask_suffixes=tuple(args.mask_suffixes or DEFAULT_MASK_SUFFIXES),
-            policy=_mask_policy(args), val_fraction=args.val_fraction, seed=args.seed,
-            workers=args.workers, progress=progress)
+            images, masks_dir=args.masks, mask_suffixes=mask_suffixes,
+            mask_pattern=mask_pattern, policy=_mask_policy(args),
+            val_fraction=args.val_fraction, seed=args.seed, workers=args.workers,
+            progress=progress)
     return _finish(report, args, console)
 
 

@@ -44,6 +44,7 @@ class TrainConfig:
     images: Path = DEFAULT_IMAGES
     masks: Path | None = None  # None: masks sit beside images, named with a mask suffix
     mask_suffixes: tuple[str, ...] = DEFAULT_MASK_SUFFIXES
+    mask_pattern: str | None = None  # "{key}_manual1": pair by this mask name instead
     allow_same_file_masks: bool = False  # only to reproduce the seed's image-as-mask bug
     mask_policy: MaskPolicy = field(default_factory=MaskPolicy)
     variants: tuple[str, ...] = tuple(VARIANTS)

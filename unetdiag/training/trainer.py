@@ -122,8 +122,8 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
                         ExitCode.USAGE)
     strategy, info = make_strategy(config.strategy)  # before any other TensorFlow op
     policy_name, precision_reason = resolve_precision(config.precision)
-    pairing_findings, train_pairs, val_pairs = discover_and_split(config)
-    record = data_record(config, train_pairs, val_pairs)
+    pairing_findings, train_pairs, val_pairs, pairing_rule = discover_and_split(config)
+    record = data_record(config, train_pairs, val_pairs, pairing_rule)
 
     previous = None
     if not is_chief(info):

@@ -23,6 +23,7 @@ Speed matters (the audit should cost little more than decoding the files), so:
 from __future__ import annotations
 
 import math
+import os
 import signal
 import zlib
 from collections.abc import Sequence
@@ -36,12 +37,14 @@ from unetdiag.diag.audit.components import ObjectCanvas
 from unetdiag.diag.audit.similarity import colour_channels, compare_with_image
 from unetdiag.diag.checks.masks import edge_share
 from unetdiag.diag.data.decoding import InspectedMask, MaskEncoding, inspect_stored, scale_ends
+from unetdiag.diag.data.instances import read_instance_masks
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.reading import (
     SIXTEEN_BIT_MODES,
     UINT8_MAX,
     UINT16_MAX,
     ImageReadError,
+    StoredMask,
     native_byte_order,
     read_first_frame,
     stored_mask,
@@ -66,7 +69,9 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: foreground shares under ``value > 0`` and at the midpoint of the scale (with the policy's
 #: polarity); ``nonbinary``, the share of values at neither end of the scale; non-finite
 #: values; distinct values; ``edge_share`` of the non-binary values (NaN when none); smallest
-#: object and object count; ``lossy`` (JPEG).
+#: object and object count; ``lossy`` (JPEG); for a folder of object masks
+#: (:mod:`unetdiag.diag.data.instances`), ``object_files`` and ``object_overlap`` (pixels
+#: inside two or more objects), 0 otherwise.
 #:
 #: Pairs: ``identical`` (mask plane equal to the image) and ``correlation`` (with the image's
 #: grey level), measured for photo-like masks only; ``threshold_gap``: how far apart the grey
@@ -101,6 +106,8 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "smallest_object": (np.int64, 0),
     "object_count": (np.int64, 0),
     "lossy": (np.bool_, False),
+    "object_files": (np.int32, 0),
+    "object_overlap": (np.int64, 0),
     "identical": (np.float64, math.nan),
     "correlation": (np.float64, math.nan),
     "threshold_gap": (np.float64, math.nan),
@@ -286,14 +293,14 @@ def _measure_image(image: Image.Image, frames: int, record: ChunkRecord, row: in
 # --------------------------------------------------------------------------- masks
 
 
-def _measure_mask(image: Image.Image, file_format: str, frames: int, policy: MaskPolicy,
-                  record: ChunkRecord, row: int, batch: _LabellingBatch
-                  ) -> tuple[np.ndarray, np.ndarray | None]:
+def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, row: int,
+                  batch: _LabellingBatch) -> tuple[np.ndarray, np.ndarray | None]:
     """Fill the mask columns of ``row`` through the trainer's decoder; return the plane it
     thresholds and the decoded mask (None for a mask that is all background or all
     foreground: nothing to label or fit)."""
-    inspected = inspect_stored(stored_mask(image, file_format, frames), policy)
+    inspected = inspect_stored(stored, policy)
     encoding = inspected.encoding
+    frames = stored.frames
     plane = inspected.plane
     height, width = plane.shape
     pixels = plane.size
@@ -349,6 +356,21 @@ def _label_batch(batch: _LabellingBatch, record: ChunkRecord) -> None:
 # --------------------------------------------------------------------------- chunks
 
 
+def _open_mask(path: str, record: ChunkRecord, row: int) -> StoredMask:
+    """A mask file as stored, or a folder of object masks merged (with its object columns)."""
+    if not os.path.isdir(path):
+        mask, mask_format, mask_frames = _open(path)
+        return stored_mask(mask, mask_format, mask_frames)
+    try:
+        objects = read_instance_masks(path)
+    except ImageReadError as error:
+        raise _Unreadable(f"{error.reason} ({error.path.name})" if str(error.path) != path
+                          else error.reason) from None
+    record.columns["object_files"][row] = objects.files
+    record.columns["object_overlap"][row] = objects.overlap_pixels
+    return objects.stored
+
+
 def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
                record: ChunkRecord, batch: _LabellingBatch) -> None:
     same_file = image_path == mask_path
@@ -363,14 +385,14 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
     if same_file:
         if image is None:
             return
-        mask, mask_format, mask_frames = image, image_format, image_frames
+        stored = stored_mask(image, image_format, image_frames)
     else:
         try:
-            mask, mask_format, mask_frames = _open(mask_path)
+            stored = _open_mask(mask_path, record, row)
         except _Unreadable as error:
             record.unreadable.append((int(record.columns["index"][row]), "mask", error.reason))
             return
-    plane, decoded = _measure_mask(mask, mask_format, mask_frames, policy, record, row, batch)
+    plane, decoded = _measure_mask(stored, policy, record, row, batch)
     if image is not None:
         columns = record.columns
         similarity = compare_with_image(

@@ -75,6 +75,7 @@ from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import DEFAULT_DICE, trivial_baselines
 from unetdiag.diag.core.findings import Finding, Report
 from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs, split_pairs
+from unetdiag.diag.data.pairing_findings import instance_objects
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.exitcodes import ExitCode, UserError
 
@@ -100,13 +101,15 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
                   mask_suffixes: Sequence[str] = MASK_SUFFIXES,
                   policy: MaskPolicy = DEFAULT_POLICY, val_fraction: float = 0.2,
                   seed: int = 42, workers: int | None = None,
-                  progress: ProgressCallback | None = None) -> Report:
+                  progress: ProgressCallback | None = None,
+                  mask_pattern: str | None = None) -> Report:
     """Audit an image/mask dataset as the trainer would read it; return the findings.
 
     Args:
         images_dir: the image folder (and, without ``masks_dir``, the suffixed masks).
         masks_dir: the mask folder, matched by stem; ``None``: masks sit beside the images.
         mask_suffixes: stem suffixes that mark a mask (``cell_001_mask.png``).
+        mask_pattern: pair by this mask-name pattern instead (``"{key}_manual1"``).
         policy: how mask values become {0, 1} (the trainer's ``--mask-*`` options).
         val_fraction, seed: the trainer's split, to find duplicates that straddle it.
         workers: processes reading files, this one included (``workers - 1`` are started);
@@ -124,7 +127,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     """
     started = time.perf_counter()
     pairing = discover_pairs(images_dir, masks_dir, mask_suffixes=mask_suffixes,
-                             allow_same_file=True)
+                             allow_same_file=True, mask_pattern=mask_pattern)
     pairs = pairing.pairs
     # links are looked for (two stat calls a pair) only when pairing saw one
     links = any(finding.id == "pairing.same_file" for finding in pairing.findings)
@@ -151,6 +154,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     findings += mask_findings(tally, policy)
     findings += image_findings(tally)
     findings += _mask_content_findings(tally)
+    findings += _object_findings(tally)
     groups = _duplicates(tally, sides)
     split = {"val_fraction": val_fraction, "seed": seed}
     findings += duplicate_findings(groups, tally, split)
@@ -162,7 +166,8 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
         summary=_summary(tally, sides, groups, pairing.findings),
         meta={"images_dir": str(images_dir),
               "masks_dir": None if masks_dir is None else str(masks_dir),
-              "mask_suffixes": list(mask_suffixes), "policy": policy.to_dict(),
+              "mask_suffixes": list(mask_suffixes), "pairing": pairing.rule.to_dict(),
+              "policy": policy.to_dict(),
               "dice": DEFAULT_DICE.to_dict(), "dice_convention": DEFAULT_DICE.describe(),
               "empty_rule": EMPTY_RULE, "val_fraction": val_fraction, "seed": seed,
               "pairs": len(pairs), "workers": worker_count,
@@ -307,6 +312,17 @@ def _mask_content_findings(tally: AuditTally) -> list[Finding]:
     return findings
 
 
+def _object_findings(tally: AuditTally) -> list[Finding]:
+    """mask.instance_objects, for masks that are folders of object masks."""
+    folders = tally["object_files"] > 0
+    if not folders.any():
+        return []
+    indices = np.flatnonzero(folders).tolist()
+    return [instance_objects([tally.mask_paths[index] for index in indices],
+                             tally["object_files"][folders].tolist(),
+                             tally["object_overlap"][folders].tolist(), SOURCE)]
+
+
 def _duplicates(tally: AuditTally, sides: list[str]) -> list[DuplicateGroup]:
     # CRC of the pixels beside the size: equal keys and equal thumbnails make a copy
     keys = ((tally["image_hash"].astype(np.uint64) << np.uint64(32))
@@ -374,11 +390,17 @@ def _summary(tally: AuditTally, sides: list[str], groups: list[DuplicateGroup],
 def _foreground_rows(tally: AuditTally) -> list[dict[str, Any]]:
     share = tally.foreground_share()
     _, worst = tally.select(tally["mask_read"], np.nan_to_num(share, nan=-1.0), SUMMARY_ROWS)
-    return [{"mask": tally.mask_paths[index], "foreground": float(share[index]),
-             "foreground > 0": float(tally["foreground_at_zero"][index]),
-             "objects": int(tally["object_count"][index]),
-             "smallest object (px)": int(tally["smallest_object"][index])}
-            for index in worst.tolist()]
+    object_files = tally["object_files"]
+    rows = []
+    for index in worst.tolist():
+        row = {"mask": tally.mask_paths[index], "foreground": float(share[index]),
+               "foreground > 0": float(tally["foreground_at_zero"][index]),
+               "objects": int(tally["object_count"][index]),
+               "smallest object (px)": int(tally["smallest_object"][index])}
+        if object_files.any():  # folders of object masks: one file per object
+            row["object files"] = int(object_files[index])
+        rows.append(row)
+    return rows
 
 
 def _baseline_rows(tally: AuditTally, sides: list[str]) -> list[dict[str, Any]]:

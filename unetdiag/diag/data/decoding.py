@@ -37,6 +37,7 @@ from typing import Any, Literal
 import numpy as np
 
 from unetdiag.diag.core.findings import jsonable
+from unetdiag.diag.data.instances import load_mask
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy, Polarity
 from unetdiag.diag.data.reading import (
     LOSSY_FORMATS,
@@ -44,7 +45,6 @@ from unetdiag.diag.data.reading import (
     UINT8_MAX,
     UINT16_MAX,
     StoredMask,
-    load_stored_mask,
 )
 
 Scale = Literal["binary", "uint8", "uint16", "float_unit", "float", "palette"]
@@ -439,7 +439,9 @@ def decode_mask(path: Path | str,
                 policy: MaskPolicy = DEFAULT_POLICY) -> tuple[np.ndarray, MaskEncoding]:
     """Decode a mask file to uint8 HxW in {0, 1} under ``policy``, with how it was stored.
 
-    Colour masks collapse with the channel maximum and report ``is_colour``; the threshold is
+    ``path`` may also name one page of a multi-page file (``stack.tif#page=3``) or a folder
+    of object masks, merged first (:func:`~unetdiag.diag.data.instances.load_mask`). Colour
+    masks collapse with the channel maximum and report ``is_colour``; the threshold is
     :func:`resolve_threshold`'s; ``polarity="dark"`` makes the dark class the foreground.
     With ``policy.normalise=False`` the raw single-channel values come back as float32
     instead (only to reproduce the 0/255 failure); the encoding is computed all the same.
@@ -453,9 +455,10 @@ def decode_mask(path: Path | str,
     ([[0, 1], [1, 1]], 'uint8', 0.75)
 
     Raises:
-        ImageReadError: as :func:`~unetdiag.diag.data.reading.load_mask_values`.
+        ImageReadError: as :func:`~unetdiag.diag.data.reading.load_mask_values`, and
+            :func:`~unetdiag.diag.data.instances.read_instance_masks` for a folder.
     """
-    inspected = inspect_stored(load_stored_mask(path), policy)
+    inspected = inspect_stored(load_mask(path), policy)
     if not policy.normalise:
         return inspected.plane.astype(np.float32), inspected.encoding
     return inspected.foreground().astype(np.uint8), inspected.encoding

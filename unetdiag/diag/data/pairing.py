@@ -1,12 +1,23 @@
 """Finding image/mask pairs in folders, and splitting them into training and validation.
 
-Two layouts are understood:
+Three layouts are understood:
 
 * **Separate folders** (``masks_dir`` given): ``images/cell_001.png`` pairs with the mask in
   ``masks/`` whose stem is ``cell_001`` or ``cell_001`` plus a mask suffix
   (``cell_001_mask.gif``), whatever the extensions.
 * **One folder** (``masks_dir`` omitted): a mask sits beside its image and carries a suffix:
   ``cell_001.png`` + ``cell_001_mask.png``.
+* **Instance folders** (:mod:`unetdiag.diag.data.instances`): ``<id>/images/<id>.png`` with
+  one file per object in ``<id>/masks/``; the pair's mask is that folder.
+
+When the default names pair nothing or leave images without a mask, the names are searched
+for the one rule that pairs every file one to one (:mod:`unetdiag.diag.data.pairing_rules`:
+``Image_01L.jpg`` + ``Image_01L_1stHO.png``, ``21_training.tif`` + ``21_manual1.gif``); the
+pairing then follows it and says so (``pairing.rule_inferred``), or stops naming the option
+that would pair the files. ``mask_pattern`` gives such a rule explicitly. Masks that follow a
+second rule for the same images (a second annotator) are named, never counted as images.
+Image and mask TIFF stacks of equal length are paired page by page
+(:mod:`unetdiag.diag.data.stacks`).
 
 Giving the image folder as the mask folder (the original project's layout) is the one-folder
 layout in which every image without a suffixed mask would be its own mask: those pairs are
@@ -14,51 +25,119 @@ refused (``pairing.same_file``) unless ``allow_same_file=True``.
 
 Extensions are matched case-insensitively
 (:data:`~unetdiag.diag.data.reading.SUPPORTED_EXTENSIONS`), stems exactly; hidden files are
-skipped; results are sorted by stem. Files are only listed, never opened: reading them is
-:mod:`unetdiag.diag.data.reading`'s job.
+skipped; results are sorted by stem. Files are listed, not read (TIFF headers are, to count
+pages): reading them is :mod:`unetdiag.diag.data.reading`'s job.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
-from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.data import pairing_findings as words
+from unetdiag.diag.data.instances import (
+    IMAGES_FOLDER,
+    MASKS_FOLDER,
+    find_instance_layout,
+    is_instance_layout,
+)
+from unetdiag.diag.data.pairing_findings import (
+    MAX_LISTED_FILES,
+    MAX_NAMES_IN_MESSAGE,
+    SOURCE,
+)
+from unetdiag.diag.data.pairing_rules import (
+    MASK_WORDS,
+    Inference,
+    MaskPattern,
+    RuleMatch,
+    infer_rule,
+    match_one_folder,
+    match_pattern,
+    set_alternatives_apart,
+    with_alternatives,
+)
 from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
-from unetdiag.exitcodes import UserError
+from unetdiag.diag.data.stacks import PagedPairs, pair_pages, stacks_among
+from unetdiag.diag.wording.text import plural
+from unetdiag.exitcodes import ExitCode, UserError
 
 #: Suffixes that mark a mask file's stem (``cell_001_mask.png``); matched case-insensitively.
 MASK_SUFFIXES = ("_mask", "_seg", "_label")
-#: At most this many files are named in a finding (its evidence gives the full count).
-MAX_LISTED_FILES = 20
-#: At most this many names are quoted in a one-line error message.
-MAX_NAMES_IN_MESSAGE = 3
-SOURCE = "pairing"
+
+__all__ = ["MASK_SUFFIXES", "MAX_LISTED_FILES", "MAX_NAMES_IN_MESSAGE", "SOURCE", "Pair",
+           "PairingResult", "PairingRule", "discover_pairs", "split_pairs", "validation_count"]
 
 
 @dataclass(frozen=True)
 class Pair:
-    """One image and its mask. ``stem`` is the image's file name without its extension."""
+    """One image and its mask. ``stem`` is the image's file name without its extension.
+
+    ``mask`` is a folder of object masks in the instance layout; ``image`` and ``mask`` are
+    page references (``stack.tif#page=3``) for the pages of a stack, and ``stem`` then ends
+    in ``#page=3`` too. Every reader takes all three forms.
+    """
 
     stem: str
     image: Path
     mask: Path
 
 
+RuleSource = Literal["default", "given", "inferred", "instance folders"]
+
+
+@dataclass(frozen=True)
+class PairingRule:
+    """How images were paired with masks, as the audit report and ``data.json`` record it.
+
+    Attributes:
+        source: ``"default"`` (same stem, or a default suffix), ``"given"`` (the caller's
+            suffixes or pattern), ``"inferred"`` (found from the names) or
+            ``"instance folders"``.
+        layout: ``"separate folders"``, ``"one folder"`` or ``"instance folders"``.
+        mask_suffixes: the suffixes matched (when pairing by suffix).
+        mask_pattern: the pattern paired by (``"{key}_manual1"``), else None.
+        flag: the command-line option that gives this rule explicitly ("" for the default).
+        example: one pair's file names.
+        alternatives: options that would pair the same images with their other masks.
+        stacks: image stacks paired page by page.
+    """
+
+    source: RuleSource
+    layout: str
+    mask_suffixes: tuple[str, ...] = ()
+    mask_pattern: str | None = None
+    flag: str = ""
+    example: tuple[str, ...] = ()
+    alternatives: tuple[str, ...] = ()
+    stacks: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "layout": self.layout,
+                "mask_suffixes": list(self.mask_suffixes), "mask_pattern": self.mask_pattern,
+                "flag": self.flag, "example": list(self.example),
+                "alternatives": list(self.alternatives), "stacks": self.stacks}
+
+
 @dataclass
 class PairingResult:
     """What :func:`discover_pairs` found: usable pairs and findings about everything else.
 
-    ``masks_dir`` is ``None`` when masks were looked for beside the images.
+    ``masks_dir`` is ``None`` when masks were looked for beside the images (or in instance
+    folders); ``rule`` says how the pairs were formed.
     """
 
     pairs: list[Pair]
     findings: list[Finding]
     images_dir: Path
     masks_dir: Path | None
+    rule: PairingRule
 
 
 @dataclass
@@ -71,7 +150,7 @@ class _Listing:
     subfolders: list[Path] = field(default_factory=list)
 
 
-def _list_folder(folder: Path, role: str) -> _Listing:
+def _list_folder(folder: Path, role: str, require_files: bool = True) -> _Listing:
     if not folder.exists():
         raise UserError(f"{role} folder not found: {folder}")
     if not folder.is_dir():
@@ -96,7 +175,7 @@ def _list_folder(folder: Path, role: str) -> _Listing:
             listing.files.append(path)
         else:
             listing.ignored.append(path)
-    if not listing.files:
+    if require_files and not listing.files:
         raise UserError(_no_images_message(listing, role))
     return listing
 
@@ -107,16 +186,29 @@ def _no_images_message(listing: _Listing, role: str) -> str:
         return f"{role} folder is empty: {listing.folder}"
     found = []
     if listing.ignored:
-        found.append(f"{len(listing.ignored)} other files ({_names(listing.ignored)})")
+        found.append(f"{len(listing.ignored)} other files ({words.names(listing.ignored)})")
     if listing.subfolders:
-        found.append(f"{len(listing.subfolders)} folders ({_names(listing.subfolders, '/')})")
-    return (f"no {noun} in {listing.folder}: {' and '.join(found)}, no file with a supported "
-            f"extension ({' '.join(SUPPORTED_EXTENSIONS)}); sub-folders are not searched")
+        found.append(f"{len(listing.subfolders)} folders ({words.names(listing.subfolders, '/')})")
+    message = (f"no {noun} in {listing.folder}: {' and '.join(found)}, no file with a "
+               f"supported extension ({' '.join(SUPPORTED_EXTENSIONS)}); sub-folders are not "
+               "searched")
+    return message + _folders_hint(listing)
 
 
-def _names(paths: Sequence[Path], ending: str = "") -> str:
-    names = [path.name + ending for path in paths[:MAX_NAMES_IN_MESSAGE]]
-    return ", ".join(names) + (", ..." if len(paths) > MAX_NAMES_IN_MESSAGE else "")
+def _folders_hint(listing: _Listing) -> str:
+    """What the sub-folders of a folder without images suggest passing instead."""
+    if is_instance_layout(listing.subfolders):
+        return (f"; its folders hold {IMAGES_FOLDER}/ sub-folders (one folder per image): "
+                "give this folder alone, without --masks, to read them as instance folders")
+    names = {path.name.lower(): path.name for path in listing.subfolders}
+    image_folder = next((names[name] for name in ("images", "image", "imgs") if name in names),
+                        None)
+    mask_folder = next((original for name, original in names.items()
+                        if MASK_WORDS.search(name)), None)
+    if image_folder and mask_folder:
+        return (f"; to pair the two folders, pass --images {listing.folder / image_folder} "
+                f"--masks {listing.folder / mask_folder}")
+    return ""
 
 
 def _strip_suffix(stem: str, suffixes: Sequence[str]) -> str | None:
@@ -135,17 +227,6 @@ def _same_file(first: Path, second: Path) -> bool:
         return False
 
 
-def _capped(files: Iterable[Path | str]) -> tuple[str, ...]:
-    return tuple(str(f) for f in list(files)[:MAX_LISTED_FILES])
-
-
-def _finding(finding_id: str, severity: Severity, title: str, explanation: str, fix: str,
-             evidence: dict, files: Sequence[Path | str]) -> Finding:
-    evidence = {**evidence, "files_listed": min(len(files), MAX_LISTED_FILES)}
-    return Finding(finding_id, severity, title, explanation, fix, evidence, _capped(files),
-                   SOURCE)
-
-
 @dataclass
 class _Matching:
     """Work in progress of one discovery: who pairs with whom, and what went wrong."""
@@ -157,6 +238,31 @@ class _Matching:
     same_file: list[Pair] = field(default_factory=list)
     image_count: int = 0
     mask_count: int = 0
+    alternatives: list[tuple[MaskPattern, list[Path]]] = field(default_factory=list)
+    pattern: MaskPattern | None = None  # None: matched by suffixes
+    keys: list[str] = field(default_factory=list)  # each pair's key, when matched by pattern
+
+    @classmethod
+    def of_rule(cls, match: RuleMatch) -> _Matching:
+        """A pairing by pattern, with its same-file pairs (links) set apart."""
+        matching = cls(missing=list(match.missing), orphans=list(match.orphans),
+                       duplicates=dict(match.duplicates), image_count=match.image_count,
+                       mask_count=match.mask_count, alternatives=list(match.alternatives),
+                       pattern=match.pattern)
+        for image, mask, key in match.pairs:
+            pair = Pair(image.stem, image, mask)
+            if _same_file(image, mask):
+                matching.same_file.append(pair)
+            else:
+                matching.pairs.append(pair)
+                matching.keys.append(key)
+        return matching
+
+    @property
+    def whole_stem_keys(self) -> bool:
+        """Every pair is keyed by its image's whole stem (a plain suffix names its mask)."""
+        return self.pattern is None or all(
+            pair.stem == key for pair, key in zip(self.pairs, self.keys, strict=True))
 
 
 def _group(files: Iterable[tuple[str, Path]]) -> dict[str, list[Path]]:
@@ -220,37 +326,52 @@ def _match_separate(images: _Listing, masks: _Listing, suffixes: Sequence[str]) 
     return matching
 
 
-def _where_masks_are_looked_for(masks_dir: Path | None, suffixes: Sequence[str]) -> str:
-    first, others = (suffixes[0], suffixes[1:]) if suffixes else ("_mask", ())
-    alternatives = f" (or {', '.join(others)})" if others else ""
-    if masks_dir is None:
-        return (f"masks are looked for as <stem>{first}.<ext>{alternatives} beside each image; "
-                "give the mask folder if masks live elsewhere")
-    return (f"masks are looked for as <stem>.<ext> or <stem>{first}.<ext>{alternatives} "
-            f"in {masks_dir}")
+def _parse_pattern(mask_pattern: str | None, one_folder: bool) -> MaskPattern | None:
+    if mask_pattern is None:
+        return None
+    try:
+        pattern = MaskPattern.parse(mask_pattern)
+    except ValueError as error:
+        raise UserError(str(error), ExitCode.USAGE) from None
+    if one_folder and not pattern.names_masks:
+        raise UserError(f"the mask pattern {pattern.text!r} names every file when masks sit "
+                        "beside the images; give a suffix or prefix, e.g. '{key}_mask'",
+                        ExitCode.USAGE)
+    return pattern
 
 
 def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
                    mask_suffixes: Sequence[str] = MASK_SUFFIXES,
-                   allow_same_file: bool = False) -> PairingResult:
+                   allow_same_file: bool = False,
+                   mask_pattern: str | None = None) -> PairingResult:
     """Pair every image with its mask and report every file that could not be paired.
 
     Args:
-        images_dir: folder of images (and, without ``masks_dir``, of suffixed masks).
+        images_dir: folder of images (and, without ``masks_dir``, of suffixed masks), or of
+            instance folders (``<id>/images/``, ``<id>/masks/``).
         masks_dir: folder of masks matched by stem; ``None``: masks sit beside the images.
         mask_suffixes: stem suffixes that mark a mask (case-insensitive).
         allow_same_file: keep pairs whose mask is the image file itself (only to reproduce
             the original project's bug); ``pairing.same_file`` is reported either way.
+        mask_pattern: pair by this pattern (``"{key}_manual1"``, see
+            :mod:`~unetdiag.diag.data.pairing_rules`) instead of by suffixes.
+
+    With the default suffixes and no pattern, a pairing that leaves images without a mask
+    is replaced by the one rule the names follow, if exactly one pairs every file one to one.
 
     Returns:
         A :class:`PairingResult`; its findings (source ``"pairing"``) are
         ``pairing.missing_mask`` (warning), ``pairing.orphan_mask`` (warning),
         ``pairing.duplicate_stem`` (error: several files claim one stem; none of them is
-        used), ``pairing.same_file`` (error) and ``pairing.ignored_files`` (info).
+        used), ``pairing.same_file`` (error), ``pairing.ignored_files`` (info),
+        ``pairing.rule_inferred`` (info), ``pairing.alternative_masks`` (info),
+        ``pairing.instance_folders`` (info), ``pairing.stack_pages`` (info) and
+        ``pairing.stack_mismatch`` (warning).
 
     Raises:
-        UserError: a folder is missing, not a folder, empty or holds no supported files, or
-            not a single pair was found (the message says what was found instead).
+        UserError: a folder is missing, not a folder, empty or holds no supported files, the
+            pattern is malformed, or not a single pair was found (the message says what was
+            found instead, and which option would pair the files).
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
@@ -262,30 +383,134 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     """
     images_dir = Path(images_dir)
     masks_path = Path(masks_dir) if masks_dir is not None else None
-    images = _list_folder(images_dir, "image")
+    pattern = _parse_pattern(mask_pattern, masks_path is None)
+    images = _list_folder(images_dir, "image", require_files=False)
+    if masks_path is None and is_instance_layout(images.subfolders):
+        if pattern is not None or tuple(mask_suffixes) != MASK_SUFFIXES:
+            raise UserError(f"{images_dir} holds one folder per image (<id>/{IMAGES_FOLDER}/, "
+                            f"<id>/{MASKS_FOLDER}/): each image's mask is its {MASKS_FOLDER}/ "
+                            "folder, so --mask-suffix and --mask-pattern do not apply",
+                            ExitCode.USAGE)
+        return _instance_folders(images)  # files beside the sample folders are ignored
+    if not images.files:
+        raise UserError(_no_images_message(images, "image"))
     same_folder = masks_path is not None and _same_file(images_dir, masks_path)
-    if masks_path is None or same_folder:
-        masks = None
-        matching = _match_beside(images, mask_suffixes, same_folder)
+    masks = None if masks_path is None or same_folder else _list_folder(masks_path, "mask")
+    one_folder = masks is None
+    mask_files = None if masks is None else masks.files
+    source: RuleSource = ("given" if pattern is not None or tuple(mask_suffixes) != MASK_SUFFIXES
+                          else "default")
+    if pattern is not None:
+        matching = _Matching.of_rule(with_alternatives(
+            match_one_folder(images.files, pattern) if one_folder
+            else match_pattern(images.files, mask_files, pattern), one_folder))
     else:
-        masks = _list_folder(masks_path, "mask")
-        matching = _match_separate(images, masks, mask_suffixes)
+        matching = (_match_beside(images, mask_suffixes, same_folder) if one_folder
+                    else _match_separate(images, masks, mask_suffixes))
+        if not same_folder:
+            set_alternatives_apart(matching, [(pair.image, pair.mask, pair.stem)
+                                              for pair in matching.pairs],
+                                   MaskPattern("", ""), one_folder)
+    inference = None
+    if not same_folder and (not matching.pairs or (source == "default" and matching.missing)):
+        inference = infer_rule(images.files, mask_files)
+        if source == "default" and inference.chosen is not None:
+            matching = _Matching.of_rule(inference.chosen)
+            source = "inferred"
 
-    findings = _findings(matching, images, masks, masks_path, mask_suffixes, same_folder,
-                         allow_same_file)
+    listings = [images] + ([masks] if masks is not None else [])
+    findings = words.matching_findings(
+        matching, [path for listing in listings for path in listing.ignored],
+        [path for listing in listings for path in listing.subfolders], masks_path,
+        mask_suffixes, same_folder, allow_same_file)
     pairs = list(matching.pairs)
     if allow_same_file:
         pairs = sorted(pairs + matching.same_file, key=lambda pair: pair.stem)
     if not pairs:
         raise UserError(_no_pairs_message(matching, images_dir, masks_path, mask_suffixes,
-                                          same_folder))
-    return PairingResult(pairs, findings, images_dir, masks_path)
+                                          same_folder, inference, images.files))
+    paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in pairs])
+    rule = _rule(source, matching, inference, mask_suffixes, one_folder, len(paged.paged))
+    findings += _rule_findings(matching, inference, rule, paged)
+    return PairingResult([Pair(*pair) for pair in paged.pairs], findings, images_dir,
+                         masks_path, rule)
+
+
+def _rule(source: RuleSource, matching: _Matching, inference: Inference | None,
+          suffixes: Sequence[str], one_folder: bool, stacks: int) -> PairingRule:
+    layout = "one folder" if one_folder else "separate folders"
+    alternatives = [words.pattern_flag(other, matching.whole_stem_keys)
+                    for other, _ in matching.alternatives]
+    example = ((matching.pairs[0].image.name, matching.pairs[0].mask.name)
+               if matching.pairs else ())
+    if matching.pattern is None:
+        flag = "" if source == "default" else " ".join(
+            f"--mask-suffix {shlex.quote(suffix)}" for suffix in suffixes)
+        return PairingRule(source, layout, tuple(suffixes), None, flag, example,
+                           tuple(alternatives), stacks)
+    if source == "inferred":
+        assert inference is not None and inference.chosen is not None
+        flag = words.rule_flag(inference.chosen)
+        alternatives = [words.rule_flag(other) for other in inference.others] + alternatives
+    else:
+        flag = words.pattern_flag(matching.pattern, whole_stem_keys=False)
+    alternatives = list(dict.fromkeys(alternatives))
+    suffix_rule = flag.startswith("--mask-suffix")
+    return PairingRule(source, layout, (matching.pattern.tail,) if suffix_rule else (),
+                       matching.pattern.text, flag, example, tuple(alternatives), stacks)
+
+
+def _rule_findings(matching: _Matching, inference: Inference | None, rule: PairingRule,
+                   paged: PagedPairs) -> list[Finding]:
+    findings = []
+    if rule.source == "inferred":
+        assert inference is not None and inference.chosen is not None
+        findings.append(words.rule_inferred(inference.chosen, MASK_SUFFIXES, inference.others))
+    if matching.alternatives:
+        findings.append(words.alternative_masks(matching.alternatives, matching.whole_stem_keys,
+                                                len(matching.pairs)))
+    if paged.paged:
+        findings.append(words.stack_pages(paged.paged, len(paged.pairs)))
+    if paged.mismatched:
+        findings.append(words.stack_mismatch(paged.mismatched))
+    return findings
+
+
+def _instance_folders(images: _Listing) -> PairingResult:
+    """Pairs of the instance layout: each sample folder's image with its ``masks/`` folder."""
+    layout = find_instance_layout(images.subfolders, images.files + images.ignored)
+    matching = _Matching(
+        pairs=[Pair(stem, image, mask) for stem, image, mask in layout.pairs],
+        missing=layout.missing, duplicates=layout.duplicates,
+        image_count=len(layout.pairs) + len(layout.missing), mask_count=len(layout.pairs))
+    if not matching.pairs:
+        found = (f"{plural(len(layout.missing), 'image folder')} without a {MASKS_FOLDER}/ "
+                 f"folder of object masks ({words.names(layout.missing)})" if layout.missing
+                 else "no sample folder with one image")
+        raise UserError(f"no image/mask pairs in {images.folder}: the instance layout "
+                        f"(<id>/{IMAGES_FOLDER}/<id>.<ext> with one file per object in "
+                        f"<id>/{MASKS_FOLDER}/), but {found}")
+    findings = words.matching_findings(
+        matching, [path for path in layout.ignored if path not in images.subfolders],
+        [path for path in layout.ignored if path in images.subfolders], None, (), False,
+        False, instance_layout=True)
+    findings.append(words.instance_folders(images.folder, layout.object_files))
+    rule = PairingRule("instance folders", "instance folders",
+                       example=(f"{matching.pairs[0].stem}/{IMAGES_FOLDER}/"
+                                f"{matching.pairs[0].image.name}",
+                                f"{matching.pairs[0].stem}/{MASKS_FOLDER}/"))
+    return PairingResult(matching.pairs, findings, images.folder, None, rule)
 
 
 def _no_pairs_message(matching: _Matching, images_dir: Path, masks_dir: Path | None,
-                      suffixes: Sequence[str], same_folder: bool) -> str:
-    message = (f"no image/mask pairs in {images_dir}: {matching.image_count} images, "
-               f"{matching.mask_count} masks")
+                      suffixes: Sequence[str], same_folder: bool, inference: Inference | None,
+                      files: Sequence[Path]) -> str:
+    hint = words.inference_hint(inference)
+    if hint and masks_dir is None:  # by the default names every file was an image
+        counts = plural(len(files), "file")
+    else:
+        counts = f"{matching.image_count} images, {matching.mask_count} masks"
+    message = f"no image/mask pairs in {images_dir}: {counts}"
     if matching.same_file:
         where = "the mask folder is the image folder" if same_folder else "links to one file"
         return (f"{message}; all {len(matching.same_file)} candidate pairs use the image file "
@@ -297,77 +522,8 @@ def _no_pairs_message(matching: _Matching, images_dir: Path, masks_dir: Path | N
         more = ", ..." if len(stems) > MAX_NAMES_IN_MESSAGE else ""
         message += (f"; {len(stems)} stems have several files and were left out "
                     f"({names}{more})")
-    return f"{message}; {_where_masks_are_looked_for(masks_dir, suffixes)}"
-
-
-def _findings(matching: _Matching, images: _Listing, masks: _Listing | None,
-              masks_dir: Path | None, suffixes: Sequence[str], same_folder: bool,
-              allow_same_file: bool) -> list[Finding]:
-    findings: list[Finding] = []
-    counts = {"images": matching.image_count, "masks": matching.mask_count,
-              "pairs": len(matching.pairs) + (len(matching.same_file) if allow_same_file else 0)}
-    if matching.same_file:
-        cause = ("the mask folder is the image folder, so every image without a suffixed mask "
-                 "is its own mask (the original project's layout)" if same_folder else
-                 "the mask path links to the image file (symbolic or hard link)")
-        fate = ("They are kept because same-file masks were explicitly allowed: every metric "
-                "will score the model on reproducing its input." if allow_same_file else
-                "They are refused.")
-        findings.append(_finding(
-            "pairing.same_file", Severity.ERROR,
-            f"{len(matching.same_file)} images are their own masks",
-            f"For {len(matching.same_file)} pairs the image and the mask are the same file: "
-            f"{cause}. The model is then trained to reproduce a thresholded copy of its own "
-            f"input, and Dice measures that, not segmentation. {fate}",
-            "Give the folder that holds the masks, or name each mask <stem>"
-            f"{suffixes[0] if suffixes else '_mask'}.<ext> beside its image.",
-            {**counts, "same_file_pairs": len(matching.same_file), "kept": allow_same_file,
-             "mask_folder_is_image_folder": same_folder},
-            [pair.image for pair in matching.same_file]))
-    if matching.duplicates:
-        duplicate_files = [path for paths in matching.duplicates.values() for path in paths]
-        findings.append(_finding(
-            "pairing.duplicate_stem", Severity.ERROR,
-            f"{len(matching.duplicates)} stems match several files; none of them is used",
-            "More than one image, or more than one mask, has the same stem (e.g. a.png and "
-            "a.jpg). Picking one would be a guess (one may be a lossy re-save of the other), "
-            "so every file of such a stem is left out of training and validation.",
-            "Keep exactly one image and one mask per stem; delete or rename the others.",
-            {**counts, "duplicate_stems": len(matching.duplicates),
-             "duplicate_files": len(duplicate_files),
-             "stems": list(matching.duplicates)[:MAX_LISTED_FILES]},
-            duplicate_files))
-    if matching.missing:
-        findings.append(_finding(
-            "pairing.missing_mask", Severity.WARNING,
-            f"{len(matching.missing)} of {matching.image_count} images have no mask",
-            f"These images are left out of training and validation; "
-            f"{_where_masks_are_looked_for(masks_dir, suffixes)}.",
-            "Add the missing masks, or move the images out of the folder.",
-            {**counts, "missing_masks": len(matching.missing)},
-            matching.missing))
-    if matching.orphans:
-        findings.append(_finding(
-            "pairing.orphan_mask", Severity.WARNING,
-            f"{len(matching.orphans)} of {matching.mask_count} masks have no image",
-            "No image has the stem these masks point to; they are not used. A renamed image "
-            "or a typo in a stem often explains a handful of these.",
-            "Check the names, or remove the masks.",
-            {**counts, "orphan_masks": len(matching.orphans)},
-            matching.orphans))
-    listings = [images] + ([masks] if masks is not None else [])
-    ignored = [path for listing in listings for path in listing.ignored]
-    subfolders = [path for listing in listings for path in listing.subfolders]
-    if ignored or subfolders:
-        findings.append(_finding(
-            "pairing.ignored_files", Severity.INFO,
-            f"{len(ignored)} files and {len(subfolders)} folders were ignored",
-            "Only files with a supported extension "
-            f"({' '.join(SUPPORTED_EXTENSIONS)}) are paired; sub-folders are not searched.",
-            "Nothing to do unless one of these is an image or mask in an unsupported format.",
-            {"ignored_files": len(ignored), "ignored_folders": len(subfolders)},
-            ignored + [f"{path}/" for path in subfolders]))
-    return findings
+    return (f"{message}; {words.where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}"
+            f"{hint}{words.stacks_hint(stacks_among(files))}")
 
 
 def validation_count(pair_count: int, val_fraction: float) -> int:

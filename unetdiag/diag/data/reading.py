@@ -25,6 +25,7 @@ with colours keeps its indices, which the decoder then treats as *labels*.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import warnings
 from collections.abc import Callable
@@ -61,6 +62,34 @@ _WARNING_FILTER_LOCK = threading.Lock()
 _JPEG_TIFF_COMPRESSIONS = ("jpeg", "tiff_jpeg")
 
 Extracted = TypeVar("Extracted")
+
+#: What separates a file from its page number in a page reference (``stack.tif#page=3``).
+PAGE_MARK = "#page="
+_PAGE_REFERENCE = re.compile(rf"^(?P<file>.+){re.escape(PAGE_MARK)}(?P<page>[0-9]+)$")
+
+
+def page_reference(path: Path | str, page: int, pages: int = 0) -> Path:
+    """The name of page ``page`` (from 1) of a multi-page file, zero-padded to the width of
+    ``pages`` so that references sort in page order.
+
+    >>> page_reference("isbi/train-volume.tif", 3, 30).name
+    'train-volume.tif#page=03'
+    >>> file, page = split_page_reference(page_reference("isbi/train-volume.tif", 3, 30))
+    >>> file.name, page
+    ('train-volume.tif', 3)
+    """
+    if page < 1:
+        raise ValueError(f"pages are counted from 1, got {page}")
+    return Path(f"{path}{PAGE_MARK}{page:0{len(str(max(pages, page)))}d}")
+
+
+def split_page_reference(path: Path | str) -> tuple[Path, int | None]:
+    """``(file, page)`` of a page reference; ``(path, None)`` for any other path, including a
+    file whose own name happens to end in ``#page=N``."""
+    match = _PAGE_REFERENCE.match(str(path))
+    if match is None or os.path.lexists(path):
+        return Path(path), None
+    return Path(match["file"]), int(match["page"])
 
 
 class ImageReadError(ValueError):
@@ -100,7 +129,7 @@ class StoredMask:
             (native byte order); gray levels for a grayscale palette, indices for a colour one.
         file_format: Pillow's format name (``"PNG"``, ``"JPEG"``...).
         mode: Pillow's mode as stored (``"L"``, ``"P"``, ``"I;16"``...).
-        frames: frames or pages in the file; only the first is read.
+        frames: frames or pages in the file (1 for a page reference); only the first is read.
         gray_palette: a palette image whose indices were mapped to their gray levels.
         lossy: stored in a lossy format (JPEG, or JPEG compression inside a TIFF).
     """
@@ -131,17 +160,19 @@ def read_first_frame(path: Path | str, extract: Callable[[Image.Image], Extracte
 
     Returns ``(extract(image), format, frames)``. Everything Pillow can raise becomes an
     :class:`ImageReadError`; ``extract`` runs while the file is open so lazy decoders cannot
-    escape the net. An ``extract`` that returns the image itself gets it fully loaded.
+    escape the net. An ``extract`` that returns the image itself gets it fully loaded. A page
+    reference (``stack.tif#page=3``) decodes that page instead, and counts as one frame.
     """
     path = Path(path)
+    file, page = split_page_reference(path)
     try:
-        size = os.stat(path).st_size
+        size = os.stat(file).st_size
     except OSError as error:
         raise ImageReadError(path, f"cannot open ({error.strerror or error})") from None
     if size == 0:
         raise ImageReadError(path, "empty file (0 bytes)")
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed in the finally below
+        handle = open(file, "rb")  # noqa: SIM115 - closed in the finally below
     except OSError as error:
         raise ImageReadError(path, f"cannot open ({error.strerror or error})") from None
     try:
@@ -157,7 +188,12 @@ def read_first_frame(path: Path | str, extract: Callable[[Image.Image], Extracte
                 f"{image.width}x{image.height} = {image.width * image.height} pixels "
                 f"exceeds Pillow's limit of {limit}")
         frames = int(getattr(image, "n_frames", 1))
-        if frames > 1:
+        if page is not None:
+            if page > frames:
+                raise ImageReadError(path, f"no page {page}: the file has {frames}")
+            image.seek(page - 1)
+            frames = 1
+        elif frames > 1:
             image.seek(0)
         image.load()
         return extract(image), str(image.format or ""), frames

@@ -5,7 +5,8 @@ then applies corruptions from :data:`CORRUPTIONS` in order (masks stored 0/1, JP
 mask that is the image...), for the failure catalogue (``checks/*.toml``) and the tests. Each
 corruption's docstring says what it simulates and how it shows in the metrics. Masks are read
 back through the trainer's own decoder, so a corruption changes what the files store, never
-what a mask means.
+what a mask means. The layouts of public datasets (:mod:`unetdiag.diag.synth.layouts`) are
+corruptions too: they change where files are and what they are called.
 """
 
 from __future__ import annotations
@@ -13,97 +14,22 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from unetdiag.diag.data.decoding import decode_mask
+from unetdiag.diag.synth import layouts
+from unetdiag.diag.synth.case import CaseFiles, DatasetLayout, as_255, read_grey, read_mask
 from unetdiag.diag.synth.generator import (
     CORRUPTION_STREAM,
-    MASK_BACKGROUND,
-    MASK_FOREGROUND,
     SynthSpec,
     make_photo_like,
-    pair_names,
     png_bytes,
     write_pairs,
 )
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_bytes, atomic_write_text
-
-
-@dataclass
-class DatasetLayout:
-    """Where a user would point unetdiag: images, masks and how masks are named.
-
-    Attributes:
-        images_dir: the folder of images.
-        masks_dir: the folder of masks; ``None`` means masks sit beside the images.
-        mask_suffixes: a mask is named ``<image stem><suffix>.<ext>``; ``("",)`` means the
-            same stem as its image (with ``masks_dir == images_dir`` the mask IS the image).
-    """
-
-    images_dir: Path
-    masks_dir: Path | None
-    mask_suffixes: tuple[str, ...]
-
-    def to_dict(self) -> dict:
-        return {"images_dir": str(self.images_dir),
-                "masks_dir": None if self.masks_dir is None else str(self.masks_dir),
-                "mask_suffixes": list(self.mask_suffixes)}
-
-
-@dataclass
-class CaseFiles:
-    """A case under construction, as the corruptions see and change it.
-
-    ``images[i]`` and ``masks[i]`` are the current paths of pair ``i``; a corruption that
-    renames, adds or removes a file updates them, and the layout, so the next one sees it.
-    """
-
-    root: Path
-    spec: SynthSpec
-    layout: DatasetLayout
-    images: list[Path]
-    masks: list[Path]
-    mask_suffix: str = "_mask"
-    next_index: int = 0
-    changed: list[dict] = field(default_factory=list)
-
-    def pair_indices(self, rng: np.random.Generator, fraction: float | None,
-                     count: int | None) -> list[int]:
-        """Which pairs a corruption touches: ``count`` of them, or ``fraction`` (at least one
-        when ``fraction > 0``), picked by ``rng``, in file order."""
-        total = len(self.images)
-        if count is None:
-            if fraction is None or not 0.0 <= fraction <= 1.0:
-                raise ValueError(f"fraction must be in [0, 1], not {fraction}")
-            count = 0 if fraction == 0 else max(1, round(fraction * total))
-        if not 0 <= count <= total:
-            raise ValueError(f"count must be between 0 and {total} (the pairs), not {count}")
-        return sorted(rng.choice(total, size=count, replace=False).tolist())
-
-    def new_pair_names(self) -> tuple[Path, Path]:
-        image_name, mask_name = pair_names(self.next_index, self.mask_suffix)
-        self.next_index += 1
-        return self.layout.images_dir / image_name, self.layout.images_dir / mask_name
-
-
-def read_mask(path: Path) -> np.ndarray:
-    """Foreground (bool) of a mask in any encoding this module writes, as the trainer decodes
-    it under the default policy (above the midpoint of the mask's scale; a palette index
-    other than 0; the brightest colour channel)."""
-    mask, _ = decode_mask(path)
-    return mask.astype(bool)
-
-
-def read_grey(path: Path) -> np.ndarray:
-    """An image's 8-bit grey levels (Pillow's ``convert("L")``), for corruptions that
-    rewrite images."""
-    with Image.open(path) as stored:
-        return np.asarray(stored.convert("L"))
 
 
 def _replace_file(old: Path, new: Path, data: bytes) -> Path:
@@ -135,10 +61,6 @@ def _encode(array: np.ndarray, mode: str | None = None, image_format: str = "PNG
     return buffer.getvalue()
 
 
-def _as_255(foreground: np.ndarray) -> np.ndarray:
-    return np.where(foreground, MASK_FOREGROUND, MASK_BACKGROUND).astype(np.uint8)
-
-
 def masks_0_1(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
               count: int | None = None) -> list[Path]:
     """Masks stored as 0/1 in 8-bit PNGs (they look black).
@@ -160,7 +82,7 @@ def jpeg_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
     """
     return _rewrite_masks(
         case, case.pair_indices(rng, fraction, count),
-        lambda foreground: _encode(_as_255(foreground), "L", "JPEG", quality=quality), ".jpg")
+        lambda foreground: _encode(as_255(foreground), "L", "JPEG", quality=quality), ".jpg")
 
 
 _RESAMPLING = {"bilinear": Image.Resampling.BILINEAR, "bicubic": Image.Resampling.BICUBIC}
@@ -181,7 +103,7 @@ def resized_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1
         raise ValueError(f"scale must be in (0, 1), not {scale}")
 
     def encode(foreground: np.ndarray) -> bytes:
-        stored = Image.fromarray(_as_255(foreground), mode="L")
+        stored = Image.fromarray(as_255(foreground), mode="L")
         small = (max(1, round(stored.width * scale)), max(1, round(stored.height * scale)))
         resized = stored.resize(small, _RESAMPLING[method]).resize(stored.size,
                                                                    _RESAMPLING[method])
@@ -254,7 +176,7 @@ def inverted_polarity(case: CaseFiles, rng: np.random.Generator, fraction: float
     accuracy ~0.9: a model "learns" the background.
     """
     return _rewrite_masks(case, case.pair_indices(rng, fraction, count),
-                          lambda foreground: png_bytes(Image.fromarray(_as_255(~foreground))))
+                          lambda foreground: png_bytes(Image.fromarray(as_255(~foreground))))
 
 
 def mostly_empty(case: CaseFiles, rng: np.random.Generator, fraction: float = 0.9,
@@ -266,7 +188,7 @@ def mostly_empty(case: CaseFiles, rng: np.random.Generator, fraction: float = 0.
     0 or, with smoothing and empty images scored 1, looks saturated.
     """
     return _rewrite_masks(case, case.pair_indices(rng, fraction, count),
-                          lambda foreground: png_bytes(Image.fromarray(_as_255(
+                          lambda foreground: png_bytes(Image.fromarray(as_255(
                               np.zeros_like(foreground)))))
 
 
@@ -301,7 +223,7 @@ def tiny_objects(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.
         kept = np.zeros(depth.size, dtype=bool)
         deepest = np.argsort(-depth, kind="stable")[:pixels_per_mask]
         kept[deepest[depth[deepest] > 0]] = True
-        return png_bytes(Image.fromarray(_as_255(kept.reshape(foreground.shape))))
+        return png_bytes(Image.fromarray(as_255(kept.reshape(foreground.shape))))
 
     return _rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
 
@@ -314,7 +236,7 @@ def _copy_pairs(case: CaseFiles, indices: list[int],
         image, mask = change(read_grey(case.images[index]), read_mask(case.masks[index]))
         image_path, mask_path = case.new_pair_names()
         atomic_write_bytes(image_path, png_bytes(Image.fromarray(image, mode="L")))
-        atomic_write_bytes(mask_path, png_bytes(Image.fromarray(_as_255(mask))))
+        atomic_write_bytes(mask_path, png_bytes(Image.fromarray(as_255(mask))))
         case.images.append(image_path)
         case.masks.append(mask_path)
         created += [image_path, mask_path]
@@ -361,7 +283,7 @@ def size_mismatch(case: CaseFiles, rng: np.random.Generator, fraction: float | N
         raise ValueError(f"scale must be > 0 and not 1, not {scale}")
 
     def encode(foreground: np.ndarray) -> bytes:
-        stored = Image.fromarray(_as_255(foreground), mode="L")
+        stored = Image.fromarray(as_255(foreground), mode="L")
         new_size = (max(1, round(stored.width * scale)), max(1, round(stored.height * scale)))
         return png_bytes(stored.resize(new_size, Image.Resampling.NEAREST))
 
@@ -512,7 +434,7 @@ CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {function.__name__: function
     masks_0_1, jpeg_masks, resized_masks, rgb_masks, palette_masks, uint16_masks, float_masks,
     inverted_polarity, mostly_empty, tiny_objects, exact_duplicates, near_duplicates,
     size_mismatch, corrupt_file, truncated_file, zero_byte_file, non_image_file, nan_pixel,
-    mask_is_image, separate_masks_folder,
+    mask_is_image, separate_masks_folder, *layouts.LAYOUTS,
 )}
 
 CASE_MANIFEST = "case.json"

@@ -1,5 +1,5 @@
-"""The pairs a run trains and validates on, and ``data.json``'s record of them (the split,
-the mask policy, how a sample of the masks was stored)."""
+"""The pairs a run trains and validates on, and ``data.json``'s record of them (the pairing
+rule, the split, the mask policy, how a sample of the masks was stored)."""
 
 from __future__ import annotations
 
@@ -9,35 +9,40 @@ from typing import Any
 from unetdiag.config import TrainConfig
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data.masks import ImageReadError, decode_mask
-from unetdiag.diag.data.pairing import Pair, discover_pairs, split_pairs
+from unetdiag.diag.data.pairing import Pair, PairingRule, discover_pairs, split_pairs
 from unetdiag.exitcodes import UserError
 
 #: Masks decoded up front to record their encodings in data.json (a sample, not the dataset).
 ENCODING_SAMPLE_SIZE = 8
 
 
-def discover_and_split(config: TrainConfig) -> tuple[list[Finding], list[Pair], list[Pair]]:
-    """The pairing's findings (labelled ``pairing``), the training pairs, the validation pairs.
+def discover_and_split(config: TrainConfig
+                       ) -> tuple[list[Finding], list[Pair], list[Pair], PairingRule]:
+    """The pairing's findings (labelled ``pairing``), the training pairs, the validation
+    pairs, and the rule that paired them.
 
     Raises:
         UserError: either side of the split is empty.
     """
     pairing = discover_pairs(config.images, config.masks, mask_suffixes=config.mask_suffixes,
-                             allow_same_file=config.allow_same_file_masks)
+                             allow_same_file=config.allow_same_file_masks,
+                             mask_pattern=config.mask_pattern)
     train_pairs, val_pairs = split_pairs(pairing.pairs, config.val_fraction, config.seed)
     if not train_pairs or not val_pairs:
         raise UserError(f"{len(pairing.pairs)} pair(s) give {len(train_pairs)} for training and "
                         f"{len(val_pairs)} for validation at val_fraction "
                         f"{config.val_fraction}; both sides need at least one")
     return [f if f.source else f.with_source("pairing") for f in pairing.findings], \
-        list(train_pairs), list(val_pairs)
+        list(train_pairs), list(val_pairs), pairing.rule
 
 
-def data_record(config: TrainConfig, train_pairs: Sequence[Pair], val_pairs: Sequence[Pair]
-                ) -> dict[str, Any]:
-    """What ``data.json`` holds; a resume compares its ``train`` and ``val`` stems."""
+def data_record(config: TrainConfig, train_pairs: Sequence[Pair], val_pairs: Sequence[Pair],
+                rule: PairingRule) -> dict[str, Any]:
+    """What ``data.json`` holds; a resume compares its ``train`` and ``val`` stems.
+    ``pairing`` is how images were paired with masks (:class:`PairingRule`)."""
     return {
         "images": str(config.images), "masks": str(config.masks) if config.masks else None,
+        "pairing": rule.to_dict(),
         "val_fraction": config.val_fraction, "seed": config.seed,
         "train": [pair.stem for pair in train_pairs], "val": [pair.stem for pair in val_pairs],
         "mask_policy": config.mask_policy.to_dict(),

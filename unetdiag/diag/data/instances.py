@@ -1,0 +1,198 @@
+"""Instance masks: one folder per image holding one file per object, read as one mask.
+
+The Kaggle Data Science Bowl 2018 layout::
+
+    stage1_train/<id>/images/<id>.png
+    stage1_train/<id>/masks/<object>.png     (one binary PNG per nucleus)
+
+:func:`find_instance_layout` recognises it and pairs each image with its ``masks/`` folder:
+a :class:`~unetdiag.diag.data.pairing.Pair` whose ``mask`` is that folder. Every reader takes
+such a folder wherever it takes a mask file: :func:`load_mask` (what the trainer's
+:func:`~unetdiag.diag.data.decoding.decode_mask` reads) merges the object files with
+``np.maximum``, as the competition's starter kernels did, so for objects brighter than their
+background the merged mask decoded under the policy is the union of the objects decoded one
+by one. :func:`read_instance_masks` also counts the objects and the pixels two of them claim.
+
+>>> import tempfile, numpy as np
+>>> from PIL import Image
+>>> folder = Path(tempfile.mkdtemp())
+>>> for name, box in (("a.png", (0, 2)), ("b.png", (1, 3))):
+...     values = np.zeros((4, 4), np.uint8)
+...     values[box[0]:box[1], :] = 255
+...     Image.fromarray(values).save(folder / name)
+>>> masks = read_instance_masks(folder)
+>>> masks.stored.values[:, 0].tolist(), masks.files, masks.overlap_pixels
+([255, 255, 255, 0], 2, 4)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from unetdiag.diag.data.reading import (
+    SUPPORTED_EXTENSIONS,
+    ImageReadError,
+    StoredMask,
+    load_stored_mask,
+)
+
+#: Sub-folders of one sample folder in the instance layout.
+IMAGES_FOLDER = "images"
+MASKS_FOLDER = "masks"
+
+
+def _visible_entries(folder: Path) -> list[os.DirEntry]:
+    try:
+        return sorted((entry for entry in os.scandir(folder) if not entry.name.startswith(".")),
+                      key=lambda entry: entry.name)
+    except OSError:
+        return []
+
+
+def supported_files(folder: Path) -> list[Path]:
+    """The visible entries of ``folder`` with a supported extension that are not folders
+    (a broken link counts: reading it names it), sorted by name."""
+    return [folder / entry.name for entry in _visible_entries(folder)
+            if not entry.is_dir() and Path(entry.name).suffix.lower() in SUPPORTED_EXTENSIONS]
+
+
+@dataclass
+class InstanceLayout:
+    """The sample folders of an instance layout and what each holds.
+
+    Attributes:
+        pairs: ``(stem, image, masks folder)``; the stem is the sample folder's name.
+        missing: images whose ``masks/`` folder is absent or holds no mask file.
+        duplicates: sample folder name -> its images, where ``images/`` holds several.
+        ignored: sub-folders without an ``images/`` folder (or with an empty one), and files
+            beside the sample folders.
+        object_files: per paired stem, how many object files its ``masks/`` folder holds.
+    """
+
+    pairs: list[tuple[str, Path, Path]] = field(default_factory=list)
+    missing: list[Path] = field(default_factory=list)
+    duplicates: dict[str, list[Path]] = field(default_factory=dict)
+    ignored: list[Path] = field(default_factory=list)
+    object_files: dict[str, int] = field(default_factory=dict)
+
+
+def is_instance_layout(subfolders: list[Path]) -> bool:
+    """Some sub-folder holds an ``images/`` folder of its own."""
+    return any((folder / IMAGES_FOLDER).is_dir() for folder in subfolders)
+
+
+def find_instance_layout(subfolders: list[Path], other_files: list[Path]) -> InstanceLayout:
+    """Pair ``<id>/images/<image>`` with ``<id>/masks/`` for every sample folder."""
+    layout = InstanceLayout(ignored=list(other_files))
+    for sample in subfolders:
+        images = supported_files(sample / IMAGES_FOLDER)
+        if not images:
+            layout.ignored.append(sample)
+            continue
+        if len(images) > 1:
+            layout.duplicates[sample.name] = images
+            continue
+        masks_folder = sample / MASKS_FOLDER
+        object_files = len(supported_files(masks_folder))
+        if object_files == 0:
+            layout.missing.append(images[0])
+            continue
+        layout.pairs.append((sample.name, images[0], masks_folder))
+        layout.object_files[sample.name] = object_files
+    return layout
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class InstanceMasks:
+    """A folder of object masks read as one.
+
+    Attributes:
+        stored: the object files merged with ``np.maximum``, as one
+            :class:`~unetdiag.diag.data.reading.StoredMask` (format and mode of the first file).
+        files: how many object files were merged.
+        overlap_pixels: pixels inside two or more objects (an object: the pixels of its file
+            above the midpoint between that file's lowest and highest value).
+    """
+
+    stored: StoredMask
+    files: int
+    overlap_pixels: int
+
+
+def _objects(values: np.ndarray) -> np.ndarray:
+    plane = values if values.ndim == 2 else values.max(axis=2)
+    low, high = plane.min(), plane.max()
+    if not high > low:
+        return np.zeros(plane.shape, dtype=bool)
+    return plane > low + (high.astype(np.float64) - low) / 2
+
+
+def read_instance_masks(folder: Path | str) -> InstanceMasks:
+    """Read and merge every mask file of ``folder``.
+
+    Raises:
+        ImageReadError: the folder holds no mask file, a file cannot be read, or the files
+            differ in size, sample type or mode, or mix 0/1 files with 0/255 ones (their
+            maximum would hide the 0/1 objects); the error names the file.
+    """
+    folder = Path(folder)
+    files = supported_files(folder)
+    if not files:
+        raise ImageReadError(folder, "cannot open (a folder, and no file in it with a "
+                                     f"supported extension: {' '.join(SUPPORTED_EXTENSIONS)})")
+    first = load_stored_mask(files[0])
+    merged = first.values.copy()
+    covered = _objects(first.values).astype(np.uint16)
+    scale, scale_file = _integer_scale(first), files[0]
+    lossy = first.lossy
+    for path in files[1:]:
+        stored = load_stored_mask(path)
+        if stored.values.shape != merged.shape or stored.values.dtype != merged.dtype:
+            raise ImageReadError(path, f"stored as {_describe(stored)}, but {files[0].name} "
+                                       f"in the same folder as {_describe(first)}")
+        if stored.mode != first.mode or stored.gray_palette != first.gray_palette:
+            raise ImageReadError(path, f"mode {stored.mode}, but {files[0].name} in the same "
+                                       f"folder is mode {first.mode}")
+        file_scale = _integer_scale(stored)
+        if scale is None:
+            scale, scale_file = file_scale, path
+        elif file_scale is not None and file_scale != scale:
+            raise ImageReadError(path, f"holds {file_scale} values, {scale_file.name} in the "
+                                       f"same folder {scale} ones: merged, the 0/1 objects "
+                                       "would be lost")
+        np.maximum(merged, stored.values, out=merged)
+        covered += _objects(stored.values)
+        lossy = lossy or stored.lossy
+    merged_mask = StoredMask(merged, first.file_format, first.mode, 1, first.gray_palette,
+                             lossy)
+    return InstanceMasks(merged_mask, len(files), int(np.count_nonzero(covered > 1)))
+
+
+def _describe(stored: StoredMask) -> str:
+    shape = stored.values.shape
+    return f"{shape[1]}x{shape[0]} {stored.mode} {stored.values.dtype}"
+
+
+def _integer_scale(stored: StoredMask) -> str | None:
+    """``"0/1"`` or ``"wider"`` for integer values with a non-zero maximum, else None."""
+    values = stored.values
+    if values.dtype.kind not in "ub":
+        return None
+    top = int(values.max())
+    return None if top == 0 else "0/1" if top <= 1 else "wider"
+
+
+def load_mask(path: Path | str) -> StoredMask:
+    """A mask as stored: a file (or a page of one) read by
+    :func:`~unetdiag.diag.data.reading.load_stored_mask`, or a folder of object masks
+    merged by :func:`read_instance_masks`."""
+    if os.path.isdir(path):
+        return read_instance_masks(path).stored
+    return load_stored_mask(path)

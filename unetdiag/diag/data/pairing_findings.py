@@ -1,0 +1,340 @@
+"""The words of pairing: findings about how images were paired with masks, and the hints a
+failed pairing gives. The matching itself is :mod:`unetdiag.diag.data.pairing` and
+:mod:`unetdiag.diag.data.pairing_rules`; nothing here decides a pair.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.data.pairing_rules import Inference, MaskPattern, RuleMatch
+from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS, page_reference
+from unetdiag.diag.wording.text import join_names, plural, verb
+
+#: At most this many files are named in a finding (its evidence gives the full count).
+MAX_LISTED_FILES = 20
+#: At most this many names are quoted in a one-line error message.
+MAX_NAMES_IN_MESSAGE = 3
+SOURCE = "pairing"
+
+
+def capped(files: Iterable[Path | str]) -> tuple[str, ...]:
+    return tuple(str(f) for f in list(files)[:MAX_LISTED_FILES])
+
+
+def pairing_finding(finding_id: str, severity: Severity, title: str, explanation: str,
+                    fix: str, evidence: dict, files: Sequence[Path | str]) -> Finding:
+    evidence = {**evidence, "files_listed": min(len(files), MAX_LISTED_FILES)}
+    return Finding(finding_id, severity, title, explanation, fix, evidence, capped(files),
+                   SOURCE)
+
+
+def pattern_flag(pattern: MaskPattern, whole_stem_keys: bool) -> str:
+    """The command-line option that pairs by ``pattern``: ``--mask-suffix`` where it is a
+    plain suffix of whole image names, ``--mask-pattern`` otherwise.
+
+    >>> pattern_flag(MaskPattern.parse("{key}_L"), True)
+    '--mask-suffix _L'
+    >>> pattern_flag(MaskPattern.parse("{key}_manual1"), False)
+    "--mask-pattern '{key}_manual1'"
+    """
+    if pattern.is_suffix and pattern.tail and whole_stem_keys:
+        return f"--mask-suffix {shlex.quote(pattern.tail)}"
+    return f"--mask-pattern {shlex.quote(pattern.text)}"
+
+
+def rule_flag(match: RuleMatch) -> str:
+    return pattern_flag(match.pattern, match.whole_stem_keys)
+
+
+def describe_rule(match: RuleMatch) -> str:
+    """``mask name = image name + _1stHO`` or ``mask name = {key}_manual1, {key} being the
+    start of the image name up to a separator``."""
+    pattern, position = match.pattern, match.key_position
+    if position == "whole":
+        return (f"mask name = image name + {pattern.tail}" if pattern.is_suffix
+                else f"mask name = {pattern.head} + image name")
+    return (f"mask name = {pattern.text}, {{key}} being the {position} of the image name up "
+            "to a separator")
+
+
+def _example(match: RuleMatch) -> str:
+    example = match.example()
+    return f"{example[0]} ↔ {example[1]}" if example else ""
+
+
+def rule_inferred(match: RuleMatch, default_suffixes: Sequence[str], others: Sequence[RuleMatch]
+                  ) -> Finding:
+    """``pairing.rule_inferred``: the names gave one rule that pairs every file."""
+    flag = rule_flag(match)
+    pairs = len(match.pairs)
+    alternatives = [rule_flag(other) for other in others]
+    alternatives += [pattern_flag(pattern, match.whole_stem_keys)
+                     for pattern, _ in match.alternatives
+                     if pattern_flag(pattern, match.whole_stem_keys) not in alternatives]
+    also = (f" {join_names(alternatives)} would pair the same images with other masks "
+            "(another annotator or version); the first by name is used."
+            if alternatives else "")
+    return pairing_finding(
+        "pairing.rule_inferred", Severity.INFO,
+        f"Masks paired by their names: {describe_rule(match)}"
+        f" ({plural(pairs, 'pair')})",
+        f"No mask has its image's name or a default suffix ({', '.join(default_suffixes)}), "
+        f"but one rule pairs all {plural(pairs, 'image')} one to one, e.g. {_example(match)}."
+        + also,
+        f"Nothing to do if this is the pairing you mean; pass {flag} to make it explicit"
+        + (f", or {' or '.join(alternatives)} for the other masks." if alternatives
+           else "."),
+        {"rule": match.pattern.text, "flag": flag, "pairs": pairs,
+         "example": list(match.example() or ()), "alternatives": alternatives},
+        [])
+
+
+def alternative_masks(sets: Sequence[tuple[MaskPattern, list[Path]]], whole_stem_keys: bool,
+                      pair_count: int) -> Finding:
+    """``pairing.alternative_masks``: files that are other masks of the paired images."""
+    files = [path for _, found in sets for path in found]
+    flags = [pattern_flag(pattern, whole_stem_keys) for pattern, _ in sets]
+    names = join_names([f"names ending {pattern.tail}" if pattern.is_suffix
+                        else f"names starting {pattern.head}" for pattern, _ in sets])
+    return pairing_finding(
+        "pairing.alternative_masks", Severity.INFO,
+        f"{plural(len(files), 'file')} {verb(len(files), 'is', 'are')} "
+        f"{verb(len(sets), 'another set', 'other sets')} of masks ({names}), not used",
+        f"They name {len(files)} of the {plural(pair_count, 'paired image')} under the same "
+        f"keys as the masks in use (e.g. {files[0].name}): a second annotator or another "
+        "version of the labels. They are counted neither as images nor as masks.",
+        f"Pass {' or '.join(flags)} to train and score on them instead.",
+        {"alternative_masks": len(files), "patterns": [pattern.text for pattern, _ in sets],
+         "flags": flags},
+        files)
+
+
+def instance_folders(images_dir: Path, object_files: dict[str, int]) -> Finding:
+    """``pairing.instance_folders``: masks that are folders of object files."""
+    counts = sorted(object_files.values())
+    pairs = len(counts)
+    return pairing_finding(
+        "pairing.instance_folders", Severity.INFO,
+        f"{plural(pairs, 'mask')} {verb(pairs, 'is a folder', 'are folders')} of object "
+        f"masks ({counts[0]}-{counts[-1]} objects per image); each is read as their union",
+        f"{images_dir} holds one folder per image: <id>/images/<id>.<ext> and, in "
+        "<id>/masks/, one file per object (the Kaggle Data Science Bowl 2018 layout). Each "
+        "image's mask is the maximum of its object files decoded under the mask policy: for "
+        "objects drawn bright on a dark background, the union of the objects. Objects that "
+        "touch merge into one region.",
+        "Nothing to do for binary segmentation. To keep touching objects apart, train on "
+        "their boundaries or on instance labels with another tool.",
+        {"pairs": pairs, "object_files": sum(counts), "fewest_objects": counts[0],
+         "most_objects": counts[-1]},
+        [])
+
+
+def stack_pages(paged: Sequence[tuple[Path, Path, int]], pair_count: int) -> Finding:
+    """``pairing.stack_pages``: stacks paired page by page."""
+    image, mask, pages = paged[0]
+    page_counts = sorted({count for _, _, count in paged})
+    pages_text = (f"{page_counts[0]} pages" if len(page_counts) == 1
+                  else f"{page_counts[0]} to {page_counts[-1]} pages")
+    return pairing_finding(
+        "pairing.stack_pages", Severity.INFO,
+        f"{plural(len(paged), 'image')} and {verb(len(paged), 'its mask are', 'their masks are')}"
+        f" TIFF stacks of {pages_text}, paired page by page ({plural(pair_count, 'pair')} in "
+        "all)",
+        f"{image.name} and {mask.name} hold {pages} pages each: page k of the image is paired "
+        f"with page k of the mask, named {page_reference(image, 1, pages).name} and so on in "
+        "findings and data.json. Pages are split between training and validation one by one; "
+        "neighbouring slices of a volume can look alike, which makes validation scores "
+        "optimistic.",
+        "Nothing to do; to validate on slices far from the training ones, put them in a "
+        "stack (or folder) of their own.",
+        {"stacks": len(paged), "pages": {str(image): count for image, _, count in paged}},
+        [str(image) for image, _, _ in paged])
+
+
+def stack_mismatch(mismatched: Sequence[tuple[Path, int, Path, int]]) -> Finding:
+    """``pairing.stack_mismatch``: a stack paired with a mask of another page count."""
+    image, image_pages, mask, mask_pages = mismatched[0]
+    count = len(mismatched)
+    return pairing_finding(
+        "pairing.stack_mismatch", Severity.WARNING,
+        f"{plural(count, 'pair')} of multi-page files cannot be paired page by page; only "
+        "their first pages are used",
+        f"{image} has {plural(image_pages, 'page')} and its mask {mask} "
+        f"{plural(mask_pages, 'page')}: pages are paired one by one only when image and mask "
+        "hold as many; as it is, only the first page of each is read, and every statistic "
+        "rests on it.",
+        "Give image and mask the same pages: stacks of equal length, or one file per page.",
+        {"pairs": count, "pages": {str(image): [image_pages, mask_pages]
+                                   for image, image_pages, _, mask_pages in mismatched}},
+        [str(image) for image, _, _, _ in mismatched])
+
+
+def instance_objects(mask_paths: Sequence[str], object_files: Sequence[int],
+                     overlap_pixels: Sequence[int], source: str) -> Finding:
+    """``mask.instance_objects``: objects per image of masks that are folders of object
+    masks, and the pixels objects share (the audit's, read from every file)."""
+    counts = sorted(object_files)
+    overlapping = [(path, pixels) for path, pixels in zip(mask_paths, overlap_pixels,
+                                                          strict=True) if pixels > 0]
+    masks = len(counts)
+    shared = ("pixels inside two or more objects count once in the union; in the DSB 2018 "
+              "layout objects are not meant to overlap" if overlapping
+              else "no pixel lies inside two of them")
+    overlap_text = (f"objects overlap in {plural(len(overlapping), 'mask')} "
+                    f"({plural(sum(pixels for _, pixels in overlapping), 'pixel')})"
+                    if overlapping else "no two objects overlap")
+    return Finding(
+        "mask.instance_objects", Severity.INFO,
+        f"{counts[0]}-{counts[-1]} objects per image (median {counts[masks // 2]}) in "
+        f"{plural(masks, 'folder')} of object masks; {overlap_text}",
+        f"Each object is one file; each image's mask is their union, so objects that touch "
+        f"merge into one region (the summary's connected regions can be fewer than the "
+        f"files). An object is the pixels of its file above the midpoint of that file's own "
+        f"range; {shared}.",
+        "Nothing to do for binary segmentation" + (
+            "; check the listed folders for objects drawn twice." if overlapping else "."),
+        {"masks": masks, "object_files": sum(counts), "fewest_objects": counts[0],
+         "most_objects": counts[-1], "median_objects": counts[masks // 2],
+         "overlapping_masks": len(overlapping),
+         "overlap_pixels": sum(pixels for _, pixels in overlapping),
+         "objects_per_mask": dict(list(zip(mask_paths, (int(c) for c in object_files),
+                                           strict=True))[:MAX_LISTED_FILES])},
+        capped(path for path, _ in overlapping), source)
+
+
+# --------------------------------------------------------------------------- leftovers
+
+
+def where_masks_are_looked_for(masks_dir: Path | None, suffixes: Sequence[str],
+                               pattern: MaskPattern | None = None) -> str:
+    """Where and under which names masks were looked for (for errors and findings)."""
+    where = "beside each image" if masks_dir is None else f"in {masks_dir}"
+    if pattern is not None:
+        return f"masks are looked for as {pattern.text}.<ext> {where}"
+    first, others = (suffixes[0], suffixes[1:]) if suffixes else ("_mask", ())
+    alternatives = f" (or {', '.join(others)})" if others else ""
+    if masks_dir is None:
+        return (f"masks are looked for as <stem>{first}.<ext>{alternatives} beside each image; "
+                "give the mask folder if masks live elsewhere")
+    return (f"masks are looked for as <stem>.<ext> or <stem>{first}.<ext>{alternatives} "
+            f"in {masks_dir}")
+
+
+def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequence[Path],
+                      masks_dir: Path | None, suffixes: Sequence[str], same_folder: bool,
+                      allow_same_file: bool, instance_layout: bool = False) -> list[Finding]:
+    """The findings of a pairing's leftovers: ``pairing.same_file``, ``duplicate_stem``,
+    ``missing_mask``, ``orphan_mask`` and ``ignored_files``. ``matching`` is the pairing's
+    work in progress (pairs, same_file, duplicates, missing, orphans, counts, pattern)."""
+    findings: list[Finding] = []
+    counts = {"images": matching.image_count, "masks": matching.mask_count,
+              "pairs": len(matching.pairs) + (len(matching.same_file) if allow_same_file else 0)}
+    if matching.same_file:
+        cause = ("the mask folder is the image folder, so every image without a suffixed mask "
+                 "is its own mask (the original project's layout)" if same_folder else
+                 "the mask path links to the image file (symbolic or hard link)")
+        fate = ("They are kept because same-file masks were explicitly allowed: every metric "
+                "will score the model on reproducing its input." if allow_same_file else
+                "They are refused.")
+        findings.append(pairing_finding(
+            "pairing.same_file", Severity.ERROR,
+            f"{len(matching.same_file)} images are their own masks",
+            f"For {len(matching.same_file)} pairs the image and the mask are the same file: "
+            f"{cause}. The model is then trained to reproduce a thresholded copy of its own "
+            f"input, and Dice measures that, not segmentation. {fate}",
+            "Give the folder that holds the masks, or name each mask <stem>"
+            f"{suffixes[0] if suffixes else '_mask'}.<ext> beside its image.",
+            {**counts, "same_file_pairs": len(matching.same_file), "kept": allow_same_file,
+             "mask_folder_is_image_folder": same_folder},
+            [pair.image for pair in matching.same_file]))
+    if matching.duplicates:
+        duplicate_files = [path for paths in matching.duplicates.values() for path in paths]
+        findings.append(pairing_finding(
+            "pairing.duplicate_stem", Severity.ERROR,
+            f"{len(matching.duplicates)} stems match several files; none of them is used",
+            "More than one image, or more than one mask, has the same stem (e.g. a.png and "
+            "a.jpg). Picking one would be a guess (one may be a lossy re-save of the other), "
+            "so every file of such a stem is left out of training and validation.",
+            "Keep exactly one image and one mask per stem; delete or rename the others.",
+            {**counts, "duplicate_stems": len(matching.duplicates),
+             "duplicate_files": len(duplicate_files),
+             "stems": list(matching.duplicates)[:MAX_LISTED_FILES]},
+            duplicate_files))
+    if matching.missing:
+        findings.append(pairing_finding(
+            "pairing.missing_mask", Severity.WARNING,
+            f"{len(matching.missing)} of {matching.image_count} images have no mask",
+            f"These images are left out of training and validation; "
+            f"{where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}.",
+            "Add the missing masks, or move the images out of the folder.",
+            {**counts, "missing_masks": len(matching.missing)},
+            matching.missing))
+    if matching.orphans:
+        findings.append(pairing_finding(
+            "pairing.orphan_mask", Severity.WARNING,
+            f"{len(matching.orphans)} of {matching.mask_count} masks have no image",
+            "No image has the stem these masks point to; they are not used. A renamed image "
+            "or a typo in a stem often explains a handful of these.",
+            "Check the names, or remove the masks.",
+            {**counts, "orphan_masks": len(matching.orphans)},
+            matching.orphans))
+    if ignored or subfolders:
+        searched = ("folders without an images/ folder are not sample folders"
+                    if instance_layout else "sub-folders are not searched")
+        findings.append(pairing_finding(
+            "pairing.ignored_files", Severity.INFO,
+            f"{len(ignored)} files and {len(subfolders)} folders were ignored",
+            "Only files with a supported extension "
+            f"({' '.join(SUPPORTED_EXTENSIONS)}) are paired; {searched}.",
+            "Nothing to do unless one of these is an image or mask in an unsupported format.",
+            {"ignored_files": len(ignored), "ignored_folders": len(subfolders)},
+            [*ignored, *(f"{path}/" for path in subfolders)]))
+    return findings
+
+
+# --------------------------------------------------------------------------- error hints
+
+
+def names(paths: Sequence[Path], ending: str = "") -> str:
+    listed = [path.name + ending for path in paths[:MAX_NAMES_IN_MESSAGE]]
+    return ", ".join(listed) + (", ..." if len(paths) > MAX_NAMES_IN_MESSAGE else "")
+
+
+def inference_hint(inference: Inference | None) -> str:
+    """What the names suggest, for the one-line "no pairs" error ("" when nothing)."""
+    if inference is None:
+        return ""
+    if inference.tied:
+        rules = ", ".join(f"{rule_flag(match)} ({_example(match)})"
+                          for match in inference.others[:MAX_NAMES_IN_MESSAGE])
+        return (f"; several rules pair every file one to one but pair different images: "
+                f"{rules}; pass the one you mean")
+    best = [match for match in inference.partial
+            if len(match.pairs) * 2 >= match.image_count][:2]
+    if not best:
+        return ""
+    hints = []
+    for match in best:
+        left = match.missing + [path for paths in match.duplicates.values() for path in paths]
+        left_text = (f" and leaves {names(left)} without a mask" if match.missing else
+                     f" and leaves {names(left)} undecided" if left else "")
+        orphans = f", {plural(len(match.orphans), 'mask')} unused" if match.orphans else ""
+        hints.append(f"{rule_flag(match)} ({_example(match)}) pairs {len(match.pairs)} of "
+                     f"{plural(match.image_count, 'image')}{left_text}{orphans}")
+    return f"; closest rule: {'; or '.join(hints)}: pass it to pair by it"
+
+
+def stacks_hint(stacks: Sequence[tuple[Path, int]]) -> str:
+    if not stacks:
+        return ""
+    pages = sorted({count for _, count in stacks})
+    pages_text = (f"{pages[0]} pages each" if len(pages) == 1
+                  else f"{pages[0]} to {pages[-1]} pages")
+    return (f"; {names([path for path, _ in stacks])} {verb(len(stacks), 'is a', 'are')} "
+            f"multi-page TIFF {verb(len(stacks), 'stack', 'stacks')} ({pages_text}; an image "
+            "stack and a mask stack of equal length are paired page by page)")

@@ -1,0 +1,169 @@
+"""Layouts of public datasets, for the failure catalogue: the same synthetic pairs, stored the
+way real datasets are distributed.
+
+Each function rearranges a case built by :func:`~unetdiag.diag.synth.corruptions.build_case`
+(it is one of its ``CORRUPTIONS``) and leaves the layout a user of that dataset would point
+unetdiag at, with no ``--mask-suffix``: finding the pairs is unetdiag's job.
+
+* :func:`annotator_tags`: CHASE_DB1, one folder, ``Image_01L.jpg`` with two annotators'
+  masks ``Image_01L_1stHO.png`` and ``Image_01L_2ndHO.png``;
+* :func:`shared_key_names`: DRIVE, ``images/21_training.png`` with
+  ``1st_manual/21_manual1.png``;
+* :func:`instance_folders`: Kaggle DSB 2018, ``stage1_train/<id>/images/<id>.png`` with one
+  PNG per object in ``stage1_train/<id>/masks/``;
+* :func:`tiff_stacks`: ISBI 2012, every image in one multi-page TIFF and every mask in
+  another.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from unetdiag.diag.data.reading import page_reference
+from unetdiag.diag.synth.case import CaseFiles, as_255, read_grey, read_mask
+from unetdiag.diag.synth.generator import png_bytes
+from unetdiag.fsutil import atomic_save, atomic_write_bytes
+
+#: DRIVE numbers its training images from 21.
+FIRST_DRIVE_NUMBER = 21
+
+
+def _jpeg_bytes(grey: np.ndarray, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(grey, mode="L").convert("RGB").save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def annotator_tags(case: CaseFiles, rng: np.random.Generator, first: str = "_1stHO",
+                   second: str = "_2ndHO", quality: int = 95) -> list[Path]:
+    """Images as RGB JPEG beside two annotators' PNG masks, tagged ``first`` and ``second``
+    (the second annotator draws every object one pixel wider).
+
+    Simulates: CHASE_DB1 as distributed. Shows: no mask carries a default suffix; counted
+    as images, the annotation files would double the dataset and leave every real image
+    without a mask.
+    """
+    changed = []
+    folder = case.layout.images_dir
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        stem = image.stem
+        foreground = read_mask(mask)
+        jpeg = folder / f"{stem}.jpg"
+        atomic_write_bytes(jpeg, _jpeg_bytes(read_grey(image), quality))
+        image.unlink()
+        mask.unlink()
+        first_mask, second_mask = folder / f"{stem}{first}.png", folder / f"{stem}{second}.png"
+        atomic_write_bytes(first_mask, png_bytes(Image.fromarray(as_255(foreground))))
+        wider = ndimage.binary_dilation(foreground) if foreground.any() else foreground
+        atomic_write_bytes(second_mask, png_bytes(Image.fromarray(as_255(wider))))
+        case.images[index], case.masks[index] = jpeg, first_mask
+        changed += [jpeg, first_mask, second_mask]
+    case.layout.mask_suffixes = ()
+    return changed
+
+
+def shared_key_names(case: CaseFiles, rng: np.random.Generator, image_tail: str = "_training",
+                     mask_tail: str = "_manual1", missing_masks: int = 0) -> list[Path]:
+    """Images renamed ``<n>_training.png`` and masks moved to ``1st_manual/<n>_manual1.png``
+    (``n`` from 21); ``missing_masks`` masks are deleted (their images stay).
+
+    Simulates: DRIVE as distributed. Shows: image and mask share only a number, so matching
+    by name or suffix pairs nothing.
+    """
+    masks_dir = case.root / "1st_manual"
+    masks_dir.mkdir(exist_ok=True)
+    changed = []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        key = FIRST_DRIVE_NUMBER + index
+        case.images[index] = image.replace(image.with_name(f"{key}{image_tail}{image.suffix}"))
+        case.masks[index] = mask.replace(masks_dir / f"{key}{mask_tail}{mask.suffix}")
+        changed += [case.images[index], case.masks[index]]
+    for index in sorted(case.pair_indices(rng, None, missing_masks), reverse=True):
+        case.masks.pop(index).unlink()
+        case.images.pop(index)
+    case.layout.masks_dir = masks_dir
+    case.layout.mask_suffixes = ()
+    return [path for path in changed if path.exists()]
+
+
+def instance_folders(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """Each pair moved to ``stage1_train/<id>/``: the image as an opaque RGBA PNG in
+    ``images/``, each connected object of its mask as its own 0/255 PNG in ``masks/`` (an
+    image without objects gets no ``masks/`` folder). Ids are 64 hexadecimal digits.
+
+    Simulates: the Kaggle Data Science Bowl 2018 training set. Shows: no mask file sits
+    anywhere a flat reader looks; the mask of an image is the union of many files.
+    """
+    root = case.root / "stage1_train"
+    changed = []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        sample_id = rng.bytes(32).hex()
+        sample = root / sample_id
+        (sample / "images").mkdir(parents=True)
+        grey = read_grey(image)
+        rgba = np.dstack([grey, grey, grey, np.full_like(grey, 255)])
+        new_image = sample / "images" / f"{sample_id}.png"
+        atomic_write_bytes(new_image, png_bytes(Image.fromarray(rgba, mode="RGBA")))
+        labels, count = ndimage.label(read_mask(mask))
+        if count:
+            (sample / "masks").mkdir()
+        for number in range(1, count + 1):
+            object_path = sample / "masks" / f"{rng.bytes(32).hex()}.png"
+            atomic_write_bytes(object_path, png_bytes(Image.fromarray(as_255(labels == number))))
+        image.unlink()
+        mask.unlink()
+        case.images[index], case.masks[index] = new_image, sample / "masks"
+        changed += [new_image, sample / "masks"]
+    shutil.rmtree(case.layout.images_dir)
+    case.layout.images_dir = root
+    case.layout.masks_dir = None
+    case.layout.mask_suffixes = ()
+    return changed
+
+
+def _write_stack(path: Path, pages: list[Image.Image]) -> None:
+    atomic_save(lambda target: pages[0].save(target, format="TIFF", save_all=True,
+                                             append_images=pages[1:]), path)
+
+
+def tiff_stacks(case: CaseFiles, rng: np.random.Generator,
+                mask_pages: int | None = None) -> list[Path]:
+    """Every image as a page of ``stack/images/train.tif`` and every mask as a page of
+    ``stack/masks/train.tif`` (8-bit grey, 0/255 masks); with ``mask_pages`` the mask stack
+    keeps only its first pages.
+
+    Simulates: the ISBI 2012 EM stacks (``train-volume.tif``, ``train-labels.tif``). Shows:
+    read as ordinary files, only the first page of each counts.
+    """
+    images_dir, masks_dir = case.root / "stack" / "images", case.root / "stack" / "masks"
+    images_dir.mkdir(parents=True)
+    masks_dir.mkdir(parents=True)
+    image_pages = [Image.fromarray(read_grey(image), mode="L") for image in case.images]
+    mask_pages_kept: list[Image.Image] = [Image.fromarray(as_255(read_mask(mask)))
+                                          for mask in case.masks]
+    if mask_pages is not None:
+        mask_pages_kept = mask_pages_kept[:mask_pages]
+    image_stack, mask_stack = images_dir / "train.tif", masks_dir / "train.tif"
+    _write_stack(image_stack, image_pages)
+    _write_stack(mask_stack, mask_pages_kept)
+    shutil.rmtree(case.layout.images_dir)
+    pages = len(image_pages)
+    case.images = [page_reference(image_stack, page, pages) for page in range(1, pages + 1)]
+    # pair i keeps mask page i, or the last page when the mask stack was cut short
+    case.masks = [page_reference(mask_stack, min(page, len(mask_pages_kept)), pages)
+                  for page in range(1, pages + 1)]
+    case.layout.images_dir, case.layout.masks_dir = images_dir, masks_dir
+    case.layout.mask_suffixes = ()
+    return [image_stack, mask_stack]
+
+
+#: The layout builders, by the ``kind`` a catalogue entry names.
+LAYOUTS: tuple[Callable[..., list[Path]], ...] = (
+    annotator_tags, shared_key_names, instance_folders, tiff_stacks)
