@@ -1,4 +1,4 @@
-"""explain-log on real public Keras logs: every expectation of tests/data/logs/real/EXPECTATIONS.toml.
+"""explain-log on real public Keras logs: every expectation of data/logs/real/EXPECTATIONS.toml.
 
 Each file there is a short excerpt of a training log someone posted in public (its source URL
 beside it in the TOML), with what explain-log must and must not say about it, as predicates on
@@ -8,12 +8,12 @@ the report. One test per expectation, so the pass count is the scorecard.
 from __future__ import annotations
 
 import math
-import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
 
 from unetdiag.diag.core.findings import Report, Severity
 from unetdiag.diag.logs.explain import explain_log

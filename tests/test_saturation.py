@@ -21,7 +21,7 @@ from unetdiag.diag.checks.saturation import (
     max_soft_dice,
     metric_kind,
     metrics,
-    series,
+    scale,
 )
 from unetdiag.diag.core import dice
 from unetdiag.diag.core.dice import DiceConfig
@@ -149,8 +149,10 @@ def test_claims_carry_the_numbers_their_findings_report():
     history = {"accuracy": [0.0022, 0.0021], "dice_coef": [1.9455, 1.9801],
                "val_accuracy": [0.995] * 3, "val_dice_coef": [0.9975] * 3}
     by_name = metrics.metric_series(history)
-    [above] = series.label_scale("r", by_name, 1e-3, saturation.DEFAULT_THRESHOLDS)
-    assert above.assumptions == (algebra.Assumption.PREDICTIONS_IN_UNIT_INTERVAL,)
+    [above] = scale.label_scale("r", by_name, 1e-3, saturation.DEFAULT_THRESHOLDS)
+    # accuracy 0.0021, below any constant predictor's, is what pins the labels
+    assert above.labels_only and above.assumptions == (
+        algebra.Assumption.ACCURACY_THRESHOLD_HALF, algebra.Assumption.SAME_DATA)
     assert above.extreme("max") == ("dice_coef", 1.9801)
     [fingerprint] = constant.constant_predictor_runs("r", by_name, 1e-3,
                                                      saturation.DEFAULT_THRESHOLDS)
@@ -253,16 +255,23 @@ def test_flat_needs_enough_epochs_and_ignores_bookkeeping():
     assert check_series("r", {"val_accuracy": [0.9, 0.9]}) == []
     found = only(check_series("r", {"val_accuracy": [0.8, 0.9, 0.9, 0.9], "lr": [1e-3] * 4}),
                  "saturation.flat_metric")
-    assert found.evidence["metrics"] == {"val_accuracy": {"value": 0.9, "flat_epochs": 3,
-                                                          "from_epoch": 2, "epochs": 4}}
-    assert "stopped moving after epoch 1" in found.title
-    training_only = only(check_series("r", {"loss": [0.2] * 3}), "saturation.flat_metric")
-    assert training_only.severity is Severity.INFO
+    assert found.evidence["metrics"] == {"val_accuracy": {
+        "value": 0.9, "flat_epochs": 3, "from_epoch": 2, "epochs": 4,
+        "learning_rate": 1e-3, "schedule": False}}  # lr is read, never judged
+    assert "flat since epoch 2" in found.title
+    # a training loss that does not move at all is a stuck optimiser; a training score alone
+    # on a plateau is not
+    stuck = only(check_series("r", {"loss": [0.2] * 3}), "saturation.flat_metric")
+    assert stuck.severity is Severity.WARNING and stuck.evidence["stuck"]
+    plateau = only(check_series("r", {"loss": [0.5, 0.4, 0.3], "dice": [0.8] * 3}),
+                   "saturation.flat_metric")
+    assert plateau.severity is Severity.INFO and not plateau.evidence["stuck"]
     loose = SaturationThresholds(flat_spread=0.05, flat_relative_spread=0.2)
     assert check_series("r", {"val_loss": [0.30, 0.29, 0.28]}, thresholds=loose)
     # tiny but falling losses, and a perfect score, are not "flat"
     assert check_series("r", {"val_loss": [3.2e-5, 2.9e-5, 2.5e-5]}) == []
-    assert check_series("r", {"val_accuracy": [1.0] * 4, "val_dice": [0.99995] * 4}) == []
+    perfect = check_series("r", {"val_accuracy": [1.0] * 4, "val_dice": [0.99995] * 4})
+    assert ids(perfect) == ["saturation.perfect_accuracy"]  # suspicious, but not "flat"
 
 
 def test_train_val_gap():
