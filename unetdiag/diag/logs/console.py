@@ -133,6 +133,7 @@ class _EpochBlock:
     line: int
     finals: list[tuple[int, ProgressLine]] = field(default_factory=list)
     partial: _Partial | None = None
+    learning_rate: float | None = None  # as the last cut before the epoch began left it
 
 
 class _ConsoleReader:
@@ -209,7 +210,8 @@ class _ConsoleReader:
             # an epoch whose header is missing: fit(epochs=1), or a paste that starts here
             if self.run is None or self.pending_name is not None:
                 self._start_run(number)
-            self.block = _EpochBlock(None, None, number, [(number, progress)])
+            self.block = _EpochBlock(None, None, number, [(number, progress)],
+                                     learning_rate=self.learning_rate)
             self._close_block()
         else:
             self.loose_lines.append(number)
@@ -270,7 +272,7 @@ class _ConsoleReader:
             self.pending_name = None
         if continues and (index, total) == (1, 1):
             self.run.repeated_headers += 1
-        self.block = _EpochBlock(index, total, number)
+        self.block = _EpochBlock(index, total, number, learning_rate=self.learning_rate)
 
     def _close_block(self) -> None:
         block, run = self.block, self.run
@@ -292,15 +294,16 @@ class _ConsoleReader:
         if run.epochs and set(run.epochs[-1]) - set(chosen.metrics) - {LEARNING_RATE_KEY}:
             missing = sorted(set(run.epochs[-1]) - set(chosen.metrics) - {LEARNING_RATE_KEY})
             run.notes.append(f"{label} (line {number}) lacks {', '.join(missing)}")
-        self._add_epoch(run, chosen, number, block.index)
+        self._add_epoch(run, chosen, number, block.index, block.learning_rate)
         if block.index is not None:
             run.last_epoch_index, run.epoch_total = block.index, block.total
 
-    def _add_epoch(self, run: _RunBuilder, line: ProgressLine, number: int,
-                   index: int | None) -> None:
+    @staticmethod
+    def _add_epoch(run: _RunBuilder, line: ProgressLine, number: int, index: int | None,
+                   learning_rate: float | None) -> None:
         metrics = dict(line.metrics)
-        if self.learning_rate is not None:
-            metrics.setdefault(LEARNING_RATE_KEY, self.learning_rate)
+        if learning_rate is not None:
+            metrics.setdefault(LEARNING_RATE_KEY, learning_rate)
         run.epochs.append(metrics)
         run.labels.append(index)
         run.step_seconds.append(line.step_seconds)
@@ -313,7 +316,8 @@ class _ConsoleReader:
             self._start_run(partial.line)
         run = self.run
         last = partial.last
-        self._add_epoch(run, last, partial.line, run.last_epoch_index or None)
+        self._add_epoch(run, last, partial.line, run.last_epoch_index or None,
+                        self.learning_rate)
         where = f"step {last.current}" + (f" of {last.target}" if last.target else "")
         note = (f"no epoch finished: the log ends inside the epoch at {where}, and these values "
                 "are the running means over the steps so far")

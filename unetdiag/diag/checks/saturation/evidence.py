@@ -60,9 +60,12 @@ class Claim:
         return self.run  # type: ignore[attr-defined]
 
     def reported(self) -> dict:
-        """The reported fields, in order (a field's metadata can keep it out)."""
-        return {item.name: getattr(self, item.name) for item in fields(self)  # type: ignore[arg-type]
-                if item.metadata.get("reported", True)}
+        """The reported fields, in order (a field's metadata can keep it out); tuples as
+        lists, as JSON has them."""
+        values = {item.name: getattr(self, item.name) for item in fields(self)  # type: ignore[arg-type]
+                  if item.metadata.get("reported", True)}
+        return {name: list(value) if isinstance(value, tuple) else value
+                for name, value in values.items()}
 
     def as_evidence(self) -> dict:
         """The finding's evidence: :meth:`reported`, and ``"assumes"`` when the claim rests
