@@ -77,7 +77,7 @@ def jpeg_divided_by_255(masks: np.ndarray, quality: int) -> np.ndarray:
 def test_jpeg_masks_divided_by_255_never_get_the_0_255_diagnosis(seed, quality):
     """The accuracy bound assumes {0, 1} labels: soft JPEG labels in [0, 1] break it too."""
     labels = jpeg_divided_by_255(blob_masks(seed), quality)
-    assert 0 <= labels.min() and labels.max() <= 1  # nothing here is above 1
+    assert labels.min() >= 0 and labels.max() <= 1  # nothing here is above 1
     predictions = (labels > 0.5).astype(np.float32)  # a model that got every mask right
     accuracy, dice = keras_binary_accuracy(labels, predictions), soft_dice(labels, predictions)
     findings, text = said({"val_accuracy": [accuracy] * 3, "val_dice_coef": [dice] * 3})
