@@ -335,6 +335,7 @@ class FlatTail(MetricsClaim):
 
     spread: float
     highest_learning_rate: float | None
+    final_learning_rate: float | None
     uninformative: list[str]
     stuck: bool
     multiclass: bool

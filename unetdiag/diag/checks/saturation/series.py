@@ -128,6 +128,7 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
     known = [rate for rate in rates or () if rate is not None and math.isfinite(rate)]
     return FlatTail(run, flat, thresholds.flat_spread,
                     highest_learning_rate=max(known) if known else None,
+                    final_learning_rate=known[-1] if known else None,
                     uninformative=uninformative, stuck=stuck, multiclass=multiclass,
                     severity=Severity.WARNING if telling or stuck else Severity.INFO)
 

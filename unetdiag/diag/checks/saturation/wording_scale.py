@@ -109,10 +109,14 @@ def negative_loss_in_range_finding(claim: NegativeLossScoresInRange) -> Finding:
              "normalise the weights so that a perfect prediction scores a loss of 0."))
 
 
+def _span(values: dict) -> str:
+    low, high = values["min"], values["max"]
+    return f"{low:.4g}" if low == high else f"{low:.4g} to {high:.4g}"
+
+
 def out_of_range_finding(claim: OutOfRange) -> Finding:
     names = sorted(claim.metrics)
-    ranges = join_names([f"{name} {claim.metrics[name]['min']:.4g} to "
-                         f"{claim.metrics[name]['max']:.4g}" for name in names])
+    ranges = join_names([f"{name} {_span(claim.metrics[name])}" for name in names])
     explanation = f"{ranges}. "
     accuracies = claim.accuracies
     if accuracies:

@@ -180,11 +180,13 @@ def _flat_reading(claim: FlatTail) -> list[str]:
     sentences = []
     scheduled = [n for n in flat if claim.explained_by_schedule(n)]
     if scheduled:
-        rate = min(flat[n]["learning_rate"] for n in scheduled)
+        first = min(scheduled, key=lambda n: flat[n]["from_epoch"])
         sentences.append(
-            f"By then the learning rate had been cut from {claim.highest_learning_rate:g} to "
-            f"{rate:g} (a schedule or ReduceLROnPlateau): the schedule flattened "
-            f"{join_names(scheduled)}; that is convergence at a small step, not saturation.")
+            f"The learning rate had been cut from {claim.highest_learning_rate:g} to "
+            f"{flat[first]['learning_rate']:g} by epoch {flat[first]['from_epoch']} (and to "
+            f"{claim.final_learning_rate:g} by the end: a schedule or ReduceLROnPlateau): the "
+            f"schedule flattened {join_names(scheduled)}; that is convergence at a small step, "
+            "not saturation.")
     if claim.uninformative:
         sentences.append(
             f"{join_names(claim.uninformative)} {verb(len(claim.uninformative), 'stays', 'stay')}"
@@ -261,14 +263,16 @@ def train_val_gap_finding(claim: TrainValGap) -> Finding:
     if claim.diverged:
         explanation += ("A validation loss orders of magnitude above the training loss has "
                         "diverged: the model's outputs blow up on the validation images "
-                        "(BatchNormalization statistics far from the training batches', or "
-                        "weights that overflow), not a matter of fit. ")
-    explanation += (
-        "Training numbers well above validation ones mean the model fits the training "
-        "images better than unseen ones (overfitting), or the two sets differ." if overfit
-        else "Validation above training happens with strong augmentation or dropout at "
-        "training time, but also when the validation set is easier or trivial (e.g. "
-        "mostly empty or mostly full masks).")
+                        "(BatchNormalization statistics far from the training batches', "
+                        "validation inputs preprocessed differently, or weights that overflow); "
+                        "that is not a matter of fit.")
+    if set(claim.metrics) - set(claim.diverged):
+        explanation += (
+            " Training numbers well above validation ones mean the model fits the training "
+            "images better than unseen ones (overfitting), or the two sets differ." if overfit
+            else " Validation above training happens with strong augmentation or dropout at "
+            "training time, but also when the validation set is easier or trivial (e.g. "
+            "mostly empty or mostly full masks).")
     if claim.diverged:
         first = claim.diverged[0]
         title = (f"{claim.run}: the validation loss diverged "
@@ -280,7 +284,7 @@ def train_val_gap_finding(claim: TrainValGap) -> Finding:
     return finding(
         ids.TRAIN_VAL_GAP, claim,
         title=title,
-        explanation=explanation,
+        explanation=explanation.strip(),
         fix=("Check that training and validation come from the same distribution; use more "
              "data or augmentation, or stop earlier." if overfit else
              "Compare both sets' foreground fractions (`unetdiag audit-data`)."))
