@@ -205,6 +205,13 @@ def test_a_dice_of_zero_means_no_true_positive_not_no_foreground_predicted(seed,
     assert "predicts no foreground" not in zeros.title and "at most" in zeros.title
 
 
+def test_a_near_perfect_model_is_not_the_all_ones_predictor():
+    """At accuracy 1 - 1e-16 a perfect model scores the all-ones Dice and IoU too."""
+    accuracy = 0.9999999999999999  # TN = 0.1, TP = 0.9, one rounding error from 1
+    findings = check_series("r", {"val_accuracy": [accuracy] * 3, "val_iou": [accuracy] * 3})
+    assert not by_id(findings, "saturation.all_ones_predictor")
+
+
 def test_a_measured_foreground_fraction_proves_the_constant_predictor():
     history = {"val_accuracy": [0.995] * 3, "val_dice_coef": [0.9975] * 3}
     [guessed] = by_id(check_series("r", history), "saturation.all_ones_predictor")

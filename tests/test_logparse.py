@@ -14,15 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unetdiag.diag.logs.parse import (
-    LogFormatError,
-    RunLog,
-    detect_kind,
-    parse_console,
-    parse_csv,
-    parse_history_json,
-    parse_log,
-)
+from unetdiag.diag.logs.console import parse_console
+from unetdiag.diag.logs.model import LogFormatError, RunLog
+from unetdiag.diag.logs.read import detect_kind, parse_log
+from unetdiag.diag.logs.tabular import parse_csv, parse_history_json
 from unetdiag.exitcodes import UserError
 
 LOGS = Path(__file__).parent / "data" / "logs"

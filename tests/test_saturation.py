@@ -397,13 +397,20 @@ def test_finding_ids_are_stable_and_findings_serialise():
             saturation.IDENTICAL_ACROSS_RUNS, saturation.DICE_ABOVE_ONE,
             saturation.NEGATIVE_LOSS, saturation.NON_FINITE,
             saturation.ACCURACY_IS_MAJORITY_CLASS, saturation.PREDICTIONS_COLLAPSED,
-            saturation.TRAIN_VAL_GAP, saturation.STEP_TIME_OUTLIER} == {
+            saturation.TRAIN_VAL_GAP, saturation.STEP_TIME_OUTLIER,
+            saturation.PERFECT_ACCURACY, saturation.CLASS_PRIOR_LOSS,
+            saturation.UNIFORM_PREDICTION_LOSS, saturation.SCORE_COLLAPSED,
+            saturation.NEGATIVE_LOSS_SCORES_IN_RANGE,
+            saturation.IOU_EXCEEDS_ACCURACY_BOUND} == {
         "saturation.all_ones_predictor", "saturation.all_zeros_predictor",
         "saturation.metric_at_baseline", "saturation.flat_metric",
         "saturation.identical_across_runs", "saturation.dice_above_one",
         "saturation.negative_loss", "saturation.non_finite",
         "saturation.accuracy_is_majority_class", "saturation.predictions_collapsed",
-        "saturation.train_val_gap", "saturation.step_time_outlier"}
+        "saturation.train_val_gap", "saturation.step_time_outlier",
+        "saturation.perfect_accuracy", "saturation.class_prior_loss",
+        "saturation.uniform_prediction_loss", "saturation.score_collapsed",
+        "saturation.negative_loss_scores_in_range", "saturation.iou_exceeds_accuracy_bound"}
     # every id is re-exported by the package
     assert set(saturation.ids.__all__) == {name for name in vars(saturation.ids)
                                            if name.isupper()}

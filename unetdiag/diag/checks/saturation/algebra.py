@@ -160,6 +160,8 @@ def constant_fit(predictor: str, accuracy: float, dice: float | None = None,
 
 def _all_ones_fit(accuracy, dice, iou, tolerance, thresholds) -> ConstantPredictorFit | None:
     fraction = float(accuracy)
+    if 1.0 - fraction <= tolerance:
+        return None  # a perfect model scores the same accuracy, Dice and IoU: no telling
     expected_dice = observed_dice = observed_iou = None
     true_negative_shares = []
     residuals = []
