@@ -184,8 +184,9 @@ def _bound_breach(phase: Mapping[str, MetricSeries], kind: str, tolerance: float
     if accuracy is None or score is None:
         return None
     both = accuracy.finite & score.finite & (score.values <= 1 + thresholds.range_slack)
-    bound = SCORE_BOUNDS[kind](accuracy.values)
-    excess = np.where(both, score.values - bound, -np.inf)
+    with np.errstate(invalid="ignore", divide="ignore"):  # non-finite epochs are masked out
+        bound = SCORE_BOUNDS[kind](accuracy.values)
+        excess = np.where(both, score.values - bound, -np.inf)
     if not both.any() or excess.max() <= tolerance:
         return None
     worst = int(np.argmax(excess))
