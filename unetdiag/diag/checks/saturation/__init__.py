@@ -22,8 +22,9 @@ correctly predicted background (TN = 0); predicting foreground everywhere does t
 the only such prediction when the foreground fraction is ``a``. The original project logged
 val_accuracy 0.9950 and val_dice_coef 0.9975 = 2*0.995/1.995: consistent with an all-ones
 predictor on masks that are 99.5 % foreground (a caller that measured the masks proves it
-by passing their foreground fraction in ``baselines``). A Dice of 0 means no true positive; next to a high accuracy it is consistent with
-the all-zeros predictor, on data at most ``1 - a`` foreground. A Dice above 1 or a negative
+by passing their foreground fraction in ``baselines``). A Dice of 0 means no true positive;
+next to a high accuracy it is consistent with the all-zeros predictor, on data at most
+``1 - a`` foreground. A Dice above 1 or a negative
 loss is impossible for labels and predictions in [0, 1]: the other metrics decide whether the
 labels, the predictions or the loss's own construction are to blame.
 
