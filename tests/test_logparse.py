@@ -14,15 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unetdiag.diag.logs.parse import (
-    LogFormatError,
-    RunLog,
-    detect_kind,
-    parse_console,
-    parse_csv,
-    parse_history_json,
-    parse_log,
-)
+from unetdiag.diag.logs.console import parse_console
+from unetdiag.diag.logs.model import LogFormatError, RunLog
+from unetdiag.diag.logs.read import detect_kind, parse_log
+from unetdiag.diag.logs.tabular import parse_csv, parse_history_json
 from unetdiag.exitcodes import UserError
 
 LOGS = Path(__file__).parent / "data" / "logs"
@@ -314,3 +309,138 @@ def test_parse_log_on_any_bytes_returns_runs_or_a_user_error(tmp_path_factory, d
         parse_log(path)
     except UserError as error:
         assert "\n" not in str(error)
+
+
+# --------------------------------------------------------------------------- every Keras format
+
+def _render(history: list[dict[str, float]], style: str, total: int) -> str:
+    """A history as Keras of some version prints it (``style``), in a fresh log."""
+    lines = []
+    for number, epoch in enumerate(history, start=1):
+        metrics = " - ".join(f"{name}: {value:.4f}" for name, value in epoch.items())
+        header = f"Epoch {number}/{total}"
+        if style == "keras1_bar":
+            lines += [header, f"5250/5250 [==============================] - 284s - {metrics}"]
+        elif style == "keras1_verbose2":
+            lines += [header, f"299s - {metrics}"]
+        elif style == "tf2_verbose2":
+            lines += [header, f"1079/1079 - 21s - {metrics} - 21s/epoch - 19ms/step"]
+        elif style == "keras3_bar":
+            lines += [header, f"74/74 ━━━━━━━━━━━━━━━━━━━━ 60s 534ms/step - {metrics}"]
+        elif style == "joined_header":
+            lines += [f"> {header} 8/8 [===========] - 6s 300ms/step - {metrics}", ">"]
+        elif style == "markdown_backticks":
+            lines += [f"`{header}", f"3/3 [==============================] - 1s - {metrics}`"]
+    return "\n".join(lines) + "\n"
+
+
+_STYLES = ("keras1_bar", "keras1_verbose2", "tf2_verbose2", "keras3_bar", "joined_header",
+           "markdown_backticks")
+_NAMES = st.sampled_from(["loss", "acc", "dice_coef", "f1-score", "iou_score", "val_loss",
+                          "val_f1-score", "mean_io_u_5", "Dec_GT_Output_loss"])
+
+
+@settings(max_examples=120, deadline=None)
+@given(style=st.sampled_from(_STYLES),
+       names=st.lists(_NAMES, min_size=1, max_size=5, unique=True),
+       values=st.lists(st.floats(-5, 5, allow_nan=False), min_size=5, max_size=5),
+       epochs=st.integers(1, 5), extra=st.integers(0, 20))
+def test_every_console_format_reads_back_what_it_printed(style, names, values, epochs, extra):
+    history = [{name: round(values[(i + j) % 5], 4) for j, name in enumerate(names)}
+               for i in range(epochs)]
+    [run] = parse_console(_render(history, style, epochs + extra))
+    assert run.epochs == history
+    assert run.epoch_numbers == list(range(1, epochs + 1))
+
+
+def test_keras1_verbose2_lines_without_a_counter():
+    text = ("Epoch 1/1000\n299s - loss: 6.4668 - dice_coef: 0.2710 - val_loss: 5.3623 - "
+            "val_dice_coef: 0.5395\nEpoch 2/1000\n228s - loss: 4.7529 - dice_coef: 0.5754 - "
+            "val_loss: 4.4627 - val_dice_coef: 0.3444\n")
+    [run] = parse_console(text)
+    assert run.series("dice_coef").tolist() == [0.271, 0.5754] and run.step_seconds == [None] * 2
+    # a lone fragment pasted from such a line is one epoch
+    [fragment] = parse_console(" 24s/step - loss: -0.0717 - dice_coefficient: 0.0717 - "
+                               "val_loss: -0.1015 - val_dice_coefficient: 0.1015\n")
+    assert fragment.epochs == [{"loss": -0.0717, "dice_coefficient": 0.0717,
+                                "val_loss": -0.1015, "val_dice_coefficient": 0.1015}]
+
+
+def test_a_paste_that_lost_its_first_header_is_one_run_numbered_as_the_log():
+    text = ("815/1815 [==============================] - 79s 44ms/step - loss: 0.6670 - "
+            "acc: 0.7923 - val_loss: 0.6779 - val_acc: 0.8619\n\nEpoch 00001: saving model\n"
+            + "".join(f"Epoch {i}/100\n1815/1815 [==============================] - 71s "
+                      f"39ms/step - loss: 2.1744 - acc: 0.7923 - val_loss: 1.6138 - "
+                      f"val_acc: 0.8619\n" for i in (2, 3)))
+    [run] = parse_console(text)
+    assert len(run.epochs) == 3 and run.epoch_numbers == [1, 2, 3]
+    assert run.steps_per_epoch == [1815, 1815, 1815]
+    # pasted from the middle of a run: the numbers the log prints
+    middle = parse_console(text.replace("Epoch 2/100", "Epoch 128/250")
+                           .replace("Epoch 3/100", "Epoch 129/250"))[0]
+    assert middle.epoch_numbers == [127, 128, 129]
+    assert middle.history()["epoch"] == [127.0, 128.0, 129.0]
+
+
+def test_fit_with_one_epoch_called_in_a_loop_is_one_run_and_says_so():
+    line = ("512/512 [==============================] - 49s - loss: nan - acc: 0.9032 - "
+            "val_loss: nan - val_acc: 0.8787\n")
+    [run] = parse_console(line + ("Epoch 1/1\n" + line) * 4 + "Epoch 1/1\n")
+    assert len(run.epochs) == 5 and run.epoch_numbers == [1, 2, 3, 4, 5]
+    assert any("'Epoch 1/1'" in note and "5 consecutive epochs" in note for note in run.notes)
+
+
+def test_a_log_that_ends_mid_epoch_is_read_as_a_partial_epoch_with_its_nan_step():
+    steps = "".join(
+        f"   {step}/1000 [..............................] - ETA: 2:15:48 - loss: "
+        f"{'nan' if step >= 5 else '5.3187'} - rpn_class_loss: 0.1749\n" for step in range(1, 7))
+    [run] = parse_console("```\n" + steps + "```\n")
+    assert len(run.epochs) == 1 and math.isnan(run.epochs[0]["loss"])
+    [note] = run.notes
+    assert "step 6 of 1000" in note and "loss turned NaN at step 5" in note
+    # with a finished epoch before it, an unfinished one is still left out
+    finished = _epoch_lines(1, total=2) + "Epoch 2/2\n" + steps
+    assert len(parse_console(finished)[0].epochs) == 1
+
+
+def test_a_summary_wrapped_over_two_lines_and_glued_warnings():
+    text = ("    Epoch 1/50\n    715/715 [==============================] - 298s 416ms/step - "
+            "loss: 819.5117 - yolo_output_0_loss: 28.9505 - \n    yolo_output_1_loss: 104.6755 "
+            "- val_loss: 180.2229 - lr: 1.0000e-04\n")
+    [run] = parse_console(text)
+    assert run.epochs[0]["yolo_output_1_loss"] == 104.6755 and run.epochs[0]["lr"] == 1e-4
+    glued = ("Epoch 1/2\n24/28 [========================>.....] - ETA: 1s - loss: 3.6471 - "
+             "acc: 0.0482WARNING:tensorflow:Can save best model only with val_acc available\n"
+             "28/28 [==============================] - 12s 419ms/step - loss: 3.6460 - "
+             "acc: 0.0470 - val_loss: 382778278225658249216.0000 - val_acc: 0.0317\n")
+    assert parse_console(glued)[0].epochs[0]["val_loss"] == pytest.approx(3.8277827822e20)
+
+
+def test_reduce_lr_on_plateau_lines_become_the_learning_rate_of_later_epochs():
+    text = (_epoch_lines(2, total=4)
+            + "Epoch 00002: ReduceLROnPlateau reducing learning rate to 0.00020000000949949026.\n"
+            + "".join(f"Epoch {i}/4\n{SEED_LINE}\n" for i in (3, 4)))
+    [run] = parse_console(text)
+    assert run.history()["lr"] == [None, None, pytest.approx(2e-4), pytest.approx(2e-4)]
+
+
+def test_a_printed_history_dict_is_a_history(tmp_path):
+    path = tmp_path / "blog.log"
+    path.write_text("{\u2018val_loss\u2019: [0.42, 0.37], \u2018acc\u2019: [0.63, nan]}\n"
+                    "[0, 1]\n[0.42, 0.37]\n", encoding="utf-8")
+    [run] = parse_log(path)
+    assert run.epochs[0] == {"val_loss": 0.42, "acc": 0.63} and math.isnan(run.epochs[1]["acc"])
+    numpy_repr = "{'loss': [np.float32(0.5), np.float32(0.25)], 'lr': [0.001, 0.001]}"
+    assert parse_history_json(numpy_repr)[0].series("loss").tolist() == [0.5, 0.25]
+
+
+def test_detect_kind_sees_an_epoch_header_on_any_line():
+    # a console log with comma-separated timestamps looks like a table of two columns
+    text = "".join(f"2025-02-26 15:28:0{i},123 INFO {line}\n" for i, line in enumerate(
+        ["training with dice loss", "Epoch 1/2", "loading", "Epoch 2/2", "done"]))
+    assert detect_kind(text) == "console"
+
+
+def test_csvlogger_epochs_keep_their_numbers():
+    [run] = parse_csv("epoch,loss,lr\n17,0.03,1e-06\n18,0.03,1e-06\n")
+    assert run.epoch_numbers == [18, 19] and run.history()["epoch"] == [18.0, 19.0]

@@ -21,7 +21,7 @@ from unetdiag.diag.checks.saturation import (
     max_soft_dice,
     metric_kind,
     metrics,
-    series,
+    scale,
 )
 from unetdiag.diag.core import dice
 from unetdiag.diag.core.dice import DiceConfig
@@ -149,8 +149,10 @@ def test_claims_carry_the_numbers_their_findings_report():
     history = {"accuracy": [0.0022, 0.0021], "dice_coef": [1.9455, 1.9801],
                "val_accuracy": [0.995] * 3, "val_dice_coef": [0.9975] * 3}
     by_name = metrics.metric_series(history)
-    [above] = series.label_scale("r", by_name, 1e-3, saturation.DEFAULT_THRESHOLDS)
-    assert above.assumptions == (algebra.Assumption.PREDICTIONS_IN_UNIT_INTERVAL,)
+    [above] = scale.label_scale("r", by_name, 1e-3, saturation.DEFAULT_THRESHOLDS)
+    # accuracy 0.0021, below any constant predictor's, is what pins the labels
+    assert above.labels_only and above.assumptions == (
+        algebra.Assumption.ACCURACY_THRESHOLD_HALF, algebra.Assumption.SAME_DATA)
     assert above.extreme("max") == ("dice_coef", 1.9801)
     [fingerprint] = constant.constant_predictor_runs("r", by_name, 1e-3,
                                                      saturation.DEFAULT_THRESHOLDS)
@@ -253,16 +255,23 @@ def test_flat_needs_enough_epochs_and_ignores_bookkeeping():
     assert check_series("r", {"val_accuracy": [0.9, 0.9]}) == []
     found = only(check_series("r", {"val_accuracy": [0.8, 0.9, 0.9, 0.9], "lr": [1e-3] * 4}),
                  "saturation.flat_metric")
-    assert found.evidence["metrics"] == {"val_accuracy": {"value": 0.9, "flat_epochs": 3,
-                                                          "from_epoch": 2, "epochs": 4}}
-    assert "stopped moving after epoch 1" in found.title
-    training_only = only(check_series("r", {"loss": [0.2] * 3}), "saturation.flat_metric")
-    assert training_only.severity is Severity.INFO
+    assert found.evidence["metrics"] == {"val_accuracy": {
+        "value": 0.9, "flat_epochs": 3, "from_epoch": 2, "epochs": 4,
+        "learning_rate": 1e-3, "schedule": False}}  # lr is read, never judged
+    assert "flat since epoch 2" in found.title
+    # a training loss that does not move at all is a stuck optimiser; a training score alone
+    # on a plateau is not
+    stuck = only(check_series("r", {"loss": [0.2] * 3}), "saturation.flat_metric")
+    assert stuck.severity is Severity.WARNING and stuck.evidence["stuck"]
+    plateau = only(check_series("r", {"loss": [0.5, 0.4, 0.3], "dice": [0.8] * 3}),
+                   "saturation.flat_metric")
+    assert plateau.severity is Severity.INFO and not plateau.evidence["stuck"]
     loose = SaturationThresholds(flat_spread=0.05, flat_relative_spread=0.2)
     assert check_series("r", {"val_loss": [0.30, 0.29, 0.28]}, thresholds=loose)
     # tiny but falling losses, and a perfect score, are not "flat"
     assert check_series("r", {"val_loss": [3.2e-5, 2.9e-5, 2.5e-5]}) == []
-    assert check_series("r", {"val_accuracy": [1.0] * 4, "val_dice": [0.99995] * 4}) == []
+    perfect = check_series("r", {"val_accuracy": [1.0] * 4, "val_dice": [0.99995] * 4})
+    assert ids(perfect) == ["saturation.perfect_accuracy"]  # suspicious, but not "flat"
 
 
 def test_train_val_gap():
@@ -388,13 +397,20 @@ def test_finding_ids_are_stable_and_findings_serialise():
             saturation.IDENTICAL_ACROSS_RUNS, saturation.DICE_ABOVE_ONE,
             saturation.NEGATIVE_LOSS, saturation.NON_FINITE,
             saturation.ACCURACY_IS_MAJORITY_CLASS, saturation.PREDICTIONS_COLLAPSED,
-            saturation.TRAIN_VAL_GAP, saturation.STEP_TIME_OUTLIER} == {
+            saturation.TRAIN_VAL_GAP, saturation.STEP_TIME_OUTLIER,
+            saturation.PERFECT_ACCURACY, saturation.CLASS_PRIOR_LOSS,
+            saturation.UNIFORM_PREDICTION_LOSS, saturation.SCORE_COLLAPSED,
+            saturation.NEGATIVE_LOSS_SCORES_IN_RANGE,
+            saturation.IOU_EXCEEDS_ACCURACY_BOUND} == {
         "saturation.all_ones_predictor", "saturation.all_zeros_predictor",
         "saturation.metric_at_baseline", "saturation.flat_metric",
         "saturation.identical_across_runs", "saturation.dice_above_one",
         "saturation.negative_loss", "saturation.non_finite",
         "saturation.accuracy_is_majority_class", "saturation.predictions_collapsed",
-        "saturation.train_val_gap", "saturation.step_time_outlier"}
+        "saturation.train_val_gap", "saturation.step_time_outlier",
+        "saturation.perfect_accuracy", "saturation.class_prior_loss",
+        "saturation.uniform_prediction_loss", "saturation.score_collapsed",
+        "saturation.negative_loss_scores_in_range", "saturation.iou_exceeds_accuracy_bound"}
     # every id is re-exported by the package
     assert set(saturation.ids.__all__) == {name for name in vars(saturation.ids)
                                            if name.isupper()}

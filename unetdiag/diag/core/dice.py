@@ -13,8 +13,17 @@ whole batch at once (``reduction="batch"``).
 
 Hard Dice / IoU (the metrics) threshold the prediction at ``threshold`` and use no
 smoothing. An image whose reference and prediction are both empty has an undefined score
-(0/0); ``empty`` names what it counts as: ``"exclude"`` (left out of the mean, as nnU-Net
-and MONAI's ``ignore_empty`` do), ``"one"`` or ``"zero"``.
+(0/0); ``empty`` (:data:`EmptyRule`) names how empty images count:
+
+- ``"exclude"``: a 0/0 image (empty reference *and* empty prediction) is left out of the
+  mean; an empty reference with a false positive scores 0. nnU-Net's rule (NaN when
+  TP + FP + FN = 0, then a mean over the rest).
+- ``"one"``: a 0/0 image scores 1. MONAI's ``DiceMetric(ignore_empty=False)``, and Metrics
+  Reloaded's Dice.
+- ``"zero"``: a 0/0 image scores 0. Keras's ``Dice`` (no numerator smoothing).
+- ``"exclude_empty_reference"``: every image whose reference is empty is left out, whatever
+  was predicted, so false positives on empty images never count. MONAI's default,
+  ``DiceMetric(ignore_empty=True)``.
 
 Invalid inputs: every function checks that ``y_true`` and ``y_pred`` describe the same
 images and pixels. The scoring functions (:func:`soft_dice`, :func:`dice_loss`,
@@ -40,7 +49,10 @@ from typing import Literal
 import numpy as np
 
 Reduction = Literal["per_image", "batch"]
-EmptyRule = Literal["exclude", "one", "zero"]
+#: How an image with an empty reference counts in a mean hard Dice / IoU (module docstring).
+EmptyRule = Literal["exclude", "one", "zero", "exclude_empty_reference"]
+#: Every :data:`EmptyRule`, the user-facing values of ``empty``.
+EMPTY_RULES: tuple[str, ...] = ("exclude", "one", "zero", "exclude_empty_reference")
 
 #: The smallest denominator smoothing: the smallest normal float64, so that
 #: ``1 / smooth_denominator`` (the Dice loss gradient scale on an empty image) stays finite.
@@ -211,30 +223,39 @@ def dice_loss(y_true: np.ndarray, y_pred: np.ndarray, config: DiceConfig = DEFAU
     return 1.0 - soft_dice(y_true, y_pred, config)
 
 
-def _score_with_empty_rule(numerator, denominator, empty: EmptyRule) -> float:
-    """Mean of per-image numerator/denominator, with 0/0 images handled by ``empty``."""
+def _score_with_empty_rule(numerator, denominator, sum_true, empty: EmptyRule) -> float:
+    """Mean of per-image numerator/denominator, with empty images handled by ``empty``."""
+    if empty not in EMPTY_RULES:
+        raise ValueError(f"empty must be one of {EMPTY_RULES}, not {empty!r}")
     numerator = np.asarray(numerator, dtype=np.float64)
     denominator = np.asarray(denominator, dtype=np.float64)
     defined = denominator > 0
     scores = np.divide(numerator, denominator, out=np.zeros_like(numerator), where=defined)
-    if empty == "exclude":
-        return float(scores[defined].mean()) if defined.any() else float("nan")
+    if empty in ("exclude", "exclude_empty_reference"):
+        counted = defined if empty == "exclude" else np.asarray(sum_true, dtype=np.float64) > 0
+        return float(scores[counted].mean()) if counted.any() else float("nan")
     scores[~defined] = 1.0 if empty == "one" else 0.0
     return float(scores.mean())
 
 
 def hard_dice_from_sums(intersection, sum_true, sum_pred, empty: EmptyRule = "exclude") -> float:
-    """Mean per-image hard Dice from per-image counts of a thresholded prediction."""
+    """Mean per-image hard Dice from per-image counts of a thresholded prediction.
+
+    >>> hard_dice_from_sums([0, 0, 3], [0, 0, 4], [0, 2, 4], "exclude")   # (0 + 0.75) / 2
+    0.375
+    >>> hard_dice_from_sums([0, 0, 3], [0, 0, 4], [0, 2, 4], "exclude_empty_reference")
+    0.75
+    """
     intersection = np.asarray(intersection, dtype=np.float64)
     denominator = np.asarray(sum_true, dtype=np.float64) + np.asarray(sum_pred, dtype=np.float64)
-    return _score_with_empty_rule(2.0 * intersection, denominator, empty)
+    return _score_with_empty_rule(2.0 * intersection, denominator, sum_true, empty)
 
 
 def hard_iou_from_sums(intersection, sum_true, sum_pred, empty: EmptyRule = "exclude") -> float:
     intersection = np.asarray(intersection, dtype=np.float64)
     union = np.asarray(sum_true, dtype=np.float64) + np.asarray(sum_pred, dtype=np.float64) \
         - intersection
-    return _score_with_empty_rule(intersection, union, empty)
+    return _score_with_empty_rule(intersection, union, sum_true, empty)
 
 
 def _thresholded_sums(y_true, y_pred, threshold: float):

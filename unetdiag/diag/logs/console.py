@@ -1,12 +1,18 @@
-"""Keras console output -> runs: ``Epoch i/N`` lines and the progress line closing each epoch.
+"""Keras console output -> runs: epoch headers and the line of metrics closing each epoch.
 
-Keras 2 and Keras 3, ``verbose=1`` or ``2``, e.g.
-``370/370 ━━━━ 580s 2s/step - accuracy: 0.9961 - loss: 0.1115 - val_loss: 0.0240``.
-Captured output keeps the progress bar's redraws (carriage returns, backspaces, ANSI
-colours); only the last drawing of each line counts. Warnings, timestamps, blank lines,
-Markdown around a pasted log and other noise are skipped. A line such as
-``Training MP_Tr_BCE on /GPU:0...`` names the run that follows it; an epoch counter that
-starts again (``Epoch 1/5`` after ``Epoch 5/5``) starts a new run.
+Lines are recognised by :mod:`unetdiag.diag.logs.progress` (every Keras format since Keras 1);
+this module follows them through a log. Warnings, timestamps, checkpoint messages and other
+noise are skipped. A line such as ``Training MP_Tr_BCE on /GPU:0...`` names the run that
+follows it; an epoch counter that starts again (``Epoch 1/5`` after ``Epoch 5/5``) starts a
+new run. What a paste or a script does to the epoch headers is undone, and said in the run's
+notes:
+
+- a paste that starts at an epoch's summary without its ``Epoch i/N`` header: that epoch
+  belongs to the run whose next header is ``Epoch i+1/N``;
+- ``fit(epochs=1)`` called in a loop prints ``Epoch 1/1`` every time: one run, consecutive
+  epochs;
+- a log with no finished epoch at all (it ends mid-epoch): the last progress drawing is read
+  as a partial epoch, with the step at which each metric turned NaN.
 
 >>> runs = parse_console('''Training demo on /CPU:0...
 ... Epoch 1/2
@@ -23,28 +29,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from unetdiag.diag.logs.model import NUMBER_PATTERN, LogFormatError, RunLog, unique_names
+from unetdiag.diag.logs.model import LogFormatError, RunLog, unique_names
+from unetdiag.diag.logs.progress import (
+    ProgressLine,
+    clean_line,
+    continues_summary,
+    epoch_header,
+    learning_rate_cut,
+    parse_progress,
+)
 
-# ANSI escape sequences (colours, cursor moves) and the other C0 controls progress bars emit.
-_ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-#: An ``Epoch i/N`` line (the ``$`` is not multi-line: searched in a whole text, it matches
-#: only an epoch line at the end).
-EPOCH_RE = re.compile(r"(?:^|[\s\]>|:])Epoch\s+(\d+)\s*/\s*(\d+)\s*$", re.IGNORECASE)
-# "370/370 ━━━━ 580s 2s/step - ...", "370/370 [====] - 580s 2s/step - ...", "3/3 - 1s - ..."
-_PROGRESS_RE = re.compile(
-    r"(?<![\w/.:-])(?P<current>\d+)/(?P<target>\d+|Unknown)"
-    r"(?:\s*\[[=>.]*\]|\s+[^\s\d\-\[][^\s]*)?(?P<rest>\s.*)?$")
-_METRIC_TOKEN_RE = re.compile(rf"^(?P<name>[A-Za-z_][\w./]*):\s*(?P<value>{NUMBER_PATTERN})$",
-                              re.IGNORECASE)
-_STEP_TIME_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(s|ms|us|µs|μs)/(step|sample)\b")
-_TIME_TOKEN_RE = re.compile(
-    r"^(?:ETA:\s*)?(?:\d+(?:\.\d+)?(?:s|ms|us|µs|μs)(?:/(?:step|sample|epoch))?"
-    r"|\d+:\d{2}(?::\d{2})?)(?:\s+\d+(?:\.\d+)?(?:s|ms|us|µs|μs)/(?:step|sample))?$")
 # How Keras prints a metric value: "%.4f" above 1e-3 in magnitude, "%.4e" below; nan, inf.
 _KERAS_VALUE_RE = re.compile(r"^(?:-?\d+\.\d{4}|-?\d\.\d{4}e[-+]\d{2,3}|-?nan|-?inf)$",
                              re.IGNORECASE)
-_UNITS_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "µs": 1e6, "μs": 1e6}
 # A line that introduces a run: "Training MP_Tr_BCE on /GPU:0...", "=== Run: unet_bce ===".
 _HEADER_RE = re.compile(
     r"^[\W_]*(?:training|train|fitting|fit|running|run|variant|experiment|config(?:uration)?)"
@@ -54,56 +51,8 @@ _HEADER_STOPWORDS = frozenset((
     "samples", "steps", "data", "dataset", "set", "started", "starting", "start", "finished",
     "done", "complete", "completed", "took", "time", "loop", "script", "logs", "log", "epoch",
     "epochs", "and", "or", "using", "will"))
-
-
-def _last_drawing(raw_line: str) -> str:
-    """What a terminal would show for a captured line: the last carriage-return segment."""
-    line = _ANSI_RE.sub("", raw_line).replace("\b", "")
-    segments = [segment for segment in line.split("\r") if segment.strip()]
-    text = segments[-1] if segments else ""
-    return _CONTROL_RE.sub("", text).strip()
-
-
-@dataclass
-class _ProgressLine:
-    current: int
-    target: int | None
-    metrics: dict[str, float]
-    step_seconds: float | None
-    in_progress: bool  # an ETA is shown, or the step count has not reached the target
-    damaged: list[str]  # tokens that are neither a metric nor a time
-    last_value_text: str  # the last metric's value as printed (to spot a cut-off number)
-
-
-def _parse_progress(text: str) -> _ProgressLine | None:
-    match = _PROGRESS_RE.search(text)
-    if match is None:
-        return None
-    target = None if match["target"] == "Unknown" else int(match["target"])
-    current = int(match["current"])
-    rest = match["rest"] or ""
-    metrics: dict[str, float] = {}
-    damaged: list[str] = []
-    last_value_text = ""
-    in_progress = "ETA" in rest or (target is not None and current < target)
-    for token in re.split(r"\s+-\s+", " " + rest.strip()):
-        token = token.strip()
-        if not token:
-            continue
-        metric = _METRIC_TOKEN_RE.match(token)
-        if metric:
-            metrics[metric["name"]] = float(metric["value"])
-            last_value_text = metric["value"]
-        elif not _TIME_TOKEN_RE.match(token):
-            damaged.append(token)
-    if not metrics:
-        return None  # "5/5 tests passed", a date, a predict() bar: not an epoch summary
-    step_seconds = None
-    time_match = _STEP_TIME_RE.search(rest)
-    if time_match and time_match[3] == "step":
-        step_seconds = float(time_match[1]) / _UNITS_PER_SECOND[time_match[2]]
-    return _ProgressLine(current, target, metrics, step_seconds, in_progress, damaged,
-                         last_value_text)
+#: The metric the learning rate is recorded under when the log prints its cuts.
+LEARNING_RATE_KEY = "lr"
 
 
 def _header_name(text: str) -> str | None:
@@ -113,17 +62,68 @@ def _header_name(text: str) -> str | None:
     return match["name"].rstrip(".:-")
 
 
+def _drawn_lines(text: str) -> list[tuple[int, str]]:
+    """``(line number, cleaned line)``, a summary wrapped over two lines joined into one."""
+    lines = text.split("\n")
+    drawn: list[tuple[int, str]] = []
+    for number, raw in enumerate(lines, start=1):
+        line = clean_line(raw)
+        if drawn and continues_summary(drawn[-1][1], line):
+            drawn[-1] = (drawn[-1][0], f"{drawn[-1][1]} {line}")
+        else:
+            drawn.append((number, line))
+    return drawn
+
+
+@dataclass
+class _Partial:
+    """The progress drawings of an epoch that has not finished (yet)."""
+
+    line: int
+    last: ProgressLine | None = None
+    nan_from_step: dict[str, int] = field(default_factory=dict)
+
+    def add(self, progress: ProgressLine) -> None:
+        self.last = progress
+        for name in progress.nan_metrics():
+            self.nan_from_step.setdefault(name, progress.current or 0)
+
+
 @dataclass
 class _RunBuilder:
     name: str | None
     first_line: int
     last_line: int = 0
     epochs: list[dict[str, float]] = field(default_factory=list)
+    labels: list[int | None] = field(default_factory=list)  # "Epoch i/N" as printed
     step_seconds: list[float | None] = field(default_factory=list)
     steps: list[int | None] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     last_epoch_index: int = 0
     epoch_total: int | None = None
+    repeated_headers: int = 0  # "Epoch 1/1" headers read as the next epoch of this run
+
+    @property
+    def headerless(self) -> bool:
+        """Every epoch so far came without an ``Epoch i/N`` header."""
+        return bool(self.epochs) and self.epoch_total is None
+
+    def epoch_numbers(self) -> list[int]:
+        """The epoch numbers: as printed, headerless ones counted from their neighbours, and
+        a run of repeated ``Epoch 1/1`` headers counted 1, 2, 3..."""
+        if self.repeated_headers:
+            return list(range(1, len(self.labels) + 1))
+        known = [(position, label) for position, label in enumerate(self.labels)
+                 if label is not None]
+        if not known:
+            return list(range(1, len(self.labels) + 1))
+        first_position, first_label = known[0]
+        start = max(1, first_label - first_position)
+        numbers = []
+        for label in self.labels:
+            numbers.append(label if label is not None else (numbers[-1] + 1 if numbers
+                                                            else start))
+        return numbers
 
 
 @dataclass
@@ -131,8 +131,9 @@ class _EpochBlock:
     index: int | None
     total: int | None
     line: int
-    finals: list[tuple[int, _ProgressLine]] = field(default_factory=list)
-    seen_progress: bool = False
+    finals: list[tuple[int, ProgressLine]] = field(default_factory=list)
+    partial: _Partial | None = None
+    learning_rate: float | None = None  # as the last cut before the epoch began left it
 
 
 class _ConsoleReader:
@@ -145,46 +146,79 @@ class _ConsoleReader:
         self.block: _EpochBlock | None = None
         self.pending_name: str | None = None
         self.loose_lines: list[int] = []
+        self.orphan: _Partial | None = None  # progress drawings outside any epoch
+        self.learning_rate: float | None = None  # the last ReduceLROnPlateau cut
 
     def read(self) -> list[_RunBuilder]:
-        lines = self.text.split("\n")
+        drawn = _drawn_lines(self.text)
         ends_with_newline = self.text.endswith("\n")
-        for number, raw in enumerate(lines, start=1):
-            cut = number == len(lines) and not ends_with_newline
-            self._line(number, _last_drawing(raw), cut)
+        last_number = len(self.text.split("\n"))
+        for number, line in drawn:
+            self._line(number, line, cut=number == last_number and not ends_with_newline)
+        unfinished = self.block.partial if self.block is not None else self.orphan
+        block_line = self.block.line if self.block is not None else None
         self._close_block()
+        if not any(run.epochs for run in self.runs) and unfinished and unfinished.last:
+            self._partial_epoch(unfinished, block_line)
         if self.loose_lines and self.runs:
             self.runs[-1].notes.append(
                 f"{len(self.loose_lines)} progress line(s) outside any epoch were skipped "
                 f"(evaluate() output?), first at line {self.loose_lines[0]}")
+        for run in self.runs:
+            if run.repeated_headers:
+                run.notes.append(
+                    f"every epoch printed 'Epoch 1/1' (fit(epochs=1) called in a loop): read "
+                    f"as {len(run.epochs)} consecutive epochs of one run")
         return [run for run in self.runs if run.epochs]
 
     def _line(self, number: int, text: str, cut: bool) -> None:
         if not text:
             return
-        epoch = EPOCH_RE.search(text)
-        if epoch:
-            self._start_epoch(number, int(epoch[1]), int(epoch[2]))
+        header = epoch_header(text)
+        if header is not None:
+            index, total, joined = header
+            self._start_epoch(number, index, total)
+            if joined is not None:
+                self._progress(number, joined, cut)
             return
-        progress = _parse_progress(text)
-        if progress is None:
-            name = _header_name(text)
-            if name is not None:
-                self.pending_name = name
+        progress = parse_progress(text)
+        if progress is not None:
+            self._progress(number, progress, cut)
             return
-        if self.block is not None:
-            self.block.seen_progress = True
-            if not progress.in_progress:
-                self.block.finals.append((number, self._repair(number, progress, cut)))
-        elif not progress.in_progress and any(k.startswith("val_") for k in progress.metrics):
-            # fit(epochs=1) prints no "Epoch 1/1": a closed line with validation is an epoch
-            self._start_run(number)
-            self.block = _EpochBlock(None, None, number, [(number, progress)], True)
-            self._close_block()
-        elif not progress.in_progress:
-            self.loose_lines.append(number)
+        cut_to = learning_rate_cut(text)
+        if cut_to is not None:
+            self.learning_rate = cut_to
+            return
+        name = _header_name(text)
+        if name is not None:
+            self.pending_name = name
 
-    def _repair(self, number: int, progress: _ProgressLine, cut: bool) -> _ProgressLine:
+    def _progress(self, number: int, progress: ProgressLine, cut: bool) -> None:
+        if self.block is not None:
+            if progress.in_progress:
+                if self.block.partial is None:
+                    self.block.partial = _Partial(number)
+                self.block.partial.add(progress)
+            else:
+                self.block.finals.append((number, self._repair(number, progress, cut)))
+        elif progress.in_progress:
+            if self.orphan is None:
+                self.orphan = _Partial(number)
+            self.orphan.add(progress)
+        elif any(k.startswith("val_") for k in progress.metrics) or (
+                not progress.counter and self.run is None):
+            # an epoch whose header is missing: fit(epochs=1), or a paste that starts here
+            if self.run is None or self.pending_name is not None:
+                self._start_run(number)
+            self.block = _EpochBlock(None, None, number, [(number, progress)],
+                                     learning_rate=self.learning_rate)
+            self._close_block()
+        else:
+            self.loose_lines.append(number)
+        if not progress.in_progress:
+            self.orphan = None
+
+    def _repair(self, number: int, progress: ProgressLine, cut: bool) -> ProgressLine:
         """A file cut inside the last line may have cut its last number short: drop it.
 
         Keras prints every value as ``%.4f`` or ``%.4e``; a last value printed otherwise, or a
@@ -207,14 +241,26 @@ class _ConsoleReader:
     def _start_run(self, number: int) -> None:
         self.run = _RunBuilder(self.pending_name, number)
         self.pending_name = None
+        self.learning_rate = None
         self.runs.append(self.run)
+
+    def _continues(self, run: _RunBuilder, index: int, total: int) -> bool:
+        """Whether ``Epoch index/total`` goes on with ``run`` although its counter did not
+        simply advance: the run so far lacked headers, or repeats ``Epoch 1/1``."""
+        if self.pending_name is not None:
+            return False
+        if run.headerless:
+            return index >= 2 or (index, total) == (1, 1)
+        return (index, total) == (1, 1) == (run.last_epoch_index, run.epoch_total)
 
     def _start_epoch(self, number: int, index: int, total: int) -> None:
         self._close_block()
+        self.orphan = None
         run = self.run
+        continues = run is not None and bool(run.epochs) and self._continues(run, index, total)
         # A counter that starts again is a new run; a header line is one too when it comes
         # after a finished run or before an "Epoch 1/N" (not a stray print between epochs).
-        restarted = run is not None and bool(run.epochs) and (
+        restarted = run is not None and bool(run.epochs) and not continues and (
             index <= run.last_epoch_index or total != run.epoch_total
             or (self.pending_name is not None
                 and (index == 1 or run.last_epoch_index == run.epoch_total)))
@@ -224,7 +270,9 @@ class _ConsoleReader:
             run.name, self.pending_name = self.pending_name, None
         else:
             self.pending_name = None
-        self.block = _EpochBlock(index, total, number)
+        if continues and (index, total) == (1, 1):
+            self.run.repeated_headers += 1
+        self.block = _EpochBlock(index, total, number, learning_rate=self.learning_rate)
 
     def _close_block(self) -> None:
         block, run = self.block, self.run
@@ -233,7 +281,7 @@ class _ConsoleReader:
             return
         label = f"epoch {block.index}/{block.total}" if block.index else "the epoch"
         if not block.finals:
-            if block.seen_progress:
+            if block.partial is not None:
                 run.notes.append(f"{label} (line {block.line}) never finished: no closing "
                                  "progress line (cut off, crashed or interrupted)")
             return
@@ -243,21 +291,49 @@ class _ConsoleReader:
         if chosen.damaged:
             unread = ", ".join(map(repr, chosen.damaged))
             run.notes.append(f"line {number}: could not read {unread}")
-        if run.epochs and set(run.epochs[-1]) - set(chosen.metrics):
-            missing = sorted(set(run.epochs[-1]) - set(chosen.metrics))
+        if run.epochs and set(run.epochs[-1]) - set(chosen.metrics) - {LEARNING_RATE_KEY}:
+            missing = sorted(set(run.epochs[-1]) - set(chosen.metrics) - {LEARNING_RATE_KEY})
             run.notes.append(f"{label} (line {number}) lacks {', '.join(missing)}")
-        run.epochs.append(chosen.metrics)
-        run.step_seconds.append(chosen.step_seconds)
-        run.steps.append(chosen.target)
-        run.last_line = number
+        self._add_epoch(run, chosen, number, block.index, block.learning_rate)
         if block.index is not None:
             run.last_epoch_index, run.epoch_total = block.index, block.total
 
+    @staticmethod
+    def _add_epoch(run: _RunBuilder, line: ProgressLine, number: int, index: int | None,
+                   learning_rate: float | None) -> None:
+        metrics = dict(line.metrics)
+        if learning_rate is not None:
+            metrics.setdefault(LEARNING_RATE_KEY, learning_rate)
+        run.epochs.append(metrics)
+        run.labels.append(index)
+        run.step_seconds.append(line.step_seconds)
+        run.steps.append(line.target)
+        run.last_line = number
+
+    def _partial_epoch(self, partial: _Partial, header_line: int | None) -> None:
+        """A log that ends before any epoch finished: its last drawing, said as such."""
+        if self.run is None or header_line is None:
+            self._start_run(partial.line)
+        run = self.run
+        last = partial.last
+        self._add_epoch(run, last, partial.line, run.last_epoch_index or None,
+                        self.learning_rate)
+        where = f"step {last.current}" + (f" of {last.target}" if last.target else "")
+        note = (f"no epoch finished: the log ends inside the epoch at {where}, and these values "
+                "are the running means over the steps so far")
+        by_step: dict[int, list[str]] = {}
+        for name, step in partial.nan_from_step.items():
+            by_step.setdefault(step, []).append(name)
+        note += "".join(f"; {', '.join(names)} turned NaN at step {step}"
+                        for step, names in sorted(by_step.items()))
+        run.notes.append(note)
+
 
 def parse_console(text: str) -> list[RunLog]:
-    """Runs in Keras console output (Keras 2 or 3, ``verbose=1`` or ``2``), in file order.
+    """Runs in Keras console output (any Keras since 1, ``verbose=1`` or ``2``), in file order.
 
-    Raises :class:`LogFormatError` when the text holds no finished epoch.
+    Raises :class:`LogFormatError` when the text holds no line of metrics inside or closing
+    an epoch.
     """
     builders = _ConsoleReader(text).read()
     if not builders:
@@ -270,10 +346,6 @@ def parse_console(text: str) -> list[RunLog]:
             name=builder.name or f"run {position}", epochs=builder.epochs,
             step_seconds=builder.step_seconds,
             source=f"Keras console log, lines {builder.first_line}-{builder.last_line}",
-            steps_per_epoch=builder.steps, notes=builder.notes))
+            steps_per_epoch=builder.steps, notes=builder.notes,
+            epoch_numbers=builder.epoch_numbers()))
     return unique_names(runs)
-
-
-def is_progress_line(raw_line: str) -> bool:
-    """Whether a captured line is a progress line carrying metrics (an epoch's summary)."""
-    return _parse_progress(_last_drawing(raw_line)) is not None

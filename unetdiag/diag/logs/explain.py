@@ -12,7 +12,7 @@ Rendering is :mod:`unetdiag.report`'s job.
 >>> _ = log.write_text("".join(f"Epoch {i}/3\\n{line}\\n" for i in (1, 2, 3)))
 >>> report = explain_log(log)
 >>> report.headline.split(":")[0]
-'run 1 sits on an all-zeros predictor'
+'run 1 scores what an all-zeros predictor scores'
 """
 
 from __future__ import annotations
@@ -25,20 +25,22 @@ from typing import Any
 
 import numpy as np
 
-from unetdiag.diag.checks.saturation import (
+from unetdiag.diag.checks.saturation.checks import check_across_runs, check_series
+from unetdiag.diag.checks.saturation.evidence import AccuracyBoundBreach
+from unetdiag.diag.checks.saturation.ids import (
     ALL_ONES_PREDICTOR,
     ALL_ZEROS_PREDICTOR,
+    CLASS_PRIOR_LOSS,
     FLAT_METRIC,
     LABEL_SCALE_IDS,
     METRIC_AT_BASELINE,
     NON_FINITE,
+    PERFECT_ACCURACY,
+    SCORE_COLLAPSED,
     STEP_TIME_OUTLIER,
     TRAIN_VAL_GAP,
-    check_across_runs,
-    check_series,
-    is_validation,
-    metric_kind,
 )
+from unetdiag.diag.checks.saturation.metrics import is_validation, metric_kind
 from unetdiag.diag.core.findings import Finding, Report, Severity
 from unetdiag.diag.logs.headline import headline
 from unetdiag.diag.logs.model import RunLog
@@ -127,21 +129,38 @@ def _last_value(run: RunLog, validation: bool, kind: str) -> float | None:
     return None
 
 
+#: What the causes of values outside [0, 1] make of a run, in a few words.
+_SCALE_VERDICTS = {
+    frozenset({"labels_above_one"}): "labels outside [0, 1]",
+    frozenset({"metric_computed_wrongly"}): "accuracy outside [0, 1]",
+    frozenset(AccuracyBoundBreach.consistent_with): "accuracy and Dice/IoU disagree",
+}
+
+
 def _verdict(findings: Iterable[Finding]) -> str:
     """A few words per problem found in one run, for the runs table."""
     ids: dict[str, Finding] = {}
     for finding in findings:
         ids.setdefault(finding.id, finding)
     parts = []
-    if ids.keys() & LABEL_SCALE_IDS:
-        parts.append("labels outside [0, 1]")
+    scale = {cause for f in ids.values() if f.id in LABEL_SCALE_IDS
+             for cause in f.evidence.get("consistent_with", ())}
+    if scale:
+        parts.append(_SCALE_VERDICTS.get(frozenset(scale), "labels or predictions outside [0, 1]"))
     if NON_FINITE in ids:
         parts.append(f"NaN from epoch {ids[NON_FINITE].evidence['onset_epoch']}")
+    if SCORE_COLLAPSED in ids:
+        name, data = next(iter(ids[SCORE_COLLAPSED].evidence["metrics"].items()))
+        parts.append(f"{name} collapsed to 0 at epoch {data['epoch']}")
     for finding_id, words in ((ALL_ONES_PREDICTOR, "all-ones predictor"),
                               (ALL_ZEROS_PREDICTOR, "all-zeros predictor")):
         if finding_id in ids:
             fraction = ids[finding_id].evidence["foreground_fraction"]
             parts.append(f"{words} (f = {fraction:.4g})")
+    if CLASS_PRIOR_LOSS in ids:
+        parts.append("loss at the class prior's entropy")
+    if PERFECT_ACCURACY in ids:
+        parts.append("validation accuracy 1.0000")
     if METRIC_AT_BASELINE in ids and not ids.keys() & {ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR}:
         evidence = ids[METRIC_AT_BASELINE].evidence
         if "foreground_fraction" in evidence:
@@ -149,8 +168,9 @@ def _verdict(findings: Iterable[Finding]) -> str:
             parts.append(f"at the {predictor} score (f = {evidence['foreground_fraction']:.4g})")
         else:
             parts.append("at a constant predictor's score")
-    if FLAT_METRIC in ids and any(is_validation(m) for m in ids[FLAT_METRIC].evidence["metrics"]):
-        parts.append("validation metrics flat")
+    if FLAT_METRIC in ids and ids[FLAT_METRIC].severity is Severity.WARNING:
+        stuck = ids[FLAT_METRIC].evidence["stuck"]
+        parts.append("training stuck" if stuck else "validation metrics flat")
     if TRAIN_VAL_GAP in ids and ids[TRAIN_VAL_GAP].severity is Severity.WARNING:
         parts.append("train/validation gap")
     if STEP_TIME_OUTLIER in ids:

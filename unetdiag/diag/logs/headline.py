@@ -1,11 +1,12 @@
 """The explain-log headline: "what is wrong with these runs?" in plain words, with the numbers.
 
 Built on the one headline pipeline (:mod:`unetdiag.diag.wording.headline`): the rules below
-run in order on the findings of the metric-series checks, with the runs as context. Labels
-on the wrong scale are said first and alone (with any NaN and the fix); otherwise NaN, a
-trivial predictor, flat validation metrics and an extreme foreground fraction are said in
-that order. A run that was much slower per step is added at the end of any headline that
-found something.
+run in order on the findings of the metric-series checks, with the runs as context. A score
+that collapsed to 0 is said first. Values labels and predictions in [0, 1] cannot produce
+come next and end the headline (with any NaN and the fix), naming each cause the numbers
+fit; otherwise NaN, a constant predictor, the class prior, a perfect accuracy, frozen metrics
+and an extreme foreground fraction are said in that order. A run that was much slower per
+step is added at the end of any headline that found something.
 
 >>> from unetdiag.diag.logs.model import RunLog
 >>> headline([RunLog("demo", [{"loss": 0.5}], [None], "")], [])
@@ -19,22 +20,33 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from unetdiag.diag.checks.saturation import (
+from unetdiag.diag.checks.saturation.evidence import Cause
+from unetdiag.diag.checks.saturation.ids import (
     ALL_ONES_PREDICTOR,
     ALL_ZEROS_PREDICTOR,
+    CLASS_PRIOR_LOSS,
     DICE_ABOVE_ONE,
     DICE_EXCEEDS_ACCURACY_BOUND,
     FLAT_METRIC,
     IDENTICAL_ACROSS_RUNS,
+    IOU_EXCEEDS_ACCURACY_BOUND,
     LABEL_SCALE_IDS,
     METRIC_AT_BASELINE,
     METRIC_OUT_OF_RANGE,
     NEGATIVE_LOSS,
     NON_FINITE,
+    PERFECT_ACCURACY,
+    SCORE_COLLAPSED,
     STEP_TIME_OUTLIER,
+)
+from unetdiag.diag.checks.saturation.metrics import is_validation
+from unetdiag.diag.checks.saturation.wording_scale import BOUND_FORMULAS, SCORE_NAMES
+from unetdiag.diag.checks.saturation.words import (
     all_ones_formula,
+    consistent_with,
     describe_fingerprint,
-    is_validation,
+    epoch_list,
+    epoch_of,
 )
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.logs.model import RunLog
@@ -44,11 +56,21 @@ from unetdiag.diag.wording.text import capitalised, join_names, percent, verb
 #: Said after the label-scale sentences: the one fix for masks stored as 0/255.
 LABEL_SCALE_FIX = ("Map the masks to {0, 1} (divide 0/255 masks by 255 or threshold them) "
                    "before training.")
+#: The fix when labels and predictions may both be to blame.
+SCALE_FIX = ("Check the masks' values (`unetdiag audit-data`) and that the model ends in a "
+             "sigmoid whose output the metrics get.")
+#: The fix when the labels are not exactly 0 and 1 (or the accuracy not of these masks).
+BINARY_FIX = ("Threshold the masks to {0, 1} before training (8-bit masks: > 127); if they are "
+              "binary already, check which accuracy the run logs.")
+#: The fix when only a metric's own computation can explain the numbers.
+METRIC_FIX = "Check how the metric is computed: count the matches by hand on one batch."
 #: A trivial predictor's foreground fraction at or above this (or at or below
 #: :data:`LOW_FOREGROUND_FRACTION`) blames the data set, not the models.
 HIGH_FOREGROUND_FRACTION = 0.9
 LOW_FOREGROUND_FRACTION = 0.01
 _TRIVIAL_PREDICTOR_IDS = (ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR)
+_LABELS = [Cause.LABELS_ABOVE_ONE.value]
+_WRONG_METRIC = [Cause.METRIC_COMPUTED_WRONGLY.value]
 
 
 def _with_id(findings: Iterable[Finding], finding_id: str) -> list[Finding]:
@@ -65,60 +87,109 @@ def _runs_subject(names: Sequence[str], total: int) -> str:
 # --------------------------------------------------------------------------- rules
 
 
-def _label_scale(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
-    """Labels outside [0, 1], with the number that shows it."""
-    if not {f.id for f in findings} & LABEL_SCALE_IDS:
-        return None
-    above = _with_id(findings, DICE_ABOVE_ONE)
-    negative = _with_id(findings, NEGATIVE_LOSS)
-    out_of_range = _with_id(findings, METRIC_OUT_OF_RANGE)
+def _scale_causes(findings: Sequence[Finding]) -> list[str]:
+    """Every cause the scale findings' numbers fit, in a fixed order."""
+    found = {cause for f in findings if f.id in LABEL_SCALE_IDS
+             for cause in f.evidence.get("consistent_with", ())}
+    return [cause.value for cause in Cause if cause.value in found]
+
+
+def _scale_parts(findings: Sequence[Finding]) -> list[str]:
+    """The numbers that leave [0, 1], one clause per kind of finding."""
     parts = []
+    above = _with_id(findings, DICE_ABOVE_ONE)
     if above:
         worst = max(above, key=lambda f: max(m["max"] for m in f.evidence["metrics"].values()))
         metric, data = max(worst.evidence["metrics"].items(), key=lambda item: item[1]["max"])
-        affected = join_names([f.evidence["run"] for f in above])
-        parts.append(f"{metric} reaches {data['max']:.4f} in {affected}, and a Dice cannot "
-                     "exceed 1 when labels are in [0, 1]")
+        parts.append(f"{metric} reaches {data['max']:.4f} in "
+                     f"{join_names([f.evidence['run'] for f in above])}, and a Dice cannot "
+                     "exceed 1 for labels and predictions in [0, 1]")
+    for finding in _with_id(findings, METRIC_OUT_OF_RANGE):
+        for metric, data in finding.evidence["metrics"].items():
+            value = data["max"] if data["max"] > 1 else data["min"]
+            parts.append(f"{metric} reaches {value:.4f} in {finding.evidence['run']}")
+    negative = _with_id(findings, NEGATIVE_LOSS)
     if negative:
         worst = min(negative, key=lambda f: min(m["min"] for m in f.evidence["metrics"].values()))
         metric, data = min(worst.evidence["metrics"].items(), key=lambda item: item[1]["min"])
         parts.append(f"{metric} goes negative ({data['min']:.4g} in {worst.evidence['run']}), "
-                     "which BCE and 1 - Dice never do with labels in [0, 1]")
-    bound = _with_id(findings, DICE_EXCEEDS_ACCURACY_BOUND)
-    if bound and not above:
-        evidence = bound[0].evidence
-        parts.append(f"{evidence['dice_metric']} {evidence['dice']:.4f} cannot go with "
-                     f"{evidence['accuracy_metric']} {evidence['accuracy']:.4f} in "
-                     f"{evidence['run']}: with labels in [0, 1] the Dice would be at most "
-                     f"2(1+a)/(3+a) = {evidence['max_dice']:.4f}")
-    if out_of_range and not parts:
-        names = sorted({m for f in out_of_range for m in f.evidence["metrics"]})
-        parts.append(f"{join_names(names)} leave [0, 1]")
-    sentence = ("The masks are not normalised to [0, 1] (labels on a 0-255 scale, e.g. 0/255): "
-                + "; ".join(parts) + ".")
-    accuracies = [(name, value) for f in above for name, value in
-                  f.evidence.get("final_accuracy", {}).items() if value < 0.5]
-    if accuracies:
-        name, value = accuracies[0]
-        sentence += (f" The {name} of {value:.4f} is that low because a label of 255 never "
-                     "equals a prediction of 1.")
-    return sentence
+                     "which BCE and 1 - Dice never do with labels and predictions in [0, 1]")
+    for finding_id, kind in ((DICE_EXCEEDS_ACCURACY_BOUND, "dice"),
+                             (IOU_EXCEEDS_ACCURACY_BOUND, "iou")):
+        bound = _with_id(findings, finding_id)
+        if bound and not above:
+            evidence = bound[0].evidence
+            parts.append(
+                f"{evidence[f'{kind}_metric']} {evidence[kind]:.4f} cannot go with "
+                f"{evidence['accuracy_metric']} {evidence['accuracy']:.4f} in {evidence['run']}: "
+                f"for masks of exactly 0 and 1 the {SCORE_NAMES[kind]} would be at most "
+                f"{BOUND_FORMULAS[kind]} = {evidence[f'max_{kind}']:.4f}")
+    return parts
 
 
-def _non_finite(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
-    """Where each run's metrics went NaN."""
-    parts = []
-    for finding in _with_id(findings, NON_FINITE):
-        evidence = finding.evidence
-        metrics = evidence["metrics_at_onset"]
-        parts.append(f"in {evidence['run']}, {join_names(metrics)} "
-                     f"{verb(len(metrics), 'is', 'are')} NaN from epoch "
-                     f"{evidence['onset_epoch']} of {evidence['epochs']}")
-    return capitalised("; ".join(parts)) + "." if parts else None
+def _label_scale(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
+    """Values outside [0, 1], with the numbers that show it and every cause they fit."""
+    if not {f.id for f in findings} & LABEL_SCALE_IDS:
+        return None
+    found, parts = _scale_causes(findings), "; ".join(_scale_parts(findings))
+    if found == _LABELS:
+        sentence = ("The masks are not normalised to [0, 1] (labels on a 0-255 scale, e.g. "
+                    f"0/255): {parts}.")
+        accuracies = [(name, value) for f in _with_id(findings, DICE_ABOVE_ONE)
+                      for name, value in f.evidence.get("final_accuracy", {}).items()
+                      if value < 0.5]
+        if accuracies:
+            name, value = accuracies[0]
+            sentence += (f" The {name} of {value:.4f} is that low because a label of 255 never "
+                         "equals a prediction of 1.")
+        return sentence
+    if found == _WRONG_METRIC:
+        return ("An accuracy is a share of matches and cannot leave [0, 1] whatever the labels "
+                f"and predictions are, yet {parts}: {consistent_with(found)}.")
+    if Cause.LABELS_NOT_BINARY.value in found:
+        return (f"These metrics cannot all be measuring masks of exactly 0 and 1: {parts}. The "
+                f"numbers are {consistent_with(found)}.")
+    return f"Labels or predictions leave [0, 1]: {parts}; {consistent_with(found)}."
 
 
 def _label_scale_fix(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
-    return LABEL_SCALE_FIX if {f.id for f in findings} & LABEL_SCALE_IDS else None
+    if not {f.id for f in findings} & LABEL_SCALE_IDS:
+        return None
+    found = _scale_causes(findings)
+    if found == _LABELS:
+        return LABEL_SCALE_FIX
+    if found == _WRONG_METRIC:
+        return METRIC_FIX
+    return BINARY_FIX if Cause.LABELS_NOT_BINARY.value in found else SCALE_FIX
+
+
+def _non_finite(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
+    """Where each run's metrics went NaN (and which stayed finite, when few did)."""
+    parts = []
+    for finding in _with_id(findings, NON_FINITE):
+        evidence = finding.evidence
+        metrics, finite = evidence["metrics_at_onset"], evidence.get("finite_throughout", [])
+        onset = epoch_of(evidence["onset_epoch"], evidence["epochs"], evidence["last_epoch"])
+        parts.append(f"in {evidence['run']}, {join_names(metrics)} "
+                     f"{verb(len(metrics), 'is', 'are')} NaN from {onset}"
+                     + (f" ({join_names(finite)} {verb(len(finite), 'stays', 'stay')} finite)"
+                        if 0 < len(finite) <= 3 else ""))
+    return capitalised("; ".join(parts)) + "." if parts else None
+
+
+def _collapse(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
+    """A Dice or IoU that fell to 0: no true positive left."""
+    parts = []
+    for finding in _with_id(findings, SCORE_COLLAPSED):
+        evidence = finding.evidence
+        name, data = next(iter(evidence["metrics"].items()))
+        losses = join_names([f"{n} {v:.4f}" for n, v in evidence["losses"].items()])
+        parts.append(f"in {evidence['run']}, {name} collapsed from {data['before']:.4f} at epoch "
+                     f"{data['before_epoch']} to {data['value']:.4g} at epoch {data['epoch']}"
+                     + (f" ({losses})" if losses else ""))
+    if not parts:
+        return None
+    return capitalised("; ".join(parts)) + ": not one true positive pixel is left."
 
 
 def _trivial_predictor(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
@@ -132,32 +203,36 @@ def _trivial_predictor(findings: Sequence[Finding], runs: Sequence[RunLog]) -> s
     reference = fingerprints[0]
     phase_name = "validation" if "validation" in reference.evidence["phases"] else "training"
     phase = reference.evidence["phases"][phase_name]
-    predictor = reference.evidence["predictor"]
-    fraction = phase["foreground_fraction"]
+    predictor, fraction = reference.evidence["predictor"], phase["foreground_fraction"]
+    proven = all(f.evidence.get("proven") for f in fingerprints)
     followers = [f for f in _with_id(findings, METRIC_AT_BASELINE)
                  if f.evidence.get("predictor") == predictor
                  and f.evidence.get("foreground_fraction") == fraction]
-    names = [f.evidence["run"] for f in fingerprints] + [f.evidence["run"] for f in followers]
-    names = [run.name for run in runs if run.name in names]
+    names = [run.name for run in runs if run.name in {f.evidence["run"] for f in fingerprints}]
     subject = _runs_subject(names, len(runs))
-    sits = verb(len(names), "sits", "sit")
     reported = describe_fingerprint(phase)
-    exact = join_names([f.evidence["run"] for f in fingerprints])
-    reports = verb(len(fingerprints), "reports", "report")
     if predictor == "all_ones":
         dice_words = (f" and {phase['dice_metric']} 2f/(1+f) = {all_ones_formula(fraction)}"
                       if phase.get("dice_metric") else "")
+        does = (f"{verb(len(names), 'predicts', 'predict')} every pixel as foreground" if proven
+                else f"{verb(len(names), 'scores', 'score')} exactly what an all-ones predictor "
+                f"scores for foreground fraction {fraction:.4g}")
         sentence = (
-            f"{subject} {sits} on an all-ones predictor for foreground fraction {fraction:.4g}: "
-            f"on {phase_name} data that is {percent(fraction)} foreground, "
+            f"{subject} {does}: on {phase_name} data that is {percent(fraction)} foreground, "
             f"predicting every pixel as foreground scores {phase['accuracy_metric']} "
-            f"{fraction:.4f}{dice_words}, exactly the {reported} that {exact} {reports}")
+            f"{fraction:.4f}{dice_words}, exactly the {reported} "
+            f"{verb(len(names), 'it reports', 'they report')}"
+            + ("" if proven else f" (so no {phase_name} pixel is correctly predicted "
+               "background)"))
     else:
+        does = (f"{verb(len(names), 'predicts', 'predict')} no foreground at all" if proven
+                else f"{verb(len(names), 'scores', 'score')} what an all-zeros predictor scores")
         sentence = (
-            f"{subject} {sits} on an all-zeros predictor: {reported} are what predicting no "
-            f"foreground at all scores on {phase_name} data that is "
-            f"{percent(fraction)} foreground (f = 1 - {phase['accuracy']:.4f}), "
-            f"as {exact} {reports}")
+            f"{subject} {does}: {reported} are what predicting no foreground at all scores on "
+            f"{phase_name} data that is {percent(fraction)} foreground (f = 1 - "
+            f"{phase['accuracy']:.4f}), as {verb(len(names), 'it reports', 'they report')}"
+            + ("" if proven else f"; a score of 0 means no true positive, so at most "
+               f"{percent(fraction)} of the {phase_name} pixels are foreground"))
     if followers:
         follower = followers[0].evidence
         sentence += (f"; {join_names([f.evidence['run'] for f in followers])} "
@@ -166,17 +241,80 @@ def _trivial_predictor(findings: Sequence[Finding], runs: Sequence[RunLog]) -> s
     return sentence + "."
 
 
+def _class_prior(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
+    parts = []
+    for finding in _with_id(findings, CLASS_PRIOR_LOSS):
+        name, data = next(iter(finding.evidence["metrics"].items()))
+        parts.append(
+            f"in {finding.evidence['run']}, {name} {data['value']:.4f} equals H(f) = "
+            f"{data['entropy']:.4f} for the class fraction f = {data['prior']:.4g} that "
+            f"{data['accuracy_metric']} {data['accuracy']:.4f} implies, at "
+            f"{epoch_list(data['epochs_matched'], data['epochs'])}")
+    if not parts:
+        return None
+    return (capitalised("; ".join(parts)) + ": consistent with a model that outputs the class "
+            "prior at every pixel and ignores the images.")
+
+
+def _perfect_accuracy(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
+    parts = []
+    for finding in _with_id(findings, PERFECT_ACCURACY):
+        metrics = finding.evidence["metrics"]
+        validation = [n for n in metrics if is_validation(n)]
+        training = [n for n in metrics if not is_validation(n)]
+        first = metrics[validation[0]]
+        parts.append(f"in {finding.evidence['run']}, {join_names(validation)} "
+                     f"{verb(len(validation), 'is', 'are')} 1.0000 at "
+                     f"{epoch_list(first['epochs_at_one'], first['epochs'])}"
+                     + (f", and {join_names(training)} too" if training else ""))
+    if not parts:
+        return None
+    return (capitalised("; ".join(parts)) + ": every validation pixel right to four decimals, "
+            "which real segmentation rarely gives; consistent with validation masks of "
+            "(almost) one class, validation images that are also training images, or trivial "
+            "masks.")
+
+
+def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]], list[str]]:
+    """Per run, the validation metrics that never moved (a schedule's plateau, an accuracy
+    that means nothing and a run whose numbers went NaN left out); and the sentences about
+    stuck training and meaningless accuracies."""
+    flat: dict[str, list[str]] = {}
+    other = []
+    # once the weights are NaN every number freezes: the NaN sentence says why
+    broken = {f.evidence["run"] for f in _with_id(findings, NON_FINITE)}
+    for finding in _with_id(findings, FLAT_METRIC):
+        evidence = finding.evidence
+        metrics, run = evidence["metrics"], evidence["run"]
+        if run in broken:
+            continue
+        never = [m for m, d in metrics.items()
+                 if is_validation(m) and d["flat_epochs"] == d["epochs"]
+                 and not d.get("schedule") and m not in evidence["uninformative"]]
+        if never:
+            flat[run] = never
+        if evidence["stuck"]:
+            training = [m for m in metrics if not is_validation(m)]
+            since = max(metrics[m]["from_epoch"] for m in training)
+            other.append(f"in {run}, {join_names(training)} "
+                         f"{verb(len(training), 'has', 'have')} not moved since epoch {since}: "
+                         "training is stuck")
+        if evidence["uninformative"]:
+            names = evidence["uninformative"]
+            values = join_names([f"{n} {metrics[n]['value']:.4f}" for n in names])
+            other.append(f"in {run}, {values} {verb(len(names), 'stays', 'stay')} near 0 while "
+                         "the loss moves, as an accuracy on continuous targets (a regression) "
+                         "does: it says nothing about learning here")
+    return flat, other
+
+
 def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
     """ "In every run, val_accuracy never moved across epochs; in A and B, val_loss did not
     move either" """
-    flat: dict[str, list[str]] = {}
-    for finding in _with_id(findings, FLAT_METRIC):
-        never = [m for m, d in finding.evidence["metrics"].items()
-                 if is_validation(m) and d["flat_epochs"] == d["epochs"]]
-        if never:
-            flat[finding.evidence["run"]] = never
+    flat, other = _flat_clauses(findings)
+    said = capitalised("; ".join(other)) + "." if other else ""
     if not flat:
-        return None
+        return said or None
     identical = sorted((f for f in _with_id(findings, IDENTICAL_ACROSS_RUNS)
                         if f.evidence["constant_across_epochs"]),
                        key=lambda f: -len(f.evidence["runs"]))
@@ -201,7 +339,8 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
                else join_names(widest["runs"]))
         sentence += f" ({widest['metric']} is {widest['value']:.4f} in {who})"
     model = verb(len(runs), "the model", "the models")
-    return capitalised(sentence) + f": {model} learned nothing from the images."
+    return " ".join(filter(None, [capitalised(sentence) + f": {model} learned nothing from the "
+                                  "images.", said]))
 
 
 def _extreme_foreground(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
@@ -209,7 +348,7 @@ def _extreme_foreground(findings: Sequence[Finding], runs: Sequence[RunLog]) -> 
     fraction = _trivial_fraction(findings)
     if fraction is None or LOW_FOREGROUND_FRACTION < fraction < HIGH_FOREGROUND_FRACTION:
         return None
-    return (f"A data set that is {percent(fraction)} foreground is the problem, not the "
+    return (f"If the data set is {percent(fraction)} foreground, it is the problem, not the "
             "models: check the masks with `unetdiag audit-data`.")
 
 
@@ -221,14 +360,17 @@ def _trivial_fraction(findings: Sequence[Finding]) -> float | None:
     return None
 
 
-#: The explain-log headline, most important first. Labels on the wrong scale end it (the
-#: other symptoms follow from them).
+#: The explain-log headline, most important first. Values outside [0, 1] end it (the other
+#: symptoms follow from them).
 HEADLINE_RULES = (
+    HeadlineRule("collapsed score", _collapse),
     HeadlineRule("label scale", _label_scale),
     HeadlineRule("non-finite metrics", _non_finite),
     HeadlineRule("label scale fix", _label_scale_fix, final=True),
     HeadlineRule("trivial predictor", _trivial_predictor),
-    HeadlineRule("flat validation metrics", _flat_metrics),
+    HeadlineRule("class prior", _class_prior),
+    HeadlineRule("perfect accuracy", _perfect_accuracy),
+    HeadlineRule("flat metrics", _flat_metrics),
     HeadlineRule("extreme foreground fraction", _extreme_foreground),
 )
 

@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from unetdiag.diag.checks.saturation import STEP_SECONDS_KEY, STEPS_PER_EPOCH_KEY
+from unetdiag.diag.checks.saturation.metrics import (
+    EPOCH_KEY,
+    STEP_SECONDS_KEY,
+    STEPS_PER_EPOCH_KEY,
+)
 
 
 class LogFormatError(ValueError):
@@ -37,6 +41,8 @@ class RunLog:
         source: where the run was read from, e.g. ``"train.log: Keras console log, lines 18-32"``.
         steps_per_epoch: steps of each epoch (the ``370`` of ``370/370``), ``None`` if unknown.
         notes: what the parser skipped or repaired in this run, in plain words.
+        epoch_numbers: each epoch's number as the log counts them (``Epoch 96/100`` -> 96;
+            a CSVLogger's 0-based ``epoch`` + 1); empty means 1, 2, 3...
     """
 
     name: str
@@ -45,6 +51,7 @@ class RunLog:
     source: str
     steps_per_epoch: list[int | None] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    epoch_numbers: list[int] = field(default_factory=list)
 
     def metrics(self) -> list[str]:
         """Metric names in the order the log first shows them."""
@@ -64,7 +71,8 @@ class RunLog:
         """Keras-``History``-like dict: metric -> values per epoch, ``None`` where not logged.
 
         Adds ``"step_seconds"`` and ``"steps_per_epoch"`` when the log shows them (the keys
-        :func:`unetdiag.diag.checks.saturation.check_across_runs` reads).
+        :func:`unetdiag.diag.checks.saturation.check_across_runs` reads), and ``"epoch"`` when
+        the epochs are not numbered 1, 2, 3... (the numbers the checks' findings quote).
         """
         result: dict[str, list[float | None]] = {
             name: [epoch.get(name) for epoch in self.epochs] for name in self.metrics()}
@@ -73,8 +81,9 @@ class RunLog:
         if any(value is not None for value in self.steps_per_epoch):
             result[STEPS_PER_EPOCH_KEY] = [None if v is None else float(v)
                                            for v in self.steps_per_epoch]
+        if self.epoch_numbers and self.epoch_numbers != list(range(1, len(self.epochs) + 1)):
+            result[EPOCH_KEY] = [float(number) for number in self.epoch_numbers]
         return result
-
 
 
 #: A number as Keras, CSV or JSON writes it: ``0.1115``, ``1e-04``, ``nan``, ``-inf``.

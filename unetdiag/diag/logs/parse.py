@@ -5,9 +5,10 @@ their content and returns one :class:`RunLog` per training run found in the file
 is split by job:
 
 - :mod:`unetdiag.diag.logs.model`: :class:`RunLog`, :class:`LogFormatError`;
+- :mod:`unetdiag.diag.logs.progress`: one console line (header, metrics, learning-rate cut);
 - :mod:`unetdiag.diag.logs.console`: Keras console output (:func:`parse_console`);
 - :mod:`unetdiag.diag.logs.tabular`: CSVLogger CSV (:func:`parse_csv`) and ``history``
-  JSON (:func:`parse_history_json`);
+  JSON or its printed dict (:func:`parse_history_json`);
 - :mod:`unetdiag.diag.logs.read`: a file -> its text, its kind and its runs
   (:func:`read_log_text`, :func:`detect_kind`, :func:`parse_log`, :func:`histories`).
 

@@ -9,18 +9,20 @@ training log) is a one-line :class:`~unetdiag.exitcodes.UserError` naming the fi
 
 >>> detect_kind('{"loss": [0.5]}'), detect_kind("epoch,loss\\n0,0.5\\n"), detect_kind("Epoch 1/1")
 ('json', 'csv', 'console')
+>>> detect_kind("{'loss': [0.5, nan]}")   # print(history.history)
+'json'
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from unetdiag.diag.logs.console import EPOCH_RE, is_progress_line, parse_console
+from unetdiag.diag.logs.console import parse_console
 from unetdiag.diag.logs.model import LogFormatError, RunLog
-from unetdiag.diag.logs.tabular import csv_rows, parse_csv, parse_history_json
+from unetdiag.diag.logs.progress import has_epoch_header, is_progress_line
+from unetdiag.diag.logs.tabular import csv_rows, history_data, parse_csv, parse_history_json
 from unetdiag.exitcodes import UserError
 
 #: How much of a file's first bytes the text/binary sniffing looks at.
@@ -81,21 +83,19 @@ def _looks_like_csv(text: str) -> bool:
 
 
 def detect_kind(text: str, suffix: str = "") -> str:
-    """``"json"``, ``"csv"`` or ``"console"``, from the content (``suffix`` breaks ties)."""
+    """``"json"``, ``"csv"`` or ``"console"``, from the content (``suffix`` breaks ties).
+
+    A history printed by Python (``print(history.history)``: single or typographic quotes,
+    ``nan``) counts as JSON; a table whose lines include an ``Epoch i/N`` header (a console
+    log with comma-separated timestamps) does not count as CSV.
+    """
     stripped = text.lstrip()
-    if stripped[:1] in ("{", "[") and (suffix == ".json" or _valid_json(stripped)):
+    if stripped[:1] in ("{", "[") and (suffix == ".json"
+                                       or history_data(stripped) is not None):
         return "json"
-    if _looks_like_csv(text) and not EPOCH_RE.search(text[:SNIFF_BYTES]):
+    if _looks_like_csv(text) and not has_epoch_header(text[:SNIFF_BYTES]):
         return "csv"
     return "console"
-
-
-def _valid_json(text: str) -> bool:
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True
 
 
 _PARSERS = {"json": parse_history_json, "csv": parse_csv, "console": parse_console}

@@ -3,12 +3,16 @@
 - **CSVLogger** output: an ``epoch`` column and one column per metric; an epoch number that
   does not increase (``append=True`` across runs) starts a new run.
 - **history JSON**: ``{"loss": [...], ...}`` (``model.fit(...).history``), a list of such
-  dicts, ``{run name: {metric: [...]}}``, or a list of per-epoch ``{metric: value}`` dicts.
+  dicts, ``{run name: {metric: [...]}}``, or a list of per-epoch ``{metric: value}`` dicts;
+  also as Python prints it (``print(history.history)``: single or typographic quotes, ``nan``,
+  ``np.float32(0.5)``), followed by anything.
 
 >>> [run.epochs for run in parse_csv("epoch,loss,val_loss\\n0,0.5,nan\\n1,0.4,0.3\\n")]
 [[{'loss': 0.5, 'val_loss': nan}, {'loss': 0.4, 'val_loss': 0.3}]]
 >>> [(run.name, run.epochs) for run in parse_history_json('{"a": {"loss": [0.5, null]}}')]
 [('a', [{'loss': 0.5}, {}])]
+>>> parse_history_json("{'loss': [0.5, nan]}\\n[0, 1]")[0].epochs
+[{'loss': 0.5}, {'loss': nan}]
 """
 
 from __future__ import annotations
@@ -16,12 +20,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from unetdiag.diag.logs.model import LogFormatError, RunLog, to_float, unique_names
 
 _CSV_DELIMITERS = ",;\t"
+# Python's repr of a history, made JSON: quotes (typographic ones from a blog paste too),
+# nan/inf/None/True/False, and NumPy scalars.
+_REPR_QUOTES = str.maketrans({"'": '"', "\u2018": '"', "\u2019": '"', "\u201c": '"',
+                              "\u201d": '"'})
+_REPR_WORDS = {"nan": "NaN", "inf": "Infinity", "None": "null", "True": "true",
+               "False": "false"}
+_REPR_WORD_RE = re.compile(r"\b(?:nan|inf|None|True|False)\b")
+_NUMPY_SCALAR_RE = re.compile(r"np\.(?:float|int)\d*\(([^()]*)\)")
+_BRACKETS = {"{": "}", "[": "]"}
 _METRIC_WORDS = ("loss", "acc", "dice", "iou", "io_u", "jaccard", "f1", "precision", "recall",
                  "auc", "mse", "mae", "crossentropy")
 
@@ -99,9 +113,14 @@ def parse_csv(text: str) -> list[RunLog]:
         current.epochs.append(values)
         current.step_seconds.append(None)
         current.steps_per_epoch.append(None)
+        if epoch_number is not None and epoch_number == int(epoch_number) >= 0:
+            current.epoch_numbers.append(int(epoch_number) + 1)  # CSVLogger counts from 0
     runs = [run for run in runs if run.epochs]
     if not runs:
         raise LogFormatError("the CSV has a header but no rows of numbers")
+    for run in runs:
+        if len(run.epoch_numbers) != len(run.epochs):
+            run.epoch_numbers = []
     if skipped_columns:
         columns = ", ".join(sorted(skipped_columns))
         notes.append(f"non-numeric values skipped in column(s) {columns}")
@@ -175,6 +194,50 @@ def _unwrap(obj: Any) -> Any:
     return obj
 
 
+def _first_block(text: str) -> str | None:
+    """The first balanced ``{...}`` or ``[...]`` of ``text`` (quoted brackets skipped)."""
+    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    if start < 0:
+        return None
+    stack: list[str] = []
+    quote = ""
+    for position in range(start, len(text)):
+        character = text[position]
+        if quote:
+            quote = "" if character == quote else quote
+        elif character == '"':
+            quote = character
+        elif character in _BRACKETS:
+            stack.append(_BRACKETS[character])
+        elif stack and character == stack[-1]:
+            stack.pop()
+            if not stack:
+                return text[start:position + 1]
+    return None
+
+
+def _from_python_repr(text: str) -> Any:
+    """A history as Python prints it, or ``None``."""
+    block = _first_block(text.translate(_REPR_QUOTES))
+    if block is None:
+        return None
+    block = _NUMPY_SCALAR_RE.sub(r"\1", block)
+    block = _REPR_WORD_RE.sub(lambda match: _REPR_WORDS[match[0]], block)
+    try:
+        return json.loads(block)
+    except ValueError:
+        return None
+
+
+def history_data(text: str) -> Any:
+    """The object a history file holds: JSON, or Python's print of a history; ``None`` when
+    the text is neither."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return _from_python_repr(text)
+
+
 def parse_history_json(text: str) -> list[RunLog]:
     """Runs in a ``history`` JSON (see the module docstring for the accepted shapes).
 
@@ -184,8 +247,10 @@ def parse_history_json(text: str) -> list[RunLog]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise LogFormatError(f"not valid JSON: {error.msg} at line {error.lineno} column "
-                             f"{error.colno}") from None
+        data = _from_python_repr(text)
+        if data is None:
+            raise LogFormatError(f"not valid JSON: {error.msg} at line {error.lineno} column "
+                                 f"{error.colno}") from None
     data = _unwrap(data)
     runs: list[RunLog] = []
     if _is_history(data):

@@ -4,22 +4,29 @@ This is the one package that judges metric series. ``unetdiag explain-log`` call
 parsed log; the trainer's callback calls it with the live ``History`` and with baselines
 measured from the data. Everything here is pure NumPy. One job per module:
 
-* :mod:`.metrics`: metric names (validation or not, which kind) and series extraction;
+* :mod:`.metrics`: metric names (validation or not, which kind, multi-class or not), series
+  extraction and the epochs' numbers;
 * :mod:`.thresholds` and :mod:`.ids`: every numerical choice, and the finding ids;
 * :mod:`.algebra`: what constant predictors score, and the assumptions each claim rests on;
-* :mod:`.evidence`: the typed claims the checks return;
-* :mod:`.series` (one run), :mod:`.constant` (constant predictors), :mod:`.runs` (several
-  runs): the measurements, each yielding claims;
-* :mod:`.wording`: claims into titles, explanations and fixes;
+* :mod:`.evidence`: the typed claims the checks return (with their assumptions and causes);
+* :mod:`.series` (NaN, plateaus, gaps), :mod:`.scale` (values outside [0, 1]),
+  :mod:`.constant` (constant predictors), :mod:`.degenerate` (perfect accuracy, the class
+  prior, ln 2, a collapse), :mod:`.runs` (several runs): the measurements, each yielding claims;
+* :mod:`.wording` (with :mod:`.wording_scale`, :mod:`.wording_series`, :mod:`.words`): claims
+  into titles, explanations and fixes;
 * :mod:`.checks`: the public checks, measurement then wording.
 
-Some saturated numbers are fingerprints. For a pooled (whole-set) hard Dice, an accuracy
-``a`` and a Dice ``d`` satisfy ``d = 2a/(1+a)`` exactly when no background pixel is predicted
-background, i.e. the model predicts foreground everywhere on data whose foreground fraction
-is ``a`` (the IoU of that predictor is ``a`` too). The original project logged val_accuracy
-0.9950 and val_dice_coef 0.9975 = 2*0.995/1.995: an all-ones predictor on masks that are
-99.5 % foreground. A Dice near 0 next to a high accuracy is the all-zeros predictor, with
-foreground fraction ``1 - a``. A Dice above 1 or a negative loss means labels above 1.
+Some saturated numbers are fingerprints. For binary labels and a pooled (whole-set) hard
+Dice, an accuracy ``a`` and a Dice ``d`` satisfy ``d = 2a/(1+a)`` exactly when no pixel is
+correctly predicted background (TN = 0); predicting foreground everywhere does that, and is
+the only such prediction when the foreground fraction is ``a``. The original project logged
+val_accuracy 0.9950 and val_dice_coef 0.9975 = 2*0.995/1.995: consistent with an all-ones
+predictor on masks that are 99.5 % foreground (a caller that measured the masks proves it
+by passing their foreground fraction in ``baselines``). A Dice of 0 means no true positive;
+next to a high accuracy it is consistent with the all-zeros predictor, on data at most
+``1 - a`` foreground. A Dice above 1 or a negative
+loss is impossible for labels and predictions in [0, 1]: the other metrics decide whether the
+labels, the predictions or the loss's own construction are to blame.
 
 >>> fingerprint_all_ones(0.9950, dice=0.9975)["foreground_fraction"]
 0.995
@@ -61,7 +68,7 @@ from unetdiag.diag.checks.saturation.thresholds import (
     SATURATION_TOLERANCE,
     SaturationThresholds,
 )
-from unetdiag.diag.checks.saturation.wording import all_ones_formula, describe_fingerprint
+from unetdiag.diag.checks.saturation.words import all_ones_formula, describe_fingerprint
 from unetdiag.diag.wording.text import join_names
 from unetdiag.diag.wording.text import percent as format_percent
 

@@ -3,17 +3,21 @@
 Pure arithmetic on (accuracy, Dice, IoU) triples; every result records the assumptions its
 claim rests on (:class:`Assumption`), so a claim can be read apart from its wording.
 
-For a pooled (whole-set) hard Dice, an accuracy ``a`` and a Dice ``d`` satisfy
-``d = 2a/(1+a)`` exactly when no background pixel is predicted background, i.e. the model
-predicts foreground everywhere on data whose foreground fraction is ``a`` (the IoU of that
-predictor is ``a`` too). A Dice near 0 next to a high accuracy is the all-zeros predictor,
-with foreground fraction ``1 - a``.
+For binary labels and a pooled (whole-set) hard Dice, an accuracy ``a`` and a Dice ``d``
+satisfy ``d = 2a/(1+a)`` exactly when no pixel is correctly predicted background (TN = 0),
+and then the IoU is ``a`` too. Predicting foreground everywhere is one such prediction: the
+only one when the foreground fraction is ``a`` (no false negative either); otherwise the
+fraction is above ``a``. A Dice or IoU of 0 means no true positive (TP = 0); the accuracy is
+then the share of pixels correctly predicted background, so the foreground fraction is at
+most ``1 - a``, with equality for predicting no foreground at all. The numbers of a log are
+therefore *consistent with* a constant predictor; they prove it only next to a measured
+foreground fraction (``ConstantPredictorFit.proven``).
 
 >>> fit = constant_fit("all_ones", 0.9950, dice=0.9975)
 >>> fit.foreground_fraction, [a.value for a in fit.assumptions]
-(0.995, ['binary_labels', 'pooled_dice', 'true_negatives_zero'])
->>> round(max_soft_dice(0.24), 4)
-0.7654
+(0.995, ['binary_labels', 'pooled_dice', 'true_negatives_zero', 'false_negatives_zero'])
+>>> round(max_soft_dice(0.24), 4), round(binary_entropy(0.5), 6)
+(0.7654, 0.693147)
 """
 
 from __future__ import annotations
@@ -50,6 +54,12 @@ class Assumption(str, enum.Enum):
     TRUE_NEGATIVES_ZERO = "true_negatives_zero"
     #: No pixel is correctly predicted foreground.
     TRUE_POSITIVES_ZERO = "true_positives_zero"
+    #: No foreground pixel is predicted background (with TN = 0: foreground everywhere).
+    FALSE_NEGATIVES_ZERO = "false_negatives_zero"
+    #: No background pixel is predicted foreground (with TP = 0: background everywhere).
+    FALSE_POSITIVES_ZERO = "false_positives_zero"
+    #: The loss is binary cross-entropy of probabilities (Keras clips them to [1e-7, 1 - 1e-7]).
+    LOSS_IS_BINARY_CROSSENTROPY = "loss_is_binary_crossentropy"
     #: The numbers compared were measured on the same images and labels.
     SAME_DATA = "same_data"
 
@@ -66,6 +76,10 @@ class ConstantPredictorFit:
 
     ``true_negative_share`` (all-ones only) is the share of pixels the numbers imply were
     correctly predicted background: 0 for the all-ones predictor itself.
+    ``foreground_fraction`` is the fraction the constant predictor would have: a lower bound
+    (all-ones: f = a + FN) or an upper bound (all-zeros: f = 1 - a - FP) for any other
+    prediction with the same numbers. ``proven``: a measured foreground fraction equals it, so
+    the numbers admit only the constant predictor.
     """
 
     predictor: str  # "all_ones" or "all_zeros"
@@ -76,20 +90,31 @@ class ConstantPredictorFit:
     iou: float | None = None
     expected_iou: float | None = None
     true_negative_share: float | None = None
+    proven: bool = False
 
     @property
     def assumptions(self) -> tuple[Assumption, ...]:
         if self.predictor == "all_ones":
-            return (Assumption.BINARY_LABELS, Assumption.POOLED_DICE,
-                    Assumption.TRUE_NEGATIVES_ZERO)
-        return Assumption.BINARY_LABELS, Assumption.TRUE_POSITIVES_ZERO
+            implied = (Assumption.BINARY_LABELS, Assumption.POOLED_DICE,
+                       Assumption.TRUE_NEGATIVES_ZERO)
+            return implied if self.proven else (*implied, Assumption.FALSE_NEGATIVES_ZERO)
+        implied = (Assumption.BINARY_LABELS, Assumption.TRUE_POSITIVES_ZERO)
+        return implied if self.proven else (*implied, Assumption.FALSE_POSITIVES_ZERO)
+
+    @property
+    def fraction_bound(self) -> str:
+        """``"exact"`` (proven), ``"lower"`` (all-ones) or ``"upper"`` (all-zeros)."""
+        if self.proven:
+            return "exact"
+        return "lower" if self.predictor == "all_ones" else "upper"
 
     def as_dict(self) -> dict:
         """The fit as evidence: observed and expected values, residuals (observed -
         expected), the formulas of the all-ones predictor and its true-negative share."""
         result: dict = {"predictor": self.predictor,
                         "foreground_fraction": self.foreground_fraction,
-                        "accuracy": self.accuracy}
+                        "foreground_fraction_bound": self.fraction_bound,
+                        "proven": self.proven, "accuracy": self.accuracy}
         formulas = ALL_ONES_FORMULAS if self.predictor == "all_ones" else {}
         for key, value, expected in (("dice", self.dice, self.expected_dice),
                                      ("iou", self.iou, self.expected_iou)):
@@ -135,6 +160,8 @@ def constant_fit(predictor: str, accuracy: float, dice: float | None = None,
 
 def _all_ones_fit(accuracy, dice, iou, tolerance, thresholds) -> ConstantPredictorFit | None:
     fraction = float(accuracy)
+    if 1.0 - fraction <= tolerance:
+        return None  # a perfect model scores the same accuracy, Dice and IoU: no telling
     expected_dice = observed_dice = observed_iou = None
     true_negative_shares = []
     residuals = []
@@ -180,11 +207,15 @@ def _all_zeros_fit(accuracy, dice, iou, tolerance, thresholds) -> ConstantPredic
 def fingerprint_all_ones(accuracy: float, dice: float | None = None, iou: float | None = None,
                          tolerance: float = SATURATION_TOLERANCE, *,
                          thresholds: SaturationThresholds = DEFAULT_THRESHOLDS) -> dict | None:
-    """Do these numbers say "every pixel predicted foreground"? The evidence, or ``None``.
+    """Are these numbers what predicting every pixel as foreground scores? The evidence, or
+    ``None``.
 
     Predicting foreground everywhere on data with foreground fraction ``f`` scores accuracy
     ``f``, Dice ``2f/(1+f)`` (:func:`unetdiag.diag.core.dice.all_ones_dice`) and IoU ``f``. So the
-    accuracy gives ``f`` and the Dice and/or IoU must follow within ``tolerance``. Smoothing
+    accuracy gives ``f`` and the Dice and/or IoU must follow within ``tolerance``. Any
+    prediction with no true negative scores the same Dice and IoU for its accuracy (its
+    foreground fraction is then above ``a``), so the numbers are consistent with the all-ones
+    predictor, not proof of it. Smoothing
     constants up to 1 move these values by less than 1e-3 on images of 32x32 pixels or more,
     so the same test covers smoothed and unsmoothed Dice; a per-image Dice over masks of very
     different fill can fall below ``2f/(1+f)`` and is then not recognised.
@@ -209,12 +240,13 @@ def fingerprint_all_ones(accuracy: float, dice: float | None = None, iou: float 
 def fingerprint_all_zeros(accuracy: float, dice: float | None = None, iou: float | None = None,
                           tolerance: float = SATURATION_TOLERANCE, *,
                           thresholds: SaturationThresholds = DEFAULT_THRESHOLDS) -> dict | None:
-    """Do these numbers say "no pixel predicted foreground"? The evidence, or ``None``.
+    """Are these numbers what predicting no foreground at all scores? The evidence, or ``None``.
 
     An empty prediction scores Dice 0 and IoU 0 (no true positive) and accuracy ``1 - f``:
-    so ``1 - accuracy`` is the foreground fraction (an upper bound if the model also predicts
-    a few wrong pixels). With smoothing ``s`` its Dice is ``s/(T+s)`` per image, near 0 for
-    objects of more than a few pixels (see
+    so ``1 - accuracy`` is the foreground fraction. A Dice of 0 only says there is no true
+    positive: a model that predicts some foreground, all of it wrong, scores it too, on data
+    with less foreground than ``1 - accuracy`` (an upper bound). With smoothing ``s`` its
+    Dice is ``s/(T+s)`` per image, near 0 for objects of more than a few pixels (see
     :attr:`SaturationThresholds.empty_prediction_dice`); but an empty mask predicted empty
     scores 1, so under a smoothed per-image Dice the empty prediction scores the share of
     empty masks, which a log does not show: that form is left to callers who know the data
@@ -239,6 +271,26 @@ def max_soft_dice(accuracy: float) -> float:
     0.7654
     """
     return 2.0 * (1.0 + accuracy) / (3.0 + accuracy)
+
+
+def max_soft_iou(accuracy: float) -> float:
+    """The highest soft IoU any prediction can score at this pixel accuracy, labels in [0, 1]:
+    ``J = d/(2-d)`` of :func:`max_soft_dice`, i.e. ``(1+a)/2``. A hard IoU is bounded by the
+    lower ``a``.
+
+    >>> max_soft_iou(0.0868)
+    0.5434
+    """
+    return (1.0 + accuracy) / 2.0
+
+
+def binary_entropy(fraction: float) -> float:
+    """``H(f) = -f ln f - (1-f) ln(1-f)``: the binary cross-entropy of predicting the
+    probability ``f`` at every pixel of data whose foreground fraction is ``f`` (the class
+    prior). ``H(0.5) = ln 2`` is also the cross-entropy of predicting 0.5 on any data."""
+    if not 0.0 < fraction < 1.0:
+        return 0.0
+    return -(fraction * math.log(fraction) + (1 - fraction) * math.log(1 - fraction))
 
 
 def mean_label_if_all_ones(dice: float) -> float:

@@ -9,17 +9,23 @@ from unetdiag.diag.checks.saturation.constant import (
     at_baselines,
     baselines_from_other_runs,
     constant_predictor_runs,
+    known_fractions,
     prediction_collapse,
 )
-from unetdiag.diag.checks.saturation.metrics import metric_series
-from unetdiag.diag.checks.saturation.runs import identical_across_runs, step_time_outliers
-from unetdiag.diag.checks.saturation.series import (
-    accuracy_bound_breach,
-    flat_metrics,
-    label_scale,
-    non_finite_onset,
-    train_val_gap,
+from unetdiag.diag.checks.saturation.degenerate import (
+    class_prior_loss,
+    perfect_accuracy,
+    score_collapse,
+    uniform_prediction_loss,
 )
+from unetdiag.diag.checks.saturation.metrics import (
+    learning_rates,
+    metric_series,
+    multiclass_metrics,
+)
+from unetdiag.diag.checks.saturation.runs import identical_across_runs, step_time_outliers
+from unetdiag.diag.checks.saturation.scale import accuracy_bound_breaches, label_scale
+from unetdiag.diag.checks.saturation.series import flat_metrics, non_finite_onset, train_val_gap
 from unetdiag.diag.checks.saturation.thresholds import (
     DEFAULT_THRESHOLDS,
     SATURATION_TOLERANCE,
@@ -47,20 +53,32 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
         thresholds: the other numerical choices.
 
     Returns findings among ``saturation.non_finite``, ``saturation.dice_above_one``,
-    ``saturation.dice_exceeds_accuracy_bound``,
-    ``saturation.negative_loss``, ``saturation.metric_out_of_range``,
-    ``saturation.all_ones_predictor``, ``saturation.all_zeros_predictor``,
-    ``saturation.metric_at_baseline``, ``saturation.accuracy_is_majority_class``,
-    ``saturation.flat_metric`` and ``saturation.train_val_gap``.
+    ``saturation.dice_exceeds_accuracy_bound``, ``saturation.iou_exceeds_accuracy_bound``,
+    ``saturation.negative_loss``, ``saturation.negative_loss_scores_in_range``,
+    ``saturation.metric_out_of_range``, ``saturation.all_ones_predictor``,
+    ``saturation.all_zeros_predictor``, ``saturation.class_prior_loss``,
+    ``saturation.uniform_prediction_loss``, ``saturation.perfect_accuracy``,
+    ``saturation.score_collapsed``, ``saturation.metric_at_baseline``,
+    ``saturation.accuracy_is_majority_class``, ``saturation.flat_metric`` and
+    ``saturation.train_val_gap``. The binary fingerprints (constant predictors, class prior,
+    accuracy bounds) are left out for a run whose metric names say it is multi-class.
     """
     series = metric_series(history)
+    multiclass = bool(multiclass_metrics(list(history)))
+    prior = class_prior_loss(run, series, tolerance, thresholds, multiclass)
     claims = [non_finite_onset(run, series),
-              *label_scale(run, series, tolerance, thresholds),
-              accuracy_bound_breach(run, series, tolerance, thresholds),
-              *constant_predictor_runs(run, series, tolerance, thresholds),
+              *label_scale(run, series, tolerance, thresholds, multiclass),
+              *accuracy_bound_breaches(run, series, tolerance, thresholds, multiclass),
+              *constant_predictor_runs(run, series, tolerance, thresholds, multiclass,
+                                       known_fractions(baselines)),
+              prior,
+              uniform_prediction_loss(run, series, thresholds,
+                                      prior.metrics if prior is not None else None),
+              perfect_accuracy(run, series, thresholds),
+              score_collapse(run, series, tolerance, thresholds),
               *(at_baselines(run, series, baselines, tolerance, thresholds) if baselines
                 else ()),
-              flat_metrics(run, series, thresholds),
+              flat_metrics(run, series, thresholds, learning_rates(history), multiclass),
               train_val_gap(run, series, thresholds)]
     return [wording.finding_of(claim) for claim in claims if claim is not None]
 

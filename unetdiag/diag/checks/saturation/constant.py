@@ -6,6 +6,7 @@ Each function returns typed claims (:mod:`.evidence`); the arithmetic is :mod:`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 
@@ -29,12 +30,13 @@ from unetdiag.diag.checks.saturation.evidence import (
 from unetdiag.diag.checks.saturation.metrics import (
     MetricSeries,
     Series,
-    epoch_numbers,
     is_validation,
     metric_kind,
+    multiclass_metrics,
     phase_metrics,
     phases,
 )
+from unetdiag.diag.checks.saturation.scale import accuracy_fits_scores
 from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
 from unetdiag.diag.core.findings import Severity
 
@@ -44,10 +46,14 @@ VAL_FOREGROUND_FRACTION_KEY = "val_foreground_fraction"
 
 
 def phase_fingerprint(phase: Mapping[str, MetricSeries], tolerance: float,
-                      thresholds: SaturationThresholds) -> PhaseFingerprint | None:
-    """The constant predictor a phase's (accuracy, Dice, IoU) sit on at its last epoch."""
+                      thresholds: SaturationThresholds,
+                      known_fraction: float | None = None) -> PhaseFingerprint | None:
+    """The constant predictor a phase's (accuracy, Dice, IoU) fit at its last epoch; ``None``
+    when the accuracy cannot be a binary pixel accuracy of the masks the Dice/IoU score.
+    ``known_fraction``: the phase's measured foreground fraction; when the fit's equals it,
+    the fit is proven."""
     accuracy = phase.get("accuracy")
-    if accuracy is None:
+    if accuracy is None or not accuracy_fits_scores(phase, tolerance, thresholds):
         return None
     dice, iou = phase.get("dice"), phase.get("iou")
     finite_epochs = np.flatnonzero(accuracy.finite)
@@ -69,19 +75,34 @@ def phase_fingerprint(phase: Mapping[str, MetricSeries], tolerance: float,
     if len(hits) != 1:  # none, or both (numbers too small to tell them apart)
         return None
     fit = last[hits[0]]
+    if known_fraction is not None and abs(fit.foreground_fraction - known_fraction) <= tolerance:
+        fit = dataclasses.replace(fit, proven=True)
     return PhaseFingerprint(
         fit, accuracy.name,
         dice_metric=dice.name if dice is not None and fit.dice is not None else None,
         iou_metric=iou.name if iou is not None and fit.iou is not None else None,
-        epochs_matched=epoch_numbers(matches[hits[0]]), epochs=len(finite_epochs))
+        epochs_matched=accuracy.epochs_at(matches[hits[0]]), epochs=len(finite_epochs))
+
+
+def known_fractions(baselines: Mapping[str, float] | None) -> dict[str, float]:
+    """``{"validation": f, "training": f}`` from a caller's ``baselines``, where given."""
+    keys = {"validation": VAL_FOREGROUND_FRACTION_KEY, "training": FOREGROUND_FRACTION_KEY}
+    return {phase: float(baselines[key]) for phase, key in keys.items()
+            if baselines and baselines.get(key) is not None}
 
 
 def constant_predictor_runs(run: str, series: Series, tolerance: float,
-                            thresholds: SaturationThresholds) -> list[ConstantPredictorRun]:
-    """One claim per constant predictor that a phase of the run sits on."""
+                            thresholds: SaturationThresholds, multiclass: bool = False,
+                            fractions: Mapping[str, float] | None = None
+                            ) -> list[ConstantPredictorRun]:
+    """One claim per constant predictor that a phase of a binary run fits (``fractions``:
+    measured foreground fractions by phase, which prove a fit they equal)."""
+    if multiclass:
+        return []
     found: dict[str, dict[str, PhaseFingerprint]] = {}
     for phase_name, phase in phases(series):
-        fingerprint = phase_fingerprint(phase, tolerance, thresholds)
+        fingerprint = phase_fingerprint(phase, tolerance, thresholds,
+                                        (fractions or {}).get(phase_name))
         if fingerprint is not None:
             found.setdefault(fingerprint.fit.predictor, {})[phase_name] = fingerprint
     return [ConstantPredictorRun(run, predictor, phases) for predictor, phases in found.items()]
@@ -133,7 +154,7 @@ def at_baselines(run: str, series: Series, baselines: Mapping[str, float], toler
             at_baseline[name] = {"value": value, "baseline": baseline["value"],
                                  "residual": value - baseline["value"],
                                  "predictor": baseline["predictor"],
-                                 "epochs_at_baseline": epoch_numbers(on),
+                                 "epochs_at_baseline": item.epochs_at(on),
                                  "epochs": int(item.finite.sum())}
         elif metric_kind(name) == "accuracy" and value > baseline["value"]:
             share = share_of_headroom_closed(value, baseline["value"])
@@ -160,15 +181,17 @@ def baselines_from_other_runs(by_run: Mapping[str, Series], tolerance: float,
     """A fingerprinted run pins the validation set's foreground fraction; a run whose
     val accuracy equals that constant predictor's accuracy sits on it too."""
     references = {}
+    binary = {run: not multiclass_metrics(list(series)) for run, series in by_run.items()}
     for run, series in by_run.items():
-        fingerprint = phase_fingerprint(phase_metrics(series, True), tolerance, thresholds)
+        fingerprint = (phase_fingerprint(phase_metrics(series, True), tolerance, thresholds)
+                       if binary[run] else None)
         if fingerprint is not None:
             references[run] = fingerprint
     claims: list[BaselineFromOtherRun] = []
     if not references:
         return claims
     for run, series in by_run.items():
-        if run in references:
+        if run in references or not binary[run]:
             continue
         phase = phase_metrics(series, True)
         accuracy = phase.get("accuracy")
@@ -192,7 +215,7 @@ def baselines_from_other_runs(by_run: Mapping[str, Series], tolerance: float,
                 run, accuracy.name, value, baseline=fit.accuracy, predictor=fit.predictor,
                 foreground_fraction=fit.foreground_fraction, inferred_from=reference_run,
                 dice_metric=dice.name if dice is not None else None, dice_value=dice_value,
-                predictor_dice=expected_dice, epochs_at_baseline=epoch_numbers(on),
+                predictor_dice=expected_dice, epochs_at_baseline=accuracy.epochs_at(on),
                 epochs=total, reference=reference,
                 severity=(Severity.ERROR if len(on) >= min(total, thresholds.min_flat_epochs)
                           else Severity.WARNING)))

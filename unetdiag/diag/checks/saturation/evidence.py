@@ -1,12 +1,16 @@
 """Typed evidence of the metric-series checks: each claim, its severity and what it rests on.
 
 A claim holds the numbers a finding reports (:meth:`Claim.as_evidence` gives the finding's
-``evidence``) and the assumptions it rests on (:class:`~.algebra.Assumption`); the wording
-(:mod:`.wording`) turns it into sentences and nothing here knows any English.
+``evidence``, with the assumptions it rests on under ``"assumes"``: see
+:class:`~.algebra.Assumption`); the wording (:mod:`.wording`) turns it into sentences and
+nothing here knows any English. A claim about values no healthy run produces also says what
+they are consistent with (``consistent_with``: :class:`Cause` values), when the numbers admit
+more than one explanation.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass, field, fields
 from typing import ClassVar
 
@@ -22,6 +26,29 @@ from unetdiag.diag.core.findings import Severity
 NOT_REPORTED = {"reported": False}
 
 
+class Cause(str, enum.Enum):
+    """What values outside the range of healthy metrics can come from."""
+
+    #: Labels above 1: masks on a 0-255 scale never divided by 255.
+    LABELS_ABOVE_ONE = "labels_above_one"
+    #: Labels in [0, 1] that are not exactly 0 or 1: soft masks (JPEG masks divided by 255
+    #: and never thresholded); Keras's binary accuracy compares labels exactly.
+    LABELS_NOT_BINARY = "labels_not_binary"
+    #: Predictions outside [0, 1]: a model without a final sigmoid, or a metric fed logits.
+    PREDICTIONS_OUTSIDE_UNIT_INTERVAL = "predictions_outside_unit_interval"
+    #: A loss whose minimum is below 0 by construction (-Dice, class weights summing above 1).
+    LOSS_BELOW_ZERO_BY_DESIGN = "loss_below_zero_by_design"
+    #: The accuracy is not a binary pixel accuracy of these masks (categorical, another output).
+    ACCURACY_NOT_BINARY_PIXEL_ACCURACY = "accuracy_not_binary_pixel_accuracy"
+    #: The metric itself is computed wrongly (no label or prediction scale can explain it).
+    METRIC_COMPUTED_WRONGLY = "metric_computed_wrongly"
+
+
+def causes(*members: Cause) -> tuple[str, ...]:
+    """Causes as the strings the evidence reports."""
+    return tuple(member.value for member in members)
+
+
 class Claim:
     """What every claim offers: its evidence dict, severity, source and assumptions."""
 
@@ -32,10 +59,21 @@ class Claim:
     def source(self) -> str:
         return self.run  # type: ignore[attr-defined]
 
+    def reported(self) -> dict:
+        """The reported fields, in order (a field's metadata can keep it out); tuples as
+        lists, as JSON has them."""
+        values = {item.name: getattr(self, item.name) for item in fields(self)  # type: ignore[arg-type]
+                  if item.metadata.get("reported", True)}
+        return {name: list(value) if isinstance(value, tuple) else value
+                for name, value in values.items()}
+
     def as_evidence(self) -> dict:
-        """The reported fields, in order (a field's metadata can keep it out)."""
-        return {item.name: getattr(self, item.name) for item in fields(self)  # type: ignore[arg-type]
-                if item.metadata.get("reported", True)}
+        """The finding's evidence: :meth:`reported`, and ``"assumes"`` when the claim rests
+        on assumptions."""
+        evidence = self.reported()
+        if self.assumptions:
+            evidence["assumes"] = [assumption.value for assumption in self.assumptions]
+        return evidence
 
 
 # --------------------------------------------------------------------------- one run
@@ -66,6 +104,8 @@ class NonFiniteOnset(Claim):
     last_finite_before_onset: dict[str, float]
     recovered: list[str]
     epochs: int
+    finite_throughout: list[str]
+    last_epoch: int
     only_nan: bool = field(metadata=NOT_REPORTED)
 
     severity: ClassVar[Severity] = Severity.ERROR
@@ -77,17 +117,36 @@ class NonFiniteOnset(Claim):
 
 
 @dataclass(frozen=True)
-class DiceAboveOne(MetricsClaim):
-    """A Dice above 1: the labels are larger than 1.
+class ScaleClaim(MetricsClaim):
+    """Values labels and predictions in [0, 1] cannot produce, and what they fit."""
 
-    ``metrics``: name -> max, first_epoch_of_max, first_epoch_above_one.
+    consistent_with: tuple[str, ...]
+
+    @property
+    def labels_only(self) -> bool:
+        """The numbers point at the labels alone (an accuracy rules the predictions out)."""
+        return self.consistent_with == causes(Cause.LABELS_ABOVE_ONE)
+
+
+@dataclass(frozen=True)
+class DiceAboveOne(ScaleClaim):
+    """A Dice above 1: labels or predictions above 1.
+
+    ``metrics``: name -> max, first_epoch_of_max, first_epoch_above_one. An accuracy below
+    any constant predictor's points at the labels: a binary accuracy compares the thresholded
+    prediction with the label, and a label of 255 never equals it.
     """
 
     mean_label_if_all_ones: float
     final_accuracy: dict[str, float]
 
     severity: ClassVar[Severity] = Severity.ERROR
-    assumptions: ClassVar[tuple[Assumption, ...]] = (Assumption.PREDICTIONS_IN_UNIT_INTERVAL,)
+
+    @property
+    def assumptions(self) -> tuple[Assumption, ...]:  # type: ignore[override]
+        if self.labels_only:
+            return Assumption.ACCURACY_THRESHOLD_HALF, Assumption.SAME_DATA
+        return ()
 
     @property
     def accuracies_below_any_constant(self) -> dict[str, float]:
@@ -97,58 +156,92 @@ class DiceAboveOne(MetricsClaim):
 
 
 @dataclass(frozen=True)
-class NegativeLoss(MetricsClaim):
-    """A loss below 0 that is not a negated score: the labels are larger than 1.
+class NegativeLoss(ScaleClaim):
+    """A loss below 0 that is not a negated score and that the run's scores do not explain.
 
-    ``metrics``: name -> min, epoch_of_min, first_negative_epoch.
+    ``metrics``: name -> min, epoch_of_min, first_negative_epoch. ``scores_logged``: whether
+    the run logs a Dice, IoU or F1 of that phase (without one the cause cannot be told).
     """
 
-    severity: ClassVar[Severity] = Severity.ERROR
-    assumptions: ClassVar[tuple[Assumption, ...]] = (Assumption.PREDICTIONS_IN_UNIT_INTERVAL,)
+    scores_logged: bool
+    severity: Severity = field(metadata=NOT_REPORTED)
 
 
 @dataclass(frozen=True)
-class OutOfRange(MetricsClaim):
+class NegativeLossScoresInRange(MetricsClaim):
+    """A small negative loss while every Dice/IoU/F1 of its phase stays in [0, 1]: below 0 by
+    the loss's own construction, not labels on a 0-255 scale (which push the scores above 1).
+
+    ``metrics``: loss name -> min, epoch_of_min, first_negative_epoch; ``scores``: score name
+    -> min, max over the epochs where the loss is negative.
+    """
+
+    scores: dict[str, dict]
+    consistent_with: tuple[str, ...] = causes(Cause.LOSS_BELOW_ZERO_BY_DESIGN)
+
+    severity: ClassVar[Severity] = Severity.INFO
+    assumptions: ClassVar[tuple[Assumption, ...]] = (Assumption.SAME_DATA,)
+
+
+@dataclass(frozen=True)
+class OutOfRange(ScaleClaim):
     """Accuracy, Dice or IoU outside [0, 1] (other than a Dice above 1).
 
-    ``metrics``: name -> min, max.
+    ``metrics``: name -> min, max, kind.
     """
 
     severity: ClassVar[Severity] = Severity.ERROR
+
+    @property
+    def accuracies(self) -> list[str]:
+        return [name for name, data in self.metrics.items() if data["kind"] == "accuracy"]
 
 
 @dataclass(frozen=True)
 class BoundBreach:
-    """The epoch where a phase's Dice most exceeds the bound its accuracy allows."""
+    """The epoch where a phase's Dice (or IoU) most exceeds the bound its accuracy allows."""
 
-    dice_metric: str
+    score_metric: str
     accuracy_metric: str
     epoch: int
-    dice: float
+    score: float
     accuracy: float
-    max_dice: float
+    max_score: float
     epochs_above_bound: list[int]
+
+    def as_dict(self, kind: str) -> dict:
+        """The breach with the score's keys named by its kind: ``dice_metric``, ``dice``,
+        ``max_dice`` (or ``iou_...``)."""
+        named = {"score_metric": f"{kind}_metric", "score": kind, "max_score": f"max_{kind}"}
+        return {named.get(key, key): value for key, value in asdict(self).items()}
 
 
 @dataclass(frozen=True)
 class AccuracyBoundBreach(Claim):
-    """A Dice no prediction can score at its accuracy with labels in [0, 1]."""
+    """A Dice (or IoU) no prediction in [0, 1] can score at its accuracy with binary labels:
+    the accuracy and the score cannot both be a binary pixel accuracy and a Dice of the same
+    {0, 1} masks."""
 
     run: str
+    kind: str  # "dice" or "iou"
     phases: dict[str, BoundBreach]  # validation first
+    consistent_with: tuple[str, ...] = causes(
+        Cause.LABELS_ABOVE_ONE, Cause.LABELS_NOT_BINARY, Cause.PREDICTIONS_OUTSIDE_UNIT_INTERVAL,
+        Cause.ACCURACY_NOT_BINARY_PIXEL_ACCURACY)
 
     severity: ClassVar[Severity] = Severity.ERROR
     assumptions: ClassVar[tuple[Assumption, ...]] = (
-        Assumption.PREDICTIONS_IN_UNIT_INTERVAL, Assumption.ACCURACY_THRESHOLD_HALF,
-        Assumption.SAME_DATA)
+        Assumption.BINARY_LABELS, Assumption.PREDICTIONS_IN_UNIT_INTERVAL,
+        Assumption.ACCURACY_THRESHOLD_HALF, Assumption.SAME_DATA)
 
     @property
     def main(self) -> BoundBreach:
         return next(iter(self.phases.values()))
 
-    def as_evidence(self) -> dict:
-        phases = {name: asdict(breach) for name, breach in self.phases.items()}
-        return {"run": self.run, **next(iter(phases.values())), "phases": phases}
+    def reported(self) -> dict:
+        phases = {name: breach.as_dict(self.kind) for name, breach in self.phases.items()}
+        return {"run": self.run, **next(iter(phases.values())), "phases": phases,
+                "consistent_with": list(self.consistent_with)}
 
 
 @dataclass(frozen=True)
@@ -192,9 +285,10 @@ class ConstantPredictorRun(Claim):
     def assumptions(self) -> tuple[Assumption, ...]:  # type: ignore[override]
         return self.main.fit.assumptions
 
-    def as_evidence(self) -> dict:
+    def reported(self) -> dict:
         return {"run": self.run, "predictor": self.predictor,
                 "foreground_fraction": self.main.fit.foreground_fraction,
+                "proven": self.main.fit.proven,
                 "phases": {name: phase.as_dict() for name, phase in self.phases.items()}}
 
 
@@ -221,7 +315,7 @@ class NearMajority(MetricsClaim):
     severity: ClassVar[Severity] = Severity.WARNING
     assumptions: ClassVar[tuple[Assumption, ...]] = (Assumption.SAME_DATA,)
 
-    def as_evidence(self) -> dict:
+    def reported(self) -> dict:
         """The first accuracy's numbers at the top level, every accuracy's in ``metrics``."""
         first = next(iter(self.metrics))
         return {"run": self.run, "metric": first, **self.metrics[first],
@@ -232,15 +326,27 @@ class NearMajority(MetricsClaim):
 class FlatTail(MetricsClaim):
     """Metrics whose last epochs do not move.
 
-    ``metrics``: name -> value, flat_epochs, from_epoch, epochs.
+    ``metrics``: name -> value, flat_epochs, from_epoch (the epoch number the flat stretch
+    starts at), epochs, and when the log shows the learning rate: learning_rate (at
+    from_epoch) and schedule (whether the rate was cut to a small share of its highest by
+    then). ``uninformative``: accuracies frozen near 0 while their phase's loss moves;
+    ``stuck``: the training loss and every training metric are flat.
     """
 
     spread: float
+    highest_learning_rate: float | None
+    final_learning_rate: float | None
+    uninformative: list[str]
+    stuck: bool
+    multiclass: bool
     severity: Severity = field(metadata=NOT_REPORTED)
 
     @property
     def validation(self) -> bool:
         return any(is_validation(name) for name in self.metrics)
+
+    def explained_by_schedule(self, name: str) -> bool:
+        return bool(self.metrics[name].get("schedule"))
 
 
 @dataclass(frozen=True)
@@ -248,14 +354,69 @@ class TrainValGap(MetricsClaim):
     """Training and validation far apart at the last epoch.
 
     ``metrics``: training name -> train, validation, and ratio (a loss) or gap (a score).
+    ``diverged``: losses whose validation value is orders of magnitude above training.
     """
 
+    diverged: list[str]
     severity: Severity = field(metadata=NOT_REPORTED)
 
     @property
     def overfit(self) -> bool:
         """Training better than validation somewhere (what makes the gap a warning)."""
         return self.severity is Severity.WARNING
+
+
+# --------------------------------------------------------------------------- degenerate runs
+
+
+@dataclass(frozen=True)
+class PerfectAccuracy(MetricsClaim):
+    """A validation accuracy that prints 1.0000: every pixel right to four decimals.
+
+    ``metrics``: name -> value, epochs_at_one, epochs (training accuracies at 1 too);
+    ``losses``: each phase's loss at the last epoch.
+    """
+
+    losses: dict[str, float]
+    severity: ClassVar[Severity] = Severity.WARNING
+
+
+@dataclass(frozen=True)
+class ClassPriorLoss(MetricsClaim):
+    """A loss equal to the binary entropy H(f) of the class fraction its frozen accuracy
+    implies: the cross-entropy of predicting the prior f at every pixel.
+
+    ``metrics``: loss name -> value, entropy, prior, accuracy_metric, accuracy,
+    epochs_matched, epochs.
+    """
+
+    severity: Severity = field(metadata=NOT_REPORTED)
+    assumptions: ClassVar[tuple[Assumption, ...]] = (
+        Assumption.BINARY_LABELS, Assumption.LOSS_IS_BINARY_CROSSENTROPY,
+        Assumption.ACCURACY_THRESHOLD_HALF)
+
+
+@dataclass(frozen=True)
+class UniformPredictionLoss(MetricsClaim):
+    """Losses stuck at ln 2: the cross-entropy of predicting 0.5 for two classes everywhere.
+
+    ``metrics``: name -> value, epochs_at_ln2, epochs.
+    """
+
+    severity: ClassVar[Severity] = Severity.WARNING
+    assumptions: ClassVar[tuple[Assumption, ...]] = (Assumption.LOSS_IS_BINARY_CROSSENTROPY,)
+
+
+@dataclass(frozen=True)
+class ScoreCollapse(MetricsClaim):
+    """A Dice or IoU that fell from a real value to the 0 of no true positive and stayed.
+
+    ``metrics``: name -> epoch (of the fall), before, before_epoch, value (the last);
+    ``losses``: the phase's loss at the epoch of the fall.
+    """
+
+    losses: dict[str, float]
+    severity: Severity = field(metadata=NOT_REPORTED)
 
 
 # --------------------------------------------------------------------------- across runs
@@ -303,8 +464,8 @@ class BaselineFromOtherRun(Claim):
     def assumptions(self) -> tuple[Assumption, ...]:  # type: ignore[override]
         return (Assumption.SAME_DATA, *self.reference.fit.assumptions)
 
-    def as_evidence(self) -> dict:
-        evidence = super().as_evidence()
+    def reported(self) -> dict:
+        evidence = super().reported()
         at_baseline = {"value": self.value, "baseline": self.baseline,
                        "residual": self.value - self.baseline, "predictor": self.predictor,
                        "epochs_at_baseline": self.epochs_at_baseline, "epochs": self.epochs}
@@ -330,8 +491,8 @@ class StepTimeOutlier(Claim):
     def steps_known(self) -> bool:
         return bool(self.steps_per_epoch and self.other_runs_steps_per_epoch)
 
-    def as_evidence(self) -> dict:
-        evidence = super().as_evidence()
+    def reported(self) -> dict:
+        evidence = super().reported()
         if self.steps_known:
             evidence.update(steps_per_epoch=self.steps_per_epoch,
                             other_runs_steps_per_epoch=self.other_runs_steps_per_epoch,
@@ -358,8 +519,8 @@ class PredictionCollapse(Claim):
     constant_accuracy: float | None = field(default=None, metadata=NOT_REPORTED)
     constant_dice: float | None = field(default=None, metadata=NOT_REPORTED)
 
-    def as_evidence(self) -> dict:
-        evidence = super().as_evidence()
+    def reported(self) -> dict:
+        evidence = super().reported()
         if self.data_constant is False:
             evidence.update(constant_accuracy=self.constant_accuracy,
                             constant_dice=self.constant_dice)

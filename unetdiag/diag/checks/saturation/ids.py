@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 __all__ = [
-    "ACCURACY_IS_MAJORITY_CLASS", "ALL_ONES_PREDICTOR", "ALL_ZEROS_PREDICTOR", "DICE_ABOVE_ONE",
-    "DICE_EXCEEDS_ACCURACY_BOUND", "FLAT_METRIC", "IDENTICAL_ACROSS_RUNS", "LABEL_SCALE_IDS",
-    "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS", "NON_FINITE",
-    "PREDICTIONS_COLLAPSED", "STEP_TIME_OUTLIER", "TRAIN_VAL_GAP",
+    "ACCURACY_IS_MAJORITY_CLASS", "ALL_ONES_PREDICTOR", "ALL_ZEROS_PREDICTOR",
+    "CLASS_PRIOR_LOSS", "DICE_ABOVE_ONE", "DICE_EXCEEDS_ACCURACY_BOUND", "FLAT_METRIC",
+    "IDENTICAL_ACROSS_RUNS", "IOU_EXCEEDS_ACCURACY_BOUND", "LABEL_SCALE_IDS",
+    "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS",
+    "NEGATIVE_LOSS_SCORES_IN_RANGE", "NON_FINITE", "PERFECT_ACCURACY", "PREDICTIONS_COLLAPSED",
+    "SCORE_COLLAPSED", "STEP_TIME_OUTLIER", "TRAIN_VAL_GAP", "UNIFORM_PREDICTION_LOSS",
 ]
 
 ALL_ONES_PREDICTOR = "saturation.all_ones_predictor"
@@ -17,13 +19,20 @@ FLAT_METRIC = "saturation.flat_metric"
 IDENTICAL_ACROSS_RUNS = "saturation.identical_across_runs"
 DICE_ABOVE_ONE = "saturation.dice_above_one"
 DICE_EXCEEDS_ACCURACY_BOUND = "saturation.dice_exceeds_accuracy_bound"
+IOU_EXCEEDS_ACCURACY_BOUND = "saturation.iou_exceeds_accuracy_bound"
 NEGATIVE_LOSS = "saturation.negative_loss"
+NEGATIVE_LOSS_SCORES_IN_RANGE = "saturation.negative_loss_scores_in_range"
 METRIC_OUT_OF_RANGE = "saturation.metric_out_of_range"
 NON_FINITE = "saturation.non_finite"
 PREDICTIONS_COLLAPSED = "saturation.predictions_collapsed"
 TRAIN_VAL_GAP = "saturation.train_val_gap"
 STEP_TIME_OUTLIER = "saturation.step_time_outlier"
+PERFECT_ACCURACY = "saturation.perfect_accuracy"
+CLASS_PRIOR_LOSS = "saturation.class_prior_loss"
+UNIFORM_PREDICTION_LOSS = "saturation.uniform_prediction_loss"
+SCORE_COLLAPSED = "saturation.score_collapsed"
 
-#: Finding ids that mean the labels are not in [0, 1].
-LABEL_SCALE_IDS = frozenset({DICE_ABOVE_ONE, DICE_EXCEEDS_ACCURACY_BOUND, NEGATIVE_LOSS,
-                             METRIC_OUT_OF_RANGE})
+#: Finding ids of values labels and predictions in [0, 1] cannot produce (each finding's
+#: ``consistent_with`` says whether the labels, the predictions or the metric are to blame).
+LABEL_SCALE_IDS = frozenset({DICE_ABOVE_ONE, DICE_EXCEEDS_ACCURACY_BOUND,
+                             IOU_EXCEEDS_ACCURACY_BOUND, NEGATIVE_LOSS, METRIC_OUT_OF_RANGE})

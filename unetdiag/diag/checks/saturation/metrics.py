@@ -1,53 +1,88 @@
 """Metric names and series: which history keys are judged, what kind each one is.
 
 A history (Keras ``History.history``, a parsed log) maps names to one value per epoch. The
-kind of a metric is read from its name alone; bookkeeping keys (learning rate, timings) are
-never judged. ``None`` marks an epoch whose value was not logged, which is never taken for
-NaN.
+kind of a metric is read from its name alone; bookkeeping keys (learning rate, timings, the
+epoch numbers) are never judged. ``None`` marks an epoch whose value was not logged, which is
+never taken for NaN. An optional ``"epoch"`` list gives the epochs' numbers as the log counts
+them (a pasted excerpt may start at epoch 96); findings quote those numbers.
 
 >>> [metric_kind(m) for m in ("val_dice_coef", "dice_loss", "binary_io_u", "val_acc", "lr")]
 ['dice', 'loss', 'iou', 'accuracy', 'bookkeeping']
->>> series = metric_series({"val_dice": [0.5, None, 0.7], "lr": [1e-3] * 3})
->>> list(series), series["val_dice"].last_finite()
-(['val_dice'], (2, 0.7))
+>>> series = metric_series({"val_dice": [0.5, None, 0.7], "lr": [1e-3] * 3, "epoch": [8, 9, 10]})
+>>> list(series), series["val_dice"].last_finite(), series["val_dice"].epoch(2)
+(['val_dice'], (2, 0.7), 10)
+>>> multiclass_metrics(["loss", "sparse_categorical_accuracy"]), is_class_mean("mean_io_u_5")
+(['sparse_categorical_accuracy'], True)
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 VALIDATION_PREFIX = "val_"
+#: Optional history key: each epoch's number as the log counts them (default 1, 2, 3...).
+EPOCH_KEY = "epoch"
+#: History keys that hold the learning rate of each epoch (CSVLogger, ``lr:`` in a summary).
+LEARNING_RATE_KEYS = ("lr", "learning_rate")
 #: Optional history keys read by :func:`unetdiag.diag.checks.saturation.check_across_runs`:
 #: seconds per training step and steps per epoch, one value (or ``None``) per epoch.
 STEP_SECONDS_KEY = "step_seconds"
 STEPS_PER_EPOCH_KEY = "steps_per_epoch"
 #: History keys that are bookkeeping, never judged as metrics.
-NON_METRIC_KEYS = frozenset({"epoch", "lr", "learning_rate", STEP_SECONDS_KEY,
+NON_METRIC_KEYS = frozenset({EPOCH_KEY, *LEARNING_RATE_KEYS, STEP_SECONDS_KEY,
                              STEPS_PER_EPOCH_KEY, "batch_size", "time", "epoch_seconds"})
 #: Kinds whose values lie in [0, 1] for labels and predictions in [0, 1].
 SCORE_KINDS = ("accuracy", "dice", "iou")
 #: The two phases of a run, most telling first, with whether their names carry ``val_``.
 PHASES = (("validation", True), ("training", False))
+# Names that only a multi-class (softmax) model logs.
+_MULTICLASS_WORDS = ("categorical", "softmax")
+# A score averaged over classes (background included) is not the foreground class's score.
+_CLASS_MEAN_RE = re.compile(r"(?:^|_)(?:mean_?io_?u|miou|mean_?dice|m?iou_avg|avg_iou|"
+                            r"dice_avg|avg_dice)(?:_\d+)?$", re.IGNORECASE)
 
 
 def is_validation(metric: str) -> bool:
     return metric.startswith(VALIDATION_PREFIX)
 
 
+def base_name(metric: str) -> str:
+    """The name without its ``val_`` prefix."""
+    return metric[len(VALIDATION_PREFIX):] if is_validation(metric) else metric
+
+
+def is_class_mean(metric: str) -> bool:
+    """A score averaged over classes (``mean_io_u``, ``iou_avg``), background included."""
+    return bool(_CLASS_MEAN_RE.search(base_name(metric)))
+
+
+def multiclass_metrics(names: Sequence[str]) -> list[str]:
+    """The metrics whose names say the model is multi-class (categorical, softmax)."""
+    return [name for name in names if any(word in name.lower() for word in _MULTICLASS_WORDS)]
+
+
+def learning_rates(history: Mapping[str, Sequence[float | None]]) -> list[float | None] | None:
+    """The learning rate of each epoch, when the history holds it."""
+    for key in LEARNING_RATE_KEYS:
+        if key in history and not isinstance(history[key], (str, bytes)):
+            return [None if value is None else float(value) for value in history[key]]
+    return None
+
+
 def metric_kind(metric: str) -> str:
     """``"loss"``, ``"dice"``, ``"iou"``, ``"accuracy"``, ``"bookkeeping"`` or ``"other"``."""
-    base = metric[len(VALIDATION_PREFIX):] if is_validation(metric) else metric
-    base = base.lower()
+    base = base_name(metric).lower()
     if base in NON_METRIC_KEYS:
         return "bookkeeping"
     if "loss" in base or base in ("bce", "binary_crossentropy", "crossentropy"):
         return "loss"
-    if "dice" in base:
-        return "dice"
+    if "dice" in base or re.search(r"(?:^|_)f1(?:[-_]?score)?(?:$|_)|fscore", base):
+        return "dice"  # F1 of a binary mask is its Dice
     if "iou" in base or "io_u" in base or "jaccard" in base:
         return "iou"
     if base in ("acc", "accuracy") or base.endswith(("accuracy", "_acc")):
@@ -62,6 +97,7 @@ class MetricSeries:
     name: str
     values: np.ndarray  # float64; NaN where not logged
     logged: np.ndarray  # bool
+    numbers: np.ndarray  # int: each epoch's number as the log counts them
 
     @property
     def finite(self) -> np.ndarray:
@@ -71,6 +107,14 @@ class MetricSeries:
         """(0-based epoch, value) of the last finite value."""
         indices = np.flatnonzero(self.finite)
         return (int(indices[-1]), float(self.values[indices[-1]])) if indices.size else None
+
+    def epoch(self, index: int) -> int:
+        """The epoch number (as the log counts them) at a 0-based position."""
+        return int(self.numbers[index])
+
+    def epochs_at(self, indices: Sequence[int] | np.ndarray) -> list[int]:
+        """The epoch numbers at 0-based positions."""
+        return [int(self.numbers[i]) for i in indices]
 
     def value_at(self, epoch: int) -> float | None:
         """The value at a 0-based epoch, ``None`` where it is not finite."""
@@ -83,22 +127,33 @@ Series = Mapping[str, MetricSeries]
 def metric_series(history: Mapping[str, Sequence[float | None]]) -> dict[str, MetricSeries]:
     """Judgeable metrics of a history; ``None`` entries are "not logged" (never NaN)."""
     result = {}
+    given = history.get(EPOCH_KEY)
     for name, values in history.items():
         if metric_kind(name) == "bookkeeping" or isinstance(values, (str, bytes)):
             continue
         raw = list(values)
         logged = np.array([v is not None for v in raw], dtype=bool)
-        numbers = np.array([math.nan if v is None else float(v) for v in raw], dtype=np.float64)
+        values_array = np.array([math.nan if v is None else float(v) for v in raw],
+                                dtype=np.float64)
         if logged.any():
-            result[name] = MetricSeries(name, numbers, logged)
+            result[name] = MetricSeries(name, values_array, logged,
+                                        _epoch_numbers(given, len(raw)))
     return result
 
 
+def _epoch_numbers(given: Sequence[float | None] | None, length: int) -> np.ndarray:
+    """The history's epoch numbers when it gives one per epoch, else 1, 2, 3..."""
+    if given is not None and len(given) >= length and all(v is not None for v in given):
+        return np.array([int(v) for v in list(given)[:length]], dtype=np.int64)
+    return np.arange(1, length + 1, dtype=np.int64)
+
+
 def phase_metrics(series: Series, validation: bool) -> dict[str, MetricSeries]:
-    """The first metric of each kind in one phase: ``{"accuracy": ..., "dice": ...}``."""
+    """The first metric of each kind in one phase: ``{"accuracy": ..., "dice": ...}``; a
+    score averaged over classes (:func:`is_class_mean`) is never the phase's Dice or IoU."""
     chosen: dict[str, MetricSeries] = {}
     for name, item in series.items():
-        if is_validation(name) == validation:
+        if is_validation(name) == validation and not is_class_mean(name):
             chosen.setdefault(metric_kind(name), item)
     return chosen
 
@@ -106,8 +161,3 @@ def phase_metrics(series: Series, validation: bool) -> dict[str, MetricSeries]:
 def phases(series: Series) -> list[tuple[str, dict[str, MetricSeries]]]:
     """``("validation", ...)`` then ``("training", ...)``: each phase's :func:`phase_metrics`."""
     return [(name, phase_metrics(series, validation)) for name, validation in PHASES]
-
-
-def epoch_numbers(indices: Sequence[int] | np.ndarray) -> list[int]:
-    """0-based positions -> the 1-based epoch numbers people read in logs."""
-    return [int(i) + 1 for i in indices]

@@ -1,35 +1,26 @@
-"""What one run's metric series show on their own: NaN, impossible values, plateaus, gaps.
+"""What one run's metric series show on their own: NaN, plateaus, gaps.
 
 Each function measures one question and returns its typed claim (:mod:`.evidence`), or
-``None`` when the series give no reason to say anything.
+``None`` when the series give no reason to say anything. Values outside [0, 1] are
+:mod:`.scale`'s; fingerprints of degenerate runs are :mod:`.degenerate`'s and
+:mod:`.constant`'s.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
-from unetdiag.diag.checks.saturation.algebra import max_soft_dice, mean_label_if_all_ones
-from unetdiag.diag.checks.saturation.evidence import (
-    AccuracyBoundBreach,
-    BoundBreach,
-    DiceAboveOne,
-    FlatTail,
-    NegativeLoss,
-    NonFiniteOnset,
-    OutOfRange,
-    TrainValGap,
-)
+from unetdiag.diag.checks.saturation.evidence import FlatTail, NonFiniteOnset, TrainValGap
 from unetdiag.diag.checks.saturation.metrics import (
     SCORE_KINDS,
     VALIDATION_PREFIX,
     MetricSeries,
     Series,
-    epoch_numbers,
     is_validation,
     metric_kind,
-    phases,
 )
 from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
 from unetdiag.diag.core.findings import Severity
@@ -50,96 +41,18 @@ def non_finite_onset(run: str, series: Series) -> NonFiniteOnset | None:
     onset = min(first_bad.values())
     last_finite = {name: float(series[name].values[onset - 1]) for name in series
                    if onset > 0 and series[name].finite[onset - 1]}
+    longest = max(series.values(), key=lambda item: item.values.size)
     return NonFiniteOnset(
-        run, onset_epoch=onset + 1,
+        run, onset_epoch=longest.epoch(onset),
         metrics_at_onset=[name for name, epoch in first_bad.items() if epoch == onset],
-        first_non_finite_epoch={name: epoch + 1 for name, epoch in first_bad.items()},
+        first_non_finite_epoch={name: series[name].epoch(epoch)
+                                for name, epoch in first_bad.items()},
         last_finite_before_onset=last_finite, recovered=recovered,
-        epochs=max(item.values.size for item in series.values()),
+        epochs=longest.values.size,
+        finite_throughout=[name for name in series if name not in first_bad],
+        last_epoch=longest.epoch(longest.values.size - 1),
         only_nan=all(math.isnan(series[name].values[epoch])
                      for name, epoch in first_bad.items()))
-
-
-def _extreme(item: MetricSeries, above: bool) -> tuple[float, int]:
-    """(most extreme finite value, its first 1-based epoch)."""
-    values = np.where(item.finite, item.values, -np.inf if above else np.inf)
-    index = int(np.argmax(values) if above else np.argmin(values))
-    return float(item.values[index]), index + 1
-
-
-def _first_epoch(item: MetricSeries, where: np.ndarray) -> int:
-    """The first 1-based epoch at which ``where`` holds for a finite value."""
-    return int(np.flatnonzero(item.finite & where)[0]) + 1
-
-
-def _is_negated_score(name: str, loss: MetricSeries, series: Series, tolerance: float) -> bool:
-    """A loss defined as -Dice (negative by design) mirrors a logged Dice in [0, 1]."""
-    scores = [s for n, s in series.items() if metric_kind(n) in ("dice", "iou")
-              and is_validation(n) == is_validation(name)]
-    for score in scores:
-        both = loss.finite & score.finite
-        if (both.any() and np.all(np.abs(loss.values[both] + score.values[both]) <= tolerance)
-                and np.all(score.values[both] <= 1)):
-            return True
-    return False
-
-
-def label_scale(run: str, series: Series, tolerance: float, thresholds: SaturationThresholds
-                ) -> list[DiceAboveOne | NegativeLoss | OutOfRange]:
-    """Values that labels and predictions in [0, 1] cannot produce."""
-    slack = thresholds.range_slack
-    above: dict[str, dict] = {}
-    negative: dict[str, dict] = {}
-    out_of_range: dict[str, dict] = {}
-    for name, item in series.items():
-        kind = metric_kind(name)
-        finite = item.values[item.finite]
-        if not finite.size:
-            continue
-        if kind == "dice" and finite.max() > 1 + slack:
-            value, epoch = _extreme(item, above=True)
-            above[name] = {"max": value, "first_epoch_of_max": epoch,
-                           "first_epoch_above_one": _first_epoch(item, item.values > 1 + slack)}
-        elif kind in SCORE_KINDS and (finite.min() < -slack or finite.max() > 1 + slack):
-            out_of_range[name] = {"min": float(finite.min()), "max": float(finite.max())}
-        elif kind == "loss" and finite.min() < -slack and not _is_negated_score(
-                name, item, series, tolerance):
-            value, epoch = _extreme(item, above=False)
-            negative[name] = {"min": value, "epoch_of_min": epoch,
-                              "first_negative_epoch": _first_epoch(item, item.values < -slack)}
-    claims: list[DiceAboveOne | NegativeLoss | OutOfRange] = []
-    if above:
-        accuracies = {name: item.last_finite()[1] for name, item in series.items()
-                      if metric_kind(name) == "accuracy" and item.last_finite() is not None}
-        worst = max(value["max"] for value in above.values())
-        claims.append(DiceAboveOne(run, above, mean_label_if_all_ones(worst), accuracies))
-    if negative:
-        claims.append(NegativeLoss(run, negative))
-    if out_of_range:
-        claims.append(OutOfRange(run, out_of_range))
-    return claims
-
-
-def accuracy_bound_breach(run: str, series: Series, tolerance: float,
-                          thresholds: SaturationThresholds) -> AccuracyBoundBreach | None:
-    """A Dice above :func:`~.algebra.max_soft_dice` of its phase's accuracy."""
-    breaches: dict[str, BoundBreach] = {}
-    for phase_name, phase in phases(series):
-        accuracy, dice = phase.get("accuracy"), phase.get("dice")
-        if accuracy is None or dice is None:
-            continue
-        both = accuracy.finite & dice.finite & (dice.values <= 1 + thresholds.range_slack)
-        bound = max_soft_dice(accuracy.values)
-        excess = np.where(both, dice.values - bound, -np.inf)
-        if not both.any() or excess.max() <= tolerance:
-            continue
-        worst = int(np.argmax(excess))
-        breaches[phase_name] = BoundBreach(
-            dice.name, accuracy.name, epoch=worst + 1, dice=float(dice.values[worst]),
-            accuracy=float(accuracy.values[worst]), max_dice=float(bound[worst]),
-            epochs_above_bound=epoch_numbers(np.flatnonzero(both & (dice.values - bound
-                                                                    > tolerance))))
-    return AccuracyBoundBreach(run, breaches) if breaches else None
 
 
 def flat_tail(item: MetricSeries, thresholds: SaturationThresholds) -> int:
@@ -163,26 +76,68 @@ def flat_tail(item: MetricSeries, thresholds: SaturationThresholds) -> int:
     return count
 
 
-def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds) -> FlatTail | None:
-    """Metrics flat over at least :attr:`~.SaturationThresholds.min_flat_epochs` last epochs."""
+def _schedule(rates: Sequence[float | None] | None, start: int,
+              thresholds: SaturationThresholds) -> tuple[float | None, bool]:
+    """(learning rate at epoch position ``start``, whether the schedule had cut it to at most
+    :attr:`~.SaturationThresholds.schedule_cut_ratio` of the run's highest by then)."""
+    if not rates or start >= len(rates) or rates[start] is None:
+        return None, False
+    known = [rate for rate in rates if rate is not None and math.isfinite(rate) and rate > 0]
+    rate = float(rates[start])
+    return rate, bool(known) and rate <= thresholds.schedule_cut_ratio * max(known)
+
+
+def _loss_moves(series: Series, validation: bool, thresholds: SaturationThresholds) -> bool:
+    """The phase logs a loss, and its last epochs are not flat."""
+    losses = [item for name, item in series.items()
+              if metric_kind(name) == "loss" and is_validation(name) == validation]
+    return bool(losses) and flat_tail(losses[0], thresholds) < thresholds.min_flat_epochs
+
+
+def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
+                 rates: Sequence[float | None] | None = None,
+                 multiclass: bool = False) -> FlatTail | None:
+    """Metrics flat over at least :attr:`~.SaturationThresholds.min_flat_epochs` last epochs.
+
+    A warning when a validation metric is flat, or when training is stuck (the training loss
+    and every training metric flat); info when the plateau is the learning-rate schedule's
+    (``rates``: the learning rate of each epoch, when the log shows it) or an accuracy frozen
+    near 0 while the loss moves (it counts exact matches, which continuous targets never give).
+    """
     flat: dict[str, dict] = {}
     for name, item in series.items():
         epochs = item.values.size
         tail = flat_tail(item, thresholds)
         if tail >= thresholds.min_flat_epochs:
             flat[name] = {"value": float(item.values[-1]), "flat_epochs": tail,
-                          "from_epoch": epochs - tail + 1, "epochs": epochs}
+                          "from_epoch": item.epoch(epochs - tail), "epochs": epochs}
+            rate, explained = _schedule(rates, epochs - tail, thresholds)
+            if rate is not None:
+                flat[name].update(learning_rate=rate, schedule=explained)
     if not flat:
         return None
-    validation = any(is_validation(name) for name in flat)
+    uninformative = [
+        name for name, data in flat.items()
+        if metric_kind(name) == "accuracy" and data["value"] <= thresholds.uninformative_accuracy
+        and _loss_moves(series, is_validation(name), thresholds)]
+    training = [name for name in series if not is_validation(name)]
+    stuck = (any(metric_kind(name) == "loss" for name in training)
+             and all(name in flat and not flat[name].get("schedule") for name in training))
+    telling = [name for name in flat if name not in uninformative
+               and not flat[name].get("schedule") and is_validation(name)]
+    known = [rate for rate in rates or () if rate is not None and math.isfinite(rate)]
     return FlatTail(run, flat, thresholds.flat_spread,
-                    severity=Severity.WARNING if validation else Severity.INFO)
+                    highest_learning_rate=max(known) if known else None,
+                    final_learning_rate=known[-1] if known else None,
+                    uninformative=uninformative, stuck=stuck, multiclass=multiclass,
+                    severity=Severity.WARNING if telling or stuck else Severity.INFO)
 
 
 def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds
                   ) -> TrainValGap | None:
     """Training and validation values of a metric far apart at their last epochs."""
     gaps: dict[str, dict] = {}
+    diverged: list[str] = []
     severity = Severity.INFO  # validation above training only
     for name, item in series.items():
         partner = series.get(VALIDATION_PREFIX + name)
@@ -193,12 +148,19 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds
         if train_last is None or val_last is None:
             continue
         train, val = train_last[1], val_last[1]
+        if kind != "loss" and not all(-thresholds.range_slack <= v <= 1 + thresholds.range_slack
+                                      for v in (train, val)):
+            continue  # a score outside [0, 1] is reported as such; its gap means nothing
         if kind == "loss":
-            if val > thresholds.gap_loss_ratio * train and val - train >= thresholds.gap_loss_min:
-                gaps[name] = {"train": train, "validation": val, "ratio": val / max(train, 1e-12)}
+            # a ratio to a loss at or below 0 means nothing
+            if (train > 0 and val > thresholds.gap_loss_ratio * train
+                    and val - train >= thresholds.gap_loss_min):
+                gaps[name] = {"train": train, "validation": val, "ratio": val / train}
                 severity = Severity.WARNING
+                if val >= thresholds.diverged_loss_ratio * train:
+                    diverged.append(name)
         elif abs(train - val) > thresholds.gap_score:
             gaps[name] = {"train": train, "validation": val, "gap": train - val}
             if train > val:
                 severity = Severity.WARNING
-    return TrainValGap(run, gaps, severity) if gaps else None
+    return TrainValGap(run, gaps, diverged, severity) if gaps else None

@@ -35,12 +35,31 @@ class SaturationThresholds:
     on objects of 100 pixels or more."""
     range_slack: float = 1e-6
     """Float error allowed outside [0, 1] before a metric is out of range."""
-    gap_score: float = 0.10
+    gap_score: float = 0.08
     """Train minus validation Dice/IoU/accuracy above this is a gap."""
-    gap_loss_ratio: float = 2.0
-    """Validation loss above this multiple of the training loss is a gap..."""
+    gap_loss_ratio: float = 1.5
+    """Validation loss above this multiple of a positive training loss is a gap..."""
     gap_loss_min: float = 0.05
     """...when it is also at least this much larger."""
+    diverged_loss_ratio: float = 1e3
+    """A validation loss this many times the training loss has diverged, not merely drifted."""
+    perfect_score: float = 5e-5
+    """An accuracy within this of 1 prints as 1.0000 (Keras's four decimals)."""
+    uninformative_accuracy: float = 0.01
+    """An accuracy at or below this, frozen while the loss moves, counts no exact match: what
+    continuous targets (a regression) score; it says nothing about learning."""
+    schedule_cut_ratio: float = 0.1
+    """A plateau where the learning rate is at most this share of the run's highest is the
+    schedule's doing (ReduceLROnPlateau at its floor), not saturation."""
+    collapse_from: float = 0.1
+    """A Dice/IoU that falls from at least this to the 0 of an empty prediction collapsed."""
+    printed_precision: float = 1e-4
+    """Half the last printed digit and then some: a logged loss within this of ln 2 is ln 2."""
+    min_prior_epochs: int = 2
+    """Epochs a loss must sit at a constant prediction's entropy before it is reported."""
+    small_negative_loss: float = 1.0
+    """A loss that stays above minus this while every score stays in [0, 1] is below 0 by its
+    own construction: labels on 0-255 push 1 - Dice towards -1 and the scores above 1."""
     majority_headroom_share: float = 0.5
     """An accuracy that closes less than this share of the way from the majority-class share
     to 1 is "barely above the majority class"."""

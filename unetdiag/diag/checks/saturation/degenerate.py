@@ -1,0 +1,178 @@
+"""Numbers that a degenerate model or data set produces, found in one run's series.
+
+- A validation accuracy of exactly 1.0000: every pixel right to four decimals, which real
+  segmentation rarely gives; validation masks of one class, leakage or trivial masks do.
+- A loss equal to the binary entropy ``H(f)`` of the class fraction its frozen accuracy
+  implies, epoch after epoch: the cross-entropy of a model that outputs the prior ``f`` at
+  every pixel (and, thresholded at 0.5, predicts the majority class everywhere).
+- A loss stuck at ``ln 2 = H(0.5)``: the cross-entropy of predicting 0.5 for two classes,
+  whatever the labels.
+- A Dice or IoU that falls from a real value to 0 and stays there: no true positive left.
+
+Each function returns its typed claim (:mod:`.evidence`) or ``None``.
+
+>>> round(binary_entropy(1 - 0.9821), 4)   # val_acc 0.9821: f = 0.0179
+0.0897
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from unetdiag.diag.checks.saturation.algebra import binary_entropy
+from unetdiag.diag.checks.saturation.evidence import (
+    ClassPriorLoss,
+    PerfectAccuracy,
+    ScoreCollapse,
+    UniformPredictionLoss,
+)
+from unetdiag.diag.checks.saturation.metrics import (
+    MetricSeries,
+    Series,
+    is_validation,
+    metric_kind,
+    phase_metrics,
+    phases,
+)
+from unetdiag.diag.checks.saturation.scale import accuracy_fits_scores
+from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
+from unetdiag.diag.core.findings import Severity
+
+
+def _final_stretch(item: MetricSeries, matches: np.ndarray) -> np.ndarray:
+    """The positions of the last unbroken run of ``matches`` that reaches the series' last
+    finite value (empty when the last finite value does not match)."""
+    finite = np.flatnonzero(item.finite)
+    stretch: list[int] = []
+    for position in finite[::-1]:
+        if not matches[position]:
+            break
+        stretch.append(int(position))
+    return np.array(stretch[::-1], dtype=np.int64)
+
+
+def _phase_losses(series: Series) -> dict[str, float]:
+    """Each phase's loss at its last finite epoch."""
+    losses = {}
+    for _, phase in phases(series):
+        loss = phase.get("loss")
+        if loss is not None and loss.last_finite() is not None:
+            losses[loss.name] = loss.last_finite()[1]
+    return losses
+
+
+def perfect_accuracy(run: str, series: Series, thresholds: SaturationThresholds
+                     ) -> PerfectAccuracy | None:
+    """A validation accuracy that prints 1.0000 at the last epoch (training accuracies at 1
+    are reported with it)."""
+    perfect: dict[str, dict] = {}
+    for name, item in sorted(series.items(), key=lambda pair: not is_validation(pair[0])):
+        last = item.last_finite()
+        if metric_kind(name) != "accuracy" or last is None:
+            continue
+        if last[1] >= 1 - thresholds.perfect_score and last[1] <= 1 + thresholds.range_slack:
+            at_one = np.flatnonzero(item.finite & (item.values >= 1 - thresholds.perfect_score))
+            perfect[name] = {"value": last[1], "epochs_at_one": item.epochs_at(at_one),
+                             "epochs": int(item.finite.sum())}
+    if not any(is_validation(name) for name in perfect):
+        return None
+    return PerfectAccuracy(run, perfect, _phase_losses(series))
+
+
+def class_prior_loss(run: str, series: Series, tolerance: float,
+                     thresholds: SaturationThresholds, multiclass: bool = False
+                     ) -> ClassPriorLoss | None:
+    """A phase whose loss is ``H(1 - a)`` for its frozen accuracy ``a`` over the last
+    :attr:`~.SaturationThresholds.min_prior_epochs` epochs or more (binary runs only)."""
+    if multiclass:
+        return None
+    found: dict[str, dict] = {}
+    for _, phase in phases(series):
+        accuracy, loss = phase.get("accuracy"), phase.get("loss")
+        if accuracy is None or loss is None or not accuracy_fits_scores(
+                phase, tolerance, thresholds):
+            continue
+        numbers = _prior_match(accuracy, loss, tolerance, thresholds)
+        if numbers is not None:
+            found[loss.name] = numbers
+    if not found:
+        return None
+    validation = any(is_validation(name) for name in found)
+    return ClassPriorLoss(run, found, Severity.ERROR if validation else Severity.WARNING)
+
+
+def _prior_match(accuracy: MetricSeries, loss: MetricSeries, tolerance: float,
+                 thresholds: SaturationThresholds) -> dict | None:
+    length = min(accuracy.values.size, loss.values.size)
+    values, losses = accuracy.values[:length], loss.values[:length]
+    both = accuracy.finite[:length] & loss.finite[:length]
+    last = np.flatnonzero(both)
+    if not last.size:
+        return None
+    final = values[last[-1]]
+    if not 0.5 < final < 1 - thresholds.perfect_score:
+        return None
+    entropy = np.array([binary_entropy(1 - a) if both[i] else math.nan
+                        for i, a in enumerate(values)])
+    matches = np.zeros(loss.values.size, dtype=bool)
+    matches[:length] = both & (np.abs(losses - entropy) <= tolerance) & (
+        np.abs(values - final) <= tolerance)
+    stretch = _final_stretch(loss, matches)
+    if stretch.size < thresholds.min_prior_epochs:
+        return None
+    end = int(stretch[-1])
+    return {"value": float(losses[end]), "entropy": float(entropy[end]),
+            "prior": float(1 - values[end]), "accuracy_metric": accuracy.name,
+            "accuracy": float(values[end]), "epochs_matched": loss.epochs_at(stretch),
+            "epochs": int(loss.finite.sum())}
+
+
+def uniform_prediction_loss(run: str, series: Series, thresholds: SaturationThresholds,
+                            already: Mapping[str, dict] | None = None
+                            ) -> UniformPredictionLoss | None:
+    """Losses at ``ln 2`` (to the printed precision) over their last epochs; ``already``:
+    losses a class-prior claim explains."""
+    stuck: dict[str, dict] = {}
+    for name, item in series.items():
+        if metric_kind(name) != "loss" or name in (already or {}):
+            continue
+        matches = item.finite & (np.abs(item.values - math.log(2)) <= thresholds.printed_precision)
+        stretch = _final_stretch(item, matches)
+        if stretch.size >= thresholds.min_prior_epochs:
+            stuck[name] = {"value": float(item.values[stretch[-1]]),
+                           "epochs_at_ln2": item.epochs_at(stretch),
+                           "epochs": int(item.finite.sum())}
+    return UniformPredictionLoss(run, stuck) if stuck else None
+
+
+def score_collapse(run: str, series: Series, tolerance: float,
+                   thresholds: SaturationThresholds) -> ScoreCollapse | None:
+    """Dice/IoU metrics that end at the 0 of no true positive after a value of at least
+    :attr:`~.SaturationThresholds.collapse_from`."""
+    near_zero = max(tolerance, thresholds.empty_prediction_dice)
+    collapsed: dict[str, dict] = {}
+    losses: dict[str, float] = {}
+    for name, item in series.items():
+        if metric_kind(name) not in ("dice", "iou"):
+            continue
+        stretch = _final_stretch(item, item.finite & (np.abs(item.values) <= near_zero))
+        if not stretch.size:
+            continue
+        earlier = np.flatnonzero(item.finite[:stretch[0]])
+        if not earlier.size or item.values[earlier[-1]] < thresholds.collapse_from:
+            continue
+        start = int(stretch[0])
+        collapsed[name] = {"epoch": item.epoch(start), "before": float(item.values[earlier[-1]]),
+                           "before_epoch": item.epoch(int(earlier[-1])),
+                           "value": float(item.values[stretch[-1]])}
+        loss = phase_metrics(series, is_validation(name)).get("loss")
+        if loss is not None and start < loss.values.size and loss.finite[start]:
+            losses[loss.name] = float(loss.values[start])
+    if not collapsed:
+        return None
+    validation = any(is_validation(name) for name in collapsed)
+    return ScoreCollapse(run, collapsed, losses,
+                         Severity.ERROR if validation else Severity.WARNING)

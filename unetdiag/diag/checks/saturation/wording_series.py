@@ -1,0 +1,368 @@
+"""The sentences of the findings about one run: NaN, plateaus, gaps, constant predictors and
+the other fingerprints of a degenerate run. "Proves" only where the numbers admit one answer;
+"consistent with" otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from unetdiag.diag.checks.saturation import ids
+from unetdiag.diag.checks.saturation.evidence import (
+    AtBaseline,
+    ClassPriorLoss,
+    ConstantPredictorRun,
+    FlatTail,
+    NearMajority,
+    NonFiniteOnset,
+    PerfectAccuracy,
+    ScoreCollapse,
+    TrainValGap,
+    UniformPredictionLoss,
+)
+from unetdiag.diag.checks.saturation.metrics import VALIDATION_PREFIX, is_validation, metric_kind
+from unetdiag.diag.checks.saturation.words import (
+    all_ones_formula,
+    describe_fingerprint,
+    epoch_list,
+    epoch_of,
+    finding,
+)
+from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.wording.text import join_names, percent, verb
+
+
+def non_finite_finding(claim: NonFiniteOnset) -> Finding:
+    run, at_onset = claim.run, claim.metrics_at_onset
+    word = "NaN" if claim.only_nan else "non-finite"
+    first = claim.onset_epoch == claim.last_epoch - claim.epochs + 1
+    when = ("from the very first epoch" if first and claim.onset_epoch == 1
+            else f"from the first epoch in the log (epoch {claim.onset_epoch})" if first
+            else f"from {epoch_of(claim.onset_epoch, claim.epochs, claim.last_epoch)}")
+    explanation = (
+        f"{join_names(at_onset)} {verb(len(at_onset), 'is', 'are')} {word} {when}"
+        + (f" (later also {join_names(claim.later)})" if claim.later else "")
+        + ". Keras shows the running mean of each epoch, so a single bad batch turns the whole "
+        "epoch's number into NaN; once the weights are NaN, every later number is too"
+        + (f" ({join_names(claim.recovered)} came back, so the weights survived)"
+           if claim.recovered else "")
+        + (f"; {join_names(claim.finite_throughout)} stayed finite" if claim.finite_throughout
+           else "")
+        + ". Usual causes: labels outside [0, 1] (0/255 masks) driving the loss to diverge, a "
+        "log(0) or 0/0 in a hand-written loss or a Dice without a smoothing term, float16 "
+        "overflow, or corrupt input images.")
+    return finding(
+        ids.NON_FINITE, claim,
+        title=f"{run}: {join_names(at_onset)} became {word} at epoch {claim.onset_epoch}",
+        explanation=explanation,
+        fix=("Check the masks' values first (`unetdiag audit-data`); then give every Dice a "
+             "smoothing term, compute losses in float32 and lower the learning rate. "
+             "`unetdiag train` stops at the first non-finite gradient and names the batch."))
+
+
+def constant_predictor_finding(claim: ConstantPredictorRun) -> Finding:
+    main_phase, main = claim.main_phase, claim.main
+    fit = main.fit
+    fraction = fit.foreground_fraction
+    if claim.predictor == "all_ones":
+        what = "predicting every pixel as foreground"
+        title = (f"{claim.run} predicts every pixel as foreground ({main_phase} data: "
+                 f"{percent(fraction)} foreground)" if fit.proven else
+                 f"{claim.run} scores exactly what predicting every pixel as foreground scores "
+                 f"({main_phase} data {percent(fraction)} foreground)")
+        sentences = []
+        if main.dice_metric:
+            sentences.append(
+                f"{main.dice_metric} {fit.dice:.4f} is exactly what {what} scores when "
+                f"{percent(fraction)} of pixels are foreground: Dice = 2f/(1+f) = "
+                f"{all_ones_formula(fraction)}.")
+        if main.iou_metric:
+            sentences.append(f"{main.iou_metric} {fit.iou:.4f} is that predictor's IoU, "
+                             f"which equals f.")
+        sentences.append(
+            f"{main.accuracy_metric} {fit.accuracy:.4f} is f itself: every foreground "
+            "pixel right, every background pixel wrong.")
+        sentences.append(
+            "The measured foreground fraction is f, so these numbers admit only that predictor."
+            if fit.proven else
+            "Together the numbers say that no pixel is correctly predicted background (TN = "
+            f"0, for binary labels and a pooled Dice): consistent with {what}, the one such "
+            f"prediction when the {main_phase} data is {percent(fraction)} foreground; a model "
+            "that also misses some foreground scores the same on data with more foreground.")
+        if fraction >= 0.5:  # foreground is the majority: suspect the masks first
+            fix = ("Look at the masks before the model: a data set that is "
+                   f"{percent(fraction)} foreground is rarely what was meant (a mask "
+                   "that is the image itself, binarised with > 0, looks like this); `unetdiag "
+                   "audit-data` shows every mask's foreground fraction. If the masks are right, "
+                   "judge the model by the Dice of the background class, not by accuracy.")
+        else:
+            fix = ("The model collapsed to all-foreground: check that images and masks are "
+                   "paired correctly, that the mask polarity is right (foreground bright), and "
+                   "lower the learning rate if the output saturated in the first epoch.")
+    else:
+        what = "predicting no foreground at all"
+        title = (f"{claim.run} predicts no foreground at all ({main_phase} data: "
+                 f"{percent(fraction)} foreground)" if fit.proven else
+                 f"{claim.run} scores what {what} scores ({main_phase} data at most "
+                 f"{percent(fraction)} foreground)")
+        sentences = [
+            f"{describe_fingerprint(main.as_dict())}: a Dice or IoU of 0 means not one true "
+            "positive pixel, and the accuracy is then the share of pixels correctly predicted "
+            f"background, so at most {percent(fraction)} of the {main_phase} pixels are "
+            f"foreground (f <= 1 - {fit.accuracy:.4f}), with equality for {what}. "
+            + ("The measured foreground fraction is that bound: the numbers admit only the "
+               "empty prediction." if fit.proven else f"Consistent with {what}.")]
+        fix = ("Predicting nothing is the cheapest answer when foreground is rare: train with a "
+               "Dice or focal loss (or weight the foreground in BCE), check that the masks are "
+               "not inverted (foreground dark) and that images and masks are paired correctly.")
+    sentences.append(f"The numbers fit at {epoch_list(main.epochs_matched, main.epochs)}.")
+    training = claim.phases.get("training")
+    if main_phase == "validation" and training is not None:
+        sentences.append(
+            f"The training numbers fit too ({describe_fingerprint(training.as_dict())}: "
+            f"f = {training.fit.foreground_fraction:.4g}).")
+    sentences.append("The scores measure the masks, not the model.")
+    finding_id = (ids.ALL_ONES_PREDICTOR if claim.predictor == "all_ones"
+                  else ids.ALL_ZEROS_PREDICTOR)
+    return finding(finding_id, claim, title=title, explanation=" ".join(sentences), fix=fix)
+
+
+def at_baseline_finding(claim: AtBaseline) -> Finding:
+    details = "; ".join(
+        f"{n} {d['value']:.4f} vs {d['baseline']:.4f} at "
+        f"{epoch_list(d['epochs_at_baseline'], d['epochs'])}"
+        for n, d in claim.metrics.items())
+    return finding(
+        ids.METRIC_AT_BASELINE, claim,
+        title=(f"{claim.run}: {join_names(list(claim.metrics))} "
+               f"{verb(len(claim.metrics), 'sits', 'sit')} at the score of a constant "
+               "predictor"),
+        explanation=(
+            f"{details}. The baseline is what predicting one class everywhere scores on "
+            "the same data, measured from its masks; a model at the baseline has learnt "
+            "nothing the metric can see."),
+        fix=("Check the masks' foreground fraction (`unetdiag audit-data`); if it is "
+             "extreme, train with a Dice loss or class weights and judge by foreground Dice."))
+
+
+def near_majority_finding(claim: NearMajority) -> Finding:
+    name, data = next(iter(claim.metrics.items()))
+    others = [f"{n} {d['value']:.4f} vs {d['majority_share']:.4f}"
+              for n, d in claim.metrics.items() if n != name]
+    return finding(
+        ids.ACCURACY_IS_MAJORITY_CLASS, claim,
+        title=f"{claim.run}: {name} {data['value']:.4f} is barely above the "
+              f"{data['majority_share']:.4f} of predicting the majority class",
+        explanation=(
+            f"{percent(data['majority_share'])} of pixels belong to one class, so "
+            f"predicting that class everywhere scores {data['majority_share']:.4f}. "
+            f"{data['value']:.4f} closes only {data['share_of_headroom_closed']:.0%} of the "
+            "gap from there to 1: pixel accuracy says little about this model."
+            + (f" Likewise: {'; '.join(others)}." if others else "")),
+        fix="Judge the model by the Dice or IoU of the foreground class, not by accuracy.")
+
+
+def _flat_details(claim: FlatTail) -> str:
+    return "; ".join(f"{n} {d['value']:.4g} at {_flat_stretch(d)}"
+                     for n, d in claim.metrics.items())
+
+
+def _flat_stretch(flat: Mapping) -> str:
+    """The flat stretch of one metric, in words."""
+    if flat["flat_epochs"] == flat["epochs"]:
+        return f"every one of the {flat['epochs']} epochs"
+    return f"every epoch from epoch {flat['from_epoch']} on ({flat['flat_epochs']} epochs)"
+
+
+def _flat_reading(claim: FlatTail) -> list[str]:
+    """What the plateau means: the schedule's doing, a meaningless accuracy, a stuck optimiser,
+    or validation predictions that do not change."""
+    flat = claim.metrics
+    sentences = []
+    scheduled = [n for n in flat if claim.explained_by_schedule(n)]
+    if scheduled:
+        first = min(scheduled, key=lambda n: flat[n]["from_epoch"])
+        sentences.append(
+            f"The learning rate had been cut from {claim.highest_learning_rate:g} to "
+            f"{flat[first]['learning_rate']:g} by epoch {flat[first]['from_epoch']} (and to "
+            f"{claim.final_learning_rate:g} by the end: a schedule or ReduceLROnPlateau): the "
+            f"schedule flattened {join_names(scheduled)}; that is convergence at a small step, "
+            "not saturation.")
+    if claim.uninformative:
+        sentences.append(
+            f"{join_names(claim.uninformative)} {verb(len(claim.uninformative), 'stays', 'stay')}"
+            " near 0 while the loss moves: an accuracy that counts almost no exact match is what "
+            "continuous targets (a regression) score, so it says nothing about learning here.")
+    if claim.stuck:
+        sentences.append("The training loss and every training metric are frozen: the optimiser "
+                         "makes no progress (a learning rate far too small or too large, dead "
+                         "activations, or a saturated output).")
+    telling = [n for n in flat if is_validation(n) and n not in scheduled
+               and n not in claim.uninformative]
+    if telling:
+        sentences.append(
+            "A validation metric that does not change from epoch to epoch means the model's "
+            "predictions on the validation set do not change in any way the metric can see: "
+            "typically a model that predicts the same class everywhere, or one that stopped "
+            "learning.")
+        sentences += _accuracy_as_constant(claim, telling)
+    elif not (scheduled or claim.uninformative or claim.stuck):
+        sentences.append("The training metrics reached a plateau.")
+    return sentences
+
+
+def _accuracy_as_constant(claim: FlatTail, telling: list[str]) -> list[str]:
+    """A frozen binary accuracy, read as the constant predictor it could be."""
+    if claim.multiclass:
+        return []
+    for name in telling:
+        value = claim.metrics[name]["value"]
+        if metric_kind(name) == "accuracy" and 0.5 < value < 1:
+            return [f"{name} {value:.4f} is what predicting background everywhere scores if "
+                    f"{percent(1 - value)} of the validation pixels are foreground (or "
+                    f"foreground everywhere if {percent(value)} are): consistent with a constant "
+                    "predictor, which accuracy alone cannot prove (a Dice or IoU would tell)."]
+    return ["Compare the value with what a constant prediction scores on the same data."]
+
+
+def flat_finding(claim: FlatTail) -> Finding:
+    flat = claim.metrics
+    never = [n for n, d in flat.items() if d["flat_epochs"] == d["epochs"]]
+    parts = []
+    if never:
+        parts.append(f"{join_names(never)} never moved over {flat[never[0]]['epochs']} epochs")
+    by_start: dict[int, list[str]] = {}
+    for name in flat:
+        if name not in never:
+            by_start.setdefault(flat[name]["from_epoch"], []).append(name)
+    parts += [f"{join_names(names)} flat since epoch {epoch}" for epoch, names in by_start.items()]
+    scheduled_only = all(claim.explained_by_schedule(n) or n in claim.uninformative
+                         for n in flat) and not claim.stuck
+    return finding(
+        ids.FLAT_METRIC, claim, title=f"{claim.run}: " + "; ".join(parts),
+        explanation=(f"{_flat_details(claim)} (constant to within {claim.spread:g}). "
+                     + " ".join(_flat_reading(claim))),
+        fix=("Nothing to fix: the run converged as far as its schedule allowed; stopping "
+             "earlier (EarlyStopping) saves the time." if scheduled_only else
+             "Compare against the trivial baselines (`unetdiag audit-data`); if the model is "
+             "at one, fix the data or the loss, not the number of epochs."))
+
+
+def _gap_sentence(name: str, gap: Mapping[str, float]) -> str:
+    partner, train, val = VALIDATION_PREFIX + name, gap["train"], gap["validation"]
+    if "ratio" in gap:
+        return f"{partner} {val:.4g} is {gap['ratio']:.3g}x {name} {train:.4g}"
+    if gap["gap"] > 0:
+        return f"{name} {train:.4f} vs {partner} {val:.4f}"
+    return f"{partner} {val:.4f} is above {name} {train:.4f}"
+
+
+def train_val_gap_finding(claim: TrainValGap) -> Finding:
+    overfit = claim.overfit
+    gaps = [_gap_sentence(name, gap) for name, gap in claim.metrics.items()]
+    explanation = "; ".join(gaps) + ". "
+    if claim.diverged:
+        explanation += ("A validation loss orders of magnitude above the training loss has "
+                        "diverged: the model's outputs blow up on the validation images "
+                        "(BatchNormalization statistics far from the training batches', "
+                        "validation inputs preprocessed differently, or weights that overflow); "
+                        "that is not a matter of fit.")
+    if set(claim.metrics) - set(claim.diverged):
+        explanation += (
+            " Training numbers well above validation ones mean the model fits the training "
+            "images better than unseen ones (overfitting), or the two sets differ." if overfit
+            else " Validation above training happens with strong augmentation or dropout at "
+            "training time, but also when the validation set is easier or trivial (e.g. "
+            "mostly empty or mostly full masks).")
+    if claim.diverged:
+        first = claim.diverged[0]
+        title = (f"{claim.run}: the validation loss diverged "
+                 f"({_gap_sentence(first, claim.metrics[first])})")
+    else:
+        title = f"{claim.run}: " + ("training and validation disagree at the last epoch"
+                                    if overfit else "validation scores above training")
+        title += f" ({gaps[0]})"
+    return finding(
+        ids.TRAIN_VAL_GAP, claim,
+        title=title,
+        explanation=explanation.strip(),
+        fix=("Check that training and validation come from the same distribution; use more "
+             "data or augmentation, or stop earlier." if overfit else
+             "Compare both sets' foreground fractions (`unetdiag audit-data`)."))
+
+
+def perfect_accuracy_finding(claim: PerfectAccuracy) -> Finding:
+    validation = [n for n in claim.metrics if is_validation(n)]
+    details = "; ".join(f"{n} {d['value']:.4f} at {epoch_list(d['epochs_at_one'], d['epochs'])}"
+                        for n, d in claim.metrics.items())
+    losses = join_names([f"{n} {v:.4g}" for n, v in claim.losses.items()])
+    return finding(
+        ids.PERFECT_ACCURACY, claim,
+        title=(f"{claim.run}: {join_names(validation)} {verb(len(validation), 'is', 'are')} "
+               "1.0000: every validation pixel right to four decimals"),
+        explanation=(
+            f"{details}" + (f" ({losses} at the last epoch)" if losses else "") + ". A real "
+            "segmentation model rarely classifies every validation pixel right. This is what "
+            "validation masks of (almost) one class give (an all-background prediction scores "
+            "1.0000 once fewer than 0.005 % of the pixels are foreground), and what validation "
+            "images that are also training images (leakage) or trivial masks give."),
+        fix=("Look at the validation masks' foreground fraction (`unetdiag audit-data`) and make "
+             "sure no validation image is also a training image; judge the model by the Dice "
+             "of the foreground class."))
+
+
+def class_prior_finding(claim: ClassPriorLoss) -> Finding:
+    name, data = next(iter(claim.metrics.items()))
+    prior, accuracy = data["prior"], data["accuracy"]
+    majority = "background" if prior < 0.5 else "foreground"
+    return finding(
+        ids.CLASS_PRIOR_LOSS, claim,
+        title=(f"{claim.run}: {name} {data['value']:.4f} is the entropy of the class prior "
+               f"f = {prior:.4g}: consistent with predicting f at every pixel"),
+        explanation=(
+            f"{name} is {data['value']:.4f} at {epoch_list(data['epochs_matched'], data['epochs'])}"
+            f", equal to H(f) = -f ln f - (1-f) ln(1-f) = {data['entropy']:.4f} for f = "
+            f"{prior:.4g} = 1 - {data['accuracy_metric']} {accuracy:.4f}. Binary cross-entropy "
+            "equals H(f) when the model outputs the probability f at every pixel: the class "
+            "frequency, learnt without looking at the images; thresholded at 0.5 that model "
+            f"predicts {majority} everywhere, which scores exactly that accuracy. Consistent "
+            "with a model that learnt only the class prior, if the loss is binary "
+            "cross-entropy."),
+        fix=("The model ignores the images: check that images and masks are paired, that the "
+             "inputs are normalised, and that the learning rate did not saturate the output; "
+             "weight the rare class (or add a Dice loss) when foreground is rare."))
+
+
+def uniform_prediction_finding(claim: UniformPredictionLoss) -> Finding:
+    names = list(claim.metrics)
+    details = "; ".join(f"{n} {d['value']:.4f} at {epoch_list(d['epochs_at_ln2'], d['epochs'])}"
+                        for n, d in claim.metrics.items())
+    return finding(
+        ids.UNIFORM_PREDICTION_LOSS, claim,
+        title=f"{claim.run}: {join_names(names)} stuck at ln 2 = 0.6931",
+        explanation=(
+            f"{details}. ln 2 is the cross-entropy of predicting probability 0.5 for each of "
+            "two classes, whatever the labels: consistent with an output stuck at 0.5 (logits "
+            "at 0: dead activations, or weights zeroed or lost to NaN upstream)."),
+        fix=("Check the branch that feeds this loss: its inputs, its weights (NaN upstream) and "
+             "the learning rate."))
+
+
+def score_collapse_finding(claim: ScoreCollapse) -> Finding:
+    name, data = next(iter(claim.metrics.items()))
+    losses = join_names([f"{n} {v:.4f}" for n, v in claim.losses.items()])
+    others = [n for n in claim.metrics if n != name]
+    return finding(
+        ids.SCORE_COLLAPSED, claim,
+        title=(f"{claim.run}: {name} collapsed to {data['value']:.4g} at epoch "
+               f"{data['epoch']} (from {data['before']:.4f})"),
+        explanation=(
+            f"{name} fell from {data['before']:.4f} at epoch {data['before_epoch']} to "
+            f"{data['value']:.4g} at epoch {data['epoch']} and stayed there"
+            + (f" ({losses} at that epoch)" if losses else "")
+            + (f"; so did {join_names(others)}" if others else "")
+            + ". A Dice or IoU of 0 means not one true positive pixel: the model stopped "
+            "finding any foreground on these images, consistent with a model that predicts "
+            "background everywhere after a destructive update (a step too large, an exploding "
+            "gradient)."),
+        fix=("Lower the learning rate or clip the gradients, and keep the best checkpoint from "
+             "before the collapse."))

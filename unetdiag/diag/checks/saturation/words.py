@@ -1,0 +1,95 @@
+"""Phrases every metric-series finding shares: epochs, fingerprints, causes.
+
+>>> all_ones_formula(0.995)
+'2*0.995/1.995 = 0.99749'
+>>> epoch_span([1, 2, 3, 5, 25, 26, 27])
+'1-3, 5 and 25-27'
+>>> epoch_list([25, 26, 27], 10)
+'epochs 25-27 (3 of the 10 logged)'
+>>> consistent_with(["labels_above_one"])
+'consistent with labels above 1 (masks on a 0-255 scale, never divided by 255)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from unetdiag.diag.checks.saturation.evidence import Cause, Claim
+from unetdiag.diag.checks.sentences import Sentences
+from unetdiag.diag.core.dice import all_ones_dice
+from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.wording.text import join_names
+
+#: What each cause of an impossible value is, in a few words.
+CAUSE_WORDS = {
+    Cause.LABELS_ABOVE_ONE.value: "labels above 1 (masks on a 0-255 scale, never divided by 255)",
+    Cause.LABELS_NOT_BINARY.value: ("soft labels between 0 and 1 (e.g. JPEG masks divided by "
+                                    "255 and never thresholded)"),
+    Cause.PREDICTIONS_OUTSIDE_UNIT_INTERVAL.value: (
+        "predictions outside [0, 1] (a model without a final sigmoid, or a metric fed logits)"),
+    Cause.LOSS_BELOW_ZERO_BY_DESIGN.value: (
+        "a loss whose minimum is below 0 by construction (e.g. loss = -Dice, or class "
+        "weights that sum to more than 1)"),
+    Cause.ACCURACY_NOT_BINARY_PIXEL_ACCURACY.value: (
+        "an accuracy that is not the binary pixel accuracy of these masks (a categorical "
+        "accuracy, or another output's)"),
+    Cause.METRIC_COMPUTED_WRONGLY.value: (
+        "a metric computed wrongly (a custom function, sample weights, or labels and "
+        "predictions of mismatched shapes)"),
+}
+#: The fix for masks that are not {0, 1}.
+MAP_MASKS = "Map every mask to {0, 1} before training (threshold 8-bit masks at 127)"
+
+
+def finding(finding_id: str, claim: Claim, title: str, explanation: str, fix: str) -> Finding:
+    """The finding saying ``claim``: its evidence (with ``"assumes"``), severity and source."""
+    return Sentences(title, explanation, fix).finding(finding_id, claim.severity,
+                                                      claim.as_evidence(), claim.source)
+
+
+def consistent_with(found: Sequence[str]) -> str:
+    """``"consistent with A, B or C"`` for causes (:class:`~.evidence.Cause` values)."""
+    words = [CAUSE_WORDS[cause] for cause in found]
+    if len(words) <= 1:
+        return "consistent with " + "".join(words)
+    return "consistent with " + ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def epoch_span(epochs: Sequence[int]) -> str:
+    """``[1, 2, 3, 5, 25, 26]`` -> ``"1-3, 5 and 25-26"``."""
+    ranges: list[list[int]] = []
+    for epoch in epochs:
+        if ranges and epoch == ranges[-1][1] + 1:
+            ranges[-1][1] = epoch
+        else:
+            ranges.append([epoch, epoch])
+    return join_names([f"{first}-{last}" if last > first else str(first)
+                       for first, last in ranges])
+
+
+def epoch_list(epochs: Sequence[int], total: int) -> str:
+    """``"epochs 2-3 (2 of the 5 logged)"``, or ``"every one of the 5 epochs"`` when all."""
+    epochs = list(epochs)
+    if len(epochs) == total:
+        return f"every one of the {total} epochs" if total > 1 else "the only epoch"
+    return (f"epoch{'s' if len(epochs) > 1 else ''} {epoch_span(epochs)} "
+            f"({len(epochs)} of the {total} logged)")
+
+
+def epoch_of(epoch: int, epochs: int, last_epoch: int) -> str:
+    """``"epoch 3 of 5"`` when the log counts epochs from 1, else ``"epoch 20"``."""
+    return f"epoch {epoch} of {epochs}" if last_epoch == epochs else f"epoch {epoch}"
+
+
+def describe_fingerprint(fingerprint: Mapping) -> str:
+    """The numbers a fingerprint matched: ``"val_accuracy 0.9950 and val_dice_coef 0.9975"``."""
+    parts = [f"{fingerprint['accuracy_metric']} {fingerprint['accuracy']:.4f}"]
+    for kind in ("dice", "iou"):
+        if fingerprint.get(f"{kind}_metric"):
+            parts.append(f"{fingerprint[f'{kind}_metric']} {fingerprint[kind]:.4f}")
+    return join_names(parts)
+
+
+def all_ones_formula(fraction: float) -> str:
+    """``"2*0.995/1.995 = 0.99749"``: the all-ones Dice, spelled out."""
+    return f"2*{fraction:.4g}/{1 + fraction:.4g} = {all_ones_dice(fraction):.5f}"

@@ -1,0 +1,170 @@
+"""One line of Keras console output: an epoch header, a line of metrics, a learning-rate cut,
+or noise.
+
+Every console format since Keras 1 is read here, line by line:
+
+- a progress bar or ``verbose=2`` summary with a step counter: ``370/370 ━━━━ 580s 2s/step -
+  loss: 0.1115``, ``5250/5250 [====] - 284s - loss: -0.7539`` (Keras 1), ``1079/1079 - 21s -
+  loss: 0.2431 - 21s/epoch - 19ms/step`` (TF 2 ``verbose=2``), ``715/Unknown - 129s ...``;
+- a Keras 1/2 ``verbose=2`` summary with no counter: ``299s - loss: 6.4668 - dice_coef: 0.2710``;
+- an epoch header, alone or joined to its summary: ``Epoch 1/20 8/8 [====] - 6s - loss: ...``;
+- ``ReduceLROnPlateau reducing learning rate to 0.0002``.
+
+Captured output keeps the progress bar's redraws (carriage returns, backspaces, ANSI colours):
+only the last drawing of a line counts. Markdown around a pasted log (backticks, ``>`` quotes,
+``**bold**``) is dropped. Metric names may hold hyphens (``f1-score``).
+
+>>> line = parse_progress(clean_line("`299s - loss: 6.4668 - f1-score: 0.2710`"))
+>>> line.metrics, line.counter, line.in_progress
+({'loss': 6.4668, 'f1-score': 0.271}, False, False)
+>>> epoch_header("> Epoch 1/20 8/8 [====] - 6s 300ms/step - loss: 1.4448")[:2]
+(1, 20)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from unetdiag.diag.logs.model import NUMBER_PATTERN
+
+# ANSI escape sequences (colours, cursor moves) and the other C0 controls progress bars emit.
+_ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Markdown a pasted log carries: inline code, bold, and "> " quote markers at the start.
+_MARKDOWN_RE = re.compile(r"`|\*\*")
+_QUOTE_RE = re.compile(r"^\s*(?:>\s?)+")
+# "Epoch 3/50" after the start of the line or a separator ("INFO Epoch 3/50", "[..] Epoch").
+_EPOCH_RE = re.compile(r"(?:^|[\s\]>|:])Epoch\s+(\d+)\s*/\s*(\d+)(?P<rest>\s.*)?$", re.IGNORECASE)
+# "370/370 ━━━━ 580s 2s/step - ...", "370/370 [====] - 580s 2s/step - ...", "3/3 - 1s - ..."
+_PROGRESS_RE = re.compile(
+    r"(?<![\w/.:-])(?P<current>\d+)/(?P<target>\d+|Unknown)"
+    r"(?:\s*\[(?P<bar>[=>.]*)\]|\s+[^\s\d\-\[][^\s]*)?(?P<rest>\s.*)?$")
+_TIME = r"\d+(?:\.\d+)?(?:s|ms|us|µs|μs)"
+# Keras 1/2 verbose=2: "299s - loss: 6.4668 - ..." (no counter), also " 24s/step - loss: ...".
+_COUNTERLESS_RE = re.compile(
+    rf"(?:^|\s)(?P<time>{_TIME}(?:/(?:step|sample|epoch))?)(?P<rest>\s+-\s+[A-Za-z_].*)$")
+_METRIC_NAME = r"[A-Za-z_][\w./]*(?:-[\w./]+)*"
+_METRIC_TOKEN_RE = re.compile(rf"^(?P<name>{_METRIC_NAME}):\s*(?P<value>{NUMBER_PATTERN})$",
+                              re.IGNORECASE)
+# A line that carries on a summary wrapped at " - ": it starts with "name: value".
+_CONTINUATION_RE = re.compile(rf"^{_METRIC_NAME}:\s*{NUMBER_PATTERN}(?:\s+-\s|$)", re.IGNORECASE)
+_STEP_TIME_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(s|ms|us|µs|μs)/(step|sample)\b")
+_TIME_TOKEN_RE = re.compile(
+    rf"^(?:ETA:\s*)?(?:{_TIME}(?:/(?:step|sample|epoch))?|\d+:\d{{2}}(?::\d{{2}})?)"
+    rf"(?:\s+{_TIME}/(?:step|sample))?$")
+_LR_CUT_RE = re.compile(rf"reducing learning rate to\s*(?P<value>{NUMBER_PATTERN})",
+                        re.IGNORECASE)
+_UNITS_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "µs": 1e6, "μs": 1e6}
+
+
+def clean_line(raw_line: str) -> str:
+    """What a terminal would show for a captured line (its last carriage-return segment),
+    without the Markdown of a paste."""
+    line = _ANSI_RE.sub("", raw_line).replace("\b", "")
+    segments = [segment for segment in line.split("\r") if segment.strip()]
+    text = segments[-1] if segments else ""
+    text = _QUOTE_RE.sub("", _MARKDOWN_RE.sub("", _CONTROL_RE.sub("", text)))
+    return text.strip()
+
+
+@dataclass
+class ProgressLine:
+    """A line of metrics: a progress bar's drawing or an epoch's summary."""
+
+    current: int | None  # the step counter (None: a Keras 1/2 verbose=2 line has none)
+    target: int | None  # steps per epoch (None: "Unknown" or no counter)
+    metrics: dict[str, float]
+    step_seconds: float | None
+    in_progress: bool  # an ETA is shown, or the step count has not reached the target
+    damaged: list[str]  # tokens that are neither a metric nor a time
+    last_value_text: str  # the last metric's value as printed (to spot a cut-off number)
+
+    @property
+    def counter(self) -> bool:
+        return self.current is not None
+
+    def nan_metrics(self) -> list[str]:
+        return [name for name, value in self.metrics.items() if math.isnan(value)]
+
+
+def _read_tokens(rest: str) -> tuple[dict[str, float], list[str], str]:
+    metrics: dict[str, float] = {}
+    damaged: list[str] = []
+    last_value_text = ""
+    for token in re.split(r"\s+-\s+", " " + rest.strip().rstrip("-").rstrip()):
+        token = token.strip()
+        if not token:
+            continue
+        metric = _METRIC_TOKEN_RE.match(token)
+        if metric:
+            metrics[metric["name"]] = float(metric["value"])
+            last_value_text = metric["value"]
+        elif not _TIME_TOKEN_RE.match(token):
+            damaged.append(token)
+    return metrics, damaged, last_value_text
+
+
+def parse_progress(text: str) -> ProgressLine | None:
+    """A cleaned line (:func:`clean_line`) as a line of metrics, or ``None``."""
+    match = _PROGRESS_RE.search(text)
+    full_bar = False
+    if match is not None:
+        target = None if match["target"] == "Unknown" else int(match["target"])
+        current: int | None = int(match["current"])
+        rest = match["rest"] or ""
+        # a finished "[=====]" bar: the counter was cut short by a paste ("815/1815")
+        full_bar = bool(match["bar"]) and set(match["bar"]) == {"="}
+    else:
+        match = _COUNTERLESS_RE.search(text)
+        if match is None:
+            return None
+        current = target = None
+        rest = f" {match['time']} {match['rest']}"
+    metrics, damaged, last_value_text = _read_tokens(rest)
+    if not metrics:
+        return None  # "5/5 tests passed", a date, a predict() bar: not an epoch summary
+    in_progress = "ETA" in rest or (target is not None and current is not None
+                                    and current < target and not full_bar)
+    step_seconds = None
+    time_match = _STEP_TIME_RE.search(rest)
+    if time_match and time_match[3] == "step":
+        step_seconds = float(time_match[1]) / _UNITS_PER_SECOND[time_match[2]]
+    return ProgressLine(current, target, metrics, step_seconds, in_progress, damaged,
+                        last_value_text)
+
+
+def epoch_header(text: str) -> tuple[int, int, ProgressLine | None] | None:
+    """``(i, N, summary joined to it or None)`` for an ``Epoch i/N`` line; ``None`` for any
+    other line (prose that mentions "Epoch 3/10" mid-sentence is not a header)."""
+    match = _EPOCH_RE.search(text)
+    if match is None:
+        return None
+    rest = (match["rest"] or "").strip()
+    joined = parse_progress(rest) if rest else None
+    if rest and joined is None:
+        return None
+    return int(match[1]), int(match[2]), joined
+
+
+def has_epoch_header(text: str) -> bool:
+    """Whether any line of ``text`` is an ``Epoch i/N`` header."""
+    return any(epoch_header(clean_line(line)) for line in text.splitlines())
+
+
+def continues_summary(previous: str, line: str) -> bool:
+    """A summary wrapped over two lines: ``previous`` ends at a ``-`` separator and ``line``
+    starts with ``name: value``."""
+    return previous.endswith("-") and bool(_CONTINUATION_RE.match(line))
+
+
+def learning_rate_cut(text: str) -> float | None:
+    """The new learning rate of a ``ReduceLROnPlateau reducing learning rate to X`` line."""
+    match = _LR_CUT_RE.search(text)
+    return None if match is None else float(match["value"].rstrip("."))
+
+
+def is_progress_line(raw_line: str) -> bool:
+    """Whether a captured line is a line of metrics (an epoch's summary or a bar's drawing)."""
+    return parse_progress(clean_line(raw_line)) is not None
