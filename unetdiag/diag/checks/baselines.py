@@ -21,7 +21,13 @@ from __future__ import annotations
 import math
 
 from unetdiag.diag.checks.masks import validated_counts
-from unetdiag.diag.core.dice import DiceConfig, TrivialScores, all_ones_dice, trivial_baselines
+from unetdiag.diag.core.dice import (
+    EMPTY_RULES,
+    DiceConfig,
+    TrivialScores,
+    all_ones_dice,
+    trivial_baselines,
+)
 from unetdiag.diag.core.findings import Finding, Severity
 
 #: A constant predictor at or above this pixel accuracy makes accuracy useless as a measure
@@ -32,7 +38,6 @@ UNINFORMATIVE_ACCURACY = 0.95
 UNINFORMATIVE_DICE = 0.9
 
 _PREDICTORS = {"all_zeros": "all-background", "all_ones": "all-foreground"}
-_EMPTY_RULES = ("exclude", "one", "zero")
 
 
 def baseline_findings(foreground_counts, pixel_counts, dice_config: DiceConfig,
@@ -51,8 +56,8 @@ def baseline_findings(foreground_counts, pixel_counts, dice_config: DiceConfig,
     and ``baseline.dice_uninformative`` (warnings) when a constant predictor already scores
     accuracy >= :data:`UNINFORMATIVE_ACCURACY` or Dice >= :data:`UNINFORMATIVE_DICE`.
     """
-    if empty not in _EMPTY_RULES:
-        raise ValueError(f"empty must be one of {_EMPTY_RULES}, not {empty!r}")
+    if empty not in EMPTY_RULES:
+        raise ValueError(f"empty must be one of {EMPTY_RULES}, not {empty!r}")
     foreground, pixels = validated_counts(foreground_counts, pixel_counts)
     scores = trivial_baselines(foreground, pixels, dice_config, empty)  # type: ignore[arg-type]
     fraction = float(foreground.sum() / pixels.sum())

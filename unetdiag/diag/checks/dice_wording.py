@@ -16,8 +16,10 @@ from unetdiag.diag.core.dice import DiceConfig
 
 SAFE_FIX = ("Use unetdiag's default: batch Dice with smoothing 1 (--dice-preset default, or "
             "--dice-smoothing 1 --dice-reduction batch).")
-OTHER_TOOLS = ("Tools disagree here: nnU-Net and MONAI's DiceMetric leave such cases out "
-               "(NaN), Metrics Reloaded scores them 1, Keras's Dice 0.")
+OTHER_TOOLS = ("Tools disagree on an empty mask: nnU-Net leaves it out (NaN) only when the "
+               "prediction is empty too and scores 0 otherwise; MONAI's DiceMetric with "
+               "ignore_empty leaves out every image whose mask is empty; Metrics Reloaded "
+               "scores empty-with-empty 1, Keras's Dice 0.")
 
 
 def _range_text(values: np.ndarray) -> str:
