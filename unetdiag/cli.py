@@ -132,12 +132,17 @@ def _add_dataset_options(parser: argparse.ArgumentParser, images_default: Path |
 
 def _mask_policy(args: argparse.Namespace, normalise: bool = True) -> MaskPolicy:
     try:
-        return MaskPolicy(threshold=args.mask_threshold, polarity=args.mask_polarity,
-                          normalise=normalise, foreground_values=args.foreground_values,
-                          ignore_values=args.ignore_values)
+        policy = MaskPolicy(threshold=args.mask_threshold, polarity=args.mask_polarity,
+                            normalise=normalise, foreground_values=args.foreground_values,
+                            ignore_values=args.ignore_values)
     except ValueError as error:
         raise UserError(f"mask policy: {error} (--foreground-values, --ignore-values, "
                         "--mask-threshold, --mask-polarity)", ExitCode.USAGE) from None
+    if policy.ignore_values and getattr(args, "strategy", None) == "multiworker":
+        raise UserError("--ignore-values needs pixel weights, which the multiworker training "
+                        "loop does not take; train with --strategy default or mirrored",
+                        ExitCode.USAGE)
+    return policy
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:

@@ -132,10 +132,11 @@ def _baseline_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
 
 
 def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
-    # only on dataset-wide evidence: most masks mostly foreground (the finding is then a
-    # warning); a few large objects are no sign of inverted polarity
-    finding = _first(findings, "imbalance.mostly_foreground", Severity.WARNING)
-    if finding is None or finding.evidence.get("policy_is_proposed"):
+    # only on dataset-wide evidence, most masks mostly foreground: a minority of full masks
+    # is large objects or a few masks stored the other way, not an inverted dataset
+    finding = _first(findings, "imbalance.mostly_foreground")
+    if (finding is None or not finding.evidence.get("majority")
+            or finding.evidence.get("policy_is_proposed")):
         return None
     dice = _first(findings, "baseline.dice_uninformative")
     consequence = ""

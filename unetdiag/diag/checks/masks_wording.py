@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 
 from unetdiag.diag.checks.sentences import Sentences
-from unetdiag.diag.wording.text import percent, plural
+from unetdiag.diag.wording.text import percent, plural, verb
 
 MASK_POLICY_FIX = ("unetdiag's MaskPolicy does this for you and records the policy it used "
                    "(auto threshold: 127.5 for 8-bit masks, 0.5 for 0/1 masks).")
@@ -168,13 +168,18 @@ def empty_masks(evidence: Mapping) -> Sentences:
 def _decoded_empty(evidence: Mapping, several: int) -> Sentences:
     empty, images = evidence["empty_masks"], evidence["masks"]
     single = empty - several
-    held = (f"{single} of them hold a single value (they are empty); the other {several} "
-            if single else f"all {several} ")
+    several_hold = f"{verb(several, 'holds', 'hold')} several values, all read as background"
+    if single:
+        held = (f"{single} of them {verb(single, 'holds', 'hold')} a single value "
+                f"({verb(single, 'it is', 'they are')} empty), the other {several} "
+                f"{several_hold}")
+    else:
+        held = f"{verb(several, 'it', 'all of them')} {several_hold}"
     return Sentences(
         title=f"{empty} of {images} masks decode empty under the mask policy",
         explanation=(f"{empty} of {images} masks ({evidence['share']:.1%}) have no foreground "
-                     f"pixel under the mask policy: {held}hold several values, all read as "
-                     "background. A model that predicts nothing is exactly right on them."),
+                     f"pixel under the mask policy: {held}. A model that predicts nothing is "
+                     "exactly right on them."),
         fix=("Look at the listed masks: if their values mark objects, change the policy "
              "(--mask-threshold, --mask-polarity, --foreground-values); if they are empty "
              "images, keep them and report which Dice convention scores them."))
