@@ -21,7 +21,7 @@ from unetdiag.diag.synth.generator import SynthSpec
 #: Large cells, as pets, polyps and horses are: the small-object checks stay quiet.
 LARGE = SynthSpec(n_pairs=20, size=64, seed=5, max_objects=4, object_radius_limits=(0.1, 0.25),
                   foreground_fraction_limits=(0.05, 0.35))
-SOFT_WORDS = ("soft labels", "probability maps", "photographs")
+SOFT_WORDS = ("soft labels", "probability maps", "photographs used as masks")
 
 
 def audit(tmp_path: Path, corruptions: list[dict], spec: SynthSpec = LARGE,
@@ -129,11 +129,11 @@ def test_palette_void_band_is_not_foreground_and_ignoring_it_is_proposed(tmp_pat
 
 
 def pairs_folder(folder: Path, masks: list[np.ndarray], extension: str = ".png") -> Path:
-    """Random 8x8 images beside the given masks (``a0.png`` + ``a0_mask<extension>``)."""
+    """Random images beside the given masks (``a0.png`` + ``a0_mask<extension>``)."""
     folder.mkdir()
     rng = np.random.default_rng(len(masks))
     for index, mask in enumerate(masks):
-        Image.fromarray(rng.integers(0, 255, (8, 8), dtype=np.uint8)).save(
+        Image.fromarray(rng.integers(0, 255, mask.shape[:2], dtype=np.uint8)).save(
             folder / f"a{index}.png")
         Image.fromarray(mask).save(folder / f"a{index}_mask{extension}")
     return folder
@@ -258,3 +258,24 @@ def test_the_cli_report_of_a_label_map_dataset_is_json_and_exits_on_the_error(tm
                            capture_output=True, text=True)
     assert again.returncode == 0, again.stdout[-500:]
     assert json.loads(again.stdout)["meta"]["policy"]["ignore_values"] == [3]
+
+
+def test_colour_coded_label_maps_are_named_by_their_colours_not_as_photographs(tmp_path):
+    scene = np.zeros((8, 8, 3), np.uint8)
+    scene[:3] = (128, 128, 128)      # sky
+    scene[3:] = (128, 64, 128)       # road
+    scene[6:, :4] = (64, 0, 128)     # car
+    scene = scene.repeat(4, axis=0).repeat(4, axis=1)  # 32x32: whole regions
+    masks = [np.roll(scene, shift, axis=1) for shift in range(5)]
+    report = audit_dataset(pairs_folder(tmp_path / "camvid", masks), workers=1)
+    label = found(report, "mask.label_map")
+    assert label.evidence["colour"] and label.title == \
+        "5 masks are colour-coded label maps holding 3 colours"
+    assert "(64, 0, 128): " in label.explanation
+    assert report.headline.startswith("Masks are colour-coded label maps holding 3 colours")
+    assert not any(word in text(report) for word in SOFT_WORDS)
+    # one colour on black is an ordinary mask, decoded by its brightest channel
+    red = np.zeros((8, 8, 3), np.uint8)
+    red[2:6, 2:6] = (255, 0, 0)
+    plain = audit_dataset(pairs_folder(tmp_path / "red", [red] * 5), workers=1)
+    assert "mask.label_map" not in ids(plain)

@@ -93,7 +93,11 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
     if finding is None:
         return None
     evidence = finding.evidence
-    sentence = f"Masks are label maps holding {evidence['values_text']}"
+    kind = "colour-coded label maps" if evidence.get("colour") else "label maps"
+    sentence = f"Masks are {kind} holding {evidence['values_text']}"
+    if evidence.get("colour"):
+        return (f"{sentence}: their brightest channel, which the mask policy thresholds, is "
+                "no class (see mask.label_map).")
     if evidence.get("proposed_flags"):
         return f"{sentence}; pass {evidence['proposed_flags']} (see mask.label_map)."
     return f"{sentence}; choose the foreground with --foreground-values (see mask.label_map)."
@@ -158,8 +162,8 @@ HEADLINE_RULES = (
     HeadlineRule("unreadable files", _unreadable_sentence, final=True),
     HeadlineRule("every mask decodes empty", _decodes_empty_sentence, final=True),
     HeadlineRule("errors that stop or corrupt training", _error_sentence, final=True),
-    HeadlineRule("masks are one region", _same_region_sentence, final=True),
     HeadlineRule("label maps read by a threshold", _label_map_sentence, final=True),
+    HeadlineRule("masks are one region", _same_region_sentence, final=True),
     HeadlineRule("inverted polarity", _polarity_sentence, final=True),
     HeadlineRule("uninformative baselines", _baseline_sentence, final=True),
 )

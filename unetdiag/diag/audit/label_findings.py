@@ -13,6 +13,7 @@ from unetdiag.diag.audit.findings import audit_finding, listed_names
 from unetdiag.diag.audit.labels import LabelVerdict
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.data.labelmaps import colour_rgb
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.wording.text import join_names, percent, plural, verb
 
@@ -36,13 +37,20 @@ def values_text(values: list[int]) -> str:
 
 
 def _held_values(verdict: LabelVerdict) -> str:
+    if verdict.colour:
+        return plural(len(verdict.values), "colour")
     text = values_text([entry.value for entry in verdict.values])
     return text if "values" in text else f"the values {text}"
 
 
+def _name(verdict: LabelVerdict, value: int) -> str:
+    """A value as the masks store it: a number, or an (r, g, b) colour."""
+    return str(colour_rgb(value)) if verdict.colour else str(value)
+
+
 def _value_table(verdict: LabelVerdict) -> str:
-    parts = [f"{entry.value}: {percent(entry.share)} in {plural(entry.masks, 'mask')}"
-             for entry in verdict.values[:QUOTED_VALUES]]
+    parts = [f"{_name(verdict, entry.value)}: {percent(entry.share)} in "
+             f"{plural(entry.masks, 'mask')}" for entry in verdict.values[:QUOTED_VALUES]]
     more = len(verdict.values) - QUOTED_VALUES
     return "; ".join(parts) + (f"; {more} more in the evidence" if more > 0 else "")
 
@@ -53,8 +61,9 @@ def _classes_sentence(verdict: LabelVerdict, field: str, what: str) -> str:
     groups: dict[str, list[int]] = {"foreground": [], "background": [], "ignored": []}
     for entry in verdict.values:
         groups[getattr(entry, field)].append(entry.value)
-    parts = [f"{join_names([str(v) for v in values])} {verb(len(values), 'is', 'are')} {kind}"
-             for kind, values in groups.items() if values]
+    parts = [f"{join_names([_name(verdict, v) for v in values])} "
+             f"{verb(len(values), 'is', 'are')} {kind}" for kind, values in groups.items()
+             if values]
     return f"Under {what}, " + "; ".join(parts) + "."
 
 
@@ -76,6 +85,9 @@ def _void_sentence(verdict: LabelVerdict) -> str:
 
 def _reading_sentence(verdict: LabelVerdict) -> str:
     """Why the proposal reads the values as it does, or why none can be proposed."""
+    if verdict.colour:
+        return (" Each colour is a class; the decoder reads a colour mask by its brightest "
+                "channel, which is no class, and no value policy selects a colour.")
     if verdict.multi_class:
         return (f" With {plural(len(verdict.objects), 'value')} besides the background "
                 "candidate this is a multi-class map: which classes are the objects cannot be "
@@ -98,24 +110,30 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
     policy in force, or when none can be proposed and the policy in force is a threshold on
     class numbers; info otherwise."""
     held = _held_values(verdict)
-    kind = "palette label maps" if verdict.palette else "label maps"
+    kind = ("palette label maps" if verdict.palette else
+            "colour-coded label maps" if verdict.colour else "label maps")
     masks_phrase = (f"{plural(verdict.masks, 'mask')} {verb(verdict.masks, 'is a', 'are')} "
                     f"{kind[:-1] if verdict.masks == 1 else kind}")
-    explanation = (f"{masks_phrase} holding {held}: a few whole numbers, each covering "
-                   "whole regions, stored losslessly, so they are class numbers, not grey "
-                   f"levels or probabilities. Share of pixels and masks per value: "
+    what = "a few colours" if verdict.colour else "a few whole numbers"
+    explanation = (f"{masks_phrase} holding {held}: {what}, each covering whole regions, "
+                   "stored losslessly, so they are classes, not grey levels or "
+                   f"probabilities. Share of pixels and masks per value: "
                    f"{_value_table(verdict)}.{_void_sentence(verdict)}"
                    f"{_reading_sentence(verdict)} "
                    + _classes_sentence(verdict, "in_force", f"the policy in force "
                                        f"({policy.describe()})"))
     proposal = verdict.proposal
     undecided = (proposal is None and not verdict.in_force_as_proposed
-                 and not policy.by_values and not verdict.palette)
+                 and not policy.by_values and not verdict.palette) or verdict.colour
     if proposal is not None:
         explanation += (" Proposed: " + proposal.flags() + ". "
                         + _classes_sentence(verdict, "proposed", "it"))
         fix = (f"Pass {proposal.flags()} to both audit-data and train (the run records the "
                "policy in data.json); if the object is another value, name it in "
+               "--foreground-values.")
+    elif verdict.colour:
+        fix = ("Convert the masks to one class number per pixel (a lookup from colour to "
+               "index, saved as 8-bit grey PNG), then choose the foreground with "
                "--foreground-values.")
     elif undecided:
         fix = ("Choose the foreground by value: --foreground-values with the class numbers to "

@@ -18,6 +18,10 @@ The proposal is a reading of the data, stated with its reasons and never applied
   label maps the object values are proposed as ``foreground_values`` when there are at most
   :data:`MAX_PROPOSED_OBJECT_VALUES` of them (more is a multi-class map: which classes are
   the objects cannot be told from the data).
+
+Colour-coded label maps (values are :func:`~unetdiag.diag.data.labelmaps.colour_code`
+numbers) get no proposal: no value policy selects a colour, since the decoder reads a colour
+mask by its brightest channel.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import numpy as np
 
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.data.decoding import resolve_threshold
+from unetdiag.diag.data.labelmaps import colour_rgb
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.data.rules import VOID_INDEX, ValueClass, ValueRule
 
@@ -82,6 +87,7 @@ class LabelVerdict:
         indices: the pairs whose masks are label maps.
         masks_read: every mask read.
         palette: the label maps are palette images (indices), not gray levels.
+        colour: the label maps are colour-coded: values are colour codes.
         values: every value held, in order.
         background: the value taken as background (None when none can be told).
         void: the void or border value (None when there is none).
@@ -98,6 +104,7 @@ class LabelVerdict:
     indices: np.ndarray
     masks_read: int
     palette: bool
+    colour: bool
     values: tuple[LabelValue, ...]
     background: int | None
     void: int | None
@@ -117,11 +124,13 @@ class LabelVerdict:
     @property
     def multi_class(self) -> bool:
         """More object values than a foreground can be proposed for."""
-        return not self.palette and len(self.objects) > MAX_PROPOSED_OBJECT_VALUES
+        return (not self.palette and not self.colour
+                and len(self.objects) > MAX_PROPOSED_OBJECT_VALUES)
 
     def to_evidence(self) -> dict[str, Any]:
         return {"label_map_masks": self.masks, "masks_read": self.masks_read,
-                "palette": self.palette, "values": [entry.to_dict() for entry in self.values],
+                "palette": self.palette, "colour": self.colour,
+                "values": [entry.to_dict() for entry in self.values],
                 "background": self.background, "void": self.void,
                 "void_is_band": self.void_is_band, "objects": list(self.objects),
                 "proposed_policy": None if self.proposal is None else self.proposal.to_dict(),
@@ -130,17 +139,24 @@ class LabelVerdict:
                 "in_force_as_proposed": self.in_force_as_proposed}
 
 
-def _classes(policy: MaskPolicy, values: list[int], scale: str) -> dict[int, ValueClass]:
-    """What ``policy`` makes of each value, on masks of this scale."""
+def _classes(policy: MaskPolicy, values: list[int], scale: str,
+             colour: bool = False) -> dict[int, ValueClass]:
+    """What ``policy`` makes of each value, on masks of this scale (a colour by its brightest
+    channel, as the decoder reads it)."""
+    planes = {value: max(colour_rgb(value)) if colour else value for value in values}
     palette = scale == "palette"
-    threshold = resolve_threshold(np.array([min(values), max(values)]), scale, policy)
+    threshold = resolve_threshold(np.array([min(planes.values()), max(planes.values())]),
+                                  scale, policy)
     rule = ValueRule(policy, palette)
-    return {value: rule.value_class(value, threshold, policy.polarity) for value in values}
+    return {value: rule.value_class(plane, threshold, policy.polarity)
+            for value, plane in planes.items()}
 
 
-def _scale_of(tally: AuditTally, indices: np.ndarray) -> str:
-    scales = Counter(tally.encodings[tally.encoding_ids[index]].scale for index in indices)
-    return scales.most_common(1)[0][0]
+def _scale_of(tally: AuditTally, indices: np.ndarray) -> tuple[str, bool]:
+    """The commonest scale of these masks, and whether they are colour masks."""
+    keys = Counter((tally.encodings[tally.encoding_ids[index]].scale,
+                    tally.encodings[tally.encoding_ids[index]].is_colour) for index in indices)
+    return keys.most_common(1)[0][0]
 
 
 def _void_value(per_value: dict[int, list[int]], separating: Counter, masks: int,
@@ -184,7 +200,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         separator = int(tally["separator"][index])
         if separator >= 0:
             separating[separator] += 1
-    scale = _scale_of(tally, indices)
+    scale, colour = _scale_of(tally, indices)
     palette = scale == "palette"
     masks = int(indices.size)
     void, void_is_band = _void_value(per_value, separating, masks, palette)
@@ -194,9 +210,9 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     else:
         background = max(others, key=lambda value: others[value][0]) if others else None
     objects = tuple(sorted(value for value in others if value != background))
-    proposal = _proposal(palette, background, void, objects)
+    proposal = None if colour else _proposal(palette, background, void, objects)
     values = sorted(per_value)
-    in_force = _classes(policy, values, scale)
+    in_force = _classes(policy, values, scale, colour)
     proposed = _classes(proposal, values, scale) if proposal is not None else in_force
     as_proposed = proposal is not None and proposed == in_force
     if as_proposed:
@@ -205,7 +221,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     counted = tally.counted_pixels()[indices]
     foreground = tally["foreground"][indices]
     return LabelVerdict(
-        indices=indices, masks_read=int(read.sum()), palette=palette,
+        indices=indices, masks_read=int(read.sum()), palette=palette, colour=colour,
         values=tuple(LabelValue(value, per_value[value][0], per_value[value][0] / total,
                                 per_value[value][1], separating[value], in_force[value],
                                 proposed[value]) for value in values),
@@ -219,8 +235,8 @@ def counts_under(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy
                  ) -> tuple[np.ndarray, np.ndarray]:
     """``(foreground, counted pixels)`` of each label-map mask under ``policy``, from the
     value counts kept while reading (no file is read again)."""
-    scale = _scale_of(tally, verdict.indices)
-    classes = _classes(policy, [entry.value for entry in verdict.values], scale)
+    scale, colour = _scale_of(tally, verdict.indices)
+    classes = _classes(policy, [entry.value for entry in verdict.values], scale, colour)
     foreground = np.zeros(verdict.masks, dtype=np.int64)
     counted = np.zeros(verdict.masks, dtype=np.int64)
     for position, index in enumerate(verdict.indices.tolist()):

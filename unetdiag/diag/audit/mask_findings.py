@@ -131,7 +131,8 @@ def _encoding_findings(tally: AuditTally) -> list[Finding]:
                 other = tally.encoding_values.get(tally.encodings[number])
                 if values is not None and other is not None:
                     values = values.merged(other)
-            if values is not None:
+            if values is not None and not tally.encodings[numbers[0]].is_colour:
+                # (a colour mask's plane is its brightest channel: no stored value to name)
                 held[kind] = stored_values_text(values)
         matches = np.isin(tally.encoding_ids, [n for ns in unusual.values() for n in ns])
         count, listed = tally.select(matches)

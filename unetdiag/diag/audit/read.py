@@ -46,7 +46,7 @@ from unetdiag.diag.data.decoding import (
     inspect_stored,
     scale_ends,
 )
-from unetdiag.diag.data.labelmaps import label_layout
+from unetdiag.diag.data.labelmaps import colour_layout, label_layout
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.reading import (
     SIXTEEN_BIT_MODES,
@@ -359,7 +359,8 @@ def _measure_mask(image: Image.Image, file_format: str, frames: int, policy: Mas
     """Fill the mask columns of ``row`` through the trainer's decoder; return the plane it
     thresholds and the decoded mask (None for a mask that is all background or all
     foreground: nothing to label or fit)."""
-    inspected = inspect_stored(stored_mask(image, file_format, frames), policy)
+    stored = stored_mask(image, file_format, frames)
+    inspected = inspect_stored(stored, policy)
     encoding = inspected.encoding
     plane = inspected.plane
     height, width = plane.shape
@@ -374,6 +375,8 @@ def _measure_mask(image: Image.Image, file_format: str, frames: int, policy: Mas
     columns["ignored"][row] = ignored
     columns["void"][row] = round(encoding.void_fraction * pixels)
     layout = label_layout(inspected)
+    if layout is None and encoding.is_colour:
+        layout = colour_layout(stored.values, inspected)
     label_map = False
     if layout is not None and layout.is_label_map:
         label_map = True

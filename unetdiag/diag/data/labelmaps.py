@@ -20,6 +20,12 @@ so the audit describes their values and proposes a value policy
   not the two levels of an intensity mask; so is a mask holding one value that is neither end
   of its scale (a trimap of background alone, all 2).
 
+Colour masks are judged from their colours (:func:`colour_layout`): an RGB mask stored
+losslessly with 2 to :data:`MAX_LABEL_VALUES` colours covering whole regions is a
+colour-coded label map (CamVid's original release: 32 classes, one colour each), unless it
+holds two colours the policy already splits into object and background (a red object on
+black). Its brightest channel, which the decoder thresholds, is no class.
+
 It also finds a *separator*: a minority value through which every boundary between the other
 values passes (the trimap border 3, VOC's void band 255), the mark of a border or "don't care"
 band drawn around every object.
@@ -188,3 +194,52 @@ def label_layout(inspected: InspectedMask) -> LabelLayout | None:
     return LabelLayout(counts=counts, whole_region_share=share,
                        separator=separator_value(plane, counts) if is_label_map else None,
                        is_label_map=is_label_map)
+
+
+def colour_code(red: int, green: int, blue: int) -> int:
+    """One integer per colour: ``red << 16 | green << 8 | blue``.
+
+    >>> colour_code(128, 64, 0), colour_rgb(8404992)
+    (8404992, (128, 64, 0))
+    """
+    return (red << 16) | (green << 8) | blue
+
+
+def colour_rgb(code: int) -> tuple[int, int, int]:
+    """The ``(red, green, blue)`` of a :func:`colour_code`."""
+    return (code >> 16) & 0xFF, (code >> 8) & 0xFF, code & 0xFF
+
+
+def colour_layout(values: np.ndarray, inspected: InspectedMask) -> LabelLayout | None:
+    """The :class:`LabelLayout` of a colour mask (``values`` as stored, HxWx3 or HxWx4,
+    8-bit) whose colours are classes; counts are keyed by :func:`colour_code`. None for
+    lossy masks, masks with more than :data:`MAX_LABEL_VALUES` colours or without whole
+    regions, and two-colour masks the policy splits into two classes.
+
+    >>> import numpy as np
+    >>> from unetdiag.diag.data.decoding import inspect_mask_values
+    >>> from unetdiag.diag.data.policy import MaskPolicy
+    >>> scene = np.zeros((8, 8, 3), np.uint8); scene[:4] = (128, 128, 128)
+    >>> scene[4:, :4] = (128, 64, 128); scene[4:, 4:] = (64, 0, 128)
+    >>> layout = colour_layout(scene, inspect_mask_values(scene, "PNG", "RGB", MaskPolicy()))
+    >>> layout.is_label_map, sorted(colour_rgb(code) for code in layout.counts)
+    (True, [(64, 0, 128), (128, 64, 128), (128, 128, 128)])
+    """
+    encoding = inspected.encoding
+    if (encoding.lossy or values.ndim != 3 or values.shape[2] < 3 or values.dtype != np.uint8
+            or not encoding.is_colour):
+        return None
+    rgb = values[:, :, :3].astype(np.int64)
+    codes = (rgb[:, :, 0] << 16) | (rgb[:, :, 1] << 8) | rgb[:, :, 2]
+    found, pixels = np.unique(codes, return_counts=True)
+    if not 2 <= found.size <= MAX_LABEL_VALUES:
+        return None
+    if found.size == 2 and inspected.foreground_count() not in (
+            0, values.shape[0] * values.shape[1] - inspected.ignored_count):
+        return None
+    share = whole_region_share(codes, (-1, -1))  # every pixel is "between": all are judged
+    if not share >= WHOLE_REGION_SHARE:
+        return None
+    counts = {int(code): int(count) for code, count in zip(found, pixels, strict=True)}
+    return LabelLayout(counts=counts, whole_region_share=share, separator=None,
+                       is_label_map=True)
