@@ -137,8 +137,10 @@ class ObjectCanvas:
         stats = ObjectStats.empty(count)
         if objects:
             sizes = np.bincount(labels.ravel(), minlength=objects + 1)[1:].astype(np.int64)
-            first_rows = np.fromiter((box[0].start for box in ndimage.find_objects(labels)),
-                                     dtype=np.int64, count=objects)
+            # Labels are numbered in the order a row-by-row scan meets them, so the highest
+            # label in the rows up to r counts the objects begun by row r.
+            begun = np.maximum.accumulate(labels.max(axis=1))
+            first_rows = np.searchsorted(begun, np.arange(1, objects + 1), side="left")
             starts = np.array([first for first, _, _, _ in self._slots], dtype=np.int64)
             owner = np.searchsorted(starts, first_rows, side="right") - 1
             stats.counts[:] = np.bincount(owner, minlength=count)

@@ -13,7 +13,7 @@ from unetdiag.diag.audit.findings import audit_finding, listed_names
 from unetdiag.diag.audit.labels import LabelVerdict
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.data.labelmaps import colour_rgb
+from unetdiag.diag.data.labelmaps import SEPARATOR_LEAK, colour_rgb
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.wording.text import join_names, percent, plural, verb
 
@@ -73,9 +73,10 @@ def _void_sentence(verdict: LabelVerdict) -> str:
         return ""
     entry = verdict.value(void)
     if verdict.void_is_band:
-        where = (f"a band through which every boundary between the other values passes, in "
+        where = (f"a band that separates the other values from each other (at most "
+                 f"{SEPARATOR_LEAK:.0%} of their contacts bypass it) in "
                  f"{entry.separating_masks} of the {entry.masks} masks holding it: a void or "
-                 "border ('not classified') label drawn along every outline, as PASCAL VOC's "
+                 "border ('not classified') label drawn along the outlines, as PASCAL VOC's "
                  "255 and the Oxford-IIIT Pet trimaps' 3")
     else:
         where = ("palette index 255, PASCAL VOC's void label (object borders and regions left "
