@@ -83,9 +83,13 @@ def stored_values_text(values: StoredValues) -> str:
     '0.0 and 255.0'
     >>> stored_values_text(StoredValues([0, 1, 2], False, 0.0, 65535.0))
     'values from 0 to 65535'
+    >>> stored_values_text(StoredValues([0.0, 1e-06], True, 0.0, 1e-06))
+    '0.0 and 1e-06'
     """
     if values.complete and 0 < len(values.values) <= 4:
-        return join_names([f"{value:.1f}" if isinstance(value, float) else str(value)
+        # floats as nnU-Net prints them ("0.0", "255.0"), never rounded away ("1e-06")
+        return join_names([(f"{value:.1f}" if float(value * 10).is_integer() else f"{value:g}")
+                           if isinstance(value, float) else str(value)
                            for value in values.values])
     return f"values from {values.low:g} to {values.high:g}"
 

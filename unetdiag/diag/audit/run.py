@@ -82,6 +82,7 @@ from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import DEFAULT_DICE, trivial_baselines
 from unetdiag.diag.core.findings import Finding, Report
+from unetdiag.diag.data.labelmaps import colour_rgb
 from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs, split_pairs
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.wording.text import plural
@@ -178,7 +179,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     return Report(
         title=f"unetdiag audit-data {folder}", command="audit-data", findings=findings,
         headline=audit_headline(findings, tally),
-        summary=_summary(tally, sides, groups, pairing.findings, policy),
+        summary=_summary(tally, sides, groups, pairing.findings, policy, verdict),
         meta={"images_dir": str(images_dir),
               "masks_dir": None if masks_dir is None else str(masks_dir),
               "mask_suffixes": list(mask_suffixes), "policy": policy.to_dict(),
@@ -380,8 +381,8 @@ def _duplicates(tally: AuditTally, sides: list[str]) -> list[DuplicateGroup]:
 
 
 def _summary(tally: AuditTally, sides: list[str], groups: list[DuplicateGroup],
-             pairing_findings: list[Finding], policy: MaskPolicy
-             ) -> dict[str, list[dict[str, Any]]]:
+             pairing_findings: list[Finding], policy: MaskPolicy,
+             verdict: LabelVerdict | None) -> dict[str, list[dict[str, Any]]]:
     columns = tally.columns
     read_masks = columns["mask_read"]
     summary: dict[str, list[dict[str, Any]]] = {"pairs": [{
@@ -409,6 +410,12 @@ def _summary(tally: AuditTally, sides: list[str], groups: list[DuplicateGroup],
         summary["mask encodings"] = [
             {key: row[key] for key in ("masks", "format", "mode", "dtype", "scale", "values",
                                        "example")} for row in encoding_rows(tally)]
+        if verdict is not None:
+            summary["label values"] = [
+                {"value": str(colour_rgb(entry.value)) if verdict.colour else entry.value,
+                 "share of pixels": entry.share, "masks": entry.masks,
+                 "policy in force": entry.in_force, "proposed": entry.proposed}
+                for entry in verdict.values]
         spread = tally.threshold_spread(not policy.by_values)
         with np.errstate(invalid="ignore"):
             sensitive = (spread > THRESHOLD_SPREAD_TOLERANCE) & read_masks
