@@ -4,6 +4,9 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageDraw
 
 from unetdiag.diag.checks import masks as checks
@@ -142,6 +145,51 @@ def test_edge_share_hand_built():
     assert np.isnan(edge_share(np.zeros((4, 4))))
 
 
+# The NumPy morphology edge_share used before it moved to scipy.ndimage: the reference the
+# scipy version must equal, answer for answer.
+def _reference_dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    out = mask
+    for axis in (1, 2):
+        padded = np.pad(out, [(0, 0)] + [(radius, radius) if a == axis else (0, 0)
+                                         for a in (1, 2)])
+        length = out.shape[axis]
+        grown = np.zeros_like(out)
+        for offset in range(2 * radius + 1):
+            grown |= np.take(padded, np.arange(offset, offset + length), axis=axis)
+        out = grown
+    return out
+
+
+def _reference_edge_share(masks: np.ndarray, radius: int, tolerance: float) -> float:
+    spatial = np.asarray(masks, dtype=np.float64)
+    spatial = spatial[None] if spatial.ndim == 2 else spatial
+    between = (spatial > 0) & (spatial < 1)
+    if not between.any():
+        return float("nan")
+
+    def erode(mask):
+        return ~_reference_dilate(~mask, 1)
+
+    near_solid_background = _reference_dilate(erode(spatial <= tolerance), radius + 1)
+    near_solid_foreground = _reference_dilate(erode(spatial >= 1 - tolerance), radius + 1)
+    near_bright = _reference_dilate(spatial >= 0.5, radius)
+    near_dark = _reference_dilate(spatial < 0.5, radius)
+    on_edge = between & ((near_solid_background & near_bright)
+                         | (near_solid_foreground & near_dark))
+    return float(on_edge.sum() / between.sum())
+
+
+@settings(max_examples=80, deadline=None)
+@given(masks=hnp.arrays(np.float64, hnp.array_shapes(min_dims=3, max_dims=3, min_side=1,
+                                                     max_side=14),
+                        elements=st.sampled_from([0.0, 1.0, 0.02, 0.5, 0.97, 0.3])),
+       radius=st.integers(0, 9), tolerance=st.sampled_from([0.0, 0.1, 0.25]))
+def test_edge_share_on_scipy_equals_the_numpy_reference(masks, radius, tolerance):
+    expected = _reference_edge_share(masks, radius, tolerance)
+    got = edge_share(masks, radius=radius, tolerance=tolerance)
+    assert (np.isnan(got) and np.isnan(expected)) or got == expected
+
+
 def test_nan_labels_are_an_error_naming_the_file():
     masks = np.zeros((2, 4, 4))
     masks[1, 0, 0] = np.nan
@@ -244,6 +292,38 @@ def test_tiny_objects_from_counts_and_from_object_sizes():
                                  smallest_object_pixels=smallest))["imbalance.tiny_objects"]
     assert tiny.evidence["masks"] == 2 and tiny.evidence["smallest_pixels"] == 3
     assert "imbalance.tiny_objects" not in by_id(check_imbalance([0, 400], [4096, 4096]))
+
+
+def test_tiny_objects_warn_only_where_they_are_a_real_share_of_the_foreground():
+    foreground = [4000] * 10
+    smallest = [1] * 10
+    # vessel fragments: a pixel or two per mask beside 4000 pixels of vessels
+    quiet = by_id(check_imbalance(foreground, [10_000] * 10, smallest_object_pixels=smallest,
+                                  small_object_pixels=[2] * 10))["imbalance.tiny_objects"]
+    assert quiet.severity is Severity.INFO and quiet.evidence["masks_where_they_matter"] == 0
+    assert "barely move Dice" in quiet.explanation
+    # small cells: a tenth of the foreground in small objects, in every mask
+    loud = by_id(check_imbalance(foreground, [10_000] * 10, smallest_object_pixels=smallest,
+                                 small_object_pixels=[400] * 10))["imbalance.tiny_objects"]
+    assert loud.severity is Severity.WARNING and loud.evidence["masks_where_they_matter"] == 10
+    # the same pixels, all JPEG specks next to larger objects: compression noise
+    specks = by_id(check_imbalance(foreground, [10_000] * 10, smallest_object_pixels=smallest,
+                                   small_object_pixels=[400] * 10, speck_pixels=[400] * 10)
+                   )["imbalance.tiny_objects"]
+    assert specks.severity is Severity.INFO
+    assert specks.title.endswith("all JPEG specks next to larger objects")
+
+
+def test_mostly_foreground_is_a_warning_for_many_masks_and_information_for_a_few():
+    few = by_id(check_imbalance([600] + [100] * 23, [1000] * 24))
+    assert few["imbalance.mostly_foreground"].severity is Severity.INFO
+    assert "consistent with a few large objects" in few["imbalance.mostly_foreground"].explanation
+    some = by_id(check_imbalance([900] * 6 + [100] * 14, [1000] * 20))
+    assert some["imbalance.mostly_foreground"].severity is Severity.WARNING
+    assert not some["imbalance.mostly_foreground"].evidence["majority"]
+    most = by_id(check_imbalance([900] * 12 + [100] * 8, [1000] * 20))
+    assert most["imbalance.mostly_foreground"].evidence["majority"]
+    assert "inverted polarity" in most["imbalance.mostly_foreground"].explanation
 
 
 def test_inconsistent_counts_are_refused():

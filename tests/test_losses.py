@@ -304,7 +304,13 @@ def test_metric_sample_weights_are_per_image():
     metric.update_state(HAND_TRUE, HAND_PRED, sample_weight=np.array([1.0, 1.0, 0.0]))
     assert _value(metric.result()) == pytest.approx(2 / 3)  # C weighted out, B excluded
     with pytest.raises(ValueError, match="one weight per image"):
-        HardDice().update_state(HAND_TRUE, HAND_PRED, sample_weight=np.ones_like(HAND_TRUE))
+        HardDice().update_state(HAND_TRUE, HAND_PRED, sample_weight=np.ones(2))
+    # a weight per pixel (ignored pixels: 0) is a different thing: all ones changes nothing
+    pixel_weighted = HardDice()
+    pixel_weighted.update_state(HAND_TRUE, HAND_PRED, sample_weight=np.ones_like(HAND_TRUE))
+    unweighted = HardDice()
+    unweighted.update_state(HAND_TRUE, HAND_PRED)
+    assert _value(pixel_weighted.result()) == _value(unweighted.result())
     with pytest.raises(ValueError, match="per-image sample weights"):
         SoftDiceMetric(SEED_DICE).update_state(HAND_TRUE, HAND_PRED,
                                                sample_weight=np.ones(3))

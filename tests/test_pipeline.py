@@ -320,3 +320,50 @@ def test_a_bad_file_met_while_training_is_recorded_with_its_name(tmp_path):
     with pytest.raises(tf.errors.OpError):
         _elements(datasets.train)
     assert str(pairs[0].image) in str(datasets.failures.as_user_error())
+
+
+# --- ignored values: the pixel weight travels with the mask -------------------------------
+
+
+def _trimap_pairs(folder: Path, count: int, size: int = 16) -> list[Pair]:
+    """Trimap masks (1 object, 2 background, 3 border) whose images show the classes as grey
+    levels 200, 40 and 120, so every transform can be checked against the image."""
+    rng = np.random.default_rng(5)
+    pairs = []
+    for index in range(count):
+        labels = np.full((size, size), 2, np.uint8)
+        top, left = rng.integers(1, size // 2, size=2)
+        labels[top:top + 6, left:left + 7] = 3
+        labels[top + 1:top + 5, left + 1:left + 6] = 1
+        image = np.choose(labels - 1, [200, 40, 120]).astype(np.uint8)
+        pairs.append(_write_pair(folder, f"trimap_{index:03d}", image, labels))
+    return pairs
+
+
+def test_ignored_pixels_come_as_weights_aligned_with_mask_and_image(tmp_path):
+    pairs = _trimap_pairs(tmp_path, 8)
+    policy = MaskPolicy(foreground_values=(1,), ignore_values=(3,))
+    datasets = _build(pairs[:4], pairs[4:], policy=policy, augment=GEOMETRY_ONLY)
+    for images, masks, weights in datasets.train.take(3).as_numpy_iterator():
+        assert weights.shape == masks.shape and set(np.unique(weights)) <= {0.0, 1.0}
+        # the image tells each pixel's class after flips and turns: the weights follow it
+        grey = np.rint(images[..., :1] * 255)
+        assert np.array_equal(weights == 0.0, grey == 120)
+        assert np.array_equal(masks == 1.0, grey == 200)
+    zoomed = _build(pairs[:4], pairs[4:], policy=policy, augment=EVERYTHING)
+    for _, masks, weights in zoomed.train.take(3).as_numpy_iterator():
+        assert set(np.unique(weights)) <= {0.0, 1.0} and np.all(masks[weights == 0.0] == 0.0)
+    images, masks, weights = next(datasets.val.as_numpy_iterator())
+    stored = np.stack([np.asarray(Image.open(pair.mask)) for pair in pairs[4:]])
+    assert np.array_equal(weights[..., 0] == 0.0, stored == 3)
+    assert np.array_equal(masks[..., 0] == 1.0, stored == 1)
+    # the decoded datasets and the probe stay (image, mask), one mask channel
+    image, mask = next(datasets.val_decoded.as_numpy_iterator())
+    assert mask.shape[-1] == 1
+    assert next(datasets.probe.as_numpy_iterator())[1].shape[-1] == 1
+
+
+def test_without_ignore_values_batches_stay_image_and_mask(tmp_path):
+    pairs = _trimap_pairs(tmp_path, 6)
+    datasets = _build(pairs[:3], pairs[3:], policy=MaskPolicy(foreground_values=(1,)))
+    assert len(next(datasets.train.as_numpy_iterator())) == 2

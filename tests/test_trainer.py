@@ -129,7 +129,8 @@ def test_data_json_records_a_split_by_file_and_the_mask_policy(first_run, datase
     assert set(data["train"]).isdisjoint(data["val"])
     assert set(data["train"]) | set(data["val"]) == stems
     assert data["val"] and data["train"]
-    assert data["mask_policy"] == {"threshold": None, "polarity": "bright", "normalise": True}
+    assert data["mask_policy"] == {"threshold": None, "polarity": "bright", "normalise": True,
+                                   "foreground_values": [], "ignore_values": []}
     assert data["mask_encodings_sample"] and "stem" in data["mask_encodings_sample"][0]
 
 

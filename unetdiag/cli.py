@@ -69,6 +69,26 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _value_list(text: str) -> tuple[float, ...]:
+    """Stored mask values: numbers separated by commas, whole-number ranges as ``A-B``."""
+    values: list[float] = []
+    for part in (piece.strip() for piece in text.split(",")):
+        low, dash, high = part.partition("-")
+        try:
+            if dash and low:
+                first, last = int(low), int(high)
+                if last < first:
+                    raise ValueError
+                values.extend(range(first, last + 1))
+            else:
+                values.append(_finite_float(part))
+        except (ValueError, argparse.ArgumentTypeError):
+            raise argparse.ArgumentTypeError(
+                f"expected numbers separated by commas (ranges as 1-20), got {text!r}"
+            ) from None
+    return tuple(values)
+
+
 def _variant_list(text: str) -> tuple[str, ...]:
     names = tuple(name.strip() for name in text.split(",") if name.strip())
     unknown = [name for name in names if name not in VARIANTS]
@@ -102,6 +122,13 @@ def _add_dataset_options(parser: argparse.ArgumentParser, images_default: Path |
     group.add_argument("--mask-polarity", choices=("bright", "dark"), default="bright",
                        help="which class is foreground (default: %(default)s; 'dark' for e.g. "
                             "membranes drawn black)")
+    group.add_argument("--foreground-values", type=_value_list, default=(), metavar="V,V",
+                       help="label maps: foreground is exactly these stored values (comma "
+                            "list, ranges as 1-20), e.g. 1 for the Oxford-IIIT Pet trimaps; "
+                            "replaces --mask-threshold and --mask-polarity")
+    group.add_argument("--ignore-values", type=_value_list, default=(), metavar="V,V",
+                       help="stored values whose pixels weigh 0 in every loss, metric and "
+                            "count, e.g. 255 for the PASCAL VOC void border")
     group.add_argument("--val-fraction", type=_fraction, default=0.2, metavar="F",
                        help="share of files held out for validation (default: %(default)s)")
     group.add_argument("--seed", type=int, default=42,
@@ -116,8 +143,18 @@ def _mask_naming(args: argparse.Namespace) -> tuple[tuple[str, ...], str | None]
 
 
 def _mask_policy(args: argparse.Namespace, normalise: bool = True) -> MaskPolicy:
-    return MaskPolicy(threshold=args.mask_threshold, polarity=args.mask_polarity,
-                      normalise=normalise)
+    try:
+        policy = MaskPolicy(threshold=args.mask_threshold, polarity=args.mask_polarity,
+                            normalise=normalise, foreground_values=args.foreground_values,
+                            ignore_values=args.ignore_values)
+    except ValueError as error:
+        raise UserError(f"mask policy: {error} (--foreground-values, --ignore-values, "
+                        "--mask-threshold, --mask-polarity)", ExitCode.USAGE) from None
+    if policy.ignore_values and getattr(args, "strategy", None) == "multiworker":
+        raise UserError("--ignore-values needs pixel weights, which the multiworker training "
+                        "loop does not take; train with --strategy default or mirrored",
+                        ExitCode.USAGE)
+    return policy
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:

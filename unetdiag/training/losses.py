@@ -8,7 +8,18 @@ keeps 8 significant bits, so a Dice formed from its sums is off in the third dig
 
 Shapes: ``y_true`` and ``y_pred`` are ``(N, H, W, 1)`` (``(N, H, W)`` is accepted for either
 and ``(H, W)`` is one image, as in :mod:`unetdiag.diag.core.dice`); sums run over each image.
-Sample weights, where accepted, are one weight per image, shape ``(N,)``.
+Sample weights, where accepted, are one weight per image, shape ``(N,)``, or one per pixel,
+shape ``(N, H, W, 1)`` or ``(N, H, W)``.
+
+Ignored pixels (a policy's ``ignore_values``, see
+:class:`~unetdiag.diag.data.policy.MaskPolicy`) reach the losses and metrics as pixel weights
+of 0 (the pipeline yields ``(images, masks, weights)``, which Keras passes on as
+``sample_weight``), as nnU-Net's ignore label: every sum of :class:`DiceLoss`, the hard
+metrics, :class:`SoftDiceMetric` and :class:`PredictedPositiveFraction` runs over the weighted
+pixels only, and :func:`bce_loss` is the mean over the weighted pixels. A prediction on an
+ignored pixel changes no loss and no metric (a NaN or Inf prediction still makes the metrics
+NaN wherever it is, so the NaN guard sees it). Keras's ``BinaryAccuracy`` weighs pixels the
+same way by itself.
 
 How the values are reduced (and why):
 
@@ -46,6 +57,12 @@ import numpy as np
 from keras import ops
 
 from unetdiag.diag.core.dice import DEFAULT_DICE, SEED_DICE, DiceConfig
+from unetdiag.training.pixel_weights import (
+    PixelWeightedMeanLoss,
+    aligned_weights,
+    is_pixel_weight,
+    reduced,
+)
 
 #: Every Dice, IoU and count is computed in this dtype, whatever the inputs' dtype.
 COMPUTE_DTYPE = "float32"
@@ -111,25 +128,30 @@ def _batch_of_images(y_true, y_pred) -> tuple:
     return y_true, y_pred
 
 
-def overlap_sums(y_true, y_pred) -> tuple:
+def overlap_sums(y_true, y_pred, pixel_weights=None) -> tuple:
     """Per-image float32 ``(intersection, sum_true, sum_pred)``, each of shape ``(N,)``.
 
     The ``keras.ops`` twin of :func:`unetdiag.diag.core.dice.overlap_sums` (without the pixel
-    count); inputs of any float or integer dtype are cast to float32 first.
+    count); inputs of any float or integer dtype are cast to float32 first. With
+    ``pixel_weights`` (0 on ignored pixels) each pixel's terms are weighted.
     """
     y_true, y_pred = _batch_of_images(y_true, y_pred)
     pixel_axes = tuple(range(1, len(y_true.shape)))
+    if pixel_weights is not None:
+        weights = aligned_weights(pixel_weights, y_true)
+        y_true = y_true * weights
+        y_pred = y_pred * weights
     return (ops.sum(y_true * y_pred, axis=pixel_axes), ops.sum(y_true, axis=pixel_axes),
             ops.sum(y_pred, axis=pixel_axes))
 
 
-def soft_dice_ratios(y_true, y_pred, config: DiceConfig = DEFAULT_DICE):
+def soft_dice_ratios(y_true, y_pred, config: DiceConfig = DEFAULT_DICE, pixel_weights=None):
     """Soft Dice per :class:`DiceConfig`: a ``(N,)`` tensor of per-image ratios under
     ``"per_image"``, a scalar pooled over the batch under ``"batch"``.
 
     ``mean(soft_dice_ratios(...))`` equals :func:`unetdiag.diag.core.dice.soft_dice`.
     """
-    return _soft_dice_from_sums(*overlap_sums(y_true, y_pred), config)
+    return _soft_dice_from_sums(*overlap_sums(y_true, y_pred, pixel_weights), config)
 
 
 def _soft_dice_from_sums(intersection, sum_true, sum_pred, config: DiceConfig):
@@ -170,10 +192,11 @@ def _validate_empty(empty: str) -> str:
     return empty
 
 
-def thresholded_overlap_sums(y_true, y_pred, threshold: float = DEFAULT_THRESHOLD) -> tuple:
+def thresholded_overlap_sums(y_true, y_pred, threshold: float = DEFAULT_THRESHOLD,
+                             pixel_weights=None) -> tuple:
     """:func:`overlap_sums` of ``y_true`` and the hard prediction ``y_pred > threshold``."""
     y_true, y_pred = _batch_of_images(y_true, y_pred)
-    return overlap_sums(y_true, ops.cast(y_pred > threshold, COMPUTE_DTYPE))
+    return overlap_sums(y_true, ops.cast(y_pred > threshold, COMPUTE_DTYPE), pixel_weights)
 
 
 def _scores_with_empty_rule(numerator, denominator, empty: str) -> tuple:
@@ -198,22 +221,25 @@ def _non_finite_marker(y_pred):
 
 
 def hard_dice_scores(y_true, y_pred, threshold: float = DEFAULT_THRESHOLD,
-                     empty: str = DEFAULT_EMPTY_RULE) -> tuple:
+                     empty: str = DEFAULT_EMPTY_RULE, pixel_weights=None) -> tuple:
     """Per-image hard Dice ``(scores, counted)``, shapes ``(N,)``: the mean of ``scores``
     over images with ``counted == 1`` is :func:`unetdiag.diag.core.dice.hard_dice`. An image
-    with a NaN or Inf prediction scores NaN, whether counted or not."""
+    with a NaN or Inf prediction scores NaN, whether counted or not. ``pixel_weights``: 0 on
+    ignored pixels."""
     y_true, y_pred = _batch_of_images(y_true, y_pred)
-    intersection, sum_true, sum_pred = thresholded_overlap_sums(y_true, y_pred, threshold)
+    intersection, sum_true, sum_pred = thresholded_overlap_sums(y_true, y_pred, threshold,
+                                                                pixel_weights)
     scores, counted = _scores_with_empty_rule(2.0 * intersection, sum_true + sum_pred,
                                               _validate_empty(empty))
     return scores + _non_finite_marker(y_pred), counted
 
 
 def hard_iou_scores(y_true, y_pred, threshold: float = DEFAULT_THRESHOLD,
-                    empty: str = DEFAULT_EMPTY_RULE) -> tuple:
+                    empty: str = DEFAULT_EMPTY_RULE, pixel_weights=None) -> tuple:
     """Per-image hard IoU ``(scores, counted)``; see :func:`hard_dice_scores`."""
     y_true, y_pred = _batch_of_images(y_true, y_pred)
-    intersection, sum_true, sum_pred = thresholded_overlap_sums(y_true, y_pred, threshold)
+    intersection, sum_true, sum_pred = thresholded_overlap_sums(y_true, y_pred, threshold,
+                                                                pixel_weights)
     scores, counted = _scores_with_empty_rule(intersection, sum_true + sum_pred - intersection,
                                               _validate_empty(empty))
     return scores + _non_finite_marker(y_pred), counted
@@ -260,11 +286,19 @@ class DiceLoss(keras.losses.Loss):
         return cls(config.smooth_numerator, config.smooth_denominator, config.reduction,
                    name=name)
 
-    def call(self, y_true, y_pred):
-        """Per-image losses ``(N,)``; under ``"batch"`` the pooled loss repeated ``N`` times."""
-        sums = overlap_sums(y_true, y_pred)
+    def call(self, y_true, y_pred, pixel_weights=None):
+        """Per-image losses ``(N,)``; under ``"batch"`` the pooled loss repeated ``N`` times.
+        ``pixel_weights``: 0 on ignored pixels, which then take no part in any sum."""
+        sums = overlap_sums(y_true, y_pred, pixel_weights)
         dice = _soft_dice_from_sums(*sums, self.dice_config)
         return ops.ones_like(sums[0]) * (1.0 - dice)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if not is_pixel_weight(sample_weight):
+            return super().__call__(y_true, y_pred, sample_weight)
+        # pixel weights act inside the Dice sums, not on the per-image losses
+        with keras.name_scope(self.name):
+            return reduced(self.call(y_true, y_pred, sample_weight), self.reduction)
 
     def get_config(self) -> dict:
         return {"smooth_numerator": self.dice_config.smooth_numerator,
@@ -274,13 +308,14 @@ class DiceLoss(keras.losses.Loss):
 
 
 @_register
-class SigmoidBinaryCrossentropy(keras.losses.BinaryCrossentropy):
+class SigmoidBinaryCrossentropy(PixelWeightedMeanLoss, keras.losses.BinaryCrossentropy):
     """Keras's binary cross-entropy that keeps the logits path when masks lack a channel axis.
 
     On a ``(N, H, W)`` mask Keras squeezes the ``(N, H, W, 1)`` prediction to match it, which
     drops the sigmoid's logits: the loss then clips probabilities to ``[1e-7, 1 - 1e-7]`` and
     a confidently wrong pixel (logit > ~16) gets no gradient. Here the mask gains the axis
-    instead and the prediction is passed on untouched.
+    instead and the prediction is passed on untouched. Per-pixel weights give the mean over
+    the weighted pixels (:class:`PixelWeightedMeanLoss`).
     """
 
     def call(self, y_true, y_pred):
@@ -315,8 +350,9 @@ def build_loss(name: str, dice_config: DiceConfig = DEFAULT_DICE) -> keras.losse
 # --- metrics ----------------------------------------------------------------------------------
 
 def _per_image_weights(sample_weight, image_count):
-    """``sample_weight`` as a float32 ``(N,)`` vector of per-image weights (ones if None)."""
-    if sample_weight is None:
+    """``sample_weight`` as a float32 ``(N,)`` vector of per-image weights (ones if None or
+    per-pixel: pixel weights act inside each image's sums)."""
+    if sample_weight is None or is_pixel_weight(sample_weight):
         return ops.ones((image_count,), dtype=COMPUTE_DTYPE)
     weights = ops.reshape(_as_float32(sample_weight), (-1,))
     known = weights.shape[0]
@@ -362,7 +398,9 @@ class _HardOverlapMetric(_StreamingImageMean):
         self.empty = _validate_empty(empty)
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
-        scores, counted = self.score_function(y_true, y_pred, self.threshold, self.empty)
+        pixel_weights = sample_weight if is_pixel_weight(sample_weight) else None
+        scores, counted = self.score_function(y_true, y_pred, self.threshold, self.empty,
+                                              pixel_weights)
         self._accumulate(scores, counted, sample_weight)
 
     def get_config(self) -> dict:
@@ -422,9 +460,10 @@ class SoftDiceMetric(_StreamingImageMean):
         self.dice_config = dice_config
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
-        ratios = soft_dice_ratios(y_true, y_pred, self.dice_config)
+        pixel_weights = sample_weight if is_pixel_weight(sample_weight) else None
+        ratios = soft_dice_ratios(y_true, y_pred, self.dice_config, pixel_weights)
         if self.dice_config.reduction == "batch":
-            if sample_weight is not None:
+            if sample_weight is not None and pixel_weights is None:
                 raise ValueError(f"{self.name}: a batch-pooled soft Dice is one value per "
                                  "batch and cannot take per-image sample weights; use a "
                                  "per_image DiceConfig")
@@ -461,9 +500,19 @@ class PredictedPositiveFraction(_StreamingImageMean):
         if len(y_pred.shape) == 2:
             y_pred = y_pred[None]
         positive = ops.cast(y_pred > self.threshold, COMPUTE_DTYPE)
-        fractions = ops.mean(positive, axis=tuple(range(1, len(positive.shape))))
+        axes = tuple(range(1, len(positive.shape)))
+        if is_pixel_weight(sample_weight):
+            # the share of each image's weighted pixels; an image with none is not counted
+            weights = aligned_weights(sample_weight, positive)
+            counted_pixels = ops.sum(weights, axis=axes)
+            fractions = ops.divide_no_nan(ops.sum(positive * weights, axis=axes),
+                                          counted_pixels)
+            counted = ops.cast(counted_pixels > 0, COMPUTE_DTYPE)
+        else:
+            fractions = ops.mean(positive, axis=axes)
+            counted = ops.ones_like(fractions)
         fractions = fractions + _non_finite_marker(y_pred)  # NaN predictions read NaN
-        self._accumulate(fractions, ops.ones_like(fractions), sample_weight)
+        self._accumulate(fractions, counted, sample_weight)
 
     def get_config(self) -> dict:
         return {"threshold": self.threshold, "name": self.name}

@@ -16,6 +16,15 @@ does not grow with the number of pairs. Per element, in this order::
                                      image only; whole-batch stateless ops, drawn per pair
       -> prefetch
 
+Ignored pixels (a policy with ``ignore_values``): the mask travels with a second channel, the
+pixel weight (0 on ignored pixels, 1 elsewhere), through resizing, caching and augmentation,
+so both receive exactly the same nearest-neighbour resampling, flips, turns and crops. The
+batches given to ``fit`` are then ``(images, masks, weights)``, and Keras hands the weights to
+every loss and metric as ``sample_weight`` (:mod:`unetdiag.training.losses` keeps weighted
+pixels only). Without ignore values nothing changes: batches are ``(images, masks)``. The
+decoded datasets (``train_decoded``, ``val_decoded``) and the probe are ``(image, mask)``
+either way, ignored pixels reading as background there.
+
 A file that cannot be decoded makes iteration fail; :class:`DecodeFailureLog` remembers which
 file and why, and :meth:`StreamingDatasets.preflight` turns that into a :class:`UserError` naming
 the file. With a cache, ``preflight()`` is the pass that fills the cache, so checking every file
@@ -37,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from unetdiag.diag.data.masks import MaskPolicy, decode_mask, read_image
+from unetdiag.diag.data.masks import MaskPolicy, decode_mask_with_ignore, read_image
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.exitcodes import ExitCode, UserError
 
@@ -106,10 +115,12 @@ class StreamingDatasets:
     Unpacks as ``train_ds, val_ds = build_datasets(...)``.
 
     Attributes:
-        train: shuffled, augmented batches of ``(image NxHxWxC, mask NxHxWx1)``, float32.
+        train: shuffled, augmented batches of ``(image NxHxWxC, mask NxHxWx1)``, float32, and
+            a third element, the pixel weights ``NxHxWx1`` (0 on ignored pixels), when the
+            mask policy ignores values.
             Its shuffle and augmentation streams go on from one iteration to the next; use
             :meth:`fresh_train` to start them again.
-        val: batches in file order, not augmented.
+        val: batches in file order, not augmented (with weights as ``train``).
         train_decoded, val_decoded: the decode (+ cache) stage alone, one element per pair.
         probe: the first validation batch, decoded without the cache (so taking it never
             leaves a cache half written), for callbacks that watch a fixed batch.
@@ -166,14 +177,19 @@ def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
         if image.ndim != 3 or image.shape[-1] != channels:
             raise ValueError(f"decoded to shape {image.shape}, expected {channels} channel(s)")
         current = mask_file
-        mask, _encoding = decode_mask(mask_file, policy)
+        mask, ignored, _encoding = decode_mask_with_ignore(mask_file, policy)
         if mask.ndim != 2:
             raise ValueError(f"mask decoded to shape {mask.shape}, expected height x width")
     except Exception as error:  # recorded with the file name, then re-raised
         failures.record(current, getattr(error, "reason", None) or f"{type(error).__name__}: "
                         f"{error}")
         raise
-    return image.astype(np.float32, copy=False), mask.astype(np.float32)[..., None]
+    planes = [mask.astype(np.float32)]
+    if policy.ignore_values:
+        # the pixel weight rides along as a second channel (see the module docstring)
+        planes.append((~ignored).astype(np.float32) if ignored is not None
+                      else np.ones(mask.shape, np.float32))
+    return image.astype(np.float32, copy=False), np.stack(planes, axis=-1)
 
 
 def _decode_and_resize(image_path, mask_path, *, img_size: int, channels: int,
@@ -185,10 +201,26 @@ def _decode_and_resize(image_path, mask_path, *, img_size: int, channels: int,
     image, mask = tf.numpy_function(decode, [image_path, mask_path], [tf.float32, tf.float32],
                                     stateful=False)
     image.set_shape([None, None, channels])
-    mask.set_shape([None, None, 1])
+    mask.set_shape([None, None, _mask_channels(policy)])
     image = tf.image.resize(image, [img_size, img_size], method="bilinear", antialias=True)
     mask = tf.image.resize(mask, [img_size, img_size], method="nearest")
     return image, mask
+
+
+def _mask_channels(policy: MaskPolicy) -> int:
+    """1 (the mask), or 2 when the pixel weight rides along."""
+    return 2 if policy.ignore_values else 1
+
+
+def _mask_only(image: tf.Tensor, mask: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """``(image, mask)`` without the weight channel."""
+    return image, mask[..., :1]
+
+
+def _with_weights(images: tf.Tensor, masks: tf.Tensor
+                  ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """``(images, masks, weights)`` from masks that carry the weight as a second channel."""
+    return images, masks[..., :1], masks[..., 1:]
 
 
 def augment_pair(image: tf.Tensor, mask: tf.Tensor, seed: tf.Tensor,
@@ -349,21 +381,29 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
             return dataset.cache(str(Path(cache_dir) / cache_name))
         return dataset
 
-    train_decoded = decoded(train_pairs, shuffle=True, cache_name="train")
-    val_decoded = decoded(val_pairs, shuffle=False, cache_name="val")
+    train_stage = decoded(train_pairs, shuffle=True, cache_name="train")
+    val_stage = decoded(val_pairs, shuffle=False, cache_name="val")
+    weighted = bool(policy.ignore_values)
+
+    def split(batches: tf.data.Dataset) -> tf.data.Dataset:
+        return batches.map(_with_weights) if weighted else batches
 
     def training_batches() -> tf.data.Dataset:
-        train = train_decoded
+        train = train_stage
         if cached:
             train = train.shuffle(min(len(train_pairs), SHUFFLE_BUFFER_ELEMENTS), seed=seed,
                                   reshuffle_each_iteration=True)
         train = train.batch(batch_size)
         if augment_config is not None:
             train = augment_batches(train, seed, augment_config)
-        return train.prefetch(tf.data.AUTOTUNE)
+        return split(train).prefetch(tf.data.AUTOTUNE)
 
-    val = val_decoded.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    val = split(val_stage.batch(batch_size)).prefetch(tf.data.AUTOTUNE)
     probe = decoded(val_pairs[:batch_size], shuffle=False, cache_name=None).batch(batch_size)
+    train_decoded, val_decoded = train_stage, val_stage
+    if weighted:
+        train_decoded, val_decoded = train_stage.map(_mask_only), val_stage.map(_mask_only)
+        probe = probe.map(_mask_only)
     return StreamingDatasets(train=training_batches(), val=val, train_decoded=train_decoded,
                              val_decoded=val_decoded, probe=probe, failures=failures,
                              train_size=len(train_pairs), val_size=len(val_pairs),

@@ -40,9 +40,11 @@ def compile_variant(variant: Variant, config: TrainConfig, policy_name: str) -> 
     with precision_scope(policy_name):
         model = build_variant(variant, config.img_size, config.channels, config.base_filters,
                               config.depth)
+        # weighted: the pixel weights of ignored values (sample_weight) reach every metric
         model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
                       loss=build_loss(variant.loss, config.dice),
-                      metrics=build_metrics(config.metric_threshold, DEFAULT_EMPTY_RULE),
+                      weighted_metrics=build_metrics(config.metric_threshold,
+                                                     DEFAULT_EMPTY_RULE),
                       jit_compile=JIT_COMPILE)
     return model
 

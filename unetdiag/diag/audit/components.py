@@ -1,14 +1,15 @@
-"""Connected objects of binary masks, in NumPy alone (no SciPy): runs, then union-find.
+"""Connected objects of binary masks, labelled with ``scipy.ndimage.label``, many masks at once.
 
-Each row of a mask is cut into runs of foreground pixels; a run touches the runs of the row
-above that overlap it (8-connectivity also counts diagonal contact); runs are then merged
-into objects with a vectorised union-find (every root hooked to the smallest root it touches,
-then pointer jumping until stable). The work follows the number of runs, not of pixels.
+Objects are 8-connected by default: pixels touching only at a corner belong to one object, so a
+one-pixel-wide diagonal vessel or membrane stays one object instead of falling into specks.
 
-Many masks are labelled in one go (:func:`smallest_objects`): they are stacked on one canvas,
-a blank row between two masks and a blank column after every row, so that no run and no
-object crosses from one mask to another, and the fixed cost of the NumPy calls is paid once
-per batch rather than once per mask.
+Many masks are labelled in one call (:class:`ObjectCanvas`): they are stacked on one canvas, a
+blank row between two masks and a blank column after every row, so that no object crosses
+from one mask to another, and the fixed cost of a call is paid once per batch rather than once
+per mask. Per mask the canvas reports the smallest object, the number of objects, and how many
+objects (and pixels) are *small* (under :data:`SMALL_OBJECT_PIXELS`); for masks marked lossy it
+also reports the small objects that lie within :data:`SPECK_RADIUS` pixels of a larger object,
+where JPEG ringing around an edge leaves specks.
 
 >>> import numpy as np
 >>> mask = np.array([[1, 1, 0, 0, 1],
@@ -26,11 +27,45 @@ per batch rather than once per mask.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
+from scipy import ndimage
 
 #: Pixels touching only at a corner belong to one object (8) or to two (4).
 DEFAULT_CONNECTIVITY = 8
+#: Objects under this many pixels (a 4x4 blob) are small: they shrink below one cell after two
+#: down-sampling steps.
+SMALL_OBJECT_PIXELS = 16
+#: A small object of a lossy mask within this many pixels of a larger object sits where JPEG
+#: rings around an edge (the 8x8 block an edge crosses).
+SPECK_RADIUS = 8
+
+_STRUCTURES = {4: ndimage.generate_binary_structure(2, 1),
+               8: ndimage.generate_binary_structure(2, 2)}
+
+
+class ObjectStats(NamedTuple):
+    """Per mask, in slot order (int64 arrays; zeros for a mask without foreground).
+
+    Attributes:
+        smallest: pixels of the smallest object.
+        counts: number of objects.
+        small_objects: objects under :data:`SMALL_OBJECT_PIXELS` pixels.
+        small_pixels: pixels in those small objects.
+        speck_pixels: of those, pixels in small objects within :data:`SPECK_RADIUS` of a
+            larger object, in masks marked lossy (0 for the others).
+    """
+
+    smallest: np.ndarray
+    counts: np.ndarray
+    small_objects: np.ndarray
+    small_pixels: np.ndarray
+    speck_pixels: np.ndarray
+
+    @classmethod
+    def empty(cls, count: int = 0) -> ObjectStats:
+        return cls(*(np.zeros(count, dtype=np.int64) for _ in cls._fields))
 
 
 class ObjectCanvas:
@@ -38,36 +73,38 @@ class ObjectCanvas:
 
     Rows have one length (the first mask's width plus one blank column); every mask sits
     below a blank row. :meth:`slot` hands out a writable view for the next mask, so a caller
-    can decode straight into it; :meth:`label` returns each mask's smallest object and
-    object count and clears the canvas for the next batch.
+    can decode straight into it; :meth:`label` returns each mask's :class:`ObjectStats` and
+    clears the canvas for the next batch.
 
     >>> canvas = ObjectCanvas(capacity_pixels=1000)
     >>> canvas.slot(2, 3)[:] = [[1, 0, 1], [1, 0, 0]]
     >>> canvas.slot(1, 2)[:] = [[1, 1]]
-    >>> [values.tolist() for values in canvas.label()]
-    [[1, 2], [2, 1]]
+    >>> stats = canvas.label()
+    >>> stats.smallest.tolist(), stats.counts.tolist(), stats.small_pixels.tolist()
+    ([1, 2], [2, 1], [3, 2])
     """
 
     def __init__(self, capacity_pixels: int, connectivity: int = DEFAULT_CONNECTIVITY,
                  min_width: int = 0) -> None:
-        if connectivity not in (4, 8):
+        if connectivity not in _STRUCTURES:
             raise ValueError(f"connectivity must be 4 or 8, not {connectivity}")
         self.capacity_pixels = capacity_pixels
         self.connectivity = connectivity
         self.min_width = min_width
         self._buffer = np.zeros(0, dtype=bool)
         self._canvas: np.ndarray | None = None
-        self._first_rows: list[int] = []
+        self._slots: list[tuple[int, int, int, bool]] = []  # first row, height, width, lossy
         self._used_rows = 1  # row 0 stays blank
 
     def __len__(self) -> int:
-        return len(self._first_rows)
+        return len(self._slots)
 
-    def slot(self, height: int, width: int) -> np.ndarray | None:
+    def slot(self, height: int, width: int, lossy: bool = False) -> np.ndarray | None:
         """A ``(height, width)`` view for the next mask, to be written whole; None when it
-        does not fit (call :meth:`label` first). An empty canvas takes any mask."""
+        does not fit (call :meth:`label` first). An empty canvas takes any mask. ``lossy``
+        asks for the specks of a JPEG mask to be told apart."""
         canvas = self._canvas
-        if canvas is None or (not self._first_rows and canvas.shape[1] <= width):
+        if canvas is None or (not self._slots and canvas.shape[1] <= width):
             canvas = self._canvas = self._empty_canvas(height, max(width, self.min_width) + 1)
         elif width >= canvas.shape[1] or self._used_rows + height + 1 > canvas.shape[0]:
             return None
@@ -78,7 +115,7 @@ class ObjectCanvas:
         # columns right of the mask and the separator row below it.
         canvas[first:first + height, width:] = False
         canvas[first + height] = False
-        self._first_rows.append(first)
+        self._slots.append((first, height, width, lossy))
         self._used_rows = first + height + 1
         return canvas[first:first + height, :width]
 
@@ -90,83 +127,52 @@ class ObjectCanvas:
             self._buffer = np.zeros(rows * row_length, dtype=bool)
         return self._buffer[:rows * row_length].reshape(rows, row_length)
 
-    def label(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(smallest, counts)``: smallest object and object count of each mask, in slot order
-        (0 and 0 for a mask without foreground). Empties the canvas."""
-        count = len(self._first_rows)
+    def label(self) -> ObjectStats:
+        """Each mask's :class:`ObjectStats`, in slot order. Empties the canvas."""
+        count = len(self._slots)
         if count == 0 or self._canvas is None:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            return ObjectStats.empty()
         used = self._canvas[:self._used_rows]
-        first_pixels, sizes = _objects(used, self.connectivity)
-        owner = np.searchsorted(np.asarray(self._first_rows), first_pixels // used.shape[1],
-                                side="right") - 1
-        counts = np.bincount(owner, minlength=count).astype(np.int64)
-        smallest = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(smallest, owner, sizes)
-        smallest[counts == 0] = 0
-        self._first_rows = []
+        labels, objects = ndimage.label(used, structure=_STRUCTURES[self.connectivity])
+        stats = ObjectStats.empty(count)
+        if objects:
+            sizes = np.bincount(labels.ravel(), minlength=objects + 1)[1:].astype(np.int64)
+            # Labels are numbered in the order a row-by-row scan meets them, so the highest
+            # label in the rows up to r counts the objects begun by row r.
+            begun = np.maximum.accumulate(labels.max(axis=1))
+            first_rows = np.searchsorted(begun, np.arange(1, objects + 1), side="left")
+            starts = np.array([first for first, _, _, _ in self._slots], dtype=np.int64)
+            owner = np.searchsorted(starts, first_rows, side="right") - 1
+            stats.counts[:] = np.bincount(owner, minlength=count)
+            smallest = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(smallest, owner, sizes)
+            smallest[stats.counts == 0] = 0
+            stats.smallest[:] = smallest
+            small = sizes < SMALL_OBJECT_PIXELS
+            stats.small_objects[:] = np.bincount(owner[small], minlength=count)
+            stats.small_pixels[:] = np.bincount(owner[small], weights=sizes[small],
+                                                minlength=count).astype(np.int64)
+            for number, (first, height, width, lossy) in enumerate(self._slots):
+                if lossy and stats.small_objects[number]:
+                    stats.speck_pixels[number] = _speck_pixels(
+                        labels[first:first + height, :width], sizes)
+        self._slots = []
         self._used_rows = 1
-        return smallest, counts
+        return stats
 
 
-def _runs(canvas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(starts, ends)``: foreground runs as half-open ranges of flat canvas indices."""
-    flat = canvas.ravel()
-    # The canvas starts blank and every row ends blank: changes alternate start, end, ...
-    changes = np.flatnonzero(flat[1:] != flat[:-1]) + 1
-    return changes[0::2], changes[1::2]
-
-
-def _touching_runs(starts: np.ndarray, ends: np.ndarray, row_length: int,
-                   connectivity: int) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs ``(upper, lower)`` of runs in consecutive rows that touch."""
-    # Run b, moved one row up, overlaps run a when a.start < b.end and b.start < a.end
-    # (ranges widened by one pixel each way for diagonal contact). Runs are sorted and
-    # disjoint and rows end blank, so only runs of the row above can match.
-    reach = 1 if connectivity == 8 else 0
-    first = np.searchsorted(ends, starts - row_length - reach, side="right")
-    last = np.searchsorted(starts, ends - row_length + reach, side="left")
-    counts = np.maximum(last - first, 0)
-    total = int(counts.sum())
-    if total == 0:
-        empty = np.zeros(0, dtype=np.intp)
-        return empty, empty
-    lower = np.repeat(np.arange(starts.size), counts)
-    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    upper = np.repeat(first, counts) + offsets
-    return upper, lower
-
-
-def _merge(count: int, upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
-    """Root (smallest member index) of each of ``count`` runs after merging touching pairs."""
-    parent = np.arange(count)
-    while upper.size:
-        root_upper, root_lower = parent[upper], parent[lower]
-        apart = root_upper != root_lower
-        if not apart.any():
-            break
-        small = np.minimum(root_upper[apart], root_lower[apart])
-        large = np.maximum(root_upper[apart], root_lower[apart])
-        np.minimum.at(parent, large, small)
-        while True:  # pointer jumping until every run points at its root
-            grandparent = parent[parent]
-            if np.array_equal(grandparent, parent):
-                break
-            parent = grandparent
-    return parent
-
-
-def _objects(canvas: np.ndarray, connectivity: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(first_pixel, size)`` of every object on a canvas whose first pixel and last column
-    are blank (flat index of each object's first run)."""
-    starts, ends = _runs(canvas)
-    if starts.size == 0:
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64)
-    upper, lower = _touching_runs(starts, ends, canvas.shape[1], connectivity)
-    roots = _merge(starts.size, upper, lower)
-    sizes = np.bincount(roots, weights=ends - starts, minlength=starts.size)
-    objects = np.flatnonzero(sizes)
-    return starts[objects], sizes[objects].astype(np.int64)
+def _speck_pixels(labels: np.ndarray, sizes: np.ndarray) -> int:
+    """Pixels of the small objects of one mask that lie within :data:`SPECK_RADIUS` of one
+    of its larger objects (``sizes[k - 1]`` is the size of label ``k``)."""
+    object_size = np.concatenate(([0], sizes))[labels]
+    larger = object_size >= SMALL_OBJECT_PIXELS
+    if not larger.any():
+        return 0
+    side = 2 * SPECK_RADIUS + 1
+    near = ndimage.binary_dilation(larger, structure=np.ones((1, side), dtype=bool))
+    near = ndimage.binary_dilation(near, structure=np.ones((side, 1), dtype=bool))
+    specks = np.unique(labels[near & (object_size > 0) & ~larger])
+    return int(sizes[specks - 1].sum())
 
 
 def object_sizes(mask: np.ndarray, connectivity: int = DEFAULT_CONNECTIVITY) -> np.ndarray:
@@ -179,14 +185,13 @@ def object_sizes(mask: np.ndarray, connectivity: int = DEFAULT_CONNECTIVITY) -> 
     Returns:
         int64 array, one entry per object (empty when the mask has no foreground).
     """
-    if connectivity not in (4, 8):
+    if connectivity not in _STRUCTURES:
         raise ValueError(f"connectivity must be 4 or 8, not {connectivity}")
     array = np.asarray(mask)
     if array.ndim != 2:
         raise ValueError(f"object_sizes needs a 2-D mask, got shape {array.shape}")
-    canvas = np.zeros((array.shape[0] + 2, array.shape[1] + 1), dtype=bool)
-    canvas[1:-1, :-1] = array != 0
-    _, sizes = _objects(canvas, connectivity)
+    labels, objects = ndimage.label(array != 0, structure=_STRUCTURES[connectivity])
+    sizes = np.bincount(labels.ravel(), minlength=objects + 1)[1:].astype(np.int64)
     return np.sort(sizes)[::-1]
 
 
@@ -206,4 +211,5 @@ def smallest_objects(masks: Sequence[np.ndarray], connectivity: int = DEFAULT_CO
         slot = canvas.slot(*mask.shape)
         assert slot is not None
         slot[:] = mask != 0
-    return canvas.label()
+    stats = canvas.label()
+    return stats.smallest, stats.counts

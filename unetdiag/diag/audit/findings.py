@@ -2,8 +2,9 @@
 
 One function per question family; each returns ``list[Finding]`` (source ``"audit"``) that
 name the offending files worst first, with the numbers as evidence (:func:`audit_finding`).
-The ``mask.*`` families are in :mod:`unetdiag.diag.audit.mask_findings`. The ids are a public
-contract:
+The ``mask.*`` families are in :mod:`unetdiag.diag.audit.mask_findings`,
+:mod:`unetdiag.diag.audit.label_findings` and :mod:`unetdiag.diag.audit.sameness`. The ids are
+a public contract:
 
 =====================================  ========  ================================================
 id                                     severity  when
@@ -30,6 +31,13 @@ id                                     severity  when
 ``mask.non_binary``                    warning   values between the two ends of the scale
 ``mask.threshold_sensitive``           warning   foreground depends on the threshold chosen
 ``mask.non_finite``                    error     NaN or infinite mask values
+``mask.label_map``                     warning   masks are label maps: each value with its share,
+                                                 and the value policy proposed (info when the
+                                                 policy in force reads them so)
+``mask.decodes_empty``                 error     every mask decodes empty under the policy in
+                                                 force, though some hold several values
+``mask.nearly_identical``              warning   the masks are nearly one region in every image
+                                                 (field-of-view masks given as targets)
 ``image.non_finite``                   error     NaN or infinite image pixels
 ``image.constant``                     warning   an image holds one value only
 ``image.out_of_range``                 warning   float images outside [0, 1]

@@ -64,6 +64,45 @@ def _unreadable_sentence(findings: Sequence[Finding], tally: AuditTally) -> str 
             f"{first.reason}); training would stop at the first of them.")
 
 
+def _decodes_empty_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    finding = _first(findings, "mask.decodes_empty")
+    if finding is None:
+        return None
+    evidence = finding.evidence
+    sentence = "Every mask decodes empty under the mask policy in force"
+    if evidence.get("values_text"):
+        sentence += f": they are label maps holding {evidence['values_text']}"
+    if evidence.get("proposed_flags"):
+        return f"{sentence}; pass {evidence['proposed_flags']}."
+    if evidence.get("values_text"):
+        return f"{sentence}; choose the foreground with --foreground-values."
+    return f"{sentence}, though {evidence['several_values']} of them hold several values."
+
+
+def _same_region_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    finding = _first(findings, "mask.nearly_identical")
+    if finding is None:
+        return None
+    return (f"Masks are nearly the same region in every image: {finding.title[0].lower()}"
+            f"{finding.title[1:]} (median IoU {finding.evidence['median_iou']:.2f} with their "
+            "median shape), consistent with field-of-view masks rather than targets.")
+
+
+def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    finding = _first(findings, "mask.label_map", Severity.WARNING)
+    if finding is None:
+        return None
+    evidence = finding.evidence
+    kind = "colour-coded label maps" if evidence.get("colour") else "label maps"
+    sentence = f"Masks are {kind} holding {evidence['values_text']}"
+    if evidence.get("colour"):
+        return (f"{sentence}: their brightest channel, which the mask policy thresholds, is "
+                "no class (see mask.label_map).")
+    if evidence.get("proposed_flags"):
+        return f"{sentence}; pass {evidence['proposed_flags']} (see mask.label_map)."
+    return f"{sentence}; choose the foreground with --foreground-values (see mask.label_map)."
+
+
 #: Errors that open the headline when no earlier rule spoke, in this order.
 _HEADLINE_ERRORS = ("geometry.size_mismatch", "imbalance.empty_masks", "mask.non_finite",
                     "image.non_finite", "duplicates.split_leak")
@@ -97,15 +136,19 @@ def _baseline_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
 
 
 def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    # only on dataset-wide evidence, most masks mostly foreground: a minority of full masks
+    # is large objects or a few masks stored the other way, not an inverted dataset
     finding = _first(findings, "imbalance.mostly_foreground")
-    if finding is None:
+    if (finding is None or not finding.evidence.get("majority")
+            or finding.evidence.get("policy_is_proposed")):
         return None
     dice = _first(findings, "baseline.dice_uninformative")
     consequence = ""
     if dice is not None and dice.evidence["predictor"] == "all_ones":
         consequence = (f", and an all-foreground model already scores Dice "
                        f"{dice.evidence['soft_dice']:.4f}")
-    return (f"Possible inverted polarity: {finding.evidence['masks']} of {tally.pair_count} "
+    return (f"Possible inverted polarity: {finding.evidence['masks']} of "
+            f"{int(tally['mask_read'].sum())} "
             f"masks are more than half foreground (up to "
             f"{float(finding.evidence['largest_fraction']):.0%}){consequence}; if the structure "
             "of interest is the dark class, decode with --mask-polarity dark.")
@@ -117,7 +160,10 @@ HEADLINE_RULES = (
     HeadlineRule("masks are the images", _mask_is_image_sentence, final=True),
     HeadlineRule("masks are thresholds of the images", _threshold_sentence, final=True),
     HeadlineRule("unreadable files", _unreadable_sentence, final=True),
+    HeadlineRule("every mask decodes empty", _decodes_empty_sentence, final=True),
     HeadlineRule("errors that stop or corrupt training", _error_sentence, final=True),
+    HeadlineRule("label maps read by a threshold", _label_map_sentence, final=True),
+    HeadlineRule("masks are one region", _same_region_sentence, final=True),
     HeadlineRule("inverted polarity", _polarity_sentence, final=True),
     HeadlineRule("uninformative baselines", _baseline_sentence, final=True),
 )
@@ -127,10 +173,14 @@ def _clean_headline(tally: AuditTally) -> str:
     read = tally["mask_read"]
     if not read.any():
         return "No problems that would make metrics lie, but no mask could be read."
-    foreground, pixels = tally["foreground"][read], tally["pixels"][read]
+    foreground, pixels = tally["foreground"][read], tally.counted_pixels()[read]
+    read_count = int(read.sum())
+    if not pixels.sum():
+        return ("No problems that would make metrics lie, but every mask pixel is ignored "
+                "under the policy.")
     fraction = float(foreground.sum() / pixels.sum())
     scores = trivial_baselines(foreground, pixels, DEFAULT_DICE, EMPTY_RULE)
-    return (f"No problems that would make metrics lie: {int(read.sum())} pairs, foreground "
+    return (f"No problems that would make metrics lie: {read_count} pairs, foreground "
             f"{fraction:.1%} of pixels; an all-background model scores accuracy "
             f"{scores['all_zeros'].accuracy:.3f} and an all-foreground one Dice "
             f"{scores['all_ones'].soft_dice:.3f}: a trained model must beat both.")

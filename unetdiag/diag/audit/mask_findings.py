@@ -1,9 +1,12 @@
 """``mask.*`` findings of ``audit-data``: how the masks are stored and what their values say.
 
 ``mask.encodings`` (info) always lists the storages met; ``mask.mixed_scales``,
-``mask.unusual_encoding``, ``mask.lossy``, ``mask.non_binary`` and ``mask.threshold_sensitive``
-(warnings) and ``mask.non_finite`` (error) name the masks concerned, worst first (the table of
-every audit id is in :mod:`unetdiag.diag.audit.findings`).
+``mask.unusual_encoding`` (naming the values held), ``mask.lossy``, ``mask.non_binary`` and
+``mask.threshold_sensitive`` (warnings) and ``mask.non_finite`` (error) name the masks
+concerned, worst first (the table of every audit id is in
+:mod:`unetdiag.diag.audit.findings`). Label maps are left out of ``mask.non_binary`` and
+``mask.threshold_sensitive``: their values are classes, described by ``mask.label_map``
+(:mod:`unetdiag.diag.audit.label_findings`).
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit.findings import audit_finding, by_file, listed_names
-from unetdiag.diag.audit.read import EncodingKey
+from unetdiag.diag.audit.read import EncodingKey, StoredValues
 from unetdiag.diag.audit.tally import LISTED_PER_QUESTION, THRESHOLD_SPREAD_TOLERANCE, AuditTally
 from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.policy import MaskPolicy
-from unetdiag.diag.wording.text import plural, verb
+from unetdiag.diag.wording.text import join_names, plural, verb
 
 _POLICY_FIX = ("unetdiag decodes masks under MaskPolicy (threshold at the midpoint of each "
                "mask's scale unless --mask-threshold is given) and records the policy in "
@@ -44,7 +47,8 @@ def encoding_rows(tally: AuditTally) -> list[dict[str, Any]]:
                      "mode": key.mode, "dtype": key.dtype, "scale": key.scale,
                      "channels": key.channels, "palette": key.palette,
                      "colour": key.is_colour, "lossy": key.lossy,
-                     "values": tally.encoding_values.get(key, []),
+                     "values": (tally.encoding_values[key].values
+                                if key in tally.encoding_values else []),
                      "example": tally.mask_paths[first]})
     return rows
 
@@ -55,22 +59,39 @@ def mask_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
     if not masks_read:
         return []
     rows = encoding_rows(tally)
-    threshold = ("the midpoint of each mask's scale" if policy.threshold is None
-                 else f"{policy.threshold:g}")
     findings = [audit_finding(
         "mask.encodings", Severity.INFO,
         f"Masks are stored in {plural(len(rows), 'way')}: "
         + ", ".join(f"{row['format']} {row['mode']} {row['scale']} ({row['masks']})"
                     for row in rows[:3]) + (", ..." if len(rows) > 3 else ""),
-        f"{masks_read} masks read. They are decoded under the policy in force: foreground is "
-        f"the {policy.polarity} class, threshold {threshold}.",
+        f"{masks_read} masks read. They are decoded under the policy in force: "
+        f"{policy.describe()}.",
         "Nothing to fix: this is how the masks are stored. " + _POLICY_FIX,
         {"masks": masks_read, "encodings": rows[:LISTED_PER_QUESTION],
          "policy": policy.to_dict()},
         [row["example"] for row in rows])]
     findings += _encoding_findings(tally)
-    findings += _value_findings(tally, masks_read)
+    findings += _value_findings(tally, masks_read, policy)
     return findings
+
+
+def stored_values_text(values: StoredValues) -> str:
+    """The values an encoding holds, for a sentence: ``"0.0 and 255.0"`` when a few are
+    known exactly, else their range (``"values from 0 to 65535"``).
+
+    >>> stored_values_text(StoredValues([0.0, 255.0], True, 0.0, 255.0))
+    '0.0 and 255.0'
+    >>> stored_values_text(StoredValues([0, 1, 2], False, 0.0, 65535.0))
+    'values from 0 to 65535'
+    >>> stored_values_text(StoredValues([0.0, 1e-06], True, 0.0, 1e-06))
+    '0.0 and 1e-06'
+    """
+    if values.complete and 0 < len(values.values) <= 4:
+        # floats as nnU-Net prints them ("0.0", "255.0"), never rounded away ("1e-06")
+        return join_names([(f"{value:.1f}" if float(value * 10).is_integer() else f"{value:g}")
+                           if isinstance(value, float) else str(value)
+                           for value in values.values])
+    return f"values from {values.low:g} to {values.high:g}"
 
 
 def _encoding_findings(tally: AuditTally) -> list[Finding]:
@@ -99,7 +120,7 @@ def _encoding_findings(tally: AuditTally) -> list[Finding]:
             "Re-save all masks on one scale (0/255 8-bit PNG is the safest to look at). "
             + _POLICY_FIX,
             {"masks_per_scale": per_scale}, listed_names(tally.mask_paths, listed)))
-    unusual = {}
+    unusual: dict[str, list[int]] = {}
     for number, key in enumerate(tally.encodings):
         kind = _unusual(key)
         if kind:
@@ -107,13 +128,24 @@ def _encoding_findings(tally: AuditTally) -> list[Finding]:
     if unusual:
         per_kind = {kind: int(np.isin(tally.encoding_ids, numbers).sum())
                     for kind, numbers in unusual.items()}
+        held: dict[str, str] = {}
+        for kind, numbers in unusual.items():
+            values = tally.encoding_values.get(tally.encodings[numbers[0]])
+            for number in numbers[1:]:
+                other = tally.encoding_values.get(tally.encodings[number])
+                if values is not None and other is not None:
+                    values = values.merged(other)
+            if values is not None and not tally.encodings[numbers[0]].is_colour:
+                # (a colour mask's plane is its brightest channel: no stored value to name)
+                held[kind] = stored_values_text(values)
         matches = np.isin(tally.encoding_ids, [n for ns in unusual.values() for n in ns])
         count, listed = tally.select(matches)
         findings.append(audit_finding(
             "mask.unusual_encoding", Severity.WARNING,
             f"{plural(count, 'mask')} {verb(count, 'is', 'are')} stored as "
-            + (next(iter(per_kind)) if len(per_kind) == 1 else
-               ", ".join(f"{kind} ({number})" for kind, number in per_kind.items())),
+            + ", ".join(f"{kind}{'' if len(per_kind) == 1 else f' ({per_kind[kind]})'}"
+                        + (f" holding {held[kind]}" if kind in held else "")
+                        for kind in per_kind),
             "unetdiag decodes these masks, but common loaders do not: `convert('L')` maps a "
             "dark-red palette class to grey 38 and pure red to 76 (empty under a 127 "
             "threshold), `/ 255` turns 16-bit 65535 into 257 (Dice above 1) and float 1.0 "
@@ -121,7 +153,8 @@ def _encoding_findings(tally: AuditTally) -> list[Finding]:
             "into one foreground.",
             "If another tool will read these masks, re-save them as 8-bit grey PNGs with two "
             "values; check colour masks hold one class only.",
-            {"masks_per_encoding": per_kind}, listed_names(tally.mask_paths, listed)))
+            {"masks_per_encoding": per_kind, "values_held": held},
+            listed_names(tally.mask_paths, listed)))
     lossy = columns["lossy"] & columns["mask_read"]
     if lossy.any():
         count, listed = tally.select(lossy, columns["nonbinary"])
@@ -152,7 +185,7 @@ def _unusual(key: EncodingKey) -> str:
     return ""
 
 
-def _value_findings(tally: AuditTally, masks_read: int) -> list[Finding]:
+def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> list[Finding]:
     columns = tally.columns
     paths = tally.mask_paths
     findings = []
@@ -170,7 +203,7 @@ def _value_findings(tally: AuditTally, masks_read: int) -> list[Finding]:
             {"masks": count,
              "non_finite_pixels": by_file(paths, listed, columns["mask_nonfinite"], int)},
             listed_names(paths, listed)))
-    nonbinary = (columns["nonbinary"] > 0) & columns["mask_read"]
+    nonbinary = (columns["nonbinary"] > 0) & columns["mask_read"] & ~columns["label_map"]
     if nonbinary.any():
         count, listed = tally.select(nonbinary, columns["nonbinary"])
         nonbinary_pixels = columns["nonbinary"] * columns["pixels"]
@@ -179,7 +212,7 @@ def _value_findings(tally: AuditTally, masks_read: int) -> list[Finding]:
         edge = (float((nonbinary_pixels[judged] * columns["edge_share"][judged]).sum())
                 / judged_pixels if judged_pixels else math.nan)
         share = float(nonbinary_pixels[nonbinary].sum() / columns["pixels"][
-            columns["mask_read"]].sum())
+            columns["mask_read"] & ~columns["label_map"]].sum())
         if math.isnan(edge):
             cause = "They are palette labels beyond two classes, so where they sit is moot."
         elif edge >= EDGE_SHARE_FOR_RESAMPLING:
@@ -209,7 +242,7 @@ def _value_findings(tally: AuditTally, masks_read: int) -> list[Finding]:
                            "distinct_values": int(columns["distinct_values"][i])}
                           for i in listed.tolist()]},
             listed_names(paths, listed)))
-    spread = tally.threshold_spread()
+    spread = tally.threshold_spread(not policy.by_values)
     with np.errstate(invalid="ignore"):
         sensitive = (spread > THRESHOLD_SPREAD_TOLERANCE) & columns["mask_read"]
     if sensitive.any():

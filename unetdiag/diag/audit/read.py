@@ -15,6 +15,10 @@ Speed matters (the audit should cost little more than decoding the files), so:
   compares them as integers.
 * Masks are decoded straight onto a shared canvas and their connected objects labelled many
   at a time (:class:`~unetdiag.diag.audit.components.ObjectCanvas`).
+* Only masks that may be label maps (integer, lossless, at most
+  :data:`~unetdiag.diag.data.labelmaps.MAX_LABEL_VALUES` values) are examined as such
+  (:func:`~unetdiag.diag.data.labelmaps.label_layout`); their value counts are the only
+  per-pair detail kept beyond the columns.
 * Image/mask comparisons (:mod:`unetdiag.diag.audit.similarity`) use a regular sample of at
   most :data:`~unetdiag.diag.audit.similarity.SIMILARITY_SAMPLE_PIXELS` pixels, and go to every
   pixel only when the sample cannot settle the question.
@@ -33,11 +37,18 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image
 
-from unetdiag.diag.audit.components import ObjectCanvas
+from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas
 from unetdiag.diag.audit.similarity import colour_channels, compare_with_image
 from unetdiag.diag.checks.masks import edge_share
-from unetdiag.diag.data.decoding import InspectedMask, MaskEncoding, inspect_stored, scale_ends
+from unetdiag.diag.data.decoding import (
+    MAX_LISTED_VALUES,
+    InspectedMask,
+    MaskEncoding,
+    inspect_stored,
+    scale_ends,
+)
 from unetdiag.diag.data.instances import read_instance_masks
+from unetdiag.diag.data.labelmaps import colour_layout, label_layout
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.reading import (
     SIXTEEN_BIT_MODES,
@@ -65,11 +76,16 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: frames; ``image_bit_depth`` (an index into :data:`BIT_DEPTHS`); minimum and maximum over
 #: finite stored values; non-finite pixels; ``image_hash``, a CRC-32 of the pixels.
 #:
-#: Masks: ``mask_read``; size and frames; foreground and pixel counts under the policy;
-#: foreground shares under ``value > 0`` and at the midpoint of the scale (with the policy's
-#: polarity); ``nonbinary``, the share of values at neither end of the scale; non-finite
-#: values; distinct values; ``edge_share`` of the non-binary values (NaN when none); smallest
-#: object and object count; ``lossy`` (JPEG); for a folder of object masks
+#: Masks: ``mask_read``; size and frames; foreground and pixel counts under the policy, and
+#: ``ignored`` pixels (the policy's ignore values; ``pixels`` counts them too); ``void``
+#: pixels (palette index 255); foreground shares under ``value > 0`` and at the midpoint of
+#: the scale (with the policy's polarity); ``nonbinary``, the share of values at neither end of
+#: the scale; non-finite values; distinct values; ``edge_share`` of the non-binary values (NaN
+#: when none); smallest object, object count, small objects (under
+#: :data:`~unetdiag.diag.audit.components.SMALL_OBJECT_PIXELS`), their pixels and, for lossy
+#: masks, the pixels of those that sit near a larger object (JPEG specks); ``lossy`` (JPEG);
+#: ``label_map`` and its ``separator`` value (-1: none; see
+#: :mod:`unetdiag.diag.data.labelmaps`); for a folder of object masks
 #: (:mod:`unetdiag.diag.data.instances`), ``object_files`` and ``object_overlap`` (pixels
 #: inside two or more objects), 0 otherwise.
 #:
@@ -97,6 +113,8 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "mask_frames": (np.int32, 1),
     "foreground": (np.int64, 0),
     "pixels": (np.int64, 0),
+    "ignored": (np.int64, 0),
+    "void": (np.int64, 0),
     "foreground_at_zero": (np.float64, math.nan),
     "foreground_at_midpoint": (np.float64, math.nan),
     "nonbinary": (np.float64, 0.0),
@@ -105,9 +123,14 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "edge_share": (np.float64, math.nan),
     "smallest_object": (np.int64, 0),
     "object_count": (np.int64, 0),
+    "small_objects": (np.int64, 0),
+    "small_object_pixels": (np.int64, 0),
+    "speck_pixels": (np.int64, 0),
     "lossy": (np.bool_, False),
     "object_files": (np.int32, 0),
     "object_overlap": (np.int64, 0),
+    "label_map": (np.bool_, False),
+    "separator": (np.int64, -1),
     "identical": (np.float64, math.nan),
     "correlation": (np.float64, math.nan),
     "threshold_gap": (np.float64, math.nan),
@@ -146,30 +169,73 @@ class EncodingKey(NamedTuple):
 
 
 @dataclass
+class StoredValues:
+    """The values the masks of one encoding hold, over every mask of that encoding.
+
+    Attributes:
+        values: the smallest distinct finite values seen, at most
+            :data:`~unetdiag.diag.data.decoding.MAX_LISTED_VALUES`.
+        complete: ``values`` lists every distinct finite value of every mask.
+        low, high: the smallest and largest finite value (NaN when none).
+    """
+
+    values: list[float | int]
+    complete: bool
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, encoding: MaskEncoding) -> StoredValues:
+        listed = list(encoding.values)
+        finite = encoding.distinct_values - (1 if encoding.nonfinite_count else 0)
+        return cls(listed, len(listed) >= finite, float(encoding.min_value),
+                   float(encoding.max_value))
+
+    def merged(self, other: StoredValues) -> StoredValues:
+        union = sorted(set(self.values) | set(other.values))
+        return StoredValues(union[:MAX_LISTED_VALUES],
+                            self.complete and other.complete and len(union) <= MAX_LISTED_VALUES,
+                            float(np.fmin(self.low, other.low)),
+                            float(np.fmax(self.high, other.high)))
+
+
+def merge_values(into: dict[EncodingKey, StoredValues], key: EncodingKey,
+                 values: StoredValues) -> None:
+    """Fold ``values`` into the summary of ``key``."""
+    into[key] = into[key].merged(values) if key in into else values
+
+
+@dataclass
 class ChunkRecord:
     """What a worker returns for a list of pairs.
 
     Attributes:
         columns: :data:`COLUMNS`, one entry per pair of the chunk.
         thumbnails: ``(pairs, 256)`` uint8 grey thumbnails (zeros when unread or constant).
+        mask_thumbnails: ``(pairs, 256)`` uint8: the share of each 16x16 cell of the decoded
+            mask that is foreground, times 255 (zeros when unread).
         encodings: each pair's :class:`EncodingKey` (None when its mask was not read).
-        encoding_values: the first values list seen for each key (for the encodings table).
+        encoding_values: the values seen for each key, over the chunk's masks.
+        label_counts: pixels per stored value of each label-map mask, by pair index.
         unreadable: ``(index, role, reason)`` of every file that could not be used; role is
             ``"image"``, ``"mask"`` or ``"image and mask"``.
     """
 
     columns: dict[str, np.ndarray]
     thumbnails: np.ndarray
+    mask_thumbnails: np.ndarray
     encodings: list[EncodingKey | None]
-    encoding_values: dict[EncodingKey, list[float | int]] = field(default_factory=dict)
+    encoding_values: dict[EncodingKey, StoredValues] = field(default_factory=dict)
+    label_counts: dict[int, dict[int, int]] = field(default_factory=dict)
     unreadable: list[tuple[int, str, str]] = field(default_factory=list)
 
     @classmethod
     def empty(cls, size: int) -> ChunkRecord:
         columns = {name: np.full(size, default, dtype=dtype)
                    for name, (dtype, default) in COLUMNS.items()}
-        return cls(columns, np.zeros((size, THUMBNAIL_SIDE * THUMBNAIL_SIDE), dtype=np.uint8),
-                   [None] * size)
+        side = THUMBNAIL_SIDE * THUMBNAIL_SIDE
+        return cls(columns, np.zeros((size, side), dtype=np.uint8),
+                   np.zeros((size, side), dtype=np.uint8), [None] * size)
 
 
 class _Unreadable(Exception):
@@ -186,12 +252,13 @@ class _LabellingBatch:
     mask_rows: list[int] = field(default_factory=list)
     forgotten: list[int] = field(default_factory=list)
 
-    def slot(self, row: int, height: int, width: int, record: ChunkRecord) -> np.ndarray:
+    def slot(self, row: int, height: int, width: int, record: ChunkRecord,
+             lossy: bool = False) -> np.ndarray:
         """Where to write pair ``row``'s decoded mask (labelling the canvas first if full)."""
-        slot = self.canvas.slot(height, width)
+        slot = self.canvas.slot(height, width, lossy)
         if slot is None:
             _label_batch(self, record)
-            slot = self.canvas.slot(height, width)
+            slot = self.canvas.slot(height, width, lossy)
             assert slot is not None
         self.mask_rows.append(row)
         return slot
@@ -305,11 +372,26 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
     height, width = plane.shape
     pixels = plane.size
     foreground = inspected.foreground_count()
+    ignored = inspected.ignored_count
     columns = record.columns
     columns["mask_read"][row] = True
     columns["mask_width"][row], columns["mask_height"][row] = width, height
     columns["mask_frames"][row] = frames
     columns["pixels"][row] = pixels
+    columns["ignored"][row] = ignored
+    columns["void"][row] = round(encoding.void_fraction * pixels)
+    layout = label_layout(inspected)
+    if layout is None and encoding.is_colour:
+        layout = colour_layout(stored.values, inspected)
+    label_map = False
+    if layout is not None and layout.is_label_map:
+        label_map = True
+        columns["label_map"][row] = True
+        columns["separator"][row] = -1 if layout.separator is None else layout.separator
+        record.label_counts[int(columns["index"][row])] = layout.counts
+    elif encoding.distinct_values == 1 and plane.dtype.kind in "ui":
+        # one value: what any value policy makes of it is known from that value alone
+        record.label_counts[int(columns["index"][row])] = {int(encoding.min_value): pixels}
     columns["lossy"][row] = encoding.lossy
     columns["foreground"][row] = foreground
     columns["foreground_at_zero"][row] = inspected.foreground_count(0.0) / pixels
@@ -318,16 +400,30 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
     columns["nonbinary"][row] = encoding.nonbinary_fraction
     columns["mask_nonfinite"][row] = encoding.nonfinite_count
     columns["distinct_values"][row] = encoding.distinct_values
-    if encoding.nonbinary_fraction > 0 and encoding.scale != "palette":
+    if encoding.nonbinary_fraction > 0 and encoding.scale != "palette" and not label_map:
         columns["edge_share"][row] = _edge_share(inspected)
     key = EncodingKey.of(encoding)
     record.encodings[row] = key
-    record.encoding_values.setdefault(key, encoding.values)
+    merge_values(record.encoding_values, key, StoredValues.of(encoding))
     if foreground in (0, pixels):  # one object covering everything, or none
         columns["smallest_object"][row] = foreground
         columns["object_count"][row] = int(foreground > 0)
+        if 0 < foreground < SMALL_OBJECT_PIXELS:
+            columns["small_objects"][row] = 1
+            columns["small_object_pixels"][row] = foreground
+        record.mask_thumbnails[row] = UINT8_MAX if foreground else 0
         return plane, None
-    return plane, inspected.foreground(out=batch.slot(row, height, width, record))
+    decoded = inspected.foreground(out=batch.slot(row, height, width, record, encoding.lossy))
+    record.mask_thumbnails[row] = _mask_thumbnail(decoded)
+    return plane, decoded
+
+
+def _mask_thumbnail(decoded: np.ndarray) -> np.ndarray:
+    """The share of each 16x16 cell of a decoded mask that is foreground, times 255."""
+    side = (THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+    cells = Image.fromarray(decoded.view(np.uint8) * np.uint8(UINT8_MAX)).resize(
+        side, Image.Resampling.BOX)
+    return np.asarray(cells).ravel()
 
 
 def _edge_share(inspected: InspectedMask) -> float:
@@ -340,15 +436,20 @@ def _edge_share(inspected: InspectedMask) -> float:
     return edge_share(np.where(np.isfinite(unit), unit, 0.0))
 
 
+#: The columns :meth:`ObjectCanvas.label` fills, in the order of its ``ObjectStats``.
+_OBJECT_COLUMNS = ("smallest_object", "object_count", "small_objects", "small_object_pixels",
+                   "speck_pixels")
+
+
 def _label_batch(batch: _LabellingBatch, record: ChunkRecord) -> None:
     """Label the masks collected so far and write their results; empty the batch."""
     columns = record.columns
     if batch.mask_rows:
-        smallest, counts = batch.canvas.label()
-        columns["smallest_object"][batch.mask_rows] = smallest
-        columns["object_count"][batch.mask_rows] = counts
+        stats = batch.canvas.label()
+        for name, values in zip(_OBJECT_COLUMNS, stats, strict=True):
+            columns[name][batch.mask_rows] = values
     for row in batch.forgotten:  # pairs whose audit failed half-way
-        for name in ("smallest_object", "object_count"):
+        for name in _OBJECT_COLUMNS:
             columns[name][row] = COLUMNS[name][1]
     batch.mask_rows, batch.forgotten = [], []
 
@@ -395,9 +496,11 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
     plane, decoded = _measure_mask(stored, policy, record, row, batch)
     if image is not None:
         columns = record.columns
+        # a label map's values are classes, not grey levels: never compared as a photograph
+        nonbinary = 0.0 if columns["label_map"][row] else columns["nonbinary"][row]
         similarity = compare_with_image(
             image_values, image_mode, plane, decoded, index=int(columns["index"][row]),
-            foreground=int(columns["foreground"][row]), nonbinary=columns["nonbinary"][row])
+            foreground=int(columns["foreground"][row]), nonbinary=nonbinary)
         for name, value in similarity._asdict().items():
             columns[name][row] = value
 
@@ -433,7 +536,9 @@ def _reset_row(record: ChunkRecord, batch: _LabellingBatch, row: int) -> None:
         record.columns[name][row] = default
     record.columns["index"][row] = index
     record.thumbnails[row] = 0
+    record.mask_thumbnails[row] = 0
     record.encodings[row] = None
+    record.label_counts.pop(int(index), None)
     record.unreadable = [entry for entry in record.unreadable if entry[0] != index]
     batch.forgotten.append(row)
 

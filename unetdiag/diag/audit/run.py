@@ -12,8 +12,13 @@ no pixels are kept) and turns the tally into findings:
 * readability (``file.*``): empty, truncated, corrupt, non-image files, decompression bombs,
   unsupported modes, each file named with its reason; none of them stops the audit;
 * geometry (``geometry.*``), mask encoding (``mask.*``), image sanity (``image.*``);
+* label maps and what the policy makes of them (``mask.label_map``, ``mask.decodes_empty``,
+  :mod:`unetdiag.diag.audit.label_findings`), masks that are one region drawn again and again
+  (``mask.nearly_identical``, :mod:`unetdiag.diag.audit.sameness`);
 * imbalance and polarity (``imbalance.*``, from :mod:`unetdiag.diag.checks.masks`), with the
-  smallest connected object of each mask;
+  smallest connected object of each mask and its small objects; when the policy in force
+  leaves every mask empty and the label maps suggest a policy, these are measured under that
+  proposed policy and say so;
 * trivial baselines (``baseline.*``, from :mod:`unetdiag.diag.checks.baselines`) under the
   trainer's default Dice;
 * duplicates and leakage across the split (``duplicates.*``).
@@ -62,8 +67,11 @@ from unetdiag.diag.audit.findings import (
     unreadable_findings,
 )
 from unetdiag.diag.audit.headline import audit_headline
+from unetdiag.diag.audit.label_findings import decodes_empty_finding, label_map_finding
+from unetdiag.diag.audit.labels import LabelVerdict, counts_under, judge_label_maps
 from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings, threshold_rows
 from unetdiag.diag.audit.read import ChunkRecord
+from unetdiag.diag.audit.sameness import nearly_identical_finding
 from unetdiag.diag.audit.tally import (
     EMPTY_RULE,
     LISTED_PER_QUESTION,
@@ -74,9 +82,11 @@ from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import DEFAULT_DICE, trivial_baselines
 from unetdiag.diag.core.findings import Finding, Report
+from unetdiag.diag.data.labelmaps import colour_rgb
 from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs, split_pairs
 from unetdiag.diag.data.pairing_findings import instance_objects
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
+from unetdiag.diag.wording.text import plural
 from unetdiag.exitcodes import ExitCode, UserError
 
 ProgressCallback = Callable[[int, int], None]
@@ -152,8 +162,18 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     findings += unreadable_findings(tally)
     findings += geometry_findings(tally)
     findings += mask_findings(tally, policy)
+    verdict = judge_label_maps(tally, policy)
+    if verdict is not None:
+        findings.append(label_map_finding(verdict, tally, policy))
+    decodes_empty = decodes_empty_finding(tally, policy, verdict)
+    if decodes_empty is not None:
+        findings.append(decodes_empty)
+    same_region = nearly_identical_finding(tally)
+    if same_region is not None:
+        findings.append(same_region)
     findings += image_findings(tally)
-    findings += _mask_content_findings(tally)
+    findings += _mask_content_findings(tally, verdict if decodes_empty is not None else None,
+                                       decodes_empty is not None)
     findings += _object_findings(tally)
     groups = _duplicates(tally, sides)
     split = {"val_fraction": val_fraction, "seed": seed}
@@ -163,7 +183,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     return Report(
         title=f"unetdiag audit-data {folder}", command="audit-data", findings=findings,
         headline=audit_headline(findings, tally),
-        summary=_summary(tally, sides, groups, pairing.findings),
+        summary=_summary(tally, sides, groups, pairing.findings, policy, verdict),
         meta={"images_dir": str(images_dir),
               "masks_dir": None if masks_dir is None else str(masks_dir),
               "mask_suffixes": list(mask_suffixes), "pairing": pairing.rule.to_dict(),
@@ -298,15 +318,27 @@ def _audit_same_file(finding: Finding) -> Finding:
         evidence={**finding.evidence, "kept": False, "inspected_by_audit": True})
 
 
-def _mask_content_findings(tally: AuditTally) -> list[Finding]:
-    """imbalance.* and baseline.* over every readable mask (from checks/)."""
-    read = tally["mask_read"]
+def _mask_content_findings(tally: AuditTally, empty_verdict: LabelVerdict | None,
+                           policy_empties: bool) -> list[Finding]:
+    """imbalance.* and baseline.* over every readable mask (from checks/).
+
+    When the policy in force leaves every mask empty (``policy_empties``) these numbers would
+    only restate it: they are measured under the label maps' proposed policy when there is one
+    (``empty_verdict``), and left out otherwise.
+    """
+    if policy_empties:
+        return _proposed_content_findings(tally, empty_verdict)
+    counted = tally.counted_pixels()
+    read = tally["mask_read"] & (counted > 0)
     if not read.any():
         return []
-    foreground, pixels = tally["foreground"][read], tally["pixels"][read]
+    foreground, pixels = tally["foreground"][read], counted[read]
     files = [path for path, ok in zip(tally.mask_paths, read.tolist(), strict=True) if ok]
     findings = check_imbalance(foreground, pixels, files=files, source=SOURCE,
-                               smallest_object_pixels=tally["smallest_object"][read])
+                               smallest_object_pixels=tally["smallest_object"][read],
+                               small_object_pixels=tally["small_object_pixels"][read],
+                               speck_pixels=tally["speck_pixels"][read],
+                               single_valued=tally["distinct_values"][read] == 1)
     findings += baseline_findings(foreground, pixels, DEFAULT_DICE, empty=EMPTY_RULE,
                                   source=SOURCE)
     return findings
@@ -321,6 +353,29 @@ def _object_findings(tally: AuditTally) -> list[Finding]:
     return [instance_objects([tally.mask_paths[index] for index in indices],
                              tally["object_files"][folders].tolist(),
                              tally["object_overlap"][folders].tolist(), SOURCE)]
+
+
+def _proposed_content_findings(tally: AuditTally, verdict: LabelVerdict | None
+                               ) -> list[Finding]:
+    """imbalance.* and baseline.* of the label maps under their proposed policy, marked."""
+    if verdict is None or verdict.proposal is None:
+        return []
+    foreground, counted = counts_under(tally, verdict, verdict.proposal)
+    usable = counted > 0
+    if not usable.any():
+        return []
+    files = [tally.mask_paths[index] for index in verdict.indices[usable].tolist()]
+    findings = check_imbalance(foreground[usable], counted[usable], files=files, source=SOURCE)
+    findings += baseline_findings(foreground[usable], counted[usable], DEFAULT_DICE,
+                                  empty=EMPTY_RULE, source=SOURCE)
+    flags = verdict.proposal.flags()
+    return [dataclasses.replace(
+        finding, title=f"{finding.title} (under the proposed policy)",
+        explanation=(f"Measured under the proposed policy ({flags}) over the "
+                     f"{plural(int(usable.sum()), 'label-map mask')}, not under the policy in "
+                     f"force, which leaves every mask empty. {finding.explanation}"),
+        evidence={**finding.evidence, "policy": verdict.proposal.to_dict(),
+                  "policy_is_proposed": True}) for finding in findings]
 
 
 def _duplicates(tally: AuditTally, sides: list[str]) -> list[DuplicateGroup]:
@@ -342,7 +397,8 @@ def _duplicates(tally: AuditTally, sides: list[str]) -> list[DuplicateGroup]:
 
 
 def _summary(tally: AuditTally, sides: list[str], groups: list[DuplicateGroup],
-             pairing_findings: list[Finding]) -> dict[str, list[dict[str, Any]]]:
+             pairing_findings: list[Finding], policy: MaskPolicy,
+             verdict: LabelVerdict | None) -> dict[str, list[dict[str, Any]]]:
     columns = tally.columns
     read_masks = columns["mask_read"]
     summary: dict[str, list[dict[str, Any]]] = {"pairs": [{
@@ -370,7 +426,13 @@ def _summary(tally: AuditTally, sides: list[str], groups: list[DuplicateGroup],
         summary["mask encodings"] = [
             {key: row[key] for key in ("masks", "format", "mode", "dtype", "scale", "values",
                                        "example")} for row in encoding_rows(tally)]
-        spread = tally.threshold_spread()
+        if verdict is not None:
+            summary["label values"] = [
+                {"value": str(colour_rgb(entry.value)) if verdict.colour else entry.value,
+                 "share of pixels": entry.share, "masks": entry.masks,
+                 "policy in force": entry.in_force, "proposed": entry.proposed}
+                for entry in verdict.values]
+        spread = tally.threshold_spread(not policy.by_values)
         with np.errstate(invalid="ignore"):
             sensitive = (spread > THRESHOLD_SPREAD_TOLERANCE) & read_masks
         if sensitive.any():
@@ -407,10 +469,12 @@ def _baseline_rows(tally: AuditTally, sides: list[str]) -> list[dict[str, Any]]:
     rows = []
     validation = np.array([side == "validation" for side in sides], dtype=bool)
     read = tally["mask_read"]
+    counted = tally.counted_pixels()
+    read = read & (counted > 0)
     for name, selected in (("all pairs", read), ("validation split", read & validation)):
         if not selected.any():
             continue
-        scores = trivial_baselines(tally["foreground"][selected], tally["pixels"][selected],
+        scores = trivial_baselines(tally["foreground"][selected], counted[selected],
                                    DEFAULT_DICE, EMPTY_RULE)
         for predictor, label in (("all_zeros", "all background"), ("all_ones", "all foreground")):
             trivial = scores[predictor]

@@ -2,8 +2,9 @@
 
 Each :class:`~unetdiag.diag.audit.read.ChunkRecord` is folded into an :class:`AuditTally` as
 soon as it arrives and then dropped. The tally holds, per pair, the numbers of
-:data:`~unetdiag.diag.audit.read.COLUMNS` in preallocated NumPy columns and a 256-byte
-thumbnail: about 500 bytes a pair, whatever the image size. Words are kept only for what went
+:data:`~unetdiag.diag.audit.read.COLUMNS` in preallocated NumPy columns and two 256-byte
+thumbnails (image and decoded mask): under a kilobyte a pair, whatever the image size, plus the
+value counts of label-map masks (a few numbers each). Words are kept only for what went
 wrong (unreadable files and their reasons) and for each distinct mask encoding.
 
 The questions of the audit are then answered from the columns (:meth:`AuditTally.select`):
@@ -24,6 +25,8 @@ from unetdiag.diag.audit.read import (
     THUMBNAIL_SIDE,
     ChunkRecord,
     EncodingKey,
+    StoredValues,
+    merge_values,
 )
 from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
 
@@ -84,9 +87,12 @@ class AuditTally:
         same_file: the pair uses its image file as its mask.
         columns: :data:`~unetdiag.diag.audit.read.COLUMNS` for every pair.
         thumbnails: ``(pairs, 256)`` grey thumbnails.
+        mask_thumbnails: ``(pairs, 256)`` thumbnails of the decoded masks (foreground share
+            per cell, times 255).
         encoding_ids: per pair, its position in ``encodings`` (-1: mask not read).
         encodings: the distinct mask encodings, in order of first appearance.
-        encoding_values: the first values list seen for each encoding.
+        encoding_values: the values the masks of each encoding hold.
+        label_counts: pixels per stored value of each label-map mask, by pair index.
         unreadable: every file that could not be used.
     """
 
@@ -95,9 +101,11 @@ class AuditTally:
     same_file: np.ndarray
     columns: dict[str, np.ndarray] = field(init=False)
     thumbnails: np.ndarray = field(init=False)
+    mask_thumbnails: np.ndarray = field(init=False)
     encoding_ids: np.ndarray = field(init=False)
     encodings: list[EncodingKey] = field(default_factory=list)
-    encoding_values: dict[EncodingKey, list] = field(default_factory=dict)
+    encoding_values: dict[EncodingKey, StoredValues] = field(default_factory=dict)
+    label_counts: dict[int, dict[int, int]] = field(default_factory=dict)
     unreadable: list[UnreadableFile] = field(default_factory=list)
     received: int = 0
 
@@ -106,6 +114,7 @@ class AuditTally:
         self.columns = {name: np.full(count, default, dtype=dtype)
                         for name, (dtype, default) in COLUMNS.items()}
         self.thumbnails = np.zeros((count, THUMBNAIL_SIDE * THUMBNAIL_SIDE), dtype=np.uint8)
+        self.mask_thumbnails = np.zeros_like(self.thumbnails)
         self.encoding_ids = np.full(count, -1, dtype=np.int32)
         self._encoding_id: dict[EncodingKey, int] = {}
 
@@ -122,11 +131,13 @@ class AuditTally:
         for name, values in chunk.columns.items():
             self.columns[name][indices] = values
         self.thumbnails[indices] = chunk.thumbnails
+        self.mask_thumbnails[indices] = chunk.mask_thumbnails
+        self.label_counts.update(chunk.label_counts)
         for index, key in zip(indices.tolist(), chunk.encodings, strict=True):
             if key is not None:
                 self.encoding_ids[index] = self._id_of(key)
         for key, values in chunk.encoding_values.items():
-            self.encoding_values.setdefault(key, values)
+            merge_values(self.encoding_values, key, values)
         for index, role, reason in chunk.unreadable:
             path = self.mask_paths[index] if role == "mask" else self.image_paths[index]
             self.unreadable.append(UnreadableFile(index, path, role, reason))
@@ -160,19 +171,29 @@ class AuditTally:
         names = np.array(BIT_DEPTHS + ("",), dtype=object)
         return names[self.columns["image_bit_depth"]]
 
-    def threshold_spread(self) -> np.ndarray:
+    def counted_pixels(self) -> np.ndarray:
+        """Per pair, the pixels every count and metric weighs: all but the ignored ones."""
+        return self.columns["pixels"] - self.columns["ignored"]
+
+    def threshold_spread(self, policy_is_threshold: bool = True) -> np.ndarray:
         """Per pair, the largest difference between the foreground shares under ``> 0``, at
-        the midpoint and under the policy (NaN when the mask was not read)."""
+        the midpoint and (for a threshold policy) under the policy (NaN when the mask was not
+        read). Label maps, whose values are classes, are left out (NaN)."""
         columns = self.columns
         pixels = np.maximum(columns["pixels"], 1)
-        shares = np.stack((columns["foreground_at_zero"], columns["foreground_at_midpoint"],
-                           columns["foreground"] / pixels))
-        return shares.max(axis=0) - shares.min(axis=0)
+        shares = [columns["foreground_at_zero"], columns["foreground_at_midpoint"]]
+        if policy_is_threshold:
+            shares.append(columns["foreground"] / pixels)
+        stacked = np.stack(shares)
+        spread = stacked.max(axis=0) - stacked.min(axis=0)
+        spread[columns["label_map"]] = math.nan
+        return spread
 
     def mask_is_image(self) -> np.ndarray:
         """Photo-like masks that equal, or closely follow, their (different-file) image."""
         columns = self.columns
-        photo_like = columns["nonbinary"] >= PHOTO_LIKE_NONBINARY_FRACTION
+        photo_like = ((columns["nonbinary"] >= PHOTO_LIKE_NONBINARY_FRACTION)
+                      & ~columns["label_map"])
         with np.errstate(invalid="ignore"):
             close = ((columns["identical"] >= IDENTICAL_CONTENT_FRACTION)
                      | (columns["correlation"] >= IMAGE_LIKE_CORRELATION))
@@ -192,9 +213,10 @@ class AuditTally:
                        | (columns["image_height"] != columns["mask_height"]))
 
     def foreground_share(self) -> np.ndarray:
-        """Foreground share under the policy (NaN when the mask was not read)."""
+        """Foreground share of the counted pixels under the policy (NaN when the mask was
+        not read, or every pixel is ignored)."""
         columns = self.columns
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = columns["foreground"] / columns["pixels"]
+            share = columns["foreground"] / self.counted_pixels()
         share[~columns["mask_read"]] = math.nan
         return share

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 
 from unetdiag.diag.checks.sentences import Sentences
+from unetdiag.diag.wording.text import percent, plural, verb
 
 MASK_POLICY_FIX = ("unetdiag's MaskPolicy does this for you and records the policy it used "
                    "(auto threshold: 127.5 for 8-bit masks, 0.5 for 0/1 masks).")
@@ -140,6 +141,11 @@ def non_binary(evidence: Mapping, cause: str) -> Sentences:
 
 def empty_masks(evidence: Mapping) -> Sentences:
     empty, images, share = evidence["empty_masks"], evidence["masks"], evidence["share"]
+    several = evidence.get("several_values") or 0
+    if several:
+        # "empty" only of masks that hold one value: the others hold values the policy reads
+        # as background
+        return _decoded_empty(evidence, several)
     if empty == images:
         headline = f"All {images} masks are empty"
         meaning = ("There is no foreground to learn: every model, including one that predicts "
@@ -159,9 +165,43 @@ def empty_masks(evidence: Mapping) -> Sentences:
              "(MaskPolicy) and that the right files are read as masks."))
 
 
+def _decoded_empty(evidence: Mapping, several: int) -> Sentences:
+    empty, images = evidence["empty_masks"], evidence["masks"]
+    single = empty - several
+    several_hold = f"{verb(several, 'holds', 'hold')} several values, all read as background"
+    if single:
+        held = (f"{single} of them {verb(single, 'holds', 'hold')} a single value "
+                f"({verb(single, 'it is', 'they are')} empty), the other {several} "
+                f"{several_hold}")
+    else:
+        held = f"{verb(several, 'it', 'all of them')} {several_hold}"
+    return Sentences(
+        title=f"{empty} of {images} masks decode empty under the mask policy",
+        explanation=(f"{empty} of {images} masks ({evidence['share']:.1%}) have no foreground "
+                     f"pixel under the mask policy: {held}. A model that predicts nothing is "
+                     "exactly right on them."),
+        fix=("Look at the listed masks: if their values mark objects, change the policy "
+             "(--mask-threshold, --mask-polarity, --foreground-values); if they are empty "
+             "images, keep them and report which Dice convention scores them."))
+
+
 def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
     """``images``: every mask of the dataset."""
     count, threshold = evidence["masks"], evidence["threshold"]
+    if not evidence.get("majority", True):
+        few = evidence["share"] < evidence["warning_share"]
+        reading = ("consistent with a few large objects" if few else
+                   "these may be large objects, or masks stored with the other convention "
+                   "(a dataset that mixes polarities)")
+        return Sentences(
+            title=f"{count} of {images} masks are more than {threshold:.0%} foreground",
+            explanation=(f"In {plural(count, 'mask')} ({evidence['share']:.1%}) the object "
+                         f"covers more than {threshold:.0%} of the image (up to "
+                         f"{evidence['largest_fraction']:.1%}). They are a minority: inverted "
+                         f"polarity of the whole dataset would make most masks mostly "
+                         f"foreground, so {reading}."),
+            fix=("Nothing to fix if the listed objects are that large; otherwise look at them "
+                 "next to their images, and invert those stored the other way."))
     return Sentences(
         title=f"{count} of {images} masks are more than {threshold:.0%} foreground",
         explanation=(f"In {count} masks ({evidence['share']:.1%}) the object "
@@ -200,18 +240,42 @@ def extreme(evidence: Mapping, pixels: int) -> Sentences:
 def tiny_objects(evidence: Mapping, non_empty: int) -> Sentences:
     """``non_empty``: how many masks hold any foreground."""
     count, threshold = evidence["masks"], evidence["threshold_pixels"]
-    measured = ("smallest connected object"
+    measured = ("smallest connected object (8-connected)"
                 if evidence["measured_from"] == "smallest_object_pixels" else
                 "total foreground (so every object in the mask is at least this small)")
+    opening = (f"In {count} of {plural(non_empty, 'non-empty mask')} "
+               f"({evidence['share_of_non_empty']:.1%}) the {measured} is under "
+               f"{threshold} pixels (smallest: {evidence['smallest_pixels']:g}).")
+    specks = ""
+    if evidence.get("speck_pixels"):
+        specks = (f" {evidence['speck_pixels']} of their pixels, in {evidence['speck_masks']} "
+                  "JPEG masks, lie within 8 pixels of a larger object, where JPEG ringing "
+                  "leaves specks: they are counted as compression noise, not objects.")
+    holds = f"{plural(count, 'mask')} {'holds' if count == 1 else 'hold'}"
+    if "masks_where_they_matter" in evidence:
+        matter = evidence["masks_where_they_matter"]
+        share = evidence["matter_share"]
+        largest = percent(evidence["largest_foreground_share"])
+        besides = " Besides those specks, such" if specks else " Such"
+        if not evidence["they_matter"]:
+            all_specks = evidence["largest_foreground_share"] == 0 and specks
+            return Sentences(
+                title=(f"{holds} objects under {threshold} pixels, "
+                       + ("all JPEG specks next to larger objects" if all_specks else
+                          f"at most {largest} of their foreground")),
+                explanation=(f"{opening}{specks}{besides} objects hold at most {largest} of "
+                             f"a mask's foreground ({share:.0%} or more in "
+                             f"{plural(matter, 'mask')}): pieces this small barely move Dice, "
+                             "and they are no population of small objects to train for."),
+                fix="Nothing to fix: listed so the counts can be checked.")
+        opening += (f" In {matter} of them they hold {share:.0%} or more of the foreground "
+                    f"(up to {largest}).{specks}")
     return Sentences(
-        title=f"{count} masks hold objects under {threshold} pixels",
-        explanation=(f"In {count} of {non_empty} non-empty masks "
-                     f"({evidence['share_of_non_empty']:.1%}) the {measured} is under "
-                     f"{threshold} pixels (smallest: {evidence['smallest_pixels']:g}). Such an "
-                     "object is less than one cell after two down-sampling steps, one missed "
-                     "pixel costs it more than 3 Dice points, and Dice smoothing weighs most "
-                     "on it. Specks of a few pixels are also what JPEG noise leaves behind "
-                     "after a `> 0` threshold."),
+        title=f"{holds} objects under {threshold} pixels",
+        explanation=(f"{opening} Such an object is less than one cell after two "
+                     "down-sampling steps, one missed pixel costs it more than 3 Dice points, "
+                     "and Dice smoothing weighs most on it. Specks of a few pixels are also "
+                     "what JPEG noise leaves behind after a `> 0` threshold."),
         fix=("Look at the listed masks: remove specks that are compression noise (store masks as "
              "PNG, threshold at the midpoint); if the objects are real, train at a higher "
              "resolution or with fewer down-sampling steps, and keep Dice smoothing small "

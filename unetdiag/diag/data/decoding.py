@@ -10,11 +10,17 @@ How stored values become {0, 1} (:func:`decode_mask`):
 3. The plane's *scale* is recognised from its values (:func:`mask_encoding`), and the threshold
    is the midpoint of that scale unless the policy fixes one (:func:`resolve_threshold`).
 4. ``value > threshold`` is bright; ``MaskPolicy.polarity`` says whether bright or dark is the
-   foreground (:func:`binarise`). Non-finite values are background under either polarity.
+   foreground (:func:`~unetdiag.diag.data.rules.binarise`). Non-finite values are background
+   under either polarity.
 
 Palette indices (a palette with colours, see :mod:`unetdiag.diag.data.reading`) are *labels*:
-index 0 is background and every other index foreground. That rule exists only because indices
-are labels; it is never applied to intensity data.
+index 0 is background, index 255 is void (PASCAL VOC's border and "difficult" label: decoded as
+background, never foreground) and every other index foreground. That rule exists only because
+indices are labels; it is never applied to intensity data.
+
+A policy with ``foreground_values`` replaces steps 3 and 4 by a value rule: foreground is
+exactly the listed values of the plane (label maps). Values in ``ignore_values`` are never
+foreground under either rule; :func:`decode_mask_with_ignore` says which pixels they are.
 
 Every reader goes through :func:`inspect_mask_values`: the trainer (:func:`decode_mask`), the
 audit (:func:`inspect_stored` on a file it has already opened) and the synthetic dataset's
@@ -46,6 +52,7 @@ from unetdiag.diag.data.reading import (
     UINT16_MAX,
     StoredMask,
 )
+from unetdiag.diag.data.rules import VOID_INDEX, ValueRule
 
 Scale = Literal["binary", "uint8", "uint16", "float_unit", "float", "palette"]
 
@@ -90,6 +97,9 @@ class MaskEncoding:
             ``"gray"`` (grayscale palette, indices mapped to gray levels).
         lossy: stored in a lossy format (JPEG, or JPEG compression inside a TIFF).
         frames: frames or pages in the file; only the first is used.
+        ignored_fraction: share of pixels holding one of the policy's ``ignore_values``.
+        void_fraction: share of pixels at the palette's void index (:data:`VOID_INDEX`), 0
+            for masks that are not palette labels.
     """
 
     file_format: str
@@ -113,6 +123,8 @@ class MaskEncoding:
     palette: str
     lossy: bool
     frames: int = 1
+    ignored_fraction: float = 0.0
+    void_fraction: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (non-finite numbers become ``"nan"``, ``"inf"``, ``"-inf"``)."""
@@ -128,19 +140,31 @@ class InspectedMask:
         encoding: the :class:`MaskEncoding` under the policy in force.
         value_counts: pixels per distinct value for an 8-bit plane, else ``None``: any
             threshold is then judged from these few counts instead of from every pixel.
+        policy: the policy in force.
     """
 
     plane: np.ndarray
     encoding: MaskEncoding
     value_counts: dict[int, int] | None
+    policy: MaskPolicy = DEFAULT_POLICY
+
+    @property
+    def _rule(self) -> ValueRule:
+        return ValueRule(self.policy, self.encoding.palette == "labels")
 
     def foreground_count(self, threshold: float | None = None) -> int:
-        """Pixels that decode to foreground at ``threshold`` (default: the policy's) under
-        the policy's polarity."""
+        """Pixels that decode to foreground at ``threshold`` (default: the policy's rule)
+        under the policy's polarity; ignored pixels are never foreground."""
+        rule = self._rule if threshold is None else self._rule.with_threshold_rule()
         if threshold is None:
             threshold = self.encoding.threshold
-        return _foreground_count(self.plane, self.value_counts, threshold,
-                                 self.encoding.polarity)
+        return rule.foreground_count(self.plane, self.value_counts, threshold,
+                                     self.encoding.polarity)
+
+    @property
+    def ignored_count(self) -> int:
+        """Pixels holding one of the policy's ignore values."""
+        return self._rule.ignored_count(self.plane, self.value_counts)
 
     @property
     def midpoint(self) -> float:
@@ -150,7 +174,14 @@ class InspectedMask:
 
     def foreground(self, out: np.ndarray | None = None) -> np.ndarray:
         """The decoded mask (bool HxW) under the policy, written into ``out`` when given."""
-        return binarise(self.plane, self.encoding.threshold, self.encoding.polarity, out)
+        return self._rule.foreground(self.plane, self.encoding.threshold,
+                                     self.encoding.polarity, out)
+
+    def ignored(self) -> np.ndarray | None:
+        """Bool HxW of the ignored pixels; None when the policy ignores no value."""
+        if not self.policy.ignore_values:
+            return None
+        return np.isin(self.plane, self.policy.ignore_values)
 
 
 # --- judging the values -------------------------------------------------------------------------
@@ -296,47 +327,6 @@ def resolve_threshold(values: np.ndarray, scale: str, policy: MaskPolicy) -> flo
     return _auto_threshold(scale, low, high)
 
 
-def binarise(plane: np.ndarray, threshold: float, polarity: Polarity | str,
-             out: np.ndarray | None = None) -> np.ndarray:
-    """Boolean foreground of ``plane``: bright is ``value > threshold``, ``polarity`` says
-    which class is the foreground, and non-finite values are background either way.
-
-    Written into ``out`` (a boolean array of the plane's shape) when it is given. 8-bit values
-    are compared as integers (``v > t`` is ``v > floor(t)`` for whole numbers): no float copy.
-
-    >>> import numpy as np
-    >>> binarise(np.array([0, 100, 200], np.uint8), 127.5, "bright").tolist()
-    [False, False, True]
-    >>> binarise(np.array([0.0, 1.0, np.nan]), 0.5, "dark").tolist()
-    [True, False, False]
-    """
-    if out is None:
-        out = np.empty(plane.shape, dtype=bool)
-    if plane.dtype == np.uint8:
-        cut = math.floor(threshold)
-        if cut < 0:
-            out[...] = True
-        elif cut >= UINT8_MAX:
-            out[...] = False
-        else:
-            np.greater(plane, np.uint8(cut), out=out)
-    else:
-        np.greater(plane, threshold, out=out)
-    if polarity == "dark":
-        np.logical_not(out, out=out)
-    if plane.dtype.kind == "f":
-        out &= np.isfinite(plane)
-    return out
-
-
-def _foreground_count(plane: np.ndarray, value_counts: dict[int, int] | None, threshold: float,
-                      polarity: str) -> int:
-    if value_counts is None:
-        return int(np.count_nonzero(binarise(plane, threshold, polarity)))
-    bright = sum(count for value, count in value_counts.items() if value > threshold)
-    return bright if polarity == "bright" else plane.size - bright
-
-
 # --- the decoder --------------------------------------------------------------------------------
 
 
@@ -374,7 +364,12 @@ def inspect_mask_values(values: np.ndarray, file_format: str, mode: str, policy:
         listed = [value.item() for value in finite_distinct[:MAX_LISTED_VALUES]]
         at_ends = int(np.count_nonzero((plane == bottom) | (plane == top)))
     pixel_count = plane.size
-    foreground = _foreground_count(plane, counts, threshold, policy.polarity)
+    rule = ValueRule(policy, palette == "labels")
+    foreground = rule.foreground_count(plane, counts, threshold, policy.polarity)
+    void = 0
+    if palette == "labels":
+        void = (counts.get(VOID_INDEX, 0) if counts is not None
+                else int(np.count_nonzero(plane == VOID_INDEX)))
     encoding = MaskEncoding(
         file_format=file_format,
         mode=mode,
@@ -397,8 +392,10 @@ def inspect_mask_values(values: np.ndarray, file_format: str, mode: str, policy:
         palette=palette,
         lossy=lossy,
         frames=frames,
+        ignored_fraction=rule.ignored_count(plane, counts) / pixel_count,
+        void_fraction=void / pixel_count,
     )
-    return InspectedMask(plane, encoding, counts)
+    return InspectedMask(plane, encoding, counts, policy)
 
 
 def inspect_stored(stored: StoredMask, policy: MaskPolicy) -> InspectedMask:
@@ -458,7 +455,31 @@ def decode_mask(path: Path | str,
         ImageReadError: as :func:`~unetdiag.diag.data.reading.load_mask_values`, and
             :func:`~unetdiag.diag.data.instances.read_instance_masks` for a folder.
     """
+    mask, _ignored, encoding = decode_mask_with_ignore(path, policy)
+    return mask, encoding
+
+
+def decode_mask_with_ignore(path: Path | str, policy: MaskPolicy = DEFAULT_POLICY
+                            ) -> tuple[np.ndarray, np.ndarray | None, MaskEncoding]:
+    """:func:`decode_mask`, and which pixels the policy ignores: ``(mask, ignored,
+    encoding)`` with ``ignored`` a bool HxW array (None when ``policy.ignore_values`` is
+    empty). Ignored pixels are 0 in ``mask``.
+
+    >>> import tempfile, numpy as np
+    >>> from PIL import Image
+    >>> path = Path(tempfile.mkdtemp()) / "trimap.png"
+    >>> Image.fromarray(np.array([[1, 3, 2, 2]], np.uint8)).save(path)
+    >>> policy = MaskPolicy(foreground_values=(1,), ignore_values=(3,))
+    >>> mask, ignored, encoding = decode_mask_with_ignore(path, policy)
+    >>> mask.tolist(), ignored.tolist(), encoding.ignored_fraction
+    ([[1, 0, 0, 0]], [[False, True, False, False]], 0.25)
+
+    Raises:
+        ImageReadError: as :func:`~unetdiag.diag.data.reading.load_mask_values`, and
+            :func:`~unetdiag.diag.data.instances.read_instance_masks` for a folder.
+    """
     inspected = inspect_stored(load_mask(path), policy)
     if not policy.normalise:
-        return inspected.plane.astype(np.float32), inspected.encoding
-    return inspected.foreground().astype(np.uint8), inspected.encoding
+        return inspected.plane.astype(np.float32), inspected.ignored(), inspected.encoding
+    return (inspected.foreground().astype(np.uint8), inspected.ignored(),
+            inspected.encoding)

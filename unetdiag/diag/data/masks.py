@@ -7,7 +7,8 @@ Three modules do the work, one job each:
 - :mod:`unetdiag.diag.data.reading`: opening files with Pillow (:func:`read_image`,
   :func:`load_mask_values`, :class:`ImageReadError`): the values as stored;
 - :mod:`unetdiag.diag.data.decoding`: the one decoder (:func:`decode_mask`,
-  :func:`mask_encoding`, :func:`resolve_threshold`): the only way stored values become {0, 1}.
+  :func:`decode_mask_with_ignore`, :func:`mask_encoding`, :func:`resolve_threshold`): the only
+  way stored values become {0, 1}.
 
 >>> from unetdiag.diag.data import decoding
 >>> decode_mask is decoding.decode_mask
@@ -20,6 +21,7 @@ from unetdiag.diag.data.decoding import (
     MAX_LISTED_VALUES,
     MaskEncoding,
     decode_mask,
+    decode_mask_with_ignore,
     mask_encoding,
     resolve_threshold,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "MaskEncoding",
     "MaskPolicy",
     "decode_mask",
+    "decode_mask_with_ignore",
     "load_mask_values",
     "mask_encoding",
     "read_image",

@@ -28,6 +28,7 @@ from unetdiag.diag.synth.generator import (
     png_bytes,
     write_pairs,
 )
+from unetdiag.diag.synth.label_corruptions import LABEL_CORRUPTIONS
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_bytes, atomic_write_text
 
@@ -156,14 +157,17 @@ def uint16_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.
 
 
 def float_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
-                count: int | None = None) -> list[Path]:
-    """Masks as float32 TIFFs holding 0.0/1.0 (``.tif``).
+                count: int | None = None, top: float = 1.0) -> list[Path]:
+    """Masks as float32 TIFFs holding 0.0/``top`` (``.tif``; 1.0, or 255.0 for an 8-bit
+    mask converted to float without rescaling).
 
     Simulates: masks saved straight from a NumPy float array. Shows: readers that expect
-    8-bit data fail or rescale; a ``/ 255`` makes them empty.
+    8-bit data fail or rescale; a ``/ 255`` makes 0/1 masks empty, and 0/255 floats fed as
+    they are give labels up to 255.
     """
     return _rewrite_masks(case, case.pair_indices(rng, fraction, count),
-                          lambda foreground: _encode(foreground.astype(np.float32), "F", "TIFF"),
+                          lambda foreground: _encode(foreground.astype(np.float32) * top, "F",
+                                                     "TIFF"),
                           ".tif")
 
 
@@ -435,7 +439,7 @@ CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {function.__name__: function
     inverted_polarity, mostly_empty, tiny_objects, exact_duplicates, near_duplicates,
     size_mismatch, corrupt_file, truncated_file, zero_byte_file, non_image_file, nan_pixel,
     mask_is_image, separate_masks_folder, *layouts.LAYOUTS,
-)}
+)} | LABEL_CORRUPTIONS
 
 CASE_MANIFEST = "case.json"
 

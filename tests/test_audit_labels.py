@@ -1,0 +1,281 @@
+"""audit-data on the mask classes of public datasets: label maps, palette void, field-of-view
+discs, a few large objects, thin JPEG structures, float 0/255. Every sentence checked against
+the numbers of the files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from unetdiag.diag.audit.components import ObjectCanvas
+from unetdiag.diag.audit.run import audit_dataset
+from unetdiag.diag.core.findings import Report, Severity
+from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
+from unetdiag.diag.synth.corruptions import build_case
+from unetdiag.diag.synth.generator import SynthSpec
+
+#: Large cells, as pets, polyps and horses are: the small-object checks stay quiet.
+LARGE = SynthSpec(n_pairs=20, size=64, seed=5, max_objects=4, object_radius_limits=(0.1, 0.25),
+                  foreground_fraction_limits=(0.05, 0.35))
+SOFT_WORDS = ("soft labels", "probability maps", "photographs used as masks")
+
+
+def audit(tmp_path: Path, corruptions: list[dict], spec: SynthSpec = LARGE,
+          policy: MaskPolicy = DEFAULT_POLICY) -> tuple[Report, Path]:
+    root = tmp_path / "case"
+    layout = build_case(root, spec, corruptions)
+    report = audit_dataset(layout.images_dir, layout.masks_dir,
+                           mask_suffixes=layout.mask_suffixes, policy=policy, workers=1)
+    return report, root
+
+
+def found(report: Report, finding_id: str):
+    matches = [f for f in report.findings if f.id == finding_id]
+    assert matches, f"{finding_id} missing; got {[f.id for f in report.findings]}"
+    return matches[0]
+
+
+def ids(report: Report) -> set[str]:
+    return {f.id for f in report.findings}
+
+
+def text(report: Report) -> str:
+    return "\n".join([report.headline] + [f"{f.title} {f.explanation} {f.fix}"
+                                          for f in report.findings])
+
+
+def stored(root: Path, pattern: str) -> list[np.ndarray]:
+    return [np.asarray(Image.open(path)) for path in sorted(root.rglob(pattern))]
+
+
+# --------------------------------------------------------------------------- label maps
+
+
+def test_trimaps_say_the_policy_empties_every_mask_and_what_to_pass(tmp_path):
+    report, root = audit(tmp_path, [{"kind": "trimap_masks"}])
+    assert report.headline.startswith(
+        "Every mask decodes empty under the mask policy in force: they are label maps holding "
+        "the values 1, 2 and 3; pass --foreground-values 1 --ignore-values 3.")
+    assert found(report, "mask.decodes_empty").severity is Severity.ERROR
+    label = found(report, "mask.label_map")
+    assert label.severity is Severity.WARNING
+    assert label.evidence["void"] == 3 and label.evidence["void_is_band"]
+    assert label.evidence["background"] == 2 and label.evidence["objects"] == [1]
+    masks = stored(root, "*_mask.png")
+    shares = {value: sum(int((m == value).sum()) for m in masks) / sum(m.size for m in masks)
+              for value in (1, 2, 3)}
+    assert {entry["value"]: entry["share"] for entry in label.evidence["values"]} == \
+        pytest.approx(shares)
+    # no statement about empty masks, grey levels or photographs
+    assert "imbalance.empty_masks" not in ids(report) or \
+        found(report, "imbalance.empty_masks").evidence["policy_is_proposed"]
+    assert not any(word in text(report) for word in SOFT_WORDS)
+    assert {"mask.non_binary", "mask.threshold_sensitive", "imbalance.extreme"}.isdisjoint(
+        ids(report))
+    # the imbalance numbers are those of the proposed policy, and say so
+    summary = found(report, "imbalance.summary")
+    assert summary.title.endswith("(under the proposed policy)")
+    ones = sum(int((m == 1).sum()) for m in masks)
+    counted = sum(int((m != 3).sum()) for m in masks)
+    assert summary.evidence["foreground_fraction"] == pytest.approx(ones / counted)
+
+
+def test_trimaps_under_the_proposed_policy_are_counted_without_their_border(tmp_path):
+    policy = MaskPolicy(foreground_values=(1,), ignore_values=(3,))
+    report, root = audit(tmp_path, [{"kind": "trimap_masks"}], policy=policy)
+    assert found(report, "mask.label_map").severity is Severity.INFO
+    assert "mask.decodes_empty" not in ids(report)
+    masks = stored(root, "*_mask.png")
+    summary = found(report, "imbalance.summary").evidence
+    assert summary["foreground_pixels"] == sum(int((m == 1).sum()) for m in masks)
+    assert summary["pixels"] == sum(int((m != 3).sum()) for m in masks)
+    assert report.headline.startswith("No problems that would make metrics lie")
+
+
+def test_class_index_maps_name_their_range_and_leave_the_choice_to_the_user(tmp_path):
+    report, _ = audit(tmp_path, [{"kind": "class_index_masks"}])
+    label = found(report, "mask.label_map")
+    assert label.title.endswith("holding 12 values, 0..11")
+    assert label.evidence["proposed_flags"] is None and "multi-class" in label.explanation
+    assert "choose the foreground with --foreground-values" in report.headline
+    # no imbalance numbers rest on a policy that leaves every mask empty
+    assert not any(f.id.startswith(("imbalance.", "baseline.")) for f in report.findings)
+    assert not any(word in text(report) for word in SOFT_WORDS)
+
+
+def test_palette_void_band_is_not_foreground_and_ignoring_it_is_proposed(tmp_path):
+    report, root = audit(tmp_path, [{"kind": "palette_void_masks"}])
+    masks = stored(root, "*_mask.png")
+    objects = sum(int(((m == 1) | (m == 2)).sum()) for m in masks)
+    pixels = sum(m.size for m in masks)
+    assert found(report, "imbalance.summary").evidence["foreground_fraction"] == \
+        pytest.approx(objects / pixels)
+    label = found(report, "mask.label_map")
+    assert label.evidence["void"] == 255 and label.evidence["void_is_band"]
+    assert label.evidence["proposed_flags"] == "--ignore-values 255"
+    assert "holding the values 0, 1, 2 and 255" in label.title
+    assert "1 and 2 (2 classes) are all foreground" in label.explanation
+    assert report.headline.startswith("Masks are label maps holding the values 0, 1, 2 and "
+                                      "255; pass --ignore-values 255")
+    ignored = audit(tmp_path / "ignored", [{"kind": "palette_void_masks"}],
+                    policy=MaskPolicy(ignore_values=(255,)))[0]
+    assert found(ignored, "mask.label_map").severity is Severity.INFO
+    assert found(ignored, "imbalance.summary").evidence["pixels"] == \
+        sum(int((m != 255).sum()) for m in masks)
+
+
+def pairs_folder(folder: Path, masks: list[np.ndarray], extension: str = ".png") -> Path:
+    """Random images beside the given masks (``a0.png`` + ``a0_mask<extension>``)."""
+    folder.mkdir()
+    rng = np.random.default_rng(len(masks))
+    for index, mask in enumerate(masks):
+        Image.fromarray(rng.integers(0, 255, mask.shape[:2], dtype=np.uint8)).save(
+            folder / f"a{index}.png")
+        Image.fromarray(mask).save(folder / f"a{index}_mask{extension}")
+    return folder
+
+
+def test_single_valued_masks_alone_are_called_empty(tmp_path):
+    folder = pairs_folder(tmp_path / "blank", [np.zeros((8, 8), np.uint8)] * 4)
+    report = audit_dataset(folder, workers=1)
+    assert report.headline.startswith("All 4 masks are empty")
+    assert "mask.decodes_empty" not in ids(report)
+
+
+def test_masks_that_hold_values_but_decode_empty_are_not_called_empty(tmp_path):
+    masks = [np.zeros((8, 8), np.uint8)] * 2 + [np.full((8, 8), 255, np.uint8)] * 4
+    masks[1] = masks[1].copy()
+    masks[1][2:5, 2:5] = 40  # faint values, all below the midpoint
+    report = audit_dataset(pairs_folder(tmp_path / "faint", masks), workers=1)
+    empty = found(report, "imbalance.empty_masks")
+    assert empty.title == "2 of 6 masks decode empty under the mask policy"
+    assert ("1 of them holds a single value (it is empty), the other 1 holds several values"
+            in empty.explanation)
+
+
+def test_soft_float_masks_below_the_midpoint_decode_empty_with_their_range(tmp_path):
+    rng = np.random.default_rng(1)
+    masks = [(rng.random((8, 8)) * 0.3).astype(np.float32) for _ in range(5)]
+    report = audit_dataset(pairs_folder(tmp_path / "soft", masks, ".tif"), workers=1)
+    empty = found(report, "mask.decodes_empty")
+    assert "label maps" not in empty.explanation and "run from 0" in empty.explanation
+    assert report.headline.startswith("Every mask decodes empty under the mask policy in force, "
+                                      "though 5 of them hold several values.")
+    assert "imbalance.empty_masks" not in ids(report)
+
+
+# --------------------------------------------------------------------------- polarity, regions
+
+
+def test_a_few_large_objects_are_information_and_stay_out_of_the_headline(tmp_path):
+    report, _ = audit(tmp_path, [{"kind": "large_objects", "count": 1}])
+    mostly = found(report, "imbalance.mostly_foreground")
+    assert mostly.severity is Severity.INFO and "consistent with a few large objects" in \
+        mostly.explanation
+    assert "inverted polarity" not in report.headline.lower()
+
+
+def test_polarity_reaches_the_headline_only_when_most_masks_are_mostly_foreground(tmp_path):
+    every = audit(tmp_path / "all", [{"kind": "inverted_polarity"}])[0]
+    assert every.headline.startswith("Possible inverted polarity: ")
+    some = audit(tmp_path / "some", [{"kind": "inverted_polarity", "fraction": 0.3}])[0]
+    assert found(some, "imbalance.mostly_foreground").severity is Severity.WARNING
+    assert "inverted polarity" not in some.headline.lower()
+
+
+def test_field_of_view_discs_are_one_region_not_inverted_polarity(tmp_path):
+    report, _ = audit(tmp_path, [{"kind": "fov_masks"}])
+    same = found(report, "mask.nearly_identical")
+    assert same.severity is Severity.WARNING and same.evidence["lowest_iou"] >= 0.9
+    assert report.headline.startswith("Masks are nearly the same region in every image")
+    assert "inverted polarity" not in report.headline.lower()
+
+
+def test_dense_structures_that_change_from_image_to_image_are_no_single_region(tmp_path):
+    """Inverted cells fill most of every mask, but not the same region: no region finding."""
+    report, _ = audit(tmp_path, [{"kind": "inverted_polarity"}])
+    assert "mask.nearly_identical" not in ids(report)
+
+
+# --------------------------------------------------------------------------- small objects
+
+
+def test_specks_next_to_thin_jpeg_structures_are_not_tiny_objects(tmp_path):
+    spec = SynthSpec(n_pairs=24, size=96, seed=5)  # as checks/jpeg_thin_structures.toml
+    report, _ = audit(tmp_path, [{"kind": "thin_jpeg_masks", "quality": 30, "branches": 30}],
+                      spec)
+    tiny = found(report, "imbalance.tiny_objects")
+    assert tiny.severity is Severity.INFO
+    assert tiny.evidence["speck_pixels"] > 0 and tiny.evidence["masks_where_they_matter"] == 0
+
+
+def test_real_small_objects_are_still_a_warning(tmp_path):
+    report, _ = audit(tmp_path, [{"kind": "tiny_objects"}], SynthSpec(n_pairs=12, size=64))
+    tiny = found(report, "imbalance.tiny_objects")
+    assert tiny.severity is Severity.WARNING
+    assert tiny.evidence["masks_where_they_matter"] == tiny.evidence["masks"]
+
+
+def test_the_canvas_counts_specks_only_in_lossy_masks():
+    mask = np.zeros((24, 24), bool)
+    mask[4:20, 4:8] = True        # a vessel of 64 pixels
+    mask[10, 11] = True           # a speck 3 pixels from it
+    mask[22, 22] = True           # a speck far from it
+    canvas = ObjectCanvas(capacity_pixels=10_000)
+    canvas.slot(24, 24, lossy=True)[:] = mask
+    canvas.slot(24, 24, lossy=False)[:] = mask
+    stats = canvas.label()
+    assert stats.small_objects.tolist() == [2, 2] and stats.small_pixels.tolist() == [2, 2]
+    assert stats.speck_pixels.tolist() == [1, 0]
+
+
+# --------------------------------------------------------------------------- values named
+
+
+def test_float_masks_name_their_values(tmp_path):
+    report, _ = audit(tmp_path, [{"kind": "float_masks", "top": 255.0}])
+    unusual = found(report, "mask.unusual_encoding")
+    assert unusual.title == "20 masks are stored as floating point holding 0.0 and 255.0"
+    assert unusual.evidence["values_held"] == {"floating point": "0.0 and 255.0"}
+
+
+def test_the_cli_report_of_a_label_map_dataset_is_json_and_exits_on_the_error(tmp_path):
+    import subprocess
+    import sys
+
+    layout = build_case(tmp_path / "case", LARGE, [{"kind": "trimap_masks"}])
+    command = [sys.executable, "-m", "unetdiag", "audit-data", str(layout.images_dir),
+               "--json", "--quiet", "--workers", "1"]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 3, done.stderr
+    report = json.loads(done.stdout)
+    assert report["meta"]["policy"]["foreground_values"] == []
+    again = subprocess.run(command + ["--foreground-values", "1", "--ignore-values", "3"],
+                           capture_output=True, text=True)
+    assert again.returncode == 0, again.stdout[-500:]
+    assert json.loads(again.stdout)["meta"]["policy"]["ignore_values"] == [3]
+
+
+def test_colour_coded_label_maps_are_named_by_their_colours_not_as_photographs(tmp_path):
+    scene = np.zeros((8, 8, 3), np.uint8)
+    scene[:3] = (128, 128, 128)      # sky
+    scene[3:] = (128, 64, 128)       # road
+    scene[6:, :4] = (64, 0, 128)     # car
+    scene = scene.repeat(4, axis=0).repeat(4, axis=1)  # 32x32: whole regions
+    masks = [np.roll(scene, shift, axis=1) for shift in range(5)]
+    report = audit_dataset(pairs_folder(tmp_path / "camvid", masks), workers=1)
+    label = found(report, "mask.label_map")
+    assert label.evidence["colour"] and label.title == \
+        "5 masks are colour-coded label maps holding 3 colours"
+    assert "(64, 0, 128): " in label.explanation
+    assert report.headline.startswith("Masks are colour-coded label maps holding 3 colours")
+    assert not any(word in text(report) for word in SOFT_WORDS)
+    # one colour on black is an ordinary mask, decoded by its brightest channel
+    red = np.zeros((8, 8, 3), np.uint8)
+    red[2:6, 2:6] = (255, 0, 0)
+    plain = audit_dataset(pairs_folder(tmp_path / "red", [red] * 5), workers=1)
+    assert "mask.label_map" not in ids(plain)

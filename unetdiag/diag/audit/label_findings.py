@@ -1,0 +1,198 @@
+"""``mask.label_map`` and ``mask.decodes_empty``: label maps named by their values, and a
+policy that leaves every mask empty said as exactly that, with the options to pass.
+
+The numbers come from :mod:`unetdiag.diag.audit.labels` (:class:`LabelVerdict`) and from the
+tally; this module only words them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from unetdiag.diag.audit.findings import audit_finding, listed_names
+from unetdiag.diag.audit.labels import LabelVerdict
+from unetdiag.diag.audit.tally import AuditTally
+from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.data.labelmaps import SEPARATOR_LEAK, colour_rgb
+from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.wording.text import join_names, percent, plural, verb
+
+#: A finding quotes at most this many values one by one (the evidence holds them all).
+QUOTED_VALUES = 12
+
+
+def values_text(values: list[int]) -> str:
+    """``"1, 2 and 3"``; a long run of whole numbers as ``"12 values, 0..11"``.
+
+    >>> values_text([1, 2, 3]), values_text(list(range(12))), values_text([0, 1, 2, 255])
+    ('1, 2 and 3', '12 values, 0..11', '0, 1, 2 and 255')
+    """
+    values = sorted(values)
+    if len(values) > 4 and values == list(range(values[0], values[-1] + 1)):
+        return f"{len(values)} values, {values[0]}..{values[-1]}"
+    if len(values) > QUOTED_VALUES:
+        return (f"{len(values)} values ({', '.join(str(v) for v in values[:QUOTED_VALUES])}, "
+                f"...)")
+    return join_names([str(value) for value in values])
+
+
+def _held_values(verdict: LabelVerdict) -> str:
+    if verdict.colour:
+        return plural(len(verdict.values), "colour")
+    text = values_text([entry.value for entry in verdict.values])
+    return text if "values" in text else f"the values {text}"
+
+
+def _name(verdict: LabelVerdict, value: int) -> str:
+    """A value as the masks store it: a number, or an (r, g, b) colour."""
+    return str(colour_rgb(value)) if verdict.colour else str(value)
+
+
+def _value_table(verdict: LabelVerdict) -> str:
+    parts = [f"{_name(verdict, entry.value)}: {percent(entry.share)} in "
+             f"{plural(entry.masks, 'mask')}" for entry in verdict.values[:QUOTED_VALUES]]
+    more = len(verdict.values) - QUOTED_VALUES
+    return "; ".join(parts) + (f"; {more} more in the evidence" if more > 0 else "")
+
+
+def _classes_sentence(verdict: LabelVerdict, field: str, what: str) -> str:
+    """Which values ``what`` (the policy in force, the proposal) makes foreground, background
+    and ignored."""
+    groups: dict[str, list[int]] = {"foreground": [], "background": [], "ignored": []}
+    for entry in verdict.values:
+        groups[getattr(entry, field)].append(entry.value)
+    parts = [f"{join_names([_name(verdict, v) for v in values])} "
+             f"{verb(len(values), 'is', 'are')} {kind}" for kind, values in groups.items()
+             if values]
+    return f"Under {what}, " + "; ".join(parts) + "."
+
+
+def _void_sentence(verdict: LabelVerdict) -> str:
+    void = verdict.void
+    if void is None:
+        return ""
+    entry = verdict.value(void)
+    if verdict.void_is_band:
+        where = (f"a band that separates the other values from each other (at most "
+                 f"{SEPARATOR_LEAK:.0%} of their contacts bypass it) in "
+                 f"{entry.separating_masks} of the {entry.masks} masks holding it: a void or "
+                 "border ('not classified') label drawn along the outlines, as PASCAL VOC's "
+                 "255 and the Oxford-IIIT Pet trimaps' 3")
+    else:
+        where = ("palette index 255, PASCAL VOC's void label (object borders and regions left "
+                 "unlabelled)")
+    return f" Value {void} ({percent(entry.share)} of pixels) is {where}."
+
+
+def _reading_sentence(verdict: LabelVerdict) -> str:
+    """Why the proposal reads the values as it does, or why none can be proposed."""
+    if verdict.colour:
+        return (" Each colour is a class; the decoder reads a colour mask by its brightest "
+                "channel, which is no class, and no value policy selects a colour.")
+    if verdict.multi_class:
+        return (f" With {plural(len(verdict.objects), 'value')} besides the background "
+                "candidate this is a multi-class map: which classes are the objects cannot be "
+                "told from the data.")
+    if verdict.palette and verdict.background == 0 and len(verdict.objects) > 1:
+        return (f" The palette's object indices {join_names([str(v) for v in verdict.objects])}"
+                f" ({len(verdict.objects)} classes) are all foreground: a binary model merges "
+                "them into one class.")
+    if verdict.background is not None and verdict.objects:
+        why = ("0, held by most masks" if verdict.background == 0 else
+               "the commonest value")
+        return (f" Value {verdict.background} is taken for the background ({why}) and "
+                f"{join_names([str(v) for v in verdict.objects])} for the object.")
+    return ""
+
+
+def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPolicy) -> Finding:
+    """``mask.label_map``: the values, their shares, what the policy in force makes of them
+    and the proposed policy. A warning when the proposal reads them differently from the
+    policy in force, or when none can be proposed and the policy in force is a threshold on
+    class numbers; info otherwise."""
+    held = _held_values(verdict)
+    kind = ("palette label maps" if verdict.palette else
+            "colour-coded label maps" if verdict.colour else "label maps")
+    masks_phrase = (f"{plural(verdict.masks, 'mask')} {verb(verdict.masks, 'is a', 'are')} "
+                    f"{kind[:-1] if verdict.masks == 1 else kind}")
+    what = "a few colours" if verdict.colour else "a few whole numbers"
+    explanation = (f"{masks_phrase} holding {held}: {what}, each covering whole regions, "
+                   "stored losslessly, so they are classes, not grey levels or "
+                   f"probabilities. Share of pixels and masks per value: "
+                   f"{_value_table(verdict)}.{_void_sentence(verdict)}"
+                   f"{_reading_sentence(verdict)} "
+                   + _classes_sentence(verdict, "in_force", f"the policy in force "
+                                       f"({policy.describe()})"))
+    proposal = verdict.proposal
+    undecided = (proposal is None and not verdict.in_force_as_proposed
+                 and not policy.by_values and not verdict.palette) or verdict.colour
+    if proposal is not None:
+        explanation += (" Proposed: " + proposal.flags() + ". "
+                        + _classes_sentence(verdict, "proposed", "it"))
+        fix = (f"Pass {proposal.flags()} to both audit-data and train (the run records the "
+               "policy in data.json); if the object is another value, name it in "
+               "--foreground-values.")
+    elif verdict.colour:
+        fix = ("Convert the masks to one class number per pixel (a lookup from colour to "
+               "index, saved as 8-bit grey PNG), then choose the foreground with "
+               "--foreground-values.")
+    elif undecided:
+        fix = ("Choose the foreground by value: --foreground-values with the class numbers to "
+               "segment (e.g. --foreground-values 8 for value 8 alone, or a range such as "
+               "1-11), and --ignore-values for a void class; pass the same options to train.")
+    else:
+        fix = "Nothing to fix: the policy in force reads these values as described."
+    severity = Severity.WARNING if proposal is not None or undecided else Severity.INFO
+    return audit_finding(
+        "mask.label_map", severity,
+        f"{masks_phrase} holding {held}", explanation, fix,
+        {**verdict.to_evidence(), "values_text": held, "policy": policy.to_dict()},
+        listed_names(tally.mask_paths, verdict.indices))
+
+
+def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
+                          verdict: LabelVerdict | None) -> Finding | None:
+    """``mask.decodes_empty`` (error): every mask decodes empty under the policy in force
+    although some hold more than one value. None otherwise (masks that all hold a single
+    value are empty, and ``imbalance.empty_masks`` says so)."""
+    read = tally["mask_read"]
+    if not read.any() or np.any(tally["foreground"][read] > 0):
+        return None
+    several = read & (tally["distinct_values"] > 1)
+    if not several.any():
+        return None
+    count, listed = tally.select(several)
+    masks_read = int(read.sum())
+    what = f"Under the policy in force ({policy.describe()}) not one pixel of the "
+    what += f"{masks_read} masks is foreground, although {count} of them hold several values."
+    flags = None
+    if verdict is not None and bool(np.all(tally["label_map"][several])):
+        cause = (f" They are label maps holding {_held_values(verdict)} "
+                 "(see mask.label_map); a threshold on class numbers means nothing.")
+        if verdict.proposal is not None:
+            flags = verdict.proposal.flags()
+    else:
+        low = min(tally.encoding_values[key].low for key in tally.encodings)
+        high = max(tally.encoding_values[key].high for key in tally.encodings)
+        cause = (f" Their values run from {low:g} to {high:g}, all on the background side of "
+                 "the policy.")
+    if flags is not None:
+        fix = (f"Pass {flags} (proposed from the values, see mask.label_map) to audit-data "
+               "and train.")
+    elif verdict is not None:
+        fix = ("Choose the foreground by value with --foreground-values (see mask.label_map) "
+               "and pass the same options to train.")
+    else:
+        fix = ("Check the threshold and polarity (--mask-threshold, --mask-polarity): with "
+               f"these values, --mask-threshold {low:g} makes every value above {low:g} "
+               "foreground.")
+    return audit_finding(
+        "mask.decodes_empty", Severity.ERROR,
+        "Every mask decodes empty under the mask policy in force",
+        what + cause + " Trained on them, a model learns to predict nothing and every metric "
+        "measures that.", fix,
+        {"masks": masks_read, "several_values": count, "policy": policy.to_dict(),
+         "proposed_flags": flags,
+         "values_text": None if verdict is None else _held_values(verdict)},
+        listed_names(tally.mask_paths, listed))
+

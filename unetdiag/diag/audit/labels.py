@@ -1,0 +1,247 @@
+"""Label maps over a dataset: the values the masks hold, which one is a void or border band,
+which is the background, and the value policy that reads them.
+
+Each mask is judged where it is read (:func:`~unetdiag.diag.data.labelmaps.label_layout`:
+label map or not, pixels per value, the value that separates the others). This module weighs
+those judgements over every label-map mask of the dataset and returns a :class:`LabelVerdict`:
+numbers and value classes, no sentences (those are in
+:mod:`unetdiag.diag.audit.label_findings`).
+
+The proposal is a reading of the data, stated with its reasons and never applied silently:
+
+* the *void* value is the one that separates every other pair of values in at least
+  :data:`SEPARATING_MASK_SHARE` of the masks holding it (a border band drawn around every
+  object: the trimap's 3, VOC's 255), or, in palette masks, index 255 (PASCAL VOC's void);
+* the *background* is 0 when most label maps hold it, else the commonest value;
+* every other value is an *object* value. A palette's default rule already makes every index
+  but 0 and the void foreground, so for palettes only the void is proposed (ignored); for gray
+  label maps the object values are proposed as ``foreground_values`` when there are at most
+  :data:`MAX_PROPOSED_OBJECT_VALUES` of them (more is a multi-class map: which classes are
+  the objects cannot be told from the data).
+
+Colour-coded label maps (values are :func:`~unetdiag.diag.data.labelmaps.colour_code`
+numbers) get no proposal: no value policy selects a colour, since the decoder reads a colour
+mask by its brightest channel.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from unetdiag.diag.audit.tally import AuditTally
+from unetdiag.diag.data.decoding import resolve_threshold
+from unetdiag.diag.data.labelmaps import colour_rgb
+from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.data.rules import VOID_INDEX, ValueClass, ValueRule
+
+#: A value is the dataset's void band when it separates the other values in at least this
+#: share of the label-map masks that hold it...
+SEPARATING_MASK_SHARE = 0.9
+#: ...and at least this share of the label-map masks hold it.
+VOID_PRESENCE_SHARE = 0.5
+#: Value 0 is the background when at least this share of the label-map masks hold it.
+ZERO_BACKGROUND_SHARE = 0.5
+#: Gray label maps with more object values than this are multi-class maps: no foreground is
+#: proposed for them.
+MAX_PROPOSED_OBJECT_VALUES = 3
+
+
+@dataclass(frozen=True)
+class LabelValue:
+    """One stored value over the dataset's label-map masks.
+
+    Attributes:
+        value: the stored value.
+        pixels: pixels holding it.
+        share: its share of the label-map masks' pixels.
+        masks: label-map masks holding it.
+        separating_masks: masks in which every boundary between the other values passes
+            through it.
+        in_force: what the policy in force makes of it.
+        proposed: what the proposed policy makes of it (``in_force`` when there is none).
+    """
+
+    value: int
+    pixels: int
+    share: float
+    masks: int
+    separating_masks: int
+    in_force: ValueClass
+    proposed: ValueClass
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "pixels": self.pixels, "share": self.share,
+                "masks": self.masks, "separating_masks": self.separating_masks,
+                "in_force": self.in_force, "proposed": self.proposed}
+
+
+@dataclass(frozen=True)
+class LabelVerdict:
+    """What the label-map masks of a dataset hold and how to read them.
+
+    Attributes:
+        indices: the pairs whose masks are label maps.
+        masks_read: every mask read.
+        palette: the label maps are palette images (indices), not gray levels.
+        colour: the label maps are colour-coded: values are colour codes.
+        values: every value held, in order.
+        background: the value taken as background (None when none can be told).
+        void: the void or border value (None when there is none).
+        void_is_band: the void separates the other values (a band along outlines), rather
+            than being palette index 255 alone.
+        objects: the remaining values.
+        proposal: the proposed policy (None: none can be proposed, or the policy in force
+            already reads the values so).
+        one_class_in_force: the policy in force decodes every label map to a single class.
+        in_force_as_proposed: a policy could be proposed and the policy in force reads every
+            value as it would.
+    """
+
+    indices: np.ndarray
+    masks_read: int
+    palette: bool
+    colour: bool
+    values: tuple[LabelValue, ...]
+    background: int | None
+    void: int | None
+    void_is_band: bool
+    objects: tuple[int, ...]
+    proposal: MaskPolicy | None
+    one_class_in_force: bool
+    in_force_as_proposed: bool = False
+
+    @property
+    def masks(self) -> int:
+        return int(self.indices.size)
+
+    def value(self, number: int) -> LabelValue:
+        return next(entry for entry in self.values if entry.value == number)
+
+    @property
+    def multi_class(self) -> bool:
+        """More object values than a foreground can be proposed for."""
+        return (not self.palette and not self.colour
+                and len(self.objects) > MAX_PROPOSED_OBJECT_VALUES)
+
+    def to_evidence(self) -> dict[str, Any]:
+        return {"label_map_masks": self.masks, "masks_read": self.masks_read,
+                "palette": self.palette, "colour": self.colour,
+                "values": [entry.to_dict() for entry in self.values],
+                "background": self.background, "void": self.void,
+                "void_is_band": self.void_is_band, "objects": list(self.objects),
+                "proposed_policy": None if self.proposal is None else self.proposal.to_dict(),
+                "proposed_flags": None if self.proposal is None else self.proposal.flags(),
+                "one_class_in_force": self.one_class_in_force,
+                "in_force_as_proposed": self.in_force_as_proposed}
+
+
+def _classes(policy: MaskPolicy, values: list[int], scale: str,
+             colour: bool = False) -> dict[int, ValueClass]:
+    """What ``policy`` makes of each value, on masks of this scale (a colour by its brightest
+    channel, as the decoder reads it)."""
+    planes = {value: max(colour_rgb(value)) if colour else value for value in values}
+    palette = scale == "palette"
+    threshold = resolve_threshold(np.array([min(planes.values()), max(planes.values())]),
+                                  scale, policy)
+    rule = ValueRule(policy, palette)
+    return {value: rule.value_class(plane, threshold, policy.polarity)
+            for value, plane in planes.items()}
+
+
+def _scale_of(tally: AuditTally, indices: np.ndarray) -> tuple[str, bool]:
+    """The commonest scale of these masks, and whether they are colour masks."""
+    keys = Counter((tally.encodings[tally.encoding_ids[index]].scale,
+                    tally.encodings[tally.encoding_ids[index]].is_colour) for index in indices)
+    return keys.most_common(1)[0][0]
+
+
+def _void_value(per_value: dict[int, list[int]], separating: Counter, masks: int,
+                palette: bool) -> tuple[int | None, bool]:
+    """``(void, is_band)``: the value that separates the others dataset-wide, else a
+    palette's index 255."""
+    bands = [value for value, (_, holders) in per_value.items()
+             if holders >= VOID_PRESENCE_SHARE * masks
+             and separating[value] >= SEPARATING_MASK_SHARE * holders]
+    if bands:
+        return max(bands, key=lambda value: separating[value]), True
+    if palette and VOID_INDEX in per_value:
+        return VOID_INDEX, False
+    return None, False
+
+
+def _proposal(palette: bool, background: int | None, void: int | None,
+              objects: tuple[int, ...]) -> MaskPolicy | None:
+    ignore = () if void is None else (void,)
+    if palette and background == 0:
+        # the palette rule already makes every index but 0 and the void foreground
+        return MaskPolicy(ignore_values=ignore) if ignore else None
+    if not objects or (not palette and len(objects) > MAX_PROPOSED_OBJECT_VALUES):
+        return None
+    return MaskPolicy(foreground_values=objects, ignore_values=ignore)
+
+
+def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | None:
+    """The :class:`LabelVerdict` of the dataset's label-map masks; None when it has none."""
+    read = tally["mask_read"]
+    indices = np.flatnonzero(tally["label_map"] & read)
+    if indices.size == 0:
+        return None
+    per_value: dict[int, list[int]] = {}  # value -> [pixels, masks]
+    separating: Counter = Counter()
+    for index in indices.tolist():
+        for value, count in tally.label_counts.get(index, {}).items():
+            entry = per_value.setdefault(value, [0, 0])
+            entry[0] += count
+            entry[1] += 1
+        separator = int(tally["separator"][index])
+        if separator >= 0:
+            separating[separator] += 1
+    scale, colour = _scale_of(tally, indices)
+    palette = scale == "palette"
+    masks = int(indices.size)
+    void, void_is_band = _void_value(per_value, separating, masks, palette)
+    others = {value: entry for value, entry in per_value.items() if value != void}
+    if 0 in others and others[0][1] >= ZERO_BACKGROUND_SHARE * masks:
+        background: int | None = 0
+    else:
+        background = max(others, key=lambda value: others[value][0]) if others else None
+    objects = tuple(sorted(value for value in others if value != background))
+    proposal = None if colour else _proposal(palette, background, void, objects)
+    values = sorted(per_value)
+    in_force = _classes(policy, values, scale, colour)
+    proposed = _classes(proposal, values, scale) if proposal is not None else in_force
+    as_proposed = proposal is not None and proposed == in_force
+    if as_proposed:
+        proposal = None
+    total = sum(entry[0] for entry in per_value.values())
+    counted = tally.counted_pixels()[indices]
+    foreground = tally["foreground"][indices]
+    return LabelVerdict(
+        indices=indices, masks_read=int(read.sum()), palette=palette, colour=colour,
+        values=tuple(LabelValue(value, per_value[value][0], per_value[value][0] / total,
+                                per_value[value][1], separating[value], in_force[value],
+                                proposed[value]) for value in values),
+        background=background, void=void, void_is_band=void_is_band, objects=objects,
+        proposal=proposal,
+        one_class_in_force=bool(np.all((foreground == 0) | (foreground == counted))),
+        in_force_as_proposed=as_proposed)
+
+
+def counts_under(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """``(foreground, counted pixels)`` of each label-map mask under ``policy``, from the
+    value counts kept while reading (no file is read again)."""
+    scale, colour = _scale_of(tally, verdict.indices)
+    classes = _classes(policy, [entry.value for entry in verdict.values], scale, colour)
+    foreground = np.zeros(verdict.masks, dtype=np.int64)
+    counted = np.zeros(verdict.masks, dtype=np.int64)
+    for position, index in enumerate(verdict.indices.tolist()):
+        for value, count in tally.label_counts.get(index, {}).items():
+            kind = classes[value]
+            foreground[position] += count if kind == "foreground" else 0
+            counted[position] += 0 if kind == "ignored" else count
+    return foreground, counted

@@ -1,0 +1,90 @@
+"""Masks that cover nearly the same region in every image: a field-of-view or region-of-
+interest mask given as the targets (DRIVE ships its field-of-view discs in ``mask/`` beside
+the vessel annotations in ``1st_manual/``).
+
+Each decoded mask is kept as a 16x16 thumbnail (the foreground share of each cell); the masks
+are compared with their median shape by a soft IoU (sum of the cell-wise minimum over the sum
+of the maximum). A region mask has a solid median (nearly every cell empty or full) and every
+mask overlaps it closely; thin or scattered structures (vessels, membranes) never give a solid
+median, and objects that move from image to image never overlap it closely.
+
+>>> import numpy as np
+>>> disc = np.zeros((16, 16)); disc[3:13, 3:13] = 1
+>>> float(soft_iou(np.stack([disc, disc * 0.5]), disc)[1])
+0.5
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from unetdiag.diag.audit.findings import audit_finding, listed_names
+from unetdiag.diag.audit.read import THUMBNAIL_SIDE
+from unetdiag.diag.audit.tally import AuditTally
+from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.wording.text import plural
+
+#: A mask is nearly its dataset's median shape when their soft IoU is at least this...
+NEARLY_IDENTICAL_IOU = 0.9
+#: ...and the masks are nearly identical when at least this share of the masks read are.
+NEARLY_IDENTICAL_SHARE = 0.9
+#: Fewer masks than this say nothing about a dataset.
+MIN_MASKS = 5
+#: The median shape is a region when at least this share of its cells is solid: foreground
+#: share within :data:`SOLID_LEVEL` of 0 or of 1.
+SOLID_CELL_SHARE = 0.8
+SOLID_LEVEL = 0.1
+#: Only masks with a foreground share in this range are compared (an empty or a full mask is
+#: the same as every other trivially).
+COMPARED_FOREGROUND = (0.01, 0.99)
+_UINT8_MAX = 255
+
+
+def soft_iou(thumbnails: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """Per thumbnail, ``sum(min(t, shape)) / sum(max(t, shape))`` over the cells."""
+    cells = thumbnails.reshape(thumbnails.shape[0], -1)
+    reference = shape.reshape(1, -1)
+    union = np.maximum(cells, reference).sum(axis=1)
+    return np.minimum(cells, reference).sum(axis=1) / np.maximum(union, 1e-12)
+
+
+def nearly_identical_finding(tally: AuditTally) -> Finding | None:
+    """``mask.nearly_identical`` (warning) when the masks are one region drawn again and
+    again; None otherwise."""
+    read = tally["mask_read"]
+    share = tally.foreground_share()
+    with np.errstate(invalid="ignore"):
+        compared = read & (share > COMPARED_FOREGROUND[0]) & (share < COMPARED_FOREGROUND[1])
+    masks_read = int(read.sum())
+    if compared.sum() < max(MIN_MASKS, NEARLY_IDENTICAL_SHARE * masks_read):
+        return None
+    indices = np.flatnonzero(compared)
+    thumbnails = tally.mask_thumbnails[indices].astype(np.float64) / _UINT8_MAX
+    median = np.median(thumbnails, axis=0)
+    solid = (median <= SOLID_LEVEL) | (median >= 1 - SOLID_LEVEL)
+    if (solid.mean() < SOLID_CELL_SHARE or not (median >= 1 - SOLID_LEVEL).any()
+            or not (median <= SOLID_LEVEL).any()):
+        return None
+    overlap = soft_iou(thumbnails, median)
+    close = overlap >= NEARLY_IDENTICAL_IOU
+    if close.sum() < NEARLY_IDENTICAL_SHARE * masks_read:
+        return None
+    count = int(close.sum())
+    side = f"{THUMBNAIL_SIDE}x{THUMBNAIL_SIDE}"
+    return audit_finding(
+        "mask.nearly_identical", Severity.WARNING,
+        f"{count} of {masks_read} masks cover nearly the same region",
+        f"{plural(count, 'mask')} overlap the median shape of all masks with IoU "
+        f"{NEARLY_IDENTICAL_IOU:.2f} or more (median {float(np.median(overlap)):.2f}, lowest "
+        f"{float(overlap.min()):.2f}; measured on {side} thumbnails of the decoded masks): the "
+        "same region in every image, consistent with a field-of-view or region-of-interest "
+        "mask (where the image holds data) rather than a segmentation of what each image "
+        f"shows. A model that draws this one shape on every image scores IoU about "
+        f"{float(overlap.mean()):.2f} without looking at the images.",
+        "Check that the mask folder holds the targets: DRIVE, for one, ships the vessel "
+        "annotations in 1st_manual/ and the field of view in mask/. If one region really is "
+        "the target in every image, the metrics say nothing about the model.",
+        {"masks": count, "masks_read": masks_read, "iou_threshold": NEARLY_IDENTICAL_IOU,
+         "median_iou": float(np.median(overlap)), "lowest_iou": float(overlap.min()),
+         "mean_iou": float(overlap.mean()), "thumbnail_side": THUMBNAIL_SIDE},
+        listed_names(tally.mask_paths, indices[np.argsort(-overlap, kind="stable")]))

@@ -1,0 +1,245 @@
+"""Label maps told from intensity masks, one mask at a time.
+
+An intensity mask holds two levels (0/255, 0/1, 0/65535), with at most a minority of values
+in between along object edges (JPEG ringing, interpolation). A *label map* stores class
+numbers: a few distinct whole numbers, each covering whole regions, stored losslessly: the
+Oxford-IIIT Pet trimaps (1 = pet, 2 = background, 3 = border), CamVid's 0..11 (11 = void),
+PASCAL VOC's palette indices (255 = void border). A threshold on such numbers means nothing,
+so the audit describes their values and proposes a value policy
+(:class:`~unetdiag.diag.data.policy.MaskPolicy` ``foreground_values`` / ``ignore_values``).
+
+:func:`label_layout` judges one mask from the plane the decoder thresholds:
+
+* palette labels with three or more indices, or with the void index 255, are label maps;
+* gray integer masks with 3 to :data:`MAX_LABEL_VALUES` values are label maps when most of
+  their pixels away from the two ends of the scale lie inside whole regions (a pixel whose
+  eight neighbours all hold its value): compression and interpolation leave 1-2 pixel bands
+  of in-between values, classes leave regions;
+* any integer mask with 2 to :data:`MAX_LABEL_VALUES` values that the policy in force decodes
+  to one class only ({1, 2}, {0, 38}, palette {0, 255}) is a label map too: its values are
+  not the two levels of an intensity mask; so is a mask holding one value that is neither end
+  of its scale (a trimap of background alone, all 2).
+
+Colour masks are judged from their colours (:func:`colour_layout`): an RGB mask stored
+losslessly with 2 to :data:`MAX_LABEL_VALUES` colours covering whole regions is a
+colour-coded label map (CamVid's original release: 32 classes, one colour each), unless it
+holds two colours the policy already splits into object and background (a red object on
+black). Its brightest channel, which the decoder thresholds, is no class.
+
+It also finds a *separator*: a minority value through which every boundary between the other
+values passes (the trimap border 3, VOC's void band 255), the mark of a border or "don't care"
+band drawn around every object.
+
+>>> import numpy as np
+>>> from unetdiag.diag.data.decoding import inspect_mask_values
+>>> from unetdiag.diag.data.policy import MaskPolicy
+>>> trimap = np.full((16, 16), 2, np.uint8); trimap[4:12, 4:12] = 3; trimap[6:10, 6:10] = 1
+>>> layout = label_layout(inspect_mask_values(trimap, "PNG", "L", MaskPolicy()))
+>>> layout.is_label_map, layout.counts, layout.separator
+(True, {1: 16, 2: 192, 3: 48}, 3)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from unetdiag.diag.data.decoding import InspectedMask, scale_ends
+
+#: Masks with more distinct values than this are not taken for label maps (a resized or
+#: blurred 0/255 mask holds dozens of levels; few datasets label more classes per image).
+MAX_LABEL_VALUES = 32
+#: A gray mask is a label map when at least this share of its pixels away from the two ends
+#: of its scale lies inside whole regions.
+WHOLE_REGION_SHARE = 0.5
+#: A value separates the others when at most this share of the contacts between different
+#: values does not involve it (a few stray contacts are tolerated).
+SEPARATOR_LEAK = 0.01
+#: A separator is a band: it holds less than this share of the mask's pixels.
+SEPARATOR_MAX_SHARE = 0.2
+# Offsets of the four neighbour directions a contact is counted in (right, down, diagonals).
+_CONTACT_SHIFTS = ((0, 1), (1, 0), (1, 1), (1, -1))
+
+
+@dataclass(frozen=True)
+class LabelLayout:
+    """The values of one integer mask and how they are laid out.
+
+    Attributes:
+        counts: pixels per stored value.
+        whole_region_share: share of the pixels away from the scale's two ends that lie inside
+            whole regions (NaN when every pixel is at an end, or not measured).
+        separator: the value every boundary between the other values passes through, or None.
+        is_label_map: the mask is a label map (see the module docstring).
+    """
+
+    counts: dict[int, int]
+    whole_region_share: float
+    separator: int | None
+    is_label_map: bool
+
+
+def _value_counts(inspected: InspectedMask) -> dict[int, int]:
+    if inspected.value_counts is not None:
+        return dict(inspected.value_counts)
+    values, counts = np.unique(inspected.plane, return_counts=True)
+    return {int(value): int(count) for value, count in zip(values, counts, strict=True)}
+
+
+def _interior(plane: np.ndarray) -> np.ndarray:
+    """Pixels (of the plane without its outer ring) whose eight neighbours hold their value."""
+    height, width = plane.shape
+    core = plane[1:-1, 1:-1]
+    same = np.ones(core.shape, dtype=bool)
+    for dy in range(3):
+        for dx in range(3):
+            if (dy, dx) != (1, 1):
+                same &= plane[dy:dy + height - 2, dx:dx + width - 2] == core
+    return same
+
+
+def whole_region_share(plane: np.ndarray, ends: tuple[float, float]) -> float:
+    """Share of the pixels not at ``ends`` that lie inside whole regions (NaN: none, or the
+    plane is too small to have an inside).
+
+    >>> import numpy as np
+    >>> labels = np.zeros((8, 8), np.uint8); labels[2:7, 2:7] = 5
+    >>> whole_region_share(labels, (0, 255))
+    0.36
+    """
+    if min(plane.shape) < 3:
+        return math.nan
+    core = plane[1:-1, 1:-1]
+    between = (core != ends[0]) & (core != ends[1])
+    count = int(np.count_nonzero(between))
+    if count == 0:
+        return math.nan
+    return int(np.count_nonzero(between & _interior(plane))) / count
+
+
+def separator_value(plane: np.ndarray, counts: dict[int, int]) -> int | None:
+    """The minority value through which all boundaries between the other values pass.
+
+    >>> import numpy as np
+    >>> voc = np.zeros((11, 11), np.uint8); voc[3:8, 3:8] = 255; voc[4:7, 4:7] = 1
+    >>> separator_value(voc, {0: 96, 1: 9, 255: 16})
+    255
+    """
+    if len(counts) < 3:
+        return None
+    codes = []
+    height, width = plane.shape
+    wide = plane.astype(np.int64)
+    for dy, dx in _CONTACT_SHIFTS:
+        first = wide[:height - dy, max(0, -dx):width - max(0, dx)]
+        second = wide[dy:, max(0, dx):width - max(0, -dx)]
+        differ = first != second
+        low = np.minimum(first[differ], second[differ])
+        high = np.maximum(first[differ], second[differ])
+        codes.append(low * (1 << 32) + high)
+    pairs, contacts = np.unique(np.concatenate(codes), return_counts=True)
+    total = int(contacts.sum())
+    if total == 0:
+        return None
+    low_values, high_values = pairs >> 32, pairs & ((1 << 32) - 1)
+    pixels = sum(counts.values())
+    commonest = max(counts, key=counts.__getitem__)
+    for value in sorted(counts):
+        if value == commonest or counts[value] >= SEPARATOR_MAX_SHARE * pixels:
+            continue
+        involved = (low_values == value) | (high_values == value)
+        if not involved.any():
+            continue
+        neighbours = set(low_values[involved].tolist()) | set(high_values[involved].tolist())
+        if len(neighbours - {value}) < 2:
+            continue  # a value touching one other value separates nothing
+        if int(contacts[~involved].sum()) <= SEPARATOR_LEAK * total:
+            return int(value)
+    return None
+
+
+def label_layout(inspected: InspectedMask) -> LabelLayout | None:
+    """The :class:`LabelLayout` of a mask that may be a label map; None for masks that
+    cannot be one (lossy, colour, float, more than :data:`MAX_LABEL_VALUES` values, one value
+    at an end of the scale) and for plain two-level masks the policy splits into two
+    classes."""
+    encoding = inspected.encoding
+    plane = inspected.plane
+    if (encoding.lossy or encoding.is_colour or plane.dtype.kind not in "ui"
+            or not 1 <= encoding.distinct_values <= MAX_LABEL_VALUES):
+        return None
+    if encoding.distinct_values == 1:
+        value = int(encoding.min_value)
+        ends = scale_ends(encoding.scale, encoding.min_value, encoding.max_value)
+        if value in ends or encoding.palette == "labels":
+            return None
+        return LabelLayout({value: plane.size}, math.nan, None, True)
+    usable = plane.size - inspected.ignored_count
+    foreground = inspected.foreground_count()
+    one_class = foreground in (0, usable)
+    palette = encoding.palette == "labels"
+    if encoding.distinct_values == 2 and not one_class and not (
+            palette and int(encoding.max_value) == 255):
+        return None
+    counts = _value_counts(inspected)
+    if palette:
+        share = math.nan
+        is_label_map = True
+    else:
+        share = whole_region_share(plane, scale_ends(encoding.scale, encoding.min_value,
+                                                     encoding.max_value))
+        is_label_map = one_class or (len(counts) >= 3 and share >= WHOLE_REGION_SHARE)
+    return LabelLayout(counts=counts, whole_region_share=share,
+                       separator=separator_value(plane, counts) if is_label_map else None,
+                       is_label_map=is_label_map)
+
+
+def colour_code(red: int, green: int, blue: int) -> int:
+    """One integer per colour: ``red << 16 | green << 8 | blue``.
+
+    >>> colour_code(128, 64, 0), colour_rgb(8404992)
+    (8404992, (128, 64, 0))
+    """
+    return (red << 16) | (green << 8) | blue
+
+
+def colour_rgb(code: int) -> tuple[int, int, int]:
+    """The ``(red, green, blue)`` of a :func:`colour_code`."""
+    return (code >> 16) & 0xFF, (code >> 8) & 0xFF, code & 0xFF
+
+
+def colour_layout(values: np.ndarray, inspected: InspectedMask) -> LabelLayout | None:
+    """The :class:`LabelLayout` of a colour mask (``values`` as stored, HxWx3 or HxWx4,
+    8-bit) whose colours are classes; counts are keyed by :func:`colour_code`. None for
+    lossy masks, masks with more than :data:`MAX_LABEL_VALUES` colours or without whole
+    regions, and two-colour masks the policy splits into two classes.
+
+    >>> import numpy as np
+    >>> from unetdiag.diag.data.decoding import inspect_mask_values
+    >>> from unetdiag.diag.data.policy import MaskPolicy
+    >>> scene = np.zeros((8, 8, 3), np.uint8); scene[:4] = (128, 128, 128)
+    >>> scene[4:, :4] = (128, 64, 128); scene[4:, 4:] = (64, 0, 128)
+    >>> layout = colour_layout(scene, inspect_mask_values(scene, "PNG", "RGB", MaskPolicy()))
+    >>> layout.is_label_map, sorted(colour_rgb(code) for code in layout.counts)
+    (True, [(64, 0, 128), (128, 64, 128), (128, 128, 128)])
+    """
+    encoding = inspected.encoding
+    if (encoding.lossy or values.ndim != 3 or values.shape[2] < 3 or values.dtype != np.uint8
+            or not encoding.is_colour):
+        return None
+    rgb = values[:, :, :3].astype(np.int64)
+    codes = (rgb[:, :, 0] << 16) | (rgb[:, :, 1] << 8) | rgb[:, :, 2]
+    found, pixels = np.unique(codes, return_counts=True)
+    if not 2 <= found.size <= MAX_LABEL_VALUES:
+        return None
+    if found.size == 2 and inspected.foreground_count() not in (
+            0, values.shape[0] * values.shape[1] - inspected.ignored_count):
+        return None
+    share = whole_region_share(codes, (-1, -1))  # every pixel is "between": all are judged
+    if not share >= WHOLE_REGION_SHARE:
+        return None
+    counts = {int(code): int(count) for code, count in zip(found, pixels, strict=True)}
+    return LabelLayout(counts=counts, whole_region_share=share, separator=None,
+                       is_label_map=True)

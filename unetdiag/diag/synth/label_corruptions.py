@@ -1,0 +1,254 @@
+"""Corruptions that store masks the way public datasets do: label maps, palettes with a void
+border, field-of-view discs, thin structures in JPEG, a few large objects.
+
+Each rewrites the masks of a :class:`~unetdiag.diag.synth.corruptions.CaseFiles` case from
+their decoded foreground (the synthetic cells), in the encoding of one public dataset; the
+encodings are the ones documented for those datasets:
+
+* :func:`trimap_masks`: Oxford-IIIT Pet trimaps, 8-bit grey PNG holding 1 = object,
+  2 = background, 3 = a band across every outline ("not classified");
+* :func:`class_index_masks`: CamVid as SegNet distributes it, 8-bit grey PNG of class indices
+  0..11, 11 = void;
+* :func:`palette_void_masks`: PASCAL VOC and the Oxford-IIIT Pet palette release, palette PNG
+  with the VOC colour map, objects of two classes (1 and 2), index 255 = void band along every
+  outline;
+* :func:`fov_masks`: DRIVE's ``mask/`` folder, one field-of-view disc per image, nearly the
+  same everywhere;
+* :func:`thin_jpeg_masks`: vessel trees (DRIVE, CHASE_DB1) saved as JPEG, 1 to 4 pixels wide;
+* :func:`large_objects`: a few masks whose object covers most of the image (Kvasir-SEG's
+  largest polyps), polarity right.
+
+They are registered in :data:`unetdiag.diag.synth.corruptions.CORRUPTIONS`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+from unetdiag.diag.data.decoding import decode_mask
+from unetdiag.fsutil import atomic_write_bytes
+
+#: Oxford-IIIT Pet trimap values.
+TRIMAP_OBJECT, TRIMAP_BACKGROUND, TRIMAP_BORDER = 1, 2, 3
+#: CamVid (SegNet) classes used here: sky, building, pole, road, pavement, tree, sign, fence,
+#: car, pedestrian, bicyclist, void.
+CAMVID_SKY, CAMVID_BUILDING, CAMVID_POLE, CAMVID_ROAD, CAMVID_PAVEMENT = 0, 1, 2, 3, 4
+CAMVID_TREE, CAMVID_SIGN, CAMVID_FENCE, CAMVID_CAR, CAMVID_PEDESTRIAN = 5, 6, 7, 8, 9
+CAMVID_BICYCLIST, CAMVID_VOID = 10, 11
+#: PASCAL VOC's void index.
+VOC_VOID = 255
+
+
+def voc_palette() -> list[int]:
+    """PASCAL VOC's 256-colour map (bit-interleaved), as Pillow's flat RGB list.
+
+    >>> voc_palette()[3:9], voc_palette()[-3:]
+    ([128, 0, 0, 0, 128, 0], [224, 224, 192])
+    """
+    palette = []
+    for index in range(256):
+        red = green = blue = 0
+        code = index
+        for bit in range(8):
+            red |= ((code >> 0) & 1) << (7 - bit)
+            green |= ((code >> 1) & 1) << (7 - bit)
+            blue |= ((code >> 2) & 1) << (7 - bit)
+            code >>= 3
+        palette += [red, green, blue]
+    return palette
+
+
+def _png(array: np.ndarray, mode: str, palette: list[int] | None = None,
+         image_format: str = "PNG", **options: Any) -> bytes:
+    image = Image.fromarray(array, mode=mode)
+    if palette is not None:
+        image.putpalette(palette)
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+def _masks_rewritten(case: Any, indices: list[int], encode: Callable[[np.ndarray], bytes],
+                     extension: str = ".png") -> list[Path]:
+    """Replace each chosen mask by ``encode(foreground)`` under ``extension``."""
+    changed = []
+    for index in indices:
+        old = case.masks[index]
+        foreground = decode_mask(old)[0].astype(bool)
+        new = old.with_suffix(extension)
+        atomic_write_bytes(new, encode(foreground))
+        if new != old:
+            old.unlink()
+        case.masks[index] = new
+        changed.append(new)
+    return changed
+
+
+def _band(foreground: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(inside, band)``: the object shrunk by ``width`` pixels, and the band of about
+    ``2 * width + 1`` pixels across its outline (so inside and outside never touch)."""
+    square = np.ones((3, 3), dtype=bool)
+    inside = ndimage.binary_erosion(foreground, square, iterations=width, border_value=1)
+    grown = ndimage.binary_dilation(foreground, square, iterations=width)
+    return inside, grown & ~inside
+
+
+def trimap_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                 count: int | None = None, border: int = 1) -> list[Path]:
+    """Oxford-IIIT Pet trimaps: 1 = object, 2 = background, 3 = a band of ``2 * border + 1``
+    pixels across every outline (8-bit grey PNG).
+
+    Simulates: the Pet trimap release. Shows: every value is below 127.5, so a midpoint
+    threshold decodes every mask empty; ``> 0`` makes every mask full.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        inside, band = _band(foreground, border)
+        trimap = np.full(foreground.shape, TRIMAP_BACKGROUND, dtype=np.uint8)
+        trimap[inside] = TRIMAP_OBJECT
+        trimap[band] = TRIMAP_BORDER
+        return _png(trimap, "L")
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def class_index_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                      count: int | None = None) -> list[Path]:
+    """CamVid (SegNet): class indices 0..11 in 8-bit grey PNG, 11 = void.
+
+    Each mask becomes a street scene: bands of sky, building, tree, fence, pavement and road
+    from top to bottom, the cells as cars and pedestrians, a pole with a sign, a bicyclist and
+    a void patch. Simulates: the SegNet CamVid release. Shows: a multi-class map; a midpoint
+    threshold decodes every mask empty.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        height, width = foreground.shape
+        bands = (CAMVID_SKY, CAMVID_BUILDING, CAMVID_TREE, CAMVID_FENCE, CAMVID_PAVEMENT,
+                 CAMVID_ROAD)
+        rows = np.minimum(np.arange(height) * len(bands) // height, len(bands) - 1)
+        scene = np.repeat(np.asarray(bands, np.uint8)[rows][:, None], width, axis=1)
+        objects, found = ndimage.label(foreground)
+        for number in range(1, found + 1):
+            scene[objects == number] = CAMVID_CAR if number % 2 else CAMVID_PEDESTRIAN
+        pole = int(rng.integers(2, width - 4))
+        scene[height // 6:, pole:pole + 2] = CAMVID_POLE
+        scene[height // 6:height // 6 + 4, pole - 1:pole + 3] = CAMVID_SIGN
+        top, left = int(rng.integers(0, height - 4)), int(rng.integers(0, width - 4))
+        scene[top:top + 3, left:left + 3] = CAMVID_BICYCLIST
+        top, left = int(rng.integers(0, height - 6)), int(rng.integers(0, width - 6))
+        scene[top:top + 5, left:left + 5] = CAMVID_VOID
+        return _png(scene, "L")
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def palette_void_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                       count: int | None = None, border: int = 1) -> list[Path]:
+    """PASCAL VOC style palette masks: each object index 1 or 2 (two classes, as cat and dog),
+    a void band (index 255) of ``2 * border + 1`` pixels across every outline, 0 elsewhere.
+
+    Simulates: VOC's SegmentationClass and the Oxford-IIIT Pet palette release. Shows: with
+    "every index but 0 is foreground" the void band counts as object (about 2 points of
+    foreground); both classes merge into one.
+    """
+    palette = voc_palette()
+
+    def encode(foreground: np.ndarray) -> bytes:
+        inside, band = _band(foreground, border)
+        objects, found = ndimage.label(inside)
+        classes = np.concatenate(([0], rng.integers(1, 3, size=found))).astype(np.uint8)
+        indices = classes[objects]
+        indices[band] = VOC_VOID
+        return _png(indices, "P", palette)
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def fov_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+              count: int | None = None, radius: float = 0.46, jitter: float = 0.01
+              ) -> list[Path]:
+    """Every mask replaced by a field-of-view disc (0/255): radius ``radius`` of the image
+    side, centre and radius moved by up to ``jitter`` of the side.
+
+    Simulates: DRIVE's ``mask/`` folder given as the targets. Shows: about 66 % foreground in
+    every mask (it looks like inverted polarity) and a constant shape scoring IoU near 1.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        height, width = foreground.shape
+        side = min(height, width)
+        centre_y, centre_x = (np.array([height, width]) - 1) / 2 + rng.uniform(
+            -jitter, jitter, size=2) * side
+        disc_radius = (radius + rng.uniform(-jitter, jitter)) * side
+        rows, columns = np.mgrid[0:height, 0:width]
+        disc = np.hypot(rows - centre_y, columns - centre_x) <= disc_radius
+        return _png(np.where(disc, 255, 0).astype(np.uint8), "L")
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def _vessel_tree(rng: np.random.Generator, size: int, branches: int) -> np.ndarray:
+    """A branching tree of thin lines, 4 pixels wide at the root down to 1 at the tips."""
+    canvas = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(canvas)
+    stack = [((rng.uniform(0.3, 0.7) * size, 0.0), np.pi / 2, 4)]
+    drawn = 0
+    while stack and drawn < branches:
+        (x, y), angle, width = stack.pop()
+        length = rng.uniform(0.15, 0.35) * size
+        end = (x + length * np.cos(angle), y + length * np.sin(angle))
+        draw.line([(x, y), end], fill=255, width=width)
+        drawn += 1
+        if width > 1:
+            for turn in (-0.5, 0.5):
+                stack.append((end, angle + turn + rng.uniform(-0.2, 0.2), width - 1))
+    return np.asarray(canvas) > 127
+
+
+def thin_jpeg_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                    count: int | None = None, quality: int = 75, branches: int = 12
+                    ) -> list[Path]:
+    """Masks replaced by vessel trees (lines 4 down to 1 pixel wide) saved as JPEG.
+
+    Simulates: vessel sets (DRIVE, CHASE_DB1) exported as JPEG. Shows: grey values along
+    every line; the midpoint threshold breaks the thinnest tips into a few small pieces next to
+    the vessels they belong to: compression specks and fragments, not small objects.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        tree = _vessel_tree(rng, foreground.shape[0], branches)[:, :foreground.shape[1]]
+        return _png(np.where(tree, 255, 0).astype(np.uint8), "L", image_format="JPEG",
+                    quality=quality)
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode, ".jpg")
+
+
+def large_objects(case: Any, rng: np.random.Generator, fraction: float | None = None,
+                  count: int | None = 3, coverage: float = 0.65) -> list[Path]:
+    """A few masks whose object (an ellipse) covers about ``coverage`` of the image, stored
+    0/255 with the object bright.
+
+    Simulates: the largest polyps of Kvasir-SEG (a few of 200 masks above 50 %). Shows:
+    masks more than half foreground in a dataset whose polarity is right.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        height, width = foreground.shape
+        # an ellipse of semi-axes a, b covers pi * a * b of the image
+        semi_axes = np.sqrt(coverage * height * width / np.pi) * np.array([1.0, 1.0])
+        rows, columns = np.mgrid[0:height, 0:width]
+        inside = (((rows - (height - 1) / 2) / semi_axes[0]) ** 2
+                  + ((columns - (width - 1) / 2) / semi_axes[1]) ** 2) <= 1
+        return _png(np.where(inside, 255, 0).astype(np.uint8), "L")
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+
+
+#: The corruptions of this module, by the ``kind`` a catalogue entry names.
+LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
+    function.__name__: function for function in (
+        trimap_masks, class_index_masks, palette_void_masks, fov_masks, thin_jpeg_masks,
+        large_objects)}
