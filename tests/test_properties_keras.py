@@ -2,8 +2,9 @@
 
 The NumPy definitions in unetdiag.diag.core.dice are the reference (their own properties are in
 test_properties_numpy.py), evaluated in float64 on exactly the float32 values Keras sees;
-binary cross-entropy (plain, focal and foreground-weighted) is held to float64 NumPy formulas. Gradients (Dice and BCE) are in
-test_properties_gradients.py, float16/bfloat16 in test_properties_precision.py.
+binary cross-entropy (plain, focal and foreground-weighted) is held to float64 NumPy
+formulas. Gradients (Dice and BCE) are in test_properties_gradients.py, float16/bfloat16 in
+test_properties_precision.py.
 
 Tolerances: Keras sums at most a few hundred float32 values, so a ratio of sums agrees with
 float64 to ``FLOAT32_REL`` and a difference such as ``1 - Dice`` to ``FLOAT32_ABS``.
