@@ -19,7 +19,10 @@ from unetdiag.diag.evaluation.conventions import convention_scores, empty_image_
 from unetdiag.diag.evaluation.findings import (
     BELOW_BASELINE,
     NON_FINITE_PREDICTIONS,
+    HeadlineContext,
     evaluation_findings,
+    evaluation_headline,
+    headline_score,
 )
 from unetdiag.diag.evaluation.scores import SCORES_CSV_COLUMNS, ScoreTally, scores_csv, worst_images
 from unetdiag.diag.visual import overlay
@@ -124,6 +127,27 @@ def test_a_model_worse_than_a_constant_is_named():
     below, = [f for f in findings if f.id == BELOW_BASELINE]
     assert below.evidence["dice"] == 0.0 and below.evidence["baseline"] == pytest.approx(1.0)
     assert "all-foreground" in below.title
+    rows = convention_scores(tally)
+    headline = evaluation_headline(findings, HeadlineContext("m.keras", 3,
+                                                             headline_score(rows, "exclude")))
+    assert headline.startswith(below.title + ".") and headline.count("hard Dice") == 1
+
+
+def test_the_headline_of_an_unremarkable_model_gives_its_score_and_the_constants():
+    masks, probabilities = _batch(seed=4)
+    tally = ScoreTally()
+    tally.add([str(i) for i in range(5)], masks, masks * 0.9 + 0.05)  # a good model
+    rows = convention_scores(tally)
+    findings = evaluation_findings("m.keras", rows, images=5, empty_images=1,
+                                   non_finite_images=0, empty_rule="exclude")
+    main = headline_score(rows, "exclude")
+    assert main.model == 1.0
+    headline = evaluation_headline(findings, HeadlineContext("m.keras", 5, main))
+    assert headline == (f"m.keras scores hard Dice 1.0000 per image on 5 images (empty images "
+                        f"excluded); predicting all foreground scores {main.all_ones:.4f}, all "
+                        "background 0.0000.")
+    scores, = findings
+    assert "1 image has an empty mask" in scores.explanation
 
 
 # --- pictures ---------------------------------------------------------------------------------

@@ -148,7 +148,8 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     out_dir = create_run_dir(Path(out_parent), saved.path.stem)
     if console is not None:
         console.print(f"evaluating {saved.path} on {len(pairing.pairs)} pairs "
-                      f"({describe_input(saved)}); writing to {out_dir}", highlight=False)
+                      f"({describe_input(saved)}); writing to {out_dir}", highlight=False,
+                      soft_wrap=True)
     scored = score_batches(lambda images: predict_checked(saved, images),
                            _pair_batches(pairing.pairs, saved, policy, batch_size, progress),
                            threshold=threshold, empty=empty, keep_first=0,

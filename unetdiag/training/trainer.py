@@ -164,7 +164,7 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
         if is_chief(info):
             console.print(f"run folder {output_dir}: {len(train_pairs)} training / "
                           f"{len(val_pairs)} validation pairs, precision {policy_name} "
-                          f"({precision_reason})", highlight=False)
+                          f"({precision_reason})", highlight=False, soft_wrap=True)
         result = _train_all(config, console, strategy, info, policy_name, output_dir,
                             previous, meta, pairing_findings, train_pairs, val_pairs)
     if show_report:

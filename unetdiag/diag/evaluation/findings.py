@@ -160,7 +160,7 @@ def _scores(findings: Sequence[Finding], context: HeadlineContext) -> str:
 EVALUATE_HEADLINE_RULES = (
     HeadlineRule("non-finite predictions", _non_finite, final=True),
     HeadlineRule("constant-predictor fingerprint", _fingerprint, final=True),
-    HeadlineRule("below a constant predictor", _below),
+    HeadlineRule("below a constant predictor", _below, final=True),
     HeadlineRule("the scores", _scores),
 )
 
