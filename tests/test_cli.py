@@ -36,6 +36,8 @@ def test_help_does_not_import_tensorflow():
     (["train", "--dice-smoothing-denominator", "0"], "> 0"),
     (["train", "--metric-threshold", "1"], "strictly between 0 and 1"),
     (["train", "--loss-bce", "hinge"], "invalid choice"),
+    (["train", "--foreground-weight", "3"], "applies to --loss-bce weighted only"),
+    (["train", "--loss-bce", "weighted", "--focal-gamma", "1"], "applies to --loss-bce focal"),
     (["audit-data", ".", "--fail-on", "info"], "invalid choice"),
     (["predict", "m.keras", "--images", "x"], "required: --out"),
     (["frobnicate"], "invalid choice"),
@@ -159,6 +161,9 @@ def test_train_options_map_onto_the_config():
         "--metric-threshold", "0.3", "--empty-rule", "one"]))
     assert (fixes.bce_loss, fixes.foreground_weight, fixes.clipnorm) == ("weighted", 8.0, 1.0)
     assert (fixes.metric_threshold, fixes.empty_rule) == (0.3, "one")
+    focal = cli._train_config(cli.build_parser().parse_args(
+        ["train", "--loss-bce", "focal", "--focal-gamma", "0.5"]))
+    assert (focal.bce_loss, focal.focal_gamma, focal.foreground_weight) == ("focal", 0.5, None)
     overridden = cli._train_config(cli.build_parser().parse_args(
         ["train", "--dice-preset", "seed", "--dice-smoothing", "1", "--dice-reduction",
          "per_image"]))

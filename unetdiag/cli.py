@@ -258,6 +258,11 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             reduction=args.dice_reduction or dice.reduction)
     except ValueError as error:
         raise UserError(str(error), ExitCode.USAGE) from None
+    for option, value, loss in (("--focal-gamma", args.focal_gamma, "focal"),
+                                ("--foreground-weight", args.foreground_weight, "weighted")):
+        if value is not None and args.loss_bce != loss:
+            raise UserError(f"{option} applies to --loss-bce {loss} only, not "
+                            f"{args.loss_bce}", ExitCode.USAGE)
     return TrainConfig(
         images=args.images, masks=args.masks,
         mask_suffixes=tuple(args.mask_suffixes or DEFAULT_MASK_SUFFIXES),
@@ -268,7 +273,8 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         epochs=args.epochs, learning_rate=args.lr, seed=args.seed,
         val_fraction=args.val_fraction, augment=not args.no_augment,
         precision=args.precision, strategy=args.strategy, dice=dice,
-        bce_loss=args.loss_bce, focal_gamma=args.focal_gamma,
+        bce_loss=args.loss_bce,
+        focal_gamma=TrainConfig.focal_gamma if args.focal_gamma is None else args.focal_gamma,
         foreground_weight=args.foreground_weight, clipnorm=args.clipnorm,
         metric_threshold=args.metric_threshold, empty_rule=args.empty_rule,
         diagnostics=not args.no_diagnostics,
@@ -425,8 +431,9 @@ def _add_train_parser(commands) -> None:
     group = train.add_argument_group("cross-entropy (the *_BCE variants)")
     group.add_argument("--loss-bce", choices=BCE_LOSSES, default=defaults.bce_loss,
                        help="plain binary cross-entropy, focal loss, or foreground-weighted")
-    group.add_argument("--focal-gamma", type=_non_negative_float, default=defaults.focal_gamma,
-                       metavar="G", help="--loss-bce focal: focusing exponent (0: plain)")
+    group.add_argument("--focal-gamma", type=_non_negative_float, metavar="G",
+                       help="--loss-bce focal: focusing exponent, 0 is plain cross-entropy "
+                            f"(default: {defaults.focal_gamma:g})")
     group.add_argument("--foreground-weight", type=_positive_float, metavar="W",
                        help="--loss-bce weighted: weight of foreground pixels (default: "
                             "background / foreground pixels of the training masks)")

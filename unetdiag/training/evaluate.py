@@ -134,7 +134,8 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
                    console: Console | None = None,
                    progress: Progress | None = None) -> EvaluationResult:
     """Score the model at ``model_path`` on the pairs of ``images_dir`` (see the module
-    docstring); ``console`` gets one line saying what is evaluated and where it is written.
+    docstring); ``console`` gets one line saying what is evaluated. The folder is made once
+    every image is scored, so a failed evaluation leaves none.
 
     Raises:
         UserError: the model cannot be loaded or is not an image-to-mask model, its outputs
@@ -145,11 +146,9 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     saved = load_saved_model(model_path, img_size)
     pairing = discover_pairs(images_dir, masks_dir, mask_suffixes=mask_suffixes,
                              allow_same_file=allow_same_file_masks)
-    out_dir = create_run_dir(Path(out_parent), saved.path.stem)
     if console is not None:
         console.print(f"evaluating {saved.path} on {len(pairing.pairs)} pairs "
-                      f"({describe_input(saved)}); writing to {out_dir}", highlight=False,
-                      soft_wrap=True)
+                      f"({describe_input(saved)})", highlight=False, soft_wrap=True)
     scored = score_batches(lambda images: predict_checked(saved, images),
                            _pair_batches(pairing.pairs, saved, policy, batch_size, progress),
                            threshold=threshold, empty=empty, keep_first=0,
@@ -157,6 +156,7 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     rows = convention_scores(scored.tally)
     sums = scored.tally.sums
     model_name = saved.path.name
+    out_dir = create_run_dir(Path(out_parent), saved.path.stem)  # only once there is a result
     findings = [f if f.source else f.with_source("pairing") for f in pairing.findings]
     findings += evaluation_findings(
         model_name, rows, images=len(scored.tally), empty_images=empty_image_count(scored.tally),

@@ -181,6 +181,10 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
         if "KeyboardInterrupt" not in str(error):
             raise
         status = "interrupted"  # the signal arrived inside a Python op TensorFlow was running
+    finally:
+        for callback in callbacks:  # fit skips on_train_end when interrupted
+            if isinstance(callback, TensorBoardWriter):
+                callback.close()
     figures = history_fields(history.history)
     reasons = stop_reasons(callbacks)
     if status == "finished" and reasons:

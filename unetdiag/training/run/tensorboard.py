@@ -89,8 +89,14 @@ class TensorBoardWriter(keras.callbacks.Callback):
         self._writer.flush()
 
     def on_train_end(self, logs=None):
+        self.close()
+
+    def close(self) -> None:
+        """Flush and close the event file (also when ``fit`` ended without
+        ``on_train_end``: an interrupted variant calls this itself)."""
         if self._writer is not None:
             self._writer.close()
+            self._writer = None
 
     def _write_overlays(self) -> None:
         images, masks = self.probe
