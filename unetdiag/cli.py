@@ -2,17 +2,14 @@
 
 TensorFlow is imported only inside the ``train``, ``evaluate`` and ``predict`` handlers, so
 ``unetdiag --help``, ``audit-data`` and ``explain-log`` start in well under a second. Those
-three send TensorFlow's C++ start-up log (written to file descriptor 2 before any log level
-applies) to a temporary file, so the first lines a user sees are unetdiag's.
+three run with TensorFlow's C++ start-up log in a temporary file
+(:mod:`unetdiag.tensorflow_log`), so the first lines a user sees are unetdiag's.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, get_args
@@ -23,6 +20,7 @@ from unetdiag.diag.core.dice import NAMED_DICE, DiceConfig, EmptyRule
 from unetdiag.diag.core.findings import Report, Severity
 from unetdiag.diag.data.masks import MaskPolicy
 from unetdiag.exitcodes import DESCRIPTIONS, ExitCode, UserError, exit_status
+from unetdiag.tensorflow_log import with_tensorflow_log_to_file
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -187,61 +185,13 @@ def _train(args: argparse.Namespace, console: Console) -> int:
 
         return run_training(config, console=console, show_report=not args.json)
 
-    result = _with_tensorflow_log_to_file(
+    result = with_tensorflow_log_to_file(
         run, keep=lambda result: result.exit_code == ExitCode.TRAINING_STOPPED)
     if args.json:
         from unetdiag.report import report_to_json
 
         sys.stdout.write(report_to_json(result.report) + "\n")
     return int(result.exit_code)
-
-
-def _with_tensorflow_log_to_file(run: Callable[[], T],
-                                 keep: Callable[[T], bool] = lambda result: False) -> T:
-    """Run a command that imports TensorFlow with TensorFlow's C++ log in a temporary file;
-    keep the file and name it on stderr when the command crashed or ``keep(result)`` (a guard
-    stopped a run), delete it otherwise."""
-    with _tensorflow_log_to_file() as log_path:
-        try:
-            result = run()
-        except (UserError, KeyboardInterrupt):
-            log_path.unlink(missing_ok=True)
-            raise
-        except BaseException:
-            _name_tensorflow_log(log_path)
-            raise
-    if keep(result):
-        _name_tensorflow_log(log_path)
-    else:
-        log_path.unlink(missing_ok=True)
-    return result
-
-
-def _name_tensorflow_log(log_path: Path) -> None:
-    if log_path.stat().st_size:
-        print(f"unetdiag: TensorFlow's own log of this run: {log_path}", file=sys.stderr)
-    else:
-        log_path.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def _tensorflow_log_to_file():
-    """Send TensorFlow's C++ log (absl's start-up notice, CUDA probes, oneDNN notices: written
-    to file descriptor 2 before any log level applies, TF_CPP_MIN_LOG_LEVEL=3 included) to a
-    file, while Python's own stderr stays on the terminal."""
-    with tempfile.NamedTemporaryFile(prefix="unetdiag-tensorflow-", suffix=".log",
-                                     delete=False) as handle:
-        terminal = os.dup(2)
-        previous_stderr = sys.stderr
-        sys.stderr = os.fdopen(os.dup(terminal), "w", buffering=1)
-        os.dup2(handle.fileno(), 2)
-        try:
-            yield Path(handle.name)
-        finally:
-            os.dup2(terminal, 2)
-            os.close(terminal)
-            sys.stderr.close()
-            sys.stderr = previous_stderr
 
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
@@ -317,7 +267,7 @@ def _with_progress_bar(console: Console, args: argparse.Namespace, description: 
         with progress_callback(console, description, enabled=not args.quiet) as progress:
             return engine(progress)
 
-    return _with_tensorflow_log_to_file(run)
+    return with_tensorflow_log_to_file(run)
 
 
 def _evaluate(args: argparse.Namespace, console: Console) -> int:
