@@ -33,8 +33,8 @@ def add_callback(monkeypatch, variant_name: str, factory) -> None:
 
     original = variant.gather_callbacks
 
-    def gather(config, variant, variant_dir, datasets, val_baselines):
-        callbacks = original(config, variant, variant_dir, datasets, val_baselines)
+    def gather(config, variant, variant_dir, datasets, val_baselines, **options):
+        callbacks = original(config, variant, variant_dir, datasets, val_baselines, **options)
         return callbacks + [factory()] if variant.name == variant_name else callbacks
 
     monkeypatch.setattr(variant, "gather_callbacks", gather)

@@ -1,5 +1,7 @@
 """The command line: TensorFlow stays out of --help, bad arguments get one clear line."""
 
+import argparse
+import json
 import subprocess
 import sys
 
@@ -32,6 +34,12 @@ def test_help_does_not_import_tensorflow():
     (["train", "--lr", "nan"], "finite"),
     (["train", "--val-fraction", "1.5"], "between 0 and 1"),
     (["train", "--dice-smoothing-denominator", "0"], "> 0"),
+    (["train", "--metric-threshold", "1"], "strictly between 0 and 1"),
+    (["train", "--loss-bce", "hinge"], "invalid choice"),
+    (["train", "--foreground-weight", "3"], "applies to --loss-bce weighted only"),
+    (["train", "--loss-bce", "weighted", "--focal-gamma", "1"], "applies to --loss-bce focal"),
+    (["audit-data", ".", "--fail-on", "info"], "invalid choice"),
+    (["predict", "m.keras", "--images", "x"], "required: --out"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_bad_arguments_give_one_line_and_usage_status(args, fragment):
@@ -53,6 +61,89 @@ def test_every_exit_status_is_documented_in_help():
         assert DESCRIPTIONS[code] in help_text
 
 
+def _commands() -> dict[str, argparse.ArgumentParser]:
+    parser = cli.build_parser()
+    subparsers = next(action for action in parser._actions
+                      if isinstance(action, argparse._SubParsersAction))
+    return dict(subparsers.choices)
+
+
+def test_every_option_of_every_command_shows_its_default_in_help():
+    commands = _commands()
+    assert set(commands) == {"train", "audit-data", "explain-log", "evaluate", "predict"}
+    for name, command in commands.items():
+        formatter = command.formatter_class(prog=name)
+        for action in command._actions:
+            if not action.option_strings or action.default is argparse.SUPPRESS:
+                continue  # positionals, --help
+            text = formatter._get_help_string(action) or ""
+            assert "default" in text or "(required)" in text, (name, action.option_strings)
+        help_text = command.format_help()
+        assert "(default: off)" in help_text  # the flags: --json, --quiet...
+    train_help = " ".join(commands["train"].format_help().split())
+    for fragment in ("--epochs N epochs per variant (default: 12)",
+                     "--loss-bce {plain,focal,weighted}", "(default: plain)",
+                     "--clipnorm NORM clip each step's gradient to this norm (default: no",
+                     "(default: exclude)", "--metric-threshold T"):
+        assert fragment in train_help
+
+
+def test_audit_data_fail_on_error_lets_harmless_warnings_through(tmp_path):
+    from unetdiag.diag.synth.generator import SynthSpec, write_dataset
+
+    write_dataset(tmp_path / "data", SynthSpec(n_pairs=6, size=32))
+    (tmp_path / "data" / "notes.txt").write_text("not an image")
+    statuses = {}
+    for fail_on in ("warning", "error"):
+        result = _run("audit-data", str(tmp_path / "data"), "-q", "--json", "--fail-on",
+                      fail_on)
+        report = json.loads(result.stdout)
+        statuses[fail_on] = result.returncode
+    assert {f["severity"] for f in report["findings"]} >= {"warning"}
+    assert "error" not in {f["severity"] for f in report["findings"]}
+    assert statuses == {"warning": ExitCode.WARNINGS, "error": ExitCode.OK}
+
+
+def test_train_json_prints_the_report_and_unetdiag_speaks_first(tmp_path):
+    """One plain line per epoch off a terminal, the report as JSON on stdout, and no
+    TensorFlow C++ start-up line anywhere on the terminal."""
+    from unetdiag.diag.synth.generator import SynthSpec, write_dataset
+
+    write_dataset(tmp_path / "data", SynthSpec(n_pairs=10, size=32))
+    result = subprocess.run(
+        [sys.executable, "-m", "unetdiag", "train", "--images", str(tmp_path / "data"),
+         "--variants", "MP_Tr_BCE", "--epochs", "2", "--img-size", "32", "--channels", "1",
+         "--base-filters", "2", "--depth", "2", "--batch-size", "4", "--precision", "float32",
+         "--out", str(tmp_path / "runs"), "--run-name", "r", "--json"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == ExitCode.OK, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert report["command"] == "train" and report["meta"]["val_pairs"] == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"run folder {tmp_path / 'runs' / 'r'}:")
+    assert [line.split("  ")[0] for line in lines if line.startswith("MP_Tr_BCE")] == [
+        "MP_Tr_BCE epoch 1/2", "MP_Tr_BCE epoch 2/2"]
+    for noise in ("absl::InitializeLog", "oneDNN", "cuda", "cpu_feature_guard", "I0000"):
+        assert noise not in result.stderr
+    assert "In plain words" not in result.stderr  # the report is the JSON, not drawn again
+
+
+def test_the_python_api_audits_and_explains_without_tensorflow(tmp_path):
+    from unetdiag.diag.synth.generator import SynthSpec, write_dataset
+
+    write_dataset(tmp_path / "data", SynthSpec(n_pairs=4, size=32))
+    log = tmp_path / "history.csv"
+    log.write_text("epoch,accuracy,loss,val_accuracy,val_loss\n0,0.9,0.3,0.9,0.3\n")
+    code = ("import sys, unetdiag\n"
+            f"result = unetdiag.audit(r'{tmp_path / 'data'}', workers=1)\n"
+            f"report = unetdiag.explain_log(r'{log}')\n"
+            "print(len(result.records), result.records[0].split in ('train', 'validation'),\n"
+            "      report.command, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.split() == ["4", "True", "explain-log", "False", "False"], done.stderr
+
+
 def test_train_options_map_onto_the_config():
     args = cli.build_parser().parse_args([
         "train", "--images", "data/x", "--variants", "MP_Tr_Dice,StrConv_Ups_Dice",
@@ -63,6 +154,16 @@ def test_train_options_map_onto_the_config():
     assert config.dice == SEED_DICE
     assert config.mask_policy.threshold == 0 and not config.mask_policy.normalise
     assert config.allow_same_file_masks and config.epochs == 3
+    assert (config.bce_loss, config.clipnorm, config.metric_threshold, config.empty_rule) == (
+        "plain", None, 0.5, "exclude")
+    fixes = cli._train_config(cli.build_parser().parse_args([
+        "train", "--loss-bce", "weighted", "--foreground-weight", "8", "--clipnorm", "1",
+        "--metric-threshold", "0.3", "--empty-rule", "one"]))
+    assert (fixes.bce_loss, fixes.foreground_weight, fixes.clipnorm) == ("weighted", 8.0, 1.0)
+    assert (fixes.metric_threshold, fixes.empty_rule) == (0.3, "one")
+    focal = cli._train_config(cli.build_parser().parse_args(
+        ["train", "--loss-bce", "focal", "--focal-gamma", "0.5"]))
+    assert (focal.bce_loss, focal.focal_gamma, focal.foreground_weight) == ("focal", 0.5, None)
     overridden = cli._train_config(cli.build_parser().parse_args(
         ["train", "--dice-preset", "seed", "--dice-smoothing", "1", "--dice-reduction",
          "per_image"]))

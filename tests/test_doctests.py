@@ -10,8 +10,9 @@ import pytest
 
 import unetdiag
 
-MODULES = sorted(info.name for info in pkgutil.walk_packages(unetdiag.__path__, "unetdiag.")
-                 if not info.name.endswith("__main__"))
+MODULES = ["unetdiag", *sorted(info.name for info in
+                               pkgutil.walk_packages(unetdiag.__path__, "unetdiag.")
+                               if not info.name.endswith("__main__"))]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -2,8 +2,9 @@
 
 The NumPy definitions in unetdiag.diag.core.dice are the reference (their own properties are in
 test_properties_numpy.py), evaluated in float64 on exactly the float32 values Keras sees;
-binary cross-entropy is held to a float64 NumPy formula. Gradients (Dice and BCE) are in
-test_properties_gradients.py, float16/bfloat16 in test_properties_precision.py.
+binary cross-entropy (plain, focal and foreground-weighted) is held to float64 NumPy
+formulas. Gradients (Dice and BCE) are in test_properties_gradients.py, float16/bfloat16 in
+test_properties_precision.py.
 
 Tolerances: Keras sums at most a few hundred float32 values, so a ratio of sums agrees with
 float64 to ``FLOAT32_REL`` and a difference such as ``1 - Dice`` to ``FLOAT32_ABS``.
@@ -36,11 +37,14 @@ from unetdiag.diag.core import dice
 from unetdiag.diag.core.dice import KERAS_DICE
 from unetdiag.training.losses import (
     DiceLoss,
+    FocalBinaryCrossentropy,
     HardDice,
     HardIoU,
     PredictedPositiveFraction,
     SoftDiceMetric,
+    WeightedBinaryCrossentropy,
     bce_loss,
+    build_loss,
     soft_dice_ratios,
 )
 
@@ -182,6 +186,122 @@ def test_bce_of_plain_probabilities_is_the_clipped_cross_entropy(batch):
                                   abs=FLOAT32_ABS)
 
 
+# --- focal and foreground-weighted cross-entropy -------------------------------------------
+
+FOCAL_GAMMAS = st.one_of(st.sampled_from((0.0, 1.0, 2.0)), st.floats(0.0, 5.0, width=32))
+FOREGROUND_WEIGHTS = st.one_of(st.sampled_from((1.0, 10.0)),
+                               st.floats(float(np.float32(0.01)), 100.0, width=32))
+
+
+def _minus_logs_from_logits(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``-log p`` and ``-log(1 - p)`` of ``p = sigmoid(z)``, exact in float64."""
+    z = logits.astype(np.float64)
+    return np.logaddexp(0.0, -z), np.logaddexp(0.0, z)
+
+
+def _minus_logs_clipped(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keras's ``-log p`` and ``-log(1 - p)`` of plain probabilities (clipped in float32)."""
+    clipped = np.clip(probabilities.astype(np.float32), np.float32(EPSILON),
+                      np.float32(1.0 - EPSILON)).astype(np.float64)
+    return -np.log(clipped), -np.log1p(-clipped)
+
+
+def _focal_reference(y_true, probabilities, minus_log_p, minus_log_not_p, gamma) -> float:
+    """Mean over images of the mean over pixels of ``(1 - p_t)**gamma * BCE``, float64."""
+    t, p = y_true.astype(np.float64), probabilities.astype(np.float64)
+    right = t * p + (1 - t) * (1 - p)
+    pixels = (1 - right) ** gamma * (t * minus_log_p + (1 - t) * minus_log_not_p)
+    return float(pixels.reshape(len(t), -1).mean(axis=1).mean())
+
+
+def _weighted_reference(y_true, minus_log_p, minus_log_not_p, weight) -> float:
+    t = y_true.astype(np.float64)
+    pixels = weight * t * minus_log_p + (1 - t) * minus_log_not_p
+    return float(pixels.reshape(len(t), -1).mean(axis=1).mean())
+
+
+@tensorflow_settings(share=2)
+@given(batch=logit_batches(soft_labels=True), gamma=FOCAL_GAMMAS, weight=FOREGROUND_WEIGHTS,
+       mask_layout=st.sampled_from(("NHWC", "NHW")))
+def test_focal_and_weighted_bce_of_a_sigmoid_output_are_the_float64_formulas(batch, gamma,
+                                                                            weight, mask_layout):
+    """On a sigmoid's output both take the exact logits path (finite for any logit, as
+    ``bce_loss``), with or without the mask's channel axis; the focal factor is computed from
+    the float32 probabilities Keras holds. Error bound as the BCE property's: float32 rounding
+    of ``z t`` (up to ``u |z|`` per pixel, scaled by the weight)."""
+    y_true, logits = _float32_labels(batch[0]), batch[1]
+    probabilities = keras.activations.sigmoid(tf.constant(logits[..., None]))
+    masks = in_layout(y_true, mask_layout)
+    focal = _value(FocalBinaryCrossentropy(gamma)(masks, probabilities))
+    weighted = _value(WeightedBinaryCrossentropy(weight)(masks, probabilities))
+    minus_logs = _minus_logs_from_logits(logits)
+    cancellation = CANCELLATION_FACTOR * FLOAT32_UNIT_ROUNDOFF * float(np.mean(np.abs(logits)))
+    assert np.isfinite(focal) and np.isfinite(weighted)
+    assert focal == pytest.approx(
+        _focal_reference(y_true, np.asarray(probabilities)[..., 0], *minus_logs, gamma),
+        rel=10 * FLOAT32_REL, abs=FLOAT32_ABS + cancellation)
+    assert weighted == pytest.approx(_weighted_reference(y_true, *minus_logs, weight),
+                                     rel=FLOAT32_REL, abs=max(weight, 1) * (FLOAT32_ABS
+                                                                            + cancellation))
+
+
+@tensorflow_settings(share=2)
+@given(batch=segmentation_batches(soft_labels=True), gamma=FOCAL_GAMMAS,
+       weight=FOREGROUND_WEIGHTS)
+def test_focal_and_weighted_bce_of_plain_probabilities_are_the_clipped_formulas(batch, gamma,
+                                                                               weight):
+    """Without logits the probabilities are clipped to ``[1e-7, 1 - 1e-7]`` as in
+    ``bce_loss``: finite, and per pixel at most ``-log(1e-7)`` (times the weight)."""
+    y_true, y_pred = _float32_labels(batch[0]), batch[1]
+    focal = _value(FocalBinaryCrossentropy(gamma)(y_true[..., None], y_pred[..., None]))
+    weighted = _value(WeightedBinaryCrossentropy(weight)(y_true[..., None], y_pred[..., None]))
+    minus_logs = _minus_logs_clipped(y_pred)
+    ceiling = -np.log(EPSILON) * (1 + FLOAT32_REL)
+    assert 0 <= focal <= ceiling and 0 <= weighted <= max(weight, 1) * ceiling
+    assert focal == pytest.approx(_focal_reference(y_true, y_pred, *minus_logs, gamma),
+                                  rel=10 * FLOAT32_REL, abs=FLOAT32_ABS)
+    assert weighted == pytest.approx(_weighted_reference(y_true, *minus_logs, weight),
+                                     rel=FLOAT32_REL, abs=max(weight, 1) * FLOAT32_ABS)
+
+
+@tensorflow_settings(share=4)
+@given(batch=logit_batches(soft_labels=True))
+def test_focal_gamma_zero_and_foreground_weight_one_are_plain_bce(batch):
+    y_true, logits = _float32_labels(batch[0])[..., None], batch[1][..., None]
+    probabilities = keras.activations.sigmoid(tf.constant(logits))
+    plain = _value(bce_loss()(y_true, probabilities))
+    for loss in (FocalBinaryCrossentropy(0.0), WeightedBinaryCrossentropy(1.0),
+                 build_loss("bce", bce="focal", focal_gamma=0.0)):
+        assert _value(loss(y_true, probabilities)) == pytest.approx(plain, rel=FLOAT32_REL,
+                                                                     abs=FLOAT32_ABS)
+
+
+@tensorflow_settings(share=4)
+@given(gamma=FOCAL_GAMMAS, weight=FOREGROUND_WEIGHTS,
+       reduction=st.sampled_from(("sum_over_batch_size", "sum", None)))
+def test_focal_and_weighted_bce_round_trip_through_keras_serialization(gamma, weight,
+                                                                       reduction):
+    """Registered with Keras: ``serialize`` / ``deserialize`` (what ``model.save`` and
+    ``load_model`` use) give the same loss back."""
+    for loss, field_name in ((FocalBinaryCrossentropy(gamma, reduction=reduction), "gamma"),
+                             (WeightedBinaryCrossentropy(weight, reduction=reduction),
+                              "foreground_weight")):
+        again = keras.losses.deserialize(keras.losses.serialize(loss))
+        assert type(again) is type(loss)
+        assert again.get_config() == loss.get_config()
+        assert getattr(again, field_name) == getattr(loss, field_name)
+
+
+@pytest.mark.parametrize("make", [lambda: FocalBinaryCrossentropy(-1.0),
+                                  lambda: FocalBinaryCrossentropy(float("nan")),
+                                  lambda: WeightedBinaryCrossentropy(0.0),
+                                  lambda: WeightedBinaryCrossentropy(float("inf")),
+                                  lambda: build_loss("bce", bce="squared")])
+def test_focal_and_weighted_bce_refuse_meaningless_parameters(make):
+    with pytest.raises(ValueError):
+        make()
+
+
 # --- invalid inputs ------------------------------------------------------------------------
 
 @st.composite
@@ -219,8 +339,9 @@ def test_mismatched_shapes_raise(pair):
                     lambda: _metric_value(SoftDiceMetric(), y_true, y_pred)):
         with pytest.raises(ValueError, match="shape mismatch"):
             compute()
-    with pytest.raises(ValueError, match="shape"):
-        bce_loss()(y_true, y_pred)
+    for loss in (bce_loss(), FocalBinaryCrossentropy(), WeightedBinaryCrossentropy()):
+        with pytest.raises(ValueError, match="shape"):
+            loss(y_true, y_pred)
 
 
 @tensorflow_settings(share=4)
@@ -237,6 +358,8 @@ def test_a_nan_prediction_makes_every_loss_and_metric_nan_for_the_guard(batch, d
     values = {
         "dice_loss": _value(DiceLoss()(y_true, y_pred)),
         "bce": _value(bce_loss()(y_true, y_pred)),
+        "focal": _value(FocalBinaryCrossentropy()(y_true, y_pred)),
+        "weighted": _value(WeightedBinaryCrossentropy(5.0)(y_true, y_pred)),
         "soft_dice": _metric_value(SoftDiceMetric(), y_true, y_pred),
         "hard_dice": _metric_value(HardDice(empty="one"), y_true, y_pred),
         "hard_iou": _metric_value(HardIoU(empty="one"), y_true, y_pred),
@@ -244,7 +367,7 @@ def test_a_nan_prediction_makes_every_loss_and_metric_nan_for_the_guard(batch, d
                                                      y_pred),
     }
     for name, value in values.items():
-        if name in ("dice_loss", "bce", "soft_dice") and not has_nan:
+        if name in ("dice_loss", "bce", "focal", "weighted", "soft_dice") and not has_nan:
             continue  # +-Inf is a prediction no sigmoid makes; the hard metrics still refuse it
         assert not np.isfinite(value), name
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -11,18 +13,22 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from helpers import add_callback, run_all
+from PIL import Image
 from rich.console import Console
 
-from unetdiag.config import TrainConfig
+from unetdiag.config import VARIANTS, TrainConfig
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training import trainer
+from unetdiag.training.losses import FocalBinaryCrossentropy, WeightedBinaryCrossentropy
 from unetdiag.training.pipeline import StreamingDatasets
 from unetdiag.training.precision import precision_scope, resolve_precision
 from unetdiag.training.run.folder import create_run_dir, variant_finished
 from unetdiag.training.trainer import run_training
+from unetdiag.training.variant import make_optimizer, variant_loss
 
 TWO_VARIANTS = ("MP_Tr_BCE", "StrConv_Ups_Dice")
 
@@ -134,10 +140,117 @@ def test_data_json_records_a_split_by_file_and_the_mask_policy(first_run, datase
     assert data["mask_encodings_sample"] and "stem" in data["mask_encodings_sample"][0]
 
 
-def test_the_report_and_comparison_table_are_printed_without_a_progress_display(first_run):
+def test_without_a_terminal_each_epoch_of_each_variant_is_one_plain_line(first_run):
     _config, result, output = first_run
     assert "unetdiag train" in output and "MP_Tr_BCE" in output
-    assert "epoch 1/2" not in output  # not a terminal: no live progress
+    lines = [line for line in output.splitlines() if line.startswith(TWO_VARIANTS)]
+    assert [line.split("  ")[0] for line in lines] == [
+        f"{name} epoch {epoch}/2" for name in TWO_VARIANTS for epoch in (1, 2)]
+    assert all("val_dice" in line and line.endswith(" s)") for line in lines)
+    assert "\x1b[" not in output  # no live bar, no cursor movement
+
+
+# --- what each variant leaves besides its model -------------------------------------------------
+
+
+def test_val_scores_csv_is_the_saved_models_val_dice_image_by_image(first_run):
+    config, result, _output = first_run
+    val_files = [f"{stem}.png" for stem in
+                 json.loads((result.run_dir / "data.json").read_text())["val"]]
+    for name in TWO_VARIANTS:
+        with open(result.run_dir / name / "val_scores.csv", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert list(rows[0]) == ["file", "foreground_fraction", "dice", "iou",
+                                 "predicted_fraction"]
+        assert [row["file"] for row in rows] == val_files
+        history = json.loads((result.run_dir / name / "history.json").read_text())
+        for column in ("dice", "iou"):
+            defined = [float(row[column]) for row in rows if row[column] != ""]
+            logged = history[f"val_{column}"][-1]
+            if defined:  # the metric's mean over the images that have a Dice
+                assert sum(defined) / len(defined) == pytest.approx(logged, abs=1e-5)
+            else:
+                assert math.isnan(float(logged))
+        assert all(0 <= float(row["predicted_fraction"]) <= 1 for row in rows)
+
+
+def test_overlays_show_the_probe_images_and_the_worst_with_an_index(first_run):
+    _config, result, _output = first_run
+    val_count = result.report.meta["val_pairs"]
+    for name in TWO_VARIANTS:
+        folder = result.run_dir / name / "overlays"
+        index = json.loads((folder / "index.json").read_text())
+        kinds = [entry["kind"] for entry in index]
+        assert kinds.count("probe") == min(4, val_count)
+        assert 1 <= kinds.count("worst") <= min(4, val_count)
+        with open(result.run_dir / name / "val_scores.csv", newline="") as handle:
+            scores = {row["file"]: row["dice"] for row in csv.DictReader(handle)}
+        for entry in index:
+            assert set(entry) == {"file", "png", "dice", "kind"}
+            assert (folder / entry["png"]).stat().st_size > 0
+            assert entry["png"].startswith(entry["kind"] + "_")
+            csv_dice = scores[entry["file"]]
+            assert entry["dice"] is None if csv_dice in ("", "nan") else \
+                entry["dice"] == pytest.approx(float(csv_dice), rel=1e-5)
+        worst = [entry["dice"] for entry in index if entry["kind"] == "worst"]
+        defined = sorted(float(value) for value in scores.values() if value not in ("", "nan"))
+        assert worst == pytest.approx(defined[:len(worst)], rel=1e-5)
+
+
+def test_tensorboard_shows_each_variant_as_a_run_with_scalars_and_images(first_run):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    config, result, _output = first_run
+    for name in TWO_VARIANTS:
+        events = EventAccumulator(str(result.run_dir / name / "tensorboard"),
+                                  size_guidance={"tensors": 0})
+        events.Reload()
+        tags = set(events.Tags()["tensors"])
+        assert {"loss/train", "loss/validation", "dice/train", "dice/validation",
+                "accuracy/validation", "overlays"} <= tags
+        history = json.loads((result.run_dir / name / "history.json").read_text())
+        loss = events.Tensors("loss/validation")
+        assert [event.step for event in loss] == [1, 2]
+        assert [float(tf.make_ndarray(event.tensor_proto)) for event in loss] == \
+            pytest.approx(history["val_loss"], rel=1e-6)
+        assert events.SummaryMetadata("loss/train").plugin_data.plugin_name == "scalars"
+        assert events.SummaryMetadata("overlays").plugin_data.plugin_name == "images"
+        overlays = events.Tensors("overlays")
+        assert [event.step for event in overlays] == [config.epochs]  # the last epoch
+        width, height, *pngs = tf.make_ndarray(overlays[0].tensor_proto)
+        assert len(pngs) == min(4, result.report.meta["val_pairs"])
+        with Image.open(io.BytesIO(pngs[0])) as panel:
+            assert panel.size == (int(width), int(height))
+
+
+def test_the_reports_fixes_are_options_of_the_run(dataset, tmp_path):
+    """--loss-bce weighted (automatic weight), --clipnorm, --metric-threshold and
+    --empty-rule reach the saved model and the run's record."""
+    config = _tiny_config(dataset, tmp_path, variants=("MP_Tr_BCE",), epochs=1,
+                          bce_loss="weighted", clipnorm=0.5, metric_threshold=0.3,
+                          empty_rule="one")
+    result = run_training(config, console=_quiet_console())
+    meta = result.report.meta
+    assert meta["metric_empty_rule"] == "one" and meta["clipnorm"] == 0.5
+    fraction = meta["train_foreground_fraction"]
+    assert meta["foreground_weight"] == pytest.approx((1 - fraction) / fraction)
+    model = keras.saving.load_model(result.run_dir / "MP_Tr_BCE" / "model.keras")
+    assert isinstance(model.loss, WeightedBinaryCrossentropy)
+    assert model.loss.foreground_weight == pytest.approx(meta["foreground_weight"])
+    assert model.optimizer.clipnorm == 0.5
+    metrics = {m["config"]["name"]: m["config"] for m in model.get_compile_config()["metrics"]}
+    assert metrics["dice"] == {"threshold": 0.3, "empty": "one", "name": "dice"}
+    with open(result.run_dir / "MP_Tr_BCE" / "val_scores.csv", newline="") as handle:
+        assert all(row["dice"] != "" for row in csv.DictReader(handle))  # "one": always a Dice
+
+
+def test_focal_loss_applies_to_the_bce_variants_only():
+    config = TrainConfig(bce_loss="focal", focal_gamma=3.0, clipnorm=2.0)
+    focal = variant_loss(VARIANTS["StrConv_Tr_BCE"], config)
+    assert isinstance(focal, FocalBinaryCrossentropy) and focal.gamma == 3.0
+    assert type(variant_loss(VARIANTS["MP_Tr_Dice"], config)).__name__ == "DiceLoss"
+    assert make_optimizer(config).clipnorm == 2.0
+    assert make_optimizer(TrainConfig()).clipnorm is None
 
 
 def test_the_run_says_where_it_writes_and_which_precision_it_picked_and_why(first_run):

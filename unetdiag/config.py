@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from unetdiag.diag.core.dice import DEFAULT_DICE, DiceConfig
+from unetdiag.diag.core.dice import DEFAULT_DICE, DiceConfig, EmptyRule
 from unetdiag.diag.data.masks import MaskPolicy
 from unetdiag.diag.data.pairing import MASK_SUFFIXES
 
@@ -15,6 +15,7 @@ Upsampling = Literal["transpose", "upsample"]
 LossName = Literal["bce", "dice"]
 Precision = Literal["auto", "float32", "mixed_bfloat16", "mixed_float16"]
 Strategy = Literal["default", "mirrored", "multiworker"]
+BceLoss = Literal["plain", "focal", "weighted"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,12 @@ class TrainConfig:
     precision: Precision = "auto"
     strategy: Strategy = "default"
     dice: DiceConfig = DEFAULT_DICE  # the Dice loss of the *_Dice variants
-    metric_threshold: float = 0.5
+    bce_loss: BceLoss = "plain"  # the cross-entropy of the *_BCE variants
+    focal_gamma: float = 2.0  # bce_loss "focal"
+    foreground_weight: float | None = None  # bce_loss "weighted"; None: background/foreground
+    clipnorm: float | None = None  # Adam's gradient-norm clipping; None: none
+    metric_threshold: float = 0.5  # the hard metrics: p > threshold is foreground
+    empty_rule: EmptyRule = "exclude"  # the hard metrics: what an empty mask predicted empty is
     diagnostics: bool = True
     stop_on_label_error: bool = True
     stop_all_on_guard: bool = False

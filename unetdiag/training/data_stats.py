@@ -13,13 +13,15 @@ from unetdiag.config import VARIANTS, TrainConfig
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.dice_stability import check_dice_config
 from unetdiag.diag.checks.masks import check_imbalance
-from unetdiag.diag.core.dice import trivial_baselines
+from unetdiag.diag.core.dice import EmptyRule, trivial_baselines
 from unetdiag.diag.core.findings import Finding
-from unetdiag.training.losses import DEFAULT_EMPTY_RULE
 
 #: Validation metrics compared with the trivial predictors' scores, and the field of
 #: :class:`~unetdiag.diag.core.dice.TrivialScores` under the trainer's metric conventions.
 BASELINE_METRICS = {"val_accuracy": "accuracy", "val_dice": "hard_dice", "val_iou": "hard_iou"}
+#: Bounds of the automatic foreground weight of the weighted cross-entropy.
+MAX_FOREGROUND_WEIGHT = 100.0
+MIN_FOREGROUND_WEIGHT = 1 / MAX_FOREGROUND_WEIGHT
 
 
 @dataclass
@@ -44,12 +46,29 @@ def stream_mask_counts(dataset: tf.data.Dataset) -> MaskCounts:
     return MaskCounts(foreground, pixels)
 
 
-def validation_baselines(val_counts: MaskCounts) -> dict[str, Any]:
+def balanced_foreground_weight(counts: MaskCounts) -> float:
+    """The foreground weight that makes both classes weigh the same in a weighted
+    cross-entropy: background pixels / foreground pixels, kept within
+    [:data:`MIN_FOREGROUND_WEIGHT`, :data:`MAX_FOREGROUND_WEIGHT`] (a split with almost no
+    foreground would otherwise get a weight that makes every step a jump).
+
+    >>> balanced_foreground_weight(MaskCounts([10.0, 30.0], [100.0, 100.0]))
+    4.0
+    >>> balanced_foreground_weight(MaskCounts([0.0], [100.0]))
+    100.0
+    """
+    foreground = sum(counts.foreground)
+    background = sum(counts.pixels) - foreground
+    if foreground == 0:
+        return MAX_FOREGROUND_WEIGHT
+    return min(MAX_FOREGROUND_WEIGHT, max(MIN_FOREGROUND_WEIGHT, background / foreground))
+
+
+def validation_baselines(val_counts: MaskCounts, empty: EmptyRule) -> dict[str, Any]:
     """What all-background and all-foreground predictions score on the validation split,
-    under the trainer's metric conventions (hard Dice/IoU per image, empty masks excluded):
-    ``{"all_zeros": TrivialScores.to_dict(), "all_ones": ...}``."""
-    baselines = trivial_baselines(val_counts.foreground, val_counts.pixels,
-                                  empty=DEFAULT_EMPTY_RULE)
+    under the trainer's metric conventions (hard Dice/IoU per image, empty masks scored by
+    ``empty``): ``{"all_zeros": TrivialScores.to_dict(), "all_ones": ...}``."""
+    baselines = trivial_baselines(val_counts.foreground, val_counts.pixels, empty=empty)
     return {name: scores.to_dict() for name, scores in baselines.items()}
 
 
@@ -57,7 +76,7 @@ def metric_baselines(val_baselines: dict[str, dict[str, float]]) -> dict[str, fl
     """The best score a constant predictor gets on each validation metric of the trainer.
 
     ``val_baselines`` is ``{"all_zeros": scores, "all_ones": scores}`` under the trainer's
-    metric conventions (hard Dice/IoU per image, empty masks excluded); an undefined score
+    metric conventions (hard Dice/IoU per image, its empty rule); an undefined score
     (NaN: e.g. the hard Dice when every mask is empty) is left out.
 
     >>> metric_baselines({"all_zeros": {"accuracy": 0.005, "hard_dice": 0.0, "hard_iou": 0.0},
@@ -82,7 +101,7 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
     findings = check_imbalance(train_counts.foreground, train_counts.pixels,
                                source="data:train")
     findings += baseline_findings(val_counts.foreground, val_counts.pixels, config.dice,
-                                  empty=DEFAULT_EMPTY_RULE, source="data:val")
+                                  empty=config.empty_rule, source="data:val")
     if any(VARIANTS[name].loss == "dice" for name in config.variants):
         findings += check_dice_config(config.dice, train_counts.foreground,
                                       train_counts.pixels, config.batch_size,

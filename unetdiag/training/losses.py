@@ -335,16 +335,125 @@ def bce_loss() -> keras.losses.BinaryCrossentropy:
                                      name="binary_crossentropy", dtype=COMPUTE_DTYPE)
 
 
+def _validated_positive(name: str, value: float, allow_zero: bool = False) -> float:
+    value = float(value)
+    if not (np.isfinite(value) and (value >= 0 if allow_zero else value > 0)):
+        raise ValueError(f"{name} must be a finite number {'>= 0' if allow_zero else '> 0'}, "
+                         f"not {value}")
+    return value
+
+
+class _PixelCrossentropy(keras.losses.Loss):
+    """Base of the cross-entropies that weight each pixel: one loss per image, shape (N,),
+    the mean over its pixels of :meth:`pixel_losses`.
+
+    ``-log p`` and ``-log(1 - p)`` come from ``keras.ops.binary_crossentropy``: on a sigmoid's
+    output it takes the exact logits path (the model's last layer is float32, so nothing casts
+    the logits away); on plain probabilities it clips them to ``[1e-7, 1 - 1e-7]`` as Keras
+    does. A mask without a channel axis gains one, as in :class:`SigmoidBinaryCrossentropy`.
+    """
+
+    def __init__(self, name: str, reduction: str | None) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=COMPUTE_DTYPE)
+
+    def pixel_losses(self, y_true, y_pred, minus_log_p, minus_log_not_p):
+        raise NotImplementedError
+
+    def call(self, y_true, y_pred):
+        if len(y_true.shape) == len(y_pred.shape) - 1 and y_pred.shape[-1] == 1:
+            y_true = ops.expand_dims(y_true, -1)
+        y_true = ops.cast(y_true, COMPUTE_DTYPE)
+        minus_log_p = ops.binary_crossentropy(ops.ones_like(y_true), y_pred)
+        minus_log_not_p = ops.binary_crossentropy(ops.zeros_like(y_true), y_pred)
+        losses = self.pixel_losses(y_true, y_pred, minus_log_p, minus_log_not_p)
+        return ops.mean(losses, axis=tuple(range(1, len(losses.shape))))
+
+
+@_register
+class FocalBinaryCrossentropy(_PixelCrossentropy):
+    """Focal loss (Lin et al., 2017): binary cross-entropy with each pixel scaled by
+    ``(1 - p_t) ** gamma``, where ``p_t = t p + (1 - t)(1 - p)`` is the probability given to
+    the right class. Pixels the model already gets right weigh little, so a rare foreground
+    is not drowned by easy background. ``gamma = 0`` is plain cross-entropy.
+
+    Per image: ``mean((1 - p_t) ** gamma * (t (-log p) + (1 - t)(-log(1 - p))))``, as
+    ``keras.losses.BinaryFocalCrossentropy`` without class balancing.
+
+    >>> import numpy as np
+    >>> t = np.array([[[[1.], [0.]]]]); p = np.array([[[[0.9], [0.5]]]], "float32")
+    >>> round(float(FocalBinaryCrossentropy(gamma=2.0)(t, p)), 5)  # (.01*.10536 + .25*.69315)/2
+    0.08717
+    >>> FocalBinaryCrossentropy.from_config(FocalBinaryCrossentropy(1.5).get_config()).gamma
+    1.5
+    """
+
+    def __init__(self, gamma: float = 2.0, name: str = "focal_crossentropy",
+                 reduction: str | None = "sum_over_batch_size") -> None:
+        super().__init__(name, reduction)
+        self.gamma = _validated_positive("gamma", gamma, allow_zero=True)
+
+    def pixel_losses(self, y_true, y_pred, minus_log_p, minus_log_not_p):
+        probability = ops.cast(y_pred, COMPUTE_DTYPE)
+        right = y_true * probability + (1.0 - y_true) * (1.0 - probability)
+        return (ops.power(1.0 - right, self.gamma)
+                * (y_true * minus_log_p + (1.0 - y_true) * minus_log_not_p))
+
+    def get_config(self) -> dict:
+        return {"gamma": self.gamma, "name": self.name, "reduction": self.reduction}
+
+
+@_register
+class WeightedBinaryCrossentropy(_PixelCrossentropy):
+    """Binary cross-entropy with the foreground term weighted: per image
+    ``mean(w t (-log p) + (1 - t)(-log(1 - p)))`` (``tf.nn.weighted_cross_entropy_with_logits``'s
+    ``pos_weight``). With ``w = background / foreground`` pixels the two classes weigh the
+    same overall; ``w = 1`` is plain cross-entropy.
+
+    >>> import numpy as np
+    >>> t = np.array([[[[1.], [0.]]]]); p = np.array([[[[0.5], [0.5]]]], "float32")
+    >>> round(float(WeightedBinaryCrossentropy(foreground_weight=3.0)(t, p)), 5)  # (3+1)*0.69315/2
+    1.38629
+    >>> WeightedBinaryCrossentropy.from_config(
+    ...     WeightedBinaryCrossentropy(4.0).get_config()).foreground_weight
+    4.0
+    """
+
+    def __init__(self, foreground_weight: float = 1.0,
+                 name: str = "weighted_crossentropy",
+                 reduction: str | None = "sum_over_batch_size") -> None:
+        super().__init__(name, reduction)
+        self.foreground_weight = _validated_positive("foreground_weight", foreground_weight)
+
+    def pixel_losses(self, y_true, y_pred, minus_log_p, minus_log_not_p):
+        return self.foreground_weight * y_true * minus_log_p + (1.0 - y_true) * minus_log_not_p
+
+    def get_config(self) -> dict:
+        return {"foreground_weight": self.foreground_weight, "name": self.name,
+                "reduction": self.reduction}
+
+
 LOSS_NAMES = ("bce", "dice")
+#: The cross-entropies a ``*_BCE`` variant can train with (``unetdiag train --loss-bce``).
+BCE_LOSSES = ("plain", "focal", "weighted")
 
 
-def build_loss(name: str, dice_config: DiceConfig = DEFAULT_DICE) -> keras.losses.Loss:
-    """The loss of a variant: ``"bce"`` (:func:`bce_loss`) or ``"dice"`` (``dice_config``)."""
-    if name == "bce":
-        return bce_loss()
+def build_loss(name: str, dice_config: DiceConfig = DEFAULT_DICE, *, bce: str = "plain",
+               focal_gamma: float = 2.0, foreground_weight: float = 1.0) -> keras.losses.Loss:
+    """The loss of a variant: ``"bce"`` (the cross-entropy ``bce``: ``"plain"``
+    (:func:`bce_loss`), ``"focal"`` (:class:`FocalBinaryCrossentropy` with ``focal_gamma``)
+    or ``"weighted"`` (:class:`WeightedBinaryCrossentropy` with ``foreground_weight``)), or
+    ``"dice"`` (:class:`DiceLoss` under ``dice_config``)."""
     if name == "dice":
         return DiceLoss.from_dice_config(dice_config)
-    raise ValueError(f"loss must be one of {LOSS_NAMES}, not {name!r}")
+    if name != "bce":
+        raise ValueError(f"loss must be one of {LOSS_NAMES}, not {name!r}")
+    if bce == "plain":
+        return bce_loss()
+    if bce == "focal":
+        return FocalBinaryCrossentropy(focal_gamma)
+    if bce == "weighted":
+        return WeightedBinaryCrossentropy(foreground_weight)
+    raise ValueError(f"bce must be one of {BCE_LOSSES}, not {bce!r}")
 
 
 # --- metrics ----------------------------------------------------------------------------------

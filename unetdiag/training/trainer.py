@@ -8,14 +8,17 @@ One run, one new directory ``config.out_dir / (config.run_name or timestamp)``::
     VARIANT/history.json, VARIANT/history.csv   rewritten after every epoch
     VARIANT/checkpoint/  weights + optimizer state + history of the last completed epoch
                          (while the variant trains; removed once model.keras is saved)
+    VARIANT/tensorboard/ TensorBoard events: metrics every epoch, probe overlays every few
+    VARIANT/val_scores.csv, VARIANT/overlays/   the saved model on each validation image
     summary.json, summary.csv                    one row per variant
     report.json, report.html, report.txt         the Report (command "train")
 
 This module runs the variants in order and handles the signals; the run folder is
 :mod:`unetdiag.training.run` (:mod:`~.run.folder`, :mod:`~.run.checkpoint`, :mod:`~.run.resume`,
 :mod:`~.run.summary`), one variant's training :mod:`unetdiag.training.variant`, the mask
-statistics :mod:`unetdiag.training.data_stats` and the report
-:mod:`unetdiag.training.train_report`.
+statistics :mod:`unetdiag.training.data_stats`, the per-image validation scores and overlays
+:mod:`unetdiag.training.run.scores`, the TensorBoard events :mod:`unetdiag.training.run.tensorboard`
+and the report :mod:`unetdiag.training.train_report`.
 
 Variants train one after another under the resolved precision (:mod:`.precision`), each with
 its own seed-reset model, Adam optimiser and callbacks. Ctrl-C (or SIGTERM) stops the current
@@ -36,6 +39,7 @@ findings they expose (``callback.findings``) are collected by
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import shutil
 import signal
 import threading
@@ -53,18 +57,22 @@ from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.exitcodes import ExitCode, UserError, exit_status
 from unetdiag.report import render_report, write_report_files
-from unetdiag.training.data_stats import data_findings, stream_mask_counts, validation_baselines
+from unetdiag.training.data_stats import (
+    balanced_foreground_weight,
+    data_findings,
+    stream_mask_counts,
+    validation_baselines,
+)
 from unetdiag.training.distributed import (
     global_batch_size,
     is_chief,
     make_strategy,
     worker_output_dir,
 )
-from unetdiag.training.losses import DEFAULT_EMPTY_RULE
 from unetdiag.training.pipeline import build_datasets
 from unetdiag.training.precision import resolve_precision
 from unetdiag.training.run.folder import create_run_dir, variant_finished, write_run_records
-from unetdiag.training.run.progress import progress_display
+from unetdiag.training.run.progress import epoch_lines_wanted, progress_display
 from unetdiag.training.run.resume import PreviousRun, check_same_split, previous_run, resumed_config
 from unetdiag.training.run.split import data_record, discover_and_split
 from unetdiag.training.run.summary import (
@@ -83,8 +91,13 @@ PREPARING_DATA = "while preparing the data"
 BETWEEN_VARIANTS = "between variants"
 
 
-def run_training(config: TrainConfig, console: Console | None = None) -> TrainResult:
+def run_training(config: TrainConfig, console: Console | None = None, *,
+                 show_report: bool = True) -> TrainResult:
     """Train ``config.variants`` and write a new run directory; see the module docstring.
+
+    The report is rendered on ``console`` at the end unless ``show_report`` is False (the
+    CLI's ``--json`` prints it as JSON instead). Without a terminal the progress is one line
+    per epoch per variant (unless ``config.quiet``).
 
     With ``config.resume`` the run continues in that folder under its saved ``config.json``
     (:func:`~unetdiag.training.run.resume.resumed_config`; of ``config`` only ``quiet`` is
@@ -142,17 +155,21 @@ def run_training(config: TrainConfig, console: Console | None = None) -> TrainRe
             "precision_reason": precision_reason, "strategy": config.strategy,
             "workers": info["workers"], "replicas": info["replicas"],
             "train_pairs": len(train_pairs), "val_pairs": len(val_pairs),
-            "dice_loss": config.dice.describe(), "metric_threshold": config.metric_threshold,
-            "metric_empty_rule": DEFAULT_EMPTY_RULE, "unetdiag": __version__,
+            "dice_loss": config.dice.describe(), "bce_loss": config.bce_loss,
+            "clipnorm": config.clipnorm, "metric_threshold": config.metric_threshold,
+            "metric_empty_rule": config.empty_rule, "unetdiag": __version__,
             "tensorflow": tf.__version__, "keras": keras.__version__}
         if resume_note is not None:
             meta["resumed"] = resume_note
         if is_chief(info):
             console.print(f"run folder {output_dir}: {len(train_pairs)} training / "
                           f"{len(val_pairs)} validation pairs, precision {policy_name} "
-                          f"({precision_reason})", highlight=False)
-        return _train_all(config, console, strategy, info, policy_name, output_dir, previous,
-                          meta, pairing_findings, train_pairs, val_pairs)
+                          f"({precision_reason})", highlight=False, soft_wrap=True)
+        result = _train_all(config, console, strategy, info, policy_name, output_dir,
+                            previous, meta, pairing_findings, train_pairs, val_pairs)
+    if show_report:
+        render_report(result.report, console)
+    return result
 
 
 def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.Strategy,
@@ -176,12 +193,20 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                 cache_dir=cache_dir)
             datasets.preflight()  # decodes every file once, filling the cache
             val_counts = stream_mask_counts(datasets.val_decoded)
-            meta["val_baselines"] = validation_baselines(val_counts)
+            meta["val_baselines"] = validation_baselines(val_counts, config.empty_rule)
             meta["val_foreground_fraction"] = val_counts.foreground_fraction
-            if config.diagnostics:
+            weighted = config.bce_loss == "weighted"
+            if config.diagnostics or weighted:
                 train_counts = stream_mask_counts(datasets.train_decoded)
                 meta["train_foreground_fraction"] = train_counts.foreground_fraction
+            if config.diagnostics:
                 pre_training = data_findings(config, train_counts, val_counts)
+            if weighted and config.foreground_weight is None:
+                config = dataclasses.replace(
+                    config, foreground_weight=balanced_foreground_weight(train_counts))
+            if weighted:
+                meta["foreground_weight"] = config.foreground_weight
+            val_files = [pair.image.name for pair in val_pairs]
             with progress_display(console, config.quiet) as progress:
                 tasks = {name: progress.add_task(name, start=False, metrics="waiting")
                          for name in config.variants}
@@ -195,7 +220,10 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                                            meta["val_baselines"], policy_name, strategy,
                                            run_dir, progress, tasks[name],
                                            resuming=previous is not None,
-                                           strategy_name=info["strategy"])
+                                           strategy_name=info["strategy"],
+                                           val_files=val_files,
+                                           epoch_lines=epoch_lines_wanted(console,
+                                                                          config.quiet))
                     results[name] = result
                     stage = BETWEEN_VARIANTS
                     if result.status == "interrupted":
@@ -216,7 +244,6 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
     if is_chief(info):
         write_summary(run_dir, results, meta, exit_code)
         write_report_files(report, run_dir)
-    render_report(report, console)
     return TrainResult(run_dir=run_dir, exit_code=exit_code, report=report, variants=results)
 
 

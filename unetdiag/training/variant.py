@@ -1,5 +1,7 @@
 """One variant of a run: compile it, give it its callbacks, train it (resuming from its epoch
-checkpoint), save it, and say how it went (:class:`~unetdiag.training.run.summary.VariantResult`).
+checkpoint), save it, score the saved model on the validation split
+(:mod:`~unetdiag.training.run.scores`), and say how it went
+(:class:`~unetdiag.training.run.summary.VariantResult`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from unetdiag.fsutil import atomic_save
 from unetdiag.training.callbacks import diagnostic_callbacks
 from unetdiag.training.data_stats import metric_baselines
 from unetdiag.training.distributed import fit_with_strategy, local_predictions
-from unetdiag.training.losses import DEFAULT_EMPTY_RULE, build_loss, build_metrics
+from unetdiag.training.losses import build_loss, build_metrics
 from unetdiag.training.model import build_variant, count_parameters
 from unetdiag.training.pipeline import StreamingDatasets
 from unetdiag.training.precision import precision_scope
@@ -28,11 +30,27 @@ from unetdiag.training.run.checkpoint import CHECKPOINT_DIRNAME, EpochCheckpoint
 from unetdiag.training.run.folder import MODEL_FILENAME
 from unetdiag.training.run.history import HistoryWriter, write_history
 from unetdiag.training.run.progress import ProgressCallback
+from unetdiag.training.run.scores import write_validation_scores
 from unetdiag.training.run.summary import VariantResult, VariantStatus, history_fields
+from unetdiag.training.run.tensorboard import TENSORBOARD_DIRNAME, TensorBoardWriter
 from unetdiag.training.run.throughput import ThroughputMeter
 
 #: XLA compilation measured slower than plain graph mode for these models on the 2-core CPU.
 JIT_COMPILE = False
+
+
+def variant_loss(variant: Variant, config: TrainConfig) -> keras.losses.Loss:
+    """The variant's loss: the Dice loss of ``config.dice`` or the cross-entropy
+    ``config.bce_loss`` (``config.foreground_weight`` resolved by the trainer)."""
+    return build_loss(variant.loss, config.dice, bce=config.bce_loss,
+                      focal_gamma=config.focal_gamma,
+                      foreground_weight=config.foreground_weight or 1.0)
+
+
+def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
+    """Adam at ``config.learning_rate``, clipping each step's gradient norm to
+    ``config.clipnorm`` when given."""
+    return keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm)
 
 
 def compile_variant(variant: Variant, config: TrainConfig, policy_name: str) -> keras.Model:
@@ -41,17 +59,16 @@ def compile_variant(variant: Variant, config: TrainConfig, policy_name: str) -> 
         model = build_variant(variant, config.img_size, config.channels, config.base_filters,
                               config.depth)
         # weighted: the pixel weights of ignored values (sample_weight) reach every metric
-        model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
-                      loss=build_loss(variant.loss, config.dice),
+        model.compile(optimizer=make_optimizer(config), loss=variant_loss(variant, config),
                       weighted_metrics=build_metrics(config.metric_threshold,
-                                                     DEFAULT_EMPTY_RULE),
+                                                     config.empty_rule),
                       jit_compile=JIT_COMPILE)
     return model
 
 
 def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
-                     datasets: StreamingDatasets, val_baselines: dict[str, dict[str, float]]
-                     ) -> list[keras.callbacks.Callback]:
+                     datasets: StreamingDatasets, val_baselines: dict[str, dict[str, float]],
+                     val_files: Sequence[str] = ()) -> list[keras.callbacks.Callback]:
     """The callbacks one variant trains with, apart from the progress display.
 
     With ``config.diagnostics`` the diagnostic callbacks come first
@@ -64,18 +81,23 @@ def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
     :func:`collect_findings` puts them in the report. A callback with a ``stop_reason`` ends
     the variant as ``"stopped by guard"``, any other that sets ``model.stop_training`` as
     ``"stopped"`` (exit code ``TRAINING_STOPPED``; with ``config.stop_all_on_guard`` no further
-    variant runs).
+    variant runs). A :class:`~unetdiag.training.run.tensorboard.TensorBoardWriter` writes the
+    metrics and overlays of the probe's first images (``val_files`` name them) into
+    ``variant_dir / "tensorboard"``.
     """
     callbacks: list[keras.callbacks.Callback] = []
+    probe_x, probe_y = next(datasets.probe.as_numpy_iterator())
     if config.diagnostics:
-        probe_x, probe_y = next(datasets.probe.as_numpy_iterator())
         callbacks += diagnostic_callbacks(
             variant_dir, probe=(probe_x, probe_y), dice_config=config.dice,
             baselines=metric_baselines(val_baselines),
             stop_on_label_error=config.stop_on_label_error, source=f"train:{variant.name}")
     history = HistoryWriter(variant_dir)
+    tensorboard = TensorBoardWriter(variant_dir / TENSORBOARD_DIRNAME, (probe_x, probe_y),
+                                    files=tuple(val_files), threshold=config.metric_threshold,
+                                    empty=config.empty_rule)
     return callbacks + [history, EpochCheckpoint(variant_dir / CHECKPOINT_DIRNAME, history),
-                        ThroughputMeter(datasets.train_size)]
+                        ThroughputMeter(datasets.train_size), tensorboard]
 
 
 def stop_reasons(callbacks: Sequence[keras.callbacks.Callback]) -> list[str]:
@@ -97,13 +119,16 @@ def collect_findings(callbacks: Sequence[keras.callbacks.Callback], source: str
 def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingDatasets,
                   val_baselines: dict[str, dict[str, float]], policy_name: str,
                   strategy: tf.distribute.Strategy, run_dir: Path, progress: Progress,
-                  task: TaskID, resuming: bool = False, strategy_name: str = "default"
-                  ) -> VariantResult:
-    """Train and save one variant. Ctrl-C during ``fit`` ends it as ``"interrupted"`` (its
-    per-epoch history and last epoch checkpoint stay, no model is saved); the caller then
-    stops the run. With ``resuming`` the variant's folder may exist already: training goes on
-    from its checkpoint (:func:`~unetdiag.training.run.checkpoint.load_checkpoint`), if it
-    has one."""
+                  task: TaskID, resuming: bool = False, strategy_name: str = "default", *,
+                  val_files: Sequence[str], epoch_lines: bool = False) -> VariantResult:
+    """Train and save one variant, then write its validation scores and overlays
+    (:func:`~unetdiag.training.run.scores.write_validation_scores`; ``val_files``: the
+    validation images' names, in the order of ``datasets.val``). Ctrl-C during ``fit`` ends it
+    as ``"interrupted"`` (its per-epoch history and last epoch checkpoint stay, no model is
+    saved); the caller then stops the run. With ``resuming`` the variant's folder may exist
+    already: training goes on from its checkpoint
+    (:func:`~unetdiag.training.run.checkpoint.load_checkpoint`), if it has one.
+    ``epoch_lines``: print one line per epoch (:class:`~.run.progress.ProgressCallback`)."""
     variant_dir = run_dir / variant.name
     variant_dir.mkdir(exist_ok=resuming)
     checkpoint = load_checkpoint(variant_dir) if resuming else None
@@ -116,10 +141,12 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
                 # the optimizer's variables must exist before its saved state can be loaded
                 built[0].optimizer.build(built[0].trainable_variables)
                 built[0].load_weights(checkpoint.weights_path)
-    callbacks = gather_callbacks(config, variant, variant_dir, datasets, val_baselines)
+    callbacks = gather_callbacks(config, variant, variant_dir, datasets, val_baselines,
+                                 val_files=val_files)
     history = next(c for c in callbacks if isinstance(c, HistoryWriter))
     meter = next(c for c in callbacks if isinstance(c, ThroughputMeter))
-    fit_callbacks = [*callbacks, ProgressCallback(progress, task, config.epochs)]
+    fit_callbacks = [*callbacks, ProgressCallback(progress, task, config.epochs,
+                                                  name=variant.name, epoch_lines=epoch_lines)]
     initial_epoch = 0
     if checkpoint is not None:
         initial_epoch = checkpoint.epochs_completed
@@ -136,9 +163,9 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
 
             with precision_scope(policy_name):  # the loop builds the model in its scope
                 fit_with_strategy(
-                    strategy, build_model, build_loss(variant.loss, config.dice),
-                    lambda: build_metrics(config.metric_threshold, DEFAULT_EMPTY_RULE),
-                    lambda: keras.optimizers.Adam(config.learning_rate),
+                    strategy, build_model, variant_loss(variant, config),
+                    lambda: build_metrics(config.metric_threshold, config.empty_rule),
+                    lambda: make_optimizer(config),
                     train_batches, datasets.val, config.epochs, fit_callbacks)
         elif initial_epoch < config.epochs:
             # several replicas: Keras's predict_on_batch would repeat the probe per replica
@@ -156,6 +183,10 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
         if "KeyboardInterrupt" not in str(error):
             raise
         status = "interrupted"  # the signal arrived inside a Python op TensorFlow was running
+    finally:
+        for callback in callbacks:  # fit skips on_train_end when interrupted
+            if isinstance(callback, TensorBoardWriter):
+                callback.close()
     figures = history_fields(history.history)
     reasons = stop_reasons(callbacks)
     if status == "finished" and reasons:
@@ -167,6 +198,8 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
     if status != "interrupted" and model is not None:
         model_path = atomic_save(model.save, variant_dir / MODEL_FILENAME)
         write_history(variant_dir, history.history)
+        write_validation_scores(model, datasets.val, val_files, variant_dir,
+                                config.metric_threshold, config.empty_rule)
         # finished (model.keras and history.json): the checkpoint is not needed any more
         shutil.rmtree(variant_dir / CHECKPOINT_DIRNAME, ignore_errors=True)
     return VariantResult(

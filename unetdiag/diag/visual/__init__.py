@@ -1,0 +1,1 @@
+"""Pictures of predictions, in NumPy and Pillow only (no TensorFlow): :mod:`.overlay`."""

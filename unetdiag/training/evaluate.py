@@ -1,0 +1,180 @@
+"""``unetdiag evaluate MODEL --images DIR [--masks DIR]``: score a saved model on a dataset.
+
+The model is unetdiag's or anyone's ``.keras`` / ``.h5`` (loaded with ``compile=False``:
+:mod:`~unetdiag.training.saved_model`); the dataset is paired and its masks decoded exactly as
+``unetdiag train`` does (same options). Each evaluation gets a new folder under ``out_parent``
+(``<model stem>``, numbered if taken)::
+
+    scores.csv          one row per image (the columns of val_scores.csv)
+    overlays/           worst_NN.png panels of the lowest-Dice images, index.json
+    report.json, report.html, report.txt
+
+The report holds every Dice convention side by side with the trivial baselines
+(:mod:`unetdiag.diag.evaluation.conventions`), the baselines' findings
+(:func:`~unetdiag.diag.checks.baselines.baseline_findings`) and the saturation checks on the
+model's pooled accuracy, Dice and IoU (:func:`~unetdiag.diag.checks.saturation.check_series`:
+the all-ones and all-zeros fingerprints).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+
+from unetdiag.diag.checks.baselines import baseline_findings
+from unetdiag.diag.checks.saturation import check_series
+from unetdiag.diag.core.dice import DEFAULT_DICE, EmptyRule
+from unetdiag.diag.core.findings import Finding, Report
+from unetdiag.diag.data.masks import DEFAULT_POLICY, ImageReadError, MaskPolicy, decode_mask
+from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs
+from unetdiag.diag.evaluation.conventions import (
+    ConventionScore,
+    convention_scores,
+    empty_image_count,
+)
+from unetdiag.diag.evaluation.findings import (
+    SOURCE,
+    HeadlineContext,
+    evaluation_findings,
+    evaluation_headline,
+    headline_score,
+)
+from unetdiag.diag.evaluation.scores import scores_csv
+from unetdiag.diag.visual.gallery import write_gallery
+from unetdiag.exitcodes import UserError
+from unetdiag.fsutil import atomic_write_text
+from unetdiag.report import write_report_files
+from unetdiag.training.run.folder import create_run_dir
+from unetdiag.training.saved_model import (
+    SavedModel,
+    batches_of,
+    describe_input,
+    load_saved_model,
+    predict_checked,
+    read_model_image,
+    resize_mask,
+)
+from unetdiag.training.scoring import WORST_PANELS, Batch, ScoredSet, score_batches
+
+COMMAND = "evaluate"
+SCORES_FILENAME = "scores.csv"
+OVERLAYS_DIRNAME = "overlays"
+#: Rows of the "worst images" table in the report (the CSV has every image).
+WORST_ROWS = 10
+#: The pooled rows the saturation checks read, by the metric name they are given.
+POOLED_METRICS = {"val_accuracy": "accuracy", "val_dice": "hard Dice", "val_iou": "hard IoU"}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class EvaluationResult:
+    """The report and the folder it was written to."""
+
+    report: Report
+    out_dir: Path
+
+
+def _pair_batches(pairs: Sequence[Pair], saved: SavedModel, policy: MaskPolicy,
+                  batch_size: int, progress: Progress | None) -> Iterator[Batch]:
+    """``(files, images, masks)`` at the model's input size, ``batch_size`` pairs at a time."""
+    done = 0
+    for chunk in batches_of(list(pairs), batch_size):
+        images, masks = [], []
+        for pair in chunk:
+            images.append(read_model_image(pair.image, saved)[0])
+            try:
+                mask, _encoding = decode_mask(pair.mask, policy)
+            except ImageReadError as error:
+                raise UserError(f"cannot read {error.path}: {error.reason}") from None
+            masks.append(resize_mask(mask, saved.height, saved.width))
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(pairs))
+        yield [pair.image.name for pair in chunk], np.stack(images), np.stack(masks)
+
+
+def _pooled(rows: Sequence[ConventionScore]) -> dict[str, ConventionScore]:
+    return {name: next(row for row in rows if row.metric == metric and row.reduction == "pooled")
+            for name, metric in POOLED_METRICS.items()}
+
+
+def _saturation_findings(model: str, rows: Sequence[ConventionScore]) -> list[Finding]:
+    """The metric-series checks on the model's pooled accuracy, hard Dice and IoU, against
+    the better constant predictor's score under each."""
+    pooled = _pooled(rows)
+    if not all(math.isfinite(row.model) for row in pooled.values()):
+        return []
+    history = {name: [row.model] for name, row in pooled.items()}
+    baselines = {name: max(value for value in (row.all_zeros, row.all_ones)
+                           if math.isfinite(value))
+                 for name, row in pooled.items()
+                 if math.isfinite(row.all_zeros) or math.isfinite(row.all_ones)}
+    return [f if f.source else f.with_source(SOURCE)
+            for f in check_series(model, history, baselines)]
+
+
+def _worst_rows(scored: ScoredSet) -> list[dict]:
+    scores = {score.file: score for score in scored.image_scores()}
+    return [scores[example.file].row() for example, _dice in scored.worst[:WORST_ROWS]]
+
+
+def evaluate_model(model_path: Path | str, images_dir: Path | str,
+                   masks_dir: Path | str | None = None, *,
+                   mask_suffixes: Sequence[str] = MASK_SUFFIXES, mask_pattern: str | None = None,
+                   policy: MaskPolicy = DEFAULT_POLICY, allow_same_file_masks: bool = False,
+                   img_size: int | None = None, batch_size: int = 8, threshold: float = 0.5,
+                   empty: EmptyRule = "exclude", out_parent: Path | str = Path("evaluations"),
+                   console: Console | None = None,
+                   progress: Progress | None = None) -> EvaluationResult:
+    """Score the model at ``model_path`` on the pairs of ``images_dir`` (see the module
+    docstring); ``console`` gets one line saying what is evaluated. The folder is made once
+    every image is scored, so a failed evaluation leaves none.
+
+    Raises:
+        UserError: the model cannot be loaded or is not an image-to-mask model, its outputs
+            are not probabilities, no pair is found, a file cannot be read, or the output
+            folder cannot be made.
+    """
+    started = time.perf_counter()
+    saved = load_saved_model(model_path, img_size)
+    pairing = discover_pairs(images_dir, masks_dir, mask_suffixes=mask_suffixes,
+                             allow_same_file=allow_same_file_masks, mask_pattern=mask_pattern)
+    if console is not None:
+        console.print(f"evaluating {saved.path} on {len(pairing.pairs)} pairs "
+                      f"({describe_input(saved)})", highlight=False, soft_wrap=True)
+    scored = score_batches(lambda images: predict_checked(saved, images),
+                           _pair_batches(pairing.pairs, saved, policy, batch_size, progress),
+                           threshold=threshold, empty=empty, keep_first=0,
+                           keep_worst=WORST_PANELS)
+    rows = convention_scores(scored.tally)
+    sums = scored.tally.sums
+    model_name = saved.path.name
+    out_dir = create_run_dir(Path(out_parent), saved.path.stem)  # only once there is a result
+    findings = [f if f.source else f.with_source("pairing") for f in pairing.findings]
+    findings += evaluation_findings(
+        model_name, rows, images=len(scored.tally), empty_images=empty_image_count(scored.tally),
+        non_finite_images=int(np.count_nonzero(sums["finite"] == 0)), empty_rule=empty)
+    findings += baseline_findings(sums["sum_true"], sums["pixels"], DEFAULT_DICE, empty=empty,
+                                  source=SOURCE)
+    findings += _saturation_findings(model_name, rows)
+    context = HeadlineContext(model_name, len(scored.tally), headline_score(rows, empty))
+    report = Report(
+        title=f"unetdiag evaluate {saved.path}", command=COMMAND, findings=findings,
+        headline=evaluation_headline(findings, context),
+        summary={"conventions": [row.row() for row in rows], "worst images": _worst_rows(scored)},
+        meta={"model": str(saved.path), "images_dir": str(images_dir),
+              "masks_dir": None if masks_dir is None else str(masks_dir),
+              "pairs": len(pairing.pairs), "input": describe_input(saved),
+              "threshold": threshold, "empty_rule": empty, "policy": policy.to_dict(),
+              "out_dir": str(out_dir), "seconds": time.perf_counter() - started})
+    atomic_write_text(out_dir / SCORES_FILENAME, scores_csv(scored.image_scores()))
+    write_gallery(out_dir / OVERLAYS_DIRNAME, {"worst": scored.worst}, threshold)
+    write_report_files(report, out_dir)
+    return EvaluationResult(report, out_dir)

@@ -1,0 +1,201 @@
+"""``unetdiag predict MODEL --images DIR --out DIR``: masks of a saved model for a folder.
+
+For every image of ``DIR`` (files whose stem ends in a mask suffix are left out) the model's
+prediction at its input size is thresholded, resized back to the image's own size by nearest
+neighbour and written as a 0/255 PNG::
+
+    OUT/<stem>.png              the mask (255: foreground), the input image's size
+    OUT/overlays/<stem>.png     image | prediction | prediction on the image
+    OUT/predict.json            what was predicted with what (:data:`MANIFEST_FILENAME`)
+
+Nothing is written into the input folder (nor below it). ``OUT`` must be new, empty, or an
+earlier ``unetdiag predict`` output, whose listed files are replaced (nothing else in it is
+touched).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS
+from unetdiag.diag.data.pairing import MASK_SUFFIXES
+from unetdiag.diag.visual.overlay import overlay_panel, panel_png, write_panel
+from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.fsutil import atomic_write_bytes, atomic_write_json
+from unetdiag.training.saved_model import (
+    SavedModel,
+    batches_of,
+    describe_input,
+    load_saved_model,
+    predict_checked,
+    read_model_image,
+)
+
+COMMAND = "predict"
+MANIFEST_FILENAME = "predict.json"
+OVERLAYS_DIRNAME = "overlays"
+FOREGROUND_VALUE = 255
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class PredictResult:
+    """What :func:`predict_folder` wrote: one record per image (as in the manifest) and the
+    files left out as masks."""
+
+    out_dir: Path
+    records: list[dict[str, Any]] = field(default_factory=list)
+    skipped_masks: list[Path] = field(default_factory=list)
+
+    @property
+    def non_finite_images(self) -> int:
+        return sum(1 for record in self.records if record["non_finite_pixels"])
+
+
+def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES
+                ) -> tuple[list[Path], list[Path]]:
+    """The images of ``folder`` in name order, and the files left out because their stem
+    ends in a mask suffix.
+
+    Raises:
+        UserError: the folder is missing, holds no image, or two images share a stem (their
+            masks would overwrite each other).
+    """
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such folder")
+    files = sorted(path for path in folder.iterdir()
+                   if path.is_file() and path.suffix.lower() in SUPPORTED_EXTENSIONS)
+    suffixes = tuple(suffix.lower() for suffix in mask_suffixes)
+    masks = [path for path in files if path.stem.lower().endswith(suffixes)]
+    images = [path for path in files if path not in masks]
+    if not images:
+        raise UserError(f"{folder}: no images ({', '.join(SUPPORTED_EXTENSIONS)}) other than "
+                        f"{len(masks)} mask file(s)")
+    stems: dict[str, Path] = {}
+    for path in images:
+        if path.stem in stems:
+            raise UserError(f"{stems[path.stem].name} and {path.name} in {folder} share the stem "
+                            f"{path.stem!r}: both masks would be {path.stem}.png")
+        stems[path.stem] = path
+    return images, masks
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def prepare_out_dir(out_dir: Path, images_dir: Path) -> None:
+    """Make ``out_dir`` ready: refuse the input folder (or a folder below it) and a non-empty
+    folder that is not an earlier predict output; remove the files an earlier one listed.
+
+    Raises:
+        UserError: (``USAGE``) ``out_dir`` is or lies in ``images_dir``; (``OUTPUT_ERROR``) it
+            holds other files, or cannot be created.
+    """
+    if _inside(out_dir.resolve(), images_dir.resolve()):
+        raise UserError(f"--out {out_dir} is inside the input folder {images_dir}; predict never "
+                        "writes into its input: choose another folder", ExitCode.USAGE)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        try:
+            manifest = json.loads((out_dir / MANIFEST_FILENAME).read_text())
+            listed = [name for record in manifest["files"]
+                      for name in (record["mask"], record["overlay"])]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise UserError(f"--out {out_dir} is not empty and not an earlier unetdiag predict "
+                            f"output (no readable {MANIFEST_FILENAME}); choose a new folder",
+                            ExitCode.OUTPUT_ERROR) from None
+        for name in listed:
+            target = (out_dir / name).resolve()
+            if _inside(target, out_dir.resolve()):
+                target.unlink(missing_ok=True)
+    try:
+        (out_dir / OVERLAYS_DIRNAME).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot create {out_dir}: {error.strerror or error}",
+                        ExitCode.OUTPUT_ERROR) from None
+
+
+def mask_png(probability: np.ndarray, threshold: float, size: tuple[int, int]) -> bytes:
+    """The thresholded prediction as a 0/255 8-bit PNG of ``size`` (height, width), resized
+    by nearest neighbour.
+
+    >>> import io
+    >>> from PIL import Image
+    >>> png = mask_png(np.array([[0.9, 0.1], [0.1, 0.1]]), 0.5, (4, 4))
+    >>> np.asarray(Image.open(io.BytesIO(png))).tolist()[0]
+    [255, 255, 0, 0]
+    """
+    mask = np.where(probability > threshold, FOREGROUND_VALUE, 0).astype(np.uint8)
+    return panel_png(Image.fromarray(mask, "L").resize((size[1], size[0]),
+                                                       Image.Resampling.NEAREST))
+
+
+def _output_names(image: Path) -> tuple[str, str]:
+    """The mask's and the overlay's paths in the output folder."""
+    return f"{image.stem}.png", f"{OVERLAYS_DIRNAME}/{image.stem}.png"
+
+
+def _write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshold: float,
+                    records: list[dict[str, Any]]) -> None:
+    atomic_write_json(out_dir / MANIFEST_FILENAME, {
+        "command": COMMAND, "model": str(saved.path), "images": str(images_dir),
+        "input": describe_input(saved), "threshold": threshold, "files": records})
+
+
+def _predict_one_batch(saved: SavedModel, paths: Sequence[Path], out_dir: Path,
+                       threshold: float) -> list[dict[str, Any]]:
+    images, sizes = zip(*(read_model_image(path, saved) for path in paths), strict=True)
+    batch = np.stack(images)
+    probabilities = predict_checked(saved, batch)
+    records = []
+    for path, image, size, probability in zip(paths, batch, sizes, probabilities, strict=True):
+        mask_name, overlay_name = _output_names(path)
+        atomic_write_bytes(out_dir / mask_name, mask_png(probability, threshold, size))
+        write_panel(overlay_panel(image, None, probability, threshold=threshold,
+                                  title=path.name), out_dir / overlay_name)
+        finite = np.isfinite(probability)
+        records.append({"image": path.name, "mask": mask_name, "overlay": overlay_name,
+                        "height": int(size[0]), "width": int(size[1]),
+                        "predicted_fraction": float(np.mean(probability[finite] > threshold))
+                        if finite.any() else None,
+                        "non_finite_pixels": int(np.count_nonzero(~finite))})
+    return records
+
+
+def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path | str, *,
+                   mask_suffixes: Sequence[str] = MASK_SUFFIXES, img_size: int | None = None,
+                   batch_size: int = 8, threshold: float = 0.5,
+                   progress: Progress | None = None) -> PredictResult:
+    """Write a mask and an overlay per image of ``images_dir`` into ``out_dir`` (see the
+    module docstring). Pixels whose prediction is NaN or Inf are written as background and
+    counted in the record's ``non_finite_pixels``.
+
+    Raises:
+        UserError: as :func:`~unetdiag.training.saved_model.load_saved_model`,
+            :func:`list_images` and :func:`prepare_out_dir`; an image cannot be read; the
+            outputs are not probabilities.
+    """
+    images_dir, out_dir = Path(images_dir), Path(out_dir)
+    saved = load_saved_model(model_path, img_size)
+    images, masks = list_images(images_dir, mask_suffixes)
+    prepare_out_dir(out_dir, images_dir)
+    # the files about to be written, listed first: an interrupted run's folder is still
+    # recognised (and cleaned) as a predict output by the next one
+    planned = [dict(zip(("mask", "overlay"), _output_names(path), strict=True), image=path.name)
+               for path in images]
+    _write_manifest(out_dir, saved, images_dir, threshold, planned)
+    result = PredictResult(out_dir, skipped_masks=masks)
+    for chunk in batches_of(images, batch_size):
+        result.records += _predict_one_batch(saved, chunk, out_dir, threshold)
+        if progress is not None:
+            progress(len(result.records), len(images))
+    _write_manifest(out_dir, saved, images_dir, threshold, result.records)
+    return result

@@ -1,0 +1,146 @@
+"""A saved segmentation model, unetdiag's or anyone's, and images prepared the way it takes
+them: what ``unetdiag evaluate`` and ``unetdiag predict`` share.
+
+:func:`load_saved_model` loads a ``.keras`` or ``.h5`` file with ``compile=False``, so a model
+saved with custom losses or metrics (the original project's ``dice_coef``) loads without
+them; a custom *layer* cannot be rebuilt without its code, and is a one-line error naming the
+file. Images are read as the trainer reads them (:func:`~unetdiag.diag.data.masks.read_image`:
+scaled to [0, 1] by their stored range) and resized as its pipeline does (bilinear with
+antialiasing; masks nearest neighbour, so they keep their {0, 1} values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import unetdiag.training.losses  # noqa: F401  (registers unetdiag's classes with Keras)
+from unetdiag.diag.data.masks import ImageReadError, read_image
+from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.training.scoring import predict_probabilities
+
+#: File types Keras saves a whole model as.
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+
+@dataclass
+class SavedModel:
+    """A loaded model and the images it takes: ``height`` x ``width`` x ``channels``."""
+
+    model: keras.Model
+    path: Path
+    height: int
+    width: int
+    channels: int
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def load_saved_model(path: Path | str, img_size: int | None = None) -> SavedModel:
+    """Load ``path`` with ``compile=False`` and read its input size.
+
+    Args:
+        path: a ``.keras``, ``.h5`` or ``.hdf5`` file.
+        img_size: the side images are resized to when the model accepts any size (its input
+            height and width are ``None``); must match a model's fixed size otherwise.
+
+    Raises:
+        UserError: (``INPUT_ERROR``) the file is missing or not a model Keras can rebuild (a
+            custom layer, a damaged file); (``USAGE``) the model is not one image in and one
+            image out, or ``img_size`` contradicts its input size.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such model file")
+    if path.suffix.lower() not in MODEL_SUFFIXES:
+        raise UserError(f"{path}: expected a saved Keras model ({', '.join(MODEL_SUFFIXES)})")
+    try:
+        model = keras.saving.load_model(path, compile=False)
+    except Exception as error:  # Keras raises many types; the file is what the user can fix
+        raise UserError(f"cannot load {path}: {_first_line(error)}") from None
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise UserError(f"{path}: the model has {len(model.inputs)} inputs and "
+                        f"{len(model.outputs)} outputs; expected one image in and one mask out",
+                        ExitCode.USAGE)
+    shape = tuple(model.inputs[0].shape)
+    if len(shape) != 4 or shape[-1] not in (1, 3):
+        raise UserError(f"{path}: the model takes inputs of shape {shape[1:]}; expected "
+                        "(height, width, 1 or 3 channels)", ExitCode.USAGE)
+    height, width = shape[1], shape[2]
+    if height is None or width is None:
+        if img_size is None:
+            raise UserError(f"{path}: the model accepts any image size; give --img-size",
+                            ExitCode.USAGE)
+        height = width = img_size
+    elif img_size is not None and (height, width) != (img_size, img_size):
+        raise UserError(f"{path}: the model takes {height}x{width} images, not --img-size "
+                        f"{img_size}", ExitCode.USAGE)
+    return SavedModel(model, path, int(height), int(width), int(shape[-1]))
+
+
+def read_model_image(path: Path, saved: SavedModel) -> tuple[np.ndarray, tuple[int, int]]:
+    """An image file as the model takes it (float32 ``(height, width, channels)``), and the
+    file's own ``(height, width)``.
+
+    Raises:
+        UserError: the file cannot be read (one line naming it).
+    """
+    try:
+        image = read_image(path, channels=saved.channels)
+    except ImageReadError as error:
+        raise UserError(f"cannot read {error.path}: {error.reason}") from None
+    resized = tf.image.resize(image, (saved.height, saved.width), method="bilinear",
+                              antialias=True)
+    return resized.numpy().astype(np.float32), image.shape[:2]
+
+
+def resize_mask(mask: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A (H, W) mask resized by nearest neighbour to ``(height, width, 1)`` float32."""
+    resized = tf.image.resize(np.asarray(mask, np.float32)[..., None], (height, width),
+                              method="nearest")
+    return resized.numpy()
+
+
+def predict_checked(saved: SavedModel, images: np.ndarray) -> np.ndarray:
+    """The model's foreground probabilities for a batch, float64 (N, H, W)
+    (:func:`~unetdiag.training.scoring.predict_probabilities`), refusing outputs that are not
+    probabilities (logits, a 0..255 map) or not one per pixel.
+
+    Raises:
+        UserError: (``USAGE``) the output's shape does not match, or a finite value lies
+            outside [0, 1].
+    """
+    try:
+        probabilities = predict_probabilities(saved.model, images)
+    except ValueError as error:
+        raise UserError(f"{saved.path}: {error}", ExitCode.USAGE) from None
+    finite = probabilities[np.isfinite(probabilities)]
+    if finite.size and (finite.min() < 0.0 or finite.max() > 1.0):
+        low, high = float(finite.min()), float(finite.max())
+        raise UserError(f"{saved.path}: the model's outputs range from {low:g} to {high:g}, "
+                        "not probabilities in [0, 1] (logits? end the model with a sigmoid)",
+                        ExitCode.USAGE)
+    return probabilities
+
+
+def batches_of(items: list, size: int) -> list[list]:
+    """``items`` in consecutive chunks of ``size`` (the last may be shorter).
+
+    >>> batches_of([1, 2, 3, 4, 5], 2)
+    [[1, 2], [3, 4], [5]]
+    """
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def describe_input(saved: SavedModel) -> str:
+    """``"96x96x3 images scaled to [0, 1]"``: what the model is fed."""
+    return (f"{saved.height}x{saved.width}x{saved.channels} images scaled to [0, 1] by their "
+            "stored range")
+
