@@ -238,7 +238,8 @@ def test_the_reports_fixes_are_options_of_the_run(dataset, tmp_path):
     assert isinstance(model.loss, WeightedBinaryCrossentropy)
     assert model.loss.foreground_weight == pytest.approx(meta["foreground_weight"])
     assert model.optimizer.clipnorm == 0.5
-    metrics = {m["config"]["name"]: m["config"] for m in model.get_compile_config()["metrics"]}
+    metrics = {m["config"]["name"]: m["config"]
+               for m in model.get_compile_config()["weighted_metrics"]}
     assert metrics["dice"] == {"threshold": 0.3, "empty": "one", "name": "dice"}
     with open(result.run_dir / "MP_Tr_BCE" / "val_scores.csv", newline="") as handle:
         assert all(row["dice"] != "" for row in csv.DictReader(handle))  # "one": always a Dice

@@ -151,7 +151,8 @@ def _add_dataset_options(parser: argparse.ArgumentParser, images_default: Path |
     group.add_argument("--mask-pattern", metavar="PATTERN",
                        help="mask file name with {key} for the image's name, or for its start "
                             "or end cut at a _ - . or space: '{key}_manual1' pairs "
-                            "21_training.tif with 21_manual1.gif (instead of --mask-suffix)")
+                            "21_training.tif with 21_manual1.gif (instead of --mask-suffix; "
+                            "default: inferred when the names pair otherwise nothing)")
     group.add_argument("--mask-threshold", type=_finite_float, metavar="T",
                        help="a stored mask value v is bright when v > T (default: the midpoint of "
                             "the mask's scale: 0.5 for 0/1, 127.5 for 0/255, 32767.5 for 16-bit)")

@@ -28,7 +28,7 @@ import numpy as np
 from rich.console import Console
 
 from unetdiag.diag.checks.baselines import baseline_findings
-from unetdiag.diag.checks.saturation import check_series
+from unetdiag.diag.checks.saturation import VAL_FOREGROUND_FRACTION_KEY, check_series
 from unetdiag.diag.core.dice import DEFAULT_DICE, EmptyRule
 from unetdiag.diag.core.findings import Finding, Report
 from unetdiag.diag.data.masks import DEFAULT_POLICY, ImageReadError, MaskPolicy, decode_mask
@@ -116,6 +116,10 @@ def _saturation_findings(model: str, rows: Sequence[ConventionScore]) -> list[Fi
                            if math.isfinite(value))
                  for name, row in pooled.items()
                  if math.isfinite(row.all_zeros) or math.isfinite(row.all_ones)}
+    # measured on these masks: what lets a fingerprint be proven rather than only consistent
+    background = pooled["val_accuracy"].all_zeros
+    if math.isfinite(background):
+        baselines[VAL_FOREGROUND_FRACTION_KEY] = 1.0 - background
     return [f if f.source else f.with_source(SOURCE)
             for f in check_series(model, history, baselines)]
 
