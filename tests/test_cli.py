@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from unetdiag import cli
+from unetdiag.cli.commands import train_config
 from unetdiag.diag.core.dice import SEED_DICE, DiceConfig
 from unetdiag.exitcodes import DESCRIPTIONS, ExitCode
 
@@ -149,22 +150,22 @@ def test_train_options_map_onto_the_config():
         "train", "--images", "data/x", "--variants", "MP_Tr_Dice,StrConv_Ups_Dice",
         "--dice-preset", "seed", "--mask-threshold", "0", "--allow-same-file-masks",
         "--no-mask-normalise", "--epochs", "3"])
-    config = cli._train_config(args)
+    config = train_config(args)
     assert config.variants == ("MP_Tr_Dice", "StrConv_Ups_Dice")
     assert config.dice == SEED_DICE
     assert config.mask_policy.threshold == 0 and not config.mask_policy.normalise
     assert config.allow_same_file_masks and config.epochs == 3
     assert (config.bce_loss, config.clipnorm, config.metric_threshold, config.empty_rule) == (
         "plain", None, 0.5, "exclude")
-    fixes = cli._train_config(cli.build_parser().parse_args([
+    fixes = train_config(cli.build_parser().parse_args([
         "train", "--loss-bce", "weighted", "--foreground-weight", "8", "--clipnorm", "1",
         "--metric-threshold", "0.3", "--empty-rule", "one"]))
     assert (fixes.bce_loss, fixes.foreground_weight, fixes.clipnorm) == ("weighted", 8.0, 1.0)
     assert (fixes.metric_threshold, fixes.empty_rule) == (0.3, "one")
-    focal = cli._train_config(cli.build_parser().parse_args(
+    focal = train_config(cli.build_parser().parse_args(
         ["train", "--loss-bce", "focal", "--focal-gamma", "0.5"]))
     assert (focal.bce_loss, focal.focal_gamma, focal.foreground_weight) == ("focal", 0.5, None)
-    overridden = cli._train_config(cli.build_parser().parse_args(
+    overridden = train_config(cli.build_parser().parse_args(
         ["train", "--dice-preset", "seed", "--dice-smoothing", "1", "--dice-reduction",
          "per_image"]))
     assert overridden.dice == DiceConfig(1.0, 1.0, "per_image")

@@ -1,0 +1,186 @@
+"""The command handlers: each turns parsed arguments into a run of the engine and an exit
+status.
+
+TensorFlow is imported only inside the ``train``, ``evaluate`` and ``predict`` handlers, so
+``unetdiag --help``, ``audit-data`` and ``explain-log`` start in well under a second. Those
+three run with TensorFlow's C++ start-up log in a temporary file
+(:mod:`unetdiag.tensorflow_log`), so the first lines a user sees are unetdiag's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from unetdiag.config import DEFAULT_MASK_SUFFIXES, TrainConfig
+from unetdiag.diag.core.dice import NAMED_DICE, DiceConfig
+from unetdiag.diag.core.findings import Report
+from unetdiag.exitcodes import ExitCode, UserError, exit_status
+from unetdiag.tensorflow_log import with_tensorflow_log_to_file
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from unetdiag.training.evaluate import EvaluationResult
+    from unetdiag.training.predict import PredictResult
+    from unetdiag.training.run.summary import TrainResult
+
+from unetdiag.cli.arguments import (
+    FAIL_ON,
+    mask_naming,
+    mask_policy,
+)
+
+T = TypeVar("T")
+
+
+def run_train(args: argparse.Namespace, console: Console) -> int:
+    config = train_config(args)
+
+    def run() -> TrainResult:
+        from unetdiag.training.trainer import run_training  # TensorFlow starts here
+
+        return run_training(config, console=console, show_report=not args.json)
+
+    result = with_tensorflow_log_to_file(
+        run, keep=lambda result: result.exit_code == ExitCode.TRAINING_STOPPED)
+    if args.json:
+        from unetdiag.report import report_to_json
+
+        sys.stdout.write(report_to_json(result.report) + "\n")
+    return int(result.exit_code)
+
+
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    dice = NAMED_DICE[args.dice_preset]
+    numerator = args.dice_smoothing_numerator
+    denominator = args.dice_smoothing_denominator
+    if args.dice_smoothing is not None:
+        numerator = numerator if numerator is not None else args.dice_smoothing
+        denominator = denominator if denominator is not None else args.dice_smoothing
+    try:
+        dice = DiceConfig(
+            smooth_numerator=dice.smooth_numerator if numerator is None else numerator,
+            smooth_denominator=dice.smooth_denominator if denominator is None else denominator,
+            reduction=args.dice_reduction or dice.reduction)
+    except ValueError as error:
+        raise UserError(str(error), ExitCode.USAGE) from None
+    mask_suffixes, mask_pattern = mask_naming(args)
+    for option, value, loss in (("--focal-gamma", args.focal_gamma, "focal"),
+                                ("--foreground-weight", args.foreground_weight, "weighted")):
+        if value is not None and args.loss_bce != loss:
+            raise UserError(f"{option} applies to --loss-bce {loss} only, not "
+                            f"{args.loss_bce}", ExitCode.USAGE)
+    return TrainConfig(
+        images=args.images, masks=args.masks, mask_suffixes=mask_suffixes,
+        mask_pattern=mask_pattern,
+        allow_same_file_masks=args.allow_same_file_masks,
+        mask_policy=mask_policy(args, normalise=not args.no_mask_normalise),
+        variants=args.variants, img_size=args.img_size, channels=args.channels,
+        base_filters=args.base_filters, depth=args.depth, batch_size=args.batch_size,
+        epochs=args.epochs, learning_rate=args.lr, seed=args.seed,
+        val_fraction=args.val_fraction, augment=not args.no_augment,
+        precision=args.precision, strategy=args.strategy, dice=dice,
+        bce_loss=args.loss_bce,
+        focal_gamma=TrainConfig.focal_gamma if args.focal_gamma is None else args.focal_gamma,
+        foreground_weight=args.foreground_weight, clipnorm=args.clipnorm,
+        metric_threshold=args.metric_threshold, empty_rule=args.empty_rule,
+        diagnostics=not args.no_diagnostics,
+        stop_on_label_error=not args.no_stop_on_label_error,
+        stop_all_on_guard=args.stop_all_on_guard, out_dir=args.out, run_name=args.run_name,
+        resume=args.resume, quiet=args.quiet)
+
+
+def run_audit(args: argparse.Namespace, console: Console) -> int:
+    from unetdiag.diag.audit.run import audit_dataset
+
+    images = args.path if args.path is not None else args.images
+    if images is None:
+        raise UserError("give a dataset folder: unetdiag audit-data PATH, or --images DIR",
+                        ExitCode.USAGE)
+    from unetdiag.report.progress import progress_callback
+
+    mask_suffixes, mask_pattern = mask_naming(args)
+    with progress_callback(console, "reading files", enabled=not args.quiet) as progress:
+        report = audit_dataset(
+            images, masks_dir=args.masks, mask_suffixes=mask_suffixes,
+            mask_pattern=mask_pattern, policy=mask_policy(args),
+            val_fraction=args.val_fraction, seed=args.seed, workers=args.workers,
+            progress=progress)
+    return finish(report, args, console)
+
+
+def run_explain_log(args: argparse.Namespace, console: Console) -> int:
+    from unetdiag.diag.logs.explain import explain_log
+
+    return finish(explain_log(args.log), args, console)
+
+
+def with_progress_bar(console: Console, args: argparse.Namespace, description: str,
+                       engine: Callable[[Callable[[int, int], None] | None], T]) -> T:
+    """``engine(progress)`` under a progress bar (none with ``--quiet`` or off a terminal),
+    with TensorFlow's C++ log in a temporary file (the engine imports TensorFlow)."""
+    from unetdiag.report.progress import progress_callback
+
+    def run() -> T:
+        with progress_callback(console, description, enabled=not args.quiet) as progress:
+            return engine(progress)
+
+    return with_tensorflow_log_to_file(run)
+
+
+def run_evaluate(args: argparse.Namespace, console: Console) -> int:
+    def engine(progress: Callable[[int, int], None] | None) -> EvaluationResult:
+        from unetdiag.training.evaluate import evaluate_model  # TensorFlow starts here
+
+        mask_suffixes, mask_pattern = mask_naming(args)
+        return evaluate_model(
+            args.model, args.images, args.masks, mask_suffixes=mask_suffixes,
+            mask_pattern=mask_pattern, policy=mask_policy(args),
+            allow_same_file_masks=args.allow_same_file_masks,
+            img_size=args.img_size, batch_size=args.batch_size, threshold=args.threshold,
+            empty=args.empty_rule, out_parent=args.out, console=console, progress=progress)
+
+    result = with_progress_bar(console, args, "scoring images", engine)
+    status = finish(result.report, args, console)
+    console.print(f"per-image scores, overlays and the report: {result.out_dir}",
+                  highlight=False)
+    return status
+
+
+def run_predict(args: argparse.Namespace, console: Console) -> int:
+    def engine(progress: Callable[[int, int], None] | None) -> PredictResult:
+        from unetdiag.training.predict import predict_folder  # TensorFlow starts here
+
+        return predict_folder(args.model, args.images, args.out,
+                              mask_suffixes=tuple(args.mask_suffixes or DEFAULT_MASK_SUFFIXES),
+                              img_size=args.img_size, batch_size=args.batch_size,
+                              threshold=args.threshold, progress=progress)
+
+    result = with_progress_bar(console, args, "predicting", engine)
+    console.print(f"wrote {len(result.records)} masks (0/255 PNG, each image's own size) to "
+                  f"{result.out_dir} and overlays to {result.out_dir / 'overlays'}",
+                  highlight=False)
+    if result.skipped_masks:
+        console.print(f"left out {len(result.skipped_masks)} file(s) named as masks (e.g. "
+                      f"{result.skipped_masks[0].name})", highlight=False)
+    if not result.non_finite_images:
+        return int(ExitCode.OK)
+    console.print(f"warning: {result.non_finite_images} image(s) got NaN or Inf predictions, "
+                  "written as background (see predict.json)", highlight=False)
+    return int(ExitCode.WARNINGS)
+
+
+def finish(report: Report, args: argparse.Namespace, console: Console) -> int:
+    """Render a report (rich or JSON) and turn its worst severity into the exit status."""
+    from unetdiag.report import render_report, report_to_json
+
+    if args.json:
+        sys.stdout.write(report_to_json(report) + "\n")
+    else:
+        render_report(report, console, verbose=args.verbose)
+    return exit_status(report, fail_on=FAIL_ON[args.fail_on])
+
+
