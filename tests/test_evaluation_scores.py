@@ -60,6 +60,20 @@ def test_per_image_scores_are_the_dice_module_definitions_image_by_image():
     assert tally.image_scores("one")[0].dice == 1.0 and tally.image_scores("zero")[0].dice == 0.0
 
 
+def test_ignored_pixels_count_neither_as_label_nor_prediction_nor_pixel():
+    """An ignore value (weight 0, e.g. a VOC void border) is scored as if the pixel were not
+    there: the same scores as the counted pixels alone."""
+    masks, probabilities = _batch(seed=3, images=4)
+    weights = np.ones_like(masks)
+    weights[:, :, :3] = 0  # the first three columns are void
+    with_ignore, cropped = ScoreTally(threshold=0.5), ScoreTally(threshold=0.5)
+    names = [f"{i}.png" for i in range(4)]
+    with_ignore.add(names, masks, probabilities, weights)
+    cropped.add(names, masks[:, :, 3:], probabilities[:, :, 3:])
+    for empty in ("exclude", "one"):
+        assert with_ignore.image_scores(empty) == cropped.image_scores(empty)
+
+
 def test_the_csv_has_the_contract_columns_and_writes_undefined_and_nan_honestly():
     masks, probabilities = _batch()
     probabilities[1, 0, 0] = np.nan

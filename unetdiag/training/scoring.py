@@ -31,7 +31,10 @@ from unetdiag.diag.visual.gallery import OverlayExample
 FIRST_PANELS = 4
 WORST_PANELS = 4
 
-Batch = tuple[Sequence[str], np.ndarray, np.ndarray]
+#: ``(files, images, masks)`` or ``(files, images, masks, weights)``: pixels weighted 0 (ignore
+#: values) are left out of every score.
+Batch = tuple[Sequence[str], np.ndarray, np.ndarray] | tuple[Sequence[str], np.ndarray,
+                                                             np.ndarray, np.ndarray]
 Scored = tuple[OverlayExample, "float | None"]
 
 
@@ -72,13 +75,13 @@ def score_batches(predict: Callable[[np.ndarray], np.ndarray], batches: Iterable
                   threshold: float = 0.5, empty: EmptyRule = "exclude",
                   keep_first: int = FIRST_PANELS, keep_worst: int = WORST_PANELS) -> ScoredSet:
     """Predict (``predict(images)``: probabilities, (N, H, W)) and score every
-    ``(files, images, masks)`` batch, holding at most one batch and
+    ``(files, images, masks[, weights])`` batch, holding at most one batch and
     ``keep_first + keep_worst`` images at a time."""
     scored = ScoredSet(ScoreTally(threshold), empty)
-    for files, images, masks in batches:
+    for files, images, masks, *weights in batches:
         probabilities = predict(images)
         batch = ScoreTally(threshold)
-        batch.add(files, masks, probabilities)
+        batch.add(files, masks, probabilities, *weights)
         scored.tally.extend(batch)
         examples = [(OverlayExample(file, images[i], masks[i], probabilities[i]), score.dice)
                     for i, (file, score) in enumerate(zip(files, batch.image_scores(empty),

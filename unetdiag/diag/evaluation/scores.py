@@ -79,15 +79,23 @@ class ScoreTally:
     files: list[str] = field(default_factory=list)
     _sums: list[np.ndarray] = field(default_factory=list, repr=False)
 
-    def add(self, files: Sequence[str], masks: np.ndarray, probabilities: np.ndarray) -> None:
+    def add(self, files: Sequence[str], masks: np.ndarray, probabilities: np.ndarray,
+            weights: np.ndarray | None = None) -> None:
         """Add a batch: ``masks`` and ``probabilities`` of shape (N, H, W[, 1]), one file
-        name per image."""
+        name per image. ``weights`` (same shape, optional): pixels weighted 0 (the mask
+        policy's ignore values) count neither as label nor as prediction, nor as pixels."""
         masks = np.asarray(masks, dtype=np.float64)
         probabilities = np.asarray(probabilities, dtype=np.float64)
         if len(files) != masks.shape[0]:
             raise ValueError(f"{len(files)} file names for {masks.shape[0]} images")
+        if weights is not None:
+            counted = np.asarray(weights).reshape(masks.shape) > 0
+            masks = np.where(counted, masks, 0.0)
+            probabilities = np.where(counted.reshape(probabilities.shape), probabilities, 0.0)
         with np.errstate(invalid="ignore"):  # 0 * Inf: NaN on purpose (see the docstring)
             soft = overlap_sums(masks, probabilities)
+        if weights is not None:
+            soft = (*soft[:3], counted.reshape(len(files), -1).sum(axis=1).astype(np.float64))
         hard_intersection, _, hard_predicted, _ = overlap_sums(masks,
                                                                probabilities > self.threshold)
         finite = np.isfinite(probabilities.reshape(len(files), -1)).all(axis=1)

@@ -36,10 +36,11 @@ OVERLAYS_DIRNAME = "overlays"
 
 
 def _named_batches(batches: tf.data.Dataset, files: Sequence[str]) -> Iterator[Batch]:
-    """``(files, images, masks)`` of each batch of a dataset in file order."""
+    """``(files, images, masks[, weights])`` of each batch of a dataset in file order (the
+    weights when the mask policy ignores values)."""
     start = 0
-    for images, masks in batches.as_numpy_iterator():
-        yield files[start:start + len(images)], images, masks
+    for images, masks, *weights in batches.as_numpy_iterator():
+        yield (files[start:start + len(images)], images, masks, *weights)
         start += len(images)
     if start != len(files):
         raise ValueError(f"the validation batches held {start} images for {len(files)} files")
