@@ -75,7 +75,8 @@ def _conv_signature(model):
 
 
 def test_seed_topology_maxpool_transpose_filters_64_to_1024():
-    model = build_unet("maxpool", "transpose", img_size=32, base_filters=64, depth=4)
+    model = build_unet("maxpool", "transpose", img_size=32, base_filters=64, depth=4,
+                       normalization="none")
     conv3 = ((3, 3), (1, 1))
     expected = (
         [("Conv2D", f, *conv3) for f in (64, 64, 128, 128, 256, 256, 512, 512, 1024, 1024)]
@@ -92,7 +93,8 @@ def test_seed_topology_maxpool_transpose_filters_64_to_1024():
 
 
 def test_seed_topology_strided_upsample_filters():
-    model = build_unet("strided", "upsample", img_size=32, base_filters=64, depth=4)
+    model = build_unet("strided", "upsample", img_size=32, base_filters=64, depth=4,
+                       normalization="none")
     conv3 = ((3, 3), (1, 1))
     encoder = [entry for f in (64, 128, 256, 512)
                for entry in (("Conv2D", f, *conv3), ("Conv2D", f, *conv3),
@@ -133,11 +135,33 @@ def _expected_parameters(channels, base_filters, depth, strided):
 @pytest.mark.parametrize("variant_name", list(VARIANTS))
 def test_parameter_count_matches_hand_count(variant_name):
     variant = VARIANTS[variant_name]
-    model = build_variant(variant, img_size=32, channels=3, base_filters=64, depth=4)
+    model = build_variant(variant, img_size=32, channels=3, base_filters=64, depth=4,
+                          normalization="none")
     expected = _expected_parameters(3, 64, 4, strided=variant.downsampling == "strided")
     assert count_parameters(model) == expected
     if variant.downsampling == "maxpool":
         assert expected == 31_031_745  # the textbook U-Net's count on RGB input
+
+
+@pytest.mark.parametrize("variant_name", list(VARIANTS))
+def test_batch_normalization_follows_every_block_convolution_before_its_relu(variant_name):
+    """Default blocks: Conv2D (no bias, linear) -> BatchNormalization -> ReLU. Each block conv
+    trades its bias (filters) for the normalisation's scale and offset (2 x filters)."""
+    variant = VARIANTS[variant_name]
+    model = build_variant(variant, img_size=32, channels=3, base_filters=8, depth=2)
+    block_convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)
+                   and layer.name.split("_")[-1] in ("conv1", "conv2")]
+    assert len(block_convs) == 2 * (2 * 2 + 1)
+    for conv in block_convs:
+        assert not conv.use_bias and conv.activation.__name__ == "linear"
+        normalization = model.get_layer(f"{conv.name}_bn")
+        assert isinstance(normalization, keras.layers.BatchNormalization)
+        assert normalization.input is conv.output
+        assert isinstance(model.get_layer(f"{conv.name}_relu"), keras.layers.ReLU)
+        assert model.get_layer(f"{conv.name}_relu").input is normalization.output
+    expected = (_expected_parameters(3, 8, 2, strided=variant.downsampling == "strided")
+                + sum(conv.filters for conv in block_convs))
+    assert count_parameters(model) == expected
 
 
 @pytest.mark.parametrize(("img_size", "depth"), [(30, 2), (48, 5), (100, 3)])
@@ -148,7 +172,7 @@ def test_img_size_not_divisible_by_two_to_the_depth_is_a_clear_error(img_size, d
 
 @pytest.mark.parametrize("bad", [{"downsampling": "avgpool"}, {"upsampling": "bilinear"},
                                  {"base_filters": 0}, {"depth": 0}, {"channels": -1},
-                                 {"img_size": 32.0}])
+                                 {"img_size": 32.0}, {"normalization": "group"}])
 def test_invalid_arguments_are_rejected(bad):
     with pytest.raises(ValueError, match=next(iter(bad))):
         build_unet(**bad)

@@ -16,6 +16,7 @@ LossName = Literal["bce", "dice"]
 Precision = Literal["auto", "float32", "mixed_bfloat16", "mixed_float16"]
 Strategy = Literal["default", "mirrored", "multiworker"]
 BceLoss = Literal["plain", "focal", "weighted"]
+Normalization = Literal["batch", "none"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class TrainConfig:
     channels: int = 3
     base_filters: int = 16  # where bfloat16 starts to pay on CPU (docs/benchmarks.md)
     depth: int = 3
+    normalization: Normalization = "batch"  # "none": the seed's blocks (docs/training-defaults.md)
     batch_size: int = 16
     epochs: int = 12
     learning_rate: float = 2e-3

@@ -78,6 +78,9 @@ def _add_train_parser(commands) -> None:
                        metavar="N", help="filters of the first block (the original used 64)")
     group.add_argument("--depth", type=positive_int, default=defaults.depth, metavar="N",
                        help="down-sampling steps (the original used 4)")
+    group.add_argument("--normalization", choices=("batch", "none"),
+                       default=defaults.normalization,
+                       help="batch normalisation in every block, or none (the original's blocks)")
     group.add_argument("--batch-size", type=positive_int, default=defaults.batch_size,
                        metavar="N", help="images per training step")
     group.add_argument("--epochs", type=positive_int, default=defaults.epochs, metavar="N",

@@ -2,12 +2,19 @@
 
 At ``base_filters=64, depth=4`` the topology is the seed's: encoder blocks of 64, 128, 256 and
 512 filters, a 1024-filter bottleneck, and a mirrored decoder with skip concatenations. Each
-block is two 3x3 ReLU convolutions (``he_normal``, ``padding="same"``). The switches:
+block is two 3x3 ReLU convolutions (``he_normal``, ``padding="same"``), each followed by batch
+normalisation before its ReLU unless ``normalization="none"`` (the seed's blocks, exactly). The
+switches:
 
 - ``downsampling="maxpool"``: ``MaxPooling2D(2)``; ``"strided"``: ``Conv2D(f, 3, strides=2,
   relu)``.
 - ``upsampling="transpose"``: ``Conv2DTranspose(f, 2, strides=2)``; ``"upsample"``:
   ``UpSampling2D(2)`` then ``Conv2D(f, 2, relu)``.
+
+Why batch normalisation by default: without it the seed's blocks leave some variants stuck
+predicting one class from the first epoch, depending on the seed and the precision (with the
+Dice loss the gradient vanishes once every logit is saturated negative, so such a variant never
+recovers). Measured over seeds and variants in docs/training-defaults.md.
 
 The output layer is ``Conv2D(1, 1, activation="sigmoid", dtype="float32")``: under a mixed
 precision policy it still computes in float32, and its output keeps the ``_keras_logits``
@@ -30,6 +37,9 @@ from unetdiag.config import Variant
 
 DOWNSAMPLING_MODES = ("maxpool", "strided")
 UPSAMPLING_MODES = ("transpose", "upsample")
+#: ``"batch"``: Conv2D (no bias) -> BatchNormalization -> ReLU in every block; ``"none"``:
+#: Conv2D with ReLU, as the seed.
+NORMALIZATION_MODES = ("batch", "none")
 
 #: Initialiser of every ReLU convolution (the seed's choice; suits ReLU's half-zero output).
 RELU_KERNEL_INITIALIZER = "he_normal"
@@ -47,7 +57,7 @@ OUTPUT_DTYPE = "float32"
 
 def build_unet(downsampling: str = "maxpool", upsampling: str = "transpose", img_size: int = 64,
                channels: int = 3, base_filters: int = 8, depth: int = 3,
-               name: str = "unet") -> keras.Model:
+               normalization: str = "batch", name: str = "unet") -> keras.Model:
     """Build a binary-segmentation U-Net: ``(N, img_size, img_size, channels)`` images in,
     ``(N, img_size, img_size, 1)`` foreground probabilities out (float32, sigmoid).
 
@@ -59,6 +69,7 @@ def build_unet(downsampling: str = "maxpool", upsampling: str = "transpose", img
         base_filters: filters of the first encoder block; level ``i`` has
             ``base_filters * 2 ** i`` and the bottleneck ``base_filters * 2 ** depth``.
         depth: number of encoder (and decoder) levels.
+        normalization: ``"batch"`` or ``"none"`` (see :data:`NORMALIZATION_MODES`).
         name: the model's name.
 
     Raises:
@@ -69,27 +80,31 @@ def build_unet(downsampling: str = "maxpool", upsampling: str = "transpose", img
     True
     """
     _validate(downsampling, upsampling, img_size, channels, base_filters, depth)
+    if normalization not in NORMALIZATION_MODES:
+        raise ValueError(f"normalization must be one of {NORMALIZATION_MODES}, "
+                         f"not {normalization!r}")
     inputs = keras.Input(shape=(img_size, img_size, channels), name="image")
     features = inputs
     skips = []
     for level in range(depth):
         filters = base_filters * SCALE_FACTOR**level
-        features = _conv_block(features, filters, f"encoder{level}")
+        features = _conv_block(features, filters, f"encoder{level}", normalization)
         skips.append(features)
         features = _downsample(features, filters, downsampling, f"encoder{level}_down")
-    features = _conv_block(features, base_filters * SCALE_FACTOR**depth, "bottleneck")
+    features = _conv_block(features, base_filters * SCALE_FACTOR**depth, "bottleneck",
+                           normalization)
     for level in reversed(range(depth)):
         filters = base_filters * SCALE_FACTOR**level
         features = _upsample(features, filters, upsampling, f"decoder{level}_up")
         features = layers.Concatenate(name=f"decoder{level}_skip")([features, skips[level]])
-        features = _conv_block(features, filters, f"decoder{level}")
+        features = _conv_block(features, filters, f"decoder{level}", normalization)
     outputs = layers.Conv2D(1, 1, activation="sigmoid", dtype=OUTPUT_DTYPE,
                             name="foreground_probability")(features)
     return keras.Model(inputs, outputs, name=name)
 
 
 def build_variant(variant: Variant, img_size: int, channels: int, base_filters: int,
-                  depth: int) -> keras.Model:
+                  depth: int, normalization: str = "batch") -> keras.Model:
     """Build the U-Net of one of :data:`unetdiag.config.VARIANTS`; the model takes its name.
 
     >>> from unetdiag.config import VARIANTS
@@ -98,7 +113,7 @@ def build_variant(variant: Variant, img_size: int, channels: int, base_filters: 
     """
     return build_unet(variant.downsampling, variant.upsampling, img_size=img_size,
                       channels=channels, base_filters=base_filters, depth=depth,
-                      name=variant.name)
+                      normalization=normalization, name=variant.name)
 
 
 def count_parameters(model: keras.Model) -> int:
@@ -132,9 +147,19 @@ def _relu_conv(features, filters: int, kernel_size: int, name: str, strides: int
                          name=name)(features)
 
 
-def _conv_block(features, filters: int, name: str):
-    features = _relu_conv(features, filters, BLOCK_KERNEL_SIZE, f"{name}_conv1")
-    return _relu_conv(features, filters, BLOCK_KERNEL_SIZE, f"{name}_conv2")
+def _conv_block(features, filters: int, name: str, normalization: str):
+    for index in (1, 2):
+        conv_name = f"{name}_conv{index}"
+        if normalization == "none":
+            features = _relu_conv(features, filters, BLOCK_KERNEL_SIZE, conv_name)
+            continue
+        # the normalisation's offset replaces the convolution's bias
+        features = layers.Conv2D(filters, BLOCK_KERNEL_SIZE, padding="same", use_bias=False,
+                                 kernel_initializer=RELU_KERNEL_INITIALIZER,
+                                 name=conv_name)(features)
+        features = layers.BatchNormalization(name=f"{conv_name}_bn")(features)
+        features = layers.ReLU(name=f"{conv_name}_relu")(features)
+    return features
 
 
 def _downsample(features, filters: int, mode: str, name: str):

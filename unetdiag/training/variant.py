@@ -57,7 +57,7 @@ def compile_variant(variant: Variant, config: TrainConfig, policy_name: str) -> 
     """Build and compile one variant under ``policy_name`` (in the current strategy scope)."""
     with precision_scope(policy_name):
         model = build_variant(variant, config.img_size, config.channels, config.base_filters,
-                              config.depth)
+                              config.depth, config.normalization)
         # weighted: the pixel weights of ignored values (sample_weight) reach every metric
         model.compile(optimizer=make_optimizer(config), loss=variant_loss(variant, config),
                       weighted_metrics=build_metrics(config.metric_threshold,
@@ -158,7 +158,8 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
         if strategy_name == "multiworker":
             def build_model() -> keras.Model:
                 built.append(build_variant(variant, config.img_size, config.channels,
-                                           config.base_filters, config.depth))
+                                           config.base_filters, config.depth,
+                                           config.normalization))
                 return built[0]
 
             with precision_scope(policy_name):  # the loop builds the model in its scope
