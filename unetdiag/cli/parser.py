@@ -6,17 +6,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from unetdiag import __version__
-from unetdiag.config import DEFAULT_MASK_SUFFIXES, VARIANTS, TrainConfig
-from unetdiag.diag.core.dice import NAMED_DICE
-from unetdiag.exitcodes import DESCRIPTIONS, ExitCode
-
-if TYPE_CHECKING:
-
-    pass
-
 from unetdiag.cli.arguments import (
     BCE_LOSSES,
     EMPTY_RULES,
@@ -38,6 +29,9 @@ from unetdiag.cli.commands import (
     run_predict,
     run_train,
 )
+from unetdiag.config import DEFAULT_MASK_SUFFIXES, VARIANTS, TrainConfig
+from unetdiag.diag.core.dice import NAMED_DICE
+from unetdiag.exitcodes import DESCRIPTIONS, ExitCode
 
 
 def _exit_status_epilog() -> str:
@@ -51,6 +45,14 @@ def _command(commands, name: str, handler: Callable, help_text: str, description
                                  epilog=_exit_status_epilog(), help=help_text,
                                  description=description)
     parser.set_defaults(handler=handler)
+    return parser
+
+
+def _saved_model_command(commands, name: str, handler: Callable, help_text: str,
+                         description: str) -> argparse.ArgumentParser:
+    """A command whose first argument is a saved model (evaluate, predict)."""
+    parser = _command(commands, name, handler, help_text, description)
+    parser.add_argument("model", type=Path, help="the saved model (.keras, .h5)")
     return parser
 
 
@@ -172,14 +174,13 @@ def _add_explain_parser(commands) -> None:
 
 
 def _add_evaluate_parser(commands) -> None:
-    evaluate = _command(
+    evaluate = _saved_model_command(
         commands, "evaluate", run_evaluate, "score a saved model (unetdiag's or your own "
         ".keras/.h5) on a dataset, under every Dice convention",
         "Load a saved model with compile=False and score it on image/mask pairs (paired and "
         "decoded as train does): every Dice convention side by side with the trivial "
         "baselines, a per-image CSV, overlays of the worst images, and the saturation "
         "diagnosis.")
-    evaluate.add_argument("model", type=Path, help="the saved model (.keras, .h5)")
     add_dataset_options(evaluate, None, "folder of images (required)")
     add_prediction_options(evaluate)
     evaluate.add_argument("--empty-rule", choices=EMPTY_RULES, default="exclude",
@@ -193,13 +194,12 @@ def _add_evaluate_parser(commands) -> None:
 
 
 def _add_predict_parser(commands) -> None:
-    predict = _command(
+    predict = _saved_model_command(
         commands, "predict", run_predict, "write a saved model's masks (0/255 PNG) and overlays "
         "for a folder of images",
         "Predict a mask for every image of --images with a saved model (.keras, .h5; loaded "
         "with compile=False); write <stem>.png at each image's own size, overlays and "
         "predict.json into --out, never into the input folder.")
-    predict.add_argument("model", type=Path, help="the saved model (.keras, .h5)")
     predict.add_argument("--images", type=Path, required=True, metavar="DIR",
                          help="folder of images (required)")
     predict.add_argument("--out", type=Path, required=True, metavar="DIR",
