@@ -25,10 +25,9 @@ from unetdiag.training.losses import (
     bce_loss,
     build_loss,
     build_metrics,
-    hard_dice_scores,
-    soft_dice_ratios,
 )
 from unetdiag.training.model import build_unet
+from unetdiag.training.overlap import hard_dice_scores, soft_dice_ratios
 
 # Three 2x2 images, (N, H, W, 1). A: 2 foreground pixels, 1 predicted (correctly).
 # B: empty mask, one pixel at exactly 0.5 (not > 0.5: hard-empty). C: empty mask, one

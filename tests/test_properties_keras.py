@@ -45,8 +45,8 @@ from unetdiag.training.losses import (
     WeightedBinaryCrossentropy,
     bce_loss,
     build_loss,
-    soft_dice_ratios,
 )
+from unetdiag.training.overlap import soft_dice_ratios
 
 FLOAT32_REL = 1e-5
 FLOAT32_ABS = 1e-6
