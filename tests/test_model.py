@@ -8,7 +8,12 @@ import pytest
 
 from unetdiag.config import VARIANTS
 from unetdiag.training.losses import build_loss
-from unetdiag.training.model import build_unet, build_variant, count_parameters
+from unetdiag.training.model import (
+    BATCHNORM_MOMENTUM,
+    build_unet,
+    build_variant,
+    count_parameters,
+)
 
 TINY = {"img_size": 32, "channels": 3, "base_filters": 4, "depth": 2}
 
@@ -156,6 +161,7 @@ def test_batch_normalization_follows_every_block_convolution_before_its_relu(var
         assert not conv.use_bias and conv.activation.__name__ == "linear"
         normalization = model.get_layer(f"{conv.name}_bn")
         assert isinstance(normalization, keras.layers.BatchNormalization)
+        assert normalization.momentum == BATCHNORM_MOMENTUM
         assert normalization.input is conv.output
         assert isinstance(model.get_layer(f"{conv.name}_relu"), keras.layers.ReLU)
         assert model.get_layer(f"{conv.name}_relu").input is normalization.output

@@ -40,6 +40,11 @@ UPSAMPLING_MODES = ("transpose", "upsample")
 #: ``"batch"``: Conv2D (no bias) -> BatchNormalization -> ReLU in every block; ``"none"``:
 #: Conv2D with ReLU, as the seed.
 NORMALIZATION_MODES = ("batch", "none")
+#: Weight of the past in BatchNormalization's moving statistics (PyTorch's default, as 0.1 of
+#: the new batch). Keras's 0.99 averages over about 100 steps: longer than the default run's
+#: first epochs (12 steps each), so validation, which uses the moving statistics, lags
+#: training by several epochs and jumps from one epoch to the next.
+BATCHNORM_MOMENTUM = 0.9
 
 #: Initialiser of every ReLU convolution (the seed's choice; suits ReLU's half-zero output).
 RELU_KERNEL_INITIALIZER = "he_normal"
@@ -157,7 +162,8 @@ def _conv_block(features, filters: int, name: str, normalization: str):
         features = layers.Conv2D(filters, BLOCK_KERNEL_SIZE, padding="same", use_bias=False,
                                  kernel_initializer=RELU_KERNEL_INITIALIZER,
                                  name=conv_name)(features)
-        features = layers.BatchNormalization(name=f"{conv_name}_bn")(features)
+        features = layers.BatchNormalization(momentum=BATCHNORM_MOMENTUM,
+                                              name=f"{conv_name}_bn")(features)
         features = layers.ReLU(name=f"{conv_name}_relu")(features)
     return features
 
