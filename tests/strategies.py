@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from unetdiag.diag.core import dice
 from unetdiag.diag.core.dice import DEFAULT_DICE, KERAS_DICE, MONAI_DICE, SEED_DICE, DiceConfig
 
 #: Largest batch and image side drawn; sides run 1..MAX_SIDE, so odd sizes come up half the time.
@@ -44,7 +45,7 @@ FLOAT64_BOUNDARY_SMOOTHING = (FLOAT64_TINY, 1e-300, 1e-160)
 FLOAT32_BOUNDARY_SMOOTHING = (FLOAT32_TINY, float(np.float32(1e-30)), float(np.float32(1e-20)))
 NAMED_CONFIGS = (DEFAULT_DICE, SEED_DICE, KERAS_DICE, MONAI_DICE)
 REDUCTIONS = ("batch", "per_image")
-EMPTY_RULES = ("exclude", "one", "zero")
+EMPTY_RULES = dice.EMPTY_RULES
 #: Logit magnitudes where float32 arithmetic changes regime: sigmoid rounds to 1.0 from ~16.6,
 #: exp overflows past ~88.7; 1e4 and 1e30 are far beyond anything a network should emit.
 EXTREME_LOGITS = tuple(float(np.float32(value))

@@ -249,7 +249,7 @@ def test_predicted_positive_fraction_on_hand_values():
 
 
 @pytest.mark.parametrize("threshold", [0.3, 0.5])
-@pytest.mark.parametrize("empty", ["exclude", "one", "zero"])
+@pytest.mark.parametrize("empty", dice.EMPTY_RULES)
 def test_metrics_stream_two_batches_to_the_numpy_value_of_both(threshold, empty):
     first_true, first_pred = _random_batch(10, images=3, empty_images=2)
     second_true, second_pred = _random_batch(11, images=5, empty_images=1)

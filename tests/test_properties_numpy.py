@@ -121,7 +121,9 @@ def test_a_prediction_that_thresholds_to_the_mask_scores_one(shape, data, empty,
     y_pred = data.draw(predictions_for(y_true, ("confident",), threshold))
     empty_images = _both_empty(y_true, y_pred, threshold)
     non_empty = int((~empty_images).sum())
-    expected = {"exclude": 1.0 if non_empty else math.nan, "one": 1.0,
+    # a prediction that thresholds to the mask is empty exactly where the reference is
+    excluded = 1.0 if non_empty else math.nan
+    expected = {"exclude": excluded, "exclude_empty_reference": excluded, "one": 1.0,
                 "zero": non_empty / shape[0]}[empty]
     for metric in (dice.hard_dice, dice.hard_iou):
         assert metric(y_true, y_pred, threshold, empty) == pytest.approx(expected, nan_ok=True)
@@ -137,8 +139,10 @@ def test_disjoint_prediction_scores_zero_where_the_smoothing_permits(shape, data
     y_true = data.draw(binary_masks(shape))
     y_pred = data.draw(predictions_for(y_true)) * (1.0 - y_true).astype(np.float32)
     empty_images = _both_empty(y_true, y_pred)
+    has_reference = y_true.reshape(y_true.shape[0], -1).sum(axis=1) > 0
     expected = {"exclude": 0.0 if (~empty_images).any() else math.nan, "zero": 0.0,
-                "one": float(empty_images.mean())}[empty]
+                "one": float(empty_images.mean()),
+                "exclude_empty_reference": 0.0 if has_reference.any() else math.nan}[empty]
     for metric in (dice.hard_dice, dice.hard_iou):
         assert metric(y_true, y_pred, empty=empty) == pytest.approx(expected, nan_ok=True)
     soft = dice.soft_dice(y_true, y_pred, config)
@@ -151,8 +155,10 @@ def test_disjoint_prediction_scores_zero_where_the_smoothing_permits(shape, data
         assert soft <= bound * (1 + REL)
 
 
-@given(shape=image_shapes(), data=st.data(), empty=empty_rules(), threshold=thresholds())
+@given(shape=image_shapes(), data=st.data(), threshold=thresholds(),
+       empty=st.sampled_from(("exclude", "one", "zero")))
 def test_hard_metrics_are_symmetric_in_mask_and_prediction(shape, data, empty, threshold):
+    """(``"exclude_empty_reference"`` is asymmetric by design: it looks at the reference.)"""
     y_true = data.draw(binary_masks(shape))
     y_pred = data.draw(predictions_for(y_true, threshold=threshold))
     hard_pred = _hard(y_pred, threshold)
@@ -265,12 +271,14 @@ def test_hard_metrics_equal_scikit_learn_per_image(batch, empty, threshold):
     both_empty = (labels.sum(axis=1) == 0) & (predicted.sum(axis=1) == 0)
     for metric, reference in ((dice.hard_dice, f1_score), (dice.hard_iou, jaccard_score)):
         zero_division = {"one": 1.0, "zero": 0.0}.get(empty, np.nan)
-        if reference is jaccard_score and empty == "exclude":
+        if reference is jaccard_score and empty in ("exclude", "exclude_empty_reference"):
             zero_division = 0.0
         per_image = np.array([reference(t, p, zero_division=zero_division)
                               for t, p in zip(labels, predicted, strict=True)])
         if empty == "exclude":
             per_image[both_empty] = np.nan
+        if empty == "exclude_empty_reference":  # MONAI's ignore_empty: by the reference alone
+            per_image[labels.sum(axis=1) == 0] = np.nan
         expected = np.nanmean(per_image) if not np.isnan(per_image).all() else math.nan
         assert metric(y_true, y_pred, threshold, empty) == pytest.approx(
             expected, rel=1e-9, abs=1e-12, nan_ok=True), reference.__name__

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from keras import ops
 
-from unetdiag.diag.core.dice import DEFAULT_DICE, DiceConfig
+from unetdiag.diag.core.dice import DEFAULT_DICE, EMPTY_RULES, DiceConfig
 from unetdiag.training.pixel_weights import aligned_weights
 
 #: Every Dice, IoU and count is computed in this dtype, whatever the inputs' dtype.
@@ -27,9 +27,8 @@ FLOAT32_SMALLEST_NORMAL = float(np.finfo(np.float32).tiny)
 FLOAT32_LARGEST = float(np.finfo(np.float32).max)
 #: Default probability above which a pixel counts as predicted foreground (``p > threshold``).
 DEFAULT_THRESHOLD = 0.5
-#: What an image with an empty reference and an empty prediction (0/0) scores: the
-#: hard metrics default to leaving it out of the mean (nnU-Net's and MONAI's choice).
-EMPTY_RULES = ("exclude", "one", "zero")
+#: How empty images count (:data:`unetdiag.diag.core.dice.EMPTY_RULES`, the same rules): the
+#: hard metrics default to leaving a 0/0 image out of the mean (nnU-Net's rule).
 DEFAULT_EMPTY_RULE = "exclude"
 _EMPTY_SCORE = {"one": 1.0, "zero": 0.0}
 
@@ -151,13 +150,17 @@ def thresholded_overlap_sums(y_true, y_pred, threshold: float = DEFAULT_THRESHOL
     return overlap_sums(y_true, ops.cast(y_pred > threshold, COMPUTE_DTYPE), pixel_weights)
 
 
-def _scores_with_empty_rule(numerator, denominator, empty: str) -> tuple:
-    """Per-image ``(scores, counted)``: ``counted`` is 1 for images in the mean, 0 for the
-    0/0 images that ``empty="exclude"`` leaves out (their score is then 0)."""
+def _scores_with_empty_rule(numerator, denominator, sum_true, empty: str) -> tuple:
+    """Per-image ``(scores, counted)``: ``counted`` is 1 for images in the mean, 0 for those
+    the rule leaves out (their score is then 0): the 0/0 images under ``"exclude"``, every
+    image with an empty reference under ``"exclude_empty_reference"`` (MONAI's
+    ``ignore_empty=True``)."""
     defined = denominator > 0
     scores = ops.divide_no_nan(numerator, denominator)
     if empty == "exclude":
         return scores, ops.cast(defined, COMPUTE_DTYPE)
+    if empty == "exclude_empty_reference":
+        return scores, ops.cast(sum_true > 0, COMPUTE_DTYPE)
     scores = ops.where(defined, scores, _EMPTY_SCORE[empty])
     return scores, ops.ones_like(scores)
 
@@ -182,7 +185,7 @@ def hard_dice_scores(y_true, y_pred, threshold: float = DEFAULT_THRESHOLD,
     intersection, sum_true, sum_pred = thresholded_overlap_sums(y_true, y_pred, threshold,
                                                                 pixel_weights)
     scores, counted = _scores_with_empty_rule(2.0 * intersection, sum_true + sum_pred,
-                                              validate_empty_rule(empty))
+                                              sum_true, validate_empty_rule(empty))
     return scores + non_finite_marker(y_pred), counted
 
 
@@ -193,5 +196,5 @@ def hard_iou_scores(y_true, y_pred, threshold: float = DEFAULT_THRESHOLD,
     intersection, sum_true, sum_pred = thresholded_overlap_sums(y_true, y_pred, threshold,
                                                                 pixel_weights)
     scores, counted = _scores_with_empty_rule(intersection, sum_true + sum_pred - intersection,
-                                              validate_empty_rule(empty))
+                                              sum_true, validate_empty_rule(empty))
     return scores + non_finite_marker(y_pred), counted
