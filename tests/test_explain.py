@@ -169,3 +169,19 @@ def test_explain_never_imports_tensorflow():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_quiet_run_whose_validation_dice_still_rises_is_told_to_train_longer(tmp_path):
+    """Nothing saturated, but the best val_dice is the last one and it rose 0.19 over the
+    last three epochs: the headline says so with the numbers (an info finding, exit 0)."""
+    log = tmp_path / "history.json"
+    log.write_text(json.dumps({"loss": [0.9, 0.7, 0.6, 0.5, 0.45],
+                               "dice": [0.3, 0.45, 0.55, 0.6, 0.64],
+                               "val_loss": [0.95, 0.75, 0.62, 0.55, 0.5],
+                               "val_dice": [0.3, 0.4, 0.5, 0.55, 0.59]}))
+    report = explain_log(log)
+    assert report.headline.endswith(
+        "Its val_dice was still rising at the last epoch (0.5900, up 0.1900 over the last 3 "
+        "epochs): train longer.")
+    rising = [f for f in report.findings if f.id == "saturation.still_improving"]
+    assert len(rising) == 1 and rising[0].severity is Severity.INFO

@@ -196,8 +196,18 @@ def test_all_zeros_predictor():
     assert "7 %" in found.title
 
 
-def test_healthy_run_has_no_findings():
-    assert check_series("ok", HEALTHY) == []
+def test_healthy_run_has_no_findings_once_its_curve_flattens():
+    rising = check_series("ok", HEALTHY)
+    assert ids(rising) == ["saturation.still_improving"]
+    assert rising[0].severity is Severity.INFO
+    assert rising[0].evidence["metrics"]["val_dice_coef"] == pytest.approx(
+        {"last": 0.79, "earlier": 0.60, "gain": 0.19, "over_epochs": 3, "last_epoch": 5,
+         "epochs": 5})
+    assert "0.7900" in rising[0].title and "--epochs" in rising[0].fix
+    flattened = dict(HEALTHY, val_dice_coef=[0.45, 0.785, 0.787, 0.788, 0.79])
+    assert check_series("ok", flattened) == []
+    peaked_earlier = dict(HEALTHY, val_dice_coef=[0.45, 0.60, 0.81, 0.77, 0.79])
+    assert check_series("ok", peaked_earlier) == []
 
 
 def test_dice_above_one_names_labels_outside_zero_one():
@@ -401,7 +411,7 @@ def test_finding_ids_are_stable_and_findings_serialise():
             saturation.PERFECT_ACCURACY, saturation.CLASS_PRIOR_LOSS,
             saturation.UNIFORM_PREDICTION_LOSS, saturation.SCORE_COLLAPSED,
             saturation.NEGATIVE_LOSS_SCORES_IN_RANGE,
-            saturation.IOU_EXCEEDS_ACCURACY_BOUND} == {
+            saturation.IOU_EXCEEDS_ACCURACY_BOUND, saturation.STILL_IMPROVING} == {
         "saturation.all_ones_predictor", "saturation.all_zeros_predictor",
         "saturation.metric_at_baseline", "saturation.flat_metric",
         "saturation.identical_across_runs", "saturation.dice_above_one",
@@ -410,7 +420,8 @@ def test_finding_ids_are_stable_and_findings_serialise():
         "saturation.train_val_gap", "saturation.step_time_outlier",
         "saturation.perfect_accuracy", "saturation.class_prior_loss",
         "saturation.uniform_prediction_loss", "saturation.score_collapsed",
-        "saturation.negative_loss_scores_in_range", "saturation.iou_exceeds_accuracy_bound"}
+        "saturation.negative_loss_scores_in_range", "saturation.iou_exceeds_accuracy_bound",
+        "saturation.still_improving"}
     # every id is re-exported by the package
     assert set(saturation.ids.__all__) == {name for name in vars(saturation.ids)
                                            if name.isupper()}

@@ -38,6 +38,7 @@ from unetdiag.diag.checks.saturation.ids import (
     PERFECT_ACCURACY,
     SCORE_COLLAPSED,
     STEP_TIME_OUTLIER,
+    STILL_IMPROVING,
 )
 from unetdiag.diag.checks.saturation.metrics import is_validation
 from unetdiag.diag.checks.saturation.wording_scale import BOUND_FORMULAS, SCORE_NAMES
@@ -388,6 +389,24 @@ def _slower_runs(findings: Sequence[Finding], said: str) -> list[str]:
     return sentences
 
 
+def _still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
+    """ " Its val_dice was still rising at the last epoch (...): train longer." or ""."""
+    rising = []
+    for item in _with_id(findings, STILL_IMPROVING):
+        name, data = next(iter(item.evidence["metrics"].items()))
+        rising.append((item.evidence["run"], name,
+                       f"{data['last']:.4f}, up {data['gain']:.4f} over the last "
+                       f"{data['over_epochs']} epochs"))
+    if not rising:
+        return ""
+    if len(runs) == 1:
+        _run, name, numbers = rising[0]
+        return f" Its {name} was still rising at the last epoch ({numbers}): train longer."
+    names = join_names(sorted({name for _run, name, _numbers in rising}))
+    where = join_names([f"{run} ({numbers})" for run, _name, numbers in rising])
+    return f" {names} was still rising at the last epoch in {where}: train longer."
+
+
 def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
     """One short paragraph answering "what is wrong with this run?", with the numbers."""
     count = len(runs)
@@ -395,5 +414,5 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
              "saturated, non-finite or out of range.")
     said = compose_headline(HEADLINE_RULES, findings, runs, quiet=quiet)
     if said == quiet:
-        return said
+        return said + _still_rising(findings, runs)
     return " ".join([said, *_slower_runs(findings, said)])

@@ -25,7 +25,12 @@ from unetdiag.diag.checks.saturation.metrics import (
 )
 from unetdiag.diag.checks.saturation.runs import identical_across_runs, step_time_outliers
 from unetdiag.diag.checks.saturation.scale import accuracy_bound_breaches, label_scale
-from unetdiag.diag.checks.saturation.series import flat_metrics, non_finite_onset, train_val_gap
+from unetdiag.diag.checks.saturation.series import (
+    flat_metrics,
+    non_finite_onset,
+    still_improving,
+    train_val_gap,
+)
 from unetdiag.diag.checks.saturation.thresholds import (
     DEFAULT_THRESHOLDS,
     SATURATION_TOLERANCE,
@@ -59,9 +64,10 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.all_zeros_predictor``, ``saturation.class_prior_loss``,
     ``saturation.uniform_prediction_loss``, ``saturation.perfect_accuracy``,
     ``saturation.score_collapsed``, ``saturation.metric_at_baseline``,
-    ``saturation.accuracy_is_majority_class``, ``saturation.flat_metric`` and
-    ``saturation.train_val_gap``. The binary fingerprints (constant predictors, class prior,
-    accuracy bounds) are left out for a run whose metric names say it is multi-class.
+    ``saturation.accuracy_is_majority_class``, ``saturation.flat_metric``,
+    ``saturation.train_val_gap`` and ``saturation.still_improving``. The binary fingerprints
+    (constant predictors, class prior, accuracy bounds) are left out for a run whose metric
+    names say it is multi-class.
     """
     series = metric_series(history)
     multiclass = bool(multiclass_metrics(list(history)))
@@ -79,7 +85,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               *(at_baselines(run, series, baselines, tolerance, thresholds) if baselines
                 else ()),
               flat_metrics(run, series, thresholds, learning_rates(history), multiclass),
-              train_val_gap(run, series, thresholds)]
+              train_val_gap(run, series, thresholds),
+              still_improving(run, series, thresholds)]
     return [wording.finding_of(claim) for claim in claims if claim is not None]
 
 

@@ -366,6 +366,18 @@ class TrainValGap(MetricsClaim):
         return self.severity is Severity.WARNING
 
 
+@dataclass(frozen=True)
+class StillImproving(MetricsClaim):
+    """Validation scores best at their last epoch and still rising over the final epochs.
+
+    ``metrics``: name -> last (value at the last epoch), earlier (the value ``over_epochs``
+    finite epochs before), gain, over_epochs, last_epoch (as the log counts), epochs (how
+    many finite values).
+    """
+
+    severity: Severity = field(default=Severity.INFO, metadata=NOT_REPORTED)
+
+
 # --------------------------------------------------------------------------- degenerate runs
 
 

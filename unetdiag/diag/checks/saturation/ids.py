@@ -8,7 +8,8 @@ __all__ = [
     "IDENTICAL_ACROSS_RUNS", "IOU_EXCEEDS_ACCURACY_BOUND", "LABEL_SCALE_IDS",
     "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS",
     "NEGATIVE_LOSS_SCORES_IN_RANGE", "NON_FINITE", "PERFECT_ACCURACY", "PREDICTIONS_COLLAPSED",
-    "SCORE_COLLAPSED", "STEP_TIME_OUTLIER", "TRAIN_VAL_GAP", "UNIFORM_PREDICTION_LOSS",
+    "SCORE_COLLAPSED", "STEP_TIME_OUTLIER", "STILL_IMPROVING", "TRAIN_VAL_GAP",
+    "UNIFORM_PREDICTION_LOSS",
 ]
 
 ALL_ONES_PREDICTOR = "saturation.all_ones_predictor"
@@ -26,6 +27,7 @@ METRIC_OUT_OF_RANGE = "saturation.metric_out_of_range"
 NON_FINITE = "saturation.non_finite"
 PREDICTIONS_COLLAPSED = "saturation.predictions_collapsed"
 TRAIN_VAL_GAP = "saturation.train_val_gap"
+STILL_IMPROVING = "saturation.still_improving"
 STEP_TIME_OUTLIER = "saturation.step_time_outlier"
 PERFECT_ACCURACY = "saturation.perfect_accuracy"
 CLASS_PRIOR_LOSS = "saturation.class_prior_loss"

@@ -13,7 +13,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from unetdiag.diag.checks.saturation.evidence import FlatTail, NonFiniteOnset, TrainValGap
+from unetdiag.diag.checks.saturation.evidence import (
+    FlatTail,
+    NonFiniteOnset,
+    StillImproving,
+    TrainValGap,
+)
 from unetdiag.diag.checks.saturation.metrics import (
     SCORE_KINDS,
     VALIDATION_PREFIX,
@@ -164,3 +169,26 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds
             if train > val:
                 severity = Severity.WARNING
     return TrainValGap(run, gaps, diverged, severity) if gaps else None
+
+
+def still_improving(run: str, series: Series, thresholds: SaturationThresholds
+                    ) -> StillImproving | None:
+    """Validation Dice/IoU scores whose best value is their last one and which gained at least
+    ``thresholds.rising_gain`` over the last ``thresholds.rising_epochs`` epochs: the run
+    stopped before the curve flattened."""
+    rising: dict[str, dict] = {}
+    for name, item in series.items():
+        if not is_validation(name) or metric_kind(name) not in ("dice", "iou"):
+            continue
+        finite = np.flatnonzero(item.finite)
+        if finite.size <= thresholds.rising_epochs:
+            continue
+        values = item.values[finite]
+        last, earlier = float(values[-1]), float(values[-1 - thresholds.rising_epochs])
+        if (0.0 <= last <= 1.0 and last >= float(values.max())
+                and last - earlier >= thresholds.rising_gain):
+            rising[name] = {"last": last, "earlier": earlier, "gain": last - earlier,
+                            "over_epochs": thresholds.rising_epochs,
+                            "last_epoch": item.epoch(int(finite[-1])),
+                            "epochs": int(finite.size)}
+    return StillImproving(run, rising) if rising else None

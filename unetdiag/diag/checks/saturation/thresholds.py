@@ -37,6 +37,11 @@ class SaturationThresholds:
     """Float error allowed outside [0, 1] before a metric is out of range."""
     gap_score: float = 0.08
     """Train minus validation Dice/IoU/accuracy above this is a gap."""
+    rising_epochs: int = 3
+    """A validation score best at its last epoch and up by ``rising_gain`` over this many
+    epochs was still rising when training stopped."""
+    rising_gain: float = 0.01
+    """See ``rising_epochs``."""
     gap_loss_ratio: float = 1.5
     """Validation loss above this multiple of a positive training loss is a gap..."""
     gap_loss_min: float = 0.05

@@ -30,6 +30,7 @@ from unetdiag.diag.checks.saturation.evidence import (
     PredictionCollapse,
     ScoreCollapse,
     StepTimeOutlier,
+    StillImproving,
     TrainValGap,
     UniformPredictionLoss,
 )
@@ -49,6 +50,7 @@ from unetdiag.diag.checks.saturation.wording_series import (
     non_finite_finding,
     perfect_accuracy_finding,
     score_collapse_finding,
+    still_improving_finding,
     train_val_gap_finding,
     uniform_prediction_finding,
 )
@@ -183,7 +185,8 @@ _WORDING = {NonFiniteOnset: non_finite_finding, NegativeLoss: negative_loss_find
             AccuracyBoundBreach: accuracy_bound_finding,
             ConstantPredictorRun: constant_predictor_finding, AtBaseline: at_baseline_finding,
             NearMajority: near_majority_finding, FlatTail: flat_finding,
-            TrainValGap: train_val_gap_finding, PerfectAccuracy: perfect_accuracy_finding,
+            TrainValGap: train_val_gap_finding, StillImproving: still_improving_finding,
+            PerfectAccuracy: perfect_accuracy_finding,
             ClassPriorLoss: class_prior_finding,
             UniformPredictionLoss: uniform_prediction_finding,
             ScoreCollapse: score_collapse_finding, IdenticalAcrossRuns: identical_finding,

@@ -16,6 +16,7 @@ from unetdiag.diag.checks.saturation.evidence import (
     NonFiniteOnset,
     PerfectAccuracy,
     ScoreCollapse,
+    StillImproving,
     TrainValGap,
     UniformPredictionLoss,
 )
@@ -288,6 +289,26 @@ def train_val_gap_finding(claim: TrainValGap) -> Finding:
         fix=("Check that training and validation come from the same distribution; use more "
              "data or augmentation, or stop earlier." if overfit else
              "Compare both sets' foreground fractions (`unetdiag audit-data`)."))
+
+
+def still_improving_finding(claim: StillImproving) -> Finding:
+    names = list(claim.metrics)
+    first = claim.metrics[names[0]]
+    details = "; ".join(
+        f"{name} {data['last']:.4f} at epoch {data['last_epoch']} (its best), up "
+        f"{data['gain']:.4f} from {data['earlier']:.4f} {data['over_epochs']} epochs earlier"
+        for name, data in claim.metrics.items())
+    return finding(
+        ids.STILL_IMPROVING, claim,
+        title=(f"{claim.run}: {join_names(names)} {verb(len(names), 'was', 'were')} still "
+               f"rising when training stopped ({names[0]} {first['last']:.4f}, up "
+               f"{first['gain']:.4f} over its last {first['over_epochs']} epochs)"),
+        explanation=(
+            f"{details}. The curve had not flattened when the run ended, so the best score "
+            "says where this run stopped, not where the model levels off on this data. "
+            "A small dataset makes few updates per epoch (pairs / batch size), so it needs "
+            "more epochs than a large one."),
+        fix="Train for more epochs (unetdiag: `--epochs N`) and look at the curve again.")
 
 
 def perfect_accuracy_finding(claim: PerfectAccuracy) -> Finding:
