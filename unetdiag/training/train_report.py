@@ -132,6 +132,10 @@ def history_findings(results: dict[str, VariantResult], baselines: dict[str, flo
     return findings
 
 
+_PREDICTOR_WORDS = {ALL_ZEROS_PREDICTOR: "predicting no foreground",
+                    ALL_ONES_PREDICTOR: "predicting foreground everywhere"}
+
+
 def reconcile_fingerprints(findings: Sequence[Finding], val_foreground_fraction: float | None
                            ) -> list[Finding]:
     """A constant-predictor fingerprint infers the validation foreground fraction from the
@@ -150,8 +154,10 @@ def reconcile_fingerprints(findings: Sequence[Finding], val_foreground_fraction:
             continue
         reconciled.append(dataclasses.replace(
             finding, severity=Severity.WARNING,
-            title=f"{finding.title}; but the validation masks are "
-                  f"{val_foreground_fraction:.2%} foreground, so it is not a constant predictor",
+            title=(f"{finding.evidence.get('run', finding.source)}: its validation scores "
+                   f"fit {_PREDICTOR_WORDS[finding.id]} only if {inferred:.2%} of the pixels "
+                   f"were foreground; the masks are {val_foreground_fraction:.2%}, so it "
+                   "does not predict one class everywhere"),
             explanation=finding.explanation + (
                 f" The trainer measured the validation masks' foreground fraction: "
                 f"{val_foreground_fraction:.4f}, not the {inferred:.4f} these metrics imply, so "

@@ -1,0 +1,39 @@
+"""The train report's reconciliation of constant-predictor fingerprints with the measured
+foreground fraction (seen on DRIVE with JPEG masks: StrConv_Tr_BCE at val_dice 0.0000 and
+val_accuracy 0.9099, on validation masks measured at 8.84 % foreground)."""
+
+from __future__ import annotations
+
+import pytest
+
+from unetdiag.diag.checks.saturation import check_series
+from unetdiag.diag.core.findings import Severity
+from unetdiag.training.train_report import reconcile_fingerprints
+
+DRIVE_LIKE = {"loss": [0.52, 0.49, 0.46, 0.43, 0.41], "accuracy": [0.90, 0.91, 0.913, 0.913, 0.913],
+              "val_loss": [0.66, 0.64, 0.58, 0.52, 0.48],
+              "val_accuracy": [0.9099] * 5, "val_dice": [0.0] * 5, "val_iou": [0.0] * 5}
+
+
+def _fingerprint():
+    findings = [f for f in check_series("StrConv_Tr_BCE", DRIVE_LIKE)
+                if f.id == "saturation.all_zeros_predictor"]
+    assert len(findings) == 1
+    return findings[0]
+
+
+def test_a_fingerprint_the_measured_fraction_contradicts_says_so_in_its_title():
+    fingerprint = _fingerprint()
+    [reconciled] = reconcile_fingerprints([fingerprint], 0.0884)
+    assert reconciled.severity is Severity.WARNING
+    assert reconciled.title == (
+        "StrConv_Tr_BCE: its validation scores fit predicting no foreground only if 9.01% of "
+        "the pixels were foreground; the masks are 8.84%, so it does not predict one class "
+        "everywhere")
+    assert reconciled.evidence["measured_val_foreground_fraction"] == pytest.approx(0.0884)
+
+
+def test_a_fingerprint_the_measured_fraction_confirms_is_kept_as_it_is():
+    fingerprint = _fingerprint()
+    assert reconcile_fingerprints([fingerprint], 0.0901) == [fingerprint]
+    assert reconcile_fingerprints([fingerprint], None) == [fingerprint]
