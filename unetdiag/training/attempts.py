@@ -38,7 +38,7 @@ def train_with_policy(config: TrainConfig, run_dir: Path, name: str, resuming: b
         attempt = len(attempts) + 1
         if attempt > 1:
             write_attempts(variant_dir, [*attempts, _record(attempt, learning_rate, None)])
-        result = train_variant(dataclasses.replace(config, learning_rate=learning_rate),
+        result = train_variant(config=dataclasses.replace(config, learning_rate=learning_rate),
                                run_dir=run_dir, resuming=resuming, **variant_options)
         restart = (result.status == "stopped by guard" and config.on_guard == "restart"
                    and attempt <= MAX_RESTARTS
