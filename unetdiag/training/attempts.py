@@ -53,6 +53,10 @@ def train_with_policy(config: TrainConfig, run_dir: Path, name: str, resuming: b
         earlier_findings.append((attempt, result.findings))
         learning_rate = next_learning_rate(learning_rate)
         resuming = False
+        if not config.quiet:
+            variant_options["progress"].console.print(
+                f"{name}: {result.stop_reason} stopped attempt {attempt}; restarting it with "
+                f"learning rate {learning_rate:g} (--on-guard restart)", highlight=False)
     if len(attempts) > 1:
         recovered = result.status == "finished"
         result.findings = [f for number, found in earlier_findings

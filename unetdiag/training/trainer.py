@@ -4,10 +4,13 @@ One run, one new directory ``config.out_dir / (config.run_name or timestamp)``::
 
     config.json          the TrainConfig (reloads with TrainConfig.from_dict)
     data.json            the split (stems per side), the mask policy, encodings of a sample
-    VARIANT/model.keras  saved atomically when the variant ends
+    VARIANT/model.keras  its best epoch by validation Dice, saved when the variant ends
+    VARIANT/last.keras   its last epoch (run/models.py says when model.keras is not the best)
     VARIANT/history.json, VARIANT/history.csv   rewritten after every epoch
-    VARIANT/checkpoint/  weights + optimizer state + history of the last completed epoch
-                         (while the variant trains; removed once model.keras is saved)
+    VARIANT/checkpoint/  weights + optimizer state + history of the last completed epoch, and
+                         the best epoch's weights (kept: --resume RUN --epochs N goes on
+                         from it)
+    VARIANT/attempts.json, VARIANT/attempt-N/   --on-guard restart: each earlier attempt
     VARIANT/tensorboard/ TensorBoard events: metrics every epoch, probe overlays every few
     VARIANT/val_scores.csv, VARIANT/overlays/   the saved model on each validation image
     summary.json, summary.csv                    one row per variant
@@ -27,9 +30,11 @@ variant; finished variants stay on disk, the current one keeps its last epoch ch
 stopped and the exit code is ``INTERRUPTED``. A variant counts as finished when its
 ``model.keras`` and ``history.json`` exist
 (:func:`~unetdiag.training.run.folder.variant_finished`). ``config.resume`` (``unetdiag train
---resume RUN_DIR``) reloads ``RUN_DIR/config.json``, skips the finished variants and continues
-the interrupted one from its checkpoint (weights, optimizer state, epoch count, history), in the
-same folder.
+--resume RUN_DIR``) reloads ``RUN_DIR/config.json``, skips the finished variants (unless a
+larger ``--epochs`` extends them) and continues the interrupted one from its checkpoint
+(weights, optimizer state, epoch count, history, best epoch), in the same folder. A guard stop
+leads to what ``config.on_guard`` says (:mod:`unetdiag.training.attempts`). The exit status
+comes from the report (:func:`unetdiag.exitcodes.exit_status`, ``config.fail_on``).
 
 Diagnostic callbacks plug in at :func:`~unetdiag.training.variant.gather_callbacks`; whatever
 findings they expose (``callback.findings``) are collected by
