@@ -177,7 +177,8 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
             "workers": info["workers"], "replicas": info["replicas"],
             "train_pairs": len(train_pairs), "val_pairs": len(val_pairs),
             "dice_loss": config.dice.describe(), "bce_loss": config.bce_loss,
-            "clipnorm": config.clipnorm, "metric_threshold": config.metric_threshold,
+            "clipnorm": config.clipnorm, "on_guard": config.on_guard,
+            "fail_on": config.fail_on, "metric_threshold": config.metric_threshold,
             "metric_empty_rule": config.empty_rule, "unetdiag": __version__,
             "tensorflow": tf.__version__, "keras": keras.__version__}
         if resume_note is not None:
