@@ -260,8 +260,10 @@ def _series(findings: Sequence[Finding], context: HeadlineContext) -> str | None
                    step_seconds=[], source=f"train:{r.name}")
             for r in context.results.values() if r.history]
     at_baseline = _at_baseline(findings, context)
-    # fingerprints are said by the baseline sentence already, or contradicted by the masks
-    series_findings = [f for f in findings if f.id.startswith("saturation.") and not (
+    # fingerprints are said by the baseline sentence already, or contradicted by the masks;
+    # an earlier attempt's series (--on-guard restart) is not the saved model's
+    series_findings = [f for f in findings if f.id.startswith("saturation.")
+                       and "attempt" not in f.evidence and not (
         f.id in (ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR)
         and (at_baseline or "measured_val_foreground_fraction" in f.evidence))]
     spoke = at_baseline or _guard_stops(findings, context)
