@@ -1,7 +1,7 @@
 """A small train run directory for the HTML report's tests (imported as ``report_fixtures``).
 
 Its report has what a real train report has: the data findings, the per-variant findings of
-the diagnostic callbacks (``first_epoch`` counted from 0, ``train:<variant>`` sources), the
+the diagnostic callbacks (``first_epoch`` counted from 1, ``train:<variant>`` sources), the
 same batch-audit info finding for every variant, the ``variants`` summary and the validation
 baselines in ``meta``. Each variant folder holds a ``history.json`` as the trainer writes it
 and, unless left out, ``val_scores.csv`` and composed overlay panels.
@@ -85,7 +85,7 @@ def _report(run_dir: Path) -> Report:
                 {"foreground_fraction": FOREGROUND}, source="data:val"),
         Finding("saturation.flat_metric", Severity.WARNING,
                 "train:MP_Tr_BCE: val_accuracy stopped moving at epoch 3", "Flat.", "Look.",
-                {"run": "train:MP_Tr_BCE", "first_epoch": 2}, source="train:MP_Tr_BCE"),
+                {"run": "train:MP_Tr_BCE", "first_epoch": 3}, source="train:MP_Tr_BCE"),
         Finding("guard.non_finite_loss", Severity.ERROR,
                 "Training stopped at epoch 3, batch 1: the loss is NaN", "NaN.", "Fix it.",
                 {"epoch": 3, "batch": 1}, source="train:StrConv_Ups_Dice"),

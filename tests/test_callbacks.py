@@ -457,19 +457,19 @@ def test_monitors_flag_a_model_stuck_at_all_ones():
     model.fit(x, y, batch_size=BATCH, epochs=3, verbose=0, validation_data=probe,
               callbacks=[dice_monitor, saturation])
 
-    assert dice_monitor.predicted_positive_fraction == {0: 1.0, 1: 1.0, 2: 1.0}
+    assert dice_monitor.predicted_positive_fraction == {1: 1.0, 2: 1.0, 3: 1.0}
     collapsed = [f for f in dice_monitor.findings if f.id == "saturation.predictions_collapsed"]
     assert len(collapsed) == 1  # reported once, not once per epoch
     assert collapsed[0].severity == Severity.ERROR
     assert collapsed[0].evidence["collapsed_to"] == "all_ones"
-    assert (collapsed[0].evidence["first_epoch"], collapsed[0].evidence["epochs_seen"]) == (0, 3)
+    assert (collapsed[0].evidence["first_epoch"], collapsed[0].evidence["epochs_seen"]) == (1, 3)
 
     assert saturation.history["val_accuracy"] == pytest.approx([val_all_ones_accuracy] * 3)
     ids = [f.id for f in saturation.findings]
     assert len(ids) == len(set(ids))
     [at_baseline] = [f for f in saturation.findings if f.id == "saturation.metric_at_baseline"]
     assert at_baseline.severity == Severity.ERROR
-    assert at_baseline.evidence["first_epoch"] == 0
+    assert at_baseline.evidence["first_epoch"] == 1
     assert "val_accuracy" in at_baseline.evidence["metrics"]
 
 
@@ -492,24 +492,26 @@ def _finding(value: float) -> Finding:
 
 def test_epoch_findings_keep_each_id_once_with_its_first_epoch():
     log = EpochFindings(keep_resolved=True)
-    log.record(0, [])
-    log.record(1, [_finding(1)])
-    log.record(2, [_finding(2)])
+    log.record(1, [])
+    log.record(2, [_finding(1)])
+    log.record(3, [_finding(2)])
     [kept] = log.findings()
     assert kept.severity == Severity.WARNING
-    assert kept.evidence == {"value": 2, "first_epoch": 1, "latest_epoch": 2, "epochs_seen": 2,
+    assert kept.evidence == {"value": 2, "first_epoch": 2, "latest_epoch": 3, "epochs_seen": 2,
                              "still_present": True}
-    log.record(3, [])  # the model grew out of it
+    log.record(4, [])  # the model grew out of it
+    log.record(5, [])
     [resolved] = log.findings()
     assert resolved.severity == Severity.INFO
-    assert resolved.title == "Resolved by epoch 3: t"
-    assert resolved.evidence["still_present"] is False
+    # the epoch it ended at, not the last epoch looked at
+    assert resolved.title == "Resolved by epoch 4: t"
+    assert (resolved.evidence["resolved_epoch"], resolved.evidence["still_present"]) == (4, False)
 
 
 def test_epoch_findings_drop_superseded_ids_when_told():
     log = EpochFindings(keep_resolved=False)
-    log.record(0, [_finding(1)])
-    log.record(1, [])
+    log.record(1, [_finding(1)])
+    log.record(2, [])
     assert log.findings() == []
 
 

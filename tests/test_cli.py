@@ -204,3 +204,56 @@ def test_readme_lists_every_exit_status():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for code in ExitCode:
         assert f"| {int(code)} | `{code.name}` | {DESCRIPTIONS[code]} |" in readme
+
+
+def _same_file_dataset(folder):
+    """Images only, given as their own masks: the original project's situation."""
+    from unetdiag.diag.synth.generator import SynthSpec, write_dataset
+
+    write_dataset(folder / "all", SynthSpec(n_pairs=10, size=32))
+    images = folder / "images"
+    images.mkdir()
+    for path in sorted((folder / "all").glob("*.png")):
+        if "_mask" not in path.name:
+            (images / path.name).write_bytes(path.read_bytes())
+    return images
+
+
+TINY_TRAIN = ("--variants", "MP_Tr_BCE", "--epochs", "1", "--img-size", "32", "--channels", "1",
+              "--base-filters", "2", "--depth", "2", "--batch-size", "4", "--precision",
+              "float32", "--json", "--quiet")
+
+
+def test_train_exits_from_its_report_like_audit_data(tmp_path):
+    """Error findings make train exit FINDINGS_ERROR (it exited 0); --fail-on is train's too."""
+    images = _same_file_dataset(tmp_path)
+    result = _run("train", "--images", str(images), "--masks", str(images),
+                  "--allow-same-file-masks", "--mask-threshold", "0", *TINY_TRAIN,
+                  "--out", str(tmp_path / "runs"), "--run-name", "seed")
+    report = json.loads(result.stdout)
+    assert "pairing.same_file" in {f["id"] for f in report["findings"]
+                                   if f["severity"] == "error"}
+    assert result.returncode == ExitCode.FINDINGS_ERROR, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "runs" / "seed" / "summary.json").read_text())
+    assert summary["exit_code"] == ExitCode.FINDINGS_ERROR
+
+
+def test_train_fail_on_and_on_guard_map_onto_the_config():
+    defaults = train_config(cli.build_parser().parse_args(["train"]))
+    assert (defaults.fail_on, defaults.on_guard) == ("error", "restart")
+    given = train_config(cli.build_parser().parse_args(
+        ["train", "--fail-on", "warning", "--on-guard", "restore-best"]))
+    assert (given.fail_on, given.on_guard) == ("warning", "restore-best")
+
+
+def test_resume_refuses_options_that_change_what_the_run_trains(tmp_path):
+    result = _run("train", "--resume", str(tmp_path), "--epochs", "5", "--lr", "0.1",
+                  "--variants", "MP_Tr_BCE")
+    assert result.returncode == ExitCode.USAGE
+    assert "--variants, --lr cannot change a resumed run" in result.stderr
+    assert "Traceback" not in result.stderr
+    # --epochs given with its default value still counts as asked for
+    from unetdiag.cli.parser import given_options
+
+    given = given_options(["train", "--resume", "r", "--epochs", "12", "-q"])
+    assert set(given) == {"resume", "epochs", "quiet"}

@@ -58,7 +58,8 @@ def test_train_page_shows_every_variant_with_curves_overlays_and_histogram(tmp_p
     assert "images/cells_001.png, Dice 0.0500" in page
     assert "probe_00.png" in page
     assert "1 image with no Dice value (undefined) left out." in page
-    # the epochs findings fired at, 1-based: first_epoch 2 and the guard's epoch 3 are epoch 3/4
+    # the epochs findings fired at, 1-based: first_epoch 3 and the guard's 0-based epoch 3 are
+    # epochs 3 and 4
     assert re.search(r"epoch 3: <span class=\"count warning\"><code>saturation.flat_metric", page)
     assert re.search(r"epoch 4: <span class=\"count error\"><code>guard.non_finite_loss", page)
 

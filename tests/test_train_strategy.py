@@ -61,8 +61,8 @@ def test_two_workers_train_and_only_the_chief_writes_the_run(tmp_path):
                                "task": {"type": "worker", "index": index}}))
                 for index in range(WORKERS)]
     results = run_all(commands)
-    for done in results:
-        assert done.returncode == ExitCode.OK, done.stderr[-3000:]
+    for done in results:  # a tiny model may score one class on the probe: an error finding
+        assert done.returncode in (ExitCode.OK, ExitCode.FINDINGS_ERROR), done.stderr[-3000:]
     reports = sorted(tmp_path.rglob("report.json"))
     assert len(reports) == 1 and reports[0].is_relative_to(outs[0]), reports
     assert not outs[1].exists() or not any(outs[1].rglob("*")), "a non-chief wrote files"
@@ -71,13 +71,17 @@ def test_two_workers_train_and_only_the_chief_writes_the_run(tmp_path):
     assert report["meta"]["strategy"] == "multiworker"
     assert report["meta"]["workers"] == WORKERS and report["meta"]["replicas"] == WORKERS
     summary = json.loads((run_dir / "summary.json").read_text())
+    errors = [f for f in report["findings"] if f["severity"] == "error"]
+    assert summary["exit_code"] == (ExitCode.FINDINGS_ERROR if errors else ExitCode.OK)
+    assert {done.returncode for done in results} == {summary["exit_code"]}
     [row] = summary["variants"]
     assert row["status"] == "finished" and row["epochs_completed"] == 1
     history = json.loads((run_dir / VARIANT / "history.json").read_text())
     assert {"loss", "val_loss"} <= set(history) and len(history["loss"]) == 1
     model = keras.saving.load_model(run_dir / VARIANT / "model.keras", safe_mode=True)
     assert model.output_shape[1:3] == (IMAGE_SIZE, IMAGE_SIZE)
-    assert not (run_dir / VARIANT / "checkpoint").exists()  # removed once the model is saved
+    assert (row["model_holds"], row["model_epoch"]) == ("best epoch", 1)
+    assert (run_dir / VARIANT / "last.keras").is_file()
 
 
 def test_resume_under_multiworker_is_refused_before_tensorflow_starts(tmp_path):

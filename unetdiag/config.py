@@ -17,6 +17,8 @@ Precision = Literal["auto", "float32", "mixed_bfloat16", "mixed_float16"]
 Strategy = Literal["default", "mirrored", "multiworker"]
 BceLoss = Literal["plain", "focal", "weighted"]
 Normalization = Literal["batch", "none"]
+FailOn = Literal["error", "warning"]
+OnGuard = Literal["stop", "restore-best", "restart"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
     Variant("StrConv_Tr_BCE", "strided", "transpose", "bce"),
     Variant("StrConv_Ups_Dice", "strided", "upsample", "dice"),
 )}
+
+#: --on-guard restart: at most this many restarts per variant, each multiplying the learning
+#: rate by RESTART_LEARNING_RATE_FACTOR (docs/run-semantics.md).
+MAX_RESTARTS = 2
+RESTART_LEARNING_RATE_FACTOR = 0.5
 
 DEFAULT_IMAGES = Path("images")
 DEFAULT_MASK_SUFFIXES = MASK_SUFFIXES
@@ -73,6 +80,8 @@ class TrainConfig:
     diagnostics: bool = True
     stop_on_label_error: bool = True
     stop_all_on_guard: bool = False
+    on_guard: OnGuard = "restart"  # what a guard stop leads to (docs/run-semantics.md)
+    fail_on: FailOn = "error"  # the exit status: findings of this severity or worse fail
     out_dir: Path = Path("runs")
     run_name: str | None = None  # default: timestamp
     resume: Path | None = None

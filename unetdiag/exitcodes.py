@@ -30,10 +30,10 @@ class ExitCode(enum.IntEnum):
 
 
 DESCRIPTIONS = {
-    ExitCode.OK: "finished; nothing above info level found",
-    ExitCode.WARNINGS: "finished; warning-level findings (audit-data, explain-log)",
+    ExitCode.OK: "finished; no finding as severe as --fail-on",
+    ExitCode.WARNINGS: "finished; warning-level findings, under --fail-on warning",
     ExitCode.USAGE: "bad command line: unknown option or variant, invalid number",
-    ExitCode.FINDINGS_ERROR: "finished; error-level findings about the data or the log",
+    ExitCode.FINDINGS_ERROR: "finished; error-level findings about the data, the log or the run",
     ExitCode.INPUT_ERROR: "input unusable: missing or empty folder, no pairs, unreadable file",
     ExitCode.OUTPUT_ERROR: "the output (run) directory cannot be written",
     ExitCode.TRAINING_STOPPED: "a diagnostic guard stopped at least one variant; report written",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from unetdiag.cli.parser import build_parser
+from unetdiag.cli.parser import build_parser, given_options
 from unetdiag.exitcodes import ExitCode, UserError
 
 __all__ = ["build_parser", "main"]
@@ -17,11 +17,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rich.console import Console
 
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     handler: Callable | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return ExitCode.USAGE
+    args.given = given_options(argv)  # what --resume may change
     console = Console(stderr=bool(getattr(args, "json", False)))
     try:
         return int(handler(args, console))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from unetdiag.config import DEFAULT_MASK_SUFFIXES, TrainConfig
 from unetdiag.diag.core.dice import NAMED_DICE, DiceConfig
@@ -36,13 +36,22 @@ from unetdiag.cli.arguments import (
 T = TypeVar("T")
 
 
+#: The options ``--resume`` takes besides itself: they change how the run goes on, not what
+#: it trains (the other options are fixed by the run's config.json).
+RESUME_OPTIONS = ("resume", "epochs", "on_guard", "fail_on", "json", "quiet")
+#: Those of them that are TrainConfig fields the resumed run takes from the command line.
+RESUME_CHANGES = ("epochs", "on_guard", "fail_on")
+
+
 def run_train(args: argparse.Namespace, console: Console) -> int:
     config = train_config(args)
+    changes = resume_changes(args, config)
 
     def run() -> TrainResult:
         from unetdiag.training.trainer import run_training  # TensorFlow starts here
 
-        return run_training(config, console=console, show_report=not args.json)
+        return run_training(config, console=console, show_report=not args.json,
+                            resume_changes=changes)
 
     result = with_tensorflow_log_to_file(
         run, keep=lambda result: result.exit_code == ExitCode.TRAINING_STOPPED)
@@ -51,6 +60,25 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
 
         sys.stdout.write(report_to_json(result.report) + "\n")
     return int(result.exit_code)
+
+
+def resume_changes(args: argparse.Namespace, config: TrainConfig) -> dict[str, Any]:
+    """What ``--resume`` changes in the run's saved config: the :data:`RESUME_CHANGES` given
+    on the command line (``args.given``, set by :func:`unetdiag.cli.main`).
+
+    Raises:
+        UserError: (``USAGE``) another training option was given with ``--resume``.
+    """
+    given: dict[str, str] = getattr(args, "given", {})
+    if args.resume is None:
+        return {}
+    refused = [option for dest, option in given.items() if dest not in RESUME_OPTIONS]
+    if refused:
+        raise UserError(f"{', '.join(refused)} cannot change a resumed run: {args.resume}"
+                        "/config.json fixes what it trains; with --resume give only --epochs, "
+                        "--on-guard, --fail-on, --json or --quiet, or start a new run",
+                        ExitCode.USAGE)
+    return {field: getattr(config, field) for field in RESUME_CHANGES if field in given}
 
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
@@ -90,7 +118,8 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
         metric_threshold=args.metric_threshold, empty_rule=args.empty_rule,
         diagnostics=not args.no_diagnostics,
         stop_on_label_error=not args.no_stop_on_label_error,
-        stop_all_on_guard=args.stop_all_on_guard, out_dir=args.out, run_name=args.run_name,
+        stop_all_on_guard=args.stop_all_on_guard, on_guard=args.on_guard,
+        fail_on=args.fail_on, out_dir=args.out, run_name=args.run_name,
         resume=args.resume, quiet=args.quiet)
 
 

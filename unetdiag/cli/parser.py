@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import get_args
 
 from unetdiag import __version__
 from unetdiag.cli.arguments import (
     BCE_LOSSES,
     EMPTY_RULES,
+    FAIL_ON,
     HelpFormatter,
     add_dataset_options,
     add_output_options,
@@ -29,7 +31,7 @@ from unetdiag.cli.commands import (
     run_predict,
     run_train,
 )
-from unetdiag.config import DEFAULT_MASK_SUFFIXES, VARIANTS, TrainConfig
+from unetdiag.config import DEFAULT_MASK_SUFFIXES, MAX_RESTARTS, VARIANTS, OnGuard, TrainConfig
 from unetdiag.diag.core.dice import NAMED_DICE
 from unetdiag.exitcodes import DESCRIPTIONS, ExitCode
 
@@ -137,12 +139,22 @@ def _add_train_parser(commands) -> None:
                        help="record labels outside [0,1] instead of stopping the run")
     group.add_argument("--stop-all-on-guard", action="store_true",
                        help="when a guard stops one variant, do not train the others")
+    group.add_argument("--on-guard", choices=get_args(OnGuard), default=defaults.on_guard,
+                       help="when a guard stops a variant: stop it (keep the weights it "
+                            "stopped with), restore-best (keep its best epoch), or restart it "
+                            f"with the learning rate halved, at most {MAX_RESTARTS} times, "
+                            "when a lower rate can help (docs/run-semantics.md)")
+    group.add_argument("--fail-on", choices=tuple(FAIL_ON), default=defaults.fail_on,
+                       help="exit non-zero on findings of this severity or worse (warning: "
+                            "also on warnings)")
     group.add_argument("--out", type=Path, default=defaults.out_dir, metavar="DIR",
                        help="parent of run directories")
     group.add_argument("--run-name", metavar="NAME",
                        help="run directory name (default: the start time)")
     group.add_argument("--resume", type=Path, metavar="RUN_DIR",
-                       help="continue an interrupted run in RUN_DIR (default: start a new run)")
+                       help="continue an interrupted run in RUN_DIR, or extend a finished one "
+                            "with --epochs N; only --epochs, --on-guard, --fail-on, --json and "
+                            "--quiet may be given with it (default: start a new run)")
     group.add_argument("--json", action="store_true",
                        help="print the report as JSON on stdout (progress goes to stderr)")
     group.add_argument("--quiet", "-q", action="store_true",
@@ -226,3 +238,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def given_options(argv: Sequence[str]) -> dict[str, str]:
+    """The options ``argv`` gives explicitly, as ``{dest: option string}`` (an option given
+    with its default value counts: ``--resume RUN --epochs 12`` asks for 12 epochs)."""
+    parser = build_parser()
+    options: dict[str, str] = {}
+    for action in _all_actions(parser):
+        if action.option_strings:
+            options[action.dest] = action.option_strings[0]
+        action.default = argparse.SUPPRESS
+    given = vars(parser.parse_args(argv))
+    return {dest: option for dest, option in options.items() if dest in given}
+
+
+def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    actions = list(parser._actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                actions += command._actions
+    return actions

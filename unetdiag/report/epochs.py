@@ -2,19 +2,20 @@
 
 Findings carry their epoch in two conventions:
 
-- the training callbacks count as Keras does, from 0: ``first_epoch`` (the epoch a
-  per-epoch check first reported the finding) and the guard's ``epoch`` (next to ``batch``);
-- the metric-series checks count as logs do, from 1: ``onset_epoch`` (NaN onset),
+- counted from 1, as logs do: the per-epoch monitors' ``first_epoch`` (the epoch a check
+  first reported the finding) and the metric-series checks' ``onset_epoch`` (NaN onset),
   ``from_epoch`` (where a metric went flat, per metric), ``epochs_at_baseline`` and
-  ``epochs_matched`` (per metric or per phase).
+  ``epochs_matched`` (per metric or per phase);
+- counted from 0, as Keras's callback arguments do: the guard's ``epoch`` (next to ``batch``)
+  and the batch audit's ``first_epoch`` (next to ``first_batch``).
 
 >>> from unetdiag.diag.core.findings import Finding
 >>> def fired(**evidence):
 ...     return finding_epoch(Finding("x", "error", "", "", "", evidence))
->>> fired(first_epoch=0), fired(epoch=2, batch=7), fired(onset_epoch=3)
-(1, 3, 3)
->>> fired(metrics={"val_dice": {"from_epoch": 4}, "val_loss": {"from_epoch": 2}})
-2
+>>> fired(first_epoch=1), fired(first_epoch=0, first_batch=3), fired(epoch=2, batch=7)
+(1, 1, 3)
+>>> fired(onset_epoch=3), fired(metrics={"dice": {"from_epoch": 4}, "loss": {"from_epoch": 2}})
+(3, 2)
 >>> fired(phases={"validation": {"epochs_matched": [5, 6]}}), fired(value=1.0)
 (5, None)
 """
@@ -26,10 +27,11 @@ from typing import Any
 
 from unetdiag.diag.core.findings import Finding
 
-#: Keys holding a 0-based epoch index (the training callbacks' convention).
-ZERO_BASED_KEYS = ("first_epoch",)
-#: Keys holding a 1-based epoch number (the metric-series checks' convention).
-ONE_BASED_KEYS = ("onset_epoch", "from_epoch")
+#: (epoch key, the key beside it) of the 0-based epoch indices: the guard's and the batch
+#: audit's, which name the batch too.
+ZERO_BASED_KEYS = (("epoch", "batch"), ("first_epoch", "first_batch"))
+#: Keys holding a 1-based epoch number (the monitors' and the metric-series checks').
+ONE_BASED_KEYS = ("first_epoch", "onset_epoch", "from_epoch")
 #: Keys holding a list of 1-based epoch numbers.
 ONE_BASED_LIST_KEYS = ("epochs_at_baseline", "epochs_matched")
 #: Nested evidence that holds per-metric or per-phase epochs.
@@ -57,13 +59,10 @@ def _one_based(evidence: Mapping[str, Any]) -> Iterable[int]:
 def finding_epoch(finding: Finding) -> int | None:
     """The 1-based epoch the finding fired at (its first), or None when it names none."""
     evidence = finding.evidence
-    for key in ZERO_BASED_KEYS:
+    for key, beside in ZERO_BASED_KEYS:
         number = _whole_number(evidence.get(key))
-        if number is not None:
+        if number is not None and beside in evidence:
             return number + 1
-    guard_epoch = _whole_number(evidence.get("epoch"))
-    if guard_epoch is not None and "batch" in evidence:
-        return guard_epoch + 1
     epochs = list(_one_based(evidence))
     for key in NESTED_KEYS:
         nested = evidence.get(key)

@@ -69,7 +69,7 @@ def run_findings(results: dict[str, VariantResult], config: TrainConfig, run_dir
                       f"{config.epochs} epochs"
                       + (f" by {result.stop_reason}" if result.stop_reason else ""),
                 explanation=f"{by} before its last epoch; the findings from the same source "
-                            "say why. Its model was saved with the last finite weights.",
+                            f"say why. {_saved_sentence(result)}",
                 fix="Read the variant's other findings and fix their cause before retraining.",
                 evidence={"epochs_completed": result.epochs_completed,
                           "epochs_requested": config.epochs, "stop_reason": result.stop_reason},
@@ -83,6 +83,19 @@ def run_findings(results: dict[str, VariantResult], config: TrainConfig, run_dir
             fix="Pass a new --run-name to choose the name yourself.",
             evidence={"requested": requested_name, "used": run_dir.name}, source="train"))
     return findings
+
+
+def _saved_sentence(result: VariantResult) -> str:
+    """What the variant's model.keras holds (run/models.py), in one sentence."""
+    if result.model_holds == "best epoch":
+        return (f"Its model.keras holds its best epoch, {result.model_epoch} (by validation "
+                "Dice); last.keras the weights it ended with.")
+    if result.model_holds == "guard stop":
+        return ("Its model.keras holds the weights the guard kept when it stopped it, after "
+                f"{result.model_epoch} completed epoch(s).")
+    if result.model_holds == "last epoch":
+        return f"Its model.keras holds its last epoch, {result.model_epoch}."
+    return "No model was saved."
 
 
 def _interrupted(results: dict[str, VariantResult], config: TrainConfig, run_dir: Path,
@@ -202,7 +215,8 @@ def _stop_sentence(result: VariantResult, findings: Sequence[Finding]) -> str:
                  None)
     where = f"after {result.epochs_completed} of its epochs"
     if cause is not None and "batch" in cause.evidence:
-        where = f"at epoch {cause.evidence.get('epoch', 0) + 1}, batch {cause.evidence['batch']}"
+        where = (f"at epoch {cause.evidence.get('epoch', 0) + 1}, batch "
+                 f"{cause.evidence['batch'] + 1}")
     because = f": {cause.title}" if cause is not None else ""
     return f"The guard stopped {result.name} {where} ({result.stop_reason}){because}."
 
@@ -252,8 +266,10 @@ def _series(findings: Sequence[Finding], context: HeadlineContext) -> str | None
                    step_seconds=[], source=f"train:{r.name}")
             for r in context.results.values() if r.history]
     at_baseline = _at_baseline(findings, context)
-    # fingerprints are said by the baseline sentence already, or contradicted by the masks
-    series_findings = [f for f in findings if f.id.startswith("saturation.") and not (
+    # fingerprints are said by the baseline sentence already, or contradicted by the masks;
+    # an earlier attempt's series (--on-guard restart) is not the saved model's
+    series_findings = [f for f in findings if f.id.startswith("saturation.")
+                       and "attempt" not in f.evidence and not (
         f.id in (ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR)
         and (at_baseline or "measured_val_foreground_fraction" in f.evidence))]
     spoke = at_baseline or _guard_stops(findings, context)
@@ -269,8 +285,10 @@ def _trained(findings: Sequence[Finding], context: HeadlineContext) -> str:
     scored = [r for r in results.values() if r.best_val_dice is not None]
     if scored:
         best = max(scored, key=lambda r: r.best_val_dice)
+        saved = (", saved as its model.keras" if best.model_holds == "best epoch"
+                 and best.model_epoch == best.best_val_dice_epoch else "")
         text += (f" Best validation Dice {best.best_val_dice:.4f} ({best.name}, epoch "
-                 f"{best.best_val_dice_epoch}).")
+                 f"{best.best_val_dice_epoch}{saved}).")
     return text
 
 

@@ -4,10 +4,13 @@ One run, one new directory ``config.out_dir / (config.run_name or timestamp)``::
 
     config.json          the TrainConfig (reloads with TrainConfig.from_dict)
     data.json            the split (stems per side), the mask policy, encodings of a sample
-    VARIANT/model.keras  saved atomically when the variant ends
+    VARIANT/model.keras  its best epoch by validation Dice, saved when the variant ends
+    VARIANT/last.keras   its last epoch (run/models.py says when model.keras is not the best)
     VARIANT/history.json, VARIANT/history.csv   rewritten after every epoch
-    VARIANT/checkpoint/  weights + optimizer state + history of the last completed epoch
-                         (while the variant trains; removed once model.keras is saved)
+    VARIANT/checkpoint/  weights + optimizer state + history of the last completed epoch, and
+                         the best epoch's weights (kept: --resume RUN --epochs N goes on
+                         from it)
+    VARIANT/attempts.json, VARIANT/attempt-N/   --on-guard restart: each earlier attempt
     VARIANT/tensorboard/ TensorBoard events: metrics every epoch, probe overlays every few
     VARIANT/val_scores.csv, VARIANT/overlays/   the saved model on each validation image
     summary.json, summary.csv                    one row per variant
@@ -27,9 +30,11 @@ variant; finished variants stay on disk, the current one keeps its last epoch ch
 stopped and the exit code is ``INTERRUPTED``. A variant counts as finished when its
 ``model.keras`` and ``history.json`` exist
 (:func:`~unetdiag.training.run.folder.variant_finished`). ``config.resume`` (``unetdiag train
---resume RUN_DIR``) reloads ``RUN_DIR/config.json``, skips the finished variants and continues
-the interrupted one from its checkpoint (weights, optimizer state, epoch count, history), in the
-same folder.
+--resume RUN_DIR``) reloads ``RUN_DIR/config.json``, skips the finished variants (unless a
+larger ``--epochs`` extends them) and continues the interrupted one from its checkpoint
+(weights, optimizer state, epoch count, history, best epoch), in the same folder. A guard stop
+leads to what ``config.on_guard`` says (:mod:`unetdiag.training.attempts`). The exit status
+comes from the report (:func:`unetdiag.exitcodes.exit_status`, ``config.fail_on``).
 
 Diagnostic callbacks plug in at :func:`~unetdiag.training.variant.gather_callbacks`; whatever
 findings they expose (``callback.findings``) are collected by
@@ -43,7 +48,7 @@ import dataclasses
 import shutil
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +58,11 @@ from rich.console import Console
 
 from unetdiag import __version__
 from unetdiag.config import VARIANTS, TrainConfig
-from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.exitcodes import ExitCode, UserError, exit_status
 from unetdiag.report import render_report, write_report_files
+from unetdiag.training.attempts import train_with_policy
 from unetdiag.training.data_stats import (
     balanced_foreground_weight,
     data_findings,
@@ -71,9 +77,20 @@ from unetdiag.training.distributed import (
 )
 from unetdiag.training.pipeline import build_datasets
 from unetdiag.training.precision import resolve_precision
-from unetdiag.training.run.folder import create_run_dir, variant_finished, write_run_records
+from unetdiag.training.run.folder import (
+    create_run_dir,
+    variant_finished,
+    write_run_config,
+    write_run_records,
+)
 from unetdiag.training.run.progress import epoch_lines_wanted, progress_display
-from unetdiag.training.run.resume import PreviousRun, check_same_split, previous_run, resumed_config
+from unetdiag.training.run.resume import (
+    PreviousRun,
+    check_extendable,
+    check_same_split,
+    previous_run,
+    resumed_config,
+)
 from unetdiag.training.run.split import data_record, discover_and_split
 from unetdiag.training.run.summary import (
     STOPPED_STATUSES,
@@ -82,7 +99,6 @@ from unetdiag.training.run.summary import (
     write_summary,
 )
 from unetdiag.training.train_report import train_report
-from unetdiag.training.variant import train_variant
 
 #: Subfolder of the run directory holding the decoded-tensor cache (deleted when the run ends).
 CACHE_DIRNAME = "cache"
@@ -92,7 +108,8 @@ BETWEEN_VARIANTS = "between variants"
 
 
 def run_training(config: TrainConfig, console: Console | None = None, *,
-                 show_report: bool = True) -> TrainResult:
+                 show_report: bool = True,
+                 resume_changes: Mapping[str, Any] | None = None) -> TrainResult:
     """Train ``config.variants`` and write a new run directory; see the module docstring.
 
     The report is rendered on ``console`` at the end unless ``show_report`` is False (the
@@ -100,8 +117,9 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
     per epoch per variant (unless ``config.quiet``).
 
     With ``config.resume`` the run continues in that folder under its saved ``config.json``
-    (:func:`~unetdiag.training.run.resume.resumed_config`; of ``config`` only ``quiet`` is
-    kept).
+    (:func:`~unetdiag.training.run.resume.resumed_config`): of ``config`` only ``quiet`` is
+    kept, and ``resume_changes`` (``epochs``, ``on_guard``, ``fail_on``) are applied and
+    saved; a larger ``epochs`` extends the variants that finished.
 
     ``config.strategy`` (``docs/distributed.md``): the strategy is created before any other
     TensorFlow op. Under ``"multiworker"`` (the cluster in ``TF_CONFIG``) the datasets are
@@ -120,10 +138,11 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
     console = console or Console()
     resume_note = None
     if config.resume is not None:
-        config = resumed_config(config.resume, quiet=config.quiet)
-        resume_note = (f"resuming {config.resume} with its config.json; training options given "
-                       "on the command line (other than --quiet) are ignored")
-        console.print(resume_note)
+        config = resumed_config(config.resume, quiet=config.quiet, changes=resume_changes)
+        changed = ", ".join(f"{key} {value}" for key, value in (resume_changes or {}).items())
+        resume_note = (f"resuming {config.resume} with its config.json"
+                       + (f", changed: {changed}" if changed else ""))
+        console.print(resume_note, highlight=False)
     unknown = [name for name in config.variants if name not in VARIANTS]
     if unknown or not config.variants:
         raise UserError(f"unknown variant(s) {', '.join(unknown) or '(none given)'}; choose from "
@@ -150,13 +169,16 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
     with worker_output_dir(run_dir, info) as output_dir:
         if config.resume is None:
             write_run_records(output_dir, config, record)
+        elif resume_changes:
+            write_run_config(output_dir, config)
         meta: dict[str, Any] = {
             "run_dir": str(output_dir), "precision": policy_name,
             "precision_reason": precision_reason, "strategy": config.strategy,
             "workers": info["workers"], "replicas": info["replicas"],
             "train_pairs": len(train_pairs), "val_pairs": len(val_pairs),
             "dice_loss": config.dice.describe(), "bce_loss": config.bce_loss,
-            "clipnorm": config.clipnorm, "metric_threshold": config.metric_threshold,
+            "clipnorm": config.clipnorm, "on_guard": config.on_guard,
+            "fail_on": config.fail_on, "metric_threshold": config.metric_threshold,
             "metric_empty_rule": config.empty_rule, "unetdiag": __version__,
             "tensorflow": tf.__version__, "keras": keras.__version__}
         if resume_note is not None:
@@ -212,18 +234,21 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                          for name in config.variants}
                 for name in config.variants:
                     if previous is not None and variant_finished(run_dir / name):
-                        results[name] = previous.result(run_dir, name)
-                        progress.update(tasks[name], metrics=f"{results[name].status} before")
-                        continue
+                        earlier = previous.result(run_dir, name)
+                        if not (earlier.status == "finished"
+                                and earlier.epochs_completed < config.epochs):
+                            results[name] = earlier
+                            progress.update(tasks[name], metrics=f"{earlier.status} before")
+                            continue
+                        check_extendable(run_dir / name)
                     stage = name
-                    result = train_variant(VARIANTS[name], config, datasets,
-                                           meta["val_baselines"], policy_name, strategy,
-                                           run_dir, progress, tasks[name],
-                                           resuming=previous is not None,
-                                           strategy_name=info["strategy"],
-                                           val_files=val_files,
-                                           epoch_lines=epoch_lines_wanted(console,
-                                                                          config.quiet))
+                    result = train_with_policy(
+                        config, run_dir, name, resuming=previous is not None,
+                        variant=VARIANTS[name], datasets=datasets,
+                        val_baselines=meta["val_baselines"], policy_name=policy_name,
+                        strategy=strategy, progress=progress, task=tasks[name],
+                        strategy_name=info["strategy"], val_files=val_files,
+                        epoch_lines=epoch_lines_wanted(console, config.quiet))
                     results[name] = result
                     stage = BETWEEN_VARIANTS
                     if result.status == "interrupted":
@@ -240,7 +265,7 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
 
     report = train_report(config, run_dir, results, meta, pairing_findings + pre_training,
                           interrupted_during)
-    exit_code = exit_status(report, fail_on=None)  # train does not fail on findings
+    exit_code = exit_status(report, fail_on=Severity(config.fail_on))
     if is_chief(info):
         write_summary(run_dir, results, meta, exit_code)
         write_report_files(report, run_dir)

@@ -1,13 +1,13 @@
 """One variant of a run: compile it, give it its callbacks, train it (resuming from its epoch
-checkpoint), save it, score the saved model on the validation split
-(:mod:`~unetdiag.training.run.scores`), and say how it went
-(:class:`~unetdiag.training.run.summary.VariantResult`).
+checkpoint), save its best and last epochs (:mod:`~unetdiag.training.run.models`), score the
+saved model on the validation split (:mod:`~unetdiag.training.run.scores`), and say how it
+went (:class:`~unetdiag.training.run.summary.VariantResult`). The attempts of
+``--on-guard restart`` are :mod:`unetdiag.training.attempts`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,17 +18,21 @@ from rich.progress import Progress, TaskID
 
 from unetdiag.config import TrainConfig, Variant
 from unetdiag.diag.core.findings import Finding
-from unetdiag.fsutil import atomic_save
-from unetdiag.training.callbacks import diagnostic_callbacks
+from unetdiag.training.callbacks import SaturationMonitor, diagnostic_callbacks
 from unetdiag.training.data_stats import metric_baselines
 from unetdiag.training.distributed import fit_with_strategy, local_predictions
 from unetdiag.training.losses import build_loss, build_metrics
 from unetdiag.training.model import build_variant, count_parameters
 from unetdiag.training.pipeline import StreamingDatasets
 from unetdiag.training.precision import precision_scope
-from unetdiag.training.run.checkpoint import CHECKPOINT_DIRNAME, EpochCheckpoint, load_checkpoint
-from unetdiag.training.run.folder import MODEL_FILENAME
+from unetdiag.training.run.checkpoint import (
+    CHECKPOINT_DIRNAME,
+    Checkpoint,
+    EpochCheckpoint,
+    load_checkpoint,
+)
 from unetdiag.training.run.history import HistoryWriter, write_history
+from unetdiag.training.run.models import save_models
 from unetdiag.training.run.progress import ProgressCallback
 from unetdiag.training.run.scores import write_validation_scores
 from unetdiag.training.run.summary import VariantResult, VariantStatus, history_fields
@@ -91,13 +95,28 @@ def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
         callbacks += diagnostic_callbacks(
             variant_dir, probe=(probe_x, probe_y), dice_config=config.dice,
             baselines=metric_baselines(val_baselines),
-            stop_on_label_error=config.stop_on_label_error, source=f"train:{variant.name}")
+            stop_on_label_error=config.stop_on_label_error, source=f"train:{variant.name}",
+            threshold=config.metric_threshold)
     history = HistoryWriter(variant_dir)
     tensorboard = TensorBoardWriter(variant_dir / TENSORBOARD_DIRNAME, (probe_x, probe_y),
                                     files=tuple(val_files), threshold=config.metric_threshold,
                                     empty=config.empty_rule)
     return callbacks + [history, EpochCheckpoint(variant_dir / CHECKPOINT_DIRNAME, history),
                         ThroughputMeter(datasets.train_size), tensorboard]
+
+
+def continue_from(callbacks: Sequence[keras.callbacks.Callback], checkpoint: Checkpoint
+                  ) -> int:
+    """Set the callbacks that keep a history to go on from ``checkpoint`` (the history
+    files, the best epoch, the saturation checks); returns the epoch to start from."""
+    for callback in callbacks:
+        if isinstance(callback, HistoryWriter):
+            callback.history = {key: list(values) for key, values in checkpoint.history.items()}
+        elif isinstance(callback, EpochCheckpoint) and checkpoint.best_weights_path is not None:
+            callback.best = (checkpoint.best_epoch, checkpoint.best_weights_path.name)
+        elif isinstance(callback, SaturationMonitor):
+            callback.continue_from(checkpoint.history)
+    return checkpoint.epochs_completed
 
 
 def stop_reasons(callbacks: Sequence[keras.callbacks.Callback]) -> list[str]:
@@ -130,7 +149,7 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
     (:func:`~unetdiag.training.run.checkpoint.load_checkpoint`), if it has one.
     ``epoch_lines``: print one line per epoch (:class:`~.run.progress.ProgressCallback`)."""
     variant_dir = run_dir / variant.name
-    variant_dir.mkdir(exist_ok=resuming)
+    variant_dir.mkdir(exist_ok=True)  # a resume's, or a restart's (earlier attempts kept)
     checkpoint = load_checkpoint(variant_dir) if resuming else None
     keras.utils.set_random_seed(config.seed)  # every variant starts from the same seed
     built: list[keras.Model] = []  # the model, once built (the loop builds its own)
@@ -147,10 +166,7 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
     meter = next(c for c in callbacks if isinstance(c, ThroughputMeter))
     fit_callbacks = [*callbacks, ProgressCallback(progress, task, config.epochs,
                                                   name=variant.name, epoch_lines=epoch_lines)]
-    initial_epoch = 0
-    if checkpoint is not None:
-        initial_epoch = checkpoint.epochs_completed
-        history.history = {key: list(values) for key, values in checkpoint.history.items()}
+    initial_epoch = continue_from(callbacks, checkpoint) if checkpoint is not None else 0
     started = time.perf_counter()
     status: VariantStatus = "finished"
     train_batches = datasets.fresh_train()  # the same batches for every variant
@@ -195,18 +211,23 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
     elif status == "finished" and figures["epochs_completed"] < config.epochs:
         status = "stopped"
     model = built[0] if built else None
-    model_path = None
+    saved = None
     if status != "interrupted" and model is not None:
-        model_path = atomic_save(model.save, variant_dir / MODEL_FILENAME)
         write_history(variant_dir, history.history)
+        # the epoch checkpoint stays: --resume RUN --epochs N goes on from it
+        saved = save_models(model, variant_dir, epochs_completed=figures["epochs_completed"],
+                            stopped_by_guard=status == "stopped by guard",
+                            on_guard=config.on_guard)
         write_validation_scores(model, datasets.val, val_files, variant_dir,
                                 config.metric_threshold, config.empty_rule)
-        # finished (model.keras and history.json): the checkpoint is not needed any more
-        shutil.rmtree(variant_dir / CHECKPOINT_DIRNAME, ignore_errors=True)
     return VariantResult(
         name=variant.name, status=status, stop_reason=reasons[0] if reasons else None,
         time_per_step_ms=meter.time_per_step_ms, images_per_second=meter.images_per_second,
         parameters=count_parameters(model) if model is not None else None,
         seconds=time.perf_counter() - started,
-        epoch_train_seconds=list(meter.epoch_seconds), model_path=model_path,
+        epoch_train_seconds=list(meter.epoch_seconds),
+        model_path=saved.model_path if saved else None,
+        model_holds=saved.holds if saved else None, model_epoch=saved.epoch if saved else None,
+        last_model_path=saved.last_model_path if saved else None,
+        learning_rate=config.learning_rate,
         findings=collect_findings(callbacks, f"train:{variant.name}"), **figures)

@@ -95,17 +95,20 @@ class InstrumentedCallback(DiagnosticCallback):
 class EpochFindings:
     """Findings reported every epoch, kept once per id with the epoch each one started.
 
-    The latest evidence wins; ``first_epoch``, ``latest_epoch``, ``epochs_seen`` and
-    ``still_present`` (reported at the last epoch checked) are added to it. An id absent at
-    the last check is dropped when ``keep_resolved`` is False (for checks that re-judge the
-    whole history each time, so absence means superseded) or else kept as INFO, titled
-    "Resolved by epoch N" (for per-epoch snapshots, where it is history worth telling).
+    Epochs are numbered from 1, as logs and the report count them (a Keras callback passes
+    ``epoch + 1``). The latest evidence wins; ``first_epoch``, ``latest_epoch``,
+    ``epochs_seen`` and ``still_present`` (reported at the last epoch checked) are added to it.
+    An id absent at the last check is dropped when ``keep_resolved`` is False (for checks that
+    re-judge the whole history each time, so absence means superseded) or else kept as INFO,
+    titled "Resolved by epoch N" (for per-epoch snapshots, where it is history worth telling),
+    N being the first epoch checked after its last report (``resolved_epoch``): the epoch the
+    condition had ended by, not the last epoch looked at.
 
     >>> log = EpochFindings(keep_resolved=True)
     >>> f = Finding(id="x.y", severity="error", title="Collapsed", explanation="", fix="")
-    >>> log.record(0, [f]); log.record(1, [])
+    >>> log.record(1, [f]); log.record(2, [f]); log.record(3, []); log.record(4, [])
     >>> [(g.severity.value, g.title, g.evidence["first_epoch"]) for g in log.findings()]
-    [('info', 'Resolved by epoch 1: Collapsed', 0)]
+    [('info', 'Resolved by epoch 3: Collapsed', 1)]
     """
 
     def __init__(self, keep_resolved: bool) -> None:
@@ -114,10 +117,11 @@ class EpochFindings:
         self._first_epoch: dict[str, int] = {}
         self._latest_epoch: dict[str, int] = {}
         self._epochs_seen: dict[str, int] = {}
-        self._last_checked: int | None = None
+        self._checked: list[int] = []
 
     def record(self, epoch: int, findings: Sequence[Finding]) -> None:
-        self._last_checked = epoch
+        """The findings of the check at ``epoch`` (1-based), in increasing epoch order."""
+        self._checked.append(epoch)
         for finding in findings:
             self._first_epoch.setdefault(finding.id, epoch)
             self._latest[finding.id] = finding
@@ -126,28 +130,31 @@ class EpochFindings:
 
     def findings(self) -> list[Finding]:
         kept = []
+        last_checked = self._checked[-1] if self._checked else None
         for key, finding in self._latest.items():
-            present = self._latest_epoch[key] == self._last_checked
+            present = self._latest_epoch[key] == last_checked
             if not present and not self.keep_resolved:
                 continue
             finding = with_evidence(finding, first_epoch=self._first_epoch[key],
                                     latest_epoch=self._latest_epoch[key],
                                     epochs_seen=self._epochs_seen[key], still_present=present)
             if not present:
+                resolved = min(e for e in self._checked if e > self._latest_epoch[key])
                 finding = dataclasses.replace(
-                    finding, severity=Severity.INFO,
-                    title=f"Resolved by epoch {self._last_checked}: {finding.title}")
+                    with_evidence(finding, resolved_epoch=resolved), severity=Severity.INFO,
+                    title=f"Resolved by epoch {resolved}: {finding.title}")
             kept.append(finding)
         return kept
 
 
 def stopped_title(epoch: int, batch: int, what: str) -> str:
-    """The title of a finding that stopped training.
+    """The title of a finding that stopped training; ``epoch`` and ``batch`` are Keras's
+    0-based indices (as the evidence keeps them), the title counts both from 1.
 
     >>> stopped_title(0, 3, "labels.out_of_range")
-    'Training stopped at epoch 0, batch 3: labels.out_of_range'
+    'Training stopped at epoch 1, batch 4: labels.out_of_range'
     """
-    return f"Training stopped at epoch {epoch}, batch {batch}: {what}"
+    return f"Training stopped at epoch {epoch + 1}, batch {batch + 1}: {what}"
 
 
 def not_instrumented_finding(finding_id: str, source: str, consequence: str) -> Finding:

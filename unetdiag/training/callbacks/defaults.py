@@ -20,12 +20,15 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
                          dice_config: DiceConfig = DEFAULT_DICE,
                          baselines: Mapping[str, float] | None = None,
                          stop_on_label_error: bool = True,
-                         source: str = "") -> list[keras.callbacks.Callback]:
+                         source: str = "", *,
+                         threshold: float = 0.5) -> list[keras.callbacks.Callback]:
     """The diagnostic callbacks ``unetdiag train`` uses, in the order they should run.
 
     Put them first in the callback list (before loggers). ``probe`` None leaves out the Dice
-    monitor. Gather the findings afterwards with ``[f for c in callbacks for f in c.findings]``
-    and check ``c.stop_reason`` to learn whether (and why) one stopped the run.
+    monitor; ``threshold`` is where it counts a pixel as predicted foreground (the hard
+    metrics' threshold). Gather the findings afterwards with
+    ``[f for c in callbacks for f in c.findings]`` and check ``c.stop_reason`` to learn
+    whether (and why) one stopped the run.
 
     >>> import tempfile
     >>> [type(c).__name__ for c in diagnostic_callbacks(tempfile.mkdtemp(), probe=None)]
@@ -36,6 +39,7 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
         BatchAudit(stop_on_label_error=stop_on_label_error, source=source),
     ]
     if probe is not None:
-        callbacks.append(DiceStabilityMonitor(probe, dice_config, source=source))
+        callbacks.append(DiceStabilityMonitor(probe, dice_config, threshold=threshold,
+                                              source=source))
     callbacks.append(SaturationMonitor(baselines, source=source))
     return callbacks

@@ -22,15 +22,16 @@ class DiceStabilityMonitor(DiagnosticCallback):
     predictions under the run's :class:`~unetdiag.diag.core.dice.DiceConfig`, and
     :func:`~unetdiag.diag.checks.saturation.check_prediction_collapse` on the fraction of
     pixels predicted positive against the probe's foreground fraction. Each finding id is
-    reported once, with the epoch it started (``first_epoch``) and the latest evidence; one
-    no longer present at the last check (e.g. a collapse in epoch 0 the model grew out of)
-    becomes INFO, titled "Resolved by epoch N".
+    reported once, with the epoch it started (``first_epoch``, counted from 1) and the latest
+    evidence; one no longer present at the last check (e.g. a collapse in epoch 1 the model
+    grew out of) becomes INFO, titled "Resolved by epoch N", N the first epoch it was gone.
 
     Args:
         probe: ``(x, y)``: a fixed validation batch (NumPy arrays).
         dice_config: the Dice convention the run reports (:meth:`get_config` gives it as a
             dict, which :meth:`from_config` turns back into a ``DiceConfig``).
-        threshold: a pixel with ``p > threshold`` is predicted positive.
+        threshold: a pixel with ``p > threshold`` is predicted positive (``unetdiag train``
+            passes its ``--metric-threshold``, the threshold of the hard metrics).
         every_n_epochs: check every this many epochs (and always at the last one).
         source: written into the findings (and the run name given to the checks).
 
@@ -62,7 +63,7 @@ class DiceStabilityMonitor(DiagnosticCallback):
         self.threshold = threshold
         self.every_n_epochs = every_n_epochs
         self._log = EpochFindings(keep_resolved=True)
-        #: Predicted-positive fraction of the probe at each checked epoch: ``{epoch: value}``.
+        #: Predicted-positive fraction of the probe at each checked epoch (counted from 1).
         self.predicted_positive_fraction: dict[int, float] = {}
 
     def get_config(self) -> dict[str, Any]:
@@ -96,9 +97,9 @@ class DiceStabilityMonitor(DiagnosticCallback):
         labels = np.asarray(self.probe_y, dtype=np.float64).reshape(predictions.shape)
         positive = float(np.mean(predictions > self.threshold))
         foreground = float(np.mean(labels > 0.5))
-        self.predicted_positive_fraction[epoch] = positive
+        self.predicted_positive_fraction[epoch + 1] = positive
         findings = list(check_dice_stability(labels, predictions, self.dice_config,
                                              source=self.source))
         findings += check_prediction_collapse(self.source, positive, foreground)
-        self._log.record(epoch, [f if f.source else f.with_source(self.source)
-                                 for f in findings])
+        self._log.record(epoch + 1, [f if f.source else f.with_source(self.source)
+                                     for f in findings])

@@ -24,8 +24,9 @@ class SaturationMonitor(DiagnosticCallback):
 
     The history is the one Keras keeps: ``model.history``, the ``keras.callbacks.History``
     that ``model.fit`` adds (a custom loop must put one in its ``CallbackList``). The monitor
-    judges the epochs of the current ``fit`` call only (after a resume with
-    ``initial_epoch``, those since the resume).
+    judges the epochs of the current ``fit`` call, after the epochs :meth:`continue_from`
+    gave it: a resumed run (``initial_epoch`` > 0) is judged on its whole history, epochs
+    numbered from 1, as if it had never stopped.
 
     Args:
         baselines: what trivial predictors score, by metric name (e.g.
@@ -46,6 +47,13 @@ class SaturationMonitor(DiagnosticCallback):
         self._log = EpochFindings(keep_resolved=False)
         #: How many values of each metric the Keras history held before this fit call.
         self._values_before_fit: dict[str, int] = {}
+        #: The epochs before this fit call (a resumed run's), judged with it.
+        self._earlier: dict[str, list[float]] = {}
+
+    def continue_from(self, history: Mapping[str, Sequence[float]]) -> None:
+        """Judge the next ``fit`` as the continuation of ``history`` (``{metric: [value per
+        epoch]}``: the epochs a resumed run completed before, as its checkpoint kept them)."""
+        self._earlier = {key: list(values) for key, values in history.items()}
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "baselines": self.baselines,
@@ -57,17 +65,24 @@ class SaturationMonitor(DiagnosticCallback):
 
     @property
     def history(self) -> dict[str, list[float]]:
-        """The numeric epoch-level values Keras recorded in the current (or last) fit call:
-        ``{metric: [value per epoch]}`` (empty before its first epoch ends)."""
+        """The numeric epoch-level values judged: those given to :meth:`continue_from`, then
+        those Keras recorded in the current (or last) fit call: ``{metric: [value per
+        epoch]}``."""
         keras_history = getattr(self.model, "history", None)
-        if not isinstance(keras_history, keras.callbacks.History):
-            return {}
-        return numeric_series(self._this_fit(keras_history))
+        this_fit = (self._this_fit(keras_history)
+                    if isinstance(keras_history, keras.callbacks.History) else {})
+        return numeric_series({key: [*self._earlier.get(key, []), *this_fit.get(key, [])]
+                               for key in dict.fromkeys([*self._earlier, *this_fit])})
 
     def on_train_begin(self, logs: Mapping | None = None) -> None:
         self._log = EpochFindings(keep_resolved=False)
         self._values_before_fit = {key: len(values)
                                 for key, values in self._keras_history().history.items()}
+        # the earlier epochs are judged as they were judged then, so each finding keeps the
+        # epoch it started at
+        epochs = max((len(values) for values in self._earlier.values()), default=0)
+        for count in range(1, epochs + 1):
+            self._judge(count, {key: values[:count] for key, values in self._earlier.items()})
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         keras_history = self._keras_history()
@@ -77,10 +92,16 @@ class SaturationMonitor(DiagnosticCallback):
             # it last): add this epoch's logs.
             for key, value in (logs or {}).items():
                 series.setdefault(key, []).append(value)
+        whole = {key: [*self._earlier.get(key, []), *series.get(key, [])]
+                 for key in dict.fromkeys([*self._earlier, *series])}
+        self._judge(max(len(values) for values in whole.values()), whole)
+
+    def _judge(self, epochs: int, series: Mapping[str, Sequence[Any]]) -> None:
+        """Check the first ``epochs`` epochs (``series``) and record it as epoch ``epochs``."""
         findings = check_series(self.source, numeric_series(series), self.baselines,
                                 tolerance=self.tolerance)
-        self._log.record(epoch, [f if f.source else f.with_source(self.source)
-                                 for f in findings])
+        self._log.record(epochs, [f if f.source else f.with_source(self.source)
+                                  for f in findings])
 
     def _keras_history(self) -> keras.callbacks.History:
         keras_history = getattr(self.model, "history", None)

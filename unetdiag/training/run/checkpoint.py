@@ -1,5 +1,6 @@
 """A variant's epoch checkpoint: what a resume needs to go on from its last completed epoch
-(weights with the optimizer state, the epoch count, the history so far)."""
+(weights with the optimizer state, the epoch count, the history so far) and its best epoch's
+weights (what ``model.keras`` holds when the variant ends)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import keras
 
 from unetdiag.fsutil import atomic_save, atomic_write_json
 from unetdiag.training.run.history import HistoryWriter, json_safe
+from unetdiag.training.run.summary import history_fields
 
 #: Per-variant checkpoint folder, its state file (the commit point: it names the weights file
 #: of the last completed epoch) and the weights file name per epoch.
@@ -23,45 +25,61 @@ CHECKPOINT_FORMAT = "unetdiag-epoch-checkpoint-1"
 
 class EpochCheckpoint(keras.callbacks.Callback):
     """After each epoch, keep what a resume needs in ``folder``: the model's weights with the
-    optimizer state (``model.save_weights`` stores both) and ``checkpoint.json`` (completed
-    epoch count, the weights file name, the history so far).
+    optimizer state (``model.save_weights`` stores both), the weights of the best epoch so far
+    (by validation Dice, as :func:`~unetdiag.training.run.summary.history_fields` picks it)
+    and ``checkpoint.json`` (completed epoch count, both weights file names, the best epoch,
+    the history so far).
 
     Each epoch's weights go to a new file (written to a temporary name, then renamed);
-    ``checkpoint.json``, written atomically after it, is the commit point, and the previous
-    epoch's weights are deleted only then. An interruption at any instant leaves a consistent
-    checkpoint: the new one or the previous one. :func:`load_checkpoint` reads it back.
+    ``checkpoint.json``, written atomically after it, is the commit point, and weights files
+    it no longer names are deleted only then. An interruption at any instant leaves a
+    consistent checkpoint: the new one or the previous one. :func:`load_checkpoint` reads it
+    back. The folder stays when the variant ends: it is what ``--resume RUN --epochs N``
+    goes on from.
 
     Args:
         folder: the checkpoint folder (created when the first epoch ends).
         history: the :class:`HistoryWriter` of the same fit; it must come earlier in the
             callback list so the epoch's logs are in it.
+        best: the best epoch and its weights file name so far (a resumed checkpoint's).
     """
 
-    def __init__(self, folder: Path, history: HistoryWriter):
+    def __init__(self, folder: Path, history: HistoryWriter,
+                 best: tuple[int, str] | None = None):
         super().__init__()
         self.folder = folder
         self.history = history
+        self.best = best
 
     def on_epoch_end(self, epoch, logs=None):
         epochs = epoch + 1
         self.folder.mkdir(parents=True, exist_ok=True)
         weights_name = CHECKPOINT_WEIGHTS_FORMAT.format(epochs=epochs)
         atomic_save(self.model.save_weights, self.folder / weights_name)
+        best_epoch = history_fields(self.history.history)["best_val_dice_epoch"]
+        if best_epoch == epochs:
+            self.best = (epochs, weights_name)
         atomic_write_json(self.folder / CHECKPOINT_STATE_FILENAME, {
             "format": CHECKPOINT_FORMAT, "epochs_completed": epochs, "weights": weights_name,
+            "best_epoch": self.best[0] if self.best else None,
+            "best_weights": self.best[1] if self.best else None,
             "history": json_safe(self.history.history)})
+        kept = {weights_name, self.best[1] if self.best else weights_name}
         for stale in self.folder.glob(CHECKPOINT_WEIGHTS_FORMAT.replace("{epochs:04d}", "*")):
-            if stale.name != weights_name:
+            if stale.name not in kept:
                 stale.unlink(missing_ok=True)
 
 
 @dataclass
 class Checkpoint:
-    """A variant's last completed epoch, as :class:`EpochCheckpoint` left it."""
+    """A variant's last completed epoch, as :class:`EpochCheckpoint` left it, and its best
+    epoch (None: no epoch had a finite validation Dice)."""
 
     epochs_completed: int
     weights_path: Path
     history: dict[str, list[float]]
+    best_epoch: int | None = None
+    best_weights_path: Path | None = None
 
 
 def load_checkpoint(variant_dir: Path) -> Checkpoint | None:
@@ -76,8 +94,13 @@ def load_checkpoint(variant_dir: Path) -> Checkpoint | None:
         history = {key: [float(value) for value in values]
                    for key, values in state["history"].items()}
         epochs = int(state["epochs_completed"])
+        best_epoch = state.get("best_epoch")
+        best_path = folder / Path(state["best_weights"]).name if best_epoch else None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     if not weights_path.is_file() or any(len(values) != epochs for values in history.values()):
         return None
-    return Checkpoint(epochs, weights_path, history)
+    if best_path is not None and not best_path.is_file():
+        return None
+    return Checkpoint(epochs, weights_path, history,
+                      int(best_epoch) if best_epoch else None, best_path)

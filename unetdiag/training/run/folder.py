@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,10 @@ MAX_RUN_DIR_ATTEMPTS = 100
 #: The TrainConfig of the run (reloads with TrainConfig.from_dict) and its data record.
 CONFIG_FILENAME = "config.json"
 DATA_FILENAME = "data.json"
-#: A variant's saved model; with its history file it means the variant finished.
+#: A variant's saved model (its best epoch); with its history file it means the variant ended.
 MODEL_FILENAME = "model.keras"
+#: A variant's last epoch (run/models.py).
+LAST_MODEL_FILENAME = "last.keras"
 
 
 def create_run_dir(out_dir: Path, run_name: str | None, now: datetime | None = None) -> Path:
@@ -50,8 +53,13 @@ def create_run_dir(out_dir: Path, run_name: str | None, now: datetime | None = N
 
 def write_run_records(run_dir: Path, config: TrainConfig, data_record: dict[str, Any]) -> None:
     """``config.json`` and ``data.json`` (:func:`~unetdiag.training.run.split.data_record`)."""
-    atomic_write_json(run_dir / CONFIG_FILENAME, config.to_dict())
+    write_run_config(run_dir, config)
     atomic_write_json(run_dir / DATA_FILENAME, data_record)
+
+
+def write_run_config(run_dir: Path, config: TrainConfig) -> None:
+    """``config.json``: the run's config as a later resume reloads it (``resume`` unset)."""
+    atomic_write_json(run_dir / CONFIG_FILENAME, replace(config, resume=None).to_dict())
 
 
 def variant_finished(variant_dir: Path) -> bool:

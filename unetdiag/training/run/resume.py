@@ -1,17 +1,20 @@
-"""``unetdiag train --resume RUN_DIR``: the run's saved config, the check that its data did not
-change, and what the earlier part of the run left (:class:`PreviousRun`)."""
+"""``unetdiag train --resume RUN_DIR [--epochs N]``: the run's saved config (with the few
+options a resume may change), the check that its data did not change, and what the earlier
+part of the run left (:class:`PreviousRun`)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from unetdiag.config import TrainConfig
 from unetdiag.diag.core.findings import Finding, Report
-from unetdiag.exitcodes import UserError
+from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.training.run.checkpoint import CHECKPOINT_DIRNAME, load_checkpoint
 from unetdiag.training.run.folder import CONFIG_FILENAME, DATA_FILENAME, MODEL_FILENAME
 from unetdiag.training.run.history import HISTORY_FILENAME
 from unetdiag.training.run.summary import (
@@ -25,12 +28,19 @@ from unetdiag.training.run.summary import (
 REPORT_FILENAME = "report.json"
 
 
-def resumed_config(run_dir: Path, quiet: bool = False) -> TrainConfig:
-    """The :class:`TrainConfig` saved in ``run_dir/config.json``, set to resume ``run_dir``.
+#: The fields a resume may change: how the run goes on, not what it trains.
+RESUME_CHANGES = ("epochs", "on_guard", "fail_on")
+
+
+def resumed_config(run_dir: Path, quiet: bool = False,
+                   changes: Mapping[str, Any] | None = None) -> TrainConfig:
+    """The :class:`TrainConfig` saved in ``run_dir/config.json``, set to resume ``run_dir``,
+    with ``changes`` (fields of :data:`RESUME_CHANGES`) applied.
 
     Raises:
         UserError: (``INPUT_ERROR``) ``run_dir`` is missing or holds no config.json written by
-            ``unetdiag train``.
+            ``unetdiag train``; (``USAGE``) ``changes`` names another field, or asks for fewer
+            epochs than a variant of the run has already completed.
     """
     run_dir = Path(run_dir)
     config_path = run_dir / CONFIG_FILENAME
@@ -45,7 +55,42 @@ def resumed_config(run_dir: Path, quiet: bool = False) -> TrainConfig:
         raise UserError(f"cannot resume {run_dir}: {config_path} is not a unetdiag train "
                         f"config ({type(error).__name__}: {error})") from None
     config.resume, config.quiet = run_dir, quiet
+    changes = dict(changes or {})
+    unknown = sorted(set(changes) - set(RESUME_CHANGES))
+    if unknown:
+        raise UserError(f"a resume cannot change {', '.join(unknown)}: {config_path} fixes what "
+                        f"the run trains; only {', '.join(RESUME_CHANGES)} can change",
+                        ExitCode.USAGE)
+    config = replace(config, **changes)
+    completed = {name: _epochs_completed(run_dir / name) for name in config.variants}
+    longest = max(completed.values(), default=0)
+    if config.epochs < longest:
+        name = max(completed, key=completed.__getitem__)
+        raise UserError(f"cannot resume {run_dir} with --epochs {config.epochs}: {name} has "
+                        f"already completed {longest} epochs; give --epochs {longest} or more",
+                        ExitCode.USAGE)
     return config
+
+
+def _epochs_completed(variant_dir: Path) -> int:
+    try:
+        history = json.loads((variant_dir / HISTORY_FILENAME).read_text())
+        return len(history.get("loss", []))
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
+def check_extendable(variant_dir: Path) -> None:
+    """A finished variant trains on from its epoch checkpoint; one without (a run from before
+    unetdiag kept it) cannot.
+
+    Raises:
+        UserError: (``INPUT_ERROR``) the variant has no usable epoch checkpoint.
+    """
+    if load_checkpoint(variant_dir) is None:
+        raise UserError(f"cannot extend {variant_dir.name} in {variant_dir.parent}: it has no "
+                        f"epoch checkpoint ({variant_dir / CHECKPOINT_DIRNAME}) to go on from; "
+                        "start a new run with more --epochs")
 
 
 def check_same_split(run_dir: Path, data_record: dict[str, Any]) -> None:
@@ -72,6 +117,7 @@ class PreviousRun:
 
     rows: dict[str, dict[str, Any]]
     findings: list[Finding]
+    attempts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def result(self, run_dir: Path, name: str) -> VariantResult:
         """The finished variant ``name`` as the earlier part of the run recorded it."""
@@ -85,6 +131,9 @@ class PreviousRun:
             time_per_step_ms=row.get("time_per_step_ms"),
             images_per_second=row.get("images_per_second"), parameters=row.get("parameters"),
             seconds=row.get("seconds"), model_path=run_dir / name / MODEL_FILENAME,
+            model_holds=row.get("model_holds"), model_epoch=row.get("model_epoch"),
+            last_model_path=Path(row["last_model"]) if row.get("last_model") else None,
+            learning_rate=row.get("learning_rate"), attempts=self.attempts.get(name, []),
             findings=[f for f in self.findings if f.source == f"train:{name}"],
             **history_fields(history))
 
@@ -93,9 +142,11 @@ def previous_run(run_dir: Path) -> PreviousRun:
     """The summary rows and report findings in ``run_dir`` (none, where unreadable)."""
     rows: dict[str, dict[str, Any]] = {}
     findings: list[Finding] = []
+    attempts: dict[str, list[dict[str, Any]]] = {}
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         summary = json.loads((run_dir / SUMMARY_FILENAME).read_text())
         rows = {row["variant"]: row for row in summary["variants"]}
+        attempts = dict(summary.get("attempts", {}))
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         findings = Report.from_dict(json.loads((run_dir / REPORT_FILENAME).read_text())).findings
-    return PreviousRun(rows, findings)
+    return PreviousRun(rows, findings, attempts)

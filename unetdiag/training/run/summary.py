@@ -50,6 +50,14 @@ class VariantResult:
     seconds: float | None = None
     epoch_train_seconds: list[float] = field(default_factory=list)
     model_path: Path | None = None
+    #: what model.keras holds (run/models.py: "best epoch", "last epoch", "guard stop") and
+    #: the epoch it is (for a guard stop, the epochs completed before it)
+    model_holds: str | None = None
+    model_epoch: int | None = None
+    last_model_path: Path | None = None
+    learning_rate: float | None = None
+    #: every attempt of the variant (--on-guard restart), the last one this result's
+    attempts: list[dict[str, Any]] = field(default_factory=list)
     history: dict[str, list[float]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
 
@@ -70,6 +78,9 @@ class VariantResult:
             "images_per_second": self.images_per_second,
             "parameters": self.parameters, "seconds": self.seconds,
             "model": str(self.model_path) if self.model_path else None,
+            "model_holds": self.model_holds, "model_epoch": self.model_epoch,
+            "last_model": str(self.last_model_path) if self.last_model_path else None,
+            "learning_rate": self.learning_rate, "attempts": len(self.attempts) or None,
         }
 
     def display_row(self) -> dict[str, Any]:
@@ -82,6 +93,8 @@ class VariantResult:
             "ms/step": _rounded(self.time_per_step_ms, 1),
             "img/s": _rounded(self.images_per_second, 0),
             "params": self.parameters,
+            "model.keras": None if self.model_holds is None
+            else f"{self.model_holds} @{self.model_epoch}",
         }
 
 
@@ -98,6 +111,10 @@ class TrainResult:
 def history_fields(history: dict[str, list[float]]) -> dict[str, Any]:
     """The :class:`VariantResult` fields read off a history: the epochs completed, the best
     validation Dice and IoU with their (1-based) epochs, the final validation accuracy.
+
+    This is the one place a variant's completed epochs are counted (the summary, the report,
+    the resume and the epoch checkpoint's best epoch all read it): an epoch is one the history
+    recorded.
 
     >>> fields = history_fields({"loss": [0.9, 0.5, 0.4], "val_dice": [0.2, float("nan"), 0.6],
     ...                          "val_accuracy": [0.8, 0.9, float("nan")]})
@@ -129,10 +146,13 @@ def run_outcome(results: dict[str, VariantResult], interrupted_during: str | Non
 
 def write_summary(run_dir: Path, results: dict[str, VariantResult], meta: dict[str, Any],
                   exit_code: ExitCode) -> None:
-    """``summary.json`` (rows, run context, exit code) and ``summary.csv`` (the rows)."""
+    """``summary.json`` (rows, each variant's attempts, run context, exit code) and
+    ``summary.csv`` (the rows)."""
     rows = [result.summary_row() for result in results.values()]
+    attempts = {result.name: result.attempts for result in results.values() if result.attempts}
     atomic_write_json(run_dir / SUMMARY_FILENAME,
-                      {"variants": rows, "meta": meta, "exit_code": int(exit_code)})
+                      {"variants": rows, "attempts": attempts, "meta": meta,
+                       "exit_code": int(exit_code)})
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
