@@ -429,3 +429,19 @@ def test_finding_ids_are_stable_and_findings_serialise():
     findings += check_across_runs(SEED_RUNS) + check_series("MP_Tr_Dice", MP_TR_DICE)
     text = json.dumps(Report("t", "explain-log", findings).to_dict(), allow_nan=False)
     assert "saturation.dice_above_one" in text
+
+
+def test_accuracy_near_the_majority_class_warns_only_when_nothing_else_measures_the_phase():
+    """ISBI 2012 membranes (21 % foreground) trained 60 epochs: val_accuracy 0.8673 closes 38 %
+    of the way from 0.7854 to 1 while val_dice is 0.756. With a Dice logged the advice is
+    already followed: info, not a warning (and not the headline of a healthy run)."""
+    baselines = {"val_foreground_fraction": 0.2146}
+    logged = {"val_accuracy": [0.80, 0.85, 0.8673], "val_dice": [0.60, 0.72, 0.756]}
+    [majority] = [f for f in check_series("MP_Tr_Dice", logged, baselines)
+                  if f.id == "saturation.accuracy_is_majority_class"]
+    assert majority.severity is Severity.INFO
+    assert majority.evidence["foreground_scores"] == ["val_dice"]
+    assert majority.fix == "Judge the model by val_dice, not by accuracy."
+    alone = only(check_series("MP_Tr_Dice", {"val_accuracy": logged["val_accuracy"]},
+                              baselines), "saturation.accuracy_is_majority_class")
+    assert alone.severity is Severity.WARNING and alone.evidence["foreground_scores"] == []

@@ -159,8 +159,12 @@ def at_baselines(run: str, series: Series, baselines: Mapping[str, float], toler
         elif metric_kind(name) == "accuracy" and value > baseline["value"]:
             share = share_of_headroom_closed(value, baseline["value"])
             if share < thresholds.majority_headroom_share:
+                scores = [other for other in series
+                          if is_validation(other) == is_validation(name)
+                          and metric_kind(other) in ("dice", "iou")]
                 near_majority[name] = {"value": value, "majority_share": baseline["value"],
-                                       "share_of_headroom_closed": share}
+                                       "share_of_headroom_closed": share,
+                                       "foreground_scores": scores}
     claims: list[AtBaseline | NearMajority] = []
     if at_baseline:
         validation = any(is_validation(name) for name in at_baseline)

@@ -309,11 +309,19 @@ class AtBaseline(MetricsClaim):
 class NearMajority(MetricsClaim):
     """Accuracies barely above predicting the majority class everywhere.
 
-    ``metrics``: name -> value, majority_share, share_of_headroom_closed.
+    ``metrics``: name -> value, majority_share, share_of_headroom_closed, and
+    foreground_scores: the Dice/IoU series the run logs in the same phase. A warning when some
+    accuracy has none (accuracy is then the only measure the log gives of that phase); info
+    when every one has (the advice "judge by Dice" is already followed).
     """
 
-    severity: ClassVar[Severity] = Severity.WARNING
     assumptions: ClassVar[tuple[Assumption, ...]] = (Assumption.SAME_DATA,)
+
+    @property
+    def severity(self) -> Severity:  # type: ignore[override]
+        judged_by_accuracy_alone = any(not data["foreground_scores"]
+                                       for data in self.metrics.values())
+        return Severity.WARNING if judged_by_accuracy_alone else Severity.INFO
 
     def reported(self) -> dict:
         """The first accuracy's numbers at the top level, every accuracy's in ``metrics``."""

@@ -158,8 +158,12 @@ def near_majority_finding(claim: NearMajority) -> Finding:
             f"predicting that class everywhere scores {data['majority_share']:.4f}. "
             f"{data['value']:.4f} closes only {data['share_of_headroom_closed']:.0%} of the "
             "gap from there to 1: pixel accuracy says little about this model."
-            + (f" Likewise: {'; '.join(others)}." if others else "")),
-        fix="Judge the model by the Dice or IoU of the foreground class, not by accuracy.")
+            + (f" Likewise: {'; '.join(others)}." if others else "")
+            + (f" The run also logs {join_names(data['foreground_scores'])}, which measure "
+               "the foreground itself." if data["foreground_scores"] else "")),
+        fix=(f"Judge the model by {join_names(data['foreground_scores'])}, not by accuracy."
+             if data["foreground_scores"] else
+             "Judge the model by the Dice or IoU of the foreground class, not by accuracy."))
 
 
 def _flat_details(claim: FlatTail) -> str:
