@@ -1,7 +1,7 @@
-"""edge_share on its reduced copy equals the dense NumPy definition it replaced, answer for
-answer, on hand-built masks and on JPEG-like ones (blobs with graded, noisy edges)."""
+"""edge_share on bit-packed rows equals the NumPy definition it replaced (kept here as the
+reference), answer for answer: on scattered values, on JPEG-like masks (blobs and lines with
+graded, noisy edges) of every width around the 64-pixel word, and on integer levels."""
 
-import contextlib
 import io
 
 import numpy as np
@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageDraw
 
-from unetdiag.diag.checks import edges
 from unetdiag.diag.checks.edges import edge_share, edge_share_of_levels
 
 
@@ -80,42 +79,28 @@ def _jpeg_like(seed: int, height: int, width: int, quality: int) -> np.ndarray:
     return np.asarray(Image.open(buffer).convert("L"))
 
 
-@contextlib.contextmanager
-def _open_pixels(way: str):
-    """Open blocks examined pixel by pixel ("patches") or the whole plane dilated ("dense")."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(edges, "PATCH_WORK_PER_PIXEL", 10**9 if way == "patches" else 0)
-        yield
-
-
-_WAYS = st.sampled_from(["patches", "dense"])
-
-
 @settings(max_examples=60, deadline=None)
-@given(way=_WAYS, seed=st.integers(0, 10**6), height=st.integers(1, 70), width=st.integers(1, 70),
+@given(seed=st.integers(0, 10**6), height=st.integers(1, 70), width=st.integers(1, 70),
        quality=st.sampled_from([20, 75, 95]), radius=st.integers(0, 10),
        tolerance=st.sampled_from([0.0, 0.1, 0.3]))
-def test_edge_share_of_jpeg_like_masks_equals_the_reference(
-        way, seed, height, width, quality, radius, tolerance):
+def test_edge_share_of_jpeg_like_masks_equals_the_reference(seed, height, width, quality,
+                                                            radius, tolerance):
     levels = _jpeg_like(seed, height, width, quality)
     unit = (levels.astype(np.float32) - np.float32(0)) / np.float32(255)
     expected = _reference_edge_share(unit.astype(np.float64), radius, tolerance)
-    with _open_pixels(way):
-        got = [edge_share(unit, radius=radius, tolerance=tolerance),
-               edge_share_of_levels(levels, 0.0, 255.0, radius=radius, tolerance=tolerance)]
-    for share in got:
+    for share in (edge_share(unit, radius=radius, tolerance=tolerance),
+                  edge_share_of_levels(levels, 0.0, 255.0, radius=radius, tolerance=tolerance)):
         assert (np.isnan(share) and np.isnan(expected)) or share == expected
 
 
 @settings(max_examples=40, deadline=None)
-@given(way=_WAYS, masks=hnp.arrays(np.float64, st.tuples(st.integers(1, 2), st.integers(1, 40),
+@given(masks=hnp.arrays(np.float64, st.tuples(st.integers(1, 2), st.integers(1, 40),
                                               st.integers(1, 40)),
                         elements=st.sampled_from([0.0, 1.0, 0.02, 0.5, 0.97, 0.3, -0.2, 1.5])),
        radius=st.integers(0, 9), tolerance=st.sampled_from([0.0, 0.1, 0.25]))
-def test_edge_share_of_scattered_values_equals_the_reference(way, masks, radius, tolerance):
+def test_edge_share_of_scattered_values_equals_the_reference(masks, radius, tolerance):
     expected = _reference_edge_share(masks, radius, tolerance)
-    with _open_pixels(way):
-        got = edge_share(masks, radius=radius, tolerance=tolerance)
+    got = edge_share(masks, radius=radius, tolerance=tolerance)
     assert (np.isnan(got) and np.isnan(expected)) or got == expected
 
 
@@ -138,3 +123,22 @@ def test_levels_equal_the_float_scaling(seed, dtype, bottom, top):
 def test_levels_need_an_integer_plane():
     with pytest.raises(ValueError, match="integer plane"):
         edge_share_of_levels(np.zeros((4, 4)), 0.0, 1.0)
+
+
+@pytest.mark.parametrize("radius", [62, 63, 64, 70])
+def test_reaches_beyond_one_word(radius):
+    levels = _jpeg_like(3, 40, 150, 75)
+    unit = levels.astype(np.float64) / 255
+    assert edge_share_of_levels(levels, 0.0, 255.0, radius=radius) == _reference_edge_share(
+        unit, radius, 0.1)
+
+
+@pytest.mark.parametrize("width", [56, 63, 64, 65, 128])
+@pytest.mark.parametrize("seed", range(4))
+def test_rows_a_whole_number_of_words_long(width, seed):
+    levels = _jpeg_like(seed, 30, width, 50).copy()
+    levels[:, -3:] = np.where(np.arange(30)[:, None] % 7 < 3, 255, 90)  # graded right edge
+    unit = levels.astype(np.float64) / 255
+    for radius in (1, 8, 9):
+        assert edge_share_of_levels(levels, 0.0, 255.0, radius=radius) == \
+            _reference_edge_share(unit, radius, 0.1)

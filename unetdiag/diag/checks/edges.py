@@ -1,23 +1,15 @@
 """Where a mask's non-binary pixels sit: on object edges (resampling, JPEG) or spread
 through whole regions (soft labels, probability maps, photographs).
 
-The question is asked of the non-binary pixels only, a small share of a JPEG mask's pixels, so
-it is first decided on a reduced copy: blocks of :data:`BLOCK` x :data:`BLOCK` pixels, each
-summarised by whether it holds any (or only) pixels of a class (Pillow's ``reduce`` of the
-class planes). For a block of non-binary pixels, a class block lying wholly inside every such
-pixel's neighbourhood proves the class near; no class pixel in any block the neighbourhoods
-touch proves it absent. Only the pixels of blocks these bounds leave open are examined at full
-resolution, on their own neighbourhoods; when they are too many for that to pay, the whole
-plane is. The answer is the full-resolution one either way.
+The test is morphology (3x3 erosions, then dilations by a 17-19 pixel square) on every pixel,
+done on bit-packed rows: 64 pixels to a 64-bit word, so each OR or AND of a pass handles 64
+pixels, and a dilation is a few passes (runs doubled: 1, 2, 4, 8 pixels...) instead of one per
+pixel of the square. The answer is the full-resolution one.
 """
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
-from PIL import Image
 
 #: A label value at or below this counts as "background-ish", at or above ``1 - ...`` as
 #: "foreground-ish" when deciding whether a non-binary pixel sits on an object edge. 0.1 is
@@ -27,16 +19,8 @@ EDGE_LEVEL_TOLERANCE = 0.1
 #: still count as "on an edge". Bilinear resizing blurs an edge over a pixel or two, but
 #: Lanczos and JPEG ringing spread through the 8x8 JPEG block an edge crosses.
 EDGE_NEIGHBOURHOOD_RADIUS = 8
-#: Side (pixels) of the blocks of the reduced copy. At least 3, so that a block wholly of one
-#: class holds a pixel whose 3x3 neighbourhood is of that class (a "solid" pixel).
-BLOCK = 4
-#: Open pixels are examined on their own neighbourhoods while that reads fewer than this many
-#: neighbourhood pixels per plane pixel; beyond, the whole plane is dilated instead (about 50
-#: passes over it).
-PATCH_WORK_PER_PIXEL = 48
-#: Open pixels examined per gather of neighbourhoods (bounds the memory of one gather).
-PATCH_CHUNK = 4096
-_FULL = 255
+_WORD_BITS = 64
+_ALL_SET = np.uint64(2**64 - 1)
 
 
 def _spatial_masks(array: np.ndarray) -> np.ndarray | None:
@@ -75,9 +59,10 @@ def edge_share(masks: np.ndarray, radius: int = EDGE_NEIGHBOURHOOD_RADIUS,
         return float("nan")
     on_edge = between = 0
     for plane in spatial:
-        classes = _Classes(between=(plane > 0) & (plane < 1), background=plane <= tolerance,
-                           foreground=plane >= 1 - tolerance, bright=plane >= 0.5)
-        counted = _count_on_edge(classes, radius)
+        counted = _count_on_edge(between=(plane > 0) & (plane < 1),
+                                 background=plane <= tolerance,
+                                 foreground=plane >= 1 - tolerance, bright=plane >= 0.5,
+                                 radius=radius)
         on_edge, between = on_edge + counted[0], between + counted[1]
     return on_edge / between if between else float("nan")
 
@@ -112,195 +97,105 @@ def edge_share_of_levels(plane: np.ndarray, bottom: float, top: float,
 
     above_zero = first_level(unit > 0)
     below_one = last_level(unit < 1)
-    classes = _Classes(between=(plane >= above_zero) & (plane <= below_one),
-                       background=plane <= last_level(unit <= tolerance),
-                       foreground=plane >= first_level(unit >= 1 - tolerance),
-                       bright=plane >= first_level(unit >= 0.5))
-    on_edge, between = _count_on_edge(classes, radius)
+    on_edge, between = _count_on_edge(
+        between=(plane >= above_zero) & (plane <= below_one),
+        background=plane <= last_level(unit <= tolerance),
+        foreground=plane >= first_level(unit >= 1 - tolerance),
+        bright=plane >= first_level(unit >= 0.5), radius=radius)
     return on_edge / between if between else float("nan")
 
 
-class _Classes:
-    """The boolean planes of one 2-D mask the edge test reads."""
-
-    def __init__(self, between: np.ndarray, background: np.ndarray, foreground: np.ndarray,
-                 bright: np.ndarray) -> None:
-        self.between = between
-        self.bright = bright
-        self.background = background
-        self.foreground = foreground
-
-    @cached_property
-    def solid_background(self) -> np.ndarray:
-        return _solid(self.background)
-
-    @cached_property
-    def solid_foreground(self) -> np.ndarray:
-        return _solid(self.foreground)
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.between.shape
-
-
-def _count_on_edge(classes: _Classes, radius: int) -> tuple[int, int]:
-    """(non-binary pixels on an edge, non-binary pixels) of one plane."""
-    between = int(np.count_nonzero(classes.between))
-    if between == 0:
+def _count_on_edge(between: np.ndarray, background: np.ndarray, foreground: np.ndarray,
+                   bright: np.ndarray, radius: int) -> tuple[int, int]:
+    """(non-binary pixels on an edge, non-binary pixels) of one 2-D plane, given its class
+    planes."""
+    between_count = int(np.count_nonzero(between))
+    if between_count == 0:
         return 0, 0
-    blocks = _BlockSummary(classes)
-    targets = np.flatnonzero(blocks.any_between)
-    rows, cols = np.divmod(targets, blocks.any_between.shape[1])
-    decided_on, open_blocks = _decide_blocks(blocks, rows, cols, radius)
-    on_edge = int(blocks.between_counts.ravel()[targets[decided_on]].sum())
-    if open_blocks.any():
-        ys, xs = _pixels_in_blocks(classes.between, rows[open_blocks], cols[open_blocks])
-        height, width = classes.shape
-        window = (2 * radius + 3) ** 2
-        if ys.size * window * 4 > PATCH_WORK_PER_PIXEL * height * width:
-            return _count_on_edge_dense(classes, radius), between
-        on_edge += _count_on_edge_at(classes, ys, xs, radius)
-    return on_edge, between
+    rows = _PackedRows(between.shape[1], room=radius + 1)
+    packed_bright = rows.pack(bright)
+    # the erosion counts outside the image as set; what it leaves must lie inside the image
+    solid_background = _erode(rows.pack(background, outside=True)) & rows.inside
+    solid_foreground = _erode(rows.pack(foreground, outside=True)) & rows.inside
+    near_solid = radius + 1  # the solid regions are eroded by one pixel: reach one further
+    on_edge = rows.pack(between) & (
+        (_dilate(solid_background, near_solid) & _dilate(packed_bright, radius))
+        | (_dilate(solid_foreground, near_solid) & _dilate(~packed_bright & rows.inside, radius)))
+    return _set_bits(on_edge), between_count
 
 
-class _BlockSummary:
-    """Per block of :data:`BLOCK` x :data:`BLOCK` pixels (the last ones may be smaller):
-    whether it holds any, or only, pixels of each class, and its non-binary pixels."""
+class _PackedRows:
+    """Boolean planes of one width packed along rows: pixel ``i`` of a row is bit ``i % 64``
+    of word ``i // 64``, with spare bits after the last pixel for shifting a row by ``room``
+    pixels without losing any."""
 
-    def __init__(self, classes: _Classes) -> None:
-        between = _reduced(classes.between)
-        bright = _reduced(classes.bright)
-        height, width = classes.shape
-        block_rows = np.minimum(BLOCK, height - BLOCK * np.arange(between.shape[0]))
-        block_cols = np.minimum(BLOCK, width - BLOCK * np.arange(between.shape[1]))
-        self.any_between = between > 0
-        # the reduction rounds each block's mean of 0/255 values: far apart enough to invert
-        self.between_counts = np.rint(between * np.outer(block_rows, block_cols) / _FULL
-                                      ).astype(np.int64)
-        self.any_bright = bright > 0
-        self.any_dark = bright < _FULL
-        self.solid_background = _reduced(classes.solid_background) > 0
-        self.solid_foreground = _reduced(classes.solid_foreground) > 0
+    def __init__(self, width: int, room: int) -> None:
+        self.width = width
+        self.words = -(-(width + room) // _WORD_BITS)
+        bits = np.zeros(self.words * _WORD_BITS, dtype=bool)
+        bits[:width] = True
+        #: one row's words with the bits of the image's pixels set
+        self.inside = self._words(np.packbits(bits, bitorder="little")[None])[0]
 
+    def pack(self, plane: np.ndarray, outside: bool = False) -> np.ndarray:
+        """(height, words) uint64; the spare bits are set when ``outside``."""
+        packed = np.zeros((plane.shape[0], self.words * 8), dtype=np.uint8)
+        packed[:, :-(-self.width // 8)] = np.packbits(plane, axis=1, bitorder="little")
+        words = self._words(packed)
+        if outside:
+            words |= ~self.inside
+        return words
 
-def _solid(mask: np.ndarray) -> np.ndarray:
-    """Pixels whose whole 3x3 neighbourhood is set (the image border counts as set), as
-    shifted ANDs: a column of three, then a row of three."""
-    column = mask.copy()
-    column[1:] &= mask[:-1]
-    column[:-1] &= mask[1:]
-    solid = column.copy()
-    solid[:, 1:] &= column[:, :-1]
-    solid[:, :-1] &= column[:, 1:]
-    return solid
+    @staticmethod
+    def _words(packed: np.ndarray) -> np.ndarray:
+        return packed.view("<u8").astype(np.uint64, copy=False)
 
 
-def _reduced(plane: np.ndarray) -> np.ndarray:
-    """The plane as 0/255, each block replaced by its mean (Pillow's ``reduce``)."""
-    levels = plane.view(np.uint8) * np.uint8(_FULL)
-    return np.asarray(Image.fromarray(levels).reduce(BLOCK))
+def _from_next(words: np.ndarray, pixels: int, fill: bool = False) -> np.ndarray:
+    """Every pixel takes the value of the pixel ``pixels`` further along its row; the pixels
+    past the row's end read ``fill``."""
+    while pixels:
+        step = min(pixels, _WORD_BITS - 1)
+        shifted = words >> np.uint64(step)
+        shifted[:, :-1] |= words[:, 1:] << np.uint64(_WORD_BITS - step)
+        if fill:
+            shifted[:, -1] |= _ALL_SET << np.uint64(_WORD_BITS - step)
+        words, pixels = shifted, pixels - step
+    return words
 
 
-def _decide_blocks(blocks: _BlockSummary, rows: np.ndarray, cols: np.ndarray, radius: int
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """For the blocks at (rows, cols): (all their non-binary pixels are on an edge, the
-    reduced copy cannot tell). The remaining blocks have none on an edge."""
-    near = radius      # reach of the other side (bright or dark pixels)
-    solid = radius + 1  # reach of solid regions, one further (they are eroded by a pixel)
-
-    def bounds(sure_grid: np.ndarray, possible_grid: np.ndarray, reach: int
-               ) -> tuple[np.ndarray, np.ndarray]:
-        return (_any_around(sure_grid, rows, cols, _inner_reach(reach)),
-                _any_around(possible_grid, rows, cols, _outer_reach(reach)))
-
-    sure_bright, maybe_bright = bounds(blocks.any_bright, blocks.any_bright, near)
-    sure_dark, maybe_dark = bounds(blocks.any_dark, blocks.any_dark, near)
-    sure_background, maybe_background = bounds(blocks.solid_background,
-                                               blocks.solid_background, solid)
-    sure_foreground, maybe_foreground = bounds(blocks.solid_foreground,
-                                               blocks.solid_foreground, solid)
-    sure = (sure_background & sure_bright) | (sure_foreground & sure_dark)
-    possible = (maybe_background & maybe_bright) | (maybe_foreground & maybe_dark)
-    return sure, possible & ~sure
+def _from_previous(words: np.ndarray, pixels: int, fill: bool = False) -> np.ndarray:
+    """Every pixel takes the value of the pixel ``pixels`` before it along its row; the pixels
+    before the row's start read ``fill``."""
+    while pixels:
+        step = min(pixels, _WORD_BITS - 1)
+        shifted = words << np.uint64(step)
+        shifted[:, 1:] |= words[:, :-1] >> np.uint64(_WORD_BITS - step)
+        if fill:
+            shifted[:, 0] |= (np.uint64(1) << np.uint64(step)) - np.uint64(1)
+        words, pixels = shifted, pixels - step
+    return words
 
 
-def _inner_reach(reach: int) -> int:
-    """Blocks either side of a pixel's block that lie wholly within ``reach`` pixels of every
-    pixel of it (-1: not even its own block)."""
-    return (reach - BLOCK + 1) // BLOCK if reach >= BLOCK - 1 else -1
+def _erode(words: np.ndarray) -> np.ndarray:
+    """Pixels whose whole 3x3 neighbourhood is set (outside the plane counts as set)."""
+    column = words.copy()
+    column[1:] &= words[:-1]
+    column[:-1] &= words[1:]
+    return (column & _from_previous(column, 1, fill=True)
+            & _from_next(column, 1, fill=True))
 
 
-def _outer_reach(reach: int) -> int:
-    """Blocks either side of a pixel's block that any pixel of it reaches within ``reach``."""
-    return -(-reach // BLOCK)
-
-
-def _any_around(grid: np.ndarray, rows: np.ndarray, cols: np.ndarray, reach: int) -> np.ndarray:
-    """Whether ``grid`` is set within ``reach`` blocks of each (row, col) (blocks outside the
-    grid are unset; a negative reach finds nothing)."""
-    if reach < 0:
-        return np.zeros(rows.size, dtype=bool)
-    padded = np.pad(grid, reach)
-    side = 2 * reach + 1
-    return sliding_window_view(padded, (side, side))[rows, cols].any(axis=(1, 2))
-
-
-def _pixels_in_blocks(between: np.ndarray, rows: np.ndarray, cols: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column of every non-binary pixel in the given blocks."""
-    offsets = np.arange(BLOCK)
-    ys, xs = np.broadcast_arrays(rows[:, None, None] * BLOCK + offsets[None, :, None],
-                                 cols[:, None, None] * BLOCK + offsets[None, None, :])
-    ys, xs = ys.ravel(), xs.ravel()
-    height, width = between.shape
-    inside = (ys < height) & (xs < width)
-    ys, xs = ys[inside], xs[inside]
-    chosen = between[ys, xs]
-    return ys[chosen], xs[chosen]
-
-
-def _count_on_edge_at(classes: _Classes, ys: np.ndarray, xs: np.ndarray, radius: int) -> int:
-    """How many of the pixels (ys, xs) are on an edge, each judged on its own neighbourhood
-    at full resolution."""
-    solid = radius + 1
-    padded_background = np.pad(classes.solid_background, solid)
-    padded_foreground = np.pad(classes.solid_foreground, solid)
-    padded_bright = np.pad(classes.bright, radius)
-    padded_dark = np.pad(~classes.bright, radius)
-    count = 0
-    for start in range(0, ys.size, PATCH_CHUNK):
-        y, x = ys[start:start + PATCH_CHUNK], xs[start:start + PATCH_CHUNK]
-        on_edge = ((_near(padded_background, y, x, solid) & _near(padded_bright, y, x, radius))
-                   | (_near(padded_foreground, y, x, solid) & _near(padded_dark, y, x, radius)))
-        count += int(np.count_nonzero(on_edge))
-    return count
-
-
-def _near(padded: np.ndarray, ys: np.ndarray, xs: np.ndarray, reach: int) -> np.ndarray:
-    """Whether a set pixel lies within ``reach`` of each (y, x) (``padded`` by ``reach``)."""
-    side = 2 * reach + 1
-    return sliding_window_view(padded, (side, side))[ys, xs].any(axis=(1, 2))
-
-
-def _count_on_edge_dense(classes: _Classes, radius: int) -> int:
-    """The edge test on every pixel of the plane."""
-    near_background = _dilate(classes.solid_background, radius + 1)
-    near_foreground = _dilate(classes.solid_foreground, radius + 1)
-    on_edge = classes.between & ((near_background & _dilate(classes.bright, radius))
-                                 | (near_foreground & _dilate(~classes.bright, radius)))
-    return int(np.count_nonzero(on_edge))
-
-
-def _dilate(mask: np.ndarray, reach: int) -> np.ndarray:
-    """Dilation by a (2 reach + 1) square, outside the image unset: a column dilation of a
-    row dilation, each by doubling runs of ORs (log2 of the side passes over the plane, where
-    ``scipy.ndimage.binary_dilation`` makes one per structure pixel)."""
+def _dilate(words: np.ndarray, reach: int) -> np.ndarray:
+    """Dilation by a (2 reach + 1) square, outside the plane unset: each row's pixel becomes
+    the OR of the ``2 reach + 1`` pixels centred on it, built by doubling runs, then the same
+    down the columns."""
     if reach == 0:
-        return mask
-    shifts = _doubling_shifts(2 * reach + 1)  # they add up to 2 reach: the padding
-    rows = np.pad(mask, ((0, 0), (reach, reach)))
+        return words
+    shifts = _doubling_shifts(2 * reach + 1)
+    rows = _from_previous(words, reach)  # so that runs starting at a pixel are centred on it
     for shift in shifts:
-        rows = rows[:, :-shift] | rows[:, shift:]
+        rows = rows | _from_next(rows, shift)
     columns = np.pad(rows, ((reach, reach), (0, 0)))
     for shift in shifts:
         columns = columns[:-shift] | columns[shift:]
@@ -309,7 +204,8 @@ def _dilate(mask: np.ndarray, reach: int) -> np.ndarray:
 
 def _doubling_shifts(side: int) -> list[int]:
     """Shifts whose successive ORs (``run[i] | run[i + shift]``) turn every position into the
-    OR of the ``side`` positions from it: 1, 2, 4... then the remainder."""
+    OR of the ``side`` positions from it: 1, 2, 4... then the remainder (they add up to
+    ``side - 1``)."""
     shifts, length = [], 1
     while 2 * length <= side:
         shifts.append(length)
@@ -317,3 +213,9 @@ def _doubling_shifts(side: int) -> list[int]:
     if length < side:
         shifts.append(side - length)
     return shifts
+
+
+def _set_bits(words: np.ndarray) -> int:
+    if hasattr(np, "bitwise_count"):  # NumPy 2
+        return int(np.bitwise_count(words).sum())
+    return int(np.unpackbits(words.view(np.uint8)).sum())
