@@ -21,8 +21,20 @@ largest worker's (``resource.getrusage``) are compared across sizes. Records are
 hundred bytes per pair and pixels are never kept, so the peak should not follow the number of
 files.
 
-Run: ``python benchmarks/bench_audit.py`` (about two minutes on 2 cores, most of it drawing
-the datasets; ``--data DIR`` keeps them for the next run).
+Real encodings: the public DRIVE and ISBI 2012 sets (``--shared``, only read) as they are,
+with their masks re-encoded as grey and as RGB JPEG (quality 75), and 4x up-scaled (bilinear,
+masks as JPEG); and an imitation of a polyp set (200 pairs of RGB JPEG images and masks,
+332-1348 px, about 0.8 % of mask pixels off 0/255). All are written to the scratch folder. For
+each, two whole processes are timed, alternated, ``--repeats`` times: one opening and loading
+every file with Pillow, and ``unetdiag audit-data --workers N --json``; the table gives the
+medians, their ratio (median of the per-repeat ratios) and the audit's peak RSS (``wait4``:
+the process and its workers). With ``--reference TREE`` the audit is also run from another
+source tree (the code before a change) and its findings' (id, severity) must be the same;
+the exit status is 1 when they are not.
+
+Run: ``python benchmarks/bench_audit.py --shared ../shared/data`` (several minutes on 2 cores,
+most of it drawing the datasets; ``--data DIR`` keeps them for the next run; ``--pairs 0``
+skips the synthetic sets).
 """
 
 from __future__ import annotations
@@ -273,9 +285,10 @@ for folder in sys.argv[1:]:
 
 
 def timed_process(command: list[str], env: dict[str, str] | None = None
-                  ) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MiB of the process and of its children, stdout) of a command
-    (``wait4``: the rusage of that child alone). Exit statuses 0, 1 and 3 (findings) pass."""
+                  ) -> tuple[float, float, str, float]:
+    """(wall seconds, peak RSS MiB, stdout, CPU seconds) of a command, its own processes
+    included (``wait4``: the rusage of that child and of the children it waited for). Exit
+    statuses 0, 1 and 3 (findings) pass."""
     with tempfile.TemporaryFile() as output, tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=output, stderr=errors, env=env)
@@ -287,7 +300,8 @@ def timed_process(command: list[str], env: dict[str, str] | None = None
             raise RuntimeError(f"{command[2:4]} exited with {process.returncode}: "
                                f"{errors.read().decode()}")
         output.seek(0)
-        return wall, usage.ru_maxrss / 1024, output.read().decode()
+        return (wall, usage.ru_maxrss / 1024, output.read().decode(),
+                usage.ru_utime + usage.ru_stime)
 
 
 def audit_command(folder: Path, workers: int, python: str = sys.executable) -> list[str]:
@@ -318,6 +332,8 @@ def measure_process_speed(folder: Path, workers: int, repeats: int) -> dict:
             "pillow_s": statistics.median(p[0] for p, _ in runs),
             "audit_s": statistics.median(a[0] for _, a in runs),
             "ratio": statistics.median(a[0] / p[0] for p, a in runs),
+            "pillow_cpu_s": statistics.median(p[3] for p, _ in runs),
+            "audit_cpu_s": statistics.median(a[3] for _, a in runs),
             "peak_mib": max(a[1] for _, a in runs),
             "findings": finding_keys(runs[-1][1][2])}
 
@@ -332,15 +348,18 @@ def report_real(results: list[tuple[str, dict]], workers: int, repeats: int) -> 
     print(f"\nreal encodings: whole processes, audit ({workers} workers) vs one process "
           f"opening + loading every file with Pillow; medians of {repeats} runs")
     print(f"{'encoding':>28} {'files':>6} {'Pillow s':>9} {'audit s':>8} {'ratio':>6} "
-          f"{'peak MiB':>9} {'findings':>9}")
+          f"{'peak MiB':>9} {'Pillow CPU':>11} {'audit CPU':>10} {'CPU ratio':>10} "
+          f"{'findings':>9}")
     for name, result in results:
         same = result.get("same_findings")
         verdict = "-" if same is None else "same" if same else "CHANGED"
         print(f"{name:>28} {result['files']:>6} {result['pillow_s']:>9.3f} "
               f"{result['audit_s']:>8.3f} {result['ratio']:>5.2f}x {result['peak_mib']:>9.1f} "
-              f"{verdict:>9}")
+              f"{result['pillow_cpu_s']:>11.3f} {result['audit_cpu_s']:>10.3f} "
+              f"{result['audit_cpu_s'] / result['pillow_cpu_s']:>9.2f}x {verdict:>9}")
     print("ratio: audit wall time / Pillow pass wall time (bar: at most 1; stretch: 1/1.6);\n"
-          "findings: (id, severity) of every finding against --reference's code")
+          "CPU: user + system seconds of every process of each; findings: (id, severity) of\n"
+          "every finding against --reference's code")
     for name, result in results:
         if result.get("same_findings") is False:
             print(f"  {name}: before {result['reference_findings']}\n"
