@@ -66,6 +66,8 @@ SIZES = (128, 160, 192, 224, 256)
 ORIENTATIONS = 8
 READY_MARKER = "complete.json"
 #: The shared public datasets, beside the repository's checkout (../shared/data).
+#: This source tree: the audit timed is its code.
+SOURCE = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("UNETDIAG_SHARED_DATA",
                                   Path(__file__).resolve().parents[2] / "shared" / "data"))
 
@@ -284,14 +286,19 @@ for folder in sys.argv[1:]:
 """
 
 
-def timed_process(command: list[str], env: dict[str, str] | None = None
+def timed_process(command: list[str], source: Path | None = None
                   ) -> tuple[float, float, str, float]:
     """(wall seconds, peak RSS MiB, stdout, CPU seconds) of a command, its own processes
     included (``wait4``: the rusage of that child and of the children it waited for). Exit
-    statuses 0, 1 and 3 (findings) pass."""
+    statuses 0, 1 and 3 (findings) pass. ``source``: the source tree ``python -m unetdiag``
+    runs from (its working directory and ``PYTHONPATH``: ``-m`` looks in the working
+    directory first)."""
+    env = None
+    if source is not None:
+        env = {**os.environ, "PYTHONPATH": str(source)}
     with tempfile.TemporaryFile() as output, tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=output, stderr=errors, env=env)
+        process = subprocess.Popen(command, stdout=output, stderr=errors, env=env, cwd=source)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -315,7 +322,8 @@ def finding_keys(report_json: str) -> list[tuple[str, str]]:
                   for finding in json.loads(report_json)["findings"])
 
 
-def measure_process_speed(folder: Path, workers: int, repeats: int) -> dict:
+def measure_process_speed(folder: Path, workers: int, repeats: int, source: Path = SOURCE
+                          ) -> dict:
     """The Pillow pass and the audit as whole processes, alternated; medians of ``repeats``
     (the ratio is the median of each repeat's ratio), the audit's largest peak RSS, and the
     findings of its last run."""
@@ -325,7 +333,7 @@ def measure_process_speed(folder: Path, workers: int, repeats: int) -> dict:
     runs = []
     for repeat in range(repeats):
         order = (pillow, audit_command(folder, workers))
-        first, second = (timed_process(command) for command in
+        first, second = (timed_process(command, source) for command in
                          (order if repeat % 2 == 0 else order[::-1]))
         runs.append((first, second) if repeat % 2 == 0 else (second, first))
     return {"files": files,
@@ -340,8 +348,7 @@ def measure_process_speed(folder: Path, workers: int, repeats: int) -> dict:
 
 def reference_findings(folder: Path, workers: int, reference: Path) -> list[tuple[str, str]]:
     """The findings of the audit run from another source tree (the code before a change)."""
-    env = {**os.environ, "PYTHONPATH": str(reference)}
-    return finding_keys(timed_process(audit_command(folder, workers), env)[2])
+    return finding_keys(timed_process(audit_command(folder, workers), reference)[2])
 
 
 def report_real(results: list[tuple[str, dict]], workers: int, repeats: int) -> None:
@@ -381,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=SHARED_DATA,
                         help="folder of the public datasets (DRIVE, ISBI 2012) the real "
                              "encodings are made from, only read (default: %(default)s)")
+    parser.add_argument("--source", type=Path, default=SOURCE,
+                        help="source tree whose audit is timed on the real encodings "
+                             "(default: this one, %(default)s)")
     parser.add_argument("--reference", type=Path, default=None,
                         help="source tree of the code before a change: its findings on each "
                              "real encoding must equal this tree's")
@@ -408,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
                                         args.workers, args.repeats)))
         real = []
         for name, folder in build_real_encodings(root / "real", args.shared):
-            result = measure_process_speed(folder, args.workers, args.repeats)
+            result = measure_process_speed(folder, args.workers, args.repeats, args.source)
             if args.reference is not None:
                 result["reference_findings"] = reference_findings(folder, args.workers,
                                                                   args.reference)
