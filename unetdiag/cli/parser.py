@@ -35,14 +35,47 @@ from unetdiag.config import DEFAULT_MASK_SUFFIXES, MAX_RESTARTS, VARIANTS, OnGua
 from unetdiag.diag.core.dice import NAMED_DICE
 from unetdiag.exitcodes import DESCRIPTIONS, ExitCode
 
+#: Each command: its handler, its one-line help in ``unetdiag --help`` and the description
+#: its own ``--help`` opens with.
+COMMANDS: dict[str, tuple[Callable, str, str]] = {
+    "train": (
+        run_train,
+        "train the U-Net variants with diagnostics and report why metrics look as they do",
+        "Train the four U-Net variants (or --variants) with diagnostic callbacks; every run "
+        "gets its own directory under --out."),
+    "audit-data": (
+        run_audit,
+        "audit an image/mask dataset before training (no TensorFlow)",
+        "Read every image and mask (never modifying them) and report pairing, readability, "
+        "geometry, mask encoding, imbalance, trivial baselines and duplicates."),
+    "explain-log": (
+        run_explain_log,
+        "diagnose an existing training log (Keras console, CSVLogger CSV, history JSON)",
+        "Read a finished run's log and say what its numbers mean."),
+    "evaluate": (
+        run_evaluate,
+        "score a saved model (unetdiag's or your own .keras/.h5) on a dataset, under every "
+        "Dice convention",
+        "Load a saved model with compile=False and score it on image/mask pairs (paired and "
+        "decoded as train does): every Dice convention side by side with the trivial "
+        "baselines, a per-image CSV, overlays of the worst images, and the saturation "
+        "diagnosis."),
+    "predict": (
+        run_predict,
+        "write a saved model's masks (0/255 PNG) and overlays for a folder of images",
+        "Predict a mask for every image of --images with a saved model (.keras, .h5; loaded "
+        "with compile=False); write <stem>.png at each image's own size, overlays and "
+        "predict.json into --out, never into the input folder."),
+}
+
 
 def _exit_status_epilog() -> str:
     return "exit status:\n" + "\n".join(f"  {int(code):>3}  {DESCRIPTIONS[code]}"
                                          for code in ExitCode)
 
 
-def _command(commands, name: str, handler: Callable, help_text: str, description: str
-             ) -> argparse.ArgumentParser:
+def _command(commands, name: str) -> argparse.ArgumentParser:
+    handler, help_text, description = COMMANDS[name]
     parser = commands.add_parser(name, formatter_class=HelpFormatter,
                                  epilog=_exit_status_epilog(), help=help_text,
                                  description=description)
@@ -50,20 +83,15 @@ def _command(commands, name: str, handler: Callable, help_text: str, description
     return parser
 
 
-def _saved_model_command(commands, name: str, handler: Callable, help_text: str,
-                         description: str) -> argparse.ArgumentParser:
+def _saved_model_command(commands, name: str) -> argparse.ArgumentParser:
     """A command whose first argument is a saved model (evaluate, predict)."""
-    parser = _command(commands, name, handler, help_text, description)
+    parser = _command(commands, name)
     parser.add_argument("model", type=Path, help="the saved model (.keras, .h5)")
     return parser
 
 
 def _add_train_parser(commands) -> None:
-    train = _command(
-        commands, "train", run_train,
-        "train the U-Net variants with diagnostics and report why metrics look as they do",
-        "Train the four U-Net variants (or --variants) with diagnostic callbacks; every run "
-        "gets its own directory under --out.")
+    train = _command(commands, "train")
     add_dataset_options(train, Path("images"))
     add_split_options(train)
     train.add_argument_group("dataset (reproducing the original project's bugs)").add_argument(
@@ -162,10 +190,7 @@ def _add_train_parser(commands) -> None:
 
 
 def _add_audit_parser(commands) -> None:
-    audit = _command(
-        commands, "audit-data", run_audit, "audit an image/mask dataset before training (no "
-        "TensorFlow)", "Read every image and mask (never modifying them) and report pairing, "
-        "readability, geometry, mask encoding, imbalance, trivial baselines and duplicates.")
+    audit = _command(commands, "audit-data")
     audit.add_argument("path", nargs="?", type=Path, help="dataset folder (same as --images)")
     add_dataset_options(audit, None, "folder of images (default: the PATH argument)",
                          same_file_masks=False)
@@ -177,22 +202,13 @@ def _add_audit_parser(commands) -> None:
 
 
 def _add_explain_parser(commands) -> None:
-    explain = _command(
-        commands, "explain-log", run_explain_log, "diagnose an existing training log (Keras "
-        "console, CSVLogger CSV, history JSON)",
-        "Read a finished run's log and say what its numbers mean.")
+    explain = _command(commands, "explain-log")
     explain.add_argument("log", type=Path, help="the log file")
     add_output_options(explain)
 
 
 def _add_evaluate_parser(commands) -> None:
-    evaluate = _saved_model_command(
-        commands, "evaluate", run_evaluate, "score a saved model (unetdiag's or your own "
-        ".keras/.h5) on a dataset, under every Dice convention",
-        "Load a saved model with compile=False and score it on image/mask pairs (paired and "
-        "decoded as train does): every Dice convention side by side with the trivial "
-        "baselines, a per-image CSV, overlays of the worst images, and the saturation "
-        "diagnosis.")
+    evaluate = _saved_model_command(commands, "evaluate")
     add_dataset_options(evaluate, None, "folder of images (required)")
     add_prediction_options(evaluate)
     evaluate.add_argument("--empty-rule", choices=EMPTY_RULES, default="exclude",
@@ -206,12 +222,7 @@ def _add_evaluate_parser(commands) -> None:
 
 
 def _add_predict_parser(commands) -> None:
-    predict = _saved_model_command(
-        commands, "predict", run_predict, "write a saved model's masks (0/255 PNG) and overlays "
-        "for a folder of images",
-        "Predict a mask for every image of --images with a saved model (.keras, .h5; loaded "
-        "with compile=False); write <stem>.png at each image's own size, overlays and "
-        "predict.json into --out, never into the input folder.")
+    predict = _saved_model_command(commands, "predict")
     predict.add_argument("--images", type=Path, required=True, metavar="DIR",
                          help="folder of images (required)")
     predict.add_argument("--out", type=Path, required=True, metavar="DIR",

@@ -29,14 +29,8 @@ from unetdiag.diag.data.pairing import MASK_SUFFIXES
 from unetdiag.diag.visual.overlay import overlay_panel, panel_png, write_panel
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_bytes, atomic_write_json
-from unetdiag.training.saved_model import (
-    SavedModel,
-    batches_of,
-    describe_input,
-    load_saved_model,
-    predict_checked,
-    read_model_image,
-)
+from unetdiag.training import saved_model
+from unetdiag.training.saved_model import SavedModel
 
 COMMAND = "predict"
 MANIFEST_FILENAME = "predict.json"
@@ -147,14 +141,14 @@ def _write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshol
                     records: list[dict[str, Any]]) -> None:
     atomic_write_json(out_dir / MANIFEST_FILENAME, {
         "command": COMMAND, "model": str(saved.path), "images": str(images_dir),
-        "input": describe_input(saved), "threshold": threshold, "files": records})
+        "input": saved_model.describe_input(saved), "threshold": threshold, "files": records})
 
 
 def _predict_one_batch(saved: SavedModel, paths: Sequence[Path], out_dir: Path,
                        threshold: float) -> list[dict[str, Any]]:
-    images, sizes = zip(*(read_model_image(path, saved) for path in paths), strict=True)
+    images, sizes = zip(*(saved_model.read_model_image(path, saved) for path in paths), strict=True)
     batch = np.stack(images)
-    probabilities = predict_checked(saved, batch)
+    probabilities = saved_model.predict_checked(saved, batch)
     records = []
     for path, image, size, probability in zip(paths, batch, sizes, probabilities, strict=True):
         mask_name, overlay_name = _output_names(path)
@@ -184,7 +178,7 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
             outputs are not probabilities.
     """
     images_dir, out_dir = Path(images_dir), Path(out_dir)
-    saved = load_saved_model(model_path, img_size)
+    saved = saved_model.load_saved_model(model_path, img_size)
     images, masks = list_images(images_dir, mask_suffixes)
     prepare_out_dir(out_dir, images_dir)
     # the files about to be written, listed first: an interrupted run's folder is still
@@ -193,7 +187,7 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
                for path in images]
     _write_manifest(out_dir, saved, images_dir, threshold, planned)
     result = PredictResult(out_dir, skipped_masks=masks)
-    for chunk in batches_of(images, batch_size):
+    for chunk in saved_model.batches_of(images, batch_size):
         result.records += _predict_one_batch(saved, chunk, out_dir, threshold)
         if progress is not None:
             progress(len(result.records), len(images))

@@ -27,20 +27,27 @@ NOT_REPORTED = {"reported": False}
 
 
 class Cause(str, enum.Enum):
-    """What values outside the range of healthy metrics can come from."""
+    """What values outside the range of healthy metrics can come from.
 
-    #: Labels above 1: masks on a 0-255 scale never divided by 255.
+    - ``LABELS_ABOVE_ONE``: masks on a 0-255 scale never divided by 255.
+    - ``LABELS_NOT_BINARY``: labels in [0, 1] that are not exactly 0 or 1: soft masks (JPEG
+      masks divided by 255 and never thresholded); Keras's binary accuracy compares labels
+      exactly.
+    - ``PREDICTIONS_OUTSIDE_UNIT_INTERVAL``: a model without a final sigmoid, or a metric fed
+      logits.
+    - ``LOSS_BELOW_ZERO_BY_DESIGN``: a loss whose minimum is below 0 by construction (-Dice,
+      class weights summing above 1).
+    - ``ACCURACY_NOT_BINARY_PIXEL_ACCURACY``: the accuracy is not a binary pixel accuracy of
+      these masks (categorical, another output).
+    - ``METRIC_COMPUTED_WRONGLY``: the metric itself is computed wrongly (no label or
+      prediction scale can explain it).
+    """
+
     LABELS_ABOVE_ONE = "labels_above_one"
-    #: Labels in [0, 1] that are not exactly 0 or 1: soft masks (JPEG masks divided by 255
-    #: and never thresholded); Keras's binary accuracy compares labels exactly.
     LABELS_NOT_BINARY = "labels_not_binary"
-    #: Predictions outside [0, 1]: a model without a final sigmoid, or a metric fed logits.
     PREDICTIONS_OUTSIDE_UNIT_INTERVAL = "predictions_outside_unit_interval"
-    #: A loss whose minimum is below 0 by construction (-Dice, class weights summing above 1).
     LOSS_BELOW_ZERO_BY_DESIGN = "loss_below_zero_by_design"
-    #: The accuracy is not a binary pixel accuracy of these masks (categorical, another output).
     ACCURACY_NOT_BINARY_PIXEL_ACCURACY = "accuracy_not_binary_pixel_accuracy"
-    #: The metric itself is computed wrongly (no label or prediction scale can explain it).
     METRIC_COMPUTED_WRONGLY = "metric_computed_wrongly"
 
 

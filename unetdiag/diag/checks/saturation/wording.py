@@ -4,13 +4,13 @@ sentences live by subject: :mod:`.wording_scale` (values outside [0, 1]),
 :mod:`.wording_series` (one run), and below (several runs, a probe batch); the phrases they
 share are :mod:`.words`'.
 
->>> all_ones_formula(0.995)
+>>> words.all_ones_formula(0.995)
 '2*0.995/1.995 = 0.99749'
 """
 
 from __future__ import annotations
 
-from unetdiag.diag.checks.saturation import ids
+from unetdiag.diag.checks.saturation import ids, wording_scale, wording_series, words
 from unetdiag.diag.checks.saturation.evidence import (
     AccuracyBoundBreach,
     AtBaseline,
@@ -34,32 +34,7 @@ from unetdiag.diag.checks.saturation.evidence import (
     TrainValGap,
     UniformPredictionLoss,
 )
-from unetdiag.diag.checks.saturation.wording_scale import (
-    accuracy_bound_finding,
-    dice_above_one_finding,
-    negative_loss_finding,
-    negative_loss_in_range_finding,
-    out_of_range_finding,
-)
-from unetdiag.diag.checks.saturation.wording_series import (
-    at_baseline_finding,
-    class_prior_finding,
-    constant_predictor_finding,
-    flat_finding,
-    near_majority_finding,
-    non_finite_finding,
-    perfect_accuracy_finding,
-    score_collapse_finding,
-    still_improving_finding,
-    train_val_gap_finding,
-    uniform_prediction_finding,
-)
-from unetdiag.diag.checks.saturation.words import (
-    all_ones_formula,
-    describe_fingerprint,
-    epoch_list,
-    finding,
-)
+from unetdiag.diag.checks.saturation.words import finding
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent
 
@@ -93,11 +68,11 @@ def baseline_from_other_run_finding(claim: BaselineFromOtherRun) -> Finding:
             else "predicting no foreground at all")
     explanation = (
         f"{claim.metric} is {claim.value:.4f} at "
-        f"{epoch_list(claim.epochs_at_baseline, claim.epochs)}: exactly "
+        f"{words.epoch_list(claim.epochs_at_baseline, claim.epochs)}: exactly "
         f"what {what} scores on this validation data, whose foreground fraction "
         f"{claim.inferred_from}'s numbers pin at f = {fraction:.4g} "
-        f"({describe_fingerprint(claim.reference.as_dict())}"
-        + (f" = {all_ones_formula(fraction)}" if all_ones and claim.reference.dice_metric
+        f"({words.describe_fingerprint(claim.reference.as_dict())}"
+        + (f" = {words.all_ones_formula(fraction)}" if all_ones and claim.reference.dice_metric
            else "")
         + f"). Thresholded at 0.5, {claim.run}'s predictions score like that constant "
         "predictor (assuming both runs validate on the same data, as runs in one log "
@@ -179,19 +154,28 @@ def prediction_collapse_finding(claim: PredictionCollapse) -> Finding:
              "the loss (Dice or weighted BCE for rare foreground) and the learning rate."))
 
 
-_WORDING = {NonFiniteOnset: non_finite_finding, NegativeLoss: negative_loss_finding,
-            NegativeLossScoresInRange: negative_loss_in_range_finding,
-            OutOfRange: out_of_range_finding, DiceAboveOne: dice_above_one_finding,
-            AccuracyBoundBreach: accuracy_bound_finding,
-            ConstantPredictorRun: constant_predictor_finding, AtBaseline: at_baseline_finding,
-            NearMajority: near_majority_finding, FlatTail: flat_finding,
-            TrainValGap: train_val_gap_finding, StillImproving: still_improving_finding,
-            PerfectAccuracy: perfect_accuracy_finding,
-            ClassPriorLoss: class_prior_finding,
-            UniformPredictionLoss: uniform_prediction_finding,
-            ScoreCollapse: score_collapse_finding, IdenticalAcrossRuns: identical_finding,
-            BaselineFromOtherRun: baseline_from_other_run_finding,
-            StepTimeOutlier: step_time_finding, PredictionCollapse: prediction_collapse_finding}
+_WORDING = {
+    NonFiniteOnset: wording_series.non_finite_finding,
+    NegativeLoss: wording_scale.negative_loss_finding,
+    NegativeLossScoresInRange: wording_scale.negative_loss_in_range_finding,
+    OutOfRange: wording_scale.out_of_range_finding,
+    DiceAboveOne: wording_scale.dice_above_one_finding,
+    AccuracyBoundBreach: wording_scale.accuracy_bound_finding,
+    ConstantPredictorRun: wording_series.constant_predictor_finding,
+    AtBaseline: wording_series.at_baseline_finding,
+    NearMajority: wording_series.near_majority_finding,
+    FlatTail: wording_series.flat_finding,
+    TrainValGap: wording_series.train_val_gap_finding,
+    StillImproving: wording_series.still_improving_finding,
+    PerfectAccuracy: wording_series.perfect_accuracy_finding,
+    ClassPriorLoss: wording_series.class_prior_finding,
+    UniformPredictionLoss: wording_series.uniform_prediction_finding,
+    ScoreCollapse: wording_series.score_collapse_finding,
+    IdenticalAcrossRuns: identical_finding,
+    BaselineFromOtherRun: baseline_from_other_run_finding,
+    StepTimeOutlier: step_time_finding,
+    PredictionCollapse: prediction_collapse_finding,
+}
 
 
 def finding_of(claim: Claim) -> Finding:

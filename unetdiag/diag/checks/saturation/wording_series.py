@@ -6,20 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from unetdiag.diag.checks.saturation import ids
-from unetdiag.diag.checks.saturation.evidence import (
-    AtBaseline,
-    ClassPriorLoss,
-    ConstantPredictorRun,
-    FlatTail,
-    NearMajority,
-    NonFiniteOnset,
-    PerfectAccuracy,
-    ScoreCollapse,
-    StillImproving,
-    TrainValGap,
-    UniformPredictionLoss,
-)
+from unetdiag.diag.checks.saturation import evidence, ids
 from unetdiag.diag.checks.saturation.metrics import VALIDATION_PREFIX, is_validation, metric_kind
 from unetdiag.diag.checks.saturation.words import (
     all_ones_formula,
@@ -32,7 +19,7 @@ from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent, verb
 
 
-def non_finite_finding(claim: NonFiniteOnset) -> Finding:
+def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
     run, at_onset = claim.run, claim.metrics_at_onset
     word = "NaN" if claim.only_nan else "non-finite"
     first = claim.onset_epoch == claim.last_epoch - claim.epochs + 1
@@ -60,7 +47,7 @@ def non_finite_finding(claim: NonFiniteOnset) -> Finding:
              "`unetdiag train` stops at the first non-finite gradient and names the batch."))
 
 
-def constant_predictor_finding(claim: ConstantPredictorRun) -> Finding:
+def constant_predictor_finding(claim: evidence.ConstantPredictorRun) -> Finding:
     main_phase, main = claim.main_phase, claim.main
     fit = main.fit
     fraction = fit.foreground_fraction
@@ -127,25 +114,26 @@ def constant_predictor_finding(claim: ConstantPredictorRun) -> Finding:
     return finding(finding_id, claim, title=title, explanation=" ".join(sentences), fix=fix)
 
 
-def at_baseline_finding(claim: AtBaseline) -> Finding:
+_AT_BASELINE_MEANING = (
+    "The baseline is what predicting one class everywhere scores on the same data, measured "
+    "from its masks; a model at the baseline has learnt nothing the metric can see.")
+_AT_BASELINE_FIX = (
+    "Check the masks' foreground fraction (`unetdiag audit-data`); if it is extreme, train "
+    "with a Dice loss or class weights and judge by foreground Dice.")
+
+
+def at_baseline_finding(claim: evidence.AtBaseline) -> Finding:
     details = "; ".join(
         f"{n} {d['value']:.4f} vs {d['baseline']:.4f} at "
         f"{epoch_list(d['epochs_at_baseline'], d['epochs'])}"
         for n, d in claim.metrics.items())
-    return finding(
-        ids.METRIC_AT_BASELINE, claim,
-        title=(f"{claim.run}: {join_names(list(claim.metrics))} "
-               f"{verb(len(claim.metrics), 'sits', 'sit')} at the score of a constant "
-               "predictor"),
-        explanation=(
-            f"{details}. The baseline is what predicting one class everywhere scores on "
-            "the same data, measured from its masks; a model at the baseline has learnt "
-            "nothing the metric can see."),
-        fix=("Check the masks' foreground fraction (`unetdiag audit-data`); if it is "
-             "extreme, train with a Dice loss or class weights and judge by foreground Dice."))
+    subject = f"{join_names(list(claim.metrics))} {verb(len(claim.metrics), 'sits', 'sit')}"
+    title = f"{claim.run}: {subject} at the score of a constant predictor"
+    return finding(ids.METRIC_AT_BASELINE, claim, title=title,
+                   explanation=f"{details}. {_AT_BASELINE_MEANING}", fix=_AT_BASELINE_FIX)
 
 
-def near_majority_finding(claim: NearMajority) -> Finding:
+def near_majority_finding(claim: evidence.NearMajority) -> Finding:
     name, data = next(iter(claim.metrics.items()))
     others = [f"{n} {d['value']:.4f} vs {d['majority_share']:.4f}"
               for n, d in claim.metrics.items() if n != name]
@@ -166,7 +154,7 @@ def near_majority_finding(claim: NearMajority) -> Finding:
              "Judge the model by the Dice or IoU of the foreground class, not by accuracy."))
 
 
-def _flat_details(claim: FlatTail) -> str:
+def _flat_details(claim: evidence.FlatTail) -> str:
     return "; ".join(f"{n} {d['value']:.4g} at {_flat_stretch(d)}"
                      for n, d in claim.metrics.items())
 
@@ -178,7 +166,7 @@ def _flat_stretch(flat: Mapping) -> str:
     return f"every epoch from epoch {flat['from_epoch']} on ({flat['flat_epochs']} epochs)"
 
 
-def _flat_reading(claim: FlatTail) -> list[str]:
+def _flat_reading(claim: evidence.FlatTail) -> list[str]:
     """What the plateau means: the schedule's doing, a meaningless accuracy, a stuck optimiser,
     or validation predictions that do not change."""
     flat = claim.metrics
@@ -215,7 +203,7 @@ def _flat_reading(claim: FlatTail) -> list[str]:
     return sentences
 
 
-def _accuracy_as_constant(claim: FlatTail, telling: list[str]) -> list[str]:
+def _accuracy_as_constant(claim: evidence.FlatTail, telling: list[str]) -> list[str]:
     """A frozen binary accuracy, read as the constant predictor it could be."""
     if claim.multiclass:
         return []
@@ -229,7 +217,7 @@ def _accuracy_as_constant(claim: FlatTail, telling: list[str]) -> list[str]:
     return ["Compare the value with what a constant prediction scores on the same data."]
 
 
-def flat_finding(claim: FlatTail) -> Finding:
+def flat_finding(claim: evidence.FlatTail) -> Finding:
     flat = claim.metrics
     never = [n for n, d in flat.items() if d["flat_epochs"] == d["epochs"]]
     parts = []
@@ -261,7 +249,7 @@ def _gap_sentence(name: str, gap: Mapping[str, float]) -> str:
     return f"{partner} {val:.4f} is above {name} {train:.4f}"
 
 
-def train_val_gap_finding(claim: TrainValGap) -> Finding:
+def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
     overfit = claim.overfit
     gaps = [_gap_sentence(name, gap) for name, gap in claim.metrics.items()]
     explanation = "; ".join(gaps) + ". "
@@ -295,7 +283,7 @@ def train_val_gap_finding(claim: TrainValGap) -> Finding:
              "Compare both sets' foreground fractions (`unetdiag audit-data`)."))
 
 
-def still_improving_finding(claim: StillImproving) -> Finding:
+def still_improving_finding(claim: evidence.StillImproving) -> Finding:
     names = list(claim.metrics)
     first = claim.metrics[names[0]]
     details = "; ".join(
@@ -315,7 +303,13 @@ def still_improving_finding(claim: StillImproving) -> Finding:
         fix="Train for more epochs (unetdiag: `--epochs N`) and look at the curve again.")
 
 
-def perfect_accuracy_finding(claim: PerfectAccuracy) -> Finding:
+_PERFECT_ACCURACY_FIX = (
+    "Look at the validation masks' foreground fraction (`unetdiag audit-data`) and make sure no "
+    "validation image is also a training image; judge the model by the Dice of the foreground "
+    "class.")
+
+
+def perfect_accuracy_finding(claim: evidence.PerfectAccuracy) -> Finding:
     validation = [n for n in claim.metrics if is_validation(n)]
     details = "; ".join(f"{n} {d['value']:.4f} at {epoch_list(d['epochs_at_one'], d['epochs'])}"
                         for n, d in claim.metrics.items())
@@ -330,12 +324,10 @@ def perfect_accuracy_finding(claim: PerfectAccuracy) -> Finding:
             "validation masks of (almost) one class give (an all-background prediction scores "
             "1.0000 once fewer than 0.005 % of the pixels are foreground), and what validation "
             "images that are also training images (leakage) or trivial masks give."),
-        fix=("Look at the validation masks' foreground fraction (`unetdiag audit-data`) and make "
-             "sure no validation image is also a training image; judge the model by the Dice "
-             "of the foreground class."))
+        fix=_PERFECT_ACCURACY_FIX)
 
 
-def class_prior_finding(claim: ClassPriorLoss) -> Finding:
+def class_prior_finding(claim: evidence.ClassPriorLoss) -> Finding:
     name, data = next(iter(claim.metrics.items()))
     prior, accuracy = data["prior"], data["accuracy"]
     majority = "background" if prior < 0.5 else "foreground"
@@ -357,7 +349,7 @@ def class_prior_finding(claim: ClassPriorLoss) -> Finding:
              "weight the rare class (or add a Dice loss) when foreground is rare."))
 
 
-def uniform_prediction_finding(claim: UniformPredictionLoss) -> Finding:
+def uniform_prediction_finding(claim: evidence.UniformPredictionLoss) -> Finding:
     names = list(claim.metrics)
     details = "; ".join(f"{n} {d['value']:.4f} at {epoch_list(d['epochs_at_ln2'], d['epochs'])}"
                         for n, d in claim.metrics.items())
@@ -372,7 +364,7 @@ def uniform_prediction_finding(claim: UniformPredictionLoss) -> Finding:
              "the learning rate."))
 
 
-def score_collapse_finding(claim: ScoreCollapse) -> Finding:
+def score_collapse_finding(claim: evidence.ScoreCollapse) -> Finding:
     name, data = next(iter(claim.metrics.items()))
     losses = join_names([f"{n} {v:.4f}" for n, v in claim.losses.items()])
     others = [n for n in claim.metrics if n != name]
