@@ -86,7 +86,8 @@ def non_finite_finding(evidence: dict[str, Any], causes: Sequence[Cause],
             + (f"{evidence['nonfinite_gradient_count']} gradient(s) and "
                if evidence["nonfinite_gradient_count"] is not None
                else "(gradients not visible: the model has its own train_step) ")
-            + f"{evidence['nonfinite_weight_count']} weight(s) were non-finite.", loss_note,
+            + f"{evidence['nonfinite_weight_count']} weight(s) were non-finite after its "
+            "update.", loss_note,
             cause_sentence(causes, evidence),
             f"Weights kept: {evidence['weights_state']}.")),
         fix=" ".join(CAUSE_FIXES[cause] for cause in causes),
