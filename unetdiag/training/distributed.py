@@ -61,6 +61,7 @@ from unetdiag.training.guarded_update import (
     ANOMALY_COUNTS,
     StepState,
     guarded_update,
+    is_float_dtype,
     pack_step_values,
     unpack_step_values,
 )
@@ -266,6 +267,26 @@ def _per_example_loss(loss: Callable, y_true: tf.Tensor, y_pred: tf.Tensor) -> t
     return unreduced
 
 
+def _average_forward_state(context: tf.distribute.ReplicaContext, model: keras.Model) -> None:
+    """Make the state the forward pass updated (BatchNorm moving statistics) the mean over
+    the replicas.
+
+    Keras 3 creates BatchNorm's moving statistics with aggregation ``"none"``: each replica
+    updates its own copy from its own shard, so the workers' models drift apart (and each
+    saves different statistics). tf.keras averaged them across replicas (aggregation MEAN);
+    this does the same, after the forward pass and before the step is judged.
+    """
+    if context.num_replicas_in_sync == 1:
+        return
+    state = [v for v in model.non_trainable_weights if is_float_dtype(v.dtype)]
+    if not state:
+        return
+    averaged = context.all_reduce(tf.distribute.ReduceOp.MEAN,
+                                  [tf.identity(v.value) for v in state])
+    for variable, value in zip(state, averaged, strict=True):
+        variable.assign(value)
+
+
 def _local_results(strategy: tf.distribute.Strategy, value: Any) -> list[np.ndarray]:
     return [np.asarray(t) for t in strategy.experimental_local_results(value)]
 
@@ -309,6 +330,7 @@ class _Loop:
                     context.num_replicas_in_sync, tf.float32)
             scaled_loss = optimizer.scale_loss(loss)
         gradients = tape.gradient(scaled_loss, model.trainable_weights)
+        _average_forward_state(context, model)
         batch_loss = context.all_reduce(tf.distribute.ReduceOp.SUM, loss)
         for metric in self.metrics:
             metric.update_state(y, y_pred)  # put back with the update if the step fails

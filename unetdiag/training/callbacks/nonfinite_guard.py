@@ -211,7 +211,10 @@ class NonFiniteGuard(InstrumentedCallback):
                 self._skipped.append({"epoch": self._epoch, "batch": batch})
             else:
                 self._consecutive_skips = 0
-            if weights_bad:
+            # The weights are checked before a failed step is put back: with non-finite
+            # gradients (the optimizer's own skip) a flagged weight is one the forward pass
+            # set (BatchNorm statistics), put back since, unless it was non-finite before.
+            if weights_bad and (not gradients_bad or not self._weights_finite()):
                 self._stop_on_non_finite("guard.non_finite", values)
             elif (scale < self.min_loss_scale
                   or self._consecutive_skips >= self.max_consecutive_skips):
