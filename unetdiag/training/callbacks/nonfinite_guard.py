@@ -88,7 +88,8 @@ class NonFiniteGuard(InstrumentedCallback):
         max_consecutive_skips: mixed_float16: this many skipped steps in a row have collapsed
             (the optimizer's ``iterations`` stopped advancing).
         snapshot_each_epoch: keep a host copy of the weights at each epoch start, the fallback
-            when an applied (finite) update still made a weight non-finite.
+            when the weights were already non-finite before the failed step (or the model has
+            its own ``train_step``, so nothing put the step back).
 
     >>> import numpy as np, keras, tempfile
     >>> inputs = keras.Input((8, 8, 1))

@@ -154,7 +154,8 @@ def xla_disabled_finding(source: str) -> Finding:
         title="XLA was turned off for this run by the NaN/Inf guard",
         explanation=("The model was compiled with jit_compile=True. The guard copies an "
                      "offending batch to the host with tf.numpy_function, which XLA "
-                     "cannot compile, so the run trains without XLA."),
+                     "cannot compile, so the run trains without XLA; jit_compile is set "
+                     "back when training ends."),
         fix="Nothing to do; leave the guard out to train with XLA.",
         evidence={}, source=source)
 
