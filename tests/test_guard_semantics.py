@@ -135,8 +135,9 @@ def test_a_nan_in_the_first_batch_records_no_nan_and_no_applied_step(tmp_path):
         assert np.isfinite(values).all(), (key, values)
     assert guard.epoch_steps == [{"epoch": 0, "applied": 0, "skipped": 1}]
     assert guard.epochs_without_update == [0]
-    evidence = next(f for f in guard.findings if f.id == "guard.non_finite").evidence
-    assert evidence["applied_steps_in_epoch"] == 0
+    finding = next(f for f in guard.findings if f.id == "guard.non_finite")
+    assert finding.evidence["applied_steps_in_epoch"] == 0
+    assert "No step of epoch 0 was applied" in finding.explanation
 
 
 def test_the_guard_counts_applied_steps_of_a_healthy_run(tmp_path):
@@ -148,6 +149,18 @@ def test_the_guard_counts_applied_steps_of_a_healthy_run(tmp_path):
     assert guard.epoch_steps == [{"epoch": 0, "applied": steps, "skipped": 0},
                                  {"epoch": 1, "applied": steps, "skipped": 0}]
     assert guard.epochs_without_update == []
+
+
+def test_a_failed_step_after_applied_ones_does_not_call_the_epoch_untrained(tmp_path):
+    x, y = disc_dataset()
+    y[BATCH + 3, 0, 0, 0] = np.nan  # batch 1
+    model = compiled(tiny_unet())
+    guard = NonFiniteGuard(tmp_path)
+    model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0, callbacks=[guard])
+    assert guard.epoch_steps == [{"epoch": 0, "applied": 1, "skipped": 1}]
+    finding = next(f for f in guard.findings if f.id == "guard.non_finite")
+    assert "was applied" not in finding.explanation
+    assert "Weights kept: before this step (the step was put back)." in finding.explanation
 
 
 def test_a_skipped_step_leaves_the_logged_loss_and_metrics_as_they_were(tmp_path):
