@@ -43,7 +43,8 @@ def _synthetic_arrays(seed: int = 0, nan_image: int | None = None):
     return x, y
 
 
-def _train(strategy_name: str, out_dir: Path, per_worker_batch: int = PER_WORKER_BATCH) -> dict:
+def _train(strategy_name: str, out_dir: Path, per_worker_batch: int = PER_WORKER_BATCH,
+           normalization: str = "batch") -> dict:
     """What each subprocess runs: the strategy first, then a tiny U-Net for one epoch."""
     from unetdiag.training.distributed import make_strategy
 
@@ -76,7 +77,8 @@ def _train(strategy_name: str, out_dir: Path, per_worker_batch: int = PER_WORKER
                                          dice_config=DEFAULT_DICE, source="tiny")
         result = fit_with_strategy(
             strategy, lambda: build_unet(img_size=IMG_SIZE, channels=CHANNELS,
-                                         base_filters=BASE_FILTERS, depth=DEPTH),
+                                         base_filters=BASE_FILTERS, depth=DEPTH,
+                                         normalization=normalization),
             build_loss("bce"), build_metrics, lambda: keras.optimizers.Adam(1e-2),
             train_ds, val_ds, epochs=1, callbacks=callbacks)
         findings = [f for c in callbacks for f in c.findings]
@@ -94,6 +96,89 @@ def _train(strategy_name: str, out_dir: Path, per_worker_batch: int = PER_WORKER
             write_json(Report(title="two-worker test", command="train", findings=findings,
                               meta={"workers": info["workers"]}), output_dir / "report.json")
     return summary
+
+
+#: The batch with the NaN image in the non-finite tests (image 5 of batches of 4).
+NAN_IMAGE, NAN_BATCH = 5, 1
+
+
+def _state_recorder(at_batch: int):
+    """A callback that copies every weight and optimizer variable before batch ``at_batch``."""
+    import keras
+
+    class StateBeforeBatch(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == at_batch:
+                self.state = _model_state(self.model)
+
+    return StateBeforeBatch()
+
+
+def _model_state(model) -> dict[str, np.ndarray]:
+    """Every weight (BatchNorm statistics included) and optimizer variable, by path."""
+    state = {f"weight:{w.path}": np.array(w.numpy()) for w in model.weights}
+    state.update({f"optimizer:{v.path}": np.array(v.numpy())
+                  for v in model.optimizer.variables})
+    return state
+
+
+def _differences(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> list[str]:
+    """The variables whose values differ (NaN counted as different)."""
+    assert before.keys() == after.keys()
+    return sorted(key for key in before if not np.array_equal(before[key], after[key]))
+
+
+def _nan_batch_with_strategy(strategy_name: str, out_dir: Path) -> None:
+    """A NaN image in batch 1, under ``strategy_name``: the state after the failed step must
+    be the state before it (``mirrored``: model.fit on two logical CPUs; ``multiworker``:
+    the custom loop, one worker)."""
+    import tensorflow as tf
+
+    if strategy_name == "mirrored":
+        [cpu] = tf.config.list_physical_devices("CPU")
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    from unetdiag.training.distributed import make_strategy
+
+    strategy, info = make_strategy(strategy_name)  # before any other TF op
+    import keras
+
+    from unetdiag.training.callbacks import NonFiniteGuard
+    from unetdiag.training.distributed import fit_with_strategy, local_predictions
+    from unetdiag.training.losses import build_loss, build_metrics
+    from unetdiag.training.model import build_unet
+
+    keras.utils.set_random_seed(5)
+    x, y = _synthetic_arrays(nan_image=NAN_IMAGE)
+    guard, recorder = NonFiniteGuard(out_dir / "guard"), _state_recorder(NAN_BATCH)
+
+    def build_model():
+        return build_unet(img_size=IMG_SIZE, channels=CHANNELS, base_filters=BASE_FILTERS,
+                          depth=DEPTH)
+
+    if strategy_name == "mirrored":
+        with strategy.scope():
+            model = build_model()
+            model.compile(keras.optimizers.Adam(1e-3), build_loss("bce"),
+                          metrics=build_metrics())
+        with local_predictions(model):
+            history = model.fit(x, y, batch_size=PER_WORKER_BATCH, epochs=2, verbose=0,
+                                shuffle=False, callbacks=[recorder, guard]).history
+    else:
+        dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(PER_WORKER_BATCH)
+        result = fit_with_strategy(
+            strategy, build_model, build_loss("bce"), build_metrics,
+            lambda: keras.optimizers.Adam(1e-3), dataset, None, epochs=2,
+            callbacks=[recorder, guard])
+        model, history = result["model"], result["history"]
+    finding = next(f for f in guard.findings if f.id == "guard.non_finite")
+    (out_dir / f"nan_{strategy_name}.json").write_text(json.dumps({
+        "replicas": info["replicas"], "differences": _differences(recorder.state,
+                                                                  _model_state(model)),
+        "batch_norm_variables": sum("moving" in key for key in recorder.state),
+        "batch": finding.evidence["batch"], "update_applied": finding.evidence["update_applied"],
+        "epoch_steps": getattr(guard, "epoch_steps", None), "history": history},
+        default=float))
 
 
 def _free_ports(count: int) -> list[int]:
@@ -208,6 +293,39 @@ def test_loop_skips_a_nan_batch_and_the_guard_reports_it(tmp_path):
     assert list(saturation.history) and "loss" in saturation.history
 
 
+def test_the_loop_puts_a_nan_step_back_to_the_state_before_it(tmp_path):
+    """Default strategy, in process: weights, BatchNorm statistics, Adam's moments and
+    iterations after the failed step are those before it; the step is not counted."""
+    import keras
+    import tensorflow as tf
+
+    from unetdiag.training.callbacks import NonFiniteGuard
+    from unetdiag.training.distributed import fit_with_strategy, make_strategy
+    from unetdiag.training.losses import build_loss, build_metrics
+    from unetdiag.training.model import build_unet
+
+    strategy, _info = make_strategy("default")
+    x, y = _synthetic_arrays(nan_image=NAN_IMAGE)
+    y[NAN_IMAGE, 0, 0, 0] = np.nan  # the loss too, whatever the CPU does with the NaN pixel
+    train_ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(PER_WORKER_BATCH)
+    guard, recorder = NonFiniteGuard(tmp_path), _state_recorder(NAN_BATCH)
+    batch_logs = []
+    logger = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: batch_logs.append(dict(logs)))
+    keras.utils.set_random_seed(3)
+    result = fit_with_strategy(
+        strategy, lambda: build_unet(img_size=IMG_SIZE, channels=CHANNELS,
+                                     base_filters=BASE_FILTERS, depth=DEPTH),
+        build_loss("bce"), build_metrics, lambda: keras.optimizers.Adam(1e-3),
+        train_ds, None, epochs=2, callbacks=[recorder, guard, logger])
+    assert guard.stop_reason == "guard.non_finite"
+    assert any("moving_variance" in key for key in recorder.state)
+    assert _differences(recorder.state, _model_state(result["model"])) == []
+    assert guard.epoch_steps == [{"epoch": 0, "applied": 1, "skipped": 1}]
+    assert batch_logs[1] == pytest.approx(batch_logs[0])  # loss and metrics not counted
+    assert all(np.isfinite(v).all() for v in result["history"].values())
+
+
 def test_mixed_float16_skips_are_recovery_not_failure(tmp_path):
     """Under mixed_float16 a NaN batch is a LossScaleOptimizer skip: counted, training goes on."""
     import keras
@@ -256,10 +374,37 @@ def test_mirrored_two_logical_cpus_fit_with_callbacks(tmp_path):
     assert np.isfinite(summary["loss"])
 
 
-def test_two_workers_train_the_same_weights_and_the_chief_writes_one_report(tmp_path):
+@pytest.mark.parametrize("strategy_name", ["mirrored", "multiworker"])
+def test_a_nan_batch_is_put_back_under_each_strategy(tmp_path, strategy_name):
+    """MirroredStrategy (model.fit, 2 replicas) and MultiWorkerMirroredStrategy (the custom
+    loop, one worker): after the NaN batch, the state is the state before it."""
+    environment = _environment()
+    if strategy_name == "multiworker":
+        [port] = _free_ports(1)
+        environment = _environment(TF_CONFIG=json.dumps(
+            {"cluster": {"worker": [f"{LOOPBACK}:{port}"]},
+             "task": {"type": "worker", "index": 0}}))
+    [done] = run_all([(_script(f"nan-{strategy_name}", str(tmp_path)), environment)])
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads((tmp_path / f"nan_{strategy_name}.json").read_text())
+    assert summary["replicas"] == (2 if strategy_name == "mirrored" else 1)
+    assert summary["batch_norm_variables"] > 0
+    assert summary["differences"] == []
+    assert summary["batch"] == NAN_BATCH and summary["update_applied"] is False
+    assert summary["epoch_steps"] == [{"epoch": 0, "applied": 1, "skipped": 1}]
+    assert all(np.isfinite(values).all() for values in summary["history"].values())
+
+
+@pytest.mark.parametrize("normalization", ["none", "batch"])
+def test_two_workers_train_the_same_weights_and_the_chief_writes_one_report(tmp_path,
+                                                                            normalization):
+    """Both workers end with the same weights (BatchNorm's moving statistics averaged across
+    replicas); without BatchNorm, the same as one process on the global batch (with it, each
+    replica normalises by its own shard's statistics, so no single process computes that)."""
     ports = _free_ports(2)
     cluster = {"worker": [f"{LOOPBACK}:{port}" for port in ports]}
-    commands = [(_script("worker", str(tmp_path)), _environment(TF_CONFIG=json.dumps(
+    commands = [(_script("worker", str(tmp_path), normalization),
+                 _environment(TF_CONFIG=json.dumps(
         {"cluster": cluster, "task": {"type": "worker", "index": index}})))
         for index in range(2)]
     results = run_all(commands)
@@ -275,8 +420,14 @@ def test_two_workers_train_the_same_weights_and_the_chief_writes_one_report(tmp_
     weights = [np.load(tmp_path / f"weights_worker{i}.npz") for i in (0, 1)]
     for key in weights[0].files:
         np.testing.assert_allclose(weights[0][key], weights[1][key], atol=WEIGHTS_TOLERANCE)
+    reports = sorted((tmp_path / "run").rglob("report.json"))
+    assert reports == [tmp_path / "run" / "report.json"]
+    assert json.loads(reports[0].read_text())["meta"]["workers"] == 2
+    if normalization != "none":
+        return
     # One process on the same global batch: the two workers trained the global-batch mean.
-    reference = _train("default", tmp_path / "reference", per_worker_batch=2 * PER_WORKER_BATCH)
+    reference = _train("default", tmp_path / "reference", per_worker_batch=2 * PER_WORKER_BATCH,
+                       normalization=normalization)
     np.testing.assert_allclose(summaries[0]["history"]["loss"], reference["history"]["loss"],
                                rtol=REFERENCE_TOLERANCE)
     np.testing.assert_allclose(summaries[0]["history"]["val_loss"],
@@ -285,9 +436,6 @@ def test_two_workers_train_the_same_weights_and_the_chief_writes_one_report(tmp_
     for key in weights[0].files:
         np.testing.assert_allclose(weights[0][key], reference_weights[key],
                                    atol=REFERENCE_TOLERANCE)
-    reports = sorted((tmp_path / "run").rglob("report.json"))
-    assert reports == [tmp_path / "run" / "report.json"]
-    assert json.loads(reports[0].read_text())["meta"]["workers"] == 2
 
 
 def _mirrored_fit(out_dir: Path) -> None:
@@ -330,8 +478,10 @@ def _mirrored_fit(out_dir: Path) -> None:
 if __name__ == "__main__":
     mode, directory = sys.argv[1], Path(sys.argv[2])
     if mode == "worker":
-        _train("multiworker", directory)
+        _train("multiworker", directory, normalization=sys.argv[3])
     elif mode == "mirrored":
         _mirrored_fit(directory)
+    elif mode.startswith("nan-"):
+        _nan_batch_with_strategy(mode.removeprefix("nan-"), directory)
     else:
         raise SystemExit(f"unknown mode {mode!r}")

@@ -10,7 +10,7 @@ Two routes (``docs/distributed.md`` says why):
   TF 2.21 (keras-team/keras#20585), so :func:`fit_with_strategy` trains with its own loop: a
   ``tf.function`` step run with ``strategy.run``, losses scaled by the global batch size,
   the update of ``fit``'s instrumented ``train_step``
-  (:func:`~unetdiag.training.guarded_update.guarded_update`: non-finite updates skipped), and
+  (:func:`~unetdiag.training.guarded_update.guarded_update`: a failed step put back), and
   the Keras callback protocol driven by hand. The loop feeds the values that update measures
   to the callbacks' hub (:class:`LoopInstrumentation`), so
   :class:`~unetdiag.training.callbacks.NonFiniteGuard` and
@@ -18,10 +18,11 @@ Two routes (``docs/distributed.md`` says why):
   findings (``guard.non_finite``, ``guard.loss_scale_skips``, ``labels.*``...).
 
 What the loop covers: the guard's every check (non-finite batch loss, gradients and weights,
-the update skipped, first bad variable named, batch saved, loss-scale skips and collapse), the
-batch audit (counts over the global batch; the copies checked in full are this worker's shards),
-the Dice and saturation monitors. Not covered: the non-trainable state (BatchNorm statistics) is
-not put back after a skipped step (unetdiag's U-Net has none), and ``steps_per_execution`` is 1.
+the step put back with the optimizer state, BatchNorm statistics and the loop's metrics, first
+bad variable named, batch saved, loss-scale skips and collapse), the batch audit (counts over
+the global batch; the copies checked in full are this worker's shards), the Dice and
+saturation monitors. A step put back is not counted in the logged loss and metrics. Not
+covered: ``steps_per_execution`` is 1.
 
 Call order in a program (MultiWorkerMirroredStrategy configures collective ops, which TF allows
 only before anything else initialises the runtime)::
@@ -58,7 +59,9 @@ import tensorflow as tf
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training.guarded_update import (
     ANOMALY_COUNTS,
+    StepState,
     guarded_update,
+    is_float_dtype,
     pack_step_values,
     unpack_step_values,
 )
@@ -264,6 +267,26 @@ def _per_example_loss(loss: Callable, y_true: tf.Tensor, y_pred: tf.Tensor) -> t
     return unreduced
 
 
+def _average_forward_state(context: tf.distribute.ReplicaContext, model: keras.Model) -> None:
+    """Make the state the forward pass updated (BatchNorm moving statistics) the mean over
+    the replicas.
+
+    Keras 3 creates BatchNorm's moving statistics with aggregation ``"none"``: each replica
+    updates its own copy from its own shard, so the workers' models drift apart (and each
+    saves different statistics). tf.keras averaged them across replicas (aggregation MEAN);
+    this does the same, after the forward pass and before the step is judged.
+    """
+    if context.num_replicas_in_sync == 1:
+        return
+    state = [v for v in model.non_trainable_weights if is_float_dtype(v.dtype)]
+    if not state:
+        return
+    averaged = context.all_reduce(tf.distribute.ReduceOp.MEAN,
+                                  [tf.identity(v.value) for v in state])
+    for variable, value in zip(state, averaged, strict=True):
+        variable.assign(value)
+
+
 def _local_results(strategy: tf.distribute.Strategy, value: Any) -> list[np.ndarray]:
     return [np.asarray(t) for t in strategy.experimental_local_results(value)]
 
@@ -295,6 +318,8 @@ class _Loop:
         model, optimizer = self.model, self.optimizer
         local_images = tf.cast(tf.shape(y)[0], tf.float32)
         global_images = context.all_reduce(tf.distribute.ReduceOp.SUM, local_images)
+        # Before the forward pass (BatchNorm statistics) and the metrics' update.
+        state = StepState.read(model, [v for m in self.metrics for v in m.variables])
         with tf.GradientTape() as tape:
             y_pred = model(x, training=True)
             loss_sum = tf.reduce_sum(_per_example_loss(self.loss, y, y_pred))
@@ -305,13 +330,14 @@ class _Loop:
                     context.num_replicas_in_sync, tf.float32)
             scaled_loss = optimizer.scale_loss(loss)
         gradients = tape.gradient(scaled_loss, model.trainable_weights)
+        _average_forward_state(context, model)
         batch_loss = context.all_reduce(tf.distribute.ReduceOp.SUM, loss)
+        for metric in self.metrics:
+            metric.update_state(y, y_pred)  # put back with the update if the step fails
         step = guarded_update(model, optimizer, gradients, batch_loss,
                               loss_scaled=self.hub.loss_scaled, audit_batch=([x], y),
-                              agree_loss_scale_skip=True)
+                              state=state, agree_loss_scale_skip=True)
         self.hub.gradient_paths, self.hub.weight_paths = step.gradient_paths, step.weight_paths
-        for metric in self.metrics:
-            metric.update_state(y, y_pred)
         values, self.layout = pack_step_values(
             {**step.scalars, "global_images": tf.cast(global_images, tf.float64)}, step.vectors)
         return {_VALUES_KEY: values, "x": x, "y": y, "y_pred": y_pred}
@@ -383,9 +409,10 @@ def fit_with_strategy(strategy: tf.distribute.Strategy, build_model: Callable[[]
     (:func:`global_batch_size`); they are distributed with :func:`distribute_dataset`.
     Each step: forward pass per replica, the loss as one float32 value per image summed and
     divided by the global image count (so the summed gradients are those of the global-batch
-    mean), gradients and the loss checked for NaN/Inf across all replicas, the update applied
-    only when they are finite (under ``mixed_float16`` the ``LossScaleOptimizer`` skips and
-    halves its scale, every replica alike), then every weight checked.
+    mean), the update applied, then gradients, loss and every weight checked for NaN/Inf
+    across all replicas and the step put back unless all are finite (under ``mixed_float16``
+    the ``LossScaleOptimizer`` skips non-finite gradients and halves its scale, every replica
+    alike).
 
     Callbacks get ``set_model``, ``set_params``, ``on_train_begin``, ``on_epoch_begin``,
     ``on_train_batch_begin``/``end`` (logs: running ``loss`` and metrics, Python floats),
@@ -450,9 +477,11 @@ def _run_epochs(loop: _Loop, model: keras.Model, metrics: Sequence[keras.metrics
             values = loop.unpack(outputs)
             hub.publish(values, loop.capture(outputs, hub.step)
                         if _wants_capture(values, hub) else None)
-            loss_total += values["batch_loss"] * values["global_images"]
-            images_total += values["global_images"]
-            logs = {"loss": loss_total / images_total if images_total else math.nan,
+            if values["update_skipped"] == 0:  # a step put back is not counted
+                loss_total += values["batch_loss"] * values["global_images"]
+                images_total += values["global_images"]
+            # 0.0 before any counted step, as Keras's loss tracker reads.
+            logs = {"loss": loss_total / images_total if images_total else 0.0,
                     **_metric_logs(metrics)}
             callback_list.on_train_batch_end(step, logs)
             model.stop_training = loop.any_worker(bool(model.stop_training))

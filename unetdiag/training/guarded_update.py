@@ -13,16 +13,20 @@ and takes its gradients its own way, then hands them to :func:`guarded_update`, 
   non-finite input values (exact counts taken only when a cheap screen finds something; see
   :func:`_audit_statistics`);
 - combines every value across replicas (below), so the decision is the same on all of them;
-- applies the update only when gradients and loss are finite: a non-finite step **changes
-  nothing**: weights, optimizer state (moments, ``iterations``) and the non-trainable state
-  updated during the forward pass (e.g. BatchNorm moving statistics) are as before it (a
-  ``LossScaleOptimizer`` skips such steps itself; only the non-trainable state is then put
-  back). The update is applied unconditionally and put back from a copy when the step turns
-  out non-finite (:func:`apply_or_put_back`): gating it on the finiteness flag instead would
-  make every variable's update wait for the last gradient, serialising the update behind the
+- applies the update, then checks every weight (trainable and not) the same way, and judges
+  the step on all three: gradients, loss, weights. A step that fails any of them **changes
+  nothing**: weights, optimizer state (moments, ``iterations``), the non-trainable state the
+  forward pass updated (BatchNorm moving statistics) and the metric state the step updated
+  (the loss tracker and compiled metrics: a step put back is not counted) are put back to
+  their values before *this* step (:class:`StepState`, :func:`apply_or_put_back`). So a step
+  with finite gradients whose update overflows a weight (a learning-rate spike) is put back
+  like a NaN batch. Under a ``LossScaleOptimizer``, which skips non-finite gradients itself
+  (and halves its scale, which is kept), the optimizer's update is put back only when finite
+  gradients still made a weight non-finite. The update is applied unconditionally and put
+  back from a copy when the step fails: gating it on the finiteness flags instead would make
+  every variable's update wait for the last gradient, serialising the update behind the
   backward pass (on a 2-core Xeon at the trainer's defaults: 176.6 against 161.6 ms/step;
-  docs/benchmarks-callbacks.md);
-- checks every weight after the update the same way.
+  docs/benchmarks-callbacks.md).
 
 The values travel as float64 scalars and per-variable flag vectors packed into one vector
 (:func:`pack_step_values`), read back by name on the host (:func:`unpack_step_values`).
@@ -33,8 +37,9 @@ combined across replicas *inside* the step first (``all_gather``, then a sum, a 
 max per value), so all replicas return the same number and the mean leaves it unchanged:
 counts are totals over the global batch, flags are "on any replica", the gradient norm is
 the root-sum-square of the per-replica norms (each replica's gradient is of its share of the
-loss). The skip decision is therefore the same on every replica. With one device the
-combination is skipped entirely.
+loss). The weight flags are combined the same way (mirrored weights agree anyway; this makes
+the decision safe for any variable). The skip decision is therefore the same on every
+replica. With one device the combination is skipped entirely.
 """
 
 from __future__ import annotations
@@ -72,13 +77,38 @@ class StepValues:
     scalars: dict[str, tf.Tensor]
     #: float64 per-variable flags (``gradient_flags``, ``weight_flags``); empty without guard.
     vectors: dict[str, tf.Tensor]
-    #: True when the update was skipped or a weight is non-finite after it.
+    #: True when the step was put back (or skipped by a ``LossScaleOptimizer``).
     failed: tf.Tensor
     #: True when a label or input anomaly was counted; None without an audit batch.
     anomaly: tf.Tensor | None
     #: Variable paths behind the ``first_nonfinite_gradient`` / ``_weight`` indices.
     gradient_paths: list[str]
     weight_paths: list[str]
+
+
+@dataclass
+class StepState:
+    """The state a step changes besides the optimizer's update, read before the step.
+
+    ``variables``: the model's floating-point non-trainable weights (updated by the forward
+    pass: BatchNorm moving statistics) and the metric variables the step updates (Keras's
+    loss tracker and compiled metrics, or the custom loop's metrics); ``before``: their values
+    read by :meth:`read` before the forward pass, put back when the step fails.
+    """
+
+    variables: list
+    before: list
+
+    @classmethod
+    def read(cls, model: keras.Model, metric_variables: Sequence = ()) -> StepState:
+        """Read the state; call before the forward pass (in the step being traced)."""
+        variables = [*(v for v in model.non_trainable_weights if is_float_dtype(v.dtype)),
+                     *metric_variables]
+        return cls(variables, [tf.identity(v.value) for v in variables])
+
+    @classmethod
+    def empty(cls) -> StepState:
+        return cls([], [])
 
 
 def is_float_dtype(dtype: Any) -> bool:
@@ -99,10 +129,11 @@ def guarded_update(model: keras.Model, optimizer: keras.optimizers.Optimizer,
                    gradients: list, loss: tf.Tensor, *, guard: bool = True,
                    loss_scaled: bool = False,
                    audit_batch: tuple[Sequence[tf.Tensor], tf.Tensor] | None = None,
-                   forward_state: Sequence = (), forward_state_before: Sequence = (),
+                   state: StepState | None = None,
                    agree_loss_scale_skip: bool = False) -> StepValues:
-    """Apply ``gradients`` (of ``model.trainable_weights``) unless they or ``loss`` are
-    non-finite, and measure the step (see the module docstring). Runs in replica context.
+    """Apply ``gradients`` (of ``model.trainable_weights``), check every weight, and put the
+    step back unless gradients, ``loss`` and weights are all finite; measure the step (see the
+    module docstring). Runs in replica context.
 
     Args:
         loss: the batch loss judged and reported (unscaled).
@@ -110,13 +141,14 @@ def guarded_update(model: keras.Model, optimizer: keras.optimizers.Optimizer,
         loss_scaled: the optimizer is a ``LossScaleOptimizer``, which skips non-finite
             gradients itself (and halves its scale); ``loss`` is then not judged.
         audit_batch: ``(inputs, labels)`` to summarise, or None.
-        forward_state: variables the forward pass updated (BatchNorm moving statistics),
-            put back to ``forward_state_before`` (read before that pass) on a skip.
+        state: what else the step changed (:meth:`StepState.read` before the forward pass),
+            put back with the update when the step fails.
         agree_loss_scale_skip: the ``LossScaleOptimizer`` judges each replica's own
             gradients; make all gradients non-finite when any replica's are, so every
             replica skips the same step (none is left waiting in the optimizer's all-reduce).
     """
     trainable = model.trainable_weights
+    state = state or StepState.empty()
     sums: dict[str, tf.Tensor] = {}
     minima: dict[str, tf.Tensor] = {}
     maxima: dict[str, tf.Tensor] = {}
@@ -153,39 +185,45 @@ def guarded_update(model: keras.Model, optimizer: keras.optimizers.Optimizer,
     gradients_finite = tf.equal(tf.reduce_sum(gradient_flags), 0.0)
     scale_before = None
     if loss_scaled:
-        update_applied = gradients_finite
         if agree_loss_scale_skip:
             poison = tf.where(gradients_finite, 0.0, math.nan)
             gradients = [None if g is None else g + tf.cast(poison, g.dtype) for g in gradients]
         scale_before = tf.cast(tf.identity(optimizer.dynamic_scale.value), tf.float64)
-        optimizer.apply_gradients(zip(gradients, trainable, strict=True))
-        put_back_unless(update_applied, forward_state, forward_state_before)
+        step_finite = gradients_finite
     else:
-        update_applied = tf.logical_and(gradients_finite,
-                                        tf.equal(maxima["loss_nonfinite"], 0.0))
-        apply_or_put_back(update_applied, optimizer, gradients, trainable,
-                          forward_state, forward_state_before)
+        step_finite = tf.logical_and(gradients_finite,
+                                     tf.equal(maxima["loss_nonfinite"], 0.0))
     checked = float_weights(model)
-    weight_flags = _non_finite_flags(tf.stack([tf.nn.l2_loss(_float32(w.value))
-                                               for w in checked]))
+    weight_flags, update_applied = apply_or_put_back(
+        step_finite, optimizer, gradients, trainable, checked, state,
+        keep_optimizer_skip=loss_scaled)
     scalars.update(_guard_scalars(sums, maxima, update_applied, optimizer, scale_before))
     scalars["batch_loss"] = tf.cast(loss, tf.float64)
-    failed = tf.logical_or(tf.logical_not(update_applied), tf.reduce_any(weight_flags > 0))
     return StepValues(scalars, {"gradient_flags": gradient_flags, "weight_flags": weight_flags},
-                      failed, anomaly, gradient_paths, [w.path for w in checked])
+                      tf.logical_not(update_applied), anomaly, gradient_paths,
+                      [w.path for w in checked])
 
 
-def apply_or_put_back(applied: tf.Tensor, optimizer: keras.optimizers.Optimizer,
-                      gradients: list, trainable: list, forward_state: Sequence = (),
-                      forward_state_before: Sequence = ()) -> None:
-    """Apply the update, then put everything back unless ``applied`` holds.
+def apply_or_put_back(step_finite: tf.Tensor, optimizer: keras.optimizers.Optimizer,
+                      gradients: list, trainable: list, checked: Sequence,
+                      state: StepState, keep_optimizer_skip: bool = False
+                      ) -> tuple[tf.Tensor, tf.Tensor]:
+    """Apply the update, check ``checked`` (every float weight), and put everything back
+    unless ``step_finite`` holds and every checked weight is finite.
 
-    The all-or-nothing skip of a non-finite step (what ``LossScaleOptimizer`` does), without
-    making the update wait for the skip decision: each variable's update runs as soon as its
-    gradient exists, overlapping the rest of the backward pass, as in a plain Keras step. The
-    values put back on a skip are read just before the update (the trainable weights and every
-    optimizer variable: moments, ``iterations``...), plus ``forward_state`` as it was before
-    the forward pass (read by the caller into ``forward_state_before``).
+    The all-or-nothing skip of a failed step, without making the update wait for the skip
+    decision: each variable's update runs as soon as its gradient exists, overlapping the
+    rest of the backward pass, as in a plain Keras step. The values put back are read just
+    before the update (the trainable weights and every optimizer variable: moments,
+    ``iterations``...), plus ``state`` as it was before the forward pass.
+
+    ``keep_optimizer_skip``: the optimizer is a ``LossScaleOptimizer``, which already skipped
+    the update when ``step_finite`` is false (and halved its scale, which must stay); its
+    update is then put back only when finite gradients made a weight non-finite.
+
+    Returns:
+        ``(weight_flags, applied)``: float64 flags of the weights non-finite after the
+        update (combined across replicas), and whether the step was kept.
 
     Cost: one copy of the weights and the optimizer state per step (TensorFlow copies a
     variable's buffer on write while a read of it is still held); for a convolutional network
@@ -194,7 +232,17 @@ def apply_or_put_back(applied: tf.Tensor, optimizer: keras.optimizers.Optimizer,
     saved = [*trainable, *optimizer.variables]
     saved_before = [tf.identity(v.value) for v in saved]
     optimizer.apply_gradients(zip(gradients, trainable, strict=True))
-    put_back_unless(applied, [*saved, *forward_state], [*saved_before, *forward_state_before])
+    weight_flags = _combine_flags(_non_finite_flags(
+        tf.stack([tf.nn.l2_loss(_float32(w.value)) for w in checked])))
+    weights_finite = tf.equal(tf.reduce_sum(weight_flags), 0.0)
+    applied = tf.logical_and(step_finite, weights_finite)
+    if keep_optimizer_skip:
+        put_back_unless(tf.logical_or(tf.logical_not(step_finite), weights_finite),
+                        saved, saved_before)
+        put_back_unless(applied, state.variables, state.before)
+    else:
+        put_back_unless(applied, [*saved, *state.variables], [*saved_before, *state.before])
+    return weight_flags, applied
 
 
 def put_back_unless(applied: tf.Tensor, variables: Sequence, values: Sequence) -> None:
@@ -273,11 +321,13 @@ def _audit_statistics(flat_x: Sequence[tf.Tensor], labels: tf.Tensor, sums: dict
     """Label and input summaries of one (per-replica) batch.
 
     Every batch pays a screen of four passes over the labels and one over the inputs:
-    per-image label sums, ``sum(y**2)``, min and max of the labels; the sum of the inputs.
-    A sum is non-finite when a value is NaN/Inf; ``sum(y**2) == sum(y)`` holds exactly (0/1
-    sums are exact in float32 below 2**24) only when every label is 0 or 1. Only when the
-    screen finds something are the exact pixel counts taken and foreground counted by
-    threshold; for clean 0/1 labels the per-image sums are the foreground counts.
+    per-image label sums, "any ``y * (1 - y) != 0``", min and max of the labels; the sum of
+    the inputs. A sum is non-finite when a value is NaN/Inf; ``y * (1 - y)`` is exactly 0 for
+    a label of exactly 0 or 1 and non-zero (or NaN) for any other, so the screen is exact
+    whatever the batch size. (``sum(y**2) == sum(y)``, the screen it replaces, lost a few
+    0.999 labels in the rounding of float32 sums over a large batch.) Only when the screen
+    finds something are the exact pixel counts taken and foreground counted by threshold;
+    for clean 0/1 labels the per-image sums are the foreground counts.
     """
     labels = _float32(labels)
     inputs = [_float32(t) for t in flat_x if is_float_dtype(t.dtype)]
@@ -291,7 +341,7 @@ def _audit_statistics(flat_x: Sequence[tf.Tensor], labels: tf.Tensor, sums: dict
     suspicious = tf.reduce_any(tf.stack([
         tf.logical_not(tf.math.is_finite(label_sum)), tf.logical_not(inputs_finite),
         label_min < 0.0, label_max > 1.0,
-        tf.not_equal(2.0 * tf.nn.l2_loss(labels), label_sum)]))
+        tf.reduce_any(tf.not_equal(labels * (1.0 - labels), 0.0))]))
 
     def exact() -> tuple[tf.Tensor, tf.Tensor]:
         finite = tf.math.is_finite(labels)
@@ -349,9 +399,17 @@ def _combine_across_replicas(sums: dict, minima: dict, maxima: dict,
     minima = combine(minima, tf.reduce_min)
     maxima = combine(maxima, tf.reduce_max)
     if gradient_flags is not None:
-        flags = context.all_gather(gradient_flags[tf.newaxis], axis=0)
-        gradient_flags = tf.reshape(tf.reduce_max(flags, axis=0), gradient_flags.shape)
+        gradient_flags = _combine_flags(gradient_flags)
     return sums, minima, maxima, gradient_flags
+
+
+def _combine_flags(flags: tf.Tensor) -> tf.Tensor:
+    """Per-variable flags set on any replica (unchanged with one)."""
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return flags
+    gathered = context.all_gather(flags[tf.newaxis], axis=0)
+    return tf.reshape(tf.reduce_max(gathered, axis=0), flags.shape)
 
 
 def _guard_scalars(sums: dict, maxima: dict, update_applied: tf.Tensor,

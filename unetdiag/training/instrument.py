@@ -10,13 +10,19 @@ the model trains:
 - ``model.fit``: :class:`StepInstrumentation` gives the callbacks those values without
   touching the user's code: in ``on_train_begin`` it binds a new ``train_step`` on the model
   instance and rebuilds the train function with ``model.make_train_function(force=True)``;
-  in ``on_train_end`` it removes it again.
+  in ``on_train_end`` it removes it again, and gives back ``jit_compile`` if it turned it
+  off. Keras calls no ``on_train_end`` when ``fit`` raises (Ctrl-C in a notebook), so the
+  hub also binds ``make_train_function``, which Keras calls (without ``force``) at the start
+  of every ``fit`` and ``train_on_batch``, before any callback runs: found installed there,
+  the step belongs to a fit that ended without ``on_train_end``; the hub drops its users,
+  removes everything it installed and the model builds its own train function.
 - the multi-worker custom loop: :class:`~unetdiag.training.distributed.LoopInstrumentation`,
   attached for the loop's model, which its own step feeds.
 
 Both steps update through :func:`~unetdiag.training.guarded_update.guarded_update` (the
-``guard`` feature: a non-finite update is skipped, every gradient and weight checked; the
-``audit`` feature: label and input summaries). The installed ``train_step`` does what Keras
+``guard`` feature: every gradient and weight checked, a failed step put back, weights,
+optimizer, BatchNorm and metric state alike; the ``audit`` feature: label and input
+summaries). The installed ``train_step`` does what Keras
 3.15's TensorFlow ``train_step`` does (it follows ``keras/src/backend/tensorflow/trainer.py``
 and uses the same private helpers: ``_compute_loss``, ``_loss_tracker``,
 ``_call_has_training_arg``), plus that update, plus a copy of the batch ``(x, y, y_pred)`` to
@@ -36,7 +42,8 @@ returns False; the callbacks then fall back to host-side checks). Per-batch attr
 assumes ``steps_per_execution == 1`` (with more, the logs are those of the last step of each
 execution; skipping non-finite updates still works). The batch copy uses
 ``tf.numpy_function``, which XLA cannot compile: installing the step sets
-``model.jit_compile = False`` (recorded in :attr:`InstrumentationHub.jit_disabled`).
+``model.jit_compile = False`` (recorded in :attr:`InstrumentationHub.jit_disabled`) until
+the step is removed.
 """
 
 from __future__ import annotations
@@ -53,8 +60,8 @@ import tensorflow as tf
 from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
 
 from unetdiag.training.guarded_update import (
+    StepState,
     guarded_update,
-    is_float_dtype,
     pack_step_values,
     unpack_step_values,
 )
@@ -127,7 +134,8 @@ class InstrumentationHub:
         self.anomaly_capture = True
         #: dtype and shape of the tensors the step received, recorded when it is traced.
         self.received: dict[str, list[str]] = {}
-        #: True when installing the step turned XLA off (``tf.numpy_function`` cannot compile).
+        #: True while the installed step has XLA turned off (``tf.numpy_function`` cannot
+        #: compile); ``jit_compile`` is given back when the step is removed.
         self.jit_disabled = False
         #: Whether the model's optimizer is a ``LossScaleOptimizer`` (``mixed_float16``).
         self.loss_scaled = False
@@ -259,6 +267,12 @@ class StepInstrumentation(InstrumentationHub):
         else:
             self._uninstall()
 
+    def _abandon(self) -> None:
+        """Drop every user and remove the step: the fit that installed it is over."""
+        self._users.clear()
+        self._features = frozenset()
+        self._uninstall()
+
     def _install(self) -> None:
         model = self.model
         optimizer = model.optimizer
@@ -275,17 +289,35 @@ class StepInstrumentation(InstrumentationHub):
                 self.anomaly_capture, trainable=False, name="unetdiag_anomaly_capture")
         self._batch_key = None
         model.train_step = self._train_step
-        model.make_train_function(force=True)
+        model.make_train_function = self._make_train_function
+        self._make_train_function(force=True)
+
+    def _make_train_function(self, force: bool = False) -> Callable | None:
+        """``model.make_train_function`` while the step is installed (module doc)."""
+        model = self.model
+        if not force:
+            # A new fit() or train_on_batch() starts: the fit that installed the step ended
+            # without on_train_end (it raised), so nothing here is wanted any more.
+            self._abandon()
+            return model.make_train_function()
+        type(model).make_train_function(model, force=True)
         model.train_function = self._wrap_train_function(model.train_function)
+        return model.train_function
 
     def _uninstall(self) -> None:
         model = self._model_ref()
         if model is None:
             return
-        if "train_step" in vars(model):
-            del model.train_step
+        for name in ("train_step", "make_train_function"):
+            if name in vars(model):
+                delattr(model, name)
         # The next fit() builds the model's own train function again.
         model.train_function = None
+        if self.jit_disabled:
+            # Functions traced while XLA was off are rebuilt with it by the next call.
+            model.jit_compile = True
+            model.test_function = model.predict_function = None
+            self.jit_disabled = False
 
     def _wrap_train_function(self, train_function: Callable) -> Callable:
         """Take the packed values out of each step's outputs before Keras sees them."""
@@ -340,10 +372,9 @@ class StepInstrumentation(InstrumentationHub):
         optimizer = model.optimizer
         guard = GUARD in features and optimizer is not None and bool(model.trainable_weights)
 
-        # Taken before the forward pass, which updates it (BatchNorm moving statistics).
-        forward_state = ([v for v in model.non_trainable_weights if is_float_dtype(v.dtype)]
-                         if guard else [])
-        forward_state_before = [tf.identity(v.value) for v in forward_state]
+        # Read before the forward pass, which updates the BatchNorm moving statistics, and
+        # before the loss tracker and the compiled metrics count this step.
+        state = StepState.read(model, model.metrics_variables) if guard else None
 
         with tf.GradientTape() as tape:
             y_pred = model(x, training=True) if model._call_has_training_arg else model(x)
@@ -357,11 +388,13 @@ class StepInstrumentation(InstrumentationHub):
 
         trainable = model.trainable_weights
         gradients = tape.gradient(scaled_loss, trainable) if trainable else []
+        # Counted now, put back with the update if the step fails; the logs are read after.
+        model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
         step = guarded_update(
             model, optimizer, gradients, unscaled_loss, guard=guard,
             loss_scaled=self.loss_scaled,
             audit_batch=(flat_x, flat_y[0]) if AUDIT in features and flat_y else None,
-            forward_state=forward_state, forward_state_before=forward_state_before)
+            state=state)
         if guard:
             self.gradient_paths, self.weight_paths = step.gradient_paths, step.weight_paths
 
@@ -379,7 +412,7 @@ class StepInstrumentation(InstrumentationHub):
                                                  Tout=tf.bool, stateful=True), []),
             lambda: tf.constant(False)), tf.float64)
 
-        logs = dict(model.compute_metrics(x, y, y_pred, sample_weight=sample_weight))
+        logs = dict(model.get_metrics_result())
         # The layout is recorded while tracing; read_step_values() reads it.
         logs[PACKED_KEY], self._packed_layout = pack_step_values(
             {**step.scalars, "captured": captured}, step.vectors)

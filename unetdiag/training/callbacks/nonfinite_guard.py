@@ -39,12 +39,17 @@ class NonFiniteGuard(InstrumentedCallback):
     Unlike ``keras.callbacks.TerminateOnNaN`` (which reads ``logs["loss"]``, an epoch running
     mean) it checks the loss of *this* batch, every gradient and every weight, every batch:
     with oneDNN on a CPU one NaN input pixel can make ``conv2d/kernel`` NaN while the loss
-    stays finite. A step whose gradients or loss are non-finite is **not applied**, so the
-    weights stay finite; on the first one the guard
+    stays finite. Each step is judged after its update, on its gradients, its loss and every
+    weight: a step that fails is **put back** (weights, optimizer moments and ``iterations``,
+    BatchNorm moving statistics, the loss tracker and compiled metrics are as before that
+    step; :mod:`unetdiag.training.guarded_update`), so a learning-rate spike that overflows a
+    weight from finite gradients is undone like a NaN batch, and the logged loss and metrics
+    never count it. On the first failed step the guard
 
     - stops training (``model.stop_training``),
-    - saves the finite weights as ``output_dir/last_finite.weights.h5`` (if a finite
-      gradient still produced non-finite weights, those of the start of the epoch),
+    - saves the finite weights as ``output_dir/last_finite.weights.h5`` (those before the
+      failed step; if the weights were already non-finite before it, e.g. set so by another
+      callback, those of the start of the epoch),
     - saves the batch as ``output_dir/nonfinite_batch.npz`` (``x``, ``y``, ``y_pred``),
     - records ``guard.non_finite`` naming the first non-finite gradient and weight (variable
       paths such as ``"conv2d/kernel"``), the epoch and batch, and the likely cause found in
@@ -63,6 +68,16 @@ class NonFiniteGuard(InstrumentedCallback):
     ``train_step`` is not instrumented (``guard.not_instrumented``): the guard then reads the
     logged loss each batch and checks the weights at each epoch end, on the host.
 
+    Public state (read it after ``fit``; the logs are left as Keras makes them):
+
+    - :attr:`epoch_steps`: one ``{"epoch", "applied", "skipped"}`` per epoch begun, the train
+      steps kept and put back (``LossScaleOptimizer`` skips included). An epoch with
+      ``applied == 0`` trained nothing: Keras still closes it (validation, ``History``; the
+      loss tracker of an epoch that counted no step reads 0.0), so a caller should not count
+      it as a trained epoch. Without instrumentation every step is applied (nothing can put
+      one back).
+    - :attr:`epochs_without_update`: the epochs of :attr:`epoch_steps` with no applied step.
+
     Args:
         output_dir: where the weights and the batch are written (created if needed).
         source: written into the findings.
@@ -73,7 +88,8 @@ class NonFiniteGuard(InstrumentedCallback):
         max_consecutive_skips: mixed_float16: this many skipped steps in a row have collapsed
             (the optimizer's ``iterations`` stopped advancing).
         snapshot_each_epoch: keep a host copy of the weights at each epoch start, the fallback
-            when an applied (finite) update still made a weight non-finite.
+            when the weights were already non-finite before the failed step (or the model has
+            its own ``train_step``, so nothing put the step back).
 
     >>> import numpy as np, keras, tempfile
     >>> inputs = keras.Input((8, 8, 1))
@@ -114,6 +130,8 @@ class NonFiniteGuard(InstrumentedCallback):
         self._snapshot: list[np.ndarray] | None = None
         self._snapshot_epoch: int | None = None
         self._batch = 0
+        #: Train steps kept and put back, per epoch begun (class docstring).
+        self.epoch_steps: list[dict[str, int]] = []
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "output_dir": str(self.output_dir),
@@ -123,6 +141,11 @@ class NonFiniteGuard(InstrumentedCallback):
                 "min_loss_scale": self.min_loss_scale,
                 "max_consecutive_skips": self.max_consecutive_skips,
                 "snapshot_each_epoch": self.snapshot_each_epoch}
+
+    @property
+    def epochs_without_update(self) -> list[int]:
+        """Epochs begun in which no train step was applied (all were put back)."""
+        return [steps["epoch"] for steps in self.epoch_steps if steps["applied"] == 0]
 
     @property
     def findings(self) -> list[Finding]:
@@ -152,6 +175,7 @@ class NonFiniteGuard(InstrumentedCallback):
     def on_epoch_begin(self, epoch: int, logs: Mapping | None = None) -> None:
         super().on_epoch_begin(epoch, logs)
         self._nonfinite_keys = set()
+        self.epoch_steps.append({"epoch": epoch, "applied": 0, "skipped": 0})
         if self.snapshot_each_epoch:
             self._snapshot = self.model.get_weights()
             self._snapshot_epoch = epoch
@@ -165,6 +189,7 @@ class NonFiniteGuard(InstrumentedCallback):
         if self.stop_reason is not None:
             return
         if self._hub is None:
+            self._count_step(applied=True)
             self._check_on_host(logs, batch_end=True)
             return
         values = self._hub.read_step_values()
@@ -174,6 +199,7 @@ class NonFiniteGuard(InstrumentedCallback):
         weights_bad = values["nonfinite_weight_count"] > 0
         loss_bad = values["loss_nonfinite"] > 0
         skipped = values["update_skipped"] > 0
+        self._count_step(applied=not skipped)
         # "loss" is the epoch's running mean of the batch losses checked above.
         new_bad_keys = self._new_non_finite_keys(logs, ignore="loss")
 
@@ -181,12 +207,15 @@ class NonFiniteGuard(InstrumentedCallback):
             scale = values.get("loss_scale", math.nan)
             self._lowest_scale = scale if self._lowest_scale is None else min(
                 self._lowest_scale, scale)
-            if skipped:
+            if skipped and gradients_bad:  # the optimizer's own skip
                 self._consecutive_skips += 1
                 self._skipped.append({"epoch": self._epoch, "batch": batch})
             else:
                 self._consecutive_skips = 0
-            if weights_bad:
+            # The weights are checked before a failed step is put back: with non-finite
+            # gradients (the optimizer's own skip) a flagged weight is one the forward pass
+            # set (BatchNorm statistics), put back since, unless it was non-finite before.
+            if weights_bad and (not gradients_bad or not self._weights_finite()):
                 self._stop_on_non_finite("guard.non_finite", values)
             elif (scale < self.min_loss_scale
                   or self._consecutive_skips >= self.max_consecutive_skips):
@@ -205,6 +234,11 @@ class NonFiniteGuard(InstrumentedCallback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self._hub is None and self.stop_reason is None:
             self._check_on_host(None, batch_end=False)
+
+    def _count_step(self, applied: bool) -> None:
+        if not self.epoch_steps:  # a loop that calls no on_epoch_begin
+            self.epoch_steps.append({"epoch": self._epoch, "applied": 0, "skipped": 0})
+        self.epoch_steps[-1]["applied" if applied else "skipped"] += 1
 
     def on_train_end(self, logs: dict | None = None) -> None:
         self._release_hub()
@@ -288,6 +322,8 @@ class NonFiniteGuard(InstrumentedCallback):
                                         else weight_paths(self.model))[first_weight]
                                        if first_weight >= 0 else None),
             "update_applied": values.get("update_skipped", 0) == 0,
+            "applied_steps_in_epoch": (self.epoch_steps[-1]["applied"] if self.epoch_steps
+                                       else 0),
             "optimizer_iterations": int(self.model.optimizer.iterations.numpy()),
             "instrumented": hub is not None,
         }
@@ -298,18 +334,22 @@ class NonFiniteGuard(InstrumentedCallback):
         return evidence
 
     def _keep_finite_weights(self, values: Mapping[str, float]) -> dict[str, Any]:
-        """Put the epoch-start snapshot back if a weight is non-finite; save finite weights."""
+        """Save the weights if finite; else put the epoch-start snapshot back and save it.
+
+        The instrumented step already put a failed step back; the weights are then those
+        before it, non-finite only if they were before the step too.
+        """
         evidence: dict[str, Any] = {}
-        weights_state = ("current (the non-finite update was not applied)"
-                         if self._hub is not None else "current")
-        if values["nonfinite_weight_count"] > 0:
+        weights_state = ("before this step (the step was put back)"
+                         if values.get("update_skipped", 0) > 0 else "current")
+        weights_finite = self._weights_finite()
+        if not weights_finite:
             if self._snapshot is not None:
                 self.model.set_weights(self._snapshot)
                 weights_state = f"start of epoch {self._snapshot_epoch}"
+                weights_finite = self._weights_finite()
             else:
                 weights_state = "none finite (no snapshot kept)"
-        weights_finite = all(bool(np.all(np.isfinite(w))) for w in self.model.get_weights()
-                             if np.asarray(w).dtype.kind == "f")
         if weights_finite:
             weights_file = self.output_dir / LAST_FINITE_WEIGHTS
             atomic_save(lambda path: self.model.save_weights(path, overwrite=True),
@@ -318,6 +358,10 @@ class NonFiniteGuard(InstrumentedCallback):
         evidence["weights_state"] = weights_state
         evidence["weights_finite"] = weights_finite
         return evidence
+
+    def _weights_finite(self) -> bool:
+        return all(bool(np.all(np.isfinite(w))) for w in self.model.get_weights()
+                   if np.asarray(w).dtype.kind == "f")
 
     def _learning_rate(self) -> float | None:
         try:

@@ -81,16 +81,26 @@ def non_finite_finding(evidence: dict[str, Any], causes: Sequence[Cause],
     return Finding(
         id="guard.non_finite", severity=Severity.ERROR,
         title=stopped_title(evidence["epoch"], evidence["batch"], what),
-        explanation=" ".join((
+        explanation=" ".join(part for part in (
             f"At epoch {evidence['epoch']}, batch {evidence['batch']}, "
             + (f"{evidence['nonfinite_gradient_count']} gradient(s) and "
                if evidence["nonfinite_gradient_count"] is not None
                else "(gradients not visible: the model has its own train_step) ")
-            + f"{evidence['nonfinite_weight_count']} weight(s) were non-finite.", loss_note,
+            + f"{evidence['nonfinite_weight_count']} weight(s) were non-finite after its "
+            "update.", loss_note,
             cause_sentence(causes, evidence),
-            f"Weights kept: {evidence['weights_state']}.")),
+            f"Weights kept: {evidence['weights_state']}.", _untrained_epoch_note(evidence))),
         fix=" ".join(CAUSE_FIXES[cause] for cause in causes),
         evidence=evidence, source=source)
+
+
+def _untrained_epoch_note(evidence: Mapping[str, Any]) -> str:
+    """What Keras still records for an epoch in which no step was applied."""
+    if not evidence.get("instrumented") or evidence.get("applied_steps_in_epoch", 1) > 0:
+        return ""
+    return (f"No step of epoch {evidence['epoch']} was applied: Keras still closes that epoch "
+            "(its loss and metrics read 0.0, counting no step, and any validation scores the "
+            "weights from before it), so it is not a trained epoch.")
 
 
 def loss_scale_collapsed_finding(evidence: dict[str, Any], causes: Sequence[Cause],
@@ -153,7 +163,8 @@ def xla_disabled_finding(source: str) -> Finding:
         title="XLA was turned off for this run by the NaN/Inf guard",
         explanation=("The model was compiled with jit_compile=True. The guard copies an "
                      "offending batch to the host with tf.numpy_function, which XLA "
-                     "cannot compile, so the run trains without XLA."),
+                     "cannot compile, so the run trains without XLA; jit_compile is set "
+                     "back when training ends."),
         fix="Nothing to do; leave the guard out to train with XLA.",
         evidence={}, source=source)
 
