@@ -308,3 +308,18 @@ def test_resume_of_an_unreadable_config_names_the_file(tmp_path):
     with pytest.raises(UserError, match="config.json is not a unetdiag train config") as caught:
         _train(TrainConfig(resume=tmp_path))
     assert caught.value.code == ExitCode.INPUT_ERROR
+
+
+def test_an_epoch_in_which_no_step_was_applied_is_not_counted(dataset, tmp_path, monkeypatch):
+    """A weight poisoned before the very first step: the guard puts that step back and stops
+    in epoch 1, which Keras still closes (with a loss of 0.0). No step changed a weight, so
+    the variant completed no epoch, has no best epoch and no history line."""
+    add_callback(monkeypatch, TWO_VARIANTS[0], lambda: _PoisonWeight(epoch=0, batch=0))
+    result = _train(_tiny_config(dataset, tmp_path, epochs=2, on_guard="stop"))
+    stopped = result.variants[TWO_VARIANTS[0]]
+    assert stopped.status == "stopped by guard"
+    assert stopped.epochs_completed == 0 and stopped.best_val_dice is None
+    assert _history(result.run_dir / TWO_VARIANTS[0]).get("loss", []) == []
+    guard = next(f for f in result.report.findings if f.id == "guard.non_finite")
+    assert guard.evidence["applied_steps_in_epoch"] == 0
+    assert f"{TWO_VARIANTS[0]}, epoch 1" not in result.report.headline

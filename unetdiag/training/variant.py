@@ -125,6 +125,21 @@ def stop_reasons(callbacks: Sequence[keras.callbacks.Callback]) -> list[str]:
             if (reason := getattr(callback, "stop_reason", None)) is not None]
 
 
+def without_untrained_epochs(history: dict[str, list], callbacks: Sequence[keras.callbacks.Callback]
+                             ) -> dict[str, list]:
+    """``history`` without the epochs in which a guard put back every step: Keras still closes
+    such an epoch (with a loss of 0.0, its tracker having counted nothing), but no weight
+    changed, so it is neither a trained epoch nor a candidate for the best one. Epochs are
+    Keras's 0-based indices, which are positions in a history that starts at epoch 0 (a resumed
+    variant's history holds every earlier epoch)."""
+    untrained = {epoch for callback in callbacks
+                 for epoch in getattr(callback, "epochs_without_update", ())}
+    if not untrained:
+        return history
+    return {key: [value for epoch, value in enumerate(values) if epoch not in untrained]
+            for key, values in history.items()}
+
+
 def collect_findings(callbacks: Sequence[keras.callbacks.Callback], source: str
                      ) -> list[Finding]:
     """Every finding the callbacks expose, labelled with ``source`` when they have none."""
@@ -204,6 +219,7 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
         for callback in callbacks:  # fit skips on_train_end when interrupted
             if isinstance(callback, TensorBoardWriter):
                 callback.close()
+    history.history = without_untrained_epochs(history.history, callbacks)
     figures = history_fields(history.history)
     reasons = stop_reasons(callbacks)
     if status == "finished" and reasons:
