@@ -38,3 +38,37 @@ def add_callback(monkeypatch, variant_name: str, factory) -> None:
         return callbacks + [factory()] if variant.name == variant_name else callbacks
 
     monkeypatch.setattr(variant, "gather_callbacks", gather)
+
+
+def tiny_train_config(images, out_dir, **overrides):
+    """A :class:`~unetdiag.config.TrainConfig` small enough for a test (32 px, depth 2,
+    float32, batch 4, 3 epochs, run "r", quiet); ``overrides`` replace any field."""
+    from unetdiag.config import TrainConfig
+
+    options = dict(images=images, out_dir=out_dir, img_size=32, channels=1, base_filters=4,
+                   depth=2, batch_size=4, epochs=3, precision="float32", run_name="r",
+                   quiet=True)
+    options.update(overrides)
+    return TrainConfig(**options)
+
+
+def train_quietly(config, **options):
+    """``run_training`` with its console captured (nothing reaches the test's output)."""
+    import io
+
+    from rich.console import Console
+
+    from unetdiag.training.trainer import run_training
+
+    return run_training(config, console=Console(file=io.StringIO(), width=120), **options)
+
+
+def finished_run_status(report):
+    """The status a finished run must have under train's ``--fail-on error``, stated
+    independently of :func:`unetdiag.exitcodes.exit_status`: 3 exactly when the report holds
+    an error (tiny variants trained a few steps may score alike or predict one class, errors
+    the report names), else 0."""
+    from unetdiag.exitcodes import ExitCode
+
+    errors = [f for f in report.findings if f.severity.value == "error"]
+    return ExitCode.FINDINGS_ERROR if errors else ExitCode.OK

@@ -5,15 +5,13 @@ count from 1, and ``--on-guard`` decides what a guard stop leads to."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
-from helpers import add_callback
-from rich.console import Console
+from helpers import add_callback, finished_run_status, tiny_train_config, train_quietly
 
 from unetdiag.config import RESTART_LEARNING_RATE_FACTOR, TrainConfig
 from unetdiag.diag.core.findings import Severity
@@ -21,13 +19,13 @@ from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training import variant as variant_module
 from unetdiag.training.callbacks import DiceStabilityMonitor, SaturationMonitor
-from unetdiag.training.trainer import run_training
 
 # Keras 3.15's model.save converts TF variables with np.array(copy=False) (its own NumPy 2 issue).
 pytestmark = pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
 
 VARIANT = "MP_Tr_BCE"
+SMALL = {"variants": (VARIANT,), "base_filters": 2}  # with helpers.tiny_train_config
 
 
 @pytest.fixture(scope="module")
@@ -37,23 +35,8 @@ def dataset(tmp_path_factory) -> Path:
     return folder
 
 
-def _config(images: Path, out_dir: Path, **overrides) -> TrainConfig:
-    options = dict(images=images, out_dir=out_dir, variants=(VARIANT,), img_size=32, channels=1,
-                   base_filters=2, depth=2, batch_size=4, epochs=3, precision="float32",
-                   run_name="r", quiet=True)
-    options.update(overrides)
-    return TrainConfig(**options)
 
 
-def _train(config: TrainConfig, **options):
-    return run_training(config, console=Console(file=io.StringIO(), width=120), **options)
-
-
-def _status(report) -> ExitCode:
-    """A finished run's status under train's --fail-on error (a tiny model trained for a few
-    steps may well predict one class on the probe, an error the report names)."""
-    errors = [f for f in report.findings if f.severity == Severity.ERROR]
-    return ExitCode.FINDINGS_ERROR if errors else ExitCode.OK
 
 
 def _weights(path: Path) -> list[np.ndarray]:
@@ -95,7 +78,7 @@ class _SilenceOutputFrom(keras.callbacks.Callback):
 def test_model_keras_holds_the_best_epoch_and_last_keras_the_last(dataset, tmp_path,
                                                                   monkeypatch):
     add_callback(monkeypatch, VARIANT, lambda: _SilenceOutputFrom(epoch=2))
-    result = _train(_config(dataset, tmp_path))
+    result = train_quietly(tiny_train_config(dataset, tmp_path, **SMALL))
     variant_dir = result.run_dir / VARIANT
     history = json.loads((variant_dir / "history.json").read_text())
     outcome = result.variants[VARIANT]
@@ -132,16 +115,18 @@ class _InterruptAtEpochEnd(keras.callbacks.Callback):
 
 def test_resume_with_epochs_extends_a_finished_run_from_its_last_epoch(dataset, tmp_path,
                                                                        monkeypatch):
-    first = _train(_config(dataset, tmp_path, epochs=2, metric_threshold=0.3))
-    assert first.exit_code == _status(first.report)
+    first = train_quietly(tiny_train_config(dataset, tmp_path, **SMALL, epochs=2,
+                                            metric_threshold=0.3))
+    assert first.exit_code == finished_run_status(first.report)
     assert first.variants[VARIANT].epochs_completed == 2
     before = json.loads((first.run_dir / VARIANT / "history.json").read_text())
     steps_per_epoch = -(-first.report.meta["train_pairs"] // 4)
 
     callbacks = _capture_callbacks(monkeypatch)
-    resumed = _train(TrainConfig(resume=first.run_dir, quiet=True),
-                     resume_changes={"epochs": 4})
-    assert resumed.exit_code == _status(resumed.report) and resumed.run_dir == first.run_dir
+    resumed = train_quietly(TrainConfig(resume=first.run_dir, quiet=True),
+                            resume_changes={"epochs": 4})
+    assert resumed.exit_code == finished_run_status(resumed.report)
+    assert resumed.run_dir == first.run_dir
     outcome = resumed.variants[VARIANT]
     assert (outcome.status, outcome.epochs_completed) == ("finished", 4)
     history = json.loads((first.run_dir / VARIANT / "history.json").read_text())
@@ -162,11 +147,11 @@ def test_resume_with_epochs_extends_a_finished_run_from_its_last_epoch(dataset, 
 
 def test_resume_of_an_interrupted_run_judges_the_whole_history(dataset, tmp_path, monkeypatch):
     add_callback(monkeypatch, VARIANT, lambda: _InterruptAtEpochEnd(1))
-    first = _train(_config(dataset, tmp_path))
+    first = train_quietly(tiny_train_config(dataset, tmp_path, **SMALL))
     assert first.exit_code == ExitCode.INTERRUPTED
     monkeypatch.undo()
     callbacks = _capture_callbacks(monkeypatch)
-    resumed = _train(TrainConfig(resume=first.run_dir, quiet=True))
+    resumed = train_quietly(TrainConfig(resume=first.run_dir, quiet=True))
     assert resumed.variants[VARIANT].epochs_completed == 3
     monitor = next(c for c in callbacks if isinstance(c, SaturationMonitor))
     assert len(monitor.history["loss"]) == 3 and len(monitor.history["val_dice"]) == 3
@@ -174,12 +159,12 @@ def test_resume_of_an_interrupted_run_judges_the_whole_history(dataset, tmp_path
 
 
 def test_a_resume_cannot_shorten_a_run_or_change_what_it_trains(dataset, tmp_path):
-    first = _train(_config(dataset, tmp_path, epochs=2))
+    first = train_quietly(tiny_train_config(dataset, tmp_path, **SMALL, epochs=2))
     with pytest.raises(UserError, match="already completed 2 epochs") as shorter:
-        _train(TrainConfig(resume=first.run_dir), resume_changes={"epochs": 1})
+        train_quietly(TrainConfig(resume=first.run_dir), resume_changes={"epochs": 1})
     assert shorter.value.code == ExitCode.USAGE
     with pytest.raises(UserError, match="cannot change learning_rate") as other:
-        _train(TrainConfig(resume=first.run_dir), resume_changes={"learning_rate": 1.0})
+        train_quietly(TrainConfig(resume=first.run_dir), resume_changes={"learning_rate": 1.0})
     assert other.value.code == ExitCode.USAGE
 
 
@@ -216,9 +201,9 @@ def _poison_first_attempt(monkeypatch, epoch: int) -> None:
 def test_on_guard_restart_trains_again_with_half_the_learning_rate(dataset, tmp_path,
                                                                    monkeypatch):
     _poison_first_attempt(monkeypatch, epoch=1)
-    config = _config(dataset, tmp_path, learning_rate=2e-3)
+    config = tiny_train_config(dataset, tmp_path, **SMALL, learning_rate=2e-3)
     assert config.on_guard == "restart"  # the default
-    result = _train(config)
+    result = train_quietly(config)
     outcome = result.variants[VARIANT]
     assert outcome.status == "finished" and outcome.epochs_completed == 3
     assert [a["learning_rate"] for a in outcome.attempts] == pytest.approx(
@@ -235,7 +220,7 @@ def test_on_guard_restart_trains_again_with_half_the_learning_rate(dataset, tmp_
     assert guard.severity == Severity.WARNING
     assert not [f for f in result.report.findings
                 if "attempt" in f.evidence and f.severity == Severity.ERROR]
-    assert result.exit_code == _status(result.report)
+    assert result.exit_code == finished_run_status(result.report)
     # the headline speaks of the attempt that trained through, not of the first one's NaN
     assert "NaN" not in result.report.headline
     archived = result.run_dir / VARIANT / "attempt-1"
@@ -252,7 +237,7 @@ def test_on_guard_restart_trains_again_with_half_the_learning_rate(dataset, tmp_
 def test_on_guard_stop_and_restore_best_decide_what_model_keras_holds(
         dataset, tmp_path, monkeypatch, on_guard, holds):
     _poison_first_attempt(monkeypatch, epoch=2)
-    result = _train(_config(dataset, tmp_path, on_guard=on_guard))
+    result = train_quietly(tiny_train_config(dataset, tmp_path, **SMALL, on_guard=on_guard))
     outcome = result.variants[VARIANT]
     assert outcome.status == "stopped by guard" and not outcome.attempts
     assert result.exit_code == ExitCode.TRAINING_STOPPED

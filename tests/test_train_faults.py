@@ -4,7 +4,6 @@ stops one variant only, run folders are never reused, models load under Keras's 
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -17,8 +16,7 @@ import h5py
 import keras
 import numpy as np
 import pytest
-from helpers import add_callback
-from rich.console import Console
+from helpers import add_callback, finished_run_status, tiny_train_config, train_quietly
 
 from unetdiag.config import TrainConfig
 from unetdiag.diag.synth.generator import SynthSpec, write_dataset
@@ -30,13 +28,13 @@ from unetdiag.training.run.checkpoint import (
     load_checkpoint,
 )
 from unetdiag.training.run.folder import variant_finished
-from unetdiag.training.trainer import run_training
 
 # Keras 3.15's model.save converts TF variables with np.array(copy=False) (its own NumPy 2 issue).
 pytestmark = pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
 
 TWO_VARIANTS = ("MP_Tr_BCE", "StrConv_Ups_Dice")
+SMALL = {"variants": TWO_VARIANTS}  # with helpers.tiny_train_config
 #: Enough epochs that the first variant is still training when the test's signal lands.
 SUBPROCESS_EPOCHS = 12
 #: Longest wait for the child's first checkpoint (TensorFlow start-up included), and for it
@@ -53,23 +51,8 @@ def dataset(tmp_path_factory) -> Path:
     return folder
 
 
-def _tiny_config(images: Path, out_dir: Path, **overrides) -> TrainConfig:
-    options = dict(images=images, out_dir=out_dir, variants=TWO_VARIANTS, img_size=32,
-                   channels=1, base_filters=4, depth=2, batch_size=4, epochs=3,
-                   precision="float32", run_name="r", quiet=True)
-    options.update(overrides)
-    return TrainConfig(**options)
 
 
-def _train(config: TrainConfig):
-    return run_training(config, console=Console(file=io.StringIO(), width=120))
-
-
-def _status(report) -> ExitCode:
-    """A finished run's status under train's --fail-on error: tiny variants may score alike,
-    an error the report names."""
-    errors = [f for f in report.findings if f.severity.value == "error"]
-    return ExitCode.FINDINGS_ERROR if errors else ExitCode.OK
 
 
 def _history(variant_dir: Path) -> dict[str, list]:
@@ -189,9 +172,9 @@ class _RecordStart(keras.callbacks.Callback):
 
 
 def test_resume_restores_the_optimizer_state_and_epoch(dataset, tmp_path, monkeypatch):
-    config = _tiny_config(dataset, tmp_path, epochs=3)
+    config = tiny_train_config(dataset, tmp_path, **SMALL, epochs=3)
     add_callback(monkeypatch, TWO_VARIANTS[0], lambda: _InterruptAtEpochEnd(1))
-    first = _train(config)
+    first = train_quietly(config)
     assert first.exit_code == ExitCode.INTERRUPTED
     assert [v.status for v in first.variants.values()] == ["interrupted", "not run"]
     steps_per_epoch = -(-first.report.meta["train_pairs"] // config.batch_size)
@@ -200,8 +183,9 @@ def test_resume_restores_the_optimizer_state_and_epoch(dataset, tmp_path, monkey
     _RecordStart.iterations = []
     add_callback(monkeypatch, TWO_VARIANTS[0], _RecordStart)
     # the resume takes the run's config.json: a config's epochs are not a change asked for
-    resumed = _train(TrainConfig(resume=first.run_dir, epochs=1, quiet=True))
-    assert resumed.exit_code == _status(resumed.report) and resumed.run_dir == first.run_dir
+    resumed = train_quietly(TrainConfig(resume=first.run_dir, epochs=1, quiet=True))
+    assert resumed.exit_code == finished_run_status(resumed.report)
+    assert resumed.run_dir == first.run_dir
     # Adam's step count went on from the two checkpointed epochs, not from zero
     assert _RecordStart.iterations == [2 * steps_per_epoch]
     assert [v.epochs_completed for v in resumed.variants.values()] == [3, 3]
@@ -210,13 +194,13 @@ def test_resume_restores_the_optimizer_state_and_epoch(dataset, tmp_path, monkey
 def test_resume_skips_finished_variants_and_keeps_their_findings(dataset, tmp_path,
                                                                 monkeypatch):
     add_callback(monkeypatch, TWO_VARIANTS[1], lambda: _InterruptAtEpochEnd(0))
-    first = _train(_tiny_config(dataset, tmp_path, epochs=2))
+    first = train_quietly(tiny_train_config(dataset, tmp_path, **SMALL, epochs=2))
     assert [v.status for v in first.variants.values()] == ["finished", "interrupted"]
     finished_model = first.run_dir / TWO_VARIANTS[0] / "model.keras"
     saved = finished_model.read_bytes()
     monkeypatch.undo()
-    resumed = _train(TrainConfig(resume=first.run_dir, quiet=True))
-    assert resumed.exit_code == _status(resumed.report)
+    resumed = train_quietly(TrainConfig(resume=first.run_dir, quiet=True))
+    assert resumed.exit_code == finished_run_status(resumed.report)
     assert finished_model.read_bytes() == saved  # not trained or written again
     assert resumed.variants[TWO_VARIANTS[0]].history == first.variants[TWO_VARIANTS[0]].history
     assert resumed.variants[TWO_VARIANTS[0]].best_val_dice is not None
@@ -253,7 +237,7 @@ def test_a_non_finite_weight_stops_one_variant_and_the_other_still_trains(
     (earlier_run / "notes.txt").write_text("an earlier run")
     add_callback(monkeypatch, TWO_VARIANTS[0], lambda: _PoisonWeight(epoch=1, batch=1))
     # stop: the variant ends at the guard (restart: tests/test_run_semantics.py)
-    result = _train(_tiny_config(dataset, tmp_path, epochs=3, on_guard="stop"))
+    result = train_quietly(tiny_train_config(dataset, tmp_path, **SMALL, epochs=3, on_guard="stop"))
 
     assert result.exit_code == ExitCode.TRAINING_STOPPED
     # an existing run folder is never written into
@@ -306,7 +290,7 @@ def test_resume_of_a_folder_that_is_not_a_run_is_one_line(tmp_path, content):
 def test_resume_of_an_unreadable_config_names_the_file(tmp_path):
     (tmp_path / "config.json").write_text("not json")
     with pytest.raises(UserError, match="config.json is not a unetdiag train config") as caught:
-        _train(TrainConfig(resume=tmp_path))
+        train_quietly(TrainConfig(resume=tmp_path))
     assert caught.value.code == ExitCode.INPUT_ERROR
 
 
@@ -315,7 +299,7 @@ def test_an_epoch_in_which_no_step_was_applied_is_not_counted(dataset, tmp_path,
     in epoch 1, which Keras still closes (with a loss of 0.0). No step changed a weight, so
     the variant completed no epoch, has no best epoch and no history line."""
     add_callback(monkeypatch, TWO_VARIANTS[0], lambda: _PoisonWeight(epoch=0, batch=0))
-    result = _train(_tiny_config(dataset, tmp_path, epochs=2, on_guard="stop"))
+    result = train_quietly(tiny_train_config(dataset, tmp_path, **SMALL, epochs=2, on_guard="stop"))
     stopped = result.variants[TWO_VARIANTS[0]]
     assert stopped.status == "stopped by guard"
     assert stopped.epochs_completed == 0 and stopped.best_val_dice is None
