@@ -20,6 +20,10 @@ Cause = Literal["non_finite_inputs", "non_finite_labels", "labels_out_of_range",
 CAUSES: tuple[Cause, ...] = ("non_finite_inputs", "non_finite_labels", "labels_out_of_range",
                              "non_finite_predictions", "dice_denominator_near_zero",
                              "exploding_gradients", "unknown")
+#: The causes that lie in the batch's data: training again, at any learning rate, meets the
+#: same batch.
+DATA_CAUSES: frozenset[Cause] = frozenset({"non_finite_inputs", "non_finite_labels",
+                                           "labels_out_of_range"})
 
 
 class NonFiniteDiagnosis(NamedTuple):

@@ -26,13 +26,11 @@ from typing import Any
 from unetdiag.config import MAX_RESTARTS, RESTART_LEARNING_RATE_FACTOR
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.fsutil import atomic_write_json
+from unetdiag.training.callbacks.nonfinite_causes import DATA_CAUSES
 
 #: The record of a variant's attempts (kept through a resume).
 ATTEMPTS_FILENAME = "attempts.json"
 ATTEMPT_DIR_FORMAT = "attempt-{attempt}"
-#: Causes of a non-finite step that lie in the data: training again, at any learning rate,
-#: meets the same batch (nonfinite_causes.CAUSES).
-DATA_CAUSES = frozenset({"non_finite_inputs", "non_finite_labels", "labels_out_of_range"})
 #: The guards whose stop a lower learning rate can prevent (the batch audit's label stops
 #: are data faults).
 RESTARTABLE_STOPS = ("guard.non_finite", "guard.loss_scale_collapsed")
