@@ -185,3 +185,25 @@ def test_a_quiet_run_whose_validation_dice_still_rises_is_told_to_train_longer(t
         "epochs): train longer.")
     rising = [f for f in report.findings if f.id == "saturation.still_improving"]
     assert len(rising) == 1 and rising[0].severity is Severity.INFO
+
+
+def test_runs_rising_on_different_metrics_each_name_their_own():
+    """One run's val_dice peaked earlier while its val_seed_dice still rises; another's
+    val_dice rises: the headline names each run's metric, never one name for both."""
+    from unetdiag.diag.checks.saturation import check_series
+    from unetdiag.diag.logs.explain import headline
+    from unetdiag.diag.logs.model import RunLog
+
+    histories = {"A": {"val_dice": [0.3, 0.5, 0.76, 0.74, 0.75],
+                       "val_seed_dice": [0.2, 0.4, 0.55, 0.6, 0.64]},
+                 "B": {"val_dice": [0.3, 0.4, 0.5, 0.55, 0.59]}}
+    runs, findings = [], []
+    for name, history in histories.items():
+        findings += check_series(name, history)
+        epochs = [dict(zip(history, values, strict=True))
+                  for values in zip(*history.values(), strict=True)]
+        runs.append(RunLog(name, epochs, [None] * len(epochs), ""))
+    assert headline(runs, findings).endswith(
+        "Validation scores were still rising at the last epoch in A (val_seed_dice 0.6400, up "
+        "0.2400 over the last 3 epochs) and B (val_dice 0.5900, up 0.1900 over the last 3 "
+        "epochs): train longer.")

@@ -402,9 +402,13 @@ def _still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
     if len(runs) == 1:
         _run, name, numbers = rising[0]
         return f" Its {name} was still rising at the last epoch ({numbers}): train longer."
-    names = join_names(sorted({name for _run, name, _numbers in rising}))
-    where = join_names([f"{run} ({numbers})" for run, _name, numbers in rising])
-    return f" {names} was still rising at the last epoch in {where}: train longer."
+    names = {name for _run, name, _numbers in rising}
+    if len(names) == 1:
+        where = join_names([f"{run} ({numbers})" for run, _name, numbers in rising])
+        return f" {names.pop()} was still rising at the last epoch in {where}: train longer."
+    # each run names its own metric: a score rising in one run may have peaked in another
+    where = join_names([f"{run} ({name} {numbers})" for run, name, numbers in rising])
+    return f" Validation scores were still rising at the last epoch in {where}: train longer."
 
 
 def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
