@@ -42,12 +42,13 @@ def add_callback(monkeypatch, variant_name: str, factory) -> None:
 
 def tiny_train_config(images, out_dir, **overrides):
     """A :class:`~unetdiag.config.TrainConfig` small enough for a test (32 px, depth 2,
-    float32, batch 4, 3 epochs, run "r", quiet); ``overrides`` replace any field."""
+    float32, batch 4, 3 epochs of one pass each, run "r", quiet); ``overrides`` replace any
+    field."""
     from unetdiag.config import TrainConfig
 
     options = dict(images=images, out_dir=out_dir, img_size=32, channels=1, base_filters=4,
-                   depth=2, batch_size=4, epochs=3, precision="float32", run_name="r",
-                   quiet=True)
+                   depth=2, batch_size=4, epochs=3, min_steps_per_epoch=1,
+                   precision="float32", run_name="r", quiet=True)
     options.update(overrides)
     return TrainConfig(**options)
 

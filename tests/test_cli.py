@@ -115,7 +115,8 @@ def test_train_json_prints_the_report_and_unetdiag_speaks_first(tmp_path):
         [sys.executable, "-m", "unetdiag", "train", "--images", str(tmp_path / "data"),
          "--variants", "MP_Tr_BCE", "--epochs", "2", "--img-size", "32", "--channels", "1",
          "--base-filters", "2", "--depth", "2", "--batch-size", "4", "--precision", "float32",
-         "--out", str(tmp_path / "runs"), "--run-name", "r", "--json"],
+         "--min-steps-per-epoch", "1", "--out", str(tmp_path / "runs"), "--run-name", "r",
+         "--json"],
         capture_output=True, text=True, timeout=300)
     assert result.returncode == ExitCode.OK, result.stderr[-3000:]
     report = json.loads(result.stdout)
@@ -221,7 +222,7 @@ def _same_file_dataset(folder):
 
 TINY_TRAIN = ("--variants", "MP_Tr_BCE", "--epochs", "1", "--img-size", "32", "--channels", "1",
               "--base-filters", "2", "--depth", "2", "--batch-size", "4", "--precision",
-              "float32", "--json", "--quiet")
+              "float32", "--min-steps-per-epoch", "1", "--json", "--quiet")
 
 
 def test_train_exits_from_its_report_like_audit_data(tmp_path):

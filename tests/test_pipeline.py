@@ -367,3 +367,29 @@ def test_without_ignore_values_batches_stay_image_and_mask(tmp_path):
     pairs = _trimap_pairs(tmp_path, 6)
     datasets = _build(pairs[:3], pairs[3:], policy=MaskPolicy(foreground_values=(1,)))
     assert len(next(datasets.train.as_numpy_iterator())) == 2
+
+
+# --- passes per epoch ---------------------------------------------------------------------
+
+
+def test_a_small_training_set_is_passed_over_whole_until_an_epoch_holds_the_minimum_steps(
+        tmp_path):
+    """6 pairs in batches of 4 are 2 steps; at least 5 steps an epoch takes 3 passes (18
+    elements, 5 batches), every pair exactly once a pass, each pass in a new order."""
+    levels = [10, 50, 90, 130, 170, 210]
+    pairs = _constant_pairs(tmp_path, levels + [250])
+    datasets = _build(pairs[:6], pairs[6:], min_steps_per_epoch=5)
+    assert datasets.passes_per_epoch == 3
+    batches = list(datasets.train.as_numpy_iterator())
+    assert len(batches) == 5
+    seen = [round(float(image.mean()) * 255) for image, _mask in _elements(datasets.train)]
+    passes = [seen[start:start + 6] for start in range(0, 18, 6)]
+    assert all(sorted(one_pass) == levels for one_pass in passes)
+    assert len({tuple(one_pass) for one_pass in passes}) > 1
+
+
+def test_a_training_set_of_enough_batches_is_passed_over_once(tmp_path):
+    pairs = _constant_pairs(tmp_path, [10, 50, 90, 130, 170])
+    datasets = _build(pairs[:4], pairs[4:], batch_size=3, min_steps_per_epoch=2)
+    assert datasets.passes_per_epoch == 1
+    assert len(_elements(datasets.train)) == 4

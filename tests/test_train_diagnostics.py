@@ -33,7 +33,7 @@ TOLERANCE = 1e-3
 def _config(images: Path, out_dir: Path, **overrides) -> TrainConfig:
     options = dict(images=images, out_dir=out_dir, variants=("MP_Tr_BCE",), img_size=32,
                    channels=1, base_filters=4, depth=2, batch_size=4, epochs=1,
-                   precision="float32", run_name="run", quiet=True)
+                   min_steps_per_epoch=1, precision="float32", run_name="run", quiet=True)
     options.update(overrides)
     return TrainConfig(**options)
 

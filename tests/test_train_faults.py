@@ -80,7 +80,7 @@ def _start_and_interrupt(dataset: Path, out_dir: Path, signal_number: int) -> Pa
     child = _unetdiag(
         "train", "--images", str(dataset), "--img-size", "32", "--channels", "1",
         "--base-filters", "4", "--depth", "2", "--batch-size", "4",
-        "--epochs", str(SUBPROCESS_EPOCHS), "--precision", "float32",
+        "--epochs", str(SUBPROCESS_EPOCHS), "--min-steps-per-epoch", "1", "--precision", "float32",
         "--variants", ",".join(TWO_VARIANTS), "--out", str(out_dir), "--run-name", "r", "--quiet")
     run_dir = out_dir / "r"
     state = run_dir / TWO_VARIANTS[0] / CHECKPOINT_DIRNAME / CHECKPOINT_STATE_FILENAME

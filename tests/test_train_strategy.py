@@ -27,7 +27,7 @@ VARIANT = "MP_Tr_BCE"
 #: Tiny settings: a U-Net of a few thousand parameters on 16 pairs of 32 px.
 TINY_TRAIN_ARGUMENTS = ("--img-size", "32", "--base-filters", "4", "--depth", "2",
                         "--epochs", "1", "--batch-size", "4", "--variants", VARIANT,
-                        "--precision", "float32", "--quiet")
+                        "--min-steps-per-epoch", "1", "--precision", "float32", "--quiet")
 PAIRS, IMAGE_SIZE = 16, 32
 
 

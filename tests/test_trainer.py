@@ -40,7 +40,7 @@ pytestmark = pytest.mark.filterwarnings(
 def _tiny_config(images: Path, out_dir: Path, **overrides) -> TrainConfig:
     options = dict(images=images, out_dir=out_dir, variants=TWO_VARIANTS, img_size=32,
                    channels=1, base_filters=2, depth=2, batch_size=4, epochs=2,
-                   precision="float32", run_name="tiny")
+                   min_steps_per_epoch=1, precision="float32", run_name="tiny")
     options.update(overrides)
     return TrainConfig(**options)
 
@@ -226,6 +226,19 @@ def test_tensorboard_shows_each_variant_as_a_run_with_scalars_and_images(first_r
         assert len(pngs) == min(4, result.report.meta["val_pairs"])
         with Image.open(io.BytesIO(pngs[0])) as panel:
             assert panel.size == (int(width), int(height))
+
+
+def test_a_training_set_of_too_few_batches_is_passed_over_several_times_an_epoch(dataset,
+                                                                                 tmp_path):
+    """The 12-pair set splits into 10 training pairs, 3 batches of 4: at least 4 steps an
+    epoch takes 2 passes, and the headline and the report's meta say so."""
+    config = _tiny_config(dataset, tmp_path, variants=("MP_Tr_BCE",), epochs=1,
+                          min_steps_per_epoch=4)
+    result = run_training(config, console=_quiet_console())
+    report = json.loads((result.run_dir / "report.json").read_text())
+    assert report["meta"]["train_pairs"] == 10 and report["meta"]["passes_per_epoch"] == 2
+    assert "on 10 training / 2 validation pairs (2 passes over the training pairs an epoch)." \
+        in result.report.headline
 
 
 def test_the_reports_fixes_are_options_of_the_run(dataset, tmp_path):

@@ -34,7 +34,8 @@ from unetdiag.exitcodes import ExitCode
 CHECKS_DIR = Path("checks")  # relative to the working directory: run from the repository root
 #: Small, fast training settings for ``train`` runs unless a case overrides them.
 TRAIN_DEFAULTS = ("--img-size", "32", "--base-filters", "4", "--depth", "2", "--epochs", "2",
-                  "--batch-size", "8", "--precision", "float32", "--quiet")
+                  "--batch-size", "8", "--min-steps-per-epoch", "1", "--precision", "float32",
+                  "--quiet")
 RUN_TIMEOUT_SECONDS = 900
 
 

@@ -64,6 +64,9 @@ class TrainConfig:
     normalization: Normalization = "batch"  # "none": the seed's blocks (docs/training-defaults.md)
     batch_size: int = 16
     epochs: int = 12
+    # A training set smaller than this many batches is passed over several times an epoch, so
+    # that an epoch is never a step or two (docs/training-defaults.md); images/ makes 12 alone.
+    min_steps_per_epoch: int = 12
     learning_rate: float = 2e-3
     seed: int = 42
     val_fraction: float = 0.2

@@ -117,6 +117,10 @@ def _add_train_parser(commands) -> None:
                        metavar="N", help="images per training step")
     group.add_argument("--epochs", type=positive_int, default=defaults.epochs, metavar="N",
                        help="epochs per variant")
+    group.add_argument("--min-steps-per-epoch", type=positive_int,
+                       default=defaults.min_steps_per_epoch, metavar="N",
+                       help="a training set of fewer batches is passed over several times an "
+                            "epoch (1: one pass, as Keras does)")
     group.add_argument("--lr", type=positive_float, default=defaults.learning_rate,
                        metavar="RATE", help="Adam learning rate")
     group.add_argument("--clipnorm", type=positive_float, metavar="NORM",

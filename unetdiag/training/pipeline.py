@@ -126,6 +126,7 @@ class StreamingDatasets:
             leaves a cache half written), for callbacks that watch a fixed batch.
         failures: files that failed to decode so far.
         train_size, val_size: number of pairs on each side.
+        passes_per_epoch: passes over the training pairs that make one epoch of ``train``.
     """
 
     train: tf.data.Dataset
@@ -136,6 +137,7 @@ class StreamingDatasets:
     failures: DecodeFailureLog
     train_size: int
     val_size: int
+    passes_per_epoch: int
     _build_train: Callable[[], tf.data.Dataset] = field(repr=False)
 
     def fresh_train(self) -> tf.data.Dataset:
@@ -339,7 +341,8 @@ def augment_batches(batches: tf.data.Dataset, seed: int,
 def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, img_size: int,
                    channels: int, batch_size: int, policy: MaskPolicy,
                    augment: bool | AugmentConfig, seed: int,
-                   cache_dir: Path | None = None) -> StreamingDatasets:
+                   cache_dir: Path | None = None,
+                   min_steps_per_epoch: int = 1) -> StreamingDatasets:
     """Build the streaming train and validation datasets of one run.
 
     Args:
@@ -353,6 +356,9 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
         seed: seeds the path shuffle, the shuffle buffer and the augmentation.
         cache_dir: folder for the decoded-tensor file cache (created if missing); None decodes
             every epoch. Each run must use its own folder: a finished cache is reused as is.
+        min_steps_per_epoch: an epoch of ``train`` holds at least this many batches: a smaller
+            training set is passed over whole several times (each pass shuffled anew), as
+            nnU-Net fixes an epoch's iterations instead of following the dataset's size.
 
     Returns:
         :class:`StreamingDatasets`, which unpacks as ``(train_ds, val_ds)``.
@@ -384,6 +390,8 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
     train_stage = decoded(train_pairs, shuffle=True, cache_name="train")
     val_stage = decoded(val_pairs, shuffle=False, cache_name="val")
     weighted = bool(policy.ignore_values)
+    # the fewest passes p whose ceil(p * pairs / batch_size) batches reach the minimum
+    passes = (max(min_steps_per_epoch, 1) - 1) * batch_size // len(train_pairs) + 1
 
     def split(batches: tf.data.Dataset) -> tf.data.Dataset:
         return batches.map(_with_weights) if weighted else batches
@@ -393,6 +401,8 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
         if cached:
             train = train.shuffle(min(len(train_pairs), SHUFFLE_BUFFER_ELEMENTS), seed=seed,
                                   reshuffle_each_iteration=True)
+        if passes > 1:  # each repetition iterates the shuffle again: a new order per pass
+            train = train.repeat(passes)
         train = train.batch(batch_size)
         if augment_config is not None:
             train = augment_batches(train, seed, augment_config)
@@ -407,4 +417,4 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
     return StreamingDatasets(train=training_batches(), val=val, train_decoded=train_decoded,
                              val_decoded=val_decoded, probe=probe, failures=failures,
                              train_size=len(train_pairs), val_size=len(val_pairs),
-                             _build_train=training_batches)
+                             passes_per_epoch=passes, _build_train=training_batches)

@@ -44,7 +44,8 @@ def train_report(config: TrainConfig, run_dir: Path, results: dict[str, VariantR
     findings += run_findings(results, config, run_dir, interrupted_during)
     findings = reconcile_fingerprints(findings, meta.get("val_foreground_fraction"))
     context = HeadlineContext(results, meta["train_pairs"], meta["val_pairs"], baselines or {},
-                              meta.get("val_foreground_fraction"))
+                              meta.get("val_foreground_fraction"),
+                              meta.get("passes_per_epoch", 1))
     return Report(
         title=f"unetdiag train {config.images}", command="train", findings=findings,
         headline=train_headline(findings, context),
@@ -194,6 +195,8 @@ class HeadlineContext:
     #: the best constant predictor's score per validation metric (empty: not measured)
     baselines: dict[str, float]
     val_foreground_fraction: float | None
+    #: passes over the training pairs in one epoch (more than 1 on small training sets)
+    passes_per_epoch: int = 1
 
 
 def train_headline(findings: Sequence[Finding], context: HeadlineContext) -> str:
@@ -281,7 +284,10 @@ def _series(findings: Sequence[Finding], context: HeadlineContext) -> str | None
 def _trained(findings: Sequence[Finding], context: HeadlineContext) -> str:
     results = context.results
     text = (f"Trained {sum(r.ended for r in results.values())} of {len(results)} variant(s) "
-            f"on {context.train_size} training / {context.val_size} validation pairs.")
+            f"on {context.train_size} training / {context.val_size} validation pairs")
+    if context.passes_per_epoch > 1:
+        text += f" ({context.passes_per_epoch} passes over the training pairs an epoch)"
+    text += "."
     scored = [r for r in results.values() if r.best_val_dice is not None]
     if scored:
         best = max(scored, key=lambda r: r.best_val_dice)

@@ -212,7 +212,8 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                 train_pairs, val_pairs, img_size=config.img_size, channels=config.channels,
                 batch_size=global_batch_size(config.batch_size, info),
                 policy=config.mask_policy, augment=config.augment, seed=config.seed,
-                cache_dir=cache_dir)
+                cache_dir=cache_dir, min_steps_per_epoch=config.min_steps_per_epoch)
+            meta["passes_per_epoch"] = datasets.passes_per_epoch
             datasets.preflight()  # decodes every file once, filling the cache
             val_counts = stream_mask_counts(datasets.val_decoded)
             meta["val_baselines"] = validation_baselines(val_counts, config.empty_rule)

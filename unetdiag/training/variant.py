@@ -101,8 +101,9 @@ def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
     tensorboard = TensorBoardWriter(variant_dir / TENSORBOARD_DIRNAME, (probe_x, probe_y),
                                     files=tuple(val_files), threshold=config.metric_threshold,
                                     empty=config.empty_rule)
+    images_per_epoch = datasets.train_size * datasets.passes_per_epoch
     return callbacks + [history, EpochCheckpoint(variant_dir / CHECKPOINT_DIRNAME, history),
-                        ThroughputMeter(datasets.train_size), tensorboard]
+                        ThroughputMeter(images_per_epoch), tensorboard]
 
 
 def continue_from(callbacks: Sequence[keras.callbacks.Callback], checkpoint: Checkpoint
