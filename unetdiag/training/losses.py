@@ -1,5 +1,6 @@
 """Keras losses for binary segmentation, mirroring :mod:`unetdiag.diag.core.dice`; importing it
-also registers the metrics of :mod:`unetdiag.training.metrics` (re-exported here).
+also registers the metrics of :mod:`unetdiag.training.metrics` (re-exported here) and the
+layers of :mod:`unetdiag.training.layers`: everything a saved unetdiag model needs to load.
 
 :mod:`unetdiag.diag.core.dice` (NumPy) is the single definition of every Dice and IoU number; this
 module implements the same formulas in ``keras.ops`` so they can train a model and stream
@@ -59,6 +60,7 @@ import numpy as np
 from keras import ops
 
 from unetdiag.diag.core.dice import DEFAULT_DICE, DiceConfig
+from unetdiag.training.layers import FusedBatchNormalization
 from unetdiag.training.metrics import (
     HardDice,
     HardIoU,
@@ -78,9 +80,10 @@ from unetdiag.training.pixel_weights import (
     reduced,
 )
 
-__all__ = ["BCE_LOSSES", "LOSS_NAMES", "DiceLoss", "FocalBinaryCrossentropy", "HardDice", "HardIoU",
-           "PredictedPositiveFraction", "SigmoidBinaryCrossentropy", "SoftDiceMetric",
-           "WeightedBinaryCrossentropy", "bce_loss", "build_loss", "build_metrics"]
+__all__ = ["BCE_LOSSES", "LOSS_NAMES", "DiceLoss", "FocalBinaryCrossentropy",
+           "FusedBatchNormalization", "HardDice", "HardIoU", "PredictedPositiveFraction",
+           "SigmoidBinaryCrossentropy", "SoftDiceMetric", "WeightedBinaryCrossentropy",
+           "bce_loss", "build_loss", "build_metrics"]
 
 _register = keras.saving.register_keras_serializable(package="unetdiag")
 

@@ -3,7 +3,9 @@
 At ``base_filters=64, depth=4`` the topology is the seed's: encoder blocks of 64, 128, 256 and
 512 filters, a 1024-filter bottleneck, and a mirrored decoder with skip concatenations. Each
 block is two 3x3 ReLU convolutions (``he_normal``, ``padding="same"``), each followed by batch
-normalisation before its ReLU unless ``normalization="none"`` (the seed's blocks, exactly). The
+normalisation before its ReLU (Keras's, trained through TensorFlow's fused kernel:
+:class:`~unetdiag.training.layers.FusedBatchNormalization`) unless ``normalization="none"``
+(the seed's blocks, exactly). The
 switches:
 
 - ``downsampling="maxpool"``: ``MaxPooling2D(2)``; ``"strided"``: ``Conv2D(f, 3, strides=2,
@@ -34,6 +36,7 @@ import keras
 from keras import layers
 
 from unetdiag.config import Variant
+from unetdiag.training.layers import FusedBatchNormalization
 
 DOWNSAMPLING_MODES = ("maxpool", "strided")
 UPSAMPLING_MODES = ("transpose", "upsample")
@@ -162,8 +165,8 @@ def _conv_block(features, filters: int, name: str, normalization: str):
         features = layers.Conv2D(filters, BLOCK_KERNEL_SIZE, padding="same", use_bias=False,
                                  kernel_initializer=RELU_KERNEL_INITIALIZER,
                                  name=conv_name)(features)
-        features = layers.BatchNormalization(momentum=BATCHNORM_MOMENTUM,
-                                              name=f"{conv_name}_bn")(features)
+        features = FusedBatchNormalization(momentum=BATCHNORM_MOMENTUM,
+                                           name=f"{conv_name}_bn")(features)
         features = layers.ReLU(name=f"{conv_name}_relu")(features)
     return features
 
