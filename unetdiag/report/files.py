@@ -18,15 +18,17 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
 
 from unetdiag.diag.core.findings import Report, Severity
-from unetdiag.diag.logs.model import RunLog
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_bytes
 from unetdiag.report.console import renderables
+
+if TYPE_CHECKING:  # the log model (and the saturation checks under it) only for explain-log
+    from unetdiag.diag.logs.model import RunLog
 
 #: The schema :meth:`Report.to_dict` writes and :func:`load_report` reads.
 REPORT_SCHEMA = "unetdiag.report/1"
