@@ -17,7 +17,12 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from unetdiag.diag.audit import read as audit_read
-from unetdiag.diag.audit.components import ObjectCanvas, object_sizes, smallest_objects
+from unetdiag.diag.audit.components import (
+    ObjectCanvas,
+    foreground_box,
+    object_sizes,
+    smallest_objects,
+)
 from unetdiag.diag.audit.duplicates import near_duplicate_pairs
 from unetdiag.diag.audit.read import read_chunk
 from unetdiag.diag.audit.run import audit_dataset
@@ -432,6 +437,28 @@ def test_a_reused_canvas_labels_like_a_flood_fill(seed, count):
     for mask, (smallest, number) in zip(masks, labelled, strict=True):
         sizes = _brute_objects(mask, 8)
         assert number == len(sizes) and smallest == (min(sizes) if sizes else 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**16), side=st.integers(1, 60), density=st.floats(0.0, 0.2))
+def test_the_foreground_box_labels_exactly_as_the_whole_mask(seed, side, density):
+    """Every object statistic (specks of lossy masks included) of the crop the audit labels
+    equals that of the whole mask: a few blobs and specks placed anywhere, edges included."""
+    rng = np.random.default_rng(seed)
+    mask = rng.random((side, side + 7)) < density
+    for _ in range(int(rng.integers(0, 3))):
+        row, column = rng.integers(0, side, 2)
+        mask[row:row + int(rng.integers(4, 9)), column:column + int(rng.integers(4, 9))] = True
+    rows, columns = foreground_box(mask)
+    assert mask[rows, columns].sum() == mask.sum()
+    results = []
+    for plane in (mask, mask[rows, columns]):
+        canvas = ObjectCanvas(capacity_pixels=4 * mask.size + 64)
+        slot = canvas.slot(*plane.shape, lossy=True)
+        if plane.size:
+            slot[...] = plane
+        results.append([values.tolist() for values in canvas.label()])
+    assert results[0] == results[1]
 
 
 def test_canvas_refuses_a_wider_mask_until_labelled_and_reuses_its_memory():

@@ -37,7 +37,7 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image
 
-from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas
+from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, foreground_box
 from unetdiag.diag.audit.similarity import colour_channels, compare_with_image
 from unetdiag.diag.checks.edges import edge_share, edge_share_of_levels
 from unetdiag.diag.data.decoding import (
@@ -413,7 +413,10 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
             columns["small_object_pixels"][row] = foreground
         record.mask_thumbnails[row] = UINT8_MAX if foreground else 0
         return plane, None
-    decoded = inspected.foreground(out=batch.slot(row, height, width, record, encoding.lossy))
+    decoded = inspected.foreground()
+    rows, columns = foreground_box(decoded)  # labelled alike, at the cost of the box alone
+    batch.slot(row, rows.stop - rows.start, columns.stop - columns.start, record,
+               encoding.lossy)[:] = decoded[rows, columns]
     record.mask_thumbnails[row] = _mask_thumbnail(decoded)
     return plane, decoded
 
