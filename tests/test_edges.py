@@ -142,3 +142,25 @@ def test_rows_a_whole_number_of_words_long(width, seed):
     for radius in (1, 8, 9):
         assert edge_share_of_levels(levels, 0.0, 255.0, radius=radius) == \
             _reference_edge_share(unit, radius, 0.1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), radius=st.integers(0, 10),
+       tolerance=st.sampled_from([0.0, 0.1, 0.3]), stray=st.integers(0, 30))
+def test_the_test_decided_around_the_bright_pixels_equals_the_whole_plane(seed, radius,
+                                                                           tolerance, stray):
+    """A JPEG-like patch somewhere in a large dark plane, plus grey pixels strewn far from it
+    (between 0 and 1 but never bright): the edge test reads only a box around the bright
+    pixels, and must answer as the reference on the whole plane does."""
+    rng = np.random.default_rng(seed)
+    patch = _jpeg_like(seed, 40, 40, 75)
+    plane = np.zeros((160, 150), dtype=np.uint8)
+    top, left = (int(value) for value in rng.integers(0, 110, 2))
+    plane[top:top + 40, left:left + 40] = patch
+    rows, columns = rng.integers(0, 160, stray), rng.integers(0, 150, stray)
+    plane[rows, columns] = np.maximum(plane[rows, columns], rng.integers(1, 100, stray))
+    unit = plane.astype(np.float32) / np.float32(255)
+    expected = _reference_edge_share(unit.astype(np.float64), radius, tolerance)
+    for share in (edge_share(unit, radius=radius, tolerance=tolerance),
+                  edge_share_of_levels(plane, 0.0, 255.0, radius=radius, tolerance=tolerance)):
+        assert (np.isnan(share) and np.isnan(expected)) or share == expected

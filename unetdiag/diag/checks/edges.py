@@ -112,6 +112,11 @@ def _count_on_edge(between: np.ndarray, background: np.ndarray, foreground: np.n
     between_count = int(np.count_nonzero(between))
     if between_count == 0:
         return 0, 0
+    crop = _reach_of_bright(bright, radius)
+    if crop is None:  # nothing passes 0.5: no pixel has the other side of an edge near it
+        return 0, between_count
+    between, background, foreground, bright = (plane[crop] for plane in
+                                               (between, background, foreground, bright))
     rows = _PackedRows(between.shape[1], room=radius + 1)
     packed_bright = rows.pack(bright)
     # the erosion counts outside the image as set; what it leaves must lie inside the image
@@ -122,6 +127,25 @@ def _count_on_edge(between: np.ndarray, background: np.ndarray, foreground: np.n
         (_dilate(solid_background, near_solid) & _dilate(packed_bright, radius))
         | (_dilate(solid_foreground, near_solid) & _dilate(~packed_bright & rows.inside, radius)))
     return _set_bits(on_edge), between_count
+
+
+def _reach_of_bright(bright: np.ndarray, radius: int) -> tuple[slice, slice] | None:
+    """The box around the bright pixels within which the edge test's answer is decided.
+
+    Either way an edge pixel lies within ``radius + 1`` of a bright pixel (its side above 0.5,
+    or a solid foreground pixel, itself bright); the solid region it needs lies ``radius + 1``
+    further, and that region's 3x3 erosion one further: ``2 radius + 3`` around the bright
+    pixels' box, clipped to the plane, holds every pixel the answer reads. None without a
+    bright pixel.
+    """
+    rows = np.flatnonzero(bright.any(axis=1))
+    if rows.size == 0:
+        return None
+    columns = np.flatnonzero(bright[rows[0]:rows[-1] + 1].any(axis=0))
+    margin = 2 * radius + 3
+    height, width = bright.shape
+    return (slice(max(0, int(rows[0]) - margin), min(height, int(rows[-1]) + 1 + margin)),
+            slice(max(0, int(columns[0]) - margin), min(width, int(columns[-1]) + 1 + margin)))
 
 
 class _PackedRows:
