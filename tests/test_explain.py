@@ -189,14 +189,16 @@ def test_a_quiet_run_whose_validation_dice_still_rises_is_told_to_train_longer(t
 
 def test_runs_rising_on_different_metrics_each_name_their_own():
     """One run's val_dice peaked earlier while its val_seed_dice still rises; another's
-    val_dice rises: the headline names each run's metric, never one name for both."""
+    val_dice and val_iou rise: the headline names each run's metric (val_dice first where it
+    rises), never one name for both."""
     from unetdiag.diag.checks.saturation import check_series
     from unetdiag.diag.logs.explain import headline
     from unetdiag.diag.logs.model import RunLog
 
     histories = {"A": {"val_dice": [0.3, 0.5, 0.76, 0.74, 0.75],
                        "val_seed_dice": [0.2, 0.4, 0.55, 0.6, 0.64]},
-                 "B": {"val_dice": [0.3, 0.4, 0.5, 0.55, 0.59]}}
+                 "B": {"val_iou": [0.2, 0.3, 0.35, 0.4, 0.45],
+                       "val_dice": [0.3, 0.4, 0.5, 0.55, 0.59]}}
     runs, findings = [], []
     for name, history in histories.items():
         findings += check_series(name, history)

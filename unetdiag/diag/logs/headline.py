@@ -389,11 +389,18 @@ def _slower_runs(findings: Sequence[Finding], said: str) -> list[str]:
     return sentences
 
 
+#: Validation Dice names a still-rising sentence names first (a run also logs IoU, a seed Dice).
+PRIMARY_DICE_NAMES = ("val_dice", "val_dice_coef")
+
+
 def _still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
     """ " Its val_dice was still rising at the last epoch (...): train longer." or ""."""
     rising = []
     for item in _with_id(findings, STILL_IMPROVING):
-        name, data = next(iter(item.evidence["metrics"].items()))
+        metrics = item.evidence["metrics"]
+        # the Dice the run reports first when it is among the rising ones
+        name = next((n for n in metrics if n in PRIMARY_DICE_NAMES), next(iter(metrics)))
+        data = metrics[name]
         rising.append((item.evidence["run"], name,
                        f"{data['last']:.4f}, up {data['gain']:.4f} over the last "
                        f"{data['over_epochs']} epochs"))
