@@ -444,3 +444,18 @@ def test_detect_kind_sees_an_epoch_header_on_any_line():
 def test_csvlogger_epochs_keep_their_numbers():
     [run] = parse_csv("epoch,loss,lr\n17,0.03,1e-06\n18,0.03,1e-06\n")
     assert run.epoch_numbers == [18, 19] and run.history()["epoch"] == [18.0, 19.0]
+
+
+def test_a_closing_line_before_epoch_2_is_epoch_1_and_before_epoch_3_is_skipped():
+    """A paste that starts one line late (epoch 1's header not copied) keeps epoch 1; a line
+    before a later header may be anything (an evaluate() bar) and is skipped, said in a note."""
+    line = "5635/5635 [==============================] - 41s - loss: -0.{} - dice_coef: 0.{}\n"
+    late = (line.format(1, 1) + "Epoch 2/20\n" + line.format(2, 2) + "Epoch 3/20\n"
+            + line.format(3, 3))
+    [run] = parse_console(late)
+    assert [epoch["dice_coef"] for epoch in run.epochs] == [0.1, 0.2, 0.3]
+    assert run.epoch_numbers == [1, 2, 3] and "read as epoch 1" in run.notes[0]
+    gap = line.format(1, 1) + "Epoch 3/20\n" + line.format(3, 3)
+    [run] = parse_console(gap)
+    assert [epoch["dice_coef"] for epoch in run.epochs] == [0.3]
+    assert "outside any epoch were skipped" in run.notes[0]

@@ -147,6 +147,8 @@ class _ConsoleReader:
         self.pending_name: str | None = None
         self.loose_lines: list[int] = []
         self.orphan: _Partial | None = None  # progress drawings outside any epoch
+        # a closing progress line before any header: epoch 1 if 'Epoch 2/N' comes next
+        self.leading: tuple[int, ProgressLine] | None = None
         self.learning_rate: float | None = None  # the last ReduceLROnPlateau cut
 
     def read(self) -> list[_RunBuilder]:
@@ -155,6 +157,8 @@ class _ConsoleReader:
         last_number = len(self.text.split("\n"))
         for number, line in drawn:
             self._line(number, line, cut=number == last_number and not ends_with_newline)
+        if self.leading is not None:
+            self.loose_lines.insert(0, self.leading[0])
         unfinished = self.block.partial if self.block is not None else self.orphan
         block_line = self.block.line if self.block is not None else None
         self._close_block()
@@ -213,6 +217,8 @@ class _ConsoleReader:
             self.block = _EpochBlock(None, None, number, [(number, progress)],
                                      learning_rate=self.learning_rate)
             self._close_block()
+        elif self.run is None and self.leading is None and not self.loose_lines:
+            self.leading = (number, progress)
         else:
             self.loose_lines.append(number)
         if not progress.in_progress:
@@ -256,6 +262,8 @@ class _ConsoleReader:
     def _start_epoch(self, number: int, index: int, total: int) -> None:
         self._close_block()
         self.orphan = None
+        if self.leading is not None:
+            self._place_leading(index, total)
         run = self.run
         continues = run is not None and bool(run.epochs) and self._continues(run, index, total)
         # A counter that starts again is a new run; a header line is one too when it comes
@@ -273,6 +281,20 @@ class _ConsoleReader:
         if continues and (index, total) == (1, 1):
             self.run.repeated_headers += 1
         self.block = _EpochBlock(index, total, number, learning_rate=self.learning_rate)
+
+    def _place_leading(self, index: int, total: int) -> None:
+        """The closing progress line before the log's first header is epoch 1 when that
+        header is 'Epoch 2/N' (a paste that starts one line late); otherwise it is skipped."""
+        number, progress = self.leading
+        self.leading = None
+        if self.run is not None or index != 2:
+            self.loose_lines.insert(0, number)
+            return
+        self._start_run(number)
+        self._add_epoch(self.run, progress, number, 1, self.learning_rate)
+        self.run.last_epoch_index, self.run.epoch_total = 1, total
+        self.run.notes.append(f"line {number}, before the first header 'Epoch 2/{total}', was "
+                              "read as epoch 1 (its own header is not in the log)")
 
     def _close_block(self) -> None:
         block, run = self.block, self.run
