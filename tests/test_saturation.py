@@ -445,3 +445,39 @@ def test_accuracy_near_the_majority_class_warns_only_when_nothing_else_measures_
     alone = only(check_series("MP_Tr_Dice", {"val_accuracy": logged["val_accuracy"]},
                               baselines), "saturation.accuracy_is_majority_class")
     assert alone.severity is Severity.WARNING and alone.evidence["foreground_scores"] == []
+
+
+# A Kaggle pneumothorax notebook's runs (a 1-channel sigmoid U-Net with
+# MeanIoU(num_classes=2); code index file id 5833062792): the mean IoU pinned below 0.5.
+PNEUMOTHORAX = {"dice_coef": [0.2126, 0.1134, 0.1073, 0.2727, 0.6561],
+                "mean_io_u_2": [0.4959, 0.4958, 0.4957, 0.4960, 0.5046],
+                "val_dice_coef": [0.0971, 0.1118, 0.1034, 0.1973, 0.2282],
+                "val_mean_io_u_2": [0.4963, 0.4964, 0.4966, 0.4966, 0.4972]}
+
+
+def test_a_keras_mean_iou_pinned_below_half_while_dice_moves_counts_one_class():
+    found = only(check_series("run", PNEUMOTHORAX), "saturation.mean_iou_one_class")
+    assert found.severity is Severity.WARNING
+    validation = found.evidence["metrics"]["val_mean_io_u_2"]
+    assert validation["moving"] == "val_dice_coef"
+    assert validation["background_share"] == pytest.approx(2 * 0.4966)
+    assert "val_mean_io_u_2 stays at 0.4963-0.4972" in found.title
+    assert "consistent with" in found.title and "BinaryIoU" in found.fix
+
+
+@pytest.mark.parametrize("change", [
+    {"val_dice_coef": [0.0, 0.0, 0.01, 0.0, 0.0], "dice_coef": [0.01] * 5},  # nothing moves
+    {"val_mean_io_u_2": [0.40, 0.45, 0.50, 0.55, 0.60],                      # it learns
+     "mean_io_u_2": [0.40, 0.45, 0.50, 0.55, 0.60]},
+    {"val_mean_io_u_2": [0.71, 0.712, 0.713, 0.713, 0.714],                  # above 0.5
+     "mean_io_u_2": [0.71, 0.712, 0.713, 0.713, 0.714]},
+])
+def test_a_mean_iou_that_moves_exceeds_half_or_stands_alone_is_not_called_one_class(change):
+    history = dict(PNEUMOTHORAX, **change)
+    assert not [f for f in check_series("run", history) if f.id == "saturation.mean_iou_one_class"]
+
+
+def test_only_keras_default_mean_iou_names_are_read_as_keras_mean_iou():
+    renamed = {("val_my_iou" if k == "val_mean_io_u_2" else k): v
+               for k, v in PNEUMOTHORAX.items() if k != "mean_io_u_2"}
+    assert not [f for f in check_series("run", renamed) if f.id == "saturation.mean_iou_one_class"]

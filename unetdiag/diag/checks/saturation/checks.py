@@ -14,6 +14,7 @@ from unetdiag.diag.checks.saturation.constant import (
 )
 from unetdiag.diag.checks.saturation.degenerate import (
     class_prior_loss,
+    mean_iou_one_class,
     perfect_accuracy,
     score_collapse,
     uniform_prediction_loss,
@@ -65,7 +66,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.uniform_prediction_loss``, ``saturation.perfect_accuracy``,
     ``saturation.score_collapsed``, ``saturation.metric_at_baseline``,
     ``saturation.accuracy_is_majority_class``, ``saturation.flat_metric``,
-    ``saturation.train_val_gap`` and ``saturation.still_improving``. The binary fingerprints
+    ``saturation.train_val_gap``, ``saturation.still_improving`` and
+    ``saturation.mean_iou_one_class``. The binary fingerprints
     (constant predictors, class prior, accuracy bounds) are left out for a run whose metric
     names say it is multi-class.
     """
@@ -82,6 +84,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                                       prior.metrics if prior is not None else None),
               perfect_accuracy(run, series, thresholds),
               score_collapse(run, series, tolerance, thresholds),
+              mean_iou_one_class(run, series, thresholds),
               *(at_baselines(run, series, baselines, tolerance, thresholds) if baselines
                 else ()),
               flat_metrics(run, series, thresholds, learning_rates(history), multiclass),

@@ -8,6 +8,9 @@
 - A loss stuck at ``ln 2 = H(0.5)``: the cross-entropy of predicting 0.5 for two classes,
   whatever the labels.
 - A Dice or IoU that falls from a real value to 0 and stays there: no true positive left.
+- A two-class mean IoU pinned at or below 0.5 while the run's Dice moves: one class's IoU is
+  0 throughout, what Keras's ``MeanIoU`` reports when fed probabilities (it casts them to
+  class ids, so every probability below 1 is class 0).
 
 Each function returns its typed claim (:mod:`.evidence`) or ``None``.
 
@@ -18,6 +21,7 @@ Each function returns its typed claim (:mod:`.evidence`) or ``None``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -25,6 +29,7 @@ import numpy as np
 from unetdiag.diag.checks.saturation.algebra import binary_entropy
 from unetdiag.diag.checks.saturation.evidence import (
     ClassPriorLoss,
+    MeanIouOneClass,
     PerfectAccuracy,
     ScoreCollapse,
     UniformPredictionLoss,
@@ -32,6 +37,7 @@ from unetdiag.diag.checks.saturation.evidence import (
 from unetdiag.diag.checks.saturation.metrics import (
     MetricSeries,
     Series,
+    base_name,
     is_validation,
     metric_kind,
     phase_metrics,
@@ -176,3 +182,48 @@ def score_collapse(run: str, series: Series, tolerance: float,
     validation = any(is_validation(name) for name in collapsed)
     return ScoreCollapse(run, collapsed, losses,
                          Severity.ERROR if validation else Severity.WARNING)
+
+
+#: Keras's ``MeanIoU`` under its default names (a second instance in a session gets ``_1``...).
+_KERAS_MEAN_IOU = re.compile(r"^mean_io_u(?:_\d+)?$")
+#: The highest mean of two class IoUs when one of them is 0.
+_ONE_CLASS_CEILING = 0.5
+
+
+def mean_iou_one_class(run: str, series: Series, thresholds: SaturationThresholds
+                       ) -> MeanIouOneClass | None:
+    """Keras ``MeanIoU`` series at or below 0.5 (to the printed precision, median) and within
+    :attr:`~.SaturationThresholds.one_class_mean_iou_spread` over at least
+    :attr:`~.SaturationThresholds.min_flat_epochs` epochs, while a Dice or IoU of the same
+    phase spans :attr:`~.SaturationThresholds.moving_score_spread` or more."""
+    pinned: dict[str, dict] = {}
+    for name, item in series.items():
+        values = item.values[item.finite]
+        if not _KERAS_MEAN_IOU.match(base_name(name)) or values.size < thresholds.min_flat_epochs:
+            continue
+        low, high, median = float(values.min()), float(values.max()), float(np.median(values))
+        if (median > _ONE_CLASS_CEILING + thresholds.printed_precision
+                or high - low > thresholds.one_class_mean_iou_spread):
+            continue
+        moving = _moving_score(series, is_validation(name), thresholds)
+        if moving is None:
+            continue
+        moving_values = moving.values[moving.finite]
+        pinned[name] = {"low": low, "high": high, "median": median,
+                        "epochs": int(values.size), "background_share": 2 * median,
+                        "moving": moving.name, "moving_low": float(moving_values.min()),
+                        "moving_high": float(moving_values.max())}
+    return MeanIouOneClass(run, pinned) if pinned else None
+
+
+def _moving_score(series: Series, validation: bool, thresholds: SaturationThresholds
+                  ) -> MetricSeries | None:
+    """A Dice or IoU (not a Keras MeanIoU) of the phase that spans the moving spread."""
+    for name, item in series.items():
+        if (is_validation(name) != validation or metric_kind(name) not in ("dice", "iou")
+                or _KERAS_MEAN_IOU.match(base_name(name))):
+            continue
+        values = item.values[item.finite]
+        if values.size and float(values.max() - values.min()) >= thresholds.moving_score_spread:
+            return item
+    return None

@@ -6,7 +6,7 @@ __all__ = [
     "ACCURACY_IS_MAJORITY_CLASS", "ALL_ONES_PREDICTOR", "ALL_ZEROS_PREDICTOR",
     "CLASS_PRIOR_LOSS", "DICE_ABOVE_ONE", "DICE_EXCEEDS_ACCURACY_BOUND", "FLAT_METRIC",
     "IDENTICAL_ACROSS_RUNS", "IOU_EXCEEDS_ACCURACY_BOUND", "LABEL_SCALE_IDS",
-    "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS",
+    "MEAN_IOU_ONE_CLASS", "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS",
     "NEGATIVE_LOSS_SCORES_IN_RANGE", "NON_FINITE", "PERFECT_ACCURACY", "PREDICTIONS_COLLAPSED",
     "SCORE_COLLAPSED", "STEP_TIME_OUTLIER", "STILL_IMPROVING", "TRAIN_VAL_GAP",
     "UNIFORM_PREDICTION_LOSS",
@@ -33,6 +33,7 @@ PERFECT_ACCURACY = "saturation.perfect_accuracy"
 CLASS_PRIOR_LOSS = "saturation.class_prior_loss"
 UNIFORM_PREDICTION_LOSS = "saturation.uniform_prediction_loss"
 SCORE_COLLAPSED = "saturation.score_collapsed"
+MEAN_IOU_ONE_CLASS = "saturation.mean_iou_one_class"
 
 #: Finding ids of values labels and predictions in [0, 1] cannot produce (each finding's
 #: ``consistent_with`` says whether the labels, the predictions or the metric are to blame).

@@ -68,6 +68,11 @@ class SaturationThresholds:
     majority_headroom_share: float = 0.5
     """An accuracy that closes less than this share of the way from the majority-class share
     to 1 is "barely above the majority class"."""
+    one_class_mean_iou_spread: float = 0.01
+    """A two-class mean IoU that stays within this of itself (at or below 0.5) while...."""
+    moving_score_spread: float = 0.05
+    """...another overlap score of the same phase spans at least this has one class's IoU
+    stuck at 0 (Keras's MeanIoU fed probabilities)."""
     step_time_info_ratio: float = 3.0
     """A run this many times slower per step than the others: info..."""
     step_time_warning_ratio: float = 10.0
