@@ -459,3 +459,20 @@ def test_a_closing_line_before_epoch_2_is_epoch_1_and_before_epoch_3_is_skipped(
     [run] = parse_console(gap)
     assert [epoch["dice_coef"] for epoch in run.epochs] == [0.3]
     assert "outside any epoch were skipped" in run.notes[0]
+
+
+def test_a_history_dict_printed_inside_a_script_or_quote_is_read(tmp_path):
+    """`print(history.history)` kept in `# ` comments (or a `> ` quote), on one line or
+    over several, among other lines: read as the history, with a note; nothing else is."""
+    one_line = ("#print(history.history)\n"
+                "# {'val_loss': [3.52, 0.73], 'loss': [1.04, 0.72], 'iou_score': [0.28, 0.43]}\n")
+    several = ("> history:\n> {'loss': [0.9, 0.5, 0.4],\n>  'val_loss': [1.0, 0.6, 0.5]}\n"
+               "> done\n")
+    for text, epochs in ((one_line, 2), (several, 3)):
+        path = tmp_path / "script.py"
+        path.write_text(text)
+        [run] = parse_log(path)
+        assert len(run.epochs) == epochs and "history dict printed at line" in run.notes[-1]
+    path.write_text("# {'not': 'a history'}\nnothing else\n")
+    with pytest.raises(UserError, match="no Keras training epochs"):
+        parse_log(path)

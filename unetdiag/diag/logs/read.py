@@ -139,10 +139,41 @@ def parse_log(path: Path | str) -> list[RunLog]:
             except LogFormatError:
                 raise UserError(f"{path}: {error}") from None
         else:
-            raise UserError(f"{path}: {error}; {_KINDS_HINT}") from None
+            runs = embedded_history(text)
+            if not runs:
+                raise UserError(f"{path}: {error}; {_KINDS_HINT}") from None
     for run in runs:
         run.source = f"{path.name}: {run.source}"
     return runs
+
+
+#: What may precede a line of a log kept in a script or a Markdown quote: ``# ``, ``// ``, ``> ``.
+_LINE_PREFIX_RE = re.compile(r"^\s*(?:#+|//|>)?\s*")
+
+
+def embedded_history(text: str) -> list[RunLog]:
+    """The runs of a ``print(history.history)`` dict found inside other text (a script's
+    ``# `` comments, a quote), on one line or over the lines up to its closing brace; [] when
+    there is none. The first such dict is read, with a note saying where it was."""
+    lines = [_LINE_PREFIX_RE.sub("", line, count=1) for line in text.splitlines()]
+    for start, line in enumerate(lines):
+        if not line.startswith("{"):
+            continue
+        for end in range(start, len(lines)):
+            if not lines[end].rstrip().endswith("}"):
+                continue
+            candidate = "\n".join(lines[start:end + 1])
+            if history_data(candidate) is None:
+                continue
+            try:
+                runs = parse_history_json(candidate)
+            except LogFormatError:
+                break
+            for run in runs:
+                run.notes.append(f"read the history dict printed at line {start + 1}; the "
+                                 "rest of the file is not a training log")
+            return runs
+    return []
 
 
 def histories(runs: Iterable[RunLog]) -> dict[str, dict[str, list[float | None]]]:
