@@ -249,3 +249,12 @@ def test_on_guard_stop_and_restore_best_decide_what_model_keras_holds(
     stopped = next(f for f in result.report.findings if f.id == "train.stopped_early")
     assert f"model.keras holds {'its best epoch' if holds == 'best epoch' else 'the weights'}" \
         in stopped.explanation
+
+
+def test_a_config_recorded_before_the_minimum_steps_option_resumes_one_pass_an_epoch():
+    from unetdiag.config import TrainConfig
+
+    recorded = TrainConfig().to_dict()
+    assert recorded["min_steps_per_epoch"] == 12  # today's default is written out
+    del recorded["min_steps_per_epoch"]  # as config.json files of earlier versions
+    assert TrainConfig.from_dict(recorded).min_steps_per_epoch == 1

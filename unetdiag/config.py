@@ -102,6 +102,8 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
         data = dict(data)
+        # a run recorded before the option existed trained one pass an epoch: resume it so
+        data.setdefault("min_steps_per_epoch", 1)
         for key in ("images", "masks", "out_dir", "resume"):
             if data.get(key) is not None:
                 data[key] = Path(data[key])
