@@ -476,6 +476,18 @@ def test_canvas_refuses_a_wider_mask_until_labelled_and_reuses_its_memory():
     assert [values.tolist() for values in canvas.label()[:2]] == [[9, 1], [1, 1]]
 
 
+def test_an_empty_canvas_takes_a_mask_taller_than_its_rows():
+    """Foreground boxes differ in shape: after a wide, short mask the canvas's rows are long
+    and few; a narrow mask taller than that must still get a slot (seen on DRIVE at 4x)."""
+    canvas = ObjectCanvas(capacity_pixels=100)
+    canvas.slot(1, 40)[:] = True
+    assert [values.tolist() for values in canvas.label()[:2]] == [[40], [1]]
+    tall = canvas.slot(30, 2)
+    assert tall is not None
+    tall[:] = True
+    assert [values.tolist() for values in canvas.label()[:2]] == [[60], [1]]
+
+
 def test_threshold_gap_is_positive_exactly_for_thresholds():
     grey = np.arange(20, dtype=np.uint8).reshape(4, 5)
     assert threshold_gap(grey, grey > 9) == 1.0

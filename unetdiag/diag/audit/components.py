@@ -104,7 +104,9 @@ class ObjectCanvas:
         does not fit (call :meth:`label` first). An empty canvas takes any mask. ``lossy``
         asks for the specks of a JPEG mask to be told apart."""
         canvas = self._canvas
-        if canvas is None or (not self._slots and canvas.shape[1] <= width):
+        # an empty canvas is laid out anew for a mask wider than its rows or taller than it
+        if canvas is None or (not self._slots and (canvas.shape[1] <= width
+                                                   or canvas.shape[0] < height + 2)):
             canvas = self._canvas = self._empty_canvas(height, max(width, self.min_width) + 1)
         elif width >= canvas.shape[1] or self._used_rows + height + 1 > canvas.shape[0]:
             return None
