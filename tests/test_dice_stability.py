@@ -283,3 +283,19 @@ def test_all_findings_round_trip_through_json():
     assert len(findings) >= 6
     for finding in findings:
         assert Finding.from_dict(finding.to_dict()).to_dict() == finding.to_dict()
+
+
+def test_an_epoch_of_several_passes_counts_every_pass_batches():
+    """24 masks (15 empty) in batches of 4 are 6 batches a pass; an epoch of 2 passes (the
+    trainer's minimum steps) holds 12, so the all-empty batches an epoch double, and past one
+    an epoch the exploding gradient is an error."""
+    config = DiceConfig(1e-6, 1e-6, "batch")
+    foreground, pixels = [0] * 15 + [500] * 9, [96 * 96] * 24
+    one = by_id(check_dice_config(config, foreground, pixels, 4))["dice.gradient_explodes_on_empty"]
+    two = by_id(check_dice_config(config, foreground, pixels, 4, passes_per_epoch=2))[
+        "dice.gradient_explodes_on_empty"]
+    assert one.evidence["batches_per_epoch"] == 6 and two.evidence["batches_per_epoch"] == 12
+    assert two.evidence["all_empty_batches_per_epoch"] == pytest.approx(
+        2 * one.evidence["all_empty_batches_per_epoch"])
+    assert one.severity.value == "warning" and two.severity.value == "error"
+    assert "of the 12 batches" in two.explanation + two.title

@@ -93,8 +93,8 @@ def metric_baselines(val_baselines: dict[str, dict[str, float]]) -> dict[str, fl
     return baselines
 
 
-def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: MaskCounts
-                  ) -> list[Finding]:
+def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: MaskCounts,
+                  passes_per_epoch: int = 1) -> list[Finding]:
     """Before training: how the decoded masks are balanced, what constant predictors score
     on the validation split, and (when a Dice variant trains) how the Dice loss's convention
     fits the training masks."""
@@ -105,5 +105,5 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
     if any(VARIANTS[name].loss == "dice" for name in config.variants):
         findings += check_dice_config(config.dice, train_counts.foreground,
                                       train_counts.pixels, config.batch_size,
-                                      source="data:train")
+                                      source="data:train", passes_per_epoch=passes_per_epoch)
     return findings

@@ -223,7 +223,8 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                 train_counts = stream_mask_counts(datasets.train_decoded)
                 meta["train_foreground_fraction"] = train_counts.foreground_fraction
             if config.diagnostics:
-                pre_training = data_findings(config, train_counts, val_counts)
+                pre_training = data_findings(config, train_counts, val_counts,
+                                             datasets.passes_per_epoch)
             if weighted and config.foreground_weight is None:
                 config = dataclasses.replace(
                     config, foreground_weight=balanced_foreground_weight(train_counts))

@@ -131,9 +131,11 @@ def _probability_all_from(chosen: int, total: int, draws: int) -> float:
     return math.prod((chosen - i) / (total - i) for i in range(draws))
 
 
-def _empty_exposure(empty: int, images: int, batch_size: int) -> dict[str, float]:
-    """How often a shuffled batch is all empty, or holds at least one empty mask."""
-    batches = math.ceil(images / batch_size)
+def _empty_exposure(empty: int, images: int, batch_size: int, passes_per_epoch: int = 1
+                    ) -> dict[str, float]:
+    """How often a shuffled batch is all empty, or holds at least one empty mask; an epoch of
+    ``passes_per_epoch`` passes over the images holds that many times more batches."""
+    batches = math.ceil(passes_per_epoch * images / batch_size)
     all_empty = _probability_all_from(empty, images, batch_size)
     any_empty = 1.0 - _probability_all_from(images - empty, images, batch_size)
     return {"batch_size": batch_size, "batches_per_epoch": batches,
@@ -147,7 +149,7 @@ def _empty_exposure(empty: int, images: int, batch_size: int) -> dict[str, float
 
 
 def check_dice_config(config: DiceConfig, foreground_counts, pixel_counts, batch_size: int,
-                      source: str = "") -> list[Finding]:
+                      source: str = "", passes_per_epoch: int = 1) -> list[Finding]:
     """Judge a Dice convention against a dataset's statistics, before training.
 
     Args:
@@ -156,6 +158,8 @@ def check_dice_config(config: DiceConfig, foreground_counts, pixel_counts, batch
         pixel_counts: pixels of each training mask (at the training resolution).
         batch_size: the training batch size.
         source: where the counts came from.
+        passes_per_epoch: passes over the training masks in one epoch (``unetdiag train``
+            passes a small training set several times: ``--min-steps-per-epoch``).
 
     Returns, when they apply: ``dice.gradient_explodes_on_empty`` (error/warning/info),
     ``dice.smoothing_dominates`` (warning), ``dice.per_image_vs_batch_gap`` (warning under
@@ -166,7 +170,7 @@ def check_dice_config(config: DiceConfig, foreground_counts, pixel_counts, batch
         raise ValueError(f"batch_size must be >= 1, not {batch_size}")
     foreground, pixels = validated_counts(foreground_counts, pixel_counts)
     empty = int((foreground < NEAR_EMPTY_FOREGROUND_PIXELS).sum())
-    exposure = _empty_exposure(empty, foreground.size, batch_size)
+    exposure = _empty_exposure(empty, foreground.size, batch_size, passes_per_epoch)
     findings = [
         _config_gradient_finding(config, empty, foreground.size, exposure, source),
         _config_smoothing_finding(config, foreground, batch_size, source),

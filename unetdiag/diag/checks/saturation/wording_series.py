@@ -298,8 +298,8 @@ def still_improving_finding(claim: evidence.StillImproving) -> Finding:
         explanation=(
             f"{details}. The curve had not flattened when the run ended, so the best score "
             "says where this run stopped, not where the model levels off on this data. "
-            "A small dataset makes few updates per epoch (pairs / batch size), so it needs "
-            "more epochs than a large one."),
+            "Where an epoch is one pass over the data (Keras's fit), a small dataset makes few "
+            "updates an epoch (pairs / batch size) and needs more epochs than a large one."),
         fix="Train for more epochs (unetdiag: `--epochs N`) and look at the curve again.")
 
 
