@@ -481,3 +481,13 @@ def test_only_keras_default_mean_iou_names_are_read_as_keras_mean_iou():
     renamed = {("val_my_iou" if k == "val_mean_io_u_2" else k): v
                for k, v in PNEUMOTHORAX.items() if k != "mean_io_u_2"}
     assert not [f for f in check_series("run", renamed) if f.id == "saturation.mean_iou_one_class"]
+
+
+def test_a_multiclass_run_or_a_mean_iou_at_half_is_not_called_one_class():
+    multiclass = {"loss": [1.3, 1.1, 0.9, 0.8], "sparse_categorical_accuracy": [.55, .6, .63, .65],
+                  "dice_coef": [.30, .36, .41, .44], "mean_io_u": [.312, .315, .318, .320]}
+    at_half = dict(PNEUMOTHORAX, val_mean_io_u_2=[0.5001, 0.5, 0.5002, 0.5, 0.5001],
+                   mean_io_u_2=[0.5001, 0.5, 0.5002, 0.5, 0.5001])
+    for history in (multiclass, at_half):
+        assert not [f for f in check_series("run", history)
+                    if f.id == "saturation.mean_iou_one_class"]

@@ -84,7 +84,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                                       prior.metrics if prior is not None else None),
               perfect_accuracy(run, series, thresholds),
               score_collapse(run, series, tolerance, thresholds),
-              mean_iou_one_class(run, series, thresholds),
+              mean_iou_one_class(run, series, thresholds, multiclass),
               *(at_baselines(run, series, baselines, tolerance, thresholds) if baselines
                 else ()),
               flat_metrics(run, series, thresholds, learning_rates(history), multiclass),

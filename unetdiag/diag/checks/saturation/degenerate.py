@@ -190,20 +190,22 @@ _KERAS_MEAN_IOU = re.compile(r"^mean_io_u(?:_\d+)?$")
 _ONE_CLASS_CEILING = 0.5
 
 
-def mean_iou_one_class(run: str, series: Series, thresholds: SaturationThresholds
-                       ) -> MeanIouOneClass | None:
-    """Keras ``MeanIoU`` series at or below 0.5 (to the printed precision, median) and within
+def mean_iou_one_class(run: str, series: Series, thresholds: SaturationThresholds,
+                       multiclass: bool = False) -> MeanIouOneClass | None:
+    """Keras ``MeanIoU`` series of a binary run whose median is below 0.5 and which stay within
     :attr:`~.SaturationThresholds.one_class_mean_iou_spread` over at least
     :attr:`~.SaturationThresholds.min_flat_epochs` epochs, while a Dice or IoU of the same
-    phase spans :attr:`~.SaturationThresholds.moving_score_spread` or more."""
+    phase spans :attr:`~.SaturationThresholds.moving_score_spread` or more. (Labels of one
+    class make Keras's mean IoU 1, not 0.5: a median of 0.5 or more is left alone.)"""
+    if multiclass:  # (1 - f) / 2 is the two-class arithmetic
+        return None
     pinned: dict[str, dict] = {}
     for name, item in series.items():
         values = item.values[item.finite]
         if not _KERAS_MEAN_IOU.match(base_name(name)) or values.size < thresholds.min_flat_epochs:
             continue
         low, high, median = float(values.min()), float(values.max()), float(np.median(values))
-        if (median > _ONE_CLASS_CEILING + thresholds.printed_precision
-                or high - low > thresholds.one_class_mean_iou_spread):
+        if median >= _ONE_CLASS_CEILING or high - low > thresholds.one_class_mean_iou_spread:
             continue
         moving = _moving_score(series, is_validation(name), thresholds)
         if moving is None:

@@ -398,8 +398,8 @@ class StillImproving(MetricsClaim):
 
 @dataclass(frozen=True)
 class MeanIouOneClass(MetricsClaim):
-    """Keras ``MeanIoU`` series (default names ``mean_io_u``, ``mean_io_u_1``...) that stay at
-    or below 0.5 and barely move while another Dice/IoU of the same phase moves.
+    """Keras ``MeanIoU`` series (default names ``mean_io_u``, ``mean_io_u_1``...) of a binary
+    run that stay below 0.5 and barely move while another Dice/IoU of the same phase moves.
 
     ``metrics``: name -> low, high, median, epochs, background_share (``2 * median``: the
     background share of the labels if the foreground IoU is 0), moving (the other score's

@@ -69,7 +69,7 @@ class SaturationThresholds:
     """An accuracy that closes less than this share of the way from the majority-class share
     to 1 is "barely above the majority class"."""
     one_class_mean_iou_spread: float = 0.01
-    """A two-class mean IoU that stays within this of itself (at or below 0.5) while...."""
+    """A two-class mean IoU that stays within this of itself (below 0.5) while..."""
     moving_score_spread: float = 0.05
     """...another overlap score of the same phase spans at least this has one class's IoU
     stuck at 0 (Keras's MeanIoU fed probabilities)."""

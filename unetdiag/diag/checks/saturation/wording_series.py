@@ -409,8 +409,8 @@ def mean_iou_one_class_finding(claim: evidence.MeanIouOneClass) -> Finding:
             "probability below 1 counts as class 0 (background), the foreground's IoU is 0 "
             f"and the mean is half the labels' background share: {data['median']:.4f} fits "
             f"labels {percent(data['background_share'])} background. This assumes two classes "
-            f"and that {name} is Keras's MeanIoU (its default name). Labels that lost their "
-            "foreground before the metric (0/1 masks divided by 255, then cast) or a model "
-            "that never predicts foreground give the same number; the moving "
-            f"{data['moving']} speaks against the last."),
+            f"and that {name} is Keras's MeanIoU (its default name). Fed thresholded "
+            "predictions, a model that never predicts a pixel above 0.5 scores alike (half its "
+            f"predicted background share); a soft {data['moving']} can move while no pixel "
+            "crosses 0.5, so the moving score does not rule that out."),
         fix=_MEAN_IOU_FIX)
