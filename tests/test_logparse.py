@@ -476,3 +476,23 @@ def test_a_history_dict_printed_inside_a_script_or_quote_is_read(tmp_path):
     path.write_text("# {'not': 'a history'}\nnothing else\n")
     with pytest.raises(UserError, match="no Keras training epochs"):
         parse_log(path)
+
+
+def test_a_dict_of_settings_or_a_c_file_is_no_history_and_is_refused(tmp_path, monkeypatch):
+    """A commented config of number lists names no loss or score: refused, as before. A C
+    file opens thousands of lines with '{': only the first few are tried as a history, each
+    in one scan (trying every pair of braces took seconds per thousand lines)."""
+    from unetdiag.diag.logs import read
+
+    settings = tmp_path / "settings.py"
+    settings.write_text("# {'filters': [16, 32, 64, 128], 'dropout': [0.0, 0.1, 0.2, 0.3]}\n")
+    with pytest.raises(UserError, match="no Keras training epochs"):
+        parse_log(settings)
+    tries = []
+    parse = read.parse_history_json
+    monkeypatch.setattr(read, "parse_history_json", lambda text: tries.append(1) or parse(text))
+    source = tmp_path / "f.c"
+    source.write_text("int f(void)\n{\n  return 0;\n}\n" * 2000)
+    with pytest.raises(UserError):
+        parse_log(source)
+    assert len(tries) == read.MAX_EMBEDDED_CANDIDATES

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from unetdiag.diag.checks.saturation.metrics import metric_kind
 from unetdiag.diag.logs.console import parse_console
 from unetdiag.diag.logs.model import LogFormatError, RunLog
 from unetdiag.diag.logs.progress import has_epoch_header, is_progress_line
@@ -147,32 +148,32 @@ def parse_log(path: Path | str) -> list[RunLog]:
     return runs
 
 
+#: Lines opening with ``{`` tried as a printed history before a file is refused.
+MAX_EMBEDDED_CANDIDATES = 20
 #: What may precede a line of a log kept in a script or a Markdown quote: ``# ``, ``// ``, ``> ``.
 _LINE_PREFIX_RE = re.compile(r"^\s*(?:#+|//|>)?\s*")
 
 
 def embedded_history(text: str) -> list[RunLog]:
     """The runs of a ``print(history.history)`` dict found inside other text (a script's
-    ``# `` comments, a quote), on one line or over the lines up to its closing brace; [] when
-    there is none. The first such dict is read, with a note saying where it was."""
+    ``# `` comments, a quote), on one line or over several up to its closing brace; [] when
+    there is none. A dict counts only when some key names a loss or a score (a config dict of
+    number lists is no history); the first of the first :data:`MAX_EMBEDDED_CANDIDATES` lines
+    opening with ``{`` that holds one is read, with a note saying where it was."""
     lines = [_LINE_PREFIX_RE.sub("", line, count=1) for line in text.splitlines()]
-    for start, line in enumerate(lines):
-        if not line.startswith("{"):
+    starts = [number for number, line in enumerate(lines) if line.startswith("{")]
+    for start in starts[:MAX_EMBEDDED_CANDIDATES]:
+        try:  # from this line on: the first balanced block, one scan
+            runs = parse_history_json("\n".join(lines[start:]))
+        except LogFormatError:
             continue
-        for end in range(start, len(lines)):
-            if not lines[end].rstrip().endswith("}"):
-                continue
-            candidate = "\n".join(lines[start:end + 1])
-            if history_data(candidate) is None:
-                continue
-            try:
-                runs = parse_history_json(candidate)
-            except LogFormatError:
-                break
-            for run in runs:
-                run.notes.append(f"read the history dict printed at line {start + 1}; the "
-                                 "rest of the file is not a training log")
-            return runs
+        if not any(metric_kind(name) not in ("other", "bookkeeping")
+                   for run in runs for epoch in run.epochs for name in epoch):
+            continue
+        for run in runs:
+            run.notes.append(f"read the history dict printed at line {start + 1}; the "
+                             "rest of the file is not a training log")
+        return runs
     return []
 
 
