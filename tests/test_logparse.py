@@ -496,3 +496,19 @@ def test_a_dict_of_settings_or_a_c_file_is_no_history_and_is_refused(tmp_path, m
     with pytest.raises(UserError):
         parse_log(source)
     assert len(tries) == read.MAX_EMBEDDED_CANDIDATES
+
+
+def test_an_evaluate_bar_before_a_resumed_fit_is_not_read_as_epoch_1():
+    """evaluate() prints a bar without val_* metrics; a fit resumed at initial_epoch=1 then
+    prints 'Epoch 2/N' first: the bar logs other metrics than epoch 2, so it is skipped."""
+    text = ("8/8 [==============================] - 1s - loss: 0.0512 - dice_coef: 0.9431\n"
+            "Epoch 2/3\n"
+            "8/8 [==============================] - 5s - loss: 0.40 - dice_coef: 0.61 - "
+            "val_loss: 0.45 - val_dice_coef: 0.58\n"
+            "Epoch 3/3\n"
+            "8/8 [==============================] - 5s - loss: 0.35 - dice_coef: 0.68 - "
+            "val_loss: 0.41 - val_dice_coef: 0.63\n")
+    [run] = parse_console(text)
+    assert [epoch["dice_coef"] for epoch in run.epochs] == [0.61, 0.68]
+    assert run.epoch_numbers == [2, 3]
+    assert "outside any epoch were skipped" in run.notes[0]

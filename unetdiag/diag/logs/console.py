@@ -102,6 +102,7 @@ class _RunBuilder:
     last_epoch_index: int = 0
     epoch_total: int | None = None
     repeated_headers: int = 0  # "Epoch 1/1" headers read as the next epoch of this run
+    leading_line: int | None = None  # epoch 1 read without its header, until epoch 2 agrees
 
     @property
     def headerless(self) -> bool:
@@ -293,8 +294,21 @@ class _ConsoleReader:
         self._start_run(number)
         self._add_epoch(self.run, progress, number, 1, self.learning_rate)
         self.run.last_epoch_index, self.run.epoch_total = 1, total
-        self.run.notes.append(f"line {number}, before the first header 'Epoch 2/{total}', was "
-                              "read as epoch 1 (its own header is not in the log)")
+        self.run.leading_line = number
+
+    def _confirm_leading(self, run: _RunBuilder, metrics: dict[str, float]) -> None:
+        """Epoch 2 closed: the headerless line before it stays epoch 1 only if it logs the
+        same metrics (an evaluate() bar before a resumed fit's 'Epoch 2/N' does not)."""
+        number, run.leading_line = run.leading_line, None
+        first = set(run.epochs[0]) - {LEARNING_RATE_KEY}
+        if first == set(metrics) - {LEARNING_RATE_KEY}:
+            run.notes.append(f"line {number}, before the first header 'Epoch 2/"
+                             f"{run.epoch_total}', was read as epoch 1 (its own header is not "
+                             "in the log)")
+            return
+        for column in (run.epochs, run.labels, run.step_seconds, run.steps):
+            del column[0]
+        self.loose_lines.insert(0, number)
 
     def _close_block(self) -> None:
         block, run = self.block, self.run
@@ -313,6 +327,8 @@ class _ConsoleReader:
         if chosen.damaged:
             unread = ", ".join(map(repr, chosen.damaged))
             run.notes.append(f"line {number}: could not read {unread}")
+        if run.leading_line is not None:
+            self._confirm_leading(run, chosen.metrics)
         if run.epochs and set(run.epochs[-1]) - set(chosen.metrics) - {LEARNING_RATE_KEY}:
             missing = sorted(set(run.epochs[-1]) - set(chosen.metrics) - {LEARNING_RATE_KEY})
             run.notes.append(f"{label} (line {number}) lacks {', '.join(missing)}")
