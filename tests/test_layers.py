@@ -93,3 +93,10 @@ def test_config_round_trips_and_a_saved_model_reloads(tmp_path):
     assert isinstance(loaded.layers[-1], FusedBatchNormalization)
     np.testing.assert_array_equal(loaded.predict(_inputs(4), verbose=0),
                                   model.predict(_inputs(4), verbose=0))
+
+
+def test_an_epsilon_below_the_fused_floor_trains_as_keras_does():
+    keras_layer, fused = _pair(epsilon=1e-7)
+    x = _inputs(5) * 1e-3  # a variance of about 4e-6: an epsilon raised to 1e-5 would show
+    np.testing.assert_allclose(fused(x, training=True).numpy(),
+                               keras_layer(x, training=True).numpy(), atol=1e-5)

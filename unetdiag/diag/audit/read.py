@@ -414,9 +414,9 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
         record.mask_thumbnails[row] = UINT8_MAX if foreground else 0
         return plane, None
     decoded = inspected.foreground()
-    rows, columns = foreground_box(decoded)  # labelled alike, at the cost of the box alone
-    batch.slot(row, rows.stop - rows.start, columns.stop - columns.start, record,
-               encoding.lossy)[:] = decoded[rows, columns]
+    box_rows, box_columns = foreground_box(decoded)  # labelled alike, at the box's cost
+    batch.slot(row, box_rows.stop - box_rows.start, box_columns.stop - box_columns.start,
+               record, encoding.lossy)[:] = decoded[box_rows, box_columns]
     record.mask_thumbnails[row] = _mask_thumbnail(decoded)
     return plane, decoded
 
