@@ -9,8 +9,8 @@ one under ``mixed_bfloat16`` (docs/training-defaults.md). The moving statistics 
 Keras updates them, with the batch's biased variance.
 
 Where the fused kernel does not apply (a mask, renormalisation, synchronised statistics, an
-axis other than the last of a 4-D input, no centre or no scale, an epsilon below the
-kernel's floor of 1.001e-5) the layer is Keras's own.
+axis other than the last of a 4-D input, no centre or no scale, an epsilon below 1.001e-5,
+which cuDNN raises to that on a GPU) the layer is Keras's own.
 
 >>> import numpy as np
 >>> layer = FusedBatchNormalization(momentum=0.9)
@@ -26,7 +26,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-#: TensorFlow's fused kernel raises a smaller epsilon to this (cuDNN's floor).
+#: cuDNN's fused kernel raises a smaller epsilon to this (the CPU kernel does not).
 FUSED_EPSILON_FLOOR = 1.001e-5
 
 
