@@ -86,3 +86,31 @@ def test_a_case_runs_end_to_end_through_the_real_cli(tmp_path):
     assert [o.passed for o in outcomes] == [True, False]
     assert outcomes[1].problems == ["missing duplicates.exact"]
     assert catalogue.main(["--checks-dir", str(tmp_path)]) != 0
+
+
+def test_an_explain_log_case_explains_its_own_log_text(tmp_path):
+    (tmp_path / "log.toml").write_text(textwrap.dedent('''
+        title = "t"
+        story = "s"
+        symptom = "y"
+        fix = "f"
+        [data]
+        n_pairs = 4
+        size = 32
+        [[run]]
+        command = "explain-log"
+        log = """
+        Epoch 1/2
+        8/8 [====] - 1s - loss: -0.9455 - dice_coef: 1.9455 - accuracy: 0.0022
+        Epoch 2/2
+        8/8 [====] - 1s - loss: -0.9798 - dice_coef: 1.9798 - accuracy: 0.0021
+        """
+        expect = [{ id = "saturation.dice_above_one", severity = "error" }]
+        [[run]]
+        command = "explain-log"
+        log = "not a log"
+        expect = [{ id = "saturation.dice_above_one" }]
+    '''))
+    outcomes = catalogue.run_case(catalogue.load_case(tmp_path / "log.toml"))
+    assert [o.passed for o in outcomes] == [True, False]
+    assert outcomes[1].problems[0].startswith("no report")

@@ -50,12 +50,13 @@ class ExpectedFinding:
 
 @dataclass(frozen=True)
 class Run:
-    command: str  # "audit-data" or "train"
+    command: str  # "audit-data", "train" or "explain-log"
     args: tuple[str, ...]
     expect: tuple[ExpectedFinding, ...]
     absent: tuple[str, ...]
     exit_code: int | None
     stderr: str = ""  # a fragment the one-line error must contain (a refused run writes no report)
+    log: str = ""  # explain-log: the training log's text, written to a file and explained
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def load_case(path: Path) -> Case:
                 expect=tuple(ExpectedFinding(e["id"], e.get("severity"))
                              for e in run.get("expect", ())),
                 absent=tuple(run.get("absent", ())), exit_code=run.get("exit_code"),
-                stderr=run.get("stderr", ""))
+                stderr=run.get("stderr", ""), log=run.get("log", ""))
             for run in data["run"])
         return Case(name=path.stem, title=data["title"], story=data["story"].strip(),
                     symptom=data["symptom"].strip(), fix=data["fix"].strip(),
@@ -115,7 +116,12 @@ def _dataset_args(layout: DatasetLayout) -> list[str]:
 def _invoke(run: Run, layout: DatasetLayout, workdir: Path) -> tuple[int, dict, str]:
     """Run one command; return (exit status, report dict or {}, stderr)."""
     command = [sys.executable, "-m", "unetdiag", run.command, *_dataset_args(layout)]
-    if run.command == "audit-data":
+    if run.command == "explain-log":
+        log = workdir / "train.log"
+        log.write_text(run.log, encoding="utf-8")
+        command = [sys.executable, "-m", "unetdiag", "explain-log", str(log), "--json",
+                   *run.args]
+    elif run.command == "audit-data":
         command += ["--json", *run.args]
     elif run.command == "train":
         command += [*TRAIN_DEFAULTS, *run.args, "--out", str(workdir / "runs"),
@@ -124,7 +130,7 @@ def _invoke(run: Run, layout: DatasetLayout, workdir: Path) -> tuple[int, dict, 
         raise ValueError(f"unknown command {run.command!r}")
     result = subprocess.run(command, capture_output=True, text=True, cwd=workdir,
                             timeout=RUN_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL)
-    if run.command == "audit-data":
+    if run.command in ("audit-data", "explain-log"):
         text = result.stdout
     else:
         report_path = workdir / "runs" / "case" / "report.json"
