@@ -512,3 +512,12 @@ def test_an_evaluate_bar_before_a_resumed_fit_is_not_read_as_epoch_1():
     assert [epoch["dice_coef"] for epoch in run.epochs] == [0.61, 0.68]
     assert run.epoch_numbers == [2, 3]
     assert "outside any epoch were skipped" in run.notes[0]
+
+
+def test_a_leading_line_that_no_closed_epoch_2_confirms_is_kept_and_said():
+    text = ("8/8 [==============================] - 1s - loss: 0.05 - dice_coef: 0.94\n"
+            "Epoch 2/3\n"
+            "3/8 [=====>.....] - ETA: 5s - loss: 0.40 - dice_coef: 0.61\n")
+    [run] = parse_console(text)
+    assert [epoch["dice_coef"] for epoch in run.epochs] == [0.94]
+    assert any("no closed epoch 2 confirms it" in note for note in run.notes)

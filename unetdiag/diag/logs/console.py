@@ -170,6 +170,10 @@ class _ConsoleReader:
                 f"{len(self.loose_lines)} progress line(s) outside any epoch were skipped "
                 f"(evaluate() output?), first at line {self.loose_lines[0]}")
         for run in self.runs:
+            if run.leading_line is not None:  # epoch 2 never closed to confirm it
+                run.notes.append(f"line {run.leading_line}, before the first header 'Epoch 2/"
+                                 f"{run.epoch_total}', was read as epoch 1 (its own header is "
+                                 "not in the log, and no closed epoch 2 confirms it)")
             if run.repeated_headers:
                 run.notes.append(
                     f"every epoch printed 'Epoch 1/1' (fit(epochs=1) called in a loop): read "
