@@ -99,5 +99,6 @@ def test_an_epsilon_below_cudnns_floor_trains_as_keras_does():
     """Below 1.001e-5 (where cuDNN would raise it) the layer keeps Keras's epsilon."""
     keras_layer, fused = _pair(epsilon=1e-7)
     x = _inputs(5) * 1e-3  # a variance of about 4e-6: an epsilon raised to 1e-5 would show
+    assert not fused._fusable(x, None) and _pair()[1]._fusable(x, None)
     np.testing.assert_allclose(fused(x, training=True).numpy(),
                                keras_layer(x, training=True).numpy(), atol=1e-5)

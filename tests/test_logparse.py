@@ -485,9 +485,12 @@ def test_a_dict_of_settings_or_a_c_file_is_no_history_and_is_refused(tmp_path, m
     from unetdiag.diag.logs import read
 
     settings = tmp_path / "settings.py"
-    settings.write_text("# {'filters': [16, 32, 64, 128], 'dropout': [0.0, 0.1, 0.2, 0.3]}\n")
-    with pytest.raises(UserError, match="no Keras training epochs"):
-        parse_log(settings)
+    for config in ("{'filters': [16, 32, 64, 128], 'dropout': [0.0, 0.1, 0.2, 0.3]}",
+                   "{'dice_smooth': [1.0, 1e-5, 1e-6], 'batch_size': [4, 8, 16]}",
+                   "{'loss_weights': [1.0, 0.5], 'iou_thresholds': [0.5, 0.75]}"):
+        settings.write_text(f"# {config}\n")
+        with pytest.raises(UserError, match="no Keras training epochs"):
+            parse_log(settings)
     tries = []
     parse = read.parse_history_json
     monkeypatch.setattr(read, "parse_history_json", lambda text: tries.append(1) or parse(text))
@@ -521,3 +524,12 @@ def test_a_leading_line_that_no_closed_epoch_2_confirms_is_kept_and_said():
     [run] = parse_console(text)
     assert [epoch["dice_coef"] for epoch in run.epochs] == [0.94]
     assert any("no closed epoch 2 confirms it" in note for note in run.notes)
+
+
+def test_a_cut_off_epoch_2_does_not_disown_the_headerless_epoch_1():
+    text = ("8/8 [==============================] - 1s - loss: 0.5000 - dice_coef: 0.4000\n"
+            "Epoch 2/2\n"
+            "8/8 [==============================] - 1s - loss: 0.4000 - dice_coef: 0.4")
+    [run] = parse_console(text)
+    assert [epoch["loss"] for epoch in run.epochs] == [0.5, 0.4]
+    assert any("read as epoch 1" in note for note in run.notes)

@@ -488,6 +488,7 @@ def test_a_multiclass_run_or_a_mean_iou_at_half_is_not_called_one_class():
                   "dice_coef": [.30, .36, .41, .44], "mean_io_u": [.312, .315, .318, .320]}
     at_half = dict(PNEUMOTHORAX, val_mean_io_u_2=[0.5001, 0.5, 0.5002, 0.5, 0.5001],
                    mean_io_u_2=[0.5001, 0.5, 0.5002, 0.5, 0.5001])
-    for history in (multiclass, at_half):
+    negative = dict(PNEUMOTHORAX, val_mean_io_u_2=[-0.2] * 5, mean_io_u_2=[-0.2] * 5)
+    for history in (multiclass, at_half, negative):
         assert not [f for f in check_series("run", history)
                     if f.id == "saturation.mean_iou_one_class"]

@@ -300,18 +300,21 @@ class _ConsoleReader:
         self.run.last_epoch_index, self.run.epoch_total = 1, total
         self.run.leading_line = number
 
-    def _confirm_leading(self, run: _RunBuilder, metrics: dict[str, float]) -> None:
-        """Epoch 2 closed: the headerless line before it stays epoch 1 only if it logs the
-        same metrics (an evaluate() bar before a resumed fit's 'Epoch 2/N' does not)."""
+    def _confirm_leading(self, run: _RunBuilder, metrics: dict[str, float],
+                         header_line: int) -> None:
+        """Epoch 2 closed: the headerless line before it stays epoch 1 unless epoch 2 logs
+        metrics it lacks (an evaluate() bar before a resumed fit's 'Epoch 2/N' has no val_*;
+        a cut-off epoch 2 may have fewer)."""
         number, run.leading_line = run.leading_line, None
-        first = set(run.epochs[0]) - {LEARNING_RATE_KEY}
-        if first == set(metrics) - {LEARNING_RATE_KEY}:
+        if not set(metrics) - set(run.epochs[0]) - {LEARNING_RATE_KEY}:
             run.notes.append(f"line {number}, before the first header 'Epoch 2/"
-                             f"{run.epoch_total}', was read as epoch 1 (its own header is not "
-                             "in the log)")
+                             f"{run.epoch_total}', was read as epoch 1: its own header is not "
+                             "in the log (an evaluate() bar printed before a resumed fit "
+                             "would read alike)")
             return
         for column in (run.epochs, run.labels, run.step_seconds, run.steps):
             del column[0]
+        run.first_line = header_line
         self.loose_lines.insert(0, number)
 
     def _close_block(self) -> None:
@@ -332,7 +335,7 @@ class _ConsoleReader:
             unread = ", ".join(map(repr, chosen.damaged))
             run.notes.append(f"line {number}: could not read {unread}")
         if run.leading_line is not None:
-            self._confirm_leading(run, chosen.metrics)
+            self._confirm_leading(run, chosen.metrics, block.line)
         if run.epochs and set(run.epochs[-1]) - set(chosen.metrics) - {LEARNING_RATE_KEY}:
             missing = sorted(set(run.epochs[-1]) - set(chosen.metrics) - {LEARNING_RATE_KEY})
             run.notes.append(f"{label} (line {number}) lacks {', '.join(missing)}")

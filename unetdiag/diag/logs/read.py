@@ -19,7 +19,6 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from unetdiag.diag.checks.saturation.metrics import metric_kind
 from unetdiag.diag.logs.console import parse_console
 from unetdiag.diag.logs.model import LogFormatError, RunLog
 from unetdiag.diag.logs.progress import has_epoch_header, is_progress_line
@@ -148,6 +147,8 @@ def parse_log(path: Path | str) -> list[RunLog]:
     return runs
 
 
+#: Keras's history always holds the loss: ``loss``, ``val_loss``, ``<output>_loss``.
+_KERAS_LOSS_RE = re.compile(r"^(?:val_)?(?:\w+_)?loss$")
 #: Lines opening with ``{`` tried as a printed history before a file is refused.
 MAX_EMBEDDED_CANDIDATES = 20
 #: What may precede a line of a log kept in a script or a Markdown quote: ``# ``, ``// ``, ``> ``.
@@ -157,9 +158,10 @@ _LINE_PREFIX_RE = re.compile(r"^\s*(?:#+|//|>)?\s*")
 def embedded_history(text: str) -> list[RunLog]:
     """The runs of a ``print(history.history)`` dict found inside other text (a script's
     ``# `` comments, a quote), on one line or over several up to its closing brace; [] when
-    there is none. A dict counts only when some key names a loss or a score (a config dict of
-    number lists is no history); the first of the first :data:`MAX_EMBEDDED_CANDIDATES` lines
-    opening with ``{`` that holds one is read, with a note saying where it was."""
+    there is none. A dict counts only when it holds a loss as Keras names it (``loss``,
+    ``val_loss``, ``<output>_loss``): a config dict of number lists is no history. The first
+    of the first :data:`MAX_EMBEDDED_CANDIDATES` lines opening with ``{`` that holds one is
+    read, with a note saying where it was."""
     lines = [_LINE_PREFIX_RE.sub("", line, count=1) for line in text.splitlines()]
     starts = [number for number, line in enumerate(lines) if line.startswith("{")]
     for start in starts[:MAX_EMBEDDED_CANDIDATES]:
@@ -167,7 +169,7 @@ def embedded_history(text: str) -> list[RunLog]:
             runs = parse_history_json("\n".join(lines[start:]))
         except LogFormatError:
             continue
-        if not any(metric_kind(name) not in ("other", "bookkeeping")
+        if not any(_KERAS_LOSS_RE.match(name)
                    for run in runs for epoch in run.epochs for name in epoch):
             continue
         for run in runs:

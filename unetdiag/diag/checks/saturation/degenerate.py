@@ -205,7 +205,8 @@ def mean_iou_one_class(run: str, series: Series, thresholds: SaturationThreshold
         if not _KERAS_MEAN_IOU.match(base_name(name)) or values.size < thresholds.min_flat_epochs:
             continue
         low, high, median = float(values.min()), float(values.max()), float(np.median(values))
-        if median >= _ONE_CLASS_CEILING or high - low > thresholds.one_class_mean_iou_spread:
+        if (low < 0 or median >= _ONE_CLASS_CEILING
+                or high - low > thresholds.one_class_mean_iou_spread):
             continue
         moving = _moving_score(series, is_validation(name), thresholds)
         if moving is None:

@@ -410,7 +410,7 @@ def mean_iou_one_class_finding(claim: evidence.MeanIouOneClass) -> Finding:
             f"and the mean is half the labels' background share: {data['median']:.4f} fits "
             f"labels {percent(data['background_share'])} background. This assumes two classes "
             f"and that {name} is Keras's MeanIoU (its default name). Fed thresholded "
-            "predictions, a model that never predicts a pixel above 0.5 scores alike (half its "
-            f"predicted background share); a soft {data['moving']} can move while no pixel "
-            "crosses 0.5, so the moving score does not rule that out."),
+            "predictions, a model that never predicts a pixel above 0.5 scores the same number "
+            f"(half the labels' background share); a soft {data['moving']} can move while no "
+            "pixel crosses 0.5, so the moving score does not rule that out."),
         fix=_MEAN_IOU_FIX)
