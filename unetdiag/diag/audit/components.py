@@ -32,6 +32,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage
 
+from unetdiag.diag.core.boxes import set_box
+
 #: Pixels touching only at a corner belong to one object (8) or to two (4).
 DEFAULT_CONNECTIVITY = 8
 #: Objects under this many pixels (a 4x4 blob) are small: they shrink below one cell after two
@@ -175,12 +177,7 @@ def foreground_box(mask: np.ndarray) -> tuple[slice, slice]:
     >>> foreground_box(np.array([[0, 0, 0], [0, 1, 1], [0, 0, 0]], dtype=bool))
     (slice(1, 2, None), slice(1, 3, None))
     """
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
-        return slice(0, 0), slice(0, 0)
-    band = mask[rows[0]:rows[-1] + 1]
-    columns = np.flatnonzero(band.any(axis=0))
-    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(columns[0]), int(columns[-1]) + 1)
+    return set_box(mask)
 
 
 def _speck_pixels(labels: np.ndarray, sizes: np.ndarray) -> int:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from unetdiag.diag.core.boxes import is_empty, set_box
+
 #: A label value at or below this counts as "background-ish", at or above ``1 - ...`` as
 #: "foreground-ish" when deciding whether a non-binary pixel sits on an object edge. 0.1 is
 #: wide enough to take in JPEG noise around 0 and 1 (a few grey levels out of 255).
@@ -138,14 +140,8 @@ def _reach_of_bright(bright: np.ndarray, radius: int) -> tuple[slice, slice] | N
     pixels' box, clipped to the plane, holds every pixel the answer reads. None without a
     bright pixel.
     """
-    rows = np.flatnonzero(bright.any(axis=1))
-    if rows.size == 0:
-        return None
-    columns = np.flatnonzero(bright[rows[0]:rows[-1] + 1].any(axis=0))
-    margin = 2 * radius + 3
-    height, width = bright.shape
-    return (slice(max(0, int(rows[0]) - margin), min(height, int(rows[-1]) + 1 + margin)),
-            slice(max(0, int(columns[0]) - margin), min(width, int(columns[-1]) + 1 + margin)))
+    box = set_box(bright, margin=2 * radius + 3)
+    return None if is_empty(box) else box
 
 
 class _PackedRows:
