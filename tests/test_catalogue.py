@@ -65,12 +65,18 @@ def test_malformed_case_names_the_file(tmp_path):
         catalogue.load_case(bad)
 
 
+#: The story fields every case file needs; the tests below add data and runs.
+CASE_HEADER = 'title = "t"\nstory = "s"\nsymptom = "y"\nfix = "f"\n'
+
+
+def _case(path, body: str):
+    """A case file: :data:`CASE_HEADER` then ``body`` (dedented), loaded."""
+    path.write_text(CASE_HEADER + textwrap.dedent(body))
+    return catalogue.load_case(path)
+
+
 def test_a_case_runs_end_to_end_through_the_real_cli(tmp_path):
-    (tmp_path / "zero.toml").write_text(textwrap.dedent("""
-        title = "t"
-        story = "s"
-        symptom = "y"
-        fix = "f"
+    case = _case(tmp_path / "zero.toml", """
         [data]
         n_pairs = 6
         size = 32
@@ -81,19 +87,15 @@ def test_a_case_runs_end_to_end_through_the_real_cli(tmp_path):
         [[run]]
         command = "audit-data"
         expect = [{ id = "duplicates.exact" }]
-    """))
-    outcomes = catalogue.run_case(catalogue.load_case(tmp_path / "zero.toml"))
+    """)
+    outcomes = catalogue.run_case(case)
     assert [o.passed for o in outcomes] == [True, False]
     assert outcomes[1].problems == ["missing duplicates.exact"]
     assert catalogue.main(["--checks-dir", str(tmp_path)]) != 0
 
 
 def test_an_explain_log_case_explains_its_own_log_text(tmp_path):
-    (tmp_path / "log.toml").write_text(textwrap.dedent('''
-        title = "t"
-        story = "s"
-        symptom = "y"
-        fix = "f"
+    case = _case(tmp_path / "log.toml", '''
         [data]
         n_pairs = 4
         size = 32
@@ -110,7 +112,7 @@ def test_an_explain_log_case_explains_its_own_log_text(tmp_path):
         command = "explain-log"
         log = "not a log"
         expect = [{ id = "saturation.dice_above_one" }]
-    '''))
-    outcomes = catalogue.run_case(catalogue.load_case(tmp_path / "log.toml"))
+    ''')
+    outcomes = catalogue.run_case(case)
     assert [o.passed for o in outcomes] == [True, False]
     assert outcomes[1].problems[0].startswith("no report")
