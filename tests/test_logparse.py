@@ -194,6 +194,33 @@ def test_unrelated_csv_is_refused_with_its_columns_named(tmp_path):
     assert "people.csv" in message and "name, age, city" in message and "\n" not in message
 
 
+
+_LIGHTNING_BARS = (
+    "Epoch 0: 100%|##########| 50/50 [00:10<00:00,  4.85it/s, loss=0.693, v_num=0, "
+    "val_loss=0.650, val_dice=0.400]\n"
+    "Epoch 1: 100%|##########| 50/50 [00:10<00:00,  4.85it/s, loss=0.500, v_num=0, "
+    "val_loss=0.450, val_dice=0.600]\n")
+
+
+def test_tqdm_progress_bars_are_refused_not_read_as_a_csvlogger_file(tmp_path):
+    # Their commas made a one-epoch "CSVLogger file" with no metric and "no problem found".
+    path = tmp_path / "lightning.log"
+    path.write_text(_LIGHTNING_BARS)
+    with pytest.raises(UserError, match="tqdm progress bar") as error:
+        parse_log(path)
+    assert "lightning.log" in str(error.value)
+
+
+def test_csv_whose_first_line_is_not_column_names_or_has_no_numbers_is_refused(tmp_path):
+    progress = tmp_path / "progress.csv"
+    progress.write_text("step 1: 10%|#, loss=0.5\nstep 2: 20%|#, loss=0.4\n")
+    with pytest.raises(UserError, match="not a row of column names"):
+        parse_log(progress)
+    words = tmp_path / "words.csv"
+    words.write_text("epoch,loss\n0,low\n1,lower\n")  # epochs with no value
+    with pytest.raises(UserError):
+        parse_log(words)
+
 # --------------------------------------------------------------------------- JSON
 
 

@@ -45,6 +45,11 @@ def _looks_like_metric(column: str) -> bool:
     return any(word in lowered for word in _METRIC_WORDS)
 
 
+#: Characters no column name of a history table holds, but a progress line does
+#: (``loss=0.693``, ``100%|####|``, ``[00:10<00:00``).
+_NOT_IN_COLUMN_NAMES_RE = re.compile(r"[=|%<>\[\]]")
+
+
 def _sniff_delimiter(first_line: str) -> str:
     counts = {delimiter: first_line.count(delimiter) for delimiter in _CSV_DELIMITERS}
     return max(counts, key=lambda d: counts[d])
@@ -71,6 +76,10 @@ def parse_csv(text: str) -> list[RunLog]:
     rows = csv_rows(lines)
     header = [cell.strip() for cell in rows[0]]
     has_epoch = any(column.lower() == "epoch" for column in header)
+    not_names = [column for column in header if _NOT_IN_COLUMN_NAMES_RE.search(column)]
+    if not_names:
+        raise LogFormatError(f"the first line is not a row of column names (it holds "
+                             f"{not_names[0]!r})")
     if not has_epoch and not any(_looks_like_metric(column) for column in header):
         shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
         raise LogFormatError(
@@ -115,7 +124,7 @@ def parse_csv(text: str) -> list[RunLog]:
         current.steps_per_epoch.append(None)
         if epoch_number is not None and epoch_number == int(epoch_number) >= 0:
             current.epoch_numbers.append(int(epoch_number) + 1)  # CSVLogger counts from 0
-    runs = [run for run in runs if run.epochs]
+    runs = [run for run in runs if any(run.epochs)]
     if not runs:
         raise LogFormatError("the CSV has a header but no rows of numbers")
     for run in runs:
