@@ -560,3 +560,25 @@ def test_a_cut_off_epoch_2_does_not_disown_the_headerless_epoch_1():
     [run] = parse_console(text)
     assert [epoch["loss"] for epoch in run.epochs] == [0.5, 0.4]
     assert any("read as epoch 1" in note for note in run.notes)
+
+
+def _redrawn_log(separator: str) -> str:
+    """Two epochs whose bars were redrawn, the drawings joined by ``separator``."""
+    epochs = []
+    for epoch, (first, last) in enumerate(((0.6931, 0.6), (0.5, 0.45)), start=1):
+        drawings = [f" 32/100 [=====>........] - ETA: 3s - loss: {first:.4f}",
+                    f"100/100 [==============================] - 5s - loss: {last:.4f} - "
+                    f"val_loss: {last - 0.05:.4f}"]
+        epochs.append(f"Epoch {epoch}/2\n" + separator.join(drawings))
+    return "\n".join(epochs) + "\n"
+
+
+@pytest.mark.parametrize("separator", ["\b" * 60, "\b" * 60 + "\r", " "],
+                         ids=["backspaces", "backspaces-and-return", "glued"])
+def test_redraws_kept_only_as_backspaces_or_glued_count_by_their_last_drawing(separator):
+    # Keras 1/2 erase a drawing with backspaces then a carriage return; a capture or a paste
+    # may keep only the backspaces, or neither.
+    (run,) = parse_console(_redrawn_log(separator))
+    assert [epoch["loss"] for epoch in run.epochs] == [0.6, 0.45]
+    assert [epoch["val_loss"] for epoch in run.epochs] == [0.55, 0.4]
+    assert not any("never finished" in note for note in run.notes)

@@ -56,16 +56,35 @@ _TIME_TOKEN_RE = re.compile(
     rf"(?:\s+{_TIME}/(?:step|sample))?$")
 _LR_CUT_RE = re.compile(rf"reducing learning rate to\s*(?P<value>{NUMBER_PATTERN})",
                         re.IGNORECASE)
+# One drawing of a progress bar: "64/100 [=====>....]" (Keras 1/2) or "3/20 ━━━━" (Keras 3).
+_BAR_DRAWING_RE = re.compile(r"(?<![\w/.:-])(?:\d+|Unknown)/(?:\d+|Unknown)\s*(?:\[[=>.]*\]|━)")
 _UNITS_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "µs": 1e6, "μs": 1e6}
 
 
 def clean_line(raw_line: str) -> str:
-    """What a terminal would show for a captured line (its last carriage-return segment),
-    without the Markdown of a paste."""
-    line = _ANSI_RE.sub("", raw_line).replace("\b", "")
+    """What a terminal would show for a captured line, without the Markdown of a paste.
+
+    A redraw is its last carriage-return segment; a run of backspaces erases the drawing
+    before it as a carriage return does (Keras 1/2 write both; a capture may keep only the
+    backspaces). Drawings glued with no control character left between them (a paste that
+    dropped both) count by their last one, after whatever preceded the first (an epoch
+    header joined to its bar).
+
+    >>> clean_line("1/8 [>...] - ETA: 9s - loss: 0.7 8/8 [====] - 6s - loss: 0.5")
+    '8/8 [====] - 6s - loss: 0.5'
+    >>> clean_line("Epoch 1/2 1/8 [>...] - loss: 0.7\b\b\b8/8 [====] - loss: 0.5")
+    'Epoch 1/2 8/8 [====] - loss: 0.5'
+    """
+    line = re.sub("\b+", "\r", _ANSI_RE.sub("", raw_line))
     segments = [segment for segment in line.split("\r") if segment.strip()]
     text = segments[-1] if segments else ""
+    if len(segments) > 1 and not _EPOCH_RE.search(text) and (
+            header := _EPOCH_RE.search(segments[0])):
+        text = segments[0][:header.end(2)] + " " + text  # a header joined to its first drawing
     text = _QUOTE_RE.sub("", _MARKDOWN_RE.sub("", _CONTROL_RE.sub("", text)))
+    drawings = list(_BAR_DRAWING_RE.finditer(text))
+    if len(drawings) > 1:
+        text = text[:drawings[0].start()] + text[drawings[-1].start():]
     return text.strip()
 
 
