@@ -258,3 +258,19 @@ def test_resume_refuses_options_that_change_what_the_run_trains(tmp_path):
 
     given = given_options(["train", "--resume", "r", "--epochs", "12", "-q"])
     assert set(given) == {"resume", "epochs", "quiet"}
+
+
+def test_train_takes_the_dataset_folder_as_an_argument_like_audit_data(tmp_path):
+    parser = cli.build_parser()
+    assert train_config(parser.parse_args(["train", str(tmp_path)])).images == tmp_path
+    assert train_config(parser.parse_args(["train"])).images.name == "images"
+    # the same folder twice is no conflict; two different ones are
+    same = parser.parse_args(["train", str(tmp_path), "--images", str(tmp_path)])
+    assert train_config(same).images == tmp_path
+    result = _run("train", str(tmp_path), "--images", str(tmp_path / "other"))
+    assert result.returncode == ExitCode.USAGE and "given twice" in result.stderr
+    result = _run("audit-data", str(tmp_path), "--images", str(tmp_path / "other"))
+    assert result.returncode == ExitCode.USAGE and "given twice" in result.stderr
+    # a resumed run keeps its dataset: the argument is refused as --images is
+    result = _run("train", "--resume", str(tmp_path), str(tmp_path))
+    assert result.returncode == ExitCode.USAGE and "PATH cannot change" in result.stderr

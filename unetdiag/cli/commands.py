@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from unetdiag.config import DEFAULT_MASK_SUFFIXES, TrainConfig
@@ -81,6 +82,14 @@ def resume_changes(args: argparse.Namespace, config: TrainConfig) -> dict[str, A
     return {field: getattr(config, field) for field in RESUME_CHANGES if field in given}
 
 
+def _dataset_folder(args: argparse.Namespace, default: Path | None) -> Path | None:
+    """The PATH argument or --images (the same option twice over: both must agree)."""
+    if args.path is not None and args.images not in (None, default, args.path):
+        raise UserError(f"the dataset folder is given twice: {args.path} and --images "
+                        f"{args.images}; give one", ExitCode.USAGE)
+    return args.path if args.path is not None else args.images
+
+
 def train_config(args: argparse.Namespace) -> TrainConfig:
     dice = NAMED_DICE[args.dice_preset]
     numerator = args.dice_smoothing_numerator
@@ -102,8 +111,8 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
             raise UserError(f"{option} applies to --loss-bce {loss} only, not "
                             f"{args.loss_bce}", ExitCode.USAGE)
     return TrainConfig(
-        images=args.images, masks=args.masks, mask_suffixes=mask_suffixes,
-        mask_pattern=mask_pattern,
+        images=_dataset_folder(args, TrainConfig.images), masks=args.masks,
+        mask_suffixes=mask_suffixes, mask_pattern=mask_pattern,
         allow_same_file_masks=args.allow_same_file_masks,
         mask_policy=mask_policy(args, normalise=not args.no_mask_normalise),
         variants=args.variants, img_size=args.img_size, channels=args.channels,
@@ -127,7 +136,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
 def run_audit(args: argparse.Namespace, console: Console) -> int:
     from unetdiag.diag.audit.run import audit_dataset
 
-    images = args.path if args.path is not None else args.images
+    images = _dataset_folder(args, None)
     if images is None:
         raise UserError("give a dataset folder: unetdiag audit-data PATH, or --images DIR",
                         ExitCode.USAGE)

@@ -92,6 +92,8 @@ def _saved_model_command(commands, name: str) -> argparse.ArgumentParser:
 
 def _add_train_parser(commands) -> None:
     train = _command(commands, "train")
+    train.add_argument("path", nargs="?", type=Path,
+                       help="dataset folder (same as --images; default: images/)")
     add_dataset_options(train, Path("images"))
     add_split_options(train)
     train.add_argument_group("dataset (reproducing the original project's bugs)").add_argument(
@@ -261,9 +263,13 @@ def given_options(argv: Sequence[str]) -> dict[str, str]:
     for action in _all_actions(parser):
         if action.option_strings:
             options[action.dest] = action.option_strings[0]
+        elif action.dest == "path":  # the dataset folder given as an argument
+            options[action.dest] = "PATH"
         action.default = argparse.SUPPRESS
     given = vars(parser.parse_args(argv))
-    return {dest: option for dest, option in options.items() if dest in given}
+    # an optional positional left out still comes back, as its suppressed default (typed)
+    return {dest: option for dest, option in options.items()
+            if dest in given and str(given[dest]) != argparse.SUPPRESS}
 
 
 def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
