@@ -351,7 +351,7 @@ def test_annotator_tagged_masks_in_one_folder_pair_by_the_first_annotator(tmp_pa
         "source": "inferred", "layout": "one folder", "mask_suffixes": ["_1stHO"],
         "mask_pattern": "{key}_1stHO", "flag": "--mask-suffix _1stHO",
         "example": ["Image_01L.jpg", "Image_01L_1stHO.png"],
-        "alternatives": ["--mask-suffix _2ndHO"], "stacks": 0}
+        "alternatives": ["--mask-suffix _2ndHO"], "stacks": 0, "groups": 0}
 
 
 def test_a_given_suffix_leaves_the_other_annotator_out_of_the_images(tmp_path):
@@ -465,3 +465,66 @@ def test_the_shared_key_rule_says_where_the_key_comes_from(tmp_path):
         "pairing.rule_inferred"]
     assert finding.title == ("Masks paired by their names: mask name = {key}_manual1, {key} "
                              "being the start of the image name up to a separator (3 pairs)")
+
+
+# --- case folders ------------------------------------------------------------------------------
+
+
+def _cases(folder: Path, slices: dict[str, int]) -> None:
+    """The Kaggle LGG layout: one folder per patient, slices beside their ``_mask`` files."""
+    for case, count in slices.items():
+        _touch(folder / case, *(name for n in range(1, count + 1)
+                                for name in (f"{case}_{n}.tif", f"{case}_{n}_mask.tif")))
+
+
+def test_case_folders_pair_one_level_down_and_name_their_case(tmp_path):
+    _cases(tmp_path, {"TCGA_CS_4941": 3, "TCGA_DU_5849": 2})
+    _touch(tmp_path, "data.csv")
+    result = discover_pairs(tmp_path)
+    assert [(pair.group, pair.image.name, pair.mask.name) for pair in result.pairs][:2] == [
+        ("TCGA_CS_4941", "TCGA_CS_4941_1.tif", "TCGA_CS_4941_1_mask.tif"),
+        ("TCGA_CS_4941", "TCGA_CS_4941_2.tif", "TCGA_CS_4941_2_mask.tif")]
+    assert len(result.pairs) == 5
+    assert result.rule.layout == "case folders" and result.rule.to_dict()["groups"] == 2
+    assert result.rule.example == ("TCGA_CS_4941/TCGA_CS_4941_1.tif",
+                                   "TCGA_CS_4941/TCGA_CS_4941_1_mask.tif")
+    found = _by_id(result)["pairing.case_folders"]
+    assert found.evidence["pairs"] == 5 and found.evidence["case_folders"] == 2
+    assert "data.csv" in " ".join(str(path) for path in
+                                  _by_id(result)["pairing.ignored_files"].files)
+
+
+def test_a_folder_with_images_of_its_own_does_not_search_its_folders(tmp_path):
+    _touch(tmp_path, "a.png", "a_mask.png")
+    _cases(tmp_path, {"case": 2})
+    result = discover_pairs(tmp_path)
+    assert _pairs(result) == [("a", "a.png", "a_mask.png")] and result.pairs[0].group == ""
+    assert result.rule.layout == "one folder"
+
+
+def test_folders_without_images_are_named_as_searched(tmp_path):
+    _touch(tmp_path / "a", "notes.txt")
+    _touch(tmp_path / "b")
+    with pytest.raises(UserError, match="nor does any of its folders"):
+        discover_pairs(tmp_path)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(1, 12), min_size=2, max_size=12), st.integers(0, 2**32),
+       st.sampled_from([0.1, 0.2, 0.25, 0.5]))
+def test_the_split_keeps_every_case_whole(sizes, seed, fraction):
+    pairs = [Pair(f"c{case}_{n}", Path(f"c{case}/c{case}_{n}.png"),
+                  Path(f"c{case}/c{case}_{n}_mask.png"), group=f"c{case}")
+             for case, size in enumerate(sizes) for n in range(size)]
+    train, validation = split_pairs(pairs, fraction, seed)
+    assert {p.group for p in train}.isdisjoint({p.group for p in validation})
+    assert sorted(train + validation, key=lambda p: p.stem) == sorted(pairs, key=lambda p: p.stem)
+    assert train, "never every case in validation"
+    target = validation_count(len(pairs), fraction)
+    # whole cases are added while validation is short of its share: it ends at or above it
+    # unless only one case is left, and below it before its last case was added
+    held = len(validation)
+    assert held >= target or len({p.group for p in train}) == 1
+    largest = max(sizes)
+    assert held < target + largest
+    assert split_pairs(pairs[::-1], fraction, seed) == (train, validation)

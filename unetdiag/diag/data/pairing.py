@@ -9,6 +9,11 @@ Three layouts are understood:
   ``cell_001.png`` + ``cell_001_mask.png``.
 * **Instance folders** (:mod:`unetdiag.diag.data.instances`): ``<id>/images/<id>.png`` with
   one file per object in ``<id>/masks/``; the pair's mask is that folder.
+* **Case folders** (``masks_dir`` omitted, no image at the top): one folder per case
+  (patient, scan, video) holding its images and their suffixed masks, as the one-folder
+  layout (``TCGA_CS_4941/TCGA_CS_4941_1.tif`` + ``TCGA_CS_4941/TCGA_CS_4941_1_mask.tif``). Each
+  pair's ``group`` is its case folder, and :func:`split_pairs` keeps a case on one side: slices
+  of one patient on both sides of a split let validation score what training has seen.
 
 When the default names pair nothing or leave images without a mask, the names are searched
 for the one rule that pairs every file one to one (:mod:`unetdiag.diag.data.pairing_rules`:
@@ -35,7 +40,7 @@ import hashlib
 import os
 import shlex
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -87,6 +92,7 @@ class Pair:
     stem: str
     image: Path
     mask: Path
+    group: str = ""  # the case folder (case-folder layout): split as one
 
 
 RuleSource = Literal["default", "given", "inferred", "instance folders"]
@@ -100,13 +106,15 @@ class PairingRule:
         source: ``"default"`` (same stem, or a default suffix), ``"given"`` (the caller's
             suffixes or pattern), ``"inferred"`` (found from the names) or
             ``"instance folders"``.
-        layout: ``"separate folders"``, ``"one folder"`` or ``"instance folders"``.
+        layout: ``"separate folders"``, ``"one folder"``, ``"case folders"`` or
+            ``"instance folders"``.
         mask_suffixes: the suffixes matched (when pairing by suffix).
         mask_pattern: the pattern paired by (``"{key}_manual1"``), else None.
         flag: the command-line option that gives this rule explicitly ("" for the default).
         example: one pair's file names.
         alternatives: options that would pair the same images with their other masks.
         stacks: image stacks paired page by page.
+        groups: case folders (the case-folder layout), each kept whole by the split.
     """
 
     source: RuleSource
@@ -117,12 +125,14 @@ class PairingRule:
     example: tuple[str, ...] = ()
     alternatives: tuple[str, ...] = ()
     stacks: int = 0
+    groups: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "layout": self.layout,
                 "mask_suffixes": list(self.mask_suffixes), "mask_pattern": self.mask_pattern,
                 "flag": self.flag, "example": list(self.example),
-                "alternatives": list(self.alternatives), "stacks": self.stacks}
+                "alternatives": list(self.alternatives), "stacks": self.stacks,
+                "groups": self.groups}
 
 
 @dataclass
@@ -180,7 +190,23 @@ def _list_folder(folder: Path, role: str, require_files: bool = True) -> _Listin
     return listing
 
 
-def _no_images_message(listing: _Listing, role: str) -> str:
+def _case_listing(images: _Listing) -> _Listing | None:
+    """The files of ``images``'s sub-folders, one level down, as one listing (None when no
+    sub-folder holds a supported file): the case-folder layout."""
+    merged = _Listing(images.folder, ignored=list(images.ignored))
+    for folder in images.subfolders:
+        try:
+            case = _list_folder(folder, "image", require_files=False)
+        except UserError:
+            merged.ignored.append(folder)
+            continue
+        merged.files += case.files
+        merged.ignored += case.ignored
+        merged.subfolders += case.subfolders
+    return merged if merged.files else None
+
+
+def _no_images_message(listing: _Listing, role: str, searched_subfolders: bool = False) -> str:
     noun = "images" if role == "image" else "masks"
     if not (listing.ignored or listing.subfolders):
         return f"{role} folder is empty: {listing.folder}"
@@ -189,9 +215,10 @@ def _no_images_message(listing: _Listing, role: str) -> str:
         found.append(f"{len(listing.ignored)} other files ({words.names(listing.ignored)})")
     if listing.subfolders:
         found.append(f"{len(listing.subfolders)} folders ({words.names(listing.subfolders, '/')})")
+    subfolders = ("nor does any of its folders (case folders are searched one level down)"
+                  if searched_subfolders and listing.subfolders else "sub-folders are not searched")
     message = (f"no {noun} in {listing.folder}: {' and '.join(found)}, no file with a "
-               f"supported extension ({' '.join(SUPPORTED_EXTENSIONS)}); sub-folders are not "
-               "searched")
+               f"supported extension ({' '.join(SUPPORTED_EXTENSIONS)}); {subfolders}")
     return message + _folders_hint(listing)
 
 
@@ -392,8 +419,13 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
                             "folder, so --mask-suffix and --mask-pattern do not apply",
                             ExitCode.USAGE)
         return _instance_folders(images)  # files beside the sample folders are ignored
+    # an images/ and a masks/ folder are two folders to pass, not two cases
+    cases = (_case_listing(images) if not images.files and masks_path is None
+             and images.subfolders and not _folders_hint(images) else None)
+    if cases is not None:
+        images = cases
     if not images.files:
-        raise UserError(_no_images_message(images, "image"))
+        raise UserError(_no_images_message(images, "image", searched_subfolders=masks_path is None))
     same_folder = masks_path is not None and _same_file(images_dir, masks_path)
     masks = None if masks_path is None or same_folder else _list_folder(masks_path, "mask")
     one_folder = masks is None
@@ -432,8 +464,16 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in pairs])
     rule = _rule(source, matching, inference, mask_suffixes, one_folder, len(paged.paged))
     findings += _rule_findings(matching, inference, rule, paged)
-    return PairingResult([Pair(*pair) for pair in paged.pairs], findings, images_dir,
-                         masks_path, rule)
+    paired = [Pair(*pair) for pair in paged.pairs]
+    if cases is not None:
+        paired = [Pair(pair.stem, pair.image, pair.mask,
+                       group=str(Path(str(pair.image).split("#", 1)[0]).parent.name))
+                  for pair in paired]
+        groups = len({pair.group for pair in paired})
+        rule = replace(rule, layout="case folders", groups=groups,
+                       example=tuple(f"{paired[0].group}/{name}" for name in rule.example))
+        findings.append(words.case_folders(images_dir, groups, len(paired)))
+    return PairingResult(paired, findings, images_dir, masks_path, rule)
 
 
 def _rule(source: RuleSource, matching: _Matching, inference: Inference | None,
@@ -549,14 +589,17 @@ def _rank_key(pair: Pair, seed: int) -> tuple[bytes, str]:
 
 def split_pairs(pairs: Sequence[Pair], val_fraction: float = 0.2,
                 seed: int = 42) -> tuple[list[Pair], list[Pair]]:
-    """Split pairs into ``(train, validation)`` by file, deterministically.
+    """Split pairs into ``(train, validation)`` by file (by case folder when pairs have a
+    ``group``), deterministically.
 
     Pairs are ranked by SHA-256 of ``(seed, stem)`` and the first
     :func:`validation_count` go to validation. A pair's side depends only on its own hash
     and the number of pairs, never on listing order or on other names: adding one file
     moves at most one other file across the split (the one at the boundary), where
-    re-shuffling (``train_test_split``) would move about a third of them. Both lists come
-    back sorted by stem.
+    re-shuffling (``train_test_split``) would move about a third of them. Pairs with a
+    ``group`` are split by group instead (:func:`_validation_groups`): validation takes whole
+    groups until it holds at least that many pairs, so its share follows the groups' sizes.
+    Both lists come back sorted by stem.
 
     >>> pairs = [Pair(f"p{i}", Path(f"p{i}.png"), Path(f"p{i}_mask.png")) for i in range(10)]
     >>> train, validation = split_pairs(pairs)
@@ -564,7 +607,29 @@ def split_pairs(pairs: Sequence[Pair], val_fraction: float = 0.2,
     (8, 2, True)
     """
     count = validation_count(len(pairs), val_fraction)
-    ranked = sorted(pairs, key=lambda pair: _rank_key(pair, seed))
-    validation = sorted(ranked[:count], key=lambda pair: (pair.stem, str(pair.image)))
-    train = sorted(ranked[count:], key=lambda pair: (pair.stem, str(pair.image)))
-    return train, validation
+    if any(pair.group for pair in pairs):
+        chosen = _validation_groups(pairs, count, seed)
+        validation = [pair for pair in pairs if pair.group in chosen]
+        train = [pair for pair in pairs if pair.group not in chosen]
+    else:
+        ranked = sorted(pairs, key=lambda pair: _rank_key(pair, seed))
+        validation, train = ranked[:count], ranked[count:]
+    return (sorted(train, key=lambda pair: (pair.stem, str(pair.image))),
+            sorted(validation, key=lambda pair: (pair.stem, str(pair.image))))
+
+
+def _validation_groups(pairs: Sequence[Pair], count: int, seed: int) -> set[str]:
+    """Whole groups, ranked by SHA-256 of ``(seed, group)``, taken while validation holds
+    fewer than ``count`` pairs; never every group."""
+    sizes: dict[str, int] = {}
+    for pair in pairs:
+        sizes[pair.group] = sizes.get(pair.group, 0) + 1
+    ranked = sorted(sizes, key=lambda group: hashlib.sha256(f"{seed}\0{group}".encode()).digest())
+    chosen: set[str] = set()
+    held = 0
+    for group in ranked[:-1]:
+        if held >= count:
+            break
+        chosen.add(group)
+        held += sizes[group]
+    return chosen

@@ -134,6 +134,22 @@ def instance_folders(images_dir: Path, object_files: dict[str, int]) -> Finding:
         [])
 
 
+def case_folders(images_dir: Path, groups: int, pair_count: int) -> Finding:
+    """``pairing.case_folders``: pairs found one level down, one folder per case."""
+    return pairing_finding(
+        "pairing.case_folders", Severity.INFO,
+        f"{plural(pair_count, 'pair')} found in {plural(groups, 'case folder')}; the split "
+        "keeps each folder whole",
+        f"{images_dir} holds no image itself but folders of images with their masks beside "
+        "them (one folder per patient, scan or video, as in the Kaggle LGG MRI set). Slices "
+        "of one case look alike, so a split by file would let validation score images "
+        "almost identical to training ones; the split puts each folder's pairs all in "
+        "training or all in validation, so the validation share follows the folders' sizes.",
+        "Nothing to do. To split by file instead, put the images and masks in one folder.",
+        {"pairs": pair_count, "case_folders": groups},
+        [])
+
+
 def stack_pages(paged: Sequence[tuple[Path, Path, int]], pair_count: int) -> Finding:
     """``pairing.stack_pages``: stacks paired page by page."""
     image, mask, pages = paged[0]

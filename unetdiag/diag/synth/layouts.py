@@ -12,7 +12,9 @@ unetdiag at, with no ``--mask-suffix``: finding the pairs is unetdiag's job.
 * :func:`instance_folders`: Kaggle DSB 2018, ``stage1_train/<id>/images/<id>.png`` with one
   PNG per object in ``stage1_train/<id>/masks/``;
 * :func:`tiff_stacks`: ISBI 2012, every image in one multi-page TIFF and every mask in
-  another.
+  another;
+* :func:`case_folders`: the Kaggle LGG MRI set, ``kaggle_3m/<patient>/<patient>_<n>.tif``
+  beside ``<patient>_<n>_mask.tif``.
 """
 
 from __future__ import annotations
@@ -164,6 +166,42 @@ def tiff_stacks(case: CaseFiles, rng: np.random.Generator,
     return [image_stack, mask_stack]
 
 
+def _tiff_bytes(values: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(values).save(buffer, format="TIFF")
+    return buffer.getvalue()
+
+
+def case_folders(case: CaseFiles, rng: np.random.Generator, cases: int = 3) -> list[Path]:
+    """The pairs dealt in turn into ``cases`` patient folders under ``kaggle_3m/``, each
+    slice a grey TIFF ``<patient>_<n>.tif`` beside its 0/255 ``<patient>_<n>_mask.tif``.
+
+    Simulates: the Kaggle LGG MRI segmentation set (one folder per patient, 110 of them).
+    Shows: no image sits in the folder a user points at, and slices of one patient on both
+    sides of a split by file would let validation score what training has seen.
+    """
+    root = case.root / "kaggle_3m"
+    patients = [f"TCGA_{rng.bytes(1).hex().upper()}_{5000 + number}" for number in range(cases)]
+    changed = []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        patient = patients[index % cases]
+        stem = f"{patient}_{index // cases + 1}"
+        folder = root / patient
+        folder.mkdir(parents=True, exist_ok=True)
+        new_image, new_mask = folder / f"{stem}.tif", folder / f"{stem}_mask.tif"
+        atomic_write_bytes(new_image, _tiff_bytes(read_grey(image)))
+        atomic_write_bytes(new_mask, _tiff_bytes(as_255(read_mask(mask))))
+        image.unlink()
+        mask.unlink()
+        case.images[index], case.masks[index] = new_image, new_mask
+        changed += [new_image, new_mask]
+    shutil.rmtree(case.layout.images_dir)
+    case.layout.images_dir = root
+    case.layout.masks_dir = None
+    case.layout.mask_suffixes = ()
+    return changed
+
+
 #: The layout builders, by the ``kind`` a catalogue entry names.
 LAYOUTS: tuple[Callable[..., list[Path]], ...] = (
-    annotator_tags, shared_key_names, instance_folders, tiff_stacks)
+    annotator_tags, shared_key_names, instance_folders, tiff_stacks, case_folders)
