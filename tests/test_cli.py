@@ -265,8 +265,11 @@ def test_train_takes_the_dataset_folder_as_an_argument_like_audit_data(tmp_path)
     assert train_config(parser.parse_args(["train", str(tmp_path)])).images == tmp_path
     assert train_config(parser.parse_args(["train"])).images.name == "images"
     # the same folder twice is no conflict; two different ones are
-    same = parser.parse_args(["train", str(tmp_path), "--images", str(tmp_path)])
+    same = parser.parse_args(["train", str(tmp_path), "--images", str(tmp_path / "a" / "..")])
     assert train_config(same).images == tmp_path
+    # --images typed with its default value is a second folder too
+    result = _run("train", str(tmp_path), "--images", "images")
+    assert result.returncode == ExitCode.USAGE and "given twice" in result.stderr
     result = _run("train", str(tmp_path), "--images", str(tmp_path / "other"))
     assert result.returncode == ExitCode.USAGE and "given twice" in result.stderr
     result = _run("audit-data", str(tmp_path), "--images", str(tmp_path / "other"))

@@ -582,3 +582,29 @@ def test_redraws_kept_only_as_backspaces_or_glued_count_by_their_last_drawing(se
     assert [epoch["loss"] for epoch in run.epochs] == [0.6, 0.45]
     assert [epoch["val_loss"] for epoch in run.epochs] == [0.55, 0.4]
     assert not any("never finished" in note for note in run.notes)
+
+
+def test_csvlogger_columns_with_brackets_percent_or_lambda_are_names(tmp_path):
+    # tf.keras names a lambda metric "<lambda>"; "acc%" and "dice[0]" are names too
+    path = tmp_path / "log.csv"
+    path.write_text("epoch,<lambda>,loss,val_<lambda>,acc%,dice[0]\n0,0.5,0.4,0.45,90,0.3\n")
+    [run] = parse_log(path)
+    assert run.epochs == [{"<lambda>": 0.5, "loss": 0.4, "val_<lambda>": 0.45, "acc%": 90.0,
+                           "dice[0]": 0.3}]
+
+
+def test_a_keras_log_after_tqdm_download_bars_is_still_read(tmp_path):
+    downloads = "".join(f"\r{n}%|####| {n}/100 [00:01<00:00, 180.00it/s, n={n}]"
+                        for n in range(0, 101, 5))
+    keras_log = ("Epoch 1/2\n3/3 [==============================] - 1s - loss: 0.6 - "
+                 "val_loss: 0.5\nEpoch 2/2\n3/3 [==============================] - 1s - "
+                 "loss: 0.5 - val_loss: 0.4\n")
+    # bars without a postfix, a config line, then an epoch's line without its header
+    path = tmp_path / "run.log"
+    plain_bars = "".join(f"\r{n}%|####| {n}/100 [00:01<00:00, 180.00it/s]"
+                         for n in range(0, 101, 5))
+    path.write_text(plain_bars + "\nbatch_size=8, lr=0.001\n" + keras_log.split("\n")[1] + "\n")
+    assert [len(run.epochs) for run in parse_log(path)] == [1]
+    # a log after more than the sniffed 64 kB of bars
+    path.write_text(downloads * 300 + "\n" + keras_log)
+    assert [len(run.epochs) for run in parse_log(path)] == [2]

@@ -481,17 +481,57 @@ def test_case_folders_pair_one_level_down_and_name_their_case(tmp_path):
     _cases(tmp_path, {"TCGA_CS_4941": 3, "TCGA_DU_5849": 2})
     _touch(tmp_path, "data.csv")
     result = discover_pairs(tmp_path)
-    assert [(pair.group, pair.image.name, pair.mask.name) for pair in result.pairs][:2] == [
-        ("TCGA_CS_4941", "TCGA_CS_4941_1.tif", "TCGA_CS_4941_1_mask.tif"),
-        ("TCGA_CS_4941", "TCGA_CS_4941_2.tif", "TCGA_CS_4941_2_mask.tif")]
+    assert [(pair.stem, pair.group, pair.mask.name) for pair in result.pairs][:2] == [
+        ("TCGA_CS_4941/TCGA_CS_4941_1", "TCGA_CS_4941", "TCGA_CS_4941_1_mask.tif"),
+        ("TCGA_CS_4941/TCGA_CS_4941_2", "TCGA_CS_4941", "TCGA_CS_4941_2_mask.tif")]
     assert len(result.pairs) == 5
     assert result.rule.layout == "case folders" and result.rule.to_dict()["groups"] == 2
     assert result.rule.example == ("TCGA_CS_4941/TCGA_CS_4941_1.tif",
                                    "TCGA_CS_4941/TCGA_CS_4941_1_mask.tif")
     found = _by_id(result)["pairing.case_folders"]
+    assert found.severity is Severity.INFO
     assert found.evidence["pairs"] == 5 and found.evidence["case_folders"] == 2
     assert "data.csv" in " ".join(str(path) for path in
                                   _by_id(result)["pairing.ignored_files"].files)
+
+
+def test_names_repeated_in_other_case_folders_pair_within_their_own(tmp_path):
+    for video in ("vid1", "vid2", "vid#3"):
+        _touch(tmp_path / video, *(name for n in range(3)
+                                   for name in (f"frame_{n}.png", f"frame_{n}_mask.png")))
+    result = discover_pairs(tmp_path)
+    assert len(result.pairs) == 9 and not {"pairing.duplicate_stem"} & set(_by_id(result))
+    assert {pair.group for pair in result.pairs} == {"vid1", "vid2", "vid#3"}
+    assert all(pair.mask.parent == pair.image.parent for pair in result.pairs)
+
+
+def test_one_case_folder_is_a_warning_and_train_says_why_it_cannot_split(tmp_path):
+    _cases(tmp_path, {"TCGA_CS_4941": 4})
+    found = _by_id(discover_pairs(tmp_path))["pairing.case_folders"]
+    assert found.severity is Severity.WARNING and "nothing is left to validate" in found.title
+    from unetdiag.config import TrainConfig
+    from unetdiag.training.run.split import discover_and_split
+
+    with pytest.raises(UserError, match="one case folder .*TCGA_CS_4941"):
+        discover_and_split(TrainConfig(images=tmp_path))
+
+
+def test_a_split_already_made_is_not_taken_for_case_folders(tmp_path):
+    _cases(tmp_path / "train", {"a": 0})
+    _touch(tmp_path / "train", "x.png", "x_mask.png")
+    _touch(tmp_path / "val", "y.png", "y_mask.png")
+    with pytest.raises(UserError, match="look like a split already made") as caught:
+        discover_pairs(tmp_path)
+    assert f"e.g. {tmp_path / 'train'}" in str(caught.value)
+
+
+def test_two_folders_of_the_same_names_are_suggested_as_images_and_masks(tmp_path):
+    _touch(tmp_path / "input", "a.png", "b.png")
+    _touch(tmp_path / "target", "a.png", "b.png")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path)
+    assert str(caught.value).endswith(f"--images {tmp_path / 'input'} --masks "
+                                      f"{tmp_path / 'target'} (if target/ holds the masks)")
 
 
 def test_a_folder_with_images_of_its_own_does_not_search_its_folders(tmp_path):
@@ -505,26 +545,35 @@ def test_a_folder_with_images_of_its_own_does_not_search_its_folders(tmp_path):
 def test_folders_without_images_are_named_as_searched(tmp_path):
     _touch(tmp_path / "a", "notes.txt")
     _touch(tmp_path / "b")
-    with pytest.raises(UserError, match="nor does any of its folders"):
+    with pytest.raises(UserError, match="nor do its folders"):
         discover_pairs(tmp_path)
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.integers(1, 12), min_size=2, max_size=12), st.integers(0, 2**32),
+@given(st.lists(st.integers(1, 16), min_size=1, max_size=12), st.integers(0, 2**32),
        st.sampled_from([0.1, 0.2, 0.25, 0.5]))
-def test_the_split_keeps_every_case_whole(sizes, seed, fraction):
-    pairs = [Pair(f"c{case}_{n}", Path(f"c{case}/c{case}_{n}.png"),
-                  Path(f"c{case}/c{case}_{n}_mask.png"), group=f"c{case}")
+def test_the_split_keeps_every_case_whole_and_never_overshoots(sizes, seed, fraction):
+    pairs = [Pair(f"c{case}/s{n}", Path(f"c{case}/s{n}.png"), Path(f"c{case}/s{n}_mask.png"),
+                  group=f"c{case}")
              for case, size in enumerate(sizes) for n in range(size)]
     train, validation = split_pairs(pairs, fraction, seed)
     assert {p.group for p in train}.isdisjoint({p.group for p in validation})
     assert sorted(train + validation, key=lambda p: p.stem) == sorted(pairs, key=lambda p: p.stem)
     assert train, "never every case in validation"
     target = validation_count(len(pairs), fraction)
-    # whole cases are added while validation is short of its share: it ends at or above it
-    # unless only one case is left, and below it before its last case was added
-    held = len(validation)
-    assert held >= target or len({p.group for p in train}) == 1
-    largest = max(sizes)
-    assert held < target + largest
+    if len(sizes) == 1:
+        assert not validation  # one case cannot be split
+    else:
+        # whole cases up to the share; the smallest case when none fits
+        assert validation
+        assert len(validation) <= target or len(validation) == min(sizes) > target
     assert split_pairs(pairs[::-1], fraction, seed) == (train, validation)
+
+
+def test_a_large_case_is_not_taken_past_the_validation_share():
+    sizes = {"a": 2, "b": 2, "c": 16}
+    pairs = [Pair(f"{case}/s{n}", Path(f"{case}/s{n}.png"), Path(f"{case}/s{n}_m.png"),
+                  group=case) for case, size in sizes.items() for n in range(size)]
+    for seed in range(8):
+        _train, validation = split_pairs(pairs, 0.2, seed)
+        assert {p.group for p in validation} in ({"a"}, {"b"}, {"a", "b"})

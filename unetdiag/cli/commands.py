@@ -83,8 +83,14 @@ def resume_changes(args: argparse.Namespace, config: TrainConfig) -> dict[str, A
 
 
 def _dataset_folder(args: argparse.Namespace, default: Path | None) -> Path | None:
-    """The PATH argument or --images (the same option twice over: both must agree)."""
-    if args.path is not None and args.images not in (None, default, args.path):
+    """The PATH argument or --images (the same option twice over: both must name one folder).
+    ``args.given`` (the options typed, set by :func:`unetdiag.cli.main`) tells --images typed
+    with its default value from --images left out."""
+    given = getattr(args, "given", None)
+    images_given = ("images" in given if given is not None
+                    else args.images is not None and args.images != default)
+    if (args.path is not None and images_given
+            and Path(args.path).resolve() != Path(args.images).resolve()):
         raise UserError(f"the dataset folder is given twice: {args.path} and --images "
                         f"{args.images}; give one", ExitCode.USAGE)
     return args.path if args.path is not None else args.images

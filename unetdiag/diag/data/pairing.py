@@ -40,7 +40,7 @@ import hashlib
 import os
 import shlex
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -190,23 +190,30 @@ def _list_folder(folder: Path, role: str, require_files: bool = True) -> _Listin
     return listing
 
 
-def _case_listing(images: _Listing) -> _Listing | None:
-    """The files of ``images``'s sub-folders, one level down, as one listing (None when no
-    sub-folder holds a supported file): the case-folder layout."""
-    merged = _Listing(images.folder, ignored=list(images.ignored))
+#: Folder names of a split already made: such folders are not cases to pair together.
+SPLIT_FOLDER_NAMES = frozenset({"train", "training", "val", "valid", "validation", "test",
+                                "testing", "dev"})
+
+
+def _case_listings(images: _Listing) -> list[_Listing]:
+    """The sub-folders of ``images`` that hold supported files, listed (the case-folder
+    layout); [] when none does, or when the folders are a split already made."""
+    if any(folder.name.lower() in SPLIT_FOLDER_NAMES for folder in images.subfolders):
+        return []
+    cases = []
     for folder in images.subfolders:
         try:
             case = _list_folder(folder, "image", require_files=False)
         except UserError:
-            merged.ignored.append(folder)
             continue
-        merged.files += case.files
-        merged.ignored += case.ignored
-        merged.subfolders += case.subfolders
-    return merged if merged.files else None
+        if case.files:
+            cases.append(case)
+    return cases
 
 
-def _no_images_message(listing: _Listing, role: str, searched_subfolders: bool = False) -> str:
+def _no_images_message(listing: _Listing, role: str,
+                       cases: Literal["not searched", "empty", "unpaired"] = "not searched"
+                       ) -> str:
     noun = "images" if role == "image" else "masks"
     if not (listing.ignored or listing.subfolders):
         return f"{role} folder is empty: {listing.folder}"
@@ -215,8 +222,11 @@ def _no_images_message(listing: _Listing, role: str, searched_subfolders: bool =
         found.append(f"{len(listing.ignored)} other files ({words.names(listing.ignored)})")
     if listing.subfolders:
         found.append(f"{len(listing.subfolders)} folders ({words.names(listing.subfolders, '/')})")
-    subfolders = ("nor does any of its folders (case folders are searched one level down)"
-                  if searched_subfolders and listing.subfolders else "sub-folders are not searched")
+    subfolders = {
+        "not searched": "sub-folders are not searched",
+        "empty": "nor do its folders (searched one level down, as case folders)",
+        "unpaired": "its folders hold files, but no image beside its mask as case folders do "
+                    "(<case>/<name>.<ext> with <case>/<name>_mask.<ext>)"}[cases]
     message = (f"no {noun} in {listing.folder}: {' and '.join(found)}, no file with a "
                f"supported extension ({' '.join(SUPPORTED_EXTENSIONS)}); {subfolders}")
     return message + _folders_hint(listing)
@@ -235,6 +245,10 @@ def _folders_hint(listing: _Listing) -> str:
     if image_folder and mask_folder:
         return (f"; to pair the two folders, pass --images {listing.folder / image_folder} "
                 f"--masks {listing.folder / mask_folder}")
+    splits = [path for path in listing.subfolders if path.name.lower() in SPLIT_FOLDER_NAMES]
+    if splits:
+        return (f"; {words.names(splits, '/')} look like a split already made: give one "
+                f"folder at a time (e.g. {splits[0]})")
     return ""
 
 
@@ -419,13 +433,26 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
                             "folder, so --mask-suffix and --mask-pattern do not apply",
                             ExitCode.USAGE)
         return _instance_folders(images)  # files beside the sample folders are ignored
+    searched: Literal["not searched", "empty", "unpaired"] = "not searched"
     # an images/ and a masks/ folder are two folders to pass, not two cases
-    cases = (_case_listing(images) if not images.files and masks_path is None
-             and images.subfolders and not _folders_hint(images) else None)
-    if cases is not None:
-        images = cases
+    if not images.files and masks_path is None and not _folders_hint(images):
+        cases = _case_listings(images)
+        result = _case_folders(images, cases, mask_suffixes, pattern) if cases else None
+        if result is not None:
+            return result
+        if not any(name.lower() in SPLIT_FOLDER_NAMES for name in
+                   (folder.name for folder in images.subfolders)):
+            searched = "unpaired" if cases else "empty"
+        if len(cases) == 2 and ({path.stem for path in cases[0].files}
+                                & {path.stem for path in cases[1].files}):
+            first, second = sorted((case.folder for case in cases),
+                                   key=lambda folder: bool(MASK_WORDS.search(folder.name.lower())))
+            raise UserError(f"{_no_images_message(images, 'image', searched)}; {first.name}/ and "
+                            f"{second.name}/ hold files of the same names: to pair them, pass "
+                            f"--images {first} --masks {second} (if {second.name}/ holds the "
+                            "masks)")
     if not images.files:
-        raise UserError(_no_images_message(images, "image", searched_subfolders=masks_path is None))
+        raise UserError(_no_images_message(images, "image", searched))
     same_folder = masks_path is not None and _same_file(images_dir, masks_path)
     masks = None if masks_path is None or same_folder else _list_folder(masks_path, "mask")
     one_folder = masks is None
@@ -464,16 +491,8 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in pairs])
     rule = _rule(source, matching, inference, mask_suffixes, one_folder, len(paged.paged))
     findings += _rule_findings(matching, inference, rule, paged)
-    paired = [Pair(*pair) for pair in paged.pairs]
-    if cases is not None:
-        paired = [Pair(pair.stem, pair.image, pair.mask,
-                       group=str(Path(str(pair.image).split("#", 1)[0]).parent.name))
-                  for pair in paired]
-        groups = len({pair.group for pair in paired})
-        rule = replace(rule, layout="case folders", groups=groups,
-                       example=tuple(f"{paired[0].group}/{name}" for name in rule.example))
-        findings.append(words.case_folders(images_dir, groups, len(paired)))
-    return PairingResult(paired, findings, images_dir, masks_path, rule)
+    return PairingResult([Pair(*pair) for pair in paged.pairs], findings, images_dir,
+                         masks_path, rule)
 
 
 def _rule(source: RuleSource, matching: _Matching, inference: Inference | None,
@@ -514,6 +533,56 @@ def _rule_findings(matching: _Matching, inference: Inference | None, rule: Pairi
     if paged.mismatched:
         findings.append(words.stack_mismatch(paged.mismatched))
     return findings
+
+
+def _case_folders(images: _Listing, cases: Sequence[_Listing], suffixes: Sequence[str],
+                  pattern: MaskPattern | None) -> PairingResult | None:
+    """Pairs of the case-folder layout: each case folder paired as one folder (by the mask
+    suffixes or ``pattern``; no rule is inferred), its pairs' stems and groups the folder's
+    name; None when no folder holds a pair."""
+    merged = _Matching(pattern=pattern)
+    ignored = list(images.ignored)
+    nested: list[Path] = []
+    for case in cases:
+        matching = (_Matching.of_rule(with_alternatives(match_one_folder(case.files, pattern),
+                                                        True))
+                    if pattern is not None else _match_beside(case, suffixes, False))
+        name = case.folder.name
+        merged.pairs += [Pair(f"{name}/{pair.stem}", pair.image, pair.mask, group=name)
+                         for pair in matching.pairs]
+        merged.missing += matching.missing
+        merged.orphans += matching.orphans
+        merged.duplicates.update({f"{name}/{stem}": paths
+                                  for stem, paths in matching.duplicates.items()})
+        merged.image_count += matching.image_count
+        merged.mask_count += matching.mask_count
+        ignored += case.ignored
+        nested += case.subfolders
+    if not merged.pairs:
+        return None
+    ignored += [folder for folder in images.subfolders
+                if folder not in {case.folder for case in cases}]
+    findings = words.matching_findings(merged, ignored, nested, None, suffixes, False, False)
+    paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in merged.pairs])
+    pairs = [Pair(stem, image, mask, group=stem.split("/", 1)[0])
+             for stem, image, mask in paged.pairs]
+    groups = len({pair.group for pair in pairs})
+    first = merged.pairs[0]
+    example = (f"{first.group}/{first.image.name}", f"{first.group}/{first.mask.name}")
+    given = pattern is not None or tuple(suffixes) != MASK_SUFFIXES
+    flag = ("" if not given else words.pattern_flag(pattern, whole_stem_keys=False)
+            if pattern is not None
+            else " ".join(f"--mask-suffix {shlex.quote(suffix)}" for suffix in suffixes))
+    rule = PairingRule("given" if given else "default", "case folders",
+                       () if pattern is not None else tuple(suffixes),
+                       pattern.text if pattern is not None else None, flag, example,
+                       stacks=len(paged.paged), groups=groups)
+    findings.append(words.case_folders(images.folder, groups, len(pairs)))
+    if paged.paged:
+        findings.append(words.stack_pages(paged.paged, len(paged.pairs), whole_cases=True))
+    if paged.mismatched:
+        findings.append(words.stack_mismatch(paged.mismatched))
+    return PairingResult(pairs, findings, images.folder, None, rule)
 
 
 def _instance_folders(images: _Listing) -> PairingResult:
@@ -598,7 +667,7 @@ def split_pairs(pairs: Sequence[Pair], val_fraction: float = 0.2,
     moves at most one other file across the split (the one at the boundary), where
     re-shuffling (``train_test_split``) would move about a third of them. Pairs with a
     ``group`` are split by group instead (:func:`_validation_groups`): validation takes whole
-    groups until it holds at least that many pairs, so its share follows the groups' sizes.
+    groups up to that many pairs (at least one group), so its share follows their sizes.
     Both lists come back sorted by stem.
 
     >>> pairs = [Pair(f"p{i}", Path(f"p{i}.png"), Path(f"p{i}_mask.png")) for i in range(10)]
@@ -619,17 +688,19 @@ def split_pairs(pairs: Sequence[Pair], val_fraction: float = 0.2,
 
 
 def _validation_groups(pairs: Sequence[Pair], count: int, seed: int) -> set[str]:
-    """Whole groups, ranked by SHA-256 of ``(seed, group)``, taken while validation holds
-    fewer than ``count`` pairs; never every group."""
+    """Whole groups for validation: in the order of SHA-256 of ``(seed, group)``, each group
+    that still fits in ``count`` pairs; when none fits, the smallest (the first so ranked of
+    the smallest), so that validation is not empty. Never every group."""
     sizes: dict[str, int] = {}
     for pair in pairs:
         sizes[pair.group] = sizes.get(pair.group, 0) + 1
+    if len(sizes) < 2 or count == 0:
+        return set()
     ranked = sorted(sizes, key=lambda group: hashlib.sha256(f"{seed}\0{group}".encode()).digest())
     chosen: set[str] = set()
     held = 0
-    for group in ranked[:-1]:
-        if held >= count:
-            break
-        chosen.add(group)
-        held += sizes[group]
-    return chosen
+    for group in ranked:
+        if held + sizes[group] <= count:
+            chosen.add(group)
+            held += sizes[group]
+    return chosen or {min(ranked, key=lambda group: sizes[group])}

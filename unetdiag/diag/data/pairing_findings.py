@@ -135,23 +135,31 @@ def instance_folders(images_dir: Path, object_files: dict[str, int]) -> Finding:
 
 
 def case_folders(images_dir: Path, groups: int, pair_count: int) -> Finding:
-    """``pairing.case_folders``: pairs found one level down, one folder per case."""
+    """``pairing.case_folders``: pairs found one level down, one folder per case (a warning
+    when there is one case folder: a split that keeps it whole validates on nothing)."""
+    alone = groups == 1
     return pairing_finding(
-        "pairing.case_folders", Severity.INFO,
+        "pairing.case_folders", Severity.WARNING if alone else Severity.INFO,
         f"{plural(pair_count, 'pair')} found in {plural(groups, 'case folder')}; the split "
-        "keeps each folder whole",
+        + ("keeps it whole, so nothing is left to validate on" if alone
+           else "keeps each folder whole"),
         f"{images_dir} holds no image itself but folders of images with their masks beside "
-        "them (one folder per patient, scan or video, as in the Kaggle LGG MRI set). Slices "
-        "of one case look alike, so a split by file would let validation score images "
-        "almost identical to training ones; the split puts each folder's pairs all in "
-        "training or all in validation, so the validation share follows the folders' sizes.",
+        "them (one folder per patient, scan or video, as in the Kaggle LGG MRI set), paired "
+        "within each folder and named <folder>/<name>. Slices of one case look alike, so a "
+        "split by file would let validation score images almost identical to training ones; "
+        "the split puts each folder's pairs all in training or all in validation, taking "
+        "whole folders up to the validation share, so the share follows the folders' sizes.",
+        "Give the case folder itself to split its files, or a folder of several case folders."
+        if alone else
         "Nothing to do. To split by file instead, put the images and masks in one folder.",
         {"pairs": pair_count, "case_folders": groups},
         [])
 
 
-def stack_pages(paged: Sequence[tuple[Path, Path, int]], pair_count: int) -> Finding:
-    """``pairing.stack_pages``: stacks paired page by page."""
+def stack_pages(paged: Sequence[tuple[Path, Path, int]], pair_count: int,
+                whole_cases: bool = False) -> Finding:
+    """``pairing.stack_pages``: stacks paired page by page (``whole_cases``: in case folders,
+    which the split keeps whole)."""
     image, mask, pages = paged[0]
     page_counts = sorted({count for _, _, count in paged})
     pages_text = (f"{page_counts[0]} pages" if len(page_counts) == 1
@@ -163,11 +171,12 @@ def stack_pages(paged: Sequence[tuple[Path, Path, int]], pair_count: int) -> Fin
         "all)",
         f"{image.name} and {mask.name} hold {pages} pages each: page k of the image is paired "
         f"with page k of the mask, named {page_reference(image, 1, pages).name} and so on in "
-        "findings and data.json. Pages are split between training and validation one by one; "
-        "neighbouring slices of a volume can look alike, which makes validation scores "
-        "optimistic.",
-        "Nothing to do; to validate on slices far from the training ones, put them in a "
-        "stack (or folder) of their own.",
+        "findings and data.json. " + (
+            "The pages of a case folder stay on one side of the split." if whole_cases else
+            "Pages are split between training and validation one by one; neighbouring "
+            "slices of a volume can look alike, which makes validation scores optimistic."),
+        "Nothing to do." if whole_cases else "Nothing to do; to validate on slices far from "
+        "the training ones, put them in a stack (or folder) of their own.",
         {"stacks": len(paged), "pages": {str(image): count for image, _, count in paged}},
         [str(image) for image, _, _ in paged])
 

@@ -39,7 +39,7 @@ _KINDS_HINT = "expected a Keras console log, a CSVLogger .csv or a model.fit() h
 # Controls no text log holds (escape, backspace, tab and line ends are left out).
 #: A tqdm bar's postfix (``4.85it/s, loss=0.693``): PyTorch Lightning's and other
 #: libraries' progress output, which no Keras callback prints.
-_TQDM_POSTFIX_RE = re.compile(r"(?:it|s)/(?:s|it)\]?,?\s.*\b\w+=-?(?:\d|nan|inf)")
+_TQDM_POSTFIX_RE = re.compile(r"(?:it|s)/(?:s|it)\]?,?[ \t][^\n]*\b\w+=-?(?:\d|nan|inf)")
 _BINARY_CONTROL_RE = re.compile(r"[\x00-\x07\x0e-\x1a\x1c-\x1f\x7f]")
 
 
@@ -131,7 +131,7 @@ def parse_log(path: Path | str) -> list[RunLog]:
     """
     path = Path(path)
     text = read_log_text(path)
-    if _TQDM_POSTFIX_RE.search(text[:SNIFF_BYTES]) and not has_epoch_header(text[:SNIFF_BYTES]):
+    if _TQDM_POSTFIX_RE.search(text[:SNIFF_BYTES]) and not has_epoch_header(text):
         raise UserError(
             f"{path} looks like a tqdm progress bar ('it/s, loss=0.693': PyTorch Lightning "
             f"and other libraries print these), not a Keras log; {_KINDS_HINT}")

@@ -45,9 +45,9 @@ def _looks_like_metric(column: str) -> bool:
     return any(word in lowered for word in _METRIC_WORDS)
 
 
-#: Characters no column name of a history table holds, but a progress line does
-#: (``loss=0.693``, ``100%|####|``, ``[00:10<00:00``).
-_NOT_IN_COLUMN_NAMES_RE = re.compile(r"[=|%<>\[\]]")
+#: Characters no column name of a history table holds, but a tqdm line does (``loss=0.693``,
+#: ``100%|####|``); ``<lambda>``, ``acc%`` or ``dice[0]`` are names a history may hold.
+_NOT_IN_COLUMN_NAMES_RE = re.compile(r"[=|]")
 
 
 def _sniff_delimiter(first_line: str) -> str:
