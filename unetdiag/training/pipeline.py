@@ -338,6 +338,25 @@ def augment_batches(batches: tf.data.Dataset, seed: int,
         num_parallel_calls=tf.data.AUTOTUNE)
 
 
+def endless_epochs(batches: tf.data.Dataset) -> tuple[tf.data.Dataset, int | None]:
+    """``batches`` repeated without end, and the steps of one pass (an epoch), for
+    ``fit(..., steps_per_epoch=steps)``: Keras then keeps one iterator for the whole run
+    instead of making one per epoch, each of which costs about a quarter of a second of
+    tf.data setup before the epoch's first step (docs/benchmarks.md). Every pass is a new
+    iteration of ``batches``, so each epoch is shuffled and augmented anew as before.
+    ``(batches, None)`` when the number of batches is not known.
+
+    >>> batches = tf.data.Dataset.range(5).batch(2)
+    >>> endless, steps = endless_epochs(batches)
+    >>> steps, [int(b[0]) for b in endless.take(6)]
+    (3, [0, 2, 4, 0, 2, 4])
+    """
+    steps = int(batches.cardinality())
+    if steps <= 0:  # unknown (-2), infinite (-1) or empty
+        return batches, None
+    return batches.repeat(), steps
+
+
 def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, img_size: int,
                    channels: int, batch_size: int, policy: MaskPolicy,
                    augment: bool | AugmentConfig, seed: int,

@@ -23,7 +23,7 @@ from unetdiag.training.data_stats import metric_baselines
 from unetdiag.training.distributed import fit_with_strategy, local_predictions
 from unetdiag.training.losses import build_loss, build_metrics
 from unetdiag.training.model import build_variant, count_parameters
-from unetdiag.training.pipeline import StreamingDatasets
+from unetdiag.training.pipeline import StreamingDatasets, endless_epochs
 from unetdiag.training.precision import precision_scope
 from unetdiag.training.run.checkpoint import (
     CHECKPOINT_DIRNAME,
@@ -201,10 +201,11 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
                     lambda: make_optimizer(config),
                     train_batches, datasets.val, config.epochs, fit_callbacks)
         elif initial_epoch < config.epochs:
+            endless, steps = endless_epochs(train_batches)
             # several replicas: Keras's predict_on_batch would repeat the probe per replica
             with (local_predictions(built[0]) if strategy_name == "mirrored"
                   else contextlib.nullcontext()):
-                built[0].fit(train_batches, validation_data=datasets.val,
+                built[0].fit(endless, steps_per_epoch=steps, validation_data=datasets.val,
                              epochs=config.epochs, initial_epoch=initial_epoch, shuffle=False,
                              verbose=0,  # the pipeline shuffles
                              callbacks=fit_callbacks)
