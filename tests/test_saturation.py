@@ -261,6 +261,36 @@ def test_non_finite_onset_metrics_and_recovery():
     assert "saturation.non_finite" not in ids(check_series("r", {"val_dice": [0.3, None, 0.4]}))
 
 
+def test_non_finite_validation_alone_is_not_blamed_on_the_weights():
+    # ZeroCostDL4Mic#146: val_loss NaN from epoch 1 while the training loss is finite
+    found = only(check_series("r", {"loss": [1.0597, 0.9], "val_loss": [math.nan, math.nan]}),
+                 "saturation.non_finite")
+    assert "training numbers stayed finite" in found.title
+    assert "weights are finite" in found.explanation
+    assert "once the weights are NaN" not in found.explanation
+    assert "validation" in found.fix
+    # a training number non-finite too: the divergence wording
+    both = only(check_series("r", {"loss": [0.5, math.nan], "val_loss": [math.nan, math.nan]}),
+                "saturation.non_finite")
+    assert "once the weights are NaN" in both.explanation
+
+
+def test_a_dice_at_zero_at_every_epoch_is_no_true_positive_ever():
+    # 3d-mri-brain-tumor-segmentation#38: dice_coefficient 0.0000e+00 at all 5 epochs
+    history = {"loss": [0.2007, 0.1996, 0.1960, 0.2002, 0.1948], "dice_coefficient": [0.0] * 5}
+    found = only(check_series("r", history), "saturation.score_zero_throughout")
+    assert found.severity is Severity.WARNING
+    assert found.evidence["metrics"] == {"dice_coefficient": {"value": 0.0, "epochs": 5}}
+    assert "not one true positive" in found.explanation
+    validation = only(check_series("r", {**history, "val_dice_coefficient": [0.0] * 5}),
+                      "saturation.score_zero_throughout")
+    assert validation.severity is Severity.ERROR
+    # one epoch above 0, too few epochs, or not a Dice/IoU: nothing
+    for other in ({"dice_coefficient": [0.0, 0.0, 0.02, 0.0]}, {"dice_coefficient": [0.0, 0.0]},
+                  {"accuracy": [0.0, 0.0, 0.0]}):
+        assert "saturation.score_zero_throughout" not in ids(check_series("r", other))
+
+
 def test_flat_needs_enough_epochs_and_ignores_bookkeeping():
     assert check_series("r", {"val_accuracy": [0.9, 0.9]}) == []
     found = only(check_series("r", {"val_accuracy": [0.8, 0.9, 0.9, 0.9], "lr": [1e-3] * 4}),

@@ -37,6 +37,7 @@ from unetdiag.diag.checks.saturation.ids import (
     NON_FINITE,
     PERFECT_ACCURACY,
     SCORE_COLLAPSED,
+    SCORE_ZERO_THROUGHOUT,
     STEP_TIME_OUTLIER,
     TRAIN_VAL_GAP,
 )
@@ -152,6 +153,8 @@ def _verdict(findings: Iterable[Finding]) -> str:
     if SCORE_COLLAPSED in ids:
         name, data = next(iter(ids[SCORE_COLLAPSED].evidence["metrics"].items()))
         parts.append(f"{name} collapsed to 0 at epoch {data['epoch']}")
+    if SCORE_ZERO_THROUGHOUT in ids:
+        parts.append(f"{next(iter(ids[SCORE_ZERO_THROUGHOUT].evidence['metrics']))} 0 throughout")
     for finding_id, words in ((ALL_ONES_PREDICTOR, "all-ones predictor"),
                               (ALL_ZEROS_PREDICTOR, "all-zeros predictor")):
         if finding_id in ids:

@@ -4,9 +4,10 @@ Built on the one headline pipeline (:mod:`unetdiag.diag.wording.headline`): the 
 run in order on the findings of the metric-series checks, with the runs as context. A score
 that collapsed to 0 is said first. Values labels and predictions in [0, 1] cannot produce
 come next and end the headline (with any NaN and the fix), naming each cause the numbers
-fit; otherwise NaN, a constant predictor, the class prior, a perfect accuracy, frozen metrics
-and an extreme foreground fraction are said in that order. A run that was much slower per
-step is added at the end of any headline that found something.
+fit; otherwise NaN, a constant predictor, a Dice or IoU at 0 throughout, the class prior, a
+perfect accuracy, frozen metrics and an extreme foreground fraction are said in that order.
+A run that was much slower per step is added at the end of any headline that found
+something.
 
 >>> from unetdiag.diag.logs.model import RunLog
 >>> headline([RunLog("demo", [{"loss": 0.5}], [None], "")], [])
@@ -37,6 +38,7 @@ from unetdiag.diag.checks.saturation.ids import (
     NON_FINITE,
     PERFECT_ACCURACY,
     SCORE_COLLAPSED,
+    SCORE_ZERO_THROUGHOUT,
     STEP_TIME_OUTLIER,
     STILL_IMPROVING,
 )
@@ -150,7 +152,8 @@ def _label_scale(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | N
     if Cause.LABELS_NOT_BINARY.value in found:
         return (f"These metrics cannot all be measuring masks of exactly 0 and 1: {parts}. The "
                 f"numbers are {consistent_with(found)}.")
-    return f"Labels or predictions leave [0, 1]: {parts}; {consistent_with(found)}."
+    return (f"Out of reach of labels and predictions in [0, 1] under the usual losses and "
+            f"metrics: {parts}; {consistent_with(found)}.")
 
 
 def _label_scale_fix(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
@@ -191,6 +194,25 @@ def _collapse(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None
     if not parts:
         return None
     return capitalised("; ".join(parts)) + ": not one true positive pixel is left."
+
+
+def _zero_throughout(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
+    """A Dice or IoU at 0 at every epoch: no true positive ever (unless a constant
+    predictor's fingerprint already says more of that run)."""
+    fingerprinted = {f.evidence["run"] for f in findings if f.id in _TRIVIAL_PREDICTOR_IDS}
+    parts = []
+    for finding in _with_id(findings, SCORE_ZERO_THROUGHOUT):
+        if finding.evidence["run"] in fingerprinted:
+            continue
+        metrics = finding.evidence["metrics"]
+        name = next((n for n in metrics if is_validation(n)), next(iter(metrics)))
+        parts.append(f"in {finding.evidence['run']}, {name} is 0 at every one of the "
+                     f"{metrics[name]['epochs']} epochs")
+    if not parts:
+        return None
+    return (capitalised("; ".join(parts)) + ": not one true positive pixel in any epoch "
+            "(consistent with masks empty as the model reads them, or a model that predicts "
+            "no foreground).")
 
 
 def _trivial_predictor(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
@@ -339,9 +361,24 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
         who = (f"all {len(widest['runs'])} runs" if len(widest["runs"]) == len(runs)
                else join_names(widest["runs"]))
         sentence += f" ({widest['metric']} is {widest['value']:.4f} in {who})"
-    model = verb(len(runs), "the model", "the models")
-    return " ".join(filter(None, [capitalised(sentence) + f": {model} learned nothing from the "
-                                  "images.", said]))
+    moving = [run.name for run in runs if run.name in flat and _loss_moved(run, flat[run.name])]
+    if moving:  # a loss that keeps falling says the model learns something
+        where = "" if moving == ordered else f" in {join_names(moving)}"
+        ending = (f", while the loss kept moving{where}: whatever the model learned did not "
+                  "change what these metrics count.")
+    else:
+        ending = f": {verb(len(runs), 'the model', 'the models')} learned nothing from the images."
+    return " ".join(filter(None, [capitalised(sentence) + ending, said]))
+
+
+def _loss_moved(run: RunLog, flat: Sequence[str]) -> bool:
+    """The run logs a loss that is not among its flat metrics and spans more than 5 %."""
+    for name in ("loss", "val_loss"):
+        values = [v for v in run.series(name).tolist() if math.isfinite(v)]
+        if name not in flat and len(values) >= 2 and (
+                max(values) - min(values) > 0.05 * max(abs(v) for v in values)):
+            return True
+    return False
 
 
 def _extreme_foreground(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
@@ -369,6 +406,7 @@ HEADLINE_RULES = (
     HeadlineRule("non-finite metrics", _non_finite),
     HeadlineRule("label scale fix", _label_scale_fix, final=True),
     HeadlineRule("trivial predictor", _trivial_predictor),
+    HeadlineRule("score zero throughout", _zero_throughout),
     HeadlineRule("class prior", _class_prior),
     HeadlineRule("perfect accuracy", _perfect_accuracy),
     HeadlineRule("flat metrics", _flat_metrics),

@@ -17,6 +17,7 @@ from unetdiag.diag.checks.saturation.degenerate import (
     mean_iou_one_class,
     perfect_accuracy,
     score_collapse,
+    score_zero_throughout,
     uniform_prediction_loss,
 )
 from unetdiag.diag.checks.saturation.metrics import (
@@ -64,7 +65,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.metric_out_of_range``, ``saturation.all_ones_predictor``,
     ``saturation.all_zeros_predictor``, ``saturation.class_prior_loss``,
     ``saturation.uniform_prediction_loss``, ``saturation.perfect_accuracy``,
-    ``saturation.score_collapsed``, ``saturation.metric_at_baseline``,
+    ``saturation.score_collapsed``, ``saturation.score_zero_throughout``,
+    ``saturation.metric_at_baseline``,
     ``saturation.accuracy_is_majority_class``, ``saturation.flat_metric``,
     ``saturation.train_val_gap``, ``saturation.still_improving`` and
     ``saturation.mean_iou_one_class``. The binary fingerprints
@@ -84,6 +86,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                                       prior.metrics if prior is not None else None),
               perfect_accuracy(run, series, thresholds),
               score_collapse(run, series, tolerance, thresholds),
+              score_zero_throughout(run, series, tolerance, thresholds),
               mean_iou_one_class(run, series, thresholds, multiclass),
               *(at_baselines(run, series, baselines, tolerance, thresholds) if baselines
                 else ()),

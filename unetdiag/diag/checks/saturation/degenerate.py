@@ -7,7 +7,8 @@
   every pixel (and, thresholded at 0.5, predicts the majority class everywhere).
 - A loss stuck at ``ln 2 = H(0.5)``: the cross-entropy of predicting 0.5 for two classes,
   whatever the labels.
-- A Dice or IoU that falls from a real value to 0 and stays there: no true positive left.
+- A Dice or IoU that falls from a real value to 0 and stays there: no true positive left;
+  or that is 0 at every epoch: no true positive ever.
 - A two-class mean IoU pinned at or below 0.5 while the run's Dice moves: one class's IoU is
   0 throughout, what Keras's ``MeanIoU`` reports when fed probabilities (it casts them to
   class ids, so every probability below 1 is class 0).
@@ -32,6 +33,7 @@ from unetdiag.diag.checks.saturation.evidence import (
     MeanIouOneClass,
     PerfectAccuracy,
     ScoreCollapse,
+    ScoreZeroThroughout,
     UniformPredictionLoss,
 )
 from unetdiag.diag.checks.saturation.metrics import (
@@ -182,6 +184,22 @@ def score_collapse(run: str, series: Series, tolerance: float,
     validation = any(is_validation(name) for name in collapsed)
     return ScoreCollapse(run, collapsed, losses,
                          Severity.ERROR if validation else Severity.WARNING)
+
+
+def score_zero_throughout(run: str, series: Series, tolerance: float,
+                          thresholds: SaturationThresholds) -> ScoreZeroThroughout | None:
+    """Dice/IoU metrics within ``tolerance`` of 0 at every finite epoch, over at least
+    :attr:`~.SaturationThresholds.min_flat_epochs` epochs."""
+    zero: dict[str, dict] = {}
+    for name, item in series.items():
+        values = item.values[item.finite]
+        if (metric_kind(name) in ("dice", "iou") and values.size >= thresholds.min_flat_epochs
+                and float(np.abs(values).max()) <= tolerance):
+            zero[name] = {"value": float(values.max()), "epochs": int(values.size)}
+    if not zero:
+        return None
+    validation = any(is_validation(name) for name in zero)
+    return ScoreZeroThroughout(run, zero, Severity.ERROR if validation else Severity.WARNING)
 
 
 #: Keras's ``MeanIoU`` under its default names (a second instance in a session gets ``_1``...).

@@ -122,6 +122,13 @@ class NonFiniteOnset(Claim):
         """Metrics that turn non-finite after the onset."""
         return sorted(set(self.first_non_finite_epoch) - set(self.metrics_at_onset))
 
+    @property
+    def validation_only(self) -> bool:
+        """Only validation numbers turn non-finite while a training one stays finite: the
+        weights are finite, so the cause lies on the validation side."""
+        return (all(name.startswith("val_") for name in self.first_non_finite_epoch)
+                and any(not name.startswith("val_") for name in self.finite_throughout))
+
 
 @dataclass(frozen=True)
 class ScaleClaim(MetricsClaim):
@@ -457,6 +464,16 @@ class ScoreCollapse(MetricsClaim):
     """
 
     losses: dict[str, float]
+    severity: Severity = field(metadata=NOT_REPORTED)
+
+
+@dataclass(frozen=True)
+class ScoreZeroThroughout(MetricsClaim):
+    """A Dice or IoU at the 0 of no true positive at every epoch logged.
+
+    ``metrics``: name -> value (the largest), epochs.
+    """
+
     severity: Severity = field(metadata=NOT_REPORTED)
 
 

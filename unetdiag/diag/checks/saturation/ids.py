@@ -8,7 +8,8 @@ __all__ = [
     "IDENTICAL_ACROSS_RUNS", "IOU_EXCEEDS_ACCURACY_BOUND", "LABEL_SCALE_IDS",
     "MEAN_IOU_ONE_CLASS", "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS",
     "NEGATIVE_LOSS_SCORES_IN_RANGE", "NON_FINITE", "PERFECT_ACCURACY", "PREDICTIONS_COLLAPSED",
-    "SCORE_COLLAPSED", "STEP_TIME_OUTLIER", "STILL_IMPROVING", "TRAIN_VAL_GAP",
+    "SCORE_COLLAPSED", "SCORE_ZERO_THROUGHOUT", "STEP_TIME_OUTLIER", "STILL_IMPROVING",
+    "TRAIN_VAL_GAP",
     "UNIFORM_PREDICTION_LOSS",
 ]
 
@@ -33,6 +34,7 @@ PERFECT_ACCURACY = "saturation.perfect_accuracy"
 CLASS_PRIOR_LOSS = "saturation.class_prior_loss"
 UNIFORM_PREDICTION_LOSS = "saturation.uniform_prediction_loss"
 SCORE_COLLAPSED = "saturation.score_collapsed"
+SCORE_ZERO_THROUGHOUT = "saturation.score_zero_throughout"
 MEAN_IOU_ONE_CLASS = "saturation.mean_iou_one_class"
 
 #: Finding ids of values labels and predictions in [0, 1] cannot produce (each finding's

@@ -26,6 +26,8 @@ def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
     when = ("from the very first epoch" if first and claim.onset_epoch == 1
             else f"from the first epoch in the log (epoch {claim.onset_epoch})" if first
             else f"from {epoch_of(claim.onset_epoch, claim.epochs, claim.last_epoch)}")
+    if claim.validation_only:
+        return _validation_non_finite_finding(claim, word, when)
     explanation = (
         f"{join_names(at_onset)} {verb(len(at_onset), 'is', 'are')} {word} {when}"
         + (f" (later also {join_names(claim.later)})" if claim.later else "")
@@ -45,6 +47,30 @@ def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
         fix=("Check the masks' values first (`unetdiag audit-data`); then give every Dice a "
              "smoothing term, compute losses in float32 and lower the learning rate. "
              "`unetdiag train` stops at the first non-finite gradient and names the batch."))
+
+
+def _validation_non_finite_finding(claim: evidence.NonFiniteOnset, word: str,
+                                   when: str) -> Finding:
+    """Only validation numbers are non-finite: the training ones prove the weights finite."""
+    at_onset = claim.metrics_at_onset
+    training = [name for name in claim.finite_throughout if not name.startswith("val_")]
+    explanation = (
+        f"{join_names(at_onset)} {verb(len(at_onset), 'is', 'are')} {word} {when}"
+        + (f" (later also {join_names(claim.later)})" if claim.later else "")
+        + f", while {join_names(training)} stayed finite over the same epochs: the weights "
+        "are finite, so the cause is on the validation side. Consistent with a validation "
+        "set too small to give a usable batch or empty (a tiny validation split, or "
+        "validation_steps larger than the data), validation images or masks holding NaN or "
+        "infinite values, or a loss or metric that divides by zero on the validation masks "
+        "only (a Dice without a smoothing term on empty masks).")
+    return finding(
+        ids.NON_FINITE, claim,
+        title=f"{claim.run}: {join_names(at_onset)} became {word} at epoch "
+              f"{claim.onset_epoch}; training numbers stayed finite",
+        explanation=explanation,
+        fix=("Check that validation holds at least one full batch of pairs (raise the "
+             "validation share if it is tiny), then its files (`unetdiag audit-data`) and "
+             "any Dice's smoothing term."))
 
 
 def constant_predictor_finding(claim: evidence.ConstantPredictorRun) -> Finding:
@@ -261,9 +287,12 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
                         "that is not a matter of fit.")
     if set(claim.metrics) - set(claim.diverged):
         explanation += (
-            " Training numbers well above validation ones mean the model fits the training "
-            "images better than unseen ones (overfitting), or the two sets differ." if overfit
-            else " Validation above training happens with strong augmentation or dropout at "
+            " Training doing much better than validation (scores above, or a loss below, the "
+            "validation ones) means the model fits the training images better than unseen "
+            "ones (overfitting), or the two sets differ." if overfit
+            else " Validation doing better than training happens early on (Keras's training "
+            "figure is the mean over an epoch in which the weights kept improving, the "
+            "validation one is measured at its end), with strong augmentation or dropout at "
             "training time, but also when the validation set is easier or trivial (e.g. "
             "mostly empty or mostly full masks).")
     if claim.diverged:
@@ -383,6 +412,27 @@ def score_collapse_finding(claim: evidence.ScoreCollapse) -> Finding:
             "gradient)."),
         fix=("Lower the learning rate or clip the gradients, and keep the best checkpoint from "
              "before the collapse."))
+
+
+def score_zero_throughout_finding(claim: evidence.ScoreZeroThroughout) -> Finding:
+    name = next((n for n in claim.metrics if is_validation(n)), next(iter(claim.metrics)))
+    data = claim.metrics[name]
+    others = [n for n in claim.metrics if n != name]
+    return finding(
+        ids.SCORE_ZERO_THROUGHOUT, claim,
+        title=f"{claim.run}: {name} is 0 at every one of the {data['epochs']} epochs",
+        explanation=(
+            f"{name} never rose above {data['value']:.4g} in {data['epochs']} epochs"
+            + (f"; nor did {join_names(others)}" if others else "")
+            + ". A Dice or IoU of 0 means not one true positive pixel: the predicted "
+            "foreground never met the masks' foreground. Consistent with masks that hold no "
+            "foreground as the model reads them (all background after decoding, or not the "
+            "images' masks), a model that predicts background everywhere from the start, or "
+            "a metric that casts or thresholds the predictions so that none counts as "
+            "foreground. The loss alone cannot tell these apart."),
+        fix=("Check that the masks hold foreground where their images show it (`unetdiag "
+             "audit-data` reports every mask's foreground fraction), that the model outputs "
+             "foreground probabilities (sigmoid) and that the metric compares them as such."))
 
 
 _MEAN_IOU_FIX = (
