@@ -608,3 +608,17 @@ def test_a_keras_log_after_tqdm_download_bars_is_still_read(tmp_path):
     # a log after more than the sniffed 64 kB of bars
     path.write_text(downloads * 300 + "\n" + keras_log)
     assert [len(run.epochs) for run in parse_log(path)] == [2]
+
+
+def test_a_summary_pasted_one_metric_per_line_is_joined():
+    # keras-unet-collection#13: a six-output model's epoch line pasted with each
+    # "- name: value" on a line of its own; val_loss was lost without a word
+    text = ("Epoch 32/100\n1430/1430 [==============================] - 994s 695ms/step - "
+            "loss: 1.6761\n- out0_loss: 0.2554\n- out1_loss: 0.2601\n- val_loss: 1.7999\n")
+    [run] = parse_console(text)
+    assert run.epochs == [{"loss": 1.6761, "out0_loss": 0.2554, "out1_loss": 0.2601,
+                           "val_loss": 1.7999}]
+    # a dashed line after a line that does not end with a value is not a continuation
+    [other] = parse_console("Epoch 1/2\n3/3 [====] - 1s - loss: 0.5 - val_loss: 0.4\n"
+                            "Saved model\n- acc: 0.9\n")
+    assert other.epochs == [{"loss": 0.5, "val_loss": 0.4}]

@@ -50,6 +50,11 @@ _METRIC_TOKEN_RE = re.compile(rf"^(?P<name>{_METRIC_NAME}):\s*(?P<value>{NUMBER_
                               re.IGNORECASE)
 # A line that carries on a summary wrapped at " - ": it starts with "name: value".
 _CONTINUATION_RE = re.compile(rf"^{_METRIC_NAME}:\s*{NUMBER_PATTERN}(?:\s+-\s|$)", re.IGNORECASE)
+# A paste with one " - name: value" per line: the line starts with the separator, the line
+# before it ends with a value.
+_DASHED_CONTINUATION_RE = re.compile(rf"^-\s+{_METRIC_NAME}:\s*{NUMBER_PATTERN}(?:\s+-\s|$)",
+                                     re.IGNORECASE)
+_ENDS_WITH_VALUE_RE = re.compile(rf"{_METRIC_NAME}:\s*{NUMBER_PATTERN}$", re.IGNORECASE)
 _STEP_TIME_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(s|ms|us|µs|μs)/(step|sample)\b")
 _TIME_TOKEN_RE = re.compile(
     rf"^(?:ETA:\s*)?(?:{_TIME}(?:/(?:step|sample|epoch))?|\d+:\d{{2}}(?::\d{{2}})?)"
@@ -174,8 +179,11 @@ def has_epoch_header(text: str) -> bool:
 
 def continues_summary(previous: str, line: str) -> bool:
     """A summary wrapped over two lines: ``previous`` ends at a ``-`` separator and ``line``
-    starts with ``name: value``."""
-    return previous.endswith("-") and bool(_CONTINUATION_RE.match(line))
+    starts with ``name: value``, or ``previous`` ends with ``name: value`` and ``line``
+    starts with ``- name: value``."""
+    return ((previous.endswith("-") and bool(_CONTINUATION_RE.match(line)))
+            or (bool(_DASHED_CONTINUATION_RE.match(line))
+                and bool(_ENDS_WITH_VALUE_RE.search(previous))))
 
 
 def learning_rate_cut(text: str) -> float | None:
