@@ -622,3 +622,10 @@ def test_a_summary_pasted_one_metric_per_line_is_joined():
     [other] = parse_console("Epoch 1/2\n3/3 [====] - 1s - loss: 0.5 - val_loss: 0.4\n"
                             "Saved model\n- acc: 0.9\n")
     assert other.epochs == [{"loss": 0.5, "val_loss": 0.4}]
+
+
+def test_a_bullet_list_after_an_epoch_line_does_not_overwrite_its_numbers():
+    text = ("Epoch 3/3\n3/3 [==============================] - 1s - loss: 0.3 - "
+            "val_dice_coef: 0.72\n- lr: 0.001\n- loss: 0.9\n- val_dice_coef: 0.05\n")
+    [run] = parse_console(text)
+    assert run.epochs[-1]["loss"] == 0.3 and run.epochs[-1]["val_dice_coef"] == 0.72

@@ -265,14 +265,25 @@ def test_non_finite_validation_alone_is_not_blamed_on_the_weights():
     # ZeroCostDL4Mic#146: val_loss NaN from epoch 1 while the training loss is finite
     found = only(check_series("r", {"loss": [1.0597, 0.9], "val_loss": [math.nan, math.nan]}),
                  "saturation.non_finite")
-    assert "training numbers stayed finite" in found.title
-    assert "weights are finite" in found.explanation
-    assert "once the weights are NaN" not in found.explanation
-    assert "validation" in found.fix
-    # a training number non-finite too: the divergence wording
-    both = only(check_series("r", {"loss": [0.5, math.nan], "val_loss": [math.nan, math.nan]}),
-                "saturation.non_finite")
-    assert "once the weights are NaN" in both.explanation
+    assert "the training loss stayed finite" in found.title
+    assert "the weights are finite" in found.explanation  # a later finite epoch proves it
+    assert "too small" in found.explanation and "once the weights are NaN" not in found.explanation
+    # one epoch only: the epoch's last update may have broken the weights
+    alone = only(check_series("r", {"loss": [1.0597], "val_loss": [math.nan]}),
+                 "saturation.non_finite")
+    assert "the weights are finite" not in alone.explanation
+    assert "or that last update broke the weights" in alone.explanation
+    # validation finite before: not an empty validation set
+    later = only(check_series("r", {"loss": [0.5, 0.4, 0.3], "val_loss": [0.6, 0.5, math.nan]}),
+                 "saturation.non_finite")
+    assert "too small" not in later.explanation and "last update" in later.explanation
+    # an accuracy is no proof (it stays finite when predictions are NaN), nor a loss not
+    # logged at the onset
+    for history in ({"accuracy": [0.5, 0.6], "val_loss": [math.nan, math.nan]},
+                    {"loss": [0.5, None, None], "val_loss": [0.4, math.nan, math.nan]},
+                    {"loss": [0.5, math.nan], "val_loss": [math.nan, math.nan]}):
+        finding_ = only(check_series("r", history), "saturation.non_finite")
+        assert "once the weights are NaN" in finding_.explanation
 
 
 def test_a_dice_at_zero_at_every_epoch_is_no_true_positive_ever():
@@ -285,9 +296,14 @@ def test_a_dice_at_zero_at_every_epoch_is_no_true_positive_ever():
     validation = only(check_series("r", {**history, "val_dice_coefficient": [0.0] * 5}),
                       "saturation.score_zero_throughout")
     assert validation.severity is Severity.ERROR
-    # one epoch above 0, too few epochs, or not a Dice/IoU: nothing
-    for other in ({"dice_coefficient": [0.0, 0.0, 0.02, 0.0]}, {"dice_coefficient": [0.0, 0.0]},
-                  {"accuracy": [0.0, 0.0, 0.0]}):
+    # one epoch above 0, small but not 0.0000, too few epochs, not a Dice/IoU, a distance,
+    # or a class IoU of a multi-class run (0 whenever the class is absent): nothing
+    for other in ({"dice_coefficient": [0.0, 0.0, 0.02, 0.0]},
+                  {"val_dice_coef": [0.0009, 0.0008, 0.0007, 0.0009]},
+                  {"dice_coefficient": [0.0, 0.0]}, {"accuracy": [0.0, 0.0, 0.0]},
+                  {"val_jaccard_distance": [0.0, 0.0, 0.0]},
+                  {"sparse_categorical_accuracy": [0.5, 0.6, 0.7],
+                   "val_iou_class_7": [0.0, 0.0, 0.0]}):
         assert "saturation.score_zero_throughout" not in ids(check_series("r", other))
 
 

@@ -154,7 +154,8 @@ def _verdict(findings: Iterable[Finding]) -> str:
         name, data = next(iter(ids[SCORE_COLLAPSED].evidence["metrics"].items()))
         parts.append(f"{name} collapsed to 0 at epoch {data['epoch']}")
     if SCORE_ZERO_THROUGHOUT in ids:
-        parts.append(f"{next(iter(ids[SCORE_ZERO_THROUGHOUT].evidence['metrics']))} 0 throughout")
+        zero = list(ids[SCORE_ZERO_THROUGHOUT].evidence["metrics"])
+        parts.append(f"{next((n for n in zero if n.startswith('val_')), zero[0])} 0 throughout")
     for finding_id, words in ((ALL_ONES_PREDICTOR, "all-ones predictor"),
                               (ALL_ZEROS_PREDICTOR, "all-zeros predictor")):
         if finding_id in ids:

@@ -206,7 +206,7 @@ def _zero_throughout(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
             continue
         metrics = finding.evidence["metrics"]
         name = next((n for n in metrics if is_validation(n)), next(iter(metrics)))
-        parts.append(f"in {finding.evidence['run']}, {name} is 0 at every one of the "
+        parts.append(f"in {finding.evidence['run']}, {name} is 0.0000 at every one of the "
                      f"{metrics[name]['epochs']} epochs")
     if not parts:
         return None
@@ -306,6 +306,9 @@ def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]], li
     other = []
     # once the weights are NaN every number freezes: the NaN sentence says why
     broken = {f.evidence["run"] for f in _with_id(findings, NON_FINITE)}
+    # a score at 0 throughout has its own sentence
+    zero = {f.evidence["run"]: set(f.evidence["metrics"])
+            for f in _with_id(findings, SCORE_ZERO_THROUGHOUT)}
     for finding in _with_id(findings, FLAT_METRIC):
         evidence = finding.evidence
         metrics, run = evidence["metrics"], evidence["run"]
@@ -313,7 +316,8 @@ def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]], li
             continue
         never = [m for m, d in metrics.items()
                  if is_validation(m) and d["flat_epochs"] == d["epochs"]
-                 and not d.get("schedule") and m not in evidence["uninformative"]]
+                 and not d.get("schedule") and m not in evidence["uninformative"]
+                 and m not in zero.get(run, ())]
         if never:
             flat[run] = never
         if evidence["stuck"]:
@@ -361,7 +365,11 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
         who = (f"all {len(widest['runs'])} runs" if len(widest["runs"]) == len(runs)
                else join_names(widest["runs"]))
         sentence += f" ({widest['metric']} is {widest['value']:.4f} in {who})"
-    moving = [run.name for run in runs if run.name in flat and _loss_moved(run, flat[run.name])]
+    # every metric the flat finding names, training ones included (a stuck loss is among them)
+    frozen = {f.evidence["run"]: list(f.evidence["metrics"])
+              for f in _with_id(findings, FLAT_METRIC)}
+    moving = [run.name for run in runs
+              if run.name in flat and _loss_moved(run, frozen.get(run.name, []))]
     if moving:  # a loss that keeps falling says the model learns something
         where = "" if moving == ordered else f" in {join_names(moving)}"
         ending = (f", while the loss kept moving{where}: whatever the model learned did not "
@@ -372,7 +380,8 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
 
 
 def _loss_moved(run: RunLog, flat: Sequence[str]) -> bool:
-    """The run logs a loss that is not among its flat metrics and spans more than 5 %."""
+    """The run logs a loss that is not flat at its end (not among ``flat``) and spans more
+    than 5 % of its size."""
     for name in ("loss", "val_loss"):
         values = [v for v in run.series(name).tolist() if math.isfinite(v)]
         if name not in flat and len(values) >= 2 and (

@@ -52,8 +52,8 @@ _METRIC_TOKEN_RE = re.compile(rf"^(?P<name>{_METRIC_NAME}):\s*(?P<value>{NUMBER_
 _CONTINUATION_RE = re.compile(rf"^{_METRIC_NAME}:\s*{NUMBER_PATTERN}(?:\s+-\s|$)", re.IGNORECASE)
 # A paste with one " - name: value" per line: the line starts with the separator, the line
 # before it ends with a value.
-_DASHED_CONTINUATION_RE = re.compile(rf"^-\s+{_METRIC_NAME}:\s*{NUMBER_PATTERN}(?:\s+-\s|$)",
-                                     re.IGNORECASE)
+_DASHED_CONTINUATION_RE = re.compile(
+    rf"^-\s+(?P<name>{_METRIC_NAME}):\s*{NUMBER_PATTERN}(?:\s+-\s|$)", re.IGNORECASE)
 _ENDS_WITH_VALUE_RE = re.compile(rf"{_METRIC_NAME}:\s*{NUMBER_PATTERN}$", re.IGNORECASE)
 _STEP_TIME_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(s|ms|us|µs|μs)/(step|sample)\b")
 _TIME_TOKEN_RE = re.compile(
@@ -179,11 +179,16 @@ def has_epoch_header(text: str) -> bool:
 
 def continues_summary(previous: str, line: str) -> bool:
     """A summary wrapped over two lines: ``previous`` ends at a ``-`` separator and ``line``
-    starts with ``name: value``, or ``previous`` ends with ``name: value`` and ``line``
-    starts with ``- name: value``."""
-    return ((previous.endswith("-") and bool(_CONTINUATION_RE.match(line)))
-            or (bool(_DASHED_CONTINUATION_RE.match(line))
-                and bool(_ENDS_WITH_VALUE_RE.search(previous))))
+    starts with ``name: value``, or ``previous`` is a line of metrics ending with
+    ``name: value`` and ``line`` starts with ``- name: value`` for a name not on it."""
+    if previous.endswith("-") and _CONTINUATION_RE.match(line):
+        return True
+    dashed = _DASHED_CONTINUATION_RE.match(line)
+    # onto a line of metrics only, and never a name it already holds (a summary does not
+    # repeat a key; a bullet list of settings after an epoch line would)
+    return bool(dashed and _ENDS_WITH_VALUE_RE.search(previous)
+                and parse_progress(previous) is not None
+                and not re.search(rf"(?:^|\s){re.escape(dashed['name'])}:", previous))
 
 
 def learning_rate_cut(text: str) -> float | None:

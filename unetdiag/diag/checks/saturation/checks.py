@@ -86,7 +86,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                                       prior.metrics if prior is not None else None),
               perfect_accuracy(run, series, thresholds),
               score_collapse(run, series, tolerance, thresholds),
-              score_zero_throughout(run, series, tolerance, thresholds),
+              score_zero_throughout(run, series, thresholds, multiclass),
               mean_iou_one_class(run, series, thresholds, multiclass),
               *(at_baselines(run, series, baselines, tolerance, thresholds) if baselines
                 else ()),

@@ -186,15 +186,22 @@ def score_collapse(run: str, series: Series, tolerance: float,
                          Severity.ERROR if validation else Severity.WARNING)
 
 
-def score_zero_throughout(run: str, series: Series, tolerance: float,
-                          thresholds: SaturationThresholds) -> ScoreZeroThroughout | None:
-    """Dice/IoU metrics within ``tolerance`` of 0 at every finite epoch, over at least
-    :attr:`~.SaturationThresholds.min_flat_epochs` epochs."""
+#: Below this a score prints as 0.0000, Keras's four decimals.
+PRINTS_AS_ZERO = 5e-5
+
+
+def score_zero_throughout(run: str, series: Series, thresholds: SaturationThresholds,
+                          multiclass: bool = False) -> ScoreZeroThroughout | None:
+    """Dice/IoU metrics of a binary run that print as 0.0000 at every finite epoch, over at
+    least :attr:`~.SaturationThresholds.min_flat_epochs` epochs. (A class's IoU in a
+    multi-class run is 0 whenever the class is absent: left alone.)"""
+    if multiclass:
+        return None
     zero: dict[str, dict] = {}
     for name, item in series.items():
         values = item.values[item.finite]
         if (metric_kind(name) in ("dice", "iou") and values.size >= thresholds.min_flat_epochs
-                and float(np.abs(values).max()) <= tolerance):
+                and float(np.abs(values).max()) < PRINTS_AS_ZERO):
             zero[name] = {"value": float(values.max()), "epochs": int(values.size)}
     if not zero:
         return None

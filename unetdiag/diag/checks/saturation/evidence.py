@@ -114,6 +114,9 @@ class NonFiniteOnset(Claim):
     finite_throughout: list[str]
     last_epoch: int
     only_nan: bool = field(metadata=NOT_REPORTED)
+    #: training losses finite at the onset epoch, and at an epoch after it
+    training_loss_finite_at_onset: list[str] = field(default_factory=list)
+    training_loss_finite_after_onset: list[str] = field(default_factory=list)
 
     severity: ClassVar[Severity] = Severity.ERROR
 
@@ -124,10 +127,16 @@ class NonFiniteOnset(Claim):
 
     @property
     def validation_only(self) -> bool:
-        """Only validation numbers turn non-finite while a training one stays finite: the
-        weights are finite, so the cause lies on the validation side."""
+        """Only validation numbers turn non-finite, and a training loss is finite at that
+        epoch (Keras's mean over the epoch, before its last update)."""
         return (all(name.startswith("val_") for name in self.first_non_finite_epoch)
-                and any(not name.startswith("val_") for name in self.finite_throughout))
+                and bool(self.training_loss_finite_at_onset))
+
+    @property
+    def weights_finite(self) -> bool:
+        """A training loss is finite at a later epoch: the weights were finite after the
+        onset, which an update that made them NaN would not allow."""
+        return self.validation_only and bool(self.training_loss_finite_after_onset)
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,8 @@ def metric_kind(metric: str) -> str:
         return "bookkeeping"
     if "loss" in base or base in ("bce", "binary_crossentropy", "crossentropy"):
         return "loss"
+    if "distance" in base:  # jaccard_distance = 1 - IoU: lower is better, 0 is perfect
+        return "other"
     if "dice" in base or re.search(r"(?:^|_)f1(?:[-_]?score)?(?:$|_)|fscore", base):
         return "dice"  # F1 of a binary mask is its Dice
     if "iou" in base or "io_u" in base or "jaccard" in base:

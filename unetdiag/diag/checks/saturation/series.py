@@ -47,6 +47,8 @@ def non_finite_onset(run: str, series: Series) -> NonFiniteOnset | None:
     last_finite = {name: float(series[name].values[onset - 1]) for name in series
                    if onset > 0 and series[name].finite[onset - 1]}
     longest = max(series.values(), key=lambda item: item.values.size)
+    training_losses = [item for name, item in series.items()
+                       if not is_validation(name) and metric_kind(name) == "loss"]
     return NonFiniteOnset(
         run, onset_epoch=longest.epoch(onset),
         metrics_at_onset=[name for name, epoch in first_bad.items() if epoch == onset],
@@ -57,7 +59,11 @@ def non_finite_onset(run: str, series: Series) -> NonFiniteOnset | None:
         finite_throughout=[name for name in series if name not in first_bad],
         last_epoch=longest.epoch(longest.values.size - 1),
         only_nan=all(math.isnan(series[name].values[epoch])
-                     for name, epoch in first_bad.items()))
+                     for name, epoch in first_bad.items()),
+        training_loss_finite_at_onset=[item.name for item in training_losses
+                                       if onset < item.values.size and item.finite[onset]],
+        training_loss_finite_after_onset=[item.name for item in training_losses
+                                          if item.finite[onset + 1:].any()])
 
 
 def flat_tail(item: MetricSeries, thresholds: SaturationThresholds) -> int:

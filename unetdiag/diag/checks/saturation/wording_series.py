@@ -51,26 +51,43 @@ def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
 
 def _validation_non_finite_finding(claim: evidence.NonFiniteOnset, word: str,
                                    when: str) -> Finding:
-    """Only validation numbers are non-finite: the training ones prove the weights finite."""
+    """Only validation numbers are non-finite while a training loss is finite."""
     at_onset = claim.metrics_at_onset
-    training = [name for name in claim.finite_throughout if not name.startswith("val_")]
+    losses = join_names(claim.training_loss_finite_at_onset)
+    if claim.weights_finite:
+        weights = (f", while {losses} stayed finite, then and in later epochs: the weights "
+                   "are finite, so the cause is on the validation side")
+    else:
+        weights = (f", while {losses} stayed finite at that epoch. Keras's training loss is "
+                   "the mean over the epoch's steps, each taken before its update, so the "
+                   "weights were finite until the epoch's last update at least: the cause is "
+                   "on the validation side, or that last update broke the weights (no later "
+                   "epoch shows which)")
+    finite_before = any(name in claim.last_finite_before_onset for name in at_onset)
+    causes = (
+        "a loss or metric that breaks on the validation data once the model predicts "
+        "certain values (a log(0), or a Dice without a smoothing term on empty masks once the "
+        "model predicts no foreground), or validation inputs that overflow the model"
+        if finite_before else
+        "a validation set too small to give a usable batch or empty (a tiny validation "
+        "split, or validation_steps larger than the data), validation images or masks "
+        "holding NaN or infinite values, or a loss or metric that divides by zero on the "
+        "validation masks only (a Dice without a smoothing term on empty masks)")
     explanation = (
         f"{join_names(at_onset)} {verb(len(at_onset), 'is', 'are')} {word} {when}"
         + (f" (later also {join_names(claim.later)})" if claim.later else "")
-        + f", while {join_names(training)} stayed finite over the same epochs: the weights "
-        "are finite, so the cause is on the validation side. Consistent with a validation "
-        "set too small to give a usable batch or empty (a tiny validation split, or "
-        "validation_steps larger than the data), validation images or masks holding NaN or "
-        "infinite values, or a loss or metric that divides by zero on the validation masks "
-        "only (a Dice without a smoothing term on empty masks).")
+        + weights + f". Consistent with {causes}.")
     return finding(
         ids.NON_FINITE, claim,
         title=f"{claim.run}: {join_names(at_onset)} became {word} at epoch "
-              f"{claim.onset_epoch}; training numbers stayed finite",
+              f"{claim.onset_epoch}; the training loss stayed finite",
         explanation=explanation,
         fix=("Check that validation holds at least one full batch of pairs (raise the "
              "validation share if it is tiny), then its files (`unetdiag audit-data`) and "
-             "any Dice's smoothing term."))
+             "any Dice's smoothing term."
+             if not finite_before else
+             "Give every Dice a smoothing term and compute losses on clipped probabilities; "
+             "check the validation files (`unetdiag audit-data`)."))
 
 
 def constant_predictor_finding(claim: evidence.ConstantPredictorRun) -> Finding:
@@ -420,16 +437,17 @@ def score_zero_throughout_finding(claim: evidence.ScoreZeroThroughout) -> Findin
     others = [n for n in claim.metrics if n != name]
     return finding(
         ids.SCORE_ZERO_THROUGHOUT, claim,
-        title=f"{claim.run}: {name} is 0 at every one of the {data['epochs']} epochs",
+        title=f"{claim.run}: {name} is 0.0000 at every one of the {data['epochs']} epochs",
         explanation=(
-            f"{name} never rose above {data['value']:.4g} in {data['epochs']} epochs"
-            + (f"; nor did {join_names(others)}" if others else "")
-            + ". A Dice or IoU of 0 means not one true positive pixel: the predicted "
-            "foreground never met the masks' foreground. Consistent with masks that hold no "
-            "foreground as the model reads them (all background after decoding, or not the "
-            "images' masks), a model that predicts background everywhere from the start, or "
-            "a metric that casts or thresholds the predictions so that none counts as "
-            "foreground. The loss alone cannot tell these apart."),
+            f"{name} was 0.0000 (to four decimals) at every one of {data['epochs']} epochs"
+            + (f"; so did {join_names(others)}" if others else "")
+            + ". A Dice or IoU of 0 means not one true positive pixel (or too few to show in "
+            "four decimals): the predicted foreground never met the masks' foreground. "
+            "Consistent with masks that hold no foreground as the model reads them (all "
+            "background after decoding, or not the images' masks), a model that predicts "
+            "background everywhere from the start, or a metric that casts or thresholds the "
+            "predictions so that none counts as foreground. The loss alone cannot tell these "
+            "apart."),
         fix=("Check that the masks hold foreground where their images show it (`unetdiag "
              "audit-data` reports every mask's foreground fraction), that the model outputs "
              "foreground probabilities (sigmoid) and that the metric compares them as such."))
