@@ -577,3 +577,14 @@ def test_a_large_case_is_not_taken_past_the_validation_share():
     for seed in range(8):
         _train, validation = split_pairs(pairs, 0.2, seed)
         assert {p.group for p in validation} in ({"a"}, {"b"}, {"a", "b"})
+
+
+def test_the_folder_hint_prefers_a_plain_mask_folder_and_names_the_others(tmp_path):
+    # DRIVE as shared here: extra_fov_masks/ (field of view) sorts before masks/ (vessels)
+    for folder in ("images", "masks", "extra_fov_masks"):
+        _touch(tmp_path / folder, "21_training.png")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path)
+    assert str(caught.value).endswith(
+        f"--images {tmp_path / 'images'} --masks {tmp_path / 'masks'} "
+        f"(or --masks {tmp_path / 'extra_fov_masks'})")

@@ -190,6 +190,9 @@ def _list_folder(folder: Path, role: str, require_files: bool = True) -> _Listin
     return listing
 
 
+#: Mask folder names that say nothing else (preferred over e.g. ``extra_fov_masks``).
+PLAIN_MASK_FOLDERS = frozenset({"masks", "mask", "labels", "label", "gt", "groundtruth",
+                                "ground_truth", "annotations", "1st_manual"})
 #: Folder names of a split already made: such folders are not cases to pair together.
 SPLIT_FOLDER_NAMES = frozenset({"train", "training", "val", "valid", "validation", "test",
                                 "testing", "dev"})
@@ -240,11 +243,14 @@ def _folders_hint(listing: _Listing) -> str:
     names = {path.name.lower(): path.name for path in listing.subfolders}
     image_folder = next((names[name] for name in ("images", "image", "imgs") if name in names),
                         None)
-    mask_folder = next((original for name, original in names.items()
-                        if MASK_WORDS.search(name)), None)
-    if image_folder and mask_folder:
+    # a folder named for masks alone first: DRIVE's extra_fov_masks/ is not its target
+    mask_folders = sorted((original for name, original in names.items()
+                           if MASK_WORDS.search(name) and original != image_folder),
+                          key=lambda name: (name.lower() not in PLAIN_MASK_FOLDERS, name))
+    if image_folder and mask_folders:
+        others = "".join(f" (or --masks {listing.folder / other})" for other in mask_folders[1:3])
         return (f"; to pair the two folders, pass --images {listing.folder / image_folder} "
-                f"--masks {listing.folder / mask_folder}")
+                f"--masks {listing.folder / mask_folders[0]}{others}")
     splits = [path for path in listing.subfolders if path.name.lower() in SPLIT_FOLDER_NAMES]
     if splits:
         return (f"; {words.names(splits, '/')} look like a split already made: give one "
