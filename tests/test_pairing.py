@@ -588,3 +588,14 @@ def test_the_folder_hint_prefers_a_plain_mask_folder_and_names_the_others(tmp_pa
     assert str(caught.value).endswith(
         f"--images {tmp_path / 'images'} --masks {tmp_path / 'masks'} "
         f"(or --masks {tmp_path / 'extra_fov_masks'})")
+
+
+def test_the_folder_hint_goes_down_to_the_one_folder_of_masks(tmp_path):
+    # the Oxford-IIIT Pet release: annotations/ holds trimaps/ (PNG) and xmls/ (XML)
+    _touch(tmp_path / "images", "Abyssinian_1.jpg")
+    _touch(tmp_path / "annotations", "list.txt")
+    _touch(tmp_path / "annotations" / "trimaps", "Abyssinian_1.png")
+    _touch(tmp_path / "annotations" / "xmls", "Abyssinian_1.xml")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path)
+    assert str(caught.value).endswith(f"--masks {tmp_path / 'annotations' / 'trimaps'}")

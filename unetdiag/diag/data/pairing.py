@@ -248,14 +248,29 @@ def _folders_hint(listing: _Listing) -> str:
                            if MASK_WORDS.search(name) and original != image_folder),
                           key=lambda name: (name.lower() not in PLAIN_MASK_FOLDERS, name))
     if image_folder and mask_folders:
-        others = "".join(f" (or --masks {listing.folder / other})" for other in mask_folders[1:3])
+        paths = [_holding_files(listing.folder / name) for name in mask_folders]
+        others = "".join(f" (or --masks {other})" for other in paths[1:3])
         return (f"; to pair the two folders, pass --images {listing.folder / image_folder} "
-                f"--masks {listing.folder / mask_folders[0]}{others}")
+                f"--masks {paths[0]}{others}")
     splits = [path for path in listing.subfolders if path.name.lower() in SPLIT_FOLDER_NAMES]
     if splits:
         return (f"; {words.names(splits, '/')} look like a split already made: give one "
                 f"folder at a time (e.g. {splits[0]})")
     return ""
+
+
+def _holding_files(folder: Path) -> Path:
+    """``folder``, or its one sub-folder holding image files when it holds none itself (the
+    Oxford-IIIT Pet's annotations/ keeps its masks in annotations/trimaps/)."""
+    try:
+        listing = _list_folder(folder, "mask", require_files=False)
+        if listing.files:
+            return folder
+        holding = [sub for sub in listing.subfolders
+                   if _list_folder(sub, "mask", require_files=False).files]
+    except UserError:
+        return folder
+    return holding[0] if len(holding) == 1 else folder
 
 
 def _strip_suffix(stem: str, suffixes: Sequence[str]) -> str | None:
