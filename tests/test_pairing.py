@@ -599,3 +599,14 @@ def test_the_folder_hint_goes_down_to_the_one_folder_of_masks(tmp_path):
     with pytest.raises(UserError) as caught:
         discover_pairs(tmp_path)
     assert str(caught.value).endswith(f"--masks {tmp_path / 'annotations' / 'trimaps'}")
+
+
+def test_the_folder_hint_pairs_a_folder_with_its_masks_folder(tmp_path):
+    # Kaggle Carvana: train/, train_masks/ (GIF) and test/ side by side
+    _touch(tmp_path / "train", "0cdf5b5d0ce1_01.jpg")
+    _touch(tmp_path / "train_masks", "0cdf5b5d0ce1_01_mask.gif")
+    _touch(tmp_path / "test", "0cdf5b5d0ce1_02.jpg")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path)
+    assert str(caught.value).endswith(
+        f"pass --images {tmp_path / 'train'} --masks {tmp_path / 'train_masks'}")

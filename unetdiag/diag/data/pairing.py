@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -243,6 +244,12 @@ def _folders_hint(listing: _Listing) -> str:
     names = {path.name.lower(): path.name for path in listing.subfolders}
     image_folder = next((names[name] for name in ("images", "image", "imgs") if name in names),
                         None)
+    for name, original in sorted(names.items()):
+        # a folder and its masks named after it: Carvana's train/ and train_masks/
+        base = re.sub(r"[_\-\s]*(?:masks?|labels?|gt)$", "", name)
+        if image_folder is None and base != name and base in names:
+            return (f"; to pair the two folders, pass --images {listing.folder / names[base]} "
+                    f"--masks {_holding_files(listing.folder / original)}")
     # a folder named for masks alone first: DRIVE's extra_fov_masks/ is not its target
     mask_folders = sorted((original for name, original in names.items()
                            if MASK_WORDS.search(name) and original != image_folder),
