@@ -629,3 +629,20 @@ def test_a_bullet_list_after_an_epoch_line_does_not_overwrite_its_numbers():
             "val_dice_coef: 0.72\n- lr: 0.001\n- loss: 0.9\n- val_dice_coef: 0.05\n")
     [run] = parse_console(text)
     assert run.epochs[-1]["loss"] == 0.3 and run.epochs[-1]["val_dice_coef"] == 0.72
+
+
+def test_rows_of_one_epoch_with_blank_cells_are_merged_into_it():
+    # PyTorch Lightning's CSVLogger: step rows, a validation row and an epoch row per epoch
+    rows = ["epoch,step,train_loss_step,val_loss,val_dice,train_loss_epoch"]
+    for epoch in range(3):
+        rows += [f"{epoch},{epoch * 100 + 49},0.6,,,", f"{epoch},{epoch * 100 + 99},0.5,,,",
+                 f"{epoch},{epoch * 100 + 99},,0.{5 - epoch},0.{4 + epoch},",
+                 f"{epoch},{epoch * 100 + 99},,,,0.{6 - epoch}"]
+    [run] = parse_csv("\n".join(rows) + "\n")
+    assert len(run.epochs) == 3 and run.epoch_numbers == [1, 2, 3]
+    assert [epoch["val_dice"] for epoch in run.epochs] == [0.4, 0.5, 0.6]
+    assert [epoch["train_loss_epoch"] for epoch in run.epochs] == [0.6, 0.5, 0.4]
+    assert any("merged" in note for note in run.notes)
+    # complete rows that repeat an epoch are still a new run (CSVLogger(append=True))
+    appended = parse_csv("epoch,loss\n0,0.5\n1,0.4\n1,0.45\n2,0.3\n")
+    assert [len(run.epochs) for run in appended] == [2, 2]

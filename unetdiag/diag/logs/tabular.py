@@ -91,6 +91,8 @@ def parse_csv(text: str) -> list[RunLog]:
     skipped_columns: set[str] = set()
     current: RunLog | None = None
     previous_epoch: float | None = None
+    previous_sparse = False
+    merged_rows = 0
     for row_number, row in enumerate(rows[1:], start=2):
         cells = [cell.strip() for cell in row]
         if [c.lower() for c in cells] == [c.lower() for c in header]:
@@ -105,11 +107,6 @@ def parse_csv(text: str) -> list[RunLog]:
             notes.append(f"row {row_number}: epoch {cells[epoch_column]!r} is not a number: "
                          "skipped")
             continue
-        if current is None or (epoch_number is not None and previous_epoch is not None
-                               and epoch_number <= previous_epoch):
-            current = RunLog(name=f"run {len(runs) + 1}", epochs=[], step_seconds=[], source="")
-            runs.append(current)
-        previous_epoch = epoch_number
         values: dict[str, float] = {}
         for column, cell in zip(header, cells, strict=True):
             if column.lower() == "epoch" or cell == "":
@@ -119,6 +116,20 @@ def parse_csv(text: str) -> list[RunLog]:
                 skipped_columns.add(column)
             else:
                 values[column] = value
+        sparse = "" in cells or previous_sparse
+        previous_sparse = "" in cells
+        if (current is not None and current.epochs and epoch_number is not None
+                and epoch_number == previous_epoch and sparse):
+            # one epoch over several rows with blank cells (PyTorch Lightning's metrics.csv:
+            # step rows, then validation, then epoch means): merged, the later value kept
+            current.epochs[-1].update(values)
+            merged_rows += 1
+            continue
+        if current is None or (epoch_number is not None and previous_epoch is not None
+                               and epoch_number <= previous_epoch):
+            current = RunLog(name=f"run {len(runs) + 1}", epochs=[], step_seconds=[], source="")
+            runs.append(current)
+        previous_epoch = epoch_number
         current.epochs.append(values)
         current.step_seconds.append(None)
         current.steps_per_epoch.append(None)
@@ -133,6 +144,9 @@ def parse_csv(text: str) -> list[RunLog]:
     if skipped_columns:
         columns = ", ".join(sorted(skipped_columns))
         notes.append(f"non-numeric values skipped in column(s) {columns}")
+    if merged_rows:
+        notes.append(f"{merged_rows} rows with blank cells shared their epoch number with the "
+                     "row before and were merged into it (a column's later value kept)")
     for run in runs:
         run.source = "CSVLogger file" + (f", run {runs.index(run) + 1} of {len(runs)}"
                                           if len(runs) > 1 else "")

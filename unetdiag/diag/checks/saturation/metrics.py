@@ -35,7 +35,8 @@ STEP_SECONDS_KEY = "step_seconds"
 STEPS_PER_EPOCH_KEY = "steps_per_epoch"
 #: History keys that are bookkeeping, never judged as metrics.
 NON_METRIC_KEYS = frozenset({EPOCH_KEY, *LEARNING_RATE_KEYS, STEP_SECONDS_KEY,
-                             STEPS_PER_EPOCH_KEY, "batch_size", "time", "epoch_seconds"})
+                             STEPS_PER_EPOCH_KEY, "batch_size", "time", "epoch_seconds",
+                             "step"})
 #: Kinds whose values lie in [0, 1] for labels and predictions in [0, 1].
 SCORE_KINDS = ("accuracy", "dice", "iou")
 #: The two phases of a run, most telling first, with whether their names carry ``val_``.
