@@ -646,3 +646,10 @@ def test_rows_of_one_epoch_with_blank_cells_are_merged_into_it():
     # complete rows that repeat an epoch are still a new run (CSVLogger(append=True))
     appended = parse_csv("epoch,loss\n0,0.5\n1,0.4\n1,0.45\n2,0.3\n")
     assert [len(run.epochs) for run in appended] == [2, 2]
+
+
+@pytest.mark.parametrize("index_name", ["", "Unnamed: 0"])
+def test_a_pandas_index_column_is_the_epoch_not_a_metric(index_name):
+    [run] = parse_csv(f"{index_name},loss,val_dice\n0,0.5,0.3\n1,0.4,0.4\n")
+    assert run.epochs == [{"loss": 0.5, "val_dice": 0.3}, {"loss": 0.4, "val_dice": 0.4}]
+    assert run.epoch_numbers == [1, 2]

@@ -86,6 +86,9 @@ def parse_csv(text: str) -> list[RunLog]:
             f"this CSV is not a Keras training log: its columns ({shown}) include neither "
             "'epoch' nor a metric such as loss, accuracy, dice or iou")
     epoch_column = next((i for i, c in enumerate(header) if c.lower() == "epoch"), None)
+    if epoch_column is None and header[0] in ("", "Unnamed: 0"):
+        # pandas' DataFrame(history.history).to_csv(): the index, 0 to n-1, is the epoch
+        epoch_column, header[0] = 0, "epoch"
     runs: list[RunLog] = []
     notes: list[str] = []
     skipped_columns: set[str] = set()
