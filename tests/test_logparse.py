@@ -653,3 +653,10 @@ def test_a_pandas_index_column_is_the_epoch_not_a_metric(index_name):
     [run] = parse_csv(f"{index_name},loss,val_dice\n0,0.5,0.3\n1,0.4,0.4\n")
     assert run.epochs == [{"loss": 0.5, "val_dice": 0.3}, {"loss": 0.4, "val_dice": 0.4}]
     assert run.epoch_numbers == [1, 2]
+
+
+def test_a_tensorboard_event_file_is_named_as_such(tmp_path):
+    path = tmp_path / "events.out.tfevents.1700000000.host"
+    path.write_bytes(b"\x18\x00\x00\x00\x00\x00\x00\x00brain.Event:2")
+    with pytest.raises(UserError, match="TensorBoard event file"):
+        parse_log(path)

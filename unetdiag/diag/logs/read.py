@@ -117,6 +117,9 @@ def read_log_text(path: Path | str) -> str:
         raise UserError(f"{path}: cannot read it ({error.strerror or error})") from None
     if not data.strip():
         raise UserError(f"{path} is empty: there is no training log in it")
+    if "tfevents" in path.name:
+        raise UserError(f"{path} is a TensorBoard event file, which explain-log does not read; "
+                        f"{_KINDS_HINT} (Keras's CSVLogger callback writes one beside it)")
     text = _decode(data, path)
     if not text.strip():
         raise UserError(f"{path} is empty: there is no training log in it")
