@@ -119,7 +119,7 @@ def read_log_text(path: Path | str) -> str:
         raise UserError(f"{path} is empty: there is no training log in it")
     if "tfevents" in path.name:
         raise UserError(f"{path} is a TensorBoard event file, which explain-log does not read; "
-                        f"{_KINDS_HINT} (Keras's CSVLogger callback writes one beside it)")
+                        f"{_KINDS_HINT} (add Keras's CSVLogger callback to get one)")
     text = _decode(data, path)
     if not text.strip():
         raise UserError(f"{path} is empty: there is no training log in it")
