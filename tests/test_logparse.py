@@ -660,3 +660,28 @@ def test_a_tensorboard_event_file_is_named_as_such(tmp_path):
     path.write_bytes(b"\x18\x00\x00\x00\x00\x00\x00\x00brain.Event:2")
     with pytest.raises(UserError, match="TensorBoard event file"):
         parse_log(path)
+
+
+def test_pandas_writes_nan_as_an_empty_cell():
+    # DataFrame(history.history).to_csv(): a loss gone NaN is an empty cell
+    [run] = parse_csv(",loss,val_loss\n0,0.7,0.8\n1,0.6,0.7\n2,,\n3,,\n")
+    assert math.isnan(run.epochs[2]["loss"]) and math.isnan(run.epochs[3]["val_loss"])
+    # a repeated pandas header (to_csv(mode="a")) is a new run, not a row to skip
+    runs = parse_csv(",loss\n0,0.7\n1,0.6\n,loss\n0,0.9\n1,0.8\n")
+    assert [len(run.epochs) for run in runs] == [2, 2] and not runs[0].notes
+    # an index beside a real epoch column is dropped
+    [indexed] = parse_csv(",epoch,loss\n0,10,0.5\n1,11,0.4\n")
+    assert indexed.epochs == [{"loss": 0.5}, {"loss": 0.4}] and indexed.epoch_numbers == [11, 12]
+
+
+def test_blank_cells_do_not_merge_a_restart_without_a_step_column():
+    # a hand-written log whose val_loss is blank on some epochs, restarted at epoch 4
+    text = ("epoch,loss,val_loss\n0,0.8,0.9\n1,0.7,\n2,0.6,0.7\n3,0.5,\n4,0.4,0.5\n"
+            "4,0.9,\n5,0.8,0.85\n")
+    assert [len(run.epochs) for run in parse_csv(text)] == [5, 2]
+
+
+def test_a_csv_named_like_an_event_file_is_read_as_a_csv(tmp_path):
+    path = tmp_path / "tfevents_scalars.csv"
+    path.write_text("epoch,loss\n0,0.5\n1,0.4\n")
+    assert [len(run.epochs) for run in parse_log(path)] == [2]

@@ -610,3 +610,31 @@ def test_the_folder_hint_pairs_a_folder_with_its_masks_folder(tmp_path):
         discover_pairs(tmp_path)
     assert str(caught.value).endswith(
         f"pass --images {tmp_path / 'train'} --masks {tmp_path / 'train_masks'}")
+
+
+def test_the_folder_hint_goes_down_on_the_image_side_too_and_ranks_empty_folders_last(tmp_path):
+    # Keras flow_from_directory: images/img/ and masks/img/; YOLO labels/ holds no image
+    _touch(tmp_path / "images" / "img", "a.png")
+    _touch(tmp_path / "masks" / "img", "a.png")
+    _touch(tmp_path / "labels", "a.txt")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path)
+    assert str(caught.value).endswith(
+        f"--images {tmp_path / 'images' / 'img'} --masks {tmp_path / 'masks' / 'img'} "
+        f"(or --masks {tmp_path / 'labels'})")
+
+
+def test_an_unreadable_folder_is_not_a_traceback(tmp_path, monkeypatch):
+    # as a user without the right to look inside case/ (root reads everything, so the
+    # refusal is simulated where pathlib meets it)
+    _touch(tmp_path / "case", "notes.txt")
+    original = Path.is_dir
+
+    def is_dir(path):
+        if path.parent.name == "case":
+            raise PermissionError(13, "Permission denied", str(path))
+        return original(path)
+
+    monkeypatch.setattr(Path, "is_dir", is_dir)
+    with pytest.raises(UserError):
+        discover_pairs(tmp_path)

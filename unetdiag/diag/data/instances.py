@@ -80,9 +80,16 @@ class InstanceLayout:
     object_files: dict[str, int] = field(default_factory=dict)
 
 
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a folder the user may not read: not one of the layout's
+        return False
+
+
 def is_instance_layout(subfolders: list[Path]) -> bool:
     """Some sub-folder holds an ``images/`` folder of its own."""
-    return any((folder / IMAGES_FOLDER).is_dir() for folder in subfolders)
+    return any(_is_folder(folder / IMAGES_FOLDER) for folder in subfolders)
 
 
 def find_instance_layout(subfolders: list[Path], other_files: list[Path]) -> InstanceLayout:

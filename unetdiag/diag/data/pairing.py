@@ -216,8 +216,8 @@ def _case_listings(images: _Listing) -> list[_Listing]:
 
 
 def _no_images_message(listing: _Listing, role: str,
-                       cases: Literal["not searched", "empty", "unpaired"] = "not searched"
-                       ) -> str:
+                       cases: Literal["not searched", "empty", "unpaired"] = "not searched",
+                       hint: str | None = None) -> str:
     noun = "images" if role == "image" else "masks"
     if not (listing.ignored or listing.subfolders):
         return f"{role} folder is empty: {listing.folder}"
@@ -233,7 +233,7 @@ def _no_images_message(listing: _Listing, role: str,
                     "(<case>/<name>.<ext> with <case>/<name>_mask.<ext>)"}[cases]
     message = (f"no {noun} in {listing.folder}: {' and '.join(found)}, no file with a "
                f"supported extension ({' '.join(SUPPORTED_EXTENSIONS)}); {subfolders}")
-    return message + _folders_hint(listing)
+    return message + (_folders_hint(listing) if hint is None else hint)
 
 
 def _folders_hint(listing: _Listing) -> str:
@@ -244,21 +244,21 @@ def _folders_hint(listing: _Listing) -> str:
     names = {path.name.lower(): path.name for path in listing.subfolders}
     image_folder = next((names[name] for name in ("images", "image", "imgs") if name in names),
                         None)
-    for name, original in sorted(names.items()):
-        # a folder and its masks named after it: Carvana's train/ and train_masks/
-        base = re.sub(r"[_\-\s]*(?:masks?|labels?|gt)$", "", name)
-        if image_folder is None and base != name and base in names:
-            return (f"; to pair the two folders, pass --images {listing.folder / names[base]} "
-                    f"--masks {_holding_files(listing.folder / original)}")
-    # a folder named for masks alone first: DRIVE's extra_fov_masks/ is not its target
-    mask_folders = sorted((original for name, original in names.items()
-                           if MASK_WORDS.search(name) and original != image_folder),
-                          key=lambda name: (name.lower() not in PLAIN_MASK_FOLDERS, name))
-    if image_folder and mask_folders:
-        paths = [_holding_files(listing.folder / name) for name in mask_folders]
-        others = "".join(f" (or --masks {other})" for other in paths[1:3])
-        return (f"; to pair the two folders, pass --images {listing.folder / image_folder} "
-                f"--masks {paths[0]}{others}")
+    if image_folder is None:
+        for name, original in sorted(names.items()):
+            # a folder and its masks named after it: Carvana's train/ and train_masks/
+            base = re.sub(r"[_\-\s]*(?:masks?|labels?|gt)$", "", name)
+            if base != name and base in names:
+                return _pass_both(listing.folder / names[base], [listing.folder / original])
+    if image_folder:
+        # a folder named for masks alone first (DRIVE's extra_fov_masks/ is not its target),
+        # and folders holding no image file (YOLO labels/, COCO annotations/) last
+        candidates = [listing.folder / original for name, original in
+                      sorted(names.items(), key=lambda item: (item[0] not in PLAIN_MASK_FOLDERS,
+                                                              item[0]))
+                      if MASK_WORDS.search(name) and original != image_folder]
+        if candidates:
+            return _pass_both(listing.folder / image_folder, candidates)
     splits = [path for path in listing.subfolders if path.name.lower() in SPLIT_FOLDER_NAMES]
     if splits:
         return (f"; {words.names(splits, '/')} look like a split already made: give one "
@@ -266,18 +266,41 @@ def _folders_hint(listing: _Listing) -> str:
     return ""
 
 
-def _holding_files(folder: Path) -> Path:
-    """``folder``, or its one sub-folder holding image files when it holds none itself (the
-    Oxford-IIIT Pet's annotations/ keeps its masks in annotations/trimaps/)."""
+#: Mask folders looked into for the hint (each listed, with its sub-folders if it holds no file).
+MAX_HINTED_MASK_FOLDERS = 4
+
+
+def _pass_both(image_folder: Path, mask_folders: Sequence[Path]) -> str:
+    """``; to pair the two folders, pass --images I --masks M (or --masks N)``, each folder
+    taken down to the one sub-folder holding its files."""
+    masks = [_holding_files(folder) for folder in mask_folders[:MAX_HINTED_MASK_FOLDERS]]
+    ranked = sorted(masks, key=lambda item: (item[1] == 0,
+                                             item[0].name.lower() not in PLAIN_MASK_FOLDERS
+                                             and item[0].parent.name.lower()
+                                             not in PLAIN_MASK_FOLDERS))
+    others = "".join(f" (or --masks {folder})" for folder, _ in ranked[1:3])
+    return (f"; to pair the two folders, pass --images {_holding_files(image_folder)[0]} "
+            f"--masks {ranked[0][0]}{others}")
+
+
+def _holding_files(folder: Path) -> tuple[Path, int]:
+    """``folder`` and how many supported files it holds, or its one sub-folder holding such
+    files when it holds none itself (the Oxford-IIIT Pet's annotations/trimaps/; a Keras
+    flow_from_directory layout's images/img/); a second such sub-folder ends the search."""
     try:
         listing = _list_folder(folder, "mask", require_files=False)
         if listing.files:
-            return folder
-        holding = [sub for sub in listing.subfolders
-                   if _list_folder(sub, "mask", require_files=False).files]
+            return folder, len(listing.files)
+        holding: list[tuple[Path, int]] = []
+        for sub in listing.subfolders:
+            files = len(_list_folder(sub, "mask", require_files=False).files)
+            if files:
+                holding.append((sub, files))
+                if len(holding) > 1:
+                    break
     except UserError:
-        return folder
-    return holding[0] if len(holding) == 1 else folder
+        return folder, 0
+    return holding[0] if len(holding) == 1 else (folder, 0)
 
 
 def _strip_suffix(stem: str, suffixes: Sequence[str]) -> str | None:
@@ -463,7 +486,8 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         return _instance_folders(images)  # files beside the sample folders are ignored
     searched: Literal["not searched", "empty", "unpaired"] = "not searched"
     # an images/ and a masks/ folder are two folders to pass, not two cases
-    if not images.files and masks_path is None and not _folders_hint(images):
+    hint = _folders_hint(images) if not images.files else ""
+    if not images.files and masks_path is None and not hint:
         cases = _case_listings(images)
         result = _case_folders(images, cases, mask_suffixes, pattern) if cases else None
         if result is not None:
@@ -475,12 +499,13 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
                                 & {path.stem for path in cases[1].files}):
             first, second = sorted((case.folder for case in cases),
                                    key=lambda folder: bool(MASK_WORDS.search(folder.name.lower())))
-            raise UserError(f"{_no_images_message(images, 'image', searched)}; {first.name}/ and "
+            message = _no_images_message(images, "image", searched, hint)
+            raise UserError(f"{message}; {first.name}/ and "
                             f"{second.name}/ hold files of the same names: to pair them, pass "
                             f"--images {first} --masks {second} (if {second.name}/ holds the "
                             "masks)")
     if not images.files:
-        raise UserError(_no_images_message(images, "image", searched))
+        raise UserError(_no_images_message(images, "image", searched, hint))
     same_folder = masks_path is not None and _same_file(images_dir, masks_path)
     masks = None if masks_path is None or same_folder else _list_folder(masks_path, "mask")
     one_folder = masks is None

@@ -117,10 +117,14 @@ def read_log_text(path: Path | str) -> str:
         raise UserError(f"{path}: cannot read it ({error.strerror or error})") from None
     if not data.strip():
         raise UserError(f"{path} is empty: there is no training log in it")
-    if "tfevents" in path.name:
-        raise UserError(f"{path} is a TensorBoard event file, which explain-log does not read; "
-                        f"{_KINDS_HINT} (add Keras's CSVLogger callback to get one)")
-    text = _decode(data, path)
+    try:
+        text = _decode(data, path)
+    except UserError:
+        if "tfevents" in path.name.lower():
+            raise UserError(f"{path} is a TensorBoard event file, which explain-log does not "
+                            f"read; {_KINDS_HINT} (add Keras's CSVLogger callback to get one)"
+                            ) from None
+        raise
     if not text.strip():
         raise UserError(f"{path} is empty: there is no training log in it")
     return text

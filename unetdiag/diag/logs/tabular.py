@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -85,10 +86,18 @@ def parse_csv(text: str) -> list[RunLog]:
         raise LogFormatError(
             f"this CSV is not a Keras training log: its columns ({shown}) include neither "
             "'epoch' nor a metric such as loss, accuracy, dice or iou")
+    written_header = [column.lower() for column in header]
+    # pandas' DataFrame(history.history).to_csv(): an unnamed index (0 to n-1), the epoch
+    # unless an epoch column is there too; pandas writes NaN as an empty cell
+    pandas = header[0] in ("", "Unnamed: 0")
     epoch_column = next((i for i, c in enumerate(header) if c.lower() == "epoch"), None)
-    if epoch_column is None and header[0] in ("", "Unnamed: 0"):
-        # pandas' DataFrame(history.history).to_csv(): the index, 0 to n-1, is the epoch
-        epoch_column, header[0] = 0, "epoch"
+    if pandas:
+        if epoch_column is None:
+            epoch_column = 0
+        header[0] = "epoch"
+    # PyTorch Lightning's metrics.csv: epoch and step columns, one epoch over several rows
+    # with blank cells
+    stepped = "step" in written_header
     runs: list[RunLog] = []
     notes: list[str] = []
     skipped_columns: set[str] = set()
@@ -98,7 +107,7 @@ def parse_csv(text: str) -> list[RunLog]:
     merged_rows = 0
     for row_number, row in enumerate(rows[1:], start=2):
         cells = [cell.strip() for cell in row]
-        if [c.lower() for c in cells] == [c.lower() for c in header]:
+        if [c.lower() for c in cells] == written_header:
             current, previous_epoch = None, None  # a repeated header: the next run
             continue
         if len(cells) != len(header):
@@ -111,17 +120,18 @@ def parse_csv(text: str) -> list[RunLog]:
                          "skipped")
             continue
         values: dict[str, float] = {}
-        for column, cell in zip(header, cells, strict=True):
-            if column.lower() == "epoch" or cell == "":
+        for position, (column, cell) in enumerate(zip(header, cells, strict=True)):
+            if column.lower() == "epoch" or position == epoch_column or (
+                    cell == "" and not pandas):
                 continue
-            value = to_float(cell)
+            value = math.nan if cell == "" else to_float(cell)
             if value is None:
                 skipped_columns.add(column)
             else:
                 values[column] = value
         sparse = "" in cells or previous_sparse
         previous_sparse = "" in cells
-        if (current is not None and current.epochs and epoch_number is not None
+        if (stepped and current is not None and current.epochs and epoch_number is not None
                 and epoch_number == previous_epoch and sparse):
             # one epoch over several rows with blank cells (PyTorch Lightning's metrics.csv:
             # step rows, then validation, then epoch means): merged, the later value kept
@@ -149,7 +159,8 @@ def parse_csv(text: str) -> list[RunLog]:
         notes.append(f"non-numeric values skipped in column(s) {columns}")
     if merged_rows:
         notes.append(f"{merged_rows} rows with blank cells shared their epoch number with the "
-                     "row before and were merged into it (a column's later value kept)")
+                     "row before (a log with a step column, as PyTorch Lightning writes) and "
+                     "were merged into it (a column's later value kept)")
     for run in runs:
         run.source = "CSVLogger file" + (f", run {runs.index(run) + 1} of {len(runs)}"
                                           if len(runs) > 1 else "")
