@@ -41,7 +41,7 @@ from unetdiag.diag.checks.saturation.ids import (
     STEP_TIME_OUTLIER,
     TRAIN_VAL_GAP,
 )
-from unetdiag.diag.checks.saturation.metrics import is_validation, metric_kind
+from unetdiag.diag.checks.saturation.metrics import is_validation, metric_kind, validation_first
 from unetdiag.diag.core.findings import Finding, Report, Severity
 from unetdiag.diag.logs.headline import headline
 from unetdiag.diag.logs.model import RunLog
@@ -154,8 +154,8 @@ def _verdict(findings: Iterable[Finding]) -> str:
         name, data = next(iter(ids[SCORE_COLLAPSED].evidence["metrics"].items()))
         parts.append(f"{name} collapsed to 0 at epoch {data['epoch']}")
     if SCORE_ZERO_THROUGHOUT in ids:
-        zero = list(ids[SCORE_ZERO_THROUGHOUT].evidence["metrics"])
-        parts.append(f"{next((n for n in zero if n.startswith('val_')), zero[0])} 0 throughout")
+        parts.append(f"{validation_first(ids[SCORE_ZERO_THROUGHOUT].evidence['metrics'])} "
+                     "0 throughout")
     for finding_id, words in ((ALL_ONES_PREDICTOR, "all-ones predictor"),
                               (ALL_ZEROS_PREDICTOR, "all-zeros predictor")):
         if finding_id in ids:

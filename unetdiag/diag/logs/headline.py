@@ -42,7 +42,7 @@ from unetdiag.diag.checks.saturation.ids import (
     STEP_TIME_OUTLIER,
     STILL_IMPROVING,
 )
-from unetdiag.diag.checks.saturation.metrics import is_validation
+from unetdiag.diag.checks.saturation.metrics import is_validation, validation_first
 from unetdiag.diag.checks.saturation.wording_scale import BOUND_FORMULAS, SCORE_NAMES
 from unetdiag.diag.checks.saturation.words import (
     all_ones_formula,
@@ -205,7 +205,7 @@ def _zero_throughout(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
         if finding.evidence["run"] in fingerprinted:
             continue
         metrics = finding.evidence["metrics"]
-        name = next((n for n in metrics if is_validation(n)), next(iter(metrics)))
+        name = validation_first(metrics)
         parts.append(f"in {finding.evidence['run']}, {name} is 0.0000 at every one of the "
                      f"{metrics[name]['epochs']} epochs")
     if not parts:

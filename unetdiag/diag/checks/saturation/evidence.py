@@ -129,7 +129,7 @@ class NonFiniteOnset(Claim):
     def validation_only(self) -> bool:
         """Only validation numbers turn non-finite, and a training loss is finite at that
         epoch (Keras's mean over the epoch, before its last update)."""
-        return (all(name.startswith("val_") for name in self.first_non_finite_epoch)
+        return (all(is_validation(name) for name in self.first_non_finite_epoch)
                 and bool(self.training_loss_finite_at_onset))
 
     @property

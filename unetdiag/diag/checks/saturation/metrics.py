@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +50,12 @@ _CLASS_MEAN_RE = re.compile(r"(?:^|_)(?:mean_?io_?u|miou|mean_?dice|m?iou_avg|av
 
 def is_validation(metric: str) -> bool:
     return metric.startswith(VALIDATION_PREFIX)
+
+
+def validation_first(metrics: Iterable[str]) -> str:
+    """The first validation metric of ``metrics``, else the first one (never empty)."""
+    names = list(metrics)
+    return next((name for name in names if is_validation(name)), names[0])
 
 
 def base_name(metric: str) -> str:

@@ -7,7 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from unetdiag.diag.checks.saturation import evidence, ids
-from unetdiag.diag.checks.saturation.metrics import VALIDATION_PREFIX, is_validation, metric_kind
+from unetdiag.diag.checks.saturation.metrics import (
+    VALIDATION_PREFIX,
+    is_validation,
+    metric_kind,
+    validation_first,
+)
 from unetdiag.diag.checks.saturation.words import (
     all_ones_formula,
     describe_fingerprint,
@@ -432,7 +437,7 @@ def score_collapse_finding(claim: evidence.ScoreCollapse) -> Finding:
 
 
 def score_zero_throughout_finding(claim: evidence.ScoreZeroThroughout) -> Finding:
-    name = next((n for n in claim.metrics if is_validation(n)), next(iter(claim.metrics)))
+    name = validation_first(claim.metrics)
     data = claim.metrics[name]
     others = [n for n in claim.metrics if n != name]
     return finding(
@@ -460,7 +465,7 @@ _MEAN_IOU_FIX = (
 
 
 def mean_iou_one_class_finding(claim: evidence.MeanIouOneClass) -> Finding:
-    name = next((n for n in claim.metrics if is_validation(n)), next(iter(claim.metrics)))
+    name = validation_first(claim.metrics)
     data = claim.metrics[name]
     others = [n for n in claim.metrics if n != name]
     also = f" ({join_names(others)} alike)" if others else ""
