@@ -38,15 +38,24 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shlex
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data import pairing_findings as words
+from unetdiag.diag.data.folders import (
+    Listing,
+    case_listings,
+    folders_hint,
+    list_folder,
+    no_images_message,
+    same_names_hint,
+    split_folders,
+)
 from unetdiag.diag.data.instances import (
     IMAGES_FOLDER,
     MASKS_FOLDER,
@@ -59,7 +68,6 @@ from unetdiag.diag.data.pairing_findings import (
     SOURCE,
 )
 from unetdiag.diag.data.pairing_rules import (
-    MASK_WORDS,
     Inference,
     MaskPattern,
     RuleMatch,
@@ -69,7 +77,6 @@ from unetdiag.diag.data.pairing_rules import (
     set_alternatives_apart,
     with_alternatives,
 )
-from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
 from unetdiag.diag.data.stacks import PagedPairs, pair_pages, stacks_among
 from unetdiag.diag.wording.text import plural
 from unetdiag.exitcodes import ExitCode, UserError
@@ -151,158 +158,6 @@ class PairingResult:
     rule: PairingRule
 
 
-@dataclass
-class _Listing:
-    """The visible entries of one folder: supported files by name, everything else apart."""
-
-    folder: Path
-    files: list[Path] = field(default_factory=list)
-    ignored: list[Path] = field(default_factory=list)
-    subfolders: list[Path] = field(default_factory=list)
-
-
-def _list_folder(folder: Path, role: str, require_files: bool = True) -> _Listing:
-    if not folder.exists():
-        raise UserError(f"{role} folder not found: {folder}")
-    if not folder.is_dir():
-        raise UserError(f"{role} path is not a folder: {folder}")
-    listing = _Listing(folder)
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError as error:
-        raise UserError(f"cannot read {role} folder {folder}: "
-                        f"{error.strerror or error}") from None
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        path = folder / entry.name
-        try:
-            is_dir = entry.is_dir()
-        except OSError:
-            is_dir = False
-        if is_dir:
-            listing.subfolders.append(path)
-        elif path.suffix.lower() in SUPPORTED_EXTENSIONS:
-            listing.files.append(path)
-        else:
-            listing.ignored.append(path)
-    if require_files and not listing.files:
-        raise UserError(_no_images_message(listing, role))
-    return listing
-
-
-#: Mask folder names that say nothing else (preferred over e.g. ``extra_fov_masks``).
-PLAIN_MASK_FOLDERS = frozenset({"masks", "mask", "labels", "label", "gt", "groundtruth",
-                                "ground_truth", "annotations", "1st_manual"})
-#: Folder names of a split already made: such folders are not cases to pair together.
-SPLIT_FOLDER_NAMES = frozenset({"train", "training", "val", "valid", "validation", "test",
-                                "testing", "dev"})
-
-
-def _case_listings(images: _Listing) -> list[_Listing]:
-    """The sub-folders of ``images`` that hold supported files, listed (the case-folder
-    layout); [] when none does, or when the folders are a split already made."""
-    if any(folder.name.lower() in SPLIT_FOLDER_NAMES for folder in images.subfolders):
-        return []
-    cases = []
-    for folder in images.subfolders:
-        try:
-            case = _list_folder(folder, "image", require_files=False)
-        except UserError:
-            continue
-        if case.files:
-            cases.append(case)
-    return cases
-
-
-def _no_images_message(listing: _Listing, role: str,
-                       cases: Literal["not searched", "empty", "unpaired"] = "not searched",
-                       hint: str | None = None) -> str:
-    noun = "images" if role == "image" else "masks"
-    if not (listing.ignored or listing.subfolders):
-        return f"{role} folder is empty: {listing.folder}"
-    found = []
-    if listing.ignored:
-        found.append(f"{len(listing.ignored)} other files ({words.names(listing.ignored)})")
-    if listing.subfolders:
-        found.append(f"{len(listing.subfolders)} folders ({words.names(listing.subfolders, '/')})")
-    subfolders = {
-        "not searched": "sub-folders are not searched",
-        "empty": "nor do its folders (searched one level down, as case folders)",
-        "unpaired": "its folders hold files, but no image beside its mask as case folders do "
-                    "(<case>/<name>.<ext> with <case>/<name>_mask.<ext>)"}[cases]
-    message = (f"no {noun} in {listing.folder}: {' and '.join(found)}, no file with a "
-               f"supported extension ({' '.join(SUPPORTED_EXTENSIONS)}); {subfolders}")
-    return message + (_folders_hint(listing) if hint is None else hint)
-
-
-def _folders_hint(listing: _Listing) -> str:
-    """What the sub-folders of a folder without images suggest passing instead."""
-    if is_instance_layout(listing.subfolders):
-        return (f"; its folders hold {IMAGES_FOLDER}/ sub-folders (one folder per image): "
-                "give this folder alone, without --masks, to read them as instance folders")
-    names = {path.name.lower(): path.name for path in listing.subfolders}
-    image_folder = next((names[name] for name in ("images", "image", "imgs") if name in names),
-                        None)
-    if image_folder is None:
-        for name, original in sorted(names.items()):
-            # a folder and its masks named after it: Carvana's train/ and train_masks/
-            base = re.sub(r"[_\-\s]*(?:masks?|labels?|gt)$", "", name)
-            if base != name and base in names:
-                return _pass_both(listing.folder / names[base], [listing.folder / original])
-    if image_folder:
-        # a folder named for masks alone first (DRIVE's extra_fov_masks/ is not its target),
-        # and folders holding no image file (YOLO labels/, COCO annotations/) last
-        candidates = [listing.folder / original for name, original in
-                      sorted(names.items(), key=lambda item: (item[0] not in PLAIN_MASK_FOLDERS,
-                                                              item[0]))
-                      if MASK_WORDS.search(name) and original != image_folder]
-        if candidates:
-            return _pass_both(listing.folder / image_folder, candidates)
-    splits = [path for path in listing.subfolders if path.name.lower() in SPLIT_FOLDER_NAMES]
-    if splits:
-        return (f"; {words.names(splits, '/')} look like a split already made: give one "
-                f"folder at a time (e.g. {splits[0]})")
-    return ""
-
-
-#: Mask folders looked into for the hint (each listed, with its sub-folders if it holds no file).
-MAX_HINTED_MASK_FOLDERS = 4
-
-
-def _pass_both(image_folder: Path, mask_folders: Sequence[Path]) -> str:
-    """``; to pair the two folders, pass --images I --masks M (or --masks N)``, each folder
-    taken down to the one sub-folder holding its files."""
-    masks = [_holding_files(folder) for folder in mask_folders[:MAX_HINTED_MASK_FOLDERS]]
-    ranked = sorted(masks, key=lambda item: (item[1] == 0,
-                                             item[0].name.lower() not in PLAIN_MASK_FOLDERS
-                                             and item[0].parent.name.lower()
-                                             not in PLAIN_MASK_FOLDERS))
-    others = "".join(f" (or --masks {folder})" for folder, _ in ranked[1:3])
-    return (f"; to pair the two folders, pass --images {_holding_files(image_folder)[0]} "
-            f"--masks {ranked[0][0]}{others}")
-
-
-def _holding_files(folder: Path) -> tuple[Path, int]:
-    """``folder`` and how many supported files it holds, or its one sub-folder holding such
-    files when it holds none itself (the Oxford-IIIT Pet's annotations/trimaps/; a Keras
-    flow_from_directory layout's images/img/); a second such sub-folder ends the search."""
-    try:
-        listing = _list_folder(folder, "mask", require_files=False)
-        if listing.files:
-            return folder, len(listing.files)
-        holding: list[tuple[Path, int]] = []
-        for sub in listing.subfolders:
-            files = len(_list_folder(sub, "mask", require_files=False).files)
-            if files:
-                holding.append((sub, files))
-                if len(holding) > 1:
-                    break
-    except UserError:
-        return folder, 0
-    return holding[0] if len(holding) == 1 else (folder, 0)
-
-
 def _strip_suffix(stem: str, suffixes: Sequence[str]) -> str | None:
     """The image stem a suffixed mask stem belongs to, or None when it carries no suffix."""
     lowered = stem.lower()
@@ -364,7 +219,7 @@ def _group(files: Iterable[tuple[str, Path]]) -> dict[str, list[Path]]:
     return groups
 
 
-def _match_beside(listing: _Listing, suffixes: Sequence[str], same_folder: bool) -> _Matching:
+def _match_beside(listing: Listing, suffixes: Sequence[str], same_folder: bool) -> _Matching:
     """One folder: ``<stem>.<ext>`` images with ``<stem><suffix>.<ext>`` masks beside them.
 
     With ``same_folder`` (the mask folder was given and is the image folder), an image with
@@ -392,7 +247,7 @@ def _match_beside(listing: _Listing, suffixes: Sequence[str], same_folder: bool)
     return matching
 
 
-def _match_separate(images: _Listing, masks: _Listing, suffixes: Sequence[str]) -> _Matching:
+def _match_separate(images: Listing, masks: Listing, suffixes: Sequence[str]) -> _Matching:
     """Two folders: a mask's stem is the image's stem, with or without a mask suffix."""
     image_groups = _group((path.stem, path) for path in images.files)
     masks_by_key: dict[str, list[Path]] = {}
@@ -476,7 +331,7 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     images_dir = Path(images_dir)
     masks_path = Path(masks_dir) if masks_dir is not None else None
     pattern = _parse_pattern(mask_pattern, masks_path is None)
-    images = _list_folder(images_dir, "image", require_files=False)
+    images = list_folder(images_dir, "image", require_files=False)
     if masks_path is None and is_instance_layout(images.subfolders):
         if pattern is not None or tuple(mask_suffixes) != MASK_SUFFIXES:
             raise UserError(f"{images_dir} holds one folder per image (<id>/{IMAGES_FOLDER}/, "
@@ -486,28 +341,19 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         return _instance_folders(images)  # files beside the sample folders are ignored
     searched: Literal["not searched", "empty", "unpaired"] = "not searched"
     # an images/ and a masks/ folder are two folders to pass, not two cases
-    hint = _folders_hint(images) if not images.files else ""
+    hint = folders_hint(images) if not images.files else ""
     if not images.files and masks_path is None and not hint:
-        cases = _case_listings(images)
+        cases = case_listings(images)
         result = _case_folders(images, cases, mask_suffixes, pattern) if cases else None
         if result is not None:
             return result
-        if not any(name.lower() in SPLIT_FOLDER_NAMES for name in
-                   (folder.name for folder in images.subfolders)):
+        if not split_folders(images):
             searched = "unpaired" if cases else "empty"
-        if len(cases) == 2 and ({path.stem for path in cases[0].files}
-                                & {path.stem for path in cases[1].files}):
-            first, second = sorted((case.folder for case in cases),
-                                   key=lambda folder: bool(MASK_WORDS.search(folder.name.lower())))
-            message = _no_images_message(images, "image", searched, hint)
-            raise UserError(f"{message}; {first.name}/ and "
-                            f"{second.name}/ hold files of the same names: to pair them, pass "
-                            f"--images {first} --masks {second} (if {second.name}/ holds the "
-                            "masks)")
+        hint = same_names_hint(cases)
     if not images.files:
-        raise UserError(_no_images_message(images, "image", searched, hint))
+        raise UserError(no_images_message(images, "image", searched, hint))
     same_folder = masks_path is not None and _same_file(images_dir, masks_path)
-    masks = None if masks_path is None or same_folder else _list_folder(masks_path, "mask")
+    masks = None if masks_path is None or same_folder else list_folder(masks_path, "mask")
     one_folder = masks is None
     mask_files = None if masks is None else masks.files
     source: RuleSource = ("given" if pattern is not None or tuple(mask_suffixes) != MASK_SUFFIXES
@@ -582,13 +428,14 @@ def _rule_findings(matching: _Matching, inference: Inference | None, rule: Pairi
         findings.append(words.alternative_masks(matching.alternatives, matching.whole_stem_keys,
                                                 len(matching.pairs)))
     if paged.paged:
-        findings.append(words.stack_pages(paged.paged, len(paged.pairs)))
+        findings.append(words.stack_pages(paged.paged, len(paged.pairs),
+                                          whole_cases=rule.layout == "case folders"))
     if paged.mismatched:
         findings.append(words.stack_mismatch(paged.mismatched))
     return findings
 
 
-def _case_folders(images: _Listing, cases: Sequence[_Listing], suffixes: Sequence[str],
+def _case_folders(images: Listing, cases: Sequence[Listing], suffixes: Sequence[str],
                   pattern: MaskPattern | None) -> PairingResult | None:
     """Pairs of the case-folder layout: each case folder paired as one folder (by the mask
     suffixes or ``pattern``; no rule is inferred), its pairs' stems and groups the folder's
@@ -615,30 +462,24 @@ def _case_folders(images: _Listing, cases: Sequence[_Listing], suffixes: Sequenc
         return None
     ignored += [folder for folder in images.subfolders
                 if folder not in {case.folder for case in cases}]
-    findings = words.matching_findings(merged, ignored, nested, None, suffixes, False, False)
     paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in merged.pairs])
     pairs = [Pair(stem, image, mask, group=stem.split("/", 1)[0])
              for stem, image, mask in paged.pairs]
     groups = len({pair.group for pair in pairs})
     first = merged.pairs[0]
-    example = (f"{first.group}/{first.image.name}", f"{first.group}/{first.mask.name}")
-    given = pattern is not None or tuple(suffixes) != MASK_SUFFIXES
-    flag = ("" if not given else words.pattern_flag(pattern, whole_stem_keys=False)
-            if pattern is not None
-            else " ".join(f"--mask-suffix {shlex.quote(suffix)}" for suffix in suffixes))
-    rule = PairingRule("given" if given else "default", "case folders",
-                       () if pattern is not None else tuple(suffixes),
-                       pattern.text if pattern is not None else None, flag, example,
-                       stacks=len(paged.paged), groups=groups)
-    findings.append(words.case_folders(images.folder, groups, len(pairs)))
-    if paged.paged:
-        findings.append(words.stack_pages(paged.paged, len(paged.pairs), whole_cases=True))
-    if paged.mismatched:
-        findings.append(words.stack_mismatch(paged.mismatched))
+    source: RuleSource = ("given" if pattern is not None or tuple(suffixes) != MASK_SUFFIXES
+                          else "default")
+    rule = replace(_rule(source, merged, None, suffixes, True, len(paged.paged)),
+                   layout="case folders", groups=groups,
+                   example=(f"{first.group}/{first.image.name}",
+                            f"{first.group}/{first.mask.name}"))
+    findings = [*words.matching_findings(merged, ignored, nested, None, suffixes, False, False),
+                words.case_folders(images.folder, groups, len(pairs)),
+                *_rule_findings(merged, None, rule, paged)]
     return PairingResult(pairs, findings, images.folder, None, rule)
 
 
-def _instance_folders(images: _Listing) -> PairingResult:
+def _instance_folders(images: Listing) -> PairingResult:
     """Pairs of the instance layout: each sample folder's image with its ``masks/`` folder."""
     layout = find_instance_layout(images.subfolders, images.files + images.ignored)
     matching = _Matching(
@@ -705,8 +546,12 @@ def validation_count(pair_count: int, val_fraction: float) -> int:
     return min(count, max(pair_count - 1, 0))
 
 
+def _seeded_digest(seed: int, key: str) -> bytes:
+    return hashlib.sha256(f"{seed}\0{key}".encode()).digest()
+
+
 def _rank_key(pair: Pair, seed: int) -> tuple[bytes, str]:
-    return hashlib.sha256(f"{seed}\0{pair.stem}".encode()).digest(), str(pair.image)
+    return _seeded_digest(seed, pair.stem), str(pair.image)
 
 
 def split_pairs(pairs: Sequence[Pair], val_fraction: float = 0.2,
@@ -744,12 +589,10 @@ def _validation_groups(pairs: Sequence[Pair], count: int, seed: int) -> set[str]
     """Whole groups for validation: in the order of SHA-256 of ``(seed, group)``, each group
     that still fits in ``count`` pairs; when none fits, the smallest (the first so ranked of
     the smallest), so that validation is not empty. Never every group."""
-    sizes: dict[str, int] = {}
-    for pair in pairs:
-        sizes[pair.group] = sizes.get(pair.group, 0) + 1
+    sizes = Counter(pair.group for pair in pairs)
     if len(sizes) < 2 or count == 0:
         return set()
-    ranked = sorted(sizes, key=lambda group: hashlib.sha256(f"{seed}\0{group}".encode()).digest())
+    ranked = sorted(sizes, key=lambda group: _seeded_digest(seed, group))
     chosen: set[str] = set()
     held = 0
     for group in ranked:

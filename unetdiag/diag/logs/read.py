@@ -36,10 +36,10 @@ UTF16_ASCII_SHARE = 0.5
 
 # What a log file may be, said in every error about one.
 _KINDS_HINT = "expected a Keras console log, a CSVLogger .csv or a model.fit() history .json"
-# Controls no text log holds (escape, backspace, tab and line ends are left out).
 #: A tqdm bar's postfix (``4.85it/s, loss=0.693``): PyTorch Lightning's and other
 #: libraries' progress output, which no Keras callback prints.
 _TQDM_POSTFIX_RE = re.compile(r"(?:it|s)/(?:s|it)\]?,?[ \t][^\n]*\b\w+=-?(?:\d|nan|inf)")
+# Controls no text log holds (escape, backspace, tab and line ends are left out).
 _BINARY_CONTROL_RE = re.compile(r"[\x00-\x07\x0e-\x1a\x1c-\x1f\x7f]")
 
 

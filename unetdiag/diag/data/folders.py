@@ -1,0 +1,193 @@
+"""What a folder given as a dataset holds, and what its sub-folders suggest when it holds no
+image: the one-level listing every pairing starts from, the case folders one level down, and
+the hint an error ends with (``pass --images X --masks Y``; a split already made; two
+folders of the same names).
+
+Listing reads names only, never file contents.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from unetdiag.diag.data import pairing_findings as words
+from unetdiag.diag.data.instances import IMAGES_FOLDER, is_instance_layout
+from unetdiag.diag.data.pairing_rules import MASK_WORDS
+from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
+from unetdiag.exitcodes import UserError
+
+
+@dataclass
+class Listing:
+    """The visible entries of one folder: supported files by name, everything else apart."""
+
+    folder: Path
+    files: list[Path] = field(default_factory=list)
+    ignored: list[Path] = field(default_factory=list)
+    subfolders: list[Path] = field(default_factory=list)
+
+
+def list_folder(folder: Path, role: str, require_files: bool = True) -> Listing:
+    """``folder``'s visible entries; :class:`UserError` naming it when it is missing, not a
+    folder, unreadable, or (``require_files``) holds no supported file."""
+    if not folder.exists():
+        raise UserError(f"{role} folder not found: {folder}")
+    if not folder.is_dir():
+        raise UserError(f"{role} path is not a folder: {folder}")
+    listing = Listing(folder)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as error:
+        raise UserError(f"cannot read {role} folder {folder}: "
+                        f"{error.strerror or error}") from None
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = folder / entry.name
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            listing.subfolders.append(path)
+        elif path.suffix.lower() in SUPPORTED_EXTENSIONS:
+            listing.files.append(path)
+        else:
+            listing.ignored.append(path)
+    if require_files and not listing.files:
+        raise UserError(no_images_message(listing, role))
+    return listing
+
+
+#: Mask folder names that say nothing else (preferred over e.g. ``extra_fov_masks``).
+PLAIN_MASK_FOLDERS = frozenset({"masks", "mask", "labels", "label", "gt", "groundtruth",
+                                "ground_truth", "annotations", "1st_manual"})
+#: Folder names of a split already made: such folders are not cases to pair together.
+SPLIT_FOLDER_NAMES = frozenset({"train", "training", "val", "valid", "validation", "test",
+                                "testing", "dev"})
+
+
+def split_folders(listing: Listing) -> list[Path]:
+    """The sub-folders named as a split already made (train/, val/, test/ ...)."""
+    return [path for path in listing.subfolders if path.name.lower() in SPLIT_FOLDER_NAMES]
+
+
+def case_listings(images: Listing) -> list[Listing]:
+    """The sub-folders of ``images`` that hold supported files, listed (the case-folder
+    layout); [] when none does, or when the folders are a split already made."""
+    if split_folders(images):
+        return []
+    cases = []
+    for folder in images.subfolders:
+        try:
+            case = list_folder(folder, "image", require_files=False)
+        except UserError:
+            continue
+        if case.files:
+            cases.append(case)
+    return cases
+
+
+def no_images_message(listing: Listing, role: str,
+                       cases: Literal["not searched", "empty", "unpaired"] = "not searched",
+                       hint: str | None = None) -> str:
+    noun = "images" if role == "image" else "masks"
+    if not (listing.ignored or listing.subfolders):
+        return f"{role} folder is empty: {listing.folder}"
+    found = []
+    if listing.ignored:
+        found.append(f"{len(listing.ignored)} other files ({words.names(listing.ignored)})")
+    if listing.subfolders:
+        found.append(f"{len(listing.subfolders)} folders ({words.names(listing.subfolders, '/')})")
+    subfolders = {
+        "not searched": "sub-folders are not searched",
+        "empty": "nor do its folders (searched one level down, as case folders)",
+        "unpaired": "its folders hold files, but no image beside its mask as case folders do "
+                    "(<case>/<name>.<ext> with <case>/<name>_mask.<ext>)"}[cases]
+    message = (f"no {noun} in {listing.folder}: {' and '.join(found)}, no file with a "
+               f"supported extension ({' '.join(SUPPORTED_EXTENSIONS)}); {subfolders}")
+    return message + (folders_hint(listing) if hint is None else hint)
+
+
+def folders_hint(listing: Listing) -> str:
+    """What the sub-folders of a folder without images suggest passing instead."""
+    if is_instance_layout(listing.subfolders):
+        return (f"; its folders hold {IMAGES_FOLDER}/ sub-folders (one folder per image): "
+                "give this folder alone, without --masks, to read them as instance folders")
+    names = {path.name.lower(): path.name for path in listing.subfolders}
+    image_folder = next((names[name] for name in ("images", "image", "imgs") if name in names),
+                        None)
+    if image_folder is None:
+        for name, original in sorted(names.items()):
+            # a folder and its masks named after it: Carvana's train/ and train_masks/
+            base = re.sub(r"[_\-\s]*(?:masks?|labels?|gt)$", "", name)
+            if base != name and base in names:
+                return _pass_both(listing.folder / names[base], [listing.folder / original])
+    if image_folder:
+        # a folder named for masks alone first (DRIVE's extra_fov_masks/ is not its target),
+        # and folders holding no image file (YOLO labels/, COCO annotations/) last
+        candidates = [listing.folder / original for name, original in
+                      sorted(names.items(), key=lambda item: (item[0] not in PLAIN_MASK_FOLDERS,
+                                                              item[0]))
+                      if MASK_WORDS.search(name) and original != image_folder]
+        if candidates:
+            return _pass_both(listing.folder / image_folder, candidates)
+    splits = split_folders(listing)
+    if splits:
+        return (f"; {words.names(splits, '/')} look like a split already made: give one "
+                f"folder at a time (e.g. {splits[0]})")
+    return ""
+
+
+#: Mask folders looked into for the hint (each listed, with its sub-folders if it holds no file).
+MAX_HINTED_MASK_FOLDERS = 4
+
+
+def _pass_both(image_folder: Path, mask_folders: Sequence[Path]) -> str:
+    """``; to pair the two folders, pass --images I --masks M (or --masks N)``, each folder
+    taken down to the one sub-folder holding its files."""
+    masks = [_holding_files(folder) for folder in mask_folders[:MAX_HINTED_MASK_FOLDERS]]
+    ranked = sorted(masks, key=lambda item: (item[1] == 0,
+                                             item[0].name.lower() not in PLAIN_MASK_FOLDERS
+                                             and item[0].parent.name.lower()
+                                             not in PLAIN_MASK_FOLDERS))
+    others = "".join(f" (or --masks {folder})" for folder, _ in ranked[1:3])
+    return (f"; to pair the two folders, pass --images {_holding_files(image_folder)[0]} "
+            f"--masks {ranked[0][0]}{others}")
+
+
+def same_names_hint(cases: Sequence[Listing]) -> str:
+    """``; a/ and b/ hold files of the same names: ... --images a --masks b`` when two folders
+    (which did not pair as case folders) share file names; "" otherwise."""
+    if len(cases) != 2 or not ({path.stem for path in cases[0].files}
+                               & {path.stem for path in cases[1].files}):
+        return ""
+    first, second = sorted((case.folder for case in cases),
+                           key=lambda folder: bool(MASK_WORDS.search(folder.name.lower())))
+    return (f"; {first.name}/ and {second.name}/ hold files of the same names: to pair them, "
+            f"pass --images {first} --masks {second} (if {second.name}/ holds the masks)")
+
+
+def _holding_files(folder: Path) -> tuple[Path, int]:
+    """``folder`` and how many supported files it holds, or its one sub-folder holding such
+    files when it holds none itself (the Oxford-IIIT Pet's annotations/trimaps/; a Keras
+    flow_from_directory layout's images/img/); a second such sub-folder ends the search."""
+    try:
+        listing = list_folder(folder, "mask", require_files=False)
+        if listing.files:
+            return folder, len(listing.files)
+        holding: list[tuple[Path, int]] = []
+        for sub in listing.subfolders:
+            files = len(list_folder(sub, "mask", require_files=False).files)
+            if files:
+                holding.append((sub, files))
+                if len(holding) > 1:
+                    break
+    except UserError:
+        return folder, 0
+    return holding[0] if len(holding) == 1 else (folder, 0)
