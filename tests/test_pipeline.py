@@ -319,7 +319,7 @@ def test_a_bad_file_met_while_training_is_recorded_with_its_name(tmp_path):
     datasets = _build(pairs[:2], pairs[2:])
     with pytest.raises(tf.errors.OpError):
         _elements(datasets.train)
-    assert str(pairs[0].image) in str(datasets.failures.as_user_error())
+    assert str(pairs[0].image) in str(datasets.decode_log.as_user_error())
 
 
 # --- ignored values: the pixel weight travels with the mask -------------------------------

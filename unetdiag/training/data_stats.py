@@ -12,9 +12,12 @@ import tensorflow as tf
 from unetdiag.config import VARIANTS, TrainConfig
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.dice_stability import check_dice_config
+from unetdiag.diag.checks.geometry import PairSizes, geometry_findings
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import EmptyRule, trivial_baselines
 from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.data.orientation import read_orientation
+from unetdiag.training.pipeline import DecodeLog
 
 #: Validation metrics compared with the trivial predictors' scores, and the field of
 #: :class:`~unetdiag.diag.core.dice.TrivialScores` under the trainer's metric conventions.
@@ -107,3 +110,13 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
                                       train_counts.pixels, config.batch_size,
                                       source="data:train", passes_per_epoch=passes_per_epoch)
     return findings
+
+
+def decoded_geometry_findings(decode_log: DecodeLog) -> list[Finding]:
+    """Pairs the decoder saw with an image and a mask of different sizes (the resize to the
+    model's input hides them), worded as ``audit-data`` words them; the EXIF orientation is
+    read from the headers of those images only."""
+    pairs = [PairSizes(image, mask, image_size, mask_size, read_orientation(image))
+             for image, (mask, image_size, mask_size)
+             in sorted(decode_log.size_mismatches.items())]
+    return geometry_findings(pairs, source="data")

@@ -87,18 +87,28 @@ _SEEDS_PER_ELEMENT = 7
 
 
 @dataclass
-class DecodeFailureLog:
-    """Files that failed to decode while a dataset was iterated (thread-safe)."""
+class DecodeLog:
+    """What the decoder saw that the batches cannot show (thread-safe): files that failed to
+    decode, and pairs whose image and mask differ in size (both are resized to the model's
+    input, which hides it; :mod:`unetdiag.diag.checks.geometry` words it)."""
 
     failures: list[tuple[str, str]] = field(default_factory=list)
+    #: ``image path -> (mask path, image (width, height), mask (width, height))``.
+    size_mismatches: dict[str, tuple[str, tuple[int, int], tuple[int, int]]] = field(
+        default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def record(self, path: str, reason: str) -> None:
+    def record_failure(self, path: str, reason: str) -> None:
         with self._lock:
             self.failures.append((path, reason))
 
-    def __bool__(self) -> bool:
-        return bool(self.failures)
+    def record_sizes(self, image_path: str, mask_path: str, image: np.ndarray,
+                     mask: np.ndarray) -> None:
+        """Note the pair when the decoded image and mask differ in height or width."""
+        if image.shape[:2] != mask.shape[:2]:
+            with self._lock:
+                self.size_mismatches[image_path] = (
+                    mask_path, (image.shape[1], image.shape[0]), (mask.shape[1], mask.shape[0]))
 
     def as_user_error(self) -> UserError:
         """A one-line error naming the first file that failed (and how many others did)."""
@@ -124,7 +134,7 @@ class StreamingDatasets:
         train_decoded, val_decoded: the decode (+ cache) stage alone, one element per pair.
         probe: the first validation batch, decoded without the cache (so taking it never
             leaves a cache half written), for callbacks that watch a fixed batch.
-        failures: files that failed to decode so far.
+        decode_log: files that failed to decode so far, and pairs whose sizes differ.
         train_size, val_size: number of pairs on each side.
         passes_per_epoch: passes over the training pairs that make one epoch of ``train``.
     """
@@ -134,7 +144,7 @@ class StreamingDatasets:
     train_decoded: tf.data.Dataset
     val_decoded: tf.data.Dataset
     probe: tf.data.Dataset
-    failures: DecodeFailureLog
+    decode_log: DecodeLog
     train_size: int
     val_size: int
     passes_per_epoch: int
@@ -163,13 +173,13 @@ class StreamingDatasets:
             try:
                 dataset.reduce(np.int64(0), lambda count, _element: count + 1)
             except tf.errors.OpError:
-                if self.failures:
-                    raise self.failures.as_user_error() from None
+                if self.decode_log.failures:
+                    raise self.decode_log.as_user_error() from None
                 raise
 
 
 def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
-                      policy: MaskPolicy, failures: DecodeFailureLog
+                      policy: MaskPolicy, decode_log: DecodeLog
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Read one pair with Pillow (called by tf.numpy_function, hence the bytes paths)."""
     image_file, mask_file = image_path.decode(), mask_path.decode()
@@ -183,9 +193,10 @@ def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
         if mask.ndim != 2:
             raise ValueError(f"mask decoded to shape {mask.shape}, expected height x width")
     except Exception as error:  # recorded with the file name, then re-raised
-        failures.record(current, getattr(error, "reason", None) or f"{type(error).__name__}: "
-                        f"{error}")
+        decode_log.record_failure(current, getattr(error, "reason", None)
+                                  or f"{type(error).__name__}: {error}")
         raise
+    decode_log.record_sizes(image_file, mask_file, image, mask)
     planes = [mask.astype(np.float32)]
     if policy.ignore_values:
         # the pixel weight rides along as a second channel (see the module docstring)
@@ -195,10 +206,10 @@ def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
 
 
 def _decode_and_resize(image_path, mask_path, *, img_size: int, channels: int,
-                       policy: MaskPolicy, failures: DecodeFailureLog):
+                       policy: MaskPolicy, decode_log: DecodeLog):
     def decode(image_bytes, mask_bytes):
         return _decode_file_pair(image_bytes, mask_bytes, channels=channels, policy=policy,
-                                 failures=failures)
+                                 decode_log=decode_log)
 
     image, mask = tf.numpy_function(decode, [image_path, mask_path], [tf.float32, tf.float32],
                                     stateful=False)
@@ -386,7 +397,7 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
         raise UserError(f"need pairs on both sides of the split, got {len(train_pairs)} train "
                         f"and {len(val_pairs)} validation")
     augment_config = DEFAULT_AUGMENT if augment is True else (augment or None)
-    failures = DecodeFailureLog()
+    decode_log = DecodeLog()
     cached = cache_dir is not None
     if cached:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
@@ -400,7 +411,7 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
         dataset = paths.map(
             lambda image_path, mask_path: _decode_and_resize(
                 image_path, mask_path, img_size=img_size, channels=channels, policy=policy,
-                failures=failures),
+                decode_log=decode_log),
             num_parallel_calls=tf.data.AUTOTUNE)
         if cached and cache_name is not None:
             return dataset.cache(str(Path(cache_dir) / cache_name))
@@ -434,6 +445,6 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
         train_decoded, val_decoded = train_stage.map(_mask_only), val_stage.map(_mask_only)
         probe = probe.map(_mask_only)
     return StreamingDatasets(train=training_batches(), val=val, train_decoded=train_decoded,
-                             val_decoded=val_decoded, probe=probe, failures=failures,
+                             val_decoded=val_decoded, probe=probe, decode_log=decode_log,
                              train_size=len(train_pairs), val_size=len(val_pairs),
                              passes_per_epoch=passes, _build_train=training_batches)

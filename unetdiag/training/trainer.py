@@ -66,6 +66,7 @@ from unetdiag.training.attempts import train_with_policy
 from unetdiag.training.data_stats import (
     balanced_foreground_weight,
     data_findings,
+    decoded_geometry_findings,
     stream_mask_counts,
     validation_baselines,
 )
@@ -225,6 +226,7 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
             if config.diagnostics:
                 pre_training = data_findings(config, train_counts, val_counts,
                                              datasets.passes_per_epoch)
+                pre_training += decoded_geometry_findings(datasets.decode_log)
             if weighted and config.foreground_weight is None:
                 config = dataclasses.replace(
                     config, foreground_weight=balanced_foreground_weight(train_counts))

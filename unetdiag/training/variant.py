@@ -212,8 +212,8 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
     except KeyboardInterrupt:
         status = "interrupted"
     except tf.errors.OpError as error:
-        if datasets.failures:
-            raise datasets.failures.as_user_error() from None
+        if datasets.decode_log.failures:
+            raise datasets.decode_log.as_user_error() from None
         if "KeyboardInterrupt" not in str(error):
             raise
         status = "interrupted"  # the signal arrived inside a Python op TensorFlow was running

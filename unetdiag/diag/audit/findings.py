@@ -20,7 +20,9 @@ id                                     severity  when
 ``file.audit_failed``,
 ``file.unreadable``
 ``file.multi_frame``                   info      only the first frame of a file is used
-``geometry.size_mismatch``             error     image and mask sizes differ
+``geometry.size_mismatch``,            error     image and mask sizes differ (see
+``geometry.exif_displayed_size``,                :mod:`unetdiag.diag.checks.geometry`)
+``image.exif_orientation``
 ``geometry.mixed_sizes``               info      images of several sizes (warning when their
                                                  aspect ratios differ)
 ``geometry.mixed_channels``            warning   grey and colour images mixed
@@ -66,7 +68,10 @@ from unetdiag.diag.audit.tally import (
     AuditTally,
     read_failure_kind,
 )
+from unetdiag.diag.checks.geometry import PairSizes
+from unetdiag.diag.checks.geometry import geometry_findings as size_findings
 from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.data.orientation import UPRIGHT
 from unetdiag.diag.wording.text import plural, verb
 
 SOURCE = "audit"
@@ -175,33 +180,14 @@ def unreadable_findings(tally: AuditTally) -> list[Finding]:
 
 def geometry_findings(tally: AuditTally) -> list[Finding]:
     columns = tally.columns
-    findings = []
-    mismatch = tally.size_mismatch()
-    if mismatch.any():
-        image_area = columns["image_width"] * columns["image_height"].astype(np.float64)
-        mask_area = columns["mask_width"] * columns["mask_height"].astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            distance = np.abs(np.log(mask_area / image_area))
-        count, worst = tally.select(mismatch, distance)
-        sizes = [{"image": tally.image_paths[i],
-                  "image_size": f"{columns['image_width'][i]}x{columns['image_height'][i]}",
-                  "mask_size": f"{columns['mask_width'][i]}x{columns['mask_height'][i]}"}
-                 for i in worst.tolist()]
-        findings.append(audit_finding(
-            "geometry.size_mismatch", Severity.ERROR,
-            f"{plural(count, 'mask')} {verb(count, 'differs', 'differ')} in size from "
-            "their image",
-            f"For {count} pairs the mask's size is not the image's (worst: "
-            f"{sizes[0]['image']} is {sizes[0]['image_size']}, its mask "
-            f"{sizes[0]['mask_size']}). A pipeline that resizes both to the model's input "
-            "hides this, but the labels were drawn on another geometry (a crop, a "
-            "downsampled copy, another image) and need not line up; one that stacks arrays "
-            "crashes.",
-            "Find out how the listed masks were made; regenerate them at their image's size "
-            "(resize masks only with nearest-neighbour).",
-            {"pairs": count, "sizes": sizes},
-            [path for i in worst.tolist()
-             for path in (tally.image_paths[i], tally.mask_paths[i])]))
+    both_read = columns["image_read"] & columns["mask_read"]
+    concerned = both_read & (tally.size_mismatch() | (columns["image_orientation"] != UPRIGHT))
+    findings = size_findings(
+        [PairSizes(tally.image_paths[i], tally.mask_paths[i],
+                   (int(columns["image_width"][i]), int(columns["image_height"][i])),
+                   (int(columns["mask_width"][i]), int(columns["mask_height"][i])),
+                   int(columns["image_orientation"][i]))
+         for i in np.flatnonzero(concerned).tolist()], SOURCE)
     read = columns["image_read"]
     sizes = Counter(zip(columns["image_width"][read].tolist(),
                         columns["image_height"][read].tolist(), strict=True))

@@ -104,7 +104,8 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
 
 
 #: Errors that open the headline when no earlier rule spoke, in this order.
-_HEADLINE_ERRORS = ("geometry.size_mismatch", "imbalance.empty_masks", "mask.non_finite",
+_HEADLINE_ERRORS = ("geometry.exif_displayed_size", "geometry.size_mismatch",
+                    "imbalance.empty_masks", "mask.non_finite",
                     "image.non_finite", "duplicates.split_leak")
 
 

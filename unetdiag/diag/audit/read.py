@@ -49,6 +49,7 @@ from unetdiag.diag.data.decoding import (
 )
 from unetdiag.diag.data.instances import read_instance_masks
 from unetdiag.diag.data.labelmaps import colour_layout, label_layout
+from unetdiag.diag.data.orientation import orientation_of
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.reading import (
     SIXTEEN_BIT_MODES,
@@ -74,7 +75,8 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #:
 #: Images: ``image_read``; size, colour channels (alpha dropped, as the trainer does) and
 #: frames; ``image_bit_depth`` (an index into :data:`BIT_DEPTHS`); minimum and maximum over
-#: finite stored values; non-finite pixels; ``image_hash``, a CRC-32 of the pixels.
+#: finite stored values; non-finite pixels; ``image_hash``, a CRC-32 of the pixels;
+#: ``image_orientation``, its EXIF orientation (1: none).
 #:
 #: Masks: ``mask_read``; size and frames; foreground and pixel counts under the policy, and
 #: ``ignored`` pixels (the policy's ignore values; ``pixels`` counts them too); ``void``
@@ -107,6 +109,7 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "image_max": (np.float64, math.nan),
     "image_nonfinite": (np.int64, 0),
     "image_hash": (np.uint32, 0),
+    "image_orientation": (np.int8, 1),
     "mask_read": (np.bool_, False),
     "mask_width": (np.int32, 0),
     "mask_height": (np.int32, 0),
@@ -350,6 +353,7 @@ def _measure_image(image: Image.Image, frames: int, record: ChunkRecord, row: in
     columns["image_width"][row], columns["image_height"][row] = values.shape[1], values.shape[0]
     columns["image_channels"][row] = 1 if colour.ndim == 2 else colour.shape[2]
     columns["image_frames"][row] = frames
+    columns["image_orientation"][row] = orientation_of(image)
     columns["image_bit_depth"][row] = _bit_depth(mode, values.dtype)
     # mode, size and channels are compared beside the hash (see run._duplicates)
     columns["image_hash"][row] = zlib.crc32(np.ascontiguousarray(values))

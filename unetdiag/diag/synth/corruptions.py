@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from unetdiag.diag.data.orientation import EXIF_ORIENTATION_TAG
 from unetdiag.diag.synth import layouts
 from unetdiag.diag.synth.case import CaseFiles, DatasetLayout, as_255, read_grey, read_mask
 from unetdiag.diag.synth.generator import (
@@ -294,6 +295,53 @@ def size_mismatch(case: CaseFiles, rng: np.random.Generator, fraction: float | N
     return _rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
 
 
+#: How a camera stores a picture a viewer shows upright under each EXIF orientation (the
+#: inverse of the viewer's turn; NumPy's ``rot90`` counts quarter turns anticlockwise).
+_STORE_TURNS: dict[int, Callable[[np.ndarray], np.ndarray]] = {
+    3: lambda pixels: np.rot90(pixels, 2),
+    6: lambda pixels: np.rot90(pixels, 1),
+    8: lambda pixels: np.rot90(pixels, -1),
+}
+
+
+def exif_rotated_images(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                        count: int | None = None, orientation: int = 6,
+                        masks_drawn_on: str = "displayed", aspect: float = 0.75) -> list[Path]:
+    """Camera images stored sideways with an EXIF ``Orientation`` tag (JPEG, quality 95).
+
+    Each chosen pair is cropped to ``aspect`` (width / height; 1 keeps it square), the image
+    is stored turned back by its orientation (3: 180 degrees, 6 and 8: 90) and tagged, as a
+    phone stores a photo; the mask is the picture a viewer shows (``masks_drawn_on=
+    "displayed"``: drawn in an annotation tool that applies the tag) or the stored pixels
+    (``"stored"``). Simulates: phone photos labelled in labelme or CVAT. Shows: a
+    pipeline that ignores the tag (Pillow, TensorFlow, Keras) pairs turned images with their
+    masks; with a 90-degree tag the sizes differ width for height, else nothing shows.
+    """
+    if orientation not in _STORE_TURNS:
+        raise ValueError(f"orientation must be one of {sorted(_STORE_TURNS)}, not {orientation}")
+    if masks_drawn_on not in ("displayed", "stored"):
+        raise ValueError(f"masks_drawn_on must be 'displayed' or 'stored', not "
+                         f"{masks_drawn_on!r}")
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION_TAG] = orientation
+    changed = []
+    for index in case.pair_indices(rng, fraction, count):
+        image, mask = read_grey(case.images[index]), read_mask(case.masks[index])
+        width = max(1, round(image.shape[0] * aspect))
+        image, mask = image[:, :width], mask[:, :width]
+        stored_image = np.ascontiguousarray(_STORE_TURNS[orientation](image))
+        if masks_drawn_on == "stored":
+            mask = _STORE_TURNS[orientation](mask)
+        old_image = case.images[index]
+        case.images[index] = _replace_file(
+            old_image, old_image.with_suffix(".jpg"),
+            _encode(stored_image, "L", "JPEG", quality=95, exif=exif))
+        atomic_write_bytes(case.masks[index], png_bytes(Image.fromarray(as_255(
+            np.ascontiguousarray(mask)))))
+        changed += [case.images[index], case.masks[index]]
+    return changed
+
+
 def _targets(case: CaseFiles, target: str) -> list[Path]:
     if target not in ("image", "mask"):
         raise ValueError(f"target must be 'image' or 'mask', not {target!r}")
@@ -437,8 +485,8 @@ def separate_masks_folder(case: CaseFiles, rng: np.random.Generator) -> list[Pat
 CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {function.__name__: function for function in (
     masks_0_1, jpeg_masks, resized_masks, rgb_masks, palette_masks, uint16_masks, float_masks,
     inverted_polarity, mostly_empty, tiny_objects, exact_duplicates, near_duplicates,
-    size_mismatch, corrupt_file, truncated_file, zero_byte_file, non_image_file, nan_pixel,
-    mask_is_image, separate_masks_folder, *layouts.LAYOUTS,
+    size_mismatch, exif_rotated_images, corrupt_file, truncated_file, zero_byte_file,
+    non_image_file, nan_pixel, mask_is_image, separate_masks_folder, *layouts.LAYOUTS,
 )} | LABEL_CORRUPTIONS
 
 CASE_MANIFEST = "case.json"

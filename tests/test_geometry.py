@@ -1,0 +1,129 @@
+"""EXIF orientation and pair sizes (unetdiag.diag.data.orientation, diag.checks.geometry)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image, ImageOps
+
+from unetdiag.diag.checks.geometry import PairSizes, geometry_findings
+from unetdiag.diag.core.findings import Severity
+from unetdiag.diag.data.orientation import (
+    EXIF_ORIENTATION_TAG,
+    UPRIGHT,
+    displayed_size,
+    mask_fit,
+    orientation_of,
+    read_orientation,
+)
+
+
+def _tagged(width: int, height: int, orientation: int, image_format: str = "JPEG") -> Image.Image:
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION_TAG] = orientation
+    buffer = io.BytesIO()
+    Image.new("L", (width, height)).save(buffer, format=image_format, exif=exif)
+    buffer.seek(0)
+    return Image.open(buffer)
+
+
+@given(width=st.integers(1, 40), height=st.integers(1, 40), orientation=st.integers(1, 8),
+       image_format=st.sampled_from(["JPEG", "PNG"]))
+def test_displayed_size_is_what_pillow_shows(width, height, orientation, image_format):
+    image = _tagged(width, height, orientation, image_format)
+    assert orientation_of(image) == orientation
+    assert displayed_size(width, height, orientation) == ImageOps.exif_transpose(image).size
+
+
+def test_untagged_and_malformed_tags_read_as_upright(tmp_path):
+    plain = tmp_path / "plain.png"
+    Image.new("L", (4, 3)).save(plain)
+    assert read_orientation(plain) == UPRIGHT
+    assert orientation_of(_tagged(4, 3, 9)) == UPRIGHT  # not an orientation
+    broken = Image.new("L", (4, 3))
+    broken.info["exif"] = b"Exif\x00\x00not a tiff header"
+    assert orientation_of(broken) == UPRIGHT
+    assert read_orientation(tmp_path / "missing.jpg") == UPRIGHT
+
+
+@pytest.mark.parametrize(("image_size", "mask_size", "orientation", "fit"), [
+    ((40, 30), (30, 40), 6, "displayed"),
+    ((40, 30), (40, 30), 6, "stored"),
+    ((40, 40), (40, 40), 8, "either"),
+    ((40, 30), (40, 30), 3, "either"),
+    ((40, 30), (30, 40), 1, "neither"),
+    ((40, 30), (20, 15), 6, "neither"),
+])
+def test_mask_fit(image_size, mask_size, orientation, fit):
+    assert mask_fit(image_size, mask_size, orientation) == fit
+
+
+def _ids(findings):
+    return {finding.id: finding for finding in findings}
+
+
+def test_mask_of_the_displayed_size_is_an_error_not_a_size_mismatch():
+    findings = _ids(geometry_findings([
+        PairSizes("a.jpg", "a.png", (4032, 3024), (3024, 4032), 6),
+        PairSizes("b.jpg", "b.png", (64, 64), (32, 32), 1),
+    ], source="audit"))
+    displayed = findings["geometry.exif_displayed_size"]
+    assert displayed.severity is Severity.ERROR
+    assert displayed.files == ("a.jpg", "a.png")
+    assert "stores 4032x3024 pixels tagged EXIF Orientation 6" in displayed.explanation
+    assert "turn them 90 degrees clockwise and show 3024x4032" in displayed.explanation
+    assert "consistent with" in displayed.explanation
+    assert findings["geometry.size_mismatch"].evidence["pairs"] == 1
+    assert "image.exif_orientation" not in findings
+
+
+def test_tags_the_sizes_cannot_check_are_a_warning_saying_why():
+    findings = _ids(geometry_findings([
+        PairSizes("square.jpg", "square.png", (50, 50), (50, 50), 6),
+        PairSizes("turned.jpg", "turned.png", (40, 30), (40, 30), 3),
+        PairSizes("stored.jpg", "stored.png", (40, 30), (40, 30), 8),
+        PairSizes("plain.png", "plain_mask.png", (40, 30), (40, 30), 1),
+    ], source="audit"))
+    assert set(findings) == {"image.exif_orientation"}
+    tagged = findings["image.exif_orientation"]
+    assert tagged.severity is Severity.WARNING
+    assert tagged.evidence["images"] == 3
+    assert tagged.evidence["sizes_cannot_tell"] == 2
+    assert tagged.evidence["orientations"] == {"6": 1, "3": 1, "8": 1}
+    assert "square.jpg: the image is square" in tagged.explanation
+    rotated_180 = _ids(geometry_findings(
+        [PairSizes("turned.jpg", "turned.png", (40, 30), (40, 30), 3)], source="audit"))
+    assert "the turn keeps width and height" in rotated_180["image.exif_orientation"].explanation
+
+
+def test_masks_of_the_stored_size_only_are_info():
+    findings = _ids(geometry_findings(
+        [PairSizes("stored.jpg", "stored.png", (40, 30), (40, 30), 6)], source="audit"))
+    tagged = findings["image.exif_orientation"]
+    assert tagged.severity is Severity.INFO
+    assert "the stored size, not the displayed 30x40" in tagged.explanation
+
+
+def test_the_trainer_words_what_its_decoder_saw(tmp_path):
+    from unetdiag.training.data_stats import decoded_geometry_findings
+    from unetdiag.training.pipeline import DecodeLog
+
+    image_path = tmp_path / "photo.jpg"
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION_TAG] = 8
+    Image.new("L", (40, 30)).save(image_path, exif=exif)
+    log = DecodeLog()
+    log.record_sizes(str(image_path), "photo_mask.png", np.zeros((30, 40, 1)),
+                     np.zeros((40, 30)))
+    log.record_sizes("same.png", "same_mask.png", np.zeros((8, 8, 1)), np.zeros((8, 8)))
+    log.record_sizes("small.png", "small_mask.png", np.zeros((8, 8, 1)), np.zeros((4, 4)))
+    findings = _ids(decoded_geometry_findings(log))
+    assert findings["geometry.exif_displayed_size"].files == (str(image_path), "photo_mask.png")
+    assert "turn them 90 degrees anticlockwise" in (
+        findings["geometry.exif_displayed_size"].explanation)
+    assert findings["geometry.size_mismatch"].files == ("small.png", "small_mask.png")
+    assert {finding.source for finding in findings.values()} == {"data"}

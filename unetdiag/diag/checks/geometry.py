@@ -1,0 +1,187 @@
+"""Do a mask and its image have one geometry? Sizes, and the EXIF orientation between them.
+
+``audit-data`` (from its tally) and ``unetdiag train`` (from the pairs its decoder saw) give
+this module the same records, :class:`PairSizes`, and get the same findings:
+
+====================================  ========  ==============================================
+id                                    severity  when
+====================================  ========  ==============================================
+``geometry.exif_displayed_size``      error     masks have their image's size as displayed
+                                                (its EXIF orientation applied), not as stored
+``geometry.size_mismatch``            error     image and mask sizes differ otherwise
+``image.exif_orientation``            warning   images carry an EXIF orientation their masks'
+                                                sizes cannot check (info when every mask has
+                                                the stored size)
+====================================  ========  ==============================================
+
+The sizes are evidence of how a mask was drawn, never proof of what it shows: the wording
+says "consistent with".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.data.orientation import (
+    AXIS_SWAPPING,
+    DISPLAY_TRANSFORMS,
+    UPRIGHT,
+    MaskFit,
+    displayed_size,
+    mask_fit,
+)
+from unetdiag.diag.wording.text import plural, verb
+
+#: A finding names at most this many files (the audit's limit per question).
+LISTED_FILES = 20
+#: Who reads pixels as stored, ignoring the tag (the pipelines a mask is trained through).
+READERS_AS_STORED = "Pillow's Image.open, tf.io.decode_image, Keras's load_img and unetdiag"
+
+
+@dataclass(frozen=True)
+class PairSizes:
+    """One pair's sizes as ``(width, height)``, the image's as stored, and its EXIF
+    orientation (:data:`~unetdiag.diag.data.orientation.UPRIGHT` when untagged)."""
+
+    image: str
+    mask: str
+    image_size: tuple[int, int]
+    mask_size: tuple[int, int]
+    orientation: int = UPRIGHT
+
+    @property
+    def fit(self) -> MaskFit:
+        return mask_fit(self.image_size, self.mask_size, self.orientation)
+
+    @property
+    def size_ratio(self) -> float:
+        """How far apart the two areas are (|log| of their ratio): the worst first."""
+        image_area = self.image_size[0] * self.image_size[1]
+        mask_area = self.mask_size[0] * self.mask_size[1]
+        if image_area <= 0 or mask_area <= 0:
+            return math.inf
+        return abs(math.log(mask_area / image_area))
+
+
+def _size(size: tuple[int, int]) -> str:
+    return f"{size[0]}x{size[1]}"
+
+
+def _finding(finding_id: str, severity: Severity, title: str, explanation: str, fix: str,
+             evidence: dict, pairs: Sequence[PairSizes], source: str,
+             with_masks: bool = True) -> Finding:
+    listed = pairs[:LISTED_FILES]
+    files = [path for pair in listed
+             for path in ((pair.image, pair.mask) if with_masks else (pair.image,))]
+    files = list(dict.fromkeys(files))[:LISTED_FILES]
+    return Finding(id=finding_id, severity=severity, title=title, explanation=explanation,
+                   fix=fix, evidence={**evidence, "files_listed": len(files)},
+                   files=tuple(files), source=source)
+
+
+def _listed_sizes(pairs: Sequence[PairSizes]) -> list[dict]:
+    return [{"image": pair.image, "image_size": _size(pair.image_size),
+             "mask_size": _size(pair.mask_size), "exif_orientation": pair.orientation}
+            for pair in pairs[:LISTED_FILES]]
+
+
+def geometry_findings(pairs: Sequence[PairSizes], source: str) -> list[Finding]:
+    """The findings of this module for every pair given (pairs whose sizes match and whose
+    image is untagged may be left out: they raise nothing)."""
+    by_fit: dict[MaskFit, list[PairSizes]] = {"stored": [], "displayed": [], "either": [],
+                                              "neither": []}
+    for pair in pairs:
+        if pair.fit == "neither" or pair.orientation != UPRIGHT:
+            by_fit[pair.fit].append(pair)
+    findings = []
+    if by_fit["displayed"]:
+        findings.append(_displayed_size_finding(by_fit["displayed"], source))
+    if by_fit["neither"]:
+        worst_first = sorted(by_fit["neither"], key=lambda pair: -pair.size_ratio)
+        findings.append(_size_mismatch_finding(worst_first, source))
+    tagged = by_fit["either"] + by_fit["stored"]
+    if tagged:
+        findings.append(_orientation_finding(by_fit["either"], by_fit["stored"], source))
+    return findings
+
+
+def _displayed_size_finding(pairs: list[PairSizes], source: str) -> Finding:
+    first = pairs[0]
+    count = len(pairs)
+    shown = displayed_size(*first.image_size, first.orientation)
+    their = "its" if count == 1 else "their"
+    return _finding(
+        "geometry.exif_displayed_size", Severity.ERROR,
+        f"{plural(count, 'mask')} {verb(count, 'has', 'have')} the size of {their} image as "
+        "displayed, not as stored (EXIF orientation)",
+        f"{first.image} stores {_size(first.image_size)} pixels tagged EXIF Orientation "
+        f"{first.orientation}: viewers and annotation tools that honour the tag "
+        f"{DISPLAY_TRANSFORMS[first.orientation]} and show {_size(shown)}, the size of its "
+        f"mask. {READERS_AS_STORED} read the stored pixels and ignore the tag, so the image "
+        "and its mask meet turned against each other; resized to the model's square input "
+        "they no longer line up. The sizes are consistent with masks drawn on the displayed "
+        "picture (labelme, CVAT and browsers apply the tag); they do not prove what the "
+        "masks show.",
+        "Write the listed images upright once, into a new folder "
+        "(PIL.ImageOps.exif_transpose(image).save(...)), and use that folder; the masks "
+        "need no change.",
+        {"pairs": count, "sizes": _listed_sizes(pairs)}, pairs, source)
+
+
+def _size_mismatch_finding(pairs: list[PairSizes], source: str) -> Finding:
+    first = pairs[0]
+    count = len(pairs)
+    return _finding(
+        "geometry.size_mismatch", Severity.ERROR,
+        f"{plural(count, 'mask')} {verb(count, 'differs', 'differ')} in size from their "
+        "image",
+        f"For {count} pairs the mask's size is not the image's (worst: {first.image} is "
+        f"{_size(first.image_size)}, its mask {_size(first.mask_size)}). A pipeline that "
+        "resizes both to the model's input hides this, but the labels were drawn on another "
+        "geometry (a crop, a downsampled copy, another image) and need not line up; one that "
+        "stacks arrays crashes.",
+        "Find out how the listed masks were made; regenerate them at their image's size "
+        "(resize masks only with nearest-neighbour).",
+        {"pairs": count, "sizes": _listed_sizes(pairs)}, pairs, source)
+
+
+def _orientation_finding(undecided: list[PairSizes], stored: list[PairSizes],
+                         source: str) -> Finding:
+    count = len(undecided) + len(stored)
+    first = (undecided or stored)[0]
+    shown = displayed_size(*first.image_size, first.orientation)
+    opening = (f"{first.image} is tagged EXIF Orientation {first.orientation}: viewers and "
+               f"annotation tools that honour the tag {DISPLAY_TRANSFORMS[first.orientation]}"
+               f"; {READERS_AS_STORED} read them as stored. ")
+    if undecided:
+        why = ("the image is square" if first.orientation in AXIS_SWAPPING
+               else "the turn keeps width and height")
+        explanation = (
+            opening + "A mask drawn on the displayed picture meets its image turned; one "
+            f"drawn on the stored pixels lines up. For {len(undecided)} of these pairs the "
+            f"sizes cannot tell which ({first.image}: {why}).")
+        fix = ("Look at a mask over its image as read without the tag (the overlays in "
+               "unetdiag train's report). If the objects are turned, write the images "
+               "upright once into a new folder (PIL.ImageOps.exif_transpose) and use it.")
+    else:
+        explanation = (
+            opening + f"Its mask is {_size(first.mask_size)}, the stored size, not the "
+            f"displayed {_size(shown)}: consistent with masks drawn on the pixels as "
+            "stored, the way training reads them. A viewer shows these images turned "
+            "against their masks.")
+        fix = ("Nothing to do for training; never apply the tag to the images alone "
+               "(their masks would then be turned).")
+    orientations: dict[str, int] = {}
+    for pair in undecided + stored:
+        orientations[str(pair.orientation)] = orientations.get(str(pair.orientation), 0) + 1
+    return _finding(
+        "image.exif_orientation", Severity.WARNING if undecided else Severity.INFO,
+        f"{plural(count, 'image')} {verb(count, 'carries', 'carry')} an EXIF orientation "
+        "that viewers apply and training does not",
+        explanation, fix,
+        {"images": count, "sizes_cannot_tell": len(undecided),
+         "masks_of_stored_size": len(stored), "orientations": orientations},
+        undecided + stored, source, with_masks=False)
