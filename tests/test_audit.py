@@ -199,6 +199,21 @@ def test_jpeg_and_resized_masks_show_edges_and_threshold_sensitivity(tmp_path):
     assert set(sensitive.files) <= set(manifest["changed"])
 
 
+@pytest.mark.parametrize(("corruptions", "cause", "not_said"), [
+    ([{"kind": "jpeg_masks"}], "the mark of JPEG compression.", "anti-aliased"),
+    ([{"kind": "antialiased_masks"}], "anti-aliased drawing", "JPEG"),
+    ([{"kind": "antialiased_masks", "fraction": 0.5}, {"kind": "jpeg_masks", "fraction": 0.25}],
+     "JPEG masks the mark of compression; in the", None),
+])
+def test_grey_edges_are_blamed_on_what_the_format_allows(tmp_path, corruptions, cause,
+                                                          not_said):
+    report, _ = run_case(tmp_path, corruptions)
+    explanation = finding(report, "mask.non_binary").explanation
+    assert cause in explanation
+    if not_said is not None:
+        assert not_said not in explanation
+
+
 def test_the_original_layout_masks_are_the_images(tmp_path):
     report, _ = run_case(tmp_path, [{"kind": "mask_is_image"}])
     same_file = finding(report, "pairing.same_file")

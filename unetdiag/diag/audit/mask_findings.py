@@ -217,8 +217,7 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
             cause = "They are palette labels beyond two classes, so where they sit is moot."
         elif edge >= EDGE_SHARE_FOR_RESAMPLING:
             cause = (f"{edge:.0%} of them sit on object edges, next to both background and "
-                     "foreground: the mark of JPEG compression or of resizing with "
-                     "interpolation.")
+                     f"foreground: {_edge_values_cause(columns['lossy'][nonbinary])}.")
         else:
             cause = (f"Only {edge:.0%} of them sit on object edges; the rest are spread "
                      "through whole regions: soft labels, probability maps, or photographs "
@@ -275,3 +274,18 @@ def threshold_rows(tally: AuditTally, indices: np.ndarray) -> list[dict[str, Any
              "foreground > 0": float(columns["foreground_at_zero"][i]),
              "foreground at midpoint": float(columns["foreground_at_midpoint"][i]),
              "foreground under policy": float(share[i])} for i in indices.tolist()]
+
+
+def _edge_values_cause(lossy: np.ndarray) -> str:
+    """What grey values on the edges are the mark of, told by the masks' formats: JPEG's
+    compression rings, and in a lossless file anti-aliased drawing or interpolated resizing
+    (or a JPEG copy saved again losslessly, which the file cannot show)."""
+    lossless_causes = ("anti-aliased drawing (a tool's smooth brush or polygon fill) or of "
+                       "resizing with interpolation")
+    jpeg_count, lossless_count = int(lossy.sum()), int((~lossy).sum())
+    if not lossless_count:
+        return "the mark of JPEG compression"
+    if not jpeg_count:
+        return f"the mark of {lossless_causes} (these files are lossless)"
+    return (f"in the {jpeg_count} JPEG masks the mark of compression; in the "
+            f"{lossless_count} lossless ones, of {lossless_causes}")

@@ -109,8 +109,8 @@ def out_of_range(evidence: Mapping) -> Sentences:
 NON_BINARY_CAUSES = {
     "resampling": ("{share:.0%} of them sit on object edges, next to both background "
                    "and foreground: the mark of a mask resized with bilinear or bicubic "
-                   "interpolation (measured: 2.5 % non-binary pixels, 59 values) or saved as "
-                   "JPEG (7.3 %, 27 values)."),
+                   "interpolation (measured: 2.5 % non-binary pixels, 59 values), saved as "
+                   "JPEG (7.3 %, 27 values) or drawn with anti-aliasing."),
     "no_layout": "The array has no spatial layout, so where they sit cannot be told.",
     "regions": ("Only {share:.0%} of them sit on object edges; the rest are spread "
                 "through whole regions: soft labels, probability maps, or an image used as "

@@ -114,6 +114,28 @@ def resized_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1
     return _rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
 
 
+def antialiased_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                      count: int | None = None, supersampling: int = 4) -> list[Path]:
+    """Masks drawn with anti-aliasing at their image's size, saved as lossless PNG.
+
+    Each mask is drawn ``supersampling`` times larger with smooth (bicubic) outlines and
+    averaged back to its size, as a drawing tool's smooth brush or polygon fill does: edge
+    pixels hold their share of coverage. Simulates: comma10k#69, echonet/dynamic#65 (PNG
+    masks with 192, 230, 240, 247 on the outlines). Shows: grey values on every edge of a
+    mask that was never resized nor JPEG-compressed.
+    """
+    if supersampling < 2:
+        raise ValueError(f"supersampling must be at least 2, not {supersampling}")
+
+    def encode(foreground: np.ndarray) -> bytes:
+        stored = Image.fromarray(as_255(foreground), mode="L")
+        large = stored.resize((stored.width * supersampling, stored.height * supersampling),
+                              Image.Resampling.BICUBIC)
+        return png_bytes(large.reduce(supersampling))
+
+    return _rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
+
+
 def rgb_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
               count: int | None = None, colour: tuple[int, int, int] = (255, 0, 0)
               ) -> list[Path]:
@@ -483,10 +505,11 @@ def separate_masks_folder(case: CaseFiles, rng: np.random.Generator) -> list[Pat
 
 #: Every corruption :func:`build_case` knows, by the ``kind`` a catalogue entry names.
 CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {function.__name__: function for function in (
-    masks_0_1, jpeg_masks, resized_masks, rgb_masks, palette_masks, uint16_masks, float_masks,
-    inverted_polarity, mostly_empty, tiny_objects, exact_duplicates, near_duplicates,
-    size_mismatch, exif_rotated_images, corrupt_file, truncated_file, zero_byte_file,
-    non_image_file, nan_pixel, mask_is_image, separate_masks_folder, *layouts.LAYOUTS,
+    masks_0_1, jpeg_masks, resized_masks, antialiased_masks, rgb_masks, palette_masks,
+    uint16_masks, float_masks, inverted_polarity, mostly_empty, tiny_objects, exact_duplicates,
+    near_duplicates, size_mismatch, exif_rotated_images, corrupt_file, truncated_file,
+    zero_byte_file, non_image_file, nan_pixel, mask_is_image, separate_masks_folder,
+    *layouts.LAYOUTS,
 )} | LABEL_CORRUPTIONS
 
 CASE_MANIFEST = "case.json"
