@@ -115,7 +115,8 @@ def _child_unetdiag(args: argparse.Namespace, precision: str, cached: bool = Tru
 
 def _split(config) -> tuple[list, list]:
     """The train and validation pairs of ``config``, split as the trainer splits them."""
-    from unetdiag.diag.data.pairing import discover_pairs, split_pairs
+    from unetdiag.diag.data.pairing import discover_pairs
+    from unetdiag.diag.data.split import split_pairs
 
     pairing = discover_pairs(config.images, config.masks, mask_suffixes=config.mask_suffixes)
     return split_pairs(pairing.pairs, config.val_fraction, config.seed)

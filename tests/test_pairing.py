@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unetdiag.diag.core.findings import Severity
+from unetdiag.diag.data.folders import MIN_CASE_FOLDERS
 from unetdiag.diag.data.pairing import (
     MAX_LISTED_FILES,
     Pair,
     discover_pairs,
-    split_pairs,
-    validation_count,
 )
+from unetdiag.diag.data.split import split_pairs, validation_count
 from unetdiag.exitcodes import ExitCode, UserError
 
 
@@ -478,21 +479,36 @@ def _cases(folder: Path, slices: dict[str, int]) -> None:
 
 
 def test_case_folders_pair_one_level_down_and_name_their_case(tmp_path):
-    _cases(tmp_path, {"TCGA_CS_4941": 3, "TCGA_DU_5849": 2})
+    _cases(tmp_path, {"TCGA_CS_4941": 3, "TCGA_DU_5849": 2, "TCGA_A": 1, "TCGA_B": 1,
+                      "TCGA_C": 1})
     _touch(tmp_path, "data.csv")
     result = discover_pairs(tmp_path)
     assert [(pair.stem, pair.group, pair.mask.name) for pair in result.pairs][:2] == [
-        ("TCGA_CS_4941/TCGA_CS_4941_1", "TCGA_CS_4941", "TCGA_CS_4941_1_mask.tif"),
-        ("TCGA_CS_4941/TCGA_CS_4941_2", "TCGA_CS_4941", "TCGA_CS_4941_2_mask.tif")]
-    assert len(result.pairs) == 5
-    assert result.rule.layout == "case folders" and result.rule.to_dict()["groups"] == 2
-    assert result.rule.example == ("TCGA_CS_4941/TCGA_CS_4941_1.tif",
-                                   "TCGA_CS_4941/TCGA_CS_4941_1_mask.tif")
+        ("TCGA_A/TCGA_A_1", "TCGA_A", "TCGA_A_1_mask.tif"),
+        ("TCGA_B/TCGA_B_1", "TCGA_B", "TCGA_B_1_mask.tif")]
+    assert len(result.pairs) == 8
+    assert result.rule.layout == "case folders" and result.rule.to_dict()["groups"] == 5
+    assert result.rule.example == ("TCGA_A/TCGA_A_1.tif", "TCGA_A/TCGA_A_1_mask.tif")
     found = _by_id(result)["pairing.case_folders"]
-    assert found.severity is Severity.INFO
-    assert found.evidence["pairs"] == 5 and found.evidence["case_folders"] == 2
+    assert found.severity is Severity.INFO and "keeps each folder whole" in found.title
+    assert found.evidence["pairs"] == 8 and found.evidence["case_folders"] == 5
     assert "data.csv" in " ".join(str(path) for path in
                                   _by_id(result)["pairing.ignored_files"].files)
+
+
+def test_few_folders_are_split_by_file_within_each(tmp_path):
+    # BUSI: benign/ malignant/ normal/ are classes; whole, one would be all of validation
+    _cases(tmp_path, {"benign": 10, "malignant": 5, "normal": 5})
+    result = discover_pairs(tmp_path)
+    found = _by_id(result)["pairing.case_folders"]
+    assert found.severity is Severity.WARNING
+    assert found.title.endswith("(benign, malignant and normal); too few to split whole, so "
+                                "each is split by file")
+    assert found.evidence["split"] == "by file within each folder"
+    train, validation = split_pairs(result.pairs, 0.2, 42)
+    assert Counter(pair.group for pair in validation) == {"benign": 2, "malignant": 1,
+                                                          "normal": 1}
+    assert {pair.group for pair in train} == {"benign", "malignant", "normal"}
 
 
 def test_names_repeated_in_other_case_folders_pair_within_their_own(tmp_path):
@@ -505,15 +521,16 @@ def test_names_repeated_in_other_case_folders_pair_within_their_own(tmp_path):
     assert all(pair.mask.parent == pair.image.parent for pair in result.pairs)
 
 
-def test_one_case_folder_is_a_warning_and_train_says_why_it_cannot_split(tmp_path):
+def test_one_case_folder_is_split_by_file_and_trains(tmp_path):
     _cases(tmp_path, {"TCGA_CS_4941": 4})
     found = _by_id(discover_pairs(tmp_path))["pairing.case_folders"]
-    assert found.severity is Severity.WARNING and "nothing is left to validate" in found.title
+    assert found.severity is Severity.WARNING and "the folder would be the whole" in (
+        found.explanation)
     from unetdiag.config import TrainConfig
     from unetdiag.training.run.split import discover_and_split
 
-    with pytest.raises(UserError, match="one case folder .*TCGA_CS_4941"):
-        discover_and_split(TrainConfig(images=tmp_path))
+    _findings, train, validation, _rule = discover_and_split(TrainConfig(images=tmp_path))
+    assert len(train) == 3 and len(validation) == 1
 
 
 def test_a_split_already_made_is_not_taken_for_case_folders(tmp_path):
@@ -557,21 +574,23 @@ def test_the_split_keeps_every_case_whole_and_never_overshoots(sizes, seed, frac
                   group=f"c{case}")
              for case, size in enumerate(sizes) for n in range(size)]
     train, validation = split_pairs(pairs, fraction, seed)
-    assert {p.group for p in train}.isdisjoint({p.group for p in validation})
     assert sorted(train + validation, key=lambda p: p.stem) == sorted(pairs, key=lambda p: p.stem)
-    assert train, "never every case in validation"
-    target = validation_count(len(pairs), fraction)
-    if len(sizes) == 1:
-        assert not validation  # one case cannot be split
-    else:
+    assert train, "never every pair in validation"
+    if len(sizes) >= MIN_CASE_FOLDERS:
+        assert {p.group for p in train}.isdisjoint({p.group for p in validation})
+        target = validation_count(len(pairs), fraction)
         # whole cases up to the share; the smallest case when none fits
         assert validation
         assert len(validation) <= target or len(validation) == min(sizes) > target
+    else:  # too few to split whole: each case keeps its own share
+        held = Counter(p.group for p in validation)
+        assert all(held[f"c{case}"] == validation_count(size, fraction)
+                   for case, size in enumerate(sizes))
     assert split_pairs(pairs[::-1], fraction, seed) == (train, validation)
 
 
 def test_a_large_case_is_not_taken_past_the_validation_share():
-    sizes = {"a": 2, "b": 2, "c": 16}
+    sizes = {"a": 2, "b": 2, "c": 16, "d": 16, "e": 16}
     pairs = [Pair(f"{case}/s{n}", Path(f"{case}/s{n}.png"), Path(f"{case}/s{n}_m.png"),
                   group=case) for case, size in sizes.items() for n in range(size)]
     for seed in range(8):

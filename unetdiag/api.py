@@ -18,7 +18,8 @@ from unetdiag.diag.data.masks import (
     MaskPolicy,
     decode_mask,
 )
-from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs, split_pairs
+from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs
+from unetdiag.diag.data.split import split_pairs
 from unetdiag.diag.logs.explain import explain_log as explain_log_file
 
 

@@ -377,7 +377,7 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
 
     Args:
         train_pairs, val_pairs: image/mask file pairs (the split is the caller's:
-            :func:`unetdiag.diag.data.pairing.split_pairs`).
+            :func:`unetdiag.diag.data.split.split_pairs`).
         img_size: output height and width.
         channels: image channels (1 gray, 3 RGB; :func:`read_image` converts).
         batch_size: elements per batch (the last batch may be smaller).

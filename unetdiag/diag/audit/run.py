@@ -2,7 +2,7 @@
 
 :func:`audit_dataset` pairs the files exactly as the trainer does
 (:func:`~unetdiag.diag.data.pairing.discover_pairs`, then the trainer's
-:func:`~unetdiag.diag.data.pairing.split_pairs`), reads every image and mask once in a pool of
+:func:`~unetdiag.diag.data.split.split_pairs`), reads every image and mask once in a pool of
 worker processes (:mod:`unetdiag.diag.audit.read`: the trainer's own reader and mask decoding),
 folds each small record into a running tally as it arrives (:mod:`unetdiag.diag.audit.tally`;
 no pixels are kept) and turns the tally into findings:
@@ -83,9 +83,10 @@ from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import DEFAULT_DICE, trivial_baselines
 from unetdiag.diag.core.findings import Finding, Report
 from unetdiag.diag.data.labelmaps import colour_rgb
-from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs, split_pairs
+from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs
 from unetdiag.diag.data.pairing_findings import instance_objects
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
+from unetdiag.diag.data.split import split_pairs
 from unetdiag.diag.wording.text import plural
 from unetdiag.exitcodes import ExitCode, UserError
 

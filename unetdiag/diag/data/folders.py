@@ -67,6 +67,10 @@ def list_folder(folder: Path, role: str, require_files: bool = True) -> Listing:
 #: Mask folder names that say nothing else (preferred over e.g. ``extra_fov_masks``).
 PLAIN_MASK_FOLDERS = frozenset({"masks", "mask", "labels", "label", "gt", "groundtruth",
                                 "ground_truth", "annotations", "1st_manual"})
+#: Case folders split whole only when there are at least this many: with fewer, one folder
+#: would be the whole validation set (BUSI's benign/ malignant/ normal/ are classes, not
+#: cases), so each folder is split by file instead.
+MIN_CASE_FOLDERS = 5
 #: Folder names of a split already made: such folders are not cases to pair together.
 SPLIT_FOLDER_NAMES = frozenset({"train", "training", "val", "valid", "validation", "test",
                                 "testing", "dev"})

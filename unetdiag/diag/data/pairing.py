@@ -36,10 +36,8 @@ pages): reading them is :mod:`unetdiag.diag.data.reading`'s job.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shlex
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +46,7 @@ from typing import Any, Literal
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data import pairing_findings as words
 from unetdiag.diag.data.folders import (
+    MIN_CASE_FOLDERS,
     Listing,
     case_listings,
     folders_hint,
@@ -85,7 +84,7 @@ from unetdiag.exitcodes import ExitCode, UserError
 MASK_SUFFIXES = ("_mask", "_seg", "_label")
 
 __all__ = ["MASK_SUFFIXES", "MAX_LISTED_FILES", "MAX_NAMES_IN_MESSAGE", "SOURCE", "Pair",
-           "PairingResult", "PairingRule", "discover_pairs", "split_pairs", "validation_count"]
+           "PairingResult", "PairingRule", "discover_pairs"]
 
 
 @dataclass(frozen=True)
@@ -465,16 +464,16 @@ def _case_folders(images: Listing, cases: Sequence[Listing], suffixes: Sequence[
     paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in merged.pairs])
     pairs = [Pair(stem, image, mask, group=stem.split("/", 1)[0])
              for stem, image, mask in paged.pairs]
-    groups = len({pair.group for pair in pairs})
+    groups = sorted({pair.group for pair in pairs})
     first = merged.pairs[0]
     source: RuleSource = ("given" if pattern is not None or tuple(suffixes) != MASK_SUFFIXES
                           else "default")
     rule = replace(_rule(source, merged, None, suffixes, True, len(paged.paged)),
-                   layout="case folders", groups=groups,
+                   layout="case folders", groups=len(groups),
                    example=(f"{first.group}/{first.image.name}",
                             f"{first.group}/{first.mask.name}"))
     findings = [*words.matching_findings(merged, ignored, nested, None, suffixes, False, False),
-                words.case_folders(images.folder, groups, len(pairs)),
+                words.case_folders(images.folder, groups, len(pairs), MIN_CASE_FOLDERS),
                 *_rule_findings(merged, None, rule, paged)]
     return PairingResult(pairs, findings, images.folder, None, rule)
 
@@ -527,76 +526,3 @@ def _no_pairs_message(matching: _Matching, images_dir: Path, masks_dir: Path | N
                     f"({names}{more})")
     return (f"{message}; {words.where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}"
             f"{hint}{words.stacks_hint(stacks_among(files))}")
-
-
-def validation_count(pair_count: int, val_fraction: float) -> int:
-    """How many of ``pair_count`` pairs :func:`split_pairs` puts in validation.
-
-    ``round(pair_count * val_fraction)`` (Python's round, halves to even), at least 1 when
-    there are two or more pairs and ``val_fraction > 0``, and never all of them.
-
-    >>> validation_count(7390, 0.2), validation_count(3, 0.2), validation_count(1, 0.2)
-    (1478, 1, 0)
-    """
-    if not 0 <= val_fraction < 1:
-        raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
-    count = round(pair_count * val_fraction)
-    if val_fraction > 0 and pair_count >= 2:
-        count = max(count, 1)
-    return min(count, max(pair_count - 1, 0))
-
-
-def _seeded_digest(seed: int, key: str) -> bytes:
-    return hashlib.sha256(f"{seed}\0{key}".encode()).digest()
-
-
-def _rank_key(pair: Pair, seed: int) -> tuple[bytes, str]:
-    return _seeded_digest(seed, pair.stem), str(pair.image)
-
-
-def split_pairs(pairs: Sequence[Pair], val_fraction: float = 0.2,
-                seed: int = 42) -> tuple[list[Pair], list[Pair]]:
-    """Split pairs into ``(train, validation)`` by file (by case folder when pairs have a
-    ``group``), deterministically.
-
-    Pairs are ranked by SHA-256 of ``(seed, stem)`` and the first
-    :func:`validation_count` go to validation. A pair's side depends only on its own hash
-    and the number of pairs, never on listing order or on other names: adding one file
-    moves at most one other file across the split (the one at the boundary), where
-    re-shuffling (``train_test_split``) would move about a third of them. Pairs with a
-    ``group`` are split by group instead (:func:`_validation_groups`): validation takes whole
-    groups up to that many pairs (at least one group), so its share follows their sizes.
-    Both lists come back sorted by stem.
-
-    >>> pairs = [Pair(f"p{i}", Path(f"p{i}.png"), Path(f"p{i}_mask.png")) for i in range(10)]
-    >>> train, validation = split_pairs(pairs)
-    >>> len(train), len(validation), split_pairs(pairs[::-1]) == (train, validation)
-    (8, 2, True)
-    """
-    count = validation_count(len(pairs), val_fraction)
-    if any(pair.group for pair in pairs):
-        chosen = _validation_groups(pairs, count, seed)
-        validation = [pair for pair in pairs if pair.group in chosen]
-        train = [pair for pair in pairs if pair.group not in chosen]
-    else:
-        ranked = sorted(pairs, key=lambda pair: _rank_key(pair, seed))
-        validation, train = ranked[:count], ranked[count:]
-    return (sorted(train, key=lambda pair: (pair.stem, str(pair.image))),
-            sorted(validation, key=lambda pair: (pair.stem, str(pair.image))))
-
-
-def _validation_groups(pairs: Sequence[Pair], count: int, seed: int) -> set[str]:
-    """Whole groups for validation: in the order of SHA-256 of ``(seed, group)``, each group
-    that still fits in ``count`` pairs; when none fits, the smallest (the first so ranked of
-    the smallest), so that validation is not empty. Never every group."""
-    sizes = Counter(pair.group for pair in pairs)
-    if len(sizes) < 2 or count == 0:
-        return set()
-    ranked = sorted(sizes, key=lambda group: _seeded_digest(seed, group))
-    chosen: set[str] = set()
-    held = 0
-    for group in ranked:
-        if held + sizes[group] <= count:
-            chosen.add(group)
-            held += sizes[group]
-    return chosen or {min(ranked, key=lambda group: sizes[group])}

@@ -134,25 +134,41 @@ def instance_folders(images_dir: Path, object_files: dict[str, int]) -> Finding:
         [])
 
 
-def case_folders(images_dir: Path, groups: int, pair_count: int) -> Finding:
-    """``pairing.case_folders``: pairs found one level down, one folder per case (a warning
-    when there is one case folder: a split that keeps it whole validates on nothing)."""
-    alone = groups == 1
+def case_folders(images_dir: Path, folder_names: Sequence[str], pair_count: int,
+                 min_case_folders: int) -> Finding:
+    """``pairing.case_folders``: pairs found one level down, paired within each folder; the
+    split keeps ``min_case_folders`` or more folders whole (:func:`~unetdiag.diag.data.
+    split.split_pairs`), and splits fewer by file (a warning: if they are cases, their
+    slices are on both sides)."""
+    count = len(folder_names)
+    opening = (f"{images_dir} holds no image itself but {plural(count, 'folder')} of images "
+               "with their masks beside them, paired within each folder and named "
+               "<folder>/<name>. ")
+    if count >= min_case_folders:
+        return pairing_finding(
+            "pairing.case_folders", Severity.INFO,
+            f"{plural(pair_count, 'pair')} found in {count} case folders; the split keeps "
+            "each folder whole",
+            opening + "They are read as cases (one patient, scan or video each, as in the "
+            "Kaggle LGG MRI set): slices of one case look alike, so a split by file would let "
+            "validation score images almost identical to training ones. The split puts each "
+            "folder's pairs all in training or all in validation, taking whole folders up to "
+            "the validation share, so the share follows the folders' sizes.",
+            "Nothing to do. To split by file instead, put the images and masks in one folder.",
+            {"pairs": pair_count, "case_folders": count, "split": "whole folders"}, [])
     return pairing_finding(
-        "pairing.case_folders", Severity.WARNING if alone else Severity.INFO,
-        f"{plural(pair_count, 'pair')} found in {plural(groups, 'case folder')}; the split "
-        + ("keeps it whole, so nothing is left to validate on" if alone
-           else "keeps each folder whole"),
-        f"{images_dir} holds no image itself but folders of images with their masks beside "
-        "them (one folder per patient, scan or video, as in the Kaggle LGG MRI set), paired "
-        "within each folder and named <folder>/<name>. Slices of one case look alike, so a "
-        "split by file would let validation score images almost identical to training ones; "
-        "the split puts each folder's pairs all in training or all in validation, taking "
-        "whole folders up to the validation share, so the share follows the folders' sizes.",
-        "Give the case folder itself to split its files, or a folder of several case folders."
-        if alone else
-        "Nothing to do. To split by file instead, put the images and masks in one folder.",
-        {"pairs": pair_count, "case_folders": groups},
+        "pairing.case_folders", Severity.WARNING,
+        f"{plural(pair_count, 'pair')} found in {plural(count, 'folder')} ("
+        f"{join_names(folder_names)}); too few to split whole, so each is split by file",
+        opening + f"Kept whole, {'the folder' if count == 1 else 'one folder'} would be the "
+        "whole validation set (or nothing would be left to validate on), so the split takes "
+        "the validation share from each folder by file and each folder keeps its share on "
+        "both sides: right for folders of classes or sources (BUSI's benign/, malignant/ and "
+        "normal/). If each folder is one patient, scan or video, its slices look alike and "
+        "validation scores images almost identical to training ones.",
+        f"Nothing to do for folders of classes or sources. For cases, give a folder holding "
+        f"at least {min_case_folders} case folders, which are split whole.",
+        {"pairs": pair_count, "case_folders": count, "split": "by file within each folder"},
         [])
 
 

@@ -14,7 +14,9 @@ unetdiag at, with no ``--mask-suffix``: finding the pairs is unetdiag's job.
 * :func:`tiff_stacks`: ISBI 2012, every image in one multi-page TIFF and every mask in
   another;
 * :func:`case_folders`: the Kaggle LGG MRI set, ``kaggle_3m/<patient>/<patient>_<n>.tif``
-  beside ``<patient>_<n>_mask.tif``.
+  beside ``<patient>_<n>_mask.tif``;
+* :func:`class_folders`: BUSI, ``Dataset_BUSI_with_GT/<class>/<class> (<n>).png`` beside
+  ``<class> (<n>)_mask.png`` and, for a second lesion, ``<class> (<n>)_mask_1.png``.
 """
 
 from __future__ import annotations
@@ -202,6 +204,50 @@ def case_folders(case: CaseFiles, rng: np.random.Generator, cases: int = 3) -> l
     return changed
 
 
+def class_folders(case: CaseFiles, rng: np.random.Generator,
+                  classes: tuple[str, ...] = ("benign", "malignant", "normal"),
+                  split_lesions: int = 0) -> list[Path]:
+    """The pairs dealt in turn into one folder per class under ``Dataset_BUSI_with_GT/``, as
+    ``<class> (<n>).png`` beside ``<class> (<n>)_mask.png``; in ``split_lesions`` masks with
+    two or more objects, the largest object moves to ``<class> (<n>)_mask_1.png``.
+
+    Simulates: the BUSI breast ultrasound set (benign/, malignant/, normal/; a second lesion
+    in its own numbered mask). Shows: the folders are classes, not cases, and a reader that
+    takes ``_mask_1`` files for images, or keeps only ``_mask``, loses those lesions.
+    """
+    root = case.root / "Dataset_BUSI_with_GT"
+    changed = []
+    numbers: dict[str, int] = {}
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        label = classes[index % len(classes)]
+        numbers[label] = numbers.get(label, 0) + 1
+        stem = f"{label} ({numbers[label]})"
+        folder = root / label
+        folder.mkdir(parents=True, exist_ok=True)
+        foreground = read_mask(mask)
+        objects, count = ndimage.label(foreground)
+        if split_lesions > 0 and count >= 2:
+            split_lesions -= 1
+            largest = 1 + int(np.argmax(np.bincount(objects.ravel())[1:]))
+            second = folder / f"{stem}_mask_1.png"
+            atomic_write_bytes(second, png_bytes(Image.fromarray(as_255(objects == largest))))
+            foreground = foreground & (objects != largest)
+            changed.append(second)
+        new_image, new_mask = folder / f"{stem}.png", folder / f"{stem}_mask.png"
+        atomic_write_bytes(new_image, png_bytes(Image.fromarray(read_grey(image))))
+        atomic_write_bytes(new_mask, png_bytes(Image.fromarray(as_255(foreground))))
+        image.unlink()
+        mask.unlink()
+        case.images[index], case.masks[index] = new_image, new_mask
+        changed += [new_image, new_mask]
+    shutil.rmtree(case.layout.images_dir)
+    case.layout.images_dir = root
+    case.layout.masks_dir = None
+    case.layout.mask_suffixes = ()
+    return changed
+
+
 #: The layout builders, by the ``kind`` a catalogue entry names.
 LAYOUTS: tuple[Callable[..., list[Path]], ...] = (
-    annotator_tags, shared_key_names, instance_folders, tiff_stacks, case_folders)
+    annotator_tags, shared_key_names, instance_folders, tiff_stacks, case_folders,
+    class_folders)

@@ -9,7 +9,8 @@ from typing import Any
 from unetdiag.config import TrainConfig
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data.masks import ImageReadError, decode_mask
-from unetdiag.diag.data.pairing import Pair, PairingRule, discover_pairs, split_pairs
+from unetdiag.diag.data.pairing import Pair, PairingRule, discover_pairs
+from unetdiag.diag.data.split import split_pairs
 from unetdiag.exitcodes import UserError
 
 #: Masks decoded up front to record their encodings in data.json (a sample, not the dataset).
@@ -28,13 +29,6 @@ def discover_and_split(config: TrainConfig
                              allow_same_file=config.allow_same_file_masks,
                              mask_pattern=config.mask_pattern)
     train_pairs, val_pairs = split_pairs(pairing.pairs, config.val_fraction, config.seed)
-    groups = {pair.group for pair in pairing.pairs}
-    if not val_pairs and len(groups) == 1 and "" not in groups:
-        (group,) = groups
-        raise UserError(f"all {len(pairing.pairs)} pairs are in one case folder "
-                        f"({config.images / group}), and the split keeps a case folder whole, "
-                        f"so nothing is left to validate on; give a folder holding several "
-                        f"case folders, or {config.images / group} itself to split its files")
     if not train_pairs or not val_pairs:
         raise UserError(f"{len(pairing.pairs)} pair(s) give {len(train_pairs)} for training and "
                         f"{len(val_pairs)} for validation at val_fraction "
