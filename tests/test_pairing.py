@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -657,3 +658,48 @@ def test_an_unreadable_folder_is_not_a_traceback(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "is_dir", is_dir)
     with pytest.raises(UserError):
         discover_pairs(tmp_path)
+
+
+# --- numbered masks (BUSI) ----------------------------------------------------------------------
+
+
+def _save_box(path: Path, box: tuple[slice, slice]) -> None:
+    from PIL import Image
+
+    values = np.zeros((8, 8), np.uint8)
+    values[box] = 255
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(values).save(path)
+
+
+def test_numbered_masks_are_merged_into_their_pair(tmp_path):
+    from unetdiag.diag.data.masks import MaskPolicy, decode_mask
+
+    folder = tmp_path / "benign"
+    _save_box(folder / "benign (4).png", np.s_[:, :])
+    _save_box(folder / "benign (4)_mask.png", np.s_[0:2, 0:2])
+    _save_box(folder / "benign (4)_mask_1.png", np.s_[5:7, 5:7])
+    _save_box(folder / "benign (5).png", np.s_[:, :])
+    _save_box(folder / "benign (5)_mask.png", np.s_[1:3, 1:3])
+    result = discover_pairs(folder)
+    assert [pair.stem for pair in result.pairs] == ["benign (4)", "benign (5)"]
+    assert result.pairs[0].mask.name == "benign (4)_mask.png#with=benign (4)_mask_1.png"
+    assert result.pairs[1].mask.name == "benign (5)_mask.png"
+    found = _by_id(result)
+    assert "pairing.missing_mask" not in found
+    numbered = found["pairing.numbered_masks"]
+    assert numbered.evidence["images"] == 2 and numbered.evidence["masks"] == 3
+    assert numbered.files == (str(folder / "benign (4)_mask_1.png"),)
+    merged, _encoding = decode_mask(result.pairs[0].mask, MaskPolicy())
+    assert int(merged.sum()) == 8 and merged[0, 0] and merged[6, 6]
+
+
+def test_numbered_masks_in_a_mask_folder_are_not_orphans(tmp_path):
+    _save_box(tmp_path / "images" / "x.png", np.s_[:, :])
+    _save_box(tmp_path / "masks" / "x_mask.png", np.s_[0:2, 0:2])
+    _save_box(tmp_path / "masks" / "x_mask_1.png", np.s_[4:6, 4:6])
+    _save_box(tmp_path / "masks" / "y_mask_1.png", np.s_[4:6, 4:6])  # no y_mask: an orphan
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert result.pairs[0].mask.name == "x_mask.png#with=x_mask_1.png"
+    orphan = _by_id(result)["pairing.orphan_mask"]
+    assert orphan.files == (str(tmp_path / "masks" / "y_mask_1.png"),)

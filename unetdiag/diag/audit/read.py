@@ -27,7 +27,6 @@ Speed matters (the audit should cost little more than decoding the files), so:
 from __future__ import annotations
 
 import math
-import os
 import signal
 import zlib
 from collections.abc import Sequence
@@ -47,7 +46,7 @@ from unetdiag.diag.data.decoding import (
     inspect_stored,
     scale_ends,
 )
-from unetdiag.diag.data.instances import read_instance_masks
+from unetdiag.diag.data.instances import is_object_masks, read_instance_masks
 from unetdiag.diag.data.labelmaps import colour_layout, label_layout
 from unetdiag.diag.data.orientation import orientation_of
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
@@ -468,8 +467,8 @@ def _label_batch(batch: _LabellingBatch, record: ChunkRecord) -> None:
 
 
 def _open_mask(path: str, record: ChunkRecord, row: int) -> StoredMask:
-    """A mask file as stored, or a folder of object masks merged (with its object columns)."""
-    if not os.path.isdir(path):
+    """A mask file as stored, or object masks merged (with their object columns)."""
+    if not is_object_masks(path):
         mask, mask_format, mask_frames = _open(path)
         return stored_mask(mask, mask_format, mask_frames)
     try:

@@ -444,7 +444,8 @@ def decode_mask(path: Path | str,
     """Decode a mask file to uint8 HxW in {0, 1} under ``policy``, with how it was stored.
 
     ``path`` may also name one page of a multi-page file (``stack.tif#page=3``) or a folder
-    of object masks, merged first (:func:`~unetdiag.diag.data.instances.load_mask`). Colour
+    of object masks or a set of numbered masks, merged first
+    (:func:`~unetdiag.diag.data.instances.load_mask`). Colour
     masks collapse with the channel maximum and report ``is_colour``; the threshold is
     :func:`resolve_threshold`'s; ``polarity="dark"`` makes the dark class the foreground.
     With ``policy.normalise=False`` the raw single-channel values come back as float32

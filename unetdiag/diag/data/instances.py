@@ -13,6 +13,11 @@ such a folder wherever it takes a mask file: :func:`load_mask` (what the trainer
 background the merged mask decoded under the policy is the union of the objects decoded one
 by one. :func:`read_instance_masks` also counts the objects and the pixels two of them claim.
 
+Numbered masks are the same idea without a folder: BUSI stores a second lesion of
+``benign (4).png`` as ``benign (4)_mask_1.png`` beside ``benign (4)_mask.png``. Pairing names
+such a set with :func:`object_files_reference` (``benign (4)_mask.png#with=benign
+(4)_mask_1.png``), which every reader takes where it takes a folder of object masks.
+
 >>> import tempfile, numpy as np
 >>> from PIL import Image
 >>> folder = Path(tempfile.mkdtemp())
@@ -28,6 +33,7 @@ by one. :func:`read_instance_masks` also counts the objects and the pixels two o
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +49,38 @@ from unetdiag.diag.data.reading import (
 #: Sub-folders of one sample folder in the instance layout.
 IMAGES_FOLDER = "images"
 MASKS_FOLDER = "masks"
+
+
+#: What separates a mask file from the numbered masks merged with it.
+OBJECT_FILES_MARK = "#with="
+_NAMES_SEPARATOR = "|"
+
+
+def object_files_reference(mask: Path, others: Sequence[Path]) -> Path:
+    """The name of ``mask`` merged with ``others`` (files of the same folder).
+
+    >>> reference = object_files_reference(Path("b/x_mask.png"), [Path("b/x_mask_1.png")])
+    >>> reference.name, [path.name for path in object_files_of(reference)]
+    ('x_mask.png#with=x_mask_1.png', ['x_mask.png', 'x_mask_1.png'])
+    """
+    names = _NAMES_SEPARATOR.join(other.name for other in others)
+    return Path(f"{mask}{OBJECT_FILES_MARK}{names}")
+
+
+def object_files_of(path: Path | str) -> list[Path] | None:
+    """The files an :func:`object_files_reference` names; None for any other path
+    (including a file whose own name happens to hold the mark)."""
+    text = str(path)
+    if OBJECT_FILES_MARK not in text or os.path.lexists(text):
+        return None
+    first, names = text.rsplit(OBJECT_FILES_MARK, 1)
+    first_path = Path(first)
+    return [first_path, *(first_path.parent / name for name in names.split(_NAMES_SEPARATOR))]
+
+
+def is_object_masks(path: Path | str) -> bool:
+    """A folder of object masks or a set of numbered masks: read merged."""
+    return os.path.isdir(path) or object_files_of(path) is not None
 
 
 def _visible_entries(folder: Path) -> list[os.DirEntry]:
@@ -142,7 +180,7 @@ def _objects(values: np.ndarray) -> np.ndarray:
 
 
 def read_instance_masks(folder: Path | str) -> InstanceMasks:
-    """Read and merge every mask file of ``folder``.
+    """Read and merge every mask file of ``folder`` (or of an :func:`object_files_reference`).
 
     Raises:
         ImageReadError: the folder holds no mask file, a file cannot be read, or the files
@@ -150,7 +188,7 @@ def read_instance_masks(folder: Path | str) -> InstanceMasks:
             maximum would hide the 0/1 objects); the error names the file.
     """
     folder = Path(folder)
-    files = supported_files(folder)
+    files = object_files_of(folder) or supported_files(folder)
     if not files:
         raise ImageReadError(folder, "cannot open (a folder, and no file in it with a "
                                      f"supported extension: {' '.join(SUPPORTED_EXTENSIONS)})")
@@ -198,8 +236,8 @@ def _integer_scale(stored: StoredMask) -> str | None:
 
 def load_mask(path: Path | str) -> StoredMask:
     """A mask as stored: a file (or a page of one) read by
-    :func:`~unetdiag.diag.data.reading.load_stored_mask`, or a folder of object masks
-    merged by :func:`read_instance_masks`."""
-    if os.path.isdir(path):
+    :func:`~unetdiag.diag.data.reading.load_stored_mask`, or a folder of object masks or a
+    set of numbered masks, merged by :func:`read_instance_masks`."""
+    if is_object_masks(path):
         return read_instance_masks(path).stored
     return load_stored_mask(path)

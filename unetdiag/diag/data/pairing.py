@@ -37,6 +37,7 @@ pages): reading them is :mod:`unetdiag.diag.data.reading`'s job.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -60,6 +61,7 @@ from unetdiag.diag.data.instances import (
     MASKS_FOLDER,
     find_instance_layout,
     is_instance_layout,
+    object_files_reference,
 )
 from unetdiag.diag.data.pairing_findings import (
     MAX_LISTED_FILES,
@@ -82,6 +84,8 @@ from unetdiag.exitcodes import ExitCode, UserError
 
 #: Suffixes that mark a mask file's stem (``cell_001_mask.png``); matched case-insensitively.
 MASK_SUFFIXES = ("_mask", "_seg", "_label")
+#: A further mask of a paired one: ``<its stem>_<n>`` (BUSI's ``benign (4)_mask_1.png``).
+_NUMBERED_MASK = re.compile(r"^(?P<mask_stem>.+)_(?P<number>[0-9]+)$")
 
 __all__ = ["MASK_SUFFIXES", "MAX_LISTED_FILES", "MAX_NAMES_IN_MESSAGE", "SOURCE", "Pair",
            "PairingResult", "PairingRule", "discover_pairs"]
@@ -187,6 +191,25 @@ class _Matching:
     alternatives: list[tuple[MaskPattern, list[Path]]] = field(default_factory=list)
     pattern: MaskPattern | None = None  # None: matched by suffixes
     keys: list[str] = field(default_factory=list)  # each pair's key, when matched by pattern
+    numbered: dict[str, list[Path]] = field(default_factory=dict)  # stem -> its _mask_<n>
+
+    def attach_numbered_masks(self, leftovers: list[Path]) -> list[Path]:
+        """Merge files named ``<a paired mask's stem>_<n>`` into that pair's mask (BUSI's
+        ``benign (4)_mask_1.png``: a second lesion); return the leftovers that are not."""
+        by_mask_stem = {pair.mask.stem: index for index, pair in enumerate(self.pairs)}
+        kept = []
+        for path in leftovers:
+            match = _NUMBERED_MASK.match(path.stem)
+            index = by_mask_stem.get(match["mask_stem"]) if match else None
+            if index is None or path.parent != self.pairs[index].mask.parent:
+                kept.append(path)
+                continue
+            self.numbered.setdefault(self.pairs[index].stem, []).append(path)
+        for index, pair in enumerate(self.pairs):
+            if pair.stem in self.numbered:
+                self.pairs[index] = replace(pair, mask=object_files_reference(
+                    pair.mask, sorted(self.numbered[pair.stem])))
+        return kept
 
     @classmethod
     def of_rule(cls, match: RuleMatch) -> _Matching:
@@ -243,6 +266,10 @@ def _match_beside(listing: Listing, suffixes: Sequence[str], same_folder: bool) 
             matching.missing.append(image_groups[stem][0])
     matching.orphans = [path for stem in sorted(mask_groups) if stem not in image_groups
                         for path in mask_groups[stem]]
+    matching.missing = matching.attach_numbered_masks(matching.missing)
+    attached = sum(len(paths) for paths in matching.numbered.values())
+    matching.image_count -= attached  # they were counted as images without masks
+    matching.mask_count += attached
     return matching
 
 
@@ -267,8 +294,9 @@ def _match_separate(images: Listing, masks: Listing, suffixes: Sequence[str]) ->
                 pair)
         else:
             matching.missing.append(image_groups[stem][0])
-    matching.orphans = sorted((path for path in masks.files if path not in claimed),
-                              key=lambda path: (path.stem, path.name))
+    matching.orphans = matching.attach_numbered_masks(sorted(
+        (path for path in masks.files if path not in claimed),
+        key=lambda path: (path.stem, path.name)))
     return matching
 
 
@@ -453,6 +481,8 @@ def _case_folders(images: Listing, cases: Sequence[Listing], suffixes: Sequence[
         merged.orphans += matching.orphans
         merged.duplicates.update({f"{name}/{stem}": paths
                                   for stem, paths in matching.duplicates.items()})
+        merged.numbered.update({f"{name}/{stem}": paths
+                                for stem, paths in matching.numbered.items()})
         merged.image_count += matching.image_count
         merged.mask_count += matching.mask_count
         ignored += case.ignored

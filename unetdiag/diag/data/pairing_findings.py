@@ -134,6 +134,28 @@ def instance_folders(images_dir: Path, object_files: dict[str, int]) -> Finding:
         [])
 
 
+def numbered_masks(numbered: dict[str, list[Path]], counts: dict[str, int]) -> Finding:
+    """``pairing.numbered_masks``: files named ``<mask stem>_<n>`` merged into that mask."""
+    stem, files = next(iter(sorted(numbered.items())))
+    extra = sum(len(paths) for paths in numbered.values())
+    return pairing_finding(
+        "pairing.numbered_masks", Severity.INFO,
+        f"{plural(len(numbered), 'image')} {verb(len(numbered), 'has', 'have')} numbered "
+        f"further masks ({plural(extra, 'file')}); each image's mask is the union of its files",
+        f"Beside a paired mask, {join_names([path.name for path in files])} "
+        f"{verb(len(files), 'is', 'are')} named like it with a number (image {stem}). "
+        "They are read as one file per object, as the BUSI breast ultrasound set stores a "
+        "second lesion, and merged (the maximum of the files, as for a folder of object "
+        "masks): read alone, the first file would leave those objects as background, and "
+        "counted as images, the numbered files would have no mask. How much the files "
+        "overlap is in mask.instance_objects: objects that mostly overlap are more likely "
+        "a second annotation of the same object than a further object.",
+        "Nothing to do if each file holds other objects. If they are alternative "
+        "annotations, move them out of the folder.",
+        {**counts, "images_with_numbered_masks": len(numbered), "numbered_files": extra},
+        [path for paths in numbered.values() for path in paths])
+
+
 def case_folders(images_dir: Path, folder_names: Sequence[str], pair_count: int,
                  min_case_folders: int) -> Finding:
     """``pairing.case_folders``: pairs found one level down, paired within each folder; the
@@ -217,8 +239,9 @@ def stack_mismatch(mismatched: Sequence[tuple[Path, int, Path, int]]) -> Finding
 
 def instance_objects(mask_paths: Sequence[str], object_files: Sequence[int],
                      overlap_pixels: Sequence[int], source: str) -> Finding:
-    """``mask.instance_objects``: objects per image of masks that are folders of object
-    masks, and the pixels objects share (the audit's, read from every file)."""
+    """``mask.instance_objects``: objects per image of masks that are sets of object files
+    (a folder of them, or numbered masks), and the pixels objects share (the audit's, read
+    from every file)."""
     counts = sorted(object_files)
     overlapping = [(path, pixels) for path, pixels in zip(mask_paths, overlap_pixels,
                                                           strict=True) if pixels > 0]
@@ -232,13 +255,13 @@ def instance_objects(mask_paths: Sequence[str], object_files: Sequence[int],
     return Finding(
         "mask.instance_objects", Severity.INFO,
         f"{counts[0]}-{counts[-1]} objects per image (median {counts[masks // 2]}) in "
-        f"{plural(masks, 'folder')} of object masks; {overlap_text}",
+        f"{plural(masks, 'set')} of object masks; {overlap_text}",
         f"Each object is one file; each image's mask is their union, so objects that touch "
         f"merge into one region (the summary's connected regions can be fewer than the "
         f"files). An object is the pixels of its file above the midpoint of that file's own "
         f"range; {shared}.",
         "Nothing to do for binary segmentation" + (
-            "; check the listed folders for objects drawn twice." if overlapping else "."),
+            "; check the listed masks for objects drawn twice." if overlapping else "."),
         {"masks": masks, "object_files": sum(counts), "fewest_objects": counts[0],
          "most_objects": counts[-1], "median_objects": counts[masks // 2],
          "overlapping_masks": len(overlapping),
@@ -269,9 +292,10 @@ def where_masks_are_looked_for(masks_dir: Path | None, suffixes: Sequence[str],
 def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequence[Path],
                       masks_dir: Path | None, suffixes: Sequence[str], same_folder: bool,
                       allow_same_file: bool, instance_layout: bool = False) -> list[Finding]:
-    """The findings of a pairing's leftovers: ``pairing.same_file``, ``duplicate_stem``,
-    ``missing_mask``, ``orphan_mask`` and ``ignored_files``. ``matching`` is the pairing's
-    work in progress (pairs, same_file, duplicates, missing, orphans, counts, pattern)."""
+    """The findings of a pairing's leftovers: ``pairing.same_file``, ``numbered_masks``,
+    ``duplicate_stem``, ``missing_mask``, ``orphan_mask`` and ``ignored_files``.
+    ``matching`` is the pairing's work in progress (pairs, same_file, numbered, duplicates,
+    missing, orphans, counts, pattern)."""
     findings: list[Finding] = []
     counts = {"images": matching.image_count, "masks": matching.mask_count,
               "pairs": len(matching.pairs) + (len(matching.same_file) if allow_same_file else 0)}
@@ -293,6 +317,8 @@ def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequen
             {**counts, "same_file_pairs": len(matching.same_file), "kept": allow_same_file,
              "mask_folder_is_image_folder": same_folder},
             [pair.image for pair in matching.same_file]))
+    if matching.numbered:
+        findings.append(numbered_masks(matching.numbered, counts))
     if matching.duplicates:
         duplicate_files = [path for paths in matching.duplicates.values() for path in paths]
         findings.append(pairing_finding(
