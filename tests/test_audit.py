@@ -214,6 +214,17 @@ def test_grey_edges_are_blamed_on_what_the_format_allows(tmp_path, corruptions, 
         assert not_said not in explanation
 
 
+def test_sixteen_bit_images_of_twelve_bit_data_are_named_with_their_range(tmp_path):
+    report, _ = run_case(tmp_path, [{"kind": "narrow_range_images", "bits": 12}])
+    narrow = finding(report, "image.narrow_range")
+    assert narrow.severity is Severity.WARNING
+    assert narrow.evidence["nominal_range"] == 65535
+    assert 2048 <= narrow.evidence["largest_value"] <= 4095
+    assert "fits in 12 bits" in narrow.explanation
+    plain, _ = run_case(tmp_path / "plain", [])
+    assert "image.narrow_range" not in {f.id for f in plain.findings}
+
+
 def test_the_original_layout_masks_are_the_images(tmp_path):
     report, _ = run_case(tmp_path, [{"kind": "mask_is_image"}])
     same_file = finding(report, "pairing.same_file")

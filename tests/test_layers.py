@@ -56,9 +56,15 @@ def test_training_matches_keras_outputs_gradients_and_moving_statistics(policy, 
                                                       for layer in (keras_layer, fused))
     assert y_fused.dtype == y_keras.dtype
     np.testing.assert_allclose(np.float32(y_fused), np.float32(y_keras), atol=tolerance)
-    for fused_grad, keras_grad in zip(grads_fused, grads_keras, strict=True):
+    # The input's gradient is per element; the weights' are sums over the batch and both
+    # image axes, whose rounding grows with the terms summed (on an AMD EPYC the fused
+    # kernel's gamma gradient, exactly 0 in Keras, came out 1.3e-4 in float32).
+    summed = x.size // x.shape[-1]
+    for index, (fused_grad, keras_grad) in enumerate(zip(grads_fused, grads_keras,
+                                                         strict=True)):
         np.testing.assert_allclose(np.float32(fused_grad), np.float32(keras_grad),
-                                   rtol=tolerance, atol=tolerance * 10)
+                                   rtol=tolerance,
+                                   atol=tolerance * 10 * (1 if index == 0 else summed))
     for name in ("moving_mean", "moving_variance"):
         np.testing.assert_allclose(getattr(fused, name).numpy(),
                                    getattr(keras_layer, name).numpy(), rtol=1e-5, atol=1e-6)

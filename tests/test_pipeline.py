@@ -3,6 +3,7 @@ split by file, lazy reading, cache reuse, and bad files named."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -149,6 +150,33 @@ def test_photometric_clipping_never_hides_values_already_out_of_range():
     mask = tf.zeros((8, 8, 1))
     new_image, _ = augment_pair(image, mask, tf.constant([1, 2], tf.int64), PHOTOMETRY_ONLY)
     assert new_image.numpy().max() > 1.5
+
+
+def test_brightness_and_noise_follow_the_images_range():
+    """12-bit data in 16-bit files (largest value 0.0625): unscaled, about a fifth of the
+    brightness shifts clip a whole image to 0; on the data's scale none does."""
+    images = tf.constant(np.full((64, 8, 8, 1), 0.03, np.float32))
+    masks = tf.zeros((64, 8, 8, 1))
+    brightness = AugmentConfig(horizontal_flip=False, rotate90=False,
+                               contrast_range=(1.0, 1.0), noise_std=0.0)
+    unscaled, _ = augment_batch(images, masks, tf.constant([3, 4], tf.int64), brightness)
+    scaled, _ = augment_batch(images, masks, tf.constant([3, 4], tf.int64),
+                              replace(brightness, intensity_scale=0.0625))
+    assert (unscaled.numpy().max(axis=(1, 2, 3)) == 0).sum() >= 5
+    assert np.abs(scaled.numpy() - 0.03).max() <= 0.1 * 0.0625 + 1e-7
+    assert np.abs(scaled.numpy() - 0.03).max() > 0.1 * 0.0625 * 0.5  # still augmented
+
+
+def test_the_trainer_scales_photometry_to_narrow_images_only(tmp_path):
+    pairs = _asymmetric_pairs(tmp_path, 3, size=16)
+    datasets = _build(pairs[:2], pairs[2:], augment=True)
+    assert datasets.scale_photometric(0.9) == 1.0 and datasets.augment.intensity_scale == 1.0
+    first_train = datasets.train
+    assert datasets.scale_photometric(4095 / 65535) == pytest.approx(0.0625, abs=1e-4)
+    assert datasets.augment.intensity_scale == pytest.approx(0.0625, abs=1e-4)
+    assert datasets.train is not first_train  # rebuilt with the new scale
+    unaugmented = _build(pairs[:2], pairs[2:])
+    assert unaugmented.scale_photometric(0.01) == 1.0 and unaugmented.augment is None
 
 
 def test_augmentation_is_a_function_of_the_seed():

@@ -7,17 +7,20 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import tensorflow as tf
 
 from unetdiag.config import VARIANTS, TrainConfig
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.dice_stability import check_dice_config
 from unetdiag.diag.checks.geometry import PairSizes, geometry_findings
+from unetdiag.diag.checks.intensity import narrow_range_training
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import EmptyRule, trivial_baselines
 from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.data.intensity import photometric_scale
 from unetdiag.diag.data.orientation import read_orientation
-from unetdiag.training.pipeline import DecodeLog
+from unetdiag.training.pipeline import DEFAULT_AUGMENT, DecodeLog
 
 #: Validation metrics compared with the trivial predictors' scores, and the field of
 #: :class:`~unetdiag.diag.core.dice.TrivialScores` under the trainer's metric conventions.
@@ -29,10 +32,12 @@ MIN_FOREGROUND_WEIGHT = 1 / MAX_FOREGROUND_WEIGHT
 
 @dataclass
 class MaskCounts:
-    """Foreground and pixel counts of each mask of one split, at the training resolution."""
+    """Foreground and pixel counts of each mask of one split, at the training resolution,
+    and the largest image value (after the nominal scaling; NaN and Inf left out)."""
 
     foreground: list[float]
     pixels: list[float]
+    image_max: float = 0.0
 
     @property
     def foreground_fraction(self) -> float:
@@ -40,13 +45,17 @@ class MaskCounts:
 
 
 def stream_mask_counts(dataset: tf.data.Dataset) -> MaskCounts:
-    """Count each decoded mask's foreground (``> 0.5``) one element at a time (the masks are
-    never all held in memory)."""
+    """Count each decoded mask's foreground (``> 0.5``) and find the largest image value, one
+    element at a time (the split is never all held in memory)."""
     foreground, pixels = [], []
-    for _image, mask in dataset.as_numpy_iterator():
+    image_max = 0.0
+    for image, mask in dataset.as_numpy_iterator():
         foreground.append(float((mask > 0.5).sum()))
         pixels.append(float(mask.size))
-    return MaskCounts(foreground, pixels)
+        finite = image[np.isfinite(image)]
+        if finite.size:
+            image_max = max(image_max, float(finite.max()))
+    return MaskCounts(foreground, pixels, image_max)
 
 
 def balanced_foreground_weight(counts: MaskCounts) -> float:
@@ -99,8 +108,9 @@ def metric_baselines(val_baselines: dict[str, dict[str, float]]) -> dict[str, fl
 def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: MaskCounts,
                   passes_per_epoch: int = 1) -> list[Finding]:
     """Before training: how the decoded masks are balanced, what constant predictors score
-    on the validation split, and (when a Dice variant trains) how the Dice loss's convention
-    fits the training masks."""
+    on the validation split, (when a Dice variant trains) how the Dice loss's convention
+    fits the training masks, and whether the augmentation's brightness and noise were scaled
+    to images that use little of their range."""
     findings = check_imbalance(train_counts.foreground, train_counts.pixels,
                                source="data:train")
     findings += baseline_findings(val_counts.foreground, val_counts.pixels, config.dice,
@@ -109,6 +119,11 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
         findings += check_dice_config(config.dice, train_counts.foreground,
                                       train_counts.pixels, config.batch_size,
                                       source="data:train", passes_per_epoch=passes_per_epoch)
+    scale = photometric_scale(train_counts.image_max)
+    if config.augment and scale < 1.0:
+        findings.append(narrow_range_training(
+            train_counts.image_max, scale, DEFAULT_AUGMENT.brightness_max,
+            DEFAULT_AUGMENT.noise_std, source="data:train"))
     return findings
 
 

@@ -40,12 +40,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
+from unetdiag.diag.data.intensity import photometric_scale
 from unetdiag.diag.data.masks import MaskPolicy, decode_mask_with_ignore, read_image
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.exitcodes import ExitCode, UserError
@@ -71,6 +72,9 @@ class AugmentConfig:
         brightness_max: add a uniform delta in ``[-brightness_max, brightness_max]``.
         contrast_range: scale deviations from the image mean by a uniform factor in this range.
         noise_std: standard deviation of added zero-mean noise, drawn uniformly per pixel.
+        intensity_scale: the unit of ``brightness_max`` and ``noise_std``: 1 (the nominal
+            range) unless the images use a small part of it
+            (:func:`~unetdiag.diag.data.intensity.photometric_scale`).
     """
 
     horizontal_flip: bool = True
@@ -79,6 +83,7 @@ class AugmentConfig:
     brightness_max: float = 0.1
     contrast_range: tuple[float, float] = (0.9, 1.1)
     noise_std: float = 0.01
+    intensity_scale: float = 1.0
 
 
 DEFAULT_AUGMENT = AugmentConfig()
@@ -148,7 +153,20 @@ class StreamingDatasets:
     train_size: int
     val_size: int
     passes_per_epoch: int
-    _build_train: Callable[[], tf.data.Dataset] = field(repr=False)
+    augment: AugmentConfig | None
+    _build_train: Callable[[AugmentConfig | None], tf.data.Dataset] = field(repr=False)
+
+    def scale_photometric(self, image_max: float) -> float:
+        """Put brightness and noise on the scale of training images whose largest value is
+        ``image_max`` (:func:`~unetdiag.diag.data.intensity.photometric_scale`); return the
+        scale."""
+        if self.augment is None:
+            return 1.0
+        scale = photometric_scale(image_max)
+        if scale != self.augment.intensity_scale:
+            self.augment = replace(self.augment, intensity_scale=scale)
+            self.train = self.fresh_train()
+        return scale
 
     def fresh_train(self) -> tf.data.Dataset:
         """The training batches again, their shuffle and augmentation drawn from the start.
@@ -158,7 +176,7 @@ class StreamingDatasets:
         same order, whichever variants train before it, so variants are compared on the same
         data and ``--variants X`` alone trains X exactly as the full run does.
         """
-        return self._build_train()
+        return self._build_train(self.augment)
 
     def __iter__(self) -> Iterator[tf.data.Dataset]:
         return iter((self.train, self.val))
@@ -281,13 +299,14 @@ def augment_batch(images: tf.Tensor, masks: tf.Tensor, seed: tf.Tensor,
                                              maxval=contrast_high)
         offset = tf.reduce_mean(images, axis=[1, 2], keepdims=True) * (1.0 - factor)
     if config.brightness_max > 0:
+        brightness = config.brightness_max * config.intensity_scale
         offset = offset + tf.random.stateless_uniform(
-            per_pair, seeds[4], minval=-config.brightness_max, maxval=config.brightness_max)
+            per_pair, seeds[4], minval=-brightness, maxval=brightness)
     if config.noise_std > 0:
         # Uniform on [-a, a] has standard deviation a / sqrt(3). Uniform rather than Gaussian
         # noise: a third of the CPU (0.15 against 0.45 ms per 96 px image), and at a standard
         # deviation of 0.01 the shape of the noise does not matter to training.
-        half_width = config.noise_std * 3.0**0.5
+        half_width = config.noise_std * config.intensity_scale * 3.0**0.5
         offset = offset + tf.random.stateless_uniform(tf.shape(images), seeds[6],
                                                       minval=-half_width, maxval=half_width)
     return tf.clip_by_value(images * factor + offset, lowest, highest), masks
@@ -426,7 +445,7 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
     def split(batches: tf.data.Dataset) -> tf.data.Dataset:
         return batches.map(_with_weights) if weighted else batches
 
-    def training_batches() -> tf.data.Dataset:
+    def training_batches(augment_config: AugmentConfig | None) -> tf.data.Dataset:
         train = train_stage
         if cached:
             train = train.shuffle(min(len(train_pairs), SHUFFLE_BUFFER_ELEMENTS), seed=seed,
@@ -444,7 +463,8 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
     if weighted:
         train_decoded, val_decoded = train_stage.map(_mask_only), val_stage.map(_mask_only)
         probe = probe.map(_mask_only)
-    return StreamingDatasets(train=training_batches(), val=val, train_decoded=train_decoded,
-                             val_decoded=val_decoded, probe=probe, decode_log=decode_log,
-                             train_size=len(train_pairs), val_size=len(val_pairs),
-                             passes_per_epoch=passes, _build_train=training_batches)
+    return StreamingDatasets(train=training_batches(augment_config), val=val,
+                             train_decoded=train_decoded, val_decoded=val_decoded, probe=probe,
+                             decode_log=decode_log, train_size=len(train_pairs),
+                             val_size=len(val_pairs), passes_per_epoch=passes,
+                             augment=augment_config, _build_train=training_batches)

@@ -220,9 +220,10 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
             meta["val_baselines"] = validation_baselines(val_counts, config.empty_rule)
             meta["val_foreground_fraction"] = val_counts.foreground_fraction
             weighted = config.bce_loss == "weighted"
-            if config.diagnostics or weighted:
-                train_counts = stream_mask_counts(datasets.train_decoded)
-                meta["train_foreground_fraction"] = train_counts.foreground_fraction
+            train_counts = stream_mask_counts(datasets.train_decoded)
+            meta["train_foreground_fraction"] = train_counts.foreground_fraction
+            meta["train_image_max"] = train_counts.image_max
+            meta["photometric_scale"] = datasets.scale_photometric(train_counts.image_max)
             if config.diagnostics:
                 pre_training = data_findings(config, train_counts, val_counts,
                                              datasets.passes_per_epoch)

@@ -60,6 +60,7 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit.duplicates import NEAR_DUPLICATE_CORRELATION, DuplicateGroup
+from unetdiag.diag.audit.read import BIT_DEPTHS, NOMINAL_RANGES
 from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
 from unetdiag.diag.audit.tally import (
     IDENTICAL_CONTENT_FRACTION,
@@ -70,7 +71,9 @@ from unetdiag.diag.audit.tally import (
 )
 from unetdiag.diag.checks.geometry import PairSizes
 from unetdiag.diag.checks.geometry import geometry_findings as size_findings
+from unetdiag.diag.checks.intensity import narrow_range_audit
 from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.data.intensity import NARROW_RANGE
 from unetdiag.diag.data.orientation import UPRIGHT
 from unetdiag.diag.wording.text import plural, verb
 
@@ -288,6 +291,7 @@ def image_findings(tally: AuditTally) -> list[Finding]:
                                          for i in listed.tolist()]},
             listed_names(paths, listed)))
     depths = tally.bit_depth_names()
+    findings += _narrow_range(tally, read, depths)
     per_depth = Counter(depths[read].tolist())
     if len(per_depth) > 1:
         commonest = per_depth.most_common(1)[0][0]
@@ -302,6 +306,23 @@ def image_findings(tally: AuditTally) -> list[Finding]:
             "than its 8-bit export.",
             "Convert all images to one bit depth with one intensity mapping.",
             {"images_per_bit_depth": dict(per_depth)}, listed_names(paths, listed)))
+    return findings
+
+
+def _narrow_range(tally: AuditTally, read: np.ndarray, depths: np.ndarray) -> list[Finding]:
+    """``image.narrow_range`` for the integer images of one bit depth (8 or 16-bit) when
+    none of them reaches :data:`~unetdiag.diag.data.intensity.NARROW_RANGE` of its range."""
+    _, scaled_max = tally.scaled_image_range()
+    findings = []
+    for depth in ("8-bit", "16-bit"):
+        chosen = read & (depths == depth) & np.isfinite(scaled_max)
+        if not chosen.any() or float(scaled_max[chosen].max()) >= NARROW_RANGE:
+            continue
+        count, listed = tally.select(chosen, -scaled_max)
+        findings.append(narrow_range_audit(
+            count, float(tally.columns["image_max"][chosen].max()),
+            NOMINAL_RANGES[BIT_DEPTHS.index(depth)], depth,
+            listed_names(tally.image_paths, listed)))
     return findings
 
 

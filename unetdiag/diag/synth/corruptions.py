@@ -364,6 +364,26 @@ def exif_rotated_images(case: CaseFiles, rng: np.random.Generator, fraction: flo
     return changed
 
 
+def narrow_range_images(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                        count: int | None = None, bits: int = 12) -> list[Path]:
+    """Images stored as 16-bit PNG holding ``bits``-bit data (each grey level times
+    2 ** (bits - 8)), as a 12-bit microscope or X-ray camera writes them.
+
+    Simulates: fluorescence microscopy and radiography exports. Shows: scaled by 65535 the
+    images span [0, 2 ** (bits - 16)]; a fixed brightness augmentation of 0.1 exceeds the
+    whole signal and a negative shift clipped at 0 turns images black.
+    """
+    if not 8 <= bits < 16:
+        raise ValueError(f"bits must be in [8, 16), not {bits}")
+    changed = []
+    for index in case.pair_indices(rng, fraction, count):
+        path = case.images[index]
+        wide = read_grey(path).astype(np.uint16) << (bits - 8)
+        atomic_write_bytes(path, png_bytes(Image.fromarray(wide)))
+        changed.append(path)
+    return changed
+
+
 def _targets(case: CaseFiles, target: str) -> list[Path]:
     if target not in ("image", "mask"):
         raise ValueError(f"target must be 'image' or 'mask', not {target!r}")
@@ -507,9 +527,9 @@ def separate_masks_folder(case: CaseFiles, rng: np.random.Generator) -> list[Pat
 CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {function.__name__: function for function in (
     masks_0_1, jpeg_masks, resized_masks, antialiased_masks, rgb_masks, palette_masks,
     uint16_masks, float_masks, inverted_polarity, mostly_empty, tiny_objects, exact_duplicates,
-    near_duplicates, size_mismatch, exif_rotated_images, corrupt_file, truncated_file,
-    zero_byte_file, non_image_file, nan_pixel, mask_is_image, separate_masks_folder,
-    *layouts.LAYOUTS,
+    near_duplicates, size_mismatch, exif_rotated_images, narrow_range_images, corrupt_file,
+    truncated_file, zero_byte_file, non_image_file, nan_pixel, mask_is_image,
+    separate_masks_folder, *layouts.LAYOUTS,
 )} | LABEL_CORRUPTIONS
 
 CASE_MANIFEST = "case.json"
