@@ -703,3 +703,31 @@ def test_numbered_masks_in_a_mask_folder_are_not_orphans(tmp_path):
     assert result.pairs[0].mask.name == "x_mask.png#with=x_mask_1.png"
     orphan = _by_id(result)["pairing.orphan_mask"]
     assert orphan.files == (str(tmp_path / "masks" / "y_mask_1.png"),)
+
+
+# --- tiles -------------------------------------------------------------------------------------
+
+
+def test_tiles_named_by_position_are_split_by_source_image(tmp_path):
+    _touch(tmp_path, *(name for city in range(6) for row in (0, 512) for col in (0, 512)
+                       for name in (f"austin{city}_{row}_{col}.png",
+                                    f"austin{city}_{row}_{col}_mask.png")))
+    result = discover_pairs(tmp_path)
+    assert {pair.group for pair in result.pairs} == {f"austin{city}" for city in range(6)}
+    assert _by_id(result)["pairing.tiles"].evidence["source_images"] == 6
+    assert result.rule.to_dict()["groups"] == 6
+    train, validation = split_pairs(result.pairs, 0.2, 42)
+    assert validation and {p.group for p in train}.isdisjoint({p.group for p in validation})
+
+
+@pytest.mark.parametrize("names", [
+    [f"cells_{n:03d}" for n in range(30)],                      # one number
+    [f"Abyssinian_{n}" for n in range(30)],                     # breed and number
+    [f"patient_{p:03d}_{s:03d}" for p in (1, 2) for s in range(15)],  # one source
+    [f"img{s}_2019_{m:02d}" for s in range(6) for m in range(1, 4)],   # no grid
+])
+def test_names_that_are_not_tiles_keep_the_split_by_file(tmp_path, names):
+    _touch(tmp_path, *(name for stem in names for name in (f"{stem}.png", f"{stem}_mask.png")))
+    result = discover_pairs(tmp_path)
+    assert {pair.group for pair in result.pairs} == {""}
+    assert "pairing.tiles" not in _by_id(result)

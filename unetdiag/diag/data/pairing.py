@@ -79,6 +79,7 @@ from unetdiag.diag.data.pairing_rules import (
     with_alternatives,
 )
 from unetdiag.diag.data.stacks import PagedPairs, pair_pages, stacks_among
+from unetdiag.diag.data.tiles import tile_sources
 from unetdiag.diag.wording.text import plural
 from unetdiag.exitcodes import ExitCode, UserError
 
@@ -339,8 +340,9 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         ``pairing.duplicate_stem`` (error: several files claim one stem; none of them is
         used), ``pairing.same_file`` (error), ``pairing.ignored_files`` (info),
         ``pairing.rule_inferred`` (info), ``pairing.alternative_masks`` (info),
-        ``pairing.instance_folders`` (info), ``pairing.stack_pages`` (info) and
-        ``pairing.stack_mismatch`` (warning).
+        ``pairing.instance_folders`` (info), ``pairing.stack_pages`` (info),
+        ``pairing.stack_mismatch`` (warning), ``pairing.numbered_masks`` (info) and
+        ``pairing.tiles`` (info).
 
     Raises:
         UserError: a folder is missing, not a folder, empty or holds no supported files, the
@@ -417,8 +419,13 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in pairs])
     rule = _rule(source, matching, inference, mask_suffixes, one_folder, len(paged.paged))
     findings += _rule_findings(matching, inference, rule, paged)
-    return PairingResult([Pair(*pair) for pair in paged.pairs], findings, images_dir,
-                         masks_path, rule)
+    found = [Pair(*pair) for pair in paged.pairs]
+    sources = tile_sources([pair.stem for pair in found])
+    if sources is not None:  # tiles of one image are split as one (diag/data/tiles.py)
+        found = [replace(pair, group=sources[pair.stem]) for pair in found]
+        rule = replace(rule, groups=len(set(sources.values())))
+        findings.append(words.tiles(found, rule.groups))
+    return PairingResult(found, findings, images_dir, masks_path, rule)
 
 
 def _rule(source: RuleSource, matching: _Matching, inference: Inference | None,

@@ -134,6 +134,24 @@ def instance_folders(images_dir: Path, object_files: dict[str, int]) -> Finding:
         [])
 
 
+def tiles(pairs: Sequence[Any], sources: int) -> Finding:
+    """``pairing.tiles``: the names are tiles of larger images; the split keeps each image's
+    tiles together (:mod:`unetdiag.diag.data.tiles`)."""
+    first = pairs[0]
+    return pairing_finding(
+        "pairing.tiles", Severity.INFO,
+        f"{plural(len(pairs), 'pair')} named as tiles of {sources} images; the split keeps "
+        "each image's tiles together",
+        f"Nearly every name ends in two coordinates ({first.stem}: image {first.group}), and "
+        "several images have tiles in both directions: consistent with tiles cut from larger "
+        "images. Tiles of one image touch, and overlap when cut with a stride below their "
+        "size, so a split by tile would let validation score the neighbours of what training "
+        "saw. The split takes whole images' tiles up to the validation share.",
+        "Nothing to do. If the numbers are not tile positions, the split is only coarser "
+        "than it needs to be.",
+        {"pairs": len(pairs), "source_images": sources, "example": first.stem}, [])
+
+
 def numbered_masks(numbered: dict[str, list[Path]], counts: dict[str, int]) -> Finding:
     """``pairing.numbered_masks``: files named ``<mask stem>_<n>`` merged into that mask."""
     stem, files = next(iter(sorted(numbered.items())))

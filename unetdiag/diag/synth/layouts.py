@@ -15,6 +15,8 @@ unetdiag at, with no ``--mask-suffix``: finding the pairs is unetdiag's job.
   another;
 * :func:`case_folders`: the Kaggle LGG MRI set, ``kaggle_3m/<patient>/<patient>_<n>.tif``
   beside ``<patient>_<n>_mask.tif``;
+* :func:`tile_names`: tiles cut from larger images and named by position,
+  ``austin1_0_512.png`` beside ``austin1_0_512_mask.png``;
 * :func:`class_folders`: BUSI, ``Dataset_BUSI_with_GT/<class>/<class> (<n>).png`` beside
   ``<class> (<n>)_mask.png`` and, for a second lesion, ``<class> (<n>)_mask_1.png``.
 """
@@ -247,7 +249,31 @@ def class_folders(case: CaseFiles, rng: np.random.Generator,
     return changed
 
 
+def tile_names(case: CaseFiles, rng: np.random.Generator, sources: int = 6,
+               tile: int = 256) -> list[Path]:
+    """The pairs renamed as tiles of ``sources`` larger images: ``<city><k>_<row>_<col>``
+    (row and column in pixels, ``tile`` apart), each mask ``<tile name>_mask.png``.
+
+    Simulates: aerial or slide images cut into tiles before training (Inria aerial,
+    pathology). Shows: names that say which tiles share a source image, the only evidence
+    a split has that neighbouring tiles must stay on one side.
+    """
+    changed = []
+    folder = case.layout.images_dir
+    cities = ("austin", "chicago", "kitsap", "tyrol", "vienna", "bellingham", "bloomington")
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        source = f"{cities[index % sources % len(cities)]}{index % sources + 1}"
+        position = index // sources
+        stem = f"{source}_{(position // 2) * tile}_{(position % 2) * tile}"
+        new_image, new_mask = folder / f"{stem}.png", folder / f"{stem}_mask.png"
+        image.replace(new_image)
+        mask.replace(new_mask)
+        case.images[index], case.masks[index] = new_image, new_mask
+        changed += [new_image, new_mask]
+    return changed
+
+
 #: The layout builders, by the ``kind`` a catalogue entry names.
 LAYOUTS: tuple[Callable[..., list[Path]], ...] = (
     annotator_tags, shared_key_names, instance_folders, tiff_stacks, case_folders,
-    class_folders)
+    class_folders, tile_names)

@@ -1,0 +1,54 @@
+"""Tiles cut from larger images, told by their names: ``<source>_<a>_<b>`` (``austin1_0_512``,
+``slide7_r3_c5``, ``scene_x1024_y2048``).
+
+Tiles of one source image touch, and often overlap when cut with a stride below the tile
+size: a split by tile puts neighbours of a validation tile into training, and validation
+then scores what training saw. When the names say tiles, :func:`tile_sources` gives each
+pair its source image, and the split keeps each source's tiles on one side, as it keeps a
+case folder whole. Names are the only evidence, so the rule is strict: nearly every stem
+must end in two coordinates, several sources must repeat, and some source must vary in
+both coordinates (a grid, not a date or a slice number).
+
+>>> stems = [f"scene{s}_{r}_{c}" for s in range(5) for r in (0, 256) for c in (0, 256)]
+>>> sources = tile_sources(stems)
+>>> sources["scene3_256_0"], len(set(sources.values()))
+('scene3', 5)
+>>> tile_sources([f"cells_{n:03d}" for n in range(40)]) is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+#: ``<source>`` then two coordinates, each optionally tagged (x/y, r/c, row/col).
+_TILE_NAME = re.compile(
+    r"^(?P<source>.+?)[_-](?:x|r|row)?(?P<first>[0-9]+)[_-](?:y|c|col)?(?P<second>[0-9]+)$",
+    re.IGNORECASE)
+#: Share of stems that must be tile names for the pairs to be read as tiles.
+MIN_TILE_NAME_SHARE = 0.9
+#: Source images needed (as for case folders: fewer cannot be split whole).
+MIN_TILE_SOURCES = 5
+
+
+def tile_sources(stems: Sequence[str]) -> dict[str, str] | None:
+    """``{stem: source}`` for every stem when the names are tiles (module doc), else None.
+    Stems that are not tile names are their own source."""
+    coordinates: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    sources: dict[str, str] = {}
+    for stem in stems:
+        match = _TILE_NAME.match(stem.rsplit("/", 1)[-1])
+        if match is not None:
+            sources[stem] = match["source"]
+            coordinates[match["source"]].add((match["first"], match["second"]))
+    if not stems or len(sources) < MIN_TILE_NAME_SHARE * len(stems):
+        return None
+    repeated = [source for source, points in coordinates.items() if len(points) > 1]
+    grid = any(len({first for first, _ in coordinates[source]}) > 1
+               and len({second for _, second in coordinates[source]}) > 1
+               for source in repeated)
+    if len(repeated) < MIN_TILE_SOURCES or not grid:
+        return None
+    return {stem: sources.get(stem, stem) for stem in stems}
