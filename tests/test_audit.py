@@ -201,9 +201,9 @@ def test_jpeg_and_resized_masks_show_edges_and_threshold_sensitivity(tmp_path):
 
 @pytest.mark.parametrize(("corruptions", "cause", "not_said"), [
     ([{"kind": "jpeg_masks"}], "the mark of JPEG compression.", "anti-aliased"),
-    ([{"kind": "antialiased_masks"}], "anti-aliased drawing", "JPEG"),
+    ([{"kind": "antialiased_masks"}], "consistent with anti-aliased drawing", "JPEG compression"),
     ([{"kind": "antialiased_masks", "fraction": 0.5}, {"kind": "jpeg_masks", "fraction": 0.25}],
-     "JPEG masks the mark of compression; in the", None),
+     "JPEG masks and, in the", None),
 ])
 def test_grey_edges_are_blamed_on_what_the_format_allows(tmp_path, corruptions, cause,
                                                           not_said):
@@ -221,8 +221,24 @@ def test_sixteen_bit_images_of_twelve_bit_data_are_named_with_their_range(tmp_pa
     assert narrow.evidence["nominal_range"] == 65535
     assert 2048 <= narrow.evidence["largest_value"] <= 4095
     assert "fits in 12 bits" in narrow.explanation
+    assert narrow.evidence["every_image_narrow"] and "Nothing for unetdiag train" in narrow.fix
     plain, _ = run_case(tmp_path / "plain", [])
     assert "image.narrow_range" not in {f.id for f in plain.findings}
+    mixed, _ = run_case(tmp_path / "mixed", [{"kind": "narrow_range_images", "count": 3}])
+    some = finding(mixed, "image.narrow_range")
+    assert some.evidence["images"] == 3 and not some.evidence["every_image_narrow"]
+    assert "keeps the fixed amounts" in some.explanation
+
+
+def test_black_images_are_not_a_narrow_range(tmp_path):
+    for index in range(3):
+        Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / f"black{index}.png")
+        mask = np.zeros((8, 8), np.uint8)
+        mask[2:5, 2:5] = 255
+        Image.fromarray(mask).save(tmp_path / f"black{index}_mask.png")
+    report = audit_dataset(tmp_path, workers=1)
+    ids = {f.id for f in report.findings}
+    assert "image.constant" in ids and "image.narrow_range" not in ids
 
 
 def test_the_original_layout_masks_are_the_images(tmp_path):

@@ -583,9 +583,10 @@ def test_the_split_keeps_every_case_whole_and_never_overshoots(sizes, seed, frac
         # whole cases up to the share; the smallest case when none fits
         assert validation
         assert len(validation) <= target or len(validation) == min(sizes) > target
-    else:  # too few to split whole: each case keeps its own share
+    else:  # too few to split whole: the count shared out in proportion to the cases
         held = Counter(p.group for p in validation)
-        assert all(held[f"c{case}"] == validation_count(size, fraction)
+        assert len(validation) == validation_count(len(pairs), fraction)
+        assert all(abs(held[f"c{case}"] - size * len(validation) / len(pairs)) < 1
                    for case, size in enumerate(sizes))
     assert split_pairs(pairs[::-1], fraction, seed) == (train, validation)
 
@@ -699,8 +700,11 @@ def test_numbered_masks_in_a_mask_folder_are_not_orphans(tmp_path):
     _save_box(tmp_path / "masks" / "x_mask.png", np.s_[0:2, 0:2])
     _save_box(tmp_path / "masks" / "x_mask_1.png", np.s_[4:6, 4:6])
     _save_box(tmp_path / "masks" / "y_mask_1.png", np.s_[4:6, 4:6])  # no y_mask: an orphan
+    for other in ("v", "w"):  # a numbered twin for one mask in three: further objects
+        _save_box(tmp_path / "images" / f"{other}.png", np.s_[:, :])
+        _save_box(tmp_path / "masks" / f"{other}_mask.png", np.s_[0:2, 0:2])
     result = discover_pairs(tmp_path / "images", tmp_path / "masks")
-    assert result.pairs[0].mask.name == "x_mask.png#with=x_mask_1.png"
+    assert result.pairs[2].mask.name == "x_mask.png#with=x_mask_1.png"
     orphan = _by_id(result)["pairing.orphan_mask"]
     assert orphan.files == (str(tmp_path / "masks" / "y_mask_1.png"),)
 
@@ -731,3 +735,24 @@ def test_names_that_are_not_tiles_keep_the_split_by_file(tmp_path, names):
     result = discover_pairs(tmp_path)
     assert {pair.group for pair in result.pairs} == {""}
     assert "pairing.tiles" not in _by_id(result)
+
+
+def test_file_names_holding_the_set_separators_are_never_merged(tmp_path):
+    _save_box(tmp_path / "a|b.png", np.s_[:, :])
+    _save_box(tmp_path / "a|b_mask.png", np.s_[0:2, 0:2])
+    _save_box(tmp_path / "a|b_mask_1.png", np.s_[4:6, 4:6])
+    result = discover_pairs(tmp_path)
+    assert [pair.mask.name for pair in result.pairs] == ["a|b_mask.png"]
+    assert "pairing.numbered_masks" not in _by_id(result)
+
+
+def test_a_numbered_twin_of_most_masks_is_a_second_annotation_set(tmp_path):
+    for index in range(4):
+        _save_box(tmp_path / f"img{index}.png", np.s_[:, :])
+        _save_box(tmp_path / f"img{index}_mask.png", np.s_[0:2, 0:2])
+        _save_box(tmp_path / f"img{index}_mask_1.png", np.s_[0:3, 0:3])
+    result = discover_pairs(tmp_path)
+    assert all("#with=" not in pair.mask.name for pair in result.pairs)
+    found = _by_id(result)
+    assert "pairing.numbered_masks" not in found and "pairing.missing_mask" not in found
+    assert "pairing.alternative_masks" in found

@@ -18,7 +18,6 @@ from unetdiag.diag.checks.intensity import narrow_range_training
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import EmptyRule, trivial_baselines
 from unetdiag.diag.core.findings import Finding
-from unetdiag.diag.data.intensity import photometric_scale
 from unetdiag.diag.data.orientation import read_orientation
 from unetdiag.training.pipeline import DEFAULT_AUGMENT, DecodeLog
 
@@ -106,11 +105,11 @@ def metric_baselines(val_baselines: dict[str, dict[str, float]]) -> dict[str, fl
 
 
 def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: MaskCounts,
-                  passes_per_epoch: int = 1) -> list[Finding]:
+                  passes_per_epoch: int = 1, photometric_scale: float = 1.0) -> list[Finding]:
     """Before training: how the decoded masks are balanced, what constant predictors score
     on the validation split, (when a Dice variant trains) how the Dice loss's convention
     fits the training masks, and whether the augmentation's brightness and noise were scaled
-    to images that use little of their range."""
+    (``photometric_scale``, as applied) to images that use little of their range."""
     findings = check_imbalance(train_counts.foreground, train_counts.pixels,
                                source="data:train")
     findings += baseline_findings(val_counts.foreground, val_counts.pixels, config.dice,
@@ -119,10 +118,9 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
         findings += check_dice_config(config.dice, train_counts.foreground,
                                       train_counts.pixels, config.batch_size,
                                       source="data:train", passes_per_epoch=passes_per_epoch)
-    scale = photometric_scale(train_counts.image_max)
-    if config.augment and scale < 1.0:
+    if photometric_scale < 1.0:
         findings.append(narrow_range_training(
-            train_counts.image_max, scale, DEFAULT_AUGMENT.brightness_max,
+            train_counts.image_max, photometric_scale, DEFAULT_AUGMENT.brightness_max,
             DEFAULT_AUGMENT.noise_std, source="data:train"))
     return findings
 

@@ -46,7 +46,11 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from unetdiag.diag.data.intensity import photometric_scale
+from unetdiag.diag.data.intensity import (
+    DEFAULT_BRIGHTNESS_MAX,
+    DEFAULT_NOISE_STD,
+    photometric_scale,
+)
 from unetdiag.diag.data.masks import MaskPolicy, decode_mask_with_ignore, read_image
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.exitcodes import ExitCode, UserError
@@ -80,9 +84,9 @@ class AugmentConfig:
     horizontal_flip: bool = True
     rotate90: bool = True
     zoom_max: float = 0.0
-    brightness_max: float = 0.1
+    brightness_max: float = DEFAULT_BRIGHTNESS_MAX
     contrast_range: tuple[float, float] = (0.9, 1.1)
-    noise_std: float = 0.01
+    noise_std: float = DEFAULT_NOISE_STD
     intensity_scale: float = 1.0
 
 

@@ -226,7 +226,8 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
             meta["photometric_scale"] = datasets.scale_photometric(train_counts.image_max)
             if config.diagnostics:
                 pre_training = data_findings(config, train_counts, val_counts,
-                                             datasets.passes_per_epoch)
+                                             datasets.passes_per_epoch,
+                                             meta["photometric_scale"])
                 pre_training += decoded_geometry_findings(datasets.decode_log)
             if weighted and config.foreground_weight is None:
                 config = dataclasses.replace(

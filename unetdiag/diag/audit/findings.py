@@ -311,18 +311,21 @@ def image_findings(tally: AuditTally) -> list[Finding]:
 
 def _narrow_range(tally: AuditTally, read: np.ndarray, depths: np.ndarray) -> list[Finding]:
     """``image.narrow_range`` for the integer images of one bit depth (8 or 16-bit) when
-    none of them reaches :data:`~unetdiag.diag.data.intensity.NARROW_RANGE` of its range."""
+    none of them reaches :data:`~unetdiag.diag.data.intensity.NARROW_RANGE` of its range
+    (all-black images, largest value 0, are ``image.constant``'s)."""
     _, scaled_max = tally.scaled_image_range()
+    measured = read & np.isfinite(scaled_max)
+    every_image_narrow = bool(measured.any()) and float(scaled_max[measured].max()) < NARROW_RANGE
     findings = []
     for depth in ("8-bit", "16-bit"):
-        chosen = read & (depths == depth) & np.isfinite(scaled_max)
-        if not chosen.any() or float(scaled_max[chosen].max()) >= NARROW_RANGE:
+        chosen = measured & (depths == depth)
+        if not chosen.any() or not 0 < float(scaled_max[chosen].max()) < NARROW_RANGE:
             continue
         count, listed = tally.select(chosen, -scaled_max)
         findings.append(narrow_range_audit(
             count, float(tally.columns["image_max"][chosen].max()),
             NOMINAL_RANGES[BIT_DEPTHS.index(depth)], depth,
-            listed_names(tally.image_paths, listed)))
+            listed_names(tally.image_paths, listed), every_image_narrow))
     return findings
 
 

@@ -277,15 +277,15 @@ def threshold_rows(tally: AuditTally, indices: np.ndarray) -> list[dict[str, Any
 
 
 def _edge_values_cause(lossy: np.ndarray) -> str:
-    """What grey values on the edges are the mark of, told by the masks' formats: JPEG's
+    """What grey values on the edges are consistent with, told by the masks' formats: JPEG's
     compression rings, and in a lossless file anti-aliased drawing or interpolated resizing
     (or a JPEG copy saved again losslessly, which the file cannot show)."""
-    lossless_causes = ("anti-aliased drawing (a tool's smooth brush or polygon fill) or of "
-                       "resizing with interpolation")
+    lossless_causes = ("anti-aliased drawing (a tool's smooth brush or polygon fill), "
+                       "resizing with interpolation, or a JPEG copy saved again losslessly")
     jpeg_count, lossless_count = int(lossy.sum()), int((~lossy).sum())
     if not lossless_count:
         return "the mark of JPEG compression"
     if not jpeg_count:
-        return f"the mark of {lossless_causes} (these files are lossless)"
-    return (f"in the {jpeg_count} JPEG masks the mark of compression; in the "
-            f"{lossless_count} lossless ones, of {lossless_causes}")
+        return f"consistent with {lossless_causes} (these files are lossless)"
+    return (f"consistent with compression in the {plural(jpeg_count, 'JPEG mask')} and, in "
+            f"the {lossless_count} lossless ones, with {lossless_causes}")

@@ -8,7 +8,12 @@ import math
 from collections.abc import Sequence
 
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.data.intensity import NARROW_RANGE
+from unetdiag.diag.data.intensity import (
+    DEFAULT_BRIGHTNESS_MAX,
+    DEFAULT_NOISE_STD,
+    NARROW_RANGE,
+    signal_lost_share,
+)
 from unetdiag.diag.wording.text import plural, verb
 
 #: A finding names at most this many files.
@@ -19,22 +24,19 @@ def _bits(value: float) -> int:
     return max(1, math.ceil(math.log2(value + 1)))
 
 
-def blackout_share(image_max: float, brightness_max: float = 0.1) -> float:
-    """The share of brightness shifts, uniform in [-brightness_max, brightness_max], below
-    -image_max: those clip every pixel of an image to 0.
-
-    >>> round(blackout_share(0.0625), 4)
-    0.1875
-    """
-    return max(0.0, brightness_max - image_max) / (2 * brightness_max)
-
-
 def narrow_range_audit(images: int, largest: float, nominal: float, depth: str,
-                       files: Sequence[str]) -> Finding:
+                       files: Sequence[str], every_image_narrow: bool) -> Finding:
     """The audit's finding: ``images`` integer images of ``depth`` whose largest stored value
-    is ``largest`` out of ``nominal``."""
+    is ``largest`` (> 0) out of ``nominal``; ``every_image_narrow``: no image of the set, of
+    any depth, reaches :data:`NARROW_RANGE` (then the trainer scales its augmentation)."""
     share = largest / nominal
     listed = list(files)[:LISTED_FILES]
+    brightness, noise = DEFAULT_BRIGHTNESS_MAX, DEFAULT_NOISE_STD
+    trainer = ("unetdiag train scales its brightness and noise to the images' largest value."
+               if every_image_narrow else
+               "unetdiag train scales its brightness and noise only when every training "
+               "image is this narrow; here other images reach their range, so it keeps the "
+               "fixed amounts for all.")
     return Finding(
         id="image.narrow_range", severity=Severity.WARNING,
         title=f"{plural(images, depth + ' image')} {verb(images, 'uses', 'use')} at most "
@@ -42,18 +44,19 @@ def narrow_range_audit(images: int, largest: float, nominal: float, depth: str,
               f"{largest:g} of {nominal:g})",
         explanation=(
             f"No pixel of these images exceeds {largest:g}, which fits in {_bits(largest)} "
-            f"bits: scaled by {nominal:g}, as unetdiag and most loaders do, they span "
+            f"bits: scaled by {nominal:g}, as unetdiag and most loaders do, they lie within "
             f"[0, {share:.4g}]. A fixed photometric augmentation (brightness shifts up to "
-            f"0.1, noise of 0.01) is then {0.1 / share:.3g} and {0.01 / share:.3g} times the "
-            f"whole signal: shifts below -{share:.4g} ({blackout_share(share):.0%} of those "
-            "drawn) clip every pixel to 0 and train on a black image with its mask. unetdiag "
-            "train scales its brightness and noise to the images' largest value."),
-        fix=(f"Nothing for unetdiag train. In another pipeline, scale by the data's range "
-             f"(here {largest:g}) or normalise each image (z-score, as nnU-Net does for "
-             "images that are not CT)."),
+            f"{brightness:g}, noise of {noise:g}) is then {brightness / share:.3g} and "
+            f"{noise / share:.3g} times the whole signal: shifts below -{share:.4g} "
+            f"({signal_lost_share(share, brightness):.0%} of those drawn) leave nothing of "
+            f"an image but noise, trained against its mask. {trainer}"),
+        fix=(("Nothing for unetdiag train. " if every_image_narrow else
+              "Store all images on one scale. ")
+             + f"In another pipeline, scale by the data's range (here {largest:g}) or "
+             "normalise each image (z-score, as nnU-Net does for images that are not CT)."),
         evidence={"images": images, "largest_value": largest, "nominal_range": nominal,
                   "share_of_range": share, "narrow_below": NARROW_RANGE,
-                  "files_listed": len(listed)},
+                  "every_image_narrow": every_image_narrow, "files_listed": len(listed)},
         files=tuple(listed), source="audit")
 
 
@@ -65,14 +68,15 @@ def narrow_range_training(image_max: float, scale: float, brightness_max: float,
         title=f"Brightness and noise scaled to the images' range (largest value "
               f"{image_max:.4g})",
         explanation=(
-            f"The training images reach at most {image_max:.4g} of their nominal range "
-            f"(below {NARROW_RANGE:g}: a camera with fewer bits than its files, such as 12 in "
-            "16), so the augmentation's brightness shifts and noise are scaled by "
-            f"{scale:.4g}: up to {brightness_max * scale:.3g} and {noise_std * scale:.3g} "
-            f"instead of {brightness_max:g} and {noise_std:g}, the same share of the signal "
-            "as on images that fill their range. Unscaled, "
-            f"{blackout_share(image_max, brightness_max):.0%} of the brightness shifts would "
-            "have turned an image wholly black."),
+            f"The training images reach at most {image_max:.4g} after scaling by their "
+            f"type's range (below {NARROW_RANGE:g}: as from a camera with fewer bits than its "
+            "files, such as 12 in 16, or from dark or unscaled float images), so the "
+            f"augmentation's brightness shifts and noise are scaled by {scale:.4g}: up to "
+            f"{brightness_max * scale:.3g} and {noise_std * scale:.3g} instead of "
+            f"{brightness_max:g} and {noise_std:g}, the same share of the signal as on "
+            "images that fill their range. Unscaled, "
+            f"{signal_lost_share(image_max, brightness_max):.0%} of the brightness shifts "
+            "would have left nothing of an image but noise."),
         fix="Nothing to do.",
         evidence={"image_max": image_max, "photometric_scale": scale,
                   "brightness_max": brightness_max * scale, "noise_std": noise_std * scale},

@@ -53,7 +53,7 @@ MASKS_FOLDER = "masks"
 
 #: What separates a mask file from the numbered masks merged with it.
 OBJECT_FILES_MARK = "#with="
-_NAMES_SEPARATOR = "|"
+OBJECT_FILES_SEPARATOR = "|"
 
 
 def object_files_reference(mask: Path, others: Sequence[Path]) -> Path:
@@ -63,7 +63,7 @@ def object_files_reference(mask: Path, others: Sequence[Path]) -> Path:
     >>> reference.name, [path.name for path in object_files_of(reference)]
     ('x_mask.png#with=x_mask_1.png', ['x_mask.png', 'x_mask_1.png'])
     """
-    names = _NAMES_SEPARATOR.join(other.name for other in others)
+    names = OBJECT_FILES_SEPARATOR.join(other.name for other in others)
     return Path(f"{mask}{OBJECT_FILES_MARK}{names}")
 
 
@@ -75,7 +75,7 @@ def object_files_of(path: Path | str) -> list[Path] | None:
         return None
     first, names = text.rsplit(OBJECT_FILES_MARK, 1)
     first_path = Path(first)
-    return [first_path, *(first_path.parent / name for name in names.split(_NAMES_SEPARATOR))]
+    return [first_path, *(first_path.parent / name for name in names.split(OBJECT_FILES_SEPARATOR))]
 
 
 def is_object_masks(path: Path | str) -> bool:

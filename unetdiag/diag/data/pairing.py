@@ -59,6 +59,8 @@ from unetdiag.diag.data.folders import (
 from unetdiag.diag.data.instances import (
     IMAGES_FOLDER,
     MASKS_FOLDER,
+    OBJECT_FILES_MARK,
+    OBJECT_FILES_SEPARATOR,
     find_instance_layout,
     is_instance_layout,
     object_files_reference,
@@ -162,6 +164,11 @@ class PairingResult:
     rule: PairingRule
 
 
+def _names_a_set(name: str) -> bool:
+    """A file name that cannot go into an object-files reference (it holds its separators)."""
+    return OBJECT_FILES_MARK in name or OBJECT_FILES_SEPARATOR in name
+
+
 def _strip_suffix(stem: str, suffixes: Sequence[str]) -> str | None:
     """The image stem a suffixed mask stem belongs to, or None when it carries no suffix."""
     lowered = stem.lower()
@@ -197,15 +204,21 @@ class _Matching:
     def attach_numbered_masks(self, leftovers: list[Path]) -> list[Path]:
         """Merge files named ``<a paired mask's stem>_<n>`` into that pair's mask (BUSI's
         ``benign (4)_mask_1.png``: a second lesion); return the leftovers that are not."""
-        by_mask_stem = {pair.mask.stem: index for index, pair in enumerate(self.pairs)}
-        kept = []
+        by_mask_stem = {pair.mask.stem: index for index, pair in enumerate(self.pairs)
+                        if not _names_a_set(pair.mask.name)}
+        kept, numbered = [], {}
         for path in leftovers:
             match = _NUMBERED_MASK.match(path.stem)
             index = by_mask_stem.get(match["mask_stem"]) if match else None
-            if index is None or path.parent != self.pairs[index].mask.parent:
+            if (index is None or path.parent != self.pairs[index].mask.parent
+                    or _names_a_set(path.name)):
                 kept.append(path)
                 continue
-            self.numbered.setdefault(self.pairs[index].stem, []).append(path)
+            numbered.setdefault(self.pairs[index].stem, []).append(path)
+        if len(numbered) > len(self.pairs) / 2:
+            # most masks have a numbered twin: a second annotation set, not further objects
+            return kept + sorted(path for paths in numbered.values() for path in paths)
+        self.numbered = numbered
         for index, pair in enumerate(self.pairs):
             if pair.stem in self.numbered:
                 self.pairs[index] = replace(pair, mask=object_files_reference(

@@ -265,7 +265,7 @@ def instance_objects(mask_paths: Sequence[str], object_files: Sequence[int],
                                                           strict=True) if pixels > 0]
     masks = len(counts)
     shared = ("pixels inside two or more objects count once in the union; in the DSB 2018 "
-              "layout objects are not meant to overlap" if overlapping
+              "layout, and for BUSI's lesions, objects are not meant to overlap" if overlapping
               else "no pixel lies inside two of them")
     overlap_text = (f"objects overlap in {plural(len(overlapping), 'mask')} "
                     f"({plural(sum(pixels for _, pixels in overlapping), 'pixel')})"
@@ -274,10 +274,10 @@ def instance_objects(mask_paths: Sequence[str], object_files: Sequence[int],
         "mask.instance_objects", Severity.INFO,
         f"{counts[0]}-{counts[-1]} objects per image (median {counts[masks // 2]}) in "
         f"{plural(masks, 'set')} of object masks; {overlap_text}",
-        f"Each object is one file; each image's mask is their union, so objects that touch "
-        f"merge into one region (the summary's connected regions can be fewer than the "
-        f"files). An object is the pixels of its file above the midpoint of that file's own "
-        f"range; {shared}.",
+        f"Each file counts as one object (a numbered mask may hold several); each image's "
+        f"mask is their union, so objects that touch merge into one region (the summary's "
+        f"connected regions can be fewer than the files). An object is the pixels of its file "
+        f"above the midpoint of that file's own range; {shared}.",
         "Nothing to do for binary segmentation" + (
             "; check the listed masks for objects drawn twice." if overlapping else "."),
         {"masks": masks, "object_files": sum(counts), "fewest_objects": counts[0],

@@ -50,7 +50,8 @@ def split_pairs(pairs: Sequence[Pair], val_fraction: float = 0.2,
     :data:`MIN_CASE_FOLDERS` or more groups are split by group (:func:`_validation_groups`):
     validation takes whole groups up to that many pairs (at least one group), so its share
     follows their sizes. Fewer groups are too few to split whole (one would be the whole
-    validation set): each is split by file, so each keeps its share on both sides.
+    validation set): each is split by file, the validation count shared out over them in
+    proportion to their sizes, so each keeps its share on both sides.
     Both lists come back sorted by stem.
 
     >>> from pathlib import Path
@@ -64,15 +65,32 @@ def split_pairs(pairs: Sequence[Pair], val_fraction: float = 0.2,
         chosen = _validation_groups(pairs, validation_count(len(pairs), val_fraction), seed)
         validation = [pair for pair in pairs if pair.group in chosen]
     else:
-        validation = []
-        for group in groups:
-            ranked = sorted((pair for pair in pairs if pair.group == group),
-                            key=lambda pair: _rank_key(pair, seed))
-            validation += ranked[:validation_count(len(ranked), val_fraction)]
+        members = {group: sorted((pair for pair in pairs if pair.group == group),
+                                 key=lambda pair: _rank_key(pair, seed)) for group in groups}
+        shares = _shares({group: len(ranked) for group, ranked in members.items()},
+                         validation_count(len(pairs), val_fraction))
+        validation = [pair for group, ranked in members.items()
+                      for pair in ranked[:shares[group]]]
     held_out = {id(pair) for pair in validation}
     train = [pair for pair in pairs if id(pair) not in held_out]
     return (sorted(train, key=lambda pair: (pair.stem, str(pair.image))),
             sorted(validation, key=lambda pair: (pair.stem, str(pair.image))))
+
+
+def _shares(sizes: dict[str, int], count: int) -> dict[str, int]:
+    """``count`` split over groups in proportion to their sizes (largest remainders first,
+    ties by name): the total is exactly ``count``, and no group gives more than it has.
+
+    >>> _shares({"benign": 437, "malignant": 210, "normal": 133}, 156)
+    {'benign': 87, 'malignant': 42, 'normal': 27}
+    """
+    total = sum(sizes.values())
+    exact = {group: size * count / total for group, size in sizes.items()} if total else {}
+    shares = {group: int(value) for group, value in exact.items()}
+    by_remainder = sorted(exact, key=lambda group: (-(exact[group] - shares[group]), group))
+    for group in by_remainder[:count - sum(shares.values())]:
+        shares[group] += 1
+    return shares
 
 
 def _validation_groups(pairs: Sequence[Pair], count: int, seed: int) -> set[str]:

@@ -23,6 +23,8 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
+from unetdiag.diag.data.folders import MIN_CASE_FOLDERS
+
 #: ``<source>`` then two coordinates, each optionally tagged (x/y, r/c, row/col).
 _TILE_NAME = re.compile(
     r"^(?P<source>.+?)[_-](?:x|r|row)?(?P<first>[0-9]+)[_-](?:y|c|col)?(?P<second>[0-9]+)$",
@@ -30,7 +32,7 @@ _TILE_NAME = re.compile(
 #: Share of stems that must be tile names for the pairs to be read as tiles.
 MIN_TILE_NAME_SHARE = 0.9
 #: Source images needed (as for case folders: fewer cannot be split whole).
-MIN_TILE_SOURCES = 5
+MIN_TILE_SOURCES = MIN_CASE_FOLDERS
 
 
 def tile_sources(stems: Sequence[str]) -> dict[str, str] | None:
