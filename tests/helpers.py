@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 SUBPROCESS_TIMEOUT = 240  # seconds for one TensorFlow worker process
 
@@ -73,3 +74,15 @@ def finished_run_status(report):
 
     errors = [f for f in report.findings if f.severity.value == "error"]
     return ExitCode.FINDINGS_ERROR if errors else ExitCode.OK
+
+
+def touch_files(folder: Path, *names: str) -> None:
+    """Empty files (pairing only lists files, so empty files are enough)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_bytes(b"")
+
+
+def findings_by_id(result) -> dict:
+    """A pairing result's (or report's) findings by id."""
+    return {finding.id: finding for finding in result.findings}

@@ -1,0 +1,109 @@
+"""Pairing the layouts public datasets ship in: numbered further masks (BUSI) and tiles named
+by position; the helpers are test_pairing's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import findings_by_id, touch_files
+
+from unetdiag.diag.data.pairing import discover_pairs
+from unetdiag.diag.data.split import split_pairs
+
+# --- numbered masks (BUSI) ----------------------------------------------------------------------
+
+
+def _save_box(path: Path, box: tuple[slice, slice]) -> None:
+    from PIL import Image
+
+    values = np.zeros((8, 8), np.uint8)
+    values[box] = 255
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(values).save(path)
+
+
+def test_numbered_masks_are_merged_into_their_pair(tmp_path):
+    from unetdiag.diag.data.masks import MaskPolicy, decode_mask
+
+    folder = tmp_path / "benign"
+    _save_box(folder / "benign (4).png", np.s_[:, :])
+    _save_box(folder / "benign (4)_mask.png", np.s_[0:2, 0:2])
+    _save_box(folder / "benign (4)_mask_1.png", np.s_[5:7, 5:7])
+    _save_box(folder / "benign (5).png", np.s_[:, :])
+    _save_box(folder / "benign (5)_mask.png", np.s_[1:3, 1:3])
+    result = discover_pairs(folder)
+    assert [pair.stem for pair in result.pairs] == ["benign (4)", "benign (5)"]
+    assert result.pairs[0].mask.name == "benign (4)_mask.png#with=benign (4)_mask_1.png"
+    assert result.pairs[1].mask.name == "benign (5)_mask.png"
+    found = findings_by_id(result)
+    assert "pairing.missing_mask" not in found
+    numbered = found["pairing.numbered_masks"]
+    assert numbered.evidence["images"] == 2 and numbered.evidence["masks"] == 3
+    assert numbered.files == (str(folder / "benign (4)_mask_1.png"),)
+    merged, _encoding = decode_mask(result.pairs[0].mask, MaskPolicy())
+    assert int(merged.sum()) == 8 and merged[0, 0] and merged[6, 6]
+
+
+def test_numbered_masks_in_a_mask_folder_are_not_orphans(tmp_path):
+    _save_box(tmp_path / "images" / "x.png", np.s_[:, :])
+    _save_box(tmp_path / "masks" / "x_mask.png", np.s_[0:2, 0:2])
+    _save_box(tmp_path / "masks" / "x_mask_1.png", np.s_[4:6, 4:6])
+    _save_box(tmp_path / "masks" / "y_mask_1.png", np.s_[4:6, 4:6])  # no y_mask: an orphan
+    for other in ("v", "w"):  # a numbered twin for one mask in three: further objects
+        _save_box(tmp_path / "images" / f"{other}.png", np.s_[:, :])
+        _save_box(tmp_path / "masks" / f"{other}_mask.png", np.s_[0:2, 0:2])
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert result.pairs[2].mask.name == "x_mask.png#with=x_mask_1.png"
+    orphan = findings_by_id(result)["pairing.orphan_mask"]
+    assert orphan.files == (str(tmp_path / "masks" / "y_mask_1.png"),)
+
+
+# --- tiles -------------------------------------------------------------------------------------
+
+
+def test_tiles_named_by_position_are_split_by_source_image(tmp_path):
+    touch_files(tmp_path, *(name for city in range(6) for row in (0, 512) for col in (0, 512)
+                       for name in (f"austin{city}_{row}_{col}.png",
+                                    f"austin{city}_{row}_{col}_mask.png")))
+    result = discover_pairs(tmp_path)
+    assert {pair.group for pair in result.pairs} == {f"austin{city}" for city in range(6)}
+    assert findings_by_id(result)["pairing.tiles"].evidence["source_images"] == 6
+    assert result.rule.to_dict()["groups"] == 6
+    train, validation = split_pairs(result.pairs, 0.2, 42)
+    assert validation and {p.group for p in train}.isdisjoint({p.group for p in validation})
+
+
+@pytest.mark.parametrize("names", [
+    [f"cells_{n:03d}" for n in range(30)],                      # one number
+    [f"Abyssinian_{n}" for n in range(30)],                     # breed and number
+    [f"patient_{p:03d}_{s:03d}" for p in (1, 2) for s in range(15)],  # one source
+    [f"img{s}_2019_{m:02d}" for s in range(6) for m in range(1, 4)],   # no grid
+])
+def test_names_that_are_not_tiles_keep_the_split_by_file(tmp_path, names):
+    touch_files(tmp_path, *(name for stem in names for name in (f"{stem}.png", f"{stem}_mask.png")))
+    result = discover_pairs(tmp_path)
+    assert {pair.group for pair in result.pairs} == {""}
+    assert "pairing.tiles" not in findings_by_id(result)
+
+
+def test_file_names_holding_the_set_separators_are_never_merged(tmp_path):
+    _save_box(tmp_path / "a|b.png", np.s_[:, :])
+    _save_box(tmp_path / "a|b_mask.png", np.s_[0:2, 0:2])
+    _save_box(tmp_path / "a|b_mask_1.png", np.s_[4:6, 4:6])
+    result = discover_pairs(tmp_path)
+    assert [pair.mask.name for pair in result.pairs] == ["a|b_mask.png"]
+    assert "pairing.numbered_masks" not in findings_by_id(result)
+
+
+def test_a_numbered_twin_of_most_masks_is_a_second_annotation_set(tmp_path):
+    for index in range(4):
+        _save_box(tmp_path / f"img{index}.png", np.s_[:, :])
+        _save_box(tmp_path / f"img{index}_mask.png", np.s_[0:2, 0:2])
+        _save_box(tmp_path / f"img{index}_mask_1.png", np.s_[0:3, 0:3])
+    result = discover_pairs(tmp_path)
+    assert all("#with=" not in pair.mask.name for pair in result.pairs)
+    found = findings_by_id(result)
+    assert "pairing.numbered_masks" not in found and "pairing.missing_mask" not in found
+    assert "pairing.alternative_masks" in found
