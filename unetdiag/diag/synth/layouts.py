@@ -176,6 +176,25 @@ def _tiff_bytes(values: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def _rewrite_pair(case: CaseFiles, index: int, new_image: Path, new_mask: Path,
+                  image_bytes: bytes, mask_bytes: bytes) -> list[Path]:
+    """Write pair ``index`` anew as ``new_image`` and ``new_mask``, remove the old files."""
+    atomic_write_bytes(new_image, image_bytes)
+    atomic_write_bytes(new_mask, mask_bytes)
+    case.images[index].unlink()
+    case.masks[index].unlink()
+    case.images[index], case.masks[index] = new_image, new_mask
+    return [new_image, new_mask]
+
+
+def _root_at(case: CaseFiles, root: Path) -> None:
+    """The case's folder is now ``root`` (the generated ``images/`` is gone), no suffixes."""
+    shutil.rmtree(case.layout.images_dir)
+    case.layout.images_dir = root
+    case.layout.masks_dir = None
+    case.layout.mask_suffixes = ()
+
+
 def case_folders(case: CaseFiles, rng: np.random.Generator, cases: int = 3) -> list[Path]:
     """The pairs dealt in turn into ``cases`` patient folders under ``kaggle_3m/``, each
     slice a grey TIFF ``<patient>_<n>.tif`` beside its 0/255 ``<patient>_<n>_mask.tif``.
@@ -192,17 +211,10 @@ def case_folders(case: CaseFiles, rng: np.random.Generator, cases: int = 3) -> l
         stem = f"{patient}_{index // cases + 1}"
         folder = root / patient
         folder.mkdir(parents=True, exist_ok=True)
-        new_image, new_mask = folder / f"{stem}.tif", folder / f"{stem}_mask.tif"
-        atomic_write_bytes(new_image, _tiff_bytes(read_grey(image)))
-        atomic_write_bytes(new_mask, _tiff_bytes(as_255(read_mask(mask))))
-        image.unlink()
-        mask.unlink()
-        case.images[index], case.masks[index] = new_image, new_mask
-        changed += [new_image, new_mask]
-    shutil.rmtree(case.layout.images_dir)
-    case.layout.images_dir = root
-    case.layout.masks_dir = None
-    case.layout.mask_suffixes = ()
+        changed += _rewrite_pair(case, index, folder / f"{stem}.tif", folder / f"{stem}_mask.tif",
+                                 _tiff_bytes(read_grey(image)),
+                                 _tiff_bytes(as_255(read_mask(mask))))
+    _root_at(case, root)
     return changed
 
 
@@ -235,17 +247,10 @@ def class_folders(case: CaseFiles, rng: np.random.Generator,
             atomic_write_bytes(second, png_bytes(Image.fromarray(as_255(objects == largest))))
             foreground = foreground & (objects != largest)
             changed.append(second)
-        new_image, new_mask = folder / f"{stem}.png", folder / f"{stem}_mask.png"
-        atomic_write_bytes(new_image, png_bytes(Image.fromarray(read_grey(image))))
-        atomic_write_bytes(new_mask, png_bytes(Image.fromarray(as_255(foreground))))
-        image.unlink()
-        mask.unlink()
-        case.images[index], case.masks[index] = new_image, new_mask
-        changed += [new_image, new_mask]
-    shutil.rmtree(case.layout.images_dir)
-    case.layout.images_dir = root
-    case.layout.masks_dir = None
-    case.layout.mask_suffixes = ()
+        changed += _rewrite_pair(case, index, folder / f"{stem}.png", folder / f"{stem}_mask.png",
+                                 png_bytes(Image.fromarray(read_grey(image))),
+                                 png_bytes(Image.fromarray(as_255(foreground))))
+    _root_at(case, root)
     return changed
 
 
