@@ -18,6 +18,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Run the checks/ catalogue of failure modes.")
     parser.add_argument("patterns", nargs="*", help="run only cases whose name contains these")
     parser.add_argument("--checks-dir", type=Path, default=CHECKS_DIR)
+    parser.add_argument("--jobs", type=int, default=2, metavar="N",
+                        help="cases run at once (default 2)")
     parser.add_argument("--write-docs", type=Path, metavar="FILE",
                         help="write the generated failure-mode table to FILE and exit")
     args = parser.parse_args(argv)
@@ -238,9 +241,17 @@ def main(argv: list[str] | None = None) -> int:
     for column in ("case", "command", "expected findings", "result"):
         table.add_column(column, overflow="fold")
     outcomes: list[RunOutcome] = []
-    for case in cases:
+
+    def announced(case: Case) -> list[RunOutcome]:
         console.print(f"[dim]running {case.name}...[/dim]")
-        for outcome in run_case(case):
+        return run_case(case)
+
+    # Cases are independent (each in its own temporary folder, each run a subprocess): with
+    # two at a time one's start-up overlaps the other's work.
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        case_outcomes = list(pool.map(announced, cases))
+    for case, case_runs in zip(cases, case_outcomes, strict=True):
+        for outcome in case_runs:
             outcomes.append(outcome)
             verdict = "[green]pass[/green]" if outcome.passed else \
                 "[red]FAIL[/red]: " + "; ".join(outcome.problems)
