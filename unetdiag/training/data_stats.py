@@ -19,7 +19,7 @@ from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import EmptyRule, trivial_baselines
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data.orientation import read_orientation
-from unetdiag.training.pipeline import DEFAULT_AUGMENT, DecodeLog
+from unetdiag.training.pipeline import DecodeLog
 
 #: Validation metrics compared with the trivial predictors' scores, and the field of
 #: :class:`~unetdiag.diag.core.dice.TrivialScores` under the trainer's metric conventions.
@@ -51,9 +51,8 @@ def stream_mask_counts(dataset: tf.data.Dataset) -> MaskCounts:
     for image, mask in dataset.as_numpy_iterator():
         foreground.append(float((mask > 0.5).sum()))
         pixels.append(float(mask.size))
-        finite = image[np.isfinite(image)]
-        if finite.size:
-            image_max = max(image_max, float(finite.max()))
+        image_max = max(image_max, float(np.max(image, where=np.isfinite(image),
+                                                initial=0.0)))
     return MaskCounts(foreground, pixels, image_max)
 
 
@@ -119,9 +118,8 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
                                       train_counts.pixels, config.batch_size,
                                       source="data:train", passes_per_epoch=passes_per_epoch)
     if photometric_scale < 1.0:
-        findings.append(narrow_range_training(
-            train_counts.image_max, photometric_scale, DEFAULT_AUGMENT.brightness_max,
-            DEFAULT_AUGMENT.noise_std, source="data:train"))
+        findings.append(narrow_range_training(train_counts.image_max, photometric_scale,
+                                              source="data:train"))
     return findings
 
 

@@ -72,7 +72,7 @@ from unetdiag.diag.audit.tally import (
 from unetdiag.diag.checks.geometry import PairSizes
 from unetdiag.diag.checks.geometry import geometry_findings as size_findings
 from unetdiag.diag.checks.intensity import narrow_range_audit
-from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.core.findings import Finding, Severity, listing_finding
 from unetdiag.diag.data.intensity import NARROW_RANGE
 from unetdiag.diag.data.orientation import UPRIGHT
 from unetdiag.diag.wording.text import plural, verb
@@ -85,12 +85,9 @@ ASPECT_RATIO_TOLERANCE = 1.1
 
 def audit_finding(finding_id: str, severity: Severity, title: str, explanation: str, fix: str,
                   evidence: dict[str, Any], files: Sequence[str] = ()) -> Finding:
-    """A finding of the audit: at most :data:`LISTED_PER_QUESTION` files, each named once, and
-    how many were listed in the evidence."""
-    files = list(dict.fromkeys(files))[:LISTED_PER_QUESTION]
-    return Finding(id=finding_id, severity=severity, title=title, explanation=explanation,
-                   fix=fix, evidence={**evidence, "files_listed": len(files)},
-                   files=tuple(files), source=SOURCE)
+    """A finding of the audit (:func:`~unetdiag.diag.core.findings.listing_finding`)."""
+    return listing_finding(finding_id, severity, title, explanation, fix, evidence, files,
+                           SOURCE)
 
 
 def listed_names(paths: list[str], indices: np.ndarray) -> list[str]:

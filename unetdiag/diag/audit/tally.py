@@ -29,9 +29,10 @@ from unetdiag.diag.audit.read import (
     merge_values,
 )
 from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
+from unetdiag.diag.core.findings import LISTED_FILES
 
 #: A finding or a summary table names at most this many files per question.
-LISTED_PER_QUESTION = 20
+LISTED_PER_QUESTION = LISTED_FILES
 #: A mask whose foreground shares under ``> 0``, the midpoint and the policy differ by more
 #: than this (a share of the image's pixels) is threshold-sensitive.
 THRESHOLD_SPREAD_TOLERANCE = 0.005

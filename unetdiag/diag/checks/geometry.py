@@ -24,7 +24,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity, listing_finding
 from unetdiag.diag.data.orientation import (
     AXIS_SWAPPING,
     DISPLAY_TRANSFORMS,
@@ -35,8 +35,6 @@ from unetdiag.diag.data.orientation import (
 )
 from unetdiag.diag.wording.text import plural, verb
 
-#: A finding names at most this many files (the audit's limit per question).
-LISTED_FILES = 20
 #: Who reads pixels as stored, ignoring the tag (the pipelines a mask is trained through).
 READERS_AS_STORED = "Pillow's Image.open, tf.io.decode_image, Keras's load_img and unetdiag"
 
@@ -73,13 +71,10 @@ def _size(size: tuple[int, int]) -> str:
 def _finding(finding_id: str, severity: Severity, title: str, explanation: str, fix: str,
              evidence: dict, pairs: Sequence[PairSizes], source: str,
              with_masks: bool = True) -> Finding:
-    listed = pairs[:LISTED_FILES]
-    files = [path for pair in listed
+    files = [path for pair in pairs[:LISTED_FILES]
              for path in ((pair.image, pair.mask) if with_masks else (pair.image,))]
-    files = list(dict.fromkeys(files))[:LISTED_FILES]
-    return Finding(id=finding_id, severity=severity, title=title, explanation=explanation,
-                   fix=fix, evidence={**evidence, "files_listed": len(files)},
-                   files=tuple(files), source=source)
+    return listing_finding(finding_id, severity, title, explanation, fix, evidence, files,
+                           source)
 
 
 def _listed_sizes(pairs: Sequence[PairSizes]) -> list[dict]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.core.findings import Finding, Severity, listing_finding
 from unetdiag.diag.data.intensity import (
     DEFAULT_BRIGHTNESS_MAX,
     DEFAULT_NOISE_STD,
@@ -15,9 +15,6 @@ from unetdiag.diag.data.intensity import (
     signal_lost_share,
 )
 from unetdiag.diag.wording.text import plural, verb
-
-#: A finding names at most this many files.
-LISTED_FILES = 20
 
 
 def _bits(value: float) -> int:
@@ -30,39 +27,37 @@ def narrow_range_audit(images: int, largest: float, nominal: float, depth: str,
     is ``largest`` (> 0) out of ``nominal``; ``every_image_narrow``: no image of the set, of
     any depth, reaches :data:`NARROW_RANGE` (then the trainer scales its augmentation)."""
     share = largest / nominal
-    listed = list(files)[:LISTED_FILES]
     brightness, noise = DEFAULT_BRIGHTNESS_MAX, DEFAULT_NOISE_STD
     trainer = ("unetdiag train scales its brightness and noise to the images' largest value."
                if every_image_narrow else
                "unetdiag train scales its brightness and noise only when every training "
                "image is this narrow; here other images reach their range, so it keeps the "
                "fixed amounts for all.")
-    return Finding(
-        id="image.narrow_range", severity=Severity.WARNING,
-        title=f"{plural(images, depth + ' image')} {verb(images, 'uses', 'use')} at most "
-              f"{share:.1%} of {'its' if images == 1 else 'their'} range (largest value "
-              f"{largest:g} of {nominal:g})",
-        explanation=(
-            f"No pixel of these images exceeds {largest:g}, which fits in {_bits(largest)} "
-            f"bits: scaled by {nominal:g}, as unetdiag and most loaders do, they lie within "
-            f"[0, {share:.4g}]. A fixed photometric augmentation (brightness shifts up to "
-            f"{brightness:g}, noise of {noise:g}) is then {brightness / share:.3g} and "
-            f"{noise / share:.3g} times the whole signal: shifts below -{share:.4g} "
-            f"({signal_lost_share(share, brightness):.0%} of those drawn) leave nothing of "
-            f"an image but noise, trained against its mask. {trainer}"),
-        fix=(("Nothing for unetdiag train. " if every_image_narrow else
-              "Store all images on one scale. ")
-             + f"In another pipeline, scale by the data's range (here {largest:g}) or "
-             "normalise each image (z-score, as nnU-Net does for images that are not CT)."),
-        evidence={"images": images, "largest_value": largest, "nominal_range": nominal,
-                  "share_of_range": share, "narrow_below": NARROW_RANGE,
-                  "every_image_narrow": every_image_narrow, "files_listed": len(listed)},
-        files=tuple(listed), source="audit")
+    return listing_finding(
+        "image.narrow_range", Severity.WARNING,
+        f"{plural(images, depth + ' image')} {verb(images, 'uses', 'use')} at most "
+        f"{share:.1%} of {'its' if images == 1 else 'their'} range (largest value "
+        f"{largest:g} of {nominal:g})",
+        (f"No pixel of these images exceeds {largest:g}, which fits in {_bits(largest)} "
+         f"bits: scaled by {nominal:g}, as unetdiag and most loaders do, they lie within "
+         f"[0, {share:.4g}]. A fixed photometric augmentation (brightness shifts up to "
+         f"{brightness:g}, noise of {noise:g}) is then {brightness / share:.3g} and "
+         f"{noise / share:.3g} times the whole signal: shifts below -{share:.4g} "
+         f"({signal_lost_share(share, brightness):.0%} of those drawn) leave nothing of "
+         f"an image but noise, trained against its mask. {trainer}"),
+        ("Nothing for unetdiag train. " if every_image_narrow else
+         "Store all images on one scale. ")
+        + f"In another pipeline, scale by the data's range (here {largest:g}) or "
+        "normalise each image (z-score, as nnU-Net does for images that are not CT).",
+        {"images": images, "largest_value": largest, "nominal_range": nominal,
+         "share_of_range": share, "narrow_below": NARROW_RANGE,
+         "every_image_narrow": every_image_narrow},
+        files, "audit")
 
 
-def narrow_range_training(image_max: float, scale: float, brightness_max: float,
-                          noise_std: float, source: str) -> Finding:
-    """The trainer's note that it scaled brightness and noise by ``scale``."""
+def narrow_range_training(image_max: float, scale: float, source: str) -> Finding:
+    """The trainer's note that it scaled its brightness and noise by ``scale``."""
+    brightness_max, noise_std = DEFAULT_BRIGHTNESS_MAX, DEFAULT_NOISE_STD
     return Finding(
         id="image.narrow_range", severity=Severity.INFO,
         title=f"Brightness and noise scaled to the images' range (largest value "

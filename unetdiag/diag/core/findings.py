@@ -99,6 +99,21 @@ class Finding:
                        self.evidence, self.files, source)
 
 
+#: A finding names at most this many files, worst first.
+LISTED_FILES = 20
+
+
+def listing_finding(finding_id: str, severity: Severity, title: str, explanation: str,
+                    fix: str, evidence: dict[str, Any], files: Iterable[str],
+                    source: str) -> Finding:
+    """A finding that names at most :data:`LISTED_FILES` of ``files``, each once and in
+    order, and says in its evidence (``files_listed``) how many it names."""
+    listed = list(dict.fromkeys(files))[:LISTED_FILES]
+    return Finding(id=finding_id, severity=severity, title=title, explanation=explanation,
+                   fix=fix, evidence={**evidence, "files_listed": len(listed)},
+                   files=tuple(listed), source=source)
+
+
 def jsonable(value: Any) -> Any:
     """Plain Python for JSON; non-finite floats become the strings "nan", "inf", "-inf"."""
     if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 1) == 0:
