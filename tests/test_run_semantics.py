@@ -12,11 +12,13 @@ import keras
 import numpy as np
 import pytest
 from helpers import add_callback, finished_run_status, tiny_train_config, train_quietly
+from PIL import Image
 
 from unetdiag.config import RESTART_LEARNING_RATE_FACTOR, TrainConfig
 from unetdiag.diag.core.findings import Severity
 from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.training import trainer as trainer_module
 from unetdiag.training import variant as variant_module
 from unetdiag.training.callbacks import DiceStabilityMonitor, SaturationMonitor
 
@@ -143,6 +145,24 @@ def test_resume_with_epochs_extends_a_finished_run_from_its_last_epoch(dataset, 
     saved = TrainConfig.from_dict(json.loads((first.run_dir / "config.json").read_text()))
     assert saved.epochs == 4 and saved.resume is None
     assert "epochs 4" in resumed.report.meta["resumed"]
+
+
+def test_a_resume_decodes_again_what_a_killed_part_left_in_its_cache(tmp_path, monkeypatch):
+    images = tmp_path / "cells"
+    write_dataset(images, SynthSpec(n_pairs=12, size=32, seed=5))
+    # a hard kill leaves the decoded-tensor cache behind: the clean-up never runs
+    remove = trainer_module.shutil.rmtree
+    monkeypatch.setattr(trainer_module.shutil, "rmtree", lambda path, **options: None if Path(
+        path).name == trainer_module.CACHE_DIRNAME else remove(path, **options))
+    first = train_quietly(tiny_train_config(images, tmp_path, **SMALL, epochs=1))
+    assert (first.run_dir / trainer_module.CACHE_DIRNAME).exists()
+    monkeypatch.undo()
+    mask = sorted(images.glob("*_mask.png"))[0]
+    Image.open(mask).resize((16, 16), Image.NEAREST).save(mask)  # the file changed since
+    resumed = train_quietly(TrainConfig(resume=first.run_dir, quiet=True),
+                            resume_changes={"epochs": 2})
+    mismatch = next(f for f in resumed.report.findings if f.id == "geometry.size_mismatch")
+    assert str(mask) in mismatch.files
 
 
 def test_resume_of_an_interrupted_run_judges_the_whole_history(dataset, tmp_path, monkeypatch):

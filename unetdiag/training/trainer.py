@@ -207,6 +207,9 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
     stage = PREPARING_DATA  # where a Ctrl-C lands: this, a variant's name, or BETWEEN_VARIANTS
     pre_training: list[Finding] = []
     interrupted_during: str | None = None
+    # A cache left by a part of the run that was killed would replay files as they were then
+    # (fixed since, perhaps) and keep the decoder from checking them again.
+    shutil.rmtree(cache_dir, ignore_errors=True)
     try:
         with _sigterm_as_keyboard_interrupt():
             datasets = build_datasets(

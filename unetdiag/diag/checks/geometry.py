@@ -131,9 +131,9 @@ def _size_mismatch_finding(pairs: list[PairSizes], source: str) -> Finding:
     count = len(pairs)
     return _finding(
         "geometry.size_mismatch", Severity.ERROR,
-        f"{plural(count, 'mask')} {verb(count, 'differs', 'differ')} in size from their "
-        "image",
-        f"For {count} pairs the mask's size is not the image's (worst: {first.image} is "
+        f"{plural(count, 'mask')} {verb(count, 'differs', 'differ')} in size from "
+        f"{'its' if count == 1 else 'their'} image",
+        f"For {plural(count, 'pair')} the mask's size is not the image's (worst: {first.image} is "
         f"{_size(first.image_size)}, its mask {_size(first.mask_size)}). A pipeline that "
         "resizes both to the model's input hides this, but the labels were drawn on another "
         "geometry (a crop, a downsampled copy, another image) and need not line up; one that "
