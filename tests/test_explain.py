@@ -131,7 +131,7 @@ def test_healthy_logs_have_nothing_to_say(name):
 def test_nan_run():
     for name in ("keras3_verbose2_nan.log", "csvlogger_nan.csv", "history_nan.json"):
         report = explain_log(LOGS / name)
-        assert "NaN from epoch 1 of 3" in report.headline, name
+        assert "NaN from epoch 1 of the 3 logged" in report.headline, name
         assert by_id(report, "saturation.non_finite")[0].severity is Severity.ERROR
 
 

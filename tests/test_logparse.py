@@ -451,6 +451,17 @@ def test_reduce_lr_on_plateau_lines_become_the_learning_rate_of_later_epochs():
     assert run.history()["lr"] == [None, None, pytest.approx(2e-4), pytest.approx(2e-4)]
 
 
+def test_keras_learning_rate_column_wins_over_reduce_lr_on_plateau_lines():
+    # Keras 3 prints the rate in every epoch's line; the messages only after each cut
+    line = SEED_LINE + " - learning_rate: {rate}"
+    text = (f"Epoch 1/3\n{line.format(rate='1.0000e-03')}\n"
+            "Epoch 1: ReduceLROnPlateau reducing learning rate to 0.0005000000237487257.\n"
+            + "".join(f"Epoch {i}/3\n{line.format(rate='5.0000e-04')}\n" for i in (2, 3)))
+    [run] = parse_console(text)
+    assert run.history()["learning_rate"] == pytest.approx([1e-3, 5e-4, 5e-4])
+    assert "lr" not in run.history()
+
+
 def test_a_printed_history_dict_is_a_history(tmp_path):
     path = tmp_path / "blog.log"
     path.write_text("{\u2018val_loss\u2019: [0.42, 0.37], \u2018acc\u2019: [0.63, nan]}\n"

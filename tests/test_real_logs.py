@@ -69,7 +69,8 @@ def _matches(actual: Any, expected: Any) -> bool:
     if isinstance(expected, list):
         return isinstance(actual, (list, dict)) and all(item in actual for item in expected)
     if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
-        return math.isclose(actual, expected, rel_tol=1e-3, abs_tol=1e-4)
+        # relative: a learning rate of 6.25e-05 must not match 1.25e-04
+        return math.isclose(actual, expected, rel_tol=1e-3, abs_tol=0 if expected else 1e-4)
     return actual == expected
 
 

@@ -307,6 +307,35 @@ def test_a_dice_at_zero_at_every_epoch_is_no_true_positive_ever():
         assert "saturation.score_zero_throughout" not in ids(check_series("r", other))
 
 
+def test_a_schedule_known_only_from_its_cuts_names_a_lower_bound_of_the_highest_rate():
+    values = [0.5, 0.4, 0.35, 0.3, 0.3, 0.3]
+    cuts_only = {"val_loss": values, "lr": [None, None, 1e-4, 1e-6, 1e-6, 1e-6]}
+    found = only(check_series("r", cuts_only), "saturation.flat_metric")
+    assert found.evidence["first_learning_rate_known"] is False
+    assert "cut from at least 0.0001 (the log does not show the rate of its first epochs)" \
+        in found.explanation
+    column = only(check_series("r", {**cuts_only, "lr": [1e-3, 1e-3, 1e-4, 1e-6, 1e-6, 1e-6]}),
+                  "saturation.flat_metric")
+    assert column.evidence["first_learning_rate_known"] is True
+    assert "cut from 0.001 to" in column.explanation
+
+
+def test_a_metric_non_finite_for_one_epoch_is_not_said_to_stay_so():
+    history = {"loss": [0.55, 2.57, math.nan, 4.47, 4.47], "val_loss": [0.6, 0.7, 0.8, 0.9, 1.0]}
+    found = only(check_series("r", history), "saturation.non_finite")
+    assert found.evidence["finite_again_epoch"] == {"loss": 4}
+    assert found.evidence["values_at_onset"] == ["NaN"]
+    assert "loss is NaN at epoch 3 (finite again at epoch 4)" in found.explanation
+    infinite = only(check_series("r", {"loss": [0.5, math.inf, math.inf]}),
+                    "saturation.non_finite")
+    assert infinite.evidence["values_at_onset"] == ["inf"] and "from epoch 2" in \
+        infinite.explanation and " infinite " in infinite.explanation
+    both = only(check_series("r", {"loss": [0.5, math.inf], "val_loss": [0.5, math.nan]}),
+                "saturation.non_finite")
+    assert both.evidence["values_at_onset"] == ["NaN", "inf"]
+    assert "NaN or infinite" in both.explanation
+
+
 def test_flat_needs_enough_epochs_and_ignores_bookkeeping():
     assert check_series("r", {"val_accuracy": [0.9, 0.9]}) == []
     found = only(check_series("r", {"val_accuracy": [0.8, 0.9, 0.9, 0.9], "lr": [1e-3] * 4}),

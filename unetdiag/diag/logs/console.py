@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
 from unetdiag.diag.logs.model import LogFormatError, RunLog, unique_names
 from unetdiag.diag.logs.progress import (
     ProgressLine,
@@ -347,8 +348,9 @@ class _ConsoleReader:
     def _add_epoch(run: _RunBuilder, line: ProgressLine, number: int, index: int | None,
                    learning_rate: float | None) -> None:
         metrics = dict(line.metrics)
-        if learning_rate is not None:
-            metrics.setdefault(LEARNING_RATE_KEY, learning_rate)
+        # Keras's own column, where it prints one, knows the rate before the first cut too
+        if learning_rate is not None and not set(LEARNING_RATE_KEYS) & set(metrics):
+            metrics[LEARNING_RATE_KEY] = learning_rate
         run.epochs.append(metrics)
         run.labels.append(index)
         run.step_seconds.append(line.step_seconds)

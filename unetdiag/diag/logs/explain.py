@@ -42,6 +42,7 @@ from unetdiag.diag.checks.saturation.ids import (
     TRAIN_VAL_GAP,
 )
 from unetdiag.diag.checks.saturation.metrics import is_validation, metric_kind, validation_first
+from unetdiag.diag.checks.saturation.words import non_finite_when, non_finite_word
 from unetdiag.diag.core.findings import Finding, Report, Severity
 from unetdiag.diag.logs.headline import headline
 from unetdiag.diag.logs.model import RunLog
@@ -149,7 +150,9 @@ def _verdict(findings: Iterable[Finding]) -> str:
     if scale:
         parts.append(_SCALE_VERDICTS.get(frozenset(scale), "labels or predictions outside [0, 1]"))
     if NON_FINITE in ids:
-        parts.append(f"NaN from epoch {ids[NON_FINITE].evidence['onset_epoch']}")
+        evidence = ids[NON_FINITE].evidence
+        parts.append(f"{non_finite_word(evidence['values_at_onset'])} "
+                     + (non_finite_when(evidence) or f"from epoch {evidence['onset_epoch']}"))
     if SCORE_COLLAPSED in ids:
         name, data = next(iter(ids[SCORE_COLLAPSED].evidence["metrics"].items()))
         parts.append(f"{name} collapsed to 0 at epoch {data['epoch']}")

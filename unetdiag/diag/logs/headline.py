@@ -50,6 +50,8 @@ from unetdiag.diag.checks.saturation.words import (
     describe_fingerprint,
     epoch_list,
     epoch_of,
+    non_finite_when,
+    non_finite_word,
 )
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.logs.model import RunLog
@@ -173,9 +175,11 @@ def _non_finite(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | No
     for finding in _with_id(findings, NON_FINITE):
         evidence = finding.evidence
         metrics, finite = evidence["metrics_at_onset"], evidence.get("finite_throughout", [])
-        onset = epoch_of(evidence["onset_epoch"], evidence["epochs"], evidence["last_epoch"])
+        when = non_finite_when(evidence) or "from " + epoch_of(
+            evidence["onset_epoch"], evidence["epochs"], evidence["last_epoch"])
         parts.append(f"in {evidence['run']}, {join_names(metrics)} "
-                     f"{verb(len(metrics), 'is', 'are')} NaN from {onset}"
+                     f"{verb(len(metrics), 'is', 'are')} "
+                     f"{non_finite_word(evidence['values_at_onset'])} {when}"
                      + (f" ({join_names(finite)} {verb(len(finite), 'stays', 'stay')} finite)"
                         if 0 < len(finite) <= 3 else ""))
     return capitalised("; ".join(parts)) + "." if parts else None

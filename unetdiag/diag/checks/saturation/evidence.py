@@ -110,10 +110,13 @@ class NonFiniteOnset(Claim):
     first_non_finite_epoch: dict[str, int]
     last_finite_before_onset: dict[str, float]
     recovered: list[str]
+    #: each recovered metric's first finite epoch after its first non-finite one
+    finite_again_epoch: dict[str, int]
     epochs: int
     finite_throughout: list[str]
     last_epoch: int
-    only_nan: bool = field(metadata=NOT_REPORTED)
+    #: how the metrics at the onset printed: a sorted subset of "NaN", "inf", "-inf"
+    values_at_onset: list[str]
     #: training losses finite at the onset epoch, and at an epoch after it
     training_loss_finite_at_onset: list[str] = field(default_factory=list)
     training_loss_finite_after_onset: list[str] = field(default_factory=list)
@@ -360,13 +363,17 @@ class FlatTail(MetricsClaim):
     ``metrics``: name -> value, flat_epochs, from_epoch (the epoch number the flat stretch
     starts at), epochs, and when the log shows the learning rate: learning_rate (at
     from_epoch) and schedule (whether the rate was cut to a small share of its highest by
-    then). ``uninformative``: accuracies frozen near 0 while their phase's loss moves;
-    ``stuck``: the training loss and every training metric are flat.
+    then). ``highest_learning_rate`` is the highest the log shows, a lower bound of the run's
+    when ``first_learning_rate_known`` is false (ReduceLROnPlateau messages print only the
+    rate after each cut).
+    ``uninformative``: accuracies frozen near 0 while their phase's loss moves; ``stuck``: the
+    training loss and every training metric are flat.
     """
 
     spread: float
     highest_learning_rate: float | None
     final_learning_rate: float | None
+    first_learning_rate_known: bool
     uninformative: list[str]
     stuck: bool
     multiclass: bool
@@ -382,13 +389,16 @@ class FlatTail(MetricsClaim):
 
 @dataclass(frozen=True)
 class TrainValGap(MetricsClaim):
-    """Training and validation far apart at the last epoch.
+    """Training and validation far apart at their last finite epochs.
 
-    ``metrics``: training name -> train, validation, and ratio (a loss) or gap (a score).
+    ``metrics``: training name -> train, validation, ratio (a loss) or gap (a score), and
+    epoch and validation_epoch (the epochs of the two values: the last finite ones).
     ``diverged``: losses whose validation value is orders of magnitude above training.
+    ``last_epoch``: the run's last epoch, finite or not.
     """
 
     diverged: list[str]
+    last_epoch: int
     severity: Severity = field(metadata=NOT_REPORTED)
 
     @property

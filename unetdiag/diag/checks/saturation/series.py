@@ -34,13 +34,14 @@ from unetdiag.diag.core.findings import Severity
 def non_finite_onset(run: str, series: Series) -> NonFiniteOnset | None:
     """When the first metrics turned NaN or infinite, and which came back."""
     first_bad: dict[str, int] = {}
-    recovered: list[str] = []
+    finite_again: dict[str, int] = {}
     for name, item in series.items():
         bad = np.flatnonzero(item.logged & ~np.isfinite(item.values))
         if bad.size:
             first_bad[name] = int(bad[0])
-            if np.any(item.finite[bad[0]:]):
-                recovered.append(name)
+            again = np.flatnonzero(item.finite[bad[0]:])
+            if again.size:
+                finite_again[name] = item.epoch(int(bad[0] + again[0]))
     if not first_bad:
         return None
     onset = min(first_bad.values())
@@ -54,16 +55,21 @@ def non_finite_onset(run: str, series: Series) -> NonFiniteOnset | None:
         metrics_at_onset=[name for name, epoch in first_bad.items() if epoch == onset],
         first_non_finite_epoch={name: series[name].epoch(epoch)
                                 for name, epoch in first_bad.items()},
-        last_finite_before_onset=last_finite, recovered=recovered,
-        epochs=longest.values.size,
+        last_finite_before_onset=last_finite, recovered=list(finite_again),
+        finite_again_epoch=finite_again, epochs=longest.values.size,
         finite_throughout=[name for name in series if name not in first_bad],
         last_epoch=longest.epoch(longest.values.size - 1),
-        only_nan=all(math.isnan(series[name].values[epoch])
-                     for name, epoch in first_bad.items()),
+        values_at_onset=sorted({_printed(series[name].values[epoch])
+                                for name, epoch in first_bad.items() if epoch == onset}),
         training_loss_finite_at_onset=[item.name for item in training_losses
                                        if onset < item.values.size and item.finite[onset]],
         training_loss_finite_after_onset=[item.name for item in training_losses
                                           if item.finite[onset + 1:].any()])
+
+
+def _printed(value: float) -> str:
+    """A non-finite value as Keras prints it."""
+    return "NaN" if math.isnan(value) else "inf" if value > 0 else "-inf"
 
 
 def flat_tail(item: MetricSeries, thresholds: SaturationThresholds) -> int:
@@ -140,6 +146,7 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
     return FlatTail(run, flat, thresholds.flat_spread,
                     highest_learning_rate=max(known) if known else None,
                     final_learning_rate=known[-1] if known else None,
+                    first_learning_rate_known=bool(rates) and rates[0] is not None,
                     uninformative=uninformative, stuck=stuck, multiclass=multiclass,
                     severity=Severity.WARNING if telling or stuck else Severity.INFO)
 
@@ -159,6 +166,8 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds
         if train_last is None or val_last is None:
             continue
         train, val = train_last[1], val_last[1]
+        epochs = {"epoch": item.epoch(train_last[0]),
+                  "validation_epoch": partner.epoch(val_last[0])}
         if kind != "loss" and not all(-thresholds.range_slack <= v <= 1 + thresholds.range_slack
                                       for v in (train, val)):
             continue  # a score outside [0, 1] is reported as such; its gap means nothing
@@ -166,15 +175,20 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds
             # a ratio to a loss at or below 0 means nothing
             if (train > 0 and val > thresholds.gap_loss_ratio * train
                     and val - train >= thresholds.gap_loss_min):
-                gaps[name] = {"train": train, "validation": val, "ratio": val / train}
+                gaps[name] = {"train": train, "validation": val, "ratio": val / train,
+                              **epochs}
                 severity = Severity.WARNING
                 if val >= thresholds.diverged_loss_ratio * train:
                     diverged.append(name)
         elif abs(train - val) > thresholds.gap_score:
-            gaps[name] = {"train": train, "validation": val, "gap": train - val}
+            gaps[name] = {"train": train, "validation": val, "gap": train - val, **epochs}
             if train > val:
                 severity = Severity.WARNING
-    return TrainValGap(run, gaps, diverged, severity) if gaps else None
+    if not gaps:
+        return None
+    last_epoch = max(item.epoch(item.values.size - 1) for item in series.values()
+                     if item.values.size)
+    return TrainValGap(run, gaps, diverged, last_epoch, severity)
 
 
 def still_improving(run: str, series: Series, thresholds: SaturationThresholds

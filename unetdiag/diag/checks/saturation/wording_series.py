@@ -19,6 +19,8 @@ from unetdiag.diag.checks.saturation.words import (
     epoch_list,
     epoch_of,
     finding,
+    non_finite_when,
+    non_finite_word,
 )
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent, verb
@@ -26,11 +28,12 @@ from unetdiag.diag.wording.text import join_names, percent, verb
 
 def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
     run, at_onset = claim.run, claim.metrics_at_onset
-    word = "NaN" if claim.only_nan else "non-finite"
+    word = non_finite_word(claim.values_at_onset)
     first = claim.onset_epoch == claim.last_epoch - claim.epochs + 1
-    when = ("from the very first epoch" if first and claim.onset_epoch == 1
-            else f"from the first epoch in the log (epoch {claim.onset_epoch})" if first
-            else f"from {epoch_of(claim.onset_epoch, claim.epochs, claim.last_epoch)}")
+    when = non_finite_when(claim.reported()) or (
+        "from the very first epoch" if first and claim.onset_epoch == 1
+        else f"from the first epoch in the log (epoch {claim.onset_epoch})" if first
+        else f"from {epoch_of(claim.onset_epoch, claim.epochs, claim.last_epoch)}")
     if claim.validation_only:
         return _validation_non_finite_finding(claim, word, when)
     explanation = (
@@ -223,8 +226,11 @@ def _flat_reading(claim: evidence.FlatTail) -> list[str]:
     if scheduled:
         first = min(scheduled, key=lambda n: flat[n]["from_epoch"])
         sentences.append(
-            f"The learning rate had been cut from {claim.highest_learning_rate:g} to "
-            f"{flat[first]['learning_rate']:g} by epoch {flat[first]['from_epoch']} (and to "
+            "The learning rate had been cut from "
+            + (f"{claim.highest_learning_rate:g}" if claim.first_learning_rate_known else
+               f"at least {claim.highest_learning_rate:g} (the log does not show the rate of "
+               "its first epochs)")
+            + f" to {flat[first]['learning_rate']:g} by epoch {flat[first]['from_epoch']} (and to "
             f"{claim.final_learning_rate:g} by the end: a schedule or ReduceLROnPlateau): the "
             f"schedule flattened {join_names(scheduled)}; that is convergence at a small step, "
             "not saturation.")
@@ -288,21 +294,33 @@ def flat_finding(claim: evidence.FlatTail) -> Finding:
              "at one, fix the data or the loss, not the number of epochs."))
 
 
-def _gap_sentence(name: str, gap: Mapping[str, float]) -> str:
+def _gap_sentence(name: str, gap: Mapping[str, float], last_epoch: int) -> str:
     partner, train, val = VALIDATION_PREFIX + name, gap["train"], gap["validation"]
     if "ratio" in gap:
-        return f"{partner} {val:.4g} is {gap['ratio']:.3g}x {name} {train:.4g}"
-    if gap["gap"] > 0:
-        return f"{name} {train:.4f} vs {partner} {val:.4f}"
-    return f"{partner} {val:.4f} is above {name} {train:.4f}"
+        sentence = f"{partner} {val:.4g} is {gap['ratio']:.3g}x {name} {train:.4g}"
+    elif gap["gap"] > 0:
+        sentence = f"{name} {train:.4f} vs {partner} {val:.4f}"
+    else:
+        sentence = f"{partner} {val:.4f} is above {name} {train:.4f}"
+    return sentence + _gap_epochs(gap, last_epoch)
+
+
+def _gap_epochs(gap: Mapping[str, float], last_epoch: int) -> str:
+    """Where a gap's values come from, when not both from the last epoch."""
+    if gap["epoch"] == gap["validation_epoch"] == last_epoch:
+        return ""
+    if gap["epoch"] == gap["validation_epoch"]:
+        return f" at epoch {gap['epoch']}, the last with finite values"
+    return (f" (epochs {gap['epoch']} and {gap['validation_epoch']}, the last with finite "
+            "values)")
 
 
 def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
     overfit = claim.overfit
-    gaps = [_gap_sentence(name, gap) for name, gap in claim.metrics.items()]
-    explanation = "; ".join(gaps) + ". "
+    gaps = [_gap_sentence(name, gap, claim.last_epoch) for name, gap in claim.metrics.items()]
+    explanation = "; ".join(gaps) + "."
     if claim.diverged:
-        explanation += ("A validation loss orders of magnitude above the training loss has "
+        explanation += (" A validation loss orders of magnitude above the training loss has "
                         "diverged: the model's outputs blow up on the validation images "
                         "(BatchNormalization statistics far from the training batches', "
                         "validation inputs preprocessed differently, or weights that overflow); "
@@ -320,10 +338,13 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
     if claim.diverged:
         first = claim.diverged[0]
         title = (f"{claim.run}: the validation loss diverged "
-                 f"({_gap_sentence(first, claim.metrics[first])})")
+                 f"({_gap_sentence(first, claim.metrics[first], claim.last_epoch)})")
     else:
-        title = f"{claim.run}: " + ("training and validation disagree at the last epoch"
-                                    if overfit else "validation scores above training")
+        at_last = all(gap["epoch"] == gap["validation_epoch"] == claim.last_epoch
+                      for gap in claim.metrics.values())
+        title = f"{claim.run}: " + (
+            "validation scores above training" if not overfit
+            else "training and validation disagree" + (" at the last epoch" if at_last else ""))
         title += f" ({gaps[0]})"
     return finding(
         ids.TRAIN_VAL_GAP, claim,

@@ -77,8 +77,29 @@ def epoch_list(epochs: Sequence[int], total: int) -> str:
 
 
 def epoch_of(epoch: int, epochs: int, last_epoch: int) -> str:
-    """``"epoch 3 of 5"`` when the log counts epochs from 1, else ``"epoch 20"``."""
-    return f"epoch {epoch} of {epochs}" if last_epoch == epochs else f"epoch {epoch}"
+    """``"epoch 3 of the 5 logged"`` when the log counts epochs from 1, else ``"epoch 20"``
+    (the number of epochs a run was given is not known: a log can stop early)."""
+    if last_epoch != epochs:
+        return f"epoch {epoch}"
+    return f"epoch {epoch}, the only one logged" if epochs == 1 else \
+        f"epoch {epoch} of the {epochs} logged"
+
+
+def non_finite_word(values_at_onset: Sequence[str]) -> str:
+    """``"NaN"``, ``"infinite"`` or ``"NaN or infinite"``, as the values printed."""
+    kinds = set(values_at_onset)
+    return "NaN" if kinds == {"NaN"} else "infinite" if "NaN" not in kinds else \
+        "NaN or infinite"
+
+
+def non_finite_when(evidence: Mapping) -> str | None:
+    """``"at epoch 39 (finite again at epoch 40)"`` when every metric that turned non-finite
+    first came back; None when one did not (the wording says "from" then)."""
+    again = evidence["finite_again_epoch"]
+    if not all(name in again for name in evidence["metrics_at_onset"]):
+        return None
+    back = max(again[name] for name in evidence["metrics_at_onset"])
+    return f"at epoch {evidence['onset_epoch']} (finite again at epoch {back})"
 
 
 def describe_fingerprint(fingerprint: Mapping) -> str:
