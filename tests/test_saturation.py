@@ -336,6 +336,28 @@ def test_a_metric_non_finite_for_one_epoch_is_not_said_to_stay_so():
     assert "NaN or infinite" in both.explanation
 
 
+def test_a_validation_loss_rising_after_its_best_while_training_falls():
+    # AdvancedEAST#70, the second fit (epochs 6-11): best val_loss at epoch 9
+    history = {"epoch": [6, 7, 8, 9, 10, 11], "loss": [0.79, 0.75, 0.72, 0.6963, 0.6602, 0.6240],
+               "val_loss": [0.86, 0.8328, 0.8024, 0.8008, 0.8203, 0.8538]}
+    found = only(check_series("r", history), "saturation.validation_loss_rising")
+    assert found.severity is Severity.INFO
+    data = found.evidence["metrics"]["val_loss"]
+    assert (data["best_epoch"], data["last_epoch"], data["epochs_after_best"]) == (9, 11, 2)
+    assert data["rise"] == pytest.approx(0.8538 / 0.8008 - 1)
+    assert "val_loss was lowest at epoch 9 (0.8008) and is 6.62 % above it at epoch 11" \
+        in found.explanation
+    # a rise under 5 %, one epoch after the best, a training loss that rose too, a best at the
+    # last epoch, or a validation loss diverged from training (tensorflow#36446): nothing
+    for values in ({"loss": history["loss"], "val_loss": [0.86, 0.83, 0.80, 0.80, 0.81, 0.82]},
+                   {"loss": history["loss"], "val_loss": [0.86, 0.83, 0.80, 0.79, 0.78, 0.85]},
+                   {"loss": [0.7, 0.6, 0.5, 0.5, 0.55, 0.6], "val_loss": history["val_loss"]},
+                   {"loss": history["loss"], "val_loss": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]},
+                   {"loss": [0.46, 0.3, 0.2, 0.1, 0.05, 0.03],
+                    "val_loss": [302.5, 400.0, 900.0, 1500.0, 3000.0, 4992.0]}):
+        assert "saturation.validation_loss_rising" not in ids(check_series("r", values)), values
+
+
 def test_flat_needs_enough_epochs_and_ignores_bookkeeping():
     assert check_series("r", {"val_accuracy": [0.9, 0.9]}) == []
     found = only(check_series("r", {"val_accuracy": [0.8, 0.9, 0.9, 0.9], "lr": [1e-3] * 4}),

@@ -32,6 +32,7 @@ from unetdiag.diag.checks.saturation.series import (
     non_finite_onset,
     still_improving,
     train_val_gap,
+    validation_loss_rising,
 )
 from unetdiag.diag.checks.saturation.thresholds import (
     DEFAULT_THRESHOLDS,
@@ -68,10 +69,10 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.score_collapsed``, ``saturation.score_zero_throughout``,
     ``saturation.metric_at_baseline``,
     ``saturation.accuracy_is_majority_class``, ``saturation.flat_metric``,
-    ``saturation.train_val_gap``, ``saturation.still_improving`` and
-    ``saturation.mean_iou_one_class``. The binary fingerprints
-    (constant predictors, class prior, accuracy bounds) are left out for a run whose metric
-    names say it is multi-class.
+    ``saturation.train_val_gap``, ``saturation.still_improving``,
+    ``saturation.validation_loss_rising`` and ``saturation.mean_iou_one_class``. The binary
+    fingerprints (constant predictors, class prior, accuracy bounds) are left out for a run
+    whose metric names say it is multi-class.
     """
     series = metric_series(history)
     multiclass = bool(multiclass_metrics(list(history)))
@@ -92,7 +93,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                 else ()),
               flat_metrics(run, series, thresholds, learning_rates(history), multiclass),
               train_val_gap(run, series, thresholds),
-              still_improving(run, series, thresholds)]
+              still_improving(run, series, thresholds),
+              validation_loss_rising(run, series, thresholds)]
     return [wording.finding_of(claim) for claim in claims if claim is not None]
 
 

@@ -419,6 +419,18 @@ class StillImproving(MetricsClaim):
     severity: Severity = field(default=Severity.INFO, metadata=NOT_REPORTED)
 
 
+@dataclass(frozen=True)
+class ValidationLossRising(MetricsClaim):
+    """Validation losses that rose after their best epoch while the training loss fell.
+
+    ``metrics``: validation loss name -> best, best_epoch, last, last_epoch (the last finite
+    one), rise (last / best - 1), epochs_after_best, training (the training loss's name),
+    training_at_best, training_last.
+    """
+
+    severity: Severity = field(default=Severity.INFO, metadata=NOT_REPORTED)
+
+
 # --------------------------------------------------------------------------- degenerate runs
 
 

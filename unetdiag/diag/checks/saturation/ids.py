@@ -10,7 +10,7 @@ __all__ = [
     "NEGATIVE_LOSS_SCORES_IN_RANGE", "NON_FINITE", "PERFECT_ACCURACY", "PREDICTIONS_COLLAPSED",
     "SCORE_COLLAPSED", "SCORE_ZERO_THROUGHOUT", "STEP_TIME_OUTLIER", "STILL_IMPROVING",
     "TRAIN_VAL_GAP",
-    "UNIFORM_PREDICTION_LOSS",
+    "UNIFORM_PREDICTION_LOSS", "VALIDATION_LOSS_RISING",
 ]
 
 ALL_ONES_PREDICTOR = "saturation.all_ones_predictor"
@@ -29,6 +29,7 @@ NON_FINITE = "saturation.non_finite"
 PREDICTIONS_COLLAPSED = "saturation.predictions_collapsed"
 TRAIN_VAL_GAP = "saturation.train_val_gap"
 STILL_IMPROVING = "saturation.still_improving"
+VALIDATION_LOSS_RISING = "saturation.validation_loss_rising"
 STEP_TIME_OUTLIER = "saturation.step_time_outlier"
 PERFECT_ACCURACY = "saturation.perfect_accuracy"
 CLASS_PRIOR_LOSS = "saturation.class_prior_loss"

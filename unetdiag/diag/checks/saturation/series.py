@@ -18,6 +18,7 @@ from unetdiag.diag.checks.saturation.evidence import (
     NonFiniteOnset,
     StillImproving,
     TrainValGap,
+    ValidationLossRising,
 )
 from unetdiag.diag.checks.saturation.metrics import (
     SCORE_KINDS,
@@ -212,3 +213,37 @@ def still_improving(run: str, series: Series, thresholds: SaturationThresholds
                             "last_epoch": item.epoch(int(finite[-1])),
                             "epochs": int(finite.size)}
     return StillImproving(run, rising) if rising else None
+
+
+def validation_loss_rising(run: str, series: Series, thresholds: SaturationThresholds
+                           ) -> ValidationLossRising | None:
+    """Validation losses at least ``thresholds.loss_rise`` above their best at the last finite
+    epoch, ``thresholds.loss_rise_epochs`` or more epochs after the best, while the training
+    loss at the last epoch is below its value at the best one (and the validation loss has
+    not diverged from it: :func:`train_val_gap` explains that)."""
+    rising: dict[str, dict] = {}
+    for name, item in series.items():
+        training = series.get(name[len(VALIDATION_PREFIX):])
+        if not is_validation(name) or metric_kind(name) != "loss" or training is None:
+            continue
+        finite = np.flatnonzero(item.finite)
+        if finite.size <= thresholds.loss_rise_epochs:
+            continue
+        best_at = int(finite[np.argmin(item.values[finite])])
+        last_at = int(finite[-1])
+        best, last = float(item.values[best_at]), float(item.values[last_at])
+        after = int(np.count_nonzero(finite > best_at))
+        if (best <= 0 or after < thresholds.loss_rise_epochs
+                or last < best * (1 + thresholds.loss_rise)
+                or max(best_at, last_at) >= training.values.size):
+            continue
+        training_at_best, training_last = (float(training.values[best_at]),
+                                           float(training.values[last_at]))
+        if not (np.isfinite(training_at_best) and training_last < training_at_best) \
+                or last >= thresholds.diverged_loss_ratio * training_last:
+            continue  # not falling; or diverged, which is not a matter of fit (train_val_gap)
+        rising[name] = {"best": best, "best_epoch": item.epoch(best_at), "last": last,
+                        "last_epoch": item.epoch(last_at), "rise": last / best - 1,
+                        "epochs_after_best": after, "training": training.name,
+                        "training_at_best": training_at_best, "training_last": training_last}
+    return ValidationLossRising(run, rising) if rising else None

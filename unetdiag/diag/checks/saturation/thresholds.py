@@ -42,6 +42,11 @@ class SaturationThresholds:
     epochs was still rising when training stopped."""
     rising_gain: float = 0.01
     """See ``rising_epochs``."""
+    loss_rise: float = 0.05
+    """A validation loss this share above its best, ``loss_rise_epochs`` or more epochs after
+    it, while the training loss fell, rose after its best epoch."""
+    loss_rise_epochs: int = 2
+    """See ``loss_rise``."""
     gap_loss_ratio: float = 1.5
     """Validation loss above this multiple of a positive training loss is a gap..."""
     gap_loss_min: float = 0.05

@@ -35,6 +35,7 @@ from unetdiag.diag.checks.saturation.evidence import (
     StillImproving,
     TrainValGap,
     UniformPredictionLoss,
+    ValidationLossRising,
 )
 from unetdiag.diag.checks.saturation.words import finding
 from unetdiag.diag.core.findings import Finding
@@ -169,6 +170,7 @@ _WORDING = {
     FlatTail: wording_series.flat_finding,
     TrainValGap: wording_series.train_val_gap_finding,
     StillImproving: wording_series.still_improving_finding,
+    ValidationLossRising: wording_series.validation_loss_rising_finding,
     PerfectAccuracy: wording_series.perfect_accuracy_finding,
     ClassPriorLoss: wording_series.class_prior_finding,
     UniformPredictionLoss: wording_series.uniform_prediction_finding,

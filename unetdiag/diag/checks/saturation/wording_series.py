@@ -375,6 +375,29 @@ def still_improving_finding(claim: evidence.StillImproving) -> Finding:
         fix="Train for more epochs (unetdiag: `--epochs N`) and look at the curve again.")
 
 
+def validation_loss_rising_finding(claim: evidence.ValidationLossRising) -> Finding:
+    names = list(claim.metrics)
+    first = claim.metrics[names[0]]
+    details = "; ".join(
+        f"{name} was lowest at epoch {data['best_epoch']} ({data['best']:.4g}) and is "
+        f"{percent(data['rise'])} above it at epoch {data['last_epoch']} ({data['last']:.4g}), "
+        f"{data['epochs_after_best']} epochs later, while {data['training']} fell from "
+        f"{data['training_at_best']:.4g} to {data['training_last']:.4g}"
+        for name, data in claim.metrics.items())
+    return finding(
+        ids.VALIDATION_LOSS_RISING, claim,
+        title=(f"{claim.run}: {names[0]} rose after epoch {first['best_epoch']} while "
+               f"{first['training']} kept falling"),
+        explanation=(
+            f"{details}. The model kept fitting the training set better and the "
+            "validation set worse: consistent with overfitting from that epoch on (a small "
+            "or noisy validation set can move this much too; a longer run tells them apart). "
+            "The last epoch's weights are not the best ones by this loss."),
+        fix=("Keep the best epoch's weights (Keras: ModelCheckpoint(save_best_only=True) or "
+             "EarlyStopping(restore_best_weights=True); `unetdiag train` saves the best epoch "
+             "as model.keras) and add data or augmentation to push overfitting later."))
+
+
 _PERFECT_ACCURACY_FIX = (
     "Look at the validation masks' foreground fraction (`unetdiag audit-data`) and make sure no "
     "validation image is also a training image; judge the model by the Dice of the foreground "
