@@ -38,6 +38,21 @@ def test_separate_folders_match_by_stem_across_extensions_and_case(tmp_path):
     assert all(pair.image.parent == tmp_path / "images" for pair in result.pairs)
 
 
+def test_names_that_differ_only_in_unicode_normal_form_pair(tmp_path):
+    # macOS stores accents decomposed (NFD); a copy made on Linux keeps them composed (NFC)
+    composed, decomposed = "Chlo\u00e9_003", "Chloe\u0301_003"
+    touch_files(tmp_path / "images", f"{composed}.png", "\u00c5sa_008.png", "plain.png")
+    touch_files(tmp_path / "masks", f"{decomposed}.png", "A\u030asa_008_mask.png", "plain.png")
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert [(pair.image.name, pair.mask.name) for pair in result.pairs] == [
+        (f"{composed}.png", f"{decomposed}.png"), ("plain.png", "plain.png"),
+        ("\u00c5sa_008.png", "A\u030asa_008_mask.png")]
+    assert result.findings == []
+    touch_files(tmp_path / "one", f"{composed}.png", f"{decomposed}_mask.png")
+    [pair] = discover_pairs(tmp_path / "one").pairs
+    assert (pair.image.name, pair.mask.name) == (f"{composed}.png", f"{decomposed}_mask.png")
+
+
 def test_one_folder_with_suffixed_masks(tmp_path):
     touch_files(tmp_path, "cell_002.jpg", "cell_001.png", "cell_001_mask.png", "cell_002_SEG.png",
            "cell_003.tiff", "cell_003_label.tif", "SOURCE.md")

@@ -78,6 +78,7 @@ from unetdiag.diag.data.pairing_rules import (
     match_one_folder,
     match_pattern,
     set_alternatives_apart,
+    stem_key,
     with_alternatives,
 )
 from unetdiag.diag.data.stacks import PagedPairs, pair_pages, stacks_among
@@ -264,8 +265,8 @@ def _match_beside(listing: Listing, suffixes: Sequence[str], same_folder: bool) 
     images: list[tuple[str, Path]] = []
     masks: list[tuple[str, Path]] = []
     for path in listing.files:
-        base = _strip_suffix(path.stem, suffixes)
-        (masks if base is not None else images).append((base or path.stem, path))
+        base = _strip_suffix(stem_key(path), suffixes)
+        (masks if base is not None else images).append((base or stem_key(path), path))
     image_groups, mask_groups = _group(images), _group(masks)
     matching = _Matching(image_count=len(images), mask_count=len(masks))
     for stem in sorted(image_groups):
@@ -289,10 +290,10 @@ def _match_beside(listing: Listing, suffixes: Sequence[str], same_folder: bool) 
 
 def _match_separate(images: Listing, masks: Listing, suffixes: Sequence[str]) -> _Matching:
     """Two folders: a mask's stem is the image's stem, with or without a mask suffix."""
-    image_groups = _group((path.stem, path) for path in images.files)
+    image_groups = _group((stem_key(path), path) for path in images.files)
     masks_by_key: dict[str, list[Path]] = {}
     for path in masks.files:
-        keys = {path.stem, _strip_suffix(path.stem, suffixes) or path.stem}
+        keys = {stem_key(path), _strip_suffix(stem_key(path), suffixes) or stem_key(path)}
         for key in keys:
             masks_by_key.setdefault(key, []).append(path)
     matching = _Matching(image_count=len(images.files), mask_count=len(masks.files))

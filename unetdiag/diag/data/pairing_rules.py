@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -179,10 +180,21 @@ def _key_position(stem: str, key: str) -> str:
     return "whole" if key == stem else "start" if stem.startswith(key) else "end"
 
 
+def stem_key(path: Path) -> str:
+    """The file's stem as names are compared: in Unicode NFC, since macOS (HFS+) and the
+    zips and copies made there store accented letters decomposed (NFD), so ``Chloé`` in one
+    folder need not be the same string as ``Chloé`` in the other.
+
+    >>> stem_key(Path("Chloe\u0301_003.png")) == stem_key(Path("Chlo\u00e9_003.png"))
+    True
+    """
+    return unicodedata.normalize("NFC", path.stem)
+
+
 def _group(paths: Iterable[Path]) -> dict[str, list[Path]]:
     groups: dict[str, list[Path]] = {}
     for path in paths:
-        groups.setdefault(path.stem, []).append(path)
+        groups.setdefault(stem_key(path), []).append(path)
     return groups
 
 
@@ -201,7 +213,7 @@ def match_pattern(images: Sequence[Path], masks: Sequence[Path],
     masks_by_key: dict[str, list[Path]] = {}
     orphans: list[Path] = []
     for mask in masks:
-        key = pattern.key_of(mask.stem)
+        key = pattern.key_of(stem_key(mask))
         if key is None:
             orphans.append(mask)
         else:
