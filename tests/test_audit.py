@@ -372,6 +372,17 @@ def test_dark_polarity_turns_inverted_masks_back(tmp_path):
     assert "imbalance.mostly_foreground" not in ids(dark)
 
 
+def test_polarity_advice_follows_the_polarity_in_force(tmp_path):
+    # healthy masks decoded dark are mostly foreground: the advice is to drop the flag
+    run_case(tmp_path, [])
+    dark = audit_dataset(tmp_path / "case" / "images", workers=1,
+                         policy=MaskPolicy(polarity="dark"))
+    mostly = finding(dark, "imbalance.mostly_foreground")
+    assert mostly.evidence["dark_is_foreground"] is True
+    assert "decode without --mask-polarity dark" in mostly.fix
+    assert "drop that flag" in dark.headline and "decode with --mask" not in dark.headline
+
+
 @settings(max_examples=40, deadline=None)
 @given(values=st.lists(st.integers(0, 255), min_size=1, max_size=4, unique=True),
        seed=st.integers(0, 2**16),

@@ -110,7 +110,8 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
     fits the training masks, and whether the augmentation's brightness and noise were scaled
     (``photometric_scale``, as applied) to images that use little of their range."""
     findings = check_imbalance(train_counts.foreground, train_counts.pixels,
-                               source="data:train")
+                               source="data:train",
+                               dark_is_foreground=config.mask_policy.dark_is_foreground)
     findings += baseline_findings(val_counts.foreground, val_counts.pixels, config.dice,
                                   empty=config.empty_rule, source="data:val")
     if any(VARIANTS[name].loss == "dice" for name in config.variants):

@@ -151,8 +151,11 @@ def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
     return (f"Possible inverted polarity: {finding.evidence['masks']} of "
             f"{int(tally['mask_read'].sum())} "
             f"masks are more than half foreground (up to "
-            f"{float(finding.evidence['largest_fraction']):.0%}){consequence}; if the structure "
-            "of interest is the dark class, decode with --mask-polarity dark.")
+            f"{float(finding.evidence['largest_fraction']):.0%}){consequence}; "
+            + ("they were decoded with --mask-polarity dark: if the structure of interest is "
+               "the bright class, drop that flag." if finding.evidence.get("dark_is_foreground")
+               else "if the structure of interest is the dark class, decode with "
+               "--mask-polarity dark."))
 
 
 #: The audit's headline sentences, most important first: the first that speaks is said alone

@@ -174,7 +174,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
         findings.append(same_region)
     findings += image_findings(tally)
     findings += _mask_content_findings(tally, verdict if decodes_empty is not None else None,
-                                       decodes_empty is not None)
+                                       decodes_empty is not None, policy)
     findings += _object_findings(tally)
     groups = _duplicates(tally, sides)
     split = {"val_fraction": val_fraction, "seed": seed}
@@ -320,7 +320,7 @@ def _audit_same_file(finding: Finding) -> Finding:
 
 
 def _mask_content_findings(tally: AuditTally, empty_verdict: LabelVerdict | None,
-                           policy_empties: bool) -> list[Finding]:
+                           policy_empties: bool, policy: MaskPolicy) -> list[Finding]:
     """imbalance.* and baseline.* over every readable mask (from checks/).
 
     When the policy in force leaves every mask empty (``policy_empties``) these numbers would
@@ -339,7 +339,8 @@ def _mask_content_findings(tally: AuditTally, empty_verdict: LabelVerdict | None
                                smallest_object_pixels=tally["smallest_object"][read],
                                small_object_pixels=tally["small_object_pixels"][read],
                                speck_pixels=tally["speck_pixels"][read],
-                               single_valued=tally["distinct_values"][read] == 1)
+                               single_valued=tally["distinct_values"][read] == 1,
+                               dark_is_foreground=policy.dark_is_foreground)
     findings += baseline_findings(foreground, pixels, DEFAULT_DICE, empty=EMPTY_RULE,
                                   source=SOURCE)
     return findings

@@ -277,7 +277,8 @@ def _named(indices: np.ndarray, files: list[str]) -> tuple[str, ...]:
 
 def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), source: str = "",
                     smallest_object_pixels=None, *, small_object_pixels=None,
-                    speck_pixels=None, single_valued=None) -> list[Finding]:
+                    speck_pixels=None, single_valued=None,
+                    dark_is_foreground: bool = False) -> list[Finding]:
     """How foreground is spread over a dataset (or a batch).
 
     Args:
@@ -296,6 +297,8 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
             as small objects.
         single_valued: optional, per mask, True when the stored mask holds a single value;
             an empty mask that holds several values is said to *decode* empty, not to be empty.
+        dark_is_foreground: the masks were decoded with the dark class as foreground
+            (``--mask-polarity dark``): mostly-foreground masks then advise dropping it.
 
     Returns ``imbalance.empty_masks``, ``imbalance.mostly_foreground``, ``imbalance.extreme``,
     ``imbalance.tiny_objects`` when they apply, and always ``imbalance.summary`` (last).
@@ -311,7 +314,8 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
     findings = [
         _empty_masks_finding(empty, images, files, source, single_valued)
         if empty.size else None,
-        _mostly_foreground_finding(mostly, fractions, files, source) if mostly.size else None,
+        _mostly_foreground_finding(mostly, fractions, files, source, dark_is_foreground)
+        if mostly.size else None,
         _extreme_finding(overall, pixels, source),
         _tiny_objects_finding(foreground, smallest_object_pixels, files, source,
                               small_object_pixels, speck_pixels),
@@ -347,14 +351,15 @@ def _empty_masks_finding(empty: np.ndarray, images: int, files: list[str],
 
 
 def _mostly_foreground_finding(mostly: np.ndarray, fractions: np.ndarray, files: list[str],
-                               source: str) -> Finding:
+                               source: str, dark_is_foreground: bool) -> Finding:
     """``mostly``: the masks above :data:`MOSTLY_FOREGROUND_FRACTION`, fullest first."""
     share = mostly.size / fractions.size
     evidence = {"masks": int(mostly.size), "share": share,
                 "threshold": MOSTLY_FOREGROUND_FRACTION,
                 "largest_fraction": float(fractions[mostly[0]]),
                 "majority": bool(mostly.size > fractions.size / 2),
-                "warning_share": MOSTLY_FOREGROUND_WARNING_SHARE}
+                "warning_share": MOSTLY_FOREGROUND_WARNING_SHARE,
+                "dark_is_foreground": dark_is_foreground}
     severity = (Severity.WARNING if share >= MOSTLY_FOREGROUND_WARNING_SHARE
                 else Severity.INFO)
     return wording.mostly_foreground(evidence, fractions.size).finding(

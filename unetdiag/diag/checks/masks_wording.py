@@ -212,8 +212,10 @@ def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
                      "original project: 99.5 % foreground). If the objects really are "
                      "that large, ignore this."),
         fix=("Look at two of the listed masks next to their images. If the background is "
-             "marked, invert the masks (unetdiag: MaskPolicy(polarity='dark')); if a mask "
-             "looks like the photograph, the mask path points at the images."))
+             + ("marked, the objects are the bright class: decode without --mask-polarity "
+                "dark" if evidence.get("dark_is_foreground") else
+                "marked, invert the masks (unetdiag: --mask-polarity dark)")
+             + "; if a mask looks like the photograph, the mask path points at the images."))
 
 
 def extreme(evidence: Mapping, pixels: int) -> Sentences:

@@ -119,6 +119,11 @@ class MaskPolicy:
             raise ValueError(f"values {format_values(both)} are both foreground and ignored")
 
     @property
+    def dark_is_foreground(self) -> bool:
+        """True under ``--mask-polarity dark``: the dark class is the object."""
+        return self.polarity == "dark"
+
+    @property
     def by_values(self) -> bool:
         """True when foreground is chosen by stored value (``foreground_values``)."""
         return bool(self.foreground_values)
