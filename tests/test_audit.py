@@ -372,6 +372,25 @@ def test_dark_polarity_turns_inverted_masks_back(tmp_path):
     assert "imbalance.mostly_foreground" not in ids(dark)
 
 
+def test_masks_whose_object_is_in_the_alpha_channel_say_so(tmp_path):
+    # a cut-out: the object keeps a photograph's colours, the background is transparent
+    write_dataset(tmp_path / "cells", SynthSpec(n_pairs=6, size=48, seed=3))
+    rng = np.random.default_rng(0)
+    truth = []
+    for mask_path in sorted((tmp_path / "cells").glob("*_mask.png")):
+        inside = np.asarray(Image.open(mask_path)) > 127
+        truth.append(inside)
+        rgba = np.zeros(inside.shape + (4,), np.uint8)
+        rgba[..., :3] = rng.integers(0, 256, inside.shape + (3,), dtype=np.uint8)
+        rgba[..., 3] = inside * 255
+        Image.fromarray(rgba, "RGBA").save(mask_path)
+    report = audit_dataset(tmp_path / "cells", workers=1)
+    assert "read from the alpha channel" in finding(report, "mask.encodings").title
+    assert "mask.unusual_encoding" not in ids(report) and "mask.non_binary" not in ids(report)
+    assert finding(report, "imbalance.summary").evidence["foreground_fraction"] == \
+        pytest.approx(np.mean(truth))
+
+
 def test_polarity_advice_follows_the_polarity_in_force(tmp_path):
     # healthy masks decoded dark are mostly foreground: the advice is to drop the flag
     run_case(tmp_path, [])

@@ -116,8 +116,39 @@ def test_rgba_transparent_background_is_background_whatever_its_colour(tmp_path)
     rgba[..., 3] = TRUTH * 255
     rgba[TRUTH == 1] = (255, 0, 0, 255)
     mask, encoding = decode_mask(_save(tmp_path / "m.png", rgba))
-    assert encoding.alpha == "composited"
+    assert encoding.alpha == "mask"
     np.testing.assert_array_equal(mask, TRUTH)
+
+
+@pytest.mark.parametrize("object_colour", ["black", "photograph"])
+def test_rgba_alpha_is_the_mask_when_the_opaque_colours_do_not_draw_it(tmp_path,
+                                                                       object_colour):
+    # a black object on a transparent white background (a layer export), and a cut-out
+    # photograph whose dark half composited over black would read as background
+    rgba = np.full((SIZE, SIZE, 4), 255, np.uint8)
+    rgba[..., 3] = TRUTH * 255
+    if object_colour == "black":
+        rgba[TRUTH == 1, :3] = 0
+    else:
+        shades = np.random.default_rng(0).integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8)
+        rgba[TRUTH == 1, :3] = shades[TRUTH == 1]
+    for mode, values in (("RGBA", rgba), ("LA", rgba[..., [0, 3]])):
+        mask, encoding = decode_mask(_save(tmp_path / f"m_{mode}.png", values))
+        assert encoding.alpha == "mask", mode
+        np.testing.assert_array_equal(mask, TRUTH)
+
+
+def test_rgba_opaque_drawn_label_with_a_transparent_border_is_composited(tmp_path):
+    # the colour draws object and background; alpha only hides a void border
+    rgba = np.zeros((SIZE, SIZE, 4), np.uint8)
+    rgba[..., 0] = TRUTH * 255
+    rgba[..., 3] = 255
+    rgba[:2, :, 3] = 0
+    mask, encoding = decode_mask(_save(tmp_path / "m.png", rgba))
+    assert encoding.alpha == "composited"
+    expected = TRUTH.copy()
+    expected[:2] = 0
+    np.testing.assert_array_equal(mask, expected)
 
 
 def test_rgba_uniform_colour_reads_alpha_as_the_mask(tmp_path):

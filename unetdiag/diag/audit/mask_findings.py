@@ -46,7 +46,7 @@ def encoding_rows(tally: AuditTally) -> list[dict[str, Any]]:
         rows.append({"masks": int(counts[number]), "format": key.file_format,
                      "mode": key.mode, "dtype": key.dtype, "scale": key.scale,
                      "channels": key.channels, "palette": key.palette,
-                     "colour": key.is_colour, "lossy": key.lossy,
+                     "colour": key.is_colour, "lossy": key.lossy, "alpha": key.alpha,
                      "values": (tally.encoding_values[key].values
                                 if key in tally.encoding_values else []),
                      "example": tally.mask_paths[first]})
@@ -62,8 +62,10 @@ def mask_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
     findings = [audit_finding(
         "mask.encodings", Severity.INFO,
         f"Masks are stored in {plural(len(rows), 'way')}: "
-        + ", ".join(f"{row['format']} {row['mode']} {row['scale']} ({row['masks']})"
-                    for row in rows[:3]) + (", ..." if len(rows) > 3 else ""),
+        + ", ".join(f"{row['format']} {row['mode']} {row['scale']}"
+                    + (" read from the alpha channel" if row["alpha"] == "mask" else "")
+                    + f" ({row['masks']})" for row in rows[:3])
+        + (", ..." if len(rows) > 3 else ""),
         f"{masks_read} masks read. They are decoded under the policy in force: "
         f"{policy.describe()}.",
         "Nothing to fix: this is how the masks are stored. " + _POLICY_FIX,
@@ -176,6 +178,8 @@ def _unusual(key: EncodingKey) -> str:
     """Which storage, if any, common loaders misread: "" for 8-bit grey or 0/1."""
     if key.palette == "labels":
         return "colour palette (indices are labels)"
+    if key.alpha == "mask":
+        return ""  # the alpha channel is the mask, named in mask.encodings
     if key.is_colour:
         return "colour (RGB)"
     if key.dtype.startswith("float"):

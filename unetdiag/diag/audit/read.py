@@ -159,6 +159,7 @@ class EncodingKey(NamedTuple):
     palette: str
     is_colour: bool
     lossy: bool
+    alpha: str
 
     @classmethod
     def of(cls, encoding: MaskEncoding) -> EncodingKey:
@@ -167,7 +168,7 @@ class EncodingKey(NamedTuple):
                    scale=(encoding.scale if encoding.distinct_values > 1
                           else f"one value ({single})"),
                    channels=encoding.channels, palette=encoding.palette,
-                   is_colour=encoding.is_colour, lossy=encoding.lossy)
+                   is_colour=encoding.is_colour, lossy=encoding.lossy, alpha=encoding.alpha)
 
 
 @dataclass

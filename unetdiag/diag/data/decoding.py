@@ -5,8 +5,11 @@ How stored values become {0, 1} (:func:`decode_mask`):
 1. The stored values are read as they are (:func:`~unetdiag.diag.data.reading.load_stored_mask`):
    8-bit, 16-bit, float, palette indices or colour.
 2. Colour masks collapse to one plane with the channel maximum (a coloured object on black is
-   foreground). Alpha is composited over black (a transparent pixel is background) unless the
-   colour is uniform and only the alpha varies, in which case the alpha *is* the mask.
+   foreground). Where alpha varies, the alpha *is* the mask (transparent is background), unless
+   the opaque pixels' colours draw both classes (a few values, dark and bright): then the
+   colour is composited over black (a transparent pixel is background). A black object on a
+   transparent white background and a cut-out photograph are alpha masks; a red object on a
+   transparent background reads the same either way.
 3. The plane's *scale* is recognised from its values (:func:`mask_encoding`), and the threshold
    is the midpoint of that scale unless the policy fixes one (:func:`resolve_threshold`).
 4. ``value > threshold`` is bright; ``MaskPolicy.polarity`` says whether bright or dark is the
@@ -90,10 +93,11 @@ class MaskEncoding:
             255 for ``"uint8"``); non-finite pixels count as non-binary.
         foreground_fraction: share of pixels that decode to 1 under the policy.
         nonfinite_count: NaN and infinite pixels.
-        is_colour: the colour channels differ somewhere (a colour, not a gray, mask).
+        is_colour: the plane is the colour channels' and they differ somewhere (a colour,
+            not a gray, mask; False when the alpha channel is the mask).
         alpha: ``"none"`` (no alpha channel), ``"opaque"`` (alpha everywhere full),
-            ``"composited"`` (colour composited over black) or ``"mask"`` (uniform colour:
-            the alpha channel was read as the mask).
+            ``"composited"`` (the opaque colours draw both classes: colour composited over
+            black) or ``"mask"`` (the alpha channel was read as the mask).
         palette: ``"none"``, ``"labels"`` (colour palette, indices kept as labels) or
             ``"gray"`` (grayscale palette, indices mapped to gray levels).
         lossy: stored in a lossy format (JPEG, or JPEG compression inside a TIFF).
@@ -220,13 +224,32 @@ def _mask_plane(values: np.ndarray) -> tuple[np.ndarray, bool, str]:
     full_alpha = _nominal_max(values.dtype)
     if bool(np.all(alpha_channel >= full_alpha)):
         return plane, is_colour, "opaque"
-    if bool(np.all(colour == colour[:1, :1])):
-        # One colour everywhere, shape only in the alpha: an alpha mask.
-        return alpha_channel, is_colour, "mask"
+    if not _colour_draws_classes(plane, alpha_channel >= full_alpha):
+        # The shape is in the alpha: one colour everywhere, one class under the opaque
+        # pixels (a black object on transparent white), or a cut-out photograph; the
+        # plane is then no colour's
+        return alpha_channel, False, "mask"
     composited = plane.astype(np.float64) * (alpha_channel / full_alpha)
     if np.issubdtype(plane.dtype, np.integer):
         composited = np.rint(composited).astype(plane.dtype)
     return composited, is_colour, "composited"
+
+
+#: Opaque pixels holding at most this many distinct colour values are a drawn label (a
+#: cut-out photograph holds hundreds).
+_LABEL_COLOURS = 8
+
+
+def _colour_draws_classes(plane: np.ndarray, opaque: np.ndarray) -> bool:
+    """Whether the opaque pixels' colours hold both classes of a drawn label (a few values,
+    some dark and some bright): then the colour is the mask and alpha only hides what is
+    transparent (composited over black); otherwise the alpha is the mask."""
+    values = np.unique(plane[opaque])
+    if values.size < 2 or values.size > _LABEL_COLOURS:
+        return False
+    middle = (_nominal_max(plane.dtype) if np.issubdtype(plane.dtype, np.integer)
+              else 1.0) / 2
+    return bool(values[0] <= middle < values[-1])
 
 
 def _finite_range(plane: np.ndarray) -> tuple[float, float]:
