@@ -100,11 +100,42 @@ def test_class_index_maps_name_their_range_and_leave_the_choice_to_the_user(tmp_
     report, _ = audit(tmp_path, [{"kind": "class_index_masks"}])
     label = found(report, "mask.label_map")
     assert label.title.endswith("holding 12 values, 0..11")
-    assert label.evidence["proposed_flags"] is None and "multi-class" in label.explanation
-    assert "choose the foreground with --foreground-values" in report.headline
+    # 0 and eleven more numbers: classes, or one number per object; the values cannot tell
+    assert label.evidence["proposed_flags"] is None
+    assert "many classes, or one number per object" in label.explanation
+    assert "pass --mask-threshold 0; if they are classes, choose them with --foreground-values" \
+        in report.headline
     # no imbalance numbers rest on a policy that leaves every mask empty
     assert not any(f.id.startswith(("imbalance.", "baseline.")) for f in report.findings)
     assert not any(word in text(report) for word in SOFT_WORDS)
+
+
+def test_instance_label_images_are_label_maps_and_threshold_zero_reads_them(tmp_path):
+    # Cellpose / Cell Tracking Challenge: 0 background, one number per object, 16-bit
+    rng = np.random.default_rng(1)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    rows, columns = np.mgrid[:96, :96]
+    truth = []
+    for index in range(6):
+        labels = np.zeros((96, 96), np.uint16)
+        for number in range(1, 41):
+            y, x = rng.integers(3, 93, size=2)
+            labels[(rows - y) ** 2 + (columns - x) ** 2 <= 25] = number
+        truth.append(labels > 0)
+        Image.fromarray(labels).save(tmp_path / "masks" / f"cells_{index}.tif")
+        Image.fromarray(rng.integers(0, 256, (96, 96), dtype=np.uint8)).save(
+            tmp_path / "images" / f"cells_{index}.png")
+    report = audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1)
+    label = found(report, "mask.label_map")
+    assert label.severity is Severity.WARNING and label.evidence["numbered_objects_possible"]
+    assert "pass --mask-threshold 0" in report.headline
+    assert not any(word in text(report) for word in SOFT_WORDS)
+    every = audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1,
+                          policy=MaskPolicy(threshold=0))
+    assert found(every, "mask.label_map").severity is Severity.INFO
+    assert found(every, "imbalance.summary").evidence["foreground_fraction"] == \
+        pytest.approx(np.mean(truth))
 
 
 def test_palette_void_band_is_not_foreground_and_ignoring_it_is_proposed(tmp_path):

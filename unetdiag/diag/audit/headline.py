@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from unetdiag.diag.audit.label_findings import NUMBERED_OBJECTS_FLAG
 from unetdiag.diag.audit.tally import EMPTY_RULE, AuditTally
 from unetdiag.diag.core.dice import DEFAULT_DICE, all_ones_dice, trivial_baselines
 from unetdiag.diag.core.findings import Finding, Severity
@@ -74,6 +75,8 @@ def _decodes_empty_sentence(findings: Sequence[Finding], tally: AuditTally) -> s
         sentence += f": they are label maps holding {evidence['values_text']}"
     if evidence.get("proposed_flags"):
         return f"{sentence}; pass {evidence['proposed_flags']}."
+    if evidence.get("numbered_objects_possible"):
+        return f"{sentence}; {_NUMBERED_OBJECTS_CHOICE}."
     if evidence.get("values_text"):
         return f"{sentence}; choose the foreground with --foreground-values."
     return f"{sentence}, though {evidence['several_values']} of them hold several values."
@@ -100,7 +103,13 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
                 "no class (see mask.label_map).")
     if evidence.get("proposed_flags"):
         return f"{sentence}; pass {evidence['proposed_flags']} (see mask.label_map)."
+    if evidence.get("numbered_objects_possible"):
+        return f"{sentence}; {_NUMBERED_OBJECTS_CHOICE} (see mask.label_map)."
     return f"{sentence}; choose the foreground with --foreground-values (see mask.label_map)."
+
+
+_NUMBERED_OBJECTS_CHOICE = (f"if every value but 0 is an object, pass {NUMBERED_OBJECTS_FLAG}; "
+                            "if they are classes, choose them with --foreground-values")
 
 
 #: Errors that open the headline when no earlier rule spoke, in this order.

@@ -13,12 +13,18 @@ from unetdiag.diag.audit.findings import audit_finding, listed_names
 from unetdiag.diag.audit.labels import LabelVerdict
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.data.labelmaps import SEPARATOR_LEAK, colour_rgb
+from unetdiag.diag.data.labelmaps import MAX_LABEL_VALUES, SEPARATOR_LEAK, colour_rgb
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.wording.text import join_names, percent, plural, verb
 
 #: A finding quotes at most this many values one by one (the evidence holds them all).
 QUOTED_VALUES = 12
+
+#: What a mask with one number per object is, where such masks come from.
+NUMBERED_OBJECTS = ("an instance label image, as Cellpose, StarDist and the Cell Tracking "
+                    "Challenge store them")
+#: The policy that makes every value above 0 foreground.
+NUMBERED_OBJECTS_FLAG = "--mask-threshold 0"
 
 
 def values_text(values: list[int]) -> str:
@@ -89,6 +95,10 @@ def _reading_sentence(verdict: LabelVerdict) -> str:
     if verdict.colour:
         return (" Each colour is a class; the decoder reads a colour mask by its brightest "
                 "channel, which is no class, and no value policy selects a colour.")
+    if verdict.numbered_objects_possible:
+        return (f" With {plural(len(verdict.objects), 'value')} besides 0 these are many "
+                f"classes, or one number per object ({NUMBERED_OBJECTS}); the values alone "
+                "cannot tell which.")
     if verdict.multi_class:
         return (f" With {plural(len(verdict.objects), 'value')} besides the background "
                 "candidate this is a multi-class map: which classes are the objects cannot be "
@@ -115,17 +125,22 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
             "colour-coded label maps" if verdict.colour else "label maps")
     masks_phrase = (f"{plural(verdict.masks, 'mask')} {verb(verdict.masks, 'is a', 'are')} "
                     f"{kind[:-1] if verdict.masks == 1 else kind}")
-    what = "a few colours" if verdict.colour else "a few whole numbers"
+    what = ("a few colours" if verdict.colour else "whole numbers"
+            if len(verdict.values) > MAX_LABEL_VALUES else "a few whole numbers")
     explanation = (f"{masks_phrase} holding {held}: {what}, each covering whole regions, "
-                   "stored losslessly, so they are classes, not grey levels or "
-                   f"probabilities. Share of pixels and masks per value: "
+                   "stored losslessly, so they are labels (class or object numbers), not "
+                   f"grey levels or probabilities. Share of pixels and masks per value: "
                    f"{_value_table(verdict)}.{_void_sentence(verdict)}"
                    f"{_reading_sentence(verdict)} "
                    + _classes_sentence(verdict, "in_force", f"the policy in force "
                                        f"({policy.describe()})"))
     proposal = verdict.proposal
+    every_object_in_force = verdict.numbered_objects_possible and all(
+        entry.in_force == ("background" if entry.value == 0 else "foreground")
+        for entry in verdict.values)
     undecided = (proposal is None and not verdict.in_force_as_proposed
-                 and not policy.by_values and not verdict.palette) or verdict.colour
+                 and not policy.by_values and not verdict.palette
+                 and not every_object_in_force) or verdict.colour
     if proposal is not None:
         explanation += (" Proposed: " + proposal.flags() + ". "
                         + _classes_sentence(verdict, "proposed", "it"))
@@ -136,6 +151,11 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         fix = ("Convert the masks to one class number per pixel (a lookup from colour to "
                "index, saved as 8-bit grey PNG), then choose the foreground with "
                "--foreground-values.")
+    elif undecided and verdict.numbered_objects_possible:
+        fix = (f"If every value but 0 is an object, pass {NUMBERED_OBJECTS_FLAG} (any value "
+               "above 0 is foreground); if they are classes, choose the foreground with "
+               "--foreground-values (class numbers, ranges such as 1-11). Pass the same "
+               "options to train.")
     elif undecided:
         fix = ("Choose the foreground by value: --foreground-values with the class numbers to "
                "segment (e.g. --foreground-values 8 for value 8 alone, or a range such as "
@@ -179,6 +199,10 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
     if flags is not None:
         fix = (f"Pass {flags} (proposed from the values, see mask.label_map) to audit-data "
                "and train.")
+    elif verdict is not None and verdict.numbered_objects_possible:
+        fix = (f"If every value but 0 is an object, pass {NUMBERED_OBJECTS_FLAG}; if they are "
+               "classes, choose them with --foreground-values (see mask.label_map). Pass the "
+               "same options to train.")
     elif verdict is not None:
         fix = ("Choose the foreground by value with --foreground-values (see mask.label_map) "
                "and pass the same options to train.")
@@ -193,6 +217,7 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
         "measures that.", fix,
         {"masks": masks_read, "several_values": count, "policy": policy.to_dict(),
          "proposed_flags": flags,
-         "values_text": None if verdict is None else _held_values(verdict)},
+         "values_text": None if verdict is None else _held_values(verdict),
+         "numbered_objects_possible": verdict is not None and verdict.numbered_objects_possible},
         listed_names(tally.mask_paths, listed))
 

@@ -127,6 +127,12 @@ class LabelVerdict:
         return (not self.palette and not self.colour
                 and len(self.objects) > MAX_PROPOSED_OBJECT_VALUES)
 
+    @property
+    def numbered_objects_possible(self) -> bool:
+        """Many values on a background of 0: classes, or one number per object (an instance
+        label image), which the values alone cannot tell apart."""
+        return self.multi_class and self.background == 0
+
     def to_evidence(self) -> dict[str, Any]:
         return {"label_map_masks": self.masks, "masks_read": self.masks_read,
                 "palette": self.palette, "colour": self.colour,
@@ -136,6 +142,7 @@ class LabelVerdict:
                 "proposed_policy": None if self.proposal is None else self.proposal.to_dict(),
                 "proposed_flags": None if self.proposal is None else self.proposal.flags(),
                 "one_class_in_force": self.one_class_in_force,
+                "numbered_objects_possible": self.numbered_objects_possible,
                 "in_force_as_proposed": self.in_force_as_proposed}
 
 

@@ -15,6 +15,9 @@ so the audit describes their values and proposes a value policy
   their pixels away from the two ends of the scale lie inside whole regions (a pixel whose
   eight neighbours all hold its value): compression and interpolation leave 1-2 pixel bands
   of in-between values, classes leave regions;
+* so are masks with more values, 0 among them, whose values other than 0 and the largest
+  lie inside whole regions (:data:`NUMBERED_OBJECTS_REGION_SHARE`): one number per object
+  (instance label images) or many classes;
 * any integer mask with 2 to :data:`MAX_LABEL_VALUES` values that the policy in force decodes
   to one class only ({1, 2}, {0, 38}, palette {0, 255}) is a label map too: its values are
   not the two levels of an intensity mask; so is a mask holding one value that is neither end
@@ -54,6 +57,11 @@ MAX_LABEL_VALUES = 32
 #: A gray mask is a label map when at least this share of its pixels away from the two ends
 #: of its scale lies inside whole regions.
 WHOLE_REGION_SHARE = 0.5
+#: A mask with more values than :data:`MAX_LABEL_VALUES` is a label map (one number per
+#: object) at this share: small objects (a nucleus of radius 5 holds about 60 % of its pixels
+#: inside, less where objects touch) and no resampled or anti-aliased mask (its in-between
+#: values are 1-2 pixel bands, almost none inside) come near it.
+NUMBERED_OBJECTS_REGION_SHARE = 0.3
 #: A value separates the others when at most this share of the contacts between different
 #: values does not involve it (a few stray contacts are tolerated).
 SEPARATOR_LEAK = 0.01
@@ -162,14 +170,16 @@ def separator_value(plane: np.ndarray, counts: dict[int, int]) -> int | None:
 
 def label_layout(inspected: InspectedMask) -> LabelLayout | None:
     """The :class:`LabelLayout` of a mask that may be a label map; None for masks that
-    cannot be one (lossy, colour, float, more than :data:`MAX_LABEL_VALUES` values, one value
-    at an end of the scale) and for plain two-level masks the policy splits into two
-    classes."""
+    cannot be one (lossy, colour, float, one value at an end of the scale, more than
+    :data:`MAX_LABEL_VALUES` values not in whole regions) and for plain two-level masks the
+    policy splits into two classes."""
     encoding = inspected.encoding
     plane = inspected.plane
     if (encoding.lossy or encoding.is_colour or plane.dtype.kind not in "ui"
-            or not 1 <= encoding.distinct_values <= MAX_LABEL_VALUES):
+            or encoding.distinct_values < 1):
         return None
+    if encoding.distinct_values > MAX_LABEL_VALUES:
+        return _numbered_objects_layout(inspected)
     if encoding.distinct_values == 1:
         value = int(encoding.min_value)
         ends = scale_ends(encoding.scale, encoding.min_value, encoding.max_value)
@@ -194,6 +204,21 @@ def label_layout(inspected: InspectedMask) -> LabelLayout | None:
     return LabelLayout(counts=counts, whole_region_share=share,
                        separator=separator_value(plane, counts) if is_label_map else None,
                        is_label_map=is_label_map)
+
+
+def _numbered_objects_layout(inspected: InspectedMask) -> LabelLayout | None:
+    """A mask with more than :data:`MAX_LABEL_VALUES` whole numbers, 0 among them, each
+    covering whole regions: one number per object (an instance label image: Cellpose,
+    StarDist, the Cell Tracking Challenge) or many classes. None when its in-between values
+    do not lie in whole regions (resampled, anti-aliased or soft masks)."""
+    encoding = inspected.encoding
+    if encoding.palette == "labels" or encoding.min_value != 0:
+        return None
+    share = whole_region_share(inspected.plane, (0, encoding.max_value))
+    if not share >= NUMBERED_OBJECTS_REGION_SHARE:
+        return None
+    return LabelLayout(counts=_value_counts(inspected), whole_region_share=share,
+                       separator=None, is_label_map=True)
 
 
 def colour_code(red: int, green: int, blue: int) -> int:
