@@ -109,7 +109,8 @@ def test_masks_of_the_stored_size_only_are_info():
 
 
 def test_the_trainer_words_what_its_decoder_saw(tmp_path):
-    from unetdiag.training.data_stats import decoded_geometry_findings
+    from unetdiag.diag.data.policy import MaskPolicy
+    from unetdiag.training.data_stats import decoded_findings
     from unetdiag.training.pipeline import DecodeLog
 
     image_path = tmp_path / "photo.jpg"
@@ -121,7 +122,7 @@ def test_the_trainer_words_what_its_decoder_saw(tmp_path):
                      np.zeros((40, 30)))
     log.record_sizes("same.png", "same_mask.png", np.zeros((8, 8, 1)), np.zeros((8, 8)))
     log.record_sizes("small.png", "small_mask.png", np.zeros((8, 8, 1)), np.zeros((4, 4)))
-    findings = _ids(decoded_geometry_findings(log))
+    findings = _ids(decoded_findings(log, MaskPolicy()))
     assert findings["geometry.exif_displayed_size"].files == (str(image_path), "photo_mask.png")
     assert "turn them 90 degrees anticlockwise" in (
         findings["geometry.exif_displayed_size"].explanation)

@@ -433,3 +433,31 @@ def test_a_training_set_of_enough_batches_is_passed_over_once(tmp_path):
     datasets = _build(pairs[:4], pairs[4:], batch_size=3, min_steps_per_epoch=2)
     assert datasets.passes_per_epoch == 1
     assert len(_elements(datasets.train)) == 4
+
+
+def test_the_decoder_notes_label_maps_and_the_trainer_words_them(tmp_path):
+    from unetdiag.training.data_stats import decoded_findings
+
+    rows, columns = np.mgrid[:40, :40]
+    pairs = []
+    for index in range(4):
+        numbered = np.zeros((40, 40), np.uint8)  # one number per object, all below 128
+        for number, (y, x) in enumerate(((8, 8), (8, 30), (30, 8), (30, 30)), start=1):
+            numbered[(rows - y) ** 2 + (columns - x) ** 2 <= 25] = number + 4 * index
+        pairs.append(_write_pair(tmp_path, f"cells_{index}", numbered, numbered))
+    pairs += _asymmetric_pairs(tmp_path / "plain", 2)  # 0/255 masks are no label maps
+    datasets = _build(pairs[:4], pairs[4:])
+    datasets.preflight()
+    log = datasets.decode_log
+    assert sorted(log.label_maps) == sorted(str(pair.mask) for pair in pairs[:4])
+    assert log.label_maps[str(pairs[0].mask)] == [0, 1, 2, 3, 4]
+    assert log.masks_decoded == 6
+    [finding] = decoded_findings(log, MaskPolicy())
+    assert (finding.id, finding.severity.value) == ("mask.label_map", "warning")
+    assert finding.title == ("4 of 6 masks are label maps holding 17 values, 0..16, read under "
+                             "a threshold")
+    assert "--mask-threshold 0" in finding.fix
+    # a threshold or values the user chose say how to read them: nothing to warn of
+    assert decoded_findings(log, MaskPolicy(threshold=0)) == []
+    assert decoded_findings(log, MaskPolicy(foreground_values=(1,))) == []
+

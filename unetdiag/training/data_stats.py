@@ -15,10 +15,12 @@ from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.dice_stability import check_dice_config
 from unetdiag.diag.checks.geometry import PairSizes, geometry_findings
 from unetdiag.diag.checks.intensity import narrow_range_training
+from unetdiag.diag.checks.label_maps import threshold_on_label_maps
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import EmptyRule, trivial_baselines
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data.orientation import read_orientation
+from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.training.pipeline import DecodeLog
 
 #: Validation metrics compared with the trivial predictors' scores, and the field of
@@ -124,11 +126,15 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
     return findings
 
 
-def decoded_geometry_findings(decode_log: DecodeLog) -> list[Finding]:
-    """Pairs the decoder saw with an image and a mask of different sizes (the resize to the
-    model's input hides them), worded as ``audit-data`` words them; the EXIF orientation is
-    read from the headers of those images only."""
+def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy) -> list[Finding]:
+    """What the decoder saw: pairs with an image and a mask of different sizes (the resize
+    to the model's input hides them), worded as ``audit-data`` words them, the EXIF
+    orientation read from the headers of those images only; and label maps read under the
+    automatic threshold."""
     pairs = [PairSizes(image, mask, image_size, mask_size, read_orientation(image))
              for image, (mask, image_size, mask_size)
              in sorted(decode_log.size_mismatches.items())]
-    return geometry_findings(pairs, source="data")
+    findings = geometry_findings(pairs, source="data")
+    label_maps = threshold_on_label_maps(decode_log.label_maps, decode_log.masks_decoded,
+                                         policy, source="data")
+    return findings + ([label_maps] if label_maps is not None else [])

@@ -46,12 +46,15 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from unetdiag.diag.data.decoding import decoded_planes, inspect_stored
+from unetdiag.diag.data.instances import load_mask
 from unetdiag.diag.data.intensity import (
     DEFAULT_BRIGHTNESS_MAX,
     DEFAULT_NOISE_STD,
     photometric_scale,
 )
-from unetdiag.diag.data.masks import MaskPolicy, decode_mask_with_ignore, read_image
+from unetdiag.diag.data.labelmaps import label_layout
+from unetdiag.diag.data.masks import MaskPolicy, read_image
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.exitcodes import ExitCode, UserError
 
@@ -98,13 +101,18 @@ _SEEDS_PER_ELEMENT = 7
 @dataclass
 class DecodeLog:
     """What the decoder saw that the batches cannot show (thread-safe): files that failed to
-    decode, and pairs whose image and mask differ in size (both are resized to the model's
-    input, which hides it; :mod:`unetdiag.diag.checks.geometry` words it)."""
+    decode, pairs whose image and mask differ in size (both are resized to the model's
+    input, which hides it; :mod:`unetdiag.diag.checks.geometry` words it), and masks that
+    are label maps (:mod:`unetdiag.diag.checks.label_maps`)."""
 
     failures: list[tuple[str, str]] = field(default_factory=list)
     #: ``image path -> (mask path, image (width, height), mask (width, height))``.
     size_mismatches: dict[str, tuple[str, tuple[int, int], tuple[int, int]]] = field(
         default_factory=dict)
+    #: ``mask path -> the values it holds`` of the masks that are label maps.
+    label_maps: dict[str, list[int]] = field(default_factory=dict)
+    #: masks decoded.
+    masks_decoded: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_failure(self, path: str, reason: str) -> None:
@@ -113,11 +121,19 @@ class DecodeLog:
 
     def record_sizes(self, image_path: str, mask_path: str, image: np.ndarray,
                      mask: np.ndarray) -> None:
-        """Note the pair when the decoded image and mask differ in height or width."""
+        """Count the pair, and note it when the decoded image and mask differ in height or
+        width."""
+        with self._lock:
+            self.masks_decoded += 1
         if image.shape[:2] != mask.shape[:2]:
             with self._lock:
                 self.size_mismatches[image_path] = (
                     mask_path, (image.shape[1], image.shape[0]), (mask.shape[1], mask.shape[0]))
+
+    def record_label_map(self, mask_path: str, values: list[int]) -> None:
+        """Note a mask that holds class or object numbers (a label map) and its values."""
+        with self._lock:
+            self.label_maps[mask_path] = values
 
     def as_user_error(self) -> UserError:
         """A one-line error naming the first file that failed (and how many others did)."""
@@ -211,7 +227,11 @@ def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
         if image.ndim != 3 or image.shape[-1] != channels:
             raise ValueError(f"decoded to shape {image.shape}, expected {channels} channel(s)")
         current = mask_file
-        mask, ignored, _encoding = decode_mask_with_ignore(mask_file, policy)
+        inspected = inspect_stored(load_mask(mask_file), policy)
+        mask, ignored = decoded_planes(inspected, policy)
+        layout = label_layout(inspected)
+        if layout is not None and layout.is_label_map:
+            decode_log.record_label_map(mask_file, sorted(layout.counts))
         if mask.ndim != 2:
             raise ValueError(f"mask decoded to shape {mask.shape}, expected height x width")
     except Exception as error:  # recorded with the file name, then re-raised

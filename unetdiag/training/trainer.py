@@ -66,7 +66,7 @@ from unetdiag.training.attempts import train_with_policy
 from unetdiag.training.data_stats import (
     balanced_foreground_weight,
     data_findings,
-    decoded_geometry_findings,
+    decoded_findings,
     stream_mask_counts,
     validation_baselines,
 )
@@ -231,7 +231,7 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                 pre_training = data_findings(config, train_counts, val_counts,
                                              datasets.passes_per_epoch,
                                              meta["photometric_scale"])
-                pre_training += decoded_geometry_findings(datasets.decode_log)
+                pre_training += decoded_findings(datasets.decode_log, config.mask_policy)
             if weighted and config.foreground_weight is None:
                 config = dataclasses.replace(
                     config, foreground_weight=balanced_foreground_weight(train_counts))

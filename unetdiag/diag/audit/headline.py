@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from unetdiag.diag.audit.label_findings import NUMBERED_OBJECTS_FLAG
 from unetdiag.diag.audit.tally import EMPTY_RULE, AuditTally
+from unetdiag.diag.checks.label_maps import NUMBERED_OBJECTS_FLAG
 from unetdiag.diag.core.dice import DEFAULT_DICE, all_ones_dice, trivial_baselines
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline

@@ -12,34 +12,18 @@ import numpy as np
 from unetdiag.diag.audit.findings import audit_finding, listed_names
 from unetdiag.diag.audit.labels import LabelVerdict
 from unetdiag.diag.audit.tally import AuditTally
+from unetdiag.diag.checks.label_maps import NUMBERED_OBJECTS, NUMBERED_OBJECTS_FLAG
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.labelmaps import MAX_LABEL_VALUES, SEPARATOR_LEAK, colour_rgb
 from unetdiag.diag.data.policy import MaskPolicy
-from unetdiag.diag.wording.text import join_names, percent, plural, verb
-
-#: A finding quotes at most this many values one by one (the evidence holds them all).
-QUOTED_VALUES = 12
-
-#: What a mask with one number per object is, where such masks come from.
-NUMBERED_OBJECTS = ("an instance label image, as Cellpose, StarDist and the Cell Tracking "
-                    "Challenge store them")
-#: The policy that makes every value above 0 foreground.
-NUMBERED_OBJECTS_FLAG = "--mask-threshold 0"
-
-
-def values_text(values: list[int]) -> str:
-    """``"1, 2 and 3"``; a long run of whole numbers as ``"12 values, 0..11"``.
-
-    >>> values_text([1, 2, 3]), values_text(list(range(12))), values_text([0, 1, 2, 255])
-    ('1, 2 and 3', '12 values, 0..11', '0, 1, 2 and 255')
-    """
-    values = sorted(values)
-    if len(values) > 4 and values == list(range(values[0], values[-1] + 1)):
-        return f"{len(values)} values, {values[0]}..{values[-1]}"
-    if len(values) > QUOTED_VALUES:
-        return (f"{len(values)} values ({', '.join(str(v) for v in values[:QUOTED_VALUES])}, "
-                f"...)")
-    return join_names([str(value) for value in values])
+from unetdiag.diag.wording.text import (
+    QUOTED_VALUES,
+    join_names,
+    percent,
+    plural,
+    values_text,
+    verb,
+)
 
 
 def _held_values(verdict: LabelVerdict) -> str:

@@ -510,7 +510,14 @@ def decode_mask_with_ignore(path: Path | str, policy: MaskPolicy = DEFAULT_POLIC
             :func:`~unetdiag.diag.data.instances.read_instance_masks` for a folder.
     """
     inspected = inspect_stored(load_mask(path), policy)
+    mask, ignored = decoded_planes(inspected, policy)
+    return mask, ignored, inspected.encoding
+
+
+def decoded_planes(inspected: InspectedMask, policy: MaskPolicy
+                   ) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(mask, ignored)`` of an inspected mask, as :func:`decode_mask_with_ignore` returns
+    them (the raw plane as float32 when ``policy.normalise`` is False)."""
     if not policy.normalise:
-        return inspected.plane.astype(np.float32), inspected.ignored(), inspected.encoding
-    return (inspected.foreground().astype(np.uint8), inspected.ignored(),
-            inspected.encoding)
+        return inspected.plane.astype(np.float32), inspected.ignored()
+    return inspected.foreground().astype(np.uint8), inspected.ignored()

@@ -39,3 +39,22 @@ def percent(fraction: float) -> str:
 def capitalised(sentence: str) -> str:
     """The sentence with its first letter in upper case (the rest untouched)."""
     return sentence[:1].upper() + sentence[1:]
+
+
+#: A sentence quotes at most this many values one by one (the evidence holds them all).
+QUOTED_VALUES = 12
+
+
+def values_text(values: list[int]) -> str:
+    """``"1, 2 and 3"``; a long run of whole numbers as ``"12 values, 0..11"``.
+
+    >>> values_text([1, 2, 3]), values_text(list(range(12))), values_text([0, 1, 2, 255])
+    ('1, 2 and 3', '12 values, 0..11', '0, 1, 2 and 255')
+    """
+    values = sorted(values)
+    if len(values) > 4 and values == list(range(values[0], values[-1] + 1)):
+        return f"{len(values)} values, {values[0]}..{values[-1]}"
+    if len(values) > QUOTED_VALUES:
+        return (f"{len(values)} values ({', '.join(str(v) for v in values[:QUOTED_VALUES])}, "
+                f"...)")
+    return join_names([str(value) for value in values])

@@ -1,0 +1,57 @@
+"""Label maps the trainer decodes under the default threshold: class or object numbers read
+as grey levels.
+
+``audit-data`` weighs label maps over the whole dataset and proposes a value policy
+(:mod:`unetdiag.diag.audit.labels`). ``train`` decodes one file at a time; its decoder notes
+each mask that is a label map (:func:`~unetdiag.diag.data.labelmaps.label_layout`) and this
+module words what the midpoint threshold made of them, so a run on label maps never trains
+silently on whatever that threshold keeps (objects numbered above 127 of an instance label
+image, none of a trimap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity
+from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.wording.text import plural, values_text
+
+#: What a mask with one number per object is, where such masks come from.
+NUMBERED_OBJECTS = ("an instance label image, as Cellpose, StarDist and the Cell Tracking "
+                    "Challenge store them")
+#: The policy that makes every value above 0 foreground.
+NUMBERED_OBJECTS_FLAG = "--mask-threshold 0"
+
+
+def threshold_on_label_maps(label_maps: Mapping[str, Sequence[int]], masks: int,
+                            policy: MaskPolicy, source: str) -> Finding | None:
+    """``mask.label_map`` (warning) when masks the decoder found to be label maps were read
+    under the automatic threshold; None when there are none, or when the policy names the
+    foreground values or a threshold of its own (the user chose how to read them).
+
+    ``label_maps``: mask path -> the values it holds; ``masks``: every mask decoded.
+
+    >>> finding = threshold_on_label_maps({"a.tif": [0, 1, 2, 3]}, 4, MaskPolicy(), "data")
+    >>> finding.title
+    '1 of 4 masks is a label map holding 0, 1, 2 and 3, read under a threshold'
+    """
+    if not label_maps or policy.by_values or policy.threshold is not None:
+        return None
+    values = sorted({value for held in label_maps.values() for value in held})
+    count = len(label_maps)
+    first = min(label_maps)
+    return Finding(
+        "mask.label_map", Severity.WARNING,
+        f"{count} of {plural(masks, 'mask')} {'is a label map' if count == 1 else 'are label maps'}"
+        f" holding {values_text(values)}, read under a threshold",
+        f"{plural(count, 'mask')} (first: {first}) hold whole numbers covering whole regions, "
+        "stored losslessly: class or object numbers, not grey levels. The policy in force "
+        f"({policy.describe()}) thresholds them as grey levels, so which of them train as "
+        "foreground depends on their numbers, not on what they label.",
+        f"Run `unetdiag audit-data` on the dataset: it names each value and proposes a policy. "
+        f"If every value but 0 is an object ({NUMBERED_OBJECTS}), pass "
+        f"{NUMBERED_OBJECTS_FLAG}; if they are classes, choose them with --foreground-values.",
+        {"label_maps": count, "masks": masks, "values": values[:256],
+         "policy": policy.to_dict()},
+        tuple(sorted(label_maps)[:LISTED_FILES]), source)
