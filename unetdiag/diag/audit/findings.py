@@ -42,7 +42,8 @@ id                                     severity  when
                                                  (field-of-view masks given as targets)
 ``image.non_finite``                   error     NaN or infinite image pixels
 ``image.constant``                     warning   an image holds one value only
-``image.out_of_range``                 warning   float images outside [0, 1]
+``image.out_of_range``                 warning   images outside [0, 1] after the trainer's
+                                                 scaling (float, signed or 32-bit integers)
 ``image.mixed_bit_depths``             warning   8-bit, 16-bit and float images mixed
 ``duplicates.exact``                   warning   identical images under several names
 ``duplicates.near``                    warning   near-identical images
@@ -60,8 +61,9 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit.duplicates import NEAR_DUPLICATE_CORRELATION, DuplicateGroup
-from unetdiag.diag.audit.read import BIT_DEPTHS, NOMINAL_RANGES
 from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
+from unetdiag.diag.audit.storage import BIT_DEPTHS, NOMINAL_RANGES
+from unetdiag.diag.audit.storage_findings import out_of_range_finding
 from unetdiag.diag.audit.tally import (
     IDENTICAL_CONTENT_FRACTION,
     IMAGE_LIKE_CORRELATION,
@@ -256,7 +258,8 @@ def image_findings(tally: AuditTally) -> list[Finding]:
             {"images": count,
              "non_finite_pixels": by_file(paths, listed, columns["image_nonfinite"], int)},
             listed_names(paths, listed)))
-    constant = read & (columns["image_min"] == columns["image_max"])
+    # 16-bit colour read as one value may hold several: image.sixteen_bit_colour says so
+    constant = read & (columns["image_min"] == columns["image_max"]) & ~columns["image_top_byte"]
     if constant.any():
         count, listed = tally.select(constant)
         findings.append(audit_finding(
@@ -272,27 +275,14 @@ def image_findings(tally: AuditTally) -> list[Finding]:
         excess = np.fmax(-scaled_min, scaled_max - 1)
         out_of_range = read & (excess > 0)
     if out_of_range.any():
-        count, listed = tally.select(out_of_range, excess)
-        worst = int(listed[0])
-        findings.append(audit_finding(
-            "image.out_of_range", Severity.WARNING,
-            f"{plural(count, 'image')} {verb(count, 'has', 'have')} values outside [0, 1]",
-            "Integer images are scaled to [0, 1] by their type's range, but float images are "
-            f"used as stored: {paths[worst]} runs from {columns['image_min'][worst]:g} to "
-            f"{columns['image_max'][worst]:g}. Mixed with scaled images, the network sees "
-            "inputs on different scales.",
-            "Store float images in [0, 1], or as 8/16-bit integers.",
-            {"images": count, "ranges": [{"file": paths[i],
-                                          "min": float(columns["image_min"][i]),
-                                          "max": float(columns["image_max"][i])}
-                                         for i in listed.tolist()]},
-            listed_names(paths, listed)))
+        findings.append(out_of_range_finding(tally, out_of_range, excess))
     depths = tally.bit_depth_names()
     findings += _narrow_range(tally, read, depths)
-    per_depth = Counter(depths[read].tolist())
+    # 16-bit colour read at 8 bits reaches the network like 8-bit data: image.sixteen_bit_colour
+    per_depth = Counter(depths[read & ~columns["image_top_byte"]].tolist())
     if len(per_depth) > 1:
         commonest = per_depth.most_common(1)[0][0]
-        _, listed = tally.select(read & (depths != commonest))
+        _, listed = tally.select(read & ~columns["image_top_byte"] & (depths != commonest))
         findings.append(audit_finding(
             "image.mixed_bit_depths", Severity.WARNING,
             "Images of several bit depths are mixed: "

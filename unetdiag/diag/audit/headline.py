@@ -65,6 +65,20 @@ def _unreadable_sentence(findings: Sequence[Finding], tally: AuditTally) -> str 
             f"{first.reason}); training would stop at the first of them.")
 
 
+def _top_byte_masks_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    finding = _first(findings, "mask.sixteen_bit_colour", Severity.ERROR)
+    if finding is None:
+        return None
+    evidence = finding.evidence
+    count = evidence["masks"]
+    return (f"{plural(count, 'mask')} {'stores' if count == 1 else 'store'} "
+            f"{evidence['stored_bits']} bits per "
+            "colour channel, of which Pillow reads only the top 8: "
+            f"{evidence['read_as_one_value']} of them read as a single value, so what they "
+            "hold cannot be told from what the trainer would decode (see "
+            "mask.sixteen_bit_colour).")
+
+
 def _decodes_empty_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
     finding = _first(findings, "mask.decodes_empty")
     if finding is None:
@@ -173,6 +187,7 @@ HEADLINE_RULES = (
     HeadlineRule("masks are the images", _mask_is_image_sentence, final=True),
     HeadlineRule("masks are thresholds of the images", _threshold_sentence, final=True),
     HeadlineRule("unreadable files", _unreadable_sentence, final=True),
+    HeadlineRule("masks read at 8 of their bits", _top_byte_masks_sentence, final=True),
     HeadlineRule("every mask decodes empty", _decodes_empty_sentence, final=True),
     HeadlineRule("errors that stop or corrupt training", _error_sentence, final=True),
     HeadlineRule("label maps read by a threshold", _label_map_sentence, final=True),

@@ -38,6 +38,13 @@ from PIL import Image
 
 from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, foreground_box
 from unetdiag.diag.audit.similarity import colour_channels, compare_with_image
+from unetdiag.diag.audit.storage import (
+    bit_depth_index,
+    reads_top_byte,
+    signed_samples,
+    stored_bits,
+    transparent_share,
+)
 from unetdiag.diag.checks.edges import edge_share, edge_share_of_levels
 from unetdiag.diag.data.decoding import (
     MAX_LISTED_VALUES,
@@ -53,7 +60,6 @@ from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.reading import (
     SIXTEEN_BIT_MODES,
     UINT8_MAX,
-    UINT16_MAX,
     ImageReadError,
     StoredMask,
     native_byte_order,
@@ -73,12 +79,16 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: The per-pair numbers a worker returns: name -> (dtype, value when not measured).
 #:
 #: Images: ``image_read``; size, colour channels (alpha dropped, as the trainer does) and
-#: frames; ``image_bit_depth`` (an index into :data:`BIT_DEPTHS`); minimum and maximum over
-#: finite stored values; non-finite pixels; ``image_hash``, a CRC-32 of the pixels;
-#: ``image_orientation``, its EXIF orientation (1: none).
+#: frames; ``image_bit_depth`` (an index into :data:`~.storage.BIT_DEPTHS`); minimum and
+#: maximum over finite stored values; non-finite pixels; ``image_hash``, a CRC-32 of the pixels;
+#: ``image_orientation``, its EXIF orientation (1: none); from :mod:`~.storage`: the header's
+#: ``image_stored_bits`` (0: not told), ``image_top_byte`` (16-bit colour read at 8 bits per
+#: channel) and ``image_transparent`` (share of pixels with alpha below 255).
 #:
-#: Masks: ``mask_read``; size and frames; foreground and pixel counts under the policy, and
-#: ``ignored`` pixels (the policy's ignore values; ``pixels`` counts them too); ``void``
+#: Masks: ``mask_read``; ``mask_top_byte``: bits per sample of a colour mask read at its top
+#: byte (0: none); size and frames;
+#: foreground and pixel counts under the policy, and ``ignored`` pixels (the policy's ignore
+#: values; ``pixels`` counts them too); ``void``
 #: pixels (palette index 255); foreground shares under ``value > 0`` and at the midpoint of
 #: the scale (with the policy's polarity); ``nonbinary``, the share of values at neither end of
 #: the scale; non-finite values; distinct values; ``edge_share`` of the non-binary values (NaN
@@ -109,6 +119,10 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "image_nonfinite": (np.int64, 0),
     "image_hash": (np.uint32, 0),
     "image_orientation": (np.int8, 1),
+    "image_stored_bits": (np.int8, 0),
+    "image_top_byte": (np.bool_, False),
+    "image_transparent": (np.float64, 0.0),
+    "mask_top_byte": (np.int8, 0),
     "mask_read": (np.bool_, False),
     "mask_width": (np.int32, 0),
     "mask_height": (np.int32, 0),
@@ -137,11 +151,6 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "correlation": (np.float64, math.nan),
     "threshold_gap": (np.float64, math.nan),
 }
-#: Stored sample types, as ``image_bit_depth`` indexes them.
-BIT_DEPTHS = ("1-bit", "8-bit", "16-bit", "32-bit integer", "float32", "float64", "other")
-#: What the trainer divides each type's samples by (``reading.read_image``: 8-bit by 255, 16-bit
-#: and Pillow's 32-bit integer mode by 65535, bilevel and float data not at all).
-NOMINAL_RANGES = (1.0, float(UINT8_MAX), float(UINT16_MAX), float(UINT16_MAX), 1.0, 1.0, 1.0)
 
 
 class EncodingKey(NamedTuple):
@@ -293,20 +302,6 @@ def _image_values(image: Image.Image) -> tuple[np.ndarray, str]:
     return np.asarray(image.convert("RGB")), "RGB"
 
 
-def _bit_depth(mode: str, dtype: np.dtype) -> int:
-    if mode == "1":
-        name = "1-bit"
-    elif dtype == np.uint8:
-        name = "8-bit"
-    elif mode in SIXTEEN_BIT_MODES:
-        name = "16-bit" if mode != "I" or dtype != np.int32 else "32-bit integer"
-    elif dtype in (np.float32, np.float64):
-        name = str(dtype)
-    else:
-        name = "other"
-    return BIT_DEPTHS.index(name)
-
-
 def _thumbnail(image: Image.Image) -> np.ndarray:
     """16x16 box-filtered grey levels as uint8. 8-bit images keep their levels; others are
     stretched from their own minimum to maximum (only correlations of thumbnails are used,
@@ -331,8 +326,8 @@ def _thumbnail(image: Image.Image) -> np.ndarray:
     return np.rint(stretched).astype(np.uint8)
 
 
-def _measure_image(image: Image.Image, frames: int, record: ChunkRecord, row: int
-                   ) -> tuple[np.ndarray, str]:
+def _measure_image(image: Image.Image, frames: int, record: ChunkRecord, row: int,
+                   path: str) -> tuple[np.ndarray, str]:
     """Fill the image columns of ``row``; return the stored values and their mode."""
     if image.mode in _FAST_IMAGE_MODES:
         values, mode = np.asarray(image), image.mode
@@ -354,7 +349,13 @@ def _measure_image(image: Image.Image, frames: int, record: ChunkRecord, row: in
     columns["image_channels"][row] = 1 if colour.ndim == 2 else colour.shape[2]
     columns["image_frames"][row] = frames
     columns["image_orientation"][row] = orientation_of(image)
-    columns["image_bit_depth"][row] = _bit_depth(mode, values.dtype)
+    bits = stored_bits(image, path)
+    top_byte = reads_top_byte(image, bits)
+    columns["image_stored_bits"][row] = min(bits, np.iinfo(np.int8).max)
+    columns["image_top_byte"][row] = top_byte
+    columns["image_transparent"][row] = transparent_share(image)
+    columns["image_bit_depth"][row] = bit_depth_index(mode, values.dtype, bits,
+                                                      signed_samples(image), top_byte)
     # mode, size and channels are compared beside the hash (see run._duplicates)
     columns["image_hash"][row] = zlib.crc32(np.ascontiguousarray(values))
     record.thumbnails[row] = _thumbnail(image)
@@ -471,6 +472,8 @@ def _open_mask(path: str, record: ChunkRecord, row: int) -> StoredMask:
     """A mask file as stored, or object masks merged (with their object columns)."""
     if not is_object_masks(path):
         mask, mask_format, mask_frames = _open(path)
+        bits = stored_bits(mask, path)
+        record.columns["mask_top_byte"][row] = bits if reads_top_byte(mask, bits) else 0
         return stored_mask(mask, mask_format, mask_frames)
     try:
         objects = read_instance_masks(path)
@@ -492,10 +495,14 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
                                   "image and mask" if same_file else "image", error.reason))
         image = None
     if image is not None:
-        image_values, image_mode = _measure_image(image, image_frames, record, row)
+        image_values, image_mode = _measure_image(image, image_frames, record, row,
+                                                  image_path)
     if same_file:
         if image is None:
             return
+        columns = record.columns
+        columns["mask_top_byte"][row] = columns["image_stored_bits"][row] * columns[
+            "image_top_byte"][row]
         stored = stored_mask(image, image_format, image_frames)
     else:
         try:

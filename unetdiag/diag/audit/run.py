@@ -72,6 +72,7 @@ from unetdiag.diag.audit.labels import LabelVerdict, counts_under, judge_label_m
 from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings, threshold_rows
 from unetdiag.diag.audit.read import ChunkRecord
 from unetdiag.diag.audit.sameness import nearly_identical_finding
+from unetdiag.diag.audit.storage_findings import storage_findings, unknown_masks
 from unetdiag.diag.audit.tally import (
     EMPTY_RULE,
     LISTED_PER_QUESTION,
@@ -173,6 +174,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     if same_region is not None:
         findings.append(same_region)
     findings += image_findings(tally)
+    findings += storage_findings(tally)
     findings += _mask_content_findings(tally, verdict if decodes_empty is not None else None,
                                        decodes_empty is not None, policy)
     findings += _object_findings(tally)
@@ -330,7 +332,8 @@ def _mask_content_findings(tally: AuditTally, empty_verdict: LabelVerdict | None
     if policy_empties:
         return _proposed_content_findings(tally, empty_verdict)
     counted = tally.counted_pixels()
-    read = tally["mask_read"] & (counted > 0)
+    # 16-bit colour masks read as one value: what they hold is unknown (mask.sixteen_bit_colour)
+    read = tally["mask_read"] & (counted > 0) & ~unknown_masks(tally)
     if not read.any():
         return []
     foreground, pixels = tally["foreground"][read], counted[read]

@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from unetdiag.diag.audit.read import (
-    BIT_DEPTHS,
     COLUMNS,
-    NOMINAL_RANGES,
     THUMBNAIL_SIDE,
     ChunkRecord,
     EncodingKey,
@@ -29,6 +27,7 @@ from unetdiag.diag.audit.read import (
     merge_values,
 )
 from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
+from unetdiag.diag.audit.storage import BIT_DEPTHS, NOMINAL_RANGES
 from unetdiag.diag.core.findings import LISTED_FILES
 
 #: A finding or a summary table names at most this many files per question.

@@ -1,0 +1,183 @@
+"""What Pillow leaves out of a file, as ``audit-data`` tells it: 16-bit-per-channel colour
+read at its top byte, signed integer images, and transparent pixels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from unetdiag.diag.audit.run import audit_dataset
+from unetdiag.diag.core.findings import Report, Severity
+from unetdiag.diag.synth.image_corruptions import png16_bytes, tiff_bytes
+
+SIDE = 32
+
+
+def finding(report: Report, finding_id: str):
+    found = [f for f in report.findings if f.id == finding_id]
+    assert found, f"{finding_id} missing; got {[f.id for f in report.findings]}"
+    return found[0]
+
+
+def ids(report: Report) -> set[str]:
+    return {f.id for f in report.findings}
+
+
+def disc(index: int) -> np.ndarray:
+    rows, columns = np.mgrid[:SIDE, :SIDE]
+    return (rows - 12 - index % 5) ** 2 + (columns - 14) ** 2 < 49
+
+
+def photo(index: int) -> np.ndarray:
+    """An 8-bit RGB photo-like image with its disc brighter."""
+    rng = np.random.default_rng(index)
+    grey = rng.integers(20, 120, (SIDE, SIDE)) + 100 * disc(index)
+    return np.dstack([grey, grey * 3 // 4, grey // 2]).astype(np.uint8)
+
+
+def write_pairs(root: Path, count: int, image_bytes, mask=None, extension: str = ".png"
+                ) -> tuple[Path, Path]:
+    images, masks = root / "images", root / "masks"
+    images.mkdir(parents=True)
+    masks.mkdir(parents=True)
+    for index in range(count):
+        (images / f"p{index}{extension}").write_bytes(image_bytes(index))
+        if mask is None:
+            Image.fromarray((disc(index) * 255).astype(np.uint8)).save(masks / f"p{index}.png")
+        else:
+            (masks / f"p{index}.png").write_bytes(mask(index))
+    return images, masks
+
+
+def audit(images: Path, masks: Path) -> Report:
+    return audit_dataset(images, masks, workers=1)
+
+
+# --------------------------------------------------------------------------- P3
+
+
+@pytest.mark.parametrize("writer,extension", [(tiff_bytes, ".tif"), (png16_bytes, ".png")])
+def test_sixteen_bit_colour_images_are_not_called_8_bit_nor_narrow(tmp_path, writer, extension):
+    # 12-bit camera data in 48-bit RGB files: Pillow keeps the top byte (0..15)
+    images, masks = write_pairs(
+        tmp_path, 6, lambda i: writer(photo(i).astype(np.uint16) << 4), extension=extension)
+    report = audit(images, masks)
+    wide = finding(report, "image.sixteen_bit_colour")
+    assert wide.severity is Severity.WARNING
+    assert len(wide.files) == 6 and all(name.endswith(extension) for name in wide.files)
+    assert "top 8 bits" in wide.explanation and "divided by 256" in wide.explanation
+    assert wide.evidence["stored_bits"] == 16 and wide.evidence["largest_read"] == 13
+    assert "no stored value reaches 3584" in wide.explanation
+    assert "image.narrow_range" not in ids(report)  # "fits in 4 bits ... nothing to do": false
+    assert [row["bit depth"] for row in report.summary["images"]] == [
+        "16-bit per channel, read as 8-bit"]
+    assert "image.sixteen_bit_colour" in report.headline or "16 bits" in report.headline
+
+
+def test_sixteen_bit_colour_images_of_low_values_are_not_called_constant(tmp_path):
+    # every stored value below 256: Pillow reads all 0, the files are not blank
+    images, masks = write_pairs(tmp_path, 4, lambda i: tiff_bytes(photo(i).astype(np.uint16)),
+                                extension=".tif")
+    report = audit(images, masks)
+    assert "image.constant" not in ids(report)
+    assert finding(report, "image.sixteen_bit_colour").evidence["read_as_one_value"] == 4
+
+
+def test_eight_bit_colour_is_not_flagged(tmp_path):
+    from unetdiag.diag.synth.generator import png_bytes
+    images, masks = write_pairs(tmp_path, 4, lambda i: png_bytes(Image.fromarray(photo(i))))
+    report = audit(images, masks)
+    assert not ids(report) & {"image.sixteen_bit_colour", "image.transparent"}
+    assert [row["bit depth"] for row in report.summary["images"]] == ["8-bit"]
+
+
+def test_sixteen_bit_colour_masks_holding_0_and_1_are_not_called_empty(tmp_path):
+    def mask(index: int) -> bytes:
+        return png16_bytes(np.repeat(disc(index)[:, :, None], 3, axis=2).astype(np.uint16))
+
+    images, masks = write_pairs(tmp_path, 6, lambda i: png16_bytes(
+        photo(i).astype(np.uint16) * 257), mask=mask)
+    report = audit(images, masks)
+    wide = finding(report, "mask.sixteen_bit_colour")
+    assert wide.severity is Severity.ERROR
+    assert wide.evidence["read_as_one_value"] == 6 and wide.evidence["single_values"] == [0]
+    assert "imbalance.empty_masks" not in ids(report)
+    assert "empty" not in report.headline.split("cannot be told")[0]
+    assert "mask.sixteen_bit_colour" in report.headline
+
+
+def test_sixteen_bit_colour_masks_of_0_and_65535_are_a_warning(tmp_path):
+    def mask(index: int) -> bytes:
+        return png16_bytes(np.repeat(disc(index)[:, :, None], 3, axis=2).astype(np.uint16)
+                           * 65535)
+
+    images, masks = write_pairs(tmp_path, 4, lambda i: png16_bytes(
+        photo(i).astype(np.uint16) * 257), mask=mask)
+    report = audit(images, masks)
+    assert finding(report, "mask.sixteen_bit_colour").severity is Severity.WARNING
+    assert "imbalance.summary" in ids(report)
+
+
+# --------------------------------------------------------------------------- P5
+
+
+def hounsfield(index: int) -> np.ndarray:
+    units = photo(index)[:, :, 0].astype(np.int16) * 4 - 200
+    units[:2] = -1024
+    return units
+
+
+def test_signed_16_bit_images_are_worded_as_integers_not_floats(tmp_path):
+    images, masks = write_pairs(tmp_path, 4, lambda i: tiff_bytes(hounsfield(i)),
+                                extension=".tif")
+    report = audit(images, masks)
+    out = finding(report, "image.out_of_range")
+    text = out.explanation + " " + out.fix
+    assert "float images are used as stored" not in text.lower()
+    assert "Store float images" not in text
+    low, high = out.evidence["integer"]["min"], out.evidence["integer"]["max"]
+    assert low == -1024
+    assert f"-1024..{high:g} become -0.0156..{high / 65535:.3g}" in out.explanation
+    assert "16-bit signed" in out.explanation and "negative" in out.explanation
+    assert "divides these integers by 65535" in out.explanation
+    assert [row["bit depth"] for row in report.summary["images"]] == ["16-bit signed"]
+
+
+def test_float_images_out_of_range_keep_the_float_wording(tmp_path):
+    def image(index: int) -> bytes:
+        return tiff_bytes(photo(index)[:, :, 0].astype(np.float32) * 10)
+
+    images, masks = write_pairs(tmp_path, 3, image, extension=".tif")
+    out = finding(audit(images, masks), "image.out_of_range")
+    assert "Float images are used as stored" in out.explanation
+    assert "Mixed with" not in out.explanation  # no scaled image to be mixed with
+    assert "integer" not in out.evidence
+
+
+# --------------------------------------------------------------------------- P8
+
+
+def rgba(index: int, transparent_columns: int) -> bytes:
+    from unetdiag.diag.synth.generator import png_bytes
+    alpha = np.full((SIDE, SIDE), 255, np.uint8)
+    alpha[:, :transparent_columns] = 0
+    return png_bytes(Image.fromarray(np.dstack([photo(index), alpha]), "RGBA"))
+
+
+def test_transparent_pixels_are_named_with_their_share(tmp_path):
+    images, masks = write_pairs(tmp_path, 4, lambda i: rgba(i, 8 if i < 3 else 0))
+    report = audit(images, masks)
+    clear = finding(report, "image.transparent")
+    assert clear.severity is Severity.WARNING
+    assert len(clear.files) == 3 and str(images / "p3.png") not in clear.files
+    assert clear.evidence["worst_share"] == pytest.approx(0.25)
+    assert "drops the alpha" in clear.explanation and "25 %" in clear.title
+    assert "--ignore-values" in clear.fix
+
+
+def test_opaque_rgba_and_la_images_have_no_transparency_finding(tmp_path):
+    images, masks = write_pairs(tmp_path, 3, lambda i: rgba(i, 0))
+    assert "image.transparent" not in ids(audit(images, masks))

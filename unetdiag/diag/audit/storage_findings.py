@@ -1,0 +1,141 @@
+"""Findings about what a file stores that Pillow's reading leaves out, from the columns
+:mod:`unetdiag.diag.audit.storage` fills (the sentences are in
+:mod:`unetdiag.diag.audit.storage_wording`):
+
+=================================  ========  ====================================================
+id                                 severity  when
+=================================  ========  ====================================================
+``image.sixteen_bit_colour``       warning   16-bit-per-channel colour images, read at 8 bits
+``mask.sixteen_bit_colour``        error     16-bit-per-channel colour masks, read at 8 bits,
+                                             some reading as one value (warning when every one
+                                             reads with several values)
+``image.transparent``              warning   images with alpha below 255 somewhere: the trainer
+                                             drops the alpha
+``image.out_of_range``             warning   float images outside [0, 1], or integer images
+                                             (signed 16-bit, Pillow's 32-bit mode) whose
+                                             division by 65535 leaves [0, 1]
+=================================  ========  ====================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from unetdiag.diag.audit import storage_wording as wording
+from unetdiag.diag.audit.tally import AuditTally
+from unetdiag.diag.core.findings import Finding, Severity, listing_finding
+
+SOURCE = "audit"
+_FLOAT_DEPTHS = ("float32", "float64")
+
+
+def _finding(finding_id: str, severity: Severity, words: wording.Sentences, evidence: dict,
+             files: list[str]) -> Finding:
+    return listing_finding(finding_id, severity, words.title, words.explanation, words.fix,
+                           evidence, files, SOURCE)
+
+
+def unknown_masks(tally: AuditTally) -> np.ndarray:
+    """Masks of 16 bits per colour channel that read as a single value: what they store
+    cannot be told from what Pillow gives (left out of the foreground figures)."""
+    columns = tally.columns
+    return ((columns["mask_top_byte"] > 0) & columns["mask_read"]
+            & (columns["distinct_values"] == 1))
+
+
+def storage_findings(tally: AuditTally) -> list[Finding]:
+    """``image.sixteen_bit_colour``, ``mask.sixteen_bit_colour`` and ``image.transparent``."""
+    found = (_top_byte_images(tally), _top_byte_masks(tally), _transparent(tally))
+    return [finding for finding in found if finding is not None]
+
+
+def _top_byte_images(tally: AuditTally) -> Finding | None:
+    columns = tally.columns
+    chosen = columns["image_read"] & columns["image_top_byte"]
+    if not chosen.any():
+        return None
+    low, high = columns["image_min"][chosen], columns["image_max"][chosen]
+    count, listed = tally.select(chosen, columns["image_max"])
+    evidence = {"images": count, "stored_bits": int(columns["image_stored_bits"][chosen].max()),
+                "largest_read": float(high.max()),
+                "levels_per_channel": float((high - low).max() + 1),
+                "read_as_one_value": int(np.count_nonzero(low == high)),
+                "read_range": {tally.image_paths[i]: [float(columns["image_min"][i]),
+                                                      float(columns["image_max"][i])]
+                               for i in listed.tolist()}}
+    return _finding("image.sixteen_bit_colour", Severity.WARNING,
+                    wording.top_byte_images(evidence), evidence,
+                    [tally.image_paths[i] for i in listed.tolist()])
+
+
+def _top_byte_masks(tally: AuditTally) -> Finding | None:
+    columns = tally.columns
+    chosen = columns["mask_read"] & (columns["mask_top_byte"] > 0) & ~tally.same_file
+    if not chosen.any():
+        return None
+    unknown = unknown_masks(tally) & chosen
+    count, listed = tally.select(chosen, unknown.astype(np.float64))
+    single = sorted({value for index in np.flatnonzero(unknown).tolist()
+                     for value in tally.label_counts.get(index, {})})
+    evidence = {"masks": count, "stored_bits": int(columns["mask_top_byte"][chosen].max()),
+                "read_as_one_value": int(unknown.sum()), "single_values": single,
+                "distinct_values_read": {tally.mask_paths[i]: int(columns["distinct_values"][i])
+                                         for i in listed.tolist()}}
+    severity = Severity.ERROR if unknown.any() else Severity.WARNING
+    return _finding("mask.sixteen_bit_colour", severity, wording.top_byte_masks(evidence),
+                    evidence, [tally.mask_paths[i] for i in listed.tolist()])
+
+
+def _transparent(tally: AuditTally) -> Finding | None:
+    columns = tally.columns
+    share = columns["image_transparent"]
+    chosen = columns["image_read"] & (share > 0)
+    if not chosen.any():
+        return None
+    count, listed = tally.select(chosen, share)
+    worst = int(listed[0])
+    pixels = (columns["image_width"][chosen].astype(np.float64)
+              * columns["image_height"][chosen])
+    evidence = {"images": count, "worst_file": tally.image_paths[worst],
+                "worst_share": float(share[worst]),
+                "share": float((share[chosen] * pixels).sum() / pixels.sum()),
+                "transparent_share": {tally.image_paths[i]: float(share[i])
+                                      for i in listed.tolist()}}
+    return _finding("image.transparent", Severity.WARNING, wording.transparent_images(evidence),
+                    evidence, [tally.image_paths[i] for i in listed.tolist()])
+
+
+def out_of_range_finding(tally: AuditTally, out_of_range: np.ndarray,
+                         excess: np.ndarray) -> Finding:
+    """``image.out_of_range`` for the images ``out_of_range`` marks (``excess``: how far each
+    lies outside [0, 1] after the trainer's scaling), worded by their type."""
+    columns = tally.columns
+    depths = tally.bit_depth_names()
+    scaled_min, scaled_max = tally.scaled_image_range()
+    count, listed = tally.select(out_of_range, excess)
+    is_float = np.isin(depths, _FLOAT_DEPTHS)
+    evidence: dict = {"images": count, "ranges": [
+        {"file": tally.image_paths[i], "bit_depth": str(depths[i]),
+         "min": float(columns["image_min"][i]), "max": float(columns["image_max"][i])}
+        for i in listed.tolist()]}
+    for kind, chosen in (("float", out_of_range & is_float),
+                         ("integer", out_of_range & ~is_float)):
+        if not chosen.any():
+            continue
+        worst = int(np.flatnonzero(chosen)[np.argmax(excess[chosen])])
+        evidence[kind] = {"images": int(chosen.sum()), "file": tally.image_paths[worst],
+                          "depth": str(depths[worst]),
+                          "min": float(columns["image_min"][worst]),
+                          "max": float(columns["image_max"][worst]),
+                          "scaled_min": float(scaled_min[worst]),
+                          "scaled_max": float(scaled_max[worst]),
+                          "scaled_span": float(scaled_max[worst] - scaled_min[worst]),
+                          "negative_images": int(np.count_nonzero(
+                              chosen & (columns["image_min"] < 0))),
+                          "above_range_images": int(np.count_nonzero(
+                              chosen & (columns["image_min"] >= 0)))}
+    evidence["scaled_images"] = int(np.count_nonzero(columns["image_read"] & ~is_float
+                                                     & ~out_of_range))
+    return _finding("image.out_of_range", Severity.WARNING, wording.out_of_range(evidence),
+                    evidence, [tally.image_paths[i] for i in listed.tolist()])
+
