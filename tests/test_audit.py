@@ -391,6 +391,23 @@ def test_masks_whose_object_is_in_the_alpha_channel_say_so(tmp_path):
         pytest.approx(np.mean(truth))
 
 
+def test_two_levels_the_policy_splits_are_binary_whatever_the_levels(tmp_path):
+    write_dataset(tmp_path / "cells", SynthSpec(n_pairs=6, size=48, seed=3))
+    for mask_path in sorted((tmp_path / "cells").glob("*_mask.png")):
+        stored = np.asarray(Image.open(mask_path))
+        Image.fromarray(np.where(stored > 127, 128, 0).astype(np.uint8)).save(mask_path)
+    report = audit_dataset(tmp_path / "cells", workers=1)
+    assert "mask.non_binary" not in ids(report)
+    assert finding(report, "imbalance.summary").evidence["foreground_fraction"] > 0
+    # a third level between them is still named
+    first = sorted((tmp_path / "cells").glob("*_mask.png"))[0]
+    stored = np.asarray(Image.open(first)).copy()
+    stored[np.flatnonzero(stored.reshape(-1) == 128)[:5] // stored.shape[1],
+           np.flatnonzero(stored.reshape(-1) == 128)[:5] % stored.shape[1]] = 60
+    Image.fromarray(stored).save(first)
+    assert "mask.non_binary" in ids(audit_dataset(tmp_path / "cells", workers=1))
+
+
 def test_polarity_advice_follows_the_polarity_in_force(tmp_path):
     # healthy masks decoded dark are mostly foreground: the advice is to drop the flag
     run_case(tmp_path, [])

@@ -207,7 +207,12 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
             {"masks": count,
              "non_finite_pixels": by_file(paths, listed, columns["mask_nonfinite"], int)},
             listed_names(paths, listed)))
-    nonbinary = (columns["nonbinary"] > 0) & columns["mask_read"] & ~columns["label_map"]
+    # two values the policy splits into object and background are a binary mask whatever
+    # the levels (0/128): nothing sits between two classes
+    two_levels = ((columns["distinct_values"] == 2) & (columns["foreground"] > 0)
+                  & (columns["foreground"] < tally.counted_pixels()))
+    nonbinary = ((columns["nonbinary"] > 0) & columns["mask_read"] & ~columns["label_map"]
+                 & ~two_levels)
     if nonbinary.any():
         count, listed = tally.select(nonbinary, columns["nonbinary"])
         nonbinary_pixels = columns["nonbinary"] * columns["pixels"]
