@@ -138,6 +138,25 @@ def test_instance_label_images_are_label_maps_and_threshold_zero_reads_them(tmp_
         pytest.approx(np.mean(truth))
 
 
+def test_a_negative_label_is_proposed_as_unlabelled_not_as_foreground(tmp_path):
+    # weak labels (WSL4MIS#3): 0 background, 1 object, -1 where nothing was annotated
+    rng = np.random.default_rng(2)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    for index in range(6):
+        labels = np.zeros((48, 48), np.int32)
+        labels[10:30, 12:34] = 1
+        labels[:, :8] = -1
+        Image.fromarray(labels, "I").save(tmp_path / "masks" / f"scan_{index}.tif")
+        Image.fromarray(rng.integers(0, 256, (48, 48), dtype=np.uint8)).save(
+            tmp_path / "images" / f"scan_{index}.png")
+    report = audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1)
+    label = found(report, "mask.label_map")
+    assert label.evidence["proposed_flags"] == "--foreground-values 1 --ignore-values -1"
+    assert label.evidence["unlabelled"] == [-1]
+    assert "32-bit integers" in found(report, "mask.unusual_encoding").title
+
+
 def test_palette_void_band_is_not_foreground_and_ignoring_it_is_proposed(tmp_path):
     report, root = audit(tmp_path, [{"kind": "palette_void_masks"}])
     masks = stored(root, "*_mask.png")

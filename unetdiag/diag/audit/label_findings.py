@@ -91,12 +91,19 @@ def _reading_sentence(verdict: LabelVerdict) -> str:
         return (f" The palette's object indices {join_names([str(v) for v in verdict.objects])}"
                 f" ({len(verdict.objects)} classes) are all foreground: a binary model merges "
                 "them into one class.")
+    unlabelled = ""
+    if verdict.unlabelled:
+        unlabelled = (f" {join_names([str(v) for v in verdict.unlabelled])}, negative, "
+                      f"{verb(len(verdict.unlabelled), 'is', 'are')} taken for unlabelled "
+                      "pixels (a negative label is no class: -1 marks what was not annotated "
+                      "in weakly labelled sets) and proposed as ignored.")
     if verdict.background is not None and verdict.objects:
         why = ("0, held by most masks" if verdict.background == 0 else
                "the commonest value")
         return (f" Value {verdict.background} is taken for the background ({why}) and "
-                f"{join_names([str(v) for v in verdict.objects])} for the object.")
-    return ""
+                f"{join_names([str(v) for v in verdict.objects])} for the object."
+                + unlabelled)
+    return unlabelled
 
 
 def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPolicy) -> Finding:

@@ -93,7 +93,8 @@ class LabelVerdict:
         void: the void or border value (None when there is none).
         void_is_band: the void separates the other values (a band along outlines), rather
             than being palette index 255 alone.
-        objects: the remaining values.
+        objects: the remaining values but the negative ones.
+        unlabelled: negative values (proposed as ignored: "unlabelled" by convention).
         proposal: the proposed policy (None: none can be proposed, or the policy in force
             already reads the values so).
         one_class_in_force: the policy in force decodes every label map to a single class.
@@ -110,6 +111,7 @@ class LabelVerdict:
     void: int | None
     void_is_band: bool
     objects: tuple[int, ...]
+    unlabelled: tuple[int, ...]
     proposal: MaskPolicy | None
     one_class_in_force: bool
     in_force_as_proposed: bool = False
@@ -139,6 +141,7 @@ class LabelVerdict:
                 "values": [entry.to_dict() for entry in self.values],
                 "background": self.background, "void": self.void,
                 "void_is_band": self.void_is_band, "objects": list(self.objects),
+                "unlabelled": list(self.unlabelled),
                 "proposed_policy": None if self.proposal is None else self.proposal.to_dict(),
                 "proposed_flags": None if self.proposal is None else self.proposal.flags(),
                 "one_class_in_force": self.one_class_in_force,
@@ -181,8 +184,8 @@ def _void_value(per_value: dict[int, list[int]], separating: Counter, masks: int
 
 
 def _proposal(palette: bool, background: int | None, void: int | None,
-              objects: tuple[int, ...]) -> MaskPolicy | None:
-    ignore = () if void is None else (void,)
+              objects: tuple[int, ...], unlabelled: tuple[int, ...] = ()) -> MaskPolicy | None:
+    ignore = tuple(sorted({*unlabelled, *(() if void is None else (void,))}))
     if palette and background == 0:
         # the palette rule already makes every index but 0 and the void foreground
         return MaskPolicy(ignore_values=ignore) if ignore else None
@@ -216,8 +219,12 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         background: int | None = 0
     else:
         background = max(others, key=lambda value: others[value][0]) if others else None
-    objects = tuple(sorted(value for value in others if value != background))
-    proposal = None if colour else _proposal(palette, background, void, objects)
+    # a negative label is no class: "unlabelled" by convention (-1 of weak labels,
+    # PyTorch's ignore_index); proposed as ignored beside any void
+    unlabelled = tuple(sorted(value for value in others if value < 0 and value != background))
+    objects = tuple(sorted(value for value in others
+                           if value != background and value not in unlabelled))
+    proposal = None if colour else _proposal(palette, background, void, objects, unlabelled)
     values = sorted(per_value)
     in_force = _classes(policy, values, scale, colour)
     proposed = _classes(proposal, values, scale) if proposal is not None else in_force
@@ -233,7 +240,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
                                 per_value[value][1], separating[value], in_force[value],
                                 proposed[value]) for value in values),
         background=background, void=void, void_is_band=void_is_band, objects=objects,
-        proposal=proposal,
+        unlabelled=unlabelled, proposal=proposal,
         one_class_in_force=bool(np.all((foreground == 0) | (foreground == counted))),
         in_force_as_proposed=as_proposed)
 

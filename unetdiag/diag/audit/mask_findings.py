@@ -184,7 +184,9 @@ def _unusual(key: EncodingKey) -> str:
         return "colour (RGB)"
     if key.dtype.startswith("float"):
         return "floating point"
-    if key.scale == "uint16" or key.dtype in ("uint16", "int32"):
+    if key.dtype == "int32":
+        return "32-bit integers"
+    if key.scale == "uint16" or key.dtype == "uint16":
         return "16-bit"
     return ""
 
