@@ -65,7 +65,7 @@ def voc_palette() -> list[int]:
     return palette
 
 
-def _png(array: np.ndarray, mode: str, palette: list[int] | None = None,
+def _png(array: np.ndarray, mode: str | None, palette: list[int] | None = None,
          image_format: str = "PNG", **options: Any) -> bytes:
     image = Image.fromarray(array, mode=mode)
     if palette is not None:
@@ -247,8 +247,39 @@ def large_objects(case: Any, rng: np.random.Generator, fraction: float | None = 
     return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
 
 
+def instance_label_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                         count: int | None = None) -> list[Path]:
+    """Instance label images: 0 background and one number per object (1, 2, 3... in each
+    mask), 16-bit grey PNG. Simulates: Cellpose ``_masks`` files, StarDist and the Cell
+    Tracking Challenge's label images. Shows: numbers far below the 16-bit midpoint, so a
+    midpoint threshold decodes every mask empty; every value but 0 is an object.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        objects, _found = ndimage.label(foreground)
+        return _png(objects.astype(np.uint16), None)
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def alpha_cutout_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                       count: int | None = None) -> list[Path]:
+    """Cut-outs: RGBA PNG whose object keeps a photograph's colours (dark and bright) at
+    alpha 255 and whose background is transparent white. Simulates: background-removal and
+    matting exports used as masks. Shows: the alpha channel is the mask; composited over
+    black, the object's dark half would read as background.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        rgba = np.full(foreground.shape + (4,), 255, np.uint8)
+        rgba[..., :3][foreground] = rng.integers(0, 256, (int(foreground.sum()), 3),
+                                                 dtype=np.uint8)
+        rgba[..., 3] = np.where(foreground, 255, 0)
+        return _png(rgba, "RGBA")
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+
+
 #: The corruptions of this module, by the ``kind`` a catalogue entry names.
 LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         trimap_masks, class_index_masks, palette_void_masks, fov_masks, thin_jpeg_masks,
-        large_objects)}
+        large_objects, instance_label_masks, alpha_cutout_masks)}

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from unetdiag.diag.core.findings import Finding, Outcome, Report
+from unetdiag.diag.core.findings import Finding, Outcome, Report, jsonable
 from unetdiag.exitcodes import ExitCode
 from unetdiag.fsutil import atomic_write_json, atomic_write_text
 
@@ -150,9 +150,10 @@ def write_summary(run_dir: Path, results: dict[str, VariantResult], meta: dict[s
     ``summary.csv`` (the rows)."""
     rows = [result.summary_row() for result in results.values()]
     attempts = {result.name: result.attempts for result in results.values() if result.attempts}
+    # (a Dice undefined on empty masks is NaN: written "nan", as findings write it)
     atomic_write_json(run_dir / SUMMARY_FILENAME,
-                      {"variants": rows, "attempts": attempts, "meta": meta,
-                       "exit_code": int(exit_code)})
+                      jsonable({"variants": rows, "attempts": attempts, "meta": meta,
+                                "exit_code": int(exit_code)}))
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
