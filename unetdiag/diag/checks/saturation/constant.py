@@ -21,10 +21,12 @@ from unetdiag.diag.checks.saturation.algebra import (
 )
 from unetdiag.diag.checks.saturation.evidence import (
     AtBaseline,
-    BaselineFromOtherRun,
     ConstantPredictorRun,
     NearMajority,
     PhaseFingerprint,
+)
+from unetdiag.diag.checks.saturation.evidence_runs import (
+    BaselineFromOtherRun,
     PredictionCollapse,
 )
 from unetdiag.diag.checks.saturation.metrics import (

@@ -8,7 +8,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from unetdiag.diag.checks.saturation.evidence import IdenticalAcrossRuns, StepTimeOutlier
+from unetdiag.diag.checks.saturation.evidence_runs import (
+    IdenticalAcrossRuns,
+    StepTimeOutlier,
+)
 from unetdiag.diag.checks.saturation.metrics import (
     SCORE_KINDS,
     STEP_SECONDS_KEY,

@@ -14,13 +14,11 @@ from unetdiag.diag.checks.saturation import ids, wording_scale, wording_series, 
 from unetdiag.diag.checks.saturation.evidence import (
     AccuracyBoundBreach,
     AtBaseline,
-    BaselineFromOtherRun,
     Claim,
     ClassPriorLoss,
     ConstantPredictorRun,
     DiceAboveOne,
     FlatTail,
-    IdenticalAcrossRuns,
     MeanIouOneClass,
     NearMajority,
     NegativeLoss,
@@ -28,14 +26,18 @@ from unetdiag.diag.checks.saturation.evidence import (
     NonFiniteOnset,
     OutOfRange,
     PerfectAccuracy,
-    PredictionCollapse,
     ScoreCollapse,
     ScoreZeroThroughout,
-    StepTimeOutlier,
     StillImproving,
     TrainValGap,
     UniformPredictionLoss,
     ValidationLossRising,
+)
+from unetdiag.diag.checks.saturation.evidence_runs import (
+    BaselineFromOtherRun,
+    IdenticalAcrossRuns,
+    PredictionCollapse,
+    StepTimeOutlier,
 )
 from unetdiag.diag.checks.saturation.words import finding
 from unetdiag.diag.core.findings import Finding
