@@ -99,7 +99,7 @@ def test_model_keras_holds_the_best_epoch_and_last_keras_the_last(dataset, tmp_p
     with open(variant_dir / "val_scores.csv", newline="") as handle:
         dice = [float(r["dice"]) for r in csv.DictReader(handle) if r["dice"] not in ("", "nan")]
     assert sum(dice) / len(dice) == pytest.approx(history["val_dice"][best - 1], abs=1e-5)
-    assert "model.keras" in result.report.summary["variants"][0]
+    assert result.report.summary["variants"][0]["saved"] == f"best @{best}"
 
 
 # --- --resume RUN --epochs N ----------------------------------------------------------------

@@ -92,10 +92,15 @@ class VariantResult:
             "val acc": _rounded(self.final_val_accuracy, 4),
             "ms/step": _rounded(self.time_per_step_ms, 1),
             "img/s": _rounded(self.images_per_second, 0),
-            "params": self.parameters,
-            "model.keras": None if self.model_holds is None
-            else f"{self.model_holds} @{self.model_epoch}",
+            # what model.keras holds, figure-sized ("best @12"): the table fits 80 columns
+            # (the parameter count is in summary.json and summary.csv)
+            "saved": None if self.model_holds is None
+            else f"{_HOLDS_SHORT.get(self.model_holds, self.model_holds)} @{self.model_epoch}",
         }
+
+
+#: What model.keras holds (run/models.py), in a word.
+_HOLDS_SHORT = {"best epoch": "best", "last epoch": "last", "guard stop": "guard"}
 
 
 @dataclass
