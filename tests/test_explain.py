@@ -210,3 +210,18 @@ def test_runs_rising_on_different_metrics_each_name_their_own():
         "Validation scores were still rising at the last epoch in A (val_seed_dice 0.6400, up "
         "0.2400 over the last 3 epochs) and B (val_dice 0.5900, up 0.1900 over the last 3 "
         "epochs): train longer.")
+
+
+def test_a_metric_that_turns_non_finite_later_and_stays_so_is_in_the_headline(tmp_path):
+    log = tmp_path / "history.csv"
+    rows = ["epoch,dice_coef,loss,val_dice_coef,val_loss"]
+    for epoch in range(12):
+        loss = "nan" if epoch == 2 else f"{0.5 - 0.02 * epoch:.3f}"
+        val_loss = "nan" if epoch >= 7 else f"{0.55 - 0.015 * epoch:.3f}"
+        rows.append(f"{epoch},{0.5 + 0.02 * epoch:.2f},{loss},{0.45 + 0.02 * epoch:.2f},"
+                    f"{val_loss}")
+    log.write_text("\n".join(rows) + "\n")
+    headline = explain_log(log).headline
+    assert "loss is NaN at epoch 3, finite from epoch 4 on" in headline
+    assert "val_loss also turns non-finite at epoch 8 and still is at the last epoch" in headline
+

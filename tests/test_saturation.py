@@ -323,39 +323,44 @@ def test_a_schedule_known_only_from_its_cuts_names_a_lower_bound_of_the_highest_
 def test_a_metric_non_finite_for_one_epoch_is_not_said_to_stay_so():
     history = {"loss": [0.55, 2.57, math.nan, 4.47, 4.47], "val_loss": [0.6, 0.7, 0.8, 0.9, 1.0]}
     found = only(check_series("r", history), "saturation.non_finite")
-    assert found.evidence["finite_again_epoch"] == {"loss": 4}
+    assert found.evidence["non_finite_epochs"] == [3] and found.evidence["recovered"] == ["loss"]
     assert found.evidence["values_at_onset"] == ["NaN"]
-    assert "loss is NaN at epoch 3 (finite again at epoch 4)" in found.explanation
+    assert "loss is NaN at epoch 3, finite from epoch 4 on." in found.explanation
+    # NaN again later and to the end: neither "from" the onset nor recovered
+    again = only(check_series("r", {"loss": [0.5, 0.4, 0.3, math.nan, 0.3, 0.3, math.nan,
+                                             math.nan]}), "saturation.non_finite")
+    assert again.evidence["non_finite_epochs"] == [4, 7, 8] and not again.evidence["recovered"]
+    assert "NaN at epochs 4 and 7-8." in again.explanation and "came back" not in \
+        again.explanation
     infinite = only(check_series("r", {"loss": [0.5, math.inf, math.inf]}),
                     "saturation.non_finite")
     assert infinite.evidence["values_at_onset"] == ["inf"] and "from epoch 2" in \
         infinite.explanation and " infinite " in infinite.explanation
-    both = only(check_series("r", {"loss": [0.5, math.inf], "val_loss": [0.5, math.nan]}),
-                "saturation.non_finite")
-    assert both.evidence["values_at_onset"] == ["NaN", "inf"]
-    assert "NaN or infinite" in both.explanation
+    # inf, then NaN (inf - inf): both named
+    for history in ({"loss": [0.5, math.inf, math.nan, math.nan]},
+                    {"loss": [0.5, math.inf], "val_loss": [0.5, math.nan]}):
+        both = only(check_series("r", history), "saturation.non_finite")
+        assert both.evidence["values_at_onset"] == ["NaN", "inf"]
+        assert "NaN or infinite" in both.explanation
 
 
-def test_a_validation_loss_rising_after_its_best_while_training_falls():
-    # AdvancedEAST#70, the second fit (epochs 6-11): best val_loss at epoch 9
-    history = {"epoch": [6, 7, 8, 9, 10, 11], "loss": [0.79, 0.75, 0.72, 0.6963, 0.6602, 0.6240],
-               "val_loss": [0.86, 0.8328, 0.8024, 0.8008, 0.8203, 0.8538]}
-    found = only(check_series("r", history), "saturation.validation_loss_rising")
-    assert found.severity is Severity.INFO
-    data = found.evidence["metrics"]["val_loss"]
-    assert (data["best_epoch"], data["last_epoch"], data["epochs_after_best"]) == (9, 11, 2)
-    assert data["rise"] == pytest.approx(0.8538 / 0.8008 - 1)
-    assert "val_loss was lowest at epoch 9 (0.8008) and is 6.62 % above it at epoch 11" \
-        in found.explanation
-    # a rise under 5 %, one epoch after the best, a training loss that rose too, a best at the
-    # last epoch, or a validation loss diverged from training (tensorflow#36446): nothing
-    for values in ({"loss": history["loss"], "val_loss": [0.86, 0.83, 0.80, 0.80, 0.81, 0.82]},
-                   {"loss": history["loss"], "val_loss": [0.86, 0.83, 0.80, 0.79, 0.78, 0.85]},
-                   {"loss": [0.7, 0.6, 0.5, 0.5, 0.55, 0.6], "val_loss": history["val_loss"]},
-                   {"loss": history["loss"], "val_loss": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]},
-                   {"loss": [0.46, 0.3, 0.2, 0.1, 0.05, 0.03],
-                    "val_loss": [302.5, 400.0, 900.0, 1500.0, 3000.0, 4992.0]}):
-        assert "saturation.validation_loss_rising" not in ids(check_series("r", values)), values
+def test_gap_and_rise_are_measured_at_epochs_where_both_phases_are_logged():
+    # validation every 5 epochs (CSVLogger's empty cells): best at 10, 0.70 at 20
+    loss = [1.0 - 0.04 * epoch for epoch in range(20)]
+    val = [None] * 20
+    val[4], val[9], val[14], val[19] = 0.60, 0.55, 0.62, 0.70
+    rising = only(check_series("r", {"loss": loss, "val_loss": val}),
+                  "saturation.validation_loss_rising")
+    assert rising.evidence["metrics"]["val_loss"]["epochs_after_best"] == 10
+    assert "10 epochs later" in rising.explanation and "kept falling" not in rising.title
+    # validation NaN from epoch 8: the gap is judged at epoch 7, where both are finite
+    history = {"loss": [0.5 - 0.02 * e for e in range(12)],
+               "val_loss": [0.55 - 0.015 * e if e < 7 else math.nan for e in range(12)]}
+    assert "saturation.train_val_gap" not in ids(check_series("r", history))
+    wide = {"loss": [0.5, 0.3, 0.2, 0.1], "val_loss": [0.5, 0.4, 0.45, math.nan]}
+    gap = only(check_series("r", wide), "saturation.train_val_gap")
+    assert gap.evidence["metrics"]["loss"]["epoch"] == 3
+    assert "at epoch 3, the last at which both are finite" in gap.title
 
 
 def test_flat_needs_enough_epochs_and_ignores_bookkeeping():

@@ -177,9 +177,16 @@ def _non_finite(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | No
         metrics, finite = evidence["metrics_at_onset"], evidence.get("finite_throughout", [])
         when = non_finite_when(evidence) or "from " + epoch_of(
             evidence["onset_epoch"], evidence["epochs"], evidence["last_epoch"])
+        # metrics that turn non-finite later and stay so at the end (a validation loss
+        # after the training loss came back)
+        later = [name for name, epoch in evidence["first_non_finite_epoch"].items()
+                 if name not in metrics and name not in evidence["recovered"]]
+        also = (f"; {join_names(later)} also {verb(len(later), 'turns', 'turn')} non-finite "
+                f"at epoch {min(evidence['first_non_finite_epoch'][n] for n in later)} and "
+                f"still {verb(len(later), 'is', 'are')} at the last epoch" if later else "")
         parts.append(f"in {evidence['run']}, {join_names(metrics)} "
                      f"{verb(len(metrics), 'is', 'are')} "
-                     f"{non_finite_word(evidence['values_at_onset'])} {when}"
+                     f"{non_finite_word(evidence['values_at_onset'])} {when}{also}"
                      + (f" ({join_names(finite)} {verb(len(finite), 'stays', 'stay')} finite)"
                         if 0 < len(finite) <= 3 else ""))
     return capitalised("; ".join(parts)) + "." if parts else None

@@ -109,13 +109,15 @@ class NonFiniteOnset(Claim):
     metrics_at_onset: list[str]
     first_non_finite_epoch: dict[str, int]
     last_finite_before_onset: dict[str, float]
+    #: metrics non-finite at some epoch and finite at their last
     recovered: list[str]
-    #: each recovered metric's first finite epoch after its first non-finite one
-    finite_again_epoch: dict[str, int]
+    #: the epochs (as the log counts them) at which a metric of the onset is not finite
+    non_finite_epochs: list[int]
     epochs: int
     finite_throughout: list[str]
     last_epoch: int
-    #: how the metrics at the onset printed: a sorted subset of "NaN", "inf", "-inf"
+    #: how the metrics of the onset printed at those epochs: a sorted subset of "NaN",
+    #: "inf", "-inf"
     values_at_onset: list[str]
     #: training losses finite at the onset epoch, and at an epoch after it
     training_loss_finite_at_onset: list[str] = field(default_factory=list)
@@ -392,7 +394,7 @@ class TrainValGap(MetricsClaim):
     """Training and validation far apart at their last finite epochs.
 
     ``metrics``: training name -> train, validation, ratio (a loss) or gap (a score), and
-    epoch and validation_epoch (the epochs of the two values: the last finite ones).
+    epoch (of both values: the last at which both are finite).
     ``diverged``: losses whose validation value is orders of magnitude above training.
     ``last_epoch``: the run's last epoch, finite or not.
     """
@@ -424,8 +426,8 @@ class ValidationLossRising(MetricsClaim):
     """Validation losses that rose after their best epoch while the training loss fell.
 
     ``metrics``: validation loss name -> best, best_epoch, last, last_epoch (the last finite
-    one), rise (last / best - 1), epochs_after_best, training (the training loss's name),
-    training_at_best, training_last.
+    one), rise (last / best - 1), epochs_after_best (last_epoch - best_epoch, as the log
+    counts them), training (the training loss's name), training_at_best, training_last.
     """
 
     severity: Severity = field(default=Severity.INFO, metadata=NOT_REPORTED)

@@ -33,35 +33,43 @@ from unetdiag.diag.core.findings import Severity
 
 
 def non_finite_onset(run: str, series: Series) -> NonFiniteOnset | None:
-    """When the first metrics turned NaN or infinite, and which came back."""
+    """When the first metrics turned NaN or infinite, at which epochs they were, and which
+    are finite at their last epoch."""
     first_bad: dict[str, int] = {}
-    finite_again: dict[str, int] = {}
+    recovered: list[str] = []
     for name, item in series.items():
         bad = np.flatnonzero(item.logged & ~np.isfinite(item.values))
         if bad.size:
             first_bad[name] = int(bad[0])
-            again = np.flatnonzero(item.finite[bad[0]:])
-            if again.size:
-                finite_again[name] = item.epoch(int(bad[0] + again[0]))
+            logged = np.flatnonzero(item.logged)
+            if item.finite[logged[-1]]:
+                recovered.append(name)
     if not first_bad:
         return None
     onset = min(first_bad.values())
+    at_onset = [name for name, epoch in first_bad.items() if epoch == onset]
     last_finite = {name: float(series[name].values[onset - 1]) for name in series
                    if onset > 0 and series[name].finite[onset - 1]}
     longest = max(series.values(), key=lambda item: item.values.size)
     training_losses = [item for name, item in series.items()
                        if not is_validation(name) and metric_kind(name) == "loss"]
+    bad_after_onset = {index for name in at_onset
+                       for index in np.flatnonzero(series[name].logged
+                                                   & ~np.isfinite(series[name].values))}
     return NonFiniteOnset(
-        run, onset_epoch=longest.epoch(onset),
-        metrics_at_onset=[name for name, epoch in first_bad.items() if epoch == onset],
+        run, onset_epoch=longest.epoch(onset), metrics_at_onset=at_onset,
         first_non_finite_epoch={name: series[name].epoch(epoch)
                                 for name, epoch in first_bad.items()},
-        last_finite_before_onset=last_finite, recovered=list(finite_again),
-        finite_again_epoch=finite_again, epochs=longest.values.size,
+        last_finite_before_onset=last_finite, recovered=recovered,
+        non_finite_epochs=[longest.epoch(int(index)) for index in sorted(bad_after_onset)],
+        epochs=longest.values.size,
         finite_throughout=[name for name in series if name not in first_bad],
         last_epoch=longest.epoch(longest.values.size - 1),
-        values_at_onset=sorted({_printed(series[name].values[epoch])
-                                for name, epoch in first_bad.items() if epoch == onset}),
+        values_at_onset=sorted({_printed(series[name].values[index]) for name in at_onset
+                                for index in bad_after_onset
+                                if index < series[name].values.size
+                                and series[name].logged[index]
+                                and not np.isfinite(series[name].values[index])}),
         training_loss_finite_at_onset=[item.name for item in training_losses
                                        if onset < item.values.size and item.finite[onset]],
         training_loss_finite_after_onset=[item.name for item in training_losses
@@ -163,12 +171,14 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds
         kind = metric_kind(name)
         if is_validation(name) or partner is None or kind in ("other", "bookkeeping"):
             continue
-        train_last, val_last = item.last_finite(), partner.last_finite()
-        if train_last is None or val_last is None:
+        # the last epoch at which both are finite: a gap between different epochs is the
+        # training going on, not a disagreement
+        length = min(item.values.size, partner.values.size)
+        both = np.flatnonzero(item.finite[:length] & partner.finite[:length])
+        if not both.size:
             continue
-        train, val = train_last[1], val_last[1]
-        epochs = {"epoch": item.epoch(train_last[0]),
-                  "validation_epoch": partner.epoch(val_last[0])}
+        train, val = float(item.values[both[-1]]), float(partner.values[both[-1]])
+        epochs = {"epoch": item.epoch(int(both[-1]))}
         if kind != "loss" and not all(-thresholds.range_slack <= v <= 1 + thresholds.range_slack
                                       for v in (train, val)):
             continue  # a score outside [0, 1] is reported as such; its gap means nothing
@@ -232,7 +242,7 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
         best_at = int(finite[np.argmin(item.values[finite])])
         last_at = int(finite[-1])
         best, last = float(item.values[best_at]), float(item.values[last_at])
-        after = int(np.count_nonzero(finite > best_at))
+        after = item.epoch(last_at) - item.epoch(best_at)
         if (best <= 0 or after < thresholds.loss_rise_epochs
                 or last < best * (1 + thresholds.loss_rise)
                 or max(best_at, last_at) >= training.values.size):

@@ -306,13 +306,10 @@ def _gap_sentence(name: str, gap: Mapping[str, float], last_epoch: int) -> str:
 
 
 def _gap_epochs(gap: Mapping[str, float], last_epoch: int) -> str:
-    """Where a gap's values come from, when not both from the last epoch."""
-    if gap["epoch"] == gap["validation_epoch"] == last_epoch:
+    """Where a gap's values come from, when not from the last epoch."""
+    if gap["epoch"] == last_epoch:
         return ""
-    if gap["epoch"] == gap["validation_epoch"]:
-        return f" at epoch {gap['epoch']}, the last with finite values"
-    return (f" (epochs {gap['epoch']} and {gap['validation_epoch']}, the last with finite "
-            "values)")
+    return f" at epoch {gap['epoch']}, the last at which both are finite"
 
 
 def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
@@ -340,8 +337,7 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
         title = (f"{claim.run}: the validation loss diverged "
                  f"({_gap_sentence(first, claim.metrics[first], claim.last_epoch)})")
     else:
-        at_last = all(gap["epoch"] == gap["validation_epoch"] == claim.last_epoch
-                      for gap in claim.metrics.values())
+        at_last = all(gap["epoch"] == claim.last_epoch for gap in claim.metrics.values())
         title = f"{claim.run}: " + (
             "validation scores above training" if not overfit
             else "training and validation disagree" + (" at the last epoch" if at_last else ""))
@@ -387,7 +383,7 @@ def validation_loss_rising_finding(claim: evidence.ValidationLossRising) -> Find
     return finding(
         ids.VALIDATION_LOSS_RISING, claim,
         title=(f"{claim.run}: {names[0]} rose after epoch {first['best_epoch']} while "
-               f"{first['training']} kept falling"),
+               f"{first['training']} fell"),
         explanation=(
             f"{details}. The model kept fitting the training set better and the "
             "validation set worse: consistent with overfitting from that epoch on (a small "

@@ -93,13 +93,15 @@ def non_finite_word(values_at_onset: Sequence[str]) -> str:
 
 
 def non_finite_when(evidence: Mapping) -> str | None:
-    """``"at epoch 39 (finite again at epoch 40)"`` when every metric that turned non-finite
-    first came back; None when one did not (the wording says "from" then)."""
-    again = evidence["finite_again_epoch"]
-    if not all(name in again for name in evidence["metrics_at_onset"]):
+    """``"at epoch 39, finite from epoch 40 on"`` or ``"at epochs 4 and 7-12"`` when the
+    metrics of the onset are not non-finite at every epoch from it to the last; None when
+    they are (the wording says "from" then)."""
+    epochs, onset, last = (evidence["non_finite_epochs"], evidence["onset_epoch"],
+                           evidence["last_epoch"])
+    if epochs and epochs[-1] == last and epochs == list(range(onset, last + 1)):
         return None
-    back = max(again[name] for name in evidence["metrics_at_onset"])
-    return f"at epoch {evidence['onset_epoch']} (finite again at epoch {back})"
+    where = f"at epoch {epochs[0]}" if len(epochs) == 1 else f"at epochs {epoch_span(epochs)}"
+    return where + (f", finite from epoch {epochs[-1] + 1} on" if epochs[-1] < last else "")
 
 
 def describe_fingerprint(fingerprint: Mapping) -> str:
