@@ -138,6 +138,29 @@ def test_instance_label_images_are_label_maps_and_threshold_zero_reads_them(tmp_
         pytest.approx(np.mean(truth))
 
 
+def test_soft_halos_of_many_values_are_not_label_maps(tmp_path):
+    # distance-weighted soft labels: 255 * exp(-d / 20) around blobs, wide rings of low values
+    from scipy import ndimage
+
+    rng = np.random.default_rng(3)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    rows, columns = np.mgrid[:512, :512]
+    for index in range(3):
+        blobs = np.zeros((512, 512), bool)
+        for _ in range(3):
+            y, x = rng.integers(60, 452, size=2)
+            blobs |= (rows - y) ** 2 + (columns - x) ** 2 <= 25 ** 2
+        soft = np.rint(255 * np.exp(-ndimage.distance_transform_edt(~blobs) / 20))
+        Image.fromarray(soft.astype(np.uint8)).save(tmp_path / "masks" / f"halo_{index}.png")
+        Image.fromarray(rng.integers(0, 256, (512, 512), dtype=np.uint8)).save(
+            tmp_path / "images" / f"halo_{index}.png")
+    report = audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1)
+    assert "mask.label_map" not in {finding.id for finding in report.findings}
+    assert "soft labels" in found(report, "mask.non_binary").explanation
+    assert "--mask-threshold 0" not in report.headline
+
+
 def test_a_negative_label_is_proposed_as_unlabelled_not_as_foreground(tmp_path):
     # weak labels (WSL4MIS#3): 0 background, 1 object, -1 where nothing was annotated
     rng = np.random.default_rng(2)

@@ -58,9 +58,10 @@ MAX_LABEL_VALUES = 32
 #: of its scale lies inside whole regions.
 WHOLE_REGION_SHARE = 0.5
 #: A mask with more values than :data:`MAX_LABEL_VALUES` is a label map (one number per
-#: object) at this share: small objects (a nucleus of radius 5 holds about 60 % of its pixels
-#: inside, less where objects touch) and no resampled or anti-aliased mask (its in-between
-#: values are 1-2 pixel bands, almost none inside) come near it.
+#: object) when its median value has at least this share of its pixels inside whole
+#: regions: a nucleus of radius 5 holds about 60 % of its pixels inside (less where objects
+#: touch), while the values of a resampled, anti-aliased or soft mask are bands or rings,
+#: most of them one or two pixels wide.
 NUMBERED_OBJECTS_REGION_SHARE = 0.3
 #: A value separates the others when at most this share of the contacts between different
 #: values does not involve it (a few stray contacts are tolerated).
@@ -209,12 +210,26 @@ def label_layout(inspected: InspectedMask) -> LabelLayout | None:
 def _numbered_objects_layout(inspected: InspectedMask) -> LabelLayout | None:
     """A mask with more than :data:`MAX_LABEL_VALUES` whole numbers, 0 among them, each
     covering whole regions: one number per object (an instance label image: Cellpose,
-    StarDist, the Cell Tracking Challenge) or many classes. None when its in-between values
-    do not lie in whole regions (resampled, anti-aliased or soft masks)."""
+    StarDist, the Cell Tracking Challenge) or many classes. None when its values do not
+    (resampled, anti-aliased or soft masks).
+
+    Judged value by value: in a soft mask (a distance-decay halo, a heat map) the steep values
+    are rings one pixel wide, while every object of an instance image is a blob with an
+    inside; the median value's share of pixels inside whole regions must reach
+    :data:`NUMBERED_OBJECTS_REGION_SHARE`.
+    """
     encoding = inspected.encoding
-    if encoding.palette == "labels" or encoding.min_value != 0:
+    plane = inspected.plane
+    if encoding.palette == "labels" or encoding.min_value != 0 or min(plane.shape) < 3:
         return None
-    share = whole_region_share(inspected.plane, (0, encoding.max_value))
+    core = plane[1:-1, 1:-1].astype(np.int64, copy=False)
+    labelled = core != 0
+    sizes = np.bincount(core[labelled].ravel())
+    inside = np.bincount(core[labelled & _interior(plane)].ravel(), minlength=sizes.size)
+    present = sizes > 0
+    if not present.any():
+        return None
+    share = float(np.median(inside[present] / sizes[present]))
     if not share >= NUMBERED_OBJECTS_REGION_SHARE:
         return None
     return LabelLayout(counts=_value_counts(inspected), whole_region_share=share,
