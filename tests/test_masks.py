@@ -159,6 +159,30 @@ def test_rgba_uniform_colour_reads_alpha_as_the_mask(tmp_path):
     np.testing.assert_array_equal(mask, TRUTH)
 
 
+def test_rgba_uniform_partial_alpha_is_composited_not_read_as_the_mask(tmp_path):
+    # an overlay layer saved at 50 % opacity everywhere: the colour draws the object
+    rgba = np.zeros((SIZE, SIZE, 4), np.uint8)
+    rgba[..., 0] = TRUTH * 255
+    rgba[..., 3] = 200
+    mask, encoding = decode_mask(_save(tmp_path / "m.png", rgba))
+    assert encoding.alpha == "composited"
+    np.testing.assert_array_equal(mask, TRUTH)
+
+
+def test_rgba_anti_aliased_drawing_with_a_transparent_margin_keeps_its_object(tmp_path):
+    # white on black with a few grey edge levels, on an opaque canvas with transparent padding
+    rgba = np.zeros((SIZE, SIZE, 4), np.uint8)
+    rgba[..., :3] = (TRUTH * 255)[..., None]
+    edge = np.flatnonzero(np.diff(TRUTH.astype(int), axis=1).ravel())[:12]
+    for level, index in zip(range(20, 240, 20), edge, strict=False):
+        rgba.reshape(-1, 4)[index, :3] = level
+    rgba[..., 3] = 255
+    rgba[:, :3, 3] = 0
+    mask, encoding = decode_mask(_save(tmp_path / "m.png", rgba))
+    assert encoding.alpha == "composited"
+    assert mask[:, 3:].sum() >= TRUTH[:, 3:].sum() - 12 and mask[:, :3].sum() == 0
+
+
 def _palette_png(path: Path, indices: np.ndarray, palette: list[int]) -> Path:
     image = Image.fromarray(indices.astype(np.uint8), "P")
     image.putpalette(palette)

@@ -6,8 +6,9 @@ How stored values become {0, 1} (:func:`decode_mask`):
    8-bit, 16-bit, float, palette indices or colour.
 2. Colour masks collapse to one plane with the channel maximum (a coloured object on black is
    foreground). Where alpha varies, the alpha *is* the mask (transparent is background), unless
-   the opaque pixels' colours draw both classes (a few values, dark and bright): then the
-   colour is composited over black (a transparent pixel is background). A black object on a
+   the opaque pixels' colours draw both classes (mostly two levels, dark and bright): then the
+   colour is composited over black (a transparent pixel is background), as it is under an
+   alpha that is the same everywhere (a layer saved at 50 % opacity). A black object on a
    transparent white background and a cut-out photograph are alpha masks; a red object on a
    transparent background reads the same either way.
 3. The plane's *scale* is recognised from its values (:func:`mask_encoding`), and the threshold
@@ -224,7 +225,8 @@ def _mask_plane(values: np.ndarray) -> tuple[np.ndarray, bool, str]:
     full_alpha = _nominal_max(values.dtype)
     if bool(np.all(alpha_channel >= full_alpha)):
         return plane, is_colour, "opaque"
-    if not _colour_draws_classes(plane, alpha_channel >= full_alpha):
+    if (alpha_channel.min() != alpha_channel.max()
+            and not _colour_draws_classes(plane, alpha_channel >= full_alpha)):
         # The shape is in the alpha: one colour everywhere, one class under the opaque
         # pixels (a black object on transparent white), or a cut-out photograph; the
         # plane is then no colour's
@@ -235,21 +237,26 @@ def _mask_plane(values: np.ndarray) -> tuple[np.ndarray, bool, str]:
     return composited, is_colour, "composited"
 
 
-#: Opaque pixels holding at most this many distinct colour values are a drawn label (a
-#: cut-out photograph holds hundreds).
-_LABEL_COLOURS = 8
+#: The opaque pixels' colours draw a label when they sit at two levels, dark and bright, in
+#: at least this share (anti-aliased edges add a few in-between values; a cut-out
+#: photograph spreads over hundreds).
+_TWO_LEVEL_SHARE = 0.9
 
 
 def _colour_draws_classes(plane: np.ndarray, opaque: np.ndarray) -> bool:
-    """Whether the opaque pixels' colours hold both classes of a drawn label (a few values,
-    some dark and some bright): then the colour is the mask and alpha only hides what is
-    transparent (composited over black); otherwise the alpha is the mask."""
-    values = np.unique(plane[opaque])
-    if values.size < 2 or values.size > _LABEL_COLOURS:
+    """Whether the opaque pixels' colours hold both classes of a drawn label (mostly two
+    levels, one dark and one bright): then the colour is the mask and alpha only hides what
+    is transparent (composited over black); otherwise the alpha is the mask."""
+    values = plane[opaque]
+    if values.size == 0:
         return False
+    low, high = values.min(), values.max()
     middle = (_nominal_max(plane.dtype) if np.issubdtype(plane.dtype, np.integer)
               else 1.0) / 2
-    return bool(values[0] <= middle < values[-1])
+    if not low <= middle < high:
+        return False
+    at_ends = np.count_nonzero(values == low) + np.count_nonzero(values == high)
+    return at_ends >= _TWO_LEVEL_SHARE * values.size
 
 
 def _finite_range(plane: np.ndarray) -> tuple[float, float]:
