@@ -128,8 +128,14 @@ def test_instance_label_images_are_label_maps_and_threshold_zero_reads_them(tmp_
             tmp_path / "images" / f"cells_{index}.png")
     report = audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1)
     label = found(report, "mask.label_map")
-    assert label.severity is Severity.WARNING and label.evidence["numbered_objects_possible"]
+    assert label.severity is Severity.WARNING
+    assert label.evidence["numbered_objects_choice"].startswith(
+        "if every value but 0 is an object, pass --mask-threshold 0;")
     assert "pass --mask-threshold 0" in report.headline
+    # under --mask-polarity dark a threshold of 0 makes only 0 foreground: the flag goes too
+    dark = audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1,
+                         policy=MaskPolicy(polarity="dark", threshold=0))
+    assert "pass --mask-threshold 0 without --mask-polarity dark" in dark.headline
     assert not any(word in text(report) for word in SOFT_WORDS)
     every = audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1,
                           policy=MaskPolicy(threshold=0))

@@ -451,13 +451,34 @@ def test_the_decoder_notes_label_maps_and_the_trainer_words_them(tmp_path):
     log = datasets.decode_log
     assert sorted(log.label_maps) == sorted(str(pair.mask) for pair in pairs[:4])
     assert log.label_maps[str(pairs[0].mask)] == [0, 1, 2, 3, 4]
-    assert log.masks_decoded == 6
+    assert len(log.decoded_masks) == 6
     [finding] = decoded_findings(log, MaskPolicy())
     assert (finding.id, finding.severity.value) == ("mask.label_map", "warning")
     assert finding.title == ("4 of 6 masks are label maps holding 17 values, 0..16, read under "
                              "a threshold")
     assert "--mask-threshold 0" in finding.fix
-    # a threshold or values the user chose say how to read them: nothing to warn of
-    assert decoded_findings(log, MaskPolicy(threshold=0)) == []
-    assert decoded_findings(log, MaskPolicy(foreground_values=(1,))) == []
+    # read so that every labelled value is foreground, or by value: nothing to warn of
+    for policy in (MaskPolicy(threshold=0), MaskPolicy(foreground_values=(1, 2, 3))):
+        read = _build(pairs[:4], pairs[4:], policy=policy)
+        read.preflight()
+        assert read.decode_log.label_maps == {}, policy
+
+
+def test_palette_label_masks_are_not_said_to_be_thresholded(tmp_path):
+    from unetdiag.diag.synth.label_corruptions import voc_palette
+
+    rows, columns = np.mgrid[:40, :40]
+    pairs = []
+    for index in range(3):
+        indices = np.zeros((40, 40), np.uint8)
+        indices[(rows - 20) ** 2 + (columns - 20) ** 2 <= 100] = 255  # the void band
+        indices[(rows - 20) ** 2 + (columns - 20) ** 2 <= 64] = 15
+        pair = _write_pair(tmp_path, f"voc_{index}", indices, indices)
+        palette_mask = Image.fromarray(indices, "P")
+        palette_mask.putpalette(voc_palette())
+        palette_mask.save(pair.mask)
+        pairs.append(pair)
+    datasets = _build(pairs[:2], pairs[2:], policy=MaskPolicy(ignore_values=(255,)))
+    datasets.preflight()
+    assert datasets.decode_log.label_maps == {}
 

@@ -135,6 +135,6 @@ def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy) -> list[Finding]
              for image, (mask, image_size, mask_size)
              in sorted(decode_log.size_mismatches.items())]
     findings = geometry_findings(pairs, source="data")
-    label_maps = threshold_on_label_maps(decode_log.label_maps, decode_log.masks_decoded,
+    label_maps = threshold_on_label_maps(decode_log.label_maps, len(decode_log.decoded_masks),
                                          policy, source="data")
     return findings + ([label_maps] if label_maps is not None else [])

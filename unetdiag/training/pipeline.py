@@ -53,7 +53,7 @@ from unetdiag.diag.data.intensity import (
     DEFAULT_NOISE_STD,
     photometric_scale,
 )
-from unetdiag.diag.data.labelmaps import label_layout
+from unetdiag.diag.data.labelmaps import label_layout, read_by_numbering
 from unetdiag.diag.data.masks import MaskPolicy, read_image
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.exitcodes import ExitCode, UserError
@@ -111,8 +111,8 @@ class DecodeLog:
         default_factory=dict)
     #: ``mask path -> the values it holds`` of the masks that are label maps.
     label_maps: dict[str, list[int]] = field(default_factory=dict)
-    #: masks decoded.
-    masks_decoded: int = 0
+    #: every mask decoded (a set: an uncached dataset decodes each file every pass).
+    decoded_masks: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_failure(self, path: str, reason: str) -> None:
@@ -124,7 +124,7 @@ class DecodeLog:
         """Count the pair, and note it when the decoded image and mask differ in height or
         width."""
         with self._lock:
-            self.masks_decoded += 1
+            self.decoded_masks.add(mask_path)
         if image.shape[:2] != mask.shape[:2]:
             with self._lock:
                 self.size_mismatches[image_path] = (
@@ -229,11 +229,10 @@ def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
         current = mask_file
         inspected = inspect_stored(load_mask(mask_file), policy)
         mask, ignored = decoded_planes(inspected, policy)
-        layout = label_layout(inspected)
-        if layout is not None and layout.is_label_map:
-            decode_log.record_label_map(mask_file, sorted(layout.counts))
         if mask.ndim != 2:
             raise ValueError(f"mask decoded to shape {mask.shape}, expected height x width")
+        if read_by_numbering(inspected, policy):
+            decode_log.record_label_map(mask_file, sorted(label_layout(inspected).counts))
     except Exception as error:  # recorded with the file name, then re-raised
         decode_log.record_failure(current, getattr(error, "reason", None)
                                   or f"{type(error).__name__}: {error}")

@@ -12,7 +12,6 @@ import math
 from collections.abc import Sequence
 
 from unetdiag.diag.audit.tally import EMPTY_RULE, AuditTally
-from unetdiag.diag.checks.label_maps import NUMBERED_OBJECTS_FLAG
 from unetdiag.diag.core.dice import DEFAULT_DICE, all_ones_dice, trivial_baselines
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
@@ -89,8 +88,8 @@ def _decodes_empty_sentence(findings: Sequence[Finding], tally: AuditTally) -> s
         sentence += f": they are label maps holding {evidence['values_text']}"
     if evidence.get("proposed_flags"):
         return f"{sentence}; pass {evidence['proposed_flags']}."
-    if evidence.get("numbered_objects_possible"):
-        return f"{sentence}; {_NUMBERED_OBJECTS_CHOICE}."
+    if evidence.get("numbered_objects_choice"):
+        return f"{sentence}; {evidence['numbered_objects_choice']}."
     if evidence.get("values_text"):
         return f"{sentence}; choose the foreground with --foreground-values."
     return f"{sentence}, though {evidence['several_values']} of them hold several values."
@@ -117,13 +116,9 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
                 "no class (see mask.label_map).")
     if evidence.get("proposed_flags"):
         return f"{sentence}; pass {evidence['proposed_flags']} (see mask.label_map)."
-    if evidence.get("numbered_objects_possible"):
-        return f"{sentence}; {_NUMBERED_OBJECTS_CHOICE} (see mask.label_map)."
+    if evidence.get("numbered_objects_choice"):
+        return f"{sentence}; {evidence['numbered_objects_choice']} (see mask.label_map)."
     return f"{sentence}; choose the foreground with --foreground-values (see mask.label_map)."
-
-
-_NUMBERED_OBJECTS_CHOICE = (f"if every value but 0 is an object, pass {NUMBERED_OBJECTS_FLAG}; "
-                            "if they are classes, choose them with --foreground-values")
 
 
 #: Errors that open the headline when no earlier rule spoke, in this order.

@@ -12,12 +12,13 @@ import numpy as np
 from unetdiag.diag.audit.findings import audit_finding, listed_names
 from unetdiag.diag.audit.labels import LabelVerdict
 from unetdiag.diag.audit.tally import AuditTally
-from unetdiag.diag.checks.label_maps import NUMBERED_OBJECTS, NUMBERED_OBJECTS_FLAG
+from unetdiag.diag.checks.label_maps import NUMBERED_OBJECTS, numbered_objects_choice
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.labelmaps import MAX_LABEL_VALUES, SEPARATOR_LEAK, colour_rgb
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.wording.text import (
     QUOTED_VALUES,
+    capitalised,
     join_names,
     percent,
     plural,
@@ -143,10 +144,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
                "index, saved as 8-bit grey PNG), then choose the foreground with "
                "--foreground-values.")
     elif undecided and verdict.numbered_objects_possible:
-        fix = (f"If every value but 0 is an object, pass {NUMBERED_OBJECTS_FLAG} (any value "
-               "above 0 is foreground); if they are classes, choose the foreground with "
-               "--foreground-values (class numbers, ranges such as 1-11). Pass the same "
-               "options to train.")
+        fix = (f"{capitalised(numbered_objects_choice(policy))} (class numbers, ranges such as "
+               "1-11). Pass the same options to train.")
     elif undecided:
         fix = ("Choose the foreground by value: --foreground-values with the class numbers to "
                "segment (e.g. --foreground-values 8 for value 8 alone, or a range such as "
@@ -157,7 +156,9 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
     return audit_finding(
         "mask.label_map", severity,
         f"{masks_phrase} holding {held}", explanation, fix,
-        {**verdict.to_evidence(), "values_text": held, "policy": policy.to_dict()},
+        {**verdict.to_evidence(), "values_text": held, "policy": policy.to_dict(),
+         "numbered_objects_choice": numbered_objects_choice(policy)
+         if verdict.numbered_objects_possible and undecided else None},
         listed_names(tally.mask_paths, verdict.indices))
 
 
@@ -191,9 +192,8 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
         fix = (f"Pass {flags} (proposed from the values, see mask.label_map) to audit-data "
                "and train.")
     elif verdict is not None and verdict.numbered_objects_possible:
-        fix = (f"If every value but 0 is an object, pass {NUMBERED_OBJECTS_FLAG}; if they are "
-               "classes, choose them with --foreground-values (see mask.label_map). Pass the "
-               "same options to train.")
+        fix = (f"{capitalised(numbered_objects_choice(policy))} (see mask.label_map). Pass "
+               "the same options to train.")
     elif verdict is not None:
         fix = ("Choose the foreground by value with --foreground-values (see mask.label_map) "
                "and pass the same options to train.")
@@ -209,6 +209,7 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
         {"masks": masks_read, "several_values": count, "policy": policy.to_dict(),
          "proposed_flags": flags,
          "values_text": None if verdict is None else _held_values(verdict),
-         "numbered_objects_possible": verdict is not None and verdict.numbered_objects_possible},
+         "numbered_objects_choice": numbered_objects_choice(policy)
+         if verdict is not None and verdict.numbered_objects_possible else None},
         listed_names(tally.mask_paths, listed))
 

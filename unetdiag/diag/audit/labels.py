@@ -145,7 +145,6 @@ class LabelVerdict:
                 "proposed_policy": None if self.proposal is None else self.proposal.to_dict(),
                 "proposed_flags": None if self.proposal is None else self.proposal.flags(),
                 "one_class_in_force": self.one_class_in_force,
-                "numbered_objects_possible": self.numbered_objects_possible,
                 "in_force_as_proposed": self.in_force_as_proposed}
 
 

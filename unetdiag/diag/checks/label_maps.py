@@ -15,20 +15,29 @@ from collections.abc import Mapping, Sequence
 
 from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity
 from unetdiag.diag.data.policy import MaskPolicy
-from unetdiag.diag.wording.text import plural, values_text
+from unetdiag.diag.wording.text import capitalised, plural, values_text, verb
 
 #: What a mask with one number per object is, where such masks come from.
 NUMBERED_OBJECTS = ("an instance label image, as Cellpose, StarDist and the Cell Tracking "
                     "Challenge store them")
-#: The policy that makes every value above 0 foreground.
-NUMBERED_OBJECTS_FLAG = "--mask-threshold 0"
+
+
+def numbered_objects_choice(policy: MaskPolicy) -> str:
+    """What to pass for masks of many values on 0, given the policy in force: ``"if every
+    value but 0 is an object, pass --mask-threshold 0; if they are classes, choose them with
+    --foreground-values"`` (under ``--mask-polarity dark`` a threshold of 0 makes only 0
+    foreground, so the flag goes too)."""
+    flag = "--mask-threshold 0" + (" without --mask-polarity dark"
+                                   if policy.dark_is_foreground else "")
+    return (f"if every value but 0 is an object, pass {flag}; if they are classes, choose "
+            "them with --foreground-values")
 
 
 def threshold_on_label_maps(label_maps: Mapping[str, Sequence[int]], masks: int,
                             policy: MaskPolicy, source: str) -> Finding | None:
-    """``mask.label_map`` (warning) when masks the decoder found to be label maps were read
-    under the automatic threshold; None when there are none, or when the policy names the
-    foreground values or a threshold of its own (the user chose how to read them).
+    """``mask.label_map`` (warning) when the decoder read label maps under a threshold that
+    left some of their labelled values background
+    (:func:`~unetdiag.diag.data.labelmaps.read_by_numbering`); None when there are none.
 
     ``label_maps``: mask path -> the values it holds; ``masks``: every mask decoded.
 
@@ -36,7 +45,7 @@ def threshold_on_label_maps(label_maps: Mapping[str, Sequence[int]], masks: int,
     >>> finding.title
     '1 of 4 masks is a label map holding 0, 1, 2 and 3, read under a threshold'
     """
-    if not label_maps or policy.by_values or policy.threshold is not None:
+    if not label_maps:
         return None
     values = sorted({value for held in label_maps.values() for value in held})
     count = len(label_maps)
@@ -45,13 +54,13 @@ def threshold_on_label_maps(label_maps: Mapping[str, Sequence[int]], masks: int,
         "mask.label_map", Severity.WARNING,
         f"{count} of {plural(masks, 'mask')} {'is a label map' if count == 1 else 'are label maps'}"
         f" holding {values_text(values)}, read under a threshold",
-        f"{plural(count, 'mask')} (first: {first}) hold whole numbers covering whole regions, "
+        f"{plural(count, 'mask')} ({'first: ' if count > 1 else ''}{first}) "
+        f"{verb(count, 'holds', 'hold')} whole numbers covering whole regions, "
         "stored losslessly: class or object numbers, not grey levels. The policy in force "
         f"({policy.describe()}) thresholds them as grey levels, so which of them train as "
         "foreground depends on their numbers, not on what they label.",
-        f"Run `unetdiag audit-data` on the dataset: it names each value and proposes a policy. "
-        f"If every value but 0 is an object ({NUMBERED_OBJECTS}), pass "
-        f"{NUMBERED_OBJECTS_FLAG}; if they are classes, choose them with --foreground-values.",
+        "Run `unetdiag audit-data` on the dataset: it names each value and proposes a policy. "
+        f"{capitalised(numbered_objects_choice(policy))} ({NUMBERED_OBJECTS} for the first).",
         {"label_maps": count, "masks": masks, "values": values[:256],
          "policy": policy.to_dict()},
         tuple(sorted(label_maps)[:LISTED_FILES]), source)

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from unetdiag.diag.data.decoding import InspectedMask, scale_ends
+from unetdiag.diag.data.policy import MaskPolicy
 
 #: Masks with more distinct values than this are not taken for label maps (a resized or
 #: blurred 0/255 mask holds dozens of levels; few datasets label more classes per image).
@@ -234,6 +235,32 @@ def _numbered_objects_layout(inspected: InspectedMask) -> LabelLayout | None:
         return None
     return LabelLayout(counts=_value_counts(inspected), whole_region_share=share,
                        separator=None, is_label_map=True)
+
+
+def read_by_numbering(inspected: InspectedMask, policy: MaskPolicy) -> bool:
+    """Whether a gray label map is read under a threshold that leaves some of its labelled
+    values (not 0, not ignored) background: which of them train as foreground then depends
+    on their numbers. False for palette labels (read by the index rule), for a policy by
+    values, and for masks that are not label maps.
+
+    >>> import numpy as np
+    >>> from unetdiag.diag.data.decoding import inspect_mask_values
+    >>> numbered = np.zeros((12, 12), np.uint8); numbered[2:6, 2:6] = 1; numbered[7:11, 7:11] = 2
+    >>> numbered[2:6, 7:11] = 3
+    >>> read_by_numbering(inspect_mask_values(numbered, "PNG", "L", MaskPolicy()), MaskPolicy())
+    True
+    >>> every = MaskPolicy(threshold=0)
+    >>> read_by_numbering(inspect_mask_values(numbered, "PNG", "L", every), every)
+    False
+    """
+    if policy.by_values or inspected.encoding.palette == "labels":
+        return False
+    layout = label_layout(inspected)
+    if layout is None or not layout.is_label_map:
+        return False
+    labelled = sum(count for value, count in layout.counts.items()
+                   if value != 0 and value not in policy.ignore_values)
+    return inspected.foreground_count() < labelled
 
 
 def colour_code(red: int, green: int, blue: int) -> int:
