@@ -144,6 +144,31 @@ def test_instance_label_images_are_label_maps_and_threshold_zero_reads_them(tmp_
         pytest.approx(np.mean(truth))
 
 
+def test_an_instance_image_of_a_thousand_objects_is_named_in_a_few_lines(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from unetdiag.report import render_report
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    numbered = np.zeros((256, 256), np.uint16)
+    for number, (row, column) in enumerate(np.ndindex(32, 32), start=1):
+        numbered[row * 8:row * 8 + 6, column * 8:column * 8 + 6] = number
+    Image.fromarray(numbered).save(tmp_path / "masks" / "crowd.png")
+    Image.fromarray(np.zeros((256, 256), np.uint8)).save(tmp_path / "images" / "crowd.png")
+    report = audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1)
+    label = found(report, "mask.label_map")
+    assert label.evidence["value_count"] == 1025 and len(label.evidence["values"]) == 64
+    assert "0..1024 are background." in label.explanation
+    assert len(json.dumps(report.to_dict())) < 100_000
+    for verbose, lines in ((False, 300), (True, 600)):
+        console = Console(file=io.StringIO(), width=100)
+        render_report(report, console, verbose=verbose)
+        assert len(console.file.getvalue().splitlines()) < lines, verbose
+
+
 def test_soft_halos_of_many_values_are_not_label_maps(tmp_path):
     # distance-weighted soft labels: 255 * exp(-d / 20) around blobs, wide rings of low values
     from scipy import ndimage
@@ -183,7 +208,7 @@ def test_a_negative_label_is_proposed_as_unlabelled_not_as_foreground(tmp_path):
     label = found(report, "mask.label_map")
     assert label.evidence["proposed_flags"] == "--foreground-values 1 --ignore-values -1"
     assert label.evidence["unlabelled"] == [-1]
-    assert "32-bit integers" in found(report, "mask.unusual_encoding").title
+    assert "signed or 32-bit integers" in found(report, "mask.unusual_encoding").title
 
 
 def test_palette_void_band_is_not_foreground_and_ignoring_it_is_proposed(tmp_path):

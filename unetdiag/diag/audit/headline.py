@@ -73,8 +73,9 @@ def _top_byte_masks_sentence(findings: Sequence[Finding], tally: AuditTally) -> 
     return (f"{plural(count, 'mask')} {'stores' if count == 1 else 'store'} "
             f"{evidence['stored_bits']} bits per "
             "colour channel, of which Pillow reads only the top 8: "
-            f"{evidence['read_as_one_value']} of them read as a single value, so what they "
-            "hold cannot be told from what the trainer would decode (see "
+            + (f"{evidence['read_as_one_value']} of them read as a single value, so what "
+               "they hold" if count > 1 else "it reads as a single value, so what it holds")
+            + " cannot be told from what the trainer would decode (see "
             "mask.sixteen_bit_colour).")
 
 

@@ -31,12 +31,27 @@ def _held_values(verdict: LabelVerdict) -> str:
     if verdict.colour:
         return plural(len(verdict.values), "colour")
     text = values_text([entry.value for entry in verdict.values])
+    if len(verdict.values) == 1:
+        return f"the value {text}"
     return text if "values" in text else f"the values {text}"
 
 
 def _name(verdict: LabelVerdict, value: int) -> str:
     """A value as the masks store it: a number, or an (r, g, b) colour."""
     return str(colour_rgb(value)) if verdict.colour else str(value)
+
+
+def _names(verdict: LabelVerdict, values: list[int]) -> str:
+    """Values as a sentence names them: runs of whole numbers as ranges, at most
+    :data:`~unetdiag.diag.wording.text.QUOTED_VALUES` quoted (an instance label image can hold
+    thousands)."""
+    if not verdict.colour:
+        if len(values) > 4 and values == list(range(values[0], values[-1] + 1)):
+            return f"{values[0]}..{values[-1]}"
+        return values_text(values)
+    names = [_name(verdict, value) for value in values[:QUOTED_VALUES]]
+    more = len(values) - QUOTED_VALUES
+    return join_names(names) if more <= 0 else f"{', '.join(names)} and {more} more"
 
 
 def _value_table(verdict: LabelVerdict) -> str:
@@ -52,9 +67,8 @@ def _classes_sentence(verdict: LabelVerdict, field: str, what: str) -> str:
     groups: dict[str, list[int]] = {"foreground": [], "background": [], "ignored": []}
     for entry in verdict.values:
         groups[getattr(entry, field)].append(entry.value)
-    parts = [f"{join_names([_name(verdict, v) for v in values])} "
-             f"{verb(len(values), 'is', 'are')} {kind}" for kind, values in groups.items()
-             if values]
+    parts = [f"{_names(verdict, values)} {verb(len(values), 'is', 'are')} {kind}"
+             for kind, values in groups.items() if values]
     return f"Under {what}, " + "; ".join(parts) + "."
 
 

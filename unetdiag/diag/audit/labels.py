@@ -45,6 +45,9 @@ SEPARATING_MASK_SHARE = 0.9
 VOID_PRESENCE_SHARE = 0.5
 #: Value 0 is the background when at least this share of the label-map masks hold it.
 ZERO_BACKGROUND_SHARE = 0.5
+#: The evidence lists at most this many values (an instance label image holds thousands;
+#: ``value_count`` says how many there are).
+LISTED_LABEL_VALUES = 64
 #: Gray label maps with more object values than this are multi-class maps: no foreground is
 #: proposed for them.
 MAX_PROPOSED_OBJECT_VALUES = 3
@@ -138,9 +141,11 @@ class LabelVerdict:
     def to_evidence(self) -> dict[str, Any]:
         return {"label_map_masks": self.masks, "masks_read": self.masks_read,
                 "palette": self.palette, "colour": self.colour,
-                "values": [entry.to_dict() for entry in self.values],
+                "values": [entry.to_dict() for entry in self.values[:LISTED_LABEL_VALUES]],
+                "value_count": len(self.values),
                 "background": self.background, "void": self.void,
-                "void_is_band": self.void_is_band, "objects": list(self.objects),
+                "void_is_band": self.void_is_band,
+                "objects": list(self.objects[:LISTED_LABEL_VALUES]),
                 "unlabelled": list(self.unlabelled),
                 "proposed_policy": None if self.proposal is None else self.proposal.to_dict(),
                 "proposed_flags": None if self.proposal is None else self.proposal.flags(),

@@ -185,7 +185,7 @@ def _unusual(key: EncodingKey) -> str:
     if key.dtype.startswith("float"):
         return "floating point"
     if key.dtype == "int32":
-        return "32-bit integers"
+        return "signed or 32-bit integers"  # Pillow's mode I holds both
     if key.scale == "uint16" or key.dtype == "uint16":
         return "16-bit"
     return ""

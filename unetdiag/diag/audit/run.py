@@ -68,7 +68,12 @@ from unetdiag.diag.audit.findings import (
 )
 from unetdiag.diag.audit.headline import audit_headline
 from unetdiag.diag.audit.label_findings import decodes_empty_finding, label_map_finding
-from unetdiag.diag.audit.labels import LabelVerdict, counts_under, judge_label_maps
+from unetdiag.diag.audit.labels import (
+    LISTED_LABEL_VALUES,
+    LabelVerdict,
+    counts_under,
+    judge_label_maps,
+)
 from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings, threshold_rows
 from unetdiag.diag.audit.read import ChunkRecord
 from unetdiag.diag.audit.sameness import nearly_identical_finding
@@ -436,7 +441,7 @@ def _summary(tally: AuditTally, sides: list[str], groups: list[DuplicateGroup],
                 {"value": str(colour_rgb(entry.value)) if verdict.colour else entry.value,
                  "share of pixels": entry.share, "masks": entry.masks,
                  "policy in force": entry.in_force, "proposed": entry.proposed}
-                for entry in verdict.values]
+                for entry in verdict.values[:LISTED_LABEL_VALUES]]
         spread = tally.threshold_spread(not policy.by_values)
         with np.errstate(invalid="ignore"):
             sensitive = (spread > THRESHOLD_SPREAD_TOLERANCE) & read_masks

@@ -33,13 +33,13 @@ def top_byte_images(evidence: Mapping) -> Sentences:
     explanation += (
         f" The largest value read is {largest:g} of 255, so no stored value reaches "
         f"{(largest + 1) * TOP_BYTE_DIVISOR:g}; each image reaches the network with at most "
-        f"{evidence['levels_per_channel']:g} distinct levels per channel, whatever its "
-        "file holds.")
+        f"{plural(int(evidence['levels_per_channel']), 'distinct level')} per channel, "
+        "whatever its file holds.")
     constant = evidence["read_as_one_value"]
     if constant:
         explanation += (f" {plural(constant, 'image')} {verb(constant, 'reads', 'read')} as "
-                        f"a single value (every stored value below {TOP_BYTE_DIVISOR}, or "
-                        "a blank image: it cannot be told which).")
+                        f"a single value (every stored value within the same {TOP_BYTE_DIVISOR}"
+                        " levels, or a blank image: it cannot be told which).")
     return Sentences(
         title=title, explanation=explanation,
         fix=("Convert the files before training: to 8 bits per channel with a scaling of "
