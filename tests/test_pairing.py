@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -51,6 +52,14 @@ def test_names_that_differ_only_in_unicode_normal_form_pair(tmp_path):
     touch_files(tmp_path / "one", f"{composed}.png", f"{decomposed}_mask.png")
     [pair] = discover_pairs(tmp_path / "one").pairs
     assert (pair.image.name, pair.mask.name) == (f"{composed}.png", f"{decomposed}_mask.png")
+    # and when the names follow a rule the pairing infers (DRIVE's _training / _manual1)
+    names = [f"{stem}_{index:02d}" for index, stem in enumerate(
+        ["Chloe\u0301", "Zoe\u0308", "Jose\u0301", "Rene\u0301e"] * 2)]
+    touch_files(tmp_path / "rule" / "images", *(f"{name}_training.png" for name in names))
+    touch_files(tmp_path / "rule" / "masks", *(
+        unicodedata.normalize("NFC", f"{name}_manual1.png") for name in names))
+    ruled = discover_pairs(tmp_path / "rule" / "images", tmp_path / "rule" / "masks")
+    assert len(ruled.pairs) == len(names)
 
 
 def test_one_folder_with_suffixed_masks(tmp_path):

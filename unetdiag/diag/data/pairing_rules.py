@@ -154,13 +154,13 @@ class RuleMatch:
     @property
     def whole_stem_keys(self) -> bool:
         """Every pair uses the image's whole stem as its key (a plain suffix rule)."""
-        return all(key == image.stem for image, _, key in self.pairs)
+        return all(key == stem_key(image) for image, _, key in self.pairs)
 
     @property
     def key_position(self) -> str:
         """Where the images' keys come from: ``"whole"`` (the stem), ``"start"``, ``"end"``,
         or ``"mixed"``."""
-        positions = {_key_position(image.stem, key) for image, _, key in self.pairs}
+        positions = {_key_position(stem_key(image), key) for image, _, key in self.pairs}
         return positions.pop() if len(positions) == 1 else "mixed"
 
     @property
@@ -255,7 +255,7 @@ def match_pattern(images: Sequence[Path], masks: Sequence[Path],
 
 def match_one_folder(files: Sequence[Path], pattern: MaskPattern) -> RuleMatch:
     """Pair files of one folder: those the pattern matches are masks, the others images."""
-    masks = [path for path in files if pattern.key_of(path.stem) is not None]
+    masks = [path for path in files if pattern.key_of(stem_key(path)) is not None]
     claimed = set(masks)
     return match_pattern([path for path in files if path not in claimed], masks, pattern)
 
@@ -286,7 +286,7 @@ def alternative_sets(pairs: Sequence[tuple[Path, Path, str]], pattern: MaskPatte
     for path in leftovers:
         if mask_extensions and path.suffix.lower() not in mask_extensions:
             continue
-        stem = path.stem
+        stem = stem_key(path)
         for cut in range(len(stem) - 1, 0, -1):  # the longest key first
             key = stem[:cut] if pattern.is_suffix else stem[len(stem) - cut:]
             if key in keys:
@@ -377,9 +377,9 @@ def candidate_patterns(images: Sequence[Path], masks: Sequence[Path]) -> list[Ma
     ...                    [Path(f"{n}_manual1.gif") for n in (21, 22, 23)])
     [MaskPattern(head='', tail='_manual1')]
     """
-    mask_stems = sorted({mask.stem for mask in masks})
+    mask_stems = sorted({stem_key(mask) for mask in masks})
     reversed_stems = sorted(stem[::-1] for stem in mask_stems)
-    samples = _spread(sorted({image.stem for image in images}), SAMPLE_IMAGES)
+    samples = _spread(sorted({stem_key(image) for image in images}), SAMPLE_IMAGES)
     seen: dict[MaskPattern, list[str]] = {}
     for stem in samples:
         for pattern, mask_stem in _patterns_from_names(stem, mask_stems, reversed_stems).items():
@@ -396,7 +396,7 @@ def one_folder_patterns(files: Sequence[Path]) -> list[MaskPattern]:
     another's (``Image_01L`` -> ``Image_01L_1stHO``) for a fifth of the names (and two), and
     a name with a mask word, its key cut at a separator (``train-labels`` ->
     ``{key}-labels``), for a tenth of the names (and one)."""
-    stems = sorted({path.stem for path in files})
+    stems = sorted({stem_key(path) for path in files})
     counts: Counter[MaskPattern] = Counter()
     for index, stem in enumerate(stems):
         for other in _starting_with(stems, stem, index + 1):
