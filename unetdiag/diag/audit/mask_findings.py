@@ -63,8 +63,8 @@ def mask_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
         "mask.encodings", Severity.INFO,
         f"Masks are stored in {plural(len(rows), 'way')}: "
         + ", ".join(f"{row['format']} {row['mode']} {row['scale']}"
-                    + (" read from the alpha channel" if row["alpha"] == "mask" else "")
-                    + f" ({row['masks']})" for row in rows[:3])
+                    + _ALPHA_WORDS.get(row["alpha"], "") + f" ({row['masks']})"
+                    for row in rows[:3])
         + (", ..." if len(rows) > 3 else ""),
         f"{masks_read} masks read. They are decoded under the policy in force: "
         f"{policy.describe()}.",
@@ -172,6 +172,12 @@ def _encoding_findings(tally: AuditTally) -> list[Finding]:
              "nonbinary_fraction": by_file(tally.mask_paths, listed, columns["nonbinary"])},
             listed_names(tally.mask_paths, listed)))
     return findings
+
+
+#: How an encoding's alpha was read, as the encodings title says it (nothing for none or
+#: opaque; keys of :class:`~unetdiag.diag.data.decoding.MaskEncoding`'s ``alpha``).
+_ALPHA_WORDS = {"mask": " read from the alpha channel",
+                "composited": " with transparent parts as background"}
 
 
 def _unusual(key: EncodingKey) -> str:
