@@ -86,3 +86,16 @@ def touch_files(folder: Path, *names: str) -> None:
 def findings_by_id(result) -> dict:
     """A pairing result's (or report's) findings by id."""
     return {finding.id: finding for finding in result.findings}
+
+
+def finding(report, finding_id: str):
+    """The report's first finding with this id (the test fails naming the ids there are)."""
+    found = [f for f in report.findings if f.id == finding_id]
+    assert found, f"{finding_id} missing; got {[f.id for f in report.findings]}"
+    return found[0]
+
+
+def ids(report) -> set[str]:
+    """The ids of a report's findings."""
+    return {f.id for f in report.findings}
+

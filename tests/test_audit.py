@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import finding, ids
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -58,16 +59,6 @@ def run_case(tmp_path: Path, corruptions: list[dict], spec: SynthSpec = SPEC,
     manifest = json.loads((root / "case.json").read_text())
     changed = [str(root / name) for entry in manifest["corruptions"] for name in entry["files"]]
     return report, {"changed": changed, **manifest}
-
-
-def finding(report: Report, finding_id: str):
-    found = [f for f in report.findings if f.id == finding_id]
-    assert found, f"{finding_id} missing; got {[f.id for f in report.findings]}"
-    return found[0]
-
-
-def ids(report: Report) -> set[str]:
-    return {f.id for f in report.findings}
 
 
 def errors(report: Report) -> list[str]:

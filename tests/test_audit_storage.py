@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import finding, ids
 from PIL import Image
 
 from unetdiag.diag.audit.run import audit_dataset
@@ -14,16 +15,6 @@ from unetdiag.diag.core.findings import Report, Severity
 from unetdiag.diag.synth.image_corruptions import png16_bytes, tiff_bytes
 
 SIDE = 32
-
-
-def finding(report: Report, finding_id: str):
-    found = [f for f in report.findings if f.id == finding_id]
-    assert found, f"{finding_id} missing; got {[f.id for f in report.findings]}"
-    return found[0]
-
-
-def ids(report: Report) -> set[str]:
-    return {f.id for f in report.findings}
 
 
 def disc(index: int) -> np.ndarray:
