@@ -82,9 +82,13 @@ def test_hard_metrics_are_in_unit_interval_and_undefined_only_when_every_image_i
         batch, empty, threshold):
     y_true, y_pred = batch
     all_empty = bool(_both_empty(y_true, y_pred, threshold).all())
+    references_empty = bool((y_true.reshape(y_true.shape[0], -1).sum(1) == 0).all())
+    # undefined when every image is left out: 0/0 ones (exclude), empty references (MONAI's)
+    undefined = (empty == "exclude" and all_empty) or (
+        empty == "exclude_empty_reference" and references_empty)
     for metric in (dice.hard_dice, dice.hard_iou):
         value = metric(y_true, y_pred, threshold, empty)
-        if empty == "exclude" and all_empty:
+        if undefined:
             assert math.isnan(value)
         else:
             assert 0.0 <= value <= 1.0
