@@ -151,8 +151,9 @@ def _encoding_findings(tally: AuditTally) -> list[Finding]:
             "unetdiag decodes these masks, but common loaders do not: `convert('L')` maps a "
             "dark-red palette class to grey 38 and pure red to 76 (empty under a 127 "
             "threshold), `/ 255` turns 16-bit 65535 into 257 (Dice above 1) and float 1.0 "
-            "into 0.004, and a colour mask with several colours is several classes collapsed "
-            "into one foreground.",
+            "into 0.004, a colour mask with several colours is several classes collapsed "
+            "into one foreground, and `convert('L')` drops the alpha channel that holds an "
+            "alpha-channel mask's object.",
             "If another tool will read these masks, re-save them as 8-bit grey PNGs with two "
             "values; check colour masks hold one class only.",
             {"masks_per_encoding": per_kind, "values_held": held},
@@ -185,7 +186,7 @@ def _unusual(key: EncodingKey) -> str:
     if key.palette == "labels":
         return "colour palette (indices are labels)"
     if key.alpha == "mask":
-        return ""  # the alpha channel is the mask, named in mask.encodings
+        return "RGBA with the object in the alpha channel"
     if key.is_colour:
         return "colour (RGB)"
     if key.dtype.startswith("float"):
