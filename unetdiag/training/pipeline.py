@@ -53,7 +53,7 @@ from unetdiag.diag.data.intensity import (
     DEFAULT_NOISE_STD,
     photometric_scale,
 )
-from unetdiag.diag.data.labelmaps import label_layout, read_by_numbering
+from unetdiag.diag.data.labelmaps import read_by_numbering
 from unetdiag.diag.data.masks import MaskPolicy, read_image
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.exitcodes import ExitCode, UserError
@@ -125,8 +125,7 @@ class DecodeLog:
         width."""
         with self._lock:
             self.decoded_masks.add(mask_path)
-        if image.shape[:2] != mask.shape[:2]:
-            with self._lock:
+            if image.shape[:2] != mask.shape[:2]:
                 self.size_mismatches[image_path] = (
                     mask_path, (image.shape[1], image.shape[0]), (mask.shape[1], mask.shape[0]))
 
@@ -231,8 +230,9 @@ def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
         mask, ignored = decoded_planes(inspected, policy)
         if mask.ndim != 2:
             raise ValueError(f"mask decoded to shape {mask.shape}, expected height x width")
-        if read_by_numbering(inspected, policy):
-            decode_log.record_label_map(mask_file, sorted(label_layout(inspected).counts))
+        numbered = read_by_numbering(inspected, policy)
+        if numbered is not None:
+            decode_log.record_label_map(mask_file, sorted(numbered.counts))
     except Exception as error:  # recorded with the file name, then re-raised
         decode_log.record_failure(current, getattr(error, "reason", None)
                                   or f"{type(error).__name__}: {error}")

@@ -46,9 +46,7 @@ def _names(verdict: LabelVerdict, values: list[int]) -> str:
     :data:`~unetdiag.diag.wording.text.QUOTED_VALUES` quoted (an instance label image can hold
     thousands)."""
     if not verdict.colour:
-        if len(values) > 4 and values == list(range(values[0], values[-1] + 1)):
-            return f"{values[0]}..{values[-1]}"
-        return values_text(values)
+        return values_text(values, counted=False)
     names = [_name(verdict, value) for value in values[:QUOTED_VALUES]]
     more = len(values) - QUOTED_VALUES
     return join_names(names) if more <= 0 else f"{', '.join(names)} and {more} more"

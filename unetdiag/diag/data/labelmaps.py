@@ -237,30 +237,31 @@ def _numbered_objects_layout(inspected: InspectedMask) -> LabelLayout | None:
                        separator=None, is_label_map=True)
 
 
-def read_by_numbering(inspected: InspectedMask, policy: MaskPolicy) -> bool:
-    """Whether a gray label map is read under a threshold that leaves some of its labelled
+def read_by_numbering(inspected: InspectedMask, policy: MaskPolicy) -> LabelLayout | None:
+    """The layout of a gray label map read under a threshold that leaves some of its labelled
     values (not 0, not ignored) background: which of them train as foreground then depends
-    on their numbers. False for palette labels (read by the index rule), for a policy by
-    values, and for masks that are not label maps.
+    on their numbers. None for palette labels (read by the index rule), for a policy by
+    values, for masks that are not label maps, and when every labelled value is foreground.
 
     >>> import numpy as np
     >>> from unetdiag.diag.data.decoding import inspect_mask_values
     >>> numbered = np.zeros((12, 12), np.uint8); numbered[2:6, 2:6] = 1; numbered[7:11, 7:11] = 2
     >>> numbered[2:6, 7:11] = 3
-    >>> read_by_numbering(inspect_mask_values(numbered, "PNG", "L", MaskPolicy()), MaskPolicy())
-    True
+    >>> read_by_numbering(inspect_mask_values(numbered, "PNG", "L", MaskPolicy()),
+    ...                   MaskPolicy()).counts
+    {0: 96, 1: 16, 2: 16, 3: 16}
     >>> every = MaskPolicy(threshold=0)
-    >>> read_by_numbering(inspect_mask_values(numbered, "PNG", "L", every), every)
-    False
+    >>> read_by_numbering(inspect_mask_values(numbered, "PNG", "L", every), every) is None
+    True
     """
     if policy.by_values or inspected.encoding.palette == "labels":
-        return False
+        return None
     layout = label_layout(inspected)
     if layout is None or not layout.is_label_map:
-        return False
+        return None
     labelled = sum(count for value, count in layout.counts.items()
                    if value != 0 and value not in policy.ignore_values)
-    return inspected.foreground_count() < labelled
+    return layout if inspected.foreground_count() < labelled else None
 
 
 def colour_code(red: int, green: int, blue: int) -> int:

@@ -45,15 +45,18 @@ def capitalised(sentence: str) -> str:
 QUOTED_VALUES = 12
 
 
-def values_text(values: list[int]) -> str:
-    """``"1, 2 and 3"``; a long run of whole numbers as ``"12 values, 0..11"``.
+def values_text(values: list[int], counted: bool = True) -> str:
+    """``"1, 2 and 3"``; a long run of whole numbers as ``"12 values, 0..11"`` (``"0..11"``
+    when not ``counted``).
 
     >>> values_text([1, 2, 3]), values_text(list(range(12))), values_text([0, 1, 2, 255])
     ('1, 2 and 3', '12 values, 0..11', '0, 1, 2 and 255')
+    >>> values_text(list(range(1, 1025)), counted=False)
+    '1..1024'
     """
     values = sorted(values)
     if len(values) > 4 and values == list(range(values[0], values[-1] + 1)):
-        return f"{len(values)} values, {values[0]}..{values[-1]}"
+        return (f"{len(values)} values, " if counted else "") + f"{values[0]}..{values[-1]}"
     if len(values) > QUOTED_VALUES:
         return (f"{len(values)} values ({', '.join(str(v) for v in values[:QUOTED_VALUES])}, "
                 f"...)")
