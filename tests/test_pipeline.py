@@ -482,3 +482,62 @@ def test_palette_label_masks_are_not_said_to_be_thresholded(tmp_path):
     datasets.preflight()
     assert datasets.decode_log.label_maps == {}
 
+
+
+# --- 16 bits per colour channel ---------------------------------------------------------------
+
+
+def _sixteen_bit_colour_pairs(folder: Path, mask_level: int) -> list[Pair]:
+    """Pairs of 48-bit RGB images holding 12-bit data (0..4095) and 48-bit RGB masks whose
+    object is ``mask_level`` (the third mask is empty)."""
+    from unetdiag.diag.synth.image_corruptions import png16_bytes
+
+    rows, columns = np.mgrid[:24, :24]
+    pairs = []
+    for index in range(4):
+        pair = _write_pair(folder, f"deep_{index}", np.zeros((24, 24), np.uint8),
+                           np.zeros((24, 24), np.uint8))
+        image = np.full((24, 24, 3), 1000 * index + 95, np.uint16)
+        if index != 1:  # the second image reads as one value (1095 // 256 = 4)
+            image[rows < 12] = 4095
+        disc = ((rows - 12) ** 2 + (columns - 12) ** 2 <= 25) & (index != 2)
+        pair.image.write_bytes(png16_bytes(image))
+        pair.mask.write_bytes(png16_bytes(np.repeat(
+            (disc * mask_level).astype(np.uint16)[:, :, None], 3, axis=2)))
+        pairs.append(pair)
+    return pairs
+
+
+def test_masks_of_16_bits_per_colour_channel_that_all_read_as_one_value_are_refused(tmp_path):
+    pairs = _sixteen_bit_colour_pairs(tmp_path, mask_level=1)  # 0/1: every top byte is 0
+    datasets = _build(pairs[:3], pairs[3:])
+    with pytest.raises(UserError) as caught:
+        datasets.preflight()
+    message = str(caught.value)
+    assert caught.value.code == ExitCode.INPUT_ERROR
+    assert f"all 4 ({pairs[0].mask} and 3 more) store 16 bits per colour channel" in message
+    assert "each reads as a single value (0)" in message
+
+
+def test_the_decoder_notes_16_bit_colour_files_and_the_trainer_words_them(tmp_path):
+    from unetdiag.training.data_stats import decoded_findings
+
+    pairs = _sixteen_bit_colour_pairs(tmp_path, mask_level=65535)
+    datasets = _build(pairs[:3], pairs[3:])
+    datasets.preflight()  # masks of 0/65535 read as 0/255: usable, and the empty one is empty
+    log = datasets.decode_log
+    assert log.top_byte_images[str(pairs[3].image)] == (16, 12.0, 15.0)  # 3095 // 256, 4095 // 256
+    assert log.top_byte_masks[str(pairs[2].mask)] == (16, 1, 0.0)
+    assert log.top_byte_masks[str(pairs[0].mask)] == (16, 2, 0.0)
+    found = {f.id: f for f in decoded_findings(log, MaskPolicy())}
+    images, masks = found["image.sixteen_bit_colour"], found["mask.sixteen_bit_colour"]
+    assert (images.severity.value, masks.severity.value) == ("warning", "error")
+    assert images.evidence["largest_read"] == 15.0 and images.evidence["read_as_one_value"] == 1
+    assert masks.evidence["read_as_one_value"] == 1 and masks.evidence["single_values"] == [0.0]
+    assert masks.files[0] == str(pairs[2].mask)
+    assert "count it as read" in masks.explanation and "the audit" not in masks.explanation
+    # 8-bit files are not noted
+    plain = _asymmetric_pairs(tmp_path / "plain", 3)
+    read = _build(plain[:2], plain[2:])
+    read.preflight()
+    assert read.decode_log.top_byte_images == {} and read.decode_log.top_byte_masks == {}

@@ -46,6 +46,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from unetdiag.diag.audit.storage import top_byte_bits
+from unetdiag.diag.audit.storage_findings import unreadable_top_byte_masks
 from unetdiag.diag.data.decoding import decoded_planes, inspect_stored
 from unetdiag.diag.data.instances import load_mask
 from unetdiag.diag.data.intensity import (
@@ -103,7 +105,8 @@ class DecodeLog:
     """What the decoder saw that the batches cannot show (thread-safe): files that failed to
     decode, pairs whose image and mask differ in size (both are resized to the model's
     input, which hides it; :mod:`unetdiag.diag.checks.geometry` words it), and masks that
-    are label maps (:mod:`unetdiag.diag.checks.label_maps`)."""
+    are label maps (:mod:`unetdiag.diag.checks.label_maps`), and files of 16 bits per colour
+    channel, which Pillow reads at their top 8 (:mod:`unetdiag.diag.audit.storage_findings`)."""
 
     failures: list[tuple[str, str]] = field(default_factory=list)
     #: ``image path -> (mask path, image (width, height), mask (width, height))``.
@@ -113,6 +116,12 @@ class DecodeLog:
     label_maps: dict[str, list[int]] = field(default_factory=dict)
     #: every mask decoded (a set: an uncached dataset decodes each file every pass).
     decoded_masks: set[str] = field(default_factory=set)
+    #: ``image path -> (stored bits, lowest, highest value read of 255)`` of 16-bit colour
+    #: images.
+    top_byte_images: dict[str, tuple[int, float, float]] = field(default_factory=dict)
+    #: ``mask path -> (stored bits, distinct values read, lowest value read)`` of 16-bit
+    #: colour masks.
+    top_byte_masks: dict[str, tuple[int, int, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_failure(self, path: str, reason: str) -> None:
@@ -133,6 +142,19 @@ class DecodeLog:
         """Note a mask that holds class or object numbers (a label map) and its values."""
         with self._lock:
             self.label_maps[mask_path] = values
+
+    def record_top_byte(self, path: str, bits: int, values: np.ndarray, is_mask: bool) -> None:
+        """Note a file of ``bits`` per colour channel read at its top byte, from the values
+        read (0..255)."""
+        if is_mask:
+            distinct = np.unique(values)
+            record_masks = (bits, int(distinct.size), float(distinct[0]))
+            with self._lock:
+                self.top_byte_masks[path] = record_masks
+        else:
+            record_images = (bits, float(values.min()), float(values.max()))
+            with self._lock:
+                self.top_byte_images[path] = record_images
 
     def as_user_error(self) -> UserError:
         """A one-line error naming the first file that failed (and how many others did)."""
@@ -213,6 +235,9 @@ class StreamingDatasets:
                 if self.decode_log.failures:
                     raise self.decode_log.as_user_error() from None
                 raise
+        unreadable = unreadable_top_byte_masks(self.decode_log.top_byte_masks)
+        if unreadable is not None:
+            raise UserError(unreadable, ExitCode.INPUT_ERROR)
 
 
 def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
@@ -225,8 +250,16 @@ def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
         image = read_image(image_file, channels=channels)
         if image.ndim != 3 or image.shape[-1] != channels:
             raise ValueError(f"decoded to shape {image.shape}, expected {channels} channel(s)")
+        image_bits = top_byte_bits(image_file)
+        if image_bits:  # the values as read, before any change of channels
+            decode_log.record_top_byte(image_file, image_bits,
+                                       np.rint(read_image(image_file) * 255), is_mask=False)
         current = mask_file
-        inspected = inspect_stored(load_mask(mask_file), policy)
+        stored = load_mask(mask_file)
+        mask_bits = top_byte_bits(mask_file)
+        if mask_bits:
+            decode_log.record_top_byte(mask_file, mask_bits, stored.values, is_mask=True)
+        inspected = inspect_stored(stored, policy)
         mask, ignored = decoded_planes(inspected, policy)
         if mask.ndim != 2:
             raise ValueError(f"mask decoded to shape {mask.shape}, expected height x width")

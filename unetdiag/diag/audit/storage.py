@@ -5,6 +5,7 @@
   16-bit-per-channel colour files (48-bit RGB, 64-bit RGBA, 32-bit grey+alpha) as 8-bit
   ``RGB``/``RGBA``/``LA`` and keeps the top byte of each sample (Pillow#1828): the values it
   gives are the stored ones divided by 256, rounded down. :func:`reads_top_byte` says so.
+  :func:`top_byte_bits` tells it from a path, reading the header only.
 * :func:`signed_samples`: TIFF SampleFormat 2 (two's-complement integers), which Pillow opens
   as mode ``I``.
 * :func:`transparent_share`: the share of pixels whose alpha (as Pillow reads it) is below
@@ -17,6 +18,7 @@ the file's first 26 bytes for PNG.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +88,24 @@ def reads_top_byte(image: Image.Image, bits: int) -> bool:
     """``image`` (of a file of ``bits`` per sample) has several channels stored with more
     than 8 bits each, of which Pillow gave only the top 8."""
     return image.mode in EIGHT_BIT_MULTI_CHANNEL_MODES and bits > 8
+
+
+def top_byte_bits(path: Path | str) -> int:
+    """Bits per sample of a file (or page) Pillow reads at only the top 8 bits of each
+    channel; 0 for every other file, and for one Pillow cannot open (its reader says what is
+    wrong). Reads the header only, for the trainer's decoder, which never sees the
+    :class:`~PIL.Image.Image`."""
+    file, page = split_page_reference(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(file) as image:
+                if page is not None:
+                    image.seek(page - 1)
+                bits = stored_bits(image, file)
+                return bits if reads_top_byte(image, bits) else 0
+    except Exception:  # noqa: BLE001 - any failure here is the reader's to report
+        return 0
 
 
 def signed_samples(image: Image.Image) -> bool:

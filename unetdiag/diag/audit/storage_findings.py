@@ -15,24 +15,30 @@ id                                 severity  when
                                              (signed 16-bit, Pillow's 32-bit mode) whose
                                              division by 65535 leaves [0, 1]
 =================================  ========  ====================================================
+
+The trainer's decoder notes 16-bit colour files as it reads them; :func:`decoded_top_byte`
+words what it noted as the audit words its columns, and :func:`unreadable_top_byte_masks` is
+its refusal when every such mask reads as a single value.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 
 from unetdiag.diag.audit import storage_wording as wording
 from unetdiag.diag.audit.tally import AuditTally
-from unetdiag.diag.core.findings import Finding, Severity, listing_finding
+from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity, listing_finding
 
 SOURCE = "audit"
 _FLOAT_DEPTHS = ("float32", "float64")
 
 
 def _finding(finding_id: str, severity: Severity, words: wording.Sentences, evidence: dict,
-             files: list[str]) -> Finding:
+             files: list[str], source: str = SOURCE) -> Finding:
     return listing_finding(finding_id, severity, words.title, words.explanation, words.fix,
-                           evidence, files, SOURCE)
+                           evidence, files, source)
 
 
 def unknown_masks(tally: AuditTally) -> np.ndarray:
@@ -139,3 +145,51 @@ def out_of_range_finding(tally: AuditTally, out_of_range: np.ndarray,
     return _finding("image.out_of_range", Severity.WARNING, wording.out_of_range(evidence),
                     evidence, [tally.image_paths[i] for i in listed.tolist()])
 
+
+
+def decoded_top_byte(images: Mapping[str, tuple[int, float, float]],
+                     masks: Mapping[str, tuple[int, int, float]],
+                     source: str) -> list[Finding]:
+    """``image.sixteen_bit_colour`` and ``mask.sixteen_bit_colour`` of the files the trainer
+    decoded: ``images`` maps a path to ``(stored bits, lowest, highest value read)``, ``masks``
+    to ``(stored bits, number of distinct values read, lowest value read)``."""
+    findings: list[Finding] = []
+    if images:
+        ranges = {path: [low, high] for path, (_, low, high) in sorted(images.items())}
+        lows, highs = (np.array([r[i] for r in ranges.values()]) for i in (0, 1))
+        evidence = {"images": len(images), "stored_bits": max(b for b, _, _ in images.values()),
+                    "largest_read": float(highs.max()),
+                    "levels_per_channel": float((highs - lows).max() + 1),
+                    "read_as_one_value": int(np.count_nonzero(lows == highs)),
+                    "read_range": dict(list(ranges.items())[:LISTED_FILES])}
+        findings.append(_finding("image.sixteen_bit_colour", Severity.WARNING,
+                                 wording.top_byte_images(evidence), evidence, list(ranges),
+                                 source))
+    if masks:
+        unknown = sorted(path for path, (_, distinct, _) in masks.items() if distinct == 1)
+        evidence = _top_byte_mask_evidence(masks, unknown)
+        severity = Severity.ERROR if unknown else Severity.WARNING
+        findings.append(_finding("mask.sixteen_bit_colour", severity,
+                                 wording.top_byte_masks(evidence), evidence,
+                                 unknown + sorted(set(masks) - set(unknown)), source))
+    return findings
+
+
+def unreadable_top_byte_masks(masks: Mapping[str, tuple[int, int, float]]) -> str | None:
+    """The trainer's reason to refuse a run whose 16-bit colour masks (``masks`` as in
+    :func:`decoded_top_byte`) all read as a single value; None when one reads several (the
+    others may be empty masks: the finding says so)."""
+    if not masks or any(distinct > 1 for _, distinct, _ in masks.values()):
+        return None
+    evidence = _top_byte_mask_evidence(masks, sorted(masks))
+    return wording.unreadable_masks({**evidence, "file": min(masks)})
+
+
+def _top_byte_mask_evidence(masks: Mapping[str, tuple[int, int, float]],
+                            unknown: list[str]) -> dict:
+    return {"masks": len(masks), "stored_bits": max(bits for bits, _, _ in masks.values()),
+            "read_as_one_value": len(unknown),
+            "single_values": sorted({masks[path][2] for path in unknown}),
+            "distinct_values_read": {path: distinct for path, (_, distinct, _)
+                                     in sorted(masks.items())[:LISTED_FILES]},
+            "left_out": False}

@@ -58,9 +58,12 @@ def top_byte_masks(evidence: Mapping) -> Sentences:
         explanation += (
             f" {plural(unknown, 'mask')} {verb(unknown, 'reads', 'read')} as a single value "
             f"({values}): whether {verb(unknown, 'it is', 'they are')} empty cannot be told "
-            "from what Pillow gives, so the audit leaves "
-            f"{verb(unknown, 'it', 'them')} out of its foreground, empty-mask and baseline "
-            "figures, and training would use what was read.")
+            "from what Pillow gives, so " + (
+                f"the audit leaves {verb(unknown, 'it', 'them')} out of its foreground, "
+                "empty-mask and baseline figures, and training would use what was read."
+                if evidence.get("left_out", True) else
+                "the trainer's foreground, empty-mask and baseline figures count "
+                f"{verb(unknown, 'it', 'them')} as read, and so does the training."))
     several = count - unknown
     if several:
         explanation += (
@@ -72,6 +75,21 @@ def top_byte_masks(evidence: Mapping) -> Sentences:
         title=title, explanation=explanation,
         fix=("Re-save the masks as one channel of 8 bits (0/255 or 0/1 grey PNG), or of 16 "
              "bits (grey 16-bit PNG or TIFF, which Pillow reads in full)."))
+
+
+def unreadable_masks(evidence: Mapping) -> str:
+    """Why the trainer refuses masks of 16 bits per colour channel that all read as a single
+    value (one sentence naming a file)."""
+    count, values = evidence["masks"], ", ".join(f"{v:g}" for v in evidence["single_values"])
+    which = (f"the mask {evidence['file']}: it stores" if count == 1 else
+             f"the masks: all {count} ({evidence['file']} and {count - 1} more) store")
+    return (f"cannot train on {which} {evidence['stored_bits']} bits per colour channel, of "
+            f"which Pillow reads only the top {KEPT_BITS}, and "
+            f"{verb(count, 'it reads', 'each reads')} as a single value ({values}): what "
+            f"{verb(count, 'it holds', 'they hold')} cannot be read, and the network would be "
+            "trained on that one value. Re-save the masks as one channel of 8 bits (0/255 or "
+            "0/1 grey PNG) or of 16 bits (grey 16-bit PNG or TIFF, which Pillow reads in "
+            "full).")
 
 
 def transparent_images(evidence: Mapping) -> Sentences:
