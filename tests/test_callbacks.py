@@ -418,6 +418,8 @@ def test_audit_summary_counts_every_batch_and_samples_full_checks():
     assert found["labels.non_binary"].severity == Severity.WARNING
     assert found["labels.non_binary"].evidence["batches_affected"] == 2
     assert found["imbalance.summary"].evidence["masks"] == 3 * BATCH
+    # augmented copies are counted: the title says they are the checked batches' masks
+    assert found["imbalance.summary"].title.endswith(", in the 3 batches checked while training")
     out_of_range = found["labels.out_of_range"]
     assert out_of_range.evidence["from_step_counts"] is True
     assert (out_of_range.evidence["first_epoch"], out_of_range.evidence["first_batch"]) == (0, 1)

@@ -19,6 +19,7 @@ from unetdiag.training.callbacks.batch_audit_wording import (
     audit_stopped_finding,
     counted_label_finding,
     non_finite_inputs_finding,
+    of_checked_batches,
 )
 from unetdiag.training.callbacks.nonfinite_causes import non_finite_images
 from unetdiag.training.guarded_update import ANOMALY_COUNTS, AUDIT_SUMS
@@ -228,10 +229,11 @@ class BatchAudit(InstrumentedCallback):
                 batches_affected=self._batches_with.get("input_non_finite", 0),
                 total_non_finite_values=int(self._totals.get("input_non_finite", 0))))
         if self._foreground:
-            findings.extend(with_evidence(f, audited_batches=self._audited_batches)
-                            for f in check_imbalance(np.concatenate(self._foreground),
-                                                     np.concatenate(self._pixels),
-                                                     source=self.source))
+            imbalance = check_imbalance(np.concatenate(self._foreground),
+                                        np.concatenate(self._pixels), source=self.source)
+            findings.extend(of_checked_batches(with_evidence(
+                f, audited_batches=self._audited_batches), self._audited_batches)
+                for f in imbalance)
         return findings
 
     @property

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.wording.text import plural
 from unetdiag.training.callbacks.base import stopped_title
 
 #: Label problems the step counts in every batch: (finding id, count key, severity, wording).
@@ -20,6 +22,13 @@ LABEL_FIXES = {
                            "divide by 255 (unetdiag's MaskPolicy does this).",
     "labels.non_binary": "Resize masks with nearest-neighbour and store them losslessly (PNG).",
 }
+
+
+def of_checked_batches(finding: Finding, batches: int) -> Finding:
+    """A finding about the masks of the checked batches, titled so: augmented copies are
+    counted, so their number is not the dataset's number of masks."""
+    return dataclasses.replace(finding, title=(
+        f"{finding.title}, in the {plural(batches, 'batch', 'batches')} checked while training"))
 
 
 def counted_label_finding(finding_id: str, severity: Severity, what: str, count: int,
