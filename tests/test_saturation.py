@@ -594,3 +594,32 @@ def test_a_multiclass_run_or_a_mean_iou_at_half_is_not_called_one_class():
     for history in (multiclass, at_half, negative):
         assert not [f for f in check_series("run", history)
                     if f.id == "saturation.mean_iou_one_class"]
+
+
+def test_a_validation_loss_that_overflowed_or_a_flat_training_loss_is_no_overfitting():
+    rising = {"loss": [1.0, 0.8, 0.7, 0.6, 0.5, 0.4], "val_loss": [0.9, 0.7, 0.8, 0.9, 1.0, 1.1]}
+    assert "saturation.validation_loss_rising" in ids(check_series("r", rising))
+    # infinite on the way up (a float16 overflow when evaluating): not a matter of fit
+    overflowed = {**rising, "val_loss": [0.9, 0.7, 0.8, math.inf, 1.0, 1.1]}
+    found = check_series("r", overflowed)
+    assert "saturation.validation_loss_rising" not in ids(found)
+    # a training loss that moved 1 % is flat, not "fitting the training set better"
+    flat = {**rising, "loss": [1.0, 0.6, 0.598, 0.597, 0.596, 0.594]}
+    assert "saturation.validation_loss_rising" not in ids(check_series("r", flat))
+    # the gap beside the overflow is worded as numerics, not overfitting
+    gap = only(check_series("r", {"loss": [4.6, 4.59, 4.58, 4.56],
+                                  "val_loss": [4.9, 4.6, math.inf, 10.65]}),
+               "saturation.train_val_gap")
+    assert gap.evidence["metrics"]["loss"]["validation_non_finite_epochs"] == [3]
+    assert "NaN or infinite at epoch 3" in gap.explanation
+    assert "overfitting" not in gap.explanation
+
+
+def test_a_gap_after_one_epoch_is_not_called_overfitting():
+    gap = only(check_series("r", {"loss": [17.4], "val_loss": [238.6]}),
+               "saturation.train_val_gap")
+    assert "After one epoch" in gap.explanation and "overfitting" not in gap.explanation
+    assert "model.evaluate" in gap.fix
+    later = only(check_series("r", {"loss": [20.0, 17.4], "val_loss": [30.0, 38.6]}),
+                 "saturation.train_val_gap")
+    assert "overfitting" in later.explanation

@@ -178,7 +178,11 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds
         if not both.size:
             continue
         train, val = float(item.values[both[-1]]), float(partner.values[both[-1]])
-        epochs = {"epoch": item.epoch(int(both[-1]))}
+        epochs: dict = {"epoch": item.epoch(int(both[-1]))}
+        overflowed = [partner.epoch(int(i))
+                      for i in np.flatnonzero((partner.logged & ~partner.finite)[:length])]
+        if overflowed:
+            epochs["validation_non_finite_epochs"] = overflowed
         if kind != "loss" and not all(-thresholds.range_slack <= v <= 1 + thresholds.range_slack
                                       for v in (train, val)):
             continue  # a score outside [0, 1] is reported as such; its gap means nothing
@@ -229,8 +233,9 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
                            ) -> ValidationLossRising | None:
     """Validation losses at least ``thresholds.loss_rise`` above their best at the last finite
     epoch, ``thresholds.loss_rise_epochs`` or more epochs after the best, while the training
-    loss at the last epoch is below its value at the best one (and the validation loss has
-    not diverged from it: :func:`train_val_gap` explains that)."""
+    loss at the last epoch is ``thresholds.training_loss_fall`` or more below its value at the
+    best one (and the validation loss has neither diverged from it nor been NaN or infinite
+    since its best: :func:`train_val_gap` and the non-finite check explain those)."""
     rising: dict[str, dict] = {}
     for name, item in series.items():
         training = series.get(name[len(VALIDATION_PREFIX):])
@@ -249,9 +254,11 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
             continue
         training_at_best, training_last = (float(training.values[best_at]),
                                            float(training.values[last_at]))
-        if not (np.isfinite(training_at_best) and training_last < training_at_best) \
-                or last >= thresholds.diverged_loss_ratio * training_last:
-            continue  # not falling; or diverged, which is not a matter of fit (train_val_gap)
+        falling = training_last <= training_at_best * (1 - thresholds.training_loss_fall)
+        if not (np.isfinite(training_at_best) and falling) \
+                or last >= thresholds.diverged_loss_ratio * training_last \
+                or (item.logged & ~item.finite)[best_at:last_at + 1].any():
+            continue  # not falling; or diverged or overflowed, which is not a matter of fit
         rising[name] = {"best": best, "best_epoch": item.epoch(best_at), "last": last,
                         "last_epoch": item.epoch(last_at), "rise": last / best - 1,
                         "epochs_after_best": after, "training": training.name,

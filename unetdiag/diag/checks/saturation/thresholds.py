@@ -47,6 +47,9 @@ class SaturationThresholds:
     it, while the training loss fell, rose after its best epoch."""
     loss_rise_epochs: int = 2
     """See ``loss_rise``."""
+    training_loss_fall: float = 0.02
+    """...while the training loss fell by at least this share since the validation loss's best
+    (less is a flat training loss, not a model fitting the training set better)."""
     gap_loss_ratio: float = 1.5
     """Validation loss above this multiple of a positive training loss is a gap..."""
     gap_loss_min: float = 0.05

@@ -18,6 +18,7 @@ from unetdiag.diag.checks.saturation.words import (
     describe_fingerprint,
     epoch_list,
     epoch_of,
+    epoch_span,
     finding,
     non_finite_when,
     non_finite_word,
@@ -322,10 +323,16 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
                         "(BatchNormalization statistics far from the training batches', "
                         "validation inputs preprocessed differently, or weights that overflow); "
                         "that is not a matter of fit.")
-    if set(claim.metrics) - set(claim.diverged):
+    fitting = [name for name in claim.metrics if name not in claim.diverged]
+    overflowed = sorted({epoch for name in fitting
+                         for epoch in claim.metrics[name].get("validation_non_finite_epochs", ())})
+    after_one_epoch = bool(fitting) and all(claim.metrics[n]["epoch"] == 1 for n in fitting)
+    if fitting:
         explanation += (
-            " Training doing much better than validation (scores above, or a loss below, the "
-            "validation ones) means the model fits the training images better than unseen "
+            _AFTER_ONE_EPOCH if overfit and after_one_epoch
+            else _after_overflow(overflowed) if overfit and overflowed
+            else " Training doing much better than validation (scores above, or a loss below, "
+            "the validation ones) means the model fits the training images better than unseen "
             "ones (overfitting), or the two sets differ." if overfit
             else " Validation doing better than training happens early on (Keras's training "
             "figure is the mean over an epoch in which the weights kept improving, the "
@@ -346,9 +353,29 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
         ids.TRAIN_VAL_GAP, claim,
         title=title,
         explanation=explanation.strip(),
-        fix=("Check that training and validation come from the same distribution; use more "
+        fix=(_AFTER_ONE_EPOCH_FIX if overfit and after_one_epoch else
+             "Check that training and validation come from the same distribution; use more "
              "data or augmentation, or stop earlier." if overfit else
              "Compare both sets' foreground fractions (`unetdiag audit-data`)."))
+
+
+_AFTER_ONE_EPOCH = (
+    " After one epoch a gap like this says little about fit: Keras's training figure is the "
+    "mean over an epoch in which the weights changed fast, while the validation one is "
+    "measured at its end, and layers that act differently in training and inference "
+    "(BatchNormalization, whose moving statistics start far from the data's after few steps; "
+    "dropout) can put the validation figure far from the training one.")
+_AFTER_ONE_EPOCH_FIX = (
+    "Judge the gap after a few epochs; if it stays, evaluate the model on training images "
+    "(model.evaluate) to tell a train/inference difference from a difference between the sets.")
+
+
+def _after_overflow(epochs: list[int]) -> str:
+    where = f"epoch{'s' if len(epochs) > 1 else ''} {epoch_span(epochs)}"
+    return (f" The validation figure was NaN or infinite at {where}: a validation loss that "
+            "overflows points to numerical trouble when evaluating (float16 overflow under "
+            "mixed precision, BatchNormalization statistics far from the validation batches'), "
+            "and a gap beside such epochs is no measure of fit.")
 
 
 def still_improving_finding(claim: evidence.StillImproving) -> Finding:
