@@ -623,3 +623,30 @@ def test_a_gap_after_one_epoch_is_not_called_overfitting():
     later = only(check_series("r", {"loss": [20.0, 17.4], "val_loss": [30.0, 38.6]}),
                  "saturation.train_val_gap")
     assert "overfitting" in later.explanation
+
+
+def test_a_training_loss_that_jumps_a_hundredfold_is_named_with_its_epochs():
+    jump = only(check_series("r", {"loss": [4.0, 3.53, 2519.99, 24.87, 20.0]}),
+                "saturation.loss_jump")
+    data = jump.evidence["metrics"]["loss"]
+    assert (data["previous_epoch"], data["epoch"], data["next"]) == (2, 3, 24.87)
+    assert data["ratio"] == pytest.approx(2519.99 / 3.53)
+    assert "jumped 714x at epoch 3" in jump.title and jump.severity is Severity.WARNING
+    # 99x is no jump; a validation loss is the gap's to judge; a gap in the log hides it
+    assert "saturation.loss_jump" not in ids(check_series("r", {"loss": [1.0, 99.0, 50.0]}))
+    assert "saturation.loss_jump" not in ids(check_series(
+        "r", {"loss": [1.0, 0.9, 0.8], "val_loss": [1.0, 500.0, 0.8]}))
+    assert "saturation.loss_jump" not in ids(check_series(
+        "r", {"loss": [1.0, None, 500.0]}))
+
+
+def test_a_training_loss_out_of_reach_of_bounded_losses_from_its_first_epoch():
+    large = only(check_series("r", {"loss": [4.854e10, 5.46e9], "val_loss": [1.03e10, 6.9e4]}),
+                 "saturation.loss_magnitude")
+    assert large.evidence["metrics"]["loss"] == {"largest": 4.854e10, "epoch": 1,
+                                                 "limit": 1e5}
+    assert "16.1 a pixel" in large.explanation and "consistent with" in large.explanation
+    # a loss that got there by blowing up is the jump's (and the NaN's) to name
+    found = ids(check_series("r", {"loss": [2.5, 2.6e7, math.nan]}))
+    assert "saturation.loss_magnitude" not in found and "saturation.loss_jump" in found
+    assert "saturation.loss_magnitude" not in ids(check_series("r", {"loss": [9e4, 8e4]}))

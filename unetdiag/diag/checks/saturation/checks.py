@@ -20,6 +20,7 @@ from unetdiag.diag.checks.saturation.degenerate import (
     score_zero_throughout,
     uniform_prediction_loss,
 )
+from unetdiag.diag.checks.saturation.loss_size import loss_jump, loss_magnitude
 from unetdiag.diag.checks.saturation.metrics import (
     learning_rates,
     metric_series,
@@ -70,7 +71,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.metric_at_baseline``,
     ``saturation.accuracy_is_majority_class``, ``saturation.flat_metric``,
     ``saturation.train_val_gap``, ``saturation.still_improving``,
-    ``saturation.validation_loss_rising`` and ``saturation.mean_iou_one_class``. The binary
+    ``saturation.validation_loss_rising``, ``saturation.mean_iou_one_class``,
+    ``saturation.loss_magnitude`` and ``saturation.loss_jump``. The binary
     fingerprints (constant predictors, class prior, accuracy bounds) are left out for a run
     whose metric names say it is multi-class.
     """
@@ -79,6 +81,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     prior = class_prior_loss(run, series, tolerance, thresholds, multiclass)
     claims = [non_finite_onset(run, series),
               *label_scale(run, series, tolerance, thresholds, multiclass),
+              loss_magnitude(run, series, thresholds),
+              loss_jump(run, series, thresholds),
               *accuracy_bound_breaches(run, series, tolerance, thresholds, multiclass),
               *constant_predictor_runs(run, series, tolerance, thresholds, multiclass,
                                        known_fractions(baselines)),

@@ -5,7 +5,8 @@ from __future__ import annotations
 __all__ = [
     "ACCURACY_IS_MAJORITY_CLASS", "ALL_ONES_PREDICTOR", "ALL_ZEROS_PREDICTOR",
     "CLASS_PRIOR_LOSS", "DICE_ABOVE_ONE", "DICE_EXCEEDS_ACCURACY_BOUND", "FLAT_METRIC",
-    "IDENTICAL_ACROSS_RUNS", "IOU_EXCEEDS_ACCURACY_BOUND", "LABEL_SCALE_IDS",
+    "IDENTICAL_ACROSS_RUNS", "IOU_EXCEEDS_ACCURACY_BOUND", "LABEL_SCALE_IDS", "LOSS_JUMP",
+    "LOSS_MAGNITUDE",
     "MEAN_IOU_ONE_CLASS", "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS",
     "NEGATIVE_LOSS_SCORES_IN_RANGE", "NON_FINITE", "PERFECT_ACCURACY", "PREDICTIONS_COLLAPSED",
     "SCORE_COLLAPSED", "SCORE_ZERO_THROUGHOUT", "STEP_TIME_OUTLIER", "STILL_IMPROVING",
@@ -37,6 +38,8 @@ UNIFORM_PREDICTION_LOSS = "saturation.uniform_prediction_loss"
 SCORE_COLLAPSED = "saturation.score_collapsed"
 SCORE_ZERO_THROUGHOUT = "saturation.score_zero_throughout"
 MEAN_IOU_ONE_CLASS = "saturation.mean_iou_one_class"
+LOSS_JUMP = "saturation.loss_jump"
+LOSS_MAGNITUDE = "saturation.loss_magnitude"
 
 #: Finding ids of values labels and predictions in [0, 1] cannot produce (each finding's
 #: ``consistent_with`` says whether the labels, the predictions or the metric are to blame).

@@ -47,6 +47,11 @@ class SaturationThresholds:
     it, while the training loss fell, rose after its best epoch."""
     loss_rise_epochs: int = 2
     """See ``loss_rise``."""
+    loss_jump_ratio: float = 100.0
+    """A training loss this many times its value at the epoch before has jumped."""
+    loss_magnitude: float = 1e5
+    """A training loss above this is out of reach of bounded losses on labels in [0, 1] or
+    0..255 (:mod:`.loss_size`)."""
     training_loss_fall: float = 0.02
     """...while the training loss fell by at least this share since the validation loss's best
     (less is a flat training loss, not a model fitting the training set better)."""

@@ -39,6 +39,7 @@ from unetdiag.diag.checks.saturation.evidence_runs import (
     PredictionCollapse,
     StepTimeOutlier,
 )
+from unetdiag.diag.checks.saturation.loss_size import LossJump, LossMagnitude
 from unetdiag.diag.checks.saturation.words import finding
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent
@@ -166,6 +167,8 @@ _WORDING = {
     OutOfRange: wording_scale.out_of_range_finding,
     DiceAboveOne: wording_scale.dice_above_one_finding,
     AccuracyBoundBreach: wording_scale.accuracy_bound_finding,
+    LossJump: wording_scale.loss_jump_finding,
+    LossMagnitude: wording_scale.loss_magnitude_finding,
     ConstantPredictorRun: wording_series.constant_predictor_finding,
     AtBaseline: wording_series.at_baseline_finding,
     NearMajority: wording_series.near_majority_finding,

@@ -1,5 +1,6 @@
 """The sentences of the findings about values labels and predictions in [0, 1] cannot produce
-(:mod:`.scale`'s claims). A cause is named as a fact only when the numbers leave one
+(:mod:`.scale`'s claims), and about training losses too large or too jumpy for them
+(:mod:`.loss_size`'s). A cause is named as a fact only when the numbers leave one
 (``claim.labels_only``); otherwise every cause the numbers fit is named."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from unetdiag.diag.checks.saturation.evidence import (
     NegativeLossScoresInRange,
     OutOfRange,
 )
+from unetdiag.diag.checks.saturation.loss_size import LossJump, LossMagnitude
 from unetdiag.diag.checks.saturation.words import (
     MAP_MASKS,
     consistent_with,
@@ -162,3 +164,47 @@ def accuracy_bound_finding(claim: AccuracyBoundBreach) -> Finding:
         fix=("Threshold every mask to {0, 1} before training (8-bit masks: > 127); "
              "`unetdiag audit-data` lists each mask's values. If the masks are binary, check "
              "which accuracy the run logs."))
+
+
+def loss_jump_finding(claim: LossJump) -> Finding:
+    name, ratio = claim.extreme("ratio")
+    details = "; ".join(
+        f"{loss} went from {data['before']:.4g} at epoch {data['previous_epoch']} to "
+        f"{data['after']:.4g} at epoch {data['epoch']} ({data['ratio']:.3g}x)"
+        + (f", then {data['next']:.4g}" if "next" in data else "")
+        for loss, data in claim.metrics.items())
+    jump = claim.metrics[name]
+    return finding(
+        ids.LOSS_JUMP, claim,
+        title=(f"{claim.run}: {name} jumped {ratio:.3g}x at epoch {jump['epoch']} "
+               f"({jump['before']:.4g} to {jump['after']:.4g})"),
+        explanation=(
+            f"{details}. A training loss that grows a hundredfold or more from one epoch to "
+            "the next had steps that threw the weights far off: consistent with a learning "
+            "rate too high for the model, gradients that exploded (no clipping), or batches "
+            "with extreme inputs or labels. Whatever the run scores afterwards, it recovered "
+            "from (or was left by) a blow-up."),
+        fix=("Lower the learning rate or warm it up, clip gradients (optimizer "
+             "clipnorm=1.0), and look for extreme values in the data (`unetdiag audit-data`)."))
+
+
+def loss_magnitude_finding(claim: LossMagnitude) -> Finding:
+    name, largest = claim.extreme("largest")
+    data = claim.metrics[name]
+    return finding(
+        ids.LOSS_MAGNITUDE, claim,
+        title=f"{claim.run}: {name} reaches {largest:.4g} (epoch {data['epoch']})",
+        explanation=(
+            f"{name} is {largest:.4g} at epoch {data['epoch']}, above {data['limit']:,.0f} "
+            "from the first epoch logged. "
+            "No loss of the kinds segmentation uses comes near this on labels in [0, 1], nor "
+            "on labels left on 0..255: Keras clips probabilities to [1e-7, 1 - 1e-7], so "
+            "binary cross-entropy is at most 16.1 a pixel (about 4,110 with a label of 255), "
+            "1 - Dice at most 1, and a squared error of outputs in [0, 1] at most 65,025 on "
+            "0..255 labels. A loss this large is consistent with outputs that are not "
+            "probabilities (no sigmoid, or logits that blew up), a loss summed rather than "
+            "averaged, or regression targets on a large scale (which make training slow and "
+            "unstable)."),
+        fix=("Make the model end in a sigmoid (or use from_logits=True), bring the labels to "
+             "{0, 1} (`unetdiag audit-data` lists each mask's values) and any regression "
+             "target to a unit scale."))
