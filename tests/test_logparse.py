@@ -159,6 +159,30 @@ def test_markdown_prose_and_a_progress_like_date_are_not_epochs():
         parse_console("# Notes\nTrained 3/5 models on 2025/02/26 - loss: low\n5/5 tests passed\n")
 
 
+def test_a_log_that_ends_before_its_first_epoch_finished_says_which_epoch_began():
+    with pytest.raises(LogFormatError, match=r"no epoch finished: the log starts epoch 1/5 at "
+                                             r"line 2 and ends before any progress line"):
+        parse_console("Using TensorFlow backend.\nEpoch 1/5\nFound 30 images belonging to 1 "
+                      "classes.\n")
+
+
+def test_two_epoch_summaries_under_one_header_are_two_epochs_numbered_by_the_callback():
+    line = "405/405 [==============================] - 0s 724us/sample - loss: {} - val_loss: {}"
+    text = "\n".join([
+        "Epoch 41/5000", line.format("0.1647", "0.2934"),
+        "Epoch 42/5000", line.format("0.1657", "0.3118"),
+        "Epoch 00086: val_loss did not improve from 0.26629",  # a paste cut before it
+        line.format("0.1033", "0.2777"),
+        line.format("0.0888", "0.2726"),  # no callback message: counted on
+        "Epoch 88/5000", line.format("0.0919", "0.2895"),
+        "10/10 [==============================] - 0s - loss: 0.3000",  # evaluate(): no val_
+    ]) + "\n"
+    [run] = parse_console(text)
+    assert run.epoch_numbers == [41, 42, 86, 87, 88]
+    assert [epoch["loss"] for epoch in run.epochs] == [0.1647, 0.1657, 0.1033, 0.0888, 0.0919]
+    assert any("read as epoch 86, which a callback message names" in n for n in run.notes)
+
+
 def test_utf16_console_log_from_powershell(tmp_path):
     path = tmp_path / "fit.log"
     path.write_bytes(_epoch_lines(2).encode("utf-16"))  # with BOM, as PowerShell writes

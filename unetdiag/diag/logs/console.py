@@ -41,6 +41,9 @@ from unetdiag.diag.logs.progress import (
 )
 
 # How Keras prints a metric value: "%.4f" above 1e-3 in magnitude, "%.4e" below; nan, inf.
+#: A callback's message about an epoch: ``Epoch 00086: val_loss did not improve`` (Keras 2),
+#: ``Epoch 86: ...`` (Keras 3), printed as the epoch ends.
+_CALLBACK_EPOCH_RE = re.compile(r"^Epoch (\d+): ")
 _KERAS_VALUE_RE = re.compile(r"^(?:-?\d+\.\d{4}|-?\d\.\d{4}e[-+]\d{2,3}|-?nan|-?inf)$",
                              re.IGNORECASE)
 # A line that introduces a run: "Training MP_Tr_BCE on /GPU:0...", "=== Run: unet_bce ===".
@@ -152,6 +155,8 @@ class _ConsoleReader:
         # a closing progress line before any header: epoch 1 if 'Epoch 2/N' comes next
         self.leading: tuple[int, ProgressLine] | None = None
         self.learning_rate: float | None = None  # the last ReduceLROnPlateau cut
+        self.callback_epoch: int | None = None  # the epoch the last callback message named
+        self.first_header: tuple[int, int, int] | None = None  # (line, index, total)
 
     def read(self) -> list[_RunBuilder]:
         drawn = _drawn_lines(self.text)
@@ -195,6 +200,9 @@ class _ConsoleReader:
         if progress is not None:
             self._progress(number, progress, cut)
             return
+        named = _CALLBACK_EPOCH_RE.match(text)
+        if named is not None:
+            self.callback_epoch = int(named[1])
         cut_to = learning_rate_cut(text)
         if cut_to is not None:
             self.learning_rate = cut_to
@@ -209,6 +217,8 @@ class _ConsoleReader:
                 if self.block.partial is None:
                     self.block.partial = _Partial(number)
                 self.block.partial.add(progress)
+            elif self._second_summary(progress):
+                self._headerless_epoch(number, progress)
             else:
                 self.block.finals.append((number, self._repair(number, progress, cut)))
         elif progress.in_progress:
@@ -229,6 +239,28 @@ class _ConsoleReader:
             self.loose_lines.append(number)
         if not progress.in_progress:
             self.orphan = None
+
+    def _second_summary(self, progress: ProgressLine) -> bool:
+        """A closing line with the validation metrics of a closing line already in the
+        block: a second epoch whose header is missing (a paste cut between them), not an
+        evaluate() bar, which has no ``val_`` values."""
+        names = set(progress.metrics)
+        return (self.block is not None and any(name.startswith("val_") for name in names)
+                and any(set(final.metrics) == names for _, final in self.block.finals))
+
+    def _headerless_epoch(self, number: int, progress: ProgressLine) -> None:
+        """Close the block, and read ``progress`` as the next epoch: numbered as the callback
+        message before it names it (``Epoch 00086: ...``), else counted on; its learning rate
+        is unknown (a cut printed before it took effect after it)."""
+        previous = self.block.index if self.block is not None else None
+        named = self.callback_epoch
+        index = named if named is not None and previous is not None and named > previous else None
+        self._close_block()
+        self._note(f"line {number}: a second epoch summary under one 'Epoch' header; read as "
+                   + (f"epoch {index}, which a callback message names" if index is not None
+                      else "the next epoch"))
+        self.block = _EpochBlock(index, self.run.epoch_total if self.run else None, number,
+                                 [(number, progress)])
 
     def _repair(self, number: int, progress: ProgressLine, cut: bool) -> ProgressLine:
         """A file cut inside the last line may have cut its last number short: drop it.
@@ -266,6 +298,8 @@ class _ConsoleReader:
         return (index, total) == (1, 1) == (run.last_epoch_index, run.epoch_total)
 
     def _start_epoch(self, number: int, index: int, total: int) -> None:
+        if self.first_header is None:
+            self.first_header = (number, index, total)
         self._close_block()
         self.orphan = None
         if self.leading is not None:
@@ -382,7 +416,14 @@ def parse_console(text: str) -> list[RunLog]:
     Raises :class:`LogFormatError` when the text holds no line of metrics inside or closing
     an epoch.
     """
-    builders = _ConsoleReader(text).read()
+    reader = _ConsoleReader(text)
+    builders = reader.read()
+    if not builders and reader.first_header is not None:
+        line, index, total = reader.first_header
+        raise LogFormatError(
+            f"no epoch finished: the log starts epoch {index}/{total} at line {line} and ends "
+            "before any progress line of it (the run stopped, crashed or hung before its "
+            "first steps ended), so there are no numbers to explain")
     if not builders:
         raise LogFormatError(
             "no Keras training epochs found: expected 'Epoch i/N' lines followed by progress "
