@@ -541,3 +541,27 @@ def test_the_decoder_notes_16_bit_colour_files_and_the_trainer_words_them(tmp_pa
     read = _build(plain[:2], plain[2:])
     read.preflight()
     assert read.decode_log.top_byte_images == {} and read.decode_log.top_byte_masks == {}
+
+
+def test_file_names_that_are_not_utf8_are_split_decoded_and_written(tmp_path):
+    import os
+
+    from unetdiag.diag.data.split import split_pairs
+    from unetdiag.fsutil import atomic_write_text
+
+    folder = os.fsencode(tmp_path)
+    pairs = []
+    for index, level in enumerate((60, 120, 180, 240)):
+        # Latin-1 bytes, as a zip made on Windows unpacks on Linux: 'lésion_0.png'
+        image = os.fsdecode(os.path.join(folder, b"l\xe9sion_%d.png" % index))
+        mask = os.fsdecode(os.path.join(folder, b"l\xe9sion_%d_mask.png" % index))
+        Image.fromarray(np.full((8, 8), level, np.uint8)).save(image)
+        Image.fromarray(np.eye(8, dtype=np.uint8) * 255).save(mask)
+        pairs.append(Pair(Path(image).stem, Path(image), Path(mask)))
+    train, val = split_pairs(pairs, val_fraction=0.25, seed=1)
+    assert len(train) == 3 and len(val) == 1
+    datasets = _build(train, val)
+    datasets.preflight()
+    assert len(_elements(datasets.val)) == 1
+    written = atomic_write_text(tmp_path / "report.txt", f"{pairs[0].image}\n")
+    assert "l\\udce9sion_0.png" in written.read_text(encoding="utf-8")

@@ -37,7 +37,9 @@ def _current_umask() -> int:
 
 
 def atomic_write_text(path: Path | str, text: str) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    """Write ``text`` as UTF-8; a file name that is not UTF-8 in it (kept by Python as
+    surrogates) is written as its escape, ``\\udce9``, so the file stays UTF-8."""
+    return atomic_write_bytes(path, text.encode("utf-8", "backslashreplace"))
 
 
 def atomic_write_json(path: Path | str, data: Any) -> Path:

@@ -38,6 +38,7 @@ Example (``pairs`` from :func:`unetdiag.diag.data.pairing.discover_pairs`)::
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -244,7 +245,7 @@ def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
                       policy: MaskPolicy, decode_log: DecodeLog
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Read one pair with Pillow (called by tf.numpy_function, hence the bytes paths)."""
-    image_file, mask_file = image_path.decode(), mask_path.decode()
+    image_file, mask_file = os.fsdecode(image_path), os.fsdecode(mask_path)
     current = image_file
     try:
         image = read_image(image_file, channels=channels)
@@ -408,8 +409,10 @@ def _zoom(images, masks, scale_seed, offset_seed, zoom_max: float):
 
 
 def _path_dataset(pairs: Sequence[Pair]) -> tf.data.Dataset:
-    images = tf.constant([str(pair.image) for pair in pairs], dtype=tf.string)
-    masks = tf.constant([str(pair.mask) for pair in pairs], dtype=tf.string)
+    # as the file system's bytes: a name that is not UTF-8 (a Windows zip unpacked on Linux)
+    # is no valid tf.string text
+    images = tf.constant([os.fsencode(pair.image) for pair in pairs], dtype=tf.string)
+    masks = tf.constant([os.fsencode(pair.mask) for pair in pairs], dtype=tf.string)
     return tf.data.Dataset.from_tensor_slices((images, masks))
 
 

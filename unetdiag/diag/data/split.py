@@ -30,7 +30,9 @@ def validation_count(pair_count: int, val_fraction: float) -> int:
 
 
 def _seeded_digest(seed: int, key: str) -> bytes:
-    return hashlib.sha256(f"{seed}\0{key}".encode()).digest()
+    # surrogateescape: a name that is not UTF-8 (a Windows zip unpacked on Linux) hashes
+    # by its own bytes; a UTF-8 name as before
+    return hashlib.sha256(f"{seed}\0{key}".encode("utf-8", "surrogateescape")).digest()
 
 
 def _rank_key(pair: Pair, seed: int) -> tuple[bytes, str]:
