@@ -525,6 +525,14 @@ def _text_file(tmp_path: Path) -> Path:
     return path
 
 
+def _tiff_pillow_cannot_open(tmp_path: Path) -> Path:
+    # a TIFF's first bytes, then nothing Pillow can open (as a 4-band or float-RGB TIFF, or a
+    # damaged header): not called "not an image" (an HTML page saved as .tif)
+    path = tmp_path / "bands.tif"
+    path.write_bytes(b"II*\x00" + bytes(range(60)))
+    return path
+
+
 def _missing(tmp_path: Path) -> Path:
     return tmp_path / "absent.png"
 
@@ -541,6 +549,7 @@ BAD_FILES = {
     "truncated_jpeg": (_truncated_jpeg, "truncated"),
     "corrupt_png": (_corrupt_png, "corrupt"),
     "not_an_image": (_text_file, "not an image"),
+    "tiff_pillow_cannot_open": (_tiff_pillow_cannot_open, "a TIFF Pillow cannot open"),
     "missing": (_missing, "cannot open"),
     "directory": (_directory, "cannot open"),
 }

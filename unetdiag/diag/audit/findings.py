@@ -16,6 +16,7 @@ id                                     severity  when
 ``file.not_an_image``,
 ``file.truncated``, ``file.corrupt``,
 ``file.unsupported_mode``,
+``file.unsupported_tiff``,
 ``file.too_large``,
 ``file.audit_failed``,
 ``file.unreadable``
@@ -118,6 +119,12 @@ _UNREADABLE_TEXT = {
                           "Its content is not an image format Pillow knows, whatever the "
                           "extension says: often an HTML error page saved by a download "
                           "script."),
+    "file.unsupported_tiff": ("TIFFs Pillow cannot open",
+                              "The file starts as a TIFF does, but Pillow cannot open it: "
+                              "either its bands or sample type have no Pillow mode (4 or more "
+                              "bands such as RGB + near-infrared, or colour in floating "
+                              "point), and the file may well be intact, or its header is "
+                              "damaged."),
     "file.truncated": ("truncated",
                        "The file ends before the image data does: an interrupted copy or "
                        "download."),
@@ -131,6 +138,14 @@ _UNREADABLE_TEXT = {
                           "The audit itself failed on it: a bug in unetdiag; please report "
                           "it with the file."),
     "file.unreadable": ("unreadable", "Pillow raised an error while reading it."),
+}
+
+
+_UNREADABLE_FIXES = {
+    "file.unsupported_tiff": ("Open one with tifffile or GDAL (tifffile.imread(path).shape): "
+                              "if it reads, write the bands the model should see to files "
+                              "Pillow reads (8-bit grey or RGB, 16-bit or float grey) in a new "
+                              "folder and audit that; if not, re-export it."),
 }
 
 
@@ -152,8 +167,8 @@ def unreadable_findings(tally: AuditTally) -> list[Finding]:
             "first such file (unetdiag checks every file before the first epoch); the audit "
             "goes on without it."
             + (f" {len(entries) - 1} more: see the evidence." if len(entries) > 1 else ""),
-            "Re-export or re-download the listed files, or move them (and their pairs) out "
-            "of the dataset folder.",
+            _UNREADABLE_FIXES.get(kind, "Re-export or re-download the listed files, or move "
+                                  "them (and their pairs) out of the dataset folder."),
             {"files": len(entries), "roles": sorted({entry.role for entry in entries}),
              "reasons": {entry.path: entry.reason for entry in listed}},
             [entry.path for entry in listed]))

@@ -142,11 +142,19 @@ class StoredMask:
     lossy: bool
 
 
-def _open_error_reason(error: BaseException) -> str:
-    """Plain words for an exception raised while Pillow opened or decoded a file."""
+#: The first bytes of a TIFF file (little- and big-endian; BigTIFF too).
+_TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+
+def _open_error_reason(error: BaseException, start: bytes = b"") -> str:
+    """Plain words for an exception raised while Pillow opened or decoded a file whose first
+    bytes are ``start``."""
     message = str(error) or type(error).__name__
     if isinstance(error, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
         return f"decompression bomb, refused ({message})"
+    if isinstance(error, UnidentifiedImageError) and start[:4] in _TIFF_MAGICS:
+        return ("a TIFF Pillow cannot open (bands or a sample type it has no mode for, such "
+                "as 4 or more bands or colour in floating point; or a damaged header)")
     if isinstance(error, UnidentifiedImageError):
         return "not an image Pillow can read (unrecognised content)"
     if "truncated" in message.lower():
@@ -204,7 +212,8 @@ def read_first_frame(path: Path | str, extract: Callable[[Image.Image], Extracte
     except (MemoryError, RecursionError) as error:
         raise ImageReadError(path, f"too large to decode ({type(error).__name__})") from None
     except Exception as error:  # noqa: BLE001 - Pillow's plugins raise many types on bad input
-        raise ImageReadError(path, _open_error_reason(error)) from None
+        handle.seek(0)
+        raise ImageReadError(path, _open_error_reason(error, handle.read(4))) from None
     finally:
         handle.close()
 
