@@ -78,6 +78,22 @@ def test_jpeg_mask_is_lossy_noisy_and_auto_threshold_ignores_the_noise(tmp_path)
     assert noisy.foreground_fraction > encoding.foreground_fraction
 
 
+@pytest.mark.parametrize("quality", [75, 90])
+def test_a_jpeg_mask_of_0_and_1_is_read_on_the_0_1_scale_despite_its_overshoot(tmp_path,
+                                                                               quality):
+    rows, columns = np.mgrid[:64, :64]
+    truth = ((rows - 30) ** 2 + (columns - 28) ** 2 < 300).astype(np.uint8)
+    path = _save(tmp_path / "m.jpg", truth, quality=quality)  # cv2.imwrite of a 0/1 array
+    stored = np.asarray(Image.open(path))
+    assert stored.max() > 1  # the overshoot that made it read as 0/255 (every object lost)
+    mask, encoding = decode_mask(path)
+    assert (encoding.scale, encoding.threshold) == ("binary", 0.5)
+    assert abs(int(mask.sum()) - int(truth.sum())) <= 0.02 * truth.sum()
+    # a 0/255 JPEG keeps its midpoint
+    assert decode_mask(_save(tmp_path / "w.jpg", truth * 255, quality=quality))[1].threshold \
+        == 127.5
+
+
 def test_mask_saved_as_png_but_holding_jpeg_data_is_lossy_by_content(tmp_path):
     path = tmp_path / "m.png"
     Image.fromarray(TRUTH * 255).save(path, format="JPEG")

@@ -231,7 +231,14 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
                 / judged_pixels if judged_pixels else math.nan)
         share = float(nonbinary_pixels[nonbinary].sum() / columns["pixels"][
             columns["mask_read"] & ~columns["label_map"]].sum())
-        if math.isnan(edge):
+        # NaN: no value strictly between the ends was measured; a lossy 0/1 mask's values
+        # above 1 are JPEG's overshoot (the edge test is not run on palette labels)
+        beyond_ends = math.isnan(edge) and bool(columns["lossy"][nonbinary].all())
+        if beyond_ends:
+            cause = ("They lie beyond their scale's ends (JPEG's overshoot: values above 1 in "
+                     "masks that hold 0 and 1), and the threshold reads them as the nearer "
+                     "class.")
+        elif math.isnan(edge):
             cause = "They are palette labels beyond two classes, so where they sit is moot."
         elif edge >= EDGE_SHARE_FOR_RESAMPLING:
             cause = (f"{edge:.0%} of them sit on object edges, next to both background and "
@@ -243,8 +250,8 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
         worst = int(listed[0])
         findings.append(audit_finding(
             "mask.non_binary", Severity.WARNING,
-            f"{plural(count, 'mask')} "
-            f"{verb(count, 'holds values between its', 'hold values between their')} two ends",
+            f"{plural(count, 'mask')} {verb(count, 'holds', 'hold')} values "
+            f"{'beyond' if beyond_ends else 'between'} {verb(count, 'its', 'their')} two ends",
             f"{_compact_percent(share)} of all mask pixels, in {count} of {masks_read} masks, are "
             "neither background nor foreground on their scale (worst: "
             f"{_compact_percent(float(columns['nonbinary'][worst]))} of {paths[worst]}). {cause} "

@@ -12,7 +12,9 @@ How stored values become {0, 1} (:func:`decode_mask`):
    transparent white background and a cut-out photograph are alpha masks; a red object on a
    transparent background reads the same either way.
 3. The plane's *scale* is recognised from its values (:func:`mask_encoding`), and the threshold
-   is the midpoint of that scale unless the policy fixes one (:func:`resolve_threshold`).
+   is the midpoint of that scale unless the policy fixes one (:func:`resolve_threshold`). A
+   JPEG mask whose values stay within 0..3 is 0/1 data with compression noise (0.5), not
+   0/255 data (127.5, which would make every object background).
 4. ``value > threshold`` is bright; ``MaskPolicy.polarity`` says whether bright or dark is the
    foreground (:func:`~unetdiag.diag.data.rules.binarise`). Non-finite values are background
    under either polarity.
@@ -60,6 +62,10 @@ from unetdiag.diag.data.reading import (
 from unetdiag.diag.data.rules import VOID_INDEX, ValueRule
 
 Scale = Literal["binary", "uint8", "uint16", "float_unit", "float", "palette"]
+#: The largest value of a lossy (JPEG) 8-bit mask read on the 0/1 scale: a 0/1 mask saved as
+#: JPEG comes back as 0..2 (ringing at the edges, measured at quality 75 and 90), and a 0/255
+#: one never stays this low unless it is black everywhere (then exactly 0).
+LOSSY_BINARY_TOP = 3
 
 #: Threshold applied to palette labels: on integer indices ``index > 0.5`` means "index != 0".
 LABEL_THRESHOLD = 0.5
@@ -286,13 +292,16 @@ def _value_counts(plane: np.ndarray) -> dict[int, int]:
     return {value: count for value, count in enumerate(histogram) if count}
 
 
-def _recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float
-                      ) -> Scale:
-    """The plane's scale, given its finite range ``low``..``high``."""
+def _recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float,
+                      lossy: bool = False) -> Scale:
+    """The plane's scale, given its finite range ``low``..``high``; a lossy 8-bit plane
+    within 0..:data:`LOSSY_BINARY_TOP` is 0/1 data with compression noise."""
     if is_labels:
         return "palette"
     if math.isnan(low):
         return "float"
+    if lossy and plane.dtype == np.uint8 and high <= LOSSY_BINARY_TOP:
+        return "binary"
     if low >= 0 and high <= 1:
         integral = plane.dtype.kind in "ui"
         finite = plane if integral else plane[np.isfinite(plane)]
@@ -383,7 +392,7 @@ def inspect_mask_values(values: np.ndarray, file_format: str, mode: str, policy:
     palette = "none" if mode != PALETTE_MODE else "gray" if gray_palette else "labels"
     counts = _value_counts(plane) if plane.dtype == np.uint8 else None
     low, high = (min(counts), max(counts)) if counts is not None else _finite_range(plane)
-    scale = _recognised_scale(plane, palette == "labels", low, high)
+    scale = _recognised_scale(plane, palette == "labels", low, high, lossy)
     threshold = (float(policy.threshold) if policy.threshold is not None
                  else _auto_threshold(scale, low, high))
     bottom, top = scale_ends(scale, low, high)
