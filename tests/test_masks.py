@@ -175,6 +175,17 @@ def test_rgba_uniform_colour_reads_alpha_as_the_mask(tmp_path):
     np.testing.assert_array_equal(mask, TRUTH)
 
 
+def test_an_alpha_of_0_everywhere_is_unused_and_the_colour_is_the_mask(tmp_path):
+    # a 32-bit BMP (or BGRA export) whose fourth byte is 0: composited, every mask was empty
+    rgba = np.zeros((SIZE, SIZE, 4), np.uint8)
+    rgba[..., :3] = (TRUTH * 255)[..., None]
+    path = tmp_path / "m.png"
+    Image.fromarray(rgba, "RGBA").save(path)
+    mask, encoding = decode_mask(path)
+    assert encoding.alpha == "unused"
+    np.testing.assert_array_equal(mask, TRUTH)
+
+
 def test_rgba_uniform_partial_alpha_is_composited_not_read_as_the_mask(tmp_path):
     # an overlay layer saved at 50 % opacity everywhere: the colour draws the object
     rgba = np.zeros((SIZE, SIZE, 4), np.uint8)

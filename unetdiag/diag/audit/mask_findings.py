@@ -178,7 +178,8 @@ def _encoding_findings(tally: AuditTally) -> list[Finding]:
 #: How an encoding's alpha was read, as the encodings title says it (nothing for none or
 #: opaque; keys of :class:`~unetdiag.diag.data.decoding.MaskEncoding`'s ``alpha``).
 _ALPHA_WORDS = {"mask": " read from the alpha channel",
-                "composited": " with transparent parts as background"}
+                "composited": " with transparent parts as background",
+                "unused": " with an alpha of 0 everywhere, ignored"}
 
 
 def _unusual(key: EncodingKey) -> str:

@@ -10,7 +10,8 @@
   as mode ``I``.
 * :func:`transparent_share`: the share of pixels whose alpha (as Pillow reads it) is below
   255, decided from the alpha band's extrema and counted from its histogram only when some
-  pixel is transparent.
+  pixel is transparent; an alpha of 0 everywhere is an unused byte (32-bit BMPs), not a
+  transparent image.
 
 Nothing here decodes pixels again: the header is read from tags Pillow already parsed, or from
 the file's first 26 bytes for PNG.
@@ -118,9 +119,9 @@ def transparent_share(image: Image.Image) -> float:
     if "A" not in image.getbands():
         return 0.0
     alpha = image.getchannel("A")
-    lowest, _ = alpha.getextrema()
-    if lowest >= OPAQUE:
-        return 0.0
+    lowest, highest = alpha.getextrema()
+    if lowest >= OPAQUE or highest == 0:
+        return 0.0  # opaque, or an alpha byte left unused (0 everywhere: 32-bit BMP)
     counts = alpha.histogram()
     return 1.0 - counts[OPAQUE] / max(1, sum(counts))
 

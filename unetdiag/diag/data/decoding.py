@@ -8,7 +8,8 @@ How stored values become {0, 1} (:func:`decode_mask`):
    foreground). Where alpha varies, the alpha *is* the mask (transparent is background), unless
    the opaque pixels' colours draw both classes (mostly two levels, dark and bright): then the
    colour is composited over black (a transparent pixel is background), as it is under an
-   alpha that is the same everywhere (a layer saved at 50 % opacity). A black object on a
+   alpha that is the same everywhere (a layer saved at 50 % opacity), unless that alpha is 0
+   (an unused alpha byte, as 32-bit BMPs store it: ignored). A black object on a
    transparent white background and a cut-out photograph are alpha masks; a red object on a
    transparent background reads the same either way.
 3. The plane's *scale* is recognised from its values (:func:`mask_encoding`), and the threshold
@@ -103,6 +104,7 @@ class MaskEncoding:
         is_colour: the plane is the colour channels' and they differ somewhere (a colour,
             not a gray, mask; False when the alpha channel is the mask).
         alpha: ``"none"`` (no alpha channel), ``"opaque"`` (alpha everywhere full),
+            ``"unused"`` (alpha 0 everywhere: ignored, the colour is the mask),
             ``"composited"`` (the opaque colours draw both classes: colour composited over
             black) or ``"mask"`` (the alpha channel was read as the mask).
         palette: ``"none"``, ``"labels"`` (colour palette, indices kept as labels) or
@@ -231,6 +233,10 @@ def _mask_plane(values: np.ndarray) -> tuple[np.ndarray, bool, str]:
     full_alpha = _nominal_max(values.dtype)
     if bool(np.all(alpha_channel >= full_alpha)):
         return plane, is_colour, "opaque"
+    if not alpha_channel.any():
+        # 0 everywhere: no mask is all transparent; the byte is unused (32-bit BMP, BGRA
+        # exports), and viewers show such files opaque
+        return plane, is_colour, "unused"
     if (alpha_channel.min() != alpha_channel.max()
             and not _colour_draws_classes(plane, alpha_channel >= full_alpha)):
         # The shape is in the alpha: one colour everywhere, one class under the opaque
