@@ -183,8 +183,14 @@ def test_opaque_rgba_and_la_images_have_no_transparency_finding(tmp_path):
 
     images, masks = write_pairs(tmp_path / "la", 3, lambda i: grey_alpha(i, 0))
     assert "image.transparent" not in ids(audit(images, masks))
-    # alpha 0 everywhere is an unused byte (32-bit BMP), which viewers show opaque
-    images, masks = write_pairs(tmp_path / "unused", 3, lambda i: rgba(i, SIDE))
-    assert "image.transparent" not in ids(audit(images, masks))
     images, masks = write_pairs(tmp_path / "la_clear", 3, lambda i: grey_alpha(i, 8))
     assert "image.transparent" in ids(audit(images, masks))
+
+
+def test_a_bmp_alpha_of_0_everywhere_is_unused_not_transparent():
+    from unetdiag.diag.audit.storage import transparent_share
+
+    image = Image.fromarray(np.zeros((4, 4, 4), np.uint8), "RGBA")  # alpha 0 everywhere
+    assert transparent_share(image) == 1.0  # a PNG: transparent everywhere
+    image.format = "BMP"  # the fourth byte of a 32-bit BMP, which viewers show opaque
+    assert transparent_share(image) == 0.0

@@ -175,15 +175,19 @@ def test_rgba_uniform_colour_reads_alpha_as_the_mask(tmp_path):
     np.testing.assert_array_equal(mask, TRUTH)
 
 
-def test_an_alpha_of_0_everywhere_is_unused_and_the_colour_is_the_mask(tmp_path):
-    # a 32-bit BMP (or BGRA export) whose fourth byte is 0: composited, every mask was empty
+def test_a_bmp_alpha_of_0_everywhere_is_unused_and_a_png_one_is_an_empty_cut_out(tmp_path):
+    from unetdiag.diag.data.decoding import inspect_mask_values
+
+    # a 32-bit BMP whose fourth byte is 0 (viewers show it opaque): composited, every mask
+    # was empty
     rgba = np.zeros((SIZE, SIZE, 4), np.uint8)
     rgba[..., :3] = (TRUTH * 255)[..., None]
-    path = tmp_path / "m.png"
-    Image.fromarray(rgba, "RGBA").save(path)
-    mask, encoding = decode_mask(path)
-    assert encoding.alpha == "unused"
-    np.testing.assert_array_equal(mask, TRUTH)
+    bmp = inspect_mask_values(rgba, "BMP", "RGBA", MaskPolicy())
+    assert bmp.encoding.alpha == "unused"
+    assert bmp.encoding.foreground_fraction == pytest.approx(TRUTH.mean())
+    # a PNG transparent everywhere is a cut-out with nothing cut out
+    mask, encoding = decode_mask(_save(tmp_path / "m.png", rgba))
+    assert encoding.alpha != "unused" and not mask.any()
 
 
 def test_rgba_uniform_partial_alpha_is_composited_not_read_as_the_mask(tmp_path):

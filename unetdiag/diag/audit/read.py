@@ -516,7 +516,7 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
         # a label map's values are classes, not grey levels: never compared as a photograph
         nonbinary = 0.0 if columns["label_map"][row] else columns["nonbinary"][row]
         similarity = compare_with_image(
-            image_values, image_mode, plane, decoded, index=int(columns["index"][row]),
+            image_values, image_mode, plane, decoded,
             foreground=int(columns["foreground"][row]), nonbinary=nonbinary)
         for name, value in similarity._asdict().items():
             columns[name][row] = value

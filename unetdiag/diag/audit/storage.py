@@ -10,8 +10,8 @@
   as mode ``I``.
 * :func:`transparent_share`: the share of pixels whose alpha (as Pillow reads it) is below
   255, decided from the alpha band's extrema and counted from its histogram only when some
-  pixel is transparent; an alpha of 0 everywhere is an unused byte (32-bit BMPs), not a
-  transparent image.
+  pixel is transparent; a BMP's alpha of 0 everywhere is an unused byte, not a transparent
+  image.
 
 Nothing here decodes pixels again: the header is read from tags Pillow already parsed, or from
 the file's first 26 bytes for PNG.
@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from unetdiag.diag.data.decoding import UNUSED_ALPHA_FORMATS
 from unetdiag.diag.data.reading import (
     SIXTEEN_BIT_MODES,
     UINT8_MAX,
@@ -120,8 +121,8 @@ def transparent_share(image: Image.Image) -> float:
         return 0.0
     alpha = image.getchannel("A")
     lowest, highest = alpha.getextrema()
-    if lowest >= OPAQUE or highest == 0:
-        return 0.0  # opaque, or an alpha byte left unused (0 everywhere: 32-bit BMP)
+    if lowest >= OPAQUE or (highest == 0 and image.format in UNUSED_ALPHA_FORMATS):
+        return 0.0  # opaque, or a BMP's unused alpha byte (0 everywhere)
     counts = alpha.histogram()
     return 1.0 - counts[OPAQUE] / max(1, sum(counts))
 

@@ -8,8 +8,8 @@ How stored values become {0, 1} (:func:`decode_mask`):
    foreground). Where alpha varies, the alpha *is* the mask (transparent is background), unless
    the opaque pixels' colours draw both classes (mostly two levels, dark and bright): then the
    colour is composited over black (a transparent pixel is background), as it is under an
-   alpha that is the same everywhere (a layer saved at 50 % opacity), unless that alpha is 0
-   (an unused alpha byte, as 32-bit BMPs store it: ignored). A black object on a
+   alpha that is the same everywhere (a layer saved at 50 % opacity), unless that alpha is a
+   BMP's unused fourth byte, 0 everywhere (ignored). A black object on a
    transparent white background and a cut-out photograph are alpha masks; a red object on a
    transparent background reads the same either way.
 3. The plane's *scale* is recognised from its values (:func:`mask_encoding`), and the threshold
@@ -104,7 +104,7 @@ class MaskEncoding:
         is_colour: the plane is the colour channels' and they differ somewhere (a colour,
             not a gray, mask; False when the alpha channel is the mask).
         alpha: ``"none"`` (no alpha channel), ``"opaque"`` (alpha everywhere full),
-            ``"unused"`` (alpha 0 everywhere: ignored, the colour is the mask),
+            ``"unused"`` (a BMP's alpha byte 0 everywhere: ignored, the colour is the mask),
             ``"composited"`` (the opaque colours draw both classes: colour composited over
             black) or ``"mask"`` (the alpha channel was read as the mask).
         palette: ``"none"``, ``"labels"`` (colour palette, indices kept as labels) or
@@ -210,7 +210,13 @@ def _nominal_max(dtype: np.dtype) -> float:
     return float(UINT8_MAX)
 
 
-def _mask_plane(values: np.ndarray) -> tuple[np.ndarray, bool, str]:
+#: Formats whose alpha byte of 0 everywhere is unused, not transparency: BMP's fourth byte
+#: (Windows and image editors show such files opaque; image-rs/image#539, Pillow#8602). A PNG
+#: transparent everywhere is an empty cut-out.
+UNUSED_ALPHA_FORMATS = ("BMP", "DIB")
+
+
+def _mask_plane(values: np.ndarray, file_format: str = "") -> tuple[np.ndarray, bool, str]:
     """Collapse stored values to the one plane that is thresholded.
 
     Returns ``(plane, is_colour, alpha)``; ``alpha`` as in :class:`MaskEncoding`.
@@ -233,9 +239,7 @@ def _mask_plane(values: np.ndarray) -> tuple[np.ndarray, bool, str]:
     full_alpha = _nominal_max(values.dtype)
     if bool(np.all(alpha_channel >= full_alpha)):
         return plane, is_colour, "opaque"
-    if not alpha_channel.any():
-        # 0 everywhere: no mask is all transparent; the byte is unused (32-bit BMP, BGRA
-        # exports), and viewers show such files opaque
+    if file_format in UNUSED_ALPHA_FORMATS and not alpha_channel.any():
         return plane, is_colour, "unused"
     if (alpha_channel.min() != alpha_channel.max()
             and not _colour_draws_classes(plane, alpha_channel >= full_alpha)):
@@ -394,7 +398,7 @@ def inspect_mask_values(values: np.ndarray, file_format: str, mode: str, policy:
         values = values.astype(np.uint8)
     if lossy is None:
         lossy = file_format in LOSSY_FORMATS
-    plane, is_colour, alpha = _mask_plane(values)
+    plane, is_colour, alpha = _mask_plane(values, file_format)
     palette = "none" if mode != PALETTE_MODE else "gray" if gray_palette else "labels"
     counts = _value_counts(plane) if plane.dtype == np.uint8 else None
     low, high = (min(counts), max(counts)) if counts is not None else _finite_range(plane)
