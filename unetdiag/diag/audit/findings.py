@@ -126,8 +126,9 @@ _UNREADABLE_TEXT = {
                               "point), and the file may well be intact, or its header is "
                               "damaged."),
     "file.truncated": ("truncated",
-                       "The file ends before the image data does: an interrupted copy or "
-                       "download."),
+                       "Pillow reached the end of the file before the end of the image data: "
+                       "a file cut short by an interrupted copy or download, or a JPEG that "
+                       "lacks only its closing marker (other readers then show it whole)."),
     "file.corrupt": ("corrupt",
                      "The header is valid but the compressed pixels cannot be decoded: a bad "
                      "sector, a broken transfer or an editor crash."),
@@ -142,6 +143,9 @@ _UNREADABLE_TEXT = {
 
 
 _UNREADABLE_FIXES = {
+    "file.truncated": ("Re-export or re-download the listed files; a JPEG that a viewer shows "
+                       "whole lacks only its end marker: re-save it (or append the bytes "
+                       "FF D9). Or move them (and their pairs) out of the dataset folder."),
     "file.unsupported_tiff": ("Open one with tifffile or GDAL (tifffile.imread(path).shape): "
                               "if it reads, write the bands the model should see to files "
                               "Pillow reads (8-bit grey or RGB, 16-bit or float grey) in a new "
