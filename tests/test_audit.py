@@ -303,7 +303,10 @@ def test_sizes_channels_bit_depths_constant_and_float_images(tmp_path):
         images / "float.tif")
     save_png(masks / "float.png", mask)
     report = audit_dataset(images, masks, workers=1)
-    assert finding(report, "geometry.mixed_sizes").severity is Severity.WARNING  # 2:1 aspect
+    sizes = finding(report, "geometry.mixed_sizes")
+    assert sizes.severity is Severity.WARNING  # 2:1 aspect
+    assert sizes.explanation.startswith("The commonest size is 32x32 (8 images); 1 image has "
+                                        "another size.")
     assert str(images / "colour.png") in finding(report, "geometry.mixed_channels").files
     depths = finding(report, "image.mixed_bit_depths")
     assert {str(images / "deep.png"), str(images / "float.tif")} <= set(depths.files)
@@ -651,3 +654,14 @@ def test_cli_json_output_and_exit_status(tmp_path):
     assert data["command"] == "audit-data"
     assert "geometry.size_mismatch" in {f["id"] for f in data["findings"]}
     assert "Traceback" not in result.stderr
+
+
+def test_a_tie_between_sizes_names_no_commonest_size(tmp_path):
+    for index, (height, width) in enumerate(((24, 24), (24, 24), (20, 30), (20, 30))):
+        save_png(tmp_path / "images" / f"s{index}.png", np.full((height, width), 60, np.uint8))
+        mask = np.zeros((height, width), np.uint8)
+        mask[4:12, 4:12] = 255
+        save_png(tmp_path / "masks" / f"s{index}.png", mask)
+    sizes = finding(audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1),
+                    "geometry.mixed_sizes")
+    assert sizes.explanation.startswith("No size is the commonest: 2 sizes have 2 images each.")

@@ -222,12 +222,18 @@ def geometry_findings(tally: AuditTally) -> list[Finding]:
             size = (int(columns["image_width"][index]), int(columns["image_height"][index]))
             examples.setdefault(size, tally.image_paths[index])
         rarest_first = [examples[size] for size, _ in reversed(ranked)]
+        top_count = ranked[0][1]
+        tied = sum(1 for _, count in ranked if count == top_count)
+        others = sum(count for _, count in ranked[1:])
+        commonest = (f"The commonest size is {ranked[0][0][0]}x{ranked[0][0][1]} "
+                     f"({plural(top_count, 'image')}); {plural(others, 'image')} "
+                     f"{verb(others, 'has another size', 'have other sizes')}." if tied == 1 else
+                     f"No size is the commonest: {tied} sizes have "
+                     f"{plural(top_count, 'image')} each.")
         findings.append(audit_finding(
             "geometry.mixed_sizes", Severity.WARNING if distorting else Severity.INFO,
             f"Images come in {len(sizes)} sizes",
-            f"The commonest size is {ranked[0][0][0]}x{ranked[0][0][1]} ({ranked[0][1]} "
-            f"images); {sum(count for _, count in ranked[1:])} images have other sizes. "
-            "Every image is resized to the model's square input, so "
+            f"{commonest} Every image is resized to the model's square input, so "
             + ("their aspect ratios, which differ by a factor of "
                f"{aspect_spread:.2f}, squash objects by different amounts." if distorting else
                "objects change scale from one image to another, though not shape."),
