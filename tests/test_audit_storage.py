@@ -194,3 +194,22 @@ def test_a_bmp_alpha_of_0_everywhere_is_unused_not_transparent():
     assert transparent_share(image) == 1.0  # a PNG: transparent everywhere
     image.format = "BMP"  # the fourth byte of a 32-bit BMP, which viewers show opaque
     assert transparent_share(image) == 0.0
+
+
+def rgb_nir(index: int) -> bytes:
+    """An RGB TIFF with a near-infrared fourth sample tagged 'unspecified', as GDAL writes."""
+    nir = (disc(index) * 200 + 30).astype(np.uint8)
+    return tiff_bytes(np.dstack([photo(index), nir]), extra_sample=0)
+
+
+def test_samples_pillow_leaves_out_are_named(tmp_path):
+    images, masks = write_pairs(tmp_path, 3, rgb_nir, extension=".tif")
+    assert Image.open(images / "p0.tif").mode == "RGB"  # the fourth sample is gone
+    dropped = finding(audit(images, masks), "image.dropped_samples")
+    assert dropped.severity is Severity.WARNING and len(dropped.files) == 3
+    assert (dropped.evidence["samples_stored"], dropped.evidence["bands_read"]) == ([4], [3])
+    assert "near-infrared" in dropped.explanation
+    # an RGBA TIFF's fourth sample is alpha, read as such: nothing left out
+    images, masks = write_pairs(tmp_path / "rgba", 3, lambda i: tiff_bytes(
+        np.dstack([photo(i), np.full((SIDE, SIDE), 255, np.uint8)])), extension=".tif")
+    assert "image.dropped_samples" not in ids(audit(images, masks))

@@ -565,3 +565,19 @@ def test_file_names_that_are_not_utf8_are_split_decoded_and_written(tmp_path):
     assert len(_elements(datasets.val)) == 1
     written = atomic_write_text(tmp_path / "report.txt", f"{pairs[0].image}\n")
     assert "l\\udce9sion_0.png" in written.read_text(encoding="utf-8")
+
+
+def test_the_decoder_notes_samples_pillow_leaves_out(tmp_path):
+    from unetdiag.diag.synth.image_corruptions import tiff_bytes
+    from unetdiag.training.data_stats import decoded_findings
+
+    pairs = _asymmetric_pairs(tmp_path, 3)
+    for pair in pairs[:2]:  # an RGB + near-infrared TIFF (4th sample 'unspecified'), as GDAL
+        grey = np.asarray(Image.open(pair.image))
+        pair.image.write_bytes(tiff_bytes(np.dstack([grey, grey, grey, grey]), extra_sample=0))
+    datasets = _build(pairs[:2], pairs[2:])
+    datasets.preflight()
+    assert datasets.decode_log.dropped_samples == {str(p.image): (4, 3) for p in pairs[:2]}
+    [dropped] = [f for f in decoded_findings(datasets.decode_log, MaskPolicy())
+                 if f.id == "image.dropped_samples"]
+    assert dropped.source == "data" and dropped.evidence["images"] == 2

@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from unetdiag.config import VARIANTS, TrainConfig
-from unetdiag.diag.audit.storage_findings import decoded_top_byte
+from unetdiag.diag.audit.storage_findings import decoded_top_byte, dropped_samples_finding
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.dice_stability import check_dice_config
 from unetdiag.diag.checks.geometry import PairSizes, geometry_findings
@@ -131,7 +131,8 @@ def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy) -> list[Finding]
     """What the decoder saw: pairs with an image and a mask of different sizes (the resize
     to the model's input hides them), worded as ``audit-data`` words them, the EXIF
     orientation read from the headers of those images only; label maps read under the
-    automatic threshold; and files of 16 bits per colour channel read at 8."""
+    automatic threshold; files of 16 bits per colour channel read at 8; and images whose
+    samples Pillow leaves out."""
     pairs = [PairSizes(image, mask, image_size, mask_size, read_orientation(image))
              for image, (mask, image_size, mask_size)
              in sorted(decode_log.size_mismatches.items())]
@@ -140,4 +141,6 @@ def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy) -> list[Finding]
                                          policy, source="data")
     findings += decoded_top_byte(decode_log.top_byte_images, decode_log.top_byte_masks,
                                  source="data")
+    if decode_log.dropped_samples:
+        findings.append(dropped_samples_finding(decode_log.dropped_samples, source="data"))
     return findings + ([label_maps] if label_maps is not None else [])

@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from unetdiag.diag.audit.storage import top_byte_bits
+from unetdiag.diag.audit.storage import header_facts
 from unetdiag.diag.audit.storage_findings import unreadable_top_byte_masks
 from unetdiag.diag.data.decoding import decoded_planes, inspect_stored
 from unetdiag.diag.data.instances import load_mask
@@ -106,8 +106,9 @@ class DecodeLog:
     """What the decoder saw that the batches cannot show (thread-safe): files that failed to
     decode, pairs whose image and mask differ in size (both are resized to the model's
     input, which hides it; :mod:`unetdiag.diag.checks.geometry` words it), and masks that
-    are label maps (:mod:`unetdiag.diag.checks.label_maps`), and files of 16 bits per colour
-    channel, which Pillow reads at their top 8 (:mod:`unetdiag.diag.audit.storage_findings`)."""
+    are label maps (:mod:`unetdiag.diag.checks.label_maps`), files of 16 bits per colour
+    channel, which Pillow reads at their top 8, and images whose samples Pillow leaves out
+    (:mod:`unetdiag.diag.audit.storage_findings`)."""
 
     failures: list[tuple[str, str]] = field(default_factory=list)
     #: ``image path -> (mask path, image (width, height), mask (width, height))``.
@@ -123,6 +124,9 @@ class DecodeLog:
     #: ``mask path -> (stored bits, distinct values read, lowest value read)`` of 16-bit
     #: colour masks.
     top_byte_masks: dict[str, tuple[int, int, float]] = field(default_factory=dict)
+    #: ``image path -> (samples per pixel stored, bands Pillow reads)`` of images whose file
+    #: stores samples Pillow leaves out.
+    dropped_samples: dict[str, tuple[int, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_failure(self, path: str, reason: str) -> None:
@@ -156,6 +160,10 @@ class DecodeLog:
             record_images = (bits, float(values.min()), float(values.max()))
             with self._lock:
                 self.top_byte_images[path] = record_images
+
+    def record_dropped_samples(self, path: str, stored: int, read: int) -> None:
+        with self._lock:
+            self.dropped_samples[path] = (stored, read)
 
     def as_user_error(self) -> UserError:
         """A one-line error naming the first file that failed (and how many others did)."""
@@ -251,13 +259,15 @@ def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
         image = read_image(image_file, channels=channels)
         if image.ndim != 3 or image.shape[-1] != channels:
             raise ValueError(f"decoded to shape {image.shape}, expected {channels} channel(s)")
-        image_bits = top_byte_bits(image_file)
+        image_bits, samples, dropped = header_facts(image_file)
         if image_bits:  # the values as read, before any change of channels
             decode_log.record_top_byte(image_file, image_bits,
                                        np.rint(read_image(image_file) * 255), is_mask=False)
+        if dropped:
+            decode_log.record_dropped_samples(image_file, samples, samples - dropped)
         current = mask_file
         stored = load_mask(mask_file)
-        mask_bits = top_byte_bits(mask_file)
+        mask_bits, _, _ = header_facts(mask_file)
         if mask_bits:
             decode_log.record_top_byte(mask_file, mask_bits, stored.values, is_mask=True)
         inspected = inspect_stored(stored, policy)

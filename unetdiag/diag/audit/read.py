@@ -40,9 +40,11 @@ from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, fo
 from unetdiag.diag.audit.similarity import colour_channels, compare_with_image
 from unetdiag.diag.audit.storage import (
     bit_depth_index,
+    dropped_samples,
     reads_top_byte,
     signed_samples,
     stored_bits,
+    stored_samples,
     transparent_share,
 )
 from unetdiag.diag.checks.edges import edge_share, edge_share_of_levels
@@ -83,7 +85,9 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: maximum over finite stored values; non-finite pixels; ``image_hash``, a CRC-32 of the pixels;
 #: ``image_orientation``, its EXIF orientation (1: none); from :mod:`~.storage`: the header's
 #: ``image_stored_bits`` (0: not told), ``image_top_byte`` (16-bit colour read at 8 bits per
-#: channel) and ``image_transparent`` (share of pixels with alpha below 255).
+#: channel), ``image_transparent`` (share of pixels with alpha below 255), ``image_samples``
+#: (a TIFF's samples per pixel, 0: not told) and ``image_dropped_samples`` (how many of them
+#: Pillow's mode leaves out).
 #:
 #: Masks: ``mask_read``; ``mask_top_byte``: bits per sample of a colour mask read at its top
 #: byte (0: none); size and frames;
@@ -122,6 +126,8 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "image_stored_bits": (np.int8, 0),
     "image_top_byte": (np.bool_, False),
     "image_transparent": (np.float64, 0.0),
+    "image_samples": (np.int16, 0),
+    "image_dropped_samples": (np.int16, 0),
     "mask_top_byte": (np.int8, 0),
     "mask_read": (np.bool_, False),
     "mask_width": (np.int32, 0),
@@ -354,6 +360,8 @@ def _measure_image(image: Image.Image, frames: int, record: ChunkRecord, row: in
     columns["image_stored_bits"][row] = min(bits, np.iinfo(np.int8).max)
     columns["image_top_byte"][row] = top_byte
     columns["image_transparent"][row] = transparent_share(image)
+    columns["image_samples"][row] = stored_samples(image)
+    columns["image_dropped_samples"][row] = dropped_samples(image)
     columns["image_bit_depth"][row] = bit_depth_index(mode, values.dtype, bits,
                                                       signed_samples(image), top_byte)
     # mode, size and channels are compared beside the hash (see run._duplicates)

@@ -5,7 +5,9 @@
   16-bit-per-channel colour files (48-bit RGB, 64-bit RGBA, 32-bit grey+alpha) as 8-bit
   ``RGB``/``RGBA``/``LA`` and keeps the top byte of each sample (Pillow#1828): the values it
   gives are the stored ones divided by 256, rounded down. :func:`reads_top_byte` says so.
-  :func:`top_byte_bits` tells it from a path, reading the header only.
+  :func:`header_facts` tells it from a path, reading the header only.
+* :func:`dropped_samples`: samples per pixel a TIFF stores beyond Pillow's bands (an RGB
+  TIFF with a near-infrared extra sample opens as ``RGB``).
 * :func:`signed_samples`: TIFF SampleFormat 2 (two's-complement integers), which Pillow opens
   as mode ``I``.
 * :func:`transparent_share`: the share of pixels whose alpha (as Pillow reads it) is below
@@ -54,6 +56,7 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_MULTI_CHANNEL_TYPES = (4, 2, 6)
 _PNG_HEADER_BYTES = 26  # signature 8, chunk length 4, "IHDR" 4, width 4, height 4, depth, type
 _TIFF_BITS_PER_SAMPLE = 258
+_TIFF_SAMPLES_PER_PIXEL = 277
 _TIFF_SAMPLE_FORMAT = 339
 _TIFF_SIGNED = 2
 
@@ -92,11 +95,28 @@ def reads_top_byte(image: Image.Image, bits: int) -> bool:
     return image.mode in EIGHT_BIT_MULTI_CHANNEL_MODES and bits > 8
 
 
-def top_byte_bits(path: Path | str) -> int:
-    """Bits per sample of a file (or page) Pillow reads at only the top 8 bits of each
-    channel; 0 for every other file, and for one Pillow cannot open (its reader says what is
-    wrong). Reads the header only, for the trainer's decoder, which never sees the
-    :class:`~PIL.Image.Image`."""
+def stored_samples(image: Image.Image) -> int:
+    """Samples per pixel a TIFF's header states (SamplesPerPixel), 0 when not told."""
+    if image.format != "TIFF":
+        return 0
+    samples = _tag(image, _TIFF_SAMPLES_PER_PIXEL)
+    return int(samples[0]) if samples else 0
+
+
+def dropped_samples(image: Image.Image) -> int:
+    """Samples per pixel the file stores beyond the bands of Pillow's mode: an RGB TIFF
+    with a fourth, unspecified extra sample (a near-infrared band, as GDAL writes one) opens
+    as ``RGB`` and the fourth is gone."""
+    samples = stored_samples(image)
+    return max(0, samples - len(image.getbands())) if samples else 0
+
+
+def header_facts(path: Path | str) -> tuple[int, int, int]:
+    """``(top-byte bits, stored samples, dropped samples)`` of a file (or page), from its
+    header: bits per sample when Pillow reads only the top 8 of each channel (else 0), and
+    the samples per pixel a TIFF stores and how many of them Pillow's mode leaves out. All 0
+    for a file Pillow cannot open (its reader says what is wrong). For the trainer's decoder,
+    which never sees the :class:`~PIL.Image.Image`."""
     file, page = split_page_reference(path)
     try:
         with warnings.catch_warnings():
@@ -105,9 +125,10 @@ def top_byte_bits(path: Path | str) -> int:
                 if page is not None:
                     image.seek(page - 1)
                 bits = stored_bits(image, file)
-                return bits if reads_top_byte(image, bits) else 0
+                return (bits if reads_top_byte(image, bits) else 0, stored_samples(image),
+                        dropped_samples(image))
     except Exception:  # noqa: BLE001 - any failure here is the reader's to report
-        return 0
+        return 0, 0, 0
 
 
 def signed_samples(image: Image.Image) -> bool:

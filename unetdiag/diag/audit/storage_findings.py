@@ -11,6 +11,8 @@ id                                 severity  when
                                              reads with several values)
 ``image.transparent``              warning   images with alpha below 255 somewhere: the trainer
                                              drops the alpha
+``image.dropped_samples``          warning   TIFFs with more samples per pixel than Pillow's
+                                             bands (a near-infrared extra sample): dropped
 ``image.out_of_range``             warning   float images outside [0, 1], or integer images
                                              (signed 16-bit, Pillow's 32-bit mode) whose
                                              division by 65535 leaves [0, 1]
@@ -50,9 +52,38 @@ def unknown_masks(tally: AuditTally) -> np.ndarray:
 
 
 def storage_findings(tally: AuditTally) -> list[Finding]:
-    """``image.sixteen_bit_colour``, ``mask.sixteen_bit_colour`` and ``image.transparent``."""
-    found = (_top_byte_images(tally), _top_byte_masks(tally), _transparent(tally))
+    """``image.sixteen_bit_colour``, ``mask.sixteen_bit_colour``, ``image.transparent`` and
+    ``image.dropped_samples``."""
+    found = (_top_byte_images(tally), _top_byte_masks(tally), _transparent(tally),
+             _dropped_samples(tally))
     return [finding for finding in found if finding is not None]
+
+
+def _dropped_samples(tally: AuditTally) -> Finding | None:
+    columns = tally.columns
+    chosen = columns["image_read"] & (columns["image_dropped_samples"] > 0)
+    if not chosen.any():
+        return None
+    count, listed = tally.select(chosen, columns["image_dropped_samples"].astype(np.float64))
+    samples, dropped = columns["image_samples"], columns["image_dropped_samples"]
+    records = {tally.image_paths[i]: (int(samples[i]), int(samples[i] - dropped[i]))
+               for i in np.flatnonzero(chosen).tolist()}
+    return dropped_samples_finding(records, SOURCE, [tally.image_paths[i]
+                                                     for i in listed.tolist()])
+
+
+def dropped_samples_finding(records: Mapping[str, tuple[int, int]], source: str,
+                            listed: list[str] | None = None) -> Finding:
+    """``image.dropped_samples`` of images whose file stores more samples per pixel than
+    the bands Pillow reads: ``records`` maps a path to ``(samples stored, bands read)``."""
+    listed = sorted(records) if listed is None else listed
+    evidence = {"images": len(records),
+                "samples_stored": sorted({stored for stored, _ in records.values()}),
+                "bands_read": sorted({read for _, read in records.values()}),
+                "samples_and_bands": {path: list(records[path])
+                                      for path in listed[:LISTED_FILES]}}
+    return _finding("image.dropped_samples", Severity.WARNING,
+                    wording.dropped_samples(evidence), evidence, listed, source)
 
 
 def _top_byte_images(tally: AuditTally) -> Finding | None:

@@ -77,6 +77,25 @@ def top_byte_masks(evidence: Mapping) -> Sentences:
              "bits (grey 16-bit PNG or TIFF, which Pillow reads in full)."))
 
 
+def dropped_samples(evidence: Mapping) -> Sentences:
+    count, kept = evidence["images"], evidence["bands_read"]
+    stored = evidence["samples_stored"]
+    return Sentences(
+        title=(f"{plural(count, 'image')} {verb(count, 'stores', 'store')} more samples per "
+               "pixel than Pillow reads"),
+        explanation=(
+            f"{verb(count, 'This TIFF stores', 'These TIFFs store')} "
+            f"{' or '.join(map(str, stored))} samples per pixel, as "
+            f"{verb(count, 'its', 'their')} header states, but Pillow, which unetdiag reads "
+            f"files with, opens {verb(count, 'it', 'them')} with "
+            f"{' or '.join(map(str, kept))} bands and leaves the other samples out (an extra "
+            "sample such as a near-infrared band, which GDAL and satellite tools write after "
+            "the RGB ones): the trainer never sees them, whatever they hold."),
+        fix=("If those bands matter, write the bands the model should see to files Pillow "
+             "reads (an 8-bit RGB of three chosen bands, or one grey file per band) in a new "
+             "folder, or train with a loader that reads every band; if not, nothing to do."))
+
+
 def unreadable_masks(evidence: Mapping) -> str:
     """Why the trainer refuses masks of 16 bits per colour channel that all read as a single
     value (one sentence naming a file)."""

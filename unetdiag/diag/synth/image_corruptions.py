@@ -55,9 +55,11 @@ def png16_bytes(array: np.ndarray) -> bytes:
             + chunk(b"IEND", b""))
 
 
-def tiff_bytes(array: np.ndarray) -> bytes:
+def tiff_bytes(array: np.ndarray, extra_sample: int = 2) -> bytes:
     """An uncompressed little-endian baseline TIFF, one strip: HxW grey or HxWx3/4 colour,
-    any integer or float dtype (BitsPerSample and SampleFormat from the dtype).
+    any integer or float dtype (BitsPerSample and SampleFormat from the dtype). A fourth
+    sample is tagged ``extra_sample`` (ExtraSamples: 2 unassociated alpha, 0 unspecified, as
+    GDAL writes a near-infrared band).
 
     >>> import io
     >>> image = Image.open(io.BytesIO(tiff_bytes(np.array([[-1024, 1112]], np.int16))))
@@ -76,7 +78,7 @@ def tiff_bytes(array: np.ndarray) -> bytes:
                (277, short, 1, samples), (278, long_, 1, height), (279, long_, 1, len(data)),
                (339, short, samples, None)]
     if samples == 4:
-        entries.append((338, short, 1, 2))  # unassociated alpha
+        entries.append((338, short, 1, extra_sample))
     entries.sort()
     directory = 8
     arrays_at = directory + 2 + 12 * len(entries) + 4
