@@ -11,6 +11,7 @@ from helpers import findings_by_id, touch_files
 
 from unetdiag.diag.data.pairing import discover_pairs
 from unetdiag.diag.data.split import split_pairs
+from unetdiag.exitcodes import UserError
 
 # --- numbered masks (BUSI) ----------------------------------------------------------------------
 
@@ -107,3 +108,40 @@ def test_a_numbered_twin_of_most_masks_is_a_second_annotation_set(tmp_path):
     found = findings_by_id(result)
     assert "pairing.numbered_masks" not in found and "pairing.missing_mask" not in found
     assert "pairing.alternative_masks" in found
+
+
+def test_a_split_made_in_advance_is_not_taken_for_instance_folders(tmp_path):
+    # train/{images,masks}, val/{images,masks}: many images per part, not one per sample
+    for part, count in (("train", 4), ("val", 2), ("test", 2)):
+        names = [f"{part}_{index}.png" for index in range(count)]
+        touch_files(tmp_path / part / "images", *names)
+        touch_files(tmp_path / part / "masks", *names)
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path)
+    message = str(caught.value)
+    assert "instance layout" not in message and "look like a split already made" in message
+    assert (f"pass --images {tmp_path / 'train' / 'images'} "
+            f"--masks {tmp_path / 'train' / 'masks'}") in message
+    assert "one part at a time" in message
+
+
+def test_the_training_part_is_the_example_of_a_split(tmp_path):
+    for part in ("Test", "Train", "Validation"):
+        touch_files(tmp_path / part / "Image", "a.png", "b.png")
+        touch_files(tmp_path / part / "Label", "a.png", "b.png")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path)
+    assert (f"--images {tmp_path / 'Train' / 'Image'} --masks {tmp_path / 'Train' / 'Label'}"
+            in str(caught.value))
+
+
+def test_a_copy_of_the_images_inside_the_mask_folder_is_not_an_instance_layout(tmp_path):
+    names = [f"{index:03d}.png" for index in range(3)]
+    touch_files(tmp_path / "images", *names)
+    touch_files(tmp_path / "masks", *names)
+    touch_files(tmp_path / "masks" / "images", *names)
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path)
+    message = str(caught.value)
+    assert "instance layout" not in message
+    assert f"pass --images {tmp_path / 'images'} --masks {tmp_path / 'masks'}" in message
