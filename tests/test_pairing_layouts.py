@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from helpers import findings_by_id, touch_files
 
+from unetdiag.diag.core.findings import Severity
 from unetdiag.diag.data.pairing import discover_pairs
 from unetdiag.diag.data.split import split_pairs
+from unetdiag.exitcodes import UserError
 
 # --- numbered masks (BUSI) ----------------------------------------------------------------------
 
@@ -107,3 +109,99 @@ def test_a_numbered_twin_of_most_masks_is_a_second_annotation_set(tmp_path):
     found = findings_by_id(result)
     assert "pairing.numbered_masks" not in found and "pairing.missing_mask" not in found
     assert "pairing.alternative_masks" in found
+
+
+def test_a_split_made_in_advance_is_not_taken_for_instance_folders(tmp_path):
+    # train/{images,masks}, val/{images,masks}: many images per part, not one per sample
+    for part, count in (("train", 4), ("val", 2), ("test", 2)):
+        names = [f"{part}_{index}.png" for index in range(count)]
+        touch_files(tmp_path / part / "images", *names)
+        touch_files(tmp_path / part / "masks", *names)
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path)
+    message = str(caught.value)
+    assert "instance layout" not in message and "look like a split already made" in message
+    assert (f"pass --images {tmp_path / 'train' / 'images'} "
+            f"--masks {tmp_path / 'train' / 'masks'}") in message
+    assert "one part at a time" in message
+
+
+def test_the_training_part_is_the_example_of_a_split(tmp_path):
+    for part in ("Test", "Train", "Validation"):
+        touch_files(tmp_path / part / "Image", "a.png", "b.png")
+        touch_files(tmp_path / part / "Label", "a.png", "b.png")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path)
+    assert (f"--images {tmp_path / 'Train' / 'Image'} --masks {tmp_path / 'Train' / 'Label'}"
+            in str(caught.value))
+
+
+def test_a_copy_of_the_images_inside_the_mask_folder_is_not_an_instance_layout(tmp_path):
+    names = [f"{index:03d}.png" for index in range(3)]
+    touch_files(tmp_path / "images", *names)
+    touch_files(tmp_path / "masks", *names)
+    touch_files(tmp_path / "masks" / "images", *names)
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path)
+    message = str(caught.value)
+    assert "instance layout" not in message
+    assert f"pass --images {tmp_path / 'images'} --masks {tmp_path / 'masks'}" in message
+
+
+# --- companion files beside the images (ISIC 2017 superpixel maps) --------------------------------
+
+_ISIC = [f"ISIC_{number:07d}" for number in (0, 1, 3, 6)]
+
+
+def _isic(root: Path) -> tuple[Path, Path]:
+    images, truth = root / "ISIC-2017_Training_Data", root / "ISIC-2017_Training_Part1_GroundTruth"
+    touch_files(images, *(f"{stem}{tail}" for stem in _ISIC
+                          for tail in (".jpg", "_superpixels.png")), "LICENSE.txt")
+    touch_files(truth, *(f"{stem}_segmentation.png" for stem in _ISIC))
+    return images, truth
+
+
+@pytest.mark.parametrize("suffixes", [None, ("_segmentation",)])
+def test_superpixel_maps_beside_the_images_are_not_images_without_masks(tmp_path, suffixes):
+    images, truth = _isic(tmp_path)
+    given = {} if suffixes is None else {"mask_suffixes": suffixes}
+    result = discover_pairs(images, truth, **given)
+    assert [(pair.image.name, pair.mask.name) for pair in result.pairs] == [
+        (f"{stem}.jpg", f"{stem}_segmentation.png") for stem in _ISIC]
+    findings = findings_by_id(result)
+    assert "pairing.missing_mask" not in findings
+    companions = findings["pairing.companion_files"]
+    assert sorted(Path(path).name for path in companions.files) == [
+        f"{stem}_superpixels.png" for stem in _ISIC]
+    assert companions.severity is Severity.INFO and "_superpixels" in companions.title
+    assert result.rule.source == ("inferred" if suffixes is None else "given")
+
+
+def test_superpixel_maps_are_not_inferred_as_the_masks(tmp_path):
+    images, _truth = _isic(tmp_path)
+    with pytest.raises(UserError) as caught:
+        discover_pairs(images)
+    message = str(caught.value)
+    assert "superpixel maps" in message and "--masks DIR" in message
+
+
+def test_superpixel_maps_are_masks_when_the_suffix_is_given(tmp_path):
+    images, _truth = _isic(tmp_path)
+    result = discover_pairs(images, mask_suffixes=("_superpixels",))
+    assert len(result.pairs) == len(_ISIC)
+    assert "pairing.companion_files" not in findings_by_id(result)
+
+
+def test_tagged_copies_with_masks_of_their_own_are_images(tmp_path):
+    names = [f"{stem}{tail}.png" for stem in "abcd" for tail in ("", "_flip")]
+    touch_files(tmp_path / "images", *names)
+    touch_files(tmp_path / "masks", *names)
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert len(result.pairs) == 8 and result.findings == []
+
+
+def test_a_few_tagged_images_without_masks_stay_missing_masks(tmp_path):
+    touch_files(tmp_path / "images", *(f"{stem}.png" for stem in "abcdef"), "a_flip.png")
+    touch_files(tmp_path / "masks", *(f"{stem}.png" for stem in "abcdef"))
+    findings = findings_by_id(discover_pairs(tmp_path / "images", tmp_path / "masks"))
+    assert set(findings) == {"pairing.missing_mask"}

@@ -123,6 +123,18 @@ def folders_hint(listing: Listing) -> str:
     if is_instance_layout(listing.subfolders):
         return (f"; its folders hold {IMAGES_FOLDER}/ sub-folders (one folder per image): "
                 "give this folder alone, without --masks, to read them as instance folders")
+    flags = _pair_flags(listing)
+    if flags:
+        return f"; to pair the two folders, pass {flags}"
+    splits = split_folders(listing)
+    if splits:
+        return _split_hint(splits)
+    return ""
+
+
+def _pair_flags(listing: Listing) -> str:
+    """``--images I --masks M (or --masks N)`` when the folder's sub-folders are a folder of
+    images and one of masks; "" otherwise."""
     names = {path.name.lower(): path.name for path in listing.subfolders}
     image_folder = next((names[name] for name in ("images", "image", "imgs") if name in names),
                         None)
@@ -132,20 +144,38 @@ def folders_hint(listing: Listing) -> str:
             base = re.sub(r"[_\-\s]*(?:masks?|labels?|gt)$", "", name)
             if base != name and base in names:
                 return _pass_both(listing.folder / names[base], [listing.folder / original])
-    if image_folder:
-        # a folder named for masks alone first (DRIVE's extra_fov_masks/ is not its target),
-        # and folders holding no image file (YOLO labels/, COCO annotations/) last
-        candidates = [listing.folder / original for name, original in
-                      sorted(names.items(), key=lambda item: (item[0] not in PLAIN_MASK_FOLDERS,
-                                                              item[0]))
-                      if MASK_WORDS.search(name) and original != image_folder]
-        if candidates:
-            return _pass_both(listing.folder / image_folder, candidates)
-    splits = split_folders(listing)
-    if splits:
-        return (f"; {words.names(splits, '/')} look like a split already made: give one "
-                f"folder at a time (e.g. {splits[0]})")
-    return ""
+        return ""
+    # a folder named for masks alone first (DRIVE's extra_fov_masks/ is not its target),
+    # and folders holding no image file (YOLO labels/, COCO annotations/) last
+    candidates = [listing.folder / original for name, original in
+                  sorted(names.items(), key=lambda item: (item[0] not in PLAIN_MASK_FOLDERS,
+                                                          item[0]))
+                  if MASK_WORDS.search(name) and original != image_folder]
+    return _pass_both(listing.folder / image_folder, candidates) if candidates else ""
+
+
+#: Split folder names that hold the training part: the example a split hint gives.
+TRAINING_SPLIT_NAMES = frozenset({"train", "training"})
+
+
+def _split_hint(splits: Sequence[Path]) -> str:
+    """A split made in advance: its parts, and what to pass for one of them (the training
+    part first): its folder, or its folders of images and masks."""
+    example = min(splits, key=lambda path: (path.name.lower() not in TRAINING_SPLIT_NAMES,
+                                            path.name.lower()))
+    try:
+        part = list_folder(example, "image", require_files=False)
+    except UserError:
+        part = None
+    flags = _pair_flags(part) if part is not None and not part.files else ""
+    parts = words.names(splits, "/")
+    if not flags:
+        return (f"; {parts} look like a split already made: give one folder at a time "
+                f"(e.g. {example})")
+    return (f"; {parts} look like a split already made, {example.name}/ holding a folder of "
+            f"images and one of masks: audit one part at a time, e.g. pass {flags} "
+            "(unetdiag reads one image folder and holds out its own validation share, "
+            "--val-fraction; no option takes a validation part made in advance)")
 
 
 #: Mask folders looked into for the hint (each listed, with its sub-folders if it holds no file).
@@ -153,16 +183,15 @@ MAX_HINTED_MASK_FOLDERS = 4
 
 
 def _pass_both(image_folder: Path, mask_folders: Sequence[Path]) -> str:
-    """``; to pair the two folders, pass --images I --masks M (or --masks N)``, each folder
-    taken down to the one sub-folder holding its files."""
+    """``--images I --masks M (or --masks N)``, each folder taken down to the one
+    sub-folder holding its files."""
     masks = [_holding_files(folder) for folder in mask_folders[:MAX_HINTED_MASK_FOLDERS]]
     ranked = sorted(masks, key=lambda item: (item[1] == 0,
                                              item[0].name.lower() not in PLAIN_MASK_FOLDERS
                                              and item[0].parent.name.lower()
                                              not in PLAIN_MASK_FOLDERS))
     others = "".join(f" (or --masks {folder})" for folder, _ in ranked[1:3])
-    return (f"; to pair the two folders, pass --images {_holding_files(image_folder)[0]} "
-            f"--masks {ranked[0][0]}{others}")
+    return f"--images {_holding_files(image_folder)[0]} --masks {ranked[0][0]}{others}"
 
 
 def same_names_hint(cases: Sequence[Listing]) -> str:

@@ -125,9 +125,40 @@ def _is_folder(path: Path) -> bool:
         return False
 
 
+def _images_held(folder: Path, enough: int = 2) -> int:
+    """How many supported files ``folder`` holds, counted up to ``enough``."""
+    try:
+        entries = os.scandir(folder)
+    except OSError:
+        return 0
+    count = 0
+    with entries:
+        for entry in entries:
+            if (not entry.name.startswith(".")
+                    and Path(entry.name).suffix.lower() in SUPPORTED_EXTENSIONS):
+                count += 1
+                if count >= enough:
+                    break
+    return count
+
+
 def is_instance_layout(subfolders: list[Path]) -> bool:
-    """Some sub-folder holds an ``images/`` folder of its own."""
-    return any(_is_folder(folder / IMAGES_FOLDER) for folder in subfolders)
+    """Sub-folders whose ``images/`` folder holds one image (sample folders) are at least
+    as many as those whose ``images/`` holds several, and there is one.
+
+    A folder of images inside a sub-folder is not a sample: the parts of a split made in
+    advance (``train/images/`` + ``train/masks/``) and a copy of the images inside the mask
+    folder (``masks/images/``) hold many images each, a Data Science Bowl sample folder
+    one. A sample folder whose ``images/`` is empty counts for neither.
+    """
+    single = several = 0
+    for folder in subfolders:
+        if not _is_folder(folder / IMAGES_FOLDER):
+            continue
+        held = _images_held(folder / IMAGES_FOLDER)
+        single += held == 1
+        several += held > 1
+    return single > 0 and single >= several
 
 
 def find_instance_layout(subfolders: list[Path], other_files: list[Path]) -> InstanceLayout:

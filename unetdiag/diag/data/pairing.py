@@ -46,6 +46,7 @@ from typing import Any, Literal
 
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data import pairing_findings as words
+from unetdiag.diag.data.companions import files_of, named_companions
 from unetdiag.diag.data.folders import (
     MIN_CASE_FOLDERS,
     Listing,
@@ -201,6 +202,7 @@ class _Matching:
     pattern: MaskPattern | None = None  # None: matched by suffixes
     keys: list[str] = field(default_factory=list)  # each pair's key, when matched by pattern
     numbered: dict[str, list[Path]] = field(default_factory=dict)  # stem -> its _mask_<n>
+    companions: list[tuple[str, list[Path]]] = field(default_factory=list)  # diag/data/companions
 
     def attach_numbered_masks(self, leftovers: list[Path]) -> list[Path]:
         """Merge files named ``<a paired mask's stem>_<n>`` into that pair's mask (BUSI's
@@ -232,7 +234,7 @@ class _Matching:
         matching = cls(missing=list(match.missing), orphans=list(match.orphans),
                        duplicates=dict(match.duplicates), image_count=match.image_count,
                        mask_count=match.mask_count, alternatives=list(match.alternatives),
-                       pattern=match.pattern)
+                       pattern=match.pattern, companions=list(match.companions))
         for image, mask, key in match.pairs:
             pair = Pair(image.stem, image, mask)
             if _same_file(image, mask):
@@ -355,8 +357,8 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         used), ``pairing.same_file`` (error), ``pairing.ignored_files`` (info),
         ``pairing.rule_inferred`` (info), ``pairing.alternative_masks`` (info),
         ``pairing.instance_folders`` (info), ``pairing.stack_pages`` (info),
-        ``pairing.stack_mismatch`` (warning), ``pairing.numbered_masks`` (info) and
-        ``pairing.tiles`` (info).
+        ``pairing.stack_mismatch`` (warning), ``pairing.numbered_masks`` (info),
+        ``pairing.companion_files`` (info) and ``pairing.tiles`` (info).
 
     Raises:
         UserError: a folder is missing, not a folder, empty or holds no supported files, the
@@ -401,6 +403,10 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     mask_files = None if masks is None else masks.files
     source: RuleSource = ("given" if pattern is not None or tuple(mask_suffixes) != MASK_SUFFIXES
                           else "default")
+    named = (named_companions([(stem_key(path), path) for path in images.files])
+             if one_folder and source == "default" and not same_folder else [])
+    set_apart = files_of(named)
+    images = replace(images, files=[path for path in images.files if path not in set_apart])
     if pattern is not None:
         matching = _Matching.of_rule(with_alternatives(
             match_one_folder(images.files, pattern) if one_folder
@@ -418,6 +424,7 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         if source == "default" and inference.chosen is not None:
             matching = _Matching.of_rule(inference.chosen)
             source = "inferred"
+    matching.companions = named + matching.companions
 
     listings = [images] + ([masks] if masks is not None else [])
     findings = words.matching_findings(
@@ -432,7 +439,7 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
                                           same_folder, inference, images.files))
     paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in pairs])
     rule = _rule(source, matching, inference, mask_suffixes, one_folder, len(paged.paged))
-    findings += _rule_findings(matching, inference, rule, paged)
+    findings += _rule_findings(matching, inference, rule, paged, masks_path)
     found = [Pair(*pair) for pair in paged.pairs]
     sources = tile_sources([pair.stem for pair in found])
     if sources is not None:  # tiles of one image are split as one (diag/data/tiles.py)
@@ -467,7 +474,7 @@ def _rule(source: RuleSource, matching: _Matching, inference: Inference | None,
 
 
 def _rule_findings(matching: _Matching, inference: Inference | None, rule: PairingRule,
-                   paged: PagedPairs) -> list[Finding]:
+                   paged: PagedPairs, masks_dir: Path | None = None) -> list[Finding]:
     findings = []
     if rule.source == "inferred":
         assert inference is not None and inference.chosen is not None
@@ -475,6 +482,9 @@ def _rule_findings(matching: _Matching, inference: Inference | None, rule: Pairi
     if matching.alternatives:
         findings.append(words.alternative_masks(matching.alternatives, matching.whole_stem_keys,
                                                 len(matching.pairs)))
+    if matching.companions:
+        findings.append(words.companion_files(matching.companions, len(matching.pairs),
+                                              masks_dir))
     if paged.paged:
         findings.append(words.stack_pages(paged.paged, len(paged.pairs),
                                           whole_cases=rule.layout == "case folders"))
@@ -576,4 +586,5 @@ def _no_pairs_message(matching: _Matching, images_dir: Path, masks_dir: Path | N
         message += (f"; {len(stems)} stems have several files and were left out "
                     f"({names}{more})")
     return (f"{message}; {words.where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}"
-            f"{hint}{words.stacks_hint(stacks_among(files))}")
+            f"{hint}{words.stacks_hint(stacks_among(files))}"
+            f"{words.companions_hint(matching.companions)}")

@@ -114,6 +114,35 @@ def alternative_masks(sets: Sequence[tuple[MaskPattern, list[Path]]], whole_stem
         files)
 
 
+def companion_files(sets: Sequence[tuple[str, list[Path]]], pair_count: int,
+                    masks_dir: Path | None) -> Finding:
+    """``pairing.companion_files``: files beside the images named after one of them, set
+    apart (:mod:`~unetdiag.diag.data.companions`): with a mask folder, because no mask
+    names them; without one, because their names say they are not masks."""
+    files = [path for _, found in sets for path in found]
+    tails = join_names([tail for tail, _ in sets])
+    count = len(files)
+    if masks_dir is not None:
+        why = (f"{masks_dir} holds no mask for any of them. Datasets ship such files beside "
+               "their images (ISIC 2017 a superpixel map beside each image).")
+        fix = ("Nothing, if they are not images. If they are images to train on, add their "
+               "masks to the mask folder, named as the others, and they are paired.")
+    else:
+        why = ("Superpixel maps (ISIC 2017 ships one beside each image) number hundreds of "
+               "regions per image: they are not segmentation masks.")
+        fix = ("Nothing, if the masks paired are the ones you mean. To pair these files as "
+               f"masks instead, pass --mask-suffix {shlex.quote(sets[0][0])}.")
+    return pairing_finding(
+        "pairing.companion_files", Severity.INFO,
+        f"{plural(count, 'file')} beside the images {verb(count, 'is', 'are')} named after "
+        f"one of them ({tails}), neither {verb(count, 'an image', 'images')} nor "
+        f"{verb(count, 'a mask', 'masks')}; not used",
+        f"Each is named <image name>{sets[0][0]} (e.g. {files[0].name}) for an image in the "
+        f"same folder: {plural(len(files), 'file')} for the {plural(pair_count, 'paired image')}"
+        f". {why} They are counted neither as images without masks nor as masks.",
+        fix, {"companion_files": count, "tails": [tail for tail, _ in sets]}, files)
+
+
 def instance_folders(images_dir: Path, object_files: dict[str, int]) -> Finding:
     """``pairing.instance_folders``: masks that are folders of object files."""
     counts = sorted(object_files.values())
@@ -412,6 +441,19 @@ def inference_hint(inference: Inference | None) -> str:
         hints.append(f"{rule_flag(match)} ({_example(match)}) pairs {len(match.pairs)} of "
                      f"{plural(match.image_count, 'image')}{left_text}{orphans}")
     return f"; closest rule: {'; or '.join(hints)}: pass it to pair by it"
+
+
+def companions_hint(sets: Sequence[tuple[str, list[Path]]]) -> str:
+    """Files set apart by their names as not masks, for the one-line "no pairs" error."""
+    if not sets:
+        return ""
+    files = [path for _, found in sets for path in found]
+    tails = join_names([tail for tail, _ in sets])
+    count = len(files)
+    return (f"; {plural(count, 'file')} named after an image beside {verb(count, 'it', 'them')}"
+            f" ({tails}: {names(files)}) "
+            f"{verb(count, 'is a superpixel map', 'are superpixel maps')}, neither images nor "
+            "masks: give the folder of masks with --masks DIR")
 
 
 def stacks_hint(stacks: Sequence[tuple[Path, int]]) -> str:

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from unetdiag.diag.data.companions import companion_sets, files_of
+
 KEY = "{key}"
 #: Images whose names suggest candidate patterns (spread over the sorted names).
 SAMPLE_IMAGES = 5
@@ -135,6 +137,8 @@ class RuleMatch:
             names several masks); none of them is paired.
         image_count, mask_count: files on each side.
         alternatives: other sets of masks for the same images (:func:`alternative_sets`).
+        companions: files of the image folder named after a paired image that no mask
+            names (:mod:`~unetdiag.diag.data.companions`), as ``(tail, files)``.
     """
 
     pattern: MaskPattern
@@ -145,6 +149,7 @@ class RuleMatch:
     image_count: int = 0
     mask_count: int = 0
     alternatives: list[tuple[MaskPattern, list[Path]]] = field(default_factory=list)
+    companions: list[tuple[str, list[Path]]] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -307,18 +312,27 @@ def alternative_sets(pairs: Sequence[tuple[Path, Path, str]], pattern: MaskPatte
 def set_alternatives_apart(matching: Any, pairs: Sequence[tuple[Path, Path, str]],
                            pattern: MaskPattern, one_folder: bool) -> None:
     """Move the leftovers of ``matching`` (a :class:`RuleMatch`, or any object with its
-    ``missing``, ``orphans``, ``image_count``, ``mask_count`` and ``alternatives``) that are
-    alternative masks (:func:`alternative_sets`) out of ``missing`` (one folder: they were
-    taken for images) or ``orphans`` (a mask folder), into ``alternatives``."""
+    ``missing``, ``orphans``, ``image_count``, ``mask_count``, ``alternatives`` and
+    ``companions``) that are alternative masks (:func:`alternative_sets`) out of ``missing``
+    (one folder: they were taken for images) or ``orphans`` (a mask folder), into
+    ``alternatives``; with a mask folder, the images without a mask that are companion files
+    of the paired images (:func:`~unetdiag.diag.data.companions.companion_sets`) out of
+    ``missing``, into ``companions``."""
     leftovers = matching.missing if one_folder else matching.orphans
     matching.alternatives = alternative_sets(pairs, pattern, leftovers)
     moved = {path for _, files in matching.alternatives for path in files}
     if one_folder:
         matching.missing = [path for path in matching.missing if path not in moved]
         matching.image_count -= len(moved)
-    else:
-        matching.orphans = [path for path in matching.orphans if path not in moved]
-        matching.mask_count -= len(moved)
+        return
+    matching.orphans = [path for path in matching.orphans if path not in moved]
+    matching.mask_count -= len(moved)
+    matching.companions = companion_sets({stem_key(image) for image, _, _ in pairs},
+                                         [(stem_key(path), path) for path in matching.missing],
+                                         len(pairs))
+    companions = files_of(matching.companions)
+    matching.missing = [path for path in matching.missing if path not in companions]
+    matching.image_count -= len(companions)
 
 
 def with_alternatives(match: RuleMatch, one_folder: bool) -> RuleMatch:
@@ -370,8 +384,10 @@ def _patterns_from_names(image_stem: str, mask_stems: Sequence[str],
 
 
 def candidate_patterns(images: Sequence[Path], masks: Sequence[Path]) -> list[MaskPattern]:
-    """Patterns suggested by a few images spread over the sorted names: each must give a
-    different mask for at least half of them.
+    """Patterns suggested by a few images spread over the sorted names: each must give
+    different masks for at least half of them (two samples may give one mask: an image and a
+    companion file named after it, ISIC's ``ISIC_0000001_superpixels.png``, share its key;
+    :func:`match_pattern` then decides which is the image).
 
     >>> candidate_patterns([Path(f"{n}_training.tif") for n in (21, 22, 23)],
     ...                    [Path(f"{n}_manual1.gif") for n in (21, 22, 23)])
@@ -385,9 +401,8 @@ def candidate_patterns(images: Sequence[Path], masks: Sequence[Path]) -> list[Ma
         for pattern, mask_stem in _patterns_from_names(stem, mask_stems, reversed_stems).items():
             seen.setdefault(pattern, []).append(mask_stem)
     needed = math.ceil(len(samples) / 2)
-    kept = [pattern for pattern, given in seen.items()
-            if len(given) >= needed and len(set(given)) == len(given)]
-    return sorted(kept, key=lambda pattern: (-len(seen[pattern]), len(pattern.text),
+    kept = [pattern for pattern, given in seen.items() if len(set(given)) >= needed]
+    return sorted(kept, key=lambda pattern: (-len(set(seen[pattern])), len(pattern.text),
                                              pattern))[:MAX_CANDIDATES]
 
 

@@ -18,7 +18,12 @@ unetdiag at, with no ``--mask-suffix``: finding the pairs is unetdiag's job.
 * :func:`tile_names`: tiles cut from larger images and named by position,
   ``austin1_0_512.png`` beside ``austin1_0_512_mask.png``;
 * :func:`class_folders`: BUSI, ``Dataset_BUSI_with_GT/<class>/<class> (<n>).png`` beside
-  ``<class> (<n>)_mask.png`` and, for a second lesion, ``<class> (<n>)_mask_1.png``.
+  ``<class> (<n>)_mask.png`` and, for a second lesion, ``<class> (<n>)_mask_1.png``;
+* :func:`split_parts`: a split made in advance, ``dataset/train/images/<n>.png`` with
+  ``dataset/train/masks/<n>.png``, and the same under ``val/``;
+* :func:`isic_superpixels`: ISIC 2017, ``ISIC-2017_Training_Data/ISIC_<n>.jpg`` beside its
+  superpixel map ``ISIC_<n>_superpixels.png``, the masks in
+  ``ISIC-2017_Training_Part1_GroundTruth/ISIC_<n>_segmentation.png``.
 """
 
 from __future__ import annotations
@@ -278,7 +283,67 @@ def tile_names(case: CaseFiles, rng: np.random.Generator, sources: int = 6,
     return changed
 
 
+def split_parts(case: CaseFiles, rng: np.random.Generator,
+                parts: tuple[str, ...] = ("train", "val"), val_every: int = 4) -> list[Path]:
+    """Every ``val_every``-th pair moved to ``dataset/<parts[1]>/{images,masks}/``, the
+    others to ``dataset/<parts[0]>/{images,masks}/``, each mask under its image's name.
+
+    Simulates: a dataset released with its split made (Kvasir-SEG and many Kaggle sets:
+    train/images, train/masks, val/images, val/masks). Shows: each part's images/ folder
+    holds many images, unlike a Data Science Bowl sample folder, which holds one.
+    """
+    root = case.root / "dataset"
+    changed = []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        part = root / parts[1 if index % val_every == val_every - 1 else 0]
+        (part / "images").mkdir(parents=True, exist_ok=True)
+        (part / "masks").mkdir(parents=True, exist_ok=True)
+        new_image, new_mask = part / "images" / image.name, part / "masks" / image.name
+        image.replace(new_image)
+        mask.replace(new_mask)
+        case.images[index], case.masks[index] = new_image, new_mask
+        changed += [new_image, new_mask]
+    _root_at(case, root)
+    return changed
+
+
+def _superpixel_map(height: int, width: int, side: int = 6) -> np.ndarray:
+    """Square superpixels of ``side`` pixels, numbered as ISIC encodes them in RGB (index =
+    R + 256 G + 65536 B)."""
+    rows, columns = np.mgrid[0:height, 0:width]
+    index = (rows // side) * (-(-width // side)) + columns // side
+    return np.dstack([index & 255, (index >> 8) & 255, (index >> 16) & 255]).astype(np.uint8)
+
+
+def isic_superpixels(case: CaseFiles, rng: np.random.Generator, quality: int = 92) -> list[Path]:
+    """Images as ``ISIC-2017_Training_Data/ISIC_<n>.jpg`` (RGB JPEG), each beside its
+    superpixel map ``ISIC_<n>_superpixels.png``; masks moved to
+    ``ISIC-2017_Training_Part1_GroundTruth/ISIC_<n>_segmentation.png``. The case's folder
+    is the image folder, with no mask folder: where a user first points.
+
+    Simulates: the ISIC 2017 lesion segmentation challenge as downloaded. Shows: beside the
+    images, files named after them that are neither images nor masks.
+    """
+    images_dir = case.root / "ISIC-2017_Training_Data"
+    masks_dir = case.root / "ISIC-2017_Training_Part1_GroundTruth"
+    images_dir.mkdir()
+    masks_dir.mkdir()
+    changed = []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        stem = f"ISIC_{index * 37:07d}"
+        grey = read_grey(image)
+        superpixels = images_dir / f"{stem}_superpixels.png"
+        atomic_write_bytes(superpixels, png_bytes(Image.fromarray(_superpixel_map(*grey.shape))))
+        changed.append(superpixels)
+        changed += _rewrite_pair(case, index, images_dir / f"{stem}.jpg",
+                                 masks_dir / f"{stem}_segmentation.png",
+                                 _jpeg_bytes(grey, quality),
+                                 png_bytes(Image.fromarray(as_255(read_mask(mask)))))
+    _root_at(case, images_dir)
+    return changed
+
+
 #: The layout builders, by the ``kind`` a catalogue entry names.
 LAYOUTS: tuple[Callable[..., list[Path]], ...] = (
     annotator_tags, shared_key_names, instance_folders, tiff_stacks, case_folders,
-    class_folders, tile_names)
+    class_folders, tile_names, split_parts, isic_superpixels)

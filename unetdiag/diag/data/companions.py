@@ -1,0 +1,80 @@
+"""Companion files: files shipped beside the images and named after one of them that are
+neither images to pair nor masks (ISIC 2017's ``ISIC_0000000_superpixels.png``, a superpixel
+label map, beside ``ISIC_0000000.jpg``).
+
+They are set apart, never counted as images without a mask, in two cases:
+
+* with a mask folder (:func:`companion_sets`): leftovers of the pairing (files of the image
+  folder no mask names) named ``<a paired image's stem><tail>``, the tail starting at a
+  separator, one tail per set, for at least half of the paired images (and two). A file a
+  mask names is an image whatever its name (``a_flip.png`` with a mask ``a_flip.png``), and
+  a few tagged files without masks stay images without masks.
+* with masks looked for beside the images (:func:`named_companions`): files named
+  ``<another file's stem><tail>`` whose tail names a kind of file that is not a mask
+  (:data:`COMPANION_WORDS`). A superpixel map numbers hundreds of regions per image; the
+  search for a naming rule would otherwise take them for the masks (their tail turns half
+  of the names into the other half).
+
+Names only: nothing here opens a file. Stems are given as the caller compares them
+(:func:`~unetdiag.diag.data.pairing_rules.stem_key`).
+
+>>> files = [("a", Path("a.jpg")), ("a_superpixels", Path("a_superpixels.png"))]
+>>> [(tail, [path.name for path in paths]) for tail, paths in named_companions(files)]
+[('_superpixels', ['a_superpixels.png'])]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+#: Tails (lower-cased) of files that are never masks: superpixel maps.
+COMPANION_WORDS = re.compile(r"superpixel")
+#: A companion set names at least this share of the paired images (and two).
+MIN_COMPANION_SHARE = 0.5
+
+
+def companion_tail(stem: str, stems: Collection[str]) -> str | None:
+    """The tail of ``stem`` after the longest of ``stems`` it starts with, when that tail
+    starts at a separator (a character that is not a letter or a digit); None otherwise.
+
+    >>> companion_tail("ISIC_0000001_superpixels", {"ISIC_0000001"}), companion_tail("ab", {"a"})
+    ('_superpixels', None)
+    """
+    for cut in range(len(stem) - 1, 0, -1):
+        if not stem[cut].isalnum() and stem[:cut] in stems:
+            return stem[cut:]
+    return None
+
+
+def companion_sets(image_stems: Collection[str], leftovers: Sequence[tuple[str, Path]],
+                   pair_count: int) -> list[tuple[str, list[Path]]]:
+    """Sets of ``leftovers`` (``(stem, path)``: files of the image folder no mask names)
+    named ``<one of image_stems><tail>``: ``(tail, files)`` for every tail naming at least
+    :data:`MIN_COMPANION_SHARE` of the ``pair_count`` paired images (and two)."""
+    needed = max(2, math.ceil(MIN_COMPANION_SHARE * pair_count))
+    found: dict[str, list[Path]] = {}
+    for stem, path in leftovers:
+        tail = companion_tail(stem, image_stems)
+        if tail is not None:
+            found.setdefault(tail, []).append(path)
+    return sorted((tail, sorted(paths)) for tail, paths in found.items() if len(paths) >= needed)
+
+
+def named_companions(files: Sequence[tuple[str, Path]]) -> list[tuple[str, list[Path]]]:
+    """The files (``(stem, path)`` of one folder) named ``<another file's stem><tail>`` with
+    a tail in :data:`COMPANION_WORDS`, as ``(tail, files)`` sets."""
+    stems = {stem for stem, _ in files}
+    found: dict[str, list[Path]] = {}
+    for stem, path in files:
+        tail = companion_tail(stem, stems)
+        if tail is not None and COMPANION_WORDS.search(tail.lower()):
+            found.setdefault(tail, []).append(path)
+    return sorted((tail, sorted(paths)) for tail, paths in found.items())
+
+
+def files_of(sets: Sequence[tuple[str, list[Path]]]) -> set[Path]:
+    """Every file of these companion sets."""
+    return {path for _, paths in sets for path in paths}
