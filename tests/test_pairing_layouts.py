@@ -205,3 +205,15 @@ def test_a_few_tagged_images_without_masks_stay_missing_masks(tmp_path):
     touch_files(tmp_path / "masks", *(f"{stem}.png" for stem in "abcdef"))
     findings = findings_by_id(discover_pairs(tmp_path / "images", tmp_path / "masks"))
     assert set(findings) == {"pairing.missing_mask"}
+
+
+def test_tagged_copies_of_every_image_without_masks_are_a_warning_that_hedges(tmp_path):
+    # augmented copies whose masks were never made: set apart, but not called 'not images'
+    touch_files(tmp_path / "images", *(f"{stem}{tail}.png" for stem in "abcd"
+                                       for tail in ("", "_aug")))
+    touch_files(tmp_path / "masks", *(f"{stem}.png" for stem in "abcd"))
+    companions = findings_by_id(discover_pairs(tmp_path / "images", tmp_path / "masks"))[
+        "pairing.companion_files"]
+    assert companions.severity is Severity.WARNING
+    assert "without a mask" in companions.title and "neither" not in companions.title
+    assert "images whose masks are missing" in companions.explanation

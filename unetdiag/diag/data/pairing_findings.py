@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.data.companions import COMPANION_WORDS
 from unetdiag.diag.data.pairing_rules import Inference, MaskPattern, RuleMatch
 from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS, page_reference
 from unetdiag.diag.wording.text import join_names, plural, verb
@@ -118,25 +119,32 @@ def companion_files(sets: Sequence[tuple[str, list[Path]]], pair_count: int,
                     masks_dir: Path | None) -> Finding:
     """``pairing.companion_files``: files beside the images named after one of them, set
     apart (:mod:`~unetdiag.diag.data.companions`): with a mask folder, because no mask
-    names them; without one, because their names say they are not masks."""
+    names them (info when their names say what they are, a superpixel map; a warning
+    otherwise: they may be images whose masks are missing); without one, because their names
+    say they are not masks."""
     files = [path for _, found in sets for path in found]
     tails = join_names([tail for tail, _ in sets])
     count = len(files)
+    named = all(COMPANION_WORDS.search(tail.lower()) for tail, _ in sets)
     if masks_dir is not None:
         why = (f"{masks_dir} holds no mask for any of them. Datasets ship such files beside "
-               "their images (ISIC 2017 a superpixel map beside each image).")
+               "their images (ISIC 2017 a superpixel map beside each image)"
+               + ("." if named else "; they may also be images whose masks are missing "
+                  "(augmented copies, a second version)."))
         fix = ("Nothing, if they are not images. If they are images to train on, add their "
                "masks to the mask folder, named as the others, and they are paired.")
+        what = (f"neither {verb(count, 'an image', 'images')} nor "
+                f"{verb(count, 'a mask', 'masks')}" if named else "without a mask")
     else:
         why = ("Superpixel maps (ISIC 2017 ships one beside each image) number hundreds of "
                "regions per image: they are not segmentation masks.")
         fix = ("Nothing, if the masks paired are the ones you mean. To pair these files as "
                f"masks instead, pass --mask-suffix {shlex.quote(sets[0][0])}.")
+        what = f"neither {verb(count, 'an image', 'images')} nor {verb(count, 'a mask', 'masks')}"
     return pairing_finding(
-        "pairing.companion_files", Severity.INFO,
+        "pairing.companion_files", Severity.INFO if named else Severity.WARNING,
         f"{plural(count, 'file')} beside the images {verb(count, 'is', 'are')} named after "
-        f"one of them ({tails}), neither {verb(count, 'an image', 'images')} nor "
-        f"{verb(count, 'a mask', 'masks')}; not used",
+        f"one of them ({tails}), {what}; not used",
         f"Each is named <image name>{sets[0][0]} (e.g. {files[0].name}) for an image in the "
         f"same folder: {plural(len(files), 'file')} for the {plural(pair_count, 'paired image')}"
         f". {why} They are counted neither as images without masks nor as masks.",
