@@ -211,6 +211,30 @@ def test_a_negative_label_is_proposed_as_unlabelled_not_as_foreground(tmp_path):
     assert "signed or 32-bit integers" in found(report, "mask.unusual_encoding").title
 
 
+@pytest.mark.parametrize(("values", "proposed"), [
+    ((7, 1, 23, 26), None),  # Cityscapes labelIds: road, ego vehicle, sky, car
+    ((0, 1, 2), "--foreground-values 1,2"),  # KiTS: kidney and tumour, one organ on 0
+])
+def test_scene_classes_on_a_commonest_value_are_not_merged_into_one_object(tmp_path, values,
+                                                                          proposed):
+    rng = np.random.default_rng(3)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    for index in range(6):
+        labels = np.full((48, 48), values[0], np.uint8)  # the commonest value
+        for offset, value in enumerate(values[1:]):
+            labels[4 + 14 * offset:14 + 14 * offset, 6:20 + index] = value
+        Image.fromarray(labels).save(tmp_path / "masks" / f"frame_{index}.png")
+        Image.fromarray(rng.integers(0, 256, (48, 48), dtype=np.uint8)).save(
+            tmp_path / "images" / f"frame_{index}.png")
+    label = found(audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1),
+                  "mask.label_map")
+    assert label.evidence["proposed_flags"] == proposed
+    if proposed is None:
+        assert "multi-class map" in label.explanation
+        assert f"--foreground-values {values[-1]} for value {values[-1]} alone" in label.fix
+
+
 def test_palette_void_band_is_not_foreground_and_ignoring_it_is_proposed(tmp_path):
     report, root = audit(tmp_path, [{"kind": "palette_void_masks"}])
     masks = stored(root, "*_mask.png")

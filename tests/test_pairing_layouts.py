@@ -217,3 +217,17 @@ def test_tagged_copies_of_every_image_without_masks_are_a_warning_that_hedges(tm
     assert companions.severity is Severity.WARNING
     assert "without a mask" in companions.title and "neither" not in companions.title
     assert "images whose masks are missing" in companions.explanation
+
+
+def test_of_several_complete_mask_sets_labels_are_chosen_and_colour_drawings_last(tmp_path):
+    # Cityscapes ships three encodings of each frame's labels
+    frames = [f"aachen_{number:06d}_000019" for number in range(4)]
+    touch_files(tmp_path / "images", *(f"{frame}_leftImg8bit.png" for frame in frames))
+    touch_files(tmp_path / "masks", *(f"{frame}_gtFine_{kind}.png" for frame in frames
+                                      for kind in ("color", "instanceIds", "labelIds")))
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert {pair.mask.name.rsplit("_", 1)[1] for pair in result.pairs} == {"labelIds.png"}
+    others = findings_by_id(result)["pairing.alternative_masks"]
+    assert "{key}_gtFine_color: 4 files; {key}_gtFine_instanceIds: 4 files" in \
+        others.explanation
+    assert "12" not in others.explanation  # not "They name 12 of the 4 paired images"

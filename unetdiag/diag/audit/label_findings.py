@@ -159,9 +159,11 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         fix = (f"{capitalised(numbered_objects_choice(policy))} (class numbers, ranges such as "
                "1-11). Pass the same options to train.")
     elif undecided:
+        example = verdict.objects[-1] if verdict.objects else 8
         fix = ("Choose the foreground by value: --foreground-values with the class numbers to "
-               "segment (e.g. --foreground-values 8 for value 8 alone, or a range such as "
-               "1-11), and --ignore-values for a void class; pass the same options to train.")
+               f"segment (e.g. --foreground-values {example} for value {example} alone, or a "
+               "range such as 1-11), and --ignore-values for a void class; pass the same "
+               "options to train.")
     else:
         fix = "Nothing to fix: the policy in force reads these values as described."
     severity = Severity.WARNING if proposal is not None or undecided else Severity.INFO

@@ -16,8 +16,9 @@ The proposal is a reading of the data, stated with its reasons and never applied
 * every other value is an *object* value. A palette's default rule already makes every index
   but 0 and the void foreground, so for palettes only the void is proposed (ignored); for gray
   label maps the object values are proposed as ``foreground_values`` when there are at most
-  :data:`MAX_PROPOSED_OBJECT_VALUES` of them (more is a multi-class map: which classes are
-  the objects cannot be told from the data).
+  :data:`MAX_PROPOSED_OBJECT_VALUES` of them on a background of 0, or one on another
+  background (more is a multi-class map: which classes are the objects cannot be told from
+  the data).
 
 Colour-coded label maps (values are :func:`~unetdiag.diag.data.labelmaps.colour_code`
 numbers) get no proposal: no value policy selects a colour, since the decoder reads a colour
@@ -130,7 +131,7 @@ class LabelVerdict:
     def multi_class(self) -> bool:
         """More object values than a foreground can be proposed for."""
         return (not self.palette and not self.colour
-                and len(self.objects) > MAX_PROPOSED_OBJECT_VALUES)
+                and _several_classes(self.background, self.objects))
 
     @property
     def numbered_objects_possible(self) -> bool:
@@ -187,13 +188,23 @@ def _void_value(per_value: dict[int, list[int]], separating: Counter, masks: int
     return None, False
 
 
+def _several_classes(background: int | None, objects: tuple[int, ...]) -> bool:
+    """No object can be proposed: more object values than :data:`MAX_PROPOSED_OBJECT_VALUES`,
+    or several on a background that is only the commonest value. On 0, a few values are
+    parts of one structure by the common convention (BraTS, KiTS, LiTS: their union is the
+    whole tumour or organ); on a commonest value such as Cityscapes' road (7), the others
+    are scene classes (ego vehicle 1, sky 23, car 26) whose union is no object."""
+    return (len(objects) > MAX_PROPOSED_OBJECT_VALUES
+            or (background not in (0, None) and len(objects) > 1))
+
+
 def _proposal(palette: bool, background: int | None, void: int | None,
               objects: tuple[int, ...], unlabelled: tuple[int, ...] = ()) -> MaskPolicy | None:
     ignore = tuple(sorted({*unlabelled, *(() if void is None else (void,))}))
     if palette and background == 0:
         # the palette rule already makes every index but 0 and the void foreground
         return MaskPolicy(ignore_values=ignore) if ignore else None
-    if not objects or (not palette and len(objects) > MAX_PROPOSED_OBJECT_VALUES):
+    if not objects or (not palette and _several_classes(background, objects)):
         return None
     return MaskPolicy(foreground_values=objects, ignore_values=ignore)
 

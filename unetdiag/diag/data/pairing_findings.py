@@ -78,7 +78,8 @@ def rule_inferred(match: RuleMatch, default_suffixes: Sequence[str], others: Seq
                      for pattern, _ in match.alternatives
                      if pattern_flag(pattern, match.whole_stem_keys) not in alternatives]
     also = (f" {join_names(alternatives)} would pair the same images with other masks "
-            "(another annotator or version); the first by name is used."
+            "(another annotator, version or encoding of the labels); this set was chosen as "
+            "named for labels rather than drawn in colour, or as first by name."
             if alternatives else "")
     return pairing_finding(
         "pairing.rule_inferred", Severity.INFO,
@@ -106,9 +107,14 @@ def alternative_masks(sets: Sequence[tuple[MaskPattern, list[Path]]], whole_stem
         "pairing.alternative_masks", Severity.INFO,
         f"{plural(len(files), 'file')} {verb(len(files), 'is', 'are')} "
         f"{verb(len(sets), 'another set', 'other sets')} of masks ({names}), not used",
-        f"They name {len(files)} of the {plural(pair_count, 'paired image')} under the same "
-        f"keys as the masks in use (e.g. {files[0].name}): a second annotator or another "
-        "version of the labels. They are counted neither as images nor as masks.",
+        f"{verb(len(sets), 'They name', 'Each set names')} paired images under the same "
+        f"keys as the masks in use ("
+        + "; ".join(f"{len(found)} for the {plural(pair_count, 'paired image')}"
+                    if len(sets) == 1 else f"{pattern.text}: {len(found)} files"
+                    for pattern, found in sets)
+        + f"; e.g. {files[0].name}): a second annotator, another version, or another "
+        "encoding of the same labels (Cityscapes ships _color, _labelIds and _instanceIds "
+        "for each frame). They are counted neither as images nor as masks.",
         f"Pass {' or '.join(flags)} to train and score on them instead.",
         {"alternative_masks": len(files), "patterns": [pattern.text for pattern, _ in sets],
          "flags": flags},

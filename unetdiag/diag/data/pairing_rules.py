@@ -463,6 +463,18 @@ def _preference(match: RuleMatch) -> tuple:
     return (not match.whole_stem_keys, len(match.pattern.text), match.pattern.text)
 
 
+#: Mask names that say the file shows the labels rather than holds them (Cityscapes'
+#: ``_gtFine_color``, labelme's ``_viz``): chosen last among alternative sets.
+_VISUALISATION_NAME = re.compile(r"colou?r|vis(?:ual)?|viz|overlay|preview")
+
+
+def _set_preference(match: RuleMatch) -> tuple:
+    """Which of several complete mask sets is chosen: names that say labels (``_labelIds``)
+    first, visualisations (``_color``) last, else by name."""
+    text = match.pattern.text.lower()
+    return (bool(_VISUALISATION_NAME.search(text)), "label" not in text, match.pattern.text)
+
+
 def infer_rule(images: Sequence[Path], masks: Sequence[Path] | None) -> Inference:
     """Find the pattern that pairs every image with exactly one mask.
 
@@ -474,7 +486,9 @@ def infer_rule(images: Sequence[Path], masks: Sequence[Path] | None) -> Inferenc
     the same place of its name (:attr:`RuleMatch.consistent`). Complete candidates that give
     the same pairs are one rule (the simplest is kept).
     Complete rules that pair the same images with different masks are alternative
-    annotation sets: the first by name is chosen, the others are named. Complete rules
+    annotation sets: one is chosen (:func:`_set_preference`: a set named for labels, never a
+    colour visualisation when another set exists, else the first by name), the others are
+    named. Complete rules
     that pair different images tie, and nothing is chosen.
     """
     one_folder = masks is None
@@ -493,7 +507,7 @@ def infer_rule(images: Sequence[Path], masks: Sequence[Path] | None) -> Inferenc
         complete.setdefault(frozenset((image, mask) for image, mask, _ in match.pairs), match)
     partial = sorted((m for m in matches if not (m.complete and m.consistent)),
                      key=lambda m: (-len(m.pairs), _preference(m)))
-    rules = sorted(complete.values(), key=lambda match: match.pattern.text)
+    rules = sorted(complete.values(), key=_set_preference)
     if not rules:
         return Inference(partial=partial)
     image_sets = {frozenset(image for image, _, _ in match.pairs) for match in rules}
