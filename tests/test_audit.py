@@ -271,6 +271,29 @@ def test_masks_made_by_thresholding_the_images_are_reported(tmp_path):
     assert all(gap > 0 for gap in thresholds.evidence["grey_level_gap"].values())
 
 
+def test_overlay_pictures_used_as_masks_are_named_and_soft_maps_are_not(tmp_path):
+    # labelme's SegmentationClassVisualization: the photograph with the object tinted red
+    rng = np.random.default_rng(4)
+    rows, columns = np.mgrid[:48, :48]
+    for index in range(6):
+        photo = rng.integers(30, 220, (48, 48, 3), dtype=np.uint8)
+        inside = (rows - 20 - index) ** 2 + (columns - 24) ** 2 < 100
+        overlay = photo.copy()
+        overlay[inside] = (photo[inside] // 2 + np.array([127, 0, 0], np.uint8))
+        save_png(tmp_path / "images" / f"o{index}.png", photo)
+        save_png(tmp_path / "masks" / f"o{index}.png", overlay)
+        soft = (photo.mean(axis=2) // 2 + 40).astype(np.uint8)  # a soft map, never equal
+        save_png(tmp_path / "soft_images" / f"o{index}.png", photo)
+        save_png(tmp_path / "soft_masks" / f"o{index}.png", soft)
+    report = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1)
+    overlays = finding(report, "pairing.mask_is_overlay")
+    assert overlays.severity is Severity.ERROR and overlays.evidence["masks"] == 6
+    assert "drawn over parts of them" in overlays.title
+    assert "6 of 6 masks are their images with something drawn over" in report.headline
+    soft = audit_dataset(tmp_path / "soft_images", tmp_path / "soft_masks", workers=1)
+    assert "pairing.mask_is_overlay" not in ids(soft)
+
+
 def test_split_leak_is_an_error_when_exact_copies_straddle_the_split(tmp_path):
     report, _ = run_case(tmp_path, [{"kind": "exact_duplicates", "fraction": 1.0}])
     leak = finding(report, "duplicates.split_leak")

@@ -10,6 +10,8 @@ a public contract:
 id                                     severity  when
 =====================================  ========  ================================================
 ``pairing.mask_is_image``              error     a photo-like mask equals or mirrors its image
+``pairing.mask_is_overlay``            error     a photo-like mask equals its image on half or
+                                                 more of it: a picture drawn over the image
 ``pairing.mask_thresholds_image``      warning   one threshold of the image reproduces the mask
 ``file.empty``, ``file.cannot_open``,  error     a file cannot be read, one id per reason; each
 ``file.decompression_bomb``,                     file is named with the reader's words
@@ -69,6 +71,7 @@ from unetdiag.diag.audit.tally import (
     IDENTICAL_CONTENT_FRACTION,
     IMAGE_LIKE_CORRELATION,
     LISTED_PER_QUESTION,
+    OVERLAY_IDENTICAL_FRACTION,
     AuditTally,
     read_failure_kind,
 )
@@ -345,7 +348,8 @@ def _narrow_range(tally: AuditTally, read: np.ndarray, depths: np.ndarray) -> li
 
 
 def content_findings(tally: AuditTally) -> list[Finding]:
-    """``pairing.mask_is_image`` and ``pairing.mask_thresholds_image``."""
+    """``pairing.mask_is_image``, ``pairing.mask_is_overlay`` and
+    ``pairing.mask_thresholds_image``."""
     columns = tally.columns
     paths = tally.mask_paths
     findings = []
@@ -368,6 +372,28 @@ def content_findings(tally: AuditTally) -> list[Finding]:
             "Point the mask folder at the labels, not at the images.",
             {"masks": count, "identical_fraction_min": IDENTICAL_CONTENT_FRACTION,
              "correlation_min": IMAGE_LIKE_CORRELATION,
+             "per_file": [{"mask": paths[i], "identical_fraction": float(columns["identical"][i]),
+                           "correlation": float(columns["correlation"][i])}
+                          for i in listed.tolist()]},
+            listed_names(paths, listed)))
+    overlaid = tally.mask_is_overlay()
+    if overlaid.any():
+        count, listed = tally.select(overlaid, np.nan_to_num(columns["identical"]))
+        lowest = float(np.nanmin(columns["identical"][overlaid]))
+        findings.append(audit_finding(
+            "pairing.mask_is_overlay", Severity.ERROR,
+            f"{plural(count, 'mask')} {verb(count, 'is its image', 'are their images')} with "
+            f"something drawn over {verb(count, 'part of it', 'parts of them')}",
+            f"These masks are photographs, not labels: at least "
+            f"{PHOTO_LIKE_NONBINARY_FRACTION:.0%} of their pixels sit between the two ends of "
+            f"the scale, and each equals its own image on {lowest:.0%} or more of the sampled "
+            "pixels while differing on the rest. No label equals a photograph on half its "
+            "pixels: these are pictures of the labels drawn over the images (labelme's "
+            "SegmentationClassVisualization and label_viz.png tint each object), or the images "
+            "edited. Thresholded, they are the bright part of the picture, not the objects.",
+            "Point the mask folder at the label files (labelme: SegmentationClass/ or "
+            "label.png; any export that stores class numbers), not at the visualisations.",
+            {"masks": count, "identical_fraction_min": OVERLAY_IDENTICAL_FRACTION,
              "per_file": [{"mask": paths[i], "identical_fraction": float(columns["identical"][i]),
                            "correlation": float(columns["correlation"][i])}
                           for i in listed.tolist()]},

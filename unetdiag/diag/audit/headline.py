@@ -15,7 +15,7 @@ from unetdiag.diag.audit.tally import EMPTY_RULE, AuditTally
 from unetdiag.diag.core.dice import DEFAULT_DICE, all_ones_dice, trivial_baselines
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
-from unetdiag.diag.wording.text import plural
+from unetdiag.diag.wording.text import plural, verb
 
 
 def _first(findings: Sequence[Finding], finding_id: str,
@@ -27,17 +27,23 @@ def _first(findings: Sequence[Finding], finding_id: str,
 def _mask_is_image_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
     same_file = int(tally.same_file.sum())
     copied = tally.mask_is_image()
-    copies = int(copied.sum())
-    if not (same_file or copies):
+    overlaid = tally.mask_is_overlay()
+    copies, overlays = int(copied.sum()), int(overlaid.sum())
+    if not (same_file or copies or overlays):
         return None
     what = []
     if same_file:
         what.append(f"{same_file} of {tally.pair_count} pairs use the image file as its own "
                     "mask")
     if copies:
-        what.append(f"{copies} of {tally.pair_count} masks are copies of their images")
+        what.append(f"{copies} of {tally.pair_count} masks "
+                    f"{verb(copies, 'is a copy of its image', 'are copies of their images')}")
+    if overlays:
+        what.append(f"{overlays} of {tally.pair_count} masks "
+                    f"{verb(overlays, 'is its image', 'are their images')} with something "
+                    f"drawn over {verb(overlays, 'part of it', 'parts of them')}")
     sentence = "Masks are the images themselves: " + " and ".join(what) + "."
-    read = (tally.same_file | copied) & tally["mask_read"]
+    read = (tally.same_file | copied | overlaid) & tally["mask_read"]
     if read.any():
         pixels = tally["pixels"][read]
         at_zero = float((tally["foreground_at_zero"][read] * pixels).sum() / pixels.sum())

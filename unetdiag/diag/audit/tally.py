@@ -41,6 +41,10 @@ EMPTY_RULE = "exclude"
 IDENTICAL_CONTENT_FRACTION = 0.99
 #: ...or one correlated with the image's grey level at least this strongly.
 IMAGE_LIKE_CORRELATION = 0.95
+#: A photo-like mask equal to its image on at least this share of pixels, but not a copy, is
+#: the image with something drawn over part of it (labelme's SegmentationClassVisualization
+#: tints the object): no label equals a photograph on half its pixels.
+OVERLAY_IDENTICAL_FRACTION = 0.5
 
 #: Reasons of :class:`~unetdiag.diag.data.reading.ImageReadError`, by the finding id they lead to
 #: (matched on the reason's opening words; anything else is ``file.unreadable``).
@@ -199,6 +203,16 @@ class AuditTally:
             close = ((columns["identical"] >= IDENTICAL_CONTENT_FRACTION)
                      | (columns["correlation"] >= IMAGE_LIKE_CORRELATION))
         return photo_like & close & ~self.same_file & columns["mask_read"]
+
+    def mask_is_overlay(self) -> np.ndarray:
+        """Photo-like masks equal to their (different-file) image on much of it, not counted
+        by :meth:`mask_is_image`: a picture drawn over the image."""
+        columns = self.columns
+        with np.errstate(invalid="ignore"):
+            overlaid = ((columns["nonbinary"] >= PHOTO_LIKE_NONBINARY_FRACTION)
+                        & ~columns["label_map"]
+                        & (columns["identical"] >= OVERLAY_IDENTICAL_FRACTION))
+        return overlaid & ~self.same_file & columns["mask_read"] & ~self.mask_is_image()
 
     def mask_thresholds_image(self) -> np.ndarray:
         """Masks one threshold of their (different-file) image reproduces, not already
