@@ -190,6 +190,23 @@ def test_a_bmp_alpha_of_0_everywhere_is_unused_and_a_png_one_is_an_empty_cut_out
     assert encoding.alpha != "unused" and not mask.any()
 
 
+@pytest.mark.parametrize("transparency", [0, b"\x00"], ids=["index", "trns_table"])
+def test_a_grey_palette_whose_transparent_entry_is_the_background_is_read_by_its_alpha(
+        tmp_path, transparency):
+    # a layer export: index 0 transparent white, index 1 the opaque black object
+    palette_mask = Image.fromarray(TRUTH.astype(np.uint8), "P")
+    palette_mask.putpalette([255, 255, 255, 0, 0, 0])
+    path = tmp_path / "m.png"
+    palette_mask.save(path, transparency=transparency)
+    mask, encoding = decode_mask(path)
+    assert encoding.alpha == "mask" and encoding.palette == "gray"
+    np.testing.assert_array_equal(mask, TRUTH)
+    # without the transparency the grey levels are read: white is the bright class
+    palette_mask.save(tmp_path / "plain.png")
+    plain, _ = decode_mask(tmp_path / "plain.png")
+    np.testing.assert_array_equal(plain, 1 - TRUTH)
+
+
 def test_rgba_uniform_partial_alpha_is_composited_not_read_as_the_mask(tmp_path):
     # an overlay layer saved at 50 % opacity everywhere: the colour draws the object
     rgba = np.zeros((SIZE, SIZE, 4), np.uint8)

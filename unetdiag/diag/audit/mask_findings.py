@@ -152,8 +152,8 @@ def _encoding_findings(tally: AuditTally) -> list[Finding]:
             "dark-red palette class to grey 38 and pure red to 76 (empty under a 127 "
             "threshold), `/ 255` turns 16-bit 65535 into 257 (Dice above 1) and float 1.0 "
             "into 0.004, a colour mask with several colours is several classes collapsed "
-            "into one foreground, and `convert('L')` drops the alpha channel that holds an "
-            "alpha-channel mask's object.",
+            "into one foreground, and `convert('L')` drops the alpha channel (or a "
+            "palette's transparent entry) that holds an alpha-channel mask's object.",
             "If another tool will read these masks, re-save them as 8-bit grey PNGs with two "
             "values; check colour masks hold one class only.",
             {"masks_per_encoding": per_kind, "values_held": held},
@@ -186,6 +186,8 @@ def _unusual(key: EncodingKey) -> str:
     """Which storage, if any, common loaders misread: "" for 8-bit grey or 0/1."""
     if key.palette == "labels":
         return "colour palette (indices are labels)"
+    if key.alpha == "mask" and key.mode == "P":
+        return "a grey palette with a transparent background entry"
     if key.alpha == "mask":
         return "RGBA with the object in the alpha channel"
     if key.is_colour:

@@ -235,6 +235,20 @@ def _is_gray_palette(indices: np.ndarray, palette: list[int] | None) -> bool:
     return bool(np.all(used_entries == used_entries[:, :1]))
 
 
+def _palette_alpha(transparency: object, entries: int) -> np.ndarray | None:
+    """Each palette entry's alpha from a palette image's ``transparency`` (one transparent
+    index, or PNG's tRNS table of alphas, entries past its end opaque); None without one."""
+    if isinstance(transparency, int):
+        alpha = np.full(max(entries, transparency + 1), UINT8_MAX, np.uint8)
+        alpha[transparency] = 0
+        return alpha
+    if isinstance(transparency, bytes):
+        alpha = np.full(max(entries, len(transparency)), UINT8_MAX, np.uint8)
+        alpha[:len(transparency)] = np.frombuffer(transparency, np.uint8)
+        return alpha
+    return None
+
+
 def _mask_values(image: Image.Image) -> tuple[np.ndarray, str, bool, bool]:
     """``(values, mode, gray_palette, jpeg_compressed)`` of a loaded Pillow image."""
     mode = image.mode
@@ -248,6 +262,11 @@ def _mask_values(image: Image.Image) -> tuple[np.ndarray, str, bool, bool]:
         palette = image.getpalette("RGB")
         if _is_gray_palette(indices, palette):
             gray_levels = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)[:, 0]
+            alpha = _palette_alpha(image.info.get("transparency"), len(gray_levels))
+            if alpha is not None and bool((alpha[indices] < UINT8_MAX).any()):
+                # a transparent entry (GIF, PNG tRNS): grey + alpha, read as RGBA masks are
+                return (np.dstack([gray_levels[indices], alpha[indices]]), mode, True,
+                        jpeg_compressed)
             return gray_levels[indices], mode, True, jpeg_compressed
         return indices, mode, False, jpeg_compressed
     # CMYK, YCbCr, PA and other rare modes: Pillow's own conversion, alpha kept if present.
