@@ -355,7 +355,8 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         used), ``pairing.same_file`` (error), ``pairing.ignored_files`` (info),
         ``pairing.rule_inferred`` (info), ``pairing.alternative_masks`` (info),
         ``pairing.instance_folders`` (info), ``pairing.stack_pages`` (info),
-        ``pairing.stack_mismatch`` (warning), ``pairing.numbered_masks`` (info) and
+        ``pairing.stack_mismatch`` (warning), ``pairing.overview_pages`` (info: TIFF
+        overviews left out of the pages), ``pairing.numbered_masks`` (info) and
         ``pairing.tiles`` (info).
 
     Raises:
@@ -480,6 +481,8 @@ def _rule_findings(matching: _Matching, inference: Inference | None, rule: Pairi
                                           whole_cases=rule.layout == "case folders"))
     if paged.mismatched:
         findings.append(words.stack_mismatch(paged.mismatched))
+    if paged.skipped:
+        findings.append(words.overview_pages(paged.skipped))
     return findings
 
 

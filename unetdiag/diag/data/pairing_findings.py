@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.data.frames import FilePages
 from unetdiag.diag.data.pairing_rules import Inference, MaskPattern, RuleMatch
 from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS, page_reference
 from unetdiag.diag.wording.text import join_names, plural, verb
@@ -253,6 +254,35 @@ def stack_mismatch(mismatched: Sequence[tuple[Path, int, Path, int]]) -> Finding
         {"pairs": count, "pages": {str(image): [image_pages, mask_pages]
                                    for image, image_pages, _, mask_pages in mismatched}},
         [str(image) for image, _, _, _ in mismatched])
+
+
+def overview_pages(skipped: Sequence[tuple[Path, FilePages]]) -> Finding:
+    """``pairing.overview_pages``: TIFF pages that are reduced-resolution copies or
+    transparency masks of another page, left out of the pages counted and paired."""
+    count = len(skipped)
+    reduced = sum(pages.reduced_resolution for _, pages in skipped)
+    masks = sum(pages.transparency_masks for _, pages in skipped)
+    kinds = ([f"reduced-resolution overviews ({plural(reduced, 'page')})"] if reduced else []) + (
+        [f"transparency masks ({plural(masks, 'page')})"] if masks else [])
+    first, pages = skipped[0]
+    first_kinds = ([plural(pages.reduced_resolution, "reduced-resolution copy",
+                           "reduced-resolution copies")] if pages.reduced_resolution else []) + (
+        [plural(pages.transparency_masks, "transparency mask")] if pages.transparency_masks
+        else [])
+    return pairing_finding(
+        "pairing.overview_pages", Severity.INFO,
+        f"{plural(count, 'TIFF file')} {verb(count, 'holds', 'hold')} "
+        f"{' and '.join(kinds)}; they are not read as pages",
+        f"{first} holds {plural(len(pages.own), 'page')} of its own and "
+        f"{' and '.join(first_kinds)} of {verb(len(pages.own), 'it', 'them')}, marked so by "
+        "its NewSubfileType or SubfileType tag, as GDAL marks a cloud-optimised GeoTIFF's "
+        "overviews and internal masks. They show the same scene again, so they are neither "
+        "paired as pages of a stack nor counted as frames; the trainer reads the same pages.",
+        "Nothing to do.",
+        {"files": count, "reduced_resolution_pages": reduced, "transparency_mask_pages": masks,
+         "pages": {str(path): {"own": len(pages.own), "skipped": pages.skipped}
+                   for path, pages in skipped[:MAX_LISTED_FILES]}},
+        [str(path) for path, _ in skipped])
 
 
 def instance_objects(mask_paths: Sequence[str], object_files: Sequence[int],
