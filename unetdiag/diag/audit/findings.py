@@ -21,6 +21,8 @@ id                                     severity  when
 ``file.audit_failed``,
 ``file.unreadable``
 ``file.multi_frame``                   info      only the first frame of a file is used
+``file.blank_first_frame``             warning   a mask's first frame (the one read) holds one
+                                                 value, a later frame several
 ``geometry.size_mismatch``,            error     image and mask sizes differ (see
 ``geometry.exif_displayed_size``,                :mod:`unetdiag.diag.checks.geometry`)
 ``image.exif_orientation``
@@ -57,6 +59,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -189,7 +192,74 @@ def unreadable_findings(tally: AuditTally) -> list[Finding]:
             f"opens them (up to {max(frames.values())} frames here).",
             "Split stacks into one file per frame if the other frames are data.",
             {"files": count, "frames": frames}, list(frames)))
-    return findings
+    blank = blank_first_frame_finding(tally)
+    return findings + ([blank] if blank is not None else [])
+
+
+def blank_first_frame_finding(tally: AuditTally) -> Finding | None:
+    """``file.blank_first_frame``: multi-frame masks whose first frame, the only one read,
+    holds a single value while a later frame holds several."""
+    columns = tally.columns
+    later = columns["mask_later_frame"]
+    found = np.flatnonzero((later > 0) & ~tally.same_file)
+    if not found.size:
+        return None
+    listed = found[:LISTED_PER_QUESTION]
+    examined = int(columns["mask_frames_examined"][found].max())
+    first = int(found[0])
+    count = int(found.size)
+    return audit_finding(
+        "file.blank_first_frame", Severity.WARNING,
+        f"{plural(count, 'mask')} {verb(count, 'holds', 'hold')} a single value on "
+        f"{verb(count, 'its', 'their')} first frame and several on a later one",
+        f"unetdiag and the trainer read a mask's first frame only. The first frame of "
+        f"{tally.mask_paths[first]} holds one value, its frame {int(later[first])} several: "
+        "the annotation is probably on the later frames (an animation or a stack exported "
+        "with a blank first frame), and what is read is a blank mask. Only the first "
+        f"{plural(examined, 'frame')} of each file were looked at.",
+        "Export each mask as a single-frame file holding the annotation (e.g. with Pillow: "
+        "image.seek(frame - 1), then save that frame as PNG).",
+        {"masks": count, "frames_examined_at_most": examined,
+         "frames": {tally.mask_paths[index]: {
+             "frames": int(columns["mask_frames"][index]),
+             "first_with_several_values": int(later[index]),
+             "frames_examined": int(columns["mask_frames_examined"][index])}
+             for index in listed.tolist()}},
+        [tally.mask_paths[index] for index in listed.tolist()])
+
+
+def empty_masks_on_blank_frames(findings: Sequence[Finding],
+                                tally: AuditTally) -> list[Finding]:
+    """``imbalance.empty_masks`` pointed at the blank first frames of multi-frame masks
+    (``file.blank_first_frame``) when some of its masks have one, instead of the threshold
+    or polarity its general wording suspects."""
+    columns = tally.columns
+    blank = int(np.count_nonzero((columns["mask_later_frame"] > 0) & ~tally.same_file
+                                 & columns["mask_read"] & (columns["foreground"] == 0)))
+    if not blank:
+        return list(findings)
+    changed = []
+    for finding in findings:
+        if finding.id == "imbalance.empty_masks" and not finding.evidence.get(
+                "policy_is_proposed"):
+            empty, masks = finding.evidence["empty_masks"], finding.evidence["masks"]
+            frames = (f"{blank} of them {verb(blank, 'is a', 'are')} multi-frame "
+                      f"{verb(blank, 'file', 'files')} whose first frame, the only one "
+                      "unetdiag and the trainer read, holds a single value while a later "
+                      "frame holds several (see file.blank_first_frame): their objects are "
+                      "probably on those frames")
+            # all empty: the general wording blames the threshold or polarity, wrongly here
+            finding = replace(
+                finding,
+                explanation=(
+                    f"{empty} of {masks} masks contain no foreground pixel on the frame "
+                    f"that is read. {frames}, not lost to the threshold."
+                    if empty == masks else f"{finding.explanation} {frames}."),
+                fix=("Export the masks as single-frame files holding the annotation; keep "
+                     "empty masks only where no object is present."),
+                evidence={**finding.evidence, "blank_first_frames": blank})
+        changed.append(finding)
+    return changed
 
 
 # --------------------------------------------------------------------------- geometry
