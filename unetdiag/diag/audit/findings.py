@@ -109,39 +109,61 @@ def by_file(paths: list[str], indices: np.ndarray, values: np.ndarray,
 
 # --------------------------------------------------------------------------- files
 
+#: Per reason: what one file is or does, as the predicate of a title ("1 file cannot be
+#: opened"; :func:`_predicate` puts it in the plural), and the usual cause.
 _UNREADABLE_TEXT = {
-    "file.empty": ("empty (0 bytes)",
+    "file.empty": ("is empty (0 bytes)",
                    "A zero-byte file is usually a failed export or a full disk."),
     "file.cannot_open": ("cannot be opened",
                          "The operating system refused to open it (permissions, a broken "
                          "link, or a file that vanished)."),
-    "file.decompression_bomb": ("refused as a decompression bomb",
+    "file.decompression_bomb": ("was refused as a decompression bomb",
                                 "Its header claims more pixels than Pillow's safety limit: "
                                 "either a hostile file or a huge scan that needs tiling."),
-    "file.not_an_image": ("not an image",
+    "file.not_an_image": ("is not an image",
                           "Its content is not an image format Pillow knows, whatever the "
                           "extension says: often an HTML error page saved by a download "
                           "script."),
-    "file.unsupported_tiff": ("TIFFs Pillow cannot open",
+    "file.unsupported_tiff": ("is a TIFF Pillow cannot open",
                               "The file starts as a TIFF does, but Pillow cannot open it: "
                               "either its bands or sample type have no Pillow mode (4 or more "
                               "bands such as RGB + near-infrared, or colour in floating "
                               "point), and the file may well be intact, or its header is "
                               "damaged."),
-    "file.truncated": ("truncated",
+    "file.truncated": ("is truncated",
                        "The file ends before the image data does: an interrupted copy or "
                        "download."),
-    "file.corrupt": ("corrupt",
+    "file.corrupt": ("is corrupt",
                      "The header is valid but the compressed pixels cannot be decoded: a bad "
                      "sector, a broken transfer or an editor crash."),
-    "file.unsupported_mode": ("in an unsupported pixel mode",
+    "file.unsupported_mode": ("is in an unsupported pixel mode",
                               "Pillow opens it but its mode cannot be turned into pixels."),
-    "file.too_large": ("too large to decode", "Decoding ran out of memory."),
-    "file.audit_failed": ("not auditable",
+    "file.too_large": ("is too large to decode", "Decoding ran out of memory."),
+    "file.audit_failed": ("is not auditable",
                           "The audit itself failed on it: a bug in unetdiag; please report "
                           "it with the file."),
-    "file.unreadable": ("unreadable", "Pillow raised an error while reading it."),
+    "file.unreadable": ("is unreadable", "Pillow raised an error while reading it."),
 }
+
+
+#: Predicates whose plural is not the singular with "is" -> "are" and "was" -> "were".
+_PLURAL_PREDICATES = {"is a TIFF Pillow cannot open": "are TIFFs Pillow cannot open"}
+
+
+def _predicate(singular: str, count: int) -> str:
+    """``singular`` (a predicate of one file) for ``count`` files.
+
+    >>> _predicate("is truncated", 2), _predicate("cannot be opened", 2)
+    ('are truncated', 'cannot be opened')
+    """
+    if count == 1:
+        return singular
+    if singular in _PLURAL_PREDICATES:
+        return _PLURAL_PREDICATES[singular]
+    for one, many in (("is ", "are "), ("was ", "were ")):
+        if singular.startswith(one):
+            return many + singular[len(one):]
+    return singular
 
 
 _UNREADABLE_FIXES = {
@@ -165,7 +187,7 @@ def unreadable_findings(tally: AuditTally) -> list[Finding]:
         first = listed[0]
         findings.append(audit_finding(
             kind, Severity.ERROR,
-            f"{plural(len(entries), 'file')} {verb(len(entries), 'is', 'are')} {what}",
+            f"{plural(len(entries), 'file')} {_predicate(what, len(entries))}",
             f"{first.path} ({first.role}): {first.reason}. {cause} Training stops at the "
             "first such file (unetdiag checks every file before the first epoch); the audit "
             "goes on without it."

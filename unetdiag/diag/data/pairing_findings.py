@@ -403,7 +403,9 @@ def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequen
                     if instance_layout else "sub-folders are not searched")
         findings.append(pairing_finding(
             "pairing.ignored_files", Severity.INFO,
-            f"{len(ignored)} files and {len(subfolders)} folders were ignored",
+            " and ".join(([plural(len(ignored), "file")] if ignored else [])
+                         + ([plural(len(subfolders), "folder")] if subfolders else []))
+            + f" {verb(len(ignored) + len(subfolders), 'was', 'were')} ignored",
             "Only files with a supported extension "
             f"({' '.join(SUPPORTED_EXTENSIONS)}) are paired; {searched}.",
             "Nothing to do unless one of these is an image or mask in an unsupported format.",
