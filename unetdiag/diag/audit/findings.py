@@ -23,6 +23,8 @@ id                                     severity  when
 ``file.audit_failed``,
 ``file.unreadable``
 ``file.multi_frame``                   info      only the first frame of a file is used
+``file.blank_first_frame``             warning   a mask's first frame (the one read) holds one
+                                                 value, a later frame several
 ``geometry.size_mismatch``,            error     image and mask sizes differ (see
 ``geometry.exif_displayed_size``,                :mod:`unetdiag.diag.checks.geometry`)
 ``image.exif_orientation``
@@ -59,6 +61,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -109,40 +112,62 @@ def by_file(paths: list[str], indices: np.ndarray, values: np.ndarray,
 
 # --------------------------------------------------------------------------- files
 
+#: Per reason: what one file is or does, as the predicate of a title ("1 file cannot be
+#: opened"; :func:`_predicate` puts it in the plural), and the usual cause.
 _UNREADABLE_TEXT = {
-    "file.empty": ("empty (0 bytes)",
+    "file.empty": ("is empty (0 bytes)",
                    "A zero-byte file is usually a failed export or a full disk."),
     "file.cannot_open": ("cannot be opened",
                          "The operating system refused to open it (permissions, a broken "
                          "link, or a file that vanished)."),
-    "file.decompression_bomb": ("refused as a decompression bomb",
+    "file.decompression_bomb": ("was refused as a decompression bomb",
                                 "Its header claims more pixels than Pillow's safety limit: "
                                 "either a hostile file or a huge scan that needs tiling."),
-    "file.not_an_image": ("not an image",
+    "file.not_an_image": ("is not an image",
                           "Its content is not an image format Pillow knows, whatever the "
                           "extension says: often an HTML error page saved by a download "
                           "script."),
-    "file.unsupported_tiff": ("TIFFs Pillow cannot open",
+    "file.unsupported_tiff": ("is a TIFF Pillow cannot open",
                               "The file starts as a TIFF does, but Pillow cannot open it: "
                               "either its bands or sample type have no Pillow mode (4 or more "
                               "bands such as RGB + near-infrared, or colour in floating "
                               "point), and the file may well be intact, or its header is "
                               "damaged."),
-    "file.truncated": ("truncated",
+    "file.truncated": ("is truncated",
                        "Pillow reached the end of the file before the end of the image data: "
                        "a file cut short by an interrupted copy or download, or a JPEG that "
                        "lacks only its closing marker (other readers then show it whole)."),
-    "file.corrupt": ("corrupt",
+    "file.corrupt": ("is corrupt",
                      "The header is valid but the compressed pixels cannot be decoded: a bad "
                      "sector, a broken transfer or an editor crash."),
-    "file.unsupported_mode": ("in an unsupported pixel mode",
+    "file.unsupported_mode": ("is in an unsupported pixel mode",
                               "Pillow opens it but its mode cannot be turned into pixels."),
-    "file.too_large": ("too large to decode", "Decoding ran out of memory."),
-    "file.audit_failed": ("not auditable",
+    "file.too_large": ("is too large to decode", "Decoding ran out of memory."),
+    "file.audit_failed": ("is not auditable",
                           "The audit itself failed on it: a bug in unetdiag; please report "
                           "it with the file."),
-    "file.unreadable": ("unreadable", "Pillow raised an error while reading it."),
+    "file.unreadable": ("is unreadable", "Pillow raised an error while reading it."),
 }
+
+
+#: Predicates whose plural is not the singular with "is" -> "are" and "was" -> "were".
+_PLURAL_PREDICATES = {"is a TIFF Pillow cannot open": "are TIFFs Pillow cannot open"}
+
+
+def _predicate(singular: str, count: int) -> str:
+    """``singular`` (a predicate of one file) for ``count`` files.
+
+    >>> _predicate("is truncated", 2), _predicate("cannot be opened", 2)
+    ('are truncated', 'cannot be opened')
+    """
+    if count == 1:
+        return singular
+    if singular in _PLURAL_PREDICATES:
+        return _PLURAL_PREDICATES[singular]
+    for one, many in (("is ", "are "), ("was ", "were ")):
+        if singular.startswith(one):
+            return many + singular[len(one):]
+    return singular
 
 
 _UNREADABLE_FIXES = {
@@ -169,7 +194,7 @@ def unreadable_findings(tally: AuditTally) -> list[Finding]:
         first = listed[0]
         findings.append(audit_finding(
             kind, Severity.ERROR,
-            f"{plural(len(entries), 'file')} {verb(len(entries), 'is', 'are')} {what}",
+            f"{plural(len(entries), 'file')} {_predicate(what, len(entries))}",
             f"{first.path} ({first.role}): {first.reason}. {cause} Training stops at the "
             "first such file (unetdiag checks every file before the first epoch); the audit "
             "goes on without it."
@@ -196,7 +221,74 @@ def unreadable_findings(tally: AuditTally) -> list[Finding]:
             f"opens them (up to {max(frames.values())} frames here).",
             "Split stacks into one file per frame if the other frames are data.",
             {"files": count, "frames": frames}, list(frames)))
-    return findings
+    blank = blank_first_frame_finding(tally)
+    return findings + ([blank] if blank is not None else [])
+
+
+def blank_first_frame_finding(tally: AuditTally) -> Finding | None:
+    """``file.blank_first_frame``: multi-frame masks whose first frame, the only one read,
+    holds a single value while a later frame holds several."""
+    columns = tally.columns
+    later = columns["mask_later_frame"]
+    found = np.flatnonzero((later > 0) & ~tally.same_file)
+    if not found.size:
+        return None
+    listed = found[:LISTED_PER_QUESTION]
+    examined = int(columns["mask_frames_examined"][found].max())
+    first = int(found[0])
+    count = int(found.size)
+    return audit_finding(
+        "file.blank_first_frame", Severity.WARNING,
+        f"{plural(count, 'mask')} {verb(count, 'holds', 'hold')} a single value on "
+        f"{verb(count, 'its', 'their')} first frame and several on a later one",
+        f"unetdiag and the trainer read a mask's first frame only. The first frame of "
+        f"{tally.mask_paths[first]} holds one value, its frame {int(later[first])} several: "
+        "the annotation is probably on the later frames (an animation or a stack exported "
+        "with a blank first frame), and what is read is a blank mask. Only the first "
+        f"{plural(examined, 'frame')} of each file were looked at.",
+        "Export each mask as a single-frame file holding the annotation (e.g. with Pillow: "
+        "image.seek(frame - 1), then save that frame as PNG).",
+        {"masks": count, "frames_examined_at_most": examined,
+         "frames": {tally.mask_paths[index]: {
+             "frames": int(columns["mask_frames"][index]),
+             "first_with_several_values": int(later[index]),
+             "frames_examined": int(columns["mask_frames_examined"][index])}
+             for index in listed.tolist()}},
+        [tally.mask_paths[index] for index in listed.tolist()])
+
+
+def empty_masks_on_blank_frames(findings: Sequence[Finding],
+                                tally: AuditTally) -> list[Finding]:
+    """``imbalance.empty_masks`` pointed at the blank first frames of multi-frame masks
+    (``file.blank_first_frame``) when some of its masks have one, instead of the threshold
+    or polarity its general wording suspects."""
+    columns = tally.columns
+    blank = int(np.count_nonzero((columns["mask_later_frame"] > 0) & ~tally.same_file
+                                 & columns["mask_read"] & (columns["foreground"] == 0)))
+    if not blank:
+        return list(findings)
+    changed = []
+    for finding in findings:
+        if finding.id == "imbalance.empty_masks" and not finding.evidence.get(
+                "policy_is_proposed"):
+            empty, masks = finding.evidence["empty_masks"], finding.evidence["masks"]
+            frames = (f"{blank} of them {verb(blank, 'is a', 'are')} multi-frame "
+                      f"{verb(blank, 'file', 'files')} whose first frame, the only one "
+                      "unetdiag and the trainer read, holds a single value while a later "
+                      "frame holds several (see file.blank_first_frame): their objects are "
+                      "probably on those frames")
+            # all empty: the general wording blames the threshold or polarity, wrongly here
+            finding = replace(
+                finding,
+                explanation=(
+                    f"{empty} of {masks} masks contain no foreground pixel on the frame "
+                    f"that is read. {frames}, not lost to the threshold."
+                    if empty == masks else f"{finding.explanation} {frames}."),
+                fix=("Export the masks as single-frame files holding the annotation; keep "
+                     "empty masks only where no object is present."),
+                evidence={**finding.evidence, "blank_first_frames": blank})
+        changed.append(finding)
+    return changed
 
 
 # --------------------------------------------------------------------------- geometry

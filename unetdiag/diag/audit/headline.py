@@ -128,6 +128,20 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
     return f"{sentence}; choose the foreground with --foreground-values (see mask.label_map)."
 
 
+def _blank_first_frame_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    # only when masks are empty because of it: it explains them better than the threshold
+    empty = _first(findings, "imbalance.empty_masks")
+    if empty is None or empty.severity is Severity.INFO or not empty.evidence.get(
+            "blank_first_frames"):
+        return None
+    blank = empty.evidence["blank_first_frames"]
+    which = "all of them" if blank == empty.evidence["empty_masks"] > 1 else f"{blank} of them"
+    return (f"{empty.title} on the frame that is read: {which} "
+            f"{'is a multi-frame file' if blank == 1 else 'are multi-frame files'} whose "
+            "first frame, the only one read, holds a single value while a later frame holds "
+            "several; the annotation is probably there (see file.blank_first_frame).")
+
+
 #: Errors that open the headline when no earlier rule spoke, in this order.
 _HEADLINE_ERRORS = ("geometry.exif_displayed_size", "geometry.size_mismatch",
                     "imbalance.empty_masks", "mask.non_finite",
@@ -191,6 +205,8 @@ HEADLINE_RULES = (
     HeadlineRule("unreadable files", _unreadable_sentence, final=True),
     HeadlineRule("masks read at 8 of their bits", _top_byte_masks_sentence, final=True),
     HeadlineRule("every mask decodes empty", _decodes_empty_sentence, final=True),
+    HeadlineRule("empty masks with blank first frames", _blank_first_frame_sentence,
+                 final=True),
     HeadlineRule("errors that stop or corrupt training", _error_sentence, final=True),
     HeadlineRule("label maps read by a threshold", _label_map_sentence, final=True),
     HeadlineRule("masks are one region", _same_region_sentence, final=True),

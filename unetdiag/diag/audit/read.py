@@ -55,6 +55,7 @@ from unetdiag.diag.data.decoding import (
     inspect_stored,
     scale_ends,
 )
+from unetdiag.diag.data.frames import later_frame_with_values
 from unetdiag.diag.data.instances import is_object_masks, read_instance_masks
 from unetdiag.diag.data.labelmaps import colour_layout, label_layout
 from unetdiag.diag.data.orientation import orientation_of
@@ -90,7 +91,9 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: Pillow's mode leaves out).
 #:
 #: Masks: ``mask_read``; ``mask_top_byte``: bits per sample of a colour mask read at its top
-#: byte (0: none); size and frames;
+#: byte (0: none); size and frames; for a multi-frame mask whose first frame holds one value,
+#: the first later frame that holds several (``mask_later_frame``, 0: none) and the frames
+#: looked at (``mask_frames_examined``, :func:`~unetdiag.diag.data.frames.later_frame_with_values`);
 #: foreground and pixel counts under the policy, and ``ignored`` pixels (the policy's ignore
 #: values; ``pixels`` counts them too); ``void``
 #: pixels (palette index 255); foreground shares under ``value > 0`` and at the midpoint of
@@ -133,6 +136,8 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "mask_width": (np.int32, 0),
     "mask_height": (np.int32, 0),
     "mask_frames": (np.int32, 1),
+    "mask_later_frame": (np.int32, 0),
+    "mask_frames_examined": (np.int32, 0),
     "foreground": (np.int64, 0),
     "pixels": (np.int64, 0),
     "ignored": (np.int64, 0),
@@ -482,7 +487,13 @@ def _open_mask(path: str, record: ChunkRecord, row: int) -> StoredMask:
         mask, mask_format, mask_frames = _open(path)
         bits = stored_bits(mask, path)
         record.columns["mask_top_byte"][row] = bits if reads_top_byte(mask, bits) else 0
-        return stored_mask(mask, mask_format, mask_frames)
+        stored = stored_mask(mask, mask_format, mask_frames)
+        values = stored.values
+        if mask_frames > 1 and values.size and not np.any(values != values.flat[0]):
+            # a blank first frame: is the annotation on a later one, which is never read?
+            record.columns["mask_later_frame"][row], record.columns["mask_frames_examined"][
+                row] = later_frame_with_values(path)
+        return stored
     try:
         objects = read_instance_masks(path)
     except ImageReadError as error:

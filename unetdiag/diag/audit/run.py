@@ -62,6 +62,7 @@ from unetdiag.diag.audit.duplicates import (
 from unetdiag.diag.audit.findings import (
     content_findings,
     duplicate_findings,
+    empty_masks_on_blank_frames,
     geometry_findings,
     image_findings,
     unreadable_findings,
@@ -183,6 +184,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     findings += _mask_content_findings(tally, verdict if decodes_empty is not None else None,
                                        decodes_empty is not None, policy)
     findings += _object_findings(tally)
+    findings = empty_masks_on_blank_frames(findings, tally)
     groups = _duplicates(tally, sides)
     split = {"val_fraction": val_fraction, "seed": seed}
     findings += duplicate_findings(groups, tally, split)

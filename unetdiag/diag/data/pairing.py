@@ -357,7 +357,8 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         used), ``pairing.same_file`` (error), ``pairing.ignored_files`` (info),
         ``pairing.rule_inferred`` (info), ``pairing.alternative_masks`` (info),
         ``pairing.instance_folders`` (info), ``pairing.stack_pages`` (info),
-        ``pairing.stack_mismatch`` (warning), ``pairing.numbered_masks`` (info),
+        ``pairing.stack_mismatch`` (warning), ``pairing.overview_pages`` (info: TIFF
+        overviews left out of the pages), ``pairing.numbered_masks`` (info),
         ``pairing.companion_files`` (info) and ``pairing.tiles`` (info).
 
     Raises:
@@ -490,6 +491,8 @@ def _rule_findings(matching: _Matching, inference: Inference | None, rule: Pairi
                                           whole_cases=rule.layout == "case folders"))
     if paged.mismatched:
         findings.append(words.stack_mismatch(paged.mismatched))
+    if paged.skipped:
+        findings.append(words.overview_pages(paged.skipped))
     return findings
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.companions import COMPANION_WORDS
+from unetdiag.diag.data.frames import FilePages
 from unetdiag.diag.data.pairing_rules import Inference, MaskPattern, RuleMatch
 from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS, page_reference
 from unetdiag.diag.wording.text import join_names, plural, verb
@@ -298,6 +299,35 @@ def stack_mismatch(mismatched: Sequence[tuple[Path, int, Path, int]]) -> Finding
         [str(image) for image, _, _, _ in mismatched])
 
 
+def overview_pages(skipped: Sequence[tuple[Path, FilePages]]) -> Finding:
+    """``pairing.overview_pages``: TIFF pages that are reduced-resolution copies or
+    transparency masks of another page, left out of the pages counted and paired."""
+    count = len(skipped)
+    reduced = sum(pages.reduced_resolution for _, pages in skipped)
+    masks = sum(pages.transparency_masks for _, pages in skipped)
+    kinds = ([f"reduced-resolution overviews ({plural(reduced, 'page')})"] if reduced else []) + (
+        [f"transparency masks ({plural(masks, 'page')})"] if masks else [])
+    first, pages = skipped[0]
+    first_kinds = ([plural(pages.reduced_resolution, "reduced-resolution copy",
+                           "reduced-resolution copies")] if pages.reduced_resolution else []) + (
+        [plural(pages.transparency_masks, "transparency mask")] if pages.transparency_masks
+        else [])
+    return pairing_finding(
+        "pairing.overview_pages", Severity.INFO,
+        f"{plural(count, 'TIFF file')} {verb(count, 'holds', 'hold')} "
+        f"{' and '.join(kinds)}; they are not read as pages",
+        f"{first} holds {plural(len(pages.own), 'page')} of its own and "
+        f"{' and '.join(first_kinds)} of {verb(len(pages.own), 'it', 'them')}, marked so by "
+        "its NewSubfileType or SubfileType tag, as GDAL marks a cloud-optimised GeoTIFF's "
+        "overviews and internal masks. They show the same scene again, so they are neither "
+        "paired as pages of a stack nor counted as frames; the trainer reads the same pages.",
+        "Nothing to do.",
+        {"files": count, "reduced_resolution_pages": reduced, "transparency_mask_pages": masks,
+         "pages": {str(path): {"own": len(pages.own), "skipped": pages.skipped}
+                   for path, pages in skipped[:MAX_LISTED_FILES]}},
+        [str(path) for path, _ in skipped])
+
+
 def instance_objects(mask_paths: Sequence[str], object_files: Sequence[int],
                      overlap_pixels: Sequence[int], source: str) -> Finding:
     """``mask.instance_objects``: objects per image of masks that are sets of object files
@@ -416,7 +446,9 @@ def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequen
                     if instance_layout else "sub-folders are not searched")
         findings.append(pairing_finding(
             "pairing.ignored_files", Severity.INFO,
-            f"{len(ignored)} files and {len(subfolders)} folders were ignored",
+            " and ".join(([plural(len(ignored), "file")] if ignored else [])
+                         + ([plural(len(subfolders), "folder")] if subfolders else []))
+            + f" {verb(len(ignored) + len(subfolders), 'was', 'were')} ignored",
             "Only files with a supported extension "
             f"({' '.join(SUPPORTED_EXTENSIONS)}) are paired; {searched}.",
             "Nothing to do unless one of these is an image or mask in an unsupported format.",

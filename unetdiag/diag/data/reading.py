@@ -36,6 +36,8 @@ from typing import Any, TypeVar
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from unetdiag.diag.data.frames import file_pages
+
 #: File extensions (lower case) that pairing accepts as images or masks.
 SUPPORTED_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif")
 #: Extensions of lossy formats: a mask stored this way gains values near every edge.
@@ -129,7 +131,8 @@ class StoredMask:
             (native byte order); gray levels for a grayscale palette, indices for a colour one.
         file_format: Pillow's format name (``"PNG"``, ``"JPEG"``...).
         mode: Pillow's mode as stored (``"L"``, ``"P"``, ``"I;16"``...).
-        frames: frames or pages in the file (1 for a page reference); only the first is read.
+        frames: frames or pages in the file (1 for a page reference; a TIFF's overviews and
+            transparency masks left out); only the first is read.
         gray_palette: a palette image whose indices were mapped to their gray levels.
         lossy: stored in a lossy format (JPEG, or JPEG compression inside a TIFF).
     """
@@ -166,7 +169,9 @@ def read_first_frame(path: Path | str, extract: Callable[[Image.Image], Extracte
                      ) -> tuple[Extracted, str, int]:
     """Open ``path``, decode its first frame completely and return ``extract(image)``.
 
-    Returns ``(extract(image), format, frames)``. Everything Pillow can raise becomes an
+    Returns ``(extract(image), format, frames)``; ``frames`` leaves out a TIFF's pages that
+    are reduced-resolution copies or transparency masks of another
+    (:mod:`~unetdiag.diag.data.frames`). Everything Pillow can raise becomes an
     :class:`ImageReadError`; ``extract`` runs while the file is open so lazy decoders cannot
     escape the net. An ``extract`` that returns the image itself gets it fully loaded. A page
     reference (``stack.tif#page=3``) decodes that page instead, and counts as one frame.
@@ -202,7 +207,8 @@ def read_first_frame(path: Path | str, extract: Callable[[Image.Image], Extracte
             image.seek(page - 1)
             frames = 1
         elif frames > 1:
-            image.seek(0)
+            # a TIFF's overviews and transparency masks are no frames of their own
+            frames = len(file_pages(image).own)
         image.load()
         return extract(image), str(image.format or ""), frames
     except ImageReadError:

@@ -16,7 +16,8 @@ encodings are the ones documented for those datasets:
   same everywhere;
 * :func:`thin_jpeg_masks`: vessel trees (DRIVE, CHASE_DB1) saved as JPEG, 1 to 4 pixels wide;
 * :func:`large_objects`: a few masks whose object covers most of the image (Kvasir-SEG's
-  largest polyps), polarity right.
+  largest polyps), polarity right;
+* :func:`animated_gif_masks`: two-frame GIFs whose first frame, the one read, is blank.
 
 They are registered in :data:`unetdiag.diag.synth.corruptions.CORRUPTIONS`.
 """
@@ -278,8 +279,27 @@ def alpha_cutout_masks(case: Any, rng: np.random.Generator, fraction: float = 1.
     return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
 
 
+def animated_gif_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                       count: int | None = None) -> list[Path]:
+    """Two-frame GIF masks: a blank first frame (all 0), the object on the second (0/255).
+
+    Simulates: masks exported from an annotation or animation tool as a GIF whose first
+    frame is the empty canvas. Shows: every reader takes the first frame, so each mask reads
+    empty, whatever the threshold or polarity.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        blank = Image.fromarray(np.zeros(foreground.shape, np.uint8))
+        drawn = Image.fromarray(np.where(foreground, 255, 0).astype(np.uint8))
+        buffer = io.BytesIO()
+        blank.save(buffer, format="GIF", save_all=True, append_images=[drawn], duration=100,
+                   loop=0)
+        return buffer.getvalue()
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode, ".gif")
+
+
 #: The corruptions of this module, by the ``kind`` a catalogue entry names.
 LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         trimap_masks, class_index_masks, palette_void_masks, fov_masks, thin_jpeg_masks,
-        large_objects, instance_label_masks, alpha_cutout_masks)}
+        large_objects, instance_label_masks, alpha_cutout_masks, animated_gif_masks)}

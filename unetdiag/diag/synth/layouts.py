@@ -13,6 +13,8 @@ unetdiag at, with no ``--mask-suffix``: finding the pairs is unetdiag's job.
   PNG per object in ``stage1_train/<id>/masks/``;
 * :func:`tiff_stacks`: ISBI 2012, every image in one multi-page TIFF and every mask in
   another;
+* :func:`cog_overviews`: cloud-optimised GeoTIFFs, each tile with its reduced-resolution
+  overviews in the same file;
 * :func:`case_folders`: the Kaggle LGG MRI set, ``kaggle_3m/<patient>/<patient>_<n>.tif``
   beside ``<patient>_<n>_mask.tif``;
 * :func:`tile_names`: tiles cut from larger images and named by position,
@@ -34,7 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 from scipy import ndimage
 
 from unetdiag.diag.data.reading import page_reference
@@ -173,6 +175,52 @@ def tiff_stacks(case: CaseFiles, rng: np.random.Generator,
     case.layout.images_dir, case.layout.masks_dir = images_dir, masks_dir
     case.layout.mask_suffixes = ()
     return [image_stack, mask_stack]
+
+
+#: NewSubfileType of a TIFF page that is a reduced-resolution copy of another (TIFF 6.0).
+REDUCED_RESOLUTION_PAGE = 1
+
+
+def tiff_with_overviews(values: np.ndarray, overviews: int = 2,
+                        subfile_type: int = REDUCED_RESOLUTION_PAGE) -> bytes:
+    """A TIFF of ``values`` followed by ``overviews`` pages at half, quarter... resolution,
+    each tagged NewSubfileType ``subfile_type``, as ``gdal_translate -of COG`` writes them."""
+    buffer = io.BytesIO()
+    with TiffImagePlugin.AppendingTiffWriter(buffer) as writer:
+        for level in range(overviews + 1):
+            step = 2 ** level
+            Image.fromarray(np.ascontiguousarray(values[::step, ::step])).save(
+                writer, format="TIFF", tiffinfo={254: subfile_type if level else 0})
+            writer.newFrame()
+    return buffer.getvalue()
+
+
+def cog_overviews(case: CaseFiles, rng: np.random.Generator, overviews: int = 2,
+                  masks_too: bool = True) -> list[Path]:
+    """Every image as ``cog/images/<stem>.tif`` with ``overviews`` reduced-resolution
+    pages after its own; every mask as ``cog/masks/<stem>.tif`` with as many (0/255), or,
+    without ``masks_too``, as ``cog/masks/<stem>.png``.
+
+    Simulates: remote-sensing tiles exported with ``gdal_translate -of COG`` (internal
+    overviews, NewSubfileType 1). Shows: counted as pages, each overview would be one more
+    pair, a near-copy of its scene at a smaller size, on either side of the split.
+    """
+    images_dir, masks_dir = case.root / "cog" / "images", case.root / "cog" / "masks"
+    images_dir.mkdir(parents=True)
+    masks_dir.mkdir(parents=True)
+    changed = []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        mask_values = as_255(read_mask(mask))
+        new_mask = masks_dir / f"{image.stem}{'.tif' if masks_too else '.png'}"
+        changed += _rewrite_pair(
+            case, index, images_dir / f"{image.stem}.tif", new_mask,
+            tiff_with_overviews(read_grey(image), overviews),
+            tiff_with_overviews(mask_values, overviews) if masks_too
+            else png_bytes(Image.fromarray(mask_values)))
+    shutil.rmtree(case.layout.images_dir)
+    case.layout.images_dir, case.layout.masks_dir = images_dir, masks_dir
+    case.layout.mask_suffixes = ()
+    return changed
 
 
 def _tiff_bytes(values: np.ndarray) -> bytes:
@@ -346,4 +394,4 @@ def isic_superpixels(case: CaseFiles, rng: np.random.Generator, quality: int = 9
 #: The layout builders, by the ``kind`` a catalogue entry names.
 LAYOUTS: tuple[Callable[..., list[Path]], ...] = (
     annotator_tags, shared_key_names, instance_folders, tiff_stacks, case_folders,
-    class_folders, tile_names, split_parts, isic_superpixels)
+    class_folders, tile_names, split_parts, isic_superpixels, cog_overviews)
