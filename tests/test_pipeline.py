@@ -581,3 +581,21 @@ def test_the_decoder_notes_samples_pillow_leaves_out(tmp_path):
     [dropped] = [f for f in decoded_findings(datasets.decode_log, MaskPolicy())
                  if f.id == "image.dropped_samples"]
     assert dropped.source == "data" and dropped.evidence["images"] == 2
+
+
+def test_the_decoder_notes_empty_masks_whose_annotation_is_on_a_later_frame(tmp_path):
+    from unetdiag.training.data_stats import decoded_findings
+
+    pairs = _asymmetric_pairs(tmp_path, 3)
+    for index, pair in enumerate(pairs[:2]):  # two frames: a blank first, the object second
+        drawn = np.asarray(Image.open(pair.mask))
+        frames = [Image.fromarray(np.zeros_like(drawn)), Image.fromarray(drawn)]
+        gif = pair.mask.with_suffix(".gif")
+        frames[0].save(gif, save_all=True, append_images=frames[1:])
+        pairs[index] = Pair(pair.stem, pair.image, gif)
+    datasets = _build(pairs[:2], pairs[2:])
+    datasets.preflight()
+    assert datasets.decode_log.blank_first_frames == {str(p.mask): (2, 2, 2) for p in pairs[:2]}
+    [blank] = [f for f in decoded_findings(datasets.decode_log, MaskPolicy())
+               if f.id == "file.blank_first_frame"]
+    assert blank.severity.value == "warning" and blank.evidence["masks"] == 2

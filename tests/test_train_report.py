@@ -37,3 +37,24 @@ def test_a_fingerprint_the_measured_fraction_confirms_is_kept_as_it_is():
     fingerprint = _fingerprint()
     assert reconcile_fingerprints([fingerprint], 0.0901) == [fingerprint]
     assert reconcile_fingerprints([fingerprint], None) == [fingerprint]
+
+
+def test_errors_in_the_data_come_before_what_the_metrics_show():
+    from unetdiag.diag.core.findings import Finding
+    from unetdiag.training.train_report import TRAIN_HEADLINE_RULES
+
+    [rule] = [rule for rule in TRAIN_HEADLINE_RULES if rule.name == "errors in the data"]
+    assert [r.name for r in TRAIN_HEADLINE_RULES].index(rule.name) == 1  # after guard stops
+
+    def made(title, severity, source):
+        return Finding("x", severity, title, "", "", {}, source=source)
+
+    findings = [made("All 16 masks are empty", Severity.ERROR, "data:train"),
+                made("A gap", Severity.WARNING, "train:MP_Tr_BCE"),
+                made("All 64 masks are empty", Severity.ERROR, "train:MP_Tr_BCE"),
+                made("2 pairs differ in size", Severity.ERROR, "data"),
+                made("3 more", Severity.ERROR, "data:val")]
+    assert rule.sentence(findings, None) == (
+        "In the data: All 16 masks are empty (data:train); 2 pairs differ in size (data); "
+        "and 1 more (see the findings).")
+    assert rule.sentence(findings[1:3], None) is None

@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from unetdiag.config import VARIANTS, TrainConfig
+from unetdiag.diag.audit.findings import blank_first_frames
 from unetdiag.diag.audit.storage_findings import decoded_top_byte, dropped_samples_finding
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.dice_stability import check_dice_config
@@ -96,7 +97,17 @@ def metric_baselines(val_baselines: dict[str, dict[str, float]]) -> dict[str, fl
     ...                   "all_ones": {"accuracy": 0.995, "hard_dice": 0.9975,
     ...                                "hard_iou": 0.995}})
     {'val_accuracy': 0.995, 'val_dice': 0.9975, 'val_iou': 0.995}
+
+    Validation masks of one class only (every mask empty) have no baseline to be told from:
+    every model scores what a constant one does, and the data findings say why.
+
+    >>> metric_baselines({"all_zeros": {"accuracy": 1.0, "hard_dice": math.nan,
+    ...                                 "hard_iou": math.nan},
+    ...                   "all_ones": {"accuracy": 0.0, "hard_dice": 0.0, "hard_iou": 0.0}})
+    {}
     """
+    if any(predictor["accuracy"] == 1.0 for predictor in val_baselines.values()):
+        return {}  # one class only: every model scores what a constant one does
     baselines = {}
     for metric, field_name in BASELINE_METRICS.items():
         scores = [predictor[field_name] for predictor in val_baselines.values()
@@ -143,4 +154,7 @@ def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy) -> list[Finding]
                                  source="data")
     if decode_log.dropped_samples:
         findings.append(dropped_samples_finding(decode_log.dropped_samples, source="data"))
+    if decode_log.blank_first_frames:
+        findings.append(blank_first_frames(dict(sorted(decode_log.blank_first_frames.items())),
+                                           source="data"))
     return findings + ([label_maps] if label_maps is not None else [])

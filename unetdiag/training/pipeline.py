@@ -50,6 +50,7 @@ import tensorflow as tf
 from unetdiag.diag.audit.storage import header_facts
 from unetdiag.diag.audit.storage_findings import unreadable_top_byte_masks
 from unetdiag.diag.data.decoding import decoded_planes, inspect_stored
+from unetdiag.diag.data.frames import later_frame_with_values
 from unetdiag.diag.data.instances import load_mask
 from unetdiag.diag.data.intensity import (
     DEFAULT_BRIGHTNESS_MAX,
@@ -59,6 +60,7 @@ from unetdiag.diag.data.intensity import (
 from unetdiag.diag.data.labelmaps import read_by_numbering
 from unetdiag.diag.data.masks import MaskPolicy, read_image
 from unetdiag.diag.data.pairing import Pair
+from unetdiag.diag.data.reading import StoredMask
 from unetdiag.exitcodes import ExitCode, UserError
 
 #: Elements held by the post-cache shuffle buffer: bounds memory whatever the dataset size.
@@ -127,6 +129,9 @@ class DecodeLog:
     #: ``image path -> (samples per pixel stored, bands Pillow reads)`` of images whose file
     #: stores samples Pillow leaves out.
     dropped_samples: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: ``mask path -> (frames, the first later frame with several values, frames examined)``
+    #: of multi-frame masks whose first frame, the one read, holds a single value.
+    blank_first_frames: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_failure(self, path: str, reason: str) -> None:
@@ -160,6 +165,11 @@ class DecodeLog:
             record_images = (bits, float(values.min()), float(values.max()))
             with self._lock:
                 self.top_byte_images[path] = record_images
+
+    def record_blank_first_frame(self, path: str, frames: int, later: int,
+                                 examined: int) -> None:
+        with self._lock:
+            self.blank_first_frames[path] = (frames, later, examined)
 
     def record_dropped_samples(self, path: str, stored: int, read: int) -> None:
         with self._lock:
@@ -259,17 +269,8 @@ def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
         image = read_image(image_file, channels=channels)
         if image.ndim != 3 or image.shape[-1] != channels:
             raise ValueError(f"decoded to shape {image.shape}, expected {channels} channel(s)")
-        image_bits, samples, dropped = header_facts(image_file)
-        if image_bits:  # the values as read, before any change of channels
-            decode_log.record_top_byte(image_file, image_bits,
-                                       np.rint(read_image(image_file) * 255), is_mask=False)
-        if dropped:
-            decode_log.record_dropped_samples(image_file, samples, samples - dropped)
         current = mask_file
         stored = load_mask(mask_file)
-        mask_bits, _, _ = header_facts(mask_file)
-        if mask_bits:
-            decode_log.record_top_byte(mask_file, mask_bits, stored.values, is_mask=True)
         inspected = inspect_stored(stored, policy)
         mask, ignored = decoded_planes(inspected, policy)
         if mask.ndim != 2:
@@ -277,6 +278,7 @@ def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
         numbered = read_by_numbering(inspected, policy)
         if numbered is not None:
             decode_log.record_label_map(mask_file, sorted(numbered.counts))
+        _note_storage(decode_log, image_file, mask_file, stored, mask)
     except Exception as error:  # recorded with the file name, then re-raised
         decode_log.record_failure(current, getattr(error, "reason", None)
                                   or f"{type(error).__name__}: {error}")
@@ -288,6 +290,26 @@ def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
         planes.append((~ignored).astype(np.float32) if ignored is not None
                       else np.ones(mask.shape, np.float32))
     return image.astype(np.float32, copy=False), np.stack(planes, axis=-1)
+
+
+def _note_storage(decode_log: DecodeLog, image_file: str, mask_file: str, stored: StoredMask,
+                  mask: np.ndarray) -> None:
+    """What the files store that Pillow's reading leaves out (their headers: 16-bit colour,
+    samples beyond the bands) and empty masks whose annotation is on a later frame."""
+    image_bits, samples, dropped = header_facts(image_file)
+    if image_bits:  # the values as read, before any change of channels
+        decode_log.record_top_byte(image_file, image_bits,
+                                   np.rint(read_image(image_file) * 255), is_mask=False)
+    if dropped:
+        decode_log.record_dropped_samples(image_file, samples, samples - dropped)
+    mask_bits, _, _ = header_facts(mask_file)
+    if mask_bits:
+        decode_log.record_top_byte(mask_file, mask_bits, stored.values, is_mask=True)
+    if stored.frames > 1 and not mask.any() and not np.any(
+            stored.values != stored.values.flat[0]):
+        later, examined = later_frame_with_values(mask_file)
+        if later:
+            decode_log.record_blank_first_frame(mask_file, stored.frames, later, examined)
 
 
 def _decode_and_resize(image_path, mask_path, *, img_size: int, channels: int,

@@ -200,8 +200,9 @@ class HeadlineContext:
 
 
 def train_headline(findings: Sequence[Finding], context: HeadlineContext) -> str:
-    """Why the metrics look the way they do: guard stops first, then the validation numbers
-    that sit on the measured trivial baselines, then what the metric series show
+    """Why the metrics look the way they do: guard stops first, then errors in the data, then
+    the validation numbers that sit on the measured trivial baselines, then what the metric
+    series show
     (:func:`unetdiag.diag.logs.explain.headline`), then what was trained."""
     # the last rule always speaks, so ``quiet`` is never said
     return compose_headline(TRAIN_HEADLINE_RULES, findings, context, quiet="")
@@ -298,8 +299,27 @@ def _trained(findings: Sequence[Finding], context: HeadlineContext) -> str:
     return text
 
 
+#: Data findings above this many in the headline are left to the findings table.
+HEADLINE_DATA_ERRORS = 2
+
+
+def _data_errors(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
+    """The data's errors, measured before training (all masks empty, pairs of different
+    sizes...): what the metrics then show follows from them."""
+    titles = list(dict.fromkeys(f"{finding.title} ({finding.source})" for finding in findings
+                                if finding.severity is Severity.ERROR
+                                and finding.source.startswith("data")))
+    if not titles:
+        return None
+    shown = titles[:HEADLINE_DATA_ERRORS]
+    more = len(titles) - len(shown)
+    return ("In the data: " + "; ".join(shown)
+            + (f"; and {more} more (see the findings)" if more else "") + ".")
+
+
 TRAIN_HEADLINE_RULES = (
     HeadlineRule("guard stops", _guard_stops),
+    HeadlineRule("errors in the data", _data_errors),
     HeadlineRule("validation metrics at a trivial baseline", _at_baseline),
     HeadlineRule("metric series", _series),
     HeadlineRule("what was trained", _trained),

@@ -58,6 +58,7 @@ from rich.console import Console
 
 from unetdiag import __version__
 from unetdiag.config import VARIANTS, TrainConfig
+from unetdiag.diag.audit.findings import empty_masks_on_blank_frames
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.exitcodes import ExitCode, UserError, exit_status
@@ -232,6 +233,9 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                                              datasets.passes_per_epoch,
                                              meta["photometric_scale"])
                 pre_training += decoded_findings(datasets.decode_log, config.mask_policy)
+                train_masks = {str(pair.mask) for pair in train_pairs}
+                pre_training = empty_masks_on_blank_frames(pre_training, sum(
+                    path in train_masks for path in datasets.decode_log.blank_first_frames))
             if weighted and config.foreground_weight is None:
                 config = dataclasses.replace(
                     config, foreground_weight=balanced_foreground_weight(train_counts))

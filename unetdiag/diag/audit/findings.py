@@ -60,7 +60,7 @@ id                                     severity  when
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -226,45 +226,49 @@ def unreadable_findings(tally: AuditTally) -> list[Finding]:
 
 
 def blank_first_frame_finding(tally: AuditTally) -> Finding | None:
-    """``file.blank_first_frame``: multi-frame masks whose first frame, the only one read,
-    holds a single value while a later frame holds several."""
+    """``file.blank_first_frame`` of the audited masks (see :func:`blank_first_frames`)."""
     columns = tally.columns
     later = columns["mask_later_frame"]
     found = np.flatnonzero((later > 0) & ~tally.same_file)
     if not found.size:
         return None
-    listed = found[:LISTED_PER_QUESTION]
-    examined = int(columns["mask_frames_examined"][found].max())
-    first = int(found[0])
-    count = int(found.size)
-    return audit_finding(
+    records = {tally.mask_paths[index]: (int(columns["mask_frames"][index]), int(later[index]),
+                                         int(columns["mask_frames_examined"][index]))
+               for index in found.tolist()}
+    return blank_first_frames(records, SOURCE)
+
+
+def blank_first_frames(records: Mapping[str, tuple[int, int, int]], source: str) -> Finding:
+    """``file.blank_first_frame``: multi-frame masks whose first frame, the only one read,
+    holds a single value while a later frame holds several. ``records`` maps a mask to
+    ``(frames, the first later frame with several values, frames examined)``, in the order
+    to list them."""
+    paths = list(records)
+    count, first = len(paths), paths[0]
+    examined = max(record[2] for record in records.values())
+    return listing_finding(
         "file.blank_first_frame", Severity.WARNING,
         f"{plural(count, 'mask')} {verb(count, 'holds', 'hold')} a single value on "
         f"{verb(count, 'its', 'their')} first frame and several on a later one",
         f"unetdiag and the trainer read a mask's first frame only. The first frame of "
-        f"{tally.mask_paths[first]} holds one value, its frame {int(later[first])} several: "
+        f"{first} holds one value, its frame {records[first][1]} several: "
         "the annotation is probably on the later frames (an animation or a stack exported "
         "with a blank first frame), and what is read is a blank mask. Only the first "
         f"{plural(examined, 'frame')} of each file were looked at.",
         "Export each mask as a single-frame file holding the annotation (e.g. with Pillow: "
         "image.seek(frame - 1), then save that frame as PNG).",
         {"masks": count, "frames_examined_at_most": examined,
-         "frames": {tally.mask_paths[index]: {
-             "frames": int(columns["mask_frames"][index]),
-             "first_with_several_values": int(later[index]),
-             "frames_examined": int(columns["mask_frames_examined"][index])}
-             for index in listed.tolist()}},
-        [tally.mask_paths[index] for index in listed.tolist()])
+         "frames": {path: {"frames": frames, "first_with_several_values": later,
+                           "frames_examined": looked}
+                    for path, (frames, later, looked)
+                    in list(records.items())[:LISTED_PER_QUESTION]}},
+        paths, source)
 
 
-def empty_masks_on_blank_frames(findings: Sequence[Finding],
-                                tally: AuditTally) -> list[Finding]:
-    """``imbalance.empty_masks`` pointed at the blank first frames of multi-frame masks
-    (``file.blank_first_frame``) when some of its masks have one, instead of the threshold
-    or polarity its general wording suspects."""
-    columns = tally.columns
-    blank = int(np.count_nonzero((columns["mask_later_frame"] > 0) & ~tally.same_file
-                                 & columns["mask_read"] & (columns["foreground"] == 0)))
+def empty_masks_on_blank_frames(findings: Sequence[Finding], blank: int) -> list[Finding]:
+    """``imbalance.empty_masks`` pointed at the blank first frames of ``blank`` empty
+    multi-frame masks (``file.blank_first_frame``), instead of the threshold or polarity its
+    general wording suspects."""
     if not blank:
         return list(findings)
     changed = []
@@ -289,6 +293,13 @@ def empty_masks_on_blank_frames(findings: Sequence[Finding],
                 evidence={**finding.evidence, "blank_first_frames": blank})
         changed.append(finding)
     return changed
+
+
+def blank_empty_masks(tally: AuditTally) -> int:
+    """Audited masks that are empty on a blank first frame with a later frame of values."""
+    columns = tally.columns
+    return int(np.count_nonzero((columns["mask_later_frame"] > 0) & ~tally.same_file
+                                & columns["mask_read"] & (columns["foreground"] == 0)))
 
 
 # --------------------------------------------------------------------------- geometry

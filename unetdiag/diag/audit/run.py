@@ -60,6 +60,7 @@ from unetdiag.diag.audit.duplicates import (
     near_duplicate_pairs,
 )
 from unetdiag.diag.audit.findings import (
+    blank_empty_masks,
     content_findings,
     duplicate_findings,
     empty_masks_on_blank_frames,
@@ -184,7 +185,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     findings += _mask_content_findings(tally, verdict if decodes_empty is not None else None,
                                        decodes_empty is not None, policy)
     findings += _object_findings(tally)
-    findings = empty_masks_on_blank_frames(findings, tally)
+    findings = empty_masks_on_blank_frames(findings, blank_empty_masks(tally))
     groups = _duplicates(tally, sides)
     split = {"val_fraction": val_fraction, "seed": seed}
     findings += duplicate_findings(groups, tally, split)

@@ -103,8 +103,10 @@ def constant_predictor_runs(run: str, series: Series, tolerance: float,
         return []
     found: dict[str, dict[str, PhaseFingerprint]] = {}
     for phase_name, phase in phases(series):
-        fingerprint = phase_fingerprint(phase, tolerance, thresholds,
-                                        (fractions or {}).get(phase_name))
+        measured = (fractions or {}).get(phase_name)
+        if measured in (0.0, 1.0):
+            continue  # one class only: every predictor scores alike, none is fingerprinted
+        fingerprint = phase_fingerprint(phase, tolerance, thresholds, measured)
         if fingerprint is not None:
             found.setdefault(fingerprint.fit.predictor, {})[phase_name] = fingerprint
     return [ConstantPredictorRun(run, predictor, phases) for predictor, phases in found.items()]
@@ -146,6 +148,8 @@ def at_baselines(run: str, series: Series, baselines: Mapping[str, float], toler
     at_baseline: dict[str, dict] = {}
     near_majority: dict[str, dict] = {}
     for name, baseline in resolve_baselines(list(series), baselines).items():
+        if baseline.get("foreground_fraction") in (0.0, 1.0):
+            continue  # one class only: every predictor scores the baseline
         item = series[name]
         last = item.last_finite()
         if last is None:
