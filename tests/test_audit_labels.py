@@ -407,3 +407,25 @@ def test_colour_coded_label_maps_are_named_by_their_colours_not_as_photographs(t
     red[2:6, 2:6] = (255, 0, 0)
     plain = audit_dataset(pairs_folder(tmp_path / "red", [red] * 5), workers=1)
     assert "mask.label_map" not in ids(plain)
+
+
+def test_a_palette_object_at_index_0_is_not_called_the_dark_class(tmp_path):
+    # a red object at palette index 0 on black index 1 (an editor's arbitrary palette order)
+    rng = np.random.default_rng(5)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    for index in range(6):
+        indices = np.ones((40, 40), np.uint8)
+        top, left = rng.integers(0, 24, 2)
+        indices[top:top + 10 + index, left:left + 12] = 0
+        mask = Image.fromarray(indices, "P")
+        mask.putpalette([255, 0, 0, 0, 0, 0])
+        mask.save(tmp_path / "masks" / f"m{index}.png")
+        Image.fromarray(rng.integers(0, 256, (40, 40), dtype=np.uint8)).save(
+            tmp_path / "images" / f"m{index}.png")
+    report = audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1)
+    assert "palette index 0" in report.headline and "--foreground-values 0" in report.headline
+    assert "dark class" not in report.headline
+    read = audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1,
+                         policy=MaskPolicy(foreground_values=(0,)))
+    assert "imbalance.mostly_foreground" not in ids(read)

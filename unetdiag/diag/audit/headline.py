@@ -187,12 +187,18 @@ def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
     if dice is not None and dice.evidence["predictor"] == "all_ones":
         consequence = (f", and an all-foreground model already scores Dice "
                        f"{dice.evidence['soft_dice']:.4f}")
+    used = {int(index) for index in tally.encoding_ids.tolist() if index >= 0}
+    palette_labels = bool(used) and all(tally.encodings[index].palette == "labels"
+                                        for index in used)
     return (f"Possible inverted polarity: {finding.evidence['masks']} of "
             f"{int(tally['mask_read'].sum())} "
             f"masks are more than half foreground (up to "
             f"{float(finding.evidence['largest_fraction']):.0%}){consequence}; "
             + ("they were decoded with --mask-polarity dark: if the structure of interest is "
                "the bright class, drop that flag." if finding.evidence.get("dark_is_foreground")
+               # palette indices are labels, not levels: index 0 may be any colour
+               else "if the object is palette index 0 (which the label rule reads as "
+               "background), decode with --foreground-values 0." if palette_labels
                else "if the structure of interest is the dark class, decode with "
                "--mask-polarity dark."))
 
