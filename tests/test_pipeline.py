@@ -508,8 +508,18 @@ def _sixteen_bit_colour_pairs(folder: Path, mask_level: int) -> list[Pair]:
     return pairs
 
 
-def test_masks_of_16_bits_per_colour_channel_that_all_read_as_one_value_are_refused(tmp_path):
+@pytest.mark.parametrize("alpha", [False, True], ids=["rgb", "rgba"])
+def test_masks_of_16_bits_per_colour_channel_that_all_read_as_one_value_are_refused(tmp_path,
+                                                                                  alpha):
+    from unetdiag.diag.synth.image_corruptions import png16_bytes
+
     pairs = _sixteen_bit_colour_pairs(tmp_path, mask_level=1)  # 0/1: every top byte is 0
+    if alpha:  # an opaque alpha channel (read as 255) is no second value of the mask
+        for pair in pairs:
+            rows, columns = np.mgrid[:24, :24]
+            disc = ((rows - 12) ** 2 + (columns - 12) ** 2 <= 25).astype(np.uint16)
+            pair.mask.write_bytes(png16_bytes(np.dstack([disc, disc, disc,
+                                                         np.full((24, 24), 65535, np.uint16)])))
     datasets = _build(pairs[:3], pairs[3:])
     with pytest.raises(UserError) as caught:
         datasets.preflight()
@@ -517,6 +527,19 @@ def test_masks_of_16_bits_per_colour_channel_that_all_read_as_one_value_are_refu
     assert caught.value.code == ExitCode.INPUT_ERROR
     assert f"all 4 ({pairs[0].mask} and 3 more) store 16 bits per colour channel" in message
     assert "each reads as a single value (0)" in message
+
+
+def test_one_16_bit_colour_mask_among_others_is_a_finding_not_a_refusal(tmp_path):
+    from unetdiag.diag.synth.image_corruptions import png16_bytes
+    from unetdiag.training.data_stats import decoded_findings
+
+    pairs = _asymmetric_pairs(tmp_path, 4)
+    pairs[0].mask.write_bytes(png16_bytes(np.ones((16, 16, 3), np.uint16)))  # reads as 0
+    datasets = _build(pairs[:3], pairs[3:])
+    datasets.preflight()
+    [finding] = [f for f in decoded_findings(datasets.decode_log, MaskPolicy())
+                 if f.id == "mask.sixteen_bit_colour"]
+    assert finding.severity.value == "error" and finding.evidence["read_as_one_value"] == 1
 
 
 def test_the_decoder_notes_16_bit_colour_files_and_the_trainer_words_them(tmp_path):

@@ -49,7 +49,7 @@ import tensorflow as tf
 
 from unetdiag.diag.audit.storage import header_facts
 from unetdiag.diag.audit.storage_findings import unreadable_top_byte_masks
-from unetdiag.diag.data.decoding import decoded_planes, inspect_stored
+from unetdiag.diag.data.decoding import InspectedMask, decoded_planes, inspect_stored
 from unetdiag.diag.data.frames import later_frame_with_values
 from unetdiag.diag.data.instances import load_mask
 from unetdiag.diag.data.intensity import (
@@ -60,7 +60,6 @@ from unetdiag.diag.data.intensity import (
 from unetdiag.diag.data.labelmaps import read_by_numbering
 from unetdiag.diag.data.masks import MaskPolicy, read_image
 from unetdiag.diag.data.pairing import Pair
-from unetdiag.diag.data.reading import StoredMask
 from unetdiag.exitcodes import ExitCode, UserError
 
 #: Elements held by the post-cache shuffle buffer: bounds memory whatever the dataset size.
@@ -155,7 +154,9 @@ class DecodeLog:
 
     def record_top_byte(self, path: str, bits: int, values: np.ndarray, is_mask: bool) -> None:
         """Note a file of ``bits`` per colour channel read at its top byte, from the values
-        read (0..255)."""
+        read (0..255): an image's, or the plane a mask is thresholded on (alpha and
+        colour collapsed as the decoder does, so a mask reads as one value as the audit
+        counts it)."""
         if is_mask:
             distinct = np.unique(values)
             record_masks = (bits, int(distinct.size), float(distinct[0]))
@@ -254,7 +255,10 @@ class StreamingDatasets:
                 if self.decode_log.failures:
                     raise self.decode_log.as_user_error() from None
                 raise
-        unreadable = unreadable_top_byte_masks(self.decode_log.top_byte_masks)
+        log = self.decode_log
+        # one odd file among others is an error finding; a dataset of them cannot be read
+        unreadable = (unreadable_top_byte_masks(log.top_byte_masks)
+                      if len(log.top_byte_masks) == len(log.decoded_masks) else None)
         if unreadable is not None:
             raise UserError(unreadable, ExitCode.INPUT_ERROR)
 
@@ -278,7 +282,7 @@ def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
         numbered = read_by_numbering(inspected, policy)
         if numbered is not None:
             decode_log.record_label_map(mask_file, sorted(numbered.counts))
-        _note_storage(decode_log, image_file, mask_file, stored, mask)
+        _note_storage(decode_log, image_file, mask_file, inspected, mask)
     except Exception as error:  # recorded with the file name, then re-raised
         decode_log.record_failure(current, getattr(error, "reason", None)
                                   or f"{type(error).__name__}: {error}")
@@ -292,10 +296,11 @@ def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
     return image.astype(np.float32, copy=False), np.stack(planes, axis=-1)
 
 
-def _note_storage(decode_log: DecodeLog, image_file: str, mask_file: str, stored: StoredMask,
-                  mask: np.ndarray) -> None:
+def _note_storage(decode_log: DecodeLog, image_file: str, mask_file: str,
+                  inspected: InspectedMask, mask: np.ndarray) -> None:
     """What the files store that Pillow's reading leaves out (their headers: 16-bit colour,
     samples beyond the bands) and empty masks whose annotation is on a later frame."""
+    plane = inspected.plane
     image_bits, samples, dropped = header_facts(image_file)
     if image_bits:  # the values as read, before any change of channels
         decode_log.record_top_byte(image_file, image_bits,
@@ -304,12 +309,12 @@ def _note_storage(decode_log: DecodeLog, image_file: str, mask_file: str, stored
         decode_log.record_dropped_samples(image_file, samples, samples - dropped)
     mask_bits, _, _ = header_facts(mask_file)
     if mask_bits:
-        decode_log.record_top_byte(mask_file, mask_bits, stored.values, is_mask=True)
-    if stored.frames > 1 and not mask.any() and not np.any(
-            stored.values != stored.values.flat[0]):
+        decode_log.record_top_byte(mask_file, mask_bits, plane, is_mask=True)
+    frames = inspected.encoding.frames
+    if frames > 1 and not mask.any() and not np.any(plane != plane.flat[0]):
         later, examined = later_frame_with_values(mask_file)
         if later:
-            decode_log.record_blank_first_frame(mask_file, stored.frames, later, examined)
+            decode_log.record_blank_first_frame(mask_file, frames, later, examined)
 
 
 def _decode_and_resize(image_path, mask_path, *, img_size: int, channels: int,
