@@ -615,6 +615,22 @@ def test_a_validation_loss_that_overflowed_or_a_flat_training_loss_is_no_overfit
     assert "overfitting" not in gap.explanation
 
 
+def test_an_early_overflow_the_run_recovered_from_does_not_excuse_a_later_gap():
+    loss = [1.0 - 0.045 * epoch for epoch in range(20)]
+    val = [0.9 - 0.05 * epoch if epoch < 9 else 0.5 + 0.03 * (epoch - 8) for epoch in range(20)]
+    val[1] = math.inf  # epoch 2, long before the best (epoch 9)
+    found = {f.id: f for f in check_series("r", {"loss": loss, "val_loss": val})}
+    gap = found["saturation.train_val_gap"]
+    assert "validation_non_finite_epochs" not in gap.evidence["metrics"]["loss"]
+    assert "overfitting" in gap.explanation
+    assert "saturation.validation_loss_rising" in found
+    # beside the gap (after the best), the overflow is what the gap is worded by
+    val[15] = math.inf
+    gap = only(check_series("r", {"loss": loss, "val_loss": val}), "saturation.train_val_gap")
+    assert gap.evidence["metrics"]["loss"]["validation_non_finite_epochs"] == [16]
+    assert "float32" in gap.fix
+
+
 def test_a_gap_after_one_epoch_is_not_called_overfitting():
     gap = only(check_series("r", {"loss": [17.4], "val_loss": [238.6]}),
                "saturation.train_val_gap")

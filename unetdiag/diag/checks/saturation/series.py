@@ -160,6 +160,19 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
                     severity=Severity.WARNING if telling or stuck else Severity.INFO)
 
 
+def _non_finite_since_best(item: MetricSeries, kind: str, until: int) -> list[int]:
+    """Epochs (as the log counts them) at which ``item`` was NaN or infinite after its best
+    finite value and up to position ``until``: an overflow on the way to the gap, not one
+    early in a run that recovered before its best."""
+    finite = np.flatnonzero(item.finite[:until + 1])
+    if not finite.size:
+        return []
+    values = item.values[finite]
+    best = int(finite[np.argmin(values) if kind == "loss" else np.argmax(values)])
+    broken = (item.logged & ~item.finite)[best:until + 1]
+    return [item.epoch(best + int(i)) for i in np.flatnonzero(broken)]
+
+
 def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds
                   ) -> TrainValGap | None:
     """Training and validation values of a metric far apart at their last epochs."""
@@ -179,8 +192,7 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds
             continue
         train, val = float(item.values[both[-1]]), float(partner.values[both[-1]])
         epochs: dict = {"epoch": item.epoch(int(both[-1]))}
-        overflowed = [partner.epoch(int(i))
-                      for i in np.flatnonzero((partner.logged & ~partner.finite)[:length])]
+        overflowed = _non_finite_since_best(partner, kind, int(both[-1]))
         if overflowed:
             epochs["validation_non_finite_epochs"] = overflowed
         if kind != "loss" and not all(-thresholds.range_slack <= v <= 1 + thresholds.range_slack

@@ -354,6 +354,7 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
         title=title,
         explanation=explanation.strip(),
         fix=(_AFTER_ONE_EPOCH_FIX if overfit and after_one_epoch else
+             _AFTER_OVERFLOW_FIX if overfit and overflowed else
              "Check that training and validation come from the same distribution; use more "
              "data or augmentation, or stop earlier." if overfit else
              "Compare both sets' foreground fractions (`unetdiag audit-data`)."))
@@ -368,6 +369,12 @@ _AFTER_ONE_EPOCH = (
 _AFTER_ONE_EPOCH_FIX = (
     "Judge the gap after a few epochs; if it stays, evaluate the model on training images "
     "(model.evaluate) to tell a train/inference difference from a difference between the sets.")
+
+
+_AFTER_OVERFLOW_FIX = (
+    "Evaluate in float32 (keep the model's last layers and the loss in float32 under mixed "
+    "precision), check the validation inputs are preprocessed as the training ones, and "
+    "judge the gap once the validation loss stays finite.")
 
 
 def _after_overflow(epochs: list[int]) -> str:
