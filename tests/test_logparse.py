@@ -183,6 +183,23 @@ def test_two_epoch_summaries_under_one_header_are_two_epochs_numbered_by_the_cal
     assert any("read as epoch 86, which a callback message names" in n for n in run.notes)
 
 
+def test_a_closing_line_pasted_twice_or_followed_by_its_own_epochs_header_is_no_epoch():
+    line = "10/10 [==============================] - 1s 100ms/step - loss: {} - val_loss: {}"
+    pasted_twice = "\n".join(["Epoch 1/3", line.format("0.5000", "0.6000"),
+                               line.format("0.5000", "0.6000"), "Epoch 2/3",
+                               line.format("0.4000", "0.5000")]) + "\n"
+    [run] = parse_console(pasted_twice)
+    assert run.epoch_numbers == [1, 2] and run.notes == []
+    # another closing line under epoch 1, then 'Epoch 2/3': it cannot be epoch 2
+    two_lines = "\n".join(["Epoch 1/3", line.format("0.5000", "0.6000"),
+                            line.format("0.4500", "0.5500"), "Epoch 2/3",
+                            line.format("0.4000", "0.5000")]) + "\n"
+    [run] = parse_console(two_lines)
+    assert run.epoch_numbers == [1, 2] and [e["loss"] for e in run.epochs] == [0.5, 0.4]
+    assert run.notes == ["line 3: a second closing line under epoch 1, before 'Epoch 2/...', "
+                         "was not read as an epoch"]
+
+
 def test_utf16_console_log_from_powershell(tmp_path):
     path = tmp_path / "fit.log"
     path.write_bytes(_epoch_lines(2).encode("utf-16"))  # with BOM, as PowerShell writes

@@ -157,6 +157,7 @@ class _ConsoleReader:
         self.learning_rate: float | None = None  # the last ReduceLROnPlateau cut
         self.callback_epoch: int | None = None  # the epoch the last callback message named
         self.first_header: tuple[int, int, int] | None = None  # (line, index, total)
+        self.counted_on: int | None = None  # line of an epoch counted on, not named
 
     def read(self) -> list[_RunBuilder]:
         drawn = _drawn_lines(self.text)
@@ -246,7 +247,9 @@ class _ConsoleReader:
         evaluate() bar, which has no ``val_`` values."""
         names = set(progress.metrics)
         return (self.block is not None and any(name.startswith("val_") for name in names)
-                and any(set(final.metrics) == names for _, final in self.block.finals))
+                and any(set(final.metrics) == names for _, final in self.block.finals)
+                # the same line pasted twice is one epoch
+                and all(final.metrics != progress.metrics for _, final in self.block.finals))
 
     def _headerless_epoch(self, number: int, progress: ProgressLine) -> None:
         """Close the block, and read ``progress`` as the next epoch: numbered as the callback
@@ -261,6 +264,24 @@ class _ConsoleReader:
                       else "the next epoch"))
         self.block = _EpochBlock(index, self.run.epoch_total if self.run else None, number,
                                  [(number, progress)])
+        # counted on: taken back if the next header gives its number to another epoch
+        self.counted_on = number if index is None else None
+
+    def _take_back_counted_on(self, index: int) -> None:
+        """A headerless second summary counted on as the next epoch, followed by the header
+        of that very epoch, was no epoch: drop it, with a note."""
+        line, self.counted_on = self.counted_on, None
+        run = self.run
+        if (line is None or run is None or not run.epochs or run.labels[-1] is not None
+                or index != run.last_epoch_index + 1):
+            return
+        for column in (run.epochs, run.labels, run.step_seconds, run.steps):
+            del column[-1]
+        run.notes[:] = [note for note in run.notes
+                        if not note.startswith(f"line {line}: a second epoch summary")]
+        run.notes.append(f"line {line}: a second closing line under epoch "
+                         f"{run.last_epoch_index}, before 'Epoch {index}/...', was not read as "
+                         "an epoch")
 
     def _repair(self, number: int, progress: ProgressLine, cut: bool) -> ProgressLine:
         """A file cut inside the last line may have cut its last number short: drop it.
@@ -301,6 +322,7 @@ class _ConsoleReader:
         if self.first_header is None:
             self.first_header = (number, index, total)
         self._close_block()
+        self._take_back_counted_on(index)
         self.orphan = None
         if self.leading is not None:
             self._place_leading(index, total)
