@@ -111,9 +111,12 @@ def test_a_numbered_twin_of_most_masks_is_a_second_annotation_set(tmp_path):
     assert "pairing.alternative_masks" in found
 
 
-def test_a_split_made_in_advance_is_not_taken_for_instance_folders(tmp_path):
-    # train/{images,masks}, val/{images,masks}: many images per part, not one per sample
-    for part, count in (("train", 4), ("val", 2), ("test", 2)):
+@pytest.mark.parametrize("val_images", [2, 1])
+def test_a_split_made_in_advance_is_not_taken_for_instance_folders(tmp_path, val_images):
+    # train/{images,masks}, val/{images,masks}: many images per part, not one per sample (a
+    # part of one image is not named as its folder, as a Data Science Bowl sample is)
+    parts = (("train", 4), ("val", val_images)) + ((("test", 2),) if val_images > 1 else ())
+    for part, count in parts:
         names = [f"{part}_{index}.png" for index in range(count)]
         touch_files(tmp_path / part / "images", *names)
         touch_files(tmp_path / part / "masks", *names)

@@ -125,21 +125,29 @@ def _is_folder(path: Path) -> bool:
         return False
 
 
-def _images_held(folder: Path, enough: int = 2) -> int:
-    """How many supported files ``folder`` holds, counted up to ``enough``."""
+def _images_held(folder: Path, enough: int = 2) -> list[str]:
+    """The names of the supported files ``folder`` holds, up to ``enough`` of them."""
     try:
         entries = os.scandir(folder)
     except OSError:
-        return 0
-    count = 0
+        return []
+    names: list[str] = []
     with entries:
         for entry in entries:
             if (not entry.name.startswith(".")
                     and Path(entry.name).suffix.lower() in SUPPORTED_EXTENSIONS):
-                count += 1
-                if count >= enough:
+                names.append(entry.name)
+                if len(names) >= enough:
                     break
-    return count
+    return names
+
+
+def _sample_folder(folder: Path, image_name: str) -> bool:
+    """A folder holding one image is a sample folder when it follows the Data Science Bowl's
+    naming (``<id>/images/<id>.png``) or its ``masks/`` holds several object files; the part
+    of a split made in advance that holds one image follows neither."""
+    return (Path(image_name).stem == folder.name
+            or len(_images_held(folder / MASKS_FOLDER)) > 1)
 
 
 def is_instance_layout(subfolders: list[Path]) -> bool:
@@ -149,15 +157,17 @@ def is_instance_layout(subfolders: list[Path]) -> bool:
     A folder of images inside a sub-folder is not a sample: the parts of a split made in
     advance (``train/images/`` + ``train/masks/``) and a copy of the images inside the mask
     folder (``masks/images/``) hold many images each, a Data Science Bowl sample folder
-    one. A sample folder whose ``images/`` is empty counts for neither.
+    one, named as the folder or beside several object files (:func:`_sample_folder`; a
+    split's part of one image is neither). A sample folder whose ``images/`` is empty counts
+    for neither.
     """
     single = several = 0
     for folder in subfolders:
         if not _is_folder(folder / IMAGES_FOLDER):
             continue
         held = _images_held(folder / IMAGES_FOLDER)
-        single += held == 1
-        several += held > 1
+        single += len(held) == 1 and _sample_folder(folder, held[0])
+        several += len(held) > 1
     return single > 0 and single >= several
 
 
