@@ -89,7 +89,22 @@ def test_only_the_first_frames_are_looked_at_and_the_evidence_says_how_many(tmp_
     images, masks = _dataset(tmp_path, late_object)
     blank = finding(audit_dataset(images, masks, workers=1), "file.blank_first_frame")
     assert blank.evidence["masks"] == 1
+    # frames 1-10 were looked at (the search stops at the first with values); pair 1's
+    # object lies beyond the bound
     assert blank.evidence["frames"] == {str(masks / "000.tif"): {
-        "frames": frames, "first_with_several_values": 10,
-        "frames_examined": MAX_FRAMES_EXAMINED}}
-    assert f"first {MAX_FRAMES_EXAMINED} frames" in blank.explanation
+        "frames": frames, "first_with_several_values": 10, "frames_examined": 10}}
+    assert f"(at most {MAX_FRAMES_EXAMINED})" in blank.explanation
+
+
+def test_a_uniform_coloured_later_frame_is_one_value(tmp_path):
+    # Pillow gives a GIF's later frames as RGB: a uniform red frame is no annotation
+    from unetdiag.diag.data.frames import later_frame_with_values
+
+    blank = Image.new("RGB", (8, 8))
+    red = Image.new("RGB", (8, 8), (200, 30, 30))
+    drawn = red.copy()
+    drawn.putpixel((2, 2), (0, 0, 0))
+    blank.save(tmp_path / "red.gif", save_all=True, append_images=[red])
+    blank.save(tmp_path / "drawn.gif", save_all=True, append_images=[red, drawn])
+    assert later_frame_with_values(tmp_path / "red.gif") == (0, 2)
+    assert later_frame_with_values(tmp_path / "drawn.gif") == (3, 3)

@@ -82,6 +82,7 @@ from unetdiag.diag.checks.geometry import PairSizes
 from unetdiag.diag.checks.geometry import geometry_findings as size_findings
 from unetdiag.diag.checks.intensity import narrow_range_audit
 from unetdiag.diag.core.findings import Finding, Severity, listing_finding
+from unetdiag.diag.data.frames import MAX_FRAMES_EXAMINED
 from unetdiag.diag.data.intensity import NARROW_RANGE
 from unetdiag.diag.data.orientation import UPRIGHT
 from unetdiag.diag.wording.text import plural, verb
@@ -253,8 +254,9 @@ def blank_first_frames(records: Mapping[str, tuple[int, int, int]], source: str)
         f"unetdiag and the trainer read a mask's first frame only. The first frame of "
         f"{first} holds one value, its frame {records[first][1]} several: "
         "the annotation is probably on the later frames (an animation or a stack exported "
-        "with a blank first frame), and what is read is a blank mask. Only the first "
-        f"{plural(examined, 'frame')} of each file were looked at.",
+        "with a blank first frame), and what is read is a blank mask. Each file's frames "
+        f"were looked at in order up to the first that holds several values (at most "
+        f"{MAX_FRAMES_EXAMINED}).",
         "Export each mask as a single-frame file holding the annotation (e.g. with Pillow: "
         "image.seek(frame - 1), then save that frame as PNG).",
         {"masks": count, "frames_examined_at_most": examined,

@@ -118,13 +118,23 @@ def later_frame_with_values(path: Path | str,
             warnings.simplefilter("ignore")
             with Image.open(path) as image:
                 frames = file_pages(image).own[:limit]
-                examined = len(frames)
+                examined = 1  # the first frame, read by the caller
                 for number in frames[1:]:
                     image.seek(number - 1)
-                    values = np.asarray(image)
-                    if values.size and np.any(values != values.flat[0]):
+                    examined += 1
+                    if _several_pixel_values(np.asarray(image)):
                         found = number
                         break
     except Exception:  # noqa: BLE001 - a damaged file is the reader's to report
         found = 0
     return found, examined
+
+
+def _several_pixel_values(values: np.ndarray) -> bool:
+    """Whether the pixels differ (a colour pixel is its channels together: a uniform red
+    frame, which Pillow gives a GIF's later frames as RGB, is one value)."""
+    if not values.size:
+        return False
+    pixels = values.reshape(values.shape[0] * values.shape[1], -1) if values.ndim == 3 \
+        else values.reshape(-1, 1)
+    return bool(np.any(pixels != pixels[0]))
