@@ -33,11 +33,12 @@ source tree (the code before a change) and its findings' (id, severity) must be 
 the exit status is 1 when they are not.
 
 Every timed process runs with Python's bytecode cache on (``PYTHONPYCACHEPREFIX``, a folder in
-the scratch folder; ``PYTHONDONTWRITEBYTECODE`` removed) and is run once untimed first, as an
-installed package starts: pip byte-compiles what it installs, and an editable checkout writes
-``__pycache__`` on its first run. Without it, an environment that sets
-``PYTHONDONTWRITEBYTECODE`` (and a checkout without ``__pycache__``) makes every audit compile
-unetdiag's modules from source, about 0.13 s a start on a 2-core AMD EPYC.
+the data folder: the scratch folder, or ``--data DIR``; ``PYTHONDONTWRITEBYTECODE``
+removed) and is run once untimed first, as an installed package starts: pip byte-compiles
+what it installs, and an editable checkout writes ``__pycache__`` on its first run. Without
+it, an environment that sets ``PYTHONDONTWRITEBYTECODE`` (and a checkout without
+``__pycache__``) makes every audit compile unetdiag's modules from source, about 0.13 s a
+start on a 2-core AMD EPYC.
 
 Run: ``python benchmarks/bench_audit.py --shared ../shared/data`` (several minutes on 2 cores,
 most of it drawing the datasets; ``--data DIR`` keeps them for the next run; ``--pairs 0``

@@ -130,10 +130,10 @@ _UNREADABLE_TEXT = {
                           "script."),
     "file.unsupported_tiff": ("is a TIFF Pillow cannot open",
                               "The file starts as a TIFF does, but Pillow cannot open it: "
-                              "either its bands or sample type have no Pillow mode (4 or more "
-                              "bands such as RGB + near-infrared, or colour in floating "
-                              "point), and the file may well be intact, or its header is "
-                              "damaged."),
+                              "either its bands or sample type have no Pillow mode (5 or more "
+                              "bands, 4 bands not tagged as RGB or RGBA, or colour in "
+                              "floating point), and the file may well be intact, or its "
+                              "header is damaged."),
     "file.truncated": ("is truncated",
                        "Pillow reached the end of the file before the end of the image data: "
                        "a file cut short by an interrupted copy or download, or a JPEG that "

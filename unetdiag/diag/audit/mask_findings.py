@@ -187,7 +187,7 @@ def _unusual(key: EncodingKey) -> str:
     if key.palette == "labels":
         return "colour palette (indices are labels)"
     if key.alpha == "mask" and key.mode == "P":
-        return "a grey palette with a transparent background entry"
+        return "a grey palette (its transparent entry the background)"
     if key.alpha == "mask":
         return "RGBA with the object in the alpha channel"
     if key.is_colour:

@@ -177,7 +177,6 @@ def out_of_range_finding(tally: AuditTally, out_of_range: np.ndarray,
                     evidence, [tally.image_paths[i] for i in listed.tolist()])
 
 
-
 def decoded_top_byte(images: Mapping[str, tuple[int, float, float]],
                      masks: Mapping[str, tuple[int, int, float]],
                      source: str) -> list[Finding]:

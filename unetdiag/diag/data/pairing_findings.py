@@ -152,7 +152,7 @@ def companion_files(sets: Sequence[tuple[str, list[Path]]], pair_count: int,
         "pairing.companion_files", Severity.INFO if named else Severity.WARNING,
         f"{plural(count, 'file')} beside the images {verb(count, 'is', 'are')} named after "
         f"one of them ({tails}), {what}; not used",
-        f"Each is named <image name>{sets[0][0]} (e.g. {files[0].name}) for an image in the "
+        f"Each is named <image name><tail> ({tails}; e.g. {files[0].name}) for an image in the "
         f"same folder: {plural(len(files), 'file')} for the {plural(pair_count, 'paired image')}"
         f". {why} They are counted neither as images without masks nor as masks.",
         fix, {"companion_files": count, "tails": [tail for tail, _ in sets]}, files)
@@ -414,7 +414,9 @@ def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequen
         duplicate_files = [path for paths in matching.duplicates.values() for path in paths]
         findings.append(pairing_finding(
             "pairing.duplicate_stem", Severity.ERROR,
-            f"{len(matching.duplicates)} stems match several files; none of them is used",
+            f"{plural(len(matching.duplicates), 'stem')} "
+            f"{verb(len(matching.duplicates), 'matches', 'match')} several files; none of "
+            "them is used",
             "More than one image, or more than one mask, has the same stem (e.g. a.png and "
             "a.jpg). Picking one would be a guess (one may be a lossy re-save of the other), "
             "so every file of such a stem is left out of training and validation.",

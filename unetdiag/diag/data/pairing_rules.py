@@ -465,7 +465,8 @@ def _preference(match: RuleMatch) -> tuple:
 
 #: Mask names that say the file shows the labels rather than holds them (Cityscapes'
 #: ``_gtFine_color``, labelme's ``_viz``): chosen last among alternative sets.
-_VISUALISATION_NAME = re.compile(r"colou?r|vis(?:ual)?|viz|overlay|preview")
+_VISUALISATION_NAME = re.compile(
+    r"(?:^|[^a-z])(?:colou?r|vis|visual|visuali[sz]ation|viz|overlay|preview)(?:$|[^a-z])")
 
 
 def _set_preference(match: RuleMatch) -> tuple:

@@ -157,7 +157,8 @@ def _open_error_reason(error: BaseException, start: bytes = b"") -> str:
         return f"decompression bomb, refused ({message})"
     if isinstance(error, UnidentifiedImageError) and start[:4] in _TIFF_MAGICS:
         return ("a TIFF Pillow cannot open (bands or a sample type it has no mode for, such "
-                "as 4 or more bands or colour in floating point; or a damaged header)")
+                "as 5 or more bands, 4 not tagged as RGB or RGBA, or colour in floating point; or "
+                "a damaged header)")
     if isinstance(error, UnidentifiedImageError):
         return "not an image Pillow can read (unrecognised content)"
     if "truncated" in message.lower():

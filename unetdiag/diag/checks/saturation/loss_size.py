@@ -37,9 +37,10 @@ class LossJump(MetricsClaim):
 
     ``metrics``: loss name -> before, after, ratio (after / before), epoch (the epoch it
     jumped at, as the log counts them), previous_epoch, and next (the value at the epoch
-    after, when logged and finite).
+    after, when logged and finite); ``ratio_threshold``: the smallest ratio called a jump.
     """
 
+    ratio_threshold: float = 100.0
     severity: Severity = field(default=Severity.WARNING, metadata=NOT_REPORTED)
 
 
@@ -80,7 +81,7 @@ def loss_jump(run: str, series: Series, thresholds: SaturationThresholds) -> Los
                     best["next"] = float(item.values[following])
         if best is not None:
             jumps[item.name] = best
-    return LossJump(run, jumps) if jumps else None
+    return LossJump(run, jumps, thresholds.loss_jump_ratio) if jumps else None
 
 
 def loss_magnitude(run: str, series: Series, thresholds: SaturationThresholds

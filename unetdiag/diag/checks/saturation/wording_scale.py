@@ -166,22 +166,28 @@ def accuracy_bound_finding(claim: AccuracyBoundBreach) -> Finding:
              "which accuracy the run logs."))
 
 
+def _times(ratio: float) -> str:
+    """``"714x"``, ``"10,371,000x"``: a jump's ratio, whole."""
+    return f"{ratio:,.0f}x"
+
+
 def loss_jump_finding(claim: LossJump) -> Finding:
     name, ratio = claim.extreme("ratio")
     details = "; ".join(
         f"{loss} went from {data['before']:.4g} at epoch {data['previous_epoch']} to "
-        f"{data['after']:.4g} at epoch {data['epoch']} ({data['ratio']:.3g}x)"
+        f"{data['after']:.4g} at epoch {data['epoch']} ({_times(data['ratio'])})"
         + (f", then {data['next']:.4g}" if "next" in data else "")
         for loss, data in claim.metrics.items())
     jump = claim.metrics[name]
     return finding(
         ids.LOSS_JUMP, claim,
-        title=(f"{claim.run}: {name} jumped {ratio:.3g}x at epoch {jump['epoch']} "
+        title=(f"{claim.run}: {name} jumped {_times(ratio)} at epoch {jump['epoch']} "
                f"({jump['before']:.4g} to {jump['after']:.4g})"),
         explanation=(
-            f"{details}. A training loss that grows a hundredfold or more from one epoch to "
-            "the next had steps that threw the weights far off: consistent with a learning "
-            "rate too high for the model, gradients that exploded (no clipping), or batches "
+            f"{details}. A training loss that grows {claim.ratio_threshold:g} times or more "
+            "from one epoch to the next had steps that threw the weights far off: consistent "
+            "with a learning rate too high for the model, gradients that exploded (no "
+            "clipping), or batches "
             "with extreme inputs or labels. Whatever the run scores afterwards, it recovered "
             "from (or was left by) a blow-up."),
         fix=("Lower the learning rate or warm it up, clip gradients (optimizer "
