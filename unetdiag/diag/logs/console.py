@@ -54,12 +54,18 @@ _HEADER_STOPWORDS = frozenset((
     "on", "for", "with", "the", "a", "an", "of", "in", "to", "is", "was", "model", "models",
     "samples", "steps", "data", "dataset", "set", "started", "starting", "start", "finished",
     "done", "complete", "completed", "took", "time", "loop", "script", "logs", "log", "epoch",
-    "epochs", "and", "or", "using", "will"))
+    "epochs", "and", "or", "using", "will", "summary", "results", "result", "history",
+    "progress", "output", "details", "curves", "process"))
+#: A Markdown heading (``## Training Summary:``, ``#### Training Same CNN ...``) is prose
+#: around a pasted log, never a run's name.
+_MARKDOWN_HEADING_RE = re.compile(r"^#{1,6}\s")
 #: The metric the learning rate is recorded under when the log prints its cuts.
 LEARNING_RATE_KEY = "lr"
 
 
 def _header_name(text: str) -> str | None:
+    if _MARKDOWN_HEADING_RE.match(text):
+        return None
     match = _HEADER_RE.match(text)
     if match is None or match["name"].lower() in _HEADER_STOPWORDS:
         return None

@@ -369,7 +369,9 @@ class FlatTail(MetricsClaim):
     when ``first_learning_rate_known`` is false (ReduceLROnPlateau messages print only the
     rate after each cut).
     ``uninformative``: accuracies frozen near 0 while their phase's loss moves; ``stuck``: the
-    training loss and every training metric are flat.
+    training loss and every training metric are flat; ``moving_scores``: per flat validation
+    accuracy, the validation Dice and IoU series that moved over its flat stretch (the
+    predictions then change).
     """
 
     spread: float
@@ -380,6 +382,7 @@ class FlatTail(MetricsClaim):
     stuck: bool
     multiclass: bool
     severity: Severity = field(metadata=NOT_REPORTED)
+    moving_scores: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def validation(self) -> bool:

@@ -41,6 +41,7 @@ from unetdiag.diag.checks.saturation.evidence import (
 )
 from unetdiag.diag.checks.saturation.metrics import (
     SCORE_KINDS,
+    VALIDATION_PREFIX,
     MetricSeries,
     Series,
     is_validation,
@@ -72,7 +73,15 @@ def _same_phase_scores(name: str, series: Series) -> dict[str, MetricSeries]:
 
 
 def _is_negated_score(name: str, loss: MetricSeries, series: Series, tolerance: float) -> bool:
-    """A loss defined as -Dice (negative by design) mirrors a logged Dice in [0, 1]."""
+    """A loss defined as -Dice (negative by design) mirrors a logged Dice in [0, 1]; a
+    validation loss is the same function as its training loss, which may show it (Keras
+    averages a validation loss and its metric over batches differently: -0.4080 beside a
+    val_dice_coef of 0.4053)."""
+    if is_validation(name):
+        training = series.get(name[len(VALIDATION_PREFIX):])
+        if training is not None and _is_negated_score(training.name, training, series,
+                                                      tolerance):
+            return True
     for score in _same_phase_scores(name, series).values():
         both = loss.finite & score.finite
         if (both.any() and np.all(np.abs(loss.values[both] + score.values[both]) <= tolerance)

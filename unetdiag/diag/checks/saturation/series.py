@@ -157,7 +157,26 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
                     final_learning_rate=known[-1] if known else None,
                     first_learning_rate_known=bool(rates) and rates[0] is not None,
                     uninformative=uninformative, stuck=stuck, multiclass=multiclass,
-                    severity=Severity.WARNING if telling or stuck else Severity.INFO)
+                    severity=Severity.WARNING if telling or stuck else Severity.INFO,
+                    moving_scores=_moving_scores(series, flat, thresholds))
+
+
+def _moving_scores(series: Series, flat: dict[str, dict],
+                   thresholds: SaturationThresholds) -> dict[str, list[str]]:
+    """For each flat validation accuracy, the validation Dice and IoU series that moved by
+    more than ``thresholds.moving_score_spread`` over its flat stretch."""
+    moving: dict[str, list[str]] = {}
+    for name, data in flat.items():
+        if not (is_validation(name) and metric_kind(name) == "accuracy"):
+            continue
+        for other, item in series.items():
+            if not (is_validation(other) and metric_kind(other) in ("dice", "iou")):
+                continue
+            window = item.values[-data["flat_epochs"]:][item.finite[-data["flat_epochs"]:]]
+            if window.size and float(window.max() - window.min()) > \
+                    thresholds.moving_score_spread:
+                moving.setdefault(name, []).append(other)
+    return moving
 
 
 def _non_finite_since_best(item: MetricSeries, kind: str, until: int) -> list[int]:

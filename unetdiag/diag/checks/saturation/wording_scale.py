@@ -98,8 +98,8 @@ def negative_loss_in_range_finding(claim: NegativeLossScoresInRange) -> Finding:
                          for name, data in claim.scores.items()])
     return finding(
         ids.NEGATIVE_LOSS_SCORES_IN_RANGE, claim,
-        title=(f"{claim.run}: {worst_name} goes slightly below 0 ({worst:.4g}) while every "
-               "score stays in [0, 1]"),
+        title=(f"{claim.run}: {worst_name} goes below 0 ({worst:.4g}) while every score stays "
+               "in [0, 1]"),
         explanation=(
             f"{worst_name} reaches {worst:.4g} at epoch "
             f"{claim.metrics[worst_name]['epoch_of_min']}, while {scores} stay within [0, 1] "

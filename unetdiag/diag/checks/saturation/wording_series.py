@@ -264,6 +264,12 @@ def _accuracy_as_constant(claim: evidence.FlatTail, telling: list[str]) -> list[
         return []
     for name in telling:
         value = claim.metrics[name]["value"]
+        moving = claim.moving_scores.get(name)
+        if metric_kind(name) == "accuracy" and 0.5 < value < 1 and moving:
+            return [f"{join_names(moving)} kept moving while {name} stayed at "
+                    f"{value:.4f}: the predictions change, so this is no constant "
+                    "predictor; an accuracy that does not move at four decimals while the "
+                    "overlap does is dominated by the majority class's pixels."]
         if metric_kind(name) == "accuracy" and 0.5 < value < 1:
             return [f"{name} {value:.4f} is what predicting background everywhere scores if "
                     f"{percent(1 - value)} of the validation pixels are foreground (or "
