@@ -677,3 +677,19 @@ def test_a_frozen_accuracy_beside_a_moving_dice_is_no_constant_predictor():
     assert "consistent with a constant predictor" not in flat.explanation
     alone = only(check_series("r", {"val_accuracy": [0.9866] * 8}), "saturation.flat_metric")
     assert "consistent with a constant predictor" in alone.explanation
+
+
+def test_an_iou_above_its_dice_measures_something_else():
+    # Keras's BinaryIoU averages the background in by default: 0.53 beside an F1 of 0.17
+    found = only(check_series("r", {"val_binary_io_u": [0.4817, 0.5332],
+                                    "val_f1": [0.10, 0.1693]}), "saturation.iou_above_dice")
+    assert found.severity is Severity.WARNING
+    assert found.evidence["metrics"]["val_binary_io_u"]["epochs_above"] == 2
+    assert "IoU = D / (2 - D)" in found.explanation
+    assert "Consistent with" in found.explanation
+    # IoU = D/(2-D) below its Dice: nothing; nor in a multi-class run
+    assert "saturation.iou_above_dice" not in ids(check_series(
+        "r", {"val_iou": [0.5, 0.6], "val_dice": [0.6667, 0.75]}))
+    assert "saturation.iou_above_dice" not in ids(check_series(
+        "r", {"val_iou": [0.5, 0.6], "val_dice": [0.3, 0.4],
+              "val_sparse_categorical_accuracy": [0.9, 0.9]}))

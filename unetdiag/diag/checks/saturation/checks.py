@@ -26,6 +26,7 @@ from unetdiag.diag.checks.saturation.metrics import (
     metric_series,
     multiclass_metrics,
 )
+from unetdiag.diag.checks.saturation.overlap import iou_above_dice
 from unetdiag.diag.checks.saturation.runs import identical_across_runs, step_time_outliers
 from unetdiag.diag.checks.saturation.scale import accuracy_bound_breaches, label_scale
 from unetdiag.diag.checks.saturation.series import (
@@ -72,7 +73,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.accuracy_is_majority_class``, ``saturation.flat_metric``,
     ``saturation.train_val_gap``, ``saturation.still_improving``,
     ``saturation.validation_loss_rising``, ``saturation.mean_iou_one_class``,
-    ``saturation.loss_magnitude`` and ``saturation.loss_jump``. The binary
+    ``saturation.loss_magnitude``, ``saturation.loss_jump`` and
+    ``saturation.iou_above_dice``. The binary
     fingerprints (constant predictors, class prior, accuracy bounds) are left out for a run
     whose metric names say it is multi-class.
     """
@@ -83,6 +85,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               *label_scale(run, series, tolerance, thresholds, multiclass),
               loss_magnitude(run, series, thresholds),
               loss_jump(run, series, thresholds),
+              iou_above_dice(run, series, thresholds, multiclass),
               *accuracy_bound_breaches(run, series, tolerance, thresholds, multiclass),
               *constant_predictor_runs(run, series, tolerance, thresholds, multiclass,
                                        known_fractions(baselines)),

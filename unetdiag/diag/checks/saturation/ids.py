@@ -6,7 +6,7 @@ __all__ = [
     "ACCURACY_IS_MAJORITY_CLASS", "ALL_ONES_PREDICTOR", "ALL_ZEROS_PREDICTOR",
     "CLASS_PRIOR_LOSS", "DICE_ABOVE_ONE", "DICE_EXCEEDS_ACCURACY_BOUND", "FLAT_METRIC",
     "IDENTICAL_ACROSS_RUNS", "IOU_EXCEEDS_ACCURACY_BOUND", "LABEL_SCALE_IDS", "LOSS_JUMP",
-    "LOSS_MAGNITUDE",
+    "LOSS_MAGNITUDE", "IOU_ABOVE_DICE",
     "MEAN_IOU_ONE_CLASS", "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS",
     "NEGATIVE_LOSS_SCORES_IN_RANGE", "NON_FINITE", "PERFECT_ACCURACY", "PREDICTIONS_COLLAPSED",
     "SCORE_COLLAPSED", "SCORE_ZERO_THROUGHOUT", "STEP_TIME_OUTLIER", "STILL_IMPROVING",
@@ -40,6 +40,7 @@ SCORE_ZERO_THROUGHOUT = "saturation.score_zero_throughout"
 MEAN_IOU_ONE_CLASS = "saturation.mean_iou_one_class"
 LOSS_JUMP = "saturation.loss_jump"
 LOSS_MAGNITUDE = "saturation.loss_magnitude"
+IOU_ABOVE_DICE = "saturation.iou_above_dice"
 
 #: Finding ids of values labels and predictions in [0, 1] cannot produce (each finding's
 #: ``consistent_with`` says whether the labels, the predictions or the metric are to blame).

@@ -47,6 +47,8 @@ class SaturationThresholds:
     it, while the training loss fell, rose after its best epoch."""
     loss_rise_epochs: int = 2
     """See ``loss_rise``."""
+    iou_above_dice: float = 0.02
+    """An IoU this far above the Dice of its phase measures something else (IoU <= Dice)."""
     loss_jump_ratio: float = 100.0
     """A training loss this many times its value at the epoch before has jumped."""
     loss_magnitude: float = 1e5

@@ -40,6 +40,7 @@ from unetdiag.diag.checks.saturation.evidence_runs import (
     StepTimeOutlier,
 )
 from unetdiag.diag.checks.saturation.loss_size import LossJump, LossMagnitude
+from unetdiag.diag.checks.saturation.overlap import IouAboveDice
 from unetdiag.diag.checks.saturation.words import finding
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent
@@ -169,6 +170,7 @@ _WORDING = {
     AccuracyBoundBreach: wording_scale.accuracy_bound_finding,
     LossJump: wording_scale.loss_jump_finding,
     LossMagnitude: wording_scale.loss_magnitude_finding,
+    IouAboveDice: wording_scale.iou_above_dice_finding,
     ConstantPredictorRun: wording_series.constant_predictor_finding,
     AtBaseline: wording_series.at_baseline_finding,
     NearMajority: wording_series.near_majority_finding,

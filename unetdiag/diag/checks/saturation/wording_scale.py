@@ -15,6 +15,7 @@ from unetdiag.diag.checks.saturation.evidence import (
     OutOfRange,
 )
 from unetdiag.diag.checks.saturation.loss_size import LossJump, LossMagnitude
+from unetdiag.diag.checks.saturation.overlap import IouAboveDice
 from unetdiag.diag.checks.saturation.words import (
     MAP_MASKS,
     consistent_with,
@@ -214,3 +215,26 @@ def loss_magnitude_finding(claim: LossMagnitude) -> Finding:
         fix=("Make the model end in a sigmoid (or use from_logits=True), bring the labels to "
              "{0, 1} (`unetdiag audit-data` lists each mask's values) and any regression "
              "target to a unit scale."))
+
+
+def iou_above_dice_finding(claim: IouAboveDice) -> Finding:
+    details = "; ".join(
+        f"{name} {data['value']:.4f} beside {data['dice']} {data['dice_value']:.4f} at epoch "
+        f"{data['epoch']} (above it at {data['epochs_above']} of the {data['epochs']} epochs "
+        "logging both)" for name, data in claim.metrics.items())
+    names = list(claim.metrics)
+    first = claim.metrics[names[0]]
+    return finding(
+        ids.IOU_ABOVE_DICE, claim,
+        title=(f"{claim.run}: {join_names(names)} {verb(len(names), 'is', 'are')} above the "
+               f"Dice logged beside {verb(len(names), 'it', 'them')} ({names[0]} "
+               f"{first['value']:.4f}, {first['dice']} {first['dice_value']:.4f})"),
+        explanation=(
+            f"{details}. For the same pixels and predictions IoU = D / (2 - D), at most D, "
+            "and a mean over images keeps it at most the mean Dice: an IoU above its Dice does "
+            "not measure the object the Dice does. Consistent with an IoU averaged over both "
+            "classes (Keras's BinaryIoU and MeanIoU average the background's IoU in by "
+            "default, target_class_ids=(0, 1)), or with an IoU of thresholded predictions "
+            "beside a soft Dice of probabilities."),
+        fix=("Report the object's IoU alone (BinaryIoU(target_class_ids=[1])) and compute "
+             "Dice and IoU from the same thresholded predictions."))

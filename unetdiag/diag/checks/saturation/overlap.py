@@ -1,0 +1,58 @@
+"""An IoU above the Dice logged beside it, with its typed evidence (the sentences are in
+:mod:`.wording_scale`).
+
+For the same pixels and predictions IoU = D / (2 - D), which is at most D; averaged over
+images it stays at most the mean Dice (each image's IoU is at most its Dice). An IoU above
+its Dice therefore does not measure the same thing: Keras's ``BinaryIoU`` and ``MeanIoU``
+average the background class's IoU in by default (``target_class_ids=(0, 1)``), and an IoU
+of thresholded predictions can exceed a soft Dice of the probabilities. Binary runs only (a
+multi-class mean averages over classes the log does not name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from unetdiag.diag.checks.saturation.evidence import NOT_REPORTED, MetricsClaim
+from unetdiag.diag.checks.saturation.metrics import Series, phases
+from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
+from unetdiag.diag.core.findings import Severity
+
+
+@dataclass(frozen=True)
+class IouAboveDice(MetricsClaim):
+    """IoU metrics above a Dice of the same phase at the last epoch where both are finite.
+
+    ``metrics``: IoU name -> value, dice (the Dice's name), dice_value, epoch, and
+    epochs_above / epochs (how many epochs logged both, and at how many the IoU was above).
+    ``margin``: how far above counts.
+    """
+
+    margin: float = 0.02
+    severity: Severity = field(default=Severity.WARNING, metadata=NOT_REPORTED)
+
+
+def iou_above_dice(run: str, series: Series, thresholds: SaturationThresholds,
+                   multiclass: bool = False) -> IouAboveDice | None:
+    """The IoU of each phase of a binary run, when it is above the phase's Dice by more than
+    ``thresholds.iou_above_dice`` at the last epoch where both are finite."""
+    if multiclass:
+        return None
+    found: dict[str, dict] = {}
+    for _, phase in phases(series):
+        iou, dice = phase.get("iou"), phase.get("dice")
+        if iou is None or dice is None:
+            continue
+        both = iou.finite & dice.finite
+        if not both.any():
+            continue
+        above = both & (iou.values > dice.values + thresholds.iou_above_dice)
+        last = int(np.flatnonzero(both)[-1])
+        if above[last]:
+            found[iou.name] = {"value": float(iou.values[last]), "dice": dice.name,
+                               "dice_value": float(dice.values[last]),
+                               "epoch": iou.epoch(last), "epochs_above": int(above.sum()),
+                               "epochs": int(both.sum())}
+    return IouAboveDice(run, found, thresholds.iou_above_dice) if found else None
