@@ -189,7 +189,13 @@ def test_a_closing_line_pasted_twice_or_followed_by_its_own_epochs_header_is_no_
                                line.format("0.5000", "0.6000"), "Epoch 2/3",
                                line.format("0.4000", "0.5000")]) + "\n"
     [run] = parse_console(pasted_twice)
-    assert run.epoch_numbers == [1, 2] and run.notes == []
+    assert run.epoch_numbers == [1, 2]
+    assert run.notes == ["line 3 repeats a closing line of the same epoch (values, steps and "
+                         "time alike): read once"]
+    # a stuck run prints the same values epoch after epoch: with another time, not a repeat
+    stuck = "\n".join(["Epoch 1/3", line.format("0.5000", "0.6000"),
+                        line.format("0.5000", "0.6000").replace("100ms", "101ms")]) + "\n"
+    assert parse_console(stuck)[0].epoch_numbers == [1, 2]
     # another closing line under epoch 1, then 'Epoch 2/3': it cannot be epoch 2
     two_lines = "\n".join(["Epoch 1/3", line.format("0.5000", "0.6000"),
                             line.format("0.4500", "0.5500"), "Epoch 2/3",
@@ -737,3 +743,13 @@ def test_a_csv_named_like_an_event_file_is_read_as_a_csv(tmp_path):
     path = tmp_path / "tfevents_scalars.csv"
     path.write_text("epoch,loss\n0,0.5\n1,0.4\n")
     assert [len(run.epochs) for run in parse_log(path)] == [2]
+
+
+def test_a_script_banner_names_its_run_and_a_markdown_heading_of_prose_does_not():
+    lines = ("Epoch 1/1\n10/10 [==============================] - 1s 100ms/step - loss: 0.5000"
+             " - val_loss: 0.6000\n")
+    [banner] = parse_console("### Training unet_bce ###\n" + lines)
+    assert banner.name == "unet_bce"
+    for heading in ("## Training Summary:\n", "#### Training Same CNN with Gumbel Softmax\n"):
+        [prose] = parse_console(heading + lines)
+        assert prose.name == "run 1", heading

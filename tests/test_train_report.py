@@ -43,7 +43,7 @@ def test_errors_in_the_data_come_before_what_the_metrics_show():
     from unetdiag.diag.core.findings import Finding
     from unetdiag.training.train_report import TRAIN_HEADLINE_RULES
 
-    [rule] = [rule for rule in TRAIN_HEADLINE_RULES if rule.name == "errors in the data"]
+    [rule] = [rule for rule in TRAIN_HEADLINE_RULES if rule.name == "errors before training"]
     assert [r.name for r in TRAIN_HEADLINE_RULES].index(rule.name) == 1  # after guard stops
 
     def made(title, severity, source):
@@ -55,6 +55,6 @@ def test_errors_in_the_data_come_before_what_the_metrics_show():
                 made("2 pairs differ in size", Severity.ERROR, "data"),
                 made("3 more", Severity.ERROR, "data:val")]
     assert rule.sentence(findings, None) == (
-        "In the data: All 16 masks are empty (data:train); 2 pairs differ in size (data); "
+        "Before training: All 16 masks are empty (data:train); 2 pairs differ in size (data); "
         "and 1 more (see the findings).")
     assert rule.sentence(findings[1:3], None) is None

@@ -99,7 +99,8 @@ def metric_baselines(val_baselines: dict[str, dict[str, float]]) -> dict[str, fl
     {'val_accuracy': 0.995, 'val_dice': 0.9975, 'val_iou': 0.995}
 
     Validation masks of one class only (every mask empty) have no baseline to be told from:
-    every model scores what a constant one does, and the data findings say why.
+    the constant predictor of that class is right everywhere, any score a model gets is one
+    of a constant's, and the data findings say why.
 
     >>> metric_baselines({"all_zeros": {"accuracy": 1.0, "hard_dice": math.nan,
     ...                                 "hard_iou": math.nan},
@@ -107,7 +108,7 @@ def metric_baselines(val_baselines: dict[str, dict[str, float]]) -> dict[str, fl
     {}
     """
     if any(predictor["accuracy"] == 1.0 for predictor in val_baselines.values()):
-        return {}  # one class only: every model scores what a constant one does
+        return {}  # one class only: the constant that is always right is no baseline to beat
     baselines = {}
     for metric, field_name in BASELINE_METRICS.items():
         scores = [predictor[field_name] for predictor in val_baselines.values()

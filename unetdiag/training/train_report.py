@@ -200,10 +200,10 @@ class HeadlineContext:
 
 
 def train_headline(findings: Sequence[Finding], context: HeadlineContext) -> str:
-    """Why the metrics look the way they do: guard stops first, then errors in the data, then
-    the validation numbers that sit on the measured trivial baselines, then what the metric
-    series show
-    (:func:`unetdiag.diag.logs.explain.headline`), then what was trained."""
+    """Why the metrics look the way they do: guard stops first, then errors found before
+    training, then the validation numbers that sit on the measured trivial baselines, then
+    what the metric series show (:func:`unetdiag.diag.logs.explain.headline`), then what was
+    trained."""
     # the last rule always speaks, so ``quiet`` is never said
     return compose_headline(TRAIN_HEADLINE_RULES, findings, context, quiet="")
 
@@ -304,8 +304,9 @@ HEADLINE_DATA_ERRORS = 2
 
 
 def _data_errors(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
-    """The data's errors, measured before training (all masks empty, pairs of different
-    sizes...): what the metrics then show follows from them."""
+    """The errors found before training, in the data and the run's settings (all masks
+    empty, pairs of different sizes, a Dice smoothing that explodes on empty batches...):
+    what the metrics then show follows from them."""
     titles = list(dict.fromkeys(f"{finding.title} ({finding.source})" for finding in findings
                                 if finding.severity is Severity.ERROR
                                 and finding.source.startswith("data")))
@@ -313,13 +314,13 @@ def _data_errors(findings: Sequence[Finding], context: HeadlineContext) -> str |
         return None
     shown = titles[:HEADLINE_DATA_ERRORS]
     more = len(titles) - len(shown)
-    return ("In the data: " + "; ".join(shown)
+    return ("Before training: " + "; ".join(shown)
             + (f"; and {more} more (see the findings)" if more else "") + ".")
 
 
 TRAIN_HEADLINE_RULES = (
     HeadlineRule("guard stops", _guard_stops),
-    HeadlineRule("errors in the data", _data_errors),
+    HeadlineRule("errors before training", _data_errors),
     HeadlineRule("validation metrics at a trivial baseline", _at_baseline),
     HeadlineRule("metric series", _series),
     HeadlineRule("what was trained", _trained),

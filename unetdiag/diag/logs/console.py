@@ -57,19 +57,22 @@ _HEADER_STOPWORDS = frozenset((
     "epochs", "and", "or", "using", "will", "summary", "results", "result", "history",
     "progress", "output", "details", "curves", "process"))
 #: A Markdown heading (``## Training Summary:``, ``#### Training Same CNN ...``) is prose
-#: around a pasted log, never a run's name.
+#: around a pasted log: a plain word after it is no run's name.
 _MARKDOWN_HEADING_RE = re.compile(r"^#{1,6}\s")
 #: The metric the learning rate is recorded under when the log prints its cuts.
 LEARNING_RATE_KEY = "lr"
 
 
 def _header_name(text: str) -> str | None:
-    if _MARKDOWN_HEADING_RE.match(text):
-        return None
     match = _HEADER_RE.match(text)
     if match is None or match["name"].lower() in _HEADER_STOPWORDS:
         return None
-    return match["name"].rstrip(".:-")
+    name = match["name"].rstrip(".:-")
+    # a plain word after a Markdown heading's "Training" is prose; a banner printed by a
+    # script ("### Training unet_bce ###") names its run with an identifier
+    if _MARKDOWN_HEADING_RE.match(text) and name.isalpha():
+        return None
+    return name
 
 
 def _drawn_lines(text: str) -> list[tuple[int, str]]:
@@ -224,6 +227,9 @@ class _ConsoleReader:
                 if self.block.partial is None:
                     self.block.partial = _Partial(number)
                 self.block.partial.add(progress)
+            elif self._repeats_a_final(progress):
+                self._note(f"line {number} repeats a closing line of the same epoch "
+                           "(values, steps and time alike): read once")
             elif self._second_summary(progress):
                 self._headerless_epoch(number, progress)
             else:
@@ -253,9 +259,15 @@ class _ConsoleReader:
         evaluate() bar, which has no ``val_`` values."""
         names = set(progress.metrics)
         return (self.block is not None and any(name.startswith("val_") for name in names)
-                and any(set(final.metrics) == names for _, final in self.block.finals)
-                # the same line pasted twice is one epoch
-                and all(final.metrics != progress.metrics for _, final in self.block.finals))
+                and any(set(final.metrics) == names for _, final in self.block.finals))
+
+    def _repeats_a_final(self, progress: ProgressLine) -> bool:
+        """The same closing line pasted twice (values, step count and time alike) is one
+        epoch; a stuck run's next epoch, printed alike but for its time, is not."""
+        return self.block is not None and any(
+            final.metrics == progress.metrics and final.target == progress.target
+            and final.step_seconds == progress.step_seconds
+            and final.step_seconds is not None for _, final in self.block.finals)
 
     def _headerless_epoch(self, number: int, progress: ProgressLine) -> None:
         """Close the block, and read ``progress`` as the next epoch: numbered as the callback

@@ -105,7 +105,7 @@ def constant_predictor_runs(run: str, series: Series, tolerance: float,
     for phase_name, phase in phases(series):
         measured = (fractions or {}).get(phase_name)
         if measured in (0.0, 1.0):
-            continue  # one class only: every predictor scores alike, none is fingerprinted
+            continue  # one class only: the fingerprints' formulas fit trivially, prove nothing
         fingerprint = phase_fingerprint(phase, tolerance, thresholds, measured)
         if fingerprint is not None:
             found.setdefault(fingerprint.fit.predictor, {})[phase_name] = fingerprint
@@ -149,7 +149,7 @@ def at_baselines(run: str, series: Series, baselines: Mapping[str, float], toler
     near_majority: dict[str, dict] = {}
     for name, baseline in resolve_baselines(list(series), baselines).items():
         if baseline.get("foreground_fraction") in (0.0, 1.0):
-            continue  # one class only: every predictor scores the baseline
+            continue  # one class only: a score at a constant's proves nothing
         item = series[name]
         last = item.last_finite()
         if last is None:

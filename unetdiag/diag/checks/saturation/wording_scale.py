@@ -231,10 +231,12 @@ def iou_above_dice_finding(claim: IouAboveDice) -> Finding:
                f"{first['value']:.4f}, {first['dice']} {first['dice_value']:.4f})"),
         explanation=(
             f"{details}. For the same pixels and predictions IoU = D / (2 - D), at most D, "
-            "and a mean over images keeps it at most the mean Dice: an IoU above its Dice does "
-            "not measure the object the Dice does. Consistent with an IoU averaged over both "
-            "classes (Keras's BinaryIoU and MeanIoU average the background's IoU in by "
-            "default, target_class_ids=(0, 1)), or with an IoU of thresholded predictions "
-            "beside a soft Dice of probabilities."),
+            "whether both are pooled over the pixels or averaged over the same images: an IoU "
+            "above its Dice is not the same overlap measured the same way. Consistent with an "
+            "IoU averaged over both classes (Keras's BinaryIoU and MeanIoU average the "
+            "background's IoU in by default, target_class_ids=(0, 1)), an IoU of thresholded "
+            "predictions beside a soft Dice of probabilities, or the two averaged differently "
+            "(pooled over an epoch's pixels against a mean over batches, where a batch with "
+            "nothing to find can score 0)."),
         fix=("Report the object's IoU alone (BinaryIoU(target_class_ids=[1])) and compute "
              "Dice and IoU from the same thresholded predictions."))

@@ -265,16 +265,14 @@ def _accuracy_as_constant(claim: evidence.FlatTail, telling: list[str]) -> list[
     for name in telling:
         value = claim.metrics[name]["value"]
         moving = claim.moving_scores.get(name)
-        if metric_kind(name) == "accuracy" and 0.5 < value < 1 and moving:
-            return [f"{join_names(moving)} kept moving while {name} stayed at "
-                    f"{value:.4f}: the predictions change, so this is no constant "
-                    "predictor; an accuracy that does not move at four decimals while the "
-                    "overlap does is dominated by the majority class's pixels."]
         if metric_kind(name) == "accuracy" and 0.5 < value < 1:
+            tell = (f"{join_names(moving)} moved meanwhile, which a soft score does as the "
+                    "probabilities change even when no pixel crosses the threshold" if moving
+                    else "a Dice or IoU of the thresholded predictions would tell")
             return [f"{name} {value:.4f} is what predicting background everywhere scores if "
                     f"{percent(1 - value)} of the validation pixels are foreground (or "
                     f"foreground everywhere if {percent(value)} are): consistent with a constant "
-                    "predictor, which accuracy alone cannot prove (a Dice or IoU would tell)."]
+                    f"predictor, which accuracy alone cannot prove ({tell})."]
     return ["Compare the value with what a constant prediction scores on the same data."]
 
 
