@@ -217,3 +217,61 @@ def test_a_model_that_outputs_logits_is_refused(tmp_path):
     with pytest.raises(UserError, match="not probabilities") as caught:
         predict_folder(path, images, tmp_path / "out")
     assert caught.value.code == ExitCode.USAGE
+
+
+def _constant_model(path, side: int = 16):
+    """A model that predicts foreground (probability ~1) everywhere."""
+    inputs = keras.Input((side, side, 1))
+    layer = keras.layers.Conv2D(1, 1, activation="sigmoid", kernel_initializer="zeros",
+                                bias_initializer=keras.initializers.Constant(10.0))
+    keras.Model(inputs, layer(inputs)).save(path)
+    return path
+
+
+def _trimaps(folder, count: int = 4, side: int = 16):
+    """Pet-style trimaps: 2 background, 1 a 4x4 object, 3 a ring around it."""
+    (folder / "images").mkdir(parents=True)
+    (folder / "masks").mkdir()
+    for index in range(count):
+        labels = np.full((side, side), 2, np.uint8)
+        labels[4:10, 4:10] = 3
+        labels[5:9, 5:9] = 1
+        Image.fromarray(labels).save(folder / "masks" / f"pet_{index}.png")
+        Image.fromarray(np.full((side, side), 40 + index, np.uint8)).save(
+            folder / "images" / f"pet_{index}.png")
+
+
+def test_evaluate_leaves_ignored_pixels_out_of_every_score(tmp_path):
+    from unetdiag.diag.data.policy import MaskPolicy
+    from unetdiag.training.evaluate import evaluate_model
+
+    _trimaps(tmp_path / "pets")
+    model = _constant_model(tmp_path / "ones.keras")
+    scores = {}
+    for name, policy in (("ignored", MaskPolicy(foreground_values=(1,), ignore_values=(3,))),
+                         ("counted", MaskPolicy(foreground_values=(1,)))):
+        result = evaluate_model(model, tmp_path / "pets" / "images", tmp_path / "pets" / "masks",
+                                policy=policy, out_parent=tmp_path / name)
+        row = next(r for r in result.report.summary["conventions"]
+                   if r["metric"] == "hard Dice" and r["reduction"] == "per image")
+        scores[name] = row["model"]
+    ring = 36 - 16  # the 6x6 band minus the 4x4 object
+    assert scores["ignored"] == pytest.approx(2 * 16 / (16 + 256 - ring))
+    assert scores["counted"] == pytest.approx(2 * 16 / (16 + 256))
+
+
+def test_evaluate_says_what_is_wrong_with_the_data_before_the_scores(tmp_path):
+    from unetdiag.training.evaluate import evaluate_model
+
+    _trimaps(tmp_path / "pets")  # read under the automatic threshold: every mask is empty
+    Image.fromarray(np.zeros((12, 16), np.uint8)).save(tmp_path / "pets" / "masks" / "pet_0.png")
+    result = evaluate_model(_constant_model(tmp_path / "ones.keras"),
+                            tmp_path / "pets" / "images", tmp_path / "pets" / "masks",
+                            out_parent=tmp_path / "out")
+    found = {f.id: f for f in result.report.findings}
+    assert found["imbalance.empty_masks"].source == "data"
+    assert found["geometry.size_mismatch"].files[0].endswith("pet_0.png")
+    assert found["mask.label_map"].source == "data"
+    assert result.report.headline.startswith("In the data scored: 1 mask differs in size "
+                                             "from its image; All 4 masks are empty.")
+    assert "saturation.metric_at_baseline" not in found  # one class: no baseline to sit on

@@ -21,17 +21,24 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from rich.console import Console
 
 from unetdiag.diag.checks.baselines import baseline_findings
+from unetdiag.diag.checks.geometry import PairSizes, geometry_findings
+from unetdiag.diag.checks.label_maps import threshold_on_label_maps
+from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.checks.saturation import VAL_FOREGROUND_FRACTION_KEY, check_series
 from unetdiag.diag.core.dice import DEFAULT_DICE, EmptyRule
 from unetdiag.diag.core.findings import Finding, Report
-from unetdiag.diag.data.masks import DEFAULT_POLICY, ImageReadError, MaskPolicy, decode_mask
+from unetdiag.diag.data.decoding import decoded_planes, inspect_stored
+from unetdiag.diag.data.instances import load_mask
+from unetdiag.diag.data.labelmaps import read_by_numbering
+from unetdiag.diag.data.masks import DEFAULT_POLICY, ImageReadError, MaskPolicy
+from unetdiag.diag.data.orientation import read_orientation
 from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs
 from unetdiag.diag.evaluation.conventions import (
     ConventionScore,
@@ -63,6 +70,8 @@ from unetdiag.training.saved_model import (
 from unetdiag.training.scoring import WORST_PANELS, Batch, ScoredSet, score_batches
 
 COMMAND = "evaluate"
+#: The source of the findings about the data the model is scored on.
+DATA_SOURCE = "data"
 SCORES_FILENAME = "scores.csv"
 OVERLAYS_DIRNAME = "overlays"
 #: Rows of the "worst images" table in the report (the CSV has every image).
@@ -81,23 +90,75 @@ class EvaluationResult:
     out_dir: Path
 
 
+@dataclass
+class _DataSeen:
+    """What the decoder saw that the scores cannot show, worded as ``train`` words it
+    (:func:`_data_findings`): pairs of different sizes, masks that are label maps, and each
+    mask's foreground and counted pixels at the model's input size."""
+
+    mismatched: list[PairSizes] = field(default_factory=list)
+    label_maps: dict[str, list[int]] = field(default_factory=dict)
+    foreground: list[float] = field(default_factory=list)
+    pixels: list[float] = field(default_factory=list)
+
+
 def _pair_batches(pairs: Sequence[Pair], saved: SavedModel, policy: MaskPolicy,
-                  batch_size: int, progress: Progress | None) -> Iterator[Batch]:
-    """``(files, images, masks)`` at the model's input size, ``batch_size`` pairs at a time."""
+                  batch_size: int, progress: Progress | None, seen: _DataSeen
+                  ) -> Iterator[Batch]:
+    """``(files, images, masks[, weights])`` at the model's input size, ``batch_size`` pairs
+    at a time; the weights (0 on the policy's ignored values) when it ignores any."""
     done = 0
     for chunk in batches_of(list(pairs), batch_size):
-        images, masks = [], []
+        images, masks, weights = [], [], []
         for pair in chunk:
-            images.append(read_model_image(pair.image, saved)[0])
+            image, image_size = read_model_image(pair.image, saved)
+            images.append(image)
             try:
-                mask, _encoding = decode_mask(pair.mask, policy)
+                stored = load_mask(pair.mask)
             except ImageReadError as error:
                 raise UserError(f"cannot read {error.path}: {error.reason}") from None
-            masks.append(resize_mask(mask, saved.height, saved.width))
+            inspected = inspect_stored(stored, policy)
+            mask, ignored = decoded_planes(inspected, policy)
+            if mask.shape[:2] != tuple(image_size):
+                seen.mismatched.append(PairSizes(
+                    str(pair.image), str(pair.mask), (image_size[1], image_size[0]),
+                    (mask.shape[1], mask.shape[0]), read_orientation(pair.image)))
+            numbered = read_by_numbering(inspected, policy)
+            if numbered is not None:
+                seen.label_maps[str(pair.mask)] = sorted(numbered.counts)
+            resized = resize_mask(mask, saved.height, saved.width)
+            counted = (np.ones_like(resized) if ignored is None
+                       else resize_mask(~ignored, saved.height, saved.width))
+            seen.foreground.append(float((resized * counted).sum()))
+            seen.pixels.append(float(counted.sum()))
+            masks.append(resized)
+            weights.append(counted)
         done += len(chunk)
         if progress is not None:
             progress(done, len(pairs))
-        yield [pair.image.name for pair in chunk], np.stack(images), np.stack(masks)
+        files = [pair.image.name for pair in chunk]
+        if policy.ignore_values:
+            yield files, np.stack(images), np.stack(masks), np.stack(weights)
+        else:
+            yield files, np.stack(images), np.stack(masks)
+
+
+def _data_findings(seen: _DataSeen, policy: MaskPolicy) -> list[Finding]:
+    """Pairs of different sizes (each is stretched to the model's input on its own), label
+    maps read under a threshold, and empty or one-sided masks, as ``train`` says them: the
+    scores of such data measure the data, not the model."""
+    findings = geometry_findings(seen.mismatched, source=DATA_SOURCE)
+    label_maps = threshold_on_label_maps(seen.label_maps, len(seen.pixels), policy,
+                                         source=DATA_SOURCE)
+    if label_maps is not None:
+        findings.append(label_maps)
+    counted = [index for index, pixels in enumerate(seen.pixels) if pixels > 0]
+    if counted:
+        findings += [f for f in check_imbalance(
+            [seen.foreground[i] for i in counted], [seen.pixels[i] for i in counted],
+            source=DATA_SOURCE, dark_is_foreground=policy.dark_is_foreground)
+            if f.id != "imbalance.summary"]
+    return findings
 
 
 def _pooled(rows: Sequence[ConventionScore]) -> dict[str, ConventionScore]:
@@ -111,6 +172,8 @@ def _saturation_findings(model: str, rows: Sequence[ConventionScore]) -> list[Fi
     pooled = _pooled(rows)
     if not all(math.isfinite(row.model) for row in pooled.values()):
         return []
+    if pooled["val_accuracy"].all_zeros in (0.0, 1.0):
+        return []  # masks of one class: every score is a constant's (the data findings say)
     history = {name: [row.model] for name, row in pooled.items()}
     baselines = {name: max(value for value in (row.all_zeros, row.all_ones)
                            if math.isfinite(value))
@@ -153,8 +216,10 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     if console is not None:
         console.print(f"evaluating {saved.path} on {len(pairing.pairs)} pairs "
                       f"({describe_input(saved)})", highlight=False, soft_wrap=True)
+    seen = _DataSeen()
     scored = score_batches(lambda images: predict_checked(saved, images),
-                           _pair_batches(pairing.pairs, saved, policy, batch_size, progress),
+                           _pair_batches(pairing.pairs, saved, policy, batch_size, progress,
+                                         seen),
                            threshold=threshold, empty=empty, keep_first=0,
                            keep_worst=WORST_PANELS)
     rows = convention_scores(scored.tally)
@@ -162,6 +227,7 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     model_name = saved.path.name
     out_dir = create_run_dir(Path(out_parent), saved.path.stem)  # only once there is a result
     findings = [f if f.source else f.with_source("pairing") for f in pairing.findings]
+    findings += _data_findings(seen, policy)
     findings += evaluation_findings(
         model_name, rows, images=len(scored.tally), empty_images=empty_image_count(scored.tally),
         non_finite_images=int(np.count_nonzero(sums["finite"] == 0)), empty_rule=empty)

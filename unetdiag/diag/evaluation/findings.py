@@ -136,6 +136,22 @@ def _non_finite(findings: Sequence[Finding], context: HeadlineContext) -> str | 
     return None if finding is None else finding.title + ": no score here means anything."
 
 
+#: Data errors above this many in the headline are left to the findings table.
+HEADLINE_DATA_ERRORS = 2
+
+
+def _data_errors(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
+    """Errors in the data the model is scored on (every mask empty, pairs of different
+    sizes...): the scores then measure the data as much as the model."""
+    titles = list(dict.fromkeys(f.title for f in findings
+                                if f.severity is Severity.ERROR and f.source == "data"))
+    if not titles:
+        return None
+    more = len(titles) - HEADLINE_DATA_ERRORS
+    return ("In the data scored: " + "; ".join(titles[:HEADLINE_DATA_ERRORS])
+            + (f"; and {more} more (see the findings)" if more > 0 else "") + ".")
+
+
 def _fingerprint(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
     finding = next((f for f in findings if f.id in (ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR)),
                    None)
@@ -159,6 +175,7 @@ def _scores(findings: Sequence[Finding], context: HeadlineContext) -> str:
 
 EVALUATE_HEADLINE_RULES = (
     HeadlineRule("non-finite predictions", _non_finite, final=True),
+    HeadlineRule("errors in the data scored", _data_errors),
     HeadlineRule("constant-predictor fingerprint", _fingerprint, final=True),
     HeadlineRule("below a constant predictor", _below, final=True),
     HeadlineRule("the scores", _scores),
