@@ -275,3 +275,32 @@ def test_evaluate_says_what_is_wrong_with_the_data_before_the_scores(tmp_path):
     assert result.report.headline.startswith("In the data scored: 1 mask differs in size "
                                              "from its image; All 4 masks are empty.")
     assert "saturation.metric_at_baseline" not in found  # one class: no baseline to sit on
+
+
+def test_outputs_never_land_in_the_data_nor_stay_behind_a_refusal(tmp_path):
+    from unetdiag.training.evaluate import evaluate_model
+
+    _trimaps(tmp_path / "pets")
+    model = _constant_model(tmp_path / "ones.keras")
+    with pytest.raises(UserError) as caught:  # evaluate: the dataset is only read
+        evaluate_model(model, tmp_path / "pets" / "images", tmp_path / "pets" / "masks",
+                       out_parent=tmp_path / "pets" / "images" / "runs")
+    assert caught.value.code == ExitCode.USAGE
+    assert not (tmp_path / "pets" / "images" / "runs").exists()
+    (tmp_path / "taken").write_text("a user's file")
+    with pytest.raises(UserError) as caught:  # predict: --out names a file
+        predict_folder(model, tmp_path / "pets" / "images", tmp_path / "taken")
+    assert caught.value.code == ExitCode.OUTPUT_ERROR
+    assert (tmp_path / "taken").read_text() == "a user's file"
+    # a damaged .keras file is named as such (Keras says "File not found")
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(model.read_bytes()[:200])
+    with pytest.raises(UserError, match="not a .keras archive"):
+        load_saved_model(broken)
+    # a model refused at its first batch leaves no folder made for the run
+    inputs = keras.Input((16, 16, 1))
+    two = keras.Model(inputs, keras.layers.Conv2D(2, 1, activation="softmax")(inputs))
+    two.save(tmp_path / "two.keras")
+    with pytest.raises(UserError):
+        predict_folder(tmp_path / "two.keras", tmp_path / "pets" / "images", tmp_path / "fresh")
+    assert not (tmp_path / "fresh").exists()

@@ -54,7 +54,7 @@ from unetdiag.diag.evaluation.findings import (
 )
 from unetdiag.diag.evaluation.scores import scores_csv
 from unetdiag.diag.visual.gallery import write_gallery
-from unetdiag.exitcodes import UserError
+from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_text
 from unetdiag.report import write_report_files
 from unetdiag.training.run.folder import create_run_dir
@@ -143,6 +143,21 @@ def _pair_batches(pairs: Sequence[Pair], saved: SavedModel, policy: MaskPolicy,
             yield files, np.stack(images), np.stack(masks)
 
 
+def _refuse_out_in_dataset(out_parent: Path, images_dir: Path | str,
+                           masks_dir: Path | str | None) -> None:
+    """The evaluation's folder never goes inside the dataset (which is only read, and whose
+    next reading would meet it as a stray folder)."""
+    out = out_parent.resolve()
+    for folder in (images_dir, masks_dir):
+        if folder is None:
+            continue
+        inside = Path(folder).resolve()
+        if out == inside or inside in out.parents:
+            raise UserError(f"--out {out_parent} is inside the dataset folder {folder}; "
+                            "evaluate never writes into its data: choose another folder",
+                            ExitCode.USAGE)
+
+
 def _data_findings(seen: _DataSeen, policy: MaskPolicy) -> list[Finding]:
     """Pairs of different sizes (each is stretched to the model's input on its own), label
     maps read under a threshold, and empty or one-sided masks, as ``train`` says them: the
@@ -210,6 +225,7 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
             folder cannot be made.
     """
     started = time.perf_counter()
+    _refuse_out_in_dataset(Path(out_parent), images_dir, masks_dir)
     saved = load_saved_model(model_path, img_size)
     pairing = discover_pairs(images_dir, masks_dir, mask_suffixes=mask_suffixes,
                              allow_same_file=allow_same_file_masks, mask_pattern=mask_pattern)

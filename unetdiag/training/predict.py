@@ -16,6 +16,7 @@ touched).
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,9 @@ def prepare_out_dir(out_dir: Path, images_dir: Path) -> None:
     if _inside(out_dir.resolve(), images_dir.resolve()):
         raise UserError(f"--out {out_dir} is inside the input folder {images_dir}; predict never "
                         "writes into its input: choose another folder", ExitCode.USAGE)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"--out {out_dir} is a file, not a folder; choose a folder",
+                        ExitCode.OUTPUT_ERROR)
     if out_dir.exists() and any(out_dir.iterdir()):
         try:
             manifest = json.loads((out_dir / MANIFEST_FILENAME).read_text())
@@ -180,6 +184,7 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
     images_dir, out_dir = Path(images_dir), Path(out_dir)
     saved = saved_model.load_saved_model(model_path, img_size)
     images, masks = list_images(images_dir, mask_suffixes)
+    made_here = not out_dir.exists() or (out_dir.is_dir() and not any(out_dir.iterdir()))
     prepare_out_dir(out_dir, images_dir)
     # the files about to be written, listed first: an interrupted run's folder is still
     # recognised (and cleaned) as a predict output by the next one
@@ -187,9 +192,18 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
                for path in images]
     _write_manifest(out_dir, saved, images_dir, threshold, planned)
     result = PredictResult(out_dir, skipped_masks=masks)
-    for chunk in saved_model.batches_of(images, batch_size):
-        result.records += _predict_one_batch(saved, chunk, out_dir, threshold)
-        if progress is not None:
-            progress(len(result.records), len(images))
+    try:
+        for chunk in saved_model.batches_of(images, batch_size):
+            result.records += _predict_one_batch(saved, chunk, out_dir, threshold)
+            if progress is not None:
+                progress(len(result.records), len(images))
+    except UserError:
+        # a refused model or an unreadable image: a folder made for this run goes, an
+        # earlier output keeps a manifest of what was written
+        if made_here:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        else:
+            _write_manifest(out_dir, saved, images_dir, threshold, result.records)
+        raise
     _write_manifest(out_dir, saved, images_dir, threshold, result.records)
     return result

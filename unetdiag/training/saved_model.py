@@ -11,6 +11,7 @@ antialiasing; masks nearest neighbour, so they keep their {0, 1} values).
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,10 @@ def load_saved_model(path: Path | str, img_size: int | None = None) -> SavedMode
         raise UserError(f"{path}: no such model file")
     if path.suffix.lower() not in MODEL_SUFFIXES:
         raise UserError(f"{path}: expected a saved Keras model ({', '.join(MODEL_SUFFIXES)})")
+    if path.suffix.lower() == ".keras" and not zipfile.is_zipfile(path):
+        # Keras says "File not found" of a file that is there but no zip archive
+        raise UserError(f"cannot load {path}: not a .keras archive (a .keras file is a zip "
+                        "archive; this one is truncated, damaged or another kind of file)")
     try:
         model = keras.saving.load_model(path, compile=False)
     except Exception as error:  # Keras raises many types; the file is what the user can fix
