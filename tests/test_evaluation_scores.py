@@ -162,6 +162,9 @@ def test_the_headline_of_an_unremarkable_model_gives_its_score_and_the_constants
                         "background 0.0000.")
     scores, = findings
     assert "1 image has an empty mask" in scores.explanation
+    # the empty image is left out of the mean: the headline counts what it averages
+    counted = evaluation_headline(findings, HeadlineContext("m.keras", 5, main, left_out=1))
+    assert counted.startswith("m.keras scores hard Dice 1.0000 per image on 4 of 5 images")
 
 
 # --- pictures ---------------------------------------------------------------------------------

@@ -250,7 +250,8 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     findings += baseline_findings(sums["sum_true"], sums["pixels"], DEFAULT_DICE, empty=empty,
                                   source=SOURCE)
     findings += _saturation_findings(model_name, rows)
-    context = HeadlineContext(model_name, len(scored.tally), headline_score(rows, empty))
+    context = HeadlineContext(model_name, len(scored.tally), headline_score(rows, empty),
+                              empty_image_count(scored.tally) if empty == "exclude" else 0)
     report = Report(
         title=f"unetdiag evaluate {saved.path}", command=COMMAND, findings=findings,
         headline=evaluation_headline(findings, context),

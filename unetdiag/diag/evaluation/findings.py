@@ -129,6 +129,8 @@ class HeadlineContext:
     model: str
     images: int
     main: ConventionScore
+    #: images the main convention leaves out (empty masks under the exclude rule)
+    left_out: int = 0
 
 
 def _non_finite(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
@@ -168,8 +170,10 @@ def _below(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
 
 def _scores(findings: Sequence[Finding], context: HeadlineContext) -> str:
     main = context.main
+    scored = (f"{context.images - context.left_out} of {plural(context.images, 'image')}"
+              if context.left_out else plural(context.images, 'image'))
     return (f"{context.model} scores hard Dice {main.model:.4f} per image on "
-            f"{plural(context.images, 'image')} ({main.convention}); predicting all "
+            f"{scored} ({main.convention}); predicting all "
             f"foreground scores {main.all_ones:.4f}, all background {main.all_zeros:.4f}.")
 
 
