@@ -753,12 +753,3 @@ def test_a_script_banner_names_its_run_and_a_markdown_heading_of_prose_does_not(
     for heading in ("## Training Summary:\n", "#### Training Same CNN with Gumbel Softmax\n"):
         [prose] = parse_console(heading + lines)
         assert prose.name == "run 1", heading
-
-
-def test_a_summary_pasted_without_its_counter_is_one_epoch_and_prose_is_not():
-    [run] = parse_console("loss: 0.0518 - accuracy: 0.9555 - dice_coef: 0.9480 - val_loss: "
-                          "0.0922 - val_dice_coef: 0.9079\n")
-    assert len(run.epochs) == 1 and run.epochs[0]["val_dice_coef"] == 0.9079
-    for prose in ("loss: 0.5 - the loss went down\n", "accuracy: 0.9 - precision: 0.8\n"):
-        with pytest.raises(LogFormatError):
-            parse_console(prose)

@@ -143,7 +143,7 @@ def parse_progress(text: str) -> ProgressLine | None:
     else:
         match = _COUNTERLESS_RE.search(text)
         if match is None:
-            return _metrics_only(text)
+            return None
         current = target = None
         rest = f" {match['time']} {match['rest']}"
     metrics, damaged, last_value_text = _read_tokens(rest)
@@ -157,17 +157,6 @@ def parse_progress(text: str) -> ProgressLine | None:
         step_seconds = float(time_match[1]) / _UNITS_PER_SECOND[time_match[2]]
     return ProgressLine(current, target, metrics, step_seconds, in_progress, damaged,
                         last_value_text)
-
-
-def _metrics_only(text: str) -> ProgressLine | None:
-    """A summary pasted without its counter and time (``loss: 0.0518 - accuracy: 0.9555 -
-    val_loss: ...``): every token a metric, a loss among at least two; else ``None``."""
-    if not _CONTINUATION_RE.match(text.strip()):
-        return None
-    metrics, damaged, last_value_text = _read_tokens(text)
-    if damaged or len(metrics) < 2 or not any("loss" in name.lower() for name in metrics):
-        return None
-    return ProgressLine(None, None, metrics, None, False, [], last_value_text)
 
 
 def epoch_header(text: str) -> tuple[int, int, ProgressLine | None] | None:
