@@ -304,3 +304,7 @@ def test_outputs_never_land_in_the_data_nor_stay_behind_a_refusal(tmp_path):
     with pytest.raises(UserError):
         predict_folder(tmp_path / "two.keras", tmp_path / "pets" / "images", tmp_path / "fresh")
     assert not (tmp_path / "fresh").exists()
+    (tmp_path / "mine").mkdir()  # an empty folder the user made stays, empty
+    with pytest.raises(UserError):
+        predict_folder(tmp_path / "two.keras", tmp_path / "pets" / "images", tmp_path / "mine")
+    assert (tmp_path / "mine").is_dir() and not any((tmp_path / "mine").iterdir())

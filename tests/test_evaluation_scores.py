@@ -217,3 +217,17 @@ def test_the_visual_and_evaluation_packages_never_import_tensorflow():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120)
     assert result.stdout.strip() == "False False", result.stderr
+
+
+def test_every_empty_rule_the_cli_offers_has_a_headline_row():
+    from unetdiag.diag.core.dice import EMPTY_RULES
+    from unetdiag.diag.evaluation.conventions import left_out_count
+
+    masks, probabilities = _batch()
+    tally = ScoreTally()
+    tally.add([str(i) for i in range(5)], masks, probabilities)
+    rows = convention_scores(tally)
+    for rule in EMPTY_RULES:  # exclude_empty_reference had no row: a KeyError after scoring
+        assert headline_score(rows, rule).metric == "hard Dice"
+    assert left_out_count(tally, "exclude_empty_reference") == 1  # the one empty mask
+    assert left_out_count(tally, "one") == 0

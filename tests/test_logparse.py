@@ -192,6 +192,11 @@ def test_a_closing_line_pasted_twice_or_followed_by_its_own_epochs_header_is_no_
     assert run.epoch_numbers == [1, 2]
     assert run.notes == ["line 3 repeats a closing line of the same epoch (values, steps and "
                          "time alike): read once"]
+    # Keras 1/2 verbose=2 lines carry no step time: pasted twice, still one epoch
+    verbose2 = "\n".join(["Epoch 1/2", "299s - loss: 6.4668 - val_loss: 6.1000",
+                           "299s - loss: 6.4668 - val_loss: 6.1000", "Epoch 2/2",
+                           "280s - loss: 5.0000 - val_loss: 5.5000"]) + "\n"
+    assert parse_console(verbose2)[0].epoch_numbers == [1, 2]
     # a stuck run prints the same values epoch after epoch: with another time, not a repeat
     stuck = "\n".join(["Epoch 1/3", line.format("0.5000", "0.6000"),
                         line.format("0.5000", "0.6000").replace("100ms", "101ms")]) + "\n"

@@ -676,6 +676,7 @@ def test_a_frozen_accuracy_beside_a_moving_dice_names_it_and_stays_hedged():
     # a soft Dice moves with the probabilities while no pixel crosses the threshold: the
     # constant reading stays possible, and the log's own Dice is named, not asked for
     assert "val_dice_coef moved meanwhile" in flat.explanation
+    assert "a hard one that moves means the predictions changed" in flat.explanation
     assert "consistent with a constant predictor" in flat.explanation
     assert "would tell" not in flat.explanation
     alone = only(check_series("r", {"val_accuracy": [0.9866] * 8}), "saturation.flat_metric")

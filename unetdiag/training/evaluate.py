@@ -44,6 +44,7 @@ from unetdiag.diag.evaluation.conventions import (
     ConventionScore,
     convention_scores,
     empty_image_count,
+    left_out_count,
 )
 from unetdiag.diag.evaluation.findings import (
     SOURCE,
@@ -153,9 +154,9 @@ def _refuse_out_in_dataset(out_parent: Path, images_dir: Path | str,
             continue
         inside = Path(folder).resolve()
         if out == inside or inside in out.parents:
-            raise UserError(f"--out {out_parent} is inside the dataset folder {folder}; "
-                            "evaluate never writes into its data: choose another folder",
-                            ExitCode.USAGE)
+            raise UserError(f"the output folder {out_parent} (--out) is inside the dataset "
+                            f"folder {folder}; evaluate never writes into its data: choose "
+                            "another with --out", ExitCode.USAGE)
 
 
 def _data_findings(seen: _DataSeen, policy: MaskPolicy) -> list[Finding]:
@@ -251,7 +252,7 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
                                   source=SOURCE)
     findings += _saturation_findings(model_name, rows)
     context = HeadlineContext(model_name, len(scored.tally), headline_score(rows, empty),
-                              empty_image_count(scored.tally) if empty == "exclude" else 0)
+                              left_out_count(scored.tally, empty))
     report = Report(
         title=f"unetdiag evaluate {saved.path}", command=COMMAND, findings=findings,
         headline=evaluation_headline(findings, context),

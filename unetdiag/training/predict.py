@@ -184,7 +184,7 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
     images_dir, out_dir = Path(images_dir), Path(out_dir)
     saved = saved_model.load_saved_model(model_path, img_size)
     images, masks = list_images(images_dir, mask_suffixes)
-    made_here = not out_dir.exists() or (out_dir.is_dir() and not any(out_dir.iterdir()))
+    made_here = not out_dir.exists()
     prepare_out_dir(out_dir, images_dir)
     # the files about to be written, listed first: an interrupted run's folder is still
     # recognised (and cleaned) as a predict output by the next one
@@ -198,12 +198,15 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
             if progress is not None:
                 progress(len(result.records), len(images))
     except UserError:
-        # a refused model or an unreadable image: a folder made for this run goes, an
-        # earlier output keeps a manifest of what was written
+        # a refused model or an unreadable image: a folder made for this run goes; in a
+        # folder the user gave, what was written stays, listed by the manifest
         if made_here:
             shutil.rmtree(out_dir, ignore_errors=True)
-        else:
+        elif result.records:
             _write_manifest(out_dir, saved, images_dir, threshold, result.records)
+        else:
+            (out_dir / MANIFEST_FILENAME).unlink(missing_ok=True)
+            shutil.rmtree(out_dir / OVERLAYS_DIRNAME, ignore_errors=True)
         raise
     _write_manifest(out_dir, saved, images_dir, threshold, result.records)
     return result

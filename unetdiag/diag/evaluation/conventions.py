@@ -42,7 +42,8 @@ from unetdiag.diag.evaluation.scores import ScoreTally
 
 #: What each empty rule is called in the table.
 EMPTY_RULE_WORDS = {"exclude": "empty images excluded", "one": "empty images score 1",
-                    "zero": "empty images score 0"}
+                    "zero": "empty images score 0",
+                    "exclude_empty_reference": "images with empty masks excluded"}
 REDUCTION_WORDS = {"batch": "pooled", "per_image": "per image"}
 
 
@@ -112,3 +113,12 @@ def empty_image_count(tally: ScoreTally) -> int:
     """Images whose mask and thresholded prediction are both empty (hard Dice 0/0)."""
     sums = tally.sums
     return int(np.count_nonzero((sums["sum_true"] + sums["hard_sum_pred"]) == 0))
+
+
+def left_out_count(tally: ScoreTally, empty: str) -> int:
+    """Images the per-image mean leaves out under the empty rule ``empty``."""
+    if empty == "exclude":
+        return empty_image_count(tally)
+    if empty == "exclude_empty_reference":
+        return int(np.count_nonzero(tally.sums["sum_true"] == 0))
+    return 0

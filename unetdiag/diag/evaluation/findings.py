@@ -172,9 +172,15 @@ def _scores(findings: Sequence[Finding], context: HeadlineContext) -> str:
     main = context.main
     scored = (f"{context.images - context.left_out} of {plural(context.images, 'image')}"
               if context.left_out else plural(context.images, 'image'))
-    return (f"{context.model} scores hard Dice {main.model:.4f} per image on "
+    return (f"{context.model} scores hard Dice {_score(main.model)} per image on "
             f"{scored} ({main.convention}); predicting all "
-            f"foreground scores {main.all_ones:.4f}, all background {main.all_zeros:.4f}.")
+            f"foreground scores {_score(main.all_ones)}, all background "
+            f"{_score(main.all_zeros)}.")
+
+
+def _score(value: float) -> str:
+    """A score to four decimals, or why there is none (every image left out)."""
+    return f"{value:.4f}" if math.isfinite(value) else "nothing (no image counted)"
 
 
 EVALUATE_HEADLINE_RULES = (

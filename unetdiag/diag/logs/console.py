@@ -262,12 +262,12 @@ class _ConsoleReader:
                 and any(set(final.metrics) == names for _, final in self.block.finals))
 
     def _repeats_a_final(self, progress: ProgressLine) -> bool:
-        """The same closing line pasted twice (values, step count and time alike) is one
-        epoch; a stuck run's next epoch, printed alike but for its time, is not."""
+        """The same closing line pasted twice (values, step count and time alike, or both
+        without a time) is one epoch, as it was read before; a stuck run's next epoch,
+        printed alike but for its time, is not."""
         return self.block is not None and any(
             final.metrics == progress.metrics and final.target == progress.target
-            and final.step_seconds == progress.step_seconds
-            and final.step_seconds is not None for _, final in self.block.finals)
+            and final.step_seconds == progress.step_seconds for _, final in self.block.finals)
 
     def _headerless_epoch(self, number: int, progress: ProgressLine) -> None:
         """Close the block, and read ``progress`` as the next epoch: numbered as the callback

@@ -1,14 +1,14 @@
 """An IoU above the Dice logged beside it, with its typed evidence (the sentences are in
 :mod:`.wording_scale`).
 
-For the same pixels and predictions IoU = D / (2 - D), which is at most D, whether both are
-pooled over the pixels or averaged over the same images (each image's IoU is at most its
-Dice). An IoU above its Dice is therefore not the same overlap measured the same way:
-Keras's ``BinaryIoU`` and ``MeanIoU`` average the background class's IoU in by default
-(``target_class_ids=(0, 1)``), an IoU of thresholded predictions can exceed a soft Dice of
-the probabilities, and a pooled IoU can exceed a Dice averaged over batches (where one with
-nothing to find can score 0). Binary runs only (a multi-class mean averages over classes the
-log does not name).
+For the same pixels and predictions an IoU is at most its Dice (IoU = D / (2 - D) on one
+image), whether both are pooled over the pixels or averaged over the same images (each
+image's IoU is at most its Dice). An IoU above its Dice is therefore not the same overlap
+measured the same way: Keras's ``BinaryIoU`` averages the background class's IoU in by
+default (``target_class_ids=(0, 1)``), an IoU of thresholded predictions can exceed a soft
+Dice of the probabilities, a smoothing constant can differ, and a pooled IoU can exceed a
+Dice averaged over batches (where one with nothing to find can score 0). Binary runs only
+(a multi-class mean averages over classes the log does not name).
 """
 
 from __future__ import annotations

@@ -230,13 +230,14 @@ def iou_above_dice_finding(claim: IouAboveDice) -> Finding:
                f"Dice logged beside {verb(len(names), 'it', 'them')} ({names[0]} "
                f"{first['value']:.4f}, {first['dice']} {first['dice_value']:.4f})"),
         explanation=(
-            f"{details}. For the same pixels and predictions IoU = D / (2 - D), at most D, "
-            "whether both are pooled over the pixels or averaged over the same images: an IoU "
-            "above its Dice is not the same overlap measured the same way. Consistent with an "
-            "IoU averaged over both classes (Keras's BinaryIoU and MeanIoU average the "
-            "background's IoU in by default, target_class_ids=(0, 1)), an IoU of thresholded "
-            "predictions beside a soft Dice of probabilities, or the two averaged differently "
-            "(pooled over an epoch's pixels against a mean over batches, where a batch with "
-            "nothing to find can score 0)."),
+            f"{details}. For the same pixels and predictions an IoU is at most its Dice "
+            "(IoU = D / (2 - D) on one image), whether both are pooled over the pixels or "
+            "averaged over the same images: an IoU above its Dice is not the same overlap "
+            "measured the same way. Consistent with an IoU averaged over both classes "
+            "(Keras's BinaryIoU averages the background's IoU in by default, "
+            "target_class_ids=(0, 1)), an IoU of thresholded predictions beside a soft Dice "
+            "of probabilities, a different smoothing constant, or the two averaged "
+            "differently (pooled over an epoch's pixels against a mean over batches, where a "
+            "batch with nothing to find can score 0)."),
         fix=("Report the object's IoU alone (BinaryIoU(target_class_ids=[1])) and compute "
              "Dice and IoU from the same thresholded predictions."))

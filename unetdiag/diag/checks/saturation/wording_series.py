@@ -266,8 +266,9 @@ def _accuracy_as_constant(claim: evidence.FlatTail, telling: list[str]) -> list[
         value = claim.metrics[name]["value"]
         moving = claim.moving_scores.get(name)
         if metric_kind(name) == "accuracy" and 0.5 < value < 1:
-            tell = (f"{join_names(moving)} moved meanwhile, which a soft score does as the "
-                    "probabilities change even when no pixel crosses the threshold" if moving
+            tell = (f"{join_names(moving)} moved meanwhile: a soft score follows the "
+                    "probabilities even when no pixel crosses the threshold, while a hard one "
+                    "that moves means the predictions changed" if moving
                     else "a Dice or IoU of the thresholded predictions would tell")
             return [f"{name} {value:.4f} is what predicting background everywhere scores if "
                     f"{percent(1 - value)} of the validation pixels are foreground (or "
