@@ -23,7 +23,7 @@ from unetdiag.diag.core.dice import all_ones_dice
 from unetdiag.diag.core.findings import Finding, Report, Severity
 from unetdiag.diag.logs.explain import headline as explain_headline
 from unetdiag.diag.logs.parse import RunLog
-from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
+from unetdiag.diag.wording.headline import HeadlineRule, compose_headline, listed_titles
 from unetdiag.training.data_stats import metric_baselines
 from unetdiag.training.run.summary import STOPPED_STATUSES, VariantResult, run_outcome
 
@@ -299,23 +299,13 @@ def _trained(findings: Sequence[Finding], context: HeadlineContext) -> str:
     return text
 
 
-#: Data findings above this many in the headline are left to the findings table.
-HEADLINE_DATA_ERRORS = 2
-
-
 def _data_errors(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
     """The errors found before training, in the data and the run's settings (all masks
     empty, pairs of different sizes, a Dice smoothing that explodes on empty batches...):
     what the metrics then show follows from them."""
-    titles = list(dict.fromkeys(f"{finding.title} ({finding.source})" for finding in findings
-                                if finding.severity is Severity.ERROR
-                                and finding.source.startswith("data")))
-    if not titles:
-        return None
-    shown = titles[:HEADLINE_DATA_ERRORS]
-    more = len(titles) - len(shown)
-    return ("Before training: " + "; ".join(shown)
-            + (f"; and {more} more (see the findings)" if more else "") + ".")
+    return listed_titles("Before training:", [
+        f"{finding.title} ({finding.source})" for finding in findings
+        if finding.severity is Severity.ERROR and finding.source.startswith("data")])
 
 
 TRAIN_HEADLINE_RULES = (

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from unetdiag.diag.checks.saturation import ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.evaluation.conventions import EMPTY_RULE_WORDS, ConventionScore
-from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
+from unetdiag.diag.wording.headline import HeadlineRule, compose_headline, listed_titles
 from unetdiag.diag.wording.text import plural, verb
 
 SOURCE = "evaluate"
@@ -138,20 +138,11 @@ def _non_finite(findings: Sequence[Finding], context: HeadlineContext) -> str | 
     return None if finding is None else finding.title + ": no score here means anything."
 
 
-#: Data errors above this many in the headline are left to the findings table.
-HEADLINE_DATA_ERRORS = 2
-
-
 def _data_errors(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
     """Errors in the data the model is scored on (every mask empty, pairs of different
     sizes...): the scores then measure the data as much as the model."""
-    titles = list(dict.fromkeys(f.title for f in findings
-                                if f.severity is Severity.ERROR and f.source == "data"))
-    if not titles:
-        return None
-    more = len(titles) - HEADLINE_DATA_ERRORS
-    return ("In the data scored: " + "; ".join(titles[:HEADLINE_DATA_ERRORS])
-            + (f"; and {more} more (see the findings)" if more > 0 else "") + ".")
+    return listed_titles("In the data scored:", [
+        f.title for f in findings if f.severity is Severity.ERROR and f.source == "data"])
 
 
 def _fingerprint(findings: Sequence[Finding], context: HeadlineContext) -> str | None:

@@ -29,6 +29,21 @@ from unetdiag.diag.wording.text import plural
 Sentence = Callable[[Sequence[Finding], Any], "str | None"]
 
 
+#: Titles a listing sentence (:func:`listed_titles`) names before "and N more".
+LISTED_TITLES = 2
+
+
+def listed_titles(opening: str, titles: Sequence[str], limit: int = LISTED_TITLES) -> str | None:
+    """``"<opening> A; B; and 3 more (see the findings)."``: distinct titles, the first
+    ``limit`` of them; None when there are none."""
+    distinct = list(dict.fromkeys(titles))
+    if not distinct:
+        return None
+    more = len(distinct) - limit
+    return (f"{opening} " + "; ".join(distinct[:limit])
+            + (f"; and {more} more (see the findings)" if more > 0 else "") + ".")
+
+
 @dataclass(frozen=True)
 class HeadlineRule:
     """One sentence the headline may say.
