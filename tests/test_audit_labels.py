@@ -55,6 +55,19 @@ def stored(root: Path, pattern: str) -> list[np.ndarray]:
 # --------------------------------------------------------------------------- label maps
 
 
+def save_pair(root: Path, name: str, mask: Image.Image, rng: np.random.Generator) -> None:
+    """``root/masks/<name>`` as given, and a random grey image of its size as its image."""
+    (root / "masks").mkdir(parents=True, exist_ok=True)
+    (root / "images").mkdir(exist_ok=True)
+    mask.save(root / "masks" / name)
+    Image.fromarray(rng.integers(0, 256, mask.size[::-1], dtype=np.uint8)).save(
+        root / "images" / f"{Path(name).stem}.png")
+
+
+def audit_folders(root: Path, **options) -> Report:
+    return audit_dataset(root / "images", masks_dir=root / "masks", workers=1, **options)
+
+
 def test_trimaps_say_the_policy_empties_every_mask_and_what_to_pass(tmp_path):
     report, root = audit(tmp_path, [{"kind": "trimap_masks"}])
     assert report.headline.startswith(
@@ -195,16 +208,12 @@ def test_soft_halos_of_many_values_are_not_label_maps(tmp_path):
 def test_a_negative_label_is_proposed_as_unlabelled_not_as_foreground(tmp_path):
     # weak labels (WSL4MIS#3): 0 background, 1 object, -1 where nothing was annotated
     rng = np.random.default_rng(2)
-    (tmp_path / "images").mkdir()
-    (tmp_path / "masks").mkdir()
     for index in range(6):
         labels = np.zeros((48, 48), np.int32)
         labels[10:30, 12:34] = 1
         labels[:, :8] = -1
-        Image.fromarray(labels, "I").save(tmp_path / "masks" / f"scan_{index}.tif")
-        Image.fromarray(rng.integers(0, 256, (48, 48), dtype=np.uint8)).save(
-            tmp_path / "images" / f"scan_{index}.png")
-    report = audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1)
+        save_pair(tmp_path, f"scan_{index}.tif", Image.fromarray(labels, "I"), rng)
+    report = audit_folders(tmp_path)
     label = found(report, "mask.label_map")
     assert label.evidence["proposed_flags"] == "--foreground-values 1 --ignore-values -1"
     assert label.evidence["unlabelled"] == [-1]
@@ -218,17 +227,12 @@ def test_a_negative_label_is_proposed_as_unlabelled_not_as_foreground(tmp_path):
 def test_scene_classes_on_a_commonest_value_are_not_merged_into_one_object(tmp_path, values,
                                                                           proposed):
     rng = np.random.default_rng(3)
-    (tmp_path / "images").mkdir()
-    (tmp_path / "masks").mkdir()
     for index in range(6):
         labels = np.full((48, 48), values[0], np.uint8)  # the commonest value
         for offset, value in enumerate(values[1:]):
             labels[4 + 14 * offset:14 + 14 * offset, 6:20 + index] = value
-        Image.fromarray(labels).save(tmp_path / "masks" / f"frame_{index}.png")
-        Image.fromarray(rng.integers(0, 256, (48, 48), dtype=np.uint8)).save(
-            tmp_path / "images" / f"frame_{index}.png")
-    label = found(audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1),
-                  "mask.label_map")
+        save_pair(tmp_path, f"frame_{index}.png", Image.fromarray(labels), rng)
+    label = found(audit_folders(tmp_path), "mask.label_map")
     assert label.evidence["proposed_flags"] == proposed
     if proposed is None:
         assert "multi-class map" in label.explanation
@@ -412,20 +416,15 @@ def test_colour_coded_label_maps_are_named_by_their_colours_not_as_photographs(t
 def test_a_palette_object_at_index_0_is_not_called_the_dark_class(tmp_path):
     # a red object at palette index 0 on black index 1 (an editor's arbitrary palette order)
     rng = np.random.default_rng(5)
-    (tmp_path / "images").mkdir()
-    (tmp_path / "masks").mkdir()
     for index in range(6):
         indices = np.ones((40, 40), np.uint8)
         top, left = rng.integers(0, 24, 2)
         indices[top:top + 10 + index, left:left + 12] = 0
         mask = Image.fromarray(indices, "P")
         mask.putpalette([255, 0, 0, 0, 0, 0])
-        mask.save(tmp_path / "masks" / f"m{index}.png")
-        Image.fromarray(rng.integers(0, 256, (40, 40), dtype=np.uint8)).save(
-            tmp_path / "images" / f"m{index}.png")
-    report = audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1)
+        save_pair(tmp_path, f"m{index}.png", mask, rng)
+    report = audit_folders(tmp_path)
     assert "palette index 0" in report.headline and "--foreground-values 0" in report.headline
     assert "dark class" not in report.headline
-    read = audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1,
-                         policy=MaskPolicy(foreground_values=(0,)))
+    read = audit_folders(tmp_path, policy=MaskPolicy(foreground_values=(0,)))
     assert "imbalance.mostly_foreground" not in ids(read)
