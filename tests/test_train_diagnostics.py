@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
+import unetdiag.training.losses  # noqa: F401  (registers the classes model.keras holds, as the README says)
 from unetdiag.config import TrainConfig
 from unetdiag.diag.core.dice import all_ones_dice
 from unetdiag.diag.data.masks import MaskPolicy

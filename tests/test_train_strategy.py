@@ -15,6 +15,7 @@ import keras
 import pytest
 from helpers import run_all
 
+import unetdiag.training.losses  # noqa: F401  (registers the classes model.keras holds, as the README says)
 from unetdiag.config import TrainConfig
 from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 from unetdiag.exitcodes import ExitCode, UserError
