@@ -277,3 +277,20 @@ def test_train_takes_the_dataset_folder_as_an_argument_like_audit_data(tmp_path)
     # a resumed run keeps its dataset: the argument is refused as --images is
     result = _run("train", "--resume", str(tmp_path), str(tmp_path))
     assert result.returncode == ExitCode.USAGE and "PATH cannot change" in result.stderr
+
+
+@pytest.mark.parametrize("command, statuses", [
+    ("train", {0, 1, 2, 3, 4, 5, 6, 130}),
+    ("audit-data", {0, 1, 2, 3, 4, 130}),  # writes no file, has no guard
+    ("explain-log", {0, 1, 2, 3, 4, 130}),
+    ("evaluate", {0, 1, 2, 3, 4, 5, 130}),  # no guard stops an evaluation
+    ("predict", {0, 1, 2, 4, 5, 130}),  # no findings, no --fail-on
+])
+def test_each_command_help_lists_only_the_statuses_it_can_return(command, statuses):
+    epilog = _commands()[command].epilog
+    listed = {int(line.split()[0]) for line in epilog.splitlines()[1:]}
+    assert listed == statuses
+    if command != "train":
+        assert "checkpoint" not in epilog and "guard" not in epilog
+    if command == "predict":
+        assert "--fail-on" not in epilog and "finding" not in epilog

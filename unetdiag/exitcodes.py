@@ -1,6 +1,7 @@
 """Exit statuses of every ``unetdiag`` command, and the one policy that picks them.
 
-The README's table is generated from :data:`DESCRIPTIONS`. :func:`exit_status` is the only
+The README's table is generated from :data:`DESCRIPTIONS`; each command's ``--help`` lists
+the statuses it can return (:data:`COMMAND_STATUSES`). :func:`exit_status` is the only
 place a finished command's status is decided, from its :class:`Report`:
 
 >>> from unetdiag.diag.core.findings import Finding, Report, Severity
@@ -37,7 +38,35 @@ DESCRIPTIONS = {
     ExitCode.INPUT_ERROR: "input unusable: missing or empty folder, no pairs, unreadable file",
     ExitCode.OUTPUT_ERROR: "the output (run) directory cannot be written",
     ExitCode.TRAINING_STOPPED: "a diagnostic guard stopped at least one variant; report written",
-    ExitCode.INTERRUPTED: "interrupted (Ctrl-C / SIGTERM); checkpoint and partial report written",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C; train also on SIGTERM, writing a checkpoint and "
+                          "partial report)",
+}
+
+_REPORT_STATUSES = (ExitCode.OK, ExitCode.WARNINGS, ExitCode.USAGE, ExitCode.FINDINGS_ERROR,
+                    ExitCode.INPUT_ERROR)
+#: Outside ``train`` nothing handles the interrupt: no SIGTERM handler, no checkpoint.
+_INTERRUPTED_ONLY = "interrupted (Ctrl-C)"
+_OUTPUT_FOLDER = "the output folder (--out) cannot be made or written"
+
+#: The statuses each command can return, with what each means for that command.
+COMMAND_STATUSES: dict[str, dict[ExitCode, str]] = {
+    "train": {**DESCRIPTIONS, ExitCode.INTERRUPTED: "interrupted (Ctrl-C / SIGTERM); checkpoint "
+                                                    "and partial report written"},
+    "audit-data": {**{code: DESCRIPTIONS[code] for code in _REPORT_STATUSES},
+                   ExitCode.INTERRUPTED: _INTERRUPTED_ONLY},
+    "explain-log": {**{code: DESCRIPTIONS[code] for code in _REPORT_STATUSES},
+                    ExitCode.INTERRUPTED: _INTERRUPTED_ONLY},
+    "evaluate": {**{code: DESCRIPTIONS[code] for code in _REPORT_STATUSES},
+                 ExitCode.OUTPUT_ERROR: _OUTPUT_FOLDER,
+                 ExitCode.INTERRUPTED: _INTERRUPTED_ONLY},
+    # predict has no report: its one warning is a prediction holding NaN or Inf
+    "predict": {ExitCode.OK: "finished; every image's mask written",
+                ExitCode.WARNINGS: "finished; some images got NaN or Inf predictions, written "
+                                   "as background (see predict.json)",
+                ExitCode.USAGE: DESCRIPTIONS[ExitCode.USAGE],
+                ExitCode.INPUT_ERROR: DESCRIPTIONS[ExitCode.INPUT_ERROR],
+                ExitCode.OUTPUT_ERROR: _OUTPUT_FOLDER,
+                ExitCode.INTERRUPTED: _INTERRUPTED_ONLY},
 }
 
 

@@ -33,7 +33,7 @@ from unetdiag.cli.commands import (
 )
 from unetdiag.config import DEFAULT_MASK_SUFFIXES, MAX_RESTARTS, VARIANTS, OnGuard, TrainConfig
 from unetdiag.diag.core.dice import NAMED_DICE
-from unetdiag.exitcodes import DESCRIPTIONS, ExitCode
+from unetdiag.exitcodes import COMMAND_STATUSES, DESCRIPTIONS, ExitCode
 
 #: Each command: its handler, its one-line help in ``unetdiag --help`` and the description
 #: its own ``--help`` opens with.
@@ -69,15 +69,16 @@ COMMANDS: dict[str, tuple[Callable, str, str]] = {
 }
 
 
-def _exit_status_epilog() -> str:
-    return "exit status:\n" + "\n".join(f"  {int(code):>3}  {DESCRIPTIONS[code]}"
-                                         for code in ExitCode)
+def _exit_status_epilog(statuses: dict[ExitCode, str]) -> str:
+    return "exit status:\n" + "\n".join(f"  {int(code):>3}  {meaning}"
+                                         for code, meaning in sorted(statuses.items()))
 
 
 def _command(commands, name: str) -> argparse.ArgumentParser:
     handler, help_text, description = COMMANDS[name]
     parser = commands.add_parser(name, formatter_class=HelpFormatter,
-                                 epilog=_exit_status_epilog(), help=help_text,
+                                 epilog=_exit_status_epilog(COMMAND_STATUSES[name]),
+                                 help=help_text,
                                  description=description)
     parser.set_defaults(handler=handler)
     return parser
@@ -244,7 +245,8 @@ def _add_predict_parser(commands) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="unetdiag", formatter_class=HelpFormatter, epilog=_exit_status_epilog(),
+        prog="unetdiag", formatter_class=HelpFormatter,
+        epilog=_exit_status_epilog(DESCRIPTIONS),
         description="Train binary-segmentation U-Nets and find out, with evidence, why the "
                     "numbers lie.")
     parser.add_argument("--version", action="version", version=f"unetdiag {__version__}")
