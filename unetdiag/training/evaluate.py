@@ -31,7 +31,11 @@ from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.geometry import PairSizes, geometry_findings
 from unetdiag.diag.checks.label_maps import threshold_on_label_maps
 from unetdiag.diag.checks.masks import check_imbalance
-from unetdiag.diag.checks.saturation import VAL_FOREGROUND_FRACTION_KEY, check_series
+from unetdiag.diag.checks.saturation import (
+    VAL_FOREGROUND_FRACTION_KEY,
+    SeriesSubject,
+    check_series,
+)
 from unetdiag.diag.core.dice import DEFAULT_DICE, EmptyRule
 from unetdiag.diag.core.findings import Finding, Report
 from unetdiag.diag.data.decoding import decoded_planes, inspect_stored
@@ -79,6 +83,11 @@ OVERLAYS_DIRNAME = "overlays"
 WORST_ROWS = 10
 #: The pooled rows the saturation checks read, by the metric name they are given.
 POOLED_METRICS = {"val_accuracy": "accuracy", "val_dice": "hard Dice", "val_iou": "hard IoU"}
+#: Those checks' findings speak of one scoring of these images, not of a run's epochs.
+IMAGES_SCORED = SeriesSubject(
+    data="the images scored", per_epoch=False,
+    metric_words={name: f"pooled {metric} on the images scored"
+                  for name, metric in POOLED_METRICS.items()})
 
 Progress = Callable[[int, int], None]
 
@@ -200,7 +209,7 @@ def _saturation_findings(model: str, rows: Sequence[ConventionScore]) -> list[Fi
     if math.isfinite(background):
         baselines[VAL_FOREGROUND_FRACTION_KEY] = 1.0 - background
     return [f if f.source else f.with_source(SOURCE)
-            for f in check_series(model, history, baselines)]
+            for f in check_series(model, history, baselines, subject=IMAGES_SCORED)]
 
 
 def _worst_rows(scored: ScoredSet) -> list[dict]:

@@ -71,9 +71,9 @@ def baseline_findings(foreground_counts, pixel_counts, dice_config: DiceConfig,
         explanation=(f"On these {foreground.size} masks (foreground {fraction:.2%} of pixels), "
                      f"predicting every pixel background scores {_describe(zeros)}; "
                      f"predicting every pixel foreground scores {_describe(ones)} (soft Dice "
-                     f"under the run's convention: {dice_config.describe()}). A trained model "
-                     "has learnt something only where it clearly beats both."),
-        fix="Nothing to fix: compare every metric of the run with these numbers.",
+                     f"as {dice_config.describe()}). A trained model has learnt something only "
+                     "where it clearly beats both."),
+        fix="Nothing to fix: compare every metric of the model with these numbers.",
         evidence={"all_zeros": zeros.to_dict(), "all_ones": ones.to_dict(),
                   "foreground_fraction": fraction, "masks": int(foreground.size),
                   "dice_config": dice_config.to_dict(), "empty_rule": empty,
@@ -117,9 +117,9 @@ def baseline_findings(foreground_counts, pixel_counts, dice_config: DiceConfig,
             id="baseline.dice_uninformative", severity=Severity.WARNING,
             title=f"An {_PREDICTORS[name]} model scores Dice {best_dice:.4f} here",
             explanation=(f"Predicting every pixel {_class(name)} scores soft Dice "
-                         f"{trivial.soft_dice:.4f} under the run's convention and hard Dice "
-                         f"{trivial.hard_dice:.4f}{context} A run reporting a Dice near "
-                         f"{best_dice:.4f} has not shown that it learnt anything."),
+                         f"{trivial.soft_dice:.4f} ({dice_config.describe()}) and hard Dice "
+                         f"{trivial.hard_dice:.4f}{context} A model scoring a Dice near "
+                         f"{best_dice:.4f} here has not shown that it learnt anything."),
             fix=("Check the masks first (imbalance.mostly_foreground, labels.*): masks this "
                  "one-sided are usually wrong. If they are right, report Dice on the minority "
                  "class or per image, next to this baseline."),

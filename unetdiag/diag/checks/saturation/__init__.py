@@ -68,7 +68,12 @@ from unetdiag.diag.checks.saturation.thresholds import (
     SATURATION_TOLERANCE,
     SaturationThresholds,
 )
-from unetdiag.diag.checks.saturation.words import all_ones_formula, describe_fingerprint
+from unetdiag.diag.checks.saturation.words import (
+    TRAINING_RUN,
+    SeriesSubject,
+    all_ones_formula,
+    describe_fingerprint,
+)
 from unetdiag.diag.wording.text import join_names
 from unetdiag.diag.wording.text import percent as format_percent
 
@@ -81,5 +86,6 @@ __all__ = [
     "check_across_runs", "check_prediction_collapse", "check_series", "resolve_baselines",
     "fingerprint_all_ones", "fingerprint_all_zeros", "max_soft_dice",
     "is_validation", "metric_kind", "all_ones_formula", "describe_fingerprint",
+    "SeriesSubject", "TRAINING_RUN",
     "join_names", "format_percent",
 ]

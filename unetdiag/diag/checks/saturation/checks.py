@@ -41,13 +41,15 @@ from unetdiag.diag.checks.saturation.thresholds import (
     SATURATION_TOLERANCE,
     SaturationThresholds,
 )
+from unetdiag.diag.checks.saturation.words import TRAINING_RUN, SeriesSubject
 from unetdiag.diag.core.findings import Finding
 
 
 def check_series(run: str, history: Mapping[str, Sequence[float]],
                  baselines: Mapping[str, float] | None = None,
                  tolerance: float = SATURATION_TOLERANCE, *,
-                 thresholds: SaturationThresholds = DEFAULT_THRESHOLDS) -> list[Finding]:
+                 thresholds: SaturationThresholds = DEFAULT_THRESHOLDS,
+                 subject: SeriesSubject = TRAINING_RUN) -> list[Finding]:
     """Judge one run's metric series (a Keras ``History.history``-like mapping).
 
     Args:
@@ -61,6 +63,9 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
             without it the constant predictors are inferred from the fingerprints alone.
         tolerance: how close a value must be to a formula or a baseline to match it.
         thresholds: the other numerical choices.
+        subject: what the numbers were measured on, as the findings name it; numbers
+            measured once (one value per metric, validation keys, no loss) make only the
+            constant-predictor, baseline and perfect-accuracy claims, worded for it.
 
     Returns findings among ``saturation.non_finite``, ``saturation.dice_above_one``,
     ``saturation.dice_exceeds_accuracy_bound``, ``saturation.iou_exceeds_accuracy_bound``,
@@ -102,7 +107,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               train_val_gap(run, series, thresholds),
               still_improving(run, series, thresholds),
               validation_loss_rising(run, series, thresholds)]
-    return [wording.finding_of(claim) for claim in claims if claim is not None]
+    return [wording.finding_of(claim, subject) for claim in claims if claim is not None]
 
 
 def check_across_runs(histories: Mapping[str, Mapping[str, Sequence[float]]],

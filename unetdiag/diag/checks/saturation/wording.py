@@ -41,7 +41,7 @@ from unetdiag.diag.checks.saturation.evidence_runs import (
 )
 from unetdiag.diag.checks.saturation.loss_size import LossJump, LossMagnitude
 from unetdiag.diag.checks.saturation.overlap import IouAboveDice
-from unetdiag.diag.checks.saturation.words import finding
+from unetdiag.diag.checks.saturation.words import TRAINING_RUN, SeriesSubject, finding
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent
 
@@ -171,14 +171,10 @@ _WORDING = {
     LossJump: wording_scale.loss_jump_finding,
     LossMagnitude: wording_scale.loss_magnitude_finding,
     IouAboveDice: wording_scale.iou_above_dice_finding,
-    ConstantPredictorRun: wording_series.constant_predictor_finding,
-    AtBaseline: wording_series.at_baseline_finding,
-    NearMajority: wording_series.near_majority_finding,
     FlatTail: wording_series.flat_finding,
     TrainValGap: wording_series.train_val_gap_finding,
     StillImproving: wording_series.still_improving_finding,
     ValidationLossRising: wording_series.validation_loss_rising_finding,
-    PerfectAccuracy: wording_series.perfect_accuracy_finding,
     ClassPriorLoss: wording_series.class_prior_finding,
     UniformPredictionLoss: wording_series.uniform_prediction_finding,
     ScoreCollapse: wording_series.score_collapse_finding,
@@ -191,6 +187,20 @@ _WORDING = {
 }
 
 
-def finding_of(claim: Claim) -> Finding:
-    """The finding that says ``claim``."""
+#: The claims numbers measured once can make (no epochs, no loss, no training phase), worded
+#: for their subject; every other claim needs a run's series.
+_WORDING_BY_SUBJECT = {
+    ConstantPredictorRun: wording_series.constant_predictor_finding,
+    AtBaseline: wording_series.at_baseline_finding,
+    NearMajority: wording_series.near_majority_finding,
+    PerfectAccuracy: wording_series.perfect_accuracy_finding,
+}
+
+
+def finding_of(claim: Claim, subject: SeriesSubject = TRAINING_RUN) -> Finding:
+    """The finding that says ``claim`` about ``subject``'s numbers."""
+    if type(claim) in _WORDING_BY_SUBJECT:
+        return _WORDING_BY_SUBJECT[type(claim)](claim, subject)
+    if subject != TRAINING_RUN:
+        raise ValueError(f"{type(claim).__name__} is worded for a training run only")
     return _WORDING[type(claim)](claim)

@@ -14,6 +14,8 @@ from unetdiag.diag.checks.saturation.metrics import (
     validation_first,
 )
 from unetdiag.diag.checks.saturation.words import (
+    TRAINING_RUN,
+    SeriesSubject,
     all_ones_formula,
     describe_fingerprint,
     epoch_list,
@@ -99,34 +101,36 @@ def _validation_non_finite_finding(claim: evidence.NonFiniteOnset, word: str,
              "check the validation files (`unetdiag audit-data`)."))
 
 
-def constant_predictor_finding(claim: evidence.ConstantPredictorRun) -> Finding:
+def constant_predictor_finding(claim: evidence.ConstantPredictorRun,
+                               subject: SeriesSubject = TRAINING_RUN) -> Finding:
     main_phase, main = claim.main_phase, claim.main
     fit = main.fit
     fraction = fit.foreground_fraction
+    data = subject.data_of(main_phase)
     if claim.predictor == "all_ones":
         what = "predicting every pixel as foreground"
-        title = (f"{claim.run} predicts every pixel as foreground ({main_phase} data: "
-                 f"{percent(fraction)} foreground)" if fit.proven else
+        title = (f"{claim.run} predicts every pixel as foreground ({percent(fraction)} "
+                 f"foreground in {data})" if fit.proven else
                  f"{claim.run} scores exactly what predicting every pixel as foreground scores "
-                 f"({main_phase} data {percent(fraction)} foreground)")
+                 f"({percent(fraction)} foreground in {data})")
         sentences = []
         if main.dice_metric:
-            sentences.append(
-                f"{main.dice_metric} {fit.dice:.4f} is exactly what {what} scores when "
-                f"{percent(fraction)} of pixels are foreground: Dice = 2f/(1+f) = "
-                f"{all_ones_formula(fraction)}.")
+            sentences.append(subject.opening(
+                f"{subject.metric(main.dice_metric)} {fit.dice:.4f} is exactly what {what} "
+                f"scores when {percent(fraction)} of pixels are foreground: Dice = 2f/(1+f) = "
+                f"{all_ones_formula(fraction)}."))
         if main.iou_metric:
-            sentences.append(f"{main.iou_metric} {fit.iou:.4f} is that predictor's IoU, "
-                             f"which equals f.")
-        sentences.append(
-            f"{main.accuracy_metric} {fit.accuracy:.4f} is f itself: every foreground "
-            "pixel right, every background pixel wrong.")
+            sentences.append(subject.opening(f"{subject.metric(main.iou_metric)} {fit.iou:.4f} "
+                                             "is that predictor's IoU, which equals f."))
+        sentences.append(subject.opening(
+            f"{subject.metric(main.accuracy_metric)} {fit.accuracy:.4f} is f itself: every "
+            "foreground pixel right, every background pixel wrong."))
         sentences.append(
             "The measured foreground fraction is f, so these numbers admit only that predictor."
             if fit.proven else
             "Together the numbers say that no pixel is correctly predicted background (TN = "
             f"0, for binary labels and a pooled Dice): consistent with {what}, the one such "
-            f"prediction when the {main_phase} data is {percent(fraction)} foreground; a model "
+            f"prediction when {percent(fraction)} of {data} is foreground; a model "
             "that also misses some foreground scores the same on data with more foreground.")
         if fraction >= 0.5:  # foreground is the majority: suspect the masks first
             fix = ("Look at the masks before the model: a data set that is "
@@ -140,25 +144,27 @@ def constant_predictor_finding(claim: evidence.ConstantPredictorRun) -> Finding:
                    "lower the learning rate if the output saturated in the first epoch.")
     else:
         what = "predicting no foreground at all"
-        title = (f"{claim.run} predicts no foreground at all ({main_phase} data: "
-                 f"{percent(fraction)} foreground)" if fit.proven else
-                 f"{claim.run} scores what {what} scores ({main_phase} data at most "
-                 f"{percent(fraction)} foreground)")
+        title = (f"{claim.run} predicts no foreground at all ({percent(fraction)} "
+                 f"foreground in {data})" if fit.proven else
+                 f"{claim.run} scores what {what} scores (at most {percent(fraction)} "
+                 f"foreground in {data})")
         sentences = [
-            f"{describe_fingerprint(main.as_dict())}: a Dice or IoU of 0 means not one true "
-            "positive pixel, and the accuracy is then the share of pixels correctly predicted "
-            f"background, so at most {percent(fraction)} of the {main_phase} pixels are "
-            f"foreground (f <= 1 - {fit.accuracy:.4f}), with equality for {what}. "
+            subject.opening(describe_fingerprint(main.as_dict(), subject))
+            + ": a Dice or IoU of 0 means not "
+            "one true positive pixel, and the accuracy is then the share of pixels correctly "
+            f"predicted background, so at most {percent(fraction)} of the pixels of {data} "
+            f"are foreground (f <= 1 - {fit.accuracy:.4f}), with equality for {what}. "
             + ("The measured foreground fraction is that bound: the numbers admit only the "
                "empty prediction." if fit.proven else f"Consistent with {what}.")]
         fix = ("Predicting nothing is the cheapest answer when foreground is rare: train with a "
                "Dice or focal loss (or weight the foreground in BCE), check that the masks are "
                "not inverted (foreground dark) and that images and masks are paired correctly.")
-    sentences.append(f"The numbers fit at {epoch_list(main.epochs_matched, main.epochs)}.")
+    if subject.per_epoch:
+        sentences.append(f"The numbers fit at {epoch_list(main.epochs_matched, main.epochs)}.")
     training = claim.phases.get("training")
     if main_phase == "validation" and training is not None:
         sentences.append(
-            f"The training numbers fit too ({describe_fingerprint(training.as_dict())}: "
+            f"The training numbers fit too ({describe_fingerprint(training.as_dict(), subject)}: "
             f"f = {training.fit.foreground_fraction:.4g}).")
     sentences.append("The scores measure the masks, not the model.")
     finding_id = (ids.ALL_ONES_PREDICTOR if claim.predictor == "all_ones"
@@ -174,24 +180,29 @@ _AT_BASELINE_FIX = (
     "with a Dice loss or class weights and judge by foreground Dice.")
 
 
-def at_baseline_finding(claim: evidence.AtBaseline) -> Finding:
+def at_baseline_finding(claim: evidence.AtBaseline,
+                        subject: SeriesSubject = TRAINING_RUN) -> Finding:
     details = "; ".join(
-        f"{n} {d['value']:.4f} vs {d['baseline']:.4f} at "
-        f"{epoch_list(d['epochs_at_baseline'], d['epochs'])}"
+        f"{subject.metric(n)} {d['value']:.4f} vs {d['baseline']:.4f}"
+        + subject.at_epochs(d['epochs_at_baseline'], d['epochs'])
         for n, d in claim.metrics.items())
-    subject = f"{join_names(list(claim.metrics))} {verb(len(claim.metrics), 'sits', 'sit')}"
-    title = f"{claim.run}: {subject} at the score of a constant predictor"
+    names = [subject.metric(name) for name in claim.metrics]
+    sitting = f"{join_names(names)} {verb(len(names), 'sits', 'sit')}"
+    title = f"{claim.run}: {sitting} at the score of a constant predictor"
     return finding(ids.METRIC_AT_BASELINE, claim, title=title,
-                   explanation=f"{details}. {_AT_BASELINE_MEANING}", fix=_AT_BASELINE_FIX)
+                   explanation=f"{subject.opening(details)}. {_AT_BASELINE_MEANING}",
+                   fix=_AT_BASELINE_FIX)
 
 
-def near_majority_finding(claim: evidence.NearMajority) -> Finding:
+def near_majority_finding(claim: evidence.NearMajority,
+                          subject: SeriesSubject = TRAINING_RUN) -> Finding:
     name, data = next(iter(claim.metrics.items()))
-    others = [f"{n} {d['value']:.4f} vs {d['majority_share']:.4f}"
+    others = [f"{subject.metric(n)} {d['value']:.4f} vs {d['majority_share']:.4f}"
               for n, d in claim.metrics.items() if n != name]
+    scores = join_names([subject.metric(score) for score in data["foreground_scores"]])
     return finding(
         ids.ACCURACY_IS_MAJORITY_CLASS, claim,
-        title=f"{claim.run}: {name} {data['value']:.4f} is barely above the "
+        title=f"{claim.run}: {subject.metric(name)} {data['value']:.4f} is barely above the "
               f"{data['majority_share']:.4f} of predicting the majority class",
         explanation=(
             f"{percent(data['majority_share'])} of pixels belong to one class, so "
@@ -199,9 +210,9 @@ def near_majority_finding(claim: evidence.NearMajority) -> Finding:
             f"{data['value']:.4f} closes only {data['share_of_headroom_closed']:.0%} of the "
             "gap from there to 1: pixel accuracy says little about this model."
             + (f" Likewise: {'; '.join(others)}." if others else "")
-            + (f" The run also logs {join_names(data['foreground_scores'])}, which measure "
-               "the foreground itself." if data["foreground_scores"] else "")),
-        fix=(f"Judge the model by {join_names(data['foreground_scores'])}, not by accuracy."
+            + (f" Also reported: {scores}, which measure the foreground itself."
+               if scores else "")),
+        fix=(f"Judge the model by {scores}, not by accuracy."
              if data["foreground_scores"] else
              "Judge the model by the Dice or IoU of the foreground class, not by accuracy."))
 
@@ -433,28 +444,28 @@ def validation_loss_rising_finding(claim: evidence.ValidationLossRising) -> Find
              "as model.keras) and add data or augmentation to push overfitting later."))
 
 
-_PERFECT_ACCURACY_FIX = (
-    "Look at the validation masks' foreground fraction (`unetdiag audit-data`) and make sure no "
-    "validation image is also a training image; judge the model by the Dice of the foreground "
-    "class.")
-
-
-def perfect_accuracy_finding(claim: evidence.PerfectAccuracy) -> Finding:
-    validation = [n for n in claim.metrics if is_validation(n)]
-    details = "; ".join(f"{n} {d['value']:.4f} at {epoch_list(d['epochs_at_one'], d['epochs'])}"
+def perfect_accuracy_finding(claim: evidence.PerfectAccuracy,
+                             subject: SeriesSubject = TRAINING_RUN) -> Finding:
+    validation = [subject.metric(n) for n in claim.metrics if is_validation(n)]
+    details = "; ".join(f"{subject.metric(n)} {d['value']:.4f}"
+                        + subject.at_epochs(d['epochs_at_one'], d['epochs'])
                         for n, d in claim.metrics.items())
     losses = join_names([f"{n} {v:.4g}" for n, v in claim.losses.items()])
+    data = subject.data_of("validation")
     return finding(
         ids.PERFECT_ACCURACY, claim,
         title=(f"{claim.run}: {join_names(validation)} {verb(len(validation), 'is', 'are')} "
-               "1.0000: every validation pixel right to four decimals"),
+               f"1.0000: every pixel of {data} right to four decimals"),
         explanation=(
-            f"{details}" + (f" ({losses} at the last epoch)" if losses else "") + ". A real "
-            "segmentation model rarely classifies every validation pixel right. This is what "
-            "validation masks of (almost) one class give (an all-background prediction scores "
-            "1.0000 once fewer than 0.005 % of the pixels are foreground), and what validation "
-            "images that are also training images (leakage) or trivial masks give."),
-        fix=_PERFECT_ACCURACY_FIX)
+            subject.opening(details) + (f" ({losses} at the last epoch)" if losses else "")
+            + ". A real "
+            f"segmentation model rarely classifies every pixel of {data} right. This is what "
+            "masks of (almost) one class give (an all-background prediction scores 1.0000 once "
+            "fewer than 0.005 % of the pixels are foreground), and what images the model was "
+            "also trained on (leakage) or trivial masks give."),
+        fix=(f"Look at the foreground fraction of the masks of {data} (`unetdiag audit-data`) "
+             "and make sure the model was not trained on these images; judge the model by the "
+             "Dice of the foreground class."))
 
 
 def class_prior_finding(claim: evidence.ClassPriorLoss) -> Finding:

@@ -13,12 +13,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from unetdiag.diag.checks.saturation.evidence import Cause, Claim
 from unetdiag.diag.checks.sentences import Sentences
 from unetdiag.diag.core.dice import all_ones_dice
 from unetdiag.diag.core.findings import Finding
-from unetdiag.diag.wording.text import join_names
+from unetdiag.diag.wording.text import capitalised, join_names
 
 #: What each cause of an impossible value is, in a few words.
 CAUSE_WORDS = {
@@ -39,6 +40,39 @@ CAUSE_WORDS = {
 }
 #: The fix for masks that are not {0, 1}.
 MAP_MASKS = "Map every mask to {0, 1} before training (threshold 8-bit masks at 127)"
+
+
+@dataclass(frozen=True)
+class SeriesSubject:
+    """What a metric series was measured on, as its findings name it: by default a training
+    run, one value per epoch on its training and validation data; or numbers measured once
+    on one set of images (``unetdiag evaluate``), which have no epochs and no phases."""
+
+    #: the data every number was measured on; None: a run's, named by phase
+    data: str | None = None
+    #: the metrics as the sentences name them, by history key (other keys are quoted as such)
+    metric_words: Mapping[str, str] = field(default_factory=dict)
+    per_epoch: bool = True
+
+    def data_of(self, phase: str) -> str:
+        """``"the validation data"``, or the data every number was measured on."""
+        return self.data or f"the {phase} data"
+
+    def metric(self, name: str) -> str:
+        return self.metric_words.get(name, name)
+
+    def opening(self, sentence: str) -> str:
+        """A sentence that may open with a metric: capitalised when metrics are named in
+        words; a logged key (``val_dice``) is quoted as logged."""
+        return capitalised(sentence) if self.metric_words else sentence
+
+    def at_epochs(self, epochs: Sequence[int], total: int) -> str:
+        """``" at epochs 2-3 (2 of the 5 logged)"``; nothing for numbers measured once."""
+        return f" at {epoch_list(epochs, total)}" if self.per_epoch else ""
+
+
+#: The subject of a training log or history: a run's epochs.
+TRAINING_RUN = SeriesSubject()
 
 
 def finding(finding_id: str, claim: Claim, title: str, explanation: str, fix: str) -> Finding:
@@ -104,12 +138,13 @@ def non_finite_when(evidence: Mapping) -> str | None:
     return where + (f", finite from epoch {epochs[-1] + 1} on" if epochs[-1] < last else "")
 
 
-def describe_fingerprint(fingerprint: Mapping) -> str:
+def describe_fingerprint(fingerprint: Mapping, subject: SeriesSubject = TRAINING_RUN) -> str:
     """The numbers a fingerprint matched: ``"val_accuracy 0.9950 and val_dice_coef 0.9975"``."""
-    parts = [f"{fingerprint['accuracy_metric']} {fingerprint['accuracy']:.4f}"]
+    parts = [f"{subject.metric(fingerprint['accuracy_metric'])} {fingerprint['accuracy']:.4f}"]
     for kind in ("dice", "iou"):
         if fingerprint.get(f"{kind}_metric"):
-            parts.append(f"{fingerprint[f'{kind}_metric']} {fingerprint[kind]:.4f}")
+            parts.append(f"{subject.metric(fingerprint[f'{kind}_metric'])} "
+                         f"{fingerprint[kind]:.4f}")
     return join_names(parts)
 
 
