@@ -73,3 +73,22 @@ def test_a_claim_only_a_run_can_make_is_not_worded_for_numbers_measured_once():
     flat = {"val_accuracy": [0.7] * 5, "val_dice": [0.4] * 5}  # a plateau needs epochs
     with pytest.raises(ValueError, match="training run only"):
         check_series("m", flat, subject=IMAGES_SCORED)
+
+
+def test_the_worst_images_table_has_up_to_worst_rows_rows_and_the_panels_stay_four(tmp_path):
+    import json
+
+    from unetdiag.training.evaluate import WORST_ROWS, evaluate_model
+    from unetdiag.training.scoring import WORST_PANELS
+
+    result = evaluate_model(_model(tmp_path / "ones.keras", 0.0, 10.0),
+                            _squares(tmp_path / "data", count=WORST_ROWS + 2),
+                            out_parent=tmp_path / "out")
+    rows = result.report.summary["worst images"]
+    assert len(rows) == WORST_ROWS > WORST_PANELS
+    dice = [row["dice"] for row in rows]
+    assert dice == sorted(dice)  # the smallest squares score lowest against all-foreground
+    assert [row["file"] for row in rows[:2]] == ["sq_0.png", "sq_1.png"]
+    panels = json.loads((result.out_dir / "overlays" / "index.json").read_text())
+    assert len(panels) == WORST_PANELS
+    assert [panel["file"] for panel in panels] == [row["file"] for row in rows[:WORST_PANELS]]

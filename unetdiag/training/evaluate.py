@@ -57,7 +57,7 @@ from unetdiag.diag.evaluation.findings import (
     evaluation_headline,
     headline_score,
 )
-from unetdiag.diag.evaluation.scores import scores_csv
+from unetdiag.diag.evaluation.scores import ImageScore, scores_csv, worst_images
 from unetdiag.diag.visual.gallery import write_gallery
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_text
@@ -72,14 +72,15 @@ from unetdiag.training.saved_model import (
     read_model_image,
     resize_mask,
 )
-from unetdiag.training.scoring import WORST_PANELS, Batch, ScoredSet, score_batches
+from unetdiag.training.scoring import WORST_PANELS, Batch, score_batches
 
 COMMAND = "evaluate"
 #: The source of the findings about the data the model is scored on.
 DATA_SOURCE = "data"
 SCORES_FILENAME = "scores.csv"
 OVERLAYS_DIRNAME = "overlays"
-#: Rows of the "worst images" table in the report (the CSV has every image).
+#: Rows of the "worst images" table in the report (the CSV has every image; the overlays
+#: show the first WORST_PANELS of them).
 WORST_ROWS = 10
 #: The pooled rows the saturation checks read, by the metric name they are given.
 POOLED_METRICS = {"val_accuracy": "accuracy", "val_dice": "hard Dice", "val_iou": "hard IoU"}
@@ -212,9 +213,10 @@ def _saturation_findings(model: str, rows: Sequence[ConventionScore]) -> list[Fi
             for f in check_series(model, history, baselines, subject=IMAGES_SCORED)]
 
 
-def _worst_rows(scored: ScoredSet) -> list[dict]:
-    scores = {score.file: score for score in scored.image_scores()}
-    return [scores[example.file].row() for example, _dice in scored.worst[:WORST_ROWS]]
+def _worst_rows(scores: Sequence[ImageScore]) -> list[dict]:
+    """The table's rows, ranked as the panels are (the panels keep only their images)."""
+    return [scores[index].row()
+            for index in worst_images([score.dice for score in scores], WORST_ROWS)]
 
 
 def evaluate_model(model_path: Path | str, images_dir: Path | str,
@@ -249,6 +251,7 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
                            threshold=threshold, empty=empty, keep_first=0,
                            keep_worst=WORST_PANELS)
     rows = convention_scores(scored.tally)
+    image_scores = scored.image_scores()
     sums = scored.tally.sums
     model_name = saved.path.name
     out_dir = create_run_dir(Path(out_parent), saved.path.stem)  # only once there is a result
@@ -265,13 +268,14 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     report = Report(
         title=f"unetdiag evaluate {saved.path}", command=COMMAND, findings=findings,
         headline=evaluation_headline(findings, context),
-        summary={"conventions": [row.row() for row in rows], "worst images": _worst_rows(scored)},
+        summary={"conventions": [row.row() for row in rows],
+                 "worst images": _worst_rows(image_scores)},
         meta={"model": str(saved.path), "images_dir": str(images_dir),
               "masks_dir": None if masks_dir is None else str(masks_dir),
               "pairs": len(pairing.pairs), "input": describe_input(saved),
               "threshold": threshold, "empty_rule": empty, "policy": policy.to_dict(),
               "out_dir": str(out_dir), "seconds": time.perf_counter() - started})
-    atomic_write_text(out_dir / SCORES_FILENAME, scores_csv(scored.image_scores()))
+    atomic_write_text(out_dir / SCORES_FILENAME, scores_csv(image_scores))
     write_gallery(out_dir / OVERLAYS_DIRNAME, {"worst": scored.worst}, threshold)
     write_report_files(report, out_dir)
     return EvaluationResult(report, out_dir)
