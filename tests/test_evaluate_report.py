@@ -92,3 +92,68 @@ def test_the_worst_images_table_has_up_to_worst_rows_rows_and_the_panels_stay_fo
     panels = json.loads((result.out_dir / "overlays" / "index.json").read_text())
     assert len(panels) == WORST_PANELS
     assert [panel["file"] for panel in panels] == [row["file"] for row in rows[:WORST_PANELS]]
+
+
+#: The facts about files, not pixels, that train's decoder records.
+FILE_FACTS = {"image.sixteen_bit_colour", "mask.sixteen_bit_colour", "file.blank_first_frame",
+              "image.dropped_samples"}
+
+
+def _files_with_storage_facts(folder):
+    """Pairs of 32 px: 48-bit RGB masks (0/65535) and one 48-bit image, two GIF masks whose
+    blank first frame hides the object drawn on the second, and a 4-sample TIFF image."""
+    from unetdiag.diag.synth.generator import SynthSpec, write_dataset
+    from unetdiag.diag.synth.image_corruptions import png16_bytes, tiff_bytes
+
+    pairs = write_dataset(folder, SynthSpec(n_pairs=10, size=32, seed=5))
+    for _image, mask in pairs[:4]:
+        drawn = (np.asarray(Image.open(mask)) > 0).astype(np.uint16) * 65535
+        mask.write_bytes(png16_bytes(np.dstack([drawn] * 3)))
+    grey = np.asarray(Image.open(pairs[0][0]).convert("L")).astype(np.uint16) * 257
+    pairs[0][0].write_bytes(png16_bytes(np.dstack([grey] * 3)))
+    for _image, mask in pairs[4:6]:
+        drawn = np.asarray(Image.open(mask))
+        Image.fromarray(np.zeros_like(drawn)).save(mask.with_suffix(".gif"), save_all=True,
+                                                   append_images=[Image.fromarray(drawn)])
+        mask.unlink()
+    image = pairs[6][0]
+    grey = np.asarray(Image.open(image).convert("L"))
+    image.with_suffix(".tif").write_bytes(tiff_bytes(np.dstack([grey] * 4), extra_sample=0))
+    image.unlink()
+    return folder
+
+
+def test_evaluate_reports_the_file_facts_train_reports_for_the_same_files(tmp_path):
+    from helpers import tiny_train_config, train_quietly
+
+    from unetdiag.training.evaluate import evaluate_model
+
+    data = _files_with_storage_facts(tmp_path / "data")
+    trained = train_quietly(tiny_train_config(data, tmp_path / "runs", variants=("MP_Tr_BCE",),
+                                              epochs=1))
+    said_by_train = {f.id: f for f in trained.report.findings if f.id in FILE_FACTS}
+    assert set(said_by_train) == FILE_FACTS
+    evaluated = evaluate_model(tmp_path / "runs" / "r" / "MP_Tr_BCE" / "model.keras", data,
+                               out_parent=tmp_path / "out")
+    said_by_evaluate = {f.id: f for f in evaluated.report.findings if f.id in FILE_FACTS}
+    assert set(said_by_evaluate) == FILE_FACTS
+    for finding_id, finding in said_by_train.items():
+        same = said_by_evaluate[finding_id]
+        assert (same.severity, same.title, same.evidence, same.source) == (
+            finding.severity, finding.title, finding.evidence, finding.source), finding_id
+
+
+def test_evaluate_refuses_masks_train_refuses_and_leaves_no_folder(tmp_path):
+    from unetdiag.diag.synth.image_corruptions import png16_bytes
+    from unetdiag.exitcodes import ExitCode, UserError
+    from unetdiag.training.evaluate import evaluate_model
+
+    data = _squares(tmp_path / "data")
+    for mask in data.glob("*_mask.png"):  # 0/1 in 16 bits a channel: every top byte is 0
+        drawn = (np.asarray(Image.open(mask)) > 0).astype(np.uint16)
+        mask.write_bytes(png16_bytes(np.dstack([drawn] * 3)))
+    with pytest.raises(UserError, match="store 16 bits per colour channel") as caught:
+        evaluate_model(_model(tmp_path / "ones.keras", 0.0, 10.0), data,
+                       out_parent=tmp_path / "out")
+    assert caught.value.code == ExitCode.INPUT_ERROR
+    assert not (tmp_path / "out").exists()

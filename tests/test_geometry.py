@@ -111,7 +111,7 @@ def test_masks_of_the_stored_size_only_are_info():
 def test_the_trainer_words_what_its_decoder_saw(tmp_path):
     from unetdiag.diag.data.policy import MaskPolicy
     from unetdiag.training.data_stats import decoded_findings
-    from unetdiag.training.pipeline import DecodeLog
+    from unetdiag.training.decoder import DecodeLog
 
     image_path = tmp_path / "photo.jpg"
     exif = Image.Exif()

@@ -23,7 +23,7 @@ from unetdiag.diag.core.dice import EmptyRule, trivial_baselines
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data.orientation import read_orientation
 from unetdiag.diag.data.policy import MaskPolicy
-from unetdiag.training.pipeline import DecodeLog
+from unetdiag.training.decoder import DecodeLog
 
 #: Validation metrics compared with the trivial predictors' scores, and the field of
 #: :class:`~unetdiag.diag.core.dice.TrivialScores` under the trainer's metric conventions.

@@ -21,15 +21,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from rich.console import Console
 
 from unetdiag.diag.checks.baselines import baseline_findings
-from unetdiag.diag.checks.geometry import PairSizes, geometry_findings
-from unetdiag.diag.checks.label_maps import threshold_on_label_maps
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.checks.saturation import (
     VAL_FOREGROUND_FRACTION_KEY,
@@ -38,11 +36,7 @@ from unetdiag.diag.checks.saturation import (
 )
 from unetdiag.diag.core.dice import DEFAULT_DICE, EmptyRule
 from unetdiag.diag.core.findings import Finding, Report
-from unetdiag.diag.data.decoding import decoded_planes, inspect_stored
-from unetdiag.diag.data.instances import load_mask
-from unetdiag.diag.data.labelmaps import read_by_numbering
-from unetdiag.diag.data.masks import DEFAULT_POLICY, ImageReadError, MaskPolicy
-from unetdiag.diag.data.orientation import read_orientation
+from unetdiag.diag.data.masks import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs
 from unetdiag.diag.evaluation.conventions import (
     ConventionScore,
@@ -62,14 +56,16 @@ from unetdiag.diag.visual.gallery import write_gallery
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_text
 from unetdiag.report import write_report_files
+from unetdiag.training.data_stats import MaskCounts, decoded_findings
+from unetdiag.training.decoder import DecodeLog, decode_pair
 from unetdiag.training.run.folder import create_run_dir
 from unetdiag.training.saved_model import (
     SavedModel,
     batches_of,
     describe_input,
     load_saved_model,
+    model_input,
     predict_checked,
-    read_model_image,
     resize_mask,
 )
 from unetdiag.training.scoring import WORST_PANELS, Batch, score_batches
@@ -101,47 +97,33 @@ class EvaluationResult:
     out_dir: Path
 
 
-@dataclass
-class _DataSeen:
-    """What the decoder saw that the scores cannot show, worded as ``train`` words it
-    (:func:`_data_findings`): pairs of different sizes, masks that are label maps, and each
-    mask's foreground and counted pixels at the model's input size."""
-
-    mismatched: list[PairSizes] = field(default_factory=list)
-    label_maps: dict[str, list[int]] = field(default_factory=dict)
-    foreground: list[float] = field(default_factory=list)
-    pixels: list[float] = field(default_factory=list)
-
-
 def _pair_batches(pairs: Sequence[Pair], saved: SavedModel, policy: MaskPolicy,
-                  batch_size: int, progress: Progress | None, seen: _DataSeen
-                  ) -> Iterator[Batch]:
+                  batch_size: int, progress: Progress | None, decode_log: DecodeLog,
+                  counts: MaskCounts) -> Iterator[Batch]:
     """``(files, images, masks[, weights])`` at the model's input size, ``batch_size`` pairs
-    at a time; the weights (0 on the policy's ignored values) when it ignores any."""
+    at a time, read by ``train``'s decoder (what it sees goes into ``decode_log``); the
+    weights (0 on the policy's ignored values) when it ignores any. ``counts`` gets each
+    mask's foreground and counted pixels at that size.
+
+    Raises:
+        UserError: a file cannot be decoded (one line naming it).
+    """
     done = 0
     for chunk in batches_of(list(pairs), batch_size):
         images, masks, weights = [], [], []
         for pair in chunk:
-            image, image_size = read_model_image(pair.image, saved)
-            images.append(image)
             try:
-                stored = load_mask(pair.mask)
-            except ImageReadError as error:
-                raise UserError(f"cannot read {error.path}: {error.reason}") from None
-            inspected = inspect_stored(stored, policy)
-            mask, ignored = decoded_planes(inspected, policy)
-            if mask.shape[:2] != tuple(image_size):
-                seen.mismatched.append(PairSizes(
-                    str(pair.image), str(pair.mask), (image_size[1], image_size[0]),
-                    (mask.shape[1], mask.shape[0]), read_orientation(pair.image)))
-            numbered = read_by_numbering(inspected, policy)
-            if numbered is not None:
-                seen.label_maps[str(pair.mask)] = sorted(numbered.counts)
+                image, mask, ignored = decode_pair(str(pair.image), str(pair.mask),
+                                                   channels=saved.channels, policy=policy,
+                                                   decode_log=decode_log)
+            except Exception:  # decode_pair recorded the file and why
+                raise decode_log.as_user_error() from None
+            images.append(model_input(image, saved))
             resized = resize_mask(mask, saved.height, saved.width)
             counted = (np.ones_like(resized) if ignored is None
                        else resize_mask(~ignored, saved.height, saved.width))
-            seen.foreground.append(float((resized * counted).sum()))
-            seen.pixels.append(float(counted.sum()))
+            counts.foreground.append(float((resized * counted).sum()))
+            counts.pixels.append(float(counted.sum()))
             masks.append(resized)
             weights.append(counted)
         done += len(chunk)
@@ -169,19 +151,17 @@ def _refuse_out_in_dataset(out_parent: Path, images_dir: Path | str,
                             "another with --out", ExitCode.USAGE)
 
 
-def _data_findings(seen: _DataSeen, policy: MaskPolicy) -> list[Finding]:
-    """Pairs of different sizes (each is stretched to the model's input on its own), label
-    maps read under a threshold, and empty or one-sided masks, as ``train`` says them: the
-    scores of such data measure the data, not the model."""
-    findings = geometry_findings(seen.mismatched, source=DATA_SOURCE)
-    label_maps = threshold_on_label_maps(seen.label_maps, len(seen.pixels), policy,
-                                         source=DATA_SOURCE)
-    if label_maps is not None:
-        findings.append(label_maps)
-    counted = [index for index, pixels in enumerate(seen.pixels) if pixels > 0]
+def _data_findings(decode_log: DecodeLog, counts: MaskCounts,
+                   policy: MaskPolicy) -> list[Finding]:
+    """What ``train`` says of the same files (:func:`decoded_findings`: pairs of different
+    sizes, label maps read under a threshold, 16-bit colour, dropped samples, blank first
+    frames), and empty or one-sided masks: the scores of such data measure the data, not the
+    model."""
+    findings = decoded_findings(decode_log, policy)
+    counted = [index for index, pixels in enumerate(counts.pixels) if pixels > 0]
     if counted:
         findings += [f for f in check_imbalance(
-            [seen.foreground[i] for i in counted], [seen.pixels[i] for i in counted],
+            [counts.foreground[i] for i in counted], [counts.pixels[i] for i in counted],
             source=DATA_SOURCE, dark_is_foreground=policy.dark_is_foreground)
             if f.id != "imbalance.summary"]
     return findings
@@ -244,19 +224,22 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     if console is not None:
         console.print(f"evaluating {saved.path} on {len(pairing.pairs)} pairs "
                       f"({describe_input(saved)})", highlight=False, soft_wrap=True)
-    seen = _DataSeen()
+    decode_log, counts = DecodeLog(), MaskCounts([], [])
     scored = score_batches(lambda images: predict_checked(saved, images),
                            _pair_batches(pairing.pairs, saved, policy, batch_size, progress,
-                                         seen),
+                                         decode_log, counts),
                            threshold=threshold, empty=empty, keep_first=0,
                            keep_worst=WORST_PANELS)
+    refusal = decode_log.unreadable_masks()
+    if refusal is not None:
+        raise refusal
     rows = convention_scores(scored.tally)
     image_scores = scored.image_scores()
     sums = scored.tally.sums
     model_name = saved.path.name
     out_dir = create_run_dir(Path(out_parent), saved.path.stem)  # only once there is a result
     findings = [f if f.source else f.with_source("pairing") for f in pairing.findings]
-    findings += _data_findings(seen, policy)
+    findings += _data_findings(decode_log, counts, policy)
     findings += evaluation_findings(
         model_name, rows, images=len(scored.tally), empty_images=empty_image_count(scored.tally),
         non_finite_images=int(np.count_nonzero(sums["finite"] == 0)), empty_rule=empty)

@@ -101,9 +101,15 @@ def read_model_image(path: Path, saved: SavedModel) -> tuple[np.ndarray, tuple[i
         image = read_image(path, channels=saved.channels)
     except ImageReadError as error:
         raise UserError(f"cannot read {error.path}: {error.reason}") from None
+    return model_input(image, saved), image.shape[:2]
+
+
+def model_input(image: np.ndarray, saved: SavedModel) -> np.ndarray:
+    """A decoded image resized to the model's input as ``train`` resizes it (bilinear, with
+    antialiasing), float32."""
     resized = tf.image.resize(image, (saved.height, saved.width), method="bilinear",
                               antialias=True)
-    return resized.numpy().astype(np.float32), image.shape[:2]
+    return resized.numpy().astype(np.float32)
 
 
 def resize_mask(mask: np.ndarray, height: int, width: int) -> np.ndarray:

@@ -1,0 +1,170 @@
+"""The one decoder of image/mask file pairs, and its record of what it saw.
+
+``unetdiag train`` (through the tf.data pipeline, :mod:`unetdiag.training.pipeline`) and
+``unetdiag evaluate`` read every pair with :func:`decode_pair`, so the same files are read
+the same way and leave the same facts in a :class:`DecodeLog`, which
+:func:`unetdiag.training.data_stats.decoded_findings` words: pairs of different sizes, label
+maps, 16-bit colour files, samples Pillow leaves out, blank first frames.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from unetdiag.diag.audit.storage import header_facts
+from unetdiag.diag.audit.storage_findings import unreadable_top_byte_masks
+from unetdiag.diag.data.decoding import InspectedMask, decoded_planes, inspect_stored
+from unetdiag.diag.data.frames import later_frame_with_values
+from unetdiag.diag.data.instances import load_mask
+from unetdiag.diag.data.labelmaps import read_by_numbering
+from unetdiag.diag.data.masks import MaskPolicy, read_image
+from unetdiag.exitcodes import ExitCode, UserError
+
+
+@dataclass
+class DecodeLog:
+    """What the decoder saw that the batches cannot show (thread-safe): files that failed to
+    decode, pairs whose image and mask differ in size (both are resized to the model's
+    input, which hides it; :mod:`unetdiag.diag.checks.geometry` words it), masks that are
+    label maps (:mod:`unetdiag.diag.checks.label_maps`), files of 16 bits per colour
+    channel, which Pillow reads at their top 8, images whose samples Pillow leaves out and
+    masks whose first frame, the one read, is blank
+    (:mod:`unetdiag.diag.audit.storage_findings`, :mod:`unetdiag.diag.audit.findings`)."""
+
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    #: ``image path -> (mask path, image (width, height), mask (width, height))``.
+    size_mismatches: dict[str, tuple[str, tuple[int, int], tuple[int, int]]] = field(
+        default_factory=dict)
+    #: ``mask path -> the values it holds`` of the masks that are label maps.
+    label_maps: dict[str, list[int]] = field(default_factory=dict)
+    #: every mask decoded (a set: an uncached dataset decodes each file every pass).
+    decoded_masks: set[str] = field(default_factory=set)
+    #: ``image path -> (stored bits, lowest, highest value read of 255)`` of 16-bit colour
+    #: images.
+    top_byte_images: dict[str, tuple[int, float, float]] = field(default_factory=dict)
+    #: ``mask path -> (stored bits, distinct values read, lowest value read)`` of 16-bit
+    #: colour masks.
+    top_byte_masks: dict[str, tuple[int, int, float]] = field(default_factory=dict)
+    #: ``image path -> (samples per pixel stored, bands Pillow reads)`` of images whose file
+    #: stores samples Pillow leaves out.
+    dropped_samples: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: ``mask path -> (frames, the first later frame with several values, frames examined)``
+    #: of multi-frame masks whose first frame, the one read, holds a single value.
+    blank_first_frames: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record_failure(self, path: str, reason: str) -> None:
+        with self._lock:
+            self.failures.append((path, reason))
+
+    def record_sizes(self, image_path: str, mask_path: str, image: np.ndarray,
+                     mask: np.ndarray) -> None:
+        """Count the pair, and note it when the decoded image and mask differ in height or
+        width."""
+        with self._lock:
+            self.decoded_masks.add(mask_path)
+            if image.shape[:2] != mask.shape[:2]:
+                self.size_mismatches[image_path] = (
+                    mask_path, (image.shape[1], image.shape[0]), (mask.shape[1], mask.shape[0]))
+
+    def record_label_map(self, mask_path: str, values: list[int]) -> None:
+        """Note a mask that holds class or object numbers (a label map) and its values."""
+        with self._lock:
+            self.label_maps[mask_path] = values
+
+    def record_top_byte(self, path: str, bits: int, values: np.ndarray, is_mask: bool) -> None:
+        """Note a file of ``bits`` per colour channel read at its top byte, from the values
+        read (0..255): an image's, or the plane a mask is thresholded on (alpha and
+        colour collapsed as the decoder does, so a mask reads as one value as the audit
+        counts it)."""
+        if is_mask:
+            distinct = np.unique(values)
+            record_masks = (bits, int(distinct.size), float(distinct[0]))
+            with self._lock:
+                self.top_byte_masks[path] = record_masks
+        else:
+            record_images = (bits, float(values.min()), float(values.max()))
+            with self._lock:
+                self.top_byte_images[path] = record_images
+
+    def record_blank_first_frame(self, path: str, frames: int, later: int,
+                                 examined: int) -> None:
+        with self._lock:
+            self.blank_first_frames[path] = (frames, later, examined)
+
+    def record_dropped_samples(self, path: str, stored: int, read: int) -> None:
+        with self._lock:
+            self.dropped_samples[path] = (stored, read)
+
+    def as_user_error(self) -> UserError:
+        """A one-line error naming the first file that failed (and how many others did)."""
+        path, reason = self.failures[0]
+        others = len({p for p, _ in self.failures}) - 1
+        extra = f" ({others} more file(s) failed too)" if others > 0 else ""
+        return UserError(f"cannot decode {path}: {reason}{extra}", ExitCode.INPUT_ERROR)
+
+    def unreadable_masks(self) -> UserError | None:
+        """The refusal of a dataset whose every mask stores 16 bits per colour channel and
+        reads as a single value; None otherwise (one such file among others is a finding)."""
+        if len(self.top_byte_masks) != len(self.decoded_masks):
+            return None
+        reason = unreadable_top_byte_masks(self.top_byte_masks)
+        return None if reason is None else UserError(reason, ExitCode.INPUT_ERROR)
+
+
+def decode_pair(image_file: str, mask_file: str, *, channels: int, policy: MaskPolicy,
+                decode_log: DecodeLog) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Read one pair with Pillow: the image (float32 ``(height, width, channels)``, scaled
+    by its stored range), the mask decoded by ``policy`` (``(height, width)``) and its
+    ignored pixels (None when the policy ignores no value); what the files hold beyond
+    that goes into ``decode_log``.
+
+    Raises:
+        Exception: whatever reading raised, after recording it with the file's name
+            (:meth:`DecodeLog.as_user_error` words it).
+    """
+    current = image_file
+    try:
+        image = read_image(image_file, channels=channels)
+        if image.ndim != 3 or image.shape[-1] != channels:
+            raise ValueError(f"decoded to shape {image.shape}, expected {channels} channel(s)")
+        current = mask_file
+        stored = load_mask(mask_file)
+        inspected = inspect_stored(stored, policy)
+        mask, ignored = decoded_planes(inspected, policy)
+        if mask.ndim != 2:
+            raise ValueError(f"mask decoded to shape {mask.shape}, expected height x width")
+        numbered = read_by_numbering(inspected, policy)
+        if numbered is not None:
+            decode_log.record_label_map(mask_file, sorted(numbered.counts))
+        _note_storage(decode_log, image_file, mask_file, inspected, mask)
+    except Exception as error:  # recorded with the file name, then re-raised
+        decode_log.record_failure(current, getattr(error, "reason", None)
+                                  or f"{type(error).__name__}: {error}")
+        raise
+    decode_log.record_sizes(image_file, mask_file, image, mask)
+    return image, mask, ignored
+
+
+def _note_storage(decode_log: DecodeLog, image_file: str, mask_file: str,
+                  inspected: InspectedMask, mask: np.ndarray) -> None:
+    """What the files store that Pillow's reading leaves out (their headers: 16-bit colour,
+    samples beyond the bands) and empty masks whose annotation is on a later frame."""
+    plane = inspected.plane
+    image_bits, samples, dropped = header_facts(image_file)
+    if image_bits:  # the values as read, before any change of channels
+        decode_log.record_top_byte(image_file, image_bits,
+                                   np.rint(read_image(image_file) * 255), is_mask=False)
+    if dropped:
+        decode_log.record_dropped_samples(image_file, samples, samples - dropped)
+    mask_bits, _, _ = header_facts(mask_file)
+    if mask_bits:
+        decode_log.record_top_byte(mask_file, mask_bits, plane, is_mask=True)
+    frames = inspected.encoding.frames
+    if frames > 1 and not mask.any() and not np.any(plane != plane.flat[0]):
+        later, examined = later_frame_with_values(mask_file)
+        if later:
+            decode_log.record_blank_first_frame(mask_file, frames, later, examined)
