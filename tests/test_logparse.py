@@ -758,3 +758,35 @@ def test_a_script_banner_names_its_run_and_a_markdown_heading_of_prose_does_not(
     for heading in ("## Training Summary:\n", "#### Training Same CNN with Gumbel Softmax\n"):
         [prose] = parse_console(heading + lines)
         assert prose.name == "run 1", heading
+
+
+def test_tqdm_keras_callback_bars_are_refused_naming_the_callback(tmp_path):
+    # model.fit(verbose=0, callbacks=[TqdmCallback()]): the epoch bar keeps only the last
+    # epoch's values (plintAn/TensorflowEDA's README)
+    path = tmp_path / "tqdm.log"
+    path.write_text("50/50 [00:07<00:00, 23.10epoch/s, loss=0.643, accuracy=0.625, "
+                    "val_loss=1.5, val_accuracy=0.58]\n")
+    with pytest.raises(UserError, match="TqdmCallback") as error:
+        parse_log(path)
+    assert "tqdm.log" in str(error.value)
+
+
+def test_a_summary_wrapped_inside_a_metric_name_is_joined(tmp_path):
+    # a notebook printed to PDF wraps each summary mid-word: "- accu" / "racy: 0.9354 - ..."
+    path = tmp_path / "pdf.log"
+    path.write_text(
+        "Epoch 1/2\n"
+        "15/15 [==============================] - 0s 9ms/step - loss: 0.4818 - accu\n"
+        "racy: 0.9354 - val_loss: 0.1724 - val_accuracy: 0.9500\n"
+        "Epoch 2/2\n"
+        "15/15 [==============================] - 0s 5ms/step - loss: -0.0786 - acc\n"
+        "uracy: 0.9417 - val_loss: -0.2707 - val_accuracy: 0.9500\n")
+    [run] = parse_log(path)
+    assert [epoch["accuracy"] for epoch in run.epochs] == [0.9354, 0.9417]
+    assert [epoch["val_loss"] for epoch in run.epochs] == [0.1724, -0.2707]
+    assert not run.notes
+    # prose after a line of metrics is not glued onto it
+    prose = tmp_path / "prose.log"
+    prose.write_text("Epoch 1/1\n15/15 [====] - 0s - loss: 0.4818 - see\nnote: 3 more runs\n")
+    [run] = parse_log(prose)
+    assert set(run.epochs[0]) >= {"loss"} and "seenote" not in run.epochs[0]

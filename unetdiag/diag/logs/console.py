@@ -34,8 +34,8 @@ from unetdiag.diag.logs.model import LogFormatError, RunLog, unique_names
 from unetdiag.diag.logs.progress import (
     ProgressLine,
     clean_line,
-    continues_summary,
     epoch_header,
+    joined_summary,
     learning_rate_cut,
     parse_progress,
 )
@@ -81,8 +81,9 @@ def _drawn_lines(text: str) -> list[tuple[int, str]]:
     drawn: list[tuple[int, str]] = []
     for number, raw in enumerate(lines, start=1):
         line = clean_line(raw)
-        if drawn and continues_summary(drawn[-1][1], line):
-            drawn[-1] = (drawn[-1][0], f"{drawn[-1][1]} {line}")
+        joined = joined_summary(drawn[-1][1], line) if drawn else None
+        if joined is not None:
+            drawn[-1] = (drawn[-1][0], joined)
         else:
             drawn.append((number, line))
     return drawn

@@ -41,7 +41,12 @@ from unetdiag.diag.checks.saturation.ids import (
     STEP_TIME_OUTLIER,
     TRAIN_VAL_GAP,
 )
-from unetdiag.diag.checks.saturation.metrics import is_validation, metric_kind, validation_first
+from unetdiag.diag.checks.saturation.metrics import (
+    base_name,
+    is_validation,
+    metric_kind,
+    validation_first,
+)
 from unetdiag.diag.checks.saturation.words import non_finite_when, non_finite_word
 from unetdiag.diag.core.findings import Finding, Report, Severity
 from unetdiag.diag.logs.headline import headline
@@ -123,8 +128,9 @@ def _parse_notes(run: RunLog, files: Sequence[str]) -> Finding:
 
 
 def _last_value(run: RunLog, validation: bool, kind: str) -> float | None:
-    """The last logged value of the run's first training (or validation) metric of ``kind``."""
-    for metric in run.metrics():
+    """The last logged value of the run's first training (or validation) metric of ``kind``
+    (for a loss, the one named ``loss`` first, as the checks take it)."""
+    for metric in sorted(run.metrics(), key=lambda name: base_name(name) != "loss"):
         if is_validation(metric) == validation and metric_kind(metric) == kind:
             values = [epoch[metric] for epoch in run.epochs if metric in epoch]
             return values[-1] if values else None

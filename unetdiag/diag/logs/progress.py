@@ -55,6 +55,9 @@ _CONTINUATION_RE = re.compile(rf"^{_METRIC_NAME}:\s*{NUMBER_PATTERN}(?:\s+-\s|$)
 _DASHED_CONTINUATION_RE = re.compile(
     rf"^-\s+(?P<name>{_METRIC_NAME}):\s*{NUMBER_PATTERN}(?:\s+-\s|$)", re.IGNORECASE)
 _ENDS_WITH_VALUE_RE = re.compile(rf"{_METRIC_NAME}:\s*{NUMBER_PATTERN}$", re.IGNORECASE)
+# A summary wrapped inside a name: the line ends with " - accu", the next starts "racy: 0.93".
+_CUT_NAME_RE = re.compile(r"\s-\s+[A-Za-z_]\w*$")
+_CUT_NAME_REST_RE = re.compile(rf"^\w*:\s*{NUMBER_PATTERN}(?:\s+-\s|$)", re.IGNORECASE)
 _STEP_TIME_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(s|ms|us|µs|μs)/(step|sample)\b")
 _TIME_TOKEN_RE = re.compile(
     rf"^(?:ETA:\s*)?(?:{_TIME}(?:/(?:step|sample|epoch))?|\d+:\d{{2}}(?::\d{{2}})?)"
@@ -177,18 +180,26 @@ def has_epoch_header(text: str) -> bool:
     return any(epoch_header(clean_line(line)) for line in text.splitlines())
 
 
-def continues_summary(previous: str, line: str) -> bool:
-    """A summary wrapped over two lines: ``previous`` ends at a ``-`` separator and ``line``
-    starts with ``name: value``, or ``previous`` is a line of metrics ending with
-    ``name: value`` and ``line`` starts with ``- name: value`` for a name not on it."""
+def joined_summary(previous: str, line: str) -> str | None:
+    """``previous`` and ``line`` as one summary when a summary was wrapped over them, else
+    None: ``previous`` ends at a ``-`` separator and ``line`` starts with ``name: value``;
+    ``previous`` is a line of metrics ending with ``name: value`` and ``line`` starts with
+    ``- name: value`` for a name not on it; or the wrap cut a name (``- accu`` then
+    ``racy: 0.9354 - ...``, a notebook printed to PDF) after a line of metrics."""
     if previous.endswith("-") and _CONTINUATION_RE.match(line):
-        return True
+        return f"{previous} {line}"
     dashed = _DASHED_CONTINUATION_RE.match(line)
     # onto a line of metrics only, and never a name it already holds (a summary does not
     # repeat a key; a bullet list of settings after an epoch line would)
-    return bool(dashed and _ENDS_WITH_VALUE_RE.search(previous)
-                and parse_progress(previous) is not None
-                and not re.search(rf"(?:^|\s){re.escape(dashed['name'])}:", previous))
+    if (dashed and _ENDS_WITH_VALUE_RE.search(previous)
+            and parse_progress(previous) is not None
+            and not re.search(rf"(?:^|\s){re.escape(dashed['name'])}:", previous)):
+        return f"{previous} {line}"
+    cut = _CUT_NAME_RE.search(previous)
+    if (cut and _CUT_NAME_REST_RE.match(line) and _ENDS_WITH_VALUE_RE.search(previous[:cut.start()])
+            and parse_progress(previous[:cut.start()]) is not None):
+        return previous + line
+    return None
 
 
 def learning_rate_cut(text: str) -> float | None:

@@ -36,9 +36,10 @@ UTF16_ASCII_SHARE = 0.5
 
 # What a log file may be, said in every error about one.
 _KINDS_HINT = "expected a Keras console log, a CSVLogger .csv or a model.fit() history .json"
-#: A tqdm bar's postfix (``4.85it/s, loss=0.693``): PyTorch Lightning's and other
-#: libraries' progress output, which no Keras callback prints.
-_TQDM_POSTFIX_RE = re.compile(r"(?:it|s)/(?:s|it)\]?,?[ \t][^\n]*\b\w+=-?(?:\d|nan|inf)")
+#: A tqdm bar's postfix (``4.85it/s, loss=0.693``; ``1.03epoch/s, loss=0.643`` from
+#: ``tqdm.keras.TqdmCallback``): output that keeps only the last values of each bar.
+_TQDM_POSTFIX_RE = re.compile(
+    r"(?:it|s|epoch|batch)/(?:s|it|epoch|batch)\]?,?[ \t][^\n]*\b\w+=-?(?:\d|nan|inf)")
 # Controls no text log holds (escape, backspace, tab and line ends are left out).
 _BINARY_CONTROL_RE = re.compile(r"[\x00-\x07\x0e-\x1a\x1c-\x1f\x7f]")
 
@@ -141,7 +142,8 @@ def parse_log(path: Path | str) -> list[RunLog]:
     if _TQDM_POSTFIX_RE.search(text[:SNIFF_BYTES]) and not has_epoch_header(text):
         raise UserError(
             f"{path} looks like a tqdm progress bar ('it/s, loss=0.693': PyTorch Lightning "
-            f"and other libraries print these), not a Keras log; {_KINDS_HINT}")
+            "and tqdm's Keras callback, tqdm.keras.TqdmCallback, print these), which keeps "
+            f"only the last values of each bar, not one line per epoch; {_KINDS_HINT}")
     kind = detect_kind(text, path.suffix.lower())
     try:
         runs = _PARSERS[kind](text)

@@ -20,6 +20,7 @@ from unetdiag.diag.checks.saturation.degenerate import (
     score_zero_throughout,
     uniform_prediction_loss,
 )
+from unetdiag.diag.checks.saturation.evidence import NegativeLossScoresInRange
 from unetdiag.diag.checks.saturation.loss_size import loss_jump, loss_magnitude
 from unetdiag.diag.checks.saturation.metrics import (
     learning_rates,
@@ -86,8 +87,12 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     series = metric_series(history)
     multiclass = bool(multiclass_metrics(list(history)))
     prior = class_prior_loss(run, series, tolerance, thresholds, multiclass)
+    scale = label_scale(run, series, tolerance, thresholds, multiclass)
+    # values labels in [0, 1] cannot give make the training and validation scores meaningless,
+    # so how far apart they are says nothing about fit (a loss negative by design does not)
+    scores_meaningless = any(not isinstance(claim, NegativeLossScoresInRange) for claim in scale)
     claims = [non_finite_onset(run, series),
-              *label_scale(run, series, tolerance, thresholds, multiclass),
+              *scale,
               loss_magnitude(run, series, thresholds),
               loss_jump(run, series, thresholds),
               iou_above_dice(run, series, thresholds, multiclass),
@@ -104,7 +109,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               *(at_baselines(run, series, baselines, tolerance, thresholds) if baselines
                 else ()),
               flat_metrics(run, series, thresholds, learning_rates(history), multiclass),
-              train_val_gap(run, series, thresholds),
+              None if scores_meaningless else train_val_gap(run, series, thresholds),
               still_improving(run, series, thresholds),
               validation_loss_rising(run, series, thresholds)]
     return [wording.finding_of(claim, subject) for claim in claims if claim is not None]

@@ -27,6 +27,7 @@ from unetdiag.diag.checks.saturation.metrics import (
     Series,
     is_validation,
     metric_kind,
+    phase_metrics,
 )
 from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
 from unetdiag.diag.core.findings import Severity
@@ -105,19 +106,30 @@ def flat_tail(item: MetricSeries, thresholds: SaturationThresholds) -> int:
 def _schedule(rates: Sequence[float | None] | None, start: int,
               thresholds: SaturationThresholds) -> tuple[float | None, bool]:
     """(learning rate at epoch position ``start``, whether the schedule had cut it to at most
-    :attr:`~.SaturationThresholds.schedule_cut_ratio` of the run's highest by then)."""
+    :attr:`~.SaturationThresholds.schedule_cut_ratio` of the run's highest by then). A log
+    whose first epochs have no rate learns it from ReduceLROnPlateau's "reducing learning
+    rate to X" lines: every known rate there follows a cut from a higher, unprinted one."""
     if not rates or start >= len(rates) or rates[start] is None:
         return None, False
     known = [rate for rate in rates if rate is not None and math.isfinite(rate) and rate > 0]
     rate = float(rates[start])
-    return rate, bool(known) and rate <= thresholds.schedule_cut_ratio * max(known)
+    after_a_printed_cut = rates[0] is None
+    return rate, bool(known) and (after_a_printed_cut
+                                  or rate <= thresholds.schedule_cut_ratio * max(known))
 
 
 def _loss_moves(series: Series, validation: bool, thresholds: SaturationThresholds) -> bool:
-    """The phase logs a loss, and its last epochs are not flat."""
-    losses = [item for name, item in series.items()
-              if metric_kind(name) == "loss" and is_validation(name) == validation]
-    return bool(losses) and flat_tail(losses[0], thresholds) < thresholds.min_flat_epochs
+    """The phase logs a loss, finite over its last epochs, and they are not flat."""
+    loss = phase_metrics(series, validation).get("loss")
+    return (loss is not None and bool(loss.finite[-thresholds.min_flat_epochs:].all())
+            and flat_tail(loss, thresholds) < thresholds.min_flat_epochs)
+
+
+def _loss_never_finite(series: Series, name: str, start: int) -> bool:
+    """The phase of ``name`` logs a loss that is NaN or infinite at every epoch from position
+    ``start`` on: its metrics are frozen by the overflow, which the non-finite check names."""
+    loss = phase_metrics(series, is_validation(name)).get("loss")
+    return loss is not None and loss.name != name and not loss.finite[start:].any()
 
 
 def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
@@ -134,7 +146,8 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
     for name, item in series.items():
         epochs = item.values.size
         tail = flat_tail(item, thresholds)
-        if tail >= thresholds.min_flat_epochs:
+        if tail >= thresholds.min_flat_epochs \
+                and not _loss_never_finite(series, name, epochs - tail):
             flat[name] = {"value": float(item.values[-1]), "flat_epochs": tail,
                           "from_epoch": item.epoch(epochs - tail), "epochs": epochs}
             rate, explained = _schedule(rates, epochs - tail, thresholds)
@@ -260,10 +273,22 @@ def still_improving(run: str, series: Series, thresholds: SaturationThresholds
     return StillImproving(run, rising) if rising else None
 
 
+def _typical_change(item: MetricSeries) -> float:
+    """The median relative change of a positive series from one finite epoch to the next: a
+    rise no larger than it is the series' ordinary swing, not a trend (a validation loss that
+    jumps 100x and back between epochs is not measuring one thing)."""
+    values = item.values[item.finite]
+    values = values[values > 0]
+    if values.size < 3:
+        return 0.0
+    return float(np.expm1(np.median(np.abs(np.diff(np.log(values))))))
+
+
 def validation_loss_rising(run: str, series: Series, thresholds: SaturationThresholds
                            ) -> ValidationLossRising | None:
-    """Validation losses at least ``thresholds.loss_rise`` above their best at the last finite
-    epoch, ``thresholds.loss_rise_epochs`` or more epochs after the best, while the training
+    """Validation losses at least ``thresholds.loss_rise`` (and more than their typical
+    change from one epoch to the next) above their best at the last finite epoch,
+    ``thresholds.loss_rise_epochs`` or more epochs after the best, while the training
     loss at the last epoch is ``thresholds.training_loss_fall`` or more below its value at the
     best one (and the validation loss has neither diverged from it nor been NaN or infinite
     since its best: :func:`train_val_gap` and the non-finite check explain those)."""
@@ -280,7 +305,7 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
         best, last = float(item.values[best_at]), float(item.values[last_at])
         after = item.epoch(last_at) - item.epoch(best_at)
         if (best <= 0 or after < thresholds.loss_rise_epochs
-                or last < best * (1 + thresholds.loss_rise)
+                or last < best * (1 + max(thresholds.loss_rise, _typical_change(item)))
                 or max(best_at, last_at) >= training.values.size):
             continue
         training_at_best, training_last = (float(training.values[best_at]),

@@ -56,11 +56,12 @@ def identical_finding(claim: IdenticalAcrossRuns) -> Finding:
         title=(f"{claim.metric} is {claim.value:.4f} in {who}"
                + (" at every epoch" if constant else " (identical at every common epoch)")),
         explanation=(
-            f"In {join_names(group)}, {claim.metric} agrees to within {claim.tolerance:g} at "
+            f"In {join_names(group)}, {claim.metric} agrees to within {percent(claim.tolerance)} "
+            f"of its value at "
             f"every one of their {claim.common_epochs} common epochs"
             + (", and it never changes from one epoch to the next" if constant else "")
             + ". Different models that learn from the images do not produce the same "
-            "validation numbers to four decimals: a number that does not depend on the "
+            "validation numbers epoch after epoch: a number that does not depend on the "
             "model is a property of the data, such as what a constant prediction scores "
             "on this validation set."),
         fix=("Unless these runs are the same model trained with the same seed, compare "

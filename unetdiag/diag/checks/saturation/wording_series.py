@@ -237,12 +237,17 @@ def _flat_reading(claim: evidence.FlatTail) -> list[str]:
     scheduled = [n for n in flat if claim.explained_by_schedule(n)]
     if scheduled:
         first = min(scheduled, key=lambda n: flat[n]["from_epoch"])
+        rate = flat[first]["learning_rate"]
+        if claim.first_learning_rate_known:
+            cut = f"cut from {claim.highest_learning_rate:g}"
+        elif rate < claim.highest_learning_rate:
+            cut = (f"cut from at least {claim.highest_learning_rate:g} (the log does not show "
+                   "the rate of its first epochs)")
+        else:
+            cut = "cut (the log prints the cut, not the rate before it)"
         sentences.append(
-            "The learning rate had been cut from "
-            + (f"{claim.highest_learning_rate:g}" if claim.first_learning_rate_known else
-               f"at least {claim.highest_learning_rate:g} (the log does not show the rate of "
-               "its first epochs)")
-            + f" to {flat[first]['learning_rate']:g} by epoch {flat[first]['from_epoch']} (and to "
+            f"The learning rate had been {cut}"
+            + f" to {rate:g} by epoch {flat[first]['from_epoch']} (and to "
             f"{claim.final_learning_rate:g} by the end: a schedule or ReduceLROnPlateau): the "
             f"schedule flattened {join_names(scheduled)}; that is convergence at a small step, "
             "not saturation.")
@@ -299,16 +304,22 @@ def flat_finding(claim: evidence.FlatTail) -> Finding:
         if name not in never:
             by_start.setdefault(flat[name]["from_epoch"], []).append(name)
     parts += [f"{join_names(names)} flat since epoch {epoch}" for epoch, names in by_start.items()]
-    scheduled_only = all(claim.explained_by_schedule(n) or n in claim.uninformative
-                         for n in flat) and not claim.stuck
+    explained = not claim.stuck and all(
+        claim.explained_by_schedule(n) or n in claim.uninformative for n in flat)
+    if explained and any(claim.explained_by_schedule(n) for n in flat):
+        fix = ("Nothing to fix: the run converged as far as its schedule allowed; stopping "
+               "earlier (EarlyStopping) saves the time.")
+    elif explained:
+        fix = ("Judge the run by its loss (or a metric made for continuous targets): an "
+               "accuracy that counts exact matches says nothing about it.")
+    else:
+        fix = ("Compare against the trivial baselines (`unetdiag audit-data`); if the model is "
+               "at one, fix the data or the loss, not the number of epochs.")
     return finding(
         ids.FLAT_METRIC, claim, title=f"{claim.run}: " + "; ".join(parts),
         explanation=(f"{_flat_details(claim)} (constant to within {claim.spread:g}). "
                      + " ".join(_flat_reading(claim))),
-        fix=("Nothing to fix: the run converged as far as its schedule allowed; stopping "
-             "earlier (EarlyStopping) saves the time." if scheduled_only else
-             "Compare against the trivial baselines (`unetdiag audit-data`); if the model is "
-             "at one, fix the data or the loss, not the number of epochs."))
+        fix=fix)
 
 
 def _gap_sentence(name: str, gap: Mapping[str, float], last_epoch: int) -> str:

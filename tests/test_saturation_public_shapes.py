@@ -1,0 +1,104 @@
+"""The metric-series checks on numbers shaped like public Keras logs that misled them: each
+history is the shape of a real run (a research pass over public logs, docs/real-logs.md),
+small enough to read, with what a true diagnosis says about it."""
+
+from __future__ import annotations
+
+import math
+
+from unetdiag.diag.checks.saturation import check_across_runs, check_series
+from unetdiag.diag.checks.saturation.metrics import metric_series, phase_metrics
+from unetdiag.diag.core.findings import Severity
+
+NAN = math.nan
+
+
+def _found(findings, finding_id):
+    return [f for f in findings if f.id == finding_id]
+
+
+def test_two_folds_of_one_model_whose_small_losses_differ_are_not_identical():
+    # K-fold speech-commands run: 0.0361 / 0.0369 and 0.0232 / 0.0233 are within an absolute
+    # 0.001 of each other, 2 % apart, and both folds learn (accuracy 0.81 -> 0.87)
+    folds = {"1": {"val_loss": [0.0361, 0.0232, 0.0121, 0.0104],
+                   "val_categorical_accuracy": [0.8088, 0.8749, 0.93, 0.9469]},
+             "2": {"val_loss": [0.0369, 0.0233],
+                   "val_categorical_accuracy": [0.8011, 0.8719]}}
+    assert _found(check_across_runs(folds), "saturation.identical_across_runs") == []
+    # the same number in both runs is still the same number, and the value said is one that
+    # every run logs (not the longer run's last)
+    same = {"1": {"val_loss": [0.0361, 0.0232, 0.0121, 0.0104]},
+            "2": {"val_loss": [0.0361, 0.0232]}}
+    [identical] = _found(check_across_runs(same), "saturation.identical_across_runs")
+    assert identical.evidence["value"] == 0.0232
+    assert "0.0232" in identical.title and "0.1 %" in identical.explanation
+
+
+def test_a_plateau_after_a_printed_reduce_lr_on_plateau_cut_is_the_schedule():
+    # the log prints no rate before ReduceLROnPlateau's first "reducing learning rate to
+    # 0.0001" (epoch 3): the rate before it was higher, so the plateau that follows is the
+    # schedule's, not a model predicting one class
+    history = {"loss": [0.30, 0.10, 0.05, 0.0023, 0.0023, 0.0023, 0.0023],
+               "val_loss": [0.20, 0.08, 0.0104, 0.0104, 0.0104, 0.0104, 0.0104],
+               "val_categorical_accuracy": [0.80, 0.90, 0.9458, 0.9460, 0.9477, 0.9469, 0.9470],
+               "lr": [None, None, 1e-4, 1e-4, 2e-5, 1e-5, 1e-5]}
+    [flat] = _found(check_series("1", history), "saturation.flat_metric")
+    assert flat.severity is Severity.INFO
+    assert flat.evidence["metrics"]["val_loss"]["schedule"] is True
+    assert "same class everywhere" not in flat.explanation
+    assert "the log prints the cut, not the rate before it" in flat.explanation
+    assert "cut from at least 0.0001" not in flat.explanation  # 0.0001 is the rate after it
+
+
+def test_an_accuracy_frozen_beside_a_loss_that_is_nan_throughout_is_left_to_the_nan():
+    # SemEval sentiment run: loss NaN at every epoch, acc 0.7311 then exactly 0 (NaN outputs
+    # never equal a label); "the loss moves ... the run converged" was said of it
+    history = {"loss": [NAN] * 4, "acc": [0.7311, 0.0, 0.0, 0.0]}
+    findings = check_series("run 1", history)
+    assert [f.id for f in findings] == ["saturation.non_finite"]
+    text = " ".join(f.explanation + f.fix for f in findings)
+    assert "converged" not in text and "loss moves" not in text
+
+
+def test_an_accuracy_near_zero_beside_a_moving_loss_is_not_called_converged():
+    history = {"loss": [9.0, 7.0, 5.0, 4.0, 3.0], "accuracy": [0.0, 0.0, 0.0, 0.0, 0.0]}
+    [flat] = _found(check_series("regression", history), "saturation.flat_metric")
+    assert "loss moves" in flat.explanation and "converged" not in flat.fix
+
+
+def test_no_train_validation_gap_is_read_into_scores_a_label_scale_finding_voids():
+    # integer class ids into a binary loss: the loss goes to -8, accuracies 0.109 and 0.025
+    # measure nothing, so "training does much better than validation" would be false
+    history = {"loss": [0.51, -2.0, -5.0, -8.07], "accuracy": [0.42, 0.027, 0.08, 0.1091],
+               "val_loss": [0.3, -3.0, -6.0, -8.668], "val_accuracy": [0.3, 0.02, 0.03, 0.025]}
+    findings = check_series("run 1", history)
+    assert _found(findings, "saturation.negative_loss")
+    assert _found(findings, "saturation.train_val_gap") == []
+    # a gap between scores in range beside a healthy loss is still reported
+    healthy = {"loss": [0.5, 0.3, 0.2, 0.1], "accuracy": [0.80, 0.90, 0.95, 0.99],
+               "val_loss": [0.5, 0.4, 0.45, 0.5], "val_accuracy": [0.78, 0.80, 0.80, 0.79]}
+    assert _found(check_series("fit", healthy), "saturation.train_val_gap")
+
+
+def test_the_phase_loss_is_the_metric_named_loss_not_a_psnr_loss_metric():
+    # loss='mse' with metrics PSNRLoss (~23.7 dB) and SSIMLoss logged before it
+    history = {"PSNRLoss": [23.70, 23.73], "SSIMLoss": [0.33, 0.33], "loss": [0.0065, 0.0064],
+               "val_PSNRLoss": [23.9, 23.98], "val_SSIMLoss": [0.32, 0.33],
+               "val_loss": [0.0066, 0.0065]}
+    series = metric_series(history)
+    assert phase_metrics(series, validation=False)["loss"].name == "loss"
+    assert phase_metrics(series, validation=True)["loss"].name == "val_loss"
+
+
+def test_a_validation_loss_that_swings_a_hundredfold_between_epochs_shows_no_overfitting():
+    # Kaggle digits, fit_generator: val_loss jumps 0.0021 -> 0.2357 -> 0.0258 with accuracy
+    # flat; a 37 % rise from its best is inside its ordinary swing
+    history = {"loss": [0.2275, 0.1485, 0.1158, 0.0729, 0.0712, 0.0744, 0.0721, 0.0737,
+                        0.0738, 0.0706],
+               "val_loss": [0.0531, 0.0119, 0.0091, 0.0021, 0.2357, 0.0258, 0.0068,
+                            8.0507e-04, 0.0019, 0.0011]}
+    assert _found(check_series("run 1", history), "saturation.validation_loss_rising") == []
+    # a steady rise after the best is still a rise
+    steady = {"loss": [0.60, 0.40, 0.30, 0.25, 0.21, 0.18, 0.15, 0.13],
+              "val_loss": [0.55, 0.42, 0.36, 0.34, 0.35, 0.37, 0.40, 0.43]}
+    assert _found(check_series("run 1", steady), "saturation.validation_loss_rising")
