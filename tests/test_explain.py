@@ -108,6 +108,19 @@ def test_labels_on_a_255_scale_are_named():
     assert all("labels outside [0, 1]" in row["verdict"] for row in report.summary["runs"])
 
 
+def test_a_negative_loss_beside_healthy_accuracy_keeps_its_construction_in_the_verdict(
+        tmp_path):
+    # keras-team/keras#19638: a "dice and crossentropy" loss falls to -0.12 while accuracy
+    # climbs to 0.94; the finding lists a loss below 0 by construction, so must the runs table
+    path = tmp_path / "dice_ce.log"
+    path.write_text("".join(
+        f"Epoch {epoch}/3\n10/10 [====] - 1s - loss: {loss} - accuracy: {accuracy}\n"
+        for epoch, (loss, accuracy) in enumerate([(0.05, 0.90), (-0.05, 0.92), (-0.12, 0.944)],
+                                                  start=1)))
+    [row] = explain_log(path).summary["runs"]
+    assert "construction" in row["verdict"]
+
+
 def test_real_keras_runs_with_255_masks():
     keras2 = explain_log(LOGS / "keras2_verbose2_labels255.log")
     assert {"saturation.dice_above_one", "saturation.negative_loss"} <= {

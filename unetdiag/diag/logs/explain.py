@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.checks.saturation.checks import check_across_runs, check_series
-from unetdiag.diag.checks.saturation.evidence import AccuracyBoundBreach
+from unetdiag.diag.checks.saturation.evidence import AccuracyBoundBreach, Cause
 from unetdiag.diag.checks.saturation.ids import (
     ALL_ONES_PREDICTOR,
     ALL_ZEROS_PREDICTOR,
@@ -154,7 +154,11 @@ def _verdict(findings: Iterable[Finding]) -> str:
     scale = {cause for f in ids.values() if f.id in LABEL_SCALE_IDS
              for cause in f.evidence.get("consistent_with", ())}
     if scale:
-        parts.append(_SCALE_VERDICTS.get(frozenset(scale), "labels or predictions outside [0, 1]"))
+        parts.append(_SCALE_VERDICTS.get(
+            frozenset(scale),
+            "loss below 0 (labels, outputs or the loss's construction)"
+            if Cause.LOSS_BELOW_ZERO_BY_DESIGN.value in scale
+            else "labels or predictions outside [0, 1]"))
     if NON_FINITE in ids:
         evidence = ids[NON_FINITE].evidence
         parts.append(f"{non_finite_word(evidence['values_at_onset'])} "
