@@ -790,3 +790,18 @@ def test_a_summary_wrapped_inside_a_metric_name_is_joined(tmp_path):
     prose.write_text("Epoch 1/1\n15/15 [====] - 0s - loss: 0.4818 - see\nnote: 3 more runs\n")
     [run] = parse_log(prose)
     assert set(run.epochs[0]) >= {"loss"} and "seenote" not in run.epochs[0]
+
+
+def test_an_evaluate_summary_after_the_last_epoch_is_noted_with_its_values(tmp_path):
+    # Hands-On ML's regression notebook evaluates unscaled test inputs after the fit: a loss
+    # 10^5 times the last val_loss, which "nothing out of range" passed over in silence
+    path = tmp_path / "fit_then_evaluate.log"
+    path.write_text(
+        "Epoch 1/2\n363/363 [====] - 0s 1ms/step - loss: 0.4578 - val_loss: 0.4773\n"
+        "Epoch 2/2\n363/363 [====] - 0s 1ms/step - loss: 0.4474 - val_loss: 0.4696\n"
+        "162/162 [====] - 0s 673us/step - loss: 50316.0156\n")
+    [run] = parse_log(path)
+    assert len(run.epochs) == 2 and run.epochs[-1]["loss"] == 0.4474
+    [note] = run.notes
+    assert note.startswith("line 5: a summary after epoch 2/2's closing line, read as no epoch")
+    assert "loss 50316" in note and "107,147x the epoch's val_loss 0.4696" in note

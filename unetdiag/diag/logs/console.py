@@ -89,6 +89,20 @@ def _drawn_lines(text: str) -> list[tuple[int, str]]:
     return drawn
 
 
+def _evaluate_note(number: int, evaluated: ProgressLine, closing: ProgressLine,
+                   label: str) -> str:
+    """A note on an evaluate() summary printed after an epoch's closing line: its values,
+    and how far its loss is from the epoch's validation loss (a test set prepared unlike
+    the validation data shows here)."""
+    values = ", ".join(f"{name} {value:.6g}" for name, value in evaluated.metrics.items())
+    note = (f"line {number}: a summary after {label}'s closing line, read as no epoch "
+            f"(evaluate() output?): {values}")
+    loss, val_loss = evaluated.metrics.get("loss"), closing.metrics.get("val_loss")
+    if loss is not None and val_loss and val_loss > 0 and loss / val_loss >= 10:
+        note += f", {loss / val_loss:,.0f}x the epoch's val_loss {val_loss:.4g}"
+    return note
+
+
 @dataclass
 class _Partial:
     """The progress drawings of an epoch that has not finished (yet)."""
@@ -407,6 +421,9 @@ class _ConsoleReader:
         # The closing line carries the most values (train + validation); an evaluate() bar
         # printed later in the same block carries fewer.
         number, chosen = max(block.finals, key=lambda item: len(item[1].metrics))
+        for other_number, other in block.finals:
+            if other_number > number:
+                run.notes.append(_evaluate_note(other_number, other, chosen, label))
         if chosen.damaged:
             unread = ", ".join(map(repr, chosen.damaged))
             run.notes.append(f"line {number}: could not read {unread}")
