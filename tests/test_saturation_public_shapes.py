@@ -102,3 +102,13 @@ def test_a_validation_loss_that_swings_a_hundredfold_between_epochs_shows_no_ove
     steady = {"loss": [0.60, 0.40, 0.30, 0.25, 0.21, 0.18, 0.15, 0.13],
               "val_loss": [0.55, 0.42, 0.36, 0.34, 0.35, 0.37, 0.40, 0.43]}
     assert _found(check_series("run 1", steady), "saturation.validation_loss_rising")
+
+
+def test_a_gap_whose_validation_loss_is_still_at_its_best_is_not_told_to_stop_earlier():
+    # Kaggle flowers, InceptionV3 transfer: val_loss 0.4674 at the last epoch is its lowest
+    improving = {"loss": [0.9, 0.5, 0.35, 0.2454], "val_loss": [0.9, 0.6, 0.4685, 0.4674]}
+    [gap] = _found(check_series("run 1", improving), "saturation.train_val_gap")
+    assert "stop earlier" not in gap.fix and "stopping earlier would not help" in gap.fix
+    past_best = {"loss": [0.9, 0.5, 0.35, 0.2454], "val_loss": [0.9, 0.6, 0.4485, 0.4674]}
+    [gap] = _found(check_series("run 1", past_best), "saturation.train_val_gap")
+    assert gap.fix.endswith("or stop earlier.")

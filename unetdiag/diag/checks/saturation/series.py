@@ -223,7 +223,10 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds
         if not both.size:
             continue
         train, val = float(item.values[both[-1]]), float(partner.values[both[-1]])
-        epochs: dict = {"epoch": item.epoch(int(both[-1]))}
+        # stopping earlier cannot help a validation value still at its best
+        so_far = partner.values[:both[-1] + 1][partner.finite[:both[-1] + 1]]
+        at_best = val <= so_far.min() if kind == "loss" else val >= so_far.max()
+        epochs: dict = {"epoch": item.epoch(int(both[-1])), "validation_at_its_best": bool(at_best)}
         overflowed = _non_finite_since_best(partner, kind, int(both[-1]))
         if overflowed:
             epochs["validation_non_finite_epochs"] = overflowed

@@ -383,7 +383,11 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
         fix=(_AFTER_ONE_EPOCH_FIX if overfit and after_one_epoch else
              _AFTER_OVERFLOW_FIX if overfit and overflowed else
              "Check that training and validation come from the same distribution; use more "
-             "data or augmentation, or stop earlier." if overfit else
+             "data or augmentation" + (
+                 " (the validation values are at their best at that epoch: stopping earlier "
+                 "would not help)." if all(gap["validation_at_its_best"]
+                                           for gap in claim.metrics.values())
+                 else ", or stop earlier.") if overfit else
              "Compare both sets' foreground fractions (`unetdiag audit-data`)."))
 
 
