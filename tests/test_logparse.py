@@ -805,3 +805,15 @@ def test_an_evaluate_summary_after_the_last_epoch_is_noted_with_its_values(tmp_p
     [note] = run.notes
     assert note.startswith("line 5: a summary after epoch 2/2's closing line, read as no epoch")
     assert "loss 50316" in note and "107,147x the epoch's val_loss 0.4696" in note
+
+
+def test_a_csvlogger_file_says_its_epochs_are_renumbered_from_one(tmp_path):
+    # spacenet6's logs/training.log: the report's "epoch 6" is the file's row "5,..."
+    numbered = tmp_path / "training.log"
+    numbered.write_text("epoch,loss,val_loss\n0,0.5,0.6\n1,0.4,0.5\n")
+    [run] = parse_log(numbered)
+    assert run.epoch_numbers == [1, 2] and "counts from 0" in run.source
+    unnumbered = tmp_path / "history.csv"  # pandas to_csv(index=False): no epoch column
+    unnumbered.write_text("loss,val_loss\n0.5,0.6\n0.4,0.5\n")
+    [run] = parse_log(unnumbered)
+    assert "counts from 0" not in run.source

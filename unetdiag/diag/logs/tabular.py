@@ -163,7 +163,9 @@ def parse_csv(text: str) -> list[RunLog]:
                      "were merged into it (a column's later value kept)")
     for run in runs:
         run.source = "CSVLogger file" + (f", run {runs.index(run) + 1} of {len(runs)}"
-                                          if len(runs) > 1 else "")
+                                          if len(runs) > 1 else "") + (
+            " (its epoch column counts from 0: epochs here count from 1, as Keras prints them)"
+            if run.epoch_numbers else "")
         run.notes.extend(notes)
     return unique_names(runs)
 
