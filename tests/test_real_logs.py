@@ -114,6 +114,8 @@ def _check(report: Report | None, status: int, predicates: dict) -> list[str]:
         "headline_lacks": lambda words: not any(w.lower() in headline for w in words),
         "text_has": lambda words: all(w.lower() in text for w in words),
         "text_lacks": lambda words: not any(w.lower() in text for w in words),
+        "runs_table": lambda cells: all(row.get(column) == value for row in runs[:1]
+                                        for column, value in cells.items()),
         "finding": lambda spec: _has_finding(report, spec),
         "no_finding": lambda spec: not any(
             f.id == spec["id"] and f.severity.value in spec["severity"]
