@@ -760,15 +760,23 @@ def test_a_script_banner_names_its_run_and_a_markdown_heading_of_prose_does_not(
         assert prose.name == "run 1", heading
 
 
-def test_tqdm_keras_callback_bars_are_refused_naming_the_callback(tmp_path):
-    # model.fit(verbose=0, callbacks=[TqdmCallback()]): the epoch bar keeps only the last
-    # epoch's values (plintAn/TensorflowEDA's README)
+def test_a_tqdm_keras_callback_epoch_bar_is_read_as_its_last_epoch(tmp_path):
+    # model.fit(verbose=0, callbacks=[TqdmCallback()]) keeps one bar with the last epoch's
+    # values (plintAn/TensorflowEDA's README), wrapped after a comma in a notebook
     path = tmp_path / "tqdm.log"
-    path.write_text("50/50 [00:07<00:00, 23.10epoch/s, loss=0.643, accuracy=0.625, "
-                    "val_loss=1.5, val_accuracy=0.58]\n")
-    with pytest.raises(UserError, match="TqdmCallback") as error:
-        parse_log(path)
-    assert "tqdm.log" in str(error.value)
+    path.write_text("```\n50/50 [00:52<00:00, 1.03epoch/s, loss=0.000977, acc=1, \n"
+                    "      val_loss=1.92, val_acc=0.762, lr=0.001]\n```\n")
+    [run] = parse_log(path)
+    assert run.epochs == [{"loss": 0.000977, "acc": 1.0, "val_loss": 1.92, "val_acc": 0.762,
+                           "lr": 0.001}]
+    assert run.epoch_numbers == [50] and "TqdmCallback" in run.source
+    assert "only the last epoch's values" in run.notes[0]
+    # a batch bar ("it/s") is no epoch: still refused, naming tqdm
+    batches = tmp_path / "batches.log"
+    batches.write_text("100%|##########| 370/370 [00:10<00:00, 36.1it/s, loss=0.693]\n")
+    with pytest.raises(UserError, match="tqdm progress bar") as error:
+        parse_log(batches)
+    assert "batches.log" in str(error.value)
 
 
 def test_a_summary_wrapped_inside_a_metric_name_is_joined(tmp_path):

@@ -112,3 +112,15 @@ def test_a_gap_whose_validation_loss_is_still_at_its_best_is_not_told_to_stop_ea
     past_best = {"loss": [0.9, 0.5, 0.35, 0.2454], "val_loss": [0.9, 0.6, 0.4485, 0.4674]}
     [gap] = _found(check_series("run 1", past_best), "saturation.train_val_gap")
     assert gap.fix.endswith("or stop earlier.")
+
+
+def test_a_tiny_training_loss_does_not_make_an_ordinary_validation_loss_diverged():
+    # Kaggle hummingbirds: loss 0.000977 against val_loss 1.92 (acc 1 vs val_acc 0.762) is
+    # 2,000x, and heavy overfitting; outputs that blow up give validation losses in the
+    # thousands
+    overfit = {"loss": [0.000977], "val_loss": [1.92], "acc": [1.0], "val_acc": [0.762]}
+    [gap] = _found(check_series("run 1", overfit), "saturation.train_val_gap")
+    assert gap.evidence["diverged"] == [] and "diverged" not in gap.title
+    blown = {"loss": [0.30], "val_loss": [3000.0]}
+    [gap] = _found(check_series("run 1", blown), "saturation.train_val_gap")
+    assert gap.evidence["diverged"] == ["loss"] and "diverged" in gap.title

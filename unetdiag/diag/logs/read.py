@@ -23,6 +23,7 @@ from unetdiag.diag.logs.console import parse_console
 from unetdiag.diag.logs.model import LogFormatError, RunLog
 from unetdiag.diag.logs.progress import has_epoch_header, is_progress_line
 from unetdiag.diag.logs.tabular import csv_rows, history_data, parse_csv, parse_history_json
+from unetdiag.diag.logs.tqdm_bar import epoch_bars
 from unetdiag.exitcodes import UserError
 
 #: How much of a file's first bytes the text/binary sniffing looks at.
@@ -140,10 +141,15 @@ def parse_log(path: Path | str) -> list[RunLog]:
     path = Path(path)
     text = read_log_text(path)
     if _TQDM_POSTFIX_RE.search(text[:SNIFF_BYTES]) and not has_epoch_header(text):
+        runs = epoch_bars(text)
+        if runs:
+            for run in runs:
+                run.source = f"{path.name}: {run.source}"
+            return runs
         raise UserError(
             f"{path} looks like a tqdm progress bar ('it/s, loss=0.693': PyTorch Lightning "
-            "and tqdm's Keras callback, tqdm.keras.TqdmCallback, print these), which keeps "
-            f"only the last values of each bar, not one line per epoch; {_KINDS_HINT}")
+            "print these), not a Keras log; tqdm.keras.TqdmCallback's epoch bar is read, its "
+            f"batch bars are not; {_KINDS_HINT}")
     kind = detect_kind(text, path.suffix.lower())
     try:
         runs = _PARSERS[kind](text)

@@ -192,6 +192,12 @@ def _moving_scores(series: Series, flat: dict[str, dict],
     return moving
 
 
+def _diverged(training: float, validation: float, thresholds: SaturationThresholds) -> bool:
+    """A validation loss orders of magnitude above the training loss, and large itself."""
+    return (validation >= thresholds.diverged_loss_ratio * training
+            and validation >= thresholds.diverged_min_loss)
+
+
 def _non_finite_since_best(item: MetricSeries, kind: str, until: int) -> list[int]:
     """Epochs (as the log counts them) at which ``item`` was NaN or infinite after its best
     finite value and up to position ``until``: an overflow on the way to the gap, not one
@@ -240,7 +246,7 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds
                 gaps[name] = {"train": train, "validation": val, "ratio": val / train,
                               **epochs}
                 severity = Severity.WARNING
-                if val >= thresholds.diverged_loss_ratio * train:
+                if _diverged(train, val, thresholds):
                     diverged.append(name)
         elif abs(train - val) > thresholds.gap_score:
             gaps[name] = {"train": train, "validation": val, "gap": train - val, **epochs}
@@ -315,7 +321,7 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
                                            float(training.values[last_at]))
         falling = training_last <= training_at_best * (1 - thresholds.training_loss_fall)
         if not (np.isfinite(training_at_best) and falling) \
-                or last >= thresholds.diverged_loss_ratio * training_last \
+                or _diverged(training_last, last, thresholds) \
                 or (item.logged & ~item.finite)[best_at:last_at + 1].any():
             continue  # not falling; or diverged or overflowed, which is not a matter of fit
         rising[name] = {"best": best, "best_epoch": item.epoch(best_at), "last": last,

@@ -62,7 +62,11 @@ class SaturationThresholds:
     gap_loss_min: float = 0.05
     """...when it is also at least this much larger."""
     diverged_loss_ratio: float = 1e3
-    """A validation loss this many times the training loss has diverged, not merely drifted."""
+    """A validation loss this many times the training loss has diverged, not merely drifted..."""
+    diverged_min_loss: float = 10.0
+    """...when it is also at least this large: beside a training loss of 0.001, a validation
+    loss of 1.9 is 2,000 times larger and is overfitting, not outputs that blow up (a
+    cross-entropy over 1,000 classes at chance is 6.9; Keras clips BCE at 16.1 a pixel)."""
     perfect_score: float = 5e-5
     """An accuracy within this of 1 prints as 1.0000 (Keras's four decimals)."""
     uninformative_accuracy: float = 0.01
