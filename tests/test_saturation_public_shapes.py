@@ -124,3 +124,17 @@ def test_a_tiny_training_loss_does_not_make_an_ordinary_validation_loss_diverged
     blown = {"loss": [0.30], "val_loss": [3000.0]}
     [gap] = _found(check_series("run 1", blown), "saturation.train_val_gap")
     assert gap.evidence["diverged"] == ["loss"] and "diverged" in gap.title
+
+
+def test_a_gap_already_there_at_the_first_epoch_is_not_read_as_overfitting():
+    # spacenet6's CSVLogger: IoU 0.646 vs 0.572 at the first epoch, 0.667 vs 0.583 at the
+    # sixth; a gap that does not grow points at the two sets, and stopping earlier is no fix
+    steady = {"iou_score": [0.646, 0.652, 0.657, 0.661, 0.664, 0.6675],
+              "val_iou_score": [0.5716, 0.575, 0.578, 0.580, 0.581, 0.5826]}
+    [gap] = _found(check_series("run 1", steady), "saturation.train_val_gap")
+    assert "nearly as wide at the first epoch" in gap.explanation
+    assert "stop earlier" not in gap.fix and "same distribution" in gap.fix
+    widening = {"iou_score": [0.60, 0.65, 0.70, 0.75, 0.80, 0.85],
+                "val_iou_score": [0.59, 0.62, 0.64, 0.65, 0.655, 0.66]}
+    [gap] = _found(check_series("run 1", widening), "saturation.train_val_gap")
+    assert "first epoch" not in gap.explanation and "data or augmentation" in gap.fix

@@ -233,6 +233,11 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds
         so_far = partner.values[:both[-1] + 1][partner.finite[:both[-1] + 1]]
         at_best = val <= so_far.min() if kind == "loss" else val >= so_far.max()
         epochs: dict = {"epoch": item.epoch(int(both[-1])), "validation_at_its_best": bool(at_best)}
+        if both.size >= thresholds.min_flat_epochs:  # enough epochs to see whether it grew
+            first_train, first_val = float(item.values[both[0]]), float(partner.values[both[0]])
+            epochs["first_epoch"] = item.epoch(int(both[0]))
+            epochs["first"] = (first_val / first_train if kind == "loss" and first_train > 0
+                               else None if kind == "loss" else first_train - first_val)
         overflowed = _non_finite_since_best(partner, kind, int(both[-1]))
         if overflowed:
             epochs["validation_non_finite_epochs"] = overflowed

@@ -366,6 +366,13 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
             "validation one is measured at its end), with strong augmentation or dropout at "
             "training time, but also when the validation set is easier or trivial (e.g. "
             "mostly empty or mostly full masks).")
+    from_the_start = (_gaps_at_the_start(claim, fitting)
+                      if overfit and fitting and not after_one_epoch and not overflowed else [])
+    if from_the_start:
+        explanation += (f" The gap was nearly as wide at the first epoch ({from_the_start[0]}) "
+                        "and has not grown since: consistent with two sets that differ (or are "
+                        "scored differently) more than with overfitting, which widens as "
+                        "training goes on.")
     if claim.diverged:
         first = claim.diverged[0]
         title = (f"{claim.run}: the validation loss diverged "
@@ -382,6 +389,9 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
         explanation=explanation.strip(),
         fix=(_AFTER_ONE_EPOCH_FIX if overfit and after_one_epoch else
              _AFTER_OVERFLOW_FIX if overfit and overflowed else
+             "Check that training and validation come from the same distribution (their "
+             "foreground fractions and image statistics: `unetdiag audit-data`)."
+             if from_the_start else
              "Check that training and validation come from the same distribution; use more "
              "data or augmentation" + (
                  " (the validation values are at their best at that epoch: stopping earlier "
@@ -389,6 +399,23 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
                                            for gap in claim.metrics.values())
                  else ", or stop earlier.") if overfit else
              "Compare both sets' foreground fractions (`unetdiag audit-data`)."))
+
+
+def _gaps_at_the_start(claim: evidence.TrainValGap, names: list[str]) -> list[str]:
+    """Each gap at the first epoch in words, when every one was nearly as wide there as at
+    the last (empty otherwise): overfitting widens a gap as training goes on; two sets that
+    differ show it from the start."""
+    words = []
+    for name in names:
+        gap = claim.metrics[name]
+        now = gap.get("ratio", gap.get("gap"))
+        if gap.get("first") is None or now is None or now <= 0 or gap["first"] < 0.8 * now:
+            return []
+        partner = VALIDATION_PREFIX + name
+        words.append(f"{partner} {gap['first']:.3g}x {name}" if "ratio" in gap
+                     else f"{name} {gap['first']:.3g} above {partner}")
+    first_epoch = claim.metrics[names[0]]["first_epoch"]
+    return [f"{join_names(words)} at epoch {first_epoch}"]
 
 
 _AFTER_ONE_EPOCH = (
