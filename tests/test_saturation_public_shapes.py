@@ -138,3 +138,13 @@ def test_a_gap_already_there_at_the_first_epoch_is_not_read_as_overfitting():
                 "val_iou_score": [0.59, 0.62, 0.64, 0.65, 0.655, 0.66]}
     [gap] = _found(check_series("run 1", widening), "saturation.train_val_gap")
     assert "first epoch" not in gap.explanation and "data or augmentation" in gap.fix
+
+
+def test_the_all_zeros_fix_calls_foreground_rare_only_where_the_bound_says_so():
+    # so_57200621: val_acc 0.1551 and val_iou 0 bound the foreground at 84.5 %, not "rare"
+    common = {"val_acc": [0.1551], "val_iou": [0.0]}
+    [fit] = _found(check_series("run 1", common), "saturation.all_zeros_predictor")
+    assert "rare" not in fit.fix and "learnt nothing" in fit.fix
+    rare = {"val_acc": [0.9821, 0.9821, 0.9821], "val_iou": [0.0, 0.0, 0.0]}
+    [fit] = _found(check_series("run 1", rare), "saturation.all_zeros_predictor")
+    assert "foreground is rare" in fit.fix

@@ -156,9 +156,14 @@ def constant_predictor_finding(claim: evidence.ConstantPredictorRun,
             f"are foreground (f <= 1 - {fit.accuracy:.4f}), with equality for {what}. "
             + ("The measured foreground fraction is that bound: the numbers admit only the "
                "empty prediction." if fit.proven else f"Consistent with {what}.")]
-        fix = ("Predicting nothing is the cheapest answer when foreground is rare: train with a "
-               "Dice or focal loss (or weight the foreground in BCE), check that the masks are "
-               "not inverted (foreground dark) and that images and masks are paired correctly.")
+        checks = ("check that the masks are not inverted (foreground dark) and that images and "
+                  "masks are paired correctly")
+        # "rare" only where the numbers say so: an upper bound of 84.5 % says nothing of it
+        fix = (f"Predicting nothing is the cheapest answer when foreground is rare: train with a "
+               f"Dice or focal loss (or weight the foreground in BCE), {checks}."
+               if fraction < 0.5 else
+               f"A model that predicts no foreground has learnt nothing from the images: {checks}"
+               ", and that the loss gets labels in {0, 1}.")
     if subject.per_epoch:
         sentences.append(f"The numbers fit at {epoch_list(main.epochs_matched, main.epochs)}.")
     training = claim.phases.get("training")
