@@ -239,6 +239,42 @@ def test_scene_classes_on_a_commonest_value_are_not_merged_into_one_object(tmp_p
         assert f"--foreground-values {values[-1]} for value {values[-1]} alone" in label.fix
 
 
+def disc_and_cup_masks(root: Path, count: int = 6) -> None:
+    """REFUGE's disc/cup masks (bob.ip.binseg: "optic disc is drawn with gray == 128 and
+    includes the cup, drawn with black == 0. The rest is white == 255"): a wide rim of 128
+    round a cup of 0, on 255 covering most of every mask."""
+    rng = np.random.default_rng(21)
+    rows, columns = np.mgrid[0:96, 0:96]
+    for index in range(count):
+        centre = 30 + 6 * index
+        distance = np.hypot(rows - 48, columns - centre)
+        labels = np.full((96, 96), 255, np.uint8)
+        labels[distance <= 14] = 128
+        labels[distance <= 6 + index % 3] = 0
+        save_pair(root, f"g{index:04d}.bmp", Image.fromarray(labels), rng)
+
+
+def test_the_background_is_the_value_on_most_pixels_when_0_is_a_small_class(tmp_path):
+    disc_and_cup_masks(tmp_path)
+    label = found(audit_folders(tmp_path), "mask.label_map")
+    assert label.evidence["background"] == 255
+    assert "Value 255 is taken for the background (the commonest value" in label.explanation
+    assert "255 is foreground" not in label.explanation.split("Proposed:")[-1]
+
+
+def test_0_held_by_most_masks_stays_the_background_beside_large_objects(tmp_path):
+    # close-ups: the objects (1, 2) cover more pixels than the background 0 around them
+    rng = np.random.default_rng(4)
+    for index in range(6):
+        labels = np.zeros((48, 48), np.uint8)
+        labels[4:44, 4:30 + index] = 1
+        labels[10:30, 32 + index // 2:46] = 2
+        save_pair(tmp_path, f"close_{index}.png", Image.fromarray(labels), rng)
+    label = found(audit_folders(tmp_path), "mask.label_map")
+    assert label.evidence["background"] == 0
+    assert label.evidence["proposed_flags"] == "--foreground-values 1,2"
+
+
 def test_palette_void_band_is_not_foreground_and_ignoring_it_is_proposed(tmp_path):
     report, root = audit(tmp_path, [{"kind": "palette_void_masks"}])
     masks = stored(root, "*_mask.png")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from unetdiag.diag.audit.findings import audit_finding, listed_names
-from unetdiag.diag.audit.labels import LabelVerdict
+from unetdiag.diag.audit.labels import ZERO_BACKGROUND_SHARE, LabelVerdict
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.checks.label_maps import NUMBERED_OBJECTS, numbered_objects_choice
 from unetdiag.diag.core.findings import Finding, Severity
@@ -87,6 +87,14 @@ def _void_sentence(verdict: LabelVerdict) -> str:
     return f" Value {void} ({percent(entry.share)} of pixels) is {where}."
 
 
+def _small_zero_clause(verdict: LabelVerdict) -> str:
+    """Why 0, which most masks hold, is not the background: it is a small class."""
+    zero = next((entry for entry in verdict.values if entry.value == 0), None)
+    if zero is None or zero.masks < ZERO_BACKGROUND_SHARE * verdict.masks:
+        return ""
+    return f"; 0, though held by most masks, covers only {percent(zero.share)}"
+
+
 def _reading_sentence(verdict: LabelVerdict) -> str:
     """Why the proposal reads the values as it does, or why none can be proposed."""
     if verdict.colour:
@@ -112,7 +120,8 @@ def _reading_sentence(verdict: LabelVerdict) -> str:
                       "in weakly labelled sets) and proposed as ignored.")
     if verdict.background is not None and verdict.objects:
         why = ("0, held by most masks" if verdict.background == 0 else
-               "the commonest value")
+               f"the commonest value, {percent(verdict.value(verdict.background).share)} of "
+               "pixels" + _small_zero_clause(verdict))
         return (f" Value {verdict.background} is taken for the background ({why}) and "
                 f"{join_names([str(v) for v in verdict.objects])} for the object."
                 + unlabelled)

@@ -12,7 +12,9 @@ The proposal is a reading of the data, stated with its reasons and never applied
 * the *void* value is the one that separates every other pair of values in at least
   :data:`SEPARATING_MASK_SHARE` of the masks holding it (a border band drawn around every
   object: the trimap's 3, VOC's 255), or, in palette masks, index 255 (PASCAL VOC's void);
-* the *background* is 0 when most label maps hold it, else the commonest value;
+* the *background* is 0 when most label maps hold it, unless 0 is a small class beside a
+  value that covers most pixels (:data:`SMALL_ZERO_SHARE`: REFUGE's disc masks hold the cup
+  as 0 on 0.7 % of the pixels and the background as 255 on 97.6 %); else the commonest value;
 * every other value is an *object* value. A palette's default rule already makes every index
   but 0 and the void foreground, so for palettes only the void is proposed (ignored); for gray
   label maps the object values are proposed as ``foreground_values`` when there are at most
@@ -44,8 +46,11 @@ from unetdiag.diag.data.rules import VOID_INDEX, ValueClass, ValueRule
 SEPARATING_MASK_SHARE = 0.9
 #: ...and at least this share of the label-map masks hold it.
 VOID_PRESENCE_SHARE = 0.5
-#: Value 0 is the background when at least this share of the label-map masks hold it.
+#: Value 0 is the background when at least this share of the label-map masks hold it...
 ZERO_BACKGROUND_SHARE = 0.5
+#: ...and it holds at least this share of the pixels of the commonest value: an object larger
+#: than its background is common in close-ups, one ten times larger is not.
+SMALL_ZERO_SHARE = 0.1
 #: The evidence lists at most this many values (an instance label image holds thousands;
 #: ``value_count`` says how many there are).
 LISTED_LABEL_VALUES = 64
@@ -188,6 +193,18 @@ def _void_value(per_value: dict[int, list[int]], separating: Counter, masks: int
     return None, False
 
 
+def _background(values: dict[int, list[int]], masks: int) -> int | None:
+    """The background among ``values`` (value -> [pixels, masks]): 0 when most masks hold it
+    and it is no small class beside the commonest value, else the commonest value."""
+    if not values:
+        return None
+    commonest = max(values, key=lambda value: values[value][0])
+    if (0 in values and values[0][1] >= ZERO_BACKGROUND_SHARE * masks
+            and values[0][0] >= SMALL_ZERO_SHARE * values[commonest][0]):
+        return 0
+    return commonest
+
+
 def _several_classes(background: int | None, objects: tuple[int, ...]) -> bool:
     """No object can be proposed: more object values than :data:`MAX_PROPOSED_OBJECT_VALUES`,
     or several on a background that is only the commonest value. On 0, a few values are
@@ -230,10 +247,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     masks = int(indices.size)
     void, void_is_band = _void_value(per_value, separating, masks, palette)
     others = {value: entry for value, entry in per_value.items() if value != void}
-    if 0 in others and others[0][1] >= ZERO_BACKGROUND_SHARE * masks:
-        background: int | None = 0
-    else:
-        background = max(others, key=lambda value: others[value][0]) if others else None
+    background = _background(others, masks)
     # a negative label is no class: "unlabelled" by convention (-1 of weak labels,
     # PyTorch's ignore_index); proposed as ignored beside any void
     unlabelled = tuple(sorted(value for value in others if value < 0 and value != background))
