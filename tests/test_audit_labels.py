@@ -239,18 +239,20 @@ def test_scene_classes_on_a_commonest_value_are_not_merged_into_one_object(tmp_p
         assert f"--foreground-values {values[-1]} for value {values[-1]} alone" in label.fix
 
 
-def disc_and_cup_masks(root: Path, count: int = 6) -> None:
+def disc_and_cup_masks(root: Path, count: int = 6,
+                       values: tuple[int, int, int] = (255, 128, 0)) -> None:
     """REFUGE's disc/cup masks (bob.ip.binseg: "optic disc is drawn with gray == 128 and
     includes the cup, drawn with black == 0. The rest is white == 255"): a wide rim of 128
-    round a cup of 0, on 255 covering most of every mask."""
+    round a cup of 0, on 255 covering most of every mask (``values``: background, rim,
+    cup)."""
     rng = np.random.default_rng(21)
     rows, columns = np.mgrid[0:96, 0:96]
     for index in range(count):
         centre = 30 + 6 * index
         distance = np.hypot(rows - 48, columns - centre)
-        labels = np.full((96, 96), 255, np.uint8)
-        labels[distance <= 14] = 128
-        labels[distance <= 6 + index % 3] = 0
+        labels = np.full((96, 96), values[0], np.uint8)
+        labels[distance <= 14] = values[1]
+        labels[distance <= 6 + index % 3] = values[2]
         save_pair(root, f"g{index:04d}.bmp", Image.fromarray(labels), rng)
 
 
@@ -260,6 +262,39 @@ def test_the_background_is_the_value_on_most_pixels_when_0_is_a_small_class(tmp_
     assert label.evidence["background"] == 255
     assert "Value 255 is taken for the background (the commonest value" in label.explanation
     assert "255 is foreground" not in label.explanation.split("Proposed:")[-1]
+
+
+def test_a_wide_value_between_the_others_is_a_region_with_two_readings_not_a_void(tmp_path):
+    disc_and_cup_masks(tmp_path)
+    report = audit_folders(tmp_path)
+    label = found(report, "mask.label_map")
+    evidence = label.evidence
+    # 128 separates 0 from 255 everywhere, but holds more pixels than the 0 inside it
+    assert evidence["void"] is None and evidence["ring"] == 128
+    assert evidence["proposed_flags"] is None
+    assert evidence["reading_flags"] == ["--foreground-values 0,128", "--foreground-values 0"]
+    assert "void or border" not in label.explanation and "--ignore-values" not in text(report)
+    assert "0 lies inside 128" in label.explanation
+    assert report.headline.startswith(
+        "Masks are label maps holding the values 0, 128 and 255: 0 lies inside 128 on a "
+        "background of 255; pass --foreground-values 0,128 for the outer structure or "
+        "--foreground-values 0 for the inner one (see mask.label_map).")
+    # either reading passed is no longer a warning nor repeated in the headline
+    for flags in ((0, 128), (0,)):
+        read = audit_folders(tmp_path, policy=MaskPolicy(foreground_values=flags))
+        assert found(read, "mask.label_map").severity is Severity.INFO
+        assert "mask.label_map" not in read.headline
+
+
+def test_nested_class_numbers_that_decode_empty_are_given_both_readings(tmp_path):
+    disc_and_cup_masks(tmp_path, values=(1, 2, 3))
+    report = audit_folders(tmp_path)
+    assert report.headline.startswith(
+        "Every mask decodes empty under the mask policy in force: they are label maps holding "
+        "the values 1, 2 and 3; 3 lies inside 2 on a background of 1; pass "
+        "--foreground-values 2,3 for the outer structure or --foreground-values 3 for the "
+        "inner one.")
+    assert found(report, "mask.decodes_empty").fix.startswith("3 lies inside 2")
 
 
 def test_0_held_by_most_masks_stays_the_background_beside_large_objects(tmp_path):

@@ -39,8 +39,9 @@ id                                     severity  when
 ``mask.threshold_sensitive``           warning   foreground depends on the threshold chosen
 ``mask.non_finite``                    error     NaN or infinite mask values
 ``mask.label_map``                     warning   masks are label maps: each value with its share,
-                                                 and the value policy proposed (info when the
-                                                 policy in force reads them so)
+                                                 and the value policy proposed, or both readings
+                                                 of nested values (info when the policy in
+                                                 force reads them so)
 ``mask.decodes_empty``                 error     every mask decodes empty under the policy in
                                                  force, though some hold several values
 ``mask.nearly_identical``              warning   the masks are nearly one region in every image

@@ -97,6 +97,8 @@ def _decodes_empty_sentence(findings: Sequence[Finding], tally: AuditTally) -> s
         return f"{sentence}; pass {evidence['proposed_flags']}."
     if evidence.get("numbered_objects_choice"):
         return f"{sentence}; {evidence['numbered_objects_choice']}."
+    if evidence.get("readings_choice"):
+        return f"{sentence}; {evidence['readings_choice']}."
     if evidence.get("values_text"):
         return f"{sentence}; choose the foreground with --foreground-values."
     return f"{sentence}, though {evidence['several_values']} of them hold several values."
@@ -123,6 +125,8 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
                 "no class (see mask.label_map).")
     if evidence.get("proposed_flags"):
         return f"{sentence}; pass {evidence['proposed_flags']} (see mask.label_map)."
+    if evidence.get("readings_choice"):
+        return f"{sentence}: {evidence['readings_choice']} (see mask.label_map)."
     if evidence.get("numbered_objects_choice"):
         return f"{sentence}; {evidence['numbered_objects_choice']} (see mask.label_map)."
     return f"{sentence}; choose the foreground with --foreground-values (see mask.label_map)."

@@ -87,6 +87,33 @@ def _void_sentence(verdict: LabelVerdict) -> str:
     return f" Value {void} ({percent(entry.share)} of pixels) is {where}."
 
 
+def _ring_sentence(verdict: LabelVerdict) -> str:
+    """Why the value between the objects and the background is a region, not a void band."""
+    ring = verdict.ring
+    if ring is None:
+        return ""
+    entry = verdict.value(ring)
+    inner = join_names([str(value) for value in verdict.objects])
+    inner_share = sum(verdict.value(value).share for value in verdict.objects)
+    return (f" Value {ring} ({percent(entry.share)} of pixels) separates {inner} from the "
+            f"background in {entry.separating_masks} of the {entry.masks} masks holding it, "
+            f"as a void band would, but it holds more pixels than the {inner} it encloses "
+            f"({percent(inner_share)}); a band drawn along outlines is thinner than what it "
+            f"outlines. So {inner} {verb(len(verdict.objects), 'lies', 'lie')} inside {ring}: "
+            "a structure within a structure, as a cup within a disc.")
+
+
+def readings_choice(verdict: LabelVerdict) -> str | None:
+    """The two readings of nested values, as the headline says them (None: no ring)."""
+    if not verdict.readings:
+        return None
+    outer, inner = verdict.readings
+    return (f"{join_names([str(value) for value in verdict.objects])} "
+            f"{verb(len(verdict.objects), 'lies', 'lie')} inside {verdict.ring} on a background "
+            f"of {verdict.background}; pass {outer.flags()} for the outer structure or "
+            f"{inner.flags()} for the inner one")
+
+
 def _small_zero_clause(verdict: LabelVerdict) -> str:
     """Why 0, which most masks hold, is not the background: it is a small class."""
     zero = next((entry for entry in verdict.values if entry.value == 0), None)
@@ -122,6 +149,12 @@ def _reading_sentence(verdict: LabelVerdict) -> str:
         why = ("0, held by most masks" if verdict.background == 0 else
                f"the commonest value, {percent(verdict.value(verdict.background).share)} of "
                "pixels" + _small_zero_clause(verdict))
+        if verdict.readings:
+            outer, inner = verdict.readings
+            return (f" Value {verdict.background} is taken for the background ({why}). The "
+                    "data admit two readings, and only the user knows which is the object: "
+                    f"the outer structure ({outer.flags()}) or the inner one "
+                    f"({inner.flags()})." + unlabelled)
         return (f" Value {verdict.background} is taken for the background ({why}) and "
                 f"{join_names([str(v) for v in verdict.objects])} for the object."
                 + unlabelled)
@@ -143,7 +176,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
     explanation = (f"{masks_phrase} holding {held}: {what}, each covering whole regions, "
                    "stored losslessly, so they are labels (class or object numbers), not "
                    f"grey levels or probabilities. Share of pixels and masks per value: "
-                   f"{_value_table(verdict)}.{_void_sentence(verdict)}"
+                   f"{_value_table(verdict)}.{_void_sentence(verdict)}{_ring_sentence(verdict)}"
                    f"{_reading_sentence(verdict)} "
                    + _classes_sentence(verdict, "in_force", f"the policy in force "
                                        f"({policy.describe()})"))
@@ -152,7 +185,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         entry.in_force == ("background" if entry.value == 0 else "foreground")
         for entry in verdict.values)
     undecided = (proposal is None and not verdict.in_force_as_proposed
-                 and not policy.by_values and not verdict.palette
+                 and (bool(verdict.readings) or not policy.by_values) and not verdict.palette
                  and not every_object_in_force) or verdict.colour
     if proposal is not None:
         explanation += (" Proposed: " + proposal.flags() + ". "
@@ -160,6 +193,10 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         fix = (f"Pass {proposal.flags()} to both audit-data and train (the run records the "
                "policy in data.json); if the object is another value, name it in "
                "--foreground-values.")
+    elif undecided and verdict.readings:
+        outer, inner = verdict.readings
+        fix = (f"Pass {outer.flags()} to segment the outer structure or {inner.flags()} for "
+               "the inner one, to both audit-data and train.")
     elif verdict.colour:
         fix = ("Convert the masks to one class number per pixel (a lookup from colour to "
                "index, saved as 8-bit grey PNG), then choose the foreground with "
@@ -181,7 +218,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         f"{masks_phrase} holding {held}", explanation, fix,
         {**verdict.to_evidence(), "values_text": held, "policy": policy.to_dict(),
          "numbered_objects_choice": numbered_objects_choice(policy)
-         if verdict.numbered_objects_possible and undecided else None},
+         if verdict.numbered_objects_possible and undecided else None,
+         "readings_choice": readings_choice(verdict) if undecided else None},
         listed_names(tally.mask_paths, verdict.indices))
 
 
@@ -217,6 +255,8 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
     elif verdict is not None and verdict.numbered_objects_possible:
         fix = (f"{capitalised(numbered_objects_choice(policy))} (see mask.label_map). Pass "
                "the same options to train.")
+    elif verdict is not None and verdict.readings:
+        fix = f"{capitalised(str(readings_choice(verdict)))}; pass the same options to train."
     elif verdict is not None:
         fix = ("Choose the foreground by value with --foreground-values (see mask.label_map) "
                "and pass the same options to train.")
@@ -233,6 +273,7 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
          "proposed_flags": flags,
          "values_text": None if verdict is None else _held_values(verdict),
          "numbered_objects_choice": numbered_objects_choice(policy)
-         if verdict is not None and verdict.numbered_objects_possible else None},
+         if verdict is not None and verdict.numbered_objects_possible else None,
+         "readings_choice": None if verdict is None else readings_choice(verdict)},
         listed_names(tally.mask_paths, listed))
 
