@@ -397,10 +397,25 @@ def test_ignored_pixels_come_as_weights_aligned_with_mask_and_image(tmp_path):
     stored = np.stack([np.asarray(Image.open(pair.mask)) for pair in pairs[4:]])
     assert np.array_equal(weights[..., 0] == 0.0, stored == 3)
     assert np.array_equal(masks[..., 0] == 1.0, stored == 1)
-    # the decoded datasets and the probe stay (image, mask), one mask channel
-    image, mask = next(datasets.val_decoded.as_numpy_iterator())
-    assert mask.shape[-1] == 1
+    # the decoded datasets carry the weights as train and val do; the probe stays
+    # (image, mask), one mask channel
+    image, mask, weight = next(datasets.val_decoded.as_numpy_iterator())
+    assert mask.shape == weight.shape and mask.shape[-1] == 1
     assert next(datasets.probe.as_numpy_iterator())[1].shape[-1] == 1
+
+
+def test_mask_counts_leave_ignored_pixels_out_as_the_metrics_do(tmp_path):
+    # train's measured foreground fraction and baselines are those of the pixels scored:
+    # counted as background, ignored pixels made an all-foreground model look like another
+    from unetdiag.training.data_stats import stream_mask_counts
+
+    pairs = _trimap_pairs(tmp_path, 8)
+    policy = MaskPolicy(foreground_values=(1,), ignore_values=(3,))
+    datasets = _build(pairs[:4], pairs[4:], policy=policy)
+    counts = stream_mask_counts(datasets.val_decoded)
+    stored = [np.asarray(Image.open(pair.mask)) for pair in pairs[4:]]
+    assert counts.foreground == [float((labels == 1).sum()) for labels in stored]
+    assert counts.pixels == [float((labels != 3).sum()) for labels in stored]
 
 
 def test_without_ignore_values_batches_stay_image_and_mask(tmp_path):

@@ -35,8 +35,9 @@ MIN_FOREGROUND_WEIGHT = 1 / MAX_FOREGROUND_WEIGHT
 
 @dataclass
 class MaskCounts:
-    """Foreground and pixel counts of each mask of one split, at the training resolution,
-    and the largest image value (after the nominal scaling; NaN and Inf left out)."""
+    """Foreground and pixel counts of each mask of one split, at the training resolution
+    (ignored pixels in neither), and the largest image value (after the nominal scaling; NaN
+    and Inf left out)."""
 
     foreground: list[float]
     pixels: list[float]
@@ -48,13 +49,15 @@ class MaskCounts:
 
 
 def stream_mask_counts(dataset: tf.data.Dataset) -> MaskCounts:
-    """Count each decoded mask's foreground (``> 0.5``) and find the largest image value, one
-    element at a time (the split is never all held in memory)."""
+    """Count each decoded mask's foreground (``> 0.5``) and pixels, both among the pixels
+    scored (weight 1: elements are ``(image, mask[, weight])``), and find the largest image
+    value, one element at a time (the split is never all held in memory)."""
     foreground, pixels = [], []
     image_max = 0.0
-    for image, mask in dataset.as_numpy_iterator():
-        foreground.append(float((mask > 0.5).sum()))
-        pixels.append(float(mask.size))
+    for image, mask, *weight in dataset.as_numpy_iterator():
+        scored = weight[0] > 0.5 if weight else np.ones(mask.shape, bool)
+        foreground.append(float(((mask > 0.5) & scored).sum()))
+        pixels.append(float(scored.sum()))
         image_max = max(image_max, float(np.max(image, where=np.isfinite(image),
                                                 initial=0.0)))
     return MaskCounts(foreground, pixels, image_max)

@@ -22,8 +22,9 @@ so both receive exactly the same nearest-neighbour resampling, flips, turns and 
 batches given to ``fit`` are then ``(images, masks, weights)``, and Keras hands the weights to
 every loss and metric as ``sample_weight`` (:mod:`unetdiag.training.losses` keeps weighted
 pixels only). Without ignore values nothing changes: batches are ``(images, masks)``. The
-decoded datasets (``train_decoded``, ``val_decoded``) and the probe are ``(image, mask)``
-either way, ignored pixels reading as background there.
+decoded datasets (``train_decoded``, ``val_decoded``) carry the weights as well, so the
+counts taken from them leave ignored pixels out as the metrics do; the probe is
+``(image, mask)`` either way, ignored pixels reading as background there.
 
 Each pair is read by :func:`~unetdiag.training.decoder.decode_pair`, the decoder ``evaluate``
 uses too. A file that cannot be decoded makes iteration fail; the
@@ -111,7 +112,8 @@ class StreamingDatasets:
             Its shuffle and augmentation streams go on from one iteration to the next; use
             :meth:`fresh_train` to start them again.
         val: batches in file order, not augmented (with weights as ``train``).
-        train_decoded, val_decoded: the decode (+ cache) stage alone, one element per pair.
+        train_decoded, val_decoded: the decode (+ cache) stage alone, one element per pair
+            (with its weights as ``train``).
         probe: the first validation batch, decoded without the cache (so taking it never
             leaves a cache half written), for callbacks that watch a fixed batch.
         decode_log: files that failed to decode so far, and pairs whose sizes differ.
@@ -428,9 +430,8 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
 
     val = split(val_stage.batch(batch_size)).prefetch(tf.data.AUTOTUNE)
     probe = decoded(val_pairs[:batch_size], shuffle=False, cache_name=None).batch(batch_size)
-    train_decoded, val_decoded = train_stage, val_stage
+    train_decoded, val_decoded = split(train_stage), split(val_stage)
     if weighted:
-        train_decoded, val_decoded = train_stage.map(_mask_only), val_stage.map(_mask_only)
         probe = probe.map(_mask_only)
     return StreamingDatasets(train=training_batches(augment_config), val=val,
                              train_decoded=train_decoded, val_decoded=val_decoded, probe=probe,
