@@ -499,3 +499,38 @@ def test_a_palette_object_at_index_0_is_not_called_the_dark_class(tmp_path):
     assert "dark class" not in report.headline
     read = audit_folders(tmp_path, policy=MaskPolicy(foreground_values=(0,)))
     assert "imbalance.mostly_foreground" not in ids(read)
+
+
+def colormapped_masks(root: Path, ends: tuple[tuple[int, int, int], tuple[int, int, int]],
+                      count: int = 6) -> list[np.ndarray]:
+    """0/1 masks saved as ``plt.imsave(path, mask, cmap=...)`` writes them (matplotlib#24320:
+    "single channel images will be colormapped"): opaque RGBA, the colormap's colour at 0
+    for the background and at 1 for the object. Returns the 0/1 masks."""
+    rng = np.random.default_rng(14)
+    truths = []
+    for index in range(count):
+        truth = np.zeros((40, 48), np.uint8)
+        truth[8:24 + index, 10:30] = 1
+        rgba = np.full((40, 48, 4), 255, np.uint8)
+        rgba[..., :3] = np.asarray(ends, np.uint8)[truth]
+        save_pair(root, f"{index:03d}.png", Image.fromarray(rgba, "RGBA"), rng)
+        truths.append(truth)
+    return truths
+
+
+def test_colours_with_one_brightest_channel_are_not_called_empty_masks(tmp_path):
+    # matplotlib's jet at 0 and 1: both colours' brightest channel is 127
+    colormapped_masks(tmp_path, ((0, 0, 127), (127, 0, 0)))
+    report = audit_folders(tmp_path)
+    assert "imbalance.empty_masks" not in ids(report)
+    assert report.headline.startswith(
+        "Every mask decodes empty under the mask policy in force: they are colour-coded label "
+        "maps holding 2 colours, (0, 0, 127) and (127, 0, 0), whose brightest channels are "
+        "equal, so no threshold tells them apart")
+    empty = found(report, "mask.decodes_empty")
+    assert "matplotlib's jet at its two ends" in empty.explanation
+    assert "cmap='gray'" in empty.fix and "--foreground-values" not in empty.fix
+    label = found(report, "mask.label_map")
+    assert "the same brightest channel (127)" in label.explanation
+    encodings = found(report, "mask.encodings")
+    assert "RGBA brightest channel one value (127)" in encodings.title

@@ -91,6 +91,8 @@ def _decodes_empty_sentence(findings: Sequence[Finding], tally: AuditTally) -> s
         return None
     evidence = finding.evidence
     sentence = "Every mask decodes empty under the mask policy in force"
+    if evidence.get("colours_alike_choice"):
+        return f"{sentence}: {evidence['colours_alike_choice']} (see mask.label_map)."
     if evidence.get("values_text"):
         sentence += f": they are label maps holding {evidence['values_text']}"
     if evidence.get("proposed_flags"):

@@ -122,8 +122,58 @@ def _small_zero_clause(verdict: LabelVerdict) -> str:
     return f"; 0, though held by most masks, covers only {percent(zero.share)}"
 
 
+def _alike_colours(verdict: LabelVerdict) -> str:
+    """``"(0, 0, 127) and (127, 0, 0) have the same brightest channel (127)"``: the colours
+    the decoder cannot tell apart, grouped by their brightest channel."""
+    groups: dict[int, list[str]] = {}
+    for entry in verdict.values:
+        rgb = colour_rgb(entry.value)
+        groups.setdefault(max(rgb), []).append(str(rgb))
+    parts = [f"{join_names(names)} have the same brightest channel ({level})"
+             for level, names in groups.items() if len(names) > 1]
+    return "; ".join(parts)
+
+
+def _colormap_clause(verdict: LabelVerdict) -> str:
+    """Where two colours come from, when they are a colormap's two ends."""
+    if verdict.colormap is None:
+        return ""
+    return (f"; the two are matplotlib's {verdict.colormap} at its two ends (plt.imsave of a "
+            "0/1 mask colour-maps it)")
+
+
+def colours_alike_choice(verdict: LabelVerdict) -> str | None:
+    """The headline's words for colour label maps whose colours decode alike (None when
+    every colour has a brightest channel of its own)."""
+    if not (verdict.colour and verdict.shared_brightest):
+        return None
+    names = _names(verdict, [entry.value for entry in verdict.values])
+    which = ("whose brightest channels are equal" if len(verdict.values) == 2 else
+             "some of whose brightest channels are equal")
+    return (f"they are colour-coded label maps holding {_held_values(verdict)}, {names}, "
+            f"{which}, so no threshold tells them apart; convert them to class numbers")
+
+
+def _colour_fix(verdict: LabelVerdict) -> str:
+    colormap = ""
+    if verdict.colormap_zero is not None:
+        one = next(entry.value for entry in verdict.values
+                   if entry.value != verdict.colormap_zero)
+        colormap = (f": {_name(verdict, verdict.colormap_zero)}, {verdict.colormap}'s colour "
+                    f"at 0, to 0 and {_name(verdict, one)} to 1")
+    return ("Convert the masks to one class number per pixel (a lookup from colour to "
+            f"index{colormap}, saved as 8-bit grey PNG), or save them again without a colormap "
+            "(plt.imsave(path, mask, cmap='gray') or Image.fromarray(mask * 255))"
+            + ("; then choose the foreground with --foreground-values."
+               if len(verdict.values) > 2 else "."))
+
+
 def _reading_sentence(verdict: LabelVerdict) -> str:
     """Why the proposal reads the values as it does, or why none can be proposed."""
+    if verdict.colour and verdict.shared_brightest:
+        return (f" Each colour is a class{_colormap_clause(verdict)}; the decoder reads a "
+                f"colour mask by its brightest channel, and {_alike_colours(verdict)}: no "
+                "threshold, polarity or value policy tells them apart.")
     if verdict.colour:
         return (" Each colour is a class; the decoder reads a colour mask by its brightest "
                 "channel, which is no class, and no value policy selects a colour.")
@@ -198,9 +248,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         fix = (f"Pass {outer.flags()} to segment the outer structure or {inner.flags()} for "
                "the inner one, to both audit-data and train.")
     elif verdict.colour:
-        fix = ("Convert the masks to one class number per pixel (a lookup from colour to "
-               "index, saved as 8-bit grey PNG), then choose the foreground with "
-               "--foreground-values.")
+        fix = _colour_fix(verdict)
     elif undecided and verdict.numbered_objects_possible:
         fix = (f"{capitalised(numbered_objects_choice(policy))} (class numbers, ranges such as "
                "1-11). Pass the same options to train.")
@@ -231,15 +279,26 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
     read = tally["mask_read"]
     if not read.any() or np.any(tally["foreground"][read] > 0):
         return None
-    several = read & (tally["distinct_values"] > 1)
+    held = tally["distinct_values"].copy()
+    for index, counts in tally.label_counts.items():  # colours that decode to one value
+        held[index] = max(held[index], len(counts))
+    several = read & (held > 1)
     if not several.any():
         return None
     count, listed = tally.select(several)
     masks_read = int(read.sum())
     what = f"Under the policy in force ({policy.describe()}) not one pixel of the "
-    what += f"{masks_read} masks is foreground, although {count} of them hold several values."
+    kind = "colours" if verdict is not None and verdict.colour else "values"
+    what += f"{masks_read} masks is foreground, although {count} of them hold several {kind}."
     flags = None
-    if verdict is not None and bool(np.all(tally["label_map"][several])):
+    alike = None if verdict is None else colours_alike_choice(verdict)
+    if verdict is not None and alike is not None:
+        cause = (f" They are colour-coded label maps holding {_held_values(verdict)} "
+                 f"({_value_table(verdict)}){_colormap_clause(verdict)}. The decoder reads a "
+                 f"colour mask by its brightest channel, and {_alike_colours(verdict)}, so "
+                 "those pixels decode alike: no threshold, polarity or value policy tells them "
+                 "apart (see mask.label_map).")
+    elif verdict is not None and bool(np.all(tally["label_map"][several])):
         cause = (f" They are label maps holding {_held_values(verdict)} "
                  "(see mask.label_map); a threshold on class numbers means nothing.")
         if verdict.proposal is not None:
@@ -252,6 +311,8 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
     if flags is not None:
         fix = (f"Pass {flags} (proposed from the values, see mask.label_map) to audit-data "
                "and train.")
+    elif verdict is not None and alike is not None:
+        fix = _colour_fix(verdict)
     elif verdict is not None and verdict.numbered_objects_possible:
         fix = (f"{capitalised(numbered_objects_choice(policy))} (see mask.label_map). Pass "
                "the same options to train.")
@@ -274,6 +335,7 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
          "values_text": None if verdict is None else _held_values(verdict),
          "numbered_objects_choice": numbered_objects_choice(policy)
          if verdict is not None and verdict.numbered_objects_possible else None,
-         "readings_choice": None if verdict is None else readings_choice(verdict)},
+         "readings_choice": None if verdict is None else readings_choice(verdict),
+         "colours_alike_choice": alike},
         listed_names(tally.mask_paths, listed))
 

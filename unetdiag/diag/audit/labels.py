@@ -29,7 +29,8 @@ The proposal is a reading of the data, stated with its reasons and never applied
 
 Colour-coded label maps (values are :func:`~unetdiag.diag.data.labelmaps.colour_code`
 numbers) get no proposal: no value policy selects a colour, since the decoder reads a colour
-mask by its brightest channel.
+mask by its brightest channel. Colours that share a brightest channel decode alike, whatever
+the policy; two colours that are a colormap's ends (``plt.imsave`` of a 0/1 mask) are named.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit.tally import AuditTally
+from unetdiag.diag.data.colormaps import colormap_of
 from unetdiag.diag.data.decoding import resolve_threshold
 from unetdiag.diag.data.labelmaps import colour_rgb
 from unetdiag.diag.data.policy import MaskPolicy
@@ -116,6 +118,11 @@ class LabelVerdict:
         readings: with a ring, the policies of the outer structure (objects and ring) and of
             the inner one (the objects); empty otherwise.
         one_class_in_force: the policy in force decodes every label map to a single class.
+        shared_brightest: colour label maps in which two colours have the same brightest
+            channel: the decoder cannot tell them apart.
+        colormap: the matplotlib colormap whose two ends the two colours are (None: not two
+            colours, or no known colormap).
+        colormap_zero: the colour (code) that is that colormap's colour at 0.
         in_force_as_proposed: a policy could be proposed (or readings stated) and the policy
             in force reads every value as it (or one of them) would.
     """
@@ -134,6 +141,9 @@ class LabelVerdict:
     proposal: MaskPolicy | None
     readings: tuple[MaskPolicy, ...]
     one_class_in_force: bool
+    shared_brightest: bool = False
+    colormap: str | None = None
+    colormap_zero: int | None = None
     in_force_as_proposed: bool = False
 
     @property
@@ -168,6 +178,8 @@ class LabelVerdict:
                 "proposed_flags": None if self.proposal is None else self.proposal.flags(),
                 "reading_flags": [reading.flags() for reading in self.readings],
                 "one_class_in_force": self.one_class_in_force,
+                "shared_brightest": self.shared_brightest, "colormap": self.colormap,
+                "colormap_zero": self.colormap_zero,
                 "in_force_as_proposed": self.in_force_as_proposed}
 
 
@@ -284,6 +296,9 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     if as_proposed:
         proposal = None
     total = sum(entry[0] for entry in per_value.values())
+    colours = [colour_rgb(value) for value in values] if colour else []
+    brightest = [max(rgb) for rgb in colours]
+    colormap = colormap_of(colours)
     counted = tally.counted_pixels()[indices]
     foreground = tally["foreground"][indices]
     return LabelVerdict(
@@ -295,6 +310,9 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         ring=ring,
         objects=objects, unlabelled=unlabelled, proposal=proposal, readings=readings,
         one_class_in_force=bool(np.all((foreground == 0) | (foreground == counted))),
+        shared_brightest=len(set(brightest)) < len(brightest),
+        colormap=None if colormap is None else colormap[0],
+        colormap_zero=None if colormap is None else values[colormap[1]],
         in_force_as_proposed=as_proposed)
 
 

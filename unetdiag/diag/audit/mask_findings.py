@@ -53,6 +53,14 @@ def encoding_rows(tally: AuditTally) -> list[dict[str, Any]]:
     return rows
 
 
+def _scale_words(row: dict[str, Any]) -> str:
+    """An encoding's scale; a colour mask's single value is that of its brightest channel,
+    which is what the decoder reads (the colours may be several)."""
+    if row["colour"] and row["scale"].startswith("one value"):
+        return f"brightest channel {row['scale']}"
+    return row["scale"]
+
+
 def mask_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
     columns = tally.columns
     masks_read = int(columns["mask_read"].sum())
@@ -62,7 +70,7 @@ def mask_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
     findings = [audit_finding(
         "mask.encodings", Severity.INFO,
         f"Masks are stored in {plural(len(rows), 'way')}: "
-        + ", ".join(f"{row['format']} {row['mode']} {row['scale']}"
+        + ", ".join(f"{row['format']} {row['mode']} {_scale_words(row)}"
                     + _ALPHA_WORDS.get(row["alpha"], "") + f" ({row['masks']})"
                     for row in rows[:3])
         + (", ..." if len(rows) > 3 else ""),
