@@ -534,3 +534,15 @@ def test_colours_with_one_brightest_channel_are_not_called_empty_masks(tmp_path)
     assert "the same brightest channel (127)" in label.explanation
     encodings = found(report, "mask.encodings")
     assert "RGBA brightest channel one value (127)" in encodings.title
+
+
+def test_two_colour_masks_read_apart_by_the_threshold_hold_no_intermediate_values(tmp_path):
+    # matplotlib's default viridis at 0 and 1: brightest channels 84 and 253
+    truths = colormapped_masks(tmp_path, ((68, 1, 84), (253, 231, 36)))
+    report = audit_folders(tmp_path)
+    assert found(report, "imbalance.summary").evidence["foreground_fraction"] == \
+        pytest.approx(sum(int(t.sum()) for t in truths) / sum(t.size for t in truths))
+    sensitive = found(report, "mask.threshold_sensitive")
+    assert "intermediate values" not in sensitive.explanation
+    assert "two values only (84 and 253" in sensitive.explanation
+    assert "the lower value is not 0" in sensitive.explanation

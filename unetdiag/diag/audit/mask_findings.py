@@ -284,6 +284,7 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
         count, listed = tally.select(sensitive, spread)
         rows = threshold_rows(tally, listed)
         worst = rows[0]
+        cause, fix = _threshold_cause(tally, sensitive, int(listed[0]))
         findings.append(audit_finding(
             "mask.threshold_sensitive", Severity.WARNING,
             f"The foreground of {plural(count, 'mask')} depends on the threshold",
@@ -292,15 +293,37 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
             "project's rule), the midpoint of the scale and the policy in force. Worst: "
             f"{worst['mask']}: {_compact_percent(worst['foreground > 0'])} under `> 0`, "
             f"{_compact_percent(worst['foreground at midpoint'])} at the midpoint, "
-            f"{_compact_percent(worst['foreground under policy'])} under the policy. Such "
-            "masks hold intermediate values (compression, interpolation, soft labels, "
-            "photographs), and what the model is asked to learn depends on a choice nobody "
-            "wrote down.",
-            "Store masks losslessly with two values; if they are soft, choose the threshold "
-            "on purpose. " + _POLICY_FIX,
+            f"{_compact_percent(worst['foreground under policy'])} under the policy. {cause}",
+            fix + " " + _POLICY_FIX,
             {"masks": count, "tolerance": THRESHOLD_SPREAD_TOLERANCE, "foreground": rows},
             listed_names(paths, listed)))
     return findings
+
+
+def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int) -> tuple[str, str]:
+    """Why the rules disagree, and the fix: intermediate values, or (every such mask holding
+    two values) a lower value that is not 0 or two values on one side of the midpoint."""
+    key = tally.encodings[tally.encoding_ids[worst]]
+    stored = tally.encoding_values.get(key)
+    if not (np.all(tally["distinct_values"][sensitive] == 2) and stored is not None
+            and len(stored.values) == 2):
+        return ("Such masks hold intermediate values (compression, interpolation, soft labels, "
+                "photographs), and what the model is asked to learn depends on a choice nobody "
+                "wrote down.",
+                "Store masks losslessly with two values; if they are soft, choose the threshold "
+                "on purpose.")
+    low, high = stored.values
+    channel = ", of the brightest channel, which the decoder reads" if key.is_colour else ""
+    values = f"two values only ({low:g} and {high:g} in the worst{channel}), nothing in between"
+    if low > 0:
+        return (f"Each of them holds {values}: the rules disagree because the lower value is "
+                "not 0, so `> 0` makes every pixel foreground.",
+                "Nothing is intermediate: any threshold between the two values reads them "
+                "apart, `> 0` does not; for tools that binarise with `> 0`, save the masks "
+                "again as 0/255 (or 0/1) grey.")
+    return (f"Each of them holds {values}: the rules disagree because both values lie on one "
+            "side of the midpoint.",
+            f"Nothing is intermediate: pass a --mask-threshold between {low:g} and {high:g}.")
 
 
 def threshold_rows(tally: AuditTally, indices: np.ndarray) -> list[dict[str, Any]]:
