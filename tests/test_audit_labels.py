@@ -546,3 +546,18 @@ def test_two_colour_masks_read_apart_by_the_threshold_hold_no_intermediate_value
     assert "intermediate values" not in sensitive.explanation
     assert "two values only (84 and 253" in sensitive.explanation
     assert "the lower value is not 0" in sensitive.explanation
+
+
+def test_polarity_advice_under_a_value_policy_names_values_the_cli_accepts(tmp_path):
+    # REFUGE's disc alone: the disc 0 on a background of 255, read with --foreground-values 255
+    rng = np.random.default_rng(8)
+    rows, columns = np.mgrid[0:48, 0:48]
+    for index in range(6):
+        disc = np.hypot(rows - 24, columns - 12 - 4 * index) <= 8
+        save_pair(tmp_path, f"d{index}.png", Image.fromarray(np.where(disc, 0, 255)
+                                                               .astype(np.uint8)), rng)
+    report = audit_folders(tmp_path, policy=MaskPolicy(foreground_values=(255,)))
+    assert report.headline.startswith("Possible inverted polarity: 6 of 6 masks")
+    assert "--mask-polarity" not in text(report)
+    assert "decode with --foreground-values 0." in report.headline
+    assert "--foreground-values 0" in found(report, "imbalance.mostly_foreground").fix

@@ -129,7 +129,8 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
     (``photometric_scale``, as applied) to images that use little of their range."""
     findings = check_imbalance(train_counts.foreground, train_counts.pixels,
                                source="data:train",
-                               dark_is_foreground=config.mask_policy.dark_is_foreground)
+                               dark_is_foreground=config.mask_policy.dark_is_foreground,
+                               by_values=config.mask_policy.by_values)
     findings += baseline_findings(val_counts.foreground, val_counts.pixels, config.dice,
                                   empty=config.empty_rule, source="data:val")
     if any(VARIANTS[name].loss == "dice" for name in config.variants):

@@ -162,7 +162,8 @@ def _data_findings(decode_log: DecodeLog, counts: MaskCounts,
     if counted:
         findings += [f for f in check_imbalance(
             [counts.foreground[i] for i in counted], [counts.pixels[i] for i in counted],
-            source=DATA_SOURCE, dark_is_foreground=policy.dark_is_foreground)
+            source=DATA_SOURCE, dark_is_foreground=policy.dark_is_foreground,
+            by_values=policy.by_values)
             if f.id != "imbalance.summary"]
     return findings
 

@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 
 from unetdiag.diag.audit.tally import EMPTY_RULE, AuditTally
+from unetdiag.diag.checks.masks_wording import other_class_option
 from unetdiag.diag.core.dice import DEFAULT_DICE, all_ones_dice, trivial_baselines
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
@@ -200,8 +201,10 @@ def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
             f"{int(tally['mask_read'].sum())} "
             f"masks are more than half foreground (up to "
             f"{float(finding.evidence['largest_fraction']):.0%}){consequence}; "
-            + ("they were decoded with --mask-polarity dark: if the structure of interest is "
-               "the bright class, drop that flag." if finding.evidence.get("dark_is_foreground")
+            + (f"if the structure of interest is the other class, "
+               f"{other_class_option(finding.evidence)}." if finding.evidence.get("by_values")
+               else "they were decoded with --mask-polarity dark: if the structure of interest "
+               "is the bright class, drop that flag." if finding.evidence.get("dark_is_foreground")
                # palette indices are labels, not levels: index 0 may be any colour
                else "if the object is palette index 0 (which the label rule reads as "
                "background), decode with --foreground-values 0." if palette_labels

@@ -110,6 +110,8 @@ CHUNK_DIVISOR = 4
 #: call) are paid per chunk; the largest keeps the progress bar moving.
 MIN_CHUNK_PAIRS = 8
 MAX_CHUNK_PAIRS = 64
+#: The polarity advice under a value policy names at most this many background values.
+MAX_NAMED_BACKGROUND_VALUES = 3
 #: Chunks queued for each worker process while this process reads its own.
 CHUNKS_AHEAD_PER_WORKER = 2
 #: Rows of a summary table that lists files (the findings carry the full counts).
@@ -351,10 +353,23 @@ def _mask_content_findings(tally: AuditTally, empty_verdict: LabelVerdict | None
                                small_object_pixels=tally["small_object_pixels"][read],
                                speck_pixels=tally["speck_pixels"][read],
                                single_valued=tally["distinct_values"][read] == 1,
-                               dark_is_foreground=policy.dark_is_foreground)
+                               dark_is_foreground=policy.dark_is_foreground,
+                               by_values=policy.by_values,
+                               background_values=_background_values(tally, policy))
     findings += baseline_findings(foreground, pixels, DEFAULT_DICE, empty=EMPTY_RULE,
                                   source=SOURCE)
     return findings
+
+
+def _background_values(tally: AuditTally, policy: MaskPolicy) -> tuple[float, ...]:
+    """Under a value policy, the stored values it reads as background (none when they are
+    not all listed, or are many: the user names them better)."""
+    stored = tally.stored_values() if policy.by_values else None
+    if stored is None:
+        return ()
+    kept = set(policy.foreground_values) | set(policy.ignore_values)
+    others = tuple(value for value in stored if value not in kept)
+    return others if len(others) <= MAX_NAMED_BACKGROUND_VALUES else ()
 
 
 def _object_findings(tally: AuditTally) -> list[Finding]:

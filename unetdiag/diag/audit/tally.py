@@ -176,6 +176,14 @@ class AuditTally:
         names = np.array(BIT_DEPTHS + ("",), dtype=object)
         return names[self.columns["image_bit_depth"]]
 
+    def stored_values(self) -> list[float] | None:
+        """Every finite value the read masks hold (the plane the decoder reads), or None when
+        some encoding holds too many to list."""
+        if not all(values.complete for values in self.encoding_values.values()):
+            return None
+        return sorted({value for values in self.encoding_values.values()
+                       for value in values.values})
+
     def counted_pixels(self) -> np.ndarray:
         """Per pair, the pixels every count and metric weighs: all but the ignored ones."""
         return self.columns["pixels"] - self.columns["ignored"]

@@ -278,7 +278,8 @@ def _named(indices: np.ndarray, files: list[str]) -> tuple[str, ...]:
 def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), source: str = "",
                     smallest_object_pixels=None, *, small_object_pixels=None,
                     speck_pixels=None, single_valued=None,
-                    dark_is_foreground: bool = False) -> list[Finding]:
+                    dark_is_foreground: bool = False, by_values: bool = False,
+                    background_values: Sequence[float] = ()) -> list[Finding]:
     """How foreground is spread over a dataset (or a batch).
 
     Args:
@@ -299,6 +300,11 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
             an empty mask that holds several values is said to *decode* empty, not to be empty.
         dark_is_foreground: the masks were decoded with the dark class as foreground
             (``--mask-polarity dark``): mostly-foreground masks then advise dropping it.
+        by_values: the policy names its foreground by value (``--foreground-values``), which
+            ``--mask-polarity`` cannot be combined with: mostly-foreground masks then advise
+            naming the other values...
+        background_values: ...these, the stored values the policy reads as background, when
+            they are known.
 
     Returns ``imbalance.empty_masks``, ``imbalance.mostly_foreground``, ``imbalance.extreme``,
     ``imbalance.tiny_objects`` when they apply, and always ``imbalance.summary`` (last).
@@ -314,7 +320,8 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
     findings = [
         _empty_masks_finding(empty, images, files, source, single_valued)
         if empty.size else None,
-        _mostly_foreground_finding(mostly, fractions, files, source, dark_is_foreground)
+        _mostly_foreground_finding(mostly, fractions, files, source, dark_is_foreground,
+                                   by_values, background_values)
         if mostly.size else None,
         _extreme_finding(overall, pixels, source),
         _tiny_objects_finding(foreground, smallest_object_pixels, files, source,
@@ -351,7 +358,8 @@ def _empty_masks_finding(empty: np.ndarray, images: int, files: list[str],
 
 
 def _mostly_foreground_finding(mostly: np.ndarray, fractions: np.ndarray, files: list[str],
-                               source: str, dark_is_foreground: bool) -> Finding:
+                               source: str, dark_is_foreground: bool, by_values: bool,
+                               background_values: Sequence[float]) -> Finding:
     """``mostly``: the masks above :data:`MOSTLY_FOREGROUND_FRACTION`, fullest first."""
     share = mostly.size / fractions.size
     evidence = {"masks": int(mostly.size), "share": share,
@@ -359,7 +367,8 @@ def _mostly_foreground_finding(mostly: np.ndarray, fractions: np.ndarray, files:
                 "largest_fraction": float(fractions[mostly[0]]),
                 "majority": bool(mostly.size > fractions.size / 2),
                 "warning_share": MOSTLY_FOREGROUND_WARNING_SHARE,
-                "dark_is_foreground": dark_is_foreground}
+                "dark_is_foreground": dark_is_foreground, "by_values": by_values,
+                "background_values": list(background_values)}
     severity = (Severity.WARNING if share >= MOSTLY_FOREGROUND_WARNING_SHARE
                 else Severity.INFO)
     return wording.mostly_foreground(evidence, fractions.size).finding(

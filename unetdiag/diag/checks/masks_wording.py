@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 
 from unetdiag.diag.checks.sentences import Sentences
+from unetdiag.diag.data.policy import format_values
 from unetdiag.diag.wording.text import percent, plural, verb
 
 MASK_POLICY_FIX = ("unetdiag's MaskPolicy does this for you and records the policy it used "
@@ -185,6 +186,23 @@ def _decoded_empty(evidence: Mapping, several: int) -> Sentences:
              "images, keep them and report which Dice convention scores them."))
 
 
+def other_class_option(evidence: Mapping) -> str:
+    """How to make the other class the foreground under the policy the masks were read with
+    (``imbalance.mostly_foreground`` evidence): an option combination the CLI accepts.
+
+    >>> other_class_option({"by_values": True, "background_values": [0]})
+    'decode with --foreground-values 0'
+    """
+    if evidence.get("by_values"):
+        values = evidence.get("background_values")
+        if values:
+            return f"decode with --foreground-values {format_values(values)}"
+        return "name the background's stored values in --foreground-values instead"
+    if evidence.get("dark_is_foreground"):
+        return "decode without --mask-polarity dark"
+    return "decode with --mask-polarity dark"
+
+
 def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
     """``images``: every mask of the dataset."""
     count, threshold = evidence["masks"], evidence["threshold"]
@@ -212,10 +230,8 @@ def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
                      "original project: 99.5 % foreground). If the objects really are "
                      "that large, ignore this."),
         fix=("Look at two of the listed masks next to their images. If the background is "
-             + ("marked, the objects are the bright class: decode without --mask-polarity "
-                "dark" if evidence.get("dark_is_foreground") else
-                "marked, invert the masks (unetdiag: --mask-polarity dark)")
-             + "; if a mask looks like the photograph, the mask path points at the images."))
+             f"marked, {other_class_option(evidence)}; if a mask looks like the photograph, "
+             "the mask path points at the images."))
 
 
 def extreme(evidence: Mapping, pixels: int) -> Sentences:
