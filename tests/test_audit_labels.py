@@ -561,3 +561,22 @@ def test_polarity_advice_under_a_value_policy_names_values_the_cli_accepts(tmp_p
     assert "--mask-polarity" not in text(report)
     assert "decode with --foreground-values 0." in report.headline
     assert "--foreground-values 0" in found(report, "imbalance.mostly_foreground").fix
+
+
+def test_a_dark_class_colour_is_selected_by_its_brightest_channel(tmp_path):
+    # CVAT's SegmentationClass with a dark class colour from labelmap.txt (cvat-ai/cvat#2032)
+    truths = colormapped_masks(tmp_path, ((0, 0, 0), (48, 112, 32)))
+    report = audit_folders(tmp_path)
+    assert report.headline.startswith(
+        "Every mask decodes empty under the mask policy in force: they are label maps holding "
+        "2 colours; pass --foreground-values 112.")
+    label = found(report, "mask.label_map")
+    assert "no value policy selects a colour" not in label.explanation
+    assert "(48, 112, 32) as 112" in label.explanation
+    assert "Convert" not in label.fix
+    # passed, the value splits them into two classes: ordinary masks, read right
+    read = audit_folders(tmp_path, policy=MaskPolicy(foreground_values=(112,)))
+    assert "mask.label_map" not in ids(read)
+    assert found(read, "imbalance.summary").evidence["foreground_fraction"] == \
+        pytest.approx(sum(int(t.sum()) for t in truths) / sum(t.size for t in truths))
+    assert "value policy in force chose" in found(read, "mask.threshold_sensitive").explanation

@@ -123,11 +123,11 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
     evidence = finding.evidence
     kind = "colour-coded label maps" if evidence.get("colour") else "label maps"
     sentence = f"Masks are {kind} holding {evidence['values_text']}"
+    if evidence.get("proposed_flags"):
+        return f"{sentence}; pass {evidence['proposed_flags']} (see mask.label_map)."
     if evidence.get("colour"):
         return (f"{sentence}: their brightest channel, which the mask policy thresholds, is "
                 "no class (see mask.label_map).")
-    if evidence.get("proposed_flags"):
-        return f"{sentence}; pass {evidence['proposed_flags']} (see mask.label_map)."
     if evidence.get("readings_choice"):
         return f"{sentence}: {evidence['readings_choice']} (see mask.label_map)."
     if evidence.get("numbered_objects_choice"):

@@ -175,8 +175,12 @@ def _reading_sentence(verdict: LabelVerdict) -> str:
                 f"colour mask by its brightest channel, and {_alike_colours(verdict)}: no "
                 "threshold, polarity or value policy tells them apart.")
     if verdict.colour:
-        return (" Each colour is a class; the decoder reads a colour mask by its brightest "
-                "channel, which is no class, and no value policy selects a colour.")
+        read_as = join_names([f"{_name(verdict, entry.value)} as {max(colour_rgb(entry.value))}"
+                              for entry in verdict.values[:QUOTED_VALUES]])
+        return (f" Each colour is a class{_colormap_clause(verdict)}; the decoder reads a "
+                f"colour mask by its brightest channel, and each of these colours has its own: "
+                f"it reads {read_as}, so "
+                "--foreground-values selects colours by those values.")
     if verdict.numbered_objects_possible:
         return (f" With {plural(len(verdict.objects), 'value')} besides 0 these are many "
                 f"classes, or one number per object ({NUMBERED_OBJECTS}); the values alone "
@@ -236,7 +240,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         for entry in verdict.values)
     undecided = (proposal is None and not verdict.in_force_as_proposed
                  and (bool(verdict.readings) or not policy.by_values) and not verdict.palette
-                 and not every_object_in_force) or verdict.colour
+                 and not every_object_in_force) or (verdict.colour
+                                                    and not verdict.in_force_as_proposed)
     if proposal is not None:
         explanation += (" Proposed: " + proposal.flags() + ". "
                         + _classes_sentence(verdict, "proposed", "it"))
@@ -247,8 +252,13 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         outer, inner = verdict.readings
         fix = (f"Pass {outer.flags()} to segment the outer structure or {inner.flags()} for "
                "the inner one, to both audit-data and train.")
-    elif verdict.colour:
+    elif verdict.colour and verdict.shared_brightest:
         fix = _colour_fix(verdict)
+    elif verdict.colour and undecided:
+        example = verdict.values[-1].value
+        fix = ("Choose the foreground colours by their brightest channel with "
+               f"--foreground-values (e.g. --foreground-values {max(colour_rgb(example))} for "
+               f"{_name(verdict, example)}); pass the same options to train.")
     elif undecided and verdict.numbered_objects_possible:
         fix = (f"{capitalised(numbered_objects_choice(policy))} (class numbers, ranges such as "
                "1-11). Pass the same options to train.")

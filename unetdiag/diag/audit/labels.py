@@ -28,9 +28,11 @@ The proposal is a reading of the data, stated with its reasons and never applied
   the data).
 
 Colour-coded label maps (values are :func:`~unetdiag.diag.data.labelmaps.colour_code`
-numbers) get no proposal: no value policy selects a colour, since the decoder reads a colour
-mask by its brightest channel. Colours that share a brightest channel decode alike, whatever
-the policy; two colours that are a colormap's ends (``plt.imsave`` of a 0/1 mask) are named.
+numbers): the decoder reads a colour mask by its brightest channel, so a value policy selects
+a colour by that channel's value. Two colours with brightest channels of their own get the
+object's as the proposal (CVAT's dark class (48, 112, 32) on black: ``--foreground-values
+112``); colours that share a brightest channel decode alike, whatever the policy, and get
+none. Two colours that are a colormap's ends (``plt.imsave`` of a 0/1 mask) are named.
 """
 
 from __future__ import annotations
@@ -245,6 +247,15 @@ def _proposal(palette: bool, background: int | None, void: int | None,
     return MaskPolicy(foreground_values=objects, ignore_values=ignore)
 
 
+def _colour_proposal(colours: list[int], objects: tuple[int, ...]) -> MaskPolicy | None:
+    """Two colours whose brightest channels differ: the object colour's brightest channel as
+    the foreground value (the decoder reads colour masks by that channel)."""
+    brightest = [max(colour_rgb(code)) for code in colours]
+    if len(colours) != 2 or len(set(brightest)) < 2 or len(objects) != 1:
+        return None
+    return MaskPolicy(foreground_values=(max(colour_rgb(objects[0])),))
+
+
 def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | None:
     """The :class:`LabelVerdict` of the dataset's label-map masks; None when it has none."""
     read = tally["mask_read"]
@@ -286,11 +297,15 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     elif ring is not None:
         objects = tuple(sorted((*objects, ring)))  # too many classes to tell structures
         ring = None
-    proposal = (None if colour or readings
-                else _proposal(palette, background, void, objects, unlabelled))
+    if colour:
+        proposal = _colour_proposal(list(per_value), objects)
+    else:
+        proposal = None if readings else _proposal(palette, background, void, objects,
+                                                   unlabelled)
     values = sorted(per_value)
     in_force = _classes(policy, values, scale, colour)
-    proposed = _classes(proposal, values, scale) if proposal is not None else in_force
+    proposed = (_classes(proposal, values, scale, colour) if proposal is not None
+                else in_force)
     as_proposed = (proposal is not None and proposed == in_force) or any(
         _classes(reading, values, scale) == in_force for reading in readings)
     if as_proposed:

@@ -284,7 +284,7 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
         count, listed = tally.select(sensitive, spread)
         rows = threshold_rows(tally, listed)
         worst = rows[0]
-        cause, fix = _threshold_cause(tally, sensitive, int(listed[0]))
+        cause, fix = _threshold_cause(tally, sensitive, int(listed[0]), policy)
         findings.append(audit_finding(
             "mask.threshold_sensitive", Severity.WARNING,
             f"The foreground of {plural(count, 'mask')} depends on the threshold",
@@ -300,9 +300,11 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
     return findings
 
 
-def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int) -> tuple[str, str]:
+def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
+                     policy: MaskPolicy) -> tuple[str, str]:
     """Why the rules disagree, and the fix: intermediate values, or (every such mask holding
-    two values) a lower value that is not 0 or two values on one side of the midpoint."""
+    two values) a lower value that is not 0 or two values on one side of the midpoint, which
+    a value policy in force already reads apart."""
     key = tally.encodings[tally.encoding_ids[worst]]
     stored = tally.encoding_values.get(key)
     if not (np.all(tally["distinct_values"][sensitive] == 2) and stored is not None
@@ -315,6 +317,12 @@ def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int) -> tu
     low, high = stored.values
     channel = ", of the brightest channel, which the decoder reads" if key.is_colour else ""
     values = f"two values only ({low:g} and {high:g} in the worst{channel}), nothing in between"
+    if policy.by_values:
+        return (f"Each of them holds {values}: `> 0` and the midpoint read them differently, "
+                "and the value policy in force chose between them.",
+                "Nothing to fix for unetdiag, which reads them by the values named; for tools "
+                "that binarise with `> 0` or at the midpoint, save the masks again as 0/255 "
+                "(or 0/1) grey.")
     if low > 0:
         return (f"Each of them holds {values}: the rules disagree because the lower value is "
                 "not 0, so `> 0` makes every pixel foreground.",
