@@ -155,6 +155,20 @@ def test_duplicate_suffixed_masks_in_one_folder(tmp_path):
     assert "pairing.duplicate_stem" in findings_by_id(result)
 
 
+def test_masks_under_two_suffixes_are_named_with_the_option_that_chooses(tmp_path):
+    # a model's prediction saved beside each label as <stem>_seg.png
+    touch_files(tmp_path, "a.png", "a_mask.png", "a_seg.png", "b.png", "b_mask.png",
+                "b_seg.png", "c.png", "c_mask.png")
+    finding = findings_by_id(discover_pairs(tmp_path))["pairing.duplicate_stem"]
+    assert finding.title == "2 images have a mask under two suffixes, _mask and _seg; none of " \
+        "them is used"
+    assert "lossy re-save" not in finding.explanation
+    assert "--mask-suffix _mask (or --mask-suffix _seg)" in finding.fix
+    assert finding.evidence["suffixes"] == ["_mask", "_seg"]
+    chosen = discover_pairs(tmp_path, mask_suffixes=("_mask",))
+    assert [pair.stem for pair in chosen.pairs] == ["a", "b", "c"]
+
+
 def test_mask_folder_equal_to_image_folder_is_refused(tmp_path):
     # The original project: IMAGE_DIR and MASK_DIR are the same folder of photographs.
     touch_files(tmp_path, "p1.jpg", "p2.jpg")

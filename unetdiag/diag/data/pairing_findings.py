@@ -13,7 +13,7 @@ from typing import Any
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.companions import COMPANION_WORDS
 from unetdiag.diag.data.frames import FilePages
-from unetdiag.diag.data.pairing_rules import Inference, MaskPattern, RuleMatch
+from unetdiag.diag.data.pairing_rules import Inference, MaskPattern, RuleMatch, stem_key
 from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS, page_reference
 from unetdiag.diag.wording.text import join_names, plural, verb
 
@@ -380,6 +380,57 @@ def where_masks_are_looked_for(masks_dir: Path | None, suffixes: Sequence[str],
             f"in {masks_dir}")
 
 
+def _competing_suffixes(duplicates: dict[str, list[Path]],
+                       suffixes: Sequence[str]) -> list[str] | None:
+    """The mask suffixes whose files compete for the same images, when every duplicate stem
+    is one image with masks under distinct ``suffixes`` (``a_mask.png`` and ``a_seg.png``);
+    None otherwise."""
+    used: set[str] = set()
+    for stem, paths in duplicates.items():
+        extras = [stem_key(path)[len(stem):] for path in paths
+                  if stem_key(path).startswith(stem)]
+        masks = [extra for extra in extras if extra]
+        if (len(extras) != len(paths) or len(extras) - len(masks) > 1 or len(masks) < 2
+                or len(set(masks)) < len(masks) or not set(masks) <= set(suffixes)):
+            return None
+        used.update(masks)
+    return sorted(used, key=list(suffixes).index)
+
+
+def _duplicate_stems(duplicates: dict[str, list[Path]], suffixes: Sequence[str],
+                     counts: dict[str, int]) -> Finding:
+    """``pairing.duplicate_stem``: several images or masks for one stem, none used; when
+    masks under two suffixes compete, the option that chooses between them."""
+    files = [path for paths in duplicates.values() for path in paths]
+    evidence = {**counts, "duplicate_stems": len(duplicates), "duplicate_files": len(files),
+                "stems": list(duplicates)[:MAX_LISTED_FILES]}
+    competing = _competing_suffixes(duplicates, suffixes)
+    if competing is not None:
+        others = " or ".join(f"--mask-suffix {suffix}" for suffix in competing[1:])
+        how_many = "two" if len(competing) == 2 else str(len(competing))
+        return pairing_finding(
+            "pairing.duplicate_stem", Severity.ERROR,
+            f"{plural(len(duplicates), 'image')} {verb(len(duplicates), 'has', 'have')} a "
+            f"mask under {how_many} suffixes, {join_names(competing)}; none of them is used",
+            f"Each of these images has a mask named <stem>{competing[0]} and another named "
+            f"{join_names(['<stem>' + suffix for suffix in competing[1:]])} (sets of masks "
+            "side by side: labels and, e.g., a model's predictions or another annotator's). "
+            "Picking one would be a guess, so these images are left out of training and "
+            "validation.",
+            f"Choose one set of masks with --mask-suffix {competing[0]} (or {others}), for "
+            "audit-data and train alike.",
+            {**evidence, "suffixes": competing}, files)
+    return pairing_finding(
+        "pairing.duplicate_stem", Severity.ERROR,
+        f"{plural(len(duplicates), 'stem')} {verb(len(duplicates), 'matches', 'match')} "
+        "several files; none of them is used",
+        "More than one image, or more than one mask, has the same stem (e.g. a.png and "
+        "a.jpg). Picking one would be a guess (one may be a lossy re-save of the other), "
+        "so every file of such a stem is left out of training and validation.",
+        "Keep exactly one image and one mask per stem; delete or rename the others.",
+        evidence, files)
+
+
 def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequence[Path],
                       masks_dir: Path | None, suffixes: Sequence[str], same_folder: bool,
                       allow_same_file: bool, instance_layout: bool = False) -> list[Finding]:
@@ -411,20 +462,7 @@ def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequen
     if matching.numbered:
         findings.append(numbered_masks(matching.numbered, counts))
     if matching.duplicates:
-        duplicate_files = [path for paths in matching.duplicates.values() for path in paths]
-        findings.append(pairing_finding(
-            "pairing.duplicate_stem", Severity.ERROR,
-            f"{plural(len(matching.duplicates), 'stem')} "
-            f"{verb(len(matching.duplicates), 'matches', 'match')} several files; none of "
-            "them is used",
-            "More than one image, or more than one mask, has the same stem (e.g. a.png and "
-            "a.jpg). Picking one would be a guess (one may be a lossy re-save of the other), "
-            "so every file of such a stem is left out of training and validation.",
-            "Keep exactly one image and one mask per stem; delete or rename the others.",
-            {**counts, "duplicate_stems": len(matching.duplicates),
-             "duplicate_files": len(duplicate_files),
-             "stems": list(matching.duplicates)[:MAX_LISTED_FILES]},
-            duplicate_files))
+        findings.append(_duplicate_stems(matching.duplicates, suffixes, counts))
     if matching.missing:
         findings.append(pairing_finding(
             "pairing.missing_mask", Severity.WARNING,
