@@ -413,6 +413,29 @@ def test_masks_whose_object_is_in_the_alpha_channel_say_so(tmp_path):
         pytest.approx(np.mean(truth))
 
 
+def test_grey_masks_with_alpha_and_colour_masks_are_named_by_their_mode(tmp_path):
+    # LA: a grey constant with the object in the alpha channel (a cut-out saved as grey)
+    folder = tmp_path / "la"
+    write_dataset(folder, SynthSpec(n_pairs=6, size=48, seed=3))
+    for mask_path in sorted(folder.glob("*_mask.png")):
+        inside = np.asarray(Image.open(mask_path)) > 127
+        grey_alpha = np.stack([np.full(inside.shape, 128, np.uint8),
+                               (inside * 255).astype(np.uint8)], axis=-1)
+        Image.fromarray(grey_alpha, "LA").save(mask_path)
+    unusual = finding(audit_dataset(folder, workers=1), "mask.unusual_encoding").title
+    assert "LA with the object in the alpha channel" in unusual and "RGBA" not in unusual
+    # opaque RGBA colour masks are RGBA, not RGB
+    folder = tmp_path / "rgba"
+    write_dataset(folder, SynthSpec(n_pairs=6, size=48, seed=3))
+    for mask_path in sorted(folder.glob("*_mask.png")):
+        inside = np.asarray(Image.open(mask_path)) > 127
+        rgba = np.full(inside.shape + (4,), 255, np.uint8)
+        rgba[..., :3] = np.where(inside[..., None], (253, 231, 36), (68, 1, 84))
+        Image.fromarray(rgba, "RGBA").save(mask_path)
+    assert finding(audit_dataset(folder, workers=1), "mask.unusual_encoding").title.endswith(
+        "stored as colour (RGBA)")
+
+
 def test_two_levels_the_policy_splits_are_binary_whatever_the_levels(tmp_path):
     write_dataset(tmp_path / "cells", SynthSpec(n_pairs=6, size=48, seed=3))
     for mask_path in sorted((tmp_path / "cells").glob("*_mask.png")):

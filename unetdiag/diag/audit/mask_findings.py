@@ -197,9 +197,9 @@ def _unusual(key: EncodingKey) -> str:
     if key.alpha == "mask" and key.mode == "P":
         return "a grey palette (its transparent entry the background)"
     if key.alpha == "mask":
-        return "RGBA with the object in the alpha channel"
+        return f"{key.mode} with the object in the alpha channel"
     if key.is_colour:
-        return "colour (RGB)"
+        return f"colour ({key.mode})" if key.mode in ("RGB", "RGBA") else "colour"
     if key.dtype.startswith("float"):
         return "floating point"
     if key.dtype == "int32":
