@@ -385,6 +385,8 @@ def test_a_few_large_objects_are_information_and_stay_out_of_the_headline(tmp_pa
 def test_polarity_reaches_the_headline_only_when_most_masks_are_mostly_foreground(tmp_path):
     every = audit(tmp_path / "all", [{"kind": "inverted_polarity"}])[0]
     assert every.headline.startswith("Possible inverted polarity: ")
+    # what is read, not what is stored: ImageJ's WhiteIsZero TIFFs store the objects bright
+    assert "the objects read dark" in found(every, "imbalance.mostly_foreground").explanation
     some = audit(tmp_path / "some", [{"kind": "inverted_polarity", "fraction": 0.3}])[0]
     assert found(some, "imbalance.mostly_foreground").severity is Severity.WARNING
     assert "inverted polarity" not in some.headline.lower()

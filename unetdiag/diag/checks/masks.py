@@ -46,7 +46,7 @@ MAX_FILES_LISTED = 50
 EDGE_SHARE_FOR_RESAMPLING = 0.8
 
 #: A mask with more foreground than this fraction is "mostly foreground": often inverted
-#: polarity (objects stored dark) or a photograph binarised with ``> 0``.
+#: polarity (objects read dark) or a photograph binarised with ``> 0``.
 MOSTLY_FOREGROUND_FRACTION = 0.5
 #: Mostly-foreground masks are a warning when they are at least this share of the masks (a
 #: few large objects, as Kvasir-SEG's 3 polyps of 200 above 50 %, are information); inverted

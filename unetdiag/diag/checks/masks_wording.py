@@ -225,8 +225,11 @@ def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
         explanation=(f"In {count} masks ({evidence['share']:.1%}) the object "
                      f"covers more than {threshold:.0%} of the image "
                      f"(up to {evidence['largest_fraction']:.1%}). Objects are usually the "
-                     "smaller class, so this often means inverted polarity (objects stored "
-                     "dark, background bright) or a photograph binarised with `> 0` (the "
+                     "smaller class, so this often means inverted polarity (the objects read "
+                     "dark, the background bright: stored so, or stored bright in a TIFF "
+                     "tagged WhiteIsZero, as ImageJ saves masks with an inverting LUT, which "
+                     "Pillow inverts on reading and tifffile or OpenCV do not) or a "
+                     "photograph binarised with `> 0` (the "
                      "original project: 99.5 % foreground). If the objects really are "
                      "that large, ignore this."),
         fix=("Look at two of the listed masks next to their images. If the background is "
