@@ -58,3 +58,22 @@ def test_errors_in_the_data_come_before_what_the_metrics_show():
         "Before training: All 16 masks are empty (data:train); 2 pairs differ in size (data); "
         "and 1 more (see the findings).")
     assert rule.sentence(findings[1:3], None) is None
+
+
+def test_a_score_near_but_not_at_its_baseline_is_not_said_to_equal_it():
+    # REFUGE with the disc rim ignored: val_dice 0.9976 where all-ones scores 0.9968
+    from unetdiag.training.run.summary import VariantResult
+    from unetdiag.training.train_report import HeadlineContext, _at_baseline
+
+    def sentence(val_dice):
+        result = VariantResult(name="MP_Tr_BCE", status="finished", epochs_completed=1,
+                               history={"val_dice": [val_dice]})
+        context = HeadlineContext(results={"MP_Tr_BCE": result}, train_size=16, val_size=4,
+                                  baselines={"val_dice": 0.99679},
+                                  val_foreground_fraction=0.9936)
+        return _at_baseline([], context)
+
+    near = sentence(0.99760)
+    assert "equals" not in near and "0.9976 is within 0.001 of an all-ones predictor's" in near
+    assert "scores about what predicting one class everywhere scores" in near
+    assert "val_dice 0.9968 equals an all-ones predictor's" in sentence(0.99681)

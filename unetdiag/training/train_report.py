@@ -230,35 +230,40 @@ def _at_baseline(findings: Sequence[Finding], context: HeadlineContext) -> str |
     the validation masks, and val_dice 0.9975 equals an all-ones predictor's 2f/(1+f) for
     f = 0.995: ..." when the final validation numbers sit on the measured baselines."""
     baselines, fraction = context.baselines, context.val_foreground_fraction
-    at: dict[tuple[str, ...], list[str]] = {}
+    at: dict[tuple[tuple[str, float], ...], list[str]] = {}
     for result in context.results.values():
         parts = []
         for metric in ("val_accuracy", "val_dice"):
             values = [v for v in result.history.get(metric, []) if math.isfinite(v)]
             if metric in baselines and values and abs(
                     values[-1] - baselines[metric]) <= SATURATION_TOLERANCE:
-                parts.append(f"{metric} {values[-1]:.4f}")
+                parts.append((metric, values[-1]))
         if parts:
             at.setdefault(tuple(parts), []).append(result.name)
     sentences = []
     for parts, names in at.items():
-        said = []
-        for part in parts:
-            metric = part.split()[0]
+        said, exact = [], True
+        for metric, value in parts:
             if metric == "val_accuracy":
-                said.append(f"{part} equals the majority-class fraction "
-                            f"{baselines[metric]:.4f} of the validation masks")
+                reference = baselines[metric]
+                what = f"the majority-class fraction {reference:.4f} of the validation masks"
             elif fraction is not None and abs(baselines[metric] - all_ones_dice(fraction)) \
                     <= SATURATION_TOLERANCE:
-                said.append(f"{part} equals an all-ones predictor's 2f/(1+f) = "
-                            f"{all_ones_dice(fraction):.4f} for f = {fraction:.4f}")
+                reference = all_ones_dice(fraction)
+                what = (f"an all-ones predictor's 2f/(1+f) = {reference:.4f} for "
+                        f"f = {fraction:.4f}")
             else:
-                said.append(f"{part} equals the best constant predictor's "
-                            f"{baselines[metric]:.4f}")
+                reference = baselines[metric]
+                what = f"the best constant predictor's {reference:.4f}"
+            # within the tolerance but apart at the digits shown: "equals" would be false
+            equal = f"{value:.4f}" == f"{reference:.4f}"
+            exact = exact and equal
+            relation = "equals" if equal else f"is within {SATURATION_TOLERANCE:g} of"
+            said.append(f"{metric} {value:.4f} {relation} {what}")
         sentences.append(f"{' and '.join(names)}: {', and '.join(said)}: the "
-                         f"{'models score' if len(names) > 1 else 'model scores'} what "
-                         "predicting one class everywhere scores, so these numbers say nothing "
-                         "about segmentation.")
+                         f"{'models score' if len(names) > 1 else 'model scores'} "
+                         f"{'' if exact else 'about '}what predicting one class everywhere "
+                         "scores, so these numbers say nothing about segmentation.")
     return " ".join(sentences) or None
 
 
