@@ -103,7 +103,7 @@ def _ring_sentence(verdict: LabelVerdict) -> str:
             "a structure within a structure, as a cup within a disc.")
 
 
-def readings_choice(verdict: LabelVerdict) -> str | None:
+def _readings_choice(verdict: LabelVerdict) -> str | None:
     """The two readings of nested values, as the headline says them (None: no ring)."""
     if not verdict.readings:
         return None
@@ -142,7 +142,7 @@ def _colormap_clause(verdict: LabelVerdict) -> str:
             "0/1 mask colour-maps it)")
 
 
-def colours_alike_choice(verdict: LabelVerdict) -> str | None:
+def _colours_alike_choice(verdict: LabelVerdict) -> str | None:
     """The headline's words for colour label maps whose colours decode alike (None when
     every colour has a brightest channel of its own)."""
     if not (verdict.colour and verdict.shared_brightest):
@@ -277,7 +277,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         {**verdict.to_evidence(), "values_text": held, "policy": policy.to_dict(),
          "numbered_objects_choice": numbered_objects_choice(policy)
          if verdict.numbered_objects_possible and undecided else None,
-         "readings_choice": readings_choice(verdict) if undecided else None},
+         "readings_choice": _readings_choice(verdict) if undecided else None},
         listed_names(tally.mask_paths, verdict.indices))
 
 
@@ -301,7 +301,7 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
     kind = "colours" if verdict is not None and verdict.colour else "values"
     what += f"{masks_read} masks is foreground, although {count} of them hold several {kind}."
     flags = None
-    alike = None if verdict is None else colours_alike_choice(verdict)
+    alike = None if verdict is None else _colours_alike_choice(verdict)
     if verdict is not None and alike is not None:
         cause = (f" They are colour-coded label maps holding {_held_values(verdict)} "
                  f"({_value_table(verdict)}){_colormap_clause(verdict)}. The decoder reads a "
@@ -327,7 +327,7 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
         fix = (f"{capitalised(numbered_objects_choice(policy))} (see mask.label_map). Pass "
                "the same options to train.")
     elif verdict is not None and verdict.readings:
-        fix = f"{capitalised(str(readings_choice(verdict)))}; pass the same options to train."
+        fix = f"{capitalised(str(_readings_choice(verdict)))}; pass the same options to train."
     elif verdict is not None:
         fix = ("Choose the foreground by value with --foreground-values (see mask.label_map) "
                "and pass the same options to train.")
@@ -345,7 +345,7 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
          "values_text": None if verdict is None else _held_values(verdict),
          "numbered_objects_choice": numbered_objects_choice(policy)
          if verdict is not None and verdict.numbered_objects_possible else None,
-         "readings_choice": None if verdict is None else readings_choice(verdict),
+         "readings_choice": None if verdict is None else _readings_choice(verdict),
          "colours_alike_choice": alike},
         listed_names(tally.mask_paths, listed))
 
