@@ -591,3 +591,13 @@ def test_an_unreadable_folder_is_not_a_traceback(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "is_dir", is_dir)
     with pytest.raises(UserError):
         discover_pairs(tmp_path)
+
+
+def test_masks_beside_their_images_in_a_format_unetdiag_cannot_read_are_named(tmp_path):
+    # NumPy masks saved beside the images (<stem>_mask.npy): "0 masks" said nothing of them
+    touch_files(tmp_path, "000.png", "000_mask.npy", "001.png", "001_mask.npy", "notes.txt")
+    with pytest.raises(UserError, match="2 files named as an image's mask") as caught:
+        discover_pairs(tmp_path)
+    message = str(caught.value)
+    assert ".npy: 000_mask.npy, 001_mask.npy" in message and "save the masks as PNG" in message
+    assert "notes.txt" not in message

@@ -436,8 +436,9 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     if allow_same_file:
         pairs = sorted(pairs + matching.same_file, key=lambda pair: pair.stem)
     if not pairs:
-        raise UserError(_no_pairs_message(matching, images_dir, masks_path, mask_suffixes,
-                                          same_folder, inference, images.files))
+        raise UserError(_no_pairs_message(
+            matching, images_dir, masks_path, mask_suffixes, same_folder, inference,
+            images.files, [path for listing in listings for path in listing.ignored]))
     paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in pairs])
     rule = _rule(source, matching, inference, mask_suffixes, one_folder, len(paged.paged))
     findings += _rule_findings(matching, inference, rule, paged, masks_path)
@@ -570,7 +571,7 @@ def _instance_folders(images: Listing) -> PairingResult:
 
 def _no_pairs_message(matching: _Matching, images_dir: Path, masks_dir: Path | None,
                       suffixes: Sequence[str], same_folder: bool, inference: Inference | None,
-                      files: Sequence[Path]) -> str:
+                      files: Sequence[Path], ignored: Sequence[Path]) -> str:
     hint = words.inference_hint(inference)
     if hint and masks_dir is None:  # by the default names every file was an image
         counts = plural(len(files), "file")
@@ -589,5 +590,6 @@ def _no_pairs_message(matching: _Matching, images_dir: Path, masks_dir: Path | N
         message += (f"; {len(stems)} stems have several files and were left out "
                     f"({names}{more})")
     return (f"{message}; {words.where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}"
-            f"{hint}{words.stacks_hint(stacks_among(files))}"
+            f"{hint}{words.unreadable_masks_hint(ignored, files, suffixes)}"
+            f"{words.stacks_hint(stacks_among(files))}"
             f"{words.companions_hint(matching.companions)}")

@@ -542,6 +542,22 @@ def companions_hint(sets: Sequence[tuple[str, list[Path]]]) -> str:
             "masks: give the folder of masks with --masks DIR")
 
 
+def unreadable_masks_hint(ignored: Sequence[Path], images: Sequence[Path],
+                          suffixes: Sequence[str]) -> str:
+    """The files named as an image's mask (``<stem>_mask.npy`` beside ``<stem>.png``) whose
+    extension unetdiag does not read: they are the masks, in a format it cannot pair."""
+    stems = {stem_key(path) for path in images}
+    named = [path for path in ignored if path.is_file() and any(
+        stem_key(path) == stem + suffix for stem in stems for suffix in ("", *suffixes))]
+    if not named:
+        return ""
+    extensions = sorted({path.suffix.lower() or "(none)" for path in named})
+    return (f"; {plural(len(named), 'file')} named as an image's mask "
+            f"{verb(len(named), 'has', 'have')} an extension unetdiag does not read "
+            f"({' '.join(extensions)}: {names(named)}); save the masks as PNG (supported: "
+            f"{' '.join(SUPPORTED_EXTENSIONS)})")
+
+
 def stacks_hint(stacks: Sequence[tuple[Path, int]]) -> str:
     if not stacks:
         return ""
