@@ -379,6 +379,27 @@ def test_audit_stops_on_0_255_masks_at_the_first_batch(tmp_path):
     assert found["batch.stopped"].evidence["cause"] == "labels.out_of_range"
 
 
+def test_audit_words_imbalance_by_the_mask_policy_and_leaves_ignored_pixels_to_the_data(
+        tmp_path):
+    # masks mostly foreground: under --foreground-values the advice cannot be
+    # --mask-polarity dark (the command line refuses the pair); under --ignore-values the
+    # copied labels count ignored pixels as background, so the batches' shares are not said
+    x, y = disc_dataset()
+    mostly = 1.0 - y
+    reports = {}
+    for name, options in (("values", {"by_values": True}),
+                          ("ignored", {"ignores_values": True}), ("plain", {})):
+        audit = BatchAudit(**options)
+        compiled(tiny_unet()).fit(x, mostly, batch_size=BATCH, epochs=1, shuffle=False,
+                                  verbose=0, callbacks=[NonFiniteGuard(tmp_path), audit])
+        reports[name] = [f for f in audit.findings if f.id.startswith("imbalance.")]
+    plain = {f.id: f for f in reports["plain"]}
+    assert "--mask-polarity dark" in plain["imbalance.mostly_foreground"].fix
+    [values] = [f for f in reports["values"] if f.id == "imbalance.mostly_foreground"]
+    assert "--mask-polarity dark" not in values.fix + values.explanation
+    assert reports["ignored"] == []
+
+
 def test_audit_only_records_0_255_masks_when_told_not_to_stop(tmp_path):
     x, y = disc_dataset()
     model = compiled(tiny_unet())
@@ -533,7 +554,8 @@ def _non_default_callbacks(tmp_path) -> dict[type, DiagnosticCallback]:
                                        min_loss_scale=4.0, max_consecutive_skips=2,
                                        snapshot_each_epoch=False),
         BatchAudit: BatchAudit(stop_on_label_error=False, first_batches=1, sample_every=9,
-                               max_anomaly_copies=0, source="s"),
+                               max_anomaly_copies=0, source="s", dark_is_foreground=True,
+                               by_values=True, ignores_values=True),
         DiceStabilityMonitor: DiceStabilityMonitor((x, y), SEED_DICE, threshold=0.25,
                                                    every_n_epochs=3, source="s"),
         SaturationMonitor: SaturationMonitor({"val_dice": 0.9}, tolerance=0.01, source="s"),

@@ -50,6 +50,12 @@ class BatchAudit(InstrumentedCallback):
         sample_every: then one batch in this many.
         max_anomaly_copies: at most this many batches are copied because of an anomaly.
         source: written into the findings.
+        dark_is_foreground, by_values: how the masks were decoded (``--mask-polarity dark``,
+            ``--foreground-values``), so that the imbalance findings advise an option that
+            changes it.
+        ignores_values: the masks have ignored pixels (``--ignore-values``, weighed 0 by the
+            sample weights): the copied labels count them as background, so the imbalance of
+            the checked batches is not reported (the data's, which leaves them out, is).
 
     >>> import numpy as np, keras
     >>> inputs = keras.Input((8, 8, 1))
@@ -63,7 +69,9 @@ class BatchAudit(InstrumentedCallback):
     """
 
     def __init__(self, *, stop_on_label_error: bool = True, first_batches: int = 4,
-                 sample_every: int = 50, max_anomaly_copies: int = 3, source: str = "") -> None:
+                 sample_every: int = 50, max_anomaly_copies: int = 3, source: str = "",
+                 dark_is_foreground: bool = False, by_values: bool = False,
+                 ignores_values: bool = False) -> None:
         super().__init__(source)
         if first_batches < 0 or sample_every < 1 or max_anomaly_copies < 0:
             raise ValueError("first_batches and max_anomaly_copies must be >= 0, "
@@ -72,6 +80,8 @@ class BatchAudit(InstrumentedCallback):
         self.first_batches = first_batches
         self.sample_every = sample_every
         self.max_anomaly_copies = max_anomaly_copies
+        self.dark_is_foreground, self.by_values = dark_is_foreground, by_values
+        self.ignores_values = ignores_values
         self._received: dict[str, list[str]] = {}
         self._reset()
 
@@ -96,7 +106,9 @@ class BatchAudit(InstrumentedCallback):
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "stop_on_label_error": self.stop_on_label_error,
                 "first_batches": self.first_batches, "sample_every": self.sample_every,
-                "max_anomaly_copies": self.max_anomaly_copies}
+                "max_anomaly_copies": self.max_anomaly_copies,
+                "dark_is_foreground": self.dark_is_foreground, "by_values": self.by_values,
+                "ignores_values": self.ignores_values}
 
     # --- callback hooks -----------------------------------------------------------------
     def on_train_begin(self, logs: Mapping | None = None) -> None:
@@ -228,9 +240,11 @@ class BatchAudit(InstrumentedCallback):
                 self._input_finding,
                 batches_affected=self._batches_with.get("input_non_finite", 0),
                 total_non_finite_values=int(self._totals.get("input_non_finite", 0))))
-        if self._foreground:
+        if self._foreground and not self.ignores_values:
             imbalance = check_imbalance(np.concatenate(self._foreground),
-                                        np.concatenate(self._pixels), source=self.source)
+                                        np.concatenate(self._pixels), source=self.source,
+                                        dark_is_foreground=self.dark_is_foreground,
+                                        by_values=self.by_values)
             findings.extend(of_checked_batches(with_evidence(
                 f, audited_batches=self._audited_batches), self._audited_batches)
                 for f in imbalance)

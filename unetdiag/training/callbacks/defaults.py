@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from unetdiag.diag.core.dice import DEFAULT_DICE, DiceConfig
+from unetdiag.diag.data.masks import DEFAULT_POLICY, MaskPolicy
 from unetdiag.training.callbacks.batch_audit import BatchAudit
 from unetdiag.training.callbacks.dice_stability_monitor import DiceStabilityMonitor
 from unetdiag.training.callbacks.nonfinite_guard import NonFiniteGuard
@@ -21,12 +22,15 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
                          baselines: Mapping[str, float] | None = None,
                          stop_on_label_error: bool = True,
                          source: str = "", *,
-                         threshold: float = 0.5) -> list[keras.callbacks.Callback]:
+                         threshold: float = 0.5,
+                         mask_policy: MaskPolicy = DEFAULT_POLICY
+                         ) -> list[keras.callbacks.Callback]:
     """The diagnostic callbacks ``unetdiag train`` uses, in the order they should run.
 
     Put them first in the callback list (before loggers). ``probe`` None leaves out the Dice
     monitor; ``threshold`` is where it counts a pixel as predicted foreground (the hard
-    metrics' threshold). Gather the findings afterwards with
+    metrics' threshold); ``mask_policy`` is how the masks were decoded (the batch audit
+    words its advice and leaves out ignored pixels by it). Gather the findings afterwards with
     ``[f for c in callbacks for f in c.findings]`` and check ``c.stop_reason`` to learn
     whether (and why) one stopped the run.
 
@@ -36,7 +40,10 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
     """
     callbacks: list[keras.callbacks.Callback] = [
         NonFiniteGuard(output_dir, source=source),
-        BatchAudit(stop_on_label_error=stop_on_label_error, source=source),
+        BatchAudit(stop_on_label_error=stop_on_label_error, source=source,
+                   dark_is_foreground=mask_policy.dark_is_foreground,
+                   by_values=mask_policy.by_values,
+                   ignores_values=bool(mask_policy.ignore_values)),
     ]
     if probe is not None:
         callbacks.append(DiceStabilityMonitor(probe, dice_config, threshold=threshold,
