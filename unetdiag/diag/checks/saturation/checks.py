@@ -20,7 +20,7 @@ from unetdiag.diag.checks.saturation.degenerate import (
     score_zero_throughout,
     uniform_prediction_loss,
 )
-from unetdiag.diag.checks.saturation.evidence import NegativeLossScoresInRange
+from unetdiag.diag.checks.saturation.evidence import Cause, ScaleClaim
 from unetdiag.diag.checks.saturation.loss_size import loss_jump, loss_magnitude
 from unetdiag.diag.checks.saturation.metrics import (
     learning_rates,
@@ -88,9 +88,13 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     multiclass = bool(multiclass_metrics(list(history)))
     prior = class_prior_loss(run, series, tolerance, thresholds, multiclass)
     scale = label_scale(run, series, tolerance, thresholds, multiclass)
-    # values labels in [0, 1] cannot give make the training and validation scores meaningless,
-    # so how far apart they are says nothing about fit (a loss negative by design does not)
-    scores_meaningless = any(not isinstance(claim, NegativeLossScoresInRange) for claim in scale)
+    # labels or predictions outside [0, 1] make the training and validation scores
+    # meaningless, so how far apart they are says nothing about fit; a loss negative by
+    # design or a metric computed wrongly does not void the other scores, nor the losses' gap
+    scores_meaningless = any(
+        isinstance(claim, ScaleClaim)
+        and set(claim.consistent_with) - {Cause.METRIC_COMPUTED_WRONGLY.value}
+        for claim in scale)
     claims = [non_finite_onset(run, series),
               *scale,
               loss_magnitude(run, series, thresholds),
@@ -109,7 +113,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               *(at_baselines(run, series, baselines, tolerance, thresholds) if baselines
                 else ()),
               flat_metrics(run, series, thresholds, learning_rates(history), multiclass),
-              None if scores_meaningless else train_val_gap(run, series, thresholds),
+              train_val_gap(run, series, thresholds, scores=not scores_meaningless),
               still_improving(run, series, thresholds),
               validation_loss_rising(run, series, thresholds)]
     return [wording.finding_of(claim, subject) for claim in claims if claim is not None]

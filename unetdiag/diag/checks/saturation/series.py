@@ -106,16 +106,12 @@ def flat_tail(item: MetricSeries, thresholds: SaturationThresholds) -> int:
 def _schedule(rates: Sequence[float | None] | None, start: int,
               thresholds: SaturationThresholds) -> tuple[float | None, bool]:
     """(learning rate at epoch position ``start``, whether the schedule had cut it to at most
-    :attr:`~.SaturationThresholds.schedule_cut_ratio` of the run's highest by then). A log
-    whose first epochs have no rate learns it from ReduceLROnPlateau's "reducing learning
-    rate to X" lines: every known rate there follows a cut from a higher, unprinted one."""
+    :attr:`~.SaturationThresholds.schedule_cut_ratio` of the run's highest by then)."""
     if not rates or start >= len(rates) or rates[start] is None:
         return None, False
     known = [rate for rate in rates if rate is not None and math.isfinite(rate) and rate > 0]
     rate = float(rates[start])
-    after_a_printed_cut = rates[0] is None
-    return rate, bool(known) and (after_a_printed_cut
-                                  or rate <= thresholds.schedule_cut_ratio * max(known))
+    return rate, bool(known) and rate <= thresholds.schedule_cut_ratio * max(known)
 
 
 def _loss_moves(series: Series, validation: bool, thresholds: SaturationThresholds) -> bool:
@@ -155,6 +151,11 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
                 flat[name].update(learning_rate=rate, schedule=explained)
     if not flat:
         return None
+    for name, data in flat.items():
+        if is_validation(name) and metric_kind(name) == "loss":
+            moving = _scores_still_moving(series, data["flat_epochs"], thresholds)
+            if moving:  # the predictions change: the loss stopped moving at its decimals
+                data["scores_moving"] = moving
     uninformative = [
         name for name, data in flat.items()
         if metric_kind(name) == "accuracy" and data["value"] <= thresholds.uninformative_accuracy
@@ -163,7 +164,8 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
     stuck = (any(metric_kind(name) == "loss" for name in training)
              and all(name in flat and not flat[name].get("schedule") for name in training))
     telling = [name for name in flat if name not in uninformative
-               and not flat[name].get("schedule") and is_validation(name)]
+               and not flat[name].get("schedule") and not flat[name].get("scores_moving")
+               and is_validation(name)]
     known = [rate for rate in rates or () if rate is not None and math.isfinite(rate)]
     return FlatTail(run, flat, thresholds.flat_spread,
                     highest_learning_rate=max(known) if known else None,
@@ -172,6 +174,19 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
                     uninformative=uninformative, stuck=stuck, multiclass=multiclass,
                     severity=Severity.WARNING if telling or stuck else Severity.INFO,
                     moving_scores=_moving_scores(series, flat, thresholds))
+
+
+def _scores_still_moving(series: Series, window: int, thresholds: SaturationThresholds
+                         ) -> dict[str, list[float]]:
+    """Validation accuracies, Dice and IoU scores that changed over the last ``window``
+    epochs (more than the flat spread): their lowest and highest values there."""
+    moving = {}
+    for name, item in series.items():
+        if is_validation(name) and metric_kind(name) in SCORE_KINDS:
+            values = item.values[-window:][item.finite[-window:]]
+            if values.size > 1 and float(values.max() - values.min()) > thresholds.flat_spread:
+                moving[name] = [float(values.min()), float(values.max())]
+    return moving
 
 
 def _moving_scores(series: Series, flat: dict[str, dict],
@@ -190,6 +205,14 @@ def _moving_scores(series: Series, flat: dict[str, dict],
                     thresholds.moving_score_spread:
                 moving.setdefault(name, []).append(other)
     return moving
+
+
+def _whole_run(item: MetricSeries, both: np.ndarray, thresholds: SaturationThresholds
+               ) -> bool:
+    """The positions ``both`` are every epoch of the run from its first: epoch 1 on, no epoch
+    missing, at least ``min_flat_epochs`` of them (an excerpt of a log shows a window only)."""
+    return (both.size >= thresholds.min_flat_epochs and item.epoch(int(both[0])) == 1
+            and item.epoch(int(both[-1])) == both.size)
 
 
 def _diverged(training: float, validation: float, thresholds: SaturationThresholds) -> bool:
@@ -211,16 +234,18 @@ def _non_finite_since_best(item: MetricSeries, kind: str, until: int) -> list[in
     return [item.epoch(best + int(i)) for i in np.flatnonzero(broken)]
 
 
-def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds
-                  ) -> TrainValGap | None:
-    """Training and validation values of a metric far apart at their last epochs."""
+def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
+                  scores: bool = True) -> TrainValGap | None:
+    """Training and validation values of a metric far apart at their last epochs (losses
+    only when ``scores`` is False: values out of [0, 1] voided the scores)."""
     gaps: dict[str, dict] = {}
     diverged: list[str] = []
     severity = Severity.INFO  # validation above training only
     for name, item in series.items():
         partner = series.get(VALIDATION_PREFIX + name)
         kind = metric_kind(name)
-        if is_validation(name) or partner is None or kind in ("other", "bookkeeping"):
+        if (is_validation(name) or partner is None or kind in ("other", "bookkeeping")
+                or (kind != "loss" and not scores)):
             continue
         # the last epoch at which both are finite: a gap between different epochs is the
         # training going on, not a disagreement
@@ -229,15 +254,18 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds
         if not both.size:
             continue
         train, val = float(item.values[both[-1]]), float(partner.values[both[-1]])
-        # stopping earlier cannot help a validation value still at its best
-        so_far = partner.values[:both[-1] + 1][partner.finite[:both[-1] + 1]]
-        at_best = val <= so_far.min() if kind == "loss" else val >= so_far.max()
-        epochs: dict = {"epoch": item.epoch(int(both[-1])), "validation_at_its_best": bool(at_best)}
-        if both.size >= thresholds.min_flat_epochs:  # enough epochs to see whether it grew
-            first_train, first_val = float(item.values[both[0]]), float(partner.values[both[0]])
-            epochs["first_epoch"] = item.epoch(int(both[0]))
-            epochs["first"] = (first_val / first_train if kind == "loss" and first_train > 0
-                               else None if kind == "loss" else first_train - first_val)
+        epochs: dict = {"epoch": item.epoch(int(both[-1]))}
+        if _whole_run(partner, both, thresholds):
+            # what the run's every epoch shows: stopping earlier cannot help a validation
+            # value still at its best, and a gap as wide at epoch 1 as ever did not grow
+            so_far = partner.values[both]
+            epochs["validation_at_its_best"] = bool(
+                val <= so_far.min() if kind == "loss" else val >= so_far.max())
+            train_at, val_at = item.values[both], partner.values[both]
+            if kind == "loss" and (train_at > 0).all():
+                epochs["narrowest"] = float((val_at / train_at).min())
+            elif kind != "loss":
+                epochs["narrowest"] = float((train_at - val_at).min())
         overflowed = _non_finite_since_best(partner, kind, int(both[-1]))
         if overflowed:
             epochs["validation_non_finite_epochs"] = overflowed
@@ -287,12 +315,12 @@ def still_improving(run: str, series: Series, thresholds: SaturationThresholds
     return StillImproving(run, rising) if rising else None
 
 
-def _typical_change(item: MetricSeries) -> float:
-    """The median relative change of a positive series from one finite epoch to the next: a
-    rise no larger than it is the series' ordinary swing, not a trend (a validation loss that
-    jumps 100x and back between epochs is not measuring one thing)."""
-    values = item.values[item.finite]
-    values = values[values > 0]
+def _typical_change(values: np.ndarray) -> float:
+    """The median relative change of a positive series from one epoch to the next (here:
+    from the best epoch on): a rise no larger than it is the series' swing, not a trend (a
+    validation loss that jumps 100x and back between epochs is not measuring one thing; a
+    steady rise changes by a fraction of its total each epoch)."""
+    values = values[np.isfinite(values) & (values > 0)]
     if values.size < 3:
         return 0.0
     return float(np.expm1(np.median(np.abs(np.diff(np.log(values))))))
@@ -319,7 +347,8 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
         best, last = float(item.values[best_at]), float(item.values[last_at])
         after = item.epoch(last_at) - item.epoch(best_at)
         if (best <= 0 or after < thresholds.loss_rise_epochs
-                or last < best * (1 + max(thresholds.loss_rise, _typical_change(item)))
+                or last < best * (1 + max(thresholds.loss_rise,
+                                          _typical_change(item.values[best_at:last_at + 1])))
                 or max(best_at, last_at) >= training.values.size):
             continue
         training_at_best, training_last = (float(training.values[best_at]),

@@ -265,8 +265,17 @@ def _flat_reading(claim: evidence.FlatTail) -> list[str]:
         sentences.append("The training loss and every training metric are frozen: the optimiser "
                          "makes no progress (a learning rate far too small or too large, dead "
                          "activations, or a saturated output).")
+    for name in flat:
+        moving = flat[name].get("scores_moving")
+        if moving and name not in scheduled:
+            ranges = join_names([f"{score} between {low:.4g} and {high:.4g}"
+                                 for score, (low, high) in moving.items()])
+            sentences.append(
+                f"{name} stopped moving at the decimals printed while {ranges} moved over the "
+                "same epochs: the predictions still change, as a converging run's do, which "
+                "a constant prediction's would not.")
     telling = [n for n in flat if is_validation(n) and n not in scheduled
-               and n not in claim.uninformative]
+               and n not in claim.uninformative and not flat[n].get("scores_moving")]
     if telling:
         sentences.append(
             "A validation metric that does not change from epoch to epoch means the model's "
@@ -310,13 +319,17 @@ def flat_finding(claim: evidence.FlatTail) -> Finding:
             by_start.setdefault(flat[name]["from_epoch"], []).append(name)
     parts += [f"{join_names(names)} flat since epoch {epoch}" for epoch, names in by_start.items()]
     explained = not claim.stuck and all(
-        claim.explained_by_schedule(n) or n in claim.uninformative for n in flat)
+        claim.explained_by_schedule(n) or n in claim.uninformative
+        or flat[n].get("scores_moving") for n in flat)
     if explained and any(claim.explained_by_schedule(n) for n in flat):
         fix = ("Nothing to fix: the run converged as far as its schedule allowed; stopping "
                "earlier (EarlyStopping) saves the time.")
-    elif explained:
+    elif explained and all(n in claim.uninformative for n in flat):
         fix = ("Judge the run by its loss (or a metric made for continuous targets): an "
                "accuracy that counts exact matches says nothing about it.")
+    elif explained:
+        fix = ("Nothing to fix while the scores still move; stopping when they level off "
+               "(EarlyStopping on a validation score) saves the time.")
     else:
         fix = ("Compare against the trivial baselines (`unetdiag audit-data`); if the model is "
                "at one, fix the data or the loss, not the number of epochs.")
@@ -371,12 +384,12 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
             "validation one is measured at its end), with strong augmentation or dropout at "
             "training time, but also when the validation set is easier or trivial (e.g. "
             "mostly empty or mostly full masks).")
-    from_the_start = (_gaps_at_the_start(claim, fitting)
-                      if overfit and fitting and not after_one_epoch and not overflowed else [])
-    if from_the_start:
-        explanation += (f" The gap was nearly as wide at the first epoch ({from_the_start[0]}) "
-                        "and has not grown since: consistent with two sets that differ (or are "
-                        "scored differently) more than with overfitting, which widens as "
+    throughout = (_gaps_throughout(claim, fitting)
+                  if overfit and fitting and not after_one_epoch and not overflowed else [])
+    if throughout:
+        explanation += (f" The gap was nearly this wide at every epoch from the first "
+                        f"({join_names(throughout)}): consistent with two sets that differ (or "
+                        "are scored differently) more than with overfitting, which widens as "
                         "training goes on.")
     if claim.diverged:
         first = claim.diverged[0]
@@ -394,34 +407,40 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
         explanation=explanation.strip(),
         fix=(_AFTER_ONE_EPOCH_FIX if overfit and after_one_epoch else
              _AFTER_OVERFLOW_FIX if overfit and overflowed else
+             _DIVERGED_FIX if not fitting else
              "Check that training and validation come from the same distribution (their "
              "foreground fractions and image statistics: `unetdiag audit-data`)."
-             if from_the_start else
+             if throughout else
              "Check that training and validation come from the same distribution; use more "
              "data or augmentation" + (
-                 " (the validation values are at their best at that epoch: stopping earlier "
-                 "would not help)." if all(gap["validation_at_its_best"]
-                                           for gap in claim.metrics.values())
+                 " (the validation values are at their best at the last epoch of a run logged "
+                 "from its first: stopping earlier would not help)."
+                 if all(gap.get("validation_at_its_best") for gap in claim.metrics.values())
                  else ", or stop earlier.") if overfit else
              "Compare both sets' foreground fractions (`unetdiag audit-data`)."))
 
 
-def _gaps_at_the_start(claim: evidence.TrainValGap, names: list[str]) -> list[str]:
-    """Each gap at the first epoch in words, when every one was nearly as wide there as at
-    the last (empty otherwise): overfitting widens a gap as training goes on; two sets that
-    differ show it from the start."""
+def _gaps_throughout(claim: evidence.TrainValGap, names: list[str]) -> list[str]:
+    """Each gap's narrowest value over the run in words, when the run is logged from epoch 1
+    and every gap stayed nearly as wide as at the end (empty otherwise): overfitting widens
+    a gap as training goes on; two sets that differ show it from the start."""
     words = []
     for name in names:
         gap = claim.metrics[name]
         now = gap.get("ratio", gap.get("gap"))
-        if gap.get("first") is None or now is None or now <= 0 or gap["first"] < 0.8 * now:
+        narrowest = gap.get("narrowest")
+        if narrowest is None or now is None or now <= 0 or narrowest < 0.8 * now:
             return []
         partner = VALIDATION_PREFIX + name
-        words.append(f"{partner} {gap['first']:.3g}x {name}" if "ratio" in gap
-                     else f"{name} {gap['first']:.3g} above {partner}")
-    first_epoch = claim.metrics[names[0]]["first_epoch"]
-    return [f"{join_names(words)} at epoch {first_epoch}"]
+        words.append(f"{partner} at least {narrowest:.3g}x {name}" if "ratio" in gap
+                     else f"{name} at least {narrowest:.3g} above {partner}")
+    return words
 
+
+_DIVERGED_FIX = (
+    "Check that the validation inputs are preprocessed exactly like the training ones (scale, "
+    "channels, normalisation) and that the model's BatchNormalization statistics were "
+    "updated (no layer frozen in training mode); more data will not close this gap.")
 
 _AFTER_ONE_EPOCH = (
     " After one epoch a gap like this says little about fit: Keras's training figure is the "
