@@ -769,8 +769,16 @@ def test_a_tqdm_keras_callback_epoch_bar_is_read_as_its_last_epoch(tmp_path):
     [run] = parse_log(path)
     assert run.epochs == [{"loss": 0.000977, "acc": 1.0, "val_loss": 1.92, "val_acc": 0.762,
                            "lr": 0.001}]
-    assert run.epoch_numbers == [50] and "TqdmCallback" in run.source
-    assert "only the last epoch's values" in run.notes[0]
+    assert run.epoch_numbers == [50] and "TqdmCallback bar, epoch 50 of 50" in run.source
+    assert "three significant digits" in run.source and run.notes == []
+    # redraws kept in a file (carriage returns) are the epochs they name, of one run
+    redrawn = tmp_path / "redrawn.log"
+    redrawn.write_text("\r  0%|   | 0/3 [00:00<?, ?epoch/s]"
+                       "\r 33%|#  | 1/3 [00:01<00:02,  1.02s/epoch, loss=0.693, val_loss=0.69]"
+                       "\r 67%|## | 2/3 [00:02<00:01,  1.02s/epoch, loss=0.5, val_loss=0.61]"
+                       "\r100%|###| 3/3 [00:03<00:00,  1.02s/epoch, loss=0.4, val_loss=0.6]\n")
+    [run] = parse_log(redrawn)
+    assert run.epoch_numbers == [1, 2, 3] and [e["loss"] for e in run.epochs] == [0.693, 0.5, 0.4]
     # a batch bar ("it/s") is no epoch: still refused, naming tqdm
     batches = tmp_path / "batches.log"
     batches.write_text("100%|##########| 370/370 [00:10<00:00, 36.1it/s, loss=0.693]\n")
@@ -825,3 +833,17 @@ def test_a_csvlogger_file_says_its_epochs_are_renumbered_from_one(tmp_path):
     unnumbered.write_text("loss,val_loss\n0.5,0.6\n0.4,0.5\n")
     [run] = parse_log(unnumbered)
     assert "counts from 0" not in run.source
+
+
+def test_a_keras_3_bar_redrawn_after_a_callback_message_is_the_closing_line(tmp_path):
+    # Keras 3, no validation: a checkpoint message breaks the bar, which is drawn again with
+    # the epoch's final values; it is no evaluate() output, and its values are the epoch's
+    path = tmp_path / "keras3.log"
+    path.write_text(
+        "Epoch 1/2\n50/50 ━━━━━━━━━━━━━━━━━━━━ 0s 120ms/step - accuracy: 0.8100 - loss: 0.4400\n"
+        "Epoch 1: loss improved from inf to 0.43210, saving model to best.keras\n"
+        "50/50 ━━━━━━━━━━━━━━━━━━━━ 8s 130ms/step - accuracy: 0.8105 - loss: 0.4321\n"
+        "Epoch 2/2\n50/50 ━━━━━━━━━━━━━━━━━━━━ 6s 121ms/step - accuracy: 0.8671 - loss: 0.3250\n")
+    [run] = parse_log(path)
+    assert [epoch["loss"] for epoch in run.epochs] == [0.4321, 0.3250]
+    assert not any("evaluate()" in note for note in run.notes)

@@ -418,11 +418,16 @@ class _ConsoleReader:
                 run.notes.append(f"{label} (line {block.line}) never finished: no closing "
                                  "progress line (cut off, crashed or interrupted)")
             return
-        # The closing line carries the most values (train + validation); an evaluate() bar
-        # printed later in the same block carries fewer.
-        number, chosen = max(block.finals, key=lambda item: len(item[1].metrics))
+        # The closing line carries the most values (train + validation); of drawings alike
+        # (Keras 3 redraws the bar after a callback's message) the last is the closing one.
+        # An evaluate() bar printed later carries fewer values or counts other steps.
+        most = max(len(final.metrics) for _, final in block.finals)
+        full = [item for item in block.finals if len(item[1].metrics) == most]
+        same_steps = [item for item in full if item[1].target == block.finals[0][1].target]
+        number, chosen = (same_steps or full)[-1]
         for other_number, other in block.finals:
-            if other_number > number:
+            if other_number > number and (other.target != chosen.target
+                                          or set(other.metrics) != set(chosen.metrics)):
                 run.notes.append(_evaluate_note(other_number, other, chosen, label))
         if chosen.damaged:
             unread = ", ".join(map(repr, chosen.damaged))

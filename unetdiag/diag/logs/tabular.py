@@ -165,7 +165,9 @@ def parse_csv(text: str) -> list[RunLog]:
         run.source = "CSVLogger file" + (f", run {runs.index(run) + 1} of {len(runs)}"
                                           if len(runs) > 1 else "") + (
             " (its epoch column counts from 0: epochs here count from 1, as Keras prints them)"
-            if run.epoch_numbers else "")
+            if run.epoch_numbers and run.epoch_numbers[0] == 1 else
+            " (its epoch column is read as CSVLogger's, counting from 0: epochs here are one "
+            "more)" if run.epoch_numbers else "")
         run.notes.extend(notes)
     return unique_names(runs)
 

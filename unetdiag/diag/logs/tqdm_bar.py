@@ -6,7 +6,7 @@ the last epoch's values, rounded by tqdm to three significant digits::
 
     50/50 [00:52<00:00, 1.03epoch/s, loss=0.000977, acc=1, val_loss=1.92, val_acc=0.762]
 
-That is one epoch (the last) of the run, and it is read as such, with a note saying so; a
+That is one epoch (the last) of the run, and it is read as such, its source saying so; a
 notebook may wrap the postfix after a comma, and the lines are joined.
 
 >>> [run] = epoch_bars("50/50 [00:07<00:00, 23.10epoch/s, loss=0.643, val_loss=1.5]")
@@ -49,10 +49,13 @@ def _joined(text: str) -> str:
 
 
 def epoch_bars(text: str) -> list[RunLog]:
-    """One run per TqdmCallback epoch bar in ``text``, each holding its last epoch; empty
-    when there is none (or none whose postfix holds a number)."""
-    runs = []
-    for match in _EPOCH_BAR_RE.finditer(_joined(text)):
+    """The runs of the TqdmCallback epoch bars in ``text``: each drawing holds the values of
+    the epoch its counter names, so redraws kept in a file (``\\r``) or printed one per line
+    give several epochs of one run, and a counter that starts again a new run; empty when
+    there is no bar whose postfix holds a number."""
+    runs: list[RunLog] = []
+    previous: tuple[int, int] | None = None
+    for match in _EPOCH_BAR_RE.finditer(_joined(text.replace("\r", "\n"))):
         values = {}
         for item in match["postfix"].split(","):
             pair = _PAIR_RE.match(item.strip())
@@ -61,10 +64,21 @@ def epoch_bars(text: str) -> list[RunLog]:
         if not values:
             continue
         current, total = int(match["current"]), int(match["total"])
-        runs.append(RunLog(
-            name=f"run {len(runs) + 1}", epochs=[values], step_seconds=[None],
-            source=f"tqdm.keras.TqdmCallback bar, epoch {current} of {total}",
-            steps_per_epoch=[None], epoch_numbers=[current],
-            notes=[f"a TqdmCallback bar prints only the last epoch's values (epoch {current} "
-                   f"of {total}), rounded to three significant digits: read as that one epoch"]))
+        if previous is None or total != previous[1] or current <= previous[0]:
+            runs.append(RunLog(name=f"run {len(runs) + 1}", epochs=[], step_seconds=[],
+                               source=""))
+        run = runs[-1]
+        run.epochs.append(values)
+        run.step_seconds.append(None)
+        run.steps_per_epoch.append(None)
+        run.epoch_numbers.append(current)
+        run.source = (f"tqdm.keras.TqdmCallback bar, {_epochs_text(run.epoch_numbers)} of "
+                      f"{total}: only the epochs it drew, their values rounded by tqdm to "
+                      "three significant digits")
+        previous = (current, total)
     return runs
+
+
+def _epochs_text(numbers: list[int]) -> str:
+    return (f"epoch {numbers[0]}" if len(numbers) == 1
+            else f"epochs {numbers[0]}-{numbers[-1]} ({len(numbers)} drawn)")
