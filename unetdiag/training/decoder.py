@@ -54,6 +54,9 @@ class DecodeLog:
     #: ``mask path -> (frames, the first later frame with several values, frames examined)``
     #: of multi-frame masks whose first frame, the one read, holds a single value.
     blank_first_frames: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    #: masks that store several colours but whose plane read (the brightest channel) holds
+    #: one value: colours the reading cannot tell apart (a colormap's two ends).
+    alike_colour_masks: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_failure(self, path: str, reason: str) -> None:
@@ -94,6 +97,10 @@ class DecodeLog:
                                  examined: int) -> None:
         with self._lock:
             self.blank_first_frames[path] = (frames, later, examined)
+
+    def record_alike_colours(self, path: str) -> None:
+        with self._lock:
+            self.alike_colour_masks.add(path)
 
     def record_dropped_samples(self, path: str, stored: int, read: int) -> None:
         with self._lock:
@@ -141,12 +148,23 @@ def decode_pair(image_file: str, mask_file: str, *, channels: int, policy: MaskP
         if numbered is not None:
             decode_log.record_label_map(mask_file, sorted(numbered.counts))
         _note_storage(decode_log, image_file, mask_file, inspected, mask)
+        if _colours_read_alike(stored.values, inspected.plane):
+            decode_log.record_alike_colours(mask_file)
     except Exception as error:  # recorded with the file name, then re-raised
         decode_log.record_failure(current, getattr(error, "reason", None)
                                   or f"{type(error).__name__}: {error}")
         raise
     decode_log.record_sizes(image_file, mask_file, image, mask)
     return image, mask, ignored
+
+
+def _colours_read_alike(values: np.ndarray, plane: np.ndarray) -> bool:
+    """A colour mask storing several colours whose plane read holds a single value (only
+    looked at when the plane is constant, so it costs nothing on ordinary masks)."""
+    if values.ndim != 3 or np.any(plane != plane.flat[0]):
+        return False
+    colours = values.reshape(-1, values.shape[-1])
+    return bool(np.any(colours != colours[0]))
 
 
 def _note_storage(decode_log: DecodeLog, image_file: str, mask_file: str,

@@ -58,7 +58,10 @@ from rich.console import Console
 
 from unetdiag import __version__
 from unetdiag.config import VARIANTS, TrainConfig
-from unetdiag.diag.audit.findings import empty_masks_on_blank_frames
+from unetdiag.diag.audit.empty_causes import (
+    empty_masks_of_alike_colours,
+    empty_masks_on_blank_frames,
+)
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.exitcodes import ExitCode, UserError, exit_status
@@ -236,6 +239,8 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                 train_masks = {str(pair.mask) for pair in train_pairs}
                 pre_training = empty_masks_on_blank_frames(pre_training, sum(
                     path in train_masks for path in datasets.decode_log.blank_first_frames))
+                pre_training = empty_masks_of_alike_colours(pre_training, sum(
+                    path in train_masks for path in datasets.decode_log.alike_colour_masks))
             if weighted and config.foreground_weight is None:
                 config = dataclasses.replace(
                     config, foreground_weight=balanced_foreground_weight(train_counts))

@@ -62,7 +62,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -266,36 +265,6 @@ def blank_first_frames(records: Mapping[str, tuple[int, int, int]], source: str)
                     for path, (frames, later, looked)
                     in list(records.items())[:LISTED_PER_QUESTION]}},
         paths, source)
-
-
-def empty_masks_on_blank_frames(findings: Sequence[Finding], blank: int) -> list[Finding]:
-    """``imbalance.empty_masks`` pointed at the blank first frames of ``blank`` empty
-    multi-frame masks (``file.blank_first_frame``), instead of the threshold or polarity its
-    general wording suspects."""
-    if not blank:
-        return list(findings)
-    changed = []
-    for finding in findings:
-        if finding.id == "imbalance.empty_masks" and not finding.evidence.get(
-                "policy_is_proposed"):
-            empty, masks = finding.evidence["empty_masks"], finding.evidence["masks"]
-            frames = (f"{blank} of them {verb(blank, 'is a', 'are')} multi-frame "
-                      f"{verb(blank, 'file', 'files')} whose first frame, the only one "
-                      "unetdiag and the trainer read, holds a single value while a later "
-                      "frame holds several (see file.blank_first_frame): their objects are "
-                      "probably on those frames")
-            # all empty: the general wording blames the threshold or polarity, wrongly here
-            finding = replace(
-                finding,
-                explanation=(
-                    f"{empty} of {masks} masks contain no foreground pixel on the frame "
-                    f"that is read. {frames}, not lost to the threshold."
-                    if empty == masks else f"{finding.explanation} {frames}."),
-                fix=("Export the masks as single-frame files holding the annotation; keep "
-                     "empty masks only where no object is present."),
-                evidence={**finding.evidence, "blank_first_frames": blank})
-        changed.append(finding)
-    return changed
 
 
 def blank_empty_masks(tally: AuditTally) -> int:

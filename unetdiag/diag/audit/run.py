@@ -59,11 +59,11 @@ from unetdiag.diag.audit.duplicates import (
     exact_duplicate_groups,
     near_duplicate_pairs,
 )
+from unetdiag.diag.audit.empty_causes import empty_masks_on_blank_frames
 from unetdiag.diag.audit.findings import (
     blank_empty_masks,
     content_findings,
     duplicate_findings,
-    empty_masks_on_blank_frames,
     geometry_findings,
     image_findings,
     unreadable_findings,

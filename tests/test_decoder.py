@@ -1,0 +1,47 @@
+"""train's (and evaluate's) decoder: what it records of the files it reads, and how the
+empty-mask finding is reworded by it."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from unetdiag.diag.audit.empty_causes import empty_masks_of_alike_colours
+from unetdiag.diag.checks.masks import check_imbalance
+from unetdiag.diag.data.masks import DEFAULT_POLICY
+from unetdiag.training.decoder import DecodeLog, decode_pair
+
+
+def _pair(tmp_path, name: str, mask: np.ndarray) -> tuple[str, str]:
+    image = tmp_path / f"{name}.png"
+    Image.fromarray(np.full(mask.shape[:2], 128, np.uint8)).save(image)
+    mask_file = tmp_path / f"{name}_mask.png"
+    Image.fromarray(mask).save(mask_file)
+    return str(image), str(mask_file)
+
+
+def test_colours_whose_brightest_channel_is_one_value_are_recorded_and_decode_empty(tmp_path):
+    # plt.imsave(mask, cmap="jet") at 0/1: (0, 0, 127) background, (127, 0, 0) object
+    jet = np.zeros((16, 16, 3), np.uint8)
+    jet[..., 2] = 127
+    jet[4:10, 4:10] = (127, 0, 0)
+    grey = np.zeros((16, 16), np.uint8)
+    grey[4:10, 4:10] = 255
+    log = DecodeLog()
+    masks = []
+    for name, stored in (("jet", jet), ("grey", grey), ("blank", np.zeros((16, 16, 3), np.uint8))):
+        image, mask_file = _pair(tmp_path, name, stored)
+        masks.append(decode_pair(image, mask_file, channels=1, policy=DEFAULT_POLICY,
+                                 decode_log=log)[1])
+    assert log.alike_colour_masks == {str(tmp_path / "jet_mask.png")}
+    assert not masks[0].any() and masks[1].any()
+
+    [empty] = [f for f in check_imbalance([0.0, 0.0], [256.0, 256.0])
+               if f.id == "imbalance.empty_masks"]
+    assert empty.title == "All 2 masks are empty"
+    [reworded] = [f for f in empty_masks_of_alike_colours([empty], 2)]
+    assert reworded.title == "All 2 masks decode empty"
+    assert "store several colours" in reworded.explanation and "class numbers" in reworded.fix
+    [partly] = empty_masks_of_alike_colours([empty], 1)
+    assert partly.title == "All 2 masks are empty"
+    assert "1 of them stores several colours" in partly.explanation

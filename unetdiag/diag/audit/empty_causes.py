@@ -1,0 +1,71 @@
+"""Empty masks explained by what their files hold: ``imbalance.empty_masks`` reworded when
+the decoder saw why they read empty (a blank first frame, colours the reading cannot tell
+apart), instead of the threshold or polarity its general wording suspects. Used by the
+audit and by ``train``, which see the same files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.wording.text import verb
+
+
+def empty_masks_on_blank_frames(findings: Sequence[Finding], blank: int) -> list[Finding]:
+    """``imbalance.empty_masks`` pointed at the blank first frames of ``blank`` empty
+    multi-frame masks (``file.blank_first_frame``), instead of the threshold or polarity its
+    general wording suspects."""
+    if not blank:
+        return list(findings)
+    changed = []
+    for finding in findings:
+        if finding.id == "imbalance.empty_masks" and not finding.evidence.get(
+                "policy_is_proposed"):
+            empty, masks = finding.evidence["empty_masks"], finding.evidence["masks"]
+            frames = (f"{blank} of them {verb(blank, 'is a', 'are')} multi-frame "
+                      f"{verb(blank, 'file', 'files')} whose first frame, the only one "
+                      "unetdiag and the trainer read, holds a single value while a later "
+                      "frame holds several (see file.blank_first_frame): their objects are "
+                      "probably on those frames")
+            # all empty: the general wording blames the threshold or polarity, wrongly here
+            finding = replace(
+                finding,
+                explanation=(
+                    f"{empty} of {masks} masks contain no foreground pixel on the frame "
+                    f"that is read. {frames}, not lost to the threshold."
+                    if empty == masks else f"{finding.explanation} {frames}."),
+                fix=("Export the masks as single-frame files holding the annotation; keep "
+                     "empty masks only where no object is present."),
+                evidence={**finding.evidence, "blank_first_frames": blank})
+        changed.append(finding)
+    return changed
+
+
+def empty_masks_of_alike_colours(findings: Sequence[Finding], alike: int) -> list[Finding]:
+    """``imbalance.empty_masks`` when ``alike`` of the empty masks store several colours
+    whose brightest channels are equal: they *decode* empty (no threshold on that channel
+    tells the colours apart); they are not empty."""
+    if not alike:
+        return list(findings)
+    changed = []
+    for finding in findings:
+        if finding.id == "imbalance.empty_masks":
+            empty, masks = finding.evidence["empty_masks"], finding.evidence["masks"]
+            colours = (f"{alike} of them {verb(alike, 'stores', 'store')} several colours "
+                       "whose brightest channel holds "
+                       "one value (a colormap's ends, such as matplotlib's jet), so no "
+                       "threshold tells their colours apart")
+            every = alike == empty  # else some of them may be empty indeed
+            finding = replace(
+                finding,
+                title=(finding.title.replace(" are empty", " decode empty", 1) if every
+                       else finding.title),
+                explanation=(f"{empty} of {masks} masks decode with no foreground pixel: "
+                             f"{colours}." if every
+                             else f"{finding.explanation} {colours}."),
+                fix=("Convert the masks to class numbers (`unetdiag audit-data` names their "
+                     "colours), or save them with a grey colormap."),
+                evidence={**finding.evidence, "alike_colours": alike})
+        changed.append(finding)
+    return changed
