@@ -31,6 +31,27 @@ def test_a_fingerprint_the_measured_fraction_contradicts_says_so_in_its_title():
         "the pixels were foreground; the masks are 8.84%, so it does not predict one class "
         "everywhere")
     assert reconciled.evidence["measured_val_foreground_fraction"] == pytest.approx(0.0884)
+    # the fingerprint's own verdict is what the measured fraction refutes
+    assert "measure the masks, not the model" not in reconciled.explanation
+    assert "The trainer measured the validation masks' foreground fraction: 0.0884" in (
+        reconciled.explanation)
+
+
+def test_evaluate_reconciles_a_fingerprint_with_the_masks_it_counted(tmp_path):
+    # REFUGE masks under --foreground-values 255 --ignore-values 128, 99.27 % foreground: a
+    # model with a few false positives fit "predicts foreground everywhere" at 99.52 %, an
+    # error in evaluate's headline
+    from unetdiag.diag.evaluation.conventions import ConventionScore
+    from unetdiag.training.evaluate import _saturation_findings
+    rows = [ConventionScore("accuracy", "pooled", "threshold 0.5", 0.99524, 0.00725, 0.99275),
+            ConventionScore("hard Dice", "pooled", "threshold 0.5", 0.99760, 0.0, 0.99636),
+            ConventionScore("hard IoU", "pooled", "threshold 0.5", 0.99521, 0.0, 0.99275)]
+    [fit] = [f for f in _saturation_findings("model.keras", rows)
+             if f.id == "saturation.all_ones_predictor"]
+    assert fit.severity is Severity.WARNING
+    assert fit.title.startswith("model.keras: its scores on the images scored fit predicting "
+                                "foreground everywhere only if 99.52%")
+    assert "masks scored, counted, is 0.9928" in fit.explanation  # 1 - 0.00725
 
 
 def test_a_fingerprint_the_measured_fraction_confirms_is_kept_as_it_is():

@@ -69,6 +69,7 @@ from unetdiag.training.saved_model import (
     resize_mask,
 )
 from unetdiag.training.scoring import WORST_PANELS, Batch, score_batches
+from unetdiag.training.train_report import reconcile_fingerprints
 
 COMMAND = "evaluate"
 #: The source of the findings about the data the model is scored on.
@@ -190,8 +191,11 @@ def _saturation_findings(model: str, rows: Sequence[ConventionScore]) -> list[Fi
     background = pooled["val_accuracy"].all_zeros
     if math.isfinite(background):
         baselines[VAL_FOREGROUND_FRACTION_KEY] = 1.0 - background
-    return [f if f.source else f.with_source(SOURCE)
-            for f in check_series(model, history, baselines, subject=IMAGES_SCORED)]
+    findings = reconcile_fingerprints(
+        check_series(model, history, baselines, subject=IMAGES_SCORED),
+        baselines.get(VAL_FOREGROUND_FRACTION_KEY), scores="scores on the images scored",
+        measured="The foreground fraction of the masks scored, counted, is")
+    return [f if f.source else f.with_source(SOURCE) for f in findings]
 
 
 def _worst_rows(scores: Sequence[ImageScore]) -> list[dict]:

@@ -150,12 +150,15 @@ _PREDICTOR_WORDS = {ALL_ZEROS_PREDICTOR: "predicting no foreground",
                     ALL_ONES_PREDICTOR: "predicting foreground everywhere"}
 
 
-def reconcile_fingerprints(findings: Sequence[Finding], val_foreground_fraction: float | None
-                           ) -> list[Finding]:
-    """A constant-predictor fingerprint infers the validation foreground fraction from the
-    metrics alone; on masks this one-sided a model that only misses foreground fits the same
-    formulas. The trainer measured the fraction: a fingerprint whose fraction disagrees with it
-    is kept as a warning saying so, never as an error."""
+def reconcile_fingerprints(findings: Sequence[Finding], val_foreground_fraction: float | None,
+                           *, scores: str = "validation scores",
+                           measured: str = "The trainer measured the validation masks' "
+                                           "foreground fraction:") -> list[Finding]:
+    """A constant-predictor fingerprint infers the foreground fraction from the metrics
+    alone; on masks this one-sided a model with a few errors fits the same formulas within
+    the tolerance. Where the fraction was measured (``measured`` says by whom, ``scores``
+    names the numbers), a fingerprint whose fraction disagrees with it is kept as a warning
+    saying so, never as an error."""
     if val_foreground_fraction is None:
         return list(findings)
     reconciled = []
@@ -168,15 +171,17 @@ def reconcile_fingerprints(findings: Sequence[Finding], val_foreground_fraction:
             continue
         reconciled.append(dataclasses.replace(
             finding, severity=Severity.WARNING,
-            title=(f"{finding.evidence.get('run', finding.source)}: its validation scores "
+            title=(f"{finding.evidence.get('run', finding.source)}: its {scores} "
                    f"fit {_PREDICTOR_WORDS[finding.id]} only if {inferred:.2%} of the pixels "
                    f"were foreground; the masks are {val_foreground_fraction:.2%}, so it "
                    "does not predict one class everywhere"),
-            explanation=finding.explanation + (
-                f" The trainer measured the validation masks' foreground fraction: "
-                f"{val_foreground_fraction:.4f}, not the {inferred:.4f} these metrics imply, so "
-                "the model does not predict one class everywhere; it misses pixels of the "
-                "majority class in a way that fits the same formulas."),
+            # the fingerprint's closing verdict is what the measured fraction refutes
+            explanation=finding.explanation.replace(
+                " The scores measure the masks, not the model.", "") + (
+                f" {measured} {val_foreground_fraction:.4f}, not the {inferred:.4f} these "
+                "metrics imply, so the model does not predict one class everywhere; on masks "
+                "this one-sided a model with few errors fits the same formulas within the "
+                "tolerance."),
             evidence={**finding.evidence,
                       "measured_val_foreground_fraction": val_foreground_fraction}))
     return reconciled

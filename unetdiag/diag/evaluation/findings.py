@@ -146,9 +146,9 @@ def _data_errors(findings: Sequence[Finding], context: HeadlineContext) -> str |
 
 
 def _fingerprint(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
-    finding = next((f for f in findings if f.id in (ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR)),
-                   None)
-    if finding is None:
+    finding = next((f for f in findings if f.id in (ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR)
+                    and f.severity is Severity.ERROR), None)
+    if finding is None:  # a fingerprint the counted masks refute is no constant predictor
         return None
     return (f"{finding.title}: its scores are what that constant scores on these masks, so "
             "they measure the masks, not the model.")
