@@ -406,24 +406,6 @@ def test_dense_structures_that_change_from_image_to_image_are_no_single_region(t
     assert "mask.nearly_identical" not in ids(report)
 
 
-def test_dark_discs_on_white_crops_are_polarity_not_one_region(tmp_path):
-    """Disc-centred crops with the disc stored black on white (REFUGE's convention, RIM-ONE's
-    crops): the white background is nearly the same in every mask, the discs are not, so it
-    is no field of view; the headline names the polarity."""
-    rng = np.random.default_rng(27)
-    rows, columns = np.mgrid[0:128, 0:128]
-    for index in range(20):
-        centre_row, centre_column = 64 + rng.integers(-5, 6, size=2)
-        radius = rng.integers(30, 40)
-        disc = (((rows - centre_row) / radius) ** 2
-                + ((columns - centre_column) / (radius * 0.9)) ** 2) <= 1
-        save_pair(tmp_path, f"g{index:04d}.bmp",
-                  Image.fromarray(np.where(disc, 0, 255).astype(np.uint8)), rng)
-    report = audit_folders(tmp_path)
-    assert "mask.nearly_identical" not in ids(report)
-    assert report.headline.startswith("Possible inverted polarity")
-
-
 # --------------------------------------------------------------------------- small objects
 
 

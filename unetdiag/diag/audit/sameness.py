@@ -67,10 +67,6 @@ def nearly_identical_finding(tally: AuditTally) -> Finding | None:
         return None
     overlap = soft_iou(thumbnails, median)
     close = overlap >= NEARLY_IDENTICAL_IOU
-    if np.median(thumbnails.mean(axis=1)) > 0.5:
-        # a foreground covering most of each mask overlaps closely whatever the small class
-        # does (dark discs on white crops): a field of view is the same region on both sides
-        close &= soft_iou(1 - thumbnails, 1 - median) >= NEARLY_IDENTICAL_IOU
     if close.sum() < NEARLY_IDENTICAL_SHARE * masks_read:
         return None
     count = int(close.sum())
