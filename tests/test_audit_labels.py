@@ -406,6 +406,30 @@ def test_dense_structures_that_change_from_image_to_image_are_no_single_region(t
     assert "mask.nearly_identical" not in ids(report)
 
 
+def test_a_void_band_of_255_round_small_objects_is_still_void(tmp_path):
+    """VOC's convention: 255 drawn along every outline; round small objects the band holds
+    more pixels than they do, which made it a "ring" and both proposals trained on it."""
+    rng = np.random.default_rng(1)
+    rows, columns = np.mgrid[0:64, 0:64]
+    for index in range(20):
+        mask = np.zeros((64, 64), np.uint8)
+        inside = np.zeros((64, 64), bool)
+        for _ in range(rng.integers(1, 4)):
+            row, column = rng.integers(12, 52, size=2)
+            radius = rng.integers(3, 8)
+            distance = np.hypot(rows - row, columns - column)
+            mask[(distance <= radius + 5) & (mask == 0)] = 255
+            inside |= distance <= radius
+        mask[inside] = 1
+        (tmp_path / "masks").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "images").mkdir(exist_ok=True)
+        Image.fromarray(mask).save(tmp_path / "masks" / f"v{index:03d}.png")
+        photo = np.clip(90 + 80 * inside + rng.normal(0, 8, mask.shape), 0, 255)
+        Image.fromarray(photo.astype(np.uint8)).save(tmp_path / "images" / f"v{index:03d}.png")
+    report = audit_folders(tmp_path)
+    assert "pass --foreground-values 1 --ignore-values 255" in report.headline
+
+
 # --------------------------------------------------------------------------- small objects
 
 

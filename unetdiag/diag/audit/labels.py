@@ -286,7 +286,9 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     objects = tuple(sorted(value for value in others
                            if value != background and value not in unlabelled))
     ring = None
-    if (band is not None and band != palette_void and objects
+    # 255 between classes 0, 1, 2... is the conventional void (VOC, Cityscapes): a band of
+    # it round small objects outweighs them and is still no region of its own
+    if (band is not None and band != palette_void and band != VOID_INDEX and objects
             and per_value[band][0] >= sum(per_value[value][0] for value in objects)):
         ring = band
     void = band if band is not None and ring is None else palette_void
