@@ -418,6 +418,18 @@ def test_mask_counts_leave_ignored_pixels_out_as_the_metrics_do(tmp_path):
     assert counts.pixels == [float((labels != 3).sum()) for labels in stored]
 
 
+def test_a_mask_whose_every_pixel_is_ignored_is_left_out_of_the_counts(tmp_path):
+    # remote-sensing tiles that are all nodata (255, ignored): train stopped with a
+    # traceback ("counts must satisfy pixels > 0") when such a mask was counted
+    from unetdiag.training.data_stats import stream_mask_counts
+
+    pairs = _trimap_pairs(tmp_path, 8)
+    Image.fromarray(np.full((16, 16), 3, np.uint8)).save(pairs[5].mask)
+    policy = MaskPolicy(foreground_values=(1,), ignore_values=(3,))
+    counts = stream_mask_counts(_build(pairs[:4], pairs[4:], policy=policy).val_decoded)
+    assert counts.unscored == 1 and len(counts.pixels) == 3 and min(counts.pixels) > 0
+
+
 def test_without_ignore_values_batches_stay_image_and_mask(tmp_path):
     pairs = _trimap_pairs(tmp_path, 6)
     datasets = _build(pairs[:3], pairs[3:], policy=MaskPolicy(foreground_values=(1,)))

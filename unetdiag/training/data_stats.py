@@ -42,25 +42,33 @@ class MaskCounts:
     foreground: list[float]
     pixels: list[float]
     image_max: float = 0.0
+    #: masks left out because every pixel of theirs is ignored (a nodata tile)
+    unscored: int = 0
 
     @property
     def foreground_fraction(self) -> float:
-        return sum(self.foreground) / sum(self.pixels)
+        total = sum(self.pixels)
+        return sum(self.foreground) / total if total else math.nan
 
 
 def stream_mask_counts(dataset: tf.data.Dataset) -> MaskCounts:
     """Count each decoded mask's foreground (``> 0.5``) and pixels, both among the pixels
     scored (weight 1: elements are ``(image, mask[, weight])``), and find the largest image
-    value, one element at a time (the split is never all held in memory)."""
+    value, one element at a time (the split is never all held in memory). A mask whose
+    every pixel is ignored has nothing to count: it is left out, and counted as such."""
     foreground, pixels = [], []
     image_max = 0.0
+    unscored = 0
     for image, mask, *weight in dataset.as_numpy_iterator():
-        scored = weight[0] > 0.5 if weight else np.ones(mask.shape, bool)
-        foreground.append(float(((mask > 0.5) & scored).sum()))
-        pixels.append(float(scored.sum()))
         image_max = max(image_max, float(np.max(image, where=np.isfinite(image),
                                                 initial=0.0)))
-    return MaskCounts(foreground, pixels, image_max)
+        scored = weight[0] > 0.5 if weight else np.ones(mask.shape, bool)
+        if not scored.any():
+            unscored += 1
+            continue
+        foreground.append(float(((mask > 0.5) & scored).sum()))
+        pixels.append(float(scored.sum()))
+    return MaskCounts(foreground, pixels, image_max, unscored)
 
 
 def balanced_foreground_weight(counts: MaskCounts) -> float:
