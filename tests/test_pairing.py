@@ -601,3 +601,11 @@ def test_masks_beside_their_images_in_a_format_unetdiag_cannot_read_are_named(tm
     message = str(caught.value)
     assert ".npy: 000_mask.npy, 001_mask.npy" in message and "save the masks as PNG" in message
     assert "notes.txt" not in message
+
+
+def test_annotation_files_beside_the_images_are_not_called_masks_to_save_as_png(tmp_path):
+    # labelme's <stem>.json beside each photo is an annotation to draw, not a mask image
+    touch_files(tmp_path, "000.png", "000.json", "001.png", "001.json")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path)
+    assert "named as an image's mask" not in str(caught.value)

@@ -228,7 +228,7 @@ def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
                      "smaller class, so this often means inverted polarity (the objects read "
                      "dark, the background bright: stored so, or stored bright in a TIFF "
                      "tagged WhiteIsZero, as ImageJ saves masks with an inverting LUT, which "
-                     "Pillow inverts on reading and tifffile or OpenCV do not) or a "
+                     "Pillow inverts on reading and tifffile does not) or a "
                      "photograph binarised with `> 0` (the "
                      "original project: 99.5 % foreground). If the objects really are "
                      "that large, ignore this."),

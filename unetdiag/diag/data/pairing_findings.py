@@ -542,13 +542,20 @@ def companions_hint(sets: Sequence[tuple[str, list[Path]]]) -> str:
             "masks: give the folder of masks with --masks DIR")
 
 
+#: Annotations that are no mask image (labelme JSON, YOLO or CSV boxes, VOC XML): a mask has
+#: to be drawn from them, which "save the masks as PNG" would not say.
+_ANNOTATION_EXTENSIONS = frozenset({".json", ".txt", ".xml", ".csv", ".yaml", ".yml"})
+
+
 def unreadable_masks_hint(ignored: Sequence[Path], images: Sequence[Path],
                           suffixes: Sequence[str]) -> str:
     """The files named as an image's mask (``<stem>_mask.npy`` beside ``<stem>.png``) whose
     extension unetdiag does not read: they are the masks, in a format it cannot pair."""
     stems = {stem_key(path) for path in images}
-    named = [path for path in ignored if path.is_file() and any(
-        stem_key(path) == stem + suffix for stem in stems for suffix in ("", *suffixes))]
+    named = [path for path in ignored
+             if path.suffix.lower() not in _ANNOTATION_EXTENSIONS and path.is_file()
+             and any(key.endswith(suffix) and key[:len(key) - len(suffix)] in stems
+                     for key in (stem_key(path),) for suffix in ("", *suffixes))]
     if not named:
         return ""
     extensions = sorted({path.suffix.lower() or "(none)" for path in named})
