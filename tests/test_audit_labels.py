@@ -430,6 +430,23 @@ def test_a_void_band_of_255_round_small_objects_is_still_void(tmp_path):
     assert "pass --foreground-values 1 --ignore-values 255" in report.headline
 
 
+def test_a_close_up_whose_object_fills_the_frame_keeps_0_as_its_background(tmp_path):
+    """0/100 masks whose object covers about 93 % of the frame (leaf or organ close-ups): 0
+    is the margin, not the object ('pass --foreground-values 0' trained on the margin)."""
+    rng = np.random.default_rng(3)
+    rows, columns = np.mgrid[0:64, 0:64]
+    for index in range(20):
+        centre_row, centre_column = 32 + rng.integers(-2, 3, size=2)
+        inside = ((rows - centre_row) / 32) ** 8 + ((columns - centre_column) / 32) ** 8 <= 1
+        (tmp_path / "masks").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "images").mkdir(exist_ok=True)
+        Image.fromarray(np.where(inside, 100, 0).astype(np.uint8)).save(
+            tmp_path / "masks" / f"c{index:03d}.png")
+        photo = np.clip(60 + 120 * inside + rng.normal(0, 8, inside.shape), 0, 255)
+        Image.fromarray(photo.astype(np.uint8)).save(tmp_path / "images" / f"c{index:03d}.png")
+    assert "pass --foreground-values 100" in audit_folders(tmp_path).headline
+
+
 # --------------------------------------------------------------------------- small objects
 
 
