@@ -447,6 +447,22 @@ def test_a_close_up_whose_object_fills_the_frame_keeps_0_as_its_background(tmp_p
     assert "pass --foreground-values 100" in audit_folders(tmp_path).headline
 
 
+def test_a_colormap_mask_proposes_the_colour_at_1_even_when_objects_fill_most_of_it(
+        tmp_path):
+    """plt.imsave(mask, cmap="plasma") of 0/1 masks whose objects cover about 70 %: the
+    proposal named the colour at 0 (the background), by pixel share."""
+    rng = np.random.default_rng(4)
+    low, high = (12, 7, 134), (239, 248, 33)  # plasma at 0 and at 1
+    for index in range(12):
+        inside = np.zeros((48, 48), bool)
+        inside[4:44, 6:42] = True
+        colours = np.where(inside[..., None], high, low).astype(np.uint8)
+        rgba = np.concatenate([colours, np.full((48, 48, 1), 255, np.uint8)], axis=-1)
+        save_pair(tmp_path, f"p{index:03d}.png", Image.fromarray(rgba, "RGBA"), rng)
+    headline = audit_folders(tmp_path).headline
+    assert "pass --foreground-values 248" in headline  # plasma's 1, by its brightest channel
+
+
 # --------------------------------------------------------------------------- small objects
 
 

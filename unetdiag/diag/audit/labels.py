@@ -304,6 +304,10 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         objects = tuple(sorted((*objects, ring)))  # too many classes to tell structures
         ring = None
     if colour:
+        ends = colormap_of([colour_rgb(value) for value in sorted(per_value)])
+        if ends is not None:  # plt.imsave of a 0/1 mask: the colour at 0 is the background
+            background = sorted(per_value)[ends[1]]
+            objects = tuple(value for value in sorted(per_value) if value != background)
         proposal = _colour_proposal(list(per_value), objects)
     else:
         proposal = None if readings else _proposal(palette, background, void, objects,
