@@ -263,7 +263,8 @@ def _at_baseline(findings: Sequence[Finding], context: HeadlineContext) -> str |
             # within the tolerance but apart at the digits shown: "equals" would be false
             equal = f"{value:.4f}" == f"{reference:.4f}"
             exact = exact and equal
-            relation = "equals" if equal else f"is within {SATURATION_TOLERANCE:g} of"
+            relation = ("equals" if equal
+                        else f"is {abs(value - reference):.4f} from")  # the distance itself
             said.append(f"{metric} {value:.4f} {relation} {what}")
         sentences.append(f"{' and '.join(names)}: {', and '.join(said)}: the "
                          f"{'models score' if len(names) > 1 else 'model scores'} "
