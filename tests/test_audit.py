@@ -360,7 +360,7 @@ def test_multi_frame_and_decompression_bomb(tmp_path, monkeypatch):
 def test_a_bug_in_the_audit_names_the_file_and_spares_the_others(tmp_path, monkeypatch):
     folder = tmp_path / "cells"
     write_dataset(folder, SynthSpec(n_pairs=6, size=32))
-    real = audit_read._thumbnail
+    real = audit_read.image_thumbnail
     victim = "cells_002.png"  # pairs are read in order: the third image read
     calls = []
 
@@ -370,7 +370,7 @@ def test_a_bug_in_the_audit_names_the_file_and_spares_the_others(tmp_path, monke
             raise RuntimeError("boom")
         return real(image)
 
-    monkeypatch.setattr(audit_read, "_thumbnail", failing)
+    monkeypatch.setattr(audit_read, "image_thumbnail", failing)
     report = audit_dataset(folder, workers=1)
     failed = finding(report, "file.audit_failed")
     assert failed.files == (str(folder / victim),)

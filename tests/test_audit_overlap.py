@@ -173,3 +173,102 @@ def test_sketches_made_together_are_those_made_one_by_one():
         assert out[row].tolist() == line_sketch(image).tolist(), row
     assert (out[6] == EMPTY).all()
     assert (out[:6] != EMPTY).all()  # every other image fills its sketch
+
+
+# --------------------------------------------------------------------------- the audit
+
+
+def write_tiles(root, scenes: int, named_by_position: bool) -> tuple:
+    """``scenes`` noisy 96-px scenes cut into 48-px tiles at stride 24 (9 each), numbered
+    ``tile_0001.png`` ... or named ``scene<k>_<y>_<x>.png``, masks of drawn boxes."""
+    images, masks = root / "images", root / "masks"
+    images.mkdir(parents=True)
+    masks.mkdir(parents=True)
+    number = 0
+    for scene_number in range(scenes):
+        scene = noisy((96, 96, 3), 100 + scene_number)
+        drawn = np.zeros((96, 96), np.uint8)
+        rng = np.random.default_rng(scene_number)
+        for _ in range(6):
+            y, x = rng.integers(0, 80, 2)
+            drawn[y:y + 14, x:x + 14] = 255
+        for y, x, tile in grid_tiles(scene, 48, 24):
+            number += 1
+            stem = (f"scene{scene_number}_{y}_{x}" if named_by_position
+                    else f"tile_{number:04d}")
+            Image.fromarray(tile).save(images / f"{stem}.png")
+            Image.fromarray(drawn[y:y + 48, x:x + 48]).save(masks / f"{stem}.png")
+    return images, masks
+
+
+def overlap_finding(report):
+    return next((finding for finding in report.findings
+                 if finding.id == "duplicates.overlapping_tiles"), None)
+
+
+def test_overlapping_tiles_numbered_without_positions_are_told_across_the_split(tmp_path):
+    from unetdiag.diag.audit.run import audit_dataset
+    from unetdiag.diag.core.findings import Severity
+
+    report = audit_dataset(*write_tiles(tmp_path, 6, named_by_position=False), workers=1)
+    found = overlap_finding(report)
+    assert found is not None and found.severity is Severity.WARNING
+    evidence = found.evidence
+    assert evidence["images"] == 54 and evidence["groups"] == 6
+    assert evidence["validation_images"] == 11
+    assert 0 < evidence["validation_sharing_with_training"] <= 11
+    assert found.title.startswith(f"{evidence['validation_sharing_with_training']} of 11 "
+                                  "validation images share whole pixel rows or columns")
+    first = evidence["examples"][0]
+    assert sorted(first["sides"]) == ["train", "validation"]
+    assert abs(first["shift_px"]) == 24 and evidence["first_example_share_if_windows"] == 0.5
+    assert "`<source>_<row>_<col>`, as `austin1_0_512.png`" in found.fix
+    assert report.headline.startswith("Validation overlaps training: "
+                                      f"{evidence['validation_sharing_with_training']} of 11")
+    assert "duplicates.mirrored_copies" not in {finding.id for finding in report.findings}
+
+
+def test_tiles_of_too_few_scenes_are_told_to_keep_a_scene_out(tmp_path):
+    from unetdiag.diag.audit.run import audit_dataset
+
+    report = audit_dataset(*write_tiles(tmp_path, 4, named_by_position=False), workers=1)
+    found = overlap_finding(report)
+    assert found.evidence["groups"] == 4
+    assert found.fix.startswith("Validate on tiles of images no training tile comes from.")
+    assert "only 4 groups, fewer than the 5 source images" in found.fix
+
+
+def test_tiles_named_by_position_are_split_by_scene_and_told_as_info(tmp_path):
+    from unetdiag.diag.audit.run import audit_dataset
+    from unetdiag.diag.core.findings import Severity
+
+    report = audit_dataset(*write_tiles(tmp_path, 6, named_by_position=True), workers=1)
+    assert "pairing.tiles" in {finding.id for finding in report.findings}
+    found = overlap_finding(report)
+    assert found.severity is Severity.INFO
+    assert found.evidence["validation_sharing_with_training"] == 0
+    assert found.evidence["groups_across_split"] == 0
+    assert not report.headline.startswith("Validation overlaps training")
+
+
+def test_flipped_copies_saved_beside_their_originals_are_told(tmp_path):
+    from unetdiag.diag.audit.run import audit_dataset
+
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    for number in range(12):
+        image = noisy((48, 48), 200 + number)
+        drawn = np.zeros((48, 48), np.uint8)
+        drawn[10 + number:24 + number, 12:30] = 255
+        for suffix, flipped, flipped_mask in (("", image, drawn),
+                                              ("_flip", image[::-1], drawn[::-1])):
+            Image.fromarray(flipped).save(images / f"cell{number:02d}{suffix}.png")
+            Image.fromarray(flipped_mask).save(masks / f"cell{number:02d}{suffix}.png")
+    report = audit_dataset(images, masks, workers=1)
+    found = next(finding for finding in report.findings
+                 if finding.id == "duplicates.mirrored_copies")
+    assert found.evidence["images"] == 24 and found.evidence["pairs"] == 12
+    assert overlap_finding(report) is None
+    example = found.evidence["examples"][0]
+    assert sum(example["positions"]) == 47 and "shift_px" not in example

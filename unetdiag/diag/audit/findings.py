@@ -55,6 +55,11 @@ id                                     severity  when
 ``duplicates.near``                    warning   near-identical images
 ``duplicates.split_leak``              error     copies on both sides of the split (warning
                                                  when only near-copies straddle it)
+``duplicates.overlapping_tiles``       warning   validation images hold whole pixel rows or
+                                                 columns of training images, shifted (info:
+                                                 images do, none across the split)
+``duplicates.mirrored_copies``         warning   validation images are flipped training images
+                                                 (info: flipped copies, none across the split)
 =====================================  ========  ================================================
 """
 

@@ -149,6 +149,18 @@ def _blank_first_frame_sentence(findings: Sequence[Finding], tally: AuditTally) 
             "several; the annotation is probably there (see file.blank_first_frame).")
 
 
+def _overlapping_tiles_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    finding = _first(findings, "duplicates.overlapping_tiles", Severity.WARNING)
+    if finding is None:
+        return None
+    evidence = finding.evidence
+    return (f"Validation overlaps training: {evidence['validation_sharing_with_training']} of "
+            f"{evidence['validation_images']} validation images hold whole pixel rows or "
+            "columns of training images, as overlapping tiles of one larger image split by "
+            "file do; validation scores pixels the model trained on (see "
+            "duplicates.overlapping_tiles).")
+
+
 #: Errors that open the headline when no earlier rule spoke, in this order.
 _HEADLINE_ERRORS = ("geometry.exif_displayed_size", "geometry.size_mismatch",
                     "imbalance.empty_masks", "mask.non_finite",
@@ -226,6 +238,7 @@ HEADLINE_RULES = (
     HeadlineRule("label maps read by a threshold", _label_map_sentence, final=True),
     HeadlineRule("masks are one region", _same_region_sentence, final=True),
     HeadlineRule("inverted polarity", _polarity_sentence, final=True),
+    HeadlineRule("validation overlaps training", _overlapping_tiles_sentence, final=True),
     HeadlineRule("uninformative baselines", _baseline_sentence, final=True),
 )
 

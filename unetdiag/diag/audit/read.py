@@ -5,7 +5,8 @@ once, through the trainer's own reader (:mod:`unetdiag.diag.data.reading`: same 
 same decompression-bomb limit) and decoder (:mod:`unetdiag.diag.data.decoding`: same mask
 decoding under :class:`~unetdiag.diag.data.policy.MaskPolicy`), measures what the audit needs
 while the pixels are in memory, and returns a :class:`ChunkRecord`: one row of numbers per pair
-in NumPy columns (:data:`COLUMNS`), a 16x16 thumbnail per image, and words only for what went
+in NumPy columns (:data:`COLUMNS`), a 16x16 thumbnail per image and a 128-byte sketch of its
+rows and columns (:mod:`~unetdiag.diag.audit.linesketch`), and words only for what went
 wrong. No pixels leave the worker.
 
 Speed matters (the audit should cost little more than decoding the files), so:
@@ -37,6 +38,7 @@ import numpy as np
 from PIL import Image
 
 from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, foreground_box
+from unetdiag.diag.audit.linesketch import EMPTY, SKETCH_SIZE, LineSketcher
 from unetdiag.diag.audit.similarity import colour_channels, compare_with_image
 from unetdiag.diag.audit.storage import (
     bit_depth_index,
@@ -47,6 +49,7 @@ from unetdiag.diag.audit.storage import (
     stored_samples,
     transparent_share,
 )
+from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE, image_thumbnail, mask_thumbnail
 from unetdiag.diag.checks.edges import edge_share, edge_share_of_levels
 from unetdiag.diag.data.decoding import (
     MAX_LISTED_VALUES,
@@ -70,8 +73,6 @@ from unetdiag.diag.data.reading import (
     stored_mask,
 )
 
-#: Side of the grey thumbnail kept per image for near-duplicate search (16x16 = 256 bytes).
-THUMBNAIL_SIDE = 16
 #: Masks are labelled together on a canvas of about this many pixels (bytes): it bounds the
 #: memory a worker holds, and most chunks fit on one.
 COMPONENT_BATCH_PIXELS = 4_000_000
@@ -237,6 +238,8 @@ class ChunkRecord:
         thumbnails: ``(pairs, 256)`` uint8 grey thumbnails (zeros when unread or constant).
         mask_thumbnails: ``(pairs, 256)`` uint8: the share of each 16x16 cell of the decoded
             mask that is foreground, times 255 (zeros when unread).
+        line_sketches: ``(pairs, 16)`` uint64: each image's rows and columns
+            (:mod:`~unetdiag.diag.audit.linesketch`; ``EMPTY`` when unread).
         encodings: each pair's :class:`EncodingKey` (None when its mask was not read).
         encoding_values: the values seen for each key, over the chunk's masks.
         label_counts: pixels per stored value of each label-map mask, by pair index.
@@ -247,6 +250,7 @@ class ChunkRecord:
     columns: dict[str, np.ndarray]
     thumbnails: np.ndarray
     mask_thumbnails: np.ndarray
+    line_sketches: np.ndarray
     encodings: list[EncodingKey | None]
     encoding_values: dict[EncodingKey, StoredValues] = field(default_factory=dict)
     label_counts: dict[int, dict[int, int]] = field(default_factory=dict)
@@ -258,7 +262,8 @@ class ChunkRecord:
                    for name, (dtype, default) in COLUMNS.items()}
         side = THUMBNAIL_SIDE * THUMBNAIL_SIDE
         return cls(columns, np.zeros((size, side), dtype=np.uint8),
-                   np.zeros((size, side), dtype=np.uint8), [None] * size)
+                   np.zeros((size, side), dtype=np.uint8),
+                   np.full((size, SKETCH_SIZE), EMPTY, dtype=np.uint64), [None] * size)
 
 
 class _Unreadable(Exception):
@@ -269,8 +274,10 @@ class _Unreadable(Exception):
 
 @dataclass
 class _LabellingBatch:
-    """Masks of a chunk waiting to be labelled together."""
+    """Masks of a chunk waiting to be labelled together (and its images' lines, to be
+    sketched together)."""
 
+    lines: LineSketcher
     canvas: ObjectCanvas = field(default_factory=lambda: _process_canvas)
     mask_rows: list[int] = field(default_factory=list)
     forgotten: list[int] = field(default_factory=list)
@@ -313,30 +320,6 @@ def _image_values(image: Image.Image) -> tuple[np.ndarray, str]:
     return np.asarray(image.convert("RGB")), "RGB"
 
 
-def _thumbnail(image: Image.Image) -> np.ndarray:
-    """16x16 box-filtered grey levels as uint8. 8-bit images keep their levels; others are
-    stretched from their own minimum to maximum (only correlations of thumbnails are used,
-    and identical images give identical thumbnails either way)."""
-    side = (THUMBNAIL_SIDE, THUMBNAIL_SIDE)
-    if image.mode in _FAST_IMAGE_MODES:
-        factors = (max(1, image.width // THUMBNAIL_SIDE), max(1, image.height // THUMBNAIL_SIDE))
-        small = image.reduce(factors) if factors != (1, 1) else image
-        if small.size != side:
-            small = small.resize(side, Image.Resampling.BOX)
-        return np.asarray(small.convert("L") if small.mode != "L" else small).ravel()
-    source = image if image.mode in ("F", "I") else image.convert(
-        "I" if image.mode in SIXTEEN_BIT_MODES else "L")
-    thumbnail = np.asarray(source.convert("F").resize(side, Image.Resampling.BOX)).ravel()
-    finite = np.isfinite(thumbnail)
-    if not finite.any():
-        return np.zeros(thumbnail.size, dtype=np.uint8)
-    low, high = float(thumbnail[finite].min()), float(thumbnail[finite].max())
-    if high <= low:
-        return np.zeros(thumbnail.size, dtype=np.uint8)
-    stretched = (np.where(finite, thumbnail, low) - low) * (UINT8_MAX / (high - low))
-    return np.rint(stretched).astype(np.uint8)
-
-
 def _measure_image(image: Image.Image, frames: int, record: ChunkRecord, row: int,
                    path: str) -> tuple[np.ndarray, str]:
     """Fill the image columns of ``row``; return the stored values and their mode."""
@@ -371,7 +354,7 @@ def _measure_image(image: Image.Image, frames: int, record: ChunkRecord, row: in
                                                       signed_samples(image), top_byte)
     # mode, size and channels are compared beside the hash (see run._duplicates)
     columns["image_hash"][row] = zlib.crc32(np.ascontiguousarray(values))
-    record.thumbnails[row] = _thumbnail(image)
+    record.thumbnails[row] = image_thumbnail(image)
     return values, mode
 
 
@@ -435,16 +418,8 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
     box_rows, box_columns = foreground_box(decoded)  # labelled alike, at the box's cost
     batch.slot(row, box_rows.stop - box_rows.start, box_columns.stop - box_columns.start,
                record, encoding.lossy)[:] = decoded[box_rows, box_columns]
-    record.mask_thumbnails[row] = _mask_thumbnail(decoded)
+    record.mask_thumbnails[row] = mask_thumbnail(decoded)
     return plane, decoded
-
-
-def _mask_thumbnail(decoded: np.ndarray) -> np.ndarray:
-    """The share of each 16x16 cell of a decoded mask that is foreground, times 255."""
-    side = (THUMBNAIL_SIDE, THUMBNAIL_SIDE)
-    cells = Image.fromarray(decoded.view(np.uint8) * np.uint8(UINT8_MAX)).resize(
-        side, Image.Resampling.BOX)
-    return np.asarray(cells).ravel()
 
 
 def _edge_share(inspected: InspectedMask) -> float:
@@ -516,6 +491,7 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
     if image is not None:
         image_values, image_mode = _measure_image(image, image_frames, record, row,
                                                   image_path)
+        batch.lines.add(row, colour_channels(image_values, image_mode))
     if same_file:
         if image is None:
             return
@@ -551,7 +527,7 @@ def read_chunk(tasks: Sequence[tuple[int, str, str]],
     reason for that pair, so one file cannot stop the audit of the others.
     """
     record = ChunkRecord.empty(len(tasks))
-    batch = _LabellingBatch()
+    batch = _LabellingBatch(LineSketcher(record.line_sketches))
     for row, (index, image_path, mask_path) in enumerate(tasks):
         record.columns["index"][row] = index
         try:
@@ -562,6 +538,7 @@ def read_chunk(tasks: Sequence[tuple[int, str, str]],
             record.unreadable.append((index, role,
                                       f"audit failed ({type(error).__name__}: {error})"))
     _label_batch(batch, record)
+    batch.lines.flush()
     return record
 
 
@@ -577,6 +554,7 @@ def _reset_row(record: ChunkRecord, batch: _LabellingBatch, row: int) -> None:
     record.label_counts.pop(int(index), None)
     record.unreadable = [entry for entry in record.unreadable if entry[0] != index]
     batch.forgotten.append(row)
+    batch.lines.forget(row)
 
 
 _worker_policy = DEFAULT_POLICY

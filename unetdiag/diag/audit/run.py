@@ -21,7 +21,8 @@ no pixels are kept) and turns the tally into findings:
   proposed policy and say so;
 * trivial baselines (``baseline.*``, from :mod:`unetdiag.diag.checks.baselines`) under the
   trainer's default Dice;
-* duplicates and leakage across the split (``duplicates.*``).
+* duplicates and leakage across the split (``duplicates.*``), overlapping tiles and flipped
+  copies among them (:mod:`unetdiag.diag.audit.overlap_findings`).
 
 Files are opened read-only and never written. TensorFlow is never imported.
 
@@ -77,6 +78,7 @@ from unetdiag.diag.audit.labels import (
     judge_label_maps,
 )
 from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings, threshold_rows
+from unetdiag.diag.audit.overlap_findings import overlap_findings
 from unetdiag.diag.audit.read import ChunkRecord
 from unetdiag.diag.audit.sameness import nearly_identical_finding
 from unetdiag.diag.audit.storage_findings import storage_findings, unknown_masks
@@ -191,6 +193,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     groups = _duplicates(tally, sides)
     split = {"val_fraction": val_fraction, "seed": seed}
     findings += duplicate_findings(groups, tally, split)
+    findings += overlap_findings(tally, sides, split)
 
     folder = str(images_dir) if masks_dir is None else f"{images_dir} --masks {masks_dir}"
     return Report(

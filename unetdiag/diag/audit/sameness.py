@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from unetdiag.diag.audit.findings import audit_finding, listed_names
-from unetdiag.diag.audit.read import THUMBNAIL_SIDE
 from unetdiag.diag.audit.tally import AuditTally
+from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.wording.text import plural
 

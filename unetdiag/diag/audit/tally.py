@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from unetdiag.diag.audit.linesketch import EMPTY, SKETCH_SIZE
 from unetdiag.diag.audit.read import (
     COLUMNS,
-    THUMBNAIL_SIDE,
     ChunkRecord,
     EncodingKey,
     StoredValues,
@@ -28,6 +28,7 @@ from unetdiag.diag.audit.read import (
 )
 from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
 from unetdiag.diag.audit.storage import BIT_DEPTHS, NOMINAL_RANGES
+from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE
 from unetdiag.diag.core.findings import LISTED_FILES
 
 #: A finding or a summary table names at most this many files per question.
@@ -94,6 +95,8 @@ class AuditTally:
         thumbnails: ``(pairs, 256)`` grey thumbnails.
         mask_thumbnails: ``(pairs, 256)`` thumbnails of the decoded masks (foreground share
             per cell, times 255).
+        line_sketches: ``(pairs, 16)`` uint64 sketches of each image's rows and columns
+            (128 bytes; :mod:`~unetdiag.diag.audit.linesketch`).
         encoding_ids: per pair, its position in ``encodings`` (-1: mask not read).
         encodings: the distinct mask encodings, in order of first appearance.
         encoding_values: the values the masks of each encoding hold.
@@ -107,6 +110,7 @@ class AuditTally:
     columns: dict[str, np.ndarray] = field(init=False)
     thumbnails: np.ndarray = field(init=False)
     mask_thumbnails: np.ndarray = field(init=False)
+    line_sketches: np.ndarray = field(init=False)
     encoding_ids: np.ndarray = field(init=False)
     encodings: list[EncodingKey] = field(default_factory=list)
     encoding_values: dict[EncodingKey, StoredValues] = field(default_factory=dict)
@@ -120,6 +124,7 @@ class AuditTally:
                         for name, (dtype, default) in COLUMNS.items()}
         self.thumbnails = np.zeros((count, THUMBNAIL_SIDE * THUMBNAIL_SIDE), dtype=np.uint8)
         self.mask_thumbnails = np.zeros_like(self.thumbnails)
+        self.line_sketches = np.full((count, SKETCH_SIZE), EMPTY, dtype=np.uint64)
         self.encoding_ids = np.full(count, -1, dtype=np.int32)
         self._encoding_id: dict[EncodingKey, int] = {}
 
@@ -137,6 +142,7 @@ class AuditTally:
             self.columns[name][indices] = values
         self.thumbnails[indices] = chunk.thumbnails
         self.mask_thumbnails[indices] = chunk.mask_thumbnails
+        self.line_sketches[indices] = chunk.line_sketches
         self.label_counts.update(chunk.label_counts)
         for index, key in zip(indices.tolist(), chunk.encodings, strict=True):
             if key is not None:
