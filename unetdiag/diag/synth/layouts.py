@@ -19,6 +19,8 @@ unetdiag at, with no ``--mask-suffix``: finding the pairs is unetdiag's job.
   beside ``<patient>_<n>_mask.tif``;
 * :func:`tile_names`: tiles cut from larger images and named by position,
   ``austin1_0_512.png`` beside ``austin1_0_512_mask.png``;
+* :func:`overlapping_tiles`: tiles cut with overlap from larger images and numbered without
+  positions, ``tile_0001.png`` beside ``tile_0001_mask.png``;
 * :func:`class_folders`: BUSI, ``Dataset_BUSI_with_GT/<class>/<class> (<n>).png`` beside
   ``<class> (<n>)_mask.png`` and, for a second lesion, ``<class> (<n>)_mask_1.png``;
 * :func:`split_parts`: a split made in advance, ``dataset/train/images/<n>.png`` with
@@ -33,6 +35,7 @@ from __future__ import annotations
 import io
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +44,7 @@ from scipy import ndimage
 
 from unetdiag.diag.data.reading import page_reference
 from unetdiag.diag.synth.case import CaseFiles, as_255, read_grey, read_mask
-from unetdiag.diag.synth.generator import png_bytes
+from unetdiag.diag.synth.generator import generate_pair, png_bytes
 from unetdiag.fsutil import atomic_save, atomic_write_bytes
 
 #: DRIVE numbers its training images from 21.
@@ -331,6 +334,45 @@ def tile_names(case: CaseFiles, rng: np.random.Generator, sources: int = 6,
     return changed
 
 
+def overlapping_tiles(case: CaseFiles, rng: np.random.Generator, scenes: int = 6,
+                      per_side: int = 3) -> list[Path]:
+    """The pairs replaced by tiles cut with overlap from ``scenes`` larger synthetic scenes:
+    ``per_side`` x ``per_side`` tiles of the spec's size from each, at a stride of half a
+    tile, numbered in cutting order without positions (``tile_0001.png`` beside
+    ``tile_0001_mask.png``).
+
+    Simulates: aerial or slide tiles cut with a stride below their size and numbered
+    consecutively (NRCan/geo-deep-learning#148, histolab/histolab#111). Shows:
+    horizontal neighbours share whole columns and vertical ones whole rows, exactly; no
+    name says so, and a split by file puts neighbours on both sides.
+    """
+    size = case.spec.size
+    stride = size // 2
+    scene_size = size + (per_side - 1) * stride
+    scale = size / scene_size  # cells keep their size in pixels
+    spec = replace(case.spec, size=scene_size, max_objects=round(
+                       case.spec.max_objects / scale ** 2),
+                   object_radius_limits=tuple(limit * scale for limit in
+                                              case.spec.object_radius_limits))
+    for image, mask in zip(case.images, case.masks, strict=True):
+        image.unlink()
+        mask.unlink()
+    folder = case.layout.images_dir
+    case.images, case.masks = [], []
+    for _ in range(scenes):
+        image, mask = generate_pair(rng, spec, empty=False)
+        for top in range(0, per_side * stride, stride):
+            for left in range(0, per_side * stride, stride):
+                stem = f"tile_{len(case.images) + 1:04d}"
+                window = (slice(top, top + size), slice(left, left + size))
+                case.images.append(folder / f"{stem}.png")
+                case.masks.append(folder / f"{stem}{case.mask_suffix}.png")
+                atomic_write_bytes(case.images[-1], png_bytes(Image.fromarray(image[window])))
+                atomic_write_bytes(case.masks[-1],
+                                   png_bytes(Image.fromarray(as_255(mask[window] > 0))))
+    return [path for pair in zip(case.images, case.masks, strict=True) for path in pair]
+
+
 def split_parts(case: CaseFiles, rng: np.random.Generator,
                 parts: tuple[str, ...] = ("train", "val"), val_every: int = 4) -> list[Path]:
     """Every ``val_every``-th pair moved to ``dataset/<parts[1]>/{images,masks}/``, the
@@ -394,4 +436,4 @@ def isic_superpixels(case: CaseFiles, rng: np.random.Generator, quality: int = 9
 #: The layout builders, by the ``kind`` a catalogue entry names.
 LAYOUTS: tuple[Callable[..., list[Path]], ...] = (
     annotator_tags, shared_key_names, instance_folders, tiff_stacks, case_folders,
-    class_folders, tile_names, split_parts, isic_superpixels, cog_overviews)
+    class_folders, tile_names, overlapping_tiles, split_parts, isic_superpixels, cog_overviews)
