@@ -495,6 +495,41 @@ def test_the_canvas_counts_specks_only_in_lossy_masks():
     assert stats.speck_pixels.tolist() == [1, 0]
 
 
+def test_the_canvas_counts_small_objects_on_the_masks_own_border():
+    mask = np.zeros((24, 24), bool)
+    mask[4:20, 4:8] = True        # a large object inside
+    mask[0, 10:13] = True         # a piece cut by the top edge (3 pixels)
+    mask[23, 20] = True           # a piece at the bottom edge (1 pixel)
+    mask[12, 15] = True           # a small object inside
+    canvas = ObjectCanvas(capacity_pixels=10_000)
+    canvas.slot(24, 24, edges=(True, True, True, True))[:] = mask
+    canvas.slot(24, 24, edges=(True, False, False, False))[:] = mask  # only the top is a side
+    canvas.slot(24, 24)[:] = mask  # a crop whose sides are not the mask's
+    stats = canvas.label()
+    assert stats.small_pixels.tolist() == [5, 5, 5]
+    assert stats.border_pixels.tolist() == [4, 3, 0]
+
+
+def test_small_objects_cut_by_the_edge_of_lossless_tiles_are_not_blamed_on_jpeg(tmp_path):
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(0)
+    for number in range(12):
+        mask = np.zeros((48, 48), np.uint8)
+        mask[10:30, 10:30] = 255
+        mask[0:2, 40:43] = 255    # a 6-pixel piece of an object cut by the tile's edge
+        Image.fromarray(mask).save(masks / f"t{number}.png")
+        Image.fromarray(rng.integers(0, 255, (48, 48), dtype=np.uint8)).save(
+            images / f"t{number}.png")
+    report = audit_dataset(images, masks, workers=1)
+    tiny = found(report, "imbalance.tiny_objects")
+    assert tiny.evidence["border_masks"] == 12 and tiny.evidence["border_share"] == 1.0
+    assert tiny.evidence["lossy_masks"] == 0
+    assert "cut by the image's edge" in tiny.explanation
+    assert "JPEG" not in tiny.explanation and "compression" not in tiny.fix
+
+
 # --------------------------------------------------------------------------- values named
 
 

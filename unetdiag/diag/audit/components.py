@@ -7,9 +7,10 @@ Many masks are labelled in one call (:class:`ObjectCanvas`): they are stacked on
 blank row between two masks and a blank column after every row, so that no object crosses
 from one mask to another, and the fixed cost of a call is paid once per batch rather than once
 per mask. Per mask the canvas reports the smallest object, the number of objects, and how many
-objects (and pixels) are *small* (under :data:`SMALL_OBJECT_PIXELS`); for masks marked lossy it
-also reports the small objects that lie within :data:`SPECK_RADIUS` pixels of a larger object,
-where JPEG ringing around an edge leaves specks.
+objects (and pixels) are *small* (under :data:`SMALL_OBJECT_PIXELS`) and the pixels of those
+that touch the mask's own border (objects cut by the image's edge, as in tiles cut from a
+larger image); for masks marked lossy it also reports the small objects that lie within
+:data:`SPECK_RADIUS` pixels of a larger object, where JPEG ringing around an edge leaves specks.
 
 >>> import numpy as np
 >>> mask = np.array([[1, 1, 0, 0, 1],
@@ -57,6 +58,8 @@ class ObjectStats(NamedTuple):
         small_pixels: pixels in those small objects.
         speck_pixels: of those, pixels in small objects within :data:`SPECK_RADIUS` of a
             larger object, in masks marked lossy (0 for the others).
+        border_pixels: of ``small_pixels``, pixels in small objects touching the mask's
+            border (the sides of its slot that :meth:`ObjectCanvas.slot` was told are).
     """
 
     smallest: np.ndarray
@@ -64,6 +67,7 @@ class ObjectStats(NamedTuple):
     small_objects: np.ndarray
     small_pixels: np.ndarray
     speck_pixels: np.ndarray
+    border_pixels: np.ndarray
 
     @classmethod
     def empty(cls, count: int = 0) -> ObjectStats:
@@ -79,11 +83,13 @@ class ObjectCanvas:
     clears the canvas for the next batch.
 
     >>> canvas = ObjectCanvas(capacity_pixels=1000)
-    >>> canvas.slot(2, 3)[:] = [[1, 0, 1], [1, 0, 0]]
+    >>> canvas.slot(2, 3, edges=(False, False, False, True))[:] = [[1, 0, 1], [1, 0, 0]]
     >>> canvas.slot(1, 2)[:] = [[1, 1]]
     >>> stats = canvas.label()
     >>> stats.smallest.tolist(), stats.counts.tolist(), stats.small_pixels.tolist()
     ([1, 2], [2, 1], [3, 2])
+    >>> stats.border_pixels.tolist()  # the first mask's right-hand pixel is on its border
+    [1, 0]
     """
 
     def __init__(self, capacity_pixels: int, connectivity: int = DEFAULT_CONNECTIVITY,
@@ -95,16 +101,21 @@ class ObjectCanvas:
         self.min_width = min_width
         self._buffer = np.zeros(0, dtype=bool)
         self._canvas: np.ndarray | None = None
-        self._slots: list[tuple[int, int, int, bool]] = []  # first row, height, width, lossy
+        # first row, height, width, lossy, the mask's own sides (top, bottom, left, right)
+        self._slots: list[tuple[int, int, int, bool, tuple[bool, ...]]] = []
         self._used_rows = 1  # row 0 stays blank
 
     def __len__(self) -> int:
         return len(self._slots)
 
-    def slot(self, height: int, width: int, lossy: bool = False) -> np.ndarray | None:
+    def slot(self, height: int, width: int, lossy: bool = False,
+             edges: tuple[bool, bool, bool, bool] = (False, False, False, False)
+             ) -> np.ndarray | None:
         """A ``(height, width)`` view for the next mask, to be written whole; None when it
         does not fit (call :meth:`label` first). An empty canvas takes any mask. ``lossy``
-        asks for the specks of a JPEG mask to be told apart."""
+        asks for the specks of a JPEG mask to be told apart; ``edges`` says which sides of
+        the view (top, bottom, left, right) are the mask's own border (a crop to the
+        foreground box keeps those where the box reaches the border)."""
         canvas = self._canvas
         # an empty canvas is laid out anew for a mask wider than its rows or taller than it
         if canvas is None or (not self._slots and (canvas.shape[1] <= width
@@ -119,7 +130,7 @@ class ObjectCanvas:
         # columns right of the mask and the separator row below it.
         canvas[first:first + height, width:] = False
         canvas[first + height] = False
-        self._slots.append((first, height, width, lossy))
+        self._slots.append((first, height, width, lossy, tuple(edges)))
         self._used_rows = first + height + 1
         return canvas[first:first + height, :width]
 
@@ -146,7 +157,7 @@ class ObjectCanvas:
             # label in the rows up to r counts the objects begun by row r.
             begun = np.maximum.accumulate(labels.max(axis=1))
             first_rows = np.searchsorted(begun, np.arange(1, objects + 1), side="left")
-            starts = np.array([first for first, _, _, _ in self._slots], dtype=np.int64)
+            starts = np.array([slot[0] for slot in self._slots], dtype=np.int64)
             owner = np.searchsorted(starts, first_rows, side="right") - 1
             stats.counts[:] = np.bincount(owner, minlength=count)
             smallest = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
@@ -157,10 +168,14 @@ class ObjectCanvas:
             stats.small_objects[:] = np.bincount(owner[small], minlength=count)
             stats.small_pixels[:] = np.bincount(owner[small], weights=sizes[small],
                                                 minlength=count).astype(np.int64)
-            for number, (first, height, width, lossy) in enumerate(self._slots):
-                if lossy and stats.small_objects[number]:
-                    stats.speck_pixels[number] = _speck_pixels(
-                        labels[first:first + height, :width], sizes)
+            for number, (first, height, width, lossy, edges) in enumerate(self._slots):
+                if not stats.small_objects[number]:
+                    continue
+                mask_labels = labels[first:first + height, :width]
+                if lossy:
+                    stats.speck_pixels[number] = _speck_pixels(mask_labels, sizes)
+                if any(edges):
+                    stats.border_pixels[number] = _border_pixels(mask_labels, sizes, edges)
         self._slots = []
         self._used_rows = 1
         return stats
@@ -192,6 +207,18 @@ def _speck_pixels(labels: np.ndarray, sizes: np.ndarray) -> int:
     near = ndimage.binary_dilation(near, structure=np.ones((side, 1), dtype=bool))
     specks = np.unique(labels[near & (object_size > 0) & ~larger])
     return int(sizes[specks - 1].sum())
+
+
+def _border_pixels(labels: np.ndarray, sizes: np.ndarray,
+                   edges: tuple[bool, ...]) -> int:
+    """Pixels of the small objects of one mask that touch the sides of ``labels`` marked in
+    ``edges`` (top, bottom, left, right)."""
+    sides = [line for line, edge in zip((labels[0], labels[-1], labels[:, 0], labels[:, -1]),
+                                        edges, strict=True) if edge]
+    touching = np.unique(np.concatenate(sides))
+    touching = touching[touching > 0]
+    small = sizes[touching - 1] < SMALL_OBJECT_PIXELS
+    return int(sizes[touching[small] - 1].sum())
 
 
 def object_sizes(mask: np.ndarray, connectivity: int = DEFAULT_CONNECTIVITY) -> np.ndarray:

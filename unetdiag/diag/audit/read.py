@@ -101,8 +101,9 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: the scale (with the policy's polarity); ``nonbinary``, the share of values at neither end of
 #: the scale; non-finite values; distinct values; ``edge_share`` of the non-binary values (NaN
 #: when none); smallest object, object count, small objects (under
-#: :data:`~unetdiag.diag.audit.components.SMALL_OBJECT_PIXELS`), their pixels and, for lossy
-#: masks, the pixels of those that sit near a larger object (JPEG specks); ``lossy`` (JPEG);
+#: :data:`~unetdiag.diag.audit.components.SMALL_OBJECT_PIXELS`), their pixels, those of them
+#: touching the mask's border (``small_border_pixels``: cut by the image's edge) and, for
+#: lossy masks, those of them near a larger object (JPEG specks); ``lossy`` (JPEG);
 #: ``label_map`` and its ``separator`` value (-1: none; see
 #: :mod:`unetdiag.diag.data.labelmaps`); for a folder of object masks
 #: (:mod:`unetdiag.diag.data.instances`), ``object_files`` and ``object_overlap`` (pixels
@@ -154,6 +155,7 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "small_objects": (np.int64, 0),
     "small_object_pixels": (np.int64, 0),
     "speck_pixels": (np.int64, 0),
+    "small_border_pixels": (np.int64, 0),
     "lossy": (np.bool_, False),
     "object_files": (np.int32, 0),
     "object_overlap": (np.int64, 0),
@@ -283,12 +285,13 @@ class _LabellingBatch:
     forgotten: list[int] = field(default_factory=list)
 
     def slot(self, row: int, height: int, width: int, record: ChunkRecord,
-             lossy: bool = False) -> np.ndarray:
+             lossy: bool = False, edges: tuple[bool, bool, bool, bool] = (False,) * 4
+             ) -> np.ndarray:
         """Where to write pair ``row``'s decoded mask (labelling the canvas first if full)."""
-        slot = self.canvas.slot(height, width, lossy)
+        slot = self.canvas.slot(height, width, lossy, edges)
         if slot is None:
             _label_batch(self, record)
-            slot = self.canvas.slot(height, width, lossy)
+            slot = self.canvas.slot(height, width, lossy, edges)
             assert slot is not None
         self.mask_rows.append(row)
         return slot
@@ -411,13 +414,15 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
         columns["object_count"][row] = int(foreground > 0)
         if 0 < foreground < SMALL_OBJECT_PIXELS:
             columns["small_objects"][row] = 1
-            columns["small_object_pixels"][row] = foreground
+            columns["small_object_pixels"][row] = columns["small_border_pixels"][row] = foreground
         record.mask_thumbnails[row] = UINT8_MAX if foreground else 0
         return plane, None
     decoded = inspected.foreground()
     box_rows, box_columns = foreground_box(decoded)  # labelled alike, at the box's cost
     batch.slot(row, box_rows.stop - box_rows.start, box_columns.stop - box_columns.start,
-               record, encoding.lossy)[:] = decoded[box_rows, box_columns]
+               record, encoding.lossy, (box_rows.start == 0, box_rows.stop == height,
+                                        box_columns.start == 0, box_columns.stop == width)
+               )[:] = decoded[box_rows, box_columns]
     record.mask_thumbnails[row] = mask_thumbnail(decoded)
     return plane, decoded
 
@@ -437,7 +442,7 @@ def _edge_share(inspected: InspectedMask) -> float:
 
 #: The columns :meth:`ObjectCanvas.label` fills, in the order of its ``ObjectStats``.
 _OBJECT_COLUMNS = ("smallest_object", "object_count", "small_objects", "small_object_pixels",
-                   "speck_pixels")
+                   "speck_pixels", "small_border_pixels")
 
 
 def _label_batch(batch: _LabellingBatch, record: ChunkRecord) -> None:

@@ -355,6 +355,8 @@ def _mask_content_findings(tally: AuditTally, empty_verdict: LabelVerdict | None
                                smallest_object_pixels=tally["smallest_object"][read],
                                small_object_pixels=tally["small_object_pixels"][read],
                                speck_pixels=tally["speck_pixels"][read],
+                               border_pixels=tally["small_border_pixels"][read],
+                               lossy=tally["lossy"][read],
                                single_valued=tally["distinct_values"][read] == 1,
                                dark_is_foreground=policy.dark_is_foreground,
                                by_values=policy.by_values,

@@ -279,7 +279,8 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
                     smallest_object_pixels=None, *, small_object_pixels=None,
                     speck_pixels=None, single_valued=None,
                     dark_is_foreground: bool = False, by_values: bool = False,
-                    background_values: Sequence[float] = ()) -> list[Finding]:
+                    background_values: Sequence[float] = (), border_pixels=None,
+                    lossy=None) -> list[Finding]:
     """How foreground is spread over a dataset (or a batch).
 
     Args:
@@ -296,6 +297,9 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
         speck_pixels: optional, per mask, the part of ``small_object_pixels`` that sits where
             a lossy format leaves specks (next to a larger object of a JPEG mask): not counted
             as small objects.
+        border_pixels: optional, per mask, the part of ``small_object_pixels`` in objects
+            touching the mask's border (cut by the image's edge, as in tiles).
+        lossy: optional, per mask, True for a lossy (JPEG) mask; without it any mask may be.
         single_valued: optional, per mask, True when the stored mask holds a single value;
             an empty mask that holds several values is said to *decode* empty, not to be empty.
         dark_is_foreground: the masks were decoded with the dark class as foreground
@@ -325,7 +329,7 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
         if mostly.size else None,
         _extreme_finding(overall, pixels, source),
         _tiny_objects_finding(foreground, smallest_object_pixels, files, source,
-                              small_object_pixels, speck_pixels),
+                              small_object_pixels, speck_pixels, border_pixels, lossy),
     ]
     quantiles = np.quantile(fractions, FOREGROUND_QUANTILES)
     evidence = {"masks": images, "foreground_fraction": overall,
@@ -386,7 +390,8 @@ def _extreme_finding(overall: float, pixels: np.ndarray, source: str) -> Finding
 
 
 def _tiny_objects_finding(foreground, smallest_object_pixels, files, source,
-                          small_object_pixels=None, speck_pixels=None) -> Finding | None:
+                          small_object_pixels=None, speck_pixels=None, border_pixels=None,
+                          lossy=None) -> Finding | None:
     non_empty = foreground > 0
     if not non_empty.any():
         return None
@@ -419,6 +424,13 @@ def _tiny_objects_finding(foreground, smallest_object_pixels, files, source,
             largest_foreground_share=float(real_share[tiny].max()),
             speck_masks=int(np.count_nonzero(tiny & (specks > 0))),
             speck_pixels=int(specks[tiny].sum()))
+        if border_pixels is not None:
+            border = np.asarray(border_pixels, dtype=np.float64).reshape(-1)
+            evidence.update(border_masks=int(np.count_nonzero(tiny & (border > 0))),
+                            border_pixels=int(border[tiny].sum()),
+                            border_share=float(border[tiny].sum() / max(small[tiny].sum(), 1)))
+    if lossy is not None:
+        evidence["lossy_masks"] = int(np.count_nonzero(tiny & np.asarray(lossy, dtype=bool)))
     order = np.flatnonzero(tiny)
     order = order[np.argsort(smallest[order], kind="stable")]
     share = int(matters.sum()) / int(non_empty.sum())

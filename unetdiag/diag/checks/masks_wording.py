@@ -272,6 +272,13 @@ def tiny_objects(evidence: Mapping, non_empty: int) -> Sentences:
         specks = (f" {evidence['speck_pixels']} of their pixels, in {evidence['speck_masks']} "
                   "JPEG masks, lie within 8 pixels of a larger object, where JPEG ringing "
                   "leaves specks: they are counted as compression noise, not objects.")
+    border = ""
+    if evidence.get("border_pixels"):
+        border = (f" In {plural(evidence['border_masks'], 'mask')} small objects touch the "
+                  f"image's border ({percent(evidence['border_share'])} of the small objects' "
+                  "pixels): pieces of objects cut by the image's edge look so (tiles cut from "
+                  "a larger image hold many).")
+    jpeg = evidence.get("lossy_masks", 1) > 0  # unknown: any mask may be JPEG
     holds = f"{plural(count, 'mask')} {'holds' if count == 1 else 'hold'}"
     if "masks_where_they_matter" in evidence:
         matter = evidence["masks_where_they_matter"]
@@ -284,23 +291,26 @@ def tiny_objects(evidence: Mapping, non_empty: int) -> Sentences:
                 title=(f"{holds} objects under {threshold} pixels, "
                        + ("all JPEG specks next to larger objects" if all_specks else
                           f"at most {largest} of their foreground")),
-                explanation=(f"{opening}{specks}{besides} objects hold at most {largest} of "
-                             f"a mask's foreground ({share:.0%} or more in "
+                explanation=(f"{opening}{specks}{border}{besides} objects hold at most "
+                             f"{largest} of a mask's foreground ({share:.0%} or more in "
                              f"{plural(matter, 'mask')}): pieces this small barely move Dice, "
                              "and they are no population of small objects to train for."),
                 fix="Nothing to fix: listed so the counts can be checked.")
         opening += (f" In {matter} of them they hold {share:.0%} or more of the foreground "
                     f"(up to {largest}).{specks}")
+    opening += border
     return Sentences(
         title=f"{holds} objects under {threshold} pixels",
         explanation=(f"{opening} Such an object is less than one cell after two "
                      "down-sampling steps, one missed pixel costs it more than 3 Dice points, "
-                     "and Dice smoothing weighs most on it. Specks of a few pixels are also "
-                     "what JPEG noise leaves behind after a `> 0` threshold."),
-        fix=("Look at the listed masks: remove specks that are compression noise (store masks as "
-             "PNG, threshold at the midpoint); if the objects are real, train at a higher "
-             "resolution or with fewer down-sampling steps, and keep Dice smoothing small "
-             "relative to their size."))
+                     "and Dice smoothing weighs most on it."
+                     + (" Specks of a few pixels are also what JPEG noise leaves behind after "
+                        "a `> 0` threshold." if jpeg else "")),
+        fix=("Look at the listed masks: "
+             + ("remove specks that are compression noise (store masks as PNG, threshold at "
+                "the midpoint); " if jpeg else "")
+             + "if the objects are real, train at a higher resolution or with fewer "
+             "down-sampling steps, and keep Dice smoothing small relative to their size."))
 
 
 def imbalance_summary(evidence: Mapping, median: float, mostly_threshold: float) -> Sentences:
