@@ -296,3 +296,19 @@ def test_findings_survive_a_json_round_trip():
     findings = check_label_values(masks) + check_imbalance([0, 64], [64, 64])
     for finding in findings:
         assert Finding.from_dict(finding.to_dict()).to_dict() == finding.to_dict()
+
+
+def test_small_objects_at_the_border_are_named_only_when_they_are_most_of_them():
+    foreground, smallest = [4000] * 10, [1] * 10
+    at_edges = by_id(check_imbalance(foreground, [10_000] * 10, smallest_object_pixels=smallest,
+                                     small_object_pixels=[400] * 10, border_pixels=[300] * 10,
+                                     lossy=[False] * 10))["imbalance.tiny_objects"]
+    assert at_edges.evidence["border_share"] == 0.75
+    assert "cut by the image's edge" in at_edges.explanation
+    assert "JPEG" not in at_edges.explanation
+    few = by_id(check_imbalance(foreground, [10_000] * 10, smallest_object_pixels=smallest,
+                                small_object_pixels=[400] * 10, border_pixels=[20] * 10)
+                )["imbalance.tiny_objects"]
+    assert few.evidence["border_masks"] == 10
+    assert "cut by the image's edge" not in few.explanation
+    assert "JPEG noise" in few.explanation  # lossy unknown: any mask may be JPEG

@@ -258,6 +258,11 @@ def extreme(evidence: Mapping, pixels: int) -> Sentences:
              "imbalance.mostly_foreground) before training on them."))
 
 
+#: Small objects touching the image's border are named as a cause when they hold at least
+#: this share of the small objects' pixels (a few pieces at the edge of whole images are not).
+BORDER_SHARE_NAMED = 0.5
+
+
 def tiny_objects(evidence: Mapping, non_empty: int) -> Sentences:
     """``non_empty``: how many masks hold any foreground."""
     count, threshold = evidence["masks"], evidence["threshold_pixels"]
@@ -273,7 +278,7 @@ def tiny_objects(evidence: Mapping, non_empty: int) -> Sentences:
                   "JPEG masks, lie within 8 pixels of a larger object, where JPEG ringing "
                   "leaves specks: they are counted as compression noise, not objects.")
     border = ""
-    if evidence.get("border_pixels"):
+    if evidence.get("border_share", 0.0) >= BORDER_SHARE_NAMED:
         border = (f" In {plural(evidence['border_masks'], 'mask')} small objects touch the "
                   f"image's border ({percent(evidence['border_share'])} of the small objects' "
                   "pixels): pieces of objects cut by the image's edge look so (tiles cut from "
