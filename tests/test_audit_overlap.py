@@ -272,3 +272,17 @@ def test_flipped_copies_saved_beside_their_originals_are_told(tmp_path):
     assert overlap_finding(report) is None
     example = found.evidence["examples"][0]
     assert sum(example["positions"]) == 47 and "shift_px" not in example
+
+
+def test_an_audit_without_links_does_not_import_scipy_sparse():
+    # 0.1 s at every start otherwise (csgraph), for the few datasets whose images link
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\n"
+            "from unetdiag.diag.audit.run import audit_dataset\n"
+            "from unetdiag.diag.audit.overlap import shared_lines\n"
+            "shared_lines(np.zeros((3, 16), np.uint64) - np.uint64(1), np.ones(3, bool))\n"
+            "print('scipy.sparse' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr

@@ -47,8 +47,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from unetdiag.diag.audit.linesketch import (
     EMPTY,
@@ -205,6 +203,11 @@ def _links(pairs: dict[str, np.ndarray], count: int, examples: int) -> LineLinks
     opposite[first[pairs["across"]]], opposite[second[pairs["across"]]] = True, True
     groups: list[tuple[int, ...]] = []
     if first.size:
+        # imported when needed: 0.1 s at every audit's start otherwise, for the few datasets
+        # with links
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
         graph = coo_matrix((np.ones(first.size, dtype=np.int8), (first, second)),
                            shape=(count, count))
         _, labels = connected_components(graph, directed=False)
