@@ -149,18 +149,6 @@ def test_a_flipped_copy_is_mirrored_not_shifted():
     assert example.mirrored and sum(example.positions) == 63
 
 
-def test_linked_images_are_grouped_however_the_links_come():
-    from unetdiag.diag.audit.overlap import _roots
-
-    rng = np.random.default_rng(0)
-    chain = rng.permutation(1000)  # a chain through 1000 nodes, its links shuffled
-    links = rng.permutation(999)
-    first, second = chain[links], chain[links + 1]
-    assert (_roots(first, second, 1003) == np.r_[np.zeros(1000, int), 1000, 1001, 1002]).all()
-    star = _roots(np.array([5, 5, 5, 1]), np.array([4, 3, 2, 2]), 6)
-    assert star.tolist() == [0, 1, 1, 1, 1, 1]
-
-
 def test_the_split_sides_are_told():
     scene = noisy((64, 160), 7)
     tiles = [tile for _, _, tile in grid_tiles(scene, 64, 32)]  # 4 tiles in a row

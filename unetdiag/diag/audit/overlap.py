@@ -194,25 +194,6 @@ def shared_lines(sketches: np.ndarray, valid: np.ndarray, sides: list[str] | Non
             for kind in KINDS}
 
 
-def _roots(first: np.ndarray, second: np.ndarray, count: int) -> np.ndarray:
-    """Each node's smallest connected node, edges ``first[k]``-``second[k]``: roots hooked
-    under the smaller root of each edge, then every path compressed, until no edge joins two
-    roots (a few rounds; ``scipy.sparse.csgraph`` would cost 0.1 s to import)."""
-    parent = np.arange(count)
-    while True:
-        low, high = parent[first], parent[second]
-        differ = low != high
-        if not differ.any():
-            return parent
-        low, high = np.minimum(low[differ], high[differ]), np.maximum(low[differ], high[differ])
-        np.minimum.at(parent, high, low)
-        while True:
-            grand = parent[parent]
-            if np.array_equal(grand, parent):
-                break
-            parent = grand
-
-
 def _links(pairs: dict[str, np.ndarray], count: int, examples: int) -> LineLinks:
     """Groups, linked and opposite images, and examples, of the pairs of one kind."""
     first, second = pairs["first"], pairs["second"]
@@ -220,12 +201,20 @@ def _links(pairs: dict[str, np.ndarray], count: int, examples: int) -> LineLinks
     linked[first], linked[second] = True, True
     opposite = np.zeros(count, dtype=bool)
     opposite[first[pairs["across"]]], opposite[second[pairs["across"]]] = True, True
-    members = np.flatnonzero(linked)
-    roots = _roots(first, second, count)[members]
-    order = np.argsort(roots, kind="stable")
-    cuts = np.flatnonzero(roots[order][1:] != roots[order][:-1]) + 1
-    groups = sorted(tuple(sorted(group.tolist()))
-                    for group in np.split(members[order], cuts) if group.size)
+    groups: list[tuple[int, ...]] = []
+    if first.size:
+        # imported when needed: 0.1 s at every audit's start otherwise, for the few datasets
+        # with links
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        graph = coo_matrix((np.ones(first.size, dtype=np.int8), (first, second)),
+                           shape=(count, count))
+        _, labels = connected_components(graph, directed=False)
+        members: dict[int, list[int]] = {}
+        for image in np.flatnonzero(linked).tolist():
+            members.setdefault(int(labels[image]), []).append(image)
+        groups = sorted(tuple(group) for group in members.values())
     # across the split first, then by image
     order = np.lexsort((second, first, ~pairs["across"]))[:examples]
     chosen = [SharedPair(ORIENTATIONS[int(pairs["orientation"][index])],
