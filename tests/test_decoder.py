@@ -45,3 +45,17 @@ def test_colours_whose_brightest_channel_is_one_value_are_recorded_and_decode_em
     [partly] = empty_masks_of_alike_colours([empty], 1)
     assert partly.title == "All 2 masks are empty"
     assert "1 of them stores several colours" in partly.explanation
+
+
+def test_the_batch_audit_s_empty_masks_of_alike_colours_get_the_same_cause():
+    # train on jet masks: beside "All 16 masks decode empty", the batch audit said "All 64
+    # masks are empty ... the wrong threshold or polarity" of copies of the same masks
+    from unetdiag.diag.audit.empty_causes import empty_batches_of_alike_colours
+
+    [batches] = [f.with_source("train:MP_Tr_BCE") for f in check_imbalance(
+        [0.0] * 4, [256.0] * 4) if f.id == "imbalance.empty_masks"]
+    [data] = [f.with_source("data:train") for f in check_imbalance([0.0], [256.0])
+              if f.id == "imbalance.empty_masks"]
+    reworded, kept = empty_batches_of_alike_colours([batches, data], ["train:MP_Tr_BCE"])
+    assert reworded.title == "All 4 masks decode empty" and "class numbers" in reworded.fix
+    assert kept == data

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from unetdiag.config import TrainConfig
+from unetdiag.diag.audit.empty_causes import empty_batches_of_alike_colours
 from unetdiag.diag.checks.saturation import (
     ALL_ONES_PREDICTOR,
     ALL_ZEROS_PREDICTOR,
@@ -43,6 +44,9 @@ def train_report(config: TrainConfig, run_dir: Path, results: dict[str, VariantR
     findings += history_findings(results, baselines, config.diagnostics)
     findings += run_findings(results, config, run_dir, interrupted_during)
     findings = reconcile_fingerprints(findings, meta.get("val_foreground_fraction"))
+    if meta.get("every_train_mask_alike_colours"):  # the batches' empty masks are those
+        findings = empty_batches_of_alike_colours(
+            findings, [f"train:{name}" for name in results])
     context = HeadlineContext(results, meta["train_pairs"], meta["val_pairs"], baselines or {},
                               meta.get("val_foreground_fraction"),
                               meta.get("passes_per_epoch", 1))

@@ -239,8 +239,10 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                 train_masks = {str(pair.mask) for pair in train_pairs}
                 pre_training = empty_masks_on_blank_frames(pre_training, sum(
                     path in train_masks for path in datasets.decode_log.blank_first_frames))
-                pre_training = empty_masks_of_alike_colours(pre_training, sum(
-                    path in train_masks for path in datasets.decode_log.alike_colour_masks))
+                alike = sum(path in train_masks
+                            for path in datasets.decode_log.alike_colour_masks)
+                pre_training = empty_masks_of_alike_colours(pre_training, alike)
+                meta["every_train_mask_alike_colours"] = 0 < alike == len(train_masks)
             if weighted and config.foreground_weight is None:
                 config = dataclasses.replace(
                     config, foreground_weight=balanced_foreground_weight(train_counts))

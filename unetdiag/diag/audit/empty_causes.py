@@ -69,3 +69,13 @@ def empty_masks_of_alike_colours(findings: Sequence[Finding], alike: int) -> lis
                 evidence={**finding.evidence, "alike_colours": alike})
         changed.append(finding)
     return changed
+
+
+def empty_batches_of_alike_colours(findings: Sequence[Finding], sources: Sequence[str]
+                                   ) -> list[Finding]:
+    """The batch audit's ``imbalance.empty_masks`` (from ``sources``) when every mask the
+    run reads stores colours that read alike: the masks of the checked batches are copies
+    of those, empty for the same reason (:func:`empty_masks_of_alike_colours`)."""
+    return [empty_masks_of_alike_colours([finding], finding.evidence["empty_masks"])[0]
+            if finding.id == "imbalance.empty_masks" and finding.source in sources
+            else finding for finding in findings]
