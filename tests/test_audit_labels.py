@@ -463,6 +463,29 @@ def test_a_colormap_mask_proposes_the_colour_at_1_even_when_objects_fill_most_of
     assert "pass --foreground-values 248" in headline  # plasma's 1, by its brightest channel
 
 
+def test_a_colour_label_map_s_example_flag_names_an_object_colour_not_the_background(
+        tmp_path):
+    """White background, a red and a blue class: the fix's example was
+    '--foreground-values 255 for (255, 255, 255)', the background."""
+    rng = np.random.default_rng(8)
+    rows, columns = np.mgrid[0:64, 0:64]
+    for index in range(20):
+        mask = np.full((64, 64, 3), 255, np.uint8)
+        inside = np.zeros((64, 64), bool)
+        for number, (row, column) in enumerate(rng.integers(14, 50, size=(2, 2))):
+            disc = np.hypot(rows - row, columns - column) <= rng.integers(6, 10)
+            mask[disc] = (200, 30, 30) if number == 0 else (30, 30, 150)
+            inside |= disc
+        (tmp_path / "masks").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "images").mkdir(exist_ok=True)
+        Image.fromarray(mask, "RGB").save(tmp_path / "masks" / f"w{index:03d}.png")
+        photo = np.clip(60 + 120 * inside + rng.normal(0, 8, inside.shape), 0, 255)
+        Image.fromarray(photo.astype(np.uint8)).save(tmp_path / "images" / f"w{index:03d}.png")
+    label = found(audit_folders(tmp_path), "mask.label_map")
+    assert "--foreground-values 255 for" not in label.fix
+    assert "--foreground-values 200 for (200, 30, 30)" in label.fix
+
+
 # --------------------------------------------------------------------------- small objects
 
 

@@ -255,7 +255,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
     elif verdict.colour and verdict.shared_brightest:
         fix = _colour_fix(verdict)
     elif verdict.colour and undecided:
-        example = verdict.values[-1].value
+        # an object colour, never the background (white is the highest code)
+        example = verdict.objects[-1] if verdict.objects else verdict.values[-1].value
         fix = ("Choose the foreground colours by their brightest channel with "
                f"--foreground-values (e.g. --foreground-values {max(colour_rgb(example))} for "
                f"{_name(verdict, example)}); pass the same options to train.")
