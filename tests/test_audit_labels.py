@@ -486,6 +486,21 @@ def test_a_colour_label_map_s_example_flag_names_an_object_colour_not_the_backgr
     assert "--foreground-values 200 for (200, 30, 30)" in label.fix
 
 
+def test_the_flip_advice_under_foreground_values_leaves_the_trimap_border_out(tmp_path):
+    """Pet trimaps (1 pet, 2 background, 3 border) whose pets fill most of the frame, read with
+    --foreground-values 1: the advice was '--foreground-values 2,3', the border included,
+    while the label-map finding proposes to ignore it."""
+    rng = np.random.default_rng(2)
+    for index in range(12):
+        mask = np.full((48, 48), 2, np.uint8)
+        mask[3:45, 3:45] = 3
+        mask[5:43, 5:43] = 1
+        save_pair(tmp_path, f"t{index:03d}.png", Image.fromarray(mask), rng)
+    report = audit_folders(tmp_path, policy=MaskPolicy(foreground_values=(1,)))
+    fix = found(report, "imbalance.mostly_foreground").fix
+    assert "--foreground-values 2" in fix and "2,3" not in fix
+
+
 # --------------------------------------------------------------------------- small objects
 
 

@@ -186,8 +186,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
         findings.append(same_region)
     findings += image_findings(tally)
     findings += storage_findings(tally)
-    findings += _mask_content_findings(tally, verdict if decodes_empty is not None else None,
-                                       decodes_empty is not None, policy)
+    findings += _mask_content_findings(tally, verdict, decodes_empty is not None, policy)
     findings += _object_findings(tally)
     findings = empty_masks_on_blank_frames(findings, blank_empty_masks(tally))
     groups = _duplicates(tally, sides)
@@ -334,16 +333,16 @@ def _audit_same_file(finding: Finding) -> Finding:
         evidence={**finding.evidence, "kept": False, "inspected_by_audit": True})
 
 
-def _mask_content_findings(tally: AuditTally, empty_verdict: LabelVerdict | None,
+def _mask_content_findings(tally: AuditTally, verdict: LabelVerdict | None,
                            policy_empties: bool, policy: MaskPolicy) -> list[Finding]:
     """imbalance.* and baseline.* over every readable mask (from checks/).
 
     When the policy in force leaves every mask empty (``policy_empties``) these numbers would
     only restate it: they are measured under the label maps' proposed policy when there is one
-    (``empty_verdict``), and left out otherwise.
+    (``verdict``), and left out otherwise.
     """
     if policy_empties:
-        return _proposed_content_findings(tally, empty_verdict)
+        return _proposed_content_findings(tally, verdict)
     counted = tally.counted_pixels()
     # 16-bit colour masks read as one value: what they hold is unknown (mask.sixteen_bit_colour)
     read = tally["mask_read"] & (counted > 0) & ~unknown_masks(tally)
@@ -360,19 +359,23 @@ def _mask_content_findings(tally: AuditTally, empty_verdict: LabelVerdict | None
                                single_valued=tally["distinct_values"][read] == 1,
                                dark_is_foreground=policy.dark_is_foreground,
                                by_values=policy.by_values,
-                               background_values=_background_values(tally, policy))
+                               background_values=_background_values(tally, policy, verdict))
     findings += baseline_findings(foreground, pixels, DEFAULT_DICE, empty=EMPTY_RULE,
                                   source=SOURCE)
     return findings
 
 
-def _background_values(tally: AuditTally, policy: MaskPolicy) -> tuple[float, ...]:
+def _background_values(tally: AuditTally, policy: MaskPolicy,
+                       verdict: LabelVerdict | None) -> tuple[float, ...]:
     """Under a value policy, the stored values it reads as background (none when they are
-    not all listed, or are many: the user names them better)."""
+    not all listed, or are many: the user names them better), but for the values the label
+    maps' verdict takes for a void or unlabelled (a trimap's border is no object)."""
     stored = tally.stored_values() if policy.by_values else None
     if stored is None:
         return ()
     kept = set(policy.foreground_values) | set(policy.ignore_values)
+    if verdict is not None:
+        kept |= set(verdict.unlabelled) | ({verdict.void} if verdict.void is not None else set())
     others = tuple(value for value in stored if value not in kept)
     return others if len(others) <= MAX_NAMED_BACKGROUND_VALUES else ()
 
