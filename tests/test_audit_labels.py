@@ -711,4 +711,22 @@ def test_a_dark_class_colour_is_selected_by_its_brightest_channel(tmp_path):
     assert "mask.label_map" not in ids(read)
     assert found(read, "imbalance.summary").evidence["foreground_fraction"] == \
         pytest.approx(sum(int(t.sum()) for t in truths) / sum(t.size for t in truths))
-    assert "value policy in force chose" in found(read, "mask.threshold_sensitive").explanation
+    sensitive = found(read, "mask.threshold_sensitive")
+    assert "value policy in force chose" in sensitive.explanation
+    assert sensitive.severity is Severity.INFO  # read right here; only other tools differ
+
+
+def test_two_values_a_threshold_in_force_reads_apart_are_no_warning(tmp_path):
+    """Supervisely masks_machine: 0 and 100 (the class's index), read with
+    --mask-threshold 50: the fix told to pass the threshold already passed, and the warning
+    could never clear."""
+    rng = np.random.default_rng(6)
+    for index in range(10):
+        mask = np.zeros((32, 32), np.uint8)
+        mask[8:20, 6:22] = 100
+        save_pair(tmp_path, f"s{index:03d}.png", Image.fromarray(mask), rng)
+    report = audit_folders(tmp_path, policy=MaskPolicy(threshold=50))
+    sensitive = found(report, "mask.threshold_sensitive")
+    assert sensitive.severity is Severity.INFO
+    assert "the threshold in force (50) reads them apart" in sensitive.explanation
+    assert "pass a --mask-threshold" not in sensitive.fix

@@ -284,9 +284,10 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
         count, listed = tally.select(sensitive, spread)
         rows = threshold_rows(tally, listed)
         worst = rows[0]
-        cause, fix = _threshold_cause(tally, sensitive, int(listed[0]), policy)
+        cause, fix, read_apart = _threshold_cause(tally, sensitive, int(listed[0]), policy)
         findings.append(audit_finding(
-            "mask.threshold_sensitive", Severity.WARNING,
+            # the policy in force reads them apart: only other tools' rules differ
+            "mask.threshold_sensitive", Severity.INFO if read_apart else Severity.WARNING,
             f"The foreground of {plural(count, 'mask')} depends on the threshold",
             f"In {count} of {masks_read} masks the foreground share changes by more than "
             f"{THRESHOLD_SPREAD_TOLERANCE:.1%} of the pixels between `value > 0` (the original "
@@ -301,10 +302,11 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
 
 
 def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
-                     policy: MaskPolicy) -> tuple[str, str]:
-    """Why the rules disagree, and the fix: intermediate values, or (every such mask holding
-    two values) a lower value that is not 0 or two values on one side of the midpoint, which
-    a value policy in force already reads apart."""
+                     policy: MaskPolicy) -> tuple[str, str, bool]:
+    """Why the rules disagree, the fix, and whether the policy in force reads the masks
+    apart: intermediate values, or (every such mask holding two values) a lower value that
+    is not 0 or two values on one side of the midpoint, which a value policy or a threshold
+    between the two values in force already reads apart."""
     key = tally.encodings[tally.encoding_ids[worst]]
     stored = tally.encoding_values.get(key)
     if not (np.all(tally["distinct_values"][sensitive] == 2) and stored is not None
@@ -313,7 +315,7 @@ def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
                 "photographs), and what the model is asked to learn depends on a choice nobody "
                 "wrote down.",
                 "Store masks losslessly with two values; if they are soft, choose the threshold "
-                "on purpose.")
+                "on purpose.", False)
     low, high = stored.values
     channel = ", of the brightest channel, which the decoder reads" if key.is_colour else ""
     values = f"two values only ({low:g} and {high:g} in the worst{channel}), nothing in between"
@@ -322,16 +324,23 @@ def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
                 "and the value policy in force chose between them.",
                 "Nothing to fix for unetdiag, which reads them by the values named; for tools "
                 "that binarise with `> 0` or at the midpoint, save the masks again as 0/255 "
-                "(or 0/1) grey.")
+                "(or 0/1) grey.", True)
+    apart = policy.threshold is not None and low <= policy.threshold < high
+    if apart:
+        return (f"Each of them holds {values}: `> 0` and the midpoint read them differently, "
+                f"and the threshold in force ({policy.threshold:g}) reads them apart.",
+                "Nothing to fix for unetdiag; for tools that binarise with `> 0` or at the "
+                "midpoint, save the masks again as 0/255 (or 0/1) grey.", True)
     if low > 0:
         return (f"Each of them holds {values}: the rules disagree because the lower value is "
                 "not 0, so `> 0` makes every pixel foreground.",
                 "Nothing is intermediate: any threshold between the two values reads them "
                 "apart, `> 0` does not; for tools that binarise with `> 0`, save the masks "
-                "again as 0/255 (or 0/1) grey.")
+                "again as 0/255 (or 0/1) grey.", False)
     return (f"Each of them holds {values}: the rules disagree because both values lie on one "
             "side of the midpoint.",
-            f"Nothing is intermediate: pass a --mask-threshold between {low:g} and {high:g}.")
+            f"Nothing is intermediate: pass a --mask-threshold between {low:g} and {high:g}.",
+            False)
 
 
 def threshold_rows(tally: AuditTally, indices: np.ndarray) -> list[dict[str, Any]]:
