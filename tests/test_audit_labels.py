@@ -668,6 +668,14 @@ def test_colours_with_one_brightest_channel_are_not_called_empty_masks(tmp_path)
     assert "RGBA brightest channel one value (127)" in encodings.title
 
 
+def test_alike_colours_that_no_colormap_made_are_not_told_to_resave_without_one(tmp_path):
+    # an editor's instance colours (CVAT's SegmentationObject) sharing a brightest channel
+    colormapped_masks(tmp_path, ((0, 0, 200), (200, 0, 0)))
+    label = found(audit_folders(tmp_path), "mask.label_map")
+    assert "matplotlib" not in label.explanation and "cmap='gray'" not in label.fix
+    assert "Convert the masks to one class number per pixel" in label.fix
+
+
 def test_two_colour_masks_read_apart_by_the_threshold_hold_no_intermediate_values(tmp_path):
     # matplotlib's default viridis at 0 and 1: brightest channels 84 and 253
     truths = colormapped_masks(tmp_path, ((68, 1, 84), (253, 231, 36)))

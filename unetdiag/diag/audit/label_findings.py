@@ -161,9 +161,11 @@ def _colour_fix(verdict: LabelVerdict) -> str:
                    if entry.value != verdict.colormap_zero)
         colormap = (f": {_name(verdict, verdict.colormap_zero)}, {verdict.colormap}'s colour "
                     f"at 0, to 0 and {_name(verdict, one)} to 1")
+    # the re-save advice only where a colormap made the colours (not an editor's palette)
+    resave = (", or save them again without a colormap (plt.imsave(path, mask, cmap='gray') "
+              "or Image.fromarray(mask * 255))" if verdict.colormap_zero is not None else "")
     return ("Convert the masks to one class number per pixel (a lookup from colour to "
-            f"index{colormap}, saved as 8-bit grey PNG), or save them again without a colormap "
-            "(plt.imsave(path, mask, cmap='gray') or Image.fromarray(mask * 255))"
+            f"index{colormap}, saved as 8-bit grey PNG){resave}"
             + ("; then choose the foreground with --foreground-values."
                if len(verdict.values) > 2 else "."))
 
