@@ -12,8 +12,8 @@ measured from the data. Everything here is pure NumPy. One job per module:
 * :mod:`.series` (NaN, plateaus, gaps), :mod:`.scale` (values outside [0, 1]),
   :mod:`.constant` (constant predictors), :mod:`.degenerate` (perfect accuracy, the class
   prior, ln 2, a collapse), :mod:`.runs` (several runs): the measurements, each yielding claims;
-* :mod:`.wording` (with :mod:`.wording_scale`, :mod:`.wording_series`, :mod:`.words`): claims
-  into titles, explanations and fixes;
+* :mod:`.wording` (with :mod:`.wording_scale`, :mod:`.wording_series`, :mod:`.wording_fit`,
+  :mod:`.words`): claims into titles, explanations and fixes;
 * :mod:`.checks`: the public checks, measurement then wording.
 
 Some saturated numbers are fingerprints. For binary labels and a pooled (whole-set) hard

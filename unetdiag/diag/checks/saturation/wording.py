@@ -1,8 +1,8 @@
 """Typed claims (:mod:`.evidence`) in, findings out: the one table from claim type to its
 wording. Nothing here measures or decides; every number quoted comes from the claim. The
 sentences live by subject: :mod:`.wording_scale` (values outside [0, 1]),
-:mod:`.wording_series` (one run), and below (several runs, a probe batch); the phrases they
-share are :mod:`.words`'.
+:mod:`.wording_series` and :mod:`.wording_fit` (one run), and below (several runs, a probe
+batch); the phrases they share are :mod:`.words`'.
 
 >>> words.all_ones_formula(0.995)
 '2*0.995/1.995 = 0.99749'
@@ -10,7 +10,7 @@ share are :mod:`.words`'.
 
 from __future__ import annotations
 
-from unetdiag.diag.checks.saturation import ids, wording_scale, wording_series, words
+from unetdiag.diag.checks.saturation import ids, wording_fit, wording_scale, wording_series, words
 from unetdiag.diag.checks.saturation.evidence import (
     AccuracyBoundBreach,
     AtBaseline,
@@ -173,9 +173,9 @@ _WORDING = {
     LossMagnitude: wording_scale.loss_magnitude_finding,
     IouAboveDice: wording_scale.iou_above_dice_finding,
     FlatTail: wording_series.flat_finding,
-    TrainValGap: wording_series.train_val_gap_finding,
-    StillImproving: wording_series.still_improving_finding,
-    ValidationLossRising: wording_series.validation_loss_rising_finding,
+    TrainValGap: wording_fit.train_val_gap_finding,
+    StillImproving: wording_fit.still_improving_finding,
+    ValidationLossRising: wording_fit.validation_loss_rising_finding,
     ClassPriorLoss: wording_series.class_prior_finding,
     UniformPredictionLoss: wording_series.uniform_prediction_finding,
     ScoreCollapse: wording_series.score_collapse_finding,

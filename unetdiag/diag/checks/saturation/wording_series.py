@@ -1,6 +1,6 @@
-"""The sentences of the findings about one run: NaN, plateaus, gaps, constant predictors and
-the other fingerprints of a degenerate run. "Proves" only where the numbers admit one answer;
-"consistent with" otherwise."""
+"""The sentences of the findings about one run: NaN, plateaus, constant predictors and the
+other fingerprints of a degenerate run (gaps and rising curves: :mod:`.wording_fit`).
+"Proves" only where the numbers admit one answer; "consistent with" otherwise."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Mapping
 
 from unetdiag.diag.checks.saturation import evidence, ids
 from unetdiag.diag.checks.saturation.metrics import (
-    VALIDATION_PREFIX,
     is_validation,
     metric_kind,
     validation_first,
@@ -20,7 +19,6 @@ from unetdiag.diag.checks.saturation.words import (
     describe_fingerprint,
     epoch_list,
     epoch_of,
-    epoch_span,
     finding,
     non_finite_when,
     non_finite_word,
@@ -338,176 +336,6 @@ def flat_finding(claim: evidence.FlatTail) -> Finding:
         explanation=(f"{_flat_details(claim)} (constant to within {claim.spread:g}). "
                      + " ".join(_flat_reading(claim))),
         fix=fix)
-
-
-def _gap_sentence(name: str, gap: Mapping[str, float], last_epoch: int) -> str:
-    partner, train, val = VALIDATION_PREFIX + name, gap["train"], gap["validation"]
-    if "ratio" in gap:
-        sentence = f"{partner} {val:.4g} is {gap['ratio']:.3g}x {name} {train:.4g}"
-    elif gap["gap"] > 0:
-        sentence = f"{name} {train:.4f} vs {partner} {val:.4f}"
-    else:
-        sentence = f"{partner} {val:.4f} is above {name} {train:.4f}"
-    return sentence + _gap_epochs(gap, last_epoch)
-
-
-def _gap_epochs(gap: Mapping[str, float], last_epoch: int) -> str:
-    """Where a gap's values come from, when not from the last epoch."""
-    if gap["epoch"] == last_epoch:
-        return ""
-    return f" at epoch {gap['epoch']}, the last at which both are finite"
-
-
-def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
-    overfit = claim.overfit
-    gaps = [_gap_sentence(name, gap, claim.last_epoch) for name, gap in claim.metrics.items()]
-    explanation = "; ".join(gaps) + "."
-    if claim.diverged:
-        explanation += (" A validation loss orders of magnitude above the training loss has "
-                        "diverged: the model's outputs blow up on the validation images "
-                        "(BatchNormalization statistics far from the training batches', "
-                        "validation inputs preprocessed differently, or weights that overflow); "
-                        "that is not a matter of fit.")
-    fitting = [name for name in claim.metrics if name not in claim.diverged]
-    overflowed = sorted({epoch for name in fitting
-                         for epoch in claim.metrics[name].get("validation_non_finite_epochs", ())})
-    after_one_epoch = bool(fitting) and all(claim.metrics[n]["epoch"] == 1 for n in fitting)
-    if fitting:
-        explanation += (
-            _AFTER_ONE_EPOCH if overfit and after_one_epoch
-            else _after_overflow(overflowed) if overfit and overflowed
-            else " Training doing much better than validation (scores above, or a loss below, "
-            "the validation ones) means the model fits the training images better than unseen "
-            "ones (overfitting), or the two sets differ." if overfit
-            else " Validation doing better than training happens early on (Keras's training "
-            "figure is the mean over an epoch in which the weights kept improving, the "
-            "validation one is measured at its end), with strong augmentation or dropout at "
-            "training time, but also when the validation set is easier or trivial (e.g. "
-            "mostly empty or mostly full masks).")
-    throughout = (_gaps_throughout(claim, fitting)
-                  if overfit and fitting and not after_one_epoch and not overflowed else [])
-    if throughout:
-        explanation += (f" The gap was nearly this wide at every epoch from the first "
-                        f"({join_names(throughout)}): consistent with two sets that differ (or "
-                        "are scored differently) more than with overfitting, which widens as "
-                        "training goes on.")
-    if claim.diverged:
-        first = claim.diverged[0]
-        title = (f"{claim.run}: the validation loss diverged "
-                 f"({_gap_sentence(first, claim.metrics[first], claim.last_epoch)})")
-    else:
-        at_last = all(gap["epoch"] == claim.last_epoch for gap in claim.metrics.values())
-        title = f"{claim.run}: " + (
-            "validation scores above training" if not overfit
-            else "training and validation disagree" + (" at the last epoch" if at_last else ""))
-        title += f" ({gaps[0]})"
-    return finding(
-        ids.TRAIN_VAL_GAP, claim,
-        title=title,
-        explanation=explanation.strip(),
-        fix=(_AFTER_ONE_EPOCH_FIX if overfit and after_one_epoch else
-             _AFTER_OVERFLOW_FIX if overfit and overflowed else
-             _DIVERGED_FIX if not fitting else
-             "Check that training and validation come from the same distribution (their "
-             "foreground fractions and image statistics: `unetdiag audit-data`)."
-             if throughout else
-             "Check that training and validation come from the same distribution; use more "
-             "data or augmentation" + (
-                 " (the validation values are at their best at the last epoch of a run logged "
-                 "from its first: stopping earlier would not help)."
-                 if all(gap.get("validation_at_its_best") for gap in claim.metrics.values())
-                 else ", or stop earlier.") if overfit else
-             "Compare both sets' foreground fractions (`unetdiag audit-data`)."))
-
-
-def _gaps_throughout(claim: evidence.TrainValGap, names: list[str]) -> list[str]:
-    """Each gap's narrowest value over the run in words, when the run is logged from epoch 1
-    and every gap stayed nearly as wide as at the end (empty otherwise): overfitting widens
-    a gap as training goes on; two sets that differ show it from the start."""
-    words = []
-    for name in names:
-        gap = claim.metrics[name]
-        now = gap.get("ratio", gap.get("gap"))
-        narrowest = gap.get("narrowest")
-        if narrowest is None or now is None or now <= 0 or narrowest < 0.8 * now:
-            return []
-        partner = VALIDATION_PREFIX + name
-        words.append(f"{partner} at least {narrowest:.3g}x {name}" if "ratio" in gap
-                     else f"{name} at least {narrowest:.3g} above {partner}")
-    return words
-
-
-_DIVERGED_FIX = (
-    "Check that the validation inputs are preprocessed exactly like the training ones (scale, "
-    "channels, normalisation) and that the model's BatchNormalization statistics were "
-    "updated (no layer frozen in training mode); more data will not close this gap.")
-
-_AFTER_ONE_EPOCH = (
-    " After one epoch a gap like this says little about fit: Keras's training figure is the "
-    "mean over an epoch in which the weights changed fast, while the validation one is "
-    "measured at its end, and layers that act differently in training and inference "
-    "(BatchNormalization, whose moving statistics start far from the data's after few steps; "
-    "dropout) can put the validation figure far from the training one.")
-_AFTER_ONE_EPOCH_FIX = (
-    "Judge the gap after a few epochs; if it stays, evaluate the model on training images "
-    "(model.evaluate) to tell a train/inference difference from a difference between the sets.")
-
-
-_AFTER_OVERFLOW_FIX = (
-    "Evaluate in float32 (keep the model's last layers and the loss in float32 under mixed "
-    "precision), check the validation inputs are preprocessed as the training ones, and "
-    "judge the gap once the validation loss stays finite.")
-
-
-def _after_overflow(epochs: list[int]) -> str:
-    where = f"epoch{'s' if len(epochs) > 1 else ''} {epoch_span(epochs)}"
-    return (f" The validation figure was NaN or infinite at {where}: a validation loss that "
-            "overflows points to numerical trouble when evaluating (float16 overflow under "
-            "mixed precision, BatchNormalization statistics far from the validation batches'), "
-            "and a gap beside such epochs is no measure of fit.")
-
-
-def still_improving_finding(claim: evidence.StillImproving) -> Finding:
-    names = list(claim.metrics)
-    first = claim.metrics[names[0]]
-    details = "; ".join(
-        f"{name} {data['last']:.4f} at epoch {data['last_epoch']} (its best), up "
-        f"{data['gain']:.4f} from {data['earlier']:.4f} {data['over_epochs']} epochs earlier"
-        for name, data in claim.metrics.items())
-    return finding(
-        ids.STILL_IMPROVING, claim,
-        title=(f"{claim.run}: {join_names(names)} {verb(len(names), 'was', 'were')} still "
-               f"rising when training stopped ({names[0]} {first['last']:.4f}, up "
-               f"{first['gain']:.4f} over its last {first['over_epochs']} epochs)"),
-        explanation=(
-            f"{details}. The curve had not flattened when the run ended, so the best score "
-            "says where this run stopped, not where the model levels off on this data. "
-            "Where an epoch is one pass over the data (Keras's fit), a small dataset makes few "
-            "updates an epoch (pairs / batch size) and needs more epochs than a large one."),
-        fix="Train for more epochs (unetdiag: `--epochs N`) and look at the curve again.")
-
-
-def validation_loss_rising_finding(claim: evidence.ValidationLossRising) -> Finding:
-    names = list(claim.metrics)
-    first = claim.metrics[names[0]]
-    details = "; ".join(
-        f"{name} was lowest at epoch {data['best_epoch']} ({data['best']:.4g}) and is "
-        f"{percent(data['rise'])} above it at epoch {data['last_epoch']} ({data['last']:.4g}), "
-        f"{data['epochs_after_best']} epochs later, while {data['training']} fell from "
-        f"{data['training_at_best']:.4g} to {data['training_last']:.4g}"
-        for name, data in claim.metrics.items())
-    return finding(
-        ids.VALIDATION_LOSS_RISING, claim,
-        title=(f"{claim.run}: {names[0]} rose after epoch {first['best_epoch']} while "
-               f"{first['training']} fell"),
-        explanation=(
-            f"{details}. The model kept fitting the training set better and the "
-            "validation set worse: consistent with overfitting from that epoch on (a small "
-            "or noisy validation set can move this much too; a longer run tells them apart). "
-            "The last epoch's weights are not the best ones by this loss."),
-        fix=("Keep the best epoch's weights (Keras: ModelCheckpoint(save_best_only=True) or "
-             "EarlyStopping(restore_best_weights=True); `unetdiag train` saves the best epoch "
-             "as model.keras) and add data or augmentation to push overfitting later."))
 
 
 def perfect_accuracy_finding(claim: evidence.PerfectAccuracy,
