@@ -42,8 +42,8 @@ from unetdiag.diag.checks.saturation.ids import (
     TRAIN_VAL_GAP,
 )
 from unetdiag.diag.checks.saturation.metrics import (
-    base_name,
     is_validation,
+    loss_first,
     metric_kind,
     validation_first,
 )
@@ -130,7 +130,7 @@ def _parse_notes(run: RunLog, files: Sequence[str]) -> Finding:
 def _last_value(run: RunLog, validation: bool, kind: str) -> float | None:
     """The last logged value of the run's first training (or validation) metric of ``kind``
     (for a loss, the one named ``loss`` first, as the checks take it)."""
-    for metric in sorted(run.metrics(), key=lambda name: base_name(name) != "loss"):
+    for metric in loss_first(run.metrics()):
         if is_validation(metric) == validation and metric_kind(metric) == kind:
             values = [epoch[metric] for epoch in run.epochs if metric in epoch]
             return values[-1] if values else None

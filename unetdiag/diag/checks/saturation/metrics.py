@@ -157,13 +157,20 @@ def _epoch_numbers(given: Sequence[float | None] | None, length: int) -> np.ndar
     return np.arange(1, length + 1, dtype=np.int64)
 
 
+def loss_first(names: Iterable[str]) -> list[str]:
+    """``names`` in their order, but ``loss`` / ``val_loss`` first: the loss the model
+    minimises comes before any other name holding "loss" (a ``PSNRLoss`` metric)."""
+    return sorted(names, key=lambda name: base_name(name) != "loss")
+
+
 def phase_metrics(series: Series, validation: bool) -> dict[str, MetricSeries]:
     """The first metric of each kind in one phase: ``{"accuracy": ..., "dice": ...}``; a
     score averaged over classes (:func:`is_class_mean`) is never the phase's Dice or IoU, and
     the metric named ``loss`` is the phase's loss before any other name holding "loss" (a
     ``PSNRLoss`` metric is not what the model minimises)."""
     chosen: dict[str, MetricSeries] = {}
-    for name, item in sorted(series.items(), key=lambda pair: base_name(pair[0]) != "loss"):
+    for name in loss_first(series):
+        item = series[name]
         if is_validation(name) == validation and not is_class_mean(name):
             chosen.setdefault(metric_kind(name), item)
     return chosen
