@@ -328,6 +328,24 @@ def test_a_given_suffix_leaves_the_other_annotator_out_of_the_images(tmp_path):
     assert result.rule.source == "given" and result.rule.alternatives == ("--mask-suffix _1stHO",)
 
 
+def test_a_given_suffix_counts_the_other_suffix_masks_of_unpaired_images_as_masks(tmp_path):
+    # 16 images with <stem>_mask; 8 of them also have <stem>_seg (e.g. a model's output)
+    touch_files(tmp_path, *(f"{n:03d}.png" for n in range(16)),
+                *(f"{n:03d}_mask.png" for n in range(16)), *(f"{n:03d}_seg.png" for n in range(8)))
+    result = discover_pairs(tmp_path, mask_suffixes=("_seg",))
+    assert len(result.pairs) == 8
+    found = findings_by_id(result)
+    missing = found["pairing.missing_mask"]
+    assert missing.title == "8 of 16 images have no mask"
+    assert [Path(path).name for path in missing.files] == [f"{n:03d}.png" for n in range(8, 16)]
+    assert ("8 of them have a mask under another name, <stem>_mask.<ext>: --mask-suffix _mask "
+            "pairs all 16 images.") in missing.explanation
+    alternative = found["pairing.alternative_masks"]
+    assert alternative.evidence["alternative_masks"] == 16
+    assert "8 for the 8 paired images and 8 for images without a mask in use" in (
+        alternative.explanation)
+
+
 def test_drive_as_distributed_pairs_by_the_shared_number(tmp_path):
     touch_files(tmp_path / "images", *(f"{n}_training.tif" for n in range(21, 26)))
     touch_files(tmp_path / "1st_manual", *(f"{n}_manual1.gif" for n in range(21, 26)))

@@ -108,10 +108,9 @@ def alternative_masks(sets: Sequence[tuple[MaskPattern, list[Path]]], whole_stem
         "pairing.alternative_masks", Severity.INFO,
         f"{plural(len(files), 'file')} {verb(len(files), 'is', 'are')} "
         f"{verb(len(sets), 'another set', 'other sets')} of masks ({names}), not used",
-        f"{verb(len(sets), 'They name', 'Each set names')} paired images under the same "
+        f"{verb(len(sets), 'They name', 'Each set names')} images under the same "
         f"keys as the masks in use ("
-        + "; ".join(f"{len(found)} for the {plural(pair_count, 'paired image')}"
-                    if len(sets) == 1 else f"{pattern.text}: {len(found)} files"
+        + "; ".join(_set_coverage(pattern, found, pair_count, len(sets) == 1)
                     for pattern, found in sets)
         + f"; e.g. {files[0].name}): a second annotator, another version, or another "
         "encoding of the same labels (Cityscapes ships _color, _labelIds and _instanceIds "
@@ -120,6 +119,33 @@ def alternative_masks(sets: Sequence[tuple[MaskPattern, list[Path]]], whole_stem
         {"alternative_masks": len(files), "patterns": [pattern.text for pattern, _ in sets],
          "flags": flags},
         files)
+
+
+def _covered_elsewhere(matching: Any) -> str:
+    """The sentence naming the images without a mask that another set of masks covers
+    (``matching.alternatives``), with the flag that pairs every image; empty when none."""
+    missing = {stem_key(path) for path in matching.missing}
+    for pattern, files in getattr(matching, "alternatives", ()):
+        covered = missing & {pattern.key_of(stem_key(path)) for path in files}
+        if not covered:
+            continue
+        every = covered == missing and len(files) == len(matching.pairs) + len(covered)
+        return (f" {plural(len(covered), 'of them has', 'of them have')} a mask under "
+                f"another name, {pattern.mask_stem('<stem>')}.<ext>: "
+                f"{pattern_flag(pattern, matching.whole_stem_keys)} pairs "
+                + (f"all {plural(matching.image_count, 'image')}." if every
+                   else f"{plural(len(files), 'image')}."))
+    return ""
+
+
+def _set_coverage(pattern: MaskPattern, files: Sequence[Path], pair_count: int,
+                  only_set: bool) -> str:
+    """How many of a set's files name the paired images, and how many name images without
+    a mask in use (the set covers them: :func:`alternative_sets`)."""
+    beyond = max(0, len(files) - pair_count)
+    count = (f"{len(files) - beyond} for the {plural(pair_count, 'paired image')}"
+             if only_set else f"{pattern.text}: {plural(len(files), 'file')}")
+    return count + (f" and {beyond} for images without a mask in use" if beyond else "")
 
 
 def companion_files(sets: Sequence[tuple[str, list[Path]]], pair_count: int,
@@ -468,7 +494,8 @@ def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequen
             "pairing.missing_mask", Severity.WARNING,
             f"{len(matching.missing)} of {matching.image_count} images have no mask",
             f"These images are left out of training and validation; "
-            f"{where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}.",
+            f"{where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}."
+            + _covered_elsewhere(matching),
             "Add the missing masks, or move the images out of the folder.",
             {**counts, "missing_masks": len(matching.missing)},
             matching.missing))

@@ -269,11 +269,14 @@ def match_one_folder(files: Sequence[Path], pattern: MaskPattern) -> RuleMatch:
 
 
 def alternative_sets(pairs: Sequence[tuple[Path, Path, str]], pattern: MaskPattern,
-                     leftovers: Sequence[Path]) -> list[tuple[MaskPattern, list[Path]]]:
+                     leftovers: Sequence[Path], unpaired: Sequence[Path] = (),
+                     ) -> list[tuple[MaskPattern, list[Path]]]:
     """Sets of ``leftovers`` that are other masks of the paired images: files named by one
     other pattern of the same orientation (``{key}<tail>`` beside ``{key}_1stHO``) from the
     keys of ``pairs`` (``(image, mask, key)``), one per image, for at least half of the
     pairs (and two). When images and masks differ in extension, so must these from images.
+    A set so found also takes the leftovers its pattern names after the stem of an image in
+    ``unpaired`` (images without a mask in use, which the other set covers).
 
     >>> pairs = [(Path(f"{key}.jpg"), Path(f"{key}_1stHO.png"), key) for key in "ab"]
     >>> sets = alternative_sets(pairs, MaskPattern.parse("{key}_1stHO"),
@@ -301,10 +304,14 @@ def alternative_sets(pairs: Sequence[tuple[Path, Path, str]], pattern: MaskPatte
                 break
     sets = []
     taken: set[Path] = set()
+    unpaired_keys = {stem_key(path) for path in unpaired}
     for other, by_key in sorted(found.items(), key=lambda item: (-len(item[1]), item[0].text)):
-        files = sorted(path for path in by_key.values() if path not in taken)
+        files = [path for path in by_key.values() if path not in taken]
         if other != pattern and len(files) >= needed:
-            sets.append((other, files))
+            files += [path for path in leftovers if path not in taken and path not in files
+                      and (not mask_extensions or path.suffix.lower() in mask_extensions)
+                      and other.key_of(stem_key(path)) in unpaired_keys]
+            sets.append((other, sorted(files)))
             taken.update(files)
     return sets
 
@@ -319,7 +326,7 @@ def set_alternatives_apart(matching: Any, pairs: Sequence[tuple[Path, Path, str]
     of the paired images (:func:`~unetdiag.diag.data.companions.companion_sets`) out of
     ``missing``, into ``companions``."""
     leftovers = matching.missing if one_folder else matching.orphans
-    matching.alternatives = alternative_sets(pairs, pattern, leftovers)
+    matching.alternatives = alternative_sets(pairs, pattern, leftovers, matching.missing)
     moved = {path for _, files in matching.alternatives for path in files}
     if one_folder:
         matching.missing = [path for path in matching.missing if path not in moved]
