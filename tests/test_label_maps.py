@@ -172,6 +172,24 @@ def test_class_index_maps_are_label_maps_without_a_separator():
     assert layout.whole_region_share > 0.5
 
 
+def test_instance_maps_of_mostly_tiny_objects_are_label_maps_but_blurred_masks_are_not():
+    # an instance map (one number per object, COCO annToMask's mask[m] = k) whose objects are
+    # mostly discs of radius 2 (13 pixels, one inside), with some of radius 4
+    rows, columns = np.mgrid[:96, :96]
+    numbered = np.zeros((96, 96), np.uint16)
+    for number, (row, column) in enumerate(np.ndindex(7, 7), start=1):
+        radius = 4 if number % 5 == 0 else 2
+        numbered[(rows - 7 - 13 * row) ** 2 + (columns - 7 - 13 * column) ** 2
+                 <= radius ** 2] = number
+    layout = layout_of(numbered, "I;16")
+    assert layout is not None and layout.is_label_map
+    from scipy import ndimage
+
+    blurred = np.rint(255 * ndimage.gaussian_filter((numbered > 0).astype(float), 3))
+    layout = layout_of(blurred.astype(np.uint8))
+    assert layout is None or not layout.is_label_map
+
+
 def test_two_values_on_one_side_of_the_policy_are_labels_but_a_binary_mask_is_not():
     assert layout_of(np.array([[1, 2], [2, 2]], np.uint8)).is_label_map
     assert layout_of(np.array([[0, 38], [38, 0]], np.uint8)).is_label_map

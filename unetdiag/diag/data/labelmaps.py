@@ -64,6 +64,9 @@ WHOLE_REGION_SHARE = 0.5
 #: touch), while the values of a resampled, anti-aliased or soft mask are bands or rings,
 #: most of them one or two pixels wide.
 NUMBERED_OBJECTS_REGION_SHARE = 0.3
+#: A value is judged only when a disc of its area would have at least this share of its
+#: pixels inside (radius about 2, 13 pixels): smaller specks have too little inside to show.
+MIN_DISC_INSIDE = 0.1
 #: A value separates the others when at most this share of the contacts between different
 #: values does not involve it (a few stray contacts are tolerated).
 SEPARATOR_LEAK = 0.01
@@ -216,8 +219,11 @@ def _numbered_objects_layout(inspected: InspectedMask) -> LabelLayout | None:
 
     Judged value by value: in a soft mask (a distance-decay halo, a heat map) the steep values
     are rings one pixel wide, while every object of an instance image is a blob with an
-    inside; the median value's share of pixels inside whole regions must reach
-    :data:`NUMBERED_OBJECTS_REGION_SHARE`.
+    inside. A small blob has little inside (a disc of radius 3 under a third of its pixels),
+    so each value's share of pixels inside whole regions is taken relative to that of a disc
+    of its area, and the median over the values large enough to have an inside must reach
+    :data:`NUMBERED_OBJECTS_REGION_SHARE` (instance maps of discs of radius 2-5: 0.49-0.77;
+    blurred masks, halos and probability maps: 0).
     """
     encoding = inspected.encoding
     plane = inspected.plane
@@ -227,13 +233,18 @@ def _numbered_objects_layout(inspected: InspectedMask) -> LabelLayout | None:
     labelled = core != 0
     sizes = np.bincount(core[labelled].ravel())
     inside = np.bincount(core[labelled & _interior(plane)].ravel(), minlength=sizes.size)
+    radius = np.sqrt(sizes / np.pi)
+    # the pixels of a disc of radius r whose eight neighbours are in it: about radius r - √2
+    disc_inside = np.clip(1 - math.sqrt(2) / np.maximum(radius, 1), 0, None) ** 2
+    judged = disc_inside >= MIN_DISC_INSIDE
+    if not judged.any():
+        return None
+    if not (np.median(inside[judged] / (sizes[judged] * disc_inside[judged]))
+            >= NUMBERED_OBJECTS_REGION_SHARE):
+        return None
     present = sizes > 0
-    if not present.any():
-        return None
-    share = float(np.median(inside[present] / sizes[present]))
-    if not share >= NUMBERED_OBJECTS_REGION_SHARE:
-        return None
-    return LabelLayout(counts=_value_counts(inspected), whole_region_share=share,
+    return LabelLayout(counts=_value_counts(inspected),
+                       whole_region_share=float(np.median(inside[present] / sizes[present])),
                        separator=None, is_label_map=True)
 
 
