@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from unetdiag.diag.checks.saturation import check_series
+from unetdiag.diag.checks.saturation.reconcile import reconcile_fingerprints
 from unetdiag.diag.core.findings import Severity
-from unetdiag.training.train_report import reconcile_fingerprints
 
 DRIVE_LIKE = {"loss": [0.52, 0.49, 0.46, 0.43, 0.41], "accuracy": [0.90, 0.91, 0.913, 0.913, 0.913],
               "val_loss": [0.66, 0.64, 0.58, 0.52, 0.48],

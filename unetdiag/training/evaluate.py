@@ -34,6 +34,7 @@ from unetdiag.diag.checks.saturation import (
     SeriesSubject,
     check_series,
 )
+from unetdiag.diag.checks.saturation.reconcile import reconcile_fingerprints
 from unetdiag.diag.core.dice import DEFAULT_DICE, EmptyRule
 from unetdiag.diag.core.findings import Finding, Report
 from unetdiag.diag.data.masks import DEFAULT_POLICY, MaskPolicy
@@ -69,7 +70,6 @@ from unetdiag.training.saved_model import (
     resize_mask,
 )
 from unetdiag.training.scoring import WORST_PANELS, Batch, score_batches
-from unetdiag.training.train_report import reconcile_fingerprints
 
 COMMAND = "evaluate"
 #: The source of the findings about the data the model is scored on.

@@ -5,7 +5,6 @@ the measured masks, and the headline, built with the shared pipeline
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,9 +16,11 @@ from unetdiag.diag.audit.empty_causes import empty_batches_of_alike_colours
 from unetdiag.diag.checks.saturation import (
     ALL_ONES_PREDICTOR,
     ALL_ZEROS_PREDICTOR,
+    SATURATION_TOLERANCE,
     check_across_runs,
     check_series,
 )
+from unetdiag.diag.checks.saturation.reconcile import reconcile_fingerprints
 from unetdiag.diag.core.dice import all_ones_dice
 from unetdiag.diag.core.findings import Finding, Report, Severity
 from unetdiag.diag.logs.explain import headline as explain_headline
@@ -27,9 +28,6 @@ from unetdiag.diag.logs.parse import RunLog
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline, listed_titles
 from unetdiag.training.data_stats import metric_baselines
 from unetdiag.training.run.summary import STOPPED_STATUSES, VariantResult, run_outcome
-
-#: How close a metric must be to a trivial baseline, or to another variant's value, to match.
-SATURATION_TOLERANCE = 1e-3
 
 
 def train_report(config: TrainConfig, run_dir: Path, results: dict[str, VariantResult],
@@ -148,47 +146,6 @@ def history_findings(results: dict[str, VariantResult], baselines: dict[str, flo
         findings += [f.with_source("train") for f in
                      check_across_runs(histories, SATURATION_TOLERANCE)]
     return findings
-
-
-_PREDICTOR_WORDS = {ALL_ZEROS_PREDICTOR: "predicting no foreground",
-                    ALL_ONES_PREDICTOR: "predicting foreground everywhere"}
-
-
-def reconcile_fingerprints(findings: Sequence[Finding], val_foreground_fraction: float | None,
-                           *, scores: str = "validation scores",
-                           measured: str = "The trainer measured the validation masks' "
-                                           "foreground fraction:") -> list[Finding]:
-    """A constant-predictor fingerprint infers the foreground fraction from the metrics
-    alone; on masks this one-sided a model with a few errors fits the same formulas within
-    the tolerance. Where the fraction was measured (``measured`` says by whom, ``scores``
-    names the numbers), a fingerprint whose fraction disagrees with it is kept as a warning
-    saying so, never as an error."""
-    if val_foreground_fraction is None:
-        return list(findings)
-    reconciled = []
-    for finding in findings:
-        phase = finding.evidence.get("phases", {}).get("validation") if finding.id in (
-            ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR) else None
-        inferred = phase.get("foreground_fraction") if phase else None
-        if inferred is None or abs(inferred - val_foreground_fraction) <= SATURATION_TOLERANCE:
-            reconciled.append(finding)
-            continue
-        reconciled.append(dataclasses.replace(
-            finding, severity=Severity.WARNING,
-            title=(f"{finding.evidence.get('run', finding.source)}: its {scores} "
-                   f"fit {_PREDICTOR_WORDS[finding.id]} only if {inferred:.2%} of the pixels "
-                   f"were foreground; the masks are {val_foreground_fraction:.2%}, so it "
-                   "does not predict one class everywhere"),
-            # the fingerprint's closing verdict is what the measured fraction refutes
-            explanation=finding.explanation.replace(
-                " The scores measure the masks, not the model.", "") + (
-                f" {measured} {val_foreground_fraction:.4f}, not the {inferred:.4f} these "
-                "metrics imply, so the model does not predict one class everywhere; on masks "
-                "this one-sided a model with few errors fits the same formulas within the "
-                "tolerance."),
-            evidence={**finding.evidence,
-                      "measured_val_foreground_fraction": val_foreground_fraction}))
-    return reconciled
 
 
 # --- headline -----------------------------------------------------------------------------

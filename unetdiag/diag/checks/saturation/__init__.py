@@ -14,7 +14,9 @@ measured from the data. Everything here is pure NumPy. One job per module:
   prior, ln 2, a collapse), :mod:`.runs` (several runs): the measurements, each yielding claims;
 * :mod:`.wording` (with :mod:`.wording_scale`, :mod:`.wording_series`, :mod:`.wording_fit`,
   :mod:`.words`): claims into titles, explanations and fixes;
-* :mod:`.checks`: the public checks, measurement then wording.
+* :mod:`.checks`: the public checks, measurement then wording;
+* :mod:`.reconcile`: a fingerprint checked against a measured foreground fraction (train,
+  evaluate).
 
 Some saturated numbers are fingerprints. For binary labels and a pooled (whole-set) hard
 Dice, an accuracy ``a`` and a Dice ``d`` satisfy ``d = 2a/(1+a)`` exactly when no pixel is
