@@ -5,11 +5,18 @@ audit and by ``train``, which see the same files."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import verb
+
+
+def _reworded(findings: Sequence[Finding], reword: Callable[[Finding], Finding],
+              also: Callable[[Finding], bool] = lambda finding: True) -> list[Finding]:
+    """``findings`` with each ``imbalance.empty_masks`` for which ``also`` holds reworded."""
+    return [reword(finding) if finding.id == "imbalance.empty_masks" and also(finding)
+            else finding for finding in findings]
 
 
 def empty_masks_on_blank_frames(findings: Sequence[Finding], blank: int) -> list[Finding]:
@@ -18,28 +25,26 @@ def empty_masks_on_blank_frames(findings: Sequence[Finding], blank: int) -> list
     general wording suspects."""
     if not blank:
         return list(findings)
-    changed = []
-    for finding in findings:
-        if finding.id == "imbalance.empty_masks" and not finding.evidence.get(
-                "policy_is_proposed"):
-            empty, masks = finding.evidence["empty_masks"], finding.evidence["masks"]
-            frames = (f"{blank} of them {verb(blank, 'is a', 'are')} multi-frame "
-                      f"{verb(blank, 'file', 'files')} whose first frame, the only one "
-                      "unetdiag and the trainer read, holds a single value while a later "
-                      "frame holds several (see file.blank_first_frame): their objects are "
-                      "probably on those frames")
-            # all empty: the general wording blames the threshold or polarity, wrongly here
-            finding = replace(
-                finding,
-                explanation=(
-                    f"{empty} of {masks} masks contain no foreground pixel on the frame "
-                    f"that is read. {frames}, not lost to the threshold."
-                    if empty == masks else f"{finding.explanation} {frames}."),
-                fix=("Export the masks as single-frame files holding the annotation; keep "
-                     "empty masks only where no object is present."),
-                evidence={**finding.evidence, "blank_first_frames": blank})
-        changed.append(finding)
-    return changed
+
+    def reword(finding: Finding) -> Finding:
+        empty, masks = finding.evidence["empty_masks"], finding.evidence["masks"]
+        frames = (f"{blank} of them {verb(blank, 'is a', 'are')} multi-frame "
+                  f"{verb(blank, 'file', 'files')} whose first frame, the only one "
+                  "unetdiag and the trainer read, holds a single value while a later "
+                  "frame holds several (see file.blank_first_frame): their objects are "
+                  "probably on those frames")
+        # all empty: the general wording blames the threshold or polarity, wrongly here
+        return replace(
+            finding,
+            explanation=(f"{empty} of {masks} masks contain no foreground pixel on the frame "
+                         f"that is read. {frames}, not lost to the threshold."
+                         if empty == masks else f"{finding.explanation} {frames}."),
+            fix=("Export the masks as single-frame files holding the annotation; keep "
+                 "empty masks only where no object is present."),
+            evidence={**finding.evidence, "blank_first_frames": blank})
+
+    return _reworded(findings, reword,
+                     lambda finding: not finding.evidence.get("policy_is_proposed"))
 
 
 def empty_masks_of_alike_colours(findings: Sequence[Finding], alike: int) -> list[Finding]:
@@ -48,27 +53,24 @@ def empty_masks_of_alike_colours(findings: Sequence[Finding], alike: int) -> lis
     tells the colours apart); they are not empty."""
     if not alike:
         return list(findings)
-    changed = []
-    for finding in findings:
-        if finding.id == "imbalance.empty_masks":
-            empty, masks = finding.evidence["empty_masks"], finding.evidence["masks"]
-            colours = (f"{alike} of them {verb(alike, 'stores', 'store')} several colours "
-                       "whose brightest channel holds "
-                       "one value (a colormap's ends, such as matplotlib's jet), so no "
-                       "threshold tells their colours apart")
-            every = alike == empty  # else some of them may be empty indeed
-            finding = replace(
-                finding,
-                title=(finding.title.replace(" are empty", " decode empty", 1) if every
-                       else finding.title),
-                explanation=(f"{empty} of {masks} masks decode with no foreground pixel: "
-                             f"{colours}." if every
-                             else f"{finding.explanation} {colours}."),
-                fix=("Convert the masks to class numbers (`unetdiag audit-data` names their "
-                     "colours), or save them with a grey colormap."),
-                evidence={**finding.evidence, "alike_colours": alike})
-        changed.append(finding)
-    return changed
+
+    def reword(finding: Finding) -> Finding:
+        empty, masks = finding.evidence["empty_masks"], finding.evidence["masks"]
+        colours = (f"{alike} of them {verb(alike, 'stores', 'store')} several colours "
+                   "whose brightest channel holds one value (a colormap's ends, such as "
+                   "matplotlib's jet), so no threshold tells their colours apart")
+        every = alike == empty  # else some of them may be empty indeed
+        return replace(
+            finding,
+            title=(finding.title.replace(" are empty", " decode empty", 1) if every
+                   else finding.title),
+            explanation=(f"{empty} of {masks} masks decode with no foreground pixel: "
+                         f"{colours}." if every else f"{finding.explanation} {colours}."),
+            fix=("Convert the masks to class numbers (`unetdiag audit-data` names their "
+                 "colours), or save them with a grey colormap."),
+            evidence={**finding.evidence, "alike_colours": alike})
+
+    return _reworded(findings, reword)
 
 
 def empty_batches_of_alike_colours(findings: Sequence[Finding], sources: Sequence[str]
@@ -76,6 +78,8 @@ def empty_batches_of_alike_colours(findings: Sequence[Finding], sources: Sequenc
     """The batch audit's ``imbalance.empty_masks`` (from ``sources``) when every mask the
     run reads stores colours that read alike: the masks of the checked batches are copies
     of those, empty for the same reason (:func:`empty_masks_of_alike_colours`)."""
-    return [empty_masks_of_alike_colours([finding], finding.evidence["empty_masks"])[0]
-            if finding.id == "imbalance.empty_masks" and finding.source in sources
-            else finding for finding in findings]
+    return _reworded(
+        findings,
+        lambda finding: empty_masks_of_alike_colours(
+            [finding], finding.evidence["empty_masks"])[0],
+        lambda finding: finding.source in sources)
