@@ -835,6 +835,17 @@ def test_a_csvlogger_file_says_its_epochs_are_renumbered_from_one(tmp_path):
     assert "counts from 0" not in run.source
 
 
+def test_a_short_csvlogger_file_with_na_cells_and_a_row_cut_short_is_read(tmp_path):
+    # Keras CSVLogger writes NA for a key an epoch did not log (validation_freq=2); a run
+    # killed while writing leaves its last row short
+    log = tmp_path / "training.log"
+    log.write_text("epoch,loss,val_loss\n0,0.6,NA\n1,0.5,0.4\n2,0.45,NA\n3,0.4\n")
+    [run] = parse_log(log)
+    assert [epoch.get("val_loss") for epoch in run.epochs] == [None, 0.4, None]
+    assert any("'NA' in column(s) val_loss, read as not logged" in note for note in run.notes)
+    assert any("row 5 has 2 fields" in note for note in run.notes)
+
+
 def test_a_keras_3_bar_redrawn_after_a_callback_message_is_the_closing_line(tmp_path):
     # Keras 3, no validation: a checkpoint message breaks the bar, which is drawn again with
     # the epoch's final values; it is no evaluate() output, and its values are the epoch's

@@ -76,15 +76,18 @@ def _decode_without_bom(data: bytes, path: Path) -> str:
 
 
 def _looks_like_csv(text: str) -> bool:
-    """A table: the first rows split into the same number (>= 2) of fields."""
+    """A table: the first rows split into the same number (>= 2) of fields as the header,
+    but for one (a row cut short when the run was killed is skipped by the parser)."""
     lines = [line for line in text[:SNIFF_BYTES].splitlines() if line.strip()][:5]
     if not lines:
         return False
     rows = csv_rows(lines)
-    widths = {len(row) for row in rows}
     if len(rows) == 1:  # a CSVLogger header before the first epoch ended
         return len(rows[0]) >= 2 and "epoch" in (cell.strip().lower() for cell in rows[0])
-    return len(widths) == 1 and widths.pop() >= 2 and not is_progress_line(lines[1])
+    width = len(rows[0])
+    ragged = sum(len(row) != width for row in rows[1:])
+    return (width >= 2 and ragged <= (1 if len(rows) > 2 else 0)
+            and not is_progress_line(lines[1]))
 
 
 def detect_kind(text: str, suffix: str = "") -> str:

@@ -101,6 +101,7 @@ def parse_csv(text: str) -> list[RunLog]:
     runs: list[RunLog] = []
     notes: list[str] = []
     skipped_columns: set[str] = set()
+    not_logged_columns: set[str] = set()  # CSVLogger writes "NA" for a key an epoch lacks
     current: RunLog | None = None
     previous_epoch: float | None = None
     previous_sparse = False
@@ -125,7 +126,9 @@ def parse_csv(text: str) -> list[RunLog]:
                     cell == "" and not pandas):
                 continue
             value = math.nan if cell == "" else to_float(cell)
-            if value is None:
+            if cell == "NA":
+                not_logged_columns.add(column)
+            elif value is None:
                 skipped_columns.add(column)
             else:
                 values[column] = value
@@ -154,6 +157,10 @@ def parse_csv(text: str) -> list[RunLog]:
     for run in runs:
         if len(run.epoch_numbers) != len(run.epochs):
             run.epoch_numbers = []
+    if not_logged_columns:
+        notes.append(f"'NA' in column(s) {', '.join(sorted(not_logged_columns))}, read as not "
+                     "logged at those epochs (CSVLogger writes NA for a metric an epoch did "
+                     "not log, e.g. validation run only every few epochs)")
     if skipped_columns:
         columns = ", ".join(sorted(skipped_columns))
         notes.append(f"non-numeric values skipped in column(s) {columns}")
