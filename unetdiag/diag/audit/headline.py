@@ -123,6 +123,8 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
     evidence = finding.evidence
     kind = "colour-coded label maps" if evidence.get("colour") else "label maps"
     sentence = f"Masks are {kind} holding {evidence['values_text']}"
+    if evidence.get("nodata_text"):
+        sentence += f", {evidence['nodata_text']}"
     if evidence.get("proposed_flags"):
         return f"{sentence}; pass {evidence['proposed_flags']} (see mask.label_map)."
     if evidence.get("colour"):

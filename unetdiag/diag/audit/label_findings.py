@@ -87,6 +87,35 @@ def _void_sentence(verdict: LabelVerdict) -> str:
     return f" Value {void} ({percent(entry.share)} of pixels) is {where}."
 
 
+def nodata_clause(verdict: LabelVerdict) -> str:
+    """``"255 declared no-data by the files' GDAL_NODATA tag"`` ("" without no-data)."""
+    if not verdict.nodata:
+        return ""
+    names = join_names([str(value) for value in verdict.nodata])
+    return f"{names} declared no-data by the files' GDAL_NODATA tag"
+
+
+def _nodata_sentence(verdict: LabelVerdict) -> str:
+    """Which values the files declare no-data, how many pixels and masks hold them, and
+    what the images hold there."""
+    parts = []
+    for value in verdict.nodata:
+        entry = verdict.value(value)
+        parts.append(f" Value {value} ({percent(entry.share)} of pixels, in "
+                     f"{plural(entry.masks, 'mask')}) is no-data, not a class: in "
+                     f"{'the mask' if entry.masks == 1 else f'each of the {entry.masks} masks'}"
+                     f" holding it, the file's GDAL_NODATA tag declares {value} no-data (GDAL "
+                     "and rasterio mark the pixels outside a raster's valid footprint so).")
+    share = verdict.nodata_image_share
+    if share is not None and verdict.image_nodata:
+        images = join_names([f"{value:g}" for value in verdict.image_nodata])
+        where = ("at every one of those pixels" if share >= 1 else
+                 f"at {percent(share)} or more of those pixels in each mask")
+        parts.append(f" The images declare no-data too ({images}), and hold it in every band "
+                     f"{where}.")
+    return "".join(parts)
+
+
 def _ring_sentence(verdict: LabelVerdict) -> str:
     """Why the value between the objects and the background is a region, not a void band."""
     ring = verdict.ring
@@ -232,7 +261,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
     explanation = (f"{masks_phrase} holding {held}: {what}, each covering whole regions, "
                    "stored losslessly, so they are labels (class or object numbers), not "
                    f"grey levels or probabilities. Share of pixels and masks per value: "
-                   f"{_value_table(verdict)}.{_void_sentence(verdict)}{_ring_sentence(verdict)}"
+                   f"{_value_table(verdict)}.{_void_sentence(verdict)}{_nodata_sentence(verdict)}"
+                   f"{_ring_sentence(verdict)}"
                    f"{_reading_sentence(verdict)} "
                    + _classes_sentence(verdict, "in_force", f"the policy in force "
                                        f"({policy.describe()})"))
@@ -278,6 +308,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         "mask.label_map", severity,
         f"{masks_phrase} holding {held}", explanation, fix,
         {**verdict.to_evidence(), "values_text": held, "policy": policy.to_dict(),
+         "nodata_text": nodata_clause(verdict) or None,
          "numbered_objects_choice": numbered_objects_choice(policy)
          if verdict.numbered_objects_possible and undecided else None,
          "readings_choice": _readings_choice(verdict) if undecided else None},

@@ -21,6 +21,10 @@ The proposal is a reading of the data, stated with its reasons and never applied
 * the *background* is 0 when most label maps hold it, unless 0 is a small class beside a
   value that covers most pixels (:data:`SMALL_ZERO_SHARE`: REFUGE's disc masks hold the cup
   as 0 on 0.7 % of the pixels and the background as 255 on 97.6 %); else the commonest value;
+* a value that every mask holding it declares as its no-data value (GeoTIFF's
+  ``GDAL_NODATA`` tag: GDAL and rasterio mark pixels outside a scene's footprint so) is
+  *no-data*: proposed as ignored, never as an object, as long as some object value remains
+  (a 0/255 mask declaring 255 no-data would hold no object at all: the tag is not followed);
 * every other value is an *object* value. A palette's default rule already makes every index
   but 0 and the void foreground, so for palettes only the void is proposed (ignored); for gray
   label maps the object values are proposed as ``foreground_values`` when there are at most
@@ -131,6 +135,11 @@ class LabelVerdict:
         colormap_zero: the colour (code) that is that colormap's colour at 0.
         in_force_as_proposed: a policy could be proposed (or readings stated) and the policy
             in force reads every value as it (or one of them) would.
+        nodata: values every mask holding them declares as its no-data value (GDAL_NODATA).
+        nodata_image_share: over the masks holding a no-data value whose image declares one
+            too, the smallest share of the no-data pixels at which the image holds its own
+            no-data value in every band (None: not measured).
+        image_nodata: the no-data values those images declare.
     """
 
     indices: np.ndarray
@@ -151,6 +160,9 @@ class LabelVerdict:
     colormap: str | None = None
     colormap_zero: int | None = None
     in_force_as_proposed: bool = False
+    nodata: tuple[int, ...] = ()
+    nodata_image_share: float | None = None
+    image_nodata: tuple[float, ...] = ()
 
     @property
     def masks(self) -> int:
@@ -186,7 +198,9 @@ class LabelVerdict:
                 "one_class_in_force": self.one_class_in_force,
                 "shared_brightest": self.shared_brightest, "colormap": self.colormap,
                 "colormap_zero": self.colormap_zero,
-                "in_force_as_proposed": self.in_force_as_proposed}
+                "in_force_as_proposed": self.in_force_as_proposed,
+                "nodata": list(self.nodata), "nodata_image_share": self.nodata_image_share,
+                "image_nodata": [float(value) for value in self.image_nodata]}
 
 
 def _classes(policy: MaskPolicy, values: list[int], scale: str,
@@ -241,8 +255,9 @@ def _several_classes(background: int | None, objects: tuple[int, ...]) -> bool:
 
 
 def _proposal(palette: bool, background: int | None, void: int | None,
-              objects: tuple[int, ...], unlabelled: tuple[int, ...] = ()) -> MaskPolicy | None:
-    ignore = tuple(sorted({*unlabelled, *(() if void is None else (void,))}))
+              objects: tuple[int, ...], unlabelled: tuple[int, ...] = (),
+              nodata: tuple[int, ...] = ()) -> MaskPolicy | None:
+    ignore = tuple(sorted({*unlabelled, *nodata, *(() if void is None else (void,))}))
     if palette and background == 0:
         # the palette rule already makes every index but 0 and the void foreground
         return MaskPolicy(ignore_values=ignore) if ignore else None
@@ -258,6 +273,30 @@ def _colour_proposal(colours: list[int], objects: tuple[int, ...]) -> MaskPolicy
     if len(colours) != 2 or len(set(brightest)) < 2 or len(objects) != 1:
         return None
     return MaskPolicy(foreground_values=(max(colour_rgb(objects[0])),))
+
+
+def _declared_nodata(tally: AuditTally, indices: np.ndarray) -> tuple[int, ...]:
+    """Values that every label-map mask holding them declares as its no-data value."""
+    declared = tally["mask_nodata_declared"]
+    stated = tally["mask_nodata"]
+    holders: dict[int, bool] = {}
+    for index in indices.tolist():
+        for value in tally.label_counts.get(index, {}):
+            holders[value] = holders.get(value, True) and bool(
+                declared[index] and stated[index] == value)
+    return tuple(sorted(value for value, every in holders.items() if every))
+
+
+def _nodata_image(tally: AuditTally, indices: np.ndarray
+                  ) -> tuple[float | None, tuple[float, ...]]:
+    """The smallest share of no-data pixels where the image holds its own no-data value,
+    over the masks where it was measured, and the values those images declare."""
+    shares = tally["mask_nodata_image_share"][indices]
+    measured = np.isfinite(shares)
+    if not measured.any():
+        return None, ()
+    values = tally["image_nodata"][indices[measured]]
+    return float(shares[measured].min()), tuple(sorted({float(v) for v in values.tolist()}))
 
 
 def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | None:
@@ -281,9 +320,18 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     masks = int(indices.size)
     band = _separating_value(per_value, separating, masks)
     palette_void = VOID_INDEX if palette and VOID_INDEX in per_value else None
+    nodata = _declared_nodata(tally, indices)
+    if band in nodata:
+        band = None  # the file names it: no-data, not a border band
     others = {value: entry for value, entry in per_value.items()
-              if value not in (band, palette_void)}
+              if value not in (band, palette_void) and value not in nodata}
     background = _background(others, masks)
+    if nodata and not any(value != background for value in others):
+        # no object but the declared no-data: the tag is not followed
+        nodata = ()
+        others = {value: entry for value, entry in per_value.items()
+                  if value not in (band, palette_void)}
+        background = _background(others, masks)
     # a negative label is no class: "unlabelled" by convention (-1 of weak labels,
     # PyTorch's ignore_index); proposed as ignored beside any void
     unlabelled = tuple(sorted(value for value in others if value < 0 and value != background))
@@ -298,7 +346,8 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     void = band if band is not None and ring is None else palette_void
     readings: tuple[MaskPolicy, ...] = ()
     if ring is not None and not colour and not _several_classes(background, objects):
-        readings = tuple(MaskPolicy(foreground_values=values, ignore_values=unlabelled)
+        ignore = tuple(sorted({*unlabelled, *nodata}))
+        readings = tuple(MaskPolicy(foreground_values=values, ignore_values=ignore)
                          for values in (tuple(sorted((*objects, ring))), objects))
     elif ring is not None:
         objects = tuple(sorted((*objects, ring)))  # too many classes to tell structures
@@ -311,7 +360,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         proposal = _colour_proposal(list(per_value), objects)
     else:
         proposal = None if readings else _proposal(palette, background, void, objects,
-                                                   unlabelled)
+                                                   unlabelled, nodata)
     values = sorted(per_value)
     in_force = _classes(policy, values, scale, colour)
     proposed = (_classes(proposal, values, scale, colour) if proposal is not None
@@ -326,6 +375,8 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     colormap = colormap_of(colours)
     counted = tally.counted_pixels()[indices]
     foreground = tally["foreground"][indices]
+    nodata_share, image_nodata = _nodata_image(
+        tally, indices[tally["mask_nodata_pixels"][indices] > 0]) if nodata else (None, ())
     return LabelVerdict(
         indices=indices, masks_read=int(read.sum()), palette=palette, colour=colour,
         values=tuple(LabelValue(value, per_value[value][0], per_value[value][0] / total,
@@ -338,7 +389,8 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         shared_brightest=len(set(brightest)) < len(brightest),
         colormap=None if colormap is None else colormap[0],
         colormap_zero=None if colormap is None else values[colormap[1]],
-        in_force_as_proposed=as_proposed)
+        in_force_as_proposed=as_proposed, nodata=nodata, nodata_image_share=nodata_share,
+        image_nodata=image_nodata)
 
 
 def counts_under(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy

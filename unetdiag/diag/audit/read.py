@@ -43,6 +43,7 @@ from unetdiag.diag.audit.similarity import colour_channels, compare_with_image
 from unetdiag.diag.audit.storage import (
     bit_depth_index,
     dropped_samples,
+    gdal_nodata,
     reads_top_byte,
     signed_samples,
     stored_bits,
@@ -60,7 +61,7 @@ from unetdiag.diag.data.decoding import (
 )
 from unetdiag.diag.data.frames import later_frame_with_values
 from unetdiag.diag.data.instances import is_object_masks, read_instance_masks
-from unetdiag.diag.data.labelmaps import colour_layout, label_layout
+from unetdiag.diag.data.labelmaps import colour_layout, label_layout, nodata_layout
 from unetdiag.diag.data.orientation import orientation_of
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.reading import (
@@ -89,7 +90,8 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: ``image_stored_bits`` (0: not told), ``image_top_byte`` (16-bit colour read at 8 bits per
 #: channel), ``image_transparent`` (share of pixels with alpha below 255), ``image_samples``
 #: (a TIFF's samples per pixel, 0: not told) and ``image_dropped_samples`` (how many of them
-#: Pillow's mode leaves out).
+#: Pillow's mode leaves out); ``image_nodata``, the no-data value its ``GDAL_NODATA`` tag
+#: declares (``image_nodata_declared``; the value may be NaN).
 #:
 #: Masks: ``mask_read``; ``mask_top_byte``: bits per sample of a colour mask read at its top
 #: byte (0: none); size and frames; for a multi-frame mask whose first frame holds one value,
@@ -107,7 +109,11 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: ``label_map`` and its ``separator`` value (-1: none; see
 #: :mod:`unetdiag.diag.data.labelmaps`); for a folder of object masks
 #: (:mod:`unetdiag.diag.data.instances`), ``object_files`` and ``object_overlap`` (pixels
-#: inside two or more objects), 0 otherwise.
+#: inside two or more objects), 0 otherwise. GeoTIFF no-data (:func:`~.storage.gdal_nodata`):
+#: ``mask_nodata`` (``mask_nodata_declared``), the pixels holding it (``mask_nodata_pixels``;
+#: NaN pixels for a declared NaN), those of them the policy ignores (``mask_nodata_ignored``)
+#: and the share of them where every image band holds the image's own declared no-data
+#: value (``mask_nodata_image_share``, NaN: not measured). Counted only for files with the tag.
 #:
 #: Pairs: ``identical`` (mask plane equal to the image) and ``correlation`` (with the image's
 #: grey level), measured for photo-like masks only; ``threshold_gap``: how far apart the grey
@@ -133,6 +139,8 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "image_transparent": (np.float64, 0.0),
     "image_samples": (np.int16, 0),
     "image_dropped_samples": (np.int16, 0),
+    "image_nodata_declared": (np.bool_, False),
+    "image_nodata": (np.float64, math.nan),
     "mask_top_byte": (np.int8, 0),
     "mask_read": (np.bool_, False),
     "mask_width": (np.int32, 0),
@@ -164,6 +172,11 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "identical": (np.float64, math.nan),
     "correlation": (np.float64, math.nan),
     "threshold_gap": (np.float64, math.nan),
+    "mask_nodata_declared": (np.bool_, False),
+    "mask_nodata": (np.float64, math.nan),
+    "mask_nodata_pixels": (np.int64, 0),
+    "mask_nodata_ignored": (np.int64, 0),
+    "mask_nodata_image_share": (np.float64, math.nan),
 }
 
 
@@ -353,6 +366,9 @@ def _measure_image(image: Image.Image, frames: int, record: ChunkRecord, row: in
     columns["image_transparent"][row] = transparent_share(image)
     columns["image_samples"][row] = stored_samples(image)
     columns["image_dropped_samples"][row] = dropped_samples(image)
+    nodata = gdal_nodata(image)
+    if nodata is not None:
+        columns["image_nodata_declared"][row], columns["image_nodata"][row] = True, nodata
     columns["image_bit_depth"][row] = bit_depth_index(mode, values.dtype, bits,
                                                       signed_samples(image), top_byte)
     # mode, size and channels are compared beside the hash (see run._duplicates)
@@ -387,6 +403,12 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
     layout = label_layout(inspected)
     if layout is None and encoding.is_colour:
         layout = colour_layout(stored.values, inspected)
+    nodata = float(columns["mask_nodata"][row])
+    if columns["mask_nodata_declared"][row]:
+        _count_nodata(inspected, nodata, policy, columns, row)
+        if columns["mask_nodata_pixels"][row] and (layout is None or not layout.is_label_map):
+            # the file says which value is no class: a label raster, whatever its type
+            layout = nodata_layout(inspected, nodata) or layout
     label_map = False
     if layout is not None and layout.is_label_map:
         label_map = True
@@ -425,6 +447,41 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
                )[:] = decoded[box_rows, box_columns]
     record.mask_thumbnails[row] = mask_thumbnail(decoded)
     return plane, decoded
+
+
+def _count_nodata(inspected: InspectedMask, nodata: float, policy: MaskPolicy,
+                  columns: dict[str, np.ndarray], row: int) -> None:
+    """Pixels of the plane at the file's declared no-data value, and those the policy
+    ignores (a tagged file only: one comparison over its pixels)."""
+    plane = inspected.plane
+    if math.isnan(nodata):
+        held = int(np.count_nonzero(np.isnan(plane))) if plane.dtype.kind == "f" else 0
+        ignored = 0  # a value policy names finite values; NaN is read as background
+    else:
+        if inspected.value_counts is not None and nodata == round(nodata):
+            held = int(dict(inspected.value_counts).get(int(nodata), 0))
+        else:
+            held = int(np.count_nonzero(plane == nodata))
+        ignored = held if nodata in policy.ignore_values else 0
+    columns["mask_nodata_pixels"][row] = held
+    columns["mask_nodata_ignored"][row] = ignored
+
+
+def _nodata_image_share(image_values: np.ndarray, image_mode: str, plane: np.ndarray,
+                        mask_nodata: float, image_nodata: float) -> float:
+    """Share of the mask's no-data pixels at which every image band holds the image's own
+    declared no-data value (NaN when the sizes differ)."""
+    colour = colour_channels(image_values, image_mode)
+    if colour.shape[:2] != plane.shape:
+        return math.nan
+    where = np.isnan(plane) if math.isnan(mask_nodata) else plane == mask_nodata
+    inside = colour[where]
+    if not inside.size:
+        return math.nan
+    at = np.isnan(inside) if math.isnan(image_nodata) else inside == image_nodata
+    if at.ndim > 1:
+        at = at.all(axis=1)
+    return float(np.count_nonzero(at) / at.shape[0])
 
 
 def _edge_share(inspected: InspectedMask) -> float:
@@ -467,6 +524,10 @@ def _open_mask(path: str, record: ChunkRecord, row: int) -> StoredMask:
         mask, mask_format, mask_frames = _open(path)
         bits = stored_bits(mask, path)
         record.columns["mask_top_byte"][row] = bits if reads_top_byte(mask, bits) else 0
+        nodata = gdal_nodata(mask)
+        if nodata is not None:
+            record.columns["mask_nodata_declared"][row] = True
+            record.columns["mask_nodata"][row] = nodata
         stored = stored_mask(mask, mask_format, mask_frames)
         values = stored.values
         if mask_frames > 1 and values.size and not np.any(values != values.flat[0]):
@@ -520,6 +581,10 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
             foreground=int(columns["foreground"][row]), nonbinary=nonbinary)
         for name, value in similarity._asdict().items():
             columns[name][row] = value
+        if columns["mask_nodata_pixels"][row] and columns["image_nodata_declared"][row]:
+            columns["mask_nodata_image_share"][row] = _nodata_image_share(
+                image_values, image_mode, plane, float(columns["mask_nodata"][row]),
+                float(columns["image_nodata"][row]))
 
 
 def read_chunk(tasks: Sequence[tuple[int, str, str]],

@@ -10,6 +10,9 @@
   TIFF with a near-infrared extra sample opens as ``RGB``).
 * :func:`signed_samples`: TIFF SampleFormat 2 (two's-complement integers), which Pillow opens
   as mode ``I``.
+* :func:`gdal_nodata`: the no-data value a GeoTIFF declares in GDAL's ``GDAL_NODATA`` tag
+  (42113, an ASCII number such as ``"255"``, ``"-9999"`` or ``"nan"``), as GDAL and rasterio
+  write it for pixels outside a raster's valid footprint.
 * :func:`transparent_share`: the share of pixels whose alpha (as Pillow reads it) is below
   255, decided from the alpha band's extrema and counted from its histogram only when some
   pixel is transparent; a BMP's alpha of 0 everywhere is an unused byte, not a transparent
@@ -59,6 +62,8 @@ _TIFF_BITS_PER_SAMPLE = 258
 _TIFF_SAMPLES_PER_PIXEL = 277
 _TIFF_SAMPLE_FORMAT = 339
 _TIFF_SIGNED = 2
+#: GDAL's private TIFF tag holding a band's no-data value as ASCII text (GDAL's GTiff driver).
+GDAL_NODATA_TAG = 42113
 
 
 def _tag(image: Image.Image, tag: int) -> tuple[int, ...]:
@@ -134,6 +139,32 @@ def header_facts(path: Path | str) -> tuple[int, int, int]:
 def signed_samples(image: Image.Image) -> bool:
     """The file is a TIFF of signed integer samples (SampleFormat 2)."""
     return image.format == "TIFF" and _TIFF_SIGNED in _tag(image, _TIFF_SAMPLE_FORMAT)
+
+
+def gdal_nodata(image: Image.Image) -> float | None:
+    """The no-data value a TIFF declares in its ``GDAL_NODATA`` tag (NaN for ``"nan"``);
+    None without the tag, for other formats, or when the text is no number. Read from the
+    tags Pillow parsed when it opened the file: no pixel is touched.
+
+    >>> import io
+    >>> from PIL import TiffImagePlugin
+    >>> tags = TiffImagePlugin.ImageFileDirectory_v2(); tags[GDAL_NODATA_TAG] = "-9999"
+    >>> buffer = io.BytesIO(); Image.new("F", (2, 2)).save(buffer, "TIFF", tiffinfo=tags)
+    >>> gdal_nodata(Image.open(buffer))
+    -9999.0
+    """
+    if image.format != "TIFF":
+        return None
+    tags = getattr(image, "tag_v2", None)
+    text = tags.get(GDAL_NODATA_TAG) if tags is not None else None
+    if isinstance(text, bytes):
+        text = text.decode("ascii", "replace")
+    if not isinstance(text, str):
+        return None
+    try:
+        return float(text.strip("\x00 \t\r\n"))
+    except ValueError:
+        return None
 
 
 def transparent_share(image: Image.Image) -> float:

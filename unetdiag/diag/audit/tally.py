@@ -228,12 +228,21 @@ class AuditTally:
                         & (columns["identical"] >= OVERLAY_IDENTICAL_FRACTION))
         return overlaid & ~self.same_file & columns["mask_read"] & ~self.mask_is_image()
 
+    def nodata_read_as_class(self) -> np.ndarray:
+        """Masks holding the no-data value their file declares (GDAL_NODATA) on pixels the
+        policy in force does not ignore: those pixels are decoded as object or background."""
+        columns = self.columns
+        return columns["mask_read"] & (columns["mask_nodata_pixels"]
+                                       > columns["mask_nodata_ignored"])
+
     def mask_thresholds_image(self) -> np.ndarray:
         """Masks one threshold of their (different-file) image reproduces, not already
-        counted by :meth:`mask_is_image`."""
+        counted by :meth:`mask_is_image`. Masks whose declared no-data the policy reads as a
+        class are left out: where the no-data lies the image holds no data either (0 outside
+        a scene's footprint), so a threshold reproduces that region, not the annotation."""
         with np.errstate(invalid="ignore"):
             fits = self.columns["threshold_gap"] > 0
-        return fits & ~self.same_file & ~self.mask_is_image()
+        return fits & ~self.same_file & ~self.mask_is_image() & ~self.nodata_read_as_class()
 
     def size_mismatch(self) -> np.ndarray:
         columns = self.columns

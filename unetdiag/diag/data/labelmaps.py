@@ -23,6 +23,11 @@ so the audit describes their values and proposes a value policy
   not the two levels of an intensity mask; so is a mask holding one value that is neither end
   of its scale (a trimap of background alone, all 2).
 
+A mask whose file declares a no-data value (GeoTIFF's ``GDAL_NODATA`` tag) and holds it beside
+a few whole numbers is a label raster with pixels outside its footprint
+(:func:`nodata_layout`), whatever the number type (rasterio writes float32 labels 0.0/1.0
+with -9999 outside the scene): the declared value is the file's own word that it is no class.
+
 Colour masks are judged from their colours (:func:`colour_layout`): an RGB mask stored
 losslessly with 2 to :data:`MAX_LABEL_VALUES` colours covering whole regions is a
 colour-coded label map (CamVid's original release: 32 classes, one colour each), unless it
@@ -209,6 +214,43 @@ def label_layout(inspected: InspectedMask) -> LabelLayout | None:
     return LabelLayout(counts=counts, whole_region_share=share,
                        separator=separator_value(plane, counts) if is_label_map else None,
                        is_label_map=is_label_map)
+
+
+def nodata_layout(inspected: InspectedMask, nodata: float) -> LabelLayout | None:
+    """The :class:`LabelLayout` of a mask that holds ``nodata``, the finite no-data value its
+    file declares, beside other values, all of them at most :data:`MAX_LABEL_VALUES` whole
+    numbers (integer or float storage), stored losslessly in one plane, most of those away
+    from the scale's ends inside whole regions; None otherwise
+    (:func:`label_layout` judges it then). Two values suffice ({0, 255} on a tile without
+    objects): the declared value is no level of an intensity mask.
+
+    >>> import numpy as np
+    >>> from unetdiag.diag.data.decoding import inspect_mask_values
+    >>> labels = np.zeros((16, 16), np.float32); labels[:, :5] = -9999; labels[10:, 10:] = 1
+    >>> nodata_layout(inspect_mask_values(labels, "TIFF", "F", MaskPolicy()), -9999).counts
+    {-9999: 80, 0: 140, 1: 36}
+    """
+    encoding = inspected.encoding
+    plane = inspected.plane
+    if (not math.isfinite(nodata) or nodata != round(nodata) or encoding.lossy
+            or encoding.is_colour or plane.dtype.kind not in "uif"
+            or encoding.nonfinite_count or not 2 <= encoding.distinct_values <= MAX_LABEL_VALUES):
+        return None
+    if plane.dtype.kind == "f":
+        values, pixels = np.unique(plane, return_counts=True)
+        if not (np.all(values == np.round(values)) and np.all(np.abs(values) < 2 ** 31)):
+            return None
+        counts = {int(value): int(count) for value, count in zip(values, pixels, strict=True)}
+    else:
+        counts = _value_counts(inspected)
+    if int(nodata) not in counts:
+        return None
+    share = whole_region_share(plane, scale_ends(encoding.scale, encoding.min_value,
+                                                 encoding.max_value))
+    if share < WHOLE_REGION_SHARE:  # NaN (every pixel at an end) passes
+        return None
+    return LabelLayout(counts=counts, whole_region_share=share,
+                       separator=separator_value(plane, counts), is_label_map=True)
 
 
 def _numbered_objects_layout(inspected: InspectedMask) -> LabelLayout | None:
