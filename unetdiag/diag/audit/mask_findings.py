@@ -216,23 +216,27 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
     nonfinite = columns["mask_nonfinite"] > 0
     if nonfinite.any():
         count, listed = tally.select(nonfinite, columns["mask_nonfinite"] / columns["pixels"])
+        cause, fix, declared = _non_finite_cause(tally, nonfinite, count)
+        title = (f"{plural(count, 'mask')} {verb(count, 'holds', 'hold')} NaN, declared "
+                 f"no-data by {verb(count, 'its', 'their')} GDAL_NODATA tag" if declared == count
+                 else f"{plural(count, 'mask')} {verb(count, 'holds', 'hold')} NaN or infinite "
+                 "values")
         findings.append(audit_finding(
-            "mask.non_finite", Severity.ERROR,
-            f"{plural(count, 'mask')} {verb(count, 'holds', 'hold')} NaN or infinite "
-            "values",
+            "mask.non_finite", Severity.ERROR, title,
             "unetdiag decodes non-finite mask values as background, but a loader that passes "
-            "them on makes the loss NaN for the whole batch. Usually a mask normalised by its "
-            "own maximum (0/0 on an empty mask).",
-            "Re-export the listed masks with finite values.",
+            f"them on makes the loss NaN for the whole batch. {cause}", fix,
             {"masks": count,
-             "non_finite_pixels": by_file(paths, listed, columns["mask_nonfinite"], int)},
+             "non_finite_pixels": by_file(paths, listed, columns["mask_nonfinite"], int),
+             "nan_declared_nodata": declared},
             listed_names(paths, listed)))
     # two values the policy splits into object and background are a binary mask whatever
     # the levels (0/128): nothing sits between two classes
     two_levels = ((columns["distinct_values"] == 2) & (columns["foreground"] > 0)
                   & (columns["foreground"] < tally.counted_pixels()))
+    # NaN or infinite values lie on no scale: mask.non_finite names them, not this finding
+    finite_between = columns["nonbinary"] * columns["pixels"] - columns["mask_nonfinite"] > 0.5
     nonbinary = ((columns["nonbinary"] > 0) & columns["mask_read"] & ~columns["label_map"]
-                 & ~two_levels)
+                 & ~two_levels & finite_between)
     if nonbinary.any():
         count, listed = tally.select(nonbinary, columns["nonbinary"])
         nonbinary_pixels = columns["nonbinary"] * columns["pixels"]
@@ -249,8 +253,10 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
             cause = ("They lie beyond their scale's ends (JPEG's overshoot: values above 1 in "
                      "masks that hold 0 and 1), and the threshold reads them as the nearer "
                      "class.")
-        elif math.isnan(edge):
+        elif math.isnan(edge) and _all_palette(tally, nonbinary):
             cause = "They are palette labels beyond two classes, so where they sit is moot."
+        elif math.isnan(edge):
+            cause = "Where they sit (on object edges or inside regions) could not be measured."
         elif edge >= EDGE_SHARE_FOR_RESAMPLING:
             cause = (f"{edge:.0%} of them sit on object edges, next to both background and "
                      f"foreground: {_edge_values_cause(columns['lossy'][nonbinary])}.")
@@ -299,6 +305,49 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
             {"masks": count, "tolerance": THRESHOLD_SPREAD_TOLERANCE, "foreground": rows},
             listed_names(paths, listed)))
     return findings
+
+
+def _all_palette(tally: AuditTally, chosen: np.ndarray) -> bool:
+    """Every chosen mask is stored as palette labels."""
+    ids = tally.encoding_ids[chosen]
+    return bool(ids.size) and all(ids >= 0) and all(
+        tally.encodings[number].palette == "labels" for number in ids.tolist())
+
+
+def _non_finite_cause(tally: AuditTally, nonfinite: np.ndarray, count: int
+                      ) -> tuple[str, str, int]:
+    """Why masks hold NaN, the fix, and how many of them declare NaN no-data (GDAL_NODATA
+    "nan") and hold no other non-finite value: there the NaNs are the file's no-data."""
+    columns = tally.columns
+    declared = (nonfinite & columns["mask_nodata_declared"] & np.isnan(columns["mask_nodata"])
+                & (columns["mask_nodata_pixels"] == columns["mask_nonfinite"]))
+    number = int(declared.sum())
+    normalised = "Usually a mask normalised by its own maximum (0/0 on an empty mask)."
+    plain_fix = "Re-export the listed masks with finite values."
+    if not number:
+        return normalised, plain_fix, 0
+    nan_pixels = int(columns["mask_nodata_pixels"][declared].sum())
+    share = nan_pixels / max(1, int(columns["pixels"][columns["mask_read"]].sum()))
+    which = (f"In {'each of them' if number == count else f'{number} of them'}"
+             if count > 1 else "In it")
+    cause = (f"{which} the file's GDAL_NODATA tag declares NaN no-data: the NaNs mark pixels "
+             "without valid data (outside a scene's footprint, as GDAL and rasterio write "
+             "them), not a normalisation error. unetdiag reads them as background: "
+             f"{_compact_percent(share)} of all mask pixels train as background though "
+             "nothing was labelled there.")
+    images = declared & np.isfinite(columns["mask_nodata_image_share"])
+    if images.any():
+        lowest = float(columns["mask_nodata_image_share"][images].min())
+        values = sorted({f"{v:g}" for v in columns["image_nodata"][images].tolist()})
+        where = "at every one of them" if lowest >= 1 else f"at {lowest:.0%} or more of them"
+        cause += (f" The images declare no-data too ({join_names(values)}) and hold it in every "
+                  f"band {where}.")
+    if number < count:
+        cause += f" In the other {count - number}: {normalised[0].lower()}{normalised[1:]}"
+    fix = ("Write the masks with a finite no-data value (e.g. 255 in 8-bit: rasterio's "
+           "nodata=255, or numpy.nan_to_num(mask, nan=255)) and pass --ignore-values 255 to "
+           "audit-data and train, so those pixels weigh nothing.")
+    return cause, fix, number
 
 
 def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,

@@ -39,6 +39,7 @@ from PIL import Image
 
 from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, foreground_box
 from unetdiag.diag.audit.linesketch import EMPTY, SKETCH_SIZE, LineSketcher
+from unetdiag.diag.audit.nodata import count_nodata, nodata_image_share
 from unetdiag.diag.audit.similarity import colour_channels, compare_with_image
 from unetdiag.diag.audit.storage import (
     bit_depth_index,
@@ -405,7 +406,7 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
         layout = colour_layout(stored.values, inspected)
     nodata = float(columns["mask_nodata"][row])
     if columns["mask_nodata_declared"][row]:
-        _count_nodata(inspected, nodata, policy, columns, row)
+        count_nodata(inspected, nodata, policy, columns, row)
         if columns["mask_nodata_pixels"][row] and (layout is None or not layout.is_label_map):
             # the file says which value is no class: a label raster, whatever its type
             layout = nodata_layout(inspected, nodata) or layout
@@ -447,41 +448,6 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
                )[:] = decoded[box_rows, box_columns]
     record.mask_thumbnails[row] = mask_thumbnail(decoded)
     return plane, decoded
-
-
-def _count_nodata(inspected: InspectedMask, nodata: float, policy: MaskPolicy,
-                  columns: dict[str, np.ndarray], row: int) -> None:
-    """Pixels of the plane at the file's declared no-data value, and those the policy
-    ignores (a tagged file only: one comparison over its pixels)."""
-    plane = inspected.plane
-    if math.isnan(nodata):
-        held = int(np.count_nonzero(np.isnan(plane))) if plane.dtype.kind == "f" else 0
-        ignored = 0  # a value policy names finite values; NaN is read as background
-    else:
-        if inspected.value_counts is not None and nodata == round(nodata):
-            held = int(dict(inspected.value_counts).get(int(nodata), 0))
-        else:
-            held = int(np.count_nonzero(plane == nodata))
-        ignored = held if nodata in policy.ignore_values else 0
-    columns["mask_nodata_pixels"][row] = held
-    columns["mask_nodata_ignored"][row] = ignored
-
-
-def _nodata_image_share(image_values: np.ndarray, image_mode: str, plane: np.ndarray,
-                        mask_nodata: float, image_nodata: float) -> float:
-    """Share of the mask's no-data pixels at which every image band holds the image's own
-    declared no-data value (NaN when the sizes differ)."""
-    colour = colour_channels(image_values, image_mode)
-    if colour.shape[:2] != plane.shape:
-        return math.nan
-    where = np.isnan(plane) if math.isnan(mask_nodata) else plane == mask_nodata
-    inside = colour[where]
-    if not inside.size:
-        return math.nan
-    at = np.isnan(inside) if math.isnan(image_nodata) else inside == image_nodata
-    if at.ndim > 1:
-        at = at.all(axis=1)
-    return float(np.count_nonzero(at) / at.shape[0])
 
 
 def _edge_share(inspected: InspectedMask) -> float:
@@ -582,7 +548,7 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
         for name, value in similarity._asdict().items():
             columns[name][row] = value
         if columns["mask_nodata_pixels"][row] and columns["image_nodata_declared"][row]:
-            columns["mask_nodata_image_share"][row] = _nodata_image_share(
+            columns["mask_nodata_image_share"][row] = nodata_image_share(
                 image_values, image_mode, plane, float(columns["mask_nodata"][row]),
                 float(columns["image_nodata"][row]))
 
