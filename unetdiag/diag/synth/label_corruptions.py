@@ -17,7 +17,10 @@ encodings are the ones documented for those datasets:
 * :func:`thin_jpeg_masks`: vessel trees (DRIVE, CHASE_DB1) saved as JPEG, 1 to 4 pixels wide;
 * :func:`large_objects`: a few masks whose object covers most of the image (Kvasir-SEG's
   largest polyps), polarity right;
-* :func:`animated_gif_masks`: two-frame GIFs whose first frame, the one read, is blank.
+* :func:`animated_gif_masks`: two-frame GIFs whose first frame, the one read, is blank;
+* :func:`geotiff_nodata_masks`: label rasters cut from a scene (0 background, 1 object) whose
+  edge tiles hold a no-data value outside the footprint, declared in GDAL's ``GDAL_NODATA``
+  TIFF tag (42113), with the image 0 there, as rasterio writes them.
 
 They are registered in :data:`unetdiag.diag.synth.corruptions.CORRUPTIONS`.
 """
@@ -30,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, TiffImagePlugin
 from scipy import ndimage
 
 from unetdiag.diag.data.decoding import decode_mask
@@ -298,8 +301,65 @@ def animated_gif_masks(case: Any, rng: np.random.Generator, fraction: float = 1.
     return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode, ".gif")
 
 
+#: GDAL's private TIFF tag holding a raster's no-data value as ASCII text.
+GDAL_NODATA_TAG = 42113
+
+
+def geotiff_nodata_masks(case: Any, rng: np.random.Generator, fraction: float = 0.5,
+                         count: int | None = None, nodata: str = "255",
+                         dtype: str = "uint8") -> list[Path]:
+    """Every mask rewritten as a TIFF label raster (0 background, 1 object, ``dtype``) whose
+    ``GDAL_NODATA`` tag declares ``nodata`` (``"255"``, ``"-9999"``, ``"nan"``); in the chosen
+    pairs (edge tiles of a scene) a diagonal footprint boundary cuts off a corner, which holds
+    ``nodata`` in the mask and 0 in every band of the image.
+
+    Simulates: rasterio/GDAL label tiles on a scene's edge (nshaud/DeepNetsForEO#35,
+    NRCan/geo-deep-learning#480, CosmiQ/solaris#328). Shows: read by a threshold, 255 is the
+    object and the object background; -9999 on a float scale makes the whole footprint
+    foreground; and the no-data corner equals a threshold of the image (0 there).
+    """
+    edges = set(case.pair_indices(rng, fraction, count))
+    tags = TiffImagePlugin.ImageFileDirectory_v2()
+    tags[GDAL_NODATA_TAG] = nodata
+    tags.tagtype[GDAL_NODATA_TAG] = 2  # ASCII, as GDAL writes it
+    stored_nodata = np.dtype(dtype).type(float(nodata))
+    changed = []
+    for index in range(len(case.masks)):
+        old = case.masks[index]
+        foreground = decode_mask(old)[0].astype(bool)
+        labels = foreground.astype(dtype)
+        if index in edges:
+            height, width = foreground.shape
+            rows, columns = np.mgrid[0:height, 0:width]
+            cut = int(rng.integers((height + width) // 4, (height + width) // 2))
+            outside = rows + columns < cut
+            labels[outside] = stored_nodata
+            _zero_image(case.images[index], outside)
+        buffer = io.BytesIO()
+        Image.fromarray(labels).save(buffer, format="TIFF", tiffinfo=tags)
+        new = old.with_suffix(".tif")
+        atomic_write_bytes(new, buffer.getvalue())
+        if new != old:
+            old.unlink()
+        case.masks[index] = new
+        changed.append(new)
+    return changed
+
+
+def _zero_image(path: Path, outside: np.ndarray) -> None:
+    """Set every band of the image at ``path`` to 0 where ``outside`` (same file, format)."""
+    with Image.open(path) as stored:
+        file_format = stored.format
+        values = np.array(stored)
+    values[outside] = 0
+    buffer = io.BytesIO()
+    Image.fromarray(values).save(buffer, format=file_format)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
 #: The corruptions of this module, by the ``kind`` a catalogue entry names.
 LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         trimap_masks, class_index_masks, palette_void_masks, fov_masks, thin_jpeg_masks,
-        large_objects, instance_label_masks, alpha_cutout_masks, animated_gif_masks)}
+        large_objects, instance_label_masks, alpha_cutout_masks, animated_gif_masks,
+        geotiff_nodata_masks)}
