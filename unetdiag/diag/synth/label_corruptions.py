@@ -307,7 +307,7 @@ GDAL_NODATA_TAG = 42113
 
 def geotiff_nodata_masks(case: Any, rng: np.random.Generator, fraction: float = 0.5,
                          count: int | None = None, nodata: str = "255",
-                         dtype: str = "uint8") -> list[Path]:
+                         dtype: str = "uint8", tagged: bool = True) -> list[Path]:
     """Every mask rewritten as a TIFF label raster (0 background, 1 object, ``dtype``) whose
     ``GDAL_NODATA`` tag declares ``nodata`` (``"255"``, ``"-9999"``, ``"nan"``); in the chosen
     pairs (edge tiles of a scene) a diagonal footprint boundary cuts off a corner, which holds
@@ -317,11 +317,13 @@ def geotiff_nodata_masks(case: Any, rng: np.random.Generator, fraction: float = 
     NRCan/geo-deep-learning#480, CosmiQ/solaris#328). Shows: read by a threshold, 255 is the
     object and the object background; -9999 on a float scale makes the whole footprint
     foreground; and the no-data corner equals a threshold of the image (0 there).
+    ``tagged=False`` writes the same values without the tag.
     """
     edges = set(case.pair_indices(rng, fraction, count))
     tags = TiffImagePlugin.ImageFileDirectory_v2()
-    tags[GDAL_NODATA_TAG] = nodata
-    tags.tagtype[GDAL_NODATA_TAG] = 2  # ASCII, as GDAL writes it
+    if tagged:
+        tags[GDAL_NODATA_TAG] = nodata
+        tags.tagtype[GDAL_NODATA_TAG] = 2  # ASCII, as GDAL writes it
     stored_nodata = np.dtype(dtype).type(float(nodata))
     changed = []
     for index in range(len(case.masks)):
