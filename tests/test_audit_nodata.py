@@ -202,3 +202,29 @@ def test_255_without_a_tag_is_read_as_before(tmp_path):
     assert label.evidence.get("nodata", []) == []  # (no such key before the tag was read)
     assert label.evidence["proposed_flags"] == "--foreground-values 1,255"
     assert "GDAL_NODATA" not in text(report)
+
+
+def test_train_decoder_notes_declared_nodata_the_policy_reads_as_a_class(tmp_path):
+    from unetdiag.training.data_stats import decoded_findings
+    from unetdiag.training.decoder import DecodeLog, decode_pair
+
+    labels = np.zeros((32, 32), np.uint8)
+    labels[20:28, 20:28] = 1
+    labels[:8, :] = 255
+    save_tiff(tmp_path / "m.tif", labels, "255")
+    Image.fromarray(np.full((32, 32), 90, np.uint8)).save(tmp_path / "i.png")
+    default = DecodeLog()
+    decode_pair(str(tmp_path / "i.png"), str(tmp_path / "m.tif"), channels=1,
+                policy=DEFAULT_POLICY, decode_log=default)
+    assert default.nodata_masks == {str(tmp_path / "m.tif"): (255.0, 256, 256)}
+    finding = next(f for f in decoded_findings(default, DEFAULT_POLICY) if f.id == "mask.nodata")
+    assert finding.title == ("1 of 1 mask holds the no-data value its GDAL_NODATA tag "
+                             "declares, trained as a class")
+    assert "256 of those pixels train as foreground and 0 as background" in finding.explanation
+    assert finding.fix.startswith("Pass --ignore-values 255")
+    right = MaskPolicy(foreground_values=(1,), ignore_values=(255,))
+    ignored = DecodeLog()
+    decode_pair(str(tmp_path / "i.png"), str(tmp_path / "m.tif"), channels=1, policy=right,
+                decode_log=ignored)
+    assert ignored.nodata_masks == {}
+    assert "mask.nodata" not in {f.id for f in decoded_findings(ignored, right)}

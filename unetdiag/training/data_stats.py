@@ -17,7 +17,10 @@ from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.dice_stability import check_dice_config
 from unetdiag.diag.checks.geometry import PairSizes, geometry_findings
 from unetdiag.diag.checks.intensity import narrow_range_training
-from unetdiag.diag.checks.label_maps import threshold_on_label_maps
+from unetdiag.diag.checks.label_maps import (
+    declared_nodata_read_as_class,
+    threshold_on_label_maps,
+)
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import EmptyRule, trivial_baselines
 from unetdiag.diag.core.findings import Finding
@@ -170,4 +173,6 @@ def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy) -> list[Finding]
     if decode_log.blank_first_frames:
         findings.append(blank_first_frames(dict(sorted(decode_log.blank_first_frames.items())),
                                            source="data"))
-    return findings + ([label_maps] if label_maps is not None else [])
+    nodata = declared_nodata_read_as_class(decode_log.nodata_masks,
+                                           len(decode_log.decoded_masks), policy, source="data")
+    return findings + [finding for finding in (label_maps, nodata) if finding is not None]

@@ -54,6 +54,10 @@ class DecodeLog:
     #: ``mask path -> (frames, the first later frame with several values, frames examined)``
     #: of multi-frame masks whose first frame, the one read, holds a single value.
     blank_first_frames: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    #: ``mask path -> (declared no-data value, its pixels, pixels of them decoded as
+    #: foreground)`` of masks holding the no-data value their GDAL_NODATA tag declares on
+    #: pixels the policy does not ignore.
+    nodata_masks: dict[str, tuple[float, int, int]] = field(default_factory=dict)
     #: masks that store several colours but whose plane read (the brightest channel) holds
     #: one value: colours the reading cannot tell apart (a colormap's two ends).
     alike_colour_masks: set[str] = field(default_factory=set)
@@ -102,6 +106,10 @@ class DecodeLog:
         with self._lock:
             self.alike_colour_masks.add(path)
 
+    def record_nodata(self, path: str, value: float, pixels: int, foreground: int) -> None:
+        with self._lock:
+            self.nodata_masks[path] = (value, pixels, foreground)
+
     def record_dropped_samples(self, path: str, stored: int, read: int) -> None:
         with self._lock:
             self.dropped_samples[path] = (stored, read)
@@ -147,7 +155,7 @@ def decode_pair(image_file: str, mask_file: str, *, channels: int, policy: MaskP
         numbered = read_by_numbering(inspected, policy)
         if numbered is not None:
             decode_log.record_label_map(mask_file, sorted(numbered.counts))
-        _note_storage(decode_log, image_file, mask_file, inspected, mask)
+        _note_storage(decode_log, image_file, mask_file, inspected, mask, policy)
         if _colours_read_alike(stored.values, inspected.plane):
             decode_log.record_alike_colours(mask_file)
     except Exception as error:  # recorded with the file name, then re-raised
@@ -168,19 +176,27 @@ def _colours_read_alike(values: np.ndarray, plane: np.ndarray) -> bool:
 
 
 def _note_storage(decode_log: DecodeLog, image_file: str, mask_file: str,
-                  inspected: InspectedMask, mask: np.ndarray) -> None:
+                  inspected: InspectedMask, mask: np.ndarray, policy: MaskPolicy) -> None:
     """What the files store that Pillow's reading leaves out (their headers: 16-bit colour,
-    samples beyond the bands) and empty masks whose annotation is on a later frame."""
+    samples beyond the bands, a declared no-data value the policy reads as a class) and
+    empty masks whose annotation is on a later frame."""
     plane = inspected.plane
-    image_bits, samples, dropped = header_facts(image_file)
+    image_bits, samples, dropped, _ = header_facts(image_file)
     if image_bits:  # the values as read, before any change of channels
         decode_log.record_top_byte(image_file, image_bits,
                                    np.rint(read_image(image_file) * 255), is_mask=False)
     if dropped:
         decode_log.record_dropped_samples(image_file, samples, samples - dropped)
-    mask_bits, _, _ = header_facts(mask_file)
+    mask_bits, _, _, nodata = header_facts(mask_file)
     if mask_bits:
         decode_log.record_top_byte(mask_file, mask_bits, plane, is_mask=True)
+    if nodata is not None and plane.ndim == 2 and nodata not in policy.ignore_values:
+        held = (np.isnan(plane) if plane.dtype.kind == "f" else np.zeros(plane.shape, bool)
+                ) if np.isnan(nodata) else plane == nodata
+        pixels = int(np.count_nonzero(held))
+        if pixels and held.shape == mask.shape:
+            decode_log.record_nodata(mask_file, nodata, pixels,
+                                     int(np.count_nonzero(mask[held] > 0)))
     frames = inspected.encoding.frames
     if frames > 1 and not mask.any() and not np.any(plane != plane.flat[0]):
         later, examined = later_frame_with_values(mask_file)

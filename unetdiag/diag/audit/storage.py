@@ -116,12 +116,13 @@ def dropped_samples(image: Image.Image) -> int:
     return max(0, samples - len(image.getbands())) if samples else 0
 
 
-def header_facts(path: Path | str) -> tuple[int, int, int]:
-    """``(top-byte bits, stored samples, dropped samples)`` of a file (or page), from its
-    header: bits per sample when Pillow reads only the top 8 of each channel (else 0), and
-    the samples per pixel a TIFF stores and how many of them Pillow's mode leaves out. All 0
-    for a file Pillow cannot open (its reader says what is wrong). For the trainer's decoder,
-    which never sees the :class:`~PIL.Image.Image`."""
+def header_facts(path: Path | str) -> tuple[int, int, int, float | None]:
+    """``(top-byte bits, stored samples, dropped samples, no-data)`` of a file (or page),
+    from its header: bits per sample when Pillow reads only the top 8 of each channel (else
+    0), the samples per pixel a TIFF stores and how many of them Pillow's mode leaves out, and
+    the no-data value its GDAL_NODATA tag declares (:func:`gdal_nodata`). All 0 (None) for a
+    file Pillow cannot open (its reader says what is wrong). For the trainer's decoder, which
+    never sees the :class:`~PIL.Image.Image`."""
     file, page = split_page_reference(path)
     try:
         with warnings.catch_warnings():
@@ -131,9 +132,9 @@ def header_facts(path: Path | str) -> tuple[int, int, int]:
                     image.seek(page - 1)
                 bits = stored_bits(image, file)
                 return (bits if reads_top_byte(image, bits) else 0, stored_samples(image),
-                        dropped_samples(image))
+                        dropped_samples(image), gdal_nodata(image))
     except Exception:  # noqa: BLE001 - any failure here is the reader's to report
-        return 0, 0, 0
+        return 0, 0, 0, None
 
 
 def signed_samples(image: Image.Image) -> bool:

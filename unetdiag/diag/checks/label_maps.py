@@ -64,3 +64,46 @@ def threshold_on_label_maps(label_maps: Mapping[str, Sequence[int]], masks: int,
         {"label_maps": count, "masks": masks, "values": values[:256],
          "policy": policy.to_dict()},
         tuple(sorted(label_maps)[:LISTED_FILES]), source)
+
+
+def declared_nodata_read_as_class(nodata_masks: Mapping[str, tuple[float, int, int]],
+                                  masks: int, policy: MaskPolicy, source: str
+                                  ) -> Finding | None:
+    """``mask.nodata`` (warning) when the decoder met masks holding the no-data value their
+    GDAL_NODATA tag declares, on pixels the policy does not ignore: they train as a class.
+    ``nodata_masks``: mask path -> (value, its pixels, those decoded as foreground).
+
+    >>> finding = declared_nodata_read_as_class({"t.tif": (255.0, 40, 40)}, 4, MaskPolicy(),
+    ...                                         "data")
+    >>> finding.title
+    '1 of 4 masks holds the no-data value its GDAL_NODATA tag declares, trained as a class'
+    """
+    if not nodata_masks:
+        return None
+    count = len(nodata_masks)
+    first = min(nodata_masks)
+    values = sorted({value for value, _, _ in nodata_masks.values()}, key=str)
+    named = ", ".join("NaN" if value != value else f"{value:g}" for value in values)
+    pixels = sum(held for _, held, _ in nodata_masks.values())
+    foreground = sum(fore for _, _, fore in nodata_masks.values())
+    finite = [f"{value:g}" for value in values if value == value]
+    fix = (f"Pass --ignore-values {','.join(finite)} so those pixels weigh nothing (with "
+           "--foreground-values naming the object values; `unetdiag audit-data` proposes both "
+           "from the values)." if finite else "")
+    if len(finite) < len(values):
+        fix += (" NaN cannot be named in --ignore-values: write those masks with a finite "
+                "no-data value (e.g. 255 in 8-bit) and ignore it.")
+    return Finding(
+        "mask.nodata", Severity.WARNING,
+        f"{count} of {plural(masks, 'mask')} {verb(count, 'holds', 'hold')} the no-data value "
+        f"{verb(count, 'its', 'their')} GDAL_NODATA tag declares, trained as a class",
+        f"{plural(count, 'mask')} ({'first: ' if count > 1 else ''}{first}) "
+        f"{verb(count, 'holds', 'hold')} {named} on {pixels} pixels, and each file's "
+        "GDAL_NODATA tag declares that value no-data (pixels without valid data, outside a "
+        "scene's footprint as GDAL and rasterio write them). The policy in force "
+        f"({policy.describe()}) does not ignore it: {foreground} of those pixels train as "
+        f"foreground and {pixels - foreground} as background.",
+        fix.strip(),
+        {"masks": count, "masks_decoded": masks, "values": [str(value) for value in values],
+         "pixels": pixels, "as_foreground": foreground, "policy": policy.to_dict()},
+        tuple(sorted(nodata_masks)[:LISTED_FILES]), source)
