@@ -330,16 +330,17 @@ def _non_finite_cause(tally: AuditTally, nonfinite: np.ndarray, count: int
     share = nan_pixels / max(1, int(columns["pixels"][columns["mask_read"]].sum()))
     which = (f"In {'each of them' if number == count else f'{number} of them'}"
              if count > 1 else "In it")
-    cause = (f"{which} the file's GDAL_NODATA tag declares NaN no-data: the NaNs mark pixels "
-             "without valid data (outside a scene's footprint, as GDAL and rasterio write "
-             "them), not a normalisation error. unetdiag reads them as background: "
+    cause = (f"{which} the file's GDAL_NODATA tag declares NaN no-data: the NaNs are the "
+             "file's pixels without valid data (GDAL and rasterio mark those outside a "
+             "scene's footprint so). unetdiag reads them as background: "
              f"{_compact_percent(share)} of all mask pixels train as background though "
              "nothing was labelled there.")
     images = declared & np.isfinite(columns["mask_nodata_image_share"])
     if images.any():
         lowest = float(columns["mask_nodata_image_share"][images].min())
         values = sorted({f"{v:g}" for v in columns["image_nodata"][images].tolist()})
-        where = "at every one of them" if lowest >= 1 else f"at {lowest:.0%} or more of them"
+        where = ("at every one of those pixels" if lowest >= 1
+                 else f"at {lowest:.1%} or more of those pixels in each mask")
         cause += (f" The images declare no-data too ({join_names(values)}) and hold it in every "
                   f"band {where}.")
     if number < count:
