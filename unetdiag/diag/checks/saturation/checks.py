@@ -22,6 +22,7 @@ from unetdiag.diag.checks.saturation.degenerate import (
 )
 from unetdiag.diag.checks.saturation.evidence import Cause, ScaleClaim
 from unetdiag.diag.checks.saturation.loss_size import loss_jump, loss_magnitude
+from unetdiag.diag.checks.saturation.loss_sum import total_below_parts, total_multiple_of_parts
 from unetdiag.diag.checks.saturation.metrics import (
     learning_rates,
     metric_series,
@@ -79,7 +80,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.accuracy_is_majority_class``, ``saturation.flat_metric``,
     ``saturation.train_val_gap``, ``saturation.still_improving``,
     ``saturation.validation_loss_rising``, ``saturation.mean_iou_one_class``,
-    ``saturation.loss_magnitude``, ``saturation.loss_jump`` and
+    ``saturation.loss_magnitude``, ``saturation.loss_jump``,
+    ``saturation.total_below_parts``, ``saturation.total_multiple_of_parts`` and
     ``saturation.iou_above_dice``. The binary
     fingerprints (constant predictors, class prior, accuracy bounds) are left out for a run
     whose metric names say it is multi-class.
@@ -95,10 +97,16 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
         isinstance(claim, ScaleClaim)
         and set(claim.consistent_with) - {Cause.METRIC_COMPUTED_WRONGLY.value}
         for claim in scale)
+    # a validation total below its own parts is not the validation total: no gap or rise is
+    # read from it
+    wrong_total = total_below_parts(run, series, thresholds)
+    unreliable = set(wrong_total.metrics) if wrong_total is not None else set()
     claims = [non_finite_onset(run, series),
               *scale,
               loss_magnitude(run, series, thresholds),
               loss_jump(run, series, thresholds),
+              wrong_total,
+              total_multiple_of_parts(run, series, thresholds),
               iou_above_dice(run, series, thresholds, multiclass),
               *accuracy_bound_breaches(run, series, tolerance, thresholds, multiclass),
               *constant_predictor_runs(run, series, tolerance, thresholds, multiclass,
@@ -113,9 +121,10 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               *(at_baselines(run, series, baselines, tolerance, thresholds) if baselines
                 else ()),
               flat_metrics(run, series, thresholds, learning_rates(history), multiclass),
-              train_val_gap(run, series, thresholds, scores=not scores_meaningless),
+              train_val_gap(run, series, thresholds, scores=not scores_meaningless,
+                            unreliable=unreliable),
               still_improving(run, series, thresholds),
-              validation_loss_rising(run, series, thresholds)]
+              validation_loss_rising(run, series, thresholds, unreliable=unreliable)]
     return [wording.finding_of(claim, subject) for claim in claims if claim is not None]
 
 

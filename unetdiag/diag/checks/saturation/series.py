@@ -9,7 +9,7 @@ Each function measures one question and returns its typed claim (:mod:`.evidence
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -235,9 +235,10 @@ def _non_finite_since_best(item: MetricSeries, kind: str, until: int) -> list[in
 
 
 def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
-                  scores: bool = True) -> TrainValGap | None:
+                  scores: bool = True, unreliable: Collection[str] = ()) -> TrainValGap | None:
     """Training and validation values of a metric far apart at their last epochs (losses
-    only when ``scores`` is False: values out of [0, 1] voided the scores)."""
+    only when ``scores`` is False: values out of [0, 1] voided the scores; never a metric
+    whose validation series is in ``unreliable``: a logged total that is not one)."""
     gaps: dict[str, dict] = {}
     diverged: list[str] = []
     severity = Severity.INFO  # validation above training only
@@ -245,7 +246,7 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
         partner = series.get(VALIDATION_PREFIX + name)
         kind = metric_kind(name)
         if (is_validation(name) or partner is None or kind in ("other", "bookkeeping")
-                or (kind != "loss" and not scores)):
+                or (kind != "loss" and not scores) or partner.name in unreliable):
             continue
         # the last epoch at which both are finite: a gap between different epochs is the
         # training going on, not a disagreement
@@ -326,8 +327,8 @@ def _typical_change(values: np.ndarray) -> float:
     return float(np.expm1(np.median(np.abs(np.diff(np.log(values))))))
 
 
-def validation_loss_rising(run: str, series: Series, thresholds: SaturationThresholds
-                           ) -> ValidationLossRising | None:
+def validation_loss_rising(run: str, series: Series, thresholds: SaturationThresholds,
+                           unreliable: Collection[str] = ()) -> ValidationLossRising | None:
     """Validation losses at least ``thresholds.loss_rise`` (and more than their typical
     change from one epoch to the next) above their best at the last finite epoch,
     ``thresholds.loss_rise_epochs`` or more epochs after the best, while the training
@@ -337,7 +338,8 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
     rising: dict[str, dict] = {}
     for name, item in series.items():
         training = series.get(name[len(VALIDATION_PREFIX):])
-        if not is_validation(name) or metric_kind(name) != "loss" or training is None:
+        if (not is_validation(name) or metric_kind(name) != "loss" or training is None
+                or name in unreliable):
             continue
         finite = np.flatnonzero(item.finite)
         if finite.size <= thresholds.loss_rise_epochs:

@@ -79,6 +79,10 @@ class SaturationThresholds:
     """A Dice/IoU that falls from at least this to the 0 of an empty prediction collapsed."""
     printed_precision: float = 1e-4
     """Half the last printed digit and then some: a logged loss within this of ln 2 is ln 2."""
+    printed_half_unit: float = 5e-5
+    """Half the last of Keras's four printed decimals: a printed value is within this of the
+    one computed (values below 1e-3 print in e-notation, closer still). A sum of n printed
+    parts is within n times this of the parts' true sum (:mod:`.loss_sum`)."""
     min_prior_epochs: int = 2
     """Epochs a loss must sit at a constant prediction's entropy before it is reported."""
     small_negative_loss: float = 1.0
