@@ -77,3 +77,36 @@ def test_a_total_at_twice_its_parts_throughout_says_nothing():
     # a total near, but not within the printed precision of, 2x is not "exactly" 2x
     history["loss"] = [0.9896, 0.5390]
     assert _found(check_series("run 1", history), "saturation.total_multiple_of_parts") == []
+
+
+# signlang README (Keras 3, 5-class BiLSTM): epochs 17-25 and 46-50 of a run whose training
+# loss blew up at epochs 21-22 (57x, then 9x) and recovered
+SPIKE = {
+    "epoch": [17, 18, 19, 20, 21, 22, 23, 24, 25, 46, 47, 48, 49, 50],
+    "loss": [0.0013, 0.0013, 0.0010, 8.8714e-04, 0.0506, 0.4539, 0.1707, 0.0513, 0.0586,
+             9.6843e-04, 0.0010, 0.0011, 0.0012, 8.5435e-04],
+    "val_loss": [1.1978e-04, 9.9913e-05, 9.0160e-05, 6.6545e-05, 0.4999, 0.4297, 0.1711,
+                 0.0053, 0.0062, 1.2849e-04, 1.2426e-04, 1.2307e-04, 1.1951e-04, 1.1527e-04]}
+
+
+def test_a_training_loss_that_blows_up_over_two_epochs_is_a_jump():
+    [jump] = _found(check_series("run 1", SPIKE), "saturation.loss_jump")
+    data = jump.evidence["metrics"]["loss"]
+    assert (data["previous_epoch"], data["epoch"]) == (20, 22)
+    assert round(data["ratio"]) == 512
+    assert "over epochs 21-22" in jump.title
+
+
+def test_no_overfitting_is_read_across_a_training_blow_up():
+    findings = check_series("run 1", SPIKE)
+    assert _found(findings, "saturation.validation_loss_rising") == []
+    assert "consistent with overfitting" not in " ".join(f.explanation for f in findings)
+
+
+def test_a_slow_climb_and_a_rise_across_a_gap_in_the_log_are_no_jump():
+    # 3x an epoch for three epochs is 27x: no blow-up
+    climb = {"loss": [0.01, 0.03, 0.09, 0.27, 0.2]}
+    assert _found(check_series("run 1", climb), "saturation.loss_jump") == []
+    # epochs 12 and 20 side by side in an excerpt: what happened between is not in the log
+    cut = {"epoch": [11, 12, 20, 21], "loss": [0.001, 0.002, 0.05, 0.3]}
+    assert _found(check_series("run 1", cut), "saturation.loss_jump") == []

@@ -20,6 +20,7 @@ from unetdiag.diag.checks.saturation.evidence import (
     TrainValGap,
     ValidationLossRising,
 )
+from unetdiag.diag.checks.saturation.loss_size import loss_spikes
 from unetdiag.diag.checks.saturation.metrics import (
     SCORE_KINDS,
     VALIDATION_PREFIX,
@@ -334,8 +335,11 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
     ``thresholds.loss_rise_epochs`` or more epochs after the best, while the training
     loss at the last epoch is ``thresholds.training_loss_fall`` or more below its value at the
     best one (and the validation loss has neither diverged from it nor been NaN or infinite
-    since its best: :func:`train_val_gap` and the non-finite check explain those)."""
+    since its best: :func:`train_val_gap` and the non-finite check explain those). Never
+    across a training-loss blow-up (:func:`~.loss_size.loss_spikes`): the validation loss
+    after it measures the recovery, and the loss jump names it."""
     rising: dict[str, dict] = {}
+    spikes = loss_spikes(series, thresholds)
     for name, item in series.items():
         training = series.get(name[len(VALIDATION_PREFIX):])
         if (not is_validation(name) or metric_kind(name) != "loss" or training is None
@@ -358,8 +362,9 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
         falling = training_last <= training_at_best * (1 - thresholds.training_loss_fall)
         if not (np.isfinite(training_at_best) and falling) \
                 or _diverged(training_last, last, thresholds) \
-                or (item.logged & ~item.finite)[best_at:last_at + 1].any():
-            continue  # not falling; or diverged or overflowed, which is not a matter of fit
+                or (item.logged & ~item.finite)[best_at:last_at + 1].any() \
+                or any(end > best_at and start < last_at for start, end in spikes):
+            continue  # not falling; diverged, overflowed or blown up: not a matter of fit
         rising[name] = {"best": best, "best_epoch": item.epoch(best_at), "last": last,
                         "last_epoch": item.epoch(last_at), "rise": last / best - 1,
                         "epochs_after_best": after, "training": training.name,

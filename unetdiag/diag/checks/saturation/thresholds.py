@@ -50,7 +50,12 @@ class SaturationThresholds:
     iou_above_dice: float = 0.02
     """An IoU this far above the Dice of its phase measures something else (IoU <= Dice)."""
     loss_jump_ratio: float = 100.0
-    """A training loss this many times its value at the epoch before has jumped."""
+    """A training loss this many times its value at the epoch before has jumped..."""
+    loss_jump_epochs: int = 3
+    """...and so has one that rose that many times over up to this many consecutive epochs,
+    higher at each (signlang: 0.00089, 0.0506, 0.4539: 57x then 9x, 510x in two). A training
+    loss that converges falls, and one that drifts up does so by a few percent an epoch;
+    100x in three epochs is over 4.6x every epoch, a blow-up however it is spread."""
     loss_magnitude: float = 1e5
     """A training loss above this is out of reach of bounded losses on labels in [0, 1] or
     0..255 (:mod:`.loss_size`)."""
