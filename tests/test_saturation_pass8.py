@@ -110,3 +110,30 @@ def test_a_slow_climb_and_a_rise_across_a_gap_in_the_log_are_no_jump():
     # epochs 12 and 20 side by side in an excerpt: what happened between is not in the log
     cut = {"epoch": [11, 12, 20, 21], "loss": [0.001, 0.002, 0.05, 0.3]}
     assert _found(check_series("run 1", cut), "saturation.loss_jump") == []
+
+
+# Korean notebook, VGG16-encoder U-Net: validation Dice (1 - val_dice_loss) 0.00-0.26 at
+# every epoch while training Dice climbs 0.28 -> 0.53; epoch 4 is one lucky epoch
+LUCKY_EPOCH = {
+    "loss": [0.9557, 0.8733, 0.8362, 0.8102, 0.7794, 0.7331, 0.6997, 0.6613, 0.6236, 0.6116],
+    "dice_loss": [0.7165, 0.6806, 0.6497, 0.6294, 0.6072, 0.5686, 0.5425, 0.5118, 0.4815,
+                  0.4740],
+    "val_loss": [4.8412, 1.0912, 1.2142, 0.9599, 1.1253, 1.2034, 1.2018, 1.1900, 1.1423,
+                 1.0533],
+    "val_dice_loss": [1.0000, 0.8776, 0.9701, 0.7418, 0.9236, 0.9705, 0.9704, 0.9628, 0.9315,
+                      0.8630]}
+
+
+def test_one_lucky_validation_epoch_is_no_turning_point():
+    findings = check_series("run 1", LUCKY_EPOCH)
+    assert _found(findings, "saturation.validation_loss_rising") == []
+    assert "overfitting from that epoch on" not in " ".join(f.explanation for f in findings)
+    assert _ids(findings) == ["saturation.train_val_gap"]
+
+
+def test_a_rise_from_a_minimum_its_neighbours_share_is_still_a_rise():
+    # a smooth overfitting curve: the second-best epoch is next to the best one
+    smooth = {"loss": [0.9, 0.7, 0.6, 0.5, 0.45, 0.4, 0.36, 0.33, 0.3],
+              "val_loss": [0.6, 0.5, 0.45, 0.40, 0.46, 0.5, 0.55, 0.6, 0.65]}
+    [rising] = _found(check_series("run 1", smooth), "saturation.validation_loss_rising")
+    assert rising.evidence["metrics"]["val_loss"]["best_epoch"] == 4

@@ -331,7 +331,8 @@ def _typical_change(values: np.ndarray) -> float:
 def validation_loss_rising(run: str, series: Series, thresholds: SaturationThresholds,
                            unreliable: Collection[str] = ()) -> ValidationLossRising | None:
     """Validation losses at least ``thresholds.loss_rise`` (and more than their typical
-    change from one epoch to the next) above their best at the last finite epoch,
+    change from one epoch to the next) above their best, and above their second-best (a
+    rise resting on one lucky epoch is no rise), at the last finite epoch,
     ``thresholds.loss_rise_epochs`` or more epochs after the best, while the training
     loss at the last epoch is ``thresholds.training_loss_fall`` or more below its value at the
     best one (and the validation loss has neither diverged from it nor been NaN or infinite
@@ -352,9 +353,13 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
         last_at = int(finite[-1])
         best, last = float(item.values[best_at]), float(item.values[last_at])
         after = item.epoch(last_at) - item.epoch(best_at)
+        rise = 1 + max(thresholds.loss_rise, _typical_change(item.values[best_at:last_at + 1]))
+        # the rise must not rest on one epoch: from the second-lowest value it still holds
+        # (kr VGG16 U-Net: one val_loss of 0.96 between 1.21 and 1.13, the last 1.05, is a
+        # lucky epoch in a validation curve that never learned, not a turning point)
+        second = float(np.partition(item.values[finite], 1)[1])
         if (best <= 0 or after < thresholds.loss_rise_epochs
-                or last < best * (1 + max(thresholds.loss_rise,
-                                          _typical_change(item.values[best_at:last_at + 1])))
+                or last < best * rise or last < second * rise
                 or max(best_at, last_at) >= training.values.size):
             continue
         training_at_best, training_last = (float(training.values[best_at]),
