@@ -137,3 +137,30 @@ def test_a_rise_from_a_minimum_its_neighbours_share_is_still_a_rise():
               "val_loss": [0.6, 0.5, 0.45, 0.40, 0.46, 0.5, 0.55, 0.6, 0.65]}
     [rising] = _found(check_series("run 1", smooth), "saturation.validation_loss_rising")
     assert rising.evidence["metrics"]["val_loss"]["best_epoch"] == 4
+
+
+# musket_core docs: a two-row CSVLogger table
+NO_OVERLAP = {"binary_accuracy": [0.8145, 0.8633], "dice": [0.5553, 0.6899],
+              "loss": [0.4154, 0.3316], "val_binary_accuracy": [0.7323, 0.7443],
+              "val_dice": [0.0265, 0.0126], "val_loss": [0.7330, 0.5846]}
+
+
+def test_the_gap_said_first_is_the_overlap_score_with_the_largest_relative_gap():
+    [gap] = _found(check_series("run 1", NO_OVERLAP), "saturation.train_val_gap")
+    assert "(dice 0.6899 vs val_dice 0.0126)" in gap.title
+    assert gap.explanation.startswith("dice 0.6899 vs val_dice 0.0126;")
+    # a validation Dice that never left 0.03 while training's reached 0.69 is no overfitting
+    assert gap.evidence["no_overlap"] == ["dice"]
+    assert "hardly overlap the validation masks" in gap.explanation
+    assert "stop earlier" not in gap.fix
+
+
+def test_a_two_epoch_run_is_never_told_to_stop_earlier():
+    history = {"dice": [0.55, 0.69], "val_dice": [0.50, 0.40]}
+    [gap] = _found(check_series("run 1", history), "saturation.train_val_gap")
+    assert gap.evidence["no_overlap"] == []
+    assert "stop earlier" not in gap.fix and "after 2 epochs" in gap.fix
+    # from the third epoch on the advice stands
+    longer = {"dice": [0.5, 0.55, 0.69], "val_dice": [0.45, 0.50, 0.40]}
+    [gap] = _found(check_series("run 1", longer), "saturation.train_val_gap")
+    assert gap.fix.endswith("or stop earlier.")

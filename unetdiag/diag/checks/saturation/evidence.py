@@ -400,11 +400,19 @@ class TrainValGap(MetricsClaim):
     epoch (of both values: the last at which both are finite).
     ``diverged``: losses whose validation value is orders of magnitude above training.
     ``last_epoch``: the run's last epoch, finite or not.
+    ``no_overlap``: Dice/IoU scores whose validation value never rose above a floor while
+    the training one learned (each gap then also holds validation_highest).
+    ``lead``: the gap said first: the overlap score (Dice, IoU) with the largest relative
+    gap when training scores above validation, else the first gap.
+    ``stop_earlier``: whether the run is long enough for "stop earlier" to mean anything.
     """
 
     diverged: list[str]
     last_epoch: int
     severity: Severity = field(metadata=NOT_REPORTED)
+    no_overlap: list[str] = field(default_factory=list)
+    lead: str = field(default="", metadata=NOT_REPORTED)
+    stop_earlier: bool = field(default=True, metadata=NOT_REPORTED)
 
     @property
     def overfit(self) -> bool:

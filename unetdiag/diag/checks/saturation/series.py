@@ -242,6 +242,7 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
     whose validation series is in ``unreliable``: a logged total that is not one)."""
     gaps: dict[str, dict] = {}
     diverged: list[str] = []
+    no_overlap: list[str] = []
     severity = Severity.INFO  # validation above training only
     for name, item in series.items():
         partner = series.get(VALIDATION_PREFIX + name)
@@ -287,11 +288,29 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
             gaps[name] = {"train": train, "validation": val, "gap": train - val, **epochs}
             if train > val:
                 severity = Severity.WARNING
+                highest = float(partner.values[partner.finite].max())
+                if (kind in ("dice", "iou") and highest <= thresholds.no_overlap_score
+                        and train >= thresholds.learned_overlap_score):
+                    gaps[name]["validation_highest"] = highest
+                    no_overlap.append(name)
     if not gaps:
         return None
     last_epoch = max(item.epoch(item.values.size - 1) for item in series.values()
                      if item.values.size)
-    return TrainValGap(run, gaps, diverged, last_epoch, severity)
+    return TrainValGap(run, gaps, diverged, last_epoch, severity, no_overlap=no_overlap,
+                       lead=_lead_gap(gaps),
+                       stop_earlier=last_epoch >= thresholds.min_epochs_to_stop_earlier)
+
+
+def _lead_gap(gaps: dict[str, dict]) -> str:
+    """The gap to say first: of the Dice and IoU scores that training scores above
+    validation, the one with the largest gap relative to its training value (accuracy is
+    mostly background; mlcomp: accuracy 0.86 vs 0.74 beside Dice 0.69 vs 0.013), else the
+    first gap found."""
+    overlap = {name: gap["gap"] / gap["train"] for name, gap in gaps.items()
+               if metric_kind(name) in ("dice", "iou") and gap.get("gap", 0) > 0
+               and gap["train"] > 0}
+    return max(overlap, key=overlap.__getitem__) if overlap else next(iter(gaps))
 
 
 def still_improving(run: str, series: Series, thresholds: SaturationThresholds

@@ -37,6 +37,15 @@ class SaturationThresholds:
     """Float error allowed outside [0, 1] before a metric is out of range."""
     gap_score: float = 0.08
     """Train minus validation Dice/IoU/accuracy above this is a gap."""
+    min_epochs_to_stop_earlier: int = 3
+    """"Stop earlier" is advice for a run that reached at least this epoch: after two, it
+    would mean keeping the first epoch's weights, which no gap justifies."""
+    no_overlap_score: float = 0.05
+    """A validation Dice/IoU at or below this at every epoch logged, while..."""
+    learned_overlap_score: float = 0.5
+    """...the training one reached this, never overlapped the validation masks: a gap there
+    from the first epoch is the validation data's or its scoring's, not overfitting (which
+    starts from a level both sets share)."""
     rising_epochs: int = 3
     """A validation score best at its last epoch and up by ``rising_gain`` over this many
     epochs was still rising when training stopped."""

@@ -33,7 +33,9 @@ def _gap_epochs(gap: Mapping[str, float], last_epoch: int) -> str:
 
 def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
     overfit = claim.overfit
-    gaps = [_gap_sentence(name, gap, claim.last_epoch) for name, gap in claim.metrics.items()]
+    lead = claim.lead or next(iter(claim.metrics))
+    order = [lead, *(name for name in claim.metrics if name != lead)]
+    gaps = [_gap_sentence(name, claim.metrics[name], claim.last_epoch) for name in order]
     explanation = "; ".join(gaps) + "."
     if claim.diverged:
         explanation += (" A validation loss orders of magnitude above the training loss has "
@@ -45,10 +47,12 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
     overflowed = sorted({epoch for name in fitting
                          for epoch in claim.metrics[name].get("validation_non_finite_epochs", ())})
     after_one_epoch = bool(fitting) and all(claim.metrics[n]["epoch"] == 1 for n in fitting)
+    no_overlap = bool(claim.no_overlap) and overfit and not after_one_epoch and not overflowed
     if fitting:
         explanation += (
             _AFTER_ONE_EPOCH if overfit and after_one_epoch
             else _after_overflow(overflowed) if overfit and overflowed
+            else _no_overlap(claim) if no_overlap
             else " Training doing much better than validation (scores above, or a loss below, "
             "the validation ones) means the model fits the training images better than unseen "
             "ones (overfitting), or the two sets differ." if overfit
@@ -57,8 +61,8 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
             "validation one is measured at its end), with strong augmentation or dropout at "
             "training time, but also when the validation set is easier or trivial (e.g. "
             "mostly empty or mostly full masks).")
-    throughout = (_gaps_throughout(claim, fitting)
-                  if overfit and fitting and not after_one_epoch and not overflowed else [])
+    throughout = (_gaps_throughout(claim, fitting) if overfit and fitting
+                  and not after_one_epoch and not overflowed and not no_overlap else [])
     if throughout:
         explanation += (f" The gap was nearly this wide at every epoch from the first "
                         f"({join_names(throughout)}): consistent with two sets that differ (or "
@@ -80,6 +84,7 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
         explanation=explanation.strip(),
         fix=(_AFTER_ONE_EPOCH_FIX if overfit and after_one_epoch else
              _AFTER_OVERFLOW_FIX if overfit and overflowed else
+             _NO_OVERLAP_FIX if no_overlap else
              _DIVERGED_FIX if not fitting else
              "Check that training and validation come from the same distribution (their "
              "foreground fractions and image statistics: `unetdiag audit-data`)."
@@ -89,8 +94,28 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
                  " (the validation values are at their best at the last epoch of a run logged "
                  "from its first: stopping earlier would not help)."
                  if all(gap.get("validation_at_its_best") for gap in claim.metrics.values())
-                 else ", or stop earlier.") if overfit else
+                 else ", or stop earlier." if claim.stop_earlier
+                 else f"; after {claim.last_epoch} epochs, judge the gap over a longer run.")
+             if overfit else
              "Compare both sets' foreground fractions (`unetdiag audit-data`)."))
+
+
+def _no_overlap(claim: evidence.TrainValGap) -> str:
+    """The overlap scores whose validation value never left the floor, in words."""
+    words = [f"{VALIDATION_PREFIX + name} was at most "
+             f"{claim.metrics[name]['validation_highest']:.4f} while {name} reached "
+             f"{claim.metrics[name]['train']:.4f}" for name in claim.no_overlap]
+    return (f" At every epoch logged, {join_names(words)}: the validation predictions hardly "
+            "overlap the validation masks at any of them. Consistent with validation masks "
+            "that are empty or misaligned with their images, validation inputs preprocessed "
+            "differently, or a validation score computed differently, more than with "
+            "overfitting, which lowers a validation score the model first learned.")
+
+
+_NO_OVERLAP_FIX = (
+    "Look at a few validation images beside their masks and the model's predictions, check "
+    "the validation masks' foreground (`unetdiag audit-data`) and that the validation inputs "
+    "get the training inputs' preprocessing; more data or stopping earlier will not help.")
 
 
 def _gaps_throughout(claim: evidence.TrainValGap, names: list[str]) -> list[str]:
