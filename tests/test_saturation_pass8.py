@@ -164,3 +164,36 @@ def test_a_two_epoch_run_is_never_told_to_stop_earlier():
     longer = {"dice": [0.5, 0.55, 0.69], "val_dice": [0.45, 0.50, 0.40]}
     [gap] = _found(check_series("run 1", longer), "saturation.train_val_gap")
     assert gap.fix.endswith("or stop earlier.")
+
+
+# the same Korean notebook, its plain U-Net (loss = BCE + Dice loss, metric dice_loss)
+UNSTABLE_START = {
+    "loss": [1.0000, 0.8933, 0.8833, 0.8124, 0.7727, 0.7580, 0.6781, 0.6213, 0.5843, 0.5555],
+    "dice_loss": [0.7118, 0.6829, 0.6812, 0.6261, 0.5977, 0.5868, 0.5209, 0.4792, 0.4459,
+                  0.4246],
+    "val_loss": [11.5328, 1.0362, 11.3236, 7.5319, 8.4274, 3.5772, 0.7679, 0.7471, 0.6907,
+                 0.5978],
+    "val_dice_loss": [0.9984, 0.8080, 1.0000, 0.8629, 0.8763, 0.8347, 0.5594, 0.5556, 0.5379,
+                      0.4637]}
+
+
+def test_a_validation_loss_ten_times_training_early_then_converged_is_said():
+    findings = check_series("run 1", UNSTABLE_START)
+    assert _ids(findings) == ["saturation.unstable_validation"]
+    [unstable] = findings
+    data = unstable.evidence["metrics"]["val_loss"]
+    assert data["epochs"] == [1, 3, 5]
+    assert (data["unstable_until"], data["stable_from"]) == (6, 7)
+    assert unstable.evidence["at_bound"]["val_dice_loss"]["epoch"] == 3
+    assert "unstable until epoch 6" in unstable.title
+    assert "val_dice_loss 1.0000 at epoch 3" in unstable.explanation
+
+
+def test_one_wild_first_epoch_or_a_gap_at_the_end_is_not_an_unstable_start():
+    # one epoch 10x (BatchNormalization statistics at epoch 1) is common and left unsaid
+    once = dict(UNSTABLE_START, val_loss=[11.5, 1.03, 0.95, 0.85, 0.80, 0.78, 0.7679, 0.7471,
+                                          0.6907, 0.5978])
+    assert _found(check_series("run 1", once), "saturation.unstable_validation") == []
+    # a gap at the last epochs is the train/validation gap's
+    ending = dict(UNSTABLE_START, val_loss=UNSTABLE_START["val_loss"][:-1] + [2.0])
+    assert _found(check_series("run 1", ending), "saturation.unstable_validation") == []

@@ -38,6 +38,7 @@ from unetdiag.diag.checks.saturation.series import (
     train_val_gap,
     validation_loss_rising,
 )
+from unetdiag.diag.checks.saturation.stability import unstable_validation
 from unetdiag.diag.checks.saturation.thresholds import (
     DEFAULT_THRESHOLDS,
     SATURATION_TOLERANCE,
@@ -79,7 +80,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.metric_at_baseline``,
     ``saturation.accuracy_is_majority_class``, ``saturation.flat_metric``,
     ``saturation.train_val_gap``, ``saturation.still_improving``,
-    ``saturation.validation_loss_rising``, ``saturation.mean_iou_one_class``,
+    ``saturation.validation_loss_rising``, ``saturation.unstable_validation``,
+    ``saturation.mean_iou_one_class``,
     ``saturation.loss_magnitude``, ``saturation.loss_jump``,
     ``saturation.total_below_parts``, ``saturation.total_multiple_of_parts`` and
     ``saturation.iou_above_dice``. The binary
@@ -124,7 +126,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               train_val_gap(run, series, thresholds, scores=not scores_meaningless,
                             unreliable=unreliable),
               still_improving(run, series, thresholds),
-              validation_loss_rising(run, series, thresholds, unreliable=unreliable)]
+              validation_loss_rising(run, series, thresholds, unreliable=unreliable),
+              unstable_validation(run, series, thresholds) if not unreliable else None]
     return [wording.finding_of(claim, subject) for claim in claims if claim is not None]
 
 

@@ -11,7 +11,7 @@ __all__ = [
     "NEGATIVE_LOSS_SCORES_IN_RANGE", "NON_FINITE", "PERFECT_ACCURACY", "PREDICTIONS_COLLAPSED",
     "SCORE_COLLAPSED", "SCORE_ZERO_THROUGHOUT", "STEP_TIME_OUTLIER", "STILL_IMPROVING",
     "TOTAL_BELOW_PARTS", "TOTAL_MULTIPLE_OF_PARTS", "TRAIN_VAL_GAP",
-    "UNIFORM_PREDICTION_LOSS", "VALIDATION_LOSS_RISING",
+    "UNIFORM_PREDICTION_LOSS", "UNSTABLE_VALIDATION", "VALIDATION_LOSS_RISING",
 ]
 
 ALL_ONES_PREDICTOR = "saturation.all_ones_predictor"
@@ -33,6 +33,7 @@ TOTAL_BELOW_PARTS = "saturation.total_below_parts"
 TOTAL_MULTIPLE_OF_PARTS = "saturation.total_multiple_of_parts"
 STILL_IMPROVING = "saturation.still_improving"
 VALIDATION_LOSS_RISING = "saturation.validation_loss_rising"
+UNSTABLE_VALIDATION = "saturation.unstable_validation"
 STEP_TIME_OUTLIER = "saturation.step_time_outlier"
 PERFECT_ACCURACY = "saturation.perfect_accuracy"
 CLASS_PRIOR_LOSS = "saturation.class_prior_loss"

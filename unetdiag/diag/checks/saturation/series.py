@@ -303,14 +303,17 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
 
 
 def _lead_gap(gaps: dict[str, dict]) -> str:
-    """The gap to say first: of the Dice and IoU scores that training scores above
+    """The gap to say first: of the Dice (else IoU) scores that training scores above
     validation, the one with the largest gap relative to its training value (accuracy is
     mostly background; mlcomp: accuracy 0.86 vs 0.74 beside Dice 0.69 vs 0.013), else the
-    first gap found."""
-    overlap = {name: gap["gap"] / gap["train"] for name, gap in gaps.items()
-               if metric_kind(name) in ("dice", "iou") and gap.get("gap", 0) > 0
-               and gap["train"] > 0}
-    return max(overlap, key=overlap.__getitem__) if overlap else next(iter(gaps))
+    first gap found. Dice before IoU: of the same predictions, IoU = D / (2 - D) always has
+    the larger relative gap, so comparing across the two would always pick IoU."""
+    for kind in ("dice", "iou"):
+        overlap = {name: gap["gap"] / gap["train"] for name, gap in gaps.items()
+                   if metric_kind(name) == kind and gap.get("gap", 0) > 0 and gap["train"] > 0}
+        if overlap:
+            return max(overlap, key=overlap.__getitem__)
+    return next(iter(gaps))
 
 
 def still_improving(run: str, series: Series, thresholds: SaturationThresholds

@@ -75,6 +75,14 @@ class SaturationThresholds:
     """Validation loss above this multiple of a positive training loss is a gap..."""
     gap_loss_min: float = 0.05
     """...when it is also at least this much larger."""
+    unstable_loss_ratio: float = 10.0
+    """A validation loss this many times the training loss at..."""
+    min_unstable_epochs: int = 2
+    """...this many epochs or more of a run whose last ``min_flat_epochs`` agree (within
+    ``gap_loss_ratio``) was unstable early: an order of magnitude is far beyond what
+    overfitting or Keras's epoch-mean training figure explains, and a single such epoch (the
+    first, while BatchNormalization's moving statistics are still far from the data's) is
+    common enough to leave unsaid."""
     diverged_loss_ratio: float = 1e3
     """A validation loss this many times the training loss has diverged, not merely drifted..."""
     diverged_min_loss: float = 10.0

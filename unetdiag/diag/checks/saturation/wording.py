@@ -49,6 +49,7 @@ from unetdiag.diag.checks.saturation.evidence_runs import (
 from unetdiag.diag.checks.saturation.loss_size import LossJump, LossMagnitude
 from unetdiag.diag.checks.saturation.loss_sum import TotalBelowParts, TotalMultipleOfParts
 from unetdiag.diag.checks.saturation.overlap import IouAboveDice
+from unetdiag.diag.checks.saturation.stability import UnstableValidation
 from unetdiag.diag.checks.saturation.words import TRAINING_RUN, SeriesSubject, finding
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent
@@ -186,6 +187,7 @@ _WORDING = {
     TrainValGap: wording_fit.train_val_gap_finding,
     StillImproving: wording_fit.still_improving_finding,
     ValidationLossRising: wording_fit.validation_loss_rising_finding,
+    UnstableValidation: wording_fit.unstable_validation_finding,
     ClassPriorLoss: wording_series.class_prior_finding,
     UniformPredictionLoss: wording_series.uniform_prediction_finding,
     ScoreCollapse: wording_series.score_collapse_finding,

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from unetdiag.diag.checks.saturation import evidence, ids
 from unetdiag.diag.checks.saturation.metrics import VALIDATION_PREFIX
+from unetdiag.diag.checks.saturation.stability import UnstableValidation
 from unetdiag.diag.checks.saturation.words import epoch_span, finding
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent, verb
@@ -206,3 +207,38 @@ def validation_loss_rising_finding(claim: evidence.ValidationLossRising) -> Find
         fix=("Keep the best epoch's weights (Keras: ModelCheckpoint(save_best_only=True) or "
              "EarlyStopping(restore_best_weights=True); `unetdiag train` saves the best epoch "
              "as model.keras) and add data or augmentation to push overfitting later."))
+
+
+def unstable_validation_finding(claim: UnstableValidation) -> Finding:
+    name, data = next(iter(claim.metrics.items()))
+    training = data["training"]
+    ratios = join_names([f"{ratio:.3g}x" for ratio in data["ratios"]])
+    bounds = [f"{score} {bound['value']:.4f} at epoch {bound['epoch']}"
+              + (" (a validation Dice of 0, if it is 1 - Dice)" if bound["kind"] == "loss"
+                 else " (not one true positive)")
+              for score, bound in claim.at_bound.items()]
+    return finding(
+        ids.UNSTABLE_VALIDATION, claim,
+        title=(f"{claim.run}: validation was unstable until epoch {data['unstable_until']} "
+               f"({name} up to {data['highest_ratio']:.3g}x {training}), then agreed with "
+               "training"),
+        explanation=(
+            f"{name} was {data['ratio_threshold']:g} times {training} or more at epochs "
+            f"{join_names([str(epoch) for epoch in data['epochs']])} ({ratios}; "
+            f"{data['highest']:.4g} against {data['training_at_highest']:.4g} at epoch "
+            f"{data['highest_epoch']})"
+            + (f", and {join_names(bounds)}" if bounds else "")
+            + f". From epoch {data['stable_from']} on it stayed within "
+            f"{data['stable_ratio']:g}x {training} "
+            f"({data['last']:.4g} against {data['training_last']:.4g} at epoch "
+            f"{data['last_epoch']}). The last epochs agree, but for the epochs before "
+            "the model's outputs on the validation images were far from what training shows: "
+            "more than overfitting or Keras's epoch-mean training figure explain. Consistent "
+            "with BatchNormalization moving statistics far from the data's early on (small "
+            "batches, or a subclassed model whose call() defaults to training=True), or a "
+            "learning rate that throws the weights about early. Checkpoints from those epochs "
+            "do far worse on the validation images than their training loss suggests."),
+        fix=("Judge the model by the epochs after the unstable ones; to find the cause, "
+             "compare model.evaluate on some training images (inference mode) with the "
+             "training loss: a large difference points to a layer that behaves differently "
+             "in inference, such as BatchNormalization."))
