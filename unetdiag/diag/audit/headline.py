@@ -162,8 +162,8 @@ def _overlapping_tiles_sentence(findings: Sequence[Finding], tally: AuditTally) 
 
 
 #: Errors that open the headline when no earlier rule spoke, in this order.
-_HEADLINE_ERRORS = ("geometry.exif_displayed_size", "geometry.size_mismatch",
-                    "imbalance.empty_masks", "mask.non_finite",
+_HEADLINE_ERRORS = ("pairing.mask_is_side_by_side", "geometry.exif_displayed_size",
+                    "geometry.size_mismatch", "imbalance.empty_masks", "mask.non_finite",
                     "image.non_finite", "duplicates.split_leak")
 
 

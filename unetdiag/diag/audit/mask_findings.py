@@ -325,8 +325,9 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
     # the levels (0/128): nothing sits between two classes
     two_levels = ((columns["distinct_values"] == 2) & (columns["foreground"] > 0)
                   & (columns["foreground"] < tally.counted_pixels()))
+    pictures = tally.mask_is_side_by_side()  # a photograph's values: its own finding
     nonbinary = ((columns["nonbinary"] > 0) & columns["mask_read"] & ~columns["label_map"]
-                 & ~two_levels)
+                 & ~two_levels & ~pictures)
     if nonbinary.any():
         count, listed = tally.select(nonbinary, columns["nonbinary"])
         nonbinary_pixels = columns["nonbinary"] * columns["pixels"]
@@ -373,7 +374,7 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
             listed_names(paths, listed)))
     spread = tally.threshold_spread(not policy.by_values)
     with np.errstate(invalid="ignore"):
-        sensitive = (spread > THRESHOLD_SPREAD_TOLERANCE) & columns["mask_read"]
+        sensitive = (spread > THRESHOLD_SPREAD_TOLERANCE) & columns["mask_read"] & ~pictures
     if sensitive.any():
         count, listed = tally.select(sensitive, spread)
         rows = threshold_rows(tally, listed)

@@ -114,7 +114,10 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: levels of the two classes are, in the direction that separates them best (lowest level of
 #: one class minus highest of the other): positive means one threshold of the image gives the
 #: mask exactly. Measured on a sample first, and on every pixel only when the sample
-#: separates; NaN when a class is too small to judge.
+#: separates; NaN when a class is too small to judge. For a mask exactly twice its image's
+#: width or height (8-bit both): ``first_half_difference`` and ``second_half_difference``,
+#: how far each half is from the image, and ``image_spread``, how far the image is from a flat
+#: grey (:func:`~.similarity.half_differences`; NaN for every other pair).
 COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "index": (np.int64, -1),
     "image_read": (np.bool_, False),
@@ -164,6 +167,9 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "identical": (np.float64, math.nan),
     "correlation": (np.float64, math.nan),
     "threshold_gap": (np.float64, math.nan),
+    "first_half_difference": (np.float64, math.nan),
+    "second_half_difference": (np.float64, math.nan),
+    "image_spread": (np.float64, math.nan),
 }
 
 

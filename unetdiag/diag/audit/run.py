@@ -81,6 +81,7 @@ from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings, thre
 from unetdiag.diag.audit.overlap_findings import overlap_findings
 from unetdiag.diag.audit.read import ChunkRecord
 from unetdiag.diag.audit.sameness import nearly_identical_finding
+from unetdiag.diag.audit.side_by_side import side_by_side_findings
 from unetdiag.diag.audit.storage_findings import storage_findings, unknown_masks
 from unetdiag.diag.audit.tally import (
     EMPTY_RULE,
@@ -172,6 +173,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
 
     findings = [_audit_same_file(finding) for finding in pairing.findings]
     findings += content_findings(tally)
+    findings += side_by_side_findings(tally)
     findings += unreadable_findings(tally)
     findings += geometry_findings(tally)
     findings += mask_findings(tally, policy)
@@ -345,7 +347,9 @@ def _mask_content_findings(tally: AuditTally, verdict: LabelVerdict | None,
         return _proposed_content_findings(tally, verdict)
     counted = tally.counted_pixels()
     # 16-bit colour masks read as one value: what they hold is unknown (mask.sixteen_bit_colour)
-    read = tally["mask_read"] & (counted > 0) & ~unknown_masks(tally)
+    # (and side-by-side pictures: a photograph's values are no labels)
+    read = (tally["mask_read"] & (counted > 0) & ~unknown_masks(tally)
+            & ~tally.mask_is_side_by_side())
     if not read.any():
         return []
     foreground, pixels = tally["foreground"][read], counted[read]
