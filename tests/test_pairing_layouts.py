@@ -139,6 +139,21 @@ def test_the_training_part_is_the_example_of_a_split(tmp_path):
             in str(caught.value))
 
 
+def test_a_supervisely_export_suggests_its_label_masks_not_its_pictures(tmp_path):
+    # ds0/ann/*.json, img/, masks_human/ (image and tinted copy side by side), masks_machine/
+    names = [f"lemon_{index}.png" for index in range(3)]
+    touch_files(tmp_path / "ds0" / "img", *[name.replace(".png", ".jpg") for name in names])
+    touch_files(tmp_path / "ds0" / "ann", *[name.replace(".png", ".jpg.json") for name in names])
+    touch_files(tmp_path / "ds0" / "masks_human", *names)
+    touch_files(tmp_path / "ds0" / "masks_machine", *names)
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path / "ds0")
+    message = str(caught.value)
+    assert message.endswith(f"pass --images {tmp_path / 'ds0' / 'img'} "
+                            f"--masks {tmp_path / 'ds0' / 'masks_machine'}")
+    assert "--masks " + str(tmp_path / "ds0" / "masks_human") not in message
+
+
 def test_a_copy_of_the_images_inside_the_mask_folder_is_not_an_instance_layout(tmp_path):
     names = [f"{index:03d}.png" for index in range(3)]
     touch_files(tmp_path / "images", *names)

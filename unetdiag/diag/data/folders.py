@@ -67,6 +67,13 @@ def list_folder(folder: Path, role: str, require_files: bool = True) -> Listing:
 #: Mask folder names that say nothing else (preferred over e.g. ``extra_fov_masks``).
 PLAIN_MASK_FOLDERS = frozenset({"masks", "mask", "labels", "label", "gt", "groundtruth",
                                 "ground_truth", "annotations", "1st_manual"})
+#: Label folders of annotation exports, preferred as plain mask folders are: Supervisely's
+#: masks_machine/ (one grey level per class).
+EXPORT_LABEL_FOLDERS = frozenset({"masks_machine"})
+#: Folders of pictures of the labels for people to look at, never suggested as masks:
+#: Supervisely's masks_human/ (each image beside a tinted copy, twice as wide).
+VISUALISATION_FOLDERS = frozenset({"masks_human"})
+_PREFERRED_MASK_FOLDERS = PLAIN_MASK_FOLDERS | EXPORT_LABEL_FOLDERS
 #: Case folders split whole only when there are at least this many: with fewer, one folder
 #: would be the whole validation set (BUSI's benign/ malignant/ normal/ are classes, not
 #: cases), so each folder is split by file instead.
@@ -136,8 +143,8 @@ def _pair_flags(listing: Listing) -> str:
     """``--images I --masks M (or --masks N)`` when the folder's sub-folders are a folder of
     images and one of masks; "" otherwise."""
     names = {path.name.lower(): path.name for path in listing.subfolders}
-    image_folder = next((names[name] for name in ("images", "image", "imgs") if name in names),
-                        None)
+    image_folder = next((names[name] for name in ("images", "image", "imgs", "img")
+                         if name in names), None)
     if image_folder is None:
         for name, original in sorted(names.items()):
             # a folder and its masks named after it: Carvana's train/ and train_masks/
@@ -145,12 +152,14 @@ def _pair_flags(listing: Listing) -> str:
             if base != name and base in names:
                 return _pass_both(listing.folder / names[base], [listing.folder / original])
         return ""
-    # a folder named for masks alone first (DRIVE's extra_fov_masks/ is not its target),
-    # and folders holding no image file (YOLO labels/, COCO annotations/) last
+    # a folder named for masks alone first (DRIVE's extra_fov_masks/ is not its target; an
+    # export's label folder counts as one), and folders holding no image file (YOLO labels/,
+    # COCO annotations/) last; pictures of the labels (masks_human/) never
     candidates = [listing.folder / original for name, original in
-                  sorted(names.items(), key=lambda item: (item[0] not in PLAIN_MASK_FOLDERS,
+                  sorted(names.items(), key=lambda item: (item[0] not in _PREFERRED_MASK_FOLDERS,
                                                           item[0]))
-                  if MASK_WORDS.search(name) and original != image_folder]
+                  if MASK_WORDS.search(name) and original != image_folder
+                  and name not in VISUALISATION_FOLDERS]
     return _pass_both(listing.folder / image_folder, candidates) if candidates else ""
 
 
@@ -187,9 +196,9 @@ def _pass_both(image_folder: Path, mask_folders: Sequence[Path]) -> str:
     sub-folder holding its files."""
     masks = [_holding_files(folder) for folder in mask_folders[:MAX_HINTED_MASK_FOLDERS]]
     ranked = sorted(masks, key=lambda item: (item[1] == 0,
-                                             item[0].name.lower() not in PLAIN_MASK_FOLDERS
+                                             item[0].name.lower() not in _PREFERRED_MASK_FOLDERS
                                              and item[0].parent.name.lower()
-                                             not in PLAIN_MASK_FOLDERS))
+                                             not in _PREFERRED_MASK_FOLDERS))
     others = "".join(f" (or --masks {folder})" for folder, _ in ranked[1:3])
     return f"--images {_holding_files(image_folder)[0]} --masks {ranked[0][0]}{others}"
 
