@@ -17,7 +17,9 @@ encodings are the ones documented for those datasets:
 * :func:`thin_jpeg_masks`: vessel trees (DRIVE, CHASE_DB1) saved as JPEG, 1 to 4 pixels wide;
 * :func:`large_objects`: a few masks whose object covers most of the image (Kvasir-SEG's
   largest polyps), polarity right;
-* :func:`animated_gif_masks`: two-frame GIFs whose first frame, the one read, is blank.
+* :func:`animated_gif_masks`: two-frame GIFs whose first frame, the one read, is blank;
+* :func:`side_by_side_masks`: Supervisely's ``masks_human/``, the image beside a copy tinted
+  over the objects, twice as wide.
 
 They are registered in :data:`unetdiag.diag.synth.corruptions.CORRUPTIONS`.
 """
@@ -298,8 +300,37 @@ def animated_gif_masks(case: Any, rng: np.random.Generator, fraction: float = 1.
     return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode, ".gif")
 
 
+def side_by_side_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                       count: int | None = None, axis: int = 1) -> list[Path]:
+    """Each chosen mask replaced by its image beside a copy of it tinted half-way to red over
+    the objects (RGB PNG, twice as wide; ``axis=0``: twice as tall).
+
+    Simulates: Supervisely's ``masks_human/`` ("stacked original images with that images
+    having class colors above", docs.supervise.ly/export/save_masks) given as the masks
+    instead of ``masks_machine/``. Shows: every pair differs in size, and the "mask" holds a
+    photograph's values: thresholded, the bright half of a picture.
+    """
+    changed = []
+    for index in case.pair_indices(rng, fraction, count):
+        old = case.masks[index]
+        foreground = decode_mask(old)[0].astype(bool)
+        with Image.open(case.images[index]) as stored:
+            image = np.asarray(stored.convert("RGB"))
+        tinted = image.astype(np.float64)
+        tinted[foreground] = 0.5 * tinted[foreground] + 0.5 * np.array([255.0, 0.0, 0.0])
+        new = old.with_suffix(".png")
+        atomic_write_bytes(new, _png(np.concatenate([image, tinted.astype(np.uint8)], axis),
+                                     "RGB"))
+        if new != old:
+            old.unlink()
+        case.masks[index] = new
+        changed.append(new)
+    return changed
+
+
 #: The corruptions of this module, by the ``kind`` a catalogue entry names.
 LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         trimap_masks, class_index_masks, palette_void_masks, fov_masks, thin_jpeg_masks,
-        large_objects, instance_label_masks, alpha_cutout_masks, animated_gif_masks)}
+        large_objects, instance_label_masks, alpha_cutout_masks, animated_gif_masks,
+        side_by_side_masks)}
