@@ -18,7 +18,8 @@ from unetdiag.diag.core.findings import Severity
 
 SHARED_DATA = Path("/work/shared/data")
 MASK_FINDINGS = ("mask.non_binary", "mask.threshold_sensitive", "imbalance.tiny_objects",
-                 "imbalance.summary", "baseline.trivial_scores")
+                 "imbalance.summary", "baseline.trivial_scores", "mask.unusual_encoding",
+                 "mask.lossy")
 
 
 def _photo(rng: np.random.Generator, height: int = 72, width: int = 96
@@ -79,9 +80,22 @@ def test_supervisely_human_masks_are_named_as_pictures_not_a_size_mismatch(tmp_p
     found = ids(report)
     assert "geometry.size_mismatch" not in found
     assert not set(MASK_FINDINGS) & set(found)
+    assert "baselines" not in report.summary and "foreground (most first)" not in report.summary
     # the labels beside them audit as a grey label mask, without the picture's finding
     labels = audit_dataset(root / "img", root / "masks_machine", workers=1)
     assert "pairing.mask_is_side_by_side" not in ids(labels)
+
+
+def test_pictures_among_label_masks_leave_only_the_labels_counted(tmp_path):
+    root = _supervisely(tmp_path / "ds0")
+    for index in range(3):  # half the pairs get their label mask back
+        name = f"lemon_{index:04d}.png"
+        (root / "masks_human" / name).write_bytes((root / "masks_machine" / name).read_bytes())
+    report = audit_dataset(root / "img", root / "masks_human", workers=1)
+    assert finding(report, "pairing.mask_is_side_by_side").evidence["masks"] == 3
+    assert finding(report, "imbalance.summary").evidence["masks"] == 3
+    assert [row["mask"] for row in report.summary["foreground (most first)"]] == sorted(
+        str(root / "masks_human" / f"lemon_{index:04d}.png") for index in range(3))
 
 
 def test_pictures_stacked_vertically_name_the_half_that_is_the_image(tmp_path):

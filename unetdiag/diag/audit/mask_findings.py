@@ -221,6 +221,7 @@ def _mixed_scales(tally: AuditTally, policy: MaskPolicy) -> Finding | None:
 def _encoding_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
     findings = []
     columns = tally.columns
+    pictures = tally.mask_is_side_by_side()  # pictures of the labels: their own finding
     mixed = _mixed_scales(tally, policy)
     if mixed is not None:
         findings.append(mixed)
@@ -229,6 +230,9 @@ def _encoding_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
         kind = _unusual(key)
         if kind:
             unusual.setdefault(kind, []).append(number)
+    if not (np.isin(tally.encoding_ids, [n for ns in unusual.values() for n in ns])
+            & ~pictures).any():
+        unusual = {}  # only pictures of the labels are stored so
     if unusual:
         per_kind = {kind: int(np.isin(tally.encoding_ids, numbers).sum())
                     for kind, numbers in unusual.items()}
@@ -260,7 +264,7 @@ def _encoding_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
             "values; check colour masks hold one class only.",
             {"masks_per_encoding": per_kind, "values_held": held},
             listed_names(tally.mask_paths, listed)))
-    lossy = columns["lossy"] & columns["mask_read"]
+    lossy = columns["lossy"] & columns["mask_read"] & ~pictures
     if lossy.any():
         count, listed = tally.select(lossy, columns["nonbinary"])
         findings.append(audit_finding(

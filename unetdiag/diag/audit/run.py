@@ -474,12 +474,15 @@ def _summary(tally: AuditTally, sides: list[str], groups: list[DuplicateGroup],
                 for entry in verdict.values[:LISTED_LABEL_VALUES]]
         spread = tally.threshold_spread(not policy.by_values)
         with np.errstate(invalid="ignore"):
-            sensitive = (spread > THRESHOLD_SPREAD_TOLERANCE) & read_masks
+            sensitive = ((spread > THRESHOLD_SPREAD_TOLERANCE) & read_masks
+                         & ~tally.mask_is_side_by_side())
         if sensitive.any():
             _, worst = tally.select(sensitive, spread, SUMMARY_ROWS)
             summary["threshold sensitivity (worst first)"] = threshold_rows(tally, worst)
-        summary["foreground (most first)"] = _foreground_rows(tally)
-        summary["baselines"] = _baseline_rows(tally, sides)
+        for name, rows in (("foreground (most first)", _foreground_rows(tally)),
+                           ("baselines", _baseline_rows(tally, sides))):
+            if rows:  # none when every mask is a picture of the labels
+                summary[name] = rows
     if groups:
         summary["duplicates"] = [
             {"images": ", ".join(tally.image_paths[member] for member in group.members),
@@ -491,7 +494,8 @@ def _summary(tally: AuditTally, sides: list[str], groups: list[DuplicateGroup],
 
 def _foreground_rows(tally: AuditTally) -> list[dict[str, Any]]:
     share = tally.foreground_share()
-    _, worst = tally.select(tally["mask_read"], np.nan_to_num(share, nan=-1.0), SUMMARY_ROWS)
+    labels = tally["mask_read"] & ~tally.mask_is_side_by_side()  # pictures hold no labels
+    _, worst = tally.select(labels, np.nan_to_num(share, nan=-1.0), SUMMARY_ROWS)
     object_files = tally["object_files"]
     rows = []
     for index in worst.tolist():
@@ -508,7 +512,7 @@ def _foreground_rows(tally: AuditTally) -> list[dict[str, Any]]:
 def _baseline_rows(tally: AuditTally, sides: list[str]) -> list[dict[str, Any]]:
     rows = []
     validation = np.array([side == "validation" for side in sides], dtype=bool)
-    read = tally["mask_read"]
+    read = tally["mask_read"] & ~tally.mask_is_side_by_side()  # pictures hold no labels
     counted = tally.counted_pixels()
     read = read & (counted > 0)
     for name, selected in (("all pairs", read), ("validation split", read & validation)):

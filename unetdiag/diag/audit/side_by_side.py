@@ -8,9 +8,10 @@ names the cause instead of ``geometry.size_mismatch``'s "a crop, a downsampled c
 image": a mask exactly twice its image's width or height whose one half is the image
 (:meth:`~unetdiag.diag.audit.tally.AuditTally.mask_is_side_by_side`, measured by
 :func:`~unetdiag.diag.audit.similarity.half_differences`). Such pairs are left out of the size
-check and of the findings about label values and objects (``mask.non_binary``,
-``mask.threshold_sensitive``, ``imbalance.*``, ``baseline.*``), which would describe a
-photograph.
+check, of the findings about mask storage, label values and objects
+(``mask.unusual_encoding`` when only pictures are so stored, ``mask.lossy``,
+``mask.non_binary``, ``mask.threshold_sensitive``, ``imbalance.*``, ``baseline.*``) and of the
+summary's foreground, threshold and baseline tables, which would describe a photograph.
 """
 
 from __future__ import annotations
@@ -101,8 +102,9 @@ def side_by_side_findings(tally: AuditTally) -> list[Finding]:
         f"{other.split('_')[0]} half {worst_row[other]:.2f}. Annotation "
         "exports draw such pictures for people to look at: Supervisely's masks_human/ holds "
         "each image beside a copy tinted with the class colours. Their values are a "
-        "photograph's, so the audit leaves them out of the size check and of the value, "
-        "foreground and object findings. A pipeline that resizes masks to its input would "
+        "photograph's, so the audit leaves them out of the size check, of the findings on "
+        "mask storage, values, foreground and objects, and of the foreground and baseline "
+        "tables. A pipeline that resizes masks to its input would "
         "squeeze both halves into one frame: the labels would be a threshold of a squashed "
         "photograph.",
         fix,
