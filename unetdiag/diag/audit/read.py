@@ -64,6 +64,7 @@ from unetdiag.diag.data.labelmaps import colour_layout, label_layout
 from unetdiag.diag.data.orientation import orientation_of
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.reading import (
+    PALETTE_MODE,
     SIXTEEN_BIT_MODES,
     UINT8_MAX,
     ImageReadError,
@@ -523,7 +524,9 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
         nonbinary = 0.0 if columns["label_map"][row] else columns["nonbinary"][row]
         similarity = compare_with_image(
             image_values, image_mode, plane, decoded,
-            foreground=int(columns["foreground"][row]), nonbinary=nonbinary)
+            foreground=int(columns["foreground"][row]), nonbinary=nonbinary,
+            mask_colour=None if stored.mode == PALETTE_MODE and not stored.gray_palette
+            else colour_channels(stored.values, stored.mode))
         for name, value in similarity._asdict().items():
             columns[name][row] = value
 

@@ -92,10 +92,10 @@ def side_by_side_findings(tally: AuditTally) -> list[Finding]:
         f"{plural(count, 'mask')} {verb(count, 'is its image', 'are their images')} and a "
         f"second picture side by side ({layout}): visualisations, not label masks",
         f"Each of these masks is exactly twice its image's size, and one half of it is the "
-        f"image: on copies reduced to at most {HALF_COMPARISON_BLOCKS} blocks, that half is "
+        f"image: on grey copies reduced to at most {HALF_COMPARISON_BLOCKS} blocks, that half is "
         f"within {HALF_EQUAL_DIFFERENCE} grey levels of the image on average, while the image "
         "varies by more than twice that (measured: JPEG at quality 50 moves a reduced image "
-        "by 1.5 grey levels at most; the closest two different DRIVE images differ by 4.9). "
+        "by 0.9 grey levels at most; the closest two different DRIVE images differ by 4.0). "
         f"Least close of them: {paths[worst]}, {worst_row['mask_size']} for a "
         f"{worst_row['image_size']} image, its {matching.split('_')[0]} half "
         f"{worst_row[matching]:.2f} grey levels from the image and its "

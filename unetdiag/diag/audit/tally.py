@@ -49,8 +49,8 @@ OVERLAY_IDENTICAL_FRACTION = 0.5
 #: A mask exactly twice its image's width or height holds the image in one half when that half's
 #: reduced copy is within this many grey levels of the image's on average
 #: (:data:`~unetdiag.diag.audit.similarity.HALF_COMPARISON_BLOCKS` gives the measurements:
-#: JPEG noise 1.48 at most, two different DRIVE images 4.93 at least)...
-HALF_EQUAL_DIFFERENCE = 2.5
+#: JPEG noise 0.87 at most, two different DRIVE images 3.97 at least)...
+HALF_EQUAL_DIFFERENCE = 2.0
 #: ...and the image varies enough for that to tell: a flat grey at its mean would miss it by
 #: more than this many times the tolerance.
 HALF_EQUAL_MIN_SPREAD_FACTOR = 2.0
