@@ -31,7 +31,7 @@ from unetdiag.diag.wording.text import plural, verb
 SUPERVISELY_LABEL_FOLDER = "masks_machine"
 
 
-def layout_words(tally: AuditTally, indices: np.ndarray) -> str:
+def _layout_words(tally: AuditTally, indices: np.ndarray) -> str:
     """``"twice as wide, left half equal to the image"`` for the pairs at ``indices`` (or
     ``"twice as wide or tall, one half ..."`` when they differ)."""
     columns = tally.columns
@@ -76,7 +76,7 @@ def side_by_side_findings(tally: AuditTally) -> list[Finding]:
     paths = tally.mask_paths
     closest = np.fmin(columns["first_half_difference"], columns["second_half_difference"])
     count, listed = tally.select(chosen, closest)  # the least close first
-    layout = layout_words(tally, np.flatnonzero(chosen))
+    layout = _layout_words(tally, np.flatnonzero(chosen))
     worst = int(listed[0])
     worst_row = _per_file(tally, worst)
     halves = [key for key in worst_row if key.endswith("_half_difference")]
@@ -91,10 +91,10 @@ def side_by_side_findings(tally: AuditTally) -> list[Finding]:
         "pairing.mask_is_side_by_side", Severity.ERROR,
         f"{plural(count, 'mask')} {verb(count, 'is its image', 'are their images')} and a "
         f"second picture side by side ({layout}): visualisations, not label masks",
-        f"Each of these masks is exactly twice its image's size, and one half of it is the "
-        f"image: on grey copies reduced to at most {HALF_COMPARISON_BLOCKS} blocks, that half is "
-        f"within {HALF_EQUAL_DIFFERENCE} grey levels of the image on average, while the image "
-        "varies by more than twice that (measured: JPEG at quality 50 moves a reduced image "
+        f"Each of these masks is exactly twice its image's width or height, and one half of it "
+        f"is the image: on grey copies reduced to at most {HALF_COMPARISON_BLOCKS} blocks, that "
+        f"half is within {HALF_EQUAL_DIFFERENCE} grey levels of the image on average, while the "
+        "image varies by more than twice that (measured: JPEG at quality 50 moves a reduced image "
         "by 0.9 grey levels at most; the closest two different DRIVE images differ by 4.0). "
         f"Least close of them: {paths[worst]}, {worst_row['mask_size']} for a "
         f"{worst_row['image_size']} image, its {matching.split('_')[0]} half "
