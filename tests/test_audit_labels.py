@@ -609,6 +609,11 @@ def test_colour_coded_label_maps_are_named_by_their_colours_not_as_photographs(t
     assert "(64, 0, 128): " in label.explanation
     assert report.headline.startswith("Masks are colour-coded label maps holding 3 colours")
     assert not any(word in text(report) for word in SOFT_WORDS)
+    # the three colours read alike (brightest channel 128): no share or baseline is measured
+    # on that reading, nor polarity advice given (DeepGlobe's seven colours: "unknown" dark)
+    assert not ids(report) & {"imbalance.mostly_foreground", "imbalance.summary",
+                              "baseline.trivial_scores", "baseline.dice_uninformative"}
+    assert "--mask-polarity dark" not in text(report)
     # one colour on black is an ordinary mask, decoded by its brightest channel
     red = np.zeros((8, 8, 3), np.uint8)
     red[2:6, 2:6] = (255, 0, 0)

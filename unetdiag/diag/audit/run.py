@@ -188,7 +188,11 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
         findings.append(same_region)
     findings += image_findings(tally)
     findings += storage_findings(tally)
-    findings += _mask_content_findings(tally, verdict, decodes_empty is not None, policy)
+    # colours the decoder cannot tell apart: the in-force foreground shares mean nothing
+    colours_alike = (verdict is not None and verdict.colour and verdict.shared_brightest
+                     and not policy.by_values)
+    findings += _mask_content_findings(tally, verdict, decodes_empty is not None or colours_alike,
+                                       policy)
     findings += _object_findings(tally)
     findings = empty_masks_on_blank_frames(findings, blank_empty_masks(tally))
     groups = _duplicates(tally, sides)
@@ -339,9 +343,10 @@ def _mask_content_findings(tally: AuditTally, verdict: LabelVerdict | None,
                            policy_empties: bool, policy: MaskPolicy) -> list[Finding]:
     """imbalance.* and baseline.* over every readable mask (from checks/).
 
-    When the policy in force leaves every mask empty (``policy_empties``) these numbers would
-    only restate it: they are measured under the label maps' proposed policy when there is one
-    (``verdict``), and left out otherwise.
+    When the policy in force leaves every mask empty, or reads colour label maps whose colours
+    it cannot tell apart (``policy_empties``), these numbers would only restate it: they are
+    measured under the label maps' proposed policy when there is one (``verdict``), and left
+    out otherwise.
     """
     if policy_empties:
         return _proposed_content_findings(tally, verdict)
