@@ -867,12 +867,15 @@ def test_a_header_joined_to_metrics_without_a_bar_is_that_epochs_summary():
     text = ("- **Resnext50 + Unet with 3 training epoch:**\n  - **Results:**\n\n"
             "    - accuracy: 0.8818 - loss: 0.2842 - val_accuracy: 0.9179 - val_loss: 0.2312\n"
             "    - accuracy: 0.9229 - loss: 0.1934 - val_accuracy: 0.9051 - val_loss: 0.2483\n\n"
+            "- **EfficientNetB7 + Unet with 1 training epoch:**\n"  # alone: no epoch of theirs
+            "    - accuracy: 0.8992 - loss: 0.2431 - val_accuracy: 0.9197 - val_loss: 0.2512\n\n"
             "- **EfficientNetB7 + Unet:**\n"
             + "".join(f"      - Epoch {i}/50 " + values.format(f"0.8{i}", f"0.1{i}") + "\n"
                       for i in (10, 11)))
     bars, headed = parse_console(text)
     assert bars.epoch_numbers == [1, 2] and bars.series("val_accuracy").tolist() == [0.9179, 0.9051]
-    assert any("nothing but 'name: value' pairs" in note for note in bars.notes)
+    assert any("line(s) 4-5 hold nothing but 'name: value' pairs" in n for n in bars.notes)
+    assert any("line 8 holds nothing but" in note for note in bars.notes)
     assert headed.epoch_numbers == [10, 11] and headed.series("f1-score").tolist() == [0.81, 0.811]
     assert headed.steps_per_epoch == [None, None]
     assert not any("no epoch finished" in note for note in headed.notes)

@@ -234,12 +234,14 @@ class _ConsoleReader:
     def _drop_lone_bare_lines(self) -> None:
         """A run of one line of bare ``name: value`` pairs is no epoch: nothing tells which
         epoch it was (a comment quoting a summary), and epoch 1 would be a guess."""
-        for run in self.runs:
+        for position, run in enumerate(self.runs):
             if run.bare_lines and len(run.epochs) == 1:
                 run.epochs.clear()
-                kept = [other for other in self.runs if other.epochs]
+                # said in the run before it, else the one after it
+                kept = [other for other in self.runs[position::-1] + self.runs[position:]
+                        if other.epochs]
                 if kept:
-                    kept[-1].notes.append(
+                    kept[0].notes.append(
                         f"line {run.bare_lines[0]} holds nothing but 'name: value' pairs: "
                         "alone, it was not read as an epoch (nothing tells which one it was)")
 
@@ -294,9 +296,11 @@ class _ConsoleReader:
                 not progress.counter and self.run is None):
             # an epoch whose header is missing: fit(epochs=1), or a paste that starts here
             another = self._another_model(number, progress)
-            # bare 'name: value' lines and Keras's own summaries are not one run's epochs
-            mixed = self.run is not None and bool(self.run.epochs) and progress.bare != (
-                len(self.run.bare_lines) == len(self.run.epochs))
+            # bare 'name: value' lines are one run's epochs on consecutive lines only, and
+            # never one run's with Keras's own summaries
+            mixed = self.run is not None and bool(self.run.epochs) and (
+                progress.bare != (len(self.run.bare_lines) == len(self.run.epochs))
+                or (progress.bare and number != self.run.last_line + 1))
             if self.run is None or self.pending_name is not None or another or mixed:
                 self._start_run(number)
                 if another:
