@@ -936,3 +936,24 @@ def test_headerless_summaries_of_another_model_start_another_run():
                             + line.format("0.20", "auc_1", "auc_1"))
     assert [run.epoch_numbers for run in renamed] == [[1], [1]]
     assert any("renamed (auc_1, val_auc_1" in note for note in renamed[1].notes)
+
+
+def test_a_run_that_restored_its_best_weights_is_not_told_to_keep_them(tmp_path):
+    # Keras 3 EarlyStopping(restore_best_weights=True) names the epoch it restored
+    losses = [(1.0, 0.9), (0.8, 0.7), (0.7, 0.8), (0.6, 0.9), (0.5, 1.0), (0.4, 1.1)]
+    lines = []
+    for epoch, (loss, val_loss) in enumerate(losses, start=1):
+        lines += [f"Epoch {epoch}/6",
+                  f"5/5 ━━━━━━━━━━━━━━━━━━━━ 1s 10ms/step - loss: {loss} - val_loss: {val_loss}"]
+    log = tmp_path / "fit.log"
+    log.write_text("\n".join(lines + ["Epoch 6: early stopping",
+                                      "Restoring model weights from the end of the best "
+                                      "epoch: 2."]) + "\n")
+    [run] = parse_log(log)
+    assert run.restored_epoch == 2
+    from unetdiag.diag.logs.explain import explain_runs
+
+    [rising] = [f for f in explain_runs([run]).findings
+                if f.id == "saturation.validation_loss_rising"]
+    assert "the run restored epoch 2's weights when it stopped" in rising.explanation
+    assert "restore_best_weights" not in rising.fix and rising.evidence["restored_epoch"] == 2

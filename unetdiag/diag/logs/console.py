@@ -41,6 +41,7 @@ from unetdiag.diag.logs.progress import (
     finished_bar,
     learning_rate_cut,
     parse_progress,
+    restored_best_epoch,
 )
 
 # How Keras prints a metric value: "%.4f" above 1e-3 in magnitude, "%.4e" below; nan, inf.
@@ -141,6 +142,7 @@ class _RunBuilder:
     repeated_headers: int = 0  # "Epoch 1/1" headers read as the next epoch of this run
     leading_line: int | None = None  # epoch 1 read without its header, until epoch 2 agrees
     bare_lines: list[int] = field(default_factory=list)  # "name: value" only, no counter/time
+    restored_epoch: int | None = None  # EarlyStopping's restore message
 
     @property
     def headerless(self) -> bool:
@@ -259,6 +261,9 @@ class _ConsoleReader:
         if progress is not None:
             self._progress(number, progress, cut)
             return
+        restored = restored_best_epoch(text)
+        if restored is not None and self.run is not None:
+            self.run.restored_epoch = restored
         named = _CALLBACK_EPOCH_RE.match(text)
         if named is not None:
             self.callback_epoch, self.callback_line = int(named[1]), number
@@ -597,5 +602,5 @@ def parse_console(text: str) -> list[RunLog]:
             step_seconds=builder.step_seconds,
             source=f"Keras console log, lines {builder.first_line}-{builder.last_line}",
             steps_per_epoch=builder.steps, notes=builder.notes,
-            epoch_numbers=builder.epoch_numbers()))
+            epoch_numbers=builder.epoch_numbers(), restored_epoch=builder.restored_epoch))
     return unique_names(runs)

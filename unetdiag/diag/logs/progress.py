@@ -275,6 +275,22 @@ def learning_rate_cut(text: str) -> float | None:
     return None if match is None else float(match["value"].rstrip("."))
 
 
+#: EarlyStopping(restore_best_weights=True) at the end of training: Keras 2.6+ and 3 name
+#: the epoch ("... best epoch: 20."), older versions do not.
+_RESTORED_RE = re.compile(r"Restoring model weights from the end of the best epoch(?::\s*(\d+))?")
+
+
+def restored_best_epoch(text: str) -> int | None:
+    """The epoch an ``EarlyStopping`` restore message names (0 when it names none), or None
+    when the line is no such message.
+
+    >>> restored_best_epoch("Restoring model weights from the end of the best epoch: 20.")
+    20
+    """
+    match = _RESTORED_RE.search(text)
+    return None if match is None else int(match[1] or 0)
+
+
 def is_progress_line(raw_line: str) -> bool:
     """Whether a captured line is a line of metrics (an epoch's summary or a bar's drawing)."""
     return parse_progress(clean_line(raw_line)) is not None

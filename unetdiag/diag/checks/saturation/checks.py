@@ -52,7 +52,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                  baselines: Mapping[str, float] | None = None,
                  tolerance: float = SATURATION_TOLERANCE, *,
                  thresholds: SaturationThresholds = DEFAULT_THRESHOLDS,
-                 subject: SeriesSubject = TRAINING_RUN) -> list[Finding]:
+                 subject: SeriesSubject = TRAINING_RUN,
+                 restored_epoch: int | None = None) -> list[Finding]:
     """Judge one run's metric series (a Keras ``History.history``-like mapping).
 
     Args:
@@ -69,6 +70,9 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
         subject: what the numbers were measured on, as the findings name it; numbers
             measured once (one value per metric, validation keys, no loss) make only the
             constant-predictor, baseline and perfect-accuracy claims, worded for it.
+        restored_epoch: the epoch whose weights the run restored at its end (EarlyStopping's
+            message; 0 when it names none), so advice to keep the best weights is not given
+            to a run that did.
 
     Returns findings among ``saturation.non_finite``, ``saturation.dice_above_one``,
     ``saturation.dice_exceeds_accuracy_bound``, ``saturation.iou_exceeds_accuracy_bound``,
@@ -126,7 +130,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               train_val_gap(run, series, thresholds, scores=not scores_meaningless,
                             unreliable=unreliable),
               still_improving(run, series, thresholds),
-              validation_loss_rising(run, series, thresholds, unreliable=unreliable),
+              validation_loss_rising(run, series, thresholds, unreliable=unreliable,
+                                     restored_epoch=restored_epoch),
               unstable_validation(run, series, thresholds) if not unreliable else None]
     return [wording.finding_of(claim, subject) for claim in claims if claim is not None]
 

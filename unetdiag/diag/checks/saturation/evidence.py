@@ -439,8 +439,11 @@ class ValidationLossRising(MetricsClaim):
     ``metrics``: validation loss name -> best, best_epoch, last, last_epoch (the last finite
     one), rise (last / best - 1), epochs_after_best (last_epoch - best_epoch, as the log
     counts them), training (the training loss's name), training_at_best, training_last.
+    ``restored_epoch``: the epoch whose weights EarlyStopping restored at the end, as the log
+    says (0: restored, epoch not named; None: the log does not say).
     """
 
+    restored_epoch: int | None = None
     severity: Severity = field(default=Severity.INFO, metadata=NOT_REPORTED)
 
 

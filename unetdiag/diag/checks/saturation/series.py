@@ -351,7 +351,8 @@ def _typical_change(values: np.ndarray) -> float:
 
 
 def validation_loss_rising(run: str, series: Series, thresholds: SaturationThresholds,
-                           unreliable: Collection[str] = ()) -> ValidationLossRising | None:
+                           unreliable: Collection[str] = (),
+                           restored_epoch: int | None = None) -> ValidationLossRising | None:
     """Validation losses at least ``thresholds.loss_rise`` (and more than their typical
     change from one epoch to the next) above their best, and above their second-best (a
     rise resting on one lucky epoch is no rise), at the last finite epoch,
@@ -396,4 +397,4 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
                         "last_epoch": item.epoch(last_at), "rise": last / best - 1,
                         "epochs_after_best": after, "training": training.name,
                         "training_at_best": training_at_best, "training_last": training_last}
-    return ValidationLossRising(run, rising) if rising else None
+    return ValidationLossRising(run, rising, restored_epoch) if rising else None

@@ -203,10 +203,22 @@ def validation_loss_rising_finding(claim: evidence.ValidationLossRising) -> Find
             f"{details}. The model kept fitting the training set better and the "
             "validation set worse: consistent with overfitting from that epoch on (a small "
             "or noisy validation set can move this much too; a longer run tells them apart). "
-            "The last epoch's weights are not the best ones by this loss."),
-        fix=("Keep the best epoch's weights (Keras: ModelCheckpoint(save_best_only=True) or "
-             "EarlyStopping(restore_best_weights=True); `unetdiag train` saves the best epoch "
-             "as model.keras) and add data or augmentation to push overfitting later."))
+            "The last epoch's weights are not the best ones by this loss"
+            + _restored_clause(claim.restored_epoch) + "."),
+        fix=("Add data or augmentation to push overfitting later."
+              if claim.restored_epoch is not None else
+              "Keep the best epoch's weights (Keras: ModelCheckpoint(save_best_only=True) or "
+              "EarlyStopping(restore_best_weights=True); `unetdiag train` saves the best "
+              "epoch as model.keras) and add data or augmentation to push overfitting later."))
+
+
+def _restored_clause(restored_epoch: int | None) -> str:
+    """What the run's EarlyStopping message says it restored (empty when it says nothing)."""
+    if restored_epoch is None:
+        return ""
+    which = f"epoch {restored_epoch}'s" if restored_epoch else "its best epoch's"
+    return (f"; the run restored {which} weights when it stopped (EarlyStopping's message), "
+            "by the metric it monitored")
 
 
 def unstable_validation_finding(claim: UnstableValidation) -> Finding:
