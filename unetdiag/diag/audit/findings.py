@@ -32,6 +32,9 @@ id                                     severity  when
                                                  pictures (see
 ``geometry.exif_displayed_size``,                :mod:`unetdiag.diag.checks.geometry`)
 ``image.exif_orientation``
+``geometry.mask_offset``,              warning   most masks' outlines follow their images' edges
+``geometry.mask_flipped``                        best shifted by one offset, or flipped (see
+                                                 :mod:`unetdiag.diag.audit.alignment_findings`)
 ``geometry.mixed_sizes``               info      images of several sizes (warning when their
                                                  aspect ratios differ)
 ``geometry.mixed_channels``            warning   grey and colour images mixed

@@ -37,6 +37,7 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image
 
+from unetdiag.diag.audit.alignment import measure_alignment
 from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, foreground_box
 from unetdiag.diag.audit.linesketch import EMPTY, SKETCH_SIZE, LineSketcher
 from unetdiag.diag.audit.similarity import colour_channels, compare_with_image
@@ -119,6 +120,8 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: width or height (8-bit both): ``first_half_difference`` and ``second_half_difference``,
 #: how far each half is from the image, and ``image_spread``, how far the image is from a flat
 #: grey (:func:`~.similarity.half_differences`; NaN for every other pair).
+#: ``align_*``: where the mask's outline matches the image's edges best, unflipped and
+#: flipped (:class:`~.alignment.Alignment`).
 COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "index": (np.int64, -1),
     "image_read": (np.bool_, False),
@@ -171,6 +174,13 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "first_half_difference": (np.float64, math.nan),
     "second_half_difference": (np.float64, math.nan),
     "image_spread": (np.float64, math.nan),
+    "align_scale": (np.int16, 0),
+    "align_shift_y": (np.int16, 0),
+    "align_shift_x": (np.int16, 0),
+    "align_best": (np.float32, math.nan),
+    "align_aligned": (np.float32, math.nan),
+    "align_flipped_vertical": (np.float32, math.nan),
+    "align_flipped_horizontal": (np.float32, math.nan),
 }
 
 
@@ -529,6 +539,8 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
             else colour_channels(stored.values, stored.mode))
         for name, value in similarity._asdict().items():
             columns[name][row] = value
+        for name, value in measure_alignment(image_values, image_mode, decoded)._asdict().items():
+            columns[f"align_{name}"][row] = value
 
 
 def read_chunk(tasks: Sequence[tuple[int, str, str]],

@@ -11,7 +11,9 @@ no pixels are kept) and turns the tally into findings:
   masks, masks whose content is their image or a threshold of it;
 * readability (``file.*``): empty, truncated, corrupt, non-image files, decompression bombs,
   unsupported modes, each file named with its reason; none of them stops the audit;
-* geometry (``geometry.*``), mask encoding (``mask.*``), image sanity (``image.*``);
+* geometry (``geometry.*``), with masks offset from or flipped against their images
+  (:mod:`unetdiag.diag.audit.alignment_findings`), mask encoding (``mask.*``), image sanity
+  (``image.*``);
 * label maps and what the policy makes of them (``mask.label_map``, ``mask.decodes_empty``,
   :mod:`unetdiag.diag.audit.label_findings`), masks that are one region drawn again and again
   (``mask.nearly_identical``, :mod:`unetdiag.diag.audit.sameness`);
@@ -54,6 +56,7 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit import read as audit_read
+from unetdiag.diag.audit.alignment_findings import alignment_finding
 from unetdiag.diag.audit.duplicates import (
     DuplicateGroup,
     duplicate_groups,
@@ -186,6 +189,10 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     same_region = nearly_identical_finding(tally)
     if same_region is not None:
         findings.append(same_region)
+    else:  # one region drawn again and again: its pairs are not independent evidence
+        misaligned = alignment_finding(tally)
+        if misaligned is not None:
+            findings.append(misaligned)
     findings += image_findings(tally)
     findings += storage_findings(tally)
     # colours the decoder cannot tell apart: the in-force foreground shares mean nothing
