@@ -73,8 +73,9 @@ def _finding(verdict: Misalignment, tally: AuditTally) -> Finding:
                  "score_margin": SCORE_MARGIN},
     }
     per_file = [{"mask": paths[index],
-                 "shift_px": [int(columns["align_shift_y"][index] * columns["align_scale"][index]),
-                              int(columns["align_shift_x"][index] * columns["align_scale"][index])],
+                 "shift_px": [round(float(columns[f"align_shift_{axis}"][index]
+                                          * columns["align_scale"][index]), 1)
+                              for axis in "yx"],
                  "best_shifted_score": float(columns["align_best"][index]),
                  "score_as_stored": float(columns["align_aligned"][index]),
                  "flipped_top_to_bottom_score": float(columns["align_flipped_vertical"][index]),
