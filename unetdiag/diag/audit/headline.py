@@ -194,6 +194,12 @@ def _baseline_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
     return "Metrics will look good without learning: " + "; ".join(parts) + " on these masks."
 
 
+def _misaligned_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    finding = (_first(findings, "geometry.mask_offset")
+               or _first(findings, "geometry.mask_flipped"))
+    return None if finding is None else finding.title.rstrip(".") + "."
+
+
 def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
     # only on dataset-wide evidence, most masks mostly foreground: a minority of full masks
     # is large objects or a few masks stored the other way, not an inverted dataset
@@ -237,6 +243,7 @@ HEADLINE_RULES = (
     HeadlineRule("errors that stop or corrupt training", _error_sentence, final=True),
     HeadlineRule("label maps read by a threshold", _label_map_sentence, final=True),
     HeadlineRule("masks are one region", _same_region_sentence, final=True),
+    HeadlineRule("masks offset or flipped", _misaligned_sentence, final=True),
     HeadlineRule("inverted polarity", _polarity_sentence, final=True),
     HeadlineRule("validation overlaps training", _overlapping_tiles_sentence, final=True),
     HeadlineRule("uninformative baselines", _baseline_sentence, final=True),
