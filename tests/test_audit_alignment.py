@@ -13,6 +13,7 @@ from unetdiag.diag.audit.alignment import (
     MIN_AGREEING_PAIRS,
     SCORE_MARGIN,
     Alignment,
+    _block_mean,
     judge_alignment,
     measure_alignment,
 )
@@ -74,6 +75,14 @@ def test_large_pairs_are_compared_in_blocks_and_the_shift_is_told_in_reduced_pix
     assert found.shift_x * 3 == pytest.approx(-9, abs=1.5)
     flipped = measure_alignment(image[:, :, 0], "L", mask[::-1])
     assert flipped.flipped_vertical > flipped.best + SCORE_MARGIN
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.uint8, np.uint16, np.int32, np.float32])
+def test_block_means_equal_the_mean_of_each_block(dtype):
+    values = np.random.default_rng(0).integers(0, 2 if dtype is np.bool_ else 60000, (23, 17, 3))
+    values = values.astype(dtype)
+    expected = values[:21, :15].astype(np.float64).reshape(7, 3, 5, 3, 3).mean(axis=(1, 3))
+    np.testing.assert_allclose(_block_mean(values, 3), expected, rtol=1e-6)
 
 
 def test_unmeasurable_pairs_are_left_empty():

@@ -7,12 +7,18 @@ the audit's worker): at a reduced scale (at most :data:`ALIGNMENT_SIDE` pixels o
 side, block means), it correlates the image's gradient magnitude (grey level, Sobel) with the
 gradient magnitude of the mask (its outline) over every shift within
 :data:`SHIFT_FRACTION` of the short side, by FFT, and scores the mask flipped top to bottom
-and left to right too. It returns :class:`Alignment`, typed numbers per pair; whether a
-dataset's masks are offset or flipped is decided over all pairs
-(:mod:`unetdiag.diag.audit.alignment_findings`), never from one.
+and left to right too. It returns :class:`Alignment`, typed numbers per pair.
+
+Whether a dataset's masks are offset or flipped is decided over all pairs, never from one
+(:func:`judge_alignment`, typed :class:`Misalignment`; the words are
+:mod:`unetdiag.diag.audit.alignment_findings`'): most pairs scored must agree on one shift or
+one flip, each by a clear margin. Unrelated masks (a field-of-view disc, masks of other
+images) also peak away from no shift, but each at its own place.
 
 Scores are normalised cross-correlations of the zero-mean maps (1: the outline lies exactly
-on the edges, in proportion; 0: unrelated), so they compare across pairs and variants.
+on the edges, in proportion; 0: unrelated), so they compare across pairs and variants. The
+correlation is circular (what leaves one side re-enters at the other): unlike zero padding,
+it favours no shift over another.
 """
 
 from __future__ import annotations
@@ -76,8 +82,10 @@ def _block_mean(values: np.ndarray, factor: int) -> np.ndarray:
     cropped = values[:height * factor, :width * factor]
     if factor == 1:
         return cropped.astype(np.float32)
-    if values.dtype.kind == "b" or (values.dtype.kind == "u" and values.dtype.itemsize <= 2):
-        accumulator = np.uint32
+    if values.dtype.kind == "b" or (values.dtype.kind == "u" and values.dtype.itemsize == 1):
+        accumulator = np.uint32  # exact up to 16 million pixels a block
+    elif values.dtype.kind == "u" and values.dtype.itemsize == 2:
+        accumulator = np.uint64
     else:
         accumulator = np.float32 if values.dtype.kind == "f" else np.float64
     rows = cropped[::factor].astype(accumulator)
