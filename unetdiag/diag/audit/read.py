@@ -98,15 +98,14 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: the first later frame that holds several (``mask_later_frame``, 0: none) and the frames
 #: looked at (``mask_frames_examined``, :func:`~unetdiag.diag.data.frames.later_frame_with_values`);
 #: foreground and pixel counts under the policy, and ``ignored`` pixels (the policy's ignore
-#: values; ``pixels`` counts them too); ``void``
-#: pixels (palette index 255); foreground shares under ``value > 0`` and at the midpoint of
-#: the scale (with the policy's polarity); ``nonbinary``, the share of values at neither end of
-#: the scale; non-finite values; distinct values; ``edge_share`` of the non-binary values (NaN
-#: when none); smallest object, object count, small objects (under
-#: :data:`~unetdiag.diag.audit.components.SMALL_OBJECT_PIXELS`), their pixels, those of them
-#: touching the mask's border (``small_border_pixels``: cut by the image's edge) and, for
-#: lossy masks, those of them near a larger object (JPEG specks); ``lossy`` (JPEG);
-#: ``label_map`` and its ``separator`` value (-1: none; see
+#: values; ``pixels`` counts them too); ``void`` pixels (palette index 255); foreground shares
+#: under ``value > 0`` and at the midpoint of the scale (with the policy's polarity);
+#: ``nonbinary``, the share of values at neither end of the scale; non-finite values; distinct
+#: values; ``edge_share`` of the non-binary values (NaN when none); smallest object, object
+#: count, small objects (under :data:`~unetdiag.diag.audit.components.SMALL_OBJECT_PIXELS`),
+#: their pixels, those of them touching the mask's border (``small_border_pixels``: cut by the
+#: image's edge) and, for lossy masks, those of them near a larger object (JPEG specks);
+#: ``lossy`` (JPEG); ``label_map`` and its ``separator`` value (-1: none; see
 #: :mod:`unetdiag.diag.data.labelmaps`); for a folder of object masks
 #: (:mod:`unetdiag.diag.data.instances`), ``object_files`` and ``object_overlap`` (pixels
 #: inside two or more objects), 0 otherwise.
@@ -116,12 +115,11 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: levels of the two classes are, in the direction that separates them best (lowest level of
 #: one class minus highest of the other): positive means one threshold of the image gives the
 #: mask exactly. Measured on a sample first, and on every pixel only when the sample
-#: separates; NaN when a class is too small to judge. For a mask exactly twice its image's
-#: width or height (8-bit both): ``first_half_difference`` and ``second_half_difference``,
-#: how far each half is from the image, and ``image_spread``, how far the image is from a flat
-#: grey (:func:`~.similarity.half_differences`; NaN for every other pair).
-#: ``align_*``: where the mask's outline matches the image's edges best, unflipped and
-#: flipped (:class:`~.alignment.Alignment`).
+#: separates; NaN when a class is too small to judge. A mask exactly twice its image's width
+#: or height (8-bit both): ``first_half_difference``, ``second_half_difference`` (each half
+#: from the image) and ``image_spread`` (the image from a flat grey;
+#: :func:`~.similarity.half_differences`; NaN for other pairs). ``align_*``: where the mask's
+#: outline matches the image's edges best, unflipped and flipped (:class:`~.alignment.Alignment`).
 COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "index": (np.int64, -1),
     "image_read": (np.bool_, False),
