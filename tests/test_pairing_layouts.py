@@ -77,6 +77,29 @@ def test_tiles_named_by_position_are_split_by_source_image(tmp_path):
     assert validation and {p.group for p in train}.isdisjoint({p.group for p in validation})
 
 
+def test_qupath_tile_exporter_names_are_split_by_slide(tmp_path):
+    # QuPath's TileExporter: '<image> [x=X,y=Y,w=W,h=H].png' beside '...-labelled.png'
+    stems = [f"CMU-{slide}.svs [x={x},y={y},w=64,h=64]" for slide in range(1, 6)
+             for y in (0, 64) for x in (0, 64)]
+    touch_files(tmp_path, *(name for stem in stems
+                            for name in (f"{stem}.png", f"{stem}-labelled.png")))
+    result = discover_pairs(tmp_path)
+    assert {pair.group for pair in result.pairs} == {f"CMU-{slide}.svs" for slide in range(1, 6)}
+    assert findings_by_id(result)["pairing.tiles"].evidence["source_images"] == 5
+    train, validation = split_pairs(result.pairs, 0.2, 42)
+    assert validation and {p.group for p in train}.isdisjoint({p.group for p in validation})
+
+
+@pytest.mark.parametrize("stem", ["CMU-1 [d=4,x=0,y=2048,w=2048,h=2048]",
+                                  "CMU-1 [d=4.0,x=0,y=2048,w=2048,h=2048,z=1,t=0]"])
+def test_qupath_names_with_downsample_and_plane_are_tile_names(stem):
+    from unetdiag.diag.data.tiles import tile_sources
+
+    stems = [stem.replace("CMU-1", f"CMU-{s}").replace("x=0", f"x={x}").replace(
+        "y=2048", f"y={y}") for s in range(5) for x in (0, 2048) for y in (0, 2048)]
+    assert set(tile_sources(stems).values()) == {f"CMU-{s}" for s in range(5)}
+
+
 @pytest.mark.parametrize("names", [
     [f"cells_{n:03d}" for n in range(30)],                      # one number
     [f"Abyssinian_{n}" for n in range(30)],                     # breed and number

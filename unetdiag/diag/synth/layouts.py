@@ -311,9 +311,11 @@ def class_folders(case: CaseFiles, rng: np.random.Generator,
 
 
 def tile_names(case: CaseFiles, rng: np.random.Generator, sources: int = 6,
-               tile: int = 256) -> list[Path]:
+               tile: int = 256, naming: str = "position") -> list[Path]:
     """The pairs renamed as tiles of ``sources`` larger images: ``<city><k>_<row>_<col>``
-    (row and column in pixels, ``tile`` apart), each mask ``<tile name>_mask.png``.
+    (row and column in pixels, ``tile`` apart), each mask ``<tile name>_mask.png``; with
+    ``naming="qupath"``, QuPath TileExporter's ``<city><k>.svs [x=X,y=Y,w=W,h=H].png`` and
+    ``... [x=..]-labelled.png`` (its ``labeledImageSuffix``).
 
     Simulates: aerial or slide images cut into tiles before training (Inria aerial,
     pathology). Shows: names that say which tiles share a source image, the only evidence
@@ -325,8 +327,14 @@ def tile_names(case: CaseFiles, rng: np.random.Generator, sources: int = 6,
     for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
         source = f"{cities[index % sources % len(cities)]}{index % sources + 1}"
         position = index // sources
-        stem = f"{source}_{(position // 2) * tile}_{(position % 2) * tile}"
-        new_image, new_mask = folder / f"{stem}.png", folder / f"{stem}_mask.png"
+        row, col = (position // 2) * tile, (position % 2) * tile
+        if naming == "qupath":
+            stem = f"{source}.svs [x={col},y={row},w={tile},h={tile}]"
+            new_image, new_mask = folder / f"{stem}.png", folder / f"{stem}-labelled.png"
+            case.layout.mask_suffixes = ()  # paired by the rule the names follow
+        else:
+            stem = f"{source}_{row}_{col}"
+            new_image, new_mask = folder / f"{stem}.png", folder / f"{stem}_mask.png"
         image.replace(new_image)
         mask.replace(new_mask)
         case.images[index], case.masks[index] = new_image, new_mask
