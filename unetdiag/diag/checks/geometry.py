@@ -188,8 +188,8 @@ def _cause(pairs: Sequence[PairSizes]) -> tuple[str, str, str, dict]:
                     f"{'masks are' if count > 1 else 'mask is'} {_size(size)}, the size of "
                     f"matplotlib's default figure ({FIGURE_INCHES[0]}x{FIGURE_INCHES[1]} inches "
                     f"at {dpi} dpi), and {_looked_at(len(looked_at))} white margins around a "
-                    "picture: consistent with figures saved by plt.savefig (axes, margins and a colour "
-                    "map around the mask), not masks. Their pixels are not label values.",
+                    "picture: consistent with figures saved by plt.savefig (axes, margins and "
+                    "a colour map around the mask), not masks. Their pixels are not label values.",
                     "Save each mask as an array, not a figure: "
                     "plt.imsave(path, mask, cmap='gray') or PIL.Image.fromarray(mask).save(path) "
                     "(0 and 255, or 0 and 1, at the image's size).",
