@@ -19,7 +19,9 @@ encodings are the ones documented for those datasets:
   largest polyps), polarity right;
 * :func:`animated_gif_masks`: two-frame GIFs whose first frame, the one read, is blank;
 * :func:`side_by_side_masks`: Supervisely's ``masks_human/``, the image beside a copy tinted
-  over the objects, twice as wide.
+  over the objects, twice as wide;
+* :func:`figure_masks`: masks saved with ``plt.savefig``, a 640x480 figure with white margins
+  around a colour-mapped picture of the mask.
 
 They are registered in :data:`unetdiag.diag.synth.corruptions.CORRUPTIONS`.
 """
@@ -328,9 +330,36 @@ def side_by_side_masks(case: Any, rng: np.random.Generator, fraction: float = 1.
     return changed
 
 
+def figure_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                 count: int | None = None) -> list[Path]:
+    """Masks replaced by what ``plt.imshow(mask); plt.savefig(path)`` writes: a 640x480 RGBA
+    figure (matplotlib's default 6.4x4.8 inches at 100 dpi), white, with the mask in
+    viridis's two ends inside a black axes frame in the middle.
+
+    Simulates: masks saved as figures instead of arrays. Shows: every such mask has the
+    figure's size, whatever its image's, and white margins; its pixels are a colour map's.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        canvas = np.full((480, 640, 4), 255, np.uint8)
+        side = 370  # the axes of a square picture in the default figure
+        rows = np.arange(side) * foreground.shape[0] // side
+        columns = np.arange(side) * foreground.shape[1] // side
+        picture = foreground[rows][:, columns] > 0
+        top, left = 58, 140
+        canvas[top:top + side, left:left + side, :3] = np.where(
+            picture[..., None], np.uint8([253, 231, 37]), np.uint8([68, 1, 84]))
+        canvas[top - 1, left - 1:left + side + 1, :3] = 0
+        canvas[top + side, left - 1:left + side + 1, :3] = 0
+        canvas[top - 1:top + side + 1, left - 1, :3] = 0
+        canvas[top - 1:top + side + 1, left + side, :3] = 0
+        return _png(canvas, "RGBA")
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+
+
 #: The corruptions of this module, by the ``kind`` a catalogue entry names.
 LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         trimap_masks, class_index_masks, palette_void_masks, fov_masks, thin_jpeg_masks,
         large_objects, instance_label_masks, alpha_cutout_masks, animated_gif_masks,
-        side_by_side_masks)}
+        side_by_side_masks, figure_masks)}
