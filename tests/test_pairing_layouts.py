@@ -272,3 +272,65 @@ def test_of_several_complete_mask_sets_labels_are_chosen_and_colour_drawings_las
     assert "{key}_gtFine_color: 4 files; {key}_gtFine_instanceIds: 4 files" in \
         others.explanation
     assert "12" not in others.explanation  # not "They name 12 of the 4 paired images"
+
+
+# --- mirrored folders and labelme_json_to_dataset folders (s25 B2, B1) --------------------------
+
+
+def test_mirrored_image_and_mask_trees_pair_by_relative_path(tmp_path):
+    for case in range(5):
+        for n in range(4):
+            touch_files(tmp_path, f"images/case_{case}/{n:03d}.png",
+                        f"masks/case_{case}/{n:03d}.png")
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert len(result.pairs) == 20 and result.rule.layout == "mirrored folders"
+    assert all(pair.image.parent.name == pair.mask.parent.name == pair.group
+               and pair.image.name == pair.mask.name for pair in result.pairs)
+    assert result.pairs[0].stem == "case_0/000"
+    found = findings_by_id(result)
+    assert found["pairing.mirrored_folders"].severity is Severity.INFO
+    train, validation = split_pairs(result.pairs, 0.2, 42)
+    assert validation and {p.group for p in train}.isdisjoint({p.group for p in validation})
+
+
+def test_mirrored_trees_infer_one_rule_and_name_folders_on_one_side(tmp_path):
+    for city in ("aachen", "bochum"):
+        for n in range(3):
+            touch_files(tmp_path, f"leftImg8bit/{city}/{city}_{n:06d}_leftImg8bit.png",
+                        f"gtFine/{city}/{city}_{n:06d}_gtFine_labelIds.png")
+    touch_files(tmp_path, "leftImg8bit/bremen/bremen_000000_leftImg8bit.png")
+    result = discover_pairs(tmp_path / "leftImg8bit", tmp_path / "gtFine")
+    assert len(result.pairs) == 6 and result.rule.source == "inferred"
+    found = findings_by_id(result)
+    assert found["pairing.mirrored_folders"].severity is Severity.WARNING  # 2 folders: by file
+    assert found["pairing.missing_mask"].files == (
+        str(tmp_path / "leftImg8bit/bremen/bremen_000000_leftImg8bit.png"),)
+
+
+def test_trees_without_a_folder_of_the_same_name_are_still_refused(tmp_path):
+    touch_files(tmp_path, "images/a/1.png", "masks/b/1.png")
+    with pytest.raises(UserError, match="sub-folders are not searched"):
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+
+
+def test_labelme_json_to_dataset_folders_pair_img_with_label(tmp_path):
+    for n in range(6):
+        touch_files(tmp_path, *(f"IMG_{n}_json/{name}" for name in (
+            "img.png", "label.png", "label_viz.png", "label_names.txt")))
+    result = discover_pairs(tmp_path)
+    assert [(pair.image.name, pair.mask.name) for pair in result.pairs] == [
+        ("img.png", "label.png")] * 6
+    assert result.pairs[0].stem == "IMG_0_json/img"
+    found = findings_by_id(result)
+    assert found["pairing.labelme_folders"].evidence == {
+        "folders": 6, "pictures": 6, "files_listed": 6}
+    assert "label_viz.png" in found["pairing.labelme_folders"].files[0]
+    assert not {"pairing.case_folders", "pairing.missing_mask",
+                "pairing.ignored_files"} & set(found)
+
+
+def test_a_folder_with_more_than_labelme_names_is_no_labelme_folder(tmp_path):
+    touch_files(tmp_path, *(f"c{n}/{name}" for n in range(5)
+                            for name in ("img.png", "label.png", "other.png")))
+    with pytest.raises(UserError):
+        discover_pairs(tmp_path)
