@@ -334,3 +334,42 @@ def test_a_folder_with_more_than_labelme_names_is_no_labelme_folder(tmp_path):
                             for name in ("img.png", "label.png", "other.png")))
     with pytest.raises(UserError):
         discover_pairs(tmp_path)
+
+
+# --- masks of one object in parts (Montgomery's ManualMask/leftMask/ and rightMask/, s25 C2) ---
+
+
+def _montgomery(root: Path) -> None:
+    names = [f"MCUCXR_{n:04d}_{n % 2}.png" for n in range(1, 7)]
+    touch_files(root, *(f"CXR_png/{name}" for name in names),
+                *(f"ManualMask/{part}/{name}" for part in ("leftMask", "rightMask")
+                  for name in names), "ClinicalReadings/MCUCXR_0001_0.txt")
+
+
+def test_a_sibling_folder_of_masks_with_the_same_names_is_named(tmp_path):
+    _montgomery(tmp_path)
+    result = discover_pairs(tmp_path / "CXR_png", tmp_path / "ManualMask" / "leftMask")
+    sibling = findings_by_id(result)["pairing.sibling_masks"]
+    assert sibling.severity is Severity.INFO
+    assert sibling.title == ("rightMask/ beside leftMask/ holds masks of the same 6 names: if "
+                             "each set is one part of the object, merge them")
+    assert "merge them into one mask per image" in sibling.fix
+
+
+def test_a_mask_folder_of_parts_is_refused_with_the_flags(tmp_path):
+    _montgomery(tmp_path)
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path / "CXR_png", tmp_path / "ManualMask")
+    message = str(refused.value)
+    assert "leftMask/ and rightMask/ each hold masks named as the images (6 and 6 of 6)" in message
+    assert f"pass --masks {tmp_path / 'ManualMask' / 'leftMask'}" in message
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path)
+    assert f"give --images {tmp_path / 'CXR_png'} and the mask folder" in str(refused.value)
+
+
+def test_a_sibling_image_folder_or_other_names_are_no_sibling_masks(tmp_path):
+    touch_files(tmp_path, *(f"{folder}/{n}.png" for folder in ("images", "masks")
+                            for n in range(6)), *(f"masks_2/x{n}.png" for n in range(6)))
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert "pairing.sibling_masks" not in findings_by_id(result)

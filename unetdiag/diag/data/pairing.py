@@ -402,6 +402,10 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         if not split_folders(images):
             searched = "unpaired" if cases else "empty"
         hint = same_names_hint(cases)
+        if not hint and cases:
+            from unetdiag.diag.data.pairing_trees import root_parts_hint
+
+            hint = root_parts_hint(images, cases, mask_suffixes)
     if not images.files and masks_path is not None:
         from unetdiag.diag.data.pairing_trees import pair_mirrored  # it builds on this module
 
@@ -411,7 +415,8 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     if not images.files:
         raise UserError(no_images_message(images, "image", searched, hint))
     same_folder = masks_path is not None and _same_file(images_dir, masks_path)
-    masks = None if masks_path is None or same_folder else list_folder(masks_path, "mask")
+    masks = None if masks_path is None or same_folder else _list_masks(masks_path, images,
+                                                                        mask_suffixes)
     one_folder = masks is None
     mask_files = None if masks is None else masks.files
     source: RuleSource = ("given" if pattern is not None or tuple(mask_suffixes) != MASK_SUFFIXES
@@ -460,7 +465,32 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         found = [replace(pair, group=sources[pair.stem]) for pair in found]
         rule = replace(rule, groups=len(set(sources.values())))
         findings.append(words.tiles(found, rule.groups))
+    if masks_path is not None and not same_folder:
+        from unetdiag.diag.data.pairing_trees import folders_sharing_names, sibling_masks
+
+        siblings = folders_sharing_names(
+            masks_path.parent, {_file_of(pair.mask).stem for pair in found},
+            (masks_path, images_dir), lambda path: (path.stem,))
+        if siblings:
+            findings.append(sibling_masks(masks_path, siblings, len(found)))
     return PairingResult(found, findings, images_dir, masks_path, rule)
+
+
+def _file_of(reference: Path) -> Path:
+    """The file of a page or object-set reference (``stack.tif#page=3``)."""
+    return Path(str(reference).split("#", 1)[0])
+
+
+def _list_masks(masks_dir: Path, images: Listing, suffixes: Sequence[str]) -> Listing:
+    """The mask folder's listing; when it holds no file but its folders hold masks named as
+    the images, the error says so (Montgomery's ManualMask/leftMask/ and rightMask/)."""
+    masks = list_folder(masks_dir, "mask", require_files=False)
+    if not masks.files:
+        from unetdiag.diag.data.pairing_trees import parts_hint
+
+        hint = parts_hint(masks, {stem_key(path) for path in images.files}, suffixes)
+        raise UserError(no_images_message(masks, "mask", hint=hint or None))
+    return masks
 
 
 def _rule(source: RuleSource, matching: _Matching, inference: Inference | None,

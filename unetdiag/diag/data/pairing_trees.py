@@ -20,13 +20,20 @@ Both are chosen by names only; nothing here opens a file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data import pairing_findings as words
-from unetdiag.diag.data.folders import MIN_CASE_FOLDERS, Listing, case_listings, list_folder
+from unetdiag.diag.data.folders import (
+    MIN_CASE_FOLDERS,
+    VISUALISATION_FOLDERS,
+    Listing,
+    case_listings,
+    list_folder,
+)
 from unetdiag.diag.data.pairing import (
     MASK_SUFFIXES,
     Pair,
@@ -37,6 +44,7 @@ from unetdiag.diag.data.pairing import (
     _Matching,
     _rule,
     _rule_findings,
+    _strip_suffix,
 )
 from unetdiag.diag.data.pairing_rules import (
     MaskPattern,
@@ -48,6 +56,7 @@ from unetdiag.diag.data.pairing_rules import (
 )
 from unetdiag.diag.data.stacks import pair_pages
 from unetdiag.diag.wording.text import join_names, plural
+from unetdiag.exitcodes import UserError
 
 #: labelme_json_to_dataset's fixed names (stems): the image, the label map, its picture.
 LABELME_IMAGE, LABELME_LABEL, LABELME_PICTURE = "img", "label", "label_viz"
@@ -262,3 +271,99 @@ def pair_case_folders(images: Listing, cases: Sequence[Listing], suffixes: Seque
             findings = [finding for finding in findings if finding.id != "pairing.case_folders"]
         findings.append(labelme_folders(images.folder, written_folders, pictures))
     return PairingResult(pairs, findings, images.folder, None, rule)
+
+
+# --- masks of one object in parts: Montgomery's ManualMask/leftMask/ and rightMask/ ------------
+
+#: A folder counts as another set of the masks when it holds files of this share of the
+#: names looked for (and two).
+MIN_SHARED_NAME_SHARE = 0.5
+
+
+def folders_sharing_names(folder: Path, names: Collection[str], exclude: Collection[Path],
+                          key: Callable[[Path], Iterable[str]]) -> list[tuple[Path, int]]:
+    """The sub-folders of ``folder`` (but ``exclude`` and pictures of the labels) holding
+    files whose ``key`` is one of ``names``, for :data:`MIN_SHARED_NAME_SHARE` of them (and
+    two): ``(sub-folder, names held)``."""
+    needed = max(2, math.ceil(MIN_SHARED_NAME_SHARE * len(names)))
+    try:
+        listing = list_folder(folder, "mask", require_files=False)
+    except UserError:
+        return []
+    excluded = {path.resolve() for path in exclude}
+    found = []
+    for sub in listing.subfolders:
+        if sub.resolve() in excluded or sub.name.lower() in VISUALISATION_FOLDERS:
+            continue
+        try:
+            files = list_folder(sub, "mask", require_files=False).files
+        except UserError:
+            continue
+        held = len({name for path in files for name in key(path)} & set(names))
+        if held >= needed:
+            found.append((sub, held))
+    return found
+
+
+def parts_hint(masks: Listing, image_stems: Collection[str], suffixes: Sequence[str]) -> str:
+    """For a mask folder holding no file: ``; leftMask/ and rightMask/ each hold masks named
+    as the images ...`` when its sub-folders do; "" otherwise."""
+    def keys(path: Path) -> set[str]:
+        stem = stem_key(path)
+        return {stem, _strip_suffix(stem, suffixes) or stem}
+
+    found = folders_sharing_names(masks.folder, image_stems, (), keys)
+    if not found:
+        return ""
+    if len(found) == 1:
+        return (f"; {found[0][0].name}/ holds masks named as {found[0][1]} of the images: pass "
+                f"--masks {found[0][0]}")
+    names = join_names([f"{path.name}/" for path, _ in found])
+    counts = join_names([str(held) for _, held in found])
+    return (f"; {names} each hold masks named as the images ({counts} of "
+            f"{len(image_stems)}): if each set is one part of the object (a left and a right "
+            "lung), merge them into one mask per image (their union) and pass that folder; "
+            f"to train on one set, pass --masks {found[0][0]}")
+
+
+def root_parts_hint(root: Listing, cases: Sequence[Listing], suffixes: Sequence[str]) -> str:
+    """For a folder holding neither images nor case folders that pair: ``; CXR_png/ holds the
+    images and ManualMask/'s folders their masks ...`` when one of its folders holds files
+    and another holds none but folders of masks named as those files; "" otherwise."""
+    for case in cases:
+        stems = {stem_key(path) for path in case.files}
+        for folder in root.subfolders:
+            if folder == case.folder:
+                continue
+            try:
+                masks = list_folder(folder, "mask", require_files=False)
+            except UserError:
+                continue
+            hint = "" if masks.files else parts_hint(masks, stems, suffixes)
+            if hint:
+                return (f"; {case.folder.name}/ holds images and {folder.name}/ folders of masks "
+                        f"named as them: give --images {case.folder} and the mask folder"
+                        f"{hint}")
+    return ""
+
+
+def sibling_masks(masks_dir: Path, siblings: Sequence[tuple[Path, int]],
+                  pair_count: int) -> Finding:
+    """``pairing.sibling_masks`` (info): folders beside the mask folder hold masks of the
+    same names: other parts of the object, or other annotations."""
+    names = join_names([f"{path.name}/" for path, _ in siblings])
+    first, held = siblings[0]
+    return words.pairing_finding(
+        "pairing.sibling_masks", Severity.INFO,
+        f"{names} beside {masks_dir.name}/ {'holds' if len(siblings) == 1 else 'hold'} masks "
+        f"of the same {held} names: if each set is one part of the object, merge them",
+        f"{first} holds masks named as {held} of the {plural(pair_count, 'mask')} paired from "
+        f"{masks_dir}. Datasets that label an object in parts keep one folder per part under "
+        "the same names (Montgomery's ManualMask/leftMask/ and rightMask/, one lung each): "
+        "trained on one folder, the other part is taught as background. They may also be "
+        "another annotator's masks of the same objects.",
+        f"If each set is one part of the object, merge them into one mask per image (their "
+        f"union: numpy.maximum of the two) into a new folder and pass it as --masks. If "
+        f"{first.name}/ holds other annotations of the same objects, nothing to do.",
+        {"folders": [str(path) for path, _ in siblings],
+         "shared_names": [held for _, held in siblings], "pairs": pair_count}, [])

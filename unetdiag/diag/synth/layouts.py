@@ -326,6 +326,37 @@ def labelme_folders(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
     return changed
 
 
+def mask_parts(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """Each mask cut into its left and right halves, kept under one name in
+    ``ManualMask/leftMask/`` and ``ManualMask/rightMask/``, the images in ``CXR_png/``; the
+    mask folder given is ``leftMask/``.
+
+    Simulates: the Montgomery chest X-ray set (one lung per folder, the same names). Shows:
+    trained on one folder, the other part of every object is background.
+    """
+    root = case.root / "MontgomerySet"
+    changed = []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        name = f"MCUCXR_{index + 1:04d}_{index % 2}.png"
+        foreground = read_mask(mask)
+        left, right = foreground.copy(), foreground.copy()
+        left[:, foreground.shape[1] // 2:] = False
+        right[:, :foreground.shape[1] // 2] = False
+        for folder in ("CXR_png", "ManualMask/leftMask", "ManualMask/rightMask"):
+            (root / folder).mkdir(parents=True, exist_ok=True)
+        other = root / "ManualMask" / "rightMask" / name
+        atomic_write_bytes(other, png_bytes(Image.fromarray(as_255(right))))
+        changed += _rewrite_pair(case, index, root / "CXR_png" / name,
+                                 root / "ManualMask" / "leftMask" / name,
+                                 png_bytes(Image.fromarray(read_grey(image))),
+                                 png_bytes(Image.fromarray(as_255(left)))) + [other]
+    shutil.rmtree(case.layout.images_dir)
+    case.layout.images_dir = root / "CXR_png"
+    case.layout.masks_dir = root / "ManualMask" / "leftMask"
+    case.layout.mask_suffixes = ()
+    return changed
+
+
 def class_folders(case: CaseFiles, rng: np.random.Generator,
                   classes: tuple[str, ...] = ("benign", "malignant", "normal"),
                   split_lesions: int = 0) -> list[Path]:
@@ -497,4 +528,4 @@ def isic_superpixels(case: CaseFiles, rng: np.random.Generator, quality: int = 9
 LAYOUTS: tuple[Callable[..., list[Path]], ...] = (
     annotator_tags, shared_key_names, instance_folders, tiff_stacks, case_folders,
     class_folders, tile_names, overlapping_tiles, split_parts, isic_superpixels, cog_overviews,
-    mirrored_folders, labelme_folders)
+    mirrored_folders, labelme_folders, mask_parts)
