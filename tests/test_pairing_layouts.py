@@ -373,3 +373,55 @@ def test_a_sibling_image_folder_or_other_names_are_no_sibling_masks(tmp_path):
                             for n in range(6)), *(f"masks_2/x{n}.png" for n in range(6)))
     result = discover_pairs(tmp_path / "images", tmp_path / "masks")
     assert "pairing.sibling_masks" not in findings_by_id(result)
+
+
+# --- refusals that say what to do (s25 D) -------------------------------------------------------
+
+
+def test_an_nnunet_raw_dataset_root_names_its_training_folders(tmp_path):
+    touch_files(tmp_path, "dataset.json", *(f"imagesTr/img-{n}_0000.png" for n in range(3)),
+                *(f"labelsTr/img-{n}.png" for n in range(3)), "imagesTs/img-9_0000.png")
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path)
+    assert (f"pass --images {tmp_path / 'imagesTr'} --masks {tmp_path / 'labelsTr'}"
+            in str(refused.value))
+
+
+@pytest.mark.parametrize("header", ["ImageId,EncodedPixels", "img,rle_mask",
+                                    "\ufeffImageId, EncodedPixels"])
+def test_run_length_encoded_masks_in_a_csv_are_named(tmp_path, header):
+    touch_files(tmp_path, *(f"train_v2/{n}.jpg" for n in range(3)))
+    (tmp_path / "train_masks.csv").write_text(f"{header}\n0.jpg,1 3 10 2\n", encoding="utf-8")
+    (tmp_path / "sample_submission.csv").write_text("ImageId,EncodedPixels\n", encoding="utf-8")
+    expected = "train_masks.csv has the column"
+    for call in (lambda: discover_pairs(tmp_path / "train_v2", tmp_path / "train_masks.csv"),
+                 lambda: discover_pairs(tmp_path), lambda: discover_pairs(tmp_path / "train_v2")):
+        with pytest.raises(UserError) as refused:
+            call()
+        assert expected in str(refused.value)
+        assert "must be decoded to image files first" in str(refused.value)
+
+
+def test_a_csv_of_other_columns_gets_no_run_length_hint(tmp_path):
+    touch_files(tmp_path, *(f"train/{n}.jpg" for n in range(3)))
+    (tmp_path / "labels.csv").write_text("ImageId,Label\n0.jpg,1\n", encoding="utf-8")
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path / "train")
+    assert "run-length" not in str(refused.value)
+
+
+def test_numbers_that_differ_only_in_zero_padding_are_named(tmp_path):
+    touch_files(tmp_path, *(f"images/frame{n}.png" for n in range(1, 21)),
+                *(f"masks/frame{n:04d}.png" for n in range(1, 21)))
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert ("the numbers in the names match once zero padding is ignored (frame1.png and "
+            "frame0001.png, 20 of 20)") in str(refused.value)
+
+
+def test_padding_that_would_merge_two_names_gets_no_hint(tmp_path):
+    touch_files(tmp_path, "images/frame1.png", "images/frame01.png", "masks/frame001.png",
+                "masks/frame0001.png")
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert "zero padding" not in str(refused.value)

@@ -38,7 +38,7 @@ def list_folder(folder: Path, role: str, require_files: bool = True) -> Listing:
     if not folder.exists():
         raise UserError(f"{role} folder not found: {folder}")
     if not folder.is_dir():
-        raise UserError(f"{role} path is not a folder: {folder}")
+        raise UserError(f"{role} path is not a folder: {folder}{rle_hint([folder])}")
     listing = Listing(folder)
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -122,7 +122,43 @@ def no_images_message(listing: Listing, role: str,
                     "(<case>/<name>.<ext> with <case>/<name>_mask.<ext>)"}[cases]
     message = (f"no {noun} in {listing.folder}: {' and '.join(found)}, no file with a "
                f"supported extension ({' '.join(SUPPORTED_EXTENSIONS)}); {subfolders}")
-    return message + (folders_hint(listing) if hint is None else hint)
+    return (message + (folders_hint(listing) if hint is None else hint)
+            + rle_hint(listing.ignored))
+
+
+#: Column names of masks stored as run-length encodings in a CSV (Kaggle: Airbus ships and
+#: SIIM's ``EncodedPixels``, Carvana's and TGS's ``rle_mask``).
+RLE_COLUMNS = frozenset({"encodedpixels", "rle_mask", "rle", "rle_encoding"})
+#: Bytes of a CSV read to find its header.
+CSV_HEADER_BYTES = 4096
+
+
+def rle_columns(path: Path) -> list[str]:
+    """The columns of the CSV file ``path``'s header that name run-length encodings."""
+    if path.suffix.lower() != ".csv":
+        return []
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(CSV_HEADER_BYTES).split(b"\n", 1)[0]
+    except OSError:
+        return []
+    columns = [column.strip().strip('"') for column in
+               header.decode("utf-8", "replace").lstrip("\ufeff").split(",")]
+    return [column for column in columns if column.lower() in RLE_COLUMNS]
+
+
+def rle_hint(paths: Sequence[Path]) -> str:
+    """``; x.csv holds masks as run-length encodings ...`` for the first CSV among ``paths``
+    whose header names such a column; "" otherwise."""
+    # a submission template (Kaggle's sample_submission.csv) holds no training masks
+    for path in sorted(paths, key=lambda path: "submission" in path.name.lower()):
+        columns = rle_columns(path)
+        if columns:
+            return (f"; {path.name} has the column {columns[0]}: masks given as run-length "
+                    "encodings in a CSV must be decoded to image files first (one mask image "
+                    "per image, named as it, in a folder to pass as --masks); unetdiag reads "
+                    "masks from image files only")
+    return ""
 
 
 def folders_hint(listing: Listing) -> str:
@@ -143,6 +179,9 @@ def _pair_flags(listing: Listing) -> str:
     """``--images I --masks M (or --masks N)`` when the folder's sub-folders are a folder of
     images and one of masks; "" otherwise."""
     names = {path.name.lower(): path.name for path in listing.subfolders}
+    if "imagestr" in names and "labelstr" in names:  # an nnU-Net raw dataset
+        return _pass_both(listing.folder / names["imagestr"],
+                          [listing.folder / names["labelstr"]])
     image_folder = next((names[name] for name in ("images", "image", "imgs", "img")
                          if name in names), None)
     if image_folder is None:

@@ -58,6 +58,7 @@ from unetdiag.diag.data.folders import (
     folders_hint,
     list_folder,
     no_images_message,
+    rle_hint,
     same_names_hint,
     split_folders,
 )
@@ -82,6 +83,7 @@ from unetdiag.diag.data.pairing_rules import (
     infer_rule,
     match_one_folder,
     match_pattern,
+    padding_hint,
     set_alternatives_apart,
     stem_key,
     with_alternatives,
@@ -455,7 +457,8 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     if not pairs:
         raise UserError(_no_pairs_message(
             matching, images_dir, masks_path, mask_suffixes, same_folder, inference,
-            images.files, [path for listing in listings for path in listing.ignored]))
+            images.files, [path for listing in listings for path in listing.ignored],
+            mask_files))
     paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in pairs])
     rule = _rule(source, matching, inference, mask_suffixes, one_folder, len(paged.paged))
     findings += _rule_findings(matching, inference, rule, paged, masks_path)
@@ -567,8 +570,9 @@ def _instance_folders(images: Listing) -> PairingResult:
 
 def _no_pairs_message(matching: _Matching, images_dir: Path, masks_dir: Path | None,
                       suffixes: Sequence[str], same_folder: bool, inference: Inference | None,
-                      files: Sequence[Path], ignored: Sequence[Path]) -> str:
-    hint = words.inference_hint(inference)
+                      files: Sequence[Path], ignored: Sequence[Path],
+                      mask_files: Sequence[Path] | None = None) -> str:
+    hint = words.inference_hint(inference) or padding_hint(files, mask_files)
     if hint and masks_dir is None:  # by the default names every file was an image
         counts = plural(len(files), "file")
     else:
@@ -588,4 +592,14 @@ def _no_pairs_message(matching: _Matching, images_dir: Path, masks_dir: Path | N
     return (f"{message}; {words.where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}"
             f"{hint}{words.unreadable_masks_hint(ignored, files, suffixes)}"
             f"{words.stacks_hint(stacks_among(files))}"
-            f"{words.companions_hint(matching.companions)}")
+            f"{words.companions_hint(matching.companions)}"
+            f"{rle_hint([*ignored, *_csv_files(images_dir.parent)])}")
+
+
+def _csv_files(folder: Path) -> list[Path]:
+    """The CSV files of ``folder`` (where a Kaggle set keeps its run-length encoded masks
+    beside the image folder)."""
+    try:
+        return sorted(path for path in folder.iterdir() if path.suffix.lower() == ".csv")
+    except OSError:
+        return []
