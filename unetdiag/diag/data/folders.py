@@ -147,6 +147,15 @@ def rle_columns(path: Path) -> list[str]:
     return [column for column in columns if column.lower() in RLE_COLUMNS]
 
 
+def csv_files(folder: Path) -> list[Path]:
+    """The CSV files of ``folder`` (where a Kaggle set keeps its run-length encoded masks,
+    beside the image folder)."""
+    try:
+        return sorted(path for path in folder.iterdir() if path.suffix.lower() == ".csv")
+    except OSError:
+        return []
+
+
 def rle_hint(paths: Sequence[Path]) -> str:
     """``; x.csv holds masks as run-length encodings ...`` for the first CSV among ``paths``
     whose header names such a column; "" otherwise."""

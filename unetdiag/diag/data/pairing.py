@@ -55,6 +55,7 @@ from unetdiag.diag.data.companions import files_of, named_companions
 from unetdiag.diag.data.folders import (
     Listing,
     case_listings,
+    csv_files,
     folders_hint,
     list_folder,
     no_images_message,
@@ -593,13 +594,5 @@ def _no_pairs_message(matching: _Matching, images_dir: Path, masks_dir: Path | N
             f"{hint}{words.unreadable_masks_hint(ignored, files, suffixes)}"
             f"{words.stacks_hint(stacks_among(files))}"
             f"{words.companions_hint(matching.companions)}"
-            f"{rle_hint([*ignored, *_csv_files(images_dir.parent)])}")
+            f"{rle_hint([*ignored, *csv_files(images_dir.parent)])}")
 
-
-def _csv_files(folder: Path) -> list[Path]:
-    """The CSV files of ``folder`` (where a Kaggle set keeps its run-length encoded masks
-    beside the image folder)."""
-    try:
-        return sorted(path for path in folder.iterdir() if path.suffix.lower() == ".csv")
-    except OSError:
-        return []
