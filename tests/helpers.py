@@ -77,9 +77,11 @@ def finished_run_status(report):
 
 
 def touch_files(folder: Path, *names: str) -> None:
-    """Empty files (pairing only lists files, so empty files are enough)."""
+    """Empty files (pairing only lists files, so empty files are enough); names may hold
+    folders (``case_1/a.png``)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in names:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(b"")
 
 

@@ -609,6 +609,11 @@ def test_colour_coded_label_maps_are_named_by_their_colours_not_as_photographs(t
     assert "(64, 0, 128): " in label.explanation
     assert report.headline.startswith("Masks are colour-coded label maps holding 3 colours")
     assert not any(word in text(report) for word in SOFT_WORDS)
+    # the three colours read alike (brightest channel 128): no share or baseline is measured
+    # on that reading, nor polarity advice given (DeepGlobe's seven colours: "unknown" dark)
+    assert not ids(report) & {"imbalance.mostly_foreground", "imbalance.summary",
+                              "baseline.trivial_scores", "baseline.dice_uninformative"}
+    assert "--mask-polarity dark" not in text(report)
     # one colour on black is an ordinary mask, decoded by its brightest channel
     red = np.zeros((8, 8, 3), np.uint8)
     red[2:6, 2:6] = (255, 0, 0)
@@ -738,3 +743,38 @@ def test_two_values_a_threshold_in_force_reads_apart_are_no_warning(tmp_path):
     assert sensitive.severity is Severity.INFO
     assert "the threshold in force (50) reads them apart" in sensitive.explanation
     assert "pass a --mask-threshold" not in sensitive.fix
+
+
+def liver_slices(root: Path) -> None:
+    """LiTS-style slices: 0 background, 1 liver, 2 tumour; the tumour only in some volumes,
+    so some masks hold 0/1 (the binary scale) and others 0/1/2 (8-bit, midpoint 127.5)."""
+    rng = np.random.default_rng(5)
+    rows, columns = np.mgrid[:64, :64]
+    for index in range(12):
+        labels = np.zeros((64, 64), np.uint8)
+        labels[np.hypot(rows - 32, columns - 30) <= 14] = 1
+        if index % 2:
+            labels[np.hypot(rows - 30, columns - 28) <= 4] = 2
+        save_pair(root, f"slice_{index:02d}.png", Image.fromarray(labels), rng)
+
+
+def test_a_label_read_as_foreground_on_one_scale_and_background_on_another_is_named(tmp_path):
+    liver_slices(tmp_path)
+    mixed = found(audit_folders(tmp_path), "mask.mixed_scales")
+    assert mixed.severity is Severity.WARNING
+    assert ("stored value 1 is read as foreground in the binary masks (6) and as background "
+            "in the uint8 masks (6)") in mixed.explanation
+    assert mixed.evidence["read_two_ways"] == [
+        {"value": 1, "foreground_on": ["binary"], "background_on": ["uint8"]}]
+
+
+def test_a_value_policy_that_reads_every_scale_makes_mixed_scales_info(tmp_path):
+    liver_slices(tmp_path)
+    report = audit_folders(tmp_path, policy=MaskPolicy(foreground_values=(1, 2)))
+    assert found(report, "mask.mixed_scales").severity is Severity.INFO
+    assert "value scales" not in report.headline
+    # a value set that leaves one scale's masks a single class stays a warning
+    report = audit_folders(tmp_path, policy=MaskPolicy(foreground_values=(2,)))
+    mixed = found(report, "mask.mixed_scales")
+    assert mixed.severity is Severity.WARNING and mixed.evidence["read_as_one_class"] == [
+        "binary"]

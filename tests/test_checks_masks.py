@@ -208,6 +208,12 @@ def test_empty_masks_severity_grows_with_their_share():
     assert empty.files == tuple(files[:4])
     every = by_id(check_imbalance([0, 0], [100, 100]))["imbalance.empty_masks"]
     assert every.severity is Severity.ERROR
+    # how many hold several stored values is said only where it was counted (the trainer
+    # counts decoded masks: LiTS slices thresholded empty were shown "several_values: none")
+    assert "several_values" not in empty.evidence
+    counted = by_id(check_imbalance([0] * 4 + [50] * 6, [100] * 10,
+                                    single_valued=[False] * 2 + [True] * 8))
+    assert counted["imbalance.empty_masks"].evidence["several_values"] == 2
 
 
 def test_seed_like_masks_are_mostly_foreground_and_extreme():

@@ -128,3 +128,76 @@ def test_the_trainer_words_what_its_decoder_saw(tmp_path):
         findings["geometry.exif_displayed_size"].explanation)
     assert findings["geometry.size_mismatch"].files == ("small.png", "small_mask.png")
     assert {finding.source for finding in findings.values()} == {"data"}
+
+
+# --- what the sizes say about how the masks were made (s25 A6, D) -----------------------------
+
+
+def _mismatch(pairs):
+    return _ids(geometry_findings(pairs, source="audit"))["geometry.size_mismatch"]
+
+
+def test_masks_at_one_whole_fraction_of_their_images_are_named_a_downsampled_export():
+    finding = _mismatch([PairSizes(f"{n}.png", f"{n}_mask.png", (128 + n, 96), ((128 + n) // 2, 48))
+                         for n in range(3)] + [PairSizes("odd.png", "odd_mask.png", (101, 99),
+                                                         (51, 49))])
+    assert finding.title == "4 masks differ in size from their image (each 1/2 of it)"
+    assert "1/2 of its image's width and height" in finding.explanation
+    assert "a downsampled export" in finding.explanation
+    assert "a crop" not in finding.explanation
+    assert finding.evidence["downsampling_factor"] == 2
+
+
+@pytest.mark.parametrize(("image_size", "mask_size"), [
+    ((101, 101), (100, 100)),  # off by one: a crop is possible
+    ((128, 128), (64, 32)),    # halved in one dimension only
+])
+def test_other_mismatches_keep_the_open_causes(image_size, mask_size):
+    finding = _mismatch([PairSizes("a.png", "a_mask.png", image_size, mask_size)])
+    assert "(a crop, a downsampled copy, another image)" in finding.explanation
+    assert "downsampling_factor" not in finding.evidence
+
+
+def test_masks_larger_than_their_images_are_no_crop():
+    finding = _mismatch([PairSizes("a.png", "a_mask.png", (96, 96), (200, 150))])
+    assert "a crop" not in finding.explanation and "a downsampled copy" not in finding.explanation
+    assert "(an upsampled copy, a picture of the labels, another image)" in finding.explanation
+
+
+def test_one_mask_size_for_images_of_several_sizes_is_said(tmp_path):
+    finding = _mismatch([PairSizes(f"{n}.png", f"{n}_mask.png", (300 + n, 200), (256, 256))
+                         for n in range(4)])
+    assert "All 4 mismatched masks are 256x256 while their images have 4 sizes" in (
+        finding.explanation)
+
+
+def _figure(path, white_margins=True):
+    pixels = np.full((480, 640, 4), 255, np.uint8)
+    pixels[58:422, 140:500, :3] = (68, 1, 84)  # viridis' dark end, the axes' inside
+    if not white_margins:
+        pixels[:, :, :3] = 40
+    Image.fromarray(pixels, "RGBA").save(path)
+
+
+def test_matplotlib_figures_saved_as_masks_are_named(tmp_path):
+    pairs = []
+    for n in range(4):
+        _figure(tmp_path / f"{n}_mask.png")
+        pairs.append(PairSizes(str(tmp_path / f"{n}.png"), str(tmp_path / f"{n}_mask.png"),
+                               (96, 96), (640, 480)))
+    finding = _mismatch(pairs)
+    assert finding.title == ("4 masks differ in size from their image: all 640x480 with white "
+                             "margins, as matplotlib figures are")
+    assert "consistent with figures saved by plt.savefig" in finding.explanation
+    assert "a crop" not in finding.explanation
+    assert "plt.imsave" in finding.fix
+    assert finding.evidence["figure_dpi"] == 100
+
+
+def test_masks_of_a_figure_size_without_white_margins_are_no_figures(tmp_path):
+    _figure(tmp_path / "a_mask.png", white_margins=False)
+    finding = _mismatch([PairSizes("a.png", str(tmp_path / "a_mask.png"), (96, 96), (640, 480))])
+    assert "matplotlib" not in finding.title + finding.explanation
+    # unreadable (the trainer's record of a file since removed): the sizes alone
+    finding = _mismatch([PairSizes("a.png", str(tmp_path / "gone.png"), (96, 96), (640, 480))])
+    assert "matplotlib" not in finding.explanation

@@ -858,3 +858,102 @@ def test_a_keras_3_bar_redrawn_after_a_callback_message_is_the_closing_line(tmp_
     [run] = parse_log(path)
     assert [epoch["loss"] for epoch in run.epochs] == [0.4321, 0.3250]
     assert not any("evaluate()" in note for note in run.notes)
+
+
+def test_a_header_joined_to_metrics_without_a_bar_is_that_epochs_summary():
+    # a README's Markdown bullets: Keras 3's alphabetical order, no counter, no time. The
+    # 'f1-score:' after '11/50' is no Keras 3 bar glyph: this is epoch 11 of 50, finished
+    values = "f1-score: {} - iou_score: 0.8 - loss: {} - val_f1-score: 0.79 - val_loss: 0.29"
+    text = ("- **Resnext50 + Unet with 3 training epoch:**\n  - **Results:**\n\n"
+            "    - accuracy: 0.8818 - loss: 0.2842 - val_accuracy: 0.9179 - val_loss: 0.2312\n"
+            "    - accuracy: 0.9229 - loss: 0.1934 - val_accuracy: 0.9051 - val_loss: 0.2483\n\n"
+            "- **EfficientNetB7 + Unet with 1 training epoch:**\n"  # alone: no epoch of theirs
+            "    - accuracy: 0.8992 - loss: 0.2431 - val_accuracy: 0.9197 - val_loss: 0.2512\n\n"
+            "- **EfficientNetB7 + Unet:**\n"
+            + "".join(f"      - Epoch {i}/50 " + values.format(f"0.8{i}", f"0.1{i}") + "\n"
+                      for i in (10, 11)))
+    bars, headed = parse_console(text)
+    assert bars.epoch_numbers == [1, 2] and bars.series("val_accuracy").tolist() == [0.9179, 0.9051]
+    assert any("line(s) 4-5 hold nothing but 'name: value' pairs" in n for n in bars.notes)
+    assert any("line 8 holds nothing but" in note for note in bars.notes)
+    assert headed.epoch_numbers == [10, 11] and headed.series("f1-score").tolist() == [0.81, 0.811]
+    assert headed.steps_per_epoch == [None, None]
+    assert not any("no epoch finished" in note for note in headed.notes)
+    # a bare line without a validation value beside its training one is some other print;
+    # one bare line alone is no epoch (which one?), and none goes on with Keras's own lines
+    with pytest.raises(LogFormatError):
+        parse_console("- lr: 0.001 - batch_size: 8\n- loss: 0.3 - accuracy: 0.9\n")
+    with pytest.raises(LogFormatError, match="no Keras training epochs found"):
+        parse_console("the same: `loss: 0.3240 - val_loss: 8.6638e-07`\n"
+                      "loss: 0.3 - val_loss: 0.1\n")
+    runs = parse_console("Epoch 1/1\n3/3 [====] - 1s - loss: 0.5 - val_loss: 0.4\n"
+                         "best: loss: 0.3 - val_loss: 0.2\nloss: 0.3 - val_loss: 0.2\n")
+    assert [run.epoch_numbers for run in runs] == [[1]]
+    assert runs[0].epochs == [{"loss": 0.5, "val_loss": 0.4}]
+
+
+def test_a_closing_line_left_open_with_one_metric_per_line_and_a_blank_line_is_joined():
+    # Mask_RCNN#2106: 'name: value -' per line, the separator at the end, a blank before val_
+    text = ("Epoch 5/10\n110/110 [==============================] - 2754s 25s/step - \n"
+            "loss: 0.3204 -\nmrcnn_mask_loss: 0.1439 - \n\nval_loss: 1.1282 - \n"
+            "val_mrcnn_mask_loss: 0.5034\n")
+    [run] = parse_console(text)
+    assert run.epoch_numbers == [5]
+    assert run.epochs == [{"loss": 0.3204, "mrcnn_mask_loss": 0.1439, "val_loss": 1.1282,
+                           "val_mrcnn_mask_loss": 0.5034}]
+    # a closing line whose values cannot be read: refused, without saying no step finished
+    with pytest.raises(LogFormatError, match=r"line 2 closes it \(110/110 steps\)") as refused:
+        parse_console("Epoch 5/10\n110/110 [==============================] - 2754s 25s/step"
+                      " - \n\nsee the screenshot\n")
+    assert "before its first steps ended" not in str(refused.value)
+
+
+def test_a_first_summary_without_header_is_numbered_by_the_callback_message_before_it():
+    # TensorFlow 2 runs ModelCheckpoint before the progress bar's own callback: the message
+    # comes before the closing line of the epoch it names
+    closing = ("250/250 [==============================] - 138s 551ms/step - loss: 3.1002 - "
+               "val_loss: 3.4197")
+    [run] = parse_console(f"Epoch 00051: val_map did not improve from 0.79128\n{closing}\n")
+    assert run.epoch_numbers == [51]
+    assert any("read as epoch 51" in note and "epoch 52" in note for note in run.notes)
+    # a message before an earlier epoch names no later one
+    [other] = parse_console(f"Epoch 00051: val_map did not improve\n{closing}\n\nnext fit\n"
+                            f"Training b on /GPU:0\n{closing}\n")[1:]
+    assert other.epoch_numbers == [1]
+
+
+def test_headerless_summaries_of_another_model_start_another_run():
+    # verbose=2 fits of several models in one file: a Markdown heading, or the metric names
+    # Keras suffixes with '_1' for a second model built in one session, start another run
+    line = "1/1 - 0s - loss: {} - {}: 0.9 - val_loss: 0.9 - val_{}: 0.8 - 79ms/epoch - 79ms/step\n"
+    text = (line.format("0.10", "auc", "auc") + "test AUC 0.78\n"
+            + line.format("0.41", "auc", "auc") + "'''\n## share_bottom_model\n"
+            + line.format("0.20", "auc", "auc"))
+    runs = parse_console(text)
+    assert [run.epoch_numbers for run in runs] == [[1, 2], [1]]
+    assert any("Markdown heading at line 5" in note for note in runs[1].notes)
+    renamed = parse_console(line.format("0.10", "auc", "auc") + "test AUC 0.78\n"
+                            + line.format("0.20", "auc_1", "auc_1"))
+    assert [run.epoch_numbers for run in renamed] == [[1], [1]]
+    assert any("renamed (auc_1, val_auc_1" in note for note in renamed[1].notes)
+
+
+def test_a_run_that_restored_its_best_weights_is_not_told_to_keep_them(tmp_path):
+    # Keras 3 EarlyStopping(restore_best_weights=True) names the epoch it restored
+    losses = [(1.0, 0.9), (0.8, 0.7), (0.7, 0.8), (0.6, 0.9), (0.5, 1.0), (0.4, 1.1)]
+    lines = []
+    for epoch, (loss, val_loss) in enumerate(losses, start=1):
+        lines += [f"Epoch {epoch}/6",
+                  f"5/5 ━━━━━━━━━━━━━━━━━━━━ 1s 10ms/step - loss: {loss} - val_loss: {val_loss}"]
+    log = tmp_path / "fit.log"
+    log.write_text("\n".join(lines + ["Epoch 6: early stopping",
+                                      "Restoring model weights from the end of the best "
+                                      "epoch: 2."]) + "\n")
+    [run] = parse_log(log)
+    assert run.restored_epoch == 2
+    from unetdiag.diag.logs.explain import explain_runs
+
+    [rising] = [f for f in explain_runs([run]).findings
+                if f.id == "saturation.validation_loss_rising"]
+    assert "the run restored epoch 2's weights when it stopped" in rising.explanation
+    assert "restore_best_weights" not in rising.fix and rising.evidence["restored_epoch"] == 2

@@ -77,6 +77,29 @@ def test_tiles_named_by_position_are_split_by_source_image(tmp_path):
     assert validation and {p.group for p in train}.isdisjoint({p.group for p in validation})
 
 
+def test_qupath_tile_exporter_names_are_split_by_slide(tmp_path):
+    # QuPath's TileExporter: '<image> [x=X,y=Y,w=W,h=H].png' beside '...-labelled.png'
+    stems = [f"CMU-{slide}.svs [x={x},y={y},w=64,h=64]" for slide in range(1, 6)
+             for y in (0, 64) for x in (0, 64)]
+    touch_files(tmp_path, *(name for stem in stems
+                            for name in (f"{stem}.png", f"{stem}-labelled.png")))
+    result = discover_pairs(tmp_path)
+    assert {pair.group for pair in result.pairs} == {f"CMU-{slide}.svs" for slide in range(1, 6)}
+    assert findings_by_id(result)["pairing.tiles"].evidence["source_images"] == 5
+    train, validation = split_pairs(result.pairs, 0.2, 42)
+    assert validation and {p.group for p in train}.isdisjoint({p.group for p in validation})
+
+
+@pytest.mark.parametrize("stem", ["CMU-1 [d=4,x=0,y=2048,w=2048,h=2048]",
+                                  "CMU-1 [d=4.0,x=0,y=2048,w=2048,h=2048,z=1,t=0]"])
+def test_qupath_names_with_downsample_and_plane_are_tile_names(stem):
+    from unetdiag.diag.data.tiles import tile_sources
+
+    stems = [stem.replace("CMU-1", f"CMU-{s}").replace("x=0", f"x={x}").replace(
+        "y=2048", f"y={y}") for s in range(5) for x in (0, 2048) for y in (0, 2048)]
+    assert set(tile_sources(stems).values()) == {f"CMU-{s}" for s in range(5)}
+
+
 @pytest.mark.parametrize("names", [
     [f"cells_{n:03d}" for n in range(30)],                      # one number
     [f"Abyssinian_{n}" for n in range(30)],                     # breed and number
@@ -137,6 +160,21 @@ def test_the_training_part_is_the_example_of_a_split(tmp_path):
         discover_pairs(tmp_path)
     assert (f"--images {tmp_path / 'Train' / 'Image'} --masks {tmp_path / 'Train' / 'Label'}"
             in str(caught.value))
+
+
+def test_a_supervisely_export_suggests_its_label_masks_not_its_pictures(tmp_path):
+    # ds0/ann/*.json, img/, masks_human/ (image and tinted copy side by side), masks_machine/
+    names = [f"lemon_{index}.png" for index in range(3)]
+    touch_files(tmp_path / "ds0" / "img", *[name.replace(".png", ".jpg") for name in names])
+    touch_files(tmp_path / "ds0" / "ann", *[name.replace(".png", ".jpg.json") for name in names])
+    touch_files(tmp_path / "ds0" / "masks_human", *names)
+    touch_files(tmp_path / "ds0" / "masks_machine", *names)
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path / "ds0")
+    message = str(caught.value)
+    assert message.endswith(f"pass --images {tmp_path / 'ds0' / 'img'} "
+                            f"--masks {tmp_path / 'ds0' / 'masks_machine'}")
+    assert "--masks " + str(tmp_path / "ds0" / "masks_human") not in message
 
 
 def test_a_copy_of_the_images_inside_the_mask_folder_is_not_an_instance_layout(tmp_path):
@@ -234,3 +272,156 @@ def test_of_several_complete_mask_sets_labels_are_chosen_and_colour_drawings_las
     assert "{key}_gtFine_color: 4 files; {key}_gtFine_instanceIds: 4 files" in \
         others.explanation
     assert "12" not in others.explanation  # not "They name 12 of the 4 paired images"
+
+
+# --- mirrored folders and labelme_json_to_dataset folders (s25 B2, B1) --------------------------
+
+
+def test_mirrored_image_and_mask_trees_pair_by_relative_path(tmp_path):
+    for case in range(5):
+        for n in range(4):
+            touch_files(tmp_path, f"images/case_{case}/{n:03d}.png",
+                        f"masks/case_{case}/{n:03d}.png")
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert len(result.pairs) == 20 and result.rule.layout == "mirrored folders"
+    assert all(pair.image.parent.name == pair.mask.parent.name == pair.group
+               and pair.image.name == pair.mask.name for pair in result.pairs)
+    assert result.pairs[0].stem == "case_0/000"
+    found = findings_by_id(result)
+    assert found["pairing.mirrored_folders"].severity is Severity.INFO
+    train, validation = split_pairs(result.pairs, 0.2, 42)
+    assert validation and {p.group for p in train}.isdisjoint({p.group for p in validation})
+
+
+def test_mirrored_trees_infer_one_rule_and_name_folders_on_one_side(tmp_path):
+    for city in ("aachen", "bochum"):
+        for n in range(3):
+            touch_files(tmp_path, f"leftImg8bit/{city}/{city}_{n:06d}_leftImg8bit.png",
+                        f"gtFine/{city}/{city}_{n:06d}_gtFine_labelIds.png")
+    touch_files(tmp_path, "leftImg8bit/bremen/bremen_000000_leftImg8bit.png")
+    result = discover_pairs(tmp_path / "leftImg8bit", tmp_path / "gtFine")
+    assert len(result.pairs) == 6 and result.rule.source == "inferred"
+    found = findings_by_id(result)
+    assert found["pairing.mirrored_folders"].severity is Severity.WARNING  # 2 folders: by file
+    assert found["pairing.missing_mask"].files == (
+        str(tmp_path / "leftImg8bit/bremen/bremen_000000_leftImg8bit.png"),)
+
+
+def test_trees_without_a_folder_of_the_same_name_are_still_refused(tmp_path):
+    touch_files(tmp_path, "images/a/1.png", "masks/b/1.png")
+    with pytest.raises(UserError, match="sub-folders are not searched"):
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+
+
+def test_labelme_json_to_dataset_folders_pair_img_with_label(tmp_path):
+    for n in range(6):
+        touch_files(tmp_path, *(f"IMG_{n}_json/{name}" for name in (
+            "img.png", "label.png", "label_viz.png", "label_names.txt")))
+    result = discover_pairs(tmp_path)
+    assert [(pair.image.name, pair.mask.name) for pair in result.pairs] == [
+        ("img.png", "label.png")] * 6
+    assert result.pairs[0].stem == "IMG_0_json/img"
+    found = findings_by_id(result)
+    assert found["pairing.labelme_folders"].evidence == {
+        "folders": 6, "pictures": 6, "files_listed": 6}
+    assert "label_viz.png" in found["pairing.labelme_folders"].files[0]
+    assert not {"pairing.case_folders", "pairing.missing_mask",
+                "pairing.ignored_files"} & set(found)
+
+
+def test_a_folder_with_more_than_labelme_names_is_no_labelme_folder(tmp_path):
+    touch_files(tmp_path, *(f"c{n}/{name}" for n in range(5)
+                            for name in ("img.png", "label.png", "other.png")))
+    with pytest.raises(UserError):
+        discover_pairs(tmp_path)
+
+
+# --- masks of one object in parts (Montgomery's ManualMask/leftMask/ and rightMask/, s25 C2) ---
+
+
+def _montgomery(root: Path) -> None:
+    names = [f"MCUCXR_{n:04d}_{n % 2}.png" for n in range(1, 7)]
+    touch_files(root, *(f"CXR_png/{name}" for name in names),
+                *(f"ManualMask/{part}/{name}" for part in ("leftMask", "rightMask")
+                  for name in names), "ClinicalReadings/MCUCXR_0001_0.txt")
+
+
+def test_a_sibling_folder_of_masks_with_the_same_names_is_named(tmp_path):
+    _montgomery(tmp_path)
+    result = discover_pairs(tmp_path / "CXR_png", tmp_path / "ManualMask" / "leftMask")
+    sibling = findings_by_id(result)["pairing.sibling_masks"]
+    assert sibling.severity is Severity.INFO
+    assert sibling.title == ("rightMask/ beside leftMask/ holds masks of the same 6 names: if "
+                             "each set is one part of the object, merge them")
+    assert "merge them into one mask per image" in sibling.fix
+
+
+def test_a_mask_folder_of_parts_is_refused_with_the_flags(tmp_path):
+    _montgomery(tmp_path)
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path / "CXR_png", tmp_path / "ManualMask")
+    message = str(refused.value)
+    assert "leftMask/ and rightMask/ each hold masks named as the images (6 and 6 of 6)" in message
+    assert f"pass --masks {tmp_path / 'ManualMask' / 'leftMask'}" in message
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path)
+    assert f"give --images {tmp_path / 'CXR_png'} and the mask folder" in str(refused.value)
+
+
+def test_a_sibling_image_folder_or_other_names_are_no_sibling_masks(tmp_path):
+    touch_files(tmp_path, *(f"{folder}/{n}.png" for folder in ("images", "masks")
+                            for n in range(6)), *(f"masks_2/x{n}.png" for n in range(6)))
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert "pairing.sibling_masks" not in findings_by_id(result)
+
+
+# --- refusals that say what to do (s25 D) -------------------------------------------------------
+
+
+def test_an_nnunet_raw_dataset_root_names_its_training_folders(tmp_path):
+    touch_files(tmp_path, "dataset.json", *(f"imagesTr/img-{n}_0000.png" for n in range(3)),
+                *(f"labelsTr/img-{n}.png" for n in range(3)), "imagesTs/img-9_0000.png")
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path)
+    assert (f"pass --images {tmp_path / 'imagesTr'} --masks {tmp_path / 'labelsTr'}"
+            in str(refused.value))
+
+
+@pytest.mark.parametrize("header", ["ImageId,EncodedPixels", "img,rle_mask",
+                                    "\ufeffImageId, EncodedPixels"])
+def test_run_length_encoded_masks_in_a_csv_are_named(tmp_path, header):
+    touch_files(tmp_path, *(f"train_v2/{n}.jpg" for n in range(3)))
+    (tmp_path / "train_masks.csv").write_text(f"{header}\n0.jpg,1 3 10 2\n", encoding="utf-8")
+    (tmp_path / "sample_submission.csv").write_text("ImageId,EncodedPixels\n", encoding="utf-8")
+    expected = "train_masks.csv has the column"
+    for call in (lambda: discover_pairs(tmp_path / "train_v2", tmp_path / "train_masks.csv"),
+                 lambda: discover_pairs(tmp_path), lambda: discover_pairs(tmp_path / "train_v2")):
+        with pytest.raises(UserError) as refused:
+            call()
+        assert expected in str(refused.value)
+        assert "must be decoded to image files first" in str(refused.value)
+
+
+def test_a_csv_of_other_columns_gets_no_run_length_hint(tmp_path):
+    touch_files(tmp_path, *(f"train/{n}.jpg" for n in range(3)))
+    (tmp_path / "labels.csv").write_text("ImageId,Label\n0.jpg,1\n", encoding="utf-8")
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path / "train")
+    assert "run-length" not in str(refused.value)
+
+
+def test_numbers_that_differ_only_in_zero_padding_are_named(tmp_path):
+    touch_files(tmp_path, *(f"images/frame{n}.png" for n in range(1, 21)),
+                *(f"masks/frame{n:04d}.png" for n in range(1, 21)))
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert ("the numbers in the names match once zero padding is ignored (frame1.png and "
+            "frame0001.png, 20 of 20)") in str(refused.value)
+
+
+def test_padding_that_would_merge_two_names_gets_no_hint(tmp_path):
+    touch_files(tmp_path, "images/frame1.png", "images/frame01.png", "masks/frame001.png",
+                "masks/frame0001.png")
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert "zero padding" not in str(refused.value)

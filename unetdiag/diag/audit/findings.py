@@ -12,6 +12,9 @@ id                                     severity  when
 ``pairing.mask_is_image``              error     a photo-like mask equals or mirrors its image
 ``pairing.mask_is_overlay``            error     a photo-like mask equals its image on half or
                                                  more of it: a picture drawn over the image
+``pairing.mask_is_side_by_side``       error     a mask twice its image's width or height holds
+                                                 the image in one half: a visualisation (in
+                                                 :mod:`unetdiag.diag.audit.side_by_side`)
 ``pairing.mask_thresholds_image``      warning   one threshold of the image reproduces the mask
 ``file.empty``, ``file.cannot_open``,  error     a file cannot be read, one id per reason; each
 ``file.decompression_bomb``,                     file is named with the reader's words
@@ -25,9 +28,13 @@ id                                     severity  when
 ``file.multi_frame``                   info      only the first frame of a file is used
 ``file.blank_first_frame``             warning   a mask's first frame (the one read) holds one
                                                  value, a later frame several
-``geometry.size_mismatch``,            error     image and mask sizes differ (see
+``geometry.size_mismatch``,            error     image and mask sizes differ, but for side-by-side
+                                                 pictures (see
 ``geometry.exif_displayed_size``,                :mod:`unetdiag.diag.checks.geometry`)
 ``image.exif_orientation``
+``geometry.mask_offset``,              warning   most masks' outlines follow their images' edges
+``geometry.mask_flipped``                        best shifted by one offset, or flipped (see
+                                                 :mod:`unetdiag.diag.audit.alignment_findings`)
 ``geometry.mixed_sizes``               info      images of several sizes (warning when their
                                                  aspect ratios differ)
 ``geometry.mixed_channels``            warning   grey and colour images mixed
@@ -285,7 +292,9 @@ def blank_empty_masks(tally: AuditTally) -> int:
 def geometry_findings(tally: AuditTally) -> list[Finding]:
     columns = tally.columns
     both_read = columns["image_read"] & columns["mask_read"]
-    concerned = both_read & (tally.size_mismatch() | (columns["image_orientation"] != UPRIGHT))
+    # a mask that is its image and a second picture side by side has its own finding
+    concerned = both_read & ~tally.mask_is_side_by_side() & (
+        tally.size_mismatch() | (columns["image_orientation"] != UPRIGHT))
     findings = size_findings(
         [PairSizes(tally.image_paths[i], tally.mask_paths[i],
                    (int(columns["image_width"][i]), int(columns["image_height"][i])),

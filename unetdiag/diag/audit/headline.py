@@ -164,8 +164,8 @@ def _overlapping_tiles_sentence(findings: Sequence[Finding], tally: AuditTally) 
 
 
 #: Errors that open the headline when no earlier rule spoke, in this order.
-_HEADLINE_ERRORS = ("geometry.exif_displayed_size", "geometry.size_mismatch",
-                    "imbalance.empty_masks", "mask.non_finite",
+_HEADLINE_ERRORS = ("pairing.mask_is_side_by_side", "geometry.exif_displayed_size",
+                    "geometry.size_mismatch", "imbalance.empty_masks", "mask.non_finite",
                     "image.non_finite", "duplicates.split_leak")
 
 
@@ -194,6 +194,12 @@ def _baseline_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
     parts = [f"{names[predictor]} model already scores {' and '.join(values)}"
              for predictor, values in scores.items()]
     return "Metrics will look good without learning: " + "; ".join(parts) + " on these masks."
+
+
+def _misaligned_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    finding = (_first(findings, "geometry.mask_offset")
+               or _first(findings, "geometry.mask_flipped"))
+    return None if finding is None else finding.title.rstrip(".") + "."
 
 
 def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
@@ -239,6 +245,7 @@ HEADLINE_RULES = (
     HeadlineRule("errors that stop or corrupt training", _error_sentence, final=True),
     HeadlineRule("label maps read by a threshold", _label_map_sentence, final=True),
     HeadlineRule("masks are one region", _same_region_sentence, final=True),
+    HeadlineRule("masks offset or flipped", _misaligned_sentence, final=True),
     HeadlineRule("inverted polarity", _polarity_sentence, final=True),
     HeadlineRule("validation overlaps training", _overlapping_tiles_sentence, final=True),
     HeadlineRule("uninformative baselines", _baseline_sentence, final=True),

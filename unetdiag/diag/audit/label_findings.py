@@ -265,7 +265,11 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
                    f"{_ring_sentence(verdict)}"
                    f"{_reading_sentence(verdict)} "
                    + _classes_sentence(verdict, "in_force", f"the policy in force "
-                                       f"({policy.describe()})"))
+                                       f"({policy.describe()})"
+                                       + (f", in {verb(verdict.masks, 'this', 'these')} "
+                                          f"{plural(verdict.masks, 'mask')}"
+                                          if verdict.masks < int(tally.columns["mask_read"].sum())
+                                          else "")))
     proposal = verdict.proposal
     every_object_in_force = verdict.numbered_objects_possible and all(
         entry.in_force == ("background" if entry.value == 0 else "foreground")

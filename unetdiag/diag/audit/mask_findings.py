@@ -21,7 +21,9 @@ from unetdiag.diag.audit.read import EncodingKey, StoredValues
 from unetdiag.diag.audit.tally import LISTED_PER_QUESTION, THRESHOLD_SPREAD_TOLERANCE, AuditTally
 from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
 from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.data.decoding import resolve_threshold
 from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.data.rules import ValueRule
 from unetdiag.diag.wording.text import join_names, plural, verb
 
 _POLICY_FIX = ("unetdiag decodes masks under MaskPolicy (threshold at the midpoint of each "
@@ -80,7 +82,7 @@ def mask_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
         {"masks": masks_read, "encodings": rows[:LISTED_PER_QUESTION],
          "policy": policy.to_dict()},
         [row["example"] for row in rows])]
-    findings += _encoding_findings(tally)
+    findings += _encoding_findings(tally, policy)
     findings += _value_findings(tally, masks_read, policy)
     return findings
 
@@ -104,37 +106,133 @@ def stored_values_text(values: StoredValues) -> str:
     return f"values from {values.low:g} to {values.high:g}"
 
 
-def _encoding_findings(tally: AuditTally) -> list[Finding]:
-    findings = []
-    columns = tally.columns
-    scales = {}
+#: Scales whose auto threshold is the same for every mask of the scale (a "float" mask's
+#: depends on its own range).
+_FIXED_SCALES = ("binary", "float_unit", "uint8", "uint16", "palette")
+
+
+def _scale_readings(tally: AuditTally, policy: MaskPolicy
+                    ) -> dict[str, dict[float | int, set[str]]]:
+    """Per scale (of masks holding several values), what the policy makes of each stored
+    value: ``{scale: {value: {"foreground", "background" or "ignored"}}}``; only encodings
+    whose values are all known, and under the auto threshold only the fixed scales."""
+    readings: dict[str, dict[float | int, set[str]]] = {}
+    for key, values in tally.encoding_values.items():
+        if key.scale.startswith("one value") or not values.complete or not values.values or (
+                policy.threshold is None and not policy.by_values
+                and key.scale not in _FIXED_SCALES):
+            continue
+        threshold = resolve_threshold(np.asarray(values.values, dtype=float), key.scale, policy)
+        rule = ValueRule(policy, key.palette == "labels")
+        scale = readings.setdefault(key.scale, {})
+        for value in values.values:
+            scale.setdefault(value, set()).add(
+                rule.value_class(value, threshold, policy.polarity))
+    return readings
+
+
+def _read_two_ways(readings: dict[str, dict[float | int, set[str]]]
+                   ) -> list[tuple[float | int, list[str], list[str]]]:
+    """Stored values read as foreground on some scales and as background on others:
+    ``(value, foreground scales, background scales)``."""
+    by_value: dict[float | int, dict[str, list[str]]] = {}
+    for scale, classes in readings.items():
+        for value, read in classes.items():
+            for reading in read:
+                by_value.setdefault(value, {}).setdefault(reading, []).append(scale)
+    return [(value, sorted(read["foreground"]), sorted(read["background"]))
+            for value, read in sorted(by_value.items())
+            if "foreground" in read and "background" in read]
+
+
+def _mixed_scales(tally: AuditTally, policy: MaskPolicy) -> Finding | None:
+    """``mask.mixed_scales``: masks of one dataset on several scales. Under the auto
+    threshold each mask is read on its own scale, which splits a label read two ways
+    (LiTS slices: 1 is foreground in the 0/1 masks, background in the 0/1/2 ones); a value
+    policy or a given threshold reads stored values alike, which matters only where a
+    scale's masks then hold no foreground value (0/1 masks under --mask-threshold 127)."""
+    scales: dict[str, list[int]] = {}
     for number, key in enumerate(tally.encodings):
         if not key.scale.startswith("one value"):
             scales.setdefault(key.scale, []).append(number)
-    if len(scales) > 1:
-        per_scale = {scale: int(np.isin(tally.encoding_ids, numbers).sum())
-                     for scale, numbers in scales.items()}
-        commonest = max(per_scale, key=per_scale.__getitem__)
-        minority = np.isin(tally.encoding_ids,
-                           [n for scale, numbers in scales.items() if scale != commonest
-                            for n in numbers])
-        _, listed = tally.select(minority)
-        findings.append(audit_finding(
-            "mask.mixed_scales", Severity.WARNING,
-            f"Masks use {len(per_scale)} value scales: "
-            + ", ".join(f"{count} {scale}" for scale, count in per_scale.items()),
+    if len(scales) < 2:
+        return None
+    per_scale = {scale: int(np.isin(tally.encoding_ids, numbers).sum())
+                 for scale, numbers in scales.items()}
+    commonest = max(per_scale, key=per_scale.__getitem__)
+    minority = np.isin(tally.encoding_ids,
+                       [n for scale, numbers in scales.items() if scale != commonest
+                        for n in numbers])
+    _, listed = tally.select(minority)
+    readings = _scale_readings(tally, policy)
+    title = (f"Masks use {len(per_scale)} value scales: "
+             + ", ".join(f"{count} {scale}" for scale, count in per_scale.items()))
+    evidence: dict[str, Any] = {"masks_per_scale": per_scale}
+    auto = policy.threshold is None and not policy.by_values
+    if auto:
+        split = _read_two_ways(readings)
+        evidence["read_two_ways"] = [
+            {"value": value, "foreground_on": on, "background_on": off}
+            for value, on, off in split]
+        explanation = (
             "Masks of one dataset are stored on different scales (e.g. some 0/1, others "
             "0/255). Any fixed rule misreads some of them: `/ 255` or a threshold of 127 "
             "empties the 0/1 masks, raw values give Dice above 1 on the 0/255 ones. unetdiag's "
-            "auto threshold decodes each mask on its own scale.",
+            "auto threshold decodes each mask on its own scale.")
+        if split:
+            value, on, off = split[0]
+            explanation += (
+                f" That splits a label here: stored value {value:g} is read as foreground in "
+                f"the {join_names(on)} masks ({sum(per_scale[scale] for scale in on)}) and "
+                f"as background in the {join_names(off)} masks "
+                f"({sum(per_scale[scale] for scale in off)}), whose midpoint lies above it"
+                + (f"; so are {join_names([f'{other:g}' for other, _, _ in split[1:]])}"
+                   if len(split) > 1 else "")
+                + ". When the values are class numbers, name them with --foreground-values.")
+        return audit_finding(
+            "mask.mixed_scales", Severity.WARNING, title, explanation,
             "Re-save all masks on one scale (0/255 8-bit PNG is the safest to look at). "
-            + _POLICY_FIX,
-            {"masks_per_scale": per_scale}, listed_names(tally.mask_paths, listed)))
+            + _POLICY_FIX, evidence, listed_names(tally.mask_paths, listed))
+    one_class = sorted(scale for scale, classes in readings.items()
+                       if not any("foreground" in read for read in classes.values())
+                       or not any("background" in read for read in classes.values()))
+    evidence["read_as_one_class"] = one_class
+    if not one_class and set(readings) == set(per_scale):
+        return audit_finding(
+            "mask.mixed_scales", Severity.INFO, title,
+            f"The policy in force ({policy.describe()}) reads stored values alike on every "
+            "scale, and the masks of each scale hold, among them, values of both classes, so the "
+            "scales do not change what is foreground here; other tools' per-scale rules may "
+            "differ.",
+            "Nothing to do for unetdiag; re-save the masks on one scale for other tools.",
+            evidence, listed_names(tally.mask_paths, listed))
+    return audit_finding(
+        "mask.mixed_scales", Severity.WARNING, title,
+        f"Masks of one dataset are stored on different scales, and the policy in force "
+        f"({policy.describe()}) reads stored values alike on every scale"
+        + (f": the {join_names(one_class)} masks hold values of one class only under it."
+           if one_class else ", which may misread some of them.")
+        + " A threshold or value set that suits one scale empties or fills the masks of "
+        "another (0/1 masks under a threshold of 127).",
+        "Re-save all masks on one scale, or choose the values of every scale. " + _POLICY_FIX,
+        evidence, listed_names(tally.mask_paths, listed))
+
+
+def _encoding_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
+    findings = []
+    columns = tally.columns
+    pictures = tally.mask_is_side_by_side()  # pictures of the labels: their own finding
+    mixed = _mixed_scales(tally, policy)
+    if mixed is not None:
+        findings.append(mixed)
     unusual: dict[str, list[int]] = {}
     for number, key in enumerate(tally.encodings):
         kind = _unusual(key)
         if kind:
             unusual.setdefault(kind, []).append(number)
+    if not (np.isin(tally.encoding_ids, [n for ns in unusual.values() for n in ns])
+            & ~pictures).any():
+        unusual = {}  # only pictures of the labels are stored so
     if unusual:
         per_kind = {kind: int(np.isin(tally.encoding_ids, numbers).sum())
                     for kind, numbers in unusual.items()}
@@ -166,7 +264,7 @@ def _encoding_findings(tally: AuditTally) -> list[Finding]:
             "values; check colour masks hold one class only.",
             {"masks_per_encoding": per_kind, "values_held": held},
             listed_names(tally.mask_paths, listed)))
-    lossy = columns["lossy"] & columns["mask_read"]
+    lossy = columns["lossy"] & columns["mask_read"] & ~pictures
     if lossy.any():
         count, listed = tally.select(lossy, columns["nonbinary"])
         findings.append(audit_finding(
@@ -233,10 +331,11 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
     # the levels (0/128): nothing sits between two classes
     two_levels = ((columns["distinct_values"] == 2) & (columns["foreground"] > 0)
                   & (columns["foreground"] < tally.counted_pixels()))
+    pictures = tally.mask_is_side_by_side()  # a photograph's values: its own finding
     # NaN or infinite values lie on no scale: mask.non_finite names them, not this finding
     finite_between = columns["nonbinary"] * columns["pixels"] - columns["mask_nonfinite"] > 0.5
     nonbinary = ((columns["nonbinary"] > 0) & columns["mask_read"] & ~columns["label_map"]
-                 & ~two_levels & finite_between)
+                 & ~two_levels & ~pictures & finite_between)
     if nonbinary.any():
         count, listed = tally.select(nonbinary, columns["nonbinary"])
         nonbinary_pixels = columns["nonbinary"] * columns["pixels"]
@@ -285,7 +384,7 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
             listed_names(paths, listed)))
     spread = tally.threshold_spread(not policy.by_values)
     with np.errstate(invalid="ignore"):
-        sensitive = (spread > THRESHOLD_SPREAD_TOLERANCE) & columns["mask_read"]
+        sensitive = (spread > THRESHOLD_SPREAD_TOLERANCE) & columns["mask_read"] & ~pictures
     if sensitive.any():
         count, listed = tally.select(sensitive, spread)
         rows = threshold_rows(tally, listed)

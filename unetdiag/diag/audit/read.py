@@ -37,6 +37,7 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image
 
+from unetdiag.diag.audit.alignment import measure_alignment
 from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, foreground_box
 from unetdiag.diag.audit.linesketch import EMPTY, SKETCH_SIZE, LineSketcher
 from unetdiag.diag.audit.nodata import count_nodata, nodata_image_share
@@ -66,6 +67,7 @@ from unetdiag.diag.data.labelmaps import colour_layout, label_layout, nodata_lay
 from unetdiag.diag.data.orientation import orientation_of
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.reading import (
+    PALETTE_MODE,
     SIXTEEN_BIT_MODES,
     UINT8_MAX,
     ImageReadError,
@@ -99,15 +101,14 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: the first later frame that holds several (``mask_later_frame``, 0: none) and the frames
 #: looked at (``mask_frames_examined``, :func:`~unetdiag.diag.data.frames.later_frame_with_values`);
 #: foreground and pixel counts under the policy, and ``ignored`` pixels (the policy's ignore
-#: values; ``pixels`` counts them too); ``void``
-#: pixels (palette index 255); foreground shares under ``value > 0`` and at the midpoint of
-#: the scale (with the policy's polarity); ``nonbinary``, the share of values at neither end of
-#: the scale; non-finite values; distinct values; ``edge_share`` of the non-binary values (NaN
-#: when none); smallest object, object count, small objects (under
-#: :data:`~unetdiag.diag.audit.components.SMALL_OBJECT_PIXELS`), their pixels, those of them
-#: touching the mask's border (``small_border_pixels``: cut by the image's edge) and, for
-#: lossy masks, those of them near a larger object (JPEG specks); ``lossy`` (JPEG);
-#: ``label_map`` and its ``separator`` value (-1: none; see
+#: values; ``pixels`` counts them too); ``void`` pixels (palette index 255); foreground shares
+#: under ``value > 0`` and at the midpoint of the scale (with the policy's polarity);
+#: ``nonbinary``, the share of values at neither end of the scale; non-finite values; distinct
+#: values; ``edge_share`` of the non-binary values (NaN when none); smallest object, object
+#: count, small objects (under :data:`~unetdiag.diag.audit.components.SMALL_OBJECT_PIXELS`),
+#: their pixels, those of them touching the mask's border (``small_border_pixels``: cut by the
+#: image's edge) and, for lossy masks, those of them near a larger object (JPEG specks);
+#: ``lossy`` (JPEG); ``label_map`` and its ``separator`` value (-1: none; see
 #: :mod:`unetdiag.diag.data.labelmaps`); for a folder of object masks
 #: (:mod:`unetdiag.diag.data.instances`), ``object_files`` and ``object_overlap`` (pixels
 #: inside two or more objects), 0 otherwise. GeoTIFF no-data (:func:`~.storage.gdal_nodata`):
@@ -121,7 +122,11 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: levels of the two classes are, in the direction that separates them best (lowest level of
 #: one class minus highest of the other): positive means one threshold of the image gives the
 #: mask exactly. Measured on a sample first, and on every pixel only when the sample
-#: separates; NaN when a class is too small to judge.
+#: separates; NaN when a class is too small to judge. A mask exactly twice its image's width
+#: or height (8-bit both): ``first_half_difference``, ``second_half_difference`` (each half
+#: from the image) and ``image_spread`` (the image from a flat grey;
+#: :func:`~.similarity.half_differences`; NaN for other pairs). ``align_*``: where the mask's
+#: outline matches the image's edges best, unflipped and flipped (:class:`~.alignment.Alignment`).
 COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "index": (np.int64, -1),
     "image_read": (np.bool_, False),
@@ -173,6 +178,16 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "identical": (np.float64, math.nan),
     "correlation": (np.float64, math.nan),
     "threshold_gap": (np.float64, math.nan),
+    "first_half_difference": (np.float64, math.nan),
+    "second_half_difference": (np.float64, math.nan),
+    "image_spread": (np.float64, math.nan),
+    "align_scale": (np.int16, 0),
+    "align_shift_y": (np.float32, 0.0),
+    "align_shift_x": (np.float32, 0.0),
+    "align_best": (np.float32, math.nan),
+    "align_aligned": (np.float32, math.nan),
+    "align_flipped_vertical": (np.float32, math.nan),
+    "align_flipped_horizontal": (np.float32, math.nan),
     "mask_nodata_declared": (np.bool_, False),
     "mask_nodata": (np.float64, math.nan),
     "mask_nodata_pixels": (np.int64, 0),
@@ -544,9 +559,13 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
         nonbinary = 0.0 if columns["label_map"][row] else columns["nonbinary"][row]
         similarity = compare_with_image(
             image_values, image_mode, plane, decoded,
-            foreground=int(columns["foreground"][row]), nonbinary=nonbinary)
+            foreground=int(columns["foreground"][row]), nonbinary=nonbinary,
+            mask_colour=None if stored.mode == PALETTE_MODE and not stored.gray_palette
+            else colour_channels(stored.values, stored.mode))
         for name, value in similarity._asdict().items():
             columns[name][row] = value
+        for name, value in measure_alignment(image_values, image_mode, decoded)._asdict().items():
+            columns[f"align_{name}"][row] = value
         if columns["mask_nodata_pixels"][row] and columns["image_nodata_declared"][row]:
             columns["mask_nodata_image_share"][row] = nodata_image_share(
                 image_values, image_mode, plane, float(columns["mask_nodata"][row]),

@@ -11,7 +11,9 @@ no pixels are kept) and turns the tally into findings:
   masks, masks whose content is their image or a threshold of it;
 * readability (``file.*``): empty, truncated, corrupt, non-image files, decompression bombs,
   unsupported modes, each file named with its reason; none of them stops the audit;
-* geometry (``geometry.*``), mask encoding (``mask.*``), image sanity (``image.*``);
+* geometry (``geometry.*``), with masks offset from or flipped against their images
+  (:mod:`unetdiag.diag.audit.alignment_findings`), mask encoding (``mask.*``), image sanity
+  (``image.*``);
 * label maps and what the policy makes of them (``mask.label_map``, ``mask.decodes_empty``,
   :mod:`unetdiag.diag.audit.label_findings`), masks that are one region drawn again and again
   (``mask.nearly_identical``, :mod:`unetdiag.diag.audit.sameness`);
@@ -54,6 +56,7 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit import read as audit_read
+from unetdiag.diag.audit.alignment_findings import alignment_finding
 from unetdiag.diag.audit.duplicates import (
     DuplicateGroup,
     duplicate_groups,
@@ -81,6 +84,7 @@ from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings, thre
 from unetdiag.diag.audit.overlap_findings import overlap_findings
 from unetdiag.diag.audit.read import ChunkRecord
 from unetdiag.diag.audit.sameness import nearly_identical_finding
+from unetdiag.diag.audit.side_by_side import side_by_side_findings
 from unetdiag.diag.audit.storage_findings import storage_findings, unknown_masks
 from unetdiag.diag.audit.tally import (
     EMPTY_RULE,
@@ -172,6 +176,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
 
     findings = [_audit_same_file(finding) for finding in pairing.findings]
     findings += content_findings(tally)
+    findings += side_by_side_findings(tally)
     findings += unreadable_findings(tally)
     findings += geometry_findings(tally)
     findings += mask_findings(tally, policy)
@@ -184,9 +189,17 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     same_region = nearly_identical_finding(tally)
     if same_region is not None:
         findings.append(same_region)
+    else:  # one region drawn again and again: its pairs are not independent evidence
+        misaligned = alignment_finding(tally)
+        if misaligned is not None:
+            findings.append(misaligned)
     findings += image_findings(tally)
     findings += storage_findings(tally)
-    findings += _mask_content_findings(tally, verdict, decodes_empty is not None, policy)
+    # colours the decoder cannot tell apart: the in-force foreground shares mean nothing
+    colours_alike = (verdict is not None and verdict.colour and verdict.shared_brightest
+                     and not policy.by_values)
+    findings += _mask_content_findings(tally, verdict, decodes_empty is not None or colours_alike,
+                                       policy)
     findings += _object_findings(tally)
     findings = empty_masks_on_blank_frames(findings, blank_empty_masks(tally))
     groups = _duplicates(tally, sides)
@@ -337,15 +350,18 @@ def _mask_content_findings(tally: AuditTally, verdict: LabelVerdict | None,
                            policy_empties: bool, policy: MaskPolicy) -> list[Finding]:
     """imbalance.* and baseline.* over every readable mask (from checks/).
 
-    When the policy in force leaves every mask empty (``policy_empties``) these numbers would
-    only restate it: they are measured under the label maps' proposed policy when there is one
-    (``verdict``), and left out otherwise.
+    When the policy in force leaves every mask empty, or reads colour label maps whose colours
+    it cannot tell apart (``policy_empties``), these numbers would only restate it: they are
+    measured under the label maps' proposed policy when there is one (``verdict``), and left
+    out otherwise.
     """
     if policy_empties:
         return _proposed_content_findings(tally, verdict)
     counted = tally.counted_pixels()
     # 16-bit colour masks read as one value: what they hold is unknown (mask.sixteen_bit_colour)
-    read = tally["mask_read"] & (counted > 0) & ~unknown_masks(tally)
+    # (and side-by-side pictures: a photograph's values are no labels)
+    read = (tally["mask_read"] & (counted > 0) & ~unknown_masks(tally)
+            & ~tally.mask_is_side_by_side())
     if not read.any():
         return []
     foreground, pixels = tally["foreground"][read], counted[read]
@@ -470,12 +486,15 @@ def _summary(tally: AuditTally, sides: list[str], groups: list[DuplicateGroup],
                 for entry in verdict.values[:LISTED_LABEL_VALUES]]
         spread = tally.threshold_spread(not policy.by_values)
         with np.errstate(invalid="ignore"):
-            sensitive = (spread > THRESHOLD_SPREAD_TOLERANCE) & read_masks
+            sensitive = ((spread > THRESHOLD_SPREAD_TOLERANCE) & read_masks
+                         & ~tally.mask_is_side_by_side())
         if sensitive.any():
             _, worst = tally.select(sensitive, spread, SUMMARY_ROWS)
             summary["threshold sensitivity (worst first)"] = threshold_rows(tally, worst)
-        summary["foreground (most first)"] = _foreground_rows(tally)
-        summary["baselines"] = _baseline_rows(tally, sides)
+        for name, rows in (("foreground (most first)", _foreground_rows(tally)),
+                           ("baselines", _baseline_rows(tally, sides))):
+            if rows:  # none when every mask is a picture of the labels
+                summary[name] = rows
     if groups:
         summary["duplicates"] = [
             {"images": ", ".join(tally.image_paths[member] for member in group.members),
@@ -487,7 +506,8 @@ def _summary(tally: AuditTally, sides: list[str], groups: list[DuplicateGroup],
 
 def _foreground_rows(tally: AuditTally) -> list[dict[str, Any]]:
     share = tally.foreground_share()
-    _, worst = tally.select(tally["mask_read"], np.nan_to_num(share, nan=-1.0), SUMMARY_ROWS)
+    labels = tally["mask_read"] & ~tally.mask_is_side_by_side()  # pictures hold no labels
+    _, worst = tally.select(labels, np.nan_to_num(share, nan=-1.0), SUMMARY_ROWS)
     object_files = tally["object_files"]
     rows = []
     for index in worst.tolist():
@@ -504,7 +524,7 @@ def _foreground_rows(tally: AuditTally) -> list[dict[str, Any]]:
 def _baseline_rows(tally: AuditTally, sides: list[str]) -> list[dict[str, Any]]:
     rows = []
     validation = np.array([side == "validation" for side in sides], dtype=bool)
-    read = tally["mask_read"]
+    read = tally["mask_read"] & ~tally.mask_is_side_by_side()  # pictures hold no labels
     counted = tally.counted_pixels()
     read = read & (counted > 0)
     for name, selected in (("all pairs", read), ("validation split", read & validation)):

@@ -46,6 +46,14 @@ IMAGE_LIKE_CORRELATION = 0.95
 #: the image with something drawn over part of it (labelme's SegmentationClassVisualization
 #: tints the object): no label equals a photograph on half its pixels.
 OVERLAY_IDENTICAL_FRACTION = 0.5
+#: A mask exactly twice its image's width or height holds the image in one half when that half's
+#: reduced copy is within this many grey levels of the image's on average
+#: (:data:`~unetdiag.diag.audit.similarity.HALF_COMPARISON_BLOCKS` gives the measurements:
+#: JPEG noise 0.87 at most, two different DRIVE images 3.97 at least)...
+HALF_EQUAL_DIFFERENCE = 2.0
+#: ...and the image varies enough for that to tell: a flat grey at its mean would miss it by
+#: more than this many times the tolerance.
+HALF_EQUAL_MIN_SPREAD_FACTOR = 2.0
 
 #: Reasons of :class:`~unetdiag.diag.data.reading.ImageReadError`, by the finding id they lead to
 #: (matched on the reason's opening words; anything else is ``file.unreadable``).
@@ -227,6 +235,18 @@ class AuditTally:
                         & ~columns["label_map"]
                         & (columns["identical"] >= OVERLAY_IDENTICAL_FRACTION))
         return overlaid & ~self.same_file & columns["mask_read"] & ~self.mask_is_image()
+
+    def mask_is_side_by_side(self) -> np.ndarray:
+        """Masks exactly twice their (different-file) image's width or height, one half of
+        which is the image (:data:`HALF_EQUAL_DIFFERENCE`): the image and a second picture
+        side by side, a visualisation (Supervisely's masks_human)."""
+        columns = self.columns
+        with np.errstate(invalid="ignore"):
+            closest = np.fmin(columns["first_half_difference"], columns["second_half_difference"])
+            matches = ((closest <= HALF_EQUAL_DIFFERENCE)
+                       & (columns["image_spread"]
+                          > HALF_EQUAL_MIN_SPREAD_FACTOR * HALF_EQUAL_DIFFERENCE))
+        return matches & ~self.same_file & columns["mask_read"] & columns["image_read"]
 
     def nodata_read_as_class(self) -> np.ndarray:
         """Masks holding the no-data value their file declares (GDAL_NODATA) on pixels the

@@ -15,7 +15,12 @@ id                                    severity  when
 ====================================  ========  ==============================================
 
 The sizes are evidence of how a mask was drawn, never proof of what it shows: the wording
-says "consistent with".
+says "consistent with", and names only causes the sizes leave open: every mask 1/k of its
+image in both dimensions is a downsampled export; every mask one size while the images vary is
+no image's own drawing; a mask larger than its image in both dimensions is no crop. Masks
+all of a size matplotlib's default figure has (640x480 at 100 dpi) are looked at (the first
+three, their outer frame only, :mod:`unetdiag.diag.data.figures`): white margins around a
+picture name them figures saved by ``plt.savefig``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity, listing_finding
+from unetdiag.diag.data.figures import FIGURE_INCHES, figure_dpi, has_white_margins
 from unetdiag.diag.data.orientation import (
     AXIS_SWAPPING,
     DISPLAY_TRANSFORMS,
@@ -126,21 +132,99 @@ def _displayed_size_finding(pairs: list[PairSizes], source: str) -> Finding:
         {"pairs": count, "sizes": _listed_sizes(pairs)}, pairs, source)
 
 
+#: Masks whose margins are looked at when the sizes point at matplotlib figures.
+FIGURE_MASKS_LOOKED_AT = 3
+
+
+def _downsampling_factor(pair: PairSizes) -> int | None:
+    """``k`` when the mask is its image shrunk ``k`` times (k >= 2) in both dimensions, each
+    to the pixel below or above (``round(101 / 2)`` may be 50 or 51), else None."""
+    (image_width, image_height), (mask_width, mask_height) = pair.image_size, pair.mask_size
+    if mask_width <= 0 or mask_height <= 0:
+        return None
+    factor = round(image_width / mask_width)
+    if factor < 2:
+        return None
+    fits = all(mask in (image // factor, -(-image // factor))
+               for image, mask in ((image_width, mask_width), (image_height, mask_height)))
+    return factor if fits else None
+
+
+def _looked_at(count: int) -> str:
+    return "the one looked at has" if count == 1 else f"the {count} looked at have"
+
+
+def _cause(pairs: Sequence[PairSizes]) -> tuple[str, str, str, dict]:
+    """What the sizes (and, for figures, the margins) say about how the masks were made:
+    ``(title addition, explanation sentence, fix, evidence)``; the causes the numbers
+    leave open, never one they rule out."""
+    count = len(pairs)
+    factors = {_downsampling_factor(pair) for pair in pairs}
+    if len(factors) == 1 and None not in factors:
+        factor = factors.pop()
+        every = "every" if count > 1 else "the"
+        return (f" (each 1/{factor} of it)",
+                f"{every.capitalize()} mismatched mask is 1/{factor} of its image's width and "
+                f"height (to the pixel): consistent with labels exported at a {factor} times "
+                "downsampled resolution (a downsampled export). A pipeline that resizes both "
+                "to the model's input hides this, but enlarged, the label edges are "
+                f"{factor} times coarser than the image's; one that stacks arrays crashes.",
+                "Re-export the listed masks at their image's size; if only the downsampled "
+                f"labels exist, enlarge them {factor} times with nearest-neighbour (their edges "
+                "stay coarse).",
+                {"downsampling_factor": factor})
+    mask_sizes = {pair.mask_size for pair in pairs}
+    image_sizes = {pair.image_size for pair in pairs}
+    larger = all(pair.mask_size[0] >= pair.image_size[0] and pair.mask_size[1] >= pair.image_size[1]
+                 for pair in pairs)
+    if len(mask_sizes) == 1:
+        size = next(iter(mask_sizes))
+        dpi = figure_dpi(size)
+        looked_at = [has_white_margins(pair.mask) for pair in pairs[:FIGURE_MASKS_LOOKED_AT]]
+        if dpi is not None and looked_at and all(looked_at):
+            figures = "all" if count > 1 else "the"
+            return (f": {figures} {_size(size)} with white margins, as matplotlib figures are",
+                    f"{'All ' + str(count) if count > 1 else 'The'} mismatched "
+                    f"{'masks are' if count > 1 else 'mask is'} {_size(size)}, the size of "
+                    f"matplotlib's default figure ({FIGURE_INCHES[0]}x{FIGURE_INCHES[1]} inches "
+                    f"at {dpi} dpi), and {_looked_at(len(looked_at))} white margins around a "
+                    "picture: consistent with figures saved by plt.savefig (axes, margins and "
+                    "a colour map around the mask), not masks. Their pixels are not label values.",
+                    "Save each mask as an array, not a figure: "
+                    "plt.imsave(path, mask, cmap='gray') or PIL.Image.fromarray(mask).save(path) "
+                    "(0 and 255, or 0 and 1, at the image's size).",
+                    {"mask_size": _size(size), "figure_dpi": dpi,
+                     "white_margins": f"{sum(looked_at)} of {len(looked_at)} looked at"})
+        if count > 1 and len(image_sizes) > 1:
+            return ("",
+                    f"All {count} mismatched masks are {_size(size)} while their images have "
+                    f"{len(image_sizes)} sizes: one fixed size for every mask, consistent with "
+                    "masks resized to a fixed size, or pictures of the labels (a figure, a "
+                    f"screenshot){'' if larger else ', or fixed-size crops'}; the labels need "
+                    "not line up with their images. A pipeline that resizes both to the "
+                    "model's input hides this; one that stacks arrays crashes.",
+                    "", {"mask_size": _size(size)})
+    causes = ("an upsampled copy, a picture of the labels, another image" if larger
+              else "a crop, a downsampled copy, another image")
+    return ("",
+            "A pipeline that resizes both to the model's input hides this, but the labels were "
+            f"drawn on another geometry ({causes}) and need not line up; one that stacks "
+            "arrays crashes.", "", {})
+
+
 def _size_mismatch_finding(pairs: list[PairSizes], source: str) -> Finding:
     first = pairs[0]
     count = len(pairs)
+    title_cause, cause, fix, evidence = _cause(pairs)
     return _finding(
         "geometry.size_mismatch", Severity.ERROR,
         f"{plural(count, 'mask')} {verb(count, 'differs', 'differ')} in size from "
-        f"{'its' if count == 1 else 'their'} image",
+        f"{'its' if count == 1 else 'their'} image{title_cause}",
         f"For {plural(count, 'pair')} the mask's size is not the image's (worst: {first.image} is "
-        f"{_size(first.image_size)}, its mask {_size(first.mask_size)}). A pipeline that "
-        "resizes both to the model's input hides this, but the labels were drawn on another "
-        "geometry (a crop, a downsampled copy, another image) and need not line up; one that "
-        "stacks arrays crashes.",
-        "Find out how the listed masks were made; regenerate them at their image's size "
+        f"{_size(first.image_size)}, its mask {_size(first.mask_size)}). {cause}",
+        fix or "Find out how the listed masks were made; regenerate them at their image's size "
         "(resize masks only with nearest-neighbour).",
-        {"pairs": count, "sizes": _listed_sizes(pairs)}, pairs, source)
+        {"pairs": count, **evidence, "sizes": _listed_sizes(pairs)}, pairs, source)
 
 
 def _orientation_finding(undecided: list[PairSizes], stored: list[PairSizes],

@@ -356,7 +356,9 @@ def _empty_masks_finding(empty: np.ndarray, images: int, files: list[str],
     if single_valued is not None:
         several = int(np.count_nonzero(~np.asarray(single_valued, dtype=bool).reshape(-1)[empty]))
     evidence = {"empty_masks": int(empty.size), "masks": images, "share": share,
-                "warning_share": EMPTY_MASK_WARNING_SHARE, "several_values": several}
+                "warning_share": EMPTY_MASK_WARNING_SHARE,
+                # unknown (the trainer counts decoded masks): not said to be none
+                **({"several_values": several} if several is not None else {})}
     return wording.empty_masks(evidence).finding(
         "imbalance.empty_masks", severity, evidence, source, _named(empty, files))
 

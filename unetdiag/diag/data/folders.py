@@ -38,7 +38,7 @@ def list_folder(folder: Path, role: str, require_files: bool = True) -> Listing:
     if not folder.exists():
         raise UserError(f"{role} folder not found: {folder}")
     if not folder.is_dir():
-        raise UserError(f"{role} path is not a folder: {folder}")
+        raise UserError(f"{role} path is not a folder: {folder}{rle_hint([folder])}")
     listing = Listing(folder)
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -67,6 +67,13 @@ def list_folder(folder: Path, role: str, require_files: bool = True) -> Listing:
 #: Mask folder names that say nothing else (preferred over e.g. ``extra_fov_masks``).
 PLAIN_MASK_FOLDERS = frozenset({"masks", "mask", "labels", "label", "gt", "groundtruth",
                                 "ground_truth", "annotations", "1st_manual"})
+#: Label folders of annotation exports, preferred as plain mask folders are: Supervisely's
+#: masks_machine/ (one grey level per class).
+EXPORT_LABEL_FOLDERS = frozenset({"masks_machine"})
+#: Folders of pictures of the labels for people to look at, never suggested as masks:
+#: Supervisely's masks_human/ (each image beside a tinted copy, twice as wide).
+VISUALISATION_FOLDERS = frozenset({"masks_human"})
+_PREFERRED_MASK_FOLDERS = PLAIN_MASK_FOLDERS | EXPORT_LABEL_FOLDERS
 #: Case folders split whole only when there are at least this many: with fewer, one folder
 #: would be the whole validation set (BUSI's benign/ malignant/ normal/ are classes, not
 #: cases), so each folder is split by file instead.
@@ -115,7 +122,52 @@ def no_images_message(listing: Listing, role: str,
                     "(<case>/<name>.<ext> with <case>/<name>_mask.<ext>)"}[cases]
     message = (f"no {noun} in {listing.folder}: {' and '.join(found)}, no file with a "
                f"supported extension ({' '.join(SUPPORTED_EXTENSIONS)}); {subfolders}")
-    return message + (folders_hint(listing) if hint is None else hint)
+    return (message + (folders_hint(listing) if hint is None else hint)
+            + rle_hint(listing.ignored))
+
+
+#: Column names of masks stored as run-length encodings in a CSV (Kaggle: Airbus ships and
+#: SIIM's ``EncodedPixels``, Carvana's and TGS's ``rle_mask``).
+RLE_COLUMNS = frozenset({"encodedpixels", "rle_mask", "rle", "rle_encoding"})
+#: Bytes of a CSV read to find its header.
+CSV_HEADER_BYTES = 4096
+
+
+def rle_columns(path: Path) -> list[str]:
+    """The columns of the CSV file ``path``'s header that name run-length encodings."""
+    if path.suffix.lower() != ".csv":
+        return []
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(CSV_HEADER_BYTES).split(b"\n", 1)[0]
+    except OSError:
+        return []
+    columns = [column.strip().strip('"') for column in
+               header.decode("utf-8", "replace").lstrip("\ufeff").split(",")]
+    return [column for column in columns if column.lower() in RLE_COLUMNS]
+
+
+def csv_files(folder: Path) -> list[Path]:
+    """The CSV files of ``folder`` (where a Kaggle set keeps its run-length encoded masks,
+    beside the image folder)."""
+    try:
+        return sorted(path for path in folder.iterdir() if path.suffix.lower() == ".csv")
+    except OSError:
+        return []
+
+
+def rle_hint(paths: Sequence[Path]) -> str:
+    """``; x.csv holds masks as run-length encodings ...`` for the first CSV among ``paths``
+    whose header names such a column; "" otherwise."""
+    # a submission template (Kaggle's sample_submission.csv) holds no training masks
+    for path in sorted(paths, key=lambda path: "submission" in path.name.lower()):
+        columns = rle_columns(path)
+        if columns:
+            return (f"; {path.name} has the column {columns[0]}: masks given as run-length "
+                    "encodings in a CSV must be decoded to image files first (one mask image "
+                    "per image, named as it, in a folder to pass as --masks); unetdiag reads "
+                    "masks from image files only")
+    return ""
 
 
 def folders_hint(listing: Listing) -> str:
@@ -136,8 +188,11 @@ def _pair_flags(listing: Listing) -> str:
     """``--images I --masks M (or --masks N)`` when the folder's sub-folders are a folder of
     images and one of masks; "" otherwise."""
     names = {path.name.lower(): path.name for path in listing.subfolders}
-    image_folder = next((names[name] for name in ("images", "image", "imgs") if name in names),
-                        None)
+    if "imagestr" in names and "labelstr" in names:  # an nnU-Net raw dataset
+        return _pass_both(listing.folder / names["imagestr"],
+                          [listing.folder / names["labelstr"]])
+    image_folder = next((names[name] for name in ("images", "image", "imgs", "img")
+                         if name in names), None)
     if image_folder is None:
         for name, original in sorted(names.items()):
             # a folder and its masks named after it: Carvana's train/ and train_masks/
@@ -145,12 +200,14 @@ def _pair_flags(listing: Listing) -> str:
             if base != name and base in names:
                 return _pass_both(listing.folder / names[base], [listing.folder / original])
         return ""
-    # a folder named for masks alone first (DRIVE's extra_fov_masks/ is not its target),
-    # and folders holding no image file (YOLO labels/, COCO annotations/) last
+    # a folder named for masks alone first (DRIVE's extra_fov_masks/ is not its target; an
+    # export's label folder counts as one), and folders holding no image file (YOLO labels/,
+    # COCO annotations/) last; pictures of the labels (masks_human/) never
     candidates = [listing.folder / original for name, original in
-                  sorted(names.items(), key=lambda item: (item[0] not in PLAIN_MASK_FOLDERS,
+                  sorted(names.items(), key=lambda item: (item[0] not in _PREFERRED_MASK_FOLDERS,
                                                           item[0]))
-                  if MASK_WORDS.search(name) and original != image_folder]
+                  if MASK_WORDS.search(name) and original != image_folder
+                  and name not in VISUALISATION_FOLDERS]
     return _pass_both(listing.folder / image_folder, candidates) if candidates else ""
 
 
@@ -187,9 +244,9 @@ def _pass_both(image_folder: Path, mask_folders: Sequence[Path]) -> str:
     sub-folder holding its files."""
     masks = [_holding_files(folder) for folder in mask_folders[:MAX_HINTED_MASK_FOLDERS]]
     ranked = sorted(masks, key=lambda item: (item[1] == 0,
-                                             item[0].name.lower() not in PLAIN_MASK_FOLDERS
+                                             item[0].name.lower() not in _PREFERRED_MASK_FOLDERS
                                              and item[0].parent.name.lower()
-                                             not in PLAIN_MASK_FOLDERS))
+                                             not in _PREFERRED_MASK_FOLDERS))
     others = "".join(f" (or --masks {folder})" for folder, _ in ranked[1:3])
     return f"--images {_holding_files(image_folder)[0]} --masks {ranked[0][0]}{others}"
 

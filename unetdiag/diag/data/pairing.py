@@ -1,6 +1,6 @@
 """Finding image/mask pairs in folders, and splitting them into training and validation.
 
-Three layouts are understood:
+These layouts are understood:
 
 * **Separate folders** (``masks_dir`` given): ``images/cell_001.png`` pairs with the mask in
   ``masks/`` whose stem is ``cell_001`` or ``cell_001`` plus a mask suffix
@@ -14,6 +14,11 @@ Three layouts are understood:
   layout (``TCGA_CS_4941/TCGA_CS_4941_1.tif`` + ``TCGA_CS_4941/TCGA_CS_4941_1_mask.tif``). Each
   pair's ``group`` is its case folder, and :func:`split_pairs` keeps a case on one side: slices
   of one patient on both sides of a split let validation score what training has seen.
+  labelme_json_to_dataset's folders (``<name>_json/img.png`` with ``label.png``) are case
+  folders of one pair each (:mod:`unetdiag.diag.data.pairing_trees`).
+* **Mirrored folders** (``masks_dir`` given, both holding folders, not files):
+  ``images/<case>/<n>.png`` pairs with ``masks/<case>/<n>.png``, folder by folder, each folder
+  a group as a case folder is (:mod:`unetdiag.diag.data.pairing_trees`).
 
 When the default names pair nothing or leave images without a mask, the names are searched
 for the one rule that pairs every file one to one (:mod:`unetdiag.diag.data.pairing_rules`:
@@ -48,12 +53,13 @@ from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data import pairing_findings as words
 from unetdiag.diag.data.companions import files_of, named_companions
 from unetdiag.diag.data.folders import (
-    MIN_CASE_FOLDERS,
     Listing,
     case_listings,
+    csv_files,
     folders_hint,
     list_folder,
     no_images_message,
+    rle_hint,
     same_names_hint,
     split_folders,
 )
@@ -78,6 +84,7 @@ from unetdiag.diag.data.pairing_rules import (
     infer_rule,
     match_one_folder,
     match_pattern,
+    padding_hint,
     set_alternatives_apart,
     stem_key,
     with_alternatives,
@@ -122,8 +129,8 @@ class PairingRule:
         source: ``"default"`` (same stem, or a default suffix), ``"given"`` (the caller's
             suffixes or pattern), ``"inferred"`` (found from the names) or
             ``"instance folders"``.
-        layout: ``"separate folders"``, ``"one folder"``, ``"case folders"`` or
-            ``"instance folders"``.
+        layout: ``"separate folders"``, ``"one folder"``, ``"case folders"``,
+            ``"mirrored folders"`` or ``"instance folders"``.
         mask_suffixes: the suffixes matched (when pairing by suffix).
         mask_pattern: the pattern paired by (``"{key}_manual1"``), else None.
         flag: the command-line option that gives this rule explicitly ("" for the default).
@@ -390,16 +397,29 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     hint = folders_hint(images) if not images.files else ""
     if not images.files and masks_path is None and not hint:
         cases = case_listings(images)
-        result = _case_folders(images, cases, mask_suffixes, pattern) if cases else None
+        from unetdiag.diag.data.pairing_trees import pair_case_folders  # builds on this module
+
+        result = pair_case_folders(images, cases, mask_suffixes, pattern) if cases else None
         if result is not None:
             return result
         if not split_folders(images):
             searched = "unpaired" if cases else "empty"
         hint = same_names_hint(cases)
+        if not hint and cases:
+            from unetdiag.diag.data.pairing_trees import root_parts_hint
+
+            hint = root_parts_hint(images, cases, mask_suffixes)
+    if not images.files and masks_path is not None:
+        from unetdiag.diag.data.pairing_trees import pair_mirrored  # it builds on this module
+
+        mirrored = pair_mirrored(images, masks_path, mask_suffixes, pattern)
+        if mirrored is not None:
+            return mirrored
     if not images.files:
         raise UserError(no_images_message(images, "image", searched, hint))
     same_folder = masks_path is not None and _same_file(images_dir, masks_path)
-    masks = None if masks_path is None or same_folder else list_folder(masks_path, "mask")
+    masks = None if masks_path is None or same_folder else _list_masks(masks_path, images,
+                                                                        mask_suffixes)
     one_folder = masks is None
     mask_files = None if masks is None else masks.files
     source: RuleSource = ("given" if pattern is not None or tuple(mask_suffixes) != MASK_SUFFIXES
@@ -438,7 +458,8 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     if not pairs:
         raise UserError(_no_pairs_message(
             matching, images_dir, masks_path, mask_suffixes, same_folder, inference,
-            images.files, [path for listing in listings for path in listing.ignored]))
+            images.files, [path for listing in listings for path in listing.ignored],
+            mask_files))
     paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in pairs])
     rule = _rule(source, matching, inference, mask_suffixes, one_folder, len(paged.paged))
     findings += _rule_findings(matching, inference, rule, paged, masks_path)
@@ -448,7 +469,32 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         found = [replace(pair, group=sources[pair.stem]) for pair in found]
         rule = replace(rule, groups=len(set(sources.values())))
         findings.append(words.tiles(found, rule.groups))
+    if masks_path is not None and not same_folder:
+        from unetdiag.diag.data.pairing_trees import folders_sharing_names, sibling_masks
+
+        siblings = folders_sharing_names(
+            masks_path.parent, {_file_of(pair.mask).stem for pair in found},
+            (masks_path, images_dir), lambda path: (path.stem,))
+        if siblings:
+            findings.append(sibling_masks(masks_path, siblings, len(found)))
     return PairingResult(found, findings, images_dir, masks_path, rule)
+
+
+def _file_of(reference: Path) -> Path:
+    """The file of a page or object-set reference (``stack.tif#page=3``)."""
+    return Path(str(reference).split("#", 1)[0])
+
+
+def _list_masks(masks_dir: Path, images: Listing, suffixes: Sequence[str]) -> Listing:
+    """The mask folder's listing; when it holds no file but its folders hold masks named as
+    the images, the error says so (Montgomery's ManualMask/leftMask/ and rightMask/)."""
+    masks = list_folder(masks_dir, "mask", require_files=False)
+    if not masks.files:
+        from unetdiag.diag.data.pairing_trees import parts_hint
+
+        hint = parts_hint(masks, {stem_key(path) for path in images.files}, suffixes)
+        raise UserError(no_images_message(masks, "mask", hint=hint or None))
+    return masks
 
 
 def _rule(source: RuleSource, matching: _Matching, inference: Inference | None,
@@ -497,52 +543,6 @@ def _rule_findings(matching: _Matching, inference: Inference | None, rule: Pairi
     return findings
 
 
-def _case_folders(images: Listing, cases: Sequence[Listing], suffixes: Sequence[str],
-                  pattern: MaskPattern | None) -> PairingResult | None:
-    """Pairs of the case-folder layout: each case folder paired as one folder (by the mask
-    suffixes or ``pattern``; no rule is inferred), its pairs' stems and groups the folder's
-    name; None when no folder holds a pair."""
-    merged = _Matching(pattern=pattern)
-    ignored = list(images.ignored)
-    nested: list[Path] = []
-    for case in cases:
-        matching = (_Matching.of_rule(with_alternatives(match_one_folder(case.files, pattern),
-                                                        True))
-                    if pattern is not None else _match_beside(case, suffixes, False))
-        name = case.folder.name
-        merged.pairs += [Pair(f"{name}/{pair.stem}", pair.image, pair.mask, group=name)
-                         for pair in matching.pairs]
-        merged.missing += matching.missing
-        merged.orphans += matching.orphans
-        merged.duplicates.update({f"{name}/{stem}": paths
-                                  for stem, paths in matching.duplicates.items()})
-        merged.numbered.update({f"{name}/{stem}": paths
-                                for stem, paths in matching.numbered.items()})
-        merged.image_count += matching.image_count
-        merged.mask_count += matching.mask_count
-        ignored += case.ignored
-        nested += case.subfolders
-    if not merged.pairs:
-        return None
-    ignored += [folder for folder in images.subfolders
-                if folder not in {case.folder for case in cases}]
-    paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in merged.pairs])
-    pairs = [Pair(stem, image, mask, group=stem.split("/", 1)[0])
-             for stem, image, mask in paged.pairs]
-    groups = sorted({pair.group for pair in pairs})
-    first = merged.pairs[0]
-    source: RuleSource = ("given" if pattern is not None or tuple(suffixes) != MASK_SUFFIXES
-                          else "default")
-    rule = replace(_rule(source, merged, None, suffixes, True, len(paged.paged)),
-                   layout="case folders", groups=len(groups),
-                   example=(f"{first.group}/{first.image.name}",
-                            f"{first.group}/{first.mask.name}"))
-    findings = [*words.matching_findings(merged, ignored, nested, None, suffixes, False, False),
-                words.case_folders(images.folder, groups, len(pairs), MIN_CASE_FOLDERS),
-                *_rule_findings(merged, None, rule, paged)]
-    return PairingResult(pairs, findings, images.folder, None, rule)
-
-
 def _instance_folders(images: Listing) -> PairingResult:
     """Pairs of the instance layout: each sample folder's image with its ``masks/`` folder."""
     layout = find_instance_layout(images.subfolders, images.files + images.ignored)
@@ -571,8 +571,9 @@ def _instance_folders(images: Listing) -> PairingResult:
 
 def _no_pairs_message(matching: _Matching, images_dir: Path, masks_dir: Path | None,
                       suffixes: Sequence[str], same_folder: bool, inference: Inference | None,
-                      files: Sequence[Path], ignored: Sequence[Path]) -> str:
-    hint = words.inference_hint(inference)
+                      files: Sequence[Path], ignored: Sequence[Path],
+                      mask_files: Sequence[Path] | None = None) -> str:
+    hint = words.inference_hint(inference) or padding_hint(files, mask_files)
     if hint and masks_dir is None:  # by the default names every file was an image
         counts = plural(len(files), "file")
     else:
@@ -592,4 +593,6 @@ def _no_pairs_message(matching: _Matching, images_dir: Path, masks_dir: Path | N
     return (f"{message}; {words.where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}"
             f"{hint}{words.unreadable_masks_hint(ignored, files, suffixes)}"
             f"{words.stacks_hint(stacks_among(files))}"
-            f"{words.companions_hint(matching.companions)}")
+            f"{words.companions_hint(matching.companions)}"
+            f"{rle_hint([*ignored, *csv_files(images_dir.parent)])}")
+

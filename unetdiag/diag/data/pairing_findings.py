@@ -212,7 +212,8 @@ def tiles(pairs: Sequence[Any], sources: int) -> Finding:
         "pairing.tiles", Severity.INFO,
         f"{plural(len(pairs), 'pair')} named as tiles of {sources} images; the split keeps "
         "each image's tiles together",
-        f"Nearly every name ends in two coordinates ({first.stem}: image {first.group}), and "
+        f"Nearly every name ends in a tile's position, two coordinates or QuPath's region "
+        f"([x=..,y=..]) ({first.stem}: image {first.group}), and "
         "several images have tiles in both directions: consistent with tiles cut from larger "
         "images. Tiles of one image touch, and overlap when cut with a stride below their "
         "size, so a split by tile would let validation score the neighbours of what training "

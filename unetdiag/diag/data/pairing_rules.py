@@ -522,3 +522,30 @@ def infer_rule(images: Sequence[Path], masks: Sequence[Path] | None) -> Inferenc
     if len(image_sets) > 1:
         return Inference(others=rules, partial=partial)
     return Inference(chosen=rules[0], others=rules[1:], partial=partial)
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def unpadded(stem: str) -> str:
+    """``stem`` with every number's leading zeros dropped: ``frame0001`` -> ``frame1``."""
+    return _DIGITS.sub(lambda match: str(int(match.group())), stem)
+
+
+def padding_hint(images: Sequence[Path], masks: Sequence[Path] | None) -> str:
+    """``; the numbers in the names match once zero padding is ignored ...`` when the image
+    and mask stems differ but pair one to one with leading zeros dropped; "" otherwise."""
+    if not images or not masks:
+        return ""
+    image_keys = [unpadded(stem_key(path)) for path in images]
+    mask_keys = [unpadded(stem_key(path)) for path in masks]
+    if (len(set(image_keys)) != len(images) or len(set(mask_keys)) != len(masks)
+            or set(image_keys) != set(mask_keys)
+            or {stem_key(path) for path in images} == {stem_key(path) for path in masks}):
+        return ""
+    image = next(path for path in images if stem_key(path) != unpadded(stem_key(path))
+                 or unpadded(stem_key(path)) not in {stem_key(mask) for mask in masks})
+    mask = next(path for path in masks if unpadded(stem_key(path)) == unpadded(stem_key(image)))
+    return (f"; the numbers in the names match once zero padding is ignored ({image.name} and "
+            f"{mask.name}, {len(images)} of {len(images)}): rename one side with the other's "
+            "padding (unetdiag pairs names exactly)")

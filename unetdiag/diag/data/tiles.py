@@ -1,5 +1,7 @@
 """Tiles cut from larger images, told by their names: ``<source>_<a>_<b>`` (``austin1_0_512``,
-``slide7_r3_c5``, ``scene_x1024_y2048``).
+``slide7_r3_c5``, ``scene_x1024_y2048``), or QuPath's TileExporter names, the source image and
+the tile's region in brackets (``CMU-1.svs [x=0,y=512,w=512,h=512]``, with ``d=4,`` first when
+exported downsampled).
 
 Tiles of one source image touch, and often overlap when cut with a stride below the tile
 size: a split by tile puts neighbours of a validation tile into training, and validation
@@ -13,6 +15,10 @@ both coordinates (a grid, not a date or a slice number).
 >>> sources = tile_sources(stems)
 >>> sources["scene3_256_0"], len(set(sources.values()))
 ('scene3', 5)
+>>> qupath = [f"CMU-{s}.svs [x={x},y={y},w=64,h=64]" for s in range(5) for y in (0, 64)
+...           for x in (0, 64)]
+>>> tile_sources(qupath)["CMU-2.svs [x=64,y=0,w=64,h=64]"]
+'CMU-2.svs'
 >>> tile_sources([f"cells_{n:03d}" for n in range(40)]) is None
 True
 """
@@ -29,6 +35,11 @@ from unetdiag.diag.data.folders import MIN_CASE_FOLDERS
 _TILE_NAME = re.compile(
     r"^(?P<source>.+?)[_-](?:x|r|row)?(?P<first>[0-9]+)[_-](?:y|c|col)?(?P<second>[0-9]+)$",
     re.IGNORECASE)
+#: QuPath's TileExporter: ``<image name> [x=X,y=Y,w=W,h=H]`` (a RegionRequest's label), with
+#: the downsample first (``d=4,``) and the plane after (``z=0,t=0``) when they are set.
+_QUPATH_TILE_NAME = re.compile(
+    r"^(?P<source>.+?)\s*\[(?:d=[0-9.]+,\s*)?x=(?P<first>[0-9]+),\s*y=(?P<second>[0-9]+)"
+    r"(?:,\s*[a-z]=[0-9.]+)*\]$")
 #: Share of stems that must be tile names for the pairs to be read as tiles.
 MIN_TILE_NAME_SHARE = 0.9
 #: Source images needed (as for case folders: fewer cannot be split whole).
@@ -41,7 +52,8 @@ def tile_sources(stems: Sequence[str]) -> dict[str, str] | None:
     coordinates: dict[str, set[tuple[str, str]]] = defaultdict(set)
     sources: dict[str, str] = {}
     for stem in stems:
-        match = _TILE_NAME.match(stem.rsplit("/", 1)[-1])
+        name = stem.rsplit("/", 1)[-1]
+        match = _QUPATH_TILE_NAME.match(name) or _TILE_NAME.match(name)
         if match is not None:
             sources[stem] = match["source"]
             coordinates[match["source"]].add((match["first"], match["second"]))

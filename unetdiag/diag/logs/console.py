@@ -8,7 +8,10 @@ new run. What a paste or a script does to the epoch headers is undone, and said 
 notes:
 
 - a paste that starts at an epoch's summary without its ``Epoch i/N`` header: that epoch
-  belongs to the run whose next header is ``Epoch i+1/N``;
+  belongs to the run whose next header is ``Epoch i+1/N``, and takes the number of a callback
+  message just before it (``Epoch 00051: val_loss did not improve``);
+- headerless summaries after a Markdown heading, or whose metric names gain Keras's ``_1``
+  suffix, are another model's run;
 - ``fit(epochs=1)`` called in a loop prints ``Epoch 1/1`` every time: one run, consecutive
   epochs;
 - a log with no finished epoch at all (it ends mid-epoch): the last progress drawing is read
@@ -33,11 +36,12 @@ from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
 from unetdiag.diag.logs.model import LogFormatError, RunLog, unique_names
 from unetdiag.diag.logs.progress import (
     ProgressLine,
-    clean_line,
+    drawn_lines,
     epoch_header,
-    joined_summary,
+    finished_bar,
     learning_rate_cut,
     parse_progress,
+    restored_best_epoch,
 )
 
 # How Keras prints a metric value: "%.4f" above 1e-3 in magnitude, "%.4e" below; nan, inf.
@@ -59,6 +63,11 @@ _HEADER_STOPWORDS = frozenset((
 #: A Markdown heading (``## Training Summary:``, ``#### Training Same CNN ...``) is prose
 #: around a pasted log: a plain word after it is no run's name.
 _MARKDOWN_HEADING_RE = re.compile(r"^#{1,6}\s")
+#: A section heading (``## share_bottom_model``) before a summary with no 'Epoch' header:
+#: another model's fit follows. (One ``#`` is also a script's comment mark.)
+_SECTION_HEADING_RE = re.compile(r"^#{2,6}\s+\S")
+#: Keras's suffix for a metric of a second model built in one session (``auc_1``).
+_SESSION_SUFFIX_RE = re.compile(r"_\d+$")
 #: The metric the learning rate is recorded under when the log prints its cuts.
 LEARNING_RATE_KEY = "lr"
 
@@ -75,18 +84,19 @@ def _header_name(text: str) -> str | None:
     return name
 
 
-def _drawn_lines(text: str) -> list[tuple[int, str]]:
-    """``(line number, cleaned line)``, a summary wrapped over two lines joined into one."""
-    lines = text.split("\n")
-    drawn: list[tuple[int, str]] = []
-    for number, raw in enumerate(lines, start=1):
-        line = clean_line(raw)
-        joined = joined_summary(drawn[-1][1], line) if drawn else None
-        if joined is not None:
-            drawn[-1] = (drawn[-1][0], joined)
-        else:
-            drawn.append((number, line))
-    return drawn
+def _renamed_by_suffix(before: set[str], after: set[str]) -> list[str]:
+    """Names of ``after`` that are a name of ``before`` with Keras's session suffix added,
+    changed or dropped (``output_1_auc`` -> ``output_1_auc_1``): another model's metrics."""
+    added, removed = after - before, before - after
+    stems = {_SESSION_SUFFIX_RE.sub("", name) for name in removed}
+    return sorted(name for name in added if _SESSION_SUFFIX_RE.sub("", name) in stems)
+
+
+def _line_span(numbers: list[int]) -> str:
+    """``4-6`` for consecutive line numbers, else ``4, 7, 9``."""
+    if numbers == list(range(numbers[0], numbers[0] + len(numbers))) and len(numbers) > 1:
+        return f"{numbers[0]}-{numbers[-1]}"
+    return ", ".join(map(str, numbers))
 
 
 def _evaluate_note(number: int, evaluated: ProgressLine, closing: ProgressLine,
@@ -131,6 +141,8 @@ class _RunBuilder:
     epoch_total: int | None = None
     repeated_headers: int = 0  # "Epoch 1/1" headers read as the next epoch of this run
     leading_line: int | None = None  # epoch 1 read without its header, until epoch 2 agrees
+    bare_lines: list[int] = field(default_factory=list)  # "name: value" only, no counter/time
+    restored_epoch: int | None = None  # EarlyStopping's restore message
 
     @property
     def headerless(self) -> bool:
@@ -180,11 +192,15 @@ class _ConsoleReader:
         self.leading: tuple[int, ProgressLine] | None = None
         self.learning_rate: float | None = None  # the last ReduceLROnPlateau cut
         self.callback_epoch: int | None = None  # the epoch the last callback message named
+        self.callback_line = 0  # the line of that message
+        self.heading_line = 0  # the line of the last Markdown section heading
+        # a bar drawn to its end whose values could not be read: (line, steps)
+        self.unread_close: tuple[int, int] | None = None
         self.first_header: tuple[int, int, int] | None = None  # (line, index, total)
         self.counted_on: int | None = None  # line of an epoch counted on, not named
 
     def read(self) -> list[_RunBuilder]:
-        drawn = _drawn_lines(self.text)
+        drawn = drawn_lines(self.text)
         ends_with_newline = self.text.endswith("\n")
         last_number = len(self.text.split("\n"))
         for number, line in drawn:
@@ -200,16 +216,36 @@ class _ConsoleReader:
             self.runs[-1].notes.append(
                 f"{len(self.loose_lines)} progress line(s) outside any epoch were skipped "
                 f"(evaluate() output?), first at line {self.loose_lines[0]}")
+        self._drop_lone_bare_lines()
         for run in self.runs:
             if run.leading_line is not None:  # epoch 2 never closed to confirm it
                 run.notes.append(f"line {run.leading_line}, before the first header 'Epoch 2/"
                                  f"{run.epoch_total}', was read as epoch 1 (its own header is "
                                  "not in the log, and no closed epoch 2 confirms it)")
+            if run.bare_lines:
+                run.notes.append(
+                    f"line(s) {_line_span(run.bare_lines)} hold nothing but 'name: value' pairs "
+                    "(no 'Epoch i/N' header, step counter or time): read as consecutive epochs "
+                    "in file order, counted from 1")
             if run.repeated_headers:
                 run.notes.append(
                     f"every epoch printed 'Epoch 1/1' (fit(epochs=1) called in a loop): read "
                     f"as {len(run.epochs)} consecutive epochs of one run")
         return [run for run in self.runs if run.epochs]
+
+    def _drop_lone_bare_lines(self) -> None:
+        """A run of one line of bare ``name: value`` pairs is no epoch: nothing tells which
+        epoch it was (a comment quoting a summary), and epoch 1 would be a guess."""
+        for position, run in enumerate(self.runs):
+            if run.bare_lines and len(run.epochs) == 1:
+                run.epochs.clear()
+                # said in the run before it, else the one after it
+                kept = [other for other in self.runs[position::-1] + self.runs[position:]
+                        if other.epochs]
+                if kept:
+                    kept[0].notes.append(
+                        f"line {run.bare_lines[0]} holds nothing but 'name: value' pairs: "
+                        "alone, it was not read as an epoch (nothing tells which one it was)")
 
     def _line(self, number: int, text: str, cut: bool) -> None:
         if not text:
@@ -217,7 +253,7 @@ class _ConsoleReader:
         header = epoch_header(text)
         if header is not None:
             index, total, joined = header
-            self._start_epoch(number, index, total)
+            self._start_epoch(number, index, total, joined)
             if joined is not None:
                 self._progress(number, joined, cut)
             return
@@ -225,9 +261,17 @@ class _ConsoleReader:
         if progress is not None:
             self._progress(number, progress, cut)
             return
+        restored = restored_best_epoch(text)
+        if restored is not None and self.run is not None:
+            self.run.restored_epoch = restored
         named = _CALLBACK_EPOCH_RE.match(text)
         if named is not None:
-            self.callback_epoch = int(named[1])
+            self.callback_epoch, self.callback_line = int(named[1]), number
+        if _SECTION_HEADING_RE.match(text):
+            self.heading_line = number
+        closed = finished_bar(text)
+        if closed is not None and self.unread_close is None:
+            self.unread_close = (number, closed[1])
         cut_to = learning_rate_cut(text)
         if cut_to is not None:
             self.learning_rate = cut_to
@@ -256,9 +300,20 @@ class _ConsoleReader:
         elif any(k.startswith("val_") for k in progress.metrics) or (
                 not progress.counter and self.run is None):
             # an epoch whose header is missing: fit(epochs=1), or a paste that starts here
-            if self.run is None or self.pending_name is not None:
+            another = self._another_model(number, progress)
+            # bare 'name: value' lines are one run's epochs on consecutive lines only, and
+            # never one run's with Keras's own summaries
+            mixed = self.run is not None and bool(self.run.epochs) and (
+                progress.bare != (len(self.run.bare_lines) == len(self.run.epochs))
+                or (progress.bare and number != self.run.last_line + 1))
+            if self.run is None or self.pending_name is not None or another or mixed:
                 self._start_run(number)
-            self.block = _EpochBlock(None, None, number, [(number, progress)],
+                if another:
+                    self._note(another)
+            index = self._named_first(number) if not self.run.epochs else None
+            if progress.bare:
+                self.run.bare_lines.append(number)
+            self.block = _EpochBlock(index, None, number, [(number, progress)],
                                      learning_rate=self.learning_rate)
             self._close_block()
         elif self.run is None and self.leading is None and not self.loose_lines:
@@ -268,12 +323,46 @@ class _ConsoleReader:
         if not progress.in_progress:
             self.orphan = None
 
+    def _another_model(self, number: int, progress: ProgressLine) -> str | None:
+        """Why a summary with no 'Epoch' header starts another run (a note for it), or None: a
+        Markdown heading since the open run's last epoch, or Keras's suffix for a second
+        model built in one session on its metric names (``auc`` -> ``auc_1``)."""
+        run = self.run
+        if run is None or not run.epochs:
+            return None
+        if self.heading_line > run.last_line:
+            return (f"line {number}: a summary with no 'Epoch i/N' header after the Markdown "
+                    f"heading at line {self.heading_line}: read as another run")
+        renamed = _renamed_by_suffix(set(run.epochs[-1]) - {LEARNING_RATE_KEY},
+                                     set(progress.metrics))
+        if renamed:
+            return (f"line {number}: a summary with no 'Epoch i/N' header whose metrics are "
+                    f"the previous run's renamed ({', '.join(renamed[:3])}: Keras's suffix for "
+                    "a second model built in one session): read as another run")
+        return None
+
+    def _named_first(self, number: int) -> int | None:
+        """The number of a run's first epoch that came without its header, from a callback
+        message between the last epoch read and it (``Epoch 00051: val_loss did not
+        improve``): TensorFlow 2 runs its callbacks before the progress bar's, so their
+        messages come before the closing line of the same epoch."""
+        last_epoch_line = max((run.last_line for run in self.runs), default=0)
+        if not self.callback_line or self.callback_line <= last_epoch_line:
+            return None
+        index = self.callback_epoch
+        self._note(f"line {number}, a summary with no 'Epoch i/N' header, was read as epoch "
+                   f"{index}, which the callback message at line {self.callback_line} names "
+                   "(TensorFlow 2 prints such a message before the epoch's closing line; "
+                   f"Keras 2.2 and older print it after, which would make this epoch {index + 1})")
+        return index
+
     def _second_summary(self, progress: ProgressLine) -> bool:
         """A closing line with the validation metrics of a closing line already in the
         block: a second epoch whose header is missing (a paste cut between them), not an
         evaluate() bar, which has no ``val_`` values."""
         names = set(progress.metrics)
-        return (self.block is not None and any(name.startswith("val_") for name in names)
+        return (self.block is not None and not progress.bare
+                and any(name.startswith("val_") for name in names)
                 and any(set(final.metrics) == names for _, final in self.block.finals))
 
     def _repeats_a_final(self, progress: ProgressLine) -> bool:
@@ -342,16 +431,23 @@ class _ConsoleReader:
         self.learning_rate = None
         self.runs.append(self.run)
 
-    def _continues(self, run: _RunBuilder, index: int, total: int) -> bool:
+    def _continues(self, run: _RunBuilder, index: int, total: int,
+                   joined: ProgressLine | None) -> bool:
         """Whether ``Epoch index/total`` goes on with ``run`` although its counter did not
-        simply advance: the run so far lacked headers, or repeats ``Epoch 1/1``."""
+        simply advance: the run so far lacked headers (its epochs fit before this one, and
+        a summary joined to the header logs the same metrics), or repeats ``Epoch 1/1``."""
         if self.pending_name is not None:
             return False
         if run.headerless:
-            return index >= 2 or (index, total) == (1, 1)
+            if joined is not None and ((set(joined.metrics) ^ set(run.epochs[-1]))
+                                       - {LEARNING_RATE_KEY}):
+                return False
+            return (index > max(len(run.epochs), run.last_epoch_index)
+                    or (index, total) == (1, 1))
         return (index, total) == (1, 1) == (run.last_epoch_index, run.epoch_total)
 
-    def _start_epoch(self, number: int, index: int, total: int) -> None:
+    def _start_epoch(self, number: int, index: int, total: int,
+                     joined: ProgressLine | None = None) -> None:
         if self.first_header is None:
             self.first_header = (number, index, total)
         self._close_block()
@@ -360,7 +456,8 @@ class _ConsoleReader:
         if self.leading is not None:
             self._place_leading(index, total)
         run = self.run
-        continues = run is not None and bool(run.epochs) and self._continues(run, index, total)
+        continues = (run is not None and bool(run.epochs)
+                     and self._continues(run, index, total, joined))
         # A counter that starts again is a new run; a header line is one too when it comes
         # after a finished run or before an "Epoch 1/N" (not a stray print between epochs).
         restarted = run is not None and bool(run.epochs) and not continues and (
@@ -412,7 +509,8 @@ class _ConsoleReader:
         self.block = None
         if block is None or run is None:
             return
-        label = f"epoch {block.index}/{block.total}" if block.index else "the epoch"
+        label = (f"epoch {block.index}" + (f"/{block.total}" if block.total else "")
+                 if block.index else "the epoch")
         if not block.finals:
             if block.partial is not None:
                 run.notes.append(f"{label} (line {block.line}) never finished: no closing "
@@ -481,6 +579,12 @@ def parse_console(text: str) -> list[RunLog]:
     """
     reader = _ConsoleReader(text)
     builders = reader.read()
+    if not builders and reader.first_header is not None and reader.unread_close is not None:
+        (line, index, total), (closing, steps) = reader.first_header, reader.unread_close
+        raise LogFormatError(
+            f"no epoch could be read: the log starts epoch {index}/{total} at line {line}, and "
+            f"line {closing} closes it ({steps}/{steps} steps), but no metric values that "
+            "follow could be read as its summary, so there are no numbers to explain")
     if not builders and reader.first_header is not None:
         line, index, total = reader.first_header
         raise LogFormatError(
@@ -498,5 +602,5 @@ def parse_console(text: str) -> list[RunLog]:
             step_seconds=builder.step_seconds,
             source=f"Keras console log, lines {builder.first_line}-{builder.last_line}",
             steps_per_epoch=builder.steps, notes=builder.notes,
-            epoch_numbers=builder.epoch_numbers()))
+            epoch_numbers=builder.epoch_numbers(), restored_epoch=builder.restored_epoch))
     return unique_names(runs)

@@ -81,7 +81,8 @@ def explain_runs(runs: Sequence[RunLog], title: str = f"unetdiag {COMMAND}",
     by_run: dict[str, list[Finding]] = {}
     for run in runs:
         own = [_with_origin(f, f"log:{run.name}", files)
-               for f in check_series(run.name, run.history(), tolerance=TOLERANCE)]
+               for f in check_series(run.name, run.history(), tolerance=TOLERANCE,
+                                     restored_epoch=run.restored_epoch)]
         if run.notes:
             own.append(_parse_notes(run, files))
         by_run[run.name] = own

@@ -43,6 +43,9 @@ class RunLog:
         notes: what the parser skipped or repaired in this run, in plain words.
         epoch_numbers: each epoch's number as the log counts them (``Epoch 96/100`` -> 96;
             a CSVLogger's 0-based ``epoch`` + 1); empty means 1, 2, 3...
+        restored_epoch: the epoch whose weights ``EarlyStopping(restore_best_weights=True)``
+            restored at the end, as its message names it (0: restored, epoch not named;
+            None: no such message).
     """
 
     name: str
@@ -52,6 +55,7 @@ class RunLog:
     steps_per_epoch: list[int | None] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     epoch_numbers: list[int] = field(default_factory=list)
+    restored_epoch: int | None = None
 
     def metrics(self) -> list[str]:
         """Metric names in the order the log first shows them."""

@@ -38,9 +38,11 @@ _QUOTE_RE = re.compile(r"^\s*(?:>\s?)+")
 # "Epoch 3/50" after the start of the line or a separator ("INFO Epoch 3/50", "[..] Epoch").
 _EPOCH_RE = re.compile(r"(?:^|[\s\]>|:])Epoch\s+(\d+)\s*/\s*(\d+)(?P<rest>\s.*)?$", re.IGNORECASE)
 # "370/370 ━━━━ 580s 2s/step - ...", "370/370 [====] - 580s 2s/step - ...", "3/3 - 1s - ..."
+# A Keras 3 bar is drawn in glyphs: never a letter, a digit or a "name:" token ("Epoch 11/50
+# f1-score: 0.8966" is an epoch's summary, not step 11 of 50).
 _PROGRESS_RE = re.compile(
     r"(?<![\w/.:-])(?P<current>\d+)/(?P<target>\d+|Unknown)"
-    r"(?:\s*\[(?P<bar>[=>.]*)\]|\s+[^\s\d\-\[][^\s]*)?(?P<rest>\s.*)?$")
+    r"(?:\s*\[(?P<bar>[=>.]*)\]|\s+[^\s\w\-\[:][^\s:]*(?=\s|$))?(?P<rest>\s.*)?$")
 _TIME = r"\d+(?:\.\d+)?(?:s|ms|us|µs|μs)"
 # Keras 1/2 verbose=2: "299s - loss: 6.4668 - ..." (no counter), also " 24s/step - loss: ...".
 _COUNTERLESS_RE = re.compile(
@@ -48,8 +50,11 @@ _COUNTERLESS_RE = re.compile(
 _METRIC_NAME = r"[A-Za-z_][\w./]*(?:-[\w./]+)*"
 _METRIC_TOKEN_RE = re.compile(rf"^(?P<name>{_METRIC_NAME}):\s*(?P<value>{NUMBER_PATTERN})$",
                               re.IGNORECASE)
-# A line that carries on a summary wrapped at " - ": it starts with "name: value".
-_CONTINUATION_RE = re.compile(rf"^{_METRIC_NAME}:\s*{NUMBER_PATTERN}(?:\s+-\s|$)", re.IGNORECASE)
+# A line that carries on a summary wrapped at " - ": it starts with "name: value" (a paste
+# with one "name: value -" per line ends it with the separator).
+_CONTINUATION_RE = re.compile(rf"^{_METRIC_NAME}:\s*{NUMBER_PATTERN}(?:\s+-(?:\s|$)|$)",
+                              re.IGNORECASE)
+_BULLET_RE = re.compile(r"^[-*+]\s+")
 # A paste with one " - name: value" per line: the line starts with the separator, the line
 # before it ends with a value.
 _DASHED_CONTINUATION_RE = re.compile(
@@ -107,6 +112,7 @@ class ProgressLine:
     in_progress: bool  # an ETA is shown, or the step count has not reached the target
     damaged: list[str]  # tokens that are neither a metric nor a time
     last_value_text: str  # the last metric's value as printed (to spot a cut-off number)
+    bare: bool = False  # nothing but "name: value" tokens: no counter, no time
 
     @property
     def counter(self) -> bool:
@@ -146,7 +152,7 @@ def parse_progress(text: str) -> ProgressLine | None:
     else:
         match = _COUNTERLESS_RE.search(text)
         if match is None:
-            return None
+            return bare_summary(text, validation=True)
         current = target = None
         rest = f" {match['time']} {match['rest']}"
     metrics, damaged, last_value_text = _read_tokens(rest)
@@ -162,6 +168,33 @@ def parse_progress(text: str) -> ProgressLine | None:
                         last_value_text)
 
 
+def bare_summary(text: str, validation: bool) -> ProgressLine | None:
+    """A line of nothing but ``name: value`` tokens joined by `` - `` (a Markdown bullet's
+    ``- `` before them allowed): an epoch's values pasted without counter or time. Alone on
+    a line it must hold a validation value beside its training one (``loss`` and
+    ``val_loss``), or it is some other print; after an ``Epoch i/N`` header
+    (``validation=False``) any such line is that epoch's summary.
+
+    >>> bare_summary("- accuracy: 0.8818 - loss: 0.2842 - val_loss: 0.2312", True).metrics
+    {'accuracy': 0.8818, 'loss': 0.2842, 'val_loss': 0.2312}
+    >>> bare_summary("loss: 0.2842 - accuracy: 0.8818", True) is None
+    True
+    """
+    body = _BULLET_RE.sub("", text.strip()).rstrip("-").rstrip()
+    metrics: dict[str, float] = {}
+    value_text = ""
+    for token in re.split(r"\s+-\s+", body):
+        metric = _METRIC_TOKEN_RE.match(token.strip())
+        if metric is None:
+            return None
+        metrics[metric["name"]] = float(metric["value"])
+        value_text = metric["value"]
+    if validation and not any(name.startswith("val_") and name[4:] in metrics
+                              for name in metrics):
+        return None
+    return ProgressLine(None, None, metrics, None, False, [], value_text, bare=True)
+
+
 def epoch_header(text: str) -> tuple[int, int, ProgressLine | None] | None:
     """``(i, N, summary joined to it or None)`` for an ``Epoch i/N`` line; ``None`` for any
     other line (prose that mentions "Epoch 3/10" mid-sentence is not a header)."""
@@ -169,7 +202,7 @@ def epoch_header(text: str) -> tuple[int, int, ProgressLine | None] | None:
     if match is None:
         return None
     rest = (match["rest"] or "").strip()
-    joined = parse_progress(rest) if rest else None
+    joined = (parse_progress(rest) or bare_summary(rest, validation=False)) if rest else None
     if rest and joined is None:
         return None
     return int(match[1]), int(match[2]), joined
@@ -202,10 +235,60 @@ def joined_summary(previous: str, line: str) -> str | None:
     return None
 
 
+def drawn_lines(text: str) -> list[tuple[int, str]]:
+    """``(line number, cleaned line)``, a summary wrapped over two lines joined into one; a
+    summary left open at a ``-`` separator goes on after one blank line (Mask R-CNN#2106's
+    paste puts one before the ``val_`` half)."""
+    lines = text.split("\n")
+    drawn: list[tuple[int, str]] = []
+    for number, raw in enumerate(lines, start=1):
+        line = clean_line(raw)
+        joined = joined_summary(drawn[-1][1], line) if drawn else None
+        if (joined is None and len(drawn) > 1 and drawn[-1] == (number - 1, "")
+                and drawn[-2][1].endswith("-")):
+            joined = joined_summary(drawn[-2][1], line)
+            if joined is not None:
+                drawn.pop()  # the blank line inside the summary
+        if joined is not None:
+            drawn[-1] = (drawn[-1][0], joined)
+        else:
+            drawn.append((number, line))
+    return drawn
+
+
+def finished_bar(text: str) -> tuple[int, int] | None:
+    """``(i, i)`` for a bar drawn to its end whose values could not be read (a summary cut or
+    mangled after its counter): the epoch finished, whatever else the line lacks."""
+    match = _PROGRESS_RE.search(text)
+    if match is None or match["target"] == "Unknown" or match["current"] != match["target"]:
+        return None
+    rest = match["rest"] or ""
+    if not (match["bar"] is not None or _STEP_TIME_RE.search(rest) or re.match(
+            rf"\s+-\s+{_TIME}", rest)):
+        return None  # "5/5 tests passed": a counter without a bar or a time
+    return int(match["current"]), int(match["target"])
+
+
 def learning_rate_cut(text: str) -> float | None:
     """The new learning rate of a ``ReduceLROnPlateau reducing learning rate to X`` line."""
     match = _LR_CUT_RE.search(text)
     return None if match is None else float(match["value"].rstrip("."))
+
+
+#: EarlyStopping(restore_best_weights=True) at the end of training: Keras 2.6+ and 3 name
+#: the epoch ("... best epoch: 20."), older versions do not.
+_RESTORED_RE = re.compile(r"Restoring model weights from the end of the best epoch(?::\s*(\d+))?")
+
+
+def restored_best_epoch(text: str) -> int | None:
+    """The epoch an ``EarlyStopping`` restore message names (0 when it names none), or None
+    when the line is no such message.
+
+    >>> restored_best_epoch("Restoring model weights from the end of the best epoch: 20.")
+    20
+    """
+    match = _RESTORED_RE.search(text)
+    return None if match is None else int(match[1] or 0)
 
 
 def is_progress_line(raw_line: str) -> bool:

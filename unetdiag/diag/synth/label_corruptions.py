@@ -18,6 +18,10 @@ encodings are the ones documented for those datasets:
 * :func:`large_objects`: a few masks whose object covers most of the image (Kvasir-SEG's
   largest polyps), polarity right;
 * :func:`animated_gif_masks`: two-frame GIFs whose first frame, the one read, is blank;
+* :func:`side_by_side_masks`: Supervisely's ``masks_human/``, the image beside a copy tinted
+  over the objects, twice as wide;
+* :func:`figure_masks`: masks saved with ``plt.savefig``, a 640x480 figure with white margins
+  around a colour-mapped picture of the mask;
 * :func:`geotiff_nodata_masks`: label rasters cut from a scene (0 background, 1 object) whose
   edge tiles hold a no-data value outside the footprint, declared in GDAL's ``GDAL_NODATA``
   TIFF tag (42113), with the image 0 there, as rasterio writes them.
@@ -301,6 +305,61 @@ def animated_gif_masks(case: Any, rng: np.random.Generator, fraction: float = 1.
     return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode, ".gif")
 
 
+def side_by_side_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                       count: int | None = None, axis: int = 1) -> list[Path]:
+    """Each chosen mask replaced by its image beside a copy of it tinted half-way to red over
+    the objects (RGB PNG, twice as wide; ``axis=0``: twice as tall).
+
+    Simulates: Supervisely's ``masks_human/`` ("stacked original images with that images
+    having class colors above", docs.supervise.ly/export/save_masks) given as the masks
+    instead of ``masks_machine/``. Shows: every pair differs in size, and the "mask" holds a
+    photograph's values: thresholded, the bright half of a picture.
+    """
+    changed = []
+    for index in case.pair_indices(rng, fraction, count):
+        old = case.masks[index]
+        foreground = decode_mask(old)[0].astype(bool)
+        with Image.open(case.images[index]) as stored:
+            image = np.asarray(stored.convert("RGB"))
+        tinted = image.astype(np.float64)
+        tinted[foreground] = 0.5 * tinted[foreground] + 0.5 * np.array([255.0, 0.0, 0.0])
+        new = old.with_suffix(".png")
+        atomic_write_bytes(new, _png(np.concatenate([image, tinted.astype(np.uint8)], axis),
+                                     "RGB"))
+        if new != old:
+            old.unlink()
+        case.masks[index] = new
+        changed.append(new)
+    return changed
+
+
+def figure_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                 count: int | None = None) -> list[Path]:
+    """Masks replaced by what ``plt.imshow(mask); plt.savefig(path)`` writes: a 640x480 RGBA
+    figure (matplotlib's default 6.4x4.8 inches at 100 dpi), white, with the mask in
+    viridis's two ends inside a black axes frame in the middle.
+
+    Simulates: masks saved as figures instead of arrays. Shows: every such mask has the
+    figure's size, whatever its image's, and white margins; its pixels are a colour map's.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        canvas = np.full((480, 640, 4), 255, np.uint8)
+        side = 370  # the axes of a square picture in the default figure
+        rows = np.arange(side) * foreground.shape[0] // side
+        columns = np.arange(side) * foreground.shape[1] // side
+        picture = foreground[rows][:, columns] > 0
+        top, left = 58, 140
+        canvas[top:top + side, left:left + side, :3] = np.where(
+            picture[..., None], np.uint8([253, 231, 37]), np.uint8([68, 1, 84]))
+        canvas[top - 1, left - 1:left + side + 1, :3] = 0
+        canvas[top + side, left - 1:left + side + 1, :3] = 0
+        canvas[top - 1:top + side + 1, left - 1, :3] = 0
+        canvas[top - 1:top + side + 1, left + side, :3] = 0
+        return _png(canvas, "RGBA")
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+
+
 #: GDAL's private TIFF tag holding a raster's no-data value as ASCII text.
 GDAL_NODATA_TAG = 42113
 
@@ -364,4 +423,4 @@ LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         trimap_masks, class_index_masks, palette_void_masks, fov_masks, thin_jpeg_masks,
         large_objects, instance_label_masks, alpha_cutout_masks, animated_gif_masks,
-        geotiff_nodata_masks)}
+        side_by_side_masks, figure_masks, geotiff_nodata_masks)}

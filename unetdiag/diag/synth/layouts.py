@@ -274,6 +274,89 @@ def case_folders(case: CaseFiles, rng: np.random.Generator, cases: int = 3) -> l
     return changed
 
 
+def mirrored_folders(case: CaseFiles, rng: np.random.Generator, cases: int = 5) -> list[Path]:
+    """The pairs dealt in turn into ``cases`` folders under ``images/`` and the same folders
+    under ``masks/``, image and mask of one name (``images/case_0/000.png`` with
+    ``masks/case_0/000.png``).
+
+    Simulates: trees that mirror each other (Cityscapes' ``leftImg8bit/<city>/`` with
+    ``gtFine/<city>/``, one folder per patient on each side). Shows: neither folder holds a
+    file, and the folders are the groups a split must keep whole.
+    """
+    root = case.root / "tree"
+    changed = []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        name = f"case_{index % cases}/{index // cases:03d}.png"
+        for folder in ("images", "masks"):
+            (root / folder / name).parent.mkdir(parents=True, exist_ok=True)
+        changed += _rewrite_pair(case, index, root / "images" / name, root / "masks" / name,
+                                 png_bytes(Image.fromarray(read_grey(image))),
+                                 png_bytes(Image.fromarray(as_255(read_mask(mask)))))
+    shutil.rmtree(case.layout.images_dir)
+    case.layout.images_dir, case.layout.masks_dir = root / "images", root / "masks"
+    case.layout.mask_suffixes = ()
+    return changed
+
+
+def labelme_folders(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """Each pair as labelme_json_to_dataset writes it: ``<name>_json/img.png``, ``label.png``
+    (palette, 0 background, 1 the object), ``label_viz.png`` (the image tinted over the
+    object) and ``label_names.txt``.
+
+    Simulates: labelme's conversion of each annotation (wkentaro/labelme#420: four files per
+    folder under fixed names). Shows: no folder holds a ``_mask`` file, and the picture of
+    the labels is no mask.
+    """
+    root = case.root / "labelme"
+    changed = []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        folder = root / f"IMG_{2100 + index}_json"
+        folder.mkdir(parents=True)
+        grey, foreground = read_grey(image), read_mask(mask)
+        label = Image.fromarray(foreground.astype(np.uint8), mode="P")
+        label.putpalette([0, 0, 0, 128, 0, 0] + [0] * 762)
+        tinted = np.stack([grey] * 3, axis=-1)
+        tinted[foreground] = (tinted[foreground] // 2 + np.uint8([64, 0, 0]))
+        atomic_write_bytes(folder / "label_viz.png", png_bytes(Image.fromarray(tinted)))
+        atomic_write_bytes(folder / "label_names.txt", b"_background_\nobject\n")
+        changed += _rewrite_pair(case, index, folder / "img.png", folder / "label.png",
+                                 png_bytes(Image.fromarray(grey)), png_bytes(label))
+        changed += [folder / "label_viz.png", folder / "label_names.txt"]
+    _root_at(case, root)
+    return changed
+
+
+def mask_parts(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """Each mask cut into its left and right halves, kept under one name in
+    ``ManualMask/leftMask/`` and ``ManualMask/rightMask/``, the images in ``CXR_png/``; the
+    mask folder given is ``leftMask/``.
+
+    Simulates: the Montgomery chest X-ray set (one lung per folder, the same names). Shows:
+    trained on one folder, the other part of every object is background.
+    """
+    root = case.root / "MontgomerySet"
+    changed = []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        name = f"MCUCXR_{index + 1:04d}_{index % 2}.png"
+        foreground = read_mask(mask)
+        left, right = foreground.copy(), foreground.copy()
+        left[:, foreground.shape[1] // 2:] = False
+        right[:, :foreground.shape[1] // 2] = False
+        for folder in ("CXR_png", "ManualMask/leftMask", "ManualMask/rightMask"):
+            (root / folder).mkdir(parents=True, exist_ok=True)
+        other = root / "ManualMask" / "rightMask" / name
+        atomic_write_bytes(other, png_bytes(Image.fromarray(as_255(right))))
+        changed += _rewrite_pair(case, index, root / "CXR_png" / name,
+                                 root / "ManualMask" / "leftMask" / name,
+                                 png_bytes(Image.fromarray(read_grey(image))),
+                                 png_bytes(Image.fromarray(as_255(left)))) + [other]
+    shutil.rmtree(case.layout.images_dir)
+    case.layout.images_dir = root / "CXR_png"
+    case.layout.masks_dir = root / "ManualMask" / "leftMask"
+    case.layout.mask_suffixes = ()
+    return changed
+
+
 def class_folders(case: CaseFiles, rng: np.random.Generator,
                   classes: tuple[str, ...] = ("benign", "malignant", "normal"),
                   split_lesions: int = 0) -> list[Path]:
@@ -311,9 +394,11 @@ def class_folders(case: CaseFiles, rng: np.random.Generator,
 
 
 def tile_names(case: CaseFiles, rng: np.random.Generator, sources: int = 6,
-               tile: int = 256) -> list[Path]:
+               tile: int = 256, naming: str = "position") -> list[Path]:
     """The pairs renamed as tiles of ``sources`` larger images: ``<city><k>_<row>_<col>``
-    (row and column in pixels, ``tile`` apart), each mask ``<tile name>_mask.png``.
+    (row and column in pixels, ``tile`` apart), each mask ``<tile name>_mask.png``; with
+    ``naming="qupath"``, QuPath TileExporter's ``<city><k>.svs [x=X,y=Y,w=W,h=H].png`` and
+    ``... [x=..]-labelled.png`` (its ``labeledImageSuffix``).
 
     Simulates: aerial or slide images cut into tiles before training (Inria aerial,
     pathology). Shows: names that say which tiles share a source image, the only evidence
@@ -325,8 +410,14 @@ def tile_names(case: CaseFiles, rng: np.random.Generator, sources: int = 6,
     for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
         source = f"{cities[index % sources % len(cities)]}{index % sources + 1}"
         position = index // sources
-        stem = f"{source}_{(position // 2) * tile}_{(position % 2) * tile}"
-        new_image, new_mask = folder / f"{stem}.png", folder / f"{stem}_mask.png"
+        row, col = (position // 2) * tile, (position % 2) * tile
+        if naming == "qupath":
+            stem = f"{source}.svs [x={col},y={row},w={tile},h={tile}]"
+            new_image, new_mask = folder / f"{stem}.png", folder / f"{stem}-labelled.png"
+            case.layout.mask_suffixes = ()  # paired by the rule the names follow
+        else:
+            stem = f"{source}_{row}_{col}"
+            new_image, new_mask = folder / f"{stem}.png", folder / f"{stem}_mask.png"
         image.replace(new_image)
         mask.replace(new_mask)
         case.images[index], case.masks[index] = new_image, new_mask
@@ -436,4 +527,5 @@ def isic_superpixels(case: CaseFiles, rng: np.random.Generator, quality: int = 9
 #: The layout builders, by the ``kind`` a catalogue entry names.
 LAYOUTS: tuple[Callable[..., list[Path]], ...] = (
     annotator_tags, shared_key_names, instance_folders, tiff_stacks, case_folders,
-    class_folders, tile_names, overlapping_tiles, split_parts, isic_superpixels, cog_overviews)
+    class_folders, tile_names, overlapping_tiles, split_parts, isic_superpixels, cog_overviews,
+    mirrored_folders, labelme_folders, mask_parts)

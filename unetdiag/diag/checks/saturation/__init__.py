@@ -9,11 +9,13 @@ measured from the data. Everything here is pure NumPy. One job per module:
 * :mod:`.thresholds` and :mod:`.ids`: every numerical choice, and the finding ids;
 * :mod:`.algebra`: what constant predictors score, and the assumptions each claim rests on;
 * :mod:`.evidence`: the typed claims the checks return (with their assumptions and causes);
-* :mod:`.series` (NaN, plateaus, gaps), :mod:`.scale` (values outside [0, 1]),
+* :mod:`.series` (NaN, plateaus, gaps), :mod:`.stability` (a validation loss wild early,
+  then converged), :mod:`.scale` (values outside [0, 1]), :mod:`.loss_size` (losses too
+  large or blowing up), :mod:`.loss_sum` (a total against the parts it sums),
   :mod:`.constant` (constant predictors), :mod:`.degenerate` (perfect accuracy, the class
   prior, ln 2, a collapse), :mod:`.runs` (several runs): the measurements, each yielding claims;
 * :mod:`.wording` (with :mod:`.wording_scale`, :mod:`.wording_series`, :mod:`.wording_fit`,
-  :mod:`.words`): claims into titles, explanations and fixes;
+  :mod:`.wording_sums`, :mod:`.words`): claims into titles, explanations and fixes;
 * :mod:`.checks`: the public checks, measurement then wording;
 * :mod:`.reconcile`: a fingerprint checked against a measured foreground fraction (train,
   evaluate).

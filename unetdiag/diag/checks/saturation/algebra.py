@@ -62,6 +62,9 @@ class Assumption(str, enum.Enum):
     LOSS_IS_BINARY_CROSSENTROPY = "loss_is_binary_crossentropy"
     #: The numbers compared were measured on the same images and labels.
     SAME_DATA = "same_data"
+    #: Both phases weight the parts of a total loss alike (Keras applies the compiled
+    #: loss_weights to training and validation).
+    SAME_LOSS_WEIGHTS = "same_loss_weights"
 
 
 #: The two constant predictors: every pixel foreground, or none.

@@ -22,6 +22,7 @@ from unetdiag.diag.checks.saturation.degenerate import (
 )
 from unetdiag.diag.checks.saturation.evidence import Cause, ScaleClaim
 from unetdiag.diag.checks.saturation.loss_size import loss_jump, loss_magnitude
+from unetdiag.diag.checks.saturation.loss_sum import total_below_parts, total_multiple_of_parts
 from unetdiag.diag.checks.saturation.metrics import (
     learning_rates,
     metric_series,
@@ -37,6 +38,7 @@ from unetdiag.diag.checks.saturation.series import (
     train_val_gap,
     validation_loss_rising,
 )
+from unetdiag.diag.checks.saturation.stability import unstable_validation
 from unetdiag.diag.checks.saturation.thresholds import (
     DEFAULT_THRESHOLDS,
     SATURATION_TOLERANCE,
@@ -50,7 +52,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                  baselines: Mapping[str, float] | None = None,
                  tolerance: float = SATURATION_TOLERANCE, *,
                  thresholds: SaturationThresholds = DEFAULT_THRESHOLDS,
-                 subject: SeriesSubject = TRAINING_RUN) -> list[Finding]:
+                 subject: SeriesSubject = TRAINING_RUN,
+                 restored_epoch: int | None = None) -> list[Finding]:
     """Judge one run's metric series (a Keras ``History.history``-like mapping).
 
     Args:
@@ -67,6 +70,9 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
         subject: what the numbers were measured on, as the findings name it; numbers
             measured once (one value per metric, validation keys, no loss) make only the
             constant-predictor, baseline and perfect-accuracy claims, worded for it.
+        restored_epoch: the epoch whose weights the run restored at its end (EarlyStopping's
+            message; 0 when it names none), so advice to keep the best weights is not given
+            to a run that did.
 
     Returns findings among ``saturation.non_finite``, ``saturation.dice_above_one``,
     ``saturation.dice_exceeds_accuracy_bound``, ``saturation.iou_exceeds_accuracy_bound``,
@@ -78,8 +84,10 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.metric_at_baseline``,
     ``saturation.accuracy_is_majority_class``, ``saturation.flat_metric``,
     ``saturation.train_val_gap``, ``saturation.still_improving``,
-    ``saturation.validation_loss_rising``, ``saturation.mean_iou_one_class``,
-    ``saturation.loss_magnitude``, ``saturation.loss_jump`` and
+    ``saturation.validation_loss_rising``, ``saturation.unstable_validation``,
+    ``saturation.mean_iou_one_class``,
+    ``saturation.loss_magnitude``, ``saturation.loss_jump``,
+    ``saturation.total_below_parts``, ``saturation.total_multiple_of_parts`` and
     ``saturation.iou_above_dice``. The binary
     fingerprints (constant predictors, class prior, accuracy bounds) are left out for a run
     whose metric names say it is multi-class.
@@ -95,10 +103,16 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
         isinstance(claim, ScaleClaim)
         and set(claim.consistent_with) - {Cause.METRIC_COMPUTED_WRONGLY.value}
         for claim in scale)
+    # a validation total below its own parts is not the validation total: no gap or rise is
+    # read from it
+    wrong_total = total_below_parts(run, series, thresholds)
+    unreliable = set(wrong_total.metrics) if wrong_total is not None else set()
     claims = [non_finite_onset(run, series),
               *scale,
               loss_magnitude(run, series, thresholds),
               loss_jump(run, series, thresholds),
+              wrong_total,
+              total_multiple_of_parts(run, series, thresholds),
               iou_above_dice(run, series, thresholds, multiclass),
               *accuracy_bound_breaches(run, series, tolerance, thresholds, multiclass),
               *constant_predictor_runs(run, series, tolerance, thresholds, multiclass,
@@ -113,9 +127,12 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               *(at_baselines(run, series, baselines, tolerance, thresholds) if baselines
                 else ()),
               flat_metrics(run, series, thresholds, learning_rates(history), multiclass),
-              train_val_gap(run, series, thresholds, scores=not scores_meaningless),
+              train_val_gap(run, series, thresholds, scores=not scores_meaningless,
+                            unreliable=unreliable),
               still_improving(run, series, thresholds),
-              validation_loss_rising(run, series, thresholds)]
+              validation_loss_rising(run, series, thresholds, unreliable=unreliable,
+                                     restored_epoch=restored_epoch),
+              unstable_validation(run, series, thresholds) if not unreliable else None]
     return [wording.finding_of(claim, subject) for claim in claims if claim is not None]
 
 

@@ -400,11 +400,19 @@ class TrainValGap(MetricsClaim):
     epoch (of both values: the last at which both are finite).
     ``diverged``: losses whose validation value is orders of magnitude above training.
     ``last_epoch``: the run's last epoch, finite or not.
+    ``no_overlap``: Dice/IoU scores whose validation value never rose above a floor while
+    the training one learned (each gap then also holds validation_highest).
+    ``lead``: the gap said first: the overlap score (Dice, IoU) with the largest relative
+    gap when training scores above validation, else the first gap.
+    ``stop_earlier``: whether the run is long enough for "stop earlier" to mean anything.
     """
 
     diverged: list[str]
     last_epoch: int
     severity: Severity = field(metadata=NOT_REPORTED)
+    no_overlap: list[str] = field(default_factory=list)
+    lead: str = field(default="", metadata=NOT_REPORTED)
+    stop_earlier: bool = field(default=True, metadata=NOT_REPORTED)
 
     @property
     def overfit(self) -> bool:
@@ -431,8 +439,11 @@ class ValidationLossRising(MetricsClaim):
     ``metrics``: validation loss name -> best, best_epoch, last, last_epoch (the last finite
     one), rise (last / best - 1), epochs_after_best (last_epoch - best_epoch, as the log
     counts them), training (the training loss's name), training_at_best, training_last.
+    ``restored_epoch``: the epoch whose weights EarlyStopping restored at the end, as the log
+    says (0: restored, epoch not named; None: the log does not say).
     """
 
+    restored_epoch: int | None = None
     severity: Severity = field(default=Severity.INFO, metadata=NOT_REPORTED)
 
 

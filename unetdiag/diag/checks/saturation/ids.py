@@ -10,8 +10,8 @@ __all__ = [
     "MEAN_IOU_ONE_CLASS", "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS",
     "NEGATIVE_LOSS_SCORES_IN_RANGE", "NON_FINITE", "PERFECT_ACCURACY", "PREDICTIONS_COLLAPSED",
     "SCORE_COLLAPSED", "SCORE_ZERO_THROUGHOUT", "STEP_TIME_OUTLIER", "STILL_IMPROVING",
-    "TRAIN_VAL_GAP",
-    "UNIFORM_PREDICTION_LOSS", "VALIDATION_LOSS_RISING",
+    "TOTAL_BELOW_PARTS", "TOTAL_MULTIPLE_OF_PARTS", "TRAIN_VAL_GAP",
+    "UNIFORM_PREDICTION_LOSS", "UNSTABLE_VALIDATION", "VALIDATION_LOSS_RISING",
 ]
 
 ALL_ONES_PREDICTOR = "saturation.all_ones_predictor"
@@ -29,8 +29,11 @@ METRIC_OUT_OF_RANGE = "saturation.metric_out_of_range"
 NON_FINITE = "saturation.non_finite"
 PREDICTIONS_COLLAPSED = "saturation.predictions_collapsed"
 TRAIN_VAL_GAP = "saturation.train_val_gap"
+TOTAL_BELOW_PARTS = "saturation.total_below_parts"
+TOTAL_MULTIPLE_OF_PARTS = "saturation.total_multiple_of_parts"
 STILL_IMPROVING = "saturation.still_improving"
 VALIDATION_LOSS_RISING = "saturation.validation_loss_rising"
+UNSTABLE_VALIDATION = "saturation.unstable_validation"
 STEP_TIME_OUTLIER = "saturation.step_time_outlier"
 PERFECT_ACCURACY = "saturation.perfect_accuracy"
 CLASS_PRIOR_LOSS = "saturation.class_prior_loss"

@@ -2,8 +2,11 @@
 evidence (the sentences are in :mod:`.wording_scale`).
 
 * :func:`loss_jump`: a training loss that grew ``thresholds.loss_jump_ratio`` times or more
-  from one epoch to the next (keras#11910: 3.53, then 2,520, then 24.9). Validation losses
-  are left out: a validation figure far from the training one is the train/validation gap's.
+  from one epoch to the next (keras#11910: 3.53, then 2,520, then 24.9), or over up to
+  ``thresholds.loss_jump_epochs`` consecutive epochs, higher at each (signlang: 0.00089,
+  0.0506, 0.4539). Validation losses are left out: a validation figure far from the training
+  one is the train/validation gap's. :func:`loss_spikes` gives every such rise's epochs (a
+  validation loss compared across one measures the recovery, not the fit).
 * :func:`loss_magnitude`: a training loss above ``thresholds.loss_magnitude`` from its first
   epoch (ZeroCostDL4Mic#55: 4.9e10, then 5.5e9). No loss of the
   usual kinds reaches it on labels in [0, 1], nor on labels left on 0..255: Keras clips
@@ -36,8 +39,10 @@ class LossJump(MetricsClaim):
     """Training losses that grew many times over between two consecutive logged epochs.
 
     ``metrics``: loss name -> before, after, ratio (after / before), epoch (the epoch it
-    jumped at, as the log counts them), previous_epoch, and next (the value at the epoch
-    after, when logged and finite); ``ratio_threshold``: the smallest ratio called a jump.
+    reached ``after`` at, as the log counts them), previous_epoch (the epoch of ``before``:
+    the one before ``epoch`` for a one-epoch jump, earlier for a rise over several), and next
+    (the value at the epoch after, when logged and finite); ``ratio_threshold``: the smallest
+    ratio called a jump.
     """
 
     ratio_threshold: float = 100.0
@@ -59,24 +64,49 @@ def _training_losses(series: Series) -> list[MetricSeries]:
             if not is_validation(name) and metric_kind(name) == "loss"]
 
 
+def _rises(item: MetricSeries, thresholds: SaturationThresholds) -> list[tuple[int, int]]:
+    """(start, end) positions over which ``item`` rose ``thresholds.loss_jump_ratio`` times or
+    more: consecutive epochs, all finite and above 0, each value higher than the one before,
+    at most ``thresholds.loss_jump_epochs`` of them; the shortest such rise from each start."""
+    rises = []
+    values, finite = item.values, item.finite
+    for start in range(values.size):
+        if not finite[start] or values[start] <= 0:
+            continue
+        for end in range(start + 1, min(start + thresholds.loss_jump_epochs, values.size - 1)
+                         + 1):
+            if (not finite[end] or values[end] <= values[end - 1]
+                    or item.epoch(end) != item.epoch(end - 1) + 1):
+                break  # a gap in the log hides what happened between
+            if values[end] >= thresholds.loss_jump_ratio * values[start]:
+                rises.append((start, end))
+                break
+    return rises
+
+
+def loss_spikes(series: Series, thresholds: SaturationThresholds) -> list[tuple[int, int]]:
+    """Every training loss's rises of :func:`loss_jump` as (start, end) positions."""
+    return [rise for item in _training_losses(series) for rise in _rises(item, thresholds)]
+
+
 def loss_jump(run: str, series: Series, thresholds: SaturationThresholds) -> LossJump | None:
     """The largest jump of each training loss, when it is ``thresholds.loss_jump_ratio``
-    times or more (both values finite and above 0)."""
+    times or more (both values finite and above 0), from one epoch to the next or over up
+    to ``thresholds.loss_jump_epochs`` consecutive rising epochs."""
     jumps: dict[str, dict] = {}
     for item in _training_losses(series):
-        finite = np.flatnonzero(item.finite)
         best: dict | None = None
-        for before_at, after_at in zip(finite[:-1], finite[1:], strict=True):
-            if after_at != before_at + 1:
-                continue  # only consecutive epochs: a gap hides what happened between
-            before, after = float(item.values[before_at]), float(item.values[after_at])
-            if before <= 0 or after < thresholds.loss_jump_ratio * before:
-                continue
+        for start, end in _rises(item, thresholds):
+            # the whole climb: a rise that goes on after the threshold is reached
+            while (end + 1 < item.values.size and end + 1 - start <= thresholds.loss_jump_epochs
+                   and item.finite[end + 1] and item.values[end + 1] > item.values[end]
+                   and item.epoch(end + 1) == item.epoch(end) + 1):
+                end += 1
+            before, after = float(item.values[start]), float(item.values[end])
             if best is None or after / before > best["ratio"]:
                 best = {"before": before, "after": after, "ratio": after / before,
-                        "epoch": item.epoch(int(after_at)),
-                        "previous_epoch": item.epoch(int(before_at))}
-                following = int(after_at) + 1
+                        "epoch": item.epoch(end), "previous_epoch": item.epoch(start)}
+                following = end + 1
                 if following < item.values.size and item.finite[following]:
                     best["next"] = float(item.values[following])
         if best is not None:

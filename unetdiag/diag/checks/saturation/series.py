@@ -9,7 +9,7 @@ Each function measures one question and returns its typed claim (:mod:`.evidence
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -20,6 +20,7 @@ from unetdiag.diag.checks.saturation.evidence import (
     TrainValGap,
     ValidationLossRising,
 )
+from unetdiag.diag.checks.saturation.loss_size import loss_spikes
 from unetdiag.diag.checks.saturation.metrics import (
     SCORE_KINDS,
     VALIDATION_PREFIX,
@@ -235,17 +236,19 @@ def _non_finite_since_best(item: MetricSeries, kind: str, until: int) -> list[in
 
 
 def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
-                  scores: bool = True) -> TrainValGap | None:
+                  scores: bool = True, unreliable: Collection[str] = ()) -> TrainValGap | None:
     """Training and validation values of a metric far apart at their last epochs (losses
-    only when ``scores`` is False: values out of [0, 1] voided the scores)."""
+    only when ``scores`` is False: values out of [0, 1] voided the scores; never a metric
+    whose validation series is in ``unreliable``: a logged total that is not one)."""
     gaps: dict[str, dict] = {}
     diverged: list[str] = []
+    no_overlap: list[str] = []
     severity = Severity.INFO  # validation above training only
     for name, item in series.items():
         partner = series.get(VALIDATION_PREFIX + name)
         kind = metric_kind(name)
         if (is_validation(name) or partner is None or kind in ("other", "bookkeeping")
-                or (kind != "loss" and not scores)):
+                or (kind != "loss" and not scores) or partner.name in unreliable):
             continue
         # the last epoch at which both are finite: a gap between different epochs is the
         # training going on, not a disagreement
@@ -285,11 +288,32 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
             gaps[name] = {"train": train, "validation": val, "gap": train - val, **epochs}
             if train > val:
                 severity = Severity.WARNING
+                highest = float(partner.values[partner.finite].max())
+                if (kind in ("dice", "iou") and highest <= thresholds.no_overlap_score
+                        and train >= thresholds.learned_overlap_score):
+                    gaps[name]["validation_highest"] = highest
+                    no_overlap.append(name)
     if not gaps:
         return None
     last_epoch = max(item.epoch(item.values.size - 1) for item in series.values()
                      if item.values.size)
-    return TrainValGap(run, gaps, diverged, last_epoch, severity)
+    return TrainValGap(run, gaps, diverged, last_epoch, severity, no_overlap=no_overlap,
+                       lead=_lead_gap(gaps),
+                       stop_earlier=last_epoch >= thresholds.min_epochs_to_stop_earlier)
+
+
+def _lead_gap(gaps: dict[str, dict]) -> str:
+    """The gap to say first: of the Dice (else IoU) scores that training scores above
+    validation, the one with the largest gap relative to its training value (accuracy is
+    mostly background; mlcomp: accuracy 0.86 vs 0.74 beside Dice 0.69 vs 0.013), else the
+    first gap found. Dice before IoU: of the same predictions, IoU = D / (2 - D) always has
+    the larger relative gap, so comparing across the two would always pick IoU."""
+    for kind in ("dice", "iou"):
+        overlap = {name: gap["gap"] / gap["train"] for name, gap in gaps.items()
+                   if metric_kind(name) == kind and gap.get("gap", 0) > 0 and gap["train"] > 0}
+        if overlap:
+            return max(overlap, key=overlap.__getitem__)
+    return next(iter(gaps))
 
 
 def still_improving(run: str, series: Series, thresholds: SaturationThresholds
@@ -326,18 +350,24 @@ def _typical_change(values: np.ndarray) -> float:
     return float(np.expm1(np.median(np.abs(np.diff(np.log(values))))))
 
 
-def validation_loss_rising(run: str, series: Series, thresholds: SaturationThresholds
-                           ) -> ValidationLossRising | None:
+def validation_loss_rising(run: str, series: Series, thresholds: SaturationThresholds,
+                           unreliable: Collection[str] = (),
+                           restored_epoch: int | None = None) -> ValidationLossRising | None:
     """Validation losses at least ``thresholds.loss_rise`` (and more than their typical
-    change from one epoch to the next) above their best at the last finite epoch,
+    change from one epoch to the next) above their best, and above their second-best (a
+    rise resting on one lucky epoch is no rise), at the last finite epoch,
     ``thresholds.loss_rise_epochs`` or more epochs after the best, while the training
     loss at the last epoch is ``thresholds.training_loss_fall`` or more below its value at the
     best one (and the validation loss has neither diverged from it nor been NaN or infinite
-    since its best: :func:`train_val_gap` and the non-finite check explain those)."""
+    since its best: :func:`train_val_gap` and the non-finite check explain those). Never
+    across a training-loss blow-up (:func:`~.loss_size.loss_spikes`): the validation loss
+    after it measures the recovery, and the loss jump names it."""
     rising: dict[str, dict] = {}
+    spikes = loss_spikes(series, thresholds)
     for name, item in series.items():
         training = series.get(name[len(VALIDATION_PREFIX):])
-        if not is_validation(name) or metric_kind(name) != "loss" or training is None:
+        if (not is_validation(name) or metric_kind(name) != "loss" or training is None
+                or name in unreliable):
             continue
         finite = np.flatnonzero(item.finite)
         if finite.size <= thresholds.loss_rise_epochs:
@@ -346,9 +376,13 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
         last_at = int(finite[-1])
         best, last = float(item.values[best_at]), float(item.values[last_at])
         after = item.epoch(last_at) - item.epoch(best_at)
+        rise = 1 + max(thresholds.loss_rise, _typical_change(item.values[best_at:last_at + 1]))
+        # the rise must not rest on one epoch: from the second-lowest value it still holds
+        # (kr VGG16 U-Net: one val_loss of 0.96 between 1.21 and 1.13, the last 1.05, is a
+        # lucky epoch in a validation curve that never learned, not a turning point)
+        second = float(np.partition(item.values[finite], 1)[1])
         if (best <= 0 or after < thresholds.loss_rise_epochs
-                or last < best * (1 + max(thresholds.loss_rise,
-                                          _typical_change(item.values[best_at:last_at + 1])))
+                or last < best * rise or last < second * rise
                 or max(best_at, last_at) >= training.values.size):
             continue
         training_at_best, training_last = (float(training.values[best_at]),
@@ -356,10 +390,11 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
         falling = training_last <= training_at_best * (1 - thresholds.training_loss_fall)
         if not (np.isfinite(training_at_best) and falling) \
                 or _diverged(training_last, last, thresholds) \
-                or (item.logged & ~item.finite)[best_at:last_at + 1].any():
-            continue  # not falling; or diverged or overflowed, which is not a matter of fit
+                or (item.logged & ~item.finite)[best_at:last_at + 1].any() \
+                or any(end > best_at and start < last_at for start, end in spikes):
+            continue  # not falling; diverged, overflowed or blown up: not a matter of fit
         rising[name] = {"best": best, "best_epoch": item.epoch(best_at), "last": last,
                         "last_epoch": item.epoch(last_at), "rise": last / best - 1,
                         "epochs_after_best": after, "training": training.name,
                         "training_at_best": training_at_best, "training_last": training_last}
-    return ValidationLossRising(run, rising) if rising else None
+    return ValidationLossRising(run, rising, restored_epoch) if rising else None

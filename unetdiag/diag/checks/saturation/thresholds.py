@@ -37,6 +37,15 @@ class SaturationThresholds:
     """Float error allowed outside [0, 1] before a metric is out of range."""
     gap_score: float = 0.08
     """Train minus validation Dice/IoU/accuracy above this is a gap."""
+    min_epochs_to_stop_earlier: int = 3
+    """"Stop earlier" is advice for a run that reached at least this epoch: after two, it
+    would mean keeping the first epoch's weights, which no gap justifies."""
+    no_overlap_score: float = 0.05
+    """A validation Dice/IoU at or below this at every epoch logged, while..."""
+    learned_overlap_score: float = 0.5
+    """...the training one reached this, never overlapped the validation masks: a gap there
+    from the first epoch is the validation data's or its scoring's, not overfitting (which
+    starts from a level both sets share)."""
     rising_epochs: int = 3
     """A validation score best at its last epoch and up by ``rising_gain`` over this many
     epochs was still rising when training stopped."""
@@ -50,7 +59,12 @@ class SaturationThresholds:
     iou_above_dice: float = 0.02
     """An IoU this far above the Dice of its phase measures something else (IoU <= Dice)."""
     loss_jump_ratio: float = 100.0
-    """A training loss this many times its value at the epoch before has jumped."""
+    """A training loss this many times its value at the epoch before has jumped..."""
+    loss_jump_epochs: int = 3
+    """...and so has one that rose that many times over up to this many consecutive epochs,
+    higher at each (signlang: 0.00089, 0.0506, 0.4539: 57x then 9x, 510x in two). A training
+    loss that converges falls, and one that drifts up does so by a few percent an epoch;
+    100x in three epochs is over 4.6x every epoch, a blow-up however it is spread."""
     loss_magnitude: float = 1e5
     """A training loss above this is out of reach of bounded losses on labels in [0, 1] or
     0..255 (:mod:`.loss_size`)."""
@@ -61,6 +75,14 @@ class SaturationThresholds:
     """Validation loss above this multiple of a positive training loss is a gap..."""
     gap_loss_min: float = 0.05
     """...when it is also at least this much larger."""
+    unstable_loss_ratio: float = 10.0
+    """A validation loss this many times the training loss at..."""
+    min_unstable_epochs: int = 2
+    """...this many epochs or more of a run whose last ``min_flat_epochs`` agree (within
+    ``gap_loss_ratio``) was unstable early: an order of magnitude is far beyond what
+    overfitting or Keras's epoch-mean training figure explains, and a single such epoch (the
+    first, while BatchNormalization's moving statistics are still far from the data's) is
+    common enough to leave unsaid."""
     diverged_loss_ratio: float = 1e3
     """A validation loss this many times the training loss has diverged, not merely drifted..."""
     diverged_min_loss: float = 10.0
@@ -79,6 +101,10 @@ class SaturationThresholds:
     """A Dice/IoU that falls from at least this to the 0 of an empty prediction collapsed."""
     printed_precision: float = 1e-4
     """Half the last printed digit and then some: a logged loss within this of ln 2 is ln 2."""
+    printed_half_unit: float = 5e-5
+    """Half the last of Keras's four printed decimals: a printed value is within this of the
+    one computed (values below 1e-3 print in e-notation, closer still). A sum of n printed
+    parts is within n times this of the parts' true sum (:mod:`.loss_sum`)."""
     min_prior_epochs: int = 2
     """Epochs a loss must sit at a constant prediction's entropy before it is reported."""
     small_negative_loss: float = 1.0

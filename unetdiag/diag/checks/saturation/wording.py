@@ -10,7 +10,14 @@ batch); the phrases they share are :mod:`.words`'.
 
 from __future__ import annotations
 
-from unetdiag.diag.checks.saturation import ids, wording_fit, wording_scale, wording_series, words
+from unetdiag.diag.checks.saturation import (
+    ids,
+    wording_fit,
+    wording_scale,
+    wording_series,
+    wording_sums,
+    words,
+)
 from unetdiag.diag.checks.saturation.evidence import (
     AccuracyBoundBreach,
     AtBaseline,
@@ -40,7 +47,9 @@ from unetdiag.diag.checks.saturation.evidence_runs import (
     StepTimeOutlier,
 )
 from unetdiag.diag.checks.saturation.loss_size import LossJump, LossMagnitude
+from unetdiag.diag.checks.saturation.loss_sum import TotalBelowParts, TotalMultipleOfParts
 from unetdiag.diag.checks.saturation.overlap import IouAboveDice
+from unetdiag.diag.checks.saturation.stability import UnstableValidation
 from unetdiag.diag.checks.saturation.words import TRAINING_RUN, SeriesSubject, finding
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent
@@ -172,10 +181,13 @@ _WORDING = {
     LossJump: wording_scale.loss_jump_finding,
     LossMagnitude: wording_scale.loss_magnitude_finding,
     IouAboveDice: wording_scale.iou_above_dice_finding,
+    TotalBelowParts: wording_sums.total_below_parts_finding,
+    TotalMultipleOfParts: wording_sums.total_multiple_of_parts_finding,
     FlatTail: wording_series.flat_finding,
     TrainValGap: wording_fit.train_val_gap_finding,
     StillImproving: wording_fit.still_improving_finding,
     ValidationLossRising: wording_fit.validation_loss_rising_finding,
+    UnstableValidation: wording_fit.unstable_validation_finding,
     ClassPriorLoss: wording_series.class_prior_finding,
     UniformPredictionLoss: wording_series.uniform_prediction_finding,
     ScoreCollapse: wording_series.score_collapse_finding,

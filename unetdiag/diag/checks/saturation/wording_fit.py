@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from unetdiag.diag.checks.saturation import evidence, ids
 from unetdiag.diag.checks.saturation.metrics import VALIDATION_PREFIX
+from unetdiag.diag.checks.saturation.stability import UnstableValidation
 from unetdiag.diag.checks.saturation.words import epoch_span, finding
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent, verb
@@ -33,7 +34,9 @@ def _gap_epochs(gap: Mapping[str, float], last_epoch: int) -> str:
 
 def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
     overfit = claim.overfit
-    gaps = [_gap_sentence(name, gap, claim.last_epoch) for name, gap in claim.metrics.items()]
+    lead = claim.lead or next(iter(claim.metrics))
+    order = [lead, *(name for name in claim.metrics if name != lead)]
+    gaps = [_gap_sentence(name, claim.metrics[name], claim.last_epoch) for name in order]
     explanation = "; ".join(gaps) + "."
     if claim.diverged:
         explanation += (" A validation loss orders of magnitude above the training loss has "
@@ -45,10 +48,12 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
     overflowed = sorted({epoch for name in fitting
                          for epoch in claim.metrics[name].get("validation_non_finite_epochs", ())})
     after_one_epoch = bool(fitting) and all(claim.metrics[n]["epoch"] == 1 for n in fitting)
+    no_overlap = bool(claim.no_overlap) and overfit and not after_one_epoch and not overflowed
     if fitting:
         explanation += (
             _AFTER_ONE_EPOCH if overfit and after_one_epoch
             else _after_overflow(overflowed) if overfit and overflowed
+            else _no_overlap(claim) if no_overlap
             else " Training doing much better than validation (scores above, or a loss below, "
             "the validation ones) means the model fits the training images better than unseen "
             "ones (overfitting), or the two sets differ." if overfit
@@ -57,8 +62,8 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
             "validation one is measured at its end), with strong augmentation or dropout at "
             "training time, but also when the validation set is easier or trivial (e.g. "
             "mostly empty or mostly full masks).")
-    throughout = (_gaps_throughout(claim, fitting)
-                  if overfit and fitting and not after_one_epoch and not overflowed else [])
+    throughout = (_gaps_throughout(claim, fitting) if overfit and fitting
+                  and not after_one_epoch and not overflowed and not no_overlap else [])
     if throughout:
         explanation += (f" The gap was nearly this wide at every epoch from the first "
                         f"({join_names(throughout)}): consistent with two sets that differ (or "
@@ -80,6 +85,7 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
         explanation=explanation.strip(),
         fix=(_AFTER_ONE_EPOCH_FIX if overfit and after_one_epoch else
              _AFTER_OVERFLOW_FIX if overfit and overflowed else
+             _NO_OVERLAP_FIX if no_overlap else
              _DIVERGED_FIX if not fitting else
              "Check that training and validation come from the same distribution (their "
              "foreground fractions and image statistics: `unetdiag audit-data`)."
@@ -89,8 +95,28 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
                  " (the validation values are at their best at the last epoch of a run logged "
                  "from its first: stopping earlier would not help)."
                  if all(gap.get("validation_at_its_best") for gap in claim.metrics.values())
-                 else ", or stop earlier.") if overfit else
+                 else ", or stop earlier." if claim.stop_earlier
+                 else f"; after {claim.last_epoch} epochs, judge the gap over a longer run.")
+             if overfit else
              "Compare both sets' foreground fractions (`unetdiag audit-data`)."))
+
+
+def _no_overlap(claim: evidence.TrainValGap) -> str:
+    """The overlap scores whose validation value never left the floor, in words."""
+    words = [f"{VALIDATION_PREFIX + name} was at most "
+             f"{claim.metrics[name]['validation_highest']:.4f} while {name} reached "
+             f"{claim.metrics[name]['train']:.4f}" for name in claim.no_overlap]
+    return (f" At every epoch logged, {join_names(words)}: the validation predictions hardly "
+            "overlap the validation masks at any of them. Consistent with validation masks "
+            "that are empty or misaligned with their images, validation inputs preprocessed "
+            "differently, or a validation score computed differently, more than with "
+            "overfitting, which lowers a validation score the model first learned.")
+
+
+_NO_OVERLAP_FIX = (
+    "Look at a few validation images beside their masks and the model's predictions, check "
+    "the validation masks' foreground (`unetdiag audit-data`) and that the validation inputs "
+    "get the training inputs' preprocessing; more data or stopping earlier will not help.")
 
 
 def _gaps_throughout(claim: evidence.TrainValGap, names: list[str]) -> list[str]:
@@ -177,7 +203,54 @@ def validation_loss_rising_finding(claim: evidence.ValidationLossRising) -> Find
             f"{details}. The model kept fitting the training set better and the "
             "validation set worse: consistent with overfitting from that epoch on (a small "
             "or noisy validation set can move this much too; a longer run tells them apart). "
-            "The last epoch's weights are not the best ones by this loss."),
-        fix=("Keep the best epoch's weights (Keras: ModelCheckpoint(save_best_only=True) or "
-             "EarlyStopping(restore_best_weights=True); `unetdiag train` saves the best epoch "
-             "as model.keras) and add data or augmentation to push overfitting later."))
+            "The last epoch's weights are not the best ones by this loss"
+            + _restored_clause(claim.restored_epoch) + "."),
+        fix=("Add data or augmentation to push overfitting later."
+              if claim.restored_epoch is not None else
+              "Keep the best epoch's weights (Keras: ModelCheckpoint(save_best_only=True) or "
+              "EarlyStopping(restore_best_weights=True); `unetdiag train` saves the best "
+              "epoch as model.keras) and add data or augmentation to push overfitting later."))
+
+
+def _restored_clause(restored_epoch: int | None) -> str:
+    """What the run's EarlyStopping message says it restored (empty when it says nothing)."""
+    if restored_epoch is None:
+        return ""
+    which = f"epoch {restored_epoch}'s" if restored_epoch else "its best epoch's"
+    return (f"; the run restored {which} weights when it stopped (EarlyStopping's message), "
+            "by the metric it monitored")
+
+
+def unstable_validation_finding(claim: UnstableValidation) -> Finding:
+    name, data = next(iter(claim.metrics.items()))
+    training = data["training"]
+    ratios = join_names([f"{ratio:.3g}x" for ratio in data["ratios"]])
+    bounds = [f"{score} {bound['value']:.4f} at epoch {bound['epoch']}"
+              + (" (a validation Dice of 0, if it is 1 - Dice)" if bound["kind"] == "loss"
+                 else " (not one true positive)")
+              for score, bound in claim.at_bound.items()]
+    return finding(
+        ids.UNSTABLE_VALIDATION, claim,
+        title=(f"{claim.run}: validation was unstable until epoch {data['unstable_until']} "
+               f"({name} up to {data['highest_ratio']:.3g}x {training}), then agreed with "
+               "training"),
+        explanation=(
+            f"{name} was {data['ratio_threshold']:g} times {training} or more at epochs "
+            f"{join_names([str(epoch) for epoch in data['epochs']])} ({ratios}; "
+            f"{data['highest']:.4g} against {data['training_at_highest']:.4g} at epoch "
+            f"{data['highest_epoch']})"
+            + (f", and {join_names(bounds)}" if bounds else "")
+            + f". From epoch {data['stable_from']} on it stayed within "
+            f"{data['stable_ratio']:g}x {training} "
+            f"({data['last']:.4g} against {data['training_last']:.4g} at epoch "
+            f"{data['last_epoch']}). The last epochs agree, but for the epochs before "
+            "the model's outputs on the validation images were far from what training shows: "
+            "more than overfitting or Keras's epoch-mean training figure explain. Consistent "
+            "with BatchNormalization moving statistics far from the data's early on (small "
+            "batches, or a subclassed model whose call() defaults to training=True), or a "
+            "learning rate that throws the weights about early. Checkpoints from those epochs "
+            "do far worse on the validation images than their training loss suggests."),
+        fix=("Judge the model by the epochs after the unstable ones; to find the cause, "
+             "compare model.evaluate on some training images (inference mode) with the "
+             "training loss: a large difference points to a layer that behaves differently "
+             "in inference, such as BatchNormalization."))

@@ -172,6 +172,13 @@ def _times(ratio: float) -> str:
     return f"{ratio:,.0f}x"
 
 
+def _jump_when(data: dict) -> str:
+    """"at epoch 7" for a one-epoch jump, "over epochs 21-22" for a rise over several."""
+    if data["epoch"] == data["previous_epoch"] + 1:
+        return f"at epoch {data['epoch']}"
+    return f"over epochs {data['previous_epoch'] + 1}-{data['epoch']}"
+
+
 def loss_jump_finding(claim: LossJump) -> Finding:
     name, ratio = claim.extreme("ratio")
     details = "; ".join(
@@ -180,17 +187,21 @@ def loss_jump_finding(claim: LossJump) -> Finding:
         + (f", then {data['next']:.4g}" if "next" in data else "")
         for loss, data in claim.metrics.items())
     jump = claim.metrics[name]
+    several = any(data["epoch"] > data["previous_epoch"] + 1 for data in claim.metrics.values())
     return finding(
         ids.LOSS_JUMP, claim,
-        title=(f"{claim.run}: {name} jumped {_times(ratio)} at epoch {jump['epoch']} "
+        title=(f"{claim.run}: {name} jumped {_times(ratio)} {_jump_when(jump)} "
                f"({jump['before']:.4g} to {jump['after']:.4g})"),
         explanation=(
             f"{details}. A training loss that grows {claim.ratio_threshold:g} times or more "
-            "from one epoch to the next had steps that threw the weights far off: consistent "
+            + ("within a few epochs" if several else "from one epoch to the next")
+            + " had steps that threw the weights far off: consistent "
             "with a learning rate too high for the model, gradients that exploded (no "
             "clipping), or batches "
             "with extreme inputs or labels. Whatever the run scores afterwards, it recovered "
-            "from (or was left by) a blow-up."),
+            "from (or was left by) a blow-up"
+            + (", and validation numbers compared across it measure the recovery, not how "
+               "the model fits" if several else "") + "."),
         fix=("Lower the learning rate or warm it up, clip gradients (optimizer "
              "clipnorm=1.0), and look for extreme values in the data (`unetdiag audit-data`)."))
 

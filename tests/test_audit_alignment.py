@@ -1,0 +1,186 @@
+"""Masks offset from or flipped against their images: the per-pair maths of
+:mod:`unetdiag.diag.audit.alignment`, the dataset's verdict, and the finding of
+:mod:`unetdiag.diag.audit.alignment_findings` through ``audit_dataset``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from unetdiag.diag.audit.alignment import (
+    MIN_AGREEING_PAIRS,
+    SCORE_MARGIN,
+    Alignment,
+    _block_mean,
+    judge_alignment,
+    measure_alignment,
+)
+from unetdiag.diag.audit.alignment_findings import describe_offset
+from unetdiag.diag.audit.read import COLUMNS
+from unetdiag.diag.audit.run import audit_dataset
+from unetdiag.diag.synth.corruptions import build_case
+from unetdiag.diag.synth.generator import SynthSpec
+from unetdiag.diag.synth.geometry_corruptions import shift_plane
+
+
+def scene(seed: int, height: int = 96, width: int = 96) -> tuple[np.ndarray, np.ndarray]:
+    """An 8-bit RGB photograph of 1-3 bright ellipses under noise, and their mask."""
+    rng = np.random.default_rng(seed)
+    rows, columns = np.mgrid[0:height, 0:width]
+    mask = np.zeros((height, width), bool)
+    for _ in range(rng.integers(1, 4)):
+        centre_y, centre_x = rng.uniform(0.2, 0.8) * height, rng.uniform(0.2, 0.8) * width
+        radius_y, radius_x = rng.uniform(0.08, 0.2) * height, rng.uniform(0.08, 0.2) * width
+        mask |= ((rows - centre_y) / radius_y) ** 2 + ((columns - centre_x) / radius_x) ** 2 <= 1
+    grey = rng.normal(90, 20, mask.shape) + 60 * mask + np.linspace(0, 40, width)[None, :]
+    image = np.clip(np.stack([grey, grey * 0.8, grey * 0.6 + 30], axis=-1), 0, 255)
+    return image.astype(np.uint8), mask
+
+
+# --------------------------------------------------------------------------- one pair
+
+
+def test_an_aligned_mask_scores_best_where_it_is():
+    image, mask = scene(1)
+    found = measure_alignment(image, "RGB", mask)
+    assert found.scale == 1
+    assert max(abs(found.shift_y), abs(found.shift_x)) <= 1
+    assert found.best == pytest.approx(found.aligned)
+    assert found.aligned > max(found.flipped_vertical, found.flipped_horizontal) + SCORE_MARGIN
+
+
+@pytest.mark.parametrize(("down", "right"), [(12, 12), (4, 4), (0, -5), (-7, 3)])
+def test_a_shifted_mask_is_found_at_its_offset(down, right):
+    image, mask = scene(2)
+    found = measure_alignment(image, "RGB", shift_plane(mask, down, right))
+    assert found.shift_y == pytest.approx(down, abs=0.5)
+    assert found.shift_x == pytest.approx(right, abs=0.5)
+    assert found.best > found.aligned + SCORE_MARGIN
+
+
+@pytest.mark.parametrize(("axis", "name"), [(0, "flipped_vertical"), (1, "flipped_horizontal")])
+def test_a_flipped_mask_scores_best_flipped_back(axis, name):
+    image, mask = scene(3)
+    found = measure_alignment(image, "RGB", np.flip(mask, axis))
+    assert getattr(found, name) > found.best + SCORE_MARGIN
+
+
+def test_large_pairs_are_compared_in_blocks_and_the_shift_is_told_in_reduced_pixels():
+    image, mask = scene(4, 300, 240)  # long side 300: 3x3 blocks, 100x80
+    found = measure_alignment(image[:, :, 0], "L", shift_plane(mask, 12, -9))
+    assert found.scale == 3
+    assert found.shift_y * 3 == pytest.approx(12, abs=1.5)
+    assert found.shift_x * 3 == pytest.approx(-9, abs=1.5)
+    flipped = measure_alignment(image[:, :, 0], "L", mask[::-1])
+    assert flipped.flipped_vertical > flipped.best + SCORE_MARGIN
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.uint8, np.uint16, np.int32, np.float32])
+def test_block_means_equal_the_mean_of_each_block(dtype):
+    values = np.random.default_rng(0).integers(0, 2 if dtype is np.bool_ else 60000, (23, 17, 3))
+    values = values.astype(dtype)
+    expected = values[:21, :15].astype(np.float64).reshape(7, 3, 5, 3, 3).mean(axis=(1, 3))
+    np.testing.assert_allclose(_block_mean(values, 3), expected, rtol=1e-6)
+
+
+def test_unmeasurable_pairs_are_left_empty():
+    image, mask = scene(5)
+    assert measure_alignment(image, "RGB", None) == Alignment()  # all one class
+    assert measure_alignment(image, "RGB", mask[:-1]) == Alignment()  # sizes differ
+    assert measure_alignment(image[:4, :4], "RGB", mask[:4, :4]) == Alignment()  # too small
+    float_image = image[:, :, 0].astype(np.float32)
+    float_image[::7] = np.nan  # non-finite pixels are filled, not propagated
+    assert math.isfinite(measure_alignment(float_image, "F", mask).best)
+
+
+# --------------------------------------------------------------------------- the dataset
+
+
+def columns(pairs: list[Alignment]) -> dict[str, np.ndarray]:
+    table = {name: np.full(len(pairs), default, dtype=dtype)
+             for name, (dtype, default) in COLUMNS.items() if name.startswith("align_")}
+    for row, pair in enumerate(pairs):
+        for name, value in pair._asdict().items():
+            table[f"align_{name}"][row] = value
+    return table
+
+
+SHIFTED = Alignment(1, 6.0, 6.0, 0.4, 0.05, 0.02, 0.03)
+ALIGNED = Alignment(1, 0.0, 0.0, 0.4, 0.4, 0.1, 0.1)
+FLIPPED = Alignment(1, 3.0, -8.0, 0.12, 0.05, 0.4, 0.02)
+
+
+def test_most_pairs_agreeing_on_one_shift_make_the_verdict():
+    verdict = judge_alignment(columns([SHIFTED] * 8 + [SHIFTED._replace(shift_y=6.8)] * 2
+                                      + [ALIGNED] * 3))
+    assert verdict is not None and verdict.kind == "shift"
+    assert (verdict.measured, verdict.agreeing.size, verdict.shift) == (13, 10, (6, 6))
+
+
+@pytest.mark.parametrize("pairs", [
+    [SHIFTED] * (MIN_AGREEING_PAIRS - 1),  # too few pairs, though all agree
+    [SHIFTED] * 12 + [ALIGNED] * 8,  # 60 %: not most
+    [SHIFTED._replace(shift_y=float(dy)) for dy in range(-8, 12, 2) for _ in (0, 1)],  # scattered
+    [SHIFTED._replace(best=0.08)] * 12,  # no clear margin over the mask as stored
+    [SHIFTED._replace(shift_y=1.0, shift_x=0.0)] * 12,  # within a pixel of none
+    [Alignment()] * 12,  # nothing measured
+])
+def test_no_verdict_without_consistent_evidence(pairs):
+    assert judge_alignment(columns(pairs)) is None
+
+
+def test_most_pairs_fitting_better_flipped_make_a_flip_verdict():
+    verdict = judge_alignment(columns([FLIPPED] * 9 + [ALIGNED]))
+    assert verdict is not None
+    assert (verdict.kind, verdict.agreeing.size, verdict.measured) == ("flipped_vertical", 9, 10)
+    assert verdict.score == pytest.approx(0.4) and verdict.aligned == pytest.approx(0.05)
+    horizontal = FLIPPED._replace(flipped_vertical=0.02, flipped_horizontal=0.4)
+    assert judge_alignment(columns([horizontal] * 10)).kind == "flipped_horizontal"
+
+
+def test_offsets_are_described_in_words():
+    assert describe_offset(-3, 0) == "3 px up"
+    assert describe_offset(2, 5) == "2 px down and 5 px right"
+
+
+# --------------------------------------------------------------------------- audit-data
+
+
+def audited(folder, corruptions):
+    layout = build_case(folder, SynthSpec(n_pairs=16, size=96, seed=11), corruptions)
+    return audit_dataset(layout.images_dir, layout.masks_dir, layout.mask_suffixes, workers=1)
+
+
+def finding_ids(report) -> dict[str, object]:
+    return {finding.id: finding for finding in report.findings}
+
+
+def test_audit_reports_shifted_masks_with_the_offset_and_counts(tmp_path):
+    report = audited(tmp_path, [{"kind": "shifted_masks", "down": 6, "right": -4}])
+    found = finding_ids(report)
+    assert "geometry.mask_flipped" not in found
+    offset = found["geometry.mask_offset"]
+    assert offset.severity.value == "warning"
+    evidence = offset.evidence
+    assert evidence["shift_px"] == [6, -4]
+    assert evidence["pairs_agreeing"] >= max(MIN_AGREEING_PAIRS,
+                                             0.7 * evidence["pairs_scored"])
+    assert evidence["median_score"] > evidence["median_score_as_stored"] + SCORE_MARGIN
+    assert "(6, -4) px" in offset.title and "6 px up and 4 px right" in offset.explanation
+    assert report.headline.startswith("Masks consistent with being shifted")
+
+
+def test_audit_reports_flipped_masks(tmp_path):
+    report = audited(tmp_path, [{"kind": "flipped_masks", "axis": "horizontal"}])
+    flipped = finding_ids(report)["geometry.mask_flipped"]
+    assert flipped.evidence["flip"] == "left to right"
+    assert "flipped left to right" in flipped.title
+
+
+def test_audit_says_nothing_of_aligned_or_partly_shifted_masks(tmp_path):
+    assert not {"geometry.mask_offset", "geometry.mask_flipped"} & set(
+        finding_ids(audited(tmp_path / "aligned", [])))
+    half = audited(tmp_path / "half", [{"kind": "shifted_masks", "fraction": 0.5}])
+    assert "geometry.mask_offset" not in finding_ids(half)

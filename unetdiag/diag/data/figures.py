@@ -1,0 +1,61 @@
+"""Masks that are figures: ``plt.imshow(mask); plt.savefig(path)`` writes the whole figure,
+axes, ticks and white margins around a colour-mapped picture of the mask, at the figure's size
+(matplotlib's default figure is 6.4x4.8 inches: 640x480 pixels at its default 100 dpi), not
+the mask's.
+
+Sizes point at a figure (:func:`figure_dpi`); the margins confirm it
+(:func:`has_white_margins`, which reads one file).
+
+>>> figure_dpi((640, 480)), figure_dpi((1920, 1440)), figure_dpi((614, 460)), figure_dpi((96, 96))
+(100, 300, 96, None)
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from unetdiag.diag.data.reading import ImageReadError, read_image
+
+#: matplotlib's default figure size in inches (``rcParams["figure.figsize"]``).
+FIGURE_INCHES = (6.4, 4.8)
+#: Resolutions figures are commonly saved at (``savefig(dpi=...)``; 100 is the default).
+COMMON_DPI = (72, 80, 96, 100, 120, 150, 200, 300)
+#: The margin looked at, as a share of each side (matplotlib's axes leave 12.5 % left and
+#: 10 % right of the default figure, more beside a square picture).
+MARGIN_SHARE = 0.05
+#: Channels at or above this (of 1.0) are white; matplotlib's facecolor is exactly white.
+WHITE = 0.96
+#: Share of the margin's pixels that must be white (tick labels and the axes' frame may
+#: reach into it).
+WHITE_MARGIN_SHARE = 0.95
+
+
+def figure_dpi(size: tuple[int, int]) -> int | None:
+    """The common dpi at which matplotlib's default figure has ``size`` (width, height) in
+    pixels (it truncates: 6.4 x 96 = 614.4 gives 614), else None."""
+    for dpi in COMMON_DPI:
+        if size == (math.floor(FIGURE_INCHES[0] * dpi + 1e-9),
+                    math.floor(FIGURE_INCHES[1] * dpi + 1e-9)):
+            return dpi
+    return None
+
+
+def has_white_margins(path: Path | str) -> bool | None:
+    """Whether the file's outer frame (:data:`MARGIN_SHARE` of each side) is white while
+    its inside is not; None when it cannot be read."""
+    try:
+        pixels = read_image(path, channels=3)
+    except (ImageReadError, OSError, ValueError):  # a folder of object masks, a missing file
+        return None
+    height, width = pixels.shape[:2]
+    rows, columns = max(1, round(height * MARGIN_SHARE)), max(1, round(width * MARGIN_SHARE))
+    if height <= 2 * rows or width <= 2 * columns:
+        return False
+    white = np.all(pixels >= WHITE, axis=2)
+    frame = np.ones_like(white)
+    frame[rows:-rows, columns:-columns] = False
+    inside_white = white[~frame].mean()
+    return bool(white[frame].mean() >= WHITE_MARGIN_SHARE and inside_white < WHITE_MARGIN_SHARE)

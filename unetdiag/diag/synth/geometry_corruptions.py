@@ -1,0 +1,78 @@
+"""Corruptions that move masks against their images while keeping their size and values:
+
+* :func:`shifted_masks`: every chosen mask moved by ``(down, right)`` pixels, the uncovered
+  edge background (a crop or padding applied to the images only, an annotation tool's canvas
+  offset);
+* :func:`flipped_masks`: masks flipped top to bottom or left to right (a y-up/y-down clash, a
+  flip applied to one side only).
+
+They are registered in :data:`unetdiag.diag.synth.corruptions.CORRUPTIONS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from unetdiag.diag.synth.case import CaseFiles, as_255, read_mask
+from unetdiag.diag.synth.generator import png_bytes
+from unetdiag.fsutil import atomic_write_bytes
+
+
+def shift_plane(plane: np.ndarray, down: int, right: int) -> np.ndarray:
+    """``plane`` moved ``down`` rows and ``right`` columns (negative: up, left); what moves
+    out is lost and what is uncovered is zero.
+
+    >>> shift_plane(np.arange(1, 5).reshape(2, 2), 1, -1).tolist()
+    [[0, 0], [2, 0]]
+    """
+    height, width = plane.shape[:2]
+    moved = np.zeros_like(plane)
+    if abs(down) >= height or abs(right) >= width:
+        return moved
+    moved[max(down, 0):height + min(down, 0), max(right, 0):width + min(right, 0)] = plane[
+        max(-down, 0):height - max(down, 0), max(-right, 0):width - max(right, 0)]
+    return moved
+
+
+def _rewrite(case: CaseFiles, indices: list[int],
+             change: Callable[[np.ndarray], np.ndarray]) -> list[Path]:
+    for index in indices:
+        path = case.masks[index]
+        atomic_write_bytes(path, png_bytes(Image.fromarray(as_255(change(read_mask(path))))))
+    return [case.masks[index] for index in indices]
+
+
+def shifted_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                  count: int | None = None, down: int = 6, right: int = 6) -> list[Path]:
+    """Masks moved ``down`` and ``right`` pixels against their images (8-bit PNG, 0/255).
+
+    Simulates: a crop or padding applied to the images only, or an annotation tool whose
+    canvas is offset. Shows: nothing in the values or sizes; the model learns objects where
+    the images do not show them, and Dice is capped by each object's overlap with its shifted
+    self.
+    """
+    return _rewrite(case, case.pair_indices(rng, fraction, count),
+                    lambda foreground: shift_plane(foreground, down, right))
+
+
+def flipped_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                  count: int | None = None, axis: str = "vertical") -> list[Path]:
+    """Masks flipped top to bottom (``axis="vertical"``) or left to right
+    (``"horizontal"``) against their images (8-bit PNG, 0/255).
+
+    Simulates: polygon coordinates with a y-up origin rasterised y-down, or a flip applied to
+    one side only. Shows: as :func:`shifted_masks`, with objects mirrored.
+    """
+    if axis not in ("vertical", "horizontal"):
+        raise ValueError(f"axis must be 'vertical' or 'horizontal', not {axis!r}")
+    return _rewrite(case, case.pair_indices(rng, fraction, count),
+                    lambda foreground: np.flip(foreground, 0 if axis == "vertical" else 1))
+
+
+#: The corruptions of this module, by name.
+GEOMETRY_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
+    function.__name__: function for function in (shifted_masks, flipped_masks)}
