@@ -13,10 +13,61 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from PIL import Image
 
 from unetdiag.diag.audit.similarity import colour_channels
+from unetdiag.diag.audit.storage import gdal_nodata
 from unetdiag.diag.data.decoding import InspectedMask
+from unetdiag.diag.data.labelmaps import LabelLayout, nodata_layout
 from unetdiag.diag.data.policy import MaskPolicy
+
+#: The audit's per-pair no-data columns (:data:`~unetdiag.diag.audit.read.COLUMNS`):
+#: ``image_nodata`` and ``mask_nodata``, the values the files' GDAL_NODATA tags declare
+#: (``*_nodata_declared``; the value may be NaN); the mask's pixels holding it
+#: (``mask_nodata_pixels``; NaN pixels for a declared NaN), those of them the policy ignores
+#: (``mask_nodata_ignored``) and the share of them where every image band holds the image's
+#: own declared no-data value (``mask_nodata_image_share``, NaN: not measured).
+NODATA_COLUMNS: dict[str, tuple[type, float | int | bool]] = {
+    "image_nodata_declared": (np.bool_, False),
+    "image_nodata": (np.float64, math.nan),
+    "mask_nodata_declared": (np.bool_, False),
+    "mask_nodata": (np.float64, math.nan),
+    "mask_nodata_pixels": (np.int64, 0),
+    "mask_nodata_ignored": (np.int64, 0),
+    "mask_nodata_image_share": (np.float64, math.nan),
+}
+
+
+def declare_nodata(image: Image.Image, columns: dict[str, np.ndarray], row: int,
+                   role: str) -> None:
+    """Note the no-data value ``image``'s header declares (``role``: "image" or "mask")."""
+    nodata = gdal_nodata(image)
+    if nodata is not None:
+        columns[f"{role}_nodata_declared"][row] = True
+        columns[f"{role}_nodata"][row] = nodata
+
+
+def nodata_label_layout(inspected: InspectedMask, layout: LabelLayout | None,
+                        policy: MaskPolicy, columns: dict[str, np.ndarray], row: int
+                        ) -> LabelLayout | None:
+    """Count the mask's declared no-data pixels; a mask holding them that is no label map by
+    its values alone is one by its tag (:func:`~unetdiag.diag.data.labelmaps.nodata_layout`),
+    whatever its number type: the file says which value is no class."""
+    nodata = float(columns["mask_nodata"][row])
+    count_nodata(inspected, nodata, policy, columns, row)
+    if columns["mask_nodata_pixels"][row] and (layout is None or not layout.is_label_map):
+        return nodata_layout(inspected, nodata) or layout
+    return layout
+
+
+def note_image_nodata(image_values: np.ndarray, image_mode: str, plane: np.ndarray,
+                      columns: dict[str, np.ndarray], row: int) -> None:
+    """Where the mask holds its declared no-data and the image declares one too, the share
+    of those pixels at which the image holds its own."""
+    if columns["mask_nodata_pixels"][row] and columns["image_nodata_declared"][row]:
+        columns["mask_nodata_image_share"][row] = nodata_image_share(
+            image_values, image_mode, plane, float(columns["mask_nodata"][row]),
+            float(columns["image_nodata"][row]))
 
 
 def count_nodata(inspected: InspectedMask, nodata: float, policy: MaskPolicy,

@@ -37,15 +37,14 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image
 
+from unetdiag.diag.audit import nodata
 from unetdiag.diag.audit.alignment import measure_alignment
 from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, foreground_box
 from unetdiag.diag.audit.linesketch import EMPTY, SKETCH_SIZE, LineSketcher
-from unetdiag.diag.audit.nodata import count_nodata, nodata_image_share
 from unetdiag.diag.audit.similarity import colour_channels, compare_with_image
 from unetdiag.diag.audit.storage import (
     bit_depth_index,
     dropped_samples,
-    gdal_nodata,
     reads_top_byte,
     signed_samples,
     stored_bits,
@@ -63,7 +62,7 @@ from unetdiag.diag.data.decoding import (
 )
 from unetdiag.diag.data.frames import later_frame_with_values
 from unetdiag.diag.data.instances import is_object_masks, read_instance_masks
-from unetdiag.diag.data.labelmaps import colour_layout, label_layout, nodata_layout
+from unetdiag.diag.data.labelmaps import colour_layout, label_layout
 from unetdiag.diag.data.orientation import orientation_of
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.reading import (
@@ -93,8 +92,7 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: ``image_stored_bits`` (0: not told), ``image_top_byte`` (16-bit colour read at 8 bits per
 #: channel), ``image_transparent`` (share of pixels with alpha below 255), ``image_samples``
 #: (a TIFF's samples per pixel, 0: not told) and ``image_dropped_samples`` (how many of them
-#: Pillow's mode leaves out); ``image_nodata``, the no-data value its ``GDAL_NODATA`` tag
-#: declares (``image_nodata_declared``; the value may be NaN).
+#: Pillow's mode leaves out).
 #:
 #: Masks: ``mask_read``; ``mask_top_byte``: bits per sample of a colour mask read at its top
 #: byte (0: none); size and frames; for a multi-frame mask whose first frame holds one value,
@@ -111,11 +109,7 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: ``lossy`` (JPEG); ``label_map`` and its ``separator`` value (-1: none; see
 #: :mod:`unetdiag.diag.data.labelmaps`); for a folder of object masks
 #: (:mod:`unetdiag.diag.data.instances`), ``object_files`` and ``object_overlap`` (pixels
-#: inside two or more objects), 0 otherwise. GeoTIFF no-data (:func:`~.storage.gdal_nodata`):
-#: ``mask_nodata`` (``mask_nodata_declared``), the pixels holding it (``mask_nodata_pixels``;
-#: NaN pixels for a declared NaN), those of them the policy ignores (``mask_nodata_ignored``)
-#: and the share of them where every image band holds the image's own declared no-data
-#: value (``mask_nodata_image_share``, NaN: not measured). Counted only for files with the tag.
+#: inside two or more objects), 0 otherwise. GeoTIFF no-data: :data:`~.nodata.NODATA_COLUMNS`.
 #:
 #: Pairs: ``identical`` (mask plane equal to the image) and ``correlation`` (with the image's
 #: grey level), measured for photo-like masks only; ``threshold_gap``: how far apart the grey
@@ -145,8 +139,6 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "image_transparent": (np.float64, 0.0),
     "image_samples": (np.int16, 0),
     "image_dropped_samples": (np.int16, 0),
-    "image_nodata_declared": (np.bool_, False),
-    "image_nodata": (np.float64, math.nan),
     "mask_top_byte": (np.int8, 0),
     "mask_read": (np.bool_, False),
     "mask_width": (np.int32, 0),
@@ -188,11 +180,7 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "align_aligned": (np.float32, math.nan),
     "align_flipped_vertical": (np.float32, math.nan),
     "align_flipped_horizontal": (np.float32, math.nan),
-    "mask_nodata_declared": (np.bool_, False),
-    "mask_nodata": (np.float64, math.nan),
-    "mask_nodata_pixels": (np.int64, 0),
-    "mask_nodata_ignored": (np.int64, 0),
-    "mask_nodata_image_share": (np.float64, math.nan),
+    **nodata.NODATA_COLUMNS,
 }
 
 
@@ -382,9 +370,7 @@ def _measure_image(image: Image.Image, frames: int, record: ChunkRecord, row: in
     columns["image_transparent"][row] = transparent_share(image)
     columns["image_samples"][row] = stored_samples(image)
     columns["image_dropped_samples"][row] = dropped_samples(image)
-    nodata = gdal_nodata(image)
-    if nodata is not None:
-        columns["image_nodata_declared"][row], columns["image_nodata"][row] = True, nodata
+    nodata.declare_nodata(image, columns, row, "image")
     columns["image_bit_depth"][row] = bit_depth_index(mode, values.dtype, bits,
                                                       signed_samples(image), top_byte)
     # mode, size and channels are compared beside the hash (see run._duplicates)
@@ -419,12 +405,8 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
     layout = label_layout(inspected)
     if layout is None and encoding.is_colour:
         layout = colour_layout(stored.values, inspected)
-    nodata = float(columns["mask_nodata"][row])
     if columns["mask_nodata_declared"][row]:
-        count_nodata(inspected, nodata, policy, columns, row)
-        if columns["mask_nodata_pixels"][row] and (layout is None or not layout.is_label_map):
-            # the file says which value is no class: a label raster, whatever its type
-            layout = nodata_layout(inspected, nodata) or layout
+        layout = nodata.nodata_label_layout(inspected, layout, policy, columns, row)
     label_map = False
     if layout is not None and layout.is_label_map:
         label_map = True
@@ -505,10 +487,7 @@ def _open_mask(path: str, record: ChunkRecord, row: int) -> StoredMask:
         mask, mask_format, mask_frames = _open(path)
         bits = stored_bits(mask, path)
         record.columns["mask_top_byte"][row] = bits if reads_top_byte(mask, bits) else 0
-        nodata = gdal_nodata(mask)
-        if nodata is not None:
-            record.columns["mask_nodata_declared"][row] = True
-            record.columns["mask_nodata"][row] = nodata
+        nodata.declare_nodata(mask, record.columns, row, "mask")
         stored = stored_mask(mask, mask_format, mask_frames)
         values = stored.values
         if mask_frames > 1 and values.size and not np.any(values != values.flat[0]):
@@ -566,10 +545,7 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
             columns[name][row] = value
         for name, value in measure_alignment(image_values, image_mode, decoded)._asdict().items():
             columns[f"align_{name}"][row] = value
-        if columns["mask_nodata_pixels"][row] and columns["image_nodata_declared"][row]:
-            columns["mask_nodata_image_share"][row] = nodata_image_share(
-                image_values, image_mode, plane, float(columns["mask_nodata"][row]),
-                float(columns["image_nodata"][row]))
+        nodata.note_image_nodata(image_values, image_mode, plane, columns, row)
 
 
 def read_chunk(tasks: Sequence[tuple[int, str, str]],
