@@ -21,12 +21,14 @@ from unetdiag.diag.data.decoding import InspectedMask
 from unetdiag.diag.data.labelmaps import LabelLayout, nodata_layout
 from unetdiag.diag.data.policy import MaskPolicy
 
-#: The audit's per-pair no-data columns (:data:`~unetdiag.diag.audit.read.COLUMNS`):
-#: ``image_nodata`` and ``mask_nodata``, the values the files' GDAL_NODATA tags declare
-#: (``*_nodata_declared``; the value may be NaN); the mask's pixels holding it
-#: (``mask_nodata_pixels``; NaN pixels for a declared NaN), those of them the policy ignores
-#: (``mask_nodata_ignored``) and the share of them where every image band holds the image's
-#: own declared no-data value (``mask_nodata_image_share``, NaN: not measured).
+#: The audit's per-pair no-data columns (in :class:`~unetdiag.diag.audit.tally.AuditTally`;
+#: a worker's :class:`~unetdiag.diag.audit.read.ChunkRecord` carries them only for the pairs
+#: whose files declare a value): ``image_nodata`` and ``mask_nodata``, the values the files'
+#: GDAL_NODATA tags declare (``*_nodata_declared``; the value may be NaN); the mask's pixels
+#: holding it (``mask_nodata_pixels``; NaN pixels for a declared NaN), those of them the
+#: policy ignores (``mask_nodata_ignored``) and the share of them where every image band
+#: holds the image's own declared no-data value (``mask_nodata_image_share``, NaN: not
+#: measured).
 NODATA_COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "image_nodata_declared": (np.bool_, False),
     "image_nodata": (np.float64, math.nan),
@@ -36,42 +38,48 @@ NODATA_COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "mask_nodata_ignored": (np.int64, 0),
     "mask_nodata_image_share": (np.float64, math.nan),
 }
+#: What a pair's no-data facts are while a worker reads it: column name -> value.
+Facts = dict[str, float]
 
 
-def declare_nodata(image: Image.Image, columns: dict[str, np.ndarray], row: int,
+def declare_nodata(image: Image.Image, nodata: dict[int, Facts], index: int,
                    role: str) -> None:
-    """Note the no-data value ``image``'s header declares (``role``: "image" or "mask")."""
-    nodata = gdal_nodata(image)
-    if nodata is not None:
-        columns[f"{role}_nodata_declared"][row] = True
-        columns[f"{role}_nodata"][row] = nodata
+    """Note the no-data value ``image``'s header declares (``role``: "image" or "mask")
+    under pair ``index``; nothing when it declares none."""
+    value = gdal_nodata(image)
+    if value is not None:
+        facts = nodata.setdefault(index, {})
+        facts[f"{role}_nodata_declared"] = True
+        facts[f"{role}_nodata"] = value
 
 
 def nodata_label_layout(inspected: InspectedMask, layout: LabelLayout | None,
-                        policy: MaskPolicy, columns: dict[str, np.ndarray], row: int
-                        ) -> LabelLayout | None:
+                        policy: MaskPolicy, facts: Facts | None) -> LabelLayout | None:
     """Count the mask's declared no-data pixels; a mask holding them that is no label map by
     its values alone is one by its tag (:func:`~unetdiag.diag.data.labelmaps.nodata_layout`),
-    whatever its number type: the file says which value is no class."""
-    nodata = float(columns["mask_nodata"][row])
-    count_nodata(inspected, nodata, policy, columns, row)
-    if columns["mask_nodata_pixels"][row] and (layout is None or not layout.is_label_map):
-        return nodata_layout(inspected, nodata) or layout
+    whatever its number type: the file says which value is no class. ``layout`` unchanged
+    for a mask that declares none."""
+    if not facts or not facts.get("mask_nodata_declared"):
+        return layout
+    value = float(facts["mask_nodata"])
+    count_nodata(inspected, value, policy, facts)
+    if facts["mask_nodata_pixels"] and (layout is None or not layout.is_label_map):
+        return nodata_layout(inspected, value) or layout
     return layout
 
 
 def note_image_nodata(image_values: np.ndarray, image_mode: str, plane: np.ndarray,
-                      columns: dict[str, np.ndarray], row: int) -> None:
+                      facts: Facts | None) -> None:
     """Where the mask holds its declared no-data and the image declares one too, the share
     of those pixels at which the image holds its own."""
-    if columns["mask_nodata_pixels"][row] and columns["image_nodata_declared"][row]:
-        columns["mask_nodata_image_share"][row] = nodata_image_share(
-            image_values, image_mode, plane, float(columns["mask_nodata"][row]),
-            float(columns["image_nodata"][row]))
+    if facts and facts.get("mask_nodata_pixels") and facts.get("image_nodata_declared"):
+        facts["mask_nodata_image_share"] = nodata_image_share(
+            image_values, image_mode, plane, float(facts["mask_nodata"]),
+            float(facts["image_nodata"]))
 
 
 def count_nodata(inspected: InspectedMask, nodata: float, policy: MaskPolicy,
-                  columns: dict[str, np.ndarray], row: int) -> None:
+                 facts: Facts) -> None:
     """Pixels of the plane at the file's declared no-data value, and those the policy
     ignores (a tagged file only: one comparison over its pixels)."""
     plane = inspected.plane
@@ -84,8 +92,8 @@ def count_nodata(inspected: InspectedMask, nodata: float, policy: MaskPolicy,
         else:
             held = int(np.count_nonzero(plane == nodata))
         ignored = held if nodata in policy.ignore_values else 0
-    columns["mask_nodata_pixels"][row] = held
-    columns["mask_nodata_ignored"][row] = ignored
+    facts["mask_nodata_pixels"] = held
+    facts["mask_nodata_ignored"] = ignored
 
 
 def nodata_image_share(image_values: np.ndarray, image_mode: str, plane: np.ndarray,

@@ -109,7 +109,7 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: ``lossy`` (JPEG); ``label_map`` and its ``separator`` value (-1: none; see
 #: :mod:`unetdiag.diag.data.labelmaps`); for a folder of object masks
 #: (:mod:`unetdiag.diag.data.instances`), ``object_files`` and ``object_overlap`` (pixels
-#: inside two or more objects), 0 otherwise. GeoTIFF no-data: :data:`~.nodata.NODATA_COLUMNS`.
+#: inside two or more objects), 0 otherwise. (GeoTIFF no-data: :data:`~.nodata.NODATA_COLUMNS`.)
 #:
 #: Pairs: ``identical`` (mask plane equal to the image) and ``correlation`` (with the image's
 #: grey level), measured for photo-like masks only; ``threshold_gap``: how far apart the grey
@@ -180,7 +180,6 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "align_aligned": (np.float32, math.nan),
     "align_flipped_vertical": (np.float32, math.nan),
     "align_flipped_horizontal": (np.float32, math.nan),
-    **nodata.NODATA_COLUMNS,
 }
 
 
@@ -262,6 +261,7 @@ class ChunkRecord:
         encodings: each pair's :class:`EncodingKey` (None when its mask was not read).
         encoding_values: the values seen for each key, over the chunk's masks.
         label_counts: pixels per stored value of each label-map mask, by pair index.
+        nodata: :data:`~.nodata.NODATA_COLUMNS` of pairs whose files declare no-data, by index.
         unreadable: ``(index, role, reason)`` of every file that could not be used; role is
             ``"image"``, ``"mask"`` or ``"image and mask"``.
     """
@@ -274,6 +274,7 @@ class ChunkRecord:
     encoding_values: dict[EncodingKey, StoredValues] = field(default_factory=dict)
     label_counts: dict[int, dict[int, int]] = field(default_factory=dict)
     unreadable: list[tuple[int, str, str]] = field(default_factory=list)
+    nodata: dict[int, dict[str, float]] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, size: int) -> ChunkRecord:
@@ -370,7 +371,7 @@ def _measure_image(image: Image.Image, frames: int, record: ChunkRecord, row: in
     columns["image_transparent"][row] = transparent_share(image)
     columns["image_samples"][row] = stored_samples(image)
     columns["image_dropped_samples"][row] = dropped_samples(image)
-    nodata.declare_nodata(image, columns, row, "image")
+    nodata.declare_nodata(image, record.nodata, int(columns["index"][row]), "image")
     columns["image_bit_depth"][row] = bit_depth_index(mode, values.dtype, bits,
                                                       signed_samples(image), top_byte)
     # mode, size and channels are compared beside the hash (see run._duplicates)
@@ -405,8 +406,8 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
     layout = label_layout(inspected)
     if layout is None and encoding.is_colour:
         layout = colour_layout(stored.values, inspected)
-    if columns["mask_nodata_declared"][row]:
-        layout = nodata.nodata_label_layout(inspected, layout, policy, columns, row)
+    layout = nodata.nodata_label_layout(inspected, layout, policy,
+                                        record.nodata.get(int(columns["index"][row])))
     label_map = False
     if layout is not None and layout.is_label_map:
         label_map = True
@@ -487,7 +488,7 @@ def _open_mask(path: str, record: ChunkRecord, row: int) -> StoredMask:
         mask, mask_format, mask_frames = _open(path)
         bits = stored_bits(mask, path)
         record.columns["mask_top_byte"][row] = bits if reads_top_byte(mask, bits) else 0
-        nodata.declare_nodata(mask, record.columns, row, "mask")
+        nodata.declare_nodata(mask, record.nodata, int(record.columns["index"][row]), "mask")
         stored = stored_mask(mask, mask_format, mask_frames)
         values = stored.values
         if mask_frames > 1 and values.size and not np.any(values != values.flat[0]):
@@ -545,7 +546,8 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
             columns[name][row] = value
         for name, value in measure_alignment(image_values, image_mode, decoded)._asdict().items():
             columns[f"align_{name}"][row] = value
-        nodata.note_image_nodata(image_values, image_mode, plane, columns, row)
+        nodata.note_image_nodata(image_values, image_mode, plane,
+                                 record.nodata.get(int(columns["index"][row])))
 
 
 def read_chunk(tasks: Sequence[tuple[int, str, str]],
@@ -583,6 +585,7 @@ def _reset_row(record: ChunkRecord, batch: _LabellingBatch, row: int) -> None:
     record.mask_thumbnails[row] = 0
     record.encodings[row] = None
     record.label_counts.pop(int(index), None)
+    record.nodata.pop(int(index), None)
     record.unreadable = [entry for entry in record.unreadable if entry[0] != index]
     batch.forgotten.append(row)
     batch.lines.forget(row)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from unetdiag.diag.audit.linesketch import EMPTY, SKETCH_SIZE
+from unetdiag.diag.audit.nodata import NODATA_COLUMNS
 from unetdiag.diag.audit.read import (
     COLUMNS,
     ChunkRecord,
@@ -129,7 +130,7 @@ class AuditTally:
     def __post_init__(self) -> None:
         count = len(self.image_paths)
         self.columns = {name: np.full(count, default, dtype=dtype)
-                        for name, (dtype, default) in COLUMNS.items()}
+                        for name, (dtype, default) in (COLUMNS | NODATA_COLUMNS).items()}
         self.thumbnails = np.zeros((count, THUMBNAIL_SIDE * THUMBNAIL_SIDE), dtype=np.uint8)
         self.mask_thumbnails = np.zeros_like(self.thumbnails)
         self.line_sketches = np.full((count, SKETCH_SIZE), EMPTY, dtype=np.uint64)
@@ -152,6 +153,9 @@ class AuditTally:
         self.mask_thumbnails[indices] = chunk.mask_thumbnails
         self.line_sketches[indices] = chunk.line_sketches
         self.label_counts.update(chunk.label_counts)
+        for index, facts in chunk.nodata.items():
+            for name, value in facts.items():
+                self.columns[name][index] = value
         for index, key in zip(indices.tolist(), chunk.encodings, strict=True):
             if key is not None:
                 self.encoding_ids[index] = self._id_of(key)
