@@ -228,3 +228,29 @@ def test_train_decoder_notes_declared_nodata_the_policy_reads_as_a_class(tmp_pat
                 decode_log=ignored)
     assert ignored.nodata_masks == {}
     assert "mask.nodata" not in {f.id for f in decoded_findings(ignored, right)}
+
+
+def test_a_tag_declaring_the_background_value_is_not_followed(tmp_path):
+    """nodata=0 on label rasters whose 0 is the background (a careless default): ignoring 0
+    would leave nothing to learn against, so the tag is not followed, in audit or train."""
+    from unetdiag.training.decoder import DecodeLog, decode_pair
+
+    rng = np.random.default_rng(5)
+    for folder in ("images", "masks"):
+        (tmp_path / folder).mkdir()
+    for index in range(6):
+        labels = np.zeros((48, 48), np.uint8)
+        labels[8:20, 8 + index:24] = 1
+        labels[28:40, 20:36 - index] = 2
+        Image.fromarray(rng.integers(0, 256, (48, 48), dtype=np.uint8)).save(
+            tmp_path / "images" / f"t{index}.png")
+        save_tiff(tmp_path / "masks" / f"t{index}.tif", labels, "0")
+    report = audit_dataset(tmp_path / "images", masks_dir=tmp_path / "masks", workers=1)
+    label = found(report, "mask.label_map")
+    assert label.evidence["nodata"] == [] and label.evidence["background"] == 0
+    assert label.evidence["proposed_flags"] == "--foreground-values 1,2"
+    assert "GDAL_NODATA" not in text(report)
+    log = DecodeLog()
+    decode_pair(str(tmp_path / "images" / "t0.png"), str(tmp_path / "masks" / "t0.tif"),
+                channels=1, policy=DEFAULT_POLICY, decode_log=log)
+    assert log.nodata_masks == {}

@@ -190,7 +190,8 @@ def _note_storage(decode_log: DecodeLog, image_file: str, mask_file: str,
     mask_bits, _, _, nodata = header_facts(mask_file)
     if mask_bits:
         decode_log.record_top_byte(mask_file, mask_bits, plane, is_mask=True)
-    if nodata is not None and plane.ndim == 2 and nodata not in policy.ignore_values:
+    # a declared 0 is the background of most label rasters that declare it: not warned of
+    if nodata not in (None, 0) and plane.ndim == 2 and nodata not in policy.ignore_values:
         held = (np.isnan(plane) if plane.dtype.kind == "f" else np.zeros(plane.shape, bool)
                 ) if np.isnan(nodata) else plane == nodata
         pixels = int(np.count_nonzero(held))

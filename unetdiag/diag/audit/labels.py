@@ -23,8 +23,9 @@ The proposal is a reading of the data, stated with its reasons and never applied
   as 0 on 0.7 % of the pixels and the background as 255 on 97.6 %); else the commonest value;
 * a value that every mask holding it declares as its no-data value (GeoTIFF's
   ``GDAL_NODATA`` tag: GDAL and rasterio mark pixels outside a scene's footprint so) is
-  *no-data*: proposed as ignored, never as an object, as long as some object value remains
-  (a 0/255 mask declaring 255 no-data would hold no object at all: the tag is not followed);
+  *no-data*: proposed as ignored, never as an object, as long as it is not the value taken
+  for the background (``nodata=0`` on 0/1 rasters) and some object value remains (a 0/255
+  mask declaring 255 no-data would hold no object at all); otherwise the tag is not followed;
 * every other value is an *object* value. A palette's default rule already makes every index
   but 0 and the void foreground, so for palettes only the void is proposed (ignored); for gray
   label maps the object values are proposed as ``foreground_values`` when there are at most
@@ -321,6 +322,12 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     band = _separating_value(per_value, separating, masks)
     palette_void = VOID_INDEX if palette and VOID_INDEX in per_value else None
     nodata = _declared_nodata(tally, indices)
+    # a tag declaring the background value (nodata=0 on 0/1 rasters, a careless default) is
+    # not followed: ignoring it would leave nothing to learn against
+    whole = {value: entry for value, entry in per_value.items()
+             if value not in (band, palette_void)}
+    if nodata and _background(whole, masks) in nodata:
+        nodata = ()
     if band in nodata:
         band = None  # the file names it: no-data, not a border band
     others = {value: entry for value, entry in per_value.items()

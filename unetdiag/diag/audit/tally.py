@@ -254,10 +254,11 @@ class AuditTally:
 
     def nodata_read_as_class(self) -> np.ndarray:
         """Masks holding the no-data value their file declares (GDAL_NODATA) on pixels the
-        policy in force does not ignore: those pixels are decoded as object or background."""
+        policy in force does not ignore: those pixels are decoded as object or background. A
+        declared 0 is left out: it is the background of most label rasters that declare it."""
         columns = self.columns
-        return columns["mask_read"] & (columns["mask_nodata_pixels"]
-                                       > columns["mask_nodata_ignored"])
+        return columns["mask_read"] & (columns["mask_nodata"] != 0) & (
+            columns["mask_nodata_pixels"] > columns["mask_nodata_ignored"])
 
     def mask_thresholds_image(self) -> np.ndarray:
         """Masks one threshold of their (different-file) image reproduces, not already
