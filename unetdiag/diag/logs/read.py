@@ -77,16 +77,18 @@ def _decode_without_bom(data: bytes, path: Path) -> str:
 
 def _looks_like_csv(text: str) -> bool:
     """A table: the first rows split into the same number (>= 2) of fields as the header,
-    but for one (a row cut short when the run was killed is skipped by the parser)."""
-    lines = [line for line in text[:SNIFF_BYTES].splitlines() if line.strip()][:5]
+    but for the file's last row (cut short when the run was killed; the parser skips it)."""
+    every_line = [line for line in text[:SNIFF_BYTES].splitlines() if line.strip()]
+    lines = every_line[:5]
     if not lines:
         return False
     rows = csv_rows(lines)
     if len(rows) == 1:  # a CSVLogger header before the first epoch ended
         return len(rows[0]) >= 2 and "epoch" in (cell.strip().lower() for cell in rows[0])
     width = len(rows[0])
-    ragged = sum(len(row) != width for row in rows[1:])
-    return (width >= 2 and ragged <= (1 if len(rows) > 2 else 0)
+    ragged = [number for number, row in enumerate(rows) if len(row) != width]
+    last_of_file = len(text) <= SNIFF_BYTES and len(every_line) == len(rows) > 2
+    return (width >= 2 and (not ragged or (ragged == [len(rows) - 1] and last_of_file))
             and not is_progress_line(lines[1]))
 
 
