@@ -21,6 +21,7 @@ from pathlib import Path
 
 from unetdiag.diag.logs.console import parse_console
 from unetdiag.diag.logs.model import LogFormatError, RunLog
+from unetdiag.diag.logs.notebook import notebook_outputs
 from unetdiag.diag.logs.progress import has_epoch_header, is_progress_line
 from unetdiag.diag.logs.tabular import csv_rows, history_data, parse_csv, parse_history_json
 from unetdiag.diag.logs.tqdm_bar import epoch_bars
@@ -145,6 +146,18 @@ def parse_log(path: Path | str) -> list[RunLog]:
     """
     path = Path(path)
     text = read_log_text(path)
+    printed = notebook_outputs(text[:SNIFF_BYTES]) and notebook_outputs(text)
+    if printed:  # a notebook's JSON: the text its cells printed, without the JSON quoting
+        runs = parse_log_text(printed, path)
+        for run in runs:
+            run.notes.append("read the text the notebook's cells printed (line numbers count "
+                             "the lines of that text, not of the file)")
+        return runs
+    return parse_log_text(text, path)
+
+
+def parse_log_text(text: str, path: Path) -> list[RunLog]:
+    """The runs of ``text``, read from the file at ``path`` (see :func:`parse_log`)."""
     if _TQDM_POSTFIX_RE.search(text[:SNIFF_BYTES]) and not has_epoch_header(text):
         runs = epoch_bars(text)
         if runs:
