@@ -153,10 +153,13 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
     if not flat:
         return None
     for name, data in flat.items():
-        if is_validation(name) and metric_kind(name) == "loss":
+        if is_validation(name) and metric_kind(name) not in SCORE_KINDS:
             moving = _scores_still_moving(series, data["flat_epochs"], thresholds)
             if moving:  # the predictions change: the loss stopped moving at its decimals
                 data["scores_moving"] = moving
+            twin_range = _training_only(series, name, flat)
+            if twin_range:
+                data["training_only"] = twin_range
     uninformative = [
         name for name, data in flat.items()
         if metric_kind(name) == "accuracy" and data["value"] <= thresholds.uninformative_accuracy
@@ -166,7 +169,7 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
              and all(name in flat and not flat[name].get("schedule") for name in training))
     telling = [name for name in flat if name not in uninformative
                and not flat[name].get("schedule") and not flat[name].get("scores_moving")
-               and is_validation(name)]
+               and not flat[name].get("training_only") and is_validation(name)]
     known = [rate for rate in rates or () if rate is not None and math.isfinite(rate)]
     return FlatTail(run, flat, thresholds.flat_spread,
                     highest_learning_rate=max(known) if known else None,
@@ -175,6 +178,21 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
                     uninformative=uninformative, stuck=stuck, multiclass=multiclass,
                     severity=Severity.WARNING if telling or stuck else Severity.INFO,
                     moving_scores=_moving_scores(series, flat, thresholds))
+
+
+def _training_only(series: Series, name: str, flat: dict[str, dict]) -> list[float]:
+    """A validation series exactly 0 at every logged epoch whose training twin is not 0 and
+    not flat: a term the model adds only in training (CAR's class-aware regularisers,
+    ``g_1_orl``: 0.66 -> 0.27 in training, ``0.0000e+00`` in validation), no measurement of
+    the validation predictions. The twin's first and last finite values, else []."""
+    item = series[name]
+    twin = series.get(name[len(VALIDATION_PREFIX):])
+    values = item.values[item.logged]
+    if (twin is None or twin.name in flat or not values.size or (values != 0).any()
+            or not (twin.values[twin.finite] != 0).any()):
+        return []
+    finite = twin.values[twin.finite]
+    return [float(finite[0]), float(finite[-1])]
 
 
 def _scores_still_moving(series: Series, window: int, thresholds: SaturationThresholds

@@ -263,9 +263,10 @@ def _flat_reading(claim: evidence.FlatTail) -> list[str]:
         sentences.append("The training loss and every training metric are frozen: the optimiser "
                          "makes no progress (a learning rate far too small or too large, dead "
                          "activations, or a saturated output).")
+    sentences += _training_only_reading(flat)
     for name in flat:
         moving = flat[name].get("scores_moving")
-        if moving and name not in scheduled:
+        if moving and name not in scheduled and not flat[name].get("training_only"):
             ranges = join_names([f"{score} between {low:.4g} and {high:.4g}"
                                  for score, (low, high) in moving.items()])
             sentences.append(
@@ -273,7 +274,8 @@ def _flat_reading(claim: evidence.FlatTail) -> list[str]:
                 "same epochs: the predictions still change, as a converging run's do, which "
                 "a constant prediction's would not.")
     telling = [n for n in flat if is_validation(n) and n not in scheduled
-               and n not in claim.uninformative and not flat[n].get("scores_moving")]
+               and n not in claim.uninformative and not flat[n].get("scores_moving")
+               and not flat[n].get("training_only")]
     if telling:
         sentences.append(
             "A validation metric that does not change from epoch to epoch means the model's "
@@ -281,9 +283,29 @@ def _flat_reading(claim: evidence.FlatTail) -> list[str]:
             "typically a model that predicts the same class everywhere, or one that stopped "
             "learning.")
         sentences += _accuracy_as_constant(claim, telling)
-    elif not (scheduled or claim.uninformative or claim.stuck):
+    elif not (scheduled or claim.uninformative or claim.stuck) and any(
+            not is_validation(n) for n in flat):
         sentences.append("The training metrics reached a plateau.")
     return sentences
+
+
+def _training_only_reading(flat: Mapping) -> list[str]:
+    """Validation terms 0 by construction: what they are, and what the scores did."""
+    names = [n for n in flat if flat[n].get("training_only")]
+    if not names:
+        return []
+    twins = join_names([f"{n[len('val_'):]} {flat[n]['training_only'][0]:.4g} -> "
+                        f"{flat[n]['training_only'][1]:.4g}" for n in names])
+    moving: dict[str, list[float]] = {}
+    for name in names:
+        moving.update(flat[name].get("scores_moving", {}))
+    changed = join_names([f"{score} between {low:.4g} and {high:.4g}"
+                          for score, (low, high) in moving.items()])
+    return [f"{join_names(names)} {verb(len(names), 'is', 'are')} exactly 0 at every epoch "
+            f"while training logs {twins}: consistent with terms the model computes only in "
+            "training (regularisation or auxiliary losses), which say nothing about the "
+            "validation predictions"
+            + (f"; those changed ({changed} over the same epochs)." if changed else ".")]
 
 
 def _accuracy_as_constant(claim: evidence.FlatTail, telling: list[str]) -> list[str]:
@@ -318,7 +340,7 @@ def flat_finding(claim: evidence.FlatTail) -> Finding:
     parts += [f"{join_names(names)} flat since epoch {epoch}" for epoch, names in by_start.items()]
     explained = not claim.stuck and all(
         claim.explained_by_schedule(n) or n in claim.uninformative
-        or flat[n].get("scores_moving") for n in flat)
+        or flat[n].get("scores_moving") or flat[n].get("training_only") for n in flat)
     if explained and any(claim.explained_by_schedule(n) for n in flat):
         fix = ("Nothing to fix: the run converged as far as its schedule allowed; stopping "
                "earlier (EarlyStopping) saves the time.")
