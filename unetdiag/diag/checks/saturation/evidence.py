@@ -206,6 +206,9 @@ class NegativeLossScoresInRange(MetricsClaim):
 
     scores: dict[str, dict]
     consistent_with: tuple[str, ...] = causes(Cause.LOSS_BELOW_ZERO_BY_DESIGN)
+    #: the losses are named after a score and within [-1, 0] at every epoch: -score (then
+    #: ``metrics`` also hold each one's max, and ``scores`` is empty)
+    negated_score: bool = False
 
     severity: ClassVar[Severity] = Severity.INFO
     assumptions: ClassVar[tuple[Assumption, ...]] = (Assumption.SAME_DATA,)
