@@ -98,8 +98,11 @@ class _Partial:
     line: int
     last: ProgressLine | None = None
     nan_from_step: dict[str, int] = field(default_factory=dict)
+    first_step: int | None = None  # the step of the first drawing in the log
 
     def add(self, progress: ProgressLine) -> None:
+        if self.last is None:
+            self.first_step = progress.current
         self.last = progress
         for name in progress.nan_metrics():
             self.nan_from_step.setdefault(name, progress.current or 0)
@@ -576,7 +579,9 @@ class _ConsoleReader:
         by_step: dict[int, list[str]] = {}
         for name, step in partial.nan_from_step.items():
             by_step.setdefault(step, []).append(name)
-        note += "".join(f"; {', '.join(names)} turned NaN at step {step}"
+        note += "".join(f"; {', '.join(names)} "
+                        + (f"NaN already at step {step}, the first step shown"
+                           if step == partial.first_step else f"turned NaN at step {step}")
                         for step, names in sorted(by_step.items()))
         run.notes.append(note)
 

@@ -138,6 +138,15 @@ class NonFiniteOnset(Claim):
                 and bool(self.training_loss_finite_at_onset))
 
     @property
+    def metric_only(self) -> bool:
+        """Only training metrics that are no loss turn non-finite at the onset, and a
+        training loss is finite at that epoch: the metric's own computation, not the
+        weights (NaN weights make the loss NaN too)."""
+        return (not any(is_validation(name) or "loss" in name.lower()
+                        for name in self.metrics_at_onset)
+                and bool(self.training_loss_finite_at_onset))
+
+    @property
     def weights_finite(self) -> bool:
         """A training loss is finite at a later epoch: the weights were finite after the
         onset, which an update that made them NaN would not allow."""

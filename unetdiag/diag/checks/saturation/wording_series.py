@@ -37,6 +37,8 @@ def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
         else f"from {epoch_of(claim.onset_epoch, claim.epochs, claim.last_epoch)}")
     if claim.validation_only:
         return _validation_non_finite_finding(claim, word, when)
+    if claim.metric_only:
+        return _metric_non_finite_finding(claim, word, when)
     explanation = (
         f"{join_names(at_onset)} {verb(len(at_onset), 'is', 'are')} {word} {when}"
         + (f" (later also {join_names(claim.later)})" if claim.later else "")
@@ -48,7 +50,7 @@ def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
            else "")
         + ". Usual causes: labels outside [0, 1] (0/255 masks) driving the loss to diverge, a "
         "log(0) or 0/0 in a hand-written loss or a Dice without a smoothing term, float16 "
-        "overflow, or corrupt input images.")
+        "overflow, or corrupt input images." + _accuracy_reading(at_onset))
     return finding(
         ids.NON_FINITE, claim,
         title=f"{run}: {join_names(at_onset)} became {word} at epoch {claim.onset_epoch}",
@@ -56,6 +58,40 @@ def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
         fix=("Check the masks' values first (`unetdiag audit-data`); then give every Dice a "
              "smoothing term, compute losses in float32 and lower the learning rate. "
              "`unetdiag train` stops at the first non-finite gradient and names the batch."))
+
+
+def _accuracy_reading(names: list[str]) -> str:
+    """An accuracy among non-finite numbers: a share of counts, which NaN outputs alone do
+    not make NaN (an argmax of NaN still names a class)."""
+    accuracies = [name for name in names if metric_kind(name) == "accuracy"]
+    if not accuracies:
+        return ""
+    return (f" {join_names(accuracies)} {verb(len(accuracies), 'is', 'are')} a share of counts, "
+            "which NaN outputs alone do not turn NaN: the computation itself returned NaN "
+            "(the device or runtime, or the metric's reduction), not only the data.")
+
+
+def _metric_non_finite_finding(claim: evidence.NonFiniteOnset, word: str,
+                               when: str) -> Finding:
+    """Only training metrics that are no loss are non-finite while the loss is finite."""
+    at_onset = claim.metrics_at_onset
+    losses = join_names(claim.training_loss_finite_at_onset)
+    explanation = (
+        f"{join_names(at_onset)} {verb(len(at_onset), 'is', 'are')} {word} {when}, while "
+        f"{losses} stayed finite at that epoch: weights that had turned NaN would make the "
+        f"loss NaN too, so the {'metric' if len(at_onset) == 1 else 'metrics'} computed "
+        f"{word} on finite predictions. Consistent with a 0/0 in the metric (a Dice or IoU "
+        "without a smoothing term on a batch with no foreground, one NaN batch making the "
+        "epoch's running mean NaN) or with the metric's implementation (a library version)."
+        + _accuracy_reading(at_onset))
+    return finding(
+        ids.NON_FINITE, claim,
+        title=f"{claim.run}: {join_names(at_onset)} became {word} at epoch "
+              f"{claim.onset_epoch}; the loss stayed finite",
+        explanation=explanation,
+        fix=("Give the metric a smoothing term (or compute it over the whole set, not per "
+             "batch), or try another version of the library that provides it; the model's "
+             "training is not shown to be at fault."))
 
 
 def _validation_non_finite_finding(claim: evidence.NonFiniteOnset, word: str,
