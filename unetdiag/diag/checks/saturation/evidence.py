@@ -417,6 +417,11 @@ class TrainValGap(MetricsClaim):
     ``lead``: the gap said first: the overlap score (Dice, IoU) with the largest relative
     gap when training scores above validation, else the first gap.
     ``stop_earlier``: whether the run is long enough for "stop earlier" to mean anything.
+    ``mixed``: per family of one score at several thresholds (``dice``, ``dice_60``), the
+    members training scores above validation and those validation scores above training,
+    when both exist: no consistent gap, so none of them makes the finding a warning.
+    ``within_swing``: scores whose last-epoch gap is no larger than their series' typical
+    change from one epoch to the next (left out of the gaps: one draw of the noise).
     """
 
     diverged: list[str]
@@ -425,6 +430,8 @@ class TrainValGap(MetricsClaim):
     no_overlap: list[str] = field(default_factory=list)
     lead: str = field(default="", metadata=NOT_REPORTED)
     stop_earlier: bool = field(default=True, metadata=NOT_REPORTED)
+    mixed: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    within_swing: dict[str, dict] = field(default_factory=dict)
 
     @property
     def overfit(self) -> bool:
