@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
 from unetdiag.diag.logs.model import LogFormatError, RunLog, unique_names
+from unetdiag.diag.logs.notes import evaluate_note, line_span
 from unetdiag.diag.logs.progress import (
     ProgressLine,
     drawn_lines,
@@ -68,27 +69,6 @@ def _renamed_by_suffix(before: set[str], after: set[str]) -> list[str]:
     added, removed = after - before, before - after
     stems = {_SESSION_SUFFIX_RE.sub("", name) for name in removed}
     return sorted(name for name in added if _SESSION_SUFFIX_RE.sub("", name) in stems)
-
-
-def _line_span(numbers: list[int]) -> str:
-    """``4-6`` for consecutive line numbers, else ``4, 7, 9``."""
-    if numbers == list(range(numbers[0], numbers[0] + len(numbers))) and len(numbers) > 1:
-        return f"{numbers[0]}-{numbers[-1]}"
-    return ", ".join(map(str, numbers))
-
-
-def _evaluate_note(number: int, evaluated: ProgressLine, closing: ProgressLine,
-                   label: str) -> str:
-    """A note on an evaluate() summary printed after an epoch's closing line: its values,
-    and how far its loss is from the epoch's validation loss (a test set prepared unlike
-    the validation data shows here)."""
-    values = ", ".join(f"{name} {value:.6g}" for name, value in evaluated.metrics.items())
-    note = (f"line {number}: a summary after {label}'s closing line, read as no epoch "
-            f"(evaluate() output?): {values}")
-    loss, val_loss = evaluated.metrics.get("loss"), closing.metrics.get("val_loss")
-    if loss is not None and val_loss and val_loss > 0 and loss / val_loss >= 10:
-        note += f", {loss / val_loss:,.0f}x the epoch's val_loss {val_loss:.4g}"
-    return note
 
 
 @dataclass
@@ -206,7 +186,7 @@ class _ConsoleReader:
                                  "not in the log, and no closed epoch 2 confirms it)")
             if run.bare_lines:
                 run.notes.append(
-                    f"line(s) {_line_span(run.bare_lines)} hold nothing but 'name: value' pairs "
+                    f"line(s) {line_span(run.bare_lines)} hold nothing but 'name: value' pairs "
                     "(no 'Epoch i/N' header, step counter or time): read as consecutive epochs "
                     "in file order, counted from 1")
             if run.repeated_headers:
@@ -539,7 +519,7 @@ class _ConsoleReader:
             if other_number > number and (other.target != chosen.target
                                           or set(other.metrics) != set(chosen.metrics)
                                           or other_number in others):
-                run.notes.append(_evaluate_note(other_number, other, chosen, label))
+                run.notes.append(evaluate_note(other_number, other, chosen, label))
         if chosen.damaged:
             unread = ", ".join(map(repr, chosen.damaged))
             run.notes.append(f"line {number}: could not read {unread}")
