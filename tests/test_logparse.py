@@ -1021,3 +1021,18 @@ def test_a_nan_at_the_only_step_shown_is_not_said_to_turn_nan_there():
     [run] = parse_console(bar)
     note = next(note for note in run.notes if "no epoch finished" in note)
     assert "iou NaN already at step 115, the first step shown" in note
+
+
+def test_a_model_cards_markdown_table_of_epochs_is_read(tmp_path):
+    # merve/deeplab-v3's Hugging Face model card (refused before pass 9)
+    card = tmp_path / "README.md"
+    card.write_text(
+        " ## Training Metrics\n\n"
+        "| Epochs | Train Loss | Train Accuracy | Validation Loss | Validation Accuracy |\n"
+        " |--- |--- |--- |--- |--- |\n| 1| 1.206|  0.636|  2.55|  0.555| \n"
+        "| 2| 0.957|  0.696|  2.671|  0.598| \n ## Model Plot\n")
+    [run] = parse_log(card)
+    assert run.epoch_numbers == [1, 2]
+    assert run.series("val_loss").tolist() == [2.55, 2.671]
+    assert run.series("accuracy").tolist() == [0.636, 0.696]
+    assert any("Markdown table at line 3" in note for note in run.notes)

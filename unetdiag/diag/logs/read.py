@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from unetdiag.diag.logs.console import parse_console
+from unetdiag.diag.logs.markdown_table import markdown_epoch_table
 from unetdiag.diag.logs.model import LogFormatError, RunLog
 from unetdiag.diag.logs.notebook import notebook_outputs
 from unetdiag.diag.logs.progress import has_epoch_header, is_progress_line
@@ -179,7 +180,7 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
             except LogFormatError:
                 raise UserError(f"{path}: {error}") from None
         else:
-            runs = embedded_history(text)
+            runs = embedded_history(text) or markdown_epoch_table(text)
             if not runs:
                 raise UserError(f"{path}: {error}; {_KINDS_HINT}") from None
     for run in runs:
