@@ -67,6 +67,9 @@ def test_a_loss_named_after_dice_within_minus_one_and_zero_is_negated_dice():
     # below -1 it is label evidence again
     broken = dict(NEGATED_DICE, dice_coef_loss=[-1.6, -1.9])
     assert _found(check_series("run", broken), "saturation.negative_loss")
+    # and so is a Dice above 1 beside it: 1 - Dice with labels above 1 fits as well
+    above = dict(NEGATED_DICE, dice_coef=[1.8069, 1.8101])
+    assert not _found(check_series("run", above), "saturation.negative_loss_scores_in_range")
 
 
 def test_a_nan_only_a_metric_shows_is_the_metrics_not_the_weights():
