@@ -132,8 +132,8 @@ def _negative_losses(run: str, series: Series, tolerance: float,
                 or _is_negated_score(name, item, series, tolerance)):
             continue
         scores_above_one = any(  # then 1 - Dice with labels above 1 fits as well
-            (score.values[score.finite] > 1 + slack).any()
-            for score in _same_phase_scores(name, series).values())
+            (score.values[score.finite] > 1 + slack).any() for score_name, score in
+            series.items() if metric_kind(score_name) in ("dice", "iou"))
         if not pinned and not scores_above_one and _negated_by_name(name, finite, slack):
             value, epoch = _extreme(item, above=False)
             negated[name] = {"min": value, "epoch_of_min": epoch, "max": float(finite.max())}
