@@ -766,6 +766,11 @@ def test_a_label_read_as_foreground_on_one_scale_and_background_on_another_is_na
             "in the uint8 masks (6)") in mixed.explanation
     assert mixed.evidence["read_two_ways"] == [
         {"value": 1, "foreground_on": ["binary"], "background_on": ["uint8"]}]
+    # the dark class as foreground turns both readings, and the words follow the data
+    dark = found(audit_folders(tmp_path, policy=MaskPolicy(polarity="dark")), "mask.mixed_scales")
+    assert ("stored value 1 is read as foreground in the uint8 masks (6) and as background in "
+            "the binary masks (6): it lies on the other side of each scale's midpoint"
+            ) in dark.explanation
 
 
 def test_a_value_policy_that_reads_every_scale_makes_mixed_scales_info(tmp_path):

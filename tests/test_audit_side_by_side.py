@@ -71,8 +71,8 @@ def test_supervisely_human_masks_are_named_as_pictures_not_a_size_mismatch(tmp_p
     pictures = finding(report, "pairing.mask_is_side_by_side")
     assert pictures.severity is Severity.ERROR and pictures.evidence["masks"] == 6
     assert pictures.title == ("6 masks are their images and a second picture side by side "
-                              "(twice as wide, left half equal to the image): visualisations, "
-                              "not label masks")
+                              "(twice as wide, left half equal to the image): pictures, not "
+                              "label masks")
     assert report.headline.startswith(pictures.title + ".")
     assert str(root / "masks_machine") in pictures.fix
     for row in pictures.evidence["per_file"]:

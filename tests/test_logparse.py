@@ -844,6 +844,10 @@ def test_a_short_csvlogger_file_with_na_cells_and_a_row_cut_short_is_read(tmp_pa
     assert [epoch.get("val_loss") for epoch in run.epochs] == [None, 0.4, None]
     assert any("'NA' in column(s) val_loss, read as not logged" in note for note in run.notes)
     assert any("row 5 has 2 fields" in note for note in run.notes)
+    # only the file's last row may be short: a ragged row before it is no killed run's
+    middle = tmp_path / "middle.log"
+    middle.write_text("epoch,loss,val_loss\n0,0.6,0.5\n1,0.5\n2,0.45,0.4\n3,0.4,0.3\n")
+    assert detect_kind(middle.read_text()) == "console"
 
 
 def test_a_keras_3_bar_redrawn_after_a_callback_message_is_the_closing_line(tmp_path):
@@ -957,3 +961,78 @@ def test_a_run_that_restored_its_best_weights_is_not_told_to_keep_them(tmp_path)
                 if f.id == "saturation.validation_loss_rising"]
     assert "the run restored epoch 2's weights when it stopped" in rising.explanation
     assert "restore_best_weights" not in rising.fix and rising.evidence["restored_epoch"] == 2
+
+
+# --- pass 9 (docs/real-logs.md) ---------------------------------------------------------
+
+def test_an_evaluate_line_with_the_epochs_step_count_does_not_replace_the_epoch():
+    # keras-core#555: no validation, so evaluate() prints the same names and the same 32
+    # steps right after epoch 3/3's closing line; Keras 2 prints alike
+    for bar in ("32/32 ━━━━━━━━━━━━━━━━━━━━", "32/32 [==============================]"):
+        text = (f"Epoch 1/2\n{bar} 0s 4ms/step - mean_absolute_error: 0.4075 - loss: 0.1271\n"
+                f"Epoch 2/2\n{bar} 0s 4ms/step - mean_absolute_error: 0.3776 - loss: 0.1010\n"
+                f"{bar} 0s 2ms/step - mean_absolute_error: 0.8608 - loss: 0.9672\n"
+                "Traceback (most recent call last):\n")
+        [run] = parse_console(text)
+        assert run.series("loss").tolist() == [0.1271, 0.1010]
+        assert any("line 5" in note and "evaluate()" in note and "0.9672" in note
+                   for note in run.notes)
+
+
+def test_early_stopping_names_the_epoch_of_the_closing_line_before_it():
+    # ruixiao85/LungNeuralNet's README: the lines of epochs 1-4 were elided with '...'
+    text = ("Training 1/3 for SevereInflammation_1.0_512x512_unet_loss_bce_dice\nEpoch 1/12\n"
+            " 1/38 [..............................] - ETA: 3s - loss: 0.8592 - dice: 0.0688\n"
+            "...\n38/38 [==============================] - 4s 116ms/step - loss: 0.3738 - "
+            "dice: 0.4963 - val_loss: 0.3450 - val_dice: 0.5381\nEpoch 00005: early stopping\n")
+    [run] = parse_console(text)
+    assert run.epoch_numbers == [5]
+    assert run.name == "SevereInflammation_1.0_512x512_unet_loss_bce_dice"
+    assert any("EarlyStopping names epoch 5" in note for note in run.notes)
+
+
+def test_prose_and_counters_after_training_are_no_run_names():
+    line = "7/7 [==============================] - 7s 1s/step - loss: 0.05 - val_loss: 0.03\n"
+    folds = parse_console("    training for fold 1\n    compiling model...\n    fitting model...\n"
+                          f"Epoch 1/1\n{line}training for fold 2\nfitting model...\n"
+                          f"Epoch 1/1\n{line}")
+    assert [run.name for run in folds] == ["fold 1", "fold 2"]
+    [run] = parse_console(f"Train another 2 epoch with jaccard_distance_loss.\nEpoch 1/1\n{line}")
+    assert run.name == "run 1"
+
+
+def test_a_notebooks_json_is_read_by_the_text_its_cells_printed(tmp_path):
+    closing = ('100/100 [==============================] - 206s 2s/step - loss: 0.8430 - '
+               'iou_score: 0.6974 - val_loss: 0.8502 - val_iou_score: 0.6970')
+    cell = {"cell_type": "code", "source": ["history = model.fit(x, y)\n"], "outputs": [
+        {"output_type": "stream", "name": "stdout", "text": ["Epoch 1/1\n", closing + "\n"]}]}
+    whole = tmp_path / "whole.ipynb"
+    whole.write_text(json.dumps({"cells": [cell], "nbformat": 4}, indent=1))
+    piece = tmp_path / "piece.log"  # one cell pasted, no valid JSON document
+    piece.write_text(json.dumps(cell, indent=2)[:-2] + ",\n")
+    for path in (whole, piece):
+        [run] = parse_log(path)
+        assert run.series("val_iou_score").tolist() == [0.697], path.name
+        assert any("notebook's cells printed" in note for note in run.notes)
+
+
+def test_a_nan_at_the_only_step_shown_is_not_said_to_turn_nan_there():
+    bar = " 115/6740 ━━━━━━━━━━━━━━━━━━━━ 2:01:30 1s/step - iou: nan - loss: 0.0234\n"
+    [run] = parse_console(bar)
+    note = next(note for note in run.notes if "no epoch finished" in note)
+    assert "iou NaN already at step 115, the first step shown" in note
+
+
+def test_a_model_cards_markdown_table_of_epochs_is_read(tmp_path):
+    # merve/deeplab-v3's Hugging Face model card (refused before pass 9)
+    card = tmp_path / "README.md"
+    card.write_text(
+        " ## Training Metrics\n\n"
+        "| Epochs | Train Loss | Train Accuracy | Validation Loss | Validation Accuracy |\n"
+        " |--- |--- |--- |--- |--- |\n| 1| 1.206|  0.636|  2.55|  0.555| \n"
+        "| 2| 0.957|  0.696|  2.671|  0.598| \n ## Model Plot\n")
+    [run] = parse_log(card)
+    assert run.epoch_numbers == [1, 2]
+    assert run.series("val_loss").tolist() == [2.55, 2.671]
+    assert run.series("accuracy").tolist() == [0.636, 0.696]
+    assert any("Markdown table at line 3" in note for note in run.notes)

@@ -354,6 +354,7 @@ def test_a_sibling_folder_of_masks_with_the_same_names_is_named(tmp_path):
     assert sibling.title == ("rightMask/ beside leftMask/ holds masks of the same 6 names: if "
                              "each set is one part of the object, merge them")
     assert "merge them into one mask per image" in sibling.fix
+    assert "the names alone do not tell which" in sibling.explanation
 
 
 def test_a_mask_folder_of_parts_is_refused_with_the_flags(tmp_path):

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from scipy import fft
 
 from unetdiag.diag.audit.similarity import colour_channels
 from unetdiag.diag.data.reading import LUMA_WEIGHTS
@@ -140,8 +139,8 @@ def _windowed(spectrum: np.ndarray, other: np.ndarray, shape: tuple[int, int],
               reach: int) -> np.ndarray:
     """``score[reach + dy, reach + dx] = sum(edges at x + (dy, dx) * other at x)`` for
     ``|dy|, |dx| <= reach``, where ``spectrum`` is the edges' spectrum at ``shape``."""
-    product = spectrum * np.conj(fft.rfft2(other, shape))
-    correlation = fft.irfft2(product, shape)
+    product = spectrum * np.conj(np.fft.rfft2(other, shape))
+    correlation = np.fft.irfft2(product, shape)
     offsets = np.arange(-reach, reach + 1)
     return correlation[np.ix_(offsets % shape[0], offsets % shape[1])]
 
@@ -204,7 +203,7 @@ def measure_alignment(image_values: np.ndarray, image_mode: str,
         return Alignment()
     shape = edges.shape
     reach = max(ALIGNED_RADIUS + 1, int(min(shape) * SHIFT_FRACTION))
-    spectrum = fft.rfft2(edges, shape)
+    spectrum = np.fft.rfft2(edges, shape)
     # the edges at x + k match the outline at x: the mask is offset by -k from its image
     scores = _windowed(spectrum, variants[0], shape, reach)[::-1, ::-1] / norms[0]
     near = slice(reach - ALIGNED_RADIUS, reach + ALIGNED_RADIUS + 1)

@@ -185,7 +185,8 @@ def _mixed_scales(tally: AuditTally, policy: MaskPolicy) -> Finding | None:
                 f" That splits a label here: stored value {value:g} is read as foreground in "
                 f"the {join_names(on)} masks ({sum(per_scale[scale] for scale in on)}) and "
                 f"as background in the {join_names(off)} masks "
-                f"({sum(per_scale[scale] for scale in off)}), whose midpoint lies above it"
+                f"({sum(per_scale[scale] for scale in off)}): it lies on the other side of "
+                "each scale's midpoint"
                 + (f"; so are {join_names([f'{other:g}' for other, _, _ in split[1:]])}"
                    if len(split) > 1 else "")
                 + ". When the values are class numbers, name them with --foreground-values.")

@@ -51,6 +51,7 @@ from typing import Any, Literal
 
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data import pairing_findings as words
+from unetdiag.diag.data import pairing_pages as page_words
 from unetdiag.diag.data.companions import files_of, named_companions
 from unetdiag.diag.data.folders import (
     Listing,
@@ -534,12 +535,12 @@ def _rule_findings(matching: _Matching, inference: Inference | None, rule: Pairi
         findings.append(words.companion_files(matching.companions, len(matching.pairs),
                                               masks_dir))
     if paged.paged:
-        findings.append(words.stack_pages(paged.paged, len(paged.pairs),
+        findings.append(page_words.stack_pages(paged.paged, len(paged.pairs),
                                           whole_cases=rule.layout == "case folders"))
     if paged.mismatched:
-        findings.append(words.stack_mismatch(paged.mismatched))
+        findings.append(page_words.stack_mismatch(paged.mismatched))
     if paged.skipped:
-        findings.append(words.overview_pages(paged.skipped))
+        findings.append(page_words.overview_pages(paged.skipped))
     return findings
 
 
@@ -592,7 +593,7 @@ def _no_pairs_message(matching: _Matching, images_dir: Path, masks_dir: Path | N
                     f"({names}{more})")
     return (f"{message}; {words.where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}"
             f"{hint}{words.unreadable_masks_hint(ignored, files, suffixes)}"
-            f"{words.stacks_hint(stacks_among(files))}"
+            f"{page_words.stacks_hint(stacks_among(files))}"
             f"{words.companions_hint(matching.companions)}"
             f"{rle_hint([*ignored, *csv_files(images_dir.parent)])}")
 

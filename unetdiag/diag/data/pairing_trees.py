@@ -361,9 +361,12 @@ def sibling_masks(masks_dir: Path, siblings: Sequence[tuple[Path, int]],
         f"{masks_dir}. Datasets that label an object in parts keep one folder per part under "
         "the same names (Montgomery's ManualMask/leftMask/ and rightMask/, one lung each): "
         "trained on one folder, the other part is taught as background. They may also be "
-        "another annotator's masks of the same objects.",
+        "another annotator's masks of the same objects, or masks of something else in the "
+        "same images (DRIVE's field-of-view masks beside its vessel masks); the names alone "
+        "do not tell which.",
         f"If each set is one part of the object, merge them into one mask per image (their "
         f"union: numpy.maximum of the two) into a new folder and pass it as --masks. If "
-        f"{first.name}/ holds other annotations of the same objects, nothing to do.",
+        f"{first.name}/ holds other annotations of the same objects, or another region (a "
+        "field of view), nothing to do.",
         {"folders": [str(path) for path, _ in siblings],
          "shared_names": [held for _, held in siblings], "pairs": pair_count}, [])

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
 from unetdiag.diag.logs.model import LogFormatError, RunLog, unique_names
+from unetdiag.diag.logs.notes import evaluate_note, line_span
 from unetdiag.diag.logs.progress import (
     ProgressLine,
     drawn_lines,
@@ -43,26 +44,16 @@ from unetdiag.diag.logs.progress import (
     parse_progress,
     restored_best_epoch,
 )
+from unetdiag.diag.logs.run_names import header_name
 
 # How Keras prints a metric value: "%.4f" above 1e-3 in magnitude, "%.4e" below; nan, inf.
 #: A callback's message about an epoch: ``Epoch 00086: val_loss did not improve`` (Keras 2),
 #: ``Epoch 86: ...`` (Keras 3), printed as the epoch ends.
 _CALLBACK_EPOCH_RE = re.compile(r"^Epoch (\d+): ")
+#: EarlyStopping's message as training ends, naming the last epoch run (Keras 2 and 3).
+_EARLY_STOP_RE = re.compile(r"^Epoch (\d+): early stopping", re.IGNORECASE)
 _KERAS_VALUE_RE = re.compile(r"^(?:-?\d+\.\d{4}|-?\d\.\d{4}e[-+]\d{2,3}|-?nan|-?inf)$",
                              re.IGNORECASE)
-# A line that introduces a run: "Training MP_Tr_BCE on /GPU:0...", "=== Run: unet_bce ===".
-_HEADER_RE = re.compile(
-    r"^[\W_]*(?:training|train|fitting|fit|running|run|variant|experiment|config(?:uration)?)"
-    r"\b\s*[:=#-]?\s*[\"'`]?(?P<name>[A-Za-z0-9_][\w.+\-]*)", re.IGNORECASE)
-_HEADER_STOPWORDS = frozenset((
-    "on", "for", "with", "the", "a", "an", "of", "in", "to", "is", "was", "model", "models",
-    "samples", "steps", "data", "dataset", "set", "started", "starting", "start", "finished",
-    "done", "complete", "completed", "took", "time", "loop", "script", "logs", "log", "epoch",
-    "epochs", "and", "or", "using", "will", "summary", "results", "result", "history",
-    "progress", "output", "details", "curves", "process"))
-#: A Markdown heading (``## Training Summary:``, ``#### Training Same CNN ...``) is prose
-#: around a pasted log: a plain word after it is no run's name.
-_MARKDOWN_HEADING_RE = re.compile(r"^#{1,6}\s")
 #: A section heading (``## share_bottom_model``) before a summary with no 'Epoch' header:
 #: another model's fit follows. (One ``#`` is also a script's comment mark.)
 _SECTION_HEADING_RE = re.compile(r"^#{2,6}\s+\S")
@@ -70,18 +61,6 @@ _SECTION_HEADING_RE = re.compile(r"^#{2,6}\s+\S")
 _SESSION_SUFFIX_RE = re.compile(r"_\d+$")
 #: The metric the learning rate is recorded under when the log prints its cuts.
 LEARNING_RATE_KEY = "lr"
-
-
-def _header_name(text: str) -> str | None:
-    match = _HEADER_RE.match(text)
-    if match is None or match["name"].lower() in _HEADER_STOPWORDS:
-        return None
-    name = match["name"].rstrip(".:-")
-    # a plain word after a Markdown heading's "Training" is prose; a banner printed by a
-    # script ("### Training unet_bce ###") names its run with an identifier
-    if _MARKDOWN_HEADING_RE.match(text) and name.isalpha():
-        return None
-    return name
 
 
 def _renamed_by_suffix(before: set[str], after: set[str]) -> list[str]:
@@ -92,27 +71,6 @@ def _renamed_by_suffix(before: set[str], after: set[str]) -> list[str]:
     return sorted(name for name in added if _SESSION_SUFFIX_RE.sub("", name) in stems)
 
 
-def _line_span(numbers: list[int]) -> str:
-    """``4-6`` for consecutive line numbers, else ``4, 7, 9``."""
-    if numbers == list(range(numbers[0], numbers[0] + len(numbers))) and len(numbers) > 1:
-        return f"{numbers[0]}-{numbers[-1]}"
-    return ", ".join(map(str, numbers))
-
-
-def _evaluate_note(number: int, evaluated: ProgressLine, closing: ProgressLine,
-                   label: str) -> str:
-    """A note on an evaluate() summary printed after an epoch's closing line: its values,
-    and how far its loss is from the epoch's validation loss (a test set prepared unlike
-    the validation data shows here)."""
-    values = ", ".join(f"{name} {value:.6g}" for name, value in evaluated.metrics.items())
-    note = (f"line {number}: a summary after {label}'s closing line, read as no epoch "
-            f"(evaluate() output?): {values}")
-    loss, val_loss = evaluated.metrics.get("loss"), closing.metrics.get("val_loss")
-    if loss is not None and val_loss and val_loss > 0 and loss / val_loss >= 10:
-        note += f", {loss / val_loss:,.0f}x the epoch's val_loss {val_loss:.4g}"
-    return note
-
-
 @dataclass
 class _Partial:
     """The progress drawings of an epoch that has not finished (yet)."""
@@ -120,8 +78,11 @@ class _Partial:
     line: int
     last: ProgressLine | None = None
     nan_from_step: dict[str, int] = field(default_factory=dict)
+    first_step: int | None = None  # the step of the first drawing in the log
 
     def add(self, progress: ProgressLine) -> None:
+        if self.last is None:
+            self.first_step = progress.current
         self.last = progress
         for name in progress.nan_metrics():
             self.nan_from_step.setdefault(name, progress.current or 0)
@@ -175,6 +136,7 @@ class _EpochBlock:
     finals: list[tuple[int, ProgressLine]] = field(default_factory=list)
     partial: _Partial | None = None
     learning_rate: float | None = None  # as the last cut before the epoch began left it
+    messages: list[int] = field(default_factory=list)  # lines of other text in the block
 
 
 class _ConsoleReader:
@@ -224,7 +186,7 @@ class _ConsoleReader:
                                  "not in the log, and no closed epoch 2 confirms it)")
             if run.bare_lines:
                 run.notes.append(
-                    f"line(s) {_line_span(run.bare_lines)} hold nothing but 'name: value' pairs "
+                    f"line(s) {line_span(run.bare_lines)} hold nothing but 'name: value' pairs "
                     "(no 'Epoch i/N' header, step counter or time): read as consecutive epochs "
                     "in file order, counted from 1")
             if run.repeated_headers:
@@ -267,6 +229,9 @@ class _ConsoleReader:
         named = _CALLBACK_EPOCH_RE.match(text)
         if named is not None:
             self.callback_epoch, self.callback_line = int(named[1]), number
+        if self.block is not None:
+            self.block.messages.append(number)
+            self._stopped_at(number, text)
         if _SECTION_HEADING_RE.match(text):
             self.heading_line = number
         closed = finished_bar(text)
@@ -276,7 +241,7 @@ class _ConsoleReader:
         if cut_to is not None:
             self.learning_rate = cut_to
             return
-        name = _header_name(text)
+        name = header_name(text)
         if name is not None:
             self.pending_name = name
 
@@ -355,6 +320,23 @@ class _ConsoleReader:
                    "(TensorFlow 2 prints such a message before the epoch's closing line; "
                    f"Keras 2.2 and older print it after, which would make this epoch {index + 1})")
         return index
+
+    def _stopped_at(self, number: int, text: str) -> None:
+        """``Epoch 00005: early stopping`` right after the closing line of a block whose
+        header said an earlier epoch: EarlyStopping names the last epoch run, so the epochs
+        between were left out of the log (a README's ``...``); the block is that epoch."""
+        stopped = _EARLY_STOP_RE.match(text)
+        block = self.block
+        if (stopped is None or block is None or not block.finals or block.index is None
+                or int(stopped[1]) <= block.index or block.messages[:-1]
+                and block.messages[-2] > block.finals[-1][0]):
+            return
+        index = int(stopped[1])
+        self._note(f"line {number}: EarlyStopping names epoch {index} as the last one run; the "
+                   f"closing line before it (line {block.finals[-1][0]}), under 'Epoch "
+                   f"{block.index}/{block.total}', was read as epoch {index} (the lines of the "
+                   "epochs between are not in the log)")
+        block.index = index
 
     def _second_summary(self, progress: ProgressLine) -> bool:
         """A closing line with the validation metrics of a closing line already in the
@@ -519,14 +501,25 @@ class _ConsoleReader:
         # The closing line carries the most values (train + validation); of drawings alike
         # (Keras 3 redraws the bar after a callback's message) the last is the closing one.
         # An evaluate() bar printed later carries fewer values or counts other steps.
+        # A later drawing alike replaces the first only when it repeats its values or a
+        # message came between them; right after it with other values, it is evaluate()'s
+        # (keras-core#555: 32/32 steps, loss 0.9672 after the epoch's 0.1010).
         most = max(len(final.metrics) for _, final in block.finals)
         full = [item for item in block.finals if len(item[1].metrics) == most]
         same_steps = [item for item in full if item[1].target == block.finals[0][1].target]
-        number, chosen = (same_steps or full)[-1]
+        number, chosen = (same_steps or full)[0]
+        others = []
+        for other_number, other in (same_steps or full)[1:]:
+            if other.metrics == chosen.metrics or any(
+                    number < line < other_number for line in block.messages):
+                number, chosen = other_number, other
+            else:
+                others.append(other_number)
         for other_number, other in block.finals:
             if other_number > number and (other.target != chosen.target
-                                          or set(other.metrics) != set(chosen.metrics)):
-                run.notes.append(_evaluate_note(other_number, other, chosen, label))
+                                          or set(other.metrics) != set(chosen.metrics)
+                                          or other_number in others):
+                run.notes.append(evaluate_note(other_number, other, chosen, label))
         if chosen.damaged:
             unread = ", ".join(map(repr, chosen.damaged))
             run.notes.append(f"line {number}: could not read {unread}")
@@ -566,7 +559,9 @@ class _ConsoleReader:
         by_step: dict[int, list[str]] = {}
         for name, step in partial.nan_from_step.items():
             by_step.setdefault(step, []).append(name)
-        note += "".join(f"; {', '.join(names)} turned NaN at step {step}"
+        note += "".join(f"; {', '.join(names)} "
+                        + (f"NaN already at step {step}, the first step shown"
+                           if step == partial.first_step else f"turned NaN at step {step}")
                         for step, names in sorted(by_step.items()))
         run.notes.append(note)
 

@@ -20,7 +20,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from unetdiag.diag.logs.console import parse_console
+from unetdiag.diag.logs.markdown_table import markdown_epoch_table
 from unetdiag.diag.logs.model import LogFormatError, RunLog
+from unetdiag.diag.logs.notebook import notebook_outputs
 from unetdiag.diag.logs.progress import has_epoch_header, is_progress_line
 from unetdiag.diag.logs.tabular import csv_rows, history_data, parse_csv, parse_history_json
 from unetdiag.diag.logs.tqdm_bar import epoch_bars
@@ -77,16 +79,18 @@ def _decode_without_bom(data: bytes, path: Path) -> str:
 
 def _looks_like_csv(text: str) -> bool:
     """A table: the first rows split into the same number (>= 2) of fields as the header,
-    but for one (a row cut short when the run was killed is skipped by the parser)."""
-    lines = [line for line in text[:SNIFF_BYTES].splitlines() if line.strip()][:5]
+    but for the file's last row (cut short when the run was killed; the parser skips it)."""
+    every_line = [line for line in text[:SNIFF_BYTES].splitlines() if line.strip()]
+    lines = every_line[:5]
     if not lines:
         return False
     rows = csv_rows(lines)
     if len(rows) == 1:  # a CSVLogger header before the first epoch ended
         return len(rows[0]) >= 2 and "epoch" in (cell.strip().lower() for cell in rows[0])
     width = len(rows[0])
-    ragged = sum(len(row) != width for row in rows[1:])
-    return (width >= 2 and ragged <= (1 if len(rows) > 2 else 0)
+    ragged = [number for number, row in enumerate(rows) if len(row) != width]
+    last_of_file = len(text) <= SNIFF_BYTES and len(every_line) == len(rows) > 2
+    return (width >= 2 and (not ragged or (ragged == [len(rows) - 1] and last_of_file))
             and not is_progress_line(lines[1]))
 
 
@@ -143,6 +147,18 @@ def parse_log(path: Path | str) -> list[RunLog]:
     """
     path = Path(path)
     text = read_log_text(path)
+    printed = notebook_outputs(text[:SNIFF_BYTES]) and notebook_outputs(text)
+    if printed:  # a notebook's JSON: the text its cells printed, without the JSON quoting
+        runs = parse_log_text(printed, path)
+        for run in runs:
+            run.notes.append("read the text the notebook's cells printed (line numbers count "
+                             "the lines of that text, not of the file)")
+        return runs
+    return parse_log_text(text, path)
+
+
+def parse_log_text(text: str, path: Path) -> list[RunLog]:
+    """The runs of ``text``, read from the file at ``path`` (see :func:`parse_log`)."""
     if _TQDM_POSTFIX_RE.search(text[:SNIFF_BYTES]) and not has_epoch_header(text):
         runs = epoch_bars(text)
         if runs:
@@ -164,7 +180,7 @@ def parse_log(path: Path | str) -> list[RunLog]:
             except LogFormatError:
                 raise UserError(f"{path}: {error}") from None
         else:
-            runs = embedded_history(text)
+            runs = embedded_history(text) or markdown_epoch_table(text)
             if not runs:
                 raise UserError(f"{path}: {error}; {_KINDS_HINT}") from None
     for run in runs:

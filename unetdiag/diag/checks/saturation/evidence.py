@@ -138,6 +138,15 @@ class NonFiniteOnset(Claim):
                 and bool(self.training_loss_finite_at_onset))
 
     @property
+    def metric_only(self) -> bool:
+        """Only training metrics that are no loss turn non-finite at the onset, and a
+        training loss is finite at that epoch: the metric's own computation, not the
+        weights (NaN weights make the loss NaN too)."""
+        return (not any(is_validation(name) or "loss" in name.lower()
+                        for name in self.metrics_at_onset)
+                and bool(self.training_loss_finite_at_onset))
+
+    @property
     def weights_finite(self) -> bool:
         """A training loss is finite at a later epoch: the weights were finite after the
         onset, which an update that made them NaN would not allow."""
@@ -206,6 +215,9 @@ class NegativeLossScoresInRange(MetricsClaim):
 
     scores: dict[str, dict]
     consistent_with: tuple[str, ...] = causes(Cause.LOSS_BELOW_ZERO_BY_DESIGN)
+    #: the losses are named after a score and within [-1, 0] at every epoch: -score (then
+    #: ``metrics`` also hold each one's max, and ``scores`` is empty)
+    negated_score: bool = False
 
     severity: ClassVar[Severity] = Severity.INFO
     assumptions: ClassVar[tuple[Assumption, ...]] = (Assumption.SAME_DATA,)
@@ -405,6 +417,11 @@ class TrainValGap(MetricsClaim):
     ``lead``: the gap said first: the overlap score (Dice, IoU) with the largest relative
     gap when training scores above validation, else the first gap.
     ``stop_earlier``: whether the run is long enough for "stop earlier" to mean anything.
+    ``mixed``: per family of one score at several thresholds (``dice``, ``dice_60``), the
+    members training scores above validation and those validation scores above training,
+    when both exist: no consistent gap, so none of them makes the finding a warning.
+    ``within_swing``: scores whose last-epoch gap is no larger than their series' typical
+    change from one epoch to the next (left out of the gaps: one draw of the noise).
     """
 
     diverged: list[str]
@@ -413,6 +430,8 @@ class TrainValGap(MetricsClaim):
     no_overlap: list[str] = field(default_factory=list)
     lead: str = field(default="", metadata=NOT_REPORTED)
     stop_earlier: bool = field(default=True, metadata=NOT_REPORTED)
+    mixed: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    within_swing: dict[str, dict] = field(default_factory=dict)
 
     @property
     def overfit(self) -> bool:

@@ -19,6 +19,7 @@ the binary pixel accuracy of those masks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -51,6 +52,8 @@ from unetdiag.diag.checks.saturation.metrics import (
 from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
 from unetdiag.diag.core.findings import Severity
 
+#: A loss named after an overlap score: ``dice_coef_loss``, ``neg_iou_loss``, ``f1_loss``.
+_SCORE_LOSS_RE = re.compile(r"(?i)(?=.*(?:dice|iou|jaccard|f1|f_?score))(?=.*loss)")
 #: The bound an accuracy puts on a soft score of each kind (binary labels, same images).
 SCORE_BOUNDS = {"dice": max_soft_dice, "iou": max_soft_iou}
 
@@ -90,6 +93,14 @@ def _is_negated_score(name: str, loss: MetricSeries, series: Series, tolerance: 
     return False
 
 
+def _negated_by_name(name: str, finite: np.ndarray, slack: float) -> bool:
+    """A loss named after a score (``dice_coef_loss``) whose every value is within [-1, 0]:
+    the range of -score for labels and predictions in [0, 1] (nuclei notebook: -0.8069 to
+    -0.8905). Labels on a 0-255 scale push a Dice above 1, so -Dice below -1."""
+    return (bool(_SCORE_LOSS_RE.search(name)) and finite.size > 0
+            and finite.max() <= slack and finite.min() >= -1 - slack)
+
+
 def _labels_pinned(series: Series, multiclass: bool) -> bool:
     """A binary accuracy below any constant predictor's: the labels, not the predictions."""
     if multiclass:
@@ -113,11 +124,19 @@ def _negative_losses(run: str, series: Series, tolerance: float,
     unexplained: dict[str, dict] = {}
     own: dict[str, dict] = {}
     own_scores: dict[str, dict] = {}
+    negated: dict[str, dict] = {}
     scores_out = scores_logged = False
     for name, item in series.items():
         finite = item.values[item.finite]
         if (metric_kind(name) != "loss" or not finite.size or finite.min() >= -slack
                 or _is_negated_score(name, item, series, tolerance)):
+            continue
+        scores_above_one = any(  # then 1 - Dice with labels above 1 fits as well
+            (score.values[score.finite] > 1 + slack).any() for score_name, score in
+            series.items() if metric_kind(score_name) in ("dice", "iou"))
+        if not pinned and not scores_above_one and _negated_by_name(name, finite, slack):
+            value, epoch = _extreme(item, above=False)
+            negated[name] = {"min": value, "epoch_of_min": epoch, "max": float(finite.max())}
             continue
         value, epoch = _extreme(item, above=False)
         numbers = {"min": value, "epoch_of_min": epoch,
@@ -147,6 +166,8 @@ def _negative_losses(run: str, series: Series, tolerance: float,
         claims.append(NegativeLoss(run, unexplained, found, scores_logged, severity))
     if own:
         claims.append(NegativeLossScoresInRange(run, own, own_scores))
+    if negated:
+        claims.append(NegativeLossScoresInRange(run, negated, {}, negated_score=True))
     return claims
 
 

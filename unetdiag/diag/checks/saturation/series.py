@@ -9,6 +9,7 @@ Each function measures one question and returns its typed claim (:mod:`.evidence
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Sequence
 
 import numpy as np
@@ -153,10 +154,13 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
     if not flat:
         return None
     for name, data in flat.items():
-        if is_validation(name) and metric_kind(name) == "loss":
+        if is_validation(name) and metric_kind(name) not in SCORE_KINDS:
             moving = _scores_still_moving(series, data["flat_epochs"], thresholds)
             if moving:  # the predictions change: the loss stopped moving at its decimals
                 data["scores_moving"] = moving
+            twin_range = _training_only(series, name, flat)
+            if twin_range:
+                data["training_only"] = twin_range
     uninformative = [
         name for name, data in flat.items()
         if metric_kind(name) == "accuracy" and data["value"] <= thresholds.uninformative_accuracy
@@ -166,7 +170,7 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
              and all(name in flat and not flat[name].get("schedule") for name in training))
     telling = [name for name in flat if name not in uninformative
                and not flat[name].get("schedule") and not flat[name].get("scores_moving")
-               and is_validation(name)]
+               and not flat[name].get("training_only") and is_validation(name)]
     known = [rate for rate in rates or () if rate is not None and math.isfinite(rate)]
     return FlatTail(run, flat, thresholds.flat_spread,
                     highest_learning_rate=max(known) if known else None,
@@ -175,6 +179,21 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
                     uninformative=uninformative, stuck=stuck, multiclass=multiclass,
                     severity=Severity.WARNING if telling or stuck else Severity.INFO,
                     moving_scores=_moving_scores(series, flat, thresholds))
+
+
+def _training_only(series: Series, name: str, flat: dict[str, dict]) -> list[float]:
+    """A validation series exactly 0 at every logged epoch whose training twin is not 0 and
+    not flat: a term the model adds only in training (CAR's class-aware regularisers,
+    ``g_1_orl``: 0.66 -> 0.27 in training, ``0.0000e+00`` in validation), no measurement of
+    the validation predictions. The twin's first and last finite values, else []."""
+    item = series[name]
+    twin = series.get(name[len(VALIDATION_PREFIX):])
+    values = item.values[item.logged]
+    if (twin is None or twin.name in flat or not values.size or (values != 0).any()
+            or not (twin.values[twin.finite] != 0).any()):
+        return []
+    finite = twin.values[twin.finite]
+    return [float(finite[0]), float(finite[-1])]
 
 
 def _scores_still_moving(series: Series, window: int, thresholds: SaturationThresholds
@@ -243,6 +262,8 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
     gaps: dict[str, dict] = {}
     diverged: list[str] = []
     no_overlap: list[str] = []
+    directions: dict[str, float] = {}  # overlap score -> train - validation at the last epoch
+    within_swing: dict[str, dict] = {}
     severity = Severity.INFO  # validation above training only
     for name, item in series.items():
         partner = series.get(VALIDATION_PREFIX + name)
@@ -285,7 +306,13 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
                 if _diverged(train, val, thresholds):
                     diverged.append(name)
         elif abs(train - val) > thresholds.gap_score:
+            swing = _gap_swing(item, partner, both)
+            if abs(train - val) <= swing:
+                within_swing[name] = {"train": train, "validation": val, "swing": swing}
+                continue
             gaps[name] = {"train": train, "validation": val, "gap": train - val, **epochs}
+            if kind in ("dice", "iou"):
+                directions[name] = train - val
             if train > val:
                 severity = Severity.WARNING
                 highest = float(partner.values[partner.finite].max())
@@ -293,16 +320,67 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
                         and train >= thresholds.learned_overlap_score):
                     gaps[name]["validation_highest"] = highest
                     no_overlap.append(name)
+        elif kind in ("dice", "iou"):
+            directions[name] = train - val
     if not gaps:
         return None
+    mixed = _mixed_directions(directions, thresholds)
+    mixed_names = {name for family in mixed.values() for names in family.values()
+                   for name in names}
+    if mixed_names and not any(
+            (gap.get("gap", 0) > 0 or "ratio" in gap) and name not in mixed_names
+            for name, gap in gaps.items()):
+        severity = Severity.INFO  # the only gaps run both ways within one score
     last_epoch = max(item.epoch(item.values.size - 1) for item in series.values()
                      if item.values.size)
     return TrainValGap(run, gaps, diverged, last_epoch, severity, no_overlap=no_overlap,
-                       lead=_lead_gap(gaps),
-                       stop_earlier=last_epoch >= thresholds.min_epochs_to_stop_earlier)
+                       lead=_lead_gap(gaps, mixed_names),
+                       stop_earlier=last_epoch >= thresholds.min_epochs_to_stop_earlier,
+                       mixed=mixed, within_swing=within_swing)
 
 
-def _lead_gap(gaps: dict[str, dict]) -> str:
+#: How many of the last epoch-to-epoch changes measure a series' swing.
+SWING_WINDOW = 10
+
+
+def _swing(item: MetricSeries, values: np.ndarray, positions: np.ndarray) -> float:
+    """The median absolute change of ``values`` (at ``positions`` of ``item``) between
+    consecutive epochs, over the last :data:`SWING_WINDOW` changes (0 with fewer than three)."""
+    changes = [abs(float(values[i + 1] - values[i])) for i in range(len(positions) - 1)
+               if item.epoch(int(positions[i + 1])) == item.epoch(int(positions[i])) + 1]
+    changes = changes[-SWING_WINDOW:]
+    return float(np.median(changes)) if len(changes) >= 3 else 0.0
+
+
+def _gap_swing(item: MetricSeries, partner: MetricSeries, both: np.ndarray) -> float:
+    """How much the gap training - validation typically changes from one epoch to the next
+    over the last epochs: a last-epoch gap no larger is one draw of the noise (ResUNet, 200
+    epochs: the Dice gap goes 0.09, -0.02, 0.10, -0.10, 0.13 over epochs 196-200)."""
+    return _swing(item, item.values[both] - partner.values[both], both)
+
+
+#: A score's threshold variants: ``dice_60`` and ``dice`` are one family.
+_THRESHOLD_SUFFIX_RE = re.compile(r"_\d+$")
+
+
+def _mixed_directions(directions: dict[str, float], thresholds: SaturationThresholds
+                      ) -> dict[str, dict[str, list[str]]]:
+    """Families of one overlap score at several thresholds in which training is above
+    validation for some members (by more than ``gap_score``) and below it for others (by
+    more than ``flat_spread``): LungNeuralNet, dice_60 0.52 vs 0.42 beside dice 0.50 vs 0.54."""
+    families: dict[str, list[str]] = {}
+    for name in directions:
+        families.setdefault(_THRESHOLD_SUFFIX_RE.sub("", name), []).append(name)
+    mixed = {}
+    for stem, names in families.items():
+        above = [n for n in names if directions[n] > thresholds.gap_score]
+        below = [n for n in names if directions[n] < -thresholds.flat_spread]
+        if above and below and len(names) > 1:
+            mixed[stem] = {"training_above": above, "validation_above": below}
+    return mixed
+
+
+def _lead_gap(gaps: dict[str, dict], mixed: Collection[str] = ()) -> str:
     """The gap to say first: of the Dice (else IoU) scores that training scores above
     validation, the one with the largest gap relative to its training value (accuracy is
     mostly background; mlcomp: accuracy 0.86 vs 0.74 beside Dice 0.69 vs 0.013), else the
@@ -310,7 +388,8 @@ def _lead_gap(gaps: dict[str, dict]) -> str:
     the larger relative gap, so comparing across the two would always pick IoU."""
     for kind in ("dice", "iou"):
         overlap = {name: gap["gap"] / gap["train"] for name, gap in gaps.items()
-                   if metric_kind(name) == kind and gap.get("gap", 0) > 0 and gap["train"] > 0}
+                   if metric_kind(name) == kind and gap.get("gap", 0) > 0 and gap["train"] > 0
+                   and name not in mixed}
         if overlap:
             return max(overlap, key=overlap.__getitem__)
     return next(iter(gaps))
@@ -319,8 +398,10 @@ def _lead_gap(gaps: dict[str, dict]) -> str:
 def still_improving(run: str, series: Series, thresholds: SaturationThresholds
                     ) -> StillImproving | None:
     """Validation Dice/IoU scores whose best value is their last one and which gained at least
-    ``thresholds.rising_gain`` over the last ``thresholds.rising_epochs`` epochs: the run
-    stopped before the curve flattened."""
+    ``thresholds.rising_gain`` over the last ``thresholds.rising_epochs`` epochs, and more
+    than the series' typical change from one epoch to the next (IRCAD fold 1: +0.045 at the
+    last epoch of a series that swings 0.39-0.83 is noise): the run stopped before the curve
+    flattened."""
     rising: dict[str, dict] = {}
     for name, item in series.items():
         if not is_validation(name) or metric_kind(name) not in ("dice", "iou"):
@@ -330,13 +411,30 @@ def still_improving(run: str, series: Series, thresholds: SaturationThresholds
             continue
         values = item.values[finite]
         last, earlier = float(values[-1]), float(values[-1 - thresholds.rising_epochs])
+        swing = _swing(item, values, finite)
         if (0.0 <= last <= 1.0 and last >= float(values.max())
-                and last - earlier >= thresholds.rising_gain):
+                and last - earlier >= thresholds.rising_gain and last - earlier > swing):
             rising[name] = {"last": last, "earlier": earlier, "gain": last - earlier,
                             "over_epochs": thresholds.rising_epochs,
                             "last_epoch": item.epoch(int(finite[-1])),
                             "epochs": int(finite.size)}
     return StillImproving(run, rising) if rising else None
+
+
+def _scores_better(series: Series, best_at: int, last_at: int,
+                   thresholds: SaturationThresholds) -> list[str]:
+    """Validation Dice/IoU scores higher at position ``last_at`` than at ``best_at`` (the
+    validation loss's best): a loss that rose while they did is no sign the model got worse
+    on the validation set (Colab notebook: val_loss 0.85 -> 1.07 while val_iou_score 0.702
+    -> 0.718)."""
+    better = []
+    for name, item in series.items():
+        if (is_validation(name) and metric_kind(name) in ("dice", "iou")
+                and last_at < item.values.size and item.finite[best_at]
+                and item.finite[last_at]
+                and item.values[last_at] > item.values[best_at] + thresholds.flat_spread):
+            better.append(name)
+    return better
 
 
 def _typical_change(values: np.ndarray) -> float:
@@ -387,7 +485,13 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
             continue
         training_at_best, training_last = (float(training.values[best_at]),
                                            float(training.values[last_at]))
-        falling = training_last <= training_at_best * (1 - thresholds.training_loss_fall)
+        # the fall, too, must exceed the training loss's own swing (ResUNet: 0.0582 -> 0.0468
+        # in a series that doubles and halves between epochs is no fall)
+        swing = _typical_change(training.values[best_at:last_at + 1])
+        falling = training_last <= training_at_best * min(1 - thresholds.training_loss_fall,
+                                                          1 / (1 + swing))
+        if _scores_better(series, best_at, last_at, thresholds):
+            continue  # the validation predictions got better by a score: not "worse"
         if not (np.isfinite(training_at_best) and falling) \
                 or _diverged(training_last, last, thresholds) \
                 or (item.logged & ~item.finite)[best_at:last_at + 1].any() \

@@ -49,7 +49,10 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
                          for epoch in claim.metrics[name].get("validation_non_finite_epochs", ())})
     after_one_epoch = bool(fitting) and all(claim.metrics[n]["epoch"] == 1 for n in fitting)
     no_overlap = bool(claim.no_overlap) and overfit and not after_one_epoch and not overflowed
-    if fitting:
+    mixed = claim.mixed and not overfit
+    if mixed:
+        explanation += _mixed_sentence(claim)
+    elif fitting:
         explanation += (
             _AFTER_ONE_EPOCH if overfit and after_one_epoch
             else _after_overflow(overflowed) if overfit and overflowed
@@ -62,6 +65,7 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
             "validation one is measured at its end), with strong augmentation or dropout at "
             "training time, but also when the validation set is easier or trivial (e.g. "
             "mostly empty or mostly full masks).")
+    explanation += _within_swing_sentence(claim)
     throughout = (_gaps_throughout(claim, fitting) if overfit and fitting
                   and not after_one_epoch and not overflowed and not no_overlap else [])
     if throughout:
@@ -76,14 +80,17 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
     else:
         at_last = all(gap["epoch"] == claim.last_epoch for gap in claim.metrics.values())
         title = f"{claim.run}: " + (
-            "validation scores above training" if not overfit
+            "training and validation differ in both directions across thresholds" if mixed
+            else "validation scores above training" if not overfit
             else "training and validation disagree" + (" at the last epoch" if at_last else ""))
         title += f" ({gaps[0]})"
     return finding(
         ids.TRAIN_VAL_GAP, claim,
         title=title,
         explanation=explanation.strip(),
-        fix=(_AFTER_ONE_EPOCH_FIX if overfit and after_one_epoch else
+        fix=("Nothing to conclude about fit from these numbers: judge it by one score (the "
+             "plain Dice or IoU) over several epochs." if mixed else
+             _AFTER_ONE_EPOCH_FIX if overfit and after_one_epoch else
              _AFTER_OVERFLOW_FIX if overfit and overflowed else
              _NO_OVERLAP_FIX if no_overlap else
              _DIVERGED_FIX if not fitting else
@@ -99,6 +106,26 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
                  else f"; after {claim.last_epoch} epochs, judge the gap over a longer run.")
              if overfit else
              "Compare both sets' foreground fractions (`unetdiag audit-data`)."))
+
+
+def _mixed_sentence(claim: evidence.TrainValGap) -> str:
+    """One score at several thresholds, higher in training at some, in validation at others."""
+    parts = [f"{stem}: training is higher at {join_names(family['training_above'])}, "
+             f"validation at {join_names(family['validation_above'])}"
+             for stem, family in claim.mixed.items()]
+    return (f" The thresholds of one score disagree in direction ({'; '.join(parts)}): no "
+            "consistent gap between training and validation.")
+
+
+def _within_swing_sentence(claim: evidence.TrainValGap) -> str:
+    """Gaps left out because the series swing as much between consecutive epochs."""
+    if not claim.within_swing:
+        return ""
+    parts = [f"{name} {data['train']:.4g} vs {VALIDATION_PREFIX + name} "
+             f"{data['validation']:.4g} (a typical change of {data['swing']:.2g} from one "
+             "epoch to the next)" for name, data in claim.within_swing.items()]
+    return (f" Not counted as a gap, being within the series' epoch-to-epoch swing: "
+            f"{join_names(parts)}.")
 
 
 def _no_overlap(claim: evidence.TrainValGap) -> str:

@@ -93,7 +93,26 @@ def negative_loss_finding(claim: NegativeLoss) -> Finding:
     return finding(ids.NEGATIVE_LOSS, claim, title=title, explanation=explanation, fix=fix)
 
 
+def _negated_score_finding(claim: NegativeLossScoresInRange) -> Finding:
+    """Losses named after a score, within [-1, 0] throughout: -score, read as the score."""
+    names = sorted(claim.metrics)
+    ranges = join_names([f"{name} {-claim.metrics[name]['max']:.4g} to "
+                         f"{-claim.metrics[name]['min']:.4g}" for name in names])
+    return finding(
+        ids.NEGATIVE_LOSS_SCORES_IN_RANGE, claim,
+        title=(f"{claim.run}: {join_names(names)} {verb(len(names), 'stays', 'stay')} within "
+               "[-1, 0]: consistent with -score, below 0 by construction"),
+        explanation=(
+            f"{join_names(names)} {verb(len(names), 'is', 'are')} named after a score and "
+            "within [-1, 0] at every epoch: the range of a score negated (loss = -Dice), "
+            f"negated back: {ranges}. Labels on a 0-255 scale push a Dice "
+            "above 1, so -Dice below -1, which no value here is: nothing points at the labels."),
+        fix="Nothing to fix: a loss written as -Dice is below 0 by design.")
+
+
 def negative_loss_in_range_finding(claim: NegativeLossScoresInRange) -> Finding:
+    if claim.negated_score:
+        return _negated_score_finding(claim)
     worst_name, worst = claim.extreme("min", highest=False)
     scores = join_names([f"{name} {data['min']:.4f}-{data['max']:.4f}"
                          for name, data in claim.scores.items()])

@@ -37,6 +37,8 @@ def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
         else f"from {epoch_of(claim.onset_epoch, claim.epochs, claim.last_epoch)}")
     if claim.validation_only:
         return _validation_non_finite_finding(claim, word, when)
+    if claim.metric_only:
+        return _metric_non_finite_finding(claim, word, when)
     explanation = (
         f"{join_names(at_onset)} {verb(len(at_onset), 'is', 'are')} {word} {when}"
         + (f" (later also {join_names(claim.later)})" if claim.later else "")
@@ -48,7 +50,7 @@ def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
            else "")
         + ". Usual causes: labels outside [0, 1] (0/255 masks) driving the loss to diverge, a "
         "log(0) or 0/0 in a hand-written loss or a Dice without a smoothing term, float16 "
-        "overflow, or corrupt input images.")
+        "overflow, or corrupt input images." + _accuracy_reading(at_onset))
     return finding(
         ids.NON_FINITE, claim,
         title=f"{run}: {join_names(at_onset)} became {word} at epoch {claim.onset_epoch}",
@@ -56,6 +58,40 @@ def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
         fix=("Check the masks' values first (`unetdiag audit-data`); then give every Dice a "
              "smoothing term, compute losses in float32 and lower the learning rate. "
              "`unetdiag train` stops at the first non-finite gradient and names the batch."))
+
+
+def _accuracy_reading(names: list[str]) -> str:
+    """An accuracy among non-finite numbers: a share of counts, which NaN outputs alone do
+    not make NaN (an argmax of NaN still names a class)."""
+    accuracies = [name for name in names if metric_kind(name) == "accuracy"]
+    if not accuracies:
+        return ""
+    return (f" {join_names(accuracies)} {verb(len(accuracies), 'is', 'are')} a share of counts, "
+            "which NaN outputs alone do not turn NaN: the computation itself returned NaN "
+            "(the device or runtime, or the metric's reduction), not only the data.")
+
+
+def _metric_non_finite_finding(claim: evidence.NonFiniteOnset, word: str,
+                               when: str) -> Finding:
+    """Only training metrics that are no loss are non-finite while the loss is finite."""
+    at_onset = claim.metrics_at_onset
+    losses = join_names(claim.training_loss_finite_at_onset)
+    explanation = (
+        f"{join_names(at_onset)} {verb(len(at_onset), 'is', 'are')} {word} {when}, while "
+        f"{losses} stayed finite at that epoch: weights that had turned NaN would make the "
+        f"loss NaN too, so the {'metric' if len(at_onset) == 1 else 'metrics'} computed "
+        f"{word} on finite predictions. Consistent with a 0/0 in the metric (a Dice or IoU "
+        "without a smoothing term on a batch with no foreground, one NaN batch making the "
+        "epoch's running mean NaN) or with the metric's implementation (a library version)."
+        + _accuracy_reading(at_onset))
+    return finding(
+        ids.NON_FINITE, claim,
+        title=f"{claim.run}: {join_names(at_onset)} became {word} at epoch "
+              f"{claim.onset_epoch}; the loss stayed finite",
+        explanation=explanation,
+        fix=("Give the metric a smoothing term (or compute it over the whole set, not per "
+             "batch), or try another version of the library that provides it; the model's "
+             "training is not shown to be at fault."))
 
 
 def _validation_non_finite_finding(claim: evidence.NonFiniteOnset, word: str,
@@ -263,9 +299,10 @@ def _flat_reading(claim: evidence.FlatTail) -> list[str]:
         sentences.append("The training loss and every training metric are frozen: the optimiser "
                          "makes no progress (a learning rate far too small or too large, dead "
                          "activations, or a saturated output).")
+    sentences += _training_only_reading(flat)
     for name in flat:
         moving = flat[name].get("scores_moving")
-        if moving and name not in scheduled:
+        if moving and name not in scheduled and not flat[name].get("training_only"):
             ranges = join_names([f"{score} between {low:.4g} and {high:.4g}"
                                  for score, (low, high) in moving.items()])
             sentences.append(
@@ -273,7 +310,8 @@ def _flat_reading(claim: evidence.FlatTail) -> list[str]:
                 "same epochs: the predictions still change, as a converging run's do, which "
                 "a constant prediction's would not.")
     telling = [n for n in flat if is_validation(n) and n not in scheduled
-               and n not in claim.uninformative and not flat[n].get("scores_moving")]
+               and n not in claim.uninformative and not flat[n].get("scores_moving")
+               and not flat[n].get("training_only")]
     if telling:
         sentences.append(
             "A validation metric that does not change from epoch to epoch means the model's "
@@ -281,9 +319,29 @@ def _flat_reading(claim: evidence.FlatTail) -> list[str]:
             "typically a model that predicts the same class everywhere, or one that stopped "
             "learning.")
         sentences += _accuracy_as_constant(claim, telling)
-    elif not (scheduled or claim.uninformative or claim.stuck):
+    elif not (scheduled or claim.uninformative or claim.stuck) and any(
+            not is_validation(n) for n in flat):
         sentences.append("The training metrics reached a plateau.")
     return sentences
+
+
+def _training_only_reading(flat: Mapping) -> list[str]:
+    """Validation terms 0 by construction: what they are, and what the scores did."""
+    names = [n for n in flat if flat[n].get("training_only")]
+    if not names:
+        return []
+    twins = join_names([f"{n[len('val_'):]} {flat[n]['training_only'][0]:.4g} -> "
+                        f"{flat[n]['training_only'][1]:.4g}" for n in names])
+    moving: dict[str, list[float]] = {}
+    for name in names:
+        moving.update(flat[name].get("scores_moving", {}))
+    changed = join_names([f"{score} between {low:.4g} and {high:.4g}"
+                          for score, (low, high) in moving.items()])
+    return [f"{join_names(names)} {verb(len(names), 'is', 'are')} exactly 0 at every epoch "
+            f"while training logs {twins}: consistent with terms the model computes only in "
+            "training (regularisation or auxiliary losses), which say nothing about the "
+            "validation predictions"
+            + (f"; those changed ({changed} over the same epochs)." if changed else ".")]
 
 
 def _accuracy_as_constant(claim: evidence.FlatTail, telling: list[str]) -> list[str]:
@@ -318,7 +376,7 @@ def flat_finding(claim: evidence.FlatTail) -> Finding:
     parts += [f"{join_names(names)} flat since epoch {epoch}" for epoch, names in by_start.items()]
     explained = not claim.stuck and all(
         claim.explained_by_schedule(n) or n in claim.uninformative
-        or flat[n].get("scores_moving") for n in flat)
+        or flat[n].get("scores_moving") or flat[n].get("training_only") for n in flat)
     if explained and any(claim.explained_by_schedule(n) for n in flat):
         fix = ("Nothing to fix: the run converged as far as its schedule allowed; stopping "
                "earlier (EarlyStopping) saves the time.")

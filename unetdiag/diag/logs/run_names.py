@@ -1,0 +1,56 @@
+"""The name of a run, from a line a script printed before its fit.
+
+``Training MP_Tr_BCE on /GPU:0...`` and ``=== Run: unet_bce ===`` name the run that follows;
+``Training 1/3 for SevereInflammation_bce_dice`` names it after "for" (``1`` is a counter),
+``training for fold 1`` names it ``fold 1``. Prose is no name: ``Train another 2 epoch``,
+``fitting model...``, a plain word after a Markdown heading's "Training".
+
+>>> [header_name(line) for line in ("Training MP_Tr_BCE on /GPU:0...", "fitting model...",
+...  "Training 1/3 for SevereInflammation_1.0_unet_loss_bce_dice", "    training for fold 2",
+...  "Train another 2 epoch with jaccard_distance_loss", "Training for 10 epochs")]
+['MP_Tr_BCE', None, 'SevereInflammation_1.0_unet_loss_bce_dice', 'fold 2', None, None]
+"""
+
+from __future__ import annotations
+
+import re
+
+_HEADER_RE = re.compile(
+    r"^[\W_]*(?:training|train|fitting|fit|running|run|variant|experiment|config(?:uration)?)"
+    r"\b\s*[:=#-]?\s*[\"'`]?(?P<name>[A-Za-z0-9_][\w.+\-]*)", re.IGNORECASE)
+#: Words after "Training" that are prose, not a run's name (``Train another 2 epoch``).
+_HEADER_STOPWORDS = frozenset((
+    "on", "for", "with", "the", "a", "an", "of", "in", "to", "is", "was", "model", "models",
+    "samples", "steps", "data", "dataset", "set", "started", "starting", "start", "finished",
+    "done", "complete", "completed", "took", "time", "loop", "script", "logs", "log", "epoch",
+    "epochs", "and", "or", "using", "will", "summary", "results", "result", "history",
+    "progress", "output", "details", "curves", "process", "another", "again", "more",
+    "further", "it", "this", "that", "these", "our", "my", "your", "new", "once", "until",
+    "from", "each", "all", "some", "only", "now", "then", "continued", "continues"))
+#: After "for": a fold or split with its number, or an identifier (holds ``_``, a digit or
+#: an upper-case letter after the first); ``for segmentation``, ``for 10 epochs`` are prose.
+_FOR_NAME_RE = re.compile(
+    r"\b[Ff][Oo][Rr]\s+(?P<name>(?i:fold|split|seed|trial|run)\s*#?\d+\b"
+    r"|[A-Za-z][\w.+\-]*(?:[_\d]|(?<=\w)[A-Z])[\w.+\-]*)")
+_COUNTER_RE = re.compile(r"^\d+(?:/\d+)?$")
+#: A Markdown heading (``## Training Summary:``, ``#### Training Same CNN ...``) is prose
+#: around a pasted log: a plain word after it is no run's name.
+_MARKDOWN_HEADING_RE = re.compile(r"^#{1,6}\s")
+
+
+def header_name(text: str) -> str | None:
+    """The run name ``text`` gives, or None (see the module's docstring)."""
+    match = _HEADER_RE.match(text)
+    if match is None:
+        return None
+    name = match["name"].rstrip(".:-")
+    if name.lower() == "for" or _COUNTER_RE.match(name):
+        named = _FOR_NAME_RE.search(text, match.start("name"))
+        return named["name"].rstrip(".:-") if named else None
+    if name.lower() in _HEADER_STOPWORDS:
+        return None
+    # a plain word after a Markdown heading's "Training" is prose; a banner printed by a
+    # script ("### Training unet_bce ###") names its run with an identifier
+    if _MARKDOWN_HEADING_RE.match(text) and name.isalpha():
+        return None
+    return name
