@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from unetdiag.diag.audit.encodings import EncodingKey, StoredValues
 from unetdiag.diag.audit.findings import audit_finding, by_file, listed_names
-from unetdiag.diag.audit.read import EncodingKey, StoredValues
 from unetdiag.diag.audit.tally import LISTED_PER_QUESTION, THRESHOLD_SPREAD_TOLERANCE, AuditTally
 from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
 from unetdiag.diag.core.findings import Finding, Severity

@@ -18,15 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from unetdiag.diag.audit.encodings import EncodingKey, StoredValues, merge_values
 from unetdiag.diag.audit.linesketch import EMPTY, SKETCH_SIZE
 from unetdiag.diag.audit.nodata import NODATA_COLUMNS
-from unetdiag.diag.audit.read import (
-    COLUMNS,
-    ChunkRecord,
-    EncodingKey,
-    StoredValues,
-    merge_values,
-)
+from unetdiag.diag.audit.read import COLUMNS, ChunkRecord
 from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
 from unetdiag.diag.audit.storage import BIT_DEPTHS, NOMINAL_RANGES
 from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE
