@@ -22,30 +22,28 @@ def total_below_parts_finding(claim: TotalBelowParts) -> Finding:
     epochs = data["epochs"]
     where = (f"epoch {data['epoch']}" if len(epochs) == 1
              else f"epochs {epoch_span(epochs)} (numbers of epoch {data['epoch']})")
-    extra = data["training_extra"]
-    extra_words = f"the sum of its parts ({_number(data['training_parts_sum'])})"
-    if extra > data["tolerance"]:
-        extra_words += (f" plus {_number(extra)} (a regularisation term, or a loss added with "
-                        "add_loss)")
+    below = data["training_total"] - data["value"]
     return finding(
         ids.TOTAL_BELOW_PARTS, claim,
-        title=(f"{claim.run}: {name} {_number(data['value'])} is below its own part "
-               f"{data['largest_part']} {_number(data['largest_value'])}: the logged {name} "
-               "is not the validation total"),
+        title=(f"{claim.run}: {name} {_number(data['value'])} is below {training} "
+               f"{_number(data['training_total'])} although every validation loss part is "
+               f"above its training one: consistent with a {name} that is not the validation "
+               "total"),
         explanation=(
-            f"At {where}, {name} is {_number(data['value'])} while the validation losses it "
-            f"should sum ({join_names(data['parts'])}) add up to "
-            f"{_number(data['parts_sum'])}, the largest alone {_number(data['largest_value'])}; "
-            f"{training} is {_number(data['training_total'])}, {extra_words}. A total is the "
-            "weighted sum of its parts (plus any regularisation), with the same loss weights "
-            f"in both phases. Training's total is at least the sum of its parts, as with "
-            f"weights of 1 (Keras's default); with such weights {name} is at least the sum of "
-            f"its parts too, and never below one of them. So the logged {name} is not the "
-            "validation set's total (consistent with the Keras 2.2.5-2.3 bug that logged a "
-            "wrong val_loss for multi-output models, keras#13601 and keras#13389), and it says "
-            f"nothing about how validation compares with training: the per-output validation "
-            f"losses are the numbers to judge. The sums hold to within "
-            f"{data['tolerance']:.2g}, what the printed decimals allow."),
+            f"At {where}, {name} is {_number(data['value'])}, below {training} "
+            f"{_number(data['training_total'])} and below its own part "
+            f"{data['largest_part']} {_number(data['largest_value'])}, while each of "
+            f"{join_names(data['parts'])} is at least its training counterpart (together "
+            f"{_number(data['parts_sum'])} against {_number(data['training_parts_sum'])}). "
+            "With loss weights that are not negative and the same in both phases (Keras "
+            "applies the compiled loss_weights to both), a total minus the other phase's "
+            "total is the weighted sum of the parts' differences plus the change of any "
+            f"regularisation term; so {name} could be below {training} only if a "
+            f"regularisation term fell by at least {_number(below)} within the epoch. More "
+            f"likely the logged {name} is not the validation set's total (consistent with "
+            "the Keras 2.2.5-2.3 bug that logged a wrong val_loss for multi-output models, "
+            f"keras#13601 and keras#13389), and it says nothing about how validation compares "
+            "with training: the per-output validation losses are the numbers to judge."),
         fix=("Judge validation by the per-output losses, or compute the validation total "
              "yourself with model.evaluate; upgrade Keras (2.4 or TensorFlow's tf.keras) if "
              "the run used 2.2.5-2.3."))

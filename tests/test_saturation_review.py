@@ -1,0 +1,40 @@
+"""The metric-series checks on the counter-examples of the session-25 review
+(each test fails on the code it reviewed)."""
+
+from __future__ import annotations
+
+from unetdiag.diag.checks.saturation import check_series
+
+
+def _found(findings, finding_id):
+    return [f for f in findings if f.id == finding_id]
+
+
+# loss_weights=[1, 0.5] and an L2 term of about 0.15: every total is the true one, yet
+# val_loss is below val_out2_loss (0.2 + 0.5 x 1.0 + 0.15 = 0.85 < 1.0)
+WEIGHTS_BELOW_ONE = {
+    "loss": [0.6, 0.45, 0.4], "out1_loss": [0.3, 0.2, 0.15], "out2_loss": [0.3, 0.2, 0.18],
+    "val_loss": [0.7, 0.85, 0.91], "val_out1_loss": [0.3, 0.2, 0.2],
+    "val_out2_loss": [0.4, 1.0, 1.12]}
+
+
+def test_a_true_validation_total_below_one_part_is_not_called_wrong():
+    findings = check_series("run 1", WEIGHTS_BELOW_ONE)
+    assert _found(findings, "saturation.total_below_parts") == []
+    # the overfitting the total shows is still read
+    [gap] = _found(findings, "saturation.train_val_gap")
+    assert "loss" in gap.evidence["metrics"]
+
+
+def test_a_validation_total_below_training_with_every_part_above_is_hedged():
+    # keras#13601: parts 13,944/20,445/9,994 against 49/43/111, val_loss 1.80 < loss 219.6
+    history = {"loss": [219.5982], "l_out_loss": [49.2567], "r_out_loss": [42.5549],
+               "s_out_loss": [110.9972], "val_loss": [1.7971],
+               "val_l_out_loss": [13944.2723], "val_r_out_loss": [20445.2947],
+               "val_s_out_loss": [9993.8637]}
+    [wrong] = _found(check_series("run 1", history), "saturation.total_below_parts")
+    assert "consistent with" in wrong.title
+    assert "regularisation term fell by at least 217.8" in wrong.explanation
+    # one validation part below its training one: the weights could explain it
+    history["val_l_out_loss"] = [40.0]
+    assert _found(check_series("run 1", history), "saturation.total_below_parts") == []
