@@ -38,3 +38,19 @@ def test_a_validation_total_below_training_with_every_part_above_is_hedged():
     # one validation part below its training one: the weights could explain it
     history["val_l_out_loss"] = [40.0]
     assert _found(check_series("run 1", history), "saturation.total_below_parts") == []
+
+
+# Mask R-CNN's three-stage schedule with Mask_RCNN#1775: totals 1x, 1x, 2x, 2x, 3x, 3x
+THREE_STAGES = {"loss": [0.5, 0.43, 0.76, 0.7, 0.96, 0.9],
+                "rpn_class_loss": [0.3, 0.25, 0.22, 0.2, 0.18, 0.17],
+                "mrcnn_mask_loss": [0.2, 0.18, 0.16, 0.15, 0.14, 0.13]}
+
+
+def test_a_total_counted_twice_then_three_times_names_each_multiple_with_its_epochs():
+    [multiple] = _found(check_series("run 1", THREE_STAGES),
+                        "saturation.total_multiple_of_parts")
+    assert "from epoch 3 on" not in multiple.title
+    assert "2x at epochs 3-4, 3x at epochs 5-6" in multiple.title
+    assert "equal to it at epochs 1-2" in multiple.title
+    assert "twice from then on" not in multiple.explanation
+    assert multiple.evidence["metrics"]["loss"]["stages"] == {2: [3, 4], 3: [5, 6]}

@@ -75,7 +75,9 @@ class TotalMultipleOfParts(MetricsClaim):
     of it at later ones.
 
     ``metrics``: total -> multiple, equal_epochs, multiple_epochs, value and parts_sum (at
-    the first multiple epoch), parts, tolerance.
+    the first multiple epoch), parts, tolerance; stages (each multiple k >= 2 seen after the
+    first equal epoch -> its epochs, in order) and from_then_on (every complete epoch after
+    the first multiple one has that multiple).
     """
 
     severity: Severity = field(default=Severity.WARNING, metadata=NOT_REPORTED)
@@ -171,7 +173,13 @@ def total_multiple_of_parts(run: str, series: Series, thresholds: SaturationThre
         if not later:
             continue
         multiple, first = min(later, key=lambda pair: pair[1])
+        stages = {k: total.epochs_at([at for at in multiples[k] if at > equal[0]])
+                  for k in sorted({k for k, _ in later},
+                                  key=lambda k: min(at for m, at in later if m == k))}
+        complete_after = [int(at) for at in _complete(total, parts) if at >= first]
         found[total.name] = {
+            "stages": stages, "from_then_on": all(at in multiples[multiple]
+                                                  for at in complete_after),
             "multiple": multiple, "equal_epochs": total.epochs_at(equal),
             "multiple_epochs": total.epochs_at(multiples[multiple]),
             "value": float(total.values[first]), "parts_sum": sums[first],

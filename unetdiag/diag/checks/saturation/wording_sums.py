@@ -49,30 +49,46 @@ def total_below_parts_finding(claim: TotalBelowParts) -> Finding:
              "the run used 2.2.5-2.3."))
 
 
+def _times(multiple: int) -> str:
+    return "twice" if multiple == 2 else f"{multiple} times"
+
+
+def _epochs(epochs: list[int]) -> str:
+    return f"epoch{'s' if len(epochs) > 1 else ''} {epoch_span(epochs)}"
+
+
 def total_multiple_of_parts_finding(claim: TotalMultipleOfParts) -> Finding:
     name, data = next(iter(claim.metrics.items()))
     multiple = data["multiple"]
-    times = "twice" if multiple == 2 else f"{multiple} times"
+    stages = data.get("stages") or {multiple: data["multiple_epochs"]}
+    single = len(stages) == 1 and data.get("from_then_on", True)
+    if single:
+        where = f"{_times(multiple)} the sum of its parts from epoch {data['multiple_epochs'][0]} on"
+        counted = f"Every part is counted {_times(multiple)} from then on"
+    else:
+        where = ("a multiple of the sum of its parts: "
+                 + ", ".join(f"{k}x at {_epochs(epochs)}" for k, epochs in stages.items()))
+        counted = ("Every part is counted "
+                   + ", then ".join(f"{_times(k)} at {_epochs(epochs)}"
+                                    for k, epochs in stages.items()))
     others = [other for other in claim.metrics if other != name]
     return finding(
         ids.TOTAL_MULTIPLE_OF_PARTS, claim,
-        title=(f"{claim.run}: {name} is {times} the sum of its parts from epoch "
-               f"{data['multiple_epochs'][0]} on ({_number(data['value'])} = {multiple} x "
-               f"{_number(data['parts_sum'])}), but equal to it at epoch "
-               f"{epoch_span(data['equal_epochs'])}"),
+        title=(f"{claim.run}: {name} is {where} ({_number(data['value'])} = {multiple} x "
+               f"{_number(data['parts_sum'])} at epoch {data['multiple_epochs'][0]}), but "
+               f"equal to it at {_epochs(data['equal_epochs'])}"),
         explanation=(
-            f"{name} equals the sum of {join_names(data['parts'])} at epoch"
-            f"{'s' if len(data['equal_epochs']) > 1 else ''} {epoch_span(data['equal_epochs'])}"
-            f", and is exactly {multiple} times that sum at epoch"
-            f"{'s' if len(data['multiple_epochs']) > 1 else ''} "
-            f"{epoch_span(data['multiple_epochs'])} ({_number(data['value'])} = {multiple} x "
-            f"{_number(data['parts_sum'])}, to within {data['tolerance']:.2g}, what the printed "
-            "decimals allow)"
+            f"{name} equals the sum of {join_names(data['parts'])} at "
+            f"{_epochs(data['equal_epochs'])}, and is exactly "
+            + " and ".join(f"{k} times that sum at {_epochs(epochs)}"
+                           for k, epochs in stages.items())
+            + f" ({_number(data['value'])} = {multiple} x {_number(data['parts_sum'])} at "
+            f"epoch {data['multiple_epochs'][0]}, to within {data['tolerance']:.2g}, what the "
+            "printed decimals allow)"
             + (f"; so does {join_names(others)}" if others else "")
-            + f". Every part is counted {times} from then on: consistent with a model "
-            "compiled again (a second fit stage) that added its losses once more without "
-            f"clearing them. The totals of those epochs are not comparable with the earlier "
-            "ones; the parts are."),
+            + f". {counted}: consistent with a model compiled again (a fit stage) that added "
+            "its losses once more without clearing them. The totals of those epochs are not "
+            "comparable with the earlier ones; the parts are."),
         fix=("Compare epochs by the parts, not the total; make sure a model compiled again "
              "for a new stage does not add its losses a second time (build it anew, or clear "
              "the losses added with add_loss before compiling)."))
