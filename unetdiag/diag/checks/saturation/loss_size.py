@@ -4,7 +4,13 @@ evidence (the sentences are in :mod:`.wording_scale`).
 * :func:`loss_jump`: a training loss that grew ``thresholds.loss_jump_ratio`` times or more
   from one epoch to the next (keras#11910: 3.53, then 2,520, then 24.9), or over up to
   ``thresholds.loss_jump_epochs`` consecutive epochs, higher at each (signlang: 0.00089,
-  0.0506, 0.4539). Validation losses are left out: a validation figure far from the training
+  0.0506, 0.4539). A rise over several epochs counts for the total ``loss`` only, or for a
+  part whose total rose by the same ratio over the same epochs: a part that grows while the
+  total falls is a trade between terms (a VAE's KL term grows from about 0 while the encoder
+  starts to use the latent space, and the total still falls), not a blow-up. A one-epoch
+  jump is preferred to a window that holds it (yolov2tf2: 2.571 to 2.666e+07 at epoch 38,
+  not 0.5491 to it over epochs 37-38, whose first step of 4.7x is ordinary noise).
+  Validation losses are left out: a validation figure far from the training
   one is the train/validation gap's. :func:`loss_spikes` gives every such rise's epochs (a
   validation loss compared across one measures the recovery, not the fit).
 * :func:`loss_magnitude`: a training loss above ``thresholds.loss_magnitude`` from its first
@@ -64,10 +70,30 @@ def _training_losses(series: Series) -> list[MetricSeries]:
             if not is_validation(name) and metric_kind(name) == "loss"]
 
 
-def _rises(item: MetricSeries, thresholds: SaturationThresholds) -> list[tuple[int, int]]:
+def _total(series: Series) -> MetricSeries | None:
+    return series.get("loss")
+
+
+def _total_rose(total: MetricSeries | None, item: MetricSeries, start: int, end: int,
+                thresholds: SaturationThresholds) -> bool:
+    """Whether a multi-epoch rise of ``item`` from ``start`` to ``end`` may be called a
+    blow-up: ``item`` is the total (or there is none), or the total rose by the ratio too."""
+    if total is None or total is item or total.name == item.name:
+        return True
+    at = {int(epoch): index for index, epoch in enumerate(total.numbers)}
+    first, last = at.get(item.epoch(start)), at.get(item.epoch(end))
+    if first is None or last is None or not (total.finite[first] and total.finite[last]):
+        return False
+    return bool(total.values[first] > 0
+                and total.values[last] >= thresholds.loss_jump_ratio * total.values[first])
+
+
+def _rises(item: MetricSeries, thresholds: SaturationThresholds,
+           total: MetricSeries | None = None) -> list[tuple[int, int]]:
     """(start, end) positions over which ``item`` rose ``thresholds.loss_jump_ratio`` times or
     more: consecutive epochs, all finite and above 0, each value higher than the one before,
-    at most ``thresholds.loss_jump_epochs`` of them; the shortest such rise from each start."""
+    at most ``thresholds.loss_jump_epochs`` of them; the shortest such rise from each start.
+    A rise over more than one epoch counts only where :func:`_total_rose` allows it."""
     rises = []
     values, finite = item.values, item.finite
     for start in range(values.size):
@@ -79,24 +105,30 @@ def _rises(item: MetricSeries, thresholds: SaturationThresholds) -> list[tuple[i
                     or item.epoch(end) != item.epoch(end - 1) + 1):
                 break  # a gap in the log hides what happened between
             if values[end] >= thresholds.loss_jump_ratio * values[start]:
-                rises.append((start, end))
+                if end - start == 1 or _total_rose(total, item, start, end, thresholds):
+                    rises.append((start, end))
                 break
     return rises
 
 
 def loss_spikes(series: Series, thresholds: SaturationThresholds) -> list[tuple[int, int]]:
     """Every training loss's rises of :func:`loss_jump` as (start, end) positions."""
-    return [rise for item in _training_losses(series) for rise in _rises(item, thresholds)]
+    total = _total(series)
+    return [rise for item in _training_losses(series)
+            for rise in _rises(item, thresholds, total)]
 
 
 def loss_jump(run: str, series: Series, thresholds: SaturationThresholds) -> LossJump | None:
     """The largest jump of each training loss, when it is ``thresholds.loss_jump_ratio``
     times or more (both values finite and above 0), from one epoch to the next or over up
-    to ``thresholds.loss_jump_epochs`` consecutive rising epochs."""
+    to ``thresholds.loss_jump_epochs`` consecutive rising epochs; of a loss with both, the
+    largest one-epoch jump."""
     jumps: dict[str, dict] = {}
+    total = _total(series)
     for item in _training_losses(series):
         best: dict | None = None
-        for start, end in _rises(item, thresholds):
+        rises = _rises(item, thresholds, total)
+        for start, end in [rise for rise in rises if rise[1] - rise[0] == 1] or rises:
             # the whole climb: a rise that goes on after the threshold is reached
             while (end + 1 < item.values.size and end + 1 - start <= thresholds.loss_jump_epochs
                    and item.finite[end + 1] and item.values[end + 1] > item.values[end]
