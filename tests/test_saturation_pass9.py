@@ -102,7 +102,7 @@ def test_thresholds_of_one_score_that_disagree_in_direction_make_no_warning():
     # all thresholds higher in training: a gap, a warning
     agreeing = dict(LUNG, val_dice=[0.40], val_dice_20=[0.55])
     [gap] = _found(check_series("run", agreeing), "saturation.train_val_gap")
-    assert gap.severity.value == "warning" and not gap.evidence["mixed"]
+    assert gap.severity.value == "warning" and "mixed" not in gap.evidence
 
 
 # a residual U-Net's console output: epochs 186-200 of 200, 7 steps an epoch

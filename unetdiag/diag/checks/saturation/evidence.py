@@ -24,6 +24,9 @@ from unetdiag.diag.core.findings import Severity
 
 #: Field metadata of a number the wording needs but the finding does not report.
 NOT_REPORTED = {"reported": False}
+#: A field left out of the evidence while empty or None (a list of none, no epoch): noise
+#: in every finding that lacks it.
+OMIT_EMPTY = {"omit_empty": True}
 
 
 class Cause(str, enum.Enum):
@@ -70,7 +73,9 @@ class Claim:
         """The reported fields, in order (a field's metadata can keep it out); tuples as
         lists, as JSON has them."""
         values = {item.name: getattr(self, item.name) for item in fields(self)  # type: ignore[arg-type]
-                  if item.metadata.get("reported", True)}
+                  if item.metadata.get("reported", True)
+                  and not (item.metadata.get("omit_empty")
+                           and getattr(self, item.name) in (None, [], {}, ()))}
         return {name: list(value) if isinstance(value, tuple) else value
                 for name, value in values.items()}
 
@@ -413,10 +418,13 @@ class TrainValGap(MetricsClaim):
     ``diverged``: losses whose validation value is orders of magnitude above training.
     ``last_epoch``: the run's last epoch, finite or not.
     ``no_overlap``: Dice/IoU scores whose validation value never rose above a floor while
-    the training one learned (each gap then also holds validation_highest).
+    the training one learned (each gap then also holds validation_highest and
+    validation_epochs, how many epochs logged it).
     ``lead``: the gap said first: the overlap score (Dice, IoU) with the largest relative
     gap when training scores above validation, else the first gap.
     ``stop_earlier``: whether the run is long enough for "stop earlier" to mean anything.
+    ``short_no_overlap``: a ``no_overlap`` score logged at fewer epochs than that (too few
+    to rule out a model still settling, such as BatchNormalization's statistics).
     ``mixed``: per family of one score at several thresholds (``dice``, ``dice_60``), the
     members training scores above validation and those validation scores above training,
     when both exist: no consistent gap, so none of them makes the finding a warning.
@@ -427,11 +435,12 @@ class TrainValGap(MetricsClaim):
     diverged: list[str]
     last_epoch: int
     severity: Severity = field(metadata=NOT_REPORTED)
-    no_overlap: list[str] = field(default_factory=list)
+    no_overlap: list[str] = field(default_factory=list, metadata=OMIT_EMPTY)
     lead: str = field(default="", metadata=NOT_REPORTED)
     stop_earlier: bool = field(default=True, metadata=NOT_REPORTED)
-    mixed: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    within_swing: dict[str, dict] = field(default_factory=dict)
+    short_no_overlap: bool = field(default=False, metadata=NOT_REPORTED)
+    mixed: dict[str, dict[str, list[str]]] = field(default_factory=dict, metadata=OMIT_EMPTY)
+    within_swing: dict[str, dict] = field(default_factory=dict, metadata=OMIT_EMPTY)
 
     @property
     def overfit(self) -> bool:
@@ -462,7 +471,7 @@ class ValidationLossRising(MetricsClaim):
     says (0: restored, epoch not named; None: the log does not say).
     """
 
-    restored_epoch: int | None = None
+    restored_epoch: int | None = field(default=None, metadata=OMIT_EMPTY)
     severity: Severity = field(default=Severity.INFO, metadata=NOT_REPORTED)
 
 

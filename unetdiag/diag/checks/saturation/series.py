@@ -319,6 +319,7 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
                 if (kind in ("dice", "iou") and highest <= thresholds.no_overlap_score
                         and train >= thresholds.learned_overlap_score):
                     gaps[name]["validation_highest"] = highest
+                    gaps[name]["validation_epochs"] = int(partner.finite.sum())
                     no_overlap.append(name)
         elif kind in ("dice", "iou"):
             directions[name] = train - val
@@ -336,6 +337,9 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
     return TrainValGap(run, gaps, diverged, last_epoch, severity, no_overlap=no_overlap,
                        lead=_lead_gap(gaps, mixed_names),
                        stop_earlier=last_epoch >= thresholds.min_epochs_to_stop_earlier,
+                       short_no_overlap=any(
+                           gaps[name]["validation_epochs"] < thresholds.min_epochs_to_stop_earlier
+                           for name in no_overlap),
                        mixed=mixed, within_swing=within_swing)
 
 

@@ -92,6 +92,7 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
              "plain Dice or IoU) over several epochs." if mixed else
              _AFTER_ONE_EPOCH_FIX if overfit and after_one_epoch else
              _AFTER_OVERFLOW_FIX if overfit and overflowed else
+             _SHORT_NO_OVERLAP_FIX if no_overlap and claim.short_no_overlap else
              _NO_OVERLAP_FIX if no_overlap else
              _DIVERGED_FIX if not fitting else
              "Check that training and validation come from the same distribution (their "
@@ -129,21 +130,33 @@ def _within_swing_sentence(claim: evidence.TrainValGap) -> str:
 
 
 def _no_overlap(claim: evidence.TrainValGap) -> str:
-    """The overlap scores whose validation value never left the floor, in words."""
+    """The overlap scores whose validation value never left the floor, in words: what the
+    scores say, not a fact about the predictions (a score computed differently is one of the
+    causes), and, over too few epochs, a model still settling among them."""
     words = [f"{VALIDATION_PREFIX + name} was at most "
              f"{claim.metrics[name]['validation_highest']:.4f} while {name} reached "
              f"{claim.metrics[name]['train']:.4f}" for name in claim.no_overlap]
-    return (f" At every epoch logged, {join_names(words)}: the validation predictions hardly "
-            "overlap the validation masks at any of them. Consistent with validation masks "
-            "that are empty or misaligned with their images, validation inputs preprocessed "
-            "differently, or a validation score computed differently, more than with "
-            "overfitting, which lowers a validation score the model first learned.")
+    said = (f" At every epoch logged, {join_names(words)}: the validation scores say the "
+            "predictions hardly overlap the validation masks at any of them.")
+    causes = ("validation masks that are empty or misaligned with their images, validation "
+              "inputs preprocessed differently, or a validation score computed differently")
+    if claim.short_no_overlap:
+        return (said + f" Over so few epochs this is consistent with {causes}, or with a "
+                "model whose inference-time layers (BatchNormalization's moving statistics) "
+                "have not settled yet; judge the gap over a longer run.")
+    return (said + f" Consistent with {causes}, more than with overfitting, which lowers a "
+            "validation score the model first learned.")
 
 
 _NO_OVERLAP_FIX = (
     "Look at a few validation images beside their masks and the model's predictions, check "
     "the validation masks' foreground (`unetdiag audit-data`) and that the validation inputs "
-    "get the training inputs' preprocessing; more data or stopping earlier will not help.")
+    "get the training inputs' preprocessing; if those are right, more data or stopping "
+    "earlier will not help.")
+_SHORT_NO_OVERLAP_FIX = (
+    "Run more epochs before judging the gap; if the validation score stays near 0, look at "
+    "a few validation images beside their masks and the model's predictions, and check the "
+    "validation masks (`unetdiag audit-data`) and the validation inputs' preprocessing.")
 
 
 def _gaps_throughout(claim: evidence.TrainValGap, names: list[str]) -> list[str]:
@@ -254,7 +267,8 @@ def unstable_validation_finding(claim: UnstableValidation) -> Finding:
     ratios = join_names([f"{ratio:.3g}x" for ratio in data["ratios"]])
     bounds = [f"{score} {bound['value']:.4f} at epoch {bound['epoch']}"
               + (" (a validation Dice of 0, if it is 1 - Dice)" if bound["kind"] == "loss"
-                 else " (not one true positive)")
+                 else " (not one true positive)" if f"{bound['value']:.4f}" == "0.0000"
+                 else " (near the 0 of an empty prediction)")
               for score, bound in claim.at_bound.items()]
     return finding(
         ids.UNSTABLE_VALIDATION, claim,
