@@ -106,10 +106,10 @@ def test_no_overlap_over_two_epochs_is_hedged_and_said_of_the_scores():
 
 
 def test_empty_evidence_fields_are_left_out():
-    history = {"dice": [0.5, 0.55, 0.69], "val_dice": [0.45, 0.50, 0.40],
-               "loss": [0.5, 0.4, 0.3], "val_loss": [0.5, 0.45, 0.6]}
+    history = {"dice": [0.5, 0.55, 0.6, 0.65, 0.69], "val_dice": [0.45, 0.5, 0.5, 0.45, 0.4],
+               "loss": [0.5, 0.4, 0.3, 0.25, 0.2], "val_loss": [0.5, 0.4, 0.42, 0.45, 0.5]}
     findings = check_series("run 1", history)
     [gap] = _found(findings, "saturation.train_val_gap")
     assert not {"no_overlap", "mixed", "within_swing"} & set(gap.evidence)
-    for rising in _found(findings, "saturation.validation_loss_rising"):
-        assert "restored_epoch" not in rising.evidence
+    [rising] = _found(findings, "saturation.validation_loss_rising")
+    assert "restored_epoch" not in rising.evidence
