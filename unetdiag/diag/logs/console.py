@@ -33,8 +33,9 @@ import re
 from dataclasses import dataclass, field
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
+from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.logs.model import LogFormatError, RunLog, unique_names
-from unetdiag.diag.logs.notes import evaluate_note, line_span
+from unetdiag.diag.logs.notes import evaluate_note
 from unetdiag.diag.logs.progress import (
     ProgressLine,
     drawn_lines,
@@ -186,7 +187,7 @@ class _ConsoleReader:
                                  "not in the log, and no closed epoch 2 confirms it)")
             if run.bare_lines:
                 run.notes.append(
-                    f"line(s) {line_span(run.bare_lines)} hold nothing but 'name: value' pairs "
+                    f"line(s) {epoch_span(run.bare_lines)} hold nothing but 'name: value' pairs "
                     "(no 'Epoch i/N' header, step counter or time): read as consecutive epochs "
                     "in file order, counted from 1")
             if run.repeated_headers:

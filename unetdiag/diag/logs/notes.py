@@ -1,20 +1,10 @@
-"""The wording of the notes a console log's reader leaves on a run: where lines were, and
-what an ``evaluate()`` summary after an epoch's closing line holds.
-
->>> line_span([4, 5, 6]), line_span([4, 7])
-('4-6', '4, 7')
-"""
+"""The wording of the notes a console log's reader leaves on a run: what an ``evaluate()``
+summary after an epoch's closing line holds (line spans are
+:func:`unetdiag.diag.checks.saturation.words.epoch_span`'s)."""
 
 from __future__ import annotations
 
 from unetdiag.diag.logs.progress import ProgressLine
-
-
-def line_span(numbers: list[int]) -> str:
-    """``4-6`` for consecutive line numbers, else ``4, 7, 9``."""
-    if numbers == list(range(numbers[0], numbers[0] + len(numbers))) and len(numbers) > 1:
-        return f"{numbers[0]}-{numbers[-1]}"
-    return ", ".join(map(str, numbers))
 
 
 def evaluate_note(number: int, evaluated: ProgressLine, closing: ProgressLine,
