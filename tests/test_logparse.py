@@ -1036,3 +1036,20 @@ def test_a_model_cards_markdown_table_of_epochs_is_read(tmp_path):
     assert run.series("val_loss").tolist() == [2.55, 2.671]
     assert run.series("accuracy").tolist() == [0.636, 0.696]
     assert any("Markdown table at line 3" in note for note in run.notes)
+
+
+# review of session 25, item 6: the header after a headerless first epoch numbers it
+def test_a_callback_message_before_a_headerless_first_epoch_makes_no_note_when_a_header_follows():
+    summary = ("869/869 [==============================] - 395s 454ms/step - loss: {} - "
+               "val_loss: {}\n")
+    text = ("Epoch 00015: val_loss did not improve from 0.06950\n"
+            + summary.format("0.0615", "0.0707") + "Epoch 16/50\n"
+            + summary.format("0.0609", "0.0700"))
+    [run] = parse_console(text)
+    assert run.epoch_numbers == [15, 16]
+    assert not any("callback message" in note for note in run.notes)
+    # no header after it: the callback message is the only evidence, said with its caveat
+    [run] = parse_console("Epoch 00051: val_loss did not improve from 0.79\n"
+                          + summary.format("3.1", "3.3"))
+    assert run.epoch_numbers == [51]
+    assert any("would make this epoch 52" in note for note in run.notes)

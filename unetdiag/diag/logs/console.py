@@ -33,9 +33,8 @@ import re
 from dataclasses import dataclass, field
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
-from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.logs.model import LogFormatError, RunLog, unique_names
-from unetdiag.diag.logs.notes import evaluate_note
+from unetdiag.diag.logs.notes import evaluate_note, finish_notes, named_first_note
 from unetdiag.diag.logs.progress import (
     ProgressLine,
     drawn_lines,
@@ -105,6 +104,7 @@ class _RunBuilder:
     leading_line: int | None = None  # epoch 1 read without its header, until epoch 2 agrees
     bare_lines: list[int] = field(default_factory=list)  # "name: value" only, no counter/time
     restored_epoch: int | None = None  # EarlyStopping's restore message
+    named_note: str | None = None  # the note on a first epoch numbered by a callback message
 
     @property
     def headerless(self) -> bool:
@@ -181,19 +181,7 @@ class _ConsoleReader:
                 f"(evaluate() output?), first at line {self.loose_lines[0]}")
         self._drop_lone_bare_lines()
         for run in self.runs:
-            if run.leading_line is not None:  # epoch 2 never closed to confirm it
-                run.notes.append(f"line {run.leading_line}, before the first header 'Epoch 2/"
-                                 f"{run.epoch_total}', was read as epoch 1 (its own header is "
-                                 "not in the log, and no closed epoch 2 confirms it)")
-            if run.bare_lines:
-                run.notes.append(
-                    f"line(s) {epoch_span(run.bare_lines)} hold nothing but 'name: value' pairs "
-                    "(no 'Epoch i/N' header, step counter or time): read as consecutive epochs "
-                    "in file order, counted from 1")
-            if run.repeated_headers:
-                run.notes.append(
-                    f"every epoch printed 'Epoch 1/1' (fit(epochs=1) called in a loop): read "
-                    f"as {len(run.epochs)} consecutive epochs of one run")
+            finish_notes(run)
         return [run for run in self.runs if run.epochs]
 
     def _drop_lone_bare_lines(self) -> None:
@@ -316,10 +304,8 @@ class _ConsoleReader:
         if not self.callback_line or self.callback_line <= last_epoch_line:
             return None
         index = self.callback_epoch
-        self._note(f"line {number}, a summary with no 'Epoch i/N' header, was read as epoch "
-                   f"{index}, which the callback message at line {self.callback_line} names "
-                   "(TensorFlow 2 prints such a message before the epoch's closing line; "
-                   f"Keras 2.2 and older print it after, which would make this epoch {index + 1})")
+        self.run.named_note = named_first_note(number, index, self.callback_line)
+        self._note(self.run.named_note)
         return index
 
     def _stopped_at(self, number: int, text: str) -> None:
