@@ -1053,3 +1053,14 @@ def test_a_callback_message_before_a_headerless_first_epoch_makes_no_note_when_a
                           + summary.format("3.1", "3.3"))
     assert run.epoch_numbers == [51]
     assert any("would make this epoch 52" in note for note in run.notes)
+
+
+# review of session 25, item 8: a custom print of the learning rate before Keras's header
+def test_a_header_line_holding_only_the_learning_rate_is_no_epoch_of_its_own():
+    summary = ("100/100 [==============================] - 10s 100ms/step - loss: {0} - "
+               "dice: 0.5000 - val_loss: {0} - val_dice: 0.4500\n")
+    text = "".join(f"Epoch {i}/4 lr: 0.0010\nEpoch {i}/4\n" + summary.format(f"0.{7 - i}000")
+                   for i in range(1, 5))
+    [run] = parse_console(text)
+    assert run.epoch_numbers == [1, 2, 3, 4]
+    assert not any("lacks" in note for note in run.notes)

@@ -27,6 +27,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from unetdiag.diag.checks.saturation.metrics import NON_METRIC_KEYS
 from unetdiag.diag.logs.model import NUMBER_PATTERN
 
 # ANSI escape sequences (colours, cursor moves) and the other C0 controls progress bars emit.
@@ -173,7 +174,8 @@ def bare_summary(text: str, validation: bool) -> ProgressLine | None:
     ``- `` before them allowed): an epoch's values pasted without counter or time. Alone on
     a line it must hold a validation value beside its training one (``loss`` and
     ``val_loss``), or it is some other print; after an ``Epoch i/N`` header
-    (``validation=False``) any such line is that epoch's summary.
+    (``validation=False``) any such line holding a metric besides bookkeeping (the learning
+    rate, timings) is that epoch's summary.
 
     >>> bare_summary("- accuracy: 0.8818 - loss: 0.2842 - val_loss: 0.2312", True).metrics
     {'accuracy': 0.8818, 'loss': 0.2842, 'val_loss': 0.2312}
@@ -203,6 +205,10 @@ def epoch_header(text: str) -> tuple[int, int, ProgressLine | None] | None:
         return None
     rest = (match["rest"] or "").strip()
     joined = (parse_progress(rest) or bare_summary(rest, validation=False)) if rest else None
+    if joined is not None and joined.bare and set(joined.metrics) <= NON_METRIC_KEYS:
+        # a custom print of the learning rate (``Epoch 1/4 lr: 0.0010``) before Keras's own
+        # header is no epoch: a summary joined to a header holds a metric
+        joined = None
     if rest and joined is None:
         return None
     return int(match[1]), int(match[2]), joined

@@ -128,7 +128,7 @@ def total_below_parts(run: str, series: Series, thresholds: SaturationThresholds
         largest = max(val_values, key=val_values.__getitem__)
         value, train_total = float(val_total.values[at]), float(total.values[at])
         parts_above = all(val_item.values[at] >= item.values[at] - printed
-                          for item, val_item in zip(parts, val_parts))
+                          for item, val_item in zip(parts, val_parts, strict=True))
         if (parts_above and value < train_total - printed
                 and value < val_values[largest] - printed):
             found.append({"value": value, "largest_part": largest,

@@ -63,7 +63,8 @@ def total_multiple_of_parts_finding(claim: TotalMultipleOfParts) -> Finding:
     stages = data.get("stages") or {multiple: data["multiple_epochs"]}
     single = len(stages) == 1 and data.get("from_then_on", True)
     if single:
-        where = f"{_times(multiple)} the sum of its parts from epoch {data['multiple_epochs'][0]} on"
+        where = (f"{_times(multiple)} the sum of its parts from epoch "
+                 f"{data['multiple_epochs'][0]} on")
         counted = f"Every part is counted {_times(multiple)} from then on"
     else:
         where = ("a multiple of the sum of its parts: "
