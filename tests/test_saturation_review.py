@@ -113,3 +113,16 @@ def test_empty_evidence_fields_are_left_out():
     assert not {"no_overlap", "mixed", "within_swing"} & set(gap.evidence)
     [rising] = _found(findings, "saturation.validation_loss_rising")
     assert "restored_epoch" not in rising.evidence
+
+
+def test_an_unstable_start_that_settled_once_is_info_and_one_that_came_back_a_warning():
+    # unstable_soft_dice.log: 10x at epochs 1-2 only, then converged
+    history = {"loss": [0.757, 0.7, 0.6, 0.5, 0.4, 0.37, 0.35],
+               "val_loss": [8.0, 8.0, 0.7, 0.6, 0.5, 0.45, 0.41]}
+    [unstable] = _found(check_series("run 1", history), "saturation.unstable_validation")
+    assert unstable.severity.value == "info"
+    # the Korean notebook: 10x at epochs 1, 3 and 5, calm at epoch 2
+    history = {"loss": [0.757, 0.7, 0.6, 0.5, 0.4, 0.37, 0.35, 0.34, 0.33],
+               "val_loss": [8.0, 0.8, 7.0, 0.55, 5.0, 0.45, 0.41, 0.4, 0.39]}
+    [unstable] = _found(check_series("run 1", history), "saturation.unstable_validation")
+    assert unstable.severity.value == "warning"

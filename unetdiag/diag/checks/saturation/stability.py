@@ -44,6 +44,10 @@ class UnstableValidation(MetricsClaim):
     """
 
     at_bound: dict[str, dict]
+    #: WARNING when the validation loss came back to the ratio after an epoch below it (the
+    #: Korean notebook: epochs 1, 3 and 5), INFO when the wild epochs are the first ones in a
+    #: row: a start-up that settled once (BatchNormalization's statistics, a first step size)
+    #: leaves a converged model, whose checkpoints from those epochs alone are unusable.
     severity: Severity = field(default=Severity.WARNING, metadata=NOT_REPORTED)
 
 
@@ -105,5 +109,7 @@ def unstable_validation(run: str, series: Series, thresholds: SaturationThreshol
             "last_epoch": validation.epoch(int(both[-1])),
             "ratio_threshold": thresholds.unstable_loss_ratio,
             "stable_ratio": thresholds.gap_loss_ratio}
+    settled_once = wild.tolist() == list(range(wild.size))
     return UnstableValidation(run, {validation.name: data},
-                              _at_bound(series, int(both[last_gap]), thresholds))
+                              _at_bound(series, int(both[last_gap]), thresholds),
+                              Severity.INFO if settled_once else Severity.WARNING)
