@@ -76,8 +76,8 @@ class TotalMultipleOfParts(MetricsClaim):
 
     ``metrics``: total -> multiple, equal_epochs, multiple_epochs, value and parts_sum (at
     the first multiple epoch), parts, tolerance; stages (each multiple k >= 2 seen after the
-    first equal epoch -> its epochs, in order) and from_then_on (every complete epoch after
-    the first multiple one has that multiple).
+    first equal epoch -> its epochs, in order), only when more than one multiple was seen or
+    some complete epoch after the first multiple one lacks it ("from epoch N on" is false).
     """
 
     severity: Severity = field(default=Severity.WARNING, metadata=NOT_REPORTED)
@@ -177,9 +177,9 @@ def total_multiple_of_parts(run: str, series: Series, thresholds: SaturationThre
                   for k in sorted({k for k, _ in later},
                                   key=lambda k: min(at for m, at in later if m == k))}
         complete_after = [int(at) for at in _complete(total, parts) if at >= first]
+        from_then_on = all(at in multiples[multiple] for at in complete_after)
         found[total.name] = {
-            "stages": stages, "from_then_on": all(at in multiples[multiple]
-                                                  for at in complete_after),
+            **({} if len(stages) == 1 and from_then_on else {"stages": stages}),
             "multiple": multiple, "equal_epochs": total.epochs_at(equal),
             "multiple_epochs": total.epochs_at(multiples[multiple]),
             "value": float(total.values[first]), "parts_sum": sums[first],

@@ -61,8 +61,7 @@ def total_multiple_of_parts_finding(claim: TotalMultipleOfParts) -> Finding:
     name, data = next(iter(claim.metrics.items()))
     multiple = data["multiple"]
     stages = data.get("stages") or {multiple: data["multiple_epochs"]}
-    single = len(stages) == 1 and data.get("from_then_on", True)
-    if single:
+    if "stages" not in data:  # one multiple, at every complete epoch from its first on
         where = (f"{_times(multiple)} the sum of its parts from epoch "
                  f"{data['multiple_epochs'][0]} on")
         counted = f"Every part is counted {_times(multiple)} from then on"
