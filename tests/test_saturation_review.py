@@ -126,3 +126,16 @@ def test_an_unstable_start_that_settled_once_is_info_and_one_that_came_back_a_wa
                "val_loss": [8.0, 0.8, 7.0, 0.55, 5.0, 0.45, 0.41, 0.4, 0.39]}
     [unstable] = _found(check_series("run 1", history), "saturation.unstable_validation")
     assert unstable.severity.value == "warning"
+
+
+def test_from_epoch_n_on_is_said_only_when_every_later_epoch_has_the_multiple():
+    # 1x, 2x, 2x, then a total that is no multiple of its parts (1.5x)
+    history = {"loss": [0.5, 0.86, 0.8, 0.6], "rpn_class_loss": [0.3, 0.25, 0.22, 0.2],
+               "mrcnn_mask_loss": [0.2, 0.18, 0.18, 0.2]}
+    [multiple] = _found(check_series("run 1", history), "saturation.total_multiple_of_parts")
+    assert "from epoch 2 on" not in multiple.title and "2x at epochs 2-3" in multiple.title
+    # 1x, then 2x at every later epoch: said as from epoch 2 on, with no stages in evidence
+    history["loss"] = [0.5, 0.86, 0.8, 0.8]
+    [multiple] = _found(check_series("run 1", history), "saturation.total_multiple_of_parts")
+    assert "from epoch 2 on" in multiple.title
+    assert "stages" not in multiple.evidence["metrics"]["loss"]
