@@ -116,9 +116,13 @@ def _runs_of(finding: Finding) -> list[str]:
 
 
 def _parse_notes(run: RunLog, files: Sequence[str]) -> Finding:
+    """The parsers' notes on one run. Some say a part was skipped, others how a part was read
+    (a Markdown table, a closing line renumbered by EarlyStopping, a notebook's outputs): the
+    title names neither."""
+    count = len(run.notes)
     return Finding(
         id=PARSE_NOTES, severity=Severity.INFO,
-        title=f"{run.name}: {len(run.notes)} part(s) of the log could not be read as they are",
+        title=f"{run.name}: {count} note{'s' if count > 1 else ''} on how the log was read",
         explanation="; ".join(run.notes) + ".",
         fix="Nothing to do unless a value you need is missing; the rest of the run was read.",
         evidence={"run": run.name, "notes": list(run.notes), "source": run.source},

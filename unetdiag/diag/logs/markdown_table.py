@@ -8,9 +8,10 @@ model card::
     | 1| 1.206|  0.636|  2.55|  0.555|
 
 It is a CSVLogger file in disguise: "Train X" is Keras's ``x``, "Validation X" its ``val_x``,
-and the epochs count from 1. :func:`markdown_epoch_table` finds the first such table (a
-header whose first column is "Epoch" or "Epochs", then a ``---`` row) and returns its runs,
-or ``[]``.
+and the epochs count from 1 (a table whose first row is epoch 0 counts as CSVLogger does, and
+its epochs are renumbered from 1, as for a CSVLogger file, with a note saying so).
+:func:`markdown_epoch_table` finds the first such table (a header whose first column is
+"Epoch" or "Epochs", then a ``---`` row) and returns its runs, or ``[]``.
 
 >>> table = "| Epochs | Train Loss | Validation Loss |\\n|---|---|---|\\n"
 >>> [run.history()["val_loss"] for run in markdown_epoch_table(
@@ -61,9 +62,12 @@ def markdown_epoch_table(text: str) -> list[RunLog]:
         if not rows:
             continue
         columns = ["epoch", *(_column(name) for name in header[1:])]
-        # CSVLogger counts epochs from 0; the table from 1
+        # CSVLogger counts epochs from 0; a model card's table from 1, unless its first row
+        # is epoch 0 (then its numbers are CSVLogger's, shifted by one as a CSV file's are)
+        from_zero = _number(rows[0][0]) == 0
+        shift = 0 if from_zero else 1
         csv_text = "\n".join([",".join(columns)] + [
-            ",".join([str(int(float(cells[0])) - 1) if cells[0].replace(".", "").isdigit()
+            ",".join([str(int(float(cells[0])) - shift) if _number(cells[0]) is not None
                       else cells[0], *cells[1:]]) for cells in rows])
         try:
             runs = parse_csv(csv_text + "\n")
@@ -71,8 +75,25 @@ def markdown_epoch_table(text: str) -> list[RunLog]:
             return []
         for run in runs:
             run.source = f"Markdown table of epochs, lines {number + 1}-{number + 2 + len(rows)}"
-            run.notes.append(
-                f"read the Markdown table at line {number + 1} ({' | '.join(header)}): 'Train "
-                "X' read as Keras's x, 'Validation X' as val_x, one row per epoch")
+            run.notes.append(_note(number, header, from_zero))
         return runs
     return []
+
+
+def _number(cell: str) -> float | None:
+    """A whole epoch number in a cell, else ``None``."""
+    return float(cell) if cell.replace(".", "", 1).isdigit() else None
+
+
+def _note(number: int, header: list[str], from_zero: bool) -> str:
+    """How the table at line ``number`` (0-based) was read: its column names as Keras's, only
+    for the columns named so, and its epoch numbers."""
+    phases = [_PHASE_RE.match(name.strip()) for name in header[1:]
+              if re.match(r"\S+\s", name.strip())]  # "Train Loss", not "val_loss"
+    read = ([f"'{p['train']} X' read as Keras's x" for p in phases if p and p["train"]][:1]
+            + [f"'{p['val']} X' as val_x" for p in phases if p and p["val"]][:1])
+    epochs = ("its epochs count from 0, as CSVLogger's do: epochs here count from 1, as Keras "
+              "prints them (one more than the table's)" if from_zero else
+              "its epochs read as Keras prints them")
+    return (f"read the Markdown table at line {number + 1} ({' | '.join(header)}): "
+            + ", ".join([*read, "one row per epoch", epochs]))

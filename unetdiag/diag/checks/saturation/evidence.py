@@ -428,8 +428,9 @@ class TrainValGap(MetricsClaim):
     ``mixed``: per family of one score at several thresholds (``dice``, ``dice_60``), the
     members training scores above validation and those validation scores above training,
     when both exist: no consistent gap, so none of them makes the finding a warning.
-    ``within_swing``: scores whose last-epoch gap is no larger than their series' typical
-    change from one epoch to the next (left out of the gaps: one draw of the noise).
+    ``within_swing``: scores whose last-epoch gap is no larger than its typical change from
+    one epoch to the next and changed sign at ``reversed_epochs`` of the last ones (left out
+    of the gaps: one draw of the noise; a gap that keeps its sign is a gap).
     """
 
     diverged: list[str]

@@ -93,12 +93,17 @@ def _is_negated_score(name: str, loss: MetricSeries, series: Series, tolerance: 
     return False
 
 
-def _negated_by_name(name: str, finite: np.ndarray, slack: float) -> bool:
+def _negated_by_name(name: str, finite: np.ndarray, slack: float, series: Series) -> bool:
     """A loss named after a score (``dice_coef_loss``) whose every value is within [-1, 0]:
     the range of -score for labels and predictions in [0, 1] (nuclei notebook: -0.8069 to
-    -0.8905). Labels on a 0-255 scale push a Dice above 1, so -Dice below -1."""
+    -0.8905). Labels on a 0-255 scale push a Dice above 1, so -Dice below -1. Only when
+    neither its phase nor, for a validation loss, the training phase logs a Dice or IoU:
+    :func:`_is_negated_score` has compared the loss with one, and found it is not -score
+    (``bce - dice`` at -0.2 to -0.65 beside a dice_coef of 0.55 to 0.82)."""
+    phases = [name] + ([name[len(VALIDATION_PREFIX):]] if is_validation(name) else [])
     return (bool(_SCORE_LOSS_RE.search(name)) and finite.size > 0
-            and finite.max() <= slack and finite.min() >= -1 - slack)
+            and finite.max() <= slack and finite.min() >= -1 - slack
+            and not any(_same_phase_scores(phase, series) for phase in phases))
 
 
 def _labels_pinned(series: Series, multiclass: bool) -> bool:
@@ -134,7 +139,7 @@ def _negative_losses(run: str, series: Series, tolerance: float,
         scores_above_one = any(  # then 1 - Dice with labels above 1 fits as well
             (score.values[score.finite] > 1 + slack).any() for score_name, score in
             series.items() if metric_kind(score_name) in ("dice", "iou"))
-        if not pinned and not scores_above_one and _negated_by_name(name, finite, slack):
+        if not pinned and not scores_above_one and _negated_by_name(name, finite, slack, series):
             value, epoch = _extreme(item, above=False)
             negated[name] = {"min": value, "epoch_of_min": epoch, "max": float(finite.max())}
             continue

@@ -27,6 +27,7 @@ from unetdiag.diag.checks.saturation.metrics import (
     VALIDATION_PREFIX,
     MetricSeries,
     Series,
+    base_name,
     is_validation,
     metric_kind,
     phase_metrics,
@@ -181,19 +182,41 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
                     moving_scores=_moving_scores(series, flat, thresholds))
 
 
+#: Names of measurements of the predictions (for which 0 means what it says: no true
+#: positive, no error), never read as terms computed in training only.
+_MEASUREMENT_RE = re.compile(
+    r"precision|recall|sensitivity|specificity|auc|f1|fbeta|f_beta|true_|false_|"
+    r"(?:^|_)(?:tp|fp|tn|fn|tpr|fpr|tnr|fnr|ppv|npv|mae|mse|rmse|mape|psnr|ssim|kappa|"
+    r"hausdorff|error|err)(?:$|_|\d)", re.IGNORECASE)
+
+
 def _training_only(series: Series, name: str, flat: dict[str, dict]) -> list[float]:
     """A validation series exactly 0 at every logged epoch whose training twin is not 0 and
     not flat: a term the model adds only in training (CAR's class-aware regularisers,
     ``g_1_orl``: 0.66 -> 0.27 in training, ``0.0000e+00`` in validation), no measurement of
-    the validation predictions. The twin's first and last finite values, else []."""
+    the validation predictions. Only for a name that is no known measurement (a validation
+    recall of 0 says no prediction is a true positive) and when the validation predictions
+    are measured otherwise: a validation accuracy, Dice or IoU logged, not 0 and moving
+    (CAR's ``val_IOU`` 0.22 -> 0.51). The twin's first and last finite values, else []."""
     item = series[name]
     twin = series.get(name[len(VALIDATION_PREFIX):])
     values = item.values[item.logged]
     if (twin is None or twin.name in flat or not values.size or (values != 0).any()
-            or not (twin.values[twin.finite] != 0).any()):
+            or not (twin.values[twin.finite] != 0).any()
+            or _MEASUREMENT_RE.search(base_name(name)) or not _validation_measured(series)):
         return []
     finite = twin.values[twin.finite]
     return [float(finite[0]), float(finite[-1])]
+
+
+def _validation_measured(series: Series) -> bool:
+    """A validation accuracy, Dice or IoU that is logged, not 0 and not constant."""
+    for name, item in series.items():
+        values = item.values[item.finite]
+        if (is_validation(name) and metric_kind(name) in SCORE_KINDS and values.size > 1
+                and (values != 0).any() and float(values.max() - values.min()) > 0):
+            return True
+    return False
 
 
 def _scores_still_moving(series: Series, window: int, thresholds: SaturationThresholds
@@ -307,8 +330,10 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
                     diverged.append(name)
         elif abs(train - val) > thresholds.gap_score:
             swing = _gap_swing(item, partner, both)
-            if abs(train - val) <= swing:
-                within_swing[name] = {"train": train, "validation": val, "swing": swing}
+            reversed_at = _gap_reversed(item, partner, both, train - val)
+            if abs(train - val) <= swing and reversed_at:
+                within_swing[name] = {"train": train, "validation": val, "swing": swing,
+                                      "reversed_epochs": reversed_at}
                 continue
             gaps[name] = {"train": train, "validation": val, "gap": train - val, **epochs}
             if kind in ("dice", "iou"):
@@ -363,23 +388,59 @@ def _gap_swing(item: MetricSeries, partner: MetricSeries, both: np.ndarray) -> f
     return _swing(item, item.values[both] - partner.values[both], both)
 
 
-#: A score's threshold variants: ``dice_60`` and ``dice`` are one family.
-_THRESHOLD_SUFFIX_RE = re.compile(r"_\d+$")
+def _gap_reversed(item: MetricSeries, partner: MetricSeries, both: np.ndarray,
+                  last_gap: float) -> list[int]:
+    """The epochs, among the last :data:`SWING_WINDOW` + 1 logged by both, at which the gap
+    training - validation had the sign opposite to ``last_gap``'s: a gap that kept its sign
+    at every one of them is a gap, however much it swings (validation alternating 0.35 and
+    0.70 under a training score of 0.85-0.91 is below training at every epoch)."""
+    window = both[-(SWING_WINDOW + 1):]
+    gaps = item.values[window] - partner.values[window]
+    return [item.epoch(int(position)) for position, gap in zip(window, gaps, strict=True)
+            if gap * last_gap < 0]
+
+
+#: A score at a threshold: ``dice@0.5``, ``dice_at_0.5``, ``dice_0.5`` (the name says so), or
+#: ``dice_60`` (two digits, a multiple of 5: a threshold only beside the plain ``dice`` and
+#: with no other numbered sibling, since ``dice_1``, ``dice_2`` are per-class or per-output
+#: scores, or the suffix Keras adds to a metric created twice in one session).
+_THRESHOLD_NAMED_RE = re.compile(r"^(?P<stem>.+?)(?:@|_at_|_)(?:0?\.\d+)$")
+_NUMBERED_RE = re.compile(r"^(?P<stem>.+?)_(?P<number>\d+)$")
+
+
+def _threshold_families(names: Collection[str]) -> dict[str, list[str]]:
+    """The names of ``names`` that are one score at several thresholds, by their stem
+    (a family holds at least two names); names that might be per-class scores are in none."""
+    families: dict[str, list[str]] = {}
+    numbered: dict[str, list[tuple[str, str]]] = {}
+    for name in names:
+        match = _THRESHOLD_NAMED_RE.match(name)
+        if match:
+            families.setdefault(match["stem"], []).append(name)
+            continue
+        match = _NUMBERED_RE.match(name)
+        if match:
+            numbered.setdefault(match["stem"], []).append((name, match["number"]))
+    for stem, members in numbered.items():
+        if stem in names and all(len(number) == 2 and int(number) % 5 == 0
+                                 and 0 < int(number) < 100 for _, number in members):
+            families.setdefault(stem, []).extend(name for name, _ in members)
+    order = list(names)
+    return {stem: sorted(members + [stem] * (stem in names), key=order.index)
+            for stem, members in families.items() if len(members) + (stem in names) > 1}
 
 
 def _mixed_directions(directions: dict[str, float], thresholds: SaturationThresholds
                       ) -> dict[str, dict[str, list[str]]]:
-    """Families of one overlap score at several thresholds in which training is above
-    validation for some members (by more than ``gap_score``) and below it for others (by
-    more than ``flat_spread``): LungNeuralNet, dice_60 0.52 vs 0.42 beside dice 0.50 vs 0.54."""
-    families: dict[str, list[str]] = {}
-    for name in directions:
-        families.setdefault(_THRESHOLD_SUFFIX_RE.sub("", name), []).append(name)
+    """Families of one overlap score at several thresholds (:func:`_threshold_families`)
+    in which training is above validation for some members (by more than ``gap_score``) and
+    below it for others (by more than ``flat_spread``): LungNeuralNet, dice_60 0.52 vs 0.42
+    beside dice 0.50 vs 0.54."""
     mixed = {}
-    for stem, names in families.items():
+    for stem, names in _threshold_families(list(directions)).items():
         above = [n for n in names if directions[n] > thresholds.gap_score]
         below = [n for n in names if directions[n] < -thresholds.flat_spread]
-        if above and below and len(names) > 1:
+        if above and below:
             mixed[stem] = {"training_above": above, "validation_above": below}
     return mixed
 

@@ -123,10 +123,13 @@ def _within_swing_sentence(claim: evidence.TrainValGap) -> str:
     if not claim.within_swing:
         return ""
     parts = [f"{name} {data['train']:.4g} vs {VALIDATION_PREFIX + name} "
-             f"{data['validation']:.4g} (a typical change of {data['swing']:.2g} from one "
-             "epoch to the next)" for name, data in claim.within_swing.items()]
-    return (f" Not counted as a gap, being within the series' epoch-to-epoch swing: "
-            f"{join_names(parts)}.")
+             f"{data['validation']:.4g} (the gap typically changes by {data['swing']:.2g} "
+             "from one epoch to the next, and the other set was higher at epoch"
+             f"{'s' if len(data['reversed_epochs']) > 1 else ''} "
+             f"{epoch_span(data['reversed_epochs'])})"
+             for name, data in claim.within_swing.items()]
+    return (" Not counted as a gap, being within its epoch-to-epoch swing and changing "
+            f"sign: {join_names(parts)}.")
 
 
 def _no_overlap(claim: evidence.TrainValGap) -> str:

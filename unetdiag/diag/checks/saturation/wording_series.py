@@ -67,8 +67,10 @@ def _accuracy_reading(names: list[str]) -> str:
     if not accuracies:
         return ""
     return (f" {join_names(accuracies)} {verb(len(accuracies), 'is', 'are')} a share of counts, "
-            "which NaN outputs alone do not turn NaN: the computation itself returned NaN "
-            "(the device or runtime, or the metric's reduction), not only the data.")
+            "which NaN outputs alone do not turn NaN: consistent with a NaN from the "
+            "computation itself (the device or runtime, or the metric's reduction) or from NaN "
+            "sample weights (a weight map passed as sample_weight weights the accuracy too), "
+            "not from the predictions alone.")
 
 
 def _metric_non_finite_finding(claim: evidence.NonFiniteOnset, word: str,

@@ -1,0 +1,145 @@
+"""The second review of session 25's explain-log work: per-class scores are no thresholds of
+one score, a validation recall of 0 is a measurement, a gap that keeps its sign is a gap, a
+loss is -Dice only when the logged Dice agrees, Markdown tables counting from 0, and the
+wording of the parse notes and of a NaN accuracy."""
+
+from __future__ import annotations
+
+from unetdiag.diag.checks.saturation import check_series
+from unetdiag.diag.logs.explain import explain_runs
+from unetdiag.diag.logs.markdown_table import markdown_epoch_table
+
+
+def _found(findings, finding_id):
+    return [f for f in findings if f.id == finding_id]
+
+
+def _text(findings):
+    return " ".join(f"{f.title} {f.explanation} {f.fix}" for f in findings)
+
+
+# class 1 overfits (0.50 -> 0.92 vs 0.45 -> 0.52) while class 2 validates higher
+PER_CLASS = {
+    "loss": [0.6 - 0.02 * i for i in range(15)],
+    "dice_1": [0.50 + 0.03 * i for i in range(15)],
+    "dice_2": [0.40 + 0.008 * i for i in range(15)],
+    "val_loss": [0.6 - 0.012 * i for i in range(15)],
+    "val_dice_1": [0.45 + 0.005 * i for i in range(15)],
+    "val_dice_2": [0.50 + 0.009 * i for i in range(15)]}
+
+
+def test_per_class_scores_are_not_thresholds_of_one_score():
+    [gap] = _found(check_series("run 1", PER_CLASS), "saturation.train_val_gap")
+    assert gap.severity.value == "warning" and "mixed" not in gap.evidence
+    assert "threshold" not in _text([gap])
+
+
+def test_numbered_scores_are_thresholds_only_with_the_plain_score_and_multiples_of_five():
+    from unetdiag.diag.checks.saturation.series import _threshold_families
+    assert _threshold_families(["dice", "dice_20", "dice_60"]) == {
+        "dice": ["dice", "dice_20", "dice_60"]}
+    assert _threshold_families(["dice", "dice_1", "dice_2"]) == {}
+    assert _threshold_families(["dice_20", "dice_60"]) == {}  # no plain dice beside them
+    assert _threshold_families(["dice", "dice_20", "dice_3"]) == {}
+    assert _threshold_families(["dice@0.5", "dice@0.7"]) == {"dice": ["dice@0.5", "dice@0.7"]}
+
+
+# a model that predicts no foreground on the validation set
+RECALL_ZERO = {
+    "loss": [0.5 - 0.03 * i for i in range(12)],
+    "recall": [0.2 + 0.05 * i for i in range(12)],
+    "precision": [0.3 + 0.04 * i for i in range(12)],
+    "val_loss": [0.3 + 0.001 * i for i in range(12)],
+    "val_recall": [0.0] * 12, "val_precision": [0.0] * 12}
+
+
+def test_a_validation_recall_of_zero_is_no_training_only_term():
+    [flat] = _found(check_series("run 1", RECALL_ZERO), "saturation.flat_metric")
+    assert flat.severity.value == "warning"
+    assert not any(m.get("training_only") for m in flat.evidence["metrics"].values())
+    assert "only in training" not in _text([flat])
+
+
+def test_a_zero_term_is_training_only_only_beside_a_measured_validation_score():
+    # an unknown name at 0, but nothing else measures the validation predictions
+    unmeasured = {"loss": [0.5 - 0.03 * i for i in range(12)],
+                  "aux": [0.6 - 0.02 * i for i in range(12)],
+                  "val_loss": [0.3 + 0.001 * i for i in range(12)], "val_aux": [0.0] * 12}
+    [flat] = _found(check_series("run 1", unmeasured), "saturation.flat_metric")
+    assert flat.severity.value == "warning" and "only in training" not in _text([flat])
+    measured = dict(unmeasured, dice=[0.5 + 0.02 * i for i in range(12)],
+                    val_dice=[0.4 + 0.02 * i for i in range(12)])
+    [flat] = _found(check_series("run 1", measured), "saturation.flat_metric")
+    assert flat.evidence["metrics"]["val_aux"]["training_only"] == [0.6, 0.6 - 0.02 * 11]
+
+
+# validation alternates 0.35 / 0.70 under a training Dice of 0.85-0.91: below it every epoch
+STEADY_GAP = {
+    "loss": [0.30 - 0.005 * i for i in range(20)],
+    "dice_coef": [0.850 + 0.003 * i for i in range(20)],
+    "val_loss": [0.36 - 0.006 * i for i in range(20)],
+    "val_dice_coef": [0.35 if i % 2 == 0 else 0.70 for i in range(20)]}
+
+
+def test_a_gap_that_keeps_its_sign_is_not_noise_however_much_it_swings():
+    [gap] = _found(check_series("run 1", STEADY_GAP), "saturation.train_val_gap")
+    assert gap.severity.value == "warning" and "dice_coef" in gap.evidence["metrics"]
+    assert "within_swing" not in gap.evidence
+
+
+# bce - dice: -0.20 to -0.65 while the logged Dice is 0.55 to 0.82, so the loss is not -Dice
+BCE_MINUS_DICE = {
+    "bce_dice_loss": [-0.20 - 0.05 * i for i in range(10)],
+    "dice_coef": [0.55 + 0.03 * i for i in range(10)],
+    "val_bce_dice_loss": [-0.12 - 0.043 * i for i in range(10)],
+    "val_dice_coef": [0.50 + 0.025 * i for i in range(10)]}
+
+
+def test_a_loss_named_after_dice_is_not_minus_dice_when_the_logged_dice_says_otherwise():
+    findings = check_series("run 1", BCE_MINUS_DICE)
+    [negative] = _found(findings, "saturation.negative_loss_scores_in_range")
+    assert negative.evidence.get("negated_score") is not True
+    assert "negated back" not in _text([negative])
+    # without a logged Dice, the name rule still reads it as -Dice
+    alone = {name: values for name, values in BCE_MINUS_DICE.items() if "loss" in name}
+    [negative] = _found(check_series("run 1", alone), "saturation.negative_loss_scores_in_range")
+    assert negative.evidence.get("negated_score") is True
+
+
+TABLE_FROM_ZERO = """| Epoch | loss | dice_coef | val_loss | val_dice_coef |
+|---|---|---|---|---|
+| 0 | 0.60 | 0.40 | 0.55 | 0.45 |
+| 1 | 0.40 | 0.60 | 0.45 | 0.55 |
+| 2 | 0.30 | 0.70 | 0.50 | 0.52 |
+| 3 | 0.20 | 0.80 | 0.60 | 0.48 |
+| 4 | 0.10 | 0.90 | 0.70 | 0.45 |
+"""
+
+
+def test_a_markdown_table_counting_from_zero_is_renumbered_as_a_csv_file_and_says_so():
+    [run] = markdown_epoch_table(TABLE_FROM_ZERO)
+    assert run.epoch_numbers == [1, 2, 3, 4, 5]
+    [note] = run.notes
+    assert "count from 0" in note and "one more than the table's" in note
+    assert "Train X" not in note and "'val X'" not in note  # no column is named so
+    [from_one] = markdown_epoch_table(TABLE_FROM_ZERO.replace("| 4 |", "| 5 |").replace(
+        "| 3 |", "| 4 |").replace("| 2 |", "| 3 |").replace("| 1 |", "| 2 |").replace(
+        "| 0 |", "| 1 |"))
+    assert from_one.epoch_numbers == [1, 2, 3, 4, 5] and "count from 0" not in from_one.notes[0]
+    card = markdown_epoch_table("| Epochs | Train Loss | Validation Loss |\n|---|---|---|\n"
+                                "| 1| 0.9| 1.2|\n| 2| 0.7| 1.1|")
+    assert "'Train X' read as Keras's x" in card[0].notes[0]
+
+
+def test_parse_notes_about_a_successful_reading_are_not_called_unreadable():
+    [run] = markdown_epoch_table(TABLE_FROM_ZERO)
+    report = explain_runs([run], files=["card.md"])
+    [notes] = _found(report.findings, "log.parse_notes")
+    assert notes.title == "run 1: 1 note on how the log was read"
+
+
+def test_a_nan_accuracy_is_hedged_and_names_nan_sample_weights():
+    history = {"loss": [0.5, 0.4, 0.3, 0.2], "accuracy": [0.7, 0.8, float("nan"), float("nan")]}
+    text = _text(_found(check_series("run 1", history), "saturation.non_finite"))
+    assert "consistent with a NaN from the computation itself" in text
+    assert "sample weights" in text and "returned NaN" not in text
