@@ -34,17 +34,17 @@ from unetdiag.diag.data.folders import (
     case_listings,
     list_folder,
 )
-from unetdiag.diag.data.pairing import (
+from unetdiag.diag.data.pairing_match import (
     MASK_SUFFIXES,
+    Matching,
     Pair,
     PairingResult,
     RuleSource,
-    _match_beside,
-    _match_separate,
-    _Matching,
-    _rule,
-    _rule_findings,
-    _strip_suffix,
+    build_rule,
+    match_beside,
+    match_separate,
+    rule_findings,
+    strip_suffix,
 )
 from unetdiag.diag.data.pairing_rules import (
     MaskPattern,
@@ -153,7 +153,7 @@ def pair_mirrored(images: Listing, masks_dir: Path, suffixes: Sequence[str],
         return None
     source: RuleSource = ("given" if pattern is not None or tuple(suffixes) != MASK_SUFFIXES
                           else "default")
-    merged = _Matching(pattern=pattern)
+    merged = Matching(pattern=pattern)
     matched = [_match_folder(image_case, mask_case, suffixes, pattern)
                for image_case, mask_case in trees]
     inference = None
@@ -164,7 +164,7 @@ def pair_mirrored(images: Listing, masks_dir: Path, suffixes: Sequence[str],
                 break
         if inference is not None and inference.chosen is not None:
             source, pattern = "inferred", inference.chosen.pattern
-            merged = _Matching(pattern=pattern)
+            merged = Matching(pattern=pattern)
             matched = [_match_folder(image_case, mask_case, suffixes, pattern)
                        for image_case, mask_case in trees]
     ignored: list[Path] = list(images.ignored)
@@ -191,26 +191,26 @@ def pair_mirrored(images: Listing, masks_dir: Path, suffixes: Sequence[str],
              for stem, image, mask in paged.pairs]
     groups = sorted({pair.group for pair in pairs})
     first = merged.pairs[0]
-    rule = replace(_rule(source, merged, inference, suffixes, False, len(paged.paged)),
+    rule = replace(build_rule(source, merged, inference, suffixes, False, len(paged.paged)),
                    layout="mirrored folders", groups=len(groups),
                    example=(f"{first.group}/{first.image.name}",
                             f"{first.group}/{first.mask.name}"))
     findings = [*words.matching_findings(merged, ignored, nested, masks_dir, suffixes, False,
                                          False),
                 mirrored_folders(images.folder, masks_dir, groups, len(pairs)),
-                *_rule_findings(merged, inference, rule, paged, masks_dir)]
+                *rule_findings(merged, inference, rule, paged, masks_dir)]
     return PairingResult(pairs, findings, images.folder, masks_dir, rule)
 
 
 def _match_folder(image_case: Listing, mask_case: Listing | None, suffixes: Sequence[str],
-                  pattern: MaskPattern | None) -> _Matching:
+                  pattern: MaskPattern | None) -> Matching:
     """One image folder matched with its mirror (every image missing its mask when there is
     none)."""
     if mask_case is None:
-        return _Matching(missing=list(image_case.files), image_count=len(image_case.files))
+        return Matching(missing=list(image_case.files), image_count=len(image_case.files))
     if pattern is None:
-        return _match_separate(image_case, mask_case, suffixes)
-    matching = _Matching.of_rule(with_alternatives(
+        return match_separate(image_case, mask_case, suffixes)
+    matching = Matching.of_rule(with_alternatives(
         match_pattern(image_case.files, mask_case.files, pattern), False))
     return matching
 
@@ -220,20 +220,20 @@ def pair_case_folders(images: Listing, cases: Sequence[Listing], suffixes: Seque
     """Pairs of the case-folder layout: each case folder paired as one folder (by the mask
     suffixes or ``pattern``; no rule is inferred), its pairs' stems and groups the folder's
     name; None when no folder holds a pair."""
-    merged = _Matching(pattern=pattern)
+    merged = Matching(pattern=pattern)
     ignored = list(images.ignored)
     nested: list[Path] = []
     labelme = [labelme_case(case) if pattern is None else None for case in cases]
     pictures = [path for found in labelme if found is not None for path in found[2]]
     for case, written in zip(cases, labelme, strict=True):
         if written is not None:  # labelme_json_to_dataset: img with label, nothing else used
-            matching = _Matching(pairs=[Pair(written[0].stem, written[0], written[1])],
+            matching = Matching(pairs=[Pair(written[0].stem, written[0], written[1])],
                                  image_count=1, mask_count=1)
             case = replace(case, ignored=[])
         else:
-            matching = (_Matching.of_rule(with_alternatives(
+            matching = (Matching.of_rule(with_alternatives(
                 match_one_folder(case.files, pattern), True))
-                if pattern is not None else _match_beside(case, suffixes, False))
+                if pattern is not None else match_beside(case, suffixes, False))
         name = case.folder.name
         merged.pairs += [Pair(f"{name}/{pair.stem}", pair.image, pair.mask, group=name)
                          for pair in matching.pairs]
@@ -258,13 +258,13 @@ def pair_case_folders(images: Listing, cases: Sequence[Listing], suffixes: Seque
     first = merged.pairs[0]
     source: RuleSource = ("given" if pattern is not None or tuple(suffixes) != MASK_SUFFIXES
                           else "default")
-    rule = replace(_rule(source, merged, None, suffixes, True, len(paged.paged)),
+    rule = replace(build_rule(source, merged, None, suffixes, True, len(paged.paged)),
                    layout="case folders", groups=len(groups),
                    example=(f"{first.group}/{first.image.name}",
                             f"{first.group}/{first.mask.name}"))
     findings = [*words.matching_findings(merged, ignored, nested, None, suffixes, False, False),
                 words.case_folders(images.folder, groups, len(pairs), MIN_CASE_FOLDERS),
-                *_rule_findings(merged, None, rule, paged)]
+                *rule_findings(merged, None, rule, paged)]
     written_folders = sum(found is not None for found in labelme)
     if written_folders:
         if written_folders == len(cases):  # one pair per folder: no case to keep whole
@@ -310,7 +310,7 @@ def parts_hint(masks: Listing, image_stems: Collection[str], suffixes: Sequence[
     as the images ...`` when its sub-folders do; "" otherwise."""
     def keys(path: Path) -> set[str]:
         stem = stem_key(path)
-        return {stem, _strip_suffix(stem, suffixes) or stem}
+        return {stem, strip_suffix(stem, suffixes) or stem}
 
     found = folders_sharing_names(masks.folder, image_stems, (), keys)
     if not found:
