@@ -12,7 +12,13 @@ from typing import Any
 
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.companions import COMPANION_WORDS
-from unetdiag.diag.data.pairing_rules import Inference, MaskPattern, RuleMatch, stem_key
+from unetdiag.diag.data.pairing_rules import (
+    Inference,
+    MaskPattern,
+    RuleMatch,
+    padding_hint,
+    stem_key,
+)
 from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
 from unetdiag.diag.wording.text import join_names, plural, verb
 
@@ -57,6 +63,8 @@ def describe_rule(match: RuleMatch) -> str:
     start of the image name up to a separator``."""
     pattern, position = match.pattern, match.key_position
     if position == "whole":
+        if not pattern.names_masks:
+            return "mask name = image name"
         return (f"mask name = image name + {pattern.tail}" if pattern.is_suffix
                 else f"mask name = {pattern.head} + image name")
     return (f"mask name = {pattern.text}, {{key}} being the {position} of the image name up "
@@ -68,11 +76,13 @@ def _example(match: RuleMatch) -> str:
     return f"{example[0]} ↔ {example[1]}" if example else ""
 
 
-def rule_inferred(match: RuleMatch, default_suffixes: Sequence[str], others: Sequence[RuleMatch]
-                  ) -> Finding:
-    """``pairing.rule_inferred``: the names gave one rule that pairs every file."""
+def rule_inferred(match: RuleMatch, default_suffixes: Sequence[str], others: Sequence[RuleMatch],
+                  tree: tuple[str, int, int] | None = None) -> Finding:
+    """``pairing.rule_inferred``: the names gave one rule that pairs every file (of one
+    folder of mirrored trees, ``tree``: that folder's name, and the pairs and images the rule
+    gave in the whole tree)."""
     flag = rule_flag(match)
-    pairs = len(match.pairs)
+    pairs = len(match.pairs) if tree is None else tree[1]
     alternatives = [rule_flag(other) for other in others]
     alternatives += [pattern_flag(pattern, match.whole_stem_keys)
                      for pattern, _ in match.alternatives
@@ -85,8 +95,13 @@ def rule_inferred(match: RuleMatch, default_suffixes: Sequence[str], others: Seq
         "pairing.rule_inferred", Severity.INFO,
         f"Masks paired by their names: {describe_rule(match)}"
         f" ({plural(pairs, 'pair')})",
-        f"No mask has its image's name or a default suffix ({', '.join(default_suffixes)}), "
-        f"but one rule pairs all {plural(pairs, 'image')} one to one, e.g. {_example(match)}."
+        (f"No mask has its image's name or a default suffix ({', '.join(default_suffixes)}), "
+         f"but one rule pairs all {plural(pairs, 'image')} one to one, e.g. {_example(match)}."
+         if tree is None else
+         f"In {tree[0]}/, the first folder whose images the default names "
+         f"({', '.join(default_suffixes)} or the image's name) leave without a mask, one rule "
+         f"pairs all {plural(len(match.pairs), 'image')} one to one, e.g. {_example(match)}; "
+         f"applied to every folder, it pairs {pairs} of {plural(tree[2], 'image')}.")
         + also,
         f"Nothing to do if this is the pairing you mean; pass {flag} to make it explicit"
         + (f", or {' or '.join(alternatives)} for the other masks." if alternatives
@@ -417,13 +432,15 @@ def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequen
         findings.append(numbered_masks(matching.numbered, counts))
     if matching.duplicates:
         findings.append(_duplicate_stems(matching.duplicates, suffixes, counts))
+    padding = padding_hint(matching.missing, matching.orphans)
+    padding = f" {padding[2].upper()}{padding[3:]}." if padding else ""
     if matching.missing:
         findings.append(pairing_finding(
             "pairing.missing_mask", Severity.WARNING,
             f"{len(matching.missing)} of {matching.image_count} images have no mask",
             f"These images are left out of training and validation; "
             f"{where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}."
-            + _covered_elsewhere(matching),
+            + _covered_elsewhere(matching) + padding,
             "Add the missing masks, or move the images out of the folder.",
             {**counts, "missing_masks": len(matching.missing)},
             matching.missing))
@@ -431,8 +448,9 @@ def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequen
         findings.append(pairing_finding(
             "pairing.orphan_mask", Severity.WARNING,
             f"{len(matching.orphans)} of {matching.mask_count} masks have no image",
-            "No image has the stem these masks point to; they are not used. A renamed image "
-            "or a typo in a stem often explains a handful of these.",
+            "No image has the stem these masks point to; they are not used."
+            + (padding or " A renamed image or a typo in a stem often explains a handful of "
+               "these."),
             "Check the names, or remove the masks.",
             {**counts, "orphan_masks": len(matching.orphans)},
             matching.orphans))

@@ -280,11 +280,16 @@ def build_rule(source: RuleSource, matching: Matching, inference: Inference | No
 
 
 def rule_findings(matching: Matching, inference: Inference | None, rule: PairingRule,
-                   paged: PagedPairs, masks_dir: Path | None = None) -> list[Finding]:
+                  paged: PagedPairs, masks_dir: Path | None = None,
+                  scope: tuple[str, int] | None = None) -> list[Finding]:
+    """The findings on how the pairs were formed. ``scope`` (mirrored folders): the folder
+    the rule was inferred in, and the images of the whole tree."""
     findings = []
     if rule.source == "inferred":
         assert inference is not None and inference.chosen is not None
-        findings.append(words.rule_inferred(inference.chosen, MASK_SUFFIXES, inference.others))
+        findings.append(words.rule_inferred(
+            inference.chosen, MASK_SUFFIXES, inference.others,
+            None if scope is None else (scope[0], len(matching.pairs), scope[1])))
     if matching.alternatives:
         findings.append(words.alternative_masks(matching.alternatives, matching.whole_stem_keys,
                                                 len(matching.pairs)))

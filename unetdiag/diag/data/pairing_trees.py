@@ -55,29 +55,41 @@ from unetdiag.diag.data.pairing_rules import (
     with_alternatives,
 )
 from unetdiag.diag.data.stacks import pair_pages
-from unetdiag.diag.wording.text import join_names, plural
+from unetdiag.diag.wording.text import join_names, plural, verb
 from unetdiag.exitcodes import UserError
 
 #: labelme_json_to_dataset's fixed names (stems): the image, the label map, its picture.
 LABELME_IMAGE, LABELME_LABEL, LABELME_PICTURE = "img", "label", "label_viz"
 
 
-def labelme_case(case: Listing) -> tuple[Path, Path, list[Path]] | None:
-    """``(img, label, [label_viz])`` when ``case`` is a folder written by
+def labelme_case(case: Listing, extras: bool = False
+                 ) -> tuple[Path, Path, list[Path], list[Path]] | None:
+    """``(img, label, [label_viz], [other files])`` when ``case`` is a folder written by
     labelme_json_to_dataset (exactly one ``img`` and one ``label`` file, nothing else but its
-    ``label_viz`` picture), else None."""
+    ``label_viz`` picture, or, with ``extras``, other files too), else None."""
     by_stem: dict[str, list[Path]] = {}
     for path in case.files:
         by_stem.setdefault(stem_key(path), []).append(path)
-    if set(by_stem) - {LABELME_IMAGE, LABELME_LABEL, LABELME_PICTURE} or any(
+    known = {LABELME_IMAGE, LABELME_LABEL, LABELME_PICTURE}
+    if (set(by_stem) - known and not extras) or any(
             len(by_stem.get(stem, [])) != 1 for stem in (LABELME_IMAGE, LABELME_LABEL)):
         return None
-    return by_stem[LABELME_IMAGE][0], by_stem[LABELME_LABEL][0], by_stem.get(LABELME_PICTURE, [])
+    others = sorted(path for stem, paths in by_stem.items() if stem not in known
+                    for path in paths)
+    return (by_stem[LABELME_IMAGE][0], by_stem[LABELME_LABEL][0],
+            by_stem.get(LABELME_PICTURE, []), others)
 
 
-def labelme_folders(folder: Path, folders: int, pictures: Sequence[Path]) -> Finding:
+def labelme_folders(folder: Path, folders: int, pictures: Sequence[Path],
+                    extras: Sequence[Path] = ()) -> Finding:
     """``pairing.labelme_folders`` (info): folders written by labelme_json_to_dataset, each
-    paired ``img`` with ``label``; their ``label_viz`` pictures are not used."""
+    paired ``img`` with ``label``; their ``label_viz`` pictures (and ``extras``, other files
+    in some of them) are not used."""
+    other = (f" {plural(len(extras), 'other file')} in these folders "
+             f"({', '.join(path.parent.name + '/' + path.name for path in extras[:3])}"
+             f"{', ...' if len(extras) > 3 else ''}) {verb(len(extras), 'is', 'are')} not used "
+             "either: neither the image nor the label map by labelme's names."
+             if extras else "")
     return words.pairing_finding(
         "pairing.labelme_folders", Severity.INFO,
         f"{plural(folders, 'folder')} written by labelme_json_to_dataset, each paired "
@@ -87,10 +99,13 @@ def labelme_folders(folder: Path, folders: int, pictures: Sequence[Path]) -> Fin
         f"class) and {LABELME_PICTURE}.png (the labels drawn over the image, for people to "
         "look at). Each folder is one pair, named <folder>/img; the "
         f"{plural(len(pictures), LABELME_PICTURE + ' picture')} and label_names.txt are not "
-        "used.",
+        "used." + other,
         "Nothing to do. label_names.txt says which class each value of label.png is: with "
-        "several classes, pick the object's values with --foreground-values.",
-        {"folders": folders, "pictures": len(pictures)}, list(pictures))
+        "several classes, pick the object's values with --foreground-values."
+        + (" If another file is the label map you mean, put it in label.png's place."
+           if extras else ""),
+        {"folders": folders, "pictures": len(pictures),
+         **({"other_files": len(extras)} if extras else {})}, [*pictures, *extras])
 
 
 def mirrored_listings(images: Listing, masks_dir: Path) -> list[tuple[Listing, Listing | None]]:
@@ -156,17 +171,23 @@ def pair_mirrored(images: Listing, masks_dir: Path, suffixes: Sequence[str],
     merged = Matching(pattern=pattern)
     matched = [_match_folder(image_case, mask_case, suffixes, pattern)
                for image_case, mask_case in trees]
-    inference = None
-    if source == "default" and any(matching.missing for matching in matched):
-        for image_case, mask_case in trees:  # one rule for the tree: the first folder's
-            if mask_case is not None:
+    inference, inferred_in = None, ""
+    if source == "default":
+        # one rule for the tree: the first folder whose images the default names leave
+        # without masks (a folder that pairs by them says nothing about the others)
+        for (image_case, mask_case), matching in zip(trees, matched, strict=True):
+            if mask_case is not None and matching.missing:
                 inference = infer_rule(image_case.files, mask_case.files)
+                inferred_in = image_case.folder.name
                 break
-        if inference is not None and inference.chosen is not None:
-            source, pattern = "inferred", inference.chosen.pattern
-            merged = Matching(pattern=pattern)
-            matched = [_match_folder(image_case, mask_case, suffixes, pattern)
-                       for image_case, mask_case in trees]
+        if (inference is not None and inference.chosen is not None
+                and inference.chosen.pattern.names_masks):
+            ruled = [_match_folder(image_case, mask_case, suffixes, inference.chosen.pattern)
+                     for image_case, mask_case in trees]
+            # kept only when the tree pairs better by it than by the default names
+            if sum(map(_pair_count, ruled)) > sum(map(_pair_count, matched)):
+                source, pattern, matched = "inferred", inference.chosen.pattern, ruled
+                merged = Matching(pattern=pattern)
     ignored: list[Path] = list(images.ignored)
     nested: list[Path] = []
     for (image_case, mask_case), matching in zip(trees, matched, strict=True):
@@ -174,8 +195,15 @@ def pair_mirrored(images: Listing, masks_dir: Path, suffixes: Sequence[str],
         merged.pairs += [Pair(f"{name}/{pair.stem}", pair.image, pair.mask, group=name)
                          for pair in matching.pairs]
         merged.keys += matching.keys
-        for attribute in ("missing", "orphans", "same_file", "alternatives"):
+        for attribute in ("missing", "orphans", "same_file"):
             getattr(merged, attribute).extend(getattr(matching, attribute))
+        for pattern, files in matching.alternatives:  # one entry per set, not per folder
+            known = next((found for other, found in merged.alternatives if other == pattern),
+                         None)
+            if known is None:
+                merged.alternatives.append((pattern, list(files)))
+            else:
+                known.extend(files)
         merged.duplicates.update({f"{name}/{stem}": paths
                                   for stem, paths in matching.duplicates.items()})
         merged.image_count += matching.image_count
@@ -198,8 +226,13 @@ def pair_mirrored(images: Listing, masks_dir: Path, suffixes: Sequence[str],
     findings = [*words.matching_findings(merged, ignored, nested, masks_dir, suffixes, False,
                                          False),
                 mirrored_folders(images.folder, masks_dir, groups, len(pairs)),
-                *rule_findings(merged, inference, rule, paged, masks_dir)]
+                *rule_findings(merged, inference, rule, paged, masks_dir,
+                               scope=(inferred_in, merged.image_count))]
     return PairingResult(pairs, findings, images.folder, masks_dir, rule)
+
+
+def _pair_count(matching: Matching) -> int:
+    return len(matching.pairs)
 
 
 def _match_folder(image_case: Listing, mask_case: Listing | None, suffixes: Sequence[str],
@@ -224,11 +257,16 @@ def pair_case_folders(images: Listing, cases: Sequence[Listing], suffixes: Seque
     ignored = list(images.ignored)
     nested: list[Path] = []
     labelme = [labelme_case(case) if pattern is None else None for case in cases]
+    if sum(found is not None for found in labelme) > len(cases) / 2:
+        # most folders are labelme's: one holding img and label besides other files is too
+        labelme = [found or labelme_case(case, extras=True)
+                   for case, found in zip(cases, labelme, strict=True)]
     pictures = [path for found in labelme if found is not None for path in found[2]]
+    extras = [path for found in labelme if found is not None for path in found[3]]
     for case, written in zip(cases, labelme, strict=True):
         if written is not None:  # labelme_json_to_dataset: img with label, nothing else used
             matching = Matching(pairs=[Pair(written[0].stem, written[0], written[1])],
-                                 image_count=1, mask_count=1)
+                                image_count=1, mask_count=1)
             case = replace(case, ignored=[])
         else:
             matching = (Matching.of_rule(with_alternatives(
@@ -269,7 +307,7 @@ def pair_case_folders(images: Listing, cases: Sequence[Listing], suffixes: Seque
     if written_folders:
         if written_folders == len(cases):  # one pair per folder: no case to keep whole
             findings = [finding for finding in findings if finding.id != "pairing.case_folders"]
-        findings.append(labelme_folders(images.folder, written_folders, pictures))
+        findings.append(labelme_folders(images.folder, written_folders, pictures, extras))
     return PairingResult(pairs, findings, images.folder, None, rule)
 
 
