@@ -342,8 +342,10 @@ def test_a_folder_with_more_than_labelme_names_is_no_labelme_folder(tmp_path):
 def _montgomery(root: Path) -> None:
     names = [f"MCUCXR_{n:04d}_{n % 2}.png" for n in range(1, 7)]
     touch_files(root, *(f"CXR_png/{name}" for name in names),
-                *(f"ManualMask/{part}/{name}" for part in ("leftMask", "rightMask")
-                  for name in names), "ClinicalReadings/MCUCXR_0001_0.txt")
+                "ClinicalReadings/MCUCXR_0001_0.txt")
+    for part in ("leftMask", "rightMask"):
+        for name in names:
+            _save_box(root / "ManualMask" / part / name, np.s_[2:5, 2:5])
 
 
 def test_a_sibling_folder_of_masks_with_the_same_names_is_named(tmp_path):
@@ -351,10 +353,9 @@ def test_a_sibling_folder_of_masks_with_the_same_names_is_named(tmp_path):
     result = discover_pairs(tmp_path / "CXR_png", tmp_path / "ManualMask" / "leftMask")
     sibling = findings_by_id(result)["pairing.sibling_masks"]
     assert sibling.severity is Severity.INFO
-    assert sibling.title == ("rightMask/ beside leftMask/ holds masks of the same 6 names: if "
-                             "each set is one part of the object, merge them")
+    assert sibling.title == "rightMask/ beside leftMask/ holds files of the same 6 names"
     assert "merge them into one mask per image" in sibling.fix
-    assert "the names alone do not tell which" in sibling.explanation
+    assert "(MCUCXR_0001_1.png) holds 2 values in one channel" in sibling.explanation
 
 
 def test_a_mask_folder_of_parts_is_refused_with_the_flags(tmp_path):
@@ -372,6 +373,26 @@ def test_a_mask_folder_of_parts_is_refused_with_the_flags(tmp_path):
 def test_a_sibling_image_folder_or_other_names_are_no_sibling_masks(tmp_path):
     touch_files(tmp_path, *(f"{folder}/{n}.png" for folder in ("images", "masks")
                             for n in range(6)), *(f"masks_2/x{n}.png" for n in range(6)))
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert "pairing.sibling_masks" not in findings_by_id(result)
+
+
+def test_image_copies_and_predictions_beside_the_masks_are_no_sibling_masks(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(5)
+    for n in range(4):
+        mask = np.zeros((16, 16), np.uint8)
+        mask[4:9, 4:9] = 255
+        photo = np.clip(np.stack([mask * .6 + rng.normal(60, 10, mask.shape)] * 3, -1), 0,
+                        255).astype(np.uint8)
+        for folder in ("images", "masks", "images_jpg", "predictions"):
+            (tmp_path / folder).mkdir(exist_ok=True)
+        Image.fromarray(photo).save(tmp_path / "images" / f"{n}.png")
+        Image.fromarray(photo).save(tmp_path / "images_jpg" / f"{n}.jpg")
+        Image.fromarray(mask).save(tmp_path / "masks" / f"{n}.png")
+        Image.fromarray((mask * .8 + 20).astype(np.uint8)).save(
+            tmp_path / "predictions" / f"{n}.png")
     result = discover_pairs(tmp_path / "images", tmp_path / "masks")
     assert "pairing.sibling_masks" not in findings_by_id(result)
 

@@ -98,6 +98,7 @@ from unetdiag.diag.data.pairing_rules import (
 )
 from unetdiag.diag.data.pairing_trees import (
     folders_sharing_names,
+    mask_values_held,
     pair_case_folders,
     pair_mirrored,
     parts_hint,
@@ -253,9 +254,10 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         rule = replace(rule, groups=len(set(sources.values())))
         findings.append(words.tiles(found, rule.groups))
     if masks_path is not None and not same_folder:
-        siblings = folders_sharing_names(
-            masks_path.parent, {file_of(pair.mask).stem for pair in found},
-            (masks_path, images_dir), lambda path: (path.stem,))
+        stems = {file_of(pair.mask).stem for pair in found}
+        siblings = [(folder, held, content) for folder, held in folders_sharing_names(
+            masks_path.parent, stems, (masks_path, images_dir), lambda path: (path.stem,))
+            if (content := mask_values_held(folder, stems)) is not None]
         if siblings:
             findings.append(sibling_masks(masks_path, siblings, len(found)))
     return PairingResult(found, findings, images_dir, masks_path, rule)

@@ -15,15 +15,19 @@
   ``img`` with ``label``; ``label_viz`` is the label drawn over the image for people to look
   at, never a mask or an image. Read as case folders: :func:`labelme_case` is asked for each.
 
-Both are chosen by names only; nothing here opens a file.
+Both are chosen by names only. Folders beside a mask folder holding files of its masks'
+names (:func:`sibling_masks`) are named when one file of each reads as a mask.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data import pairing_findings as words
@@ -54,6 +58,7 @@ from unetdiag.diag.data.pairing_rules import (
     stem_key,
     with_alternatives,
 )
+from unetdiag.diag.data.reading import ImageReadError, load_mask_values
 from unetdiag.diag.data.stacks import pair_pages
 from unetdiag.diag.wording.text import join_names, plural, verb
 from unetdiag.exitcodes import UserError
@@ -385,26 +390,61 @@ def root_parts_hint(root: Listing, cases: Sequence[Listing], suffixes: Sequence[
     return ""
 
 
-def sibling_masks(masks_dir: Path, siblings: Sequence[tuple[Path, int]],
+#: Folder names of a model's outputs: files named as the masks, but not masks to train on.
+PREDICTION_FOLDER = re.compile(r"pred|output|result|infer", re.IGNORECASE)
+#: A file holding at most this many distinct values in one channel reads as a mask (a label
+#: map of up to this many classes); photos and probability maps hold more.
+MAX_MASK_VALUES = 32
+
+
+def mask_values_held(folder: Path, names: Collection[str]) -> tuple[str, int] | None:
+    """``(file name, distinct values)`` of the first file of ``folder`` named as one of
+    ``names`` when it reads as a mask: one channel (or equal ones) of at most
+    :data:`MAX_MASK_VALUES` values; None for a picture, a probability map, an unreadable
+    file or a folder named for a model's outputs (:data:`PREDICTION_FOLDER`)."""
+    if PREDICTION_FOLDER.search(folder.name):
+        return None
+    try:
+        path = next(path for path in list_folder(folder, "mask", require_files=False).files
+                    if path.stem in names)
+        values = load_mask_values(path)
+    except (StopIteration, UserError, ImageReadError, OSError):
+        return None
+    if values.ndim == 3:
+        if values.shape[2] in (2, 4):  # alpha apart
+            values = values[..., :-1]
+        if values.shape[2] > 1 and not (values == values[..., :1]).all():
+            return None
+        values = values[..., 0]
+    count = len(np.unique(values))
+    return (path.name, count) if count <= MAX_MASK_VALUES else None
+
+
+def sibling_masks(masks_dir: Path, siblings: Sequence[tuple[Path, int, tuple[str, int]]],
                   pair_count: int) -> Finding:
-    """``pairing.sibling_masks`` (info): folders beside the mask folder hold masks of the
-    same names: other parts of the object, or other annotations."""
-    names = join_names([f"{path.name}/" for path, _ in siblings])
-    first, held = siblings[0]
+    """``pairing.sibling_masks`` (info): folders beside the mask folder hold files of the
+    same names that read as masks (:func:`mask_values_held`): other parts of the object,
+    other annotations, or masks of something else."""
+    names = join_names([f"{path.name}/" for path, _, _ in siblings])
+    first, held, (opened, values) = siblings[0]
     return words.pairing_finding(
         "pairing.sibling_masks", Severity.INFO,
-        f"{names} beside {masks_dir.name}/ {'holds' if len(siblings) == 1 else 'hold'} masks "
-        f"of the same {held} names: if each set is one part of the object, merge them",
-        f"{first} holds masks named as {held} of the {plural(pair_count, 'mask')} paired from "
-        f"{masks_dir}. Datasets that label an object in parts keep one folder per part under "
-        "the same names (Montgomery's ManualMask/leftMask/ and rightMask/, one lung each): "
-        "trained on one folder, the other part is taught as background. They may also be "
-        "another annotator's masks of the same objects, or masks of something else in the "
-        "same images (DRIVE's field-of-view masks beside its vessel masks); the names alone "
-        "do not tell which.",
-        f"If each set is one part of the object, merge them into one mask per image (their "
-        f"union: numpy.maximum of the two) into a new folder and pass it as --masks. If "
-        f"{first.name}/ holds other annotations of the same objects, or another region (a "
-        "field of view), nothing to do.",
-        {"folders": [str(path) for path, _ in siblings],
-         "shared_names": [held for _, held in siblings], "pairs": pair_count}, [])
+        f"{names} beside {masks_dir.name}/ {'holds' if len(siblings) == 1 else 'hold'} files "
+        f"of the same {held} names",
+        f"{first} holds files named as {held} of the {plural(pair_count, 'mask')} paired from "
+        f"{masks_dir}; the one opened ({opened}) holds {plural(values, 'value')} in one "
+        "channel, as a mask does. The names and one file do not tell what they are. Datasets "
+        "that label an object in parts keep one folder per part under the same names "
+        "(Montgomery's ManualMask/leftMask/ and rightMask/, one lung each): trained on one "
+        "folder, the other part is taught as background. They may also be another "
+        "annotator's masks of the same objects, another encoding of the same labels (VOC's "
+        "SegmentationObject/ beside SegmentationClass/: one id per object), the masks for "
+        "training where the folder given holds pictures of them, or masks of something else "
+        "in the same images (DRIVE's field-of-view masks beside its vessel masks).",
+        f"Look at one file of {first.name}/ beside its mask. If each set is one part of the "
+        "object, merge them into one mask per image (their union: numpy.maximum of the two) "
+        f"into a new folder and pass it as --masks; if {first.name}/ holds the masks meant "
+        f"for training, pass --masks {first}. Otherwise nothing to do.",
+        {"folders": [str(path) for path, _, _ in siblings],
+         "shared_names": [held for _, held, _ in siblings], "pairs": pair_count,
+         "values_in_file_opened": [found[1] for _, _, found in siblings]}, [])
