@@ -137,15 +137,17 @@ def _mismatch(pairs):
     return _ids(geometry_findings(pairs, source="audit"))["geometry.size_mismatch"]
 
 
-def test_masks_at_one_whole_fraction_of_their_images_are_named_a_downsampled_export():
+def test_masks_at_one_whole_fraction_of_their_images_are_an_export_or_a_crop():
     finding = _mismatch([PairSizes(f"{n}.png", f"{n}_mask.png", (128 + n, 96), ((128 + n) // 2, 48))
                          for n in range(3)] + [PairSizes("odd.png", "odd_mask.png", (101, 99),
                                                          (51, 49))])
     assert finding.title == "4 masks differ in size from their image (each 1/2 of it)"
     assert "1/2 of its image's width and height" in finding.explanation
     assert "a downsampled export" in finding.explanation
-    assert "a crop" not in finding.explanation
-    assert finding.evidence["downsampling_factor"] == 2
+    assert "(a crop, such as the central tile" in finding.explanation  # both readings
+    assert "the sizes do not tell which" in finding.explanation
+    assert "Lay one mask over its image twice" in finding.fix
+    assert finding.evidence["size_fraction"] == "1/2"
 
 
 @pytest.mark.parametrize(("image_size", "mask_size"), [
@@ -155,7 +157,7 @@ def test_masks_at_one_whole_fraction_of_their_images_are_named_a_downsampled_exp
 def test_other_mismatches_keep_the_open_causes(image_size, mask_size):
     finding = _mismatch([PairSizes("a.png", "a_mask.png", image_size, mask_size)])
     assert "(a crop, a downsampled copy, another image)" in finding.explanation
-    assert "downsampling_factor" not in finding.evidence
+    assert "size_fraction" not in finding.evidence
 
 
 def test_masks_larger_than_their_images_are_no_crop():
@@ -201,3 +203,13 @@ def test_masks_of_a_figure_size_without_white_margins_are_no_figures(tmp_path):
     # unreadable (the trainer's record of a file since removed): the sizes alone
     finding = _mismatch([PairSizes("a.png", str(tmp_path / "gone.png"), (96, 96), (640, 480))])
     assert "matplotlib" not in finding.explanation
+
+
+def test_an_inverted_binary_mask_at_a_figure_size_is_no_figure(tmp_path):
+    mask = np.full((480, 640), 255, np.uint8)  # white background, dark objects inside
+    mask[100:200, 200:300] = 0
+    mask[300:380, 400:500] = 0
+    Image.fromarray(mask).save(tmp_path / "a_mask.png")
+    finding = _mismatch([PairSizes("a.png", str(tmp_path / "a_mask.png"), (96, 96), (640, 480))])
+    assert "matplotlib" not in finding.title + finding.explanation
+    assert "not label values" not in finding.explanation

@@ -16,11 +16,11 @@ id                                    severity  when
 
 The sizes are evidence of how a mask was drawn, never proof of what it shows: the wording
 says "consistent with", and names only causes the sizes leave open: every mask 1/k of its
-image in both dimensions is a downsampled export; every mask one size while the images vary is
-no image's own drawing; a mask larger than its image in both dimensions is no crop. Masks
-all of a size matplotlib's default figure has (640x480 at 100 dpi) are looked at (the first
-three, their outer frame only, :mod:`unetdiag.diag.data.figures`): white margins around a
-picture name them figures saved by ``plt.savefig``.
+image in both dimensions is a downsampled export or a crop of that size; every mask one size
+while the images vary is no image's own drawing; a mask larger than its image in both
+dimensions is no crop. Masks all of a size matplotlib's default figure has (640x480 at 100
+dpi) are looked at (the first three, :mod:`unetdiag.diag.data.figures`): white margins around
+a picture in colour or in many grey levels name them figures saved by ``plt.savefig``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity, listing_finding
-from unetdiag.diag.data.figures import FIGURE_INCHES, figure_dpi, has_white_margins
+from unetdiag.diag.data.figures import FIGURE_INCHES, figure_dpi, looks_like_figure
 from unetdiag.diag.data.orientation import (
     AXIS_SWAPPING,
     DISPLAY_TRANSFORMS,
@@ -136,8 +136,8 @@ def _displayed_size_finding(pairs: list[PairSizes], source: str) -> Finding:
 FIGURE_MASKS_LOOKED_AT = 3
 
 
-def _downsampling_factor(pair: PairSizes) -> int | None:
-    """``k`` when the mask is its image shrunk ``k`` times (k >= 2) in both dimensions, each
+def _fraction(pair: PairSizes) -> int | None:
+    """``k`` when the mask is 1/``k`` of its image (k >= 2) in both dimensions, each
     to the pixel below or above (``round(101 / 2)`` may be 50 or 51), else None."""
     (image_width, image_height), (mask_width, mask_height) = pair.image_size, pair.mask_size
     if mask_width <= 0 or mask_height <= 0:
@@ -159,20 +159,26 @@ def _cause(pairs: Sequence[PairSizes]) -> tuple[str, str, str, dict]:
     ``(title addition, explanation sentence, fix, evidence)``; the causes the numbers
     leave open, never one they rule out."""
     count = len(pairs)
-    factors = {_downsampling_factor(pair) for pair in pairs}
+    factors = {_fraction(pair) for pair in pairs}
     if len(factors) == 1 and None not in factors:
         factor = factors.pop()
         every = "every" if count > 1 else "the"
         return (f" (each 1/{factor} of it)",
                 f"{every.capitalize()} mismatched mask is 1/{factor} of its image's width and "
                 f"height (to the pixel): consistent with labels exported at a {factor} times "
-                "downsampled resolution (a downsampled export). A pipeline that resizes both "
-                "to the model's input hides this, but enlarged, the label edges are "
-                f"{factor} times coarser than the image's; one that stacks arrays crashes.",
-                "Re-export the listed masks at their image's size; if only the downsampled "
-                f"labels exist, enlarge them {factor} times with nearest-neighbour (their edges "
-                "stay coarse).",
-                {"downsampling_factor": factor})
+                "downsampled resolution (a downsampled export), or with labels of a region "
+                f"1/{factor} of the image's size (a crop, such as the central tile an overlap-tile "
+                "U-Net predicts from its larger input); the sizes do not tell which. A "
+                "pipeline that resizes both to the model's input hides this: enlarged, a "
+                f"downsampled export's edges are {factor} times coarser than the image's, and "
+                "a crop's labels land on the wrong pixels; one that stacks arrays crashes.",
+                f"Lay one mask over its image twice, enlarged {factor} times (nearest-neighbour) "
+                "and at its own size at the image's centre, and see which lines up. A "
+                "downsampled export: re-export the masks at their image's size, or enlarge "
+                f"them {factor} times with nearest-neighbour (their edges stay coarse). A crop: "
+                "crop each image to the region its mask covers (the centre, for overlap-tile "
+                "labels).",
+                {"size_fraction": f"1/{factor}"})
     mask_sizes = {pair.mask_size for pair in pairs}
     image_sizes = {pair.image_size for pair in pairs}
     larger = all(pair.mask_size[0] >= pair.image_size[0] and pair.mask_size[1] >= pair.image_size[1]
@@ -180,7 +186,7 @@ def _cause(pairs: Sequence[PairSizes]) -> tuple[str, str, str, dict]:
     if len(mask_sizes) == 1:
         size = next(iter(mask_sizes))
         dpi = figure_dpi(size)
-        looked_at = [has_white_margins(pair.mask) for pair in pairs[:FIGURE_MASKS_LOOKED_AT]]
+        looked_at = [looks_like_figure(pair.mask) for pair in pairs[:FIGURE_MASKS_LOOKED_AT]]
         if dpi is not None and looked_at and all(looked_at):
             figures = "all" if count > 1 else "the"
             return (f": {figures} {_size(size)} with white margins, as matplotlib figures are",
@@ -188,8 +194,9 @@ def _cause(pairs: Sequence[PairSizes]) -> tuple[str, str, str, dict]:
                     f"{'masks are' if count > 1 else 'mask is'} {_size(size)}, the size of "
                     f"matplotlib's default figure ({FIGURE_INCHES[0]}x{FIGURE_INCHES[1]} inches "
                     f"at {dpi} dpi), and {_looked_at(len(looked_at))} white margins around a "
-                    "picture: consistent with figures saved by plt.savefig (axes, margins and "
-                    "a colour map around the mask), not masks. Their pixels are not label values.",
+                    "picture in colour or in many grey levels, where a mask holds a few values: "
+                    "consistent with figures saved by plt.savefig (axes, margins and a colour "
+                    "map around the mask), not masks.",
                     "Save each mask as an array, not a figure: "
                     "plt.imsave(path, mask, cmap='gray') or PIL.Image.fromarray(mask).save(path) "
                     "(0 and 255, or 0 and 1, at the image's size).",

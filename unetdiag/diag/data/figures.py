@@ -3,8 +3,11 @@ axes, ticks and white margins around a colour-mapped picture of the mask, at the
 (matplotlib's default figure is 6.4x4.8 inches: 640x480 pixels at its default 100 dpi), not
 the mask's.
 
-Sizes point at a figure (:func:`figure_dpi`); the margins confirm it
-(:func:`has_white_margins`, which reads one file).
+Sizes point at a figure (:func:`figure_dpi`); the margins and what they frame confirm it
+(:func:`looks_like_figure`, which reads one file): white margins alone are what an inverted
+binary mask (white background, dark objects inside) resized to 640x480 has too, so the
+picture inside must also hold what a mask of a few grey values does not: colour (a colour
+map) or many grey levels (anti-aliased ticks and labels).
 
 >>> figure_dpi((640, 480)), figure_dpi((1920, 1440)), figure_dpi((614, 460)), figure_dpi((96, 96))
 (100, 300, 96, None)
@@ -31,6 +34,11 @@ WHITE = 0.96
 #: Share of the margin's pixels that must be white (tick labels and the axes' frame may
 #: reach into it).
 WHITE_MARGIN_SHARE = 0.95
+#: A pixel is coloured when its channels differ by more than this (of 1.0); a figure is
+#: coloured when this share of its inside is.
+COLOURED, COLOURED_SHARE = 0.1, 0.01
+#: More distinct grey levels than this is no mask of a few values.
+FEW_LEVELS = 8
 
 
 def figure_dpi(size: tuple[int, int]) -> int | None:
@@ -43,9 +51,10 @@ def figure_dpi(size: tuple[int, int]) -> int | None:
     return None
 
 
-def has_white_margins(path: Path | str) -> bool | None:
+def looks_like_figure(path: Path | str) -> bool | None:
     """Whether the file's outer frame (:data:`MARGIN_SHARE` of each side) is white while
-    its inside is not; None when it cannot be read."""
+    its inside is not, and the inside is coloured or holds more than :data:`FEW_LEVELS`
+    grey levels (module doc); None when it cannot be read."""
     try:
         pixels = read_image(path, channels=3)
     except (ImageReadError, OSError, ValueError):  # a folder of object masks, a missing file
@@ -58,4 +67,9 @@ def has_white_margins(path: Path | str) -> bool | None:
     frame = np.ones_like(white)
     frame[rows:-rows, columns:-columns] = False
     inside_white = white[~frame].mean()
-    return bool(white[frame].mean() >= WHITE_MARGIN_SHARE and inside_white < WHITE_MARGIN_SHARE)
+    if not (white[frame].mean() >= WHITE_MARGIN_SHARE and inside_white < WHITE_MARGIN_SHARE):
+        return False
+    inside = pixels[rows:-rows, columns:-columns]
+    coloured = (inside.max(axis=2) - inside.min(axis=2) > COLOURED).mean() >= COLOURED_SHARE
+    levels = len(np.unique(np.round(inside[..., 0] * 255).astype(np.uint8)))
+    return bool(coloured or levels > FEW_LEVELS)
