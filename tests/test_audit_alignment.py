@@ -184,3 +184,20 @@ def test_audit_says_nothing_of_aligned_or_partly_shifted_masks(tmp_path):
         finding_ids(audited(tmp_path / "aligned", [])))
     half = audited(tmp_path / "half", [{"kind": "shifted_masks", "fraction": 0.5}])
     assert "geometry.mask_offset" not in finding_ids(half)
+
+
+def test_the_offset_evidence_gives_the_span_of_the_shifts_counted():
+    from types import SimpleNamespace
+
+    from unetdiag.diag.audit.alignment_findings import alignment_finding
+
+    pairs = ([SHIFTED._replace(scale=4, shift_y=3.0, shift_x=0.0)] * 5
+             + [SHIFTED._replace(scale=4, shift_y=4.0, shift_x=0.0)]
+             + [SHIFTED._replace(scale=4, shift_y=5.0, shift_x=0.0)] * 4)
+    table = columns(pairs)
+    tally = SimpleNamespace(columns=table, mask_paths=[f"{n}.png" for n in range(10)])
+    finding = alignment_finding(tally)
+    assert finding.evidence["shift_px"] == [14, 0]  # the median; 20 px is 1.5 blocks off
+    assert "whose shifts span 12 to 20 px down; 0 px right" in finding.explanation
+    assert "within one block of" not in finding.explanation
+    assert finding.evidence["shift_range_px"] == {"down": [12.0, 20.0], "right": [0.0, 0.0]}

@@ -85,6 +85,12 @@ def _finding(verdict: Misalignment, tally: AuditTally) -> Finding:
     share = f"{agreeing} of the {measured} pairs scored"
     if verdict.kind == "shift":
         shift_y, shift_x = verdict.shift
+        spans = [columns[f"align_shift_{axis}"][verdict.agreeing]
+                 * columns["align_scale"][verdict.agreeing] for axis in "yx"]
+        low, high = ([round(float(getattr(span, end)()), 1) for span in spans]
+                     for end in ("min", "max"))
+        spread = "; ".join(f"{lo:g} to {hi:g} px {word}" if lo != hi else f"{lo:g} px {word}"
+                           for lo, hi, word in zip(low, high, ("down", "right"), strict=True))
         where = describe_offset(shift_y, shift_x)
         back = describe_offset(-shift_y, -shift_x)
         return audit_finding(
@@ -94,15 +100,17 @@ def _finding(verdict: Misalignment, tally: AuditTally) -> Finding:
             f"In {share}, the mask's outline follows the image's edges best when the mask is "
             f"moved about {back} (it lies about {where} of them), each by at least "
             f"{SCORE_MARGIN} more than as stored (median score {verdict.score:.2f} moved, "
-            f"{verdict.aligned:.2f} as stored; every pair counted lies within one block of "
-            f"({shift_y}, {shift_x}) px). "
+            f"{verdict.aligned:.2f} as stored; ({shift_y}, {shift_x}) px is the median of "
+            f"the pairs counted, whose shifts span {spread}). "
             f"{how} A crop or padding applied to the images only, or an annotation tool's "
             f"canvas offset, does this. {consequence}",
             "Overlay a few of the listed masks on their images to confirm, then find the step "
             "that moved one side only and apply it to both (or re-export the masks in the "
             f"images' frame); if every mask is off by the same amount, shifting them {back} "
             "(padding the uncovered edge with background) repairs them.",
-            {**evidence, "shift_px": list(verdict.shift), "per_file": per_file},
+            {**evidence, "shift_px": list(verdict.shift),
+             "shift_range_px": {"down": [low[0], high[0]], "right": [low[1], high[1]]},
+             "per_file": per_file},
             listed_names(paths, listed))
     direction, repair, causes = _FLIPS[verdict.kind]
     return audit_finding(
