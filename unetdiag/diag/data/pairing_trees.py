@@ -8,8 +8,9 @@
   ``<folder>/<name>`` and grouped by folder, so the split keeps a folder whole (five or more
   folders, :func:`~unetdiag.diag.data.split.split_pairs`) as it keeps case folders. The
   relative path is the pairing: a folder on one side only leaves its files unpaired. One
-  naming rule holds for the whole tree (given, the default, or inferred from the first
-  folder that pairs nothing by the default names).
+  naming rule holds for the whole tree: given, the default, or inferred from the first
+  folder whose images the default names leave without masks, and kept only when the whole
+  tree pairs better by it than by the default names.
 * **labelme_json_to_dataset output** (``<name>_json/`` holding ``img.png``, ``label.png``,
   ``label_viz.png`` and ``label_names.txt``, wkentaro/labelme#420): each folder is one pair,
   ``img`` with ``label``; ``label_viz`` is the label drawn over the image for people to look
