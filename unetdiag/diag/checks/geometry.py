@@ -136,7 +136,7 @@ def _displayed_size_finding(pairs: list[PairSizes], source: str) -> Finding:
 FIGURE_MASKS_LOOKED_AT = 3
 
 
-def _fraction(pair: PairSizes) -> int | None:
+def _size_divisor(pair: PairSizes) -> int | None:
     """``k`` when the mask is 1/``k`` of its image (k >= 2) in both dimensions, each
     to the pixel below or above (``round(101 / 2)`` may be 50 or 51), else None."""
     (image_width, image_height), (mask_width, mask_height) = pair.image_size, pair.mask_size
@@ -159,7 +159,7 @@ def _cause(pairs: Sequence[PairSizes]) -> tuple[str, str, str, dict]:
     ``(title addition, explanation sentence, fix, evidence)``; the causes the numbers
     leave open, never one they rule out."""
     count = len(pairs)
-    factors = {_fraction(pair) for pair in pairs}
+    factors = {_size_divisor(pair) for pair in pairs}
     if len(factors) == 1 and None not in factors:
         factor = factors.pop()
         every = "every" if count > 1 else "the"
