@@ -101,3 +101,8 @@ def ids(report) -> set[str]:
     """The ids of a report's findings."""
     return {f.id for f in report.findings}
 
+
+def text(report) -> str:
+    """A report's headline and every finding's title, explanation and fix, as one text."""
+    return "\n".join([report.headline] + [f"{f.title} {f.explanation} {f.fix}"
+                                          for f in report.findings])

@@ -9,6 +9,8 @@ import io
 from pathlib import Path
 
 import numpy as np
+from helpers import finding as found
+from helpers import ids, text
 from PIL import Image, TiffImagePlugin
 
 from unetdiag.diag.audit.run import audit_dataset
@@ -31,21 +33,6 @@ def audit(tmp_path: Path, policy: MaskPolicy = DEFAULT_POLICY, **corruption) -> 
     report = audit_dataset(layout.images_dir, layout.masks_dir,
                            mask_suffixes=layout.mask_suffixes, policy=policy, workers=1)
     return report, tmp_path / "case"
-
-
-def found(report: Report, finding_id: str):
-    matches = [f for f in report.findings if f.id == finding_id]
-    assert matches, f"{finding_id} missing; got {[f.id for f in report.findings]}"
-    return matches[0]
-
-
-def ids(report: Report) -> set[str]:
-    return {f.id for f in report.findings}
-
-
-def text(report: Report) -> str:
-    return "\n".join([report.headline] + [f"{f.title} {f.explanation} {f.fix}"
-                                          for f in report.findings])
 
 
 def true_share(root: Path, nodata: float) -> tuple[float, int, int]:
