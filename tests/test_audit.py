@@ -27,7 +27,7 @@ from unetdiag.diag.audit.components import (
 from unetdiag.diag.audit.duplicates import near_duplicate_pairs
 from unetdiag.diag.audit.read import read_chunk
 from unetdiag.diag.audit.run import audit_dataset
-from unetdiag.diag.audit.similarity import threshold_gap
+from unetdiag.diag.audit.similarity import grey_in_colour, threshold_gap
 from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
 from unetdiag.diag.core.findings import Report, Severity
 from unetdiag.diag.data.masks import MaskPolicy, decode_mask
@@ -711,3 +711,43 @@ def test_a_tie_between_sizes_names_no_commonest_size(tmp_path):
     sizes = finding(audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1),
                     "geometry.mixed_sizes")
     assert sizes.explanation.startswith("No size is the commonest: 2 sizes have 2 images each.")
+
+
+def test_grey_images_stored_as_rgb_are_not_called_colour(tmp_path):
+    """A grey set where some images were re-saved as RGB with R = G = B (as mjsynth's
+    "grayscale-cum-RGB" data): no colour is used for some images and not others; a true
+    colour image among them keeps the warning, with the grey-as-RGB ones counted."""
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(3)
+    mask = np.zeros((32, 32), np.uint8)
+    mask[8:20, 8:20] = 255
+    for index in range(8):
+        grey = rng.integers(0, 256, (32, 32), dtype=np.uint8)
+        stored = np.stack([grey] * 3, axis=-1) if index % 4 == 0 else grey
+        save_png(images / f"g{index}.png", stored)
+        save_png(masks / f"g{index}.png", mask)
+    report = audit_dataset(images, masks, workers=1)
+    assert "geometry.mixed_channels" not in ids(report)
+    grey = finding(report, "geometry.grey_stored_as_colour")
+    assert grey.severity is Severity.INFO
+    assert set(grey.files) == {str(images / "g0.png"), str(images / "g4.png")}
+    assert grey.evidence["colour_images_with_equal_channels"] == 2
+
+    colour = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    save_png(images / "g1.png", colour)
+    report = audit_dataset(images, masks, workers=1)
+    mixed = finding(report, "geometry.mixed_channels")
+    assert mixed.severity is Severity.WARNING
+    assert "(2 of them hold the same value in every channel" in mixed.explanation
+    assert "geometry.grey_stored_as_colour" not in ids(report)
+
+
+def test_grey_in_colour_compares_every_pixel():
+    grey = np.repeat(np.arange(64, dtype=np.uint8).reshape(8, 8, 1), 3, axis=2)
+    assert grey_in_colour(np.tile(grey, (4, 4, 1)))
+    almost = np.tile(grey, (4, 4, 1))
+    almost[5, 3, 2] += 1  # off the 8-pixel sample grid
+    assert not grey_in_colour(almost)
+    assert not grey_in_colour(grey[:, :, 0])

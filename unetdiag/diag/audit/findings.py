@@ -38,6 +38,7 @@ id                                     severity  when
 ``geometry.mixed_sizes``               info      images of several sizes (warning when their
                                                  aspect ratios differ)
 ``geometry.mixed_channels``            warning   grey and colour images mixed
+``geometry.grey_stored_as_colour``     info      the colour images among grey ones hold grey
 ``mask.encodings``                     info      how the masks are stored (always)
 ``mask.mixed_scales``                  warning   some masks 0/1, others 0/255, 16-bit...
 ``mask.unusual_encoding``              warning   16-bit, float, colour or palette-label masks
@@ -333,23 +334,45 @@ def geometry_findings(tally: AuditTally) -> list[Finding]:
             {"sizes": {f"{w}x{h}": count for (w, h), count in ranked[:LISTED_PER_QUESTION]},
              "distinct_sizes": len(sizes), "aspect_ratio_spread": aspect_spread},
             rarest_first))
-    channels = Counter(columns["image_channels"][read].tolist())
-    if len(channels) > 1:
-        commonest = channels.most_common(1)[0][0]
-        _, listed = tally.select(read & (columns["image_channels"] != commonest))
-        findings.append(audit_finding(
-            "geometry.mixed_channels", Severity.WARNING,
-            "Grey and colour images are mixed",
-            "Images per channel count: "
-            + ", ".join(f"{count} with {channel}" for channel, count in channels.items())
-            + ". The trainer converts every image to the channel count it is configured with "
-            "(grey replicated to RGB, colour to luma), so colour information is used for some "
-            "images and not for others.",
-            "Check the listed (minority) images belong to this dataset; convert all images "
-            "to one mode.",
-            {"images_per_channel_count": {str(k): v for k, v in channels.items()}},
-            listed_names(tally.image_paths, listed)))
+    findings.extend(_channel_findings(tally, read))
     return findings
+
+
+def _channel_findings(tally: AuditTally, read: np.ndarray) -> list[Finding]:
+    """Grey and colour images mixed: a warning when the colour images hold colour; info when
+    every colour image is grey stored as colour (equal channels), which converts losslessly."""
+    columns = tally.columns
+    channels = Counter(columns["image_channels"][read].tolist())
+    if len(channels) < 2:
+        return []
+    commonest = channels.most_common(1)[0][0]
+    _, listed = tally.select(read & (columns["image_channels"] != commonest))
+    per_count = ", ".join(f"{count} with {channel}" for channel, count in channels.items())
+    colour = read & (columns["image_channels"] > 1)
+    grey_in_colour = colour & columns["image_grey_in_colour"]
+    evidence = {"images_per_channel_count": {str(k): v for k, v in channels.items()},
+                "colour_images_with_equal_channels": int(grey_in_colour.sum())}
+    if grey_in_colour.sum() == colour.sum():
+        return [audit_finding(
+            "geometry.grey_stored_as_colour", Severity.INFO,
+            f"{plural(int(colour.sum()), 'grey image')} stored as colour",
+            f"Images per channel count: {per_count}. Every image with several channels holds "
+            "the same value in each of them at every pixel, so every image is grey and the "
+            "trainer's conversion to one channel count loses nothing.",
+            "Nothing to fix; re-save them as grey to save space if you like.",
+            evidence, listed_names(tally.image_paths, listed))]
+    partly = (f" ({plural(int(grey_in_colour.sum()), 'of them holds', 'of them hold')} "
+              "the same value in every channel: grey stored as colour)"
+              if grey_in_colour.any() else "")
+    return [audit_finding(
+        "geometry.mixed_channels", Severity.WARNING,
+        "Grey and colour images are mixed",
+        f"Images per channel count: {per_count}{partly}. The trainer converts every image to "
+        "the channel count it is configured with (grey replicated to RGB, colour to luma), so "
+        "colour information is used for some images and not for others.",
+        "Check the listed (minority) images belong to this dataset; convert all images "
+        "to one mode.",
+        evidence, listed_names(tally.image_paths, listed))]
 
 
 # --------------------------------------------------------------------------- images

@@ -41,7 +41,7 @@ from unetdiag.diag.audit.alignment import measure_alignment
 from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, foreground_box
 from unetdiag.diag.audit.encodings import EncodingKey, StoredValues, merge_values
 from unetdiag.diag.audit.linesketch import EMPTY, SKETCH_SIZE, LineSketcher
-from unetdiag.diag.audit.similarity import colour_channels, compare_with_image
+from unetdiag.diag.audit.similarity import colour_channels, compare_with_image, grey_in_colour
 from unetdiag.diag.audit.storage import (
     bit_depth_index,
     dropped_samples,
@@ -83,9 +83,10 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 
 #: The per-pair numbers a worker returns: name -> (dtype, value when not measured).
 #:
-#: Images: ``image_read``; size, colour channels (alpha dropped, as the trainer does) and
-#: frames; ``image_bit_depth`` (an index into :data:`~.storage.BIT_DEPTHS`); minimum and
-#: maximum over finite stored values; non-finite pixels; ``image_hash``, a CRC-32 of the pixels;
+#: Images: ``image_read``; size, colour channels (alpha dropped, as the trainer does),
+#: ``image_grey_in_colour`` (colour channels equal at every pixel) and frames;
+#: ``image_bit_depth`` (an index into :data:`~.storage.BIT_DEPTHS`); minimum and maximum
+#: over finite stored values; non-finite pixels; ``image_hash``, a CRC-32 of the pixels;
 #: ``image_orientation``, its EXIF orientation (1: none); from :mod:`~.storage`: the header's
 #: ``image_stored_bits`` (0: not told), ``image_top_byte`` (16-bit colour read at 8 bits per
 #: channel), ``image_transparent`` (share of pixels with alpha below 255), ``image_samples``
@@ -125,6 +126,7 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "image_width": (np.int32, 0),
     "image_height": (np.int32, 0),
     "image_channels": (np.int8, 0),
+    "image_grey_in_colour": (np.bool_, False),
     "image_frames": (np.int32, 1),
     "image_bit_depth": (np.int8, -1),
     "image_min": (np.float64, math.nan),
@@ -296,6 +298,7 @@ def _measure_image(image: Image.Image, frames: int, record: ChunkRecord, row: in
     columns["image_read"][row] = True
     columns["image_width"][row], columns["image_height"][row] = values.shape[1], values.shape[0]
     columns["image_channels"][row] = 1 if colour.ndim == 2 else colour.shape[2]
+    columns["image_grey_in_colour"][row] = grey_in_colour(colour)
     columns["image_frames"][row] = frames
     columns["image_orientation"][row] = orientation_of(image)
     bits = stored_bits(image, path)

@@ -67,6 +67,20 @@ def colour_channels(values: np.ndarray, mode: str) -> np.ndarray:
     return values[:, :, :-1] if mode in _ALPHA_MODES else values
 
 
+def grey_in_colour(colour: np.ndarray) -> bool:
+    """Whether a colour image holds grey only: its channels equal at every pixel (a grey
+    image saved as RGB). A strided sample is compared first, so a true colour image costs
+    next to nothing; the whole image only when the sample is grey."""
+    if colour.ndim != 3 or colour.shape[2] < 2:
+        return False
+    for plane in (colour[::8, ::8], colour):
+        first = plane[:, :, 0]
+        if not all(np.array_equal(first, plane[:, :, channel])
+                   for channel in range(1, plane.shape[2])):
+            return False
+    return True
+
+
 def _grey(values: np.ndarray, mode: str) -> np.ndarray:
     """Grey level (float64) of sampled image values: luma for colour, as ``convert("L")``."""
     colour = colour_channels(values, mode)

@@ -5,6 +5,7 @@ reads only in part:
   camera data, as microscope and scanner software exports it; Pillow keeps the top byte;
 * :func:`signed_ct_images`: signed 16-bit TIFF slices in Hounsfield units (-1024 for air),
   as CT converters write them; Pillow opens them as 32-bit integers (mode ``I``);
+* :func:`grey_as_rgb_images`: grey images re-saved as RGB with three equal channels;
 * :func:`transparent_images`: RGBA tiles whose left part is transparent (no-data, or cut out)
   with leftover noise in the colour under it; Pillow-based loaders drop the alpha.
 
@@ -185,6 +186,21 @@ def transparent_images(case: CaseFiles, rng: np.random.Generator, fraction: floa
     return _rewrite_images(case, case.pair_indices(rng, fraction, count), encode, rng)
 
 
+def grey_as_rgb_images(case: CaseFiles, rng: np.random.Generator, fraction: float = 0.25,
+                       count: int | None = None) -> list[Path]:
+    """Grey images re-saved as RGB with the same value in each channel.
+
+    Simulates: grey sets partly re-saved as colour by a viewer or converter (the mjsynth
+    OCR data, "all three channels are the same in these grayscale-cum-RGB data"). Shows: a
+    count of channels alone calls the set mixed grey and colour, though no image holds colour.
+    """
+    def encode(grey: np.ndarray, _: np.random.Generator) -> bytes:
+        return png_bytes(Image.fromarray(np.dstack([grey] * 3), "RGB"))
+
+    return _rewrite_images(case, case.pair_indices(rng, fraction, count), encode, rng)
+
+
 IMAGE_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function
-    for function in (sixteen_bit_colour_images, signed_ct_images, transparent_images)}
+    for function in (sixteen_bit_colour_images, signed_ct_images, transparent_images,
+                     grey_as_rgb_images)}
