@@ -179,6 +179,33 @@ def test_unreadable_files_are_named_with_their_reason_and_the_rest_is_audited(tm
     assert "cannot be read" in report.headline
 
 
+def test_git_lfs_pointers_are_named_as_such_with_the_way_to_fetch_the_files(tmp_path):
+    """A repository cloned without Git LFS leaves pointer texts in place of the files
+    (rainy-image-dataset#2, git-lfs#5502): not "an HTML error page"; the fix is git lfs pull."""
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(5)
+    mask = np.zeros((32, 32), np.uint8)
+    mask[4:20, 6:22] = 255
+    for index in range(6):
+        save_png(images / f"{index}.png", rng.integers(0, 256, (32, 32), dtype=np.uint8))
+        save_png(masks / f"{index}.png", mask)
+    pointer = ("version https://git-lfs.github.com/spec/v1\n"
+               f"oid sha256:{'ab' * 32}\nsize 24130\n")
+    for index in (1, 4):
+        (masks / f"{index}.png").write_text(pointer)
+    report = audit_dataset(images, masks, workers=1)
+    lfs = finding(report, "file.lfs_pointer")
+    assert lfs.severity is Severity.ERROR
+    assert set(lfs.files) == {str(masks / "1.png"), str(masks / "4.png")}
+    assert lfs.title.startswith("2 files are Git LFS pointers, not the files")
+    assert "git lfs pull" in lfs.fix
+    assert "24130 bytes" in lfs.evidence["reasons"][str(masks / "1.png")]
+    assert "file.not_an_image" not in ids(report)
+    assert "HTML" not in lfs.explanation
+
+
 def test_jpeg_and_resized_masks_show_edges_and_threshold_sensitivity(tmp_path):
     report, manifest = run_case(tmp_path, [{"kind": "resized_masks", "fraction": 0.5}])
     non_binary = finding(report, "mask.non_binary")

@@ -18,7 +18,7 @@ id                                     severity  when
 ``pairing.mask_thresholds_image``      warning   one threshold of the image reproduces the mask
 ``file.empty``, ``file.cannot_open``,  error     a file cannot be read, one id per reason; each
 ``file.decompression_bomb``,                     file is named with the reader's words
-``file.not_an_image``,
+``file.not_an_image``, ``file.lfs_pointer``,
 ``file.truncated``, ``file.corrupt``,
 ``file.unsupported_mode``,
 ``file.unsupported_tiff``,
@@ -141,6 +141,11 @@ _UNREADABLE_TEXT = {
                           "Its content is not an image format Pillow knows, whatever the "
                           "extension says: often an HTML error page saved by a download "
                           "script."),
+    "file.lfs_pointer": ("is a Git LFS pointer, not the file",
+                         "Its content is the text Git LFS stores in the repository in place "
+                         "of the file (`version https://git-lfs.github.com/spec/v1`, the "
+                         "file's hash and size): the repository was cloned or downloaded "
+                         "without Git LFS, so the real file was never fetched."),
     "file.unsupported_tiff": ("is a TIFF Pillow cannot open",
                               "The file starts as a TIFF does, but Pillow cannot open it: "
                               "either its bands or sample type have no Pillow mode (5 or more "
@@ -165,7 +170,9 @@ _UNREADABLE_TEXT = {
 
 
 #: Predicates whose plural is not the singular with "is" -> "are" and "was" -> "were".
-_PLURAL_PREDICATES = {"is a TIFF Pillow cannot open": "are TIFFs Pillow cannot open"}
+_PLURAL_PREDICATES = {"is a TIFF Pillow cannot open": "are TIFFs Pillow cannot open",
+                      "is a Git LFS pointer, not the file":
+                          "are Git LFS pointers, not the files"}
 
 
 def _predicate(singular: str, count: int) -> str:
@@ -185,6 +192,9 @@ def _predicate(singular: str, count: int) -> str:
 
 
 _UNREADABLE_FIXES = {
+    "file.lfs_pointer": ("In the clone, run `git lfs install` then `git lfs pull`. A ZIP "
+                         "of the repository can hold the pointers too: download the files "
+                         "themselves (or clone with Git LFS installed)."),
     "file.truncated": ("Re-export or re-download the listed files; a JPEG that a viewer shows "
                        "whole lacks only its end marker: re-save it (or append the bytes "
                        "FF D9). Or move them (and their pairs) out of the dataset folder."),

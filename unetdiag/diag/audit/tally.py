@@ -58,6 +58,7 @@ READ_FAILURE_KINDS = (
     ("cannot open", "file.cannot_open"),
     ("decompression bomb", "file.decompression_bomb"),
     ("not an image", "file.not_an_image"),
+    ("a Git LFS pointer", "file.lfs_pointer"),
     ("a TIFF Pillow cannot open", "file.unsupported_tiff"),
     ("truncated file", "file.truncated"),
     ("corrupt image data", "file.corrupt"),

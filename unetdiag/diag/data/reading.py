@@ -147,12 +147,31 @@ class StoredMask:
 
 #: The first bytes of a TIFF file (little- and big-endian; BigTIFF too).
 _TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+#: The first line of a Git LFS pointer: the text a clone without Git LFS leaves in place of
+#: the file (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md); a pointer is
+#: under 200 bytes and names the real file's size on its ``size`` line.
+_LFS_POINTER_START = b"version https://git-lfs.github.com/spec/"
+_LFS_POINTER_BYTES = 200
+_LFS_SIZE_LINE = re.compile(rb"^size (\d+)$", re.MULTILINE)
+
+
+def _lfs_pointer_reason(start: bytes) -> str | None:
+    """Plain words for a Git LFS pointer (``start``: the file's first bytes), else None."""
+    if not start.startswith(_LFS_POINTER_START):
+        return None
+    size = _LFS_SIZE_LINE.search(start)
+    standing_for = f" for a file of {int(size.group(1))} bytes" if size else ""
+    return (f"a Git LFS pointer{standing_for} (text Git leaves in place of the file when the "
+            "repository is cloned without Git LFS)")
 
 
 def _open_error_reason(error: BaseException, start: bytes = b"") -> str:
     """Plain words for an exception raised while Pillow opened or decoded a file whose first
     bytes are ``start``."""
     message = str(error) or type(error).__name__
+    lfs_pointer = _lfs_pointer_reason(start)
+    if isinstance(error, UnidentifiedImageError) and lfs_pointer:
+        return lfs_pointer
     if isinstance(error, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
         return f"decompression bomb, refused ({message})"
     if isinstance(error, UnidentifiedImageError) and start[:4] in _TIFF_MAGICS:
@@ -220,7 +239,8 @@ def read_first_frame(path: Path | str, extract: Callable[[Image.Image], Extracte
         raise ImageReadError(path, f"too large to decode ({type(error).__name__})") from None
     except Exception as error:  # noqa: BLE001 - Pillow's plugins raise many types on bad input
         handle.seek(0)
-        raise ImageReadError(path, _open_error_reason(error, handle.read(4))) from None
+        start = handle.read(_LFS_POINTER_BYTES)
+        raise ImageReadError(path, _open_error_reason(error, start)) from None
     finally:
         handle.close()
 

@@ -11,6 +11,7 @@ corruptions too: they change where files are and what they are called.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Callable
@@ -451,14 +452,22 @@ NON_IMAGE_TEXT = """<!DOCTYPE html>
 
 
 def non_image_file(case: CaseFiles, rng: np.random.Generator, fraction: float | None = None,
-                   count: int | None = 1, target: str = "image") -> list[Path]:
-    """``.png`` files that hold text (an HTML error page).
+                   count: int | None = 1, target: str = "image",
+                   content: str = "html") -> list[Path]:
+    """``.png`` files that hold text: an HTML error page, or (``content="lfs_pointer"``) the
+    Git LFS pointer a clone without Git LFS leaves in place of the file.
 
-    Simulates: a download script that saved the server's error page under the image name.
-    Shows: "cannot identify image file"; a loader without a guard crashes.
+    Simulates: a download script that saved the server's error page under the image name; a
+    repository cloned without Git LFS (git-lfs#5502). Shows: "cannot identify image file"; a
+    loader without a guard crashes.
     """
-    return _damage_files(case, rng, fraction, count, target,
-                         lambda data: NON_IMAGE_TEXT.encode("utf-8"))
+    def text(data: bytes) -> bytes:
+        if content == "lfs_pointer":
+            return (f"version https://git-lfs.github.com/spec/v1\noid sha256:"
+                    f"{hashlib.sha256(data).hexdigest()}\nsize {len(data)}\n").encode()
+        return NON_IMAGE_TEXT.encode("utf-8")
+
+    return _damage_files(case, rng, fraction, count, target, text)
 
 
 def nan_pixel(case: CaseFiles, rng: np.random.Generator, fraction: float | None = None,
