@@ -27,6 +27,7 @@ from unetdiag.diag.checks.saturation.ids import (
     ALL_ZEROS_PREDICTOR,
     CLASS_PRIOR_LOSS,
     DICE_ABOVE_ONE,
+    DICE_BELOW_HALF,
     DICE_EXCEEDS_ACCURACY_BOUND,
     FLAT_METRIC,
     IDENTICAL_ACROSS_RUNS,
@@ -292,6 +293,8 @@ def _class_prior(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | N
 
 def _perfect_accuracy(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
     parts = []
+    pixels = all(f.evidence.get("segmentation", True)
+                 for f in _with_id(findings, PERFECT_ACCURACY))
     for finding in _with_id(findings, PERFECT_ACCURACY):
         metrics = finding.evidence["metrics"]
         validation = [n for n in metrics if is_validation(n)]
@@ -303,6 +306,11 @@ def _perfect_accuracy(findings: Sequence[Finding], runs: Sequence[RunLog]) -> st
                      + (f", and {join_names(training)} too" if training else ""))
     if not parts:
         return None
+    if not pixels:  # no Dice or IoU logged: perhaps a classifier, whose accuracy counts samples
+        return (capitalised("; ".join(parts)) + ": every validation prediction right to four "
+                "decimals (every pixel or every sample), which real models rarely give; "
+                "consistent with validation labels of (almost) one class, validation data "
+                "that is also training data, or a trivial task.")
     return (capitalised("; ".join(parts)) + ": every validation pixel right to four decimals, "
             "which real segmentation rarely gives; consistent with validation masks of "
             "(almost) one class, validation images that are also training images, or trivial "
@@ -477,6 +485,23 @@ def _still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
     return f" Validation scores were still rising at the last epoch in {where}: train longer."
 
 
+def _dice_below_half(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
+    """ " The Dice never reached 0.5 (dice_coef at most ..., val_dice_coef at most ...): ..."
+    or "": said after a headline that found nothing else."""
+    sentences = []
+    for item in _with_id(findings, DICE_BELOW_HALF):
+        metrics = item.evidence["metrics"]
+        names = sorted(metrics, key=is_validation)
+        where = f" in {item.evidence['run']}" if len(runs) > 1 else ""
+        best = join_names([f"{name} at most {metrics[name]['best']:.4f}" for name in names])
+        sentences.append(f" The Dice never reached {item.evidence['ceiling']:g}{where}, in "
+                         f"training or validation ({best}): the training batches score as "
+                         "low, so this is no overfitting; consistent with a model that has "
+                         "not learnt to find the foreground, or with a Dice averaged so "
+                         "that it stays low.")
+    return "".join(sentences)
+
+
 def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
     """One short paragraph answering "what is wrong with this run?", with the numbers."""
     count = len(runs)
@@ -484,5 +509,5 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
              "saturated, non-finite or out of range.")
     said = compose_headline(HEADLINE_RULES, findings, runs, quiet=quiet)
     if said == quiet:
-        return said + _still_rising(findings, runs)
+        return said + _still_rising(findings, runs) + _dice_below_half(findings, runs)
     return " ".join([said, *_slower_runs(findings, said)])

@@ -23,6 +23,7 @@ from unetdiag.diag.checks.saturation.degenerate import (
 from unetdiag.diag.checks.saturation.evidence import Cause, ScaleClaim
 from unetdiag.diag.checks.saturation.loss_size import loss_jump, loss_magnitude
 from unetdiag.diag.checks.saturation.loss_sum import total_below_parts, total_multiple_of_parts
+from unetdiag.diag.checks.saturation.low_dice import dice_below_half
 from unetdiag.diag.checks.saturation.metrics import (
     learning_rates,
     metric_series,
@@ -87,8 +88,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.validation_loss_rising``, ``saturation.unstable_validation``,
     ``saturation.mean_iou_one_class``,
     ``saturation.loss_magnitude``, ``saturation.loss_jump``,
-    ``saturation.total_below_parts``, ``saturation.total_multiple_of_parts`` and
-    ``saturation.iou_above_dice``. The binary
+    ``saturation.total_below_parts``, ``saturation.total_multiple_of_parts``,
+    ``saturation.dice_below_half`` and ``saturation.iou_above_dice``. The binary
     fingerprints (constant predictors, class prior, accuracy bounds) are left out for a run
     whose metric names say it is multi-class.
     """
@@ -130,6 +131,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               train_val_gap(run, series, thresholds, scores=not scores_meaningless,
                             unreliable=unreliable),
               still_improving(run, series, thresholds),
+              dice_below_half(run, series, thresholds) if not scores_meaningless else None,
               validation_loss_rising(run, series, thresholds, unreliable=unreliable,
                                      restored_epoch=restored_epoch),
               unstable_validation(run, series, thresholds) if not unreliable else None]

@@ -1,7 +1,8 @@
 """Numbers that a degenerate model or data set produces, found in one run's series.
 
-- A validation accuracy of exactly 1.0000: every pixel right to four decimals, which real
-  segmentation rarely gives; validation masks of one class, leakage or trivial masks do.
+- A validation accuracy of exactly 1.0000: every pixel (or, of a classifier, every sample)
+  right to four decimals, which real models rarely give; validation labels of one class,
+  leakage or a trivial task do.
 - A loss equal to the binary entropy ``H(f)`` of the class fraction its frozen accuracy
   implies, epoch after epoch: the cross-entropy of a model that outputs the prior ``f`` at
   every pixel (and, thresholded at 0.5, predicts the majority class everywhere).
@@ -87,7 +88,9 @@ def perfect_accuracy(run: str, series: Series, thresholds: SaturationThresholds
                              "epochs": int(item.finite.sum())}
     if not any(is_validation(name) for name in perfect):
         return None
-    return PerfectAccuracy(run, perfect, _phase_losses(series))
+    # a Dice or an IoU says the accuracy counts pixels; a classifier's counts samples
+    segmentation = any(metric_kind(name) in ("dice", "iou") for name in series)
+    return PerfectAccuracy(run, perfect, _phase_losses(series), segmentation)
 
 
 def class_prior_loss(run: str, series: Series, tolerance: float,

@@ -495,13 +495,15 @@ class MeanIouOneClass(MetricsClaim):
 
 @dataclass(frozen=True)
 class PerfectAccuracy(MetricsClaim):
-    """A validation accuracy that prints 1.0000: every pixel right to four decimals.
+    """A validation accuracy that prints 1.0000: every prediction right to four decimals.
 
     ``metrics``: name -> value, epochs_at_one, epochs (training accuracies at 1 too);
-    ``losses``: each phase's loss at the last epoch.
+    ``losses``: each phase's loss at the last epoch; ``segmentation``: the run logs a Dice or
+    an IoU, so its accuracy counts pixels (else it may count a classifier's samples).
     """
 
     losses: dict[str, float]
+    segmentation: bool = True
     severity: ClassVar[Severity] = Severity.WARNING
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 __all__ = [
     "ACCURACY_IS_MAJORITY_CLASS", "ALL_ONES_PREDICTOR", "ALL_ZEROS_PREDICTOR",
-    "CLASS_PRIOR_LOSS", "DICE_ABOVE_ONE", "DICE_EXCEEDS_ACCURACY_BOUND", "FLAT_METRIC",
+    "CLASS_PRIOR_LOSS", "DICE_ABOVE_ONE", "DICE_BELOW_HALF", "DICE_EXCEEDS_ACCURACY_BOUND",
+    "FLAT_METRIC",
     "IDENTICAL_ACROSS_RUNS", "IOU_EXCEEDS_ACCURACY_BOUND", "LABEL_SCALE_IDS", "LOSS_JUMP",
     "LOSS_MAGNITUDE", "IOU_ABOVE_DICE",
     "MEAN_IOU_ONE_CLASS", "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS",
@@ -21,6 +22,7 @@ ACCURACY_IS_MAJORITY_CLASS = "saturation.accuracy_is_majority_class"
 FLAT_METRIC = "saturation.flat_metric"
 IDENTICAL_ACROSS_RUNS = "saturation.identical_across_runs"
 DICE_ABOVE_ONE = "saturation.dice_above_one"
+DICE_BELOW_HALF = "saturation.dice_below_half"
 DICE_EXCEEDS_ACCURACY_BOUND = "saturation.dice_exceeds_accuracy_bound"
 IOU_EXCEEDS_ACCURACY_BOUND = "saturation.iou_exceeds_accuracy_bound"
 NEGATIVE_LOSS = "saturation.negative_loss"

@@ -192,12 +192,14 @@ _MEASUREMENT_RE = re.compile(
 
 def _training_only(series: Series, name: str, flat: dict[str, dict]) -> list[float]:
     """A validation series exactly 0 at every logged epoch whose training twin is not 0 and
-    not flat: a term the model adds only in training (CAR's class-aware regularisers,
-    ``g_1_orl``: 0.66 -> 0.27 in training, ``0.0000e+00`` in validation), no measurement of
-    the validation predictions. Only for a name that is no known measurement (a validation
-    recall of 0 says no prediction is a true positive) and when the validation predictions
-    are measured otherwise: a validation accuracy, Dice or IoU logged, not 0 and moving
-    (CAR's ``val_IOU`` 0.22 -> 0.51). The twin's first and last finite values, else []."""
+    not flat: consistent with a term the model adds only in training (CAR's class-aware
+    regularisers, ``g_1_orl``: 0.66 -> 0.27 in training, ``0.0000e+00`` in validation), which
+    Keras prints as 0 in validation; the ``val_`` value is still the validation phase's, so
+    the wording keeps a measurement that is 0 as the other reading. Only for a name that is
+    no known measurement (a validation recall of 0 says no prediction is a true positive)
+    and when the validation predictions are measured otherwise: a validation accuracy, Dice
+    or IoU logged, not 0 and moving (CAR's ``val_IOU`` 0.22 -> 0.51). The twin's first and
+    last finite values, else []."""
     item = series[name]
     twin = series.get(name[len(VALIDATION_PREFIX):])
     values = item.values[item.logged]

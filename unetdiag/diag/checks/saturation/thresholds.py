@@ -53,6 +53,15 @@ class SaturationThresholds:
     0.0826 (sm_354, a softmax IoU gap); 0.05 lies between them. The runs whose validation
     score stayed below 0.05 otherwise reached at most 0.022 in training too (nothing
     learned in either set), far below 0.5."""
+    low_dice: float = 0.5
+    """A Dice below this in training and in validation at every epoch logged (predicted and
+    true foreground sharing less than half their combined size) is said, as info, of a run
+    that reached..."""
+    min_low_dice_epoch: int = 10
+    """...this epoch (as the log numbers them): the first epochs of every run are low.
+    Measured on the corpus (110 logs): the runs it names reached epoch 24 or later (two
+    BraTS CSVLogger files, best Dice 0.29 and 0.45); the one-epoch and three-epoch logs
+    below 0.5 are starts, not runs."""
     rising_epochs: int = 3
     """A validation score best at its last epoch and up by ``rising_gain`` over this many
     epochs was still rising when training stopped."""

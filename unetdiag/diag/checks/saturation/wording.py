@@ -48,6 +48,7 @@ from unetdiag.diag.checks.saturation.evidence_runs import (
 )
 from unetdiag.diag.checks.saturation.loss_size import LossJump, LossMagnitude
 from unetdiag.diag.checks.saturation.loss_sum import TotalBelowParts, TotalMultipleOfParts
+from unetdiag.diag.checks.saturation.low_dice import DiceBelowHalf
 from unetdiag.diag.checks.saturation.overlap import IouAboveDice
 from unetdiag.diag.checks.saturation.stability import UnstableValidation
 from unetdiag.diag.checks.saturation.words import TRAINING_RUN, SeriesSubject, finding
@@ -186,6 +187,7 @@ _WORDING = {
     FlatTail: wording_series.flat_finding,
     TrainValGap: wording_fit.train_val_gap_finding,
     StillImproving: wording_fit.still_improving_finding,
+    DiceBelowHalf: wording_fit.dice_below_half_finding,
     ValidationLossRising: wording_fit.validation_loss_rising_finding,
     UnstableValidation: wording_fit.unstable_validation_finding,
     ClassPriorLoss: wording_series.class_prior_finding,

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from unetdiag.diag.checks.saturation import evidence, ids
-from unetdiag.diag.checks.saturation.metrics import VALIDATION_PREFIX
+from unetdiag.diag.checks.saturation.low_dice import DiceBelowHalf
+from unetdiag.diag.checks.saturation.metrics import VALIDATION_PREFIX, is_validation
 from unetdiag.diag.checks.saturation.stability import UnstableValidation
-from unetdiag.diag.checks.saturation.words import epoch_span, finding
+from unetdiag.diag.checks.saturation.words import epoch_list, epoch_span, finding
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent, verb
 
@@ -298,3 +299,41 @@ def unstable_validation_finding(claim: UnstableValidation) -> Finding:
              "compare model.evaluate on some training images (inference mode) with the "
              "training loss: a large difference points to a layer that behaves differently "
              "in inference, such as BatchNormalization."))
+
+
+def dice_below_half_details(claim: DiceBelowHalf) -> str:
+    """``"dice_coef at most 0.4510 (epoch 24) and val_dice_coef at most 0.4435 (epoch 23),
+    over every one of the 24 epochs"``: each phase's best, training first."""
+    names = sorted(claim.metrics, key=is_validation)
+    best = join_names([f"{name} at most {claim.metrics[name]['best']:.4f} (epoch "
+                       f"{claim.metrics[name]['best_epoch']})" for name in names])
+    first = claim.metrics[names[0]]
+    numbers = list(range(first["first_epoch"], first["last_epoch"] + 1))
+    span = epoch_list(numbers, first["epochs"]) if first["epochs"] == len(numbers) else (
+        f"the {first['epochs']} epochs logged, up to epoch {first['last_epoch']}")
+    return f"{best}, over {span}"
+
+
+def dice_below_half_finding(claim: DiceBelowHalf) -> Finding:
+    names = sorted(claim.metrics, key=is_validation)
+    ceiling = f"{claim.ceiling:g}"
+    return finding(
+        ids.DICE_BELOW_HALF, claim,
+        title=(f"{claim.run}: {join_names(names)} stayed below {ceiling} at every epoch "
+               "logged, in training and validation alike"),
+        explanation=(
+            f"{dice_below_half_details(claim)}. With as many pixels predicted as labelled, a "
+            f"Dice below {ceiling} means fewer than half of the foreground pixels were found. "
+            "The batches it trained on score below it as well as the validation set, so "
+            "this is no overfitting (a model that fits its training images and fails on new "
+            "ones). Consistent with a model that has not learnt to find the foreground "
+            "(too few epochs, a learning rate too small or too large, a loss the background "
+            "dominates, as cross-entropy does when the foreground is small, or masks that do "
+            "not line up with their images), with a Dice averaged so that it stays low (over "
+            "images or classes with no foreground, which score near 0 once a handful of their "
+            "pixels are predicted), or with structures small or thin enough that "
+            f"{ceiling} is hard to reach."),
+        fix=("Look at the predictions on a few training images. If they miss the foreground, "
+             "check that each mask lines up with its image (`unetdiag audit-data`) and try a "
+             "loss that weighs the foreground (Dice, or BCE + Dice) or another learning rate; "
+             "if they look right, check how the Dice is averaged."))

@@ -339,11 +339,21 @@ def _training_only_reading(flat: Mapping) -> list[str]:
         moving.update(flat[name].get("scores_moving", {}))
     changed = join_names([f"{score} between {low:.4g} and {high:.4g}"
                           for score, (low, high) in moving.items()])
-    return [f"{join_names(names)} {verb(len(names), 'is', 'are')} exactly 0 at every epoch "
-            f"while training logs {twins}: consistent with terms the model computes only in "
-            "training (regularisation or auxiliary losses), which say nothing about the "
-            "validation predictions"
-            + (f"; those changed ({changed} over the same epochs)." if changed else ".")]
+    # a val_ name is the validation phase's value: a term computed only in training prints
+    # 0 there (Keras's tracker of a metric never updated), but so does a validation
+    # measurement that counted nothing; the log cannot tell the two apart
+    one = len(names) == 1
+    return [f"{join_names(names)} {verb(len(names), 'is', 'are')} the validation phase's "
+            f"{verb(len(names), 'value', 'values')} and {verb(len(names), 'is', 'are')} "
+            f"exactly 0 at every epoch while training logs {twins}: consistent with "
+            f"{'a term' if one else 'terms'} the model computes only in training (a "
+            "regulariser or an auxiliary loss added under `training=True`; Keras prints a "
+            "metric it never updated in validation as 0), which would say nothing about the "
+            f"validation predictions. Should {'it' if one else 'they'} instead measure the "
+            "validation predictions, 0 at every epoch is a real value that the log does not "
+            "explain further"
+            + (f". The validation predictions changed meanwhile ({changed} over the same "
+               "epochs)." if changed else ".")]
 
 
 def _accuracy_as_constant(claim: evidence.FlatTail, telling: list[str]) -> list[str]:
@@ -406,13 +416,29 @@ def perfect_accuracy_finding(claim: evidence.PerfectAccuracy,
                         for n, d in claim.metrics.items())
     losses = join_names([f"{n} {v:.4g}" for n, v in claim.losses.items()])
     data = subject.data_of("validation")
+    opening = subject.opening(details) + (f" ({losses} at the last epoch)" if losses else "")
+    title = f"{claim.run}: {join_names(validation)} {verb(len(validation), 'is', 'are')} 1.0000"
+    if not claim.segmentation:
+        # no Dice or IoU logged: the accuracy may count a classifier's samples, not pixels
+        return finding(
+            ids.PERFECT_ACCURACY, claim,
+            title=f"{title}: every prediction on {data} right to four decimals",
+            explanation=(
+                opening + ". A real model rarely gets every prediction on "
+                f"{data} right (every pixel, for a segmentation model; every sample, for a "
+                "classifier). This is what labels of (almost) one class give (predicting the "
+                "majority class everywhere scores 1.0000 once fewer than 0.005 % of the pixels "
+                "or samples belong to another class), and what data the model was also "
+                "trained on (leakage, augmented copies included) or a trivial task give."),
+            fix=(f"Look at the class balance of the labels of {data} (for masks, `unetdiag "
+                 "audit-data`), make sure none of it is also training data, and judge the "
+                 "model by a score per class (for segmentation, the Dice of the foreground "
+                 "class)."))
     return finding(
         ids.PERFECT_ACCURACY, claim,
-        title=(f"{claim.run}: {join_names(validation)} {verb(len(validation), 'is', 'are')} "
-               f"1.0000: every pixel of {data} right to four decimals"),
+        title=f"{title}: every pixel of {data} right to four decimals",
         explanation=(
-            subject.opening(details) + (f" ({losses} at the last epoch)" if losses else "")
-            + ". A real "
+            opening + ". A real "
             f"segmentation model rarely classifies every pixel of {data} right. This is what "
             "masks of (almost) one class give (an all-background prediction scores 1.0000 once "
             "fewer than 0.005 % of the pixels are foreground), and what images the model was "
