@@ -72,7 +72,22 @@ _LR_CUT_RE = re.compile(rf"reducing learning rate to\s*(?P<value>{NUMBER_PATTERN
                         re.IGNORECASE)
 # One drawing of a progress bar: "64/100 [=====>....]" (Keras 1/2) or "3/20 ━━━━" (Keras 3).
 _BAR_DRAWING_RE = re.compile(r"(?<![\w/.:-])(?:\d+|Unknown)/(?:\d+|Unknown)\s*(?:\[[=>.]*\]|━)")
+# A drawing glued to a drawing cut off inside a metric name ("... - Dec_GT_Output_d2/2 [===="):
+# the digits after the letter hold the cut name's tail and the step counter.
+_GLUED_DRAWING_RE = re.compile(r"(?<=[A-Za-z_])(?P<digits>\d+)/(?P<target>\d+)\s*(?:\[[=>.]*\]|━)")
 _UNITS_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "µs": 1e6, "μs": 1e6}
+
+
+def _last_drawing_start(text: str, first: int) -> int | None:
+    """Where the last drawing after position ``first`` starts, counting one glued to a cut
+    metric name (its counter is the longest tail of the digits not above the target)."""
+    starts = [m.start() for m in _BAR_DRAWING_RE.finditer(text) if m.start() > first]
+    for match in _GLUED_DRAWING_RE.finditer(text, first + 1):
+        digits, target = match["digits"], int(match["target"])
+        tail = next((k for k in range(len(digits)) if 0 < int(digits[k:]) <= target), None)
+        if tail is not None:
+            starts.append(match.start() + tail)
+    return max(starts) if starts else None
 
 
 def clean_line(raw_line: str) -> str:
@@ -88,6 +103,8 @@ def clean_line(raw_line: str) -> str:
     '8/8 [====] - 6s - loss: 0.5'
     >>> clean_line("Epoch 1/2 1/8 [>...] - loss: 0.7\b\b\b8/8 [====] - loss: 0.5")
     'Epoch 1/2 8/8 [====] - loss: 0.5'
+    >>> clean_line("1/2 [=>..] - ETA: 15s - loss: 0.0271 - dice_c2/2 [====] - 30s - loss: 0.02")
+    '2/2 [====] - 30s - loss: 0.02'
     """
     line = re.sub("\b+", "\r", _ANSI_RE.sub("", raw_line))
     segments = [segment for segment in line.split("\r") if segment.strip()]
@@ -96,9 +113,10 @@ def clean_line(raw_line: str) -> str:
             header := _EPOCH_RE.search(segments[0])):
         text = segments[0][:header.end(2)] + " " + text  # a header joined to its first drawing
     text = _QUOTE_RE.sub("", _MARKDOWN_RE.sub("", _CONTROL_RE.sub("", text)))
-    drawings = list(_BAR_DRAWING_RE.finditer(text))
-    if len(drawings) > 1:
-        text = text[:drawings[0].start()] + text[drawings[-1].start():]
+    first = _BAR_DRAWING_RE.search(text)
+    last = _last_drawing_start(text, first.start()) if first else None
+    if first and last is not None:
+        text = text[:first.start()] + text[last:]
     return text.strip()
 
 

@@ -59,8 +59,8 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
             else _after_overflow(overflowed) if overfit and overflowed
             else _no_overlap(claim) if no_overlap
             else " Training doing much better than validation (scores above, or a loss below, "
-            "the validation ones) means the model fits the training images better than unseen "
-            "ones (overfitting), or the two sets differ." if overfit
+            "the validation ones) is consistent with a model that fits its training data "
+            "better than unseen data (overfitting), or with two sets that differ." if overfit
             else " Validation doing better than training happens early on (Keras's training "
             "figure is the mean over an epoch in which the weights kept improving, the "
             "validation one is measured at its end), with strong augmentation or dropout at "
