@@ -303,7 +303,7 @@ def _nodata_image(tally: AuditTally, indices: np.ndarray
 def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | None:
     """The :class:`LabelVerdict` of the dataset's label-map masks; None when it has none."""
     read = tally["mask_read"]
-    indices = np.flatnonzero(tally["label_map"] & read)
+    indices = np.flatnonzero(tally["label_map"] & read & ~tally.mask_is_picture())
     if indices.size == 0:
         return None
     per_value: dict[int, list[int]] = {}  # value -> [pixels, masks]

@@ -222,7 +222,7 @@ def _mixed_scales(tally: AuditTally, policy: MaskPolicy) -> Finding | None:
 def _encoding_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
     findings = []
     columns = tally.columns
-    pictures = tally.mask_is_side_by_side()  # pictures of the labels: their own finding
+    pictures = tally.mask_is_picture()  # pictures of the labels: their own finding
     mixed = _mixed_scales(tally, policy)
     if mixed is not None:
         findings.append(mixed)
@@ -332,7 +332,7 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
     # the levels (0/128): nothing sits between two classes
     two_levels = ((columns["distinct_values"] == 2) & (columns["foreground"] > 0)
                   & (columns["foreground"] < tally.counted_pixels()))
-    pictures = tally.mask_is_side_by_side()  # a photograph's values: its own finding
+    pictures = tally.mask_is_picture()  # a photograph's values: its own finding
     # NaN or infinite values lie on no scale: mask.non_finite names them, not this finding
     finite_between = columns["nonbinary"] * columns["pixels"] - columns["mask_nonfinite"] > 0.5
     nonbinary = ((columns["nonbinary"] > 0) & columns["mask_read"] & ~columns["label_map"]

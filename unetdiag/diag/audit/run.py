@@ -361,7 +361,7 @@ def _mask_content_findings(tally: AuditTally, verdict: LabelVerdict | None,
     # 16-bit colour masks read as one value: what they hold is unknown (mask.sixteen_bit_colour)
     # (and side-by-side pictures: a photograph's values are no labels)
     read = (tally["mask_read"] & (counted > 0) & ~unknown_masks(tally)
-            & ~tally.mask_is_side_by_side())
+            & ~tally.mask_is_picture())
     if not read.any():
         return []
     foreground, pixels = tally["foreground"][read], counted[read]
@@ -487,7 +487,7 @@ def _summary(tally: AuditTally, sides: list[str], groups: list[DuplicateGroup],
         spread = tally.threshold_spread(not policy.by_values)
         with np.errstate(invalid="ignore"):
             sensitive = ((spread > THRESHOLD_SPREAD_TOLERANCE) & read_masks
-                         & ~tally.mask_is_side_by_side())
+                         & ~tally.mask_is_picture())
         if sensitive.any():
             _, worst = tally.select(sensitive, spread, SUMMARY_ROWS)
             summary["threshold sensitivity (worst first)"] = threshold_rows(tally, worst)
@@ -506,7 +506,7 @@ def _summary(tally: AuditTally, sides: list[str], groups: list[DuplicateGroup],
 
 def _foreground_rows(tally: AuditTally) -> list[dict[str, Any]]:
     share = tally.foreground_share()
-    labels = tally["mask_read"] & ~tally.mask_is_side_by_side()  # pictures hold no labels
+    labels = tally["mask_read"] & ~tally.mask_is_picture()  # pictures hold no labels
     _, worst = tally.select(labels, np.nan_to_num(share, nan=-1.0), SUMMARY_ROWS)
     object_files = tally["object_files"]
     rows = []
@@ -524,7 +524,7 @@ def _foreground_rows(tally: AuditTally) -> list[dict[str, Any]]:
 def _baseline_rows(tally: AuditTally, sides: list[str]) -> list[dict[str, Any]]:
     rows = []
     validation = np.array([side == "validation" for side in sides], dtype=bool)
-    read = tally["mask_read"] & ~tally.mask_is_side_by_side()  # pictures hold no labels
+    read = tally["mask_read"] & ~tally.mask_is_picture()  # pictures hold no labels
     counted = tally.counted_pixels()
     read = read & (counted > 0)
     for name, selected in (("all pairs", read), ("validation split", read & validation)):

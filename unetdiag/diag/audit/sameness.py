@@ -51,7 +51,7 @@ def soft_iou(thumbnails: np.ndarray, shape: np.ndarray) -> np.ndarray:
 def nearly_identical_finding(tally: AuditTally) -> Finding | None:
     """``mask.nearly_identical`` (warning) when the masks are one region drawn again and
     again; None otherwise."""
-    read = tally["mask_read"]
+    read = tally["mask_read"] & ~tally.mask_is_picture()  # a figure's axes box is no region
     share = tally.foreground_share()
     with np.errstate(invalid="ignore"):
         compared = read & (share > COMPARED_FOREGROUND[0]) & (share < COMPARED_FOREGROUND[1])

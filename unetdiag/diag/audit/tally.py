@@ -26,7 +26,10 @@ from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
 from unetdiag.diag.audit.storage import BIT_DEPTHS, NOMINAL_RANGES
 from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE
 from unetdiag.diag.core.findings import LISTED_FILES
+from unetdiag.diag.data.figures import figure_dpi, looks_like_figure
 
+#: Masks of a figure's size looked at for a figure's margins (as ``geometry.size_mismatch``).
+FIGURE_MASKS_LOOKED_AT = 3
 #: A finding or a summary table names at most this many files per question.
 LISTED_PER_QUESTION = LISTED_FILES
 #: A mask whose foreground shares under ``> 0``, the midpoint and the policy differ by more
@@ -132,6 +135,7 @@ class AuditTally:
         self.line_sketches = np.full((count, SKETCH_SIZE), EMPTY, dtype=np.uint64)
         self.encoding_ids = np.full(count, -1, dtype=np.int32)
         self._encoding_id: dict[EncodingKey, int] = {}
+        self._figures: np.ndarray | None = None
 
     @property
     def pair_count(self) -> int:
@@ -247,6 +251,29 @@ class AuditTally:
                        & (columns["image_spread"]
                           > HALF_EQUAL_MIN_SPREAD_FACTOR * HALF_EQUAL_DIFFERENCE))
         return matches & ~self.same_file & columns["mask_read"] & columns["image_read"]
+
+    def mask_is_figure(self) -> np.ndarray:
+        """Masks of a size matplotlib's default figure has, not their image's, when the first
+        :data:`FIGURE_MASKS_LOOKED_AT` of them look like figures (white or transparent
+        margins around a coloured picture, :func:`~unetdiag.diag.data.figures.looks_like_figure`):
+        ``plt.savefig`` output. Their pixels are a figure's, not labels. Read once."""
+        if self._figures is None:
+            mismatched = self.size_mismatch() & ~self.mask_is_side_by_side()
+            columns = self.columns
+            figure = mismatched & np.array(
+                [figure_dpi((int(width), int(height))) is not None for width, height
+                 in zip(columns["mask_width"], columns["mask_height"], strict=True)], dtype=bool)
+            looked = [looks_like_figure(self.mask_paths[index])
+                      for index in np.flatnonzero(figure)[:FIGURE_MASKS_LOOKED_AT].tolist()]
+            self._figures = figure if looked and all(looked) else np.zeros_like(figure)
+        return self._figures
+
+    def mask_is_picture(self) -> np.ndarray:
+        """Masks that are pictures of the labels, not labels: an image and its labels side
+        by side (:meth:`mask_is_side_by_side`), or a matplotlib figure
+        (:meth:`mask_is_figure`). Their values say nothing about labels: the value findings
+        leave them out (their geometry findings name them)."""
+        return self.mask_is_side_by_side() | self.mask_is_figure()
 
     def nodata_read_as_class(self) -> np.ndarray:
         """Masks holding the no-data value their file declares (GDAL_NODATA) on pixels the

@@ -7,7 +7,9 @@ Sizes point at a figure (:func:`figure_dpi`); the margins and what they frame co
 (:func:`looks_like_figure`, which reads one file): white margins alone are what an inverted
 binary mask (white background, dark objects inside) resized to 640x480 has too, so the
 picture inside must also hold what a mask of a few grey values does not: colour (a colour
-map) or many grey levels (anti-aliased ticks and labels).
+map) or many grey levels (anti-aliased ticks and labels). ``savefig(transparent=True)`` leaves
+the margins transparent (alpha 0) over whatever colour the writer put under them: transparent
+pixels count as white margin.
 
 >>> figure_dpi((640, 480)), figure_dpi((1920, 1440)), figure_dpi((614, 460)), figure_dpi((96, 96))
 (100, 300, 96, None)
@@ -19,6 +21,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from unetdiag.diag.data.reading import ImageReadError, read_image
 
@@ -64,6 +67,9 @@ def looks_like_figure(path: Path | str) -> bool | None:
     if height <= 2 * rows or width <= 2 * columns:
         return False
     white = np.all(pixels >= WHITE, axis=2)
+    clear = _transparent(path)
+    if clear is not None and clear.shape == white.shape:
+        white |= clear  # savefig(transparent=True): the margins are alpha 0
     frame = np.ones_like(white)
     frame[rows:-rows, columns:-columns] = False
     inside_white = white[~frame].mean()
@@ -73,3 +79,14 @@ def looks_like_figure(path: Path | str) -> bool | None:
     coloured = (inside.max(axis=2) - inside.min(axis=2) > COLOURED).mean() >= COLOURED_SHARE
     levels = len(np.unique(np.round(inside[..., 0] * 255).astype(np.uint8)))
     return bool(coloured or levels > FEW_LEVELS)
+
+
+def _transparent(path: Path | str) -> np.ndarray | None:
+    """Where the file is fully transparent (alpha 0), or None without an alpha channel."""
+    try:
+        with Image.open(path) as image:
+            if "A" not in image.getbands():
+                return None
+            return np.asarray(image.getchannel("A")) == 0
+    except (OSError, ValueError):
+        return None
