@@ -260,7 +260,10 @@ def test_the_background_is_the_value_on_most_pixels_when_0_is_a_small_class(tmp_
     disc_and_cup_masks(tmp_path)
     label = found(audit_folders(tmp_path), "mask.label_map")
     assert label.evidence["background"] == 255
-    assert "Value 255 is taken for the background (the commonest value" in label.explanation
+    # the evidence named: the border (the rim and cup lie inside), and the pixel shares agree
+    assert ("Value 255 is taken for the background (it fills 100 % of the masks' outer border"
+            in label.explanation)
+    assert "it is also the commonest value" in label.explanation
     assert "255 is foreground" not in label.explanation.split("Proposed:")[-1]
 
 

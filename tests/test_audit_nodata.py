@@ -180,15 +180,23 @@ def test_nan_without_a_tag_keeps_the_old_cause_and_is_never_palette_labels(tmp_p
     assert "palette labels" not in text(report)
 
 
-def test_255_without_a_tag_is_read_as_before(tmp_path):
-    """Without the tag nothing says 255 is no-data: the value is an object candidate as any
-    other label (behaviour unchanged; guessing no-data from the image would be a claim the
-    file does not make)."""
+def test_255_without_a_tag_is_offered_as_no_data_or_object(tmp_path):
+    """Without the tag nothing says 255 is no-data, but 255 far above the classes 0 and 1,
+    one region touching the border in every mask holding it, is what no-data outside a
+    footprint looks like (or an object cut by the edge): both readings are offered, neither
+    claimed, and no threshold headline is built on the frame read as object."""
     report, _ = audit(tmp_path, tagged=False)
     label = found(report, "mask.label_map")
-    assert label.evidence.get("nodata", []) == []  # (no such key before the tag was read)
-    assert label.evidence["proposed_flags"] == "--foreground-values 1,255"
+    assert label.evidence.get("nodata", []) == []
+    assert label.evidence["proposed_flags"] is None
+    assert label.evidence["frame"] == 255
+    assert label.evidence["reading_flags"] == ["--foreground-values 1 --ignore-values 255",
+                                               "--foreground-values 1,255"]
+    assert "consistent with no-data outside a raster's footprint" in label.explanation
+    assert "or with an object cut by the image's edge" in label.explanation
     assert "GDAL_NODATA" not in text(report)
+    assert "pairing.mask_thresholds_image" not in ids(report)
+    assert "if it is no-data" in report.headline
 
 
 def test_train_decoder_notes_declared_nodata_the_policy_reads_as_a_class(tmp_path):

@@ -10,7 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from unetdiag.diag.audit.findings import audit_finding, listed_names
-from unetdiag.diag.audit.labels import ZERO_BACKGROUND_SHARE, LabelVerdict
+from unetdiag.diag.audit.labels import (
+    BORDER_BACKGROUND_SHARE,
+    ZERO_BACKGROUND_SHARE,
+    LabelVerdict,
+    border_share,
+)
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.checks.label_maps import NUMBERED_OBJECTS, numbered_objects_choice
 from unetdiag.diag.core.findings import Finding, Severity
@@ -132,15 +137,64 @@ def _ring_sentence(verdict: LabelVerdict) -> str:
             "a structure within a structure, as a cup within a disc.")
 
 
+def _frame_sentence(verdict: LabelVerdict) -> str:
+    """Why a value far above the class numbers may be no-data outside a footprint."""
+    frame = verdict.frame
+    if frame is None:
+        return ""
+    entry = verdict.value(frame)
+    others = join_names([str(value) for value in (verdict.background, *verdict.objects)
+                         if value is not None])
+    each = "the mask" if entry.masks == 1 else f"each of the {entry.masks} masks"
+    return (f" Value {frame} ({percent(entry.share)} of pixels, in "
+            f"{plural(entry.masks, 'mask')}) lies far above the class numbers beside it "
+            f"({others}) and, in {each} holding it, forms one region that touches the image's "
+            "border: consistent with no-data outside a raster's footprint (GDAL and rasterio "
+            "burn such a value where a scene has no data; a PNG keeps no tag saying so), or "
+            "with an object cut by the image's edge. The values alone cannot tell which.")
+
+
 def _readings_choice(verdict: LabelVerdict) -> str | None:
     """The two readings of nested values, as the headline says them (None: no ring)."""
     if not verdict.readings:
         return None
+    if verdict.frame is not None:
+        nodata, kept = verdict.readings
+        return (f"{verdict.frame} forms one region along the border of every mask holding it, "
+                f"as no-data outside a footprint does; pass {nodata.flags()} if it is no-data "
+                f"or {kept.flags()} if it is an object")
     outer, inner = verdict.readings
     return (f"{join_names([str(value) for value in verdict.objects])} "
             f"{verb(len(verdict.objects), 'lies', 'lie')} inside {verdict.ring} on a background "
             f"of {verdict.background}; pass {outer.flags()} for the outer structure or "
             f"{inner.flags()} for the inner one")
+
+
+def _background_why(verdict: LabelVerdict) -> str:
+    """The evidence the background was taken on: the masks' outer border when it decides,
+    else 0 held by most masks, else the commonest value."""
+    background = verdict.background
+    left_out = {value for value in (verdict.void, verdict.frame, *verdict.nodata)
+                if value is not None}
+    edge = border_share(verdict.border, background, left_out)
+    shares = sorted(verdict.values, key=lambda entry: -entry.share)
+    commonest = shares[0].value
+    zero_held = background == 0 and (verdict.value(0).masks
+                                     >= ZERO_BACKGROUND_SHARE * verdict.masks)
+    if edge >= BORDER_BACKGROUND_SHARE:
+        beside = (f" ({join_names([str(v) for v in sorted(left_out)])} left out)"
+                  if left_out & set(verdict.border) else "")
+        where = (f"it fills {percent(edge)} of the masks' outer border{beside}, where the "
+                 "background surrounds the objects")
+        if background == commonest:
+            return f"{where}; it is also the commonest value, {percent(shares[0].share)} of pixels"
+        return (f"{where}, though {commonest} holds more pixels "
+                f"({percent(shares[0].share)} against "
+                f"{percent(verdict.value(background).share)}): objects can outweigh it")
+    if zero_held:
+        return "0, held by most masks"
+    return (f"the commonest value, {percent(verdict.value(background).share)} of pixels"
+            + _small_zero_clause(verdict))
 
 
 def _small_zero_clause(verdict: LabelVerdict) -> str:
@@ -231,9 +285,14 @@ def _reading_sentence(verdict: LabelVerdict) -> str:
                       "pixels (a negative label is no class: -1 marks what was not annotated "
                       "in weakly labelled sets) and proposed as ignored.")
     if verdict.background is not None and verdict.objects:
-        why = ("0, held by most masks" if verdict.background == 0 else
-               f"the commonest value, {percent(verdict.value(verdict.background).share)} of "
-               "pixels" + _small_zero_clause(verdict))
+        why = _background_why(verdict)
+        if verdict.frame is not None:
+            nodata, kept = verdict.readings
+            return (f" Value {verdict.background} is taken for the background ({why}) and "
+                    f"{join_names([str(v) for v in verdict.objects])} for the object. If "
+                    f"{verdict.frame} is no-data, pass {nodata.flags()} (its pixels then weigh "
+                    f"nothing in the loss and the metrics); if it is an object, pass "
+                    f"{kept.flags()}." + unlabelled)
         if verdict.readings:
             outer, inner = verdict.readings
             return (f" Value {verdict.background} is taken for the background ({why}). The "
@@ -262,7 +321,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
                    "stored losslessly, so they are labels (class or object numbers), not "
                    f"grey levels or probabilities. Share of pixels and masks per value: "
                    f"{_value_table(verdict)}.{_void_sentence(verdict)}{_nodata_sentence(verdict)}"
-                   f"{_ring_sentence(verdict)}"
+                   f"{_ring_sentence(verdict)}{_frame_sentence(verdict)}"
                    f"{_reading_sentence(verdict)} "
                    + _classes_sentence(verdict, "in_force", f"the policy in force "
                                        f"({policy.describe()})"
@@ -284,6 +343,11 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         fix = (f"Pass {proposal.flags()} to both audit-data and train (the run records the "
                "policy in data.json); if the object is another value, name it in "
                "--foreground-values.")
+    elif undecided and verdict.frame is not None:
+        nodata, kept = verdict.readings
+        fix = (f"Look at the listed masks beside their images: if {verdict.frame} marks pixels "
+               f"without data, pass {nodata.flags()}; if it is an object, pass "
+               f"{kept.flags()}; to both audit-data and train.")
     elif undecided and verdict.readings:
         outer, inner = verdict.readings
         fix = (f"Pass {outer.flags()} to segment the outer structure or {inner.flags()} for "

@@ -44,7 +44,7 @@ none. Two colours that are a colormap's ends (``plt.imsave`` of a 0/1 mask) are 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -69,6 +69,10 @@ ZERO_BACKGROUND_SHARE = 0.5
 #: shares cannot tell every case (a value on the image border would): this line keeps
 #: close-ups right and lets only a 0 fifty times smaller than the commonest value yield.
 SMALL_ZERO_SHARE = 0.02
+#: A value holding at least this share of the label maps' outer-border pixels (one pixel wide,
+#: void, no-data and frame values left out) is the background, whatever the pixel shares: the
+#: background surrounds the objects (an Oxford-IIIT Pet close-up's animal may outweigh it).
+BORDER_BACKGROUND_SHARE = 0.6
 #: The evidence lists at most this many values (an instance label image holds thousands;
 #: ``value_count`` says how many there are).
 LISTED_LABEL_VALUES = 64
@@ -141,6 +145,10 @@ class LabelVerdict:
             too, the smallest share of the no-data pixels at which the image holds its own
             no-data value in every band (None: not measured).
         image_nodata: the no-data values those images declare.
+        frame: a value far above the class numbers that forms one region touching the border
+            in every mask holding it (no-data outside a footprint, or an object cut by the
+            edge); the two ``readings`` are then "ignored" and "object" (None: no such value).
+        border: pixels per value on the label maps' outer rings, summed.
     """
 
     indices: np.ndarray
@@ -164,6 +172,8 @@ class LabelVerdict:
     nodata: tuple[int, ...] = ()
     nodata_image_share: float | None = None
     image_nodata: tuple[float, ...] = ()
+    frame: int | None = None
+    border: dict[int, int] = field(default_factory=dict)
 
     @property
     def masks(self) -> int:
@@ -201,6 +211,9 @@ class LabelVerdict:
                 "colormap_zero": self.colormap_zero,
                 "in_force_as_proposed": self.in_force_as_proposed,
                 "nodata": list(self.nodata), "nodata_image_share": self.nodata_image_share,
+                "frame": self.frame,
+                "border_pixels": {str(key): count for key, count
+                                  in sorted(self.border.items())[:LISTED_LABEL_VALUES]},
                 "image_nodata": [float(value) for value in self.image_nodata]}
 
 
@@ -233,16 +246,61 @@ def _separating_value(per_value: dict[int, list[int]], separating: Counter,
     return max(bands, key=lambda value: separating[value]) if bands else None
 
 
-def _background(values: dict[int, list[int]], masks: int) -> int | None:
-    """The background among ``values`` (value -> [pixels, masks]): 0 when most masks hold it
-    and it is no small class beside the commonest value, else the commonest value."""
+def _background(values: dict[int, list[int]], masks: int,
+                border: dict[int, int] | None = None) -> int | None:
+    """The background among ``values`` (value -> [pixels, masks]): the value filling
+    :data:`BORDER_BACKGROUND_SHARE` of their border pixels (``border``: value -> pixels on
+    the masks' outer ring); else 0 when most masks hold it and it is no small class beside
+    the commonest value, else the commonest value."""
     if not values:
         return None
+    edge = _border_value(values, border or {})
+    if edge is not None:
+        return edge
     commonest = max(values, key=lambda value: values[value][0])
     if (0 in values and values[0][1] >= ZERO_BACKGROUND_SHARE * masks
             and values[0][0] >= SMALL_ZERO_SHARE * values[commonest][0]):
         return 0
     return commonest
+
+
+def _border_value(values: dict[int, list[int]], border: dict[int, int]) -> int | None:
+    """The value among ``values`` holding :data:`BORDER_BACKGROUND_SHARE` of their border
+    pixels, or None."""
+    total = sum(border.get(value, 0) for value in values)
+    if total == 0:
+        return None
+    top = max(values, key=lambda value: border.get(value, 0))
+    return top if border.get(top, 0) >= BORDER_BACKGROUND_SHARE * total else None
+
+
+def border_share(verdict_border: dict[int, int], value: int, left_out: set[int]) -> float:
+    """``value``'s share of the border pixels of the values not in ``left_out``."""
+    total = sum(count for key, count in verdict_border.items() if key not in left_out)
+    return verdict_border.get(value, 0) / total if total else 0.0
+
+
+def _border_totals(tally: AuditTally, indices: np.ndarray) -> dict[int, int]:
+    """Pixels per value on the outer ring of these masks, summed."""
+    totals: Counter = Counter()
+    for index in indices.tolist():
+        totals.update(tally.label_border.get(index, {}))
+    return dict(totals)
+
+
+def _frame_value(tally: AuditTally, indices: np.ndarray, candidates: set[int]) -> int | None:
+    """A value of ``candidates`` that, in every mask holding it, is that mask's frame
+    candidate (:func:`~unetdiag.diag.audit.borders.frame_candidate`: far above the class
+    numbers beside it) and forms exactly one region, touching the border: no-data outside
+    a footprint, or an object cut by the edge (None: no such value)."""
+    frames = tally["frame_value"]
+    for value in sorted(candidates, reverse=True):
+        holders = [index for index in indices.tolist()
+                   if value in tally.label_counts.get(index, {})]
+        if holders and all(frames[index] == value and tally["frame_regions"][index] == 1
+                           and tally["frame_other_regions"][index] == 0 for index in holders):
+            return value
+    return None
 
 
 def _several_classes(background: int | None, objects: tuple[int, ...]) -> bool:
@@ -326,13 +384,14 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     # not followed: ignoring it would leave nothing to learn against
     whole = {value: entry for value, entry in per_value.items()
              if value not in (band, palette_void)}
-    if nodata and _background(whole, masks) in nodata:
+    border = _border_totals(tally, indices)
+    if nodata and _background(whole, masks, border) in nodata:
         nodata = ()
     if band in nodata:
         band = None  # the file names it: no-data, not a border band
     others = {value: entry for value, entry in per_value.items()
               if value not in (band, palette_void) and value not in nodata}
-    background = _background(others, masks)
+    background = _background(others, masks, border)
     if nodata and not any(value != background for value in others):
         # no object but the declared no-data: the tag is not followed
         nodata = ()
@@ -342,8 +401,12 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     # a negative label is no class: "unlabelled" by convention (-1 of weak labels,
     # PyTorch's ignore_index); proposed as ignored beside any void
     unlabelled = tuple(sorted(value for value in others if value < 0 and value != background))
+    frame = None
+    if not palette and not colour:
+        frame = _frame_value(tally, indices, {value for value in others
+                                              if value not in (background, *unlabelled)})
     objects = tuple(sorted(value for value in others
-                           if value != background and value not in unlabelled))
+                           if value not in (background, frame) and value not in unlabelled))
     ring = None
     # 255 between classes 0, 1, 2... is the conventional void (VOC, Cityscapes): a band of
     # it round small objects outweighs them and is still no region of its own
@@ -359,6 +422,17 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     elif ring is not None:
         objects = tuple(sorted((*objects, ring)))  # too many classes to tell structures
         ring = None
+    if frame is not None and (ring is not None or not objects
+                              or _several_classes(background, objects)):
+        objects = tuple(sorted((*objects, frame)))  # no reading of its own to offer
+        frame = None
+    if frame is not None:  # no-data (ignored) or an object cut by the edge: the user knows
+        base = tuple(sorted({*unlabelled, *nodata,
+                             *(() if void is None else (void,))}))
+        readings = (MaskPolicy(foreground_values=objects,
+                               ignore_values=tuple(sorted({*base, frame}))),
+                    MaskPolicy(foreground_values=tuple(sorted((*objects, frame))),
+                               ignore_values=base))
     if colour:
         ends = colormap_of([colour_rgb(value) for value in sorted(per_value)])
         if ends is not None:  # plt.imsave of a 0/1 mask: the colour at 0 is the background
@@ -397,7 +471,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         colormap=None if colormap is None else colormap[0],
         colormap_zero=None if colormap is None else values[colormap[1]],
         in_force_as_proposed=as_proposed, nodata=nodata, nodata_image_share=nodata_share,
-        image_nodata=image_nodata)
+        image_nodata=image_nodata, frame=frame, border=border)
 
 
 def counts_under(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy

@@ -37,6 +37,12 @@ import numpy as np
 from PIL import Image
 
 from unetdiag.diag.audit import nodata
+from unetdiag.diag.audit.borders import (
+    FRAME_COLUMNS,
+    border_counts,
+    frame_candidate,
+    frame_regions,
+)
 from unetdiag.diag.audit.alignment import measure_alignment
 from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, foreground_box
 from unetdiag.diag.audit.encodings import EncodingKey, StoredValues, merge_values
@@ -167,6 +173,7 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "object_overlap": (np.int64, 0),
     "label_map": (np.bool_, False),
     "separator": (np.int64, -1),
+    **FRAME_COLUMNS,
     "identical": (np.float64, math.nan),
     "correlation": (np.float64, math.nan),
     "threshold_gap": (np.float64, math.nan),
@@ -197,6 +204,7 @@ class ChunkRecord:
         encodings: each pair's :class:`EncodingKey` (None when its mask was not read).
         encoding_values: the values seen for each key, over the chunk's masks.
         label_counts: pixels per stored value of each label-map mask, by pair index.
+        label_border: the same on the mask's outer ring (:mod:`~unetdiag.diag.audit.borders`).
         nodata: :data:`~.nodata.NODATA_COLUMNS` of pairs whose files declare no-data, by index.
         unreadable: ``(index, role, reason)`` of every file that could not be used; role is
             ``"image"``, ``"mask"`` or ``"image and mask"``.
@@ -209,6 +217,7 @@ class ChunkRecord:
     encodings: list[EncodingKey | None]
     encoding_values: dict[EncodingKey, StoredValues] = field(default_factory=dict)
     label_counts: dict[int, dict[int, int]] = field(default_factory=dict)
+    label_border: dict[int, dict[int, int]] = field(default_factory=dict)
     unreadable: list[tuple[int, str, str]] = field(default_factory=list)
     nodata: dict[int, dict[str, float]] = field(default_factory=dict)
 
@@ -351,6 +360,13 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
         columns["label_map"][row] = True
         columns["separator"][row] = -1 if layout.separator is None else layout.separator
         record.label_counts[int(columns["index"][row])] = layout.counts
+        if not encoding.is_colour:  # a colour mask's plane is no colour code
+            record.label_border[int(columns["index"][row])] = border_counts(plane)
+        frame = frame_candidate(layout.counts)
+        if frame is not None:
+            columns["frame_value"][row] = frame
+            columns["frame_regions"][row], columns["frame_other_regions"][row] = (
+                frame_regions(plane, frame))
     elif encoding.distinct_values == 1 and plane.dtype.kind in "ui":
         # one value: what any value policy makes of it is known from that value alone
         record.label_counts[int(columns["index"][row])] = {int(encoding.min_value): pixels}
@@ -522,6 +538,7 @@ def _reset_row(record: ChunkRecord, batch: _LabellingBatch, row: int) -> None:
     record.mask_thumbnails[row] = 0
     record.encodings[row] = None
     record.label_counts.pop(int(index), None)
+    record.label_border.pop(int(index), None)
     record.nodata.pop(int(index), None)
     record.unreadable = [entry for entry in record.unreadable if entry[0] != index]
     batch.forgotten.append(row)

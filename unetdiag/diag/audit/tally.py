@@ -109,6 +109,7 @@ class AuditTally:
         encodings: the distinct mask encodings, in order of first appearance.
         encoding_values: the values the masks of each encoding hold.
         label_counts: pixels per stored value of each label-map mask, by pair index.
+        label_border: the same on each label-map mask's outer ring.
         unreadable: every file that could not be used.
     """
 
@@ -123,6 +124,7 @@ class AuditTally:
     encodings: list[EncodingKey] = field(default_factory=list)
     encoding_values: dict[EncodingKey, StoredValues] = field(default_factory=dict)
     label_counts: dict[int, dict[int, int]] = field(default_factory=dict)
+    label_border: dict[int, dict[int, int]] = field(default_factory=dict)
     unreadable: list[UnreadableFile] = field(default_factory=list)
     received: int = 0
 
@@ -153,6 +155,7 @@ class AuditTally:
         self.mask_thumbnails[indices] = chunk.mask_thumbnails
         self.line_sketches[indices] = chunk.line_sketches
         self.label_counts.update(chunk.label_counts)
+        self.label_border.update(chunk.label_border)
         for index, facts in chunk.nodata.items():
             for name, value in facts.items():
                 self.columns[name][index] = value
@@ -287,10 +290,27 @@ class AuditTally:
         """Masks one threshold of their (different-file) image reproduces, not already
         counted by :meth:`mask_is_image`. Masks whose declared no-data the policy reads as a
         class are left out: where the no-data lies the image holds no data either (0 outside
-        a scene's footprint), so a threshold reproduces that region, not the annotation."""
+        a scene's footprint), so a threshold reproduces that region, not the annotation; and
+        so are masks whose untagged frame the policy reads as a class
+        (:meth:`frame_read_as_class`)."""
         with np.errstate(invalid="ignore"):
             fits = self.columns["threshold_gap"] > 0
-        return fits & ~self.same_file & ~self.mask_is_image() & ~self.nodata_read_as_class()
+        return (fits & ~self.same_file & ~self.mask_is_image() & ~self.nodata_read_as_class()
+                & ~self.frame_read_as_class())
+
+    def frame_read_as_class(self) -> np.ndarray:
+        """Label maps holding a value far above their class numbers as one region touching
+        the border (:mod:`~unetdiag.diag.audit.borders`: no-data outside a footprint, or an
+        object cut by the edge) on pixels the policy does not ignore. Where such a frame is
+        no-data the image holds none either, so a threshold of the image reproduces the
+        frame, not an annotation."""
+        columns = self.columns
+        frame_pixels = np.array([self.label_counts.get(index, {}).get(int(value), 0)
+                                 for index, value in enumerate(columns["frame_value"].tolist())],
+                                dtype=np.int64)
+        return (columns["mask_read"] & (columns["frame_value"] >= 0)
+                & (columns["frame_regions"] == 1) & (columns["frame_other_regions"] == 0)
+                & (columns["ignored"] < frame_pixels))
 
     def size_mismatch(self) -> np.ndarray:
         columns = self.columns
