@@ -37,13 +37,13 @@ import numpy as np
 from PIL import Image
 
 from unetdiag.diag.audit import nodata
+from unetdiag.diag.audit.alignment import measure_alignment
 from unetdiag.diag.audit.borders import (
     FRAME_COLUMNS,
     border_counts,
     frame_candidate,
     frame_regions,
 )
-from unetdiag.diag.audit.alignment import measure_alignment
 from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, foreground_box
 from unetdiag.diag.audit.encodings import EncodingKey, StoredValues, merge_values
 from unetdiag.diag.audit.linesketch import EMPTY, SKETCH_SIZE, LineSketcher
