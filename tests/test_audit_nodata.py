@@ -249,3 +249,14 @@ def test_a_tag_declaring_the_background_value_is_not_followed(tmp_path):
     decode_pair(str(tmp_path / "images" / "t0.png"), str(tmp_path / "masks" / "t0.tif"),
                 channels=1, policy=DEFAULT_POLICY, decode_log=log)
     assert log.nodata_masks == {}
+
+
+def test_mostly_foreground_under_float_nodata_names_the_stretched_scale(tmp_path):
+    """-9999 read as a class puts the midpoint near -5000: 0 and 1 both decode as object, so
+    the edge tiles are "mostly foreground" because of the scale, not large objects."""
+    report, _ = audit(tmp_path, nodata="-9999", dtype="float32")
+    mostly = found(report, "imbalance.mostly_foreground")
+    assert "the decoded foreground covers more than 50%" in mostly.explanation
+    assert "declared no-data value (-9999, GDAL_NODATA)" in mostly.explanation
+    assert "may be large objects" not in mostly.explanation
+    assert mostly.evidence["declared_nodata_read_as_class"] == len(mostly.files)

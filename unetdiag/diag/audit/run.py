@@ -378,7 +378,38 @@ def _mask_content_findings(tally: AuditTally, verdict: LabelVerdict | None,
                                background_values=_background_values(tally, policy, verdict))
     findings += baseline_findings(foreground, pixels, DEFAULT_DICE, empty=EMPTY_RULE,
                                   source=SOURCE)
-    return findings
+    return [_nodata_cause(finding, tally, files) for finding in findings]
+
+
+def _nodata_cause(finding: Finding, tally: AuditTally, files: list[str]) -> Finding:
+    """``imbalance.mostly_foreground`` whose masks hold their declared no-data read as a
+    class: "large objects, or the other convention" is not why. A float raster's no-data
+    (-9999) stretches its scale, so the midpoint lies below both classes and the whole
+    valid footprint decodes as object."""
+    if finding.id != "imbalance.mostly_foreground":
+        return finding
+    listed = set(finding.files) & set(files)
+    nodata = tally.nodata_read_as_class()
+    held = [index for index, path in enumerate(tally.mask_paths)
+            if nodata[index] and path in listed]
+    values = sorted({float(tally["mask_nodata"][index]) for index in held})
+    if not held or len(held) < len(listed) or not all(value < 0 for value in values):
+        return finding  # a no-data value above the classes (255) is no such stretch
+    names = ", ".join(f"{value:g}" for value in values)
+    return dataclasses.replace(
+        finding,
+        explanation=(finding.explanation.split(". ")[0].replace(
+            "the object covers", "the decoded foreground covers")
+                     + ". Every listed mask holds its "
+                     f"file's declared no-data value ({names}, GDAL_NODATA) on pixels the "
+                     "policy in force reads as a class: on a scale that runs from the "
+                     "no-data value to the classes, the threshold falls below every class, "
+                     "so the whole valid footprint decodes as object (see mask.label_map): "
+                     "that, not large objects or masks of the other convention, is why."),
+        fix=("Pass the value policy the label maps need (mask.label_map proposes "
+             "--foreground-values with --ignore-values for the no-data value) to audit-data "
+             "and train."),
+        evidence={**finding.evidence, "declared_nodata_read_as_class": len(held)})
 
 
 def _background_values(tally: AuditTally, policy: MaskPolicy,
