@@ -213,3 +213,55 @@ def test_an_inverted_binary_mask_at_a_figure_size_is_no_figure(tmp_path):
     finding = _mismatch([PairSizes("a.png", str(tmp_path / "a_mask.png"), (96, 96), (640, 480))])
     assert "matplotlib" not in finding.title + finding.explanation
     assert "not label values" not in finding.explanation
+
+
+# --- masks carrying their own EXIF orientation (s26 A7) ----------------------------------------
+
+
+def test_a_mask_its_own_tag_turns_to_its_image_size_is_stored_turned_not_another_geometry():
+    findings = _ids(geometry_findings([
+        PairSizes("a.jpg", "a.png", (128, 96), (96, 128), UPRIGHT, 6),
+        PairSizes("b.jpg", "b.png", (64, 64), (32, 32)),
+    ], source="audit"))
+    turned = findings["geometry.mask_exif_orientation"]
+    assert turned.severity is Severity.ERROR
+    assert turned.files == ("a.jpg", "a.png")
+    assert "a.png stores 96x128 pixels tagged EXIF Orientation 6" in turned.explanation
+    assert "show 128x96, the size of its image a.jpg" in turned.explanation
+    assert "exif_transpose(mask)" in turned.fix
+    assert turned.evidence["mask_orientations"] == {"6": 1}
+    assert turned.evidence["sizes"][0]["mask_exif_orientation"] == 6
+    # the other pair keeps its own finding; the tagged one is no longer "another geometry"
+    assert findings["geometry.size_mismatch"].evidence["pairs"] == 1
+    assert findings["geometry.size_mismatch"].files == ("b.jpg", "b.png")
+
+
+def test_a_tagged_mask_of_its_image_size_either_way_is_a_warning_that_sizes_cannot_tell():
+    findings = _ids(geometry_findings(
+        [PairSizes("a.jpg", "a.png", (40, 30), (40, 30), UPRIGHT, 3)], source="audit"))
+    assert set(findings) == {"mask.exif_orientation"}
+    assert findings["mask.exif_orientation"].severity is Severity.WARNING
+    assert "sizes cannot tell" in findings["mask.exif_orientation"].explanation
+
+
+def test_a_mask_tag_copied_from_a_tagged_image_is_left_to_the_image_checks():
+    # images tagged 6 and stored sideways, masks upright with the tag copied (s26 exif_mask/b)
+    findings = _ids(geometry_findings(
+        [PairSizes("a.jpg", "a.png", (96, 128), (128, 96), 6, 6)], source="audit"))
+    assert set(findings) == {"geometry.exif_displayed_size"}
+    # a tagged mask stored at its untagged image's size says nothing either
+    assert geometry_findings([PairSizes("a.jpg", "a.png", (40, 30), (40, 30), UPRIGHT, 6)],
+                             source="audit") == []
+
+
+def test_audit_reads_the_mask_tag(tmp_path):
+    from unetdiag.diag.audit.read import read_chunk
+
+    image, mask = tmp_path / "a.png", tmp_path / "a_mask.png"
+    Image.new("L", (40, 30)).save(image)
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION_TAG] = 8
+    Image.new("L", (30, 40)).save(mask, exif=exif)
+    record = read_chunk([(0, str(image), str(mask))])
+    assert record.columns["mask_orientation"].tolist() == [8]
+    assert record.columns["image_orientation"].tolist() == [UPRIGHT]

@@ -157,10 +157,11 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
 def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy) -> list[Finding]:
     """What the decoder saw: pairs with an image and a mask of different sizes (the resize
     to the model's input hides them), worded as ``audit-data`` words them, the EXIF
-    orientation read from the headers of those images only; label maps read under the
+    orientation read from the headers of those images and masks; label maps read under the
     automatic threshold; files of 16 bits per colour channel read at 8; and images whose
     samples Pillow leaves out."""
-    pairs = [PairSizes(image, mask, image_size, mask_size, read_orientation(image))
+    pairs = [PairSizes(image, mask, image_size, mask_size, read_orientation(image),
+                       read_orientation(mask))
              for image, (mask, image_size, mask_size)
              in sorted(decode_log.size_mismatches.items())]
     findings = geometry_findings(pairs, source="data")

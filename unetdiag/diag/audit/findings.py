@@ -305,12 +305,13 @@ def geometry_findings(tally: AuditTally) -> list[Finding]:
     both_read = columns["image_read"] & columns["mask_read"]
     # a mask that is its image and a second picture side by side has its own finding
     concerned = both_read & ~tally.mask_is_side_by_side() & (
-        tally.size_mismatch() | (columns["image_orientation"] != UPRIGHT))
+        tally.size_mismatch() | (columns["image_orientation"] != UPRIGHT)
+        | (columns["mask_orientation"] != UPRIGHT))
     findings = size_findings(
         [PairSizes(tally.image_paths[i], tally.mask_paths[i],
                    (int(columns["image_width"][i]), int(columns["image_height"][i])),
                    (int(columns["mask_width"][i]), int(columns["mask_height"][i])),
-                   int(columns["image_orientation"][i]))
+                   int(columns["image_orientation"][i]), int(columns["mask_orientation"][i]))
          for i in np.flatnonzero(concerned).tolist()], SOURCE)
     read = columns["image_read"]
     sizes = Counter(zip(columns["image_width"][read].tolist(),

@@ -165,6 +165,7 @@ def _overlapping_tiles_sentence(findings: Sequence[Finding], tally: AuditTally) 
 
 #: Errors that open the headline when no earlier rule spoke, in this order.
 _HEADLINE_ERRORS = ("pairing.mask_is_side_by_side", "geometry.exif_displayed_size",
+                    "geometry.mask_exif_orientation",
                     "geometry.size_mismatch", "imbalance.empty_masks", "mask.non_finite",
                     "image.non_finite", "duplicates.split_leak")
 

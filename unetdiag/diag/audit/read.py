@@ -99,7 +99,8 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: (a TIFF's samples per pixel, 0: not told) and ``image_dropped_samples`` (how many of them
 #: Pillow's mode leaves out).
 #:
-#: Masks: ``mask_read``; ``mask_top_byte``: bits per sample of a colour mask read at its top
+#: Masks: ``mask_read``; ``mask_orientation``, the mask file's own EXIF orientation (1: none);
+#: ``mask_top_byte``: bits per sample of a colour mask read at its top
 #: byte (0: none); size and frames; for a multi-frame mask whose first frame holds one value,
 #: the first later frame that holds several (``mask_later_frame``, 0: none) and the frames
 #: looked at (``mask_frames_examined``, :func:`~unetdiag.diag.data.frames.later_frame_with_values`);
@@ -146,6 +147,7 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "image_samples": (np.int16, 0),
     "image_dropped_samples": (np.int16, 0),
     "mask_top_byte": (np.int8, 0),
+    "mask_orientation": (np.int8, 1),
     "mask_read": (np.bool_, False),
     "mask_width": (np.int32, 0),
     "mask_height": (np.int32, 0),
@@ -440,6 +442,7 @@ def _open_mask(path: str, record: ChunkRecord, row: int) -> StoredMask:
     if not is_object_masks(path):
         mask, mask_format, mask_frames = _open(path)
         bits = stored_bits(mask, path)
+        record.columns["mask_orientation"][row] = orientation_of(mask)
         record.columns["mask_top_byte"][row] = bits if reads_top_byte(mask, bits) else 0
         nodata.declare_nodata(mask, record.nodata, int(record.columns["index"][row]), "mask")
         stored = stored_mask(mask, mask_format, mask_frames)

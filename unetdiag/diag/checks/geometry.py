@@ -12,6 +12,11 @@ id                                    severity  when
 ``image.exif_orientation``            warning   images carry an EXIF orientation their masks'
                                                 sizes cannot check (info when every mask has
                                                 the stored size)
+``geometry.mask_exif_orientation``    error     untagged images; their masks carry an EXIF
+                                                orientation that turns them to the image's
+                                                size (stored, they are turned)
+``mask.exif_orientation``             warning   untagged images; their masks carry an EXIF
+                                                orientation whose turn the sizes cannot check
 ====================================  ========  ==============================================
 
 The sizes are evidence of how a mask was drawn, never proof of what it shows: the wording
@@ -47,18 +52,27 @@ READERS_AS_STORED = "Pillow's Image.open, tf.io.decode_image, Keras's load_img a
 
 @dataclass(frozen=True)
 class PairSizes:
-    """One pair's sizes as ``(width, height)``, the image's as stored, and its EXIF
-    orientation (:data:`~unetdiag.diag.data.orientation.UPRIGHT` when untagged)."""
+    """One pair's sizes as ``(width, height)``, as stored, the image's EXIF orientation and
+    the mask's own (:data:`~unetdiag.diag.data.orientation.UPRIGHT` when untagged)."""
 
     image: str
     mask: str
     image_size: tuple[int, int]
     mask_size: tuple[int, int]
     orientation: int = UPRIGHT
+    mask_orientation: int = UPRIGHT
 
     @property
     def fit(self) -> MaskFit:
         return mask_fit(self.image_size, self.mask_size, self.orientation)
+
+    @property
+    def mask_tag_fit(self) -> MaskFit | None:
+        """For an untagged image whose mask is tagged: which of the mask's sizes, stored or
+        displayed (its own tag applied), is the image's; None otherwise."""
+        if self.orientation != UPRIGHT or self.mask_orientation == UPRIGHT:
+            return None
+        return mask_fit(self.mask_size, self.image_size, self.mask_orientation)
 
     @property
     def size_ratio(self) -> float:
@@ -86,6 +100,8 @@ def _finding(finding_id: str, severity: Severity, title: str, explanation: str, 
 def _listed_sizes(pairs: Sequence[PairSizes]) -> list[dict]:
     return [{"image": pair.image, "image_size": _size(pair.image_size),
              "mask_size": _size(pair.mask_size), "exif_orientation": pair.orientation}
+            | ({"mask_exif_orientation": pair.mask_orientation}
+               if pair.mask_orientation != UPRIGHT else {})
             for pair in pairs[:LISTED_FILES]]
 
 
@@ -94,10 +110,16 @@ def geometry_findings(pairs: Sequence[PairSizes], source: str) -> list[Finding]:
     image is untagged may be left out: they raise nothing)."""
     by_fit: dict[MaskFit, list[PairSizes]] = {"stored": [], "displayed": [], "either": [],
                                               "neither": []}
+    mask_turned: list[PairSizes] = []
+    mask_undecided: list[PairSizes] = []
     for pair in pairs:
-        if pair.fit == "neither" or pair.orientation != UPRIGHT:
+        if pair.mask_tag_fit == "displayed":
+            mask_turned.append(pair)
+        elif pair.fit == "neither" or pair.orientation != UPRIGHT:
             by_fit[pair.fit].append(pair)
-    findings = []
+        if pair.mask_tag_fit == "either":
+            mask_undecided.append(pair)
+    findings = mask_orientation_findings(mask_turned, mask_undecided, source)
     if by_fit["displayed"]:
         findings.append(_displayed_size_finding(by_fit["displayed"], source))
     if by_fit["neither"]:
@@ -271,3 +293,56 @@ def _orientation_finding(undecided: list[PairSizes], stored: list[PairSizes],
         {"images": count, "sizes_cannot_tell": len(undecided),
          "masks_of_stored_size": len(stored), "orientations": orientations},
         undecided + stored, source, with_masks=False)
+
+
+def mask_orientation_findings(turned: list[PairSizes], undecided: list[PairSizes],
+                              source: str) -> list[Finding]:
+    """Masks tagged with an EXIF orientation their untagged images do not carry: an error
+    for those the tag turns to their image's size (``turned``), else a warning for those
+    whose sizes cannot tell (``undecided``: square, or a turn that keeps the axes)."""
+    if not turned and not undecided:
+        return []
+    tags: dict[str, int] = {}
+    for pair in turned or undecided:
+        tags[str(pair.mask_orientation)] = tags.get(str(pair.mask_orientation), 0) + 1
+    fix = ("Write the listed masks upright once, into a new folder "
+           "(PIL.ImageOps.exif_transpose(mask).save(...)), and use that folder; the images "
+           "need no change. Look at one turned mask over its image first.")
+    if not turned:
+        first, count = undecided[0], len(undecided)
+        return [_finding(
+            "mask.exif_orientation", Severity.WARNING,
+            f"{plural(count, 'mask')} {verb(count, 'carries', 'carry')} an EXIF orientation "
+            f"that {'its image does' if count == 1 else 'their images do'} not: training "
+            "reads them as stored",
+            f"{first.mask} is tagged EXIF Orientation {first.mask_orientation}: viewers that "
+            f"honour the tag {DISPLAY_TRANSFORMS[first.mask_orientation]}; its image "
+            f"{first.image} is untagged. {READERS_AS_STORED} read both as stored. If the "
+            "mask was saved turned "
+            "and the tag undoes it, it meets its image turned in training; if the tag was "
+            "copied onto upright pixels, nothing is wrong. The sizes cannot tell (the mask "
+            "has its image's size either way).",
+            fix.replace("Write the listed masks", "If a mask over its image is turned, write "
+                        "the listed masks").replace(" Look at one turned mask over its image "
+                                                    "first.", ""),
+            {"masks": count, "mask_orientations": tags, "sizes": _listed_sizes(undecided)},
+            undecided, source)]
+    first, count = turned[0], len(turned)
+    shown = displayed_size(*first.mask_size, first.mask_orientation)
+    return [_finding(
+        "geometry.mask_exif_orientation", Severity.ERROR,
+        f"{plural(count, 'mask')} {verb(count, 'is', 'are')} stored turned: "
+        f"{'its' if count == 1 else 'their'} own EXIF orientation turns "
+        f"{'it' if count == 1 else 'them'} to {'its' if count == 1 else 'their'} image's size",
+        f"{first.mask} stores {_size(first.mask_size)} pixels tagged EXIF Orientation "
+        f"{first.mask_orientation}: viewers that honour the tag "
+        f"{DISPLAY_TRANSFORMS[first.mask_orientation]} and show {_size(shown)}, the size of "
+        f"its image {first.image}, which is untagged. {READERS_AS_STORED} read the stored pixels "
+        "and ignore the tag, so training meets the mask turned against its image: resized to "
+        "the model's input they no longer line up. The sizes are consistent with masks saved "
+        "turned with a tag that undoes it (images later written upright without their tag, "
+        "masks keeping theirs); they do not prove what the masks show.",
+        fix,
+        {"pairs": count, "mask_orientations": tags,
+         "sizes_cannot_tell": len(undecided), "sizes": _listed_sizes(turned)},
+        turned, source)]

@@ -4,20 +4,24 @@
   edge background (a crop or padding applied to the images only, an annotation tool's canvas
   offset);
 * :func:`flipped_masks`: masks flipped top to bottom or left to right (a y-up/y-down clash, a
-  flip applied to one side only).
+  flip applied to one side only);
+* :func:`exif_tagged_masks`: masks stored turned with an EXIF orientation tag that undoes the
+  turn, their images upright and untagged.
 
 They are registered in :data:`unetdiag.diag.synth.corruptions.CORRUPTIONS`.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from unetdiag.diag.synth.case import CaseFiles, as_255, read_mask
+from unetdiag.diag.data.orientation import EXIF_ORIENTATION_TAG
+from unetdiag.diag.synth.case import CaseFiles, as_255, read_grey, read_mask
 from unetdiag.diag.synth.generator import png_bytes
 from unetdiag.fsutil import atomic_write_bytes
 
@@ -73,6 +77,33 @@ def flipped_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1
                     lambda foreground: np.flip(foreground, 0 if axis == "vertical" else 1))
 
 
+def exif_tagged_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                      count: int | None = None, aspect: float = 0.75) -> list[Path]:
+    """Masks stored turned 90 degrees anticlockwise and tagged EXIF Orientation 6 (a viewer
+    turns them back), their images upright and untagged; each chosen pair is cropped to
+    ``aspect`` (width / height) so the turn shows in the sizes.
+
+    Simulates: photos written upright (``exif_transpose``) after their masks were exported
+    by a tool that copied the photo's EXIF block (s26 A7). Shows: the masks are turned
+    against their images for every reader that ignores the tag.
+    """
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION_TAG] = 6
+    changed = []
+    for index in case.pair_indices(rng, fraction, count):
+        image, mask = read_grey(case.images[index]), read_mask(case.masks[index])
+        width = max(1, round(image.shape[0] * aspect))
+        atomic_write_bytes(case.images[index], png_bytes(Image.fromarray(
+            np.ascontiguousarray(image[:, :width]), mode="L")))
+        stored = Image.fromarray(as_255(np.ascontiguousarray(np.rot90(mask[:, :width], 1))))
+        buffer = io.BytesIO()
+        stored.save(buffer, format="PNG", exif=exif)
+        atomic_write_bytes(case.masks[index], buffer.getvalue())
+        changed += [case.images[index], case.masks[index]]
+    return changed
+
+
 #: The corruptions of this module, by name.
 GEOMETRY_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
-    function.__name__: function for function in (shifted_masks, flipped_masks)}
+    function.__name__: function for function in (shifted_masks, flipped_masks,
+                                                  exif_tagged_masks)}
