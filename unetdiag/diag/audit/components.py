@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage
 
+from unetdiag.diag.audit.shapes import canvas_shapes
 from unetdiag.diag.core.boxes import set_box
 
 #: Pixels touching only at a corner belong to one object (8) or to two (4).
@@ -60,6 +61,8 @@ class ObjectStats(NamedTuple):
             larger object, in masks marked lossy (0 for the others).
         border_pixels: of ``small_pixels``, pixels in small objects touching the mask's
             border (the sides of its slot that :meth:`ObjectCanvas.slot` was told are).
+        smallest_count, dot_height, dot_width, ring_objects, hole_pixels: what the objects
+            are drawn as (:class:`~unetdiag.diag.audit.shapes.CanvasShapes`).
     """
 
     smallest: np.ndarray
@@ -68,6 +71,11 @@ class ObjectStats(NamedTuple):
     small_pixels: np.ndarray
     speck_pixels: np.ndarray
     border_pixels: np.ndarray
+    smallest_count: np.ndarray
+    dot_height: np.ndarray
+    dot_width: np.ndarray
+    ring_objects: np.ndarray
+    hole_pixels: np.ndarray
 
     @classmethod
     def empty(cls, count: int = 0) -> ObjectStats:
@@ -176,6 +184,10 @@ class ObjectCanvas:
                     stats.speck_pixels[number] = _speck_pixels(mask_labels, sizes)
                 if any(edges):
                     stats.border_pixels[number] = _border_pixels(mask_labels, sizes, edges)
+            shapes = canvas_shapes(labels, sizes, owner, stats.smallest, stats.counts,
+                                   [slot[:3] for slot in self._slots])
+            for name, values in shapes._asdict().items():
+                getattr(stats, name)[:] = values
         self._slots = []
         self._used_rows = 1
         return stats

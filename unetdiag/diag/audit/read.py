@@ -112,6 +112,8 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: count, small objects (under :data:`~unetdiag.diag.audit.components.SMALL_OBJECT_PIXELS`),
 #: their pixels, those of them touching the mask's border (``small_border_pixels``: cut by the
 #: image's edge) and, for lossy masks, those of them near a larger object (JPEG specks);
+#: objects of the smallest size, their common box when they may be dots, objects that are
+#: closed rings around one hole and those holes' pixels (:mod:`~unetdiag.diag.audit.shapes`);
 #: ``lossy`` (JPEG); ``label_map`` and its ``separator`` value (-1: none; see
 #: :mod:`unetdiag.diag.data.labelmaps`); for a folder of object masks
 #: (:mod:`unetdiag.diag.data.instances`), ``object_files`` and ``object_overlap`` (pixels
@@ -170,6 +172,11 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "small_object_pixels": (np.int64, 0),
     "speck_pixels": (np.int64, 0),
     "small_border_pixels": (np.int64, 0),
+    "smallest_object_count": (np.int64, 0),
+    "dot_height": (np.int32, 0),
+    "dot_width": (np.int32, 0),
+    "ring_objects": (np.int64, 0),
+    "hole_pixels": (np.int64, 0),
     "lossy": (np.bool_, False),
     "object_files": (np.int32, 0),
     "object_overlap": (np.int64, 0),
@@ -387,7 +394,7 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
     merge_values(record.encoding_values, key, StoredValues.of(encoding))
     if foreground in (0, pixels):  # one object covering everything, or none
         columns["smallest_object"][row] = foreground
-        columns["object_count"][row] = int(foreground > 0)
+        columns["object_count"][row] = columns["smallest_object_count"][row] = int(foreground > 0)
         if 0 < foreground < SMALL_OBJECT_PIXELS:
             columns["small_objects"][row] = 1
             columns["small_object_pixels"][row] = columns["small_border_pixels"][row] = foreground
@@ -418,7 +425,8 @@ def _edge_share(inspected: InspectedMask) -> float:
 
 #: The columns :meth:`ObjectCanvas.label` fills, in the order of its ``ObjectStats``.
 _OBJECT_COLUMNS = ("smallest_object", "object_count", "small_objects", "small_object_pixels",
-                   "speck_pixels", "small_border_pixels")
+                   "speck_pixels", "small_border_pixels", "smallest_object_count", "dot_height",
+                   "dot_width", "ring_objects", "hole_pixels")
 
 
 def _label_batch(batch: _LabellingBatch, record: ChunkRecord) -> None:
