@@ -33,6 +33,7 @@ from unetdiag.diag.synth.generator import (
 from unetdiag.diag.synth.geometry_corruptions import GEOMETRY_CORRUPTIONS
 from unetdiag.diag.synth.image_corruptions import IMAGE_CORRUPTIONS
 from unetdiag.diag.synth.label_corruptions import LABEL_CORRUPTIONS
+from unetdiag.diag.synth.shape_corruptions import SHAPE_CORRUPTIONS
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_bytes, atomic_write_text
 
@@ -541,7 +542,7 @@ CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {function.__name__: function
     near_duplicates, size_mismatch, exif_rotated_images, narrow_range_images, corrupt_file,
     truncated_file, zero_byte_file, non_image_file, nan_pixel, mask_is_image,
     separate_masks_folder, *layouts.LAYOUTS,
-)} | LABEL_CORRUPTIONS | IMAGE_CORRUPTIONS | GEOMETRY_CORRUPTIONS
+)} | LABEL_CORRUPTIONS | IMAGE_CORRUPTIONS | GEOMETRY_CORRUPTIONS | SHAPE_CORRUPTIONS
 
 CASE_MANIFEST = "case.json"
 
