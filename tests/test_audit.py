@@ -526,7 +526,8 @@ def test_chunk_records_carry_numbers_not_pixels(tmp_path):
               str(folder / f"cells_{index:03d}_mask.png")) for index in range(8)]
     record = read_chunk(tasks)
     # 8 images and masks of 256x256 hold 1 MB of pixels; the record is a small fraction
-    assert len(pickle.dumps(record)) < 8 * 1500
+    # (about 1.5 kB a pair, most of it each column's pickled header)
+    assert len(pickle.dumps(record)) < 8 * 1600
     assert record.columns["mask_read"].all() and record.columns["image_read"].all()
 
 
