@@ -520,15 +520,20 @@ def test_fast_path_numbers_equal_the_trainers_mask_decoding(tmp_path_factory, va
 
 
 def test_chunk_records_carry_numbers_not_pixels(tmp_path):
-    folder = tmp_path / "big"
-    write_dataset(folder, SynthSpec(n_pairs=8, size=256, seed=4))
-    tasks = [(index, str(folder / f"cells_{index:03d}.png"),
-              str(folder / f"cells_{index:03d}_mask.png")) for index in range(8)]
-    record = read_chunk(tasks)
-    # 8 images and masks of 256x256 hold 1 MB of pixels; the record is a small fraction
-    # (about 1.5 kB a pair, most of it each column's pickled header)
-    assert len(pickle.dumps(record)) < 8 * 1600
-    assert record.columns["mask_read"].all() and record.columns["image_read"].all()
+    """A worker's record grows by about a kilobyte of numbers per pair (plus a fixed cost for
+    each column's header), never by the pair's pixels (128 KiB for 256x256 image and mask)."""
+    def record_bytes(pairs: int) -> int:
+        folder = tmp_path / f"big{pairs}"
+        write_dataset(folder, SynthSpec(n_pairs=pairs, size=256, seed=4))
+        tasks = [(index, str(folder / f"cells_{index:03d}.png"),
+                  str(folder / f"cells_{index:03d}_mask.png")) for index in range(pairs)]
+        record = read_chunk(tasks)
+        assert record.columns["mask_read"].all() and record.columns["image_read"].all()
+        return len(pickle.dumps(record))
+
+    eight, sixteen = record_bytes(8), record_bytes(16)
+    assert (sixteen - eight) / 8 < 1500
+    assert sixteen < 16 * 256 * 256 * 2 / 50
 
 
 # --------------------------------------------------------------------------- algorithms
