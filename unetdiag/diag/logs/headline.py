@@ -194,18 +194,23 @@ def _non_finite(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | No
 
 
 def _collapse(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
-    """A Dice or IoU that fell to 0: no true positive left."""
+    """A Dice or IoU that fell to 0: no true positive left (almost none, for a value near 0
+    but not 0)."""
     parts = []
+    exact = True
     for finding in _with_id(findings, SCORE_COLLAPSED):
         evidence = finding.evidence
         name, data = next(iter(evidence["metrics"].items()))
+        exact = exact and bool(data.get("exactly_zero"))
         losses = join_names([f"{n} {v:.4f}" for n, v in evidence["losses"].items()])
         parts.append(f"in {evidence['run']}, {name} collapsed from {data['before']:.4f} at epoch "
                      f"{data['before_epoch']} to {data['value']:.4g} at epoch {data['epoch']}"
                      + (f" ({losses})" if losses else ""))
     if not parts:
         return None
-    return capitalised("; ".join(parts)) + ": not one true positive pixel is left."
+    return capitalised("; ".join(parts)) + (
+        ": not one true positive pixel is left." if exact else
+        ": almost no true positive pixels are left (near 0, not 0).")
 
 
 def _zero_throughout(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
@@ -213,17 +218,21 @@ def _zero_throughout(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
     predictor's fingerprint already says more of that run)."""
     fingerprinted = {f.evidence["run"] for f in findings if f.id in _TRIVIAL_PREDICTOR_IDS}
     parts = []
+    exact = True
     for finding in _with_id(findings, SCORE_ZERO_THROUGHOUT):
         if finding.evidence["run"] in fingerprinted:
             continue
         metrics = finding.evidence["metrics"]
         name = validation_first(metrics)
+        exact = exact and metrics[name]["value"] == 0
         parts.append(f"in {finding.evidence['run']}, {name} is 0.0000 at every one of the "
                      f"{metrics[name]['epochs']} epochs")
     if not parts:
         return None
-    return (capitalised("; ".join(parts)) + ": not one true positive pixel in any epoch "
-            "(consistent with masks empty as the model reads them, or a model that predicts "
+    return (capitalised("; ".join(parts)) + (
+        ": not one true positive pixel in any epoch " if exact else
+        ": almost no true positive pixels in any epoch (0.0000 to four decimals, not 0) ")
+        + "(consistent with masks empty as the model reads them, or a model that predicts "
             "no foreground).")
 
 
@@ -259,6 +268,18 @@ def _trivial_predictor(findings: Sequence[Finding], runs: Sequence[RunLog]) -> s
             f"{verb(len(names), 'it reports', 'they report')}"
             + ("" if proven else f" (so no {phase_name} pixel is correctly predicted "
                "background)"))
+    elif not all(f.evidence["phases"][phase_name if phase_name in f.evidence["phases"]
+                                       else next(iter(f.evidence["phases"]))].get(
+                     "scores_exactly_zero", True) for f in fingerprints):
+        # a Dice near 0 but not 0: a few true positives, so no "no foreground at all"
+        sentence = (
+            f"{subject} {verb(len(names), 'scores', 'score')} nearly what an all-zeros "
+            f"predictor scores: {reported}, a Dice or IoU near 0 but not 0 (up to "
+            f"{phase['zero_tolerance']:g} counts as the 0 of an empty prediction): few "
+            f"{phase_name} pixels are true positives, and at most "
+            f"{percent(phase['foreground_fraction_at_most'])} of the {phase_name} pixels are "
+            "foreground (f <= 1 - "
+            f"{phase['accuracy']:.4f} + TP, for a pooled Dice)")
     else:
         does = (f"{verb(len(names), 'predicts', 'predict')} no foreground at all" if proven
                 else f"{verb(len(names), 'scores', 'score')} what an all-zeros predictor scores")

@@ -9,9 +9,12 @@ and then the IoU is ``a`` too. Predicting foreground everywhere is one such pred
 only one when the foreground fraction is ``a`` (no false negative either); otherwise the
 fraction is above ``a``. A Dice or IoU of 0 means no true positive (TP = 0); the accuracy is
 then the share of pixels correctly predicted background, so the foreground fraction is at
-most ``1 - a``, with equality for predicting no foreground at all. The numbers of a log are
-therefore *consistent with* a constant predictor; they prove it only next to a measured
-foreground fraction (``ConstantPredictorFit.proven``).
+most ``1 - a``, with equality for predicting no foreground at all. A Dice near 0 but not 0
+(up to :attr:`~.SaturationThresholds.empty_prediction_dice`) still fits, as *almost* no true
+positive: for a pooled hard Dice ``d``, ``TP = d(1-a)/(2(1-d))`` and the bound is
+``1 - a + TP``. The numbers of a log are therefore *consistent with* a constant predictor;
+they prove it only next to a measured foreground fraction, and for the empty prediction only
+with a Dice or IoU of exactly 0 as printed (``ConstantPredictorFit.proven``).
 
 >>> fit = constant_fit("all_ones", 0.9950, dice=0.9975)
 >>> fit.foreground_fraction, [a.value for a in fit.assumptions]
@@ -81,8 +84,13 @@ class ConstantPredictorFit:
     correctly predicted background: 0 for the all-ones predictor itself.
     ``foreground_fraction`` is the fraction the constant predictor would have: a lower bound
     (all-ones: f = a + FN) or an upper bound (all-zeros: f = 1 - a - FP) for any other
-    prediction with the same numbers. ``proven``: a measured foreground fraction equals it, so
-    the numbers admit only the constant predictor.
+    prediction with the same numbers. ``proven``: a measured foreground fraction equals it,
+    (all-zeros) every Dice/IoU is exactly 0, so the numbers admit only the constant predictor.
+    ``zero_tolerance`` (all-zeros only): the largest Dice/IoU counted as the 0 of an empty
+    prediction; a Dice below it but not 0 leaves a few true positives
+    (:attr:`true_positive_share`), and the fit is then only consistent with predicting no
+    foreground. ``measured_fraction``: the caller's measured foreground fraction, when the
+    fit's equals it (within the tolerance).
     """
 
     predictor: str  # "all_ones" or "all_zeros"
@@ -94,6 +102,31 @@ class ConstantPredictorFit:
     expected_iou: float | None = None
     true_negative_share: float | None = None
     proven: bool = False
+    zero_tolerance: float | None = None
+    measured_fraction: float | None = None
+
+    @property
+    def scores_exactly_zero(self) -> bool:
+        """Every Dice/IoU matched is 0 as printed (all-zeros: then TP = 0, not only near)."""
+        return all(value == 0.0 for value in (self.dice, self.iou) if value is not None)
+
+    @property
+    def true_positive_share(self) -> float:
+        """All-zeros: the share of pixels a pooled hard Dice ``d`` (``TP = d(1-a)/(2(1-d))``)
+        or IoU ``j`` (``TP = j(1-a)/(1-j)``) implies are true positives, the larger of the
+        two; 0 for scores of exactly 0. A smoothing term makes the true share smaller."""
+        shares = [0.0]
+        if self.dice is not None and self.dice < 1:
+            shares.append(self.dice * (1 - self.accuracy) / (2 * (1 - self.dice)))
+        if self.iou is not None and self.iou < 1:
+            shares.append(self.iou * (1 - self.accuracy) / (1 - self.iou))
+        return max(shares)
+
+    @property
+    def fraction_at_most(self) -> float:
+        """All-zeros: the highest foreground fraction these numbers allow, ``1 - a + TP``
+        (``f = 1 - a - FP + TP``)."""
+        return self.foreground_fraction + self.true_positive_share
 
     @property
     def assumptions(self) -> tuple[Assumption, ...]:
@@ -101,6 +134,9 @@ class ConstantPredictorFit:
             implied = (Assumption.BINARY_LABELS, Assumption.POOLED_DICE,
                        Assumption.TRUE_NEGATIVES_ZERO)
             return implied if self.proven else (*implied, Assumption.FALSE_NEGATIVES_ZERO)
+        if not self.scores_exactly_zero:  # TP near 0, bounded through a pooled Dice
+            return (Assumption.BINARY_LABELS, Assumption.POOLED_DICE,
+                    Assumption.FALSE_POSITIVES_ZERO)
         implied = (Assumption.BINARY_LABELS, Assumption.TRUE_POSITIVES_ZERO)
         return implied if self.proven else (*implied, Assumption.FALSE_POSITIVES_ZERO)
 
@@ -128,6 +164,14 @@ class ConstantPredictorFit:
                     result[f"{key}_formula"] = formulas[key]
         if self.true_negative_share is not None:
             result["true_negative_share"] = self.true_negative_share
+        if self.predictor == "all_zeros":
+            result.update({"scores_exactly_zero": self.scores_exactly_zero,
+                           "zero_tolerance": self.zero_tolerance})
+            if not self.scores_exactly_zero:
+                result.update({"true_positive_share": self.true_positive_share,
+                               "foreground_fraction_at_most": self.fraction_at_most})
+        if self.measured_fraction is not None:
+            result["measured_foreground_fraction"] = self.measured_fraction
         return result
 
 
@@ -204,7 +248,8 @@ def _all_zeros_fit(accuracy, dice, iou, tolerance, thresholds) -> ConstantPredic
     return ConstantPredictorFit(
         "all_zeros", 1.0 - float(accuracy), float(accuracy),
         dice=observed.get("dice"), expected_dice=0.0 if "dice" in observed else None,
-        iou=observed.get("iou"), expected_iou=0.0 if "iou" in observed else None)
+        iou=observed.get("iou"), expected_iou=0.0 if "iou" in observed else None,
+        zero_tolerance=near_zero)
 
 
 def fingerprint_all_ones(accuracy: float, dice: float | None = None, iou: float | None = None,

@@ -53,7 +53,7 @@ def phase_fingerprint(phase: Mapping[str, MetricSeries], tolerance: float,
     """The constant predictor a phase's (accuracy, Dice, IoU) fit at its last epoch; ``None``
     when the accuracy cannot be a binary pixel accuracy of the masks the Dice/IoU score.
     ``known_fraction``: the phase's measured foreground fraction; when the fit's equals it,
-    the fit is proven."""
+    the fit is proven (the empty prediction's only with a Dice/IoU of exactly 0)."""
     accuracy = phase.get("accuracy")
     if accuracy is None or not accuracy_fits_scores(phase, tolerance, thresholds):
         return None
@@ -78,7 +78,10 @@ def phase_fingerprint(phase: Mapping[str, MetricSeries], tolerance: float,
         return None
     fit = last[hits[0]]
     if known_fraction is not None and abs(fit.foreground_fraction - known_fraction) <= tolerance:
-        fit = dataclasses.replace(fit, proven=True)
+        # a Dice near 0 but not 0 leaves true positives: the empty prediction is then only
+        # the nearest constant, whatever the measured fraction
+        fit = dataclasses.replace(fit, measured_fraction=float(known_fraction),
+                                  proven=fit.predictor == "all_ones" or fit.scores_exactly_zero)
     return PhaseFingerprint(
         fit, accuracy.name,
         dice_metric=dice.name if dice is not None and fit.dice is not None else None,

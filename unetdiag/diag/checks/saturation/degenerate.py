@@ -161,7 +161,9 @@ def uniform_prediction_loss(run: str, series: Series, thresholds: SaturationThre
 
 def score_collapse(run: str, series: Series, tolerance: float,
                    thresholds: SaturationThresholds) -> ScoreCollapse | None:
-    """Dice/IoU metrics that end at the 0 of no true positive after a value of at least
+    """Dice/IoU metrics that end at the 0 of an empty prediction (up to
+    :attr:`~.SaturationThresholds.empty_prediction_dice`; ``exactly_zero`` says whether every
+    value of that stretch is 0, i.e. no true positive at all) after a value of at least
     :attr:`~.SaturationThresholds.collapse_from`."""
     near_zero = max(tolerance, thresholds.empty_prediction_dice)
     collapsed: dict[str, dict] = {}
@@ -178,7 +180,8 @@ def score_collapse(run: str, series: Series, tolerance: float,
         start = int(stretch[0])
         collapsed[name] = {"epoch": item.epoch(start), "before": float(item.values[earlier[-1]]),
                            "before_epoch": item.epoch(int(earlier[-1])),
-                           "value": float(item.values[stretch[-1]])}
+                           "value": float(item.values[stretch[-1]]),
+                           "exactly_zero": bool((item.values[stretch] == 0).all())}
         loss = phase_metrics(series, is_validation(name)).get("loss")
         if loss is not None and start < loss.values.size and loss.finite[start]:
             losses[loss.name] = float(loss.values[start])
@@ -186,7 +189,8 @@ def score_collapse(run: str, series: Series, tolerance: float,
         return None
     validation = any(is_validation(name) for name in collapsed)
     return ScoreCollapse(run, collapsed, losses,
-                         Severity.ERROR if validation else Severity.WARNING)
+                         Severity.ERROR if validation else Severity.WARNING,
+                         zero_tolerance=near_zero)
 
 
 #: Below this a score prints as 0.0000, Keras's four decimals.

@@ -535,14 +535,17 @@ class UniformPredictionLoss(MetricsClaim):
 
 @dataclass(frozen=True)
 class ScoreCollapse(MetricsClaim):
-    """A Dice or IoU that fell from a real value to the 0 of no true positive and stayed.
+    """A Dice or IoU that fell from a real value to the 0 of an empty prediction and stayed.
 
-    ``metrics``: name -> epoch (of the fall), before, before_epoch, value (the last);
-    ``losses``: the phase's loss at the epoch of the fall.
+    ``metrics``: name -> epoch (of the fall), before, before_epoch, value (the last),
+    exactly_zero (every value since the fall is 0: not one true positive);
+    ``losses``: the phase's loss at the epoch of the fall; ``zero_tolerance``: the largest
+    value counted as that 0.
     """
 
     losses: dict[str, float]
     severity: Severity = field(metadata=NOT_REPORTED)
+    zero_tolerance: float = 0.0
 
 
 @dataclass(frozen=True)

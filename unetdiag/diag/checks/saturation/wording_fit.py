@@ -271,7 +271,7 @@ def unstable_validation_finding(claim: UnstableValidation) -> Finding:
     ratios = join_names([f"{ratio:.3g}x" for ratio in data["ratios"]])
     bounds = [f"{score} {bound['value']:.4f} at epoch {bound['epoch']}"
               + (" (a validation Dice of 0, if it is 1 - Dice)" if bound["kind"] == "loss"
-                 else " (not one true positive)" if f"{bound['value']:.4f}" == "0.0000"
+                 else " (not one true positive)" if bound["value"] == 0
                  else " (near the 0 of an empty prediction)")
               for score, bound in claim.at_bound.items()]
     return finding(

@@ -12,6 +12,7 @@ from unetdiag.diag.checks.saturation.metrics import (
     metric_kind,
     validation_first,
 )
+from unetdiag.diag.checks.saturation.wording_zeros import all_zeros_sentences
 from unetdiag.diag.checks.saturation.words import (
     TRAINING_RUN,
     SeriesSubject,
@@ -180,25 +181,16 @@ def constant_predictor_finding(claim: evidence.ConstantPredictorRun,
                    "lower the learning rate if the output saturated in the first epoch.")
     else:
         what = "predicting no foreground at all"
-        title = (f"{claim.run} predicts no foreground at all ({percent(fraction)} "
-                 f"foreground in {data})" if fit.proven else
-                 f"{claim.run} scores what {what} scores (at most {percent(fraction)} "
-                 f"foreground in {data})")
-        sentences = [
-            subject.opening(describe_fingerprint(main.as_dict(), subject))
-            + ": a Dice or IoU of 0 means not "
-            "one true positive pixel, and the accuracy is then the share of pixels correctly "
-            f"predicted background, so at most {percent(fraction)} of the pixels of {data} "
-            f"are foreground (f <= 1 - {fit.accuracy:.4f}), with equality for {what}. "
-            + ("The measured foreground fraction is that bound: the numbers admit only the "
-               "empty prediction." if fit.proven else f"Consistent with {what}.")]
+        title, sentences = all_zeros_sentences(claim, subject, data)
+        fraction = fit.fraction_at_most
         checks = ("check that the masks are not inverted (foreground dark) and that images and "
                   "masks are paired correctly")
         # "rare" only where the numbers say so: an upper bound of 84.5 % says nothing of it
         fix = (f"Predicting nothing is the cheapest answer when foreground is rare: train with a "
                f"Dice or focal loss (or weight the foreground in BCE), {checks}."
                if fraction < 0.5 else
-               f"A model that predicts no foreground has learnt nothing from the images: {checks}"
+               f"A model that predicts {'no' if fit.scores_exactly_zero else 'almost no'} "
+               f"foreground has learnt nothing from the images: {checks}"
                ", and that the loss gets labels in {0, 1}.")
     if subject.per_epoch:
         sentences.append(f"The numbers fit at {epoch_list(main.epochs_matched, main.epochs)}.")
@@ -498,10 +490,15 @@ def score_collapse_finding(claim: evidence.ScoreCollapse) -> Finding:
             f"{data['value']:.4g} at epoch {data['epoch']} and stayed there"
             + (f" ({losses} at that epoch)" if losses else "")
             + (f"; so did {join_names(others)}" if others else "")
-            + ". A Dice or IoU of 0 means not one true positive pixel: the model stopped "
-            "finding any foreground on these images, consistent with a model that predicts "
-            "background everywhere after a destructive update (a step too large, an exploding "
-            "gradient)."),
+            + (". A Dice or IoU of 0 means not one true positive pixel: the model stopped "
+               "finding any foreground on these images, consistent with a model that predicts "
+               if all(d.get("exactly_zero") for d in claim.metrics.values()) else
+               f". A Dice or IoU up to {claim.zero_tolerance:g} counts here as the 0 of an empty "
+               "prediction; above 0, as here, it leaves few true positive pixels (or none, if "
+               "a smoothing term makes up the score): the model stopped finding almost any "
+               "foreground on these images, consistent with a model that predicts (almost) ")
+            + "background everywhere after a destructive update (a step too large, an "
+            "exploding gradient)."),
         fix=("Lower the learning rate or clip the gradients, and keep the best checkpoint from "
              "before the collapse."))
 
@@ -516,9 +513,12 @@ def score_zero_throughout_finding(claim: evidence.ScoreZeroThroughout) -> Findin
         explanation=(
             f"{name} was 0.0000 (to four decimals) at every one of {data['epochs']} epochs"
             + (f"; so did {join_names(others)}" if others else "")
-            + ". A Dice or IoU of 0 means not one true positive pixel (or too few to show in "
-            "four decimals): the predicted foreground never met the masks' foreground. "
-            "Consistent with masks that hold no foreground as the model reads them (all "
+            + (". A Dice or IoU of 0 means not one true positive pixel: the predicted "
+               "foreground never met the masks' foreground. " if data["value"] == 0 else
+               f" (at most {data['value']:.2g}, not 0): few true positive pixels (or none, "
+               "if a smoothing term makes up the score), too few to show in four decimals: "
+               "the predicted foreground hardly met the masks' foreground. ")
+            + "Consistent with masks that hold no foreground as the model reads them (all "
             "background after decoding, or not the images' masks), a model that predicts "
             "background everywhere from the start, or a metric that casts or thresholds the "
             "predictions so that none counts as foreground. The loss alone cannot tell these "
