@@ -120,3 +120,11 @@ def test_the_headline_of_a_fit_near_0_says_nearly_not_no_foreground():
     assert "no true positive" not in headline and "no foreground at all" not in headline
     exact = _report({**history, "dice": [0.0] * 3, "val_dice": [0.0] * 3}).headline
     assert "scores what an all-zeros predictor scores" in exact
+
+
+def test_a_run_at_another_runs_near_0_fit_says_the_fraction_is_approximate():
+    from unetdiag.diag.checks.saturation import check_across_runs
+    histories = {"a": {"val_accuracy": [0.77] * 3, "val_dice": [0.004, 0.002, 0.002]},
+                 "b": {"val_accuracy": [0.77] * 3, "val_loss": [0.5, 0.4, 0.3]}}
+    found = _only(check_across_runs(histories), "saturation.metric_at_baseline")
+    assert "near 0 but not 0" in found.explanation and "at most 0.2302" in found.explanation

@@ -92,7 +92,11 @@ def baseline_from_other_run_finding(claim: BaselineFromOtherRun) -> Finding:
         f"({words.describe_fingerprint(claim.reference.as_dict())}"
         + (f" = {words.all_ones_formula(fraction)}" if all_ones and claim.reference.dice_metric
            else "")
-        + f"). Thresholded at 0.5, {claim.run}'s predictions score like that constant "
+        + ")"
+        + ("" if all_ones or claim.reference.fit.scores_exactly_zero else
+           f": its Dice is near 0 but not 0, so that f is an approximation (at most "
+           f"{claim.reference.fit.fraction_at_most:.4g})")
+        + f". Thresholded at 0.5, {claim.run}'s predictions score like that constant "
         "predictor (assuming both runs validate on the same data, as runs in one log "
         "do).")
     if claim.dice_value is not None and all_ones:
