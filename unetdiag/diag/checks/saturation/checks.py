@@ -54,7 +54,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                  tolerance: float = SATURATION_TOLERANCE, *,
                  thresholds: SaturationThresholds = DEFAULT_THRESHOLDS,
                  subject: SeriesSubject = TRAINING_RUN,
-                 restored_epoch: int | None = None) -> list[Finding]:
+                 restored_epoch: int | None = None,
+                 train_mode: Sequence[str] | None = None) -> list[Finding]:
     """Judge one run's metric series (a Keras ``History.history``-like mapping).
 
     Args:
@@ -74,6 +75,12 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
         restored_epoch: the epoch whose weights the run restored at its end (EarlyStopping's
             message; 0 when it names none), so advice to keep the best weights is not given
             to a run that did.
+        train_mode: what the caller knows makes Keras's training figures training-mode
+            ones, unlike the validation figures (measured in inference mode): any of
+            ``"BatchNormalization"`` (layers normalising with each batch's statistics),
+            ``"augmentation"`` (augmented training inputs) and ``"dropout"``; ``()`` when it
+            knows there is none, ``None`` (a log) when it does not know. A train/validation
+            gap is then worded with that reading named first, not as overfitting.
 
     Returns findings among ``saturation.non_finite``, ``saturation.dice_above_one``,
     ``saturation.dice_exceeds_accuracy_bound``, ``saturation.iou_exceeds_accuracy_bound``,
@@ -129,7 +136,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                 else ()),
               flat_metrics(run, series, thresholds, learning_rates(history), multiclass),
               train_val_gap(run, series, thresholds, scores=not scores_meaningless,
-                            unreliable=unreliable),
+                            unreliable=unreliable, train_mode=train_mode),
               still_improving(run, series, thresholds),
               dice_below_half(run, series, thresholds) if not scores_meaningless else None,
               validation_loss_rising(run, series, thresholds, unreliable=unreliable,

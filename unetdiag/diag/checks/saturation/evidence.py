@@ -431,6 +431,9 @@ class TrainValGap(MetricsClaim):
     ``within_swing``: scores whose last-epoch gap is no larger than its typical change from
     one epoch to the next and changed sign at ``reversed_epochs`` of the last ones (left out
     of the gaps: one draw of the noise; a gap that keeps its sign is a gap).
+    ``early``: the run's last epoch is at most ``early_gap_epochs``.
+    ``train_mode``: what the caller knows makes the training figures training-mode ones
+    (BatchNormalization, augmentation, dropout); empty: known none; None: unknown (a log).
     """
 
     diverged: list[str]
@@ -442,6 +445,8 @@ class TrainValGap(MetricsClaim):
     short_no_overlap: bool = field(default=False, metadata=NOT_REPORTED)
     mixed: dict[str, dict[str, list[str]]] = field(default_factory=dict, metadata=OMIT_EMPTY)
     within_swing: dict[str, dict] = field(default_factory=dict, metadata=OMIT_EMPTY)
+    early: bool = field(default=False, metadata=NOT_REPORTED)
+    train_mode: list[str] | None = field(default=None, metadata=OMIT_EMPTY)
 
     @property
     def overfit(self) -> bool:

@@ -280,10 +280,14 @@ def _non_finite_since_best(item: MetricSeries, kind: str, until: int) -> list[in
 
 
 def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
-                  scores: bool = True, unreliable: Collection[str] = ()) -> TrainValGap | None:
+                  scores: bool = True, unreliable: Collection[str] = (),
+                  train_mode: Sequence[str] | None = None) -> TrainValGap | None:
     """Training and validation values of a metric far apart at their last epochs (losses
     only when ``scores`` is False: values out of [0, 1] voided the scores; never a metric
-    whose validation series is in ``unreliable``: a logged total that is not one)."""
+    whose validation series is in ``unreliable``: a logged total that is not one).
+    ``train_mode``: what the caller knows makes the training figures training-mode ones
+    (``"BatchNormalization"``, ``"augmentation"``, ``"dropout"``); ``()`` known none,
+    ``None`` unknown."""
     gaps: dict[str, dict] = {}
     diverged: list[str] = []
     no_overlap: list[str] = []
@@ -313,8 +317,10 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
             train_at, val_at = item.values[both], partner.values[both]
             if kind == "loss" and (train_at > 0).all():
                 epochs["narrowest"] = float((val_at / train_at).min())
+                epochs["from_first_epoch"] = epochs["narrowest"] > thresholds.gap_loss_ratio
             elif kind != "loss":
                 epochs["narrowest"] = float((train_at - val_at).min())
+                epochs["from_first_epoch"] = epochs["narrowest"] > thresholds.gap_score
         overflowed = _non_finite_since_best(partner, kind, int(both[-1]))
         if overflowed:
             epochs["validation_non_finite_epochs"] = overflowed
@@ -367,7 +373,9 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
                        short_no_overlap=any(
                            gaps[name]["validation_epochs"] < thresholds.min_epochs_to_stop_earlier
                            for name in no_overlap),
-                       mixed=mixed, within_swing=within_swing)
+                       mixed=mixed, within_swing=within_swing,
+                       early=last_epoch <= thresholds.early_gap_epochs,
+                       train_mode=None if train_mode is None else list(train_mode))
 
 
 #: How many of the last epoch-to-epoch changes measure a series' swing.

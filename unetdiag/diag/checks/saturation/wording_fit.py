@@ -10,6 +10,7 @@ from unetdiag.diag.checks.saturation import evidence, ids
 from unetdiag.diag.checks.saturation.low_dice import DiceBelowHalf
 from unetdiag.diag.checks.saturation.metrics import VALIDATION_PREFIX, is_validation
 from unetdiag.diag.checks.saturation.stability import UnstableValidation
+from unetdiag.diag.checks.saturation.wording_mode import TELL_TRAIN_MODE, train_mode_sentence
 from unetdiag.diag.checks.saturation.words import epoch_list, epoch_span, finding
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent, verb
@@ -51,6 +52,8 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
     after_one_epoch = bool(fitting) and all(claim.metrics[n]["epoch"] == 1 for n in fitting)
     no_overlap = bool(claim.no_overlap) and overfit and not after_one_epoch and not overflowed
     mixed = claim.mixed and not overfit
+    throughout = (_gaps_throughout(claim, fitting) if overfit and fitting
+                  and not after_one_epoch and not overflowed and not no_overlap else [])
     if mixed:
         explanation += _mixed_sentence(claim)
     elif fitting:
@@ -58,22 +61,18 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
             _AFTER_ONE_EPOCH if overfit and after_one_epoch
             else _after_overflow(overflowed) if overfit and overflowed
             else _no_overlap(claim) if no_overlap
-            else " Training doing much better than validation (scores above, or a loss below, "
-            "the validation ones) is consistent with a model that fits its training data "
-            "better than unseen data (overfitting), or with two sets that differ." if overfit
+            else train_mode_sentence(claim, fitting, bool(throughout)) if overfit
             else " Validation doing better than training happens early on (Keras's training "
             "figure is the mean over an epoch in which the weights kept improving, the "
             "validation one is measured at its end), with strong augmentation or dropout at "
             "training time, but also when the validation set is easier or trivial (e.g. "
             "mostly empty or mostly full masks).")
     explanation += _within_swing_sentence(claim)
-    throughout = (_gaps_throughout(claim, fitting) if overfit and fitting
-                  and not after_one_epoch and not overflowed and not no_overlap else [])
     if throughout:
         explanation += (f" The gap was nearly this wide at every epoch from the first "
                         f"({join_names(throughout)}): consistent with two sets that differ (or "
-                        "are scored differently) more than with overfitting, which widens as "
-                        "training goes on.")
+                        "are scored differently, as training and inference mode score one "
+                        "model) more than with overfitting, which widens as training goes on.")
     if claim.diverged:
         first = claim.diverged[0]
         title = (f"{claim.run}: the validation loss diverged "
@@ -96,10 +95,13 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
              _SHORT_NO_OVERLAP_FIX if no_overlap and claim.short_no_overlap else
              _NO_OVERLAP_FIX if no_overlap else
              _DIVERGED_FIX if not fitting else
-             "Check that training and validation come from the same distribution (their "
-             "foreground fractions and image statistics: `unetdiag audit-data`)."
+             TELL_TRAIN_MODE + " Then check that training and validation come from the same "
+             "distribution (their foreground fractions and image statistics: `unetdiag "
+             "audit-data`)."
              if throughout else
-             "Check that training and validation come from the same distribution; use more "
+             TELL_TRAIN_MODE + " If the model scores its training data near the training "
+             "figure, check that "
+             "training and validation come from the same distribution; use more "
              "data or augmentation" + (
                  " (the validation values are at their best at the last epoch of a run logged "
                  "from its first: stopping earlier would not help)."
