@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from unetdiag.diag.checks.saturation import evidence
 from unetdiag.diag.checks.saturation.words import SeriesSubject, describe_fingerprint
-from unetdiag.diag.wording.text import percent, verb
+from unetdiag.diag.wording.text import percent
 
 
 def all_zeros_sentences(claim: evidence.ConstantPredictorRun, subject: SeriesSubject,
@@ -31,17 +31,20 @@ def all_zeros_sentences(claim: evidence.ConstantPredictorRun, subject: SeriesSub
             + ("The measured foreground fraction is that bound: the numbers admit only the "
                "empty prediction." if fit.proven else f"Consistent with {what}.")]
     main = claim.main
-    score = " and ".join(f"{subject.metric(name)} {value:.4g}" for name, value in (
-        (main.dice_metric, fit.dice), (main.iou_metric, fit.iou)) if name)
+    name, value = ((main.dice_metric, fit.dice) if main.dice_metric
+                   else (main.iou_metric, fit.iou))
+    score = f"{subject.metric(name)} {value:.4g}"
+    both = bool(main.dice_metric and main.iou_metric)
+    kinds = "the Dice and IoU are" if both else "the Dice is" if main.dice_metric \
+        else "the IoU is"
     share, bound = fit.true_positive_share, fit.fraction_at_most
     measured = fit.measured_fraction
     title = (f"{claim.run} scores nearly what {what} scores ({score}, not 0; "
              + (f"{percent(measured)} foreground in {data})" if measured is not None
                 else f"at most {percent(bound)} foreground in {data})"))
     sentence = (
-        f"{numbers}: {score} {verb(1 + bool(main.dice_metric and main.iou_metric), 'is', 'are')}"
-        f" near 0 but not 0 (up to {fit.zero_tolerance:g} counts here as the 0 of an empty "
-        "prediction), so few pixels are true positives: for a pooled hard Dice, "
+        f"{numbers}: {kinds} near 0 but not 0 (up to {fit.zero_tolerance:g} counts here as "
+        "the 0 of an empty prediction), so few pixels are true positives: for a pooled hard Dice, "
         f"{percent(share)} of all pixels (TP = d(1-a)/(2(1-d)); fewer, possibly none, if a "
         "smoothing term makes up part of the score). The accuracy then counts those and the "
         f"pixels correctly predicted background, so at most {percent(bound)} of the pixels of "
