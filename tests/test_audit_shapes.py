@@ -47,8 +47,11 @@ def _outline(filled: np.ndarray) -> np.ndarray:
 def test_masks_of_closed_outlines_are_said_to_be_outlines(tmp_path):
     rng = np.random.default_rng(2)
     filled = [_ellipses(rng, 1 + number % 2) for number in range(12)]
-    findings = _ids(_write(tmp_path, [_outline(mask) for mask in filled], rng))
+    report = _write(tmp_path, [_outline(mask) for mask in filled], rng)
+    findings = _ids(report)
     outlines = findings["mask.outlines"]
+    # a shape the model would learn instead of the object leads the headline
+    assert report.headline.startswith(outlines.title.rstrip(".") + ".")
     assert outlines.severity is Severity.WARNING
     assert "consistent with outlines drawn instead of filled regions" in outlines.title
     assert "binary_fill_holes" in outlines.fix
@@ -92,8 +95,10 @@ def test_point_annotations_are_said_to_be_points(tmp_path):
             mask[cy - 1:cy + 2, cx - 1:cx + 2] = True
         masks.append(mask)
     labelled = [int(ndimage.label(mask, structure=np.ones((3, 3)))[1]) for mask in masks]
-    findings = _ids(_write(tmp_path, masks, rng))
+    report = _write(tmp_path, masks, rng)
+    findings = _ids(report)
     points = findings["mask.point_annotations"]
+    assert report.headline.startswith(points.title.rstrip(".") + ".")
     assert points.severity is Severity.WARNING
     assert "consistent with point annotations, not segmentations" in points.title
     assert points.evidence["objects"] == sum(labelled)

@@ -197,6 +197,13 @@ def _baseline_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
     return "Metrics will look good without learning: " + "; ".join(parts) + " on these masks."
 
 
+def _shape_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    # outlines and dots teach the model a shape other than the object's: they come before
+    # what the trainer would score on them
+    finding = _first(findings, "mask.outlines") or _first(findings, "mask.point_annotations")
+    return None if finding is None else finding.title.rstrip(".") + "."
+
+
 def _misaligned_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
     finding = (_first(findings, "geometry.mask_offset")
                or _first(findings, "geometry.mask_flipped"))
@@ -246,6 +253,7 @@ HEADLINE_RULES = (
     HeadlineRule("errors that stop or corrupt training", _error_sentence, final=True),
     HeadlineRule("label maps read by a threshold", _label_map_sentence, final=True),
     HeadlineRule("masks are one region", _same_region_sentence, final=True),
+    HeadlineRule("masks drawn as outlines or points", _shape_sentence, final=True),
     HeadlineRule("masks offset or flipped", _misaligned_sentence, final=True),
     HeadlineRule("inverted polarity", _polarity_sentence, final=True),
     HeadlineRule("validation overlaps training", _overlapping_tiles_sentence, final=True),
