@@ -27,6 +27,7 @@ from unetdiag.diag.logs.explain import headline as explain_headline
 from unetdiag.diag.logs.parse import RunLog
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline, listed_titles
 from unetdiag.training.data_stats import metric_baselines
+from unetdiag.training.measured_causes import MEASURED_CAUSE, measured_causes
 from unetdiag.training.run.summary import STOPPED_STATUSES, VariantResult, run_outcome
 
 
@@ -41,7 +42,10 @@ def train_report(config: TrainConfig, run_dir: Path, results: dict[str, VariantR
     findings += [f for r in results.values() for f in r.findings]
     findings += history_findings(results, baselines, config.diagnostics)
     findings += run_findings(results, config, run_dir, interrupted_during)
-    findings = reconcile_fingerprints(findings, meta.get("val_foreground_fraction"))
+    findings = reconcile_fingerprints(
+        findings, meta.get("val_foreground_fraction"),
+        train_foreground_fraction=meta.get("train_foreground_fraction"))
+    findings = measured_causes(findings, results, meta)
     if meta.get("every_train_mask_alike_colours"):  # the batches' empty masks are those
         findings = empty_batches_of_alike_colours(
             findings, [f"train:{name}" for name in results])
@@ -243,15 +247,27 @@ def _series(findings: Sequence[Finding], context: HeadlineContext) -> str | None
             for r in context.results.values() if r.history]
     at_baseline = _at_baseline(findings, context)
     # fingerprints are said by the baseline sentence already, or contradicted by the masks;
-    # an earlier attempt's series (--on-guard restart) is not the saved model's
+    # an earlier attempt's series (--on-guard restart) is not the saved model's; a cause the
+    # run measured is said by its own rule
     series_findings = [f for f in findings if f.id.startswith("saturation.")
-                       and "attempt" not in f.evidence and not (
-        f.id in (ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR)
-        and (at_baseline or "measured_val_foreground_fraction" in f.evidence))]
-    spoke = at_baseline or _guard_stops(findings, context)
+                       and "attempt" not in f.evidence and MEASURED_CAUSE not in f.evidence
+                       and not (f.id in (ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR) and (
+                           at_baseline or _MEASURED_FRACTIONS & set(f.evidence)))]
+    spoke = at_baseline or _guard_stops(findings, context) or _measured(findings, context)
     if runs and (series_findings or not spoke):
         return explain_headline(runs, series_findings)
     return None
+
+
+#: evidence keys of a fingerprint the measured masks contradict (saturation/reconcile.py)
+_MEASURED_FRACTIONS = {"measured_val_foreground_fraction", "measured_train_foreground_fraction"}
+
+
+def _measured(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
+    """The series findings whose cause the run measured (:mod:`.measured_causes`), by
+    title: the masks' fraction and the predicted fraction leave them one cause."""
+    titles = [f.title for f in findings if MEASURED_CAUSE in f.evidence]
+    return " ".join(f"{title}." for title in titles) or None
 
 
 def _trained(findings: Sequence[Finding], context: HeadlineContext) -> str:
@@ -284,6 +300,7 @@ TRAIN_HEADLINE_RULES = (
     HeadlineRule("guard stops", _guard_stops),
     HeadlineRule("errors before training", _data_errors),
     HeadlineRule("validation metrics at a trivial baseline", _at_baseline),
+    HeadlineRule("causes the run measured", _measured),
     HeadlineRule("metric series", _series),
     HeadlineRule("what was trained", _trained),
 )
