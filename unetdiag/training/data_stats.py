@@ -19,6 +19,7 @@ from unetdiag.diag.checks.geometry import PairSizes, geometry_findings
 from unetdiag.diag.checks.intensity import narrow_range_training
 from unetdiag.diag.checks.label_maps import (
     declared_nodata_read_as_class,
+    palette_void_not_ignored,
     threshold_on_label_maps,
 )
 from unetdiag.diag.checks.masks import check_imbalance
@@ -158,8 +159,8 @@ def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy) -> list[Finding]
     """What the decoder saw: pairs with an image and a mask of different sizes (the resize
     to the model's input hides them), worded as ``audit-data`` words them, the EXIF
     orientation read from the headers of those images and masks; label maps read under the
-    automatic threshold; files of 16 bits per colour channel read at 8; and images whose
-    samples Pillow leaves out."""
+    automatic threshold; palette void (index 255) the policy does not ignore; files of 16
+    bits per colour channel read at 8; and images whose samples Pillow leaves out."""
     pairs = [PairSizes(image, mask, image_size, mask_size, read_orientation(image),
                        read_orientation(mask))
              for image, (mask, image_size, mask_size)
@@ -176,4 +177,7 @@ def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy) -> list[Finding]
                                            source="data"))
     nodata = declared_nodata_read_as_class(decode_log.nodata_masks,
                                            len(decode_log.decoded_masks), policy, source="data")
-    return findings + [finding for finding in (label_maps, nodata) if finding is not None]
+    void = palette_void_not_ignored(decode_log.void_masks, len(decode_log.decoded_masks),
+                                    policy, source="data")
+    return findings + [finding for finding in (label_maps, nodata, void)
+                       if finding is not None]

@@ -21,6 +21,7 @@ from unetdiag.diag.data.frames import later_frame_with_values
 from unetdiag.diag.data.instances import load_mask
 from unetdiag.diag.data.labelmaps import read_by_numbering
 from unetdiag.diag.data.masks import MaskPolicy, read_image
+from unetdiag.diag.data.rules import VOID_INDEX
 from unetdiag.exitcodes import ExitCode, UserError
 
 
@@ -61,6 +62,9 @@ class DecodeLog:
     #: masks that store several colours but whose plane read (the brightest channel) holds
     #: one value: colours the reading cannot tell apart (a colormap's two ends).
     alike_colour_masks: set[str] = field(default_factory=set)
+    #: ``mask path -> (palette void pixels, all pixels, void pixels decoded as foreground)``
+    #: of palette masks holding index 255 (PASCAL VOC's void) the policy does not ignore.
+    void_masks: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_failure(self, path: str, reason: str) -> None:
@@ -109,6 +113,10 @@ class DecodeLog:
     def record_nodata(self, path: str, value: float, pixels: int, foreground: int) -> None:
         with self._lock:
             self.nodata_masks[path] = (value, pixels, foreground)
+
+    def record_void(self, path: str, void: int, pixels: int, foreground: int) -> None:
+        with self._lock:
+            self.void_masks[path] = (void, pixels, foreground)
 
     def record_dropped_samples(self, path: str, stored: int, read: int) -> None:
         with self._lock:
@@ -198,6 +206,12 @@ def _note_storage(decode_log: DecodeLog, image_file: str, mask_file: str,
         if pixels and held.shape == mask.shape:
             decode_log.record_nodata(mask_file, nodata, pixels,
                                      int(np.count_nonzero(mask[held] > 0)))
+    encoding = inspected.encoding
+    if encoding.void_fraction > 0 and VOID_INDEX not in policy.ignore_values and \
+            plane.shape == mask.shape:
+        void = plane == VOID_INDEX
+        decode_log.record_void(mask_file, int(np.count_nonzero(void)), int(plane.size),
+                               int(np.count_nonzero(mask[void] > 0)))
     frames = inspected.encoding.frames
     if frames > 1 and not mask.any() and not np.any(plane != plane.flat[0]):
         later, examined = later_frame_with_values(mask_file)

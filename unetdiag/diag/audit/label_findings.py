@@ -17,7 +17,11 @@ from unetdiag.diag.audit.labels import (
     border_share,
 )
 from unetdiag.diag.audit.tally import AuditTally
-from unetdiag.diag.checks.label_maps import NUMBERED_OBJECTS, numbered_objects_choice
+from unetdiag.diag.checks.label_maps import (
+    NUMBERED_OBJECTS,
+    PALETTE_VOID,
+    numbered_objects_choice,
+)
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.labelmaps import MAX_LABEL_VALUES, SEPARATOR_LEAK, colour_rgb
 from unetdiag.diag.data.policy import MaskPolicy
@@ -87,8 +91,7 @@ def _void_sentence(verdict: LabelVerdict) -> str:
                  "border ('not classified') label drawn along the outlines, as PASCAL VOC's "
                  "255 and the Oxford-IIIT Pet trimaps' 3")
     else:
-        where = ("palette index 255, PASCAL VOC's void label (object borders and regions left "
-                 "unlabelled)")
+        where = PALETTE_VOID
     return f" Value {void} ({percent(entry.share)} of pixels) is {where}."
 
 

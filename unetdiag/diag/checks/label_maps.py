@@ -17,6 +17,10 @@ from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.wording.text import capitalised, plural, values_text, verb
 
+#: What palette index 255 is (``audit-data``'s ``mask.label_map`` and ``train`` say it so).
+PALETTE_VOID = ("palette index 255, PASCAL VOC's void label (object borders and regions left "
+                "unlabelled)")
+
 #: What a mask with one number per object is, where such masks come from.
 NUMBERED_OBJECTS = ("an instance label image, as Cellpose, StarDist and the Cell Tracking "
                     "Challenge store them")
@@ -107,3 +111,40 @@ def declared_nodata_read_as_class(nodata_masks: Mapping[str, tuple[float, int, i
         {"masks": count, "masks_decoded": masks, "values": [str(value) for value in values],
          "pixels": pixels, "as_foreground": foreground, "policy": policy.to_dict()},
         tuple(sorted(nodata_masks)[:LISTED_FILES]), source)
+
+
+def palette_void_not_ignored(void_masks: Mapping[str, tuple[int, int, int]], masks: int,
+                             policy: MaskPolicy, source: str) -> Finding | None:
+    """``mask.palette_void`` (warning) when the decoder met palette masks holding index 255
+    that the policy does not ignore: void pixels train as a class (background under the
+    palette rule), as ``audit-data`` warns of them. ``void_masks``: mask path -> (void
+    pixels, all pixels, void pixels decoded as foreground).
+
+    >>> finding = palette_void_not_ignored({"a.png": (55, 1000, 0)}, 2, MaskPolicy(), "data")
+    >>> finding.title
+    '1 of 2 masks holds palette index 255 (void) on 5.5 % of its pixels, trained as background'
+    """
+    if not void_masks:
+        return None
+    count = len(void_masks)
+    void = sum(held for held, _, _ in void_masks.values())
+    pixels = sum(total for _, total, _ in void_masks.values())
+    foreground = sum(fore for _, _, fore in void_masks.values())
+    trained_as = ("background" if foreground == 0 else "foreground" if foreground == void
+                  else f"foreground ({foreground} pixels) and background ({void - foreground})")
+    first = min(void_masks)
+    return Finding(
+        "mask.palette_void", Severity.WARNING,
+        f"{count} of {plural(masks, 'mask')} {verb(count, 'holds', 'hold')} palette index 255 "
+        f"(void) on {100 * void / pixels:.3g} % of {verb(count, 'its', 'their')} pixels, "
+        f"trained as {trained_as}",
+        f"{plural(count, 'mask')} ({'first: ' if count > 1 else ''}{first}) "
+        f"{verb(count, 'is a palette image', 'are palette images')} holding index 255 on "
+        f"{void} of {pixels} pixels: {PALETTE_VOID}. The policy in force ({policy.describe()}) "
+        f"does not ignore it, so those pixels weigh as much as any other in the loss and the "
+        f"metrics, as {trained_as}.",
+        "Pass --ignore-values 255 to leave them out of the loss and the metrics (what "
+        "`unetdiag audit-data` proposes for the same masks); pass it to evaluate too.",
+        {"masks": count, "masks_decoded": masks, "void_pixels": void, "pixels": pixels,
+         "as_foreground": foreground, "policy": policy.to_dict()},
+        tuple(sorted(void_masks)[:LISTED_FILES]), source)
