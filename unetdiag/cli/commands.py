@@ -206,9 +206,10 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
                               threshold=args.threshold, progress=progress)
 
     result = with_progress_bar(console, args, "predicting", engine)
-    console.print(f"wrote {len(result.records)} masks (0/255 PNG, each image's own size) to "
-                  f"{result.out_dir} and overlays to {result.out_dir / 'overlays'}",
-                  highlight=False)
+    count = len(result.records)
+    console.print(f"wrote {count} mask{'' if count == 1 else 's'} (0/255 PNG, each image's own "
+                  f"size; {result.foreground}) to {result.out_dir} and overlays to "
+                  f"{result.out_dir / 'overlays'}", highlight=False)
     if result.skipped_masks:
         console.print(f"left out {len(result.skipped_masks)} file(s) named as masks (e.g. "
                       f"{result.skipped_masks[0].name})", highlight=False)

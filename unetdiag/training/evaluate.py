@@ -51,6 +51,7 @@ from unetdiag.diag.evaluation.findings import (
     evaluation_findings,
     evaluation_headline,
     headline_score,
+    policy_differs_finding,
 )
 from unetdiag.diag.evaluation.scores import ImageScore, scores_csv, worst_images
 from unetdiag.diag.visual.gallery import write_gallery
@@ -60,6 +61,7 @@ from unetdiag.report import write_report_files
 from unetdiag.training.data_stats import MaskCounts, decoded_findings
 from unetdiag.training.decoder import DecodeLog, decode_pair
 from unetdiag.training.run.folder import create_run_dir
+from unetdiag.training.run_record import RunRecord, policy_differences, run_record
 from unetdiag.training.saved_model import (
     SavedModel,
     batches_of,
@@ -198,6 +200,23 @@ def _saturation_findings(model: str, rows: Sequence[ConventionScore]) -> list[Fi
     return [f if f.source else f.with_source(SOURCE) for f in findings]
 
 
+def _policy_differs(model: str, record: RunRecord | None,
+                    policy: MaskPolicy) -> Finding | None:
+    """``evaluate.policy_differs`` when the model's train run recorded another mask policy
+    than ``policy`` (None without a record, or when they decode alike)."""
+    if record is None or record.policy is None:
+        return None
+    differences = policy_differences(record.policy, policy)
+    if not differences:
+        return None
+    return policy_differs_finding(model, str(record.run_dir), _flags(record.policy),
+                                  _flags(policy), differences)
+
+
+def _flags(policy: MaskPolicy) -> str:
+    return policy.flags() or "the default policy (no mask option)"
+
+
 def _worst_rows(scores: Sequence[ImageScore]) -> list[dict]:
     """The table's rows, ranked as the panels are (the panels keep only their images)."""
     return [scores[index].row()
@@ -226,9 +245,13 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     saved = load_saved_model(model_path, img_size)
     pairing = discover_pairs(images_dir, masks_dir, mask_suffixes=mask_suffixes,
                              allow_same_file=allow_same_file_masks, mask_pattern=mask_pattern)
+    record = run_record(saved.path)
+    policy_finding = _policy_differs(saved.path.name, record, policy)
     if console is not None:
         console.print(f"evaluating {saved.path} on {len(pairing.pairs)} pairs "
                       f"({describe_input(saved)})", highlight=False, soft_wrap=True)
+        if policy_finding is not None:
+            console.print(f"warning: {policy_finding.title}", highlight=False, soft_wrap=True)
     decode_log, counts = DecodeLog(), MaskCounts([], [])
     scored = score_batches(lambda images: predict_checked(saved, images),
                            _pair_batches(pairing.pairs, saved, policy, batch_size, progress,
@@ -244,10 +267,13 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     model_name = saved.path.name
     out_dir = create_run_dir(Path(out_parent), saved.path.stem)  # only once there is a result
     findings = [f if f.source else f.with_source("pairing") for f in pairing.findings]
+    findings += [] if policy_finding is None else [policy_finding]
     findings += _data_findings(decode_log, counts, policy)
     findings += evaluation_findings(
         model_name, rows, images=len(scored.tally), empty_images=empty_image_count(scored.tally),
-        non_finite_images=int(np.count_nonzero(sums["finite"] == 0)), empty_rule=empty)
+        non_finite_images=int(np.count_nonzero(sums["finite"] == 0)), empty_rule=empty,
+        trained_dice=None if record is None or record.best_val_dice is None
+        else (record.best_val_dice, record.best_val_dice_epoch))
     findings += baseline_findings(sums["sum_true"], sums["pixels"], DEFAULT_DICE, empty=empty,
                                   source=SOURCE)
     findings += _saturation_findings(model_name, rows)
@@ -262,7 +288,10 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
               "masks_dir": None if masks_dir is None else str(masks_dir),
               "pairs": len(pairing.pairs), "input": describe_input(saved),
               "threshold": threshold, "empty_rule": empty, "policy": policy.to_dict(),
-              "out_dir": str(out_dir), "seconds": time.perf_counter() - started})
+              "out_dir": str(out_dir), "seconds": time.perf_counter() - started,
+              "training_run": None if record is None else str(record.run_dir),
+              "training_policy": None if record is None or record.policy is None
+              else record.policy.to_dict()})
     atomic_write_text(out_dir / SCORES_FILENAME, scores_csv(image_scores))
     write_gallery(out_dir / OVERLAYS_DIRNAME, {"worst": scored.worst}, threshold)
     write_report_files(report, out_dir)

@@ -5,6 +5,11 @@ prediction at its input size is thresholded, resized back to the image's own siz
 neighbour and written as a 0/255 PNG::
 
     OUT/<stem>.png              the mask (255: foreground), the input image's size
+                                (``foreground`` in the manifest says which class that is in
+                                the training masks' encoding, read from the train run folder
+                                holding the model: :func:`~.run_record.foreground_meaning`;
+                                the masks are always 0/255, whatever that encoding, as Keras
+                                users threshold a sigmoid)
     OUT/overlays/<stem>.png     image | prediction | prediction on the image
     OUT/predict.json            what was predicted with what (:data:`MANIFEST_FILENAME`)
 
@@ -31,6 +36,7 @@ from unetdiag.diag.visual.overlay import overlay_panel, panel_png, write_panel
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_bytes, atomic_write_json
 from unetdiag.training import saved_model
+from unetdiag.training.run_record import foreground_meaning, run_record
 from unetdiag.training.saved_model import SavedModel
 
 COMMAND = "predict"
@@ -49,6 +55,8 @@ class PredictResult:
     out_dir: Path
     records: list[dict[str, Any]] = field(default_factory=list)
     skipped_masks: list[Path] = field(default_factory=list)
+    #: which class 255 is (:func:`~unetdiag.training.run_record.foreground_meaning`)
+    foreground: str = ""
 
     @property
     def non_finite_images(self) -> int:
@@ -143,9 +151,14 @@ def _output_names(image: Path) -> tuple[str, str]:
 
 def _write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshold: float,
                     records: list[dict[str, Any]]) -> None:
+    record = run_record(saved.path)
     atomic_write_json(out_dir / MANIFEST_FILENAME, {
         "command": COMMAND, "model": str(saved.path), "images": str(images_dir),
-        "input": saved_model.describe_input(saved), "threshold": threshold, "files": records})
+        "input": saved_model.describe_input(saved), "threshold": threshold,
+        "foreground": {"value": FOREGROUND_VALUE, "means": foreground_meaning(record),
+                       "training_policy": None if record is None or record.policy is None
+                       else record.policy.to_dict()},
+        "files": records})
 
 
 def _predict_one_batch(saved: SavedModel, paths: Sequence[Path], out_dir: Path,
@@ -191,7 +204,8 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
     planned = [dict(zip(("mask", "overlay"), _output_names(path), strict=True), image=path.name)
                for path in images]
     _write_manifest(out_dir, saved, images_dir, threshold, planned)
-    result = PredictResult(out_dir, skipped_masks=masks)
+    result = PredictResult(out_dir, skipped_masks=masks,
+                           foreground=foreground_meaning(run_record(saved.path)))
     try:
         for chunk in saved_model.batches_of(images, batch_size):
             result.records += _predict_one_batch(saved, chunk, out_dir, threshold)

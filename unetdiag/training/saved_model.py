@@ -58,6 +58,8 @@ def load_saved_model(path: Path | str, img_size: int | None = None) -> SavedMode
             image out, or ``img_size`` contradicts its input size.
     """
     path = Path(path)
+    if path.is_dir():
+        raise UserError(_folder_given(path))
     if not path.is_file():
         raise UserError(f"{path}: no such model file")
     if path.suffix.lower() not in MODEL_SUFFIXES:
@@ -88,6 +90,22 @@ def load_saved_model(path: Path | str, img_size: int | None = None) -> SavedMode
         raise UserError(f"{path}: the model takes {height}x{width} images, not --img-size "
                         f"{img_size}", ExitCode.USAGE)
     return SavedModel(model, path, int(height), int(width), int(shape[-1]))
+
+
+def _folder_given(folder: Path) -> str:
+    """What to pass instead of a folder: its model.keras (a variant folder of a train run),
+    or one of its variants' (a run folder)."""
+    from unetdiag.training.run_record import MODEL_FILENAMES, run_models
+
+    if (folder / MODEL_FILENAMES[0]).is_file():
+        return f"{folder} is a folder, not a model file: pass {folder / MODEL_FILENAMES[0]}"
+    models = run_models(folder)
+    if models:
+        listed = ", ".join(str(path) for path in models[:3])
+        more = f" and {len(models) - 3} more" if len(models) > 3 else ""
+        return (f"{folder} is a train run folder, not a model file: pass one of its "
+                f"variants' models ({listed}{more})")
+    return f"{folder} is a folder, not a model file: pass a .keras or .h5 file"
 
 
 def read_model_image(path: Path, saved: SavedModel) -> tuple[np.ndarray, tuple[int, int]]:

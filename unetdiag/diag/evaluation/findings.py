@@ -11,6 +11,8 @@ evaluate.scores                     info     always: the model's Dice under ever
 evaluate.below_baseline             warning  the model's Dice (the metric's convention) is
                                              below what a constant predictor scores
 evaluate.non_finite_predictions     error    some predictions hold NaN or Inf
+evaluate.policy_differs             warning  the train run that saved the model decoded its
+                                             masks under another mask policy (its data.json)
 =================================== ======== ================================================
 
 The saturation fingerprints (``saturation.all_ones_predictor``...) and the baselines
@@ -40,6 +42,7 @@ SOURCE = "evaluate"
 SCORES = "evaluate.scores"
 BELOW_BASELINE = "evaluate.below_baseline"
 NON_FINITE_PREDICTIONS = "evaluate.non_finite_predictions"
+POLICY_DIFFERS = "evaluate.policy_differs"
 #: How far below a constant predictor's score the model must be to be called below it.
 BASELINE_TOLERANCE = 1e-3
 
@@ -70,10 +73,12 @@ def _dice_range(rows: Sequence[ConventionScore]) -> str:
 
 
 def evaluation_findings(model: str, rows: Sequence[ConventionScore], *, images: int,
-                        empty_images: int, non_finite_images: int, empty_rule: str
+                        empty_images: int, non_finite_images: int, empty_rule: str,
+                        trained_dice: tuple[float, int | None] | None = None
                         ) -> list[Finding]:
     """``evaluate.scores``, and ``evaluate.below_baseline`` / ``evaluate.non_finite_predictions``
-    where they apply (see the module docstring)."""
+    where they apply (see the module docstring). ``trained_dice``: the best validation Dice
+    (and its epoch) the train run that saved the model recorded, when it did."""
     main = headline_score(rows, empty_rule)
     best, best_name = _best_constant(main)
     empty_sentence = ""
@@ -101,12 +106,16 @@ def evaluation_findings(model: str, rows: Sequence[ConventionScore], *, images: 
             explanation=(f"Predicting every pixel {best_name.split('-')[1]} scores "
                          f"{best:.4f} on these masks under the same convention "
                          f"({main.reduction}, {main.convention}); the model does worse than "
-                         "a constant."),
-            fix=("Check that the images are prepared as in training (size, channels, scaling "
-                 "to [0, 1]) and that the masks' polarity is the one the model learnt "
-                 "(--mask-polarity)."),
+                         "a constant." + _trained_sentence(trained_dice)),
+            fix=("A model that has not learnt the task (trained too briefly or on too little "
+                 "data) "
+                 "scores so: compare with the Dice it reached in training, and train "
+                 "it further if that was as low. Otherwise check that the images are prepared "
+                 "as in training (size, channels, scaling to [0, 1]) and that the masks' "
+                 "polarity is the one the model learnt (--mask-polarity)."),
             evidence={"dice": main.model, "baseline": best, "predictor": best_name,
-                      "convention": f"{main.reduction}, {main.convention}"},
+                      "convention": f"{main.reduction}, {main.convention}",
+                      "trained_val_dice": None if trained_dice is None else trained_dice[0]},
             source=SOURCE))
     if non_finite_images:
         findings.append(Finding(
@@ -122,6 +131,35 @@ def evaluation_findings(model: str, rows: Sequence[ConventionScore], *, images: 
     return findings
 
 
+def policy_differs_finding(model: str, run_dir: str, recorded: str, used: str,
+                           differences: Sequence[str]) -> Finding:
+    """``evaluate.policy_differs``: the masks are decoded under another policy than the one
+    the model's training run recorded (``recorded``/``used``: each policy's description)."""
+    return Finding(
+        id=POLICY_DIFFERS, severity=Severity.WARNING,
+        title=(f"{model} was trained on masks decoded with {recorded} (its run's data.json); "
+               f"this evaluation decodes them with {used}"),
+        explanation=("The train run that saved the model recorded the mask policy its masks "
+                     f"were decoded with; this evaluation differs in {', '.join(differences)}. "
+                     "Under another policy other pixels are the foreground, so the scores "
+                     "compare the model with a class it was not trained on."),
+        fix=f"Pass the options the run trained with ({recorded}) to evaluate.",
+        evidence={"run": run_dir, "differences": list(differences), "recorded": recorded,
+                  "used": used},
+        source=SOURCE)
+
+
+def _trained_sentence(trained_dice: tuple[float, int | None] | None) -> str:
+    if trained_dice is None:
+        return ""
+    value, epoch = trained_dice
+    at = f" (epoch {epoch})" if epoch is not None else ""
+    return (f" The train run that saved it recorded a best val_dice of {value:.4f}{at} on its "
+            "own validation split (hard Dice per image, unetdiag's convention): if that is "
+            "about what it scores here, it has not learnt the task, rather than been given "
+            "data prepared differently.")
+
+
 @dataclass(frozen=True)
 class HeadlineContext:
     """What the headline says about the model when no finding speaks."""
@@ -131,6 +169,11 @@ class HeadlineContext:
     main: ConventionScore
     #: images the main convention leaves out (empty masks under the exclude rule)
     left_out: int = 0
+
+
+def _policy_differs(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
+    finding = next((f for f in findings if f.id == POLICY_DIFFERS), None)
+    return None if finding is None else finding.title + "."
 
 
 def _non_finite(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
@@ -175,6 +218,7 @@ def _score(value: float) -> str:
 
 
 EVALUATE_HEADLINE_RULES = (
+    HeadlineRule("mask policy other than the training run's", _policy_differs),
     HeadlineRule("non-finite predictions", _non_finite, final=True),
     HeadlineRule("errors in the data scored", _data_errors),
     HeadlineRule("constant-predictor fingerprint", _fingerprint, final=True),

@@ -1,0 +1,121 @@
+"""evaluate and predict read the train run folder holding the model (s26, ISBI trained with
+--mask-polarity dark): evaluate warns when it decodes the masks under another policy than
+the run's data.json records and quotes the run's val_dice beside 'below the all-foreground
+predictor'; predict says which class its 255 is; a run folder given as the model says
+which file to pass."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.exitcodes import UserError
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+
+
+def _dataset(folder, count=3, side=16):
+    """Dark images with a bright 4x4 square; masks 255 on the square (the bright class)."""
+    (folder / "images").mkdir(parents=True)
+    (folder / "masks").mkdir()
+    for index in range(count):
+        image = np.full((side, side), 20, np.uint8)
+        image[4:8, 4:8] = 230
+        Image.fromarray(image).save(folder / "images" / f"s{index}.png")
+        Image.fromarray(np.where(image > 100, 255, 0).astype(np.uint8)).save(
+            folder / "masks" / f"s{index}.png")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """A train run folder whose model learnt the dark class (predicts where the image is
+    dark), with the records train writes."""
+    root = tmp_path_factory.mktemp("tr")
+    _dataset(root / "data")
+    run_dir = root / "runs" / "isbi"
+    (run_dir / "MP_Tr_BCE").mkdir(parents=True)
+    inputs = keras.Input((16, 16, 1))
+    layer = keras.layers.Conv2D(1, 1, activation="sigmoid",
+                                kernel_initializer=keras.initializers.Constant(-20.0),
+                                bias_initializer=keras.initializers.Constant(8.0))
+    keras.Model(inputs, layer(inputs)).save(run_dir / "MP_Tr_BCE" / "model.keras")
+    (run_dir / "data.json").write_text(json.dumps({"mask_policy": MaskPolicy(
+        polarity="dark").to_dict()}))
+    (run_dir / "summary.json").write_text(json.dumps({"variants": [
+        {"variant": "MP_Tr_BCE", "best_val_dice": 0.03365, "best_val_dice_epoch": 3}]}))
+    return root, run_dir
+
+
+def _evaluate(root, run_dir, out, **kwargs):
+    from unetdiag.training.evaluate import evaluate_model
+
+    return evaluate_model(run_dir / "MP_Tr_BCE" / "model.keras", root / "data" / "images",
+                          root / "data" / "masks", out_parent=out, **kwargs)
+
+
+def test_evaluate_under_another_policy_than_the_run_recorded_warns_first(run, tmp_path):
+    root, run_dir = run
+    report = _evaluate(root, run_dir, tmp_path / "a").report
+    found = {f.id: f for f in report.findings}
+    differs = found["evaluate.policy_differs"]
+    assert differs.title == ("model.keras was trained on masks decoded with --mask-polarity "
+                             "dark (its run's data.json); this evaluation decodes them with "
+                             "the default policy (no mask option)")
+    assert report.headline.startswith(differs.title)
+    below = found["evaluate.below_baseline"]
+    assert "recorded a best val_dice of 0.0336 (epoch 3)" in below.explanation
+    assert below.fix.startswith("A model that has not learnt the task")
+    assert report.meta["training_policy"]["polarity"] == "dark"
+
+
+def test_evaluate_under_the_run_policy_says_nothing_of_it(run, tmp_path):
+    root, run_dir = run
+    report = _evaluate(root, run_dir, tmp_path / "b", policy=MaskPolicy(polarity="dark")).report
+    assert "evaluate.policy_differs" not in {f.id for f in report.findings}
+
+
+def test_a_run_folder_given_as_the_model_names_the_file_to_pass(run):
+    from unetdiag.training.saved_model import load_saved_model
+
+    _, run_dir = run
+    with pytest.raises(UserError) as raised:
+        load_saved_model(run_dir)
+    assert str(raised.value) == (f"{run_dir} is a train run folder, not a model file: pass "
+                                 f"one of its variants' models "
+                                 f"({run_dir / 'MP_Tr_BCE' / 'model.keras'})")
+    with pytest.raises(UserError, match="pass .*MP_Tr_BCE/model.keras$"):
+        load_saved_model(run_dir / "MP_Tr_BCE")
+
+
+def test_predict_says_which_class_its_255_is(run, tmp_path):
+    from unetdiag.training.predict import MANIFEST_FILENAME, predict_folder
+
+    root, run_dir = run
+    result = predict_folder(run_dir / "MP_Tr_BCE" / "model.keras", root / "data" / "images",
+                            tmp_path / "pred")
+    assert "store dark (--mask-polarity dark)" in result.foreground
+    assert "inverse of that encoding" in result.foreground
+    manifest = json.loads((tmp_path / "pred" / MANIFEST_FILENAME).read_text())
+    assert manifest["foreground"]["means"] == result.foreground
+    assert manifest["foreground"]["training_policy"]["polarity"] == "dark"
+    with Image.open(tmp_path / "pred" / "s0.png") as mask:  # the dark class is 255
+        assert np.asarray(mask)[0, 0] == 255 and np.asarray(mask)[5, 5] == 0
+
+
+def test_the_predict_line_counts_one_mask_in_the_singular(run, tmp_path, capsys):
+    from unetdiag.cli import main
+
+    root, run_dir = run
+    (tmp_path / "one").mkdir()
+    (tmp_path / "one" / "s0.png").write_bytes((root / "data" / "images" / "s0.png").read_bytes())
+    assert main(["predict", str(run_dir / "MP_Tr_BCE" / "model.keras"), "--images",
+                 str(tmp_path / "one"), "--out", str(tmp_path / "pred1"), "-q"]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert "wrote 1 mask (0/255 PNG, each image's own size; 255 = the class the model learnt" \
+        in said

@@ -1,0 +1,106 @@
+"""What the ``unetdiag train`` run that saved a model recorded, read beside the model.
+
+A model saved by train sits at ``RUN/VARIANT/model.keras`` (or ``last.keras``), with the
+run's ``data.json`` (the mask policy its masks were decoded with) and ``summary.json`` (each
+variant's best validation Dice) in ``RUN``. ``evaluate`` and ``predict`` read them to say
+what the model learnt as foreground and what the run scored; a model from anywhere else has
+no record (None).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from unetdiag.diag.data.policy import MaskPolicy
+
+__all__ = ["RunRecord", "policy_differences", "run_record"]
+
+DATA_FILENAME = "data.json"
+SUMMARY_FILENAME = "summary.json"
+MODEL_FILENAMES = ("model.keras", "last.keras")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """The records of the run that saved a model."""
+
+    run_dir: Path
+    variant: str
+    #: the mask policy the run decoded its masks with (None: not recorded)
+    policy: MaskPolicy | None
+    #: the variant's best validation Dice and its epoch, from summary.json (None: not there)
+    best_val_dice: float | None = None
+    best_val_dice_epoch: int | None = None
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _policy(recorded: Any) -> MaskPolicy | None:
+    if not isinstance(recorded, dict):
+        return None
+    try:
+        return MaskPolicy(threshold=recorded.get("threshold"),
+                          polarity=recorded.get("polarity", "bright"),
+                          foreground_values=tuple(recorded.get("foreground_values") or ()),
+                          ignore_values=tuple(recorded.get("ignore_values") or ()))
+    except (TypeError, ValueError):
+        return None
+
+
+def run_record(model_path: Path | str) -> RunRecord | None:
+    """The record of the train run whose variant folder holds ``model_path`` (None when the
+    folder above it has no data.json)."""
+    path = Path(model_path)
+    run_dir = path.parent.parent
+    data = _read_json(run_dir / DATA_FILENAME)
+    if data is None:
+        return None
+    variant = path.parent.name
+    summary = _read_json(run_dir / SUMMARY_FILENAME) or {}
+    row = next((row for row in summary.get("variants", [])
+                if isinstance(row, dict) and row.get("variant") == variant), {})
+    dice = row.get("best_val_dice")
+    return RunRecord(run_dir, variant, _policy(data.get("mask_policy")),
+                     float(dice) if isinstance(dice, (int, float)) else None,
+                     row.get("best_val_dice_epoch"))
+
+
+def policy_differences(recorded: MaskPolicy, used: MaskPolicy) -> list[str]:
+    """The mask-policy options on which ``used`` differs from ``recorded`` (their flags as
+    train takes them); [] when they decode alike."""
+    fields = ("threshold", "polarity", "foreground_values", "ignore_values")
+    return [name for name in fields
+            if getattr(recorded, name) != getattr(used, name)]
+
+
+def run_models(folder: Path) -> list[Path]:
+    """The model files in a train run folder's variant folders (``folder/*/model.keras``)."""
+    return sorted(path for path in folder.glob(f"*/{MODEL_FILENAMES[0]}") if path.is_file())
+
+
+def foreground_meaning(record: RunRecord | None) -> str:
+    """Which class a predicted mask's 255 is, in the words of the masks the model was
+    trained on (what ``predict`` says beside the masks it writes)."""
+    if record is None or record.policy is None:
+        return ("255 = the class the model predicts as foreground (no train run record beside "
+                "the model says how its training masks stored it)")
+    policy = record.policy
+    if policy.by_values:
+        return (f"255 = the class the model learnt as foreground: values "
+                f"{', '.join(f'{v:g}' for v in policy.foreground_values)} of the masks it was "
+                f"trained on ({policy.flags()})")
+    if policy.dark_is_foreground:
+        return ("255 = the class the model learnt as foreground, which the masks it was "
+                f"trained on store dark ({policy.flags()}): these masks are the inverse of "
+                "that encoding; read them back without --mask-polarity dark")
+    return ("255 = the class the model learnt as foreground, the bright class (the higher "
+            "value) of the masks it was trained on")
