@@ -66,8 +66,9 @@ def baseline_findings(foreground_counts, pixel_counts, dice_config: DiceConfig,
     findings = [Finding(
         id="baseline.trivial_scores", severity=Severity.INFO,
         title=(f"Constant predictors score accuracy {zeros.accuracy:.3f} (all background) / "
-               f"{ones.accuracy:.3f} (all foreground); Dice {zeros.soft_dice:.3f} / "
-               f"{ones.soft_dice:.3f}"),
+               f"{ones.accuracy:.3f} (all foreground); soft Dice {zeros.soft_dice:.3f} / "
+               f"{ones.soft_dice:.3f}, hard Dice {_three(zeros.hard_dice)} / "
+               f"{_three(ones.hard_dice)}"),
         explanation=(f"On these {foreground.size} masks (foreground {fraction:.2%} of pixels), "
                      f"predicting every pixel background scores {_describe(zeros)}; "
                      f"predicting every pixel foreground scores {_describe(ones)} (soft Dice "
@@ -138,3 +139,9 @@ def _class(predictor: str) -> str:
 def _describe(scores: TrivialScores) -> str:
     return (f"accuracy {scores.accuracy:.3f}, soft Dice {scores.soft_dice:.4f}, hard Dice "
             f"{scores.hard_dice:.4f}, IoU {scores.hard_iou:.4f}")
+
+
+def _three(value: float) -> str:
+    """A score to three decimals; "undefined" for NaN (every mask empty, empty images
+    excluded)."""
+    return f"{value:.3f}" if math.isfinite(value) else "undefined"
