@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from unetdiag.diag.audit.alignment import (
+    ALIGNMENT_DTYPE,
     MIN_AGREEING_PAIRS,
     SCORE_MARGIN,
     Alignment,
@@ -18,7 +19,6 @@ from unetdiag.diag.audit.alignment import (
     measure_alignment,
 )
 from unetdiag.diag.audit.alignment_findings import describe_offset
-from unetdiag.diag.audit.read import COLUMNS
 from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.synth.corruptions import build_case
 from unetdiag.diag.synth.generator import SynthSpec
@@ -99,12 +99,7 @@ def test_unmeasurable_pairs_are_left_empty():
 
 
 def columns(pairs: list[Alignment]) -> dict[str, np.ndarray]:
-    table = {name: np.full(len(pairs), default, dtype=dtype)
-             for name, (dtype, default) in COLUMNS.items() if name.startswith("align_")}
-    for row, pair in enumerate(pairs):
-        for name, value in pair._asdict().items():
-            table[f"align_{name}"][row] = value
-    return table
+    return {"alignment": np.array([tuple(pair) for pair in pairs], dtype=ALIGNMENT_DTYPE)}
 
 
 SHIFTED = Alignment(1, 6.0, 6.0, 0.4, 0.05, 0.02, 0.03)

@@ -1,34 +1,75 @@
-"""``geometry.mask_offset`` and ``geometry.mask_flipped``: masks of the right size that sit
-elsewhere on their images (a crop or padding applied to one side only, an annotation tool's
-canvas offset, an export that flips rows, a y-up/y-down clash).
+"""``geometry.mask_offset``, ``geometry.mask_flipped``, ``geometry.mask_rotated`` and
+``geometry.mask_offset_per_file``: masks of the right size that sit elsewhere on their images
+(a crop or padding applied to one side only, an annotation tool's canvas offset, an export
+that flips rows, a y-up/y-down clash, an orientation honoured on one side only, x and y
+swapped), for most pairs alike or for some pairs each by its own offset.
 
-The per-pair scores are :mod:`unetdiag.diag.audit.alignment`'s, and so is the decision over
-the dataset (:func:`~unetdiag.diag.audit.alignment.judge_alignment`): most measured pairs
-must agree on one offset or one flip, each by a clear margin. This module only words it.
+The per-pair scores are :mod:`unetdiag.diag.audit.alignment`'s, and so are the decisions
+(:func:`~unetdiag.diag.audit.alignment.judge_alignment`: most measured pairs agree on one
+offset or one turn, each by a clear margin; :func:`~unetdiag.diag.audit.alignment.offset_pairs`:
+single pairs offset by a wide margin). This module only words them.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
 from unetdiag.diag.audit.alignment import (
+    MAX_OWN_STORED_SHARE,
     MIN_AGREEING_PAIRS,
     MIN_AGREEING_SHARE,
+    MIN_OWN_SCORE,
+    OWN_MARGIN,
     SCORE_MARGIN,
     Misalignment,
     judge_alignment,
+    offset_pairs,
+    pair_offsets,
 )
 from unetdiag.diag.audit.findings import audit_finding, listed_names
 from unetdiag.diag.audit.tally import LISTED_PER_QUESTION, AuditTally
 from unetdiag.diag.core.findings import Finding, Severity
 
-_FLIPS = {"flipped_vertical": ("top to bottom", "np.flipud(mask), or Pillow's "
-                               "Image.Transpose.FLIP_TOP_BOTTOM",
-                               "a y-up/y-down clash (polygon coordinates with the origin at "
-                               "the bottom rasterised with it at the top), a flip applied to "
-                               "one side only, or an export that writes rows bottom first"),
-          "flipped_horizontal": ("left to right", "np.fliplr(mask), or Pillow's "
-                                 "Image.Transpose.FLIP_LEFT_RIGHT",
-                                 "a flip applied to one side only (an augmentation saved to "
-                                 "disk, a mirrored export) or an x-axis convention clash")}
+#: For each way of turning: the finding's id, the words, the repair and what does it.
+_TURNS = {
+    "flipped_vertical": ("geometry.mask_flipped", "flipped top to bottom",
+                         "np.flipud(mask), or Pillow's Image.Transpose.FLIP_TOP_BOTTOM",
+                         "a y-up/y-down clash (polygon coordinates with the origin at the "
+                         "bottom rasterised with it at the top), a flip applied to one side "
+                         "only, or an export that writes rows bottom first"),
+    "flipped_horizontal": ("geometry.mask_flipped", "flipped left to right",
+                           "np.fliplr(mask), or Pillow's Image.Transpose.FLIP_LEFT_RIGHT",
+                           "a flip applied to one side only (an augmentation saved to disk, "
+                           "a mirrored export) or an x-axis convention clash"),
+    "rotated_180": ("geometry.mask_rotated", "rotated 180 degrees (flipped both ways)",
+                    "np.rot90(mask, 2)",
+                    "an orientation (a camera's or scanner's, EXIF) honoured for one side "
+                    "only, or a flip of each axis applied to one side"),
+    "rotated_90_ccw": ("geometry.mask_rotated", "rotated 90 degrees counter-clockwise",
+                       "np.rot90(mask, -1), which turns it clockwise",
+                       "an orientation (EXIF, a viewer's or scanner's rotation) honoured for "
+                       "one side only"),
+    "rotated_90_cw": ("geometry.mask_rotated", "rotated 90 degrees clockwise",
+                      "np.rot90(mask, 1), which turns it counter-clockwise",
+                      "an orientation (EXIF, a viewer's or scanner's rotation) honoured for "
+                      "one side only"),
+    "transposed": ("geometry.mask_flipped",
+                   "transposed (rows and columns swapped: flipped about the diagonal from "
+                   "the top-left corner)", "mask.T",
+                   "x and y swapped (points given as (x, y) drawn as (row, column)), or an "
+                   "array transposed on one side only"),
+    "antitransposed": ("geometry.mask_flipped",
+                       "flipped about the diagonal from the top-right corner",
+                       "np.rot90(mask, 2).T",
+                       "x and y swapped together with a 180-degree turn"),
+}
+
+_CONSEQUENCE = ("Training teaches the model to paint objects where the images do not show "
+                "them, and Dice on these masks is capped by how much each object overlaps "
+                "its moved copy; a model that follows the images is scored as wrong.")
 
 
 def describe_offset(shift_y: int, shift_x: int) -> str:
@@ -45,48 +86,75 @@ def describe_offset(shift_y: int, shift_x: int) -> str:
     return " and ".join(parts) or "0 px"
 
 
-def alignment_finding(tally: AuditTally) -> Finding | None:
-    """``geometry.mask_offset`` or ``geometry.mask_flipped`` (warning) when most measured
-    pairs agree on one offset or flip (:func:`~.alignment.judge_alignment`), else None."""
+def alignment_findings(tally: AuditTally) -> list[Finding]:
+    """The dataset's offset or turn (:func:`~.alignment.judge_alignment`), or else the pairs
+    offset each on their own (:func:`~.alignment.offset_pairs`); warnings, or nothing."""
     verdict = judge_alignment(tally.columns)
-    return None if verdict is None else _finding(verdict, tally)
+    if verdict is not None:
+        return [_finding(verdict, tally)]
+    own = offset_pairs(tally.columns)
+    return [] if own is None else [_own_finding(own, tally)]
+
+
+def alignment_finding(tally: AuditTally) -> Finding | None:
+    """The first of :func:`alignment_findings`, or None."""
+    return next(iter(alignment_findings(tally)), None)
+
+
+def _blocks(verdict: Misalignment) -> str:
+    def words(size: int) -> str:
+        return f"{size}x{size} pixel blocks" if size > 1 else "full resolution"
+    if verdict.finest == verdict.scale:
+        return words(verdict.scale)
+    return f"{words(verdict.finest)} to {words(verdict.scale)}"
+
+
+def _how(verdict: Misalignment) -> str:
+    return (f"The score is the normalised correlation of the image's edge strength (grey-level "
+            f"gradient) with the mask's outline, at {_blocks(verdict)}; 1 is a perfect match, "
+            f"0 none.")
+
+
+def _per_file(verdict: Misalignment, tally: AuditTally, listed: np.ndarray) -> list[dict]:
+    table = tally.columns["alignment"]
+    offsets = pair_offsets(table)
+    rows = []
+    for index in listed.tolist():
+        row: dict[str, Any] = {"mask": tally.mask_paths[index]}
+        if verdict.kind in ("shift", "own_shift"):
+            row |= {"shift_px": [round(float(offsets.down[index]), 1),
+                                 round(float(offsets.right[index]), 1)],
+                    "block_size": int(offsets.unit[index]),
+                    "best_shifted_score": float(offsets.score[index]),
+                    "score_as_stored": float(offsets.stored[index])}
+        else:
+            row |= {"score_as_stored": float(table["aligned"][index]),
+                    "best_shifted_score": float(table["best"][index]),
+                    f"{verdict.kind}_score": float(table[verdict.kind][index])}
+        rows.append(row)
+    return rows
+
+
+def _evidence(verdict: Misalignment) -> dict[str, Any]:
+    agreeing = int(verdict.agreeing.size)
+    return {"pairs_scored": verdict.measured, "pairs_agreeing": agreeing,
+            "agreeing_share": agreeing / verdict.measured,
+            "median_score": verdict.score, "median_score_as_stored": verdict.aligned,
+            "block_size": verdict.scale,
+            "rule": {"min_pairs": MIN_AGREEING_PAIRS, "min_share": MIN_AGREEING_SHARE,
+                     "score_margin": SCORE_MARGIN}}
 
 
 def _finding(verdict: Misalignment, tally: AuditTally) -> Finding:
-    columns = tally.columns
     agreeing, measured = int(verdict.agreeing.size), verdict.measured
     listed = verdict.agreeing[:LISTED_PER_QUESTION]
-    paths = tally.mask_paths
-    scale = (f"{verdict.scale}x{verdict.scale} pixel blocks" if verdict.scale > 1
-             else "full resolution")
-    how = (f"The score is the normalised correlation of the image's edge strength (grey-level "
-           f"gradient) with the mask's outline, at {scale}; 1 is a perfect match, 0 none.")
-    consequence = ("Training teaches the model to paint objects where the images do not show "
-                   "them, and Dice on these masks is capped by how much each object overlaps "
-                   "its moved copy; a model that follows the images is scored as wrong.")
-    evidence = {
-        "pairs_scored": measured, "pairs_agreeing": agreeing,
-        "agreeing_share": agreeing / measured,
-        "median_score": verdict.score, "median_score_as_stored": verdict.aligned,
-        "block_size": verdict.scale,
-        "rule": {"min_pairs": MIN_AGREEING_PAIRS, "min_share": MIN_AGREEING_SHARE,
-                 "score_margin": SCORE_MARGIN},
-    }
-    per_file = [{"mask": paths[index],
-                 "shift_px": [round(float(columns[f"align_shift_{axis}"][index]
-                                          * columns["align_scale"][index]), 1)
-                              for axis in "yx"],
-                 "best_shifted_score": float(columns["align_best"][index]),
-                 "score_as_stored": float(columns["align_aligned"][index]),
-                 "flipped_top_to_bottom_score": float(columns["align_flipped_vertical"][index]),
-                 "flipped_left_to_right_score": float(
-                     columns["align_flipped_horizontal"][index])}
-                for index in listed.tolist()]
     share = f"{agreeing} of the {measured} pairs scored"
+    evidence = _evidence(verdict) | {"per_file": _per_file(verdict, tally, listed)}
+    names = listed_names(tally.mask_paths, listed)
     if verdict.kind == "shift":
         shift_y, shift_x = verdict.shift
-        spans = [columns[f"align_shift_{axis}"][verdict.agreeing]
-                 * columns["align_scale"][verdict.agreeing] for axis in "yx"]
+        offsets = pair_offsets(tally.columns["alignment"])
+        spans = [offsets.down[verdict.agreeing], offsets.right[verdict.agreeing]]
         low, high = ([round(float(getattr(span, end)()), 1) for span in spans]
                      for end in ("min", "max"))
         spread = "; ".join(f"{lo:g} to {hi:g} px {word}" if lo != hi else f"{lo:g} px {word}"
@@ -102,26 +170,66 @@ def _finding(verdict: Misalignment, tally: AuditTally) -> Finding:
             f"{SCORE_MARGIN} more than as stored (median score {verdict.score:.2f} moved, "
             f"{verdict.aligned:.2f} as stored; ({shift_y}, {shift_x}) px is the median of "
             f"the pairs counted, whose shifts span {spread}). "
-            f"{how} A crop or padding applied to the images only, or an annotation tool's "
-            f"canvas offset, does this. {consequence}",
+            f"{_how(verdict)} A crop or padding applied to the images only, or an annotation "
+            f"tool's canvas offset, does this. {_CONSEQUENCE}",
             "Overlay a few of the listed masks on their images to confirm, then find the step "
             "that moved one side only and apply it to both (or re-export the masks in the "
             f"images' frame); if every mask is off by the same amount, shifting them {back} "
             "(padding the uncovered edge with background) repairs them.",
-            {**evidence, "shift_px": list(verdict.shift),
-             "shift_range_px": {"down": [low[0], high[0]], "right": [low[1], high[1]]},
-             "per_file": per_file},
-            listed_names(paths, listed))
-    direction, repair, causes = _FLIPS[verdict.kind]
+            evidence | {"shift_px": list(verdict.shift),
+                        "shift_range_px": {"down": [low[0], high[0]],
+                                           "right": [low[1], high[1]]}},
+            names)
+    finding_id, direction, repair, causes = _TURNS[verdict.kind]
     return audit_finding(
-        "geometry.mask_flipped", Severity.WARNING,
-        f"Masks consistent with being flipped {direction} against their images: "
+        finding_id, Severity.WARNING,
+        f"Masks consistent with being {direction} against their images: "
         f"{agreeing} of {measured} pairs agree",
-        f"In {share}, the mask's outline follows the image's edges better flipped {direction} "
-        f"than as stored or shifted by any offset tried, each by at least {SCORE_MARGIN} "
-        f"(median score {verdict.score:.2f} flipped, {verdict.aligned:.2f} as stored). {how} "
-        f"{causes[0].upper()}{causes[1:]} does this. {consequence}",
+        f"In {share}, the mask's outline follows the image's edges better {direction} back "
+        f"than as stored, shifted by any offset tried or turned any other way, each by at "
+        f"least {SCORE_MARGIN} (median score {verdict.score:.2f} turned back, "
+        f"{verdict.aligned:.2f} as stored). {_how(verdict)} "
+        f"{causes[0].upper()}{causes[1:]} does this. {_CONSEQUENCE}",
         "Overlay a few of the listed masks on their images to confirm, then fix the step that "
-        f"flips one side, or flip the masks back ({repair}).",
-        {**evidence, "flip": direction, "per_file": per_file},
-        listed_names(paths, listed))
+        f"turns one side, or turn the masks back ({repair}).",
+        evidence | {"turn": verdict.kind, "turned": direction}
+        | ({"flip": direction.removeprefix("flipped ")} if verdict.kind.startswith("flipped")
+           else {}), names)
+
+
+def _own_finding(verdict: Misalignment, tally: AuditTally) -> Finding:
+    count, measured = int(verdict.agreeing.size), verdict.measured
+    listed = verdict.agreeing[:LISTED_PER_QUESTION]
+    offsets = pair_offsets(tally.columns["alignment"])
+    shifts = [(round(float(offsets.down[index])), round(float(offsets.right[index])))
+              for index in verdict.agreeing.tolist()]
+    first = Path(tally.mask_paths[int(verdict.agreeing[0])]).name
+    named = [f"{Path(tally.mask_paths[index]).name} ({dy}, {dx})"
+             for index, (dy, dx) in zip(listed.tolist(), shifts, strict=False)]
+    more = f" and {count - len(named)} more" if count > len(named) else ""
+    alike = len(set(shifts)) == 1
+    amount = (f"all by about ({shifts[0][0]}, {shifts[0][1]}) px (down, right)" if alike
+              else "each by its own offset")
+    evidence = {"pairs_scored": measured, "pairs_offset": count,
+                "median_score": verdict.score, "median_score_as_stored": verdict.aligned,
+                "rule": {"min_margin": OWN_MARGIN, "min_score": MIN_OWN_SCORE,
+                         "max_stored_share": MAX_OWN_STORED_SHARE},
+                "per_file": _per_file(verdict, tally, listed)}
+    return audit_finding(
+        "geometry.mask_offset_per_file", Severity.WARNING,
+        f"{count} of {measured} masks consistent with being offset from their images, "
+        f"{amount} (first: {first} by about {shifts[0]} px)",
+        f"Each of these pairs' mask outline follows its image's edges best when the mask is "
+        f"moved back by the offset listed (down, right, px): {', '.join(named)}{more}. Each "
+        f"scores at least {MIN_OWN_SCORE} moved, at most {MAX_OWN_STORED_SHARE:.0%} of that "
+        f"as stored, and {OWN_MARGIN} more moved than as stored or turned any way (median "
+        f"score {verdict.score:.2f} moved, {verdict.aligned:.2f} as stored). Not enough pairs "
+        f"share one offset for a dataset-wide verdict ({MIN_AGREEING_PAIRS} pairs and "
+        f"{MIN_AGREEING_SHARE:.0%} of those scored). {_how(verdict)} Masks from another "
+        f"export or annotation round, a crop or padding applied to some images only, or a "
+        f"mask of another image whose outline happens to fit there, does this. "
+        f"{_CONSEQUENCE}",
+        "Overlay each listed mask on its image to confirm, then re-export or re-align those "
+        "masks (or shift each back by its offset, padding the uncovered edge with "
+        "background), or leave them out.",
+        evidence, listed_names(tally.mask_paths, listed))

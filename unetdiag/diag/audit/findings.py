@@ -33,8 +33,12 @@ id                                     severity  when
 ``geometry.exif_displayed_size``,                :mod:`unetdiag.diag.checks.geometry`)
 ``image.exif_orientation``
 ``geometry.mask_offset``,              warning   most masks' outlines follow their images' edges
-``geometry.mask_flipped``                        best shifted by one offset, or flipped (see
+``geometry.mask_flipped``,                       best shifted by one offset, or flipped,
+``geometry.mask_rotated``                        transposed or rotated (see
                                                  :mod:`unetdiag.diag.audit.alignment_findings`)
+``geometry.mask_offset_per_file``      warning   single masks' outlines follow their images'
+                                                 edges far better shifted, each by its own
+                                                 offset
 ``geometry.mixed_sizes``               info      images of several sizes (warning when their
                                                  aspect ratios differ)
 ``geometry.mixed_channels``            warning   grey and colour images mixed

@@ -206,7 +206,8 @@ def _shape_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | Non
 
 def _misaligned_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
     finding = (_first(findings, "geometry.mask_offset")
-               or _first(findings, "geometry.mask_flipped"))
+               or _first(findings, "geometry.mask_flipped")
+               or _first(findings, "geometry.mask_rotated"))
     return None if finding is None else finding.title.rstrip(".") + "."
 
 

@@ -37,7 +37,7 @@ import numpy as np
 from PIL import Image
 
 from unetdiag.diag.audit import nodata
-from unetdiag.diag.audit.alignment import measure_alignment
+from unetdiag.diag.audit.alignment import ALIGNMENT_DEFAULT, ALIGNMENT_DTYPE, measure_alignment
 from unetdiag.diag.audit.borders import (
     FRAME_COLUMNS,
     border_counts,
@@ -127,9 +127,10 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: separates; NaN when a class is too small to judge. A mask exactly twice its image's width
 #: or height (8-bit both): ``first_half_difference``, ``second_half_difference`` (each half
 #: from the image) and ``image_spread`` (the image from a flat grey;
-#: :func:`~.similarity.half_differences`; NaN for other pairs). ``align_*``: where the mask's
-#: outline matches the image's edges best, unflipped and flipped (:class:`~.alignment.Alignment`).
-COLUMNS: dict[str, tuple[type, float | int | bool]] = {
+#: :func:`~.similarity.half_differences`; NaN for other pairs). ``alignment``: where the mask's
+#: outline matches the image's edges best, as stored and turned (one structured column of
+#: :class:`~.alignment.Alignment`'s fields).
+COLUMNS: dict[str, tuple[type | np.dtype, float | int | bool | np.ndarray]] = {
     "index": (np.int64, -1),
     "image_read": (np.bool_, False),
     "image_width": (np.int32, 0),
@@ -189,13 +190,7 @@ COLUMNS: dict[str, tuple[type, float | int | bool]] = {
     "first_half_difference": (np.float64, math.nan),
     "second_half_difference": (np.float64, math.nan),
     "image_spread": (np.float64, math.nan),
-    "align_scale": (np.int16, 0),
-    "align_shift_y": (np.float32, 0.0),
-    "align_shift_x": (np.float32, 0.0),
-    "align_best": (np.float32, math.nan),
-    "align_aligned": (np.float32, math.nan),
-    "align_flipped_vertical": (np.float32, math.nan),
-    "align_flipped_horizontal": (np.float32, math.nan),
+    "alignment": (ALIGNMENT_DTYPE, ALIGNMENT_DEFAULT),
 }
 
 
@@ -508,8 +503,7 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
             else colour_channels(stored.values, stored.mode))
         for name, value in similarity._asdict().items():
             columns[name][row] = value
-        for name, value in measure_alignment(image_values, image_mode, decoded)._asdict().items():
-            columns[f"align_{name}"][row] = value
+        columns["alignment"][row] = tuple(measure_alignment(image_values, image_mode, decoded))
         nodata.note_image_nodata(image_values, image_mode, plane,
                                  record.nodata.get(int(columns["index"][row])))
 

@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit import read as audit_read
-from unetdiag.diag.audit.alignment_findings import alignment_finding
+from unetdiag.diag.audit.alignment_findings import alignment_findings
 from unetdiag.diag.audit.duplicates import (
     DuplicateGroup,
     duplicate_groups,
@@ -192,9 +192,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     if same_region is not None:
         findings.append(same_region)
     else:  # one region drawn again and again: its pairs are not independent evidence
-        misaligned = alignment_finding(tally)
-        if misaligned is not None:
-            findings.append(misaligned)
+        findings += alignment_findings(tally)
     findings += image_findings(tally)
     findings += storage_findings(tally)
     # colours the decoder cannot tell apart: the in-force foreground shares mean nothing
