@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from unetdiag.diag.audit.alignment import (
-    ALIGNMENT_DTYPE,
     MIN_AGREEING_PAIRS,
     SCORE_MARGIN,
     Alignment,
@@ -99,7 +98,7 @@ def test_unmeasurable_pairs_are_left_empty():
 
 
 def columns(pairs: list[Alignment]) -> dict[str, np.ndarray]:
-    return {"alignment": np.array([tuple(pair) for pair in pairs], dtype=ALIGNMENT_DTYPE)}
+    return {"alignment": np.array([tuple(pair) for pair in pairs], dtype=np.float32)}
 
 
 SHIFTED = Alignment(1, 6.0, 6.0, 0.4, 0.05, 0.02, 0.03)

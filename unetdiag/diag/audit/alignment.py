@@ -109,11 +109,18 @@ ORIENTATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], bool]] = {
     "antitransposed": (lambda plane: plane[::-1, ::-1].T, True),
 }
 
-#: The per-pair numbers as one structured column of the audit's table (one array instead
-#: of seventeen keeps a worker's record small).
-ALIGNMENT_DTYPE = np.dtype([(name, np.int16 if name.endswith("scale") else np.float32)
-                            for name in Alignment._fields])
-ALIGNMENT_DEFAULT = np.array(tuple(Alignment()), dtype=ALIGNMENT_DTYPE)
+#: The per-pair numbers as one column of the audit's table, a row of float32 per pair (one
+#: array instead of seventeen keeps a worker's record small); :func:`alignment_records`
+#: names its fields.
+ALIGNMENT_COLUMN = np.dtype((np.float32, (len(Alignment._fields),)))
+ALIGNMENT_DEFAULT = np.array(tuple(Alignment()), dtype=np.float32)
+_RECORD = np.dtype([(name, np.float32) for name in Alignment._fields])
+
+
+def alignment_records(column: np.ndarray) -> np.ndarray:
+    """The ``alignment`` column (pairs x fields, float32) viewed as records whose fields are
+    :class:`Alignment`'s: ``records["best"]`` is every pair's best score."""
+    return np.ascontiguousarray(column, dtype=np.float32).view(_RECORD)[:, 0]
 
 
 def _block_mean(values: np.ndarray, factor: int) -> np.ndarray:
@@ -395,7 +402,7 @@ def _turns(table: np.ndarray, leave_out: str = "") -> np.ndarray:
 
 
 def pair_offsets(table: np.ndarray) -> PairOffsets:
-    """:class:`PairOffsets` of the ``alignment`` column (:data:`ALIGNMENT_DTYPE`)."""
+    """:class:`PairOffsets` of :func:`alignment_records`."""
     scale, fine_scale = table["scale"].astype(np.int64), table["fine_scale"].astype(np.int64)
     with np.errstate(invalid="ignore"):
         turns = _turns(table)
@@ -450,7 +457,7 @@ def judge_alignment(columns: dict[str, np.ndarray]) -> Misalignment | None:
 
     ``columns`` holds the ``alignment`` column of :data:`~unetdiag.diag.audit.read.COLUMNS`.
     """
-    table = columns["alignment"]
+    table = alignment_records(columns["alignment"])
     measured = np.flatnonzero(table["scale"] > 0)
     needed = max(MIN_AGREEING_PAIRS, math.ceil(MIN_AGREEING_SHARE * measured.size))
     if measured.size < needed:
@@ -478,7 +485,7 @@ def offset_pairs(columns: dict[str, np.ndarray]) -> Misalignment | None:
     :data:`MIN_OWN_SCORE`, :data:`MAX_OWN_STORED_SHARE`), whatever the others do; kind
     ``"own_shift"``; None when there are none. Meant for datasets without a verdict of
     :func:`judge_alignment`."""
-    table = columns["alignment"]
+    table = alignment_records(columns["alignment"])
     measured = np.flatnonzero(table["scale"] > 0)
     offsets = pair_offsets(table)
     with np.errstate(invalid="ignore"):

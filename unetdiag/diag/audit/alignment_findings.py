@@ -25,6 +25,7 @@ from unetdiag.diag.audit.alignment import (
     OWN_MARGIN,
     SCORE_MARGIN,
     Misalignment,
+    alignment_records,
     judge_alignment,
     offset_pairs,
     pair_offsets,
@@ -116,7 +117,7 @@ def _how(verdict: Misalignment) -> str:
 
 
 def _per_file(verdict: Misalignment, tally: AuditTally, listed: np.ndarray) -> list[dict]:
-    table = tally.columns["alignment"]
+    table = alignment_records(tally.columns["alignment"])
     offsets = pair_offsets(table)
     rows = []
     for index in listed.tolist():
@@ -153,7 +154,7 @@ def _finding(verdict: Misalignment, tally: AuditTally) -> Finding:
     names = listed_names(tally.mask_paths, listed)
     if verdict.kind == "shift":
         shift_y, shift_x = verdict.shift
-        offsets = pair_offsets(tally.columns["alignment"])
+        offsets = pair_offsets(alignment_records(tally.columns["alignment"]))
         spans = [offsets.down[verdict.agreeing], offsets.right[verdict.agreeing]]
         low, high = ([round(float(getattr(span, end)()), 1) for span in spans]
                      for end in ("min", "max"))
@@ -200,16 +201,20 @@ def _finding(verdict: Misalignment, tally: AuditTally) -> Finding:
 def _own_finding(verdict: Misalignment, tally: AuditTally) -> Finding:
     count, measured = int(verdict.agreeing.size), verdict.measured
     listed = verdict.agreeing[:LISTED_PER_QUESTION]
-    offsets = pair_offsets(tally.columns["alignment"])
+    offsets = pair_offsets(alignment_records(tally.columns["alignment"]))
     shifts = [(round(float(offsets.down[index])), round(float(offsets.right[index])))
               for index in verdict.agreeing.tolist()]
     first = Path(tally.mask_paths[int(verdict.agreeing[0])]).name
     named = [f"{Path(tally.mask_paths[index]).name} ({dy}, {dx})"
              for index, (dy, dx) in zip(listed.tolist(), shifts, strict=False)]
     more = f" and {count - len(named)} more" if count > len(named) else ""
-    alike = len(set(shifts)) == 1
-    amount = (f"all by about ({shifts[0][0]}, {shifts[0][1]}) px (down, right)" if alike
-              else "each by its own offset")
+    if len(set(shifts)) == 1:
+        whose = "its image" if count == 1 else "their images"
+        amount = f"from {whose} by about {shifts[0]} px (down, right): {first}"
+    else:
+        amount = (f"from their images, each by its own offset (down, right): {first} by about "
+                  f"{shifts[0]} px")
+    others = f" and {count - 1} more" if count > 1 else ""
     evidence = {"pairs_scored": measured, "pairs_offset": count,
                 "median_score": verdict.score, "median_score_as_stored": verdict.aligned,
                 "rule": {"min_margin": OWN_MARGIN, "min_score": MIN_OWN_SCORE,
@@ -217,17 +222,17 @@ def _own_finding(verdict: Misalignment, tally: AuditTally) -> Finding:
                 "per_file": _per_file(verdict, tally, listed)}
     return audit_finding(
         "geometry.mask_offset_per_file", Severity.WARNING,
-        f"{count} of {measured} masks consistent with being offset from their images, "
-        f"{amount} (first: {first} by about {shifts[0]} px)",
-        f"Each of these pairs' mask outline follows its image's edges best when the mask is "
-        f"moved back by the offset listed (down, right, px): {', '.join(named)}{more}. Each "
+        f"{count} of {measured} masks consistent with being offset {amount}{others}",
+        f"In each listed pair, the mask's outline follows its image's edges best when the "
+        f"mask is moved back by its offset, given as where it lies from them (down, right, "
+        f"px): {', '.join(named)}{more}. Each "
         f"scores at least {MIN_OWN_SCORE} moved, at most {MAX_OWN_STORED_SHARE:.0%} of that "
         f"as stored, and {OWN_MARGIN} more moved than as stored or turned any way (median "
         f"score {verdict.score:.2f} moved, {verdict.aligned:.2f} as stored). Not enough pairs "
         f"share one offset for a dataset-wide verdict ({MIN_AGREEING_PAIRS} pairs and "
         f"{MIN_AGREEING_SHARE:.0%} of those scored). {_how(verdict)} Masks from another "
         f"export or annotation round, a crop or padding applied to some images only, or a "
-        f"mask of another image whose outline happens to fit there, does this. "
+        f"mask of another image whose outline happens to fit there, would do this. "
         f"{_CONSEQUENCE}",
         "Overlay each listed mask on its image to confirm, then re-export or re-align those "
         "masks (or shift each back by its offset, padding the uncovered edge with "

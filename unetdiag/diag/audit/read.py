@@ -37,7 +37,7 @@ import numpy as np
 from PIL import Image
 
 from unetdiag.diag.audit import nodata
-from unetdiag.diag.audit.alignment import ALIGNMENT_DEFAULT, ALIGNMENT_DTYPE, measure_alignment
+from unetdiag.diag.audit.alignment import ALIGNMENT_COLUMN, ALIGNMENT_DEFAULT, measure_alignment
 from unetdiag.diag.audit.borders import (
     FRAME_COLUMNS,
     border_counts,
@@ -190,7 +190,7 @@ COLUMNS: dict[str, tuple[type | np.dtype, float | int | bool | np.ndarray]] = {
     "first_half_difference": (np.float64, math.nan),
     "second_half_difference": (np.float64, math.nan),
     "image_spread": (np.float64, math.nan),
-    "alignment": (ALIGNMENT_DTYPE, ALIGNMENT_DEFAULT),
+    "alignment": (ALIGNMENT_COLUMN, ALIGNMENT_DEFAULT),
 }
 
 
