@@ -5,17 +5,24 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from unetdiag.diag.audit.alignment import (
     MIN_AGREEING_PAIRS,
+    MIN_FINE_SHIFT_PX,
+    MIN_OWN_SCORE,
+    ORIENTATIONS,
+    OWN_MARGIN,
     SCORE_MARGIN,
     Alignment,
     _block_mean,
     judge_alignment,
     measure_alignment,
+    offset_pairs,
 )
 from unetdiag.diag.audit.alignment_findings import describe_offset
 from unetdiag.diag.audit.run import audit_dataset
@@ -24,7 +31,8 @@ from unetdiag.diag.synth.generator import SynthSpec
 from unetdiag.diag.synth.geometry_corruptions import shift_plane
 
 
-def scene(seed: int, height: int = 96, width: int = 96) -> tuple[np.ndarray, np.ndarray]:
+def scene(seed: int, height: int = 96, width: int = 96,
+          noise: float = 20) -> tuple[np.ndarray, np.ndarray]:
     """An 8-bit RGB photograph of 1-3 bright ellipses under noise, and their mask."""
     rng = np.random.default_rng(seed)
     rows, columns = np.mgrid[0:height, 0:width]
@@ -33,7 +41,7 @@ def scene(seed: int, height: int = 96, width: int = 96) -> tuple[np.ndarray, np.
         centre_y, centre_x = rng.uniform(0.2, 0.8) * height, rng.uniform(0.2, 0.8) * width
         radius_y, radius_x = rng.uniform(0.08, 0.2) * height, rng.uniform(0.08, 0.2) * width
         mask |= ((rows - centre_y) / radius_y) ** 2 + ((columns - centre_x) / radius_x) ** 2 <= 1
-    grey = rng.normal(90, 20, mask.shape) + 60 * mask + np.linspace(0, 40, width)[None, :]
+    grey = rng.normal(90, noise, mask.shape) + 60 * mask + np.linspace(0, 40, width)[None, :]
     image = np.clip(np.stack([grey, grey * 0.8, grey * 0.6 + 30], axis=-1), 0, 255)
     return image.astype(np.uint8), mask
 
@@ -195,3 +203,124 @@ def test_the_offset_evidence_gives_the_span_of_the_shifts_counted():
     assert "whose shifts span 12 to 20 px down; 0 px right" in finding.explanation
     assert "within one block of" not in finding.explanation
     assert finding.evidence["shift_range_px"] == {"down": [12.0, 20.0], "right": [0.0, 0.0]}
+
+
+# --------------------------------------------------------------------------- session 26
+
+
+def test_an_offset_of_part_of_a_block_is_measured_by_a_finer_look():
+    image, mask = scene(6, 480, 480)  # 4x4 blocks; a 4-px offset moves the coarse peak 1 block
+    found = measure_alignment(image, "RGB", shift_plane(mask, 3, -4))
+    assert (found.scale, found.fine_scale) == (4, 2)
+    assert found.fine_shift_y == pytest.approx(3, abs=0.75)
+    assert found.fine_shift_x == pytest.approx(-4, abs=0.75)
+    assert found.fine_best > found.fine_aligned + SCORE_MARGIN
+    aligned = measure_alignment(image, "RGB", mask)
+    assert aligned.fine_scale == 0 or max(abs(aligned.fine_shift_y),
+                                          abs(aligned.fine_shift_x)) < MIN_FINE_SHIFT_PX
+
+
+@pytest.mark.parametrize(("turn", "name"), [
+    (lambda mask: mask[::-1, ::-1], "rotated_180"),
+    (lambda mask: np.rot90(mask, 1), "rotated_90_ccw"),
+    (lambda mask: np.rot90(mask, -1), "rotated_90_cw"),
+    (lambda mask: mask.T, "transposed"),
+])
+def test_a_turned_square_mask_scores_best_turned_back(turn, name):
+    image, mask = scene(7)
+    found = measure_alignment(image, "RGB", turn(mask))
+    others = [value for field, value in found._asdict().items()
+              if field in ORIENTATIONS and field != name] + [found.best]
+    assert getattr(found, name) > max(others) + SCORE_MARGIN
+
+
+def test_quarter_turns_are_scored_for_square_masks_only():
+    image, mask = scene(8, 96, 120)
+    found = measure_alignment(image, "RGB", mask[::-1, ::-1])
+    assert found.rotated_180 > found.best + SCORE_MARGIN
+    assert all(math.isnan(getattr(found, name))
+               for name in ("rotated_90_ccw", "rotated_90_cw", "transposed", "antitransposed"))
+
+
+SMALL = Alignment(5, 0.8, 0.8, 0.4, 0.4, 0.05, 0.05, 0.05, fine_scale=2, fine_shift_y=4.1,
+                  fine_shift_x=3.9, fine_best=0.45, fine_aligned=0.3)
+
+
+def test_most_pairs_agreeing_on_a_small_offset_found_finely_make_a_shift_verdict():
+    verdict = judge_alignment(columns([SMALL] * 9 + [ALIGNED]))
+    assert verdict is not None and verdict.kind == "shift"
+    assert (verdict.shift, verdict.finest, verdict.agreeing.size) == ((4, 4), 2, 9)
+    assert verdict.score == pytest.approx(0.45) and verdict.aligned == pytest.approx(0.3)
+    # under two pixels, or barely better than no shift: not told from aligned masks
+    assert judge_alignment(columns([SMALL._replace(fine_shift_y=1.5, fine_shift_x=0.0)] * 10)) \
+        is None
+    assert judge_alignment(columns([SMALL._replace(fine_aligned=0.43)] * 10)) is None
+
+
+def test_most_pairs_fitting_better_turned_make_a_turn_verdict():
+    turned = ALIGNED._replace(aligned=0.05, best=0.1, rotated_180=0.4)
+    verdict = judge_alignment(columns([turned] * 10))
+    assert verdict is not None and verdict.kind == "rotated_180"
+    quarter = turned._replace(rotated_180=0.1, rotated_90_cw=0.4, transposed=0.1)
+    assert judge_alignment(columns([quarter] * 10)).kind == "rotated_90_cw"
+    # two turns fitting alike: no clear margin, no verdict
+    assert judge_alignment(columns([quarter._replace(transposed=0.38)] * 10)) is None
+
+
+def test_single_pairs_offset_by_a_wide_margin_are_listed_on_their_own():
+    own = SHIFTED._replace(shift_y=-4.0, shift_x=2.0, best=0.45, aligned=0.1)
+    pairs = [ALIGNED] * 17 + [own, own._replace(shift_y=3.0, shift_x=5.0), own]
+    assert judge_alignment(columns(pairs)) is None
+    found = offset_pairs(columns(pairs))
+    assert found is not None and found.kind == "own_shift"
+    assert sorted(found.agreeing.tolist()) == [17, 18, 19]
+    # a margin under OWN_MARGIN, a low score (a mask of another image fitting by chance), or
+    # a score as stored over half the moved one: not enough for one pair alone
+    for weak in (own._replace(aligned=own.best - OWN_MARGIN + 0.01),
+                 own._replace(best=MIN_OWN_SCORE - 0.01, aligned=0.05),
+                 own._replace(aligned=0.24)):
+        assert offset_pairs(columns([ALIGNED] * 17 + [weak])) is None
+
+
+def scenes(folder, count: int, change=lambda index, mask: mask, noise: float = 20):
+    """``count`` pairs of :func:`scene` as PNG files (``scene_<n>.png``, ``scene_<n>_mask.png``),
+    each mask passed through ``change(index, mask)``; the audit's report of them."""
+    folder.mkdir()
+    for index in range(count):
+        image, mask = scene(100 + index, noise=noise)
+        Image.fromarray(image).save(folder / f"scene_{index:02d}.png")
+        Image.fromarray(change(index, mask).astype(np.uint8) * 255).save(
+            folder / f"scene_{index:02d}_mask.png")
+    return audit_dataset(folder, None, ("_mask",), workers=1)
+
+
+def test_audit_lists_the_masks_offset_on_their_own(tmp_path):
+    # the pairs with the clearest edges (scores 0.36 to 0.42 as stored; others 0.19 to 0.34)
+    offsets = {0: (12, -8), 4: (12, -8), 9: (-9, 10)}
+    report = scenes(tmp_path / "some", 16,
+                    lambda index, mask: shift_plane(mask, *offsets.get(index, (0, 0))), noise=5)
+    found = finding_ids(report)
+    assert "geometry.mask_offset" not in found
+    own = found["geometry.mask_offset_per_file"]
+    assert own.severity.value == "warning"
+    assert sorted(Path(name).name for name in own.files) == [
+        "scene_00_mask.png", "scene_04_mask.png", "scene_09_mask.png"]
+    for row in own.evidence["per_file"]:
+        index = int(Path(row["mask"]).stem.split("_")[1])
+        assert row["shift_px"] == pytest.approx(list(offsets[index]), abs=1)
+        assert row["best_shifted_score"] >= MIN_OWN_SCORE
+    assert own.title.startswith("3 of 16 masks consistent with being offset from their "
+                                "images, each by its own offset")
+    assert "(-9, 10)" in own.explanation
+    assert "geometry.mask_offset_per_file" not in finding_ids(scenes(tmp_path / "none", 16,
+                                                                     noise=5))
+
+
+def test_audit_reports_masks_rotated_against_square_images(tmp_path):
+    report = scenes(tmp_path / "turned", 12, lambda index, mask: np.rot90(mask, 1))
+    rotated = finding_ids(report)["geometry.mask_rotated"]
+    assert rotated.evidence["turn"] == "rotated_90_ccw"
+    assert rotated.evidence["pairs_agreeing"] >= MIN_AGREEING_PAIRS
+    assert "rotated 90 degrees counter-clockwise" in rotated.title
+    assert "np.rot90(mask, -1)" in rotated.fix
+    assert report.headline.startswith("Masks consistent with being rotated")
