@@ -288,15 +288,32 @@ def measure_alignment(image_values: np.ndarray, image_mode: str,
     scores = _windowed(spectrum, variants[0], shape, reach)[::-1, ::-1] / norms[0]
     near = slice(reach - ALIGNED_RADIUS, reach + ALIGNED_RADIUS + 1)
     best_y, best_x, shift_y, shift_x = _peak(scores, reach)
-    turned = [float(_windowed(spectrum, variant, shape, ALIGNED_RADIUS).max()) / norm
-              if variant is not None and norm > 0 else math.nan
-              for variant, norm in zip(variants[1:], norms[1:], strict=True)]
+    turned = _near_maxima(edges, variants[1:], norms[1:])
     coarse = Alignment(factor, shift_y, shift_x, float(scores[best_y, best_x]),
                        float(scores[near, near].max()), *turned)
     if max(abs(shift_y), abs(shift_x)) >= REFINE_FROM and max(
             abs(best_y - reach), abs(best_x - reach)) < MIN_SHIFT:
         return coarse._replace(**_refine(image_values, image_mode, decoded, factor))
     return coarse
+
+
+def _near_maxima(edges: np.ndarray, variants: list[np.ndarray | None],
+                 norms: list[float]) -> list[float]:
+    """Each variant's best normalised score within :data:`ALIGNED_RADIUS` of no shift (NaN
+    for None): the same circular correlation as :func:`_windowed`, summed directly over the
+    few shifts, which is several times cheaper than a transform per variant."""
+    present = [index for index, variant in enumerate(variants)
+               if variant is not None and norms[index] > 0]
+    best = np.full(len(variants), -np.inf)
+    if present:
+        stack = np.stack([variants[index] for index in present])
+        for shift_y in range(-ALIGNED_RADIUS, ALIGNED_RADIUS + 1):
+            for shift_x in range(-ALIGNED_RADIUS, ALIGNED_RADIUS + 1):
+                moved = np.roll(edges, (-shift_y, -shift_x), axis=(0, 1))
+                sums = np.tensordot(stack, moved, axes=2)
+                best[present] = np.maximum(best[present], sums)
+    return [float(best[index]) / norms[index] if index in present else math.nan
+            for index in range(len(variants))]
 
 
 def _refine(image_values: np.ndarray, image_mode: str, decoded: np.ndarray,
