@@ -1,19 +1,22 @@
 """Does a mask sit on its image? Where the image's edges match the mask's outline best.
 
-A mask cropped, padded or flipped apart from its image keeps its size and its values, so no
-other check sees it. Its outline still follows the image's edges, only elsewhere: moved by the
-offset, or mirrored. :func:`measure_alignment` measures one pair while both are in memory (in
-the audit's worker): at a reduced scale (at most :data:`ALIGNMENT_SIDE` pixels on the long
-side, block means), it correlates the image's gradient magnitude (grey level, Sobel) with the
-gradient magnitude of the mask (its outline) over every shift within
-:data:`SHIFT_FRACTION` of the short side, by FFT, and scores the mask flipped top to bottom
-and left to right too. It returns :class:`Alignment`, typed numbers per pair.
+A mask cropped, padded, flipped or turned apart from its image keeps its size and its values,
+so no other check sees it. Its outline still follows the image's edges, only elsewhere: moved
+by the offset, mirrored or turned. :func:`measure_alignment` measures one pair while both are
+in memory (in the audit's worker): at a reduced scale (at most :data:`ALIGNMENT_SIDE` pixels
+on the long side, block means), it correlates the image's gradient magnitude (grey level,
+Sobel) with the gradient magnitude of the mask (its outline) over every shift within
+:data:`SHIFT_FRACTION` of the short side, by FFT, and scores the mask turned back each way of
+:data:`ORIENTATIONS` (flips, a half turn; quarter turns and transposes of square masks) within
+a pixel of no shift. A peak off by part of a block is looked at again at a finer scale around
+no shift (:func:`_refine`). It returns :class:`Alignment`, typed numbers per pair.
 
-Whether a dataset's masks are offset or flipped is decided over all pairs, never from one
+Whether a dataset's masks are offset or turned is decided over all pairs
 (:func:`judge_alignment`, typed :class:`Misalignment`; the words are
 :mod:`unetdiag.diag.audit.alignment_findings`'): most pairs scored must agree on one shift or
-one flip, each by a clear margin. Unrelated masks (a field-of-view disc, masks of other
-images) also peak away from no shift, but each at its own place.
+one turn, each by a clear margin. Unrelated masks (a field-of-view disc, masks of other
+images) also peak away from no shift, but each at its own place. A single pair is named on its
+own (:func:`offset_pairs`) only by a much wider margin.
 
 Scores are normalised cross-correlations of the zero-mean maps (1: the outline lies exactly
 on the edges, in proportion; 0: unrelated), so they compare across pairs and variants. The
