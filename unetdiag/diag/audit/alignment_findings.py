@@ -186,9 +186,10 @@ def _finding(verdict: Misalignment, tally: AuditTally) -> Finding:
         finding_id, Severity.WARNING,
         f"Masks consistent with being {direction} against their images: "
         f"{agreeing} of {measured} pairs agree",
-        f"In {share}, the mask's outline follows the image's edges better {direction} back "
-        f"than as stored, shifted by any offset tried or turned any other way, each by at "
-        f"least {SCORE_MARGIN} (median score {verdict.score:.2f} turned back, "
+        f"In {share}, the mask's outline follows the image's edges better when the mask is "
+        f"turned back (as if it had been {direction}) than as stored, shifted by any offset "
+        f"tried or turned any other way, each by at least {SCORE_MARGIN} (median score "
+        f"{verdict.score:.2f} turned back, "
         f"{verdict.aligned:.2f} as stored). {_how(verdict)} "
         f"{causes[0].upper()}{causes[1:]} does this. {_CONSEQUENCE}",
         "Overlay a few of the listed masks on their images to confirm, then fix the step that "
