@@ -34,7 +34,12 @@ from dataclasses import dataclass, field
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
 from unetdiag.diag.logs.model import LogFormatError, RunLog, unique_names
-from unetdiag.diag.logs.notes import evaluate_note, finish_notes, named_first_note
+from unetdiag.diag.logs.notes import (
+    bare_header_note,
+    evaluate_note,
+    finish_notes,
+    named_first_note,
+)
 from unetdiag.diag.logs.progress import (
     ProgressLine,
     drawn_lines,
@@ -172,6 +177,7 @@ class _ConsoleReader:
             self.loose_lines.insert(0, self.leading[0])
         unfinished = self.block.partial if self.block is not None else self.orphan
         block_line = self.block.line if self.block is not None else None
+        bare_end = self.block if self.block and not (self.block.finals or unfinished) else None
         self._close_block()
         if not any(run.epochs for run in self.runs) and unfinished and unfinished.last:
             self._partial_epoch(unfinished, block_line)
@@ -180,6 +186,11 @@ class _ConsoleReader:
                 f"{len(self.loose_lines)} progress line(s) outside any epoch were skipped "
                 f"(evaluate() output?), first at line {self.loose_lines[0]}")
         self._drop_lone_bare_lines()
+        kept = [run for run in self.runs if run.epochs]
+        if bare_end is not None and kept and bare_end.index:
+            kept[-1].notes.append(bare_header_note(
+                bare_end.line, bare_end.index, bare_end.total, self.run is not kept[-1],
+                at_end=bare_end.line == self.text.rstrip().count("\n") + 1))
         for run in self.runs:
             finish_notes(run)
         return [run for run in self.runs if run.epochs]

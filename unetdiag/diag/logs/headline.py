@@ -39,11 +39,13 @@ from unetdiag.diag.checks.saturation.ids import (
     NON_FINITE,
     PERFECT_ACCURACY,
     SCORE_COLLAPSED,
+    SCORE_ZERO_FEW_EPOCHS,
     SCORE_ZERO_THROUGHOUT,
     STEP_TIME_OUTLIER,
     STILL_IMPROVING,
 )
 from unetdiag.diag.checks.saturation.metrics import is_validation, validation_first
+from unetdiag.diag.checks.saturation.short_logs import short_log_sentences
 from unetdiag.diag.checks.saturation.wording_scale import BOUND_FORMULAS, SCORE_NAMES
 from unetdiag.diag.checks.saturation.words import (
     all_ones_formula,
@@ -51,10 +53,11 @@ from unetdiag.diag.checks.saturation.words import (
     describe_fingerprint,
     epoch_list,
     epoch_of,
+    epoch_span,
     non_finite_when,
     non_finite_word,
 )
-from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.logs.model import RunLog
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
 from unetdiag.diag.wording.text import capitalised, join_names, percent, verb
@@ -219,19 +222,24 @@ def _zero_throughout(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
     fingerprinted = {f.evidence["run"] for f in findings if f.id in _TRIVIAL_PREDICTOR_IDS}
     parts = []
     exact = True
-    for finding in _with_id(findings, SCORE_ZERO_THROUGHOUT):
+    late_few = [f for f in _with_id(findings, SCORE_ZERO_FEW_EPOCHS)
+                if f.severity is Severity.WARNING]  # one or two epochs, from epoch 10 on
+    for finding in [*_with_id(findings, SCORE_ZERO_THROUGHOUT), *late_few]:
         if finding.evidence["run"] in fingerprinted:
             continue
         metrics = finding.evidence["metrics"]
         name = validation_first(metrics)
         exact = exact and metrics[name]["value"] == 0
-        parts.append(f"in {finding.evidence['run']}, {name} is 0.0000 at every one of the "
-                     f"{metrics[name]['epochs']} epochs")
+        epochs = metrics[name]["epochs"]
+        parts.append(f"in {finding.evidence['run']}, {name} is 0.0000 " + (
+            f"at every one of the {epochs} epochs" if isinstance(epochs, int) else
+            f"at epoch{'s' if len(epochs) > 1 else ''} {epoch_span(epochs)}, "
+            f"the only one{'s' if len(epochs) > 1 else ''} logged"))
     if not parts:
         return None
     return (capitalised("; ".join(parts)) + (
-        ": not one true positive pixel in any epoch " if exact else
-        ": almost no true positive pixels in any epoch (0.0000 to four decimals, not 0) ")
+        ": not one true positive pixel in any epoch logged " if exact else
+        ": almost no true positive pixels in any epoch logged (0.0000 to four decimals, not 0) ")
         + "(consistent with masks empty as the model reads them, or a model that predicts "
             "no foreground).")
 
@@ -530,5 +538,6 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
              "saturated, non-finite or out of range.")
     said = compose_headline(HEADLINE_RULES, findings, runs, quiet=quiet)
     if said == quiet:
-        return said + _still_rising(findings, runs) + _dice_below_half(findings, runs)
+        return (said + _still_rising(findings, runs) + _dice_below_half(findings, runs)
+                + short_log_sentences(findings))
     return " ".join([said, *_slower_runs(findings, said)])

@@ -33,6 +33,20 @@ def named_first_note(number: int, index: int, callback_line: int) -> str:
             f"after, which would make this epoch {index + 1})")
 
 
+def bare_header_note(line: int, index: int, total: int | None, another: bool,
+                     at_end: bool) -> str:
+    """A note on the log's last ``Epoch i/N`` header when no step of that epoch follows it
+    (``another``: its counter started again, so it is not the read run's next epoch;
+    ``at_end``: the header is the log's last line)."""
+    header = f"'Epoch {index}" + (f"/{total}'" if total else "'")
+    note = (f"the log ends at the start of an epoch: its last line, {header} (line {line}), "
+            "is a header with no step of that epoch after it" if at_end else
+            f"no step of the epoch that the log's last header, {header} at line {line}, "
+            "begins is printed before the log ends")
+    return note + (" (its counter starts again: another run, or a restarted fit, that this "
+                   "report does not read)" if another else "; it is not read as an epoch")
+
+
 def finish_notes(run: Any) -> None:
     """The notes a run gets once the whole log is read (``run``: console's run builder); a
     first epoch numbered by a callback message loses its note, and that number, when the

@@ -39,6 +39,10 @@ from unetdiag.diag.checks.saturation.series import (
     train_val_gap,
     validation_loss_rising,
 )
+from unetdiag.diag.checks.saturation.short_logs import (
+    perfect_training_accuracy,
+    score_zero_few_epochs,
+)
 from unetdiag.diag.checks.saturation.stability import unstable_validation
 from unetdiag.diag.checks.saturation.thresholds import (
     DEFAULT_THRESHOLDS,
@@ -89,6 +93,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.all_zeros_predictor``, ``saturation.class_prior_loss``,
     ``saturation.uniform_prediction_loss``, ``saturation.perfect_accuracy``,
     ``saturation.score_collapsed``, ``saturation.score_zero_throughout``,
+    ``saturation.score_zero_few_epochs``, ``saturation.perfect_training_accuracy``,
     ``saturation.metric_at_baseline``,
     ``saturation.accuracy_is_majority_class``, ``saturation.flat_metric``,
     ``saturation.train_val_gap``, ``saturation.still_improving``,
@@ -131,6 +136,9 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               perfect_accuracy(run, series, thresholds),
               score_collapse(run, series, tolerance, thresholds),
               score_zero_throughout(run, series, thresholds, multiclass),
+              score_zero_few_epochs(run, series, thresholds, multiclass)
+              if not scores_meaningless else None,
+              perfect_training_accuracy(run, series, thresholds),
               mean_iou_one_class(run, series, thresholds, multiclass),
               *(at_baselines(run, series, baselines, tolerance, thresholds) if baselines
                 else ()),

@@ -50,6 +50,12 @@ from unetdiag.diag.checks.saturation.loss_size import LossJump, LossMagnitude
 from unetdiag.diag.checks.saturation.loss_sum import TotalBelowParts, TotalMultipleOfParts
 from unetdiag.diag.checks.saturation.low_dice import DiceBelowHalf
 from unetdiag.diag.checks.saturation.overlap import IouAboveDice
+from unetdiag.diag.checks.saturation.short_logs import (
+    PerfectTrainingAccuracy,
+    ScoreZeroFewEpochs,
+    perfect_training_accuracy_finding,
+    score_zero_few_epochs_finding,
+)
 from unetdiag.diag.checks.saturation.stability import UnstableValidation
 from unetdiag.diag.checks.saturation.words import TRAINING_RUN, SeriesSubject, finding
 from unetdiag.diag.core.findings import Finding
@@ -198,6 +204,8 @@ _WORDING = {
     UniformPredictionLoss: wording_series.uniform_prediction_finding,
     ScoreCollapse: wording_series.score_collapse_finding,
     ScoreZeroThroughout: wording_series.score_zero_throughout_finding,
+    ScoreZeroFewEpochs: score_zero_few_epochs_finding,
+    PerfectTrainingAccuracy: perfect_training_accuracy_finding,
     MeanIouOneClass: wording_series.mean_iou_one_class_finding,
     IdenticalAcrossRuns: identical_finding,
     BaselineFromOtherRun: baseline_from_other_run_finding,
