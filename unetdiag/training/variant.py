@@ -96,7 +96,8 @@ def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
             variant_dir, probe=(probe_x, probe_y), dice_config=config.dice,
             baselines=metric_baselines(val_baselines),
             stop_on_label_error=config.stop_on_label_error, source=f"train:{variant.name}",
-            threshold=config.metric_threshold, mask_policy=config.mask_policy)
+            threshold=config.metric_threshold, mask_policy=config.mask_policy,
+            augmented_inputs=config.augment)
     history = HistoryWriter(variant_dir)
     tensorboard = TensorBoardWriter(variant_dir / TENSORBOARD_DIRNAME, (probe_x, probe_y),
                                     files=tuple(val_files), threshold=config.metric_threshold,

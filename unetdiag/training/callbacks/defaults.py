@@ -23,14 +23,17 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
                          stop_on_label_error: bool = True,
                          source: str = "", *,
                          threshold: float = 0.5,
-                         mask_policy: MaskPolicy = DEFAULT_POLICY
+                         mask_policy: MaskPolicy = DEFAULT_POLICY,
+                         augmented_inputs: bool | None = None
                          ) -> list[keras.callbacks.Callback]:
     """The diagnostic callbacks ``unetdiag train`` uses, in the order they should run.
 
     Put them first in the callback list (before loggers). ``probe`` None leaves out the Dice
     monitor; ``threshold`` is where it counts a pixel as predicted foreground (the hard
     metrics' threshold); ``mask_policy`` is how the masks were decoded (the batch audit
-    words its advice and leaves out ignored pixels by it). Gather the findings afterwards with
+    words its advice and leaves out ignored pixels by it); ``augmented_inputs`` whether the
+    input pipeline augments the training images (the saturation monitor then knows the
+    training figures are training-mode ones). Gather the findings afterwards with
     ``[f for c in callbacks for f in c.findings]`` and check ``c.stop_reason`` to learn
     whether (and why) one stopped the run.
 
@@ -48,5 +51,6 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
     if probe is not None:
         callbacks.append(DiceStabilityMonitor(probe, dice_config, threshold=threshold,
                                               source=source))
-    callbacks.append(SaturationMonitor(baselines, source=source))
+    callbacks.append(SaturationMonitor(baselines, source=source,
+                                       augmented_inputs=augmented_inputs))
     return callbacks

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import keras
@@ -10,6 +10,41 @@ import keras
 from unetdiag.diag.checks.saturation import check_series
 from unetdiag.diag.core.findings import Finding
 from unetdiag.training.callbacks.base import DiagnosticCallback, EpochFindings
+
+
+def _sublayers(layer: keras.layers.Layer) -> Iterator[keras.layers.Layer]:
+    for sublayer in getattr(layer, "layers", ()):
+        yield sublayer
+        yield from _sublayers(sublayer)
+
+
+def training_mode_behaviours(model: keras.Model,
+                             augmented_inputs: bool | None = None) -> list[str] | None:
+    """What makes ``model``'s training figures training-mode ones, in the words
+    :func:`~unetdiag.diag.checks.saturation.check_series` takes (``train_mode``):
+    ``"BatchNormalization"`` layers, ``"dropout"`` (any ``*Dropout`` layer), and
+    ``"augmentation"`` (Keras's ``Random*`` preprocessing layers, or ``augmented_inputs``).
+    None when augmentation outside the model is not known and nothing in it is found.
+
+    >>> model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.RandomFlip(),
+    ...                           keras.layers.Conv2D(2, 3), keras.layers.BatchNormalization()])
+    >>> training_mode_behaviours(model, augmented_inputs=False)
+    ['BatchNormalization', 'augmentation']
+    """
+    found = set()
+    for layer in _sublayers(model):
+        name = type(layer).__name__
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found.add("BatchNormalization")
+        elif name.endswith("Dropout"):
+            found.add("dropout")
+        elif name.startswith("Random"):
+            found.add("augmentation")
+    if augmented_inputs:
+        found.add("augmentation")
+    if not found and augmented_inputs is None:
+        return None
+    return sorted(found)
 
 
 class SaturationMonitor(DiagnosticCallback):
@@ -33,6 +68,12 @@ class SaturationMonitor(DiagnosticCallback):
             ``{"val_dice": 0.9975}``), or None.
         tolerance: how close to a baseline counts as "at" it.
         source: written into the findings (and the run name given to the check).
+        augmented_inputs: whether the training inputs are augmented before they reach the
+            model (a tf.data pipeline's augmentation, which the model's layers cannot show);
+            None when not known. With the model's own layers (BatchNormalization, dropout,
+            Keras's ``Random*`` preprocessing layers) it tells the check which training
+            figures are measured in training mode, so a train/validation gap is not called
+            overfitting when the model's two modes explain it.
 
     >>> monitor = SaturationMonitor({"val_accuracy": 0.995}, source="demo")
     >>> monitor.history
@@ -40,10 +81,13 @@ class SaturationMonitor(DiagnosticCallback):
     """
 
     def __init__(self, baselines: Mapping[str, float] | None = None, *, tolerance: float = 1e-3,
-                 source: str = "") -> None:
+                 source: str = "", augmented_inputs: bool | None = None) -> None:
         super().__init__(source)
         self.baselines = dict(baselines) if baselines is not None else None
         self.tolerance = tolerance
+        self.augmented_inputs = augmented_inputs
+        #: What makes this model's training figures training-mode ones (set at train begin).
+        self._train_mode: list[str] | None = None
         self._log = EpochFindings(keep_resolved=False)
         #: How many values of each metric the Keras history held before this fit call.
         self._values_before_fit: dict[str, int] = {}
@@ -57,7 +101,7 @@ class SaturationMonitor(DiagnosticCallback):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "baselines": self.baselines,
-                "tolerance": self.tolerance}
+                "tolerance": self.tolerance, "augmented_inputs": self.augmented_inputs}
 
     @property
     def findings(self) -> list[Finding]:
@@ -76,6 +120,7 @@ class SaturationMonitor(DiagnosticCallback):
 
     def on_train_begin(self, logs: Mapping | None = None) -> None:
         self._log = EpochFindings(keep_resolved=False)
+        self._train_mode = training_mode_behaviours(self.model, self.augmented_inputs)
         self._values_before_fit = {key: len(values)
                                 for key, values in self._keras_history().history.items()}
         # the earlier epochs are judged as they were judged then, so each finding keeps the
@@ -99,7 +144,7 @@ class SaturationMonitor(DiagnosticCallback):
     def _judge(self, epochs: int, series: Mapping[str, Sequence[Any]]) -> None:
         """Check the first ``epochs`` epochs (``series``) and record it as epoch ``epochs``."""
         findings = check_series(self.source, numeric_series(series), self.baselines,
-                                tolerance=self.tolerance)
+                                tolerance=self.tolerance, train_mode=self._train_mode)
         self._log.record(epochs, [f if f.source else f.with_source(self.source)
                                   for f in findings])
 
