@@ -128,3 +128,16 @@ def test_a_run_at_another_runs_near_0_fit_says_the_fraction_is_approximate():
                  "b": {"val_accuracy": [0.77] * 3, "val_loss": [0.5, 0.4, 0.3]}}
     found = _only(check_across_runs(histories), "saturation.metric_at_baseline")
     assert "near 0 but not 0" in found.explanation and "at most 0.2302" in found.explanation
+
+
+def test_evaluates_headline_says_nearly_what_the_constant_scores_for_a_dice_near_0():
+    from unetdiag.diag.evaluation.findings import evaluation_headline
+
+    near = [f for f in check_series("model.keras", EVALUATED) if f.id.endswith("zeros_predictor")]
+    headline = evaluation_headline(near, context=None)
+    assert "its scores are nearly what that constant scores" in headline
+    assert "more than the model" in headline and "not the model" not in headline
+    exact = [f for f in check_series("model.keras", {"val_accuracy": [0.2329], "val_dice": [0.0]})
+             if f.id.endswith("zeros_predictor")]
+    assert "its scores are what that constant scores on these masks, so they measure the " \
+        "masks, not the model." in evaluation_headline(exact, context=None)
