@@ -223,8 +223,10 @@ def _classes(policy: MaskPolicy, values: list[int], scale: str,
     channel, as the decoder reads it)."""
     planes = {value: max(colour_rgb(value)) if colour else value for value in values}
     palette = scale == "palette"
-    threshold = resolve_threshold(np.array([min(planes.values()), max(planes.values())]),
-                                  scale, policy)
+    # the decoder's midpoint leaves the ignored values out of the scale; so does this
+    kept = [plane for value, plane in planes.items()
+            if value not in policy.ignore_values] or list(planes.values())
+    threshold = resolve_threshold(np.array([min(kept), max(kept)]), scale, policy)
     rule = ValueRule(policy, palette)
     return {value: rule.value_class(plane, threshold, policy.polarity)
             for value, plane in planes.items()}
@@ -316,6 +318,7 @@ def _several_classes(background: int | None, objects: tuple[int, ...]) -> bool:
 def _proposal(palette: bool, background: int | None, void: int | None,
               objects: tuple[int, ...], unlabelled: tuple[int, ...] = (),
               nodata: tuple[int, ...] = ()) -> MaskPolicy | None:
+    # ``nodata`` here holds every value to keep ignored (declared no-data, the user's)
     ignore = tuple(sorted({*unlabelled, *nodata, *(() if void is None else (void,))}))
     if palette and background == 0:
         # the palette rule already makes every index but 0 and the void foreground
@@ -380,23 +383,29 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     band = _separating_value(per_value, separating, masks)
     palette_void = VOID_INDEX if palette and VOID_INDEX in per_value else None
     nodata = _declared_nodata(tally, indices)
+    # values the user ignores stay ignored: no background, object or void of the proposal
+    ignored = {value for value in per_value if value in policy.ignore_values}
     # a tag declaring the background value (nodata=0 on 0/1 rasters, a careless default) is
     # not followed: ignoring it would leave nothing to learn against
+    if band in ignored:
+        band = None  # the user named it: ignored, whatever its shape
     whole = {value: entry for value, entry in per_value.items()
-             if value not in (band, palette_void)}
-    border = _border_totals(tally, indices)
+             if value not in (band, palette_void) and value not in ignored}
+    border = {value: count for value, count in _border_totals(tally, indices).items()
+              if value not in ignored}
     if nodata and _background(whole, masks, border) in nodata:
         nodata = ()
     if band in nodata:
         band = None  # the file names it: no-data, not a border band
     others = {value: entry for value, entry in per_value.items()
-              if value not in (band, palette_void) and value not in nodata}
+              if value not in (band, palette_void) and value not in nodata
+              and value not in ignored}
     background = _background(others, masks, border)
     if nodata and not any(value != background for value in others):
         # no object but the declared no-data: the tag is not followed
         nodata = ()
         others = {value: entry for value, entry in per_value.items()
-                  if value not in (band, palette_void)}
+                  if value not in (band, palette_void) and value not in ignored}
         background = _background(others, masks)
     # a negative label is no class: "unlabelled" by convention (-1 of weak labels,
     # PyTorch's ignore_index); proposed as ignored beside any void
@@ -416,7 +425,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     void = band if band is not None and ring is None else palette_void
     readings: tuple[MaskPolicy, ...] = ()
     if ring is not None and not colour and not _several_classes(background, objects):
-        ignore = tuple(sorted({*unlabelled, *nodata}))
+        ignore = tuple(sorted({*unlabelled, *nodata, *ignored}))
         readings = tuple(MaskPolicy(foreground_values=values, ignore_values=ignore)
                          for values in (tuple(sorted((*objects, ring))), objects))
     elif ring is not None:
@@ -427,7 +436,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         objects = tuple(sorted((*objects, frame)))  # no reading of its own to offer
         frame = None
     if frame is not None:  # no-data (ignored) or an object cut by the edge: the user knows
-        base = tuple(sorted({*unlabelled, *nodata,
+        base = tuple(sorted({*unlabelled, *nodata, *ignored,
                              *(() if void is None else (void,))}))
         readings = (MaskPolicy(foreground_values=objects,
                                ignore_values=tuple(sorted({*base, frame}))),
@@ -441,7 +450,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         proposal = _colour_proposal(list(per_value), objects)
     else:
         proposal = None if readings else _proposal(palette, background, void, objects,
-                                                   unlabelled, nodata)
+                                                   unlabelled, (*nodata, *sorted(ignored)))
     values = sorted(per_value)
     in_force = _classes(policy, values, scale, colour)
     proposed = (_classes(proposal, values, scale, colour) if proposal is not None

