@@ -102,3 +102,34 @@ def test_a_proposal_keeps_the_users_ignore_values_and_never_makes_them_objects(t
     label_map = by_id(report)["mask.label_map"]
     assert label_map.evidence["proposed_flags"] == "--foreground-values 3 --ignore-values 255"
     assert "--foreground-values 3 --ignore-values 255" in report.headline
+
+
+# ------------------------------------------- A3. one object stored with two values (VisA)
+
+
+def half_rescaled(count: int = 12) -> tuple[list[np.ndarray], float]:
+    """One defect per mask, stored as 255 in the first half and as its raw id 3 in the
+    other (a partly run prepare script); the true defect share."""
+    rng = np.random.default_rng(7)
+    masks, objects = [], 0
+    for number in range(count):
+        shape = disc(rng)
+        masks.append((shape * (255 if number < count // 2 else 3)).astype(np.uint8))
+        objects += int(shape.sum())
+    return masks, objects / (count * SIDE * SIDE)
+
+
+def test_the_proposal_names_the_object_value_of_every_mask_not_only_the_label_maps(tmp_path):
+    masks, share = half_rescaled()
+    images, mask_dir = write(tmp_path, masks)
+    for policy in (DEFAULT_POLICY, MaskPolicy(foreground_values=(3,))):
+        report = audit(images, mask_dir, policy)
+        label_map = by_id(report)["mask.label_map"]
+        assert label_map.evidence["proposed_flags"] == "--foreground-values 3,255"
+        assert label_map.evidence["kept_masks"] == 6
+        assert "pass --foreground-values 3,255" in report.headline
+    followed = audit(images, mask_dir, MaskPolicy(foreground_values=(3, 255)))
+    assert abs(by_id(followed)["imbalance.summary"].evidence["foreground_fraction"]
+               - share) < 1e-9
+    assert "mask.label_map" not in by_id(followed) or by_id(followed)[
+        "mask.label_map"].evidence["proposed_flags"] is None

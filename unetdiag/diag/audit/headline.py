@@ -123,6 +123,9 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
     evidence = finding.evidence
     kind = "colour-coded label maps" if evidence.get("colour") else "label maps"
     sentence = f"Masks are {kind} holding {evidence['values_text']}"
+    if evidence.get("kept_text"):
+        sentence = (f"{evidence['label_map_masks']} of {evidence['masks_read']} masks are "
+                    f"{kind} holding {evidence['values_text']}, and {evidence['kept_text']}")
     if evidence.get("nodata_text"):
         sentence += f", {evidence['nodata_text']}"
     if evidence.get("proposed_flags"):

@@ -124,6 +124,29 @@ def _nodata_sentence(verdict: LabelVerdict) -> str:
     return "".join(parts)
 
 
+def kept_clause(verdict: LabelVerdict) -> str:
+    """``"10 other masks hold 0 and 255, 255 their object"`` ("" when there are none)."""
+    if not verdict.kept:
+        return ""
+    names = join_names([str(value) for value in verdict.kept])
+    return (f"{plural(verdict.kept_masks, 'other mask')} "
+            f"{verb(verdict.kept_masks, 'holds', 'hold')} two values with {names} as "
+            f"{verb(verdict.kept_masks, 'its', 'their')} object")
+
+
+def _kept_sentence(verdict: LabelVerdict) -> str:
+    """Why the proposal names values no label map holds."""
+    if not verdict.kept:
+        return ""
+    names = join_names([str(value) for value in verdict.kept])
+    return (f" {capitalised(kept_clause(verdict))} under the policy in force (it reads "
+            "them as two classes, so they are no label maps): consistent with one object "
+            f"stored with {plural(len(verdict.kept) + len(verdict.objects), 'value')} "
+            "(a set partly rescaled, as VisA's masks before and after its prepare "
+            "script: class ids or 0/255). A policy naming only the label maps' values "
+            f"would empty those masks; the proposal names {names} too.")
+
+
 def _ring_sentence(verdict: LabelVerdict) -> str:
     """Why the value between the objects and the background is a region, not a void band."""
     ring = verdict.ring
@@ -332,6 +355,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
                                           f"{plural(verdict.masks, 'mask')}"
                                           if verdict.masks < int(tally.columns["mask_read"].sum())
                                           else "")))
+    explanation += _kept_sentence(verdict)
     proposal = verdict.proposal
     every_object_in_force = verdict.numbered_objects_possible and all(
         entry.in_force == ("background" if entry.value == 0 else "foreground")
@@ -382,7 +406,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
          "nodata_text": nodata_clause(verdict) or None,
          "numbered_objects_choice": numbered_objects_choice(policy)
          if verdict.numbered_objects_possible and undecided else None,
-         "readings_choice": _readings_choice(verdict) if undecided else None},
+         "readings_choice": _readings_choice(verdict) if undecided else None,
+         "kept_text": kept_clause(verdict) or None},
         listed_names(tally.mask_paths, verdict.indices))
 
 

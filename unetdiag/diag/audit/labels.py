@@ -149,6 +149,9 @@ class LabelVerdict:
             in every mask holding it (no-data outside a footprint, or an object cut by the
             edge); the two ``readings`` are then "ignored" and "object" (None: no such value).
         border: pixels per value on the label maps' outer rings, summed.
+        kept: the object values of the other masks (two levels the policy in force splits,
+            as VisA's 0/255 beside its raw 0/3), added to the proposal so that it reads them
+            too; ``kept_masks`` such masks.
     """
 
     indices: np.ndarray
@@ -174,6 +177,8 @@ class LabelVerdict:
     image_nodata: tuple[float, ...] = ()
     frame: int | None = None
     border: dict[int, int] = field(default_factory=dict)
+    kept: tuple[int, ...] = ()
+    kept_masks: int = 0
 
     @property
     def masks(self) -> int:
@@ -214,7 +219,8 @@ class LabelVerdict:
                 "frame": self.frame,
                 "border_pixels": {str(key): count for key, count
                                   in sorted(self.border.items())[:LISTED_LABEL_VALUES]},
-                "image_nodata": [float(value) for value in self.image_nodata]}
+                "image_nodata": [float(value) for value in self.image_nodata],
+                "kept_values": list(self.kept), "kept_masks": self.kept_masks}
 
 
 def _classes(policy: MaskPolicy, values: list[int], scale: str,
@@ -361,6 +367,33 @@ def _nodata_image(tally: AuditTally, indices: np.ndarray
     return float(shares[measured].min()), tuple(sorted({float(v) for v in values.tolist()}))
 
 
+def _two_level_objects(tally: AuditTally, labels: np.ndarray, policy: MaskPolicy
+                       ) -> tuple[set[int], int]:
+    """The object values of the read masks that are no label maps but hold two levels the
+    policy in force splits (the value of each holding its decoded foreground), and how
+    many such masks there are."""
+    others = np.flatnonzero(tally["mask_read"] & ~tally.mask_is_picture())
+    values: set[int] = set()
+    masks = 0
+    for index in np.setdiff1d(others, labels).tolist():
+        counts = {value: count for value, count in tally.label_counts.get(index, {}).items()
+                  if value not in policy.ignore_values}
+        foreground = int(tally["foreground"][index])
+        held = [value for value, count in counts.items() if count == foreground]
+        if len(counts) == 2 and foreground > 0 and len(held) == 1:
+            values.add(held[0])
+            masks += 1
+    return values, masks
+
+
+def _with_kept(reading: MaskPolicy | None, kept: tuple[int, ...]) -> MaskPolicy | None:
+    """``reading`` naming the other masks' object values too (it is by values)."""
+    if reading is None or not kept or not reading.foreground_values:
+        return reading
+    return MaskPolicy(foreground_values=tuple(sorted({*reading.foreground_values, *kept})),
+                      ignore_values=reading.ignore_values)
+
+
 def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | None:
     """The :class:`LabelVerdict` of the dataset's label-map masks; None when it has none."""
     read = tally["mask_read"]
@@ -452,6 +485,18 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         proposal = None if readings else _proposal(palette, background, void, objects,
                                                    unlabelled, (*nodata, *sorted(ignored)))
     values = sorted(per_value)
+    # a proposal by values read only from these masks would empty the others (VisA: 0/3 raw
+    # beside 0/255 rescaled): their object values join it, unless a label map holds them
+    kept: tuple[int, ...] = ()
+    kept_masks = 0
+    if not colour:
+        two_level, kept_masks = _two_level_objects(tally, indices, policy)
+        kept = tuple(sorted(two_level - set(per_value)))
+        if kept:
+            proposal = _with_kept(proposal, kept)
+            readings = tuple(_with_kept(reading, kept) for reading in readings)
+        else:
+            kept, kept_masks = (), 0
     in_force = _classes(policy, values, scale, colour)
     proposed = (_classes(proposal, values, scale, colour) if proposal is not None
                 else in_force)
@@ -480,7 +525,9 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         colormap=None if colormap is None else colormap[0],
         colormap_zero=None if colormap is None else values[colormap[1]],
         in_force_as_proposed=as_proposed, nodata=nodata, nodata_image_share=nodata_share,
-        image_nodata=image_nodata, frame=frame, border=border)
+        image_nodata=image_nodata, frame=frame, border=border,
+        kept=kept if (proposal is not None or readings) else (),
+        kept_masks=kept_masks if (proposal is not None or readings) else 0)
 
 
 def counts_under(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy

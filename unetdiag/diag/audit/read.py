@@ -207,7 +207,8 @@ class ChunkRecord:
             (:mod:`~unetdiag.diag.audit.linesketch`; ``EMPTY`` when unread).
         encodings: each pair's :class:`EncodingKey` (None when its mask was not read).
         encoding_values: the values seen for each key, over the chunk's masks.
-        label_counts: pixels per stored value of each label-map mask, by pair index.
+        label_counts: pixels per stored value of each label-map mask, by pair index (and of
+            each lossless integer mask of one or two values).
         label_border: the same on the mask's outer ring (:mod:`~unetdiag.diag.audit.borders`).
         nodata: :data:`~.nodata.NODATA_COLUMNS` of pairs whose files declare no-data, by index.
         unreadable: ``(index, role, reason)`` of every file that could not be used; role is
@@ -374,6 +375,16 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
     elif encoding.distinct_values == 1 and plane.dtype.kind in "ui":
         # one value: what any value policy makes of it is known from that value alone
         record.label_counts[int(columns["index"][row])] = {int(encoding.min_value): pixels}
+    elif (encoding.distinct_values == 2 and plane.dtype.kind in "ui" and not encoding.lossy
+          and not encoding.is_colour):
+        # two levels the policy splits: kept so that a value policy proposed for the label
+        # maps beside them is known to read them too (VisA's 0/3 beside 0/255)
+        counts = inspected.value_counts
+        if counts is None:
+            values, count = np.unique(plane, return_counts=True)
+            counts = dict(zip(values.tolist(), count.tolist(), strict=True))
+        record.label_counts[int(columns["index"][row])] = {int(value): int(count)
+                                                            for value, count in counts.items()}
     columns["lossy"][row] = encoding.lossy
     columns["foreground"][row] = foreground
     columns["foreground_at_zero"][row] = inspected.foreground_count(0.0) / pixels

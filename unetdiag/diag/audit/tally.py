@@ -108,7 +108,8 @@ class AuditTally:
         encoding_ids: per pair, its position in ``encodings`` (-1: mask not read).
         encodings: the distinct mask encodings, in order of first appearance.
         encoding_values: the values the masks of each encoding hold.
-        label_counts: pixels per stored value of each label-map mask, by pair index.
+        label_counts: pixels per stored value of each label-map mask, by pair index (and of
+            each lossless integer mask of one or two values).
         label_border: the same on each label-map mask's outer ring.
         unreadable: every file that could not be used.
     """
