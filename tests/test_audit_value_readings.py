@@ -133,3 +133,40 @@ def test_the_proposal_names_the_object_value_of_every_mask_not_only_the_label_ma
                - share) < 1e-9
     assert "mask.label_map" not in by_id(followed) or by_id(followed)[
         "mask.label_map"].evidence["proposed_flags"] is None
+
+
+# ------------------------------ A4. no threshold warning where the value policy reads exactly
+
+
+def scribbles(count: int = 10) -> list[np.ndarray]:
+    """0 unlabelled, 1 a 3-px object stroke inside a disc, 2 a 3-px background stroke."""
+    rng = np.random.default_rng(11)
+    masks = []
+    for _ in range(count):
+        shape = disc(rng)
+        mask = np.zeros((SIDE, SIDE), np.uint8)
+        rows, cols = np.nonzero(shape)
+        row = int(np.median(rows))
+        mask[row - 1:row + 2, cols.min() + 1:cols.max()] = 1
+        mask[2:5, 4:SIDE - 4] = 2
+        mask[(mask == 1) & ~shape] = 0
+        masks.append(mask)
+    return masks
+
+
+def test_masks_read_exactly_by_a_value_policy_get_no_intermediate_values_warning(tmp_path):
+    masks, _ = half_rescaled()
+    images, mask_dir = write(tmp_path / "visa", masks)
+    report = audit(images, mask_dir, MaskPolicy(foreground_values=(3, 255)))
+    sensitive = by_id(report).get("mask.threshold_sensitive")
+    assert sensitive is None or sensitive.severity.value == "info"
+    assert "intermediate values" not in report.headline + " ".join(
+        finding.explanation for finding in report.findings)
+    images, mask_dir = write(tmp_path / "scribble", scribbles())
+    report = audit(images, mask_dir, MaskPolicy(foreground_values=(1,), ignore_values=(0,)))
+    found = by_id(report)
+    assert "mask.non_binary" not in found
+    assert found.get("mask.threshold_sensitive") is None or found[
+        "mask.threshold_sensitive"].severity.value == "info"
+    said = " ".join(finding.explanation for finding in report.findings)
+    assert "soft labels" not in said and "intermediate values" not in said

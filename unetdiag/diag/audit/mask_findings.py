@@ -335,8 +335,9 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
     pictures = tally.mask_is_picture()  # a photograph's values: its own finding
     # NaN or infinite values lie on no scale: mask.non_finite names them, not this finding
     finite_between = columns["nonbinary"] * columns["pixels"] - columns["mask_nonfinite"] > 0.5
+    exact = read_exactly(tally, policy)
     nonbinary = ((columns["nonbinary"] > 0) & columns["mask_read"] & ~columns["label_map"]
-                 & ~two_levels & ~pictures & finite_between)
+                 & ~two_levels & ~pictures & finite_between & ~exact)
     if nonbinary.any():
         count, listed = tally.select(nonbinary, columns["nonbinary"])
         nonbinary_pixels = columns["nonbinary"] * columns["pixels"]
@@ -407,6 +408,26 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
     return findings
 
 
+#: Under a value policy, a lossless integer mask of at most this many values is read exactly:
+#: no value lies "between" classes (scribbles 0/1/2, VisA 0/3 beside 0/255). Interpolation or
+#: anti-aliasing leaves more levels than this along every edge.
+MAX_VALUES_READ_EXACTLY = 4
+
+
+def read_exactly(tally: AuditTally, policy: MaskPolicy) -> np.ndarray:
+    """Per pair: the value policy in force reads the mask by its few whole values, with no
+    threshold (False for every mask under a threshold policy)."""
+    columns = tally.columns
+    if not policy.by_values:
+        return np.zeros(columns["mask_read"].shape, dtype=bool)
+    integer = np.array([number >= 0 and tally.encodings[number].dtype.startswith(("uint", "int"))
+                        for number in tally.encoding_ids.tolist()], dtype=bool)
+    colour = np.array([number >= 0 and tally.encodings[number].is_colour
+                       for number in tally.encoding_ids.tolist()], dtype=bool)
+    return (columns["mask_read"] & ~columns["lossy"] & integer & ~colour
+            & (columns["distinct_values"] <= MAX_VALUES_READ_EXACTLY))
+
+
 def _all_palette(tally: AuditTally, chosen: np.ndarray) -> bool:
     """Every chosen mask is stored as palette labels."""
     ids = tally.encoding_ids[chosen]
@@ -459,6 +480,18 @@ def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
     between the two values in force already reads apart."""
     key = tally.encodings[tally.encoding_ids[worst]]
     stored = tally.encoding_values.get(key)
+    two_values = (np.all(tally["distinct_values"][sensitive] == 2) and stored is not None
+                  and len(stored.values) == 2)
+    if not two_values and bool(np.all(read_exactly(tally, policy)[sensitive])):
+        held = sorted(tally.label_counts.get(worst, {})) or (
+            stored.values if stored is not None and stored.complete else [])
+        listed = f" ({join_names([f'{value:g}' for value in held])} in the worst)" if held else ""
+        return (f"Each of them holds a few whole values{listed}, stored losslessly, and the "
+                "value policy in force reads them exactly, with no threshold: only other "
+                "tools' rules (`> 0`, the midpoint) read them differently.",
+                "Nothing to fix for unetdiag, which reads them by the values named; pass the "
+                "same options to train. Tools that binarise with `> 0` or at the midpoint "
+                "need the masks saved again as 0/255 (or 0/1) grey.", True)
     if not (np.all(tally["distinct_values"][sensitive] == 2) and stored is not None
             and len(stored.values) == 2):
         return ("Such masks hold intermediate values (compression, interpolation, soft labels, "
