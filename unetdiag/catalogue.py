@@ -114,8 +114,12 @@ def _dataset_args(layout: DatasetLayout) -> list[str]:
     return args
 
 
-def _invoke(run: Run, layout: DatasetLayout, workdir: Path) -> tuple[int, dict, str]:
-    """Run one command; return (exit status, report dict or {}, stderr)."""
+def _invoke(run: Run, layout: DatasetLayout, workdir: Path, position: int = 0
+            ) -> tuple[int, dict, str]:
+    """Run one command (the case's ``position``-th run: each train run gets its own run
+    directory, so a later one never reads an earlier one's report); return (exit status,
+    report dict or {}, stderr)."""
+    run_name = f"case-{position}"
     command = [sys.executable, "-m", "unetdiag", run.command, *_dataset_args(layout)]
     if run.command == "explain-log":
         log = workdir / "train.log"
@@ -126,7 +130,7 @@ def _invoke(run: Run, layout: DatasetLayout, workdir: Path) -> tuple[int, dict, 
         command += ["--json", *run.args]
     elif run.command == "train":
         command += [*TRAIN_DEFAULTS, *run.args, "--out", str(workdir / "runs"),
-                    "--run-name", "case"]
+                    "--run-name", run_name]
     else:
         raise ValueError(f"unknown command {run.command!r}")
     result = subprocess.run(command, capture_output=True, text=True, cwd=workdir,
@@ -134,7 +138,7 @@ def _invoke(run: Run, layout: DatasetLayout, workdir: Path) -> tuple[int, dict, 
     if run.command in ("audit-data", "explain-log"):
         text = result.stdout
     else:
-        report_path = workdir / "runs" / "case" / "report.json"
+        report_path = workdir / "runs" / run_name / "report.json"
         text = report_path.read_text() if report_path.exists() else ""
     try:
         report = json.loads(text) if text.strip() else {}
@@ -177,8 +181,8 @@ def run_case(case: Case) -> list[RunOutcome]:
         workdir = Path(temporary)
         layout = build_case(workdir / "data", case.spec, [dict(c) for c in case.corruptions])
         outcomes = []
-        for run in case.runs:
-            status, report, stderr = _invoke(run, layout, workdir)
+        for position, run in enumerate(case.runs):
+            status, report, stderr = _invoke(run, layout, workdir, position)
             outcomes.append(judge(run, status, report, stderr, case.name))
         return outcomes
 
