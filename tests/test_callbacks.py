@@ -518,6 +518,10 @@ def test_training_mode_behaviours_are_read_from_the_layers_and_the_input_pipelin
     nested = keras.Sequential([keras.Input((8, 8, 1)), inner, keras.layers.SpatialDropout2D(0.1),
                                keras.layers.BatchNormalization()])
     assert training_mode_behaviours(nested) == ["BatchNormalization", "dropout"]
+    frozen = keras.layers.BatchNormalization()
+    frozen.trainable = False  # fine-tuning with a frozen encoder: same outputs in both modes
+    encoder = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3), frozen])
+    assert training_mode_behaviours(encoder, augmented_inputs=False) == []
 
 
 def test_saturation_monitor_words_a_train_validation_gap_by_the_models_batch_norm():

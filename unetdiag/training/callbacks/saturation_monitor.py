@@ -22,7 +22,7 @@ def training_mode_behaviours(model: keras.Model,
                              augmented_inputs: bool | None = None) -> list[str] | None:
     """What makes ``model``'s training figures training-mode ones, in the words
     :func:`~unetdiag.diag.checks.saturation.check_series` takes (``train_mode``):
-    ``"BatchNormalization"`` layers, ``"dropout"`` (any ``*Dropout`` layer), and
+    ``"BatchNormalization"`` layers that are not frozen, ``"dropout"`` (any ``*Dropout`` layer), and
     ``"augmentation"`` (Keras's ``Random*`` preprocessing layers, or ``augmented_inputs``).
     None when augmentation outside the model is not known and nothing in it is found.
 
@@ -35,7 +35,10 @@ def training_mode_behaviours(model: keras.Model,
     for layer in _sublayers(model):
         name = type(layer).__name__
         if isinstance(layer, keras.layers.BatchNormalization):
-            found.add("BatchNormalization")
+            # a frozen one (trainable=False) normalises with its moving statistics in
+            # training too (Keras 3): both modes give the same outputs
+            if layer.trainable:
+                found.add("BatchNormalization")
         elif name.endswith("Dropout"):
             found.add("dropout")
         elif name.startswith("Random"):
