@@ -6,6 +6,7 @@ store (:mod:`unetdiag.diag.synth.corruptions`) and those that change how a datas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,14 @@ import numpy as np
 from PIL import Image
 
 from unetdiag.diag.data.decoding import decode_mask
-from unetdiag.diag.synth.generator import MASK_BACKGROUND, MASK_FOREGROUND, SynthSpec, pair_names
+from unetdiag.diag.synth.generator import (
+    MASK_BACKGROUND,
+    MASK_FOREGROUND,
+    SynthSpec,
+    pair_names,
+    png_bytes,
+)
+from unetdiag.fsutil import atomic_write_bytes
 
 
 @dataclass
@@ -93,3 +101,13 @@ def read_grey(path: Path) -> np.ndarray:
 def as_255(foreground: np.ndarray) -> np.ndarray:
     """A boolean mask as the 8-bit values masks are stored with (0 and 255)."""
     return np.where(foreground, MASK_FOREGROUND, MASK_BACKGROUND).astype(np.uint8)
+
+
+def rewrite_masks(case: CaseFiles, indices: list[int],
+                  change: Callable[[np.ndarray], np.ndarray]) -> list[Path]:
+    """Rewrite the masks at ``indices`` as 8-bit PNGs (0/255) of ``change(foreground)``;
+    return their paths."""
+    for index in indices:
+        path = case.masks[index]
+        atomic_write_bytes(path, png_bytes(Image.fromarray(as_255(change(read_mask(path))))))
+    return [case.masks[index] for index in indices]

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from unetdiag.diag.data.orientation import EXIF_ORIENTATION_TAG
-from unetdiag.diag.synth.case import CaseFiles, as_255, read_grey, read_mask
+from unetdiag.diag.synth.case import CaseFiles, as_255, read_grey, read_mask, rewrite_masks
 from unetdiag.diag.synth.generator import png_bytes
 from unetdiag.fsutil import atomic_write_bytes
 
@@ -42,14 +42,6 @@ def shift_plane(plane: np.ndarray, down: int, right: int) -> np.ndarray:
     return moved
 
 
-def _rewrite(case: CaseFiles, indices: list[int],
-             change: Callable[[np.ndarray], np.ndarray]) -> list[Path]:
-    for index in indices:
-        path = case.masks[index]
-        atomic_write_bytes(path, png_bytes(Image.fromarray(as_255(change(read_mask(path))))))
-    return [case.masks[index] for index in indices]
-
-
 def shifted_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
                   count: int | None = None, down: int = 6, right: int = 6) -> list[Path]:
     """Masks moved ``down`` and ``right`` pixels against their images (8-bit PNG, 0/255).
@@ -59,7 +51,7 @@ def shifted_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1
     the images do not show them, and Dice is capped by each object's overlap with its shifted
     self.
     """
-    return _rewrite(case, case.pair_indices(rng, fraction, count),
+    return rewrite_masks(case, case.pair_indices(rng, fraction, count),
                     lambda foreground: shift_plane(foreground, down, right))
 
 
@@ -73,7 +65,7 @@ def flipped_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1
     """
     if axis not in ("vertical", "horizontal"):
         raise ValueError(f"axis must be 'vertical' or 'horizontal', not {axis!r}")
-    return _rewrite(case, case.pair_indices(rng, fraction, count),
+    return rewrite_masks(case, case.pair_indices(rng, fraction, count),
                     lambda foreground: np.flip(foreground, 0 if axis == "vertical" else 1))
 
 

@@ -14,22 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from scipy import ndimage
 
-from unetdiag.diag.synth.case import CaseFiles, as_255, read_mask
-from unetdiag.diag.synth.generator import png_bytes
-from unetdiag.fsutil import atomic_write_bytes
+from unetdiag.diag.synth.case import CaseFiles, rewrite_masks
 
 _EIGHT = np.ones((3, 3), dtype=bool)
-
-
-def _rewrite(case: CaseFiles, indices: list[int],
-             change: Callable[[np.ndarray], np.ndarray]) -> list[Path]:
-    for index in indices:
-        path = case.masks[index]
-        atomic_write_bytes(path, png_bytes(Image.fromarray(as_255(change(read_mask(path))))))
-    return [case.masks[index] for index in indices]
 
 
 def outline_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
@@ -42,7 +31,7 @@ def outline_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1
     """
     if width < 1:
         raise ValueError(f"width must be >= 1, not {width}")
-    return _rewrite(case, case.pair_indices(rng, fraction, count),
+    return rewrite_masks(case, case.pair_indices(rng, fraction, count),
                     lambda foreground: foreground & ~ndimage.binary_erosion(
                         foreground, iterations=width))
 
@@ -65,7 +54,7 @@ def point_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0
             out[row - 1:row + 2, column - 1:column + 2] = True
         return out
 
-    return _rewrite(case, case.pair_indices(rng, fraction, count), marks)
+    return rewrite_masks(case, case.pair_indices(rng, fraction, count), marks)
 
 
 #: The corruptions of this module, by name.
