@@ -524,8 +524,8 @@ def _dice_below_half(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
         where = f" in {item.evidence['run']}" if len(runs) > 1 else ""
         best = join_names([f"{name} at most {metrics[name]['best']:.4f}" for name in names])
         sentences.append(f" The Dice never reached {item.evidence['ceiling']:g}{where}, in "
-                         f"training or validation ({best}): the training batches score as "
-                         "low, so this is no overfitting; consistent with a model that has "
+                         f"training or validation ({best}): the training batches score low "
+                         "too, so overfitting alone does not explain it; consistent with a model that has "
                          "not learnt to find the foreground, or with a Dice averaged so "
                          "that it stays low.")
     return "".join(sentences)
