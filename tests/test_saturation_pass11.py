@@ -37,7 +37,7 @@ def test_a_dice_at_zero_at_a_late_only_epoch_is_a_warning_and_the_headline():
     assert zero.evidence["metrics"]["Dec_GT_Output_dice_coefficient"]["epochs"] == [90]
     assert "not one true positive pixel" in zero.explanation
     assert "no start" in zero.explanation and "common start" not in zero.explanation
-    assert "Dec_GT_Output_dice_coefficient is 0.0000 at epoch 90" in report.headline
+    assert "Dec_GT_Output_dice_coefficient is 0 at epoch 90" in report.headline
     assert "Nothing in" not in report.headline
 
 
@@ -49,7 +49,7 @@ def test_a_dice_at_zero_at_epoch_one_is_info_and_called_a_common_start():
     assert "common start" in zero.explanation
     # the validation figure is not a running mean of an unfinished epoch
     assert "seen so far" not in zero.explanation
-    assert "val_Dec_GT_Output_dice_coefficient is 0.0000 at epoch 1" in report.headline
+    assert "val_Dec_GT_Output_dice_coefficient is 0 at epoch 1" in report.headline
 
 
 def test_a_dice_near_zero_is_almost_no_true_positive_and_three_epochs_are_another_finding():
@@ -115,3 +115,15 @@ def test_a_log_ending_on_a_bare_header_says_so():
     [run] = parse_console("Epoch 1/5\n8/8 - 1s - loss: 0.5\nEpoch 2/5\n")
     [note] = [n for n in run.notes if "Epoch 2/5" in n]
     assert "counter starts again" not in note and run.epoch_numbers == [1]
+
+
+def test_a_score_keras_printed_in_e_notation_is_quoted_as_logged_not_as_0_0000():
+    """Keras prints values under 1e-3 as 4.1000e-05, never 0.0000: the finding quotes the
+    value, and a Dice above 0 is no "no true positive" (review 3)."""
+    report = _report({"loss": [0.60, 0.59], "dice": [3.2e-05, 2.5e-05],
+                      "val_loss": [0.61, 0.60], "val_dice": [4.1e-05, 3.0e-05]}, [1, 2])
+    [near] = _found(report.findings, "saturation.score_zero_few_epochs")
+    assert "val_dice is at most 4.1e-05 at epochs 1-2" in near.title
+    assert "0.0000" not in near.title + near.explanation + report.headline
+    assert "almost no true positive yet" in report.headline
+    assert "no true positive yet" not in report.headline.replace("almost no true positive yet", "")

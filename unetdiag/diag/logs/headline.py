@@ -60,7 +60,7 @@ from unetdiag.diag.checks.saturation.words import (
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.logs.model import RunLog
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
-from unetdiag.diag.wording.text import capitalised, join_names, percent, verb
+from unetdiag.diag.wording.text import capitalised, join_names, near_zero, percent, verb
 
 #: Said after the label-scale sentences: the one fix for masks stored as 0/255.
 LABEL_SCALE_FIX = ("Map the masks to {0, 1} (divide 0/255 masks by 255 or threshold them) "
@@ -231,7 +231,8 @@ def _zero_throughout(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
         name = validation_first(metrics)
         exact = exact and metrics[name]["value"] == 0
         epochs = metrics[name]["epochs"]
-        parts.append(f"in {finding.evidence['run']}, {name} is 0.0000 " + (
+        parts.append(f"in {finding.evidence['run']}, {name} is "
+                     f"{near_zero(metrics[name]['value'])} " + (
             f"at every one of the {epochs} epochs" if isinstance(epochs, int) else
             f"at epoch{'s' if len(epochs) > 1 else ''} {epoch_span(epochs)}, "
             f"the only one{'s' if len(epochs) > 1 else ''} logged"))
@@ -239,7 +240,7 @@ def _zero_throughout(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
         return None
     return (capitalised("; ".join(parts)) + (
         ": not one true positive pixel in any epoch logged " if exact else
-        ": almost no true positive pixels in any epoch logged (0.0000 to four decimals, not 0) ")
+        ": almost no true positive pixels in any epoch logged (near 0, not 0) ")
         + "(consistent with masks empty as the model reads them, or a model that predicts "
             "no foreground).")
 
@@ -525,7 +526,8 @@ def _dice_below_half(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
         best = join_names([f"{name} at most {metrics[name]['best']:.4f}" for name in names])
         sentences.append(f" The Dice never reached {item.evidence['ceiling']:g}{where}, in "
                          f"training or validation ({best}): the training batches score low "
-                         "too, so overfitting alone does not explain it; consistent with a model that has "
+                         "too, so overfitting alone does not explain it; consistent with a "
+                         "model that has "
                          "not learnt to find the foreground, or with a Dice averaged so "
                          "that it stays low.")
     return "".join(sentences)

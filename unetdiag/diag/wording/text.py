@@ -36,6 +36,16 @@ def percent(fraction: float) -> str:
     return f"{100 * fraction:.3g} %"
 
 
+def near_zero(value: float) -> str:
+    """A score at or near 0 as the log holds it: ``"0"``, or ``"at most 4.1e-05"`` (Keras prints
+    values under 1e-3 in e-notation, never as 0.0000).
+
+    >>> near_zero(0.0), near_zero(4.1e-05)
+    ('0', 'at most 4.1e-05')
+    """
+    return "0" if value == 0 else f"at most {value:.2g}"
+
+
 def capitalised(sentence: str) -> str:
     """The sentence with its first letter in upper case (the rest untouched)."""
     return sentence[:1].upper() + sentence[1:]

@@ -4,7 +4,8 @@ typed evidence (the sentences are in :mod:`.wording_fit`).
 A Dice of 0.5 means the predicted and the true foreground share half their combined size
 (``2 |P & T| / (|P| + |T|)``). A run whose Dice never reaches it, on the training batches
 as on the validation set, scores low even on the batches it learns from (as measured in
-training mode): overfitting alone does not explain it. The log alone cannot say why, so the finding is info and names the readings
+training mode): overfitting alone does not explain it. The log alone cannot say why, so
+the finding is info and names the readings
 (too few epochs, a learning rate or a loss that keeps the model from the foreground, masks
 that do not line up with their images, a Dice averaged so that it stays low, structures
 small enough that 0.5 is hard to reach). It needs every logged Dice value of both phases in

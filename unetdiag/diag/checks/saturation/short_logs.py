@@ -31,7 +31,7 @@ from unetdiag.diag.checks.saturation.metrics import (
 from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
 from unetdiag.diag.checks.saturation.words import epoch_span, finding
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.wording.text import join_names
+from unetdiag.diag.wording.text import join_names, near_zero
 
 #: Below this a score prints as 0.0000 (Keras's four decimals).
 _PRINTS_AS_ZERO = 5e-5
@@ -85,17 +85,17 @@ def score_zero_few_epochs_finding(claim: ScoreZeroFewEpochs) -> Finding:
     late = claim.severity is Severity.WARNING
     return finding(
         ids.SCORE_ZERO_FEW_EPOCHS, claim,
-        title=f"{claim.run}: {name} is 0.0000 {_epochs_words(data['epochs'])}",
+        title=f"{claim.run}: {name} is {near_zero(data['value'])} {_epochs_words(data['epochs'])}",
         explanation=(
-            f"{name} prints 0.0000 {_epochs_words(data['epochs'])}"
+            f"{name} is {near_zero(data['value'])} {_epochs_words(data['epochs'])}"
             + (f"; so does {join_names(others)}" if others else "")
             + f". Keras's {phase} figure is a mean over the {phase} batches"
             + (" (those seen so far, if the epoch did not finish)" if phase == "training"
                else "")
             + ", and a Dice or IoU is never negative, so "
             + ("every one of those batches scored 0: not one true positive pixel. " if exact
-               else "every one of those batches scored almost 0 (0.0000 to four decimals, "
-               "not 0): few true positive pixels, or none if a smoothing term makes up the "
+               else "every one of those batches scored almost 0 (not 0): few true positive "
+               "pixels, or none if a smoothing term makes up the "
                "score. ")
             + (f"At epoch {max(data['epochs'])} as the log numbers it, this is no start: it "
                "is consistent with masks that hold no foreground as the model reads them, a "
@@ -188,9 +188,12 @@ def short_log_sentences(findings: Sequence[Finding]) -> str:
             continue
         if item.id == ids.SCORE_ZERO_FEW_EPOCHS:
             name = validation_first(item.evidence["metrics"])
-            epochs = item.evidence["metrics"][name]["epochs"]
-            sentences.append(f" {name} is 0.0000 {_epochs_words(epochs)}: no true positive "
-                             "yet, a common start this early that the log is too short to "
+            data = item.evidence["metrics"][name]
+            sentences.append(f" {name} is {near_zero(data['value'])} "
+                             f"{_epochs_words(data['epochs'])}: "
+                             + ("no true positive yet" if data["value"] == 0 else
+                                "almost no true positive yet")
+                             + ", a common start this early that the log is too short to "
                              "judge.")
         elif item.id == ids.PERFECT_TRAINING_ACCURACY:
             name, data = next(iter(item.evidence["metrics"].items()))

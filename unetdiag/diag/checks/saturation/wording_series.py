@@ -25,7 +25,7 @@ from unetdiag.diag.checks.saturation.words import (
     non_finite_word,
 )
 from unetdiag.diag.core.findings import Finding
-from unetdiag.diag.wording.text import join_names, percent, verb
+from unetdiag.diag.wording.text import join_names, near_zero, percent, verb
 
 
 def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
@@ -509,14 +509,15 @@ def score_zero_throughout_finding(claim: evidence.ScoreZeroThroughout) -> Findin
     others = [n for n in claim.metrics if n != name]
     return finding(
         ids.SCORE_ZERO_THROUGHOUT, claim,
-        title=f"{claim.run}: {name} is 0.0000 at every one of the {data['epochs']} epochs",
+        title=(f"{claim.run}: {name} is {near_zero(data['value'])} at every one of the "
+               f"{data['epochs']} epochs"),
         explanation=(
-            f"{name} was 0.0000 (to four decimals) at every one of {data['epochs']} epochs"
+            f"{name} was {near_zero(data['value'])} at every one of {data['epochs']} epochs"
             + (f"; so did {join_names(others)}" if others else "")
             + (". A Dice or IoU of 0 means not one true positive pixel: the predicted "
                "foreground never met the masks' foreground. " if data["value"] == 0 else
-               f" (at most {data['value']:.2g}, not 0): few true positive pixels (or none, "
-               "if a smoothing term makes up the score), too few to show in four decimals: "
+               " (not 0): few true positive pixels (or none, "
+               "if a smoothing term makes up the score), too few to reach 1e-4: "
                "the predicted foreground hardly met the masks' foreground. ")
             + "Consistent with masks that hold no foreground as the model reads them (all "
             "background after decoding, or not the images' masks), a model that predicts "
