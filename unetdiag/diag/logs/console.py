@@ -30,9 +30,9 @@ notes:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
+from unetdiag.diag.logs.console_state import EpochBlock, Partial, RunBuilder, renamed_by_suffix
 from unetdiag.diag.logs.model import LogFormatError, RunLog, unique_names
 from unetdiag.diag.logs.notes import (
     bare_header_note,
@@ -62,87 +62,8 @@ _KERAS_VALUE_RE = re.compile(r"^(?:-?\d+\.\d{4}|-?\d\.\d{4}e[-+]\d{2,3}|-?nan|-?
 #: A section heading (``## share_bottom_model``) before a summary with no 'Epoch' header:
 #: another model's fit follows. (One ``#`` is also a script's comment mark.)
 _SECTION_HEADING_RE = re.compile(r"^#{2,6}\s+\S")
-#: Keras's suffix for a metric of a second model built in one session (``auc_1``).
-_SESSION_SUFFIX_RE = re.compile(r"_\d+$")
 #: The metric the learning rate is recorded under when the log prints its cuts.
 LEARNING_RATE_KEY = "lr"
-
-
-def _renamed_by_suffix(before: set[str], after: set[str]) -> list[str]:
-    """Names of ``after`` that are a name of ``before`` with Keras's session suffix added,
-    changed or dropped (``output_1_auc`` -> ``output_1_auc_1``): another model's metrics."""
-    added, removed = after - before, before - after
-    stems = {_SESSION_SUFFIX_RE.sub("", name) for name in removed}
-    return sorted(name for name in added if _SESSION_SUFFIX_RE.sub("", name) in stems)
-
-
-@dataclass
-class _Partial:
-    """The progress drawings of an epoch that has not finished (yet)."""
-
-    line: int
-    last: ProgressLine | None = None
-    nan_from_step: dict[str, int] = field(default_factory=dict)
-    first_step: int | None = None  # the step of the first drawing in the log
-
-    def add(self, progress: ProgressLine) -> None:
-        if self.last is None:
-            self.first_step = progress.current
-        self.last = progress
-        for name in progress.nan_metrics():
-            self.nan_from_step.setdefault(name, progress.current or 0)
-
-
-@dataclass
-class _RunBuilder:
-    name: str | None
-    first_line: int
-    last_line: int = 0
-    epochs: list[dict[str, float]] = field(default_factory=list)
-    labels: list[int | None] = field(default_factory=list)  # "Epoch i/N" as printed
-    step_seconds: list[float | None] = field(default_factory=list)
-    steps: list[int | None] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    last_epoch_index: int = 0
-    epoch_total: int | None = None
-    repeated_headers: int = 0  # "Epoch 1/1" headers read as the next epoch of this run
-    leading_line: int | None = None  # epoch 1 read without its header, until epoch 2 agrees
-    bare_lines: list[int] = field(default_factory=list)  # "name: value" only, no counter/time
-    restored_epoch: int | None = None  # EarlyStopping's restore message
-    named_note: str | None = None  # the note on a first epoch numbered by a callback message
-
-    @property
-    def headerless(self) -> bool:
-        """Every epoch so far came without an ``Epoch i/N`` header."""
-        return bool(self.epochs) and self.epoch_total is None
-
-    def epoch_numbers(self) -> list[int]:
-        """The epoch numbers: as printed, headerless ones counted from their neighbours, and
-        a run of repeated ``Epoch 1/1`` headers counted 1, 2, 3..."""
-        if self.repeated_headers:
-            return list(range(1, len(self.labels) + 1))
-        known = [(position, label) for position, label in enumerate(self.labels)
-                 if label is not None]
-        if not known:
-            return list(range(1, len(self.labels) + 1))
-        first_position, first_label = known[0]
-        start = max(1, first_label - first_position)
-        numbers = []
-        for label in self.labels:
-            numbers.append(label if label is not None else (numbers[-1] + 1 if numbers
-                                                            else start))
-        return numbers
-
-
-@dataclass
-class _EpochBlock:
-    index: int | None
-    total: int | None
-    line: int
-    finals: list[tuple[int, ProgressLine]] = field(default_factory=list)
-    partial: _Partial | None = None
-    learning_rate: float | None = None  # as the last cut before the epoch began left it
-    messages: list[int] = field(default_factory=list)  # lines of other text in the block
 
 
 class _ConsoleReader:
@@ -150,12 +71,12 @@ class _ConsoleReader:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.runs: list[_RunBuilder] = []
-        self.run: _RunBuilder | None = None
-        self.block: _EpochBlock | None = None
+        self.runs: list[RunBuilder] = []
+        self.run: RunBuilder | None = None
+        self.block: EpochBlock | None = None
         self.pending_name: str | None = None
         self.loose_lines: list[int] = []
-        self.orphan: _Partial | None = None  # progress drawings outside any epoch
+        self.orphan: Partial | None = None  # progress drawings outside any epoch
         # a closing progress line before any header: epoch 1 if 'Epoch 2/N' comes next
         self.leading: tuple[int, ProgressLine] | None = None
         self.learning_rate: float | None = None  # the last ReduceLROnPlateau cut
@@ -167,7 +88,7 @@ class _ConsoleReader:
         self.first_header: tuple[int, int, int] | None = None  # (line, index, total)
         self.counted_on: int | None = None  # line of an epoch counted on, not named
 
-    def read(self) -> list[_RunBuilder]:
+    def read(self) -> list[RunBuilder]:
         drawn = drawn_lines(self.text)
         ends_with_newline = self.text.endswith("\n")
         last_number = len(self.text.split("\n"))
@@ -249,7 +170,7 @@ class _ConsoleReader:
         if self.block is not None:
             if progress.in_progress:
                 if self.block.partial is None:
-                    self.block.partial = _Partial(number)
+                    self.block.partial = Partial(number)
                 self.block.partial.add(progress)
             elif self._repeats_a_final(progress):
                 self._note(f"line {number} repeats a closing line of the same epoch "
@@ -260,7 +181,7 @@ class _ConsoleReader:
                 self.block.finals.append((number, self._repair(number, progress, cut)))
         elif progress.in_progress:
             if self.orphan is None:
-                self.orphan = _Partial(number)
+                self.orphan = Partial(number)
             self.orphan.add(progress)
         elif any(k.startswith("val_") for k in progress.metrics) or (
                 not progress.counter and self.run is None):
@@ -278,7 +199,7 @@ class _ConsoleReader:
             index = self._named_first(number) if not self.run.epochs else None
             if progress.bare:
                 self.run.bare_lines.append(number)
-            self.block = _EpochBlock(index, None, number, [(number, progress)],
+            self.block = EpochBlock(index, None, number, [(number, progress)],
                                      learning_rate=self.learning_rate)
             self._close_block()
         elif self.run is None and self.leading is None and not self.loose_lines:
@@ -298,7 +219,7 @@ class _ConsoleReader:
         if self.heading_line > run.last_line:
             return (f"line {number}: a summary with no 'Epoch i/N' header after the Markdown "
                     f"heading at line {self.heading_line}: read as another run")
-        renamed = _renamed_by_suffix(set(run.epochs[-1]) - {LEARNING_RATE_KEY},
+        renamed = renamed_by_suffix(set(run.epochs[-1]) - {LEARNING_RATE_KEY},
                                      set(progress.metrics))
         if renamed:
             return (f"line {number}: a summary with no 'Epoch i/N' header whose metrics are "
@@ -364,7 +285,7 @@ class _ConsoleReader:
         self._note(f"line {number}: a second epoch summary under one 'Epoch' header; read as "
                    + (f"epoch {index}, which a callback message names" if index is not None
                       else "the next epoch"))
-        self.block = _EpochBlock(index, self.run.epoch_total if self.run else None, number,
+        self.block = EpochBlock(index, self.run.epoch_total if self.run else None, number,
                                  [(number, progress)])
         # counted on: taken back if the next header gives its number to another epoch
         self.counted_on = number if index is None else None
@@ -406,12 +327,12 @@ class _ConsoleReader:
             self.run.notes.append(message)
 
     def _start_run(self, number: int) -> None:
-        self.run = _RunBuilder(self.pending_name, number)
+        self.run = RunBuilder(self.pending_name, number)
         self.pending_name = None
         self.learning_rate = None
         self.runs.append(self.run)
 
-    def _continues(self, run: _RunBuilder, index: int, total: int,
+    def _continues(self, run: RunBuilder, index: int, total: int,
                    joined: ProgressLine | None) -> bool:
         """Whether ``Epoch index/total`` goes on with ``run`` although its counter did not
         simply advance: the run so far lacked headers (its epochs fit before this one, and
@@ -452,7 +373,7 @@ class _ConsoleReader:
             self.pending_name = None
         if continues and (index, total) == (1, 1):
             self.run.repeated_headers += 1
-        self.block = _EpochBlock(index, total, number, learning_rate=self.learning_rate)
+        self.block = EpochBlock(index, total, number, learning_rate=self.learning_rate)
 
     def _place_leading(self, index: int, total: int) -> None:
         """The closing progress line before the log's first header is epoch 1 when that
@@ -467,7 +388,7 @@ class _ConsoleReader:
         self.run.last_epoch_index, self.run.epoch_total = 1, total
         self.run.leading_line = number
 
-    def _confirm_leading(self, run: _RunBuilder, metrics: dict[str, float],
+    def _confirm_leading(self, run: RunBuilder, metrics: dict[str, float],
                          header_line: int) -> None:
         """Epoch 2 closed: the headerless line before it stays epoch 1 unless epoch 2 logs
         metrics it lacks (an evaluate() bar before a resumed fit's 'Epoch 2/N' has no val_*;
@@ -531,7 +452,7 @@ class _ConsoleReader:
             run.last_epoch_index, run.epoch_total = block.index, block.total
 
     @staticmethod
-    def _add_epoch(run: _RunBuilder, line: ProgressLine, number: int, index: int | None,
+    def _add_epoch(run: RunBuilder, line: ProgressLine, number: int, index: int | None,
                    learning_rate: float | None) -> None:
         metrics = dict(line.metrics)
         # Keras's own column, where it prints one, knows the rate before the first cut too
@@ -543,7 +464,7 @@ class _ConsoleReader:
         run.steps.append(line.target)
         run.last_line = number
 
-    def _partial_epoch(self, partial: _Partial, header_line: int | None) -> None:
+    def _partial_epoch(self, partial: Partial, header_line: int | None) -> None:
         """A log that ends before any epoch finished: its last drawing, said as such."""
         if self.run is None or header_line is None:
             self._start_run(partial.line)

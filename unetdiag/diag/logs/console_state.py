@@ -1,0 +1,89 @@
+"""The state :mod:`unetdiag.diag.logs.console` keeps while it reads a log: the run being
+built, the epoch block open and the drawings of an unfinished epoch."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from unetdiag.diag.logs.progress import ProgressLine
+
+#: Keras's suffix for a metric of a second model built in one session (``auc_1``).
+_SESSION_SUFFIX_RE = re.compile(r"_\d+$")
+
+
+def renamed_by_suffix(before: set[str], after: set[str]) -> list[str]:
+    """Names of ``after`` that are a name of ``before`` with Keras's session suffix added,
+    changed or dropped (``output_1_auc`` -> ``output_1_auc_1``): another model's metrics."""
+    added, removed = after - before, before - after
+    stems = {_SESSION_SUFFIX_RE.sub("", name) for name in removed}
+    return sorted(name for name in added if _SESSION_SUFFIX_RE.sub("", name) in stems)
+
+
+@dataclass
+class Partial:
+    """The progress drawings of an epoch that has not finished (yet)."""
+
+    line: int
+    last: ProgressLine | None = None
+    nan_from_step: dict[str, int] = field(default_factory=dict)
+    first_step: int | None = None  # the step of the first drawing in the log
+
+    def add(self, progress: ProgressLine) -> None:
+        if self.last is None:
+            self.first_step = progress.current
+        self.last = progress
+        for name in progress.nan_metrics():
+            self.nan_from_step.setdefault(name, progress.current or 0)
+
+
+@dataclass
+class RunBuilder:
+    name: str | None
+    first_line: int
+    last_line: int = 0
+    epochs: list[dict[str, float]] = field(default_factory=list)
+    labels: list[int | None] = field(default_factory=list)  # "Epoch i/N" as printed
+    step_seconds: list[float | None] = field(default_factory=list)
+    steps: list[int | None] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    last_epoch_index: int = 0
+    epoch_total: int | None = None
+    repeated_headers: int = 0  # "Epoch 1/1" headers read as the next epoch of this run
+    leading_line: int | None = None  # epoch 1 read without its header, until epoch 2 agrees
+    bare_lines: list[int] = field(default_factory=list)  # "name: value" only, no counter/time
+    restored_epoch: int | None = None  # EarlyStopping's restore message
+    named_note: str | None = None  # the note on a first epoch numbered by a callback message
+
+    @property
+    def headerless(self) -> bool:
+        """Every epoch so far came without an ``Epoch i/N`` header."""
+        return bool(self.epochs) and self.epoch_total is None
+
+    def epoch_numbers(self) -> list[int]:
+        """The epoch numbers: as printed, headerless ones counted from their neighbours, and
+        a run of repeated ``Epoch 1/1`` headers counted 1, 2, 3..."""
+        if self.repeated_headers:
+            return list(range(1, len(self.labels) + 1))
+        known = [(position, label) for position, label in enumerate(self.labels)
+                 if label is not None]
+        if not known:
+            return list(range(1, len(self.labels) + 1))
+        first_position, first_label = known[0]
+        start = max(1, first_label - first_position)
+        numbers = []
+        for label in self.labels:
+            numbers.append(label if label is not None else (numbers[-1] + 1 if numbers
+                                                            else start))
+        return numbers
+
+
+@dataclass
+class EpochBlock:
+    index: int | None
+    total: int | None
+    line: int
+    finals: list[tuple[int, ProgressLine]] = field(default_factory=list)
+    partial: Partial | None = None
+    learning_rate: float | None = None  # as the last cut before the epoch began left it
+    messages: list[int] = field(default_factory=list)  # lines of other text in the block
