@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from unetdiag.diag.logs.console import parse_console
+from unetdiag.diag.logs.custom_loop import custom_loop_epochs
 from unetdiag.diag.logs.markdown_table import markdown_epoch_table
 from unetdiag.diag.logs.model import LogFormatError, RunLog
 from unetdiag.diag.logs.notebook import notebook_outputs
@@ -178,9 +179,12 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
             try:
                 runs = parse_console(text)
             except LogFormatError:
-                raise UserError(f"{path}: {error}") from None
+                runs = custom_loop_epochs(text)
+                if not runs:
+                    raise UserError(f"{path}: {error}") from None
         else:
-            runs = embedded_history(text) or markdown_epoch_table(text)
+            runs = (embedded_history(text) or markdown_epoch_table(text)
+                    or custom_loop_epochs(text))
             if not runs:
                 raise UserError(f"{path}: {error}; {_KINDS_HINT}") from None
     for run in runs:

@@ -153,7 +153,7 @@ def parse_csv(text: str) -> list[RunLog]:
             current.epoch_numbers.append(int(epoch_number) + 1)  # CSVLogger counts from 0
     runs = [run for run in runs if any(run.epochs)]
     if not runs:
-        raise LogFormatError("the CSV has a header but no rows of numbers")
+        raise LogFormatError("no rows of numbers follow its first line, read as a CSV header")
     for run in runs:
         if len(run.epoch_numbers) != len(run.epochs):
             run.epoch_numbers = []

@@ -1,0 +1,95 @@
+"""A custom training loop's one line per epoch -> runs: ``Epoch 5, Loss: 0.1, ValLoss: 0.2``.
+
+A loop written around ``tf.GradientTape`` prints its own line per epoch instead of Keras's
+progress bar; TensorFlow's "advanced quickstart" prints ``Epoch 1, Loss: 0.13, Accuracy:
+96.0, Test Loss: 0.06, Test Accuracy: 98.1``. Each line is the epoch number, a comma, then
+``Name: value`` pairs separated by commas. Names are read as Keras names: ``Loss`` is ``loss``,
+``Val Loss``, ``ValLoss`` and ``Validation Loss`` are ``val_loss``; ``Test Loss`` stays
+``test_loss`` (the log does not say which set it is). An accuracy printed in percent (a value
+above 1, none above 100) is kept as ``<name>_percent``, said in a note, and not read as a
+fraction.
+
+>>> runs = custom_loop_epochs("Epoch 1, Loss: 0.5, Accuracy: 80.5, Test Loss: 0.4\\n"
+...                           "Epoch 2, Loss: 0.3, Accuracy: 90.0, Test Loss: 0.35\\n")
+>>> runs[0].history(), runs[0].epoch_numbers
+({'loss': [0.5, 0.3], 'accuracy_percent': [80.5, 90.0], 'test_loss': [0.4, 0.35]}, [1, 2])
+"""
+
+from __future__ import annotations
+
+import re
+
+from unetdiag.diag.checks.saturation.metrics import metric_kind
+from unetdiag.diag.logs.model import RunLog, to_float
+
+#: What may precede a line kept in a script or a Markdown quote: ``# ``, ``// ``, ``> ``.
+_LINE_RE = re.compile(r"^\s*(?:#+|//|>)?\s*Epoch\s+(\d+)\s*,\s*(.+?)\s*$")
+_PAIR_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 _-]*?)\s*:\s*(\S+)\s*$")
+_PHASE_RE = re.compile(r"^(?:(?P<train>train(?:ing)?)|(?P<val>val(?:idation|id)?))[\s_]*"
+                       r"(?P<rest>[A-Za-z].*)$", re.IGNORECASE)
+#: Fewer lines than this are no run (a sentence that happens to start "Epoch 3, ...").
+MIN_LINES = 2
+
+
+def _name(printed: str) -> str:
+    """``Loss`` -> ``loss``, ``ValLoss`` -> ``val_loss``, ``Test Accuracy`` -> ``test_accuracy``."""
+    phase = _PHASE_RE.match(printed)
+    prefix = ""
+    if phase is not None:
+        prefix = "val_" if phase["val"] else ""
+        printed = phase["rest"]
+    return prefix + re.sub(r"[\s-]+", "_", printed.strip()).lower()
+
+
+def _epoch(line: str) -> tuple[int, dict[str, float]] | None:
+    match = _LINE_RE.match(line)
+    if match is None:
+        return None
+    values = {}
+    for pair in match[2].split(","):
+        found = _PAIR_RE.match(pair)
+        value = to_float(found[2]) if found else None
+        if value is None:
+            return None
+        values[_name(found[1])] = value
+    return (int(match[1]), values) if values else None
+
+
+def custom_loop_epochs(text: str) -> list[RunLog]:
+    """The runs of a log whose every epoch is one ``Epoch N, Name: value, ...`` line (another
+    line between them is skipped), or ``[]``; an epoch number that does not grow starts a new
+    run."""
+    runs: list[RunLog] = []
+    last = 0
+    lines = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        read = _epoch(line)
+        if read is None:
+            continue
+        index, values = read
+        lines += 1
+        if not runs or index <= last:
+            runs.append(RunLog(f"run {len(runs) + 1}", [], [], ""))
+            runs[-1].source = f"custom training loop lines, from line {number}"
+        run, last = runs[-1], index
+        run.epochs.append(values)
+        run.step_seconds.append(None)
+        run.steps_per_epoch.append(None)
+        run.epoch_numbers.append(index)
+    if lines < MIN_LINES:
+        return []
+    for run in runs:
+        _percent_accuracies(run)
+    return runs
+
+
+def _percent_accuracies(run: RunLog) -> None:
+    for name in run.metrics():
+        values = [epoch[name] for epoch in run.epochs if name in epoch]
+        if metric_kind(name) == "accuracy" and max(values) > 1 and min(values) >= 0 \
+                and max(values) <= 100:
+            for position, epoch in enumerate(run.epochs):
+                run.epochs[position] = {(f"{key}_percent" if key == name else key): value
+                                        for key, value in epoch.items()}
+            run.notes.append(f"{name} is above 1 and at most 100 (up to {max(values):g}), "
+                             f"as a percentage is: read as {name}_percent, not as a fraction")
