@@ -48,6 +48,7 @@ from unetdiag.diag.logs.progress import (
     learning_rate_cut,
     parse_progress,
     restored_best_epoch,
+    valueless_step,
 )
 from unetdiag.diag.logs.run_names import header_name
 
@@ -99,16 +100,25 @@ class _ConsoleReader:
         unfinished = self.block.partial if self.block is not None else self.orphan
         block_line = self.block.line if self.block is not None else None
         bare_end = self.block if self.block and not (self.block.finals or unfinished) else None
+        ended = self.block is not None and self.block.end_message is not None
         self._close_block()
         if not any(run.epochs for run in self.runs) and unfinished and unfinished.last:
-            self._partial_epoch(unfinished, block_line)
+            self._partial_epoch(unfinished, block_line, ended)
         if self.loose_lines and self.runs:
             self.runs[-1].notes.append(
                 f"{len(self.loose_lines)} progress line(s) outside any epoch were skipped "
                 f"(evaluate() output?), first at line {self.loose_lines[0]}")
         self._drop_lone_bare_lines()
         kept = [run for run in self.runs if run.epochs]
-        if bare_end is not None and kept and bare_end.index:
+        if bare_end is not None and kept and bare_end.index and bare_end.valueless:
+            line, step, steps = bare_end.valueless
+            kept[-1].notes.append(
+                f"the epoch that the log's last header, 'Epoch {bare_end.index}"
+                + (f"/{bare_end.total}" if bare_end.total else "")
+                + f"' at line {bare_end.line}, begins is not read: its last "
+                f"drawing, line {line} (step {step}" + (f" of {steps}" if steps else "")
+                + "), is cut off before any value")
+        elif bare_end is not None and kept and bare_end.index:
             kept[-1].notes.append(bare_header_note(
                 bare_end.line, bare_end.index, bare_end.total, self.run is not kept[-1],
                 at_end=bare_end.line == self.text.rstrip().count("\n") + 1))
@@ -150,9 +160,14 @@ class _ConsoleReader:
         named = _CALLBACK_EPOCH_RE.match(text)
         if named is not None:
             self.callback_epoch, self.callback_line = int(named[1]), number
+            if self.block is not None and self.block.index == int(named[1]):
+                self.block.end_message = number
         if self.block is not None:
             self.block.messages.append(number)
             self._stopped_at(number, text)
+            step = valueless_step(text)
+            if step is not None:
+                self.block.valueless = (number, *step)
         if _SECTION_HEADING_RE.match(text):
             self.heading_line = number
         closed = finished_bar(text)
@@ -413,7 +428,12 @@ class _ConsoleReader:
         label = (f"epoch {block.index}" + (f"/{block.total}" if block.total else "")
                  if block.index else "the epoch")
         if not block.finals:
-            if block.partial is not None:
+            if block.partial is not None and block.end_message is not None:
+                run.notes.append(f"{label} (line {block.line}) has no closing progress line, "
+                                 "though a callback's end-of-epoch message for it is at line "
+                                 f"{block.end_message}: the epoch ended, but the log does not "
+                                 "show its final values")
+            elif block.partial is not None:
                 run.notes.append(f"{label} (line {block.line}) never finished: no closing "
                                  "progress line (cut off, crashed or interrupted)")
             return
@@ -464,7 +484,8 @@ class _ConsoleReader:
         run.steps.append(line.target)
         run.last_line = number
 
-    def _partial_epoch(self, partial: Partial, header_line: int | None) -> None:
+    def _partial_epoch(self, partial: Partial, header_line: int | None,
+                       ended: bool = False) -> None:
         """A log that ends before any epoch finished: its last drawing, said as such."""
         if self.run is None or header_line is None:
             self._start_run(partial.line)
@@ -473,7 +494,10 @@ class _ConsoleReader:
         self._add_epoch(run, last, partial.line, run.last_epoch_index or None,
                         self.learning_rate)
         where = f"step {last.current}" + (f" of {last.target}" if last.target else "")
-        note = (f"no epoch finished: the log ends inside the epoch at {where}, and these values "
+        note = (f"no closing progress line is in the log: these values are the running means "
+                f"over the steps up to {where}, the last drawn, not the epoch's final values"
+                if ended else
+                f"no epoch finished: the log ends inside the epoch at {where}, and these values "
                 "are the running means over the steps so far")
         by_step: dict[int, list[str]] = {}
         for name, step in partial.nan_from_step.items():

@@ -87,3 +87,8 @@ class EpochBlock:
     partial: Partial | None = None
     learning_rate: float | None = None  # as the last cut before the epoch began left it
     messages: list[int] = field(default_factory=list)  # lines of other text in the block
+    # a callback's message naming this epoch ('Epoch 00001: val_loss improved ...'), which
+    # Keras prints as the epoch ends: the epoch finished even when its closing line is missing
+    end_message: int | None = None
+    # a drawing of this epoch cut off before its first value: (line, step, steps)
+    valueless: tuple[int, int, int | None] | None = None

@@ -187,6 +187,16 @@ def parse_progress(text: str) -> ProgressLine | None:
                         last_value_text)
 
 
+def valueless_step(text: str) -> tuple[int, int | None] | None:
+    """``(step, steps)`` of a progress drawing cut off before its first value
+    (`` 63/200 [===>....] - ETA: 16:03:00 - loss:``), else ``None``."""
+    match = _PROGRESS_RE.search(text)
+    if match is None or not match["bar"] or parse_progress(text) is not None:
+        return None
+    target = None if match["target"] == "Unknown" else int(match["target"])
+    return int(match["current"]), target
+
+
 def bare_summary(text: str, validation: bool) -> ProgressLine | None:
     """A line of nothing but ``name: value`` tokens joined by `` - `` (a Markdown bullet's
     ``- `` before them allowed): an epoch's values pasted without counter or time. Alone on
