@@ -425,8 +425,19 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
         ending = (f", while the loss kept moving{where}: whatever the model learned did not "
                   "change what these metrics count.")
     else:
-        ending = f": {verb(len(runs), 'the model', 'the models')} learned nothing from the images."
+        # the loss moved less than 5 %: consistent with learning nothing, not proof of it (a
+        # loss that fell 2 % in epoch 2 and froze, keras#12513)
+        ending = (": the loss barely moved either, consistent with "
+                  f"{verb(len(runs), 'a model that', 'models that')} learned nothing."
+                  if any(_logs_loss(run) for run in runs if run.name in flat) else
+                  ": the log shows no loss to tell whether anything else was learned.")
     return " ".join(filter(None, [capitalised(sentence) + ending, said]))
+
+
+def _logs_loss(run: RunLog) -> bool:
+    """The run logs a training or validation loss at two epochs or more."""
+    return any(len([v for v in run.series(name).tolist() if math.isfinite(v)]) >= 2
+               for name in ("loss", "val_loss"))
 
 
 def _loss_moved(run: RunLog, flat: Sequence[str]) -> bool:
