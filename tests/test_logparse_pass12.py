@@ -1,0 +1,95 @@
+"""Layouts and claims of the twelfth pass over public Keras logs (docs/real-logs.md, pass 12)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unetdiag.diag.logs.console import parse_console
+from unetdiag.diag.logs.custom_loop import custom_loop_epochs
+from unetdiag.diag.logs.explain import explain_log
+from unetdiag.diag.logs.read import parse_log
+
+# MattRosenLab/AUTOMAP#4: a custom training loop's own line per epoch
+AUTOMAP = ("Epoch 81, Loss: 0.00012964176130481064, ValLoss: 0.00010864507203223184\n"
+           "Epoch 82, Loss: 0.00012866318866144866, ValLoss: 0.00010831371764652431\n"
+           "Epoch 83, Loss: 0.00012718130892608315, ValLoss: 0.00010733326780609787\n")
+# TensorFlow's advanced quickstart prints its accuracies times 100
+QUICKSTART = ("# Epoch 1, Loss: 0.1315, Accuracy: 95.97, Test Loss: 0.0729, Test Accuracy: 97.52\n"
+              "# Epoch 2, Loss: 0.0408, Accuracy: 98.68, Test Loss: 0.0494, Test Accuracy: 98.36\n")
+
+
+def test_a_custom_loops_epoch_lines_are_read_not_refused_as_a_csv(tmp_path: Path):
+    log = tmp_path / "automap.log"
+    log.write_text(AUTOMAP)
+    [run] = parse_log(log)
+    assert run.epoch_numbers == [81, 82, 83]
+    assert run.history()["val_loss"][0] == 0.00010864507203223184
+    assert "custom training loop" in run.source
+
+
+def test_percent_accuracies_are_kept_apart_from_fractions():
+    [run] = custom_loop_epochs(QUICKSTART)
+    assert run.metrics() == ["loss", "accuracy_percent", "test_loss", "test_accuracy_percent"]
+    assert any("percentage" in note for note in run.notes)
+    # a fraction stays an accuracy; one line alone is no run (a sentence may start so)
+    [fraction] = custom_loop_epochs(QUICKSTART.replace("95.97", "0.9597")
+                                    .replace("98.68", "0.9868"))
+    assert "accuracy" in fraction.metrics()
+    assert custom_loop_epochs(QUICKSTART.splitlines()[0]) == []
+    # "Loss (with L2)" is no pair: the line is skipped, not half read
+    assert custom_loop_epochs("Epoch 1, Loss (with L2): 0.8\nEpoch 2, Loss (with L2): 0.7") == []
+
+
+# jhu-lcsr/costar_plan#442: no closing line, but ModelCheckpoint's end-of-epoch message
+COSTAR = ("Epoch 1/100\n"
+          "320/321 [============================>.] - ETA: 0s - loss: 0.8076 - acc: 0.5920\n"
+          "\n"
+          "Epoch 00001: val_acc improved from -inf to 0.64025, saving model to w.h5\n")
+
+
+def test_an_epoch_whose_callback_message_is_printed_ended_though_its_closing_line_is_missing():
+    [run] = parse_console(COSTAR)
+    notes = " ".join(run.notes)
+    assert "end-of-epoch message for it is at line 4" in notes
+    assert "step 320 of 321" in notes and "not the epoch's final values" in notes
+    assert "never finished" not in notes and "the log ends inside" not in notes
+    # without the message, the epoch never finished
+    [cut] = parse_console(COSTAR.rsplit("\n\n", 1)[0] + "\n")
+    assert "the log ends inside the epoch" in " ".join(cut.notes)
+
+
+# mchengny/RWF2000-Video-Database-for-Violence-Detection#19: the last drawing is cut before
+# its first value
+RWF = ("Epoch 1/30\n"
+       "200/200 [==============================] - 4883s 24s/step - loss: 0.7078 - "
+       "val_loss: 0.6930\n"
+       "Epoch 2/30\n"
+       " 63/200 [========>.....................] - ETA: 16:03:00 - loss:\n")
+
+
+def test_a_drawing_cut_before_its_first_value_is_a_step_not_nothing():
+    [run] = parse_console(RWF)
+    notes = " ".join(run.notes)
+    assert "line 4 (step 63 of 200), is cut off before any value" in notes
+    assert "no step of the epoch" not in notes
+    [bare] = parse_console(RWF.rsplit("\n", 2)[0] + "\n")  # the header alone
+    assert "no step of that epoch" in " ".join(bare.notes)
+
+
+# keras-team/keras#12513: a VAE whose loss fell 2 % in epoch 2 and then froze
+VAE = "".join(f"Epoch {i}/15\n265199/265199 [==============================] - 11s 43us/step - "
+              f"loss: {loss} - acc: {acc} - val_loss: {val} - val_acc: 0.3275\n"
+              for i, (loss, acc, val) in enumerate(
+                  [("4.6721", "0.3227", "4.6551"), ("4.5683", "0.3287", "4.6553"),
+                   ("4.5684", "0.3287", "4.6560"), ("4.5682", "0.3287", "4.6550"),
+                   ("4.5683", "0.3287", "4.6564")], start=1))
+
+
+def test_a_frozen_validation_accuracy_with_a_barely_moving_loss_is_consistent_with_no_learning(
+        tmp_path: Path):
+    log = tmp_path / "vae.log"
+    log.write_text(VAE)
+    headline = explain_log(log).headline
+    assert "val_acc never moved" in headline
+    assert "consistent with a model that learned nothing" in headline
+    assert "from the images" not in headline
