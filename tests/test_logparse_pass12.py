@@ -53,6 +53,9 @@ def test_an_epoch_whose_callback_message_is_printed_ended_though_its_closing_lin
     assert "end-of-epoch message for it is at line 4" in notes
     assert "step 320 of 321" in notes and "not the epoch's final values" in notes
     assert "never finished" not in notes and "the log ends inside" not in notes
+    # a value glued to a print is said, not dropped silently
+    [glued] = parse_console(COSTAR.replace("acc: 0.5920", "acc: 0.5920('logs:', {})"))
+    assert "line 2: could not read \"acc: 0.5920('logs:', {})\"" in " ".join(glued.notes)
     # without the message, the epoch never finished
     [cut] = parse_console(COSTAR.rsplit("\n\n", 1)[0] + "\n")
     assert "the log ends inside the epoch" in " ".join(cut.notes)

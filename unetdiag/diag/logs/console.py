@@ -186,7 +186,7 @@ class _ConsoleReader:
             if progress.in_progress:
                 if self.block.partial is None:
                     self.block.partial = Partial(number)
-                self.block.partial.add(progress)
+                self.block.partial.add(progress, number)
             elif self._repeats_a_final(progress):
                 self._note(f"line {number} repeats a closing line of the same epoch "
                            "(values, steps and time alike): read once")
@@ -197,7 +197,7 @@ class _ConsoleReader:
         elif progress.in_progress:
             if self.orphan is None:
                 self.orphan = Partial(number)
-            self.orphan.add(progress)
+            self.orphan.add(progress, number)
         elif any(k.startswith("val_") for k in progress.metrics) or (
                 not progress.counter and self.run is None):
             # an epoch whose header is missing: fit(epochs=1), or a paste that starts here
@@ -506,6 +506,10 @@ class _ConsoleReader:
                         + (f"NaN already at step {step}, the first step shown"
                            if step == partial.first_step else f"turned NaN at step {step}")
                         for step, names in sorted(by_step.items()))
+        if last.damaged:  # a print glued to a value (costar_plan#442's logs tuple)
+            unread = ", ".join(repr(text if len(text) <= 40 else text[:37] + "...")
+                               for text in last.damaged)
+            note += f"; line {partial.line_of_last}: could not read {unread}"
         run.notes.append(note)
 
 

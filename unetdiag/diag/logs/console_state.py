@@ -28,11 +28,12 @@ class Partial:
     last: ProgressLine | None = None
     nan_from_step: dict[str, int] = field(default_factory=dict)
     first_step: int | None = None  # the step of the first drawing in the log
+    line_of_last: int = 0  # the line of the last drawing
 
-    def add(self, progress: ProgressLine) -> None:
+    def add(self, progress: ProgressLine, number: int) -> None:
         if self.last is None:
             self.first_step = progress.current
-        self.last = progress
+        self.last, self.line_of_last = progress, number
         for name in progress.nan_metrics():
             self.nan_from_step.setdefault(name, progress.current or 0)
 
