@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from unetdiag.config import VARIANTS, TrainConfig
-from unetdiag.diag.audit.findings import blank_first_frames
+from unetdiag.diag.audit.file_findings import blank_first_frames
 from unetdiag.diag.audit.storage_findings import decoded_top_byte, dropped_samples_finding
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.dice_stability import check_dice_config

@@ -64,13 +64,12 @@ from unetdiag.diag.audit.duplicates import (
     near_duplicate_pairs,
 )
 from unetdiag.diag.audit.empty_causes import empty_masks_on_blank_frames
+from unetdiag.diag.audit.file_findings import blank_empty_masks, unreadable_findings
 from unetdiag.diag.audit.findings import (
-    blank_empty_masks,
     content_findings,
     duplicate_findings,
     geometry_findings,
     image_findings,
-    unreadable_findings,
 )
 from unetdiag.diag.audit.headline import audit_headline
 from unetdiag.diag.audit.label_findings import decodes_empty_finding, label_map_finding
