@@ -16,6 +16,7 @@ from unetdiag.diag.audit.labels import (
     LabelVerdict,
     border_share,
 )
+from unetdiag.diag.audit.strokes import STROKE_RADIUS
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.checks.label_maps import (
     NUMBERED_OBJECTS,
@@ -180,10 +181,26 @@ def _frame_sentence(verdict: LabelVerdict) -> str:
             "with an object cut by the image's edge. The values alone cannot tell which.")
 
 
+def _stroke_choice(verdict: LabelVerdict) -> str:
+    """The readings of two stroke values, as the headline and the fix say them."""
+    first, second, both = verdict.readings
+    unlabelled = verdict.background
+    one, other = first.foreground_values[0], second.foreground_values[0]
+    return (f"if {unlabelled} marks unlabelled pixels, pass {first.flags()} (or "
+            f"{second.flags()} if {other} is the object's stroke and {one} the "
+            f"background's); if both are object classes, pass {both.flags()}")
+
+
 def _readings_choice(verdict: LabelVerdict) -> str | None:
-    """The two readings of nested values, as the headline says them (None: no ring)."""
+    """The readings of nested values, a frame or two strokes, as the headline says them
+    (None: no readings)."""
     if not verdict.readings:
         return None
+    if verdict.strokes:
+        names = join_names([str(value) for value in verdict.strokes])
+        return (f"{names} are thin strokes on {verdict.background} "
+                f"({percent(verdict.value(verdict.background).share)} of pixels), consistent "
+                f"with scribble annotations; {_stroke_choice(verdict)}")
     if verdict.frame is not None:
         nodata, kept = verdict.readings
         return (f"{verdict.frame} forms one region along the border of every mask holding it, "
@@ -279,6 +296,20 @@ def _colour_fix(verdict: LabelVerdict) -> str:
                if len(verdict.values) > 2 else "."))
 
 
+def _strokes_sentence(verdict: LabelVerdict) -> str:
+    """Why two values read as strokes admit several readings."""
+    names = join_names([str(value) for value in verdict.strokes])
+    inside = join_names([percent(verdict.stroke_interior[value]) for value in verdict.strokes])
+    return (f" {names} are thin strokes: {inside} of their pixels lie {STROKE_RADIUS} or "
+            f"more pixels inside them (a disc of radius 10 holds about half of its pixels so). "
+            "That is consistent with scribble annotations (one value the object's "
+            f"strokes, one the background's, {verdict.background} the pixels not annotated: "
+            "the COD scribble set stores 1/2/0, WSL4MIS 1/0/255), and with thin structures of "
+            "two classes (arteries and veins). Read as two object classes, scribbles would "
+            "train the background's strokes as object and every pixel not annotated as "
+            f"background. Only the user knows which holds: {_stroke_choice(verdict)}.")
+
+
 def _reading_sentence(verdict: LabelVerdict) -> str:
     """Why the proposal reads the values as it does, or why none can be proposed."""
     if verdict.colour and verdict.shared_brightest:
@@ -319,6 +350,9 @@ def _reading_sentence(verdict: LabelVerdict) -> str:
                     f"{verdict.frame} is no-data, pass {nodata.flags()} (its pixels then weigh "
                     f"nothing in the loss and the metrics); if it is an object, pass "
                     f"{kept.flags()}." + unlabelled)
+        if verdict.strokes:
+            return (f" Value {verdict.background} is taken for the background ({why})."
+                    + _strokes_sentence(verdict) + unlabelled)
         if verdict.readings:
             outer, inner = verdict.readings
             return (f" Value {verdict.background} is taken for the background ({why}). The "
@@ -343,7 +377,9 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
                     f"{kind[:-1] if verdict.masks == 1 else kind}")
     what = ("a few colours" if verdict.colour else "whole numbers"
             if len(verdict.values) > MAX_LABEL_VALUES else "a few whole numbers")
-    explanation = (f"{masks_phrase} holding {held}: {what}, each covering whole regions, "
+    laid = ("the commonest a whole region, the others thin strokes" if verdict.strokes
+            else "each covering whole regions")
+    explanation = (f"{masks_phrase} holding {held}: {what}, {laid}, "
                    "stored losslessly, so they are labels (class or object numbers), not "
                    f"grey levels or probabilities. Share of pixels and masks per value: "
                    f"{_value_table(verdict)}.{_void_sentence(verdict)}{_nodata_sentence(verdict)}"
@@ -375,6 +411,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         fix = (f"Look at the listed masks beside their images: if {verdict.frame} marks pixels "
                f"without data, pass {nodata.flags()}; if it is an object, pass "
                f"{kept.flags()}; to both audit-data and train.")
+    elif undecided and verdict.strokes:
+        fix = f"{capitalised(_stroke_choice(verdict))}; to both audit-data and train."
     elif undecided and verdict.readings:
         outer, inner = verdict.readings
         fix = (f"Pass {outer.flags()} to segment the outer structure or {inner.flags()} for "

@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from unetdiag.diag.audit.strokes import UNLABELLED_MIN_SHARE, all_strokes, interior_share
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.data.colormaps import colormap_of
 from unetdiag.diag.data.decoding import resolve_threshold
@@ -179,6 +180,8 @@ class LabelVerdict:
     border: dict[int, int] = field(default_factory=dict)
     kept: tuple[int, ...] = ()
     kept_masks: int = 0
+    strokes: tuple[int, ...] = ()
+    stroke_interior: dict[int, float] = field(default_factory=dict)
 
     @property
     def masks(self) -> int:
@@ -190,7 +193,7 @@ class LabelVerdict:
     @property
     def multi_class(self) -> bool:
         """More object values than a foreground can be proposed for."""
-        return (not self.palette and not self.colour
+        return (not self.palette and not self.colour and not self.strokes
                 and _several_classes(self.background, self.objects))
 
     @property
@@ -220,7 +223,10 @@ class LabelVerdict:
                 "border_pixels": {str(key): count for key, count
                                   in sorted(self.border.items())[:LISTED_LABEL_VALUES]},
                 "image_nodata": [float(value) for value in self.image_nodata],
-                "kept_values": list(self.kept), "kept_masks": self.kept_masks}
+                "kept_values": list(self.kept), "kept_masks": self.kept_masks,
+                "stroke_values": list(self.strokes),
+                "stroke_interior_shares": {str(key): share for key, share
+                                           in self.stroke_interior.items()}}
 
 
 def _classes(policy: MaskPolicy, values: list[int], scale: str,
@@ -475,6 +481,27 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
                                ignore_values=tuple(sorted({*base, frame}))),
                     MaskPolicy(foreground_values=tuple(sorted((*objects, frame))),
                                ignore_values=base))
+    strokes: tuple[int, ...] = ()
+    stroke_interior: dict[int, float] = {}
+    if (not palette and not colour and ring is None and frame is None and void is None
+            and background is not None and len(objects) == 2
+            and per_value[background][0] >= UNLABELLED_MIN_SHARE * sum(
+                entry[0] for entry in per_value.values())
+            and all_strokes(tally.label_interior, tally.label_counts, indices.tolist(),
+                            objects)):
+        # scribbles (one stroke the object, one the background, the rest unlabelled) or
+        # thin structures of two classes: which stroke is the object only the user knows
+        strokes = objects
+        stroke_interior = {value: float(interior_share(
+            tally.label_interior, tally.label_counts, indices.tolist(), value) or 0.0)
+            for value in objects}
+        base = tuple(sorted({*unlabelled, *nodata, *ignored}))
+        first = 1 if 1 in objects else objects[0]
+        second = next(value for value in objects if value != first)
+        readings = tuple(MaskPolicy(foreground_values=(value,),
+                                    ignore_values=tuple(sorted({*base, background})))
+                         for value in (first, second)) + (
+            MaskPolicy(foreground_values=objects, ignore_values=base),)
     if colour:
         ends = colormap_of([colour_rgb(value) for value in sorted(per_value)])
         if ends is not None:  # plt.imsave of a 0/1 mask: the colour at 0 is the background
@@ -527,7 +554,8 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         in_force_as_proposed=as_proposed, nodata=nodata, nodata_image_share=nodata_share,
         image_nodata=image_nodata, frame=frame, border=border,
         kept=kept if (proposal is not None or readings) else (),
-        kept_masks=kept_masks if (proposal is not None or readings) else 0)
+        kept_masks=kept_masks if (proposal is not None or readings) else 0, strokes=strokes,
+        stroke_interior=stroke_interior)
 
 
 def counts_under(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy

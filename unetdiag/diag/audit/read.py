@@ -57,6 +57,7 @@ from unetdiag.diag.audit.storage import (
     stored_samples,
     transparent_share,
 )
+from unetdiag.diag.audit.strokes import scribble_like, stroke_interiors
 from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE, image_thumbnail, mask_thumbnail
 from unetdiag.diag.checks.edges import edge_share, edge_share_of_levels
 from unetdiag.diag.data.decoding import (
@@ -66,7 +67,7 @@ from unetdiag.diag.data.decoding import (
 )
 from unetdiag.diag.data.frames import later_frame_with_values
 from unetdiag.diag.data.instances import is_object_masks, read_instance_masks
-from unetdiag.diag.data.labelmaps import colour_layout, label_layout
+from unetdiag.diag.data.labelmaps import LabelLayout, colour_layout, label_layout
 from unetdiag.diag.data.orientation import orientation_of
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.reading import (
@@ -210,6 +211,8 @@ class ChunkRecord:
         label_counts: pixels per stored value of each label-map mask, by pair index (and of
             each lossless integer mask of one or two values).
         label_border: the same on the mask's outer ring (:mod:`~unetdiag.diag.audit.borders`).
+        label_interior: of three-value label maps, the pixels of each minority value lying
+            inside it (:mod:`~unetdiag.diag.audit.strokes`).
         nodata: :data:`~.nodata.NODATA_COLUMNS` of pairs whose files declare no-data, by index.
         unreadable: ``(index, role, reason)`` of every file that could not be used; role is
             ``"image"``, ``"mask"`` or ``"image and mask"``.
@@ -223,6 +226,7 @@ class ChunkRecord:
     encoding_values: dict[EncodingKey, StoredValues] = field(default_factory=dict)
     label_counts: dict[int, dict[int, int]] = field(default_factory=dict)
     label_border: dict[int, dict[int, int]] = field(default_factory=dict)
+    label_interior: dict[int, dict[int, int]] = field(default_factory=dict)
     unreadable: list[tuple[int, str, str]] = field(default_factory=list)
     nodata: dict[int, dict[str, float]] = field(default_factory=dict)
 
@@ -359,12 +363,19 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
         layout = colour_layout(stored.values, inspected)
     layout = nodata.nodata_label_layout(inspected, layout, policy,
                                         record.nodata.get(int(columns["index"][row])))
+    interiors = {} if layout is None or encoding.is_colour else stroke_interiors(
+        plane, layout.counts)
+    if layout is not None and not layout.is_label_map and scribble_like(
+            plane, layout.counts, interiors):  # WSL4MIS's 0/1 strokes on 255 unlabelled
+        layout = LabelLayout(layout.counts, layout.whole_region_share, None, True)
     label_map = False
     if layout is not None and layout.is_label_map:
         label_map = True
         columns["label_map"][row] = True
         columns["separator"][row] = -1 if layout.separator is None else layout.separator
         record.label_counts[int(columns["index"][row])] = layout.counts
+        if interiors:
+            record.label_interior[int(columns["index"][row])] = interiors
         if not encoding.is_colour:  # a colour mask's plane is no colour code
             record.label_border[int(columns["index"][row])] = border_counts(plane)
         frame = frame_candidate(layout.counts)
@@ -555,6 +566,7 @@ def _reset_row(record: ChunkRecord, batch: _LabellingBatch, row: int) -> None:
     record.encodings[row] = None
     record.label_counts.pop(int(index), None)
     record.label_border.pop(int(index), None)
+    record.label_interior.pop(int(index), None)
     record.nodata.pop(int(index), None)
     record.unreadable = [entry for entry in record.unreadable if entry[0] != index]
     batch.forgotten.append(row)

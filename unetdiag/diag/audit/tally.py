@@ -111,6 +111,8 @@ class AuditTally:
         label_counts: pixels per stored value of each label-map mask, by pair index (and of
             each lossless integer mask of one or two values).
         label_border: the same on each label-map mask's outer ring.
+        label_interior: of three-value label maps, the pixels of each minority value lying
+            inside it (:mod:`~unetdiag.diag.audit.strokes`).
         unreadable: every file that could not be used.
     """
 
@@ -126,6 +128,7 @@ class AuditTally:
     encoding_values: dict[EncodingKey, StoredValues] = field(default_factory=dict)
     label_counts: dict[int, dict[int, int]] = field(default_factory=dict)
     label_border: dict[int, dict[int, int]] = field(default_factory=dict)
+    label_interior: dict[int, dict[int, int]] = field(default_factory=dict)
     unreadable: list[UnreadableFile] = field(default_factory=list)
     received: int = 0
 
@@ -157,6 +160,7 @@ class AuditTally:
         self.line_sketches[indices] = chunk.line_sketches
         self.label_counts.update(chunk.label_counts)
         self.label_border.update(chunk.label_border)
+        self.label_interior.update(chunk.label_interior)
         for index, facts in chunk.nodata.items():
             for name, value in facts.items():
                 self.columns[name][index] = value
