@@ -24,7 +24,10 @@ encodings are the ones documented for those datasets:
   around a colour-mapped picture of the mask;
 * :func:`geotiff_nodata_masks`: label rasters cut from a scene (0 background, 1 object) whose
   edge tiles hold a no-data value outside the footprint, declared in GDAL's ``GDAL_NODATA``
-  TIFF tag (42113), with the image 0 there, as rasterio writes them.
+  TIFF tag (42113), with the image 0 there, as rasterio writes them;
+* :func:`scribble_masks`: scribble labels (COD 0/1/2, WSL4MIS 0/1/255), thin strokes;
+* :func:`raw_id_masks`: VisA half prepared, raw class id 3 beside 0/255;
+* :func:`fov_ignored_masks`: 0/1 labels with 255 outside a field of view, to be ignored.
 
 They are registered in :data:`unetdiag.diag.synth.corruptions.CORRUPTIONS`.
 """
@@ -418,9 +421,78 @@ def _zero_image(path: Path, outside: np.ndarray) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
+def _stroke(region: np.ndarray, rng: np.random.Generator, width: int) -> np.ndarray:
+    """A polyline of ``width`` pixels through four random points of ``region``, kept inside
+    it (empty when the region is)."""
+    rows, columns = np.nonzero(region)
+    canvas = Image.new("L", region.shape[::-1], 0)
+    if rows.size >= 4:
+        picks = rng.choice(rows.size, 4, replace=False)
+        points = sorted((int(columns[k]), int(rows[k])) for k in picks)
+        ImageDraw.Draw(canvas).line(points, fill=255, width=width)
+    return (np.asarray(canvas) > 0) & region
+
+
+def scribble_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                   count: int | None = None, unlabelled: int = 0, object_value: int = 1,
+                   background_value: int = 2, width: int = 3) -> list[Path]:
+    """Scribble labels: a stroke of ``width`` pixels inside each mask's object
+    (``object_value``), one in its background (``background_value``), ``unlabelled``
+    elsewhere (8-bit grey PNG); the strokes keep two pixels off the outline.
+
+    Simulates: the COD scribble set (1 object, 2 background, 0 unlabelled; dddraxxx/Weakly-
+    Supervised-Camouflaged-Object-Detection-with-Scribble-Annotations#9) and, with
+    ``unlabelled=255, background_value=0``, WSL4MIS (HiLab-git/WSL4MIS#3). Shows: read as
+    "every value but the commonest is the object", the background strokes become object.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        inside, band = _band(foreground, 2)
+        labels = np.full(foreground.shape, unlabelled, dtype=np.uint8)
+        labels[_stroke(~(inside | band), rng, width)] = background_value
+        labels[_stroke(inside, rng, width)] = object_value
+        return _png(labels, "L")
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def raw_id_masks(case: Any, rng: np.random.Generator, fraction: float = 0.5,
+                 count: int | None = None, value: int = 3) -> list[Path]:
+    """Some masks store the object as a raw class id ``value`` on 0, the others keep 0/255.
+
+    Simulates: VisA half prepared (amazon-science/spot-diff#1: its script rescales the masks
+    to 0/255; a set partly run holds both). Shows: a proposal by the label maps' values alone
+    (``3``) would empty the 0/255 masks.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        return _png(np.where(foreground, value, 0).astype(np.uint8), "L")
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def fov_ignored_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                      count: int | None = None, radius: float = 0.46) -> list[Path]:
+    """0/1 labels with 255 outside a centred field-of-view disc (``radius`` of the side).
+
+    Simulates: retinal label sets whose exterior is marked to be ignored (passed with
+    ``--ignore-values 255``). Shows: the ignored band must stay out of the scale and of every
+    proposal.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        height, width = foreground.shape
+        rows, columns = np.mgrid[0:height, 0:width]
+        outside = np.hypot(rows - (height - 1) / 2, columns - (width - 1) / 2) > (
+            radius * min(height, width))
+        labels = foreground.astype(np.uint8)
+        labels[outside] = 255
+        return _png(labels, "L")
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+
+
 #: The corruptions of this module, by the ``kind`` a catalogue entry names.
 LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         trimap_masks, class_index_masks, palette_void_masks, fov_masks, thin_jpeg_masks,
         large_objects, instance_label_masks, alpha_cutout_masks, animated_gif_masks,
-        side_by_side_masks, figure_masks, geotiff_nodata_masks)}
+        side_by_side_masks, figure_masks, geotiff_nodata_masks, scribble_masks, raw_id_masks,
+        fov_ignored_masks)}
