@@ -13,7 +13,7 @@ from PIL import Image
 
 from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.audit.strokes import scribble_like, stroke_interiors
-from unetdiag.diag.core.findings import Report
+from unetdiag.diag.core.findings import Report, Severity
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 
 SIDE = 64
@@ -117,3 +117,18 @@ def test_class_maps_of_whole_regions_keep_their_single_proposal(tmp_path):
     label_map = by_id(audit(*write(tmp_path, masks)))["mask.label_map"]
     assert label_map.evidence["proposed_flags"] == "--foreground-values 1,2"
     assert label_map.evidence["stroke_values"] == []
+
+
+def test_scribbles_a_threshold_reads_as_both_objects_are_not_nothing_to_fix(tmp_path):
+    """0 unlabelled, 255 object strokes, 128 background strokes: the midpoint reads both
+    strokes as object, which matches the 'both are object classes' reading only by accident
+    (review 4: 'No problems that would make metrics lie')."""
+    masks, _ = scribbles(unlabelled=0, obj=255, background=128)
+    report = audit(*write(tmp_path, masks))
+    found = by_id(report)["mask.label_map"]
+    assert found.severity is Severity.WARNING
+    assert not found.evidence["in_force_as_proposed"]
+    assert "No problems" not in report.headline
+    chosen = audit(*write(tmp_path / "chosen", masks),
+                   MaskPolicy(foreground_values=(255,), ignore_values=(0,)))
+    assert by_id(chosen)["mask.label_map"].severity is Severity.INFO

@@ -527,8 +527,11 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     in_force = _classes(policy, values, scale, colour)
     proposed = (_classes(proposal, values, scale, colour) if proposal is not None
                 else in_force)
+    # stroke readings are the user's choice: a threshold that happens to read both strokes
+    # as object (scribbles 0/128/255) has not made it
+    chosen = readings if not strokes or policy.foreground_values else ()
     as_proposed = (proposal is not None and proposed == in_force) or any(
-        _classes(reading, values, scale) == in_force for reading in readings)
+        _classes(reading, values, scale) == in_force for reading in chosen)
     if as_proposed:
         proposal = None
     total = sum(entry[0] for entry in per_value.values())
