@@ -96,3 +96,24 @@ def test_a_frozen_validation_accuracy_with_a_barely_moving_loss_is_consistent_wi
     assert "val_acc never moved" in headline
     assert "consistent with a model that learned nothing" in headline
     assert "from the images" not in headline
+
+
+def test_custom_loop_lines_of_one_epoch_are_one_epoch_and_schedules_are_no_run():
+    """Review 4: 'Epoch N, Loss' then 'Epoch N, Val Loss' lines were four runs pairing epoch 2's
+    loss with epoch 1's val loss; iteration lines were a run each; an lr schedule or any
+    'Epoch 1, Attendees: 5' notes were read as a run; a Dice printed in percent was a
+    Dice above 1 blamed on 0-255 masks."""
+    [halves] = custom_loop_epochs("Epoch 1, Loss: 0.5\nEpoch 1, Val Loss: 0.6\n"
+                                  "Epoch 2, Loss: 0.4\nEpoch 2, Val Loss: 0.55\n")
+    assert halves.history() == {"loss": [0.5, 0.4], "val_loss": [0.6, 0.55]}
+    [steps] = custom_loop_epochs("Epoch 1, Iter: 100, Loss: 0.5\nEpoch 1, Iter: 200, Loss: 0.45\n"
+                                 "Epoch 2, Iter: 100, Loss: 0.4\nEpoch 2, Iter: 200, Loss: 0.35\n")
+    assert steps.history() == {"loss": [0.45, 0.35]} and steps.epoch_numbers == [1, 2]
+    assert custom_loop_epochs("Epoch 10, lr: 0.001\nEpoch 20, lr: 0.0001\n") == []
+    assert custom_loop_epochs("Epoch 1, Attendees: 5\nEpoch 2, Attendees: 7\n") == []
+    [percent] = custom_loop_epochs("Epoch 1, Loss: 0.5, Dice: 60.1\n"
+                                   "Epoch 2, Loss: 0.4, Dice: 70.9\n")
+    assert percent.history() == {"loss": [0.5, 0.4], "dice_percent": [60.1, 70.9]}
+    # a Dice between 1 and 2 may be 0-255 labels: left for the scale checks
+    [odd] = custom_loop_epochs("Epoch 1, Loss: 0.5, Dice: 1.5\nEpoch 2, Loss: 0.4, Dice: 1.7\n")
+    assert "dice" in odd.history()

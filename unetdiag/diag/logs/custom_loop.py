@@ -6,8 +6,10 @@ progress bar; TensorFlow's "advanced quickstart" prints ``Epoch 1, Loss: 0.13, A
 ``Name: value`` pairs separated by commas. Names are read as Keras names: ``Loss`` is ``loss``,
 ``Val Loss``, ``ValLoss`` and ``Validation Loss`` are ``val_loss``; ``Test Loss`` stays
 ``test_loss`` (the log does not say which set it is). An accuracy printed in percent (a value
-above 1, none above 100) is kept as ``<name>_percent``, said in a note, and not read as a
-fraction.
+above 1, none above 100), or a Dice/F1 (2 or more), is kept as ``<name>_percent``, said in a
+note, and not read as a fraction. Lines of one epoch number are one epoch (an iteration
+counter's latest line, or a validation line after the training one); lines naming no loss
+are no run.
 
 >>> runs = custom_loop_epochs("Epoch 1, Loss: 0.5, Accuracy: 80.5, Test Loss: 0.4\\n"
 ...                           "Epoch 2, Loss: 0.3, Accuracy: 90.0, Test Loss: 0.35\\n")
@@ -27,6 +29,8 @@ _LINE_RE = re.compile(r"^\s*(?:#+|//|>)?\s*Epoch\s+(\d+)\s*,\s*(.+?)\s*$")
 _PAIR_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 _-]*?)\s*:\s*(\S+)\s*$")
 _PHASE_RE = re.compile(r"^(?:(?P<train>train(?:ing)?)|(?P<val>val(?:idation|id)?))[\s_]*"
                        r"(?P<rest>[A-Za-z].*)$", re.IGNORECASE)
+#: Step counters printed on a loop's lines within an epoch (``Epoch 1, Iter: 100, Loss: ...``).
+_COUNTERS = frozenset({"iter", "iteration", "iterations", "step", "steps", "batch", "it"})
 #: Fewer lines than this are no run (a sentence that happens to start "Epoch 3, ...").
 MIN_LINES = 2
 
@@ -62,12 +66,21 @@ def custom_loop_epochs(text: str) -> list[RunLog]:
     runs: list[RunLog] = []
     last = 0
     lines = 0
+    losses = False
     for number, line in enumerate(text.splitlines(), start=1):
         read = _epoch(line)
         if read is None:
             continue
         index, values = read
         lines += 1
+        losses = losses or any(metric_kind(name) == "loss" for name in values)
+        counted = any(name in _COUNTERS for name in values)
+        values = {name: value for name, value in values.items() if name not in _COUNTERS}
+        if runs and index == last and (counted or not set(values) & set(runs[-1].epochs[-1])):
+            # the same epoch again: its next step (an iteration counter: the latest values
+            # stand) or its other half (``Epoch 1, Val Loss: ...`` after ``Epoch 1, Loss``)
+            runs[-1].epochs[-1] = {**runs[-1].epochs[-1], **values}
+            continue
         if not runs or index <= last:
             runs.append(RunLog(f"run {len(runs) + 1}", [], [], ""))
             runs[-1].source = f"custom training loop lines, from line {number}"
@@ -76,20 +89,26 @@ def custom_loop_epochs(text: str) -> list[RunLog]:
         run.step_seconds.append(None)
         run.steps_per_epoch.append(None)
         run.epoch_numbers.append(index)
-    if lines < MIN_LINES:
+    # a loop's lines name a loss; "Epoch 10, lr: 0.001" lines are a schedule, not a run
+    if lines < MIN_LINES or not losses:
         return []
     for run in runs:
-        _percent_accuracies(run)
+        _percent_scores(run)
     return runs
 
 
-def _percent_accuracies(run: RunLog) -> None:
+def _percent_scores(run: RunLog) -> None:
+    """Accuracies above 1 (at most 100), and Dice/F1 values of 2 or more (a Dice is below 2
+    whatever the labels' scale), are percentages: kept as ``<name>_percent``."""
     for name in run.metrics():
         values = [epoch[name] for epoch in run.epochs if name in epoch]
-        if metric_kind(name) == "accuracy" and max(values) > 1 and min(values) >= 0 \
+        kind = metric_kind(name)
+        above = 1 if kind == "accuracy" else 2 if kind == "dice" else None
+        if above is not None and max(values) > above and min(values) >= 0 \
                 and max(values) <= 100:
             for position, epoch in enumerate(run.epochs):
                 run.epochs[position] = {(f"{key}_percent" if key == name else key): value
                                         for key, value in epoch.items()}
-            run.notes.append(f"{name} is above 1 and at most 100 (up to {max(values):g}), "
-                             f"as a percentage is: read as {name}_percent, not as a fraction")
+            run.notes.append(f"{name} is above {above} and at most 100 (up to "
+                             f"{max(values):g}), as a percentage is: read as {name}_percent, "
+                             "not as a fraction")
