@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 
@@ -40,10 +41,14 @@ def near_zero(value: float) -> str:
     """A score at or near 0 as the log holds it: ``"0"``, or ``"at most 4.1e-05"`` (Keras prints
     values under 1e-3 in e-notation, never as 0.0000).
 
-    >>> near_zero(0.0), near_zero(4.1e-05)
-    ('0', 'at most 4.1e-05')
+    >>> near_zero(0.0), near_zero(4.1e-05), near_zero(4.149e-05)
+    ('0', 'at most 4.1e-05', 'at most 4.2e-05')
     """
-    return "0" if value == 0 else f"at most {value:.2g}"
+    if value == 0:
+        return "0"
+    # rounded up, so that "at most" stays true (4.149e-05 is at most 4.2e-05)
+    step = 10.0 ** (math.floor(math.log10(abs(value))) - 1)
+    return f"at most {math.ceil(value / step - 1e-9) * step:.2g}"  # 4.1e-05 / 1e-06 > 41
 
 
 def capitalised(sentence: str) -> str:
