@@ -106,3 +106,28 @@ def text(report) -> str:
     """A report's headline and every finding's title, explanation and fix, as one text."""
     return "\n".join([report.headline] + [f"{f.title} {f.explanation} {f.fix}"
                                           for f in report.findings])
+
+
+def write_mask_pairs(root: Path, masks: list, seed: int = 0) -> tuple[Path, Path]:
+    """``root/images`` (random grey) and ``root/masks`` (the arrays as PNG), paired by name."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    images, mask_dir = root / "images", root / "masks"
+    images.mkdir(parents=True)
+    mask_dir.mkdir()
+    for number, mask in enumerate(masks):
+        name = f"{number:03d}.png"
+        Image.fromarray(rng.integers(0, 256, mask.shape, dtype=np.uint8)).save(images / name)
+        Image.fromarray(mask).save(mask_dir / name)
+    return images, mask_dir
+
+
+def audit_pairs(images: Path, masks: Path, policy=None):
+    """audit-data's report of ``write_mask_pairs``'s folders (one worker), under ``policy``."""
+    from unetdiag.diag.audit.run import audit_dataset
+    from unetdiag.diag.data.policy import DEFAULT_POLICY
+
+    return audit_dataset(images, masks, mask_suffixes=("",), policy=policy or DEFAULT_POLICY,
+                         workers=1)

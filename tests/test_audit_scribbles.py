@@ -6,37 +6,16 @@ their verdicts. Every number checked against the masks written here."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-from PIL import Image
+from helpers import audit_pairs as audit
+from helpers import findings_by_id as by_id
+from helpers import write_mask_pairs as write
 
-from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.audit.strokes import scribble_like, stroke_interiors
-from unetdiag.diag.core.findings import Report, Severity
-from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
+from unetdiag.diag.core.findings import Severity
+from unetdiag.diag.data.policy import MaskPolicy
 
 SIDE = 64
-
-
-def write(root: Path, masks: list[np.ndarray]) -> tuple[Path, Path]:
-    rng = np.random.default_rng(0)
-    images, mask_dir = root / "images", root / "masks"
-    images.mkdir(parents=True)
-    mask_dir.mkdir()
-    for number, mask in enumerate(masks):
-        name = f"{number:03d}.png"
-        Image.fromarray(rng.integers(0, 256, mask.shape, dtype=np.uint8)).save(images / name)
-        Image.fromarray(mask).save(mask_dir / name)
-    return images, mask_dir
-
-
-def audit(images: Path, masks: Path, policy: MaskPolicy = DEFAULT_POLICY) -> Report:
-    return audit_dataset(images, masks, mask_suffixes=("",), policy=policy, workers=1)
-
-
-def by_id(report: Report) -> dict:
-    return {finding.id: finding for finding in report.findings}
 
 
 def scribbles(unlabelled: int, obj: int, background: int, count: int = 8
