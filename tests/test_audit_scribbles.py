@@ -111,3 +111,22 @@ def test_scribbles_a_threshold_reads_as_both_objects_are_not_nothing_to_fix(tmp_
     chosen = audit(*write(tmp_path / "chosen", masks),
                    MaskPolicy(foreground_values=(255,), ignore_values=(0,)))
     assert by_id(chosen)["mask.label_map"].severity is Severity.INFO
+
+
+def test_small_discs_of_two_classes_keep_the_two_class_reading_in_the_headline(tmp_path):
+    """Review 4: discs of radius 3 have no pixel 2 px inside, as strokes; the headline must
+    not offer scribbles alone, and keeps '--foreground-values 1,2'."""
+    rng = np.random.default_rng(4)
+    yy, xx = np.mgrid[:SIDE, :SIDE]
+    masks = []
+    for _ in range(8):
+        mask = np.zeros((SIDE, SIDE), np.uint8)
+        for value in (1, 2, 1, 2, 1, 2):
+            cy, cx = rng.integers(5, SIDE - 5, 2)
+            mask[(yy - cy) ** 2 + (xx - cx) ** 2 <= 9] = value
+        masks.append(mask)
+    headline = audit(*write(tmp_path, masks)).headline
+    assert "1 and 2 are thin strokes or small shapes on 0" in headline
+    assert "consistent with scribble annotations or with thin or small structures of two " \
+        "classes" in headline
+    assert "if both are object classes, pass --foreground-values 1,2" in headline

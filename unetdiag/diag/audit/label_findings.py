@@ -198,9 +198,10 @@ def _readings_choice(verdict: LabelVerdict) -> str | None:
         return None
     if verdict.strokes:
         names = join_names([str(value) for value in verdict.strokes])
-        return (f"{names} are thin strokes on {verdict.background} "
+        return (f"{names} are thin strokes or small shapes on {verdict.background} "
                 f"({percent(verdict.value(verdict.background).share)} of pixels), consistent "
-                f"with scribble annotations; {_stroke_choice(verdict)}")
+                "with scribble annotations or with thin or small structures of two classes; "
+                f"{_stroke_choice(verdict)}")
     if verdict.frame is not None:
         nodata, kept = verdict.readings
         return (f"{verdict.frame} forms one region along the border of every mask holding it, "
@@ -300,12 +301,14 @@ def _strokes_sentence(verdict: LabelVerdict) -> str:
     """Why two values read as strokes admit several readings."""
     names = join_names([str(value) for value in verdict.strokes])
     inside = join_names([percent(verdict.stroke_interior[value]) for value in verdict.strokes])
-    return (f" {names} are thin strokes: {inside} of their pixels lie {STROKE_RADIUS} or "
-            f"more pixels inside them (a disc of radius 10 holds about half of its pixels so). "
+    return (f" {names} are thin strokes or small shapes: {inside} of their pixels lie "
+            f"{STROKE_RADIUS} or more pixels inside them (a disc of radius 10 holds about half "
+            "of its pixels so, one of radius 3 none). "
             "That is consistent with scribble annotations (one value the object's "
             f"strokes, one the background's, {verdict.background} the pixels not annotated: "
-            "the COD scribble set stores 1/2/0, WSL4MIS 1/0/255), and with thin structures of "
-            "two classes (arteries and veins). Read as two object classes, scribbles would "
+            "the COD scribble set stores 1/2/0, WSL4MIS 1/0/255), and with thin or small "
+            "structures of two classes (arteries and veins, small objects of two kinds). Read "
+            "as two object classes, scribbles would "
             "train the background's strokes as object and every pixel not annotated as "
             f"background. Only the user knows which holds: {_stroke_choice(verdict)}.")
 
