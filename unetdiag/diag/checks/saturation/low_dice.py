@@ -19,14 +19,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from unetdiag.diag.checks.saturation.degenerate import PRINTS_AS_ZERO
 from unetdiag.diag.checks.saturation.evidence import NOT_REPORTED, MetricsClaim
 from unetdiag.diag.checks.saturation.metrics import MetricSeries, Series, phases
 from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
 from unetdiag.diag.core.findings import Severity
-
-#: Below this a score prints as 0.0000 (Keras's four decimals): a score at 0 throughout is
-#: another finding's.
-_PRINTS_AS_ZERO = 5e-5
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ def _low(item: MetricSeries, ceiling: float, min_epochs: int) -> dict | None:
     finite = np.flatnonzero(item.finite)
     values = item.values[finite]
     if (values.size < min_epochs or float(values.min()) < 0 or float(values.max()) >= ceiling
-            or float(values.max()) < _PRINTS_AS_ZERO):
+            or float(values.max()) < PRINTS_AS_ZERO):
         return None
     best = int(np.argmax(values))
     return {"best": float(values[best]), "best_epoch": item.epoch(int(finite[best])),

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from unetdiag.diag.checks.saturation import ids
+from unetdiag.diag.checks.saturation.degenerate import PRINTS_AS_ZERO
 from unetdiag.diag.checks.saturation.evidence import NOT_REPORTED, MetricsClaim
 from unetdiag.diag.checks.saturation.metrics import (
     Series,
@@ -32,9 +33,6 @@ from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
 from unetdiag.diag.checks.saturation.words import epoch_span, finding
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.wording.text import join_names, near_zero
-
-#: Below this a score prints as 0.0000 (Keras's four decimals).
-_PRINTS_AS_ZERO = 5e-5
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ def score_zero_few_epochs(run: str, series: Series, thresholds: SaturationThresh
         finite = np.flatnonzero(item.finite)
         values = item.values[finite]
         if (metric_kind(name) in ("dice", "iou") and 0 < values.size < thresholds.min_flat_epochs
-                and float(np.abs(values).max()) < _PRINTS_AS_ZERO):
+                and float(np.abs(values).max()) < PRINTS_AS_ZERO):
             zero[name] = {"value": float(values.max()), "epochs": item.epochs_at(finite)}
     if not zero:
         return None
