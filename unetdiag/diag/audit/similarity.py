@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from unetdiag.diag.data.decoding import channels_differ
 from unetdiag.diag.data.reading import LUMA_WEIGHTS
 
 #: Image/mask comparisons use at most this many pixels, sampled on a regular grid.
@@ -69,16 +70,8 @@ def colour_channels(values: np.ndarray, mode: str) -> np.ndarray:
 
 def grey_in_colour(colour: np.ndarray) -> bool:
     """Whether a colour image holds grey only: its channels equal at every pixel (a grey
-    image saved as RGB). A strided sample is compared first, so a true colour image costs
-    next to nothing; the whole image only when the sample is grey."""
-    if colour.ndim != 3 or colour.shape[2] < 2:
-        return False
-    for plane in (colour[::8, ::8], colour):
-        first = plane[:, :, 0]
-        if not all(np.array_equal(first, plane[:, :, channel])
-                   for channel in range(1, plane.shape[2])):
-            return False
-    return True
+    image saved as RGB)."""
+    return colour.ndim == 3 and colour.shape[2] >= 2 and not channels_differ(colour)
 
 
 def _grey(values: np.ndarray, mode: str) -> np.ndarray:

@@ -218,6 +218,23 @@ def _nominal_max(dtype: np.dtype) -> float:
 UNUSED_ALPHA_FORMATS = ("BMP", "DIB")
 
 
+def channels_differ(colour: np.ndarray) -> bool:
+    """Whether an ``HxWxC`` array's channels differ anywhere: a colour picture, not grey
+    stored as colour. A strided sample is compared first, so true colour costs next to
+    nothing; the whole array only when the sample is grey.
+
+    >>> grey = np.repeat(np.arange(16, dtype=np.uint8).reshape(4, 4, 1), 3, axis=2)
+    >>> channels_differ(grey), channels_differ(grey[:, :, ::-1] + np.arange(3, dtype=np.uint8))
+    (False, True)
+    """
+    for plane in (colour[::8, ::8], colour):
+        first = plane[:, :, 0]
+        if any(not np.array_equal(first, plane[:, :, channel])
+               for channel in range(1, plane.shape[2])):
+            return True
+    return False
+
+
 def _mask_plane(values: np.ndarray, file_format: str = "") -> tuple[np.ndarray, bool, str]:
     """Collapse stored values to the one plane that is thresholded.
 
@@ -229,8 +246,7 @@ def _mask_plane(values: np.ndarray, file_format: str = "") -> tuple[np.ndarray, 
     has_alpha = channel_count in (2, 4)
     colour = values[:, :, :-1] if has_alpha else values
     first = colour[:, :, 0]
-    is_colour = any(bool(np.any(colour[:, :, channel] != first))
-                    for channel in range(1, colour.shape[2]))
+    is_colour = channels_differ(colour)
     # channel by channel: a max over the last axis of interleaved samples is ~40x slower
     plane = first.copy() if colour.shape[2] == 1 else np.maximum(first, colour[:, :, 1])
     for channel in range(2, colour.shape[2]):
