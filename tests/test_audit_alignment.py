@@ -23,6 +23,7 @@ from unetdiag.diag.audit.alignment import (
     judge_alignment,
     measure_alignment,
     offset_pairs,
+    turned_pairs,
 )
 from unetdiag.diag.audit.alignment_findings import describe_offset
 from unetdiag.diag.audit.run import audit_dataset
@@ -336,3 +337,55 @@ def test_audit_reports_masks_rotated_against_square_images(tmp_path):
     assert "rotated 90 degrees counter-clockwise" in rotated.title
     assert "np.rot90(mask, -1)" in rotated.fix
     assert report.headline.startswith("Masks consistent with being rotated")
+
+
+# --------------------------------------------------------------------------- session 27
+
+
+def test_single_pairs_turned_by_a_wide_margin_are_listed_with_their_turn():
+    square = ALIGNED._replace(rotated_90_ccw=0.05, rotated_90_cw=0.05, transposed=0.05,
+                              antitransposed=0.05)
+    half = square._replace(best=0.1, aligned=0.02, rotated_180=0.5)
+    quarter = square._replace(best=0.08, aligned=0.0, rotated_90_cw=0.45)
+    pairs = [square] * 10 + [half, quarter]
+    assert judge_alignment(columns(pairs)) is None and offset_pairs(columns(pairs)) is None
+    found = turned_pairs(columns(pairs))
+    assert found is not None and found.kind == "own_turn"
+    assert dict(zip(found.agreeing.tolist(), found.turns, strict=True)) == {
+        10: "rotated_180", 11: "rotated_90_cw"}
+    # a turn that looks alike (a disc: as good as stored), two turns fitting alike, a low
+    # score (a mask of another image), a score as stored over half the turned one: not alone
+    for weak in (half._replace(aligned=0.5, best=0.5),
+                 half._replace(flipped_vertical=0.45),
+                 half._replace(rotated_180=MIN_OWN_SCORE - 0.01),
+                 half._replace(aligned=0.26, best=0.26, rotated_180=0.5)):
+        assert turned_pairs(columns([square] * 10 + [weak])) is None
+
+
+def test_audit_names_the_one_mask_stored_turned(tmp_path):
+    # scenes whose outlines score 0.39 and 0.34 turned back (others 0.19 to 0.42)
+    turns = {4: lambda mask: np.rot90(mask, 1), 10: lambda mask: mask[::-1, ::-1]}
+    report = scenes(tmp_path / "one", 14,
+                    lambda index, mask: turns.get(index, lambda plane: plane)(mask), noise=5)
+    found = finding_ids(report)
+    assert "geometry.mask_rotated" not in found and "geometry.mask_offset_per_file" not in found
+    turned = found["geometry.mask_turned_per_file"]
+    assert turned.severity.value == "warning"
+    assert {row["mask"].rsplit("/", 1)[-1]: row["turn"]
+            for row in turned.evidence["per_file"]} == {
+        "scene_04_mask.png": "rotated_90_ccw", "scene_10_mask.png": "rotated_180"}
+    assert "each its own way" in turned.title and "np.rot90(mask, -1)" in turned.explanation
+
+
+def test_masks_that_look_alike_turned_are_not_called_turned(tmp_path):
+    def disc(index, mask):  # a centred disc, turned or not: the same outline
+        rows, columns_ = np.mgrid[0:96, 0:96]
+        return (rows - 47.5) ** 2 + (columns_ - 47.5) ** 2 <= (20 + index) ** 2
+    def speck(index, mask):  # a few pixels of object, one of them turned
+        small = np.zeros_like(mask)
+        small[60:63, 20:23] = True
+        return small[::-1, ::-1] if index == 2 else small
+    for name, change in (("discs", lambda index, mask: disc(index, mask)[::-1, ::-1]
+                          if index == 2 else disc(index, mask)), ("specks", speck)):
+        found = finding_ids(scenes(tmp_path / name, 12, change, noise=5))
+        assert "geometry.mask_turned_per_file" not in found, name

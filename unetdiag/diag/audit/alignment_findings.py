@@ -1,13 +1,15 @@
 """``geometry.mask_offset``, ``geometry.mask_flipped``, ``geometry.mask_rotated`` and
-``geometry.mask_offset_per_file``: masks of the right size that sit elsewhere on their images
-(a crop or padding applied to one side only, an annotation tool's canvas offset, an export
-that flips rows, a y-up/y-down clash, an orientation honoured on one side only, x and y
-swapped), for most pairs alike or for some pairs each by its own offset.
+``geometry.mask_offset_per_file`` and ``geometry.mask_turned_per_file``: masks of the right
+size that sit elsewhere on their images (a crop or padding applied to one side only, an
+annotation tool's canvas offset, an export that flips rows, a y-up/y-down clash, an
+orientation honoured on one side only, x and y swapped), for most pairs alike or for some
+pairs each by its own offset or turn.
 
 The per-pair scores are :mod:`unetdiag.diag.audit.alignment`'s, and so are the decisions
 (:func:`~unetdiag.diag.audit.alignment.judge_alignment`: most measured pairs agree on one
 offset or one turn, each by a clear margin; :func:`~unetdiag.diag.audit.alignment.offset_pairs`:
-single pairs offset by a wide margin). This module only words them.
+single pairs offset by a wide margin; :func:`~unetdiag.diag.audit.alignment.turned_pairs`:
+single pairs turned). This module only words them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from unetdiag.diag.audit.alignment import (
     judge_alignment,
     offset_pairs,
     pair_offsets,
+    turned_pairs,
 )
 from unetdiag.diag.audit.findings import audit_finding, listed_names
 from unetdiag.diag.audit.tally import LISTED_PER_QUESTION, AuditTally
@@ -89,12 +92,15 @@ def describe_offset(shift_y: int, shift_x: int) -> str:
 
 def alignment_findings(tally: AuditTally) -> list[Finding]:
     """The dataset's offset or turn (:func:`~.alignment.judge_alignment`), or else the pairs
-    offset each on their own (:func:`~.alignment.offset_pairs`); warnings, or nothing."""
+    offset each on their own (:func:`~.alignment.offset_pairs`) and those turned each on
+    their own (:func:`~.alignment.turned_pairs`); warnings, or nothing."""
     verdict = judge_alignment(tally.columns)
     if verdict is not None:
         return [_finding(verdict, tally)]
     own = offset_pairs(tally.columns)
-    return [] if own is None else [_own_finding(own, tally)]
+    turned = turned_pairs(tally.columns)
+    return ([] if own is None else [_own_finding(own, tally)]) + (
+        [] if turned is None else [_turned_finding(turned, tally)])
 
 
 def alignment_finding(tally: AuditTally) -> Finding | None:
@@ -122,7 +128,12 @@ def _per_file(verdict: Misalignment, tally: AuditTally, listed: np.ndarray) -> l
     rows = []
     for index in listed.tolist():
         row: dict[str, Any] = {"mask": tally.mask_paths[index]}
-        if verdict.kind in ("shift", "own_shift"):
+        if verdict.kind == "own_turn":
+            turn = verdict.turns[int(np.flatnonzero(verdict.agreeing == index)[0])]
+            row |= {"turn": turn, "turned_back_score": float(table[turn][index]),
+                    "score_as_stored": float(table["aligned"][index]),
+                    "best_shifted_score": float(table["best"][index])}
+        elif verdict.kind in ("shift", "own_shift"):
             row |= {"shift_px": [round(float(offsets.down[index]), 1),
                                  round(float(offsets.right[index]), 1)],
                     "block_size": int(offsets.unit[index]),
@@ -238,4 +249,52 @@ def _own_finding(verdict: Misalignment, tally: AuditTally) -> Finding:
         "Overlay each listed mask on its image to confirm, then re-export or re-align those "
         "masks (or shift each back by its offset, padding the uncovered edge with "
         "background), or leave them out.",
+        evidence, listed_names(tally.mask_paths, listed))
+
+
+#: Each turn in a few words, for lists of files.
+_SHORT = {"flipped_vertical": "flipped top to bottom",
+          "flipped_horizontal": "flipped left to right",
+          "rotated_180": "rotated 180 degrees",
+          "rotated_90_ccw": "rotated 90 degrees counter-clockwise",
+          "rotated_90_cw": "rotated 90 degrees clockwise", "transposed": "transposed",
+          "antitransposed": "flipped about the diagonal from the top-right corner"}
+
+
+def _turned_finding(verdict: Misalignment, tally: AuditTally) -> Finding:
+    count, measured = int(verdict.agreeing.size), verdict.measured
+    listed = verdict.agreeing[:LISTED_PER_QUESTION]
+    names = [Path(tally.mask_paths[index]).name for index in listed.tolist()]
+    named = [f"{name} {_SHORT[turn]} (turn back: {_TURNS[turn][2]})"
+             for name, turn in zip(names, verdict.turns, strict=False)]
+    more = f" and {count - len(named)} more" if count > len(named) else ""
+    if len(set(verdict.turns)) == 1:
+        whose = "its image" if count == 1 else "their images"
+        how = f"stored {_SHORT[verdict.turns[0]]} against {whose}: {names[0]}"
+    else:
+        how = (f"stored turned against their images, each its own way: {names[0]} "
+               f"{_SHORT[verdict.turns[0]]}")
+    others = f" and {count - 1} more" if count > 1 else ""
+    evidence = {"pairs_scored": measured, "pairs_turned": count,
+                "turns": sorted(set(verdict.turns)),
+                "median_score": verdict.score, "median_score_as_stored": verdict.aligned,
+                "rule": {"min_margin": OWN_MARGIN, "min_score": MIN_OWN_SCORE,
+                         "max_stored_share": MAX_OWN_STORED_SHARE},
+                "per_file": _per_file(verdict, tally, listed)}
+    return audit_finding(
+        "geometry.mask_turned_per_file", Severity.WARNING,
+        f"{count} of {measured} masks consistent with being {how}{others}",
+        f"In each listed pair, the mask's outline follows its image's edges far better turned "
+        f"back than as stored, shifted by any offset tried or turned any other way: "
+        f"{', '.join(named)}{more}. Each scores at least {MIN_OWN_SCORE} turned back, at most "
+        f"{MAX_OWN_STORED_SHARE:.0%} of that as stored, and {OWN_MARGIN} more than as stored, "
+        f"shifted or turned any other way (median score {verdict.score:.2f} turned back, "
+        f"{verdict.aligned:.2f} as stored). Not enough pairs share one turn for a "
+        f"dataset-wide verdict ({MIN_AGREEING_PAIRS} pairs and {MIN_AGREEING_SHARE:.0%} of "
+        f"those scored). {_how(verdict)} An orientation (a camera's EXIF tag, a viewer's or "
+        f"scanner's rotation) honoured for some files only, masks from another export, or a "
+        f"mask of another image whose outline happens to fit turned, would do this. "
+        f"{_CONSEQUENCE}",
+        "Overlay each listed mask on its image to confirm, then turn those masks back as "
+        "listed (or re-export them from the images as stored), or leave them out.",
         evidence, listed_names(tally.mask_paths, listed))

@@ -39,6 +39,9 @@ id                                     severity  when
 ``geometry.mask_offset_per_file``      warning   single masks' outlines follow their images'
                                                  edges far better shifted, each by its own
                                                  offset
+``geometry.mask_turned_per_file``      warning   single masks' outlines follow their images'
+                                                 edges far better turned back (each its own
+                                                 way)
 ``geometry.mixed_sizes``               info      images of several sizes (warning when their
                                                  aspect ratios differ)
 ``geometry.mixed_channels``            warning   grey and colour images mixed
