@@ -93,3 +93,62 @@ def test_255_inside_the_tiles_is_no_frame(tmp_path):
     assert label.evidence["proposed_flags"] == "--foreground-values 1,255"
     assert "no-data" not in label.explanation
     assert "mask.decodes_empty" not in ids(report)
+
+
+def _framed_tiles(root: Path, image_under_frame) -> None:
+    """Tiles 0/1 with 255 in a corner cut by a diagonal (an edge tile of a scene), the image
+    there as ``image_under_frame(image, corner)`` leaves it."""
+    rng = np.random.default_rng(11)
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    rows, columns = np.mgrid[0:48, 0:48]
+    for index in range(6):
+        labels = np.zeros((48, 48), np.uint8)
+        labels[20:30, 22 + index:32 + index] = 1
+        corner = rows + columns < 20 + 2 * index
+        labels[corner] = 255
+        image = rng.integers(30, 256, (48, 48, 3), dtype=np.uint8)
+        Image.fromarray(labels).save(root / "masks" / f"t{index}.png")
+        Image.fromarray(image_under_frame(image, corner)).save(root / "images" / f"t{index}.png")
+
+
+def _blacked(image: np.ndarray, corner: np.ndarray) -> np.ndarray:
+    image[corner] = 0
+    return image
+
+
+def test_images_holding_one_fill_under_the_frame_side_with_no_data(tmp_path):
+    _framed_tiles(tmp_path, _blacked)
+    report = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1)
+    label = finding(report, "mask.label_map")
+    seen = label.evidence["frame_image"]
+    assert seen["agrees"] and seen["values"] == [0.0] and seen["masks"] == 6
+    assert seen["min_share"] == 1.0 and seen["max_outside"] == 0.0
+    assert "The images side with no-data: under it each of the 6 images holds 0" in (
+        label.explanation)
+    assert "where the images hold 0 in every band" in report.headline
+    assert "if it is no-data, as the images suggest" in report.headline
+    # both readings stay offered: the images are evidence, the user decides
+    assert label.evidence["reading_flags"] == ["--foreground-values 1 --ignore-values 255",
+                                               "--foreground-values 1,255"]
+
+
+def test_images_showing_a_picture_under_the_frame_leave_it_undecided(tmp_path):
+    _framed_tiles(tmp_path, lambda image, corner: image)
+    report = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1)
+    label = finding(report, "mask.label_map")
+    assert label.evidence["frame_image"]["agrees"] is False
+    assert "The images do not decide it" in label.explanation
+    assert "as the images suggest" not in report.headline
+    assert "--ignore-values 255 if it is no-data or" in report.headline
+
+
+def test_one_value_under_the_frame_that_fills_the_image_elsewhere_too_is_no_evidence(tmp_path):
+    def dark(image: np.ndarray, corner: np.ndarray) -> np.ndarray:
+        image[:40] = 0  # a dark photograph: 0 under the frame and over most of the rest
+        return image
+    _framed_tiles(tmp_path, dark)
+    label = finding(audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1),
+                    "mask.label_map")
+    assert label.evidence["frame_image"]["max_outside"] > 0.5
+    assert label.evidence["frame_image"]["agrees"] is False

@@ -9,26 +9,48 @@ Two readings of a label map rest on its border, not on pixel shares:
 * a value far above the others (255 beside the classes 0 and 1) that forms one connected
   region touching the border is what no-data outside a raster's footprint looks like (GDAL
   and rasterio burn it so; a PNG keeps no tag saying so). An object cut by the image's edge
-  looks alike, so this is evidence, never a verdict.
+  looks alike, so this is evidence, never a verdict. What the image holds under it
+  (:func:`frame_image`) is more: an image that holds one value in every band there (its own
+  fill, 0 where a scene has no data) shows no picture, where an object would show.
 
 :func:`border_counts` and :func:`frame_regions` each cost one pass over the ring or one
-labelling of one value, for label-map masks only.
+labelling of one value, for label-map masks only; :func:`frame_image` one comparison over
+the image's pixels, for masks with a frame only.
 """
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 from scipy import ndimage
+
+from unetdiag.diag.audit.similarity import colour_channels
 
 #: The per-pair frame columns (in the audit's ``COLUMNS``): ``frame_value``, the mask's
 #: largest value when it lies far from the others (:func:`frame_candidate`; -1: none), and
 #: ``frame_regions``, the connected regions of it that touch the border (8-connectivity;
-#: ``frame_other_regions``: those that do not).
-FRAME_COLUMNS: dict[str, tuple[type, int]] = {
+#: ``frame_other_regions``: those that do not); for a frame of one region touching the
+#: border, what the image holds under it (:func:`frame_image`; NaN: not measured):
+#: ``frame_image_value``, its commonest value there, ``frame_image_share``, the share of the
+#: frame's pixels at which every band holds that value, ``frame_image_outside``, the share
+#: of the other pixels that do.
+FRAME_COLUMNS: dict[str, tuple[type, int | float]] = {
     "frame_value": (np.int64, -1),
     "frame_regions": (np.int64, 0),
     "frame_other_regions": (np.int64, 0),
+    "frame_image_value": (np.float64, math.nan),
+    "frame_image_share": (np.float64, math.nan),
+    "frame_image_outside": (np.float64, math.nan),
 }
+#: The images agree with a no-data reading of a frame when, under it, each holds one value
+#: in every band on at least this share of its pixels (an image's own fill where a scene
+#: has no data; a JPEG copy rings at its edge), the same value in every image...
+FRAME_IMAGE_SHARE = 0.9
+#: ...and on at most this share of its other pixels (an image mostly of that value, a dark
+#: photograph, says nothing by holding it under the frame too).
+FRAME_IMAGE_OUTSIDE = 0.5
 #: A frame candidate is at least this value...
 FRAME_MIN_VALUE = 128
 #: ...beside other values that are all class numbers from 0 to this.
@@ -88,3 +110,58 @@ def border_ring(plane: np.ndarray) -> np.ndarray:
     if min(plane.shape) < 2:
         return plane.ravel()
     return np.concatenate([plane[0], plane[-1], plane[1:-1, 0], plane[1:-1, -1]])
+
+
+def frame_image(image_values: np.ndarray, image_mode: str, plane: np.ndarray,
+                value: int) -> tuple[float, float, float]:
+    """``(value, share, outside)``: the image's commonest value (first band) under the
+    mask's ``value``, the share of those pixels at which every band holds it, and the share
+    of the other pixels that do; NaNs when the sizes differ or the frame is empty.
+
+    >>> import numpy as np
+    >>> plane = np.zeros((4, 4), np.uint8); plane[0] = 255
+    >>> image = np.full((4, 4), 7, np.uint8); image[0] = 0; image[1, 1] = 0
+    >>> frame_image(image, "L", plane, 255)
+    (0.0, 1.0, 0.08333333333333333)
+    """
+    colour = colour_channels(image_values, image_mode)
+    if colour.shape[:2] != plane.shape:
+        return math.nan, math.nan, math.nan
+    where = plane == value
+    inside = colour[where]
+    if not inside.shape[0]:
+        return math.nan, math.nan, math.nan
+    inside = inside.reshape(inside.shape[0], -1)
+    first = inside[:, 0]
+    if first.dtype.kind in "bu" and first.dtype.itemsize <= 2:
+        common = first.dtype.type(np.argmax(np.bincount(first)))
+    else:
+        values, counts = np.unique(first, return_counts=True)
+        common = values[int(np.argmax(counts))]
+    share = float(np.count_nonzero((inside == common).all(axis=1))) / inside.shape[0]
+    outside = colour[~where].reshape(-1, inside.shape[1])
+    elsewhere = (float(np.count_nonzero((outside == common).all(axis=1))) / outside.shape[0]
+                 if outside.shape[0] else math.nan)
+    return float(common), share, elsewhere
+
+
+def frame_image_evidence(columns: dict[str, np.ndarray],
+                         holders: list[int]) -> dict[str, Any] | None:
+    """What the images hold under the frame of the masks ``holders`` (the audit's columns of
+    :func:`frame_image`): ``masks``, ``values`` (each image's commonest value there),
+    ``min_share`` and ``max_outside``, and ``agrees``: every image holds one value under its
+    frame (:data:`FRAME_IMAGE_SHARE`), the same in each, and rarely elsewhere
+    (:data:`FRAME_IMAGE_OUTSIDE`), as an image's own no-data fill does. None when some
+    holder's image was not measured (unread, another size)."""
+    if not holders:
+        return None
+    shares = columns["frame_image_share"][holders]
+    if np.isnan(shares).any():
+        return None
+    values = sorted(set(columns["frame_image_value"][holders].tolist()))
+    outside = float(np.nanmax(columns["frame_image_outside"][holders]))
+    low = float(shares.min())
+    return {"masks": len(holders), "values": values, "min_share": low,
+            "max_outside": outside,
+            "agrees": (len(values) == 1 and low >= FRAME_IMAGE_SHARE
+                       and outside <= FRAME_IMAGE_OUTSIDE)}

@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from unetdiag.diag.audit.borders import frame_image_evidence
 from unetdiag.diag.audit.strokes import UNLABELLED_MIN_SHARE, all_strokes, interior_share
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.data.colormaps import colormap_of
@@ -149,6 +150,8 @@ class LabelVerdict:
         frame: a value far above the class numbers that forms one region touching the border
             in every mask holding it (no-data outside a footprint, or an object cut by the
             edge); the two ``readings`` are then "ignored" and "object" (None: no such value).
+        frame_image: what the images hold under it
+            (:func:`~unetdiag.diag.audit.borders.frame_image_evidence`; None: not measured).
         border: pixels per value on the label maps' outer rings, summed.
         kept: the object values of the other masks (two levels the policy in force splits,
             as VisA's 0/255 beside its raw 0/3), added to the proposal so that it reads them
@@ -177,6 +180,7 @@ class LabelVerdict:
     nodata_image_share: float | None = None
     image_nodata: tuple[float, ...] = ()
     frame: int | None = None
+    frame_image: dict[str, Any] | None = None
     border: dict[int, int] = field(default_factory=dict)
     kept: tuple[int, ...] = ()
     kept_masks: int = 0
@@ -219,7 +223,7 @@ class LabelVerdict:
                 "colormap_zero": self.colormap_zero,
                 "in_force_as_proposed": self.in_force_as_proposed,
                 "nodata": list(self.nodata), "nodata_image_share": self.nodata_image_share,
-                "frame": self.frame,
+                "frame": self.frame, "frame_image": self.frame_image,
                 "border_pixels": {str(key): count for key, count
                                   in sorted(self.border.items())[:LISTED_LABEL_VALUES]},
                 "image_nodata": [float(value) for value in self.image_nodata],
@@ -556,6 +560,9 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         colormap_zero=None if colormap is None else values[colormap[1]],
         in_force_as_proposed=as_proposed, nodata=nodata, nodata_image_share=nodata_share,
         image_nodata=image_nodata, frame=frame, border=border,
+        frame_image=None if frame is None else frame_image_evidence(
+            tally.columns, [index for index in indices.tolist()
+                            if frame in tally.label_counts.get(index, {})]),
         kept=kept if (proposal is not None or readings) else (),
         kept_masks=kept_masks if (proposal is not None or readings) else 0, strokes=strokes,
         stroke_interior=stroke_interior)

@@ -42,6 +42,7 @@ from unetdiag.diag.audit.borders import (
     FRAME_COLUMNS,
     border_counts,
     frame_candidate,
+    frame_image,
     frame_regions,
 )
 from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, foreground_box
@@ -526,6 +527,10 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
         for name, value in similarity._asdict().items():
             columns[name][row] = value
         columns["alignment"][row] = tuple(measure_alignment(image_values, image_mode, decoded))
+        if columns["frame_value"][row] >= 0 and columns["frame_regions"][row] == 1:
+            (columns["frame_image_value"][row], columns["frame_image_share"][row],
+             columns["frame_image_outside"][row]) = frame_image(
+                image_values, image_mode, plane, int(columns["frame_value"][row]))
         nodata.note_image_nodata(image_values, image_mode, plane,
                                  record.nodata.get(int(columns["index"][row])))
 
