@@ -51,6 +51,9 @@ FRAME_IMAGE_SHARE = 0.9
 #: ...and on at most this share of its other pixels (an image mostly of that value, a dark
 #: photograph, says nothing by holding it under the frame too).
 FRAME_IMAGE_OUTSIDE = 0.5
+#: :func:`frame_image` looks at a strided sample of about this many pixels (a 565x584 RGB
+#: image whole took 31 ms).
+FRAME_IMAGE_SAMPLE = 1 << 15
 #: A frame candidate is at least this value...
 FRAME_MIN_VALUE = 128
 #: ...beside other values that are all class numbers from 0 to this.
@@ -116,7 +119,9 @@ def frame_image(image_values: np.ndarray, image_mode: str, plane: np.ndarray,
                 value: int) -> tuple[float, float, float]:
     """``(value, share, outside)``: the image's commonest value (first band) under the
     mask's ``value``, the share of those pixels at which every band holds it, and the share
-    of the other pixels that do; NaNs when the sizes differ or the frame is empty.
+    of the other pixels that do; NaNs when the sizes differ or the frame is empty. Measured
+    on every ``step``-th row and column, at most about :data:`FRAME_IMAGE_SAMPLE` pixels
+    (shares, not counts: a sample tells them).
 
     >>> import numpy as np
     >>> plane = np.zeros((4, 4), np.uint8); plane[0] = 255
@@ -127,6 +132,8 @@ def frame_image(image_values: np.ndarray, image_mode: str, plane: np.ndarray,
     colour = colour_channels(image_values, image_mode)
     if colour.shape[:2] != plane.shape:
         return math.nan, math.nan, math.nan
+    step = max(1, math.ceil(math.sqrt(plane.size / FRAME_IMAGE_SAMPLE)))
+    colour, plane = colour[::step, ::step], plane[::step, ::step]
     where = plane == value
     inside = colour[where]
     if not inside.shape[0]:
