@@ -6,7 +6,9 @@
 * :func:`flipped_masks`: masks flipped top to bottom or left to right (a y-up/y-down clash, a
   flip applied to one side only);
 * :func:`exif_tagged_masks`: masks stored turned with an EXIF orientation tag that undoes the
-  turn, their images upright and untagged.
+  turn, their images upright and untagged;
+* :func:`turned_masks`: a few masks stored turned (a quarter or half turn, or transposed),
+  each in its image's size (square images), the others upright.
 
 They are registered in :data:`unetdiag.diag.synth.corruptions.CORRUPTIONS`.
 """
@@ -96,6 +98,29 @@ def exif_tagged_masks(case: CaseFiles, rng: np.random.Generator, fraction: float
 
 
 #: The corruptions of this module, by name.
+#: How :func:`turned_masks` turns a mask (NumPy's ``rot90`` turns anticlockwise).
+TURNS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "rotated_90_ccw": lambda plane: np.rot90(plane, 1),
+    "rotated_90_cw": lambda plane: np.rot90(plane, -1),
+    "rotated_180": lambda plane: np.rot90(plane, 2),
+    "transposed": lambda plane: plane.T,
+}
+
+
+def turned_masks(case: CaseFiles, rng: np.random.Generator, fraction: float | None = None,
+                 count: int | None = 1, turn: str = "rotated_90_ccw") -> list[Path]:
+    """``count`` masks (one by default) stored turned against their images: ``turn`` of
+    :data:`TURNS` (quarter turns and transposes keep the size of square masks only).
+
+    Simulates: an orientation (a camera's EXIF tag) honoured for some files only, or masks
+    from another export. Shows: nothing in the values or sizes; the listed masks teach
+    objects where their images show none.
+    """
+    if turn not in TURNS:
+        raise ValueError(f"turn must be one of {sorted(TURNS)}, not {turn!r}")
+    return rewrite_masks(case, case.pair_indices(rng, fraction, count), TURNS[turn])
+
+
 GEOMETRY_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (shifted_masks, flipped_masks,
-                                                  exif_tagged_masks)}
+                                                  exif_tagged_masks, turned_masks)}
