@@ -50,7 +50,7 @@ from unetdiag.diag.checks.saturation.metrics import (
 from unetdiag.diag.checks.saturation.words import non_finite_when, non_finite_word
 from unetdiag.diag.core.findings import Finding, Report, Severity
 from unetdiag.diag.logs.headline import headline
-from unetdiag.diag.logs.model import RunLog
+from unetdiag.diag.logs.model import RunLog, epoch_number, restored_position
 from unetdiag.diag.logs.read import parse_log
 
 COMMAND = "explain-log"
@@ -132,11 +132,15 @@ def _parse_notes(run: RunLog, files: Sequence[str]) -> Finding:
 # --------------------------------------------------------------------------- summary
 
 
-def _last_value(run: RunLog, validation: bool, kind: str) -> float | None:
+def _last_value(run: RunLog, validation: bool, kind: str,
+                position: int | None = None) -> float | None:
     """The last logged value of the run's first training (or validation) metric of ``kind``
-    (for a loss, the one named ``loss`` first, as the checks take it)."""
+    (for a loss, the one named ``loss`` first, as the checks take it); with ``position``, its
+    value at that epoch (0-based), None when not logged there."""
     for metric in loss_first(run.metrics()):
         if is_validation(metric) == validation and metric_kind(metric) == kind:
+            if position is not None:
+                return run.epochs[position].get(metric)
             values = [epoch[metric] for epoch in run.epochs if metric in epoch]
             return values[-1] if values else None
     return None
@@ -207,12 +211,23 @@ def _table_number(value: float | None) -> str:
 
 
 def _summary_row(run: RunLog, findings: Sequence[Finding]) -> dict[str, Any]:
-    """One row of the runs table: final values as "train / val" cells, then the verdict."""
+    """One row of the runs table: final values as "train / val" cells, then the verdict.
+
+    A run whose EarlyStopping restored a named epoch's weights shows that epoch's values (the
+    model the run ends with), and a "values at" cell saying so."""
     row: dict[str, Any] = {"run": run.name, "epochs": len(run.epochs)}
+    position = restored_position(run)
     for kind in _SUMMARY_KINDS:
-        train, val = _last_value(run, False, kind), _last_value(run, True, kind)
+        train, val = (_last_value(run, False, kind, position),
+                      _last_value(run, True, kind, position))
         if train is not None or val is not None:
             row[f"{kind} (train / val)"] = f"{_table_number(train)} / {_table_number(val)}"
+    if position is not None:
+        row["values at"] = (f"epoch {run.restored_epoch} (weights restored; "
+                            f"last {epoch_number(run, len(run.epochs) - 1)})")
+    elif run.restored_epoch == 0:
+        row["values at"] = (f"epoch {epoch_number(run, len(run.epochs) - 1)} (last; the "
+                            "restored best epoch is not named)")
     steps = [s for s in run.step_seconds if s is not None]
     if steps:
         row["s/step"] = float(np.median(steps))

@@ -9,7 +9,7 @@ perfect accuracy, frozen metrics and an extreme foreground fraction are said in 
 A run that was much slower per step is added at the end of any headline that found
 something.
 
->>> from unetdiag.diag.logs.model import RunLog
+>>> from unetdiag.diag.logs.model import RunLog, epoch_number, restored_position
 >>> headline([RunLog("demo", [{"loss": 0.5}], [None], "")], [])
 'Nothing in this run looks saturated, non-finite or out of range.'
 """
@@ -58,7 +58,7 @@ from unetdiag.diag.checks.saturation.words import (
     non_finite_word,
 )
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.logs.model import RunLog
+from unetdiag.diag.logs.model import RunLog, epoch_number, restored_position
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
 from unetdiag.diag.wording.text import capitalised, join_names, near_zero, percent, verb
 
@@ -544,6 +544,35 @@ def _dice_below_half(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
     return "".join(sentences)
 
 
+def _losses_at(run: RunLog, position: int) -> str:
+    """ "loss 33.2164, val_loss 0.41" at one epoch (0-based), the losses the log holds there."""
+    values = run.epochs[position]
+    names = [name for name in ("loss", "val_loss") if name in values]
+    return ", ".join(f"{name} {values[name]:.4f}" for name in names)
+
+
+def _restored(runs: Sequence[RunLog]) -> str:
+    """ " EarlyStopping restored epoch 6's weights (loss 33.2164), not the last epoch's (8:
+    loss 48.5781): the model the run ends with is epoch 6's." for each run whose log names the
+    epoch it restored, when that is not its last."""
+    sentences = []
+    for run in runs:
+        position = restored_position(run)
+        last = len(run.epochs) - 1
+        if position is None or position == last:
+            continue
+        where = f" in {run.name}" if len(runs) > 1 else ""
+        best, final = _losses_at(run, position), _losses_at(run, last)
+        sentences.append(
+            f" EarlyStopping restored epoch {run.restored_epoch}'s weights{where}"
+            + (f" ({best})" if best else "")
+            + f", not those of the last epoch logged, {epoch_number(run, last)}"
+            + (f" ({final})" if final else "")
+            + f": the model the run ends with is epoch {run.restored_epoch}'s, and the runs "
+            "table shows its values.")
+    return "".join(sentences)
+
+
 def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
     """One short paragraph answering "what is wrong with this run?", with the numbers."""
     count = len(runs)
@@ -552,5 +581,5 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
     said = compose_headline(HEADLINE_RULES, findings, runs, quiet=quiet)
     if said == quiet:
         return (said + _still_rising(findings, runs) + _dice_below_half(findings, runs)
-                + short_log_sentences(findings))
-    return " ".join([said, *_slower_runs(findings, said)])
+                + short_log_sentences(findings) + _restored(runs))
+    return " ".join([said, *_slower_runs(findings, said)]) + _restored(runs)

@@ -90,6 +90,20 @@ class RunLog:
         return result
 
 
+def epoch_number(run: RunLog, position: int) -> int:
+    """The number the log gives the run's epoch at ``position`` (0-based)."""
+    return run.epoch_numbers[position] if run.epoch_numbers else position + 1
+
+
+def restored_position(run: RunLog) -> int | None:
+    """Where (0-based) the epoch EarlyStopping restored is among the run's epochs, or None
+    (no restore message, one naming no epoch, or an epoch the log does not hold)."""
+    if not run.restored_epoch:
+        return None
+    numbers = run.epoch_numbers or list(range(1, len(run.epochs) + 1))
+    return numbers.index(run.restored_epoch) if run.restored_epoch in numbers else None
+
+
 #: A number as Keras, CSV or JSON writes it: ``0.1115``, ``1e-04``, ``nan``, ``-inf``.
 NUMBER_PATTERN = r"[-+]?(?:nan|inf(?:inity)?|\d+(?:\.\d*)?(?:e[-+]?\d+)?|\.\d+(?:e[-+]?\d+)?)"
 _NUMBER_RE = re.compile(rf"^{NUMBER_PATTERN}$", re.IGNORECASE)
