@@ -37,3 +37,38 @@ def test_a_restore_message_naming_no_epoch_keeps_the_last_values(tmp_path: Path)
     # no restore message: no such cell
     log.write_text(EARLY_STOPPING.split("Restoring")[0])
     assert "values at" not in explain_log(log).summary["runs"][0]
+
+
+# a custom loop (tf.GradientTape) printing its own line per epoch, with a train/val gap
+CUSTOM_LOOP = "".join(f"Epoch {i}, Loss: {0.5 / i:.4f}, Dice: {0.60 + 0.05 * i:.4f}, "
+                      f"Val Loss: {0.9 + 0.05 * i:.4f}, Val Dice: {0.40 - 0.01 * i:.4f}\n"
+                      for i in range(1, 7))
+
+
+def test_a_custom_loops_gap_does_not_claim_how_keras_measured_it(tmp_path: Path):
+    log = tmp_path / "loop.log"
+    log.write_text(CUSTOM_LOOP)
+    report = explain_log(log)
+    [gap] = [f for f in report.findings if f.id == "saturation.train_val_gap"]
+    # no fit() ran: how each phase was measured is the loop's choice
+    assert "Keras measures" not in gap.explanation
+    assert "custom training loop" in gap.explanation
+    assert "as your loop scores the validation data" in gap.fix
+    # the same numbers printed by fit() keep the Keras wording
+    keras = tmp_path / "fit.log"
+    keras.write_text("".join(
+        f"Epoch {i}/6\n10/10 [==============================] - 1s 100ms/step - loss: "
+        f"{0.5 / i:.4f} - dice: {0.60 + 0.05 * i:.4f} - val_loss: {0.9 + 0.05 * i:.4f} - "
+        f"val_dice: {0.40 - 0.01 * i:.4f}\n" for i in range(1, 7)))
+    [fit_gap] = [f for f in explain_log(keras).findings if f.id == "saturation.train_val_gap"]
+    assert "Keras measures the training figures in training mode" in fit_gap.explanation
+
+
+def test_a_custom_loops_low_dice_does_not_claim_how_keras_measured_it(tmp_path: Path):
+    log = tmp_path / "loop.log"
+    log.write_text("".join(f"Epoch {i}, Loss: {0.9 - 0.01 * i:.4f}, Dice: {0.30 + 0.001 * i:.4f}, "
+                           f"Val Loss: {0.95 - 0.01 * i:.4f}, Val Dice: {0.29 + 0.001 * i:.4f}\n"
+                           for i in range(1, 13)))
+    [low] = [f for f in explain_log(log).findings if f.id == "saturation.dice_below_half"]
+    assert "as Keras measures them" not in low.explanation
+    assert "as this custom loop measured them" in low.explanation

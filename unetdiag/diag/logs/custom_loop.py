@@ -82,7 +82,7 @@ def custom_loop_epochs(text: str) -> list[RunLog]:
             runs[-1].epochs[-1] = {**runs[-1].epochs[-1], **values}
             continue
         if not runs or index <= last:
-            runs.append(RunLog(f"run {len(runs) + 1}", [], [], ""))
+            runs.append(RunLog(f"run {len(runs) + 1}", [], [], "", custom_loop=True))
             runs[-1].source = f"custom training loop lines, from line {number}"
         run, last = runs[-1], index
         run.epochs.append(values)

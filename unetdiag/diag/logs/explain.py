@@ -82,7 +82,8 @@ def explain_runs(runs: Sequence[RunLog], title: str = f"unetdiag {COMMAND}",
     for run in runs:
         own = [_with_origin(f, f"log:{run.name}", files)
                for f in check_series(run.name, run.history(), tolerance=TOLERANCE,
-                                     restored_epoch=run.restored_epoch)]
+                                     restored_epoch=run.restored_epoch,
+                                     custom_loop=run.custom_loop)]
         if run.notes:
             own.append(_parse_notes(run, files))
         by_run[run.name] = own

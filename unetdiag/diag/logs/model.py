@@ -46,6 +46,7 @@ class RunLog:
         restored_epoch: the epoch whose weights ``EarlyStopping(restore_best_weights=True)``
             restored at the end, as its message names it (0: restored, epoch not named;
             None: no such message).
+        custom_loop: read from a custom training loop's own lines, not Keras's fit() output.
     """
 
     name: str
@@ -56,6 +57,7 @@ class RunLog:
     notes: list[str] = field(default_factory=list)
     epoch_numbers: list[int] = field(default_factory=list)
     restored_epoch: int | None = None
+    custom_loop: bool = False
 
     def metrics(self) -> list[str]:
         """Metric names in the order the log first shows them."""

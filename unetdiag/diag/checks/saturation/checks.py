@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 from unetdiag.diag.checks.saturation import wording
@@ -59,7 +60,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                  thresholds: SaturationThresholds = DEFAULT_THRESHOLDS,
                  subject: SeriesSubject = TRAINING_RUN,
                  restored_epoch: int | None = None,
-                 train_mode: Sequence[str] | None = None) -> list[Finding]:
+                 train_mode: Sequence[str] | None = None,
+                 custom_loop: bool = False) -> list[Finding]:
     """Judge one run's metric series (a Keras ``History.history``-like mapping).
 
     Args:
@@ -85,6 +87,9 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
             ``"augmentation"`` (augmented training inputs) and ``"dropout"``; ``()`` when it
             knows there is none, ``None`` (a log) when it does not know. A train/validation
             gap is then worded with that reading named first, not as overfitting.
+        custom_loop: the numbers are a custom training loop's own prints (no Keras fit()):
+            the wording then says how Keras's fit() measures each phase only as what a loop
+            may do, never as what this run did.
 
     Returns findings among ``saturation.non_finite``, ``saturation.dice_above_one``,
     ``saturation.dice_exceeds_accuracy_bound``, ``saturation.iou_exceeds_accuracy_bound``,
@@ -153,6 +158,10 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               validation_loss_rising(run, series, thresholds, unreliable=unreliable,
                                      restored_epoch=restored_epoch),
               unstable_validation(run, series, thresholds) if not unreliable else None]
+    if custom_loop:
+        claims = [dataclasses.replace(claim, custom_loop=True)
+                  if claim is not None and hasattr(claim, "custom_loop") else claim
+                  for claim in claims]
     return [wording.finding_of(claim, subject) for claim in claims if claim is not None]
 
 

@@ -434,6 +434,8 @@ class TrainValGap(MetricsClaim):
     ``early``: the run's last epoch is at most ``early_gap_epochs``.
     ``train_mode``: what the caller knows makes the training figures training-mode ones
     (BatchNormalization, augmentation, dropout); empty: known none; None: unknown (a log).
+    ``custom_loop``: the numbers come from a custom training loop's own prints, not from
+    Keras's fit(): how each phase was measured is the loop's choice, not Keras's.
     """
 
     diverged: list[str]
@@ -447,6 +449,7 @@ class TrainValGap(MetricsClaim):
     within_swing: dict[str, dict] = field(default_factory=dict, metadata=OMIT_EMPTY)
     early: bool = field(default=False, metadata=NOT_REPORTED)
     train_mode: list[str] | None = field(default=None, metadata=OMIT_EMPTY)
+    custom_loop: bool = field(default=False, metadata=NOT_REPORTED)
 
     @property
     def overfit(self) -> bool:

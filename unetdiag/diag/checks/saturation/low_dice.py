@@ -32,12 +32,14 @@ class DiceBelowHalf(MetricsClaim):
 
     ``metrics``: Dice name -> best, best_epoch, last, last_epoch, epochs (finite values
     logged), first_epoch; ``ceiling``: the value never reached; ``last_epoch``: the run's
-    last epoch as the log numbers it.
+    last epoch as the log numbers it; ``custom_loop``: the numbers are a custom training
+    loop's prints, measured as the loop chose, not as Keras's fit() does.
     """
 
     ceiling: float = 0.5
     last_epoch: int = 0
     severity: Severity = field(default=Severity.INFO, metadata=NOT_REPORTED)
+    custom_loop: bool = field(default=False, metadata=NOT_REPORTED)
 
 
 def _low(item: MetricSeries, ceiling: float, min_epochs: int) -> dict | None:

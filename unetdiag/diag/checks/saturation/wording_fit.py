@@ -10,7 +10,11 @@ from unetdiag.diag.checks.saturation import evidence, ids
 from unetdiag.diag.checks.saturation.low_dice import DiceBelowHalf
 from unetdiag.diag.checks.saturation.metrics import VALIDATION_PREFIX, is_validation
 from unetdiag.diag.checks.saturation.stability import UnstableValidation
-from unetdiag.diag.checks.saturation.wording_mode import TELL_TRAIN_MODE, train_mode_sentence
+from unetdiag.diag.checks.saturation.wording_mode import (
+    TELL_LOOP_MODE,
+    TELL_TRAIN_MODE,
+    train_mode_sentence,
+)
 from unetdiag.diag.checks.saturation.words import epoch_list, epoch_span, finding
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent, verb
@@ -58,13 +62,18 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
         explanation += _mixed_sentence(claim)
     elif fitting:
         explanation += (
-            _AFTER_ONE_EPOCH if overfit and after_one_epoch
+            (_AFTER_ONE_EPOCH_LOOP if claim.custom_loop else _AFTER_ONE_EPOCH)
+            if overfit and after_one_epoch
             else _after_overflow(overflowed) if overfit and overflowed
             else _no_overlap(claim) if no_overlap
             else train_mode_sentence(claim, fitting, bool(throughout)) if overfit
-            else " Validation doing better than training happens early on (Keras's training "
-            "figure is the mean over an epoch in which the weights kept improving, the "
-            "validation one is measured at its end), with strong augmentation or dropout at "
+            else " Validation doing better than training happens early on ("
+            + ("a training figure averaged over an epoch in which the weights kept improving, "
+               "as Keras's fit() averages it and a custom loop may, against a validation one "
+               "measured at its end" if claim.custom_loop else
+               "Keras's training figure is the mean over an epoch in which the weights kept "
+               "improving, the validation one is measured at its end")
+            + "), with strong augmentation or dropout at "
             "training time, but also when the validation set is easier or trivial (e.g. "
             "mostly empty or mostly full masks).")
     explanation += _within_swing_sentence(claim)
@@ -84,6 +93,7 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
             else "validation scores above training" if not overfit
             else "training and validation disagree" + (" at the last epoch" if at_last else ""))
         title += f" ({gaps[0]})"
+    tell = TELL_LOOP_MODE if claim.custom_loop else TELL_TRAIN_MODE
     return finding(
         ids.TRAIN_VAL_GAP, claim,
         title=title,
@@ -95,11 +105,11 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
              _SHORT_NO_OVERLAP_FIX if no_overlap and claim.short_no_overlap else
              _NO_OVERLAP_FIX if no_overlap else
              _DIVERGED_FIX if not fitting else
-             TELL_TRAIN_MODE + " Then check that training and validation come from the same "
+             tell + " Then check that training and validation come from the same "
              "distribution (their foreground fractions and image statistics: `unetdiag "
              "audit-data`)."
              if throughout else
-             TELL_TRAIN_MODE + " If the model scores its training data near the training "
+             tell + " If the model scores its training data near the training "
              "figure, check that "
              "training and validation come from the same distribution; use more "
              "data or augmentation" + (
@@ -193,6 +203,14 @@ _AFTER_ONE_EPOCH = (
     "measured at its end, and layers that act differently in training and inference "
     "(BatchNormalization, whose moving statistics start far from the data's after few steps; "
     "dropout) can put the validation figure far from the training one.")
+_AFTER_ONE_EPOCH_LOOP = (
+    " After one epoch a gap like this says little about fit: a training figure averaged over "
+    "the epoch (as Keras's fit() averages it; this custom loop chose its own) comes from "
+    "weights that changed fast, while the validation one is measured at its end, and layers "
+    "that act differently in training and inference (BatchNormalization, whose moving "
+    "statistics start far from the data's after few steps; dropout) can put the validation "
+    "figure far from the training one.")
+
 _AFTER_ONE_EPOCH_FIX = (
     "Judge the gap after a few epochs; if it stays, evaluate the model on training images "
     "(model.evaluate) to tell a train/inference difference from a difference between the sets.")
@@ -328,9 +346,15 @@ def dice_below_half_finding(claim: DiceBelowHalf) -> Finding:
             f"Dice below {ceiling} means fewer than half of the foreground pixels were found. "
             "The training figures stay below it too, so overfitting (a model that fits its "
             "training images and fails on new ones) does not explain the low scores alone: "
-            "the model scores low even on the batches it trains on, as Keras measures them in "
-            "training mode (dropout and augmentation can put those figures below what it "
-            "scores on its training images in inference mode). Consistent with a model that "
+            "the model scores low even on the batches it trains on, "
+            + ("as this custom loop measured them (in training mode if it calls the model "
+               "with training=True: dropout and augmentation can then put those figures "
+               "below what it scores on its training images in inference mode)"
+               if claim.custom_loop else
+               "as Keras measures them in training mode (dropout and augmentation can put "
+               "those figures below what it scores on its training images in inference "
+               "mode)")
+            + ". Consistent with a model that "
             "has not learnt to find the foreground "
             "(too few epochs, a learning rate too small or too large, a loss the background "
             "dominates, as cross-entropy does when the foreground is small, or masks that do "

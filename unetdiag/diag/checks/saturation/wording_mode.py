@@ -30,6 +30,23 @@ TRAINING_MODE = (
     "of the training figures over the epoch also differ between the phases, but usually put "
     "the training figures below the validation ones)")
 
+#: The same, for a custom training loop's numbers: the loop, not Keras, chose how each phase
+#: was measured.
+LOOP_MODE = (
+    "this log comes from a custom training loop, which chose how each phase was measured: a "
+    "loop that calls the model with training=True in its training step and training=False "
+    "in its validation step (as TensorFlow's examples do) measures them as Keras's fit() "
+    "does, BatchNormalization normalising each training batch with its own statistics and "
+    "validation with moving averages of them (dropout and augmentation also act in "
+    "training only, but usually put the training figures below the validation ones)")
+
+#: The fix's first step for a custom loop's numbers.
+TELL_LOOP_MODE = (
+    "Score the training data as your loop scores the validation data (the same call, e.g. "
+    "model(x, training=False), and the same metric objects): a model that overfits scores it "
+    "near the training figure; near the validation figure, the gap is in how the training "
+    "figures are measured, not in fit, and more data will not close it.")
+
 #: The fix's first step: what tells overfitting from the training-mode measurement.
 TELL_TRAIN_MODE = (
     "Score the training data in inference mode, as validation is scored (model.evaluate on "
@@ -67,7 +84,7 @@ def train_mode_sentence(claim: evidence.TrainValGap, fitting: Sequence[str],
             " Training doing much better than validation (scores above, or a loss below, the "
             f"validation ones) is consistent with {_OVERFITTING}, with two sets that differ, "
             "or with a model whose outputs differ between training and inference mode: "
-            f"{TRAINING_MODE}.")
+            f"{LOOP_MODE if claim.custom_loop else TRAINING_MODE}.")
     elif "BatchNormalization" in modes:
         sentence = (
             " This run's model has BatchNormalization layers, which normalise each training "
