@@ -40,6 +40,7 @@ from unetdiag.diag.checks.saturation.ids import (
     SCORE_ZERO_THROUGHOUT,
     STEP_TIME_OUTLIER,
     TRAIN_VAL_GAP,
+    VALIDATION_NOT_SCORED,
 )
 from unetdiag.diag.checks.saturation.metrics import (
     is_validation,
@@ -50,8 +51,9 @@ from unetdiag.diag.checks.saturation.metrics import (
 from unetdiag.diag.checks.saturation.words import non_finite_when, non_finite_word
 from unetdiag.diag.core.findings import Finding, Report, Severity
 from unetdiag.diag.logs.headline import headline
-from unetdiag.diag.logs.model import RunLog, epoch_number, restored_position
+from unetdiag.diag.logs.model import RunLog, restored_position
 from unetdiag.diag.logs.read import parse_log
+from unetdiag.diag.logs.restored import restored_cell
 
 COMMAND = "explain-log"
 #: Id of the info finding listing what the parser skipped or repaired in a run.
@@ -173,6 +175,8 @@ def _verdict(findings: Iterable[Finding]) -> str:
         evidence = ids[NON_FINITE].evidence
         parts.append(f"{non_finite_word(evidence['values_at_onset'])} "
                      + (non_finite_when(evidence) or f"from epoch {evidence['onset_epoch']}"))
+    if VALIDATION_NOT_SCORED in ids and ids[VALIDATION_NOT_SCORED].severity is Severity.WARNING:
+        parts.append("validation values 0 (not scored)")
     if SCORE_COLLAPSED in ids:
         name, data = next(iter(ids[SCORE_COLLAPSED].evidence["metrics"].items()))
         parts.append(f"{name} collapsed to 0 at epoch {data['epoch']}")
@@ -223,12 +227,9 @@ def _summary_row(run: RunLog, findings: Sequence[Finding]) -> dict[str, Any]:
                       _last_value(run, True, kind, position))
         if train is not None or val is not None:
             row[f"{kind} (train / val)"] = f"{_table_number(train)} / {_table_number(val)}"
-    if position is not None:
-        row["values at"] = (f"epoch {run.restored_epoch} (weights restored; "
-                            f"last {epoch_number(run, len(run.epochs) - 1)})")
-    elif run.restored_epoch == 0:
-        row["values at"] = (f"epoch {epoch_number(run, len(run.epochs) - 1)} (last; the "
-                            "restored best epoch is not named)")
+    cell = restored_cell(run)
+    if cell is not None:
+        row["values at"] = cell
     steps = [s for s in run.step_seconds if s is not None]
     if steps:
         row["s/step"] = float(np.median(steps))

@@ -9,7 +9,8 @@ perfect accuracy, frozen metrics and an extreme foreground fraction are said in 
 A run that was much slower per step is added at the end of any headline that found
 something.
 
->>> from unetdiag.diag.logs.model import RunLog, epoch_number, restored_position
+>>> from unetdiag.diag.logs.model import RunLog
+from unetdiag.diag.logs.restored import restored_sentences
 >>> headline([RunLog("demo", [{"loss": 0.5}], [None], "")], [])
 'Nothing in this run looks saturated, non-finite or out of range.'
 """
@@ -43,6 +44,7 @@ from unetdiag.diag.checks.saturation.ids import (
     SCORE_ZERO_THROUGHOUT,
     STEP_TIME_OUTLIER,
     STILL_IMPROVING,
+    VALIDATION_NOT_SCORED,
 )
 from unetdiag.diag.checks.saturation.metrics import is_validation, validation_first
 from unetdiag.diag.checks.saturation.short_logs import short_log_sentences
@@ -58,7 +60,8 @@ from unetdiag.diag.checks.saturation.words import (
     non_finite_word,
 )
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.logs.model import RunLog, epoch_number, restored_position
+from unetdiag.diag.logs.model import RunLog
+from unetdiag.diag.logs.restored import restored_sentences
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
 from unetdiag.diag.wording.text import capitalised, join_names, near_zero, percent, verb
 
@@ -194,6 +197,26 @@ def _non_finite(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | No
                      + (f" ({join_names(finite)} {verb(len(finite), 'stays', 'stay')} finite)"
                         if 0 < len(finite) <= 3 else ""))
     return capitalised("; ".join(parts)) + "." if parts else None
+
+
+def _not_scored(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
+    """Validation loss and score both exactly 0 at every epoch (or several): no measurement."""
+    parts = []
+    for finding in _with_id(findings, VALIDATION_NOT_SCORED):
+        evidence = finding.evidence
+        if finding.severity is Severity.INFO:
+            continue
+        names = list(evidence["metrics"])
+        where = ("at every epoch logged" if evidence["every_epoch"]
+                 else f"at epochs {epoch_span(evidence['epochs'])}")
+        parts.append(f"in {evidence['run']}, {join_names(names)} "
+                     f"{verb(len(names), 'is', 'are')} exactly 0 {where}")
+    if not parts:
+        return None
+    return (capitalised("; ".join(parts)) + ": a validation loss and score both 0 are no "
+            "measurement of any predictions, consistent with a validation phase that scored "
+            "no batch (validation_data passed as a list rather than a tuple, or a validation "
+            "generator that yields nothing).")
 
 
 def _collapse(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
@@ -474,6 +497,7 @@ HEADLINE_RULES = (
     HeadlineRule("collapsed score", _collapse),
     HeadlineRule("label scale", _label_scale),
     HeadlineRule("non-finite metrics", _non_finite),
+    HeadlineRule("validation not scored", _not_scored),
     HeadlineRule("label scale fix", _label_scale_fix, final=True),
     HeadlineRule("trivial predictor", _trivial_predictor),
     HeadlineRule("score zero throughout", _zero_throughout),
@@ -544,35 +568,6 @@ def _dice_below_half(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
     return "".join(sentences)
 
 
-def _losses_at(run: RunLog, position: int) -> str:
-    """ "loss 33.2164, val_loss 0.41" at one epoch (0-based), the losses the log holds there."""
-    values = run.epochs[position]
-    names = [name for name in ("loss", "val_loss") if name in values]
-    return ", ".join(f"{name} {values[name]:.4f}" for name in names)
-
-
-def _restored(runs: Sequence[RunLog]) -> str:
-    """ " EarlyStopping restored epoch 6's weights (loss 33.2164), not the last epoch's (8:
-    loss 48.5781): the model the run ends with is epoch 6's." for each run whose log names the
-    epoch it restored, when that is not its last."""
-    sentences = []
-    for run in runs:
-        position = restored_position(run)
-        last = len(run.epochs) - 1
-        if position is None or position == last:
-            continue
-        where = f" in {run.name}" if len(runs) > 1 else ""
-        best, final = _losses_at(run, position), _losses_at(run, last)
-        sentences.append(
-            f" EarlyStopping restored epoch {run.restored_epoch}'s weights{where}"
-            + (f" ({best})" if best else "")
-            + f", not those of the last epoch logged, {epoch_number(run, last)}"
-            + (f" ({final})" if final else "")
-            + f": the model the run ends with is epoch {run.restored_epoch}'s, and the runs "
-            "table shows its values.")
-    return "".join(sentences)
-
-
 def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
     """One short paragraph answering "what is wrong with this run?", with the numbers."""
     count = len(runs)
@@ -581,5 +576,5 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
     said = compose_headline(HEADLINE_RULES, findings, runs, quiet=quiet)
     if said == quiet:
         return (said + _still_rising(findings, runs) + _dice_below_half(findings, runs)
-                + short_log_sentences(findings) + _restored(runs))
-    return " ".join([said, *_slower_runs(findings, said)]) + _restored(runs)
+                + short_log_sentences(findings) + restored_sentences(runs))
+    return " ".join([said, *_slower_runs(findings, said)]) + restored_sentences(runs)

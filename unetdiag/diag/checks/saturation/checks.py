@@ -50,6 +50,7 @@ from unetdiag.diag.checks.saturation.thresholds import (
     SATURATION_TOLERANCE,
     SaturationThresholds,
 )
+from unetdiag.diag.checks.saturation.unscored import validation_not_scored, without_unscored
 from unetdiag.diag.checks.saturation.words import TRAINING_RUN, SeriesSubject
 from unetdiag.diag.core.findings import Finding
 
@@ -106,10 +107,15 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.mean_iou_one_class``,
     ``saturation.loss_magnitude``, ``saturation.loss_jump``,
     ``saturation.total_below_parts``, ``saturation.total_multiple_of_parts``,
-    ``saturation.dice_below_half`` and ``saturation.iou_above_dice``. The binary
+    ``saturation.dice_below_half``, ``saturation.iou_above_dice`` and
+    ``saturation.validation_not_scored``. The binary
     fingerprints (constant predictors, class prior, accuracy bounds) are left out for a run
     whose metric names say it is multi-class.
     """
+    # validation values no predictions give (a loss and a score both 0) are no measurement:
+    # said once, and hidden from every other check
+    unscored = validation_not_scored(run, history)
+    history = without_unscored(history, unscored)
     series = metric_series(history)
     multiclass = bool(multiclass_metrics(list(history)))
     prior = class_prior_loss(run, series, tolerance, thresholds, multiclass)
@@ -125,7 +131,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     # read from it
     wrong_total = total_below_parts(run, series, thresholds)
     unreliable = set(wrong_total.metrics) if wrong_total is not None else set()
-    claims = [non_finite_onset(run, series),
+    claims = [unscored,
+              non_finite_onset(run, series),
               *scale,
               loss_magnitude(run, series, thresholds),
               loss_jump(run, series, thresholds),

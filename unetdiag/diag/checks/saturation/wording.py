@@ -57,6 +57,10 @@ from unetdiag.diag.checks.saturation.short_logs import (
     score_zero_few_epochs_finding,
 )
 from unetdiag.diag.checks.saturation.stability import UnstableValidation
+from unetdiag.diag.checks.saturation.unscored import (
+    ValidationNotScored,
+    validation_not_scored_finding,
+)
 from unetdiag.diag.checks.saturation.words import TRAINING_RUN, SeriesSubject, finding
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent
@@ -211,6 +215,7 @@ _WORDING = {
     BaselineFromOtherRun: baseline_from_other_run_finding,
     StepTimeOutlier: step_time_finding,
     PredictionCollapse: prediction_collapse_finding,
+    ValidationNotScored: validation_not_scored_finding,
 }
 
 

@@ -1,0 +1,162 @@
+"""A validation phase whose loss and score are both exactly 0: values no validation
+predictions give, with their typed evidence and their sentences.
+
+A validation loss of 0 means every validation prediction is exactly right; a validation
+accuracy (or Dice, or IoU) of 0 means none is. No predictions give both, so such values are
+not measurements of the model's validation predictions. Keras prints a metric that no batch
+updated as 0 (its mean over no batches), and two public cases print exactly this:
+``validation_data`` passed as a list ``[x_val, y_val]``, which tf.keras 2.2 and later read
+as inputs without targets, printing 0 for every validation value at every epoch
+(tensorflow/tensorflow#39370, keras-vggface#66's ``val_loss: 0.0000e+00 - val_accuracy:
+0.0000e+00``); and TensorFlow 2.0-2.1's progress bar on a dataset of unknown length, which
+printed 0 for the first epoch's validation values only (tensorflow/tensorflow#34457, and
+TensorFlow tutorials of that time). The claim needs the training loss positive at those
+epochs (a loss negative by design, ``-dice``, is 0 when the Dice is 0), and the values found
+are left out of every other check: a gap against them, or a flat validation metric at 0,
+would describe no predictions.
+
+>>> history = {"loss": [3.1, 3.0], "val_loss": [0.0, 0.0], "val_accuracy": [0.0, 0.0]}
+>>> unscored = validation_not_scored("run 1", history)
+>>> unscored.epochs, unscored.every_epoch, without_unscored(history, unscored)["val_loss"]
+([1, 2], True, [None, None])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from unetdiag.diag.checks.saturation import ids
+from unetdiag.diag.checks.saturation.evidence import NOT_REPORTED, MetricsClaim
+from unetdiag.diag.checks.saturation.metrics import (
+    EPOCH_KEY,
+    NON_METRIC_KEYS,
+    is_validation,
+    metric_kind,
+)
+from unetdiag.diag.checks.saturation.words import epoch_span, finding
+from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.wording.text import join_names, verb
+
+#: Kinds of validation metric whose 0 contradicts a validation loss of 0.
+_SCORE_KINDS = ("accuracy", "dice", "iou")
+
+
+@dataclass(frozen=True)
+class ValidationNotScored(MetricsClaim):
+    """Epochs at which the validation loss and a validation score are both exactly 0.
+
+    ``metrics``: validation name -> the epochs (as the log numbers them) at which it is
+    exactly 0 together with the others; ``epochs``: those epochs; ``every_epoch``: they are
+    every epoch the validation phase logs; ``first_only``: only the first epoch, with later
+    ones measured (TensorFlow 2.0-2.1's first-epoch display); ``training_loss``: the
+    training loss at the last of those epochs.
+    """
+
+    epochs: list[int]
+    every_epoch: bool
+    first_only: bool
+    training_loss: float
+    severity: Severity = field(default=Severity.WARNING, metadata=NOT_REPORTED)
+
+
+def _value(history: Mapping[str, Sequence[float | None]], name: str, index: int) -> float | None:
+    values = history.get(name, ())
+    return values[index] if index < len(values) else None
+
+
+def validation_not_scored(run: str, history: Mapping[str, Sequence[float | None]]
+                          ) -> ValidationNotScored | None:
+    """The epochs whose validation loss and a validation accuracy, Dice or IoU are exactly
+    0 while the training loss is positive, or None."""
+    names = [name for name in history if name not in NON_METRIC_KEYS]
+    validation = [name for name in names if is_validation(name)]
+    val_loss = next((name for name in validation if name == "val_loss"),
+                    next((name for name in validation if metric_kind(name) == "loss"), None))
+    loss = "loss" if "loss" in history else None
+    if val_loss is None or loss is None:
+        return None
+    count = len(history[val_loss])
+    numbers = history.get(EPOCH_KEY) or [float(i + 1) for i in range(count)]
+    zeroed: dict[str, list[int]] = {}
+    epochs: list[int] = []
+    logged: list[int] = []
+    last_loss = math.nan
+    for index in range(count):
+        if _value(history, val_loss, index) is None:
+            continue
+        logged.append(index)
+        training = _value(history, loss, index)
+        if _value(history, val_loss, index) != 0.0 or training is None \
+                or not math.isfinite(training) or training <= 0:
+            continue
+        if not any(metric_kind(name) in _SCORE_KINDS and _value(history, name, index) == 0.0
+                   for name in validation):
+            continue
+        epoch = int(numbers[index])
+        epochs.append(epoch)
+        last_loss = training
+        for name in validation:
+            if _value(history, name, index) == 0.0:
+                zeroed.setdefault(name, []).append(epoch)
+    if not epochs:
+        return None
+    every = len(epochs) == len(logged)
+    first_only = not every and len(epochs) == 1 and epochs[0] == int(numbers[logged[0]])
+    return ValidationNotScored(
+        run, {name: {"epochs": found} for name, found in zeroed.items()}, epochs, every,
+        first_only, float(last_loss),
+        severity=Severity.INFO if first_only else Severity.WARNING)
+
+
+def without_unscored(history: Mapping[str, Sequence[float | None]],
+                     claim: ValidationNotScored | None) -> dict[str, list[float | None]]:
+    """The history with the values ``claim`` found replaced by None (not logged), so that no
+    other check reads them as measurements."""
+    result = {name: list(values) for name, values in history.items()}
+    if claim is None:
+        return result
+    numbers = history.get(EPOCH_KEY) or [float(i + 1) for i in range(len(history["loss"]))]
+    for name, data in claim.metrics.items():
+        for index, number in enumerate(numbers):
+            if int(number) in data["epochs"] and index < len(result[name]):
+                result[name][index] = None
+    return result
+
+
+def validation_not_scored_finding(claim: ValidationNotScored) -> Finding:
+    names = list(claim.metrics)
+    both = verb(len(names), "is", "are")
+    where = ("at every epoch logged" if claim.every_epoch
+             else f"at epoch {claim.epochs[0]} only" if claim.first_only
+             else f"at epoch{'s' if len(claim.epochs) > 1 else ''} {epoch_span(claim.epochs)}")
+    span = epoch_span(claim.epochs)
+    causes = (
+        "consistent with TensorFlow 2.0-2.1's progress bar on a dataset of unknown length, "
+        "which printed 0 for the first epoch's validation values only "
+        "(tensorflow/tensorflow#34457), or with a validation phase that scored no batch at "
+        "that epoch" if claim.first_only else
+        "consistent with a validation phase that scored no batch, as when validation_data "
+        "is passed as a list [x_val, y_val] rather than a tuple (tf.keras 2.2 and later read "
+        "a list as inputs without targets and print 0 for every validation value: "
+        "tensorflow/tensorflow#39370) or when a validation generator or Sequence yields no "
+        "batch (a length of n // batch_size with fewer samples than a batch)")
+    return finding(
+        ids.VALIDATION_NOT_SCORED, claim,
+        title=(f"{claim.run}: {join_names(names)} {both} exactly 0 {where}, values no "
+               "validation predictions give"),
+        explanation=(
+            f"{join_names(names)} {both} exactly 0 at epoch{'s' if len(claim.epochs) > 1 else ''}"
+            f" {span}, while the training loss is {claim.training_loss:.4g}. A validation "
+            "loss of 0 means every validation prediction exactly right, an accuracy, Dice or "
+            "IoU of 0 means none right: no predictions give both, so these are not "
+            "measurements of the model's validation predictions. Keras prints a metric that "
+            f"no batch updated as 0 (its mean over no batches), so this is {causes}. These "
+            "values are "
+            "left out of the other checks (no gap or plateau is read from them)."),
+        fix=("Nothing to fix if later epochs' validation values are right; check with "
+             "model.evaluate on the validation data if in doubt." if claim.first_only else
+             "Pass validation_data as a tuple (x_val, y_val), check that the validation "
+             "generator yields at least one batch (len() > 0), and compare with "
+             "model.evaluate on the validation data."))

@@ -1,0 +1,58 @@
+"""What EarlyStopping(restore_best_weights=True) left in a run: the epoch whose weights the
+model ends with, when the log's restore message names it (Keras 2.6+ and 3:
+"Restoring model weights from the end of the best epoch: 6."). The runs table shows that
+epoch's values, with a "values at" cell; the headline names it beside the last epoch's.
+
+>>> from unetdiag.diag.logs.model import RunLog
+>>> run = RunLog("run 1", [{"loss": 3.0}, {"loss": 2.0}, {"loss": 2.5}], [None] * 3, "",
+...              restored_epoch=2)
+>>> restored_cell(run), restored_sentences([run])[:46]
+('epoch 2 (weights restored; last 3)', " EarlyStopping restored epoch 2's weights (los")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from unetdiag.diag.logs.model import RunLog, epoch_number, restored_position
+
+
+def restored_cell(run: RunLog) -> str | None:
+    """The runs table's "values at" cell: the restored epoch (whose values the row shows), or
+    the last epoch when the message names none; None without a restore message."""
+    position = restored_position(run)
+    last = epoch_number(run, len(run.epochs) - 1)
+    if position is not None:
+        return f"epoch {run.restored_epoch} (weights restored; last {last})"
+    if run.restored_epoch == 0:
+        return f"epoch {last} (last; the restored best epoch is not named)"
+    return None
+
+
+def _losses_at(run: RunLog, position: int) -> str:
+    """ "loss 33.2164, val_loss 0.41" at one epoch (0-based), the losses the log holds there."""
+    values = run.epochs[position]
+    names = [name for name in ("loss", "val_loss") if name in values]
+    return ", ".join(f"{name} {values[name]:.4f}" for name in names)
+
+
+def restored_sentences(runs: Sequence[RunLog]) -> str:
+    """ " EarlyStopping restored epoch 6's weights (loss 33.2164), not the last epoch's (8:
+    loss 48.5781): the model the run ends with is epoch 6's." for each run whose log names the
+    epoch it restored, when that is not its last."""
+    sentences = []
+    for run in runs:
+        position = restored_position(run)
+        last = len(run.epochs) - 1
+        if position is None or position == last:
+            continue
+        where = f" in {run.name}" if len(runs) > 1 else ""
+        best, final = _losses_at(run, position), _losses_at(run, last)
+        sentences.append(
+            f" EarlyStopping restored epoch {run.restored_epoch}'s weights{where}"
+            + (f" ({best})" if best else "")
+            + f", not those of the last epoch logged, {epoch_number(run, last)}"
+            + (f" ({final})" if final else "")
+            + f": the model the run ends with is epoch {run.restored_epoch}'s, and the runs "
+            "table shows its values.")
+    return "".join(sentences)
