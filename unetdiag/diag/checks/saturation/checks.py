@@ -114,7 +114,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     """
     # validation values no predictions give (a loss and a score both 0) are no measurement:
     # said once, and hidden from every other check
-    unscored = validation_not_scored(run, history)
+    unscored = validation_not_scored(run, history) if subject == TRAINING_RUN else None
     history = without_unscored(history, unscored)
     series = metric_series(history)
     multiclass = bool(multiclass_metrics(list(history)))
