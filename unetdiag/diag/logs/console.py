@@ -47,6 +47,7 @@ from unetdiag.diag.logs.progress import (
     finished_bar,
     learning_rate_cut,
     parse_progress,
+    printed_logs,
     restored_best_epoch,
     valueless_step,
 )
@@ -143,6 +144,9 @@ class _ConsoleReader:
     def _line(self, number: int, text: str, cut: bool) -> None:
         if not text:
             return
+        printed = printed_logs(text)
+        if printed is not None and self.block is not None:
+            self.block.printed_logs = (number, printed)
         header = epoch_header(text)
         if header is not None:
             index, total, joined = header
@@ -427,6 +431,9 @@ class _ConsoleReader:
             return
         label = (f"epoch {block.index}" + (f"/{block.total}" if block.total else "")
                  if block.index else "the epoch")
+        if not block.finals and block.printed_logs is not None:
+            self._printed_epoch(run, block, label)
+            return
         if not block.finals:
             if block.partial is not None and block.end_message is not None:
                 run.notes.append(f"{label} (line {block.line}) has no closing progress line, "
@@ -468,6 +475,27 @@ class _ConsoleReader:
             missing = sorted(set(run.epochs[-1]) - set(chosen.metrics) - {LEARNING_RATE_KEY})
             run.notes.append(f"{label} (line {number}) lacks {', '.join(missing)}")
         self._add_epoch(run, chosen, number, block.index, block.learning_rate)
+        if block.index is not None:
+            run.last_epoch_index, run.epoch_total = block.index, block.total
+
+    @staticmethod
+    def _printed_epoch(run: RunBuilder, block: EpochBlock, label: str) -> None:
+        """An epoch with no closing line whose ``logs`` dict a callback printed at its end
+        (costar_plan#442): that dict's values are the epoch's final ones."""
+        number, values = block.printed_logs
+        last = block.partial.last if block.partial is not None else None
+        run.epochs.append(dict(values))
+        run.labels.append(block.index)
+        run.step_seconds.append(None)
+        run.steps.append(last.target if last is not None else None)
+        run.last_line = number
+        validation = [name for name in values if name.startswith("val_")]
+        run.notes.append(
+            f"{label} (line {block.line}) has no closing progress line: its values are read "
+            f"from the logs dict printed at line {number} (it holds {', '.join(validation)}, "
+            "which Keras has only at an epoch's end, so they are the epoch's final values)"
+            + (f", not from the last drawing's running means (step {last.current}"
+               + (f" of {last.target})" if last.target else ")") if last is not None else ""))
         if block.index is not None:
             run.last_epoch_index, run.epoch_total = block.index, block.total
 

@@ -93,3 +93,5 @@ class EpochBlock:
     end_message: int | None = None
     # a drawing of this epoch cut off before its first value: (line, step, steps)
     valueless: tuple[int, int, int | None] | None = None
+    # the logs dict a callback printed at this epoch's end: (line, values)
+    printed_logs: tuple[int, dict[str, float]] | None = None

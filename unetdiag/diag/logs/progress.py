@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from unetdiag.diag.checks.saturation.metrics import NON_METRIC_KEYS
-from unetdiag.diag.logs.model import NUMBER_PATTERN
+from unetdiag.diag.logs.model import NUMBER_PATTERN, to_float
 
 # ANSI escape sequences (colours, cursor moves) and the other C0 controls progress bars emit.
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
@@ -323,6 +323,35 @@ def restored_best_epoch(text: str) -> int | None:
     """
     match = _RESTORED_RE.search(text)
     return None if match is None else int(match[1] or 0)
+
+
+#: A Python dict printed on one line (no nested braces) and one ``'name': number`` item of it.
+_DICT_RE = re.compile(r"\{([^{}]*)\}")
+_DICT_ITEM_RE = re.compile(rf"^\s*(['\"])([A-Za-z_][\w.-]*)\1\s*:\s*({NUMBER_PATTERN})\s*$",
+                           re.IGNORECASE)
+
+
+def printed_logs(text: str) -> dict[str, float] | None:
+    """The ``logs`` dict a callback printed at an epoch's end (``print(logs)`` in
+    ``on_epoch_end``), or None: a one-line dict whose every item is ``'name': number``, with a
+    ``loss`` and a ``val_`` key (Keras has validation values only at an epoch's end, so no
+    batch's logs hold one).
+
+    >>> printed_logs("0.5920('\\nlogs:', {'loss': 0.807, 'val_loss': 0.66, 'lr': 0.01})")
+    {'loss': 0.807, 'val_loss': 0.66, 'lr': 0.01}
+    """
+    for match in _DICT_RE.finditer(text):
+        values: dict[str, float] = {}
+        for item in match[1].split(","):
+            found = _DICT_ITEM_RE.match(item)
+            value = to_float(found[3]) if found else None
+            if value is None:
+                break
+            values[found[2]] = value
+        else:
+            if "loss" in values and any(name.startswith("val_") for name in values):
+                return values
+    return None
 
 
 def is_progress_line(raw_line: str) -> bool:
