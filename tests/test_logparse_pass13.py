@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from unetdiag.diag.logs.explain import explain_log
 from unetdiag.diag.logs.read import parse_log
+from unetdiag.exitcodes import UserError
 
 # keras-team/keras#20323: Keras 3 EarlyStopping(restore_best_weights=True) names the epoch
 EARLY_STOPPING = "".join(
@@ -156,3 +159,26 @@ def test_a_dict_without_validation_keys_is_no_epochs_logs(tmp_path: Path):
     [run] = parse_log(log)
     assert run.epochs[0]["loss"] == 0.8076
     assert not any("logs dict" in note for note in run.notes)
+
+
+def test_a_tensorflow_estimator_log_is_refused_as_such(tmp_path: Path):
+    # TensorFlow 1's Estimator tutorials: a loss every 100 steps, no epoch
+    log = tmp_path / "estimator.log"
+    log.write_text("INFO:tensorflow:Create CheckpointSaverHook.\n"
+                   "INFO:tensorflow:loss = 6.93147, step = 1\n"
+                   "INFO:tensorflow:global_step/sec: 137.825\n"
+                   "INFO:tensorflow:loss = 3.15373, step = 101 (0.726 sec)\n")
+    with pytest.raises(UserError, match="is a TensorFlow Estimator log .'INFO:tensorflow:loss = "
+                                        "6.93147, step = 1'"):
+        parse_log(log)
+
+
+def test_a_restored_epoch_the_excerpt_does_not_hold_is_said_not_shown(tmp_path: Path):
+    # a README's "Expected output" with "..." between epochs 2 and 45, restoring epoch 35
+    log = tmp_path / "es.log"
+    log.write_text(EARLY_STOPPING.replace("best epoch: 4.", "best epoch: 35."))
+    report = explain_log(log)
+    [row] = report.summary["runs"]
+    assert row["loss (train / val)"] == "48.5781 / -"
+    assert row["values at"] == "epoch 6 (last logged; restored epoch 35 is not in the log)"
+    assert "restored epoch 35's weights, an epoch the log does not show" in report.headline

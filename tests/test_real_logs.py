@@ -43,8 +43,13 @@ def _outcome(name: str) -> tuple[Report | None, int]:
         report = explain_log(REAL / name)
     except UserError as error:
         assert "\n" not in str(error) and name in str(error)
+        _REFUSALS[name] = str(error)
         return None, int(error.code)
     return report, int(exit_status(report, fail_on=Severity.WARNING))
+
+
+#: The one-line error of each refused file, for ``error_has``.
+_REFUSALS: dict[str, str] = {}
 
 
 def _group(value: Any) -> Any:
@@ -91,13 +96,18 @@ def _text(report: Report) -> str:
     return " ".join(parts).lower()
 
 
-def _check(report: Report | None, status: int, predicates: dict) -> list[str]:
-    """The predicates that fail, in words."""
+def _check(report: Report | None, status: int, predicates: dict, refusal: str = ""
+           ) -> list[str]:
+    """The predicates that fail, in words (``error_has``: words of a refused file's error)."""
     failed = []
     if "exit" in predicates and status not in predicates["exit"]:
         failed.append(f"exit {status} not in {predicates['exit']}")
+    if "error_has" in predicates and not all(w.lower() in refusal.lower()
+                                             for w in predicates["error_has"]):
+        failed.append(f"error_has = {predicates['error_has']!r} (error: {refusal!r})")
     if report is None:
-        return failed + (["the log was refused"] if set(predicates) - {"exit"} else [])
+        return failed + (["the log was refused"]
+                         if set(predicates) - {"exit", "error_has"} else [])
     runs = report.summary["runs"]
     ids = {f.id for f in report.findings}
     headline, text = report.headline.lower(), _text(report)
@@ -122,7 +132,7 @@ def _check(report: Report | None, status: int, predicates: dict) -> list[str]:
             for f in report.findings),
     }
     for key, value in predicates.items():
-        if key != "exit" and not checks[key](_group(value)):
+        if key not in ("exit", "error_has") and not checks[key](_group(value)):
             failed.append(f"{key} = {_group(value)!r}")
     return failed
 
@@ -131,7 +141,7 @@ def _check(report: Report | None, status: int, predicates: dict) -> list[str]:
 def test_expectation(name, expectation):
     report, status = _outcome(name)
     predicates = {k: v for k, v in expectation.items() if k not in ("kind", "says")}
-    failed = _check(report, status, predicates)
+    failed = _check(report, status, predicates, _REFUSALS.get(name, ""))
     headline = report.headline if report is not None else "(refused)"
     assert not failed, (f"{expectation['kind']} {expectation['says']}: failed {failed}; "
                         f"headline: {headline}")

@@ -185,6 +185,13 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
         else:
             runs = (embedded_history(text) or markdown_epoch_table(text)
                     or custom_loop_epochs(text))
+            estimator = _ESTIMATOR_LOSS_RE.search(text)
+            if not runs and estimator is not None:
+                raise UserError(
+                    f"{path} is a TensorFlow Estimator log ('{estimator[0].strip()}': one "
+                    "training step's loss every few steps, and no epochs), not a Keras fit() "
+                    "log, which explain-log does not read; "
+                    f"{_KINDS_HINT}") from None
             if not runs:
                 raise UserError(f"{path}: {error}; {_KINDS_HINT}") from None
     for run in runs:
@@ -192,6 +199,9 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
     return runs
 
 
+#: tf.estimator's (and tf.train's LoggingTensorHook's) step lines: ``INFO:tensorflow:loss =
+#: 6.93147, step = 1``.
+_ESTIMATOR_LOSS_RE = re.compile(r"INFO:tensorflow:loss = \S+, step = \d+")
 #: Keras's history always holds the loss: ``loss``, ``val_loss``, ``<output>_loss``.
 _KERAS_LOSS_RE = re.compile(r"^(?:val_)?(?:\w+_)?loss$")
 #: Lines opening with ``{`` tried as a printed history before a file is refused.

@@ -26,6 +26,8 @@ def restored_cell(run: RunLog) -> str | None:
         return f"epoch {run.restored_epoch} (weights restored; last {last})"
     if run.restored_epoch == 0:
         return f"epoch {last} (last; the restored best epoch is not named)"
+    if run.restored_epoch is not None:
+        return f"epoch {last} (last logged; restored epoch {run.restored_epoch} is not in the log)"
     return None
 
 
@@ -44,6 +46,15 @@ def restored_sentences(runs: Sequence[RunLog]) -> str:
     for run in runs:
         position = restored_position(run)
         last = len(run.epochs) - 1
+        if position is None and run.restored_epoch:
+            # an excerpt ("...") without the epoch it restored
+            sentences.append(
+                f" EarlyStopping restored epoch {run.restored_epoch}'s weights"
+                + (f" in {run.name}" if len(runs) > 1 else "")
+                + f", an epoch the log does not show: the model the run ends with is not "
+                f"that of the last epoch logged, {epoch_number(run, last)}, whose values the "
+                "runs table shows.")
+            continue
         if position is None or position == last:
             continue
         where = f" in {run.name}" if len(runs) > 1 else ""
