@@ -182,3 +182,15 @@ def test_a_restored_epoch_the_excerpt_does_not_hold_is_said_not_shown(tmp_path: 
     assert row["loss (train / val)"] == "48.5781 / -"
     assert row["values at"] == "epoch 6 (last logged; restored epoch 35 is not in the log)"
     assert "restored epoch 35's weights, an epoch the log does not show" in report.headline
+
+
+def test_a_tiny_value_is_not_shown_as_0_in_the_runs_table(tmp_path: Path):
+    # fabiodimarco/tf-levenberg-marquardt#18: Keras prints val_loss 1.6919e-06
+    log = tmp_path / "lm.log"
+    log.write_text("".join(
+        f"Epoch {i}/760\n8/8 [==============================] - 1s 112ms/step - loss: {loss} - "
+        f"val_loss: {val}\n" for i, (loss, val) in enumerate(
+            (("2.8319e-06", "2.5453e-06"), ("0.0000e+00", "2.0733e-06"),
+             ("0.0000e+00", "1.6919e-06")), start=1)))
+    [row] = explain_log(log).summary["runs"]
+    assert row["loss (train / val)"] == "0.0000 / 1.692e-06"

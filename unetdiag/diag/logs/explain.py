@@ -210,9 +210,13 @@ def _verdict(findings: Iterable[Finding]) -> str:
 
 
 def _table_number(value: float | None) -> str:
+    """Four decimals; a value that would print as 0.0000 but is not 0 (Keras prints
+    ``1.6919e-06``), or one of 100 or more, in four significant digits."""
     if value is None:
         return "-"
-    return f"{value:.4f}" if abs(value) < 100 or not math.isfinite(value) else f"{value:.4g}"
+    if not math.isfinite(value) or (abs(value) < 100 and (value == 0 or abs(value) >= 5e-5)):
+        return f"{value:.4f}"
+    return f"{value:.4g}"
 
 
 def _summary_row(run: RunLog, findings: Sequence[Finding]) -> dict[str, Any]:

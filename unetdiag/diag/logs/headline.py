@@ -207,7 +207,9 @@ def _not_scored(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | No
         if finding.severity is Severity.INFO:
             continue
         names = list(evidence["metrics"])
-        where = ("at every epoch logged" if evidence["every_epoch"]
+        where = (f"at epoch {evidence['epochs'][0]}, the only one logged"
+                 if evidence["every_epoch"] and len(evidence["epochs"]) == 1
+                 else "at every epoch logged" if evidence["every_epoch"]
                  else f"at epochs {epoch_span(evidence['epochs'])}")
         parts.append(f"in {evidence['run']}, {join_names(names)} "
                      f"{verb(len(names), 'is', 'are')} exactly 0 {where}")

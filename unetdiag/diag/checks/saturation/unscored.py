@@ -24,6 +24,7 @@ would describe no predictions.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -41,6 +42,13 @@ from unetdiag.diag.wording.text import join_names, verb
 
 #: Kinds of validation metric whose 0 contradicts a validation loss of 0.
 _SCORE_KINDS = ("accuracy", "dice", "iou")
+#: Image-quality scores whose 0 does too: a loss of 0 is a perfect reconstruction, whose
+#: PSNR is infinite and SSIM 1 (keras#14198: ``val_loss: 0.0000e+00 - val_PSNR: 0.0000e+00``).
+_QUALITY_RE = re.compile(r"psnr|ssim", re.IGNORECASE)
+
+
+def _contradicts_zero_loss(name: str) -> bool:
+    return metric_kind(name) in _SCORE_KINDS or bool(_QUALITY_RE.search(name))
 
 
 @dataclass(frozen=True)
@@ -91,8 +99,8 @@ def validation_not_scored(run: str, history: Mapping[str, Sequence[float | None]
         if _value(history, val_loss, index) != 0.0 or training is None \
                 or not math.isfinite(training) or training <= 0:
             continue
-        if not any(metric_kind(name) in _SCORE_KINDS and _value(history, name, index) == 0.0
-                   for name in validation):
+        if not any(_contradicts_zero_loss(name) and name != val_loss
+                   and _value(history, name, index) == 0.0 for name in validation):
             continue
         epoch = int(numbers[index])
         epochs.append(epoch)
@@ -128,7 +136,9 @@ def without_unscored(history: Mapping[str, Sequence[float | None]],
 def validation_not_scored_finding(claim: ValidationNotScored) -> Finding:
     names = list(claim.metrics)
     both = verb(len(names), "is", "are")
-    where = ("at every epoch logged" if claim.every_epoch
+    where = (f"at epoch {claim.epochs[0]}, the only one logged"
+             if claim.every_epoch and len(claim.epochs) == 1
+             else "at every epoch logged" if claim.every_epoch
              else f"at epoch {claim.epochs[0]} only" if claim.first_only
              else f"at epoch{'s' if len(claim.epochs) > 1 else ''} {epoch_span(claim.epochs)}")
     span = epoch_span(claim.epochs)
@@ -150,7 +160,8 @@ def validation_not_scored_finding(claim: ValidationNotScored) -> Finding:
             f"{join_names(names)} {both} exactly 0 at epoch{'s' if len(claim.epochs) > 1 else ''}"
             f" {span}, while the training loss is {claim.training_loss:.4g}. A validation "
             "loss of 0 means every validation prediction exactly right, an accuracy, Dice or "
-            "IoU of 0 means none right: no predictions give both, so these are not "
+            "IoU of 0 means none right (and a PSNR of 0 dB a reconstruction as far off as "
+            "the signal's range): no predictions give both, so these are not "
             "measurements of the model's validation predictions. Keras prints a metric that "
             f"no batch updated as 0 (its mean over no batches), so this is {causes}. These "
             "values are "
