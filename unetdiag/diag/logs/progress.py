@@ -187,9 +187,15 @@ def parse_progress(text: str) -> ProgressLine | None:
                         last_value_text)
 
 
+#: A paste's elision after a drawing: ``187/187 [=====]...``.
+_ELISION_RE = re.compile(r"\s*(?:\.{3}|\u2026)\s*$")
+
+
 def valueless_step(text: str) -> tuple[int, int | None] | None:
     """``(step, steps)`` of a progress drawing cut off before its first value
-    (`` 63/200 [===>....] - ETA: 16:03:00 - loss:``), else ``None``."""
+    (`` 63/200 [===>....] - ETA: 16:03:00 - loss:``, or a paste's ``187/187 [====]...``),
+    else ``None``."""
+    text = _ELISION_RE.sub("", text)
     match = _PROGRESS_RE.search(text)
     if match is None or not match["bar"] or parse_progress(text) is not None:
         return None

@@ -114,15 +114,18 @@ def negative_loss_in_range_finding(claim: NegativeLossScoresInRange) -> Finding:
     if claim.negated_score:
         return _negated_score_finding(claim)
     worst_name, worst = claim.extreme("min", highest=False)
-    scores = join_names([f"{name} {data['min']:.4f}-{data['max']:.4f}"
-                         for name, data in claim.scores.items()])
+    # one value logged (or a score that never moved) is no range
+    scores = join_names([f"{name} {data['min']:.4f}" + (
+        f"-{data['max']:.4f}" if f"{data['max']:.4f}" != f"{data['min']:.4f}" else "")
+        for name, data in claim.scores.items()])
     return finding(
         ids.NEGATIVE_LOSS_SCORES_IN_RANGE, claim,
         title=(f"{claim.run}: {worst_name} goes below 0 ({worst:.4g}) while every score stays "
                "in [0, 1]"),
         explanation=(
             f"{worst_name} reaches {worst:.4g} at epoch "
-            f"{claim.metrics[worst_name]['epoch_of_min']}, while {scores} stay within [0, 1] "
+            f"{claim.metrics[worst_name]['epoch_of_min']}, while {scores} "
+            f"{verb(len(claim.scores), 'stays', 'stay')} within [0, 1] "
             "over the same epochs. Labels on a 0-255 scale would push 1 - Dice towards -1 and "
             "the Dice, IoU and F1 above 1 at the same time; a small negative loss next to "
             f"scores in range is the loss's own construction: "
