@@ -204,3 +204,15 @@ def test_an_elided_drawing_after_the_last_header_is_a_drawing_cut_before_any_val
                    "Epoch 51/150\n187/187 [==============================]...\n")
     [run] = parse_log(log)
     assert any("line 4 (step 187 of 187), is cut off before any value" in n for n in run.notes)
+
+
+def test_a_custom_loops_nan_and_zero_dice_do_not_claim_how_keras_averaged_them(tmp_path: Path):
+    log = tmp_path / "loop.log"
+    log.write_text("".join(f"Epoch {i}, Loss: {loss}, Dice: {dice}\n" for i, loss, dice in (
+        (11, "0.5", "0.0"), (12, "nan", "0.0"))))
+    findings = {f.id: f for f in explain_log(log).findings}
+    assert "Keras shows the running mean" not in findings["saturation.non_finite"].explanation
+    assert "custom loop averages" in findings["saturation.non_finite"].explanation
+    zero = findings["saturation.score_zero_few_epochs"].explanation
+    assert "Keras's training figure is a mean" not in zero
+    assert "If this custom loop's training figure is a mean" in zero

@@ -127,6 +127,8 @@ class NonFiniteOnset(Claim):
     #: training losses finite at the onset epoch, and at an epoch after it
     training_loss_finite_at_onset: list[str] = field(default_factory=list)
     training_loss_finite_after_onset: list[str] = field(default_factory=list)
+    #: the numbers are a custom training loop's prints: how it averaged them is its own
+    custom_loop: bool = field(default=False, metadata=NOT_REPORTED)
 
     severity: ClassVar[Severity] = Severity.ERROR
 

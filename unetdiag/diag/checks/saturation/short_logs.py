@@ -45,6 +45,7 @@ class ScoreZeroFewEpochs(MetricsClaim):
 
     late_from: int = 10
     severity: Severity = field(default=Severity.INFO, metadata=NOT_REPORTED)
+    custom_loop: bool = field(default=False, metadata=NOT_REPORTED)
 
 
 def score_zero_few_epochs(run: str, series: Series, thresholds: SaturationThresholds,
@@ -87,9 +88,11 @@ def score_zero_few_epochs_finding(claim: ScoreZeroFewEpochs) -> Finding:
         explanation=(
             f"{name} is {near_zero(data['value'])} {_epochs_words(data['epochs'])}"
             + (f"; so does {join_names(others)}" if others else "")
-            + f". Keras's {phase} figure is a mean over the {phase} batches"
-            + (" (those seen so far, if the epoch did not finish)" if phase == "training"
-               else "")
+            + (f". If this custom loop's {phase} figure is a mean over the {phase} batches "
+               "(as Keras's fit() computes it)" if claim.custom_loop else
+               f". Keras's {phase} figure is a mean over the {phase} batches"
+               + (" (those seen so far, if the epoch did not finish)" if phase == "training"
+                  else ""))
             + ", and a Dice or IoU is never negative, so "
             + ("every one of those batches scored 0: not one true positive pixel. " if exact
                else "every one of those batches scored almost 0 (not 0): few true positive "

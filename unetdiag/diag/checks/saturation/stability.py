@@ -49,6 +49,8 @@ class UnstableValidation(MetricsClaim):
     #: row: a start-up that settled once (BatchNormalization's statistics, a first step size)
     #: leaves a converged model, whose checkpoints from those epochs alone are unusable.
     severity: Severity = field(default=Severity.WARNING, metadata=NOT_REPORTED)
+    #: the numbers are a custom training loop's prints, not Keras's fit()
+    custom_loop: bool = field(default=False, metadata=NOT_REPORTED)
 
 
 def _at_bound(series: Series, until: int, thresholds: SaturationThresholds

@@ -310,7 +310,9 @@ def unstable_validation_finding(claim: UnstableValidation) -> Finding:
             f"({data['last']:.4g} against {data['training_last']:.4g} at epoch "
             f"{data['last_epoch']}). The last epochs agree, but for the epochs before "
             "the model's outputs on the validation images were far from what training shows: "
-            "more than overfitting or Keras's epoch-mean training figure explain. Consistent "
+            "more than overfitting or " + ("an epoch-mean training figure" if claim.custom_loop
+                                           else "Keras's epoch-mean training figure")
+            + " explain. Consistent "
             "with BatchNormalization moving statistics far from the data's early on (small "
             "batches, or a subclassed model whose call() defaults to training=True), or a "
             "learning rate that throws the weights about early. Checkpoints from those epochs "

@@ -43,8 +43,12 @@ def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
     explanation = (
         f"{join_names(at_onset)} {verb(len(at_onset), 'is', 'are')} {word} {when}"
         + (f" (later also {join_names(claim.later)})" if claim.later else "")
-        + ". Keras shows the running mean of each epoch, so a single bad batch turns the whole "
-        "epoch's number into NaN; once the weights are NaN, every later number is too"
+        + (". A figure this custom loop averages over the epoch's batches (as Keras's fit() "
+           "shows its running mean) turns NaN with a single bad batch; once the weights are "
+           "NaN, every later number is too" if claim.custom_loop else
+           ". Keras shows the running mean of each epoch, so a single bad batch turns the "
+           "whole epoch's number into NaN; once the weights are NaN, every later number is "
+           "too")
         + (f" ({join_names(claim.recovered)} came back, so the weights survived)"
            if claim.recovered else "")
         + (f"; {join_names(claim.finite_throughout)} stayed finite" if claim.finite_throughout
@@ -106,11 +110,14 @@ def _validation_non_finite_finding(claim: evidence.NonFiniteOnset, word: str,
         weights = (f", while {losses} stayed finite, then and in later epochs: the weights "
                    "are finite, so the cause is on the validation side")
     else:
-        weights = (f", while {losses} stayed finite at that epoch. Keras's training loss is "
-                   "the mean over the epoch's steps, each taken before its update, so the "
-                   "weights were finite until the epoch's last update at least: the cause is "
-                   "on the validation side, or that last update broke the weights (no later "
-                   "epoch shows which)")
+        mean = ("If this custom loop's training loss is the mean over the epoch's steps, "
+                "each taken before its update (as Keras's fit() computes it), the weights "
+                "were" if claim.custom_loop else
+                "Keras's training loss is the mean over the epoch's steps, each taken before "
+                "its update, so the weights were")
+        weights = (f", while {losses} stayed finite at that epoch. {mean} finite until the "
+                   "epoch's last update at least: the cause is on the validation side, or "
+                   "that last update broke the weights (no later epoch shows which)")
     finite_before = any(name in claim.last_finite_before_onset for name in at_onset)
     causes = (
         "a loss or metric that breaks on the validation data once the model predicts "
