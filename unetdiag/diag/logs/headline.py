@@ -10,7 +10,6 @@ A run that was much slower per step is added at the end of any headline that fou
 something.
 
 >>> from unetdiag.diag.logs.model import RunLog
-from unetdiag.diag.logs.restored import restored_sentences
 >>> headline([RunLog("demo", [{"loss": 0.5}], [None], "")], [])
 'Nothing in this run looks saturated, non-finite or out of range.'
 """
