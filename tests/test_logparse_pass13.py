@@ -216,3 +216,17 @@ def test_a_custom_loops_nan_and_zero_dice_do_not_claim_how_keras_averaged_them(t
     zero = findings["saturation.score_zero_few_epochs"].explanation
     assert "Keras's training figure is a mean" not in zero
     assert "If this custom loop's training figure is a mean" in zero
+
+
+def test_a_dice_or_a_regressions_accuracy_at_0_beside_a_loss_at_0_is_not_said_unscored(
+        tmp_path: Path):
+    log = tmp_path / "fit.log"
+    # empty validation masks predicted empty: an unsmoothed Dice of 0, a loss that prints 0
+    log.write_text(_fit_log(["loss: 0.1 - dice: 0.8 - val_loss: 0.0000 - val_dice: 0.0000"] * 3))
+    assert not [f for f in explain_log(log).findings
+                if f.id == "saturation.validation_not_scored"]
+    # a regression's exact-match accuracy (0 in training too) beside an MSE printed 0.0000
+    log.write_text(_fit_log(["loss: 0.0012 - acc: 0.0000 - val_loss: 0.0000 - val_acc: 0.0000"]
+                            * 3))
+    assert not [f for f in explain_log(log).findings
+                if f.id == "saturation.validation_not_scored"]

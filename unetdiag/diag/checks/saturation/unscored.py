@@ -1,9 +1,13 @@
 """A validation phase whose loss and score are both exactly 0: values no validation
 predictions give, with their typed evidence and their sentences.
 
-A validation loss of 0 means every validation prediction is exactly right; a validation
-accuracy (or Dice, or IoU) of 0 means none is. No predictions give both, so such values are
-not measurements of the model's validation predictions. Keras prints a metric that no batch
+A validation loss of 0 means every validation prediction is exactly right; a classifier's
+validation accuracy of 0 means none is, and a PSNR of 0 dB or an SSIM of 0 a reconstruction
+far off. No predictions give both, so such values are not measurements of the model's
+validation predictions. A Dice or IoU of 0 alone does not count (empty validation masks
+predicted empty score 0 with a Dice that has no smoothing term, beside a loss that Keras 2.2
+and earlier print as 0.0000), nor an accuracy whose training twin is at most 0.01 (exact
+matches of continuous targets, a regression's). Keras prints a metric that no batch
 updated as 0 (its mean over no batches), and two public cases print exactly this:
 ``validation_data`` passed as a list ``[x_val, y_val]``, which tf.keras 2.2 and later read
 as inputs without targets, printing 0 for every validation value at every epoch
@@ -15,7 +19,8 @@ epochs (a loss negative by design, ``-dice``, is 0 when the Dice is 0), and the 
 are left out of every other check: a gap against them, or a flat validation metric at 0,
 would describe no predictions.
 
->>> history = {"loss": [3.1, 3.0], "val_loss": [0.0, 0.0], "val_accuracy": [0.0, 0.0]}
+>>> history = {"loss": [3.1, 3.0], "accuracy": [0.97, 0.97], "val_loss": [0.0, 0.0],
+...            "val_accuracy": [0.0, 0.0]}
 >>> unscored = validation_not_scored("run 1", history)
 >>> unscored.epochs, unscored.every_epoch, without_unscored(history, unscored)["val_loss"]
 ([1, 2], True, [None, None])
@@ -40,15 +45,26 @@ from unetdiag.diag.checks.saturation.words import epoch_span, finding
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.wording.text import join_names, verb
 
-#: Kinds of validation metric whose 0 contradicts a validation loss of 0.
-_SCORE_KINDS = ("accuracy", "dice", "iou")
-#: Image-quality scores whose 0 does too: a loss of 0 is a perfect reconstruction, whose
-#: PSNR is infinite and SSIM 1 (keras#14198: ``val_loss: 0.0000e+00 - val_PSNR: 0.0000e+00``).
+#: Image-quality scores whose 0 contradicts a loss of 0: a loss of 0 is a perfect
+#: reconstruction, whose PSNR is infinite and SSIM 1 (keras#14198: ``val_loss: 0.0000e+00 -
+#: val_PSNR: 0.0000e+00``).
 _QUALITY_RE = re.compile(r"psnr|ssim", re.IGNORECASE)
+#: A training accuracy at or below this says the accuracy counts exact matches of continuous
+#: targets (a regression), whose 0 beside a loss printed 0.0000 (below 5e-5) is no contradiction.
+_REGRESSION_ACCURACY = 0.01
 
 
-def _contradicts_zero_loss(name: str) -> bool:
-    return metric_kind(name) in _SCORE_KINDS or bool(_QUALITY_RE.search(name))
+def _contradicts_zero_loss(history: Mapping[str, Sequence[float | None]], name: str,
+                           index: int) -> bool:
+    """Whether ``name`` at 0 contradicts a validation loss of 0: an accuracy whose training
+    twin is above 0.01 (a classifier's; a loss of 0 makes it 1), or a PSNR or SSIM. A Dice
+    or IoU does not: a validation set of empty masks predicted empty scores 0 with a Dice
+    that has no smoothing term, beside a loss that prints 0.0000."""
+    if _QUALITY_RE.search(name):
+        return True
+    twin = _value(history, name[len("val_"):], index) if name.startswith("val_") else None
+    return metric_kind(name) == "accuracy" and twin is not None and math.isfinite(twin) \
+        and twin > _REGRESSION_ACCURACY
 
 
 @dataclass(frozen=True)
@@ -76,8 +92,8 @@ def _value(history: Mapping[str, Sequence[float | None]], name: str, index: int)
 
 def validation_not_scored(run: str, history: Mapping[str, Sequence[float | None]]
                           ) -> ValidationNotScored | None:
-    """The epochs whose validation loss and a validation accuracy, Dice or IoU are exactly
-    0 while the training loss is positive, or None."""
+    """The epochs whose validation loss and a validation accuracy (of a classifier), PSNR
+    or SSIM are exactly 0 while the training loss is positive, or None."""
     names = [name for name in history if name not in NON_METRIC_KEYS]
     validation = [name for name in names if is_validation(name)]
     val_loss = next((name for name in validation if name == "val_loss"),
@@ -99,8 +115,8 @@ def validation_not_scored(run: str, history: Mapping[str, Sequence[float | None]
         if _value(history, val_loss, index) != 0.0 or training is None \
                 or not math.isfinite(training) or training <= 0:
             continue
-        if not any(_contradicts_zero_loss(name) and name != val_loss
-                   and _value(history, name, index) == 0.0 for name in validation):
+        if not any(name != val_loss and _value(history, name, index) == 0.0
+                   and _contradicts_zero_loss(history, name, index) for name in validation):
             continue
         epoch = int(numbers[index])
         epochs.append(epoch)
@@ -159,9 +175,9 @@ def validation_not_scored_finding(claim: ValidationNotScored) -> Finding:
         explanation=(
             f"{join_names(names)} {both} exactly 0 at epoch{'s' if len(claim.epochs) > 1 else ''}"
             f" {span}, while the training loss is {claim.training_loss:.4g}. A validation "
-            "loss of 0 means every validation prediction exactly right, an accuracy, Dice or "
-            "IoU of 0 means none right (and a PSNR of 0 dB a reconstruction as far off as "
-            "the signal's range): no predictions give both, so these are not "
+            "loss of 0 means every validation prediction exactly right, an accuracy of 0 "
+            "none right (and a PSNR of 0 dB a reconstruction as far off as the signal's "
+            "range): no predictions give both, so these are not "
             "measurements of the model's validation predictions. Keras prints a metric that "
             f"no batch updated as 0 (its mean over no batches), so this is {causes}. These "
             "values are "
