@@ -37,7 +37,7 @@ def test_a_restore_message_naming_no_epoch_keeps_the_last_values(tmp_path: Path)
     [row] = report.summary["runs"]
     assert row["loss (train / val)"] == "48.5781 / -"
     assert row["values at"] == "epoch 6 (last; the restored best epoch is not named)"
-    assert "restored" not in report.headline
+    assert "restored its best epoch's weights without naming the epoch" in report.headline
     # no restore message: no such cell
     log.write_text(EARLY_STOPPING.split("Restoring")[0])
     assert "values at" not in explain_log(log).summary["runs"][0]

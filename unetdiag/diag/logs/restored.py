@@ -46,6 +46,14 @@ def restored_sentences(runs: Sequence[RunLog]) -> str:
     for run in runs:
         position = restored_position(run)
         last = len(run.epochs) - 1
+        if run.restored_epoch == 0:
+            # older Keras: "Restoring model weights from the end of the best epoch."
+            sentences.append(
+                " EarlyStopping restored its best epoch's weights"
+                + (f" in {run.name}" if len(runs) > 1 else "")
+                + " without naming the epoch: the runs table shows the last epoch logged, "
+                f"{epoch_number(run, last)}, which the model the run ends with may not be.")
+            continue
         if position is None and run.restored_epoch:
             # an excerpt ("...") without the epoch it restored
             sentences.append(
