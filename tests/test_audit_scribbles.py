@@ -1,4 +1,4 @@
-"""Scribble labels (session 26): two values drawn as thin strokes on a majority get readings,
+"""Scribble labels (sessions 26-27): two values drawn as strokes on a majority get readings,
 never one proposal that trains the background strokes as object; WSL4MIS's 0/1 strokes on
 255 unlabelled reach the label-map path instead of 'inverted polarity' and 'anti-aliasing'.
 Thin regions that are no scribbles (anti-aliased rims) and class maps of whole regions keep
@@ -11,7 +11,7 @@ from helpers import audit_pairs as audit
 from helpers import findings_by_id as by_id
 from helpers import write_mask_pairs as write
 
-from unetdiag.diag.audit.strokes import scribble_like, stroke_interiors
+from unetdiag.diag.audit.strokes import scribble_like, stroke_pixels
 from unetdiag.diag.core.findings import Severity
 from unetdiag.diag.data.policy import MaskPolicy
 
@@ -44,14 +44,14 @@ def test_stroke_measure_tells_strokes_from_regions_and_rims():
     plane[4:7, 2:30] = 1  # a 3-px stroke
     plane[14:28, 10:24] = 2  # a region
     counts = {value: int((plane == value).sum()) for value in (0, 1, 2)}
-    interiors = stroke_interiors(plane, counts)
-    assert interiors[1] == 0 and interiors[2] == 10 * 10
-    assert not scribble_like(plane, counts, interiors)  # 2 is no stroke
+    strokes = stroke_pixels(plane, counts)
+    assert strokes[1] == 3 * 28 and strokes[2] == 0
+    assert not scribble_like(plane, counts, strokes)  # 2 is no stroke
     rim = np.zeros((32, 32), np.uint8)
     rim[10:13, 2:30] = 255  # a thin line, anti-aliased: 128 along both of its edges
     rim[9, 2:30] = rim[13, 2:30] = 128
     counts = {value: int((rim == value).sum()) for value in (0, 128, 255)}
-    assert not scribble_like(rim, counts, stroke_interiors(rim, counts))
+    assert not scribble_like(rim, counts, stroke_pixels(rim, counts))
 
 
 def test_cod_scribbles_get_readings_not_both_strokes_as_the_object(tmp_path):
@@ -113,20 +113,84 @@ def test_scribbles_a_threshold_reads_as_both_objects_are_not_nothing_to_fix(tmp_
     assert by_id(chosen)["mask.label_map"].severity is Severity.INFO
 
 
-def test_small_discs_of_two_classes_keep_the_two_class_reading_in_the_headline(tmp_path):
-    """Review 4: discs of radius 3 have no pixel 2 px inside, as strokes; the headline must
-    not offer scribbles alone, and keeps '--foreground-values 1,2'."""
+def discs(radius: int, count: int = 8) -> list[np.ndarray]:
+    """Cells stamped as discs of ``radius`` round their centroids, six a mask, classes 1, 2."""
     rng = np.random.default_rng(4)
     yy, xx = np.mgrid[:SIDE, :SIDE]
     masks = []
-    for _ in range(8):
+    for _ in range(count):
         mask = np.zeros((SIDE, SIDE), np.uint8)
         for value in (1, 2, 1, 2, 1, 2):
             cy, cx = rng.integers(5, SIDE - 5, 2)
-            mask[(yy - cy) ** 2 + (xx - cx) ** 2 <= 9] = value
+            mask[(yy - cy) ** 2 + (xx - cx) ** 2 <= radius * radius] = value
         masks.append(mask)
-    headline = audit(*write(tmp_path, masks)).headline
-    assert "1 and 2 are thin strokes or small shapes on 0" in headline
-    assert "consistent with scribble annotations or with thin or small structures of two " \
-        "classes" in headline
-    assert "if both are object classes, pass --foreground-values 1,2" in headline
+    return masks
+
+
+def test_small_discs_of_two_classes_are_no_strokes(tmp_path):
+    """Review 4 / s27: discs of radius 2 and 3 have no pixel 2 px inside, as strokes; they
+    were 'thin strokes or small shapes ... consistent with scribble annotations'. They are
+    round, so the two-class proposal stands."""
+    for radius in (2, 3):
+        report = audit(*write(tmp_path / str(radius), discs(radius)))
+        label_map = by_id(report)["mask.label_map"]
+        assert label_map.evidence["stroke_values"] == []
+        assert label_map.evidence["proposed_flags"] == "--foreground-values 1,2"
+        assert "stroke" not in report.headline and "scribble" not in report.headline
+
+
+def test_stroke_pieces_against_discs_and_wide_brushes():
+    plane = np.zeros((64, 64), np.uint8)
+    yy, xx = np.mgrid[:64, :64]
+    plane[(yy - 10) ** 2 + (xx - 10) ** 2 <= 9] = 1  # a disc of radius 3: 29 px
+    plane[30:39, 4:60] = 2  # a 9-px brush stroke 56 px long
+    counts = {value: int((plane == value).sum()) for value in (0, 1, 2)}
+    assert counts[1] == 29
+    assert stroke_pixels(plane, counts) == {1: 0, 2: 9 * 56}
+    plane[30:43, 4:60] = 2  # 13 px wide: a band, no stroke
+    counts = {value: int((plane == value).sum()) for value in (0, 1, 2)}
+    assert stroke_pixels(plane, counts)[2] == 0
+
+
+def test_wide_brush_scribbles_get_readings(tmp_path):
+    """Scribbles drawn with a 9-px brush: 'pass --foreground-values 1,2' before (the
+    interior test took them for regions)."""
+    rng = np.random.default_rng(6)
+    wide = []
+    for _ in range(8):
+        mask = np.zeros((SIDE, SIDE), np.uint8)
+        row = int(rng.integers(28, 34))
+        mask[row:row + 7, 8:SIDE - 8] = 1  # the object's stroke, 48 px long
+        mask[2:11, 4:SIDE - 4] = 2  # the background's, 9 px wide
+        wide.append(mask)
+    label_map = by_id(audit(*write(tmp_path, wide)))["mask.label_map"]
+    assert label_map.evidence["stroke_values"] == [1, 2]
+    assert label_map.evidence["proposed_flags"] is None
+
+
+def test_wsl4mis_scribbles_mostly_foreground_names_no_polarity(tmp_path):
+    masks, _ = scribbles(255, 1, 0)
+    found = by_id(audit(*write(tmp_path, masks)))
+    mostly = found["imbalance.mostly_foreground"]
+    assert "--mask-polarity dark" not in mostly.fix
+    assert "inverted polarity" not in mostly.explanation
+    assert "--foreground-values 1 --ignore-values 255" in mostly.fix
+
+
+def test_one_dataset_one_scribble_reading(tmp_path):
+    """Review 4: 0/128/255 scribbles, a minority of whose masks fail the per-mask test (one
+    stroke here touches the other all along), were split between mask.non_binary and
+    mask.label_map; now the majority reads them all, with the count named."""
+    masks, _ = scribbles(0, 255, 128)
+    masks[0] = masks[0].copy()
+    rows, cols = np.nonzero(masks[0] == 255)
+    masks[0][rows + 2, cols] = 128  # the background stroke runs along the object's
+    masks[0][rows - 2, cols] = 128
+    report = audit(*write(tmp_path, masks))
+    found = by_id(report)
+    assert "mask.non_binary" not in found
+    label_map = found["mask.label_map"]
+    assert label_map.evidence["label_map_masks"] == len(masks)
+    assert (label_map.evidence["scribble_masks"], label_map.evidence["scribble_candidates"]) \
+        == (len(masks) - 1, len(masks))
+    assert f"{len(masks) - 1} of the {len(masks)} masks" in label_map.explanation

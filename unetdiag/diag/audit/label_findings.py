@@ -7,6 +7,8 @@ tally; this module only words them.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from unetdiag.diag.audit.findings import audit_finding, listed_names
@@ -16,7 +18,7 @@ from unetdiag.diag.audit.labels import (
     LabelVerdict,
     border_share,
 )
-from unetdiag.diag.audit.strokes import STROKE_RADIUS
+from unetdiag.diag.audit.strokes import STROKE_ELONGATION, STROKE_MAX_WIDTH
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.checks.label_maps import (
     NUMBERED_OBJECTS,
@@ -225,9 +227,9 @@ def _readings_choice(verdict: LabelVerdict) -> str | None:
         return None
     if verdict.strokes:
         names = join_names([str(value) for value in verdict.strokes])
-        return (f"{names} are thin strokes or small shapes on {verdict.background} "
+        return (f"{names} are drawn as strokes on {verdict.background} "
                 f"({percent(verdict.value(verdict.background).share)} of pixels), consistent "
-                "with scribble annotations or with thin or small structures of two classes; "
+                "with scribble annotations or with thin structures of two classes; "
                 f"{_stroke_choice(verdict)}")
     if verdict.frame is not None:
         nodata, kept = verdict.readings
@@ -333,17 +335,31 @@ def _colour_fix(verdict: LabelVerdict) -> str:
 def _strokes_sentence(verdict: LabelVerdict) -> str:
     """Why two values read as strokes admit several readings."""
     names = join_names([str(value) for value in verdict.strokes])
-    inside = join_names([percent(verdict.stroke_interior[value]) for value in verdict.strokes])
-    return (f" {names} are thin strokes or small shapes: {inside} of their pixels lie "
-            f"{STROKE_RADIUS} or more pixels inside them (a disc of radius 10 holds about half "
-            "of its pixels so, one of radius 3 none). "
+    shares = join_names([percent(verdict.stroke_share[value]) for value in verdict.strokes])
+    return (f" {names} are drawn as strokes: {shares} of their pixels lie in pieces (8-connected)"
+            f" holding at least {STROKE_ELONGATION} times the pixels of the widest square inside "
+            f"them (longer than about {STROKE_ELONGATION} times their width) and at most "
+            f"{STROKE_MAX_WIDTH + 1} px wide; a disc holds under twice its widest square, so "
+            f"small round objects are no strokes.{_votes_sentence(verdict)} "
             "That is consistent with scribble annotations (one value the object's "
             f"strokes, one the background's, {verdict.background} the pixels not annotated: "
-            "the COD scribble set stores 1/2/0, WSL4MIS 1/0/255), and with thin or small "
-            "structures of two classes (arteries and veins, small objects of two kinds). Read "
+            "the COD scribble set stores 1/2/0, WSL4MIS 1/0/255), and with thin "
+            "structures of two classes (arteries and veins). Read "
             "as two object classes, scribbles would "
             "train the background's strokes as object and every pixel not annotated as "
             f"background. Only the user knows which holds: {_stroke_choice(verdict)}.")
+
+
+def _votes_sentence(verdict: LabelVerdict) -> str:
+    """How many of the masks read as label maps only for their strokes hold them, when not
+    all do (the dataset gets one reading: :meth:`AuditTally.settle_scribbles`)."""
+    marked, candidates = verdict.scribble_votes
+    if not candidates or marked == candidates:
+        return ""
+    return (f" {marked} of the {candidates} masks whose layout alone makes no label map (a "
+            "value between the scale's ends) hold the two as separate strokes, scarcely "
+            f"touching each other; the other {candidates - marked}, holding the same kind of "
+            "values, are read with them as label maps, so the dataset gets one reading.")
 
 
 def _reading_sentence(verdict: LabelVerdict) -> str:
@@ -413,7 +429,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
                     f"{kind[:-1] if verdict.masks == 1 else kind}")
     what = ("a few colours" if verdict.colour else "whole numbers"
             if len(verdict.values) > MAX_LABEL_VALUES else "a few whole numbers")
-    laid = ("the commonest a whole region, the others thin strokes" if verdict.strokes
+    laid = ("the commonest a whole region, the others strokes" if verdict.strokes
             else "each covering whole regions")
     explanation = (f"{masks_phrase} holding {held}: {what}, {laid}, "
                    "stored losslessly, so they are labels (class or object numbers), not "
@@ -553,3 +569,28 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
          "colours_alike_choice": alike},
         listed_names(tally.mask_paths, listed))
 
+
+
+def strokes_mostly_foreground(finding: Finding, verdict: LabelVerdict | None) -> Finding:
+    """``imbalance.mostly_foreground`` on masks whose two minority values are strokes
+    (scribbles, readings offered): the foreground in force is the majority value, the pixels
+    not annotated if they are scribbles, so the inverted-polarity hint is not why (WSL4MIS's
+    0/1 strokes on 255 were told to decode with --mask-polarity dark, which trains both
+    strokes as object)."""
+    if (finding.id != "imbalance.mostly_foreground" or verdict is None or not verdict.strokes
+            or not verdict.readings or verdict.in_force_as_proposed):
+        return finding
+    background = verdict.background
+    share = percent(verdict.value(background).share)
+    names = join_names([str(value) for value in verdict.strokes])
+    return dataclasses.replace(
+        finding,
+        explanation=(finding.explanation.split(". ")[0].replace(
+            "the object covers", "the decoded foreground covers") + ". It is "
+                     f"mostly value {background} ({share} of pixels), on which {names} are "
+                     "drawn as strokes (see mask.label_map): if these are scribbles, "
+                     f"{background} marks the pixels not annotated, and neither polarity "
+                     "reads them right (the other polarity makes both strokes the object)."),
+        fix=f"{capitalised(_stroke_choice(verdict))}; to both audit-data and train.",
+        evidence={**finding.evidence, "stroke_values": list(verdict.strokes),
+                  "majority_value": background})

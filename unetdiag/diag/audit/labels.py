@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit.borders import frame_image_evidence
-from unetdiag.diag.audit.strokes import UNLABELLED_MIN_SHARE, all_strokes, interior_share
+from unetdiag.diag.audit.strokes import UNLABELLED_MIN_SHARE, all_strokes, stroke_share
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.data.colormaps import colormap_of
 from unetdiag.diag.data.decoding import resolve_threshold
@@ -185,7 +185,8 @@ class LabelVerdict:
     kept: tuple[int, ...] = ()
     kept_masks: int = 0
     strokes: tuple[int, ...] = ()
-    stroke_interior: dict[int, float] = field(default_factory=dict)
+    stroke_share: dict[int, float] = field(default_factory=dict)
+    scribble_votes: tuple[int, int] = (0, 0)
 
     @property
     def masks(self) -> int:
@@ -229,8 +230,10 @@ class LabelVerdict:
                 "image_nodata": [float(value) for value in self.image_nodata],
                 "kept_values": list(self.kept), "kept_masks": self.kept_masks,
                 "stroke_values": list(self.strokes),
-                "stroke_interior_shares": {str(key): share for key, share
-                                           in self.stroke_interior.items()}}
+                "stroke_pixel_shares": {str(key): share for key, share
+                                        in self.stroke_share.items()},
+                "scribble_masks": self.scribble_votes[0],
+                "scribble_candidates": self.scribble_votes[1]}
 
 
 def _classes(policy: MaskPolicy, values: list[int], scale: str,
@@ -486,18 +489,18 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
                     MaskPolicy(foreground_values=tuple(sorted((*objects, frame))),
                                ignore_values=base))
     strokes: tuple[int, ...] = ()
-    stroke_interior: dict[int, float] = {}
+    stroke_shares: dict[int, float] = {}
     if (not palette and not colour and ring is None and frame is None and void is None
             and background is not None and len(objects) == 2
             and per_value[background][0] >= UNLABELLED_MIN_SHARE * sum(
                 entry[0] for entry in per_value.values())
-            and all_strokes(tally.label_interior, tally.label_counts, indices.tolist(),
+            and all_strokes(tally.label_strokes, tally.label_counts, indices.tolist(),
                             objects)):
         # scribbles (one stroke the object, one the background, the rest unlabelled) or
         # thin structures of two classes: which stroke is the object only the user knows
         strokes = objects
-        stroke_interior = {value: float(interior_share(
-            tally.label_interior, tally.label_counts, indices.tolist(), value) or 0.0)
+        stroke_shares = {value: float(stroke_share(
+            tally.label_strokes, tally.label_counts, indices.tolist(), value) or 0.0)
             for value in objects}
         base = tuple(sorted({*unlabelled, *nodata, *ignored}))
         first = 1 if 1 in objects else objects[0]
@@ -565,7 +568,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
                             if frame in tally.label_counts.get(index, {})]),
         kept=kept if (proposal is not None or readings) else (),
         kept_masks=kept_masks if (proposal is not None or readings) else 0, strokes=strokes,
-        stroke_interior=stroke_interior)
+        stroke_share=stroke_shares, scribble_votes=tally.scribble_votes if strokes else (0, 0))
 
 
 def counts_under(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy

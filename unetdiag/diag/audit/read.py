@@ -58,7 +58,7 @@ from unetdiag.diag.audit.storage import (
     stored_samples,
     transparent_share,
 )
-from unetdiag.diag.audit.strokes import scribble_like, stroke_interiors
+from unetdiag.diag.audit.strokes import UNLABELLED_MIN_SHARE, scribble_like, stroke_pixels
 from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE, image_thumbnail, mask_thumbnail
 from unetdiag.diag.checks.edges import edge_share, edge_share_of_levels
 from unetdiag.diag.data.decoding import (
@@ -68,7 +68,7 @@ from unetdiag.diag.data.decoding import (
 )
 from unetdiag.diag.data.frames import later_frame_with_values
 from unetdiag.diag.data.instances import is_object_masks, read_instance_masks
-from unetdiag.diag.data.labelmaps import LabelLayout, colour_layout, label_layout
+from unetdiag.diag.data.labelmaps import colour_layout, label_layout
 from unetdiag.diag.data.orientation import orientation_of
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.reading import (
@@ -117,9 +117,12 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: objects of the smallest size, their common box when they may be dots, objects that are
 #: closed rings around one hole and those holes' pixels (:mod:`~unetdiag.diag.audit.shapes`);
 #: ``lossy`` (JPEG); ``label_map`` and its ``separator`` value (-1: none; see
-#: :mod:`unetdiag.diag.data.labelmaps`); for a folder of object masks
-#: (:mod:`unetdiag.diag.data.instances`), ``object_files`` and ``object_overlap`` (pixels
-#: inside two or more objects), 0 otherwise. (GeoTIFF no-data: :data:`~.nodata.NODATA_COLUMNS`.)
+#: :mod:`unetdiag.diag.data.labelmaps`); ``scribble``: 1 for a three-value mask that is no
+#: label map by its layout but may hold scribbles (a majority value and two others), 2 when
+#: it does (:func:`~unetdiag.diag.audit.strokes.scribble_like`; settled over the dataset);
+#: for a folder of object masks (:mod:`unetdiag.diag.data.instances`), ``object_files`` and
+#: ``object_overlap`` (pixels inside two or more objects), 0 otherwise. (GeoTIFF no-data:
+#: :data:`~.nodata.NODATA_COLUMNS`.)
 #:
 #: Pairs: ``identical`` (mask plane equal to the image) and ``correlation`` (with the image's
 #: grey level), measured for photo-like masks only; ``threshold_gap``: how far apart the grey
@@ -185,6 +188,7 @@ COLUMNS: dict[str, tuple[type | np.dtype, float | int | bool | np.ndarray]] = {
     "object_overlap": (np.int64, 0),
     "label_map": (np.bool_, False),
     "separator": (np.int64, -1),
+    "scribble": (np.int8, 0),
     **FRAME_COLUMNS,
     "identical": (np.float64, math.nan),
     "correlation": (np.float64, math.nan),
@@ -212,8 +216,8 @@ class ChunkRecord:
         label_counts: pixels per stored value of each label-map mask, by pair index (and of
             each lossless integer mask of one or two values).
         label_border: the same on the mask's outer ring (:mod:`~unetdiag.diag.audit.borders`).
-        label_interior: of three-value label maps, the pixels of each minority value lying
-            inside it (:mod:`~unetdiag.diag.audit.strokes`).
+        label_strokes: of three-value masks, the pixels of each minority value lying in stroke
+            pieces (:mod:`~unetdiag.diag.audit.strokes`).
         nodata: :data:`~.nodata.NODATA_COLUMNS` of pairs whose files declare no-data, by index.
         unreadable: ``(index, role, reason)`` of every file that could not be used; role is
             ``"image"``, ``"mask"`` or ``"image and mask"``.
@@ -227,7 +231,7 @@ class ChunkRecord:
     encoding_values: dict[EncodingKey, StoredValues] = field(default_factory=dict)
     label_counts: dict[int, dict[int, int]] = field(default_factory=dict)
     label_border: dict[int, dict[int, int]] = field(default_factory=dict)
-    label_interior: dict[int, dict[int, int]] = field(default_factory=dict)
+    label_strokes: dict[int, dict[int, int]] = field(default_factory=dict)
     unreadable: list[tuple[int, str, str]] = field(default_factory=list)
     nodata: dict[int, dict[str, float]] = field(default_factory=dict)
 
@@ -364,19 +368,22 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
         layout = colour_layout(stored.values, inspected)
     layout = nodata.nodata_label_layout(inspected, layout, policy,
                                         record.nodata.get(int(columns["index"][row])))
-    interiors = {} if layout is None or encoding.is_colour else stroke_interiors(
+    strokes = {} if layout is None or encoding.is_colour else stroke_pixels(
         plane, layout.counts)
-    if layout is not None and not layout.is_label_map and scribble_like(
-            plane, layout.counts, interiors):  # WSL4MIS's 0/1 strokes on 255 unlabelled
-        layout = LabelLayout(layout.counts, layout.whole_region_share, None, True)
+    # WSL4MIS's 0/1 strokes on 255 unlabelled: read as labels if most such masks are scribbles
+    candidate = (layout is not None and not layout.is_label_map and len(strokes) == 2
+                 and max(layout.counts.values()) >= UNLABELLED_MIN_SHARE * pixels)
+    if candidate:
+        columns["scribble"][row] = 1 + scribble_like(plane, layout.counts, strokes)
     label_map = False
-    if layout is not None and layout.is_label_map:
-        label_map = True
-        columns["label_map"][row] = True
-        columns["separator"][row] = -1 if layout.separator is None else layout.separator
+    if layout is not None and (layout.is_label_map or candidate):
+        label_map = layout.is_label_map
+        columns["label_map"][row] = label_map
+        columns["separator"][row] = (-1 if layout.separator is None or not label_map
+                                     else layout.separator)
         record.label_counts[int(columns["index"][row])] = layout.counts
-        if interiors:
-            record.label_interior[int(columns["index"][row])] = interiors
+        if strokes:
+            record.label_strokes[int(columns["index"][row])] = strokes
         if not encoding.is_colour:  # a colour mask's plane is no colour code
             record.label_border[int(columns["index"][row])] = border_counts(plane)
         frame = frame_candidate(layout.counts)
@@ -518,7 +525,8 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
     if image is not None:
         columns = record.columns
         # a label map's values are classes, not grey levels: never compared as a photograph
-        nonbinary = 0.0 if columns["label_map"][row] else columns["nonbinary"][row]
+        nonbinary = (0.0 if columns["label_map"][row] or columns["scribble"][row] == 2
+                     else columns["nonbinary"][row])
         similarity = compare_with_image(
             image_values, image_mode, plane, decoded,
             foreground=int(columns["foreground"][row]), nonbinary=nonbinary,
@@ -571,7 +579,7 @@ def _reset_row(record: ChunkRecord, batch: _LabellingBatch, row: int) -> None:
     record.encodings[row] = None
     record.label_counts.pop(int(index), None)
     record.label_border.pop(int(index), None)
-    record.label_interior.pop(int(index), None)
+    record.label_strokes.pop(int(index), None)
     record.nodata.pop(int(index), None)
     record.unreadable = [entry for entry in record.unreadable if entry[0] != index]
     batch.forgotten.append(row)

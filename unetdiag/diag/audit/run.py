@@ -72,7 +72,11 @@ from unetdiag.diag.audit.findings import (
     image_findings,
 )
 from unetdiag.diag.audit.headline import audit_headline
-from unetdiag.diag.audit.label_findings import decodes_empty_finding, label_map_finding
+from unetdiag.diag.audit.label_findings import (
+    decodes_empty_finding,
+    label_map_finding,
+    strokes_mostly_foreground,
+)
 from unetdiag.diag.audit.labels import (
     LISTED_LABEL_VALUES,
     LabelVerdict,
@@ -173,6 +177,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
         if progress is not None:
             progress(done, len(pairs))
     read_seconds = time.perf_counter() - read_started
+    tally.settle_scribbles()
 
     findings = [_audit_same_file(finding) for finding in pairing.findings]
     findings += content_findings(tally)
@@ -377,7 +382,8 @@ def _mask_content_findings(tally: AuditTally, verdict: LabelVerdict | None,
                                background_values=_background_values(tally, policy, verdict))
     findings += baseline_findings(foreground, pixels, DEFAULT_DICE, empty=EMPTY_RULE,
                                   source=SOURCE)
-    return [_nodata_cause(finding, tally, files) for finding in findings]
+    return [strokes_mostly_foreground(_nodata_cause(finding, tally, files), verdict)
+            for finding in findings]
 
 
 def _nodata_cause(finding: Finding, tally: AuditTally, files: list[str]) -> Finding:

@@ -8,29 +8,43 @@ Supervised-Camouflaged-Object-Detection-with-Scribble-Annotations#9; WSL4MIS: 0 
 not of the image: read as "every value but the commonest is the object", the background strokes
 are trained as object.
 
-A value is a *stroke* in a mask when almost none of its pixels lie :data:`STROKE_RADIUS` or
-more pixels inside it (a pixel whose (2r+1)-square holds only its value): a brush of 3 to 5
-pixels has no such pixel, a disc of radius 10 holds about half of its pixels so. Thin
-structures of two classes (arteries and veins on a background) are strokes too: the values
-alone cannot tell them from scribbles, so both readings are stated, never one.
+A value is *strokes* when most of its pixels lie in stroke pieces: 8-connected pieces of that
+value that hold at least :data:`STROKE_ELONGATION` times the pixels of the widest square that
+fits inside them (longer than about four times their width, measured along the piece however it
+curves: its pixels over its width) and into which no square wider than
+:data:`STROKE_MAX_WIDTH` pixels fits. A 3-px scribble line 30 px long holds 10 times its 3x3
+square; a 9-px brush stroke 100 px long, 11 times its 9x9 square; a disc of radius 3 (29 px)
+1.2 times its 5x5 square, a disc of radius 8 1.7 times its 11x11 one: small round objects
+(cells stamped as discs round their centroids) are no strokes, however thin. Thin structures
+of two classes (arteries and veins on a background) are strokes too: the values alone cannot
+tell them from scribbles, so both readings are stated, never one.
 
-:func:`stroke_interiors` is measured while reading, on masks of exactly three values only
-(eight bitwise passes per minority value: about 7 ms on a 1024-pixel square, 12 ms with the
-contact test; measured with NumPy 2.4); :func:`scribble_like` lets such a mask
-whose two minority values are strokes that scarcely touch each other reach the label-map path,
-although most of its pixels away from the scale's ends are no whole region (WSL4MIS's 1 between
-0 and 255). An anti-aliased rim is no such value: it lies along the edge of another value, so
-it touches it all along.
+:func:`stroke_pixels` is measured while reading, on masks of exactly three values only (per
+minority value: one 8-connected labelling and up to six 3x3 erosions by bitwise passes, about
+25 ms per value on a 1024-pixel square, measured with NumPy 2.4 and SciPy 1.16);
+:func:`scribble_like` marks such a mask whose two minority values are strokes that scarcely
+touch each other. The audit lets the masks of that encoding reach the label-map path together
+when most of them are so marked (:func:`scribbles_settled`): one reading per dataset, not one per
+mask (WSL4MIS's 1 between 0 and 255 would otherwise be a label in some masks and anti-aliasing
+in others). An anti-aliased rim is no such value: it lies along the edge of another value, so it
+touches it all along.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
-#: A pixel lies inside its value when the square of this radius round it holds only that value.
-STROKE_RADIUS = 2
-#: A value is a stroke when at most this share of its pixels lie inside it.
-STROKE_INTERIOR_SHARE = 0.1
+_EIGHT = np.ones((3, 3), dtype=bool)
+
+#: A piece is a stroke when it holds at least this many times the pixels of the widest square
+#: that fits inside it.
+STROKE_ELONGATION = 4
+#: ...and no square wider than this (pixels, odd) fits inside it: a 7-10 px brush draws strokes,
+#: a band 13 px wide or more is a region.
+STROKE_MAX_WIDTH = 11
+#: A value is strokes when at least this share of its pixels lie in stroke pieces.
+STROKE_PIXEL_SHARE = 0.5
 #: Two stroke values are separate scribbles when at most this share of the smaller one's
 #: pixels touch the other (an anti-aliased rim touches the value it rims all along).
 STROKE_CONTACT_SHARE = 0.2
@@ -38,19 +52,40 @@ STROKE_CONTACT_SHARE = 0.2
 UNLABELLED_MIN_SHARE = 0.5
 
 
-def stroke_interiors(plane: np.ndarray, counts: dict[int, int]) -> dict[int, int]:
-    """Pixels of each value but the commonest lying :data:`STROKE_RADIUS` inside it (empty
-    unless the mask holds exactly three values).
+def stroke_pixels(plane: np.ndarray, counts: dict[int, int]) -> dict[int, int]:
+    """Pixels of each value but the commonest lying in stroke pieces (empty unless the mask
+    holds exactly three values).
 
     >>> plane = np.zeros((20, 20), np.uint8); plane[5, 2:18] = 1; plane[10:18, 10:18] = 2
-    >>> stroke_interiors(plane, {0: 320, 1: 16, 2: 64})
-    {1: 0, 2: 16}
+    >>> stroke_pixels(plane, {0: 320, 1: 16, 2: 64})
+    {1: 16, 2: 0}
     """
-    if len(counts) != 3 or plane.ndim != 2 or min(plane.shape) < 2 * STROKE_RADIUS + 1:
+    if len(counts) != 3 or plane.ndim != 2 or min(plane.shape) < 3:
         return {}
     commonest = max(counts, key=counts.__getitem__)
-    return {value: int(np.count_nonzero(_square(plane == value, STROKE_RADIUS, np.logical_and)))
+    return {value: _stroke_piece_pixels(plane == value)
             for value in sorted(counts) if value != commonest}
+
+
+def _stroke_piece_pixels(flags: np.ndarray) -> int:
+    """Pixels of ``flags`` in stroke pieces: each piece's depth is how many 3x3 erosions some
+    pixel of it survives (the widest square inside it is ``2 * depth + 1`` wide)."""
+    labels, count = ndimage.label(flags, structure=_EIGHT)
+    if not count:
+        return 0
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    depth = np.zeros(count + 1, dtype=np.int64)
+    eroded = flags
+    for level in range(1, STROKE_MAX_WIDTH // 2 + 2):
+        eroded = _square(eroded, 1, np.logical_and)
+        survivors = np.bincount(labels[eroded], minlength=count + 1) > 0
+        if not survivors.any():
+            break
+        depth[survivors] = level
+    side = 2 * depth + 1
+    strokes = (side <= STROKE_MAX_WIDTH) & (sizes >= STROKE_ELONGATION * side * side)
+    strokes[0] = False
+    return int(sizes[strokes].sum())
 
 
 def _square(flags: np.ndarray, radius: int, combine: np.ufunc) -> np.ndarray:
@@ -69,41 +104,49 @@ def _square(flags: np.ndarray, radius: int, combine: np.ufunc) -> np.ndarray:
     return out
 
 
-def is_stroke(pixels: int, interior: int) -> bool:
-    """A value of ``pixels`` with ``interior`` of them inside it is a thin stroke."""
-    return pixels > 0 and interior <= STROKE_INTERIOR_SHARE * pixels
+def is_stroke(pixels: int, in_strokes: int) -> bool:
+    """A value of ``pixels`` with ``in_strokes`` of them in stroke pieces is strokes."""
+    return pixels > 0 and in_strokes >= STROKE_PIXEL_SHARE * pixels
 
 
 def scribble_like(plane: np.ndarray, counts: dict[int, int],
-                  interiors: dict[int, int]) -> bool:
-    """Three values: a majority and two thin strokes that scarcely touch each other."""
-    if len(interiors) != 2:
+                  strokes: dict[int, int]) -> bool:
+    """Three values: a majority and two values drawn as strokes that scarcely touch each
+    other."""
+    if len(strokes) != 2:
         return False
     total = sum(counts.values())
     if max(counts.values()) < UNLABELLED_MIN_SHARE * total:
         return False
-    if not all(is_stroke(counts[value], interior) for value, interior in interiors.items()):
+    if not all(is_stroke(counts[value], pixels) for value, pixels in strokes.items()):
         return False
-    first, second = sorted(interiors, key=counts.__getitem__)
+    first, second = sorted(strokes, key=counts.__getitem__)
     near = _square(plane == second, 1, np.logical_or)
     touching = int(np.count_nonzero(near & (plane == first)))
     return touching <= STROKE_CONTACT_SHARE * counts[first]
 
 
-def interior_share(interiors: dict[int, dict[int, int]], counts: dict[int, dict[int, int]],
-                   indices: list[int], value: int) -> float | None:
-    """The share of ``value``'s pixels lying inside it over the masks ``indices`` holding it
-    (None: it was not measured in each of them, as in masks of more or fewer than three
-    values or where it is the commonest)."""
+def stroke_share(strokes: dict[int, dict[int, int]], counts: dict[int, dict[int, int]],
+                 indices: list[int], value: int) -> float | None:
+    """The share of ``value``'s pixels lying in stroke pieces over the masks ``indices``
+    holding it (None: it was not measured in each of them, as in masks of more or fewer than
+    three values or where it is the commonest)."""
     holders = [index for index in indices if value in counts.get(index, {})]
-    if not holders or any(value not in interiors.get(index, {}) for index in holders):
+    if not holders or any(value not in strokes.get(index, {}) for index in holders):
         return None
     pixels = sum(counts[index][value] for index in holders)
-    return sum(interiors[index][value] for index in holders) / pixels if pixels else None
+    return sum(strokes[index][value] for index in holders) / pixels if pixels else None
 
 
-def all_strokes(interiors: dict[int, dict[int, int]], counts: dict[int, dict[int, int]],
+def all_strokes(strokes: dict[int, dict[int, int]], counts: dict[int, dict[int, int]],
                 indices: list[int], values: tuple[int, ...]) -> bool:
-    """Every one of ``values`` is a stroke over the masks ``indices`` holding it."""
-    shares = [interior_share(interiors, counts, indices, value) for value in values]
-    return all(share is not None and share <= STROKE_INTERIOR_SHARE for share in shares)
+    """Every one of ``values`` is strokes over the masks ``indices`` holding it."""
+    shares = [stroke_share(strokes, counts, indices, value) for value in values]
+    return all(share is not None and share >= STROKE_PIXEL_SHARE for share in shares)
+
+
+def scribbles_settled(candidates: int, marked: int) -> bool:
+    """Whether the three-value masks that are no label maps by their layout (``candidates``)
+    are read as scribbles, all together: when more than half of them are
+    :func:`scribble_like` (``marked``)."""
+    return candidates > 0 and 2 * marked > candidates

@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from unetdiag.diag.audit.borders import FRAME_COLUMNS
 from unetdiag.diag.audit.encodings import EncodingKey, StoredValues, merge_values
 from unetdiag.diag.audit.linesketch import EMPTY, SKETCH_SIZE
 from unetdiag.diag.audit.nodata import NODATA_COLUMNS
 from unetdiag.diag.audit.read import COLUMNS, ChunkRecord
 from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
 from unetdiag.diag.audit.storage import BIT_DEPTHS, NOMINAL_RANGES
+from unetdiag.diag.audit.strokes import scribbles_settled
 from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE
 from unetdiag.diag.core.findings import LISTED_FILES
 from unetdiag.diag.data.figures import figure_dpi, looks_like_figure
@@ -111,8 +113,11 @@ class AuditTally:
         label_counts: pixels per stored value of each label-map mask, by pair index (and of
             each lossless integer mask of one or two values).
         label_border: the same on each label-map mask's outer ring.
-        label_interior: of three-value label maps, the pixels of each minority value lying
-            inside it (:mod:`~unetdiag.diag.audit.strokes`).
+        label_strokes: of three-value masks, the pixels of each minority value lying in
+            stroke pieces (:mod:`~unetdiag.diag.audit.strokes`).
+        scribble_votes: ``(marked, candidates)``: three-value masks that are no label maps by
+            their layout (candidates) and those of them that hold scribbles, counted by
+            :meth:`settle_scribbles`.
         unreadable: every file that could not be used.
     """
 
@@ -128,7 +133,8 @@ class AuditTally:
     encoding_values: dict[EncodingKey, StoredValues] = field(default_factory=dict)
     label_counts: dict[int, dict[int, int]] = field(default_factory=dict)
     label_border: dict[int, dict[int, int]] = field(default_factory=dict)
-    label_interior: dict[int, dict[int, int]] = field(default_factory=dict)
+    label_strokes: dict[int, dict[int, int]] = field(default_factory=dict)
+    scribble_votes: tuple[int, int] = (0, 0)
     unreadable: list[UnreadableFile] = field(default_factory=list)
     received: int = 0
 
@@ -160,7 +166,7 @@ class AuditTally:
         self.line_sketches[indices] = chunk.line_sketches
         self.label_counts.update(chunk.label_counts)
         self.label_border.update(chunk.label_border)
-        self.label_interior.update(chunk.label_interior)
+        self.label_strokes.update(chunk.label_strokes)
         for index, facts in chunk.nodata.items():
             for name, value in facts.items():
                 self.columns[name][index] = value
@@ -182,6 +188,25 @@ class AuditTally:
         return self._encoding_id[key]
 
     # ------------------------------------------------------------------------ questions
+
+    def settle_scribbles(self) -> tuple[int, int]:
+        """Read the three-value masks that may hold scribbles all alike, once every mask is
+        read: as label maps when most of them hold scribbles
+        (:func:`~unetdiag.diag.audit.strokes.scribbles_settled`), else as they are stored
+        (their label counts are forgotten). Returns and keeps :attr:`scribble_votes`."""
+        scribble = self.columns["scribble"]
+        candidates = scribble > 0
+        votes = (int(np.count_nonzero(scribble == 2)), int(np.count_nonzero(candidates)))
+        self.scribble_votes = votes
+        if scribbles_settled(votes[1], votes[0]):
+            self.columns["label_map"][candidates] = True
+            return votes
+        for index in np.flatnonzero(candidates).tolist():
+            for kept in (self.label_counts, self.label_border, self.label_strokes):
+                kept.pop(index, None)
+        for name, (_, default) in FRAME_COLUMNS.items():
+            self.columns[name][candidates] = default
+        return votes
 
     def select(self, matches: np.ndarray, score: np.ndarray | None = None,
                limit: int = LISTED_PER_QUESTION) -> tuple[int, np.ndarray]:
