@@ -26,6 +26,7 @@ encodings are the ones documented for those datasets:
   edge tiles hold a no-data value outside the footprint, declared in GDAL's ``GDAL_NODATA``
   TIFF tag (42113), with the image 0 there, as rasterio writes them;
 * :func:`scribble_masks`: scribble labels (COD 0/1/2, WSL4MIS 0/1/255), thin strokes;
+* :func:`disc_marks`: cell centroids of two classes stamped as small discs (1, 2 on 0);
 * :func:`raw_id_masks`: VisA half prepared, raw class id 3 beside 0/255;
 * :func:`fov_ignored_masks`: 0/1 labels with 255 outside a field of view, to be ignored.
 
@@ -489,10 +490,34 @@ def fov_ignored_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0
     return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
 
 
+def disc_marks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+               count: int | None = None, radius: int = 3, per_class: int = 6) -> list[Path]:
+    """Cells marked by a disc of ``radius`` round each centroid, ``per_class`` cells of class
+    1 and of class 2 a mask, on 0 (8-bit grey PNG); the objects drawn before are dropped.
+
+    Simulates: point-labelled cell sets (two classes of centroids, as positive and negative
+    nuclei) stamped into discs to train a segmentation net (BiaPyX/BiaPy#96: central points
+    dilated, 'the default 3*3(*3) square'; NKI-AI/dlup#218: 'buffer_point_radius ... transform
+    Point annotations into Polygons with a certain radius'). Shows: discs 7 px across pass a
+    thinness test as strokes do; they are round, so they are no scribbles.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        height, width = foreground.shape
+        rows, columns = np.mgrid[0:height, 0:width]
+        labels = np.zeros(foreground.shape, dtype=np.uint8)
+        for value in (1, 2) * per_class:
+            cy = int(rng.integers(radius + 1, height - radius - 1))
+            cx = int(rng.integers(radius + 1, width - radius - 1))
+            labels[(rows - cy) ** 2 + (columns - cx) ** 2 <= radius * radius] = value
+        return _png(labels, "L")
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+
+
 #: The corruptions of this module, by the ``kind`` a catalogue entry names.
 LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         trimap_masks, class_index_masks, palette_void_masks, fov_masks, thin_jpeg_masks,
         large_objects, instance_label_masks, alpha_cutout_masks, animated_gif_masks,
         side_by_side_masks, figure_masks, geotiff_nodata_masks, scribble_masks, raw_id_masks,
-        fov_ignored_masks)}
+        fov_ignored_masks, disc_marks)}
