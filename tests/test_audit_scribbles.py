@@ -194,3 +194,29 @@ def test_one_dataset_one_scribble_reading(tmp_path):
     assert (label_map.evidence["scribble_masks"], label_map.evidence["scribble_candidates"]) \
         == (len(masks) - 1, len(masks))
     assert f"{len(masks) - 1} of the {len(masks)} masks" in label_map.explanation
+
+
+def test_scribbles_with_a_void_border_get_readings_ignoring_it(tmp_path):
+    """0 unlabelled, 1 and 2 strokes, 255 on a 3-px band along the border (PASCAL's void):
+    the band decoded as foreground was called 'outlines drawn instead of filled regions'
+    and the values got no reading."""
+    masks, _ = scribbles(0, 1, 2)
+    framed = []
+    for mask in masks:
+        mask = mask.copy()
+        mask[:3], mask[-3:], mask[:, :3], mask[:, -3:] = 255, 255, 255, 255
+        framed.append(mask)
+    images, mask_dir = write(tmp_path, framed)
+    report = audit(images, mask_dir)
+    found = by_id(report)
+    assert "mask.outlines" not in found
+    label_map = found["mask.label_map"]
+    assert label_map.evidence["stroke_values"] == [1, 2]
+    assert label_map.evidence["stroke_void"] == 255
+    assert "pass --foreground-values 1 --ignore-values 0,255" in report.headline
+    object_pixels = sum(int((mask == 1).sum()) for mask in framed)
+    labelled = sum(int(((mask == 1) | (mask == 2)).sum()) for mask in framed)
+    followed = by_id(audit(images, mask_dir,
+                           MaskPolicy(foreground_values=(1,), ignore_values=(0, 255))))
+    assert abs(followed["imbalance.summary"].evidence["foreground_fraction"]
+               - object_pixels / labelled) < 1e-9

@@ -340,7 +340,8 @@ def _strokes_sentence(verdict: LabelVerdict) -> str:
             f" holding at least {STROKE_ELONGATION} times the pixels of the widest square inside "
             f"them (longer than about {STROKE_ELONGATION} times their width) and at most "
             f"{STROKE_MAX_WIDTH + 1} px wide; a disc holds under twice its widest square, so "
-            f"small round objects are no strokes.{_votes_sentence(verdict)} "
+            f"small round objects are no strokes.{_votes_sentence(verdict)}"
+            f"{_stroke_void_sentence(verdict)} "
             "That is consistent with scribble annotations (one value the object's "
             f"strokes, one the background's, {verdict.background} the pixels not annotated: "
             "the COD scribble set stores 1/2/0, WSL4MIS 1/0/255), and with thin "
@@ -348,6 +349,19 @@ def _strokes_sentence(verdict: LabelVerdict) -> str:
             "as two object classes, scribbles would "
             "train the background's strokes as object and every pixel not annotated as "
             f"background. Only the user knows which holds: {_stroke_choice(verdict)}.")
+
+
+def _stroke_void_sentence(verdict: LabelVerdict) -> str:
+    """Why a fourth value beside two strokes is ignored in every reading (a void band has
+    its own sentence)."""
+    value = verdict.stroke_void
+    if value is None or value == verdict.void:
+        return ""
+    entry = verdict.value(value)
+    return (f" Value {value} ({percent(entry.share)} of pixels, in "
+            f"{plural(entry.masks, 'mask')}) forms one region along the border of each mask "
+            "holding it, apart from the strokes: taken as void (PASCAL VOC's and its "
+            "scribbles' 255) and ignored in every reading.")
 
 
 def _votes_sentence(verdict: LabelVerdict) -> str:

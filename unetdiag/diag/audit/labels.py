@@ -187,6 +187,7 @@ class LabelVerdict:
     strokes: tuple[int, ...] = ()
     stroke_share: dict[int, float] = field(default_factory=dict)
     scribble_votes: tuple[int, int] = (0, 0)
+    stroke_void: int | None = None
 
     @property
     def masks(self) -> int:
@@ -233,7 +234,8 @@ class LabelVerdict:
                 "stroke_pixel_shares": {str(key): share for key, share
                                         in self.stroke_share.items()},
                 "scribble_masks": self.scribble_votes[0],
-                "scribble_candidates": self.scribble_votes[1]}
+                "scribble_candidates": self.scribble_votes[1],
+                "stroke_void": self.stroke_void}
 
 
 def _classes(policy: MaskPolicy, values: list[int], scale: str,
@@ -407,6 +409,22 @@ def _with_kept(reading: MaskPolicy | None, kept: tuple[int, ...]) -> MaskPolicy 
                       ignore_values=reading.ignore_values)
 
 
+def _void_beside_strokes(tally: AuditTally, indices: np.ndarray,
+                         per_value: dict[int, list[int]], coded: bool) -> int | None:
+    """255 when the label maps hold four values, 255 among them, the commonest other value
+    holds most pixels and the remaining two are strokes: scribbles with PASCAL's void."""
+    if coded or len(per_value) != 4 or VOID_INDEX not in per_value:
+        return None
+    total = sum(entry[0] for entry in per_value.values())
+    rest = sorted((value for value in per_value if value != VOID_INDEX),
+                  key=lambda value: -per_value[value][0])
+    if per_value[rest[0]][0] < UNLABELLED_MIN_SHARE * total:
+        return None
+    strokes = tuple(sorted(rest[1:]))
+    return VOID_INDEX if all_strokes(tally.label_strokes, tally.label_counts,
+                                     indices.tolist(), strokes) else None
+
+
 def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | None:
     """The :class:`LabelVerdict` of the dataset's label-map masks; None when it has none."""
     read = tally["mask_read"]
@@ -437,8 +455,10 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         band = None  # the user named it: ignored, whatever its shape
     whole = {value: entry for value, entry in per_value.items()
              if value not in (band, palette_void) and value not in ignored}
+    # 255 beside scribbles (PASCAL's void along the border) does not make the background
+    aside_void = _void_beside_strokes(tally, indices, per_value, palette or colour)
     border = {value: count for value, count in _border_totals(tally, indices).items()
-              if value not in ignored}
+              if value not in ignored and value != aside_void}
     if nodata and _background(whole, masks, border) in nodata:
         nodata = ()
     if band in nodata:
@@ -490,8 +510,11 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
                                ignore_values=base))
     strokes: tuple[int, ...] = ()
     stroke_shares: dict[int, float] = {}
-    if (not palette and not colour and ring is None and frame is None and void is None
-            and background is not None and len(objects) == 2
+    stroke_void: int | None = None
+    # a void band or a frame beside two strokes (PASCAL's 255 around scribbles) is ignored
+    aside = frame if frame is not None else void
+    if (not palette and not colour and ring is None and background is not None
+            and len(objects) == 2 and aside in (None, VOID_INDEX)
             and per_value[background][0] >= UNLABELLED_MIN_SHARE * sum(
                 entry[0] for entry in per_value.values())
             and all_strokes(tally.label_strokes, tally.label_counts, indices.tolist(),
@@ -502,7 +525,9 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         stroke_shares = {value: float(stroke_share(
             tally.label_strokes, tally.label_counts, indices.tolist(), value) or 0.0)
             for value in objects}
-        base = tuple(sorted({*unlabelled, *nodata, *ignored}))
+        base = tuple(sorted({*unlabelled, *nodata, *ignored,
+                             *(() if aside is None else (aside,))}))
+        stroke_void, frame = aside, None
         first = 1 if 1 in objects else objects[0]
         second = next(value for value in objects if value != first)
         readings = tuple(MaskPolicy(foreground_values=(value,),
@@ -568,7 +593,8 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
                             if frame in tally.label_counts.get(index, {})]),
         kept=kept if (proposal is not None or readings) else (),
         kept_masks=kept_masks if (proposal is not None or readings) else 0, strokes=strokes,
-        stroke_share=stroke_shares, scribble_votes=tally.scribble_votes if strokes else (0, 0))
+        stroke_share=stroke_shares, scribble_votes=tally.scribble_votes if strokes else (0, 0),
+        stroke_void=stroke_void)
 
 
 def counts_under(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy

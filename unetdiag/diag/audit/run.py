@@ -87,7 +87,7 @@ from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings, thre
 from unetdiag.diag.audit.overlap_findings import overlap_findings
 from unetdiag.diag.audit.read import ChunkRecord
 from unetdiag.diag.audit.sameness import nearly_identical_finding
-from unetdiag.diag.audit.shape_findings import shape_findings
+from unetdiag.diag.audit.shape_findings import SHAPE_FINDINGS, shape_findings
 from unetdiag.diag.audit.side_by_side import side_by_side_findings
 from unetdiag.diag.audit.storage_findings import storage_findings, unknown_masks
 from unetdiag.diag.audit.tally import (
@@ -187,6 +187,9 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     findings += mask_findings(tally, policy)
     findings += shape_findings(tally)
     verdict = judge_label_maps(tally, policy)
+    if verdict is not None and verdict.readings and verdict.strokes \
+            and not verdict.in_force_as_proposed:  # the shapes decoded are no reading's
+        findings = [finding for finding in findings if finding.id not in SHAPE_FINDINGS]
     if verdict is not None:
         findings.append(label_map_finding(verdict, tally, policy))
     decodes_empty = decodes_empty_finding(tally, policy, verdict)

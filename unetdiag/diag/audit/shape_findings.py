@@ -24,6 +24,8 @@ from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity, listing
 from unetdiag.diag.wording.text import plural
 
 SOURCE = "audit"
+#: The ids this module produces.
+SHAPE_FINDINGS = ("mask.outlines", "mask.point_annotations")
 #: Shares of masks and of objects that must agree ("nearly every").
 NEARLY_ALL = 0.9
 #: Fewer non-empty masks than this say nothing; nor, for dots, fewer objects than
@@ -82,10 +84,10 @@ def _outlines(tally: AuditTally, read: np.ndarray, masks: int, objects: int) -> 
     filled = stored + holes
     if stored <= 0 or filled < MIN_FILLED_RATIO * stored:
         return None
-    every = "every" if ring_masks == masks else f"{ring_masks} of {masks}"
+    every = "every mask" if ring_masks == masks else f"{ring_masks} of {masks} masks"
     return listing_finding(
         "mask.outlines", Severity.WARNING,
-        f"In {every} masks every object is a thin closed ring around background: consistent "
+        f"In {every} every object is a thin closed ring around background: consistent "
         "with outlines drawn instead of filled regions",
         f"In {ring_masks} of {masks} masks with foreground, every object (8-connected; "
         f"{ring_objects} of {objects} objects over all masks) is a thin line closed around one "

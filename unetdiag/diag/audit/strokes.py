@@ -48,23 +48,28 @@ STROKE_PIXEL_SHARE = 0.5
 #: Two stroke values are separate scribbles when at most this share of the smaller one's
 #: pixels touch the other (an anti-aliased rim touches the value it rims all along).
 STROKE_CONTACT_SHARE = 0.2
+#: A fourth value left out of the stroke measure: the void of PASCAL VOC and its scribbles.
+VOID_VALUE = 255
 #: The unlabelled value holds at least this share of a scribble mask's pixels.
 UNLABELLED_MIN_SHARE = 0.5
 
 
 def stroke_pixels(plane: np.ndarray, counts: dict[int, int]) -> dict[int, int]:
     """Pixels of each value but the commonest lying in stroke pieces (empty unless the mask
-    holds exactly three values).
+    holds exactly three values, or four of which :data:`VOID_VALUE`, not the commonest, is
+    left out: PASCAL's void beside scribbles).
 
     >>> plane = np.zeros((20, 20), np.uint8); plane[5, 2:18] = 1; plane[10:18, 10:18] = 2
     >>> stroke_pixels(plane, {0: 320, 1: 16, 2: 64})
     {1: 16, 2: 0}
     """
-    if len(counts) != 3 or plane.ndim != 2 or min(plane.shape) < 3:
+    commonest = max(counts, key=counts.__getitem__) if counts else None
+    values = [value for value in sorted(counts) if value != commonest]
+    if len(counts) == 4 and commonest != VOID_VALUE and VOID_VALUE in values:
+        values.remove(VOID_VALUE)
+    if len(values) != 2 or plane.ndim != 2 or min(plane.shape) < 3:
         return {}
-    commonest = max(counts, key=counts.__getitem__)
-    return {value: _stroke_piece_pixels(plane == value)
-            for value in sorted(counts) if value != commonest}
+    return {value: _stroke_piece_pixels(plane == value) for value in values}
 
 
 def _stroke_piece_pixels(flags: np.ndarray) -> int:
