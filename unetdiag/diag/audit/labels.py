@@ -50,7 +50,12 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit.borders import frame_image_evidence
-from unetdiag.diag.audit.strokes import UNLABELLED_MIN_SHARE, all_strokes, stroke_share
+from unetdiag.diag.audit.strokes import (
+    UNLABELLED_MIN_SHARE,
+    all_strokes,
+    stroke_share,
+    void_beside_strokes,
+)
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.data.colormaps import colormap_of
 from unetdiag.diag.data.decoding import resolve_threshold
@@ -156,6 +161,9 @@ class LabelVerdict:
         kept: the object values of the other masks (two levels the policy in force splits,
             as VisA's 0/255 beside its raw 0/3), added to the proposal so that it reads them
             too; ``kept_masks`` such masks.
+        strokes: two object values drawn as strokes (readings, no proposal); ``stroke_share``
+            their pixels' share in stroke pieces, ``scribble_votes`` the tally's, and
+            ``stroke_void`` a 255 beside them ignored in every reading (:mod:`.strokes`).
     """
 
     indices: np.ndarray
@@ -409,22 +417,6 @@ def _with_kept(reading: MaskPolicy | None, kept: tuple[int, ...]) -> MaskPolicy 
                       ignore_values=reading.ignore_values)
 
 
-def _void_beside_strokes(tally: AuditTally, indices: np.ndarray,
-                         per_value: dict[int, list[int]], coded: bool) -> int | None:
-    """255 when the label maps hold four values, 255 among them, the commonest other value
-    holds most pixels and the remaining two are strokes: scribbles with PASCAL's void."""
-    if coded or len(per_value) != 4 or VOID_INDEX not in per_value:
-        return None
-    total = sum(entry[0] for entry in per_value.values())
-    rest = sorted((value for value in per_value if value != VOID_INDEX),
-                  key=lambda value: -per_value[value][0])
-    if per_value[rest[0]][0] < UNLABELLED_MIN_SHARE * total:
-        return None
-    strokes = tuple(sorted(rest[1:]))
-    return VOID_INDEX if all_strokes(tally.label_strokes, tally.label_counts,
-                                     indices.tolist(), strokes) else None
-
-
 def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | None:
     """The :class:`LabelVerdict` of the dataset's label-map masks; None when it has none."""
     read = tally["mask_read"]
@@ -456,7 +448,8 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     whole = {value: entry for value, entry in per_value.items()
              if value not in (band, palette_void) and value not in ignored}
     # 255 beside scribbles (PASCAL's void along the border) does not make the background
-    aside_void = _void_beside_strokes(tally, indices, per_value, palette or colour)
+    aside_void = None if palette or colour else void_beside_strokes(
+        tally.label_strokes, tally.label_counts, indices.tolist(), per_value)
     border = {value: count for value, count in _border_totals(tally, indices).items()
               if value not in ignored and value != aside_void}
     if nodata and _background(whole, masks, border) in nodata:

@@ -155,3 +155,19 @@ def scribbles_settled(candidates: int, marked: int) -> bool:
     are read as scribbles, all together: when more than half of them are
     :func:`scribble_like` (``marked``)."""
     return candidates > 0 and 2 * marked > candidates
+
+
+def void_beside_strokes(strokes: dict[int, dict[int, int]], counts: dict[int, dict[int, int]],
+                        indices: list[int], per_value: dict[int, list[int]]) -> int | None:
+    """:data:`VOID_VALUE` when the masks ``indices`` hold four values (``per_value``: value ->
+    [pixels, masks]), that one among them, the commonest other value holds most pixels and
+    the remaining two are strokes: scribbles beside PASCAL's void; else None."""
+    if len(per_value) != 4 or VOID_VALUE not in per_value:
+        return None
+    total = sum(entry[0] for entry in per_value.values())
+    rest = sorted((value for value in per_value if value != VOID_VALUE),
+                  key=lambda value: -per_value[value][0])
+    if per_value[rest[0]][0] < UNLABELLED_MIN_SHARE * total:
+        return None
+    pair = tuple(sorted(rest[1:]))
+    return VOID_VALUE if all_strokes(strokes, counts, indices, pair) else None
