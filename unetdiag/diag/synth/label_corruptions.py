@@ -436,10 +436,12 @@ def _stroke(region: np.ndarray, rng: np.random.Generator, width: int) -> np.ndar
 
 def scribble_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
                    count: int | None = None, unlabelled: int = 0, object_value: int = 1,
-                   background_value: int = 2, width: int = 3) -> list[Path]:
+                   background_value: int = 2, width: int = 3, void_border: int = 0
+                   ) -> list[Path]:
     """Scribble labels: a stroke of ``width`` pixels inside each mask's object
     (``object_value``), one in its background (``background_value``), ``unlabelled``
-    elsewhere (8-bit grey PNG); the strokes keep two pixels off the outline.
+    elsewhere (8-bit grey PNG); the strokes keep two pixels off the outline. With
+    ``void_border``, 255 on a band that wide along the mask's border (PASCAL's void).
 
     Simulates: the COD scribble set (1 object, 2 background, 0 unlabelled; dddraxxx/Weakly-
     Supervised-Camouflaged-Object-Detection-with-Scribble-Annotations#9) and, with
@@ -451,6 +453,9 @@ def scribble_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
         labels = np.full(foreground.shape, unlabelled, dtype=np.uint8)
         labels[_stroke(~(inside | band), rng, width)] = background_value
         labels[_stroke(inside, rng, width)] = object_value
+        if void_border:
+            band = void_border
+            labels[:band], labels[-band:], labels[:, :band], labels[:, -band:] = 255, 255, 255, 255
         return _png(labels, "L")
 
     return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
