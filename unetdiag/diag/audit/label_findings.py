@@ -373,7 +373,8 @@ def _votes_sentence(verdict: LabelVerdict) -> str:
     return (f" {marked} of the {candidates} masks whose layout alone makes no label map (a "
             "value between the scale's ends) hold the two as separate strokes, scarcely "
             f"touching each other; the other {candidates - marked}, holding the same kind of "
-            "values, are read with them as label maps, so the dataset gets one reading.")
+            f"values, {verb(candidates - marked, 'is', 'are')} read with them as label maps, "
+            "so the dataset gets one reading.")
 
 
 def _reading_sentence(verdict: LabelVerdict) -> str:
