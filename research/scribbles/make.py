@@ -12,6 +12,7 @@ each clipped to its side.
   a: COD 0/1/2, 3-px brush           b: WSL4MIS 255/1/0, 3-px brush
   c: COD 0/1/2, 9-px brush           d: WSL4MIS 255/1/0, 9-px brush
   e: COD 0/1/2, 3-px brush, plus 255 on a 4-px band along the image border (void padding)
+  f: COD 0/1/2, 15-px brush (wider than the stroke measure reads)
 """
 import os
 import sys
@@ -48,7 +49,7 @@ def strokes(r, width):
 
 for variant, width, layout, frame in (("a", 3, "cod", False), ("b", 3, "wsl", False),
                                       ("c", 9, "cod", False), ("d", 9, "wsl", False),
-                                      ("e", 3, "cod", True)):
+                                      ("e", 3, "cod", True), ("f", 15, "cod", False)):
     r = np.random.default_rng(11)
     root = case_dirs("scribbles", variant)
     tally = {"obj": 0, "fg": 0, "bg": 0, "void": 0, "n": 0}
