@@ -107,6 +107,27 @@ def test_point_annotations_are_said_to_be_points(tmp_path):
     assert "mask.outlines" not in findings
 
 
+def test_centroids_stamped_as_discs_of_radius_3_are_points(tmp_path):
+    """Cells marked by a disc of radius 3 (29 px, 7 px across) round each centroid, as
+    point-labelled nuclei are stamped for segmentation: said before only for marks of at most
+    25 px (a 5x5 square)."""
+    rng = np.random.default_rng(3)
+    masks = []
+    for _ in range(10):
+        mask = np.zeros((SIDE, SIDE), dtype=bool)
+        for _ in range(5):
+            cy, cx = rng.integers(5, SIDE - 5, 2)
+            mask |= (_YY - cy) ** 2 + (_XX - cx) ** 2 <= 9
+        masks.append(mask)
+    sizes = np.concatenate([np.bincount(ndimage.label(mask, structure=np.ones((3, 3)))[0]
+                                        .ravel())[1:] for mask in masks])
+    points = _ids(_write(tmp_path, masks, rng))["mask.point_annotations"]
+    assert points.evidence["object_pixels"] == 29
+    assert points.evidence["objects"] == sizes.size
+    assert points.evidence["same_size_objects"] == int(np.count_nonzero(sizes == 29))
+    assert points.evidence["box"] == "7x7"
+
+
 def test_small_objects_of_varied_sizes_are_no_points(tmp_path):
     rng = np.random.default_rng(5)
     masks = []

@@ -6,7 +6,7 @@ id                              severity  when
 ``mask.outlines``               warning   in nearly every mask every object is a thin closed
                                           ring around one hole, the holes larger than the rings
 ``mask.point_annotations``      warning   nearly every object of the dataset has one tiny size
-                                          (at most a 5x5 square's pixels)
+                                          (at most a 7x7 square's pixels)
 ==============================  ========  =====================================================
 
 Both are about the dataset as a whole: one ring or one dot is an ordinary object; every object

@@ -35,8 +35,9 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage
 
-#: Objects of at most this many pixels (a 5x5 square) that are all one size may be dots.
-DOT_MAX_PIXELS = 25
+#: Objects of at most this many pixels (a 7x7 square) that are all one size may be dots: a 3x3
+#: click mark up to a disc of radius 4 (49 px) stamped round a centroid (point-labelled cells).
+DOT_MAX_PIXELS = 49
 #: A mask's objects are measured as dots when objects of its smallest size hold at least this
 #: share of its foreground.
 DOT_FOREGROUND_SHARE = 0.9
