@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from unetdiag.diag.data import pairing_findings as words
+from unetdiag.diag.data.foreign_formats import foreign_hint
 from unetdiag.diag.data.instances import IMAGES_FOLDER, is_instance_layout
 from unetdiag.diag.data.pairing_rules import MASK_WORDS
 from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
@@ -38,7 +39,8 @@ def list_folder(folder: Path, role: str, require_files: bool = True) -> Listing:
     if not folder.exists():
         raise UserError(f"{role} folder not found: {folder}")
     if not folder.is_dir():
-        raise UserError(f"{role} path is not a folder: {folder}{rle_hint([folder])}")
+        raise UserError(f"{role} path is not a folder: {folder}{rle_hint([folder])}"
+                        f"{foreign_hint([folder])}")
     listing = Listing(folder)
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -123,7 +125,7 @@ def no_images_message(listing: Listing, role: str,
     message = (f"no {noun} in {listing.folder}: {' and '.join(found)}, no file with a "
                f"supported extension ({' '.join(SUPPORTED_EXTENSIONS)}); {subfolders}")
     return (message + (folders_hint(listing) if hint is None else hint)
-            + rle_hint(listing.ignored))
+            + rle_hint(listing.ignored) + foreign_hint(listing.ignored))
 
 
 #: Column names of masks stored as run-length encodings in a CSV (Kaggle: Airbus ships and
@@ -181,7 +183,34 @@ def folders_hint(listing: Listing) -> str:
     splits = split_folders(listing)
     if splits:
         return _split_hint(splits)
-    return ""
+    return _contents_hint(listing)
+
+
+#: Sub-folders looked into for what they hold when none holds an image file.
+MAX_DESCRIBED_FOLDERS = 4
+
+
+def _contents_hint(listing: Listing) -> str:
+    """What the sub-folders holding no image file hold instead, when it is labels or images
+    in a format unetdiag does not read (YOLO text, COCO JSON, NIfTI volumes ...): each such
+    folder, or its first sub-folder holding files, described by :func:`foreign_hint`."""
+    hints = []
+    for folder in listing.subfolders[:MAX_DESCRIBED_FOLDERS]:
+        try:
+            inner = list_folder(folder, "mask", require_files=False)
+            if inner.files:
+                continue
+            if not inner.ignored and inner.subfolders:
+                inner = list_folder(inner.subfolders[0], "mask", require_files=False)
+        except UserError:
+            continue
+        if inner.files:
+            continue
+        hint = foreign_hint(inner.ignored)
+        if hint:
+            where = inner.folder.relative_to(listing.folder).as_posix()
+            hints.append(f"; in {where}/{hint[1:]}")
+    return "".join(hints)
 
 
 def _pair_flags(listing: Listing) -> str:
@@ -191,7 +220,10 @@ def _pair_flags(listing: Listing) -> str:
     if "imagestr" in names and "labelstr" in names:  # an nnU-Net raw dataset
         return _pass_both(listing.folder / names["imagestr"],
                           [listing.folder / names["labelstr"]])
-    image_folder = next((names[name] for name in ("images", "image", "imgs", "img")
+    # PASCAL VOC keeps every image in JPEGImages/, the labelled ones' masks in
+    # SegmentationClass/
+    image_folder = next((names[name] for name in ("images", "image", "imgs", "img",
+                                                  "jpegimages")
                          if name in names), None)
     if image_folder is None:
         for name, original in sorted(names.items()):
@@ -241,8 +273,16 @@ MAX_HINTED_MASK_FOLDERS = 4
 
 def _pass_both(image_folder: Path, mask_folders: Sequence[Path]) -> str:
     """``--images I --masks M (or --masks N)``, each folder taken down to the one
-    sub-folder holding its files."""
-    masks = [_holding_files(folder) for folder in mask_folders[:MAX_HINTED_MASK_FOLDERS]]
+    sub-folder holding its files; "" when the images, or every mask folder, hold no file
+    unetdiag reads, there or one level down (YOLO's labels/ of text files, COCO's
+    annotations/, an MSD task's imagesTr/ of NIfTI volumes): passing them would only be
+    refused again."""
+    if not _readable_anywhere(image_folder):
+        return ""
+    masks = [_holding_files(folder) for folder in mask_folders[:MAX_HINTED_MASK_FOLDERS]
+             if _readable_anywhere(folder)]
+    if not masks:
+        return ""
     ranked = sorted(masks, key=lambda item: (item[1] == 0,
                                              item[0].name.lower() not in _PREFERRED_MASK_FOLDERS
                                              and item[0].parent.name.lower()
@@ -261,6 +301,16 @@ def same_names_hint(cases: Sequence[Listing]) -> str:
                            key=lambda folder: bool(MASK_WORDS.search(folder.name.lower())))
     return (f"; {first.name}/ and {second.name}/ hold files of the same names: to pair them, "
             f"pass --images {first} --masks {second} (if {second.name}/ holds the masks)")
+
+
+def _readable_anywhere(folder: Path) -> bool:
+    """``folder`` or one of its sub-folders holds a file of a supported extension."""
+    try:
+        listing = list_folder(folder, "mask", require_files=False)
+        return bool(listing.files) or any(
+            list_folder(sub, "mask", require_files=False).files for sub in listing.subfolders)
+    except UserError:
+        return False
 
 
 def _holding_files(folder: Path) -> tuple[Path, int]:

@@ -1,0 +1,131 @@
+"""Refusals of folders holding labels or images in formats unetdiag does not read (YOLO
+segmentation text, COCO JSON, NIfTI volumes, DICOM, NumPy arrays, images without an
+extension): they name the format and what to convert, and never propose passing a folder
+that would only be refused again (session 27's encodings pass)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import touch_files
+
+from unetdiag.diag.data.pairing import discover_pairs
+from unetdiag.exitcodes import UserError
+
+POLYGON = "0 0.1 0.2 0.3 0.2 0.3 0.4 0.1 0.4\n"
+
+
+def _refusal(*args) -> str:
+    with pytest.raises(UserError) as refused:
+        discover_pairs(*args)
+    return str(refused.value)
+
+
+def _save_png(path: Path) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(path, format="PNG")
+
+
+def _yolo_dataset(root: Path) -> None:
+    for split in ("train", "val"):
+        touch_files(root / "images" / split, *(f"{n}.png" for n in range(3)))
+        for n in range(3):
+            path = root / "labels" / split / f"{n}.txt"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(POLYGON, encoding="ascii")
+    (root / "data.yaml").write_text("train: images/train\n", encoding="utf-8")
+
+
+def test_a_yolo_root_is_not_told_to_pass_its_text_labels_as_masks(tmp_path):
+    _yolo_dataset(tmp_path)
+    message = _refusal(tmp_path)
+    assert "--masks" not in message
+    assert "in labels/train/ 3 files are YOLO segmentation labels" in message
+    assert "not mask images" in message
+
+
+def test_yolo_label_folder_given_as_masks_names_the_polygons(tmp_path):
+    _yolo_dataset(tmp_path)
+    message = _refusal(tmp_path / "images" / "train", tmp_path / "labels" / "train")
+    assert "3 files are YOLO segmentation labels" in message
+    assert "cv2.fillPoly" in message
+
+
+def test_yolo_boxes_are_called_boxes_and_other_text_is_not_named(tmp_path):
+    touch_files(tmp_path / "images", "0.png")
+    (tmp_path / "boxes").mkdir()
+    (tmp_path / "boxes" / "0.txt").write_text("0 0.5 0.5 0.2 0.1\n", encoding="ascii")
+    assert "YOLO box labels" in _refusal(tmp_path / "images", tmp_path / "boxes")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "0.txt").write_text("scanned 2019, 12 patients\n", encoding="ascii")
+    assert "YOLO" not in _refusal(tmp_path / "images", tmp_path / "notes")
+
+
+def test_coco_annotations_are_named_wherever_they_are_given(tmp_path):
+    touch_files(tmp_path / "images", *(f"{n}.jpg" for n in range(3)))
+    coco = tmp_path / "annotations" / "instances_train.json"
+    coco.parent.mkdir()
+    coco.write_text(json.dumps({"images": [], "annotations": [], "categories": []}),
+                    encoding="utf-8")
+    root = _refusal(tmp_path)
+    assert "--masks" not in root
+    assert "in annotations/ 1 file is COCO annotations" in root
+    for masks in (coco.parent, coco):
+        assert "is COCO annotations" in _refusal(tmp_path / "images", masks)
+
+
+def test_an_msd_task_of_nifti_volumes_is_not_told_to_pass_its_folders(tmp_path):
+    for folder in ("imagesTr", "labelsTr"):
+        for n in range(2):
+            path = tmp_path / folder / f"case_{n}.nii.gz"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(gzip.compress(b"\x5c\x01\x00\x00" + bytes(344)))
+    (tmp_path / "dataset.json").write_text("{}", encoding="utf-8")
+    message = _refusal(tmp_path)
+    assert "--images" not in message
+    assert "in imagesTr/ 2 files are NIfTI volumes" in message
+    assert "2 files are NIfTI volumes" in _refusal(tmp_path / "imagesTr",
+                                                   tmp_path / "labelsTr")
+
+
+def test_dicom_files_are_named_by_extension_or_by_their_preamble(tmp_path):
+    touch_files(tmp_path / "a", "1.2.3.dcm", "1.2.4.dcm")
+    (tmp_path / "b").mkdir()
+    for name in ("IM0000", "IM0001"):
+        (tmp_path / "b" / name).write_bytes(bytes(128) + b"DICM" + bytes(16))
+    for folder in ("a", "b"):
+        assert "2 files are DICOM files" in _refusal(tmp_path / folder)
+
+
+def test_masks_saved_without_an_extension_are_named_as_images(tmp_path):
+    touch_files(tmp_path / "images", "000.png", "001.png")
+    for name in ("000", "001"):
+        _save_png(tmp_path / "masks" / name)
+    message = _refusal(tmp_path / "images", tmp_path / "masks")
+    assert "2 files without an extension are PNG images by their content" in message
+    assert "rename them with .png" in message
+
+
+def test_numpy_masks_are_named(tmp_path):
+    touch_files(tmp_path / "images", "000.png")
+    (tmp_path / "masks").mkdir()
+    np.save(tmp_path / "masks" / "000.npy", np.zeros((4, 4), np.float32))
+    assert "1 file is NumPy arrays" in _refusal(tmp_path / "images", tmp_path / "masks")
+
+
+def test_a_pascal_voc_root_names_its_image_and_class_folders(tmp_path):
+    touch_files(tmp_path, *(f"JPEGImages/2007_{n:06d}.jpg" for n in range(4)),
+                *(f"SegmentationClass/2007_{n:06d}.png" for n in range(2)),
+                *(f"SegmentationObject/2007_{n:06d}.png" for n in range(2)),
+                *(f"Annotations/2007_{n:06d}.xml" for n in range(4)),
+                "ImageSets/Segmentation/train.txt")
+    message = _refusal(tmp_path)
+    assert (f"pass --images {tmp_path / 'JPEGImages'} --masks "
+            f"{tmp_path / 'SegmentationClass'}") in message
+    assert "Annotations" not in message.split("pass --images", 1)[1]

@@ -1,0 +1,160 @@
+"""What the files a folder holds besides images are, when they are labels or images in a
+format unetdiag does not read: YOLO segmentation text, COCO or labelme JSON, NumPy arrays,
+DICOM, NIfTI and other volumes, and images saved without an extension. The "no images" and
+"no masks" refusals name them, so the user learns what to convert instead of only which
+extensions are read.
+
+A few bytes of at most :data:`SAMPLED_FILES` files of each kind are read; nothing is decoded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from unetdiag.diag.wording.text import plural, verb
+
+#: Files of one kind looked into (the first ones by name); the hint names the kind only when
+#: every one looked into is of it.
+SAMPLED_FILES = 3
+#: Bytes read from the start of a file.
+HEAD_BYTES = 4096
+
+#: Magic numbers of the image formats unetdiag reads, for files saved without an extension.
+_IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"),
+                (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"BM", "BMP"),
+                (b"GIF87a", "GIF"), (b"GIF89a", "GIF"))
+#: Extensions of volume formats (3-D scans): unetdiag reads 2-D images.
+_VOLUME_EXTENSIONS = {".nii": "NIfTI", ".nii.gz": "NIfTI", ".mha": "MetaImage",
+                      ".mhd": "MetaImage", ".nrrd": "NRRD", ".nhdr": "NRRD"}
+_NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
+
+#: kind -> (what the files are, what to do). The sentence reads "N files are <what>: <do>".
+_KINDS = {
+    "yolo_polygons": (
+        "YOLO segmentation labels (text lines `class x1 y1 x2 y2 ...`, polygon corners as "
+        "fractions of the image's width and height)",
+        "they are polygons, not mask images; draw each into a mask of its image's size "
+        "(e.g. cv2.fillPoly), saved as PNG under the image's name, and pass that folder"),
+    "yolo_boxes": (
+        "YOLO box labels (text lines `class x_centre y_centre width height`)",
+        "they are boxes, not masks; a segmentation model needs masks drawn for each object"),
+    "coco": (
+        "COCO annotations (JSON with \"images\" and \"annotations\")",
+        "draw each image's polygons or RLE into a mask image first (pycocotools' annToMask), "
+        "saved as PNG under the image's name, and pass that folder"),
+    "labelme": (
+        "labelme annotations (JSON with \"shapes\")",
+        "draw them into mask images first (labelme's export, or cv2.fillPoly of each shape), "
+        "saved as PNG under the image's name, and pass that folder"),
+    "numpy": (
+        "NumPy arrays (.npy/.npz)",
+        "save each array as an image under its image's name (class numbers as an 8- or "
+        "16-bit PNG; probabilities thresholded first, or kept as a float32 TIFF)"),
+    "dicom": (
+        "DICOM files",
+        "export the pixel data to PNG or TIFF (pydicom's pixel_array, keeping 16-bit values "
+        "as 16-bit PNG or TIFF, or a window you choose)"),
+}
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(HEAD_BYTES)
+    except OSError:
+        return b""
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    return ".nii.gz" if name.endswith(".nii.gz") else path.suffix.lower()
+
+
+def _text_kind(head: bytes) -> str | None:
+    """YOLO polygons or boxes when the first non-empty line is a class number followed by
+    coordinates in [0, 1]."""
+    try:
+        text = head.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    lines = [line.split() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return None
+    tokens = lines[0]
+    if not (tokens[0].isdigit() and all(_NUMBER.match(token) for token in tokens[1:])):
+        return None
+    values = [float(token) for token in tokens[1:]]
+    if not all(0.0 <= value <= 1.0 for value in values):
+        return None
+    if len(values) == 4:
+        return "yolo_boxes"
+    if len(values) >= 6 and len(values) % 2 == 0:
+        return "yolo_polygons"
+    return None
+
+
+def _json_kind(head: bytes) -> str | None:
+    if b'"annotations"' in head and b'"images"' in head:
+        return "coco"
+    if b'"shapes"' in head and (b'"imagePath"' in head or b'"imageData"' in head):
+        return "labelme"
+    return None
+
+
+def file_kind(path: Path) -> str | None:
+    """The kind of one file (a key of the hint's kinds, ``volume:<format>`` or
+    ``image:<format>``), or None for a file of no kind named here."""
+    suffix = _suffix(path)
+    if suffix in _VOLUME_EXTENSIONS:
+        return f"volume:{_VOLUME_EXTENSIONS[suffix]}"
+    if suffix in (".npy", ".npz"):
+        return "numpy"
+    head = _head(path)
+    if suffix == ".dcm" or head[128:132] == b"DICM":
+        return "dicom"
+    if suffix == ".txt":
+        return _text_kind(head)
+    if suffix == ".json":
+        return _json_kind(head)
+    if suffix == "":
+        for magic, name in _IMAGE_MAGIC:
+            if head.startswith(magic):
+                return f"image:{name}"
+    return None
+
+
+def _describe(kind: str, count: int, files: Sequence[Path]) -> str:
+    if kind.startswith("volume:"):
+        return (f"{plural(count, 'file')} {verb(count, 'is a', 'are')} {kind[7:]} "
+                f"{verb(count, 'volume', 'volumes')} (3-D scans): unetdiag reads 2-D images; "
+                "save the slices you train on as PNG or TIFF (image and mask slices under "
+                "the same names)")
+    if kind.startswith("image:"):
+        fmt = kind[6:]
+        extension = {"JPEG": ".jpg", "TIFF": ".tif"}.get(fmt, "." + fmt.lower())
+        return (f"{plural(count, 'file')} without an extension {verb(count, 'is a', 'are')} "
+                f"{fmt} {verb(count, 'image', 'images')} by {verb(count, 'its', 'their')} "
+                f"content ({', '.join(path.name for path in files[:SAMPLED_FILES])}): "
+                f"unetdiag picks files by extension; rename them with {extension}")
+    what, do = _KINDS[kind]
+    return f"{plural(count, 'file')} {verb(count, 'is', 'are')} {what}: {do}"
+
+
+def foreign_hint(paths: Sequence[Path]) -> str:
+    """``; 16 files are YOLO segmentation labels (...): ...`` for the kinds found among
+    ``paths`` (files unetdiag did not read); "" when none is recognised.
+
+    Files are grouped by extension; a group is named when each of its first
+    :data:`SAMPLED_FILES` files is of one kind (the count is the group's).
+    """
+    groups: dict[str, list[Path]] = {}
+    for path in sorted(paths):
+        groups.setdefault(_suffix(path), []).append(path)
+    found: dict[str, list[Path]] = {}
+    for files in groups.values():
+        kinds = {file_kind(path) for path in files[:SAMPLED_FILES]}
+        if len(kinds) == 1 and None not in kinds:
+            found.setdefault(kinds.pop(), []).extend(files)
+    return "".join(f"; {_describe(kind, len(files), files)}" for kind, files in found.items())
