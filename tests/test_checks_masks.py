@@ -279,7 +279,8 @@ def test_mostly_foreground_is_a_warning_for_many_masks_and_information_for_a_few
     some = by_id(check_imbalance([900] * 6 + [100] * 14, [1000] * 20))
     assert some["imbalance.mostly_foreground"].severity is Severity.WARNING
     assert not some["imbalance.mostly_foreground"].evidence["majority"]
-    most = by_id(check_imbalance([900] * 12 + [100] * 8, [1000] * 20))
+    # (the others at 30 %, not at 10 %: 90 % and 10 % would be one group turned over)
+    most = by_id(check_imbalance([900] * 12 + [300] * 8, [1000] * 20))
     assert most["imbalance.mostly_foreground"].evidence["majority"]
     assert "inverted polarity" in most["imbalance.mostly_foreground"].explanation
 
@@ -318,3 +319,37 @@ def test_small_objects_at_the_border_are_named_only_when_they_are_most_of_them()
     assert few.evidence["border_masks"] == 10
     assert "cut by the image's edge" not in few.explanation
     assert "JPEG noise" in few.explanation  # lossy unknown: any mask may be JPEG
+
+
+# --- masks stored with both polarities (session 27: BioHit/TongeImageDataset#1) ---------------
+
+
+@pytest.mark.parametrize("inverted", [3, 10, 12])
+def test_masks_inverted_file_by_file_are_two_mirrored_groups(inverted):
+    # 20 masks whose object covers 9-15 %, the first `inverted` stored turned over
+    shares = np.linspace(9, 15, 20)
+    foreground = [100 - share if i < inverted else share for i, share in enumerate(shares)]
+    finding = by_id(check_imbalance(foreground, [100] * 20))["imbalance.mostly_foreground"]
+    mixed = finding.evidence["mixed_polarity"]
+    assert (mixed["mostly_foreground_masks"], mixed["other_masks"]) == (inverted, 20 - inverted)
+    assert "mixed polarities?" in finding.title
+    assert "invert those files only" in finding.fix
+    assert "--mask-polarity dark would turn the other group over" in finding.fix
+    assert "minority" not in finding.explanation
+
+
+@pytest.mark.parametrize("foreground", [
+    [85, 88, 90, 50, 45, 40, 30, 20, 10, 12],   # shares between the groups: object sizes
+    [85, 88, 90] + [40] * 7,                    # the others far from the first turned over
+    [85] + [10] * 19,                           # a single large object
+])
+def test_objects_of_varied_sizes_are_not_called_mixed_polarities(foreground):
+    finding = by_id(check_imbalance(foreground, [100] * len(foreground)))
+    assert "mixed_polarity" not in finding["imbalance.mostly_foreground"].evidence
+
+
+def test_half_the_masks_mostly_foreground_are_not_called_a_minority():
+    foreground = [60, 70, 80, 90, 95, 30, 35, 40, 45, 48]
+    finding = by_id(check_imbalance(foreground, [100] * 10))["imbalance.mostly_foreground"]
+    assert "mixed_polarity" not in finding.evidence
+    assert "They are half of the masks, not a majority" in finding.explanation

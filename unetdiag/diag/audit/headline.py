@@ -218,8 +218,20 @@ def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
     # only on dataset-wide evidence, most masks mostly foreground: a minority of full masks
     # is large objects or a few masks stored the other way, not an inverted dataset
     finding = _first(findings, "imbalance.mostly_foreground")
-    if (finding is None or not finding.evidence.get("majority")
-            or finding.evidence.get("policy_is_proposed")):
+    if finding is None or finding.evidence.get("policy_is_proposed"):
+        return None
+    mixed = finding.evidence.get("mixed_polarity")
+    if mixed:
+        # two groups of shares mirroring each other: turning the whole set over is wrong
+        high, low, turned = (mixed["mostly_foreground_range"], mixed["other_range"],
+                             mixed["turned_range"])
+        return (f"Masks may mix polarities: {mixed['mostly_foreground_masks']} are "
+                f"{high[0]:.0%} to {high[1]:.0%} foreground and {mixed['other_masks']} "
+                f"{low[0]:.0%} to {low[1]:.0%}, the first turned over ({turned[0]:.0%} to "
+                f"{turned[1]:.0%}) near the second; if the object is the background in one "
+                "group, invert those files only (--mask-polarity dark would turn the other "
+                "group over).")
+    if not finding.evidence.get("majority"):
         return None
     dice = _first(findings, "baseline.dice_uninformative")
     consequence = ""

@@ -52,6 +52,14 @@ MOSTLY_FOREGROUND_FRACTION = 0.5
 #: few large objects, as Kvasir-SEG's 3 polyps of 200 above 50 %, are information); inverted
 #: polarity of the whole dataset needs a majority of them.
 MOSTLY_FOREGROUND_WARNING_SHARE = 0.1
+#: Masks stored with both polarities: the mostly-foreground masks and the others are each at
+#: least MOSTLY_FOREGROUND_WARNING_SHARE of the masks (and two), no mask's foreground lies
+#: within this band between the two groups, and the first group's shares turned over
+#: (1 - share) overlap the second's range or have a median within MIRROR_TOLERANCE of its
+#: median (BioHit/TongeImageDataset#1: "in a few of the masks ... the foreground and
+#: background have been swapped").
+MIXED_POLARITY_GAP = 0.4
+MIRROR_TOLERANCE = 0.1
 #: Overall foreground fraction outside [EXTREME, 1 - EXTREME] makes a constant predictor
 #: at least 99 % accurate.
 EXTREME_FOREGROUND_FRACTION = 0.01
@@ -368,17 +376,40 @@ def _mostly_foreground_finding(mostly: np.ndarray, fractions: np.ndarray, files:
                                background_values: Sequence[float]) -> Finding:
     """``mostly``: the masks above :data:`MOSTLY_FOREGROUND_FRACTION`, fullest first."""
     share = mostly.size / fractions.size
+    mixed = None if by_values else _mirrored_groups(mostly, fractions)
     evidence = {"masks": int(mostly.size), "share": share,
                 "threshold": MOSTLY_FOREGROUND_FRACTION,
                 "largest_fraction": float(fractions[mostly[0]]),
                 "majority": bool(mostly.size > fractions.size / 2),
                 "warning_share": MOSTLY_FOREGROUND_WARNING_SHARE,
                 "dark_is_foreground": dark_is_foreground, "by_values": by_values,
-                "background_values": list(background_values)}
+                "background_values": list(background_values),
+                **({"mixed_polarity": mixed} if mixed else {})}
     severity = (Severity.WARNING if share >= MOSTLY_FOREGROUND_WARNING_SHARE
                 else Severity.INFO)
     return wording.mostly_foreground(evidence, fractions.size).finding(
         "imbalance.mostly_foreground", severity, evidence, source, _named(mostly, files))
+
+
+def _mirrored_groups(mostly: np.ndarray, fractions: np.ndarray) -> dict | None:
+    """The two groups of a set whose masks look stored with both polarities (see
+    :data:`MIXED_POLARITY_GAP`): their counts and foreground ranges; None otherwise."""
+    high = fractions[mostly]
+    low = fractions[(fractions > 0) & (fractions <= MOSTLY_FOREGROUND_FRACTION)]
+    needed = max(2, int(np.ceil(MOSTLY_FOREGROUND_WARNING_SHARE * fractions.size)))
+    if high.size < needed or low.size < needed:
+        return None
+    if float(high.min() - low.max()) < MIXED_POLARITY_GAP:
+        return None
+    turned = 1.0 - high
+    overlap = turned.max() >= low.min() and turned.min() <= low.max()
+    if not overlap and abs(float(np.median(turned) - np.median(low))) > MIRROR_TOLERANCE:
+        return None
+    return {"mostly_foreground_masks": int(high.size), "other_masks": int(low.size),
+            "mostly_foreground_range": [float(high.min()), float(high.max())],
+            "other_range": [float(low.min()), float(low.max())],
+            "turned_range": [float(turned.min()), float(turned.max())],
+            "gap": MIXED_POLARITY_GAP}
 
 
 def _extreme_finding(overall: float, pixels: np.ndarray, source: str) -> Finding | None:

@@ -203,11 +203,37 @@ def other_class_option(evidence: Mapping) -> str:
     return "decode with --mask-polarity dark"
 
 
+def mixed_polarity_groups(mixed: Mapping) -> str:
+    """The two groups of foreground shares and the first turned over, as a sentence."""
+    high, low, turned = (mixed["mostly_foreground_range"], mixed["other_range"],
+                         mixed["turned_range"])
+    return (f"The foreground shares fall in two groups with none between: "
+            f"{mixed['mostly_foreground_masks']} masks at {high[0]:.1%} to {high[1]:.1%}, "
+            f"{mixed['other_masks']} at {low[0]:.1%} to {low[1]:.1%}; turned over, the first "
+            f"group would be {turned[0]:.1%} to {turned[1]:.1%}, near the second.")
+
+
 def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
     """``images``: every mask of the dataset."""
     count, threshold = evidence["masks"], evidence["threshold"]
+    mixed = evidence.get("mixed_polarity")
+    if mixed:
+        return Sentences(
+            title=(f"{count} of {images} masks are more than {threshold:.0%} foreground, "
+                   f"{mixed['other_masks']} others at most {mixed['other_range'][1]:.0%}: "
+                   "mixed polarities?"),
+            explanation=mixed_polarity_groups(mixed) + (
+                " Consistent with masks stored with both polarities (the object bright in "
+                "some files, dark in others), which no single --mask-polarity reads right, "
+                "or with objects of two very different sizes."),
+            fix=("Look at one mask of each group next to its image. If the object is the "
+                 "background in one group, invert those files only (e.g. 255 - mask) and "
+                 "keep the others; --mask-polarity dark would turn the other group over."))
     if not evidence.get("majority", True):
         few = evidence["share"] < evidence["warning_share"]
+        # exactly half is no minority (and no majority)
+        side = ("They are a minority" if 2 * count < images
+                else "They are half of the masks, not a majority")
         reading = ("consistent with a few large objects" if few else
                    "these may be large objects, or masks stored with the other convention "
                    "(a dataset that mixes polarities)")
@@ -215,7 +241,7 @@ def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
             title=f"{count} of {images} masks are more than {threshold:.0%} foreground",
             explanation=(f"In {plural(count, 'mask')} ({evidence['share']:.1%}) the object "
                          f"covers more than {threshold:.0%} of the image (up to "
-                         f"{evidence['largest_fraction']:.1%}). They are a minority: inverted "
+                         f"{evidence['largest_fraction']:.1%}). {side}: inverted "
                          f"polarity of the whole dataset would make most masks mostly "
                          f"foreground, so {reading}."),
             fix=("Nothing to fix if the listed objects are that large; otherwise look at them "
