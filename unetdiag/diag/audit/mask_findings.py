@@ -19,6 +19,7 @@ import numpy as np
 from unetdiag.diag.audit.encodings import EncodingKey, StoredValues
 from unetdiag.diag.audit.findings import audit_finding, by_file, listed_names
 from unetdiag.diag.audit.tally import LISTED_PER_QUESTION, THRESHOLD_SPREAD_TOLERANCE, AuditTally
+from unetdiag.diag.checks.edges import RIM_RADIUS
 from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.decoding import resolve_threshold
@@ -345,11 +346,16 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
         judged_pixels = float(nonbinary_pixels[judged].sum())
         edge = (float((nonbinary_pixels[judged] * columns["edge_share"][judged]).sum())
                 / judged_pixels if judged_pixels else math.nan)
+        rimmed = judged & np.isfinite(columns["rim_share"])
+        rim = (float((nonbinary_pixels[rimmed] * columns["rim_share"][rimmed]).sum())
+               / float(nonbinary_pixels[rimmed].sum()) if rimmed.any() else math.nan)
         share = float(nonbinary_pixels[nonbinary].sum() / columns["pixels"][
             columns["mask_read"] & ~columns["label_map"]].sum())
         # NaN: no value strictly between the ends was measured; a lossy 0/1 mask's values
         # above 1 are JPEG's overshoot (the edge test is not run on palette labels)
         beyond_ends = math.isnan(edge) and bool(columns["lossy"][nonbinary].all())
+        fix = ("Resize masks with nearest-neighbour only, store them as PNG, and keep two "
+               "values. ")
         if beyond_ends:
             cause = ("They lie beyond their scale's ends (JPEG's overshoot: values above 1 in "
                      "masks that hold 0 and 1), and the threshold reads them as the nearer "
@@ -358,6 +364,18 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
             cause = "They are palette labels beyond two classes, so where they sit is moot."
         elif math.isnan(edge):
             cause = "Where they sit (on object edges or inside regions) could not be measured."
+        elif edge >= EDGE_SHARE_FOR_RESAMPLING and rim < RIM_SHARE_FOR_RESAMPLING:
+            # near both classes, but fading over several pixels: no rim a tool or resize leaves
+            cause = (f"{edge:.0%} of them lie near both background and foreground, but only "
+                     f"{rim:.0%} within {RIM_RADIUS} pixels of a pixel holding either end "
+                     "value, where anti-aliasing, JPEG and resizing by up to 2x leave theirs: "
+                     "values fading over several pixels, as in soft labels and probability "
+                     "maps (a blurred or predicted mask), or in a mask enlarged 4x or more "
+                     "with interpolation.")
+            fix = ("If they are probabilities, choose the threshold on purpose "
+                   "(--mask-threshold) or binarise them once; if they should hold two values, "
+                   "export them again without smoothing, enlarging with nearest-neighbour "
+                   "only. ")
         elif edge >= EDGE_SHARE_FOR_RESAMPLING:
             cause = (f"{edge:.0%} of them sit on object edges, next to both background and "
                      f"foreground: {_edge_values_cause(columns['lossy'][nonbinary])}.")
@@ -375,12 +393,13 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
             f"{_compact_percent(float(columns['nonbinary'][worst]))} of {paths[worst]}). {cause} "
             "Under the policy they are thresholded, so the labels are whatever the threshold "
             "makes of them.",
-            "Resize masks with nearest-neighbour only, store them as PNG, and keep two "
-            "values. " + _POLICY_FIX,
+            fix + _POLICY_FIX,
             {"masks": count, "nonbinary_pixel_fraction": share, "share_on_edges": edge,
+             "share_in_rims": rim, "rim_share_for_resampling": RIM_SHARE_FOR_RESAMPLING,
              "edge_share_for_resampling": EDGE_SHARE_FOR_RESAMPLING,
              "per_file": [{"file": paths[i], "nonbinary_fraction": float(columns["nonbinary"][i]),
                            "share_on_edges": float(columns["edge_share"][i]),
+                           "share_in_rims": float(columns["rim_share"][i]),
                            "distinct_values": int(columns["distinct_values"][i])}
                           for i in listed.tolist()]},
             listed_names(paths, listed)))
@@ -406,6 +425,14 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
             {"masks": count, "tolerance": THRESHOLD_SPREAD_TOLERANCE, "foreground": rows},
             listed_names(paths, listed)))
     return findings
+
+
+#: Below this share of non-binary values in rims (:func:`~unetdiag.diag.checks.edges.rim_share`,
+#: weighted by pixels) values near both classes are not a drawing tool's, JPEG's or a small
+#: resize's: DRIVE and ISBI 2012 masks resized 5x to 10x down or 2x up measure 0.95 to 1.0,
+#: saved as JPEG 1.0, enlarged 4x 0.61 to 0.88 (8x: 0.25 to 0.44), blurred 0.01 to 0.25
+#: (0.78 for the slightest blur, sigma 0.7, which a resize's filter resembles).
+RIM_SHARE_FOR_RESAMPLING = 0.5
 
 
 #: Under a value policy, a lossless integer mask of at most this many values is read exactly:

@@ -60,7 +60,7 @@ from unetdiag.diag.audit.storage import (
 )
 from unetdiag.diag.audit.strokes import UNLABELLED_MIN_SHARE, scribble_like, stroke_pixels
 from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE, image_thumbnail, mask_thumbnail
-from unetdiag.diag.checks.edges import edge_share, edge_share_of_levels
+from unetdiag.diag.checks.edges import edge_share, edge_share_of_levels, rim_share
 from unetdiag.diag.data.decoding import (
     InspectedMask,
     inspect_stored,
@@ -110,7 +110,8 @@ _FAST_IMAGE_MODES = ("L", "RGB")
 #: values; ``pixels`` counts them too); ``void`` pixels (palette index 255); foreground shares
 #: under ``value > 0`` and at the midpoint of the scale (with the policy's polarity);
 #: ``nonbinary``, the share of values at neither end of the scale; non-finite values; distinct
-#: values; ``edge_share`` of the non-binary values (NaN when none); smallest object, object
+#: values; ``edge_share`` and ``rim_share`` of the non-binary values (NaN when none;
+#: :mod:`~unetdiag.diag.checks.edges`); smallest object, object
 #: count, small objects (under :data:`~unetdiag.diag.audit.components.SMALL_OBJECT_PIXELS`),
 #: their pixels, those of them touching the mask's border (``small_border_pixels``: cut by the
 #: image's edge) and, for lossy masks, those of them near a larger object (JPEG specks);
@@ -172,6 +173,7 @@ COLUMNS: dict[str, tuple[type | np.dtype, float | int | bool | np.ndarray]] = {
     "mask_nonfinite": (np.int64, 0),
     "distinct_values": (np.int64, 0),
     "edge_share": (np.float64, math.nan),
+    "rim_share": (np.float64, math.nan),
     "smallest_object": (np.int64, 0),
     "object_count": (np.int64, 0),
     "small_objects": (np.int64, 0),
@@ -414,6 +416,7 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
     columns["distinct_values"][row] = encoding.distinct_values
     if encoding.nonbinary_fraction > 0 and encoding.scale != "palette" and not label_map:
         columns["edge_share"][row] = _edge_share(inspected)
+        columns["rim_share"][row] = _rim_share(inspected)
     key = EncodingKey.of(encoding)
     record.encodings[row] = key
     merge_values(record.encoding_values, key, StoredValues.of(encoding))
@@ -433,6 +436,17 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
                )[:] = decoded[box_rows, box_columns]
     record.mask_thumbnails[row] = mask_thumbnail(decoded)
     return plane, decoded
+
+
+def _rim_share(inspected: InspectedMask) -> float:
+    """Share of the non-binary values lying within two pixels of a pixel at either end of
+    the mask's scale (NaN if it cannot be told): anti-aliasing, resizing and JPEG leave them
+    there, soft labels and probability maps do not."""
+    encoding = inspected.encoding
+    bottom, top = scale_ends(encoding.scale, encoding.min_value, encoding.max_value)
+    if not top > bottom or inspected.plane.ndim != 2:
+        return math.nan
+    return rim_share(inspected.plane, bottom, top)
 
 
 def _edge_share(inspected: InspectedMask) -> float:
