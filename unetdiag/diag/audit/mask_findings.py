@@ -368,13 +368,13 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
             # near both classes, but fading over several pixels: no rim a tool or resize leaves
             cause = (f"{edge:.0%} of them lie near both background and foreground, but only "
                      f"{rim:.0%} within {RIM_RADIUS} pixels of a pixel holding either end "
-                     "value, where anti-aliasing, JPEG and resizing by up to 2x leave theirs: "
-                     "values fading over several pixels, as in soft labels and probability "
-                     "maps (a blurred or predicted mask), or in a mask enlarged 4x or more "
-                     "with interpolation.")
+                     "value, where anti-aliased drawing, JPEG and small resizes leave theirs: "
+                     "values fading over several pixels, consistent with soft labels or "
+                     "probability maps (a blurred or predicted mask), or with a mask resized "
+                     "with interpolation by a large factor (3x down and up again, 8x up).")
             fix = ("If they are probabilities, choose the threshold on purpose "
                    "(--mask-threshold) or binarise them once; if they should hold two values, "
-                   "export them again without smoothing, enlarging with nearest-neighbour "
+                   "export them again without smoothing, resizing with nearest-neighbour "
                    "only. ")
         elif edge >= EDGE_SHARE_FOR_RESAMPLING:
             cause = (f"{edge:.0%} of them sit on object edges, next to both background and "
@@ -430,7 +430,8 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
 #: Below this share of non-binary values in rims (:func:`~unetdiag.diag.checks.edges.rim_share`,
 #: weighted by pixels) values near both classes are not a drawing tool's, JPEG's or a small
 #: resize's: DRIVE and ISBI 2012 masks resized 5x to 10x down or 2x up measure 0.95 to 1.0,
-#: saved as JPEG 1.0, enlarged 4x 0.61 to 0.88 (8x: 0.25 to 0.44), blurred 0.01 to 0.25
+#: saved as JPEG 1.0, 2x down and up again 0.52 to 0.56 (bilinear) and 0.90 to 0.99
+#: (bicubic); 3x down and up 0.32 to 0.74, enlarged 8x 0.25 to 0.44, blurred 0.01 to 0.25
 #: (0.78 for the slightest blur, sigma 0.7, which a resize's filter resembles).
 RIM_SHARE_FOR_RESAMPLING = 0.5
 
