@@ -415,8 +415,7 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
     columns["mask_nonfinite"][row] = encoding.nonfinite_count
     columns["distinct_values"][row] = encoding.distinct_values
     if encoding.nonbinary_fraction > 0 and encoding.scale != "palette" and not label_map:
-        columns["edge_share"][row] = _edge_share(inspected)
-        columns["rim_share"][row] = _rim_share(inspected)
+        columns["edge_share"][row], columns["rim_share"][row] = _edge_shares(inspected)
     key = EncodingKey.of(encoding)
     record.encodings[row] = key
     merge_values(record.encoding_values, key, StoredValues.of(encoding))
@@ -438,28 +437,20 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
     return plane, decoded
 
 
-def _rim_share(inspected: InspectedMask) -> float:
-    """Share of the non-binary values lying within two pixels of a pixel at either end of
-    the mask's scale (NaN if it cannot be told): anti-aliasing, resizing and JPEG leave them
-    there, soft labels and probability maps do not."""
+def _edge_shares(inspected: InspectedMask) -> tuple[float, float]:
+    """Shares of the non-binary values that sit on object edges, and that lie within two
+    pixels of a pixel at either end of the scale (:func:`rim_share`: anti-aliasing, resizing
+    and JPEG leave them there, soft labels do not); NaN where it cannot be told."""
     encoding = inspected.encoding
     bottom, top = scale_ends(encoding.scale, encoding.min_value, encoding.max_value)
-    if not top > bottom or inspected.plane.ndim != 2:
-        return math.nan
-    return rim_share(inspected.plane, bottom, top)
-
-
-def _edge_share(inspected: InspectedMask) -> float:
-    """Share of the non-binary values that sit on object edges (NaN if it cannot be told)."""
-    encoding = inspected.encoding
-    bottom, top = scale_ends(encoding.scale, encoding.min_value, encoding.max_value)
-    if not top > bottom:
-        return math.nan
     plane = inspected.plane
+    if not top > bottom:
+        return math.nan, math.nan
+    rim = rim_share(plane, bottom, top) if plane.ndim == 2 else math.nan
     if plane.ndim == 2 and plane.dtype.kind in "ui" and plane.dtype.itemsize <= 2:
-        return edge_share_of_levels(plane, bottom, top)
+        return edge_share_of_levels(plane, bottom, top), rim
     unit = (inspected.plane.astype(np.float32) - np.float32(bottom)) / np.float32(top - bottom)
-    return edge_share(np.where(np.isfinite(unit), unit, 0.0))
+    return edge_share(np.where(np.isfinite(unit), unit, 0.0)), rim
 
 
 #: The columns :meth:`ObjectCanvas.label` fills, in the order of its ``ObjectStats``.
