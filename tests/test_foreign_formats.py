@@ -129,3 +129,13 @@ def test_a_pascal_voc_root_names_its_image_and_class_folders(tmp_path):
     assert (f"pass --images {tmp_path / 'JPEGImages'} --masks "
             f"{tmp_path / 'SegmentationClass'}") in message
     assert "Annotations" not in message.split("pass --images", 1)[1]
+
+
+def test_labelme_json_beside_the_images_is_named(tmp_path):
+    touch_files(tmp_path, "0.jpg", "1.jpg")
+    for name in ("0", "1"):
+        (tmp_path / f"{name}.json").write_text(json.dumps(
+            {"shapes": [{"label": "a", "points": [[1, 1], [5, 1], [5, 5]]}],
+             "imagePath": f"{name}.jpg"}), encoding="utf-8")
+    message = _refusal(tmp_path)
+    assert "2 files are labelme annotations" in message

@@ -60,6 +60,7 @@ from unetdiag.diag.data.folders import (
     same_names_hint,
     split_folders,
 )
+from unetdiag.diag.data.foreign_formats import foreign_hint
 from unetdiag.diag.data.instances import (
     IMAGES_FOLDER,
     MASKS_FOLDER,
@@ -324,5 +325,11 @@ def _no_pairs_message(matching: Matching, images_dir: Path, masks_dir: Path | No
             f"{hint}{words.unreadable_masks_hint(ignored, files, suffixes)}"
             f"{page_words.stacks_hint(stacks_among(files))}"
             f"{words.companions_hint(matching.companions)}"
-            f"{rle_hint([*ignored, *csv_files(images_dir.parent)])}")
+            f"{rle_hint([*ignored, *csv_files(images_dir.parent)])}"
+            # labelme's JSON or YOLO's text beside the images: annotations to draw first
+            f"{foreign_hint([path for path in ignored if path.suffix.lower() in _NOTES])}")
+
+
+#: Extensions of annotations kept beside the images (labelme JSON, YOLO text).
+_NOTES = (".json", ".txt")
 
