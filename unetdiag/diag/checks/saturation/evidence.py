@@ -390,7 +390,7 @@ class FlatTail(MetricsClaim):
     ``uninformative``: accuracies frozen near 0 while their phase's loss moves; ``stuck``: the
     training loss and every training metric are flat; ``moving_scores``: per flat validation
     accuracy, the validation Dice and IoU series that moved over its flat stretch (the
-    predictions then change).
+    predictions then change); ``custom_loop``: read from a custom loop's own prints.
     """
 
     spread: float
@@ -402,6 +402,9 @@ class FlatTail(MetricsClaim):
     multiclass: bool
     severity: Severity = field(metadata=NOT_REPORTED)
     moving_scores: dict[str, list[str]] = field(default_factory=dict)
+    #: the numbers are a custom training loop's prints: what it prints for a term it never
+    #: computed in validation is its own
+    custom_loop: bool = field(default=False, metadata=NOT_REPORTED)
 
     @property
     def validation(self) -> bool:

@@ -300,7 +300,7 @@ def _flat_reading(claim: evidence.FlatTail) -> list[str]:
         sentences.append("The training loss and every training metric are frozen: the optimiser "
                          "makes no progress (a learning rate far too small or too large, dead "
                          "activations, or a saturated output).")
-    sentences += _training_only_reading(flat)
+    sentences += _training_only_reading(flat, claim.custom_loop)
     for name in flat:
         moving = flat[name].get("scores_moving")
         if moving and name not in scheduled and not flat[name].get("training_only"):
@@ -326,8 +326,9 @@ def _flat_reading(claim: evidence.FlatTail) -> list[str]:
     return sentences
 
 
-def _training_only_reading(flat: Mapping) -> list[str]:
-    """Validation terms 0 by construction: what they are, and what the scores did."""
+def _training_only_reading(flat: Mapping, custom_loop: bool = False) -> list[str]:
+    """Validation terms 0 by construction: what they are, and what the scores did (for a
+    custom loop's prints, without saying what Keras prints: the loop printed them)."""
     names = [n for n in flat if flat[n].get("training_only")]
     if not names:
         return []
@@ -346,8 +347,11 @@ def _training_only_reading(flat: Mapping) -> list[str]:
             f"{verb(len(names), 'value', 'values')} and {verb(len(names), 'is', 'are')} "
             f"exactly 0 at every epoch while training logs {twins}: consistent with "
             f"{'a term' if one else 'terms'} the model computes only in training (a "
-            "regulariser or an auxiliary loss added under `training=True`; Keras prints a "
-            "metric it never updated in validation as 0), which would say nothing about the "
+            "regulariser or an auxiliary loss added under `training=True`; "
+            + (f"a loop that never computes {'it' if one else 'them'} in validation may "
+               f"print {'it' if one else 'them'} as 0"
+               if custom_loop else "Keras prints a metric it never updated in validation as 0")
+            + "), which would say nothing about the "
             f"validation predictions. Should {'it' if one else 'they'} instead measure the "
             "validation predictions, 0 at every epoch is a real value that the log does not "
             "explain further"
