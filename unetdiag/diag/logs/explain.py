@@ -85,13 +85,16 @@ def explain_runs(runs: Sequence[RunLog], title: str = f"unetdiag {COMMAND}",
         own = [_with_origin(f, f"log:{run.name}", files)
                for f in check_series(run.name, run.history(), tolerance=TOLERANCE,
                                      restored_epoch=run.restored_epoch,
-                                     custom_loop=run.custom_loop)]
+                                     custom_loop=run.custom_loop,
+                                     fit_may_continue=run.appended_fit > 1)]
         if run.notes:
             own.append(_parse_notes(run, files))
         by_run[run.name] = own
         findings.extend(own)
+    # fit() calls appended to one CSVLogger file may be one model trained further: no variants
     across = [_with_origin(f, f"log:{f.source}", files) for f in check_across_runs(
-        {run.name: run.history() for run in runs}, tolerance=TOLERANCE)]
+        {run.name: run.history() for run in runs if not run.appended_fit},
+        tolerance=TOLERANCE)]
     findings.extend(across)
     for finding in across:
         for name in _runs_of(finding):

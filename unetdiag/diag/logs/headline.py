@@ -59,6 +59,7 @@ from unetdiag.diag.checks.saturation.words import (
     non_finite_word,
 )
 from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.logs.appended import appended_sentence
 from unetdiag.diag.logs.model import RunLog
 from unetdiag.diag.logs.restored import restored_sentences
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
@@ -577,5 +578,7 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
     said = compose_headline(HEADLINE_RULES, findings, runs, quiet=quiet)
     if said == quiet:
         return (said + _still_rising(findings, runs) + _dice_below_half(findings, runs)
-                + short_log_sentences(findings) + restored_sentences(runs))
-    return " ".join([said, *_slower_runs(findings, said)]) + restored_sentences(runs)
+                + short_log_sentences(findings) + restored_sentences(runs)
+                + appended_sentence(runs))
+    return (" ".join([said, *_slower_runs(findings, said)]) + restored_sentences(runs)
+            + appended_sentence(runs))

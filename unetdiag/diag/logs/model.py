@@ -47,6 +47,11 @@ class RunLog:
             restored at the end, as its message names it (0: restored, epoch not named;
             None: no such message).
         custom_loop: read from a custom training loop's own lines, not Keras's fit() output.
+        appended_fit: this run's place (1, 2, ...) among several fit() calls appended to one
+            CSVLogger file (``append=True``: the epoch column starts again at 0), 0 when it
+            is not one of them. Whether a later fit trained the same model further or a new
+            one, the file does not say. ``appended_row``: the CSV row at which a later one's
+            epoch column starts again (0 for the first).
     """
 
     name: str
@@ -58,6 +63,8 @@ class RunLog:
     epoch_numbers: list[int] = field(default_factory=list)
     restored_epoch: int | None = None
     custom_loop: bool = False
+    appended_fit: int = 0
+    appended_row: int = 0
 
     def metrics(self) -> list[str]:
         """Metric names in the order the log first shows them."""

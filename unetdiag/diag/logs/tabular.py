@@ -25,6 +25,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from unetdiag.diag.logs.appended import mark_appended_fits
 from unetdiag.diag.logs.model import LogFormatError, RunLog, to_float, unique_names
 
 _CSV_DELIMITERS = ",;\t"
@@ -106,6 +107,7 @@ def parse_csv(text: str) -> list[RunLog]:
     previous_epoch: float | None = None
     previous_sparse = False
     merged_rows = 0
+    appended: dict[int, int] = {}  # a run started by an epoch number going back -> its row
     for row_number, row in enumerate(rows[1:], start=2):
         cells = [cell.strip() for cell in row]
         if [c.lower() for c in cells] == written_header:
@@ -141,19 +143,24 @@ def parse_csv(text: str) -> list[RunLog]:
             current.epochs[-1].update(values)
             merged_rows += 1
             continue
-        if current is None or (epoch_number is not None and previous_epoch is not None
-                               and epoch_number <= previous_epoch):
+        restarted = (current is not None and epoch_number is not None
+                     and previous_epoch is not None and epoch_number <= previous_epoch)
+        if current is None or restarted:
             current = RunLog(name=f"run {len(runs) + 1}", epochs=[], step_seconds=[], source="")
             runs.append(current)
+            if restarted and not pandas and not stepped:
+                appended[id(current)] = row_number
         previous_epoch = epoch_number
         current.epochs.append(values)
         current.step_seconds.append(None)
         current.steps_per_epoch.append(None)
         if epoch_number is not None and epoch_number == int(epoch_number) >= 0:
             current.epoch_numbers.append(int(epoch_number) + 1)  # CSVLogger counts from 0
-    runs = [run for run in runs if any(run.epochs)]
-    if not runs:
+    kept = [run for run in runs if any(run.epochs)]
+    if not kept:
         raise LogFormatError("no rows of numbers follow its first line, read as a CSV header")
+    mark_appended_fits(runs, kept, appended)
+    runs = kept
     for run in runs:
         if len(run.epoch_numbers) != len(run.epochs):
             run.epoch_numbers = []

@@ -62,7 +62,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                  subject: SeriesSubject = TRAINING_RUN,
                  restored_epoch: int | None = None,
                  train_mode: Sequence[str] | None = None,
-                 custom_loop: bool = False) -> list[Finding]:
+                 custom_loop: bool = False,
+                 fit_may_continue: bool = False) -> list[Finding]:
     """Judge one run's metric series (a Keras ``History.history``-like mapping).
 
     Args:
@@ -91,6 +92,9 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
         custom_loop: the numbers are a custom training loop's own prints (no Keras fit()):
             the wording then says how Keras's fit() measures each phase only as what a loop
             may do, never as what this run did.
+        fit_may_continue: the run's fit() may have trained further a model an earlier fit
+            trained (a later fit appended to one CSVLogger file): its first epoch is not
+            taken for the model's, so no gap is read as "early" or "from the first epoch".
 
     Returns findings among ``saturation.non_finite``, ``saturation.dice_above_one``,
     ``saturation.dice_exceeds_accuracy_bound``, ``saturation.iou_exceeds_accuracy_bound``,
@@ -159,7 +163,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                 else ()),
               flat_metrics(run, series, thresholds, learning_rates(history), multiclass),
               train_val_gap(run, series, thresholds, scores=not scores_meaningless,
-                            unreliable=unreliable, train_mode=train_mode),
+                            unreliable=unreliable, train_mode=train_mode,
+                            fit_may_continue=fit_may_continue),
               still_improving(run, series, thresholds),
               dice_below_half(run, series, thresholds) if not scores_meaningless else None,
               validation_loss_rising(run, series, thresholds, unreliable=unreliable,

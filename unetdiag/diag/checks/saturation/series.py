@@ -281,13 +281,15 @@ def _non_finite_since_best(item: MetricSeries, kind: str, until: int) -> list[in
 
 def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
                   scores: bool = True, unreliable: Collection[str] = (),
-                  train_mode: Sequence[str] | None = None) -> TrainValGap | None:
+                  train_mode: Sequence[str] | None = None,
+                  fit_may_continue: bool = False) -> TrainValGap | None:
     """Training and validation values of a metric far apart at their last epochs (losses
     only when ``scores`` is False: values out of [0, 1] voided the scores; never a metric
     whose validation series is in ``unreliable``: a logged total that is not one).
     ``train_mode``: what the caller knows makes the training figures training-mode ones
     (``"BatchNormalization"``, ``"augmentation"``, ``"dropout"``); ``()`` known none,
-    ``None`` unknown."""
+    ``None`` unknown. ``fit_may_continue``: the run's first epoch may not be its model's (a
+    later fit appended to one file), so the gap is never "early" or "from the first epoch"."""
     gaps: dict[str, dict] = {}
     diverged: list[str] = []
     no_overlap: list[str] = []
@@ -308,7 +310,7 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
             continue
         train, val = float(item.values[both[-1]]), float(partner.values[both[-1]])
         epochs: dict = {"epoch": item.epoch(int(both[-1]))}
-        if _whole_run(partner, both, thresholds):
+        if not fit_may_continue and _whole_run(partner, both, thresholds):
             # what the run's every epoch shows: stopping earlier cannot help a validation
             # value still at its best, and a gap as wide at epoch 1 as ever did not grow
             so_far = partner.values[both]
@@ -374,7 +376,7 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
                            gaps[name]["validation_epochs"] < thresholds.min_epochs_to_stop_earlier
                            for name in no_overlap),
                        mixed=mixed, within_swing=within_swing,
-                       early=last_epoch <= thresholds.early_gap_epochs,
+                       early=not fit_may_continue and last_epoch <= thresholds.early_gap_epochs,
                        train_mode=None if train_mode is None else list(train_mode))
 
 
