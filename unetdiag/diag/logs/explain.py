@@ -40,6 +40,7 @@ from unetdiag.diag.checks.saturation.ids import (
     SCORE_ZERO_THROUGHOUT,
     STEP_TIME_OUTLIER,
     TRAIN_VAL_GAP,
+    TRAINING_LOSS_NOT_MEASURED,
     VALIDATION_NOT_SCORED,
 )
 from unetdiag.diag.checks.saturation.metrics import (
@@ -178,6 +179,8 @@ def _verdict(findings: Iterable[Finding]) -> str:
         evidence = ids[NON_FINITE].evidence
         parts.append(f"{non_finite_word(evidence['values_at_onset'])} "
                      + (non_finite_when(evidence) or f"from epoch {evidence['onset_epoch']}"))
+    if TRAINING_LOSS_NOT_MEASURED in ids:
+        parts.append("training loss 0 beside a low R² (no measurement)")
     if VALIDATION_NOT_SCORED in ids and ids[VALIDATION_NOT_SCORED].severity is Severity.WARNING:
         parts.append("validation values 0 (not scored)")
     if SCORE_COLLAPSED in ids:

@@ -52,6 +52,10 @@ from unetdiag.diag.checks.saturation.thresholds import (
 )
 from unetdiag.diag.checks.saturation.unscored import validation_not_scored, without_unscored
 from unetdiag.diag.checks.saturation.words import TRAINING_RUN, SeriesSubject
+from unetdiag.diag.checks.saturation.zero_loss import (
+    training_loss_not_measured,
+    without_zero_loss,
+)
 from unetdiag.diag.core.findings import Finding
 
 
@@ -111,8 +115,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.mean_iou_one_class``,
     ``saturation.loss_magnitude``, ``saturation.loss_jump``,
     ``saturation.total_below_parts``, ``saturation.total_multiple_of_parts``,
-    ``saturation.dice_below_half``, ``saturation.iou_above_dice`` and
-    ``saturation.validation_not_scored``. The binary
+    ``saturation.dice_below_half``, ``saturation.iou_above_dice``,
+    ``saturation.validation_not_scored`` and ``saturation.training_loss_not_measured``. The binary
     fingerprints (constant predictors, class prior, accuracy bounds) are left out for a run
     whose metric names say it is multi-class.
     """
@@ -120,6 +124,9 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     # said once, and hidden from every other check
     unscored = validation_not_scored(run, history) if subject == TRAINING_RUN else None
     history = without_unscored(history, unscored)
+    # a training loss of exactly 0 beside an R² far below 1: no error of those predictions
+    zero_loss = training_loss_not_measured(run, history) if subject == TRAINING_RUN else None
+    history = without_zero_loss(history, zero_loss)
     series = metric_series(history)
     multiclass = bool(multiclass_metrics(list(history)))
     prior = class_prior_loss(run, series, tolerance, thresholds, multiclass)
@@ -135,7 +142,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     # read from it
     wrong_total = total_below_parts(run, series, thresholds)
     unreliable = set(wrong_total.metrics) if wrong_total is not None else set()
-    claims = [unscored,
+    claims = [unscored, zero_loss,
               non_finite_onset(run, series),
               *scale,
               loss_magnitude(run, series, thresholds),

@@ -14,7 +14,7 @@ __all__ = [
     "SCORE_COLLAPSED", "SCORE_ZERO_THROUGHOUT", "STEP_TIME_OUTLIER", "STILL_IMPROVING",
     "TOTAL_BELOW_PARTS", "TOTAL_MULTIPLE_OF_PARTS", "TRAIN_VAL_GAP",
     "UNIFORM_PREDICTION_LOSS", "UNSTABLE_VALIDATION", "VALIDATION_LOSS_RISING",
-    "VALIDATION_NOT_SCORED",
+    "TRAINING_LOSS_NOT_MEASURED", "VALIDATION_NOT_SCORED",
 ]
 
 ALL_ONES_PREDICTOR = "saturation.all_ones_predictor"
@@ -51,6 +51,7 @@ LOSS_JUMP = "saturation.loss_jump"
 LOSS_MAGNITUDE = "saturation.loss_magnitude"
 IOU_ABOVE_DICE = "saturation.iou_above_dice"
 VALIDATION_NOT_SCORED = "saturation.validation_not_scored"
+TRAINING_LOSS_NOT_MEASURED = "saturation.training_loss_not_measured"
 
 #: Finding ids of values labels and predictions in [0, 1] cannot produce (each finding's
 #: ``consistent_with`` says whether the labels, the predictions or the metric are to blame).

@@ -62,6 +62,10 @@ from unetdiag.diag.checks.saturation.unscored import (
     validation_not_scored_finding,
 )
 from unetdiag.diag.checks.saturation.words import TRAINING_RUN, SeriesSubject, finding
+from unetdiag.diag.checks.saturation.zero_loss import (
+    TrainingLossNotMeasured,
+    training_loss_not_measured_finding,
+)
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, percent
 
@@ -216,6 +220,7 @@ _WORDING = {
     StepTimeOutlier: step_time_finding,
     PredictionCollapse: prediction_collapse_finding,
     ValidationNotScored: validation_not_scored_finding,
+    TrainingLossNotMeasured: training_loss_not_measured_finding,
 }
 
 
