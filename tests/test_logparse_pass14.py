@@ -115,3 +115,55 @@ def test_no_zero_loss_claim_where_0_may_be_rounded_or_is_by_design(tmp_path: Pat
     assert "saturation.training_loss_not_measured" not in _ids(explain_log(log))
     log.write_text(LM18.replace("r_square", "accuracy"))
     assert "saturation.training_loss_not_measured" not in _ids(explain_log(log))
+
+
+# tensorflow/tensorflow#64035: TensorFlow's logger glued to a drawing's last value, and the
+# validation data running out after epoch 1 (validation_steps=25, no repeat())
+VALIDATION_RAN_OUT = """Epoch 1/10
+213/213 [==============================] - ETA: 0s - loss: 2.6573WARNING:tensorflow:Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate at least `steps_per_epoch * epochs` batches (in this case, 25 batches). You may need to use the repeat() function when building your dataset.
+213/213 [==============================] - 654s 1s/step - loss: 2.6573 - val_loss: 2.2320
+Epoch 2/10
+213/213 [==============================] - ETA: 0s - loss: 2.1445WARNING:tensorflow:Can save best model only with val_loss available, skipping.
+213/213 [==============================] - 115s 541ms/step - loss: 2.1445
+Epoch 3/10
+213/213 [==============================] - ETA: 0s - loss: 1.8726WARNING:tensorflow:Can save best model only with val_loss available, skipping.
+"""  # noqa: E501
+
+
+def _notes(report) -> str:
+    return " ".join(f.explanation for f in report.findings if f.id == "log.parse_notes")
+
+
+def test_a_logger_message_glued_to_a_drawing_leaves_its_value_read(tmp_path: Path):
+    log = tmp_path / "fit.log"
+    log.write_text(VALIDATION_RAN_OUT)
+    notes = _notes(explain_log(log))
+    # epoch 3's drawing holds loss 1.8726 before the glued warning: not "cut off"
+    assert "cut off before any value" not in notes
+    assert "epoch 3/10 (line 7) never finished" in notes
+    # the warning after all 213 training steps: the validation data ran out
+    assert "line 2: TensorFlow warns that the input ran out of data in epoch 1/10" in notes
+    assert "consistent with the validation data running out" in notes
+
+
+# abhi8893/tensorflow-deep-learning-mrdbourke#70: the training data runs out at step 7 of
+# epoch 11, whose closing line then reads 562/562 with the step-7 values
+TRAINING_RAN_OUT = """Epoch 10/50
+562/562 [==============================] - 5s 8ms/step - loss: 0.7888 - accuracy: 0.6960 - val_loss: 0.7480 - val_accuracy: 0.7151
+Epoch 11/50
+  7/562 [..............................] - ETA: 4s - loss: 0.8328 - accuracy: 0.6700WARNING:tensorflow:Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate at least `steps_per_epoch * epochs` batches (in this case, 28100 batches).
+562/562 [==============================] - 1s 891us/step - loss: 0.8328 - accuracy: 0.6700 - val_loss: 0.7647 - val_accuracy: 0.6975
+"""  # noqa: E501
+
+
+def test_an_epoch_the_training_data_ran_out_in_is_said_to_be_short(tmp_path: Path):
+    log = tmp_path / "fit.log"
+    log.write_text(TRAINING_RAN_OUT)
+    notes = _notes(explain_log(log))
+    assert "after step 7 of 562 was drawn: training stopped there" in notes
+    assert "means over 7 steps, not over 562" in notes
+    # closing values other than the drawing's: no claim that they are the drawing's
+    log.write_text(TRAINING_RAN_OUT.replace("1s 891us/step - loss: 0.8328",
+                                            "1s 891us/step - loss: 0.8000"))
+    notes = _notes(explain_log(log))
+    assert "training stopped there" in notes and "means over 7 steps" not in notes

@@ -35,10 +35,12 @@ from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
 from unetdiag.diag.logs.console_state import EpochBlock, Partial, RunBuilder, renamed_by_suffix
 from unetdiag.diag.logs.model import LogFormatError, RunLog, unique_names
 from unetdiag.diag.logs.notes import (
+    RAN_OUT_OF_DATA,
     bare_header_note,
     evaluate_note,
     finish_notes,
     named_first_note,
+    ran_out_note,
 )
 from unetdiag.diag.logs.progress import (
     ProgressLine,
@@ -94,8 +96,13 @@ class _ConsoleReader:
         drawn = drawn_lines(self.text)
         ends_with_newline = self.text.endswith("\n")
         last_number = len(self.text.split("\n"))
+        ran_out = {number for number, raw in enumerate(self.text.split("\n"), start=1)
+                   if RAN_OUT_OF_DATA in raw}
         for number, line in drawn:
             self._line(number, line, cut=number == last_number and not ends_with_newline)
+            if number in ran_out and self.block is not None and self.block.ran_out is None:
+                partial = self.block.partial
+                self.block.ran_out = (number, partial.last if partial is not None else None)
         if self.leading is not None:
             self.loose_lines.insert(0, self.leading[0])
         unfinished = self.block.partial if self.block is not None else self.orphan
@@ -466,6 +473,8 @@ class _ConsoleReader:
                                           or set(other.metrics) != set(chosen.metrics)
                                           or other_number in others):
                 run.notes.append(evaluate_note(other_number, other, chosen, label))
+        if block.ran_out is not None:
+            run.notes.append(ran_out_note(*block.ran_out, chosen, label))
         if chosen.damaged:
             unread = ", ".join(map(repr, chosen.damaged))
             run.notes.append(f"line {number}: could not read {unread}")

@@ -95,3 +95,6 @@ class EpochBlock:
     valueless: tuple[int, int, int | None] | None = None
     # the logs dict a callback printed at this epoch's end: (line, values)
     printed_logs: tuple[int, dict[str, float]] | None = None
+    # TensorFlow's "Your input ran out of data" warning in this epoch: (line, the drawing
+    # glued before it or the last one before it)
+    ran_out: tuple[int, ProgressLine | None] | None = None

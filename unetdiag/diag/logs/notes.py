@@ -67,3 +67,35 @@ def finish_notes(run: Any) -> None:
         run.notes.append(
             f"every epoch printed 'Epoch 1/1' (fit(epochs=1) called in a loop): read "
             f"as {len(run.epochs)} consecutive epochs of one run")
+
+
+#: TensorFlow's warning when a dataset or generator yields fewer batches than fit() asks for.
+RAN_OUT_OF_DATA = "Your input ran out of data"
+
+
+def ran_out_note(number: int, drawn: ProgressLine | None, closing: ProgressLine,
+                 label: str) -> str:
+    """A note on TensorFlow's "Your input ran out of data; interrupting training" warning at
+    line ``number``, inside the epoch ``label`` whose last drawing before it is ``drawn``
+    and whose closing line is ``closing``. Drawn short of the epoch's steps, training
+    stopped there: a closing line that repeats the drawing's values holds means over those
+    steps (Keras finishes the bar at its target). Drawn to the last step, no training batch
+    was missing: consistent with the validation data running out."""
+    note = f"line {number}: TensorFlow warns that the input ran out of data in {label}"
+    if drawn is None or drawn.current is None or drawn.target is None:
+        return note
+    if drawn.current < drawn.target:
+        note += (f", after step {drawn.current} of {drawn.target} was drawn: training stopped "
+                 "there")
+        training = {name: value for name, value in drawn.metrics.items()
+                    if not name.startswith("val_")}
+        if training and all(closing.metrics.get(name) == value
+                            for name, value in training.items()):
+            shown = ", ".join(f"{name} {value:.4g}" for name, value in training.items())
+            note += (f", and the epoch's closing line repeats the values drawn at step "
+                     f"{drawn.current} ({shown}): means over {drawn.current} steps, not over "
+                     f"{drawn.target}, though it reads {closing.current}/{closing.target}")
+        return note
+    return note + (f", after all {drawn.target} training steps were drawn: consistent with the "
+                   "validation data running out (validation_steps more batches than it "
+                   "yields, with no repeat()), not the training data")

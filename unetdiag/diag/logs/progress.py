@@ -72,6 +72,10 @@ _LR_CUT_RE = re.compile(rf"reducing learning rate to\s*(?P<value>{NUMBER_PATTERN
                         re.IGNORECASE)
 # One drawing of a progress bar: "64/100 [=====>....]" (Keras 1/2) or "3/20 ━━━━" (Keras 3).
 _BAR_DRAWING_RE = re.compile(r"(?<![\w/.:-])(?:\d+|Unknown)/(?:\d+|Unknown)\s*(?:\[[=>.]*\]|━)")
+# A Python logging message written on the drawing's line, glued to its last value
+# ("loss: 2.1445WARNING:tensorflow:Can save best model only with val_loss available"):
+# the bar writes no newline before TensorFlow's logger does.
+_GLUED_LOG_RE = re.compile(r"(?<=[\d.])(?:WARNING|INFO|ERROR|CRITICAL|DEBUG):[\w.]+:.*$")
 # A drawing glued to a drawing cut off inside a metric name ("... - Dec_GT_Output_d2/2 [===="):
 # the digits after the letter hold the cut name's tail and the step counter.
 _GLUED_DRAWING_RE = re.compile(r"(?<=[A-Za-z_])(?P<digits>\d+)/(?P<target>\d+)\s*(?:\[[=>.]*\]|━)")
@@ -105,6 +109,8 @@ def clean_line(raw_line: str) -> str:
     'Epoch 1/2 8/8 [====] - loss: 0.5'
     >>> clean_line("1/2 [=>..] - ETA: 15s - loss: 0.0271 - dice_c2/2 [====] - 30s - loss: 0.02")
     '2/2 [====] - 30s - loss: 0.02'
+    >>> clean_line("213/213 [====] - ETA: 0s - loss: 2.1445WARNING:tensorflow:Can save best ...")
+    '213/213 [====] - ETA: 0s - loss: 2.1445'
     """
     line = re.sub("\b+", "\r", _ANSI_RE.sub("", raw_line))
     segments = [segment for segment in line.split("\r") if segment.strip()]
@@ -113,6 +119,8 @@ def clean_line(raw_line: str) -> str:
             header := _EPOCH_RE.search(segments[0])):
         text = segments[0][:header.end(2)] + " " + text  # a header joined to its first drawing
     text = _QUOTE_RE.sub("", _MARKDOWN_RE.sub("", _CONTROL_RE.sub("", text)))
+    if _BAR_DRAWING_RE.search(text):
+        text = _GLUED_LOG_RE.sub("", text)
     first = _BAR_DRAWING_RE.search(text)
     last = _last_drawing_start(text, first.start()) if first else None
     if first and last is not None:
