@@ -167,3 +167,23 @@ def test_an_epoch_the_training_data_ran_out_in_is_said_to_be_short(tmp_path: Pat
                                             "1s 891us/step - loss: 0.8000"))
     notes = _notes(explain_log(log))
     assert "training stopped there" in notes and "means over 7 steps" not in notes
+
+
+# keras-team/keras#4426: CSVLogger(append=True) of 2016 wrote the header again when a fit
+# resumed at epoch 3 (initial_epoch): one run, not two
+RESUMED = """epoch,categorical_accuracy,loss,val_categorical_accuracy,val_loss
+0,0.130208333333,2.32610692581,0.154399999142,2.26858918381
+1,0.173394097222,2.17767716779,0.196799999881,2.10534226418
+2,0.186197916667,2.07855245802,0.177600000429,2.06805825005
+epoch,categorical_accuracy,loss,val_categorical_accuracy,val_loss
+3,0.201605902778,2.03062710166,0.199999999762,2.03451372261
+4,0.204427083333,1.96939406792,0.229799997854,1.94915147133
+"""
+
+
+def test_a_repeated_header_whose_epochs_go_on_is_one_resumed_run(tmp_path: Path):
+    log = tmp_path / "training.csv"
+    log.write_text(RESUMED)
+    report = explain_log(log)
+    assert [row["epochs"] for row in report.summary["runs"]] == [5]
+    assert "row 5 repeats the header" in _notes(report)

@@ -108,10 +108,11 @@ def parse_csv(text: str) -> list[RunLog]:
     previous_sparse = False
     merged_rows = 0
     appended: dict[int, int] = {}  # a run started by an epoch number going back -> its row
+    repeated_header = 0  # the row of a header repeated since the last row of numbers
     for row_number, row in enumerate(rows[1:], start=2):
         cells = [cell.strip() for cell in row]
         if [c.lower() for c in cells] == written_header:
-            current, previous_epoch = None, None  # a repeated header: the next run
+            repeated_header = row_number  # the next run, unless the epochs go on
             continue
         if len(cells) != len(header):
             notes.append(f"row {row_number} has {len(cells)} fields, the header "
@@ -143,6 +144,18 @@ def parse_csv(text: str) -> list[RunLog]:
             current.epochs[-1].update(values)
             merged_rows += 1
             continue
+        if repeated_header:
+            if (epoch_number is not None and previous_epoch is not None
+                    and epoch_number > previous_epoch):
+                # Keras wrote the header again at each fit appended to the file until
+                # keras#4426 (2016): a resumed fit whose epochs go on is the same run
+                notes.append(f"row {repeated_header} repeats the header, and the epoch column "
+                             f"goes on from {cells[epoch_column]} after it: read as one run "
+                             "resumed (CSVLogger(append=True) wrote the header again at each "
+                             "fit until keras#4426, 2016)")
+            else:
+                current, previous_epoch = None, None
+            repeated_header = 0
         restarted = (current is not None and epoch_number is not None
                      and previous_epoch is not None and epoch_number <= previous_epoch)
         if current is None or restarted:
