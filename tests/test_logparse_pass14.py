@@ -187,3 +187,19 @@ def test_a_repeated_header_whose_epochs_go_on_is_one_resumed_run(tmp_path: Path)
     report = explain_log(log)
     assert [row["epochs"] for row in report.summary["runs"]] == [5]
     assert "row 5 repeats the header" in _notes(report)
+
+
+def test_keras_tuner_trials_are_named_by_their_number(tmp_path: Path):
+    # keras-team/keras-tuner#559's layout: verbose=2 epochs after "Search: Running Trial #N"
+    trial = ("Search: Running Trial #{n}\n\nHyperparameter    |Value             |Best Value So Far \n"
+             "lstm_units        |384               |416               \n\n"
+             "Epoch 1/200\n58/58 - 8s - loss: {a} - val_loss: 2.1253\n"
+             "Epoch 2/200\n58/58 - 5s - loss: {b} - val_loss: 0.8352\n"
+             "Trial {n} Complete [00h 02m 37s]\nval_loss: 0.5230200886726379\n\n"
+             "Best val_loss So Far: 0.396116703748703\nTotal elapsed time: 04h 32m 29s\n\n")
+    log = tmp_path / "tuner.log"
+    log.write_text(trial.format(n=62, a="5.8378", b="0.4074")
+                   + trial.format(n=63, a="0.8142", b="0.5000"))
+    report = explain_log(log)
+    assert [row["run"] for row in report.summary["runs"]] == ["trial 62", "trial 63"]
+    assert [row["epochs"] for row in report.summary["runs"]] == [2, 2]

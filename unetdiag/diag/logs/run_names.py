@@ -2,13 +2,15 @@
 
 ``Training MP_Tr_BCE on /GPU:0...`` and ``=== Run: unet_bce ===`` name the run that follows;
 ``Training 1/3 for SevereInflammation_bce_dice`` names it after "for" (``1`` is a counter),
-``training for fold 1`` names it ``fold 1``. Prose is no name: ``Train another 2 epoch``,
+``training for fold 1`` names it ``fold 1``, Keras Tuner's ``Search: Running Trial #62`` names
+it ``trial 62`` (keras-tuner#559). Prose is no name: ``Train another 2 epoch``,
 ``fitting model...``, a plain word after a Markdown heading's "Training".
 
 >>> [header_name(line) for line in ("Training MP_Tr_BCE on /GPU:0...", "fitting model...",
 ...  "Training 1/3 for SevereInflammation_1.0_unet_loss_bce_dice", "    training for fold 2",
-...  "Train another 2 epoch with jaccard_distance_loss", "Training for 10 epochs")]
-['MP_Tr_BCE', None, 'SevereInflammation_1.0_unet_loss_bce_dice', 'fold 2', None, None]
+...  "Train another 2 epoch with jaccard_distance_loss", "Training for 10 epochs",
+...  "Search: Running Trial #62")]
+['MP_Tr_BCE', None, 'SevereInflammation_1.0_unet_loss_bce_dice', 'fold 2', None, None, 'trial 62']
 """
 
 from __future__ import annotations
@@ -38,8 +40,15 @@ _COUNTER_RE = re.compile(r"^\d+(?:/\d+)?$")
 _MARKDOWN_HEADING_RE = re.compile(r"^#{1,6}\s")
 
 
+#: Keras Tuner's line before each trial's fit.
+_TUNER_TRIAL_RE = re.compile(r"^\s*Search:\s*Running Trial\s*#(?P<number>\d+)\s*$")
+
+
 def header_name(text: str) -> str | None:
     """The run name ``text`` gives, or None (see the module's docstring)."""
+    trial = _TUNER_TRIAL_RE.match(text)
+    if trial is not None:
+        return f"trial {trial['number']}"
     match = _HEADER_RE.match(text)
     if match is None:
         return None
