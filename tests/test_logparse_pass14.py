@@ -191,7 +191,8 @@ def test_a_repeated_header_whose_epochs_go_on_is_one_resumed_run(tmp_path: Path)
 
 def test_keras_tuner_trials_are_named_by_their_number(tmp_path: Path):
     # keras-team/keras-tuner#559's layout: verbose=2 epochs after "Search: Running Trial #N"
-    trial = ("Search: Running Trial #{n}\n\nHyperparameter    |Value             |Best Value So Far \n"
+    trial = ("Search: Running Trial #{n}\n\n"
+             "Hyperparameter    |Value             |Best Value So Far \n"
              "lstm_units        |384               |416               \n\n"
              "Epoch 1/200\n58/58 - 8s - loss: {a} - val_loss: 2.1253\n"
              "Epoch 2/200\n58/58 - 5s - loss: {b} - val_loss: 0.8352\n"
