@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from unetdiag.diag.checks.saturation.checks import check_series
 from unetdiag.diag.logs.explain import explain_log
+from unetdiag.exitcodes import UserError
 
 # a custom loop's own lines: a regulariser computed in training only prints 0 in validation
 LOOP_TERM = "".join(
@@ -204,3 +207,15 @@ def test_keras_tuner_trials_are_named_by_their_number(tmp_path: Path):
     report = explain_log(log)
     assert [row["run"] for row in report.summary["runs"]] == ["trial 62", "trial 63"]
     assert [row["epochs"] for row in report.summary["runs"]] == [2, 2]
+
+
+def test_a_logger_line_with_commas_is_no_csv_header(tmp_path: Path):
+    # noahchalifour/rnnt-speech-recognition#26: tf.distribute's INFO lines hold commas
+    reduce = ("INFO:tensorflow:Reduce to /job:localhost/replica:0/task:0/device:CPU:0 then "
+              "broadcast to ('/job:localhost/replica:0/task:0/device:CPU:0',).\n")
+    log = tmp_path / "train.log"
+    log.write_text(reduce * 3 + "Epoch: 0, Batch: 0, Global Step: 0, Loss: 879.1518\n" + reduce)
+    with pytest.raises(UserError) as refused:
+        explain_log(log)
+    assert "no Keras training epochs found" in str(refused.value)
+    assert "CSV" not in str(refused.value).split(";")[0]

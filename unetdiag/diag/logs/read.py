@@ -78,12 +78,21 @@ def _decode_without_bom(data: bytes, path: Path) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+#: A line a Python or absl logger wrote (``INFO:tensorflow:Reduce to /job:localhost...``,
+#: ``I0515 15:32:05.766103 139620787164992 cross_device_ops.py:439] ...``): no CSV header,
+#: however many commas its message holds.
+_LOGGER_LINE_RE = re.compile(
+    r"^\s*(?:(?:INFO|WARNING|ERROR|DEBUG|CRITICAL):[\w.]+:"
+    r"|[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+[\w.]+:\d+\])")
+
+
 def _looks_like_csv(text: str) -> bool:
     """A table: the first rows split into the same number (>= 2) of fields as the header,
-    but for the file's last row (cut short when the run was killed; the parser skips it)."""
+    but for the file's last row (cut short when the run was killed; the parser skips it).
+    A first line written by a logger is no header."""
     every_line = [line for line in text[:SNIFF_BYTES].splitlines() if line.strip()]
     lines = every_line[:5]
-    if not lines:
+    if not lines or _LOGGER_LINE_RE.match(lines[0]):
         return False
     rows = csv_rows(lines)
     if len(rows) == 1:  # a CSVLogger header before the first epoch ended
