@@ -214,7 +214,7 @@ def test_a_logger_line_with_commas_is_no_csv_header(tmp_path: Path):
     reduce = ("INFO:tensorflow:Reduce to /job:localhost/replica:0/task:0/device:CPU:0 then "
               "broadcast to ('/job:localhost/replica:0/task:0/device:CPU:0',).\n")
     log = tmp_path / "train.log"
-    log.write_text(reduce * 3 + "Epoch: 0, Batch: 0, Global Step: 0, Loss: 879.1518\n" + reduce)
+    log.write_text(reduce * 6 + "Epoch: 0, Batch: 0, Global Step: 0, Loss: 879.1518\n" + reduce)
     with pytest.raises(UserError) as refused:
         explain_log(log)
     assert "no Keras training epochs found" in str(refused.value)
