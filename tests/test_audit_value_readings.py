@@ -71,6 +71,20 @@ def test_the_users_ignore_values_stay_ignored_and_the_labels_under_them_are_read
     assert "1,255" not in report.headline
 
 
+def test_the_foreground_share_under_ignore_values_is_said_of_the_pixels_scored(tmp_path):
+    # DRIVE 0/1 with a 255 void border under --ignore-values 255 was 'Foreground is 9.25% of
+    # all pixels': 9.25 % is of the pixels not ignored; of all pixels it is 8.75 %
+    masks, share = fov_masks()
+    everything = sum(int((mask == 1).sum()) for mask in masks) / sum(m.size for m in masks)
+    images, mask_dir = write(tmp_path, masks)
+    summary = by_id(audit(images, mask_dir, MaskPolicy(ignore_values=(255,))))[
+        "imbalance.summary"]
+    assert "of all pixels over" not in summary.title
+    assert f"{share:.2%} of the pixels scored" in summary.title
+    assert f"{everything:.2%} of all pixels" in summary.explanation
+    assert abs(summary.evidence["foreground_of_all_pixels"] - everything) < 1e-9
+
+
 def test_a_proposal_keeps_the_users_ignore_values_and_never_makes_them_objects(tmp_path):
     # class 3 on 0, 255 outside the field of view, ignored by the user: the midpoint of 0..3
     # on the 8-bit scale (127.5) leaves every mask empty; the proposal names 3 and keeps 255

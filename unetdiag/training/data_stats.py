@@ -48,6 +48,8 @@ class MaskCounts:
     image_max: float = 0.0
     #: masks left out because every pixel of theirs is ignored (a nodata tile)
     unscored: int = 0
+    #: pixels of the masks counted that are ignored (in no ``pixels``)
+    ignored: float = 0.0
 
     @property
     def foreground_fraction(self) -> float:
@@ -63,6 +65,7 @@ def stream_mask_counts(dataset: tf.data.Dataset) -> MaskCounts:
     foreground, pixels = [], []
     image_max = 0.0
     unscored = 0
+    ignored = 0.0
     for image, mask, *weight in dataset.as_numpy_iterator():
         image_max = max(image_max, float(np.max(image, where=np.isfinite(image),
                                                 initial=0.0)))
@@ -72,7 +75,8 @@ def stream_mask_counts(dataset: tf.data.Dataset) -> MaskCounts:
             continue
         foreground.append(float(((mask > 0.5) & scored).sum()))
         pixels.append(float(scored.sum()))
-    return MaskCounts(foreground, pixels, image_max, unscored)
+        ignored += float(scored.size - pixels[-1])
+    return MaskCounts(foreground, pixels, image_max, unscored, ignored)
 
 
 def balanced_foreground_weight(counts: MaskCounts) -> float:
@@ -140,7 +144,7 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
     fits the training masks, and whether the augmentation's brightness and noise were scaled
     (``photometric_scale``, as applied) to images that use little of their range."""
     findings = check_imbalance(train_counts.foreground, train_counts.pixels,
-                               source="data:train",
+                               source="data:train", ignored_pixels=train_counts.ignored,
                                dark_is_foreground=config.mask_policy.dark_is_foreground,
                                by_values=config.mask_policy.by_values)
     findings += baseline_findings(val_counts.foreground, val_counts.pixels, config.dice,

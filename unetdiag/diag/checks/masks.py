@@ -288,7 +288,7 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
                     speck_pixels=None, single_valued=None,
                     dark_is_foreground: bool = False, by_values: bool = False,
                     background_values: Sequence[float] = (), border_pixels=None,
-                    lossy=None) -> list[Finding]:
+                    lossy=None, ignored_pixels: float = 0.0) -> list[Finding]:
     """How foreground is spread over a dataset (or a batch).
 
     Args:
@@ -317,6 +317,8 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
             naming the other values...
         background_values: ...these, the stored values the policy reads as background, when
             they are known.
+        ignored_pixels: pixels of these masks left out (ignored values), in none of
+            ``pixel_counts``: the summary then says its fraction is of the pixels scored.
 
     Returns ``imbalance.empty_masks``, ``imbalance.mostly_foreground``, ``imbalance.extreme``,
     ``imbalance.tiny_objects`` when they apply, and always ``imbalance.summary`` (last).
@@ -347,6 +349,10 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
                     f"q{round(q * 100):02d}": float(v)
                     for q, v in zip(FOREGROUND_QUANTILES, quantiles, strict=True)},
                 "empty_masks": int(empty.size), "mostly_foreground_masks": int(mostly.size)}
+    if ignored_pixels > 0:
+        evidence["ignored_pixels"] = int(ignored_pixels)
+        evidence["foreground_of_all_pixels"] = float(
+            foreground.sum() / (pixels.sum() + ignored_pixels))
     summary = wording.imbalance_summary(evidence, float(np.median(fractions)),
                                         MOSTLY_FOREGROUND_FRACTION)
     findings.append(summary.finding("imbalance.summary", Severity.INFO, evidence, source))

@@ -350,9 +350,16 @@ def imbalance_summary(evidence: Mapping, median: float, mostly_threshold: float)
     images, overall = evidence["masks"], evidence["foreground_fraction"]
     spread = (f"it ranges from {evidence['per_mask_min']:.2%} to "
               f"{evidence['per_mask_max']:.2%} (median {median:.2%})")
+    if "ignored_pixels" in evidence:  # pixels of ignored values are in no count
+        ignored = evidence["ignored_pixels"] / (evidence["pixels"] + evidence["ignored_pixels"])
+        of = "the pixels scored"
+        whole = (f" ({evidence['foreground_of_all_pixels']:.2%} of all pixels: the "
+                 f"{ignored:.2%} of ignored values are left out)")
+    else:
+        of, whole = "all pixels", ""
     return Sentences(
-        title=f"Foreground is {overall:.2%} of all pixels over {images} masks",
-        explanation=(f"Over {images} masks, foreground is {overall:.2%} of all pixels; per mask "
+        title=f"Foreground is {overall:.2%} of {of} over {images} masks",
+        explanation=(f"Over {images} masks, foreground is {overall:.2%} of {of}{whole}; per mask "
                      f"{spread}. {evidence['empty_masks']} masks are empty and "
                      f"{evidence['mostly_foreground_masks']} are more than "
                      f"{mostly_threshold:.0%} foreground."),
