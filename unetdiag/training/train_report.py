@@ -82,7 +82,9 @@ def run_findings(results: dict[str, VariantResult], config: TrainConfig, run_dir
                           "epochs_requested": config.epochs, "stop_reason": result.stop_reason},
                 source=f"train:{result.name}"))
     requested_name = config.run_name
-    if requested_name and run_dir.name != requested_name:
+    # (a resumed run is written where it is, whatever it was named when it started: a copy
+    # of a run folder resumed under its new name renamed nothing)
+    if requested_name and run_dir.name != requested_name and config.resume is None:
         findings.append(Finding(
             id="train.run_dir_renamed", severity=Severity.INFO,
             title=f"Run directory {requested_name!r} existed; wrote to {run_dir.name!r}",
