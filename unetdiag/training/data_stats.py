@@ -4,7 +4,7 @@ split, what constant predictors score on the validation split, and the findings 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -12,7 +12,9 @@ import tensorflow as tf
 
 from unetdiag.config import VARIANTS, TrainConfig
 from unetdiag.diag.audit.file_findings import blank_first_frames
+from unetdiag.diag.audit.sameness import same_region_finding
 from unetdiag.diag.audit.storage_findings import decoded_top_byte, dropped_samples_finding
+from unetdiag.diag.audit.thumbnails import mask_thumbnail
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.dice_stability import check_dice_config
 from unetdiag.diag.checks.geometry import PairSizes, geometry_findings
@@ -50,6 +52,8 @@ class MaskCounts:
     unscored: int = 0
     #: pixels of the masks counted that are ignored (in no ``pixels``)
     ignored: float = 0.0
+    #: per mask counted, its 16x16 thumbnail (foreground share per cell times 255)
+    thumbnails: list[np.ndarray] = field(default_factory=list)
 
     @property
     def foreground_fraction(self) -> float:
@@ -66,6 +70,7 @@ def stream_mask_counts(dataset: tf.data.Dataset) -> MaskCounts:
     image_max = 0.0
     unscored = 0
     ignored = 0.0
+    thumbnails: list[np.ndarray] = []
     for image, mask, *weight in dataset.as_numpy_iterator():
         image_max = max(image_max, float(np.max(image, where=np.isfinite(image),
                                                 initial=0.0)))
@@ -73,10 +78,12 @@ def stream_mask_counts(dataset: tf.data.Dataset) -> MaskCounts:
         if not scored.any():
             unscored += 1
             continue
-        foreground.append(float(((mask > 0.5) & scored).sum()))
+        decoded = (mask > 0.5) & scored
+        foreground.append(float(decoded.sum()))
         pixels.append(float(scored.sum()))
         ignored += float(scored.size - pixels[-1])
-    return MaskCounts(foreground, pixels, image_max, unscored, ignored)
+        thumbnails.append(mask_thumbnail(decoded.reshape(decoded.shape[:2])))
+    return MaskCounts(foreground, pixels, image_max, unscored, ignored, thumbnails)
 
 
 def balanced_foreground_weight(counts: MaskCounts) -> float:
@@ -147,6 +154,12 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
                                source="data:train", ignored_pixels=train_counts.ignored,
                                dark_is_foreground=config.mask_policy.dark_is_foreground,
                                by_values=config.mask_policy.by_values)
+    if train_counts.thumbnails:
+        same_region = same_region_finding(
+            np.stack(train_counts.thumbnails),
+            np.asarray(train_counts.foreground) / np.asarray(train_counts.pixels), [],
+            "data:train", where=" (training masks as decoded)")
+        findings += [same_region] if same_region is not None else []
     findings += baseline_findings(val_counts.foreground, val_counts.pixels, config.dice,
                                   empty=config.empty_rule, source="data:val")
     if any(VARIANTS[name].loss == "dice" for name in config.variants):

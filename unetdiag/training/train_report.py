@@ -289,13 +289,21 @@ def _trained(findings: Sequence[Finding], context: HeadlineContext) -> str:
     return text
 
 
+#: Warnings about the data that the metrics then measure, said with the errors before
+#: training: masks that are one region in every image (DRIVE's field-of-view discs paired by
+#: the default suffix) make any Dice near 1 a score of that region, not of the task.
+_LEADING_DATA_WARNINGS = frozenset({"mask.nearly_identical"})
+
+
 def _data_errors(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
     """The errors found before training, in the data and the run's settings (all masks
-    empty, pairs of different sizes, a Dice smoothing that explodes on empty batches...):
-    what the metrics then show follows from them."""
+    empty, pairs of different sizes, a Dice smoothing that explodes on empty batches...),
+    and the warnings in :data:`_LEADING_DATA_WARNINGS`: what the metrics then show follows
+    from them."""
     return listed_titles("Before training:", [
         f"{finding.title} ({finding.source})" for finding in findings
-        if finding.severity is Severity.ERROR and finding.source.startswith("data")])
+        if finding.source.startswith("data") and (
+            finding.severity is Severity.ERROR or finding.id in _LEADING_DATA_WARNINGS)])
 
 
 TRAIN_HEADLINE_RULES = (

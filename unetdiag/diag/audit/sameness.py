@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from unetdiag.diag.audit.findings import audit_finding, listed_names
+from unetdiag.diag.audit.findings import SOURCE
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE
-from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.core.findings import Finding, Severity, listing_finding
 from unetdiag.diag.wording.text import plural
 
 #: A mask is nearly its dataset's median shape when their soft IoU is at least this...
@@ -52,14 +52,24 @@ def nearly_identical_finding(tally: AuditTally) -> Finding | None:
     """``mask.nearly_identical`` (warning) when the masks are one region drawn again and
     again; None otherwise."""
     read = tally["mask_read"] & ~tally.mask_is_picture()  # a figure's axes box is no region
-    share = tally.foreground_share()
+    return same_region_finding(tally.mask_thumbnails[read], tally.foreground_share()[read],
+                               [path for path, ok in zip(tally.mask_paths, read.tolist(),
+                                                         strict=True) if ok], SOURCE)
+
+
+def same_region_finding(thumbnails: np.ndarray, share: np.ndarray, paths: list[str],
+                        source: str, where: str = "") -> Finding | None:
+    """``mask.nearly_identical`` from each decoded mask's 16x16 thumbnail (foreground share
+    per cell times 255, one row per mask), its foreground share and path (audit-data's
+    masks; or train's decoded ones, ``paths`` empty: ``where`` is then appended to the
+    title)."""
     with np.errstate(invalid="ignore"):
-        compared = read & (share > COMPARED_FOREGROUND[0]) & (share < COMPARED_FOREGROUND[1])
-    masks_read = int(read.sum())
+        compared = (share > COMPARED_FOREGROUND[0]) & (share < COMPARED_FOREGROUND[1])
+    masks_read = int(share.size)
     if compared.sum() < max(MIN_MASKS, NEARLY_IDENTICAL_SHARE * masks_read):
         return None
     indices = np.flatnonzero(compared)
-    thumbnails = tally.mask_thumbnails[indices].astype(np.float64) / _UINT8_MAX
+    thumbnails = thumbnails[indices].astype(np.float64) / _UINT8_MAX
     median = np.median(thumbnails, axis=0)
     solid = (median <= SOLID_LEVEL) | (median >= 1 - SOLID_LEVEL)
     if (solid.mean() < SOLID_CELL_SHARE or not (median >= 1 - SOLID_LEVEL).any()
@@ -71,9 +81,9 @@ def nearly_identical_finding(tally: AuditTally) -> Finding | None:
         return None
     count = int(close.sum())
     side = f"{THUMBNAIL_SIDE}x{THUMBNAIL_SIDE}"
-    return audit_finding(
+    return listing_finding(
         "mask.nearly_identical", Severity.WARNING,
-        f"{count} of {masks_read} masks cover nearly the same region",
+        f"{count} of {masks_read} masks cover nearly the same region{where}",
         f"{plural(count, 'mask')} overlap the median shape of all masks with IoU "
         f"{NEARLY_IDENTICAL_IOU:.2f} or more (median {float(np.median(overlap)):.2f}, lowest "
         f"{float(overlap.min()):.2f}; measured on {side} thumbnails of the decoded masks): the "
@@ -82,9 +92,12 @@ def nearly_identical_finding(tally: AuditTally) -> Finding | None:
         f"shows. A model that draws this one shape on every image scores IoU about "
         f"{float(overlap.mean()):.2f} without looking at the images.",
         "Check that the mask folder holds the targets: DRIVE, for one, ships the vessel "
-        "annotations in 1st_manual/ and the field of view in mask/. If one region really is "
-        "the target in every image, the metrics say nothing about the model.",
+        "annotations in 1st_manual/ (21_manual1.gif) and the field of view in mask/ "
+        "(21_training_mask.gif, which the default --mask-suffix _mask pairs when both sit "
+        "beside the images: pass --mask-suffix _manual1). If one region really is the target "
+        "in every image, the metrics say nothing about the model.",
         {"masks": count, "masks_read": masks_read, "iou_threshold": NEARLY_IDENTICAL_IOU,
          "median_iou": float(np.median(overlap)), "lowest_iou": float(overlap.min()),
          "mean_iou": float(overlap.mean()), "thumbnail_side": THUMBNAIL_SIDE},
-        listed_names(tally.mask_paths, indices[np.argsort(-overlap, kind="stable")]))
+        [paths[index] for index in indices[np.argsort(-overlap, kind="stable")].tolist()]
+        if paths else [], source)
