@@ -320,6 +320,19 @@ def test_annotator_tagged_masks_in_one_folder_pair_by_the_first_annotator(tmp_pa
         "alternatives": ["--mask-suffix _2ndHO"], "stacks": 0, "groups": 0}
 
 
+def test_drive_in_one_folder_names_the_unused_set_as_possibly_the_targets(tmp_path):
+    # 21_training.tif, 21_training_manual1.gif (vessels), 21_training_mask.gif (field of
+    # view): the default suffix pairs the field of view; the vessel masks were called "a
+    # second annotator, another version, or another encoding of the same labels"
+    touch_files(tmp_path, *(name for n in range(21, 25) for name in (
+        f"{n}_training.tif", f"{n}_training_manual1.gif", f"{n}_training_mask.gif")))
+    result = discover_pairs(tmp_path)
+    assert all(pair.mask.name.endswith("_mask.gif") for pair in result.pairs)
+    alternative = findings_by_id(result)["pairing.alternative_masks"]
+    assert alternative.evidence["flags"] == ["--mask-suffix _manual1"]
+    assert "other labels altogether, which may be the targets" in alternative.explanation
+
+
 def test_a_given_suffix_leaves_the_other_annotator_out_of_the_images(tmp_path):
     _chase(tmp_path)
     result = discover_pairs(tmp_path, mask_suffixes=("_2ndHO",))

@@ -128,7 +128,9 @@ def alternative_masks(sets: Sequence[tuple[MaskPattern, list[Path]]], whole_stem
                     for pattern, found in sets)
         + f"; e.g. {files[0].name}): a second annotator, another version, or another "
         "encoding of the same labels (Cityscapes ships _color, _labelIds and _instanceIds "
-        "for each frame). They are counted neither as images nor as masks.",
+        "for each frame), or other labels altogether, which may be the targets (DRIVE's "
+        "_manual1 vessels beside its _mask field-of-view discs). They are counted neither "
+        "as images nor as masks.",
         f"Pass {' or '.join(flags)} to train and score on them instead.",
         {"alternative_masks": len(files), "patterns": [pattern.text for pattern, _ in sets],
          "flags": flags},
