@@ -269,15 +269,31 @@ def _encoding_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
     lossy = columns["lossy"] & columns["mask_read"] & ~pictures
     if lossy.any():
         count, listed = tally.select(lossy, columns["nonbinary"])
+        # 0/1 masks (scale "binary"): JPEG's error of a level is the whole scale
+        scales = np.array([tally.encodings[index].scale if index >= 0 else ""
+                           for index in tally.encoding_ids.tolist()], dtype=object)
+        units = int((lossy & (scales == "binary")).sum())
+        if units:
+            recovered = (
+                f" {'They' if units == count else f'{units} of them'} are 0/1 masks, where "
+                "JPEG's errors of one level are the whole scale: a 1 that came back as 0 "
+                "reads as background, with nothing in the file to tell it so: no threshold "
+                "recovers the objects, and thin ones may lose much of their area."
+                + (" On the 0..255 ones, the midpoint threshold recovers the objects to "
+                   "within a pixel or so." if (lossy & (scales == "uint8")).any() else ""))
+        else:
+            recovered = " The midpoint threshold recovers the objects to within a pixel or so."
         findings.append(audit_finding(
             "mask.lossy", Severity.WARNING,
-            f"{plural(count, 'mask')} {verb(count, 'is', 'are')} JPEG-compressed",
+            f"{plural(count, 'mask')} {verb(count, 'is', 'are')} JPEG-compressed"
+            + ((", each a 0/1 mask" if units == count else f", {units} of them 0/1 masks")
+               if units else ""),
             "JPEG is lossy: it rings around every edge, so a two-valued mask comes back with "
-            "grey values near its objects, and `> 0` inflates the foreground with halos and "
-            "specks. The midpoint threshold recovers the objects to within a pixel or so.",
+            "other values near its objects, and `> 0` inflates the foreground with halos and "
+            "specks." + recovered,
             "Store masks as PNG (lossless); regenerate them from the source labels if you "
             "can, since the JPEG round trip cannot be undone exactly.",
-            {"masks": count,
+            {"masks": count, "masks_holding_0_and_1": units,
              "nonbinary_fraction": by_file(tally.mask_paths, listed, columns["nonbinary"])},
             listed_names(tally.mask_paths, listed)))
     return findings
