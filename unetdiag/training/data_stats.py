@@ -13,7 +13,11 @@ import tensorflow as tf
 from unetdiag.config import VARIANTS, TrainConfig
 from unetdiag.diag.audit.file_findings import blank_first_frames
 from unetdiag.diag.audit.sameness import same_region_finding
-from unetdiag.diag.audit.storage_findings import decoded_top_byte, dropped_samples_finding
+from unetdiag.diag.audit.storage_findings import (
+    decoded_top_byte,
+    dropped_samples_finding,
+    lossy_unit_masks_finding,
+)
 from unetdiag.diag.audit.thumbnails import mask_thumbnail
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.dice_stability import check_dice_config
@@ -196,5 +200,7 @@ def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy) -> list[Finding]
                                            len(decode_log.decoded_masks), policy, source="data")
     void = palette_void_not_ignored(decode_log.void_masks, len(decode_log.decoded_masks),
                                     policy, source="data")
-    return findings + [finding for finding in (label_maps, nodata, void)
+    lossy = lossy_unit_masks_finding(decode_log.lossy_unit_masks,
+                                     len(decode_log.decoded_masks), source="data")
+    return findings + [finding for finding in (label_maps, nodata, void, lossy)
                        if finding is not None]

@@ -65,6 +65,8 @@ class DecodeLog:
     #: ``mask path -> (palette void pixels, all pixels, void pixels decoded as foreground)``
     #: of palette masks holding index 255 (PASCAL VOC's void) the policy does not ignore.
     void_masks: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    #: 0/1 masks stored in a lossy format (JPEG), whose lost foreground no threshold recovers.
+    lossy_unit_masks: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_failure(self, path: str, reason: str) -> None:
@@ -117,6 +119,10 @@ class DecodeLog:
     def record_void(self, path: str, void: int, pixels: int, foreground: int) -> None:
         with self._lock:
             self.void_masks[path] = (void, pixels, foreground)
+
+    def record_lossy_unit(self, path: str) -> None:
+        with self._lock:
+            self.lossy_unit_masks.add(path)
 
     def record_dropped_samples(self, path: str, stored: int, read: int) -> None:
         with self._lock:
@@ -207,6 +213,8 @@ def _note_storage(decode_log: DecodeLog, image_file: str, mask_file: str,
             decode_log.record_nodata(mask_file, nodata, pixels,
                                      int(np.count_nonzero(mask[held] > 0)))
     encoding = inspected.encoding
+    if encoding.lossy and encoding.scale == "binary":
+        decode_log.record_lossy_unit(mask_file)
     if encoding.void_fraction > 0 and VOID_INDEX not in policy.ignore_values and \
             plane.shape == mask.shape:
         void = plane == VOID_INDEX

@@ -18,6 +18,7 @@ import numpy as np
 
 from unetdiag.diag.audit.encodings import EncodingKey, StoredValues
 from unetdiag.diag.audit.findings import audit_finding, by_file, listed_names
+from unetdiag.diag.audit.storage_findings import UNIT_JPEG_LOSS
 from unetdiag.diag.audit.tally import LISTED_PER_QUESTION, THRESHOLD_SPREAD_TOLERANCE, AuditTally
 from unetdiag.diag.checks.edges import RIM_RADIUS
 from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
@@ -276,9 +277,7 @@ def _encoding_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
         if units:
             recovered = (
                 f" {'They' if units == count else f'{units} of them'} are 0/1 masks, where "
-                "JPEG's errors of one level are the whole scale: a 1 that came back as 0 "
-                "reads as background, with nothing in the file to tell it so: no threshold "
-                "recovers the objects, and thin ones may lose much of their area."
+                + UNIT_JPEG_LOSS
                 + (" On the 0..255 ones, the midpoint threshold recovers the objects to "
                    "within a pixel or so." if (lossy & (scales == "uint8")).any() else ""))
         else:

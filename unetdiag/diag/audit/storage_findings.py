@@ -32,8 +32,13 @@ import numpy as np
 from unetdiag.diag.audit import storage_wording as wording
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity, listing_finding
+from unetdiag.diag.wording.text import plural, verb
 
 SOURCE = "audit"
+#: Why JPEG's 0/1 masks cannot be read back (audit-data's mask.lossy and train's).
+UNIT_JPEG_LOSS = ("JPEG's errors of one level are the whole scale: a 1 that came back as 0 "
+                  "reads as background, with nothing in the file to tell it so: no threshold "
+                  "recovers the objects, and thin ones may lose much of their area.")
 _FLOAT_DEPTHS = ("float32", "float64")
 
 
@@ -223,3 +228,24 @@ def _top_byte_mask_evidence(masks: Mapping[str, tuple[int, int, float]],
             "distinct_values_read": {path: distinct for path, (_, distinct, _)
                                      in sorted(masks.items())[:LISTED_FILES]},
             "left_out": False}
+
+
+def lossy_unit_masks_finding(paths: set[str], masks: int, source: str) -> Finding | None:
+    """``mask.lossy`` (warning) from train/evaluate's decoder: 0/1 masks stored as JPEG
+    (``paths``), of ``masks`` decoded; None when there are none.
+
+    >>> lossy_unit_masks_finding({"a.jpg"}, 2, "data").title
+    '1 of 2 masks is a 0/1 mask stored as JPEG: foreground lost to compression reads as background'
+    """
+    if not paths:
+        return None
+    count = len(paths)
+    return listing_finding(
+        "mask.lossy", Severity.WARNING,
+        f"{count} of {plural(masks, 'mask')} {verb(count, 'is a 0/1 mask', 'are 0/1 masks')} "
+        "stored as JPEG: foreground lost to compression reads as background",
+        f"{'It is' if count == 1 else 'They are'} JPEG-compressed 0/1 masks, where "
+        + UNIT_JPEG_LOSS + " The model trains and is scored on what the files hold now.",
+        "Store masks as PNG (lossless), regenerated from the source labels; `unetdiag "
+        "audit-data` lists every lossy mask.",
+        {"masks": count, "masks_decoded": masks}, sorted(paths), source)
