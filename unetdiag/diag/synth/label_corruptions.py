@@ -223,17 +223,19 @@ def _vessel_tree(rng: np.random.Generator, size: int, branches: int) -> np.ndarr
 
 
 def thin_jpeg_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
-                    count: int | None = None, quality: int = 75, branches: int = 12
-                    ) -> list[Path]:
-    """Masks replaced by vessel trees (lines 4 down to 1 pixel wide) saved as JPEG.
+                    count: int | None = None, quality: int = 75, branches: int = 12,
+                    top: int = 255) -> list[Path]:
+    """Masks replaced by vessel trees (lines 4 down to 1 pixel wide) saved as JPEG, the
+    vessels stored as ``top`` (255, or 1 for 0/1 masks).
 
     Simulates: vessel sets (DRIVE, CHASE_DB1) exported as JPEG. Shows: grey values along
     every line; the midpoint threshold breaks the thinnest tips into a few small pieces next to
-    the vessels they belong to: compression specks and fragments, not small objects.
+    the vessels they belong to: compression specks and fragments, not small objects. Stored
+    0/1, JPEG's errors of a level turn much of the vessels into 0.
     """
     def encode(foreground: np.ndarray) -> bytes:
         tree = _vessel_tree(rng, foreground.shape[0], branches)[:, :foreground.shape[1]]
-        return _png(np.where(tree, 255, 0).astype(np.uint8), "L", image_format="JPEG",
+        return _png(np.where(tree, top, 0).astype(np.uint8), "L", image_format="JPEG",
                     quality=quality)
 
     return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode, ".jpg")
