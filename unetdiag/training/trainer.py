@@ -61,6 +61,7 @@ from unetdiag.config import VARIANTS, TrainConfig
 from unetdiag.diag.audit.empty_causes import (
     empty_masks_of_alike_colours,
     empty_masks_on_blank_frames,
+    empty_masks_under_ignored_values,
 )
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.pairing import Pair
@@ -242,6 +243,10 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                 alike = sum(path in train_masks
                             for path in datasets.decode_log.alike_colour_masks)
                 pre_training = empty_masks_of_alike_colours(pre_training, alike)
+                scored = sum(train_counts.pixels) + train_counts.ignored
+                pre_training = empty_masks_under_ignored_values(
+                    pre_training, config.mask_policy.ignore_values,
+                    train_counts.ignored / scored if scored else 0.0)
                 meta["every_train_mask_alike_colours"] = 0 < alike == len(train_masks)
             if weighted and config.foreground_weight is None:
                 config = dataclasses.replace(

@@ -83,3 +83,34 @@ def empty_batches_of_alike_colours(findings: Sequence[Finding], sources: Sequenc
         lambda finding: empty_masks_of_alike_colours(
             [finding], finding.evidence["empty_masks"])[0],
         lambda finding: finding.source in sources)
+
+
+def empty_masks_under_ignored_values(findings: Sequence[Finding],
+                                     ignore_values: Sequence[float], ignored_share: float
+                                     ) -> list[Finding]:
+    """``imbalance.empty_masks`` when every mask is empty among the pixels scored and the
+    policy ignores values that cover ``ignored_share`` of their pixels: ignored pixels are
+    in no count, so the value ignored may have been the objects' (0/255 masks under
+    ``--ignore-values 255``), which the general wording (threshold, polarity) never says."""
+    if not ignore_values or ignored_share <= 0:
+        return list(findings)
+    values = ",".join(f"{value:g}" for value in ignore_values)
+
+    def reword(finding: Finding) -> Finding:
+        empty, masks = finding.evidence["empty_masks"], finding.evidence["masks"]
+        return replace(
+            finding,
+            explanation=(f"{empty} of {masks} masks hold no foreground pixel among the pixels "
+                         f"scored: every pixel left once --ignore-values {values} is applied "
+                         f"({ignored_share:.2%} of their pixels are ignored) is background. If "
+                         f"{values} marks the objects (0/255 masks store them as 255), the "
+                         "ignore value removed them, not the threshold."),
+            fix=(f"If {values} is the objects' value, drop --ignore-values {values} (a void "
+                 "band needs a value of its own to be ignored apart from the objects); "
+                 "otherwise check the threshold and that the right files are read as masks."),
+            evidence={**finding.evidence, "ignore_values": list(ignore_values),
+                      "ignored_share": ignored_share})
+
+    return _reworded(findings, reword,
+                     lambda finding: finding.evidence["empty_masks"] == finding.evidence[
+                         "masks"] and not finding.evidence.get("policy_is_proposed"))
