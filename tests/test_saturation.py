@@ -291,7 +291,8 @@ def test_a_dice_at_zero_at_every_epoch_is_no_true_positive_ever():
     history = {"loss": [0.2007, 0.1996, 0.1960, 0.2002, 0.1948], "dice_coefficient": [0.0] * 5}
     found = only(check_series("r", history), "saturation.score_zero_throughout")
     assert found.severity is Severity.WARNING
-    assert found.evidence["metrics"] == {"dice_coefficient": {"value": 0.0, "epochs": 5}}
+    assert found.evidence["metrics"] == {"dice_coefficient": {"value": 0.0, "epochs": 5,
+                                                              "from_epoch": 1}}
     assert "not one true positive" in found.explanation
     validation = only(check_series("r", {**history, "val_dice_coefficient": [0.0] * 5}),
                       "saturation.score_zero_throughout")

@@ -135,7 +135,13 @@ class EpochFindings:
             present = self._latest_epoch[key] == last_checked
             if not present and not self.keep_resolved:
                 continue
-            finding = with_evidence(finding, first_epoch=self._first_epoch[key],
+            # a check of the whole history may first report a condition epochs after it
+            # began (a Dice at 0 "at every one of the 3 epochs" is said once 3 are seen):
+            # the epoch its own evidence starts the condition at is the first
+            first = min([self._first_epoch[key], *_condition_start(finding)])
+            if first != self._first_epoch[key]:
+                finding = with_evidence(finding, first_reported_epoch=self._first_epoch[key])
+            finding = with_evidence(finding, first_epoch=first,
                                     latest_epoch=self._latest_epoch[key],
                                     epochs_seen=self._epochs_seen[key], still_present=present)
             if not present:
@@ -145,6 +151,16 @@ class EpochFindings:
                     title=f"Resolved by epoch {resolved}: {finding.title}")
             kept.append(finding)
         return kept
+
+
+def _condition_start(finding: Finding) -> list[int]:
+    """The 1-based epochs a series finding's own evidence starts its condition at (per
+    metric ``from_epoch``), none when it names none."""
+    metrics = finding.evidence.get("metrics")
+    if not isinstance(metrics, dict):
+        return []
+    return [int(item["from_epoch"]) for item in metrics.values()
+            if isinstance(item, dict) and isinstance(item.get("from_epoch"), int)]
 
 
 def stopped_title(epoch: int, batch: int, what: str) -> str:

@@ -209,7 +209,8 @@ def score_zero_throughout(run: str, series: Series, thresholds: SaturationThresh
         values = item.values[item.finite]
         if (metric_kind(name) in ("dice", "iou") and values.size >= thresholds.min_flat_epochs
                 and float(np.abs(values).max()) < PRINTS_AS_ZERO):
-            zero[name] = {"value": float(values.max()), "epochs": int(values.size)}
+            zero[name] = {"value": float(values.max()), "epochs": int(values.size),
+                          "from_epoch": item.epoch(int(np.flatnonzero(item.finite)[0]))}
     if not zero:
         return None
     validation = any(is_validation(name) for name in zero)
