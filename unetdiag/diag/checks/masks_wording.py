@@ -353,8 +353,8 @@ def imbalance_summary(evidence: Mapping, median: float, mostly_threshold: float)
     if "ignored_pixels" in evidence:  # pixels of ignored values are in no count
         ignored = evidence["ignored_pixels"] / (evidence["pixels"] + evidence["ignored_pixels"])
         of = "the pixels scored"
-        whole = (f" ({evidence['foreground_of_all_pixels']:.2%} of all pixels: the "
-                 f"{ignored:.2%} of ignored values are left out)")
+        whole = (f" ({evidence['foreground_of_all_pixels']:.2%} of all pixels; the "
+                 f"{ignored:.2%} holding ignored values are left out)")
     else:
         of, whole = "all pixels", ""
     return Sentences(
