@@ -85,6 +85,25 @@ def test_the_foreground_share_under_ignore_values_is_said_of_the_pixels_scored(t
     assert abs(summary.evidence["foreground_of_all_pixels"] - everything) < 1e-9
 
 
+def test_an_ignore_value_that_is_the_objects_value_is_named_as_what_empties_the_masks(tmp_path):
+    # DRIVE 0/255 with a 255 void border under --ignore-values 255: every vessel pixel is
+    # ignored; the audit said "label maps holding the values 0 and 255; choose the foreground
+    # with --foreground-values" (the only value left to choose is 0, the background)
+    rng = np.random.default_rng(5)
+    masks = []
+    for _ in range(6):
+        mask = disc(rng).astype(np.uint8) * 255
+        mask[:2], mask[-2:] = 255, 255
+        masks.append(mask)
+    images, mask_dir = write(tmp_path, masks)
+    report = audit(images, mask_dir, MaskPolicy(ignore_values=(255,)))
+    empty = by_id(report)["mask.decodes_empty"]
+    assert "the only value left is 0, read as background" in empty.explanation
+    assert empty.fix.startswith("If 255 marks the objects, drop --ignore-values 255")
+    assert "choose the foreground with --foreground-values" not in report.headline
+    assert "drop --ignore-values 255" in report.headline
+
+
 def test_a_proposal_keeps_the_users_ignore_values_and_never_makes_them_objects(tmp_path):
     # class 3 on 0, 255 outside the field of view, ignored by the user: the midpoint of 0..3
     # on the 8-bit scale (127.5) leaves every mask empty; the proposal names 3 and keeps 255

@@ -94,6 +94,10 @@ def _decodes_empty_sentence(findings: Sequence[Finding], tally: AuditTally) -> s
     sentence = "Every mask decodes empty under the mask policy in force"
     if evidence.get("colours_alike_choice"):
         return f"{sentence}: {evidence['colours_alike_choice']} (see mask.label_map)."
+    if evidence.get("ignored_objects_choice"):
+        values = ",".join(f"{value:g}" for value in evidence["policy"]["ignore_values"])
+        return (f"{sentence}: once --ignore-values {values} is applied only background is "
+                f"left; {evidence['ignored_objects_choice']}.")
     if evidence.get("values_text"):
         sentence += f": they are label maps holding {evidence['values_text']}"
     if evidence.get("proposed_flags"):

@@ -537,7 +537,13 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
     what += f"{masks_read} masks is foreground, although {count} of them hold several {kind}."
     flags = None
     alike = None if verdict is None else _colours_alike_choice(verdict)
-    if verdict is not None and alike is not None:
+    ignored_objects = _ignored_objects_choice(verdict, policy)
+    if ignored_objects is not None:
+        kept = [entry.value for entry in verdict.values if entry.in_force != "ignored"]
+        cause = (f" Once --ignore-values {_ignore_text(policy)} is applied, the only value "
+                 f"left is {kept[0]}, read as background: every pixel that could be "
+                 "foreground is ignored.")
+    elif verdict is not None and alike is not None:
         cause = (f" They are colour-coded label maps holding {_held_values(verdict)} "
                  f"({_value_table(verdict)}){_colormap_clause(verdict)}. The decoder reads a "
                  f"colour mask by its brightest channel, and {_alike_colours(verdict)}, so "
@@ -553,7 +559,10 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
         high = max(tally.encoding_values[key].high for key in tally.encodings)
         cause = (f" Their values run from {low:g} to {high:g}, all on the background side of "
                  "the policy.")
-    if flags is not None:
+    if ignored_objects is not None:
+        fix = (f"{capitalised(ignored_objects)} (a void band needs a value of its own to be "
+               "ignored apart from them); pass the same options to train.")
+    elif flags is not None:
         fix = (f"Pass {flags} (proposed from the values, see mask.label_map) to audit-data "
                "and train.")
     elif verdict is not None and alike is not None:
@@ -581,7 +590,7 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
          "numbered_objects_choice": numbered_objects_choice(policy)
          if verdict is not None and verdict.numbered_objects_possible else None,
          "readings_choice": None if verdict is None else _readings_choice(verdict),
-         "colours_alike_choice": alike},
+         "colours_alike_choice": alike, "ignored_objects_choice": ignored_objects},
         listed_names(tally.mask_paths, listed))
 
 
@@ -609,3 +618,18 @@ def strokes_mostly_foreground(finding: Finding, verdict: LabelVerdict | None) ->
         fix=f"{capitalised(_stroke_choice(verdict))}; to both audit-data and train.",
         evidence={**finding.evidence, "stroke_values": list(verdict.strokes),
                   "majority_value": background})
+def _ignore_text(policy: MaskPolicy) -> str:
+    return ",".join(f"{value:g}" for value in policy.ignore_values)
+
+
+def _ignored_objects_choice(verdict: LabelVerdict | None, policy: MaskPolicy) -> str | None:
+    """When the user's --ignore-values leave a single value, read as background (0/255 masks
+    under --ignore-values 255: the objects' value ignored), the choice to offer; else None."""
+    if verdict is None or not policy.ignore_values:
+        return None
+    kept = [entry for entry in verdict.values if entry.in_force != "ignored"]
+    if len(kept) != 1 or kept[0].in_force != "background" or len(kept) == len(verdict.values):
+        return None
+    values = _ignore_text(policy)
+    return f"if {values} marks the objects, drop --ignore-values {values}"
+
