@@ -149,6 +149,10 @@ def test_four_variants_figures_fit_80_columns_and_prose_wraps_at_spaces():
         row = next(line for line in lines if line.split()[:1] == [name])
         assert row.split()[1:] == ["finished", "0.8716", "@11", "0.7912", "@11", "0.9776",
                                    "1193", "13", "best", "@11"]
+    # the accuracy is the last epoch's, the Dice and IoU the best epoch's: the header says
+    # so (s27: 'val acc 0.5922' beside 'best val Dice 0.1905 @1' was epoch 3's accuracy)
+    assert "last" in " ".join(lines[:lines.index(next(
+        line for line in lines if line.split()[:1] == ["MP_Tr_BCE"]))]).split()
     shown = " ".join(lines[lines.index(next(line for line in lines if "verdict" in line)):])
     assert all(word in shown.split() for word in verdict.split())  # wrapped, never cut mid-word
 

@@ -89,7 +89,8 @@ class VariantResult:
             "variant": self.name, "status": self.status,
             "best val Dice": _with_epoch(self.best_val_dice, self.best_val_dice_epoch),
             "best val IoU": _with_epoch(self.best_val_iou, self.best_val_iou_epoch),
-            "val acc": _rounded(self.final_val_accuracy, 4),
+            # the last epoch's, beside the best epoch's Dice and IoU: said in the header
+            "last val acc": _rounded(self.final_val_accuracy, 4),
             "ms/step": _rounded(self.time_per_step_ms, 1),
             "img/s": _rounded(self.images_per_second, 0),
             # what model.keras holds, figure-sized ("best @12"): the table fits 80 columns
