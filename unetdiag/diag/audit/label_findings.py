@@ -618,6 +618,8 @@ def strokes_mostly_foreground(finding: Finding, verdict: LabelVerdict | None) ->
         fix=f"{capitalised(_stroke_choice(verdict))}; to both audit-data and train.",
         evidence={**finding.evidence, "stroke_values": list(verdict.strokes),
                   "majority_value": background})
+
+
 def _ignore_text(policy: MaskPolicy) -> str:
     return ",".join(f"{value:g}" for value in policy.ignore_values)
 
