@@ -27,6 +27,7 @@ import numpy as np
 from scipy import ndimage
 
 from unetdiag.diag.audit.similarity import colour_channels
+from unetdiag.diag.data.labelmaps import whole_region_share
 
 #: The per-pair frame columns (in the audit's ``COLUMNS``): ``frame_value``, the mask's
 #: largest value when it lies far from the others (:func:`frame_candidate`; -1: none), and
@@ -58,6 +59,18 @@ FRAME_IMAGE_SAMPLE = 1 << 15
 FRAME_MIN_VALUE = 128
 #: ...beside other values that are all class numbers from 0 to this.
 FRAME_MAX_CLASS = 31
+#: A mask whose objects are no whole regions (vessels a few pixels wide: DRIVE's hold 29 to
+#: 44 % of their pixels inside, under :data:`~unetdiag.diag.data.labelmaps.WHOLE_REGION_SHARE`)
+#: is still a label map when a frame surrounds it (:func:`framed_label_map`): its object
+#: values have at least this share of their pixels inside whole regions (structures, not
+#: specks; a one- or two-pixel rim has none)...
+FRAMED_OBJECT_REGION_SHARE = 0.1
+#: ...at most this share of them touch the frame (a rim touches what it rims all along;
+#: DRIVE's vessels touch the field of view's exterior with at most 0.5 % of their pixels)...
+FRAMED_OBJECT_CONTACT_SHARE = 0.2
+#: ...and the frame is a region: at least this share of its pixels have eight neighbours of
+#: its value.
+FRAME_INSIDE_SHARE = 0.5
 
 
 def border_counts(plane: np.ndarray) -> dict[int, int]:
@@ -90,6 +103,39 @@ def frame_candidate(counts: dict[int, int]) -> int | None:
     if top >= FRAME_MIN_VALUE and all(0 <= value <= FRAME_MAX_CLASS for value in others):
         return top
     return None
+
+
+def framed_label_map(plane: np.ndarray, counts: dict[int, int]) -> bool:
+    """A gray mask of three or more values, a frame value far above class numbers
+    (:func:`frame_candidate`) forming one region that touches the border (no other region),
+    a background (the commonest other value) and object values that are structures away
+    from the frame (:data:`FRAMED_OBJECT_REGION_SHARE`, :data:`FRAMED_OBJECT_CONTACT_SHARE`):
+    0/1 vessels with 255 outside a field of view. Its values are class numbers and a frame,
+    not an intensity mask's two levels with values between, though its objects are too thin
+    for :func:`~unetdiag.diag.data.labelmaps.label_layout`'s whole-region rule.
+
+    >>> import numpy as np
+    >>> plane = np.zeros((20, 20), np.uint8); plane[:, :4] = 255; plane[8:11, 6:18] = 1
+    >>> framed_label_map(plane, {0: 284, 1: 36, 255: 80})
+    True
+    """
+    frame = frame_candidate(counts)
+    if frame is None or len(counts) < 3 or plane.ndim != 2 or min(plane.shape) < 3:
+        return False
+    background = max((value for value in counts if value != frame), key=counts.__getitem__)
+    objects = [value for value in counts if value not in (frame, background)]
+    if not whole_region_share(plane, (background, frame)) >= FRAMED_OBJECT_REGION_SHARE:
+        return False
+    if frame_regions(plane, frame) != (1, 0):
+        return False
+    square = np.ones((3, 3), bool)
+    at = plane == frame
+    inside = int(np.count_nonzero(ndimage.binary_erosion(at, square, border_value=1)))
+    if inside < FRAME_INSIDE_SHARE * counts[frame]:
+        return False
+    held = np.isin(plane, objects)
+    touching = int(np.count_nonzero(held & ndimage.binary_dilation(at, square)))
+    return touching <= FRAMED_OBJECT_CONTACT_SHARE * sum(counts[value] for value in objects)
 
 
 def frame_regions(plane: np.ndarray, value: int) -> tuple[int, int]:

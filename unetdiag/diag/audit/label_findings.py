@@ -233,15 +233,16 @@ def _readings_choice(verdict: LabelVerdict) -> str | None:
                 f"{_stroke_choice(verdict)}")
     if verdict.frame is not None:
         nodata, kept = verdict.readings
+        share = percent(verdict.value(verdict.frame).share)
         if verdict.frame_image is not None and verdict.frame_image["agrees"]:
-            return (f"{verdict.frame} forms one region along the border of every mask holding "
-                    f"it, where the images hold "
+            return (f"{verdict.frame} ({share} of pixels) forms one region along the border "
+                    f"of every mask holding it, where the images hold "
                     f"{_image_value(verdict.frame_image['values'][0])} in every band, as "
                     f"no-data outside a footprint does; pass {nodata.flags()} if it is "
                     f"no-data, as the images suggest, or {kept.flags()} if it is an object")
-        return (f"{verdict.frame} forms one region along the border of every mask holding it, "
-                f"as no-data outside a footprint does; pass {nodata.flags()} if it is no-data "
-                f"or {kept.flags()} if it is an object")
+        return (f"{verdict.frame} ({share} of pixels) forms one region along the border of "
+                f"every mask holding it, as no-data outside a footprint does; pass "
+                f"{nodata.flags()} if it is no-data or {kept.flags()} if it is an object")
     outer, inner = verdict.readings
     return (f"{join_names([str(value) for value in verdict.objects])} "
             f"{verb(len(verdict.objects), 'lies', 'lie')} inside {verdict.ring} on a background "
@@ -445,6 +446,9 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
     what = ("a few colours" if verdict.colour else "whole numbers"
             if len(verdict.values) > MAX_LABEL_VALUES else "a few whole numbers")
     laid = ("the commonest a whole region, the others strokes" if verdict.strokes
+            else f"{verdict.frame} one region round the others, which are regions or "
+            "structures, not the one- or two-pixel bands compression or resampling leaves "
+            "between two levels" if verdict.frame is not None
             else "each covering whole regions")
     explanation = (f"{masks_phrase} holding {held}: {what}, {laid}, "
                    "stored losslessly, so they are labels (class or object numbers), not "

@@ -460,6 +460,17 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
               if value not in (band, palette_void) and value not in nodata
               and value not in ignored}
     background = _background(others, masks, border)
+    if not palette and not colour and background is not None and background == _frame_value(
+            tally, indices, {background}):
+        # a frame filling the border (255 outside a field of view round 0/1 vessels) is what
+        # surrounds the labels, not their background: 0 among the rest is, by the class
+        # numbers' convention (the frame is far above them)
+        inner = _background({value: entry for value, entry in others.items()
+                             if value != background}, masks,
+                            {value: count for value, count in border.items()
+                             if value != background})
+        if inner == 0:
+            background = inner
     if nodata and not any(value != background for value in others):
         # no object but the declared no-data: the tag is not followed
         nodata = ()

@@ -44,6 +44,7 @@ from unetdiag.diag.audit.borders import (
     frame_candidate,
     frame_image,
     frame_regions,
+    framed_label_map,
 )
 from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, foreground_box
 from unetdiag.diag.audit.encodings import EncodingKey, StoredValues, merge_values
@@ -68,7 +69,12 @@ from unetdiag.diag.data.decoding import (
 )
 from unetdiag.diag.data.frames import later_frame_with_values
 from unetdiag.diag.data.instances import is_object_masks, read_instance_masks
-from unetdiag.diag.data.labelmaps import colour_layout, label_layout
+from unetdiag.diag.data.labelmaps import (
+    LabelLayout,
+    colour_layout,
+    label_layout,
+    separator_value,
+)
 from unetdiag.diag.data.orientation import orientation_of
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.reading import (
@@ -377,6 +383,11 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
                  and max(layout.counts.values()) >= UNLABELLED_MIN_SHARE * pixels)
     if candidate:
         columns["scribble"][row] = 1 + scribble_like(plane, layout.counts, strokes)
+    if (layout is not None and not layout.is_label_map and not candidate
+            and not encoding.is_colour
+            and framed_label_map(plane, layout.counts)):  # 0/1 vessels, 255 outside the FOV
+        layout = LabelLayout(layout.counts, layout.whole_region_share,
+                             separator_value(plane, layout.counts), True)
     label_map = False
     if layout is not None and (layout.is_label_map or candidate):
         label_map = layout.is_label_map

@@ -51,7 +51,10 @@ def soft_iou(thumbnails: np.ndarray, shape: np.ndarray) -> np.ndarray:
 def nearly_identical_finding(tally: AuditTally) -> Finding | None:
     """``mask.nearly_identical`` (warning) when the masks are one region drawn again and
     again; None otherwise."""
-    read = tally["mask_read"] & ~tally.mask_is_picture()  # a figure's axes box is no region
+    # a figure's axes box is no region; nor is a frame the policy reads as a class (255
+    # outside a field of view round 0/1 vessels): the same region in every mask, but no
+    # target (mask.label_map offers reading it as no-data)
+    read = tally["mask_read"] & ~tally.mask_is_picture() & ~tally.frame_read_as_class()
     return same_region_finding(tally.mask_thumbnails[read], tally.foreground_share()[read],
                                [path for path, ok in zip(tally.mask_paths, read.tolist(),
                                                          strict=True) if ok], SOURCE)
