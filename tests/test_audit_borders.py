@@ -9,11 +9,18 @@ from pathlib import Path
 
 import numpy as np
 from helpers import finding, ids
-from PIL import Image
+from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from unetdiag.diag.audit.borders import border_counts, frame_candidate, frame_regions
+from unetdiag.diag.audit.borders import (
+    border_counts,
+    frame_candidate,
+    frame_regions,
+    framed_label_map,
+)
 from unetdiag.diag.audit.run import audit_dataset
+from unetdiag.diag.core.findings import Severity
+from unetdiag.diag.data.policy import MaskPolicy
 
 
 def _pets(root: Path, pet: int, background: int, border: int, count: int = 8) -> float:
@@ -152,3 +159,79 @@ def test_one_value_under_the_frame_that_fills_the_image_elsewhere_too_is_no_evid
                     "mask.label_map")
     assert label.evidence["frame_image"]["max_outside"] > 0.5
     assert label.evidence["frame_image"]["agrees"] is False
+
+
+def _vessels_in_a_field_of_view(root: Path, count: int = 8, fill: bool = True) -> None:
+    """DRIVE's encoding as a label map: vessels 1 (polylines 3 pixels wide) on 0 inside a
+    field-of-view disc, 255 outside it; the images 0 there (``fill``) and 40..255 inside, or
+    noise everywhere."""
+    rng = np.random.default_rng(27)
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    rows, columns = np.mgrid[0:96, 0:96]
+    outside = np.hypot(rows - 47.5, columns - 47.5) > 44
+    for index in range(count):
+        canvas = Image.new("L", (96, 96), 0)
+        draw = ImageDraw.Draw(canvas)
+        for _ in range(3):
+            points = [tuple(int(v) for v in rng.integers(18, 78, 2)) for _ in range(4)]
+            draw.line(points, fill=1, width=3)
+        labels = np.asarray(canvas).copy()
+        labels[outside] = 255
+        image = rng.integers(40, 256, (96, 96, 3), dtype=np.uint8)
+        if fill:
+            image[outside] = 0
+        Image.fromarray(labels).save(root / "masks" / f"v{index}.png")
+        Image.fromarray(image).save(root / "images" / f"v{index}.png")
+
+
+def test_thin_objects_inside_a_field_of_view_frame_are_a_label_map_with_a_frame(tmp_path):
+    """0/1 vessels with 255 outside the field of view: once read as a two-level mask with
+    values between (mask.non_binary), the exterior as 'the same region in every mask' and, the
+    images 0 there, as 'Masks are thresholds of their own images'. Now the frame is offered
+    as no-data, with its share, and no headline is built on it."""
+    _vessels_in_a_field_of_view(tmp_path)
+    report = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1)
+    found = ids(report)
+    for wrong in ("mask.non_binary", "pairing.mask_thresholds_image", "mask.nearly_identical",
+                  "mask.threshold_sensitive"):
+        assert wrong not in found
+    label = finding(report, "mask.label_map")
+    evidence = label.evidence
+    assert evidence["frame"] == 255 and evidence["background"] == 0
+    assert evidence["objects"] == [1]
+    assert evidence["reading_flags"] == ["--foreground-values 1 --ignore-values 255",
+                                         "--foreground-values 1,255"]
+    share = next(entry["share"] for entry in evidence["values"] if entry["value"] == 255)
+    assert 0.3 < share < 0.38  # the disc's exterior: 1 - pi 44^2 / 96^2 = 0.34
+    assert "thresholds of their own images" not in report.headline
+    assert f"255 ({share:.1%}".replace("%", " %") in report.headline
+    assert "--foreground-values 1 --ignore-values 255 if it is no-data, as the images " \
+           "suggest" in report.headline
+    ignored = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1,
+                            policy=MaskPolicy(foreground_values=(1,), ignore_values=(255,)))
+    assert finding(ignored, "mask.label_map").severity is Severity.INFO
+    assert not [item for item in ignored.findings if item.severity is not Severity.INFO]
+
+
+def test_an_intensity_mask_rimmed_with_a_low_value_stays_no_label_map():
+    """The frame reading asks the objects to be structures away from the frame: a rim of 1
+    along a 255 region (anti-aliasing clipped low) touches it all along, specks of 1 hold no
+    pixel inside; a 0/1 vessel map framed by 255 is one."""
+    plane = np.zeros((40, 40), np.uint8)
+    plane[:, :12] = 255
+    rim = plane.copy()
+    rim[:, 12:15] = 1  # three pixels wide, so it has an inside: only the contact rules it out
+    assert not framed_label_map(rim, {0: 1000, 1: 120, 255: 480})
+    specks = plane.copy()
+    specks[5:35:4, 20:38:4] = 1
+    assert not framed_label_map(specks, dict(zip(*np.unique(specks, return_counts=True),
+                                                 strict=True)))
+    vessels = plane.copy()
+    vessels[18:21, 16:38] = 1
+    assert framed_label_map(vessels, dict(zip(*np.unique(vessels, return_counts=True),
+                                              strict=True)))
+    split = vessels.copy()
+    split[:, 39] = 255  # the frame in two regions: no frame
+    assert not framed_label_map(split, dict(zip(*np.unique(split, return_counts=True),
+                                                strict=True)))
