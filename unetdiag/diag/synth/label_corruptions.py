@@ -28,7 +28,8 @@ encodings are the ones documented for those datasets:
 * :func:`scribble_masks`: scribble labels (COD 0/1/2, WSL4MIS 0/1/255), thin strokes;
 * :func:`disc_marks`: cell centroids of two classes stamped as small discs (1, 2 on 0);
 * :func:`raw_id_masks`: VisA half prepared, raw class id 3 beside 0/255;
-* :func:`fov_ignored_masks`: 0/1 labels with 255 outside a field of view, to be ignored.
+* :func:`fov_ignored_masks`: 0/1 labels with 255 outside a field of view, to be ignored (or
+  thin vessels so, the images 0 outside).
 
 They are registered in :data:`unetdiag.diag.synth.corruptions.CORRUPTIONS`.
 """
@@ -478,23 +479,44 @@ def raw_id_masks(case: Any, rng: np.random.Generator, fraction: float = 0.5,
 
 
 def fov_ignored_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
-                      count: int | None = None, radius: float = 0.46) -> list[Path]:
+                      count: int | None = None, radius: float = 0.46, vessels: int = 0,
+                      width: int = 3, fill_images: bool = False) -> list[Path]:
     """0/1 labels with 255 outside a centred field-of-view disc (``radius`` of the side).
+    With ``vessels`` > 0 the object is that many polylines ``width`` pixels wide inside the
+    disc (thin structures, as DRIVE's vessels) instead of the generated shapes; with
+    ``fill_images`` every band of the image is 0 outside the disc.
 
     Simulates: retinal label sets whose exterior is marked to be ignored (passed with
-    ``--ignore-values 255``). Shows: the ignored band must stay out of the scale and of every
-    proposal.
+    ``--ignore-values 255``), DRIVE's vessels stored so. Shows: the ignored band must stay
+    out of the scale and of every proposal; unpassed, the exterior is one region along the
+    border of every mask (a frame), and the images 0 there make it a threshold of them.
     """
+    chosen = case.pair_indices(rng, fraction, count)
+
+    def outside_of(shape: tuple[int, ...]) -> np.ndarray:
+        height, side = shape[:2]
+        rows, columns = np.mgrid[0:height, 0:side]
+        return np.hypot(rows - (height - 1) / 2, columns - (side - 1) / 2) > (
+            radius * min(height, side))
+
     def encode(foreground: np.ndarray) -> bytes:
-        height, width = foreground.shape
-        rows, columns = np.mgrid[0:height, 0:width]
-        outside = np.hypot(rows - (height - 1) / 2, columns - (width - 1) / 2) > (
-            radius * min(height, width))
+        outside = outside_of(foreground.shape)
+        if vessels:
+            inner = ndimage.binary_erosion(~outside, iterations=width + 1)
+            foreground = np.zeros(foreground.shape, bool)
+            for _ in range(vessels):
+                foreground |= _stroke(inner, rng, width)
         labels = foreground.astype(np.uint8)
         labels[outside] = 255
         return _png(labels, "L")
 
-    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+    changed = _masks_rewritten(case, chosen, encode)
+    if fill_images:
+        for index in chosen:
+            with Image.open(case.images[index]) as stored:
+                size = stored.size
+            _zero_image(case.images[index], outside_of((size[1], size[0])))
+    return changed
 
 
 def disc_marks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
