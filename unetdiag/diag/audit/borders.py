@@ -128,14 +128,32 @@ def framed_label_map(plane: np.ndarray, counts: dict[int, int]) -> bool:
         return False
     if frame_regions(plane, frame) != (1, 0):
         return False
-    square = np.ones((3, 3), bool)
     at = plane == frame
-    inside = int(np.count_nonzero(ndimage.binary_erosion(at, square, border_value=1)))
+    inside = int(np.count_nonzero(_square3(at, np.logical_and)))
     if inside < FRAME_INSIDE_SHARE * counts[frame]:
         return False
     held = np.isin(plane, objects)
-    touching = int(np.count_nonzero(held & ndimage.binary_dilation(at, square)))
+    touching = int(np.count_nonzero(held & _square3(at, np.logical_or)))
     return touching <= FRAMED_OBJECT_CONTACT_SHARE * sum(counts[value] for value in objects)
+
+
+def _square3(flags: np.ndarray, combine: np.ufunc) -> np.ndarray:
+    """``combine`` (and: erosion, or: dilation) of ``flags`` over each pixel's 3x3 square,
+    the image's outside left out (four slice passes; scipy's morphology took 14-16 ms on a
+    565x584 mask, this 0.15 ms).
+
+    >>> import numpy as np
+    >>> flags = np.zeros((4, 4), bool); flags[:, :2] = True
+    >>> int(_square3(flags, np.logical_and).sum()), int(_square3(flags, np.logical_or).sum())
+    (4, 12)
+    """
+    rows = flags.copy()
+    combine(rows[1:], flags[:-1], out=rows[1:])
+    combine(rows[:-1], flags[1:], out=rows[:-1])
+    out = rows.copy()
+    combine(out[:, 1:], rows[:, :-1], out=out[:, 1:])
+    combine(out[:, :-1], rows[:, 1:], out=out[:, :-1])
+    return out
 
 
 def frame_regions(plane: np.ndarray, value: int) -> tuple[int, int]:
