@@ -220,3 +220,15 @@ def test_scribbles_with_a_void_border_get_readings_ignoring_it(tmp_path):
                            MaskPolicy(foreground_values=(1,), ignore_values=(0, 255))))
     assert abs(followed["imbalance.summary"].evidence["foreground_fraction"]
                - object_pixels / labelled) < 1e-9
+
+
+def test_wsl4mis_strokes_on_255_keep_255_as_the_background_not_a_frame(tmp_path):
+    """255 unlabelled forms one region touching the border, as a frame does, and fills the
+    border; but the strokes on it touch it all along (a frame surrounds a background that
+    holds the objects away from it: 0/1 vessels inside a field of view), so it stays the
+    background and the stroke readings stay."""
+    masks, _ = scribbles(255, 1, 0)
+    label = by_id(audit(*write(tmp_path, masks)))["mask.label_map"]
+    assert label.evidence["background"] == 255 and label.evidence["frame"] is None
+    assert label.evidence["stroke_values"] == [0, 1]
+    assert "--foreground-values 0 --ignore-values 255" in label.evidence["reading_flags"]

@@ -32,15 +32,17 @@ from unetdiag.diag.data.labelmaps import whole_region_share
 #: The per-pair frame columns (in the audit's ``COLUMNS``): ``frame_value``, the mask's
 #: largest value when it lies far from the others (:func:`frame_candidate`; -1: none), and
 #: ``frame_regions``, the connected regions of it that touch the border (8-connectivity;
-#: ``frame_other_regions``: those that do not); for a frame of one region touching the
-#: border, what the image holds under it (:func:`frame_image`; NaN: not measured):
-#: ``frame_image_value``, its commonest value there, ``frame_image_share``, the share of the
-#: frame's pixels at which every band holds that value, ``frame_image_outside``, the share
-#: of the other pixels that do.
+#: ``frame_other_regions``: those that do not), ``frame_surrounds``, the frame surrounds a
+#: background holding objects away from it (:func:`framed_label_map`); for a frame of one
+#: region touching the border, what the image holds under it (:func:`frame_image`; NaN:
+#: not measured): ``frame_image_value``, its commonest value there, ``frame_image_share``,
+#: the share of the frame's pixels at which every band holds that value,
+#: ``frame_image_outside``, the share of the other pixels that do.
 FRAME_COLUMNS: dict[str, tuple[type, int | float]] = {
     "frame_value": (np.int64, -1),
     "frame_regions": (np.int64, 0),
     "frame_other_regions": (np.int64, 0),
+    "frame_surrounds": (np.bool_, False),
     "frame_image_value": (np.float64, math.nan),
     "frame_image_share": (np.float64, math.nan),
     "frame_image_outside": (np.float64, math.nan),
@@ -105,7 +107,8 @@ def frame_candidate(counts: dict[int, int]) -> int | None:
     return None
 
 
-def framed_label_map(plane: np.ndarray, counts: dict[int, int]) -> bool:
+def framed_label_map(plane: np.ndarray, counts: dict[int, int],
+                     regions: tuple[int, int] | None = None) -> bool:
     """A gray mask of three or more values, a frame value far above class numbers
     (:func:`frame_candidate`) forming one region that touches the border (no other region),
     a background (the commonest other value) and object values that are structures away
@@ -113,6 +116,7 @@ def framed_label_map(plane: np.ndarray, counts: dict[int, int]) -> bool:
     0/1 vessels with 255 outside a field of view. Its values are class numbers and a frame,
     not an intensity mask's two levels with values between, though its objects are too thin
     for :func:`~unetdiag.diag.data.labelmaps.label_layout`'s whole-region rule.
+    ``regions``: :func:`frame_regions` of the frame value, when already measured.
 
     >>> import numpy as np
     >>> plane = np.zeros((20, 20), np.uint8); plane[:, :4] = 255; plane[8:11, 6:18] = 1
@@ -126,7 +130,7 @@ def framed_label_map(plane: np.ndarray, counts: dict[int, int]) -> bool:
     objects = [value for value in counts if value not in (frame, background)]
     if not whole_region_share(plane, (background, frame)) >= FRAMED_OBJECT_REGION_SHARE:
         return False
-    if frame_regions(plane, frame) != (1, 0):
+    if (frame_regions(plane, frame) if regions is None else regions) != (1, 0):
         return False
     at = plane == frame
     inside = int(np.count_nonzero(_square3(at, np.logical_and)))

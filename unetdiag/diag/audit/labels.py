@@ -460,11 +460,14 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
               if value not in (band, palette_void) and value not in nodata
               and value not in ignored}
     background = _background(others, masks, border)
-    if not palette and not colour and background is not None and background == _frame_value(
-            tally, indices, {background}):
-        # a frame filling the border (255 outside a field of view round 0/1 vessels) is what
-        # surrounds the labels, not their background: 0 among the rest is, by the class
-        # numbers' convention (the frame is far above them)
+    if (not palette and not colour and background is not None
+            and background == _frame_value(tally, indices, {background})
+            and all(tally["frame_surrounds"][index] for index in indices.tolist()
+                    if background in tally.label_counts.get(index, {}))):
+        # a frame filling the border round a background that holds the objects away from it
+        # (255 outside a field of view, 0/1 vessels inside) is what surrounds the labels, not
+        # their background: 0 among the rest is, by the class numbers' convention. Strokes
+        # on 255 (WSL4MIS's unlabelled majority) touch it all along: 255 stays the background
         inner = _background({value: entry for value, entry in others.items()
                              if value != background}, masks,
                             {value: count for value, count in border.items()

@@ -383,9 +383,9 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
                  and max(layout.counts.values()) >= UNLABELLED_MIN_SHARE * pixels)
     if candidate:
         columns["scribble"][row] = 1 + scribble_like(plane, layout.counts, strokes)
-    if (layout is not None and not layout.is_label_map and not candidate
-            and not encoding.is_colour
-            and framed_label_map(plane, layout.counts)):  # 0/1 vessels, 255 outside the FOV
+    framed = (layout is not None and not layout.is_label_map and not candidate
+              and not encoding.is_colour and framed_label_map(plane, layout.counts))
+    if framed:  # 0/1 vessels, 255 outside the field of view
         layout = LabelLayout(layout.counts, layout.whole_region_share,
                              separator_value(plane, layout.counts), True)
     label_map = False
@@ -402,8 +402,10 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
         frame = frame_candidate(layout.counts)
         if frame is not None:
             columns["frame_value"][row] = frame
-            columns["frame_regions"][row], columns["frame_other_regions"][row] = (
-                frame_regions(plane, frame))
+            regions = frame_regions(plane, frame)
+            columns["frame_regions"][row], columns["frame_other_regions"][row] = regions
+            columns["frame_surrounds"][row] = framed or (
+                regions == (1, 0) and framed_label_map(plane, layout.counts, regions))
     elif encoding.distinct_values == 1 and plane.dtype.kind in "ui":
         # one value: what any value policy makes of it is known from that value alone
         record.label_counts[int(columns["index"][row])] = {int(encoding.min_value): pixels}
