@@ -27,7 +27,7 @@ import numpy as np
 from scipy import ndimage
 
 from unetdiag.diag.audit.similarity import colour_channels
-from unetdiag.diag.data.labelmaps import whole_region_share
+from unetdiag.diag.data.labelmaps import LabelLayout, separator_value, whole_region_share
 
 #: The per-pair frame columns (in the audit's ``COLUMNS``): ``frame_value``, the mask's
 #: largest value when it lies far from the others (:func:`frame_candidate`; -1: none), and
@@ -139,6 +139,32 @@ def framed_label_map(plane: np.ndarray, counts: dict[int, int],
     held = np.isin(plane, objects)
     touching = int(np.count_nonzero(held & _square3(at, np.logical_or)))
     return touching <= FRAMED_OBJECT_CONTACT_SHARE * sum(counts[value] for value in objects)
+
+
+def framed_layout(plane: np.ndarray, layout: LabelLayout | None, colour: bool
+                  ) -> tuple[LabelLayout | None, bool]:
+    """``layout`` made a label map when the mask is no label map by its values' regions but
+    is one by its frame (:func:`framed_label_map`; never a colour mask's plane), and whether
+    it was."""
+    if (layout is None or layout.is_label_map or colour
+            or not framed_label_map(plane, layout.counts)):
+        return layout, False
+    return LabelLayout(layout.counts, layout.whole_region_share,
+                       separator_value(plane, layout.counts), True), True
+
+
+def frame_facts(plane: np.ndarray, counts: dict[int, int], framed: bool
+                ) -> dict[str, int | bool]:
+    """A label map's frame columns (:data:`FRAME_COLUMNS` but the image's): empty without a
+    frame candidate; ``framed``: :func:`framed_label_map` already holds."""
+    frame = frame_candidate(counts)
+    if frame is None:
+        return {}
+    regions = frame_regions(plane, frame)
+    return {"frame_value": frame, "frame_regions": regions[0],
+            "frame_other_regions": regions[1],
+            "frame_surrounds": framed or (
+                regions == (1, 0) and framed_label_map(plane, counts, regions))}
 
 
 def _square3(flags: np.ndarray, combine: np.ufunc) -> np.ndarray:

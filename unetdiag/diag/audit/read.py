@@ -41,10 +41,9 @@ from unetdiag.diag.audit.alignment import ALIGNMENT_COLUMN, ALIGNMENT_DEFAULT, m
 from unetdiag.diag.audit.borders import (
     FRAME_COLUMNS,
     border_counts,
-    frame_candidate,
+    frame_facts,
     frame_image,
-    frame_regions,
-    framed_label_map,
+    framed_layout,
 )
 from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, foreground_box
 from unetdiag.diag.audit.encodings import EncodingKey, StoredValues, merge_values
@@ -69,12 +68,7 @@ from unetdiag.diag.data.decoding import (
 )
 from unetdiag.diag.data.frames import later_frame_with_values
 from unetdiag.diag.data.instances import is_object_masks, read_instance_masks
-from unetdiag.diag.data.labelmaps import (
-    LabelLayout,
-    colour_layout,
-    label_layout,
-    separator_value,
-)
+from unetdiag.diag.data.labelmaps import colour_layout, label_layout
 from unetdiag.diag.data.orientation import orientation_of
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.reading import (
@@ -383,11 +377,9 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
                  and max(layout.counts.values()) >= UNLABELLED_MIN_SHARE * pixels)
     if candidate:
         columns["scribble"][row] = 1 + scribble_like(plane, layout.counts, strokes)
-    framed = (layout is not None and not layout.is_label_map and not candidate
-              and not encoding.is_colour and framed_label_map(plane, layout.counts))
-    if framed:  # 0/1 vessels, 255 outside the field of view
-        layout = LabelLayout(layout.counts, layout.whole_region_share,
-                             separator_value(plane, layout.counts), True)
+    # DRIVE's 0/1 vessels with 255 outside the field of view: a label map by its frame
+    layout, framed = ((layout, False) if candidate
+                      else framed_layout(plane, layout, encoding.is_colour))
     label_map = False
     if layout is not None and (layout.is_label_map or candidate):
         label_map = layout.is_label_map
@@ -399,13 +391,8 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
             record.label_strokes[int(columns["index"][row])] = strokes
         if not encoding.is_colour:  # a colour mask's plane is no colour code
             record.label_border[int(columns["index"][row])] = border_counts(plane)
-        frame = frame_candidate(layout.counts)
-        if frame is not None:
-            columns["frame_value"][row] = frame
-            regions = frame_regions(plane, frame)
-            columns["frame_regions"][row], columns["frame_other_regions"][row] = regions
-            columns["frame_surrounds"][row] = framed or (
-                regions == (1, 0) and framed_label_map(plane, layout.counts, regions))
+        for name, value in frame_facts(plane, layout.counts, framed).items():
+            columns[name][row] = value
     elif encoding.distinct_values == 1 and plane.dtype.kind in "ui":
         # one value: what any value policy makes of it is known from that value alone
         record.label_counts[int(columns["index"][row])] = {int(encoding.min_value): pixels}
