@@ -375,11 +375,12 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
     # WSL4MIS's 0/1 strokes on 255 unlabelled: read as labels if most such masks are scribbles
     candidate = (layout is not None and not layout.is_label_map and len(strokes) == 2
                  and max(layout.counts.values()) >= UNLABELLED_MIN_SHARE * pixels)
-    if candidate:
-        columns["scribble"][row] = 1 + scribble_like(plane, layout.counts, strokes)
+    scribble = candidate and scribble_like(plane, layout.counts, strokes)
     # DRIVE's 0/1 vessels with 255 outside the field of view: a label map by its frame
-    layout, framed = ((layout, False) if candidate
+    layout, framed = ((layout, False) if scribble
                       else framed_layout(plane, layout, encoding.is_colour))
+    if candidate and not framed:  # a label map by its frame casts no scribble vote
+        columns["scribble"][row] = 1 + scribble
     label_map = False
     if layout is not None and (layout.is_label_map or candidate):
         label_map = layout.is_label_map
