@@ -167,7 +167,7 @@ class _ConsoleReader:
             return
         restored = restored_best_epoch(text)
         if restored is not None and self.run is not None:
-            self.run.restored_epoch = restored
+            self.run.restored_epoch, self.run.restored_at = restored, None
         named = _CALLBACK_EPOCH_RE.match(text)
         if named is not None:
             self.callback_epoch, self.callback_line = int(named[1]), number
@@ -225,6 +225,7 @@ class _ConsoleReader:
             index = self._named_first(number) if not self.run.epochs else None
             if progress.bare:
                 self.run.bare_lines.append(number)
+            self._epoch_begins()
             self.block = EpochBlock(index, None, number, [(number, progress)],
                                      learning_rate=self.learning_rate)
             self._close_block()
@@ -311,6 +312,7 @@ class _ConsoleReader:
         self._note(f"line {number}: a second epoch summary under one 'Epoch' header; read as "
                    + (f"epoch {index}, which a callback message names" if index is not None
                       else "the next epoch"))
+        self._epoch_begins()
         self.block = EpochBlock(index, self.run.epoch_total if self.run else None, number,
                                  [(number, progress)])
         # counted on: taken back if the next header gives its number to another epoch
@@ -399,7 +401,16 @@ class _ConsoleReader:
             self.pending_name = None
         if continues and (index, total) == (1, 1):
             self.run.repeated_headers += 1
+        self._epoch_begins()
         self.block = EpochBlock(index, total, number, learning_rate=self.learning_rate)
+
+    def _epoch_begins(self) -> None:
+        """An epoch of the current run begins: if it follows the run's EarlyStopping restore
+        message, note how many epochs came before it (training went on from the restored
+        weights, so the model the run ends with is not the restored epoch's)."""
+        run = self.run
+        if run is not None and run.restored_epoch is not None and run.restored_at is None:
+            run.restored_at = len(run.epochs)
 
     def _place_leading(self, index: int, total: int) -> None:
         """The closing progress line before the log's first header is epoch 1 when that
@@ -581,5 +592,6 @@ def parse_console(text: str) -> list[RunLog]:
             step_seconds=builder.step_seconds,
             source=f"Keras console log, lines {builder.first_line}-{builder.last_line}",
             steps_per_epoch=builder.steps, notes=builder.notes,
-            epoch_numbers=builder.epoch_numbers(), restored_epoch=builder.restored_epoch))
+            epoch_numbers=builder.epoch_numbers(), restored_epoch=builder.restored_epoch,
+            restored_after=builder.restored_after()))
     return unique_names(runs)

@@ -54,6 +54,15 @@ class RunBuilder:
     leading_line: int | None = None  # epoch 1 read without its header, until epoch 2 agrees
     bare_lines: list[int] = field(default_factory=list)  # "name: value" only, no counter/time
     restored_epoch: int | None = None  # EarlyStopping's restore message
+    restored_at: int | None = None  # epochs the run held when an epoch began after it
+
+    def restored_after(self) -> int:
+        """The number of the epoch after which the restore message appeared, when more
+        epochs of this run follow it (training went on from the restored weights); else 0."""
+        if (self.restored_epoch is None or self.restored_at is None
+                or not 0 < self.restored_at < len(self.epochs)):
+            return 0
+        return self.epoch_numbers()[self.restored_at - 1]
     named_note: str | None = None  # the note on a first epoch numbered by a callback message
 
     @property

@@ -85,7 +85,8 @@ def explain_runs(runs: Sequence[RunLog], title: str = f"unetdiag {COMMAND}",
     for run in runs:
         own = [_with_origin(f, f"log:{run.name}", files)
                for f in check_series(run.name, run.history(), tolerance=TOLERANCE,
-                                     restored_epoch=run.restored_epoch,
+                                     restored_epoch=(None if run.restored_after
+                                                     else run.restored_epoch),
                                      custom_loop=run.custom_loop,
                                      fit_may_continue=run.appended_fit > 1)]
         if run.notes:

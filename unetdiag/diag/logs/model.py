@@ -46,6 +46,10 @@ class RunLog:
         restored_epoch: the epoch whose weights ``EarlyStopping(restore_best_weights=True)``
             restored at the end, as its message names it (0: restored, epoch not named;
             None: no such message).
+        restored_after: when more epochs of the run follow that message (a later
+            ``fit(initial_epoch=...)`` with the same total), the number of the epoch after which
+            it appeared; the run trained on from the restored weights, so the model it ends with
+            is not the restored epoch's. 0: no epoch follows the message.
         custom_loop: read from a custom training loop's own lines, not Keras's fit() output.
         appended_fit: this run's place (1, 2, ...) among several fit() calls appended to one
             CSVLogger file (``append=True``: the epoch column starts again at 0), 0 when it
@@ -62,6 +66,7 @@ class RunLog:
     notes: list[str] = field(default_factory=list)
     epoch_numbers: list[int] = field(default_factory=list)
     restored_epoch: int | None = None
+    restored_after: int = 0
     custom_loop: bool = False
     appended_fit: int = 0
     appended_row: int = 0
@@ -106,8 +111,9 @@ def epoch_number(run: RunLog, position: int) -> int:
 
 def restored_position(run: RunLog) -> int | None:
     """Where (0-based) the epoch EarlyStopping restored is among the run's epochs, or None
-    (no restore message, one naming no epoch, or an epoch the log does not hold)."""
-    if not run.restored_epoch:
+    (no restore message, one naming no epoch, an epoch the log does not hold, or a message
+    that more epochs of the run follow: the model it ends with is then the last epoch's)."""
+    if not run.restored_epoch or run.restored_after:
         return None
     numbers = run.epoch_numbers or list(range(1, len(run.epochs) + 1))
     return numbers.index(run.restored_epoch) if run.restored_epoch in numbers else None

@@ -22,6 +22,9 @@ def restored_cell(run: RunLog) -> str | None:
     the last epoch when the message names none; None without a restore message."""
     position = restored_position(run)
     last = epoch_number(run, len(run.epochs) - 1)
+    if run.restored_after and run.restored_epoch is not None:
+        return (f"epoch {last} (last; trained on after restoring epoch "
+                f"{run.restored_epoch or 'best'} at epoch {run.restored_after})")
     if position is not None:
         return f"epoch {run.restored_epoch} (weights restored; last {last})"
     if run.restored_epoch == 0:
@@ -46,6 +49,16 @@ def restored_sentences(runs: Sequence[RunLog]) -> str:
     for run in runs:
         position = restored_position(run)
         last = len(run.epochs) - 1
+        if run.restored_after and run.restored_epoch is not None:
+            # fit(initial_epoch=...) went on from the restored weights
+            which = (f"epoch {run.restored_epoch}'s" if run.restored_epoch
+                     else "its best epoch's")
+            sentences.append(
+                f" EarlyStopping restored {which} weights"
+                + (f" in {run.name}" if len(runs) > 1 else "")
+                + f" after epoch {run.restored_after}; training went on to epoch "
+                f"{epoch_number(run, last)}, whose values the runs table shows.")
+            continue
         if run.restored_epoch == 0:
             # older Keras: "Restoring model weights from the end of the best epoch."
             sentences.append(
