@@ -38,3 +38,26 @@ def test_a_restore_that_more_epochs_of_the_run_follow_is_not_the_model_it_ends_w
     report = explain_log(log)
     assert report.summary["runs"][0]["values at"] == "epoch 6 (weights restored; last 8)"
     assert "the model the run ends with is epoch 6's" in report.headline
+
+
+def _reconstruction_log(score: str) -> str:
+    return "".join(
+        f"Epoch {i}/5\n40/40 [==============================] - 3s 75ms/step - loss: "
+        f"{0.02 / i:.4e} - {score}: {0.05 / i:.4e} - val_loss: 0.0000e+00 - val_{score}: "
+        "0.0000e+00\n" for i in range(1, 6))
+
+
+def test_an_ssim_loss_or_dssim_of_0_beside_a_validation_loss_of_0_is_no_contradiction(
+        tmp_path: Path):
+    # 1 - SSIM and an MSE are both 0 for a perfect reconstruction (a blank validation image
+    # predicted exactly): consistent values, not a phase that scored nothing
+    for score in ("ssim_loss", "dssim"):
+        log = tmp_path / f"{score}.log"
+        log.write_text(_reconstruction_log(score))
+        report = explain_log(log)
+        assert "saturation.validation_not_scored" not in {f.id for f in report.findings}, score
+        assert "no measurement" not in report.headline
+    # an SSIM of 0 (a score, 1 when perfect) beside a loss of 0 still is one
+    log = tmp_path / "ssim.log"
+    log.write_text(_reconstruction_log("ssim"))
+    assert "saturation.validation_not_scored" in {f.id for f in explain_log(log).findings}

@@ -47,8 +47,10 @@ from unetdiag.diag.wording.text import join_names, verb
 
 #: Image-quality scores whose 0 contradicts a loss of 0: a loss of 0 is a perfect
 #: reconstruction, whose PSNR is infinite and SSIM 1 (keras#14198: ``val_loss: 0.0000e+00 -
-#: val_PSNR: 0.0000e+00``).
+#: val_PSNR: 0.0000e+00``). Not a dissimilarity (``dssim``, 1 - SSIM) nor a loss named as one
+#: (``ssim_loss``): their 0 is that same perfect reconstruction, in agreement with the loss.
 _QUALITY_RE = re.compile(r"psnr|ssim", re.IGNORECASE)
+_DISSIMILARITY_RE = re.compile(r"dssim", re.IGNORECASE)
 #: A training accuracy at or below this says the accuracy counts exact matches of continuous
 #: targets (a regression), whose 0 beside a loss printed 0.0000 (below 5e-5) is no contradiction.
 _REGRESSION_ACCURACY = 0.01
@@ -59,7 +61,10 @@ def _contradicts_zero_loss(history: Mapping[str, Sequence[float | None]], name: 
     """Whether ``name`` at 0 contradicts a validation loss of 0: an accuracy whose training
     twin is above 0.01 (a classifier's; a loss of 0 makes it 1), or a PSNR or SSIM. A Dice
     or IoU does not: a validation set of empty masks predicted empty scores 0 with a Dice
-    that has no smoothing term, beside a loss that prints 0.0000."""
+    that has no smoothing term, beside a loss that prints 0.0000. Nor does an SSIM loss or
+    a DSSIM (1 - SSIM), whose 0 a perfect reconstruction gives."""
+    if metric_kind(name) == "loss" or _DISSIMILARITY_RE.search(name):
+        return False
     if _QUALITY_RE.search(name):
         return True
     twin = _value(history, name[len("val_"):], index) if name.startswith("val_") else None
