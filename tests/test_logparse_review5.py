@@ -61,3 +61,34 @@ def test_an_ssim_loss_or_dssim_of_0_beside_a_validation_loss_of_0_is_no_contradi
     log = tmp_path / "ssim.log"
     log.write_text(_reconstruction_log("ssim"))
     assert "saturation.validation_not_scored" in {f.id for f in explain_log(log).findings}
+
+
+def _unscored_log(zero: str, accuracy: str) -> str:
+    return "".join(
+        f"Epoch {i}/3\n237/237 [==============================] - 120s 506ms/step - loss: "
+        f"0.2{9 - i}00 - acc: {accuracy}{i} - val_loss: {zero} - val_acc: {zero}\n"
+        for i in range(1, 4))
+
+
+def test_zeros_printed_to_four_decimals_are_not_called_exactly_0_nor_given_tf2_causes(
+        tmp_path: Path):
+    log = tmp_path / "old.log"
+    # Keras before 2.3 prints every value to four decimals: 0.0000 is at most 5e-05
+    log.write_text(_unscored_log("0.0000", "0.910"))
+    report = explain_log(log)
+    [found] = [f for f in report.findings if f.id == "saturation.validation_not_scored"]
+    for text in (found.title, found.explanation, report.headline):
+        assert "exactly 0" not in text
+        assert "print as 0.0000 (at most 5e-05)" in text
+        # tf.keras 2.2+'s list-as-inputs reading prints 0.0000e+00, not this log's 0.0000
+        assert "read a list as inputs" not in text
+        assert "passed as a list rather than a tuple" not in text
+    assert "tuple" not in found.fix
+    assert found.evidence["printed"] == "0.0000" and found.evidence["exact"] is False
+    # the same values printed in e-notation are exactly 0, and the TF 2.x causes fit them
+    log.write_text(_unscored_log("0.0000e+00", "0.910"))
+    report = explain_log(log)
+    [found] = [f for f in report.findings if f.id == "saturation.validation_not_scored"]
+    assert "val_loss and val_acc are exactly 0 at every epoch logged" in found.title
+    assert "tensorflow/tensorflow#39370" in found.explanation
+    assert "validation_data passed as a list rather than a tuple" in report.headline

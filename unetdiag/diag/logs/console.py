@@ -52,6 +52,7 @@ from unetdiag.diag.logs.progress import (
     printed_logs,
     restored_best_epoch,
     valueless_step,
+    zeros_printed,
 )
 from unetdiag.diag.logs.run_names import header_name
 
@@ -586,6 +587,7 @@ def parse_console(text: str) -> list[RunLog]:
             "no Keras training epochs found: expected 'Epoch i/N' lines followed by progress "
             "lines such as '370/370 ... - loss: 0.1115 - val_loss: 0.0240'")
     runs = []
+    lines = text.split("\n")
     for position, builder in enumerate(builders, start=1):
         runs.append(RunLog(
             name=builder.name or f"run {position}", epochs=builder.epochs,
@@ -593,5 +595,6 @@ def parse_console(text: str) -> list[RunLog]:
             source=f"Keras console log, lines {builder.first_line}-{builder.last_line}",
             steps_per_epoch=builder.steps, notes=builder.notes,
             epoch_numbers=builder.epoch_numbers(), restored_epoch=builder.restored_epoch,
-            restored_after=builder.restored_after()))
+            restored_after=builder.restored_after(),
+            zeros_printed=zeros_printed(lines[builder.first_line - 1:builder.last_line])))
     return unique_names(runs)

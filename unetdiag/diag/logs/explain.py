@@ -88,6 +88,7 @@ def explain_runs(runs: Sequence[RunLog], title: str = f"unetdiag {COMMAND}",
                                      restored_epoch=(None if run.restored_after
                                                      else run.restored_epoch),
                                      custom_loop=run.custom_loop,
+                                     zeros_printed=run.zeros_printed,
                                      fit_may_continue=run.appended_fit > 1)]
         if run.notes:
             own.append(_parse_notes(run, files))

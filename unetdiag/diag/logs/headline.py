@@ -48,6 +48,12 @@ from unetdiag.diag.checks.saturation.ids import (
 from unetdiag.diag.checks.saturation.metrics import is_validation, validation_first
 from unetdiag.diag.checks.saturation.short_logs import short_log_sentences
 from unetdiag.diag.checks.saturation.wording_scale import BOUND_FORMULAS, SCORE_NAMES
+from unetdiag.diag.checks.saturation.wording_unscored import (
+    both_zero,
+    not_scored_causes,
+    not_scored_where,
+    zeros_phrase,
+)
 from unetdiag.diag.checks.saturation.words import (
     all_ones_formula,
     consistent_with,
@@ -200,25 +206,22 @@ def _non_finite(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | No
 
 
 def _not_scored(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
-    """Validation loss and score both exactly 0 at every epoch (or several): no measurement."""
+    """Validation loss and score both 0 at every epoch (or several): no measurement."""
     parts = []
+    exact = True
     for finding in _with_id(findings, VALIDATION_NOT_SCORED):
         evidence = finding.evidence
         if finding.severity is Severity.INFO:
             continue
-        names = list(evidence["metrics"])
-        where = (f"at epoch {evidence['epochs'][0]}, the only one logged"
-                 if evidence["every_epoch"] and len(evidence["epochs"]) == 1
-                 else "at every epoch logged" if evidence["every_epoch"]
-                 else f"at epochs {epoch_span(evidence['epochs'])}")
-        parts.append(f"in {evidence['run']}, {join_names(names)} "
-                     f"{verb(len(names), 'is', 'are')} exactly 0 {where}")
+        found = evidence.get("exact", True)
+        exact = exact and found
+        where = not_scored_where(evidence["epochs"], evidence["every_epoch"], False)
+        zeros = zeros_phrase(list(evidence["metrics"]), found, evidence.get("printed", ""))
+        parts.append(f"in {evidence['run']}, {zeros} {where}")
     if not parts:
         return None
-    return (capitalised("; ".join(parts)) + ": a validation loss and score both 0 are no "
-            "measurement of any predictions, consistent with a validation phase that scored "
-            "no batch (validation_data passed as a list rather than a tuple, or a validation "
-            "generator that yields nothing).")
+    return (capitalised("; ".join(parts)) + f": {both_zero(exact)} are no measurement of any "
+            f"predictions, {not_scored_causes(exact, short=True)}.")
 
 
 def _collapse(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:

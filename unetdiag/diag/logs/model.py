@@ -50,6 +50,9 @@ class RunLog:
             ``fit(initial_epoch=...)`` with the same total), the number of the epoch after which
             it appeared; the run trained on from the restored weights, so the model it ends with
             is not the restored epoch's. 0: no epoch follows the message.
+        zeros_printed: how the run's lines print a metric's 0: ``"0.0000e+00"`` (Keras 2.3+:
+            exactly 0) or ``"0.0000"`` (four decimals: at most 5e-05); ``""`` when they
+            print none, both, or the log is no Keras console log.
         custom_loop: read from a custom training loop's own lines, not Keras's fit() output.
         appended_fit: this run's place (1, 2, ...) among several fit() calls appended to one
             CSVLogger file (``append=True``: the epoch column starts again at 0), 0 when it
@@ -67,6 +70,7 @@ class RunLog:
     epoch_numbers: list[int] = field(default_factory=list)
     restored_epoch: int | None = None
     restored_after: int = 0
+    zeros_printed: str = ""
     custom_loop: bool = False
     appended_fit: int = 0
     appended_row: int = 0

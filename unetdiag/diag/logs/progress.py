@@ -371,3 +371,21 @@ def printed_logs(text: str) -> dict[str, float] | None:
 def is_progress_line(raw_line: str) -> bool:
     """Whether a captured line is a line of metrics (an epoch's summary or a bar's drawing)."""
     return parse_progress(clean_line(raw_line)) is not None
+
+
+#: A metric's 0 as Keras prints it: ``loss: 0.0000e+00`` (2.3+) or ``loss: 0.0000`` (before).
+_PRINTED_ZERO_RE = re.compile(r"\b[A-Za-z_][\w.]*:\s*-?(0\.0{4}(?:e[-+]?0+)?)(?![\d.e])",
+                              re.IGNORECASE)
+
+
+def zeros_printed(lines: list[str]) -> str:
+    """How these lines print a metric's 0, when they print it one way only (else "").
+
+    >>> zeros_printed(["- loss: 0.2900 - val_loss: 0.0000 - val_acc: 0.0000"])
+    '0.0000'
+    >>> zeros_printed(["- loss: 2.0000e-02 - val_loss: 0.0000e+00"])
+    '0.0000e+00'
+    """
+    forms = {"0.0000e+00" if "e" in found.lower() else "0.0000"
+             for line in lines for found in _PRINTED_ZERO_RE.findall(line)}
+    return forms.pop() if len(forms) == 1 else ""

@@ -67,7 +67,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                  restored_epoch: int | None = None,
                  train_mode: Sequence[str] | None = None,
                  custom_loop: bool = False,
-                 fit_may_continue: bool = False) -> list[Finding]:
+                 fit_may_continue: bool = False,
+                 zeros_printed: str = "") -> list[Finding]:
     """Judge one run's metric series (a Keras ``History.history``-like mapping).
 
     Args:
@@ -99,6 +100,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
         fit_may_continue: the run's fit() may have trained further a model an earlier fit
             trained (a later fit appended to one CSVLogger file): its first epoch is not
             taken for the model's, so no gap is read as "early" or "from the first epoch".
+        zeros_printed: how the log prints a 0 (``"0.0000e+00"``: exactly 0; ``"0.0000"``:
+            four decimals, at most 5e-05), ``""`` when the caller does not know.
 
     Returns findings among ``saturation.non_finite``, ``saturation.dice_above_one``,
     ``saturation.dice_exceeds_accuracy_bound``, ``saturation.iou_exceeds_accuracy_bound``,
@@ -122,7 +125,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     """
     # validation values no predictions give (a loss and a score both 0) are no measurement:
     # said once, and hidden from every other check
-    unscored = validation_not_scored(run, history) if subject == TRAINING_RUN else None
+    unscored = (validation_not_scored(run, history, zeros_printed)
+                if subject == TRAINING_RUN else None)
     history = without_unscored(history, unscored)
     # a training loss of exactly 0 beside an R² far below 1: no error of those predictions
     zero_loss = training_loss_not_measured(run, history) if subject == TRAINING_RUN else None

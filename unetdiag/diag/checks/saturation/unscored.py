@@ -1,5 +1,6 @@
-"""A validation phase whose loss and score are both exactly 0: values no validation
-predictions give, with their typed evidence and their sentences.
+"""A validation phase whose loss and score are both 0: values no validation predictions
+give, with their typed evidence (the sentences are in
+:mod:`~unetdiag.diag.checks.saturation.wording_unscored`).
 
 A validation loss of 0 means every validation prediction is exactly right; a classifier's
 validation accuracy of 0 means none is, and a PSNR of 0 dB or an SSIM of 0 a reconstruction
@@ -33,7 +34,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from unetdiag.diag.checks.saturation import ids
 from unetdiag.diag.checks.saturation.evidence import NOT_REPORTED, MetricsClaim
 from unetdiag.diag.checks.saturation.metrics import (
     EPOCH_KEY,
@@ -41,9 +41,11 @@ from unetdiag.diag.checks.saturation.metrics import (
     is_validation,
     metric_kind,
 )
-from unetdiag.diag.checks.saturation.words import epoch_span, finding
-from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.wording.text import join_names, verb
+from unetdiag.diag.checks.saturation.zero_loss import finer_than_four_decimals
+from unetdiag.diag.core.findings import Severity
+
+#: How Keras 2.3+ prints a 0 (exactly 0); Keras before it printed 0.0000 (below 5e-05).
+EXACT_ZERO = "0.0000e+00"
 
 #: Image-quality scores whose 0 contradicts a loss of 0: a loss of 0 is a perfect
 #: reconstruction, whose PSNR is infinite and SSIM 1 (keras#14198: ``val_loss: 0.0000e+00 -
@@ -80,13 +82,18 @@ class ValidationNotScored(MetricsClaim):
     exactly 0 together with the others; ``epochs``: those epochs; ``every_epoch``: they are
     every epoch the validation phase logs; ``first_only``: only the first epoch, with later
     ones measured (TensorFlow 2.0-2.1's first-epoch display); ``training_loss``: the
-    training loss at the last of those epochs.
+    training loss at the last of those epochs; ``printed``: how the log prints those zeros
+    when it says (``0.0000e+00``: exactly 0; ``0.0000``: four decimals, so at most 5e-05),
+    ``""`` when it does not; ``exact``: the zeros are exactly 0 (e-notation, or a history
+    that shows some value to more than four decimals).
     """
 
     epochs: list[int]
     every_epoch: bool
     first_only: bool
     training_loss: float
+    printed: str = ""
+    exact: bool = True
     severity: Severity = field(default=Severity.WARNING, metadata=NOT_REPORTED)
 
 
@@ -95,10 +102,11 @@ def _value(history: Mapping[str, Sequence[float | None]], name: str, index: int)
     return values[index] if index < len(values) else None
 
 
-def validation_not_scored(run: str, history: Mapping[str, Sequence[float | None]]
-                          ) -> ValidationNotScored | None:
+def validation_not_scored(run: str, history: Mapping[str, Sequence[float | None]],
+                          printed: str = "") -> ValidationNotScored | None:
     """The epochs whose validation loss and a validation accuracy (of a classifier), PSNR
-    or SSIM are exactly 0 while the training loss is positive, or None."""
+    or SSIM are 0 while the training loss is positive, or None. ``printed``: how the log
+    prints a zero (``0.0000e+00`` or ``0.0000``), ``""`` when the caller does not know."""
     names = [name for name in history if name not in NON_METRIC_KEYS]
     validation = [name for name in names if is_validation(name)]
     val_loss = next((name for name in validation if name == "val_loss"),
@@ -135,7 +143,8 @@ def validation_not_scored(run: str, history: Mapping[str, Sequence[float | None]
     first_only = not every and len(epochs) == 1 and epochs[0] == int(numbers[logged[0]])
     return ValidationNotScored(
         run, {name: {"epochs": found} for name, found in zeroed.items()}, epochs, every,
-        first_only, float(last_loss),
+        first_only, float(last_loss), printed,
+        exact=(printed == EXACT_ZERO if printed else finer_than_four_decimals(history)),
         severity=Severity.INFO if first_only else Severity.WARNING)
 
 
@@ -152,43 +161,3 @@ def without_unscored(history: Mapping[str, Sequence[float | None]],
             if int(number) in data["epochs"] and index < len(result[name]):
                 result[name][index] = None
     return result
-
-
-def validation_not_scored_finding(claim: ValidationNotScored) -> Finding:
-    names = list(claim.metrics)
-    both = verb(len(names), "is", "are")
-    where = (f"at epoch {claim.epochs[0]}, the only one logged"
-             if claim.every_epoch and len(claim.epochs) == 1
-             else "at every epoch logged" if claim.every_epoch
-             else f"at epoch {claim.epochs[0]} only" if claim.first_only
-             else f"at epoch{'s' if len(claim.epochs) > 1 else ''} {epoch_span(claim.epochs)}")
-    span = epoch_span(claim.epochs)
-    causes = (
-        "consistent with TensorFlow 2.0-2.1's progress bar on a dataset of unknown length, "
-        "which printed 0 for the first epoch's validation values only "
-        "(tensorflow/tensorflow#34457), or with a validation phase that scored no batch at "
-        "that epoch" if claim.first_only else
-        "consistent with a validation phase that scored no batch, as when validation_data "
-        "is passed as a list [x_val, y_val] rather than a tuple (tf.keras 2.2 and later read "
-        "a list as inputs without targets and print 0 for every validation value: "
-        "tensorflow/tensorflow#39370) or when a validation generator or Sequence yields no "
-        "batch (a length of n // batch_size with fewer samples than a batch)")
-    return finding(
-        ids.VALIDATION_NOT_SCORED, claim,
-        title=(f"{claim.run}: {join_names(names)} {both} exactly 0 {where}, values no "
-               "validation predictions give"),
-        explanation=(
-            f"{join_names(names)} {both} exactly 0 at epoch{'s' if len(claim.epochs) > 1 else ''}"
-            f" {span}, while the training loss is {claim.training_loss:.4g}. A validation "
-            "loss of 0 means every validation prediction exactly right, an accuracy of 0 "
-            "none right (and a PSNR of 0 dB a reconstruction as far off as the signal's "
-            "range): no predictions give both, so these are not "
-            "measurements of the model's validation predictions. Keras prints a metric that "
-            f"no batch updated as 0 (its mean over no batches), so this is {causes}. These "
-            "values are "
-            "left out of the other checks (no gap or plateau is read from them)."),
-        fix=("Nothing to fix if later epochs' validation values are right; check with "
-             "model.evaluate on the validation data if in doubt." if claim.first_only else
-             "Pass validation_data as a tuple (x_val, y_val), check that the validation "
-             "generator yields at least one batch (len() > 0), and compare with "
-             "model.evaluate on the validation data."))

@@ -57,10 +57,8 @@ from unetdiag.diag.checks.saturation.short_logs import (
     score_zero_few_epochs_finding,
 )
 from unetdiag.diag.checks.saturation.stability import UnstableValidation
-from unetdiag.diag.checks.saturation.unscored import (
-    ValidationNotScored,
-    validation_not_scored_finding,
-)
+from unetdiag.diag.checks.saturation.unscored import ValidationNotScored
+from unetdiag.diag.checks.saturation.wording_unscored import validation_not_scored_finding
 from unetdiag.diag.checks.saturation.words import TRAINING_RUN, SeriesSubject, finding
 from unetdiag.diag.checks.saturation.zero_loss import (
     TrainingLossNotMeasured,

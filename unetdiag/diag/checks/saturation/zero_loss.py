@@ -48,7 +48,7 @@ _R2_RE = re.compile(r"(?:^|_)r_?(?:2|sq(?:uare)?d?)(?:_score)?$|coef+_?determina
 _R2_CEILING = 0.5
 
 
-def _finer_than_four_decimals(history: Mapping[str, Sequence[float | None]]) -> bool:
+def finer_than_four_decimals(history: Mapping[str, Sequence[float | None]]) -> bool:
     """Some metric's value has digits beyond the fourth decimal: the log's printer does not
     round every value to four decimals, so a loss it shows as 0 is 0."""
     for name, values in history.items():
@@ -81,7 +81,7 @@ def training_loss_not_measured(run: str, history: Mapping[str, Sequence[float | 
     """The epochs whose training loss is exactly 0 beside a training R² below 0.5, or None."""
     losses = list(history.get("loss") or ())
     finite = [v for v in losses if v is not None and math.isfinite(v)]
-    if not finite or min(finite) < 0 or not _finer_than_four_decimals(history):
+    if not finite or min(finite) < 0 or not finer_than_four_decimals(history):
         return None
     scores = [name for name in history if name not in NON_METRIC_KEYS
               and not is_validation(name) and _R2_RE.search(name)]
