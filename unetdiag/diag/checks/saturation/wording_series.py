@@ -43,9 +43,10 @@ def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
     explanation = (
         f"{join_names(at_onset)} {verb(len(at_onset), 'is', 'are')} {word} {when}"
         + (f" (later also {join_names(claim.later)})" if claim.later else "")
-        + (". A figure this custom loop averages over the epoch's batches (as Keras's fit() "
-           "shows its running mean) turns NaN with a single bad batch; once the weights are "
-           "NaN, every later number is too" if claim.custom_loop else
+        + (". If this custom loop prints a mean over the epoch's batches (as Keras's fit() "
+           "shows its running mean), a single bad batch turns it NaN; if it prints one "
+           "batch's figure (often the last), that batch was NaN. Once the weights are NaN, "
+           "every later number is too" if claim.custom_loop else
            ". Keras shows the running mean of each epoch, so a single bad batch turns the "
            "whole epoch's number into NaN; once the weights are NaN, every later number is "
            "too")
