@@ -104,3 +104,25 @@ def test_a_custom_loops_nan_is_not_said_to_be_a_mean_over_batches(tmp_path: Path
     assert "If this custom loop prints a mean over the epoch's batches" in found.explanation
     assert "if it prints one batch's figure (often the last), that batch was NaN" in (
         found.explanation)
+
+
+def test_a_dice_of_0_in_a_later_appended_fit_is_not_called_so_early_in_a_run(tmp_path: Path):
+    # CSVLogger(append=True) over two fit() calls of two epochs each: the second's epochs
+    # 1-2 may continue the model the first one trained
+    log = tmp_path / "training.csv"
+    log.write_text("epoch,dice,loss\n0,0.40,0.50\n1,0.45,0.45\n0,0.0,0.44\n1,0.0,0.43\n")
+    report = explain_log(log)
+    found = {f.evidence["run"]: f for f in report.findings
+             if f.id == "saturation.score_zero_few_epochs"}
+    later = found["run 2"]
+    assert "So early in a run" not in later.explanation
+    assert "This fit() is a later one appended to the same CSVLogger file" in (
+        later.explanation)
+    assert later.evidence["later_fit"] is True
+    assert "a common start this early" not in report.headline
+    # a file holding one fit keeps the reading of a start
+    log.write_text("epoch,dice,loss\n0,0.0,0.44\n1,0.0,0.43\n")
+    [alone] = [f for f in explain_log(log).findings
+               if f.id == "saturation.score_zero_few_epochs"]
+    assert "So early in a run this is a common start" in alone.explanation
+    assert alone.evidence["later_fit"] is False

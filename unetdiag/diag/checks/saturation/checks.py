@@ -165,7 +165,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               score_zero_throughout(run, series, thresholds, multiclass),
               # a short log's claims; numbers measured once (evaluate's) are the
               # constant-predictor fingerprints' to explain
-              score_zero_few_epochs(run, series, thresholds, multiclass)
+              score_zero_few_epochs(run, series, thresholds, multiclass, fit_may_continue)
               if not scores_meaningless and subject == TRAINING_RUN else None,
               perfect_training_accuracy(run, series, thresholds)
               if subject == TRAINING_RUN else None,

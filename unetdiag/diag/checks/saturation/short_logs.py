@@ -40,16 +40,20 @@ class ScoreZeroFewEpochs(MetricsClaim):
     """Dice/IoU metrics at 0.0000 at each of their (one or two) logged epochs.
 
     ``metrics``: name -> value (the largest), epochs (the numbers as the log counts them);
-    ``late_from``: the epoch number from which a Dice at 0 is no longer a start.
+    ``late_from``: the epoch number from which a Dice at 0 is no longer a start;
+    ``later_fit``: the run is a later fit() appended to one CSVLogger file, whose first
+    epochs may continue a model an earlier fit trained (no start, then).
     """
 
     late_from: int = 10
+    later_fit: bool = False
     severity: Severity = field(default=Severity.INFO, metadata=NOT_REPORTED)
     custom_loop: bool = field(default=False, metadata=NOT_REPORTED)
 
 
 def score_zero_few_epochs(run: str, series: Series, thresholds: SaturationThresholds,
-                          multiclass: bool = False) -> ScoreZeroFewEpochs | None:
+                          multiclass: bool = False, later_fit: bool = False
+                          ) -> ScoreZeroFewEpochs | None:
     """Dice/IoU metrics of a binary run that print 0.0000 at every finite epoch, with fewer
     than :attr:`~.SaturationThresholds.min_flat_epochs` of them. (A class's IoU in a
     multi-class run is 0 whenever the class is absent: left alone.)"""
@@ -65,14 +69,15 @@ def score_zero_few_epochs(run: str, series: Series, thresholds: SaturationThresh
     if not zero:
         return None
     late = max(max(data["epochs"]) for data in zero.values()) >= thresholds.min_low_dice_epoch
-    return ScoreZeroFewEpochs(run, zero, thresholds.min_low_dice_epoch,
+    return ScoreZeroFewEpochs(run, zero, thresholds.min_low_dice_epoch, later_fit,
                               Severity.WARNING if late else Severity.INFO)
 
 
-def _epochs_words(epochs: list[int]) -> str:
+def _epochs_words(epochs: list[int], later_fit: bool = False) -> str:
+    logged = "of this fit" if later_fit else "logged"
     if len(epochs) == 1:
-        return f"at epoch {epochs[0]}, the only epoch logged"
-    return f"at epochs {epoch_span(epochs)}, the only epochs logged"
+        return f"at epoch {epochs[0]}, the only epoch {logged}"
+    return f"at epochs {epoch_span(epochs)}, the only epochs {logged}"
 
 
 def score_zero_few_epochs_finding(claim: ScoreZeroFewEpochs) -> Finding:
@@ -82,11 +87,12 @@ def score_zero_few_epochs_finding(claim: ScoreZeroFewEpochs) -> Finding:
     phase = "validation" if is_validation(name) else "training"
     exact = all(d["value"] == 0 for d in claim.metrics.values())
     late = claim.severity is Severity.WARNING
+    where = _epochs_words(data["epochs"], claim.later_fit)
     return finding(
         ids.SCORE_ZERO_FEW_EPOCHS, claim,
-        title=f"{claim.run}: {name} is {near_zero(data['value'])} {_epochs_words(data['epochs'])}",
+        title=f"{claim.run}: {name} is {near_zero(data['value'])} {where}",
         explanation=(
-            f"{name} is {near_zero(data['value'])} {_epochs_words(data['epochs'])}"
+            f"{name} is {near_zero(data['value'])} {where}"
             + (f"; so does {join_names(others)}" if others else "")
             + (f". If this custom loop's {phase} figure is a mean over the {phase} batches "
                "(as Keras's fit() computes it)" if claim.custom_loop else
@@ -103,6 +109,11 @@ def score_zero_few_epochs_finding(claim: ScoreZeroFewEpochs) -> Finding:
                "model that predicts background everywhere, or a metric that casts or "
                "thresholds the predictions so that none counts as foreground. The log shows "
                "no earlier epoch, so it cannot tell since when." if late else
+               "This fit() is a later one appended to the same CSVLogger file: if it "
+               "started a new model, this is a common start (a model first predicts "
+               "background everywhere when the foreground is small, and its Dice leaves 0 "
+               "later); if it trained further a model an earlier fit left, it is no start, "
+               "and the file does not say which." if claim.later_fit else
                "So early in a run this is a common start (a model first predicts background "
                "everywhere when the foreground is small, and its Dice leaves 0 later); with "
                "so few epochs logged, the log cannot tell such a start from a model that "
@@ -190,12 +201,16 @@ def short_log_sentences(findings: Sequence[Finding]) -> str:
         if item.id == ids.SCORE_ZERO_FEW_EPOCHS:
             name = validation_first(item.evidence["metrics"])
             data = item.evidence["metrics"][name]
-            sentences.append(f" {name} is {near_zero(data['value'])} "
-                             f"{_epochs_words(data['epochs'])}: "
+            later = item.evidence.get("later_fit", False)
+            sentences.append((f" In {item.evidence['run']}, a later fit() appended to the "
+                              "file," if later else "")
+                             + f" {name} is {near_zero(data['value'])} "
+                             f"{_epochs_words(data['epochs'], later)}: "
                              + ("no true positive yet" if data["value"] == 0 else
                                 "almost no true positive yet")
-                             + ", a common start this early that the log is too short to "
-                             "judge.")
+                             + (", a start only if that fit began a new model" if later
+                                else ", a common start this early that the log is too short "
+                                "to judge") + ".")
         elif item.id == ids.PERFECT_TRAINING_ACCURACY:
             name, data = next(iter(item.evidence["metrics"].items()))
             sentences.append(f" {name} is 1.0000 at epoch {data['epoch']} with no validation "
