@@ -232,3 +232,38 @@ def test_wsl4mis_strokes_on_255_keep_255_as_the_background_not_a_frame(tmp_path)
     assert label.evidence["background"] == 255 and label.evidence["frame"] is None
     assert label.evidence["stroke_values"] == [0, 1]
     assert "--foreground-values 0 --ignore-values 255" in label.evidence["reading_flags"]
+def antialiased_discs(count: int) -> list[np.ndarray]:
+    """Binary 0/255 discs with a 1-px 128 rim (anti-aliasing): three values, no label map."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(9)
+    yy, xx = np.mgrid[:SIDE, :SIDE]
+    masks = []
+    for _ in range(count):
+        cy, cx = rng.integers(24, 40, 2)
+        disc = (yy - cy) ** 2 + (xx - cx) ** 2 <= int(rng.integers(9, 14)) ** 2
+        mask = np.where(disc, 255, 0).astype(np.uint8)
+        mask[ndimage.binary_dilation(disc) & ~disc] = 128
+        masks.append(mask)
+    return masks
+
+
+def test_scribbles_vote_only_with_masks_of_their_values(tmp_path):
+    """Review 5 A5: 6 WSL4MIS scribble masks (0/1 on 255) and 4 anti-aliased masks (0/255,
+    128 rim) were voted on together: 6 of 10 made all 10 'label maps holding the values 0,
+    1, 128 and 255 ... each covering whole regions' and the scribble reading was lost. Each
+    set of values now votes apart: the scribbles get their readings, the rims stay
+    non-binary."""
+    masks, _ = scribbles(255, 1, 0, count=6)
+    rims = antialiased_discs(4)
+    report = audit(*write(tmp_path, masks + rims))
+    found = by_id(report)
+    label_map = found["mask.label_map"]
+    assert label_map.evidence["label_map_masks"] == len(masks)
+    assert [entry["value"] for entry in label_map.evidence["values"]] == [0, 1, 255]
+    assert label_map.evidence["stroke_values"] == [0, 1]
+    assert (label_map.evidence["scribble_masks"], label_map.evidence["scribble_candidates"]) \
+        == (len(masks), len(masks))
+    assert "128" not in label_map.title and "multi-class" not in label_map.explanation
+    assert "--foreground-values 1 --ignore-values 255" in label_map.fix
+    assert found["mask.non_binary"].evidence["masks"] == len(rims)

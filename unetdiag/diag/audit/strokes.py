@@ -25,10 +25,12 @@ with 255) only (per minority value: one 8-connected labelling and up to six 3x3 
 bitwise passes; 16 to 25 ms for both values of a 1024-pixel square, against 7 to 12 ms for
 session 26's interior count; measured with NumPy 2.4 and SciPy 1.17);
 :func:`scribble_like` marks such a mask whose two minority values are strokes that scarcely
-touch each other. The audit lets the masks of that encoding reach the label-map path together
-when most of them are so marked (:func:`scribbles_settled`): one reading per dataset, not one per
-mask (WSL4MIS's 1 between 0 and 255 would otherwise be a label in some masks and anti-aliasing
-in others). An anti-aliased rim is no such value: it lies along the edge of another value, so it
+touch each other. The audit lets the masks holding the same candidate values
+(:func:`scribble_key`) reach the label-map path together when most of them are so marked
+(:func:`scribbles_settled`): one reading per set of values, not one per mask (WSL4MIS's 1
+between 0 and 255 would otherwise be a label in some masks and anti-aliasing in others), and
+masks of other values (anti-aliased 0/128/255 beside them) neither vote with them nor
+follow. An anti-aliased rim is no such value: it lies along the edge of another value, so it
 touches it all along.
 """
 
@@ -150,6 +152,17 @@ def all_strokes(strokes: dict[int, dict[int, int]], counts: dict[int, dict[int, 
     """Every one of ``values`` is strokes over the masks ``indices`` holding it."""
     shares = [stroke_share(strokes, counts, indices, value) for value in values]
     return all(share is not None and share >= STROKE_PIXEL_SHARE for share in shares)
+
+
+def scribble_key(counts: dict[int, int], strokes: dict[int, int]) -> tuple[int, ...]:
+    """The values a scribble candidate is voted on with: its commonest value (the pixels
+    not annotated), then its two stroke values; masks of other values vote apart.
+
+    >>> scribble_key({255: 900, 0: 60, 1: 40}, {0: 60, 1: 40})
+    (255, 0, 1)
+    """
+    commonest = max(counts, key=counts.__getitem__) if counts else -1
+    return (commonest, *sorted(strokes))
 
 
 def scribbles_settled(candidates: int, marked: int) -> bool:

@@ -25,7 +25,7 @@ from unetdiag.diag.audit.nodata import NODATA_COLUMNS
 from unetdiag.diag.audit.read import COLUMNS, ChunkRecord
 from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
 from unetdiag.diag.audit.storage import BIT_DEPTHS, NOMINAL_RANGES
-from unetdiag.diag.audit.strokes import scribbles_settled
+from unetdiag.diag.audit.strokes import scribble_key, scribbles_settled
 from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE
 from unetdiag.diag.core.findings import LISTED_FILES
 from unetdiag.diag.data.figures import figure_dpi, looks_like_figure
@@ -116,8 +116,8 @@ class AuditTally:
         label_strokes: of three-value masks, the pixels of each minority value lying in
             stroke pieces (:mod:`~unetdiag.diag.audit.strokes`).
         scribble_votes: ``(marked, candidates)``: three-value masks that are no label maps by
-            their layout (candidates) and those of them that hold scribbles, counted by
-            :meth:`settle_scribbles`.
+            their layout but are read as such for their strokes (candidates), and those of
+            them that hold scribbles, counted by :meth:`settle_scribbles`.
         unreadable: every file that could not be used.
     """
 
@@ -190,22 +190,33 @@ class AuditTally:
     # ------------------------------------------------------------------------ questions
 
     def settle_scribbles(self) -> tuple[int, int]:
-        """Read the three-value masks that may hold scribbles all alike, once every mask is
-        read: as label maps when most of them hold scribbles
-        (:func:`~unetdiag.diag.audit.strokes.scribbles_settled`), else as they are stored
-        (their label counts are forgotten). Returns and keeps :attr:`scribble_votes`."""
+        """Read the three-value masks that may hold scribbles alike, once every mask is read,
+        one vote per set of candidate values (:func:`~unetdiag.diag.audit.strokes.scribble_key`:
+        the commonest value and the two stroke values): as label maps when most masks holding
+        those values hold scribbles (:func:`~unetdiag.diag.audit.strokes.scribbles_settled`),
+        else as they are stored (their label counts are forgotten). A set of other values
+        (anti-aliased 0/128/255 beside scribbles 0/1/255) neither votes with them nor is read
+        with them. Returns and keeps :attr:`scribble_votes`: the votes of the sets read as
+        label maps, summed."""
         scribble = self.columns["scribble"]
-        candidates = scribble > 0
-        votes = (int(np.count_nonzero(scribble == 2)), int(np.count_nonzero(candidates)))
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for index in np.flatnonzero(scribble > 0).tolist():
+            key = scribble_key(self.label_counts.get(index, {}),
+                               self.label_strokes.get(index, {}))
+            groups.setdefault(key, []).append(index)
+        votes = (0, 0)
+        for members in groups.values():
+            marked = int(np.count_nonzero(scribble[members] == 2))
+            if scribbles_settled(len(members), marked):
+                self.columns["label_map"][members] = True
+                votes = (votes[0] + marked, votes[1] + len(members))
+                continue
+            for index in members:
+                for kept in (self.label_counts, self.label_border, self.label_strokes):
+                    kept.pop(index, None)
+            for name, (_, default) in FRAME_COLUMNS.items():
+                self.columns[name][members] = default
         self.scribble_votes = votes
-        if scribbles_settled(votes[1], votes[0]):
-            self.columns["label_map"][candidates] = True
-            return votes
-        for index in np.flatnonzero(candidates).tolist():
-            for kept in (self.label_counts, self.label_border, self.label_strokes):
-                kept.pop(index, None)
-        for name, (_, default) in FRAME_COLUMNS.items():
-            self.columns[name][candidates] = default
         return votes
 
     def select(self, matches: np.ndarray, score: np.ndarray | None = None,
