@@ -336,6 +336,7 @@ def test_audit_reports_masks_rotated_against_square_images(tmp_path):
     assert rotated.evidence["pairs_agreeing"] >= MIN_AGREEING_PAIRS
     assert "rotated 90 degrees counter-clockwise" in rotated.title
     assert "np.rot90(mask, -1)" in rotated.fix
+    assert "its turned copy" in rotated.explanation and "moved" not in rotated.explanation
     assert report.headline.startswith("Masks consistent with being rotated")
 
 
@@ -375,6 +376,8 @@ def test_audit_names_the_one_mask_stored_turned(tmp_path):
             for row in turned.evidence["per_file"]} == {
         "scene_04_mask.png": "rotated_90_ccw", "scene_10_mask.png": "rotated_180"}
     assert "each its own way" in turned.title and "np.rot90(mask, -1)" in turned.explanation
+    # review 5 B5: a turned mask is no "moved copy" (a shifted one)
+    assert "its turned copy" in turned.explanation and "moved" not in turned.explanation
 
 
 def test_masks_that_look_alike_turned_are_not_called_turned(tmp_path):

@@ -71,9 +71,13 @@ _TURNS = {
                        "x and y swapped together with a 180-degree turn"),
 }
 
-_CONSEQUENCE = ("Training teaches the model to paint objects where the images do not show "
-                "them, and Dice on these masks is capped by how much each object overlaps "
-                "its moved copy; a model that follows the images is scored as wrong.")
+
+def _consequence(copy: str) -> str:
+    """What a mask off its image does to training and scores; ``copy``: "moved" for a
+    shifted mask, "turned" for a flipped or rotated one."""
+    return ("Training teaches the model to paint objects where the images do not show "
+            "them, and Dice on these masks is capped by how much each object overlaps "
+            f"its {copy} copy; a model that follows the images is scored as wrong.")
 
 
 def describe_offset(shift_y: int, shift_x: int) -> str:
@@ -183,7 +187,7 @@ def _finding(verdict: Misalignment, tally: AuditTally) -> Finding:
             f"{verdict.aligned:.2f} as stored; ({shift_y}, {shift_x}) px is the median of "
             f"the pairs counted, whose shifts span {spread}). "
             f"{_how(verdict)} A crop or padding applied to the images only, or an annotation "
-            f"tool's canvas offset, does this. {_CONSEQUENCE}",
+            f"tool's canvas offset, does this. {_consequence('moved')}",
             "Overlay a few of the listed masks on their images to confirm, then find the step "
             "that moved one side only and apply it to both (or re-export the masks in the "
             f"images' frame); if every mask is off by the same amount, shifting them {back} "
@@ -202,7 +206,7 @@ def _finding(verdict: Misalignment, tally: AuditTally) -> Finding:
         f"tried or turned any other way, each by at least {SCORE_MARGIN} (median score "
         f"{verdict.score:.2f} turned back, "
         f"{verdict.aligned:.2f} as stored). {_how(verdict)} "
-        f"{causes[0].upper()}{causes[1:]} does this. {_CONSEQUENCE}",
+        f"{causes[0].upper()}{causes[1:]} does this. {_consequence('turned')}",
         "Overlay a few of the listed masks on their images to confirm, then fix the step that "
         f"turns one side, or turn the masks back ({repair}).",
         evidence | {"turn": verdict.kind, "turned": direction}
@@ -245,7 +249,7 @@ def _own_finding(verdict: Misalignment, tally: AuditTally) -> Finding:
         f"{MIN_AGREEING_SHARE:.0%} of those scored). {_how(verdict)} Masks from another "
         f"export or annotation round, a crop or padding applied to some images only, or a "
         f"mask of another image whose outline happens to fit there, would do this. "
-        f"{_CONSEQUENCE}",
+        f"{_consequence('moved')}",
         "Overlay each listed mask on its image to confirm, then re-export or re-align those "
         "masks (or shift each back by its offset, padding the uncovered edge with "
         "background), or leave them out.",
@@ -294,7 +298,7 @@ def _turned_finding(verdict: Misalignment, tally: AuditTally) -> Finding:
         f"those scored). {_how(verdict)} An orientation (a camera's EXIF tag, a viewer's or "
         f"scanner's rotation) honoured for some files only, masks from another export, or a "
         f"mask of another image whose outline happens to fit turned, would do this. "
-        f"{_CONSEQUENCE}",
+        f"{_consequence('turned')}",
         "Overlay each listed mask on its image to confirm, then turn those masks back as "
         "listed (or re-export them from the images as stored), or leave them out.",
         evidence, listed_names(tally.mask_paths, listed))
