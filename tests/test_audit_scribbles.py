@@ -128,9 +128,11 @@ def discs(radius: int, count: int = 8) -> list[np.ndarray]:
 
 
 def test_small_discs_of_two_classes_are_no_strokes(tmp_path):
-    """Review 4 / s27: discs of radius 2 and 3 have no pixel 2 px inside, as strokes; they
-    were 'thin strokes or small shapes ... consistent with scribble annotations'. They are
-    round, so the two-class proposal stands."""
+    """Review 4 / s27: discs of radius 2 and 3 were 'thin strokes or small shapes ...
+    consistent with scribble annotations'. A stroke piece holds at least STROKE_ELONGATION
+    (4) times the pixels of the widest square inside it; a disc of radius 2 (13 px) holds
+    1.4 times its 3x3 square, one of radius 3 (29 px) 1.2 times its 5x5: round, no strokes,
+    so the two-class proposal stands."""
     for radius in (2, 3):
         report = audit(*write(tmp_path / str(radius), discs(radius)))
         label_map = by_id(report)["mask.label_map"]
