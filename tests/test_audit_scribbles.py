@@ -269,3 +269,29 @@ def test_scribbles_vote_only_with_masks_of_their_values(tmp_path):
     assert "128" not in label_map.title and "multi-class" not in label_map.explanation
     assert "--foreground-values 1 --ignore-values 255" in label_map.fix
     assert found["mask.non_binary"].evidence["masks"] == len(rims)
+
+
+def test_findings_on_a_foreground_no_reading_holds_are_left_out(tmp_path):
+    """Review 5 B3: beside stroke readings, the foreground decoded by default (255 outside a
+    field of view, a 255 band along the border) is no reading's, yet it was called 'nearly
+    the same region' in every mask (a field-of-view mask rather than a segmentation) and an
+    all-background model's accuracy on it 'uninformative'. Outline and point findings were
+    already left out; these now are too."""
+    masks, _ = scribbles(0, 1, 2)
+    yy, xx = np.mgrid[:SIDE, :SIDE]
+    outside = (yy - SIDE / 2) ** 2 + (xx - SIDE / 2) ** 2 > (SIDE / 2 - 4) ** 2
+    fov = [np.where(outside, 255, mask).astype(np.uint8) for mask in masks]
+    band = []
+    for mask in masks:
+        mask = mask.copy()
+        mask[:3], mask[-3:], mask[:, :3], mask[:, -3:] = 255, 255, 255, 255
+        band.append(mask)
+    for name, stored in (("fov", fov), ("band", band)):
+        images, mask_dir = write(tmp_path / name, stored)
+        found = by_id(audit(images, mask_dir))
+        assert found["mask.label_map"].evidence["stroke_values"] == [1, 2], name
+        assert not {"mask.nearly_identical", "baseline.accuracy_uninformative",
+                    "mask.outlines"} & set(found), (name, sorted(found))
+    # the default threshold decodes exactly the 255 band (18 % of each mask): still stated
+    share = sum(int((mask == 255).sum()) for mask in band) / (len(band) * SIDE * SIDE)
+    assert abs(found["imbalance.summary"].evidence["foreground_fraction"] - share) < 1e-9

@@ -605,8 +605,8 @@ def strokes_mostly_foreground(finding: Finding, verdict: LabelVerdict | None) ->
     not annotated if they are scribbles, so the inverted-polarity hint is not why (WSL4MIS's
     0/1 strokes on 255 were told to decode with --mask-polarity dark, which trains both
     strokes as object)."""
-    if (finding.id != "imbalance.mostly_foreground" or verdict is None or not verdict.strokes
-            or not verdict.readings or verdict.in_force_as_proposed):
+    if (finding.id != "imbalance.mostly_foreground" or verdict is None
+            or not verdict.decoded_is_no_reading):
         return finding
     background = verdict.background
     share = percent(verdict.value(background).share)

@@ -205,6 +205,14 @@ class LabelVerdict:
         return next(entry for entry in self.values if entry.value == number)
 
     @property
+    def decoded_is_no_reading(self) -> bool:
+        """Two stroke values got readings and the policy in force reads the masks as none of
+        them: the foreground decoded now is no reading's (the unlabelled majority, a void
+        band), so what is measured of it (its shapes, its sameness, the scores of a constant
+        model) is left out of the report (``run.NO_READING_FINDINGS``)."""
+        return bool(self.strokes and self.readings and not self.in_force_as_proposed)
+
+    @property
     def multi_class(self) -> bool:
         """More object values than a foreground can be proposed for."""
         return (not self.palette and not self.colour and not self.strokes

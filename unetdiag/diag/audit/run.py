@@ -111,6 +111,13 @@ from unetdiag.exitcodes import ExitCode, UserError
 ProgressCallback = Callable[[int, int], None]
 
 SOURCE = "audit"
+#: Findings about the foreground the policy in force decodes, left out where that foreground
+#: is no reading's (:attr:`~unetdiag.diag.audit.labels.LabelVerdict.decoded_is_no_reading`:
+#: strokes got readings): outlines or points, one region in every mask (a field-of-view void
+#: around scribbles), and a constant model's scores on it (a void band's accuracy).
+#: ``imbalance.mostly_foreground`` is reworded instead (``strokes_mostly_foreground``).
+NO_READING_FINDINGS = (*SHAPE_FINDINGS, "mask.nearly_identical",
+                       "baseline.accuracy_uninformative", "baseline.dice_uninformative")
 #: Below this many pairs the files are read in this process: starting workers costs more.
 SERIAL_BELOW_PAIRS = 16
 #: Pairs are handed out in chunks of (pairs left) / (readers x this), so chunks shrink towards
@@ -187,9 +194,6 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     findings += mask_findings(tally, policy)
     findings += shape_findings(tally)
     verdict = judge_label_maps(tally, policy)
-    if verdict is not None and verdict.readings and verdict.strokes \
-            and not verdict.in_force_as_proposed:  # the shapes decoded are no reading's
-        findings = [finding for finding in findings if finding.id not in SHAPE_FINDINGS]
     if verdict is not None:
         findings.append(label_map_finding(verdict, tally, policy))
     decodes_empty = decodes_empty_finding(tally, policy, verdict)
@@ -209,6 +213,8 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
                                        policy)
     findings += _object_findings(tally)
     findings = empty_masks_on_blank_frames(findings, blank_empty_masks(tally))
+    if verdict is not None and verdict.decoded_is_no_reading:
+        findings = [finding for finding in findings if finding.id not in NO_READING_FINDINGS]
     groups = _duplicates(tally, sides)
     split = {"val_fraction": val_fraction, "seed": seed}
     findings += duplicate_findings(groups, tally, split)
