@@ -7,8 +7,6 @@ tally; this module only words them.
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
 from unetdiag.diag.audit.findings import audit_finding, listed_names
@@ -18,7 +16,7 @@ from unetdiag.diag.audit.labels import (
     LabelVerdict,
     border_share,
 )
-from unetdiag.diag.audit.strokes import STROKE_ELONGATION, STROKE_MAX_WIDTH
+from unetdiag.diag.audit.stroke_wording import stroke_choice, strokes_sentence
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.checks.label_maps import (
     NUMBERED_OBJECTS,
@@ -210,16 +208,6 @@ def _frame_image_sentence(verdict: LabelVerdict) -> str:
             "labels only.")
 
 
-def _stroke_choice(verdict: LabelVerdict) -> str:
-    """The readings of two stroke values, as the headline and the fix say them."""
-    first, second, both = verdict.readings
-    unlabelled = verdict.background
-    one, other = first.foreground_values[0], second.foreground_values[0]
-    return (f"if {unlabelled} marks unlabelled pixels, pass {first.flags()} (or "
-            f"{second.flags()} if {other} is the object's stroke and {one} the "
-            f"background's); if both are object classes, pass {both.flags()}")
-
-
 def _readings_choice(verdict: LabelVerdict) -> str | None:
     """The readings of nested values, a frame or two strokes, as the headline says them
     (None: no readings)."""
@@ -230,7 +218,7 @@ def _readings_choice(verdict: LabelVerdict) -> str | None:
         return (f"{names} are drawn as strokes on {verdict.background} "
                 f"({percent(verdict.value(verdict.background).share)} of pixels), consistent "
                 "with scribble annotations or with thin structures of two classes; "
-                f"{_stroke_choice(verdict)}")
+                f"{stroke_choice(verdict)}")
     if verdict.frame is not None:
         nodata, kept = verdict.readings
         share = percent(verdict.value(verdict.frame).share)
@@ -333,51 +321,6 @@ def _colour_fix(verdict: LabelVerdict) -> str:
                if len(verdict.values) > 2 else "."))
 
 
-def _strokes_sentence(verdict: LabelVerdict) -> str:
-    """Why two values read as strokes admit several readings."""
-    names = join_names([str(value) for value in verdict.strokes])
-    shares = join_names([percent(verdict.stroke_share[value]) for value in verdict.strokes])
-    return (f" {names} are drawn as strokes: {shares} of their pixels lie in pieces (8-connected)"
-            f" holding at least {STROKE_ELONGATION} times the pixels of the widest square inside "
-            f"them (longer than about {STROKE_ELONGATION} times their width) and at most "
-            f"{STROKE_MAX_WIDTH + 1} px wide; a disc of radius 2 to 30 px holds under twice its "
-            f"widest square, so small round objects are no strokes.{_votes_sentence(verdict)}"
-            f"{_stroke_void_sentence(verdict)} "
-            "That is consistent with scribble annotations (one value the object's "
-            f"strokes, one the background's, {verdict.background} the pixels not annotated: "
-            "the COD scribble set stores 1/2/0, WSL4MIS 1/0/255), and with thin "
-            "structures of two classes (arteries and veins). Read "
-            "as two object classes, scribbles would "
-            "train the background's strokes as object and every pixel not annotated as "
-            f"background. Only the user knows which holds: {_stroke_choice(verdict)}.")
-
-
-def _stroke_void_sentence(verdict: LabelVerdict) -> str:
-    """Why a fourth value beside two strokes is ignored in every reading (a void band has
-    its own sentence)."""
-    value = verdict.stroke_void
-    if value is None or value == verdict.void:
-        return ""
-    entry = verdict.value(value)
-    return (f" Value {value} ({percent(entry.share)} of pixels, in "
-            f"{plural(entry.masks, 'mask')}) forms one region along the border of each mask "
-            "holding it, apart from the strokes: taken as void (PASCAL VOC's and its "
-            "scribbles' 255) and ignored in every reading.")
-
-
-def _votes_sentence(verdict: LabelVerdict) -> str:
-    """How many of the masks read as label maps only for their strokes hold them, when not
-    all do (the dataset gets one reading: :meth:`AuditTally.settle_scribbles`)."""
-    marked, candidates = verdict.scribble_votes
-    if not candidates or marked == candidates:
-        return ""
-    return (f" {marked} of the {candidates} masks whose layout alone makes no label map (a "
-            "value between the scale's ends) hold the two as separate strokes, scarcely "
-            f"touching each other; the other {candidates - marked}, holding the same kind of "
-            f"values, {verb(candidates - marked, 'is', 'are')} read with them as label maps, "
-            "so the dataset gets one reading.")
-
-
 def _reading_sentence(verdict: LabelVerdict) -> str:
     """Why the proposal reads the values as it does, or why none can be proposed."""
     if verdict.colour and verdict.shared_brightest:
@@ -420,7 +363,7 @@ def _reading_sentence(verdict: LabelVerdict) -> str:
                     f"{kept.flags()}." + unlabelled)
         if verdict.strokes:
             return (f" Value {verdict.background} is taken for the background ({why})."
-                    + _strokes_sentence(verdict) + unlabelled)
+                    + strokes_sentence(verdict) + unlabelled)
         if verdict.readings:
             outer, inner = verdict.readings
             return (f" Value {verdict.background} is taken for the background ({why}). The "
@@ -483,7 +426,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
                f"without data, pass {nodata.flags()}; if it is an object, pass "
                f"{kept.flags()}; to both audit-data and train.")
     elif undecided and verdict.strokes:
-        fix = f"{capitalised(_stroke_choice(verdict))}; to both audit-data and train."
+        fix = f"{capitalised(stroke_choice(verdict))}; to both audit-data and train."
     elif undecided and verdict.readings:
         outer, inner = verdict.readings
         fix = (f"Pass {outer.flags()} to segment the outer structure or {inner.flags()} for "
@@ -596,32 +539,6 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
          "readings_choice": None if verdict is None else _readings_choice(verdict),
          "colours_alike_choice": alike, "ignored_objects_choice": ignored_objects},
         listed_names(tally.mask_paths, listed))
-
-
-
-def strokes_mostly_foreground(finding: Finding, verdict: LabelVerdict | None) -> Finding:
-    """``imbalance.mostly_foreground`` on masks whose two minority values are strokes
-    (scribbles, readings offered): the foreground in force is the majority value, the pixels
-    not annotated if they are scribbles, so the inverted-polarity hint is not why (WSL4MIS's
-    0/1 strokes on 255 were told to decode with --mask-polarity dark, which trains both
-    strokes as object)."""
-    if (finding.id != "imbalance.mostly_foreground" or verdict is None
-            or not verdict.decoded_is_no_reading):
-        return finding
-    background = verdict.background
-    share = percent(verdict.value(background).share)
-    names = join_names([str(value) for value in verdict.strokes])
-    return dataclasses.replace(
-        finding,
-        explanation=(finding.explanation.split(". ")[0].replace(
-            "the object covers", "the decoded foreground covers") + ". It is "
-                     f"mostly value {background} ({share} of pixels), on which {names} are "
-                     "drawn as strokes (see mask.label_map): if these are scribbles, "
-                     f"{background} marks the pixels not annotated, and neither polarity "
-                     "reads them right (the other polarity makes both strokes the object)."),
-        fix=f"{capitalised(_stroke_choice(verdict))}; to both audit-data and train.",
-        evidence={**finding.evidence, "stroke_values": list(verdict.strokes),
-                  "majority_value": background})
 
 
 def _ignore_text(policy: MaskPolicy) -> str:

@@ -50,6 +50,12 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit.borders import frame_image_evidence
+from unetdiag.diag.audit.label_context import (
+    declared_nodata,
+    nodata_image,
+    two_level_objects,
+    with_kept,
+)
 from unetdiag.diag.audit.strokes import (
     UNLABELLED_MIN_SHARE,
     all_strokes,
@@ -374,57 +380,6 @@ def _colour_proposal(colours: list[int], objects: tuple[int, ...]) -> MaskPolicy
     return MaskPolicy(foreground_values=(max(colour_rgb(objects[0])),))
 
 
-def _declared_nodata(tally: AuditTally, indices: np.ndarray) -> tuple[int, ...]:
-    """Values that every label-map mask holding them declares as its no-data value."""
-    declared = tally["mask_nodata_declared"]
-    stated = tally["mask_nodata"]
-    holders: dict[int, bool] = {}
-    for index in indices.tolist():
-        for value in tally.label_counts.get(index, {}):
-            holders[value] = holders.get(value, True) and bool(
-                declared[index] and stated[index] == value)
-    return tuple(sorted(value for value, every in holders.items() if every))
-
-
-def _nodata_image(tally: AuditTally, indices: np.ndarray
-                  ) -> tuple[float | None, tuple[float, ...]]:
-    """The smallest share of no-data pixels where the image holds its own no-data value,
-    over the masks where it was measured, and the values those images declare."""
-    shares = tally["mask_nodata_image_share"][indices]
-    measured = np.isfinite(shares)
-    if not measured.any():
-        return None, ()
-    values = tally["image_nodata"][indices[measured]]
-    return float(shares[measured].min()), tuple(sorted({float(v) for v in values.tolist()}))
-
-
-def _two_level_objects(tally: AuditTally, labels: np.ndarray, policy: MaskPolicy
-                       ) -> tuple[set[int], int]:
-    """The object values of the read masks that are no label maps but hold two levels the
-    policy in force splits (the value of each holding its decoded foreground), and how
-    many such masks there are."""
-    others = np.flatnonzero(tally["mask_read"] & ~tally.mask_is_picture())
-    values: set[int] = set()
-    masks = 0
-    for index in np.setdiff1d(others, labels).tolist():
-        counts = {value: count for value, count in tally.label_counts.get(index, {}).items()
-                  if value not in policy.ignore_values}
-        foreground = int(tally["foreground"][index])
-        held = [value for value, count in counts.items() if count == foreground]
-        if len(counts) == 2 and foreground > 0 and len(held) == 1:
-            values.add(held[0])
-            masks += 1
-    return values, masks
-
-
-def _with_kept(reading: MaskPolicy | None, kept: tuple[int, ...]) -> MaskPolicy | None:
-    """``reading`` naming the other masks' object values too (it is by values)."""
-    if reading is None or not kept or not reading.foreground_values:
-        return reading
-    return MaskPolicy(foreground_values=tuple(sorted({*reading.foreground_values, *kept})),
-                      ignore_values=reading.ignore_values)
-
-
 def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | None:
     """The :class:`LabelVerdict` of the dataset's label-map masks; None when it has none."""
     read = tally["mask_read"]
@@ -446,7 +401,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     masks = int(indices.size)
     band = _separating_value(per_value, separating, masks)
     palette_void = VOID_INDEX if palette and VOID_INDEX in per_value else None
-    nodata = _declared_nodata(tally, indices)
+    nodata = declared_nodata(tally, indices)
     # values the user ignores stay ignored: no background, object or void of the proposal
     ignored = {value for value in per_value if value in policy.ignore_values}
     # a tag declaring the background value (nodata=0 on 0/1 rasters, a careless default) is
@@ -564,11 +519,11 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     kept: tuple[int, ...] = ()
     kept_masks = 0
     if not colour:
-        two_level, kept_masks = _two_level_objects(tally, indices, policy)
+        two_level, kept_masks = two_level_objects(tally, indices, policy)
         kept = tuple(sorted(two_level - set(per_value)))
         if kept:
-            proposal = _with_kept(proposal, kept)
-            readings = tuple(_with_kept(reading, kept) for reading in readings)
+            proposal = with_kept(proposal, kept)
+            readings = tuple(with_kept(reading, kept) for reading in readings)
         else:
             kept, kept_masks = (), 0
     in_force = _classes(policy, values, scale, colour)
@@ -587,7 +542,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     colormap = colormap_of(colours)
     counted = tally.counted_pixels()[indices]
     foreground = tally["foreground"][indices]
-    nodata_share, image_nodata = _nodata_image(
+    nodata_share, image_nodata = nodata_image(
         tally, indices[tally["mask_nodata_pixels"][indices] > 0]) if nodata else (None, ())
     return LabelVerdict(
         indices=indices, masks_read=int(read.sum()), palette=palette, colour=colour,

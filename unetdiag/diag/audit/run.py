@@ -72,11 +72,7 @@ from unetdiag.diag.audit.findings import (
     image_findings,
 )
 from unetdiag.diag.audit.headline import audit_headline
-from unetdiag.diag.audit.label_findings import (
-    decodes_empty_finding,
-    label_map_finding,
-    strokes_mostly_foreground,
-)
+from unetdiag.diag.audit.label_findings import decodes_empty_finding, label_map_finding
 from unetdiag.diag.audit.labels import (
     LISTED_LABEL_VALUES,
     LabelVerdict,
@@ -90,6 +86,7 @@ from unetdiag.diag.audit.sameness import nearly_identical_finding
 from unetdiag.diag.audit.shape_findings import SHAPE_FINDINGS, shape_findings
 from unetdiag.diag.audit.side_by_side import side_by_side_findings
 from unetdiag.diag.audit.storage_findings import storage_findings, unknown_masks
+from unetdiag.diag.audit.stroke_wording import strokes_mostly_foreground
 from unetdiag.diag.audit.tally import (
     EMPTY_RULE,
     LISTED_PER_QUESTION,
