@@ -20,8 +20,12 @@ from unetdiag.diag.audit.encodings import EncodingKey, StoredValues
 from unetdiag.diag.audit.findings import audit_finding, by_file, listed_names
 from unetdiag.diag.audit.storage_findings import UNIT_JPEG_LOSS
 from unetdiag.diag.audit.tally import LISTED_PER_QUESTION, THRESHOLD_SPREAD_TOLERANCE, AuditTally
-from unetdiag.diag.checks.edges import RIM_RADIUS
-from unetdiag.diag.checks.masks import EDGE_SHARE_FOR_RESAMPLING
+from unetdiag.diag.checks.masks import (
+    EDGE_SHARE_FOR_RESAMPLING,
+    RIM_SHARE_FOR_RESAMPLING,
+    non_binary_reading,
+)
+from unetdiag.diag.checks.masks_wording import SOFT_VALUES_FIX, fading_values
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.decoding import resolve_threshold
 from unetdiag.diag.data.policy import MaskPolicy
@@ -379,19 +383,11 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
             cause = "They are palette labels beyond two classes, so where they sit is moot."
         elif math.isnan(edge):
             cause = "Where they sit (on object edges or inside regions) could not be measured."
-        elif edge >= EDGE_SHARE_FOR_RESAMPLING and rim < RIM_SHARE_FOR_RESAMPLING:
+        elif non_binary_reading(edge, rim) == "soft":
             # near both classes, but fading over several pixels: no rim a tool or resize leaves
-            cause = (f"{edge:.0%} of them lie near both background and foreground, but only "
-                     f"{rim:.0%} within {RIM_RADIUS} pixels of a pixel holding either end "
-                     "value, where anti-aliased drawing, JPEG and small resizes leave theirs: "
-                     "values fading over several pixels, consistent with soft labels or "
-                     "probability maps (a blurred or predicted mask), or with a mask resized "
-                     "with interpolation by a large factor (3x down and up again, 8x up).")
-            fix = ("If they are probabilities, choose the threshold on purpose "
-                   "(--mask-threshold) or binarise them once; if they should hold two values, "
-                   "export them again without smoothing, resizing with nearest-neighbour "
-                   "only. ")
-        elif edge >= EDGE_SHARE_FOR_RESAMPLING:
+            cause = f"{edge:.0%} of them lie " + fading_values(rim, "either end value")
+            fix = SOFT_VALUES_FIX
+        elif non_binary_reading(edge, rim) == "resampling":
             cause = (f"{edge:.0%} of them sit on object edges, next to both background and "
                      f"foreground: {_edge_values_cause(columns['lossy'][nonbinary])}.")
         else:
@@ -440,15 +436,6 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
             {"masks": count, "tolerance": THRESHOLD_SPREAD_TOLERANCE, "foreground": rows},
             listed_names(paths, listed)))
     return findings
-
-
-#: Below this share of non-binary values in rims (:func:`~unetdiag.diag.checks.edges.rim_share`,
-#: weighted by pixels) values near both classes are not a drawing tool's, JPEG's or a small
-#: resize's: DRIVE and ISBI 2012 masks resized 5x to 10x down or 2x up measure 0.95 to 1.0,
-#: saved as JPEG 1.0, 2x down and up again 0.52 to 0.56 (bilinear) and 0.90 to 0.99
-#: (bicubic); 3x down and up 0.32 to 0.74, enlarged 8x 0.25 to 0.44, blurred 0.01 to 0.25
-#: (0.78 for the slightest blur, sigma 0.7, which a resize's filter resembles).
-RIM_SHARE_FOR_RESAMPLING = 0.5
 
 
 #: Under a value policy, a lossless integer mask of at most this many values is read exactly:

@@ -131,11 +131,38 @@ def rim_share(plane: np.ndarray, bottom: float, top: float, radius: int = RIM_RA
     >>> round(rim_share(ramp, 0.0, 1.0, radius=2), 3)
     0.444
     """
-    plane = np.asarray(plane)
+    in_rims, count = _rim_counts(np.asarray(plane), bottom, top, radius)
+    return in_rims / count if count else float("nan")
+
+
+def pooled_rim_share(masks: np.ndarray, bottom: float = 0.0, top: float = 1.0,
+                     radius: int = RIM_RADIUS) -> float:
+    """:func:`rim_share` of every plane of a stack of masks shaped as :func:`edge_share`
+    takes them (``(H, W)``, ``(N, H, W)`` or ``(N, H, W, C)``), pooled over their in-between
+    values (each plane weighs by how many it holds); NaN when none lies between or the array
+    has no spatial layout.
+
+    >>> soft = np.array([[[0, 0.5, 1, 1, 1]] * 3, [[0, 0.1, 0.2, 0.3, 0.4]] * 3])
+    >>> pooled_rim_share(soft, radius=1)   # 0.2, 0.3 and 0.4 lie beyond 1 px of an end
+    0.4
+    """
+    spatial = _spatial_masks(np.asarray(masks))
+    if spatial is None:
+        return float("nan")
+    in_rims = between = 0
+    for plane in spatial:
+        counted = _rim_counts(plane, bottom, top, radius)
+        in_rims, between = in_rims + counted[0], between + counted[1]
+    return in_rims / between if between else float("nan")
+
+
+def _rim_counts(plane: np.ndarray, bottom: float, top: float, radius: int) -> tuple[int, int]:
+    """(values between the ends within ``radius`` of an end value, values between the ends)
+    of one 2-D plane."""
     between = (plane > bottom) & (plane < top)
     count = int(np.count_nonzero(between))
     if count == 0:
-        return float("nan")
+        return 0, 0
     near = (plane == bottom) | (plane == top)
     for axis in (0, 1):  # a (2 radius + 1)-pixel square, one axis at a time
         grown = near.copy()
@@ -146,7 +173,7 @@ def rim_share(plane: np.ndarray, bottom: float, top: float, radius: int = RIM_RA
             grown[tuple(ahead)] |= near[tuple(behind)]
             grown[tuple(behind)] |= near[tuple(ahead)]
         near = grown
-    return int(np.count_nonzero(between & near)) / count
+    return int(np.count_nonzero(between & near)), count
 
 
 def _count_on_edge(between: np.ndarray, background: np.ndarray, foreground: np.ndarray,

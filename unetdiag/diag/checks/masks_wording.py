@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from unetdiag.diag.checks.edges import RIM_RADIUS
 from unetdiag.diag.checks.sentences import Sentences
 from unetdiag.diag.data.policy import format_values
 from unetdiag.diag.wording.text import percent, plural, verb
@@ -92,8 +93,14 @@ def out_of_range(evidence: Mapping) -> Sentences:
                          "numbers: these look like class indices of a multi-class mask, not a "
                          "binary one.")
         elif evidence["intermediate_fraction"] > 0:
+            reading = evidence.get("intermediate_reading", "no_layout")
+            where = (f"{evidence['edge_share']:.0%} of them lie " + fading_values(
+                evidence["rim_share"], f"0 or {high:g}", f" stored on a 0-{high:g} scale")
+                if reading == "soft" else INTERMEDIATE_READINGS[reading].format(
+                    edge=evidence.get("edge_share"), rim=evidence.get("rim_share"),
+                    radius=RIM_RADIUS))
             lines.append(f"{evidence['intermediate_fraction']:.1%} of pixels sit between 0 and "
-                         f"{high:g}: the masks were also interpolated or JPEG-compressed.")
+                         f"{high:g}. {where}")
     if low < 0:
         lines.append(f"Negative labels (down to {low:g}) usually mean the image normalisation "
                      "(e.g. to [-1, 1]) was applied to the masks too; cross-entropy and Dice "
@@ -103,13 +110,36 @@ def out_of_range(evidence: Mapping) -> Sentences:
         explanation=" ".join(lines),
         fix=("Bring masks to {0, 1} before training: divide 8-bit 0/255 masks by 255 or, "
              "better, threshold them (mask > 127); never apply image normalisation to masks. "
-             + MASK_POLICY_FIX))
+             + (SOFT_VALUES_FIX if evidence.get("intermediate_reading") in ("soft", "regions")
+                else "") + MASK_POLICY_FIX))
 
 
-#: Why a mask holds values strictly between 0 and 1, by where those values sit.
+def fading_values(rim: float, ends: str, scale: str = "") -> str:
+    """What values near both classes but rarely in a thin rim read as (soft labels,
+    probability maps, a large interpolated resize): the end of a sentence starting "...
+    of them lie", for ``labels.*`` and ``audit-data``'s ``mask.non_binary``. ``rim``:
+    their :func:`~unetdiag.diag.checks.edges.rim_share`; ``ends``: the end values in words;
+    ``scale``: how the values are stored, or nothing."""
+    return (f"near both background and foreground, but only {rim:.0%} within {RIM_RADIUS} "
+            f"pixels of a pixel holding {ends}, where anti-aliased drawing, JPEG and small "
+            "resizes leave theirs: values fading over several pixels, consistent with soft "
+            f"labels or probability maps (a blurred or predicted mask){scale}, or with a mask "
+            "resized with interpolation by a large factor (3x down and up again, 8x up).")
+
+
+#: The fix for such values: a threshold chosen on purpose.
+SOFT_VALUES_FIX = ("If they are probabilities, choose the threshold that makes them masks on "
+                   "purpose (--mask-threshold) or binarise them once; if they should hold two "
+                   "values, export them again without smoothing, resizing with "
+                   "nearest-neighbour only. ")
+
+
+#: Why a mask holds values strictly between 0 and 1, by where those values sit
+#: (:func:`unetdiag.diag.checks.masks.non_binary_reading`).
 NON_BINARY_CAUSES = {
     "resampling": ("{share:.0%} of them sit on object edges, next to both background "
-                   "and foreground: the mark of a mask resized with bilinear or bicubic "
+                   "and foreground, {rim:.0%} of them at most {radius} pixels from a pixel "
+                   "at 0 or 1: the mark of a mask resized with bilinear or bicubic "
                    "interpolation (measured: 2.5 % non-binary pixels, 59 values), saved as "
                    "JPEG (7.3 %, 27 values) or drawn with anti-aliasing."),
     "no_layout": "The array has no spatial layout, so where they sit cannot be told.",
@@ -118,10 +148,34 @@ NON_BINARY_CAUSES = {
                 "its own mask (the original project read each photograph as its mask)."),
 }
 
+#: The same readings of the values between 0 and the top of labels above 1.
+INTERMEDIATE_READINGS = {
+    "resampling": ("{edge:.0%} of them sit on object edges, {rim:.0%} of them at most "
+                   "{radius} pixels from a pixel at either end: the masks were also "
+                   "interpolated or JPEG-compressed, or drawn with anti-aliasing."),
+    "no_layout": ("Where they sit cannot be told (no spatial layout): interpolation, JPEG or "
+                  "soft labels leave such values."),
+    "regions": ("Only {edge:.0%} of them sit on object edges; the rest are spread through "
+                "whole regions: soft labels, probability maps or images used as masks."),
+}
+
+#: The fix of ``labels.non_binary`` by reading: resampled masks are exported again;
+#: probabilities need a threshold chosen on purpose.
+_RESAMPLED_FIX = ("Resize masks with nearest-neighbour (tf.image.resize(..., method='nearest'), "
+                  "Pillow Image.NEAREST), store them losslessly (PNG, not JPEG), and binarise "
+                  "at the midpoint. ")
+
 
 def non_binary(evidence: Mapping, cause: str) -> Sentences:
-    """``cause``: a key of :data:`NON_BINARY_CAUSES`."""
+    """``cause``: a key of :data:`NON_BINARY_CAUSES`, or ``"soft"``."""
     fraction = evidence["fraction"]
+    if cause == "soft":
+        reading = f"{evidence['edge_share']:.0%} of them lie " + fading_values(
+            evidence["rim_share"], "0 or 1")
+    else:
+        reading = NON_BINARY_CAUSES[cause].format(share=evidence["edge_share"],
+                                                  rim=evidence.get("rim_share", math.nan),
+                                                  radius=RIM_RADIUS)
     opening = (f"{evidence['pixels_between']} label pixels ({fraction:.2%}) hold "
                f"{evidence['distinct_value_count']} different values strictly between 0 and 1, "
                f"in {evidence['masks_affected']} of {evidence['masks']} masks.")
@@ -130,11 +184,11 @@ def non_binary(evidence: Mapping, cause: str) -> Sentences:
                    "what the target is.")
     return Sentences(
         title=f"{fraction:.2%} of label pixels are neither 0 nor 1",
-        explanation=" ".join((opening, NON_BINARY_CAUSES[cause].format(
-            share=evidence["edge_share"]), consequence)),
-        fix=("Resize masks with nearest-neighbour (tf.image.resize(..., method='nearest'), "
-             "Pillow Image.NEAREST), store them losslessly (PNG, not JPEG), and binarise at the "
-             "midpoint. " + MASK_POLICY_FIX))
+        explanation=" ".join((opening, reading, consequence)),
+        fix=(_RESAMPLED_FIX if cause in ("resampling", "no_layout") else SOFT_VALUES_FIX)
+        + ("If a mask looks like its photograph, check that the masks are not read from the "
+           "images' folder. "
+           if cause == "regions" else "") + MASK_POLICY_FIX)
 
 
 # --------------------------------------------------------------------------- imbalance
