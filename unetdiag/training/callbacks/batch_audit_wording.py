@@ -20,7 +20,11 @@ LABEL_FIXES = {
                          "maximum (an empty mask gives 0/0).",
     "labels.out_of_range": "Bring masks to {0, 1}: threshold 0/255 masks (mask > 127) or "
                            "divide by 255 (unetdiag's MaskPolicy does this).",
-    "labels.non_binary": "Resize masks with nearest-neighbour and store them losslessly (PNG).",
+    # seen in the counts only: where the values sit (a resize's rim, or fading) is unknown
+    "labels.non_binary": "If the masks were resized or saved as JPEG, resize them with "
+                         "nearest-neighbour and store them losslessly (PNG); if they are soft "
+                         "labels or probability maps, binarise them at a threshold chosen on "
+                         "purpose (--mask-threshold).",
 }
 
 
