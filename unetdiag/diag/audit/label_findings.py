@@ -164,6 +164,24 @@ def _ring_sentence(verdict: LabelVerdict) -> str:
             "a structure within a structure, as a cup within a disc.")
 
 
+def _contour_sentence(verdict: LabelVerdict) -> str:
+    """Why 1 and 2 are proposed together: 2 rims every 1-region thinly
+    (:mod:`unetdiag.diag.audit.contours`)."""
+    contour = verdict.contour
+    if contour is None:
+        return ""
+    measured = contour["masks_measured"]
+    return (f" Value 2 encloses value 1: {percent(contour['enclosed_share'])} of the "
+            "contacts between a 1-pixel and another value are with 2, and "
+            f"{percent(contour['thin_share'])} of the 2-pixels lie within {contour['radius']} "
+            f"pixels of a 1 ({plural(measured, 'mask')} measured), a thin ring round each "
+            "1-region: consistent with contour-aware labels (0 background, 1 each object's "
+            "interior, 2 its boundary, as DCAN and nuclei pipelines store them to part "
+            "touching objects), whose objects are 1 and 2 together. If 2 is instead a band "
+            "nobody classified (as the border of the Oxford-IIIT Pet trimaps), pass "
+            "--foreground-values 1 --ignore-values 2.")
+
+
 def _frame_sentence(verdict: LabelVerdict) -> str:
     """Why a value far above the class numbers may be no-data outside a footprint."""
     frame = verdict.frame
@@ -397,7 +415,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
                    "stored losslessly, so they are labels (class or object numbers), not "
                    f"grey levels or probabilities. Share of pixels and masks per value: "
                    f"{_value_table(verdict)}.{_void_sentence(verdict)}{_nodata_sentence(verdict)}"
-                   f"{_ring_sentence(verdict)}{_frame_sentence(verdict)}"
+                   f"{_ring_sentence(verdict)}{_contour_sentence(verdict)}"
+                   f"{_frame_sentence(verdict)}"
                    f"{_reading_sentence(verdict)} "
                    + _classes_sentence(verdict, "in_force", f"the policy in force "
                                        f"({policy.describe()})"
@@ -419,7 +438,10 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
                         + _classes_sentence(verdict, "proposed", "it"))
         fix = (f"Pass {proposal.flags()} to both audit-data and train (the run records the "
                "policy in data.json); if the object is another value, name it in "
-               "--foreground-values.")
+               "--foreground-values." + (" If 2 marks pixels nobody classified rather than "
+                                         "each object's boundary, pass --foreground-values 1 "
+                                         "--ignore-values 2 instead."
+                                         if verdict.contour is not None else ""))
     elif undecided and verdict.frame is not None:
         nodata, kept = verdict.readings
         fix = (f"Look at the listed masks beside their images: if {verdict.frame} marks pixels "

@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit.borders import frame_image_evidence
+from unetdiag.diag.audit.contours import contour_reading
 from unetdiag.diag.audit.label_context import (
     declared_nodata,
     nodata_image,
@@ -202,6 +203,7 @@ class LabelVerdict:
     stroke_share: dict[int, float] = field(default_factory=dict)
     scribble_votes: tuple[int, int] = (0, 0)
     stroke_void: int | None = None
+    contour: dict[str, Any] | None = None
 
     @property
     def masks(self) -> int:
@@ -257,7 +259,7 @@ class LabelVerdict:
                                         in self.stroke_share.items()},
                 "scribble_masks": self.scribble_votes[0],
                 "scribble_candidates": self.scribble_votes[1],
-                "stroke_void": self.stroke_void}
+                "stroke_void": self.stroke_void, "contour": self.contour}
 
 
 def _classes(policy: MaskPolicy, values: list[int], scale: str,
@@ -504,6 +506,12 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
                                     ignore_values=tuple(sorted({*base, background})))
                          for value in (first, second)) + (
             MaskPolicy(foreground_values=objects, ignore_values=base),)
+    # 0, 1 and 2 with 2 a thin ring round 1: consistent with contour-aware labels (.contours)
+    contour = None if strokes or palette or colour or nodata or ignored else contour_reading(
+        [tally.mask_paths[index] for index in indices.tolist()
+         if 2 in tally.label_counts.get(index, {})], set(per_value), background)
+    if contour is not None:
+        objects, void, ring, readings, frame = (1, 2), None, None, (), None
     if colour:
         ends = colormap_of([colour_rgb(value) for value in sorted(per_value)])
         if ends is not None:  # plt.imsave of a 0/1 mask: the colour at 0 is the background
@@ -564,7 +572,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         kept=kept if (proposal is not None or readings) else (),
         kept_masks=kept_masks if (proposal is not None or readings) else 0, strokes=strokes,
         stroke_share=stroke_shares, scribble_votes=tally.scribble_votes if strokes else (0, 0),
-        stroke_void=stroke_void)
+        stroke_void=stroke_void, contour=contour)
 
 
 def counts_under(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy
