@@ -29,7 +29,9 @@ encodings are the ones documented for those datasets:
 * :func:`disc_marks`: cell centroids of two classes stamped as small discs (1, 2 on 0);
 * :func:`raw_id_masks`: VisA half prepared, raw class id 3 beside 0/255;
 * :func:`fov_ignored_masks`: 0/1 labels with 255 outside a field of view, to be ignored (or
-  thin vessels so, the images 0 outside).
+  thin vessels so, the images 0 outside);
+* :func:`contour_masks`: contour-aware labels (DCAN), 0 background, 1 interior, 2 boundary;
+* :func:`probability_masks`: soft labels, float32 TIFF probabilities fading over the edges.
 
 They are registered in :data:`unetdiag.diag.synth.corruptions.CORRUPTIONS`.
 """
@@ -543,10 +545,48 @@ def disc_marks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
     return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
 
 
+def contour_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                  count: int | None = None, border: int = 2) -> list[Path]:
+    """Contour-aware labels: 0 background, 1 each object's interior, 2 its outer ``border``
+    pixels (8-bit grey PNG).
+
+    Simulates: DCAN-style nuclei and gland targets, a boundary class that parts touching
+    objects. Shows: every value is below 127.5, so the midpoint threshold decodes every mask
+    empty; the boundary separates 1 from 0 as a void band would, yet belongs to the object.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        inside = ndimage.binary_erosion(foreground, np.ones((3, 3), dtype=bool),
+                                        iterations=border, border_value=1)
+        labels = np.zeros(foreground.shape, dtype=np.uint8)
+        labels[foreground] = 2
+        labels[inside] = 1
+        return _png(labels, "L")
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def probability_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                      count: int | None = None, sigma: float = 2.0) -> list[Path]:
+    """Soft labels: each mask blurred with a Gaussian of ``sigma`` pixels, scaled by 1.6 and
+    clipped to [0, 1], saved as float32 TIFF.
+
+    Simulates: pseudo-labels, class activation maps or predictions saved as masks
+    (jiwoon-ahn/psa#23: "probability value is assigned to each of the location(pixel)").
+    Shows: values between 0 and 1 near every edge, fading over several pixels rather than in
+    the thin rim that anti-aliasing, JPEG or a small resize leaves.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        blurred = ndimage.gaussian_filter(foreground.astype(np.float32), sigma) * 1.6
+        return _png(np.clip(blurred, 0, 1).astype(np.float32), "F", image_format="TIFF")
+
+    return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode,
+                            extension=".tif")
+
+
 #: The corruptions of this module, by the ``kind`` a catalogue entry names.
 LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         trimap_masks, class_index_masks, palette_void_masks, fov_masks, thin_jpeg_masks,
         large_objects, instance_label_masks, alpha_cutout_masks, animated_gif_masks,
         side_by_side_masks, figure_masks, geotiff_nodata_masks, scribble_masks, raw_id_masks,
-        fov_ignored_masks, disc_marks)}
+        fov_ignored_masks, disc_marks, contour_masks, probability_masks)}
