@@ -11,11 +11,12 @@ on the masks holding 2 (read again, at most :data:`MASKS_MEASURED` of them):
 * 2 encloses 1: of the contacts (4-neighbours) between a 1-pixel and another value, the share
   with 2 (:data:`ENCLOSED_SHARE`); a contour drawn round every object leaves 1 no contact
   with 0;
-* 2 is thin: the share of 2-pixels within :data:`~unetdiag.diag.checks.edges.RIM_RADIUS`
-  pixels of a 1-pixel (:data:`THIN_SHARE`). Measured on ISBI 2012 cells stored so (one in
-  three cells kept, 256-pixel crops): boundaries 1 and 2 pixels wide 0.997 and 0.977
-  (objects entirely boundary make the rest), 4 pixels wide 0.62; a nested structure (a
-  disc rim round a cup, edema round a tumour core) is wider than that.
+* 2 is thin: the share of 2-pixels within :data:`CONTOUR_RADIUS` pixels of a 1-pixel
+  (:data:`THIN_SHARE`). Measured on ISBI 2012 cells stored so (one in three cells kept,
+  256-pixel crops): boundaries 1, 2, 3 and 4 pixels wide 0.999, 0.992, 0.982 and 0.959
+  (objects that are all boundary make the rest; DCAN's contours reach 3 pixels from the
+  outline, lisjin/dcan-tensorflow#4); a nested structure (a disc rim round a cup, edema
+  round a tumour core) is wider than that.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from typing import Any
 
 import numpy as np
 
-from unetdiag.diag.checks.edges import RIM_RADIUS
 from unetdiag.diag.data.reading import ImageReadError, load_mask_values
 
 #: The values of a contour-aware label map: background, interior, boundary.
@@ -34,11 +34,13 @@ BACKGROUND, INTERIOR, BOUNDARY = 0, 1, 2
 MASKS_MEASURED = 40
 #: 2 encloses 1 when at least this share of 1's contacts with other values are with 2.
 ENCLOSED_SHARE = 0.95
-#: 2 is a thin contour when at least this share of its pixels lie within RIM_RADIUS of a 1.
+#: 2 is a thin contour when at least this share of its pixels lie within CONTOUR_RADIUS
+#: pixels (a square) of a 1.
+CONTOUR_RADIUS = 4
 THIN_SHARE = 0.9
 
 
-def contour_counts(plane: np.ndarray, radius: int = RIM_RADIUS) -> dict[str, int]:
+def contour_counts(plane: np.ndarray, radius: int = CONTOUR_RADIUS) -> dict[str, int]:
     """Counts of one 2-D label plane: 1's 4-neighbour contacts with 2 and with 0, the
     2-pixels, and those within ``radius`` pixels (a square) of a 1.
 
@@ -106,5 +108,5 @@ def contour_reading(paths: Iterable[str], values: set[int], background: int | No
     if enclosed < ENCLOSED_SHARE or thin < THIN_SHARE:
         return None
     return {"masks_measured": measured, "masks_holding_boundary": len(paths),
-            "enclosed_share": enclosed, "thin_share": thin, "radius": RIM_RADIUS,
+            "enclosed_share": enclosed, "thin_share": thin, "radius": CONTOUR_RADIUS,
             "enclosed_share_needed": ENCLOSED_SHARE, "thin_share_needed": THIN_SHARE}
