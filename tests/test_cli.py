@@ -190,6 +190,29 @@ def test_audit_data_and_explain_log_do_not_import_tensorflow(tmp_path):
     assert "STATUS" in result.stdout
 
 
+def test_audit_json_quiet_imports_no_console_view(tmp_path):
+    """``audit-data --json -q`` writes JSON and draws no bar: the console view and the
+    progress bar (rich.progress) are not imported, while the JSON is complete."""
+    from unetdiag.diag.synth.generator import SynthSpec, write_dataset
+
+    write_dataset(tmp_path / "data", SynthSpec(n_pairs=4, size=48))
+    code = ("import sys, io, json, contextlib\nfrom unetdiag import cli\n"
+            "out = io.StringIO()\n"
+            "with contextlib.redirect_stdout(out):\n"
+            f"    cli.main(['audit-data', r'{tmp_path / 'data'}', '--json', '-q',\n"
+            "              '--workers', '1'])\n"
+            "print('COMMAND', json.loads(out.getvalue())['command'],\n"
+            "      'rich.progress' in sys.modules, 'unetdiag.report.console' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert "COMMAND audit-data False False" in result.stdout, result.stdout + result.stderr
+    from unetdiag import report  # the names still resolve, on first use
+
+    assert callable(report.render_report) and report.REPORT_SCHEMA.startswith("unetdiag")
+    with pytest.raises(AttributeError):
+        report.no_such_name  # noqa: B018
+
+
 def test_missing_folder_is_one_line_with_input_error_status(tmp_path):
     result = _run("audit-data", str(tmp_path / "nowhere"))
     assert result.returncode == ExitCode.INPUT_ERROR

@@ -222,11 +222,13 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
 
 def finish(report: Report, args: argparse.Namespace, console: Console) -> int:
     """Render a report (rich or JSON) and turn its worst severity into the exit status."""
-    from unetdiag.report import render_report, report_to_json
+    if args.json:  # the console view (rich) is imported only to be drawn
+        from unetdiag.report import report_to_json
 
-    if args.json:
         sys.stdout.write(report_to_json(report) + "\n")
     else:
+        from unetdiag.report import render_report
+
         render_report(report, console, verbose=args.verbose)
     return exit_status(report, fail_on=FAIL_ON[args.fail_on])
 

@@ -20,14 +20,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from rich.console import Console
-
 from unetdiag.diag.core.findings import Report, Severity
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_bytes
-from unetdiag.report.console import renderables
 
 if TYPE_CHECKING:  # the log model (and the saturation checks under it) only for explain-log
+    from rich.console import Console
+
     from unetdiag.diag.logs.model import RunLog
 
 #: The schema :meth:`Report.to_dict` writes and :func:`load_report` reads.
@@ -105,6 +104,10 @@ def load_report(path: Path | str) -> Report:
 
 def _record_console(report: Report, verbose: bool, width: int) -> Console:
     """A recording console holding the console view, for the text file."""
+    from rich.console import Console  # the JSON writer alone needs no rich
+
+    from unetdiag.report.console import renderables
+
     console = Console(record=True, file=io.StringIO(), width=width, force_terminal=True,
                       color_system="truecolor", legacy_windows=False)
     for piece in renderables(report, verbose):
