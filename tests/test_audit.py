@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from unetdiag.diag.audit import read as audit_read
+from unetdiag.diag.audit import run as audit_run
 from unetdiag.diag.audit.components import (
     ObjectCanvas,
     foreground_box,
@@ -681,19 +682,39 @@ def test_near_duplicates_beyond_the_common_look():
 # --------------------------------------------------------------------------- process, CLI
 
 
-def test_worker_processes_give_the_same_report_and_progress_reaches_the_end(tmp_path):
+def test_worker_processes_give_the_same_report_and_progress_reaches_the_end(tmp_path,
+                                                                            monkeypatch):
     report_serial, _ = run_case(tmp_path, [{"kind": "jpeg_masks", "fraction": 0.3},
                                            {"kind": "exact_duplicates", "fraction": 0.2}],
                                 spec=SynthSpec(n_pairs=40, size=40, seed=6))
     calls = []
+    monkeypatch.setattr(audit_run, "POOL_WORTH_SECONDS", 0.0)  # a pool however little work
     report_pool = audit_dataset(tmp_path / "case" / "images", workers=2,
                                 progress=lambda done, total: calls.append((done, total)))
-    assert report_pool.meta["workers"] == 2
+    assert report_pool.meta["workers"] == 2 and report_pool.meta["readers"] == 2
+    assert report_serial.meta["readers"] == 1
     serial, pool = report_serial.to_dict(), report_pool.to_dict()
     assert serial["findings"] == pool["findings"] and serial["summary"] == pool["summary"]
     assert serial["headline"] == pool["headline"]
     done, pairs = [step for step, _ in calls], report_pool.meta["pairs"]
     assert done == sorted(done) and calls[0] == (0, pairs) and calls[-1] == (pairs, pairs)
+
+
+def test_workers_start_only_for_work_worth_them(tmp_path, monkeypatch):
+    """40 pairs of 40 px take a process milliseconds: read alone, whatever --workers allows;
+    the same pairs projected to take longer than the bar get the pool."""
+    folder = tmp_path / "cells"
+    write_dataset(folder, SynthSpec(n_pairs=40, size=40, seed=3))
+    alone = audit_dataset(folder, workers=2)
+    assert alone.meta["workers"] == 2 and alone.meta["readers"] == 1
+    monkeypatch.setattr(audit_run, "POOL_WORTH_SECONDS", 0.0)
+    pooled = audit_dataset(folder, workers=2)
+    assert pooled.meta["readers"] == 2
+    assert pooled.to_dict()["findings"] == alone.to_dict()["findings"]
+    monkeypatch.setattr(audit_run, "POOL_WORTH_SECONDS", 1e9)
+    monkeypatch.setattr(audit_run, "PROBE_PAIRS", 64)  # more than the pairs: no projection
+    few = audit_dataset(folder, workers=2)
+    assert few.meta["readers"] == 2
 
 
 def test_missing_or_empty_folders_are_user_errors(tmp_path):

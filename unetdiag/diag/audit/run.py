@@ -128,6 +128,14 @@ MAX_CHUNK_PAIRS = 64
 MAX_NAMED_BACKGROUND_VALUES = 3
 #: Chunks queued for each worker process while this process reads its own.
 CHUNKS_AHEAD_PER_WORKER = 2
+#: With workers allowed, this process first reads this many pairs alone and times them (CPU
+#: time) to project what the rest costs ...
+PROBE_PAIRS = 4
+#: ... and starts workers only when the rest would take one process at least this long. A
+#: forked worker costs CPU of its own (copy-on-write faults, pickled records, its exit:
+#: 0.2-0.3 s on the 30-40 pairs of DRIVE and ISBI on a loaded 2-core machine) and saves at
+#: most half of the rest's time on two idle cores.
+POOL_WORTH_SECONDS = 1.0
 #: Rows of a summary table that lists files (the findings carry the full counts).
 SUMMARY_ROWS = 10
 
@@ -176,7 +184,8 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     done = 0
     if progress is not None:
         progress(0, len(pairs))
-    for chunk in _read_all(pairs, policy, worker_count):
+    readers: list[int] = []
+    for chunk in _read_all(pairs, policy, worker_count, readers):
         done += tally.add(chunk)
         if progress is not None:
             progress(done, len(pairs))
@@ -228,7 +237,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
               "policy": policy.to_dict(),
               "dice": DEFAULT_DICE.to_dict(), "dice_convention": DEFAULT_DICE.describe(),
               "empty_rule": EMPTY_RULE, "val_fraction": val_fraction, "seed": seed,
-              "pairs": len(pairs), "workers": worker_count,
+              "pairs": len(pairs), "workers": worker_count, "readers": readers[0],
               "read_seconds": read_seconds,
               "seconds": time.perf_counter() - started})
 
@@ -277,9 +286,10 @@ def _worker_count(workers: int | None, pair_count: int) -> int:
     return max(1, min(workers, pair_count))
 
 
-def _chunks(pairs: Sequence[Pair], readers: int) -> Iterator[list[tuple[int, str, str]]]:
-    """``(index, image, mask)`` tasks in chunks that shrink as the pairs run out."""
-    start = 0
+def _chunks(pairs: Sequence[Pair], readers: int, start: int = 0
+            ) -> Iterator[list[tuple[int, str, str]]]:
+    """``(index, image, mask)`` tasks in chunks that shrink as the pairs run out (from pair
+    ``start`` on)."""
     while start < len(pairs):
         left = len(pairs) - start
         size = min(MAX_CHUNK_PAIRS, max(MIN_CHUNK_PAIRS,
@@ -297,15 +307,28 @@ def _context() -> Any:
     return multiprocessing.get_context()
 
 
-def _read_all(pairs: Sequence[Pair], policy: MaskPolicy,
-              readers: int) -> Iterable[ChunkRecord]:
+def _read_all(pairs: Sequence[Pair], policy: MaskPolicy, readers: int,
+              used: list[int] | None = None) -> Iterable[ChunkRecord]:
     """Chunk records of every pair, streamed as they are read.
 
-    ``readers`` processes read: this one and ``readers - 1`` workers. This process reads
-    chunks too (no pickling, one worker fewer to start), keeping a few chunks queued for the
-    workers and collecting their results between its own chunks.
+    At most ``readers`` processes read: this one and ``readers - 1`` workers. This process
+    reads chunks too (no pickling, one worker fewer to start), keeping a few chunks queued
+    for the workers and collecting their results between its own chunks. Workers are started
+    only for work worth them: this process reads the first :data:`PROBE_PAIRS` pairs alone,
+    and goes on alone when the rest, at their CPU cost, would take less than
+    :data:`POOL_WORTH_SECONDS`. The number of processes that read is appended to ``used``.
     """
-    chunks = _chunks(pairs, readers)
+    start = 0
+    if readers > 1 and len(pairs) > PROBE_PAIRS:
+        started = time.process_time()
+        yield audit_read.read_chunk(next(_chunks(pairs[:PROBE_PAIRS], 1)), policy)
+        start = PROBE_PAIRS
+        rest = (time.process_time() - started) / PROBE_PAIRS * (len(pairs) - start)
+        if rest < POOL_WORTH_SECONDS:
+            readers = 1
+    if used is not None:
+        used.append(readers)
+    chunks = _chunks(pairs, readers, start)
     if readers <= 1:
         for tasks in chunks:
             yield audit_read.read_chunk(tasks, policy)
