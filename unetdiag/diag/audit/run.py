@@ -128,8 +128,8 @@ MAX_CHUNK_PAIRS = 64
 MAX_NAMED_BACKGROUND_VALUES = 3
 #: Chunks queued for each worker process while this process reads its own.
 CHUNKS_AHEAD_PER_WORKER = 2
-#: With workers allowed, this process first reads this many pairs alone and times them (CPU
-#: time) to project what the rest costs ...
+#: With workers allowed, this process first reads this many pairs alone (after a first,
+#: untimed one) and times them (CPU time) to project what the rest costs ...
 PROBE_PAIRS = 4
 #: ... and starts workers only when the rest would take one process at least this long. A
 #: forked worker costs CPU of its own (copy-on-write faults, pickled records, its exit:
@@ -314,15 +314,18 @@ def _read_all(pairs: Sequence[Pair], policy: MaskPolicy, readers: int,
     At most ``readers`` processes read: this one and ``readers - 1`` workers. This process
     reads chunks too (no pickling, one worker fewer to start), keeping a few chunks queued
     for the workers and collecting their results between its own chunks. Workers are started
-    only for work worth them: this process reads the first :data:`PROBE_PAIRS` pairs alone,
-    and goes on alone when the rest, at their CPU cost, would take less than
-    :data:`POOL_WORTH_SECONDS`. The number of processes that read is appended to ``used``.
+    only for work worth them: this process reads the first pair and then :data:`PROBE_PAIRS`
+    pairs alone, timing the latter, and goes on alone when the rest, at their CPU cost, would
+    take less than :data:`POOL_WORTH_SECONDS`. The number of processes that read is appended
+    to ``used``.
     """
     start = 0
-    if readers > 1 and len(pairs) > PROBE_PAIRS:
+    if readers > 1 and len(pairs) > PROBE_PAIRS + 1:
+        # the first pair pays one-off costs (Pillow's plugins, first allocations): not timed
+        yield audit_read.read_chunk(next(_chunks(pairs[:1], 1)), policy)
         started = time.process_time()
-        yield audit_read.read_chunk(next(_chunks(pairs[:PROBE_PAIRS], 1)), policy)
-        start = PROBE_PAIRS
+        yield audit_read.read_chunk(next(_chunks(pairs[:PROBE_PAIRS + 1], 1, 1)), policy)
+        start = PROBE_PAIRS + 1
         rest = (time.process_time() - started) / PROBE_PAIRS * (len(pairs) - start)
         if rest < POOL_WORTH_SECONDS:
             readers = 1
