@@ -9,9 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
+from scipy import ndimage
 
-from unetdiag.diag.audit.components import ObjectCanvas
+from unetdiag.diag.audit.components import ObjectCanvas, near_square
 from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.core.findings import Report, Severity
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
@@ -534,6 +537,30 @@ def test_the_canvas_counts_specks_only_in_lossy_masks():
     stats = canvas.label()
     assert stats.small_objects.tolist() == [2, 2] and stats.small_pixels.tolist() == [2, 2]
     assert stats.speck_pixels.tolist() == [1, 0]
+
+
+def _near_by_binary_dilation(mask: np.ndarray, radius: int) -> np.ndarray:
+    """The speck test's neighbourhood as it was defined before near_square (the reference)."""
+    side = 2 * radius + 1
+    near = ndimage.binary_dilation(mask, structure=np.ones((1, side), dtype=bool))
+    return ndimage.binary_dilation(near, structure=np.ones((side, 1), dtype=bool))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 45), st.integers(1, 45), st.integers(0, 12), st.floats(0.0, 0.3),
+       st.integers(0, 2**32 - 1))
+def test_near_square_is_the_dilation_it_replaced(height, width, radius, density, seed):
+    """Answer for answer the two binary dilations (row, then column) it replaced: scattered
+    pixels, radii from 0 to beyond the array, pixels on every side."""
+    rng = np.random.default_rng(seed)
+    mask = rng.random((height, width)) < density
+    mask[rng.integers(0, height), rng.integers(0, width)] = bool(seed % 2)
+    expected = _near_by_binary_dilation(mask, radius)
+    np.testing.assert_array_equal(near_square(mask, radius), expected)
+    # a view with strides (a slot of the labelling canvas) is read alike
+    wide = np.zeros((height, width + 3), dtype=bool)
+    wide[:, :width] = mask
+    np.testing.assert_array_equal(near_square(wide[:, :width], radius), expected)
 
 
 def test_the_canvas_counts_small_objects_on_the_masks_own_border():
