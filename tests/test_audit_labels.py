@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from PIL import Image
 from scipy import ndimage
 
-from unetdiag.diag.audit.components import ObjectCanvas, near_square
+from unetdiag.diag.audit.components import (
+    SMALL_OBJECT_PIXELS,
+    SPECK_RADIUS,
+    ObjectCanvas,
+    _speck_pixels,
+    near_square,
+)
 from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.core.findings import Report, Severity
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
@@ -561,6 +567,36 @@ def test_near_square_is_the_dilation_it_replaced(height, width, radius, density,
     wide = np.zeros((height, width + 3), dtype=bool)
     wide[:, :width] = mask
     np.testing.assert_array_equal(near_square(wide[:, :width], radius), expected)
+
+
+def _speck_pixels_before(labels: np.ndarray, sizes: np.ndarray) -> int:
+    """The speck count as it was defined before session 27 (the reference)."""
+    object_size = np.concatenate(([0], sizes))[labels]
+    larger = object_size >= SMALL_OBJECT_PIXELS
+    if not larger.any():
+        return 0
+    near = _near_by_binary_dilation(larger, SPECK_RADIUS)
+    specks = np.unique(labels[near & (object_size > 0) & ~larger])
+    return int(sizes[specks - 1].sum())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(4, 60), st.integers(4, 60), st.integers(0, 6), st.integers(0, 40),
+       st.integers(0, 2**32 - 1))
+def test_speck_pixels_are_those_of_the_definition_before(height, width, blobs, dots, seed):
+    """Blobs of 16 pixels or more and specks of 1-4 pixels placed anywhere: the same count as
+    the definition before (gathered sizes, binary dilations)."""
+    rng = np.random.default_rng(seed)
+    mask = np.zeros((height, width), dtype=bool)
+    for _ in range(blobs):
+        top, left = rng.integers(0, height), rng.integers(0, width)
+        mask[top:top + rng.integers(1, 9), left:left + rng.integers(4, 12)] = True
+    for _ in range(dots):
+        top, left = rng.integers(0, height), rng.integers(0, width)
+        mask[top:top + rng.integers(1, 3), left:left + rng.integers(1, 3)] = True
+    labels, objects = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    sizes = np.bincount(labels.ravel(), minlength=objects + 1)[1:].astype(np.int64)
+    assert _speck_pixels(labels, sizes) == _speck_pixels_before(labels, sizes)
 
 
 def test_the_canvas_counts_small_objects_on_the_masks_own_border():

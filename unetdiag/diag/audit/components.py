@@ -210,12 +210,15 @@ def foreground_box(mask: np.ndarray) -> tuple[slice, slice]:
 def _speck_pixels(labels: np.ndarray, sizes: np.ndarray) -> int:
     """Pixels of the small objects of one mask that lie within :data:`SPECK_RADIUS` of one
     of its larger objects (``sizes[k - 1]`` is the size of label ``k``)."""
-    object_size = np.concatenate(([0], sizes))[labels]
-    larger = object_size >= SMALL_OBJECT_PIXELS
+    # per-label truth tables looked up by the labels: bytes, not the sizes' 8 (label 0 is
+    # background, neither)
+    is_larger = np.concatenate(([False], sizes >= SMALL_OBJECT_PIXELS))
+    larger = is_larger[labels]
     if not larger.any():
         return 0
     near = near_square(larger, SPECK_RADIUS)
-    specks = np.unique(labels[near & (object_size > 0) & ~larger])
+    is_small = np.concatenate(([False], sizes < SMALL_OBJECT_PIXELS))
+    specks = np.unique(labels[near & is_small[labels]])
     return int(sizes[specks - 1].sum())
 
 
