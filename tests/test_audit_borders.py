@@ -21,6 +21,7 @@ from unetdiag.diag.audit.borders import (
 from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.core.findings import Severity
 from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.wording.text import percent
 
 
 def _pets(root: Path, pet: int, background: int, border: int, count: int = 8) -> float:
@@ -133,6 +134,11 @@ def test_images_holding_one_fill_under_the_frame_side_with_no_data(tmp_path):
     assert seen["min_share"] == 1.0 and seen["max_outside"] == 0.0
     assert "The images side with no-data: under it each of the 6 images holds 0" in (
         label.explanation)
+    # shares of a strided sample, said as such; a lowest share of 1 is "all", never "at least"
+    assert seen["sides"] and not seen["brightest"] and seen["min_sampled"] > 0
+    assert (f"(all of the pixels sampled there, at least {seen['min_sampled']} pixels in each "
+            "image; at most 0 % of those sampled elsewhere)") in label.explanation
+    assert "at least 100 %" not in label.explanation
     assert "where the images hold 0 in every band" in report.headline
     assert "if it is no-data, as the images suggest" in report.headline
     # both readings stay offered: the images are evidence, the user decides
@@ -157,8 +163,38 @@ def test_one_value_under_the_frame_that_fills_the_image_elsewhere_too_is_no_evid
     _framed_tiles(tmp_path, dark)
     label = finding(audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1),
                     "mask.label_map")
-    assert label.evidence["frame_image"]["max_outside"] > 0.5
-    assert label.evidence["frame_image"]["agrees"] is False
+    seen = label.evidence["frame_image"]
+    assert seen["max_outside"] > 0.5 and seen["agrees"] is False
+    assert seen["one_fill"] and seen["same"] and not seen["rare"]
+    # the sentence names the condition that failed: not "as little as 100 %", no "picture
+    # there" where each image is one value throughout
+    assert ("The images do not decide it: under it each of the 6 images holds 0 in every band "
+            "(all of the pixels sampled there") in label.explanation
+    assert (f"but so do up to {percent(seen['max_outside'])} of the pixels sampled elsewhere "
+            "in an image") in label.explanation
+    for wrong in ("as little as", "a picture there", "at least 100 %"):
+        assert wrong not in label.explanation
+
+
+def test_one_value_under_the_frame_that_is_the_images_brightest_may_be_a_saturated_object(
+        tmp_path):
+    """Clipped glare labelled 255 is one value in every band under the frame too: the images
+    do not side with no-data when that value is the brightest they hold."""
+    def glare(image: np.ndarray, corner: np.ndarray) -> np.ndarray:
+        image[corner] = 255
+        return image
+    _framed_tiles(tmp_path, glare)
+    report = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1)
+    label = finding(report, "mask.label_map")
+    seen = label.evidence["frame_image"]
+    assert seen["agrees"] and seen["brightest"] and not seen["sides"]
+    assert seen["values"] == [255.0]
+    assert "side with no-data" not in label.explanation
+    assert "an object would show" not in label.explanation
+    assert "or with an object clipped to one value, as 255 is the brightest value" in (
+        label.explanation)
+    assert "as the images suggest" not in report.headline
+    assert "--ignore-values 255 if it is no-data or" in report.headline
 
 
 def _vessels_in_a_field_of_view(root: Path, count: int = 8, fill: bool = True) -> None:

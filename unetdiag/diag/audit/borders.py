@@ -21,7 +21,7 @@ the image's pixels, for masks with a frame only.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import ndimage
@@ -37,7 +37,9 @@ from unetdiag.diag.data.labelmaps import LabelLayout, separator_value, whole_reg
 #: region touching the border, what the image holds under it (:func:`frame_image`; NaN:
 #: not measured): ``frame_image_value``, its commonest value there, ``frame_image_share``,
 #: the share of the frame's pixels at which every band holds that value,
-#: ``frame_image_outside``, the share of the other pixels that do.
+#: ``frame_image_outside``, the share of the other pixels that do (all three of a strided
+#: sample: ``frame_image_sampled`` frame pixels), ``frame_image_brightest``, that value is the
+#: brightest the sampled image holds in any band (where a saturated object lies).
 FRAME_COLUMNS: dict[str, tuple[type, int | float]] = {
     "frame_value": (np.int64, -1),
     "frame_regions": (np.int64, 0),
@@ -46,6 +48,8 @@ FRAME_COLUMNS: dict[str, tuple[type, int | float]] = {
     "frame_image_value": (np.float64, math.nan),
     "frame_image_share": (np.float64, math.nan),
     "frame_image_outside": (np.float64, math.nan),
+    "frame_image_sampled": (np.int64, 0),
+    "frame_image_brightest": (np.bool_, False),
 }
 #: The images agree with a no-data reading of a frame when, under it, each holds one value
 #: in every band on at least this share of its pixels (an image's own fill where a scene
@@ -209,29 +213,40 @@ def border_ring(plane: np.ndarray) -> np.ndarray:
     return np.concatenate([plane[0], plane[-1], plane[1:-1, 0], plane[1:-1, -1]])
 
 
+class FrameImage(NamedTuple):
+    """What an image holds under a mask's frame (:func:`frame_image`)."""
+
+    value: float  #: its commonest value there (first band)
+    share: float  #: the share of the sampled frame pixels at which every band holds it
+    outside: float  #: the share of the other sampled pixels that do
+    sampled: int  #: the frame pixels sampled
+    brightest: bool  #: no sampled pixel holds more in any band (a saturated object's value)
+
+
+_UNMEASURED = FrameImage(math.nan, math.nan, math.nan, 0, False)
+
+
 def frame_image(image_values: np.ndarray, image_mode: str, plane: np.ndarray,
-                value: int) -> tuple[float, float, float]:
-    """``(value, share, outside)``: the image's commonest value (first band) under the
-    mask's ``value``, the share of those pixels at which every band holds it, and the share
-    of the other pixels that do; NaNs when the sizes differ or the frame is empty. Measured
-    on every ``step``-th row and column, at most about :data:`FRAME_IMAGE_SAMPLE` pixels
-    (shares, not counts: a sample tells them).
+                value: int) -> FrameImage:
+    """What the image holds under the mask's ``value`` (:class:`FrameImage`; NaNs when the
+    sizes differ or the frame is empty). Measured on every ``step``-th row and column, at
+    most about :data:`FRAME_IMAGE_SAMPLE` pixels: shares of a sample, said as such.
 
     >>> import numpy as np
     >>> plane = np.zeros((4, 4), np.uint8); plane[0] = 255
     >>> image = np.full((4, 4), 7, np.uint8); image[0] = 0; image[1, 1] = 0
-    >>> frame_image(image, "L", plane, 255)
-    (0.0, 1.0, 0.08333333333333333)
+    >>> tuple(frame_image(image, "L", plane, 255))
+    (0.0, 1.0, 0.08333333333333333, 4, False)
     """
     colour = colour_channels(image_values, image_mode)
     if colour.shape[:2] != plane.shape:
-        return math.nan, math.nan, math.nan
+        return _UNMEASURED
     step = max(1, math.ceil(math.sqrt(plane.size / FRAME_IMAGE_SAMPLE)))
     colour, plane = colour[::step, ::step], plane[::step, ::step]
     where = plane == value
     inside = colour[where]
     if not inside.shape[0]:
-        return math.nan, math.nan, math.nan
+        return _UNMEASURED
     inside = inside.reshape(inside.shape[0], -1)
     first = inside[:, 0]
     if first.dtype.kind in "bu" and first.dtype.itemsize <= 2:
@@ -243,17 +258,21 @@ def frame_image(image_values: np.ndarray, image_mode: str, plane: np.ndarray,
     outside = colour[~where].reshape(-1, inside.shape[1])
     elsewhere = (float(np.count_nonzero((outside == common).all(axis=1))) / outside.shape[0]
                  if outside.shape[0] else math.nan)
-    return float(common), share, elsewhere
+    return FrameImage(float(common), share, elsewhere, int(inside.shape[0]),
+                      bool(common >= colour.max()))
 
 
 def frame_image_evidence(columns: dict[str, np.ndarray],
                          holders: list[int]) -> dict[str, Any] | None:
     """What the images hold under the frame of the masks ``holders`` (the audit's columns of
     :func:`frame_image`): ``masks``, ``values`` (each image's commonest value there),
-    ``min_share`` and ``max_outside``, and ``agrees``: every image holds one value under its
-    frame (:data:`FRAME_IMAGE_SHARE`), the same in each, and rarely elsewhere
-    (:data:`FRAME_IMAGE_OUTSIDE`), as an image's own no-data fill does. None when some
-    holder's image was not measured (unread, another size)."""
+    ``min_share``, ``max_outside``, ``min_sampled`` (the fewest frame pixels sampled in an
+    image), ``one_fill`` (every image holds one value under its frame,
+    :data:`FRAME_IMAGE_SHARE`), ``same`` (the same in each), ``rare`` (rarely elsewhere,
+    :data:`FRAME_IMAGE_OUTSIDE`), ``agrees`` (all three, as an image's own no-data fill does),
+    ``brightest`` (the value is the brightest some image holds: a saturated object's too) and
+    ``sides``: agrees and not brightest. None when some holder's image was not measured
+    (unread, another size)."""
     if not holders:
         return None
     shares = columns["frame_image_share"][holders]
@@ -262,7 +281,12 @@ def frame_image_evidence(columns: dict[str, np.ndarray],
     values = sorted(set(columns["frame_image_value"][holders].tolist()))
     outside = float(np.nanmax(columns["frame_image_outside"][holders]))
     low = float(shares.min())
+    one_fill, same = low >= FRAME_IMAGE_SHARE, len(values) == 1
+    rare = outside <= FRAME_IMAGE_OUTSIDE
+    agrees = one_fill and same and rare
+    brightest = bool(columns["frame_image_brightest"][holders].any())
     return {"masks": len(holders), "values": values, "min_share": low,
             "max_outside": outside,
-            "agrees": (len(values) == 1 and low >= FRAME_IMAGE_SHARE
-                       and outside <= FRAME_IMAGE_OUTSIDE)}
+            "min_sampled": int(columns["frame_image_sampled"][holders].min()),
+            "one_fill": bool(one_fill), "same": same, "rare": bool(rare), "agrees": bool(agrees),
+            "brightest": brightest, "sides": bool(agrees and not brightest)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from unetdiag.diag.audit.findings import audit_finding, listed_names
+from unetdiag.diag.audit.frame_wording import frame_headline, frame_image_sentence
 from unetdiag.diag.audit.labels import (
     BORDER_BACKGROUND_SHARE,
     ZERO_BACKGROUND_SHARE,
@@ -197,33 +198,7 @@ def _frame_sentence(verdict: LabelVerdict) -> str:
             "border: consistent with no-data outside a raster's footprint (GDAL and rasterio "
             "burn such a value where a scene has no data; a PNG keeps no tag saying so), or "
             "with an object cut by the image's edge. The values alone cannot tell which."
-            + _frame_image_sentence(verdict))
-
-
-def _image_value(value: float) -> str:
-    return f"{value:g}"
-
-
-def _frame_image_sentence(verdict: LabelVerdict) -> str:
-    """What the images hold under the frame, when measured: one value throughout (their own
-    fill where a scene has no data, which supports the no-data reading), or a picture."""
-    seen = verdict.frame_image
-    if seen is None:
-        return ""
-    each = "the image" if seen["masks"] == 1 else f"each of the {seen['masks']} images"
-    if seen["agrees"]:
-        return (f" The images side with no-data: under it {each} holds "
-                f"{_image_value(seen['values'][0])} in every band (on at least "
-                f"{percent(seen['min_share'])} of its pixels, against at most "
-                f"{percent(seen['max_outside'])} of the others), as an image's own fill where "
-                "a scene has no data does; an object would show in the picture.")
-    return (f" The images do not decide it: under it {each} holds its commonest value on as "
-            f"little as {percent(seen['min_share'])} of its pixels"
-            + (f", and not the same value in each ({len(seen['values'])} values)"
-               if len(seen["values"]) > 1 else "")
-            + "; an image's own no-data fill would be one value throughout, but a picture "
-            "there fits an object or an area left unlabelled as well as no-data of the "
-            "labels only.")
+            + frame_image_sentence(verdict.frame_image))
 
 
 def _readings_choice(verdict: LabelVerdict) -> str | None:
@@ -240,15 +215,8 @@ def _readings_choice(verdict: LabelVerdict) -> str | None:
     if verdict.frame is not None:
         nodata, kept = verdict.readings
         share = percent(verdict.value(verdict.frame).share)
-        if verdict.frame_image is not None and verdict.frame_image["agrees"]:
-            return (f"{verdict.frame} ({share} of pixels) forms one region along the border "
-                    f"of every mask holding it, where the images hold "
-                    f"{_image_value(verdict.frame_image['values'][0])} in every band, as "
-                    f"no-data outside a footprint does; pass {nodata.flags()} if it is "
-                    f"no-data, as the images suggest, or {kept.flags()} if it is an object")
-        return (f"{verdict.frame} ({share} of pixels) forms one region along the border of "
-                f"every mask holding it, as no-data outside a footprint does; pass "
-                f"{nodata.flags()} if it is no-data or {kept.flags()} if it is an object")
+        return frame_headline(verdict.frame, share, verdict.frame_image, nodata.flags(),
+                              kept.flags())
     outer, inner = verdict.readings
     return (f"{join_names([str(value) for value in verdict.objects])} "
             f"{verb(len(verdict.objects), 'lies', 'lie')} inside {verdict.ring} on a background "

@@ -542,9 +542,9 @@ def _read_pair(row: int, image_path: str, mask_path: str, policy: MaskPolicy,
             columns[name][row] = value
         columns["alignment"][row] = tuple(measure_alignment(image_values, image_mode, decoded))
         if columns["frame_value"][row] >= 0 and columns["frame_regions"][row] == 1:
-            (columns["frame_image_value"][row], columns["frame_image_share"][row],
-             columns["frame_image_outside"][row]) = frame_image(
-                image_values, image_mode, plane, int(columns["frame_value"][row]))
+            seen = frame_image(image_values, image_mode, plane, int(columns["frame_value"][row]))
+            for name, value in seen._asdict().items():
+                columns[f"frame_image_{name}"][row] = value
         nodata.note_image_nodata(image_values, image_mode, plane,
                                  record.nodata.get(int(columns["index"][row])))
 
