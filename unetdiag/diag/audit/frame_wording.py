@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from unetdiag.diag.wording.text import percent, plural
+from unetdiag.diag.wording.text import plural
 
 
 def image_value(value: float) -> str:
@@ -27,6 +27,20 @@ def _at_least(share: float) -> str:
     if share >= 1:
         return "all"
     return f"at least {math.floor(share * 1000) / 10:g} %"
+
+
+def _at_most(share: float) -> str:
+    """A highest share with three significant digits, rounded up so that "at most" and "up
+    to" stay true.
+
+    >>> _at_most(0.0021749), _at_most(0.6048), _at_most(1.0), _at_most(0.0)
+    ('0.218 %', '60.5 %', '100 %', '0 %')
+    """
+    if share <= 0:
+        return "0 %"
+    value = 100 * share
+    step = 10.0 ** (math.floor(math.log10(value)) - 2)
+    return f"{round(math.ceil(value / step - 1e-9) * step, 12):g} %"
 
 
 def _sampled(seen: dict[str, Any]) -> str:
@@ -45,35 +59,38 @@ def frame_image_sentence(seen: dict[str, Any] | None) -> str:
     """The sentence on what the images hold under the frame ("" when not measured)."""
     if seen is None:
         return ""
-    each = "the image" if seen["masks"] == 1 else f"each of the {seen['masks']} images"
-    elsewhere = f"{percent(seen['max_outside'])} of those sampled elsewhere"
+    one = seen["masks"] == 1
+    each = "the image" if one else f"each of the {seen['masks']} images"
+    elsewhere = f"{_at_most(seen['max_outside'])} of those sampled elsewhere"
     if seen["sides"]:
         return (f" The images side with no-data: under it {each} {_held(seen)}; at most "
                 f"{elsewhere}), as an image's own fill where a scene has no data does, and "
-                f"{image_value(seen['values'][0])} is below the brightest value each image "
-                "holds, where a saturated object would lie; an object would show a picture "
-                "there unless it is one value throughout.")
+                f"{image_value(seen['values'][0])} is below the brightest value "
+                f"{'the image holds' if one else 'each image holds'}, where a saturated "
+                "object would lie; an object would show a picture there unless it is one value "
+                "throughout.")
     if seen["agrees"]:
         return (f" Under it {each} {_held(seen)}; at most {elsewhere}): consistent with an "
                 "image's own fill where a scene has no data, or with an object clipped to one "
                 f"value, as {image_value(seen['values'][0])} is the brightest value "
-                f"{'the image holds' if seen['masks'] == 1 else 'some image holds'} "
+                f"{'the image holds' if one else 'some image holds'} "
                 "(saturated); a textured object would show a picture there. The images cannot "
                 "tell these apart.")
     if not seen["one_fill"]:
-        reason = (f"under it some image holds its commonest value in every band on only "
-                  f"{percent(seen['min_share'])} of the pixels sampled there: a picture, which "
+        reason = (f"under it {'the' if one else 'some'} image holds its commonest value in "
+                  "every band on only "
+                  f"{_at_most(seen['min_share'])} of the pixels sampled there: a picture, which "
                   "fits an object or an area left unlabelled as well as no-data of the labels "
                   "only")
     elif not seen["same"]:
         reason = (f"under it {each} holds one value in every band, but not the same value in "
                   f"each ({len(seen['values'])} values), as one fill would be")
         if not seen["rare"]:
-            reason += (f"; and up to {percent(seen['max_outside'])} of the pixels sampled "
+            reason += (f"; and up to {_at_most(seen['max_outside'])} of the pixels sampled "
                        "elsewhere in an image hold that image's value too")
     else:
         reason = (f"under it {each} {_held(seen)}), but so do up to "
-                  f"{percent(seen['max_outside'])} of the pixels sampled elsewhere in an image "
+                  f"{_at_most(seen['max_outside'])} of the pixels sampled elsewhere in an image "
                   "(a picture largely of that value), so holding it under the frame says "
                   "nothing")
     return f" The images do not decide it: {reason}."
