@@ -61,16 +61,17 @@ def frame_image_sentence(seen: dict[str, Any] | None) -> str:
         return ""
     one = seen["masks"] == 1
     each = "the image" if one else f"each of the {seen['masks']} images"
-    elsewhere = f"{_at_most(seen['max_outside'])} of those sampled elsewhere"
+    elsewhere = ("none of those sampled elsewhere" if seen["max_outside"] <= 0
+                 else f"at most {_at_most(seen['max_outside'])} of those sampled elsewhere")
     if seen["sides"]:
-        return (f" The images side with no-data: under it {each} {_held(seen)}; at most "
+        return (f" The images side with no-data: under it {each} {_held(seen)}; "
                 f"{elsewhere}), as an image's own fill where a scene has no data does, and "
                 f"{image_value(seen['values'][0])} is below the brightest value "
                 f"{'the image holds' if one else 'each image holds'}, where a saturated "
                 "object would lie; an object would show a picture there unless it is one value "
                 "throughout.")
     if seen["agrees"]:
-        return (f" Under it {each} {_held(seen)}; at most {elsewhere}): consistent with an "
+        return (f" Under it {each} {_held(seen)}; {elsewhere}): consistent with an "
                 "image's own fill where a scene has no data, or with an object clipped to one "
                 f"value, as {image_value(seen['values'][0])} is the brightest value "
                 f"{'the image holds' if one else 'some image holds'} "
@@ -78,10 +79,9 @@ def frame_image_sentence(seen: dict[str, Any] | None) -> str:
                 "tell these apart.")
     if not seen["one_fill"]:
         reason = (f"under it {'the' if one else 'some'} image holds its commonest value in "
-                  "every band on only "
-                  f"{_at_most(seen['min_share'])} of the pixels sampled there: a picture, which "
-                  "fits an object or an area left unlabelled as well as no-data of the labels "
-                  "only")
+                  f"every band on only {_at_most(seen['min_share'])} of the pixels sampled "
+                  "there: it varies there, which fits an object or an area left unlabelled as "
+                  "well as no-data of the labels only")
     elif not seen["same"]:
         reason = (f"under it {each} holds one value in every band, but not the same value in "
                   f"each ({len(seen['values'])} values), as one fill would be")
