@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from unetdiag.diag.audit import read as audit_read
-from unetdiag.diag.audit import run as audit_run
+from unetdiag.diag.audit import readers as audit_readers
 from unetdiag.diag.audit.components import (
     ObjectCanvas,
     foreground_box,
@@ -688,7 +688,7 @@ def test_worker_processes_give_the_same_report_and_progress_reaches_the_end(tmp_
                                            {"kind": "exact_duplicates", "fraction": 0.2}],
                                 spec=SynthSpec(n_pairs=40, size=40, seed=6))
     calls = []
-    monkeypatch.setattr(audit_run, "POOL_WORTH_SECONDS", 0.0)  # a pool however little work
+    monkeypatch.setattr(audit_readers, "POOL_WORTH_SECONDS", 0.0)  # a pool however little work
     report_pool = audit_dataset(tmp_path / "case" / "images", workers=2,
                                 progress=lambda done, total: calls.append((done, total)))
     assert report_pool.meta["workers"] == 2 and report_pool.meta["readers"] == 2
@@ -707,12 +707,12 @@ def test_workers_start_only_for_work_worth_them(tmp_path, monkeypatch):
     write_dataset(folder, SynthSpec(n_pairs=40, size=40, seed=3))
     alone = audit_dataset(folder, workers=2)
     assert alone.meta["workers"] == 2 and alone.meta["readers"] == 1
-    monkeypatch.setattr(audit_run, "POOL_WORTH_SECONDS", 0.0)
+    monkeypatch.setattr(audit_readers, "POOL_WORTH_SECONDS", 0.0)
     pooled = audit_dataset(folder, workers=2)
     assert pooled.meta["readers"] == 2
     assert pooled.to_dict()["findings"] == alone.to_dict()["findings"]
-    monkeypatch.setattr(audit_run, "POOL_WORTH_SECONDS", 1e9)
-    monkeypatch.setattr(audit_run, "PROBE_PAIRS", 64)  # more than the pairs: no projection
+    monkeypatch.setattr(audit_readers, "POOL_WORTH_SECONDS", 1e9)
+    monkeypatch.setattr(audit_readers, "PROBE_PAIRS", 64)  # more than the pairs: no projection
     few = audit_dataset(folder, workers=2)
     assert few.meta["readers"] == 2
 

@@ -484,7 +484,7 @@ def _verdict(kind: str, measured: np.ndarray, supports: np.ndarray, gain: np.nda
 def judge_alignment(columns: dict[str, np.ndarray]) -> Misalignment | None:
     """The misalignment most measured pairs agree on (see the module's docstring), or None.
 
-    ``columns`` holds the ``alignment`` column of :data:`~unetdiag.diag.audit.read.COLUMNS`.
+    ``columns`` holds the ``alignment`` column of :data:`~unetdiag.diag.audit.record.COLUMNS`.
     """
     table = alignment_records(columns["alignment"])
     measured = np.flatnonzero(table["scale"] > 0)

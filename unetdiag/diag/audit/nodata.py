@@ -22,7 +22,7 @@ from unetdiag.diag.data.labelmaps import LabelLayout, nodata_layout
 from unetdiag.diag.data.policy import MaskPolicy
 
 #: The audit's per-pair no-data columns (in :class:`~unetdiag.diag.audit.tally.AuditTally`;
-#: a worker's :class:`~unetdiag.diag.audit.read.ChunkRecord` carries them only for the pairs
+#: a worker's :class:`~unetdiag.diag.audit.record.ChunkRecord` carries them only for the pairs
 #: whose files declare a value): ``image_nodata`` and ``mask_nodata``, the values the files'
 #: GDAL_NODATA tags declare (``*_nodata_declared``; the value may be NaN); the mask's pixels
 #: holding it (``mask_nodata_pixels``; NaN pixels for a declared NaN), those of them the

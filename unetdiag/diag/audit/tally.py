@@ -1,8 +1,8 @@
 """What ``audit-data`` keeps while worker results stream in: numbers, never pixels.
 
-Each :class:`~unetdiag.diag.audit.read.ChunkRecord` is folded into an :class:`AuditTally` as
+Each :class:`~unetdiag.diag.audit.record.ChunkRecord` is folded into an :class:`AuditTally` as
 soon as it arrives and then dropped. The tally holds, per pair, the numbers of
-:data:`~unetdiag.diag.audit.read.COLUMNS` in preallocated NumPy columns and two 256-byte
+:data:`~unetdiag.diag.audit.record.COLUMNS` in preallocated NumPy columns and two 256-byte
 thumbnails (image and decoded mask): under a kilobyte a pair, whatever the image size, plus the
 value counts of label-map masks (a few numbers each). Words are kept only for what went
 wrong (unreadable files and their reasons) and for each distinct mask encoding.
@@ -22,7 +22,7 @@ from unetdiag.diag.audit.borders import FRAME_COLUMNS
 from unetdiag.diag.audit.encodings import EncodingKey, StoredValues, merge_values
 from unetdiag.diag.audit.linesketch import EMPTY, SKETCH_SIZE
 from unetdiag.diag.audit.nodata import NODATA_COLUMNS
-from unetdiag.diag.audit.read import COLUMNS, ChunkRecord
+from unetdiag.diag.audit.record import COLUMNS, ChunkRecord
 from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
 from unetdiag.diag.audit.storage import BIT_DEPTHS, NOMINAL_RANGES
 from unetdiag.diag.audit.strokes import scribble_key, scribbles_settled
@@ -101,7 +101,7 @@ class AuditTally:
     Attributes:
         image_paths, mask_paths: the pairs' files.
         same_file: the pair uses its image file as its mask.
-        columns: :data:`~unetdiag.diag.audit.read.COLUMNS` for every pair.
+        columns: :data:`~unetdiag.diag.audit.record.COLUMNS` for every pair.
         thumbnails: ``(pairs, 256)`` grey thumbnails.
         mask_thumbnails: ``(pairs, 256)`` thumbnails of the decoded masks (foreground share
             per cell, times 255).
