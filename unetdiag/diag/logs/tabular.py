@@ -1,7 +1,9 @@
 """Tables of numbers per epoch -> runs: Keras ``CSVLogger`` files and ``history`` JSON.
 
 - **CSVLogger** output: an ``epoch`` column and one column per metric; an epoch number that
-  does not increase (``append=True`` across runs) starts a new run.
+  does not increase (``append=True`` across runs) starts a new run; a column of whole
+  numbers named fold, split, trial or run (``fold_id``, ``cv_fold``...) names each row's run
+  (one run per value, "fold 0", ...: separate runs, and no metric).
 - **history JSON**: ``{"loss": [...], ...}`` (``model.fit(...).history``), a list of such
   dicts, ``{run name: {metric: [...]}}``, or a list of per-epoch ``{metric: value}`` dicts;
   also as Python prints it (``print(history.history)``: single or typographic quotes, ``nan``,
@@ -40,6 +42,25 @@ _NUMPY_SCALAR_RE = re.compile(r"np\.(?:float|int)\d*\(([^()]*)\)")
 _BRACKETS = {"{": "}", "[": "]"}
 _METRIC_WORDS = ("loss", "acc", "dice", "iou", "io_u", "jaccard", "f1", "precision", "recall",
                  "auc", "mse", "mae", "crossentropy")
+
+
+#: A column naming the run of each row (K-fold cross-validation, a search's trials): its
+#: rows are separate runs, one per value, and the column is no metric.
+_RUN_ID_RE = re.compile(r"(?:cv_?)?(?:fold|split|trial|run)(?:_?(?:id|idx|index|no|number))?",
+                        re.IGNORECASE)
+
+
+def _id_text(cell: str) -> str:
+    number = to_float(cell)
+    return str(int(number)) if number is not None and number == int(number) else cell
+
+
+def _whole_numbers(rows: Sequence[Sequence[str]], column: int, width: int) -> bool:
+    """Whether every full row holds a whole number in ``column`` (repeated headers aside)."""
+    cells = [row[column].strip() for row in rows if len(row) == width]
+    numbers = [to_float(cell) for cell in cells if not _RUN_ID_RE.fullmatch(cell)]
+    return bool(numbers) and all(n is not None and math.isfinite(n) and n == int(n)
+                                 for n in numbers)
 
 
 def _looks_like_metric(column: str) -> bool:
@@ -99,6 +120,11 @@ def parse_csv(text: str) -> list[RunLog]:
     # PyTorch Lightning's metrics.csv: epoch and step columns, one epoch over several rows
     # with blank cells
     stepped = "step" in written_header
+    # a fold/trial/run column of whole numbers (not a split column of "train"/"val" rows)
+    id_column = next((i for i, column in enumerate(header) if _RUN_ID_RE.fullmatch(column)
+                      and i != epoch_column and _whole_numbers(rows[1:], i, len(header))),
+                     None)
+    run_id: str | None = None
     runs: list[RunLog] = []
     notes: list[str] = []
     skipped_columns: set[str] = set()
@@ -125,7 +151,7 @@ def parse_csv(text: str) -> list[RunLog]:
             continue
         values: dict[str, float] = {}
         for position, (column, cell) in enumerate(zip(header, cells, strict=True)):
-            if column.lower() == "epoch" or position == epoch_column or (
+            if column.lower() == "epoch" or position in (epoch_column, id_column) or (
                     cell == "" and not pandas):
                 continue
             value = math.nan if cell == "" else to_float(cell)
@@ -137,8 +163,10 @@ def parse_csv(text: str) -> list[RunLog]:
                 values[column] = value
         sparse = "" in cells or previous_sparse
         previous_sparse = "" in cells
-        if (stepped and current is not None and current.epochs and epoch_number is not None
-                and epoch_number == previous_epoch and sparse):
+        new_id = (id_column is not None and current is not None
+                  and cells[id_column] != run_id)
+        if (not new_id and stepped and current is not None and current.epochs
+                and epoch_number is not None and epoch_number == previous_epoch and sparse):
             # one epoch over several rows with blank cells (PyTorch Lightning's metrics.csv:
             # step rows, then validation, then epoch means): merged, the later value kept
             current.epochs[-1].update(values)
@@ -158,11 +186,14 @@ def parse_csv(text: str) -> list[RunLog]:
             repeated_header = 0
         restarted = (current is not None and epoch_number is not None
                      and previous_epoch is not None and epoch_number <= previous_epoch)
-        if current is None or restarted:
-            current = RunLog(name=f"run {len(runs) + 1}", epochs=[], step_seconds=[], source="")
+        if current is None or restarted or new_id:
+            name = (f"{header[id_column]} {_id_text(cells[id_column])}"
+                    if id_column is not None else f"run {len(runs) + 1}")
+            current = RunLog(name=name, epochs=[], step_seconds=[], source="")
             runs.append(current)
-            if restarted and not pandas and not stepped:
+            if restarted and not new_id and not pandas and not stepped:
                 appended[id(current)] = row_number
+            run_id = cells[id_column] if id_column is not None else None
         previous_epoch = epoch_number
         current.epochs.append(values)
         current.step_seconds.append(None)
@@ -173,6 +204,10 @@ def parse_csv(text: str) -> list[RunLog]:
     if not kept:
         raise LogFormatError("no rows of numbers follow its first line, read as a CSV header")
     mark_appended_fits(runs, kept, appended)
+    if id_column is not None:
+        notes.append(f"column {header[id_column]!r} names the run of each row: one run per "
+                     f"value ({', '.join(run.name for run in kept)}), read as separate runs, "
+                     "and not as a metric")
     runs = kept
     for run in runs:
         if len(run.epoch_numbers) != len(run.epochs):

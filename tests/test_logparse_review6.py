@@ -1,0 +1,39 @@
+"""Claims review 6 found false in explain-log (docs/real-logs.md, pass 14 review)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unetdiag.diag.logs.explain import explain_log
+from unetdiag.diag.logs.tabular import parse_csv
+
+# K-fold cross-validation in one CSV: a fold column, the epoch column back to 0 in each fold
+FOLDS = "fold,epoch,loss,dice_coef,val_loss,val_dice_coef\n" + "".join(
+    f"{fold},{epoch},{0.5 - 0.07 * epoch - 0.01 * fold:.4f},{0.5 + 0.07 * epoch:.4f},"
+    f"{0.55 - 0.07 * epoch:.4f},{0.45 + 0.07 * epoch + 0.01 * fold:.4f}\n"
+    for fold in range(3) for epoch in range(5))
+
+
+def test_a_fold_column_names_separate_runs_not_appended_fits(tmp_path: Path):
+    log = tmp_path / "folds.csv"
+    log.write_text(FOLDS)
+    runs = parse_csv(FOLDS)
+    assert [run.name for run in runs] == ["fold 0", "fold 1", "fold 2"]
+    assert all(len(run.epochs) == 5 and "fold" not in run.epochs[0] for run in runs)
+    assert not any(run.appended_fit for run in runs)
+    report = explain_log(log)
+    assert "appended" not in report.headline
+    assert "the file does not say" not in report.headline
+    # an identifier column is no metric: nothing says "Fold never moved"
+    assert not [f for f in report.findings if "fold" in f.title.lower()
+                and f.id.startswith("saturation.flat")]
+    notes = [f for f in report.findings if f.id == "log.parse_notes"]
+    assert notes and "'fold' names the run of each row" in notes[0].explanation
+
+
+def test_a_trial_column_in_the_middle_and_a_split_column_of_words():
+    text = ("epoch,trial_id,loss\n0,7,0.5\n1,7,0.4\n0,8,0.6\n1,8,0.5\n2,8,0.45\n")
+    assert [run.name for run in parse_csv(text)] == ["trial_id 7", "trial_id 8"]
+    # a split column of words (train/val rows) names no run: read as before, no run per word
+    words = "split,epoch,loss\ntrain,0,0.5\ntrain,1,0.4\n"
+    assert [run.name for run in parse_csv(words)] == ["run 1"]
