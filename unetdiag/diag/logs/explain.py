@@ -182,7 +182,8 @@ def _verdict(findings: Iterable[Finding]) -> str:
         parts.append(f"{non_finite_word(evidence['values_at_onset'])} "
                      + (non_finite_when(evidence) or f"from epoch {evidence['onset_epoch']}"))
     if TRAINING_LOSS_NOT_MEASURED in ids:
-        parts.append("training loss 0 beside a low R² (no measurement)")
+        parts.append("training loss 0 beside a low R² (no measurement, if the loss is 0 only "
+                     "for exact predictions)")
     if VALIDATION_NOT_SCORED in ids and ids[VALIDATION_NOT_SCORED].severity is Severity.WARNING:
         parts.append("validation values 0 (not scored)")
     if SCORE_COLLAPSED in ids:

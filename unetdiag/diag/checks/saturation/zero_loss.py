@@ -131,8 +131,9 @@ def training_loss_not_measured_finding(claim: TrainingLossNotMeasured) -> Findin
     return finding(
         ids.TRAINING_LOSS_NOT_MEASURED, claim,
         title=(f"{claim.run}: the training loss is exactly 0 at epoch{'s' if several else ''} "
-               f"{span} beside {scores}, an R² that a loss of 0 (every prediction exact) "
-               "would make 1"),
+               f"{span} beside {scores}: if the loss is 0 only for exact predictions (MSE, "
+               "MAE, cross-entropy, 1 - Dice; not a hinge, margin or masked loss), a loss of "
+               "0 would make R² 1"),
         explanation=(
             f"The training loss is exactly 0 at epoch{'s' if several else ''} {span}{positive}, "
             f"while the training {stated} at the last of them. A loss that is 0 only for a "
