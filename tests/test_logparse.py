@@ -843,7 +843,7 @@ def test_a_short_csvlogger_file_with_na_cells_and_a_row_cut_short_is_read(tmp_pa
     [run] = parse_log(log)
     assert [epoch.get("val_loss") for epoch in run.epochs] == [None, 0.4, None]
     assert any("'NA' in column(s) val_loss, read as not logged" in note for note in run.notes)
-    assert any("row 5 has 2 fields" in note for note in run.notes)
+    assert any("line 5 has 2 fields" in note for note in run.notes)
     # only the file's last row may be short: a ragged row before it is no killed run's
     middle = tmp_path / "middle.log"
     middle.write_text("epoch,loss,val_loss\n0,0.6,0.5\n1,0.5\n2,0.45,0.4\n3,0.4,0.3\n")

@@ -51,7 +51,7 @@ def test_fits_appended_to_one_csvlogger_file_are_said_and_not_compared(tmp_path:
     log.write_text(APPENDED)
     report = explain_log(log)
     assert "3 fit() calls appended to one CSVLogger file" in report.headline
-    assert "starts again at rows 5 and 8" in report.headline
+    assert "starts again at lines 5 and 8 of the file" in report.headline
     notes = [f for f in report.findings if f.id == "log.parse_notes"]
     assert notes and "fit() calls appended" in notes[0].explanation
     # one model trained further is no set of independent variants
@@ -189,7 +189,7 @@ def test_a_repeated_header_whose_epochs_go_on_is_one_resumed_run(tmp_path: Path)
     log.write_text(RESUMED)
     report = explain_log(log)
     assert [row["epochs"] for row in report.summary["runs"]] == [5]
-    assert "row 5 repeats the header" in _notes(report)
+    assert "line 5 repeats the header" in _notes(report)
 
 
 def test_keras_tuner_trials_are_named_by_their_number(tmp_path: Path):

@@ -55,3 +55,15 @@ def test_the_zero_loss_headline_names_the_losses_it_holds_for(tmp_path: Path):
         assert "if the loss is 0 only for exact predictions" in text
         assert "(every prediction exact) would make 1" not in text
     assert "if the loss is 0 only for exact predictions" in report.summary["runs"][0]["verdict"]
+
+
+def test_appended_fits_are_placed_at_lines_of_the_file(tmp_path: Path):
+    # the header is line 1 and a blank line counts: the restarts are lines 5 and 9 (data rows
+    # 4 and 7 would be another count, and "rows 5 and 8" neither)
+    log = tmp_path / "appended.csv"
+    log.write_text("epoch,loss,val_loss\n0,0.5,0.6\n1,0.4,0.55\n2,0.35,0.52\n"
+                   "0,0.33,0.5\n1,0.31,0.49\n2,0.30,0.48\n\n0,0.29,0.47\n1,0.28,0.46\n")
+    report = explain_log(log)
+    assert "starts again at lines 5 and 9 of the file" in report.headline
+    notes = [f for f in report.findings if f.id == "log.parse_notes"]
+    assert "starts again at lines 5 and 9 of the file" in notes[0].explanation

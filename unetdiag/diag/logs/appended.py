@@ -20,13 +20,22 @@ from unetdiag.diag.logs.model import RunLog
 from unetdiag.diag.wording.text import join_names
 
 
+def lines_of_the_file(lines: Sequence[int]) -> str:
+    """`` at lines 8 and 14 of the file`` (the header line 1), "" for none."""
+    if not lines:
+        return ""
+    return (f" at line{'s' if len(lines) > 1 else ''} {join_names(map(str, lines))} of the "
+            "file")
+
+
 def mark_appended_fits(runs: Sequence[RunLog], kept: Sequence[RunLog],
                        restarts: Mapping[int, int]) -> None:
     """Number the runs of each group of appended fits and note it in each.
 
     ``runs``: every run the CSV reader started, in order; ``kept``: those with values;
-    ``restarts``: ``id(run)`` -> the row at which the epoch column started again to begin it
-    (a run not in it starts the file or follows a repeated header)."""
+    ``restarts``: ``id(run)`` -> the line of the file (the header line 1; 0 when not known) at
+    which the epoch column started again to begin it (a run not in it starts the file or
+    follows a repeated header)."""
     groups: list[list[RunLog]] = []
     for run in runs:
         if id(run) in restarts and groups:
@@ -35,15 +44,15 @@ def mark_appended_fits(runs: Sequence[RunLog], kept: Sequence[RunLog],
             groups.append([run])
     kept_ids = {id(run) for run in kept}
     for group in groups:
-        rows = [restarts[id(run)] for run in group[1:]]
+        rows = [restarts[id(run)] for run in group[1:] if restarts[id(run)]]
         group = [run for run in group if id(run) in kept_ids]
         if len(group) < 2:
             continue
         names = join_names([run.name for run in group])
         note = (f"this CSVLogger file holds {len(group)} fit() calls appended one after another "
                 f"(CSVLogger(append=True) writes its header once): the epoch column starts "
-                f"again at row{'s' if len(rows) > 1 else ''} {join_names(map(str, rows))}, and "
-                f"each fit is read as a run ({names}). Whether a later fit trained the same "
+                f"again{lines_of_the_file(rows)}, and each fit is read as a run ({names}). "
+                "Whether a later fit trained the same "
                 "model further or a new one (another fold or setting), the file does not say: "
                 "the runs are not compared with one another as variants, and a later run's "
                 "first epoch is not taken for its model's first")
@@ -58,9 +67,9 @@ def appended_sentence(runs: Sequence[RunLog]) -> str:
     group = [run for run in runs if run.appended_fit]
     if not group:
         return ""
-    rows = [str(run.appended_row) for run in group if run.appended_row]
+    rows = [run.appended_row for run in group if run.appended_row]
     return (f" This file holds {len(group)} fit() calls appended to one CSVLogger file (its "
-            f"epoch column starts again at row{'s' if len(rows) > 1 else ''} "
-            f"{join_names(rows)}), read as {join_names([r.name for r in group])}"
+            f"epoch column starts again{lines_of_the_file(rows)}), read as "
+            f"{join_names([r.name for r in group])}"
             ": one model trained further or separate models, the file does not say, so they "
             "are not compared as variants.")

@@ -57,8 +57,8 @@ class RunLog:
         appended_fit: this run's place (1, 2, ...) among several fit() calls appended to one
             CSVLogger file (``append=True``: the epoch column starts again at 0), 0 when it
             is not one of them. Whether a later fit trained the same model further or a new
-            one, the file does not say. ``appended_row``: the CSV row at which a later one's
-            epoch column starts again (0 for the first).
+            one, the file does not say. ``appended_row``: the line of the file (the header
+            line 1) at which a later one's epoch column starts again (0 for the first).
     """
 
     name: str

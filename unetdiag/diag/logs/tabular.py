@@ -63,6 +63,11 @@ def _whole_numbers(rows: Sequence[Sequence[str]], column: int, width: int) -> bo
                                  for n in numbers)
 
 
+def _line(number: int) -> str:
+    """``line 8`` (of the file, the header line 1), or ``a row`` when lines are not known."""
+    return f"line {number}" if number else "a row"
+
+
 def _looks_like_metric(column: str) -> bool:
     lowered = column.lower()
     return any(word in lowered for word in _METRIC_WORDS)
@@ -93,10 +98,14 @@ def parse_csv(text: str) -> list[RunLog]:
     appends the next run's rows without a new header). Raises :class:`LogFormatError` for a
     table that is not a training log.
     """
-    lines = [line for line in text.splitlines() if line.strip()]
+    numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    lines = [line for _, line in numbered]
     if not lines:
         raise LogFormatError("the CSV file has no rows")
     rows = csv_rows(lines)
+    # each row's line in the file (header line 1, blank lines counted), 0 when a quoted cell
+    # spans lines and rows no longer match lines
+    line_of = ([n for n, _ in numbered] if len(rows) == len(lines) else [0] * len(rows))
     header = [cell.strip() for cell in rows[0]]
     has_epoch = any(column.lower() == "epoch" for column in header)
     not_names = [column for column in header if _NOT_IN_COLUMN_NAMES_RE.search(column)]
@@ -134,19 +143,19 @@ def parse_csv(text: str) -> list[RunLog]:
     previous_sparse = False
     merged_rows = 0
     appended: dict[int, int] = {}  # a run started by an epoch number going back -> its row
-    repeated_header = 0  # the row of a header repeated since the last row of numbers
-    for row_number, row in enumerate(rows[1:], start=2):
+    repeated_header: int | None = None  # the line of a header repeated since the last numbers
+    for row_number, row in zip(line_of[1:], rows[1:], strict=True):
         cells = [cell.strip() for cell in row]
         if [c.lower() for c in cells] == written_header:
             repeated_header = row_number  # the next run, unless the epochs go on
             continue
         if len(cells) != len(header):
-            notes.append(f"row {row_number} has {len(cells)} fields, the header "
+            notes.append(f"{_line(row_number)} has {len(cells)} fields, the header "
                          f"{len(header)}: skipped")
             continue
         epoch_number = to_float(cells[epoch_column]) if epoch_column is not None else None
         if epoch_column is not None and epoch_number is None:
-            notes.append(f"row {row_number}: epoch {cells[epoch_column]!r} is not a number: "
+            notes.append(f"{_line(row_number)}: epoch {cells[epoch_column]!r} is not a number: "
                          "skipped")
             continue
         values: dict[str, float] = {}
@@ -172,18 +181,18 @@ def parse_csv(text: str) -> list[RunLog]:
             current.epochs[-1].update(values)
             merged_rows += 1
             continue
-        if repeated_header:
+        if repeated_header is not None:
             if (epoch_number is not None and previous_epoch is not None
                     and epoch_number > previous_epoch):
                 # Keras wrote the header again at each fit appended to the file until
                 # keras#4426 (2016): a resumed fit whose epochs go on is the same run
-                notes.append(f"row {repeated_header} repeats the header, and the epoch column "
+                notes.append(f"{_line(repeated_header)} repeats the header, and the epoch column "
                              f"goes on from {cells[epoch_column]} after it: read as one run "
                              "resumed (CSVLogger(append=True) wrote the header again at each "
                              "fit until keras#4426, 2016)")
             else:
                 current, previous_epoch = None, None
-            repeated_header = 0
+            repeated_header = None
         restarted = (current is not None and epoch_number is not None
                      and previous_epoch is not None and epoch_number <= previous_epoch)
         if current is None or restarted or new_id:
