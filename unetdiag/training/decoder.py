@@ -20,6 +20,7 @@ from unetdiag.diag.data.decoding import InspectedMask, decoded_planes, inspect_s
 from unetdiag.diag.data.frames import later_frame_with_values
 from unetdiag.diag.data.instances import load_mask
 from unetdiag.diag.data.labelmaps import read_by_numbering
+from unetdiag.diag.data.lossy import is_lossy_unit_mask
 from unetdiag.diag.data.masks import MaskPolicy, read_image
 from unetdiag.diag.data.rules import VOID_INDEX
 from unetdiag.exitcodes import ExitCode, UserError
@@ -213,7 +214,7 @@ def _note_storage(decode_log: DecodeLog, image_file: str, mask_file: str,
             decode_log.record_nodata(mask_file, nodata, pixels,
                                      int(np.count_nonzero(mask[held] > 0)))
     encoding = inspected.encoding
-    if encoding.lossy and encoding.scale == "binary":
+    if is_lossy_unit_mask(encoding):
         decode_log.record_lossy_unit(mask_file)
     if encoding.void_fraction > 0 and VOID_INDEX not in policy.ignore_values and \
             plane.shape == mask.shape:

@@ -274,10 +274,11 @@ def _encoding_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
     lossy = columns["lossy"] & columns["mask_read"] & ~pictures
     if lossy.any():
         count, listed = tally.select(lossy, columns["nonbinary"])
-        # 0/1 masks (scale "binary"): JPEG's error of a level is the whole scale
+        # 0/1 masks holding both levels (is_lossy_unit_mask, train's rule too): JPEG's error
+        # of a level is the whole scale
         scales = np.array([tally.encodings[index].scale if index >= 0 else ""
                            for index in tally.encoding_ids.tolist()], dtype=object)
-        units = int((lossy & (scales == "binary")).sum())
+        units = int((lossy & columns["lossy_unit"]).sum())
         if units:
             recovered = (
                 f" {'They' if units == count else f'{units} of them'} are 0/1 masks, where "

@@ -70,6 +70,7 @@ from unetdiag.diag.data.decoding import (
 from unetdiag.diag.data.frames import later_frame_with_values
 from unetdiag.diag.data.instances import is_object_masks, read_instance_masks
 from unetdiag.diag.data.labelmaps import colour_layout, label_layout
+from unetdiag.diag.data.lossy import is_lossy_unit_mask
 from unetdiag.diag.data.orientation import orientation_of
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.reading import (
@@ -251,6 +252,7 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
         record.label_counts[int(columns["index"][row])] = {int(value): int(count)
                                                             for value, count in counts.items()}
     columns["lossy"][row] = encoding.lossy
+    columns["lossy_unit"][row] = is_lossy_unit_mask(encoding)
     columns["foreground"][row] = foreground
     columns["foreground_at_zero"][row] = inspected.foreground_count(0.0) / pixels
     columns["foreground_at_midpoint"][row] = (inspected.foreground_count(inspected.midpoint)

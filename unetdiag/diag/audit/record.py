@@ -35,6 +35,7 @@ from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE
 #: foreground and pixel counts under the policy, and ``ignored`` pixels (the policy's ignore
 #: values; ``pixels`` counts them too); ``void`` pixels (palette index 255); foreground shares
 #: under ``value > 0`` and at the midpoint of the scale (with the policy's polarity);
+#: ``lossy`` and ``lossy_unit`` (:func:`~unetdiag.diag.data.lossy.is_lossy_unit_mask`);
 #: ``nonbinary``, the share of values at neither end of the scale; non-finite values; distinct
 #: values; ``edge_share`` and ``rim_share`` of the non-binary values (NaN when none;
 #: :mod:`~unetdiag.diag.checks.edges`); smallest object, object
@@ -112,6 +113,7 @@ COLUMNS: dict[str, tuple[type | np.dtype, float | int | bool | np.ndarray]] = {
     "ring_objects": (np.int32, 0),
     "hole_pixels": (np.int64, 0),
     "lossy": (np.bool_, False),
+    "lossy_unit": (np.bool_, False),
     "object_files": (np.int32, 0),
     "object_overlap": (np.int64, 0),
     "label_map": (np.bool_, False),
