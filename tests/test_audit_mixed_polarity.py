@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import finding
+from PIL import Image
 
 from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.synth.corruptions import build_case
@@ -26,7 +28,9 @@ def test_masks_inverted_file_by_file_get_no_whole_set_flip(tmp_path, count):
     report = _audit(tmp_path / "case", count)
     mostly = finding(report, "imbalance.mostly_foreground")
     assert mostly.evidence["mixed_polarity"]["mostly_foreground_masks"] == mostly.evidence["masks"]
-    assert report.headline.startswith("Masks may mix polarities")
+    assert report.headline.startswith("Masks fall in two groups")
+    # both readings (review 6, B1): shares mirroring around 50 % are also two object sizes
+    assert "mixed polarities or with objects of two very different sizes" in report.headline
     assert "invert those files only" in report.headline
     assert "decode with --mask-polarity dark" not in report.headline
 
@@ -35,3 +39,26 @@ def test_every_mask_inverted_is_still_inverted_polarity(tmp_path):
     report = _audit(tmp_path / "case", SPEC.n_pairs)
     assert "mixed_polarity" not in finding(report, "imbalance.mostly_foreground").evidence
     assert report.headline.startswith("Possible inverted polarity")
+
+
+def test_masks_that_threshold_their_images_on_one_side_are_not_said_to_mix(tmp_path):
+    # review 6 (B1, mixpol): close-ups 84 % object and wide shots 16 %, each mask the bright
+    # side of its own image: the polarity is known, so no "mixed polarities?"
+    rng = np.random.default_rng(3)
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    for number in range(16):
+        mask = np.zeros((64, 64), np.uint8)
+        side = 54 if number < 6 else 10  # 84 % or 16 % of the pixels
+        top = int(rng.integers(0, 64 - side + 1))
+        mask[:, top:top + side] = 255
+        image = np.where(mask > 0, 180, 60) + rng.integers(-20, 21, mask.shape)
+        Image.fromarray(image.astype(np.uint8)).save(images / f"{number}.png")
+        Image.fromarray(mask).save(masks / f"{number}.png")
+    report = audit_dataset(images, masks, mask_suffixes=("",), workers=1)
+    mostly = finding(report, "imbalance.mostly_foreground")
+    assert "mixed_polarity" not in mostly.evidence
+    assert mostly.evidence["object_side"] == "brighter"
+    assert "polarit" not in mostly.title + report.headline
+    assert "one polarity" in mostly.explanation

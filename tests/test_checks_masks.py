@@ -332,7 +332,7 @@ def test_masks_inverted_file_by_file_are_two_mirrored_groups(inverted):
     finding = by_id(check_imbalance(foreground, [100] * 20))["imbalance.mostly_foreground"]
     mixed = finding.evidence["mixed_polarity"]
     assert (mixed["mostly_foreground_masks"], mixed["other_masks"]) == (inverted, 20 - inverted)
-    assert "mixed polarities?" in finding.title
+    assert "mixed polarities or objects of two sizes?" in finding.title
     assert "invert those files only" in finding.fix
     assert "--mask-polarity dark would turn the other group over" in finding.fix
     assert "minority" not in finding.explanation

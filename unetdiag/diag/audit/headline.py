@@ -229,14 +229,15 @@ def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
         # two groups of shares mirroring each other: turning the whole set over is wrong
         high, low, turned = (mixed["mostly_foreground_range"], mixed["other_range"],
                              mixed["turned_range"])
-        return (f"Masks may mix polarities: {mixed['mostly_foreground_masks']} are "
+        return (f"Masks fall in two groups: {mixed['mostly_foreground_masks']} are "
                 f"{high[0]:.0%} to {high[1]:.0%} foreground and {mixed['other_masks']} "
                 f"{low[0]:.0%} to {low[1]:.0%}, the first turned over ({turned[0]:.0%} to "
-                f"{turned[1]:.0%}) near the second; if the object is the background in one "
-                "group, invert those files only (--mask-polarity dark would turn the other "
-                "group over).")
-    if not finding.evidence.get("majority"):
-        return None
+                f"{turned[1]:.0%}) near the second: consistent with mixed polarities or "
+                "with objects of two very different sizes; look at one of each, and if the "
+                "object is the background in one group, invert those files only "
+                "(--mask-polarity dark would turn the other group over).")
+    if not finding.evidence.get("majority") or finding.evidence.get("object_side"):
+        return None  # (object_side: every mask a threshold of its image, one polarity)
     dice = _first(findings, "baseline.dice_uninformative")
     consequence = ""
     if dice is not None and dice.evidence["predictor"] == "all_ones":

@@ -56,7 +56,8 @@ from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE
 #: grey level), measured for photo-like masks only; ``threshold_gap``: how far apart the grey
 #: levels of the two classes are, in the direction that separates them best (lowest level of
 #: one class minus highest of the other): positive means one threshold of the image gives the
-#: mask exactly. Measured on a sample first, and on every pixel only when the sample
+#: mask exactly (``threshold_side``: 1 with the foreground the brighter side, -1 the darker).
+#: Measured on a sample first, and on every pixel only when the sample
 #: separates; NaN when a class is too small to judge. A mask exactly twice its image's width
 #: or height (8-bit both): ``first_half_difference``, ``second_half_difference`` (each half
 #: from the image) and ``image_spread`` (the image from a flat grey;
@@ -123,6 +124,7 @@ COLUMNS: dict[str, tuple[type | np.dtype, float | int | bool | np.ndarray]] = {
     "identical": (np.float64, math.nan),
     "correlation": (np.float64, math.nan),
     "threshold_gap": (np.float64, math.nan),
+    "threshold_side": (np.float64, math.nan),
     "first_half_difference": (np.float64, math.nan),
     "second_half_difference": (np.float64, math.nan),
     "image_spread": (np.float64, math.nan),

@@ -53,6 +53,8 @@ class Similarity(NamedTuple):
         correlation: Pearson correlation of the mask plane with the image's grey level.
         first_half_difference, second_half_difference, image_spread: for a mask exactly
             twice its image's width or height, :func:`half_differences`.
+        threshold_side: for a mask one threshold of its image gives (``threshold_gap`` > 0),
+            1 when its foreground is the brighter side, -1 when the darker.
     """
 
     threshold_gap: float = math.nan
@@ -61,6 +63,7 @@ class Similarity(NamedTuple):
     first_half_difference: float = math.nan
     second_half_difference: float = math.nan
     image_spread: float = math.nan
+    threshold_side: float = math.nan
 
 
 def colour_channels(values: np.ndarray, mode: str) -> np.ndarray:
@@ -159,8 +162,12 @@ def compare_with_image(image_values: np.ndarray, image_mode: str, plane: np.ndar
         gap = threshold_gap(_grey_plane(image_sample, image_mode), decoded[::stride, ::stride])
         if not gap < 0:
             gap = threshold_gap(_grey_plane(image_values, image_mode), decoded)
+    side = math.nan
+    if gap > 0:  # the classes are apart: any pixel of each says which side is brighter
+        grey = _grey_plane(image_values, image_mode)
+        side = 1.0 if grey[decoded].flat[0] > grey[~decoded].flat[0] else -1.0
     if nonbinary < PHOTO_LIKE_NONBINARY_FRACTION:
-        return Similarity(threshold_gap=gap)
+        return Similarity(threshold_gap=gap, threshold_side=side)
     plane_sample = plane[::stride, ::stride]
     colour = colour_channels(image_sample, image_mode)
     # compare like with like: a mask's colour channels collapse with their maximum
@@ -168,7 +175,7 @@ def compare_with_image(image_values: np.ndarray, image_mode: str, plane: np.ndar
     identical = float(np.count_nonzero(collapsed == plane_sample)) / plane_sample.size
     correlation = _correlation(_grey(image_sample, image_mode).ravel(),
                                plane_sample.ravel().astype(np.float64))
-    return Similarity(gap, identical, correlation)
+    return Similarity(gap, identical, correlation, threshold_side=side)
 
 
 def doubled_axis(image_shape: tuple[int, ...], mask_shape: tuple[int, ...]) -> int | None:

@@ -331,7 +331,8 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
                     speck_pixels=None, single_valued=None,
                     dark_is_foreground: bool = False, by_values: bool = False,
                     background_values: Sequence[float] = (), border_pixels=None,
-                    lossy=None, ignored_pixels: float = 0.0) -> list[Finding]:
+                    lossy=None, ignored_pixels: float = 0.0,
+                    threshold_sides=None) -> list[Finding]:
     """How foreground is spread over a dataset (or a batch).
 
     Args:
@@ -360,6 +361,10 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
             naming the other values...
         background_values: ...these, the stored values the policy reads as background, when
             they are known.
+        threshold_sides: optional, per mask, 1 (or -1) when one threshold of its image gives
+            the mask with the foreground the brighter (darker) side, NaN otherwise: masks
+            whose shares fall in two mirrored groups are not said to mix polarities when
+            every one of them is such a threshold with the foreground on the same side.
         ignored_pixels: pixels of these masks left out (ignored values), in none of
             ``pixel_counts``: the summary then says its fraction is of the pixels scored.
 
@@ -378,7 +383,7 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
         _empty_masks_finding(empty, images, files, source, single_valued)
         if empty.size else None,
         _mostly_foreground_finding(mostly, fractions, files, source, dark_is_foreground,
-                                   by_values, background_values)
+                                   by_values, background_values, threshold_sides)
         if mostly.size else None,
         _extreme_finding(overall, pixels, source),
         _tiny_objects_finding(foreground, smallest_object_pixels, files, source,
@@ -422,10 +427,18 @@ def _empty_masks_finding(empty: np.ndarray, images: int, files: list[str],
 
 def _mostly_foreground_finding(mostly: np.ndarray, fractions: np.ndarray, files: list[str],
                                source: str, dark_is_foreground: bool, by_values: bool,
-                               background_values: Sequence[float]) -> Finding:
+                               background_values: Sequence[float],
+                               threshold_sides=None) -> Finding:
     """``mostly``: the masks above :data:`MOSTLY_FOREGROUND_FRACTION`, fullest first."""
     share = mostly.size / fractions.size
     mixed = None if by_values else _mirrored_groups(mostly, fractions)
+    one_side = None
+    if mixed and threshold_sides is not None:
+        sides = np.asarray(threshold_sides, np.float64)[fractions > 0]
+        if sides.size and np.all(sides == sides[0]) and abs(sides[0]) == 1:
+            # every non-empty mask a threshold of its image, the object on one side: the
+            # polarity is known, and the two groups are objects of two sizes
+            one_side, mixed = ("brighter" if sides[0] > 0 else "darker"), None
     evidence = {"masks": int(mostly.size), "share": share,
                 "threshold": MOSTLY_FOREGROUND_FRACTION,
                 "largest_fraction": float(fractions[mostly[0]]),
@@ -433,8 +446,9 @@ def _mostly_foreground_finding(mostly: np.ndarray, fractions: np.ndarray, files:
                 "warning_share": MOSTLY_FOREGROUND_WARNING_SHARE,
                 "dark_is_foreground": dark_is_foreground, "by_values": by_values,
                 "background_values": list(background_values),
-                **({"mixed_polarity": mixed} if mixed else {})}
-    severity = (Severity.WARNING if share >= MOSTLY_FOREGROUND_WARNING_SHARE
+                **({"mixed_polarity": mixed} if mixed else {}),
+                **({"object_side": one_side} if one_side else {})}
+    severity = (Severity.WARNING if share >= MOSTLY_FOREGROUND_WARNING_SHARE and not one_side
                 else Severity.INFO)
     return wording.mostly_foreground(evidence, fractions.size).finding(
         "imbalance.mostly_foreground", severity, evidence, source, _named(mostly, files))

@@ -275,7 +275,7 @@ def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
         return Sentences(
             title=(f"{count} of {images} masks are more than {threshold:.0%} foreground, "
                    f"{mixed['other_masks']} others at most {mixed['other_range'][1]:.0%}: "
-                   "mixed polarities?"),
+                   "mixed polarities or objects of two sizes?"),
             explanation=mixed_polarity_groups(mixed) + (
                 " Consistent with masks stored with both polarities (the object bright in "
                 "some files, dark in others), which no single --mask-polarity reads right, "
@@ -283,6 +283,15 @@ def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
             fix=("Look at one mask of each group next to its image. If the object is the "
                  "background in one group, invert those files only (e.g. 255 - mask) and "
                  "keep the others; --mask-polarity dark would turn the other group over."))
+    if evidence.get("object_side"):
+        return Sentences(
+            title=f"{count} of {images} masks are more than {threshold:.0%} foreground",
+            explanation=(f"In {plural(count, 'mask')} ({evidence['share']:.1%}) the object "
+                         f"covers more than {threshold:.0%} of the image (up to "
+                         f"{evidence['largest_fraction']:.1%}). Every mask is a threshold of "
+                         f"its own image with the object the {evidence['object_side']} side, "
+                         "so all are stored with one polarity: these are large objects."),
+            fix="Nothing to fix if the listed objects are that large.")
     if not evidence.get("majority", True):
         few = evidence["share"] < evidence["warning_share"]
         # exactly half is no minority (and no majority)
@@ -291,6 +300,7 @@ def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
         reading = ("consistent with a few large objects" if few else
                    "these may be large objects, or masks stored with the other convention "
                    "(a dataset that mixes polarities)")
+
         return Sentences(
             title=f"{count} of {images} masks are more than {threshold:.0%} foreground",
             explanation=(f"In {plural(count, 'mask')} ({evidence['share']:.1%}) the object "
