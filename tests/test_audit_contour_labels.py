@@ -1,7 +1,8 @@
 """Contour-aware label maps (0 background, 1 interior, 2 boundary: DCAN, nuclei pipelines)
 are proposed as whole objects, 1 and 2, worded "consistent with", with the void reading
 beside it (session 27: before, the boundary was proposed as ignored, shrinking every object
-by its width); trimaps and nested structures keep their readings."""
+by its width) and a thin nested class (review 6); trimaps and wide nested structures keep
+their readings."""
 
 from __future__ import annotations
 
@@ -48,14 +49,21 @@ def test_contour_aware_labels_are_proposed_as_whole_objects(tmp_path):
     assert contour["masks_measured"] == 10
 
 
-def test_the_catalogue_case_headline_proposes_1_and_2(tmp_path):
+def test_the_catalogue_case_headline_offers_1_and_2_beside_the_other_readings(tmp_path):
+    # review 6 (B2): a disc rim 2-3.5 px round a cup, or cytoplasm round nuclei, is as thin
+    # a ring; the headline gave one instruction where the values cannot choose
     layout = build_case(tmp_path / "case", SynthSpec(
         n_pairs=12, size=96, seed=5, max_objects=3, object_radius_limits=(0.15, 0.3)),
         [{"kind": "contour_masks"}])
     report = audit_dataset(layout.images_dir, layout.masks_dir,
                            mask_suffixes=layout.mask_suffixes, workers=1)
-    assert "pass --foreground-values 1,2." in report.headline
-    assert "--ignore-values 2" not in report.headline
+    assert "boundary, pass --foreground-values 1,2 (the reading proposed)" in report.headline
+    assert "band nobody labelled, --foreground-values 1 --ignore-values 2" in report.headline
+    assert "a class of its own" in report.headline
+    assert "pass --foreground-values 1,2." not in report.headline
+    label_map = finding(report, "mask.label_map")
+    assert "a thin class of its own nested round 1" in label_map.explanation
+    assert label_map.evidence["proposed_flags"] == "--foreground-values 1,2"  # still offered
 
 
 def test_a_thick_nested_region_keeps_the_two_structure_readings(tmp_path):

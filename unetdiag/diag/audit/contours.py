@@ -3,10 +3,12 @@ encoding of DCAN, Chen et al. 2016, and of nuclei pipelines that part touching o
 boundary class). Whole objects are 1 and 2 together.
 
 Such a boundary looks like a void band (a trimap's border nobody classified: 2 separates 1
-from 0), or, round small objects, like a ring of its own; the values alone cannot tell the
-boundary from a void band, so the reading is offered as *consistent with* contour-aware
-labels, with the void reading beside it. What the data can show, and this module measures
-on the masks holding 2 (read again, at most :data:`MASKS_MEASURED` of them):
+from 0) and like a thin class of its own nested round 1 (an optic disc's rim round its cup,
+cytoplasm round a nucleus: 2 to 4 pixels wide on 128-pixel crops, review 6); the values alone
+cannot tell the three apart, so the reading is offered as *consistent with* contour-aware
+labels, with the other two beside it (:func:`contour_choice`). What the data can show, and
+this module measures on the masks holding 2 (read again, at most :data:`MASKS_MEASURED` of
+them):
 
 * 2 encloses 1: of the contacts (4-neighbours) between a 1-pixel and another value, the share
   with 2 (:data:`ENCLOSED_SHARE`); a contour drawn round every object leaves 1 no contact
@@ -15,8 +17,8 @@ on the masks holding 2 (read again, at most :data:`MASKS_MEASURED` of them):
   (:data:`THIN_SHARE`). Measured on ISBI 2012 cells stored so (one in three cells kept,
   256-pixel crops): boundaries 1, 2, 3 and 4 pixels wide 0.999, 0.992, 0.982 and 0.959
   (objects that are all boundary make the rest; DCAN's contours reach 3 pixels from the
-  outline, lisjin/dcan-tensorflow#4); a nested structure (a disc rim round a cup, edema
-  round a tumour core) is wider than that.
+  outline, lisjin/dcan-tensorflow#4). A nested structure is often wider (edema round a
+  tumour core), but not always: a disc rim or cytoplasm a few pixels wide passes too.
 """
 
 from __future__ import annotations
@@ -110,3 +112,21 @@ def contour_reading(paths: Iterable[str], values: set[int], background: int | No
     return {"masks_measured": measured, "masks_holding_boundary": len(paths),
             "enclosed_share": enclosed, "thin_share": thin, "radius": CONTOUR_RADIUS,
             "enclosed_share_needed": ENCLOSED_SHARE, "thin_share_needed": THIN_SHARE}
+
+
+#: The readings of a thin ring of 2 round 1, as the headline and the fix offer them.
+BOUNDARY_FLAGS = "--foreground-values 1,2"
+VOID_BAND_FLAGS = "--foreground-values 1 --ignore-values 2"
+
+
+def contour_choice() -> str:
+    """The three readings of a thin ring of 2 round each 1-region, for a headline: the values
+    alone cannot choose, so none is asserted.
+
+    >>> contour_choice().startswith("2 is a thin ring round each 1-region: if it is each")
+    True
+    """
+    return ("2 is a thin ring round each 1-region: if it is each object's boundary, pass "
+            f"{BOUNDARY_FLAGS} (the reading proposed); if it is a band nobody labelled, "
+            f"{VOID_BAND_FLAGS}; if it is a class of its own (a disc rim round a cup, "
+            "cytoplasm round a nucleus), choose the class with --foreground-values")

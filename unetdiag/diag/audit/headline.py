@@ -100,6 +100,8 @@ def _decodes_empty_sentence(findings: Sequence[Finding], tally: AuditTally) -> s
                 f"left; {evidence['ignored_objects_choice']}.")
     if evidence.get("values_text"):
         sentence += f": they are label maps holding {evidence['values_text']}"
+    if evidence.get("contour_choice"):  # three readings the values cannot tell apart
+        return f"{sentence}; {evidence['contour_choice']}."
     if evidence.get("proposed_flags"):
         return f"{sentence}; pass {evidence['proposed_flags']}."
     if evidence.get("numbered_objects_choice"):
@@ -132,6 +134,8 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
                     f"{kind} holding {evidence['values_text']}, and {evidence['kept_text']}")
     if evidence.get("nodata_text"):
         sentence += f", {evidence['nodata_text']}"
+    if evidence.get("contour_choice"):  # three readings the values cannot tell apart
+        return f"{sentence}; {evidence['contour_choice']} (see mask.label_map)."
     if evidence.get("proposed_flags"):
         return f"{sentence}; pass {evidence['proposed_flags']} (see mask.label_map)."
     if evidence.get("colour"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from unetdiag.diag.audit.contours import contour_choice
 from unetdiag.diag.audit.findings import audit_finding, listed_names
 from unetdiag.diag.audit.frame_wording import frame_headline, frame_image_sentence
 from unetdiag.diag.audit.labels import (
@@ -178,9 +179,11 @@ def _contour_sentence(verdict: LabelVerdict) -> str:
             f"pixels of a 1 ({plural(measured, 'mask')} measured), a thin ring round each "
             "1-region: consistent with contour-aware labels (0 background, 1 each object's "
             "interior, 2 its boundary, as DCAN and nuclei pipelines store them to part "
-            "touching objects), whose objects are 1 and 2 together. If 2 is instead a band "
-            "nobody classified (as the border of the Oxford-IIIT Pet trimaps), pass "
-            "--foreground-values 1 --ignore-values 2.")
+            "touching objects), whose objects are 1 and 2 together. The values cannot tell "
+            "that from a band nobody classified (as the border of the Oxford-IIIT Pet "
+            "trimaps: pass --foreground-values 1 --ignore-values 2) or from a thin class of "
+            "its own nested round 1 (an optic disc's rim round its cup, cytoplasm round a "
+            "nucleus: choose the class with --foreground-values).")
 
 
 def _frame_sentence(verdict: LabelVerdict) -> str:
@@ -408,7 +411,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
                "policy in data.json); if the object is another value, name it in "
                "--foreground-values." + (" If 2 marks pixels nobody classified rather than "
                                          "each object's boundary, pass --foreground-values 1 "
-                                         "--ignore-values 2 instead."
+                                         "--ignore-values 2 instead; if it is a class of its "
+                                         "own, choose the class."
                                          if verdict.contour is not None else ""))
     elif undecided and verdict.frame is not None:
         nodata, kept = verdict.readings
@@ -523,6 +527,8 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
         "measures that.", fix,
         {"masks": masks_read, "several_values": count, "policy": policy.to_dict(),
          "proposed_flags": flags,
+         "contour_choice": None if verdict is None or verdict.contour is None
+         else contour_choice(),
          "values_text": None if verdict is None else _held_values(verdict),
          "numbered_objects_choice": numbered_objects_choice(policy)
          if verdict is not None and verdict.numbered_objects_possible else None,

@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit.borders import frame_image_evidence
-from unetdiag.diag.audit.contours import contour_reading
+from unetdiag.diag.audit.contours import contour_choice, contour_reading
 from unetdiag.diag.audit.label_context import (
     declared_nodata,
     nodata_image,
@@ -259,7 +259,8 @@ class LabelVerdict:
                                         in self.stroke_share.items()},
                 "scribble_masks": self.scribble_votes[0],
                 "scribble_candidates": self.scribble_votes[1],
-                "stroke_void": self.stroke_void, "contour": self.contour}
+                "stroke_void": self.stroke_void, "contour": self.contour,
+                "contour_choice": None if self.contour is None else contour_choice()}
 
 
 def _classes(policy: MaskPolicy, values: list[int], scale: str,
