@@ -19,10 +19,10 @@ from unetdiag.diag.audit.components import (
     SPECK_RADIUS,
     ObjectCanvas,
     _speck_pixels,
-    near_square,
 )
 from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.core.findings import Report, Severity
+from unetdiag.diag.core.morphology import near_square
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.synth.corruptions import build_case
 from unetdiag.diag.synth.generator import SynthSpec

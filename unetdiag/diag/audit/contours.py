@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from unetdiag.diag.core.morphology import near_square
 from unetdiag.diag.data.reading import ImageReadError, load_mask_values
 
 #: The values of a contour-aware label map: background, interior, boundary.
@@ -61,16 +62,7 @@ def contour_counts(plane: np.ndarray, radius: int = CONTOUR_RADIUS) -> dict[str,
         for a, b in ((first, second), (second, first)):
             to_boundary += int(np.count_nonzero(interior[a] & boundary[b]))
             to_background += int(np.count_nonzero(interior[a] & background[b]))
-    near = interior.copy()
-    for axis in (0, 1):  # a (2 radius + 1)-pixel square, one axis at a time
-        grown = near.copy()
-        for step in range(1, radius + 1):
-            ahead = [slice(None)] * 2
-            behind = [slice(None)] * 2
-            ahead[axis], behind[axis] = slice(step, None), slice(None, -step)
-            grown[tuple(ahead)] |= near[tuple(behind)]
-            grown[tuple(behind)] |= near[tuple(ahead)]
-        near = grown
+    near = near_square(interior, radius)
     return {"interior_to_boundary": to_boundary, "interior_to_background": to_background,
             "boundary": int(np.count_nonzero(boundary)),
             "boundary_near_interior": int(np.count_nonzero(boundary & near))}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from unetdiag.diag.core.boxes import is_empty, set_box
+from unetdiag.diag.core.morphology import near_square
 
 #: A label value at or below this counts as "background-ish", at or above ``1 - ...`` as
 #: "foreground-ish" when deciding whether a non-binary pixel sits on an object edge. 0.1 is
@@ -163,16 +164,7 @@ def _rim_counts(plane: np.ndarray, bottom: float, top: float, radius: int) -> tu
     count = int(np.count_nonzero(between))
     if count == 0:
         return 0, 0
-    near = (plane == bottom) | (plane == top)
-    for axis in (0, 1):  # a (2 radius + 1)-pixel square, one axis at a time
-        grown = near.copy()
-        for step in range(1, radius + 1):
-            ahead = [slice(None)] * 2
-            behind = [slice(None)] * 2
-            ahead[axis], behind[axis] = slice(step, None), slice(None, -step)
-            grown[tuple(ahead)] |= near[tuple(behind)]
-            grown[tuple(behind)] |= near[tuple(ahead)]
-        near = grown
+    near = near_square((plane == bottom) | (plane == top), radius)
     return int(np.count_nonzero(between & near)), count
 
 
