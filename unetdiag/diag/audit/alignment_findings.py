@@ -233,8 +233,7 @@ def _own_finding(verdict: Misalignment, tally: AuditTally) -> Finding:
     others = f" and {count - 1} more" if count > 1 else ""
     evidence = {"pairs_scored": measured, "pairs_offset": count,
                 "median_score": verdict.score, "median_score_as_stored": verdict.aligned,
-                "rule": {"min_margin": OWN_MARGIN, "min_score": MIN_OWN_SCORE,
-                         "max_stored_share": MAX_OWN_STORED_SHARE},
+                "rule": _own_rule(),
                 "per_file": _per_file(verdict, tally, listed)}
     return audit_finding(
         "geometry.mask_offset_per_file", Severity.WARNING,
@@ -254,6 +253,12 @@ def _own_finding(verdict: Misalignment, tally: AuditTally) -> Finding:
         "masks (or shift each back by its offset, padding the uncovered edge with "
         "background), or leave them out.",
         evidence, listed_names(tally.mask_paths, listed))
+
+
+def _own_rule() -> dict[str, float]:
+    """The per-file rule's thresholds, as the per-file findings' evidence gives them."""
+    return {"min_margin": OWN_MARGIN, "min_score": MIN_OWN_SCORE,
+            "max_stored_share": MAX_OWN_STORED_SHARE}
 
 
 #: Each turn in a few words, for lists of files.
@@ -282,8 +287,7 @@ def _turned_finding(verdict: Misalignment, tally: AuditTally) -> Finding:
     evidence = {"pairs_scored": measured, "pairs_turned": count,
                 "turns": sorted(set(verdict.turns)),
                 "median_score": verdict.score, "median_score_as_stored": verdict.aligned,
-                "rule": {"min_margin": OWN_MARGIN, "min_score": MIN_OWN_SCORE,
-                         "max_stored_share": MAX_OWN_STORED_SHARE},
+                "rule": _own_rule(),
                 "per_file": _per_file(verdict, tally, listed)}
     return audit_finding(
         "geometry.mask_turned_per_file", Severity.WARNING,

@@ -27,7 +27,7 @@ from unetdiag.diag.checks.label_maps import (
 )
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.labelmaps import MAX_LABEL_VALUES, SEPARATOR_LEAK, colour_rgb
-from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.data.policy import MaskPolicy, format_values
 from unetdiag.diag.wording.text import (
     QUOTED_VALUES,
     capitalised,
@@ -481,8 +481,8 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
     ignored_objects = _ignored_objects_choice(verdict, policy)
     if ignored_objects is not None:
         kept = [entry.value for entry in verdict.values if entry.in_force != "ignored"]
-        cause = (f" Once --ignore-values {_ignore_text(policy)} is applied, the only value "
-                 f"left is {kept[0]}, read as background: every pixel that could be "
+        cause = (f" Once --ignore-values {format_values(policy.ignore_values)} is applied, "
+                 f"the only value left is {kept[0]}, read as background: every pixel that could be "
                  "foreground is ignored.")
     elif verdict is not None and alike is not None:
         cause = (f" They are colour-coded label maps holding {_held_values(verdict)} "
@@ -537,10 +537,6 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
         listed_names(tally.mask_paths, listed))
 
 
-def _ignore_text(policy: MaskPolicy) -> str:
-    return ",".join(f"{value:g}" for value in policy.ignore_values)
-
-
 def _ignored_objects_choice(verdict: LabelVerdict | None, policy: MaskPolicy) -> str | None:
     """When the user's --ignore-values leave a single value, read as background (0/255 masks
     under --ignore-values 255: the objects' value ignored), the choice to offer; else None."""
@@ -549,6 +545,6 @@ def _ignored_objects_choice(verdict: LabelVerdict | None, policy: MaskPolicy) ->
     kept = [entry for entry in verdict.values if entry.in_force != "ignored"]
     if len(kept) != 1 or kept[0].in_force != "background" or len(kept) == len(verdict.values):
         return None
-    values = _ignore_text(policy)
+    values = format_values(policy.ignore_values)
     return f"if {values} marks the objects, drop --ignore-values {values}"
 
