@@ -29,6 +29,7 @@ from unetdiag.diag.checks.label_maps import (
     threshold_on_label_maps,
 )
 from unetdiag.diag.checks.masks import check_imbalance
+from unetdiag.diag.checks.soft_masks import soft_values_thresholded
 from unetdiag.diag.core.dice import EmptyRule, trivial_baselines
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data.orientation import read_orientation
@@ -176,12 +177,15 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
     return findings
 
 
-def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy) -> list[Finding]:
+def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy,
+                     use: str = "train") -> list[Finding]:
     """What the decoder saw: pairs with an image and a mask of different sizes (the resize
     to the model's input hides them), worded as ``audit-data`` words them, the EXIF
     orientation read from the headers of those images and masks; label maps read under the
-    automatic threshold; palette void (index 255) the policy does not ignore; files of 16
-    bits per colour channel read at 8; and images whose samples Pillow leaves out."""
+    automatic threshold; masks holding values between their two ends, thresholded (``use``:
+    ``"train"`` or ``"evaluate"``, what the thresholded masks serve); palette void (index
+    255) the policy does not ignore; files of 16 bits per colour channel read at 8; and
+    images whose samples Pillow leaves out."""
     pairs = [PairSizes(image, mask, image_size, mask_size, read_orientation(image),
                        read_orientation(mask))
              for image, (mask, image_size, mask_size)
@@ -202,5 +206,7 @@ def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy) -> list[Finding]
                                     policy, source="data")
     lossy = lossy_unit_masks_finding(decode_log.lossy_unit_masks,
                                      len(decode_log.decoded_masks), source="data")
-    return findings + [finding for finding in (label_maps, nodata, void, lossy)
+    soft = soft_values_thresholded(dict(sorted(decode_log.soft_values.items())),
+                                   len(decode_log.decoded_masks), "data", use)
+    return findings + [finding for finding in (label_maps, soft, nodata, void, lossy)
                        if finding is not None]

@@ -16,6 +16,7 @@ import numpy as np
 
 from unetdiag.diag.audit.storage import header_facts
 from unetdiag.diag.audit.storage_findings import unreadable_top_byte_masks
+from unetdiag.diag.checks.soft_masks import SoftValues, measure_soft_values
 from unetdiag.diag.data.decoding import InspectedMask, decoded_planes, inspect_stored
 from unetdiag.diag.data.frames import later_frame_with_values
 from unetdiag.diag.data.instances import load_mask
@@ -68,6 +69,9 @@ class DecodeLog:
     void_masks: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     #: 0/1 masks stored in a lossy format (JPEG), whose lost foreground no threshold recovers.
     lossy_unit_masks: set[str] = field(default_factory=set)
+    #: ``mask path -> its values between the scale's ends and what the threshold made of
+    #: them`` (:mod:`unetdiag.diag.checks.soft_masks`), measured once per mask.
+    soft_values: dict[str, SoftValues] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_failure(self, path: str, reason: str) -> None:
@@ -125,6 +129,10 @@ class DecodeLog:
         with self._lock:
             self.lossy_unit_masks.add(path)
 
+    def record_soft_values(self, path: str, soft: SoftValues) -> None:
+        with self._lock:
+            self.soft_values[path] = soft
+
     def record_dropped_samples(self, path: str, stored: int, read: int) -> None:
         with self._lock:
             self.dropped_samples[path] = (stored, read)
@@ -170,6 +178,10 @@ def decode_pair(image_file: str, mask_file: str, *, channels: int, policy: MaskP
         numbered = read_by_numbering(inspected, policy)
         if numbered is not None:
             decode_log.record_label_map(mask_file, sorted(numbered.counts))
+        elif mask_file not in decode_log.soft_values:  # an uncached run decodes every epoch
+            soft = measure_soft_values(inspected)
+            if soft is not None:
+                decode_log.record_soft_values(mask_file, soft)
         _note_storage(decode_log, image_file, mask_file, inspected, mask, policy)
         if _colours_read_alike(stored.values, inspected.plane):
             decode_log.record_alike_colours(mask_file)

@@ -160,7 +160,7 @@ def _data_findings(decode_log: DecodeLog, counts: MaskCounts,
     sizes, label maps read under a threshold, 16-bit colour, dropped samples, blank first
     frames), and empty or one-sided masks: the scores of such data measure the data, not the
     model."""
-    findings = decoded_findings(decode_log, policy)
+    findings = decoded_findings(decode_log, policy, use=COMMAND)
     counted = [index for index, pixels in enumerate(counts.pixels) if pixels > 0]
     if counted:
         findings += [f for f in check_imbalance(
