@@ -4,6 +4,7 @@ split, what constant predictors score on the validation split, and the findings 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +33,9 @@ from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.checks.soft_masks import soft_values_thresholded
 from unetdiag.diag.core.dice import EmptyRule, trivial_baselines
 from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.data.image_kinds import summarise_kinds
 from unetdiag.diag.data.orientation import read_orientation
+from unetdiag.diag.data.pairing import Pair
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.training.decoder import DecodeLog
 
@@ -175,6 +178,15 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
         findings.append(narrow_range_training(train_counts.image_max, photometric_scale,
                                               source="data:train"))
     return findings
+
+
+def images_record(decode_log: DecodeLog, pairs: Sequence[Pair]) -> dict[str, Any]:
+    """What kind of images ``pairs`` hold as the decoder read them (grey or colour, bit
+    depth, values after the nominal scaling, aspect ratios): ``train`` records it for its
+    training images, ``evaluate`` compares its images with that record."""
+    kinds = decode_log.image_kinds
+    return summarise_kinds(kinds[str(pair.image)] for pair in pairs
+                           if str(pair.image) in kinds)
 
 
 def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy,

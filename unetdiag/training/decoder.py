@@ -19,10 +19,12 @@ from unetdiag.diag.audit.storage_findings import unreadable_top_byte_masks
 from unetdiag.diag.checks.soft_masks import SoftValues, measure_soft_values
 from unetdiag.diag.data.decoding import InspectedMask, decoded_planes, inspect_stored
 from unetdiag.diag.data.frames import later_frame_with_values
+from unetdiag.diag.data.image_kinds import ImageKind, image_kind
 from unetdiag.diag.data.instances import load_mask
 from unetdiag.diag.data.labelmaps import read_by_numbering
 from unetdiag.diag.data.lossy import is_lossy_unit_mask
 from unetdiag.diag.data.masks import MaskPolicy, read_image
+from unetdiag.diag.data.reading import convert_channels
 from unetdiag.diag.data.rules import VOID_INDEX
 from unetdiag.exitcodes import ExitCode, UserError
 
@@ -72,6 +74,10 @@ class DecodeLog:
     #: ``mask path -> its values between the scale's ends and what the threshold made of
     #: them`` (:mod:`unetdiag.diag.checks.soft_masks`), measured once per mask.
     soft_values: dict[str, SoftValues] = field(default_factory=dict)
+    #: ``image path -> its kind as read`` (grey or colour, bit depth, values, size), before
+    #: the change of channels to the model's: what ``evaluate`` compares with the training
+    #: images' (:mod:`unetdiag.diag.data.image_kinds`).
+    image_kinds: dict[str, ImageKind] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_failure(self, path: str, reason: str) -> None:
@@ -133,6 +139,10 @@ class DecodeLog:
         with self._lock:
             self.soft_values[path] = soft
 
+    def record_image_kind(self, path: str, kind: ImageKind) -> None:
+        with self._lock:
+            self.image_kinds[path] = kind
+
     def record_dropped_samples(self, path: str, stored: int, read: int) -> None:
         with self._lock:
             self.dropped_samples[path] = (stored, read)
@@ -166,7 +176,10 @@ def decode_pair(image_file: str, mask_file: str, *, channels: int, policy: MaskP
     """
     current = image_file
     try:
-        image = read_image(image_file, channels=channels)
+        own = read_image(image_file)  # its own channels: their kind is recorded once
+        if image_file not in decode_log.image_kinds:
+            decode_log.record_image_kind(image_file, image_kind(image_file, own))
+        image = convert_channels(own, channels)
         if image.ndim != 3 or image.shape[-1] != channels:
             raise ValueError(f"decoded to shape {image.shape}, expected {channels} channel(s)")
         current = mask_file

@@ -53,12 +53,13 @@ from unetdiag.diag.evaluation.findings import (
     headline_score,
     policy_differs_finding,
 )
+from unetdiag.diag.evaluation.images import image_findings
 from unetdiag.diag.evaluation.scores import ImageScore, scores_csv, worst_images
 from unetdiag.diag.visual.gallery import write_gallery
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_text
 from unetdiag.report import write_report_files
-from unetdiag.training.data_stats import MaskCounts, decoded_findings
+from unetdiag.training.data_stats import MaskCounts, decoded_findings, images_record
 from unetdiag.training.decoder import DecodeLog, decode_pair
 from unetdiag.training.run.folder import create_run_dir
 from unetdiag.training.run_record import RunRecord, policy_differences, run_record
@@ -269,6 +270,10 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     findings = [f if f.source else f.with_source("pairing") for f in pairing.findings]
     findings += [] if policy_finding is None else [policy_finding]
     findings += _data_findings(decode_log, counts, policy)
+    scored_images = images_record(decode_log, pairing.pairs)
+    findings += image_findings(scored_images, saved.channels,
+                               None if record is None else record.train_images,
+                               None if record is None else str(record.run_dir))
     findings += evaluation_findings(
         model_name, rows, images=len(scored.tally), empty_images=empty_image_count(scored.tally),
         non_finite_images=int(np.count_nonzero(sums["finite"] == 0)), empty_rule=empty,
@@ -290,6 +295,8 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
               "threshold": threshold, "empty_rule": empty, "policy": policy.to_dict(),
               "out_dir": str(out_dir), "seconds": time.perf_counter() - started,
               "training_run": None if record is None else str(record.run_dir),
+              "images_scored": scored_images,
+              "training_images": None if record is None else record.train_images,
               "training_policy": None if record is None or record.policy is None
               else record.policy.to_dict()})
     atomic_write_text(out_dir / SCORES_FILENAME, scores_csv(image_scores))

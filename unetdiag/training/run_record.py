@@ -1,25 +1,29 @@
 """What the ``unetdiag train`` run that saved a model recorded, read beside the model.
 
 A model saved by train sits at ``RUN/VARIANT/model.keras`` (or ``last.keras``), with the
-run's ``data.json`` (the mask policy its masks were decoded with) and ``summary.json`` (each
-variant's best validation Dice) in ``RUN``. ``evaluate`` and ``predict`` read them to say
-what the model learnt as foreground and what the run scored; a model from anywhere else has
-no record (None).
+run's ``data.json`` (the mask policy its masks were decoded with), ``summary.json`` (each
+variant's best validation Dice) and ``report.json`` (its ``meta["train_images"]``: what kind
+of images it trained on, :mod:`unetdiag.diag.data.image_kinds`) in ``RUN``. ``evaluate``
+and ``predict`` read them to say what the model learnt as foreground, what the run scored
+and on what images; a model from anywhere else has no record (None).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from unetdiag.diag.data.image_kinds import valid_record
 from unetdiag.diag.data.policy import MaskPolicy
 
 __all__ = ["RunRecord", "policy_differences", "run_record"]
 
 DATA_FILENAME = "data.json"
 SUMMARY_FILENAME = "summary.json"
+REPORT_FILENAME = "report.json"
 MODEL_FILENAMES = ("model.keras", "last.keras")
 
 
@@ -34,6 +38,9 @@ class RunRecord:
     #: the variant's best validation Dice and its epoch, from summary.json (None: not there)
     best_val_dice: float | None = None
     best_val_dice_epoch: int | None = None
+    #: the training images' kinds (``summarise_kinds``), from report.json (None: not there,
+    #: as in runs before it was recorded or a run that never wrote its report)
+    train_images: Mapping[str, Any] | None = None
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -69,9 +76,12 @@ def run_record(model_path: Path | str) -> RunRecord | None:
     row = next((row for row in summary.get("variants", [])
                 if isinstance(row, dict) and row.get("variant") == variant), {})
     dice = row.get("best_val_dice")
+    meta = (_read_json(run_dir / REPORT_FILENAME) or {}).get("meta")
     return RunRecord(run_dir, variant, _policy(data.get("mask_policy")),
                      float(dice) if isinstance(dice, (int, float)) else None,
-                     row.get("best_val_dice_epoch"))
+                     row.get("best_val_dice_epoch"),
+                     valid_record(meta.get("train_images")) if isinstance(meta, dict)
+                     else None)
 
 
 def policy_differences(recorded: MaskPolicy, used: MaskPolicy) -> list[str]:

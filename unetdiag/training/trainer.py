@@ -72,6 +72,7 @@ from unetdiag.training.data_stats import (
     balanced_foreground_weight,
     data_findings,
     decoded_findings,
+    images_record,
     stream_mask_counts,
     validation_baselines,
 )
@@ -231,6 +232,7 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
             train_counts = stream_mask_counts(datasets.train_decoded)
             meta["train_foreground_fraction"] = train_counts.foreground_fraction
             meta["train_image_max"] = train_counts.image_max
+            meta["train_images"] = images_record(datasets.decode_log, train_pairs)
             meta["photometric_scale"] = datasets.scale_photometric(train_counts.image_max)
             if config.diagnostics:
                 pre_training = data_findings(config, train_counts, val_counts,

@@ -370,6 +370,17 @@ def read_image(path: Path | str, channels: int | None = None) -> np.ndarray:
     if channels not in (None, 1, 3):
         raise ValueError(f"channels must be None, 1 or 3, got {channels}")
     pixels, _, _ = read_first_frame(path, _scaled_pixels)
+    return convert_channels(pixels, channels)
+
+
+def convert_channels(pixels: np.ndarray, channels: int | None) -> np.ndarray:
+    """Pixels as :func:`read_image` returns them (float32 HxWxC) converted to ``channels``:
+    colour to luminance (ITU-R BT.601 weights, as Pillow) for 1, grey replicated for 3,
+    kept for ``None``; an HxW array is one channel.
+
+    >>> convert_channels(np.ones((2, 2, 3), np.float32), 1).shape
+    (2, 2, 1)
+    """
     if pixels.ndim == 2:
         pixels = pixels[:, :, np.newaxis]
     if channels == 1 and pixels.shape[2] == 3:

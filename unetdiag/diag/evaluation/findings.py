@@ -176,6 +176,16 @@ def _policy_differs(findings: Sequence[Finding], context: HeadlineContext) -> st
     return None if finding is None else finding.title + "."
 
 
+def _images_unlike_training(findings: Sequence[Finding],
+                            context: HeadlineContext) -> str | None:
+    """Images scored that differ from the training images (colour, intensity range): the
+    scores may not be comparable with the run's, said before them."""
+    titles = [f.title for f in findings
+              if f.id in ("evaluate.images_converted", "evaluate.intensity_differs")
+              and f.severity is Severity.WARNING]
+    return "; ".join(titles) + ": the scores may not be comparable." if titles else None
+
+
 def _non_finite(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
     finding = next((f for f in findings if f.id == NON_FINITE_PREDICTIONS), None)
     return None if finding is None else finding.title + ": no score here means anything."
@@ -223,6 +233,7 @@ def _score(value: float) -> str:
 
 EVALUATE_HEADLINE_RULES = (
     HeadlineRule("mask policy other than the training run's", _policy_differs),
+    HeadlineRule("images unlike the training run's", _images_unlike_training),
     HeadlineRule("non-finite predictions", _non_finite, final=True),
     HeadlineRule("errors in the data scored", _data_errors),
     HeadlineRule("constant-predictor fingerprint", _fingerprint, final=True),
