@@ -206,6 +206,8 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
                               threshold=args.threshold, progress=progress)
 
     result = with_progress_bar(console, args, "predicting", engine)
+    from unetdiag.training.predict import geometry_lines  # imported by the engine already
+
     count = len(result.records)
     console.print(f"wrote {count} mask{'' if count == 1 else 's'} (0/255 PNG, each image's own "
                   f"size; {result.foreground}) to {result.out_dir} and overlays to "
@@ -213,6 +215,8 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
     if result.skipped_masks:
         console.print(f"left out {len(result.skipped_masks)} file(s) named as masks (e.g. "
                       f"{result.skipped_masks[0].name})", highlight=False)
+    for line in geometry_lines(result):
+        console.print(line, highlight=False, soft_wrap=True)
     if not result.non_finite_images:
         return int(ExitCode.OK)
     console.print(f"warning: {result.non_finite_images} image(s) got NaN or Inf predictions, "

@@ -1,8 +1,12 @@
 """``unetdiag predict MODEL --images DIR --out DIR``: masks of a saved model for a folder.
 
 For every image of ``DIR`` (files whose stem ends in a mask suffix are left out) the model's
-prediction at its input size is thresholded, resized back to the image's own size by nearest
-neighbour and written as a 0/255 PNG::
+prediction is thresholded, resized back to the image's own size by nearest neighbour and
+written as a 0/255 PNG. A fully convolutional model is fed each image at the training
+images' geometry, its aspect ratio kept (padded to the model's downsampling multiple and
+cropped back); a model of one size only gets every image stretched to its input, and the
+images whose aspect ratio that changes are named (:mod:`.predict_geometry`, the manifest's
+``geometry`` and each file's ``fed_as``)::
 
     OUT/<stem>.png              the mask (255: foreground), the input image's size
                                 (``foreground`` in the manifest says which class that is in
@@ -30,13 +34,20 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS
+from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS, ImageReadError, read_image
 from unetdiag.diag.data.pairing import MASK_SUFFIXES
 from unetdiag.diag.visual.overlay import overlay_panel, panel_png, write_panel
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_bytes, atomic_write_json
 from unetdiag.training import saved_model
-from unetdiag.training.run_record import foreground_meaning, run_record
+from unetdiag.training.predict_geometry import (
+    MAX_PIXELS,
+    GeometryPlan,
+    any_size_model,
+    padded_size,
+    predict_at,
+)
+from unetdiag.training.run_record import RunRecord, foreground_meaning, run_record
 from unetdiag.training.saved_model import SavedModel
 
 COMMAND = "predict"
@@ -57,10 +68,49 @@ class PredictResult:
     skipped_masks: list[Path] = field(default_factory=list)
     #: which class 255 is (:func:`~unetdiag.training.run_record.foreground_meaning`)
     foreground: str = ""
+    #: how each image was sized for the model (:class:`~.predict_geometry.GeometryPlan`)
+    geometry: GeometryPlan | None = None
+
+    def fed(self, how: str) -> list[dict[str, Any]]:
+        """The records of images whose aspect ratio differs from the training images' (or
+        the model input's) and that were ``"stretched"`` to the model's input or fed with
+        their aspect ratio ``"kept"``."""
+        return [record for record in self.records if record["fed_as"][how]]
 
     @property
     def non_finite_images(self) -> int:
         return sum(1 for record in self.records if record["non_finite_pixels"])
+
+
+def geometry_lines(result: PredictResult) -> list[str]:
+    """What the console says of how the images were sized for the model: the images whose
+    aspect ratio differs from the training images', named with it, and whether they were
+    fed at it or stretched (nothing when every image has the training images' shape)."""
+    plan = result.geometry
+    how = "kept" if plan is not None and plan.mode == "keep_aspect" else "stretched"
+    records = result.fed(how) if plan is not None else []
+    if not records:
+        return []
+    named = ", ".join(f"{record['image']} ({record['width']}x{record['height']}, "
+                      f"{record['aspect_ratio']:g}:1)" for record in records[:5])
+    named += f" and {len(records) - 5} more" if len(records) > 5 else ""
+    against = "the training images'" if plan.training_size else "the model input's"
+    if how == "kept":
+        scale = ("at the training images' scale" if plan.training_size
+                 else "at the model input's pixel count")
+        lines = [f"{len(records)} image(s) of another aspect ratio than {against} "
+                 f"({plan.reference_aspect:.3g}:1): {named}; fed {scale}, their aspect ratio "
+                 f"kept, padded to a multiple of {plan.multiple} and cropped back, not "
+                 f"stretched to {plan.height}x{plan.width} (predict.json: geometry, fed_as)"]
+        shrunk = result.fed("shrunk")
+        if shrunk:
+            lines.append(f"note: {len(shrunk)} of them fed smaller than that scale, at most "
+                         f"{MAX_PIXELS} pixels (e.g. {shrunk[0]['image']})")
+        return lines
+    return [f"note: {len(records)} image(s) stretched to the model's {plan.height}x"
+            f"{plan.width} input, their aspect ratio unlike {against} "
+            f"({plan.reference_aspect:.3g}:1): {named}; {plan.reason}, so their objects reach "
+            "it wider or taller than it learnt them (predict.json: geometry, fed_as)"]
 
 
 def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES
@@ -150,31 +200,90 @@ def _output_names(image: Path) -> tuple[str, str]:
 
 
 def _write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshold: float,
-                    records: list[dict[str, Any]]) -> None:
+                    records: list[dict[str, Any]], plan: GeometryPlan) -> None:
     record = run_record(saved.path)
     atomic_write_json(out_dir / MANIFEST_FILENAME, {
         "command": COMMAND, "model": str(saved.path), "images": str(images_dir),
         "input": saved_model.describe_input(saved), "threshold": threshold,
+        "geometry": plan.to_dict(),
         "foreground": {"value": FOREGROUND_VALUE, "means": foreground_meaning(record),
                        "training_policy": None if record is None or record.policy is None
                        else record.policy.to_dict()},
         "files": records})
 
 
-def _predict_one_batch(saved: SavedModel, paths: Sequence[Path], out_dir: Path,
-                       threshold: float) -> list[dict[str, Any]]:
-    images, sizes = zip(*(saved_model.read_model_image(path, saved) for path in paths), strict=True)
-    batch = np.stack(images)
-    probabilities = saved_model.predict_checked(saved, batch)
+def geometry_plan(saved: SavedModel, record: RunRecord | None
+                  ) -> tuple[GeometryPlan, SavedModel]:
+    """How images are sized for this model (:mod:`.predict_geometry`), and the model to
+    feed them to (rebuilt to take any size when it is fully convolutional)."""
+    flexible, multiple, reason = any_size_model(saved.model)
+    trained = None if record is None else record.train_images
+    sides = (None, None) if trained is None else (trained.get("height_median"),
+                                                  trained.get("width_median"))
+    training_size = ((float(sides[0]), float(sides[1]))
+                     if all(isinstance(side, (int, float)) and side > 0 for side in sides)
+                     else None)
+    if flexible is None:
+        return GeometryPlan("stretch", f"the model takes only {saved.height}x{saved.width} "
+                            f"images ({reason})", saved.height, saved.width, multiple,
+                            training_size), saved
+    return (GeometryPlan("keep_aspect", "the model is fully convolutional", saved.height,
+                         saved.width, multiple, training_size),
+            SavedModel(flexible, saved.path, saved.height, saved.width, saved.channels))
+
+
+def _read(path: Path, saved: SavedModel) -> np.ndarray:
+    try:
+        return read_image(path, channels=saved.channels)
+    except ImageReadError as error:
+        raise UserError(f"cannot read {error.path}: {error.reason}") from None
+
+
+def _predicted(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Path]
+               ) -> list[tuple[np.ndarray, np.ndarray, tuple[int, int], tuple[int, int]]]:
+    """``(image as fed, probabilities, the file's own size, the size fed)`` per image: a
+    batch at the model's input when stretching, one image at a time at its own geometry
+    otherwise."""
+    if plan.mode == "stretch":
+        images, sizes = zip(*(saved_model.read_model_image(path, saved) for path in paths),
+                            strict=True)
+        batch = np.stack(images)
+        probabilities = saved_model.predict_checked(saved, batch)
+        return [(image, probability, size, (saved.height, saved.width))
+                for image, probability, size in zip(batch, probabilities, sizes, strict=True)]
+    results = []
+    for path in paths:
+        image = _read(path, saved)
+        size = image.shape[:2]
+        target = plan.target(size)
+        try:
+            fed, probability = predict_at(saved.model, image, target, plan.multiple)
+        except ValueError as error:
+            raise UserError(f"{saved.path}: {error}", ExitCode.USAGE) from None
+        results.append((fed, saved_model.checked_probabilities(saved, probability), size,
+                        target))
+    return results
+
+
+def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Path],
+                       out_dir: Path, threshold: float) -> list[dict[str, Any]]:
     records = []
-    for path, image, size, probability in zip(paths, batch, sizes, probabilities, strict=True):
+    for path, (image, probability, size, fed) in zip(
+            paths, _predicted(saved, plan, paths), strict=True):
         mask_name, overlay_name = _output_names(path)
         atomic_write_bytes(out_dir / mask_name, mask_png(probability, threshold, size))
         write_panel(overlay_panel(image, None, probability, threshold=threshold,
                                   title=path.name), out_dir / overlay_name)
         finite = np.isfinite(probability)
+        changed = plan.aspect_changed(size)
         records.append({"image": path.name, "mask": mask_name, "overlay": overlay_name,
                         "height": int(size[0]), "width": int(size[1]),
+                        "aspect_ratio": round(size[1] / size[0], 3),
+                        "fed_as": {"height": int(fed[0]), "width": int(fed[1]),
+                                   "padded_to": list(padded_size(fed, plan.multiple)),
+                                   "stretched": plan.mode == "stretch" and changed,
+                                   "kept": plan.mode == "keep_aspect" and changed,
+                                   "shrunk": plan.shrunk(size)},
                         "predicted_fraction": float(np.mean(probability[finite] > threshold))
                         if finite.any() else None,
                         "non_finite_pixels": int(np.count_nonzero(~finite))})
@@ -196,6 +305,8 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
     """
     images_dir, out_dir = Path(images_dir), Path(out_dir)
     saved = saved_model.load_saved_model(model_path, img_size)
+    record = run_record(saved.path)
+    plan, saved = geometry_plan(saved, record)
     images, masks = list_images(images_dir, mask_suffixes)
     made_here = not out_dir.exists()
     prepare_out_dir(out_dir, images_dir)
@@ -203,12 +314,12 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
     # recognised (and cleaned) as a predict output by the next one
     planned = [dict(zip(("mask", "overlay"), _output_names(path), strict=True), image=path.name)
                for path in images]
-    _write_manifest(out_dir, saved, images_dir, threshold, planned)
-    result = PredictResult(out_dir, skipped_masks=masks,
-                           foreground=foreground_meaning(run_record(saved.path)))
+    _write_manifest(out_dir, saved, images_dir, threshold, planned, plan)
+    result = PredictResult(out_dir, skipped_masks=masks, foreground=foreground_meaning(record),
+                           geometry=plan)
     try:
         for chunk in saved_model.batches_of(images, batch_size):
-            result.records += _predict_one_batch(saved, chunk, out_dir, threshold)
+            result.records += _predict_one_batch(saved, plan, chunk, out_dir, threshold)
             if progress is not None:
                 progress(len(result.records), len(images))
     except UserError:
@@ -217,10 +328,10 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
         if made_here:
             shutil.rmtree(out_dir, ignore_errors=True)
         elif result.records:
-            _write_manifest(out_dir, saved, images_dir, threshold, result.records)
+            _write_manifest(out_dir, saved, images_dir, threshold, result.records, plan)
         else:
             (out_dir / MANIFEST_FILENAME).unlink(missing_ok=True)
             shutil.rmtree(out_dir / OVERLAYS_DIRNAME, ignore_errors=True)
         raise
-    _write_manifest(out_dir, saved, images_dir, threshold, result.records)
+    _write_manifest(out_dir, saved, images_dir, threshold, result.records, plan)
     return result

@@ -150,6 +150,16 @@ def predict_checked(saved: SavedModel, images: np.ndarray) -> np.ndarray:
         probabilities = predict_probabilities(saved.model, images)
     except ValueError as error:
         raise UserError(f"{saved.path}: {error}", ExitCode.USAGE) from None
+    return checked_probabilities(saved, probabilities)
+
+
+def checked_probabilities(saved: SavedModel, probabilities: np.ndarray) -> np.ndarray:
+    """``probabilities`` (the model's outputs), refused when a finite value lies outside
+    [0, 1] (logits, a 0..255 map).
+
+    Raises:
+        UserError: (``USAGE``) naming the range found.
+    """
     finite = probabilities[np.isfinite(probabilities)]
     if finite.size and (finite.min() < 0.0 or finite.max() > 1.0):
         low, high = float(finite.min()), float(finite.max())

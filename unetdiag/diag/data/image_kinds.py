@@ -97,7 +97,8 @@ def _rounded(value: float, digits: int = 3) -> float:
 def summarise_kinds(kinds: Iterable[ImageKind]) -> dict[str, Any]:
     """A set's images in a JSON-ready record: how many, by bands and by depth; the lowest
     and highest value and the median of the images' highest values (after the nominal
-    scaling); the aspect ratios (width / height: their least, median and greatest)."""
+    scaling); the aspect ratios (width / height: their least, median and greatest) and the
+    median height and width (``predict`` feeds images of another shape at that scale)."""
     kinds = list(kinds)
     highs = [kind.high for kind in kinds if math.isfinite(kind.high)]
     lows = [kind.low for kind in kinds if math.isfinite(kind.low)]
@@ -112,6 +113,10 @@ def summarise_kinds(kinds: Iterable[ImageKind]) -> dict[str, Any]:
         "aspect_min": _rounded(min(aspects)) if aspects else math.nan,
         "aspect_median": _rounded(float(np.median(aspects))) if aspects else math.nan,
         "aspect_max": _rounded(max(aspects)) if aspects else math.nan,
+        "height_median": float(np.median([kind.height for kind in kinds])) if kinds
+        else math.nan,
+        "width_median": float(np.median([kind.width for kind in kinds])) if kinds
+        else math.nan,
     }
 
 

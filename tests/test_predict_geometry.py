@@ -1,0 +1,122 @@
+"""predict no longer stretches images of another aspect ratio into the model's square
+silently (s28, issue 14/15: a 960x576 mosaic and DRIVE's 565x584 were squeezed to 64x64
+and predict.json said nothing): a fully convolutional model is fed each image at the
+training geometry, padded and cropped back; a model of one size names what it stretched."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from unetdiag.training.predict import MANIFEST_FILENAME, geometry_lines, predict_folder
+from unetdiag.training.predict_geometry import GeometryPlan, any_size_model
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+
+
+def _pooled_model(path, side: int = 32):
+    """Fully convolutional, downsampling by 4: foreground where the image is bright (a
+    per-pixel rule, so the prediction must land where the bright pixels are)."""
+    inputs = keras.Input((side, side, 1))
+    pooled = keras.layers.MaxPooling2D(2)(keras.layers.MaxPooling2D(2)(inputs))
+    back = keras.layers.UpSampling2D(4)(pooled)
+    merged = keras.layers.Concatenate()([inputs, back])
+    output = keras.layers.Conv2D(1, 1, activation="sigmoid",
+                                 kernel_initializer=keras.initializers.Constant([[[[40.0],
+                                                                                   [0.0]]]]),
+                                 bias_initializer=keras.initializers.Constant(-20.0))(merged)
+    keras.Model(inputs, output).save(path)
+    return path
+
+
+def _dense_model(path, side: int = 16):
+    """One size only: Flatten, Dense, Reshape."""
+    inputs = keras.Input((side, side, 1))
+    dense = keras.layers.Dense(side * side, activation="sigmoid")(keras.layers.Flatten()(inputs))
+    keras.Model(inputs, keras.layers.Reshape((side, side, 1))(dense)).save(path)
+    return path
+
+
+def _wide_and_square(folder):
+    folder.mkdir()
+    wide = np.zeros((30, 70), np.uint8)
+    wide[10:20, 25:55] = 255
+    Image.fromarray(wide).save(folder / "wide.png")
+    Image.fromarray(np.full((40, 40), 255, np.uint8)).save(folder / "square.png")
+    return folder
+
+
+def test_a_fully_convolutional_model_gets_the_wide_image_at_its_aspect_ratio(tmp_path):
+    model = _pooled_model(tmp_path / "pooled.keras")
+    result = predict_folder(model, _wide_and_square(tmp_path / "in"), tmp_path / "out")
+    manifest = json.loads((tmp_path / "out" / MANIFEST_FILENAME).read_text())
+    fed = {record["image"]: record["fed_as"] for record in manifest["files"]}
+    assert manifest["geometry"]["mode"] == "keep_aspect"
+    assert manifest["geometry"]["multiple"] == 4
+    # 32x32 = 1024 pixels at 70:30: 21 x 49, padded to 24 x 52 (multiples of 4)
+    assert fed["wide.png"] == {"height": 21, "width": 49, "padded_to": [24, 52],
+                               "stretched": False, "kept": True, "shrunk": False}
+    assert fed["square.png"] == {"height": 32, "width": 32, "padded_to": [32, 32],
+                                 "stretched": False, "kept": False, "shrunk": False}
+    with Image.open(tmp_path / "out" / "wide.png") as written:
+        mask = np.asarray(written) > 0
+    expected = np.zeros((30, 70), bool)
+    expected[10:20, 25:55] = True
+    assert mask.shape == (30, 70) and np.mean(mask != expected) < 0.02  # the crop is aligned
+    [line] = geometry_lines(result)
+    assert line.startswith("1 image(s) of another aspect ratio than the model input's (1:1): "
+                           "wide.png (70x30, 2.333:1); fed at the model input's pixel count, "
+                           "their aspect ratio kept, padded to a multiple of 4")
+
+
+def test_a_model_of_one_size_stretches_and_names_the_images_it_stretched(tmp_path):
+    model = _dense_model(tmp_path / "dense.keras")
+    result = predict_folder(model, _wide_and_square(tmp_path / "in"), tmp_path / "out")
+    fed = {record["image"]: record["fed_as"] for record in result.records}
+    assert result.geometry.mode == "stretch"
+    assert fed["wide.png"]["stretched"] and not fed["square.png"]["stretched"]
+    assert (fed["wide.png"]["height"], fed["wide.png"]["width"]) == (16, 16)
+    [line] = geometry_lines(result)
+    assert line.startswith("note: 1 image(s) stretched to the model's 16x16 input, their "
+                           "aspect ratio unlike the model input's (1:1): wide.png (70x30, "
+                           "2.333:1); the model takes only 16x16 images (")
+    assert any_size_model(keras.saving.load_model(model))[0] is None
+
+
+def test_the_training_images_shape_and_scale_are_the_reference():
+    # trained on 1000x600 photos stretched to 64x64: a photo of that shape gets the same
+    # square, a square image is fed at the photos' scale (narrowed as they were)
+    plan = GeometryPlan("keep_aspect", "", 64, 64, 16, training_size=(600.0, 1000.0))
+    assert plan.target((600, 1000)) == (64, 64) and not plan.aspect_changed((600, 1000))
+    assert plan.aspect_changed((500, 500)) and plan.target((500, 500)) == (53, 32)
+    # two training tiles side by side: the training scale, not the square
+    tiles = GeometryPlan("keep_aspect", "", 64, 64, 8, training_size=(96.0, 96.0))
+    assert tiles.target((96, 192)) == (64, 128) and not tiles.shrunk((96, 192))
+    # a panorama whose training scale exceeds MAX_PIXELS is fed smaller, its aspect kept
+    height, width = tiles.target((3000, 9000))
+    assert tiles.shrunk((3000, 9000)) and height * width <= 1024 * 1024
+    assert width / height == pytest.approx(3, abs=0.01)
+    # DRIVE's 565x584 is within 5 % of square: the model's square, as in training
+    assert GeometryPlan("keep_aspect", "", 64, 64, 16).target((584, 565)) == (64, 64)
+
+
+def test_train_run_records_give_predict_the_training_size(tmp_path):
+    run_dir = tmp_path / "runs" / "tiles"
+    (run_dir / "MP_Tr_BCE").mkdir(parents=True)
+    _pooled_model(run_dir / "MP_Tr_BCE" / "model.keras")
+    (run_dir / "data.json").write_text(json.dumps({"mask_policy": None}))
+    record = {"images": 8, "bands": {"grey": 8}, "depth": {"8-bit": 8}, "low": 0.0,
+              "high": 1.0, "high_median": 1.0, "height_median": 48.0, "width_median": 48.0}
+    (run_dir / "report.json").write_text(json.dumps({"meta": {"train_images": record}}))
+    result = predict_folder(run_dir / "MP_Tr_BCE" / "model.keras",
+                            _wide_and_square(tmp_path / "in"), tmp_path / "out")
+    fed = {r["image"]: r["fed_as"] for r in result.records}
+    assert result.geometry.training_size == (48.0, 48.0)
+    assert (fed["wide.png"]["height"], fed["wide.png"]["width"]) == (20, 47)  # 32/48 scale
+    [line] = geometry_lines(result)
+    assert "fed at the training images' scale, their aspect ratio kept" in line
