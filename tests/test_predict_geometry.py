@@ -120,3 +120,14 @@ def test_train_run_records_give_predict_the_training_size(tmp_path):
     assert (fed["wide.png"]["height"], fed["wide.png"]["width"]) == (20, 47)  # 32/48 scale
     [line] = geometry_lines(result)
     assert "fed at the training images' scale, their aspect ratio kept" in line
+
+
+def test_a_sequential_model_is_rebuilt_for_any_size_with_its_weights():
+    model = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(2, 3, padding="same"),
+                              keras.layers.MaxPooling2D(2), keras.layers.UpSampling2D(2),
+                              keras.layers.Conv2D(1, 1, activation="sigmoid")])
+    flexible, multiple, reason = any_size_model(model)
+    images = np.random.default_rng(0).random((1, 16, 16, 1)).astype(np.float32)
+    assert multiple == 2 and reason == ""
+    np.testing.assert_allclose(flexible(images), model(images), atol=1e-6)
+    assert tuple(flexible(np.zeros((1, 12, 20, 1), np.float32)).shape) == (1, 12, 20, 1)

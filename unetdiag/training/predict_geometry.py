@@ -151,7 +151,7 @@ def any_size_model(model: keras.Model) -> tuple[keras.Model | None, int, str]:
         else:
             config = model.get_config()
             config["layers"][0]["config"]["batch_shape"] = (None, None, None, shape[-1])
-            flexible = keras.Model.from_config(config)
+            flexible = type(model).from_config(config)
             flexible.set_weights(model.get_weights())
         probe = (2 * factor, 3 * factor)
         output = flexible(np.zeros((1, *probe, shape[-1]), np.float32), training=False)
@@ -159,9 +159,8 @@ def any_size_model(model: keras.Model) -> tuple[keras.Model | None, int, str]:
             return None, factor, (f"given {probe[0]}x{probe[1]} it returns "
                                   f"{output.shape[1]}x{output.shape[2]}")
     except Exception as error:  # noqa: BLE001 - any failure means: only its own size
-        text = str(error).strip().splitlines()[0] if str(error).strip() else \
-            type(error).__name__
-        return None, factor, f"rebuilt for another size it fails: {text[:200]}"
+        # Keras's first line says only "Exception encountered when calling ..."
+        return None, factor, f"rebuilt for another size it raises {type(error).__name__}"
     return flexible, factor, ""
 
 
