@@ -72,6 +72,11 @@ def soft_values_sentences(evidence: Mapping, use: str) -> Sentences:
     turned = evidence["between_decoded_foreground"]
     low, high = (percent(evidence["foreground_if_between_background"]),
                  percent(evidence["foreground_if_between_foreground"]))
+    shift = evidence["foreground_shift"]
+    moved = (f" Here the threshold changes the foreground by {shift:+.0%} of the values' own, "
+             "consistent with objects a pixel or two wide (vessels, membranes), whose edges "
+             "are most of their pixels." if abs(shift) > evidence["foreground_shift_limit"]
+             else "")
     explanation = " ".join((
         f"{between} of the {evidence['pixels']} pixels of these masks ({percent(share)}), in "
         f"{count} of {plural(decoded, 'mask')} decoded, lie strictly between the two ends of "
@@ -82,9 +87,13 @@ def soft_values_sentences(evidence: Mapping, use: str) -> Sentences:
         "the values' own mean share of the scale, the foreground a soft label or probability "
         f"map stands for, is {percent(evidence['soft_foreground_fraction'])}; every value "
         f"between read as background would give {low}, read as foreground {high}.",
-        _reading(evidence, ends), USES[use]))
+        _reading(evidence, ends) + moved, USES[use]))
     if evidence["reading"] in ("soft", "regions"):
         fix = SOFT_VALUES_FIX + "`unetdiag audit-data` lists each mask's values."
+    elif moved:
+        fix = ("Make the masks again from their source at the size wanted, resizing with "
+               "nearest-neighbour only, and store them losslessly (PNG); or choose the "
+               "threshold on purpose (--mask-threshold).")
     else:
         fix = ("Nothing to do if the threshold is the reading you mean. To keep two values, "
                "store masks losslessly (PNG) and resize them with nearest-neighbour only; "
