@@ -17,6 +17,7 @@ it stretches to the model's square input with the training images'. One record p
 from __future__ import annotations
 
 import math
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -64,10 +65,12 @@ def stored_depth(path: Path | str) -> str:
     cannot be opened again)."""
     file, page = split_page_reference(path)
     try:
-        with Image.open(file) as image:
-            if page is not None:
-                image.seek(page - 1)
-            return _DEPTHS.get(image.mode, _EIGHT_BIT)
+        with warnings.catch_warnings():  # the reader already warned of this file, if at all
+            warnings.simplefilter("ignore")
+            with Image.open(file) as image:
+                if page is not None:
+                    image.seek(page - 1)
+                return _DEPTHS.get(image.mode, _EIGHT_BIT)
     except Exception:  # noqa: BLE001 - the reader already read it; a depth is only context
         return ""
 
