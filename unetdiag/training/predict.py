@@ -241,27 +241,30 @@ def _read(path: Path, saved: SavedModel) -> np.ndarray:
 
 def _predicted(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Path]
                ) -> list[tuple[np.ndarray, np.ndarray, tuple[int, int], tuple[int, int]]]:
-    """``(image as fed, probabilities, the file's own size, the size fed)`` per image: a
-    batch at the model's input when stretching, one image at a time at its own geometry
-    otherwise."""
-    if plan.mode == "stretch":
-        images, sizes = zip(*(saved_model.read_model_image(path, saved) for path in paths),
-                            strict=True)
-        batch = np.stack(images)
-        probabilities = saved_model.predict_checked(saved, batch)
-        return [(image, probability, size, (saved.height, saved.width))
-                for image, probability, size in zip(batch, probabilities, sizes, strict=True)]
-    results = []
-    for path in paths:
-        image = _read(path, saved)
-        size = image.shape[:2]
-        target = plan.target(size)
+    """``(image as fed, probabilities, the file's own size, the size fed)`` per image: the
+    images fed at the model's input in one batch (every image when stretching), each image
+    of another shape on its own at its geometry."""
+    images = [_read(path, saved) for path in paths]
+    sizes = [image.shape[:2] for image in images]
+    targets = [plan.target(size) for size in sizes]
+    square = (saved.height, saved.width)
+    results: list = [None] * len(paths)
+    batched = [index for index, target in enumerate(targets) if target == square]
+    if batched:
+        batch = np.stack([saved_model.model_input(images[index], saved) for index in batched])
+        for index, image, probability in zip(batched, batch,
+                                             saved_model.predict_checked(saved, batch),
+                                             strict=True):
+            results[index] = (image, probability, sizes[index], square)
+    for index, target in enumerate(targets):
+        if target == square:
+            continue
         try:
-            fed, probability = predict_at(saved.model, image, target, plan.multiple)
+            fed, probability = predict_at(saved.model, images[index], target, plan.multiple)
         except ValueError as error:
             raise UserError(f"{saved.path}: {error}", ExitCode.USAGE) from None
-        results.append((fed, saved_model.checked_probabilities(saved, probability), size,
-                        target))
+        results[index] = (fed, saved_model.checked_probabilities(saved, probability),
+                          sizes[index], target)
     return results
 
 
@@ -296,7 +299,8 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
                    progress: Progress | None = None) -> PredictResult:
     """Write a mask and an overlay per image of ``images_dir`` into ``out_dir`` (see the
     module docstring). Pixels whose prediction is NaN or Inf are written as background and
-    counted in the record's ``non_finite_pixels``.
+    counted in the record's ``non_finite_pixels``. Images fed at the model's input go in
+    batches of ``batch_size``; an image of another shape goes on its own.
 
     Raises:
         UserError: as :func:`~unetdiag.training.saved_model.load_saved_model`,

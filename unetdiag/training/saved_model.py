@@ -20,7 +20,6 @@ import numpy as np
 import tensorflow as tf
 
 import unetdiag.training.losses  # noqa: F401  (registers unetdiag's classes with Keras)
-from unetdiag.diag.data.masks import ImageReadError, read_image
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training.scoring import predict_probabilities
 
@@ -106,20 +105,6 @@ def _folder_given(folder: Path) -> str:
         return (f"{folder} is a train run folder, not a model file: pass one of its "
                 f"variants' models ({listed}{more})")
     return f"{folder} is a folder, not a model file: pass a .keras or .h5 file"
-
-
-def read_model_image(path: Path, saved: SavedModel) -> tuple[np.ndarray, tuple[int, int]]:
-    """An image file as the model takes it (float32 ``(height, width, channels)``), and the
-    file's own ``(height, width)``.
-
-    Raises:
-        UserError: the file cannot be read (one line naming it).
-    """
-    try:
-        image = read_image(path, channels=saved.channels)
-    except ImageReadError as error:
-        raise UserError(f"cannot read {error.path}: {error.reason}") from None
-    return model_input(image, saved), image.shape[:2]
 
 
 def model_input(image: np.ndarray, saved: SavedModel) -> np.ndarray:
