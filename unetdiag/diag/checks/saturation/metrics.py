@@ -6,8 +6,9 @@ epoch numbers) are never judged. ``None`` marks an epoch whose value was not log
 never taken for NaN. An optional ``"epoch"`` list gives the epochs' numbers as the log counts
 them (a pasted excerpt may start at epoch 96); findings quote those numbers.
 
->>> [metric_kind(m) for m in ("val_dice_coef", "dice_loss", "binary_io_u", "val_acc", "lr")]
-['dice', 'loss', 'iou', 'accuracy', 'bookkeeping']
+>>> [metric_kind(m) for m in ("val_dice_coef", "dice_loss", "binary_io_u", "val_acc", "lr",
+...                          "val_top_k_categorical_accuracy")]
+['dice', 'loss', 'iou', 'accuracy', 'bookkeeping', 'other']
 >>> series = metric_series({"val_dice": [0.5, None, 0.7], "lr": [1e-3] * 3, "epoch": [8, 9, 10]})
 >>> list(series), series["val_dice"].last_finite(), series["val_dice"].epoch(2)
 (['val_dice'], (2, 0.7), 10)
@@ -46,6 +47,9 @@ _MULTICLASS_WORDS = ("categorical", "softmax")
 # A score averaged over classes (background included) is not the foreground class's score.
 _CLASS_MEAN_RE = re.compile(r"(?:^|_)(?:mean_?io_?u|miou|mean_?dice|m?iou_avg|avg_iou|"
                             r"dice_avg|avg_dice)(?:_\d+)?$", re.IGNORECASE)
+# A top-k accuracy counts a sample right when its class is among the k likeliest: 1 whenever
+# k reaches the number of classes, and bounded by none of a plain accuracy's algebra.
+_TOP_K_RE = re.compile(r"(?:^|_)top_?(?:k|\d+)(?:_|$)", re.IGNORECASE)
 
 
 def is_validation(metric: str) -> bool:
@@ -94,6 +98,8 @@ def metric_kind(metric: str) -> str:
         return "dice"  # F1 of a binary mask is its Dice
     if "iou" in base or "io_u" in base or "jaccard" in base:
         return "iou"
+    if _TOP_K_RE.search(base):
+        return "other"
     if base in ("acc", "accuracy") or base.endswith(("accuracy", "_acc")):
         return "accuracy"
     return "other"

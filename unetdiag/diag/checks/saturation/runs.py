@@ -28,25 +28,39 @@ from unetdiag.diag.core.findings import Severity
 Runs = Mapping[str, Series]
 
 
+def _aligned(series: Sequence[MetricSeries]) -> list[np.ndarray]:
+    """Each series' positions of the epochs all of them log, matched by epoch number (a
+    paste cut inside a run holds epochs 1, 2, 11, 12), or by position when a series numbers
+    two epochs alike."""
+    if all(np.unique(item.numbers).size == item.numbers.size for item in series):
+        common = series[0].numbers
+        for item in series[1:]:
+            common = np.intersect1d(common, item.numbers)
+        return [np.flatnonzero(np.isin(item.numbers, common)) for item in series]
+    length = min(item.values.size for item in series)
+    return [np.arange(length)] * len(series)
+
+
 def _agree(first: MetricSeries, second: MetricSeries, tolerance: float,
            thresholds: SaturationThresholds) -> int:
     """Common epochs on which both are finite and within ``tolerance`` of the larger value
     (0: they disagree). Relative, because two folds' losses of 0.036 and 0.037 are within an
     absolute 0.001 and are not the same number."""
-    length = min(first.values.size, second.values.size)
-    both = first.finite[:length] & second.finite[:length]
+    mine, yours = _aligned([first, second])
+    both = first.finite[mine] & second.finite[yours]
     if both.sum() < thresholds.min_identical_epochs:
         return 0
-    ours, theirs = first.values[:length][both], second.values[:length][both]
+    ours, theirs = first.values[mine][both], second.values[yours][both]
     allowed = tolerance * np.maximum(np.abs(ours), np.abs(theirs))
     return int(both.sum()) if (np.abs(ours - theirs) <= allowed).all() else 0
 
 
 def _last_common_value(series: Sequence[MetricSeries]) -> float:
     """The first run's value at the last epoch every run logs finite (the runs agree there)."""
-    length = min(item.values.size for item in series)
-    finite = np.logical_and.reduce([item.finite[:length] for item in series])
-    return float(series[0].values[:length][finite][-1])
+    positions = _aligned(series)
+    finite = np.logical_and.reduce([item.finite[at]
+                                    for item, at in zip(series, positions, strict=True)])
+    return float(series[0].values[positions[0]][finite][-1])
 
 
 def identical_across_runs(by_run: Runs, tolerance: float,
@@ -76,12 +90,16 @@ def identical_across_runs(by_run: Runs, tolerance: float,
             constant = all(flat_tail(s, thresholds) == s.values.size for s in series)
             if metric_kind(metric) in SCORE_KINDS and value >= 1 - thresholds.flat_spread:
                 continue  # perfect scores agree trivially
+            replicas = not constant and all(
+                "loss" in by_run[r] and _agree(by_run[first]["loss"], by_run[r]["loss"],
+                                               tolerance, thresholds) for r in group[1:])
             claims.append(IdenticalAcrossRuns(
                 metric, group, value, {r: by_run[r][metric].values.tolist() for r in group},
                 common_epochs=min(common),
                 constant_across_epochs=constant,
-                tolerance=tolerance, all_runs=len(group) == len(by_run),
-                severity=Severity.ERROR if constant else Severity.WARNING))
+                tolerance=tolerance, replicas=replicas, all_runs=len(group) == len(by_run),
+                severity=(Severity.ERROR if constant else Severity.INFO if replicas
+                          else Severity.WARNING)))
     return claims
 
 

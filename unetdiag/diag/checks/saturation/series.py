@@ -77,7 +77,8 @@ def non_finite_onset(run: str, series: Series) -> NonFiniteOnset | None:
         training_loss_finite_at_onset=[item.name for item in training_losses
                                        if onset < item.values.size and item.finite[onset]],
         training_loss_finite_after_onset=[item.name for item in training_losses
-                                          if item.finite[onset + 1:].any()])
+                                          if item.finite[onset + 1:].any()],
+        scores_logged=any(metric_kind(name) in SCORE_KINDS for name in series))
 
 
 def _printed(value: float) -> str:

@@ -73,6 +73,21 @@ from unetdiag.diag.wording.text import join_names, percent
 def identical_finding(claim: IdenticalAcrossRuns) -> Finding:
     group, constant = claim.runs, claim.constant_across_epochs
     who = f"all {len(group)} runs" if claim.all_runs else join_names(group)
+    if claim.replicas:
+        return finding(
+            ids.IDENTICAL_ACROSS_RUNS, claim,
+            title=(f"{claim.metric} is identical in {who} at every common epoch, and so is "
+                   "the training loss: one training repeated"),
+            explanation=(
+                f"In {join_names(group)}, {claim.metric} agrees to within "
+                f"{percent(claim.tolerance)} of its value at every one of their "
+                f"{claim.common_epochs} common epochs, and so does the training loss, while "
+                "the numbers move from epoch to epoch: the same training repeated, as a "
+                "fixed seed with deterministic operations gives. Nothing against the model "
+                "follows; the runs are not independent evidence of each other."),
+            fix=("If these runs were meant to differ (another loss, model, data or seed), "
+                 "check that the change reached the training; as a reproducibility check, "
+                 "they pass."))
     return finding(
         ids.IDENTICAL_ACROSS_RUNS, claim,
         title=(f"{claim.metric} is {claim.value:.4f} in {who}"

@@ -54,16 +54,26 @@ def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
            if claim.recovered else "")
         + (f"; {join_names(claim.finite_throughout)} stayed finite" if claim.finite_throughout
            else "")
-        + ". Usual causes: labels outside [0, 1] (0/255 masks) driving the loss to diverge, a "
-        "log(0) or 0/0 in a hand-written loss or a Dice without a smoothing term, float16 "
-        "overflow, or corrupt input images." + _accuracy_reading(at_onset))
+        + (". Usual causes: labels outside [0, 1] (0/255 masks) driving the loss to diverge, a "
+           "log(0) or 0/0 in a hand-written loss or a Dice without a smoothing term, float16 "
+           "overflow, or corrupt input images." if claim.scores_logged else
+           # no accuracy, Dice or IoU: perhaps a regressor, whose targets any scale suits
+           ". The log names no score, so the model may be a regressor as well as a "
+           "classifier or a segmenter; usual causes: NaN or huge values in the inputs or "
+           "targets, a learning rate too high for their scale, a log(0) or 0/0 in a "
+           "hand-written loss, labels outside [0, 1] fed to a cross-entropy, or float16 "
+           "overflow.")
+        + _accuracy_reading(at_onset))
     return finding(
         ids.NON_FINITE, claim,
         title=f"{run}: {join_names(at_onset)} became {word} at epoch {claim.onset_epoch}",
         explanation=explanation,
         fix=("Check the masks' values first (`unetdiag audit-data`); then give every Dice a "
              "smoothing term, compute losses in float32 and lower the learning rate. "
-             "`unetdiag train` stops at the first non-finite gradient and names the batch."))
+             "`unetdiag train` stops at the first non-finite gradient and names the batch."
+             if claim.scores_logged else
+             "Check the inputs and targets for NaN and for their scale (standardise them); "
+             "then lower the learning rate and compute the loss in float32."))
 
 
 def _accuracy_reading(names: list[str]) -> str:
