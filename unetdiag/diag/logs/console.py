@@ -32,8 +32,14 @@ from __future__ import annotations
 import re
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
-from unetdiag.diag.logs.console_state import EpochBlock, Partial, RunBuilder, renamed_by_suffix
-from unetdiag.diag.logs.model import LogFormatError, RunLog, unique_names
+from unetdiag.diag.logs.console_state import (
+    EpochBlock,
+    Partial,
+    RunBuilder,
+    printed_epoch,
+    renamed_by_suffix,
+)
+from unetdiag.diag.logs.model import CutShort, LogFormatError, RunLog, unique_names
 from unetdiag.diag.logs.notes import (
     RAN_OUT_OF_DATA,
     bare_header_note,
@@ -41,6 +47,7 @@ from unetdiag.diag.logs.notes import (
     finish_notes,
     named_first_note,
     ran_out_note,
+    ran_out_step,
 )
 from unetdiag.diag.logs.progress import (
     ProgressLine,
@@ -114,7 +121,10 @@ class _ConsoleReader:
         if not any(run.epochs for run in self.runs) and unfinished and unfinished.last:
             self._partial_epoch(unfinished, block_line, ended)
         if self.loose_lines and self.runs:
-            self.runs[-1].notes.append(
+            # said in the run the first skipped line comes before or inside, else the last
+            next((run for run in self.runs
+                  if run.epochs and run.last_line >= self.loose_lines[0]),
+                 self.runs[-1]).notes.append(
                 f"{len(self.loose_lines)} progress line(s) outside any epoch were skipped "
                 f"(evaluate() output?), first at line {self.loose_lines[0]}")
         self._drop_lone_bare_lines()
@@ -451,7 +461,7 @@ class _ConsoleReader:
         label = (f"epoch {block.index}" + (f"/{block.total}" if block.total else "")
                  if block.index else "the epoch")
         if not block.finals and block.printed_logs is not None:
-            self._printed_epoch(run, block, label)
+            printed_epoch(run, block, label)
             return
         if not block.finals:
             if block.partial is not None and block.end_message is not None:
@@ -487,6 +497,10 @@ class _ConsoleReader:
                 run.notes.append(evaluate_note(other_number, other, chosen, label))
         if block.ran_out is not None:
             run.notes.append(ran_out_note(*block.ran_out, chosen, label))
+            step = ran_out_step(block.ran_out[1], chosen)
+            if step is not None:
+                run.cut_short = CutShort(len(run.epochs), block.index, step, chosen.target,
+                                         "input ran out")
         if chosen.damaged:
             unread = ", ".join(map(repr, chosen.damaged))
             run.notes.append(f"line {number}: could not read {unread}")
@@ -496,27 +510,6 @@ class _ConsoleReader:
             missing = sorted(set(run.epochs[-1]) - set(chosen.metrics) - {LEARNING_RATE_KEY})
             run.notes.append(f"{label} (line {number}) lacks {', '.join(missing)}")
         self._add_epoch(run, chosen, number, block.index, block.learning_rate)
-        if block.index is not None:
-            run.last_epoch_index, run.epoch_total = block.index, block.total
-
-    @staticmethod
-    def _printed_epoch(run: RunBuilder, block: EpochBlock, label: str) -> None:
-        """An epoch with no closing line whose ``logs`` dict a callback printed at its end
-        (costar_plan#442): that dict's values are the epoch's final ones."""
-        number, values = block.printed_logs
-        last = block.partial.last if block.partial is not None else None
-        run.epochs.append(dict(values))
-        run.labels.append(block.index)
-        run.step_seconds.append(None)
-        run.steps.append(last.target if last is not None else None)
-        run.last_line = number
-        validation = [name for name in values if name.startswith("val_")]
-        run.notes.append(
-            f"{label} (line {block.line}) has no closing progress line: its values are read "
-            f"from the logs dict printed at line {number} (it holds {', '.join(validation)}, "
-            "which Keras has only at an epoch's end, so they are the epoch's final values)"
-            + (f", not from the last drawing's running means (step {last.current}"
-               + (f" of {last.target})" if last.target else ")") if last is not None else ""))
         if block.index is not None:
             run.last_epoch_index, run.epoch_total = block.index, block.total
 
@@ -542,6 +535,9 @@ class _ConsoleReader:
         last = partial.last
         self._add_epoch(run, last, partial.line, run.last_epoch_index or None,
                         self.learning_rate)
+        if last.current is not None:
+            run.cut_short = CutShort(len(run.epochs) - 1, run.labels[-1], last.current,
+                                     last.target, "no closing line" if ended else "log ends")
         where = f"step {last.current}" + (f" of {last.target}" if last.target else "")
         note = (f"no closing progress line is in the log: these values are the running means "
                 f"over the steps up to {where}, the last drawn, not the epoch's final values"
@@ -595,6 +591,6 @@ def parse_console(text: str) -> list[RunLog]:
             source=f"Keras console log, lines {builder.first_line}-{builder.last_line}",
             steps_per_epoch=builder.steps, notes=builder.notes,
             epoch_numbers=builder.epoch_numbers(), restored_epoch=builder.restored_epoch,
-            restored_after=builder.restored_after(),
+            restored_after=builder.restored_after(), cut_short=builder.cut_short,
             zeros_printed=zeros_printed(lines[builder.first_line - 1:builder.last_line])))
     return unique_names(runs)

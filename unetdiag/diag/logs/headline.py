@@ -68,6 +68,7 @@ from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.logs.appended import appended_sentence
 from unetdiag.diag.logs.model import RunLog
 from unetdiag.diag.logs.restored import restored_sentences
+from unetdiag.diag.logs.run_sentences import cut_short_sentences, replica_sentence
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
 from unetdiag.diag.wording.text import capitalised, join_names, near_zero, percent, verb
 
@@ -582,6 +583,8 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
     if said == quiet:
         return (said + _still_rising(findings, runs) + _dice_below_half(findings, runs)
                 + short_log_sentences(findings) + restored_sentences(runs)
-                + appended_sentence(runs))
+                + appended_sentence(runs) + replica_sentence(findings, runs)
+                + cut_short_sentences(runs))
     return (" ".join([said, *_slower_runs(findings, said)]) + restored_sentences(runs)
-            + appended_sentence(runs))
+            + appended_sentence(runs) + replica_sentence(findings, runs)
+            + cut_short_sentences(runs))

@@ -73,6 +73,19 @@ def finish_notes(run: Any) -> None:
 RAN_OUT_OF_DATA = "Your input ran out of data"
 
 
+def ran_out_step(drawn: ProgressLine | None, closing: ProgressLine) -> int | None:
+    """The step after which the input ran out, when the epoch's closing line repeats the
+    training values drawn there (its figures are means over those steps), else None."""
+    if drawn is None or drawn.current is None or drawn.target is None or (
+            drawn.current >= drawn.target):
+        return None
+    training = {name: value for name, value in drawn.metrics.items()
+                if not name.startswith("val_")}
+    if training and all(closing.metrics.get(name) == value for name, value in training.items()):
+        return drawn.current
+    return None
+
+
 def ran_out_note(number: int, drawn: ProgressLine | None, closing: ProgressLine,
                  label: str) -> str:
     """A note on TensorFlow's "Your input ran out of data; interrupting training" warning at
@@ -89,8 +102,7 @@ def ran_out_note(number: int, drawn: ProgressLine | None, closing: ProgressLine,
                  "there")
         training = {name: value for name, value in drawn.metrics.items()
                     if not name.startswith("val_")}
-        if training and all(closing.metrics.get(name) == value
-                            for name, value in training.items()):
+        if ran_out_step(drawn, closing) is not None:
             shown = ", ".join(f"{name} {value:.4g}" for name, value in training.items())
             note += (f", and the epoch's closing line repeats the values drawn at step "
                      f"{drawn.current} ({shown}): means over {drawn.current} steps, not over "

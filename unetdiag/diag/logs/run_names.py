@@ -3,14 +3,18 @@
 ``Training MP_Tr_BCE on /GPU:0...`` and ``=== Run: unet_bce ===`` name the run that follows;
 ``Training 1/3 for SevereInflammation_bce_dice`` names it after "for" (``1`` is a counter),
 ``training for fold 1`` names it ``fold 1``, Keras Tuner's ``Search: Running Trial #62`` names
-it ``trial 62`` (keras-tuner#559). Prose is no name: ``Train another 2 epoch``,
+it ``trial 62`` (keras-tuner#559). A K-fold loop's line of its own, ``Fold 2/5`` or
+``===== FOLD 2 =====``, names the fold; a word's number goes with it (``Run attempt 2:``
+names ``attempt 2``). Prose is no name: ``Train another 2 epoch``,
 ``fitting model...``, a plain word after a Markdown heading's "Training".
 
 >>> [header_name(line) for line in ("Training MP_Tr_BCE on /GPU:0...", "fitting model...",
 ...  "Training 1/3 for SevereInflammation_1.0_unet_loss_bce_dice", "    training for fold 2",
 ...  "Train another 2 epoch with jaccard_distance_loss", "Training for 10 epochs",
-...  "Search: Running Trial #62")]
-['MP_Tr_BCE', None, 'SevereInflammation_1.0_unet_loss_bce_dice', 'fold 2', None, None, 'trial 62']
+...  "Search: Running Trial #62", "Fold 3/5", "===== FOLD 4 =====", "Run attempt 2:",
+...  "Training fold 2/5 ...", "Fold 1 accuracy: 0.91", "Score for fold 1: loss of 0.3")]
+['MP_Tr_BCE', None, 'SevereInflammation_1.0_unet_loss_bce_dice', 'fold 2', None, None, \
+'trial 62', 'fold 3', 'fold 4', 'attempt 2', 'fold 2', None, None]
 """
 
 from __future__ import annotations
@@ -42,6 +46,12 @@ _MARKDOWN_HEADING_RE = re.compile(r"^#{1,6}\s")
 
 #: Keras Tuner's line before each trial's fit.
 _TUNER_TRIAL_RE = re.compile(r"^\s*Search:\s*Running Trial\s*#(?P<number>\d+)\s*$")
+#: A K-fold loop's line of its own before each fold's fit (nothing else on it: "Fold 1
+#: accuracy: 0.91" is a result).
+_FOLD_RE = re.compile(r"^[\W_]*(?:cv[\s_-]*|k[\s_-]?)?(?P<word>fold|split)\s*[:#]?\s*"
+                      r"(?P<number>\d+)(?:\s*(?:/|of)\s*\d+)?[\W_]*$", re.IGNORECASE)
+#: A word's number after it (``attempt 2``, ``fold 2/5``): part of the run's name.
+_NUMBERED_RE = re.compile(r"\s*#?(?P<number>\d+)(?:\s*(?:/|of)\s*\d+)?\b")
 
 
 def header_name(text: str) -> str | None:
@@ -49,6 +59,9 @@ def header_name(text: str) -> str | None:
     trial = _TUNER_TRIAL_RE.match(text)
     if trial is not None:
         return f"trial {trial['number']}"
+    fold = _FOLD_RE.match(text)
+    if fold is not None:
+        return f"{fold['word'].lower()} {fold['number']}"
     match = _HEADER_RE.match(text)
     if match is None:
         return None
@@ -62,4 +75,5 @@ def header_name(text: str) -> str | None:
     # script ("### Training unet_bce ###") names its run with an identifier
     if _MARKDOWN_HEADING_RE.match(text) and name.isalpha():
         return None
-    return name
+    numbered = _NUMBERED_RE.match(text, match.end("name")) if name.isalpha() else None
+    return f"{name} {numbered['number']}" if numbered else name
