@@ -497,10 +497,6 @@ class _ConsoleReader:
                 run.notes.append(evaluate_note(other_number, other, chosen, label))
         if block.ran_out is not None:
             run.notes.append(ran_out_note(*block.ran_out, chosen, label))
-            step = ran_out_step(block.ran_out[1], chosen)
-            if step is not None:
-                run.cut_short = CutShort(len(run.epochs), block.index, step, chosen.target,
-                                         "input ran out")
         if chosen.damaged:
             unread = ", ".join(map(repr, chosen.damaged))
             run.notes.append(f"line {number}: could not read {unread}")
@@ -510,6 +506,10 @@ class _ConsoleReader:
             missing = sorted(set(run.epochs[-1]) - set(chosen.metrics) - {LEARNING_RATE_KEY})
             run.notes.append(f"{label} (line {number}) lacks {', '.join(missing)}")
         self._add_epoch(run, chosen, number, block.index, block.learning_rate)
+        step = ran_out_step(block.ran_out[1], chosen) if block.ran_out is not None else None
+        if step is not None:  # placed once the epoch is: a leading line may have gone
+            run.cut_short = CutShort(len(run.epochs) - 1, block.index, step, chosen.target,
+                                     "input ran out")
         if block.index is not None:
             run.last_epoch_index, run.epoch_total = block.index, block.total
 

@@ -12,9 +12,10 @@ names ``attempt 2``). Prose is no name: ``Train another 2 epoch``,
 ...  "Training 1/3 for SevereInflammation_1.0_unet_loss_bce_dice", "    training for fold 2",
 ...  "Train another 2 epoch with jaccard_distance_loss", "Training for 10 epochs",
 ...  "Search: Running Trial #62", "Fold 3/5", "===== FOLD 4 =====", "Run attempt 2:",
-...  "Training fold 2/5 ...", "Fold 1 accuracy: 0.91", "Score for fold 1: loss of 0.3")]
+...  "Training fold 2/5 ...", "Fold 1 accuracy: 0.91", "Score for fold 1: loss of 0.3",
+...  "Training unet 10 epochs")]
 ['MP_Tr_BCE', None, 'SevereInflammation_1.0_unet_loss_bce_dice', 'fold 2', None, None, \
-'trial 62', 'fold 3', 'fold 4', 'attempt 2', 'fold 2', None, None]
+'trial 62', 'fold 3', 'fold 4', 'attempt 2', 'fold 2', None, None, 'unet']
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ _TUNER_TRIAL_RE = re.compile(r"^\s*Search:\s*Running Trial\s*#(?P<number>\d+)\s*
 _FOLD_RE = re.compile(r"^[\W_]*(?:cv[\s_-]*|k[\s_-]?)?(?P<word>fold|split)\s*[:#]?\s*"
                       r"(?P<number>\d+)(?:\s*(?:/|of)\s*\d+)?[\W_]*$", re.IGNORECASE)
 #: A word's number after it (``attempt 2``, ``fold 2/5``): part of the run's name.
-_NUMBERED_RE = re.compile(r"\s*#?(?P<number>\d+)(?:\s*(?:/|of)\s*\d+)?\b")
+_NUMBERED_RE = re.compile(r"\s*#?(?P<number>\d+)(?:\s*(?:/|of)\s*\d+)?\b(?!\s*(?:epochs?|"
+                          r"steps?|samples|images|batch(?:es)?|iterations?)\b)", re.IGNORECASE)
 
 
 def header_name(text: str) -> str | None:

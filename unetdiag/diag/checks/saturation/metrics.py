@@ -7,8 +7,8 @@ never taken for NaN. An optional ``"epoch"`` list gives the epochs' numbers as t
 them (a pasted excerpt may start at epoch 96); findings quote those numbers.
 
 >>> [metric_kind(m) for m in ("val_dice_coef", "dice_loss", "binary_io_u", "val_acc", "lr",
-...                          "val_top_k_categorical_accuracy")]
-['dice', 'loss', 'iou', 'accuracy', 'bookkeeping', 'other']
+...                          "val_top_k_categorical_accuracy", "top1_accuracy")]
+['dice', 'loss', 'iou', 'accuracy', 'bookkeeping', 'other', 'accuracy']
 >>> series = metric_series({"val_dice": [0.5, None, 0.7], "lr": [1e-3] * 3, "epoch": [8, 9, 10]})
 >>> list(series), series["val_dice"].last_finite(), series["val_dice"].epoch(2)
 (['val_dice'], (2, 0.7), 10)
@@ -48,8 +48,9 @@ _MULTICLASS_WORDS = ("categorical", "softmax")
 _CLASS_MEAN_RE = re.compile(r"(?:^|_)(?:mean_?io_?u|miou|mean_?dice|m?iou_avg|avg_iou|"
                             r"dice_avg|avg_dice)(?:_\d+)?$", re.IGNORECASE)
 # A top-k accuracy counts a sample right when its class is among the k likeliest: 1 whenever
-# k reaches the number of classes, and bounded by none of a plain accuracy's algebra.
-_TOP_K_RE = re.compile(r"(?:^|_)top_?(?:k|\d+)(?:_|$)", re.IGNORECASE)
+# k reaches the number of classes, and bounded by none of a plain accuracy's algebra (a top-1
+# accuracy is the plain one).
+_TOP_K_RE = re.compile(r"(?:^|_)top_?(?:k|[2-9]|[1-9]\d+)(?:_|$)", re.IGNORECASE)
 
 
 def is_validation(metric: str) -> bool:
