@@ -135,3 +135,13 @@ def test_a_skipped_line_before_the_first_run_is_said_in_that_run(tmp_path: Path)
              if f.id == "log.parse_notes"}
     assert "outside any epoch were skipped" in notes.get("run 1", "")
     assert "run 2" not in notes
+
+
+def test_an_unfinished_only_epoch_is_named_by_its_header(tmp_path: Path):
+    # keras#20568 (Keras 3): 'Epoch 1/20', then a drawing at step 115 of 6740 and no more
+    log = tmp_path / "k3.log"
+    log.write_text("Epoch 5/20\n 115/6740 ━━━━━━━━━━━━━━━━━━━━ 2:01:30 1s/step - iou: 0.2 - "
+                   "loss: 0.0234\n")
+    report = explain_log(log)
+    assert "ends inside epoch 5 at step 115 of 6740" in report.headline
+    assert "no header" not in report.headline
