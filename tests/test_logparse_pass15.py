@@ -145,3 +145,35 @@ def test_an_unfinished_only_epoch_is_named_by_its_header(tmp_path: Path):
     report = explain_log(log)
     assert "ends inside epoch 5 at step 115 of 6740" in report.headline
     assert "no header" not in report.headline
+
+
+def test_a_loops_epoch_header_with_one_value_per_line_below_is_read(tmp_path: Path):
+    # TrinhThaiSonDHQT/Fetal-Head-Segmentation: 'Epoch 3/100', then '  Val Dice:   0.0007'...
+    block = ("Epoch {}/100\n  Train Loss: {:.4f}\n  Val Loss:   {:.4f}\n  Val Dice:   0.0000\n"
+             "  Val PA:     0.9923\n  LR:         0.000100\n"
+             "  → Saved best model (Dice: 0.0000)\n\n")
+    log = tmp_path / "loop.log"
+    log.write_text("".join(block.format(i, 0.5 - i / 50, 0.45 - i / 50) for i in range(1, 7)))
+    report = explain_log(log)
+    assert report.summary["runs"][0]["epochs"] == 6
+    assert "val_dice" in report.meta["final_values"]["run 1"]
+
+
+def test_values_after_a_header_in_a_layout_not_read_are_no_hung_run(tmp_path: Path):
+    log = tmp_path / "odd.log"
+    log.write_text("Epoch 1/100\nTrain: loss=0.49 dice=0.1\nEpoch 2/100\nTrain: loss=0.39\n")
+    with pytest.raises(UserError) as refused:
+        explain_log(log)
+    assert "hung" not in str(refused.value) and "line 2: 'Train: loss=0.49" in str(refused.value)
+    log.write_text("Epoch 1/5\n")  # a run that stopped before its first steps ended
+    with pytest.raises(UserError) as refused:
+        explain_log(log)
+    assert "hung" in str(refused.value)
+
+
+def test_a_score_flat_at_zero_is_titled_with_its_value():
+    history = {"loss": [0.49, 0.36, 0.33, 0.30, 0.28, 0.25, 0.24],
+               "val_loss": [0.43, 0.35, 0.34, 0.30, 0.28, 0.24, 0.24],
+               "val_dice": [0.0, 0.0, 0.0007, 0.0, 0.0, 0.0, 0.0]}
+    [flat] = [f for f in check_series("run 1", history) if f.id == "saturation.flat_metric"]
+    assert "val_dice at 0.0000 since epoch 4" in flat.title

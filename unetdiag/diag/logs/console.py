@@ -46,6 +46,7 @@ from unetdiag.diag.logs.notes import (
     evaluate_note,
     finish_notes,
     named_first_note,
+    no_epoch_message,
     ran_out_note,
     ran_out_step,
 )
@@ -575,11 +576,7 @@ def parse_console(text: str) -> list[RunLog]:
             f"line {closing} closes it ({steps}/{steps} steps), but no metric values that "
             "follow could be read as its summary, so there are no numbers to explain")
     if not builders and reader.first_header is not None:
-        line, index, total = reader.first_header
-        raise LogFormatError(
-            f"no epoch finished: the log starts epoch {index}/{total} at line {line} and ends "
-            "before any progress line of it (the run stopped, crashed or hung before its "
-            "first steps ended), so there are no numbers to explain")
+        raise LogFormatError(no_epoch_message(text, *reader.first_header))
     if not builders:
         raise LogFormatError(
             "no Keras training epochs found: expected 'Epoch i/N' lines followed by progress "

@@ -9,12 +9,17 @@ progress bar; TensorFlow's "advanced quickstart" prints ``Epoch 1, Loss: 0.13, A
 above 1, none above 100), or a Dice/F1 (2 or more), is kept as ``<name>_percent``, said in a
 note, and not read as a fraction. Lines of one epoch number are one epoch (an iteration
 counter's latest line, or a validation line after the training one); lines naming no loss
-are no run.
+are no run. A loop that prints ``Epoch 3/100`` on a line of its own and then one ``Name:
+value`` per line (``  Train Loss: 0.3273``, ``  Val Dice:   0.0007``) is read as if those
+pairs followed the epoch on its line; the first other line ends the epoch.
 
 >>> runs = custom_loop_epochs("Epoch 1, Loss: 0.5, Accuracy: 80.5, Test Loss: 0.4\\n"
 ...                           "Epoch 2, Loss: 0.3, Accuracy: 90.0, Test Loss: 0.35\\n")
 >>> runs[0].history(), runs[0].epoch_numbers
 ({'loss': [0.5, 0.3], 'accuracy_percent': [80.5, 90.0], 'test_loss': [0.4, 0.35]}, [1, 2])
+>>> custom_loop_epochs("Epoch 1/9\\n  Train Loss: 0.49\\n  Val Dice:   0.0\\n  -> saved\\n\\n"
+...                    "Epoch 2/9\\n  Train Loss: 0.36\\n  Val Dice:   0.1\\n")[0].history()
+{'loss': [0.49, 0.36], 'val_dice': [0.0, 0.1]}
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ _PHASE_RE = re.compile(r"^(?:(?P<train>train(?:ing)?)|(?P<val>val(?:idation|id)?
 _COUNTERS = frozenset({"iter", "iteration", "iterations", "step", "steps", "batch", "it"})
 #: Fewer lines than this are no run (a sentence that happens to start "Epoch 3, ...").
 MIN_LINES = 2
+#: An epoch's line of its own, its values on the lines below it (``Epoch 3/100``).
+_BLOCK_HEADER_RE = re.compile(r"^\s*(?:#+|//|>)?\s*Epoch\s+(\d+)(?:\s*/\s*\d+)?\s*:?\s*$")
 
 
 def _name(printed: str) -> str:
@@ -59,6 +66,26 @@ def _epoch(line: str) -> tuple[int, dict[str, float]] | None:
     return (int(match[1]), values) if values else None
 
 
+def _joined_blocks(text: str) -> list[tuple[int, str]]:
+    """The lines of ``text`` (numbered from 1), each ``Epoch N/M`` line alone joined with the
+    ``Name: value`` lines right below it into one ``Epoch N, Name: value, ...`` line."""
+    joined: list[tuple[int, str]] = []
+    open_block = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _BLOCK_HEADER_RE.match(line)
+        pair = _PAIR_RE.match(line)
+        if header is not None:
+            joined.append((number, f"Epoch {header[1]}"))
+            open_block = True
+        elif open_block and pair is not None and to_float(pair[2]) is not None:
+            start, so_far = joined[-1]
+            joined[-1] = (start, f"{so_far}, {line.strip()}")
+        else:
+            open_block = False
+            joined.append((number, line))
+    return joined
+
+
 def custom_loop_epochs(text: str) -> list[RunLog]:
     """The runs of a log whose every epoch is one ``Epoch N, Name: value, ...`` line (another
     line between them is skipped), or ``[]``; an epoch number that does not grow starts a new
@@ -67,7 +94,7 @@ def custom_loop_epochs(text: str) -> list[RunLog]:
     last = 0
     lines = 0
     losses = False
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in _joined_blocks(text):
         read = _epoch(line)
         if read is None:
             continue

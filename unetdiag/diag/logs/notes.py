@@ -4,6 +4,7 @@ summary after an epoch's closing line holds (line spans are
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from unetdiag.diag.checks.saturation.words import epoch_span
@@ -111,3 +112,26 @@ def ran_out_note(number: int, drawn: ProgressLine | None, closing: ProgressLine,
     return note + (f", after all {drawn.target} training steps were drawn: consistent with the "
                    "validation data running out (validation_steps more batches than it "
                    "yields, with no repeat()), not the training data")
+
+
+#: A printed value: ``Train Loss: 0.4920``, ``loss=0.49``.
+_VALUE_RE = re.compile(r"[A-Za-z][\w ()-]*\s*[:=]\s*[-+]?(?:\d|\.\d|nan\b|inf\b)",
+                       re.IGNORECASE)
+
+
+def no_epoch_message(text: str, line: int, index: int, total: int) -> str:
+    """Why a log whose first header is 'Epoch index/total' at ``line`` has no epoch: nothing
+    after it holds a value (the run stopped before its first steps ended), or the lines
+    after it print values in a layout that is not Keras's (a loop's own prints)."""
+    after = text.split("\n")[line:]
+    printed = next(((line + 1 + offset, row.strip()) for offset, row in enumerate(after)
+                    if _VALUE_RE.search(row)), None)
+    if printed is not None:
+        shown = printed[1] if len(printed[1]) <= 60 else printed[1][:57] + "..."
+        return (f"no epoch could be read: the log starts epoch {index}/{total} at line {line}, "
+                f"but the values after it (line {printed[0]}: '{shown}') are in no layout "
+                "explain-log reads (a Keras progress line, or a loop's 'Epoch N, Loss: ...' "
+                "lines)")
+    return (f"no epoch finished: the log starts epoch {index}/{total} at line {line} and ends "
+            "before any progress line of it (the run stopped, crashed or hung before its "
+            "first steps ended), so there are no numbers to explain")

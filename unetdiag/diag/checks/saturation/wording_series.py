@@ -399,7 +399,10 @@ def flat_finding(claim: evidence.FlatTail) -> Finding:
     for name in flat:
         if name not in never:
             by_start.setdefault(flat[name]["from_epoch"], []).append(name)
-    parts += [f"{join_names(names)} flat since epoch {epoch}" for epoch, names in by_start.items()]
+    # a score stuck at 0 is said with its printed value (at most 5e-05, no true positive left)
+    parts += [f"{join_names(names)} "
+              + ("at 0.0000" if all(flat[n]["value"] == 0 for n in names) else "flat")
+              + f" since epoch {epoch}" for epoch, names in by_start.items()]
     explained = not claim.stuck and all(
         claim.explained_by_schedule(n) or n in claim.uninformative
         or flat[n].get("scores_moving") or flat[n].get("training_only") for n in flat)
