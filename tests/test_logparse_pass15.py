@@ -165,10 +165,13 @@ def test_values_after_a_header_in_a_layout_not_read_are_no_hung_run(tmp_path: Pa
     with pytest.raises(UserError) as refused:
         explain_log(log)
     assert "hung" not in str(refused.value) and "line 2: 'Train: loss=0.49" in str(refused.value)
-    log.write_text("Epoch 1/5\n")  # a run that stopped before its first steps ended
-    with pytest.raises(UserError) as refused:
-        explain_log(log)
-    assert "hung" in str(refused.value)
+    # a run that stopped before its first steps ended, a logger's lines after its header
+    for text in ("Epoch 1/5\n", "Epoch 1/5\n2023-02-13 12:46:15.089657: I tensorflow/core/"
+                 "platform/cpu_feature_guard.cc:193] This TensorFlow binary is optimized\n"):
+        log.write_text(text)
+        with pytest.raises(UserError) as refused:
+            explain_log(log)
+        assert "hung" in str(refused.value)
 
 
 def test_a_score_flat_at_zero_is_titled_with_its_value():

@@ -114,9 +114,10 @@ def ran_out_note(number: int, drawn: ProgressLine | None, closing: ProgressLine,
                    "yields, with no repeat()), not the training data")
 
 
-#: A printed value: ``Train Loss: 0.4920``, ``loss=0.49``.
-_VALUE_RE = re.compile(r"[A-Za-z][\w ()-]*\s*[:=]\s*[-+]?(?:\d|\.\d|nan\b|inf\b)",
-                       re.IGNORECASE)
+#: A printed value: ``Train Loss: 0.4920``, ``loss=0.49`` (a decimal, so that a logger's
+#: ``cpu_feature_guard.cc:193]`` or a timestamp is none).
+_VALUE_RE = re.compile(r"(?:^|[\s,(])[A-Za-z][\w ()-]*?\s*[:=]\s*[-+]?(?:\d*\.\d+|nan|inf)"
+                       r"(?:e[-+]?\d+)?(?=$|[\s,;)])", re.IGNORECASE)
 
 
 def no_epoch_message(text: str, line: int, index: int, total: int) -> str:
