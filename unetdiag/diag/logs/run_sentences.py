@@ -40,9 +40,9 @@ def cut_short_sentences(runs: Sequence[RunLog]) -> str:
         step = f"step {cut.step}" + (f" of {cut.steps}" if cut.steps else "")
         epoch = _epoch_words(run)
         if cut.cause == "input ran out":
+            closing = f"{cut.steps}/{cut.steps}" if cut.steps else "as a whole epoch's"
             said = (f"{where}the input ran out in {epoch} after {step}: that epoch's figures "
-                    f"are means over {cut.step} steps, though its closing line reads "
-                    f"{cut.steps}/{cut.steps}")
+                    f"are means over {cut.step} steps, though its closing line reads {closing}")
         elif cut.cause == "no closing line":
             said = (f"{where}{epoch} ended without its closing line: its figures are the "
                     f"running means up to {step}, the last drawn, not the epoch's results")
