@@ -58,6 +58,7 @@ from unetdiag.diag.audit.duplicates import (
     near_duplicate_pairs,
 )
 from unetdiag.diag.audit.empty_causes import empty_masks_on_blank_frames
+from unetdiag.diag.audit.field_of_view import field_of_view_findings
 from unetdiag.diag.audit.file_findings import blank_empty_masks, unreadable_findings
 from unetdiag.diag.audit.findings import (
     content_findings,
@@ -93,6 +94,7 @@ from unetdiag.diag.core.dice import DEFAULT_DICE, trivial_baselines
 from unetdiag.diag.core.findings import Finding, Report
 from unetdiag.diag.data.labelmaps import colour_rgb
 from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs
+from unetdiag.diag.data.pairing_findings import SOURCE as PAIRING_SOURCE
 from unetdiag.diag.data.pairing_findings import instance_objects
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.split import split_pairs
@@ -168,6 +170,8 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     tally.settle_scribbles()
 
     findings = [_audit_same_file(finding) for finding in pairing.findings]
+    findings += field_of_view_findings(images_dir, masks_dir, [pair.image for pair in pairs],
+                                       PAIRING_SOURCE)
     findings += content_findings(tally)
     findings += side_by_side_findings(tally)
     findings += unreadable_findings(tally)
