@@ -68,3 +68,15 @@ def test_masks_beside_the_images_look_at_no_other_folder(tmp_path):
         path.rename(root / "images" / f"{stem}.png")
     report = audit_dataset(root / "images", workers=1)
     assert not _by_id(report, "pairing.field_of_view_masks")
+
+
+def test_train_names_them_too(tmp_path):
+    from unetdiag.config import TrainConfig
+    from unetdiag.training.run.split import discover_and_split
+
+    root = tmp_path / "DRIVE" / "training"
+    _drive_like(root)
+    findings, train, validation, _rule = discover_and_split(
+        TrainConfig(images=root / "images", masks=root / "1st_manual"))
+    assert [f.source for f in findings if f.id == "pairing.field_of_view_masks"] == ["pairing"]
+    assert len(train) + len(validation) == 6
