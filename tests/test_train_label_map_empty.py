@@ -37,7 +37,8 @@ def test_some_label_maps_keep_the_general_wording_and_name_them():
     findings = check_imbalance([0.0, 0.0, 5.0, 9.0], [100.0] * 4, source="data:train")
     before = _empty(findings)
     reworded = _empty(empty_masks_of_label_maps(findings, 2, [0, 200], POLICY))
-    assert reworded.title == before.title
+    assert before.title == "2 of 4 masks (50.0%) are empty"
+    assert reworded.title == "2 of 4 masks (50.0%) decode empty"
     assert reworded.explanation.startswith(before.explanation)
     assert "2 of the masks decoded are label maps holding 0 and 200" in reworded.explanation
     assert _empty(empty_masks_of_label_maps(findings, 0, [], POLICY)) == before

@@ -118,13 +118,14 @@ def empty_masks_under_ignored_values(findings: Sequence[Finding],
 
 def empty_masks_of_label_maps(findings: Sequence[Finding], label_maps: int,
                               values: Sequence[int], policy_text: str, *,
-                              copies: bool = False) -> list[Finding]:
+                              copies: bool = False, command: str = "train") -> list[Finding]:
     """``imbalance.empty_masks`` when ``label_maps`` of the masks are label maps read under a
     threshold (``mask.label_map``: trimaps holding 1, 2 and 3 under the midpoint of 0..255):
     when every mask is one and every one decodes empty, they *decode* empty; they are not
     empty, and the threshold or polarity the general wording suspects is the reading of
     class numbers as grey levels. ``policy_text``: the policy in force, described;
-    ``copies``: the masks counted are batches of the training masks, not the files."""
+    ``copies``: the masks counted are batches of the training masks, not the files;
+    ``command``: the command the fix tells to take the options (``train``, ``evaluate``)."""
     if not label_maps:
         return list(findings)
     held = values_text(sorted(values))
@@ -147,12 +148,12 @@ def empty_masks_of_label_maps(findings: Sequence[Finding], label_maps: int,
             "mask.label_map): some of the empty ones may hold objects under other values.")
         return replace(
             finding,
-            title=(finding.title.replace(" are empty", " decode empty", 1) if every
-                   else finding.title),
+            # true of every empty mask, and of label maps the only true word
+            title=finding.title.replace(" are empty", " decode empty", 1),
             explanation=explanation,
             fix=("Run `unetdiag audit-data` on the dataset: it names each value and proposes "
                  "--foreground-values (and --ignore-values for a border or void value); pass "
-                 "the same options to train."),
+                 f"the same options to {command}."),
             evidence={**finding.evidence, "label_maps": label_maps,
                       "label_values": sorted(values)[:256]})
 
