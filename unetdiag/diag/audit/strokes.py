@@ -11,19 +11,21 @@ are trained as object.
 A value is *strokes* when most of its pixels lie in stroke pieces: 8-connected pieces of that
 value that hold at least :data:`STROKE_ELONGATION` times the pixels of the widest square that
 fits inside them (longer than about four times their width, measured along the piece however it
-curves: its pixels over its width) and into which no square wider than
-:data:`STROKE_MAX_WIDTH` pixels fits. A 3-px scribble line 30 px long holds 10 times its 3x3
-square; a 9-px brush stroke 100 px long, 11 times its 9x9 square; a disc of radius 3 (29 px)
+curves: its pixels over its width), that span at least :data:`STROKE_MIN_SPAN` pixels and
+into which no square wider than :func:`stroke_max_side` fits (11 px, or a 32nd of the mask's
+shorter side on larger masks: 16 px on 512, 32 on 1024). A 3-px scribble line 30 px long
+holds 10 times its 3x3 square; a 9-px brush stroke 100 px long, 11 times its 9x9 square; a disc of radius 3 (29 px)
 1.2 times its 5x5 square, one of radius 8 1.6 times its 11x11 one, any of radius 2 to 30
 under twice (measured): small round objects (cells stamped as discs round their centroids) are
-no strokes, however thin (a disc of radius 1, a 5-pixel plus, does count as a stroke piece).
+no strokes, however thin, and marks within a 7x7 box (a 5-pixel plus, a small cross) span too
+little to be one.
 Thin structures of two classes (arteries and veins on a background) are strokes too: the values
 alone cannot tell them from scribbles, so both readings are stated, never one.
 
 :func:`stroke_pixels` is measured while reading, on masks of exactly three values (or four
-with 255) only (per minority value: one 8-connected labelling and up to six 3x3 erosions by
-bitwise passes; 16 to 25 ms for both values of a 1024-pixel square, against 7 to 12 ms for
-session 26's interior count; measured with NumPy 2.4 and SciPy 1.17);
+with 255) only (per minority value: one 8-connected labelling and one chessboard distance
+transform, however wide the pieces; 20 to 25 ms for both values of a 1024-pixel square, as the
+six 3x3 erosions it replaces took; measured with NumPy 2.4 and SciPy 1.17);
 :func:`scribble_like` marks such a mask whose two minority values are strokes that scarcely
 touch each other. The audit lets the masks holding the same candidate values
 (:func:`scribble_key`) reach the label-map path together when most of them are so marked
@@ -39,14 +41,26 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from unetdiag.diag.core.morphology import near_square
+
 _EIGHT = np.ones((3, 3), dtype=bool)
 
 #: A piece is a stroke when it holds at least this many times the pixels of the widest square
 #: that fits inside it.
 STROKE_ELONGATION = 4
-#: ...and no square wider than this (pixels, odd) fits inside it: a 7-10 px brush draws strokes,
-#: a band 13 px wide or more is a region.
+#: ...and no square wider than this (pixels) fits inside it, nor than the mask's shorter side
+#: over :data:`STROKE_WIDTH_DIVISOR` where that is more (:func:`stroke_max_side`): brushes are
+#: set in screen pixels, so larger images get wider strokes (scribble sets come in thin and
+#: wider versions, siyueyu/SCWSSOD#4). Measured (session 28): the widest square inside DRIVE's
+#: field-of-view exterior is 97-103 px (0.17 of 565), inside ISBI 2012's membranes 21-35 px
+#: (0.041-0.068 of 512), inside DRIVE's vessels 7-13 px: a 32nd (16 px of 512) keeps the
+#: exterior and the membrane network regions.
 STROKE_MAX_WIDTH = 11
+STROKE_WIDTH_DIVISOR = 32
+#: ...and it spans at least this many pixels (the longer side of its box): more than the 7x7
+#: box of the largest point mark (:data:`~unetdiag.diag.audit.shapes.DOT_MAX_PIXELS`); a
+#: 5-pixel plus or a small cross is a mark or a speck, no scribble.
+STROKE_MIN_SPAN = 8
 #: A value is strokes when at least this share of its pixels lie in stroke pieces.
 STROKE_PIXEL_SHARE = 0.5
 #: Two stroke values are separate scribbles when at most this share of the smaller one's
@@ -77,40 +91,49 @@ def stroke_pixels(plane: np.ndarray, counts: dict[int, int]) -> dict[int, int]:
 
 
 def _stroke_piece_pixels(flags: np.ndarray) -> int:
-    """Pixels of ``flags`` in stroke pieces: each piece's depth is how many 3x3 erosions some
-    pixel of it survives (the widest square inside it is ``2 * depth + 1`` wide)."""
-    labels, count = ndimage.label(flags, structure=_EIGHT)
-    if not count:
-        return 0
-    sizes = np.bincount(labels.ravel(), minlength=count + 1)
-    depth = np.zeros(count + 1, dtype=np.int64)
-    eroded = flags
-    for level in range(1, STROKE_MAX_WIDTH // 2 + 2):
-        eroded = _square(eroded, 1, np.logical_and)
-        survivors = np.bincount(labels[eroded], minlength=count + 1) > 0
-        if not survivors.any():
-            break
-        depth[survivors] = level
-    side = 2 * depth + 1
-    strokes = (side <= STROKE_MAX_WIDTH) & (sizes >= STROKE_ELONGATION * side * side)
-    strokes[0] = False
+    """Pixels of ``flags`` in stroke pieces (:func:`piece_shapes`)."""
+    sizes, sides, spans = piece_shapes(flags)
+    strokes = ((sides <= stroke_max_side(flags.shape)) & (spans >= STROKE_MIN_SPAN)
+               & (sizes >= STROKE_ELONGATION * sides * sides))
     return int(sizes[strokes].sum())
 
 
-def _square(flags: np.ndarray, radius: int, combine: np.ufunc) -> np.ndarray:
-    """``combine`` (and: erosion, or: dilation) of ``flags`` over the square of ``radius``
-    round each pixel, by shifted slices (a few bitwise passes; the image's outer ``radius``
-    rows and columns are left out: False)."""
-    height, width = flags.shape
-    rows = flags[:, 2 * radius:].copy()
-    for shift in range(2 * radius):
-        combine(rows, flags[:, shift:width - 2 * radius + shift], out=rows)
-    square = rows[2 * radius:].copy()
-    for shift in range(2 * radius):
-        combine(square, rows[shift:height - 2 * radius + shift], out=square)
-    out = np.zeros_like(flags)
-    out[radius:height - radius, radius:width - radius] = square
-    return out
+def stroke_max_side(shape: tuple[int, ...]) -> int:
+    """The widest square a stroke piece of a mask of ``shape`` may hold: :data:`STROKE_MAX_WIDTH`,
+    or the shorter side over :data:`STROKE_WIDTH_DIVISOR` where that is more.
+
+    >>> stroke_max_side((64, 64)), stroke_max_side((512, 640))
+    (11, 16)
+    """
+    return max(STROKE_MAX_WIDTH, min(shape) // STROKE_WIDTH_DIVISOR)
+
+
+def piece_shapes(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(pixels, widest square's side, span)`` of each 8-connected piece of ``flags`` (in
+    label order; the span is the longer side of its box). A pixel at chessboard distance
+    ``d`` from the nearest pixel not in ``flags`` (outside the image counts as not) is the
+    centre of a ``2 d - 1`` square inside the piece: the side that counting the 3x3 erosions
+    some pixel survives gives (``tests/test_audit_scribbles.py`` holds them equal), in one
+    SciPy pass however wide the piece.
+
+    >>> flags = np.zeros((9, 12), bool); flags[1:4, 1:11] = True; flags[6:9, 6:9] = True
+    >>> [values.tolist() for values in piece_shapes(flags)]
+    [[30, 9], [3, 3], [10, 3]]
+    """
+    labels, count = ndimage.label(flags, structure=_EIGHT)
+    if not count:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    distance = ndimage.distance_transform_cdt(np.pad(flags, 1), metric="chessboard")[1:-1, 1:-1]
+    inner = distance > 1
+    reach = np.ones(count + 1, dtype=np.int64)
+    base = int(distance.max()) + 1
+    keys = np.unique(labels[inner].astype(np.int64) * base + distance[inner])
+    reach[keys // base] = keys % base  # sorted: each piece's last key holds its deepest pixel
+    spans = np.array([max(rows.stop - rows.start, columns.stop - columns.start)
+                      for rows, columns in ndimage.find_objects(labels)], dtype=np.int64)
+    return sizes.astype(np.int64), 2 * reach[1:] - 1, spans
 
 
 def is_stroke(pixels: int, in_strokes: int) -> bool:
@@ -130,7 +153,7 @@ def scribble_like(plane: np.ndarray, counts: dict[int, int],
     if not all(is_stroke(counts[value], pixels) for value, pixels in strokes.items()):
         return False
     first, second = sorted(strokes, key=counts.__getitem__)
-    near = _square(plane == second, 1, np.logical_or)
+    near = near_square(plane == second, 1)
     touching = int(np.count_nonzero(near & (plane == first)))
     return touching <= STROKE_CONTACT_SHARE * counts[first]
 
