@@ -16,9 +16,9 @@ into which no square wider than :func:`stroke_max_side` fits (11 px, or a 32nd o
 shorter side on larger masks: 16 px on 512, 32 on 1024). A 3-px scribble line 30 px long
 holds 10 times its 3x3 square; a 9-px brush stroke 100 px long, 11 times its 9x9 square; a
 disc of radius 3 (29 px) 1.2 times its 5x5 square, one of radius 8 1.6 times its 11x11 one,
-any of radius 2 to 30 under twice (measured): small round objects (cells stamped as discs round their centroids) are
-no strokes, however thin, and marks within a 7x7 box (a 5-pixel plus, a small cross) span too
-little to be one.
+any of radius 2 to 30 under twice (measured): small round objects (cells stamped as discs
+round their centroids) are no strokes, however thin, and marks within a 7x7 box (a 5-pixel
+plus, a small cross) span too little to be one.
 Thin structures of two classes (arteries and veins on a background) are strokes too: the values
 alone cannot tell them from scribbles, so both readings are stated, never one.
 
