@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from unetdiag.diag.audit.frame_wording import FRAME_LIES
 from unetdiag.diag.audit.labels import LabelVerdict
 from unetdiag.diag.audit.strokes import (
     STROKE_ELONGATION,
@@ -63,8 +64,8 @@ def _stroke_void_sentence(verdict: LabelVerdict) -> str:
         return ""
     entry = verdict.value(value)
     return (f" Value {value} ({percent(entry.share)} of pixels, in "
-            f"{plural(entry.masks, 'mask')}) forms one region along the border of each mask "
-            "holding it, apart from the strokes: taken as void (PASCAL VOC's and its "
+            f"{plural(entry.masks, 'mask')}) {FRAME_LIES} in each mask holding it, apart "
+            "from the strokes: taken as void (PASCAL VOC's and its "
             "scribbles' 255) and ignored in every reading.")
 
 

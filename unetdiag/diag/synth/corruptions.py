@@ -23,6 +23,7 @@ from PIL import Image
 from unetdiag.diag.data.orientation import EXIF_ORIENTATION_TAG
 from unetdiag.diag.synth import layouts
 from unetdiag.diag.synth.case import CaseFiles, DatasetLayout, as_255, read_grey, read_mask
+from unetdiag.diag.synth.frame_corruptions import FRAME_CORRUPTIONS
 from unetdiag.diag.synth.generator import (
     CORRUPTION_STREAM,
     SynthSpec,
@@ -542,7 +543,8 @@ CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {function.__name__: function
     near_duplicates, size_mismatch, exif_rotated_images, narrow_range_images, corrupt_file,
     truncated_file, zero_byte_file, non_image_file, nan_pixel, mask_is_image,
     separate_masks_folder, *layouts.LAYOUTS,
-)} | LABEL_CORRUPTIONS | IMAGE_CORRUPTIONS | GEOMETRY_CORRUPTIONS | SHAPE_CORRUPTIONS
+)} | LABEL_CORRUPTIONS | IMAGE_CORRUPTIONS | GEOMETRY_CORRUPTIONS | SHAPE_CORRUPTIONS | (
+    FRAME_CORRUPTIONS)
 
 CASE_MANIFEST = "case.json"
 
