@@ -405,8 +405,25 @@ def test_widest_squares_are_those_of_counted_erosions(flags):
         level += 1
         eroded = ndimage.binary_erosion(eroded, np.ones((3, 3), bool), border_value=0)
         depth[np.unique(labels[eroded])] = level
-    sizes, sides, spans = piece_shapes(flags)
+    pieces = piece_shapes(flags)
+    sizes, sides, spans = pieces.sizes, pieces.sides, pieces.spans
     assert sides.tolist() == (2 * depth[1:] + 1).tolist()
     assert sizes.tolist() == np.bincount(labels.ravel(), minlength=count + 1)[1:].tolist()
     boxes = ndimage.find_objects(labels)
     assert spans.tolist() == [max(b[0].stop - b[0].start, b[1].stop - b[1].start) for b in boxes]
+
+
+def test_a_thick_stroke_turning_back_is_a_stroke_and_a_network_is_not():
+    """A 15-px brush that turns back sharply holds a 23-px square at the turn, over the 16 px
+    allowed on 512-px masks; 95 % of its pixels lie within 13-px squares and it encloses no
+    hole: a stroke (a network of walls with a wide junction, enclosing a hole per cell, is
+    none: test_thick_bands_on_small_masks_and_real_structures_stay_regions)."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("L", (512, 512), 0)
+    ImageDraw.Draw(canvas).line([(100, 200), (400, 210), (110, 260)], fill=1, width=15,
+                                joint="curve")
+    hairpin = np.asarray(canvas) == 1
+    pieces = piece_shapes(hairpin)
+    assert pieces.sides[0] > 16 >= pieces.widths[0]
+    assert _stroke_piece_pixels_of(hairpin) == int(hairpin.sum())

@@ -16,9 +16,11 @@ from unetdiag.diag.audit.frame_wording import FRAME_LIES
 from unetdiag.diag.audit.labels import LabelVerdict
 from unetdiag.diag.audit.strokes import (
     STROKE_ELONGATION,
+    STROKE_MAX_HOLES,
     STROKE_MAX_WIDTH,
     STROKE_MIN_SPAN,
     STROKE_WIDTH_DIVISOR,
+    STROKE_WIDTH_QUANTILE,
 )
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import capitalised, join_names, percent, plural, verb
@@ -42,7 +44,9 @@ def strokes_sentence(verdict: LabelVerdict) -> str:
             f" holding at least {STROKE_ELONGATION} times the pixels of the widest square inside "
             f"them (longer than about {STROKE_ELONGATION} times their width), spanning at "
             f"least {STROKE_MIN_SPAN} px and at most {STROKE_MAX_WIDTH + 1} px wide (or a "
-            f"{STROKE_WIDTH_DIVISOR}nd of the mask's shorter side, where that is more); a disc "
+            f"{STROKE_WIDTH_DIVISOR}nd of the mask's shorter side, where that is more; where "
+            f"a brush turns or crosses itself, {percent(STROKE_WIDTH_QUANTILE)} of their "
+            f"pixels so, with at most {plural(STROKE_MAX_HOLES, 'hole')} enclosed); a disc "
             "of radius 2 to 30 px holds under twice its widest square and a mark within a 7x7 "
             "box spans less, so small round objects and point marks are no strokes."
             f"{_votes_sentence(verdict)}"
