@@ -427,3 +427,20 @@ def test_a_thick_stroke_turning_back_is_a_stroke_and_a_network_is_not():
     pieces = piece_shapes(hairpin)
     assert pieces.sides[0] > 16 >= pieces.widths[0]
     assert _stroke_piece_pixels_of(hairpin) == int(hairpin.sum())
+
+
+def test_masks_holding_one_of_the_two_strokes_keep_the_scribble_readings(tmp_path):
+    """Issue 14 (s28): an image in which only the background (or only the object) was
+    scribbled holds two values; its stroke was not measured, so the whole set lost its
+    reading and got "pass --foreground-values 1,2" (the background strokes trained as
+    object). Such masks' one stroke is measured too."""
+    masks, _ = scribbles(0, 1, 2)
+    masks[0] = np.where(masks[0] == 1, 0, masks[0]).astype(np.uint8)  # background stroke only
+    masks[1] = np.where(masks[1] == 2, 0, masks[1]).astype(np.uint8)  # object stroke only
+    counts = {value: int((masks[0] == value).sum()) for value in (0, 2)}
+    assert stroke_pixels(masks[0], counts) == {2: counts[2]}
+    report = audit(*write(tmp_path, masks))
+    label_map = by_id(report)["mask.label_map"]
+    assert label_map.evidence["stroke_values"] == [1, 2]
+    assert label_map.evidence["proposed_flags"] is None
+    assert "pass --foreground-values 1 --ignore-values 0" in report.headline
