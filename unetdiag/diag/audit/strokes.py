@@ -116,9 +116,8 @@ def _stroke_piece_pixels(flags: np.ndarray) -> int:
     # a brush that turns sharply or crosses itself holds a wider square there: most of its
     # pixels still lie within the brush's width, and it encloses a few holes at most
     turning = ~narrow & (pieces.widths <= widest)
-    side = np.where(narrow, pieces.sides, pieces.widths)
     strokes = ((narrow | turning) & (pieces.spans >= STROKE_MIN_SPAN)
-               & (pieces.sizes >= STROKE_ELONGATION * side * side))
+               & (pieces.sizes >= STROKE_ELONGATION * pieces.sides * pieces.sides))
     for index in np.flatnonzero(strokes & turning).tolist():
         piece = pieces.labels[pieces.boxes[index]] == index + 1
         holes = ndimage.label(ndimage.binary_fill_holes(piece) & ~piece)[1]
