@@ -27,9 +27,10 @@ alone cannot tell them from scribbles, so both readings are stated, never one.
 :func:`stroke_pixels` is measured while reading, on masks of exactly three values (or four
 with 255; or two that the policy does not split into two classes, where one class was
 scribbled) only (per minority value: one 8-connected labelling and one chessboard distance
-transform, however wide the pieces, then a sort of the value's own pixels; 51 ms for both
-values of a 1024-pixel square holding 5 % of each, against 34 to 36 ms for the six 3x3
-erosions it replaces, measured side by side on a loaded machine with NumPy 2.4 and SciPy 1.17);
+transform, however wide the pieces, then a sort of the value's own pixels; 51 to 78 ms for
+both values of a 1024-pixel square holding 5 % of each, against 21 to 41 ms for the six 3x3
+erosions it replaces: about twice, measured side by side on a machine at load 7 with NumPy
+2.4 and SciPy 1.17);
 :func:`scribble_like` marks such a mask whose two minority values are strokes that scarcely
 touch each other. The audit lets the masks holding the same candidate values
 (:func:`scribble_key`) reach the label-map path together when most of them are so marked
