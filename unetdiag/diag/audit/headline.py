@@ -98,6 +98,8 @@ def _decodes_empty_sentence(findings: Sequence[Finding], tally: AuditTally) -> s
         values = ",".join(f"{value:g}" for value in evidence["policy"]["ignore_values"])
         return (f"{sentence}: once --ignore-values {values} is applied only background is "
                 f"left; {evidence['ignored_objects_choice']}.")
+    if evidence.get("two_levels_text"):
+        sentence += f": {evidence['two_levels_text']}"
     if evidence.get("values_text"):
         sentence += f": they are label maps holding {evidence['values_text']}"
     if evidence.get("contour_choice"):  # three readings the values cannot tell apart
@@ -125,10 +127,13 @@ def _same_region_sentence(findings: Sequence[Finding], tally: AuditTally) -> str
 def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
     finding = _first(findings, "mask.label_map", Severity.WARNING)
     if finding is None:
-        return None
+        return _two_levels_sentence(findings)
     evidence = finding.evidence
     kind = "colour-coded label maps" if evidence.get("colour") else "label maps"
     sentence = f"Masks are {kind} holding {evidence['values_text']}"
+    if evidence["label_map_masks"] < evidence["masks_read"]:
+        sentence = (f"{evidence['label_map_masks']} of {evidence['masks_read']} masks are "
+                    f"{kind} holding {evidence['values_text']}")
     if evidence.get("kept_text"):
         sentence = (f"{evidence['label_map_masks']} of {evidence['masks_read']} masks are "
                     f"{kind} holding {evidence['values_text']}, and {evidence['kept_text']}")
@@ -146,6 +151,22 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
     if evidence.get("numbered_objects_choice"):
         return f"{sentence}; {evidence['numbered_objects_choice']} (see mask.label_map)."
     return f"{sentence}; choose the foreground with --foreground-values (see mask.label_map)."
+
+
+def _two_levels_sentence(findings: Sequence[Finding]) -> str | None:
+    """Binary masks the policy in force reads as one class (``mask.two_levels_one_class``)."""
+    finding = _first(findings, "mask.two_levels_one_class", Severity.WARNING)
+    if finding is None:
+        return None
+    evidence = finding.evidence
+    count = f"{evidence['masks']} of {evidence['masks_read']} masks"
+    if evidence["masks"] == evidence["masks_read"]:
+        count = "Masks"
+    sentence = (f"{count} hold only 0 and {evidence['levels'][1]}, the two levels of a binary "
+                "mask, read as one class")
+    if evidence.get("kept_text"):
+        sentence += f", and {evidence['kept_text']}"
+    return f"{sentence}; pass {evidence['proposed_flags']} (see mask.two_levels_one_class)."
 
 
 def _blank_first_frame_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
