@@ -540,8 +540,53 @@ def isic_superpixels(case: CaseFiles, rng: np.random.Generator, quality: int = 9
     return changed
 
 
+def voc_layout(case: CaseFiles, rng: np.random.Generator, unsegmented: int = 2,
+               given: str = "folders") -> list[Path]:
+    """PASCAL VOC's layout under ``VOC2012/``: every image a JPEG in ``JPEGImages/``, beside
+    ``unsegmented`` images per pair that have no mask (detection-only images), the masks as
+    palette PNGs (VOC's colour map, index 1 the object) in ``SegmentationClass/``, and the
+    segmented names in ``ImageSets/Segmentation/{train,val,trainval}.txt`` (every fourth in
+    val), all names in ``ImageSets/Main/trainval.txt``. ``given``: ``"folders"`` (the
+    case's folders are JPEGImages/ and SegmentationClass/) or ``"root"`` (VOC2012/ alone).
+
+    Simulates: VOC2012 as downloaded (17,125 images, 2,913 of them segmented). Shows: most
+    images have no mask by design, and the lists hold a split unetdiag does not read.
+    """
+    from unetdiag.diag.synth.label_corruptions import voc_palette
+
+    root = case.root / "VOC2012"
+    images, masks, lists = root / "JPEGImages", root / "SegmentationClass", root / "ImageSets"
+    for folder in (images, masks, lists / "Segmentation", lists / "Main"):
+        folder.mkdir(parents=True)
+    changed, names, every = [], [], []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        stem = f"2007_{index * (unsegmented + 1):06d}"
+        grey = read_grey(image)
+        palette = Image.fromarray(read_mask(mask).astype(np.uint8), "P")
+        palette.putpalette(voc_palette())
+        changed += _rewrite_pair(case, index, images / f"{stem}.jpg", masks / f"{stem}.png",
+                                 _jpeg_bytes(grey, 90), png_bytes(palette))
+        names.append(stem)
+        every.append(stem)
+        for extra in range(1, unsegmented + 1):  # detection-only images: no mask
+            other = images / f"2007_{index * (unsegmented + 1) + extra:06d}.jpg"
+            atomic_write_bytes(other, _jpeg_bytes(np.roll(grey, 7 * extra, axis=1), 90))
+            changed.append(other)
+            every.append(other.stem)
+    val = names[3::4]
+    for name, listed in (("train", [n for n in names if n not in val]), ("val", val),
+                         ("trainval", names)):
+        atomic_write_bytes(lists / "Segmentation" / f"{name}.txt",
+                           "".join(f"{n}\n" for n in listed).encode())
+    atomic_write_bytes(lists / "Main" / "trainval.txt", "".join(f"{n}\n" for n in every).encode())
+    _root_at(case, root)
+    if given == "folders":
+        case.layout.images_dir, case.layout.masks_dir = images, masks
+    return changed
+
+
 #: The layout builders, by the ``kind`` a catalogue entry names.
 LAYOUTS: tuple[Callable[..., list[Path]], ...] = (
     annotator_tags, shared_key_names, instance_folders, tiff_stacks, case_folders,
     class_folders, tile_names, overlapping_tiles, split_parts, isic_superpixels, cog_overviews,
-    mirrored_folders, labelme_folders, mask_parts)
+    mirrored_folders, labelme_folders, mask_parts, voc_layout)
