@@ -17,6 +17,7 @@ from unetdiag.diag.audit.labels import ZERO_BACKGROUND_SHARE, LabelVerdict
 from unetdiag.diag.audit.stroke_wording import stroke_choice, strokes_sentence
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.audit.two_levels import two_levels_clause, two_levels_finding
+from unetdiag.diag.audit.value_sides import object_on_border
 from unetdiag.diag.checks.label_maps import (
     NUMBERED_OBJECTS,
     PALETTE_VOID,
@@ -453,7 +454,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
          "numbered_objects_choice": numbered_objects_choice(policy)
          if verdict.numbered_objects_possible and undecided else None,
          "readings_choice": _readings_choice(verdict) if undecided else None,
-         "kept_text": kept_clause(verdict) or None},
+         "kept_text": kept_clause(verdict) or None,
+         "object_on_border": object_on_border(tally, verdict)},
         listed_names(tally.mask_paths, verdict.indices))
 
 

@@ -88,6 +88,7 @@ from unetdiag.diag.audit.tally import (
     THRESHOLD_SPREAD_TOLERANCE,
     AuditTally,
 )
+from unetdiag.diag.audit.value_sides import two_classes
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import DEFAULT_DICE, trivial_baselines
@@ -305,7 +306,8 @@ def _mask_content_findings(tally: AuditTally, verdict: LabelVerdict | None,
                                single_valued=tally["distinct_values"][read] == 1,
                                dark_is_foreground=policy.dark_is_foreground,
                                by_values=policy.by_values,
-                               background_values=_background_values(tally, policy, verdict))
+                               background_values=_background_values(tally, policy, verdict),
+                               two_classes=two_classes(tally, np.flatnonzero(read), policy))
     findings += baseline_findings(foreground, pixels, DEFAULT_DICE, empty=EMPTY_RULE,
                                   source=SOURCE)
     return [strokes_mostly_foreground(_nodata_cause(finding, tally, files), verdict)
@@ -379,7 +381,13 @@ def _proposed_content_findings(tally: AuditTally, verdict: LabelVerdict | None
     if not usable.any():
         return []
     files = [tally.mask_paths[index] for index in verdict.indices[usable].tolist()]
-    findings = check_imbalance(foreground[usable], counted[usable], files=files, source=SOURCE)
+    # read by values: the other class is named by its values, not by a polarity
+    background = tuple(entry.value for entry in verdict.values if entry.proposed == "background")
+    findings = check_imbalance(
+        foreground[usable], counted[usable], files=files, source=SOURCE,
+        by_values=verdict.proposal.by_values,
+        background_values=background if len(background) <= MAX_NAMED_BACKGROUND_VALUES else (),
+        two_classes=two_classes(tally, verdict.indices[usable], verdict.proposal))
     findings += baseline_findings(foreground[usable], counted[usable], DEFAULT_DICE,
                                   empty=EMPTY_RULE, source=SOURCE)
     flags = verdict.proposal.flags()

@@ -278,10 +278,19 @@ def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
                    f"{mixed['other_masks']} others at most {mixed['other_range'][1]:.0%}: "
                    "mixed polarities or objects of two sizes?"),
             explanation=mixed_polarity_groups(mixed) + (
+                " Consistent with masks whose values swap roles from file to file (the "
+                "object stored as the values read as foreground in some files, as the others "
+                "in the rest), which no single --foreground-values reads right, "
+                if evidence.get("by_values") else
                 " Consistent with masks stored with both polarities (the object bright in "
-                "some files, dark in others), which no single --mask-polarity reads right, "
-                "or with objects of two very different sizes."),
+                "some files, dark in others), which no single --mask-polarity reads right, ")
+            + "or with objects of two very different sizes.",
             fix=("Look at one mask of each group next to its image. If the object is the "
+                 "background in one group, recode those files only so that the object holds "
+                 "the same value as in the others (two values a and b: a + b - mask); naming "
+                 "the other value in --foreground-values would turn the other group over."
+                 if evidence.get("by_values") else
+                 "Look at one mask of each group next to its image. If the object is the "
                  "background in one group, invert those files only (e.g. 255 - mask) and "
                  "keep the others; --mask-polarity dark would turn the other group over."))
     if evidence.get("object_side"):
