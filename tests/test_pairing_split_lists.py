@@ -71,3 +71,13 @@ def test_the_root_refused_names_the_two_folders_and_the_lists(tmp_path):
     assert ("ImageSets/Segmentation holds train.txt (4 names), trainval.txt (6 names, the "
             "others together) and val.txt (2 names)") in message
     assert "it reads no list" in message
+
+
+@pytest.mark.parametrize("given", ["JPEGImages", "SegmentationClass"])
+def test_one_voc_folder_given_alone_names_both_folders_and_the_lists(tmp_path, given):
+    base = voc(tmp_path)
+    with pytest.raises(UserError) as error:
+        discover_pairs(base / given)
+    message = str(error.value)
+    assert (f"PASCAL VOC's layout: pass --images {base / 'JPEGImages'} --masks "
+            f"{base / 'SegmentationClass'} (ImageSets/Segmentation holds train.txt") in message

@@ -106,7 +106,11 @@ from unetdiag.diag.data.pairing_trees import (
     root_parts_hint,
     sibling_masks,
 )
-from unetdiag.diag.data.split_lists import find_split_lists, with_split_lists
+from unetdiag.diag.data.split_lists import (
+    find_split_lists,
+    voc_folders_hint,
+    with_split_lists,
+)
 from unetdiag.diag.data.stacks import pair_pages, stacks_among
 from unetdiag.diag.data.tiles import tile_sources
 from unetdiag.diag.wording.text import plural
@@ -333,6 +337,7 @@ def _no_pairs_message(matching: Matching, images_dir: Path, masks_dir: Path | No
             f"{page_words.stacks_hint(stacks_among(files))}"
             f"{words.companions_hint(matching.companions)}"
             f"{rle_hint([*ignored, *csv_files(images_dir.parent)])}"
+            f"{voc_folders_hint(images_dir) if masks_dir is None else ''}"
             # labelme's JSON or YOLO's text beside the images: annotations to draw first
             f"{foreign_hint([path for path in ignored if path.suffix.lower() in _NOTES])}")
 

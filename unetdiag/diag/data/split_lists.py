@@ -8,7 +8,8 @@ design: they belong to the detection and classification tasks (``ImageSets/Main/
 pairs images with masks by name and holds out its own validation share (``--val-fraction``,
 seeded, by file); it reads no list. This module finds the lists so that what is said about
 the unpaired images and the split is true of them (:func:`split_list_finding`), and so that
-a refused root names them (:func:`split_lists_hint`).
+a refused root or VOC folder given alone names them (:func:`split_lists_hint`,
+:func:`voc_folders_hint`).
 """
 
 from __future__ import annotations
@@ -131,6 +132,24 @@ def with_split_lists(findings: list[Finding], lists: SplitLists, paired: Sequenc
                 files=capped(listed_missing))
         kept.append(earlier)
     return [*kept, finding]
+
+
+#: VOC's folders of every image and of the class masks, below its root.
+VOC_IMAGES, VOC_MASKS = "JPEGImages", "SegmentationClass"
+
+
+def voc_folders_hint(folder: Path) -> str:
+    """``"; PASCAL VOC's layout: pass --images R/JPEGImages --masks R/SegmentationClass
+    (...)"`` when ``folder`` (given alone, pairing nothing) is one of VOC's folders below a
+    root holding the lists; "" otherwise."""
+    found = find_split_lists([folder])
+    if found is None or found.root == folder:
+        return ""
+    images, masks = found.root / VOC_IMAGES, found.root / VOC_MASKS
+    if not (images.is_dir() and masks.is_dir()):
+        return ""
+    return (f"; PASCAL VOC's layout: pass --images {images} --masks {masks} ({found.where()} "
+            f"holds {found.describe()}; unetdiag reads no list)")
 
 
 def split_list_finding(lists: SplitLists, paired: Sequence[Path],
