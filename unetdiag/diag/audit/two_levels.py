@@ -54,19 +54,12 @@ def two_level_top(values: set[int] | dict[int, Any], colour: bool) -> int | None
     return top if top in TWO_LEVEL_TOPS else None
 
 
-def _holders(verdict: LabelVerdict) -> tuple[int, int]:
-    """``(both, top only)``: masks holding both levels, and masks holding the top alone."""
-    both = min(verdict.value(0).masks, verdict.value(verdict.two_level).masks)
-    top_only = verdict.value(verdict.two_level).masks - both
-    return both, top_only
-
-
 def two_levels_evidence(verdict: LabelVerdict) -> dict[str, Any]:
     """What the verdict rests on, as numbers and names of the rule (no English)."""
-    both, top_only = _holders(verdict)
+    # a mask holding one of the levels alone is no label map (one value at an end of its
+    # scale), so each of these holds both
     return {"levels": [0, verdict.two_level], "palette": verdict.palette,
             "masks": verdict.masks, "masks_read": verdict.masks_read,
-            "masks_with_both": both, "masks_with_top_only": top_only,
             "top_share": verdict.value(verdict.two_level).share,
             "rule": "palette_without_classes" if verdict.palette else "read_as_one_class",
             "kept_values": list(verdict.kept), "kept_masks": verdict.kept_masks}
@@ -95,13 +88,10 @@ def two_levels_clause(verdict: LabelVerdict) -> str:
 
 def _why(verdict: LabelVerdict, policy: MaskPolicy) -> str:
     top = verdict.two_level
-    both, top_only = _holders(verdict)
-    held = (f"{both} of them hold both and {top_only} {top} alone" if top_only
-            else f"{'it holds' if verdict.masks == 1 else 'each holds'} both")
     share = percent(verdict.value(top).share)
     if verdict.palette:
-        return (f"Every one of these palette masks holds index 0, index {top} or both ({held}; "
-                f"{top} covers {share} of their pixels), and no mask of the dataset holds any "
+        return (f"Every one of these palette masks holds index 0 and index {top} ({top} covers "
+                f"{share} of their pixels), and no mask of the dataset holds any "
                 f"other index. The palette rule reads index {top} as PASCAL VOC's void (the "
                 "border drawn round objects of classes 1 to 20, never foreground), but a void "
                 "border needs classes to surround and these masks hold none: they are binary "
@@ -110,7 +100,7 @@ def _why(verdict: LabelVerdict, policy: MaskPolicy) -> str:
                 "masks decode empty. Evidence used: the indices held over the whole dataset "
                 f"(0 and {top} only) and the absence of any class index; not the palette's "
                 "colours.")
-    return (f"These masks hold 0, {top} or both ({held}; {top} covers {share} of their "
+    return (f"Each of these masks holds 0 and {top} ({top} covers {share} of their "
             f"pixels): the two ends of their scale, the levels of a binary mask, not class "
             f"numbers. They are taken for label maps only because the policy in force "
             f"({policy.describe()}) reads both levels as one class, as a threshold or value "
