@@ -300,9 +300,9 @@ def _separating_value(per_value: dict[int, list[int]], separating: Counter,
 def _background(values: dict[int, list[int]], masks: int,
                 border: dict[int, int] | None = None) -> int | None:
     """The background among ``values`` (value -> [pixels, masks]): the value filling
-    :data:`BORDER_BACKGROUND_SHARE` of their border pixels (``border``: value -> pixels on
-    the masks' outer ring); else 0 when most masks hold it and it is no small class beside
-    the commonest value, else the commonest value."""
+    :data:`~unetdiag.diag.audit.label_context.BORDER_BACKGROUND_SHARE` of their border
+    pixels (``border``: value -> pixels on the masks' outer ring); else 0 when most masks
+    hold it and it is no small class beside the commonest value, else the commonest value."""
     if not values:
         return None
     edge = border_value(values, border or {})
