@@ -55,12 +55,20 @@ def _agree(first: MetricSeries, second: MetricSeries, tolerance: float,
     return int(both.sum()) if (np.abs(ours - theirs) <= allowed).all() else 0
 
 
-def _last_common_value(series: Sequence[MetricSeries]) -> float:
-    """The first run's value at the last epoch every run logs finite (the runs agree there)."""
+def _common_finite(series: Sequence[MetricSeries]) -> tuple[np.ndarray, np.ndarray]:
+    """(the first series' positions of the epochs all of them log, which of those every
+    series logs finite)."""
     positions = _aligned(series)
     finite = np.logical_and.reduce([item.finite[at]
                                     for item, at in zip(series, positions, strict=True)])
-    return float(series[0].values[positions[0]][finite][-1])
+    return positions[0], np.asarray(finite, dtype=bool)
+
+
+def _last_common_value(series: Sequence[MetricSeries]) -> float:
+    """The first run's value at the last epoch every run logs finite (the runs agree there;
+    a group is only formed with enough such epochs, see :func:`identical_across_runs`)."""
+    positions, finite = _common_finite(series)
+    return float(series[0].values[positions][finite][-1])
 
 
 def identical_across_runs(by_run: Runs, tolerance: float,
@@ -75,18 +83,21 @@ def identical_across_runs(by_run: Runs, tolerance: float,
         while unassigned:
             first = unassigned.pop(0)
             group = [first]
-            common = []
             for other in list(unassigned):
                 epochs = _agree(by_run[first][metric], by_run[other][metric], tolerance,
                                 thresholds)
-                if epochs:
+                # each pair agreeing is not enough: runs 1-4, 3-4 and 1-2 agree two by two
+                # with no epoch common to the three
+                together = [by_run[r][metric] for r in (*group, other)]
+                if epochs and (_common_finite(together)[1].sum()
+                               >= thresholds.min_identical_epochs):
                     group.append(other)
-                    common.append(epochs)
                     unassigned.remove(other)
             if len(group) < 2:
                 continue
             series = [by_run[r][metric] for r in group]
             value = _last_common_value(series)
+            common = int(_common_finite(series)[1].sum())
             constant = all(flat_tail(s, thresholds) == s.values.size for s in series)
             if metric_kind(metric) in SCORE_KINDS and value >= 1 - thresholds.flat_spread:
                 continue  # perfect scores agree trivially
@@ -95,7 +106,7 @@ def identical_across_runs(by_run: Runs, tolerance: float,
                                                tolerance, thresholds) for r in group[1:])
             claims.append(IdenticalAcrossRuns(
                 metric, group, value, {r: by_run[r][metric].values.tolist() for r in group},
-                common_epochs=min(common),
+                common_epochs=common,
                 constant_across_epochs=constant,
                 tolerance=tolerance, replicas=replicas, all_runs=len(group) == len(by_run),
                 severity=(Severity.ERROR if constant else Severity.INFO if replicas

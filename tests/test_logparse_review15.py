@@ -1,0 +1,36 @@
+"""Mends of the review of explain-log's pass 15 (docs/real-logs.md, "Review of pass 15"):
+each test is built from the reviewer's counter-example and failed before its mend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unetdiag.diag.logs.explain import explain_log
+
+_IDENTICAL = "saturation.identical_across_runs"
+
+
+def _bar(**values: float) -> str:
+    shown = " - ".join(f"{name}: {value:.4f}" for name, value in values.items())
+    return f"20/20 [==============================] - 3s 150ms/step - {shown}\n"
+
+
+def _epochs(total: int, rows: dict[int, dict[str, float]]) -> str:
+    return "".join(f"Epoch {epoch}/{total}\n" + _bar(**values)
+                   for epoch, values in rows.items())
+
+
+_FOUR = {1: {"loss": 0.9, "val_loss": 0.8}, 2: {"loss": 0.7, "val_loss": 0.6},
+         3: {"loss": 0.5, "val_loss": 0.5}, 4: {"loss": 0.4, "val_loss": 0.45}}
+
+
+def test_runs_that_agree_two_by_two_with_no_common_epoch_are_no_group(tmp_path: Path):
+    # review item 1: unet_a logs epochs 1-4, unet_c resumes at 3, unet_b crashes after 2:
+    # a agrees with c (3, 4) and with b (1, 2), the three share no epoch (was an IndexError)
+    log = tmp_path / "disjoint.log"
+    log.write_text("=== Run: unet_a ===\n" + _epochs(4, _FOUR)
+                   + "=== Run: unet_c ===\n" + _epochs(4, {k: _FOUR[k] for k in (3, 4)})
+                   + "=== Run: unet_b ===\n" + _epochs(4, {k: _FOUR[k] for k in (1, 2)}))
+    same = [f for f in explain_log(log).findings if f.id == _IDENTICAL]
+    assert same and all(len(f.evidence["runs"]) == 2 for f in same)
+    assert all(f.evidence["common_epochs"] == 2 for f in same)
