@@ -3,6 +3,7 @@ each test is built from the reviewer's counter-example and failed before its men
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from unetdiag.diag.logs.explain import explain_log
@@ -34,3 +35,14 @@ def test_runs_that_agree_two_by_two_with_no_common_epoch_are_no_group(tmp_path: 
     same = [f for f in explain_log(log).findings if f.id == _IDENTICAL]
     assert same and all(len(f.evidence["runs"]) == 2 for f in same)
     assert all(f.evidence["common_epochs"] == 2 for f in same)
+
+
+def test_runs_compared_when_the_first_logs_no_training_loss(tmp_path: Path):
+    # review item 2: the first run logs val_loss and val_dice only (was a KeyError 'loss')
+    history = {"val_loss": [0.5, 0.4, 0.3], "val_dice": [0.2, 0.3, 0.4]}
+    log = tmp_path / "histories.json"
+    log.write_text(json.dumps({"a": history, "b": {"loss": [0.6, 0.5, 0.4], **history}}))
+    report = explain_log(log)
+    same = [f for f in report.findings if f.id == _IDENTICAL]
+    assert same and not any(f.evidence["replicas"] for f in same)
+    assert "one training repeated" not in report.headline

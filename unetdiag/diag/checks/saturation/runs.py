@@ -101,7 +101,7 @@ def identical_across_runs(by_run: Runs, tolerance: float,
             constant = all(flat_tail(s, thresholds) == s.values.size for s in series)
             if metric_kind(metric) in SCORE_KINDS and value >= 1 - thresholds.flat_spread:
                 continue  # perfect scores agree trivially
-            replicas = not constant and all(
+            replicas = not constant and "loss" in by_run[first] and all(
                 "loss" in by_run[r] and _agree(by_run[first]["loss"], by_run[r]["loss"],
                                                tolerance, thresholds) for r in group[1:])
             claims.append(IdenticalAcrossRuns(
