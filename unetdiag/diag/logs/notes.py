@@ -119,6 +119,18 @@ def ran_out_note(number: int, drawn: ProgressLine | None, closing: ProgressLine,
 _VALUE_RE = re.compile(r"(?:^|[\s,(])[A-Za-z][\w ()-]*?\s*[:=]\s*[-+]?(?:\d*\.\d+|nan|inf)"
                        r"(?:e[-+]?\d+)?(?=$|[\s,;)])", re.IGNORECASE)
 
+#: Lines that hold decimals after names but no training value: a TensorFlow logger's
+#: ('2018-02-01 02:31:40.8: I tensorflow/...', 'I0201 02:31:40.8 ...'), which ends
+#: '... compute capability: 6.1)', and TF 1's device properties printed below one
+#: ('name: GeForce GTX 1080 Ti major: 6 minor: 1 memoryClockRate(GHz): 1.582').
+_NO_VALUES_RE = re.compile(
+    r"^\s*(?:\d{4}-\d\d-\d\d[ T][\d:.,]+:?\s+[IWEF]\s|[IWEF]\d{4}\s+[\d:.]+\s)"
+    r"|compute capability|memoryClockRate|pciBusID|totalMemory|major: \d+ minor: \d+")
+
+
+def _holds_value(row: str) -> bool:
+    return bool(_VALUE_RE.search(row)) and not _NO_VALUES_RE.search(row)
+
 
 def no_epoch_message(text: str, line: int, index: int, total: int) -> str:
     """Why a log whose first header is 'Epoch index/total' at ``line`` has no epoch: nothing
@@ -126,7 +138,7 @@ def no_epoch_message(text: str, line: int, index: int, total: int) -> str:
     after it print values in a layout that is not Keras's (a loop's own prints)."""
     after = text.split("\n")[line:]
     printed = next(((line + 1 + offset, row.strip()) for offset, row in enumerate(after)
-                    if _VALUE_RE.search(row)), None)
+                    if _holds_value(row)), None)
     if printed is not None:
         shown = printed[1] if len(printed[1]) <= 60 else printed[1][:57] + "..."
         return (f"no epoch could be read: the log starts epoch {index}/{total} at line {line}, "
