@@ -71,3 +71,19 @@ def test_a_tensorflow_device_line_after_the_header_is_no_value(tmp_path: Path, a
         explain_log(log)
     assert "stopped, crashed or hung before its first steps ended" in str(refused.value)
     assert "values after it" not in str(refused.value)
+
+
+def test_tqdm_bars_of_a_loading_step_before_a_keras_header_are_no_refusal(tmp_path: Path):
+    # review item 4: a Keras run that crashed in epoch 1, after tqdm bars loading its images
+    log = tmp_path / "tqdm_then_crash.log"
+    log.write_text(
+        "Loading images: 100%|██████████| 500/500 [00:02<00:00, 200.00it/s]\n"
+        "Loading masks: 100%|██████████| 500/500 [00:01<00:00, 400.00it/s]\n"
+        'Model: "unet"\nEpoch 1/50\n'
+        "2023-02-13 12:46:20.000001: I tensorflow/stream_executor/cuda/cuda_dnn.cc:384] "
+        "Loaded cuDNN version 8200\n"
+        "ResourceExhaustedError: OOM when allocating tensor with shape[8,64,512,512]\n")
+    with pytest.raises(UserError) as refused:
+        explain_log(log)
+    assert "not a Keras log" not in str(refused.value)
+    assert "before its first steps ended" in str(refused.value)

@@ -170,6 +170,13 @@ def parse_log(path: Path | str) -> list[RunLog]:
     return parse_log_text(text, path)
 
 
+def _keras_header(text: str) -> bool:
+    """An 'Epoch i/N' header on a line that is no tqdm bar: a Keras run, whatever bars a
+    loading step drew before it ('Loading images: 100%|...| 500/500 [00:02<')."""
+    return has_epoch_header("\n".join(line for line in text.splitlines()
+                                      if not _TQDM_BAR_RE.search(line)))
+
+
 def parse_log_text(text: str, path: Path) -> list[RunLog]:
     """The runs of ``text``, read from the file at ``path`` (see :func:`parse_log`)."""
     if _TQDM_POSTFIX_RE.search(text[:SNIFF_BYTES]) and not has_epoch_header(text):
@@ -205,7 +212,7 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
                     "log, which explain-log does not read; "
                     f"{_KINDS_HINT}") from None
             bar = _TQDM_BAR_RE.search(text)
-            if not runs and bar is not None:
+            if not runs and bar is not None and not _keras_header(text):
                 raise UserError(
                     f"{path} holds tqdm progress bars ('{bar[0]}', as PyTorch scripts draw "
                     "them) and no Keras epoch, so it is not a Keras log; "
