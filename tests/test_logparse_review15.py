@@ -87,3 +87,30 @@ def test_tqdm_bars_of_a_loading_step_before_a_keras_header_are_no_refusal(tmp_pa
         explain_log(log)
     assert "not a Keras log" not in str(refused.value)
     assert "before its first steps ended" in str(refused.value)
+
+
+_SEEDED = [(0.82, 0.87, 1.03, 0.84), (0.61, 0.92, 0.70, 0.89), (0.58, 0.92, 0.64, 0.90),
+           (0.57, 0.93, 0.62, 0.91)]
+
+
+def _attempts(tmp_path: Path, second: list[tuple[float, ...]]) -> Path:
+    names = ("loss", "accuracy", "val_loss", "val_accuracy")
+    runs = ["".join(f"Epoch {i}/{len(rows)}\n" + _bar(**dict(zip(names, row, strict=True)))
+                    for i, row in enumerate(rows, 1)) for rows in (_SEEDED, second)]
+    log = tmp_path / "attempts.log"
+    log.write_text(f"Run attempt 1:\n{runs[0]}\nRun attempt 2:\n{runs[1]}")
+    return log
+
+
+@pytest.mark.parametrize("second", [
+    # review item 5: the same loss, accuracy and val_accuracy, val_loss 1.5x
+    [(loss, acc, val_loss * 1.5, val_acc) for loss, acc, val_loss, val_acc in _SEEDED],
+    # the same loss and validation numbers, training accuracy 0.83 against 0.93
+    [(loss, acc - 0.1, val_loss, val_acc) for loss, acc, val_loss, val_acc in _SEEDED],
+])
+def test_runs_that_differ_in_any_shared_metric_are_no_training_repeated(
+        tmp_path: Path, second: list[tuple[float, ...]]):
+    report = explain_log(_attempts(tmp_path, second))
+    same = [f for f in report.findings if f.id == _IDENTICAL]
+    assert same and not any(f.evidence["replicas"] for f in same)
+    assert "training repeated" not in report.headline

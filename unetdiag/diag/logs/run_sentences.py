@@ -56,7 +56,7 @@ def cut_short_sentences(runs: Sequence[RunLog]) -> str:
 
 def replica_sentence(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
     """ " The 2 runs are one training repeated: ..." when the identical-runs finding says
-    their training loss agrees too (a fixed seed with deterministic operations)."""
+    every metric they share agrees too (a fixed seed with deterministic operations)."""
     groups: dict[tuple[str, ...], list[str]] = {}
     for item in findings:
         if item.id == IDENTICAL_ACROSS_RUNS and item.evidence.get("replicas"):

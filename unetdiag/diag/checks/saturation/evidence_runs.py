@@ -15,9 +15,9 @@ from unetdiag.diag.core.findings import Severity
 
 @dataclass(frozen=True)
 class IdenticalAcrossRuns(Claim):
-    """A validation metric equal in several runs at every common epoch. ``replicas``: their
-    training loss agrees too while the metric moves, so the runs are one training repeated
-    (a fixed seed with deterministic operations), not variants that ignore the model."""
+    """A validation metric equal in several runs at every common epoch. ``replicas``: every
+    metric they share agrees too, the training loss included, while the metric moves: the
+    numbers of one training repeated (a fixed seed with deterministic operations)."""
 
     metric: str
     runs: list[str]

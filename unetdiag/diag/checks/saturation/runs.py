@@ -71,6 +71,16 @@ def _last_common_value(series: Sequence[MetricSeries]) -> float:
     return float(series[0].values[positions][finite][-1])
 
 
+def _replicas(first: Series, second: Series, tolerance: float,
+              thresholds: SaturationThresholds) -> bool:
+    """Both log a training loss, and every metric they both log agrees at their common
+    epochs (a validation loss 1.5x apart, or a training accuracy of 0.93 against 0.83, is
+    another training, whatever the training loss says)."""
+    shared = [name for name in first if name in second]
+    return "loss" in shared and all(_agree(first[name], second[name], tolerance, thresholds)
+                                    for name in shared)
+
+
 def identical_across_runs(by_run: Runs, tolerance: float,
                           thresholds: SaturationThresholds) -> list[IdenticalAcrossRuns]:
     """Groups of runs whose validation metric agrees at every common epoch."""
@@ -101,9 +111,8 @@ def identical_across_runs(by_run: Runs, tolerance: float,
             constant = all(flat_tail(s, thresholds) == s.values.size for s in series)
             if metric_kind(metric) in SCORE_KINDS and value >= 1 - thresholds.flat_spread:
                 continue  # perfect scores agree trivially
-            replicas = not constant and "loss" in by_run[first] and all(
-                "loss" in by_run[r] and _agree(by_run[first]["loss"], by_run[r]["loss"],
-                                               tolerance, thresholds) for r in group[1:])
+            replicas = not constant and all(
+                _replicas(by_run[first], by_run[r], tolerance, thresholds) for r in group[1:])
             claims.append(IdenticalAcrossRuns(
                 metric, group, value, {r: by_run[r][metric].values.tolist() for r in group},
                 common_epochs=common,

@@ -81,8 +81,9 @@ def identical_finding(claim: IdenticalAcrossRuns) -> Finding:
             explanation=(
                 f"In {join_names(group)}, {claim.metric} agrees to within "
                 f"{percent(claim.tolerance)} of its value at every one of their "
-                f"{claim.common_epochs} common epochs, and so does the training loss, while "
-                "the numbers move from epoch to epoch: the same training repeated, as a "
+                f"{claim.common_epochs} common epochs, and so does every other metric they "
+                "both log, the training loss included, while the numbers move from epoch to "
+                "epoch: the same training repeated, as a "
                 "fixed seed with deterministic operations gives. Nothing against the model "
                 "follows; the runs are not independent evidence of each other."),
             fix=("If these runs were meant to differ (another loss, model, data or seed), "
