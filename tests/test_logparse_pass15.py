@@ -50,8 +50,10 @@ def test_runs_whose_training_loss_agrees_too_are_one_training_repeated(tmp_path:
     report = explain_log(log)
     assert [row["run"] for row in report.summary["runs"]] == ["attempt 1", "attempt 2"]
     same = [f for f in report.findings if f.id == "saturation.identical_across_runs"]
-    assert same and all(f.severity.value == "info" for f in same)
-    assert "one training repeated" in report.headline
+    # a warning whatever the runs' names: consistent with a change that never reached the
+    # training as well (review of pass 15, item 6)
+    assert same and all(f.severity.value == "warning" for f in same)
+    assert "consistent with one training repeated" in report.headline
     assert all("Different models" not in f.explanation for f in same)
     # variants whose training differs keep the warning: the validation numbers ignore them
     other = "".join(f"Epoch {i}/4\n" + _bar(values[0] * 1.3, *values[1:])

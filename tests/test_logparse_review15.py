@@ -114,3 +114,23 @@ def test_runs_that_differ_in_any_shared_metric_are_no_training_repeated(
     same = [f for f in report.findings if f.id == _IDENTICAL]
     assert same and not any(f.evidence["replicas"] for f in same)
     assert "training repeated" not in report.headline
+
+
+def test_runs_that_agree_in_every_metric_stay_a_warning_said_as_consistent_with(
+        tmp_path: Path):
+    # review item 6: two runs named as variants agree over 2 epochs at a loss of ln 2: one
+    # training repeated is one answer, a change that never reached the training another
+    log = tmp_path / "variants.log"
+    rows = {1: {"loss": 0.6931, "accuracy": 0.5, "val_loss": 0.6931, "val_accuracy": 0.5012},
+            2: {"loss": 0.6930, "accuracy": 0.5, "val_loss": 0.6931, "val_accuracy": 0.4988}}
+    later = {3: {"loss": 0.40, "accuracy": 0.80, "val_loss": 0.45, "val_accuracy": 0.80},
+             4: {"loss": 0.30, "accuracy": 0.85, "val_loss": 0.40, "val_accuracy": 0.83}}
+    log.write_text("Training unet_bce\n" + _epochs(10, rows)
+                   + "\nTraining resnet_dice\n" + _epochs(10, rows | later))
+    report = explain_log(log)
+    same = [f for f in report.findings if f.id == _IDENTICAL]
+    assert same and all(f.evidence["replicas"] for f in same)
+    assert all(f.severity.value == "warning" for f in same)
+    assert "consistent with one training repeated" in report.headline
+    assert "never reached the training" in report.headline
+    assert " are one training repeated" not in report.headline

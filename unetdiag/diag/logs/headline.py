@@ -579,7 +579,9 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
     count = len(runs)
     quiet = (f"Nothing in {'this run' if count == 1 else f'these {count} runs'} looks "
              "saturated, non-finite or out of range.")
-    said = compose_headline(HEADLINE_RULES, findings, runs, quiet=quiet)
+    # runs that agree in every metric get their own sentence (replica_sentence), not a title
+    said = compose_headline(HEADLINE_RULES, [f for f in findings if not (
+        f.id == IDENTICAL_ACROSS_RUNS and f.evidence.get("replicas"))], runs, quiet=quiet)
     if said == quiet:
         return (said + _still_rising(findings, runs) + _dice_below_half(findings, runs)
                 + short_log_sentences(findings) + restored_sentences(runs)

@@ -1,5 +1,5 @@
 """Headline sentences about how a run's numbers came to be, rather than what they show: an
-epoch whose figures cover part of its steps, and runs that are one training repeated.
+epoch whose figures cover part of its steps, and runs that agree in every metric they share.
 
 >>> from unetdiag.diag.logs.model import CutShort, RunLog
 >>> run = RunLog("run 1", [{"loss": 1.02}], [None], "",
@@ -55,16 +55,20 @@ def cut_short_sentences(runs: Sequence[RunLog]) -> str:
 
 
 def replica_sentence(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
-    """ " The 2 runs are one training repeated: ..." when the identical-runs finding says
-    every metric they share agrees too (a fixed seed with deterministic operations)."""
-    groups: dict[tuple[str, ...], list[str]] = {}
+    """ " Both runs agree in every metric they share ..." when the identical-runs finding says
+    every metric they share agrees: consistent with one training repeated (a fixed seed with
+    deterministic operations), or with a change that never reached the training."""
+    groups: dict[tuple[str, ...], list[int]] = {}
     for item in findings:
         if item.id == IDENTICAL_ACROSS_RUNS and item.evidence.get("replicas"):
-            groups.setdefault(tuple(item.evidence["runs"]), []).append(item.evidence["metric"])
+            groups.setdefault(tuple(item.evidence["runs"]), []).append(
+                item.evidence["common_epochs"])
     sentences = []
-    for group, metrics in groups.items():
-        who = f"The {len(group)} runs" if len(group) == len(runs) else join_names(list(group))
-        sentences.append(f" {who} are one training repeated: the training loss and "
-                         f"{join_names(metrics)} agree at every common epoch, as a fixed seed "
-                         "with deterministic operations gives.")
+    for group, epochs in groups.items():
+        who = (("Both runs" if len(group) == 2 else f"The {len(group)} runs")
+                if len(group) == len(runs) else join_names(list(group)))
+        sentences.append(f" {who} agree in every metric they share at their {min(epochs)} "
+                         "common epochs: consistent with one training repeated (a fixed seed "
+                         "with deterministic operations), or with a change meant to tell them "
+                         "apart that never reached the training.")
     return "".join(sentences)

@@ -118,8 +118,7 @@ def identical_across_runs(by_run: Runs, tolerance: float,
                 common_epochs=common,
                 constant_across_epochs=constant,
                 tolerance=tolerance, replicas=replicas, all_runs=len(group) == len(by_run),
-                severity=(Severity.ERROR if constant else Severity.INFO if replicas
-                          else Severity.WARNING)))
+                severity=Severity.ERROR if constant else Severity.WARNING))
     return claims
 
 
