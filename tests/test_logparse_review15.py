@@ -93,10 +93,11 @@ _SEEDED = [(0.82, 0.87, 1.03, 0.84), (0.61, 0.92, 0.70, 0.89), (0.58, 0.92, 0.64
            (0.57, 0.93, 0.62, 0.91)]
 
 
-def _attempts(tmp_path: Path, second: list[tuple[float, ...]]) -> Path:
+def _attempts(tmp_path: Path, second: list[tuple[float, ...]],
+              first: list[tuple[float, ...]] = _SEEDED) -> Path:
     names = ("loss", "accuracy", "val_loss", "val_accuracy")
     runs = ["".join(f"Epoch {i}/{len(rows)}\n" + _bar(**dict(zip(names, row, strict=True)))
-                    for i, row in enumerate(rows, 1)) for rows in (_SEEDED, second)]
+                    for i, row in enumerate(rows, 1)) for rows in (first, second)]
     log = tmp_path / "attempts.log"
     log.write_text(f"Run attempt 1:\n{runs[0]}\nRun attempt 2:\n{runs[1]}")
     return log
@@ -134,3 +135,14 @@ def test_runs_that_agree_in_every_metric_stay_a_warning_said_as_consistent_with(
     assert "consistent with one training repeated" in report.headline
     assert "never reached the training" in report.headline
     assert " are one training repeated" not in report.headline
+
+
+def test_runs_that_agree_in_every_metric_get_no_error_for_a_constant_one(tmp_path: Path):
+    # review item 11: two identical runs whose val_accuracy stays 0.9012 while the loss
+    # falls were said to be "one training repeated" and "Different models ... not learning"
+    rows = [(0.82 - 0.05 * i, 0.87 + 0.01 * i, 1.03 - 0.08 * i, 0.9012) for i in range(5)]
+    report = explain_log(_attempts(tmp_path, rows, first=rows))
+    same = [f for f in report.findings if f.id == _IDENTICAL]
+    assert same and all(f.evidence["replicas"] for f in same)
+    assert all(f.severity.value == "warning" for f in same)
+    assert all("Different models" not in f.explanation for f in same)

@@ -111,14 +111,20 @@ def identical_across_runs(by_run: Runs, tolerance: float,
             constant = all(flat_tail(s, thresholds) == s.values.size for s in series)
             if metric_kind(metric) in SCORE_KINDS and value >= 1 - thresholds.flat_spread:
                 continue  # perfect scores agree trivially
-            replicas = not constant and all(
-                _replicas(by_run[first], by_run[r], tolerance, thresholds) for r in group[1:])
+            # whatever this metric does: a constant val_accuracy in two runs whose every
+            # number agrees, the loss moving, is one run's flat metric twice, not a number
+            # that ignores the model; with nothing moving, nothing tells the runs apart
+            moving = any(flat_tail(s, thresholds) < s.values.size
+                         for r in group for s in by_run[r].values())
+            replicas = moving and all(_replicas(by_run[first], by_run[r], tolerance,
+                                                thresholds) for r in group[1:])
             claims.append(IdenticalAcrossRuns(
                 metric, group, value, {r: by_run[r][metric].values.tolist() for r in group},
                 common_epochs=common,
                 constant_across_epochs=constant,
                 tolerance=tolerance, replicas=replicas, all_runs=len(group) == len(by_run),
-                severity=Severity.ERROR if constant else Severity.WARNING))
+                severity=(Severity.ERROR if constant and not replicas
+                          else Severity.WARNING)))
     return claims
 
 
