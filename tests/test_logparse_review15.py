@@ -146,3 +146,14 @@ def test_runs_that_agree_in_every_metric_get_no_error_for_a_constant_one(tmp_pat
     assert same and all(f.evidence["replicas"] for f in same)
     assert all(f.severity.value == "warning" for f in same)
     assert all("Different models" not in f.explanation for f in same)
+
+
+def test_a_top_k_accuracy_at_one_is_no_flat_metric(tmp_path: Path):
+    # review item 7: Keras's top5 at 1.0000 every epoch while the loss falls
+    log = tmp_path / "top5.log"
+    log.write_text(_epochs(5, {i: {"loss": 0.8 - 0.1 * i, "top5": 1.0,
+                                   "val_loss": 0.85 - 0.1 * i, "val_top5": 1.0}
+                               for i in range(1, 6)}))
+    report = explain_log(log)
+    assert "saturation.flat_metric" not in {f.id for f in report.findings}
+    assert "never moved" not in report.headline

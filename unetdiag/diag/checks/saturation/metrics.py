@@ -68,6 +68,11 @@ def base_name(metric: str) -> str:
     return metric[len(VALIDATION_PREFIX):] if is_validation(metric) else metric
 
 
+def is_top_k(metric: str) -> bool:
+    """A top-k accuracy (``top_k_categorical_accuracy``, ``val_top5_acc``), k above 1."""
+    return bool(_TOP_K_RE.search(base_name(metric)))
+
+
 def is_class_mean(metric: str) -> bool:
     """A score averaged over classes (``mean_io_u``, ``iou_avg``), background included."""
     return bool(_CLASS_MEAN_RE.search(base_name(metric)))
@@ -99,7 +104,7 @@ def metric_kind(metric: str) -> str:
         return "dice"  # F1 of a binary mask is its Dice
     if "iou" in base or "io_u" in base or "jaccard" in base:
         return "iou"
-    if _TOP_K_RE.search(base):
+    if is_top_k(base):
         return "other"
     if base in ("acc", "accuracy") or base.endswith(("accuracy", "_acc")):
         return "accuracy"

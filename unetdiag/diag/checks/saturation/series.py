@@ -28,6 +28,7 @@ from unetdiag.diag.checks.saturation.metrics import (
     MetricSeries,
     Series,
     base_name,
+    is_top_k,
     is_validation,
     metric_kind,
     phase_metrics,
@@ -88,10 +89,11 @@ def _printed(value: float) -> str:
 
 def flat_tail(item: MetricSeries, thresholds: SaturationThresholds) -> int:
     """How many final epochs stay flat (see :class:`~.thresholds.SaturationThresholds`); 0
-    for a perfect score, which cannot move."""
+    for a perfect score, which cannot move, and for a top-k accuracy at 1, which any model
+    reaches once k is the number of classes."""
     values = item.values
     last = item.last_finite()
-    if (last is None or metric_kind(item.name) in SCORE_KINDS
+    if (last is None or (metric_kind(item.name) in SCORE_KINDS or is_top_k(item.name))
             and last[1] >= 1 - thresholds.flat_spread):
         return 0
     count, low, high = 0, math.inf, -math.inf
