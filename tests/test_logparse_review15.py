@@ -157,3 +157,19 @@ def test_a_top_k_accuracy_at_one_is_no_flat_metric(tmp_path: Path):
     report = explain_log(log)
     assert "saturation.flat_metric" not in {f.id for f in report.findings}
     assert "never moved" not in report.headline
+
+
+@pytest.mark.parametrize("after", ["", "Epoch 00001: val_loss improved from inf to 0.60000, "
+                                       "saving model to best.h5\n"])
+def test_an_epoch_drawn_to_its_last_step_is_no_cut_short_epoch(tmp_path: Path, after: str):
+    # review item 8: 'Epoch 1/1' drawn to 1000/1000 (ETA: 0s), no closing line: its training
+    # figures are means over every step, the epoch's own; only the closing line is missing
+    log = tmp_path / "last_step.log"
+    log.write_text("Epoch 1/1\n" + "".join(
+        f"{step:4d}/1000 [============================>.] - ETA: 0s - loss: "
+        f"{0.5012 - (step - 998) / 10000:.4f} - accuracy: 0.7501\n" for step in (998, 999, 1000))
+        + after)
+    report = explain_log(log)
+    assert "not the epoch's results" not in report.headline
+    notes = " ".join(f.explanation for f in report.findings)
+    assert "every step of the epoch" in notes and "closing line" in notes

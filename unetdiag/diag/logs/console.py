@@ -47,6 +47,7 @@ from unetdiag.diag.logs.notes import (
     finish_notes,
     named_first_note,
     no_epoch_message,
+    partial_epoch_note,
     ran_out_note,
     ran_out_step,
 )
@@ -538,27 +539,12 @@ class _ConsoleReader:
         last = partial.last
         self._add_epoch(run, last, partial.line, run.last_epoch_index or index or None,
                         self.learning_rate)
-        if last.current is not None:
+        every_step = last.current is not None and bool(last.target) and (
+            last.current >= last.target)
+        if last.current is not None and not every_step:
             run.cut_short = CutShort(len(run.epochs) - 1, run.labels[-1], last.current,
                                      last.target, "no closing line" if ended else "log ends")
-        where = f"step {last.current}" + (f" of {last.target}" if last.target else "")
-        note = (f"no closing progress line is in the log: these values are the running means "
-                f"over the steps up to {where}, the last drawn, not the epoch's final values"
-                if ended else
-                f"no epoch finished: the log ends inside the epoch at {where}, and these values "
-                "are the running means over the steps so far")
-        by_step: dict[int, list[str]] = {}
-        for name, step in partial.nan_from_step.items():
-            by_step.setdefault(step, []).append(name)
-        note += "".join(f"; {', '.join(names)} "
-                        + (f"NaN already at step {step}, the first step shown"
-                           if step == partial.first_step else f"turned NaN at step {step}")
-                        for step, names in sorted(by_step.items()))
-        if last.damaged:  # a print glued to a value (costar_plan#442's logs tuple)
-            unread = ", ".join(repr(text if len(text) <= 40 else text[:37] + "...")
-                               for text in last.damaged)
-            note += f"; line {partial.line_of_last}: could not read {unread}"
-        run.notes.append(note)
+        run.notes.append(partial_epoch_note(partial, ended, every_step))
 
 
 def parse_console(text: str) -> list[RunLog]:

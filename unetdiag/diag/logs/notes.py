@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from unetdiag.diag.checks.saturation.words import epoch_span
+from unetdiag.diag.logs.console_state import Partial
 from unetdiag.diag.logs.progress import ProgressLine
 
 
@@ -68,6 +69,37 @@ def finish_notes(run: Any) -> None:
         run.notes.append(
             f"every epoch printed 'Epoch 1/1' (fit(epochs=1) called in a loop): read "
             f"as {len(run.epochs)} consecutive epochs of one run")
+
+
+def partial_epoch_note(partial: Partial, ended: bool, every_step: bool) -> str:
+    """A note on an epoch whose closing line is not in the log (``ended``: something else
+    followed its last drawing). Drawn to its last step (``every_step``), its training values
+    are means over every step, the epoch's own; only the closing line's time and any
+    validation values are missing."""
+    last = partial.last
+    where = f"step {last.current}" + (f" of {last.target}" if last.target else "")
+    if every_step:
+        note = (f"no closing progress line is in the log: the last drawing is {where}, every "
+                "step of the epoch, so its training values are the epoch's; its time and any "
+                "validation values, printed on the closing line, are missing")
+    elif ended:
+        note = (f"no closing progress line is in the log: these values are the running means "
+                f"over the steps up to {where}, the last drawn, not the epoch's final values")
+    else:
+        note = (f"no epoch finished: the log ends inside the epoch at {where}, and these "
+                "values are the running means over the steps so far")
+    by_step: dict[int, list[str]] = {}
+    for name, step in partial.nan_from_step.items():
+        by_step.setdefault(step, []).append(name)
+    note += "".join(f"; {', '.join(names)} "
+                    + (f"NaN already at step {step}, the first step shown"
+                       if step == partial.first_step else f"turned NaN at step {step}")
+                    for step, names in sorted(by_step.items()))
+    if last.damaged:  # a print glued to a value (costar_plan#442's logs tuple)
+        unread = ", ".join(repr(text if len(text) <= 40 else text[:37] + "...")
+                           for text in last.damaged)
+        note += f"; line {partial.line_of_last}: could not read {unread}"
+    return note
 
 
 #: TensorFlow's warning when a dataset or generator yields fewer batches than fit() asks for.
