@@ -42,6 +42,7 @@ from unetdiag.diag.logs.console_state import (
 from unetdiag.diag.logs.model import CutShort, LogFormatError, RunLog, unique_names
 from unetdiag.diag.logs.notes import (
     RAN_OUT_OF_DATA,
+    asked_batches,
     bare_header_note,
     evaluate_note,
     finish_notes,
@@ -106,13 +107,15 @@ class _ConsoleReader:
         drawn = drawn_lines(self.text)
         ends_with_newline = self.text.endswith("\n")
         last_number = len(self.text.split("\n"))
-        ran_out = {number for number, raw in enumerate(self.text.split("\n"), start=1)
+        ran_out = {number: asked_batches(raw)
+                   for number, raw in enumerate(self.text.split("\n"), start=1)
                    if RAN_OUT_OF_DATA in raw}
         for number, line in drawn:
             self._line(number, line, cut=number == last_number and not ends_with_newline)
             if number in ran_out and self.block is not None and self.block.ran_out is None:
                 partial = self.block.partial
-                self.block.ran_out = (number, partial.last if partial is not None else None)
+                self.block.ran_out = (number, partial.last if partial is not None else None,
+                                      ran_out[number])
         if self.leading is not None:
             self.loose_lines.insert(0, self.leading[0])
         unfinished = self.block.partial if self.block is not None else self.orphan
@@ -499,7 +502,7 @@ class _ConsoleReader:
                                           or other_number in others):
                 run.notes.append(evaluate_note(other_number, other, chosen, label))
         if block.ran_out is not None:
-            run.notes.append(ran_out_note(*block.ran_out, chosen, label))
+            run.notes.append(ran_out_note(*block.ran_out, chosen, label, block.total))
         if chosen.damaged:
             unread = ", ".join(map(repr, chosen.damaged))
             run.notes.append(f"line {number}: could not read {unread}")
@@ -509,7 +512,8 @@ class _ConsoleReader:
             missing = sorted(set(run.epochs[-1]) - set(chosen.metrics) - {LEARNING_RATE_KEY})
             run.notes.append(f"{label} (line {number}) lacks {', '.join(missing)}")
         self._add_epoch(run, chosen, number, block.index, block.learning_rate)
-        step = ran_out_step(block.ran_out[1], chosen) if block.ran_out is not None else None
+        step = (ran_out_step(*block.ran_out[1:], chosen, block.total)
+                if block.ran_out is not None else None)
         if step is not None:  # placed once the epoch is: a leading line may have gone
             run.cut_short = CutShort(len(run.epochs) - 1, block.index, step, chosen.target,
                                      "input ran out")

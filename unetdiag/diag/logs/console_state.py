@@ -107,8 +107,8 @@ class EpochBlock:
     # the logs dict a callback printed at this epoch's end: (line, values)
     printed_logs: tuple[int, dict[str, float]] | None = None
     # TensorFlow's "Your input ran out of data" warning in this epoch: (line, the drawing
-    # glued before it or the last one before it)
-    ran_out: tuple[int, ProgressLine | None] | None = None
+    # glued before it or the last one before it, the batches it says fit() asked for)
+    ran_out: tuple[int, ProgressLine | None, int | None] | None = None
 
 
 def printed_epoch(run: RunBuilder, block: EpochBlock, label: str) -> None:

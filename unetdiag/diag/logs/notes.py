@@ -104,13 +104,31 @@ def partial_epoch_note(partial: Partial, ended: bool, every_step: bool) -> str:
 
 #: TensorFlow's warning when a dataset or generator yields fewer batches than fit() asks for.
 RAN_OUT_OF_DATA = "Your input ran out of data"
+# "... at least `steps_per_epoch * epochs` batches (in this case, 28100 batches)"
+_ASKED_RE = re.compile(r"in this case, (\d+) batches")
 
 
-def ran_out_step(drawn: ProgressLine | None, closing: ProgressLine) -> int | None:
-    """The step after which the input ran out, when the epoch's closing line repeats the
-    training values drawn there (its figures are means over those steps), else None."""
+def asked_batches(warning: str) -> int | None:
+    """The batches the ran-out warning says were asked for, when it says."""
+    found = _ASKED_RE.search(warning)
+    return int(found[1]) if found else None
+
+
+def _training_asked(drawn: ProgressLine, asked: int | None, epochs: int | None) -> bool:
+    """Whether the batches asked for can be the training input's: steps x epochs (562 x 50
+    = 28100), or unknown. Validation's run-out asks for validation_steps (20 batches beside
+    1000 steps x 2 epochs)."""
+    return asked is None or epochs is None or drawn.target is None or (
+        asked == drawn.target * epochs)
+
+
+def ran_out_step(drawn: ProgressLine | None, asked: int | None, closing: ProgressLine,
+                 epochs: int | None = None) -> int | None:
+    """The step after which the training input ran out, when the epoch's closing line
+    repeats the training values drawn there (its figures are means over those steps) and the
+    warning's batch count is the training's (or is not printed), else None."""
     if drawn is None or drawn.current is None or drawn.target is None or (
-            drawn.current >= drawn.target):
+            drawn.current >= drawn.target) or not _training_asked(drawn, asked, epochs):
         return None
     training = {name: value for name, value in drawn.metrics.items()
                 if not name.startswith("val_")}
@@ -119,23 +137,30 @@ def ran_out_step(drawn: ProgressLine | None, closing: ProgressLine) -> int | Non
     return None
 
 
-def ran_out_note(number: int, drawn: ProgressLine | None, closing: ProgressLine,
-                 label: str) -> str:
+def ran_out_note(number: int, drawn: ProgressLine | None, asked: int | None,
+                 closing: ProgressLine, label: str, epochs: int | None = None) -> str:
     """A note on TensorFlow's "Your input ran out of data; interrupting training" warning at
     line ``number``, inside the epoch ``label`` whose last drawing before it is ``drawn``
-    and whose closing line is ``closing``. Drawn short of the epoch's steps, training
-    stopped there: a closing line that repeats the drawing's values holds means over those
-    steps (Keras finishes the bar at its target). Drawn to the last step, no training batch
-    was missing: consistent with the validation data running out."""
+    and whose closing line is ``closing``. Drawn short of the epoch's steps, and asking for
+    the training's batches: a closing line that repeats the drawing's values is consistent
+    with means over those steps (Keras finishes the bar at its target, and draws it only
+    every so often). Asking for other batches, or drawn to the last step: consistent with
+    the validation data running out."""
     note = f"line {number}: TensorFlow warns that the input ran out of data in {label}"
     if drawn is None or drawn.current is None or drawn.target is None:
         return note
+    if drawn.current < drawn.target and not _training_asked(drawn, asked, epochs):
+        return note + (f", after step {drawn.current} of {drawn.target} was drawn; it asked "
+                       f"for {asked} batches, not the {drawn.target * epochs} of "
+                       f"{drawn.target} steps x {epochs} epochs: consistent with the "
+                       "validation data running out (Keras draws the bar only every so "
+                       "often, so training may have gone on past the last step drawn)")
     if drawn.current < drawn.target:
-        note += (f", after step {drawn.current} of {drawn.target} was drawn: training stopped "
-                 "there")
+        note += (f", after step {drawn.current} of {drawn.target} was drawn: consistent with "
+                 "training stopping there")
         training = {name: value for name, value in drawn.metrics.items()
                     if not name.startswith("val_")}
-        if ran_out_step(drawn, closing) is not None:
+        if ran_out_step(drawn, asked, closing, epochs) is not None:
             shown = ", ".join(f"{name} {value:.4g}" for name, value in training.items())
             note += (f", and the epoch's closing line repeats the values drawn at step "
                      f"{drawn.current} ({shown}): means over {drawn.current} steps, not over "

@@ -41,8 +41,11 @@ def cut_short_sentences(runs: Sequence[RunLog]) -> str:
         epoch = _epoch_words(run)
         if cut.cause == "input ran out":
             closing = f"{cut.steps}/{cut.steps}" if cut.steps else "as a whole epoch's"
-            said = (f"{where}the input ran out in {epoch} after {step}: that epoch's figures "
-                    f"are means over {cut.step} steps, though its closing line reads {closing}")
+            # Keras draws the bar only every so often: the last drawing need not be the last
+            # step trained, though a closing line repeating its values says little else
+            said = (f"{where}the input ran out in {epoch} after {step} was drawn: that "
+                    "epoch's figures repeat the values drawn there, consistent with means over "
+                    f"{cut.step} steps, though its closing line reads {closing}")
         elif cut.cause == "no closing line":
             said = (f"{where}{epoch} ended without its closing line: its figures are the "
                     f"running means up to {step}, the last drawn, not the epoch's results")
