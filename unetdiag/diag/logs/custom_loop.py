@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 
 from unetdiag.diag.checks.saturation.metrics import metric_kind
+from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.logs.model import RunLog, to_float
 
 #: What may precede a line kept in a script or a Markdown quote: ``# ``, ``// ``, ``> ``.
@@ -66,24 +67,44 @@ def _epoch(line: str) -> tuple[int, dict[str, float]] | None:
     return (int(match[1]), values) if values else None
 
 
-def _joined_blocks(text: str) -> list[tuple[int, str]]:
+#: A block's running best (``Best Dice: 0.6100``) is no epoch's value: the best so far.
+_RUNNING_BEST_RE = re.compile(r"^(?:best|min|max|lowest|highest|top)[\s_-]", re.IGNORECASE)
+
+
+_SKIPPED = {"best": "a best so far, not the epoch's value: not read",
+            "again": ("printed a second time in its epoch (another phase's, the log does not "
+                      "say which): only the first is read")}
+
+
+def _joined_blocks(text: str) -> tuple[list[tuple[int, str]], list[str]]:
     """The lines of ``text`` (numbered from 1), each ``Epoch N/M`` line alone joined with the
-    ``Name: value`` lines right below it into one ``Epoch N, Name: value, ...`` line."""
+    ``Name: value`` lines right below it into one ``Epoch N, Name: value, ...`` line; and
+    notes on the pairs left out: a running best, and a name the block printed already (two
+    phases printed alike: which is which, the log does not say)."""
     joined: list[tuple[int, str]] = []
+    skipped: dict[tuple[str, str], list[int]] = {}
     open_block = False
+    names: set[str] = set()
     for number, line in enumerate(text.splitlines(), start=1):
         header = _BLOCK_HEADER_RE.match(line)
         pair = _PAIR_RE.match(line)
         if header is not None:
             joined.append((number, f"Epoch {header[1]}"))
-            open_block = True
+            open_block, names = True, set()
         elif open_block and pair is not None and to_float(pair[2]) is not None:
+            name = _name(pair[1])
+            if _RUNNING_BEST_RE.match(name) or name in names:
+                why = "best" if _RUNNING_BEST_RE.match(name) else "again"
+                skipped.setdefault((pair[1], why), []).append(number)
+                continue
+            names.add(name)
             start, so_far = joined[-1]
             joined[-1] = (start, f"{so_far}, {line.strip()}")
         else:
             open_block = False
             joined.append((number, line))
-    return joined
+    return joined, [f"'{printed}' (line(s) {epoch_span(lines)}) is {_SKIPPED[why]}"
+                    for (printed, why), lines in skipped.items()]
 
 
 def custom_loop_epochs(text: str) -> list[RunLog]:
@@ -94,7 +115,8 @@ def custom_loop_epochs(text: str) -> list[RunLog]:
     last = 0
     lines = 0
     losses = False
-    for number, line in _joined_blocks(text):
+    joined, skipped = _joined_blocks(text)
+    for number, line in joined:
         read = _epoch(line)
         if read is None:
             continue
@@ -121,6 +143,7 @@ def custom_loop_epochs(text: str) -> list[RunLog]:
         return []
     for run in runs:
         _percent_scores(run)
+    runs[0].notes.extend(skipped)
     return runs
 
 
