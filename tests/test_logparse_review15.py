@@ -213,3 +213,21 @@ def test_a_best_so_far_and_a_name_printed_twice_are_not_the_epochs_values(tmp_pa
     report = explain_log(log)
     notes = " ".join(f.explanation for f in report.findings)
     assert "'Loss' (line(s) 4, 9 and 14) is printed a second time" in notes
+
+
+@pytest.mark.parametrize(("names", "said"), [
+    # review item 12: a top-k accuracy, and a Dice loss, are a classifier's or a segmenter's
+    (("loss", "top_k_categorical_accuracy", "val_loss"), "top_k_categorical_accuracy"),
+    (("dice_loss", "loss", "val_loss"), "smoothing term"),
+])
+def test_a_top_k_accuracy_or_a_dice_loss_is_a_named_score(
+        tmp_path: Path, names: tuple[str, ...], said: str):
+    log = tmp_path / "nan.log"
+    log.write_text("".join(
+        f"Epoch {i}/5\n413/413 [==============================] - 1s 2ms/step - "
+        + " - ".join(f"{name}: {'0.5000' if 'top_k' in name else 'nan'}" for name in names)
+        + "\n" for i in range(1, 4)))
+    report = explain_log(log)
+    [nan] = [f for f in report.findings if f.id == "saturation.non_finite"]
+    assert "names no score" not in nan.explanation
+    assert said in nan.explanation + nan.fix

@@ -73,6 +73,19 @@ def is_top_k(metric: str) -> bool:
     return bool(_TOP_K_RE.search(base_name(metric)))
 
 
+# A loss only a classifier or a segmenter computes (a regressor's is mse, mae, huber...).
+_CLASSIFIER_LOSS_RE = re.compile(r"dice|jaccard|iou|io_u|bce|crossentropy|focal|tversky",
+                                 re.IGNORECASE)
+
+
+def names_a_score(metric: str) -> bool:
+    """An accuracy, Dice or IoU, a top-k accuracy, or a loss named after one or after a
+    cross-entropy (``dice_loss``, ``bce``): a classifier's or a segmenter's, no regressor's."""
+    kind = metric_kind(metric)
+    return (kind in SCORE_KINDS or is_top_k(metric)
+            or kind == "loss" and bool(_CLASSIFIER_LOSS_RE.search(metric)))
+
+
 def is_class_mean(metric: str) -> bool:
     """A score averaged over classes (``mean_io_u``, ``iou_avg``), background included."""
     return bool(_CLASS_MEAN_RE.search(base_name(metric)))

@@ -31,6 +31,7 @@ from unetdiag.diag.checks.saturation.metrics import (
     is_top_k,
     is_validation,
     metric_kind,
+    names_a_score,
     phase_metrics,
 )
 from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
@@ -79,7 +80,7 @@ def non_finite_onset(run: str, series: Series) -> NonFiniteOnset | None:
                                        if onset < item.values.size and item.finite[onset]],
         training_loss_finite_after_onset=[item.name for item in training_losses
                                           if item.finite[onset + 1:].any()],
-        scores_logged=any(metric_kind(name) in SCORE_KINDS for name in series))
+        scores_logged=any(names_a_score(name) for name in series))
 
 
 def _printed(value: float) -> str:
