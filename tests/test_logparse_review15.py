@@ -231,3 +231,17 @@ def test_a_top_k_accuracy_or_a_dice_loss_is_a_named_score(
     [nan] = [f for f in report.findings if f.id == "saturation.non_finite"]
     assert "names no score" not in nan.explanation
     assert said in nan.explanation + nan.fix
+
+
+def test_a_fold_line_printed_after_its_fit_names_no_run(tmp_path: Path):
+    # review nit 1: 'Fold 1' then its result after the fit named the next fit 'fold 1'
+    log = tmp_path / "folds.log"
+    def fold(number: int) -> str:
+        rows = {i: {"loss": 0.69 - 0.1 * i - 0.01 * number, "accuracy": 0.6 + 0.1 * i,
+                    "val_loss": 0.7 - 0.1 * i, "val_accuracy": 0.6 + 0.08 * i}
+                for i in range(1, 4)}
+        return _epochs(3, rows) + f"Fold {number}\n  val_accuracy: 0.{84 - number}00\n"
+
+    log.write_text("".join(fold(number) for number in range(1, 4)))
+    runs = [row["run"] for row in explain_log(log).summary["runs"]]
+    assert len(runs) == 3 and not any(name.startswith("fold") for name in runs)

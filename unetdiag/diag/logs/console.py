@@ -64,7 +64,7 @@ from unetdiag.diag.logs.progress import (
     valueless_step,
     zeros_printed,
 )
-from unetdiag.diag.logs.run_names import header_name
+from unetdiag.diag.logs.run_names import header_name, is_fold_name
 
 # How Keras prints a metric value: "%.4f" above 1e-3 in magnitude, "%.4e" below; nan, inf.
 #: A callback's message about an epoch: ``Epoch 00086: val_loss did not improve`` (Keras 2),
@@ -77,6 +77,8 @@ _KERAS_VALUE_RE = re.compile(r"^(?:-?\d+\.\d{4}|-?\d\.\d{4}e[-+]\d{2,3}|-?nan|-?
 #: A section heading (``## share_bottom_model``) before a summary with no 'Epoch' header:
 #: another model's fit follows. (One ``#`` is also a script's comment mark.)
 _SECTION_HEADING_RE = re.compile(r"^#{2,6}\s+\S")
+#: A result a K-fold loop prints under its fold line (``  val_accuracy: 0.8400``).
+_RESULT_RE = re.compile(r"^\s*[A-Za-z][\w ]*:\s*[-+]?\d*\.\d+\s*$")
 #: The metric the learning rate is recorded under when the log prints its cuts.
 LEARNING_RATE_KEY = "lr"
 
@@ -208,8 +210,12 @@ class _ConsoleReader:
         name = header_name(text)
         if name is not None:
             self.pending_name = name
+        elif is_fold_name(self.pending_name) and _RESULT_RE.match(text):
+            self.pending_name = None  # 'Fold 1' then its result: printed after its fit
 
     def _progress(self, number: int, progress: ProgressLine, cut: bool) -> None:
+        if progress.bare and is_fold_name(self.pending_name):
+            self.pending_name = None  # as a result line in _line
         if self.block is not None:
             if progress.in_progress:
                 if self.block.partial is None:

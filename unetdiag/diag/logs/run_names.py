@@ -79,3 +79,8 @@ def header_name(text: str) -> str | None:
         return None
     numbered = _NUMBERED_RE.match(text, match.end("name")) if name.isalpha() else None
     return f"{name} {numbered['number']}" if numbered else name
+
+
+def is_fold_name(name: str | None) -> bool:
+    """Whether ``name`` is a K-fold loop's (``fold 2``, ``split 3``)."""
+    return name is not None and name.split(" ", 1)[0] in ("fold", "split")
