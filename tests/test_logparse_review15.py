@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from unetdiag.diag.logs.explain import explain_log
+from unetdiag.diag.logs.run_names import header_name
 from unetdiag.exitcodes import UserError
 
 _IDENTICAL = "saturation.identical_across_runs"
@@ -245,3 +246,12 @@ def test_a_fold_line_printed_after_its_fit_names_no_run(tmp_path: Path):
     log.write_text("".join(fold(number) for number in range(1, 4)))
     runs = [row["run"] for row in explain_log(log).summary["runs"]]
     assert len(runs) == 3 and not any(name.startswith("fold") for name in runs)
+
+
+@pytest.mark.parametrize(("line", "name"), [
+    # review nit 2: names read from prose
+    ("Training unet 2 times", "unet"), ("Training step 1", None), ("Training batch 3", None),
+    ("Training on fold 3", "fold 3"), ("Training unet 512 px", "unet 512"),
+])
+def test_a_run_name_is_no_prose(line: str, name: str | None):
+    assert header_name(line) == name

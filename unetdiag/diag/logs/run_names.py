@@ -13,9 +13,11 @@ names ``attempt 2``). Prose is no name: ``Train another 2 epoch``,
 ...  "Train another 2 epoch with jaccard_distance_loss", "Training for 10 epochs",
 ...  "Search: Running Trial #62", "Fold 3/5", "===== FOLD 4 =====", "Run attempt 2:",
 ...  "Training fold 2/5 ...", "Fold 1 accuracy: 0.91", "Score for fold 1: loss of 0.3",
-...  "Training unet 10 epochs")]
+...  "Training unet 10 times", "Training unet 512 px", "Training step 1", "Training on fold 3",
+...  "Training unet 2 with bce")]
 ['MP_Tr_BCE', None, 'SevereInflammation_1.0_unet_loss_bce_dice', 'fold 2', None, None, \
-'trial 62', 'fold 3', 'fold 4', 'attempt 2', 'fold 2', None, None, 'unet']
+'trial 62', 'fold 3', 'fold 4', 'attempt 2', 'fold 2', None, None, 'unet', 'unet 512', \
+None, 'fold 3', 'unet 2']
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ _HEADER_STOPWORDS = frozenset((
     "epochs", "and", "or", "using", "will", "summary", "results", "result", "history",
     "progress", "output", "details", "curves", "process", "another", "again", "more",
     "further", "it", "this", "that", "these", "our", "my", "your", "new", "once", "until",
-    "from", "each", "all", "some", "only", "now", "then", "continued", "continues"))
+    "from", "each", "all", "some", "only", "now", "then", "continued", "continues", "step",
+    "batch", "batches", "iter", "iteration", "iterations"))
 #: After "for": a fold or split with its number, or an identifier (holds ``_``, a digit or
 #: an upper-case letter after the first); ``for segmentation``, ``for 10 epochs`` are prose.
 _FOR_NAME_RE = re.compile(
@@ -52,8 +55,13 @@ _TUNER_TRIAL_RE = re.compile(r"^\s*Search:\s*Running Trial\s*#(?P<number>\d+)\s*
 _FOLD_RE = re.compile(r"^[\W_]*(?:cv[\s_-]*|k[\s_-]?)?(?P<word>fold|split)\s*[:#]?\s*"
                       r"(?P<number>\d+)(?:\s*(?:/|of)\s*\d+)?[\W_]*$", re.IGNORECASE)
 #: A word's number after it (``attempt 2``, ``fold 2/5``): part of the run's name.
-_NUMBERED_RE = re.compile(r"\s*#?(?P<number>\d+)(?:\s*(?:/|of)\s*\d+)?\b(?!\s*(?:epochs?|"
-                          r"steps?|samples|images|batch(?:es)?|iterations?)\b)", re.IGNORECASE)
+#: A word after the number is prose (``unet 2 times``, ``unet 10 epochs``) unless it starts
+#: a clause (``unet 2 with bce``) or is the number's unit (``unet 512 px``: a variant's size).
+_NUMBERED_RE = re.compile(r"\s*#?(?P<number>\d+)(?:\s*(?:/|of)\s*\d+)?\b"
+                          r"(?!\s+(?!(?:with|using|on|for|and|px|pixels)\b)[A-Za-z])",
+                          re.IGNORECASE)
+#: ``Training on fold 3``: the fold after "on".
+_ON_FOLD_RE = re.compile(r"\bon\s+(?P<word>fold|split)\s*#?(?P<number>\d+)\b", re.IGNORECASE)
 
 
 def header_name(text: str) -> str | None:
@@ -71,6 +79,8 @@ def header_name(text: str) -> str | None:
     if name.lower() == "for" or _COUNTER_RE.match(name):
         named = _FOR_NAME_RE.search(text, match.start("name"))
         return named["name"].rstrip(".:-") if named else None
+    if name.lower() == "on" and (fold := _ON_FOLD_RE.search(text)) is not None:
+        return f"{fold['word'].lower()} {fold['number']}"
     if name.lower() in _HEADER_STOPWORDS:
         return None
     # a plain word after a Markdown heading's "Training" is prose; a banner printed by a
