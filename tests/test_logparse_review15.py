@@ -255,3 +255,14 @@ def test_a_fold_line_printed_after_its_fit_names_no_run(tmp_path: Path):
 ])
 def test_a_run_name_is_no_prose(line: str, name: str | None):
     assert header_name(line) == name
+
+
+def test_counts_and_clocks_in_a_loops_block_are_no_metrics(tmp_path: Path):
+    # review nit 3: 'Patience: 0', 'Samples: 5000', 'GPU: 0' were metrics that never moved
+    log = tmp_path / "block.log"
+    log.write_text("".join(
+        f"Epoch {i}/100\n  Train Loss: {0.5 - 0.02 * i:.4f}\n  Val Dice:   {0.1 * i:.4f}\n"
+        "  Patience: 0\n  Samples: 5000\n  Elapsed: 31.5\n\n" for i in range(1, 7)))
+    report = explain_log(log)
+    assert "saturation.flat_metric" not in {f.id for f in report.findings}
+    assert set(report.meta["final_values"]["run 1"]) == {"loss", "val_dice"}

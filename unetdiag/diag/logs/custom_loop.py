@@ -71,7 +71,13 @@ def _epoch(line: str) -> tuple[int, dict[str, float]] | None:
 _RUNNING_BEST_RE = re.compile(r"^(?:best|min|max|lowest|highest|top)[\s_-]", re.IGNORECASE)
 
 
+#: A block's count or time (``Patience: 0``, ``Samples: 5000``, ``GPU: 0``, ``Elapsed:
+#: 31.5``): a loop prints its metrics as decimals, its counters and clocks otherwise.
+_COUNT_RE = re.compile(r"^[-+]?\d+$")
+_CLOCK_RE = re.compile(r"elapsed|time|seconds|duration|(?:^|_)(?:eta|secs?)(?:$|_)")
 _SKIPPED = {"best": "a best so far, not the epoch's value: not read",
+            "count": "a whole number or a time (a count, a setting or a clock), not a metric: "
+                     "not read",
             "again": ("printed a second time in its epoch (another phase's, the log does not "
                       "say which): only the first is read")}
 
@@ -93,8 +99,10 @@ def _joined_blocks(text: str) -> tuple[list[tuple[int, str]], list[str]]:
             open_block, names = True, set()
         elif open_block and pair is not None and to_float(pair[2]) is not None:
             name = _name(pair[1])
-            if _RUNNING_BEST_RE.match(name) or name in names:
-                why = "best" if _RUNNING_BEST_RE.match(name) else "again"
+            why = ("best" if _RUNNING_BEST_RE.match(name) else "again" if name in names
+                   else "count" if _COUNT_RE.match(pair[2]) or _CLOCK_RE.search(name)
+                   else None)
+            if why is not None:
                 skipped.setdefault((pair[1], why), []).append(number)
                 continue
             names.add(name)
