@@ -266,3 +266,14 @@ def test_counts_and_clocks_in_a_loops_block_are_no_metrics(tmp_path: Path):
     report = explain_log(log)
     assert "saturation.flat_metric" not in {f.id for f in report.findings}
     assert set(report.meta["final_values"]["run 1"]) == {"loss", "val_dice"}
+
+
+def test_a_config_printed_under_each_header_is_refused_for_its_missing_loss(tmp_path: Path):
+    # review nit 4: the refusal called a read layout unreadable; what is missing is a loss
+    log = tmp_path / "config.log"
+    log.write_text("".join(f"Epoch {i}/5\nbatch_size: 8\nlearning_rate: 0.001\n"
+                           for i in range(1, 3)))
+    with pytest.raises(UserError) as refused:
+        explain_log(log)
+    assert "name no loss" in str(refused.value)
+    assert "in no layout" not in str(refused.value)

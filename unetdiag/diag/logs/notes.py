@@ -189,6 +189,10 @@ def _holds_value(row: str) -> bool:
     return bool(_VALUE_RE.search(row)) and not _NO_VALUES_RE.search(row)
 
 
+#: One 'Name: value' pair on a line of its own (a loop's block, or a config print).
+_PAIR_LINE_RE = re.compile(r"^[A-Za-z][\w ()-]*:\s*\S+$")
+
+
 def no_epoch_message(text: str, line: int, index: int, total: int) -> str:
     """Why a log whose first header is 'Epoch index/total' at ``line`` has no epoch: nothing
     after it holds a value (the run stopped before its first steps ended), or the lines
@@ -198,6 +202,12 @@ def no_epoch_message(text: str, line: int, index: int, total: int) -> str:
                     if _holds_value(row)), None)
     if printed is not None:
         shown = printed[1] if len(printed[1]) <= 60 else printed[1][:57] + "..."
+        if _PAIR_LINE_RE.match(printed[1]) and not any("loss" in row.lower() for row in after):
+            # a loop's block layout, read when it names a loss; a config's pairs do not
+            return (f"no epoch could be read: the log starts epoch {index}/{total} at line "
+                    f"{line}, and the 'Name: value' lines after it (line {printed[0]}: "
+                    f"'{shown}') name no loss: a loop's lines are read as epochs only when "
+                    "they print one")
         return (f"no epoch could be read: the log starts epoch {index}/{total} at line {line}, "
                 f"but the values after it (line {printed[0]}: '{shown}') are in no layout "
                 "explain-log reads (a Keras progress line, or a loop's 'Epoch N, Loss: ...' "
