@@ -277,3 +277,14 @@ def test_a_config_printed_under_each_header_is_refused_for_its_missing_loss(tmp_
         explain_log(log)
     assert "name no loss" in str(refused.value)
     assert "in no layout" not in str(refused.value)
+
+
+@pytest.mark.parametrize("name", ["TopKCategoricalAccuracy", "top-5-accuracy", "Top5Accuracy"])
+def test_a_top_k_accuracy_is_known_by_its_other_spellings(tmp_path: Path, name: str):
+    # review nit 6: Keras 3's class name (and a hyphenated one) at 1.0000 was 'every
+    # validation prediction right'
+    log = tmp_path / "top_k.log"
+    log.write_text(_epochs(5, {i: {"loss": 0.8 - 0.1 * i, name: 1.0, "val_loss": 0.85 - 0.1 * i,
+                                   f"val_{name}": 1.0} for i in range(1, 6)}))
+    report = explain_log(log)
+    assert "saturation.perfect_accuracy" not in {f.id for f in report.findings}

@@ -7,8 +7,9 @@ never taken for NaN. An optional ``"epoch"`` list gives the epochs' numbers as t
 them (a pasted excerpt may start at epoch 96); findings quote those numbers.
 
 >>> [metric_kind(m) for m in ("val_dice_coef", "dice_loss", "binary_io_u", "val_acc", "lr",
-...                          "val_top_k_categorical_accuracy", "top1_accuracy")]
-['dice', 'loss', 'iou', 'accuracy', 'bookkeeping', 'other', 'accuracy']
+...                          "val_top_k_categorical_accuracy", "top1_accuracy",
+...                          "val_TopKCategoricalAccuracy", "top-5-accuracy")]
+['dice', 'loss', 'iou', 'accuracy', 'bookkeeping', 'other', 'accuracy', 'other', 'other']
 >>> series = metric_series({"val_dice": [0.5, None, 0.7], "lr": [1e-3] * 3, "epoch": [8, 9, 10]})
 >>> list(series), series["val_dice"].last_finite(), series["val_dice"].epoch(2)
 (['val_dice'], (2, 0.7), 10)
@@ -50,7 +51,9 @@ _CLASS_MEAN_RE = re.compile(r"(?:^|_)(?:mean_?io_?u|miou|mean_?dice|m?iou_avg|av
 # A top-k accuracy counts a sample right when its class is among the k likeliest: 1 whenever
 # k reaches the number of classes, and bounded by none of a plain accuracy's algebra (a top-1
 # accuracy is the plain one).
-_TOP_K_RE = re.compile(r"(?:^|_)top_?(?:k|[2-9]|[1-9]\d+)(?:_|$)", re.IGNORECASE)
+_TOP_K_RE = re.compile(r"(?:^|[_-])top[_-]?(?:k|[2-9]|[1-9]\d+)(?:[_-]|$)", re.IGNORECASE)
+# Keras 3's class names and their like (``TopKCategoricalAccuracy``, ``Top5Accuracy``).
+_CAMEL_TOP_K_RE = re.compile(r"(?:^|[_-])Top(?:K|[2-9]|[1-9]\d+)[A-Z]")
 
 
 def is_validation(metric: str) -> bool:
@@ -70,7 +73,8 @@ def base_name(metric: str) -> str:
 
 def is_top_k(metric: str) -> bool:
     """A top-k accuracy (``top_k_categorical_accuracy``, ``val_top5_acc``), k above 1."""
-    return bool(_TOP_K_RE.search(base_name(metric)))
+    base = base_name(metric)
+    return bool(_TOP_K_RE.search(base) or _CAMEL_TOP_K_RE.search(base))
 
 
 # A loss only a classifier or a segmenter computes (a regressor's is mse, mae, huber...).
@@ -117,7 +121,7 @@ def metric_kind(metric: str) -> str:
         return "dice"  # F1 of a binary mask is its Dice
     if "iou" in base or "io_u" in base or "jaccard" in base:
         return "iou"
-    if is_top_k(base):
+    if is_top_k(metric):  # its case: Keras 3's TopKCategoricalAccuracy
         return "other"
     if base in ("acc", "accuracy") or base.endswith(("accuracy", "_acc")):
         return "accuracy"
