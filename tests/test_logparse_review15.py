@@ -288,3 +288,15 @@ def test_a_top_k_accuracy_is_known_by_its_other_spellings(tmp_path: Path, name: 
                                    f"val_{name}": 1.0} for i in range(1, 6)}))
     report = explain_log(log)
     assert "saturation.perfect_accuracy" not in {f.id for f in report.findings}
+
+
+def test_a_run_terminate_on_nan_stopped_is_said_so(tmp_path: Path):
+    # review nit 7: Mobilenet-ssd-keras#21, TerminateOnNaN's message glued to step 3
+    log = tmp_path / "terminated.log"
+    log.write_text(
+        "Epoch 1/10\n  3/234 [..............................] - ETA: 33:37:24 - loss: 44.4110"
+        "Batch 3: Invalid loss, terminating training\n"
+        "  4/234 [..............................] - ETA: 25:09:00 - loss: inf \n")
+    headline = explain_log(log).headline
+    assert "the callback that ends training on a non-finite loss" in headline
+    assert "the paste stops there" not in headline

@@ -42,6 +42,7 @@ from unetdiag.diag.logs.console_state import (
 from unetdiag.diag.logs.model import CutShort, LogFormatError, RunLog, unique_names
 from unetdiag.diag.logs.notes import (
     RAN_OUT_OF_DATA,
+    TERMINATE_ON_NAN,
     asked_batches,
     bare_header_note,
     evaluate_note,
@@ -552,8 +553,10 @@ class _ConsoleReader:
         every_step = last.current is not None and bool(last.target) and (
             last.current >= last.target)
         if last.current is not None and not every_step:
+            after = "\n".join(self.text.split("\n")[(header_line or partial.line) - 1:])
             run.cut_short = CutShort(len(run.epochs) - 1, run.labels[-1], last.current,
-                                     last.target, "no closing line" if ended else "log ends")
+                                     last.target, "no closing line" if ended else
+                                     "terminated" if TERMINATE_ON_NAN in after else "log ends")
         run.notes.append(partial_epoch_note(partial, ended, every_step))
 
 

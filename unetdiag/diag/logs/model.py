@@ -30,8 +30,9 @@ class LogFormatError(ValueError):
 @dataclass(frozen=True)
 class CutShort:
     """An epoch whose figures are running means over part of its steps: the log ends inside
-    it (``cause`` "log ends"), or TensorFlow's input ran out there and its closing line
-    repeats the values drawn at that step ("input ran out").
+    it (``cause`` "log ends"; "terminated" when TerminateOnNaN's message follows its last
+    drawing), or TensorFlow's input ran out there and its closing line repeats the values
+    drawn at that step ("input ran out").
 
     ``position``: the epoch's 0-based place in the run; ``epoch``: its number as its header
     prints it (None: no header); ``step`` of ``steps`` (None: the counter shows no total).

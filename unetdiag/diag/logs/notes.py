@@ -102,6 +102,11 @@ def partial_epoch_note(partial: Partial, ended: bool, every_step: bool) -> str:
     return note
 
 
+#: TerminateOnNaN's message as it stops training ('Batch 3: Invalid loss, terminating
+#: training').
+TERMINATE_ON_NAN = "Invalid loss, terminating training"
+
+
 #: TensorFlow's warning when a dataset or generator yields fewer batches than fit() asks for.
 RAN_OUT_OF_DATA = "Your input ran out of data"
 # "... at least `steps_per_epoch * epochs` batches (in this case, 28100 batches)"

@@ -49,6 +49,13 @@ def cut_short_sentences(runs: Sequence[RunLog]) -> str:
         elif cut.cause == "no closing line":
             said = (f"{where}{epoch} ended without its closing line: its figures are the "
                     f"running means up to {step}, the last drawn, not the epoch's results")
+        elif cut.cause == "terminated":
+            # named by its message: the callback's name holds 'NaN', which an infinite loss
+            # is not
+            said = (f"{where}the run was stopped inside {epoch} at {step} by the callback "
+                    "that ends training on a non-finite loss ('Invalid loss, terminating "
+                    "training'): its figures are running means over the steps so far, not the "
+                    "epoch's results")
         else:
             said = (f"{where}the log ends inside {epoch} at {step}: its figures are running "
                     "means over the steps so far, not the epoch's results (the run was "

@@ -277,7 +277,9 @@ def _flat_stretch(flat: Mapping) -> str:
     """The flat stretch of one metric, in words."""
     if flat["flat_epochs"] == flat["epochs"]:
         return f"every one of the {flat['epochs']} epochs"
-    return f"every epoch from epoch {flat['from_epoch']} on ({flat['flat_epochs']} epochs)"
+    # "logged": a paste may skip epochs inside the stretch (4, 5, then 12-15)
+    return (f"every epoch logged from epoch {flat['from_epoch']} on ({flat['flat_epochs']} "
+            "epochs)")
 
 
 def _flat_reading(claim: evidence.FlatTail) -> list[str]:
