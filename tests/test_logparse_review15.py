@@ -300,3 +300,12 @@ def test_a_run_terminate_on_nan_stopped_is_said_so(tmp_path: Path):
     headline = explain_log(log).headline
     assert "the callback that ends training on a non-finite loss" in headline
     assert "the paste stops there" not in headline
+
+
+def test_two_runs_are_both_runs(tmp_path: Path):
+    # review nit 5: "val_accuracy is 0.9012 in all 2 runs"
+    first = [(0.82 - 0.05 * i, 0.87 + 0.01 * i, 1.03 - 0.08 * i, 0.9012) for i in range(5)]
+    second = [(loss * 1.3, acc, val_loss * 1.2, val_acc) for loss, acc, val_loss, val_acc in first]
+    report = explain_log(_attempts(tmp_path, second, first=first))
+    titles = " ".join([report.headline, *(f.title for f in report.findings)])
+    assert "both runs" in titles and "all 2 runs" not in titles

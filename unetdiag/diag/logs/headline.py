@@ -441,7 +441,8 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
     sentence = "; ".join(clauses)
     if identical:
         widest = identical[0].evidence
-        who = (f"all {len(widest['runs'])} runs" if len(widest["runs"]) == len(runs)
+        count = len(widest["runs"])
+        who = (("both runs" if count == 2 else f"all {count} runs") if count == len(runs)
                else join_names(widest["runs"]))
         sentence += f" ({widest['metric']} is {widest['value']:.4f} in {who})"
     # every metric the flat finding names, training ones included (a stuck loss is among them)
