@@ -309,3 +309,13 @@ def test_two_runs_are_both_runs(tmp_path: Path):
     report = explain_log(_attempts(tmp_path, second, first=first))
     titles = " ".join([report.headline, *(f.title for f in report.findings)])
     assert "both runs" in titles and "all 2 runs" not in titles
+
+
+def test_tqdm_bars_under_a_loops_epoch_lines_are_still_refused_as_tqdm(tmp_path: Path):
+    # the mend of item 4 keeps a PyTorch loop's 'Epoch 1/5' lines above its bars refused
+    log = tmp_path / "pytorch.log"
+    log.write_text("".join(f"Epoch {i}/5\n100%|██████████| 30/30 [00:06<00:00,  4.80it/s]\n"
+                           for i in range(1, 3)))
+    with pytest.raises(UserError) as refused:
+        explain_log(log)
+    assert "tqdm progress bars" in str(refused.value)

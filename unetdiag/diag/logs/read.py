@@ -171,10 +171,13 @@ def parse_log(path: Path | str) -> list[RunLog]:
 
 
 def _keras_header(text: str) -> bool:
-    """An 'Epoch i/N' header on a line that is no tqdm bar: a Keras run, whatever bars a
-    loading step drew before it ('Loading images: 100%|...| 500/500 [00:02<')."""
-    return has_epoch_header("\n".join(line for line in text.splitlines()
-                                      if not _TQDM_BAR_RE.search(line)))
+    """An 'Epoch i/N' header on a line that is no tqdm bar, and no bar after it: a Keras run,
+    whatever bars a loading step drew before it ('Loading images: 100%|...| 500/500 [00:02<').
+    A PyTorch loop's own 'Epoch 1/5' line above each epoch's bars is no Keras header."""
+    lines = text.splitlines()
+    first = next((at for at, line in enumerate(lines)
+                  if not _TQDM_BAR_RE.search(line) and has_epoch_header(line)), None)
+    return first is not None and not any(_TQDM_BAR_RE.search(line) for line in lines[first:])
 
 
 def parse_log_text(text: str, path: Path) -> list[RunLog]:
