@@ -270,6 +270,86 @@ def test_an_intensity_mask_rimmed_with_a_low_value_stays_no_label_map():
     assert framed_label_map(vessels, dict(zip(*np.unique(vessels, return_counts=True),
                                               strict=True)))
     split = vessels.copy()
-    split[:, 39] = 255  # the frame in two regions: no frame
+    split[:30, 38:] = 255  # a second region, filling no whole side: an object cut by the edge
     assert not framed_label_map(split, dict(zip(*np.unique(split, return_counts=True),
                                                 strict=True)))
+    split[:, 38:] = 255  # bars filling the left and the right side: one frame in two parts
+    assert framed_label_map(split, dict(zip(*np.unique(split, return_counts=True),
+                                            strict=True)))
+
+
+def test_a_frame_in_bars_on_opposite_sides_or_crossed_by_one_pixel_lines_is_one_frame():
+    """Issue 14 (s28): bars along two opposite sides (letterboxing) were two regions, so no
+    frame; a line one pixel wide of another value across the frame (a vessel's tip drawn out
+    to the edge) cut it in two. Object borders stay no frame: a region filling no whole side,
+    a line two pixels wide."""
+    tile = np.zeros((20, 24), np.uint8)
+    tile[:3], tile[-4:] = 255, 255
+    assert frame_regions(tile, 255) == (1, 0)
+    assert frame_regions(tile.T.copy(), 255) == (1, 0)
+    tile[-4:, 20:] = 0  # the bottom bar fills no whole side: two regions, as an object's
+    assert frame_regions(tile, 255) == (2, 0)
+    field = np.zeros((20, 20), np.uint8)
+    field[:4] = 255  # a bar along the top ...
+    field[:10, 10] = 1  # ... crossed by a tip one pixel wide, out to the edge
+    field[2, 2] = field[3, 3] = 1  # and by a diagonal one
+    field[1, 1] = field[0, 0] = 1
+    assert frame_regions(field, 255) == (1, 0)
+    field[:10, 9] = 1  # two pixels wide: it parts the frame
+    assert frame_regions(field, 255) == (2, 0)
+    tips = np.full((5, 6), 255, np.uint8)
+    tips[1:4, 1:5] = 0
+    tips[0, 2] = tips[2, 0] = 1  # single tips cross the border
+    assert border_counts(tips) == {255: 18}
+
+
+def _vessels_in_bars(root: Path, sides: str, tips: bool = False, count: int = 8) -> None:
+    """0/1 vessels (3-px polylines) with 255 on bars along two opposite sides (``"rows"``:
+    above and below; ``"columns"``: left and right) or, with ``sides="disc"``, outside a
+    field of view whose exterior 1-px tips cross to the image's edge (``tips``); the images
+    0 under the 255."""
+    rng = np.random.default_rng(29)
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    rows, columns = np.mgrid[0:96, 0:96]
+    for index in range(count):
+        canvas = Image.new("L", (96, 96), 0)
+        draw = ImageDraw.Draw(canvas)
+        for _ in range(3):
+            draw.line([tuple(int(v) for v in rng.integers(20, 76, 2)) for _ in range(4)],
+                      fill=1, width=3)
+        labels = np.asarray(canvas).copy()
+        if sides == "rows":
+            outside = (rows < 10 + index % 3) | (rows >= 86)
+        elif sides == "columns":
+            outside = (columns < 12) | (columns >= 84 - index % 3)
+        else:
+            outside = np.hypot(rows - 47.5, columns - 47.5) > 44
+        labels[outside] = 255
+        if tips:
+            column = 30 + 4 * index
+            labels[:40, column][labels[:40, column] == 255] = 1
+            labels[60, :30][labels[60, :30] == 255] = 1
+        image = rng.integers(40, 256, (96, 96, 3), dtype=np.uint8)
+        image[labels == 255] = 0
+        Image.fromarray(labels).save(root / "masks" / f"v{index}.png")
+        Image.fromarray(image).save(root / "images" / f"v{index}.png")
+
+
+def test_bars_and_a_field_of_view_crossed_by_vessel_tips_get_the_frame_readings(tmp_path):
+    """Issue 14 (s28): 255 in bars above and below (or left and right) of 0/1 vessels, and a
+    field of view's exterior crossed by 1-px vessel tips to the edge, were no frame: "Masks
+    are thresholds of their own images" and mask.non_binary (the thin 1s taken for values
+    between 0 and 255). Now both readings are offered, the frame said as it lies."""
+    for name, sides, tips in (("rows", "rows", False), ("columns", "columns", False),
+                              ("tips", "disc", True)):
+        _vessels_in_bars(tmp_path / name, sides, tips)
+        report = audit_dataset(tmp_path / name / "images", tmp_path / name / "masks",
+                               workers=1)
+        found = ids(report)
+        assert not {"mask.non_binary", "pairing.mask_thresholds_image"} & found, (name, found)
+        evidence = finding(report, "mask.label_map").evidence
+        assert evidence["frame"] == 255 and evidence["background"] == 0, name
+        assert evidence["reading_flags"] == ["--foreground-values 1 --ignore-values 255",
+                                             "--foreground-values 1,255"], name
+        assert "in one region or in bars on two opposite sides" in report.headline, name

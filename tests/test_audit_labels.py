@@ -334,8 +334,9 @@ def test_palette_void_band_is_not_foreground_and_ignoring_it_is_proposed(tmp_pat
     assert label.evidence["proposed_flags"] == "--ignore-values 255"
     assert "holding the values 0, 1, 2 and 255" in label.title
     assert "1 and 2 (2 classes) are all foreground" in label.explanation
-    assert report.headline.startswith("Masks are label maps holding the values 0, 1, 2 and "
-                                      "255; pass --ignore-values 255")
+    # 2 of the 20 masks hold 0 alone: the headline counts the label maps
+    assert report.headline.startswith("18 of 20 masks are label maps holding the values 0, 1, "
+                                      "2 and 255; pass --ignore-values 255")
     ignored = audit(tmp_path / "ignored", [{"kind": "palette_void_masks"}],
                     policy=MaskPolicy(ignore_values=(255,)))[0]
     assert found(ignored, "mask.label_map").severity is Severity.INFO

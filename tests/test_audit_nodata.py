@@ -72,9 +72,10 @@ def test_uint8_nodata_255_is_proposed_as_ignored_not_as_an_object(tmp_path):
     report, root = audit(tmp_path)
     share, holders, held = true_share(root, 255)
     assert holders == 10
+    # 10 masks hold no no-data (0 and 1 alone): the headline counts the label maps
     assert report.headline.startswith(
-        "Masks are label maps holding the values 0, 1 and 255, 255 declared no-data by the "
-        "files' GDAL_NODATA tag; pass --foreground-values 1 --ignore-values 255")
+        "10 of 20 masks are label maps holding the values 0, 1 and 255, 255 declared no-data by "
+        "the files' GDAL_NODATA tag; pass --foreground-values 1 --ignore-values 255")
     # the no-data corner is 0 in the image: a threshold of it, not of the annotation
     assert "pairing.mask_thresholds_image" not in ids(report)
     assert "thresholds of their own images" not in report.headline
@@ -137,8 +138,8 @@ def test_uint8_nodata_read_right_proposes_nothing_else(tmp_path):
 def test_float_nodata_minus_9999_is_a_label_raster_not_soft_labels(tmp_path):
     report, root = audit(tmp_path, nodata="-9999", dtype="float32")
     assert report.headline.startswith(
-        "Masks are label maps holding the values -9999, 0 and 1, -9999 declared no-data by "
-        "the files' GDAL_NODATA tag; pass --foreground-values 1 --ignore-values -9999")
+        "10 of 20 masks are label maps holding the values -9999, 0 and 1, -9999 declared "
+        "no-data by the files' GDAL_NODATA tag; pass --foreground-values 1 --ignore-values -9999")
     assert "mask.non_binary" not in ids(report)
     assert "pairing.mask_thresholds_image" not in ids(report)
     assert not any(words in text(report) for words in SOFT_WORDS)

@@ -10,8 +10,11 @@ import numpy as np
 from helpers import audit_pairs as audit
 from helpers import findings_by_id as by_id
 from helpers import write_mask_pairs as write
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from unetdiag.diag.audit.strokes import scribble_like, stroke_pixels
+from unetdiag.diag.audit.strokes import piece_shapes, scribble_like, stroke_pixels
 from unetdiag.diag.core.findings import Severity
 from unetdiag.diag.data.policy import MaskPolicy
 
@@ -295,3 +298,149 @@ def test_findings_on_a_foreground_no_reading_holds_are_left_out(tmp_path):
     # the default threshold decodes exactly the 255 band (18 % of each mask): still stated
     share = sum(int((mask == 255).sum()) for mask in band) / (len(band) * SIDE * SIDE)
     assert abs(found["imbalance.summary"].evidence["foreground_fraction"] - share) < 1e-9
+
+
+def brush_scribbles(width: int, side: int, count: int = 6) -> list[np.ndarray]:
+    """COD layout (1 object, 2 background, 0 unlabelled) drawn with a round brush ``width``
+    px wide on ``side``-px masks: a bent object stroke in the middle, a background stroke
+    along the top."""
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(8)
+    masks = []
+    for _ in range(count):
+        canvas = Image.new("L", (side, side), 0)
+        draw = ImageDraw.Draw(canvas)
+        low, high = side // 3, 2 * side // 3
+        bend = (side // 2, int(rng.integers(low, high)))
+        draw.line([(low, int(rng.integers(low, high))), bend, (high, int(rng.integers(low, high)))],
+                  fill=1, width=width, joint="curve")
+        draw.line([(side // 8, side // 10), (7 * side // 8, side // 8)], fill=2, width=width)
+        masks.append(np.asarray(canvas))
+    return masks
+
+
+def test_thick_brush_scribbles_on_large_masks_get_readings(tmp_path):
+    """Issue 14 (s28): a 15-px brush on 512-px masks was read as regions ("pass
+    --foreground-values 1,2": the background strokes trained as object); the width a stroke
+    may have grows with the mask, a 32nd of its shorter side (16 px on 512)."""
+    report = audit(*write(tmp_path, brush_scribbles(15, 512)))
+    label_map = by_id(report)["mask.label_map"]
+    assert label_map.evidence["stroke_values"] == [1, 2]
+    assert label_map.evidence["proposed_flags"] is None
+    assert "a 32nd of the mask's shorter side" in label_map.explanation
+
+
+def test_thick_bands_on_small_masks_and_real_structures_stay_regions():
+    """The width allowed grows with the mask only: 13 px on 64-px masks is still a region,
+    and so is a 21-px band on 512-px ones; a network of membranes whose junctions hold
+    squares wider than the limit (ISBI 2012: 17 to 47 px) holds no stroke piece."""
+    small = np.zeros((64, 64), bool)
+    small[30:43, 4:60] = True
+    assert _stroke_piece_pixels_of(small) == 0
+    large = np.zeros((512, 512), bool)
+    large[100:121, 40:470] = True
+    assert _stroke_piece_pixels_of(large) == 0
+    large[100:121] = False
+    large[100:115, 40:470] = True  # 15 px
+    assert _stroke_piece_pixels_of(large) == 15 * 430
+    net = np.zeros((512, 512), bool)
+    net[::40] = net[:, ::40] = True  # a grid of 1-px walls ...
+    net = ndimage_dilation(net, 3)  # ... 7 px thick, 9x9-ish junctions: strokes
+    assert _stroke_piece_pixels_of(net) == int(net.sum())
+    net[200:230, 200:230] = True  # a junction blob 30 px across: the whole network is no stroke
+    assert _stroke_piece_pixels_of(net) == 0
+
+
+def _stroke_piece_pixels_of(flags: np.ndarray) -> int:
+    plane = flags.astype(np.uint8)
+    plane[np.unravel_index(np.flatnonzero(~flags)[0], flags.shape)] = 2  # a third value
+    counts = {value: int((plane == value).sum()) for value in (0, 1, 2)}
+    return stroke_pixels(plane, counts)[1]
+
+
+def ndimage_dilation(flags: np.ndarray, radius: int) -> np.ndarray:
+    from scipy import ndimage
+
+    return ndimage.binary_dilation(flags, np.ones((2 * radius + 1,) * 2, bool))
+
+
+def test_plus_marks_and_small_crosses_are_no_strokes(tmp_path):
+    """Issue 14 (s28): 5-pixel plus signs of classes 1 and 2 (point marks) were read as
+    stroke pieces (they hold 5 times their 1x1 widest square), so the masks got the scribble
+    readings; a stroke piece now spans at least 8 px, more than a 7x7 mark's box."""
+    rng = np.random.default_rng(1)
+    masks = []
+    for _ in range(8):
+        mask = np.zeros((SIDE, SIDE), np.uint8)
+        for value in (1, 2) * 6:
+            row, column = rng.integers(3, SIDE - 3, 2)
+            mask[row, column - 1:column + 2] = value
+            mask[row - 1:row + 2, column] = value
+        masks.append(mask)
+    crosses = np.zeros((16, 16), np.uint8)
+    crosses[[3, 4, 5, 6, 7], [3, 4, 5, 6, 7]] = 1  # an x within a 5x5 box
+    crosses[[3, 4, 6, 7], [7, 6, 4, 3]] = 1
+    crosses[10, 2:14] = 2  # a 12-px line is a stroke
+    counts = {value: int((crosses == value).sum()) for value in (0, 1, 2)}
+    assert stroke_pixels(crosses, counts) == {1: 0, 2: 12}
+    report = audit(*write(tmp_path, masks))
+    label_map = by_id(report)["mask.label_map"]
+    assert label_map.evidence["stroke_values"] == []
+    assert label_map.evidence["proposed_flags"] == "--foreground-values 1,2"
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.bool_, st.tuples(st.integers(3, 24), st.integers(3, 24))))
+def test_widest_squares_are_those_of_counted_erosions(flags):
+    """piece_shapes's widest squares (one chessboard distance transform) equal the count of
+    3x3 erosions, the image's outside counting as unset, some pixel of each piece survives
+    (the per-level loop it replaced)."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(flags, structure=np.ones((3, 3), bool))
+    depth = np.zeros(count + 1, dtype=np.int64)
+    eroded, level = flags, 0
+    while eroded.any():
+        level += 1
+        eroded = ndimage.binary_erosion(eroded, np.ones((3, 3), bool), border_value=0)
+        depth[np.unique(labels[eroded])] = level
+    pieces = piece_shapes(flags)
+    sizes, sides, spans = pieces.sizes, pieces.sides, pieces.spans
+    assert sides.tolist() == (2 * depth[1:] + 1).tolist()
+    assert sizes.tolist() == np.bincount(labels.ravel(), minlength=count + 1)[1:].tolist()
+    boxes = ndimage.find_objects(labels)
+    assert spans.tolist() == [max(b[0].stop - b[0].start, b[1].stop - b[1].start) for b in boxes]
+
+
+def test_a_thick_stroke_turning_back_is_a_stroke_and_a_network_is_not():
+    """A 15-px brush that turns back sharply holds a 23-px square at the turn, over the 16 px
+    allowed on 512-px masks; 95 % of its pixels lie within 13-px squares and it encloses no
+    hole: a stroke (a network of walls with a wide junction, enclosing a hole per cell, is
+    none: test_thick_bands_on_small_masks_and_real_structures_stay_regions)."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("L", (512, 512), 0)
+    ImageDraw.Draw(canvas).line([(100, 200), (400, 210), (110, 260)], fill=1, width=15,
+                                joint="curve")
+    hairpin = np.asarray(canvas) == 1
+    pieces = piece_shapes(hairpin)
+    assert pieces.sides[0] > 16 >= pieces.widths[0]
+    assert _stroke_piece_pixels_of(hairpin) == int(hairpin.sum())
+
+
+def test_masks_holding_one_of_the_two_strokes_keep_the_scribble_readings(tmp_path):
+    """Issue 14 (s28): an image in which only the background (or only the object) was
+    scribbled holds two values; its stroke was not measured, so the whole set lost its
+    reading and got "pass --foreground-values 1,2" (the background strokes trained as
+    object). Such masks' one stroke is measured too."""
+    masks, _ = scribbles(0, 1, 2)
+    masks[0] = np.where(masks[0] == 1, 0, masks[0]).astype(np.uint8)  # background stroke only
+    masks[1] = np.where(masks[1] == 2, 0, masks[1]).astype(np.uint8)  # object stroke only
+    counts = {value: int((masks[0] == value).sum()) for value in (0, 2)}
+    assert stroke_pixels(masks[0], counts) == {2: counts[2]}
+    report = audit(*write(tmp_path, masks))
+    label_map = by_id(report)["mask.label_map"]
+    assert label_map.evidence["stroke_values"] == [1, 2]
+    assert label_map.evidence["proposed_flags"] is None
+    assert "pass --foreground-values 1 --ignore-values 0" in report.headline

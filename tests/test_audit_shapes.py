@@ -155,3 +155,23 @@ def test_the_canvas_counts_rings_only_around_one_hole(inside, rings, holes):
     stats = canvas.label()
     assert stats.ring_objects.tolist() == rings
     assert stats.hole_pixels.tolist() == holes
+
+
+def test_a_band_along_the_border_is_no_outline(tmp_path):
+    """Issue 14 (s28): a 3-px band of 255 along every mask's border (PASCAL's void kept in a
+    padded crop, beside scribbles 0/1 on an unlabelled 2 that got no stroke reading) was
+    "every object is a thin closed ring around background: consistent with outlines drawn
+    instead of filled regions". A band spanning the whole mask outlines no object; closed
+    outlines inside the masks still are."""
+    rng = np.random.default_rng(4)
+    masks = []
+    for _ in range(8):
+        mask = np.zeros((SIDE, SIDE), dtype=bool)
+        mask[:3], mask[-3:], mask[:, :3], mask[:, -3:] = True, True, True, True
+        masks.append(mask)
+    assert "mask.outlines" not in _ids(_write(tmp_path / "band", masks, rng))
+    filled = [_ellipses(rng, 1) for _ in range(8)]
+    framed = [_outline(mask) | band for mask, band in zip(filled, masks, strict=True)]
+    assert "mask.outlines" not in _ids(_write(tmp_path / "framed", framed, rng))
+    assert "mask.outlines" in _ids(_write(tmp_path / "rings", [_outline(m) for m in filled],
+                                          rng))

@@ -133,9 +133,12 @@ def half_rescaled(count: int = 12) -> tuple[list[np.ndarray], float]:
 def test_the_proposal_names_the_object_value_of_every_mask_not_only_the_label_maps(tmp_path):
     masks, share = half_rescaled()
     images, mask_dir = write(tmp_path, masks)
-    for policy in (DEFAULT_POLICY, MaskPolicy(foreground_values=(3,))):
+    # under --foreground-values 3 the label maps are the 0/255 masks: two levels read as one
+    # class, not label maps (mask.two_levels_one_class)
+    for policy, finding in ((DEFAULT_POLICY, "mask.label_map"),
+                            (MaskPolicy(foreground_values=(3,)), "mask.two_levels_one_class")):
         report = audit(images, mask_dir, policy)
-        label_map = by_id(report)["mask.label_map"]
+        label_map = by_id(report)[finding]
         assert label_map.evidence["proposed_flags"] == "--foreground-values 3,255"
         assert label_map.evidence["kept_masks"] == 6
         assert "pass --foreground-values 3,255" in report.headline

@@ -272,8 +272,13 @@ def test_evaluate_says_what_is_wrong_with_the_data_before_the_scores(tmp_path):
     assert found["imbalance.empty_masks"].source == "data"
     assert found["geometry.size_mismatch"].files[0].endswith("pet_0.png")
     assert found["mask.label_map"].source == "data"
+    # 3 trimaps decode empty, the fourth holds one value: "decode empty" is true of all 4
     assert result.report.headline.startswith("In the data scored: 1 mask differs in size "
-                                             "from its image; All 4 masks are empty.")
+                                             "from its image; All 4 masks decode empty.")
+    assert "3 of the masks decoded are label maps holding 1, 2 and 3" in (
+        found["imbalance.empty_masks"].explanation)
+    assert "--foreground-values" in found["imbalance.empty_masks"].fix
+    assert "the same options to evaluate" in found["imbalance.empty_masks"].fix
     assert "saturation.metric_at_baseline" not in found  # one class: no baseline to sit on
 
 

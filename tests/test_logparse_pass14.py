@@ -163,13 +163,13 @@ def test_an_epoch_the_training_data_ran_out_in_is_said_to_be_short(tmp_path: Pat
     log = tmp_path / "fit.log"
     log.write_text(TRAINING_RAN_OUT)
     notes = _notes(explain_log(log))
-    assert "after step 7 of 562 was drawn: training stopped there" in notes
+    assert "after step 7 of 562 was drawn: consistent with training stopping there" in notes
     assert "means over 7 steps, not over 562" in notes
     # closing values other than the drawing's: no claim that they are the drawing's
     log.write_text(TRAINING_RAN_OUT.replace("1s 891us/step - loss: 0.8328",
                                             "1s 891us/step - loss: 0.8000"))
     notes = _notes(explain_log(log))
-    assert "training stopped there" in notes and "means over 7 steps" not in notes
+    assert "training stopping there" in notes and "means over 7 steps" not in notes
 
 
 # keras-team/keras#4426: CSVLogger(append=True) of 2016 wrote the header again when a fit

@@ -32,3 +32,28 @@ def test_near_square_is_the_square_dilation(height, width, radius, density, seed
     expected = ndimage.binary_dilation(mask, structure=square)
     np.testing.assert_array_equal(near_square(mask, radius), expected)
     np.testing.assert_array_equal(near_square(mask, radius), _stepwise(mask, radius))
+
+
+def _square3(flags: np.ndarray, combine: np.ufunc) -> np.ndarray:
+    """borders.py's former 3x3 erosion (and) or dilation (or), the outside left out."""
+    rows = flags.copy()
+    combine(rows[1:], flags[:-1], out=rows[1:])
+    combine(rows[:-1], flags[1:], out=rows[:-1])
+    out = rows.copy()
+    combine(out[:, 1:], rows[:, :-1], out=out[:, 1:])
+    combine(out[:, :-1], rows[:, 1:], out=out[:, :-1])
+    return out
+
+
+@given(height=st.integers(1, 30), width=st.integers(1, 30), density=st.floats(0.0, 1.0),
+       seed=st.integers(0, 2**16))
+def test_the_frame_measures_3x3_erosion_and_dilation_are_near_squares(height, width, density,
+                                                                      seed):
+    """borders.framed_label_map's inside (erosion, the outside counted as set) and contact
+    (dilation) by near_square, as by the hand-written passes they replaced and by SciPy."""
+    flags = np.random.default_rng(seed).random((height, width)) < density
+    square = np.ones((3, 3), dtype=bool)
+    eroded = ~near_square(~flags, 1)
+    np.testing.assert_array_equal(eroded, _square3(flags, np.logical_and))
+    np.testing.assert_array_equal(eroded, ndimage.binary_erosion(flags, square, border_value=1))
+    np.testing.assert_array_equal(near_square(flags, 1), _square3(flags, np.logical_or))

@@ -106,3 +106,16 @@ def test_zero_dice_throughout_on_masks_with_foreground_is_left_to_the_series_wor
     zero = _one(_report(LAB123, {**EMPTY_MASKS, "val_foreground_fraction": 0.2}),
                 "saturation.score_zero_throughout")
     assert "measured_cause" not in zero.evidence
+
+
+def test_zero_dice_in_a_one_epoch_run_on_empty_masks_is_no_common_start():
+    """Pet trimaps trained with no policy (s28 scorecard): one epoch, every mask decodes
+    empty; the short-log wording ('a common start this early') is not what happened."""
+    one_epoch = {name: values[:1] for name, values in LAB123.items()}
+    report = _report(one_epoch, EMPTY_MASKS)
+    zero = _one(report, "saturation.score_zero_few_epochs")
+    assert zero.title.startswith("train:MP_Tr_BCE: val_dice and val_iou are 0.0000 at the "
+                                 "run's only epoch because every validation mask is empty")
+    assert zero.evidence["measured_cause"] == "validation_masks_empty"
+    assert "common start" not in report.headline
+    assert zero.title in report.headline

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
+from unetdiag.diag.audit.empty_causes import empty_masks_of_label_maps
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.checks.saturation import (
@@ -169,7 +170,9 @@ def _data_findings(decode_log: DecodeLog, counts: MaskCounts,
             source=DATA_SOURCE, dark_is_foreground=policy.dark_is_foreground,
             by_values=policy.by_values)
             if f.id != "imbalance.summary"]
-    return findings
+    label_values = sorted({value for held in decode_log.label_maps.values() for value in held})
+    return empty_masks_of_label_maps(findings, len(decode_log.label_maps), label_values,
+                                     policy.describe(), command="evaluate")
 
 
 def _pooled(rows: Sequence[ConventionScore]) -> dict[str, ConventionScore]:

@@ -11,9 +11,10 @@ and marked :data:`MEASURED_CAUSE` in its evidence; the train headline says its t
 * ``saturation.non_finite`` on ``val_dice``/``val_iou`` alone, the losses finite, every
   validation mask empty and nothing predicted on them, under ``--empty-rule exclude``: no
   image has a Dice, and the mean of none is NaN. No loss or weight broke.
-* ``saturation.score_zero_throughout`` on the validation Dice or IoU when the validation
-  masks hold no foreground (no prediction can have a true positive), or the model predicted
-  none at every epoch.
+* ``saturation.score_zero_throughout`` and ``saturation.score_zero_few_epochs`` (a run of
+  one or two epochs) on the validation Dice or IoU when the validation masks hold no
+  foreground (no prediction can have a true positive: no "common start"), or the model
+  predicted none at every epoch.
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from unetdiag.diag.checks.saturation.ids import NON_FINITE, SCORE_ZERO_THROUGHOUT
+from unetdiag.diag.checks.saturation.ids import (
+    NON_FINITE,
+    SCORE_ZERO_FEW_EPOCHS,
+    SCORE_ZERO_THROUGHOUT,
+)
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.wording.text import join_names, verb
 from unetdiag.training.run.summary import VariantResult
@@ -50,7 +55,7 @@ def measured_causes(findings: Sequence[Finding], results: dict[str, VariantResul
         if history and finding.id == NON_FINITE:
             finding = _undefined_mean(finding, history, fraction,
                                       meta.get("metric_empty_rule")) or finding
-        elif history and finding.id == SCORE_ZERO_THROUGHOUT:
+        elif history and finding.id in (SCORE_ZERO_THROUGHOUT, SCORE_ZERO_FEW_EPOCHS):
             finding = _zero_throughout(finding, history, fraction) or finding
         out.append(finding)
     return out
@@ -117,8 +122,8 @@ def _zero_throughout(finding: Finding, history: dict[str, list[float]],
         return None
     run = finding.evidence.get("run", finding.source)
     epochs = max(len(history.get(metric, [])) for metric in metrics)
-    named = f"{join_names(metrics)} {verb(len(metrics), 'is', 'are')} 0.0000 at every one " \
-            f"of the {epochs} epochs"
+    named = f"{join_names(metrics)} {verb(len(metrics), 'is', 'are')} 0.0000 " + (
+        "at the run's only epoch" if epochs == 1 else f"at every one of the {epochs} epochs")
     if fraction == 0.0:
         model = ("" if not predicted else
                  f"; the model predicts {_range(predicted)} of the validation pixels "

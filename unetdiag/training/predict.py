@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from unetdiag.diag.data.instances import sample_images
 from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS, ImageReadError, read_image
 from unetdiag.diag.data.pairing import MASK_SUFFIXES
 from unetdiag.diag.visual.overlay import overlay_panel, panel_png, write_panel
@@ -116,7 +117,8 @@ def geometry_lines(result: PredictResult) -> list[str]:
 def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES
                 ) -> tuple[list[Path], list[Path]]:
     """The images of ``folder`` in name order, and the files left out because their stem
-    ends in a mask suffix.
+    ends in a mask suffix; for a folder of sample folders (``<id>/images/<id>.png``, as
+    ``train`` and ``evaluate`` read them), the image of each.
 
     Raises:
         UserError: the folder is missing, holds no image, or two images share a stem (their
@@ -129,6 +131,8 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES
     suffixes = tuple(suffix.lower() for suffix in mask_suffixes)
     masks = [path for path in files if path.stem.lower().endswith(suffixes)]
     images = [path for path in files if path not in masks]
+    if not images and not masks:  # the instance layout train and evaluate read (DSB 2018)
+        images = sample_images(folder) or []
     if not images:
         raise UserError(f"{folder}: no images ({', '.join(SUPPORTED_EXTENSIONS)}) other than "
                         f"{len(masks)} mask file(s)")

@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from unetdiag.config import TrainConfig
-from unetdiag.diag.audit.empty_causes import empty_batches_of_alike_colours
+from unetdiag.diag.audit.empty_causes import (
+    empty_batches_of_alike_colours,
+    empty_batches_of_label_maps,
+)
 from unetdiag.diag.checks.saturation import (
     ALL_ONES_PREDICTOR,
     ALL_ZEROS_PREDICTOR,
@@ -49,6 +52,10 @@ def train_report(config: TrainConfig, run_dir: Path, results: dict[str, VariantR
     if meta.get("every_train_mask_alike_colours"):  # the batches' empty masks are those
         findings = empty_batches_of_alike_colours(
             findings, [f"train:{name}" for name in results])
+    if meta.get("train_label_map_values"):  # every training mask is a label map
+        findings = empty_batches_of_label_maps(
+            findings, [f"train:{name}" for name in results], meta["train_label_map_values"],
+            config.mask_policy.describe())
     context = HeadlineContext(results, meta["train_pairs"], meta["val_pairs"], baselines or {},
                               meta.get("val_foreground_fraction"),
                               meta.get("passes_per_epoch", 1))

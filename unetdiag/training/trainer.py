@@ -60,6 +60,7 @@ from unetdiag import __version__
 from unetdiag.config import VARIANTS, TrainConfig
 from unetdiag.diag.audit.empty_causes import (
     empty_masks_of_alike_colours,
+    empty_masks_of_label_maps,
     empty_masks_on_blank_frames,
     empty_masks_under_ignored_values,
 )
@@ -250,6 +251,13 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                     pre_training, config.mask_policy.ignore_values,
                     train_counts.ignored / scored if scored else 0.0)
                 meta["every_train_mask_alike_colours"] = 0 < alike == len(train_masks)
+                label_maps = {path: values for path, values
+                              in datasets.decode_log.label_maps.items() if path in train_masks}
+                label_values = sorted({value for held in label_maps.values() for value in held})
+                pre_training = empty_masks_of_label_maps(
+                    pre_training, len(label_maps), label_values, config.mask_policy.describe())
+                if 0 < len(label_maps) == len(train_masks):  # the batches are copies of them
+                    meta["train_label_map_values"] = label_values
             if weighted and config.foreground_weight is None:
                 config = dataclasses.replace(
                     config, foreground_weight=balanced_foreground_weight(train_counts))

@@ -186,7 +186,8 @@ class ObjectCanvas:
                 if any(edges):
                     stats.border_pixels[number] = _border_pixels(mask_labels, sizes, edges)
             shapes = canvas_shapes(labels, sizes, owner, stats.smallest, stats.counts,
-                                   [slot[:3] for slot in self._slots])
+                                   [slot[:3] for slot in self._slots],
+                                   [slot[4] for slot in self._slots])
             for name, values in shapes._asdict().items():
                 getattr(stats, name)[:] = values
         self._slots = []

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from unetdiag.diag.core.findings import Finding
-from unetdiag.diag.wording.text import verb
+from unetdiag.diag.wording.text import values_text, verb
 
 
 def _reworded(findings: Sequence[Finding], reword: Callable[[Finding], Finding],
@@ -114,3 +114,62 @@ def empty_masks_under_ignored_values(findings: Sequence[Finding],
     return _reworded(findings, reword,
                      lambda finding: finding.evidence["empty_masks"] == finding.evidence[
                          "masks"] and not finding.evidence.get("policy_is_proposed"))
+
+
+def empty_masks_of_label_maps(findings: Sequence[Finding], label_maps: int,
+                              values: Sequence[int], policy_text: str, *,
+                              copies: bool = False, command: str = "train") -> list[Finding]:
+    """``imbalance.empty_masks`` when ``label_maps`` of the masks are label maps read under a
+    threshold (``mask.label_map``: trimaps holding 1, 2 and 3 under the midpoint of 0..255):
+    when every mask is one and every one decodes empty, they *decode* empty; they are not
+    empty, and the threshold or polarity the general wording suspects is the reading of
+    class numbers as grey levels. ``policy_text``: the policy in force, described;
+    ``copies``: the masks counted are batches of the training masks, not the files;
+    ``command``: the command the fix tells to take the options (``train``, ``evaluate``)."""
+    if not label_maps:
+        return list(findings)
+    held = values_text(sorted(values))
+
+    def reword(finding: Finding) -> Finding:
+        empty, masks = finding.evidence["empty_masks"], finding.evidence["masks"]
+        every = empty == masks <= label_maps
+        maps = (verb(masks, "it is a label map", "they are label maps") if every else
+                f"{label_maps} of the masks decoded "
+                f"{verb(label_maps, 'is a label map', 'are label maps')}")
+        files = ("they are copies of the training masks, which are label maps" if copies
+                 else f"they hold several values: {maps}")
+        explanation = (
+            f"{empty} of {masks} masks decode with no foreground pixel, yet {files} holding "
+            f"{held} (see mask.label_map), and the policy in force "
+            f"({policy_text}) thresholds those class numbers as grey levels, which leaves every "
+            "pixel background. Trained on them, a model learns to predict nothing."
+            if every else
+            f"{finding.explanation} {maps} holding {held} read under a threshold (see "
+            "mask.label_map): some of the empty ones may hold objects under other values.")
+        return replace(
+            finding,
+            # true of every empty mask, and of label maps the only true word
+            title=finding.title.replace(" are empty", " decode empty", 1),
+            explanation=explanation,
+            fix=("Run `unetdiag audit-data` on the dataset: it names each value and proposes "
+                 "--foreground-values (and --ignore-values for a border or void value); pass "
+                 f"the same options to {command}."),
+            evidence={**finding.evidence, "label_maps": label_maps,
+                      "label_values": sorted(values)[:256]})
+
+    # a cause found before (a blank first frame, colours read alike) is the more precise
+    return _reworded(findings, reword,
+                     lambda finding: not any(finding.evidence.get(key) for key in (
+                         "policy_is_proposed", "blank_first_frames", "alike_colours")))
+
+
+def empty_batches_of_label_maps(findings: Sequence[Finding], sources: Sequence[str],
+                                values: Sequence[int], policy_text: str) -> list[Finding]:
+    """The batch audit's ``imbalance.empty_masks`` (from ``sources``) when every training mask
+    is a label map read under a threshold: the checked batches hold copies of those masks,
+    empty for the same reason (:func:`empty_masks_of_label_maps`)."""
+    return _reworded(
+        findings,
+        lambda finding: empty_masks_of_label_maps(
+            [finding], finding.evidence["masks"], values, policy_text, copies=True)[0],
+        lambda finding: finding.source in sources)

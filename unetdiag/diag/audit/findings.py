@@ -57,6 +57,10 @@ id                                     severity  when
                                                  and the value policy proposed, or both readings
                                                  of nested values (info when the policy in
                                                  force reads them so)
+``mask.two_levels_one_class``          warning   masks holding only 0 and their scale's top that
+                                                 the policy in force reads as one class (0/255
+                                                 saved with a colour palette): binary, not label
+                                                 maps; info when the policy reads them as two
 ``mask.decodes_empty``                 error     every mask decodes empty under the policy in
                                                  force, though some hold several values
 ``mask.nearly_identical``              warning   the masks are nearly one region in every image

@@ -96,15 +96,19 @@ def frame_image_sentence(seen: dict[str, Any] | None) -> str:
     return f" The images do not decide it: {reason}."
 
 
+#: How a frame lies, as every sentence on one says it: one region touching the border, or
+#: bars filling two opposite sides (:func:`~unetdiag.diag.audit.borders.frame_regions`).
+FRAME_LIES = "lies along the border, in one region or in bars on two opposite sides,"
+
+
 def frame_headline(frame: int, share: str, seen: dict[str, Any] | None, nodata: str,
                    kept: str) -> str:
     """The headline's words on a frame: its readings, with the images' side when they take
     one."""
+    lies = f"{frame} ({share} of pixels) {FRAME_LIES} in every mask holding it"
     if seen is not None and seen["sides"]:
-        return (f"{frame} ({share} of pixels) forms one region along the border of every mask "
-                f"holding it, where the images hold {image_value(seen['values'][0])} in every "
+        return (f"{lies}, where the images hold {image_value(seen['values'][0])} in every "
                 f"band, as no-data outside a footprint does; pass {nodata} if it is no-data, as "
                 f"the images suggest, or {kept} if it is an object")
-    return (f"{frame} ({share} of pixels) forms one region along the border of every mask "
-            f"holding it, as no-data outside a footprint does; pass {nodata} if it is no-data "
+    return (f"{lies}, as no-data outside a footprint does; pass {nodata} if it is no-data "
             f"or {kept} if it is an object")

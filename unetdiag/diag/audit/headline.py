@@ -98,12 +98,14 @@ def _decodes_empty_sentence(findings: Sequence[Finding], tally: AuditTally) -> s
         values = ",".join(f"{value:g}" for value in evidence["policy"]["ignore_values"])
         return (f"{sentence}: once --ignore-values {values} is applied only background is "
                 f"left; {evidence['ignored_objects_choice']}.")
+    if evidence.get("two_levels_text"):
+        sentence += f": {evidence['two_levels_text']}"
     if evidence.get("values_text"):
         sentence += f": they are label maps holding {evidence['values_text']}"
     if evidence.get("contour_choice"):  # three readings the values cannot tell apart
         return f"{sentence}; {evidence['contour_choice']}."
     if evidence.get("proposed_flags"):
-        return f"{sentence}; pass {evidence['proposed_flags']}."
+        return f"{sentence}; pass {evidence['proposed_flags']}{_swapped_values(findings)}."
     if evidence.get("numbered_objects_choice"):
         return f"{sentence}; {evidence['numbered_objects_choice']}."
     if evidence.get("readings_choice"):
@@ -125,10 +127,13 @@ def _same_region_sentence(findings: Sequence[Finding], tally: AuditTally) -> str
 def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
     finding = _first(findings, "mask.label_map", Severity.WARNING)
     if finding is None:
-        return None
+        return _two_levels_sentence(findings)
     evidence = finding.evidence
     kind = "colour-coded label maps" if evidence.get("colour") else "label maps"
     sentence = f"Masks are {kind} holding {evidence['values_text']}"
+    if evidence["label_map_masks"] < evidence["masks_read"]:
+        sentence = (f"{evidence['label_map_masks']} of {evidence['masks_read']} masks are "
+                    f"{kind} holding {evidence['values_text']}")
     if evidence.get("kept_text"):
         sentence = (f"{evidence['label_map_masks']} of {evidence['masks_read']} masks are "
                     f"{kind} holding {evidence['values_text']}, and {evidence['kept_text']}")
@@ -137,7 +142,8 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
     if evidence.get("contour_choice"):  # three readings the values cannot tell apart
         return f"{sentence}; {evidence['contour_choice']} (see mask.label_map)."
     if evidence.get("proposed_flags"):
-        return f"{sentence}; pass {evidence['proposed_flags']} (see mask.label_map)."
+        return (f"{sentence}; pass {evidence['proposed_flags']}{_swapped_values(findings)} "
+                "(see mask.label_map).")
     if evidence.get("colour"):
         return (f"{sentence}: their brightest channel, which the mask policy thresholds, is "
                 "no class (see mask.label_map).")
@@ -146,6 +152,52 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
     if evidence.get("numbered_objects_choice"):
         return f"{sentence}; {evidence['numbered_objects_choice']} (see mask.label_map)."
     return f"{sentence}; choose the foreground with --foreground-values (see mask.label_map)."
+
+
+def _swapped_values(findings: Sequence[Finding]) -> str:
+    """``", though under it the masks fall in two groups ..."`` when, under the proposed
+    value policy, the foreground shares mirror each other in two groups (and, where it holds
+    in every mask, the value read as object fills the border of each mostly-foreground mask
+    and of no other): consistent with values that swap roles file by file, or with objects
+    of two sizes; never a claim of inversion. "" otherwise."""
+    finding = _first(findings, "imbalance.mostly_foreground")
+    if finding is None or not finding.evidence.get("policy_is_proposed"):
+        return ""
+    mixed = finding.evidence.get("mixed_polarity")
+    if not mixed:
+        return ""
+    high, low = mixed["mostly_foreground_range"], mixed["other_range"]
+    clause = (f", though under it the masks fall in two groups, {mixed['mostly_foreground_masks']}"
+              f" at {high[0]:.0%} to {high[1]:.0%} foreground and {mixed['other_masks']} at "
+              f"{low[0]:.0%} to {low[1]:.0%}")
+    label = _first(findings, "mask.label_map")
+    sides = None if label is None else label.evidence.get("object_on_border")
+    large = "with objects of two very different sizes"
+    if (sides and sides["mostly_foreground_masks"] == mixed["mostly_foreground_masks"]
+            and sides["object_fills_border"] == sides["mostly_foreground_masks"]
+            and sides["others_object_fills_border"] == 0):
+        clause += (", and the value read as object fills the border of each mask of the first "
+                   "group and of none of the second")
+        large = "with large objects that touch the border"
+    return (f"{clause}: consistent with the object stored as one value in some files and as "
+            f"the other in the rest, or {large}; look at one of each (see "
+            "imbalance.mostly_foreground)")
+
+
+def _two_levels_sentence(findings: Sequence[Finding]) -> str | None:
+    """Binary masks the policy in force reads as one class (``mask.two_levels_one_class``)."""
+    finding = _first(findings, "mask.two_levels_one_class", Severity.WARNING)
+    if finding is None:
+        return None
+    evidence = finding.evidence
+    count = f"{evidence['masks']} of {evidence['masks_read']} masks"
+    if evidence["masks"] == evidence["masks_read"]:
+        count = "Masks"
+    sentence = (f"{count} hold only 0 and {evidence['levels'][1]}, the two levels of a binary "
+                "mask, read as one class")
+    if evidence.get("kept_text"):
+        sentence += f", and {evidence['kept_text']}"
+    return f"{sentence}; pass {evidence['proposed_flags']} (see mask.two_levels_one_class)."
 
 
 def _blank_first_frame_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
@@ -238,8 +290,12 @@ def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
                 f"{low[0]:.0%} to {low[1]:.0%}, the first turned over ({turned[0]:.0%} to "
                 f"{turned[1]:.0%}) near the second: consistent with mixed polarities or "
                 "with objects of two very different sizes; look at one of each, and if the "
-                "object is the background in one group, invert those files only "
-                "(--mask-polarity dark would turn the other group over).")
+                "object is the background in one group, "
+                + ("recode those files only so that the object holds the same value as in "
+                   "the others (naming the other value in --foreground-values would turn the "
+                   "other group over)." if finding.evidence.get("by_values") else
+                   "invert those files only (--mask-polarity dark would turn the other group "
+                   "over)."))
     if not finding.evidence.get("majority") or finding.evidence.get("object_side"):
         return None  # (object_side: every mask a threshold of its image, one polarity)
     dice = _first(findings, "baseline.dice_uninformative")

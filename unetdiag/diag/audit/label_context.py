@@ -1,16 +1,23 @@
 """What the label-map verdict reads beside the label maps' own value counts: the no-data
 values the masks declare (GDAL_NODATA) and what their images hold there, and the object values
 of the other masks (two levels the policy in force splits, as VisA's 0/255 beside its raw 0/3)
-that a proposal by values must name too. Moved out of :mod:`unetdiag.diag.audit.labels`,
-unchanged.
+that a proposal by values must name too, and the values on the masks' outer ring (where the
+background is told). Moved out of :mod:`unetdiag.diag.audit.labels`, unchanged.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 import numpy as np
 
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.data.policy import MaskPolicy
+
+#: A value holding at least this share of the label maps' outer-border pixels (one pixel wide,
+#: void, no-data and frame values left out) is the background, whatever the pixel shares: the
+#: background surrounds the objects (an Oxford-IIIT Pet close-up's animal may outweigh it).
+BORDER_BACKGROUND_SHARE = 0.6
 
 
 def declared_nodata(tally: AuditTally, indices: np.ndarray) -> tuple[int, ...]:
@@ -62,3 +69,27 @@ def with_kept(reading: MaskPolicy | None, kept: tuple[int, ...]) -> MaskPolicy |
         return reading
     return MaskPolicy(foreground_values=tuple(sorted({*reading.foreground_values, *kept})),
                       ignore_values=reading.ignore_values)
+
+
+def border_value(values: dict[int, list[int]], border: dict[int, int]) -> int | None:
+    """The value among ``values`` holding :data:`BORDER_BACKGROUND_SHARE` of their border
+    pixels, or None."""
+    total = sum(border.get(value, 0) for value in values)
+    if total == 0:
+        return None
+    top = max(values, key=lambda value: border.get(value, 0))
+    return top if border.get(top, 0) >= BORDER_BACKGROUND_SHARE * total else None
+
+
+def border_share(verdict_border: dict[int, int], value: int, left_out: set[int]) -> float:
+    """``value``'s share of the border pixels of the values not in ``left_out``."""
+    total = sum(count for key, count in verdict_border.items() if key not in left_out)
+    return verdict_border.get(value, 0) / total if total else 0.0
+
+
+def border_totals(tally: AuditTally, indices: np.ndarray) -> dict[int, int]:
+    """Pixels per value on the outer ring of these masks, summed."""
+    totals: Counter = Counter()
+    for index in indices.tolist():
+        totals.update(tally.label_border.get(index, {}))
+    return dict(totals)

@@ -12,14 +12,12 @@ import numpy as np
 from unetdiag.diag.audit.contours import contour_choice
 from unetdiag.diag.audit.findings import audit_finding, listed_names
 from unetdiag.diag.audit.frame_wording import frame_headline, frame_image_sentence
-from unetdiag.diag.audit.labels import (
-    BORDER_BACKGROUND_SHARE,
-    ZERO_BACKGROUND_SHARE,
-    LabelVerdict,
-    border_share,
-)
+from unetdiag.diag.audit.label_context import BORDER_BACKGROUND_SHARE, border_share
+from unetdiag.diag.audit.labels import ZERO_BACKGROUND_SHARE, LabelVerdict
 from unetdiag.diag.audit.stroke_wording import stroke_choice, strokes_sentence
 from unetdiag.diag.audit.tally import AuditTally
+from unetdiag.diag.audit.two_levels import two_levels_clause, two_levels_finding
+from unetdiag.diag.audit.value_sides import object_on_border
 from unetdiag.diag.checks.label_maps import (
     NUMBERED_OBJECTS,
     PALETTE_VOID,
@@ -369,7 +367,10 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
     """``mask.label_map``: the values, their shares, what the policy in force makes of them
     and the proposed policy. A warning when the proposal reads them differently from the
     policy in force, or when none can be proposed and the policy in force is a threshold on
-    class numbers; info otherwise."""
+    class numbers; info otherwise. Binary masks read as one class get
+    ``mask.two_levels_one_class`` instead (:mod:`unetdiag.diag.audit.two_levels`)."""
+    if verdict.two_level is not None:
+        return two_levels_finding(verdict, tally, policy, kept_clause(verdict))
     held = _held_values(verdict)
     kind = ("palette label maps" if verdict.palette else
             "colour-coded label maps" if verdict.colour else "label maps")
@@ -453,7 +454,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
          "numbered_objects_choice": numbered_objects_choice(policy)
          if verdict.numbered_objects_possible and undecided else None,
          "readings_choice": _readings_choice(verdict) if undecided else None,
-         "kept_text": kept_clause(verdict) or None},
+         "kept_text": kept_clause(verdict) or None,
+         "object_on_border": object_on_border(tally, verdict)},
         listed_names(tally.mask_paths, verdict.indices))
 
 
@@ -490,6 +492,10 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
                  f"colour mask by its brightest channel, and {_alike_colours(verdict)}, so "
                  "those pixels decode alike: no threshold, polarity or value policy tells them "
                  "apart (see mask.label_map).")
+    elif verdict is not None and verdict.two_level is not None:
+        cause = (f" {capitalised(two_levels_clause(verdict))} (see "
+                 "mask.two_levels_one_class).")
+        flags = None if verdict.proposal is None else verdict.proposal.flags()
     elif verdict is not None and bool(np.all(tally["label_map"][several])):
         cause = (f" They are label maps holding {_held_values(verdict)} "
                  "(see mask.label_map); a threshold on class numbers means nothing.")
@@ -504,7 +510,9 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
         fix = (f"{capitalised(ignored_objects)} (a void band needs a value of its own to be "
                "ignored apart from them); pass the same options to train.")
     elif flags is not None:
-        fix = (f"Pass {flags} (proposed from the values, see mask.label_map) to audit-data "
+        source = ("mask.two_levels_one_class" if verdict is not None
+                  and verdict.two_level is not None else "mask.label_map")
+        fix = (f"Pass {flags} (proposed from the values, see {source}) to audit-data "
                "and train.")
     elif verdict is not None and alike is not None:
         fix = _colour_fix(verdict)
@@ -529,7 +537,10 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
          "proposed_flags": flags,
          "contour_choice": None if verdict is None or verdict.contour is None
          else contour_choice(),
-         "values_text": None if verdict is None else _held_values(verdict),
+         "values_text": None if verdict is None or verdict.two_level is not None
+         else _held_values(verdict),
+         "two_levels_text": None if verdict is None or verdict.two_level is None
+         else two_levels_clause(verdict),
          "numbered_objects_choice": numbered_objects_choice(policy)
          if verdict is not None and verdict.numbered_objects_possible else None,
          "readings_choice": None if verdict is None else _readings_choice(verdict),

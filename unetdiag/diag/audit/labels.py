@@ -52,6 +52,8 @@ import numpy as np
 from unetdiag.diag.audit.borders import frame_image_evidence
 from unetdiag.diag.audit.contours import contour_choice, contour_reading
 from unetdiag.diag.audit.label_context import (
+    border_totals,
+    border_value,
     declared_nodata,
     nodata_image,
     two_level_objects,
@@ -64,6 +66,7 @@ from unetdiag.diag.audit.strokes import (
     void_beside_strokes,
 )
 from unetdiag.diag.audit.tally import AuditTally
+from unetdiag.diag.audit.two_levels import two_level_top
 from unetdiag.diag.data.colormaps import colormap_of
 from unetdiag.diag.data.decoding import resolve_threshold
 from unetdiag.diag.data.labelmaps import colour_rgb
@@ -83,10 +86,6 @@ ZERO_BACKGROUND_SHARE = 0.5
 #: shares cannot tell every case (a value on the image border would): this line keeps
 #: close-ups right and lets only a 0 fifty times smaller than the commonest value yield.
 SMALL_ZERO_SHARE = 0.02
-#: A value holding at least this share of the label maps' outer-border pixels (one pixel wide,
-#: void, no-data and frame values left out) is the background, whatever the pixel shares: the
-#: background surrounds the objects (an Oxford-IIIT Pet close-up's animal may outweigh it).
-BORDER_BACKGROUND_SHARE = 0.6
 #: The evidence lists at most this many values (an instance label image holds thousands;
 #: ``value_count`` says how many there are).
 LISTED_LABEL_VALUES = 64
@@ -171,6 +170,8 @@ class LabelVerdict:
         strokes: two object values drawn as strokes (readings, no proposal); ``stroke_share``
             their pixels' share in stroke pieces, ``scribble_votes`` the tally's, and
             ``stroke_void`` a 255 beside them ignored in every reading (:mod:`.strokes`).
+        two_level: the masks hold 0 and this top of their scale only, with nothing that makes
+            them classes: binary masks read as one class (:mod:`.two_levels`); None otherwise.
     """
 
     indices: np.ndarray
@@ -204,6 +205,7 @@ class LabelVerdict:
     scribble_votes: tuple[int, int] = (0, 0)
     stroke_void: int | None = None
     contour: dict[str, Any] | None = None
+    two_level: int | None = None
 
     @property
     def masks(self) -> int:
@@ -260,7 +262,8 @@ class LabelVerdict:
                 "scribble_masks": self.scribble_votes[0],
                 "scribble_candidates": self.scribble_votes[1],
                 "stroke_void": self.stroke_void, "contour": self.contour,
-                "contour_choice": None if self.contour is None else contour_choice()}
+                "contour_choice": None if self.contour is None else contour_choice(),
+                "two_level": self.two_level}
 
 
 def _classes(policy: MaskPolicy, values: list[int], scale: str,
@@ -297,12 +300,12 @@ def _separating_value(per_value: dict[int, list[int]], separating: Counter,
 def _background(values: dict[int, list[int]], masks: int,
                 border: dict[int, int] | None = None) -> int | None:
     """The background among ``values`` (value -> [pixels, masks]): the value filling
-    :data:`BORDER_BACKGROUND_SHARE` of their border pixels (``border``: value -> pixels on
-    the masks' outer ring); else 0 when most masks hold it and it is no small class beside
-    the commonest value, else the commonest value."""
+    :data:`~unetdiag.diag.audit.label_context.BORDER_BACKGROUND_SHARE` of their border
+    pixels (``border``: value -> pixels on the masks' outer ring); else 0 when most masks
+    hold it and it is no small class beside the commonest value, else the commonest value."""
     if not values:
         return None
-    edge = _border_value(values, border or {})
+    edge = border_value(values, border or {})
     if edge is not None:
         return edge
     commonest = max(values, key=lambda value: values[value][0])
@@ -310,30 +313,6 @@ def _background(values: dict[int, list[int]], masks: int,
             and values[0][0] >= SMALL_ZERO_SHARE * values[commonest][0]):
         return 0
     return commonest
-
-
-def _border_value(values: dict[int, list[int]], border: dict[int, int]) -> int | None:
-    """The value among ``values`` holding :data:`BORDER_BACKGROUND_SHARE` of their border
-    pixels, or None."""
-    total = sum(border.get(value, 0) for value in values)
-    if total == 0:
-        return None
-    top = max(values, key=lambda value: border.get(value, 0))
-    return top if border.get(top, 0) >= BORDER_BACKGROUND_SHARE * total else None
-
-
-def border_share(verdict_border: dict[int, int], value: int, left_out: set[int]) -> float:
-    """``value``'s share of the border pixels of the values not in ``left_out``."""
-    total = sum(count for key, count in verdict_border.items() if key not in left_out)
-    return verdict_border.get(value, 0) / total if total else 0.0
-
-
-def _border_totals(tally: AuditTally, indices: np.ndarray) -> dict[int, int]:
-    """Pixels per value on the outer ring of these masks, summed."""
-    totals: Counter = Counter()
-    for index in indices.tolist():
-        totals.update(tally.label_border.get(index, {}))
-    return dict(totals)
 
 
 def _frame_value(tally: AuditTally, indices: np.ndarray, candidates: set[int]) -> int | None:
@@ -411,12 +390,21 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     # not followed: ignoring it would leave nothing to learn against
     if band in ignored:
         band = None  # the user named it: ignored, whatever its shape
+    # 0 and the scale's top alone, nothing ignored or declared no-data: two levels, no classes
+    # (a palette's 255 is VOC's void only round class indices, and no mask holds one)
+    two_level = None if ignored or nodata else two_level_top(per_value, colour)
+    # the object of the two-level masks beside the label maps is no void band in them
+    two_level_set, two_level_masks = two_level_objects(tally, indices, policy)
+    if two_level is not None or band in two_level_set:
+        band = None
+    if two_level is not None:
+        palette_void = None
     whole = {value: entry for value, entry in per_value.items()
              if value not in (band, palette_void) and value not in ignored}
     # 255 beside scribbles (PASCAL's void along the border) does not make the background
     aside_void = None if palette or colour else void_beside_strokes(
         tally.label_strokes, tally.label_counts, indices.tolist(), per_value)
-    border = {value: count for value, count in _border_totals(tally, indices).items()
+    border = {value: count for value, count in border_totals(tally, indices).items()
               if value not in ignored and value != aside_void}
     if nodata and _background(whole, masks, border) in nodata:
         nodata = ()
@@ -426,6 +414,8 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
               if value not in (band, palette_void) and value not in nodata
               and value not in ignored}
     background = _background(others, masks, border)
+    if two_level is not None or (background in two_level_set and 0 in others):
+        background = 0  # the object of the two-level masks is none of the label maps' background
     if (not palette and not colour and background is not None
             and background == _frame_value(tally, indices, {background})
             and all(tally["frame_surrounds"][index] for index in indices.tolist()
@@ -450,7 +440,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     # PyTorch's ignore_index); proposed as ignored beside any void
     unlabelled = tuple(sorted(value for value in others if value < 0 and value != background))
     frame = None
-    if not palette and not colour:
+    if not palette and not colour and two_level is None:
         frame = _frame_value(tally, indices, {value for value in others
                                               if value not in (background, *unlabelled)})
     objects = tuple(sorted(value for value in others
@@ -508,7 +498,8 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
                          for value in (first, second)) + (
             MaskPolicy(foreground_values=objects, ignore_values=base),)
     # 0, 1 and 2 with 2 a thin ring round 1: consistent with contour-aware labels (.contours)
-    contour = None if strokes or palette or colour or nodata or ignored else contour_reading(
+    skip_contour = strokes or palette or colour or nodata or ignored or two_level
+    contour = None if skip_contour else contour_reading(
         [tally.mask_paths[index] for index in indices.tolist()
          if 2 in tally.label_counts.get(index, {})], set(per_value), background)
     if contour is not None:
@@ -522,14 +513,15 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     else:
         proposal = None if readings else _proposal(palette, background, void, objects,
                                                    unlabelled, (*nodata, *sorted(ignored)))
+    if two_level is not None:  # the palette rule would not make the top foreground
+        proposal = MaskPolicy(foreground_values=(two_level,))
     values = sorted(per_value)
     # a proposal by values read only from these masks would empty the others (VisA: 0/3 raw
     # beside 0/255 rescaled): their object values join it, unless a label map holds them
     kept: tuple[int, ...] = ()
     kept_masks = 0
     if not colour:
-        two_level, kept_masks = two_level_objects(tally, indices, policy)
-        kept = tuple(sorted(two_level - set(per_value)))
+        kept, kept_masks = tuple(sorted(two_level_set - set(per_value))), two_level_masks
         if kept:
             proposal = with_kept(proposal, kept)
             readings = tuple(with_kept(reading, kept) for reading in readings)
@@ -573,7 +565,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         kept=kept if (proposal is not None or readings) else (),
         kept_masks=kept_masks if (proposal is not None or readings) else 0, strokes=strokes,
         stroke_share=stroke_shares, scribble_votes=tally.scribble_votes if strokes else (0, 0),
-        stroke_void=stroke_void, contour=contour)
+        stroke_void=stroke_void, contour=contour, two_level=two_level)
 
 
 def counts_under(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy

@@ -58,6 +58,7 @@ from unetdiag.diag.audit.duplicates import (
     near_duplicate_pairs,
 )
 from unetdiag.diag.audit.empty_causes import empty_masks_on_blank_frames
+from unetdiag.diag.audit.field_of_view import field_of_view_findings
 from unetdiag.diag.audit.file_findings import blank_empty_masks, unreadable_findings
 from unetdiag.diag.audit.findings import (
     content_findings,
@@ -87,12 +88,14 @@ from unetdiag.diag.audit.tally import (
     THRESHOLD_SPREAD_TOLERANCE,
     AuditTally,
 )
+from unetdiag.diag.audit.value_sides import two_classes
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import DEFAULT_DICE, trivial_baselines
 from unetdiag.diag.core.findings import Finding, Report
 from unetdiag.diag.data.labelmaps import colour_rgb
 from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs
+from unetdiag.diag.data.pairing_findings import SOURCE as PAIRING_SOURCE
 from unetdiag.diag.data.pairing_findings import instance_objects
 from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.split import split_pairs
@@ -168,6 +171,8 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     tally.settle_scribbles()
 
     findings = [_audit_same_file(finding) for finding in pairing.findings]
+    findings += field_of_view_findings(images_dir, masks_dir, [pair.image for pair in pairs],
+                                       PAIRING_SOURCE)
     findings += content_findings(tally)
     findings += side_by_side_findings(tally)
     findings += unreadable_findings(tally)
@@ -301,7 +306,8 @@ def _mask_content_findings(tally: AuditTally, verdict: LabelVerdict | None,
                                single_valued=tally["distinct_values"][read] == 1,
                                dark_is_foreground=policy.dark_is_foreground,
                                by_values=policy.by_values,
-                               background_values=_background_values(tally, policy, verdict))
+                               background_values=_background_values(tally, policy, verdict),
+                               two_classes=two_classes(tally, np.flatnonzero(read), policy))
     findings += baseline_findings(foreground, pixels, DEFAULT_DICE, empty=EMPTY_RULE,
                                   source=SOURCE)
     return [strokes_mostly_foreground(_nodata_cause(finding, tally, files), verdict)
@@ -375,7 +381,13 @@ def _proposed_content_findings(tally: AuditTally, verdict: LabelVerdict | None
     if not usable.any():
         return []
     files = [tally.mask_paths[index] for index in verdict.indices[usable].tolist()]
-    findings = check_imbalance(foreground[usable], counted[usable], files=files, source=SOURCE)
+    # read by values: the other class is named by its values, not by a polarity
+    background = tuple(entry.value for entry in verdict.values if entry.proposed == "background")
+    findings = check_imbalance(
+        foreground[usable], counted[usable], files=files, source=SOURCE,
+        by_values=verdict.proposal.by_values,
+        background_values=background if len(background) <= MAX_NAMED_BACKGROUND_VALUES else (),
+        two_classes=two_classes(tally, verdict.indices[usable], verdict.proposal))
     findings += baseline_findings(foreground[usable], counted[usable], DEFAULT_DICE,
                                   empty=EMPTY_RULE, source=SOURCE)
     flags = verdict.proposal.flags()

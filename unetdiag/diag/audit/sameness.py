@@ -60,12 +60,11 @@ def nearly_identical_finding(tally: AuditTally) -> Finding | None:
                                                          strict=True) if ok], SOURCE)
 
 
-def same_region_finding(thumbnails: np.ndarray, share: np.ndarray, paths: list[str],
-                        source: str, where: str = "") -> Finding | None:
-    """``mask.nearly_identical`` from each decoded mask's 16x16 thumbnail (foreground share
-    per cell times 255, one row per mask), its foreground share and path (audit-data's
-    masks; or train's decoded ones, ``paths`` empty: ``where`` is then appended to the
-    title)."""
+def same_region(thumbnails: np.ndarray, share: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+    """When the masks (each one's 16x16 thumbnail, foreground share per cell times 255, one
+    row per mask, and its foreground share) are nearly one region: the indices of those
+    compared and their soft IoU with the median shape; None otherwise."""
     with np.errstate(invalid="ignore"):
         compared = (share > COMPARED_FOREGROUND[0]) & (share < COMPARED_FOREGROUND[1])
     masks_read = int(share.size)
@@ -79,10 +78,23 @@ def same_region_finding(thumbnails: np.ndarray, share: np.ndarray, paths: list[s
             or not (median <= SOLID_LEVEL).any()):
         return None
     overlap = soft_iou(thumbnails, median)
-    close = overlap >= NEARLY_IDENTICAL_IOU
-    if close.sum() < NEARLY_IDENTICAL_SHARE * masks_read:
+    if (overlap >= NEARLY_IDENTICAL_IOU).sum() < NEARLY_IDENTICAL_SHARE * masks_read:
         return None
-    count = int(close.sum())
+    return indices, overlap
+
+
+def same_region_finding(thumbnails: np.ndarray, share: np.ndarray, paths: list[str],
+                        source: str, where: str = "") -> Finding | None:
+    """``mask.nearly_identical`` from each decoded mask's 16x16 thumbnail (foreground share
+    per cell times 255, one row per mask), its foreground share and path (audit-data's
+    masks; or train's decoded ones, ``paths`` empty: ``where`` is then appended to the
+    title)."""
+    region = same_region(thumbnails, share)
+    if region is None:
+        return None
+    indices, overlap = region
+    masks_read = int(share.size)
+    count = int((overlap >= NEARLY_IDENTICAL_IOU).sum())
     side = f"{THUMBNAIL_SIDE}x{THUMBNAIL_SIDE}"
     return listing_finding(
         "mask.nearly_identical", Severity.WARNING,

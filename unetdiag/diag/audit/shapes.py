@@ -120,17 +120,24 @@ class CanvasShapes(NamedTuple):
 
 def canvas_shapes(labels: np.ndarray, sizes: np.ndarray, owner: np.ndarray,
                   smallest: np.ndarray, counts: np.ndarray,
-                  slots: Sequence[tuple[int, int, int]]) -> CanvasShapes:
+                  slots: Sequence[tuple[int, int, int]],
+                  edges: Sequence[tuple[bool, bool, bool, bool]] | None = None
+                  ) -> CanvasShapes:
     """The shape measures of every mask on a labelled canvas: ``sizes`` and ``owner`` (the
     slot of each object, non-decreasing: objects are numbered in row order) as
     :class:`~unetdiag.diag.audit.components.ObjectCanvas` computed them, ``smallest`` and
-    ``counts`` per slot, ``slots`` each mask's first row, height and width.
+    ``counts`` per slot, ``slots`` each mask's first row, height and width, ``edges`` which
+    of each slot's sides (top, bottom, left, right) are its mask's own border (a slot holds
+    the mask cropped to its foreground's box; None: none is).
 
     Boxes are found only in the slots that pass tests on sizes alone: dots (the smallest
     objects hold nearly all the foreground) and ring candidates (no object under
     :data:`RING_MIN_PIXELS` or over a thin line around the whole slot, and the foreground
     at most :data:`RING_MAX_BOX_SHARE` of the slot). Vessel trees, membrane networks and
-    masks of filled cells fail them, and cost a few array operations per canvas.
+    masks of filled cells fail them, and cost a few array operations per canvas. A mask one of
+    whose objects spans the whole mask (a band along its border: PASCAL's void kept in a
+    padded crop, a no-data frame: its box is the slot, whose four sides are the mask's
+    border) counts no rings: that band outlines no object.
     """
     count = len(slots)
     result = CanvasShapes(*(np.zeros(count, dtype=np.int64) for _ in CanvasShapes._fields))
@@ -160,7 +167,11 @@ def canvas_shapes(labels: np.ndarray, sizes: np.ndarray, owner: np.ndarray,
             sides = set(zip(heights[picked].tolist(), widths[picked].tolist(), strict=True))
             if len(sides) == 1:
                 result.dot_height[number], result.dot_width[number] = sides.pop()
-        if maybe_rings[number] and ring_candidates(mask_sizes, heights, widths).all():
+        # a band along the whole border (a void or no-data frame) is no object's outline
+        along_border = (edges is not None and all(edges[number])
+                        and bool(((heights == height) & (widths == width)).any()))
+        if (maybe_rings[number] and ring_candidates(mask_sizes, heights, widths).all()
+                and not along_border):
             holes, pixels = _holes(crop, low + 1, high - low)
             rings = holes == 1
             result.ring_objects[number] = np.count_nonzero(rings)

@@ -12,8 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 
+from unetdiag.diag.audit.frame_wording import FRAME_LIES
 from unetdiag.diag.audit.labels import LabelVerdict
-from unetdiag.diag.audit.strokes import STROKE_ELONGATION, STROKE_MAX_WIDTH
+from unetdiag.diag.audit.strokes import (
+    STROKE_ELONGATION,
+    STROKE_MAX_HOLES,
+    STROKE_MAX_WIDTH,
+    STROKE_MIN_SPAN,
+    STROKE_WIDTH_DIVISOR,
+    STROKE_WIDTH_QUANTILE,
+)
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import capitalised, join_names, percent, plural, verb
 
@@ -34,9 +42,14 @@ def strokes_sentence(verdict: LabelVerdict) -> str:
     shares = join_names([percent(verdict.stroke_share[value]) for value in verdict.strokes])
     return (f" {names} are drawn as strokes: {shares} of their pixels lie in pieces (8-connected)"
             f" holding at least {STROKE_ELONGATION} times the pixels of the widest square inside "
-            f"them (longer than about {STROKE_ELONGATION} times their width) and at most "
-            f"{STROKE_MAX_WIDTH + 1} px wide; a disc of radius 2 to 30 px holds under twice its "
-            f"widest square, so small round objects are no strokes.{_votes_sentence(verdict)}"
+            f"them (longer than about {STROKE_ELONGATION} times their width), spanning at "
+            f"least {STROKE_MIN_SPAN} px and at most {STROKE_MAX_WIDTH + 1} px wide (or a "
+            f"{STROKE_WIDTH_DIVISOR}nd of the mask's shorter side, where that is more; where "
+            f"a brush turns or crosses itself, {percent(STROKE_WIDTH_QUANTILE)} of their "
+            f"pixels so, with at most {plural(STROKE_MAX_HOLES, 'hole')} enclosed); a disc "
+            "of radius 2 to 30 px holds under twice its widest square and a mark within a 7x7 "
+            "box spans less, so small round objects and point marks are no strokes."
+            f"{_votes_sentence(verdict)}"
             f"{_stroke_void_sentence(verdict)} "
             "That is consistent with scribble annotations (one value the object's "
             f"strokes, one the background's, {verdict.background} the pixels not annotated: "
@@ -55,8 +68,8 @@ def _stroke_void_sentence(verdict: LabelVerdict) -> str:
         return ""
     entry = verdict.value(value)
     return (f" Value {value} ({percent(entry.share)} of pixels, in "
-            f"{plural(entry.masks, 'mask')}) forms one region along the border of each mask "
-            "holding it, apart from the strokes: taken as void (PASCAL VOC's and its "
+            f"{plural(entry.masks, 'mask')}) {FRAME_LIES} in each mask holding it, apart "
+            "from the strokes: taken as void (PASCAL VOC's and its "
             "scribbles' 255) and ignored in every reading.")
 
 

@@ -111,6 +111,12 @@ def baseline_findings(foreground_counts, pixel_counts, dice_config: DiceConfig,
                        f"Dice is 2f/(1+f) = {all_ones_dice(fraction):.4f}). The original "
                        "project logged this very number, 0.9975, on masks that were 99.5 % "
                        "foreground.")
+        elif not math.isfinite(trivial.hard_dice):
+            # the soft Dice's 1 is its smoothing over 0/0; the hard Dice of an all-empty set
+            # under 'exclude' has no image left to score
+            context = (" (the smoothing makes an empty mask predicted empty score soft Dice "
+                       "1; the hard Dice leaves such images out, and every mask here is "
+                       "empty, so nothing is left to score).")
         else:
             context = (" (masks that are empty, predicted empty, score 1 under this "
                        "convention, and most masks here are empty).")
@@ -119,7 +125,7 @@ def baseline_findings(foreground_counts, pixel_counts, dice_config: DiceConfig,
             title=f"An {_PREDICTORS[name]} model scores Dice {best_dice:.4f} here",
             explanation=(f"Predicting every pixel {_class(name)} scores soft Dice "
                          f"{trivial.soft_dice:.4f} ({dice_config.describe()}) and hard Dice "
-                         f"{trivial.hard_dice:.4f}{context} A model scoring a Dice near "
+                         f"{_four(trivial.hard_dice)}{context} A model scoring a Dice near "
                          f"{best_dice:.4f} here has not shown that it learnt anything."),
             fix=("Check the masks first (imbalance.mostly_foreground, labels.*): masks this "
                  "one-sided are usually wrong. If they are right, report Dice on the minority "
@@ -139,6 +145,11 @@ def _class(predictor: str) -> str:
 def _describe(scores: TrivialScores) -> str:
     return (f"accuracy {scores.accuracy:.3f}, soft Dice {scores.soft_dice:.4f}, hard Dice "
             f"{scores.hard_dice:.4f}, IoU {scores.hard_iou:.4f}")
+
+
+def _four(value: float) -> str:
+    """A score to four decimals; "undefined" for NaN (as :func:`_three`)."""
+    return f"{value:.4f}" if math.isfinite(value) else "undefined"
 
 
 def _three(value: float) -> str:

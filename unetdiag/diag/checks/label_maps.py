@@ -64,7 +64,13 @@ def threshold_on_label_maps(label_maps: Mapping[str, Sequence[int]], masks: int,
         f"({policy.describe()}) thresholds them as grey levels, so which of them train as "
         "foreground depends on their numbers, not on what they label.",
         "Run `unetdiag audit-data` on the dataset: it names each value and proposes a policy. "
-        f"{capitalised(numbered_objects_choice(policy))} ({NUMBERED_OBJECTS} for the first).",
+        + (f"{capitalised(numbered_objects_choice(policy))} ({NUMBERED_OBJECTS} for the first)."
+           if 0 in values else
+           # no 0 to be the background (trimaps: 1, 2, 3): --mask-threshold 0 would make
+           # every pixel foreground
+           f"Name the object's values with --foreground-values (and a border or void value "
+           f"with --ignore-values): none of {values_text(values)} is 0, so a threshold of 0 "
+           "would make every pixel foreground."),
         {"label_maps": count, "masks": masks, "values": values[:256],
          "policy": policy.to_dict()},
         tuple(sorted(label_maps)[:LISTED_FILES]), source)

@@ -332,7 +332,7 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
                     dark_is_foreground: bool = False, by_values: bool = False,
                     background_values: Sequence[float] = (), border_pixels=None,
                     lossy=None, ignored_pixels: float = 0.0,
-                    threshold_sides=None) -> list[Finding]:
+                    threshold_sides=None, two_classes: bool = False) -> list[Finding]:
     """How foreground is spread over a dataset (or a batch).
 
     Args:
@@ -367,6 +367,9 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
             every one of them is such a threshold with the foreground on the same side.
         ignored_pixels: pixels of these masks left out (ignored values), in none of
             ``pixel_counts``: the summary then says its fraction is of the pixels scored.
+        two_classes: every mask holds exactly two stored values, none ignored: under a value
+            policy too, a mask turned over is its two values swapped, so mirrored groups of
+            shares are told (``{1, 2}`` masks with the object 1 in some files, 2 in others).
 
     Returns ``imbalance.empty_masks``, ``imbalance.mostly_foreground``, ``imbalance.extreme``,
     ``imbalance.tiny_objects`` when they apply, and always ``imbalance.summary`` (last).
@@ -383,7 +386,7 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
         _empty_masks_finding(empty, images, files, source, single_valued)
         if empty.size else None,
         _mostly_foreground_finding(mostly, fractions, files, source, dark_is_foreground,
-                                   by_values, background_values, threshold_sides)
+                                   by_values, background_values, threshold_sides, two_classes)
         if mostly.size else None,
         _extreme_finding(overall, pixels, source),
         _tiny_objects_finding(foreground, smallest_object_pixels, files, source,
@@ -428,10 +431,10 @@ def _empty_masks_finding(empty: np.ndarray, images: int, files: list[str],
 def _mostly_foreground_finding(mostly: np.ndarray, fractions: np.ndarray, files: list[str],
                                source: str, dark_is_foreground: bool, by_values: bool,
                                background_values: Sequence[float],
-                               threshold_sides=None) -> Finding:
+                               threshold_sides=None, two_classes: bool = False) -> Finding:
     """``mostly``: the masks above :data:`MOSTLY_FOREGROUND_FRACTION`, fullest first."""
     share = mostly.size / fractions.size
-    mixed = None if by_values else _mirrored_groups(mostly, fractions)
+    mixed = None if by_values and not two_classes else _mirrored_groups(mostly, fractions)
     one_side = None
     if mixed and threshold_sides is not None:
         sides = np.asarray(threshold_sides, np.float64)[fractions > 0]

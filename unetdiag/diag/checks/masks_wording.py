@@ -273,19 +273,30 @@ def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
     mixed = evidence.get("mixed_polarity")
     if mixed:
         return Sentences(
-            title=(f"{count} of {images} masks are more than {threshold:.0%} foreground, "
+            title=(f"{count} of {images} masks {verb(count, 'is', 'are')} more than "
+                   f"{threshold:.0%} foreground, "
                    f"{mixed['other_masks']} others at most {mixed['other_range'][1]:.0%}: "
                    "mixed polarities or objects of two sizes?"),
             explanation=mixed_polarity_groups(mixed) + (
+                " Consistent with masks whose values swap roles from file to file (the "
+                "object stored as the values read as foreground in some files, as the others "
+                "in the rest), which no single --foreground-values reads right, "
+                if evidence.get("by_values") else
                 " Consistent with masks stored with both polarities (the object bright in "
-                "some files, dark in others), which no single --mask-polarity reads right, "
-                "or with objects of two very different sizes."),
+                "some files, dark in others), which no single --mask-polarity reads right, ")
+            + "or with objects of two very different sizes.",
             fix=("Look at one mask of each group next to its image. If the object is the "
+                 "background in one group, recode those files only so that the object holds "
+                 "the same value as in the others (two values a and b: a + b - mask); naming "
+                 "the other value in --foreground-values would turn the other group over."
+                 if evidence.get("by_values") else
+                 "Look at one mask of each group next to its image. If the object is the "
                  "background in one group, invert those files only (e.g. 255 - mask) and "
                  "keep the others; --mask-polarity dark would turn the other group over."))
     if evidence.get("object_side"):
         return Sentences(
-            title=f"{count} of {images} masks are more than {threshold:.0%} foreground",
+            title=(f"{count} of {images} masks {verb(count, 'is', 'are')} more than "
+                   f"{threshold:.0%} foreground"),
             explanation=(f"In {plural(count, 'mask')} ({evidence['share']:.1%}) the object "
                          f"covers more than {threshold:.0%} of the image (up to "
                          f"{evidence['largest_fraction']:.1%}). Every mask is a threshold of "
@@ -295,14 +306,15 @@ def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
     if not evidence.get("majority", True):
         few = evidence["share"] < evidence["warning_share"]
         # exactly half is no minority (and no majority)
-        side = ("They are a minority" if 2 * count < images
+        side = (f"{verb(count, 'It is', 'They are')} a minority" if 2 * count < images
                 else "They are half of the masks, not a majority")
         reading = ("consistent with a few large objects" if few else
                    "these may be large objects, or masks stored with the other convention "
                    "(a dataset that mixes polarities)")
 
         return Sentences(
-            title=f"{count} of {images} masks are more than {threshold:.0%} foreground",
+            title=(f"{count} of {images} masks {verb(count, 'is', 'are')} more than "
+                   f"{threshold:.0%} foreground"),
             explanation=(f"In {plural(count, 'mask')} ({evidence['share']:.1%}) the object "
                          f"covers more than {threshold:.0%} of the image (up to "
                          f"{evidence['largest_fraction']:.1%}). {side}: inverted "
@@ -311,7 +323,8 @@ def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
             fix=("Nothing to fix if the listed objects are that large; otherwise look at them "
                  "next to their images, and invert those stored the other way."))
     return Sentences(
-        title=f"{count} of {images} masks are more than {threshold:.0%} foreground",
+        title=(f"{count} of {images} masks {verb(count, 'is', 'are')} more than "
+                   f"{threshold:.0%} foreground"),
         explanation=(f"In {count} masks ({evidence['share']:.1%}) the object "
                      f"covers more than {threshold:.0%} of the image "
                      f"(up to {evidence['largest_fraction']:.1%}). Objects are usually the "
@@ -424,7 +437,9 @@ def imbalance_summary(evidence: Mapping, median: float, mostly_threshold: float)
     return Sentences(
         title=f"Foreground is {overall:.2%} of {of} over {images} masks",
         explanation=(f"Over {images} masks, foreground is {overall:.2%} of {of}{whole}; per mask "
-                     f"{spread}. {evidence['empty_masks']} masks are empty and "
-                     f"{evidence['mostly_foreground_masks']} are more than "
+                     f"{spread}. {plural(evidence['empty_masks'], 'mask')} "
+                     f"{verb(evidence['empty_masks'], 'is', 'are')} empty and "
+                     f"{evidence['mostly_foreground_masks']} "
+                     f"{verb(evidence['mostly_foreground_masks'], 'is', 'are')} more than "
                      f"{mostly_threshold:.0%} foreground."),
         fix="Nothing to fix: these are the numbers the other findings rest on.")

@@ -20,6 +20,7 @@ from unetdiag.diag.data.foreign_formats import foreign_hint
 from unetdiag.diag.data.instances import IMAGES_FOLDER, is_instance_layout
 from unetdiag.diag.data.pairing_rules import MASK_WORDS
 from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
+from unetdiag.diag.data.split_lists import split_lists_hint
 from unetdiag.exitcodes import UserError
 
 
@@ -178,8 +179,8 @@ def folders_hint(listing: Listing) -> str:
         return (f"; its folders hold {IMAGES_FOLDER}/ sub-folders (one folder per image): "
                 "give this folder alone, without --masks, to read them as instance folders")
     flags = _pair_flags(listing)
-    if flags:
-        return f"; to pair the two folders, pass {flags}"
+    if flags:  # PASCAL VOC's root: its split lists named too
+        return f"; to pair the two folders, pass {flags}{split_lists_hint(listing.folder)}"
     splits = split_folders(listing)
     if splits:
         return _split_hint(splits)

@@ -192,6 +192,22 @@ def find_instance_layout(subfolders: list[Path], other_files: list[Path]) -> Ins
     return layout
 
 
+def sample_images(folder: Path) -> list[Path] | None:
+    """The image of every sample folder (``<id>/images/<id>.png``) when ``folder``'s
+    sub-folders are an instance layout (:func:`is_instance_layout`), with or without
+    ``masks/`` (the Data Science Bowl's test set has none), in name order; None otherwise.
+    Sample folders whose ``images/`` holds several images are left out."""
+    try:
+        subfolders = sorted(Path(entry.path) for entry in _visible_entries(folder)
+                            if entry.is_dir())
+    except OSError:
+        return None
+    if not is_instance_layout(subfolders):
+        return None
+    layout = find_instance_layout(subfolders, [])
+    return sorted([image for _, image, _ in layout.pairs] + layout.missing)
+
+
 # --------------------------------------------------------------------------- reading
 
 

@@ -106,6 +106,11 @@ from unetdiag.diag.data.pairing_trees import (
     root_parts_hint,
     sibling_masks,
 )
+from unetdiag.diag.data.split_lists import (
+    find_split_lists,
+    voc_folders_hint,
+    with_split_lists,
+)
 from unetdiag.diag.data.stacks import pair_pages, stacks_among
 from unetdiag.diag.data.tiles import tile_sources
 from unetdiag.diag.wording.text import plural
@@ -157,7 +162,8 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         ``pairing.instance_folders`` (info), ``pairing.stack_pages`` (info),
         ``pairing.stack_mismatch`` (warning), ``pairing.overview_pages`` (info: TIFF
         overviews left out of the pages), ``pairing.numbered_masks`` (info),
-        ``pairing.companion_files`` (info) and ``pairing.tiles`` (info).
+        ``pairing.companion_files`` (info), ``pairing.tiles`` (info) and ``pairing.split_lists``
+        (info: PASCAL VOC's segmentation lists, :mod:`~unetdiag.diag.data.split_lists`).
 
     Raises:
         UserError: a folder is missing, not a folder, empty or holds no supported files, the
@@ -261,6 +267,11 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
             if (content := mask_values_held(folder, stems)) is not None]
         if siblings:
             findings.append(sibling_masks(masks_path, siblings, len(found)))
+    # PASCAL VOC: images without a mask that no segmentation list names are no missing masks
+    lists = find_split_lists([images_dir] + ([masks_path] if masks_path is not None else []))
+    if lists is not None:
+        findings = with_split_lists(findings, lists, [file_of(pair.image) for pair in found],
+                                    matching.missing)
     return PairingResult(found, findings, images_dir, masks_path, rule)
 
 
@@ -326,6 +337,7 @@ def _no_pairs_message(matching: Matching, images_dir: Path, masks_dir: Path | No
             f"{page_words.stacks_hint(stacks_among(files))}"
             f"{words.companions_hint(matching.companions)}"
             f"{rle_hint([*ignored, *csv_files(images_dir.parent)])}"
+            f"{voc_folders_hint(images_dir) if masks_dir is None else ''}"
             # labelme's JSON or YOLO's text beside the images: annotations to draw first
             f"{foreign_hint([path for path in ignored if path.suffix.lower() in _NOTES])}")
 

@@ -32,15 +32,26 @@ from __future__ import annotations
 import re
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
-from unetdiag.diag.logs.console_state import EpochBlock, Partial, RunBuilder, renamed_by_suffix
-from unetdiag.diag.logs.model import LogFormatError, RunLog, unique_names
+from unetdiag.diag.logs.console_state import (
+    EpochBlock,
+    Partial,
+    RunBuilder,
+    printed_epoch,
+    renamed_by_suffix,
+)
+from unetdiag.diag.logs.model import CutShort, LogFormatError, RunLog, unique_names
 from unetdiag.diag.logs.notes import (
     RAN_OUT_OF_DATA,
+    TERMINATE_ON_NAN,
+    asked_batches,
     bare_header_note,
     evaluate_note,
     finish_notes,
     named_first_note,
+    no_epoch_message,
+    partial_epoch_note,
     ran_out_note,
+    ran_out_step,
 )
 from unetdiag.diag.logs.progress import (
     ProgressLine,
@@ -54,7 +65,7 @@ from unetdiag.diag.logs.progress import (
     valueless_step,
     zeros_printed,
 )
-from unetdiag.diag.logs.run_names import header_name
+from unetdiag.diag.logs.run_names import header_name, is_fold_name
 
 # How Keras prints a metric value: "%.4f" above 1e-3 in magnitude, "%.4e" below; nan, inf.
 #: A callback's message about an epoch: ``Epoch 00086: val_loss did not improve`` (Keras 2),
@@ -67,6 +78,8 @@ _KERAS_VALUE_RE = re.compile(r"^(?:-?\d+\.\d{4}|-?\d\.\d{4}e[-+]\d{2,3}|-?nan|-?
 #: A section heading (``## share_bottom_model``) before a summary with no 'Epoch' header:
 #: another model's fit follows. (One ``#`` is also a script's comment mark.)
 _SECTION_HEADING_RE = re.compile(r"^#{2,6}\s+\S")
+#: A result a K-fold loop prints under its fold line (``  val_accuracy: 0.8400``).
+_RESULT_RE = re.compile(r"^\s*[A-Za-z][\w ]*:\s*[-+]?\d*\.\d+\s*$")
 #: The metric the learning rate is recorded under when the log prints its cuts.
 LEARNING_RATE_KEY = "lr"
 
@@ -97,24 +110,30 @@ class _ConsoleReader:
         drawn = drawn_lines(self.text)
         ends_with_newline = self.text.endswith("\n")
         last_number = len(self.text.split("\n"))
-        ran_out = {number for number, raw in enumerate(self.text.split("\n"), start=1)
+        ran_out = {number: asked_batches(raw)
+                   for number, raw in enumerate(self.text.split("\n"), start=1)
                    if RAN_OUT_OF_DATA in raw}
         for number, line in drawn:
             self._line(number, line, cut=number == last_number and not ends_with_newline)
             if number in ran_out and self.block is not None and self.block.ran_out is None:
                 partial = self.block.partial
-                self.block.ran_out = (number, partial.last if partial is not None else None)
+                self.block.ran_out = (number, partial.last if partial is not None else None,
+                                      ran_out[number])
         if self.leading is not None:
             self.loose_lines.insert(0, self.leading[0])
         unfinished = self.block.partial if self.block is not None else self.orphan
-        block_line = self.block.line if self.block is not None else None
+        block_line, block_index = ((self.block.line, self.block.index) if self.block is not None
+                                   else (None, None))
         bare_end = self.block if self.block and not (self.block.finals or unfinished) else None
         ended = self.block is not None and self.block.end_message is not None
         self._close_block()
         if not any(run.epochs for run in self.runs) and unfinished and unfinished.last:
-            self._partial_epoch(unfinished, block_line, ended)
+            self._partial_epoch(unfinished, block_line, ended, block_index)
         if self.loose_lines and self.runs:
-            self.runs[-1].notes.append(
+            # said in the run the first skipped line comes before or inside, else the last
+            next((run for run in self.runs
+                  if run.epochs and run.last_line >= self.loose_lines[0]),
+                 self.runs[-1]).notes.append(
                 f"{len(self.loose_lines)} progress line(s) outside any epoch were skipped "
                 f"(evaluate() output?), first at line {self.loose_lines[0]}")
         self._drop_lone_bare_lines()
@@ -192,8 +211,12 @@ class _ConsoleReader:
         name = header_name(text)
         if name is not None:
             self.pending_name = name
+        elif is_fold_name(self.pending_name) and _RESULT_RE.match(text):
+            self.pending_name = None  # 'Fold 1' then its result: printed after its fit
 
     def _progress(self, number: int, progress: ProgressLine, cut: bool) -> None:
+        if progress.bare and is_fold_name(self.pending_name):
+            self.pending_name = None  # as a result line in _line
         if self.block is not None:
             if progress.in_progress:
                 if self.block.partial is None:
@@ -451,7 +474,7 @@ class _ConsoleReader:
         label = (f"epoch {block.index}" + (f"/{block.total}" if block.total else "")
                  if block.index else "the epoch")
         if not block.finals and block.printed_logs is not None:
-            self._printed_epoch(run, block, label)
+            printed_epoch(run, block, label)
             return
         if not block.finals:
             if block.partial is not None and block.end_message is not None:
@@ -486,7 +509,7 @@ class _ConsoleReader:
                                           or other_number in others):
                 run.notes.append(evaluate_note(other_number, other, chosen, label))
         if block.ran_out is not None:
-            run.notes.append(ran_out_note(*block.ran_out, chosen, label))
+            run.notes.append(ran_out_note(*block.ran_out, chosen, label, block.total))
         if chosen.damaged:
             unread = ", ".join(map(repr, chosen.damaged))
             run.notes.append(f"line {number}: could not read {unread}")
@@ -496,27 +519,11 @@ class _ConsoleReader:
             missing = sorted(set(run.epochs[-1]) - set(chosen.metrics) - {LEARNING_RATE_KEY})
             run.notes.append(f"{label} (line {number}) lacks {', '.join(missing)}")
         self._add_epoch(run, chosen, number, block.index, block.learning_rate)
-        if block.index is not None:
-            run.last_epoch_index, run.epoch_total = block.index, block.total
-
-    @staticmethod
-    def _printed_epoch(run: RunBuilder, block: EpochBlock, label: str) -> None:
-        """An epoch with no closing line whose ``logs`` dict a callback printed at its end
-        (costar_plan#442): that dict's values are the epoch's final ones."""
-        number, values = block.printed_logs
-        last = block.partial.last if block.partial is not None else None
-        run.epochs.append(dict(values))
-        run.labels.append(block.index)
-        run.step_seconds.append(None)
-        run.steps.append(last.target if last is not None else None)
-        run.last_line = number
-        validation = [name for name in values if name.startswith("val_")]
-        run.notes.append(
-            f"{label} (line {block.line}) has no closing progress line: its values are read "
-            f"from the logs dict printed at line {number} (it holds {', '.join(validation)}, "
-            "which Keras has only at an epoch's end, so they are the epoch's final values)"
-            + (f", not from the last drawing's running means (step {last.current}"
-               + (f" of {last.target})" if last.target else ")") if last is not None else ""))
+        step = (ran_out_step(*block.ran_out[1:], chosen, block.total)
+                if block.ran_out is not None else None)
+        if step is not None:  # placed once the epoch is: a leading line may have gone
+            run.cut_short = CutShort(len(run.epochs) - 1, block.index, step, chosen.target,
+                                     "input ran out")
         if block.index is not None:
             run.last_epoch_index, run.epoch_total = block.index, block.total
 
@@ -534,32 +541,23 @@ class _ConsoleReader:
         run.last_line = number
 
     def _partial_epoch(self, partial: Partial, header_line: int | None,
-                       ended: bool = False) -> None:
-        """A log that ends before any epoch finished: its last drawing, said as such."""
+                       ended: bool = False, index: int | None = None) -> None:
+        """A log that ends before any epoch finished: its last drawing, said as such, numbered
+        as its header (``index``) numbers it."""
         if self.run is None or header_line is None:
             self._start_run(partial.line)
         run = self.run
         last = partial.last
-        self._add_epoch(run, last, partial.line, run.last_epoch_index or None,
+        self._add_epoch(run, last, partial.line, run.last_epoch_index or index or None,
                         self.learning_rate)
-        where = f"step {last.current}" + (f" of {last.target}" if last.target else "")
-        note = (f"no closing progress line is in the log: these values are the running means "
-                f"over the steps up to {where}, the last drawn, not the epoch's final values"
-                if ended else
-                f"no epoch finished: the log ends inside the epoch at {where}, and these values "
-                "are the running means over the steps so far")
-        by_step: dict[int, list[str]] = {}
-        for name, step in partial.nan_from_step.items():
-            by_step.setdefault(step, []).append(name)
-        note += "".join(f"; {', '.join(names)} "
-                        + (f"NaN already at step {step}, the first step shown"
-                           if step == partial.first_step else f"turned NaN at step {step}")
-                        for step, names in sorted(by_step.items()))
-        if last.damaged:  # a print glued to a value (costar_plan#442's logs tuple)
-            unread = ", ".join(repr(text if len(text) <= 40 else text[:37] + "...")
-                               for text in last.damaged)
-            note += f"; line {partial.line_of_last}: could not read {unread}"
-        run.notes.append(note)
+        every_step = last.current is not None and bool(last.target) and (
+            last.current >= last.target)
+        if last.current is not None and not every_step:
+            after = "\n".join(self.text.split("\n")[(header_line or partial.line) - 1:])
+            run.cut_short = CutShort(len(run.epochs) - 1, run.labels[-1], last.current,
+                                     last.target, "no closing line" if ended else
+                                     "terminated" if TERMINATE_ON_NAN in after else "log ends")
+        run.notes.append(partial_epoch_note(partial, ended, every_step))
 
 
 def parse_console(text: str) -> list[RunLog]:
@@ -577,11 +575,7 @@ def parse_console(text: str) -> list[RunLog]:
             f"line {closing} closes it ({steps}/{steps} steps), but no metric values that "
             "follow could be read as its summary, so there are no numbers to explain")
     if not builders and reader.first_header is not None:
-        line, index, total = reader.first_header
-        raise LogFormatError(
-            f"no epoch finished: the log starts epoch {index}/{total} at line {line} and ends "
-            "before any progress line of it (the run stopped, crashed or hung before its "
-            "first steps ended), so there are no numbers to explain")
+        raise LogFormatError(no_epoch_message(text, *reader.first_header))
     if not builders:
         raise LogFormatError(
             "no Keras training epochs found: expected 'Epoch i/N' lines followed by progress "
@@ -595,6 +589,6 @@ def parse_console(text: str) -> list[RunLog]:
             source=f"Keras console log, lines {builder.first_line}-{builder.last_line}",
             steps_per_epoch=builder.steps, notes=builder.notes,
             epoch_numbers=builder.epoch_numbers(), restored_epoch=builder.restored_epoch,
-            restored_after=builder.restored_after(),
+            restored_after=builder.restored_after(), cut_short=builder.cut_short,
             zeros_printed=zeros_printed(lines[builder.first_line - 1:builder.last_line])))
     return unique_names(runs)

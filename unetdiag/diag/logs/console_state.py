@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from unetdiag.diag.logs.model import CutShort
 from unetdiag.diag.logs.progress import ProgressLine
 
 #: Keras's suffix for a metric of a second model built in one session (``auc_1``).
@@ -55,6 +56,7 @@ class RunBuilder:
     bare_lines: list[int] = field(default_factory=list)  # "name: value" only, no counter/time
     restored_epoch: int | None = None  # EarlyStopping's restore message
     restored_at: int | None = None  # epochs the run held when an epoch began after it
+    cut_short: CutShort | None = None  # an epoch whose figures cover part of its steps
 
     def restored_after(self) -> int:
         """The number of the epoch after which the restore message appeared, when more
@@ -105,5 +107,26 @@ class EpochBlock:
     # the logs dict a callback printed at this epoch's end: (line, values)
     printed_logs: tuple[int, dict[str, float]] | None = None
     # TensorFlow's "Your input ran out of data" warning in this epoch: (line, the drawing
-    # glued before it or the last one before it)
-    ran_out: tuple[int, ProgressLine | None] | None = None
+    # glued before it or the last one before it, the batches it says fit() asked for)
+    ran_out: tuple[int, ProgressLine | None, int | None] | None = None
+
+
+def printed_epoch(run: RunBuilder, block: EpochBlock, label: str) -> None:
+    """An epoch with no closing line whose ``logs`` dict a callback printed at its end
+    (costar_plan#442): that dict's values are the epoch's final ones."""
+    number, values = block.printed_logs
+    last = block.partial.last if block.partial is not None else None
+    run.epochs.append(dict(values))
+    run.labels.append(block.index)
+    run.step_seconds.append(None)
+    run.steps.append(last.target if last is not None else None)
+    run.last_line = number
+    validation = [name for name in values if name.startswith("val_")]
+    run.notes.append(
+        f"{label} (line {block.line}) has no closing progress line: its values are read "
+        f"from the logs dict printed at line {number} (it holds {', '.join(validation)}, "
+        "which Keras has only at an epoch's end, so they are the epoch's final values)"
+        + (f", not from the last drawing's running means (step {last.current}"
+           + (f" of {last.target})" if last.target else ")") if last is not None else ""))
+    if block.index is not None:
+        run.last_epoch_index, run.epoch_total = block.index, block.total

@@ -9,12 +9,17 @@ progress bar; TensorFlow's "advanced quickstart" prints ``Epoch 1, Loss: 0.13, A
 above 1, none above 100), or a Dice/F1 (2 or more), is kept as ``<name>_percent``, said in a
 note, and not read as a fraction. Lines of one epoch number are one epoch (an iteration
 counter's latest line, or a validation line after the training one); lines naming no loss
-are no run.
+are no run. A loop that prints ``Epoch 3/100`` on a line of its own and then one ``Name:
+value`` per line (``  Train Loss: 0.3273``, ``  Val Dice:   0.0007``) is read as if those
+pairs followed the epoch on its line; the first other line ends the epoch.
 
 >>> runs = custom_loop_epochs("Epoch 1, Loss: 0.5, Accuracy: 80.5, Test Loss: 0.4\\n"
 ...                           "Epoch 2, Loss: 0.3, Accuracy: 90.0, Test Loss: 0.35\\n")
 >>> runs[0].history(), runs[0].epoch_numbers
 ({'loss': [0.5, 0.3], 'accuracy_percent': [80.5, 90.0], 'test_loss': [0.4, 0.35]}, [1, 2])
+>>> custom_loop_epochs("Epoch 1/9\\n  Train Loss: 0.49\\n  Val Dice:   0.0\\n  -> saved\\n\\n"
+...                    "Epoch 2/9\\n  Train Loss: 0.36\\n  Val Dice:   0.1\\n")[0].history()
+{'loss': [0.49, 0.36], 'val_dice': [0.0, 0.1]}
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import re
 
 from unetdiag.diag.checks.saturation.metrics import metric_kind
+from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.logs.model import RunLog, to_float
 
 #: What may precede a line kept in a script or a Markdown quote: ``# ``, ``// ``, ``> ``.
@@ -33,6 +39,8 @@ _PHASE_RE = re.compile(r"^(?:(?P<train>train(?:ing)?)|(?P<val>val(?:idation|id)?
 _COUNTERS = frozenset({"iter", "iteration", "iterations", "step", "steps", "batch", "it"})
 #: Fewer lines than this are no run (a sentence that happens to start "Epoch 3, ...").
 MIN_LINES = 2
+#: An epoch's line of its own, its values on the lines below it (``Epoch 3/100``).
+_BLOCK_HEADER_RE = re.compile(r"^\s*(?:#+|//|>)?\s*Epoch\s+(\d+)(?:\s*/\s*\d+)?\s*:?\s*$")
 
 
 def _name(printed: str) -> str:
@@ -59,6 +67,54 @@ def _epoch(line: str) -> tuple[int, dict[str, float]] | None:
     return (int(match[1]), values) if values else None
 
 
+#: A block's running best (``Best Dice: 0.6100``) is no epoch's value: the best so far.
+_RUNNING_BEST_RE = re.compile(r"^(?:best|min|max|lowest|highest|top)[\s_-]", re.IGNORECASE)
+
+
+#: A block's count or time (``Patience: 0``, ``Samples: 5000``, ``GPU: 0``, ``Elapsed:
+#: 31.5``): a loop prints its metrics as decimals, its counters and clocks otherwise.
+_COUNT_RE = re.compile(r"^[-+]?\d+$")
+_CLOCK_RE = re.compile(r"elapsed|time|seconds|duration|(?:^|_)(?:eta|secs?)(?:$|_)")
+_SKIPPED = {"best": "a best so far, not the epoch's value: not read",
+            "count": "a whole number or a time (a count, a setting or a clock), not a metric: "
+                     "not read",
+            "again": ("printed a second time in its epoch (another phase's, the log does not "
+                      "say which): only the first is read")}
+
+
+def _joined_blocks(text: str) -> tuple[list[tuple[int, str]], list[str]]:
+    """The lines of ``text`` (numbered from 1), each ``Epoch N/M`` line alone joined with the
+    ``Name: value`` lines right below it into one ``Epoch N, Name: value, ...`` line; and
+    notes on the pairs left out: a running best, and a name the block printed already (two
+    phases printed alike: which is which, the log does not say)."""
+    joined: list[tuple[int, str]] = []
+    skipped: dict[tuple[str, str], list[int]] = {}
+    open_block = False
+    names: set[str] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _BLOCK_HEADER_RE.match(line)
+        pair = _PAIR_RE.match(line)
+        if header is not None:
+            joined.append((number, f"Epoch {header[1]}"))
+            open_block, names = True, set()
+        elif open_block and pair is not None and to_float(pair[2]) is not None:
+            name = _name(pair[1])
+            why = ("best" if _RUNNING_BEST_RE.match(name) else "again" if name in names
+                   else "count" if _COUNT_RE.match(pair[2]) or _CLOCK_RE.search(name)
+                   else None)
+            if why is not None:
+                skipped.setdefault((pair[1], why), []).append(number)
+                continue
+            names.add(name)
+            start, so_far = joined[-1]
+            joined[-1] = (start, f"{so_far}, {line.strip()}")
+        else:
+            open_block = False
+            joined.append((number, line))
+    return joined, [f"'{printed}' (line(s) {epoch_span(lines)}) is {_SKIPPED[why]}"
+                    for (printed, why), lines in skipped.items()]
+
+
 def custom_loop_epochs(text: str) -> list[RunLog]:
     """The runs of a log whose every epoch is one ``Epoch N, Name: value, ...`` line (another
     line between them is skipped), or ``[]``; an epoch number that does not grow starts a new
@@ -67,7 +123,8 @@ def custom_loop_epochs(text: str) -> list[RunLog]:
     last = 0
     lines = 0
     losses = False
-    for number, line in enumerate(text.splitlines(), start=1):
+    joined, skipped = _joined_blocks(text)
+    for number, line in joined:
         read = _epoch(line)
         if read is None:
             continue
@@ -94,6 +151,7 @@ def custom_loop_epochs(text: str) -> list[RunLog]:
         return []
     for run in runs:
         _percent_scores(run)
+    runs[0].notes.extend(skipped)
     return runs
 
 

@@ -68,6 +68,7 @@ from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.logs.appended import appended_sentence
 from unetdiag.diag.logs.model import RunLog
 from unetdiag.diag.logs.restored import restored_sentences
+from unetdiag.diag.logs.run_sentences import cut_short_sentences, replica_sentence
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
 from unetdiag.diag.wording.text import capitalised, join_names, near_zero, percent, verb
 
@@ -440,7 +441,8 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
     sentence = "; ".join(clauses)
     if identical:
         widest = identical[0].evidence
-        who = (f"all {len(widest['runs'])} runs" if len(widest["runs"]) == len(runs)
+        count = len(widest["runs"])
+        who = (("both runs" if count == 2 else f"all {count} runs") if count == len(runs)
                else join_names(widest["runs"]))
         sentence += f" ({widest['metric']} is {widest['value']:.4f} in {who})"
     # every metric the flat finding names, training ones included (a stuck loss is among them)
@@ -578,10 +580,14 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
     count = len(runs)
     quiet = (f"Nothing in {'this run' if count == 1 else f'these {count} runs'} looks "
              "saturated, non-finite or out of range.")
-    said = compose_headline(HEADLINE_RULES, findings, runs, quiet=quiet)
+    # runs that agree in every metric get their own sentence (replica_sentence), not a title
+    said = compose_headline(HEADLINE_RULES, [f for f in findings if not (
+        f.id == IDENTICAL_ACROSS_RUNS and f.evidence.get("replicas"))], runs, quiet=quiet)
     if said == quiet:
         return (said + _still_rising(findings, runs) + _dice_below_half(findings, runs)
                 + short_log_sentences(findings) + restored_sentences(runs)
-                + appended_sentence(runs))
+                + appended_sentence(runs) + replica_sentence(findings, runs)
+                + cut_short_sentences(runs))
     return (" ".join([said, *_slower_runs(findings, said)]) + restored_sentences(runs)
-            + appended_sentence(runs))
+            + appended_sentence(runs) + replica_sentence(findings, runs)
+            + cut_short_sentences(runs))

@@ -27,6 +27,24 @@ class LogFormatError(ValueError):
     """The text is not a training log of the kind the parser was asked to read (one line)."""
 
 
+@dataclass(frozen=True)
+class CutShort:
+    """An epoch whose figures are running means over part of its steps: the log ends inside
+    it (``cause`` "log ends"; "terminated" when TerminateOnNaN's message follows its last
+    drawing), or TensorFlow's input ran out there and its closing line repeats the values
+    drawn at that step ("input ran out").
+
+    ``position``: the epoch's 0-based place in the run; ``epoch``: its number as its header
+    prints it (None: no header); ``step`` of ``steps`` (None: the counter shows no total).
+    """
+
+    position: int
+    epoch: int | None
+    step: int
+    steps: int | None
+    cause: str
+
+
 @dataclass
 class RunLog:
     """One training run read from a log.
@@ -59,6 +77,7 @@ class RunLog:
             is not one of them. Whether a later fit trained the same model further or a new
             one, the file does not say. ``appended_row``: the line of the file (the header
             line 1) at which a later one's epoch column starts again (0 for the first).
+        cut_short: an epoch whose figures cover part of its steps (:class:`CutShort`).
     """
 
     name: str
@@ -74,6 +93,7 @@ class RunLog:
     custom_loop: bool = False
     appended_fit: int = 0
     appended_row: int = 0
+    cut_short: CutShort | None = None
 
     def metrics(self) -> list[str]:
         """Metric names in the order the log first shows them."""

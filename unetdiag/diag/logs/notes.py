@@ -4,9 +4,11 @@ summary after an epoch's closing line holds (line spans are
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from unetdiag.diag.checks.saturation.words import epoch_span
+from unetdiag.diag.logs.console_state import Partial
 from unetdiag.diag.logs.progress import ProgressLine
 
 
@@ -69,28 +71,101 @@ def finish_notes(run: Any) -> None:
             f"as {len(run.epochs)} consecutive epochs of one run")
 
 
+def partial_epoch_note(partial: Partial, ended: bool, every_step: bool) -> str:
+    """A note on an epoch whose closing line is not in the log (``ended``: something else
+    followed its last drawing). Drawn to its last step (``every_step``), its training values
+    are means over every step, the epoch's own; only the closing line's time and any
+    validation values are missing."""
+    last = partial.last
+    where = f"step {last.current}" + (f" of {last.target}" if last.target else "")
+    if every_step:
+        note = (f"no closing progress line is in the log: the last drawing is {where}, every "
+                "step of the epoch, so its training values are the epoch's; its time and any "
+                "validation values, printed on the closing line, are missing")
+    elif ended:
+        note = (f"no closing progress line is in the log: these values are the running means "
+                f"over the steps up to {where}, the last drawn, not the epoch's final values")
+    else:
+        note = (f"no epoch finished: the log ends inside the epoch at {where}, and these "
+                "values are the running means over the steps so far")
+    by_step: dict[int, list[str]] = {}
+    for name, step in partial.nan_from_step.items():
+        by_step.setdefault(step, []).append(name)
+    note += "".join(f"; {', '.join(names)} "
+                    + (f"NaN already at step {step}, the first step shown"
+                       if step == partial.first_step else f"turned NaN at step {step}")
+                    for step, names in sorted(by_step.items()))
+    if last.damaged:  # a print glued to a value (costar_plan#442's logs tuple)
+        unread = ", ".join(repr(text if len(text) <= 40 else text[:37] + "...")
+                           for text in last.damaged)
+        note += f"; line {partial.line_of_last}: could not read {unread}"
+    return note
+
+
+#: TerminateOnNaN's message as it stops training ('Batch 3: Invalid loss, terminating
+#: training').
+TERMINATE_ON_NAN = "Invalid loss, terminating training"
+
+
 #: TensorFlow's warning when a dataset or generator yields fewer batches than fit() asks for.
 RAN_OUT_OF_DATA = "Your input ran out of data"
+# "... at least `steps_per_epoch * epochs` batches (in this case, 28100 batches)"
+_ASKED_RE = re.compile(r"in this case, (\d+) batches")
 
 
-def ran_out_note(number: int, drawn: ProgressLine | None, closing: ProgressLine,
-                 label: str) -> str:
+def asked_batches(warning: str) -> int | None:
+    """The batches the ran-out warning says were asked for, when it says."""
+    found = _ASKED_RE.search(warning)
+    return int(found[1]) if found else None
+
+
+def _training_asked(drawn: ProgressLine, asked: int | None, epochs: int | None) -> bool:
+    """Whether the batches asked for can be the training input's: steps x epochs (562 x 50
+    = 28100), or unknown. Validation's run-out asks for validation_steps (20 batches beside
+    1000 steps x 2 epochs)."""
+    return asked is None or epochs is None or drawn.target is None or (
+        asked == drawn.target * epochs)
+
+
+def ran_out_step(drawn: ProgressLine | None, asked: int | None, closing: ProgressLine,
+                 epochs: int | None = None) -> int | None:
+    """The step after which the training input ran out, when the epoch's closing line
+    repeats the training values drawn there (its figures are means over those steps) and the
+    warning's batch count is the training's (or is not printed), else None."""
+    if drawn is None or drawn.current is None or drawn.target is None or (
+            drawn.current >= drawn.target) or not _training_asked(drawn, asked, epochs):
+        return None
+    training = {name: value for name, value in drawn.metrics.items()
+                if not name.startswith("val_")}
+    if training and all(closing.metrics.get(name) == value for name, value in training.items()):
+        return drawn.current
+    return None
+
+
+def ran_out_note(number: int, drawn: ProgressLine | None, asked: int | None,
+                 closing: ProgressLine, label: str, epochs: int | None = None) -> str:
     """A note on TensorFlow's "Your input ran out of data; interrupting training" warning at
     line ``number``, inside the epoch ``label`` whose last drawing before it is ``drawn``
-    and whose closing line is ``closing``. Drawn short of the epoch's steps, training
-    stopped there: a closing line that repeats the drawing's values holds means over those
-    steps (Keras finishes the bar at its target). Drawn to the last step, no training batch
-    was missing: consistent with the validation data running out."""
+    and whose closing line is ``closing``. Drawn short of the epoch's steps, and asking for
+    the training's batches: a closing line that repeats the drawing's values is consistent
+    with means over those steps (Keras finishes the bar at its target, and draws it only
+    every so often). Asking for other batches, or drawn to the last step: consistent with
+    the validation data running out."""
     note = f"line {number}: TensorFlow warns that the input ran out of data in {label}"
     if drawn is None or drawn.current is None or drawn.target is None:
         return note
+    if drawn.current < drawn.target and not _training_asked(drawn, asked, epochs):
+        return note + (f", after step {drawn.current} of {drawn.target} was drawn; it asked "
+                       f"for {asked} batches, not the {drawn.target * epochs} of "
+                       f"{drawn.target} steps x {epochs} epochs: consistent with the "
+                       "validation data running out (Keras draws the bar only every so "
+                       "often, so training may have gone on past the last step drawn)")
     if drawn.current < drawn.target:
-        note += (f", after step {drawn.current} of {drawn.target} was drawn: training stopped "
-                 "there")
+        note += (f", after step {drawn.current} of {drawn.target} was drawn: consistent with "
+                 "training stopping there")
         training = {name: value for name, value in drawn.metrics.items()
                     if not name.startswith("val_")}
-        if training and all(closing.metrics.get(name) == value
-                            for name, value in training.items()):
+        if ran_out_step(drawn, asked, closing, epochs) is not None:
             shown = ", ".join(f"{name} {value:.4g}" for name, value in training.items())
             note += (f", and the epoch's closing line repeats the values drawn at step "
                      f"{drawn.current} ({shown}): means over {drawn.current} steps, not over "
@@ -99,3 +174,49 @@ def ran_out_note(number: int, drawn: ProgressLine | None, closing: ProgressLine,
     return note + (f", after all {drawn.target} training steps were drawn: consistent with the "
                    "validation data running out (validation_steps more batches than it "
                    "yields, with no repeat()), not the training data")
+
+
+#: A printed value: ``Train Loss: 0.4920``, ``loss=0.49`` (a decimal, so that a logger's
+#: ``cpu_feature_guard.cc:193]`` or a timestamp is none).
+_VALUE_RE = re.compile(r"(?:^|[\s,(])[A-Za-z][\w ()-]*?\s*[:=]\s*[-+]?(?:\d*\.\d+|nan|inf)"
+                       r"(?:e[-+]?\d+)?(?=$|[\s,;)])", re.IGNORECASE)
+
+#: Lines that hold decimals after names but no training value: a TensorFlow logger's
+#: ('2018-02-01 02:31:40.8: I tensorflow/...', 'I0201 02:31:40.8 ...'), which ends
+#: '... compute capability: 6.1)', and TF 1's device properties printed below one
+#: ('name: GeForce GTX 1080 Ti major: 6 minor: 1 memoryClockRate(GHz): 1.582').
+_NO_VALUES_RE = re.compile(
+    r"^\s*(?:\d{4}-\d\d-\d\d[ T][\d:.,]+:?\s+[IWEF]\s|[IWEF]\d{4}\s+[\d:.]+\s)"
+    r"|compute capability|memoryClockRate|pciBusID|totalMemory|major: \d+ minor: \d+")
+
+
+def _holds_value(row: str) -> bool:
+    return bool(_VALUE_RE.search(row)) and not _NO_VALUES_RE.search(row)
+
+
+#: One 'Name: value' pair on a line of its own (a loop's block, or a config print).
+_PAIR_LINE_RE = re.compile(r"^[A-Za-z][\w ()-]*:\s*\S+$")
+
+
+def no_epoch_message(text: str, line: int, index: int, total: int) -> str:
+    """Why a log whose first header is 'Epoch index/total' at ``line`` has no epoch: nothing
+    after it holds a value (the run stopped before its first steps ended), or the lines
+    after it print values in a layout that is not Keras's (a loop's own prints)."""
+    after = text.split("\n")[line:]
+    printed = next(((line + 1 + offset, row.strip()) for offset, row in enumerate(after)
+                    if _holds_value(row)), None)
+    if printed is not None:
+        shown = printed[1] if len(printed[1]) <= 60 else printed[1][:57] + "..."
+        if _PAIR_LINE_RE.match(printed[1]) and not any("loss" in row.lower() for row in after):
+            # a loop's block layout, read when it names a loss; a config's pairs do not
+            return (f"no epoch could be read: the log starts epoch {index}/{total} at line "
+                    f"{line}, and the 'Name: value' lines after it (line {printed[0]}: "
+                    f"'{shown}') name no loss: a loop's lines are read as epochs only when "
+                    "they print one")
+        return (f"no epoch could be read: the log starts epoch {index}/{total} at line {line}, "
+                f"but the values after it (line {printed[0]}: '{shown}') are in no layout "
+                "explain-log reads (a Keras progress line, or a loop's 'Epoch N, Loss: ...' "
+                "lines)")
+    return (f"no epoch finished: the log starts epoch {index}/{total} at line {line} and ends "
+            "before any progress line of it (the run stopped, crashed or hung before its "
+            "first steps ended), so there are no numbers to explain")

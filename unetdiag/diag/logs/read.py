@@ -44,6 +44,9 @@ _KINDS_HINT = "expected a Keras console log, a CSVLogger .csv or a model.fit() h
 #: ``tqdm.keras.TqdmCallback``): output that keeps only the last values of each bar.
 _TQDM_POSTFIX_RE = re.compile(
     r"(?:it|s|epoch|batch)/(?:s|it|epoch|batch)\]?,?[ \t][^\n]*\b\w+=-?(?:\d|nan|inf)")
+#: A tqdm bar drawn with its percentage, bar and counter (``43%|████▎     | 13/30 [00:06<``),
+#: PyTorch scripts' usual output (Pytorch-UNet#480), whatever its postfix.
+_TQDM_BAR_RE = re.compile(r"\d+%\|[^|\n]*\|\s*\d+/\d+\s*\[\d+:\d+")
 # Controls no text log holds (escape, backspace, tab and line ends are left out).
 _BINARY_CONTROL_RE = re.compile(r"[\x00-\x07\x0e-\x1a\x1c-\x1f\x7f]")
 
@@ -167,6 +170,16 @@ def parse_log(path: Path | str) -> list[RunLog]:
     return parse_log_text(text, path)
 
 
+def _keras_header(text: str) -> bool:
+    """An 'Epoch i/N' header on a line that is no tqdm bar, and no bar after it: a Keras run,
+    whatever bars a loading step drew before it ('Loading images: 100%|...| 500/500 [00:02<').
+    A PyTorch loop's own 'Epoch 1/5' line above each epoch's bars is no Keras header."""
+    lines = text.splitlines()
+    first = next((at for at, line in enumerate(lines)
+                  if not _TQDM_BAR_RE.search(line) and has_epoch_header(line)), None)
+    return first is not None and not any(_TQDM_BAR_RE.search(line) for line in lines[first:])
+
+
 def parse_log_text(text: str, path: Path) -> list[RunLog]:
     """The runs of ``text``, read from the file at ``path`` (see :func:`parse_log`)."""
     if _TQDM_POSTFIX_RE.search(text[:SNIFF_BYTES]) and not has_epoch_header(text):
@@ -200,6 +213,12 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
                     f"{path} is a TensorFlow Estimator log ('{estimator[0].strip()}': one "
                     "training step's loss every few steps, and no epochs), not a Keras fit() "
                     "log, which explain-log does not read; "
+                    f"{_KINDS_HINT}") from None
+            bar = _TQDM_BAR_RE.search(text)
+            if not runs and bar is not None and not _keras_header(text):
+                raise UserError(
+                    f"{path} holds tqdm progress bars ('{bar[0]}', as PyTorch scripts draw "
+                    "them) and no Keras epoch, so it is not a Keras log; "
                     f"{_KINDS_HINT}") from None
             if not runs:
                 raise UserError(f"{path}: {error}; {_KINDS_HINT}") from None

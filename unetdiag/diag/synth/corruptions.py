@@ -23,6 +23,7 @@ from PIL import Image
 from unetdiag.diag.data.orientation import EXIF_ORIENTATION_TAG
 from unetdiag.diag.synth import layouts
 from unetdiag.diag.synth.case import CaseFiles, DatasetLayout, as_255, read_grey, read_mask
+from unetdiag.diag.synth.frame_corruptions import FRAME_CORRUPTIONS
 from unetdiag.diag.synth.generator import (
     CORRUPTION_STREAM,
     SynthSpec,
@@ -158,17 +159,19 @@ def rgb_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
 
 
 def palette_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
-                  count: int | None = None, colour: tuple[int, int, int] = (128, 0, 0)
-                  ) -> list[Path]:
-    """Masks as palette images (mode ``P``): index 0 black, index 1 ``colour``.
+                  count: int | None = None, colour: tuple[int, int, int] = (128, 0, 0),
+                  index: int = 1) -> list[Path]:
+    """Masks as palette images (mode ``P``): index 0 black, the object index ``index`` colour.
 
     Simulates: Pascal-VOC-style labels (class 1 is dark red (128, 0, 0)). Shows: the raw
     indices are 0/1 (fine), but ``convert("L")`` gives 38 for the foreground: empty masks
-    under a 127.5 threshold.
+    under a 127.5 threshold. ``index=255``, ``colour=(224, 224, 192)``: 0/255 masks in VOC's map.
     """
+    palette = [0, 0, 0] * index + list(colour)
     return _rewrite_masks(
         case, case.pair_indices(rng, fraction, count),
-        lambda foreground: _encode(foreground.astype(np.uint8), "P", palette=[0, 0, 0, *colour]))
+        lambda foreground: _encode(foreground.astype(np.uint8) * np.uint8(index), "P",
+                                   palette=palette))
 
 
 def uint16_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
@@ -542,7 +545,8 @@ CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {function.__name__: function
     near_duplicates, size_mismatch, exif_rotated_images, narrow_range_images, corrupt_file,
     truncated_file, zero_byte_file, non_image_file, nan_pixel, mask_is_image,
     separate_masks_folder, *layouts.LAYOUTS,
-)} | LABEL_CORRUPTIONS | IMAGE_CORRUPTIONS | GEOMETRY_CORRUPTIONS | SHAPE_CORRUPTIONS
+)} | LABEL_CORRUPTIONS | IMAGE_CORRUPTIONS | GEOMETRY_CORRUPTIONS | SHAPE_CORRUPTIONS | (
+    FRAME_CORRUPTIONS)
 
 CASE_MANIFEST = "case.json"
 

@@ -8,7 +8,7 @@ unetdiag at, with no ``--mask-suffix``: finding the pairs is unetdiag's job.
 * :func:`annotator_tags`: CHASE_DB1, one folder, ``Image_01L.jpg`` with two annotators'
   masks ``Image_01L_1stHO.png`` and ``Image_01L_2ndHO.png``;
 * :func:`shared_key_names`: DRIVE, ``images/21_training.png`` with
-  ``1st_manual/21_manual1.png``;
+  ``1st_manual/21_manual1.png`` (and the field of view in ``mask/21_training_mask.png``);
 * :func:`instance_folders`: Kaggle DSB 2018, ``stage1_train/<id>/images/<id>.png`` with one
   PNG per object in ``stage1_train/<id>/masks/``;
 * :func:`tiff_stacks`: ISBI 2012, every image in one multi-page TIFF and every mask in
@@ -86,12 +86,15 @@ def annotator_tags(case: CaseFiles, rng: np.random.Generator, first: str = "_1st
 
 
 def shared_key_names(case: CaseFiles, rng: np.random.Generator, image_tail: str = "_training",
-                     mask_tail: str = "_manual1", missing_masks: int = 0) -> list[Path]:
+                     mask_tail: str = "_manual1", missing_masks: int = 0,
+                     fov_masks: bool = False) -> list[Path]:
     """Images renamed ``<n>_training.png`` and masks moved to ``1st_manual/<n>_manual1.png``
-    (``n`` from 21); ``missing_masks`` masks are deleted (their images stay).
+    (``n`` from 21); ``missing_masks`` masks are deleted (their images stay); with
+    ``fov_masks``, a field-of-view disc per image in ``mask/<n>_training_mask.png`` beside
+    ``1st_manual/`` (0/255, its radius 0.45 of the side, give or take a pixel).
 
     Simulates: DRIVE as distributed. Shows: image and mask share only a number, so matching
-    by name or suffix pairs nothing.
+    by name or suffix pairs nothing; the field of view ships beside the annotations.
     """
     masks_dir = case.root / "1st_manual"
     masks_dir.mkdir(exist_ok=True)
@@ -101,12 +104,25 @@ def shared_key_names(case: CaseFiles, rng: np.random.Generator, image_tail: str 
         case.images[index] = image.replace(image.with_name(f"{key}{image_tail}{image.suffix}"))
         case.masks[index] = mask.replace(masks_dir / f"{key}{mask_tail}{mask.suffix}")
         changed += [case.images[index], case.masks[index]]
+        if fov_masks:
+            changed.append(_fov_disc(case.root / "mask" / f"{key}{image_tail}_mask.png",
+                                     read_grey(case.images[index]).shape, rng))
     for index in sorted(case.pair_indices(rng, None, missing_masks), reverse=True):
         case.masks.pop(index).unlink()
         case.images.pop(index)
     case.layout.masks_dir = masks_dir
     case.layout.mask_suffixes = ()
     return [path for path in changed if path.exists()]
+
+
+def _fov_disc(path: Path, shape: tuple[int, ...], rng: np.random.Generator) -> Path:
+    """A 0/255 disc centred in an image of ``shape``, written to ``path``."""
+    rows, columns = np.mgrid[:shape[0], :shape[1]]
+    radius = 0.45 * min(shape[:2]) + rng.uniform(-1, 1)
+    disc = (rows - shape[0] / 2) ** 2 + (columns - shape[1] / 2) ** 2 <= radius ** 2
+    path.parent.mkdir(exist_ok=True)
+    atomic_write_bytes(path, png_bytes(Image.fromarray(as_255(disc))))
+    return path
 
 
 def instance_folders(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
@@ -524,8 +540,53 @@ def isic_superpixels(case: CaseFiles, rng: np.random.Generator, quality: int = 9
     return changed
 
 
+def voc_layout(case: CaseFiles, rng: np.random.Generator, unsegmented: int = 2,
+               given: str = "folders") -> list[Path]:
+    """PASCAL VOC's layout under ``VOC2012/``: every image a JPEG in ``JPEGImages/``, beside
+    ``unsegmented`` images per pair that have no mask (detection-only images), the masks as
+    palette PNGs (VOC's colour map, index 1 the object) in ``SegmentationClass/``, and the
+    segmented names in ``ImageSets/Segmentation/{train,val,trainval}.txt`` (every fourth in
+    val), all names in ``ImageSets/Main/trainval.txt``. ``given``: ``"folders"`` (the
+    case's folders are JPEGImages/ and SegmentationClass/) or ``"root"`` (VOC2012/ alone).
+
+    Simulates: VOC2012 as downloaded (17,125 images, 2,913 of them segmented). Shows: most
+    images have no mask by design, and the lists hold a split unetdiag does not read.
+    """
+    from unetdiag.diag.synth.label_corruptions import voc_palette
+
+    root = case.root / "VOC2012"
+    images, masks, lists = root / "JPEGImages", root / "SegmentationClass", root / "ImageSets"
+    for folder in (images, masks, lists / "Segmentation", lists / "Main"):
+        folder.mkdir(parents=True)
+    changed, names, every = [], [], []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        stem = f"2007_{index * (unsegmented + 1):06d}"
+        grey = read_grey(image)
+        palette = Image.fromarray(read_mask(mask).astype(np.uint8), "P")
+        palette.putpalette(voc_palette())
+        changed += _rewrite_pair(case, index, images / f"{stem}.jpg", masks / f"{stem}.png",
+                                 _jpeg_bytes(grey, 90), png_bytes(palette))
+        names.append(stem)
+        every.append(stem)
+        for extra in range(1, unsegmented + 1):  # detection-only images: no mask
+            other = images / f"2007_{index * (unsegmented + 1) + extra:06d}.jpg"
+            atomic_write_bytes(other, _jpeg_bytes(np.roll(grey, 7 * extra, axis=1), 90))
+            changed.append(other)
+            every.append(other.stem)
+    val = names[3::4]
+    for name, listed in (("train", [n for n in names if n not in val]), ("val", val),
+                         ("trainval", names)):
+        atomic_write_bytes(lists / "Segmentation" / f"{name}.txt",
+                           "".join(f"{n}\n" for n in listed).encode())
+    atomic_write_bytes(lists / "Main" / "trainval.txt", "".join(f"{n}\n" for n in every).encode())
+    _root_at(case, root)
+    if given == "folders":
+        case.layout.images_dir, case.layout.masks_dir = images, masks
+    return changed
+
+
 #: The layout builders, by the ``kind`` a catalogue entry names.
 LAYOUTS: tuple[Callable[..., list[Path]], ...] = (
     annotator_tags, shared_key_names, instance_folders, tiff_stacks, case_folders,
     class_folders, tile_names, overlapping_tiles, split_parts, isic_superpixels, cog_overviews,
-    mirrored_folders, labelme_folders, mask_parts)
+    mirrored_folders, labelme_folders, mask_parts, voc_layout)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from unetdiag.config import TrainConfig
+from unetdiag.diag.audit.field_of_view import field_of_view_findings
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data.masks import ImageReadError, decode_mask
 from unetdiag.diag.data.pairing import Pair, PairingRule, discover_pairs
@@ -33,8 +34,10 @@ def discover_and_split(config: TrainConfig
         raise UserError(f"{len(pairing.pairs)} pair(s) give {len(train_pairs)} for training and "
                         f"{len(val_pairs)} for validation at val_fraction "
                         f"{config.val_fraction}; both sides need at least one")
-    return [f if f.source else f.with_source("pairing") for f in pairing.findings], \
-        list(train_pairs), list(val_pairs), pairing.rule
+    findings = [f if f.source else f.with_source("pairing") for f in pairing.findings]
+    findings += field_of_view_findings(config.images, config.masks,
+                                       [pair.image for pair in pairing.pairs], "pairing")
+    return findings, list(train_pairs), list(val_pairs), pairing.rule
 
 
 def data_record(config: TrainConfig, train_pairs: Sequence[Pair], val_pairs: Sequence[Pair],

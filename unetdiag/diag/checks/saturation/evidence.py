@@ -129,6 +129,10 @@ class NonFiniteOnset(Claim):
     training_loss_finite_after_onset: list[str] = field(default_factory=list)
     #: the numbers are a custom training loop's prints: how it averaged them is its own
     custom_loop: bool = field(default=False, metadata=NOT_REPORTED)
+    #: the run logs an accuracy, Dice or IoU, a top-k accuracy or a loss named after one
+    #: (metrics.names_a_score); without one it may be a regressor, whose targets any scale
+    #: suits
+    scores_logged: bool = field(default=True, metadata=NOT_REPORTED)
 
     severity: ClassVar[Severity] = Severity.ERROR
 

@@ -15,7 +15,9 @@ from unetdiag.diag.core.findings import Severity
 
 @dataclass(frozen=True)
 class IdenticalAcrossRuns(Claim):
-    """A validation metric equal in several runs at every common epoch."""
+    """A validation metric equal in several runs at every common epoch. ``replicas``: every
+    metric they share agrees too, the training loss included, while the metric moves: the
+    numbers of one training repeated (a fixed seed with deterministic operations)."""
 
     metric: str
     runs: list[str]
@@ -24,6 +26,7 @@ class IdenticalAcrossRuns(Claim):
     common_epochs: int
     constant_across_epochs: bool
     tolerance: float
+    replicas: bool
     all_runs: bool = field(metadata=NOT_REPORTED)
     severity: Severity = field(metadata=NOT_REPORTED)
 

@@ -6,8 +6,10 @@ epoch numbers) are never judged. ``None`` marks an epoch whose value was not log
 never taken for NaN. An optional ``"epoch"`` list gives the epochs' numbers as the log counts
 them (a pasted excerpt may start at epoch 96); findings quote those numbers.
 
->>> [metric_kind(m) for m in ("val_dice_coef", "dice_loss", "binary_io_u", "val_acc", "lr")]
-['dice', 'loss', 'iou', 'accuracy', 'bookkeeping']
+>>> [metric_kind(m) for m in ("val_dice_coef", "dice_loss", "binary_io_u", "val_acc", "lr",
+...                          "val_top_k_categorical_accuracy", "top1_accuracy",
+...                          "val_TopKCategoricalAccuracy", "top-5-accuracy")]
+['dice', 'loss', 'iou', 'accuracy', 'bookkeeping', 'other', 'accuracy', 'other', 'other']
 >>> series = metric_series({"val_dice": [0.5, None, 0.7], "lr": [1e-3] * 3, "epoch": [8, 9, 10]})
 >>> list(series), series["val_dice"].last_finite(), series["val_dice"].epoch(2)
 (['val_dice'], (2, 0.7), 10)
@@ -46,6 +48,12 @@ _MULTICLASS_WORDS = ("categorical", "softmax")
 # A score averaged over classes (background included) is not the foreground class's score.
 _CLASS_MEAN_RE = re.compile(r"(?:^|_)(?:mean_?io_?u|miou|mean_?dice|m?iou_avg|avg_iou|"
                             r"dice_avg|avg_dice)(?:_\d+)?$", re.IGNORECASE)
+# A top-k accuracy counts a sample right when its class is among the k likeliest: 1 whenever
+# k reaches the number of classes, and bounded by none of a plain accuracy's algebra (a top-1
+# accuracy is the plain one).
+_TOP_K_RE = re.compile(r"(?:^|[_-])top[_-]?(?:k|[2-9]|[1-9]\d+)(?:[_-]|$)", re.IGNORECASE)
+# Keras 3's class names and their like (``TopKCategoricalAccuracy``, ``Top5Accuracy``).
+_CAMEL_TOP_K_RE = re.compile(r"(?:^|[_-])Top(?:K|[2-9]|[1-9]\d+)[A-Z]")
 
 
 def is_validation(metric: str) -> bool:
@@ -61,6 +69,25 @@ def validation_first(metrics: Iterable[str]) -> str:
 def base_name(metric: str) -> str:
     """The name without its ``val_`` prefix."""
     return metric[len(VALIDATION_PREFIX):] if is_validation(metric) else metric
+
+
+def is_top_k(metric: str) -> bool:
+    """A top-k accuracy (``top_k_categorical_accuracy``, ``val_top5_acc``), k above 1."""
+    base = base_name(metric)
+    return bool(_TOP_K_RE.search(base) or _CAMEL_TOP_K_RE.search(base))
+
+
+# A loss only a classifier or a segmenter computes (a regressor's is mse, mae, huber...).
+_CLASSIFIER_LOSS_RE = re.compile(r"dice|jaccard|iou|io_u|bce|crossentropy|focal|tversky",
+                                 re.IGNORECASE)
+
+
+def names_a_score(metric: str) -> bool:
+    """An accuracy, Dice or IoU, a top-k accuracy, or a loss named after one or after a
+    cross-entropy (``dice_loss``, ``bce``): a classifier's or a segmenter's, no regressor's."""
+    kind = metric_kind(metric)
+    return (kind in SCORE_KINDS or is_top_k(metric)
+            or kind == "loss" and bool(_CLASSIFIER_LOSS_RE.search(metric)))
 
 
 def is_class_mean(metric: str) -> bool:
@@ -94,6 +121,8 @@ def metric_kind(metric: str) -> str:
         return "dice"  # F1 of a binary mask is its Dice
     if "iou" in base or "io_u" in base or "jaccard" in base:
         return "iou"
+    if is_top_k(metric):  # its case: Keras 3's TopKCategoricalAccuracy
+        return "other"
     if base in ("acc", "accuracy") or base.endswith(("accuracy", "_acc")):
         return "accuracy"
     return "other"

@@ -28,8 +28,10 @@ from unetdiag.diag.checks.saturation.metrics import (
     MetricSeries,
     Series,
     base_name,
+    is_top_k,
     is_validation,
     metric_kind,
+    names_a_score,
     phase_metrics,
 )
 from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
@@ -77,7 +79,8 @@ def non_finite_onset(run: str, series: Series) -> NonFiniteOnset | None:
         training_loss_finite_at_onset=[item.name for item in training_losses
                                        if onset < item.values.size and item.finite[onset]],
         training_loss_finite_after_onset=[item.name for item in training_losses
-                                          if item.finite[onset + 1:].any()])
+                                          if item.finite[onset + 1:].any()],
+        scores_logged=any(names_a_score(name) for name in series))
 
 
 def _printed(value: float) -> str:
@@ -87,10 +90,11 @@ def _printed(value: float) -> str:
 
 def flat_tail(item: MetricSeries, thresholds: SaturationThresholds) -> int:
     """How many final epochs stay flat (see :class:`~.thresholds.SaturationThresholds`); 0
-    for a perfect score, which cannot move."""
+    for a perfect score, which cannot move, and for a top-k accuracy at 1, which any model
+    reaches once k is the number of classes."""
     values = item.values
     last = item.last_finite()
-    if (last is None or metric_kind(item.name) in SCORE_KINDS
+    if (last is None or (metric_kind(item.name) in SCORE_KINDS or is_top_k(item.name))
             and last[1] >= 1 - thresholds.flat_spread):
         return 0
     count, low, high = 0, math.inf, -math.inf

@@ -72,7 +72,28 @@ from unetdiag.diag.wording.text import join_names, percent
 
 def identical_finding(claim: IdenticalAcrossRuns) -> Finding:
     group, constant = claim.runs, claim.constant_across_epochs
-    who = f"all {len(group)} runs" if claim.all_runs else join_names(group)
+    who = (("both runs" if len(group) == 2 else f"all {len(group)} runs") if claim.all_runs
+           else join_names(group))
+    if claim.replicas:
+        # a few epochs, an uninformative loss (ln 2) or run names that say they differ fit
+        # a change that never reached the training as well as a seed repeated on purpose
+        return finding(
+            ids.IDENTICAL_ACROSS_RUNS, claim,
+            title=(f"{claim.metric} is identical in {who} at every common epoch, as is every "
+                   "metric they share: consistent with one training repeated"),
+            explanation=(
+                f"In {join_names(group)}, {claim.metric} agrees to within "
+                f"{percent(claim.tolerance)} of its value at every one of their "
+                f"{claim.common_epochs} common epochs, and so does every other metric they "
+                "both log, the training loss included, while the numbers move from epoch to "
+                "epoch. That is consistent with one training repeated (a fixed seed with "
+                "deterministic operations gives it), or with a change meant to tell the runs "
+                "apart (another loss, model, data or seed) that never reached the training; "
+                "either way the runs are not independent evidence of each other."),
+            fix=("If these runs were meant to differ, check that the change reached the "
+                 "training (the loss, model, data and seed each run actually used); if they "
+                 "repeat one seeded training on purpose, they pass as a reproducibility "
+                 "check."))
     return finding(
         ids.IDENTICAL_ACROSS_RUNS, claim,
         title=(f"{claim.metric} is {claim.value:.4f} in {who}"

@@ -54,16 +54,26 @@ def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
            if claim.recovered else "")
         + (f"; {join_names(claim.finite_throughout)} stayed finite" if claim.finite_throughout
            else "")
-        + ". Usual causes: labels outside [0, 1] (0/255 masks) driving the loss to diverge, a "
-        "log(0) or 0/0 in a hand-written loss or a Dice without a smoothing term, float16 "
-        "overflow, or corrupt input images." + _accuracy_reading(at_onset))
+        + (". Usual causes: labels outside [0, 1] (0/255 masks) driving the loss to diverge, a "
+           "log(0) or 0/0 in a hand-written loss or a Dice without a smoothing term, float16 "
+           "overflow, or corrupt input images." if claim.scores_logged else
+           # no accuracy, Dice or IoU: perhaps a regressor, whose targets any scale suits
+           ". The log names no score, so the model may be a regressor as well as a "
+           "classifier or a segmenter; usual causes: NaN or huge values in the inputs or "
+           "targets, a learning rate too high for their scale, a log(0) or 0/0 in a "
+           "hand-written loss, labels outside [0, 1] fed to a cross-entropy, or float16 "
+           "overflow.")
+        + _accuracy_reading(at_onset))
     return finding(
         ids.NON_FINITE, claim,
         title=f"{run}: {join_names(at_onset)} became {word} at epoch {claim.onset_epoch}",
         explanation=explanation,
         fix=("Check the masks' values first (`unetdiag audit-data`); then give every Dice a "
              "smoothing term, compute losses in float32 and lower the learning rate. "
-             "`unetdiag train` stops at the first non-finite gradient and names the batch."))
+             "`unetdiag train` stops at the first non-finite gradient and names the batch."
+             if claim.scores_logged else
+             "Check the inputs and targets for NaN and for their scale (standardise them); "
+             "then lower the learning rate and compute the loss in float32."))
 
 
 def _accuracy_reading(names: list[str]) -> str:
@@ -267,7 +277,9 @@ def _flat_stretch(flat: Mapping) -> str:
     """The flat stretch of one metric, in words."""
     if flat["flat_epochs"] == flat["epochs"]:
         return f"every one of the {flat['epochs']} epochs"
-    return f"every epoch from epoch {flat['from_epoch']} on ({flat['flat_epochs']} epochs)"
+    # "logged": a paste may skip epochs inside the stretch (4, 5, then 12-15)
+    return (f"every epoch logged from epoch {flat['from_epoch']} on ({flat['flat_epochs']} "
+            "epochs)")
 
 
 def _flat_reading(claim: evidence.FlatTail) -> list[str]:
@@ -389,7 +401,10 @@ def flat_finding(claim: evidence.FlatTail) -> Finding:
     for name in flat:
         if name not in never:
             by_start.setdefault(flat[name]["from_epoch"], []).append(name)
-    parts += [f"{join_names(names)} flat since epoch {epoch}" for epoch, names in by_start.items()]
+    # a score stuck at 0 is said with its printed value (at most 5e-05, no true positive left)
+    parts += [f"{join_names(names)} "
+              + ("at 0.0000" if all(flat[n]["value"] == 0 for n in names) else "flat")
+              + f" since epoch {epoch}" for epoch, names in by_start.items()]
     explained = not claim.stuck and all(
         claim.explained_by_schedule(n) or n in claim.uninformative
         or flat[n].get("scores_moving") or flat[n].get("training_only") for n in flat)

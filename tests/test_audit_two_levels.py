@@ -1,0 +1,87 @@
+"""Binary masks are intensity masks, not label maps, unless the data say otherwise (issue 14,
+item 1): 0/255 masks saved with a colour palette, 0/1 masks beside 0/255 ones under a
+threshold chosen for the latter, and a third value in a few 0/255 masks."""
+
+from __future__ import annotations
+
+import numpy as np
+from helpers import audit_pairs as audit
+from helpers import findings_by_id as by_id
+from helpers import write_mask_pairs as write
+from PIL import Image
+
+from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.synth.label_corruptions import voc_palette
+
+SIDE = 48
+
+
+def vessels(count: int, seed: int = 3) -> list[np.ndarray]:
+    """0/255 masks of a few thin lines and a disc, as DRIVE's vessels and ISBI's cells."""
+    rng = np.random.default_rng(seed)
+    masks = []
+    for _ in range(count):
+        mask = np.zeros((SIDE, SIDE), np.uint8)
+        for _ in range(3):
+            row = int(rng.integers(4, SIDE - 4))
+            mask[row:row + 2, 3:SIDE - 3] = 255
+        centre = rng.integers(12, SIDE - 12, size=2)
+        yy, xx = np.mgrid[:SIDE, :SIDE]
+        mask[(yy - centre[0]) ** 2 + (xx - centre[1]) ** 2 < 36] = 255
+        masks.append(mask)
+    return masks
+
+
+def test_0_255_masks_saved_with_the_voc_palette_are_binary_not_void_label_maps(tmp_path):
+    images, mask_dir = write(tmp_path, vessels(12))
+    for path in mask_dir.iterdir():  # the same indices, saved with VOC's colour map
+        palette = Image.fromarray(np.asarray(Image.open(path)), "P")
+        palette.putpalette(voc_palette())
+        palette.save(path)
+    report = audit(images, mask_dir)
+    found = by_id(report)
+    assert "mask.label_map" not in found
+    two = found["mask.two_levels_one_class"]
+    assert two.evidence["levels"] == [0, 255] and two.evidence["palette"]
+    assert two.evidence["proposed_flags"] == "--foreground-values 255"
+    assert "no mask of the dataset holds any other index" in two.explanation
+    assert "label maps holding" not in report.headline
+    assert "--ignore-values 255" not in report.headline
+    assert "pass --foreground-values 255" in report.headline
+    followed = audit(images, mask_dir, MaskPolicy(foreground_values=(255,)))
+    assert by_id(followed)["imbalance.summary"].evidence["foreground_fraction"] > 0.05
+
+
+def test_0_1_masks_beside_0_255_under_a_threshold_for_the_latter_are_no_label_maps(tmp_path):
+    masks = vessels(12)
+    masks = [mask if index % 2 else (mask > 0).astype(np.uint8)
+             for index, mask in enumerate(masks)]
+    images, mask_dir = write(tmp_path, masks)
+    report = audit(images, mask_dir, MaskPolicy(threshold=127))
+    found = by_id(report)
+    assert "mask.label_map" not in found
+    two = found["mask.two_levels_one_class"]
+    assert two.evidence["levels"] == [0, 1] and two.evidence["masks"] == 6
+    assert two.evidence["proposed_flags"] == "--foreground-values 1,255"
+    assert "label maps" not in report.headline
+    assert report.headline.startswith("6 of 12 masks hold only 0 and 1")
+
+
+def test_a_third_value_in_a_few_0_255_masks_never_makes_the_object_value_void(tmp_path):
+    # many thin 255 lines (vessels): nearly every contact between values is 0-255, so in
+    # the masks holding a small 128 blob, 255 passes for a band separating 0 from 128
+    masks = []
+    for index in range(15):
+        mask = np.zeros((160, 160), np.uint8)
+        mask[index % 3::6, 4:156] = 255
+        if index % 5 == 0:  # a 'difficult' blob of 128 in 3 of 15 masks
+            mask[40:48, 40:48] = 128
+        masks.append(mask)
+    images, mask_dir = write(tmp_path, masks)
+    report = audit(images, mask_dir)
+    label = by_id(report)["mask.label_map"]
+    assert label.evidence["void"] is None and label.evidence["background"] == 0
+    assert 255 in label.evidence["objects"]
+    flags = label.evidence["proposed_flags"] or ""
+    assert "--ignore-values 255" not in flags and "--ignore-values 255" not in report.headline
+    assert not report.headline.startswith("Masks are label maps")
