@@ -119,7 +119,8 @@ def test_the_root_refused_names_the_two_folders_and_the_lists(tmp_path):
     assert f"--images {base / 'JPEGImages'} --masks {base / 'SegmentationClass'}" in message
     assert ("ImageSets/Segmentation holds train.txt (4 names), trainval.txt (6 names, the "
             "others together) and val.txt (2 names)") in message
-    assert "it reads no list" in message
+    assert ("it reads the lists only to judge which images without a mask are missing masks "
+            "and takes no split from them") in message
 
 
 @pytest.mark.parametrize("given", ["JPEGImages", "SegmentationClass"])
@@ -130,3 +131,5 @@ def test_one_voc_folder_given_alone_names_both_folders_and_the_lists(tmp_path, g
     message = str(error.value)
     assert (f"PASCAL VOC's layout: pass --images {base / 'JPEGImages'} --masks "
             f"{base / 'SegmentationClass'} (ImageSets/Segmentation holds train.txt") in message
+    assert "unetdiag reads them to judge missing masks and takes no split from them)" in message
+    assert "reads no list" not in message

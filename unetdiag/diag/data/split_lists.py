@@ -138,7 +138,8 @@ def split_lists_hint(folder: Path) -> str:
         return ""
     return (f"; {found.where()} holds {found.describe()}: unetdiag pairs every image that has "
             "a mask and holds out its own validation share (--val-fraction, seeded, by file); "
-            "it reads no list")
+            "it reads the lists only to judge which images without a mask are missing masks and "
+            "takes no split from them")
 
 
 def with_split_lists(findings: list[Finding], lists: SplitLists, paired: Sequence[Path],
@@ -181,7 +182,8 @@ def voc_folders_hint(folder: Path) -> str:
     if not (images.is_dir() and masks.is_dir()):
         return ""
     return (f"; PASCAL VOC's layout: pass --images {images} --masks {masks} ({found.where()} "
-            f"holds {found.describe()}; unetdiag reads no list)")
+            f"holds {found.describe()}; unetdiag reads them to judge missing masks and takes no "
+            "split from them)")
 
 
 def split_list_finding(lists: SplitLists, paired: Sequence[Path],
