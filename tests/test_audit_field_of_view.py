@@ -80,3 +80,43 @@ def test_train_names_them_too(tmp_path):
         TrainConfig(images=root / "images", masks=root / "1st_manual"))
     assert [f.source for f in findings if f.id == "pairing.field_of_view_masks"] == ["pairing"]
     assert len(train) + len(validation) == 6
+
+
+def test_one_region_beside_masks_of_the_same_region_may_be_a_second_annotation(tmp_path):
+    """A second annotator's masks of centred lesions (annotator2/<stem>_annotator2.png) are
+    one region in every image, as field-of-view masks are; so are the masks themselves."""
+    root = tmp_path / "lesions"
+    yy, xx = np.mgrid[:SIDE, :SIDE]
+    for sub in ("images", "masks", "annotator2"):
+        (root / sub).mkdir(parents=True)
+    rng = np.random.default_rng(5)
+    for index in range(6):
+        stem = f"lesion_{index:03d}"
+        Image.fromarray(rng.integers(0, 255, (SIDE, SIDE, 3), dtype=np.uint8)).save(
+            root / "images" / f"{stem}.png")
+        for sub, name, radius in (("masks", stem, 22), ("annotator2", f"{stem}_annotator2", 21)):
+            disc = ((yy - 32) ** 2 + (xx - 32) ** 2 <= radius ** 2).astype(np.uint8) * 255
+            Image.fromarray(disc).save(root / sub / f"{name}.png")
+    report = audit_dataset(root / "images", root / "masks", workers=1)
+    [finding] = _by_id(report, "pairing.field_of_view_masks")
+    assert ("consistent with field-of-view masks or a second annotation of the same objects; "
+            "not used") in finding.title
+    assert "masks/ is itself nearly one region" in finding.explanation
+    assert "not annotations" not in finding.explanation
+    assert ("If they are field-of-view masks, every pixel is scored, those outside the field "
+            "of view included") in finding.explanation
+    assert finding.fix.startswith("Nothing to change for training. If they are field-of-view "
+                                  "masks and you want to score inside")
+    assert finding.evidence["second_annotation_possible"] is True
+
+
+def test_field_of_view_beside_thin_annotations_names_no_second_annotation(tmp_path):
+    root = tmp_path / "DRIVE" / "training"
+    _drive_like(root)
+    report = audit_dataset(root / "images", root / "1st_manual", workers=1)
+    [finding] = _by_id(report, "pairing.field_of_view_masks")
+    assert finding.title.endswith("consistent with field-of-view masks; not used")
+    assert "second annotation" not in finding.explanation + finding.fix
+    assert "mask/), not annotations. Nothing pairs" in finding.explanation
+    assert finding.evidence["second_annotation_possible"] is False
+    assert finding.evidence["iou_with_masks"] < 0.5
