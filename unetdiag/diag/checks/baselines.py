@@ -127,9 +127,7 @@ def baseline_findings(foreground_counts, pixel_counts, dice_config: DiceConfig,
                          f"{trivial.soft_dice:.4f} ({dice_config.describe()}) and hard Dice "
                          f"{_four(trivial.hard_dice)}{context} A model scoring a Dice near "
                          f"{best_dice:.4f} here has not shown that it learnt anything."),
-            fix=("Check the masks first (imbalance.mostly_foreground, labels.*): masks this "
-                 "one-sided are usually wrong. If they are right, report Dice on the minority "
-                 "class or per image, next to this baseline."),
+            fix=_dice_fix(fraction),
             evidence={"predictor": name, "soft_dice": trivial.soft_dice,
                       "hard_dice": trivial.hard_dice, "hard_iou": trivial.hard_iou,
                       "threshold": UNINFORMATIVE_DICE, "foreground_fraction": fraction,
@@ -138,13 +136,27 @@ def baseline_findings(foreground_counts, pixel_counts, dice_config: DiceConfig,
     return findings
 
 
+def _dice_fix(fraction: float) -> str:
+    """What to do about a constant predictor's high Dice; when one class holds no pixel at
+    all there is no minority class to report Dice on."""
+    if fraction in (0.0, 1.0):
+        absent = "foreground" if fraction == 0.0 else "background"
+        return (f"Check the masks first (labels.*, --foreground-values): no mask here holds "
+                f"any {absent}, so Dice has nothing to measure. If the objects are in the "
+                "masks, they are decoded wrong; if these images truly hold no object, judge "
+                "the model on images that do.")
+    return ("Check the masks first (imbalance.mostly_foreground, labels.*): masks this "
+            "one-sided are usually wrong. If they are right, report Dice on the minority "
+            "class or per image, next to this baseline.")
+
+
 def _class(predictor: str) -> str:
     return "background" if predictor == "all_zeros" else "foreground"
 
 
 def _describe(scores: TrivialScores) -> str:
     return (f"accuracy {scores.accuracy:.3f}, soft Dice {scores.soft_dice:.4f}, hard Dice "
-            f"{scores.hard_dice:.4f}, IoU {scores.hard_iou:.4f}")
+            f"{_four(scores.hard_dice)}, IoU {_four(scores.hard_iou)}")
 
 
 def _four(value: float) -> str:

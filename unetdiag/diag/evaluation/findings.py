@@ -61,6 +61,12 @@ def _best_constant(row: ConventionScore) -> tuple[float, str]:
     return max(candidates, default=(math.nan, "none"))
 
 
+def _four(value: float) -> str:
+    """A score to four decimals; "undefined" for NaN (every image left out: all masks empty,
+    nothing predicted, empty images excluded)."""
+    return f"{value:.4f}" if math.isfinite(value) else "undefined"
+
+
 def _dice_range(rows: Sequence[ConventionScore]) -> str:
     dice = [row for row in rows if "Dice" in row.metric and math.isfinite(row.model)]
     if not dice:
@@ -88,9 +94,9 @@ def evaluation_findings(model: str, rows: Sequence[ConventionScore], *, images: 
                           "table score them as excluded, 1 or 0.")
     findings = [Finding(
         id=SCORES, severity=Severity.INFO,
-        title=(f"{model} on {plural(images, 'image')}: hard Dice {main.model:.4f} per image "
-               f"({main.convention}); all-foreground {main.all_ones:.4f}, all-background "
-               f"{main.all_zeros:.4f}"),
+        title=(f"{model} on {plural(images, 'image')}: hard Dice {_four(main.model)} per "
+               f"image ({main.convention}); all-foreground {_four(main.all_ones)}, "
+               f"all-background {_four(main.all_zeros)}"),
         explanation=_dice_range(rows) + empty_sentence + (
             " Each convention's constant-predictor scores stand beside it: a model has shown "
             "something only where it clearly beats both."),
