@@ -3,7 +3,9 @@ image: the one-level listing every pairing starts from, the case folders one lev
 the hint an error ends with (``pass --images X --masks Y``; a split already made; two
 folders of the same names).
 
-Listing reads names only, never file contents.
+Listing reads names only, never file contents; a hint reads files only where names cannot
+tell (a mask folder that holds field-of-view masks, a file given for a folder that is a
+TIFF stack).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from unetdiag.diag.data.instances import IMAGES_FOLDER, is_instance_layout
 from unetdiag.diag.data.pairing_rules import MASK_WORDS
 from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
 from unetdiag.diag.data.split_lists import split_lists_hint
+from unetdiag.diag.data.stacks import stack_pages
+from unetdiag.diag.wording.text import verb
 from unetdiag.exitcodes import UserError
 
 
@@ -40,8 +44,8 @@ def list_folder(folder: Path, role: str, require_files: bool = True) -> Listing:
     if not folder.exists():
         raise UserError(f"{role} folder not found: {folder}")
     if not folder.is_dir():
-        raise UserError(f"{role} path is not a folder: {folder}{rle_hint([folder])}"
-                        f"{foreign_hint([folder])}")
+        raise UserError(f"{role} path is not a folder: {folder}{stack_file_hint(folder)}"
+                        f"{rle_hint([folder])}{foreign_hint([folder])}")
     listing = Listing(folder)
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -65,6 +69,18 @@ def list_folder(folder: Path, role: str, require_files: bool = True) -> Listing:
     if require_files and not listing.files:
         raise UserError(no_images_message(listing, role))
     return listing
+
+
+def stack_file_hint(path: Path) -> str:
+    """``; x.tif is a multi-page TIFF stack ...: pass its folder`` when ``path`` (given
+    where a folder is expected) is one (ISBI 2012's train-volume.tif); "" otherwise."""
+    pages = len(stack_pages(path).own)
+    if pages < 2:
+        return ""
+    return (f"; {path.name} is a multi-page TIFF stack ({pages} pages): pass the folder that "
+            f"holds it ({path.parent}), not the file: an image stack and a mask stack of "
+            "equal length in the folders given are paired page by page (both stacks in one "
+            "folder: give it alone as --images, or as --images and --masks)")
 
 
 #: Mask folder names that say nothing else (preferred over e.g. ``extra_fov_masks``).
@@ -183,7 +199,7 @@ def folders_hint(listing: Listing) -> str:
         return f"; to pair the two folders, pass {flags}{split_lists_hint(listing.folder)}"
     splits = split_folders(listing)
     if splits:
-        return _split_hint(splits)
+        return _split_hint(splits, listing)
     return _contents_hint(listing)
 
 
@@ -241,31 +257,80 @@ def _pair_flags(listing: Listing) -> str:
                                                           item[0]))
                   if MASK_WORDS.search(name) and original != image_folder
                   and name not in VISUALISATION_FOLDERS]
+    # DRIVE's mask/ (beside 1st_manual/) holds the field of view: never the targets
+    candidates = [folder for folder in candidates if not holds_field_of_view(folder)]
     return _pass_both(listing.folder / image_folder, candidates) if candidates else ""
+
+
+#: Files of a folder decoded to tell field-of-view masks (each once, at full size).
+MAX_FIELD_OF_VIEW_READ = 20
+
+
+def holds_field_of_view(folder: Path) -> bool:
+    """``folder``'s files (up to :data:`MAX_FIELD_OF_VIEW_READ`, decoded under the default
+    policy) cover nearly one region in every image, as audit-data tells field-of-view masks
+    (:func:`~unetdiag.diag.audit.sameness.same_region`, ``pairing.field_of_view_masks``)."""
+    # imported here: the audit package imports this one (pairing) at its top
+    import numpy as np
+
+    from unetdiag.diag.audit.sameness import same_region
+    from unetdiag.diag.audit.thumbnails import mask_thumbnail
+    from unetdiag.diag.data.decoding import decode_mask
+    from unetdiag.diag.data.reading import ImageReadError
+
+    try:
+        files = list_folder(folder, "mask", require_files=False).files
+    except UserError:
+        return False
+    thumbnails, shares = [], []
+    for path in files[:MAX_FIELD_OF_VIEW_READ]:
+        try:
+            decoded, _ = decode_mask(path)
+        except (ImageReadError, OSError, ValueError):
+            continue
+        thumbnails.append(mask_thumbnail(decoded))
+        shares.append(float(decoded.mean()))
+    return bool(thumbnails) and same_region(np.stack(thumbnails), np.array(shares)) is not None
 
 
 #: Split folder names that hold the training part: the example a split hint gives.
 TRAINING_SPLIT_NAMES = frozenset({"train", "training"})
 
 
-def _split_hint(splits: Sequence[Path]) -> str:
+#: Names of a split part's own mask folder beside it: CamVid's trainannot/ beside train/,
+#: Carvana's train_masks/ beside train/.
+_PART_MASKS = r"[_\-\s]*(?:masks?|labels?|gt|annot(?:ations?)?)"
+
+
+def _split_hint(splits: Sequence[Path], root: Listing) -> str:
     """A split made in advance: its parts, and what to pass for one of them (the training
-    part first): its folder, or its folders of images and masks."""
+    part first): its folder, its folders of images and masks, or it and its mask folder
+    beside it."""
     example = min(splits, key=lambda path: (path.name.lower() not in TRAINING_SPLIT_NAMES,
                                             path.name.lower()))
     try:
         part = list_folder(example, "image", require_files=False)
     except UserError:
         part = None
-    flags = _pair_flags(part) if part is not None and not part.files else ""
     parts = words.names(splits, "/")
+    look = (f"{parts} {verb(len(splits), 'looks like part of', 'look like')} a split "
+            "already made")
+    beside = next((folder for folder in root.subfolders if folder != example and re.fullmatch(
+        re.escape(example.name.lower()) + _PART_MASKS, folder.name.lower())), None)
+    if beside is not None and part is not None and part.files:
+        return (f"; {look}, {example.name}/ beside its masks in {beside.name}/: audit "
+                f"one part at a time, e.g. pass --images {example} --masks {beside}"
+                f"{_ONE_IMAGE_FOLDER}")
+    flags = _pair_flags(part) if part is not None and not part.files else ""
     if not flags:
-        return (f"; {parts} look like a split already made: give one folder at a time "
-                f"(e.g. {example})")
-    return (f"; {parts} look like a split already made, {example.name}/ holding a folder of "
-            f"images and one of masks: audit one part at a time, e.g. pass {flags} "
-            "(unetdiag reads one image folder and holds out its own validation share, "
-            "--val-fraction; no option takes a validation part made in advance)")
+        return f"; {look}: give one folder at a time (e.g. {example})"
+    return (f"; {look}, {example.name}/ holding a folder of images and one of masks: audit "
+            f"one part at a time, e.g. pass {flags}{_ONE_IMAGE_FOLDER}")
+
+
+_ONE_IMAGE_FOLDER = (" (unetdiag reads one image folder and holds out its own validation "
+                     "share, --val-fraction; no option takes a validation part made in "
+                     "advance)")
 
 
 #: Mask folders looked into for the hint (each listed, with its sub-folders if it holds no file).
@@ -292,14 +357,43 @@ def _pass_both(image_folder: Path, mask_folders: Sequence[Path]) -> str:
     return f"--images {_holding_files(image_folder)[0]} --masks {ranked[0][0]}{others}"
 
 
+#: Mask folder names MASK_WORDS misses: the Weizmann horses' figure_ground/.
+_FIGURE_GROUND = re.compile(r"figure.?ground|foreground")
+#: Image folder names preferred when several folders hold the same names: the Weizmann
+#: horses' rgb/ beside gray/ (the same images in grey).
+_COLOUR_FOLDERS = frozenset({"rgb", "color", "colour", "images", "image", "imgs", "img"})
+
+
+def _named_for_masks(folder: Path) -> bool:
+    name = folder.name.lower()
+    return bool(MASK_WORDS.search(name) or _FIGURE_GROUND.search(name))
+
+
 def same_names_hint(cases: Sequence[Listing]) -> str:
     """``; a/ and b/ hold files of the same names: ... --images a --masks b`` when two folders
-    (which did not pair as case folders) share file names; "" otherwise."""
-    if len(cases) != 2 or not ({path.stem for path in cases[0].files}
-                               & {path.stem for path in cases[1].files}):
+    (which did not pair as case folders) share file names; with more such folders, one
+    named for masks: that one as the masks and an image folder (rgb/ before gray/), the
+    others named; "" otherwise."""
+    stems = [{path.stem for path in case.files} for case in cases]
+    sharing = [case.folder for case, held in zip(cases, stems, strict=True)
+               if any(held & other for other in stems if other is not held)]
+    if len(sharing) < 2:
         return ""
-    first, second = sorted((case.folder for case in cases),
-                           key=lambda folder: bool(MASK_WORDS.search(folder.name.lower())))
+    masks = [folder for folder in sharing if _named_for_masks(folder)]
+    if len(sharing) > 2 or len(masks) == 1:
+        if len(masks) != 1:
+            return ""
+        images = sorted((folder for folder in sharing if folder != masks[0]),
+                        key=lambda folder: (folder.name.lower() not in _COLOUR_FOLDERS,
+                                            folder.name.lower()))
+        others = images[1:]
+        also = (f"; {words.names(others, '/')} {verb(len(others), 'holds', 'hold')} files of "
+                "the same names too, not named as masks (give one as --images instead if it "
+                "holds the images you mean)"
+                if others else "")
+        return (f"; {images[0].name}/ and {masks[0].name}/ hold files of the same names: to "
+                f"pair them, pass --images {images[0]} --masks {masks[0]}{also}")
+    first, second = sorted(sharing, key=_named_for_masks)
     return (f"; {first.name}/ and {second.name}/ hold files of the same names: to pair them, "
             f"pass --images {first} --masks {second} (if {second.name}/ holds the masks)")
 
