@@ -299,6 +299,33 @@ def test_masks_made_by_thresholding_the_images_are_reported(tmp_path):
     assert all(gap > 0 for gap in thresholds.evidence["grey_level_gap"].values())
 
 
+def test_the_headline_says_masks_are_thresholds_only_when_most_are(tmp_path):
+    # one mask of eight is a threshold of its image: no dataset-wide claim ("1 masks are")
+    rng = np.random.default_rng(2)
+    rows, columns = np.mgrid[:40, :40]
+    for index in range(8):
+        image = rng.integers(0, 256, (40, 40), dtype=np.uint8)
+        disc = (rows - 10 - 2 * index) ** 2 + (columns - 20) ** 2 < 64
+        mask = image > 100 if index == 0 else disc
+        save_png(tmp_path / "images" / f"t{index}.png", image)
+        save_png(tmp_path / "masks" / f"t{index}.png", np.uint8(mask) * 255)
+    report = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1)
+    assert finding(report, "pairing.mask_thresholds_image").evidence["masks"] == 1
+    assert "Masks are thresholds of their own images" not in report.headline
+    assert "1 masks" not in report.headline
+
+
+def test_the_threshold_headline_counts_the_masks_read(tmp_path):
+    rng = np.random.default_rng(3)
+    for index in range(6):
+        image = rng.integers(0, 256, (40, 40), dtype=np.uint8)
+        save_png(tmp_path / "images" / f"t{index}.png", image)
+        save_png(tmp_path / "masks" / f"t{index}.png", np.uint8(image > 100) * 255)
+    report = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1)
+    assert report.headline.startswith("Masks are thresholds of their own images: 6 of 6 "
+                                      "masks read are reproduced exactly")
+
+
 def test_overlay_pictures_used_as_masks_are_named_and_soft_maps_are_not(tmp_path):
     # labelme's SegmentationClassVisualization: the photograph with the object tinted red
     rng = np.random.default_rng(4)
