@@ -77,3 +77,22 @@ def test_rim_share_of_a_jpeg_copy_and_of_a_blur(tmp_path: Path):
     Image.fromarray(mask).save(tmp_path / "m.jpg", quality=75)
     assert rim_share(np.asarray(Image.open(tmp_path / "m.jpg")), 0, 255) > 0.9
     assert rim_share(_soft(mask > 0), 0.0, 1.0) < 0.5
+
+
+def test_jpeg_masks_threshold_sensitivity_names_jpeg_not_soft_labels(tmp_path):
+    # the Weizmann horses and Kvasir-SEG: 0/255 masks saved as JPEG, the in-between values
+    # all on the object edges; mask.threshold_sensitive listed "soft labels, photographs"
+    rng = np.random.default_rng(5)
+    for index, mask in enumerate(_discs()):
+        (tmp_path / "images").mkdir(exist_ok=True)
+        (tmp_path / "masks").mkdir(exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, mask.shape, dtype=np.uint8)).save(
+            tmp_path / "images" / f"{index:03d}.png")
+        Image.fromarray(np.uint8(mask) * 255).save(tmp_path / "masks" / f"{index:03d}.jpg",
+                                                   quality=75)
+    report = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1)
+    assert finding(report, "mask.non_binary").evidence["share_on_edges"] > 0.9
+    sensitive = finding(report, "mask.threshold_sensitive")
+    assert "JPEG compression" in sensitive.explanation
+    assert "soft labels" not in sensitive.explanation
+    assert "photographs" not in sensitive.explanation

@@ -362,13 +362,7 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
     if nonbinary.any():
         count, listed = tally.select(nonbinary, columns["nonbinary"])
         nonbinary_pixels = columns["nonbinary"] * columns["pixels"]
-        judged = nonbinary & np.isfinite(columns["edge_share"])
-        judged_pixels = float(nonbinary_pixels[judged].sum())
-        edge = (float((nonbinary_pixels[judged] * columns["edge_share"][judged]).sum())
-                / judged_pixels if judged_pixels else math.nan)
-        rimmed = judged & np.isfinite(columns["rim_share"])
-        rim = (float((nonbinary_pixels[rimmed] * columns["rim_share"][rimmed]).sum())
-               / float(nonbinary_pixels[rimmed].sum()) if rimmed.any() else math.nan)
+        edge, rim = _where_between(tally, nonbinary)
         share = float(nonbinary_pixels[nonbinary].sum() / columns["pixels"][
             columns["mask_read"] & ~columns["label_map"]].sum())
         # NaN: no value strictly between the ends was measured; a lossy 0/1 mask's values
@@ -523,11 +517,17 @@ def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
                 "Nothing to fix for unetdiag, which reads them by the values named; pass the "
                 "same options to train. Tools that binarise with `> 0` or at the midpoint "
                 "need the masks saved again as 0/255 (or 0/1) grey.", True)
-    if not (np.all(tally["distinct_values"][sensitive] == 2) and stored is not None
-            and len(stored.values) == 2):
-        return ("Such masks hold intermediate values (compression, interpolation, soft labels, "
-                "photographs), and what the model is asked to learn depends on a choice nobody "
-                "wrote down.",
+    if not two_values:
+        # where the values lie (mask.non_binary's measure) names the cause they show
+        edge, rim = _where_between(tally, sensitive & (tally["nonbinary"] > 0))
+        if non_binary_reading(edge, rim) == "resampling":
+            return (f"Such masks hold intermediate values, {edge:.0%} of them on object edges "
+                    f"next to both classes ({_edge_values_cause(tally['lossy'][sensitive])}): "
+                    "where an edge falls depends on a threshold nobody wrote down.",
+                    "Store masks losslessly (PNG) with two values.", False)
+        return ("Such masks hold intermediate values (compression, interpolation, soft "
+                "labels, photographs), and what the model is asked to learn depends on a "
+                "choice nobody wrote down.",
                 "Store masks losslessly with two values; if they are soft, choose the threshold "
                 "on purpose.", False)
     low, high = stored.values
@@ -555,6 +555,21 @@ def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
             "side of the midpoint.",
             f"Nothing is intermediate: pass a --mask-threshold between {low:g} and {high:g}.",
             False)
+
+
+def _where_between(tally: AuditTally, chosen: np.ndarray) -> tuple[float, float]:
+    """Of the values between the ends in the ``chosen`` masks (pixel-weighted): the share on
+    object edges and the share in thin rims (NaN where not measured)."""
+    columns = tally.columns
+    pixels = columns["nonbinary"] * columns["pixels"]
+    judged = chosen & np.isfinite(columns["edge_share"])
+    judged_pixels = float(pixels[judged].sum())
+    edge = (float((pixels[judged] * columns["edge_share"][judged]).sum()) / judged_pixels
+            if judged_pixels else math.nan)
+    rimmed = judged & np.isfinite(columns["rim_share"])
+    rim = (float((pixels[rimmed] * columns["rim_share"][rimmed]).sum())
+           / float(pixels[rimmed].sum()) if rimmed.any() else math.nan)
+    return edge, rim
 
 
 def threshold_rows(tally: AuditTally, indices: np.ndarray) -> list[dict[str, Any]]:
