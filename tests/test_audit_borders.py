@@ -353,3 +353,7 @@ def test_bars_and_a_field_of_view_crossed_by_vessel_tips_get_the_frame_readings(
         assert evidence["reading_flags"] == ["--foreground-values 1 --ignore-values 255",
                                              "--foreground-values 1,255"], name
         assert "in one region or in bars on two opposite sides" in report.headline, name
+        # the explanation says the frame as the headline does (it said "forms one region")
+        explanation = finding(report, "mask.label_map").explanation
+        assert "forms one region" not in explanation
+        assert "in one region or in bars on two opposite sides" in explanation, name

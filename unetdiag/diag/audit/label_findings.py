@@ -11,7 +11,7 @@ import numpy as np
 
 from unetdiag.diag.audit.contours import contour_choice
 from unetdiag.diag.audit.findings import audit_finding, listed_names
-from unetdiag.diag.audit.frame_wording import frame_headline, frame_image_sentence
+from unetdiag.diag.audit.frame_wording import FRAME_LIES, frame_headline, frame_image_sentence
 from unetdiag.diag.audit.label_context import BORDER_BACKGROUND_SHARE, border_share
 from unetdiag.diag.audit.labels import ZERO_BACKGROUND_SHARE, LabelVerdict
 from unetdiag.diag.audit.stroke_wording import stroke_choice, strokes_sentence
@@ -195,8 +195,8 @@ def _frame_sentence(verdict: LabelVerdict) -> str:
     each = "the mask" if entry.masks == 1 else f"each of the {entry.masks} masks"
     return (f" Value {frame} ({percent(entry.share)} of pixels, in "
             f"{plural(entry.masks, 'mask')}) lies far above the class numbers beside it "
-            f"({others}) and, in {each} holding it, forms one region that touches the image's "
-            "border: consistent with no-data outside a raster's footprint (GDAL and rasterio "
+            f"({others}) and {FRAME_LIES} in {each} holding it: consistent with no-data "
+            "outside a raster's footprint (GDAL and rasterio "
             "burn such a value where a scene has no data; a PNG keeps no tag saying so), or "
             "with an object cut by the image's edge. The values alone cannot tell which."
             + frame_image_sentence(verdict.frame_image))
@@ -379,9 +379,10 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
     what = ("a few colours" if verdict.colour else "whole numbers"
             if len(verdict.values) > MAX_LABEL_VALUES else "a few whole numbers")
     laid = ("the commonest a whole region, the others strokes" if verdict.strokes
-            else f"{verdict.frame} one region round the others, which are regions or "
-            "structures, not the one- or two-pixel bands compression or resampling leaves "
-            "between two levels" if verdict.frame is not None
+            else f"{verdict.frame} along the border (in one region round the others, or in bars "
+            "on two opposite sides), the others regions or structures, not the one- or "
+            "two-pixel bands compression or resampling leaves between two levels"
+            if verdict.frame is not None
             else "each covering whole regions")
     explanation = (f"{masks_phrase} holding {held}: {what}, {laid}, "
                    "stored losslessly, so they are labels (class or object numbers), not "
