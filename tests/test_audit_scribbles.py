@@ -444,3 +444,27 @@ def test_masks_holding_one_of_the_two_strokes_keep_the_scribble_readings(tmp_pat
     assert label_map.evidence["stroke_values"] == [1, 2]
     assert label_map.evidence["proposed_flags"] is None
     assert "pass --foreground-values 1 --ignore-values 0" in report.headline
+
+
+def test_scribbles_with_a_128_band_along_the_border_get_stroke_readings(tmp_path):
+    """A frame of another value than 255 (128 on a 3-px band round 0/1/2 scribbles) got the
+    frame readings (--foreground-values 1,2 --ignore-values 128), which train the background
+    strokes as object; the stroke check took a frame aside only when it was 255."""
+    masks, _ = scribbles(0, 1, 2)
+    framed = []
+    for mask in masks:
+        mask = mask.copy()
+        mask[:3], mask[-3:], mask[:, :3], mask[:, -3:] = 128, 128, 128, 128
+        framed.append(mask)
+    images, mask_dir = write(tmp_path, framed)
+    report = audit(images, mask_dir)
+    label_map = by_id(report)["mask.label_map"]
+    assert label_map.evidence["stroke_values"] == [1, 2]
+    assert label_map.evidence["stroke_void"] == 128 and label_map.evidence["masks_read"] == 8
+    assert label_map.evidence["label_map_masks"] == 8
+    # read as the 255 band is: each stroke the object in turn, both only as object classes
+    assert label_map.evidence["reading_flags"] == [
+        "--foreground-values 1 --ignore-values 0,128",
+        "--foreground-values 2 --ignore-values 0,128",
+        "--foreground-values 1,2 --ignore-values 128"]
+    assert "pass --foreground-values 1 --ignore-values 0,128" in report.headline

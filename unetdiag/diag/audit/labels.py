@@ -474,10 +474,11 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     strokes: tuple[int, ...] = ()
     stroke_shares: dict[int, float] = {}
     stroke_void: int | None = None
-    # a void band or a frame beside two strokes (PASCAL's 255 around scribbles) is ignored
+    # a void band or a frame beside two strokes (PASCAL's 255 around scribbles; a frame of
+    # any value, 128 as well) is ignored
     aside = frame if frame is not None else void
     if (not palette and not colour and ring is None and background is not None
-            and len(objects) == 2 and aside in (None, VOID_INDEX)
+            and len(objects) == 2 and (aside in (None, VOID_INDEX) or aside == frame)
             and per_value[background][0] >= UNLABELLED_MIN_SHARE * sum(
                 entry[0] for entry in per_value.values())
             and all_strokes(tally.label_strokes, tally.label_counts, indices.tolist(),

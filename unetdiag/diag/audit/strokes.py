@@ -43,11 +43,13 @@ touches it all along.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage
 
+from unetdiag.diag.audit.borders import frame_candidate
 from unetdiag.diag.core.boxes import set_box
 from unetdiag.diag.core.morphology import near_square
 
@@ -103,11 +105,19 @@ def stroke_pixels(plane: np.ndarray, counts: dict[int, int]) -> dict[int, int]:
     """
     commonest = max(counts, key=counts.__getitem__) if counts else None
     values = [value for value in sorted(counts) if value != commonest]
-    if len(counts) == 4 and commonest != VOID_VALUE and VOID_VALUE in values:
-        values.remove(VOID_VALUE)
+    aside = void_or_frame(counts)
+    if len(counts) == 4 and aside is not None and aside in values:
+        values.remove(aside)
     if len(values) not in (1, 2) or plane.ndim != 2 or min(plane.shape) < 3:
         return {}
     return {value: _stroke_piece_pixels(plane == value) for value in values}
+
+
+def void_or_frame(counts: Mapping[int, object]) -> int | None:
+    """The value left out of the stroke measure among ``counts``' values: :data:`VOID_VALUE`,
+    or a frame value far above the class numbers (128 round 0/1/2 scribbles,
+    :func:`~unetdiag.diag.audit.borders.frame_candidate`); None when neither is held."""
+    return VOID_VALUE if VOID_VALUE in counts else frame_candidate(dict.fromkeys(counts, 0))
 
 
 def _stroke_piece_pixels(flags: np.ndarray) -> int:
@@ -248,12 +258,13 @@ def void_beside_strokes(strokes: dict[int, dict[int, int]], counts: dict[int, di
     """:data:`VOID_VALUE` when the masks ``indices`` hold four values (``per_value``: value ->
     [pixels, masks]), that one among them, the commonest other value holds most pixels and
     the remaining two are strokes: scribbles beside PASCAL's void; else None."""
-    if len(per_value) != 4 or VOID_VALUE not in per_value:
+    aside = void_or_frame(per_value)
+    if len(per_value) != 4 or aside is None:
         return None
     total = sum(entry[0] for entry in per_value.values())
-    rest = sorted((value for value in per_value if value != VOID_VALUE),
+    rest = sorted((value for value in per_value if value != aside),
                   key=lambda value: -per_value[value][0])
     if per_value[rest[0]][0] < UNLABELLED_MIN_SHARE * total:
         return None
     pair = tuple(sorted(rest[1:]))
-    return VOID_VALUE if all_strokes(strokes, counts, indices, pair) else None
+    return aside if all_strokes(strokes, counts, indices, pair) else None
