@@ -118,6 +118,19 @@ def test_trimaps_under_the_proposed_policy_are_counted_without_their_border(tmp_
     assert report.headline.startswith("No problems that would make metrics lie")
 
 
+def test_trimaps_with_their_border_counted_as_the_pet_are_a_reading_not_a_warning(tmp_path):
+    """--foreground-values 1,3 on Pet trimaps (the border with the pet) is a reading of its
+    own: it was warned about, with --ignore-values 3 proposed as the fix."""
+    policy = MaskPolicy(foreground_values=(1, 3))
+    report, _ = audit(tmp_path, [{"kind": "trimap_masks"}], policy=policy)
+    label = found(report, "mask.label_map")
+    assert label.severity is Severity.INFO
+    assert label.evidence["proposed_flags"] is None
+    assert label.evidence["band_alternative_flags"] == "--foreground-values 1 --ignore-values 3"
+    assert label.fix.startswith("Nothing to fix: the policy in force counts the band 3")
+    assert "--ignore-values 3" not in report.headline
+
+
 def test_class_index_maps_name_their_range_and_leave_the_choice_to_the_user(tmp_path):
     report, _ = audit(tmp_path, [{"kind": "class_index_masks"}])
     label = found(report, "mask.label_map")

@@ -444,6 +444,11 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
                f"segment (e.g. --foreground-values {example} for value {example} alone, or a "
                "range such as 1-11), and --ignore-values for a void class; pass the same "
                "options to train.")
+    elif verdict.band_alternative is not None:
+        fix = (f"Nothing to fix: the policy in force counts the band {verdict.void} with the "
+               "objects, a reading of its own (a trimap's border pixels lie on the object's "
+               "outline). To leave the band out of training and scoring instead, pass "
+               f"{verdict.band_alternative.flags()} to both audit-data and train.")
     else:
         fix = "Nothing to fix: the policy in force reads these values as described."
     severity = Severity.WARNING if proposal is not None or undecided else Severity.INFO

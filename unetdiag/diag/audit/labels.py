@@ -172,6 +172,9 @@ class LabelVerdict:
             ``stroke_void`` a 255 beside them ignored in every reading (:mod:`.strokes`).
         two_level: the masks hold 0 and this top of their scale only, with nothing that makes
             them classes: binary masks read as one class (:mod:`.two_levels`); None otherwise.
+        band_alternative: the value policy in force reads the void band as object, all else
+            as the proposal would (the Pet trimaps' border with the pet, --foreground-values
+            1,3): a reading of its own, so no proposal; this is the one that ignores the band.
     """
 
     indices: np.ndarray
@@ -206,6 +209,7 @@ class LabelVerdict:
     stroke_void: int | None = None
     contour: dict[str, Any] | None = None
     two_level: int | None = None
+    band_alternative: MaskPolicy | None = None
 
     @property
     def masks(self) -> int:
@@ -263,7 +267,9 @@ class LabelVerdict:
                 "scribble_candidates": self.scribble_votes[1],
                 "stroke_void": self.stroke_void, "contour": self.contour,
                 "contour_choice": None if self.contour is None else contour_choice(),
-                "two_level": self.two_level}
+                "two_level": self.two_level,
+                "band_alternative_flags": None if self.band_alternative is None
+                else self.band_alternative.flags()}
 
 
 def _classes(policy: MaskPolicy, values: list[int], scale: str,
@@ -536,6 +542,13 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     chosen = readings if not strokes or policy.foreground_values else ()
     as_proposed = (proposal is not None and proposed == in_force) or any(
         _classes(reading, values, scale) == in_force for reading in chosen)
+    # the band counted with the objects (a trimap's border with the pet) is a reading the
+    # user may choose: only ignoring it is proposed, and then as the alternative
+    band_alternative = None
+    if (not as_proposed and proposal is not None and policy.by_values and void is not None
+            and void == band and in_force[void] == "foreground" and proposed[void] == "ignored"
+            and all(in_force[value] == proposed[value] for value in values if value != void)):
+        band_alternative, as_proposed = proposal, True
     if as_proposed:
         proposal = None
     total = sum(entry[0] for entry in per_value.values())
@@ -566,7 +579,8 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         kept=kept if (proposal is not None or readings) else (),
         kept_masks=kept_masks if (proposal is not None or readings) else 0, strokes=strokes,
         stroke_share=stroke_shares, scribble_votes=tally.scribble_votes if strokes else (0, 0),
-        stroke_void=stroke_void, contour=contour, two_level=two_level)
+        stroke_void=stroke_void, contour=contour, two_level=two_level,
+        band_alternative=band_alternative)
 
 
 def counts_under(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy
