@@ -135,11 +135,14 @@ def test_class_index_maps_name_their_range_and_leave_the_choice_to_the_user(tmp_
     report, _ = audit(tmp_path, [{"kind": "class_index_masks"}])
     label = found(report, "mask.label_map")
     assert label.title.endswith("holding 12 values, 0..11")
-    # 0 and eleven more numbers: classes, or one number per object; the values cannot tell
+    # 0 and eleven more numbers held by nearly every mask, road and sky far above sign and
+    # pole: classes repeated across the files, not one number per object (--mask-threshold 0
+    # was offered, as for an instance label image)
     assert label.evidence["proposed_flags"] is None
-    assert "many classes, or one number per object" in label.explanation
-    assert "pass --mask-threshold 0; if they are classes, choose them with --foreground-values" \
-        in report.headline
+    assert label.evidence["numbered_objects_choice"] is None
+    assert "one number per object" not in label.explanation
+    assert "--mask-threshold 0" not in report.headline
+    assert "choose the foreground with --foreground-values" in report.headline
     # no imbalance numbers rest on a policy that leaves every mask empty
     assert not any(f.id.startswith(("imbalance.", "baseline.")) for f in report.findings)
     assert not any(word in text(report) for word in SOFT_WORDS)

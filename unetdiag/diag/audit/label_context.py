@@ -8,11 +8,15 @@ background is told). Moved out of :mod:`unetdiag.diag.audit.labels`, unchanged.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.data.policy import MaskPolicy
+
+if TYPE_CHECKING:  # labels imports this module
+    from unetdiag.diag.audit.labels import LabelVerdict
 
 #: A value holding at least this share of the label maps' outer-border pixels (one pixel wide,
 #: void, no-data and frame values left out) is the background, whatever the pixel shares: the
@@ -93,3 +97,37 @@ def border_totals(tally: AuditTally, indices: np.ndarray) -> dict[int, int]:
     for index in indices.tolist():
         totals.update(tally.label_border.get(index, {}))
     return dict(totals)
+
+
+
+#: Class maps hold most of their values in at least this share of the masks (CamVid's road,
+#: sky, building in every frame); instance numbers past the fewest objects a file holds are
+#: held by fewer...
+CLASS_MASKS_HOLDING = 0.5
+#: ...and those classes cover very different shares of their masks (road against sign), where
+#: instance numbers, each a different object from file to file, cover about the same.
+CLASS_SHARE_RATIO = 10.0
+
+
+def repeated_classes(verdict: LabelVerdict) -> bool:
+    """The label maps' object values repeat across the files as classes do: most of them are
+    held by :data:`CLASS_MASKS_HOLDING` of the masks, and those cover shares of the masks
+    holding them :data:`CLASS_SHARE_RATIO` times apart or more (CamVid's 0..11), unlike
+    numbers of objects, which vary per file."""
+    entries = [entry for entry in verdict.values if entry.value in verdict.objects]
+    repeated = [entry.share / entry.masks for entry in entries
+                if entry.masks and entry.masks >= CLASS_MASKS_HOLDING * verdict.masks]
+    return (len(repeated) >= 2 and 2 * len(repeated) > len(entries)
+            and max(repeated) >= CLASS_SHARE_RATIO * max(min(repeated), 1e-12))
+
+
+def band_with_objects(proposal: MaskPolicy | None, band: int | None,
+                      in_force: dict[int, str], proposed: dict[int, str]) -> MaskPolicy | None:
+    """``proposal`` when the policy in force reads every value as it would but the void
+    ``band``, which it counts with the objects (--foreground-values 1,3 on Pet trimaps: the
+    border with the pet), where the proposal ignores it; None otherwise."""
+    if (proposal is None or band is None or in_force[band] != "foreground"
+            or proposed[band] != "ignored"):
+        return None
+    same = all(in_force[value] == proposed[value] for value in in_force if value != band)
+    return proposal if same else None

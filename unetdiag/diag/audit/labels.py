@@ -52,10 +52,12 @@ import numpy as np
 from unetdiag.diag.audit.borders import frame_image_evidence
 from unetdiag.diag.audit.contours import contour_choice, contour_reading
 from unetdiag.diag.audit.label_context import (
+    band_with_objects,
     border_totals,
     border_value,
     declared_nodata,
     nodata_image,
+    repeated_classes,
     two_level_objects,
     with_kept,
 )
@@ -172,9 +174,8 @@ class LabelVerdict:
             ``stroke_void`` a 255 beside them ignored in every reading (:mod:`.strokes`).
         two_level: the masks hold 0 and this top of their scale only, with nothing that makes
             them classes: binary masks read as one class (:mod:`.two_levels`); None otherwise.
-        band_alternative: the value policy in force reads the void band as object, all else
-            as the proposal would (the Pet trimaps' border with the pet, --foreground-values
-            1,3): a reading of its own, so no proposal; this is the one that ignores the band.
+        band_alternative: the policy in force reads the void band as object, all else as the
+            proposal (Pet trimaps, --foreground-values 1,3): no proposal; this ignores it.
     """
 
     indices: np.ndarray
@@ -235,8 +236,9 @@ class LabelVerdict:
     @property
     def numbered_objects_possible(self) -> bool:
         """Many values on a background of 0: classes, or one number per object (an instance
-        label image), which the values alone cannot tell apart."""
-        return self.multi_class and self.background == 0
+        label image), which the values alone cannot tell apart; not values that repeat across
+        the files as classes do (:func:`.label_context.repeated_classes`)."""
+        return self.multi_class and self.background == 0 and not repeated_classes(self)
 
     def to_evidence(self) -> dict[str, Any]:
         return {"label_map_masks": self.masks, "masks_read": self.masks_read,
@@ -542,13 +544,10 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     chosen = readings if not strokes or policy.foreground_values else ()
     as_proposed = (proposal is not None and proposed == in_force) or any(
         _classes(reading, values, scale) == in_force for reading in chosen)
-    # the band counted with the objects (a trimap's border with the pet) is a reading the
-    # user may choose: only ignoring it is proposed, and then as the alternative
-    band_alternative = None
-    if (not as_proposed and proposal is not None and policy.by_values and void is not None
-            and void == band and in_force[void] == "foreground" and proposed[void] == "ignored"
-            and all(in_force[value] == proposed[value] for value in values if value != void)):
-        band_alternative, as_proposed = proposal, True
+    # the band counted with the objects (a trimap's border with the pet): a reading of its own
+    band_alternative = None if as_proposed or not policy.by_values or void != band else (
+        band_with_objects(proposal, void, in_force, proposed))
+    as_proposed = as_proposed or band_alternative is not None
     if as_proposed:
         proposal = None
     total = sum(entry[0] for entry in per_value.values())
