@@ -60,3 +60,31 @@ def test_the_audit_names_the_void_in_the_same_words(tmp_path):
     report = audit_dataset(tmp_path / "images", val_fraction=0.0, workers=1)
     [label_map] = [f for f in report.findings if f.id == "mask.label_map"]
     assert PALETTE_VOID in label_map.explanation
+
+
+def _two_level_findings(tmp_path, policy):
+    """Palette masks of indices 0 and 255 only (a binary mask saved with a VOC palette)."""
+    log = DecodeLog()
+    for name in ("a", "b"):
+        indices = np.zeros((16, 16), np.uint8)
+        indices[4:12, 4:12] = 255
+        mask = Image.fromarray(indices, "P")
+        mask.putpalette([0, 0, 0] * 255 + [224, 224, 192])
+        mask.save(tmp_path / f"{name}_mask.png")
+        Image.fromarray(np.full((16, 16), 90, np.uint8)).save(tmp_path / f"{name}.png")
+        decode_pair(str(tmp_path / f"{name}.png"), str(tmp_path / f"{name}_mask.png"),
+                    channels=1, policy=policy, decode_log=log)
+    return decoded_findings(log, policy)
+
+
+def test_palette_masks_of_0_and_255_only_are_binary_not_void(tmp_path):
+    """train called 255 of 0/255 palette masks VOC's void; audit-data reads them as binary
+    masks saved with a palette (no class index for a void border to surround)."""
+    findings = _two_level_findings(tmp_path, MaskPolicy())
+    assert not [f for f in findings if f.id == "mask.palette_void"]
+    [finding] = [f for f in findings if f.id == "mask.two_levels_one_class"]
+    assert finding.severity is Severity.WARNING
+    assert "--foreground-values 255" in finding.fix
+    read_apart = _two_level_findings(tmp_path, MaskPolicy(foreground_values=(255,)))
+    assert not [f for f in read_apart
+                if f.id in ("mask.palette_void", "mask.two_levels_one_class")]

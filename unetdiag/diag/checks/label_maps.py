@@ -11,10 +11,15 @@ image, none of a trimap).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
 
 from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity
+from unetdiag.diag.data.instances import load_mask
 from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.data.reading import ImageReadError
+from unetdiag.diag.data.rules import VOID_INDEX
 from unetdiag.diag.wording.text import capitalised, plural, values_text, verb
 
 #: What palette index 255 is (``audit-data``'s ``mask.label_map`` and ``train`` say it so).
@@ -119,6 +124,44 @@ def declared_nodata_read_as_class(nodata_masks: Mapping[str, tuple[float, int, i
         tuple(sorted(nodata_masks)[:LISTED_FILES]), source)
 
 
+def palette_two_levels(paths: Iterable[str]) -> bool:
+    """Every one of these palette masks holds the indices 0 and 255 only: no class for a void
+    border to surround, so binary masks saved with a palette, as ``audit-data`` reads them
+    (:mod:`unetdiag.diag.audit.two_levels`). Read again here, each file once, the first
+    holding another index ending the search (PASCAL VOC's first mask does); a file that
+    cannot be read says no."""
+    for path in paths:
+        try:
+            values = np.asarray(load_mask(path).values)
+        except (ImageReadError, OSError, ValueError):
+            return False
+        if values.ndim != 2 or not set(np.unique(values).tolist()) <= {0, VOID_INDEX}:
+            return False
+    return True
+
+
+def _two_levels_finding(void_masks: Mapping[str, tuple[int, int, int]], masks: int,
+                        policy: MaskPolicy, source: str) -> Finding:
+    """``mask.two_levels_one_class`` (warning), as ``audit-data`` names it: palette masks of
+    indices 0 and 255 only, whose 255 the palette rule trains as background."""
+    count = len(void_masks)
+    return Finding(
+        "mask.two_levels_one_class", Severity.WARNING,
+        f"{count} of {plural(masks, 'mask')} {verb(count, 'holds', 'hold')} only the palette "
+        f"indices 0 and {VOID_INDEX}, read as one class",
+        f"Every one of these palette masks (first: {min(void_masks)}) holds index 0 and index "
+        f"{VOID_INDEX} and none holds any other index: binary masks (0 background, "
+        f"{VOID_INDEX} object) saved with a colour palette, not label maps with PASCAL VOC's "
+        f"void, which needs classes to surround. The policy in force ({policy.describe()}) "
+        f"reads index {VOID_INDEX} as background as the palette rule does, so the masks train "
+        "empty.",
+        f"Pass --foreground-values {VOID_INDEX} to both audit-data and train (what "
+        "`unetdiag audit-data` proposes for the same masks).",
+        {"masks": count, "masks_decoded": masks, "levels": [0, VOID_INDEX],
+         "rule": "palette_without_classes", "policy": policy.to_dict()},
+        tuple(sorted(void_masks)[:LISTED_FILES]), source)
+
+
 def palette_void_not_ignored(void_masks: Mapping[str, tuple[int, int, int]], masks: int,
                              policy: MaskPolicy, source: str) -> Finding | None:
     """``mask.palette_void`` (warning) when the decoder met palette masks holding index 255
@@ -136,6 +179,9 @@ def palette_void_not_ignored(void_masks: Mapping[str, tuple[int, int, int]], mas
     void = sum(held for held, _, _ in void_masks.values())
     pixels = sum(total for _, total, _ in void_masks.values())
     foreground = sum(fore for _, _, fore in void_masks.values())
+    if palette_two_levels(void_masks):
+        return None if foreground == void else _two_levels_finding(void_masks, masks, policy,
+                                                                   source)
     trained_as = ("background" if foreground == 0 else "foreground" if foreground == void
                   else f"foreground ({foreground} pixels) and background ({void - foreground})")
     first = min(void_masks)
