@@ -78,9 +78,9 @@ def stack_file_hint(path: Path) -> str:
     if pages < 2:
         return ""
     return (f"; {path.name} is a multi-page TIFF stack ({pages} pages): pass the folder that "
-            f"holds it ({path.parent}), not the file: an image stack and a mask stack of "
-            "equal length in the folders given are paired page by page (both stacks in one "
-            "folder: give it alone as --images, or as --images and --masks)")
+            f"holds it, not the file: an image stack and a mask stack of equal length in the "
+            "folders given are paired page by page (both stacks in one folder: "
+            f"--images {path.parent}, alone or with --masks {path.parent})")
 
 
 #: Mask folder names that say nothing else (preferred over e.g. ``extra_fov_masks``).
