@@ -393,6 +393,8 @@ def same_names_hint(cases: Sequence[Listing]) -> str:
                 if others else "")
         return (f"; {images[0].name}/ and {masks[0].name}/ hold files of the same names: to "
                 f"pair them, pass --images {images[0]} --masks {masks[0]}{also}")
+    if len(cases) != 2:  # two of several folders (patients' slices) are no image/mask pair
+        return ""
     first, second = sorted(sharing, key=_named_for_masks)
     return (f"; {first.name}/ and {second.name}/ hold files of the same names: to pair them, "
             f"pass --images {first} --masks {second} (if {second.name}/ holds the masks)")
