@@ -385,7 +385,7 @@ def test_masks_that_hold_values_but_decode_empty_are_not_called_empty(tmp_path):
     report = audit_dataset(pairs_folder(tmp_path / "faint", masks), workers=1)
     empty = found(report, "imbalance.empty_masks")
     assert empty.title == "2 of 6 masks decode empty under the mask policy"
-    assert ("1 of them holds a single value (it is empty), the other 1 holds several values"
+    assert ("1 of them holds a single value (it is empty), the other 1 holds more than one value"
             in empty.explanation)
 
 
@@ -396,7 +396,7 @@ def test_soft_float_masks_below_the_midpoint_decode_empty_with_their_range(tmp_p
     empty = found(report, "mask.decodes_empty")
     assert "label maps" not in empty.explanation and "run from 0" in empty.explanation
     assert report.headline.startswith("Every mask decodes empty under the mask policy in force, "
-                                      "though 5 of them hold several values.")
+                                      "though 5 of them hold more than one value.")
     assert "imbalance.empty_masks" not in ids(report)
 
 

@@ -137,7 +137,7 @@ def empty_masks_of_label_maps(findings: Sequence[Finding], label_maps: int,
                 f"{label_maps} of the masks decoded "
                 f"{verb(label_maps, 'is a label map', 'are label maps')}")
         files = ("they are copies of the training masks, which are label maps" if copies
-                 else f"they hold several values: {maps}")
+                 else f"they hold more than one value: {maps}")
         explanation = (
             f"{empty} of {masks} masks decode with no foreground pixel, yet {files} holding "
             f"{held} (see mask.label_map), and the policy in force "

@@ -117,7 +117,7 @@ def _decodes_empty_sentence(findings: Sequence[Finding], tally: AuditTally) -> s
         return f"{sentence}; {evidence['readings_choice']}."
     if evidence.get("values_text"):
         return f"{sentence}; choose the foreground with --foreground-values."
-    return f"{sentence}, though {evidence['several_values']} of them hold several values."
+    return f"{sentence}, though {evidence['several_values']} of them hold more than one value."
 
 
 def _same_region_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:

@@ -223,7 +223,7 @@ def empty_masks(evidence: Mapping) -> Sentences:
 def _decoded_empty(evidence: Mapping, several: int) -> Sentences:
     empty, images = evidence["empty_masks"], evidence["masks"]
     single = empty - several
-    several_hold = f"{verb(several, 'holds', 'hold')} several values, all read as background"
+    several_hold = f"{verb(several, 'holds', 'hold')} more than one value, all read as background"
     if single:
         held = (f"{single} of them {verb(single, 'holds', 'hold')} a single value "
                 f"({verb(single, 'it is', 'they are')} empty), the other {several} "
