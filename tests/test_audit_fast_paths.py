@@ -1,0 +1,69 @@
+"""The audit's faster ways of reading pixels give the answers of the definitions they
+replaced (session 28's cuts; docs/benchmarks-audit.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageFile
+
+from unetdiag.diag.data.reading import pixels
+
+#: Modes the audit and the trainer turn into arrays, with their stored bytes per pixel.
+_MODE_BYTES = {"L": 1, "P": 1, "LA": 2, "RGB": 3, "RGBA": 4, "CMYK": 4, "I;16": 2, "I": 4,
+               "F": 4}
+
+
+@st.composite
+def _images(draw) -> Image.Image:
+    mode = draw(st.sampled_from([*_MODE_BYTES, "1"]))
+    # up to 600 px a side: past the 64 kB pieces Pillow packs by default
+    height, width = draw(st.integers(1, 600)), draw(st.integers(1, 600))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    stored = "L" if mode == "1" else mode  # any bytes: NaN and infinities too for "F"
+    raw = rng.integers(0, 256, height * width * _MODE_BYTES[stored], dtype=np.uint8)
+    image = Image.frombytes(stored, (width, height), raw.tobytes())
+    return image.convert("1") if mode == "1" else image
+
+
+def _same_as_numpys(image: Image.Image) -> None:
+    piece = ImageFile.MAXBLOCK
+    expected = np.asarray(image)
+    got = pixels(image)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert np.array_equal(got, expected, equal_nan=got.dtype.kind == "f")
+    assert not got.flags.writeable  # as numpy's: nothing downstream may write into it
+    assert piece == ImageFile.MAXBLOCK
+
+
+@settings(max_examples=60, deadline=None)
+@given(_images())
+def test_pixels_are_numpys_array_of_the_image(image: Image.Image) -> None:
+    _same_as_numpys(image)
+
+
+@pytest.mark.parametrize("mode", [*_MODE_BYTES, "1"])
+def test_pixels_of_large_images(mode: str) -> None:
+    # hypothesis draws mostly small images: each mode once well past one 64 kB piece
+    rng = np.random.default_rng(len(mode))
+    stored = "L" if mode == "1" else mode
+    raw = rng.integers(0, 256, 700 * 500 * _MODE_BYTES[stored], dtype=np.uint8)
+    image = Image.frombytes(stored, (700, 500), raw.tobytes())
+    _same_as_numpys(image.convert("1") if mode == "1" else image)
+
+
+def test_pixels_restores_the_piece_size_on_error() -> None:
+    piece = ImageFile.MAXBLOCK
+
+    class Broken(Image.Image):
+        @property
+        def __array_interface__(self):  # noqa: PLW3201 - Pillow's own hook, failing
+            raise OSError("decoder failed")
+
+    broken = Broken()
+    broken._size = (4, 4)
+    with pytest.raises(OSError, match="decoder failed"):
+        pixels(broken)
+    assert piece == ImageFile.MAXBLOCK
