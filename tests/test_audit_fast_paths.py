@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFile
 
+from unetdiag.diag.data.decoding import _value_counts
 from unetdiag.diag.data.reading import pixels
 
 #: Modes the audit and the trainer turn into arrays, with their stored bytes per pixel.
@@ -67,3 +68,36 @@ def test_pixels_restores_the_piece_size_on_error() -> None:
     with pytest.raises(OSError, match="decoder failed"):
         pixels(broken)
     assert piece == ImageFile.MAXBLOCK
+
+
+def _counts_of_every_pixel(plane: np.ndarray) -> dict[int, int]:
+    """The definition ``_value_counts`` is held to: a histogram of every pixel."""
+    histogram = Image.fromarray(np.ascontiguousarray(plane)).histogram()
+    return {value: count for value, count in enumerate(histogram) if count}
+
+
+@st.composite
+def _lossy_planes(draw) -> np.ndarray:
+    """8-bit planes at two levels with some pixels between (as JPEG leaves them) or none,
+    contiguous or a channel of a colour array."""
+    height, width = draw(st.integers(1, 40)), draw(st.integers(1, 40))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    low = draw(st.integers(0, 254))
+    high = draw(st.integers(low, 255))
+    plane = np.where(rng.random((height, width)) < draw(st.floats(0, 1)), high, low)
+    between = rng.random((height, width)) < draw(st.sampled_from([0.0, 0.01, 0.1, 0.125,
+                                                                  0.2, 0.5, 1.0]))
+    plane = np.where(between, rng.integers(low, high + 1, (height, width)), plane)
+    plane = plane.astype(np.uint8)
+    if draw(st.booleans()):  # a strided view, as an alpha channel is
+        return np.dstack([plane, plane // 2])[:, :, 0]
+    return plane
+
+
+@settings(max_examples=300, deadline=None)
+@given(_lossy_planes())
+def test_value_counts_are_every_pixels(plane: np.ndarray) -> None:
+    expected = _counts_of_every_pixel(plane)
+    got = _value_counts(plane)
+    assert list(got.items()) == list(expected.items())  # the same values, in value order
+    assert all(type(value) is int and type(count) is int for value, count in got.items())
