@@ -9,8 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFile
 
+from unetdiag.diag.audit import readers as audit_readers
 from unetdiag.diag.data.decoding import _value_counts
+from unetdiag.diag.data.pairing import discover_pairs
+from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.data.reading import pixels
+from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 
 #: Modes the audit and the trainer turn into arrays, with their stored bytes per pixel.
 _MODE_BYTES = {"L": 1, "P": 1, "LA": 2, "RGB": 3, "RGBA": 4, "CMYK": 4, "I;16": 2, "I": 4,
@@ -101,3 +105,26 @@ def test_value_counts_are_every_pixels(plane: np.ndarray) -> None:
     got = _value_counts(plane)
     assert list(got.items()) == list(expected.items())  # the same values, in value order
     assert all(type(value) is int and type(count) is int for value, count in got.items())
+
+
+def _first_reads(folder, monkeypatch, worth: float) -> tuple[list[list[int]], list[int]]:
+    """The pair indices of the first four records ``read_all`` yields with two readers
+    allowed, and the readers it used, with the pool worth ``worth`` seconds."""
+    monkeypatch.setattr(audit_readers, "POOL_WORTH_SECONDS", worth)
+    pairs = discover_pairs(folder).pairs
+    used: list[int] = []
+    records = audit_readers.read_all(pairs, MaskPolicy(), 2, used)
+    first = [next(records).columns["index"].tolist() for _ in range(4)]
+    records.close()
+    return first, used
+
+
+def test_a_pool_clearly_worth_it_starts_after_one_timed_pair(tmp_path, monkeypatch):
+    folder = tmp_path / "cells"
+    write_dataset(folder, SynthSpec(n_pairs=24, size=32, seed=2))
+    # any work is worth a pool: the first timed pair (index 1) decides alone
+    first, used = _first_reads(folder, monkeypatch, 1e-12)
+    assert first[:2] == [[0], [1]] and used == [2]
+    # no work is: the three other probe pairs are read too, then this process goes on alone
+    first, used = _first_reads(folder, monkeypatch, 1e9)
+    assert first[:3] == [[0], [1], [2, 3, 4]] and used == [1]

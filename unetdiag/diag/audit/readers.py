@@ -39,6 +39,10 @@ PROBE_PAIRS = 4
 #: 0.2-0.3 s on the 30-40 pairs of DRIVE and ISBI on a loaded 2-core machine) and saves at
 #: most half of the rest's time on two idle cores.
 POOL_WORTH_SECONDS = 1.0
+#: The first probe pair alone decides when it projects the rest at this many times
+#: :data:`POOL_WORTH_SECONDS`: large images would otherwise keep the second core idle while
+#: this process reads the other probe pairs (0.4-0.5 s of one core on DRIVE at 4x).
+CLEAR_WORTH_FACTOR = 2.0
 
 
 def worker_count(workers: int | None, pair_count: int) -> int:
@@ -84,17 +88,26 @@ def read_all(pairs: Sequence[Pair], policy: MaskPolicy, readers: int,
     for the workers and collecting their results between its own chunks. Workers are started
     only for work worth them: this process reads the first pair and then :data:`PROBE_PAIRS`
     pairs alone, timing the latter, and goes on alone when the rest, at their CPU cost, would
-    take less than :data:`POOL_WORTH_SECONDS`. The number of processes that read is appended
-    to ``used``.
+    take less than :data:`POOL_WORTH_SECONDS` (it starts them after the first timed pair when
+    that one alone projects :data:`CLEAR_WORTH_FACTOR` times as much). The number of
+    processes that read is appended to ``used``.
     """
     start = 0
     if readers > 1 and len(pairs) > PROBE_PAIRS + 1:
         # the first pair pays one-off costs (Pillow's plugins, first allocations): not timed
         yield audit_read.read_chunk(next(chunks(pairs[:1], 1)), policy)
-        started = time.process_time()
-        yield audit_read.read_chunk(next(chunks(pairs[:PROBE_PAIRS + 1], 1, 1)), policy)
-        start = PROBE_PAIRS + 1
-        rest = (time.process_time() - started) / PROBE_PAIRS * (len(pairs) - start)
+        start, spent = 1, 0.0
+        # one pair, then the rest of the probe in one chunk (a chunk's fixed costs)
+        for probe in (size for size in (1, PROBE_PAIRS - 1) if size):
+            started = time.process_time()
+            record = audit_read.read_chunk(next(chunks(pairs[:start + probe], 1, start)),
+                                           policy)
+            spent += time.process_time() - started
+            yield record
+            start += probe
+            rest = spent / (start - 1) * (len(pairs) - start)
+            if rest >= CLEAR_WORTH_FACTOR * POOL_WORTH_SECONDS:
+                break
         if rest < POOL_WORTH_SECONDS:
             readers = 1
     if used is not None:
