@@ -128,3 +128,24 @@ def test_a_pool_clearly_worth_it_starts_after_one_timed_pair(tmp_path, monkeypat
     # no work is: the three other probe pairs are read too, then this process goes on alone
     first, used = _first_reads(folder, monkeypatch, 1e9)
     assert first[:3] == [[0], [1], [2, 3, 4]] and used == [1]
+
+
+def test_costly_pairs_end_in_single_pair_chunks(tmp_path, monkeypatch):
+    """Pairs the probe finds costly are handed out in chunks that shrink to one pair, so
+    that no reader waits long for the other's last chunk; cheap ones as before (8 at
+    least)."""
+    folder = tmp_path / "cells"
+    write_dataset(folder, SynthSpec(n_pairs=40, size=32, seed=4))
+    pairs = discover_pairs(folder).pairs
+    monkeypatch.setattr(audit_readers, "POOL_WORTH_SECONDS", 1e-12)
+
+    def sizes() -> list[int]:
+        return sorted(record.columns["index"].size
+                      for record in audit_readers.read_all(pairs, MaskPolicy(), 2))
+
+    # pairs cheap to read: chunks of 8 pairs at least, as before (after the probe's two)
+    monkeypatch.setattr(audit_readers, "MIN_CHUNK_SECONDS", 1e9)
+    assert sizes() == [1, 1, 6, 8, 8, 8, 8]
+    # costly ones: chunks of (pairs left) / 8, down to single pairs
+    monkeypatch.setattr(audit_readers, "MIN_CHUNK_SECONDS", 1e-12)
+    assert sizes() == sorted([1, 1, 5, 5, 4, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1])

@@ -29,6 +29,10 @@ CHUNK_DIVISOR = 4
 #: call) are paid per chunk; the largest keeps the progress bar moving.
 MIN_CHUNK_PAIRS = 8
 MAX_CHUNK_PAIRS = 64
+#: Where the probe timed the pairs, the smallest chunk is the fewest pairs that take this
+#: long (at most :data:`MIN_CHUNK_PAIRS`): 8 pairs of 0.15 s each (DRIVE at 4x) as the last
+#: chunk of one reader kept the other idle for over a second.
+MIN_CHUNK_SECONDS = 0.1
 #: Chunks queued for each worker process while this process reads its own.
 CHUNKS_AHEAD_PER_WORKER = 2
 #: With workers allowed, this process first reads this many pairs alone (after a first,
@@ -58,14 +62,13 @@ def worker_count(workers: int | None, pair_count: int) -> int:
     return max(1, min(workers, pair_count))
 
 
-def chunks(pairs: Sequence[Pair], readers: int, start: int = 0
-            ) -> Iterator[list[tuple[int, str, str]]]:
+def chunks(pairs: Sequence[Pair], readers: int, start: int = 0,
+           smallest: int = MIN_CHUNK_PAIRS) -> Iterator[list[tuple[int, str, str]]]:
     """``(index, image, mask)`` tasks in chunks that shrink as the pairs run out (from pair
-    ``start`` on)."""
+    ``start`` on) down to ``smallest`` pairs."""
     while start < len(pairs):
         left = len(pairs) - start
-        size = min(MAX_CHUNK_PAIRS, max(MIN_CHUNK_PAIRS,
-                                        math.ceil(left / (readers * CHUNK_DIVISOR))))
+        size = min(MAX_CHUNK_PAIRS, max(smallest, math.ceil(left / (readers * CHUNK_DIVISOR))))
         yield [(index, str(pair.image), str(pair.mask))
                for index, pair in enumerate(pairs[start:start + size], start=start)]
         start += size
@@ -92,7 +95,7 @@ def read_all(pairs: Sequence[Pair], policy: MaskPolicy, readers: int,
     that one alone projects :data:`CLEAR_WORTH_FACTOR` times as much). The number of
     processes that read is appended to ``used``.
     """
-    start = 0
+    start, smallest = 0, MIN_CHUNK_PAIRS
     if readers > 1 and len(pairs) > PROBE_PAIRS + 1:
         # the first pair pays one-off costs (Pillow's plugins, first allocations): not timed
         yield audit_read.read_chunk(next(chunks(pairs[:1], 1)), policy)
@@ -110,9 +113,12 @@ def read_all(pairs: Sequence[Pair], policy: MaskPolicy, readers: int,
                 break
         if rest < POOL_WORTH_SECONDS:
             readers = 1
+        else:  # the readers end together: the last chunks take about MIN_CHUNK_SECONDS
+            smallest = max(1, min(MIN_CHUNK_PAIRS, math.ceil(
+                MIN_CHUNK_SECONDS * (start - 1) / max(spent, MIN_CHUNK_SECONDS / 1000))))
     if used is not None:
         used.append(readers)
-    tasks_left = chunks(pairs, readers, start)
+    tasks_left = chunks(pairs, readers, start, smallest)
     if readers <= 1:
         for tasks in tasks_left:
             yield audit_read.read_chunk(tasks, policy)
