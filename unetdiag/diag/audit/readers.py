@@ -101,7 +101,7 @@ def read_all(pairs: Sequence[Pair], policy: MaskPolicy, readers: int,
         yield audit_read.read_chunk(next(chunks(pairs[:1], 1)), policy)
         start, spent = 1, 0.0
         # one pair, then the rest of the probe in one chunk (a chunk's fixed costs)
-        for probe in (size for size in (1, PROBE_PAIRS - 1) if size):
+        for probe in (size for size in (1, PROBE_PAIRS - 1) if size > 0):
             started = time.process_time()
             record = audit_read.read_chunk(next(chunks(pairs[:start + probe], 1, start)),
                                            policy)
