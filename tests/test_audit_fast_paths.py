@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageFile
 
 from unetdiag.diag.audit import readers as audit_readers
+from unetdiag.diag.audit.alignment import _block_mean
 from unetdiag.diag.data.decoding import _value_counts
 from unetdiag.diag.data.pairing import discover_pairs
 from unetdiag.diag.data.policy import MaskPolicy
@@ -149,3 +150,29 @@ def test_costly_pairs_end_in_single_pair_chunks(tmp_path, monkeypatch):
     # costly ones: chunks of (pairs left) / 8, down to single pairs
     monkeypatch.setattr(audit_readers, "MIN_CHUNK_SECONDS", 1e-12)
     assert sizes() == sorted([1, 1, 5, 5, 4, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1])
+
+
+def _block_means_by_definition(values: np.ndarray, factor: int) -> np.ndarray:
+    """Exact block sums (int64 over a reshaped view), then float32 means: the definition
+    ``alignment._block_mean`` is held to whatever its accumulators."""
+    height, width = values.shape[0] // factor, values.shape[1] // factor
+    cropped = values[:height * factor, :width * factor].astype(np.int64)
+    blocks = cropped.reshape(height, factor, width, factor, *values.shape[2:])
+    return blocks.sum(axis=(1, 3)).astype(np.float32) / np.float32(factor * factor)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 20), st.integers(1, 4), st.integers(1, 4), st.sampled_from([0, 1, 3]),
+       st.booleans(), st.integers(0, 2**32 - 1), st.integers(0, 19))
+def test_block_means_are_exact_whatever_the_accumulator(factor, blocks_down, blocks_across,
+                                                        channels, boolean, seed, extra):
+    # up to 20 px blocks: 8-bit sums past 16 bits from 17 px on; saturated values at most
+    rng = np.random.default_rng(seed)
+    shape = (blocks_down * factor + extra % factor, blocks_across * factor + extra // 2 % factor,
+             *((channels,) if channels else ()))
+    values = (rng.random(shape) < 0.5 if boolean
+              else np.where(rng.random(shape) < 0.8, np.uint8(255),
+                            rng.integers(0, 256, shape)).astype(np.uint8))
+    got = _block_mean(values, factor)
+    expected = _block_means_by_definition(values, factor)
+    assert got.dtype == np.float32 and np.array_equal(got, expected)
