@@ -40,8 +40,8 @@ CHUNKS_AHEAD_PER_WORKER = 2
 PROBE_PAIRS = 4
 #: ... and starts workers only when the rest would take one process at least this long. A
 #: forked worker costs CPU of its own (copy-on-write faults, pickled records, its exit:
-#: 0.2-0.3 s on the 30-40 pairs of DRIVE and ISBI on a loaded 2-core machine) and saves at
-#: most half of the rest's time on two idle cores.
+#: 0.04-0.3 s on the 30-40 pairs of DRIVE and ISBI on a loaded 2-core machine, in
+#: docs/benchmarks-audit.md) and saves at most half of the rest's time on two idle cores.
 POOL_WORTH_SECONDS = 1.0
 #: The first probe pair alone decides when it projects the rest at this many times
 #: :data:`POOL_WORTH_SECONDS`: large images would otherwise keep the second core idle while
