@@ -65,7 +65,7 @@ def test_pixels_restores_the_piece_size_on_error() -> None:
 
     class Broken(Image.Image):
         @property
-        def __array_interface__(self):  # noqa: PLW3201 - Pillow's own hook, failing
+        def __array_interface__(self):  # numpy asks Pillow here: a failing decode
             raise OSError("decoder failed")
 
     broken = Broken()
