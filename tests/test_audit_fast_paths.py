@@ -14,7 +14,7 @@ from unetdiag.diag.audit.alignment import _block_mean
 from unetdiag.diag.data.decoding import _value_counts
 from unetdiag.diag.data.pairing import discover_pairs
 from unetdiag.diag.data.policy import MaskPolicy
-from unetdiag.diag.data.reading import pixels
+from unetdiag.diag.data.reading import pixel_array
 from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 
 #: Modes the audit and the trainer turn into arrays, with their stored bytes per pixel.
@@ -37,7 +37,7 @@ def _images(draw) -> Image.Image:
 def _same_as_numpys(image: Image.Image) -> None:
     piece = ImageFile.MAXBLOCK
     expected = np.asarray(image)
-    got = pixels(image)
+    got = pixel_array(image)
     assert got.dtype == expected.dtype and got.shape == expected.shape
     assert np.array_equal(got, expected, equal_nan=got.dtype.kind == "f")
     assert not got.flags.writeable  # as numpy's: nothing downstream may write into it
@@ -46,12 +46,12 @@ def _same_as_numpys(image: Image.Image) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(_images())
-def test_pixels_are_numpys_array_of_the_image(image: Image.Image) -> None:
+def test_pixel_array_is_numpys_array_of_the_image(image: Image.Image) -> None:
     _same_as_numpys(image)
 
 
 @pytest.mark.parametrize("mode", [*_MODE_BYTES, "1"])
-def test_pixels_of_large_images(mode: str) -> None:
+def test_pixel_array_of_large_images(mode: str) -> None:
     # hypothesis draws mostly small images: each mode once well past one 64 kB piece
     rng = np.random.default_rng(len(mode))
     stored = "L" if mode == "1" else mode
@@ -60,7 +60,7 @@ def test_pixels_of_large_images(mode: str) -> None:
     _same_as_numpys(image.convert("1") if mode == "1" else image)
 
 
-def test_pixels_restores_the_piece_size_on_error() -> None:
+def test_pixel_array_restores_the_piece_size_on_error() -> None:
     piece = ImageFile.MAXBLOCK
 
     class Broken(Image.Image):
@@ -71,7 +71,7 @@ def test_pixels_restores_the_piece_size_on_error() -> None:
     broken = Broken()
     broken._size = (4, 4)
     with pytest.raises(OSError, match="decoder failed"):
-        pixels(broken)
+        pixel_array(broken)
     assert piece == ImageFile.MAXBLOCK
 
 

@@ -80,7 +80,7 @@ from unetdiag.diag.data.reading import (
     ImageReadError,
     StoredMask,
     native_byte_order,
-    pixels,
+    pixel_array,
     read_first_frame,
     stored_mask,
 )
@@ -143,15 +143,15 @@ def _image_values(image: Image.Image) -> tuple[np.ndarray, str]:
     if mode == "1":
         return np.asarray(image, dtype=np.uint8), mode
     if mode in _EIGHT_BIT_MODES or mode in SIXTEEN_BIT_MODES or mode == "F":
-        return native_byte_order(pixels(image)), mode
-    return pixels(image.convert("RGB")), "RGB"
+        return native_byte_order(pixel_array(image)), mode
+    return pixel_array(image.convert("RGB")), "RGB"
 
 
 def _measure_image(image: Image.Image, frames: int, record: ChunkRecord, row: int,
                    path: str) -> tuple[np.ndarray, str]:
     """Fill the image columns of ``row``; return the stored values and their mode."""
     if image.mode in _FAST_IMAGE_MODES:
-        values, mode = pixels(image), image.mode
+        values, mode = pixel_array(image), image.mode
     else:
         values, mode = _image_values(image)
     colour = colour_channels(values, mode)

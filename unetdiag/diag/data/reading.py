@@ -249,7 +249,7 @@ def read_first_frame(path: Path | str, extract: Callable[[Image.Image], Extracte
         handle.close()
 
 
-def pixels(image: Image.Image) -> np.ndarray:
+def pixel_array(image: Image.Image) -> np.ndarray:
     """``np.asarray(image)`` of a loaded image (the same array, read-only), copied once.
 
     Pillow's array interface packs the pixels into pieces of ``ImageFile.MAXBLOCK`` bytes
@@ -307,9 +307,9 @@ def _mask_values(image: Image.Image) -> tuple[np.ndarray, str, bool, bool]:
     if mode == "1":
         return np.asarray(image, dtype=np.uint8), mode, False, jpeg_compressed
     if mode in _SINGLE_PLANE_MODES or mode in _MULTI_CHANNEL_MODES:
-        return native_byte_order(pixels(image)), mode, False, jpeg_compressed
+        return native_byte_order(pixel_array(image)), mode, False, jpeg_compressed
     if mode == PALETTE_MODE:
-        indices = pixels(image)
+        indices = pixel_array(image)
         palette = image.getpalette("RGB")
         if _is_gray_palette(indices, palette):
             gray_levels = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)[:, 0]
