@@ -160,3 +160,19 @@ def test_evaluate_reports_the_threshold_it_scored_against(tmp_path):
     assert finding.severity is Severity.WARNING and finding.evidence["masks"] == 2
     assert "The scores compare the predictions with the masks as thresholded" in \
         finding.explanation
+
+
+def test_a_fade_that_moves_the_foreground_is_not_blamed_on_thin_objects():
+    """Values fading over several pixels (reading 'soft') that move the foreground by more
+    than the limit: the 'objects a pixel or two wide' reason is the rim's (review of s28:
+    14-px squares blurred with sigma 3)."""
+    from unetdiag.diag.checks.soft_masks import SoftValues, soft_values_evidence
+    from unetdiag.diag.checks.soft_masks_wording import soft_values_sentences
+
+    faded = SoftValues(100, 20, 5, 15, 17.5, 20.0, 2.0, "uint8", 0.0, 255.0, 127.5, "bright")
+    evidence = soft_values_evidence({"a.png": faded}, 4)
+    assert evidence["reading"] == "soft"
+    assert abs(evidence["foreground_shift"]) > evidence["foreground_shift_limit"]
+    text = soft_values_sentences(evidence, "train").explanation
+    assert "changes the foreground by -14%" in text
+    assert "a pixel or two wide" not in text

@@ -120,3 +120,28 @@ def test_train_records_the_kind_of_its_training_images(tmp_path):
     assert record["depth"] == {"8-bit": 4} and record["high"] == pytest.approx(200 / 255,
                                                                                abs=1e-3)
     assert record["aspect_min"] == record["aspect_max"] == 1.0
+
+
+def test_a_run_that_recorded_no_training_images_is_said_so_not_quoted_as_none():
+    """A run folder from before train recorded its images (review of s28): the run is known,
+    its images are not; nothing may read 'trained it on None images'."""
+    grey = summarise_kinds([ImageKind("grey", "8-bit", 0.0, 0.9, 16, 16)] * 2)
+    [finding] = image_findings(grey, 3, None, "runs/old")
+    text = " ".join((finding.title, finding.explanation, finding.fix))
+    assert "None" not in text
+    assert "(runs/old) records nothing of the images it learnt from" in finding.explanation
+    assert "The same conversion as in training" not in finding.explanation
+
+
+def test_some_colour_images_among_grey_are_counted_not_said_of_all():
+    """3 colour images among 10 scored, on a 3-channel model trained on grey: the title
+    counts the 3, the explanation says they were given as they are."""
+    kinds = ([ImageKind("grey", "8-bit", 0.0, 0.9, 16, 16)] * 7
+             + [ImageKind("colour", "8-bit", 0.0, 0.9, 16, 16)] * 3)
+    [finding] = image_findings(summarise_kinds(kinds), 3, GREY_8_BIT, "runs/a")
+    assert finding.severity is Severity.WARNING
+    assert finding.title == ("3 of the 10 images scored are colour, unlike the images the "
+                             "model was trained on")
+    assert "3 of the 10 images scored are colour, given to it as they are" in finding.explanation
+    assert "never learnt from images like the 3 colour ones" in finding.explanation
+    assert "--channels 3" not in finding.fix  # the model takes three channels already

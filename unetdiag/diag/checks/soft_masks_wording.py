@@ -73,10 +73,13 @@ def soft_values_sentences(evidence: Mapping, use: str) -> Sentences:
     low, high = (percent(evidence["foreground_if_between_background"]),
                  percent(evidence["foreground_if_between_foreground"]))
     shift = evidence["foreground_shift"]
-    moved = (f" Here the threshold changes the foreground by {shift:+.0%} of the values' own, "
-             "consistent with objects a pixel or two wide (vessels, membranes), whose edges "
-             "are most of their pixels." if abs(shift) > evidence["foreground_shift_limit"]
-             else "")
+    # a rim moves the foreground much only where edges are most of the objects' pixels; a
+    # fade as wide as the objects moves it whatever their width
+    why = (", consistent with objects a pixel or two wide (vessels, membranes), whose edges "
+           "are most of their pixels" if evidence["reading"] == "resampling" else
+           ", consistent with objects not much wider than the values' fade")
+    moved = (f" Here the threshold changes the foreground by {shift:+.0%} of the values' "
+             f"own{why}." if abs(shift) > evidence["foreground_shift_limit"] else "")
     explanation = " ".join((
         f"{between} of the {evidence['pixels']} pixels of these masks ({percent(share)}), in "
         f"{count} of {plural(decoded, 'mask')} decoded, lie strictly between the two ends of "

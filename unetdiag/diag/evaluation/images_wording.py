@@ -33,33 +33,44 @@ def converted_sentences(evidence: Mapping) -> Sentences:
         done.append(f"{repeated} of the {plural(images, 'image')} scored "
                     f"{verb(repeated, 'is', 'are')} grey and {verb(repeated, 'was', 'were')} "
                     "repeated into three equal channels")
-    if not done:
+    if colour and not to_grey:
         done.append(f"{colour} of the {plural(images, 'image')} scored "
                     f"{verb(colour, 'is', 'are')} colour, given to it as "
-                    f"{verb(colour, 'it is', 'they are')}" if colour else
-                    f"the {plural(images, 'image')} scored are grey (or grey stored as colour)")
+                    f"{verb(colour, 'it is', 'they are')}")
+    if not done:
+        done.append(f"the {plural(images, 'image')} scored are grey (or grey stored as colour)")
     opening = (f"The model takes {plural(channels, 'channel')}; {join_names(done)}, as "
                "train reads images for such a model.")
     trained_colour = evidence["training_colour_images"]
+    recorded = evidence["training_images"] is not None
     if evidence["training_run"] is None:
         training = "No train run record beside the model says what kind of images it learnt from."
+    elif not recorded:
+        training = (f"The run that saved the model ({evidence['training_run']}) records nothing "
+                    "of the images it learnt from.")
     elif trained_colour == 0:
         training = _training(evidence, "every one grey (or grey stored as colour)")
     else:
         training = _training(evidence, f"{trained_colour} of them colour")
     if evidence["unlike_training"]:
+        # the colour ones when some are colour, the grey ones (all of them) otherwise
+        unlike = colour or images
         seen = "colour" if colour else "grey"
-        title = (f"The {plural(images, 'image')} scored {verb(images, 'is', 'are')} {seen}, "
-                 f"unlike the images the model was trained on")
-        closing = (f"The model never learnt from images like these, {NOT_COMPARABLE}.")
+        which = (f"The {plural(images, 'image')} scored {verb(images, 'is', 'are')}"
+                 if unlike == images else f"{unlike} of the {plural(images, 'image')} scored "
+                 f"{verb(unlike, 'is', 'are')}")
+        title = f"{which} {seen}, unlike the images the model was trained on"
+        these = "these" if unlike == images else f"the {unlike} {seen} ones"
+        closing = f"The model never learnt from images like {these}, {NOT_COMPARABLE}."
         fix = ("Score the model on images of the kind it was trained on, or train it on images "
-               "like these (--channels 3 keeps their colour).")
+               "like these" + (" (--channels 3 keeps their colour)." if colour and channels == 1
+                               else "."))
     else:
         title = (f"{to_grey or repeated} of {plural(images, 'image')} scored "
                  f"{verb(to_grey or repeated, 'was', 'were')} converted to the model's "
                  f"{plural(channels, 'channel')}")
         closing = ("The same conversion as in training: nothing to do if the images are of "
-                   "the kind the model learnt from." if evidence["training_run"] else
+                   "the kind the model learnt from." if recorded else
                    "Nothing to do if the model learnt from images converted the same way.")
         fix = ("Nothing, if that is how the model's training images were read; otherwise "
                "score it on images of their kind.")
