@@ -119,3 +119,5 @@ def test_zero_dice_in_a_one_epoch_run_on_empty_masks_is_no_common_start():
     assert zero.evidence["measured_cause"] == "validation_masks_empty"
     assert "common start" not in report.headline
     assert zero.title in report.headline
+    # the measured cause is said; explain-log's "nothing looks saturated" would contradict it
+    assert "Nothing in this run looks saturated" not in report.headline

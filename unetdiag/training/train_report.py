@@ -263,7 +263,9 @@ def _series(findings: Sequence[Finding], context: HeadlineContext) -> str | None
                        and not (f.id in (ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR) and (
                            at_baseline or _MEASURED_FRACTIONS & set(f.evidence)))]
     spoke = at_baseline or _guard_stops(findings, context) or _measured(findings, context)
-    if runs and (series_findings or not spoke):
+    # after another rule spoke, info findings alone would add explain-log's "nothing looks
+    # saturated", which that rule's sentence contradicts
+    if runs and (any(f.severity is not Severity.INFO for f in series_findings) or not spoke):
         return explain_headline(runs, series_findings)
     return None
 
