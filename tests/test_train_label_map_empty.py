@@ -63,3 +63,15 @@ def test_label_maps_without_0_are_not_offered_a_threshold_of_0():
     assert "none of 1, 2 and 3 is 0" in trimaps.fix
     numbered = threshold_on_label_maps({"n.tif": [0, 1, 2, 3]}, 4, MaskPolicy(), "data")
     assert "--mask-threshold 0" in numbered.fix
+
+
+def test_evaluate_says_what_empty_label_maps_do_to_scores_not_to_training():
+    """evaluate scores a model against the masks; it trains nothing (review of s28)."""
+    findings = check_imbalance([0.0] * 4, [4096.0] * 4, source="data")
+    scored = _empty(empty_masks_of_label_maps(findings, 4, [1, 2, 3], POLICY,
+                                              command="evaluate"))
+    assert "Trained on them" not in scored.explanation
+    assert "no prediction has a true positive" in scored.explanation
+    assert "pass the same options to evaluate" in scored.fix
+    trained = _empty(empty_masks_of_label_maps(findings, 4, [1, 2, 3], POLICY))
+    assert "Trained on them, a model learns to predict nothing" in trained.explanation

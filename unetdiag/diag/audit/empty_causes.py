@@ -142,7 +142,9 @@ def empty_masks_of_label_maps(findings: Sequence[Finding], label_maps: int,
             f"{empty} of {masks} masks decode with no foreground pixel, yet {files} holding "
             f"{held} (see mask.label_map), and the policy in force "
             f"({policy_text}) thresholds those class numbers as grey levels, which leaves every "
-            "pixel background. Trained on them, a model learns to predict nothing."
+            "pixel background. "
+            + ("Trained on them, a model learns to predict nothing." if command == "train" else
+               "Scored against them, no prediction has a true positive.")
             if every else
             f"{finding.explanation} {maps} holding {held} read under a threshold (see "
             "mask.label_map): some of the empty ones may hold objects under other values.")
