@@ -106,6 +106,14 @@ def _read(paths: Sequence[Path]) -> tuple[list[np.ndarray], list[float], list[Pa
     return thumbnails, shares, read
 
 
+def cover_one_region(paths: Sequence[Path]) -> bool:
+    """Whether the first :data:`MAX_READ` of ``paths`` that decode as masks cover nearly one
+    region in every image (:func:`~.sameness.same_region`), as field-of-view masks do: what
+    the root-folder hint asks of a folder before it offers it as ``--masks``."""
+    thumbnails, shares, _ = _read(paths)
+    return bool(thumbnails) and same_region(np.stack(thumbnails), np.array(shares)) is not None
+
+
 def _like_the_masks(masks_dir: Path, median: np.ndarray) -> tuple[bool, float | None]:
     """Whether the mask folder is itself nearly one region, and the soft IoU of its masks'
     median shape with ``median`` (the set's, cells in 0..1); None when no mask decodes."""

@@ -262,35 +262,18 @@ def _pair_flags(listing: Listing) -> str:
     return _pass_both(listing.folder / image_folder, candidates) if candidates else ""
 
 
-#: Files of a folder decoded to tell field-of-view masks (each once, at full size).
-MAX_FIELD_OF_VIEW_READ = 20
-
-
 def holds_field_of_view(folder: Path) -> bool:
-    """``folder``'s files (up to :data:`MAX_FIELD_OF_VIEW_READ`, decoded under the default
-    policy) cover nearly one region in every image, as audit-data tells field-of-view masks
-    (:func:`~unetdiag.diag.audit.sameness.same_region`, ``pairing.field_of_view_masks``)."""
+    """``folder``'s files cover nearly one region in every image, as audit-data tells
+    field-of-view masks (:func:`~unetdiag.diag.audit.field_of_view.cover_one_region`,
+    ``pairing.field_of_view_masks``)."""
     # imported here: the audit package imports this one (pairing) at its top
-    import numpy as np
-
-    from unetdiag.diag.audit.sameness import same_region
-    from unetdiag.diag.audit.thumbnails import mask_thumbnail
-    from unetdiag.diag.data.decoding import decode_mask
-    from unetdiag.diag.data.reading import ImageReadError
+    from unetdiag.diag.audit.field_of_view import cover_one_region
 
     try:
         files = list_folder(folder, "mask", require_files=False).files
     except UserError:
         return False
-    thumbnails, shares = [], []
-    for path in files[:MAX_FIELD_OF_VIEW_READ]:
-        try:
-            decoded, _ = decode_mask(path)
-        except (ImageReadError, OSError, ValueError):
-            continue
-        thumbnails.append(mask_thumbnail(decoded))
-        shares.append(float(decoded.mean()))
-    return bool(thumbnails) and same_region(np.stack(thumbnails), np.array(shares)) is not None
+    return cover_one_region(files)
 
 
 #: Split folder names that hold the training part: the example a split hint gives.
