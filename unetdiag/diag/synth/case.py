@@ -111,3 +111,12 @@ def rewrite_masks(case: CaseFiles, indices: list[int],
         path = case.masks[index]
         atomic_write_bytes(path, png_bytes(Image.fromarray(as_255(change(read_mask(path))))))
     return [case.masks[index] for index in indices]
+
+
+def replace_file(old: Path, new: Path, data: bytes) -> Path:
+    """Write ``data`` to ``new`` (atomically) and remove ``old`` when the name changed (a
+    corruption that re-encodes a file in another format); return ``new``."""
+    atomic_write_bytes(new, data)
+    if new != old:
+        old.unlink()
+    return new

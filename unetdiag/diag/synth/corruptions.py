@@ -22,7 +22,14 @@ from PIL import Image
 
 from unetdiag.diag.data.orientation import EXIF_ORIENTATION_TAG
 from unetdiag.diag.synth import layouts
-from unetdiag.diag.synth.case import CaseFiles, DatasetLayout, as_255, read_grey, read_mask
+from unetdiag.diag.synth.case import (
+    CaseFiles,
+    DatasetLayout,
+    as_255,
+    read_grey,
+    read_mask,
+    replace_file,
+)
 from unetdiag.diag.synth.frame_corruptions import FRAME_CORRUPTIONS
 from unetdiag.diag.synth.generator import (
     CORRUPTION_STREAM,
@@ -39,20 +46,13 @@ from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_bytes, atomic_write_text
 
 
-def _replace_file(old: Path, new: Path, data: bytes) -> Path:
-    atomic_write_bytes(new, data)
-    if new != old:
-        old.unlink()
-    return new
-
-
 def _rewrite_masks(case: CaseFiles, indices: list[int], encode: Callable[[np.ndarray], bytes],
                    extension: str = ".png") -> list[Path]:
     """Replace each chosen mask by ``encode(foreground)``, saved with ``extension``."""
     changed = []
     for index in indices:
         old = case.masks[index]
-        case.masks[index] = _replace_file(old, old.with_suffix(extension),
+        case.masks[index] = replace_file(old, old.with_suffix(extension),
                                           encode(read_mask(old)))
         changed.append(case.masks[index])
     return changed
@@ -362,7 +362,7 @@ def exif_rotated_images(case: CaseFiles, rng: np.random.Generator, fraction: flo
         if masks_drawn_on == "stored":
             mask = _STORE_TURNS[orientation](mask)
         old_image = case.images[index]
-        case.images[index] = _replace_file(
+        case.images[index] = replace_file(
             old_image, old_image.with_suffix(".jpg"),
             _encode(stored_image, "L", "JPEG", quality=95, exif=exif))
         atomic_write_bytes(case.masks[index], png_bytes(Image.fromarray(as_255(
@@ -488,7 +488,7 @@ def nan_pixel(case: CaseFiles, rng: np.random.Generator, fraction: float | None 
         pixels = read_grey(old).astype(np.float32)
         flat = pixels.reshape(-1)
         flat[rng.choice(flat.size, size=nan_pixels, replace=False)] = np.nan
-        case.images[index] = _replace_file(old, old.with_suffix(".tif"),
+        case.images[index] = replace_file(old, old.with_suffix(".tif"),
                                            _encode(pixels, "F", "TIFF"))
         changed.append(case.images[index])
     return changed

@@ -22,8 +22,8 @@ from scipy import ndimage
 
 from unetdiag.diag.core.morphology import near_square
 from unetdiag.diag.data.decoding import decode_mask
+from unetdiag.diag.synth.case import replace_file
 from unetdiag.diag.synth.label_corruptions import _zero_image
-from unetdiag.fsutil import atomic_write_bytes
 
 
 def nodata_bar_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
@@ -60,9 +60,7 @@ def nodata_bar_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
         buffer = io.BytesIO()
         Image.fromarray(labels).save(buffer, format="PNG")
         new = old.with_suffix(".png")
-        atomic_write_bytes(new, buffer.getvalue())
-        if new != old:
-            old.unlink()
+        replace_file(old, new, buffer.getvalue())
         case.masks[index] = new
         changed.append(new)
     return changed

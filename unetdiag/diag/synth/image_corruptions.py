@@ -24,9 +24,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from unetdiag.diag.synth.case import CaseFiles, read_grey
+from unetdiag.diag.synth.case import CaseFiles, read_grey, replace_file
 from unetdiag.diag.synth.generator import png_bytes
-from unetdiag.fsutil import atomic_write_bytes
 
 #: Hounsfield units of air, the value CT converters give pixels outside the body.
 AIR_HU = -1024
@@ -114,9 +113,7 @@ def _rewrite_images(case: CaseFiles, indices: list[int],
     for index in indices:
         old = case.images[index]
         new = old if extension is None else old.with_suffix(extension)
-        atomic_write_bytes(new, encode(read_grey(old), rng))
-        if new != old:
-            old.unlink()
+        replace_file(old, new, encode(read_grey(old), rng))
         case.images[index] = new
         changed.append(new)
     return changed

@@ -48,6 +48,7 @@ from PIL import Image, ImageDraw, TiffImagePlugin
 from scipy import ndimage
 
 from unetdiag.diag.data.decoding import decode_mask
+from unetdiag.diag.synth.case import replace_file
 from unetdiag.fsutil import atomic_write_bytes
 
 #: Oxford-IIIT Pet trimap values.
@@ -98,9 +99,7 @@ def _masks_rewritten(case: Any, indices: list[int], encode: Callable[[np.ndarray
         old = case.masks[index]
         foreground = decode_mask(old)[0].astype(bool)
         new = old.with_suffix(extension)
-        atomic_write_bytes(new, encode(foreground))
-        if new != old:
-            old.unlink()
+        replace_file(old, new, encode(foreground))
         case.masks[index] = new
         changed.append(new)
     return changed
@@ -333,10 +332,8 @@ def side_by_side_masks(case: Any, rng: np.random.Generator, fraction: float = 1.
         tinted = image.astype(np.float64)
         tinted[foreground] = 0.5 * tinted[foreground] + 0.5 * np.array([255.0, 0.0, 0.0])
         new = old.with_suffix(".png")
-        atomic_write_bytes(new, _png(np.concatenate([image, tinted.astype(np.uint8)], axis),
-                                     "RGB"))
-        if new != old:
-            old.unlink()
+        replace_file(old, new, _png(np.concatenate([image, tinted.astype(np.uint8)], axis),
+                                    "RGB"))
         case.masks[index] = new
         changed.append(new)
     return changed
@@ -408,9 +405,7 @@ def geotiff_nodata_masks(case: Any, rng: np.random.Generator, fraction: float = 
         buffer = io.BytesIO()
         Image.fromarray(labels).save(buffer, format="TIFF", tiffinfo=tags)
         new = old.with_suffix(".tif")
-        atomic_write_bytes(new, buffer.getvalue())
-        if new != old:
-            old.unlink()
+        replace_file(old, new, buffer.getvalue())
         case.masks[index] = new
         changed.append(new)
     return changed
