@@ -5,8 +5,7 @@ then applies corruptions from :data:`CORRUPTIONS` in order (masks stored 0/1, JP
 mask that is the image...), for the failure catalogue (``checks/*.toml``) and the tests. Each
 corruption's docstring says what it simulates and how it shows in the metrics. Masks are read
 back through the trainer's own decoder, so a corruption changes what the files store, never
-what a mask means. The layouts of public datasets (:mod:`unetdiag.diag.synth.layouts`) are
-corruptions too: they change where files are and what they are called.
+what a mask means. Public datasets' layouts (:mod:`.layouts`) are corruptions of names and folders.
 """
 
 from __future__ import annotations
