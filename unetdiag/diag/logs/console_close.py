@@ -1,0 +1,42 @@
+"""Which drawing closes an epoch of Keras console output (:mod:`unetdiag.diag.logs.console`):
+the closing line among an epoch's drawings, and the notes on the ones it is chosen over."""
+
+from __future__ import annotations
+
+from unetdiag.diag.logs.console_state import EpochBlock, RunBuilder
+from unetdiag.diag.logs.notes import evaluate_note, ran_out_note
+from unetdiag.diag.logs.progress import ProgressLine
+
+
+def closing_line(block: EpochBlock, run: RunBuilder, label: str) -> tuple[int, ProgressLine]:
+    """The drawing that closes ``block`` (its line and values), with notes on the
+    drawings it is chosen over (evaluate() output), the input running out and values it
+    could not read."""
+    # The closing line carries the most values (train + validation); of drawings alike
+    # (Keras 3 redraws the bar after a callback's message) the last is the closing one.
+    # An evaluate() bar printed later carries fewer values or counts other steps.
+    # A later drawing alike replaces the first only when it repeats its values or a
+    # message came between them; right after it with other values, it is evaluate()'s
+    # (keras-core#555: 32/32 steps, loss 0.9672 after the epoch's 0.1010).
+    most = max(len(final.metrics) for _, final in block.finals)
+    full = [item for item in block.finals if len(item[1].metrics) == most]
+    same_steps = [item for item in full if item[1].target == block.finals[0][1].target]
+    number, chosen = (same_steps or full)[0]
+    others = []
+    for other_number, other in (same_steps or full)[1:]:
+        if other.metrics == chosen.metrics or any(
+                number < line < other_number for line in block.messages):
+            number, chosen = other_number, other
+        else:
+            others.append(other_number)
+    for other_number, other in block.finals:
+        if other_number > number and (other.target != chosen.target
+                                      or set(other.metrics) != set(chosen.metrics)
+                                      or other_number in others):
+            run.notes.append(evaluate_note(other_number, other, chosen, label))
+    if block.ran_out is not None:
+        run.notes.append(ran_out_note(*block.ran_out, chosen, label, block.total))
+    if chosen.damaged:
+        unread = ", ".join(map(repr, chosen.damaged))
+        run.notes.append(f"line {number}: could not read {unread}")
+    return number, chosen
