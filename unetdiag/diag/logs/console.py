@@ -46,6 +46,7 @@ from unetdiag.diag.logs.notes import (
     TERMINATE_ON_NAN,
     asked_batches,
     bare_header_note,
+    before_last_step,
     finish_notes,
     named_first_note,
     no_epoch_message,
@@ -482,8 +483,11 @@ class _ConsoleReader:
                                  f"{block.end_message}: the epoch ended, but the log does not "
                                  "show its final values")
             elif block.partial is not None:
+                last = block.partial.last
                 run.notes.append(f"{label} (line {block.line}) never finished: no closing "
-                                 "progress line (cut off, crashed or interrupted)")
+                                 "progress line (cut off, crashed or interrupted"
+                                 + (", or still validating" if before_last_step(
+                                     last.current, last.target) else "") + ")")
             return
         number, chosen = closing_line(block, run, label)
         if run.leading_line is not None:

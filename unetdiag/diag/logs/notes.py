@@ -71,6 +71,20 @@ def finish_notes(run: Any) -> None:
             f"as {len(run.epochs)} consecutive epochs of one run")
 
 
+def before_last_step(step: int | None, steps: int | None) -> bool:
+    """The drawing is at the step before an epoch's last: the last one Keras 2 (and
+    TensorFlow 1's tf.keras) draws, since its ProgbarLogger leaves the last step to the
+    closing line, printed after the validation (DLwP notebooks#128: 499/500, then nothing
+    while 99,000 validation steps ran)."""
+    return step is not None and bool(steps) and steps > 1 and step == steps - 1
+
+
+#: Said of a log that ends at the step before an epoch's last.
+STILL_VALIDATING = ("Keras 2 draws an epoch's last step only on its closing line, after the "
+                    "validation, so the log also fits a run still validating that epoch (or "
+                    "stuck there)")
+
+
 def partial_epoch_note(partial: Partial, ended: bool, every_step: bool) -> str:
     """A note on an epoch whose closing line is not in the log (``ended``: something else
     followed its last drawing). Drawn to its last step (``every_step``), its training values
@@ -88,6 +102,8 @@ def partial_epoch_note(partial: Partial, ended: bool, every_step: bool) -> str:
     else:
         note = (f"no epoch finished: the log ends inside the epoch at {where}, and these "
                 "values are the running means over the steps so far")
+        if before_last_step(last.current, last.target):
+            note += f" ({STILL_VALIDATING})"
     by_step: dict[int, list[str]] = {}
     for name, step in partial.nan_from_step.items():
         by_step.setdefault(step, []).append(name)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from unetdiag.diag.checks.saturation.ids import IDENTICAL_ACROSS_RUNS
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.logs.model import RunLog
+from unetdiag.diag.logs.notes import STILL_VALIDATING, before_last_step
 from unetdiag.diag.wording.text import join_names
 
 
@@ -56,6 +57,10 @@ def cut_short_sentences(runs: Sequence[RunLog]) -> str:
                     "that ends training on a non-finite loss ('Invalid loss, terminating "
                     "training'): its figures are running means over the steps so far, not the "
                     "epoch's results")
+        elif before_last_step(cut.step, cut.steps):
+            said = (f"{where}the log ends inside {epoch} at {step}: its figures are running "
+                    f"means over {cut.step} steps, not the epoch's results. {STILL_VALIDATING}"
+                    ", as well as a run interrupted or a paste that stops there")
         else:
             said = (f"{where}the log ends inside {epoch} at {step}: its figures are running "
                     "means over the steps so far, not the epoch's results (the run was "

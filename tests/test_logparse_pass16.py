@@ -1,0 +1,30 @@
+"""Layouts and claims of the sixteenth pass over public Keras logs (docs/real-logs.md, pass 16).
+
+Each test fails on the code before its mend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unetdiag.diag.logs.explain import explain_log
+from unetdiag.diag.logs.parse import parse_console
+
+
+def _explain(tmp_path: Path, text: str, name: str = "run.log"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return explain_log(path)
+
+
+def test_a_log_ending_at_the_step_before_the_last_may_still_be_validating(tmp_path):
+    # Keras 2's ProgbarLogger leaves an epoch's last step to the closing line, printed after
+    # the validation: a log ending at step 499 of 500 also fits a run still validating
+    # (fchollet/deep-learning-with-python-notebooks#128, val_steps 99,000)
+    text = "Epoch 1/20\n499/500 [============================>.] - ETA: 0s - loss: 53.5993\n"
+    report = _explain(tmp_path, text)
+    assert "step 499 of 500" in report.headline
+    assert "still validating" in report.headline
+    assert "still validating" in " ".join(parse_console(text)[0].notes)
+    # elsewhere inside an epoch, no such reading
+    earlier = "Epoch 1/20\n400/500 [========================>.....] - ETA: 9s - loss: 53.5993\n"
+    assert "validating" not in _explain(tmp_path, earlier).headline
