@@ -28,3 +28,15 @@ def test_a_log_ending_at_the_step_before_the_last_may_still_be_validating(tmp_pa
     # elsewhere inside an epoch, no such reading
     earlier = "Epoch 1/20\n400/500 [========================>.....] - ETA: 9s - loss: 53.5993\n"
     assert "validating" not in _explain(tmp_path, earlier).headline
+
+
+def test_a_summary_after_a_cut_is_the_epoch_before_the_next_header():
+    # keras#14694: epoch 7's closing line, a cut, then a closing line with no header and
+    # 'Epoch 78/400': Keras prints 'Epoch 78/400' right after epoch 77's closing line
+    line = ("2827/2827 [==============================] - 244s 86ms/step - loss: {:.4f} - "
+            "accuracy: 0.2500 - val_loss: 3.4000 - val_accuracy: 0.2500\n")
+    text = ("Epoch 7/400\n" + line.format(5.08) + "[... cut ...]\n" + line.format(3.45)
+            + "Epoch 78/400\n" + line.format(3.44))
+    run = parse_console(text)[0]
+    assert run.epoch_numbers == [7, 77, 78]
+    assert any("read as epoch 77" in note for note in run.notes)

@@ -344,11 +344,24 @@ class _ConsoleReader:
 
     def _take_back_counted_on(self, index: int) -> None:
         """A headerless second summary counted on as the next epoch, followed by the header
-        of that very epoch, was no epoch: drop it, with a note."""
+        of that very epoch, was no epoch: drop it, with a note. Followed by a later epoch's
+        header (a paste cut between the two summaries), it is the epoch before that header:
+        Keras prints 'Epoch i/N' right after epoch i-1's closing line."""
         line, self.counted_on = self.counted_on, None
         run = self.run
         if (line is None or run is None or not run.epochs or run.labels[-1] is not None
-                or index != run.last_epoch_index + 1):
+                or index <= run.last_epoch_index):
+            return
+        if index > run.last_epoch_index + 2:
+            run.labels[-1] = index - 1
+            run.notes[:] = [
+                note.replace("read as the next epoch", f"read as epoch {index - 1}, the one "
+                             f"before the next header, 'Epoch {index}/...' (the epochs between "
+                             "are not in the log)")
+                if note.startswith(f"line {line}: a second epoch summary") else note
+                for note in run.notes]
+            return
+        if index != run.last_epoch_index + 1:
             return
         for column in (run.epochs, run.labels, run.step_seconds, run.steps):
             del column[-1]
