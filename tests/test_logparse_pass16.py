@@ -40,3 +40,14 @@ def test_a_summary_after_a_cut_is_the_epoch_before_the_next_header():
     run = parse_console(text)[0]
     assert run.epoch_numbers == [7, 77, 78]
     assert any("read as epoch 77" in note for note in run.notes)
+
+
+def test_the_runs_table_pairs_values_of_one_epoch(tmp_path):
+    # kk7nc/RMDL#14: epoch 35's line is cut after its loss; the row showed epoch 35's loss
+    # beside epoch 34's val_loss
+    text = ("Epoch 33/100\n - 633s - loss: 0.0239 - acc: 0.9927 - val_loss: 1.9673 - "
+            "val_acc: 0.7690\nEpoch 34/100\n - 612s - loss: 0.0322 - acc: 0.9916 - val_loss: "
+            "1.9237 - val_acc: 0.7774\nEpoch 35/100\n - 603s - loss: 0.0380 - ac\n")
+    row = _explain(tmp_path, text).summary["runs"][0]
+    assert row["loss (train / val)"] == "0.0322 / 1.9237"
+    assert row["values at"].startswith("epoch 34 (the last logging every metric; epoch 35")

@@ -44,6 +44,7 @@ from unetdiag.diag.checks.saturation.ids import (
     VALIDATION_NOT_SCORED,
 )
 from unetdiag.diag.checks.saturation.metrics import (
+    LEARNING_RATE_KEYS,
     is_validation,
     loss_first,
     metric_kind,
@@ -52,7 +53,7 @@ from unetdiag.diag.checks.saturation.metrics import (
 from unetdiag.diag.checks.saturation.words import non_finite_when, non_finite_word
 from unetdiag.diag.core.findings import Finding, Report, Severity
 from unetdiag.diag.logs.headline import headline
-from unetdiag.diag.logs.model import RunLog, restored_position
+from unetdiag.diag.logs.model import RunLog, epoch_number, restored_position
 from unetdiag.diag.logs.read import parse_log
 from unetdiag.diag.logs.restored import restored_cell
 
@@ -228,19 +229,37 @@ def _table_number(value: float | None) -> str:
     return f"{value:.4g}"
 
 
+def _last_complete_epoch(run: RunLog) -> tuple[int | None, str | None]:
+    """The last epoch that logs every metric of the run, and a "values at" cell, when the last
+    epoch lacks some (a line cut short, ``validation_freq``): a row of last values would pair
+    one epoch's loss with another's val_loss (RMDL#14: epoch 35's loss beside 34's val_loss).
+    (None, None) when the last epoch logs them all."""
+    names = set().union(*run.epochs) - set(LEARNING_RATE_KEYS)
+    if not run.epochs or names <= set(run.epochs[-1]):
+        return None, None
+    for position in range(len(run.epochs) - 2, -1, -1):
+        if names <= set(run.epochs[position]):
+            missing = sorted(names - set(run.epochs[-1]))
+            last = epoch_number(run, len(run.epochs) - 1)
+            return position, (f"epoch {epoch_number(run, position)} (the last logging every "
+                              f"metric; epoch {last} lacks {', '.join(missing)})")
+    return None, None
+
+
 def _summary_row(run: RunLog, findings: Sequence[Finding]) -> dict[str, Any]:
     """One row of the runs table: final values as "train / val" cells, then the verdict.
 
     A run whose EarlyStopping restored a named epoch's weights shows that epoch's values (the
     model the run ends with), and a "values at" cell saying so."""
     row: dict[str, Any] = {"run": run.name, "epochs": len(run.epochs)}
-    position = restored_position(run)
+    position, cell = restored_position(run), restored_cell(run)
+    if position is None and cell is None:
+        position, cell = _last_complete_epoch(run)
     for kind in _SUMMARY_KINDS:
         train, val = (_last_value(run, False, kind, position),
                       _last_value(run, True, kind, position))
         if train is not None or val is not None:
             row[f"{kind} (train / val)"] = f"{_table_number(train)} / {_table_number(val)}"
-    cell = restored_cell(run)
     if cell is not None:
         row["values at"] = cell
     steps = [s for s in run.step_seconds if s is not None]
