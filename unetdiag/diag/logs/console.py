@@ -73,6 +73,8 @@ from unetdiag.diag.logs.run_names import header_name, is_fold_name
 _CALLBACK_EPOCH_RE = re.compile(r"^Epoch (\d+): ")
 #: EarlyStopping's message as training ends, naming the last epoch run (Keras 2 and 3).
 _EARLY_STOP_RE = re.compile(r"^Epoch (\d+): early stopping", re.IGNORECASE)
+# LearningRateScheduler prints as its epoch begins: no sign that the epoch ended
+_EPOCH_BEGIN_MESSAGE_RE = re.compile(r"^Epoch \d+: LearningRateScheduler ")
 _KERAS_VALUE_RE = re.compile(r"^(?:-?\d+\.\d{4}|-?\d\.\d{4}e[-+]\d{2,3}|-?nan|-?inf)$",
                              re.IGNORECASE)
 #: A section heading (``## share_bottom_model``) before a summary with no 'Epoch' header:
@@ -191,7 +193,8 @@ class _ConsoleReader:
         named = _CALLBACK_EPOCH_RE.match(text)
         if named is not None:
             self.callback_epoch, self.callback_line = int(named[1]), number
-            if self.block is not None and self.block.index == int(named[1]):
+            if (self.block is not None and self.block.index == int(named[1])
+                    and not _EPOCH_BEGIN_MESSAGE_RE.match(text)):
                 self.block.end_message = number
         if self.block is not None:
             self.block.messages.append(number)
