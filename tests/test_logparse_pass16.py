@@ -62,3 +62,16 @@ def test_a_learning_rate_scheduler_message_is_no_sign_that_an_epoch_ended(tmp_pa
     assert "ended" not in report.headline
     assert "step 385 of 1000" in report.headline
     assert not any("the epoch ended" in note for note in parse_console(text)[0].notes)
+
+
+def test_two_epochs_that_repeat_every_value_are_flat():
+    # keras-team/autokeras#928: loss, accuracy, val_loss and val_accuracy alike at epochs 1
+    # and 2 (the first-batch loss too): no learning model repeats them all
+    from unetdiag.diag.checks.saturation.checks import check_series
+    frozen = {"loss": [2.5186] * 2, "accuracy": [0.8347] * 2, "val_loss": [2.2202] * 2,
+              "val_accuracy": [0.8560] * 2}
+    flat = [f for f in check_series("run 1", frozen) if f.id == "saturation.flat_metric"]
+    assert flat and flat[0].evidence["stuck"]
+    # one value repeating is no sign: a loss may settle at its printed digits
+    moving = dict(frozen, accuracy=[0.8347, 0.8351])
+    assert not any(f.id == "saturation.flat_metric" for f in check_series("run 1", moving))

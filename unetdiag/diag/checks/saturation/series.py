@@ -128,6 +128,18 @@ def _loss_moves(series: Series, validation: bool, thresholds: SaturationThreshol
             and flat_tail(loss, thresholds) < thresholds.min_flat_epochs)
 
 
+def _every_value_repeats(series: Series, thresholds: SaturationThresholds) -> bool:
+    """The last two epochs log the same finite value of every metric, at least
+    ``thresholds.min_repeated_values`` of them with a training loss and a validation value
+    among them (see :attr:`~.SaturationThresholds.min_repeated_values`)."""
+    lasts = [item.values[-2:] for item in series.values()]
+    return (len(lasts) >= thresholds.min_repeated_values
+            and any(metric_kind(name) == "loss" and not is_validation(name) for name in series)
+            and any(is_validation(name) for name in series)
+            and all(values.size == 2 and bool(np.isfinite(values).all())
+                    and values[0] == values[1] for values in lasts))
+
+
 def _loss_never_finite(series: Series, name: str, start: int) -> bool:
     """The phase of ``name`` logs a loss that is NaN or infinite at every epoch from position
     ``start`` on: its metrics are frozen by the overflow, which the non-finite check names."""
@@ -146,10 +158,11 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
     near 0 while the loss moves (it counts exact matches, which continuous targets never give).
     """
     flat: dict[str, dict] = {}
+    least = 2 if _every_value_repeats(series, thresholds) else thresholds.min_flat_epochs
     for name, item in series.items():
         epochs = item.values.size
         tail = flat_tail(item, thresholds)
-        if tail >= thresholds.min_flat_epochs \
+        if tail >= least \
                 and not _loss_never_finite(series, name, epochs - tail):
             flat[name] = {"value": float(item.values[-1]), "flat_epochs": tail,
                           "from_epoch": item.epoch(epochs - tail), "epochs": epochs}

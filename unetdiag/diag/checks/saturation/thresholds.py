@@ -22,6 +22,11 @@ class SaturationThresholds:
     perfect scores agree trivially."""
     min_flat_epochs: int = 3
     """How many final epochs must be flat before it is reported."""
+    min_repeated_values: int = 3
+    """Two last epochs that repeat every value of at least this many metrics (a training
+    loss and a validation value among them) exactly are flat too: a model that learns does
+    not repeat them all to the printed digits (autokeras#928: loss, accuracy, val_loss and
+    val_accuracy alike at epochs 1 and 2, their drawings too)."""
     min_identical_epochs: int = 2
     """Common epochs two runs need before "identical" is claimed."""
     max_true_negative_share: float = 0.05
