@@ -385,7 +385,8 @@ def _accuracy_as_constant(claim: evidence.FlatTail, telling: list[str]) -> list[
                     "that moves means the predictions changed" if moving
                     else "a Dice or IoU of the thresholded predictions would tell")
             return [f"{name} {value:.4f} is what predicting background everywhere scores if "
-                    f"{percent(1 - value)} of the validation pixels are foreground (or "
+                    f"{percent(1 - value)} of the validation pixels (or samples, for a "
+                    "classifier) are foreground (or "
                     f"foreground everywhere if {percent(value)} are): consistent with a constant "
                     f"predictor, which accuracy alone cannot prove ({tell})."]
     return ["Compare the value with what a constant prediction scores on the same data."]
