@@ -882,7 +882,7 @@ def test_a_header_joined_to_metrics_without_a_bar_is_that_epochs_summary():
     assert any("line 8 holds nothing but" in note for note in bars.notes)
     assert headed.epoch_numbers == [10, 11] and headed.series("f1-score").tolist() == [0.81, 0.811]
     assert headed.steps_per_epoch == [None, None]
-    assert not any("no epoch finished" in note for note in headed.notes)
+    assert not any("no epoch's closing line is in the log" in note for note in headed.notes)
     # a bare line without a validation value beside its training one is some other print;
     # one bare line alone is no epoch (which one?), and none goes on with Keras's own lines
     with pytest.raises(LogFormatError):
@@ -1019,7 +1019,7 @@ def test_a_notebooks_json_is_read_by_the_text_its_cells_printed(tmp_path):
 def test_a_nan_at_the_only_step_shown_is_not_said_to_turn_nan_there():
     bar = " 115/6740 ━━━━━━━━━━━━━━━━━━━━ 2:01:30 1s/step - iou: nan - loss: 0.0234\n"
     [run] = parse_console(bar)
-    note = next(note for note in run.notes if "no epoch finished" in note)
+    note = next(note for note in run.notes if "no epoch's closing line is in the log" in note)
     assert "iou NaN already at step 115, the first step shown" in note
 
 

@@ -21,7 +21,7 @@ def test_a_closing_drawing_glued_to_a_name_cut_off_is_the_epochs_end():
     assert run.epochs[0]["loss"] == 0.0282
     assert run.epochs[0]["Dec_VAE_Output_dice_coefficient"] == 0.8795
     assert run.steps_per_epoch == [2] and run.step_seconds == [15.0]
-    assert not any("never finished" in note or "no epoch finished" in note
+    assert not any("never finished" in note or "no epoch's closing line is in the log" in note
                    for note in run.notes)
 
 

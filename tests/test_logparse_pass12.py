@@ -58,7 +58,7 @@ def test_an_epoch_whose_callback_message_is_printed_ended_though_its_closing_lin
     assert "line 2: could not read \"acc: 0.5920('logs:', {})\"" in " ".join(glued.notes)
     # without the message, the epoch never finished
     [cut] = parse_console(COSTAR.rsplit("\n\n", 1)[0] + "\n")
-    assert "the log ends inside the epoch" in " ".join(cut.notes)
+    assert "it ends inside the epoch" in " ".join(cut.notes)
 
 
 # mchengny/RWF2000-Video-Database-for-Violence-Detection#19: the last drawing is cut before

@@ -84,3 +84,14 @@ def test_a_frozen_accuracy_read_as_a_constant_predictor_names_samples_too():
               "val_accuracy": [0.8560] * 3}
     flat = next(f for f in check_series("run 1", frozen) if f.id == "saturation.flat_metric")
     assert "validation pixels (or samples, for a classifier)" in flat.explanation
+
+
+def test_an_epoch_without_its_closing_line_before_the_next_header_ended():
+    # keras-team/keras#797 (Keras 0.x): each epoch pasted by its first step only; epoch 27 is
+    # followed by 'Epoch 28/128', so it ended, and some epoch did finish
+    text = ("Epoch 27/128\n\n 1/10 [==>...........................] - ETA: 17s - loss: 0.6063\n"
+            "Epoch 28/128\n\n 1/10 [==>...........................] - ETA: 16s - loss: 0.6619\n")
+    notes = " ".join(parse_console(text)[0].notes)
+    assert "epoch 27/128 (line 1) has no closing progress line, though the next epoch's" in notes
+    assert "never finished" in notes.split("epoch 28/128", 1)[1]
+    assert "no epoch finished" not in notes

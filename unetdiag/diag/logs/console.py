@@ -46,12 +46,12 @@ from unetdiag.diag.logs.notes import (
     TERMINATE_ON_NAN,
     asked_batches,
     bare_header_note,
-    before_last_step,
     finish_notes,
     named_first_note,
     no_epoch_message,
     partial_epoch_note,
     ran_out_step,
+    unclosed_epoch_note,
 )
 from unetdiag.diag.logs.progress import (
     ProgressLine,
@@ -419,7 +419,7 @@ class _ConsoleReader:
                      joined: ProgressLine | None = None) -> None:
         if self.first_header is None:
             self.first_header = (number, index, total)
-        self._close_block()
+        self._close_block((number, index))
         self._take_back_counted_on(index)
         self.orphan = None
         if self.leading is not None:
@@ -482,7 +482,8 @@ class _ConsoleReader:
         run.first_line = header_line
         self.loose_lines.insert(0, number)
 
-    def _close_block(self) -> None:
+    def _close_block(self, next_header: tuple[int, int] | None = None) -> None:
+        """Close the open epoch; ``next_header``: (line, index) of the header that closes it."""
         block, run = self.block, self.run
         self.block = None
         if block is None or run is None:
@@ -499,11 +500,7 @@ class _ConsoleReader:
                                  f"{block.end_message}: the epoch ended, but the log does not "
                                  "show its final values")
             elif block.partial is not None:
-                last = block.partial.last
-                run.notes.append(f"{label} (line {block.line}) never finished: no closing "
-                                 "progress line (cut off, crashed or interrupted"
-                                 + (", or still validating" if before_last_step(
-                                     last.current, last.target) else "") + ")")
+                run.notes.append(unclosed_epoch_note(label, block, next_header))
             return
         number, chosen = closing_line(block, run, label)
         if run.leading_line is not None:

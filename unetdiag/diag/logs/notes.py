@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from unetdiag.diag.checks.saturation.words import epoch_span
-from unetdiag.diag.logs.console_state import Partial
+from unetdiag.diag.logs.console_state import EpochBlock, Partial
 from unetdiag.diag.logs.progress import ProgressLine
 
 
@@ -85,6 +85,21 @@ STILL_VALIDATING = ("Keras 2 draws an epoch's last step only on its closing line
                     "stuck there)")
 
 
+def unclosed_epoch_note(label: str, block: EpochBlock,
+                        next_header: tuple[int, int] | None) -> str:
+    """A note on an epoch whose drawings are in the log but not its closing line. Followed by
+    the next epoch's header, it ended (keras#797 pastes each epoch's first step only); else it
+    never finished, as far as the log shows."""
+    if next_header is not None and block.index is not None and next_header[1] == block.index + 1:
+        return (f"{label} (line {block.line}) has no closing progress line, though the next "
+                f"epoch's header follows at line {next_header[0]}: the epoch ended, but the log "
+                "does not show its final values")
+    last = block.partial.last
+    return (f"{label} (line {block.line}) never finished: no closing progress line (cut off, "
+            "crashed or interrupted" + (", or still validating" if before_last_step(
+                last.current, last.target) else "") + ")")
+
+
 def partial_epoch_note(partial: Partial, ended: bool, every_step: bool) -> str:
     """A note on an epoch whose closing line is not in the log (``ended``: something else
     followed its last drawing). Drawn to its last step (``every_step``), its training values
@@ -100,8 +115,10 @@ def partial_epoch_note(partial: Partial, ended: bool, every_step: bool) -> str:
         note = (f"no closing progress line is in the log: these values are the running means "
                 f"over the steps up to {where}, the last drawn, not the epoch's final values")
     else:
-        note = (f"no epoch finished: the log ends inside the epoch at {where}, and these "
-                "values are the running means over the steps so far")
+        # not "no epoch finished": an earlier epoch may have ended without its closing
+        # line (keras#797 pastes each epoch's first step only)
+        note = (f"no epoch's closing line is in the log: it ends inside the epoch at {where}, "
+                "and these values are the running means over the steps so far")
         if before_last_step(last.current, last.target):
             note += f" ({STILL_VALIDATING})"
     by_step: dict[int, list[str]] = {}
