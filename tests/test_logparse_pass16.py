@@ -95,3 +95,14 @@ def test_an_epoch_without_its_closing_line_before_the_next_header_ended():
     assert "epoch 27/128 (line 1) has no closing progress line, though the next epoch's" in notes
     assert "never finished" in notes.split("epoch 28/128", 1)[1]
     assert "no epoch finished" not in notes
+
+
+def test_a_drawing_glued_to_a_value_cut_by_the_redraw_is_the_closing_line():
+    # keras-team/autokeras#1215: 'accuracy: 0.8116/16 [====] ...' is 0.81 (the redraw erased
+    # its last digits), then the closing line 16/16; it was read as a drawing at step 1
+    glued = (" 1/16 [>.............................] - ETA: 0s - loss: 0.4685 - accuracy: "
+             "0.8716/16 [==============================] - 0s 4ms/step - loss: 0.5135 - "
+             "accuracy: 0.7812 - val_loss: 0.5953 - val_accuracy: 0.7391\n")
+    [run] = parse_console("Epoch 9/1000\n" + glued + "Epoch 10/1000\n" + glued)
+    assert run.epoch_numbers == [9, 10] and run.cut_short is None
+    assert run.epochs[0]["accuracy"] == 0.7812 and run.epochs[0]["val_loss"] == 0.5953

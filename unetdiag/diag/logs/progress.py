@@ -78,7 +78,10 @@ _BAR_DRAWING_RE = re.compile(r"(?<![\w/.:-])(?:\d+|Unknown)/(?:\d+|Unknown)\s*(?
 _GLUED_LOG_RE = re.compile(r"(?<=[\d.])(?:WARNING|INFO|ERROR|CRITICAL|DEBUG):[\w.]+:.*$")
 # A drawing glued to a drawing cut off inside a metric name ("... - Dec_GT_Output_d2/2 [===="):
 # the digits after the letter hold the cut name's tail and the step counter.
-_GLUED_DRAWING_RE = re.compile(r"(?<=[A-Za-z_])(?P<digits>\d+)/(?P<target>\d+)\s*(?:\[[=>.]*\]|━)")
+# Or glued to a value whose last digits the redraw erased ("accuracy: 0.8116/16 [====":
+# 0.81 then 16/16, autokeras#1215, a notebook's capture with the control characters gone).
+_GLUED_DRAWING_RE = re.compile(
+    r"(?:(?<=[A-Za-z_])|(?<=\d\.))(?P<digits>\d+)/(?P<target>\d+)\s*(?:\[[=>.]*\]|━)")
 _UNITS_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "µs": 1e6, "μs": 1e6}
 
 
@@ -88,7 +91,10 @@ def _last_drawing_start(text: str, first: int) -> int | None:
     starts = [m.start() for m in _BAR_DRAWING_RE.finditer(text) if m.start() > first]
     for match in _GLUED_DRAWING_RE.finditer(text, first + 1):
         digits, target = match["digits"], int(match["target"])
-        tail = next((k for k in range(len(digits)) if 0 < int(digits[k:]) <= target), None)
+        # after a value's decimal point, one digit at least is the value's
+        least = 1 if text[match.start() - 1] == "." else 0
+        tail = next((k for k in range(least, len(digits)) if 0 < int(digits[k:]) <= target),
+                    None)
         if tail is not None:
             starts.append(match.start() + tail)
     return max(starts) if starts else None
@@ -109,6 +115,8 @@ def clean_line(raw_line: str) -> str:
     'Epoch 1/2 8/8 [====] - loss: 0.5'
     >>> clean_line("1/2 [=>..] - ETA: 15s - loss: 0.0271 - dice_c2/2 [====] - 30s - loss: 0.02")
     '2/2 [====] - 30s - loss: 0.02'
+    >>> clean_line("1/16 [>...] - ETA: 0s - accuracy: 0.8116/16 [====] - 0s - loss: 0.51")
+    '16/16 [====] - 0s - loss: 0.51'
     >>> clean_line("213/213 [====] - ETA: 0s - loss: 2.1445WARNING:tensorflow:Can save best ...")
     '213/213 [====] - ETA: 0s - loss: 2.1445'
     """
