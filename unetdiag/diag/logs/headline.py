@@ -17,9 +17,7 @@ something.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-
-import numpy as np
+from collections.abc import Sequence
 
 from unetdiag.diag.checks.saturation.evidence import Cause
 from unetdiag.diag.checks.saturation.ids import (
@@ -27,7 +25,6 @@ from unetdiag.diag.checks.saturation.ids import (
     ALL_ZEROS_PREDICTOR,
     CLASS_PRIOR_LOSS,
     DICE_ABOVE_ONE,
-    DICE_BELOW_HALF,
     DICE_EXCEEDS_ACCURACY_BOUND,
     FLAT_METRIC,
     IDENTICAL_ACROSS_RUNS,
@@ -41,8 +38,6 @@ from unetdiag.diag.checks.saturation.ids import (
     SCORE_COLLAPSED,
     SCORE_ZERO_FEW_EPOCHS,
     SCORE_ZERO_THROUGHOUT,
-    STEP_TIME_OUTLIER,
-    STILL_IMPROVING,
     VALIDATION_NOT_SCORED,
 )
 from unetdiag.diag.checks.saturation.metrics import is_validation, validation_first
@@ -65,6 +60,12 @@ from unetdiag.diag.checks.saturation.words import (
     non_finite_word,
 )
 from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.logs.after_headline import (
+    dice_below_half,
+    slower_runs,
+    still_rising,
+    with_id,
+)
 from unetdiag.diag.logs.appended import appended_sentence
 from unetdiag.diag.logs.model import RunLog
 from unetdiag.diag.logs.restored import restored_sentences
@@ -92,10 +93,6 @@ _LABELS = [Cause.LABELS_ABOVE_ONE.value]
 _WRONG_METRIC = [Cause.METRIC_COMPUTED_WRONGLY.value]
 
 
-def _with_id(findings: Iterable[Finding], finding_id: str) -> list[Finding]:
-    return [f for f in findings if f.id == finding_id]
-
-
 def _runs_subject(names: Sequence[str], total: int) -> str:
     """ "Both runs", "All 4 runs" when the names are every run, else the names."""
     if len(names) == total and total > 1:
@@ -116,18 +113,18 @@ def _scale_causes(findings: Sequence[Finding]) -> list[str]:
 def _scale_parts(findings: Sequence[Finding]) -> list[str]:
     """The numbers that leave [0, 1], one clause per kind of finding."""
     parts = []
-    above = _with_id(findings, DICE_ABOVE_ONE)
+    above = with_id(findings, DICE_ABOVE_ONE)
     if above:
         worst = max(above, key=lambda f: max(m["max"] for m in f.evidence["metrics"].values()))
         metric, data = max(worst.evidence["metrics"].items(), key=lambda item: item[1]["max"])
         parts.append(f"{metric} reaches {data['max']:.4f} in "
                      f"{join_names([f.evidence['run'] for f in above])}, and a Dice cannot "
                      "exceed 1 for labels and predictions in [0, 1]")
-    for finding in _with_id(findings, METRIC_OUT_OF_RANGE):
+    for finding in with_id(findings, METRIC_OUT_OF_RANGE):
         for metric, data in finding.evidence["metrics"].items():
             value = data["max"] if data["max"] > 1 else data["min"]
             parts.append(f"{metric} reaches {value:.4f} in {finding.evidence['run']}")
-    negative = _with_id(findings, NEGATIVE_LOSS)
+    negative = with_id(findings, NEGATIVE_LOSS)
     if negative:
         worst = min(negative, key=lambda f: min(m["min"] for m in f.evidence["metrics"].values()))
         metric, data = min(worst.evidence["metrics"].items(), key=lambda item: item[1]["min"])
@@ -135,7 +132,7 @@ def _scale_parts(findings: Sequence[Finding]) -> list[str]:
                      "which BCE and 1 - Dice never do with labels and predictions in [0, 1]")
     for finding_id, kind in ((DICE_EXCEEDS_ACCURACY_BOUND, "dice"),
                              (IOU_EXCEEDS_ACCURACY_BOUND, "iou")):
-        bound = _with_id(findings, finding_id)
+        bound = with_id(findings, finding_id)
         if bound and not above:
             evidence = bound[0].evidence
             parts.append(
@@ -154,7 +151,7 @@ def _label_scale(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | N
     if found == _LABELS:
         sentence = ("The masks are not normalised to [0, 1] (labels on a 0-255 scale, e.g. "
                     f"0/255): {parts}.")
-        accuracies = [(name, value) for f in _with_id(findings, DICE_ABOVE_ONE)
+        accuracies = [(name, value) for f in with_id(findings, DICE_ABOVE_ONE)
                       for name, value in f.evidence.get("final_accuracy", {}).items()
                       if value < 0.5]
         if accuracies:
@@ -186,7 +183,7 @@ def _label_scale_fix(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
 def _non_finite(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
     """Where each run's metrics went NaN (and which stayed finite, when few did)."""
     parts = []
-    for finding in _with_id(findings, NON_FINITE):
+    for finding in with_id(findings, NON_FINITE):
         evidence = finding.evidence
         metrics, finite = evidence["metrics_at_onset"], evidence.get("finite_throughout", [])
         when = non_finite_when(evidence) or "from " + epoch_of(
@@ -210,7 +207,7 @@ def _not_scored(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | No
     """Validation loss and score both 0 at every epoch (or several): no measurement."""
     parts = []
     exact = True
-    for finding in _with_id(findings, VALIDATION_NOT_SCORED):
+    for finding in with_id(findings, VALIDATION_NOT_SCORED):
         evidence = finding.evidence
         if finding.severity is Severity.INFO:
             continue
@@ -230,7 +227,7 @@ def _collapse(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None
     but not 0)."""
     parts = []
     exact = True
-    for finding in _with_id(findings, SCORE_COLLAPSED):
+    for finding in with_id(findings, SCORE_COLLAPSED):
         evidence = finding.evidence
         name, data = next(iter(evidence["metrics"].items()))
         exact = exact and bool(data.get("exactly_zero"))
@@ -251,9 +248,9 @@ def _zero_throughout(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
     fingerprinted = {f.evidence["run"] for f in findings if f.id in _TRIVIAL_PREDICTOR_IDS}
     parts = []
     exact = True
-    late_few = [f for f in _with_id(findings, SCORE_ZERO_FEW_EPOCHS)
+    late_few = [f for f in with_id(findings, SCORE_ZERO_FEW_EPOCHS)
                 if f.severity is Severity.WARNING]  # one or two epochs, from epoch 10 on
-    for finding in [*_with_id(findings, SCORE_ZERO_THROUGHOUT), *late_few]:
+    for finding in [*with_id(findings, SCORE_ZERO_THROUGHOUT), *late_few]:
         if finding.evidence["run"] in fingerprinted:
             continue
         metrics = finding.evidence["metrics"]
@@ -287,7 +284,7 @@ def _trivial_predictor(findings: Sequence[Finding], runs: Sequence[RunLog]) -> s
     phase = reference.evidence["phases"][phase_name]
     predictor, fraction = reference.evidence["predictor"], phase["foreground_fraction"]
     proven = all(f.evidence.get("proven") for f in fingerprints)
-    followers = [f for f in _with_id(findings, METRIC_AT_BASELINE)
+    followers = [f for f in with_id(findings, METRIC_AT_BASELINE)
                  if f.evidence.get("predictor") == predictor
                  and f.evidence.get("foreground_fraction") == fraction]
     names = [run.name for run in runs if run.name in {f.evidence["run"] for f in fingerprints}]
@@ -337,7 +334,7 @@ def _trivial_predictor(findings: Sequence[Finding], runs: Sequence[RunLog]) -> s
 
 def _class_prior(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
     parts = []
-    for finding in _with_id(findings, CLASS_PRIOR_LOSS):
+    for finding in with_id(findings, CLASS_PRIOR_LOSS):
         name, data = next(iter(finding.evidence["metrics"].items()))
         parts.append(
             f"in {finding.evidence['run']}, {name} {data['value']:.4f} equals H(f) = "
@@ -353,8 +350,8 @@ def _class_prior(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | N
 def _perfect_accuracy(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
     parts = []
     pixels = all(f.evidence.get("segmentation", True)
-                 for f in _with_id(findings, PERFECT_ACCURACY))
-    for finding in _with_id(findings, PERFECT_ACCURACY):
+                 for f in with_id(findings, PERFECT_ACCURACY))
+    for finding in with_id(findings, PERFECT_ACCURACY):
         metrics = finding.evidence["metrics"]
         validation = [n for n in metrics if is_validation(n)]
         training = [n for n in metrics if not is_validation(n)]
@@ -383,11 +380,11 @@ def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]], li
     flat: dict[str, list[str]] = {}
     other = []
     # once the weights are NaN every number freezes: the NaN sentence says why
-    broken = {f.evidence["run"] for f in _with_id(findings, NON_FINITE)}
+    broken = {f.evidence["run"] for f in with_id(findings, NON_FINITE)}
     # a score at 0 throughout has its own sentence
     zero = {f.evidence["run"]: set(f.evidence["metrics"])
-            for f in _with_id(findings, SCORE_ZERO_THROUGHOUT)}
-    for finding in _with_id(findings, FLAT_METRIC):
+            for f in with_id(findings, SCORE_ZERO_THROUGHOUT)}
+    for finding in with_id(findings, FLAT_METRIC):
         evidence = finding.evidence
         metrics, run = evidence["metrics"], evidence["run"]
         if run in broken:
@@ -421,7 +418,7 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
     said = capitalised("; ".join(other)) + "." if other else ""
     if not flat:
         return said or None
-    identical = sorted((f for f in _with_id(findings, IDENTICAL_ACROSS_RUNS)
+    identical = sorted((f for f in with_id(findings, IDENTICAL_ACROSS_RUNS)
                         if f.evidence["constant_across_epochs"]),
                        key=lambda f: -len(f.evidence["runs"]))
     ordered = [run.name for run in runs if run.name in flat]
@@ -447,7 +444,7 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
         sentence += f" ({widest['metric']} is {widest['value']:.4f} in {who})"
     # every metric the flat finding names, training ones included (a stuck loss is among them)
     frozen = {f.evidence["run"]: list(f.evidence["metrics"])
-              for f in _with_id(findings, FLAT_METRIC)}
+              for f in with_id(findings, FLAT_METRIC)}
     moving = [run.name for run in runs
               if run.name in flat and _loss_moved(run, frozen.get(run.name, []))]
     if moving:  # a loss that keeps falling says the model learns something
@@ -515,66 +512,6 @@ HEADLINE_RULES = (
 )
 
 
-def _slower_runs(findings: Sequence[Finding], said: str) -> list[str]:
-    """ "X also ran 11.5x slower per step (23 s vs 2 s)." for each slow run not yet named by
-    its own title."""
-    sentences = []
-    for outlier in _with_id(findings, STEP_TIME_OUTLIER):
-        evidence = outlier.evidence
-        if outlier.title.rstrip(".") + "." != said:
-            others = float(np.median(list(evidence["other_runs_step_seconds"].values())))
-            sentences.append(f"{evidence['run']} also ran {evidence['ratio']:.1f}x slower per "
-                             f"step ({evidence['step_seconds']:g} s vs {others:g} s).")
-    return sentences
-
-
-#: Validation Dice names a still-rising sentence names first (a run also logs IoU, a seed Dice).
-PRIMARY_DICE_NAMES = ("val_dice", "val_dice_coef")
-
-
-def _still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
-    """ " Its val_dice was still rising at the last epoch (...): train longer." or ""."""
-    rising = []
-    for item in _with_id(findings, STILL_IMPROVING):
-        metrics = item.evidence["metrics"]
-        # the Dice the run reports first when it is among the rising ones
-        name = next((n for n in metrics if n in PRIMARY_DICE_NAMES), next(iter(metrics)))
-        data = metrics[name]
-        rising.append((item.evidence["run"], name,
-                       f"{data['last']:.4f}, up {data['gain']:.4f} over the last "
-                       f"{data['over_epochs']} epochs"))
-    if not rising:
-        return ""
-    if len(runs) == 1:
-        _run, name, numbers = rising[0]
-        return f" Its {name} was still rising at the last epoch ({numbers}): train longer."
-    names = {name for _run, name, _numbers in rising}
-    if len(names) == 1:
-        where = join_names([f"{run} ({numbers})" for run, _name, numbers in rising])
-        return f" {names.pop()} was still rising at the last epoch in {where}: train longer."
-    # each run names its own metric: a score rising in one run may have peaked in another
-    where = join_names([f"{run} ({name} {numbers})" for run, name, numbers in rising])
-    return f" Validation scores were still rising at the last epoch in {where}: train longer."
-
-
-def _dice_below_half(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
-    """ " The Dice never reached 0.5 (dice_coef at most ..., val_dice_coef at most ...): ..."
-    or "": said after a headline that found nothing else."""
-    sentences = []
-    for item in _with_id(findings, DICE_BELOW_HALF):
-        metrics = item.evidence["metrics"]
-        names = sorted(metrics, key=is_validation)
-        where = f" in {item.evidence['run']}" if len(runs) > 1 else ""
-        best = join_names([f"{name} at most {metrics[name]['best']:.4f}" for name in names])
-        sentences.append(f" The Dice never reached {item.evidence['ceiling']:g}{where}, in "
-                         f"training or validation ({best}): the training batches score low "
-                         "too, so overfitting alone does not explain it; consistent with a "
-                         "model that has "
-                         "not learnt to find the foreground, or with a Dice averaged so "
-                         "that it stays low.")
-    return "".join(sentences)
-
-
 def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
     """One short paragraph answering "what is wrong with this run?", with the numbers."""
     count = len(runs)
@@ -584,10 +521,10 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
     said = compose_headline(HEADLINE_RULES, [f for f in findings if not (
         f.id == IDENTICAL_ACROSS_RUNS and f.evidence.get("replicas"))], runs, quiet=quiet)
     if said == quiet:
-        return (said + _still_rising(findings, runs) + _dice_below_half(findings, runs)
+        return (said + still_rising(findings, runs) + dice_below_half(findings, runs)
                 + short_log_sentences(findings) + restored_sentences(runs)
                 + appended_sentence(runs) + replica_sentence(findings, runs)
                 + cut_short_sentences(runs))
-    return (" ".join([said, *_slower_runs(findings, said)]) + restored_sentences(runs)
+    return (" ".join([said, *slower_runs(findings, said)]) + restored_sentences(runs)
             + appended_sentence(runs) + replica_sentence(findings, runs)
             + cut_short_sentences(runs))

@@ -1,0 +1,79 @@
+"""The sentences said after the explain-log headline's rules (:mod:`unetdiag.diag.logs.headline`):
+runs slower per step, a validation score still rising, a Dice below 0.5 in both phases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from unetdiag.diag.checks.saturation.ids import DICE_BELOW_HALF, STEP_TIME_OUTLIER, STILL_IMPROVING
+from unetdiag.diag.checks.saturation.metrics import is_validation
+from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.logs.model import RunLog
+from unetdiag.diag.wording.text import join_names
+
+
+def with_id(findings: Iterable[Finding], finding_id: str) -> list[Finding]:
+    """The findings of one id, in order."""
+    return [finding for finding in findings if finding.id == finding_id]
+
+
+def slower_runs(findings: Sequence[Finding], said: str) -> list[str]:
+    """ "X also ran 11.5x slower per step (23 s vs 2 s)." for each slow run not yet named by
+    its own title."""
+    sentences = []
+    for outlier in with_id(findings, STEP_TIME_OUTLIER):
+        evidence = outlier.evidence
+        if outlier.title.rstrip(".") + "." != said:
+            others = float(np.median(list(evidence["other_runs_step_seconds"].values())))
+            sentences.append(f"{evidence['run']} also ran {evidence['ratio']:.1f}x slower per "
+                             f"step ({evidence['step_seconds']:g} s vs {others:g} s).")
+    return sentences
+
+
+#: Validation Dice names a still-rising sentence names first (a run also logs IoU, a seed Dice).
+PRIMARY_DICE_NAMES = ("val_dice", "val_dice_coef")
+
+
+def still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
+    """ " Its val_dice was still rising at the last epoch (...): train longer." or ""."""
+    rising = []
+    for item in with_id(findings, STILL_IMPROVING):
+        metrics = item.evidence["metrics"]
+        # the Dice the run reports first when it is among the rising ones
+        name = next((n for n in metrics if n in PRIMARY_DICE_NAMES), next(iter(metrics)))
+        data = metrics[name]
+        rising.append((item.evidence["run"], name,
+                       f"{data['last']:.4f}, up {data['gain']:.4f} over the last "
+                       f"{data['over_epochs']} epochs"))
+    if not rising:
+        return ""
+    if len(runs) == 1:
+        _run, name, numbers = rising[0]
+        return f" Its {name} was still rising at the last epoch ({numbers}): train longer."
+    names = {name for _run, name, _numbers in rising}
+    if len(names) == 1:
+        where = join_names([f"{run} ({numbers})" for run, _name, numbers in rising])
+        return f" {names.pop()} was still rising at the last epoch in {where}: train longer."
+    # each run names its own metric: a score rising in one run may have peaked in another
+    where = join_names([f"{run} ({name} {numbers})" for run, name, numbers in rising])
+    return f" Validation scores were still rising at the last epoch in {where}: train longer."
+
+
+def dice_below_half(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
+    """ " The Dice never reached 0.5 (dice_coef at most ..., val_dice_coef at most ...): ..."
+    or "": said after a headline that found nothing else."""
+    sentences = []
+    for item in with_id(findings, DICE_BELOW_HALF):
+        metrics = item.evidence["metrics"]
+        names = sorted(metrics, key=is_validation)
+        where = f" in {item.evidence['run']}" if len(runs) > 1 else ""
+        best = join_names([f"{name} at most {metrics[name]['best']:.4f}" for name in names])
+        sentences.append(f" The Dice never reached {item.evidence['ceiling']:g}{where}, in "
+                         f"training or validation ({best}): the training batches score low "
+                         "too, so overfitting alone does not explain it; consistent with a "
+                         "model that has "
+                         "not learnt to find the foreground, or with a Dice averaged so "
+                         "that it stays low.")
+    return "".join(sentences)
