@@ -106,3 +106,17 @@ def test_a_drawing_glued_to_a_value_cut_by_the_redraw_is_the_closing_line():
     [run] = parse_console("Epoch 9/1000\n" + glued + "Epoch 10/1000\n" + glued)
     assert run.epoch_numbers == [9, 10] and run.cut_short is None
     assert run.epochs[0]["accuracy"] == 0.7812 and run.epochs[0]["val_loss"] == 0.5953
+
+
+def test_a_fit_that_starts_where_the_one_before_ended_is_said(tmp_path):
+    # keras-team/keras#13872: the second fit's first loss, 1.9116, is below every loss of the
+    # first (1.9248 -> 1.9138, about 0.0019 an epoch): the model kept its weights
+    line = "12096/12096 [==============================] - 0s 14us/sample - loss: {:.4f}\n"
+    first = "".join(f"Epoch {n}/6\n" + line.format(1.9248 - 0.0019 * (n - 1))
+                    for n in range(1, 7))
+    again = "".join(f"Epoch {n}/3\n" + line.format(1.9155 - 0.0021 * n) for n in range(1, 4))
+    headline = _explain(tmp_path, first + again).headline
+    assert "Run 2 starts where run 1 ended" in headline and "same model" in headline
+    # a model built anew starts above what the first fit reached: nothing said
+    anew = "".join(f"Epoch {n}/3\n" + line.format(1.9300 - 0.0021 * n) for n in range(1, 4))
+    assert "starts where" not in _explain(tmp_path, first + anew).headline

@@ -1,5 +1,6 @@
 """Headline sentences about how a run's numbers came to be, rather than what they show: an
-epoch whose figures cover part of its steps, and runs that agree in every metric they share.
+epoch whose figures cover part of its steps, runs that agree in every metric they share, and
+a fit that starts where the one before it ended.
 
 >>> from unetdiag.diag.logs.model import CutShort, RunLog
 >>> run = RunLog("run 1", [{"loss": 1.02}], [None], "",
@@ -10,7 +11,11 @@ epoch whose figures cover part of its steps, and runs that agree in every metric
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from itertools import pairwise
+
+import numpy as np
 
 from unetdiag.diag.checks.saturation.ids import IDENTICAL_ACROSS_RUNS
 from unetdiag.diag.core.findings import Finding
@@ -86,4 +91,31 @@ def replica_sentence(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
                          "common epochs: consistent with one training repeated (a fixed seed "
                          "with deterministic operations), or with a change meant to tell them "
                          "apart that never reached the training.")
+    return "".join(sentences)
+
+
+def continued_fit_sentences(runs: Sequence[RunLog]) -> str:
+    """ " Run 2 starts where run 1 ended ..." for a run whose counter starts again at epoch 1
+    with a training loss below every loss of the run before it, and within about one epoch's
+    fall of its last: consistent with fit() called again on the same model, which keeps its
+    weights (keras#13872: 1.9116 after 1.9138, falling 0.002 an epoch). A model built anew
+    would start at its own first losses, above what the first fit reached."""
+    sentences = []
+    for before, after in pairwise(runs):
+        previous = [value for value in (epoch.get("loss") for epoch in before.epochs)
+                    if value is not None and math.isfinite(value)]
+        first = after.epochs[0].get("loss") if after.epochs else None
+        if (after.appended_fit or len(previous) < 3 or first is None
+                or not math.isfinite(first) or after.epoch_numbers[:1] != [1]
+                or not previous[-1] < previous[0]):
+            continue
+        fall = float(np.median(np.abs(np.diff(previous[-6:]))))
+        if not (fall > 0 and first < min(previous) and previous[-1] - first <= 2 * fall):
+            continue
+        sentences.append(
+            f" {after.name[0].upper()}{after.name[1:]} starts where {before.name} ended: its "
+            f"first loss, {first:.4f}, is below every loss {before.name} logged and about one "
+            f"epoch's fall ({fall:.4f}) under its last, {previous[-1]:.4f}; consistent with "
+            "fit() called again on the same model, which keeps its weights, not a model "
+            "built anew, whose first epochs would sit above what the first fit reached.")
     return "".join(sentences)
