@@ -120,3 +120,12 @@ def test_a_fit_that_starts_where_the_one_before_ended_is_said(tmp_path):
     # a model built anew starts above what the first fit reached: nothing said
     anew = "".join(f"Epoch {n}/3\n" + line.format(1.9300 - 0.0021 * n) for n in range(1, 4))
     assert "starts where" not in _explain(tmp_path, first + anew).headline
+
+
+def test_a_perfect_fit_repeating_its_zeros_for_two_epochs_is_not_flat():
+    # a loss at 0 and accuracies at 1 repeat because a perfect fit stays there: no 'never
+    # moved' of two epochs (review of this pass's repeat rule)
+    from unetdiag.diag.checks.saturation.checks import check_series
+    perfect = {"loss": [0.0, 0.0], "accuracy": [1.0, 1.0], "val_loss": [0.0, 0.0],
+               "val_accuracy": [1.0, 1.0]}
+    assert not any(f.id == "saturation.flat_metric" for f in check_series("run 1", perfect))

@@ -129,15 +129,16 @@ def _loss_moves(series: Series, validation: bool, thresholds: SaturationThreshol
 
 
 def _every_value_repeats(series: Series, thresholds: SaturationThresholds) -> bool:
-    """The last two epochs log the same finite value of every metric, at least
-    ``thresholds.min_repeated_values`` of them with a training loss and a validation value
-    among them (see :attr:`~.SaturationThresholds.min_repeated_values`)."""
-    lasts = [item.values[-2:] for item in series.values()]
+    """The last two epochs repeat every value (see :attr:`~.SaturationThresholds.
+    min_repeated_values`), no loss at 0 among them: a perfect fit stays there."""
+    lasts = {name: item.values[-2:] for name, item in series.items()}
     return (len(lasts) >= thresholds.min_repeated_values
             and any(metric_kind(name) == "loss" and not is_validation(name) for name in series)
             and any(is_validation(name) for name in series)
             and all(values.size == 2 and bool(np.isfinite(values).all())
-                    and values[0] == values[1] for values in lasts))
+                    and values[0] == values[1] for values in lasts.values())
+            and all(abs(values[0]) > thresholds.flat_spread for name, values in lasts.items()
+                    if metric_kind(name) == "loss"))
 
 
 def _loss_never_finite(series: Series, name: str, start: int) -> bool:
