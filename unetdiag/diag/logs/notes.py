@@ -72,17 +72,17 @@ def finish_notes(run: Any) -> None:
 
 
 def before_last_step(step: int | None, steps: int | None) -> bool:
-    """The drawing is at the step before an epoch's last: the last one Keras 2 (and
-    TensorFlow 1's tf.keras) draws, since its ProgbarLogger leaves the last step to the
-    closing line, printed after the validation (DLwP notebooks#128: 499/500, then nothing
-    while 99,000 validation steps ran)."""
+    """The drawing is at the step before an epoch's last: the last one standalone Keras 2 and
+    TensorFlow 1's tf.keras draw, since their ProgbarLogger leaves the last step to the
+    closing line, printed after the validation; later tf.keras draws it (DLwP notebooks#128:
+    499/500, then nothing while 99,000 validation steps ran)."""
     return step is not None and bool(steps) and steps > 1 and step == steps - 1
 
 
 #: Said of a log that ends at the step before an epoch's last.
-STILL_VALIDATING = ("Keras 2 draws an epoch's last step only on its closing line, after the "
-                    "validation, so the log also fits a run still validating that epoch (or "
-                    "stuck there)")
+STILL_VALIDATING = ("standalone Keras 2 and TensorFlow 1's tf.keras draw an epoch's last step "
+                    "only on its closing line, after the validation: written by either, the "
+                    "log also fits a run still validating that epoch (or stuck there)")
 
 
 def unclosed_epoch_note(label: str, block: EpochBlock,

@@ -64,7 +64,8 @@ def cut_short_sentences(runs: Sequence[RunLog]) -> str:
                     "epoch's results")
         elif before_last_step(cut.step, cut.steps):
             said = (f"{where}the log ends inside {epoch} at {step}: its figures are running "
-                    f"means over {cut.step} steps, not the epoch's results. {STILL_VALIDATING}"
+                    f"means over {cut.step} steps, not the epoch's results. "
+                    f"{STILL_VALIDATING[0].upper()}{STILL_VALIDATING[1:]}"
                     ", as well as a run interrupted or a paste that stops there")
         else:
             said = (f"{where}the log ends inside {epoch} at {step}: its figures are running "
