@@ -129,3 +129,13 @@ def test_a_perfect_fit_repeating_its_zeros_for_two_epochs_is_not_flat():
     perfect = {"loss": [0.0, 0.0], "accuracy": [1.0, 1.0], "val_loss": [0.0, 0.0],
                "val_accuracy": [1.0, 1.0]}
     assert not any(f.id == "saturation.flat_metric" for f in check_series("run 1", perfect))
+
+
+def test_a_summary_before_another_runs_header_is_not_renumbered_from_it():
+    # review: 'Epoch 20/100' after epochs of N = 400 starts another run; the second summary
+    # before it stays counted on in its own run
+    line = ("2827/2827 [==============================] - 244s 86ms/step - loss: {:.4f} - "
+            "accuracy: 0.2500 - val_loss: 3.4000 - val_accuracy: 0.2500\n")
+    text = ("Epoch 7/400\n" + line.format(5.08) + line.format(3.45) + "Epoch 20/100\n"
+            + line.format(3.44))
+    assert parse_console(text)[0].epoch_numbers == [7, 8]

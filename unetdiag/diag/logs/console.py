@@ -345,7 +345,7 @@ class _ConsoleReader:
         # counted on: taken back if the next header gives its number to another epoch
         self.counted_on = number if index is None else None
 
-    def _take_back_counted_on(self, index: int) -> None:
+    def _take_back_counted_on(self, index: int, total: int) -> None:
         """A headerless second summary counted on as the next epoch, followed by the header
         of that very epoch, was no epoch: drop it, with a note. Followed by a later epoch's
         header (a paste cut between the two summaries), it is the epoch before that header:
@@ -355,7 +355,7 @@ class _ConsoleReader:
         if (line is None or run is None or not run.epochs or run.labels[-1] is not None
                 or index <= run.last_epoch_index):
             return
-        if index > run.last_epoch_index + 2:
+        if index > run.last_epoch_index + 2 and total == run.epoch_total:
             run.labels[-1] = index - 1
             run.notes[:] = [
                 note.replace("read as the next epoch", f"read as epoch {index - 1}, the one "
@@ -420,7 +420,7 @@ class _ConsoleReader:
         if self.first_header is None:
             self.first_header = (number, index, total)
         self._close_block((number, index))
-        self._take_back_counted_on(index)
+        self._take_back_counted_on(index, total)
         self.orphan = None
         if self.leading is not None:
             self._place_leading(index, total)
