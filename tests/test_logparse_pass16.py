@@ -139,3 +139,12 @@ def test_a_summary_before_another_runs_header_is_not_renumbered_from_it():
     text = ("Epoch 7/400\n" + line.format(5.08) + line.format(3.45) + "Epoch 20/100\n"
             + line.format(3.44))
     assert parse_console(text)[0].epoch_numbers == [7, 8]
+
+
+def test_an_unfinished_epoch_before_another_runs_header_never_finished():
+    # review: 'Epoch 2/5' after an unfinished 'Epoch 1/10' is another run (a restart), not
+    # the next epoch: the first never finished as far as the log shows
+    text = ("Epoch 1/10\n 1/10 [==>...........................] - ETA: 17s - loss: 0.6063\n"
+            "Epoch 2/5\n 1/10 [==>...........................] - ETA: 16s - loss: 0.6619\n")
+    notes = " ".join(note for run in parse_console(text) for note in run.notes)
+    assert "epoch 1/10 (line 1) never finished" in notes

@@ -419,7 +419,7 @@ class _ConsoleReader:
                      joined: ProgressLine | None = None) -> None:
         if self.first_header is None:
             self.first_header = (number, index, total)
-        self._close_block((number, index))
+        self._close_block((number, index, total))
         self._take_back_counted_on(index, total)
         self.orphan = None
         if self.leading is not None:
@@ -482,8 +482,9 @@ class _ConsoleReader:
         run.first_line = header_line
         self.loose_lines.insert(0, number)
 
-    def _close_block(self, next_header: tuple[int, int] | None = None) -> None:
-        """Close the open epoch; ``next_header``: (line, index) of the header that closes it."""
+    def _close_block(self, next_header: tuple[int, int, int] | None = None) -> None:
+        """Close the open epoch; ``next_header``: (line, index, total) of the header that
+        closes it."""
         block, run = self.block, self.run
         self.block = None
         if block is None or run is None:
