@@ -1,6 +1,8 @@
 """edge_share on bit-packed rows equals the NumPy definition it replaced (kept here as the
 reference), answer for answer: on scattered values, on JPEG-like masks (blobs and lines with
-graded, noisy edges) of every width around the 64-pixel word, and on integer levels."""
+graded, noisy edges) of every width around the 64-pixel word, and on integer levels; and
+the rim share, read in a box around the values between the ends (and together with the
+edge share, from one pass over the plane), equals its whole-plane definition."""
 
 import io
 
@@ -10,8 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageDraw
+from scipy import ndimage
 
-from unetdiag.diag.checks.edges import edge_share, edge_share_of_levels
+from unetdiag.diag.checks.edges import (
+    edge_and_rim_shares_of_levels,
+    edge_share,
+    edge_share_of_levels,
+    pooled_rim_share,
+    rim_share,
+)
 
 
 # The NumPy morphology edge_share used before it moved to scipy.ndimage: the reference the
@@ -164,3 +173,109 @@ def test_the_test_decided_around_the_bright_pixels_equals_the_whole_plane(seed, 
     for share in (edge_share(unit, radius=radius, tolerance=tolerance),
                   edge_share_of_levels(plane, 0.0, 255.0, radius=radius, tolerance=tolerance)):
         assert (np.isnan(share) and np.isnan(expected)) or share == expected
+
+
+def _reference_rim_share(plane: np.ndarray, bottom: float, top: float, radius: int) -> float:
+    """The rim share as defined before it was read in a box: SciPy's dilation by the square
+    over the whole plane."""
+    between = (plane > bottom) & (plane < top)
+    if not between.any():
+        return float("nan")
+    square = np.ones((2 * radius + 1, 2 * radius + 1), dtype=bool)
+    near = ndimage.binary_dilation((plane == bottom) | (plane == top), structure=square)
+    return float(np.count_nonzero(between & near) / np.count_nonzero(between))
+
+
+def _same(got: float, expected: float) -> bool:
+    return (np.isnan(got) and np.isnan(expected)) or got == expected
+
+
+def _patch_in_plane(seed: int, stray: int, dtype, top: int) -> np.ndarray:
+    """A JPEG-like patch somewhere in a large plane of 0, plus values between the ends strewn
+    anywhere (far from the patch, on the plane's border, or next to each other)."""
+    rng = np.random.default_rng(seed)
+    patch = _jpeg_like(seed, 40, 40, 75).astype(dtype)
+    if top != 255:
+        patch = (patch.astype(np.int64) * top // 255).astype(dtype)
+    plane = np.zeros((int(rng.integers(40, 120)), int(rng.integers(40, 130))), dtype=dtype)
+    row, column = (int(rng.integers(0, side - 39)) for side in plane.shape)
+    plane[row:row + 40, column:column + 40] = patch
+    rows = rng.integers(0, plane.shape[0], stray)
+    columns = rng.integers(0, plane.shape[1], stray)
+    plane[rows, columns] = rng.integers(1, top, stray)
+    if stray and rng.random() < 0.5:  # a run of values between along the border
+        plane[0, : int(rng.integers(1, plane.shape[1]))] = top // 2
+    return plane
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10**6), stray=st.integers(0, 40), radius=st.integers(0, 10),
+       rim_radius=st.integers(0, 4), tolerance=st.sampled_from([0.0, 0.1, 0.3]),
+       scale=st.sampled_from([(np.uint8, 255), (np.uint16, 65535), (np.uint8, 100)]))
+def test_both_shares_at_once_equal_each_on_the_whole_plane(seed, stray, radius, rim_radius,
+                                                          tolerance, scale):
+    dtype, top = scale
+    plane = _patch_in_plane(seed, stray, dtype, top)
+    unit = (plane.astype(np.float32) / np.float32(top)).astype(np.float64)
+    edge, rim = edge_and_rim_shares_of_levels(plane, 0.0, float(top), radius=radius,
+                                              rim_radius=rim_radius, tolerance=tolerance)
+    assert _same(edge, _reference_edge_share(unit, radius, tolerance))
+    assert _same(rim, _reference_rim_share(plane, 0.0, float(top), rim_radius))
+    assert _same(edge_share_of_levels(plane, 0.0, float(top), radius=radius,
+                                      tolerance=tolerance), edge)
+    assert _same(rim_share(plane, 0.0, float(top), radius=rim_radius), rim)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), dtype=st.sampled_from([np.uint8, np.uint16, np.int16]),
+       bottom=st.sampled_from([0.0, 3.0, -100.0, 0.5]),
+       top=st.sampled_from([1.0, 255.0, 65535.0, 200.5]))
+def test_both_shares_at_once_on_any_ends(seed, dtype, bottom, top):
+    """Ends that are not levels of the plane (0.5, 200.5) or lie outside its dtype."""
+    rng = np.random.default_rng(seed)
+    info = np.iinfo(dtype)
+    ends = np.clip([bottom, top], info.min, info.max).astype(dtype)
+    plane = np.where(rng.random((30, 40)) < 0.5, ends[0], ends[1]).astype(dtype)
+    plane[rng.random(plane.shape) < 0.1] = rng.integers(info.min, info.max, dtype=dtype,
+                                                        endpoint=True)
+    unit = (plane.astype(np.float32) - np.float32(bottom)) / np.float32(top - bottom)
+    edge, rim = edge_and_rim_shares_of_levels(plane, bottom, top, radius=3)
+    assert _same(edge, _reference_edge_share(unit.astype(np.float64), 3, 0.1))
+    assert _same(rim, _reference_rim_share(plane, bottom, top, 2))
+
+
+@settings(max_examples=40, deadline=None)
+@given(masks=hnp.arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 30),
+                                              st.integers(1, 30)),
+                        elements=st.sampled_from([0.0, 1.0, 0.02, 0.5, 0.97, 0.3, -0.2])),
+       radius=st.integers(0, 4))
+def test_rims_of_float_planes_equal_the_whole_plane_definition(masks, radius):
+    pooled = [_reference_rim_share(plane, 0.0, 1.0, radius) for plane in masks]
+    counts = [np.count_nonzero((plane > 0) & (plane < 1)) for plane in masks]
+    total = sum(counts)
+    expected = (sum(share * count for share, count in zip(pooled, counts, strict=True)
+                    if count) / total if total else float("nan"))
+    got = pooled_rim_share(masks, 0.0, 1.0, radius)
+    assert (np.isnan(got) and np.isnan(expected)) or got == pytest.approx(expected, rel=1e-12)
+    for plane, share in zip(masks, pooled, strict=True):
+        assert _same(rim_share(plane, 0.0, 1.0, radius), share)
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 10**6), height=st.integers(3, 14), width=st.integers(3, 14),
+       between=st.integers(1, 3), radius=st.integers(0, 3),
+       tolerance=st.sampled_from([0.0, 0.1, 0.3]))
+def test_few_values_between_on_any_binary_plane(seed, height, width, between, radius,
+                                                tolerance):
+    """A few values between the ends on a random 0/255 plane: the window the edge test reads
+    around them must hold the erosion of every solid pixel they reach (a margin of one pixel
+    too few answers otherwise)."""
+    rng = np.random.default_rng(seed)
+    plane = np.where(rng.random((height, width)) < rng.random(), 255, 0).astype(np.uint8)
+    plane[rng.integers(0, height, between), rng.integers(0, width, between)] = rng.choice(
+        [20, 60, 150, 200, 240], between)
+    unit = (plane.astype(np.float32) / np.float32(255)).astype(np.float64)
+    edge, rim = edge_and_rim_shares_of_levels(plane, 0.0, 255.0, radius=radius,
+                                              rim_radius=radius, tolerance=tolerance)
+    assert _same(edge, _reference_edge_share(unit, radius, tolerance))
+    assert _same(rim, _reference_rim_share(plane, 0.0, 255.0, radius))

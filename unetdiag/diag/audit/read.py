@@ -61,7 +61,7 @@ from unetdiag.diag.audit.storage import (
 )
 from unetdiag.diag.audit.strokes import UNLABELLED_MIN_SHARE, scribble_like, stroke_pixels
 from unetdiag.diag.audit.thumbnails import image_thumbnail, mask_thumbnail
-from unetdiag.diag.checks.edges import edge_share, edge_share_of_levels, rim_share
+from unetdiag.diag.checks.edges import edge_and_rim_shares_of_levels, edge_share, rim_share
 from unetdiag.diag.data.decoding import (
     InspectedMask,
     inspect_stored,
@@ -293,9 +293,9 @@ def _edge_shares(inspected: InspectedMask) -> tuple[float, float]:
     plane = inspected.plane
     if not top > bottom:
         return math.nan, math.nan
-    rim = rim_share(plane, bottom, top) if plane.ndim == 2 else math.nan
     if plane.ndim == 2 and plane.dtype.kind in "ui" and plane.dtype.itemsize <= 2:
-        return edge_share_of_levels(plane, bottom, top), rim
+        return edge_and_rim_shares_of_levels(plane, bottom, top)
+    rim = rim_share(plane, bottom, top) if plane.ndim == 2 else math.nan
     unit = (inspected.plane.astype(np.float32) - np.float32(bottom)) / np.float32(top - bottom)
     return edge_share(np.where(np.isfinite(unit), unit, 0.0)), rim
 

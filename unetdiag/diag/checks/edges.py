@@ -9,10 +9,12 @@ pixel of the square. The answer is the full-resolution one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
 from unetdiag.diag.core.boxes import is_empty, set_box
-from unetdiag.diag.core.morphology import near_square
 
 #: A label value at or below this counts as "background-ish", at or above ``1 - ...`` as
 #: "foreground-ish" when deciding whether a non-binary pixel sits on an object edge. 0.1 is
@@ -22,6 +24,10 @@ EDGE_LEVEL_TOLERANCE = 0.1
 #: still count as "on an edge". Bilinear resizing blurs an edge over a pixel or two, but
 #: Lanczos and JPEG ringing spread through the 8x8 JPEG block an edge crosses.
 EDGE_NEIGHBOURHOOD_RADIUS = 8
+#: How far (pixels, 8-connected) a value between the ends may lie from a pixel holding one of
+#: the ends and still count as a rim: anti-aliasing fades an edge over one pixel, bilinear and
+#: bicubic resizing over one or two, and JPEG's overshoot clips to the ends next to the noise.
+RIM_RADIUS = 2
 _WORD_BITS = 64
 _ALL_SET = np.uint64(2**64 - 1)
 
@@ -62,10 +68,12 @@ def edge_share(masks: np.ndarray, radius: int = EDGE_NEIGHBOURHOOD_RADIUS,
         return float("nan")
     on_edge = between = 0
     for plane in spatial:
-        counted = _count_on_edge(between=(plane > 0) & (plane < 1),
-                                 background=plane <= tolerance,
-                                 foreground=plane >= 1 - tolerance, bright=plane >= 0.5,
-                                 radius=radius)
+        values_between = (plane > 0) & (plane < 1)
+        classes = _Classes(
+            bright=lambda box, plane=plane: plane[box] >= 0.5,
+            solid=lambda box, plane=plane: (plane[box] <= tolerance,
+                                            plane[box] >= 1 - tolerance))
+        counted = _count_on_edge(values_between, classes, set_box(values_between), radius)
         on_edge, between = on_edge + counted[0], between + counted[1]
     return on_edge / between if between else float("nan")
 
@@ -81,6 +89,44 @@ def edge_share_of_levels(plane: np.ndarray, bottom: float, top: float,
     >>> edge_share_of_levels(levels, 0.0, 255.0, radius=1)
     1.0
     """
+    between, classes, _ = _level_classes(plane, bottom, top, tolerance)
+    on_edge, count = _count_on_edge(between, classes, set_box(between), radius)
+    return on_edge / count if count else float("nan")
+
+
+def edge_and_rim_shares_of_levels(plane: np.ndarray, bottom: float, top: float,
+                                  radius: int = EDGE_NEIGHBOURHOOD_RADIUS,
+                                  rim_radius: int = RIM_RADIUS,
+                                  tolerance: float = EDGE_LEVEL_TOLERANCE
+                                  ) -> tuple[float, float]:
+    """(:func:`edge_share_of_levels`, :func:`rim_share`) of one integer plane, the same two
+    numbers at the cost of one: the values between the ends, their count and the box around
+    them are found once (the rim's "between" is the edge test's when both name the same
+    levels, as they do for integer ends), and each test reads only the box (where the values
+    between are sparse, as in a JPEG copy of a mask, the box is the objects' outlines' box).
+
+    >>> levels = np.array([[0, 0, 0, 128, 255, 255, 255]] * 4, dtype=np.uint8)
+    >>> edge_and_rim_shares_of_levels(levels, 0.0, 255.0, radius=1)
+    (1.0, 1.0)
+    """
+    between, classes, same_between = _level_classes(plane, bottom, top, tolerance)
+    box = set_box(between)
+    on_edge, count = _count_on_edge(between, classes, box, radius)
+    if same_between:
+        in_rims, rim_count = _rim_counts_in(plane, between, box, count, bottom, top,
+                                            rim_radius)
+    else:
+        in_rims, rim_count = _rim_counts(plane, bottom, top, rim_radius)
+    return (on_edge / count if count else float("nan"),
+            in_rims / rim_count if rim_count else float("nan"))
+
+
+def _level_classes(plane: np.ndarray, bottom: float, top: float, tolerance: float
+                   ) -> tuple[np.ndarray, _Classes, bool]:
+    """The pixels of an integer plane strictly between the scale's ends (a boolean plane),
+    the class planes of the edge test as thresholds on the levels (see
+    :func:`edge_share_of_levels`), and whether the rim's test (``bottom < value < top``)
+    names the same levels as between."""
     if plane.dtype.kind not in "ui" or plane.dtype.itemsize > 2 or plane.ndim != 2:
         raise ValueError(f"needs a 2-D 8- or 16-bit integer plane, got {plane.dtype} "
                          f"{plane.shape}")
@@ -100,18 +146,14 @@ def edge_share_of_levels(plane: np.ndarray, bottom: float, top: float,
 
     above_zero = first_level(unit > 0)
     below_one = last_level(unit < 1)
-    on_edge, between = _count_on_edge(
-        between=(plane >= above_zero) & (plane <= below_one),
-        background=plane <= last_level(unit <= tolerance),
-        foreground=plane >= first_level(unit >= 1 - tolerance),
-        bright=plane >= first_level(unit >= 0.5), radius=radius)
-    return on_edge / between if between else float("nan")
-
-
-#: How far (pixels, 8-connected) a value between the ends may lie from a pixel holding one of
-#: the ends and still count as a rim: anti-aliasing fades an edge over one pixel, bilinear and
-#: bicubic resizing over one or two, and JPEG's overshoot clips to the ends next to the noise.
-RIM_RADIUS = 2
+    dark_top = last_level(unit <= tolerance)
+    light_bottom = first_level(unit >= 1 - tolerance)
+    bright_bottom = first_level(unit >= 0.5)
+    same_between = bool(np.array_equal((levels > bottom) & (levels < top),
+                                       (unit > 0) & (unit < 1)))
+    return (plane >= above_zero) & (plane <= below_one), _Classes(
+        bright=lambda box: plane[box] >= bright_bottom,
+        solid=lambda box: (plane[box] <= dark_top, plane[box] >= light_bottom)), same_between
 
 
 def rim_share(plane: np.ndarray, bottom: float, top: float, radius: int = RIM_RADIUS) -> float:
@@ -160,26 +202,80 @@ def pooled_rim_share(masks: np.ndarray, bottom: float = 0.0, top: float = 1.0,
 def _rim_counts(plane: np.ndarray, bottom: float, top: float, radius: int) -> tuple[int, int]:
     """(values between the ends within ``radius`` of an end value, values between the ends)
     of one 2-D plane."""
-    between = (plane > bottom) & (plane < top)
-    count = int(np.count_nonzero(between))
+    low, high = _as_levels(plane.dtype, bottom, top)
+    between = (plane > low) & (plane < high)
+    box = set_box(between)
+    return _rim_counts_in(plane, between, box, int(np.count_nonzero(between[box])), bottom,
+                          top, radius)
+
+
+def _rim_counts_in(plane: np.ndarray, between: np.ndarray, box: tuple[slice, slice],
+                   count: int, bottom: float, top: float, radius: int) -> tuple[int, int]:
+    """:func:`_rim_counts` given the values between the ends, their box and their count: only
+    the box widened by ``radius`` is read (every end value within ``radius`` of a value
+    between lies there; beyond the window, as beyond the plane, the dilation reads no end
+    value, and no value between is near enough to tell), on bit-packed rows as the edge
+    test (the same pixels as
+    :func:`~unetdiag.diag.core.morphology.near_square`)."""
     if count == 0:
         return 0, 0
-    near = near_square((plane == bottom) | (plane == top), radius)
-    return int(np.count_nonzero(between & near)), count
+    window = _widened(box, radius, plane.shape)
+    crop = plane[window]
+    bottom, top = _as_levels(plane.dtype, bottom, top)
+    rows = _PackedRows(crop.shape[1], room=radius)
+    near = _dilate(rows.pack((crop == bottom) | (crop == top)), radius)
+    return _set_bits(rows.pack(between[window]) & near), count
 
 
-def _count_on_edge(between: np.ndarray, background: np.ndarray, foreground: np.ndarray,
-                   bright: np.ndarray, radius: int) -> tuple[int, int]:
-    """(non-binary pixels on an edge, non-binary pixels) of one 2-D plane, given its class
-    planes."""
-    between_count = int(np.count_nonzero(between))
-    if between_count == 0:
+def _as_levels(dtype: np.dtype, *ends: float) -> tuple:
+    """The scale's ends as values of an integer ``dtype`` where they are such values (a
+    comparison with a Python float would convert every pixel to float64 first), else as
+    they are."""
+    if dtype.kind not in "ui":
+        return ends
+    info = np.iinfo(dtype)
+    return tuple(dtype.type(end) if float(end).is_integer() and info.min <= end <= info.max
+                 else end for end in ends)
+
+
+@dataclass(frozen=True)
+class _Classes:
+    """The edge test's class planes of a plane, made for a box of it when asked: ``bright``
+    (at or above 0.5 of the scale) and ``solid`` (the background-ish and the
+    foreground-ish pixels, before erosion)."""
+
+    bright: Callable[[tuple[slice, slice]], np.ndarray]
+    solid: Callable[[tuple[slice, slice]], tuple[np.ndarray, np.ndarray]]
+
+
+def _widened(box: tuple[slice, slice], margin: int, shape: tuple[int, ...]
+             ) -> tuple[slice, slice]:
+    """``box`` widened by ``margin`` on each side, clipped to a plane of ``shape``."""
+    return tuple(slice(max(0, part.start - margin), min(length, part.stop + margin))
+                 for part, length in zip(box, shape, strict=False))
+
+
+def _count_on_edge(between: np.ndarray, classes: _Classes, box: tuple[slice, slice],
+                   radius: int) -> tuple[int, int]:
+    """(non-binary pixels on an edge, non-binary pixels) of one 2-D plane, given its pixels
+    between the ends, their box (:func:`set_box`) and its class planes.
+
+    Only a window is read: the box widened by ``radius + 2`` (whatever the answer at a pixel
+    between reads lies within ``radius + 1`` of it, and the erosion of what it reads one
+    further), cut to the reach of the bright pixels in it (:func:`_reach_of_bright`).
+    """
+    if is_empty(box):
         return 0, 0
-    crop = _reach_of_bright(bright, radius)
-    if crop is None:  # nothing passes 0.5: no pixel has the other side of an edge near it
+    between_count = int(np.count_nonzero(between[box]))
+    window = _widened(box, radius + 2, between.shape)
+    bright = classes.bright(window)
+    reach = _reach_of_bright(bright, radius)
+    if reach is None:  # nothing passes 0.5: no pixel has the other side of an edge near it
         return 0, between_count
-    between, background, foreground, bright = (plane[crop] for plane in
-                                               (between, background, foreground, bright))
+    crop = tuple(slice(outer.start + inner.start, outer.start + inner.stop)
+                 for outer, inner in zip(window, reach, strict=True))
+    background, foreground = classes.solid(crop)
+    between, bright = between[crop], bright[reach]
     rows = _PackedRows(between.shape[1], room=radius + 1)
     packed_bright = rows.pack(bright)
     # the erosion counts outside the image as set; what it leaves must lie inside the image
