@@ -223,8 +223,21 @@ def _rim_counts_in(plane: np.ndarray, between: np.ndarray, box: tuple[slice, sli
     crop = plane[window]
     bottom, top = _as_levels(plane.dtype, bottom, top)
     rows = _PackedRows(crop.shape[1], room=radius)
-    near = _dilate(rows.pack((crop == bottom) | (crop == top)), radius)
-    return _set_bits(rows.pack(between[window]) & near), count
+    packed_between = rows.pack(between[window])
+    if _spans_dtype(plane.dtype, bottom, top):  # every value is an end or between them
+        ends = ~packed_between & rows.inside
+    else:
+        ends = rows.pack((crop == bottom) | (crop == top))
+    return _set_bits(packed_between & _dilate(ends, radius)), count
+
+
+def _spans_dtype(dtype: np.dtype, bottom: float, top: float) -> bool:
+    """Whether ``bottom`` and ``top`` are an integer dtype's least and greatest values (a 0-255
+    scale in 8 bits): then a pixel not strictly between them holds one of them."""
+    if dtype.kind not in "ui":
+        return False
+    info = np.iinfo(dtype)
+    return bool(bottom == info.min and top == info.max)
 
 
 def _as_levels(dtype: np.dtype, *ends: float) -> tuple:
