@@ -1,10 +1,12 @@
 """Where a mask's non-binary pixels sit: on object edges (resampling, JPEG) or spread
 through whole regions (soft labels, probability maps, photographs).
 
-The test is morphology (3x3 erosions, then dilations by a 17-19 pixel square) on every pixel,
-done on bit-packed rows: 64 pixels to a 64-bit word, so each OR or AND of a pass handles 64
-pixels, and a dilation is a few passes (runs doubled: 1, 2, 4, 8 pixels...) instead of one per
-pixel of the square. The answer is the full-resolution one.
+The test is morphology (3x3 erosions, then dilations by a 17-19 pixel square) done on
+bit-packed rows: 64 pixels to a 64-bit word, so each OR or AND of a pass handles 64 pixels,
+and a dilation is a few passes (runs doubled: 1, 2, 4, 8 pixels...) instead of one per pixel
+of the square. Only the box around the values between the ends is read, widened by what an
+answer there reads (where they are sparse, as in a JPEG copy of a mask, that is the
+objects' outlines' box). The answer is the full-resolution one, pixel for pixel.
 """
 
 from __future__ import annotations
