@@ -55,6 +55,7 @@ class TrainConfig:
     mask_suffixes: tuple[str, ...] = DEFAULT_MASK_SUFFIXES
     mask_pattern: str | None = None  # "{key}_manual1": pair by this mask name instead
     allow_same_file_masks: bool = False  # only to reproduce the seed's image-as-mask bug
+    allow_empty_masks: bool = False  # train when every training/validation mask decodes empty
     mask_policy: MaskPolicy = field(default_factory=MaskPolicy)
     variants: tuple[str, ...] = tuple(VARIANTS)
     img_size: int = 96  # the embedded data's own size: no resampling

@@ -82,7 +82,8 @@ def exit_status(report: Report, fail_on: Severity | None) -> ExitCode:
     """The status of a command that produced ``report``.
 
     An interrupted run is :attr:`ExitCode.INTERRUPTED` and a run a guard stopped is
-    :attr:`ExitCode.TRAINING_STOPPED`, whatever the findings (``report.outcome``). Otherwise
+    :attr:`ExitCode.TRAINING_STOPPED` and input ``train`` refused before training
+    :attr:`ExitCode.INPUT_ERROR`, whatever the findings (``report.outcome``). Otherwise
     the worst finding decides, when it is at least ``fail_on``: an error gives
     :attr:`ExitCode.FINDINGS_ERROR`, a warning :attr:`ExitCode.WARNINGS`. ``fail_on=None``
     never fails on findings.
@@ -91,6 +92,8 @@ def exit_status(report: Report, fail_on: Severity | None) -> ExitCode:
         return ExitCode.INTERRUPTED
     if report.outcome == "stopped":
         return ExitCode.TRAINING_STOPPED
+    if report.outcome == "refused":
+        return ExitCode.INPUT_ERROR
     worst = worst_severity(report.findings)
     if fail_on is None or worst is None or worst.rank < fail_on.rank:
         return ExitCode.OK

@@ -120,6 +120,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
         images=_dataset_folder(args, TrainConfig.images), masks=args.masks,
         mask_suffixes=mask_suffixes, mask_pattern=mask_pattern,
         allow_same_file_masks=args.allow_same_file_masks,
+        allow_empty_masks=args.allow_empty_masks,
         mask_policy=mask_policy(args, normalise=not args.no_mask_normalise),
         variants=args.variants, img_size=args.img_size, channels=args.channels,
         base_filters=args.base_filters, depth=args.depth,

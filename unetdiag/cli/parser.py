@@ -97,9 +97,14 @@ def _add_train_parser(commands) -> None:
                        help="dataset folder (same as --images; default: images/)")
     add_dataset_options(train, Path("images"))
     add_split_options(train)
-    train.add_argument_group("dataset (reproducing the original project's bugs)").add_argument(
+    group = train.add_argument_group("dataset (reproducing the original project's bugs)")
+    group.add_argument(
         "--no-mask-normalise", action="store_true",
         help="feed raw mask values (e.g. 0/255) to the model; the batch audit then stops the run")
+    group.add_argument(
+        "--allow-empty-masks", action="store_true",
+        help="train even when every training mask, or every validation mask, decodes empty "
+             "under the mask policy (refused otherwise, with the options audit-data proposes)")
     group = train.add_argument_group("model and training")
     group.add_argument("--variants", type=variant_list, default=tuple(VARIANTS),
                        metavar="A,B", help=f"comma-separated subset of {', '.join(VARIANTS)} "

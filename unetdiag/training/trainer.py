@@ -64,12 +64,14 @@ from unetdiag.diag.audit.empty_causes import (
     empty_masks_on_blank_frames,
     empty_masks_under_ignored_values,
 )
-from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.audit.run import audit_dataset
+from unetdiag.diag.core.findings import Finding, Report, Severity
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.exitcodes import ExitCode, UserError, exit_status
 from unetdiag.report import render_report, write_report_files
 from unetdiag.training.attempts import train_with_policy
 from unetdiag.training.data_stats import (
+    MaskCounts,
     balanced_foreground_weight,
     data_findings,
     decoded_findings,
@@ -83,6 +85,7 @@ from unetdiag.training.distributed import (
     make_strategy,
     worker_output_dir,
 )
+from unetdiag.training.empty_masks import empty_masks_refusal
 from unetdiag.training.pipeline import build_datasets
 from unetdiag.training.precision import resolve_precision
 from unetdiag.training.run.folder import (
@@ -258,6 +261,9 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                     pre_training, len(label_maps), label_values, config.mask_policy.describe())
                 if 0 < len(label_maps) == len(train_masks):  # the batches are copies of them
                     meta["train_label_map_values"] = label_values
+            if not config.allow_empty_masks and previous is None:
+                _refuse_empty_masks(config, run_dir, info, meta,
+                                    pairing_findings + pre_training, train_counts, val_counts)
             if weighted and config.foreground_weight is None:
                 config = dataclasses.replace(
                     config, foreground_weight=balanced_foreground_weight(train_counts))
@@ -305,6 +311,35 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
         write_summary(run_dir, results, meta, exit_code)
         write_report_files(report, run_dir)
     return TrainResult(run_dir=run_dir, exit_code=exit_code, report=report, variants=results)
+
+
+def _refuse_empty_masks(config: TrainConfig, run_dir: Path, info: dict[str, Any],
+                        meta: dict[str, Any], findings: list[Finding], train_counts: MaskCounts,
+                        val_counts: MaskCounts) -> None:
+    """Before training: when every training or validation mask decodes empty
+    (:mod:`.empty_masks`), write the report (outcome ``refused``) and raise.
+
+    Raises:
+        UserError: (``INPUT_ERROR``, from :func:`~unetdiag.exitcodes.exit_status`) the
+            refusal's title and fix, naming the report.
+    """
+    def audit() -> Report:  # in this process: forking beside TensorFlow's threads is unsafe
+        return audit_dataset(config.images, masks_dir=config.masks,
+                             mask_suffixes=config.mask_suffixes, policy=config.mask_policy,
+                             val_fraction=config.val_fraction, seed=config.seed, workers=1,
+                             mask_pattern=config.mask_pattern)
+
+    refusal = empty_masks_refusal(train_counts, val_counts, config.mask_policy,
+                                  config.empty_rule, audit)
+    if refusal is None:
+        return
+    report = Report(title=f"unetdiag train {config.images}", command="train",
+                    findings=[*findings, refusal], headline=f"{refusal.title}. {refusal.fix}",
+                    meta=meta, outcome="refused")
+    if is_chief(info):
+        write_report_files(report, run_dir)
+    raise UserError(f"{refusal.title}. {refusal.fix} (report: {run_dir / 'report.txt'})",
+                    exit_status(report, fail_on=Severity(config.fail_on)))
 
 
 @contextlib.contextmanager

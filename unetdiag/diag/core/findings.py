@@ -34,7 +34,7 @@ class Severity(str, enum.Enum):
 
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
-Outcome = Literal["finished", "stopped", "interrupted"]
+Outcome = Literal["finished", "stopped", "interrupted", "refused"]
 EvidenceValue = Any  # JSON-serialisable: numbers, strings, bools, lists and dicts of them
 
 
@@ -159,7 +159,8 @@ class Report:
         summary: named tables for the views, ``{"table name": [{"column": value, ...}, ...]}``.
         meta: free context (versions, paths, timings, the Dice convention in force).
         outcome: how the command ended: ``"finished"``, ``"stopped"`` (a diagnostic guard
-            stopped at least one variant) or ``"interrupted"`` (Ctrl-C / SIGTERM).
+            stopped at least one variant), ``"interrupted"`` (Ctrl-C / SIGTERM) or
+            ``"refused"`` (``train`` refused its input before training).
     """
 
     title: str

@@ -29,7 +29,8 @@ from unetdiag.report.values import VERBOSE_LIMITS
 #: Shown instead of the findings when a report has none.
 NOTHING_FOUND = "Nothing found: no check raised a finding."
 #: How a report ended, in words, when it did not simply finish.
-OUTCOME_WORDS = {"stopped": "stopped by a diagnostic guard", "interrupted": "interrupted"}
+OUTCOME_WORDS = {"stopped": "stopped by a diagnostic guard", "interrupted": "interrupted",
+                 "refused": "refused before training"}
 
 
 def heading(report: Report) -> str:
