@@ -30,10 +30,10 @@ def test_sample_folders_with_or_without_masks_are_predicted_image_by_image(tmp_p
     _sample(root, "b2c4", objects=2)
     _sample(root, "a1f3")  # the test set: no masks/ folder
     _sample(root, "c9d0", objects=1)
-    images, masks = list_images(root)
-    assert [path.name for path in images] == ["a1f3.png", "b2c4.png", "c9d0.png"]
-    assert [path.parent.parent.name for path in images] == ["a1f3", "b2c4", "c9d0"]
-    assert masks == []
+    listing = list_images(root)
+    assert [path.name for path in listing.images] == ["a1f3.png", "b2c4.png", "c9d0.png"]
+    assert [path.parent.parent.name for path in listing.images] == ["a1f3", "b2c4", "c9d0"]
+    assert listing.masks == [] and listing.left_out == {}
 
 
 def test_a_folder_of_folders_that_is_no_instance_layout_is_still_refused(tmp_path):
@@ -44,3 +44,72 @@ def test_a_folder_of_folders_that_is_no_instance_layout_is_still_refused(tmp_pat
             Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / f"{index}.png")
     with pytest.raises(UserError, match="no images"):
         list_images(tmp_path / "data")
+
+
+def _grey(path, side=8):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((side, side), 128, np.uint8)).save(path)
+
+
+def test_images_beside_sample_folders_are_all_predicted(tmp_path):
+    """Session 29: a folder holding top-level images and DSB sample folders predicted only the
+    top-level images, and said nothing of the others."""
+    root = tmp_path / "mixed"
+    _grey(root / "loose_1.png")
+    _grey(root / "loose_2.png")
+    _sample(root, "b2c4", objects=1)
+    _sample(root, "a1f3")
+    listing = list_images(root)
+    assert [path.name for path in listing.images] == [
+        "loose_1.png", "loose_2.png", "a1f3.png", "b2c4.png"]
+    assert listing.left_out == {}
+
+
+def test_sub_folders_not_read_are_named_with_why(tmp_path):
+    root = tmp_path / "data"
+    _grey(root / "a.png")
+    _grey(root / "more" / "b.png")  # a plain folder of images: not read
+    (root / "empty").mkdir()  # nothing in it: nothing to say
+    listing = list_images(root)
+    assert [path.name for path in listing.images] == ["a.png"]
+    assert list(listing.left_out) == [root / "more"]
+    assert "not a sample folder" in listing.left_out[root / "more"]
+    samples = tmp_path / "samples"
+    _sample(samples, "s1", objects=1)
+    _sample(samples, "s2", objects=1)
+    for name in ("x.png", "y.png"):  # a sample folder whose images/ holds two images
+        _grey(samples / "s3" / "images" / name)
+    listing = list_images(samples)
+    assert [path.name for path in listing.images] == ["s1.png", "s2.png"]
+    assert listing.left_out == {samples / "s3": "its images/ holds 2 images, a sample "
+                                                "folder's one"}
+
+
+def test_a_top_level_image_and_a_sample_of_one_stem_are_refused(tmp_path):
+    root = tmp_path / "clash"
+    _grey(root / "a1f3.png")
+    _sample(root, "a1f3")
+    with pytest.raises(UserError, match="share the stem 'a1f3'"):
+        list_images(root)
+
+
+def test_predict_writes_a_mask_for_every_image_and_lists_what_it_left_out(tmp_path):
+    import json
+
+    import keras
+
+    from unetdiag.training.predict import predict_folder
+
+    inputs = keras.Input((8, 8, 1))
+    output = keras.layers.Conv2D(1, 1, activation="sigmoid")(inputs)
+    keras.Model(inputs, output).save(tmp_path / "m.keras")
+    root = tmp_path / "mixed"
+    _grey(root / "loose.png")
+    _sample(root, "b2c4", objects=1)
+    _sample(root, "a1f3")
+    _grey(root / "plain" / "sub" / "c.png")
+    result = predict_folder(tmp_path / "m.keras", root, tmp_path / "out")
+    assert sorted(record["mask"] for record in result.records) == [
+        "a1f3.png", "b2c4.png", "loose.png"]
+    manifest = json.loads((tmp_path / "out" / "predict.json").read_text())
+    assert [entry["folder"] for entry in manifest["left_out"]] == [str(root / "plain")]

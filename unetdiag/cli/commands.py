@@ -216,6 +216,8 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
     if result.skipped_masks:
         console.print(f"left out {len(result.skipped_masks)} file(s) named as masks (e.g. "
                       f"{result.skipped_masks[0].name})", highlight=False)
+    for folder, why in result.left_out.items():
+        console.print(f"left out {folder}: {why}", highlight=False, soft_wrap=True)
     for line in geometry_lines(result):
         console.print(line, highlight=False, soft_wrap=True)
     if not result.non_finite_images:

@@ -34,7 +34,12 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from unetdiag.diag.data.instances import sample_images
+from unetdiag.diag.data.instances import (
+    IMAGES_FOLDER,
+    find_instance_layout,
+    is_instance_layout,
+    supported_files,
+)
 from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS, ImageReadError, read_image
 from unetdiag.diag.data.pairing import MASK_SUFFIXES
 from unetdiag.diag.visual.overlay import overlay_panel, panel_png, write_panel
@@ -67,6 +72,8 @@ class PredictResult:
     out_dir: Path
     records: list[dict[str, Any]] = field(default_factory=list)
     skipped_masks: list[Path] = field(default_factory=list)
+    #: sub-folders holding images that were not read, with why (:func:`list_images`)
+    left_out: dict[Path, str] = field(default_factory=dict)
     #: which class 255 is (:func:`~unetdiag.training.run_record.foreground_meaning`)
     foreground: str = ""
     #: how each image was sized for the model (:class:`~.predict_geometry.GeometryPlan`)
@@ -114,11 +121,28 @@ def geometry_lines(result: PredictResult) -> list[str]:
             "it wider or taller than it learnt them (predict.json: geometry, fed_as)"]
 
 
-def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES
-                ) -> tuple[list[Path], list[Path]]:
-    """The images of ``folder`` in name order, and the files left out because their stem
-    ends in a mask suffix; for a folder of sample folders (``<id>/images/<id>.png``, as
-    ``train`` and ``evaluate`` read them), the image of each.
+@dataclass
+class FolderImages:
+    """What :func:`list_images` found in a folder: the images to predict, the files left out
+    as masks, and the sub-folders left out with why (``path -> reason``)."""
+
+    images: list[Path]
+    masks: list[Path]
+    left_out: dict[Path, str] = field(default_factory=dict)
+
+
+#: Why a sub-folder holding images is not predicted when the others are no sample folders.
+NOT_A_SAMPLE = ("a sub-folder, not a sample folder (<id>/images/<id>.png): predict reads the "
+                "images of the folder given and of its sample folders; give it as --images")
+
+
+def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> FolderImages:
+    """The images of ``folder`` in name order and the files left out because their stem ends
+    in a mask suffix; then, when its sub-folders are sample folders (``<id>/images/<id>.png``,
+    the Data Science Bowl layout ``train`` and ``evaluate`` read), the image of each, beside
+    the folder's own images or alone. Sub-folders holding images that are not read (no sample
+    folders, or sample folders whose ``images/`` holds several images) are named in
+    ``left_out`` with the reason.
 
     Raises:
         UserError: the folder is missing, holds no image, or two images share a stem (their
@@ -126,23 +150,56 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES
     """
     if not folder.is_dir():
         raise UserError(f"{folder}: no such folder")
-    files = sorted(path for path in folder.iterdir()
-                   if path.is_file() and path.suffix.lower() in SUPPORTED_EXTENSIONS)
+    files = supported_files(folder)
     suffixes = tuple(suffix.lower() for suffix in mask_suffixes)
     masks = [path for path in files if path.stem.lower().endswith(suffixes)]
     images = [path for path in files if path not in masks]
-    if not images and not masks:  # the instance layout train and evaluate read (DSB 2018)
-        images = sample_images(folder) or []
+    samples, left_out = _sample_folder_images(folder)
+    images += samples
     if not images:
+        skipped = f" (left out: {_left_out_text(left_out)})" if left_out else ""
         raise UserError(f"{folder}: no images ({', '.join(SUPPORTED_EXTENSIONS)}) other than "
-                        f"{len(masks)} mask file(s)")
+                        f"{len(masks)} mask file(s){skipped}")
     stems: dict[str, Path] = {}
     for path in images:
         if path.stem in stems:
-            raise UserError(f"{stems[path.stem].name} and {path.name} in {folder} share the stem "
-                            f"{path.stem!r}: both masks would be {path.stem}.png")
+            raise UserError(f"{stems[path.stem]} and {path} share the stem {path.stem!r}: both "
+                            f"masks would be {path.stem}.png")
         stems[path.stem] = path
-    return images, masks
+    return FolderImages(images, masks, left_out)
+
+
+def _sample_folder_images(folder: Path) -> tuple[list[Path], dict[Path, str]]:
+    """The images of ``folder``'s sample folders, and its sub-folders holding images that
+    are not read, with why."""
+    subfolders = sorted(path for path in folder.iterdir()
+                        if path.is_dir() and not path.name.startswith("."))
+    if subfolders and is_instance_layout(subfolders):
+        layout = find_instance_layout(subfolders, [])
+        left_out = {folder / name: f"its {IMAGES_FOLDER}/ holds {len(held)} images, a sample "
+                    "folder's one" for name, held in layout.duplicates.items()}
+        left_out.update({path: NOT_A_SAMPLE for path in layout.ignored
+                         if _holds_images(path)})
+        return sorted([image for _, image, _ in layout.pairs] + layout.missing), left_out
+    return [], {path: NOT_A_SAMPLE for path in subfolders if _holds_images(path)}
+
+
+def _holds_images(folder: Path, depth: int = 2) -> bool:
+    """Whether ``folder`` or a folder up to ``depth`` levels below it holds a file of a
+    supported extension."""
+    if supported_files(folder):
+        return True
+    try:
+        return depth > 0 and any(_holds_images(path, depth - 1) for path in folder.iterdir()
+                                 if path.is_dir() and not path.name.startswith("."))
+    except OSError:
+        return False
+
+
+def _left_out_text(left_out: dict[Path, str]) -> str:
+    """The sub-folders left out, each with why (the first five, then a count)."""
+    named = "; ".join(f"{path.name}/ ({why})" for path, why in list(left_out.items())[:5])
+    return named + (f"; and {len(left_out) - 5} more" if len(left_out) > 5 else "")
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -204,7 +261,8 @@ def _output_names(image: Path) -> tuple[str, str]:
 
 
 def _write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshold: float,
-                    records: list[dict[str, Any]], plan: GeometryPlan) -> None:
+                    records: list[dict[str, Any]], plan: GeometryPlan,
+                    left_out: dict[Path, str]) -> None:
     record = run_record(saved.path)
     atomic_write_json(out_dir / MANIFEST_FILENAME, {
         "command": COMMAND, "model": str(saved.path), "images": str(images_dir),
@@ -213,6 +271,7 @@ def _write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshol
         "foreground": {"value": FOREGROUND_VALUE, "means": foreground_meaning(record),
                        "training_policy": None if record is None or record.policy is None
                        else record.policy.to_dict()},
+        "left_out": [{"folder": str(path), "why": why} for path, why in left_out.items()],
         "files": records})
 
 
@@ -315,15 +374,17 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
     saved = saved_model.load_saved_model(model_path, img_size)
     record = run_record(saved.path)
     plan, saved = geometry_plan(saved, record)
-    images, masks = list_images(images_dir, mask_suffixes)
+    listing = list_images(images_dir, mask_suffixes)
+    images = listing.images
     made_here = not out_dir.exists()
     prepare_out_dir(out_dir, images_dir)
     # the files about to be written, listed first: an interrupted run's folder is still
     # recognised (and cleaned) as a predict output by the next one
     planned = [dict(zip(("mask", "overlay"), _output_names(path), strict=True), image=path.name)
                for path in images]
-    _write_manifest(out_dir, saved, images_dir, threshold, planned, plan)
-    result = PredictResult(out_dir, skipped_masks=masks, foreground=foreground_meaning(record),
+    _write_manifest(out_dir, saved, images_dir, threshold, planned, plan, listing.left_out)
+    result = PredictResult(out_dir, skipped_masks=listing.masks,
+                           left_out=listing.left_out, foreground=foreground_meaning(record),
                            geometry=plan)
     try:
         for chunk in saved_model.batches_of(images, batch_size):
@@ -336,10 +397,11 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
         if made_here:
             shutil.rmtree(out_dir, ignore_errors=True)
         elif result.records:
-            _write_manifest(out_dir, saved, images_dir, threshold, result.records, plan)
+            _write_manifest(out_dir, saved, images_dir, threshold, result.records, plan,
+                            listing.left_out)
         else:
             (out_dir / MANIFEST_FILENAME).unlink(missing_ok=True)
             shutil.rmtree(out_dir / OVERLAYS_DIRNAME, ignore_errors=True)
         raise
-    _write_manifest(out_dir, saved, images_dir, threshold, result.records, plan)
+    _write_manifest(out_dir, saved, images_dir, threshold, result.records, plan, listing.left_out)
     return result
