@@ -100,10 +100,9 @@ def test_without_a_run_record_a_conversion_is_information_and_no_range_is_compar
     [finding] = image_findings(scored, 1, None, None)
     assert finding.id == "evaluate.images_converted" and finding.severity is Severity.INFO
     assert "No train run record beside the model" in finding.explanation
-    # a grey model's colour training images converted alike: information too
+    # a grey model's colour training images converted alike: nothing to say (s29)
     trained = {**GREY_8_BIT, "bands": {"colour": 10}}
-    [finding] = image_findings(scored, 1, trained, "runs/c")
-    assert finding.severity is Severity.INFO and "10 of them colour" in finding.explanation
+    assert image_findings(scored, 1, trained, "runs/c") == []
     # a 3-channel model trained on colour, given grey: repeated, and unlike its training
     grey = summarise_kinds([ImageKind("grey", "8-bit", 0.0, 0.9, 16, 16)] * 2)
     [finding] = image_findings(grey, 3, trained, "runs/c")
@@ -145,3 +144,24 @@ def test_some_colour_images_among_grey_are_counted_not_said_of_all():
     assert "3 of the 10 images scored are colour, given to it as they are" in finding.explanation
     assert "never learnt from images like the 3 colour ones" in finding.explanation
     assert "--channels 3" not in finding.fix  # the model takes three channels already
+
+
+def test_grey_images_for_a_colour_model_trained_on_grey_say_nothing():
+    """Session 29: a grey set (ISBI 2012) scored with the 3-channel model train makes by
+    default, trained on those grey images repeated into three channels the same way, got
+    evaluate.images_converted (info) on every evaluation."""
+    grey = summarise_kinds([ImageKind("grey", "8-bit", 0.0, 0.9, 16, 16)] * 2)
+    assert image_findings(grey, 3, GREY_8_BIT, "runs/g") == []
+    # training images of both kinds: the grey ones were repeated as these are
+    mixed = {**GREY_8_BIT, "bands": {"colour": 4, "grey": 6}}
+    assert image_findings(grey, 3, mixed, "runs/m") == []
+    # trained on grey stored as colour: three equal channels, as the repeated grey
+    stored_as_colour = {**GREY_8_BIT, "bands": {"grey as colour": 10}}
+    assert image_findings(grey, 3, stored_as_colour, "runs/s") == []
+    # trained on colour only: grey repeated is unlike its training (a warning)
+    [finding] = image_findings(grey, 3, {**GREY_8_BIT, "bands": {"colour": 10}}, "runs/c")
+    assert finding.severity is Severity.WARNING
+    assert "repeated into three equal channels" in finding.explanation
+    # no record: whether the model learnt from such images is unknown, so it is said
+    [finding] = image_findings(grey, 3, None, None)
+    assert finding.severity is Severity.INFO

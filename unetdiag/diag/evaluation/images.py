@@ -13,8 +13,9 @@ id                               severity     when
 ================================ ============ =================================================
 evaluate.images_converted        warning/info images were converted to the model's channels, or
                                               their colour differs from the training images'
-                                              (warning when it does; info when the training
-                                              images were alike, or there is no record)
+                                              (warning when it does; info when there is no
+                                              record; nothing when the training images were
+                                              converted the same way)
 evaluate.intensity_differs       warning      the median image's brightest value (after the
                                               nominal scaling) is more than
                                               :data:`RANGE_RATIO` times the training images',
@@ -93,7 +94,8 @@ def _converted(scored: Mapping[str, Any], channels: int, trained: Mapping[str, A
     unlike = trained is not None and ((colour > 0 and trained_colour == 0)
                                       or (colour == 0 and trained_colour == trained_images
                                           and trained_images > 0))
-    if not (to_grey or repeated or unlike):
+    if not (to_grey or repeated or unlike) or (not unlike and _as_trained(
+            trained, to_grey, repeated)):
         return None
     evidence = {"images": images, "model_channels": channels, "colour_images": colour,
                 "grey_images": grey, "converted_to_grey": to_grey,
@@ -102,6 +104,17 @@ def _converted(scored: Mapping[str, Any], channels: int, trained: Mapping[str, A
                 "training_colour_images": trained_colour, "unlike_training": unlike}
     severity = Severity.WARNING if unlike else Severity.INFO
     return converted_sentences(evidence).finding(IMAGES_CONVERTED, severity, evidence, SOURCE)
+
+
+def _as_trained(trained: Mapping[str, Any] | None, to_grey: int, repeated: int) -> bool:
+    """Whether the training images the run recorded went through every conversion done here
+    (colour to grey, grey repeated into three channels): the model was trained on images
+    converted the same way, and saying it again on every evaluation is noise."""
+    if trained is None or not int(trained.get("images", 0)):
+        return False
+    return ((not to_grey or colour_images(trained) > 0)
+            # grey stored as colour reaches the model as the repeated grey does
+            and (not repeated or _count(trained, "bands", "grey", "grey as colour") > 0))
 
 
 def _intensity(scored: Mapping[str, Any], trained: Mapping[str, Any],
