@@ -73,7 +73,7 @@ def test_sub_folders_not_read_are_named_with_why(tmp_path):
     listing = list_images(root)
     assert [path.name for path in listing.images] == ["a.png"]
     assert list(listing.left_out) == [root / "more"]
-    assert "not a sample folder" in listing.left_out[root / "more"]
+    assert "no sample folder" in listing.left_out[root / "more"]
     samples = tmp_path / "samples"
     _sample(samples, "s1", objects=1)
     _sample(samples, "s2", objects=1)
@@ -113,3 +113,17 @@ def test_predict_writes_a_mask_for_every_image_and_lists_what_it_left_out(tmp_pa
         "a1f3.png", "b2c4.png", "loose.png"]
     manifest = json.loads((tmp_path / "out" / "predict.json").read_text())
     assert [entry["folder"] for entry in manifest["left_out"]] == [str(root / "plain")]
+
+
+def test_a_folder_of_sub_folders_is_refused_naming_them_once_with_why(tmp_path):
+    """DRIVE as distributed, given as --images training/: images/, 1st_manual/, mask/."""
+    from unetdiag.training.predict import left_out_lines
+
+    root = tmp_path / "training"
+    for sub in ("images", "1st_manual", "mask"):
+        _grey(root / sub / "21.png")
+    with pytest.raises(UserError, match=r"left out: 1st_manual/, images/ and mask/: no sample "
+                                        r"folder \(<id>/images/<id>.png\)"):
+        list_images(root)
+    assert left_out_lines({root / "a": "x", root / "b": "y", root / "c": "x"}) == [
+        "a/ and c/: x", "b/: y"]

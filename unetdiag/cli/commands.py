@@ -207,7 +207,8 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
                               threshold=args.threshold, progress=progress)
 
     result = with_progress_bar(console, args, "predicting", engine)
-    from unetdiag.training.predict import geometry_lines  # imported by the engine already
+    # imported by the engine already
+    from unetdiag.training.predict import geometry_lines, left_out_lines
 
     count = len(result.records)
     console.print(f"wrote {count} mask{'' if count == 1 else 's'} (0/255 PNG, each image's own "
@@ -216,8 +217,8 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
     if result.skipped_masks:
         console.print(f"left out {len(result.skipped_masks)} file(s) named as masks (e.g. "
                       f"{result.skipped_masks[0].name})", highlight=False)
-    for folder, why in result.left_out.items():
-        console.print(f"left out {folder}: {why}", highlight=False, soft_wrap=True)
+    for line in left_out_lines(result.left_out):
+        console.print(f"left out {line}", highlight=False, soft_wrap=True)
     for line in geometry_lines(result):
         console.print(line, highlight=False, soft_wrap=True)
     if not result.non_finite_images:

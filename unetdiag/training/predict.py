@@ -43,6 +43,7 @@ from unetdiag.diag.data.instances import (
 from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS, ImageReadError, read_image
 from unetdiag.diag.data.pairing import MASK_SUFFIXES
 from unetdiag.diag.visual.overlay import overlay_panel, panel_png, write_panel
+from unetdiag.diag.wording.text import join_names
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_bytes, atomic_write_json
 from unetdiag.training import saved_model
@@ -132,8 +133,9 @@ class FolderImages:
 
 
 #: Why a sub-folder holding images is not predicted when the others are no sample folders.
-NOT_A_SAMPLE = ("a sub-folder, not a sample folder (<id>/images/<id>.png): predict reads the "
-                "images of the folder given and of its sample folders; give it as --images")
+NOT_A_SAMPLE = ("no sample folder (<id>/images/<id>.png); predict reads the images of the "
+                "folder given and of its sample folders only: give a folder of images as "
+                "--images")
 
 
 def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> FolderImages:
@@ -157,7 +159,7 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
     samples, left_out = _sample_folder_images(folder)
     images += samples
     if not images:
-        skipped = f" (left out: {_left_out_text(left_out)})" if left_out else ""
+        skipped = f" (left out: {'; '.join(left_out_lines(left_out))})" if left_out else ""
         raise UserError(f"{folder}: no images ({', '.join(SUPPORTED_EXTENSIONS)}) other than "
                         f"{len(masks)} mask file(s){skipped}")
     stems: dict[str, Path] = {}
@@ -196,10 +198,19 @@ def _holds_images(folder: Path, depth: int = 2) -> bool:
         return False
 
 
-def _left_out_text(left_out: dict[Path, str]) -> str:
-    """The sub-folders left out, each with why (the first five, then a count)."""
-    named = "; ".join(f"{path.name}/ ({why})" for path, why in list(left_out.items())[:5])
-    return named + (f"; and {len(left_out) - 5} more" if len(left_out) > 5 else "")
+def left_out_lines(left_out: dict[Path, str]) -> list[str]:
+    """The sub-folders left out, grouped by why: ``"1st_manual/, images/ and mask/: why"``
+    (the first five of a group named, then a count)."""
+    groups: dict[str, list[Path]] = {}
+    for path, why in left_out.items():
+        groups.setdefault(why, []).append(path)
+    lines = []
+    for why, paths in groups.items():
+        named = [f"{path.name}/" for path in paths[:5]]
+        if len(paths) > 5:
+            named.append(f"{len(paths) - 5} more")
+        lines.append(f"{join_names(named)}: {why}")
+    return lines
 
 
 def _inside(path: Path, folder: Path) -> bool:
