@@ -45,6 +45,8 @@ def train_report(config: TrainConfig, run_dir: Path, results: dict[str, VariantR
     findings += [f for r in results.values() for f in r.findings]
     findings += history_findings(results, baselines, config.diagnostics)
     findings += run_findings(results, config, run_dir, interrupted_during)
+    findings += below_baseline_findings(results, meta.get("val_baselines"),
+                                        meta.get("val_foreground_fraction"))
     findings = reconcile_fingerprints(
         findings, meta.get("val_foreground_fraction"),
         train_foreground_fraction=meta.get("train_foreground_fraction"))
@@ -98,6 +100,62 @@ def run_findings(results: dict[str, VariantResult], config: TrainConfig, run_dir
             explanation="unetdiag never overwrites an earlier run, so it added a number.",
             fix="Pass a new --run-name to choose the name yourself.",
             evidence={"requested": requested_name, "used": run_dir.name}, source="train"))
+    return findings
+
+
+#: A constant predictor, in words (the keys of ``meta["val_baselines"]``).
+_PREDICTORS = {"all_ones": "all-foreground", "all_zeros": "all-background"}
+BELOW_BASELINE = "train.below_baseline"
+
+
+def below_baseline_findings(results: dict[str, VariantResult],
+                            val_baselines: dict[str, dict[str, float]] | None,
+                            fraction: float | None) -> list[Finding]:
+    """``train.below_baseline`` (warning) per variant whose best validation Dice is below
+    what the best constant predictor scores on the validation masks under the same
+    convention (hard Dice per image, the run's empty rule), by more than
+    :data:`~unetdiag.diag.checks.saturation.SATURATION_TOLERANCE`. A best Dice of 0 is left
+    to the metric-series findings, which say why it is 0."""
+    if not val_baselines:
+        return []
+    scores = {name: scores["hard_dice"] for name, scores in val_baselines.items()
+              if name in _PREDICTORS and math.isfinite(scores.get("hard_dice", math.nan))}
+    if not scores or any(constant_scores.get("accuracy", 0.0) == 1.0
+                         for constant_scores in val_baselines.values()):
+        return []  # one class only: no constant to beat (data_stats.metric_baselines)
+    predictor = max(scores, key=scores.__getitem__)
+    constant = scores[predictor]
+    findings = []
+    for result in results.values():
+        best = result.best_val_dice
+        if best is None or not math.isfinite(best) or best == 0.0 or (
+                best >= constant - SATURATION_TOLERANCE):
+            continue
+        words = _PREDICTORS[predictor]
+        share = (f" (foreground {fraction:.2%} of their pixels)"
+                 if fraction is not None and math.isfinite(fraction) else "")
+        findings.append(Finding(
+            id=BELOW_BASELINE, severity=Severity.WARNING,
+            title=(f"{result.name}: best validation Dice {best:.4f} (epoch "
+                   f"{result.best_val_dice_epoch}) is below the {words} predictor's "
+                   f"{constant:.4f} on the same validation masks"),
+            explanation=(
+                f"Predicting every pixel {words.removeprefix('all-')}, without looking at the "
+                f"images, scores hard Dice {constant:.4f} per image on the validation "
+                f"masks{share}, under the run's own convention (threshold and empty rule of "
+                f"the dice metric). At no epoch of its {result.epochs_completed} did "
+                f"{result.name} score as much: its Dice says it segments worse than that "
+                "constant. Consistent with too few epochs or updates, a learning rate that "
+                "does not suit the data, or inputs the model cannot use (see the other "
+                "findings); not evidence of learning."),
+            fix=("Train for more epochs (or with --min-steps-per-epoch for more updates an "
+                 "epoch), then compare again with baseline.trivial_scores; if it stays "
+                 "below, read the other findings for why."),
+            evidence={"best_val_dice": best, "best_val_dice_epoch": result.best_val_dice_epoch,
+                      "epochs_completed": result.epochs_completed, "predictor": predictor,
+                      "predictor_val_dice": constant, "tolerance": SATURATION_TOLERANCE,
+                      "val_foreground_fraction": fraction},
+            source=f"train:{result.name}"))
     return findings
 
 
@@ -274,6 +332,11 @@ def _series(findings: Sequence[Finding], context: HeadlineContext) -> str | None
 _MEASURED_FRACTIONS = {"measured_val_foreground_fraction", "measured_train_foreground_fraction"}
 
 
+def _below_baseline(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
+    """The variants whose best validation Dice stays below a constant predictor's."""
+    return " ".join(f"{f.title}." for f in findings if f.id == BELOW_BASELINE) or None
+
+
 def _measured(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
     """The series findings whose cause the run measured (:mod:`.measured_causes`), by
     title: the masks' fraction and the predicted fraction leave them one cause."""
@@ -319,6 +382,7 @@ TRAIN_HEADLINE_RULES = (
     HeadlineRule("guard stops", _guard_stops),
     HeadlineRule("errors before training", _data_errors),
     HeadlineRule("validation metrics at a trivial baseline", _at_baseline),
+    HeadlineRule("best validation Dice below a constant predictor's", _below_baseline),
     HeadlineRule("causes the run measured", _measured),
     HeadlineRule("metric series", _series),
     HeadlineRule("what was trained", _trained),
