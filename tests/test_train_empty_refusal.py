@@ -115,3 +115,12 @@ def test_the_refusal_is_decided_by_the_counts_alone():
     assert "2 of them are ignored at every pixel" in finding.title
     assert finding.evidence["audit_finding"] is None
     assert "audit-data" in finding.fix and "--allow-empty-masks" in finding.fix
+
+
+def test_a_refused_run_resumed_is_refused_again(tmp_path):
+    layout = build_case(tmp_path / "data", TRIMAPS, [{"kind": "trimap_masks"}])
+    _refusal(tiny_train_config(layout.images_dir, tmp_path / "runs"))
+    from unetdiag.config import TrainConfig
+
+    with pytest.raises(UserError, match="training masks decodes empty"):
+        train_quietly(TrainConfig(resume=tmp_path / "runs" / "r", quiet=True))

@@ -261,7 +261,9 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                     pre_training, len(label_maps), label_values, config.mask_policy.describe())
                 if 0 < len(label_maps) == len(train_masks):  # the batches are copies of them
                     meta["train_label_map_values"] = label_values
-            if not config.allow_empty_masks and previous is None:
+            # a resumed run whose variants began trained on these masks before: not refused
+            if not config.allow_empty_masks and not any(
+                    (run_dir / name).is_dir() for name in config.variants):
                 _refuse_empty_masks(config, run_dir, info, meta,
                                     pairing_findings + pre_training, train_counts, val_counts)
             if weighted and config.foreground_weight is None:
