@@ -280,7 +280,8 @@ def _list_masks(masks_dir: Path, images: Listing, suffixes: Sequence[str]) -> Li
     the images, the error says so (Montgomery's ManualMask/leftMask/ and rightMask/)."""
     masks = list_folder(masks_dir, "mask", require_files=False)
     if not masks.files:
-        hint = parts_hint(masks, {stem_key(path) for path in images.files}, suffixes)
+        hint = parts_hint(masks, {stem_key(path) for path in images.files}, suffixes,
+                          images.folder)
         raise UserError(no_images_message(masks, "mask", hint=hint or None))
     return masks
 

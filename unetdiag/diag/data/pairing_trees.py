@@ -37,6 +37,7 @@ from unetdiag.diag.data.folders import (
     VISUALISATION_FOLDERS,
     Listing,
     case_listings,
+    holds_field_of_view,
     list_folder,
 )
 from unetdiag.diag.data.pairing_match import (
@@ -349,14 +350,21 @@ def folders_sharing_names(folder: Path, names: Collection[str], exclude: Collect
     return found
 
 
-def parts_hint(masks: Listing, image_stems: Collection[str], suffixes: Sequence[str]) -> str:
+def parts_hint(masks: Listing, image_stems: Collection[str], suffixes: Sequence[str],
+               images_folder: Path | None = None) -> str:
     """For a mask folder holding no file: ``; leftMask/ and rightMask/ each hold masks named
-    as the images ...`` when its sub-folders do; "" otherwise."""
+    as the images ...`` when its sub-folders do; "" otherwise. The images' own folder
+    (``images_folder``, when it lies there) is never offered as masks, nor a single folder
+    of field-of-view masks (DRIVE's ``mask/`` beside ``images/`` and ``1st_manual/``; parts
+    of one object, two folders or more, may each be one region in every image)."""
     def keys(path: Path) -> set[str]:
         stem = stem_key(path)
         return {stem, strip_suffix(stem, suffixes) or stem}
 
-    found = folders_sharing_names(masks.folder, image_stems, (), keys)
+    found = folders_sharing_names(
+        masks.folder, image_stems, () if images_folder is None else (images_folder,), keys)
+    if len(found) == 1 and holds_field_of_view(found[0][0]):
+        return ""
     if not found:
         return ""
     if len(found) == 1:
