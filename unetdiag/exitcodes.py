@@ -35,7 +35,8 @@ DESCRIPTIONS = {
     ExitCode.WARNINGS: "finished; warning-level findings, under --fail-on warning",
     ExitCode.USAGE: "bad command line: unknown option or variant, invalid number",
     ExitCode.FINDINGS_ERROR: "finished; error-level findings about the data, the log or the run",
-    ExitCode.INPUT_ERROR: "input unusable: missing or empty folder, no pairs, unreadable file",
+    ExitCode.INPUT_ERROR: "input unusable: missing or empty folder, no pairs, unreadable file, "
+                          "masks that all decode empty (train)",
     ExitCode.OUTPUT_ERROR: "the output (run) directory cannot be written",
     ExitCode.TRAINING_STOPPED: "a diagnostic guard stopped at least one variant; report written",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C; train also on SIGTERM, writing a checkpoint and "
