@@ -148,3 +148,17 @@ def test_an_unfinished_epoch_before_another_runs_header_never_finished():
             "Epoch 2/5\n 1/10 [==>...........................] - ETA: 16s - loss: 0.6619\n")
     notes = " ".join(note for run in parse_console(text) for note in run.notes)
     assert "epoch 1/10 (line 1) never finished" in notes
+
+
+REVIEW = Path(__file__).parent / "data" / "logs" / "review"
+
+
+def test_a_fresh_model_is_not_said_to_start_where_the_last_ended():
+    # review of pass 16: Keras Tuner's trial 2 (its next fall 50 times trial 1's last), two
+    # fresh models stuck at ln 2, and a pretrained model at another per-step time (245 against
+    # 186 ms/step) were each 'run 2 starts where run 1 ended'
+    for name in ("c14_kerastuner_two_trials.log", "c1_two_stuck_runs.log",
+                 "c2_scratch_then_pretrained.log"):
+        report = explain_log(REVIEW / name)
+        assert "starts where" not in report.headline, name
+        assert "built anew" not in report.headline, name

@@ -95,28 +95,71 @@ def replica_sentence(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
     return "".join(sentences)
 
 
+#: How far apart two fits' per-step times, and run 2's next fall and run 1's last falls, may
+#: be and still be read as one model trained on: a factor of 1.5 in time (another model or
+#: batch size runs at another speed: 186 against 245 ms/step), 5 in fall (a Keras Tuner
+#: trial that falls 50 times faster is a fresh model, not the last one trained on).
+_STEP_TIME_FACTOR = 1.5
+_FALL_FACTOR = 5.0
+#: A loss within this share of ln k (k classes, 2 to 20) is a uniform prediction's: two fresh
+#: models stuck there start "where the other ended" by construction.
+_CHANCE_SHARE = 0.002
+
+
+def _losses(run: RunLog) -> list[float]:
+    return [value for value in (epoch.get("loss") for epoch in run.epochs)
+            if value is not None and math.isfinite(value)]
+
+
+def _step_time(run: RunLog) -> float | None:
+    """The median per-step time after the first epoch (which carries the graph's build)."""
+    times = [t for t in run.step_seconds[1:] if t is not None and t > 0]
+    return float(np.median(times)) if times else None
+
+
+def _same_speed(before: RunLog, after: RunLog) -> bool:
+    first, second = _step_time(before), _step_time(after)
+    if first is None or second is None:
+        return True
+    return max(first, second) / min(first, second) <= _STEP_TIME_FACTOR
+
+
+def _at_chance(value: float) -> bool:
+    return any(abs(value - math.log(k)) <= _CHANCE_SHARE * math.log(k) for k in range(2, 21))
+
+
+def _tuner_trials(before: RunLog, after: RunLog) -> bool:
+    return before.name.startswith("trial ") and after.name.startswith("trial ")
+
+
 def continued_fit_sentences(runs: Sequence[RunLog]) -> str:
     """ " Run 2 starts where run 1 ended ..." for a run whose counter starts again at epoch 1
-    with a training loss below every loss of the run before it, and within about one epoch's
-    fall of its last: consistent with fit() called again on the same model, which keeps its
-    weights (keras#13872: 1.9116 after 1.9138, falling 0.002 an epoch). A model built anew
-    would start at its own first losses, above what the first fit reached."""
+    with a training loss below every loss of the run before it, within about one epoch's fall
+    of its last, whose next fall is of the order of run 1's last falls, at the same per-step
+    time: consistent with the weights carried over (keras#13872: 1.9116 after 1.9138, falling
+    0.002 an epoch before and after). Not said across Keras Tuner trials (a fresh model each,
+    c14: trial 2 falls 50 times faster), across runs at another step time (another model,
+    c2), nor of two runs at a uniform prediction's ln k (two fresh models stuck at ln 2, c1).
+    A reading, never a proof: a fresh model can start low too."""
     sentences = []
     for before, after in pairwise(runs):
-        previous = [value for value in (epoch.get("loss") for epoch in before.epochs)
-                    if value is not None and math.isfinite(value)]
+        previous, following = _losses(before), _losses(after)
         first = after.epochs[0].get("loss") if after.epochs else None
-        if (after.appended_fit or len(previous) < 3 or first is None
+        if (after.appended_fit or len(previous) < 3 or len(following) < 2 or first is None
                 or not math.isfinite(first) or after.epoch_numbers[:1] != [1]
-                or not previous[-1] < previous[0]):
+                or not previous[-1] < previous[0] or _tuner_trials(before, after)
+                or not _same_speed(before, after)
+                or (_at_chance(previous[-1]) and _at_chance(first))):
             continue
         fall = float(np.median(np.abs(np.diff(previous[-6:]))))
-        if not (fall > 0 and first < min(previous) and previous[-1] - first <= 2 * fall):
+        next_fall = following[0] - following[1]
+        if not (fall > 0 and first < min(previous) and previous[-1] - first <= 2 * fall
+                and fall / _FALL_FACTOR <= next_fall <= fall * _FALL_FACTOR):
             continue
         sentences.append(
             f" {after.name[0].upper()}{after.name[1:]} starts where {before.name} ended: its "
-            f"first loss, {first:.4f}, is below every loss {before.name} logged and about one "
-            f"epoch's fall ({fall:.4f}) under its last, {previous[-1]:.4f}; consistent with "
-            "fit() called again on the same model, which keeps its weights, not a model "
-            "built anew, whose first epochs would sit above what the first fit reached.")
+            f"first loss, {first:.4f}, is below every loss {before.name} logged, about one "
+            f"epoch's fall ({fall:.4f}) under its last, {previous[-1]:.4f}, and falls on at "
+            f"that pace ({next_fall:.4f}); consistent with the weights carried over (fit() "
+            "called again on the same model, or a checkpoint loaded).")
     return "".join(sentences)
