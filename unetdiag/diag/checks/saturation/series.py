@@ -34,6 +34,7 @@ from unetdiag.diag.checks.saturation.metrics import (
     names_a_score,
     phase_metrics,
 )
+from unetdiag.diag.checks.saturation.repeats import every_value_repeats
 from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
 from unetdiag.diag.core.findings import Severity
 
@@ -128,19 +129,6 @@ def _loss_moves(series: Series, validation: bool, thresholds: SaturationThreshol
             and flat_tail(loss, thresholds) < thresholds.min_flat_epochs)
 
 
-def _every_value_repeats(series: Series, thresholds: SaturationThresholds) -> bool:
-    """The last two epochs repeat every value (see :attr:`~.SaturationThresholds.
-    min_repeated_values`), no loss at 0 among them: a perfect fit stays there."""
-    lasts = {name: item.values[-2:] for name, item in series.items()}
-    return (len(lasts) >= thresholds.min_repeated_values
-            and any(metric_kind(name) == "loss" and not is_validation(name) for name in series)
-            and any(is_validation(name) for name in series)
-            and all(values.size == 2 and bool(np.isfinite(values).all())
-                    and values[0] == values[1] for values in lasts.values())
-            and all(abs(values[0]) > thresholds.flat_spread for name, values in lasts.items()
-                    if metric_kind(name) == "loss"))
-
-
 def _loss_never_finite(series: Series, name: str, start: int) -> bool:
     """The phase of ``name`` logs a loss that is NaN or infinite at every epoch from position
     ``start`` on: its metrics are frozen by the overflow, which the non-finite check names."""
@@ -159,7 +147,7 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
     near 0 while the loss moves (it counts exact matches, which continuous targets never give).
     """
     flat: dict[str, dict] = {}
-    least = 2 if _every_value_repeats(series, thresholds) else thresholds.min_flat_epochs
+    least = 2 if every_value_repeats(series, thresholds) else thresholds.min_flat_epochs
     for name, item in series.items():
         epochs = item.values.size
         tail = flat_tail(item, thresholds)
