@@ -162,3 +162,11 @@ def test_a_fresh_model_is_not_said_to_start_where_the_last_ended():
         report = explain_log(REVIEW / name)
         assert "starts where" not in report.headline, name
         assert "built anew" not in report.headline, name
+
+
+def test_a_converged_run_repeating_its_last_two_epochs_is_not_stuck():
+    # review of pass 16: loss 0.2431 -> 0.0091, the last two epochs alike at four decimals,
+    # was 'training is stuck' and 'the optimiser makes no progress'
+    report = explain_log(REVIEW / "c3b_converged_last_two_repeat.log")
+    assert "stuck" not in report.headline
+    assert not any(finding.evidence.get("stuck") for finding in report.findings)

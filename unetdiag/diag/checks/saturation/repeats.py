@@ -4,15 +4,44 @@ loss, accuracy, val_loss and val_accuracy alike at epochs 1 and 2)."""
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 import numpy as np
 
 from unetdiag.diag.checks.saturation.metrics import Series, is_validation, metric_kind
 from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
 
 
+def _significant_digits(value: float) -> int:
+    """Significant digits of a value as printed (0.0091 -> 2; a trailing 0 the float lost,
+    as 0.0290's, is not counted, which errs on the side of no claim)."""
+    return len(Decimal(repr(value)).normalize().as_tuple().digits)
+
+
+def _converged_or_rounded(series: Series, thresholds: SaturationThresholds) -> bool:
+    """The training loss fell by a large share before the repeat, or repeats too few digits
+    for the repeat to mean anything."""
+    for name, item in series.items():
+        if metric_kind(name) != "loss" or is_validation(name):
+            continue
+        finite = [float(value) for value in item.values if math.isfinite(value)]
+        if not finite:
+            continue
+        first, last = finite[0], finite[-1]
+        if (first > 0 and (first - last) > thresholds.max_repeat_fall * first) \
+                or _significant_digits(last) < thresholds.min_repeat_digits:
+            return True
+    return False
+
+
 def every_value_repeats(series: Series, thresholds: SaturationThresholds) -> bool:
     """The last two epochs repeat every value (see :attr:`~.SaturationThresholds.
-    min_repeated_values`), no loss at 0 among them: a perfect fit stays there."""
+    min_repeated_values`), no loss at 0 among them: a perfect fit stays there; nor after a
+    large fall of the training loss, nor at under 3 significant digits (see
+    :attr:`~.SaturationThresholds.max_repeat_fall`)."""
+    if _converged_or_rounded(series, thresholds):
+        return False
     lasts = {name: item.values[-2:] for name, item in series.items()}
     return (len(lasts) >= thresholds.min_repeated_values
             and any(metric_kind(name) == "loss" and not is_validation(name) for name in series)

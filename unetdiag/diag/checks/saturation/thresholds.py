@@ -27,6 +27,13 @@ class SaturationThresholds:
     loss and a validation value among them) exactly are flat too: a model that learns does
     not repeat them all to the printed digits (autokeras#928: loss, accuracy, val_loss and
     val_accuracy alike at epochs 1 and 2, their drawings too)."""
+    max_repeat_fall: float = 0.5
+    """...unless the training loss had fallen by more than this share of its first value
+    before the repeat: a converged run repeats its last printed digits too (review of pass
+    16: 0.2431 -> 0.0091, then 0.0091 again)."""
+    min_repeat_digits: int = 3
+    """...or the repeated training loss prints fewer significant digits than this (0.0091 at
+    four decimals): two such values agree by rounding, not by a frozen model."""
     min_identical_epochs: int = 2
     """Common epochs two runs need before "identical" is claimed."""
     max_true_negative_share: float = 0.05
