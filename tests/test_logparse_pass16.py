@@ -170,3 +170,14 @@ def test_a_converged_run_repeating_its_last_two_epochs_is_not_stuck():
     report = explain_log(REVIEW / "c3b_converged_last_two_repeat.log")
     assert "stuck" not in report.headline
     assert not any(finding.evidence.get("stuck") for finding in report.findings)
+
+
+def test_an_epoch_that_crashed_before_the_next_header_did_not_end():
+    # review of pass 16: an OOM traceback and a shell prompt, or a KeyboardInterrupt, between
+    # epoch 4's last drawing and 'Epoch 5/50' (a resumed run) was 'the epoch ended'
+    for name, label in (("c5_crash_then_resume_initial_epoch.log", "epoch 4/50"),
+                        ("c5b_interrupt_continue.log", "epoch 3/20")):
+        [run] = parse_console((REVIEW / name).read_text(encoding="utf-8"))
+        notes = " ".join(run.notes)
+        assert f"{label} (line" in notes and "never finished" in notes, name
+        assert "the epoch ended" not in notes, name

@@ -37,6 +37,7 @@ from unetdiag.diag.logs.console_state import (
     EpochBlock,
     Partial,
     RunBuilder,
+    interrupts,
     printed_epoch,
     renamed_by_suffix,
 )
@@ -198,6 +199,8 @@ class _ConsoleReader:
                 self.block.end_message = number
         if self.block is not None:
             self.block.messages.append(number)
+            if interrupts(text):
+                self.block.interrupted = number
             self._stopped_at(number, text)
             step = valueless_step(text)
             if step is not None:

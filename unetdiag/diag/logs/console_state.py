@@ -21,6 +21,24 @@ def renamed_by_suffix(before: set[str], after: set[str]) -> list[str]:
     return sorted(name for name in added if _SESSION_SUFFIX_RE.sub("", name) in stems)
 
 
+#: A line that stops a run: a traceback, an error or exception line, a KeyboardInterrupt
+#: (IPython's 'KeyboardInterrupt   Traceback ...' too), or a shell prompt ('$ python ...',
+#: '(venv) user@host:~/x$ ...') where a run was started again.
+_INTERRUPTION_RE = re.compile(
+    r"^\s*(?:Traceback \(most recent call last\)|KeyboardInterrupt\b"
+    r"|[\w.]*(?:Error|Exception)\s*:|(?:\(\S+\)\s*)?(?:[\w.@-]+(?::\S*)?)?\$\s)")
+
+
+def interrupts(text: str) -> bool:
+    """``text`` is a traceback's, an error's or a shell prompt's line (see above).
+
+    >>> [interrupts(t) for t in ("Traceback (most recent call last):", "$ python train.py",
+    ...  "ResourceExhaustedError: OOM", "KeyboardInterrupt: ", "Epoch 00004: saving model")]
+    [True, True, True, True, False]
+    """
+    return _INTERRUPTION_RE.match(text) is not None
+
+
 @dataclass
 class Partial:
     """The progress drawings of an epoch that has not finished (yet)."""
@@ -109,6 +127,10 @@ class EpochBlock:
     # TensorFlow's "Your input ran out of data" warning in this epoch: (line, the drawing
     # glued before it or the last one before it, the batches it says fit() asked for)
     ran_out: tuple[int, ProgressLine | None, int | None] | None = None
+    # the last line of a traceback, an error or a shell prompt in this epoch: after its last
+    # drawing, the epoch crashed or was interrupted, whatever header follows (a resumed run
+    # prints 'Epoch 5/50' after epoch 4's crash)
+    interrupted: int = 0
 
 
 def printed_epoch(run: RunBuilder, block: EpochBlock, label: str) -> None:

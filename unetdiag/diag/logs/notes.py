@@ -89,9 +89,12 @@ def unclosed_epoch_note(label: str, block: EpochBlock,
                         next_header: tuple[int, int, int] | None) -> str:
     """A note on an epoch whose drawings are in the log but not its closing line. Followed by
     the next epoch's header of the same run (same total), it ended (keras#797 pastes each
-    epoch's first step only); else it never finished, as far as the log shows."""
+    epoch's first step only), unless a traceback, an error or a shell prompt lies between
+    its last drawing and that header (a crash, then a run resumed at the next epoch); else it
+    never finished, as far as the log shows."""
     if (next_header is not None and block.index is not None
-            and next_header[1:] == (block.index + 1, block.total)):
+            and next_header[1:] == (block.index + 1, block.total)
+            and block.interrupted < block.partial.line_of_last):
         return (f"{label} (line {block.line}) has no closing progress line, though the next "
                 f"epoch's header follows at line {next_header[0]}: the epoch ended, but the log "
                 "does not show its final values")
