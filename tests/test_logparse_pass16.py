@@ -181,3 +181,12 @@ def test_an_epoch_that_crashed_before_the_next_header_did_not_end():
         notes = " ".join(run.notes)
         assert f"{label} (line" in notes and "never finished" in notes, name
         assert "the epoch ended" not in notes, name
+
+
+def test_a_summary_between_two_cuts_is_not_given_the_epoch_before_the_next_header():
+    # review of pass 16: '...', a headerless closing line, '...', 'Epoch 100/100': the line
+    # was read as epoch 99, though any epoch from 4 to 99 fits
+    for name in ("c6_two_cuts_middle_line.log", "c6b_cut_then_blank_header.log"):
+        [run] = parse_console((REVIEW / name).read_text(encoding="utf-8"))
+        assert 99 not in run.epoch_numbers, name
+        assert any("anywhere from 4 to 99" in note for note in run.notes), name

@@ -348,24 +348,29 @@ class _ConsoleReader:
         # counted on: taken back if the next header gives its number to another epoch
         self.counted_on = number if index is None else None
 
-    def _take_back_counted_on(self, index: int, total: int) -> None:
+    def _take_back_counted_on(self, index: int, total: int, header_line: int) -> None:
         """A headerless second summary counted on as the next epoch, followed by the header
         of that very epoch, was no epoch: drop it, with a note. Followed by a later epoch's
         header (a paste cut between the two summaries), it is the epoch before that header:
-        Keras prints 'Epoch i/N' right after epoch i-1's closing line."""
+        Keras prints 'Epoch i/N' right after epoch i-1's closing line; only with no line of
+        text between them (a cut marker there leaves its number unknown)."""
         line, self.counted_on = self.counted_on, None
         run = self.run
         if (line is None or run is None or not run.epochs or run.labels[-1] is not None
                 or index <= run.last_epoch_index):
             return
         if index > run.last_epoch_index + 2 and total == run.epoch_total:
-            run.labels[-1] = index - 1
-            run.notes[:] = [
-                note.replace("read as the next epoch", f"read as epoch {index - 1}, the one "
-                             f"before the next header, 'Epoch {index}/...' (the epochs between "
-                             "are not in the log)")
-                if note.startswith(f"line {line}: a second epoch summary") else note
-                for note in run.notes]
+            cut = any(text.strip() for text in self.text.split("\n")[line:header_line - 1])
+            if not cut:
+                run.labels[-1] = index - 1
+            reading = (f"epoch {index - 1}, the one before the next header, 'Epoch "
+                       f"{index}/...' (the epochs between are not in the log)" if not cut else
+                       f"the next epoch, though text between it and 'Epoch {index}/...' (line "
+                       f"{header_line}) leaves its number anywhere from "
+                       f"{run.last_epoch_index + 1} to {index - 1}")
+            run.notes[:] = [note.replace("read as the next epoch", f"read as {reading}")
+                            if note.startswith(f"line {line}: a second epoch summary") else note
+                            for note in run.notes]
             return
         if index != run.last_epoch_index + 1:
             return
@@ -423,7 +428,7 @@ class _ConsoleReader:
         if self.first_header is None:
             self.first_header = (number, index, total)
         self._close_block((number, index, total))
-        self._take_back_counted_on(index, total)
+        self._take_back_counted_on(index, total, number)
         self.orphan = None
         if self.leading is not None:
             self._place_leading(index, total)
