@@ -190,3 +190,18 @@ def test_a_summary_between_two_cuts_is_not_given_the_epoch_before_the_next_heade
         [run] = parse_console((REVIEW / name).read_text(encoding="utf-8"))
         assert 99 not in run.epoch_numbers, name
         assert any("anywhere from 4 to 99" in note for note in run.notes), name
+
+
+def test_the_still_validating_reading_needs_a_validating_run_and_counts_samples():
+    # review of pass 16: a run that logs no val_ metric was 'or still validating'; Keras 2's
+    # sample counter (59968/60000 after 'Train on 60000 samples', a batch of 32 short) was
+    # 'step 59968 of 60000' with no still-validating reading
+    [run] = parse_console((REVIEW / "c12_no_validation_ends_99_of_100.log").read_text())
+    assert "validating" not in " ".join(run.notes)
+    report = explain_log(REVIEW / "c13_keras2_samples_ends_last_batch.log")
+    assert "sample 59968 of 60000" in report.headline
+    assert "step 59968" not in report.headline
+    assert "still validating" in report.headline
+    # the sentence no longer says later versions draw the last step, as if they could not
+    # be validating
+    assert "later tf.keras draws it" not in report.headline

@@ -40,6 +40,7 @@ from unetdiag.diag.logs.console_state import (
     interrupts,
     printed_epoch,
     renamed_by_suffix,
+    samples_total,
 )
 from unetdiag.diag.logs.model import CutShort, LogFormatError, RunLog, unique_names
 from unetdiag.diag.logs.notes import (
@@ -108,6 +109,7 @@ class _ConsoleReader:
         self.unread_close: tuple[int, int] | None = None
         self.first_header: tuple[int, int, int] | None = None  # (line, index, total)
         self.counted_on: int | None = None  # line of an epoch counted on, not named
+        self.samples_total: int | None = None  # Keras 2's 'Train on N samples'
 
     def read(self) -> list[RunBuilder]:
         drawn = drawn_lines(self.text)
@@ -174,6 +176,7 @@ class _ConsoleReader:
     def _line(self, number: int, text: str, cut: bool) -> None:
         if not text:
             return
+        self.samples_total = samples_total(text) or self.samples_total
         printed = printed_logs(text)
         if printed is not None and self.block is not None:
             self.block.printed_logs = (number, printed)
@@ -226,7 +229,8 @@ class _ConsoleReader:
         if self.block is not None:
             if progress.in_progress:
                 if self.block.partial is None:
-                    self.block.partial = Partial(number)
+                    self.block.partial = Partial(number, samples=progress.target is not None
+                                                 and progress.target == self.samples_total)
                 self.block.partial.add(progress, number)
             elif self._repeats_a_final(progress):
                 self._note(f"line {number} repeats a closing line of the same epoch "
@@ -509,7 +513,7 @@ class _ConsoleReader:
                                  f"{block.end_message}: the epoch ended, but the log does not "
                                  "show its final values")
             elif block.partial is not None:
-                run.notes.append(unclosed_epoch_note(label, block, next_header))
+                run.notes.append(unclosed_epoch_note(label, block, next_header, run.epochs))
             return
         number, chosen = closing_line(block, run, label)
         if run.leading_line is not None:
@@ -555,7 +559,8 @@ class _ConsoleReader:
             after = "\n".join(self.text.split("\n")[(header_line or partial.line) - 1:])
             run.cut_short = CutShort(len(run.epochs) - 1, run.labels[-1], last.current,
                                      last.target, "no closing line" if ended else
-                                     "terminated" if TERMINATE_ON_NAN in after else "log ends")
+                                     "terminated" if TERMINATE_ON_NAN in after else "log ends",
+                                     partial.batch)
         run.notes.append(partial_epoch_note(partial, ended, every_step))
 
 

@@ -39,6 +39,16 @@ def interrupts(text: str) -> bool:
     return _INTERRUPTION_RE.match(text) is not None
 
 
+#: Keras 2's line before a fit on arrays, whose counter then counts samples.
+_SAMPLES_RE = re.compile(r"^\s*Train on (\d+) samples\b")
+
+
+def samples_total(text: str) -> int | None:
+    """The N of Keras 2's ``Train on N samples``, else None."""
+    found = _SAMPLES_RE.match(text)
+    return int(found[1]) if found is not None else None
+
+
 @dataclass
 class Partial:
     """The progress drawings of an epoch that has not finished (yet)."""
@@ -48,13 +58,30 @@ class Partial:
     nan_from_step: dict[str, int] = field(default_factory=dict)
     first_step: int | None = None  # the step of the first drawing in the log
     line_of_last: int = 0  # the line of the last drawing
+    # the counter counts samples (Keras 2's 'Train on 60000 samples'), not steps
+    samples: bool = False
+    increment: int | None = None  # between the last two drawings
 
     def add(self, progress: ProgressLine, number: int) -> None:
         if self.last is None:
             self.first_step = progress.current
+        elif progress.current is not None and self.last.current is not None:
+            self.increment = progress.current - self.last.current
         self.last, self.line_of_last = progress, number
         for name in progress.nan_metrics():
             self.nan_from_step.setdefault(name, progress.current or 0)
+
+    @property
+    def batch(self) -> int | None:
+        """Samples a drawing moves the counter on (its last move; 1024 when the log draws
+        once), None for a counter of steps."""
+        if not self.samples:
+            return None
+        return self.increment if self.increment and self.increment > 0 else 1024
+
+    @property
+    def unit(self) -> str:
+        return "sample" if self.samples else "step"
 
 
 @dataclass

@@ -35,7 +35,9 @@ class CutShort:
     drawn at that step ("input ran out").
 
     ``position``: the epoch's 0-based place in the run; ``epoch``: its number as its header
-    prints it (None: no header); ``step`` of ``steps`` (None: the counter shows no total).
+    prints it (None: no header); ``step`` of ``steps`` (None: the counter shows no total);
+    ``batch``: for a counter of samples, the samples a drawing moves it on (see
+    :attr:`~unetdiag.diag.logs.console_state.Partial.batch`), None for one of steps.
     """
 
     position: int
@@ -43,6 +45,7 @@ class CutShort:
     step: int
     steps: int | None
     cause: str
+    batch: int | None = None
 
 
 @dataclass

@@ -5,6 +5,7 @@ summary after an epoch's closing line holds (line spans are
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from unetdiag.diag.checks.saturation.words import epoch_span
@@ -71,27 +72,40 @@ def finish_notes(run: Any) -> None:
             f"as {len(run.epochs)} consecutive epochs of one run")
 
 
-def before_last_step(step: int | None, steps: int | None) -> bool:
-    """The drawing is at the step before an epoch's last: the last one standalone Keras 2 and
+def before_last_step(step: int | None, steps: int | None, batch: int | None = None) -> bool:
+    """The drawing is the last one before an epoch's end: the last one standalone Keras 2 and
     TensorFlow 1's tf.keras draw, since their ProgbarLogger leaves the last step to the
-    closing line, printed after the validation; later tf.keras draws it (DLwP notebooks#128:
-    499/500, then nothing while 99,000 validation steps ran)."""
-    return step is not None and bool(steps) and steps > 1 and step == steps - 1
+    closing line, printed after the validation (DLwP notebooks#128: 499/500, then nothing
+    while 99,000 validation steps ran). ``batch``: a counter of samples (``Train on 60000
+    samples``) moves a batch a drawing, the step before the last is up to a batch short of
+    the end (59968/60000 with a batch of 32); unknown when the log draws once, taken as at
+    most 1024 samples."""
+    if step is None or not steps or steps <= 1 or step >= steps:
+        return False
+    if batch is None:
+        return step == steps - 1
+    return steps - step <= batch
 
 
-#: Said of a log that ends at the step before an epoch's last.
+#: Said of a log that ends at the last drawing before an epoch's end. Later versions
+#: (tf.keras 2.x, Keras 3) draw the last step, but skip a drawing that comes within 0.05 s
+#: of the last one drawn: with fast steps, their last drawing can be earlier than that.
 STILL_VALIDATING = ("standalone Keras 2 and TensorFlow 1's tf.keras draw an epoch's last step "
-                    "only on its closing line, after the validation: written by either, the "
-                    "log also fits a run still validating that epoch (or stuck there)")
+                    "only on its closing line, after the validation, and later versions skip "
+                    "drawings that come within 0.05 s of the one before: whichever wrote it, "
+                    "the log also fits a run still validating that epoch (or stuck there)")
 
 
 def unclosed_epoch_note(label: str, block: EpochBlock,
-                        next_header: tuple[int, int, int] | None) -> str:
+                        next_header: tuple[int, int, int] | None,
+                        epochs: Sequence[dict[str, float]] = ()) -> str:
     """A note on an epoch whose drawings are in the log but not its closing line. Followed by
     the next epoch's header of the same run (same total), it ended (keras#797 pastes each
     epoch's first step only), unless a traceback, an error or a shell prompt lies between
     its last drawing and that header (a crash, then a run resumed at the next epoch); else it
-    never finished, as far as the log shows."""
+    never finished, as far as the log shows; still validating only if the run validates
+    (one of its ``epochs`` before logs a val_ metric, or none is known)."""
+    validates = not epochs or any(name.startswith("val_") for epoch in epochs for name in epoch)
     if (next_header is not None and block.index is not None
             and next_header[1:] == (block.index + 1, block.total)
             and block.interrupted < block.partial.line_of_last):
@@ -100,8 +114,8 @@ def unclosed_epoch_note(label: str, block: EpochBlock,
                 "does not show its final values")
     last = block.partial.last
     return (f"{label} (line {block.line}) never finished: no closing progress line (cut off, "
-            "crashed or interrupted" + (", or still validating" if before_last_step(
-                last.current, last.target) else "") + ")")
+            "crashed or interrupted" + (", or still validating" if validates and before_last_step(
+                last.current, last.target, block.partial.batch) else "") + ")")
 
 
 def partial_epoch_note(partial: Partial, ended: bool, every_step: bool) -> str:
@@ -110,7 +124,7 @@ def partial_epoch_note(partial: Partial, ended: bool, every_step: bool) -> str:
     are means over every step, the epoch's own; only the closing line's time and any
     validation values are missing."""
     last = partial.last
-    where = f"step {last.current}" + (f" of {last.target}" if last.target else "")
+    where = f"{partial.unit} {last.current}" + (f" of {last.target}" if last.target else "")
     if every_step:
         note = (f"no closing progress line is in the log: the last drawing is {where}, every "
                 "step of the epoch, so its training values are the epoch's; its time and any "
@@ -122,8 +136,8 @@ def partial_epoch_note(partial: Partial, ended: bool, every_step: bool) -> str:
         # not "no epoch finished": an earlier epoch may have ended without its closing
         # line (keras#797 pastes each epoch's first step only)
         note = (f"no epoch's closing line is in the log: it ends inside the epoch at {where}, "
-                "and these values are the running means over the steps so far")
-        if before_last_step(last.current, last.target):
+                f"and these values are the running means over the {partial.unit}s so far")
+        if before_last_step(last.current, last.target, partial.batch):
             note += f" ({STILL_VALIDATING})"
     by_step: dict[int, list[str]] = {}
     for name, step in partial.nan_from_step.items():

@@ -19,7 +19,7 @@ import numpy as np
 
 from unetdiag.diag.checks.saturation.ids import IDENTICAL_ACROSS_RUNS
 from unetdiag.diag.core.findings import Finding
-from unetdiag.diag.logs.model import RunLog
+from unetdiag.diag.logs.model import CutShort, RunLog
 from unetdiag.diag.logs.notes import STILL_VALIDATING, before_last_step
 from unetdiag.diag.wording.text import join_names
 
@@ -33,6 +33,12 @@ def _epoch_words(run: RunLog) -> str:
     return "its last epoch, which has no header,"
 
 
+def _validates(run: RunLog, cut: CutShort) -> bool:
+    """The run logs a val_ metric at an epoch other than the cut one, or has no other."""
+    others = [epoch for position, epoch in enumerate(run.epochs) if position != cut.position]
+    return not others or any(name.startswith("val_") for epoch in others for name in epoch)
+
+
 def cut_short_sentences(runs: Sequence[RunLog]) -> str:
     """ " The log ends inside epoch 3 at step 12 of 100: ..." for each run whose last epoch's
     figures are running means over part of its steps (the run was interrupted, or the paste
@@ -43,7 +49,8 @@ def cut_short_sentences(runs: Sequence[RunLog]) -> str:
         if cut is None or cut.position != len(run.epochs) - 1:
             continue
         where = f"In {run.name}, " if len(runs) > 1 else ""
-        step = f"step {cut.step}" + (f" of {cut.steps}" if cut.steps else "")
+        step = (f"{'sample' if cut.batch else 'step'} {cut.step}"
+                + (f" of {cut.steps}" if cut.steps else ""))
         epoch = _epoch_words(run)
         if cut.cause == "input ran out":
             closing = f"{cut.steps}/{cut.steps}" if cut.steps else "as a whole epoch's"
@@ -62,9 +69,10 @@ def cut_short_sentences(runs: Sequence[RunLog]) -> str:
                     "that ends training on a non-finite loss ('Invalid loss, terminating "
                     "training'): its figures are running means over the steps so far, not the "
                     "epoch's results")
-        elif before_last_step(cut.step, cut.steps):
+        elif before_last_step(cut.step, cut.steps, cut.batch) and _validates(run, cut):
             said = (f"{where}the log ends inside {epoch} at {step}: its figures are running "
-                    f"means over {cut.step} steps, not the epoch's results. "
+                    f"means over {cut.step} {'samples' if cut.batch else 'steps'}, not the "
+                    "epoch's results. "
                     f"{STILL_VALIDATING[0].upper()}{STILL_VALIDATING[1:]}"
                     ", as well as a run interrupted or a paste that stops there")
         else:
