@@ -205,3 +205,12 @@ def test_the_still_validating_reading_needs_a_validating_run_and_counts_samples(
     # the sentence no longer says later versions draw the last step, as if they could not
     # be validating
     assert "later tf.keras draws it" not in report.headline
+
+
+def test_a_glued_drawing_keeps_the_decimals_of_the_line_values():
+    # review of pass 16: 'accuracy: 0.80999/100 [=>...' after 4-decimal values is 0.8099 then
+    # step 9, not 0.809 then step 99 (nor '0.81238/100' 0.812 then step 38)
+    for name, step in (("c8_glued_ends_step9.log", 9),
+                       ("c8b_glued_ends_step8_after_0p8123.log", 8)):
+        [run] = parse_console((REVIEW / name).read_text(encoding="utf-8"))
+        assert run.cut_short is not None and run.cut_short.step == step, name

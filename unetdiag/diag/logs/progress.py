@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from unetdiag.diag.checks.saturation.metrics import NON_METRIC_KEYS
@@ -85,16 +86,29 @@ _GLUED_DRAWING_RE = re.compile(
 _UNITS_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "µs": 1e6, "μs": 1e6}
 
 
+_VALUE_DECIMALS_RE = re.compile(r":\s*-?\d+\.(\d+)(?=\s|$)")
+
+
+def _usual_decimals(text: str) -> int | None:
+    """The most common count of decimals among the ``name: value`` pairs in ``text``."""
+    counts = Counter(len(found) for found in _VALUE_DECIMALS_RE.findall(text))
+    return counts.most_common(1)[0][0] if counts else None
+
+
 def _last_drawing_start(text: str, first: int) -> int | None:
     """Where the last drawing after position ``first`` starts, counting one glued to a cut
     metric name (its counter is the longest tail of the digits not above the target)."""
     starts = [m.start() for m in _BAR_DRAWING_RE.finditer(text) if m.start() > first]
     for match in _GLUED_DRAWING_RE.finditer(text, first + 1):
         digits, target = match["digits"], int(match["target"])
-        # after a value's decimal point, one digit at least is the value's
-        least = 1 if text[match.start() - 1] == "." else 0
-        tail = next((k for k in range(least, len(digits)) if 0 < int(digits[k:]) <= target),
-                    None)
+        # after a value's decimal point, one digit at least is the value's; the split that
+        # leaves it the decimals the line's other values print comes first ('0.80999/100'
+        # after 4-decimal values: 0.8099 at step 9, not 0.809 at 99)
+        after_point = text[match.start() - 1] == "."
+        decimals = _usual_decimals(text[:match.start()]) if after_point else None
+        splits = ([decimals] if decimals else []) + list(range(int(after_point), len(digits)))
+        tail = next((k for k in splits
+                     if k < len(digits) and 0 < int(digits[k:]) <= target), None)
         if tail is not None:
             starts.append(match.start() + tail)
     return max(starts) if starts else None
