@@ -214,3 +214,11 @@ def test_a_glued_drawing_keeps_the_decimals_of_the_line_values():
                        ("c8b_glued_ends_step8_after_0p8123.log", 8)):
         [run] = parse_console((REVIEW / name).read_text(encoding="utf-8"))
         assert run.cut_short is not None and run.cut_short.step == step, name
+
+
+def test_two_repeated_epochs_are_said_once_as_repeated_values():
+    # review of pass 16: two epochs alike in every value were 'training is stuck' beside a
+    # second sentence saying the validation values 'never moved'
+    headline = explain_log(REVIEW / "k_repeat_two_epochs_only.log").headline
+    assert "repeat their printed values at epochs 1 and 2" in headline
+    assert "stuck" not in headline and "never moved" not in headline

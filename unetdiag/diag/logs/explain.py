@@ -211,7 +211,9 @@ def _verdict(findings: Iterable[Finding]) -> str:
             parts.append("at a constant predictor's score")
     if FLAT_METRIC in ids and ids[FLAT_METRIC].severity is Severity.WARNING:
         stuck = ids[FLAT_METRIC].evidence["stuck"]
-        parts.append("training stuck" if stuck else "validation metrics flat")
+        repeated = ids[FLAT_METRIC].evidence.get("repeated")
+        parts.append("values repeated" if stuck and repeated else "training stuck" if stuck
+                     else "validation metrics flat")
     if TRAIN_VAL_GAP in ids and ids[TRAIN_VAL_GAP].severity is Severity.WARNING:
         parts.append("train/validation gap")
     if STEP_TIME_OUTLIER in ids:

@@ -398,6 +398,13 @@ def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]], li
                  and not d.get("schedule") and m not in evidence["uninformative"]
                  and not d.get("scores_moving") and not d.get("training_only")
                  and m not in zero.get(run, ())]
+        if evidence["stuck"] and evidence.get("repeated"):
+            # one sentence for every value: 'never moved' of two epochs says the same
+            since = min(d["from_epoch"] for d in metrics.values())
+            other.append(f"in {run}, {join_names(list(metrics))} repeat their printed values "
+                         f"at epochs {since} and {since + 1}: consistent with training that "
+                         "makes no progress")
+            continue
         if never:
             flat[run] = never
         if evidence["stuck"]:

@@ -406,6 +406,9 @@ class FlatTail(MetricsClaim):
     multiclass: bool
     severity: Severity = field(metadata=NOT_REPORTED)
     moving_scores: dict[str, list[str]] = field(default_factory=dict)
+    #: flat only by the two-epoch repeat (every value alike at the last two epochs): too
+    #: short a stretch to call training stuck, said as values that repeat
+    repeated: bool = False
     #: the numbers are a custom training loop's prints: what it prints for a term it never
     #: computed in validation is its own
     custom_loop: bool = field(default=False, metadata=NOT_REPORTED)

@@ -14,9 +14,12 @@ from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
 
 
 def _significant_digits(value: float) -> int:
-    """Significant digits of a value as printed (0.0091 -> 2; a trailing 0 the float lost,
-    as 0.0290's, is not counted, which errs on the side of no claim)."""
-    return len(Decimal(repr(value)).normalize().as_tuple().digits)
+    """Significant digits of a value as Keras prints it: four decimals at least (0.0091 -> 2,
+    0.5000 -> 4), more where the value holds more (an exponent's 9.1234e-03 -> 5)."""
+    if value == 0:
+        return 0
+    decimals = max(4, -Decimal(repr(value)).as_tuple().exponent)
+    return math.floor(math.log10(abs(value))) + 1 + decimals
 
 
 def _converged_or_rounded(series: Series, thresholds: SaturationThresholds) -> bool:

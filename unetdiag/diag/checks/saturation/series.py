@@ -185,7 +185,9 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
                     first_learning_rate_known=bool(rates) and rates[0] is not None,
                     uninformative=uninformative, stuck=stuck, multiclass=multiclass,
                     severity=Severity.WARNING if telling or stuck else Severity.INFO,
-                    moving_scores=_moving_scores(series, flat, thresholds))
+                    moving_scores=_moving_scores(series, flat, thresholds),
+                    repeated=all(data["flat_epochs"] < thresholds.min_flat_epochs
+                                 for data in flat.values()))
 
 
 #: Names of measurements of the predictions (for which 0 means what it says: no true

@@ -309,7 +309,11 @@ def _flat_reading(claim: evidence.FlatTail) -> list[str]:
             f"{join_names(claim.uninformative)} {verb(len(claim.uninformative), 'stays', 'stay')}"
             " near 0 while the loss moves: an accuracy that counts almost no exact match is what "
             "continuous targets (a regression) score, so it says nothing about learning here.")
-    if claim.stuck:
+    if claim.stuck and claim.repeated:
+        sentences.append("Every value repeats its printed digits over the last two epochs: "
+                         "consistent with an optimiser that makes no progress, though two "
+                         "epochs are few to tell it from a pause.")
+    elif claim.stuck:
         sentences.append("The training loss and every training metric are frozen: the optimiser "
                          "makes no progress (a learning rate far too small or too large, dead "
                          "activations, or a saturated output).")
