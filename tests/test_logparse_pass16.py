@@ -222,3 +222,11 @@ def test_two_repeated_epochs_are_said_once_as_repeated_values():
     headline = explain_log(REVIEW / "k_repeat_two_epochs_only.log").headline
     assert "repeat their printed values at epochs 1 and 2" in headline
     assert "stuck" not in headline and "never moved" not in headline
+
+
+def test_a_metric_dropped_mid_run_does_not_drag_the_runs_table_back():
+    # review of pass 16: iou logged at epochs 1-2 only put the whole row at epoch 2
+    row = explain_log(REVIEW / "c9b_dropped_metric.log").summary["runs"][0]
+    assert row["loss (train / val)"] == "0.2551 / 0.2652"
+    assert row["values at"].startswith("epoch 6")
+    assert "iou (train / val)" not in row

@@ -232,20 +232,26 @@ def _table_number(value: float | None) -> str:
 
 
 def _last_complete_epoch(run: RunLog) -> tuple[int | None, str | None]:
-    """The last epoch that logs every metric of the run, and a "values at" cell, when the last
-    epoch lacks some (a line cut short, ``validation_freq``): a row of last values would pair
-    one epoch's loss with another's val_loss (RMDL#14: epoch 35's loss beside 34's val_loss).
-    (None, None) when the last epoch logs them all."""
+    """The epoch before the last, and a "values at" cell, when the last epoch lacks a metric
+    the one before it logs (a line cut short, ``validation_freq``): a row of last values
+    would pair one epoch's loss with another's val_loss (RMDL#14: epoch 35's loss beside
+    34's val_loss). A metric dropped earlier in the run (logged at epochs 1-2 only) leaves
+    the row at the last epoch, without that metric, rather than dragging it back.
+    (None, None) when the last epoch logs every metric of the run."""
     names = set().union(*run.epochs) - set(LEARNING_RATE_KEYS)
     if not run.epochs or names <= set(run.epochs[-1]):
         return None, None
-    for position in range(len(run.epochs) - 2, -1, -1):
-        if names <= set(run.epochs[position]):
-            missing = sorted(names - set(run.epochs[-1]))
-            last = epoch_number(run, len(run.epochs) - 1)
-            return position, (f"epoch {epoch_number(run, position)} (the last logging every "
-                              f"metric; epoch {last} lacks {', '.join(missing)})")
-    return None, None
+    last = epoch_number(run, len(run.epochs) - 1)
+    if len(run.epochs) >= 2:
+        before = set(run.epochs[-2]) - set(LEARNING_RATE_KEYS)
+        missing = sorted(before - set(run.epochs[-1]))
+        if missing:
+            return len(run.epochs) - 2, (
+                f"epoch {epoch_number(run, len(run.epochs) - 2)} (the last logging every "
+                f"metric; epoch {last} lacks {', '.join(missing)})")
+    dropped = sorted(names - set(run.epochs[-1]))
+    return len(run.epochs) - 1, (f"epoch {last} ({', '.join(dropped)} not logged there, "
+                                 "left out)")
 
 
 def _summary_row(run: RunLog, findings: Sequence[Finding]) -> dict[str, Any]:
