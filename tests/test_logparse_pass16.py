@@ -84,6 +84,8 @@ def test_a_frozen_accuracy_read_as_a_constant_predictor_names_samples_too():
               "val_accuracy": [0.8560] * 3}
     flat = next(f for f in check_series("run 1", frozen) if f.id == "saturation.flat_metric")
     assert "validation pixels (or samples, for a classifier)" in flat.explanation
+    # review of pass 16: 'foreground' means nothing to a classifier of many classes
+    assert "predicting one class everywhere scores if 85.6" in flat.explanation
 
 
 def test_an_epoch_without_its_closing_line_before_the_next_header_ended():

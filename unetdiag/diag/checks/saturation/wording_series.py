@@ -388,11 +388,14 @@ def _accuracy_as_constant(claim: evidence.FlatTail, telling: list[str]) -> list[
                     "probabilities even when no pixel crosses the threshold, while a hard one "
                     "that moves means the predictions changed" if moving
                     else "a Dice or IoU of the thresholded predictions would tell")
-            return [f"{name} {value:.4f} is what predicting background everywhere scores if "
-                    f"{percent(1 - value)} of the validation pixels (or samples, for a "
-                    "classifier) are foreground (or "
-                    f"foreground everywhere if {percent(value)} are): consistent with a constant "
-                    f"predictor, which accuracy alone cannot prove ({tell})."]
+            # one class, not background: a classifier the log does not show as multi-class
+            # may have many (autokeras#928)
+            return [f"{name} {value:.4f} is what predicting one class everywhere scores if "
+                    f"{percent(value)} of the validation pixels (or samples, for a "
+                    "classifier) belong to it (for binary masks: background everywhere if "
+                    f"{percent(1 - value)} are foreground, or foreground everywhere if "
+                    f"{percent(value)} are): consistent with a constant predictor, which "
+                    f"accuracy alone cannot prove ({tell})."]
     return ["Compare the value with what a constant prediction scores on the same data."]
 
 
