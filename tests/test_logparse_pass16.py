@@ -232,3 +232,10 @@ def test_a_metric_dropped_mid_run_does_not_drag_the_runs_table_back():
     assert row["loss (train / val)"] == "0.2551 / 0.2652"
     assert row["values at"].startswith("epoch 6")
     assert "iou (train / val)" not in row
+
+
+def test_a_log_ending_before_the_last_step_may_be_a_run_still_running():
+    # review of pass 16: Keras 3 ending at step 498 of 500 was 'interrupted, or the paste
+    # stops there', as if it could not be validating: Keras 3 skips drawings within 0.05 s
+    headline = explain_log(REVIEW / "c7d_keras3_ends_498_of_500.log").headline
+    assert "still running" in headline

@@ -78,7 +78,9 @@ def cut_short_sentences(runs: Sequence[RunLog]) -> str:
         else:
             said = (f"{where}the log ends inside {epoch} at {step}: its figures are running "
                     "means over the steps so far, not the epoch's results (the run was "
-                    "interrupted, or the paste stops there)")
+                    # still running too: tf.keras 2.x and Keras 3 skip drawings within
+                    # 0.05 s of the last, so a run validating may have drawn an earlier step
+                    "interrupted or is still running, or the paste stops there)")
         sentences.append(" " + said[0].upper() + said[1:] + ".")
     return "".join(sentences)
 
