@@ -18,10 +18,12 @@ predicting one class from the first epoch, depending on the seed and the precisi
 Dice loss the gradient vanishes once every logit is saturated negative, so such a variant never
 recovers). Measured over seeds and variants in docs/training-defaults.md.
 
-The output layer is ``Conv2D(1, 1, activation="sigmoid", dtype="float32")``: under a mixed
-precision policy it still computes in float32, and its output keeps the ``_keras_logits``
-attribute that lets Keras's binary cross-entropy use the numerically exact logits path (a cast
-output would fall back to clipped probabilities and lose the gradient of saturated pixels).
+The output layer is ``Conv2D(1, 1, activation="sigmoid", dtype="float32")``, its bias starting
+at ``output_bias`` (0 unless the caller gives a prior's log-odds:
+:func:`unetdiag.training.variant.prior_output_bias`). Under a mixed precision policy it still
+computes in float32, and its output keeps the ``_keras_logits`` attribute that lets Keras's
+binary cross-entropy use the numerically exact logits path (a cast output would fall back to
+clipped probabilities and lose the gradient of saturated pixels).
 
 >>> model = build_unet("strided", "upsample", img_size=32, base_filters=4, depth=2)
 >>> model.output_shape
@@ -65,7 +67,8 @@ OUTPUT_DTYPE = "float32"
 
 def build_unet(downsampling: str = "maxpool", upsampling: str = "transpose", img_size: int = 64,
                channels: int = 3, base_filters: int = 8, depth: int = 3,
-               normalization: str = "batch", name: str = "unet") -> keras.Model:
+               normalization: str = "batch", output_bias: float = 0.0,
+               name: str = "unet") -> keras.Model:
     """Build a binary-segmentation U-Net: ``(N, img_size, img_size, channels)`` images in,
     ``(N, img_size, img_size, 1)`` foreground probabilities out (float32, sigmoid).
 
@@ -78,6 +81,8 @@ def build_unet(downsampling: str = "maxpool", upsampling: str = "transpose", img
             ``base_filters * 2 ** i`` and the bottleneck ``base_filters * 2 ** depth``.
         depth: number of encoder (and decoder) levels.
         normalization: ``"batch"`` or ``"none"`` (see :data:`NORMALIZATION_MODES`).
+        output_bias: the output convolution's initial bias, a logit (0: every pixel starts
+            near probability 0.5, before the features' own contribution).
         name: the model's name.
 
     Raises:
@@ -107,12 +112,14 @@ def build_unet(downsampling: str = "maxpool", upsampling: str = "transpose", img
         features = layers.Concatenate(name=f"decoder{level}_skip")([features, skips[level]])
         features = _conv_block(features, filters, f"decoder{level}", normalization)
     outputs = layers.Conv2D(1, 1, activation="sigmoid", dtype=OUTPUT_DTYPE,
+                            bias_initializer=keras.initializers.Constant(float(output_bias)),
                             name="foreground_probability")(features)
     return keras.Model(inputs, outputs, name=name)
 
 
 def build_variant(variant: Variant, img_size: int, channels: int, base_filters: int,
-                  depth: int, normalization: str = "batch") -> keras.Model:
+                  depth: int, normalization: str = "batch", output_bias: float = 0.0
+                  ) -> keras.Model:
     """Build the U-Net of one of :data:`unetdiag.config.VARIANTS`; the model takes its name.
 
     >>> from unetdiag.config import VARIANTS
@@ -121,7 +128,8 @@ def build_variant(variant: Variant, img_size: int, channels: int, base_filters: 
     """
     return build_unet(variant.downsampling, variant.upsampling, img_size=img_size,
                       channels=channels, base_filters=base_filters, depth=depth,
-                      normalization=normalization, name=variant.name)
+                      normalization=normalization, output_bias=output_bias,
+                      name=variant.name)
 
 
 def count_parameters(model: keras.Model) -> int:

@@ -8,6 +8,7 @@ went (:class:`~unetdiag.training.run.summary.VariantResult`). The attempts of
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from rich.progress import Progress, TaskID
 from unetdiag.config import TrainConfig, Variant
 from unetdiag.diag.core.findings import Finding
 from unetdiag.training.callbacks import SaturationMonitor, diagnostic_callbacks
-from unetdiag.training.data_stats import metric_baselines
+from unetdiag.training.data_stats import metric_baselines, stream_mask_counts
 from unetdiag.training.distributed import fit_with_strategy, local_predictions
 from unetdiag.training.losses import build_loss, build_metrics
 from unetdiag.training.model import build_variant, count_parameters
@@ -41,6 +42,52 @@ from unetdiag.training.run.throughput import ThroughputMeter
 
 #: XLA compilation measured slower than plain graph mode for these models on the 2-core CPU.
 JIT_COMPILE = False
+#: A prior probability is kept within [bound, 1 - bound] (a logit within +-6.9): a split with
+#: no foreground (or no background) would otherwise start the output at an infinite logit.
+PRIOR_PROBABILITY_BOUND = 1e-3
+
+
+def prior_output_bias(variant: Variant, config: TrainConfig, foreground_fraction: float
+                      ) -> float:
+    """The output layer's initial bias (a logit) for ``variant`` trained on masks whose
+    foreground is ``foreground_fraction`` of their pixels.
+
+    A ``*_BCE`` variant starts at the log-odds of the constant prediction its cross-entropy
+    is lowest at: the fraction ``f`` itself for plain cross-entropy; ``w f / (w f + 1 - f)``
+    for ``--loss-bce weighted`` with foreground weight ``w`` (0.5, a bias of 0, under the
+    balanced weight); and ``f`` for the focal loss, as RetinaNet (Lin et al., 2017) starts
+    its focal-loss classifier at a prior. Started at 0 instead, the output must first travel
+    to that log-odds (-2.35 for 8.7 % foreground) through Adam steps of about the learning
+    rate per weight: about 100 of the 144 steps of a default run on DRIVE
+    (docs/training-defaults.md). A ``*_Dice`` variant starts at 0: the soft Dice loss of a
+    constant prediction is not lowest at the prior, and the Dice variants' collapse met
+    before was into saturated background, which a negative start leans towards. An unknown
+    fraction (NaN: no scored pixel) gives 0.
+
+    >>> from unetdiag.config import VARIANTS
+    >>> round(prior_output_bias(VARIANTS["MP_Tr_BCE"], TrainConfig(), 0.2), 4)  # log(.2/.8)
+    -1.3863
+    >>> prior_output_bias(VARIANTS["MP_Tr_Dice"], TrainConfig(), 0.2)
+    0.0
+    """
+    if variant.loss != "bce" or math.isnan(foreground_fraction):
+        return 0.0
+    prior = foreground_fraction
+    if config.bce_loss == "weighted":
+        weighted = (config.foreground_weight or 1.0) * foreground_fraction
+        prior = weighted / (weighted + 1.0 - foreground_fraction)
+    prior = min(max(prior, PRIOR_PROBABILITY_BOUND), 1.0 - PRIOR_PROBABILITY_BOUND)
+    return math.log(prior / (1.0 - prior))
+
+
+def initial_output_bias(variant: Variant, config: TrainConfig, datasets: StreamingDatasets
+                        ) -> float:
+    """:func:`prior_output_bias` of the training split's decoded masks (counted only for a
+    variant whose bias depends on them)."""
+    if variant.loss != "bce":
+        return 0.0
+    fraction = stream_mask_counts(datasets.train_decoded).foreground_fraction
+    return prior_output_bias(variant, config, fraction)
 
 
 def variant_loss(variant: Variant, config: TrainConfig) -> keras.losses.Loss:
@@ -57,11 +104,13 @@ def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm)
 
 
-def compile_variant(variant: Variant, config: TrainConfig, policy_name: str) -> keras.Model:
-    """Build and compile one variant under ``policy_name`` (in the current strategy scope)."""
+def compile_variant(variant: Variant, config: TrainConfig, policy_name: str,
+                    output_bias: float = 0.0) -> keras.Model:
+    """Build and compile one variant under ``policy_name`` (in the current strategy scope),
+    its output bias starting at ``output_bias``."""
     with precision_scope(policy_name):
         model = build_variant(variant, config.img_size, config.channels, config.base_filters,
-                              config.depth, config.normalization)
+                              config.depth, config.normalization, output_bias)
         # weighted: the pixel weights of ignored values (sample_weight) reach every metric
         model.compile(optimizer=make_optimizer(config), loss=variant_loss(variant, config),
                       weighted_metrics=build_metrics(config.metric_threshold,
@@ -168,11 +217,14 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
     variant_dir = run_dir / variant.name
     variant_dir.mkdir(exist_ok=True)  # a resume's, or a restart's (earlier attempts kept)
     checkpoint = load_checkpoint(variant_dir) if resuming else None
+    # a resumed variant's weights come from its checkpoint
+    output_bias = 0.0 if checkpoint is not None else initial_output_bias(variant, config,
+                                                                         datasets)
     keras.utils.set_random_seed(config.seed)  # every variant starts from the same seed
     built: list[keras.Model] = []  # the model, once built (the loop builds its own)
     if strategy_name != "multiworker":  # resume under multiworker is refused earlier
         with strategy.scope():
-            built.append(compile_variant(variant, config, policy_name))
+            built.append(compile_variant(variant, config, policy_name, output_bias))
             if checkpoint is not None:
                 # the optimizer's variables must exist before its saved state can be loaded
                 built[0].optimizer.build(built[0].trainable_variables)
@@ -192,7 +244,7 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
             def build_model() -> keras.Model:
                 built.append(build_variant(variant, config.img_size, config.channels,
                                            config.base_filters, config.depth,
-                                           config.normalization))
+                                           config.normalization, output_bias))
                 return built[0]
 
             with precision_scope(policy_name):  # the loop builds the model in its scope

@@ -1,0 +1,115 @@
+"""The output layer's initial bias: the *_BCE variants start at the log-odds of the constant
+prediction their cross-entropy is lowest at (docs/training-defaults.md), the *_Dice variants
+at 0."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from unetdiag.config import VARIANTS, TrainConfig
+from unetdiag.diag.data.masks import MaskPolicy
+from unetdiag.diag.data.pairing import discover_pairs
+from unetdiag.training.losses import build_loss
+from unetdiag.training.model import build_unet
+from unetdiag.training.pipeline import build_datasets
+from unetdiag.training.variant import (
+    PRIOR_PROBABILITY_BOUND,
+    compile_variant,
+    initial_output_bias,
+    prior_output_bias,
+)
+
+BCE, DICE = VARIANTS["MP_Tr_BCE"], VARIANTS["StrConv_Ups_Dice"]
+fractions = st.floats(0.01, 0.99)
+
+
+def _sigmoid(logit: float) -> float:
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+def test_the_output_layer_starts_at_the_bias_given():
+    model = build_unet(img_size=16, base_filters=2, depth=1, output_bias=-2.0)
+    bias = model.get_layer("foreground_probability").bias.numpy()
+    assert np.allclose(bias, -2.0)
+    assert build_unet(img_size=16, base_filters=2, depth=1).get_layer(
+        "foreground_probability").bias.numpy() == pytest.approx(0.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(fractions)
+def test_plain_and_focal_cross_entropy_start_at_the_foreground_fraction(fraction):
+    assert _sigmoid(prior_output_bias(BCE, TrainConfig(), fraction)) == pytest.approx(fraction)
+    focal = TrainConfig(bce_loss="focal")
+    assert _sigmoid(prior_output_bias(BCE, focal, fraction)) == pytest.approx(fraction)
+
+
+@settings(max_examples=20, deadline=None)
+@given(fractions, st.floats(0.1, 50.0))
+def test_the_prior_is_where_the_variants_cross_entropy_of_a_constant_is_lowest(fraction, weight):
+    """For plain and weighted cross-entropy the start is the constant prediction with the
+    lowest loss on masks of that foreground fraction."""
+    masks = np.zeros((1, 1, 1000, 1), np.float32)
+    masks[..., : round(fraction * 1000), :] = 1.0
+    fraction = float(masks.mean())
+    for config in (TrainConfig(), TrainConfig(bce_loss="weighted", foreground_weight=weight)):
+        loss = build_loss("bce", bce=config.bce_loss,
+                          foreground_weight=config.foreground_weight or 1.0)
+        start = prior_output_bias(BCE, config, fraction)
+
+        def at(logit, loss=loss):
+            return float(loss(masks, np.full(masks.shape, _sigmoid(logit), np.float32)))
+
+        assert at(start) <= min(at(start - 0.05), at(start + 0.05)) + 1e-6
+
+
+def test_the_balanced_weight_starts_at_zero_as_before():
+    fraction = 0.2
+    balanced = TrainConfig(bce_loss="weighted", foreground_weight=(1 - fraction) / fraction)
+    assert prior_output_bias(BCE, balanced, fraction) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_dice_variants_and_unknown_fractions_start_at_zero():
+    assert prior_output_bias(DICE, TrainConfig(), 0.087) == 0.0
+    assert prior_output_bias(BCE, TrainConfig(), math.nan) == 0.0
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0])
+def test_a_split_of_one_class_starts_at_a_bounded_logit(fraction):
+    bias = prior_output_bias(BCE, TrainConfig(), fraction)
+    bound = math.log((1 - PRIOR_PROBABILITY_BOUND) / PRIOR_PROBABILITY_BOUND)
+    assert abs(bias) == pytest.approx(bound)
+
+
+def test_the_bias_comes_from_the_training_masks_not_the_validation_ones(tmp_path):
+    """A quarter of every training mask is foreground, the validation mask is all foreground:
+    the BCE variant's compiled model starts at a probability of 0.25 on a blank image."""
+    side = 16
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    for index in range(3):
+        mask = np.zeros((side, side), np.uint8)
+        mask[: side // 4 if index < 2 else side, :] = 255
+        Image.fromarray(np.zeros((side, side), np.uint8)).save(tmp_path / "images" / f"{index}.png")
+        Image.fromarray(mask).save(tmp_path / "masks" / f"{index}.png")
+    pairs = discover_pairs(tmp_path / "images", tmp_path / "masks").pairs
+    datasets = build_datasets(pairs[:2], pairs[2:], img_size=side, channels=1, batch_size=2,
+                              policy=MaskPolicy(), augment=False, seed=0)
+    config = dataclasses.replace(TrainConfig(), img_size=side, channels=1, base_filters=2,
+                                 depth=1)
+    bias = initial_output_bias(BCE, config, datasets)
+    assert _sigmoid(bias) == pytest.approx(0.25)
+    assert initial_output_bias(DICE, config, datasets) == 0.0
+    model = compile_variant(BCE, config, "float32", bias)
+    weights = model.get_layer("foreground_probability").get_weights()
+    model.get_layer("foreground_probability").set_weights([np.zeros_like(weights[0]),
+                                                           weights[1]])
+    blank = np.zeros((1, side, side, 1), np.float32)
+    assert np.allclose(keras.ops.convert_to_numpy(model(blank)), 0.25, atol=1e-6)
