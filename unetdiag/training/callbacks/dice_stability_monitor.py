@@ -7,6 +7,7 @@ from typing import Any
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from unetdiag.diag.checks.dice_stability import check_dice_stability
 from unetdiag.diag.checks.saturation import check_prediction_collapse
@@ -63,6 +64,7 @@ class DiceStabilityMonitor(DiagnosticCallback):
         self.threshold = threshold
         self.every_n_epochs = every_n_epochs
         self._log = EpochFindings(keep_resolved=True)
+        self._predict = None
         #: Predicted-positive fraction of the probe at each checked epoch (counted from 1).
         self.predicted_positive_fraction: dict[int, float] = {}
 
@@ -85,6 +87,14 @@ class DiceStabilityMonitor(DiagnosticCallback):
     def on_train_begin(self, logs: Mapping | None = None) -> None:
         self._log = EpochFindings(keep_resolved=True)
         self.predicted_positive_fraction = {}
+        # Traced once per fit: an eager forward pass of the probe took twice the CPU of the
+        # traced one (16 images at 96 px, mixed_bfloat16, 2-core Xeon: 12 epoch ends 2.0 s
+        # eager against 1.0 s traced, the tracing included), with identical predictions.
+        model = self.model
+        self._predict = tf.function(lambda x: model(x, training=False), autograph=False)
+
+    def on_train_end(self, logs: Mapping | None = None) -> None:
+        self._predict = None
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         last_epoch = epoch + 1 >= (self.params or {}).get("epochs", epoch + 1)
@@ -92,8 +102,9 @@ class DiceStabilityMonitor(DiagnosticCallback):
             return
         # A direct call, not predict_on_batch: under >= 2 replicas Keras 3.15's predict_on_batch
         # returns every row once per replica.
-        predictions = np.asarray(keras.ops.convert_to_numpy(
-            self.model(self.probe_x, training=False)), dtype=np.float64)
+        predict = self._predict or (lambda x: self.model(x, training=False))
+        predictions = np.asarray(keras.ops.convert_to_numpy(predict(self.probe_x)),
+                                 dtype=np.float64)
         labels = np.asarray(self.probe_y, dtype=np.float64).reshape(predictions.shape)
         positive = float(np.mean(predictions > self.threshold))
         foreground = float(np.mean(labels > 0.5))
