@@ -15,8 +15,8 @@ import numpy as np
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.data.policy import MaskPolicy
 
-if TYPE_CHECKING:  # labels imports this module
-    from unetdiag.diag.audit.labels import LabelVerdict
+if TYPE_CHECKING:  # label_verdict imports this module
+    from unetdiag.diag.audit.label_verdict import LabelVerdict
 
 #: A value holding at least this share of the label maps' outer-border pixels (one pixel wide,
 #: void, no-data and frame values left out) is the background, whatever the pixel shares: the

@@ -13,7 +13,8 @@ from unetdiag.diag.audit.contours import contour_choice
 from unetdiag.diag.audit.findings import audit_finding, listed_names
 from unetdiag.diag.audit.frame_wording import FRAME_LIES, frame_headline, frame_image_sentence
 from unetdiag.diag.audit.label_context import BORDER_BACKGROUND_SHARE, border_share
-from unetdiag.diag.audit.labels import ZERO_BACKGROUND_SHARE, LabelVerdict
+from unetdiag.diag.audit.label_verdict import LabelVerdict
+from unetdiag.diag.audit.labels import ZERO_BACKGROUND_SHARE
 from unetdiag.diag.audit.stroke_wording import stroke_choice, strokes_sentence
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.audit.two_levels import two_levels_clause, two_levels_finding

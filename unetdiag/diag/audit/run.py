@@ -68,12 +68,8 @@ from unetdiag.diag.audit.findings import (
 )
 from unetdiag.diag.audit.headline import audit_headline
 from unetdiag.diag.audit.label_findings import decodes_empty_finding, label_map_finding
-from unetdiag.diag.audit.labels import (
-    LISTED_LABEL_VALUES,
-    LabelVerdict,
-    counts_under,
-    judge_label_maps,
-)
+from unetdiag.diag.audit.label_verdict import LISTED_LABEL_VALUES, LabelVerdict
+from unetdiag.diag.audit.labels import counts_under, judge_label_maps
 from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings, threshold_rows
 from unetdiag.diag.audit.overlap_findings import overlap_findings
 from unetdiag.diag.audit.readers import read_all, worker_count

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from unetdiag.diag.audit.frame_wording import FRAME_LIES
-from unetdiag.diag.audit.labels import LabelVerdict
+from unetdiag.diag.audit.label_verdict import LabelVerdict
 from unetdiag.diag.audit.strokes import (
     STROKE_ELONGATION,
     STROKE_MAX_HOLES,

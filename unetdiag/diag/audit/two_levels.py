@@ -31,7 +31,7 @@ from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.wording.text import percent, plural, verb
 
 if TYPE_CHECKING:
-    from unetdiag.diag.audit.labels import LabelVerdict
+    from unetdiag.diag.audit.label_verdict import LabelVerdict
     from unetdiag.diag.audit.tally import AuditTally
 
 #: The tops of the scales a binary mask is stored on: 0/1, 0/255 (8-bit and palette), 0/65535.

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit.label_context import BORDER_BACKGROUND_SHARE
-from unetdiag.diag.audit.labels import LabelVerdict, counts_under
+from unetdiag.diag.audit.label_verdict import LabelVerdict
+from unetdiag.diag.audit.labels import counts_under
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.data.policy import MaskPolicy
 
