@@ -468,3 +468,28 @@ def test_scribbles_with_a_128_band_along_the_border_get_stroke_readings(tmp_path
         "--foreground-values 2 --ignore-values 0,128",
         "--foreground-values 1,2 --ignore-values 128"]
     assert "pass --foreground-values 1 --ignore-values 0,128" in report.headline
+
+
+def test_strokes_on_an_unlabelled_2_beside_a_255_band_get_stroke_readings(tmp_path):
+    """Issue 14 (s29, left by s28): 0/1 strokes on an unlabelled 2 with PASCAL's 255 on a 3-px
+    band along the border. The band filled the border, so 0 (a stroke) was taken for the
+    background by its number, 2 became an object beside it, and the headline offered the
+    frame readings --foreground-values 1,2 (the unlabelled majority as object). The strokes'
+    own majority is the background; the band is set aside as on 0."""
+    masks, _ = scribbles(2, 1, 0)
+    framed = []
+    for mask in masks:
+        mask = mask.copy()
+        mask[:3], mask[-3:], mask[:, :3], mask[:, -3:] = 255, 255, 255, 255
+        framed.append(mask)
+    report = audit(*write(tmp_path, framed))
+    label_map = by_id(report)["mask.label_map"]
+    assert label_map.evidence["background"] == 2
+    assert label_map.evidence["stroke_values"] == [0, 1]
+    assert label_map.evidence["stroke_void"] == 255
+    assert label_map.evidence["reading_flags"] == [
+        "--foreground-values 1 --ignore-values 2,255",
+        "--foreground-values 0 --ignore-values 2,255",
+        "--foreground-values 0,1 --ignore-values 255"]
+    assert "pass --foreground-values 1 --ignore-values 2,255" in report.headline
+    assert "--foreground-values 1,2" not in report.headline

@@ -226,6 +226,12 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
               if value not in (band, palette_void) and value not in nodata
               and value not in ignored}
     background = _background(others, masks, border)
+    if aside_void is not None:
+        # the band fills the border, so the border tells no background; the strokes lie on
+        # the unlabelled majority, which is the background whatever its number (0/1 strokes
+        # on 2: 0 is a stroke, not the background its number would make it)
+        background = max((value for value in others if value != aside_void),
+                         key=lambda value: others[value][0])
     if two_level is not None or (background in two_level_set and 0 in others):
         background = 0  # the object of the two-level masks is none of the label maps' background
     if (not palette and not colour and background is not None
@@ -272,8 +278,13 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     elif ring is not None:
         objects = tuple(sorted((*objects, ring)))  # too many classes to tell structures
         ring = None
+    # two strokes on a background other than 0 are no classes to choose among: the stroke
+    # readings below take the frame aside
     if frame is not None and (ring is not None or not objects
-                              or several_classes(background, objects)):
+                              or (several_classes(background, objects) and not (
+                                  len(objects) == 2 and all_strokes(
+                                      tally.label_strokes, tally.label_counts,
+                                      indices.tolist(), objects)))):
         objects = tuple(sorted((*objects, frame)))  # no reading of its own to offer
         frame = None
     if frame is not None:  # no-data (ignored) or an object cut by the edge: the user knows
