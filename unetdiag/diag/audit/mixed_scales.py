@@ -1,0 +1,135 @@
+"""``mask.mixed_scales`` of ``audit-data``: masks of one dataset stored on several value
+scales (some 0/1, others 0/255 or class numbers), and what the policy in force makes of each
+scale's values. Moved out of :mod:`unetdiag.diag.audit.mask_findings`, unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from unetdiag.diag.audit.findings import audit_finding, listed_names
+from unetdiag.diag.audit.tally import AuditTally
+from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.data.decoding import resolve_threshold
+from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.data.rules import ValueRule
+from unetdiag.diag.wording.text import join_names
+
+POLICY_FIX = ("unetdiag decodes masks under MaskPolicy (threshold at the midpoint of each "
+               "mask's scale unless --mask-threshold is given) and records the policy in "
+               "every run.")
+
+
+#: Scales whose auto threshold is the same for every mask of the scale (a "float" mask's
+#: depends on its own range).
+_FIXED_SCALES = ("binary", "float_unit", "uint8", "uint16", "palette")
+
+
+def _scale_readings(tally: AuditTally, policy: MaskPolicy
+                    ) -> dict[str, dict[float | int, set[str]]]:
+    """Per scale (of masks holding several values), what the policy makes of each stored
+    value: ``{scale: {value: {"foreground", "background" or "ignored"}}}``; only encodings
+    whose values are all known, and under the auto threshold only the fixed scales."""
+    readings: dict[str, dict[float | int, set[str]]] = {}
+    for key, values in tally.encoding_values.items():
+        if key.scale.startswith("one value") or not values.complete or not values.values or (
+                policy.threshold is None and not policy.by_values
+                and key.scale not in _FIXED_SCALES):
+            continue
+        threshold = resolve_threshold(np.asarray(values.values, dtype=float), key.scale, policy)
+        rule = ValueRule(policy, key.palette == "labels")
+        scale = readings.setdefault(key.scale, {})
+        for value in values.values:
+            scale.setdefault(value, set()).add(
+                rule.value_class(value, threshold, policy.polarity))
+    return readings
+
+
+def _read_two_ways(readings: dict[str, dict[float | int, set[str]]]
+                   ) -> list[tuple[float | int, list[str], list[str]]]:
+    """Stored values read as foreground on some scales and as background on others:
+    ``(value, foreground scales, background scales)``."""
+    by_value: dict[float | int, dict[str, list[str]]] = {}
+    for scale, classes in readings.items():
+        for value, read in classes.items():
+            for reading in read:
+                by_value.setdefault(value, {}).setdefault(reading, []).append(scale)
+    return [(value, sorted(read["foreground"]), sorted(read["background"]))
+            for value, read in sorted(by_value.items())
+            if "foreground" in read and "background" in read]
+
+
+def mixed_scales_finding(tally: AuditTally, policy: MaskPolicy) -> Finding | None:
+    """``mask.mixed_scales``: masks of one dataset on several scales. Under the auto
+    threshold each mask is read on its own scale, which splits a label read two ways
+    (LiTS slices: 1 is foreground in the 0/1 masks, background in the 0/1/2 ones); a value
+    policy or a given threshold reads stored values alike, which matters only where a
+    scale's masks then hold no foreground value (0/1 masks under --mask-threshold 127)."""
+    scales: dict[str, list[int]] = {}
+    for number, key in enumerate(tally.encodings):
+        if not key.scale.startswith("one value"):
+            scales.setdefault(key.scale, []).append(number)
+    if len(scales) < 2:
+        return None
+    per_scale = {scale: int(np.isin(tally.encoding_ids, numbers).sum())
+                 for scale, numbers in scales.items()}
+    commonest = max(per_scale, key=per_scale.__getitem__)
+    minority = np.isin(tally.encoding_ids,
+                       [n for scale, numbers in scales.items() if scale != commonest
+                        for n in numbers])
+    _, listed = tally.select(minority)
+    readings = _scale_readings(tally, policy)
+    title = (f"Masks use {len(per_scale)} value scales: "
+             + ", ".join(f"{count} {scale}" for scale, count in per_scale.items()))
+    evidence: dict[str, Any] = {"masks_per_scale": per_scale}
+    auto = policy.threshold is None and not policy.by_values
+    if auto:
+        split = _read_two_ways(readings)
+        evidence["read_two_ways"] = [
+            {"value": value, "foreground_on": on, "background_on": off}
+            for value, on, off in split]
+        explanation = (
+            "Masks of one dataset are stored on different scales (e.g. some 0/1, others "
+            "0/255). Any fixed rule misreads some of them: `/ 255` or a threshold of 127 "
+            "empties the 0/1 masks, raw values give Dice above 1 on the 0/255 ones. unetdiag's "
+            "auto threshold decodes each mask on its own scale.")
+        if split:
+            value, on, off = split[0]
+            explanation += (
+                f" That splits a label here: stored value {value:g} is read as foreground in "
+                f"the {join_names(on)} masks ({sum(per_scale[scale] for scale in on)}) and "
+                f"as background in the {join_names(off)} masks "
+                f"({sum(per_scale[scale] for scale in off)}): it lies on the other side of "
+                "each scale's midpoint"
+                + (f"; so are {join_names([f'{other:g}' for other, _, _ in split[1:]])}"
+                   if len(split) > 1 else "")
+                + ". When the values are class numbers, name them with --foreground-values.")
+        return audit_finding(
+            "mask.mixed_scales", Severity.WARNING, title, explanation,
+            "Re-save all masks on one scale (0/255 8-bit PNG is the safest to look at). "
+            + POLICY_FIX, evidence, listed_names(tally.mask_paths, listed))
+    one_class = sorted(scale for scale, classes in readings.items()
+                       if not any("foreground" in read for read in classes.values())
+                       or not any("background" in read for read in classes.values()))
+    evidence["read_as_one_class"] = one_class
+    if not one_class and set(readings) == set(per_scale):
+        return audit_finding(
+            "mask.mixed_scales", Severity.INFO, title,
+            f"The policy in force ({policy.describe()}) reads stored values alike on every "
+            "scale, and the masks of each scale hold, among them, values of both classes, so the "
+            "scales do not change what is foreground here; other tools' per-scale rules may "
+            "differ.",
+            "Nothing to do for unetdiag; re-save the masks on one scale for other tools.",
+            evidence, listed_names(tally.mask_paths, listed))
+    return audit_finding(
+        "mask.mixed_scales", Severity.WARNING, title,
+        f"Masks of one dataset are stored on different scales, and the policy in force "
+        f"({policy.describe()}) reads stored values alike on every scale"
+        + (f": the {join_names(one_class)} masks hold values of one class only under it."
+           if one_class else ", which may misread some of them.")
+        + " A threshold or value set that suits one scale empties or fills the masks of "
+        "another (0/1 masks under a threshold of 127).",
+        "Re-save all masks on one scale, or choose the values of every scale. " + POLICY_FIX,
+        evidence, listed_names(tally.mask_paths, listed))
