@@ -493,3 +493,28 @@ def test_strokes_on_an_unlabelled_2_beside_a_255_band_get_stroke_readings(tmp_pa
         "--foreground-values 0,1 --ignore-values 255"]
     assert "pass --foreground-values 1 --ignore-values 2,255" in report.headline
     assert "--foreground-values 1,2" not in report.headline
+
+
+def test_a_0_1_scribble_mask_among_0_1_2_maps_is_no_other_scale(tmp_path):
+    """Issue 14 (s29, left by s28): one scribble mask holding the object stroke only (0/1)
+    among 0/1/2 masks was "stored on a different scale" with the fix "Re-save all masks on
+    one scale (0/255 ...)", which would turn its class 1 into 255; under the stroke reading
+    in force it stayed a warning, and the background was "the commonest value, 3.33 % of
+    pixels; 0, though held by most masks, covers only 95.4 %". Its values are the maps'
+    class numbers: the auto threshold reads 1 apart (a warning naming a value policy);
+    a value policy reads it alike (information)."""
+    masks, _ = scribbles(0, 1, 2)
+    masks[1] = np.where(masks[1] == 2, 0, masks[1]).astype(np.uint8)  # object stroke only
+    images, mask_dir = write(tmp_path, masks)
+    mixed = by_id(audit(images, mask_dir))["mask.mixed_scales"]
+    assert mixed.severity is Severity.WARNING
+    assert mixed.evidence["label_map_values_only"] == [0, 1]
+    assert ("1 mask off the label maps' uint8 scale holds only 0 and 1, values the label "
+            "maps hold") in mixed.explanation
+    assert "Re-save" not in mixed.fix and "--foreground-values" in mixed.fix
+    followed = by_id(audit(images, mask_dir,
+                           MaskPolicy(foreground_values=(1,), ignore_values=(0,))))
+    assert followed["mask.mixed_scales"].severity is Severity.INFO
+    explanation = followed["mask.label_map"].explanation
+    assert "0, though held by most masks" not in explanation
+    assert "the commonest value the policy in force does not ignore" in explanation

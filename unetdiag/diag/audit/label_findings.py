@@ -233,7 +233,12 @@ def _background_why(verdict: LabelVerdict) -> str:
     left_out = {value for value in (verdict.void, verdict.frame, *verdict.nodata)
                 if value is not None}
     edge = border_share(verdict.border, background, left_out)
-    shares = sorted(verdict.values, key=lambda entry: -entry.share)
+    # values the policy in force ignores took no part in the choice (an unlabelled 0 passed
+    # with --ignore-values 0 is no background, however many pixels it holds)
+    ignored = {entry.value for entry in verdict.values if entry.in_force == "ignored"}
+    shares = sorted((entry for entry in verdict.values if entry.value not in ignored),
+                    key=lambda entry: -entry.share) or sorted(
+        verdict.values, key=lambda entry: -entry.share)
     commonest = shares[0].value
     zero_held = background == 0 and (verdict.value(0).masks
                                      >= ZERO_BACKGROUND_SHARE * verdict.masks)
@@ -249,6 +254,9 @@ def _background_why(verdict: LabelVerdict) -> str:
                 f"{percent(verdict.value(background).share)}): objects can outweigh it")
     if zero_held:
         return "0, held by most masks"
+    if ignored and background not in ignored:
+        return (f"the commonest value the policy in force does not ignore, "
+                f"{percent(verdict.value(background).share)} of pixels")
     return (f"the commonest value, {percent(verdict.value(background).share)} of pixels"
             + _small_zero_clause(verdict))
 

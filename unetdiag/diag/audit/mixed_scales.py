@@ -5,6 +5,7 @@ scale's values. Moved out of :mod:`unetdiag.diag.audit.mask_findings`, unchanged
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.decoding import resolve_threshold
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.data.rules import ValueRule
-from unetdiag.diag.wording.text import join_names
+from unetdiag.diag.wording.text import join_names, plural, verb
 
 POLICY_FIX = ("unetdiag decodes masks under MaskPolicy (threshold at the midpoint of each "
                "mask's scale unless --mask-threshold is given) and records the policy in "
@@ -66,7 +67,14 @@ def mixed_scales_finding(tally: AuditTally, policy: MaskPolicy) -> Finding | Non
     threshold each mask is read on its own scale, which splits a label read two ways
     (LiTS slices: 1 is foreground in the 0/1 masks, background in the 0/1/2 ones); a value
     policy or a given threshold reads stored values alike, which matters only where a
-    scale's masks then hold no foreground value (0/1 masks under --mask-threshold 127)."""
+    scale's masks then hold no foreground value (0/1 masks under --mask-threshold 127).
+
+    Masks on the other scales that hold only values the label maps hold (0/1 masks beside
+    0/1/2 maps: a scribble mask with one stroke, a slice without the tumour) are the same
+    class numbers, fewer of them, not another storage: re-saving them on another scale is
+    no fix. Under the auto threshold their values are still read apart, and the fix is a
+    value policy; under a value policy they are read alike, and what they hold is a fact
+    of their content (one class only), for the imbalance findings: information."""
     scales: dict[str, list[int]] = {}
     for number, key in enumerate(tally.encodings):
         if not key.scale.startswith("one value"):
@@ -84,6 +92,8 @@ def mixed_scales_finding(tally: AuditTally, policy: MaskPolicy) -> Finding | Non
     title = (f"Masks use {len(per_scale)} value scales: "
              + ", ".join(f"{count} {scale}" for scale, count in per_scale.items()))
     evidence: dict[str, Any] = {"masks_per_scale": per_scale}
+    maps_scale, subset = class_numbers_of_label_maps(tally, scales)
+    evidence["label_map_values_only"] = subset
     auto = policy.threshold is None and not policy.by_values
     if auto:
         split = _read_two_ways(readings)
@@ -105,15 +115,36 @@ def mixed_scales_finding(tally: AuditTally, policy: MaskPolicy) -> Finding | Non
                 "each scale's midpoint"
                 + (f"; so are {join_names([f'{other:g}' for other, _, _ in split[1:]])}"
                    if len(split) > 1 else "")
-                + ". When the values are class numbers, name them with --foreground-values.")
+                + (". When the values are class numbers, name them with --foreground-values."
+                   if subset is None else "."))
+        if subset is not None:
+            explanation += " " + _subset_sentence(subset, per_scale, maps_scale)
+        fix = ("Re-save all masks on one scale (0/255 8-bit PNG is the safest to look at). "
+               if subset is None else
+               "Name the object's class numbers with --foreground-values (see mask.label_map): "
+               "a value policy reads them alike in every mask, whatever values each holds; "
+               "re-saving these masks on another scale would change their class numbers. ")
         return audit_finding(
             "mask.mixed_scales", Severity.WARNING, title, explanation,
-            "Re-save all masks on one scale (0/255 8-bit PNG is the safest to look at). "
-            + POLICY_FIX, evidence, listed_names(tally.mask_paths, listed))
+            fix + POLICY_FIX, evidence, listed_names(tally.mask_paths, listed))
     one_class = sorted(scale for scale, classes in readings.items()
                        if not any("foreground" in read for read in classes.values())
                        or not any("background" in read for read in classes.values()))
     evidence["read_as_one_class"] = one_class
+    if subset is not None and policy.by_values:
+        others = sum(count for scale, count in per_scale.items() if scale != maps_scale)
+        return audit_finding(
+            "mask.mixed_scales", Severity.INFO,
+            f"{plural(others, 'mask')} {verb(others, 'holds', 'hold')} only the label maps' "
+            f"values {join_names([str(value) for value in subset])} "
+            f"({', '.join(f'{count} {scale}' for scale, count in per_scale.items())})",
+            _subset_sentence(subset, per_scale, maps_scale)
+            + f" The policy in force ({policy.describe()}) reads them as it reads the label maps"
+            + (f"; under it the {join_names(one_class)} masks hold one class only, as masks "
+               "in which one class alone was drawn do (the imbalance findings count them)."
+               if one_class else "."),
+            "Nothing to do for the scales: the class numbers are one encoding.",
+            evidence, listed_names(tally.mask_paths, listed))
     if not one_class and set(readings) == set(per_scale):
         return audit_finding(
             "mask.mixed_scales", Severity.INFO, title,
@@ -133,3 +164,54 @@ def mixed_scales_finding(tally: AuditTally, policy: MaskPolicy) -> Finding | Non
         "another (0/1 masks under a threshold of 127).",
         "Re-save all masks on one scale, or choose the values of every scale. " + POLICY_FIX,
         evidence, listed_names(tally.mask_paths, listed))
+
+
+def class_numbers_of_label_maps(tally: AuditTally, scales: dict[str, list[int]]
+                                ) -> tuple[str, list[int] | None]:
+    """The scale most label-map masks are on, and the values the masks on the other scales
+    hold when every one is a whole number those label maps hold too (0/1 masks beside 0/1/2
+    maps; None otherwise, or when no mask is a label map or some values are not known)."""
+    read = tally["mask_read"]
+    label_maps = tally["label_map"] & read & (tally.encoding_ids >= 0)
+    if not label_maps.any():
+        return "", None
+    # a value policy counts 0/1 masks among the label maps, the threshold does not: the
+    # maps' scale is the one whose label maps hold the most values, then the most masks
+    on_scale = Counter(tally.encodings[number].scale
+                       for number in tally.encoding_ids[label_maps].tolist())
+    held_on = {scale: _values_of(tally, label_maps & np.isin(tally.encoding_ids,
+                                                             scales.get(scale, [])))
+               for scale in on_scale}
+    maps_scale = max(on_scale, key=lambda scale: (len(held_on[scale] or ()), on_scale[scale]))
+    on_maps_scale = np.isin(tally.encoding_ids, scales.get(maps_scale, []))
+    others = read & ~on_maps_scale & (tally.encoding_ids >= 0)
+    held = held_on[maps_scale]
+    values = _values_of(tally, others) if others.any() else None
+    if held is None or not values or values - held:
+        return maps_scale, None
+    return maps_scale, sorted(values)
+
+
+def _values_of(tally: AuditTally, chosen: np.ndarray) -> set[int] | None:
+    """Every whole value the encodings of the ``chosen`` masks hold (None: one's values are
+    not all known, or not whole numbers)."""
+    found: set[int] = set()
+    for number in np.unique(tally.encoding_ids[chosen]).tolist():
+        if number < 0:
+            continue
+        values = tally.encoding_values.get(tally.encodings[number])
+        if values is None or not values.complete or any(
+                not float(value).is_integer() for value in values.values):
+            return None
+        found.update(int(value) for value in values.values)
+    return found
+
+
+def _subset_sentence(values: list[int], per_scale: dict[str, int], maps_scale: str) -> str:
+    """The masks off the label maps' scale hold only the label maps' class numbers."""
+    others = sum(count for scale, count in per_scale.items() if scale != maps_scale)
+    return (f"{plural(others, 'mask')} off the label maps' {maps_scale} scale "
+            f"{verb(others, 'holds', 'hold')} only {join_names([str(value) for value in values])}"
+            ", values the label "
+            "maps hold too: class numbers like theirs with fewer classes (a scribble "
+            "mask with one stroke, a slice without the tumour), not another scale.")
