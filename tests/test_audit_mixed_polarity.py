@@ -62,3 +62,33 @@ def test_masks_that_threshold_their_images_on_one_side_are_not_said_to_mix(tmp_p
     assert mostly.evidence["object_side"] == "brighter"
     assert "polarit" not in mostly.title + report.headline
     assert "one polarity" in mostly.explanation
+
+
+def test_swapped_1_2_maps_beside_an_empty_file_stored_all_1_keep_their_groups(tmp_path):
+    """Issue 14 (s29, left by s28): {1, 2} label maps whose values swap roles in 6 of 24
+    files, one of which, empty, is stored all 1 (that tool's background). The all-1 file was
+    read on its own scale as a full mask, so not every mask decoded empty: no
+    mask.decodes_empty, the imbalance measured under the threshold ("23 of 24 masks decode
+    empty", "1 of 24 masks is more than 50% foreground") and the swapped groups unmentioned.
+    It is a map of one class beside the others: read with them under the proposal."""
+    from helpers import audit_pairs, write_mask_pairs
+
+    rng = np.random.default_rng(6)
+    rows, columns = np.mgrid[:64, :64]
+    masks = []
+    for index in range(24):
+        cy, cx = rng.integers(20, 44, 2)
+        disc = (rows - cy) ** 2 + (columns - cx) ** 2 <= int(rng.integers(6, 12)) ** 2
+        swapped = index < 6
+        masks.append(np.where(disc, 2 if swapped else 1, 1 if swapped else 2).astype(np.uint8))
+    masks[0] = np.full((64, 64), 1, np.uint8)  # a swapped file with no object
+    report = audit_pairs(*write_mask_pairs(tmp_path, masks))
+    empty = finding(report, "mask.decodes_empty")
+    assert empty.title.startswith("Every mask holding several values decodes empty")
+    assert empty.evidence["one_value_masks_read_whole"] == 1
+    assert "1 other mask holds 1 alone" in empty.explanation
+    assert finding(report, "mask.label_map").evidence["label_map_masks"] == 24
+    mostly = finding(report, "imbalance.mostly_foreground")
+    assert mostly.evidence["masks"] == 6 and mostly.evidence["policy_is_proposed"]
+    assert "the masks fall in two groups, 6 at" in report.headline
+    assert "Every mask holding several values decodes empty" in report.headline

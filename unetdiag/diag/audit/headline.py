@@ -96,7 +96,7 @@ def _decodes_empty_sentence(findings: Sequence[Finding], tally: AuditTally) -> s
     if finding is None:
         return None
     evidence = finding.evidence
-    sentence = "Every mask decodes empty under the mask policy in force"
+    sentence = finding.title
     if evidence.get("colours_alike_choice"):
         return f"{sentence}: {evidence['colours_alike_choice']} (see mask.label_map)."
     if evidence.get("ignored_objects_choice"):

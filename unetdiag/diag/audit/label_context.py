@@ -48,6 +48,21 @@ def nodata_image(tally: AuditTally, indices: np.ndarray
     return float(shares[measured].min()), tuple(sorted({float(v) for v in values.tolist()}))
 
 
+def one_class_maps(tally: AuditTally, labels: np.ndarray) -> np.ndarray:
+    """The read masks that are no label maps, hold one value alone that the label maps
+    ``labels`` hold too, and decode whole as object: a map of one class (an empty file
+    stored all 1 beside {1, 2} maps). Their own scale reads them so whatever that value
+    means in the maps; read with the maps, the proposal reads them alike. (Masks that
+    decode empty are left as they are: empty under any reading that keeps their value
+    background.)"""
+    held = {value for index in labels.tolist() for value in tally.label_counts.get(index, {})}
+    lone = np.flatnonzero(tally["mask_read"] & ~tally["label_map"] & ~tally.mask_is_picture()
+                          & (tally["distinct_values"] == 1) & (tally["foreground"] > 0))
+    return np.array([index for index in lone.tolist()
+                     if len(tally.label_counts.get(index, {})) == 1
+                     and next(iter(tally.label_counts[index])) in held], dtype=np.int64)
+
+
 def two_level_objects(tally: AuditTally, labels: np.ndarray, policy: MaskPolicy
                        ) -> tuple[set[int], int]:
     """The object values of the read masks that are no label maps but hold two levels the

@@ -479,7 +479,14 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
     """``mask.decodes_empty`` (error): every mask decodes empty under the policy in force
     although some hold more than one value. None otherwise (masks that all hold a single
     value are empty, and ``imbalance.empty_masks`` says so)."""
-    read = tally["mask_read"]
+    read = tally["mask_read"].copy()
+    # maps of one class beside the label maps (an empty file stored all 1 beside {1, 2}
+    # maps) are read whole by their own scale: set aside, and said
+    lone = np.zeros_like(read)
+    if verdict is not None:
+        lone[verdict.indices] = tally["distinct_values"][verdict.indices] == 1
+    lone &= tally["foreground"] > 0
+    read &= ~lone
     if not read.any() or np.any(tally["foreground"][read] > 0):
         return None
     held = tally["distinct_values"].copy()
@@ -493,6 +500,17 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
     what = f"Under the policy in force ({policy.describe()}) not one pixel of the "
     kind = "colours" if verdict is not None and verdict.colour else "values"
     what += f"{masks_read} masks is foreground, although {count} of them hold several {kind}."
+    title = "Every mask decodes empty under the mask policy in force"
+    if lone.any():
+        alone = sorted({value for index in np.flatnonzero(lone).tolist()
+                        for value in tally.label_counts.get(index, {})})
+        others = int(lone.sum())
+        title = f"Every mask holding several {kind} decodes empty under the mask policy in force"
+        what += (f" {plural(others, 'other mask')} {verb(others, 'holds', 'hold')} "
+                 f"{join_names([str(value) for value in alone])} alone, a value the label maps "
+                 f"hold, and {verb(others, 'is', 'are')} read whole as object by "
+                 f"{verb(others, 'its', 'their')} own scale, whatever the value means in the "
+                 "others.")
     flags = None
     alike = None if verdict is None else _colours_alike_choice(verdict)
     ignored_objects = _ignored_objects_choice(verdict, policy)
@@ -544,11 +562,11 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
                f"these values, --mask-threshold {low:g} makes every value above {low:g} "
                "foreground.")
     return audit_finding(
-        "mask.decodes_empty", Severity.ERROR,
-        "Every mask decodes empty under the mask policy in force",
+        "mask.decodes_empty", Severity.ERROR, title,
         what + cause + " Trained on them, a model learns to predict nothing and every metric "
         "measures that.", fix,
         {"masks": masks_read, "several_values": count, "policy": policy.to_dict(),
+         "one_value_masks_read_whole": int(lone.sum()),
          "proposed_flags": flags,
          "contour_choice": None if verdict is None or verdict.contour is None
          else contour_choice(),

@@ -55,6 +55,7 @@ from unetdiag.diag.audit.label_context import (
     border_value,
     declared_nodata,
     nodata_image,
+    one_class_maps,
     two_level_objects,
     with_kept,
 )
@@ -180,6 +181,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     indices = np.flatnonzero(tally["label_map"] & read & ~tally.mask_is_picture())
     if indices.size == 0:
         return None
+    indices = np.union1d(indices, one_class_maps(tally, indices))
     per_value: dict[int, list[int]] = {}  # value -> [pixels, masks]
     separating: Counter = Counter()
     for index in indices.tolist():

@@ -40,7 +40,10 @@ def object_on_border(tally: AuditTally, verdict: LabelVerdict) -> dict[str, Any]
     for position, index in enumerate(verdict.indices.tolist()):
         if counted[position] == 0:
             continue
-        border = {value: count for value, count in tally.label_border.get(index, {}).items()
+        # a map of one class is that value all round (its ring is not kept)
+        ring = tally.label_border.get(index) or (
+            tally.label_counts.get(index, {}) if tally["distinct_values"][index] == 1 else {})
+        border = {value: count for value, count in ring.items()
                   if classes.get(value) != "ignored"}
         total = sum(border.values())
         top = max(border, key=border.__getitem__) if total else None
