@@ -518,3 +518,17 @@ def test_a_0_1_scribble_mask_among_0_1_2_maps_is_no_other_scale(tmp_path):
     explanation = followed["mask.label_map"].explanation
     assert "0, though held by most masks" not in explanation
     assert "the commonest value the policy in force does not ignore" in explanation
+
+
+def test_the_stroke_sentence_states_the_width_rule_as_measured(tmp_path):
+    """Review nit (s28): the sentence said strokes are "at most 12 px wide (or a 32nd of the
+    mask's shorter side ...)", mixing a band's width (12) with the square the rule bounds
+    (11, or the 32nd: 16 on 512 px, where a 16-px band holds a 15-px square)."""
+    from unetdiag.diag.audit.strokes import stroke_max_side
+
+    masks, _ = scribbles(0, 1, 2)
+    explanation = by_id(audit(*write(tmp_path, masks)))["mask.label_map"].explanation
+    assert stroke_max_side((SIDE, SIDE)) == 11
+    assert "with no square wider than 11 px inside them, or than a 32nd of the mask's " \
+        "shorter side" in explanation
+    assert "at most 12 px wide" not in explanation
