@@ -23,7 +23,7 @@ from scipy import ndimage
 from unetdiag.diag.core.morphology import near_square
 from unetdiag.diag.data.decoding import decode_mask
 from unetdiag.diag.synth.case import replace_file
-from unetdiag.diag.synth.label_corruptions import _zero_image
+from unetdiag.diag.synth.label_corruptions import zero_image
 
 
 def nodata_bar_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
@@ -56,7 +56,7 @@ def nodata_bar_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
             labels[~np.isin(pieces, pieces[inside])] = 0
             labels[bars] = 255
             _draw_tips(labels, sides, tips, rng)
-            _zero_image(case.images[index], labels == 255)
+            zero_image(case.images[index], labels == 255)
         buffer = io.BytesIO()
         Image.fromarray(labels).save(buffer, format="PNG")
         new = old.with_suffix(".png")

@@ -401,7 +401,7 @@ def geotiff_nodata_masks(case: Any, rng: np.random.Generator, fraction: float = 
             cut = int(rng.integers((height + width) // 4, (height + width) // 2))
             outside = rows + columns < cut
             labels[outside] = stored_nodata
-            _zero_image(case.images[index], outside)
+            zero_image(case.images[index], outside)
         buffer = io.BytesIO()
         Image.fromarray(labels).save(buffer, format="TIFF", tiffinfo=tags)
         new = old.with_suffix(".tif")
@@ -411,7 +411,7 @@ def geotiff_nodata_masks(case: Any, rng: np.random.Generator, fraction: float = 
     return changed
 
 
-def _zero_image(path: Path, outside: np.ndarray) -> None:
+def zero_image(path: Path, outside: np.ndarray) -> None:
     """Set every band of the image at ``path`` to 0 where ``outside`` (same file, format)."""
     with Image.open(path) as stored:
         file_format = stored.format
@@ -512,7 +512,7 @@ def fov_ignored_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0
         for index in chosen:
             with Image.open(case.images[index]) as stored:
                 size = stored.size
-            _zero_image(case.images[index], outside_of((size[1], size[0])))
+            zero_image(case.images[index], outside_of((size[1], size[0])))
     return changed
 
 
