@@ -13,6 +13,16 @@ from unetdiag.diag.audit.contours import contour_choice
 from unetdiag.diag.audit.findings import audit_finding, listed_names
 from unetdiag.diag.audit.frame_wording import FRAME_LIES, frame_headline, frame_image_sentence
 from unetdiag.diag.audit.label_context import BORDER_BACKGROUND_SHARE, border_share
+from unetdiag.diag.audit.label_values_wording import (
+    alike_colours,
+    colormap_clause,
+    colour_fix,
+    colours_alike_choice,
+    held_values,
+    value_name,
+    value_names,
+    value_table,
+)
 from unetdiag.diag.audit.label_verdict import LabelVerdict
 from unetdiag.diag.audit.labels import ZERO_BACKGROUND_SHARE
 from unetdiag.diag.audit.stroke_wording import stroke_choice, strokes_sentence
@@ -33,41 +43,8 @@ from unetdiag.diag.wording.text import (
     join_names,
     percent,
     plural,
-    values_text,
     verb,
 )
-
-
-def _held_values(verdict: LabelVerdict) -> str:
-    if verdict.colour:
-        return plural(len(verdict.values), "colour")
-    text = values_text([entry.value for entry in verdict.values])
-    if len(verdict.values) == 1:
-        return f"the value {text}"
-    return text if "values" in text else f"the values {text}"
-
-
-def _name(verdict: LabelVerdict, value: int) -> str:
-    """A value as the masks store it: a number, or an (r, g, b) colour."""
-    return str(colour_rgb(value)) if verdict.colour else str(value)
-
-
-def _names(verdict: LabelVerdict, values: list[int]) -> str:
-    """Values as a sentence names them: runs of whole numbers as ranges, at most
-    :data:`~unetdiag.diag.wording.text.QUOTED_VALUES` quoted (an instance label image can hold
-    thousands)."""
-    if not verdict.colour:
-        return values_text(values, counted=False)
-    names = [_name(verdict, value) for value in values[:QUOTED_VALUES]]
-    more = len(values) - QUOTED_VALUES
-    return join_names(names) if more <= 0 else f"{', '.join(names)} and {more} more"
-
-
-def _value_table(verdict: LabelVerdict) -> str:
-    parts = [f"{_name(verdict, entry.value)}: {percent(entry.share)} in "
-             f"{plural(entry.masks, 'mask')}" for entry in verdict.values[:QUOTED_VALUES]]
-    more = len(verdict.values) - QUOTED_VALUES
-    return "; ".join(parts) + (f"; {more} more in the evidence" if more > 0 else "")
 
 
 def _classes_sentence(verdict: LabelVerdict, field: str, what: str) -> str:
@@ -76,7 +53,7 @@ def _classes_sentence(verdict: LabelVerdict, field: str, what: str) -> str:
     groups: dict[str, list[int]] = {"foreground": [], "background": [], "ignored": []}
     for entry in verdict.values:
         groups[getattr(entry, field)].append(entry.value)
-    parts = [f"{_names(verdict, values)} {verb(len(values), 'is', 'are')} {kind}"
+    parts = [f"{value_names(verdict, values)} {verb(len(values), 'is', 'are')} {kind}"
              for kind, values in groups.items() if values]
     return f"Under {what}, " + "; ".join(parts) + "."
 
@@ -269,64 +246,17 @@ def _small_zero_clause(verdict: LabelVerdict) -> str:
     return f"; 0, though held by most masks, covers only {percent(zero.share)}"
 
 
-def _alike_colours(verdict: LabelVerdict) -> str:
-    """``"(0, 0, 127) and (127, 0, 0) have the same brightest channel (127)"``: the colours
-    the decoder cannot tell apart, grouped by their brightest channel."""
-    groups: dict[int, list[str]] = {}
-    for entry in verdict.values:
-        rgb = colour_rgb(entry.value)
-        groups.setdefault(max(rgb), []).append(str(rgb))
-    parts = [f"{join_names(names)} have the same brightest channel ({level})"
-             for level, names in groups.items() if len(names) > 1]
-    return "; ".join(parts)
-
-
-def _colormap_clause(verdict: LabelVerdict) -> str:
-    """Where two colours come from, when they are a colormap's two ends."""
-    if verdict.colormap is None:
-        return ""
-    return (f"; the two are matplotlib's {verdict.colormap} at its two ends (plt.imsave of a "
-            "0/1 mask colour-maps it)")
-
-
-def _colours_alike_choice(verdict: LabelVerdict) -> str | None:
-    """The headline's words for colour label maps whose colours decode alike (None when
-    every colour has a brightest channel of its own)."""
-    if not (verdict.colour and verdict.shared_brightest):
-        return None
-    names = _names(verdict, [entry.value for entry in verdict.values])
-    which = ("whose brightest channels are equal" if len(verdict.values) == 2 else
-             "some of whose brightest channels are equal")
-    return (f"they are colour-coded label maps holding {_held_values(verdict)}, {names}, "
-            f"{which}, so no threshold tells them apart; convert them to class numbers")
-
-
-def _colour_fix(verdict: LabelVerdict) -> str:
-    colormap = ""
-    if verdict.colormap_zero is not None:
-        one = next(entry.value for entry in verdict.values
-                   if entry.value != verdict.colormap_zero)
-        colormap = (f": {_name(verdict, verdict.colormap_zero)}, {verdict.colormap}'s colour "
-                    f"at 0, to 0 and {_name(verdict, one)} to 1")
-    # the re-save advice only where a colormap made the colours (not an editor's palette)
-    resave = (", or save them again without a colormap (plt.imsave(path, mask, cmap='gray') "
-              "or Image.fromarray(mask * 255))" if verdict.colormap_zero is not None else "")
-    return ("Convert the masks to one class number per pixel (a lookup from colour to "
-            f"index{colormap}, saved as 8-bit grey PNG){resave}"
-            + ("; then choose the foreground with --foreground-values."
-               if len(verdict.values) > 2 else "."))
-
-
 def _reading_sentence(verdict: LabelVerdict) -> str:
     """Why the proposal reads the values as it does, or why none can be proposed."""
     if verdict.colour and verdict.shared_brightest:
-        return (f" Each colour is a class{_colormap_clause(verdict)}; the decoder reads a "
-                f"colour mask by its brightest channel, and {_alike_colours(verdict)}: no "
+        return (f" Each colour is a class{colormap_clause(verdict)}; the decoder reads a "
+                f"colour mask by its brightest channel, and {alike_colours(verdict)}: no "
                 "threshold, polarity or value policy tells them apart.")
     if verdict.colour:
-        read_as = join_names([f"{_name(verdict, entry.value)} as {max(colour_rgb(entry.value))}"
-                              for entry in verdict.values[:QUOTED_VALUES]])
-        return (f" Each colour is a class{_colormap_clause(verdict)}; the decoder reads a "
+        read_as = join_names([
+            f"{value_name(verdict, entry.value)} as {max(colour_rgb(entry.value))}"
+            for entry in verdict.values[:QUOTED_VALUES]])
+        return (f" Each colour is a class{colormap_clause(verdict)}; the decoder reads a "
                 f"colour mask by its brightest channel, and each of these colours has its own: "
                 f"it reads {read_as}, so "
                 "--foreground-values selects colours by those values.")
@@ -380,7 +310,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
     ``mask.two_levels_one_class`` instead (:mod:`unetdiag.diag.audit.two_levels`)."""
     if verdict.two_level is not None:
         return two_levels_finding(verdict, tally, policy, kept_clause(verdict))
-    held = _held_values(verdict)
+    held = held_values(verdict)
     kind = ("palette label maps" if verdict.palette else
             "colour-coded label maps" if verdict.colour else "label maps")
     masks_phrase = (f"{plural(verdict.masks, 'mask')} {verb(verdict.masks, 'is a', 'are')} "
@@ -396,7 +326,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
     explanation = (f"{masks_phrase} holding {held}: {what}, {laid}, "
                    "stored losslessly, so they are labels (class or object numbers), not "
                    f"grey levels or probabilities. Share of pixels and masks per value: "
-                   f"{_value_table(verdict)}.{_void_sentence(verdict)}{_nodata_sentence(verdict)}"
+                   f"{value_table(verdict)}.{_void_sentence(verdict)}{_nodata_sentence(verdict)}"
                    f"{_ring_sentence(verdict)}{_contour_sentence(verdict)}"
                    f"{_frame_sentence(verdict)}"
                    f"{_reading_sentence(verdict)} "
@@ -437,13 +367,13 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         fix = (f"Pass {outer.flags()} to segment the outer structure or {inner.flags()} for "
                "the inner one, to both audit-data and train.")
     elif verdict.colour and verdict.shared_brightest:
-        fix = _colour_fix(verdict)
+        fix = colour_fix(verdict)
     elif verdict.colour and undecided:
         # an object colour, never the background (white is the highest code)
         example = verdict.objects[-1] if verdict.objects else verdict.values[-1].value
         fix = ("Choose the foreground colours by their brightest channel with "
                f"--foreground-values (e.g. --foreground-values {max(colour_rgb(example))} for "
-               f"{_name(verdict, example)}); pass the same options to train.")
+               f"{value_name(verdict, example)}); pass the same options to train.")
     elif undecided and verdict.numbered_objects_possible:
         fix = (f"{capitalised(numbered_objects_choice(policy))} (class numbers, ranges such as "
                "1-11). Pass the same options to train.")
@@ -512,7 +442,7 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
                  f"{verb(others, 'its', 'their')} own scale, whatever the value means in the "
                  "others.")
     flags = None
-    alike = None if verdict is None else _colours_alike_choice(verdict)
+    alike = None if verdict is None else colours_alike_choice(verdict)
     ignored_objects = _ignored_objects_choice(verdict, policy)
     if ignored_objects is not None:
         kept = [entry.value for entry in verdict.values if entry.in_force != "ignored"]
@@ -520,9 +450,9 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
                  f"the only value left is {kept[0]}, read as background: every pixel that could be "
                  "foreground is ignored.")
     elif verdict is not None and alike is not None:
-        cause = (f" They are colour-coded label maps holding {_held_values(verdict)} "
-                 f"({_value_table(verdict)}){_colormap_clause(verdict)}. The decoder reads a "
-                 f"colour mask by its brightest channel, and {_alike_colours(verdict)}, so "
+        cause = (f" They are colour-coded label maps holding {held_values(verdict)} "
+                 f"({value_table(verdict)}){colormap_clause(verdict)}. The decoder reads a "
+                 f"colour mask by its brightest channel, and {alike_colours(verdict)}, so "
                  "those pixels decode alike: no threshold, polarity or value policy tells them "
                  "apart (see mask.label_map).")
     elif verdict is not None and verdict.two_level is not None:
@@ -530,7 +460,7 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
                  "mask.two_levels_one_class).")
         flags = None if verdict.proposal is None else verdict.proposal.flags()
     elif verdict is not None and bool(np.all(tally["label_map"][several])):
-        cause = (f" They are label maps holding {_held_values(verdict)} "
+        cause = (f" They are label maps holding {held_values(verdict)} "
                  "(see mask.label_map); a threshold on class numbers means nothing.")
         if verdict.proposal is not None:
             flags = verdict.proposal.flags()
@@ -548,7 +478,7 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
         fix = (f"Pass {flags} (proposed from the values, see {source}) to audit-data "
                "and train.")
     elif verdict is not None and alike is not None:
-        fix = _colour_fix(verdict)
+        fix = colour_fix(verdict)
     elif verdict is not None and verdict.numbered_objects_possible:
         fix = (f"{capitalised(numbered_objects_choice(policy))} (see mask.label_map). Pass "
                "the same options to train.")
@@ -571,7 +501,7 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
          "contour_choice": None if verdict is None or verdict.contour is None
          else contour_choice(),
          "values_text": None if verdict is None or verdict.two_level is not None
-         else _held_values(verdict),
+         else held_values(verdict),
          "two_levels_text": None if verdict is None or verdict.two_level is None
          else two_levels_clause(verdict),
          "numbered_objects_choice": numbered_objects_choice(policy)

@@ -1,0 +1,91 @@
+"""How label-map values are named in sentences: numbers, or (r, g, b) colours for
+colour-coded label maps, their shares, and the colours the decoder cannot tell apart (a
+shared brightest channel, a colormap's two ends) with the conversion that fixes them. Moved
+out of :mod:`unetdiag.diag.audit.label_findings`, unchanged.
+"""
+
+from __future__ import annotations
+
+from unetdiag.diag.audit.label_verdict import LabelVerdict
+from unetdiag.diag.data.labelmaps import colour_rgb
+from unetdiag.diag.wording.text import QUOTED_VALUES, join_names, percent, plural, values_text
+
+
+def held_values(verdict: LabelVerdict) -> str:
+    if verdict.colour:
+        return plural(len(verdict.values), "colour")
+    text = values_text([entry.value for entry in verdict.values])
+    if len(verdict.values) == 1:
+        return f"the value {text}"
+    return text if "values" in text else f"the values {text}"
+
+
+def value_name(verdict: LabelVerdict, value: int) -> str:
+    """A value as the masks store it: a number, or an (r, g, b) colour."""
+    return str(colour_rgb(value)) if verdict.colour else str(value)
+
+
+def value_names(verdict: LabelVerdict, values: list[int]) -> str:
+    """Values as a sentence names them: runs of whole numbers as ranges, at most
+    :data:`~unetdiag.diag.wording.text.QUOTED_VALUES` quoted (an instance label image can hold
+    thousands)."""
+    if not verdict.colour:
+        return values_text(values, counted=False)
+    names = [value_name(verdict, value) for value in values[:QUOTED_VALUES]]
+    more = len(values) - QUOTED_VALUES
+    return join_names(names) if more <= 0 else f"{', '.join(names)} and {more} more"
+
+
+def value_table(verdict: LabelVerdict) -> str:
+    parts = [f"{value_name(verdict, entry.value)}: {percent(entry.share)} in "
+             f"{plural(entry.masks, 'mask')}" for entry in verdict.values[:QUOTED_VALUES]]
+    more = len(verdict.values) - QUOTED_VALUES
+    return "; ".join(parts) + (f"; {more} more in the evidence" if more > 0 else "")
+
+
+def alike_colours(verdict: LabelVerdict) -> str:
+    """``"(0, 0, 127) and (127, 0, 0) have the same brightest channel (127)"``: the colours
+    the decoder cannot tell apart, grouped by their brightest channel."""
+    groups: dict[int, list[str]] = {}
+    for entry in verdict.values:
+        rgb = colour_rgb(entry.value)
+        groups.setdefault(max(rgb), []).append(str(rgb))
+    parts = [f"{join_names(names)} have the same brightest channel ({level})"
+             for level, names in groups.items() if len(names) > 1]
+    return "; ".join(parts)
+
+
+def colormap_clause(verdict: LabelVerdict) -> str:
+    """Where two colours come from, when they are a colormap's two ends."""
+    if verdict.colormap is None:
+        return ""
+    return (f"; the two are matplotlib's {verdict.colormap} at its two ends (plt.imsave of a "
+            "0/1 mask colour-maps it)")
+
+
+def colours_alike_choice(verdict: LabelVerdict) -> str | None:
+    """The headline's words for colour label maps whose colours decode alike (None when
+    every colour has a brightest channel of its own)."""
+    if not (verdict.colour and verdict.shared_brightest):
+        return None
+    names = value_names(verdict, [entry.value for entry in verdict.values])
+    which = ("whose brightest channels are equal" if len(verdict.values) == 2 else
+             "some of whose brightest channels are equal")
+    return (f"they are colour-coded label maps holding {held_values(verdict)}, {names}, "
+            f"{which}, so no threshold tells them apart; convert them to class numbers")
+
+
+def colour_fix(verdict: LabelVerdict) -> str:
+    colormap = ""
+    if verdict.colormap_zero is not None:
+        one = next(entry.value for entry in verdict.values
+                   if entry.value != verdict.colormap_zero)
+        colormap = (f": {value_name(verdict, verdict.colormap_zero)}, {verdict.colormap}'s colour "
+                    f"at 0, to 0 and {value_name(verdict, one)} to 1")
+    # the re-save advice only where a colormap made the colours (not an editor's palette)
+    resave = (", or save them again without a colormap (plt.imsave(path, mask, cmap='gray') "
+              "or Image.fromarray(mask * 255))" if verdict.colormap_zero is not None else "")
+    return ("Convert the masks to one class number per pixel (a lookup from colour to "
+            f"index{colormap}, saved as 8-bit grey PNG){resave}"
+            + ("; then choose the foreground with --foreground-values."
+               if len(verdict.values) > 2 else "."))
