@@ -10,7 +10,6 @@ what a mask means. Public datasets' layouts (:mod:`.layouts`) are corruptions of
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from unetdiag.diag.synth.case import (
     read_mask,
     replace_file,
 )
+from unetdiag.diag.synth.file_corruptions import FILE_CORRUPTIONS
 from unetdiag.diag.synth.frame_corruptions import FRAME_CORRUPTIONS
 from unetdiag.diag.synth.generator import (
     CORRUPTION_STREAM,
@@ -390,89 +390,6 @@ def narrow_range_images(case: CaseFiles, rng: np.random.Generator, fraction: flo
     return changed
 
 
-def _targets(case: CaseFiles, target: str) -> list[Path]:
-    if target not in ("image", "mask"):
-        raise ValueError(f"target must be 'image' or 'mask', not {target!r}")
-    return case.images if target == "image" else case.masks
-
-
-def _damage_files(case: CaseFiles, rng: np.random.Generator, fraction: float | None,
-                  count: int | None, target: str, damage: Callable[[bytes], bytes]
-                  ) -> list[Path]:
-    files = _targets(case, target)
-    changed = []
-    for index in case.pair_indices(rng, fraction, count):
-        atomic_write_bytes(files[index], damage(files[index].read_bytes()))
-        changed.append(files[index])
-    return changed
-
-
-def corrupt_file(case: CaseFiles, rng: np.random.Generator, fraction: float | None = None,
-                 count: int | None = 1, target: str = "image") -> list[Path]:
-    """PNG files whose compressed pixel data is overwritten (the signature still says PNG).
-
-    Simulates: a bad disk sector or a broken transfer. Shows: the file opens but cannot be
-    decoded; a loader without a guard crashes mid-epoch.
-    """
-    def damage(data: bytes) -> bytes:
-        start = data.find(b"IDAT")
-        if start < 0:
-            raise ValueError("corrupt_file works on PNG files (no IDAT chunk found)")
-        # 0xFF is not a valid zlib header, so decoding fails for certain
-        garbage_length = 8
-        return data[:start + 4] + b"\xff" * garbage_length + data[start + 4 + garbage_length:]
-
-    return _damage_files(case, rng, fraction, count, target, damage)
-
-
-def truncated_file(case: CaseFiles, rng: np.random.Generator, fraction: float | None = None,
-                   count: int | None = 1, target: str = "image",
-                   keep_fraction: float = 0.5) -> list[Path]:
-    """Files cut to ``keep_fraction`` of their bytes.
-
-    Simulates: an interrupted copy or download. Shows: "image file is truncated" at
-    decode time, or (with Pillow's LOAD_TRUNCATED_IMAGES) half an image of zeros.
-    """
-    if not 0.0 <= keep_fraction < 1.0:
-        raise ValueError(f"keep_fraction must be in [0, 1), not {keep_fraction}")
-    return _damage_files(case, rng, fraction, count, target,
-                         lambda data: data[:int(len(data) * keep_fraction)])
-
-
-def zero_byte_file(case: CaseFiles, rng: np.random.Generator, fraction: float | None = None,
-                   count: int | None = 1, target: str = "image") -> list[Path]:
-    """Files of size 0.
-
-    Simulates: a full disk or a crashed export. Shows: cannot be opened at all.
-    """
-    return _damage_files(case, rng, fraction, count, target, lambda data: b"")
-
-
-NON_IMAGE_TEXT = """<!DOCTYPE html>
-<html><head><title>404 Not Found</title></head>
-<body><h1>Not Found</h1><p>The requested file was not found on this server.</p></body></html>
-"""
-
-
-def non_image_file(case: CaseFiles, rng: np.random.Generator, fraction: float | None = None,
-                   count: int | None = 1, target: str = "image",
-                   content: str = "html") -> list[Path]:
-    """``.png`` files that hold text: an HTML error page, or (``content="lfs_pointer"``) the
-    Git LFS pointer a clone without Git LFS leaves in place of the file.
-
-    Simulates: a download script that saved the server's error page under the image name; a
-    repository cloned without Git LFS (git-lfs#5502). Shows: "cannot identify image file"; a
-    loader without a guard crashes.
-    """
-    def text(data: bytes) -> bytes:
-        if content == "lfs_pointer":
-            return (f"version https://git-lfs.github.com/spec/v1\noid sha256:"
-                    f"{hashlib.sha256(data).hexdigest()}\nsize {len(data)}\n").encode()
-        return NON_IMAGE_TEXT.encode("utf-8")
-
-    return _damage_files(case, rng, fraction, count, target, text)
-
-
 def nan_pixel(case: CaseFiles, rng: np.random.Generator, fraction: float | None = None,
               count: int | None = 1, nan_pixels: int = 1) -> list[Path]:
     """Images turned into float32 TIFFs (``.tif``, values 0-255) with ``nan_pixels`` NaN.
@@ -541,11 +458,11 @@ def separate_masks_folder(case: CaseFiles, rng: np.random.Generator) -> list[Pat
 CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {function.__name__: function for function in (
     masks_0_1, jpeg_masks, resized_masks, antialiased_masks, rgb_masks, palette_masks,
     uint16_masks, float_masks, inverted_polarity, mostly_empty, tiny_objects, exact_duplicates,
-    near_duplicates, size_mismatch, exif_rotated_images, narrow_range_images, corrupt_file,
-    truncated_file, zero_byte_file, non_image_file, nan_pixel, mask_is_image,
+    near_duplicates, size_mismatch, exif_rotated_images, narrow_range_images, nan_pixel,
+    mask_is_image,
     separate_masks_folder, *layouts.LAYOUTS,
 )} | LABEL_CORRUPTIONS | IMAGE_CORRUPTIONS | GEOMETRY_CORRUPTIONS | SHAPE_CORRUPTIONS | (
-    FRAME_CORRUPTIONS)
+    FRAME_CORRUPTIONS | FILE_CORRUPTIONS)
 
 CASE_MANIFEST = "case.json"
 
