@@ -14,6 +14,8 @@ from unetdiag.diag.audit.findings import audit_finding, listed_names
 from unetdiag.diag.audit.frame_wording import FRAME_LIES, frame_headline, frame_image_sentence
 from unetdiag.diag.audit.label_context import BORDER_BACKGROUND_SHARE, border_share
 from unetdiag.diag.audit.label_values_wording import (
+    ade20k_classes,
+    ade20k_sentence,
     alike_colours,
     colormap_clause,
     colour_fix,
@@ -249,9 +251,11 @@ def _small_zero_clause(verdict: LabelVerdict) -> str:
 def _reading_sentence(verdict: LabelVerdict) -> str:
     """Why the proposal reads the values as it does, or why none can be proposed."""
     if verdict.colour and verdict.shared_brightest:
-        return (f" Each colour is a class{colormap_clause(verdict)}; the decoder reads a "
-                f"colour mask by its brightest channel, and {alike_colours(verdict)}: no "
-                "threshold, polarity or value policy tells them apart.")
+        ade20k = ade20k_classes(verdict)
+        return ((ade20k_sentence(ade20k) + " The decoder" if ade20k is not None else
+                 f" Each colour is a class{colormap_clause(verdict)}; the decoder")
+                + f" reads a colour mask by its brightest channel, and {alike_colours(verdict)}"
+                ": no threshold, polarity or value policy tells them apart.")
     if verdict.colour:
         read_as = join_names([
             f"{value_name(verdict, entry.value)} as {max(colour_rgb(entry.value))}"
@@ -400,7 +404,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
          if verdict.numbered_objects_possible and undecided else None,
          "readings_choice": _readings_choice(verdict) if undecided else None,
          "kept_text": kept_clause(verdict) or None,
-         "object_on_border": object_on_border(tally, verdict)},
+         "object_on_border": object_on_border(tally, verdict),
+         "ade20k_classes": ade20k_classes(verdict)},
         listed_names(tally.mask_paths, verdict.indices))
 
 

@@ -75,7 +75,45 @@ def colours_alike_choice(verdict: LabelVerdict) -> str | None:
             f"{which}, so no threshold tells them apart; convert them to class numbers")
 
 
+def ade20k_classes(verdict: LabelVerdict) -> dict[int, int] | None:
+    """Colour label maps consistent with the ADE20K full release's encoding (class =
+    R / 10 * 256 + G, B numbering each object instance: CSAILVision/ADE20K's
+    ``utils_ade20k.py``): every red a multiple of 10 and some class held by colours that
+    differ in blue only. The classes and how many colours (instances) each has; None
+    otherwise. (Only consistent with it: another palette may meet both conditions.)"""
+    if not verdict.colour:
+        return None
+    classes: dict[int, int] = {}
+    for entry in verdict.values:
+        red, green, _ = colour_rgb(entry.value)
+        if red % 10:
+            return None
+        number = red // 10 * 256 + green
+        classes[number] = classes.get(number, 0) + 1
+    return classes if max(classes.values()) > 1 else None
+
+
+def ade20k_sentence(classes: dict[int, int]) -> str:
+    """The colours read as ADE20K's classes and instances."""
+    shared = sorted((number for number, colours in classes.items() if colours > 1),
+                    key=lambda number: -classes[number])
+    named = join_names([f"{number} in {classes[number]}" for number in shared[:QUOTED_VALUES]]
+                       + ([f"{len(shared) - QUOTED_VALUES} more"]
+                          if len(shared) > QUOTED_VALUES else []))
+    return (f" The colours are consistent with the encoding of ADE20K's full release (class = "
+            "R / 10 * 256 + G, the blue channel numbering each object instance): read so, "
+            f"they hold {plural(len([n for n in classes if n]), 'class', 'classes')}"
+            + (" beside 0 (ADE20K's unlabelled pixels)" if 0 in classes else "")
+            + f", several as more than one colour "
+            f"({named} colours), so a colour is an instance, not a class.")
+
+
 def colour_fix(verdict: LabelVerdict) -> str:
+    if ade20k_classes(verdict) is not None:
+        return ("Convert the masks to class numbers as ADE20K's own loader does (class = R // "
+                "10 * 256 + G, the blue channel left out), then save the class you want as the "
+                "object as 0/255 grey PNG (mask = class == N; class numbers above 255 need "
+                "16-bit PNG to be kept whole).")
     colormap = ""
     if verdict.colormap_zero is not None:
         one = next(entry.value for entry in verdict.values

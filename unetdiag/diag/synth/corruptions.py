@@ -28,6 +28,7 @@ from unetdiag.diag.synth.case import (
     read_mask,
     replace_file,
 )
+from unetdiag.diag.synth.colour_label_corruptions import COLOUR_LABEL_CORRUPTIONS
 from unetdiag.diag.synth.file_corruptions import FILE_CORRUPTIONS
 from unetdiag.diag.synth.frame_corruptions import FRAME_CORRUPTIONS
 from unetdiag.diag.synth.generator import (
@@ -462,7 +463,7 @@ CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {function.__name__: function
     mask_is_image,
     separate_masks_folder, *layouts.LAYOUTS,
 )} | LABEL_CORRUPTIONS | IMAGE_CORRUPTIONS | GEOMETRY_CORRUPTIONS | SHAPE_CORRUPTIONS | (
-    FRAME_CORRUPTIONS | FILE_CORRUPTIONS)
+    FRAME_CORRUPTIONS | FILE_CORRUPTIONS | COLOUR_LABEL_CORRUPTIONS)
 
 CASE_MANIFEST = "case.json"
 

@@ -1,0 +1,68 @@
+"""Catalogue corruptions that store class numbers as colours, as public releases do.
+
+* :func:`ade20k_masks`: the ADE20K full release's ``_seg.png`` encoding, the class in red and
+  green (class = R / 10 * 256 + G) and each object instance numbered in blue.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from unetdiag.diag.synth.case import CaseFiles, read_mask, replace_file
+
+#: ADE20K full-index class numbers used by :func:`ade20k_masks` (above 255, so red carries
+#: part of them): a wall as the background, a person as the object.
+ADE20K_WALL = 2978
+ADE20K_PERSON = 1831
+
+
+def ade20k_colour(classes: np.ndarray, instances: np.ndarray) -> np.ndarray:
+    """The RGB pixels ADE20K stores for ``classes`` and ``instances`` (R = class // 256 * 10,
+    G = class % 256, B = instance).
+
+    >>> ade20k_colour(np.array([1831]), np.array([4])).tolist()
+    [[70, 39, 4]]
+    """
+    pixels = np.zeros((*classes.shape, 3), dtype=np.uint8)
+    pixels[..., 0] = classes // 256 * 10
+    pixels[..., 1] = classes % 256
+    pixels[..., 2] = instances
+    return pixels
+
+
+def ade20k_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                 count: int | None = None, background: int = ADE20K_WALL,
+                 obj: int = ADE20K_PERSON) -> list[Path]:
+    """Masks stored as ADE20K's full release stores them: RGB PNG, the class number in red
+    and green (class = R / 10 * 256 + G), blue numbering each object instance; here the
+    background is class ``background`` (instance 1) and each object (8-connected) class
+    ``obj``, instances numbered from 2.
+
+    Simulates: the ADE20K full release's ``ADE_train_*_seg.png`` (CSAILVision/ADE20K#14:
+    ``ObjectClassMasks = (R/10).astype(np.int32)*256+(G.astype(np.int32))``). Shows: one
+    class as several colours (one per instance) sharing a brightest channel: no threshold
+    or value policy selects it; the masks must be converted to class numbers first.
+    """
+    changed = []
+    for index in case.pair_indices(rng, fraction, count):
+        old = case.masks[index]
+        foreground = read_mask(old)
+        objects, found = ndimage.label(foreground, structure=np.ones((3, 3), dtype=bool))
+        classes = np.where(foreground, obj, background).astype(np.int64)
+        instances = np.where(foreground, objects + 1, 1).astype(np.uint8)
+        buffer = io.BytesIO()
+        Image.fromarray(ade20k_colour(classes, instances), mode="RGB").save(buffer, "PNG")
+        case.masks[index] = replace_file(old, old.with_suffix(".png"), buffer.getvalue())
+        changed.append(case.masks[index])
+    return changed
+
+
+#: The colour-coded class corruptions, by the ``kind`` a catalogue entry names.
+COLOUR_LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
+    function.__name__: function for function in (ade20k_masks,)}
