@@ -447,3 +447,34 @@ def test_padding_that_would_merge_two_names_gets_no_hint(tmp_path):
     with pytest.raises(UserError) as refused:
         discover_pairs(tmp_path / "images", tmp_path / "masks")
     assert "zero padding" not in str(refused.value)
+
+
+# --- ADE20K part masks beside the object masks (session 29) -----------------------------------
+
+_ADE = [f"ADE_train_{number:08d}" for number in range(1, 10)]
+
+
+def test_ade20k_part_masks_are_no_images_without_masks(tmp_path):
+    """ADE20K's full release keeps ``<image>_seg.png`` (objects) and, for images with parts,
+    ``<image>_parts_1.png`` beside each image: the part masks were "4 of 13 images have no
+    mask"."""
+    folder = tmp_path / "abbey"
+    touch_files(folder, *(f"{stem}{tail}" for stem in _ADE for tail in (".jpg", "_seg.png")),
+                *(f"{stem}_parts_1.png" for stem in _ADE[::2]))
+    result = discover_pairs(folder)
+    assert [(pair.image.name, pair.mask.name) for pair in result.pairs] == [
+        (f"{stem}.jpg", f"{stem}_seg.png") for stem in _ADE]
+    findings = findings_by_id(result)
+    assert "pairing.missing_mask" not in findings
+    companions = findings["pairing.companion_files"]
+    assert companions.severity is Severity.INFO
+    assert "part masks of the objects, not images" in companions.title
+    assert "--mask-suffix _parts_1" in companions.fix
+
+
+def test_part_masks_alone_are_named_with_the_suffix_that_pairs_them(tmp_path):
+    folder = tmp_path / "abbey"
+    touch_files(folder, *(f"{stem}{tail}" for stem in _ADE for tail in (".jpg", "_parts_1.png")))
+    with pytest.raises(UserError) as caught:
+        discover_pairs(folder)
+    assert "are part masks, not images: pass --mask-suffix _parts_1" in str(caught.value)

@@ -30,8 +30,24 @@ import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
-#: Tails (lower-cased) of files that are never masks: superpixel maps.
-COMPANION_WORDS = re.compile(r"superpixel")
+#: Tails (lower-cased) of files that are never the masks to pair: superpixel maps, and
+#: ADE20K's part masks (``ADE_train_00000001_parts_1.png`` beside the ``_seg.png`` of the
+#: objects: the parts of those objects, one level down, numbered by level).
+COMPANION_WORDS = re.compile(r"superpixel|^_parts_\d+$")
+#: What each kind of tail names, for the sentences.
+_PARTS_TAIL = re.compile(r"^_parts_\d+$")
+
+
+def companion_kind(tail: str) -> str:
+    """What a companion set with this tail holds, in words: ``"superpixel maps"``, ``"part
+    masks"``, or ``"files"`` for a tail no word names.
+
+    >>> companion_kind("_superpixels"), companion_kind("_parts_1"), companion_kind("_b")
+    ('superpixel maps', 'part masks', 'files')
+    """
+    if "superpixel" in tail.lower():
+        return "superpixel maps"
+    return "part masks" if _PARTS_TAIL.match(tail.lower()) else "files"
 #: A companion set names at least this share of the paired images (and two).
 MIN_COMPANION_SHARE = 0.5
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.data.companions import COMPANION_WORDS
+from unetdiag.diag.data.companions import COMPANION_WORDS, companion_kind
 from unetdiag.diag.data.pairing_rules import (
     Inference,
     MaskPattern,
@@ -175,21 +175,31 @@ def companion_files(sets: Sequence[tuple[str, list[Path]]], pair_count: int,
     tails = join_names([tail for tail, _ in sets])
     count = len(files)
     named = all(COMPANION_WORDS.search(tail.lower()) for tail, _ in sets)
+    kinds = {companion_kind(tail) for tail, _ in sets}
+    parts = kinds == {"part masks"}
+    neither = (f"part masks of the objects, not {verb(count, 'an image', 'images')}" if parts
+               else f"neither {verb(count, 'an image', 'images')} nor "
+               f"{verb(count, 'a mask', 'masks')}")
     if masks_dir is not None:
         why = (f"{masks_dir} holds no mask for any of them. Datasets ship such files beside "
-               "their images (ISIC 2017 a superpixel map beside each image)"
+               "their images (ISIC 2017 a superpixel map beside each image, ADE20K a part mask "
+               "beside each image with parts)"
                + ("." if named else "; they may also be images whose masks are missing "
                   "(augmented copies, a second version)."))
         fix = ("Nothing, if they are not images. If they are images to train on, add their "
                "masks to the mask folder, named as the others, and they are paired.")
-        what = (f"neither {verb(count, 'an image', 'images')} nor "
-                f"{verb(count, 'a mask', 'masks')}" if named else "without a mask")
+        what = neither if named else "without a mask"
     else:
-        why = ("Superpixel maps (ISIC 2017 ships one beside each image) number hundreds of "
-               "regions per image: they are not segmentation masks.")
+        why = " ".join(sentence for kind, sentence in (
+            ("superpixel maps", "Superpixel maps (ISIC 2017 ships one beside each image) "
+             "number hundreds of regions per image: they are not segmentation masks."),
+            ("part masks", "ADE20K ships part masks (<image>_parts_1.png, _parts_2 one level "
+             "further down) beside the object masks (_seg.png) of the images with parts: they "
+             "label the parts of the objects (a door's handle, a person's head), not the "
+             "objects.")) if kind in kinds)
         fix = ("Nothing, if the masks paired are the ones you mean. To pair these files as "
                f"masks instead, pass --mask-suffix {shlex.quote(sets[0][0])}.")
-        what = f"neither {verb(count, 'an image', 'images')} nor {verb(count, 'a mask', 'masks')}"
+        what = neither
     return pairing_finding(
         "pairing.companion_files", Severity.INFO if named else Severity.WARNING,
         f"{plural(count, 'file')} beside the images {verb(count, 'is', 'are')} named after "
@@ -513,8 +523,12 @@ def companions_hint(sets: Sequence[tuple[str, list[Path]]]) -> str:
     count = len(files)
     return (f"; {plural(count, 'file')} named after an image beside {verb(count, 'it', 'them')}"
             f" ({tails}: {names(files)}) "
-            f"{verb(count, 'is a superpixel map', 'are superpixel maps')}, neither images nor "
-            "masks: give the folder of masks with --masks DIR")
+            + (f"{verb(count, 'is a part mask', 'are part masks')}, not images: pass "
+               f"--mask-suffix {shlex.quote(sets[0][0])} to pair them, or give the folder of "
+               "masks with --masks DIR"
+               if {companion_kind(tail) for tail, _ in sets} == {"part masks"} else
+               f"{verb(count, 'is a superpixel map', 'are superpixel maps')}, neither images "
+               "nor masks: give the folder of masks with --masks DIR"))
 
 
 #: Annotations that are no mask image (labelme JSON, YOLO or CSV boxes, VOC XML): a mask has
