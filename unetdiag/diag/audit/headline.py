@@ -154,6 +154,10 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
                 "no class (see mask.label_map).")
     if evidence.get("readings_choice"):
         return f"{sentence}: {evidence['readings_choice']} (see mask.label_map)."
+    if evidence.get("voc_grey_text"):
+        return (f"{sentence}: {evidence['voc_grey_text']}; read the original palette PNGs as "
+                "class indices, or choose the class with --foreground-values and ignore the "
+                "void (see mask.label_map).")
     if evidence.get("numbered_objects_choice"):
         return f"{sentence}; {evidence['numbered_objects_choice']} (see mask.label_map)."
     return f"{sentence}; choose the foreground with --foreground-values (see mask.label_map)."

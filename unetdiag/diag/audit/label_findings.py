@@ -31,6 +31,7 @@ from unetdiag.diag.audit.stroke_wording import stroke_choice, strokes_sentence
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.audit.two_levels import two_levels_clause, two_levels_finding
 from unetdiag.diag.audit.value_sides import object_on_border
+from unetdiag.diag.audit.voc_grey import VOC_GREY_FIX, verdict_voc_grey, voc_grey_sentence
 from unetdiag.diag.checks.label_maps import (
     NUMBERED_OBJECTS,
     PALETTE_VOID,
@@ -248,6 +249,12 @@ def _small_zero_clause(verdict: LabelVerdict) -> str:
     return f"; 0, though held by most masks, covers only {percent(zero.share)}"
 
 
+def _voc_grey_sentence(verdict: LabelVerdict) -> str:
+    """Values that read as VOC's palette colours in grey, named (:mod:`.voc_grey`)."""
+    voc_grey = verdict_voc_grey(verdict)
+    return "" if voc_grey is None else f" {capitalised(voc_grey_sentence(voc_grey))}."
+
+
 def _reading_sentence(verdict: LabelVerdict) -> str:
     """Why the proposal reads the values as it does, or why none can be proposed."""
     if verdict.colour and verdict.shared_brightest:
@@ -333,7 +340,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
                    f"{value_table(verdict)}.{_void_sentence(verdict)}{_nodata_sentence(verdict)}"
                    f"{_ring_sentence(verdict)}{_contour_sentence(verdict)}"
                    f"{_frame_sentence(verdict)}"
-                   f"{_reading_sentence(verdict)} "
+                   f"{_voc_grey_sentence(verdict)}{_reading_sentence(verdict)} "
                    + _classes_sentence(verdict, "in_force", f"the policy in force "
                                        f"({policy.describe()})"
                                        + (f", in {verb(verdict.masks, 'this', 'these')} "
@@ -345,6 +352,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
     every_object_in_force = verdict.numbered_objects_possible and all(
         entry.in_force == ("background" if entry.value == 0 else "foreground")
         for entry in verdict.values)
+    voc_grey = verdict_voc_grey(verdict)
     undecided = (proposal is None and not verdict.in_force_as_proposed
                  and (bool(verdict.readings) or not policy.by_values) and not verdict.palette
                  and not every_object_in_force) or (verdict.colour
@@ -378,6 +386,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         fix = ("Choose the foreground colours by their brightest channel with "
                f"--foreground-values (e.g. --foreground-values {max(colour_rgb(example))} for "
                f"{value_name(verdict, example)}); pass the same options to train.")
+    elif undecided and verdict_voc_grey(verdict) is not None:
+        fix = VOC_GREY_FIX
     elif undecided and verdict.numbered_objects_possible:
         fix = (f"{capitalised(numbered_objects_choice(policy))} (class numbers, ranges such as "
                "1-11). Pass the same options to train.")
@@ -405,7 +415,9 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
          "readings_choice": _readings_choice(verdict) if undecided else None,
          "kept_text": kept_clause(verdict) or None,
          "object_on_border": object_on_border(tally, verdict),
-         "ade20k_classes": ade20k_classes(verdict)},
+         "ade20k_classes": ade20k_classes(verdict),
+         "voc_grey_text": (voc_grey_sentence(voc_grey) if voc_grey is not None and undecided
+                           else None)},
         listed_names(tally.mask_paths, verdict.indices))
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from unetdiag.diag.audit.contours import contour_choice
 from unetdiag.diag.audit.label_context import repeated_classes
+from unetdiag.diag.audit.voc_grey import verdict_voc_grey
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.data.rules import ValueClass
 
@@ -160,14 +161,16 @@ class LabelVerdict:
     def multi_class(self) -> bool:
         """More object values than a foreground can be proposed for."""
         return (not self.palette and not self.colour and not self.strokes
-                and several_classes(self.background, self.objects))
+                and (several_classes(self.background, self.objects)
+                     or (len(self.objects) > 1 and verdict_voc_grey(self) is not None)))
 
     @property
     def numbered_objects_possible(self) -> bool:
         """Many values on a background of 0: classes, or one number per object (an instance
         label image), which the values alone cannot tell apart; not values that repeat across
         the files as classes do (:func:`.label_context.repeated_classes`)."""
-        return self.multi_class and self.background == 0 and not repeated_classes(self)
+        return (self.multi_class and self.background == 0 and not repeated_classes(self)
+                and verdict_voc_grey(self) is None)
 
     def to_evidence(self) -> dict[str, Any]:
         return {"label_map_masks": self.masks, "masks_read": self.masks_read,

@@ -68,6 +68,7 @@ from unetdiag.diag.audit.strokes import (
 )
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.audit.two_levels import two_level_top
+from unetdiag.diag.audit.voc_grey import VOC_VOID_GREY, voc_grey_classes
 from unetdiag.diag.data.colormaps import colormap_of
 from unetdiag.diag.data.decoding import resolve_threshold
 from unetdiag.diag.data.labelmaps import colour_rgb
@@ -196,6 +197,12 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     palette = scale == "palette"
     masks = int(indices.size)
     band = _separating_value(per_value, separating, masks)
+    # VOC's palette read as grey: its void (220) is the band, whether or not it parts every
+    # pair of values (objects touching each other or the edge)
+    voc_grey = None if palette or colour else voc_grey_classes(
+        {value: entry[1] for value, entry in per_value.items()}, masks)
+    if voc_grey is not None:
+        band = VOC_VOID_GREY
     palette_void = VOID_INDEX if palette and VOID_INDEX in per_value else None
     nodata = declared_nodata(tally, indices)
     # values the user ignores stay ignored: no background, object or void of the proposal
@@ -269,6 +276,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     # 255 between classes 0, 1, 2... is the conventional void (VOC, Cityscapes): a band of
     # it round small objects outweighs them and is still no region of its own
     if (band is not None and band != palette_void and band != VOID_INDEX and objects
+            and voc_grey is None
             and per_value[band][0] >= sum(per_value[value][0] for value in objects)):
         ring = band
     void = band if band is not None and ring is None else palette_void
@@ -339,6 +347,8 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     else:
         proposal = None if readings else _proposal(palette, background, void, objects,
                                                    unlabelled, (*nodata, *sorted(ignored)))
+    if voc_grey is not None and len(objects) > 1:
+        proposal = None  # VOC's classes (cat, person...): which is the object, the user says
     if two_level is not None:  # the palette rule would not make the top foreground
         proposal = MaskPolicy(foreground_values=(two_level,))
     values = sorted(per_value)

@@ -2,6 +2,8 @@
 
 * :func:`ade20k_masks`: the ADE20K full release's ``_seg.png`` encoding, the class in red and
   green (class = R / 10 * 256 + G) and each object instance numbered in blue.
+* :func:`voc_grey_masks`: PASCAL VOC's palette masks read as grey and saved again, each class
+  its colour's luminance, the void border 220.
 """
 
 from __future__ import annotations
@@ -63,6 +65,38 @@ def ade20k_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.
     return changed
 
 
+def voc_grey_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                   count: int | None = None, classes: tuple[int, ...] = (1, 8, 15),
+                   band: int = 3) -> list[Path]:
+    """Masks as PASCAL VOC's palette PNGs become when read as grey and saved again: each
+    object (8-connected) one of VOC's ``classes``, stored as its colour's luminance
+    (aeroplane 38, cat 19, person 147), with the void border (224, 224, 192), grey 220,
+    ``band`` pixels wide round it, on 0.
+
+    Simulates: ``cv2.imread(mask, cv2.IMREAD_GRAYSCALE)`` on VOC's SegmentationClass
+    (yu-changqian/TorchSeg#65). Shows: a few values far from class numbers, a band round
+    every object; read as instance numbers or with every value an object, the void is
+    trained as object.
+    """
+    from unetdiag.diag.audit.voc_grey import VOC_VOID, luminance, voc_colour
+
+    changed = []
+    for index in case.pair_indices(rng, fraction, count):
+        old = case.masks[index]
+        foreground = read_mask(old)
+        objects, found = ndimage.label(foreground, structure=np.ones((3, 3), dtype=bool))
+        greys = np.array([0] + [luminance(voc_colour(int(rng.choice(classes))))
+                                for _ in range(found)], dtype=np.uint8)
+        labels = greys[objects]
+        outline = ndimage.binary_dilation(foreground, iterations=band) & ~foreground
+        labels[outline] = luminance(voc_colour(VOC_VOID))
+        buffer = io.BytesIO()
+        Image.fromarray(labels, mode="L").save(buffer, "PNG")
+        case.masks[index] = replace_file(old, old.with_suffix(".png"), buffer.getvalue())
+        changed.append(case.masks[index])
+    return changed
+
+
 #: The colour-coded class corruptions, by the ``kind`` a catalogue entry names.
 COLOUR_LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
-    function.__name__: function for function in (ade20k_masks,)}
+    function.__name__: function for function in (ade20k_masks, voc_grey_masks)}

@@ -1,0 +1,57 @@
+"""PASCAL VOC's palette masks read as grey (cv2.IMREAD_GRAYSCALE, PIL convert('L')) and saved
+again (session 29, yu-changqian/TorchSeg#65): each class becomes its colour's luminance
+(aeroplane 38, person 147) and the void border 220. The audit had offered
+"--mask-threshold 0" (every value an object, the void border included) and called the
+values possibly one number per object."""
+
+from __future__ import annotations
+
+import numpy as np
+from helpers import audit_pairs, findings_by_id, write_mask_pairs
+from scipy import ndimage
+
+from unetdiag.diag.audit.voc_grey import VOC_GREY_NAMES, luminance, voc_colour
+
+
+def voc_grey_masks(classes: list[int], count: int = 12, void: int = 220) -> list[np.ndarray]:
+    """Discs of VOC classes (as their grey levels) on 0, each with a 3-px ``void`` band."""
+    rng = np.random.default_rng(9)
+    rows, columns = np.mgrid[:96, :96]
+    masks = []
+    for index in range(count):
+        mask = np.zeros((96, 96), np.uint8)
+        for number, cls in enumerate(classes[index % len(classes):] + classes[:1]):
+            cy, cx = 28 + 40 * (number % 2), 28 + 40 * ((number // 2) % 2)
+            disc = np.hypot(rows - cy, columns - cx) <= int(rng.integers(8, 14))
+            mask[disc] = luminance(voc_colour(cls))
+        band = ndimage.binary_dilation(mask > 0, iterations=2) & ~ndimage.binary_erosion(
+            mask > 0, iterations=1)
+        mask[band] = void
+        masks.append(mask)
+    return masks
+
+
+def test_voc_classes_read_as_grey_are_named_classes_not_object_numbers(tmp_path):
+    assert VOC_GREY_NAMES[38] == ["aeroplane", "potted plant"]
+    masks = voc_grey_masks([1, 2, 8, 12, 15])
+    report = audit_pairs(*write_mask_pairs(tmp_path, masks))
+    label_map = findings_by_id(report)["mask.label_map"]
+    assert label_map.evidence["void"] == 220
+    assert "--mask-threshold 0" not in report.headline
+    assert "consistent with PASCAL VOC's colour masks read as grey" in report.headline
+    assert "147 person" in label_map.explanation
+    assert "--ignore-values 220" in label_map.fix
+
+
+def test_one_voc_class_read_as_grey_gets_the_void_ignored(tmp_path):
+    report = audit_pairs(*write_mask_pairs(tmp_path, voc_grey_masks([15])))
+    label_map = findings_by_id(report)["mask.label_map"]
+    assert label_map.evidence["proposed_flags"] == "--foreground-values 147 --ignore-values 220"
+
+
+def test_other_grey_values_beside_a_band_make_no_voc_claim(tmp_path):
+    report = audit_pairs(*write_mask_pairs(tmp_path, voc_grey_masks([1, 2, 8, 12, 15],
+                                                                     void=200)))
+    label_map = findings_by_id(report)["mask.label_map"]
+    assert "VOC's colour masks" not in label_map.explanation
+    assert label_map.evidence["voc_grey_text"] is None
