@@ -512,12 +512,35 @@ def test_a_0_1_scribble_mask_among_0_1_2_maps_is_no_other_scale(tmp_path):
     assert ("1 mask off the label maps' uint8 scale holds only 0 and 1, values the label "
             "maps hold") in mixed.explanation
     assert "Re-save" not in mixed.fix and "--foreground-values" in mixed.fix
-    followed = by_id(audit(images, mask_dir,
-                           MaskPolicy(foreground_values=(1,), ignore_values=(0,))))
+    report = audit(images, mask_dir, MaskPolicy(foreground_values=(1,), ignore_values=(0,)))
+    followed = by_id(report)
     assert followed["mask.mixed_scales"].severity is Severity.INFO
-    explanation = followed["mask.label_map"].explanation
+    # the stroke reading in force: still scribbles (0 was "the background, 3.33 % ..."), and
+    # the mask holding the object stroke alone is wholly foreground as drawn
+    assert followed["mask.label_map"].evidence["stroke_values"] == [1, 2]
+    assert "0, though held by most masks" not in followed["mask.label_map"].explanation
+    mostly = followed["imbalance.mostly_foreground"]
+    assert mostly.severity is Severity.INFO and "no polarity is why" in mostly.explanation
+    assert "foreground" not in report.headline.split(":")[0]
+
+
+def test_the_background_reason_leaves_the_values_ignored_out(tmp_path):
+    """A region map (0 around, 2 a square, 1 a disc inside) under --ignore-values 0: the
+    background was "the commonest value, 30 % of pixels; 0, though held by most masks,
+    covers only 60 %"."""
+    rows, columns = np.mgrid[:SIDE, :SIDE]
+    masks = []
+    for shift in range(8):
+        mask = np.zeros((SIDE, SIDE), np.uint8)
+        mask[12 + shift:44 + shift, 10:50] = 2
+        mask[np.hypot(rows - 28 - shift, columns - 30) <= 8] = 1
+        masks.append(mask)
+    found = by_id(audit(*write(tmp_path, masks), MaskPolicy(foreground_values=(1,),
+                                                              ignore_values=(0,))))
+    explanation = found["mask.label_map"].explanation
     assert "0, though held by most masks" not in explanation
-    assert "the commonest value the policy in force does not ignore" in explanation
+    assert "Value 2 is taken for the background (the commonest value the policy in force " \
+        "does not ignore" in explanation
 
 
 def test_the_stroke_sentence_states_the_width_rule_as_measured(tmp_path):

@@ -304,6 +304,15 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
                                ignore_values=tuple(sorted({*base, frame}))),
                     MaskPolicy(foreground_values=tuple(sorted((*objects, frame))),
                                ignore_values=base))
+    # the user ignores the unlabelled majority (a stroke reading in force): the two values
+    # left are the strokes, on that majority
+    majority = max(ignored, key=lambda value: per_value[value][0]) if ignored else None
+    pair = tuple(sorted(value for value in (background, *objects) if value is not None))
+    if (majority is not None and not palette and not colour and ring is None and frame is None
+            and len(pair) == 2 and per_value[majority][0] >= UNLABELLED_MIN_SHARE * sum(
+                entry[0] for entry in per_value.values())
+            and all_strokes(tally.label_strokes, tally.label_counts, indices.tolist(), pair)):
+        background, objects = majority, pair
     strokes: tuple[int, ...] = ()
     stroke_shares: dict[int, float] = {}
     stroke_void: int | None = None
@@ -322,8 +331,9 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         stroke_shares = {value: float(stroke_share(
             tally.label_strokes, tally.label_counts, indices.tolist(), value) or 0.0)
             for value in objects}
+        # (the unlabelled majority the user ignores is the background of these readings)
         base = tuple(sorted({*unlabelled, *nodata, *ignored,
-                             *(() if aside is None else (aside,))}))
+                             *(() if aside is None else (aside,))} - {background}))
         stroke_void, frame = aside, None
         first = 1 if 1 in objects else objects[0]
         second = next(value for value in objects if value != first)

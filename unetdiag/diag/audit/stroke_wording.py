@@ -22,7 +22,7 @@ from unetdiag.diag.audit.strokes import (
     STROKE_WIDTH_DIVISOR,
     STROKE_WIDTH_QUANTILE,
 )
-from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.wording.text import capitalised, join_names, percent, plural, verb
 
 
@@ -94,8 +94,11 @@ def strokes_mostly_foreground(finding: Finding, verdict: LabelVerdict | None) ->
     not annotated if they are scribbles, so the inverted-polarity hint is not why (WSL4MIS's
     0/1 strokes on 255 were told to decode with --mask-polarity dark, which trains both
     strokes as object)."""
-    if (finding.id != "imbalance.mostly_foreground" or verdict is None
-            or not verdict.decoded_is_no_reading):
+    if finding.id != "imbalance.mostly_foreground" or verdict is None or not verdict.strokes:
+        return finding
+    if verdict.in_force_as_proposed:
+        return _scribbled_mostly_foreground(finding, verdict)
+    if not verdict.decoded_is_no_reading:
         return finding
     background = verdict.background
     share = percent(verdict.value(background).share)
@@ -111,3 +114,22 @@ def strokes_mostly_foreground(finding: Finding, verdict: LabelVerdict | None) ->
         fix=f"{capitalised(stroke_choice(verdict))}; to both audit-data and train.",
         evidence={**finding.evidence, "stroke_values": list(verdict.strokes),
                   "majority_value": background})
+
+
+def _scribbled_mostly_foreground(finding: Finding, verdict: LabelVerdict) -> Finding:
+    """``imbalance.mostly_foreground`` under a stroke reading in force: only the two strokes
+    are scored, so a mask whose object stroke is long beside its background stroke, or in
+    which the background was not scribbled at all, is mostly foreground as drawn; no
+    polarity is why (information)."""
+    names = join_names([str(value) for value in verdict.strokes])
+    return dataclasses.replace(
+        finding, severity=Severity.INFO,
+        explanation=(finding.explanation.split(". ")[0] + ". The policy in force reads the "
+                     f"masks as scribbles: only the strokes ({names}) are scored, "
+                     f"{verdict.background} (the pixels not annotated) ignored, so a mask "
+                     "whose object stroke outweighs its background stroke, or in which the "
+                     "background was not scribbled at all, is mostly foreground as drawn; no "
+                     "polarity is why."),
+        fix="Nothing to fix: a loss over the strokes alone trains on them as they are drawn.",
+        evidence={**finding.evidence, "stroke_values": list(verdict.strokes),
+                  "scribble_reading_in_force": True})
