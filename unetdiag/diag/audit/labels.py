@@ -33,6 +33,14 @@ The proposal is a reading of the data, stated with its reasons and never applied
   background (more is a multi-class map: which classes are the objects cannot be told from
   the data).
 
+Files that hold one value alone that the label maps hold, and that their own scale reads
+whole as object (an empty swapped {1, 2} file stored all 1), are maps of one class, weighed
+with the others (:func:`~unetdiag.diag.audit.label_context.one_class_maps`). Grey maps that
+read as PASCAL VOC's palette converted to grey have its void (220) as the band and no union of
+their classes proposed (:mod:`unetdiag.diag.audit.voc_grey`). Two strokes on a majority
+(scribbles) get readings, not a proposal; that majority is their background whatever its
+number when a 255 band fills the border, and when the policy in force ignores it.
+
 Colour-coded label maps (values are :func:`~unetdiag.diag.data.labelmaps.colour_code`
 numbers): the decoder reads a colour mask by its brightest channel, so a value policy selects
 a colour by that channel's value. Two colours with brightest channels of their own get the
