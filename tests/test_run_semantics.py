@@ -166,12 +166,14 @@ def test_a_resume_decodes_again_what_a_killed_part_left_in_its_cache(tmp_path, m
 
 
 def test_a_run_whose_masks_all_decode_empty_writes_its_summary(tmp_path):
-    # an undefined validation Dice (every mask empty) is NaN in the run's context
+    # an undefined validation Dice (every mask empty) is NaN in the run's context; such a
+    # run is refused unless the user opts in (tests/test_train_empty_refusal.py)
     images = tmp_path / "cells"
     write_dataset(images, SynthSpec(n_pairs=12, size=32, seed=5))
     for mask in images.glob("*_mask.png"):
         Image.new("L", (32, 32)).save(mask)
-    result = train_quietly(tiny_train_config(images, tmp_path, **SMALL, epochs=1))
+    result = train_quietly(tiny_train_config(images, tmp_path, **SMALL, epochs=1,
+                                             allow_empty_masks=True))
     summary = json.loads((result.run_dir / "summary.json").read_text())
     assert summary["meta"]["val_baselines"]["all_zeros"]["hard_dice"] == "nan"
     assert "imbalance.empty_masks" in {finding.id for finding in result.report.findings}
