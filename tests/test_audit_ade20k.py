@@ -40,7 +40,7 @@ def test_ade20k_colours_are_read_as_classes_and_instances_not_one_class_each(tmp
     assert "Each colour is a class" not in label_map.explanation
     assert ("consistent with the encoding of ADE20K's full release (class = R / 10 * 256 + "
             "G, the blue channel numbering each object instance): read so, they hold 4 "
-            "classes, several as more than one colour (1831 in 3 colours)"
+            "classes, one as more than one colour (1831 in 3 colours)"
             ) in label_map.explanation
     assert "class = R // 10 * 256 + G" in label_map.fix
 
@@ -53,3 +53,32 @@ def test_colours_whose_red_is_no_multiple_of_10_are_no_ade20k_claim(tmp_path):
         "mask.label_map"]
     assert label_map.evidence["ade20k_classes"] is None
     assert "ADE20K" not in label_map.explanation
+
+
+def _discs(colours: list[tuple[int, int, int]], count: int = 8) -> list[np.ndarray]:
+    """Black masks holding one disc of each colour, the discs apart."""
+    rows, columns = np.mgrid[:64, :96]
+    masks = []
+    for shift in range(count):
+        mask = np.zeros((64, 96, 3), np.uint8)
+        for number, colour in enumerate(colours):
+            centre = (20 + 24 * (number % 2) + shift % 3, 16 + 22 * number)
+            mask[(rows - centre[0]) ** 2 + (columns - centre[1]) ** 2 < 81] = colour
+        masks.append(mask)
+    return masks
+
+
+def test_a_pure_blue_class_on_black_is_no_ade20k_instance(tmp_path):
+    """Review of session 29: black/green/blue (cells and nuclei), black/green/cyan/blue and
+    Cityscapes' car (0, 0, 142) and truck (0, 0, 70) beside building and sky on void black
+    had been read as ADE20K, class 0 'in 2 colours', the fix merging the blue class into 0.
+    Class 0 sharing colours is no evidence; each colour stays a class."""
+    palettes = {"bgb": [(0, 255, 0), (0, 0, 255)],
+                "gcb": [(0, 255, 0), (0, 255, 255), (0, 0, 255)],
+                "cityscapes": [(0, 0, 142), (0, 0, 70), (70, 70, 70), (70, 130, 180)]}
+    for name, colours in palettes.items():
+        label_map = findings_by_id(audit_pairs(*write_mask_pairs(
+            tmp_path / name, _discs(colours))))["mask.label_map"]
+        assert label_map.evidence["ade20k_classes"] is None, name
+        assert "ADE20K" not in label_map.explanation + label_map.fix, name
+        assert "Each colour is a class" in label_map.explanation, name

@@ -78,24 +78,33 @@ def colours_alike_choice(verdict: LabelVerdict) -> str | None:
 def ade20k_classes(verdict: LabelVerdict) -> dict[int, int] | None:
     """Colour label maps consistent with the ADE20K full release's encoding (class =
     R / 10 * 256 + G, B numbering each object instance: CSAILVision/ADE20K's
-    ``utils_ade20k.py``): every red a multiple of 10 and some class held by colours that
-    differ in blue only. The classes and how many colours (instances) each has; None
-    otherwise. (Only consistent with it: another palette may meet both conditions.)"""
+    ``utils_ade20k.py``): every red a multiple of 10, some red above 0 (a class above 255,
+    as most of ADE20K's are), at least two classes other than 0 and one of them held by
+    colours that differ in blue only. The classes and how many colours (instances) each has;
+    None otherwise. Class 0 (unlabelled) sharing colours is no evidence: any palette on
+    black with a pure-blue class (Cityscapes' car (0, 0, 142)) reads so. (Only consistent
+    with it: another palette may meet all the conditions.)"""
     if not verdict.colour:
         return None
     classes: dict[int, int] = {}
+    reds = set()
     for entry in verdict.values:
         red, green, _ = colour_rgb(entry.value)
         if red % 10:
             return None
+        reds.add(red)
         number = red // 10 * 256 + green
         classes[number] = classes.get(number, 0) + 1
-    return classes if max(classes.values()) > 1 else None
+    labelled = {number: colours for number, colours in classes.items() if number}
+    if max(reds) == 0 or len(labelled) < 2 or max(labelled.values()) < 2:
+        return None
+    return classes
 
 
 def ade20k_sentence(classes: dict[int, int]) -> str:
-    """The colours read as ADE20K's classes and instances."""
-    shared = sorted((number for number, colours in classes.items() if colours > 1),
+    """The colours read as ADE20K's classes and instances (class 0 left out of the shared
+    ones: its colours are no evidence, see :func:`ade20k_classes`)."""
+    shared = sorted((number for number, colours in classes.items() if number and colours > 1),
                     key=lambda number: -classes[number])
     named = join_names([f"{number} in {classes[number]}" for number in shared[:QUOTED_VALUES]]
                        + ([f"{len(shared) - QUOTED_VALUES} more"]
@@ -104,8 +113,9 @@ def ade20k_sentence(classes: dict[int, int]) -> str:
             "R / 10 * 256 + G, the blue channel numbering each object instance): read so, "
             f"they hold {plural(len([n for n in classes if n]), 'class', 'classes')}"
             + (" beside 0 (ADE20K's unlabelled pixels)" if 0 in classes else "")
-            + f", several as more than one colour "
-            f"({named} colours), so a colour is an instance, not a class.")
+            + (", several" if len(shared) > 1 else ", one")
+            + f" as more than one colour ({named} colours), so a colour is an instance, not a "
+            "class.")
 
 
 def colour_fix(verdict: LabelVerdict) -> str:
