@@ -55,3 +55,23 @@ def test_other_grey_values_beside_a_band_make_no_voc_claim(tmp_path):
     label_map = findings_by_id(report)["mask.label_map"]
     assert "VOC's colour masks" not in label_map.explanation
     assert label_map.evidence["voc_grey_text"] is None
+
+
+def test_a_region_of_220_holding_another_value_is_no_voc_void(tmp_path):
+    """Review of session 29: 0, 128 and 220 with 220 a disc covering 28 % round a disc of
+    128 (a tissue holding a lesion) had been read as VOC's void, '--ignore-values 220'
+    proposed, though 220 is a band in none of the masks. 220 must part the values somewhere."""
+    rows, columns = np.mgrid[:128, :128]
+    masks = []
+    for shift in range(12):
+        mask = np.zeros((128, 128), np.uint8)
+        distance = np.hypot(rows - 60 - shift, columns - 64 + shift)
+        mask[distance <= 38] = 220
+        mask[distance <= 12] = 128
+        masks.append(mask)
+    report = audit_pairs(*write_mask_pairs(tmp_path, masks))
+    label_map = findings_by_id(report)["mask.label_map"]
+    assert label_map.evidence["voc_grey_text"] is None
+    assert "VOC" not in label_map.explanation + report.headline
+    assert "--ignore-values 220" not in label_map.fix + (label_map.evidence["proposed_flags"]
+                                                         or "")

@@ -205,10 +205,11 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
     palette = scale == "palette"
     masks = int(indices.size)
     band = _separating_value(per_value, separating, masks)
-    # VOC's palette read as grey: its void (220) is the band, whether or not it parts every
-    # pair of values (objects touching each other or the edge)
+    # VOC's palette read as grey: its void (220) is the band, parting the values in some masks
+    # if not in every one (objects touching each other or the edge)
     voc_grey = None if palette or colour else voc_grey_classes(
-        {value: entry[1] for value, entry in per_value.items()}, masks)
+        {value: entry[1] for value, entry in per_value.items()}, masks,
+        separating[VOC_VOID_GREY])
     if voc_grey is not None:
         band = VOC_VOID_GREY
     palette_void = VOID_INDEX if palette and VOID_INDEX in per_value else None

@@ -70,12 +70,18 @@ VOC_GREY_NAMES = _grey_names()
 VOC_VOID_GREY = luminance(voc_colour(VOC_VOID))
 
 
-def voc_grey_classes(holders: dict[int, int], masks: int) -> dict[int, str] | None:
+def voc_grey_classes(holders: dict[int, int], masks: int,
+                     void_separating: int) -> dict[int, str] | None:
     """The object values of grey label maps (``holders``: value -> label maps holding it, of
     ``masks``) consistent with VOC's palette read as grey, each with its class name(s): 0
     and :data:`VOC_VOID_GREY` held (the void in at least :data:`VOID_MASK_SHARE` of the
-    masks), every other value a class colour's luminance; None otherwise."""
-    if 0 not in holders or holders.get(VOC_VOID_GREY, 0) < max(1, VOID_MASK_SHARE * masks):
+    masks), the void a band (every boundary between the other values passing through it) in
+    ``void_separating`` > 0 masks, every other value a class colour's luminance; None
+    otherwise. The band is what makes 220 VOC's void rather than a class of its own (a
+    region of 220 holding a lesion of 128 is grey levels 0, 128, 220 too); objects touching
+    each other or the edge keep it from parting every pair in every mask, so some suffice."""
+    if (0 not in holders or holders.get(VOC_VOID_GREY, 0) < max(1, VOID_MASK_SHARE * masks)
+            or void_separating < 1):
         return None
     objects = [value for value in holders if value not in (0, VOC_VOID_GREY)]
     if not objects or any(value not in VOC_GREY_NAMES for value in objects):
@@ -88,7 +94,9 @@ def verdict_voc_grey(verdict: LabelVerdict) -> dict[int, str] | None:
     if verdict.colour or verdict.palette:
         return None
     return voc_grey_classes({entry.value: entry.masks for entry in verdict.values},
-                            verdict.masks)
+                            verdict.masks, next((entry.separating_masks for entry in
+                                                 verdict.values
+                                                 if entry.value == VOC_VOID_GREY), 0))
 
 
 def voc_grey_sentence(classes: dict[int, str]) -> str:
