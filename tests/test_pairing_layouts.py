@@ -454,13 +454,25 @@ def test_padding_that_would_merge_two_names_gets_no_hint(tmp_path):
 _ADE = [f"ADE_train_{number:08d}" for number in range(1, 10)]
 
 
+def _save_part_masks(folder: Path, stems: list[str], tail: str = "_parts_1") -> None:
+    """Part masks in ADE20K's encoding (R = class // 256 * 10, G = class % 256, B the
+    instance): a door (class 774) with two handles (class 1260, instances 1 and 2)."""
+    from PIL import Image
+
+    for stem in stems:
+        mask = np.zeros((16, 16, 3), np.uint8)
+        mask[2:14, 2:14] = (30, 6, 0)
+        mask[4:6, 4:6], mask[10:12, 10:12] = (40, 236, 1), (40, 236, 2)
+        Image.fromarray(mask).save(folder / f"{stem}{tail}.png")
+
+
 def test_ade20k_part_masks_are_no_images_without_masks(tmp_path):
     """ADE20K's full release keeps ``<image>_seg.png`` (objects) and, for images with parts,
     ``<image>_parts_1.png`` beside each image: the part masks were "4 of 13 images have no
     mask"."""
     folder = tmp_path / "abbey"
-    touch_files(folder, *(f"{stem}{tail}" for stem in _ADE for tail in (".jpg", "_seg.png")),
-                *(f"{stem}_parts_1.png" for stem in _ADE[::2]))
+    touch_files(folder, *(f"{stem}{tail}" for stem in _ADE for tail in (".jpg", "_seg.png")))
+    _save_part_masks(folder, _ADE[::2])
     result = discover_pairs(folder)
     assert [(pair.image.name, pair.mask.name) for pair in result.pairs] == [
         (f"{stem}.jpg", f"{stem}_seg.png") for stem in _ADE]
@@ -474,7 +486,28 @@ def test_ade20k_part_masks_are_no_images_without_masks(tmp_path):
 
 def test_part_masks_alone_are_named_with_the_suffix_that_pairs_them(tmp_path):
     folder = tmp_path / "abbey"
-    touch_files(folder, *(f"{stem}{tail}" for stem in _ADE for tail in (".jpg", "_parts_1.png")))
+    touch_files(folder, *(f"{stem}.jpg" for stem in _ADE))
+    _save_part_masks(folder, _ADE)
     with pytest.raises(UserError) as caught:
         discover_pairs(folder)
     assert "are part masks, not images: pass --mask-suffix _parts_1" in str(caught.value)
+
+
+def test_images_named_parts_without_part_mask_content_may_be_images_without_masks(tmp_path):
+    """Review of session 29: crops saved as ``scan00_parts_1.png`` beside ``scan00.png`` (grey
+    scans, their masks missing) had been called "part masks of the objects, not images"
+    (info) by their names alone."""
+    from PIL import Image
+
+    rng = np.random.default_rng(5)
+    touch_files(tmp_path / "masks", *(f"scan{number:02d}.png" for number in range(8)))
+    (tmp_path / "images").mkdir()
+    for number in range(8):
+        for tail in ("", "_parts_1"):
+            Image.fromarray(rng.integers(0, 256, (32, 32), dtype=np.uint8)).save(
+                tmp_path / "images" / f"scan{number:02d}{tail}.png")
+    companions = findings_by_id(discover_pairs(tmp_path / "images", tmp_path / "masks"))[
+        "pairing.companion_files"]
+    assert companions.severity is Severity.WARNING
+    assert "part masks" not in companions.title
+    assert "they may also be images whose masks are missing" in companions.explanation

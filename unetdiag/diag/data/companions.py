@@ -15,7 +15,9 @@ They are set apart, never counted as images without a mask, in two cases:
   search for a naming rule would otherwise take them for the masks (their tail turns half
   of the names into the other half).
 
-Names only: nothing here opens a file. Stems are given as the caller compares them
+Names only, but for ADE20K's part masks (:func:`holds_ade20k_colours`): a ``_parts_1``
+tail is also what a dataset of image crops may carry, so a few of those files are opened
+before they are called part masks. Stems are given as the caller compares them
 (:func:`~unetdiag.diag.data.pairing_rules.stem_key`).
 
 >>> files = [("a", Path("a.jpg")), ("a_superpixels", Path("a_superpixels.png"))]
@@ -29,6 +31,9 @@ import math
 import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
+
+import numpy as np
+from PIL import Image
 
 #: Tails (lower-cased) of files that are never the masks to pair: superpixel maps, and
 #: ADE20K's part masks (``ADE_train_00000001_parts_1.png`` beside the ``_seg.png`` of the
@@ -48,6 +53,31 @@ def companion_kind(tail: str) -> str:
     if "superpixel" in tail.lower():
         return "superpixel maps"
     return "part masks" if _PARTS_TAIL.match(tail.lower()) else "files"
+#: Files of a ``_parts_N`` set opened to check they hold ADE20K's part masks.
+PART_MASKS_OPENED = 3
+#: A part mask (a label map) holds at most this many colours; a photo or scan holds more.
+MAX_PART_COLOURS = 256
+
+
+def holds_ade20k_colours(paths: Sequence[Path]) -> bool:
+    """The first :data:`PART_MASKS_OPENED` of ``paths`` hold what ADE20K's part masks hold:
+    RGB label maps in its encoding (class = R / 10 * 256 + G: every red a multiple of 10)
+    of at most :data:`MAX_PART_COLOURS` colours. False for a file that cannot be read (the
+    name alone is then all there is, and images named ``<image>_parts_1`` exist)."""
+    for path in paths[:PART_MASKS_OPENED]:
+        try:
+            with Image.open(path) as image:
+                if image.mode != "RGB":
+                    return False
+                pixels = np.asarray(image).reshape(-1, 3)
+        except (OSError, ValueError, Image.DecompressionBombError):
+            return False
+        colours = np.unique(pixels, axis=0)
+        if len(colours) > MAX_PART_COLOURS or np.any(colours[:, 0] % 10):
+            return False
+    return bool(paths)
+
+
 #: A companion set names at least this share of the paired images (and two).
 MIN_COMPANION_SHARE = 0.5
 

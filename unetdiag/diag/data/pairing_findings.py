@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.data.companions import COMPANION_WORDS, companion_kind
+from unetdiag.diag.data.companions import companion_kind, holds_ade20k_colours
 from unetdiag.diag.data.pairing_rules import (
     Inference,
     MaskPattern,
@@ -164,6 +164,19 @@ def _set_coverage(pattern: MaskPattern, files: Sequence[Path], pair_count: int,
     return count + (f" and {beyond} for images without a mask in use" if beyond else "")
 
 
+#: Files named as ADE20K's part masks that do not hold its colours (:func:`_checked_kind`).
+_UNCHECKED_PARTS = ("Their names are those of ADE20K's part masks (<image>_parts_1.png), but "
+                    "they hold no RGB label maps in its encoding: they may also be images whose "
+                    "masks are missing.")
+
+
+def _checked_kind(tail: str, paths: Sequence[Path]) -> str:
+    """:func:`~unetdiag.diag.data.companions.companion_kind`, "files" for a ``_parts_N`` set
+    whose content is no ADE20K part mask (crops named so are images)."""
+    kind = companion_kind(tail)
+    return "files" if kind == "part masks" and not holds_ade20k_colours(paths) else kind
+
+
 def companion_files(sets: Sequence[tuple[str, list[Path]]], pair_count: int,
                     masks_dir: Path | None) -> Finding:
     """``pairing.companion_files``: files beside the images named after one of them, set
@@ -174,12 +187,12 @@ def companion_files(sets: Sequence[tuple[str, list[Path]]], pair_count: int,
     files = [path for _, found in sets for path in found]
     tails = join_names([tail for tail, _ in sets])
     count = len(files)
-    named = all(COMPANION_WORDS.search(tail.lower()) for tail, _ in sets)
-    kinds = {companion_kind(tail) for tail, _ in sets}
-    parts = kinds == {"part masks"}
-    neither = (f"part masks of the objects, not {verb(count, 'an image', 'images')}" if parts
-               else f"neither {verb(count, 'an image', 'images')} nor "
-               f"{verb(count, 'a mask', 'masks')}")
+    kinds = {_checked_kind(tail, paths) for tail, paths in sets}
+    named = "files" not in kinds
+    neither = (f"part masks of the objects, not {verb(count, 'an image', 'images')}"
+               if kinds == {"part masks"} else
+               f"neither {verb(count, 'an image', 'images')} nor "
+               f"{verb(count, 'a mask', 'masks')}" if named else "named as part masks are")
     if masks_dir is not None:
         why = (f"{masks_dir} holds no mask for any of them. Datasets ship such files beside "
                "their images (ISIC 2017 a superpixel map beside each image, ADE20K a part mask "
@@ -196,7 +209,8 @@ def companion_files(sets: Sequence[tuple[str, list[Path]]], pair_count: int,
             ("part masks", "ADE20K ships part masks (<image>_parts_1.png, _parts_2 one level "
              "further down) beside the object masks (_seg.png) of the images with parts: they "
              "label the parts of the objects (a door's handle, a person's head), not the "
-             "objects.")) if kind in kinds)
+             "objects."),
+            ("files", _UNCHECKED_PARTS)) if kind in kinds)
         fix = ("Nothing, if the masks paired are the ones you mean. To pair these files as "
                f"masks instead, pass --mask-suffix {shlex.quote(sets[0][0])}.")
         what = neither
@@ -521,12 +535,15 @@ def companions_hint(sets: Sequence[tuple[str, list[Path]]]) -> str:
     files = [path for _, found in sets for path in found]
     tails = join_names([tail for tail, _ in sets])
     count = len(files)
+    kinds = {_checked_kind(tail, paths) for tail, paths in sets}
     return (f"; {plural(count, 'file')} named after an image beside {verb(count, 'it', 'them')}"
             f" ({tails}: {names(files)}) "
             + (f"{verb(count, 'is a part mask', 'are part masks')}, not images: pass "
                f"--mask-suffix {shlex.quote(sets[0][0])} to pair them, or give the folder of "
-               "masks with --masks DIR"
-               if {companion_kind(tail) for tail, _ in sets} == {"part masks"} else
+               "masks with --masks DIR" if kinds == {"part masks"} else
+               f"{verb(count, 'is named', 'are named')} as ADE20K's part masks are but hold "
+               "no RGB label maps in its encoding: if they are images, give the folder of "
+               "masks with --masks DIR" if kinds == {"files"} else
                f"{verb(count, 'is a superpixel map', 'are superpixel maps')}, neither images "
                "nor masks: give the folder of masks with --masks DIR"))
 
