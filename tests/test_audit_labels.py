@@ -861,12 +861,14 @@ def test_a_value_policy_that_reads_every_scale_makes_mixed_scales_info(tmp_path)
     report = audit_folders(tmp_path, policy=MaskPolicy(foreground_values=(1, 2)))
     assert found(report, "mask.mixed_scales").severity is Severity.INFO
     assert "value scales" not in report.headline
-    # a value set that leaves the 0/1 slices a single class (no tumour): the slices hold
-    # class numbers of the 0/1/2 maps, read alike; an empty slice is content, not a scale
-    # (session 29: it was a warning to re-save the masks on one scale)
+    # a value set that decodes the 0/1 slices empty: consistent with slices without the
+    # tumour, or with binary masks from another source whose 1 is the tumour, which it
+    # empties: a warning (session 29's review; it had been information), but no re-saving
+    # of every mask on one scale (that was the first wording)
     report = audit_folders(tmp_path, policy=MaskPolicy(foreground_values=(2,)))
     mixed = found(report, "mask.mixed_scales")
-    assert mixed.severity is Severity.INFO and mixed.evidence["read_as_one_class"] == [
+    assert mixed.severity is Severity.WARNING and mixed.evidence["read_as_one_class"] == [
         "binary"]
+    assert mixed.evidence["decoded_empty_scales"] == ["binary"]
     assert mixed.evidence["label_map_values_only"] == [0, 1]
     assert "Re-save" not in mixed.fix

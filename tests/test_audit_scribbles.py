@@ -555,3 +555,29 @@ def test_the_stroke_sentence_states_the_width_rule_as_measured(tmp_path):
     assert "with no square wider than 11 px inside them, or than a 32nd of the mask's " \
         "shorter side" in explanation
     assert "at most 12 px wide" not in explanation
+
+
+def test_binary_masks_beside_label_maps_emptied_by_the_policy_stay_a_warning(tmp_path):
+    """Review of session 29: 10 liver/tumour maps (0, 1 liver, 2 tumour) beside 6 binary
+    tumour masks (0/1 from another source): under --foreground-values 2 the binary masks
+    decode empty, and mask.mixed_scales had said, as information, they were 'class numbers
+    like theirs with fewer classes, not another scale'."""
+    rows, columns = np.mgrid[:64, :64]
+    masks = []
+    for number in range(16):
+        distance = np.hypot(rows - 30 - number % 4, columns - 32)
+        mask = np.zeros((64, 64), np.uint8)
+        if number < 10:
+            mask[distance <= 20] = 1
+            mask[distance <= 6] = 2
+        else:
+            mask[distance <= 6] = 1
+        masks.append(mask)
+    images, mask_dir = write(tmp_path, masks)
+    mixed = by_id(audit(images, mask_dir, MaskPolicy(foreground_values=(2,))))[
+        "mask.mixed_scales"]
+    assert mixed.severity is Severity.WARNING
+    assert "or with binary masks from another source whose 1 means something else" in (
+        mixed.explanation)
+    assert "not another scale" not in mixed.explanation
+    assert "decode empty under it" in mixed.explanation

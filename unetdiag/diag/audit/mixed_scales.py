@@ -70,11 +70,12 @@ def mixed_scales_finding(tally: AuditTally, policy: MaskPolicy) -> Finding | Non
     scale's masks then hold no foreground value (0/1 masks under --mask-threshold 127).
 
     Masks on the other scales that hold only values the label maps hold (0/1 masks beside
-    0/1/2 maps: a scribble mask with one stroke, a slice without the tumour) are the same
-    class numbers, fewer of them, not another storage: re-saving them on another scale is
-    no fix. Under the auto threshold their values are still read apart, and the fix is a
-    value policy; under a value policy they are read alike, and what they hold is a fact
-    of their content (one class only), for the imbalance findings: information."""
+    0/1/2 maps) are consistent with the same class numbers, fewer of them (a scribble mask
+    with one stroke, a slice without the tumour), or with binary masks from another source
+    whose 1 is another object (a tumour beside maps whose 1 is the liver): the values cannot
+    tell. Under the auto threshold their values are still read apart, and the fix is a
+    value policy; under a value policy they are read alike: information when it finds
+    foreground in them, a warning when it decodes them empty (the second reading's loss)."""
     scales: dict[str, list[int]] = {}
     for number, key in enumerate(tally.encodings):
         if not key.scale.startswith("one value"):
@@ -131,6 +132,21 @@ def mixed_scales_finding(tally: AuditTally, policy: MaskPolicy) -> Finding | Non
                        if not any("foreground" in read for read in classes.values())
                        or not any("background" in read for read in classes.values()))
     evidence["read_as_one_class"] = one_class
+    # the other scales' masks decoded empty: their 1 may be another source's object
+    emptied = sorted(scale for scale, classes in readings.items() if scale != maps_scale
+                     and not any("foreground" in read for read in classes.values()))
+    evidence["decoded_empty_scales"] = emptied
+    if subset is not None and policy.by_values and emptied:
+        return audit_finding(
+            "mask.mixed_scales", Severity.WARNING, title,
+            _subset_sentence(subset, per_scale, maps_scale)
+            + f" The policy in force ({policy.describe()}) reads them as it reads the label "
+            f"maps, so the {join_names(emptied)} masks decode empty under it: right for "
+            "slices without the object, wrong if their 1 is the object drawn by another "
+            "source.",
+            "Look at one mask of each scale; if the binary masks' 1 is the object, re-save "
+            "them with the label maps' number for it (or train on them apart). " + POLICY_FIX,
+            evidence, listed_names(tally.mask_paths, listed))
     if subset is not None and policy.by_values:
         others = sum(count for scale, count in per_scale.items() if scale != maps_scale)
         return audit_finding(
@@ -212,6 +228,7 @@ def _subset_sentence(values: list[int], per_scale: dict[str, int], maps_scale: s
     others = sum(count for scale, count in per_scale.items() if scale != maps_scale)
     return (f"{plural(others, 'mask')} off the label maps' {maps_scale} scale "
             f"{verb(others, 'holds', 'hold')} only {join_names([str(value) for value in values])}"
-            ", values the label "
-            "maps hold too: class numbers like theirs with fewer classes (a scribble "
-            "mask with one stroke, a slice without the tumour), not another scale.")
+            ", values the label maps hold too: consistent with class numbers like theirs "
+            "with fewer classes (a scribble mask with one stroke, a slice without the "
+            "tumour), or with binary masks from another source whose 1 means something else "
+            "(the tumour where the maps' 1 is the liver); look at one of each.")
