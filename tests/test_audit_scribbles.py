@@ -552,9 +552,25 @@ def test_the_stroke_sentence_states_the_width_rule_as_measured(tmp_path):
     masks, _ = scribbles(0, 1, 2)
     explanation = by_id(audit(*write(tmp_path, masks)))["mask.label_map"].explanation
     assert stroke_max_side((SIDE, SIDE)) == 11
-    assert "with no square wider than 11 px inside them, or than a 32nd of the mask's " \
-        "shorter side" in explanation
+    assert "with no centred square wider than 11 px inside them, or than a 32nd of the " \
+        "mask's shorter side" in explanation
     assert "at most 12 px wide" not in explanation
+
+
+def test_the_stroke_sentence_says_what_the_centred_squares_admit(tmp_path):
+    """Review of session 29: the sentence said "(a 12-px band holds an 11-px square at
+    most)", false: a 12-px band holds a 12-px square; the measure counts squares centred on
+    a pixel (2 d - 1, odd), so bands 11 and 12 px wide both measure 11."""
+    from unetdiag.diag.audit.strokes import piece_shapes
+
+    for width in (11, 12):
+        band = np.zeros((40, 80), bool)
+        band[5:5 + width, 5:75] = True
+        assert piece_shapes(band).sides.tolist() == [11]
+    masks, _ = scribbles(0, 1, 2)
+    explanation = by_id(audit(*write(tmp_path, masks)))["mask.label_map"].explanation
+    assert "holds an 11-px square at most" not in explanation
+    assert "bands 11 and 12 px wide both measure 11" in explanation
 
 
 def test_binary_masks_beside_label_maps_emptied_by_the_policy_stay_a_warning(tmp_path):

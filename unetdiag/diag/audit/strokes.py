@@ -12,8 +12,9 @@ A value is *strokes* when most of its pixels lie in stroke pieces: 8-connected p
 value that hold at least :data:`STROKE_ELONGATION` times the pixels of the widest square that
 fits inside them (longer than about four times their width, measured along the piece however it
 curves: its pixels over its width), that span at least :data:`STROKE_MIN_SPAN` pixels and
-into which no square wider than :func:`stroke_max_side` fits (11 px, or a 32nd of the mask's
-shorter side on larger masks: 16 px on 512, 32 on 1024), or, where a wide brush turns or
+into which no centred (odd-sided) square wider than :func:`stroke_max_side` fits (11 px, so
+bands up to 12 px wide, or a 32nd of the mask's shorter side on larger masks: 16 px on 512,
+32 on 1024), or, where a wide brush turns or
 crosses itself, round 95 % of whose pixels none does and that enclose at most
 :data:`STROKE_MAX_HOLES` holes (a membrane network encloses one per cell). A 3-px scribble
 line 30 px long holds 10 times its 3x3 square; a 9-px brush stroke 100 px long, 11 times its
@@ -58,11 +59,11 @@ _EIGHT = np.ones((3, 3), dtype=bool)
 #: A piece is a stroke when it holds at least this many times the pixels of the widest square
 #: that fits inside it.
 STROKE_ELONGATION = 4
-#: ...and no square wider than this (pixels) fits inside it, nor than the mask's shorter side
-#: over :data:`STROKE_WIDTH_DIVISOR` where that is more (:func:`stroke_max_side`): brushes are
-#: set in screen pixels, so larger images get wider strokes (scribble sets come in thin and
-#: wider versions, siyueyu/SCWSSOD#4). Measured (session 28): the widest square inside DRIVE's
-#: field-of-view exterior is 97-103 px (0.17 of 565), inside ISBI 2012's membranes 21-35 px
+#: ...and no centred (odd-sided) square wider than this (pixels) fits inside it (a 12-px band
+#: measures 11), nor than the mask's shorter side over :data:`STROKE_WIDTH_DIVISOR` where
+#: that is more (:func:`stroke_max_side`): brushes are set in screen pixels, so larger images
+#: get wider strokes (scribble sets come in thin and wider versions, siyueyu/SCWSSOD#4).
+#: Measured (session 28): the widest square inside DRIVE's field-of-view exterior is 97-103 px (0.17 of 565), inside ISBI 2012's membranes 21-35 px
 #: (0.041-0.068 of 512), inside DRIVE's vessels 7-13 px: a 32nd (16 px of 512) keeps the
 #: exterior and the membrane network regions.
 STROKE_MAX_WIDTH = 11
