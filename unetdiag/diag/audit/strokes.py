@@ -63,9 +63,10 @@ STROKE_ELONGATION = 4
 #: measures 11), nor than the mask's shorter side over :data:`STROKE_WIDTH_DIVISOR` where
 #: that is more (:func:`stroke_max_side`): brushes are set in screen pixels, so larger images
 #: get wider strokes (scribble sets come in thin and wider versions, siyueyu/SCWSSOD#4).
-#: Measured (session 28): the widest square inside DRIVE's field-of-view exterior is 97-103 px (0.17 of 565), inside ISBI 2012's membranes 21-35 px
-#: (0.041-0.068 of 512), inside DRIVE's vessels 7-13 px: a 32nd (16 px of 512) keeps the
-#: exterior and the membrane network regions.
+#: Measured (session 28): the widest square inside DRIVE's field-of-view exterior is 97-103
+#: px (0.17 of 565), inside ISBI 2012's membranes 21-35 px (0.041-0.068 of 512), inside
+#: DRIVE's vessels 7-13 px: a 32nd (16 px of 512) keeps the exterior and the membrane network
+#: regions.
 STROKE_MAX_WIDTH = 11
 STROKE_WIDTH_DIVISOR = 32
 #: ...and it spans at least this many pixels (the longer side of its box): more than the 7x7
