@@ -64,3 +64,16 @@ def test_no_group_claim_without_swapped_files_or_with_a_third_value(tmp_path):
     assert "two groups" not in report.headline
     mostly = by_id(report).get("imbalance.mostly_foreground")
     assert mostly is None or "mixed_polarity" not in mostly.evidence
+
+
+def test_a_group_whose_shares_round_alike_is_no_range_of_one_value(tmp_path):
+    """Review of session 29: the headline said "11 at 4% to 4%"; discs of one size give
+    one share per group."""
+    yy, xx = np.mgrid[:SIDE, :SIDE]
+    disc = (yy - 20) ** 2 + (xx - 20) ** 2 < 36
+    masks = [np.where(disc, *((1, 2) if number % 2 else (2, 1))).astype(np.uint8)
+             for number in range(12)]
+    headline = audit(*write(tmp_path, masks)).headline
+    assert "fall in two groups, 6 at" in headline
+    share = f"{disc.mean():.0%}"
+    assert f"{share} to {share}" not in headline and f"at {share}" in headline

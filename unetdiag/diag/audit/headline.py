@@ -163,6 +163,16 @@ def _label_map_sentence(findings: Sequence[Finding], tally: AuditTally) -> str |
     return f"{sentence}; choose the foreground with --foreground-values (see mask.label_map)."
 
 
+def _shares(span: Sequence[float]) -> str:
+    """``"96% to 100%"``, or ``"4%"`` when both ends round alike (no range of one value).
+
+    >>> _shares((0.96, 1.0)), _shares((0.0433, 0.0433))
+    ('96% to 100%', '4%')
+    """
+    low, high = f"{span[0]:.0%}", f"{span[1]:.0%}"
+    return low if low == high else f"{low} to {high}"
+
+
 def _swapped_values(findings: Sequence[Finding]) -> str:
     """``", though under it the masks fall in two groups ..."`` when, under the proposed
     value policy, the foreground shares mirror each other in two groups (and, where it holds
@@ -177,8 +187,7 @@ def _swapped_values(findings: Sequence[Finding]) -> str:
         return ""
     high, low = mixed["mostly_foreground_range"], mixed["other_range"]
     clause = (f", though under it the masks fall in two groups, {mixed['mostly_foreground_masks']}"
-              f" at {high[0]:.0%} to {high[1]:.0%} foreground and {mixed['other_masks']} at "
-              f"{low[0]:.0%} to {low[1]:.0%}")
+              f" at {_shares(high)} foreground and {mixed['other_masks']} at {_shares(low)}")
     label = _first(findings, "mask.label_map")
     sides = None if label is None else label.evidence.get("object_on_border")
     large = "with objects of two very different sizes"
@@ -295,11 +304,10 @@ def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
         high, low, turned = (mixed["mostly_foreground_range"], mixed["other_range"],
                              mixed["turned_range"])
         return (f"Masks fall in two groups: {mixed['mostly_foreground_masks']} are "
-                f"{high[0]:.0%} to {high[1]:.0%} foreground and {mixed['other_masks']} "
-                f"{low[0]:.0%} to {low[1]:.0%}, the first turned over ({turned[0]:.0%} to "
-                f"{turned[1]:.0%}) near the second: consistent with mixed polarities or "
-                "with objects of two very different sizes; look at one of each, and if the "
-                "object is the background in one group, "
+                f"{_shares(high)} foreground and {mixed['other_masks']} {_shares(low)}, "
+                f"the first turned over ({_shares(turned)}) near the second: consistent with "
+                "mixed polarities or with objects of two very different sizes; look at one of "
+                "each, and if the object is the background in one group, "
                 + ("recode those files only so that the object holds the same value as in "
                    "the others (naming the other value in --foreground-values would turn the "
                    "other group over)." if finding.evidence.get("by_values") else
