@@ -511,3 +511,23 @@ def test_images_named_parts_without_part_mask_content_may_be_images_without_mask
     assert companions.severity is Severity.WARNING
     assert "part masks" not in companions.title
     assert "they may also be images whose masks are missing" in companions.explanation
+
+
+def test_files_named_parts_beside_images_and_their_masks_are_not_called_part_masks(tmp_path):
+    """The same without a mask folder: grey crops named ``<image>_parts_1.png`` beside the
+    images and their ``_seg`` masks are set apart by their names, but not called ADE20K's
+    part masks (info) unless they hold its colours."""
+    from PIL import Image
+
+    rng = np.random.default_rng(6)
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for stem in _ADE[:6]:
+        for tail in ("", "_parts_1"):
+            Image.fromarray(rng.integers(0, 256, (16, 16), dtype=np.uint8)).save(
+                folder / f"{stem}{tail}.png")
+        Image.fromarray(np.zeros((16, 16), np.uint8)).save(folder / f"{stem}_seg.png")
+    companions = findings_by_id(discover_pairs(folder))["pairing.companion_files"]
+    assert companions.severity is Severity.WARNING
+    assert "part masks of the objects" not in companions.title
+    assert "they may also be images whose masks are missing" in companions.explanation
