@@ -87,7 +87,21 @@ def test_allow_empty_masks_trains_and_reports_the_errors(tmp_path):
     result = train_quietly(config)
     assert result.exit_code == ExitCode.FINDINGS_ERROR
     assert result.variants["MP_Tr_BCE"].status == "finished"
-    assert "train.masks_decode_empty" not in {f.id for f in result.report.findings}
+    kept = next(f for f in result.report.findings if f.id == "train.masks_decode_empty")
+    assert kept.severity.value == "error" and "trained anyway" in kept.explanation
+    assert "pass --allow-empty-masks" not in kept.fix
+
+
+def test_allow_empty_masks_on_empty_validation_masks_exits_3_with_the_finding(tmp_path):
+    """README: --allow-empty-masks trains and the run exits 3 with the errors in the report;
+    the validation side exited 0 without the finding."""
+    _empty_validation_masks(tmp_path / "data")
+    config = tiny_train_config(tmp_path / "data", tmp_path / "runs", allow_empty_masks=True,
+                               epochs=1, variants=("MP_Tr_BCE",))
+    result = train_quietly(config)
+    assert result.exit_code == ExitCode.FINDINGS_ERROR
+    kept = next(f for f in result.report.findings if f.id == "train.masks_decode_empty")
+    assert kept.evidence["split"] == "validation" and kept.severity.value == "error"
 
 
 def test_the_refusal_is_decided_by_the_counts_alone():
@@ -122,5 +136,81 @@ def test_a_refused_run_resumed_is_refused_again(tmp_path):
     _refusal(tiny_train_config(layout.images_dir, tmp_path / "runs"))
     from unetdiag.config import TrainConfig
 
-    with pytest.raises(UserError, match="training masks decodes empty"):
+    with pytest.raises(UserError, match="training masks decodes empty") as raised:
         train_quietly(TrainConfig(resume=tmp_path / "runs" / "r", quiet=True))
+    # --resume rejects --allow-empty-masks: the opt-in needs a new run
+    assert "start a new run with --allow-empty-masks" in str(raised.value)
+    assert "pass --allow-empty-masks" not in str(raised.value)
+
+
+def _dotted_masks(root, n_pairs, dotted, blob):
+    """``n_pairs`` 96-px pairs; the masks of the stems in ``dotted`` hold one 1-px object on
+    a pixel the nearest-neighbour resize to 32 px skips (it keeps rows and columns 3j + 1),
+    those in ``blob`` a 12-px square, the others nothing."""
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    rng = np.random.default_rng(0)
+    for index in range(n_pairs):
+        stem = f"p{index:02d}"
+        mask = np.zeros((96, 96), np.uint8)
+        if stem in dotted:
+            mask[3 * (4 + index % 5), 3 * (6 + index % 7)] = 255
+        elif stem in blob:
+            mask[30:42, 40:52] = 255
+        image = rng.integers(0, 60, (96, 96)).astype(np.uint8) + (mask > 0) * 150
+        Image.fromarray(image.astype(np.uint8)).save(root / "images" / f"{stem}.png")
+        Image.fromarray(mask).save(root / "masks" / f"{stem}.png")
+
+
+def _dotted_config(tmp_path):
+    return tiny_train_config(tmp_path / "data" / "images", tmp_path / "runs",
+                             masks=tmp_path / "data" / "masks")
+
+
+def _split_stems(n_pairs):
+    stems = [f"p{index:02d}" for index in range(n_pairs)]
+    from pathlib import Path
+
+    from unetdiag.diag.data.pairing import Pair
+
+    train, validation = split_pairs([Pair(stem, Path(stem), Path(stem)) for stem in stems],
+                                    0.2, 42)
+    return {pair.stem for pair in train}, {pair.stem for pair in validation}
+
+
+def test_masks_emptied_by_the_resize_are_told_from_masks_stored_empty(tmp_path):
+    """Every mask holds a 1-px object the resize to 32 px skips: the refusal said "Run
+    audit-data" (which sees the objects at full size) instead of the resize."""
+    stems = {f"p{index:02d}" for index in range(10)}
+    _dotted_masks(tmp_path / "data", 10, stems, set())
+    error, report = _refusal(_dotted_config(tmp_path))
+    message = str(error)
+    assert "training masks decodes empty at --img-size 32" in message
+    assert "hold foreground at their stored size" in message
+    assert "--img-size 96" in message and "Run `unetdiag audit-data`" not in message
+    refusal = next(f for f in report["findings"] if f["id"] == "train.masks_decode_empty")
+    assert refusal["evidence"]["cause"] == "resize"
+    assert "lose it when resized to 32 px" in refusal["explanation"]
+
+
+def test_validation_masks_emptied_by_the_resize_do_not_blame_the_split(tmp_path):
+    train, validation = _split_stems(10)
+    _dotted_masks(tmp_path / "data", 10, validation, train)
+    error, report = _refusal(_dotted_config(tmp_path))
+    assert f"{len(validation)} validation masks decodes empty at --img-size 32" in str(error)
+    refusal = next(f for f in report["findings"] if f["id"] == "train.masks_decode_empty")
+    assert "held out only masks without foreground" not in refusal["explanation"]
+    assert "lose it when resized to 32 px" in refusal["explanation"]
+
+
+def test_training_masks_empty_because_validation_holds_every_object(tmp_path):
+    """The only mask with an object went to validation: the refusal quoted the audit's "if
+    empty images are real ... check the mask threshold and polarity"."""
+    train, validation = _split_stems(10)
+    _dotted_masks(tmp_path / "data", 10, set(), validation)
+    error, report = _refusal(_dotted_config(tmp_path))
+    message = str(error)
+    assert "the validation split holds the only foreground" in message
+    assert "another --seed" in message and "polarity" not in message
+    refusal = next(f for f in report["findings"] if f["id"] == "train.masks_decode_empty")
+    assert refusal["evidence"]["cause"] == "split"

@@ -104,7 +104,8 @@ def _add_train_parser(commands) -> None:
     group.add_argument(
         "--allow-empty-masks", action="store_true",
         help="train even when every training mask, or every validation mask, decodes empty "
-             "under the mask policy (refused otherwise, with the options audit-data proposes)")
+             "under the mask policy at --img-size (refused otherwise, with the cause: the "
+             "policy, the resize or the split); the report keeps it as an error (exit 3)")
     group = train.add_argument_group("model and training")
     group.add_argument("--variants", type=variant_list, default=tuple(VARIANTS),
                        metavar="A,B", help=f"comma-separated subset of {', '.join(VARIANTS)} "

@@ -78,6 +78,10 @@ class DecodeLog:
     #: the change of channels to the model's: what ``evaluate`` compares with the training
     #: images' (:mod:`unetdiag.diag.data.image_kinds`).
     image_kinds: dict[str, ImageKind] = field(default_factory=dict)
+    #: ``mask path -> (foreground pixels, its larger side)`` at the mask's stored size, before
+    #: the resize to the model's input (ignored pixels not counted): whether a mask empty in
+    #: the batches lost its objects to the resize (:mod:`unetdiag.training.empty_masks`).
+    stored_foreground: dict[str, tuple[int, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_failure(self, path: str, reason: str) -> None:
@@ -143,6 +147,17 @@ class DecodeLog:
         with self._lock:
             self.image_kinds[path] = kind
 
+    def record_stored_foreground(self, path: str, mask: np.ndarray,
+                                 ignored: np.ndarray | None) -> None:
+        """Count the mask's foreground (``> 0.5``, as the batches are counted) among the
+        pixels not ignored, at its stored size."""
+        foreground = mask > 0.5
+        if ignored is not None:
+            foreground &= ~ignored
+        with self._lock:
+            self.stored_foreground[path] = (int(np.count_nonzero(foreground)),
+                                            int(max(mask.shape[:2])))
+
     def record_dropped_samples(self, path: str, stored: int, read: int) -> None:
         with self._lock:
             self.dropped_samples[path] = (stored, read)
@@ -203,6 +218,7 @@ def decode_pair(image_file: str, mask_file: str, *, channels: int, policy: MaskP
                                   or f"{type(error).__name__}: {error}")
         raise
     decode_log.record_sizes(image_file, mask_file, image, mask)
+    decode_log.record_stored_foreground(mask_file, mask, ignored)
     return image, mask, ignored
 
 

@@ -85,7 +85,11 @@ from unetdiag.training.distributed import (
     make_strategy,
     worker_output_dir,
 )
-from unetdiag.training.empty_masks import empty_masks_refusal
+from unetdiag.training.empty_masks import (
+    StoredForeground,
+    empty_masks_refusal,
+    stored_foreground,
+)
 from unetdiag.training.pipeline import build_datasets
 from unetdiag.training.precision import resolve_precision
 from unetdiag.training.run.folder import (
@@ -262,10 +266,12 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                 if 0 < len(label_maps) == len(train_masks):  # the batches are copies of them
                     meta["train_label_map_values"] = label_values
             # a resumed run whose variants began trained on these masks before: not refused
-            if not config.allow_empty_masks and not any(
+            if config.allow_empty_masks or not any(
                     (run_dir / name).is_dir() for name in config.variants):
-                _refuse_empty_masks(config, run_dir, info, meta,
-                                    pairing_findings + pre_training, train_counts, val_counts)
+                pre_training += _refuse_empty_masks(
+                    config, run_dir, info, meta, pairing_findings + pre_training, train_counts,
+                    val_counts, (stored_foreground(datasets.decode_log, train_pairs),
+                                 stored_foreground(datasets.decode_log, val_pairs)))
             if weighted and config.foreground_weight is None:
                 config = dataclasses.replace(
                     config, foreground_weight=balanced_foreground_weight(train_counts))
@@ -317,9 +323,11 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
 
 def _refuse_empty_masks(config: TrainConfig, run_dir: Path, info: dict[str, Any],
                         meta: dict[str, Any], findings: list[Finding], train_counts: MaskCounts,
-                        val_counts: MaskCounts) -> None:
+                        val_counts: MaskCounts,
+                        stored: tuple[StoredForeground, StoredForeground]) -> list[Finding]:
     """Before training: when every training or validation mask decodes empty
-    (:mod:`.empty_masks`), write the report (outcome ``refused``) and raise.
+    (:mod:`.empty_masks`), write the report (outcome ``refused``) and raise; under
+    ``--allow-empty-masks`` return the finding instead (it stays an error in the report).
 
     Raises:
         UserError: (``INPUT_ERROR``, from :func:`~unetdiag.exitcodes.exit_status`) the
@@ -332,9 +340,11 @@ def _refuse_empty_masks(config: TrainConfig, run_dir: Path, info: dict[str, Any]
                              mask_pattern=config.mask_pattern)
 
     refusal = empty_masks_refusal(train_counts, val_counts, config.mask_policy,
-                                  config.empty_rule, audit)
-    if refusal is None:
-        return
+                                  config.empty_rule, audit, img_size=config.img_size,
+                                  stored=stored, allowed=config.allow_empty_masks,
+                                  resumed=config.resume is not None)
+    if refusal is None or config.allow_empty_masks:
+        return [] if refusal is None else [refusal]
     report = Report(title=f"unetdiag train {config.images}", command="train",
                     findings=[*findings, refusal], headline=f"{refusal.title}. {refusal.fix}",
                     meta=meta, outcome="refused")
