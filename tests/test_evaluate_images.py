@@ -165,3 +165,15 @@ def test_grey_images_for_a_colour_model_trained_on_grey_say_nothing():
     # no record: whether the model learnt from such images is unknown, so it is said
     [finding] = image_findings(grey, 3, None, None)
     assert finding.severity is Severity.INFO
+
+
+def test_one_training_image_converted_alike_among_many_does_not_silence_the_conversion():
+    """A grey model trained on 9 grey images and 1 colour one, scoring colour images: the
+    conversion to grey was silenced by that single colour training image ("> 0")."""
+    colour = {**GREY_8_BIT, "bands": {"colour": 10}}
+    trained = {**GREY_8_BIT, "bands": {"grey": 9, "colour": 1}}
+    [finding] = image_findings(colour, 1, trained, "runs/one")
+    assert finding.id == "evaluate.images_converted"
+    assert finding.evidence["converted_to_grey"] == 10
+    mostly = {**GREY_8_BIT, "bands": {"grey": 3, "colour": 7}}
+    assert image_findings(colour, 1, mostly, "runs/most") == []

@@ -107,14 +107,17 @@ def _converted(scored: Mapping[str, Any], channels: int, trained: Mapping[str, A
 
 
 def _as_trained(trained: Mapping[str, Any] | None, to_grey: int, repeated: int) -> bool:
-    """Whether the training images the run recorded went through every conversion done here
-    (colour to grey, grey repeated into three channels): the model was trained on images
-    converted the same way, and saying it again on every evaluation is noise."""
-    if trained is None or not int(trained.get("images", 0)):
+    """Whether most of the training images the run recorded went through every conversion
+    done here (colour to grey, grey repeated into three channels): the model was trained on
+    images converted the same way, and saying it again on every evaluation is noise. One
+    such image among many is no such training: the conversion is then said."""
+    images = int(trained.get("images", 0)) if trained is not None else 0
+    if not images:
         return False
-    return ((not to_grey or colour_images(trained) > 0)
+    return ((not to_grey or 2 * colour_images(trained) > images)
             # grey stored as colour reaches the model as the repeated grey does
-            and (not repeated or _count(trained, "bands", "grey", "grey as colour") > 0))
+            and (not repeated
+                 or 2 * _count(trained, "bands", "grey", "grey as colour") > images))
 
 
 def _intensity(scored: Mapping[str, Any], trained: Mapping[str, Any],
