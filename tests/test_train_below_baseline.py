@@ -52,3 +52,20 @@ def test_the_headline_says_it():
     context = HeadlineContext(results, 16, 4, {"val_dice": 0.17}, 0.093)
     assert "A: best validation Dice 0.1477 (epoch 1) is below the all-foreground" in (
         train_headline(findings, context))
+
+
+def test_the_empty_rule_and_the_empty_validation_masks_are_named():
+    """The explanation said "threshold and empty rule of the dice metric" without naming the
+    rule, how many validation masks are empty, or what the constant scores on them."""
+    results = {"A": _result("A", 0.1477)}
+    [finding] = below_baseline_findings(results, BASELINES, 0.093, empty_rule="exclude",
+                                        empty_masks=3, masks=10)
+    assert "--empty-rule exclude" in finding.explanation
+    assert "3 of the 10 validation masks are empty, on which the constant scores 0 on each" \
+        in finding.explanation
+    assert finding.evidence["val_empty_masks"] == 3
+    zeros = {"all_zeros": {"accuracy": 0.9, "hard_dice": 0.6, "hard_iou": 0.6},
+             "all_ones": {"accuracy": 0.1, "hard_dice": 0.1, "hard_iou": 0.1}}
+    [finding] = below_baseline_findings(results, zeros, 0.1, empty_rule="one",
+                                        empty_masks=6, masks=10)
+    assert "the constant scores 1 on each" in finding.explanation

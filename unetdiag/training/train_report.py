@@ -29,6 +29,7 @@ from unetdiag.diag.core.findings import Finding, Report, Severity
 from unetdiag.diag.logs.explain import headline as explain_headline
 from unetdiag.diag.logs.parse import RunLog
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline, listed_titles
+from unetdiag.diag.wording.text import verb
 from unetdiag.training.data_stats import metric_baselines
 from unetdiag.training.measured_causes import MEASURED_CAUSE, measured_causes
 from unetdiag.training.run.summary import STOPPED_STATUSES, VariantResult, run_outcome
@@ -46,7 +47,10 @@ def train_report(config: TrainConfig, run_dir: Path, results: dict[str, VariantR
     findings += history_findings(results, baselines, config.diagnostics)
     findings += run_findings(results, config, run_dir, interrupted_during)
     findings += below_baseline_findings(results, meta.get("val_baselines"),
-                                        meta.get("val_foreground_fraction"))
+                                        meta.get("val_foreground_fraction"),
+                                        empty_rule=config.empty_rule,
+                                        empty_masks=meta.get("val_empty_masks"),
+                                        masks=meta.get("val_masks_scored"))
     findings = reconcile_fingerprints(
         findings, meta.get("val_foreground_fraction"),
         train_foreground_fraction=meta.get("train_foreground_fraction"))
@@ -108,12 +112,27 @@ _PREDICTORS = {"all_ones": "all-foreground", "all_zeros": "all-background"}
 BELOW_BASELINE = "train.below_baseline"
 
 
+def _constant_on_empty(predictor: str, empty_rule: str) -> str:
+    """What a constant predictor's hard Dice is on an empty mask under ``empty_rule``
+    (:func:`~unetdiag.diag.core.dice.hard_dice_from_sums`): predicting nothing there is 0/0,
+    predicting everything 0 over the mask's pixels."""
+    if empty_rule == "exclude_empty_reference" or (
+            predictor == "all_zeros" and empty_rule == "exclude"):
+        return "left out of the mean"
+    if predictor == "all_zeros" and empty_rule == "one":
+        return "1 on each"
+    return "0 on each"
+
+
 def below_baseline_findings(results: dict[str, VariantResult],
                             val_baselines: dict[str, dict[str, float]] | None,
-                            fraction: float | None) -> list[Finding]:
+                            fraction: float | None, *, empty_rule: str | None = None,
+                            empty_masks: int | None = None,
+                            masks: int | None = None) -> list[Finding]:
     """``train.below_baseline`` (warning) per variant whose best validation Dice is below
     what the best constant predictor scores on the validation masks under the same
-    convention (hard Dice per image, the run's empty rule), by more than
+    convention (hard Dice per image, the run's empty rule ``empty_rule``, applied to
+    ``empty_masks`` of the ``masks`` scored), by more than
     :data:`~unetdiag.diag.checks.saturation.SATURATION_TOLERANCE`. A best Dice of 0 is left
     to the metric-series findings, which say why it is 0."""
     if not val_baselines:
@@ -134,6 +153,14 @@ def below_baseline_findings(results: dict[str, VariantResult],
         words = _PREDICTORS[predictor]
         share = (f" (foreground {fraction:.2%} of their pixels)"
                  if fraction is not None and math.isfinite(fraction) else "")
+        rule = "the dice metric's threshold and empty rule" if empty_rule is None else (
+            f"the dice metric's threshold and --empty-rule {empty_rule}")
+        if empty_rule is not None and empty_masks is not None and masks:
+            rule += (f"; {empty_masks} of the {masks} validation masks "
+                     f"{verb(empty_masks, 'is', 'are')} empty")
+            if empty_masks:
+                rule += (f", on which the constant scores "
+                         f"{_constant_on_empty(predictor, empty_rule)}")
         findings.append(Finding(
             id=BELOW_BASELINE, severity=Severity.WARNING,
             title=(f"{result.name}: best validation Dice {best:.4f} (epoch "
@@ -142,8 +169,8 @@ def below_baseline_findings(results: dict[str, VariantResult],
             explanation=(
                 f"Predicting every pixel {words.removeprefix('all-')}, without looking at the "
                 f"images, scores hard Dice {constant:.4f} per image on the validation "
-                f"masks{share}, under the run's own convention (threshold and empty rule of "
-                f"the dice metric). At no epoch of its {result.epochs_completed} did "
+                f"masks{share}, under the run's own convention ({rule}). At no epoch of "
+                f"its {result.epochs_completed} did "
                 f"{result.name} score as much: its Dice says it segments worse than that "
                 "constant. Consistent with too few epochs or updates, a learning rate that "
                 "does not suit the data, or inputs the model cannot use (see the other "
@@ -154,7 +181,8 @@ def below_baseline_findings(results: dict[str, VariantResult],
             evidence={"best_val_dice": best, "best_val_dice_epoch": result.best_val_dice_epoch,
                       "epochs_completed": result.epochs_completed, "predictor": predictor,
                       "predictor_val_dice": constant, "tolerance": SATURATION_TOLERANCE,
-                      "val_foreground_fraction": fraction},
+                      "val_foreground_fraction": fraction, "empty_rule": empty_rule,
+                      "val_empty_masks": empty_masks, "val_masks": masks},
             source=f"train:{result.name}"))
     return findings
 

@@ -236,6 +236,8 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
             val_counts = stream_mask_counts(datasets.val_decoded)
             meta["val_baselines"] = validation_baselines(val_counts, config.empty_rule)
             meta["val_foreground_fraction"] = val_counts.foreground_fraction
+            meta["val_masks_scored"] = len(val_counts.foreground)
+            meta["val_empty_masks"] = sum(value == 0 for value in val_counts.foreground)
             weighted = config.bce_loss == "weighted"
             train_counts = stream_mask_counts(datasets.train_decoded)
             meta["train_foreground_fraction"] = train_counts.foreground_fraction
