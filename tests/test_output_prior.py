@@ -5,11 +5,13 @@ at 0."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import keras
 import numpy as np
 import pytest
+from helpers import tiny_train_config, train_quietly, write_mask_pairs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -17,13 +19,14 @@ from PIL import Image
 from unetdiag.config import VARIANTS, TrainConfig
 from unetdiag.diag.data.masks import MaskPolicy
 from unetdiag.diag.data.pairing import discover_pairs
+from unetdiag.training import trainer, variant
+from unetdiag.training.data_stats import stream_mask_counts
 from unetdiag.training.losses import build_loss
 from unetdiag.training.model import build_unet
 from unetdiag.training.pipeline import build_datasets
 from unetdiag.training.variant import (
     PRIOR_PROBABILITY_BOUND,
     compile_variant,
-    initial_output_bias,
     prior_output_bias,
 )
 
@@ -104,12 +107,70 @@ def test_the_bias_comes_from_the_training_masks_not_the_validation_ones(tmp_path
                               policy=MaskPolicy(), augment=False, seed=0)
     config = dataclasses.replace(TrainConfig(), img_size=side, channels=1, base_filters=2,
                                  depth=1)
-    bias = initial_output_bias(BCE, config, datasets)
+    bias = prior_output_bias(BCE, config,
+                             stream_mask_counts(datasets.train_decoded).foreground_fraction)
     assert _sigmoid(bias) == pytest.approx(0.25)
-    assert initial_output_bias(DICE, config, datasets) == 0.0
     model = compile_variant(BCE, config, "float32", bias)
     weights = model.get_layer("foreground_probability").get_weights()
     model.get_layer("foreground_probability").set_weights([np.zeros_like(weights[0]),
                                                            weights[1]])
     blank = np.zeros((1, side, side, 1), np.float32)
     assert np.allclose(keras.ops.convert_to_numpy(model(blank)), 0.25, atol=1e-6)
+
+
+
+@pytest.fixture(scope="module")
+def three_variant_run(tmp_path_factory):
+    """Two BCE variants and a Dice one, trained one epoch on masks whose foreground fraction
+    depends on the split (2..11 of 32 rows), every decoded-mask count recorded: the run, the
+    masks and the datasets counted."""
+    side = 32
+    masks = []
+    for index in range(10):
+        mask = np.zeros((side, side), np.uint8)
+        mask[: 2 + index, :] = 255
+        masks.append(mask)
+    root = tmp_path_factory.mktemp("prior")
+    images, mask_dir = write_mask_pairs(root / "data", masks)
+    counted = []
+
+    def counting(dataset):
+        counted.append(dataset)
+        return stream_mask_counts(dataset)
+
+    config = tiny_train_config(images, root / "runs", masks=mask_dir, epochs=1,
+                               variants=("MP_Tr_BCE", "StrConv_Tr_BCE", "MP_Tr_Dice"),
+                               base_filters=2, diagnostics=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(trainer, "stream_mask_counts", counting)
+        # the BCE variants counted the training masks themselves before (raising=False:
+        # the name may be gone from the module)
+        patch.setattr(variant, "stream_mask_counts", counting, raising=False)
+        result = train_quietly(config)
+    return result, masks, counted
+
+
+@pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+def test_a_run_counts_each_splits_masks_once_whatever_its_bce_variants(three_variant_run):
+    _result, _masks, counted = three_variant_run
+    assert len(counted) == 2  # the validation split, the training split; none per variant
+
+
+@pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+def test_the_summary_records_each_variants_starting_bias(three_variant_run):
+    """The log-odds of the training masks' foreground fraction (measured here from the masks
+    written) for a BCE variant, 0 for the Dice one."""
+    result, masks, _counted = three_variant_run
+    stems = json.loads((result.run_dir / "data.json").read_text())["train"]
+    foreground = sum(int((masks[int(stem)] > 0).sum()) for stem in stems)
+    fraction = foreground / sum(masks[int(stem)].size for stem in stems)
+    assert result.report.meta["train_foreground_fraction"] == fraction
+    rows = {row["variant"]: row for row in
+            json.loads((result.run_dir / "summary.json").read_text())["variants"]}
+    for name in ("MP_Tr_BCE", "StrConv_Tr_BCE"):
+        assert rows[name]["initial_output_bias"] == pytest.approx(
+            math.log(fraction / (1 - fraction)), rel=1e-12)
+        assert result.variants[name].initial_output_bias == rows[name]["initial_output_bias"]
+    assert rows["MP_Tr_Dice"]["initial_output_bias"] == 0.0

@@ -299,6 +299,7 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                         val_baselines=meta["val_baselines"], policy_name=policy_name,
                         strategy=strategy, progress=progress, task=tasks[name],
                         strategy_name=info["strategy"], val_files=val_files,
+                        train_foreground_fraction=train_counts.foreground_fraction,
                         epoch_lines=epoch_lines_wanted(console, config.quiet))
                     results[name] = result
                     stage = BETWEEN_VARIANTS

@@ -20,7 +20,7 @@ from rich.progress import Progress, TaskID
 from unetdiag.config import TrainConfig, Variant
 from unetdiag.diag.core.findings import Finding
 from unetdiag.training.callbacks import SaturationMonitor, diagnostic_callbacks
-from unetdiag.training.data_stats import metric_baselines, stream_mask_counts
+from unetdiag.training.data_stats import metric_baselines
 from unetdiag.training.distributed import fit_with_strategy, local_predictions
 from unetdiag.training.losses import build_loss, build_metrics
 from unetdiag.training.model import build_variant, count_parameters
@@ -78,16 +78,6 @@ def prior_output_bias(variant: Variant, config: TrainConfig, foreground_fraction
         prior = weighted / (weighted + 1.0 - foreground_fraction)
     prior = min(max(prior, PRIOR_PROBABILITY_BOUND), 1.0 - PRIOR_PROBABILITY_BOUND)
     return math.log(prior / (1.0 - prior))
-
-
-def initial_output_bias(variant: Variant, config: TrainConfig, datasets: StreamingDatasets
-                        ) -> float:
-    """:func:`prior_output_bias` of the training split's decoded masks (counted only for a
-    variant whose bias depends on them)."""
-    if variant.loss != "bce":
-        return 0.0
-    fraction = stream_mask_counts(datasets.train_decoded).foreground_fraction
-    return prior_output_bias(variant, config, fraction)
 
 
 def variant_loss(variant: Variant, config: TrainConfig) -> keras.losses.Loss:
@@ -205,7 +195,8 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
                   val_baselines: dict[str, dict[str, float]], policy_name: str,
                   strategy: tf.distribute.Strategy, run_dir: Path, progress: Progress,
                   task: TaskID, resuming: bool = False, strategy_name: str = "default", *,
-                  val_files: Sequence[str], epoch_lines: bool = False) -> VariantResult:
+                  val_files: Sequence[str], train_foreground_fraction: float,
+                  epoch_lines: bool = False) -> VariantResult:
     """Train and save one variant, then write its validation scores and overlays
     (:func:`~unetdiag.training.run.scores.write_validation_scores`; ``val_files``: the
     validation images' names, in the order of ``datasets.val``). Ctrl-C during ``fit`` ends it
@@ -213,18 +204,23 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
     saved); the caller then stops the run. With ``resuming`` the variant's folder may exist
     already: training goes on from its checkpoint
     (:func:`~unetdiag.training.run.checkpoint.load_checkpoint`), if it has one.
-    ``epoch_lines``: print one line per epoch (:class:`~.run.progress.ProgressCallback`)."""
+    ``epoch_lines``: print one line per epoch (:class:`~.run.progress.ProgressCallback`).
+    ``train_foreground_fraction``: of the training split's decoded masks, as the trainer
+    counted them before training (:attr:`~.data_stats.MaskCounts.foreground_fraction`); a
+    variant trained from scratch starts its output bias at :func:`prior_output_bias` of it
+    (the result's ``initial_output_bias``; None for a variant resumed from its checkpoint,
+    whose weights, bias included, come from the earlier part of the run)."""
     variant_dir = run_dir / variant.name
     variant_dir.mkdir(exist_ok=True)  # a resume's, or a restart's (earlier attempts kept)
     checkpoint = load_checkpoint(variant_dir) if resuming else None
     # a resumed variant's weights come from its checkpoint
-    output_bias = 0.0 if checkpoint is not None else initial_output_bias(variant, config,
-                                                                         datasets)
+    output_bias = None if checkpoint is not None else prior_output_bias(
+        variant, config, train_foreground_fraction)
     keras.utils.set_random_seed(config.seed)  # every variant starts from the same seed
     built: list[keras.Model] = []  # the model, once built (the loop builds its own)
     if strategy_name != "multiworker":  # resume under multiworker is refused earlier
         with strategy.scope():
-            built.append(compile_variant(variant, config, policy_name, output_bias))
+            built.append(compile_variant(variant, config, policy_name, output_bias or 0.0))
             if checkpoint is not None:
                 # the optimizer's variables must exist before its saved state can be loaded
                 built[0].optimizer.build(built[0].trainable_variables)
@@ -244,7 +240,7 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
             def build_model() -> keras.Model:
                 built.append(build_variant(variant, config.img_size, config.channels,
                                            config.base_filters, config.depth,
-                                           config.normalization, output_bias))
+                                           config.normalization, output_bias or 0.0))
                 return built[0]
 
             with precision_scope(policy_name):  # the loop builds the model in its scope
@@ -300,5 +296,5 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
         model_path=saved.model_path if saved else None,
         model_holds=saved.holds if saved else None, model_epoch=saved.epoch if saved else None,
         last_model_path=saved.last_model_path if saved else None,
-        learning_rate=config.learning_rate,
+        learning_rate=config.learning_rate, initial_output_bias=output_bias,
         findings=collect_findings(callbacks, f"train:{variant.name}"), **figures)

@@ -134,6 +134,7 @@ class PreviousRun:
             model_holds=row.get("model_holds"), model_epoch=row.get("model_epoch"),
             last_model_path=Path(row["last_model"]) if row.get("last_model") else None,
             learning_rate=row.get("learning_rate"), attempts=self.attempts.get(name, []),
+            initial_output_bias=row.get("initial_output_bias"),
             findings=[f for f in self.findings if f.source == f"train:{name}"],
             **history_fields(history))
 

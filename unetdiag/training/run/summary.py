@@ -56,6 +56,10 @@ class VariantResult:
     model_epoch: int | None = None
     last_model_path: Path | None = None
     learning_rate: float | None = None
+    #: the output layer's bias (a logit) the variant's model started at
+    #: (:func:`~unetdiag.training.variant.prior_output_bias`: 0 for a Dice variant); None when
+    #: not known here (a variant resumed from its checkpoint, or not run)
+    initial_output_bias: float | None = None
     #: every attempt of the variant (--on-guard restart), the last one this result's
     attempts: list[dict[str, Any]] = field(default_factory=list)
     history: dict[str, list[float]] = field(default_factory=dict)
@@ -81,6 +85,7 @@ class VariantResult:
             "model_holds": self.model_holds, "model_epoch": self.model_epoch,
             "last_model": str(self.last_model_path) if self.last_model_path else None,
             "learning_rate": self.learning_rate, "attempts": len(self.attempts) or None,
+            "initial_output_bias": self.initial_output_bias,
         }
 
     def display_row(self) -> dict[str, Any]:
