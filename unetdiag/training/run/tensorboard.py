@@ -25,6 +25,7 @@ from tensorflow.core.framework import summary_pb2
 from unetdiag.diag.core.dice import EmptyRule
 from unetdiag.diag.evaluation.scores import ScoreTally
 from unetdiag.diag.visual.overlay import overlay_panel, panel_png
+from unetdiag.training.callbacks.dice_stability_monitor import traced_inference
 from unetdiag.training.scoring import FIRST_PANELS, predict_probabilities
 
 TENSORBOARD_DIRNAME = "tensorboard"
@@ -73,9 +74,11 @@ class TensorBoardWriter(keras.callbacks.Callback):
         self.files = tuple(files[:FIRST_PANELS])
         self.threshold, self.empty, self.every_n_epochs = threshold, empty, every_n_epochs
         self._writer: tf.summary.SummaryWriter | None = None
+        self._predict = None
 
     def on_train_begin(self, logs=None):
         self._writer = tf.summary.create_file_writer(str(self.log_dir))
+        self._predict = traced_inference(self.model)
 
     def on_epoch_end(self, epoch, logs=None):
         step = epoch + 1
@@ -97,10 +100,22 @@ class TensorBoardWriter(keras.callbacks.Callback):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        self._predict = None
+
+    def probe_probabilities(self) -> np.ndarray:
+        """The model's foreground probabilities for the probe images drawn, float64
+        (N, H, W): through the function traced at ``on_train_begin`` during ``fit``
+        (:func:`~unetdiag.training.callbacks.dice_stability_monitor.traced_inference`; the
+        same numbers as an eager call), eagerly outside it."""
+        images = self.probe[0]
+        if self._predict is None:
+            return predict_probabilities(self.model, images)
+        return np.asarray(keras.ops.convert_to_numpy(self._predict(images)),
+                          dtype=np.float64)[..., 0]
 
     def _write_overlays(self) -> None:
         images, masks = self.probe
-        probabilities = predict_probabilities(self.model, images)
+        probabilities = self.probe_probabilities()
         files = self.files or tuple(f"probe image {i}" for i in range(len(images)))
         tally = ScoreTally(self.threshold)
         tally.add(files, masks, probabilities)
