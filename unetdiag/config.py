@@ -71,6 +71,7 @@ class TrainConfig:
     learning_rate: float = 2e-3
     seed: int = 42
     val_fraction: float = 0.2
+    split_by_subject: bool = False  # keep <subject>_<n> names' subjects on one side
     augment: bool = True
     precision: Precision = "auto"
     strategy: Strategy = "default"

@@ -97,6 +97,11 @@ def _add_train_parser(commands) -> None:
                        help="dataset folder (same as --images; default: images/)")
     add_dataset_options(train, Path("images"))
     add_split_options(train)
+    train.add_argument(
+        "--split-by-subject", action="store_true",
+        help="keep the images of one subject on one side of the split, subjects read from "
+             "names <subject>_<n> (Carvana's <car>_01 .. _16); refused when the names do not "
+             "group so")
     group = train.add_argument_group("dataset (reproducing the original project's bugs)")
     group.add_argument(
         "--no-mask-normalise", action="store_true",

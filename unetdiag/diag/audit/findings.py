@@ -79,6 +79,9 @@ id                                     severity  when
                                                  images do, none across the split)
 ``duplicates.mirrored_copies``         warning   validation images are flipped training images
                                                  (info: flipped copies, none across the split)
+``duplicates.subject_views``            warning   names group into subjects of several views
+                                                 (``<subject>_<n>``) split across train and
+                                                 validation (info: none across the split)
 =====================================  ========  ================================================
 """
 

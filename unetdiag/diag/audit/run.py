@@ -25,7 +25,8 @@ findings:
 * trivial baselines (``baseline.*``, from :mod:`unetdiag.diag.checks.baselines`) under the
   trainer's default Dice;
 * duplicates and leakage across the split (``duplicates.*``), overlapping tiles and flipped
-  copies among them (:mod:`unetdiag.diag.audit.overlap_findings`).
+  copies among them (:mod:`unetdiag.diag.audit.overlap_findings`), names of several views of
+  one subject (:mod:`unetdiag.diag.audit.subject_findings`).
 
 Files are opened read-only and never written. TensorFlow is never imported.
 
@@ -78,6 +79,7 @@ from unetdiag.diag.audit.shape_findings import SHAPE_FINDINGS, shape_findings
 from unetdiag.diag.audit.side_by_side import side_by_side_findings
 from unetdiag.diag.audit.storage_findings import storage_findings, unknown_masks
 from unetdiag.diag.audit.stroke_wording import strokes_mostly_foreground
+from unetdiag.diag.audit.subject_findings import subject_findings
 from unetdiag.diag.audit.tally import (
     EMPTY_RULE,
     LISTED_PER_QUESTION,
@@ -201,6 +203,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     split = {"val_fraction": val_fraction, "seed": seed}
     findings += duplicate_findings(groups, tally, split)
     findings += overlap_findings(tally, sides, split)
+    findings += subject_findings(pairs, sides, split)
 
     folder = str(images_dir) if masks_dir is None else f"{images_dir} --masks {masks_dir}"
     return Report(

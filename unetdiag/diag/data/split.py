@@ -1,5 +1,6 @@
 """The train/validation split of the pairs: deterministic, stable as files come and go, and
-by case folder where folders are cases (:data:`~unetdiag.diag.data.folders.MIN_CASE_FOLDERS`).
+by case folder where folders are cases (:data:`~unetdiag.diag.data.folders.MIN_CASE_FOLDERS`),
+and by subject when asked (:func:`group_by_subject`, ``train --split-by-subject``).
 """
 
 from __future__ import annotations
@@ -7,8 +8,10 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 from unetdiag.diag.data.folders import MIN_CASE_FOLDERS
+from unetdiag.diag.data.name_groups import NameGroups, name_groups
 from unetdiag.diag.data.pairing import Pair
 
 
@@ -63,7 +66,7 @@ def split_pairs(pairs: Sequence[Pair], val_fraction: float = 0.2,
     (8, 2, True)
     """
     groups = sorted({pair.group for pair in pairs})
-    if len(groups) >= MIN_CASE_FOLDERS:
+    if kept_whole(pairs):
         chosen = _validation_groups(pairs, validation_count(len(pairs), val_fraction), seed)
         validation = [pair for pair in pairs if pair.group in chosen]
     else:
@@ -110,3 +113,25 @@ def _validation_groups(pairs: Sequence[Pair], count: int, seed: int) -> set[str]
             chosen.add(group)
             held += sizes[group]
     return chosen or {min(ranked, key=lambda group: sizes[group])}
+
+
+def group_by_subject(pairs: Sequence[Pair]) -> tuple[list[Pair], NameGroups | None]:
+    """The pairs with each one's ``group`` its subject when their names group into subjects
+    (:func:`~unetdiag.diag.data.name_groups.name_groups`: ``<subject>_<n>``), so that
+    :func:`split_pairs` keeps each subject's views on one side; the pairs as they are, and
+    None, when the names do not group so or the pairs already form groups enough to be split
+    whole (case folders, tiles: :func:`kept_whole`)."""
+    if kept_whole(pairs):
+        return list(pairs), None
+    groups = name_groups([pair.stem for pair in pairs])
+    if groups is None:
+        return list(pairs), None
+    # a subject within a case folder is that folder's (fewer folders than split whole)
+    return [replace(pair, group="/".join(filter(None, (pair.group,
+                                                       groups.subject_of[pair.stem]))))
+            for pair in pairs], groups
+
+
+def kept_whole(pairs: Sequence[Pair]) -> bool:
+    """Whether :func:`split_pairs` splits these pairs by group, keeping each one whole."""
+    return len({pair.group for pair in pairs}) >= MIN_CASE_FOLDERS

@@ -1,5 +1,7 @@
 """The pairs a run trains and validates on, and ``data.json``'s record of them (the pairing
-rule, the split, the mask policy, how a sample of the masks was stored)."""
+rule, the split, the mask policy, how a sample of the masks was stored). ``split_groups`` is
+how many groups the split kept whole (case folders, tiles' source images, or subjects with
+``--split-by-subject``), 0 when it split by file."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ from typing import Any
 
 from unetdiag.config import TrainConfig
 from unetdiag.diag.audit.field_of_view import field_of_view_findings
+from unetdiag.diag.audit.subject_findings import subject_findings
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data.masks import ImageReadError, decode_mask
+from unetdiag.diag.data.name_groups import MAX_VIEWS, MIN_SUBJECTS
 from unetdiag.diag.data.pairing import Pair, PairingRule, discover_pairs
-from unetdiag.diag.data.split import split_pairs
+from unetdiag.diag.data.split import group_by_subject, kept_whole, split_pairs
 from unetdiag.exitcodes import UserError
 
 #: Masks decoded up front to record their encodings in data.json (a sample, not the dataset).
@@ -29,12 +33,27 @@ def discover_and_split(config: TrainConfig
     pairing = discover_pairs(config.images, config.masks, mask_suffixes=config.mask_suffixes,
                              allow_same_file=config.allow_same_file_masks,
                              mask_pattern=config.mask_pattern)
-    train_pairs, val_pairs = split_pairs(pairing.pairs, config.val_fraction, config.seed)
+    pairs = pairing.pairs
+    if config.split_by_subject:
+        pairs, subjects = group_by_subject(pairs)
+        if subjects is None and not kept_whole(pairs):
+            raise UserError(
+                f"--split-by-subject: the names of the {len(pairs)} images in {config.images} "
+                f"do not group into subjects (<subject>_<n>, as Carvana's <car>_01 .. _16: "
+                f"nine names in ten so, {MIN_SUBJECTS} or more subjects repeating, most as "
+                f"often, at most {MAX_VIEWS} times); leave the option out to split by file, or "
+                "put each subject's images in a folder of its own")
+    train_pairs, val_pairs = split_pairs(pairs, config.val_fraction, config.seed)
     if not train_pairs or not val_pairs:
         raise UserError(f"{len(pairing.pairs)} pair(s) give {len(train_pairs)} for training and "
                         f"{len(val_pairs)} for validation at val_fraction "
                         f"{config.val_fraction}; both sides need at least one")
     findings = [f if f.source else f.with_source("pairing") for f in pairing.findings]
+    side_of = {(pair.stem, pair.image): "train" for pair in train_pairs}
+    side_of.update({(pair.stem, pair.image): "validation" for pair in val_pairs})
+    findings += [finding.with_source("pairing") for finding in subject_findings(
+        pairing.pairs, [side_of[pair.stem, pair.image] for pair in pairing.pairs],
+        {"val_fraction": config.val_fraction, "seed": config.seed})]
     findings += field_of_view_findings(config.images, config.masks,
                                        [pair.image for pair in pairing.pairs], "pairing")
     return findings, list(train_pairs), list(val_pairs), pairing.rule
@@ -48,6 +67,9 @@ def data_record(config: TrainConfig, train_pairs: Sequence[Pair], val_pairs: Seq
         "images": str(config.images), "masks": str(config.masks) if config.masks else None,
         "pairing": rule.to_dict(),
         "val_fraction": config.val_fraction, "seed": config.seed,
+        "split_by_subject": config.split_by_subject,
+        "split_groups": (len({pair.group for pair in [*train_pairs, *val_pairs]})
+                         if kept_whole([*train_pairs, *val_pairs]) else 0),
         "train": [pair.stem for pair in train_pairs], "val": [pair.stem for pair in val_pairs],
         "mask_policy": config.mask_policy.to_dict(),
         "mask_encodings_sample": _encoding_sample([*train_pairs, *val_pairs], config),

@@ -1,0 +1,83 @@
+"""``duplicates.subject_views``: names that group into subjects (``<subject>_<n>``,
+:mod:`unetdiag.diag.data.name_groups`) split by file, worded with the trainer's split.
+
+Carvana holds sixteen views of each car (``<car id>_01.jpg`` .. ``_16.jpg``); a split by file
+puts views of one car on both sides, and validation scores cars the model trained on. The
+names are evidence, not proof, so the finding says "consistent with". It is a warning when
+subjects have views on both sides, info when each subject sits on one side.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from unetdiag.diag.core.findings import Finding, Severity, listing_finding
+from unetdiag.diag.data.name_groups import NameGroups, name_groups
+from unetdiag.diag.data.pairing import Pair
+from unetdiag.diag.data.split import kept_whole
+from unetdiag.diag.wording.text import plural, verb
+
+SOURCE = "audit"
+#: The train option that splits by subject, as the fix names it.
+SPLIT_OPTION = "--split-by-subject"
+
+
+def subject_findings(pairs: Sequence[Pair], sides: Sequence[str],
+                     split: dict[str, Any]) -> list[Finding]:
+    """The finding when the pairs' names group into subjects and the split has not kept
+    them whole already (case folders and tiles: :func:`kept_whole`)."""
+    if kept_whole(pairs):
+        return []
+    groups = name_groups([pair.stem for pair in pairs])
+    if groups is None:
+        return []
+    return [_subject_views(pairs, sides, split, groups)]
+
+
+def _subject_views(pairs: Sequence[Pair], sides: Sequence[str], split: dict[str, Any],
+                   groups: NameGroups) -> Finding:
+    sides_of: dict[str, set[str]] = defaultdict(set)
+    for pair, side in zip(pairs, sides, strict=True):
+        if side:
+            sides_of[groups.subject_of[pair.stem]].add(side)
+    across = {subject for subject, held in sides_of.items() if len(held) == 2}
+    leaked = [pair for pair, side in zip(pairs, sides, strict=True)
+              if side == "validation" and groups.subject_of[pair.stem] in across]
+    validation = sum(1 for side in sides if side == "validation")
+    example = ", ".join(groups.example[:3]) + (" ..." if len(groups.example) > 3 else "")
+    found = (f"{groups.named} of {plural(len(pairs), 'image')} are named <subject>_<n> "
+             "(a number after the last _ or -): "
+             f"{plural(groups.subjects, 'subject')} repeat, {groups.of_size} of them "
+             f"{groups.size} times each ({example}). This is consistent with several views or "
+             "frames of one subject (Carvana's 16 views of each car, frames of one video, "
+             "lesions of one patient); the names are the only evidence.")
+    evidence = {"images": len(pairs), "subjects": groups.subjects,
+                "views_per_subject": groups.size, "subjects_of_that_size": groups.of_size,
+                "example": list(groups.example), "subjects_across_split": len(across),
+                "validation_images": validation,
+                "validation_images_with_subject_in_training": len(leaked), **split}
+    if leaked:
+        return listing_finding(
+            "duplicates.subject_views", Severity.WARNING,
+            f"{len(leaked)} of {validation} validation images share their name's subject with "
+            f"training images ({plural(groups.subjects, 'subject')} of {groups.size} views)",
+            f"{found} The trainer splits by file: with its split (validation fraction "
+            f"{split['val_fraction']}, seed {split['seed']}) {len(across)} subjects have "
+            f"images on both sides, and {len(leaked)} validation "
+            f"{verb(len(leaked), 'image has', 'images have')} a view of the same subject in "
+            "training. If they are views of one subject, validation scores near-copies of "
+            "what the model trained on and overstates how it does on new subjects.",
+            f"If the numbers are views of one subject, split by subject: `unetdiag train "
+            f"{SPLIT_OPTION}` keeps each subject's images on one side (or put whole subjects "
+            "in case folders). If they are independent images, nothing to do.",
+            evidence, [str(pair.image) for pair in leaked], SOURCE)
+    return listing_finding(
+        "duplicates.subject_views", Severity.INFO,
+        f"{plural(len(pairs), 'image')} named as {groups.subjects} subjects of "
+        f"{groups.size} views; none across the train/validation split",
+        f"{found} With the trainer's split each subject's images are on one side.",
+        f"Nothing to do: each subject is on one side of this split (`train {SPLIT_OPTION}` "
+        "keeps it so at any seed and validation fraction).",
+        evidence, [], SOURCE)
