@@ -414,7 +414,8 @@ def tile_names(case: CaseFiles, rng: np.random.Generator, sources: int = 6,
     """The pairs renamed as tiles of ``sources`` larger images: ``<city><k>_<row>_<col>``
     (row and column in pixels, ``tile`` apart), each mask ``<tile name>_mask.png``; with
     ``naming="qupath"``, QuPath TileExporter's ``<city><k>.svs [x=X,y=Y,w=W,h=H].png`` and
-    ``... [x=..]-labelled.png`` (its ``labeledImageSuffix``).
+    ``... [x=..]-labelled.png`` (its ``labeledImageSuffix``); with ``naming="views"``,
+    Carvana's ``<car id>_<view>`` (``000000003e8_01``), views of one subject, no positions.
 
     Simulates: aerial or slide images cut into tiles before training (Inria aerial,
     pathology). Shows: names that say which tiles share a source image, the only evidence
@@ -432,7 +433,8 @@ def tile_names(case: CaseFiles, rng: np.random.Generator, sources: int = 6,
             new_image, new_mask = folder / f"{stem}.png", folder / f"{stem}-labelled.png"
             case.layout.mask_suffixes = ()  # paired by the rule the names follow
         else:
-            stem = f"{source}_{row}_{col}"
+            stem = (f"{1000 + index % sources:012x}_{position + 1:02d}" if naming == "views"
+                    else f"{source}_{row}_{col}")
             new_image, new_mask = folder / f"{stem}.png", folder / f"{stem}_mask.png"
         image.replace(new_image)
         mask.replace(new_mask)
