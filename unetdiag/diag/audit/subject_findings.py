@@ -46,6 +46,9 @@ def _subject_views(pairs: Sequence[Pair], sides: Sequence[str], split: dict[str,
     leaked = [pair for pair, side in zip(pairs, sides, strict=True)
               if side == "validation" and groups.subject_of[pair.stem] in across]
     validation = sum(1 for side in sides if side == "validation")
+    prefixes = (f"{groups.subjects} prefixes, "
+                + (f"{groups.size} images each" if groups.of_size == groups.subjects
+                   else f"{groups.of_size} of them {groups.size} images each"))
     example = ", ".join(groups.example[:3]) + (" ..." if len(groups.example) > 3 else "")
     found = (f"{groups.named} of {plural(len(pairs), 'image')} are named <subject>_<n> "
              "(a number after the last _ or -): "
@@ -61,22 +64,23 @@ def _subject_views(pairs: Sequence[Pair], sides: Sequence[str], split: dict[str,
     if leaked:
         return listing_finding(
             "duplicates.subject_views", Severity.WARNING,
-            f"{len(leaked)} of {validation} validation images share their name's subject with "
-            f"training images ({plural(groups.subjects, 'subject')} of {groups.size} views)",
+            f"{len(leaked)} of {validation} validation images share their name's prefix with "
+            f"training images (<subject>_<n>: {prefixes})",
             f"{found} The trainer splits by file: with its split (validation fraction "
-            f"{split['val_fraction']}, seed {split['seed']}) {len(across)} subjects have "
+            f"{split['val_fraction']}, seed {split['seed']}) "
+            f"{plural(len(across), 'prefix', 'prefixes')} {verb(len(across), 'has', 'have')} "
             f"images on both sides, and {len(leaked)} validation "
-            f"{verb(len(leaked), 'image has', 'images have')} a view of the same subject in "
-            "training. If they are views of one subject, validation scores near-copies of "
-            "what the model trained on and overstates how it does on new subjects.",
+            f"{verb(len(leaked), 'image shares its', 'images share their')} prefix with a "
+            "training image. If they are views of one subject, validation scores other views "
+            "of subjects the model trained on and overstates how it does on new subjects.",
             f"If the numbers are views of one subject, split by subject: `unetdiag train "
             f"{SPLIT_OPTION}` keeps each subject's images on one side (or put whole subjects "
             "in case folders). If they are independent images, nothing to do.",
             evidence, [str(pair.image) for pair in leaked], SOURCE)
     return listing_finding(
         "duplicates.subject_views", Severity.INFO,
-        f"{plural(len(pairs), 'image')} named as {groups.subjects} subjects of "
-        f"{groups.size} views; none across the train/validation split",
+        f"{plural(len(pairs), 'image')} named <subject>_<n> ({prefixes}); none across the "
+        "train/validation split",
         f"{found} With the trainer's split each subject's images are on one side.",
         f"Nothing to do: each subject is on one side of this split (`train {SPLIT_OPTION}` "
         "keeps it so at any seed and validation fraction).",
