@@ -102,15 +102,15 @@ def _add_train_parser(commands) -> None:
         help="keep the images of one subject on one side of the split, subjects read from "
              "names <subject>_<n> (Carvana's <car>_01 .. _16); refused when the names do not "
              "group so")
-    group = train.add_argument_group("dataset (reproducing the original project's bugs)")
-    group.add_argument(
-        "--no-mask-normalise", action="store_true",
-        help="feed raw mask values (e.g. 0/255) to the model; the batch audit then stops the run")
-    group.add_argument(
+    train.add_argument(
         "--allow-empty-masks", action="store_true",
         help="train even when every training mask, or every validation mask, decodes empty "
              "under the mask policy at --img-size (refused otherwise, with the cause: the "
              "policy, the resize or the split); the report keeps it as an error (exit 3)")
+    group = train.add_argument_group("dataset (reproducing the original project's bugs)")
+    group.add_argument(
+        "--no-mask-normalise", action="store_true",
+        help="feed raw mask values (e.g. 0/255) to the model; the batch audit then stops the run")
     group = train.add_argument_group("model and training")
     group.add_argument("--variants", type=variant_list, default=tuple(VARIANTS),
                        metavar="A,B", help=f"comma-separated subset of {', '.join(VARIANTS)} "

@@ -47,6 +47,7 @@ import numpy as np
 from PIL import Image, ImageDraw, TiffImagePlugin
 from scipy import ndimage
 
+from unetdiag.diag.audit.voc_grey import voc_colour
 from unetdiag.diag.data.decoding import decode_mask
 from unetdiag.diag.synth.case import replace_file
 from unetdiag.fsutil import atomic_write_bytes
@@ -68,17 +69,7 @@ def voc_palette() -> list[int]:
     >>> voc_palette()[3:9], voc_palette()[-3:]
     ([128, 0, 0, 0, 128, 0], [224, 224, 192])
     """
-    palette = []
-    for index in range(256):
-        red = green = blue = 0
-        code = index
-        for bit in range(8):
-            red |= ((code >> 0) & 1) << (7 - bit)
-            green |= ((code >> 1) & 1) << (7 - bit)
-            blue |= ((code >> 2) & 1) << (7 - bit)
-            code >>= 3
-        palette += [red, green, blue]
-    return palette
+    return [channel for index in range(256) for channel in voc_colour(index)]
 
 
 def _png(array: np.ndarray, mode: str | None, palette: list[int] | None = None,
