@@ -117,13 +117,7 @@ def test_edge_share_of_scattered_values_equals_the_reference(masks, radius, tole
 @given(seed=st.integers(0, 10**6), dtype=st.sampled_from([np.uint8, np.uint16, np.int16]),
        bottom=st.sampled_from([0.0, 3.0, -100.0]), top=st.sampled_from([1.0, 255.0, 65535.0]))
 def test_levels_equal_the_float_scaling(seed, dtype, bottom, top):
-    rng = np.random.default_rng(seed)
-    info = np.iinfo(dtype)
-    ends = np.clip([bottom, top], info.min, info.max).astype(dtype)
-    plane = np.where(rng.random((30, 40)) < 0.5, ends[0], ends[1]).astype(dtype)
-    plane[rng.random(plane.shape) < 0.1] = rng.integers(info.min, info.max, dtype=dtype,
-                                                        endpoint=True)
-    unit = (plane.astype(np.float32) - np.float32(bottom)) / np.float32(top - bottom)
+    plane, unit = _two_ends_with_strays(seed, dtype, bottom, top)
     expected = _reference_edge_share(unit.astype(np.float64), 3, 0.1)
     got = edge_share_of_levels(plane, bottom, top, radius=3)
     assert (np.isnan(got) and np.isnan(expected)) or got == expected
@@ -190,6 +184,19 @@ def _same(got: float, expected: float) -> bool:
     return (np.isnan(got) and np.isnan(expected)) or got == expected
 
 
+def _two_ends_with_strays(seed: int, dtype, bottom: float, top: float
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """A plane of ``dtype`` at its two ends (clipped to the dtype) with 10 % stray values, and
+    the same plane scaled to [0, 1] in float32 as the float path scales it."""
+    rng = np.random.default_rng(seed)
+    info = np.iinfo(dtype)
+    ends = np.clip([bottom, top], info.min, info.max).astype(dtype)
+    plane = np.where(rng.random((30, 40)) < 0.5, ends[0], ends[1]).astype(dtype)
+    plane[rng.random(plane.shape) < 0.1] = rng.integers(info.min, info.max, dtype=dtype,
+                                                        endpoint=True)
+    return plane, (plane.astype(np.float32) - np.float32(bottom)) / np.float32(top - bottom)
+
+
 def _patch_in_plane(seed: int, stray: int, dtype, top: int) -> np.ndarray:
     """A JPEG-like patch somewhere in a large plane of 0, plus values between the ends strewn
     anywhere (far from the patch, on the plane's border, or next to each other)."""
@@ -232,13 +239,7 @@ def test_both_shares_at_once_equal_each_on_the_whole_plane(seed, stray, radius, 
        top=st.sampled_from([1.0, 255.0, 65535.0, 200.5]))
 def test_both_shares_at_once_on_any_ends(seed, dtype, bottom, top):
     """Ends that are not levels of the plane (0.5, 200.5) or lie outside its dtype."""
-    rng = np.random.default_rng(seed)
-    info = np.iinfo(dtype)
-    ends = np.clip([bottom, top], info.min, info.max).astype(dtype)
-    plane = np.where(rng.random((30, 40)) < 0.5, ends[0], ends[1]).astype(dtype)
-    plane[rng.random(plane.shape) < 0.1] = rng.integers(info.min, info.max, dtype=dtype,
-                                                        endpoint=True)
-    unit = (plane.astype(np.float32) - np.float32(bottom)) / np.float32(top - bottom)
+    plane, unit = _two_ends_with_strays(seed, dtype, bottom, top)
     edge, rim = edge_and_rim_shares_of_levels(plane, bottom, top, radius=3)
     assert _same(edge, _reference_edge_share(unit.astype(np.float64), 3, 0.1))
     assert _same(rim, _reference_rim_share(plane, bottom, top, 2))
