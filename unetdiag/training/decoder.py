@@ -218,7 +218,8 @@ def decode_pair(image_file: str, mask_file: str, *, channels: int, policy: MaskP
                                   or f"{type(error).__name__}: {error}")
         raise
     decode_log.record_sizes(image_file, mask_file, image, mask)
-    decode_log.record_stored_foreground(mask_file, mask, ignored)
+    if mask_file not in decode_log.stored_foreground:  # counted once, as the others
+        decode_log.record_stored_foreground(mask_file, mask, ignored)
     return image, mask, ignored
 
 
