@@ -11,10 +11,10 @@ from PIL import Image, ImageFile
 
 from unetdiag.diag.audit import readers as audit_readers
 from unetdiag.diag.audit.alignment import _block_mean
-from unetdiag.diag.data.decoding import _value_counts
 from unetdiag.diag.data.pairing import discover_pairs
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.data.reading import pixel_array
+from unetdiag.diag.data.value_counts import value_counts
 from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 
 #: Modes the audit and the trainer turn into arrays, with their stored bytes per pixel.
@@ -76,7 +76,7 @@ def test_pixel_array_restores_the_piece_size_on_error() -> None:
 
 
 def _counts_of_every_pixel(plane: np.ndarray) -> dict[int, int]:
-    """The definition ``_value_counts`` is held to: a histogram of every pixel."""
+    """The definition ``value_counts`` is held to: a histogram of every pixel."""
     histogram = Image.fromarray(np.ascontiguousarray(plane)).histogram()
     return {value: count for value, count in enumerate(histogram) if count}
 
@@ -103,7 +103,7 @@ def _lossy_planes(draw) -> np.ndarray:
 @given(_lossy_planes())
 def test_value_counts_are_every_pixels(plane: np.ndarray) -> None:
     expected = _counts_of_every_pixel(plane)
-    got = _value_counts(plane)
+    got = value_counts(plane)
     assert list(got.items()) == list(expected.items())  # the same values, in value order
     assert all(type(value) is int and type(count) is int for value, count in got.items())
 

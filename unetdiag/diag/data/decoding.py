@@ -42,390 +42,42 @@ distinct values (two, for a clean mask) rather than from a sort of its pixels.
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
 
 import numpy as np
-from PIL import Image
 
-from unetdiag.diag.core.findings import jsonable
 from unetdiag.diag.data.instances import load_mask
-from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy, Polarity
-from unetdiag.diag.data.reading import (
-    LOSSY_FORMATS,
-    PALETTE_MODE,
-    UINT8_MAX,
-    UINT16_MAX,
-    StoredMask,
+from unetdiag.diag.data.mask_planes import UNUSED_ALPHA_FORMATS, channels_differ, mask_plane
+from unetdiag.diag.data.mask_records import MAX_LISTED_VALUES, InspectedMask, MaskEncoding
+from unetdiag.diag.data.mask_scales import (
+    auto_threshold,
+    finite_range,
+    kept_range,
+    recognised_scale,
+    resolve_threshold,
+    scale_ends,
 )
+from unetdiag.diag.data.policy import DEFAULT_POLICY, MaskPolicy
+from unetdiag.diag.data.reading import LOSSY_FORMATS, PALETTE_MODE, StoredMask
 from unetdiag.diag.data.rules import VOID_INDEX, ValueRule
+from unetdiag.diag.data.value_counts import value_counts
 
-Scale = Literal["binary", "uint8", "uint16", "float_unit", "float", "palette"]
-#: The largest value of a lossy (JPEG) 8-bit mask read on the 0/1 scale: a 0/1 mask saved as
-#: JPEG comes back as 0..2 (ringing at the edges, measured at quality 75 and 90), and a 0/255
-#: one never stays this low unless it is black everywhere (then exactly 0).
-LOSSY_BINARY_TOP = 3
-
-#: Threshold applied to palette labels: on integer indices ``index > 0.5`` means "index != 0".
-LABEL_THRESHOLD = 0.5
-#: How many of the smallest distinct values a :class:`MaskEncoding` lists.
-MAX_LISTED_VALUES = 16
-#: An 8-bit plane's values between its ends are counted alone up to 1 pixel in this many.
-_FEW_BETWEEN = 8
-
-
-@dataclass(frozen=True)
-class MaskEncoding:
-    """How one mask is stored, and what the policy in force makes of it.
-
-    Value statistics (``distinct_values`` to ``nonbinary_fraction``) describe the single plane
-    that is thresholded: after colour channels are collapsed and alpha is applied.
-
-    Attributes:
-        file_format: Pillow's format name (``"PNG"``, ``"JPEG"``, ``"GIF"``, ``"TIFF"``...), or
-            ``""`` for an array that never was a file.
-        mode: Pillow mode as stored (``"L"``, ``"P"``, ``"RGB"``, ``"I;16"``, ``"F"``...).
-        dtype: NumPy dtype of the stored values.
-        height, width: size in pixels.
-        channels: stored channels (1 for gray and palette, 3 for RGB, 4 for RGBA).
-        distinct_values: how many distinct values the plane holds (NaN counts as one).
-        values: the smallest distinct finite values, at most :data:`MAX_LISTED_VALUES`.
-        min_value, max_value: over the finite values (NaN when there are none).
-        scale: ``"binary"`` (values within {0, 1}), ``"uint8"`` (0..255), ``"uint16"``
-            (0..65535), ``"float_unit"`` (floats within [0, 1]), ``"float"`` (any other range)
-            or ``"palette"`` (colour-palette indices, kept as labels). Integer data is judged
-            by the narrowest range that holds it: a 16-bit file holding 0/255 is ``"uint8"``.
-        threshold: the threshold that was applied (``policy.threshold`` or the auto midpoint).
-        polarity: the policy's polarity (``"bright"`` or ``"dark"``).
-        nonbinary_fraction: share of pixels at neither end of the scale (e.g. neither 0 nor
-            255 for ``"uint8"``); non-finite pixels count as non-binary.
-        foreground_fraction: share of pixels that decode to 1 under the policy.
-        nonfinite_count: NaN and infinite pixels.
-        is_colour: the plane is the colour channels' and they differ somewhere (a colour,
-            not a gray, mask; False when the alpha channel is the mask).
-        alpha: ``"none"`` (no alpha channel), ``"opaque"`` (alpha everywhere full),
-            ``"unused"`` (a BMP's alpha byte 0 everywhere: ignored, the colour is the mask),
-            ``"composited"`` (the opaque colours draw both classes: colour composited over
-            black) or ``"mask"`` (the alpha channel was read as the mask).
-        palette: ``"none"``, ``"labels"`` (colour palette, indices kept as labels) or
-            ``"gray"`` (grayscale palette, indices mapped to gray levels).
-        lossy: stored in a lossy format (JPEG, or JPEG compression inside a TIFF).
-        frames: frames or pages in the file; only the first is used.
-        ignored_fraction: share of pixels holding one of the policy's ``ignore_values``.
-        void_fraction: share of pixels at the palette's void index (:data:`VOID_INDEX`), 0
-            for masks that are not palette labels.
-    """
-
-    file_format: str
-    mode: str
-    dtype: str
-    height: int
-    width: int
-    channels: int
-    distinct_values: int
-    values: list[float | int]
-    min_value: float | int
-    max_value: float | int
-    scale: Scale
-    threshold: float
-    polarity: Polarity
-    nonbinary_fraction: float
-    foreground_fraction: float
-    nonfinite_count: int
-    is_colour: bool
-    alpha: str
-    palette: str
-    lossy: bool
-    frames: int = 1
-    ignored_fraction: float = 0.0
-    void_fraction: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (non-finite numbers become ``"nan"``, ``"inf"``, ``"-inf"``)."""
-        return {key: jsonable(value) for key, value in asdict(self).items()}
-
-
-@dataclass(frozen=True)
-class InspectedMask:
-    """The one plane of a mask that is thresholded, and everything known about it.
-
-    Attributes:
-        plane: HxW values (colour collapsed, alpha applied), in the stored dtype.
-        encoding: the :class:`MaskEncoding` under the policy in force.
-        value_counts: pixels per distinct value for an 8-bit plane, else ``None``: any
-            threshold is then judged from these few counts instead of from every pixel.
-        policy: the policy in force.
-    """
-
-    plane: np.ndarray
-    encoding: MaskEncoding
-    value_counts: dict[int, int] | None
-    policy: MaskPolicy = DEFAULT_POLICY
-
-    @property
-    def _rule(self) -> ValueRule:
-        return ValueRule(self.policy, self.encoding.palette == "labels")
-
-    def foreground_count(self, threshold: float | None = None) -> int:
-        """Pixels that decode to foreground at ``threshold`` (default: the policy's rule)
-        under the policy's polarity; ignored pixels are never foreground."""
-        rule = self._rule if threshold is None else self._rule.with_threshold_rule()
-        if threshold is None:
-            threshold = self.encoding.threshold
-        return rule.foreground_count(self.plane, self.value_counts, threshold,
-                                     self.encoding.polarity)
-
-    @property
-    def ignored_count(self) -> int:
-        """Pixels holding one of the policy's ignore values."""
-        return self._rule.ignored_count(self.plane, self.value_counts)
-
-    @property
-    def midpoint(self) -> float:
-        """The auto threshold of this plane's scale, whatever the policy fixed."""
-        encoding = self.encoding
-        low, high = _kept_range(self.plane, self.value_counts, self.policy.ignore_values,
-                                encoding.min_value, encoding.max_value)
-        return _auto_threshold(encoding.scale, low, high)
-
-    def foreground(self, out: np.ndarray | None = None) -> np.ndarray:
-        """The decoded mask (bool HxW) under the policy, written into ``out`` when given."""
-        return self._rule.foreground(self.plane, self.encoding.threshold,
-                                     self.encoding.polarity, out)
-
-    def ignored(self) -> np.ndarray | None:
-        """Bool HxW of the ignored pixels; None when the policy ignores no value."""
-        if not self.policy.ignore_values:
-            return None
-        return np.isin(self.plane, self.policy.ignore_values)
-
-
-# --- judging the values -------------------------------------------------------------------------
-
-
-def _nominal_max(dtype: np.dtype) -> float:
-    """Full-scale value of a channel of this dtype (used for alpha)."""
-    if np.issubdtype(dtype, np.floating):
-        return 1.0
-    if dtype == np.uint16:
-        return float(UINT16_MAX)
-    return float(UINT8_MAX)
-
-
-#: Formats whose alpha byte of 0 everywhere is unused, not transparency: BMP's fourth byte
-#: (Windows and image editors show such files opaque; image-rs/image#539, Pillow#8602). A PNG
-#: transparent everywhere is an empty cut-out.
-UNUSED_ALPHA_FORMATS = ("BMP", "DIB")
-
-
-def channels_differ(colour: np.ndarray) -> bool:
-    """Whether an ``HxWxC`` array's channels differ anywhere: a colour picture, not grey
-    stored as colour. A strided sample is compared first, so true colour costs next to
-    nothing; the whole array only when the sample is grey.
-
-    >>> grey = np.repeat(np.arange(16, dtype=np.uint8).reshape(4, 4, 1), 3, axis=2)
-    >>> channels_differ(grey), channels_differ(grey[:, :, ::-1] + np.arange(3, dtype=np.uint8))
-    (False, True)
-    """
-    for plane in (colour[::8, ::8], colour):
-        first = plane[:, :, 0]
-        if any(not np.array_equal(first, plane[:, :, channel])
-               for channel in range(1, plane.shape[2])):
-            return True
-    return False
-
-
-def _mask_plane(values: np.ndarray, file_format: str = "") -> tuple[np.ndarray, bool, str]:
-    """Collapse stored values to the one plane that is thresholded.
-
-    Returns ``(plane, is_colour, alpha)``; ``alpha`` as in :class:`MaskEncoding`.
-    """
-    if values.ndim == 2:
-        return values, False, "none"
-    channel_count = values.shape[2]
-    has_alpha = channel_count in (2, 4)
-    colour = values[:, :, :-1] if has_alpha else values
-    first = colour[:, :, 0]
-    is_colour = channels_differ(colour)
-    # channel by channel: a max over the last axis of interleaved samples is ~40x slower
-    plane = first.copy() if colour.shape[2] == 1 else np.maximum(first, colour[:, :, 1])
-    for channel in range(2, colour.shape[2]):
-        np.maximum(plane, colour[:, :, channel], out=plane)
-    if not has_alpha:
-        return plane, is_colour, "none"
-    alpha_channel = values[:, :, -1]
-    full_alpha = _nominal_max(values.dtype)
-    if bool(np.all(alpha_channel >= full_alpha)):
-        return plane, is_colour, "opaque"
-    if file_format in UNUSED_ALPHA_FORMATS and not alpha_channel.any():
-        return plane, is_colour, "unused"
-    if (alpha_channel.min() != alpha_channel.max()
-            and not _colour_draws_classes(plane, alpha_channel >= full_alpha)):
-        # The shape is in the alpha: one colour everywhere, one class under the opaque
-        # pixels (a black object on transparent white), or a cut-out photograph; the
-        # plane is then no colour's
-        return alpha_channel, False, "mask"
-    composited = plane.astype(np.float64) * (alpha_channel / full_alpha)
-    if np.issubdtype(plane.dtype, np.integer):
-        composited = np.rint(composited).astype(plane.dtype)
-    return composited, is_colour, "composited"
-
-
-#: The opaque pixels' colours draw a label when they sit at two levels, dark and bright, in
-#: at least this share (anti-aliased edges add a few in-between values; a cut-out
-#: photograph spreads over hundreds).
-_TWO_LEVEL_SHARE = 0.9
-
-
-def _colour_draws_classes(plane: np.ndarray, opaque: np.ndarray) -> bool:
-    """Whether the opaque pixels' colours hold both classes of a drawn label (mostly two
-    levels, one dark and one bright): then the colour is the mask and alpha only hides what
-    is transparent (composited over black); otherwise the alpha is the mask."""
-    values = plane[opaque]
-    if values.size == 0:
-        return False
-    low, high = values.min(), values.max()
-    middle = (_nominal_max(plane.dtype) if np.issubdtype(plane.dtype, np.integer)
-              else 1.0) / 2
-    if not low <= middle < high:
-        return False
-    at_ends = np.count_nonzero(values == low) + np.count_nonzero(values == high)
-    return at_ends >= _TWO_LEVEL_SHARE * values.size
-
-
-def _finite_range(plane: np.ndarray) -> tuple[float, float]:
-    """(min, max) of the finite values; NaN, NaN when there are none."""
-    finite = plane[np.isfinite(plane)] if np.issubdtype(plane.dtype, np.floating) else plane
-    if finite.size == 0:
-        return math.nan, math.nan
-    return finite.min().item(), finite.max().item()
-
-
-def _kept_range(plane: np.ndarray, counts: dict[int, int] | None,
-                ignore: tuple[float | int, ...], low: float, high: float
-                ) -> tuple[float, float]:
-    """(min, max) of the finite values the policy does not ignore; ``(low, high)`` when it
-    ignores none of them or every one."""
-    if not ignore:
-        return low, high
-    if counts is not None:
-        kept = [value for value in counts if value not in ignore]
-        return (min(kept), max(kept)) if kept else (low, high)
-    kept_plane = plane[~np.isin(plane, ignore)]
-    if kept_plane.size == 0:
-        return low, high
-    kept_low, kept_high = _finite_range(kept_plane)
-    return (low, high) if math.isnan(kept_low) else (kept_low, kept_high)
-
-
-def _value_counts(plane: np.ndarray) -> dict[int, int]:
-    """Pixels per distinct value of an 8-bit plane (in value order): a few passes for two values
-    (no comparison array when the lower is 0), the values between the ends when few."""
-    low, high = int(plane.min()), int(plane.max())
-    pixels = plane.size
-    if low == high:
-        return {low: pixels}
-    at_high = int(np.count_nonzero(plane == high))
-    if low == 0:
-        at_low = pixels - int(np.count_nonzero(plane))
-    else:
-        at_low = int(np.count_nonzero(plane == low))
-    if at_low + at_high == pixels:
-        return {low: at_low, high: at_high}
-    if (pixels - at_low - at_high) * _FEW_BETWEEN <= pixels:  # lossy: 3.4x faster on the polyps
-        between = plane[(plane > low) & (plane < high)]
-        counts = np.bincount(between, minlength=high + 1)
-        counts[low], counts[high] = at_low, at_high
-        return {value: int(counts[value]) for value in np.flatnonzero(counts).tolist()}
-    # Pillow's histogram: 1.7x faster than np.bincount on a JPEG mask
-    histogram = Image.fromarray(np.ascontiguousarray(plane)).histogram()
-    return {value: count for value, count in enumerate(histogram) if count}
-
-
-def _recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float,
-                      lossy: bool = False) -> Scale:
-    """The plane's scale, given its finite range ``low``..``high``; a lossy 8-bit plane
-    within 0..:data:`LOSSY_BINARY_TOP` is 0/1 data with compression noise."""
-    if is_labels:
-        return "palette"
-    if math.isnan(low):
-        return "float"
-    if lossy and plane.dtype == np.uint8 and high <= LOSSY_BINARY_TOP:
-        return "binary"
-    if low >= 0 and high <= 1:
-        integral = plane.dtype.kind in "ui"
-        finite = plane if integral else plane[np.isfinite(plane)]
-        return "binary" if integral or _all_in(finite, (0.0, 1.0)) else "float_unit"
-    if plane.dtype.kind in "ui" and low >= 0:
-        if high <= UINT8_MAX:
-            return "uint8"
-        if high <= UINT16_MAX:
-            return "uint16"
-    return "float"
-
-
-def _all_in(plane: np.ndarray, ends: tuple[float, float]) -> bool:
-    return bool(np.all((plane == ends[0]) | (plane == ends[1])))
-
-
-def scale_ends(scale: Scale | str, low: float, high: float) -> tuple[float, float]:
-    """The two values a perfectly binary mask on this scale holds, for values spanning
-    ``low``..``high``.
-
-    >>> scale_ends("uint8", 0, 3), scale_ends("palette", 0, 4)
-    ((0.0, 255.0), (0.0, 4))
-    """
-    if scale in ("binary", "float_unit"):
-        return 0.0, 1.0
-    if scale == "uint8":
-        return 0.0, float(UINT8_MAX)
-    if scale == "uint16":
-        return 0.0, float(UINT16_MAX)
-    if scale == "palette":
-        return 0.0, high
-    # "float": an unrecognised range; anchored at 0 (or below, for signed data) and at 1, 255
-    # or the largest value, whichever is the smallest that holds the data.
-    if math.isnan(low):
-        return 0.0, float(UINT8_MAX)
-    top = 1.0 if high <= 1 else float(UINT8_MAX) if high <= UINT8_MAX else high
-    return min(0.0, low), top
-
-
-def _auto_threshold(scale: Scale | str, low: float, high: float) -> float:
-    """The midpoint of the scale (the label rule for palette indices)."""
-    if scale == "palette":
-        return LABEL_THRESHOLD
-    bottom, top = scale_ends(scale, low, high)
-    return (bottom + top) / 2
-
-
-def resolve_threshold(values: np.ndarray, scale: str, policy: MaskPolicy) -> float:
-    """The threshold ``t`` (a value is bright when ``v > t``) for these values under ``policy``.
-
-    ``policy.threshold`` when it is set (``0`` reproduces the original project's ``> 0``).
-    Otherwise the midpoint of the nominal scale: 0.5 for ``"binary"`` and ``"float_unit"``,
-    127.5 for ``"uint8"``, 32767.5 for ``"uint16"``; for ``"float"`` data the midpoint of
-    [0, 255] when the values stay within 255, else of [0, max] (and of [min, 1] or [min, top]
-    for signed data). ``"palette"`` indices are labels: 0.5 makes index 0 background and every
-    other index foreground, a rule that is never applied to intensities.
-
-    >>> import numpy as np
-    >>> resolve_threshold(np.array([0.0, 255.0]), "float", MaskPolicy())
-    127.5
-    >>> resolve_threshold(np.array([0, 255]), "uint8", MaskPolicy(threshold=0))
-    0.0
-    """
-    if policy.threshold is not None:
-        return float(policy.threshold)
-    if scale == "palette":
-        return LABEL_THRESHOLD
-    low, high = _finite_range(np.asarray(values))
-    return _auto_threshold(scale, low, high)
-
-
-# --- the decoder --------------------------------------------------------------------------------
+#: The decoder's names, and those of its parts that callers reach through it.
+__all__ = [
+    "MAX_LISTED_VALUES",
+    "UNUSED_ALPHA_FORMATS",
+    "InspectedMask",
+    "MaskEncoding",
+    "channels_differ",
+    "decode_mask",
+    "decode_mask_with_ignore",
+    "decoded_planes",
+    "inspect_mask_values",
+    "inspect_stored",
+    "mask_encoding",
+    "resolve_threshold",
+    "scale_ends",
+]
 
 
 def inspect_mask_values(values: np.ndarray, file_format: str, mode: str, policy: MaskPolicy,
@@ -440,16 +92,16 @@ def inspect_mask_values(values: np.ndarray, file_format: str, mode: str, policy:
         values = values.astype(np.uint8)
     if lossy is None:
         lossy = file_format in LOSSY_FORMATS
-    plane, is_colour, alpha = _mask_plane(values, file_format)
+    plane, is_colour, alpha = mask_plane(values, file_format)
     palette = "none" if mode != PALETTE_MODE else "gray" if gray_palette else "labels"
-    counts = _value_counts(plane) if plane.dtype == np.uint8 else None
-    low, high = (min(counts), max(counts)) if counts is not None else _finite_range(plane)
+    counts = value_counts(plane) if plane.dtype == np.uint8 else None
+    low, high = (min(counts), max(counts)) if counts is not None else finite_range(plane)
     # the scale is that of the values the policy reads: an ignored value (255 of 0/1 labels,
     # -9999 no-data) is no level of it and must not move the midpoint
-    kept_low, kept_high = _kept_range(plane, counts, policy.ignore_values, low, high)
-    scale = _recognised_scale(plane, palette == "labels", kept_low, kept_high, lossy)
+    kept_low, kept_high = kept_range(plane, counts, policy.ignore_values, low, high)
+    scale = recognised_scale(plane, palette == "labels", kept_low, kept_high, lossy)
     threshold = (float(policy.threshold) if policy.threshold is not None
-                 else _auto_threshold(scale, kept_low, kept_high))
+                 else auto_threshold(scale, kept_low, kept_high))
     bottom, top = scale_ends(scale, kept_low, kept_high)
     nonfinite = 0
     if counts is not None:

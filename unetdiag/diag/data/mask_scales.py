@@ -1,0 +1,131 @@
+"""A mask plane's scale (0/1, 0..255, 0..65535, float, palette labels) and its threshold.
+
+The scale is recognised from the values the policy reads; the auto threshold is the midpoint
+of that scale (:func:`auto_threshold`), or the label rule for palette indices.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+
+from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.data.reading import UINT8_MAX, UINT16_MAX
+
+Scale = Literal["binary", "uint8", "uint16", "float_unit", "float", "palette"]
+#: The largest value of a lossy (JPEG) 8-bit mask read on the 0/1 scale: a 0/1 mask saved as
+#: JPEG comes back as 0..2 (ringing at the edges, measured at quality 75 and 90), and a 0/255
+#: one never stays this low unless it is black everywhere (then exactly 0).
+LOSSY_BINARY_TOP = 3
+
+#: Threshold applied to palette labels: on integer indices ``index > 0.5`` means "index != 0".
+LABEL_THRESHOLD = 0.5
+
+
+def finite_range(plane: np.ndarray) -> tuple[float, float]:
+    """(min, max) of the finite values; NaN, NaN when there are none."""
+    finite = plane[np.isfinite(plane)] if np.issubdtype(plane.dtype, np.floating) else plane
+    if finite.size == 0:
+        return math.nan, math.nan
+    return finite.min().item(), finite.max().item()
+
+
+def kept_range(plane: np.ndarray, counts: dict[int, int] | None,
+                ignore: tuple[float | int, ...], low: float, high: float
+                ) -> tuple[float, float]:
+    """(min, max) of the finite values the policy does not ignore; ``(low, high)`` when it
+    ignores none of them or every one."""
+    if not ignore:
+        return low, high
+    if counts is not None:
+        kept = [value for value in counts if value not in ignore]
+        return (min(kept), max(kept)) if kept else (low, high)
+    kept_plane = plane[~np.isin(plane, ignore)]
+    if kept_plane.size == 0:
+        return low, high
+    kept_low, kept_high = finite_range(kept_plane)
+    return (low, high) if math.isnan(kept_low) else (kept_low, kept_high)
+
+
+
+def recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float,
+                      lossy: bool = False) -> Scale:
+    """The plane's scale, given its finite range ``low``..``high``; a lossy 8-bit plane
+    within 0..:data:`LOSSY_BINARY_TOP` is 0/1 data with compression noise."""
+    if is_labels:
+        return "palette"
+    if math.isnan(low):
+        return "float"
+    if lossy and plane.dtype == np.uint8 and high <= LOSSY_BINARY_TOP:
+        return "binary"
+    if low >= 0 and high <= 1:
+        integral = plane.dtype.kind in "ui"
+        finite = plane if integral else plane[np.isfinite(plane)]
+        return "binary" if integral or _all_in(finite, (0.0, 1.0)) else "float_unit"
+    if plane.dtype.kind in "ui" and low >= 0:
+        if high <= UINT8_MAX:
+            return "uint8"
+        if high <= UINT16_MAX:
+            return "uint16"
+    return "float"
+
+
+def _all_in(plane: np.ndarray, ends: tuple[float, float]) -> bool:
+    return bool(np.all((plane == ends[0]) | (plane == ends[1])))
+
+
+def scale_ends(scale: Scale | str, low: float, high: float) -> tuple[float, float]:
+    """The two values a perfectly binary mask on this scale holds, for values spanning
+    ``low``..``high``.
+
+    >>> scale_ends("uint8", 0, 3), scale_ends("palette", 0, 4)
+    ((0.0, 255.0), (0.0, 4))
+    """
+    if scale in ("binary", "float_unit"):
+        return 0.0, 1.0
+    if scale == "uint8":
+        return 0.0, float(UINT8_MAX)
+    if scale == "uint16":
+        return 0.0, float(UINT16_MAX)
+    if scale == "palette":
+        return 0.0, high
+    # "float": an unrecognised range; anchored at 0 (or below, for signed data) and at 1, 255
+    # or the largest value, whichever is the smallest that holds the data.
+    if math.isnan(low):
+        return 0.0, float(UINT8_MAX)
+    top = 1.0 if high <= 1 else float(UINT8_MAX) if high <= UINT8_MAX else high
+    return min(0.0, low), top
+
+
+def auto_threshold(scale: Scale | str, low: float, high: float) -> float:
+    """The midpoint of the scale (the label rule for palette indices)."""
+    if scale == "palette":
+        return LABEL_THRESHOLD
+    bottom, top = scale_ends(scale, low, high)
+    return (bottom + top) / 2
+
+
+def resolve_threshold(values: np.ndarray, scale: str, policy: MaskPolicy) -> float:
+    """The threshold ``t`` (a value is bright when ``v > t``) for these values under ``policy``.
+
+    ``policy.threshold`` when it is set (``0`` reproduces the original project's ``> 0``).
+    Otherwise the midpoint of the nominal scale: 0.5 for ``"binary"`` and ``"float_unit"``,
+    127.5 for ``"uint8"``, 32767.5 for ``"uint16"``; for ``"float"`` data the midpoint of
+    [0, 255] when the values stay within 255, else of [0, max] (and of [min, 1] or [min, top]
+    for signed data). ``"palette"`` indices are labels: 0.5 makes index 0 background and every
+    other index foreground, a rule that is never applied to intensities.
+
+    >>> import numpy as np
+    >>> resolve_threshold(np.array([0.0, 255.0]), "float", MaskPolicy())
+    127.5
+    >>> resolve_threshold(np.array([0, 255]), "uint8", MaskPolicy(threshold=0))
+    0.0
+    """
+    if policy.threshold is not None:
+        return float(policy.threshold)
+    if scale == "palette":
+        return LABEL_THRESHOLD
+    low, high = finite_range(np.asarray(values))
+    return auto_threshold(scale, low, high)
