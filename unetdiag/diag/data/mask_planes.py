@@ -23,6 +23,9 @@ def _nominal_max(dtype: np.dtype) -> float:
 #: transparent everywhere is an empty cut-out.
 UNUSED_ALPHA_FORMATS = ("BMP", "DIB")
 
+#: Samples compared at once by :func:`channels_differ` (its positions take 8 bytes each).
+_BLOCK_SAMPLES = 1 << 20
+
 
 def channels_differ(colour: np.ndarray) -> bool:
     """Whether an ``HxWxC`` array's channels differ anywhere: a colour picture, not grey
@@ -33,12 +36,28 @@ def channels_differ(colour: np.ndarray) -> bool:
     >>> channels_differ(grey), channels_differ(grey[:, :, ::-1] + np.arange(3, dtype=np.uint8))
     (False, True)
     """
-    for plane in (colour[::8, ::8], colour):
-        first = plane[:, :, 0]
-        if any(not np.array_equal(first, plane[:, :, channel])
-               for channel in range(1, plane.shape[2])):
+    if _channel_planes_differ(colour[::8, ::8]):
+        return True
+    if not colour.flags.c_contiguous or colour.size == 0:
+        return _channel_planes_differ(colour)
+    # A pixel's samples lie side by side: its channels differ where a sample differs from the
+    # next one within the pixel. One contiguous comparison instead of a strided one per
+    # channel (0.64 against 1.7 ms for a 1191x1085 RGB mask), in blocks of rows to bound the
+    # positions found.
+    channels = colour.shape[2]
+    rows = max(1, _BLOCK_SAMPLES // (colour.shape[1] * channels))
+    for top in range(0, colour.shape[0], rows):
+        samples = colour[top:top + rows].reshape(-1)
+        changes = np.flatnonzero(samples[1:] != samples[:-1])
+        if np.any(changes % channels != channels - 1):
             return True
     return False
+
+
+def _channel_planes_differ(colour: np.ndarray) -> bool:
+    first = colour[:, :, 0]
+    return any(not np.array_equal(first, colour[:, :, channel])
+               for channel in range(1, colour.shape[2]))
 
 
 def mask_plane(values: np.ndarray, file_format: str = "") -> tuple[np.ndarray, bool, str]:
