@@ -195,8 +195,9 @@ def test_audit_data_and_explain_log_do_not_import_tensorflow(tmp_path):
 
 
 def test_audit_json_quiet_imports_no_console_view(tmp_path):
-    """``audit-data --json -q`` writes JSON and draws no bar: the console view and the
-    progress bar (rich.progress) are not imported, while the JSON is complete."""
+    """``audit-data --json -q`` writes JSON and draws no bar: the console view, the
+    progress bar (rich.progress) and rich's console are not imported, while the JSON is
+    complete."""
     from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 
     write_dataset(tmp_path / "data", SynthSpec(n_pairs=4, size=48))
@@ -206,10 +207,11 @@ def test_audit_json_quiet_imports_no_console_view(tmp_path):
             f"    cli.main(['audit-data', r'{tmp_path / 'data'}', '--json', '-q',\n"
             "              '--workers', '1'])\n"
             "print('COMMAND', json.loads(out.getvalue())['command'],\n"
-            "      'rich.progress' in sys.modules, 'unetdiag.report.console' in sys.modules)")
+            "      'rich.progress' in sys.modules, 'unetdiag.report.console' in sys.modules,\n"
+            "      'rich.console' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120)
-    assert "COMMAND audit-data False False" in result.stdout, result.stdout + result.stderr
+    assert "COMMAND audit-data False False False" in result.stdout, result.stdout + result.stderr
     from unetdiag import report  # the names still resolve, on first use
 
     assert callable(report.render_report) and report.REPORT_SCHEMA.startswith("unetdiag")

@@ -4,18 +4,22 @@ dispatch to the command handlers (:mod:`.commands`).
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
+from unetdiag.cli.commands import run_audit
 from unetdiag.cli.parser import build_parser, given_options
 from unetdiag.exitcodes import ExitCode, UserError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["build_parser", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from rich.console import Console
-
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
@@ -24,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return ExitCode.USAGE
     args.given = given_options(argv)  # what --resume may change
-    console = Console(stderr=bool(getattr(args, "json", False)))
+    console = None if _draws_nothing(args) else _console(args)
     try:
         return int(handler(args, console))
     except UserError as error:
@@ -33,3 +37,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("unetdiag: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+
+
+def _draws_nothing(args: argparse.Namespace) -> bool:
+    """``audit-data --json --quiet`` writes its JSON and draws no bar: it needs no console,
+    and rich's takes 17 ms of CPU to import."""
+    return args.handler is run_audit and args.json and args.quiet
+
+
+def _console(args: argparse.Namespace) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=bool(getattr(args, "json", False)))

@@ -141,7 +141,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
         resume=args.resume, quiet=args.quiet)
 
 
-def run_audit(args: argparse.Namespace, console: Console) -> int:
+def run_audit(args: argparse.Namespace, console: Console | None) -> int:
     from unetdiag.diag.audit.run import audit_dataset
 
     images = _dataset_folder(args, None)
@@ -229,8 +229,9 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
     return int(ExitCode.WARNINGS)
 
 
-def finish(report: Report, args: argparse.Namespace, console: Console) -> int:
-    """Render a report (rich or JSON) and turn its worst severity into the exit status."""
+def finish(report: Report, args: argparse.Namespace, console: Console | None) -> int:
+    """Render a report (rich or JSON; no console with ``--json``) and turn its worst
+    severity into the exit status."""
     if args.json:  # the console view (rich) is imported only to be drawn
         from unetdiag.report import report_to_json
 

@@ -13,9 +13,10 @@ ProgressCallback = Callable[[int, int], None]
 
 
 @contextmanager
-def progress_callback(console: Console, description: str,
+def progress_callback(console: Console | None, description: str,
                       enabled: bool = True) -> Iterator[ProgressCallback | None]:
-    """Yield a callback drawing a bar on ``console``, or None when disabled or not a terminal.
+    """Yield a callback drawing a bar on ``console``, or None when disabled or not a terminal
+    (``console`` may be None when disabled).
 
     >>> from rich.console import Console
     >>> import io
