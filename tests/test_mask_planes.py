@@ -42,6 +42,8 @@ def _grey_with_strays(draw) -> np.ndarray:
             colour[row, column, channel] = np.nan
         elif dtype == np.float32 and stray == "-0":
             colour[row, column, channel] = -0.0 if colour[row, column, channel] == 0 else 0
+        elif dtype == np.float32 and stray not in ("nan", "-0"):
+            colour[row, column, channel] += stray  # a NaN stays NaN
         elif stray not in ("nan", "-0"):
             colour[row, column, channel] = (int(colour[row, column, channel]) + stray) % 256
     view = draw(st.sampled_from(["contiguous", "flipped", "without last channel"]))
