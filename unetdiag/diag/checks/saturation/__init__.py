@@ -15,7 +15,8 @@ measured from the data. Everything here is pure NumPy. One job per module:
   :mod:`.constant` (constant predictors), :mod:`.degenerate` (perfect accuracy, the class
   prior, ln 2, a collapse), :mod:`.runs` (several runs): the measurements, each yielding claims;
 * :mod:`.wording` (with :mod:`.wording_scale`, :mod:`.wording_series`, :mod:`.wording_fit`,
-  :mod:`.wording_sums`, :mod:`.words`): claims into titles, explanations and fixes;
+  :mod:`.wording_mean_iou`, :mod:`.wording_sums`, :mod:`.words`): claims into titles,
+  explanations and fixes;
 * :mod:`.checks`: the public checks, measurement then wording;
 * :mod:`.reconcile`: a fingerprint checked against a measured foreground fraction (train,
   evaluate).

@@ -13,6 +13,7 @@ from __future__ import annotations
 from unetdiag.diag.checks.saturation import (
     ids,
     wording_fit,
+    wording_mean_iou,
     wording_scale,
     wording_series,
     wording_sums,
@@ -233,7 +234,7 @@ _WORDING = {
     ScoreZeroThroughout: wording_series.score_zero_throughout_finding,
     ScoreZeroFewEpochs: score_zero_few_epochs_finding,
     PerfectTrainingAccuracy: perfect_training_accuracy_finding,
-    MeanIouOneClass: wording_series.mean_iou_one_class_finding,
+    MeanIouOneClass: wording_mean_iou.mean_iou_one_class_finding,
     IdenticalAcrossRuns: identical_finding,
     BaselineFromOtherRun: baseline_from_other_run_finding,
     StepTimeOutlier: step_time_finding,
