@@ -58,6 +58,7 @@ from unetdiag.diag.checks.saturation.words import (
     epoch_span,
     non_finite_when,
     non_finite_word,
+    printed_range,
 )
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.logs.after_headline import (
@@ -341,7 +342,7 @@ def _class_prior(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | N
     for finding in with_id(findings, CLASS_PRIOR_LOSS):
         name, data = next(iter(finding.evidence["metrics"].items()))
         parts.append(
-            f"in {finding.evidence['run']}, {name} {data['value']:.4f} equals H(f) = "
+            f"in {finding.evidence['run']}, {name} ({printed_range(data)}) matches H(f) = "
             f"{data['entropy']:.4f} for the class fraction f = {data['prior']:.4g} that "
             f"{data['accuracy_metric']} {data['accuracy']:.4f} implies, at "
             f"{epoch_list(data['epochs_matched'], data['epochs'])}")

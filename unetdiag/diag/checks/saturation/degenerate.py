@@ -135,7 +135,11 @@ def _prior_match(accuracy: MetricSeries, loss: MetricSeries, tolerance: float,
     if stretch.size < thresholds.min_prior_epochs:
         return None
     end = int(stretch[-1])
+    # a loss repeating its first four decimals is said as one value, else as its range
+    matched, gaps = losses[stretch], np.abs(losses[stretch] - entropy[stretch])
     return {"value": float(losses[end]), "entropy": float(entropy[end]),
+            "low": float(matched.min()), "high": float(matched.max()),
+            "largest_gap": float(gaps.max()),
             "prior": float(1 - values[end]), "accuracy_metric": accuracy.name,
             "accuracy": float(values[end]), "epochs_matched": loss.epochs_at(stretch),
             "epochs": int(loss.finite.sum())}

@@ -23,6 +23,7 @@ from unetdiag.diag.checks.saturation.words import (
     finding,
     non_finite_when,
     non_finite_word,
+    printed_range,
 )
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, near_zero, percent, verb
@@ -481,12 +482,14 @@ def class_prior_finding(claim: evidence.ClassPriorLoss) -> Finding:
     majority = "background" if prior < 0.5 else "foreground"
     return finding(
         ids.CLASS_PRIOR_LOSS, claim,
-        title=(f"{claim.run}: {name} {data['value']:.4f} is the entropy of the class prior "
+        title=(f"{claim.run}: {name} {data['value']:.4f} matches the entropy of the class prior "
                f"f = {prior:.4g}: consistent with predicting f at every pixel"),
         explanation=(
-            f"{name} is {data['value']:.4f} at {epoch_list(data['epochs_matched'], data['epochs'])}"
-            f", equal to H(f) = -f ln f - (1-f) ln(1-f) = {data['entropy']:.4f} for f = "
-            f"{prior:.4g} = 1 - {data['accuracy_metric']} {accuracy:.4f}. Binary cross-entropy "
+            f"{name} is {printed_range(data)} at "
+            f"{epoch_list(data['epochs_matched'], data['epochs'])}, each within "
+            f"{data['largest_gap']:.4f} of the H(f) = -f ln f - (1-f) ln(1-f) of its epoch's "
+            f"accuracy; at the last, H(f) = {data['entropy']:.4f} for f = {prior:.4g} = 1 - "
+            f"{data['accuracy_metric']} {accuracy:.4f}. Binary cross-entropy "
             "equals H(f) when the model outputs the probability f at every pixel: the class "
             "frequency, learnt without looking at the images; thresholded at 0.5 that model "
             f"predicts {majority} everywhere, which scores exactly that accuracy. Consistent "

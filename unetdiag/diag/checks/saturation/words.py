@@ -101,6 +101,13 @@ def epoch_span(epochs: Sequence[int]) -> str:
                        for first, last in ranges])
 
 
+def printed_range(data: Mapping) -> str:
+    """``"0.3561-0.3563"`` when a value's ``low`` and ``high`` differ at four decimals,
+    else ``"0.3405"``."""
+    low, high = f"{data['low']:.4f}", f"{data['high']:.4f}"
+    return low if low == high else f"{low}-{high}"
+
+
 def epoch_list(epochs: Sequence[int], total: int) -> str:
     """``"epochs 2-3 (2 of the 5 logged)"``, or ``"every one of the 5 epochs"`` when all."""
     epochs = list(epochs)

@@ -1,0 +1,36 @@
+"""Layouts and claims of the seventeenth pass over public Keras logs (docs/real-logs.md, pass
+17), and of the leftovers of pass 16.
+
+Each test fails on the code before its mend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unetdiag.diag.logs.explain import explain_log
+
+
+def _explain(tmp_path: Path, text: str, name: str = "run.log"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return explain_log(path)
+
+
+def _words(report) -> str:
+    return " ".join([report.headline] + [f"{f.title} {f.explanation}" for f in report.findings])
+
+
+def test_a_loss_at_the_class_prior_is_said_as_the_range_it_prints(tmp_path):
+    # rezazad68/BCDU-Net#1: val_loss 0.3562, 0.3562, 0.3561, 0.3562, 0.3563 beside a frozen
+    # val_acc 0.8855 was "val_loss is 0.3563 at every one of the 5 epochs"
+    line = ("160000/160000 [==============================] - 10087s 63ms/step - loss: {} - "
+            "acc: 0.8929 - val_loss: {} - val_acc: 0.8855\n")
+    pairs = [("0.3565", "0.3562"), ("0.3405", "0.3562"), ("0.3405", "0.3561"),
+             ("0.3405", "0.3562"), ("0.3405", "0.3563")]
+    text = "".join(f"Epoch {n}/50\n" + line.format(*pair) for n, pair in enumerate(pairs, 1))
+    report = _explain(tmp_path, text)
+    words = _words(report)
+    assert "saturation.class_prior_loss" in {f.id for f in report.findings}
+    assert "0.3561-0.3563" in report.headline
+    assert "val_loss is 0.3563 at every one" not in words
+    assert "val_loss 0.3563 equals" not in words
