@@ -34,3 +34,20 @@ def test_a_loss_at_the_class_prior_is_said_as_the_range_it_prints(tmp_path):
     assert "0.3561-0.3563" in report.headline
     assert "val_loss is 0.3563 at every one" not in words
     assert "val_loss 0.3563 equals" not in words
+
+
+def test_one_step_is_said_in_the_singular(tmp_path):
+    # review of pass 16: "means over 1 steps"
+    ran_out = ("Epoch 1/2\n100/100 [==============================] - 5s 50ms/step - loss: "
+               "0.9000 - val_loss: 0.9500\nEpoch 2/2\n  1/100 [..............................] "
+               "- ETA: 9s - loss: 0.8000WARNING:tensorflow:Your input ran out of data; "
+               "interrupting training. Make sure that your dataset or generator can generate "
+               "at least `steps_per_epoch * epochs` batches (in this case, 200 batches).\n"
+               "100/100 [==============================] - 1s 10ms/step - loss: 0.8000\n")
+    validating = "Epoch 1/20\n1/2 [==============>...............] - ETA: 2s - loss: 0.8000\n"
+    for text in (ran_out, validating):
+        report = _explain(tmp_path, text)
+        words = _words(report) + " ".join(
+            note for f in report.findings for note in f.evidence.get("notes", []))
+        assert "over 1 step" in words, words
+        assert "1 steps" not in words

@@ -11,6 +11,7 @@ from typing import Any
 from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.logs.console_state import EpochBlock, Partial
 from unetdiag.diag.logs.progress import ProgressLine
+from unetdiag.diag.wording.text import plural
 
 
 def evaluate_note(number: int, evaluated: ProgressLine, closing: ProgressLine,
@@ -219,8 +220,9 @@ def ran_out_note(number: int, drawn: ProgressLine | None, asked: int | None,
         if ran_out_step(drawn, asked, closing, epochs) is not None:
             shown = ", ".join(f"{name} {value:.4g}" for name, value in training.items())
             note += (f", and the epoch's closing line repeats the values drawn at step "
-                     f"{drawn.current} ({shown}): means over {drawn.current} steps, not over "
-                     f"{drawn.target}, though it reads {closing.current}/{closing.target}")
+                     f"{drawn.current} ({shown}): means over {plural(drawn.current, 'step')}, "
+                     f"not over {drawn.target}, though it reads "
+                     f"{closing.current}/{closing.target}")
         return note
     return note + (f", after all {drawn.target} training steps were drawn: consistent with the "
                    "validation data running out (validation_steps more batches than it "

@@ -21,7 +21,7 @@ from unetdiag.diag.checks.saturation.ids import IDENTICAL_ACROSS_RUNS
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.logs.model import CutShort, RunLog
 from unetdiag.diag.logs.notes import STILL_VALIDATING, before_last_step
-from unetdiag.diag.wording.text import join_names
+from unetdiag.diag.wording.text import join_names, plural
 
 
 def _epoch_words(run: RunLog) -> str:
@@ -58,7 +58,7 @@ def cut_short_sentences(runs: Sequence[RunLog]) -> str:
             # step trained, though a closing line repeating its values says little else
             said = (f"{where}the input ran out in {epoch} after {step} was drawn: that "
                     "epoch's figures repeat the values drawn there, consistent with means over "
-                    f"{cut.step} steps, though its closing line reads {closing}")
+                    f"{plural(cut.step, 'step')}, though its closing line reads {closing}")
         elif cut.cause == "no closing line":
             said = (f"{where}{epoch} ended without its closing line: its figures are the "
                     f"running means up to {step}, the last drawn, not the epoch's results")
@@ -71,7 +71,7 @@ def cut_short_sentences(runs: Sequence[RunLog]) -> str:
                     "epoch's results")
         elif before_last_step(cut.step, cut.steps, cut.batch) and _validates(run, cut):
             said = (f"{where}the log ends inside {epoch} at {step}: its figures are running "
-                    f"means over {cut.step} {'samples' if cut.batch else 'steps'}, not the "
+                    f"means over {plural(cut.step, 'sample' if cut.batch else 'step')}, not the "
                     "epoch's results. "
                     f"{STILL_VALIDATING[0].upper()}{STILL_VALIDATING[1:]}"
                     ", as well as a run interrupted or a paste that stops there")
