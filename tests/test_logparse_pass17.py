@@ -9,6 +9,8 @@ from pathlib import Path
 
 from unetdiag.diag.logs.explain import explain_log
 
+REAL = Path(__file__).parent / "data" / "logs" / "real"
+
 
 def _explain(tmp_path: Path, text: str, name: str = "run.log"):
     path = tmp_path / name
@@ -51,3 +53,22 @@ def test_one_step_is_said_in_the_singular(tmp_path):
             note for f in report.findings for note in f.evidence.get("notes", []))
         assert "over 1 step" in words, words
         assert "1 steps" not in words
+
+
+def test_a_markdown_table_explain_log_cannot_read_is_named_in_the_error():
+    # ugent-korea/pytorch-unet-segmentation#9: a PyTorch script's 'epoch | train loss | ...'
+    # table under a '-- | --' rule was refused as "no Keras training epochs found: expected
+    # 'Epoch i/N' lines", which names neither what the file holds nor the tables read
+    import pytest
+
+    from unetdiag.exitcodes import UserError
+
+    path = REAL / "ugent_pytorch_unet_9_md_table_val_acc_frozen_two_runs.log"
+    with pytest.raises(UserError) as refused:
+        explain_log(path)
+    message = str(refused.value)
+    assert "\n" not in message and str(path) in message
+    assert "Markdown table of epochs (line 1: 'epoch | train loss" in message
+    assert "'-- | -- | -- | -- | --'" in message
+    assert "CSVLogger" in message and "'## Training Metrics' table" in message
+    assert "no Keras training epochs found" not in message

@@ -80,6 +80,22 @@ def markdown_epoch_table(text: str) -> list[RunLog]:
     return []
 
 
+#: Any Markdown table rule, model card's or not: ``-- | --``, ``|---|---|``, ``:--``.
+_ANY_RULE_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)+\|?\s*$")
+
+
+def epoch_table_seen(text: str) -> tuple[int, str, str] | None:
+    """(line, header, rule) of a Markdown table whose first column is the epoch, under any
+    rule (``-- | --`` too): what a file explain-log cannot read holds, said in its error."""
+    lines = text.splitlines()
+    for number, line in enumerate(lines[:-1]):
+        header = _cells(line)
+        if (len(header) >= 2 and header[0].lower() in ("epoch", "epochs")
+                and _ANY_RULE_RE.match(lines[number + 1])):
+            return number + 1, line.strip(), lines[number + 1].strip()
+    return None
+
+
 def _number(cell: str) -> float | None:
     """A whole epoch number in a cell, else ``None``."""
     return float(cell) if cell.replace(".", "", 1).isdigit() else None

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from unetdiag.diag.logs.console import parse_console
 from unetdiag.diag.logs.custom_loop import custom_loop_epochs
-from unetdiag.diag.logs.markdown_table import markdown_epoch_table
+from unetdiag.diag.logs.markdown_table import epoch_table_seen, markdown_epoch_table
 from unetdiag.diag.logs.model import LogFormatError, RunLog
 from unetdiag.diag.logs.notebook import notebook_outputs
 from unetdiag.diag.logs.progress import has_epoch_header, is_progress_line
@@ -220,6 +220,16 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
                     f"{path} holds tqdm progress bars ('{bar[0]}', as PyTorch scripts draw "
                     "them) and no Keras epoch, so it is not a Keras log; "
                     f"{_KINDS_HINT}") from None
+            table = None if runs else epoch_table_seen(text)
+            if table is not None:
+                line, header, rule = table
+                raise UserError(
+                    f"{path} holds a Markdown table of epochs (line {line}: '{header}', rule "
+                    f"'{rule}'), not a layout explain-log reads: it reads Keras console output, "
+                    "a CSVLogger .csv, a model.fit() history .json, and a Hugging Face Keras "
+                    "model card's '## Training Metrics' table (a first column 'Epoch' or "
+                    "'Epochs', a '|---|' rule of three dashes or more, one row per epoch)"
+                ) from None
             if not runs:
                 raise UserError(f"{path}: {error}; {_KINDS_HINT}") from None
     for run in runs:
