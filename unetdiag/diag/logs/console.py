@@ -32,13 +32,12 @@ from __future__ import annotations
 import re
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
-from unetdiag.diag.logs.console_close import closing_line
+from unetdiag.diag.logs.console_close import close_unfinished, closing_line
 from unetdiag.diag.logs.console_state import (
     EpochBlock,
     Partial,
     RunBuilder,
     interrupts,
-    printed_epoch,
     renamed_by_suffix,
     samples_total,
 )
@@ -53,7 +52,6 @@ from unetdiag.diag.logs.notes import (
     no_epoch_message,
     partial_epoch_note,
     ran_out_step,
-    unclosed_epoch_note,
 )
 from unetdiag.diag.logs.progress import (
     ProgressLine,
@@ -503,17 +501,8 @@ class _ConsoleReader:
             return
         label = (f"epoch {block.index}" + (f"/{block.total}" if block.total else "")
                  if block.index else "the epoch")
-        if not block.finals and block.printed_logs is not None:
-            printed_epoch(run, block, label)
-            return
         if not block.finals:
-            if block.partial is not None and block.end_message is not None:
-                run.notes.append(f"{label} (line {block.line}) has no closing progress line, "
-                                 "though a callback's end-of-epoch message for it is at line "
-                                 f"{block.end_message}: the epoch ended, but the log does not "
-                                 "show its final values")
-            elif block.partial is not None:
-                run.notes.append(unclosed_epoch_note(label, block, next_header, run.epochs))
+            close_unfinished(run, block, label, next_header)
             return
         number, chosen = closing_line(block, run, label)
         if run.leading_line is not None:

@@ -1,10 +1,11 @@
-"""Which drawing closes an epoch of Keras console output (:mod:`unetdiag.diag.logs.console`):
-the closing line among an epoch's drawings, and the notes on the ones it is chosen over."""
+"""How an epoch of Keras console output ends (:mod:`unetdiag.diag.logs.console`): the closing
+line among an epoch's drawings, and the notes on the ones it is chosen over; or, for an epoch
+with no closing line, what the log shows of it."""
 
 from __future__ import annotations
 
-from unetdiag.diag.logs.console_state import EpochBlock, RunBuilder
-from unetdiag.diag.logs.notes import evaluate_note, ran_out_note
+from unetdiag.diag.logs.console_state import EpochBlock, RunBuilder, printed_epoch
+from unetdiag.diag.logs.notes import evaluate_note, ran_out_note, unclosed_epoch_note
 from unetdiag.diag.logs.progress import ProgressLine
 
 
@@ -40,3 +41,18 @@ def closing_line(block: EpochBlock, run: RunBuilder, label: str) -> tuple[int, P
         unread = ", ".join(map(repr, chosen.damaged))
         run.notes.append(f"line {number}: could not read {unread}")
     return number, chosen
+
+
+def close_unfinished(run: RunBuilder, block: EpochBlock, label: str,
+                     next_header: tuple[int, int, int] | None) -> None:
+    """An epoch with no closing line: the values a callback printed for it, or notes on how
+    it ended (``next_header``: (line, index, total) of the header after it)."""
+    if block.printed_logs is not None:
+        printed_epoch(run, block, label)
+    elif block.partial is not None and block.end_message is not None:
+        run.notes.append(f"{label} (line {block.line}) has no closing progress line, "
+                         "though a callback's end-of-epoch message for it is at line "
+                         f"{block.end_message}: the epoch ended, but the log does not "
+                         "show its final values")
+    elif block.partial is not None:
+        run.notes.append(unclosed_epoch_note(label, block, next_header, run.epochs))
