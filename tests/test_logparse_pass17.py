@@ -72,3 +72,19 @@ def test_a_markdown_table_explain_log_cannot_read_is_named_in_the_error():
     assert "'-- | -- | -- | -- | --'" in message
     assert "CSVLogger" in message and "'## Training Metrics' table" in message
     assert "no Keras training epochs found" not in message
+
+
+def test_input_running_out_before_an_epoch_drew_a_value_is_said(tmp_path):
+    # nikhilroxtomar/Unet-for-Person-Segmentation#1: 'Epoch 2/10', then TensorFlow's 'Your
+    # input ran out of data; interrupting training' before any drawing of epoch 2: the
+    # headline was "Nothing in this run looks saturated", the warning unmentioned
+    report = explain_log(REAL / "person_seg_1_tf21_mean_io_u_1_input_ran_out.log")
+    assert "input ran out of data in epoch 2/10" in report.headline
+    assert "epoch 1 is the last the log has figures for" in report.headline
+    notes = " ".join(f.explanation for f in report.findings if f.id == "log.parse_notes")
+    assert "379 steps x 10 epochs" in notes
+    # a warning after a drawing keeps its own note (pass 14), not this one
+    text = ("Epoch 1/2\n100/100 [==============================] - 5s 50ms/step - loss: 0.9000"
+            "\nEpoch 2/2\n 40/100 [===========>..................] - ETA: 3s - loss: 0.8000"
+            "WARNING:tensorflow:Your input ran out of data; interrupting training.\n")
+    assert "before any of its steps drew" not in _explain(tmp_path, text).headline

@@ -583,5 +583,6 @@ def parse_console(text: str) -> list[RunLog]:
             steps_per_epoch=builder.steps, notes=builder.notes,
             epoch_numbers=builder.epoch_numbers(), restored_epoch=builder.restored_epoch,
             restored_after=builder.restored_after(), cut_short=builder.cut_short,
+            epochs_announced=builder.epoch_total, ran_out_epoch=builder.ran_out_epoch,
             zeros_printed=zeros_printed(lines[builder.first_line - 1:builder.last_line])))
     return unique_names(runs)

@@ -5,7 +5,12 @@ with no closing line, what the log shows of it."""
 from __future__ import annotations
 
 from unetdiag.diag.logs.console_state import EpochBlock, RunBuilder, printed_epoch
-from unetdiag.diag.logs.notes import evaluate_note, ran_out_note, unclosed_epoch_note
+from unetdiag.diag.logs.notes import (
+    evaluate_note,
+    ran_out_before_values_note,
+    ran_out_note,
+    unclosed_epoch_note,
+)
 from unetdiag.diag.logs.progress import ProgressLine
 
 
@@ -47,6 +52,11 @@ def close_unfinished(run: RunBuilder, block: EpochBlock, label: str,
                      next_header: tuple[int, int, int] | None) -> None:
     """An epoch with no closing line: the values a callback printed for it, or notes on how
     it ended (``next_header``: (line, index, total) of the header after it)."""
+    if block.ran_out is not None and block.ran_out[1] is None and run.epochs:
+        line, _drawn, asked = block.ran_out
+        run.ran_out_epoch = label
+        run.notes.append(ran_out_before_values_note(line, label, asked, run.steps[-1],
+                                                    block.total))
     if block.printed_logs is not None:
         printed_epoch(run, block, label)
     elif block.partial is not None and block.end_message is not None:

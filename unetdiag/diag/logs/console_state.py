@@ -102,6 +102,7 @@ class RunBuilder:
     restored_epoch: int | None = None  # EarlyStopping's restore message
     restored_at: int | None = None  # epochs the run held when an epoch began after it
     cut_short: CutShort | None = None  # an epoch whose figures cover part of its steps
+    ran_out_epoch: str = ""  # the input ran out in this epoch before any value was drawn
 
     def restored_after(self) -> int:
         """The number of the epoch after which the restore message appeared, when more

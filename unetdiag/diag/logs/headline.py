@@ -73,6 +73,7 @@ from unetdiag.diag.logs.restored import restored_sentences
 from unetdiag.diag.logs.run_sentences import (
     continued_fit_sentences,
     cut_short_sentences,
+    ran_out_sentences,
     replica_sentence,
 )
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
@@ -536,7 +537,9 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
         return (said + still_rising(findings, runs) + dice_below_half(findings, runs)
                 + short_log_sentences(findings) + restored_sentences(runs)
                 + appended_sentence(runs) + replica_sentence(findings, runs)
-                + cut_short_sentences(runs) + continued_fit_sentences(runs))
+                + cut_short_sentences(runs) + ran_out_sentences(runs)
+                + continued_fit_sentences(runs))
     return (" ".join([said, *slower_runs(findings, said)]) + restored_sentences(runs)
             + appended_sentence(runs) + replica_sentence(findings, runs)
-            + cut_short_sentences(runs) + continued_fit_sentences(runs))
+            + cut_short_sentences(runs) + ran_out_sentences(runs)
+            + continued_fit_sentences(runs))

@@ -81,6 +81,12 @@ class RunLog:
             one, the file does not say. ``appended_row``: the line of the file (the header
             line 1) at which a later one's epoch column starts again (0 for the first).
         cut_short: an epoch whose figures cover part of its steps (:class:`CutShort`).
+        epochs_announced: the N of the run's last ``Epoch i/N`` header (None: no header, or
+            a log kind that prints none); a run whose last epoch is below it ends in the log
+            before fit() was done.
+        ran_out_epoch: the epoch (``"epoch 2/10"``) in which TensorFlow warned that the input
+            ran out of data before any of its steps drew a value, else ``""``: training
+            stopped after the epoch before it.
     """
 
     name: str
@@ -97,6 +103,8 @@ class RunLog:
     appended_fit: int = 0
     appended_row: int = 0
     cut_short: CutShort | None = None
+    epochs_announced: int | None = None
+    ran_out_epoch: str = ""
 
     def metrics(self) -> list[str]:
         """Metric names in the order the log first shows them."""

@@ -229,6 +229,22 @@ def ran_out_note(number: int, drawn: ProgressLine | None, asked: int | None,
                    "yields, with no repeat()), not the training data")
 
 
+def ran_out_before_values_note(number: int, label: str, asked: int | None,
+                               steps: int | None, epochs: int | None) -> str:
+    """A note on TensorFlow's "Your input ran out of data" warning at line ``number``, in the
+    epoch ``label`` before any of its steps drew a value: training stopped after the epoch
+    before it. The batches the warning asked for, when they are that epoch's steps times the
+    epochs, say it was the training input that ran out (a generator yielding one epoch)."""
+    note = (f"line {number}: TensorFlow warns that the input ran out of data in {label}, "
+            "before any of its steps drew a value; it interrupts training there, so the epoch "
+            "before it is the last with figures")
+    if asked is not None and steps and epochs and asked == steps * epochs:
+        note += (f" (it asked for {asked} batches, {steps} steps x {epochs} epochs, so it was "
+                 f"the training input that ran out after about one epoch's batches: a "
+                 "dataset without repeat(), or a generator that ends)")
+    return note
+
+
 #: A printed value: ``Train Loss: 0.4920``, ``loss=0.49`` (a decimal, so that a logger's
 #: ``cpu_feature_guard.cc:193]`` or a timestamp is none).
 _VALUE_RE = re.compile(r"(?:^|[\s,(])[A-Za-z][\w ()-]*?\s*[:=]\s*[-+]?(?:\d*\.\d+|nan|inf)"

@@ -19,7 +19,7 @@ import numpy as np
 
 from unetdiag.diag.checks.saturation.ids import IDENTICAL_ACROSS_RUNS
 from unetdiag.diag.core.findings import Finding
-from unetdiag.diag.logs.model import CutShort, RunLog
+from unetdiag.diag.logs.model import CutShort, RunLog, epoch_number
 from unetdiag.diag.logs.notes import STILL_VALIDATING, before_last_step
 from unetdiag.diag.wording.text import join_names, plural
 
@@ -82,6 +82,23 @@ def cut_short_sentences(runs: Sequence[RunLog]) -> str:
                     # 0.05 s of the last, so a run validating may have drawn an earlier step
                     "interrupted or is still running, or the paste stops there)")
         sentences.append(" " + said[0].upper() + said[1:] + ".")
+    return "".join(sentences)
+
+
+def ran_out_sentences(runs: Sequence[RunLog]) -> str:
+    """ " TensorFlow warned that the input ran out of data in epoch 2/10 before ...": the
+    warning interrupts training, so the epoch before is the last with figures, though the
+    header announced more."""
+    sentences = []
+    for run in runs:
+        if run.ran_out_epoch and run.epochs:
+            where = f"In {run.name}, " if len(runs) > 1 else ""
+            sentences.append(
+                f" {where}TensorFlow warned that the input ran out of data in "
+                f"{run.ran_out_epoch} before any of its steps drew a value, and it says it "
+                "interrupts training there: epoch "
+                f"{epoch_number(run, len(run.epochs) - 1)} is the last the log has figures "
+                "for.")
     return "".join(sentences)
 
 
