@@ -31,6 +31,7 @@ from unetdiag.diag.checks.saturation.metrics import (
     multiclass_metrics,
 )
 from unetdiag.diag.checks.saturation.overlap import iou_above_dice
+from unetdiag.diag.checks.saturation.recall_bound import iou_exceeds_recall_bound
 from unetdiag.diag.checks.saturation.runs import identical_across_runs, step_time_outliers
 from unetdiag.diag.checks.saturation.scale import accuracy_bound_breaches, label_scale
 from unetdiag.diag.checks.saturation.series import (
@@ -119,6 +120,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.loss_magnitude``, ``saturation.loss_jump``,
     ``saturation.total_below_parts``, ``saturation.total_multiple_of_parts``,
     ``saturation.dice_below_half``, ``saturation.iou_above_dice``,
+    ``saturation.iou_exceeds_recall_bound``,
     ``saturation.validation_not_scored`` and ``saturation.training_loss_not_measured``. The binary
     fingerprints (constant predictors, class prior, accuracy bounds) are left out for a run
     whose metric names say it is multi-class.
@@ -170,6 +172,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               perfect_training_accuracy(run, series, thresholds)
               if subject == TRAINING_RUN else None,
               mean_iou_one_class(run, series, thresholds, multiclass),
+              iou_exceeds_recall_bound(run, series, multiclass)
+              if not scores_meaningless else None,
               *(at_baselines(run, series, baselines, tolerance, thresholds) if baselines
                 else ()),
               flat_metrics(run, series, thresholds, learning_rates(history), multiclass),

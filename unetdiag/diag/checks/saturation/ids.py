@@ -6,7 +6,8 @@ __all__ = [
     "ACCURACY_IS_MAJORITY_CLASS", "ALL_ONES_PREDICTOR", "ALL_ZEROS_PREDICTOR",
     "CLASS_PRIOR_LOSS", "DICE_ABOVE_ONE", "DICE_BELOW_HALF", "DICE_EXCEEDS_ACCURACY_BOUND",
     "FLAT_METRIC",
-    "IDENTICAL_ACROSS_RUNS", "IOU_EXCEEDS_ACCURACY_BOUND", "LABEL_SCALE_IDS", "LOSS_JUMP",
+    "IDENTICAL_ACROSS_RUNS", "IOU_EXCEEDS_ACCURACY_BOUND", "IOU_EXCEEDS_RECALL_BOUND",
+    "LABEL_SCALE_IDS", "LOSS_JUMP",
     "LOSS_MAGNITUDE", "IOU_ABOVE_DICE",
     "MEAN_IOU_ONE_CLASS", "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS",
     "NEGATIVE_LOSS_SCORES_IN_RANGE", "NON_FINITE", "PERFECT_ACCURACY",
@@ -27,6 +28,7 @@ DICE_ABOVE_ONE = "saturation.dice_above_one"
 DICE_BELOW_HALF = "saturation.dice_below_half"
 DICE_EXCEEDS_ACCURACY_BOUND = "saturation.dice_exceeds_accuracy_bound"
 IOU_EXCEEDS_ACCURACY_BOUND = "saturation.iou_exceeds_accuracy_bound"
+IOU_EXCEEDS_RECALL_BOUND = "saturation.iou_exceeds_recall_bound"
 NEGATIVE_LOSS = "saturation.negative_loss"
 NEGATIVE_LOSS_SCORES_IN_RANGE = "saturation.negative_loss_scores_in_range"
 METRIC_OUT_OF_RANGE = "saturation.metric_out_of_range"

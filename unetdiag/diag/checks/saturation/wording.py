@@ -51,6 +51,10 @@ from unetdiag.diag.checks.saturation.loss_size import LossJump, LossMagnitude
 from unetdiag.diag.checks.saturation.loss_sum import TotalBelowParts, TotalMultipleOfParts
 from unetdiag.diag.checks.saturation.low_dice import DiceBelowHalf
 from unetdiag.diag.checks.saturation.overlap import IouAboveDice
+from unetdiag.diag.checks.saturation.recall_bound import (
+    IouExceedsRecallBound,
+    iou_exceeds_recall_bound_finding,
+)
 from unetdiag.diag.checks.saturation.short_logs import (
     PerfectTrainingAccuracy,
     ScoreZeroFewEpochs,
@@ -235,6 +239,7 @@ _WORDING = {
     ScoreZeroFewEpochs: score_zero_few_epochs_finding,
     PerfectTrainingAccuracy: perfect_training_accuracy_finding,
     MeanIouOneClass: wording_mean_iou.mean_iou_one_class_finding,
+    IouExceedsRecallBound: iou_exceeds_recall_bound_finding,
     IdenticalAcrossRuns: identical_finding,
     BaselineFromOtherRun: baseline_from_other_run_finding,
     StepTimeOutlier: step_time_finding,
