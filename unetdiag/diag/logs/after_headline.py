@@ -10,7 +10,7 @@ import numpy as np
 from unetdiag.diag.checks.saturation.ids import DICE_BELOW_HALF, STEP_TIME_OUTLIER, STILL_IMPROVING
 from unetdiag.diag.checks.saturation.metrics import is_validation
 from unetdiag.diag.core.findings import Finding
-from unetdiag.diag.logs.model import RunLog
+from unetdiag.diag.logs.model import RunLog, epoch_number
 from unetdiag.diag.wording.text import join_names
 
 
@@ -51,6 +51,13 @@ def still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
         return ""
     if len(runs) == 1:
         _run, name, numbers = rising[0]
+        [run] = runs
+        last = epoch_number(run, len(run.epochs) - 1) if run.epochs else 0
+        if run.epochs_announced and last < run.epochs_announced:
+            # the log stops before fit() was done: the rest of the run may level off
+            return (f" Its {name} was still rising at epoch {last} ({numbers}), the last in "
+                    f"the log of the {run.epochs_announced} its header announces: the log "
+                    "ends before the run did.")
         return f" Its {name} was still rising at the last epoch ({numbers}): train longer."
     names = {name for _run, name, _numbers in rising}
     if len(names) == 1:

@@ -240,11 +240,11 @@ def still_improving_finding(claim: evidence.StillImproving) -> Finding:
     return finding(
         ids.STILL_IMPROVING, claim,
         title=(f"{claim.run}: {join_names(names)} {verb(len(names), 'was', 'were')} still "
-               f"rising when training stopped ({names[0]} {first['last']:.4f}, up "
+               f"rising at the last epoch ({names[0]} {first['last']:.4f}, up "
                f"{first['gain']:.4f} over its last {first['over_epochs']} epochs)"),
         explanation=(
-            f"{details}. The curve had not flattened when the run ended, so the best score "
-            "says where this run stopped, not where the model levels off on this data. "
+            f"{details}. The curve had not flattened by the last epoch, so the best score "
+            "says where these figures end, not where the model levels off on this data. "
             "Where an epoch is one pass over the data (Keras's fit), a small dataset makes few "
             "updates an epoch (pairs / batch size) and needs more epochs than a large one."),
         fix="Train for more epochs (unetdiag: `--epochs N`) and look at the curve again.")
