@@ -365,6 +365,8 @@ class _ConsoleReader:
             cut = any(text.strip() for text in self.text.split("\n")[line:header_line - 1])
             if not cut:
                 run.labels[-1] = index - 1
+            else:
+                run.unknown_numbers[len(run.epochs) - 1] = (run.last_epoch_index + 1, index - 1)
             reading = (f"epoch {index - 1}, the one before the next header, 'Epoch "
                        f"{index}/...' (the epochs between are not in the log)" if not cut else
                        f"the next epoch, though text between it and 'Epoch {index}/...' (line "
@@ -584,5 +586,6 @@ def parse_console(text: str) -> list[RunLog]:
             epoch_numbers=builder.epoch_numbers(), restored_epoch=builder.restored_epoch,
             restored_after=builder.restored_after(), cut_short=builder.cut_short,
             epochs_announced=builder.epoch_total, ran_out_epoch=builder.ran_out_epoch,
+            unknown_numbers=builder.unknown_numbers,
             zeros_printed=zeros_printed(lines[builder.first_line - 1:builder.last_line])))
     return unique_names(runs)

@@ -103,6 +103,8 @@ class RunBuilder:
     restored_at: int | None = None  # epochs the run held when an epoch began after it
     cut_short: CutShort | None = None  # an epoch whose figures cover part of its steps
     ran_out_epoch: str = ""  # the input ran out in this epoch before any value was drawn
+    # position -> (lowest, highest) number an epoch counted on between two cuts may have
+    unknown_numbers: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def restored_after(self) -> int:
         """The number of the epoch after which the restore message appeared, when more

@@ -53,7 +53,7 @@ from unetdiag.diag.checks.saturation.metrics import (
 from unetdiag.diag.checks.saturation.words import non_finite_when, non_finite_word
 from unetdiag.diag.core.findings import Finding, Report, Severity
 from unetdiag.diag.logs.headline import headline
-from unetdiag.diag.logs.model import RunLog, epoch_number, restored_position
+from unetdiag.diag.logs.model import RunLog, epoch_words, restored_position
 from unetdiag.diag.logs.read import parse_log
 from unetdiag.diag.logs.restored import restored_cell
 
@@ -241,16 +241,16 @@ def _last_complete_epoch(run: RunLog) -> tuple[int | None, str | None]:
     names = set().union(*run.epochs) - set(LEARNING_RATE_KEYS)
     if not run.epochs or names <= set(run.epochs[-1]):
         return None, None
-    last = epoch_number(run, len(run.epochs) - 1)
+    last = epoch_words(run, len(run.epochs) - 1)
     if len(run.epochs) >= 2:
         before = set(run.epochs[-2]) - set(LEARNING_RATE_KEYS)
         missing = sorted(before - set(run.epochs[-1]))
         if missing:
             return len(run.epochs) - 2, (
-                f"epoch {epoch_number(run, len(run.epochs) - 2)} (the last logging every "
-                f"metric; epoch {last} lacks {', '.join(missing)})")
+                f"{epoch_words(run, len(run.epochs) - 2)} (the last logging every "
+                f"metric; {last} lacks {', '.join(missing)})")
     dropped = sorted(names - set(run.epochs[-1]))
-    return len(run.epochs) - 1, (f"epoch {last} ({', '.join(dropped)} not logged there, "
+    return len(run.epochs) - 1, (f"{last} ({', '.join(dropped)} not logged there, "
                                  "left out)")
 
 

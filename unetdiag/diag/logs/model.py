@@ -87,6 +87,8 @@ class RunLog:
         ran_out_epoch: the epoch (``"epoch 2/10"``) in which TensorFlow warned that the input
             ran out of data before any of its steps drew a value, else ``""``: training
             stopped after the epoch before it.
+        unknown_numbers: epochs whose number the log leaves open (a closing line between two
+            cuts, counted on in ``epoch_numbers``): position -> (lowest, highest) it may be.
     """
 
     name: str
@@ -105,6 +107,7 @@ class RunLog:
     cut_short: CutShort | None = None
     epochs_announced: int | None = None
     ran_out_epoch: str = ""
+    unknown_numbers: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def metrics(self) -> list[str]:
         """Metric names in the order the log first shows them."""
@@ -142,6 +145,15 @@ class RunLog:
 def epoch_number(run: RunLog, position: int) -> int:
     """The number the log gives the run's epoch at ``position`` (0-based)."""
     return run.epoch_numbers[position] if run.epoch_numbers else position + 1
+
+
+def epoch_words(run: RunLog, position: int) -> str:
+    """``"epoch 4"``, or, for an epoch read between two cuts, ``"the epoch read between two
+    cuts, numbered anywhere from 4 to 99"``: the number counted on is not the log's."""
+    if position in run.unknown_numbers:
+        low, high = run.unknown_numbers[position]
+        return f"the epoch read between two cuts, numbered anywhere from {low} to {high}"
+    return f"epoch {epoch_number(run, position)}"
 
 
 def restored_position(run: RunLog) -> int | None:
