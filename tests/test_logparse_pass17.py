@@ -139,3 +139,19 @@ def test_a_line_between_two_cuts_is_not_numbered_in_the_runs_table(tmp_path):
     report = _explain(tmp_path, text)
     cell = report.summary["runs"][0]["values at"]
     assert "numbered anywhere from 4 to 99" in cell and "epoch 4 " not in cell
+
+
+def test_checkpoint_verdicts_on_the_last_epochs_are_said(tmp_path):
+    # pierluigiferrari/ssd_keras#344 (pass 16's SHOULD): 'val_loss did not improve from
+    # 3.22992' after each of epochs 26-30 was "Nothing in this run looks saturated" alone
+    report = explain_log(REAL / "ssdkeras_344_lrscheduler_constant_rate_val_loss_plateau.log")
+    assert ("ModelCheckpoint says val_loss did not improve on its best, 3.22992, at epochs "
+            "26-30, the last 5 logged (that best comes from an epoch the log does not show)"
+            in report.headline)
+    # an improvement among the last epochs, or fewer than three verdicts, says nothing
+    line = "10/10 [==============================] - 1s 1s/step - loss: 1.0 - val_loss: {}\n"
+    verdicts = ("did not improve from 0.50000", "improved from 0.50000 to 0.40000",
+                "did not improve from 0.40000", "did not improve from 0.40000")
+    text = "".join(f"Epoch {n}/9\n" + line.format(0.5) + f"Epoch {n:05d}: val_loss {v}\n"
+                   for n, v in enumerate(verdicts, 1))
+    assert "ModelCheckpoint" not in _explain(tmp_path, text).headline

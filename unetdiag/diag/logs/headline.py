@@ -68,6 +68,7 @@ from unetdiag.diag.logs.after_headline import (
     with_id,
 )
 from unetdiag.diag.logs.appended import appended_sentence
+from unetdiag.diag.logs.checkpoint import checkpoint_sentences
 from unetdiag.diag.logs.model import RunLog
 from unetdiag.diag.logs.restored import restored_sentences
 from unetdiag.diag.logs.run_sentences import (
@@ -537,9 +538,9 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
         return (said + still_rising(findings, runs) + dice_below_half(findings, runs)
                 + short_log_sentences(findings) + restored_sentences(runs)
                 + appended_sentence(runs) + replica_sentence(findings, runs)
-                + cut_short_sentences(runs) + ran_out_sentences(runs)
+                + cut_short_sentences(runs) + ran_out_sentences(runs) + checkpoint_sentences(runs)
                 + continued_fit_sentences(runs))
     return (" ".join([said, *slower_runs(findings, said)]) + restored_sentences(runs)
             + appended_sentence(runs) + replica_sentence(findings, runs)
-            + cut_short_sentences(runs) + ran_out_sentences(runs)
+            + cut_short_sentences(runs) + ran_out_sentences(runs) + checkpoint_sentences(runs)
             + continued_fit_sentences(runs))

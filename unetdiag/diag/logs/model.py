@@ -87,6 +87,8 @@ class RunLog:
         ran_out_epoch: the epoch (``"epoch 2/10"``) in which TensorFlow warned that the input
             ran out of data before any of its steps drew a value, else ``""``: training
             stopped after the epoch before it.
+        checkpoint_stall: ModelCheckpoint's "did not improve" verdicts on the run's last
+            epochs (:func:`unetdiag.diag.logs.checkpoint.checkpoint_stall`), else None.
         unknown_numbers: epochs whose number the log leaves open (a closing line between two
             cuts, counted on in ``epoch_numbers``): position -> (lowest, highest) it may be.
     """
@@ -108,6 +110,7 @@ class RunLog:
     epochs_announced: int | None = None
     ran_out_epoch: str = ""
     unknown_numbers: dict[int, tuple[int, int]] = field(default_factory=dict)
+    checkpoint_stall: dict | None = None
 
     def metrics(self) -> list[str]:
         """Metric names in the order the log first shows them."""

@@ -1,0 +1,63 @@
+"""ModelCheckpoint's (and EarlyStopping's) verdicts in a console log: ``Epoch 00030:
+val_loss did not improve from 3.22992`` after an epoch's closing line. Several in a row at
+the end of a run say, in the callback's own words, that the monitored value has not beaten
+its best for those epochs, a best the log may not show (ssd_keras#344: 26-30 of 120, best
+3.22992 reached before the excerpt).
+
+>>> lines = [f"Epoch {n:05d}: val_loss did not improve from 3.22992" for n in (28, 29, 30)]
+>>> checkpoint_stall(lines, [28, 29, 30])
+{'metric': 'val_loss', 'best': 3.22992, 'printed': '3.22992', 'epochs': [28, 29, 30]}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from unetdiag.diag.checks.saturation.words import epoch_span
+from unetdiag.diag.logs.model import RunLog
+
+_VERDICT_RE = re.compile(r"^\s*Epoch (\d+): (\w+) (did not improve|improved) from ([-+\d.e]+|inf)",
+                         re.IGNORECASE)
+#: Verdicts in a row, at the end of a run, before a sentence says so.
+MIN_STALLED_EPOCHS = 3
+
+
+def checkpoint_stall(lines: Sequence[str], epochs: Sequence[int]) -> dict | None:
+    """The monitored metric, its best and the epochs of the run (``epochs``: its numbers)
+    whose verdicts, the last ones of the run, all say it did not improve on that best."""
+    verdicts: dict[int, tuple[str, bool, str]] = {}
+    for line in lines:
+        found = _VERDICT_RE.match(line)
+        if found:
+            verdicts[int(found[1])] = (found[2], found[3].lower() == "improved", found[4])
+    stalled: list[int] = []
+    for epoch in reversed(epochs):
+        verdict = verdicts.get(epoch)
+        if verdict is None or verdict[1] or (stalled and verdict[::2] != verdicts[stalled[0]][::2]):
+            break
+        stalled.insert(0, epoch)
+    if len(stalled) < MIN_STALLED_EPOCHS:
+        return None
+    metric, _, best = verdicts[stalled[0]]
+    return {"metric": metric, "best": float(best), "printed": best, "epochs": stalled}
+
+
+def checkpoint_sentences(runs: Sequence[RunLog]) -> str:
+    """ " ModelCheckpoint says val_loss did not improve on 3.22992 at epochs 26-30 ..." for
+    each run whose last epochs its checkpoint callback calls no improvement."""
+    sentences = []
+    for run in runs:
+        stall = run.checkpoint_stall
+        if stall is None:
+            continue
+        where = f"In {run.name}, " if len(runs) > 1 else ""
+        values = [value for value in run.series(stall["metric"]).tolist() if value == value]
+        shown = any(abs(value - stall["best"]) < 5e-5 for value in values)
+        sentences.append(
+            f" {where}ModelCheckpoint says {stall['metric']} did not improve on its best, "
+            f"{stall['printed']}, at epoch{'s' if len(stall['epochs']) > 1 else ''} "
+            f"{epoch_span(stall['epochs'])}, the last {len(stall['epochs'])} logged"
+            + ("" if shown else " (that best comes from an epoch the log does not show)")
+            + ".")
+    return "".join(sentences)
