@@ -76,6 +76,7 @@ from unetdiag.diag.logs.run_sentences import (
     cut_short_sentences,
     ran_out_sentences,
     replica_sentence,
+    zero_loss_sentences,
 )
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
 from unetdiag.diag.wording.text import capitalised, join_names, near_zero, percent, verb
@@ -539,8 +540,8 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
                 + short_log_sentences(findings) + restored_sentences(runs)
                 + appended_sentence(runs) + replica_sentence(findings, runs)
                 + cut_short_sentences(runs) + ran_out_sentences(runs) + checkpoint_sentences(runs)
-                + continued_fit_sentences(runs))
+                + zero_loss_sentences(runs) + continued_fit_sentences(runs))
     return (" ".join([said, *slower_runs(findings, said)]) + restored_sentences(runs)
             + appended_sentence(runs) + replica_sentence(findings, runs)
             + cut_short_sentences(runs) + ran_out_sentences(runs) + checkpoint_sentences(runs)
-            + continued_fit_sentences(runs))
+            + zero_loss_sentences(runs) + continued_fit_sentences(runs))

@@ -18,6 +18,7 @@ from itertools import pairwise
 import numpy as np
 
 from unetdiag.diag.checks.saturation.ids import IDENTICAL_ACROSS_RUNS
+from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.logs.model import CutShort, RunLog, epoch_number
 from unetdiag.diag.logs.notes import STILL_VALIDATING, before_last_step
@@ -99,6 +100,49 @@ def ran_out_sentences(runs: Sequence[RunLog]) -> str:
                 "interrupts training there: epoch "
                 f"{epoch_number(run, len(run.epochs) - 1)} is the last the log has figures "
                 "for.")
+    return "".join(sentences)
+
+
+#: An accuracy at or above this beside a loss of 0 is no contradiction worth a sentence.
+_ZERO_LOSS_ACCURACY_CEILING = 0.99
+
+
+def zero_loss_sentences(runs: Sequence[RunLog]) -> str:
+    """ " In run 1, loss is exactly 0 at epochs 2-6 beside acc 0.0987: if the loss is a
+    cross-entropy, ..." for a loss printed ``0.0000e+00`` (exactly 0: Keras prints values
+    below 1e-3 in e-notation) at epochs whose accuracy of the same phase is in (0, 0.99). A
+    cross-entropy is 0 only for hard labels and exact predictions, which score an accuracy
+    of 1; an MSE of soft labels is 0 beside any accuracy, hence the condition."""
+    sentences = []
+    for run in runs:
+        if run.zeros_printed != "0.0000e+00":
+            continue
+        parts = []
+        for loss in ("loss", "val_loss"):
+            prefix = "val_" if loss.startswith("val_") else ""
+            accuracy = next((name for name in run.metrics() if name.startswith(prefix) and (
+                name[len(prefix):] in ("acc", "accuracy", "categorical_accuracy",
+                                       "sparse_categorical_accuracy"))), None)
+            if accuracy is None:
+                continue
+            pairs = [(epoch_number(run, at), epoch[accuracy]) for at, epoch in
+                     enumerate(run.epochs) if epoch.get(loss) == 0.0 and math.isfinite(
+                         epoch.get(accuracy, math.nan))
+                     # both 0: a phase that scored no batch (validation_not_scored's)
+                     and 0 < epoch[accuracy] < _ZERO_LOSS_ACCURACY_CEILING]
+            if pairs:
+                epochs = [number for number, _ in pairs]
+                parts.append(f"{loss} at epoch{'s' if len(epochs) > 1 else ''} "
+                             f"{epoch_span(epochs)} ({accuracy} {pairs[-1][1]:.4f})")
+        if parts:
+            where = f" in {run.name}" if len(runs) > 1 else ""
+            sentences.append(
+                f" A loss printed 0.0000e+00 (exactly 0) beside an accuracy below 1{where}: "
+                f"{join_names(parts)}. If the loss is a cross-entropy, a 0 needs hard labels and "
+                "every prediction exact, which scores an accuracy of 1, so that 0 is not the "
+                "cross-entropy of the predictions the accuracy counts (consistent with a loss "
+                "that underflows, as in float16); an MSE against soft labels can be 0 beside "
+                "any accuracy.")
     return "".join(sentences)
 
 
