@@ -371,6 +371,24 @@ def pairs_folder(folder: Path, masks: list[np.ndarray], extension: str = ".png")
     return folder
 
 
+def test_files_of_one_label_value_are_counted_with_the_maps_under_the_proposal(tmp_path):
+    # 9 {0, 2} maps and 3 all-0 files: the proposal reads the files as empty masks, as
+    # --foreground-values 2 itself does (they were left out of the count)
+    masks = [np.zeros((32, 32), np.uint8) for _ in range(12)]
+    for index, mask in enumerate(masks[3:]):
+        mask[4 + index:12 + index, 8:16] = 2
+    report = audit_dataset(pairs_folder(tmp_path / "zeros", masks), workers=1)
+    empty = found(report, "imbalance.empty_masks")
+    assert empty.title == "3 of 12 masks (25.0%) are empty (under the proposed policy)"
+    assert "over the 12 masks (9 label maps and 3 holding one of their values alone)" in \
+        empty.explanation
+    summary = found(report, "imbalance.summary")
+    given = audit_dataset(tmp_path / "zeros", workers=1,
+                          policy=MaskPolicy(foreground_values=(2,)))
+    assert summary.evidence["foreground_fraction"] == pytest.approx(
+        found(given, "imbalance.summary").evidence["foreground_fraction"])
+
+
 def test_single_valued_masks_alone_are_called_empty(tmp_path):
     folder = pairs_folder(tmp_path / "blank", [np.zeros((8, 8), np.uint8)] * 4)
     report = audit_dataset(folder, workers=1)

@@ -428,15 +428,34 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         band_alternative=band_alternative)
 
 
-def counts_under(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(foreground, counted pixels)`` of each label-map mask under ``policy``, from the
-    value counts kept while reading (no file is read again)."""
+def one_value_files(tally: AuditTally, verdict: LabelVerdict) -> np.ndarray:
+    """The read grey masks outside the verdict that hold one value alone, a value the label
+    maps hold (an all-0 file beside {0, 2} maps): whatever a value policy proposed for the
+    maps makes of that value, it makes of the whole file, so such files are counted with the
+    maps under the proposal (empty ones are empty masks there). Colour masks are left out:
+    their stored plane is no colour code."""
+    if verdict.colour:
+        return np.zeros(0, dtype=np.int64)
+    held = {entry.value for entry in verdict.values}
+    lone = np.flatnonzero(tally["mask_read"] & ~tally.mask_is_picture()
+                          & (tally["distinct_values"] == 1))
+    return np.array([index for index in np.setdiff1d(lone, verdict.indices).tolist()
+                     if not tally.encodings[tally.encoding_ids[index]].is_colour
+                     and len(tally.label_counts.get(index, {})) == 1
+                     and next(iter(tally.label_counts[index])) in held], dtype=np.int64)
+
+
+def counts_under(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy,
+                 indices: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(foreground, counted pixels)`` of each label-map mask (or of the masks at
+    ``indices``, whose values the maps hold) under ``policy``, from the value counts kept
+    while reading (no file is read again)."""
+    indices = verdict.indices if indices is None else indices
     scale, colour = _scale_of(tally, verdict.indices)
     classes = _classes(policy, [entry.value for entry in verdict.values], scale, colour)
-    foreground = np.zeros(verdict.masks, dtype=np.int64)
-    counted = np.zeros(verdict.masks, dtype=np.int64)
-    for position, index in enumerate(verdict.indices.tolist()):
+    foreground = np.zeros(indices.size, dtype=np.int64)
+    counted = np.zeros(indices.size, dtype=np.int64)
+    for position, index in enumerate(indices.tolist()):
         for value, count in tally.label_counts.get(index, {}).items():
             kind = classes[value]
             foreground[position] += count if kind == "foreground" else 0

@@ -70,7 +70,7 @@ from unetdiag.diag.audit.findings import (
 from unetdiag.diag.audit.headline import audit_headline
 from unetdiag.diag.audit.label_findings import decodes_empty_finding, label_map_finding
 from unetdiag.diag.audit.label_verdict import LISTED_LABEL_VALUES, LabelVerdict
-from unetdiag.diag.audit.labels import counts_under, judge_label_maps
+from unetdiag.diag.audit.labels import counts_under, judge_label_maps, one_value_files
 from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings, threshold_rows
 from unetdiag.diag.audit.overlap_findings import overlap_findings
 from unetdiag.diag.audit.readers import read_all, worker_count
@@ -375,26 +375,35 @@ def _proposed_content_findings(tally: AuditTally, verdict: LabelVerdict | None
     """imbalance.* and baseline.* of the label maps under their proposed policy, marked."""
     if verdict is None or verdict.proposal is None:
         return []
-    foreground, counted = counts_under(tally, verdict, verdict.proposal)
+    lone = one_value_files(tally, verdict)
+    indices = np.concatenate([verdict.indices, lone])
+    foreground, counted = counts_under(tally, verdict, verdict.proposal, indices)
     usable = counted > 0
     if not usable.any():
         return []
-    files = [tally.mask_paths[index] for index in verdict.indices[usable].tolist()]
+    files = [tally.mask_paths[index] for index in indices[usable].tolist()]
     # read by values: the other class is named by its values, not by a polarity
     background = tuple(entry.value for entry in verdict.values if entry.proposed == "background")
     findings = check_imbalance(
         foreground[usable], counted[usable], files=files, source=SOURCE,
+        single_valued=tally["distinct_values"][indices[usable]] == 1,
         by_values=verdict.proposal.by_values,
         background_values=background if len(background) <= MAX_NAMED_BACKGROUND_VALUES else (),
-        two_classes=two_classes(tally, verdict.indices[usable], verdict.proposal))
+        two_classes=two_classes(tally, indices[usable], verdict.proposal))
     findings += baseline_findings(foreground[usable], counted[usable], DEFAULT_DICE,
                                   empty=EMPTY_RULE, source=SOURCE)
     flags = verdict.proposal.flags()
+    maps = int(usable[:verdict.masks].sum())
+    others = int(usable[verdict.masks:].sum())
+    # files of one value the maps hold are read alike (an all-0 file is an empty mask there)
+    measured = (plural(maps, "label-map mask") if not others else
+                f"{plural(maps + others, 'mask')} ({maps} label {'map' if maps == 1 else 'maps'}"
+                f" and {others} holding one of their values alone)")
     return [dataclasses.replace(
         finding, title=f"{finding.title} (under the proposed policy)",
-        explanation=(f"Measured under the proposed policy ({flags}) over the "
-                     f"{plural(int(usable.sum()), 'label-map mask')}, not under the policy in "
-                     f"force, which leaves every mask empty. {finding.explanation}"),
+        explanation=(f"Measured under the proposed policy ({flags}) over the {measured}, not "
+                     f"under the policy in force, which leaves every mask empty. "
+                     f"{finding.explanation}"),
         evidence={**finding.evidence, "policy": verdict.proposal.to_dict(),
                   "policy_is_proposed": True}) for finding in findings]
 
