@@ -36,7 +36,19 @@ def subject(stem: str) -> str:
     [f"{n:02d}_training" for n in range(21, 41)] + [f"{n:02d}_test" for n in range(1, 21)],
     [f"breed{b}_{n}" for b in range(10) for n in range(1, 201)],  # classes, not subjects
     [f"car{c}_{v}" for c in range(4) for v in range(16)],  # too few subjects to split whole
-    [f"p{p}_{v}" for p in range(10) for v in range(1 + p % 5)],  # no common number of views
+    # no common number of views, and the numbers do not restart at each prefix
+    [f"p{p}_{10 * p + v}" for p in range(10) for v in range(1 + p % 5)],
+    # CamVid's frame numbers (every 30th frame of a few sequences of differing lengths)
+    [f"{seq}_{f:06d}" for seq, n in (("0001TP", 124), ("0016E5", 305), ("0006R0", 101),
+                                     ("0005VD", 171), ("0009XY", 40)) for f in range(
+        690, 690 + 30 * n, 30)],
+    # runs with a gap, or counts running over several prefixes of differing sizes
+    [f"s{p}_{v}" for p in range(8) for v in range(1, 6 + p) if v != 3],
+    [f"{kind}_{n}" for kind, n in zip(["cat", "dog", "fox", "owl", "elk", "cow"] * 20,
+                                      range(1, 121), strict=True)],
+    # a class's running count longer than a volume's slices (Pet breeds of differing sizes)
+    [f"breed{b}_{n}" for b in range(8) for n in range(1, 171 + b)],
+    [f"ISIC_{n:07d}" for n in range(300)],  # global ids: one prefix
 ])
 def test_names_that_are_not_views_of_subjects_do_not_group(stems):
     assert name_groups(stems) is None
@@ -48,6 +60,51 @@ def test_carvana_names_group_by_car():
     assert (groups.subjects, groups.size, groups.of_size, groups.named) == (318, 16, 318, 5088)
     assert groups.subject_of["0cdf5b5d0ce1_07"] == "0cdf5b5d0ce1"
     assert groups.example[0] == "0cdf5b5d0ce1_01" and len(groups.example) == 16
+
+
+def lgg_stems(patients: int) -> list[str]:
+    """Kaggle LGG's slices, ``<patient>_1`` .. ``_n``, n from 20 to 88 by patient."""
+    return [f"TCGA_CS_{4941 + patient}_19960909_{n}" for patient in range(patients)
+            for n in range(1, 21 + (patient * 17) % 69)]
+
+
+def test_slices_numbered_from_1_in_each_patient_group_though_their_counts_differ():
+    groups = name_groups(lgg_stems(12))
+    assert groups is not None and groups.runs
+    assert (groups.subjects, groups.smallest, groups.size, groups.starts) == (12, 20, 88, (1,))
+    assert groups.subject_of["TCGA_CS_4943_19960909_7"] == "TCGA_CS_4943_19960909"
+    assert groups.example[:2] == ("TCGA_CS_4945_19960909_1", "TCGA_CS_4945_19960909_2")
+
+
+@settings(max_examples=30, deadline=None)
+@given(sizes=st.lists(st.integers(2, 160), min_size=5, max_size=12), start=st.sampled_from([0, 1]),
+       seed=st.integers(0, 1000))
+def test_runs_restarting_at_every_prefix_are_split_whole(sizes, start, seed):
+    stems = [f"vol{v}_{n}" for v, size in enumerate(sizes) for n in range(start, start + size)]
+    pairs = [Pair(stem, Path(f"{stem}.png"), Path(f"{stem}_mask.png")) for stem in stems]
+    grouped, groups = group_by_subject(pairs)
+    assert groups is not None and groups.subjects == len(sizes)
+    train, validation = split_pairs(grouped, 0.2, seed)
+    assert not {subject(p.stem) for p in train} & {subject(p.stem) for p in validation}
+
+
+def test_the_audit_names_slices_of_one_patient_on_both_sides(tmp_path):
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(0)
+    for stem in lgg_stems(6):
+        Image.fromarray(rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)).save(
+            images / f"{stem}.tif")
+        mask = np.zeros((16, 16), np.uint8)
+        mask[4:4 + rng.integers(2, 10), 5:11] = 255
+        Image.fromarray(mask).save(masks / f"{stem}_mask.tif")
+    (finding,) = subject_views(audit_dataset(images, masks, workers=1).findings)
+    assert finding.severity.value == "warning"
+    assert ("6 subjects repeat, 20 to 88 times, each numbered from 1 with no gap, the "
+            "numbering restarting at every prefix" in finding.explanation)
+    assert "6 prefixes, 20 to 88 images each" in finding.title
+    assert finding.evidence["numbered_runs"] is True
 
 
 @settings(max_examples=40, deadline=None)

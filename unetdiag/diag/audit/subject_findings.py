@@ -46,18 +46,29 @@ def _subject_views(pairs: Sequence[Pair], sides: Sequence[str], split: dict[str,
     leaked = [pair for pair, side in zip(pairs, sides, strict=True)
               if side == "validation" and groups.subject_of[pair.stem] in across]
     validation = sum(1 for side in sides if side == "validation")
-    prefixes = (f"{groups.subjects} prefixes, "
-                + (f"{groups.size} images each" if groups.of_size == groups.subjects
-                   else f"{groups.of_size} of them {groups.size} images each"))
     example = ", ".join(groups.example[:3]) + (" ..." if len(groups.example) > 3 else "")
+    if groups.runs:
+        prefixes = f"{groups.subjects} prefixes, {groups.smallest} to {groups.size} images each"
+        starts = " or ".join(str(start) for start in groups.starts)
+        repeat = (f"{plural(groups.subjects, 'subject')} repeat, {groups.smallest} to "
+                  f"{groups.size} times, each numbered from {starts} with no gap, the "
+                  f"numbering restarting at every prefix ({example})")
+        kinds = ("the slices of one volume or frames of one video per subject (Kaggle LGG's "
+                 "<patient>_1 .. _n slices)")
+    else:
+        prefixes = (f"{groups.subjects} prefixes, "
+                    + (f"{groups.size} images each" if groups.of_size == groups.subjects
+                       else f"{groups.of_size} of them {groups.size} images each"))
+        repeat = (f"{plural(groups.subjects, 'subject')} repeat, {groups.of_size} of them "
+                  f"{groups.size} times each ({example})")
+        kinds = ("several views or frames of one subject (Carvana's 16 views of each car, "
+                 "frames of one video, lesions of one patient)")
     found = (f"{groups.named} of {plural(len(pairs), 'image')} are named <subject>_<n> "
-             "(a number after the last _ or -): "
-             f"{plural(groups.subjects, 'subject')} repeat, {groups.of_size} of them "
-             f"{groups.size} times each ({example}). This is consistent with several views or "
-             "frames of one subject (Carvana's 16 views of each car, frames of one video, "
-             "lesions of one patient); the names are the only evidence.")
+             f"(a number after the last _ or -): {repeat}. This is consistent with {kinds}; "
+             "the names are the only evidence.")
     evidence = {"images": len(pairs), "subjects": groups.subjects,
                 "views_per_subject": groups.size, "subjects_of_that_size": groups.of_size,
+                "numbered_runs": groups.runs, "fewest_views": groups.smallest,
                 "example": list(groups.example), "subjects_across_split": len(across),
                 "validation_images": validation,
                 "validation_images_with_subject_in_training": len(leaked), **split}
