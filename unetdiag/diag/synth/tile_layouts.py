@@ -27,7 +27,9 @@ def tile_names(case: CaseFiles, rng: np.random.Generator, sources: int = 6,
     (row and column in pixels, ``tile`` apart), each mask ``<tile name>_mask.png``; with
     ``naming="qupath"``, QuPath TileExporter's ``<city><k>.svs [x=X,y=Y,w=W,h=H].png`` and
     ``... [x=..]-labelled.png`` (its ``labeledImageSuffix``); with ``naming="views"``,
-    Carvana's ``<car id>_<view>`` (``000000003e8_01``), views of one subject, no positions.
+    Carvana's ``<car id>_<view>`` (``000000003e8_01``), views of one subject, no positions;
+    with ``naming="slices"``, Kaggle LGG's ``TCGA_CS_<n>_19960909_<slice>``, slices numbered
+    from 1 in each of ``sources`` patients, the patients holding differing numbers of them.
 
     Simulates: aerial or slide images cut into tiles before training (Inria aerial,
     pathology). Shows: names that say which tiles share a source image, the only evidence
@@ -35,24 +37,39 @@ def tile_names(case: CaseFiles, rng: np.random.Generator, sources: int = 6,
     """
     changed = []
     folder = case.layout.images_dir
-    cities = ("austin", "chicago", "kitsap", "tyrol", "vienna", "bellingham", "bloomington")
+    # slices: patient k holds a share of the pairs growing with k (k + 2 parts)
+    weights = np.cumsum(np.arange(sources) + 2)
+    ends = np.round(len(case.images) * weights / weights[-1]).astype(int)
     for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
-        source = f"{cities[index % sources % len(cities)]}{index % sources + 1}"
-        position = index // sources
-        row, col = (position // 2) * tile, (position % 2) * tile
+        stem = _tile_stem(naming, index, sources, tile, ends)
         if naming == "qupath":
-            stem = f"{source}.svs [x={col},y={row},w={tile},h={tile}]"
             new_image, new_mask = folder / f"{stem}.png", folder / f"{stem}-labelled.png"
             case.layout.mask_suffixes = ()  # paired by the rule the names follow
         else:
-            stem = (f"{1000 + index % sources:012x}_{position + 1:02d}" if naming == "views"
-                    else f"{source}_{row}_{col}")
             new_image, new_mask = folder / f"{stem}.png", folder / f"{stem}_mask.png"
         image.replace(new_image)
         mask.replace(new_mask)
         case.images[index], case.masks[index] = new_image, new_mask
         changed += [new_image, new_mask]
     return changed
+
+
+def _tile_stem(naming: str, index: int, sources: int, tile: int, ends: np.ndarray) -> str:
+    """Pair ``index``'s name under ``naming`` (:func:`tile_names`); ``ends``: the index after
+    each patient's last slice."""
+    cities = ("austin", "chicago", "kitsap", "tyrol", "vienna", "bellingham", "bloomington")
+    source = f"{cities[index % sources % len(cities)]}{index % sources + 1}"
+    position = index // sources
+    row, col = (position // 2) * tile, (position % 2) * tile
+    if naming == "qupath":
+        return f"{source}.svs [x={col},y={row},w={tile},h={tile}]"
+    if naming == "views":
+        return f"{1000 + index % sources:012x}_{position + 1:02d}"
+    if naming == "slices":
+        patient = int(np.searchsorted(ends, index, side="right"))
+        first = int(ends[patient - 1]) if patient else 0
+        return f"TCGA_CS_{4941 + patient}_19960909_{index - first + 1}"
+    return f"{source}_{row}_{col}"
 
 
 def overlapping_tiles(case: CaseFiles, rng: np.random.Generator, scenes: int = 6,
