@@ -82,3 +82,22 @@ def test_a_pure_blue_class_on_black_is_no_ade20k_instance(tmp_path):
         assert label_map.evidence["ade20k_classes"] is None, name
         assert "ADE20K" not in label_map.explanation + label_map.fix, name
         assert "Each colour is a class" in label_map.explanation, name
+
+
+def test_one_instance_on_its_background_is_read_apart_by_the_midpoint_in_force(tmp_path):
+    """A two-colour ADE20K mask (a person on a wall: brightest channels 70 and 162): the
+    midpoint in force splits the two, only `> 0` reads every pixel as object, so the
+    threshold finding is no warning (it was one, as if the masks depended on a choice)."""
+    masks = []
+    for shift in range(8):
+        classes = np.full((64, 80), ADE20K_WALL, np.int64)
+        instances = np.ones((64, 80), np.uint8)
+        classes[20:50, 8 + 5 * shift:20 + 5 * shift] = ADE20K_PERSON
+        instances[20:50, 8 + 5 * shift:20 + 5 * shift] = 2
+        masks.append(ade20k_colour(classes, instances))
+    sensitive = findings_by_id(audit_pairs(*write_mask_pairs(tmp_path, masks)))[
+        "mask.threshold_sensitive"]
+    assert sensitive.severity.value == "info"
+    assert "two values only (70 and 162 in the worst" in sensitive.explanation
+    assert "the midpoint in force (127.5) reads them apart" in sensitive.explanation
+    assert "binarise with `> 0`, save" in sensitive.fix

@@ -29,6 +29,7 @@ from unetdiag.diag.checks.masks import (
 )
 from unetdiag.diag.checks.masks_wording import SOFT_VALUES_FIX, fading_values
 from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.data.decoding import resolve_threshold
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.wording.text import join_names, plural, verb
 
@@ -422,10 +423,18 @@ def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
                 "Nothing to fix for unetdiag, which reads them by the values named; for tools "
                 "that binarise with `> 0` or at the midpoint, save the masks again as 0/255 "
                 "(or 0/1) grey.", True)
-    apart = policy.threshold is not None and low <= policy.threshold < high
-    if apart:
+    # the midpoint in force splits two levels above 0 (70/162: a two-colour ADE20K mask read
+    # by its brightest channel) as a threshold given would: only `> 0` reads them otherwise
+    threshold = resolve_threshold(np.array([low, high]), key.scale, policy)
+    if low <= threshold < high:
+        if policy.threshold is None:
+            return (f"Each of them holds {values}: `> 0` makes every pixel foreground because "
+                    f"the lower value is not 0; the midpoint in force ({threshold:g}) reads "
+                    "them apart.",
+                    "Nothing to fix for unetdiag; for tools that binarise with `> 0`, save the "
+                    "masks again as 0/255 (or 0/1) grey.", True)
         return (f"Each of them holds {values}: `> 0` and the midpoint read them differently, "
-                f"and the threshold in force ({policy.threshold:g}) reads them apart.",
+                f"and the threshold in force ({threshold:g}) reads them apart.",
                 "Nothing to fix for unetdiag; for tools that binarise with `> 0` or at the "
                 "midpoint, save the masks again as 0/255 (or 0/1) grey.", True)
     if low > 0:
