@@ -101,3 +101,33 @@ def test_one_instance_on_its_background_is_read_apart_by_the_midpoint_in_force(t
     assert "two values only (70 and 162 in the worst" in sensitive.explanation
     assert "the midpoint in force (127.5) reads them apart" in sensitive.explanation
     assert "binarise with `> 0`, save" in sensitive.fix
+
+
+def test_classes_below_256_with_red_0_everywhere_are_read_as_ade20k(tmp_path):
+    """ADE20K classes below 256 store red 0: the reading needed some red above 0, so three
+    people (class 12 in blues 3, 4, 5) were "Each colour is a class"."""
+    rng = np.random.default_rng(2)
+    masks = []
+    for _ in range(8):
+        classes = np.full((64, 80), 150, np.int64)
+        instances = np.ones((64, 80), np.int64)
+        classes[:16], instances[:16] = 200, 2
+        for number in range(int(rng.integers(2, 4))):
+            column = 8 + 24 * number + int(rng.integers(0, 6))
+            classes[20:50, column:column + 8] = 12
+            instances[20:50, column:column + 8] = 3 + number
+        masks.append(ade20k_colour(classes, instances.astype(np.uint8)))
+    label_map = findings_by_id(audit_pairs(*write_mask_pairs(tmp_path, masks)))[
+        "mask.label_map"]
+    assert label_map.evidence["ade20k_classes"] == {12: 3, 150: 1, 200: 1}
+    assert "Each colour is a class" not in label_map.explanation
+    assert "one as more than one colour (12 in 3 colours)" in label_map.explanation
+
+
+def test_a_palette_with_red_0_whose_blues_repeat_across_classes_is_no_ade20k_claim(tmp_path):
+    # green and cyan share green 255 (one "class" in two colours), azure another class; cyan
+    # and azure share the blue 255 in every mask: channel levels of a palette, no instances
+    label_map = findings_by_id(audit_pairs(*write_mask_pairs(tmp_path, _discs(
+        [(0, 255, 0), (0, 255, 255), (0, 128, 255)]))))["mask.label_map"]
+    assert label_map.evidence["ade20k_classes"] is None
+    assert "Each colour is a class" in label_map.explanation

@@ -146,3 +146,24 @@ def band_with_objects(proposal: MaskPolicy | None, band: int | None,
         return None
     same = all(in_force[value] == proposed[value] for value in in_force if value != band)
     return proposal if same else None
+
+
+def blues_number_instances(tally: AuditTally, indices: np.ndarray) -> bool:
+    """Colour label maps whose blue numbers object instances as ADE20K's does: within each
+    mask, no blue value is held by colours of two classes (class = R / 10 * 256 + G; class 0,
+    the unlabelled pixels, left out), and some class is held by two colours (two instances)
+    in one mask. A palette reuses its channel levels across classes (cyan (0, 255, 255) and
+    azure (0, 128, 255) share a blue of 255); instance numbers are one per object."""
+    several = False
+    for index in indices.tolist():
+        classes_of: dict[int, set[int]] = {}
+        for code in tally.label_counts.get(index, {}):
+            red, green, blue = (code >> 16) & 0xFF, (code >> 8) & 0xFF, code & 0xFF
+            number = red // 10 * 256 + green
+            if number:
+                classes_of.setdefault(blue, set()).add(number)
+        if any(len(numbers) > 1 for numbers in classes_of.values()):
+            return False
+        held = Counter(number for numbers in classes_of.values() for number in numbers)
+        several = several or any(count > 1 for count in held.values())
+    return several

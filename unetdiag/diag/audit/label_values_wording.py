@@ -78,12 +78,14 @@ def colours_alike_choice(verdict: LabelVerdict) -> str | None:
 def ade20k_classes(verdict: LabelVerdict) -> dict[int, int] | None:
     """Colour label maps consistent with the ADE20K full release's encoding (class =
     R / 10 * 256 + G, B numbering each object instance: CSAILVision/ADE20K's
-    ``utils_ade20k.py``): every red a multiple of 10, some red above 0 (a class above 255,
-    as most of ADE20K's are), at least two classes other than 0 and one of them held by
-    colours that differ in blue only. The classes and how many colours (instances) each has;
-    None otherwise. Class 0 (unlabelled) sharing colours is no evidence: any palette on
-    black with a pure-blue class (Cityscapes' car (0, 0, 142)) reads so. (Only consistent
-    with it: another palette may meet all the conditions.)"""
+    ``utils_ade20k.py``): every red a multiple of 10, at least two classes other than 0 and
+    one of them held by colours that differ in blue only; and some red above 0 (a class above
+    255, as most of ADE20K's are) or, with red 0 everywhere (classes below 256 only), blues
+    that number instances in each mask (``verdict.instance_blues``: no blue shared by two
+    classes in one mask). The classes and how many colours (instances) each has; None
+    otherwise. Class 0 (unlabelled) sharing colours is no evidence: any palette on black with
+    a pure-blue class (Cityscapes' car (0, 0, 142)) reads so. (Only consistent with it:
+    another palette may meet all the conditions.)"""
     if not verdict.colour:
         return None
     classes: dict[int, int] = {}
@@ -96,7 +98,8 @@ def ade20k_classes(verdict: LabelVerdict) -> dict[int, int] | None:
         number = red // 10 * 256 + green
         classes[number] = classes.get(number, 0) + 1
     labelled = {number: colours for number, colours in classes.items() if number}
-    if max(reds) == 0 or len(labelled) < 2 or max(labelled.values()) < 2:
+    if ((max(reds) == 0 and not verdict.instance_blues) or len(labelled) < 2
+            or max(labelled.values()) < 2):
         return None
     return classes
 

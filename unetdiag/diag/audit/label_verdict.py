@@ -106,6 +106,8 @@ class LabelVerdict:
             them classes: binary masks read as one class (:mod:`.two_levels`); None otherwise.
         band_alternative: the policy in force reads the void band as object, all else as the
             proposal (Pet trimaps, --foreground-values 1,3): no proposal; this ignores it.
+        instance_blues: colour maps whose blue numbers instances as ADE20K's does, one blue
+            per object in each mask (:func:`~.label_context.blues_number_instances`).
     """
 
     indices: np.ndarray
@@ -141,6 +143,7 @@ class LabelVerdict:
     contour: dict[str, Any] | None = None
     two_level: int | None = None
     band_alternative: MaskPolicy | None = None
+    instance_blues: bool = False
 
     @property
     def masks(self) -> int:

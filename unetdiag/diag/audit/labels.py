@@ -59,6 +59,7 @@ from unetdiag.diag.audit.borders import frame_image_evidence
 from unetdiag.diag.audit.contours import contour_reading
 from unetdiag.diag.audit.label_context import (
     band_with_objects,
+    blues_number_instances,
     border_totals,
     border_value,
     declared_nodata,
@@ -425,7 +426,8 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         kept_masks=kept_masks if (proposal is not None or readings) else 0, strokes=strokes,
         stroke_share=stroke_shares, scribble_votes=tally.scribble_votes if strokes else (0, 0),
         stroke_void=stroke_void, contour=contour, two_level=two_level,
-        band_alternative=band_alternative)
+        band_alternative=band_alternative,
+        instance_blues=colour and blues_number_instances(tally, indices))
 
 
 def one_value_files(tally: AuditTally, verdict: LabelVerdict) -> np.ndarray:
