@@ -531,3 +531,21 @@ def test_files_named_parts_beside_images_and_their_masks_are_not_called_part_mas
     assert companions.severity is Severity.WARNING
     assert "part masks of the objects" not in companions.title
     assert "they may also be images whose masks are missing" in companions.explanation
+
+
+def test_crops_named_parts_after_part_masks_sorted_first_are_not_called_part_masks(tmp_path):
+    """Only the first 3 files of a ``_parts_1`` set were opened: 4 ADE20K part masks sorted
+    first, then 5 RGB photo crops under the same tail, were all "part masks of the objects,
+    not images"."""
+    from PIL import Image
+
+    rng = np.random.default_rng(7)
+    folder = tmp_path / "abbey"
+    touch_files(folder, *(f"{stem}{tail}" for stem in _ADE for tail in (".jpg", "_seg.png")))
+    _save_part_masks(folder, _ADE[:4])
+    for stem in _ADE[4:]:
+        Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(
+            folder / f"{stem}_parts_1.png")
+    companions = findings_by_id(discover_pairs(folder))["pairing.companion_files"]
+    assert companions.severity is Severity.WARNING
+    assert "part masks of the objects" not in companions.title

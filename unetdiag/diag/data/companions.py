@@ -32,7 +32,6 @@ import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 #: Tails (lower-cased) of files that are never the masks to pair: superpixel maps, and
@@ -53,27 +52,34 @@ def companion_kind(tail: str) -> str:
     if "superpixel" in tail.lower():
         return "superpixel maps"
     return "part masks" if _PARTS_TAIL.match(tail.lower()) else "files"
-#: Files of a ``_parts_N`` set opened to check they hold ADE20K's part masks.
-PART_MASKS_OPENED = 3
+#: Files of a ``_parts_N`` set whose pixels are read to check they hold ADE20K's part masks,
+#: spread evenly over the set (the first and the last among them); every file's header is read.
+PART_MASKS_OPENED = 32
 #: A part mask (a label map) holds at most this many colours; a photo or scan holds more.
 MAX_PART_COLOURS = 256
 
 
 def holds_ade20k_colours(paths: Sequence[Path]) -> bool:
-    """The first :data:`PART_MASKS_OPENED` of ``paths`` hold what ADE20K's part masks hold:
-    RGB label maps in its encoding (class = R / 10 * 256 + G: every red a multiple of 10)
-    of at most :data:`MAX_PART_COLOURS` colours. False for a file that cannot be read (the
-    name alone is then all there is, and images named ``<image>_parts_1`` exist)."""
-    for path in paths[:PART_MASKS_OPENED]:
+    """``paths`` hold what ADE20K's part masks hold: RGB files (every header read), and
+    label maps in its encoding (class = R / 10 * 256 + G: every red a multiple of 10) of at
+    most :data:`MAX_PART_COLOURS` colours in :data:`PART_MASKS_OPENED` of them spread over the
+    set (crops named ``<image>_parts_1`` after the part masks sorted first are found too).
+    False for a file that cannot be read (the name alone is then all there is, and images
+    named ``<image>_parts_1`` exist)."""
+    step = max(1, (len(paths) - 1) / max(1, PART_MASKS_OPENED - 1))
+    sampled = {min(len(paths) - 1, round(position * step))
+               for position in range(min(len(paths), PART_MASKS_OPENED))}
+    for index, path in enumerate(paths):
         try:
             with Image.open(path) as image:
                 if image.mode != "RGB":
                     return False
-                pixels = np.asarray(image).reshape(-1, 3)
+                if index not in sampled:
+                    continue
+                colours = image.getcolors(MAX_PART_COLOURS)
         except (OSError, ValueError, Image.DecompressionBombError):
             return False
-        colours = np.unique(pixels, axis=0)
-        if len(colours) > MAX_PART_COLOURS or np.any(colours[:, 0] % 10):
+        if colours is None or any(colour[0] % 10 for _, colour in colours):
             return False
     return bool(paths)
 
