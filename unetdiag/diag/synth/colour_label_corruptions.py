@@ -22,6 +22,8 @@ from unetdiag.diag.synth.case import CaseFiles, read_mask, replace_file
 #: part of them): a wall as the background, a person as the object.
 ADE20K_WALL = 2978
 ADE20K_PERSON = 1831
+#: A part class of :func:`ade20k_masks`' part masks (a person's head).
+ADE20K_HEAD = 1208
 
 
 def ade20k_colour(classes: np.ndarray, instances: np.ndarray) -> np.ndarray:
@@ -40,11 +42,14 @@ def ade20k_colour(classes: np.ndarray, instances: np.ndarray) -> np.ndarray:
 
 def ade20k_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
                  count: int | None = None, background: int = ADE20K_WALL,
-                 obj: int = ADE20K_PERSON) -> list[Path]:
+                 obj: int = ADE20K_PERSON, parts: bool = False) -> list[Path]:
     """Masks stored as ADE20K's full release stores them: RGB PNG, the class number in red
     and green (class = R / 10 * 256 + G), blue numbering each object instance; here the
     background is class ``background`` (instance 1) and each object (8-connected) class
-    ``obj``, instances numbered from 2.
+    ``obj``, instances numbered from 2. With ``parts``, each mask holding an object also gets
+    a part mask beside its image, ``<image>_parts_1.png`` (the object's top half as
+    :data:`ADE20K_HEAD`, one instance per object, the rest 0), as ADE20K ships for images
+    with parts.
 
     Simulates: the ADE20K full release's ``ADE_train_*_seg.png`` (CSAILVision/ADE20K#14:
     ``ObjectClassMasks = (R/10).astype(np.int32)*256+(G.astype(np.int32))``). Shows: one
@@ -62,7 +67,24 @@ def ade20k_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.
         Image.fromarray(ade20k_colour(classes, instances), mode="RGB").save(buffer, "PNG")
         case.masks[index] = replace_file(old, old.with_suffix(".png"), buffer.getvalue())
         changed.append(case.masks[index])
+        if parts and found:
+            changed.append(_part_mask(case.images[index], objects))
+    if parts:  # the folder given alone, as an ADE20K user does: finding the pairs is ours
+        case.layout.mask_suffixes = ()
     return changed
+
+
+def _part_mask(image: Path, objects: np.ndarray) -> Path:
+    """``<image>_parts_1.png`` beside ``image``: the top half of each object as a head."""
+    rows = np.arange(objects.shape[0])[:, None]
+    heads = np.zeros_like(objects)
+    for number, found in enumerate(ndimage.find_objects(objects), start=1):
+        middle = (found[0].start + found[0].stop) // 2
+        heads[(objects == number) & (rows < middle)] = number
+    path = image.with_name(f"{image.stem}_parts_1.png")
+    Image.fromarray(ade20k_colour(np.where(heads > 0, ADE20K_HEAD, 0), heads.astype(np.uint8)),
+                    mode="RGB").save(path)
+    return path
 
 
 def voc_grey_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
