@@ -890,3 +890,24 @@ def test_a_value_policy_that_reads_every_scale_makes_mixed_scales_info(tmp_path)
     assert mixed.evidence["decoded_empty_scales"] == ["binary"]
     assert mixed.evidence["label_map_values_only"] == [0, 1]
     assert "Re-save" not in mixed.fix
+
+
+def test_a_multi_class_map_s_255_is_never_the_example_of_a_class_to_segment(tmp_path):
+    """Cityscapes' labelTrainIds (0 road .. 18 bicycle, 255 ignored: sacmehta/ESPNetv2#33,
+    "[ 0 1 2 4 5 6 7 8 10 11 13 255]"): the fix's example was --foreground-values 255, the
+    ignore label."""
+    rng = np.random.default_rng(3)
+    masks = []
+    for _ in range(8):
+        mask = np.full((32, 64), 2, np.uint8)  # building
+        mask[:8], mask[20:], mask[18:20] = 10, 0, 1  # sky, road, sidewalk
+        column = int(rng.integers(4, 40))
+        mask[16:24, column:column + 12] = 13  # car
+        mask[10:22, column + 14:column + 17] = 11  # person
+        mask[28:] = 255  # ego vehicle
+        masks.append(mask)
+    label = found(audit_dataset(pairs_folder(tmp_path / "trainids", masks), workers=1),
+                  "mask.label_map")
+    assert "--foreground-values 255" not in label.fix
+    assert "e.g. --foreground-values 13 for value 13 alone" in label.fix
+    assert "--ignore-values 255 if 255 marks unlabelled pixels" in label.fix

@@ -49,6 +49,9 @@ from unetdiag.diag.wording.text import (
     verb,
 )
 
+#: The conventional ignore label of grey multi-class maps (Cityscapes' trainIds, COCO-stuff,
+#: mmsegmentation's reduce_zero_label).
+IGNORE_LABEL = 255
 
 def _classes_sentence(verdict: LabelVerdict, field: str, what: str) -> str:
     """Which values ``what`` (the policy in force, the proposal) makes foreground, background
@@ -392,10 +395,16 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         fix = (f"{capitalised(numbered_objects_choice(policy))} (class numbers, ranges such as "
                "1-11). Pass the same options to train.")
     elif undecided:
-        example = verdict.objects[-1] if verdict.objects else 8
+        # 255 beside other classes is the ignore label of Cityscapes' trainIds and COCO-stuff:
+        # never the example of a class to segment
+        classes = [value for value in verdict.objects if value != IGNORE_LABEL]
+        example = classes[-1] if classes else verdict.objects[-1] if verdict.objects else 8
+        void = (f" (--ignore-values {IGNORE_LABEL} if {IGNORE_LABEL} marks unlabelled pixels, as "
+                "it does in Cityscapes' trainIds and COCO-stuff)"
+                if classes and IGNORE_LABEL in verdict.objects else "")
         fix = ("Choose the foreground by value: --foreground-values with the class numbers to "
                f"segment (e.g. --foreground-values {example} for value {example} alone, or a "
-               "range such as 1-11), and --ignore-values for a void class; pass the same "
+               f"range such as 1-11), and --ignore-values for a void class{void}; pass the same "
                "options to train.")
     elif verdict.band_alternative is not None:
         fix = (f"Nothing to fix: the policy in force counts the band {verdict.void} with the "
