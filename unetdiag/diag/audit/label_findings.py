@@ -53,6 +53,7 @@ from unetdiag.diag.wording.text import (
 #: mmsegmentation's reduce_zero_label).
 IGNORE_LABEL = 255
 
+
 def _classes_sentence(verdict: LabelVerdict, field: str, what: str) -> str:
     """Which values ``what`` (the policy in force, the proposal) makes foreground, background
     and ignored."""

@@ -124,8 +124,9 @@ def trimap_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
 
 
 def class_index_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
-                      count: int | None = None) -> list[Path]:
-    """CamVid (SegNet): class indices 0..11 in 8-bit grey PNG, 11 = void.
+                      count: int | None = None, void: int = CAMVID_VOID) -> list[Path]:
+    """CamVid (SegNet): class indices 0..11 in 8-bit grey PNG, 11 = void (with ``void=255``,
+    Cityscapes' labelTrainIds: the void patch and the bottom eighth, the ego vehicle, 255).
 
     Each mask becomes a street scene: bands of sky, building, tree, fence, pavement and road
     from top to bottom, the cells as cars and pedestrians, a pole with a sign, a bicyclist and
@@ -147,7 +148,9 @@ def class_index_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0
         top, left = int(rng.integers(0, height - 4)), int(rng.integers(0, width - 4))
         scene[top:top + 3, left:left + 3] = CAMVID_BICYCLIST
         top, left = int(rng.integers(0, height - 6)), int(rng.integers(0, width - 6))
-        scene[top:top + 5, left:left + 5] = CAMVID_VOID
+        scene[top:top + 5, left:left + 5] = void
+        if void == 255:
+            scene[height - height // 8:] = void
         return _png(scene, "L")
 
     return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
