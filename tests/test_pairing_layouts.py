@@ -549,3 +549,25 @@ def test_crops_named_parts_after_part_masks_sorted_first_are_not_called_part_mas
     companions = findings_by_id(discover_pairs(folder))["pairing.companion_files"]
     assert companions.severity is Severity.WARNING
     assert "part masks of the objects" not in companions.title
+
+
+def test_the_isic_root_names_its_input_and_ground_truth_folders(tmp_path):
+    """ISIC 2018's Task 1: ``ISIC2018_Task1-2_Training_Input/ISIC_0024306.jpg`` and
+    ``ISIC2018_Task1_Training_GroundTruth/ISIC_0024306_segmentation.png``; the root given
+    alone was refused with no way forward (the masks' names share no stem with the images)."""
+    stems = [f"ISIC_{24306 + number:07d}" for number in range(6)]
+    images, masks = "ISIC2018_Task1-2_Training_Input", "ISIC2018_Task1_Training_GroundTruth"
+    touch_files(tmp_path, *(f"{images}/{stem}.jpg" for stem in stems),
+                *(f"{masks}/{stem}_segmentation.png" for stem in stems))
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path)
+    assert (f"to pair the two folders, pass --images {tmp_path / images} --masks "
+            f"{tmp_path / masks}") in str(refused.value)
+    assert len(discover_pairs(tmp_path / images, tmp_path / masks).pairs) == 6
+
+
+def test_two_folders_neither_named_for_masks_get_no_pairing_hint(tmp_path):
+    touch_files(tmp_path, "scans_a/x1.png", "scans_b/x1_seg2.png")
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path)
+    assert "--masks" not in str(refused.value)

@@ -248,6 +248,12 @@ def _pair_flags(listing: Listing) -> str:
             base = re.sub(r"[_\-\s]*(?:masks?|labels?|gt)$", "", name)
             if base != name and base in names:
                 return _pass_both(listing.folder / names[base], [listing.folder / original])
+        # two folders, one named for masks: ISIC's ..._Training_Input/ beside
+        # ..._Training_GroundTruth/ (whose names carry _segmentation, so no stem is shared)
+        named = [name for name in names if MASK_WORDS.search(name)]
+        if len(names) == 2 and len(named) == 1:
+            other = next(name for name in names if name != named[0])
+            return _pass_both(listing.folder / names[other], [listing.folder / names[named[0]]])
         return ""
     # a folder named for masks alone first (DRIVE's extra_fov_masks/ is not its target; an
     # export's label folder counts as one), and folders holding no image file (YOLO labels/,
