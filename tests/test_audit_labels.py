@@ -911,3 +911,28 @@ def test_a_multi_class_map_s_255_is_never_the_example_of_a_class_to_segment(tmp_
     assert "--foreground-values 255" not in label.fix
     assert "e.g. --foreground-values 13 for value 13 alone" in label.fix
     assert "--ignore-values 255 if 255 marks unlabelled pixels" in label.fix
+
+
+def test_a_threshold_splitting_undecided_classes_measures_no_object(tmp_path):
+    """COCO-stuff's maps (0 .. 181, 255 unlabelled) under the midpoint: the classes numbered
+    above 127 were "the object" of imbalance.mostly_foreground ("masks stored with the other
+    convention ... invert those"), and Cityscapes' ego band of 255 "a field-of-view mask"."""
+    rng = np.random.default_rng(5)
+    masks = []
+    for _ in range(12):
+        classes = rng.choice(182, size=6, replace=False).astype(np.uint8)
+        mask = np.full((30, 40), classes[0], np.uint8)
+        mask[:10] = classes[1]
+        for number, value in enumerate(classes[2:]):
+            mask[12 + 4 * number:16 + 4 * number, 5 * number:5 * number + 18] = value
+        mask[26:] = 255
+        masks.append(mask)
+    report = audit_dataset(pairs_folder(tmp_path / "stuff", masks), workers=1)
+    assert {"imbalance.mostly_foreground", "imbalance.summary", "mask.nearly_identical",
+            "baseline.trivial_scores"}.isdisjoint(ids(report))
+    assert report.headline.startswith("Masks are label maps holding")
+    # named, the classes are measured as usual
+    named = audit_dataset(tmp_path / "stuff", workers=1,
+                          policy=MaskPolicy(foreground_values=(int(masks[0][0, 0]),),
+                                            ignore_values=(255,)))
+    assert "imbalance.summary" in ids(named)

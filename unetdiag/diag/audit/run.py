@@ -193,11 +193,12 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     # colours the decoder cannot tell apart: the in-force foreground shares mean nothing
     colours_alike = (verdict is not None and verdict.colour and verdict.shared_brightest
                      and not policy.by_values)
-    findings += _mask_content_findings(tally, verdict, decodes_empty is not None or colours_alike,
-                                       policy)
+    classes_split = _threshold_splits_classes(verdict, policy)
+    findings += _mask_content_findings(
+        tally, verdict, decodes_empty is not None or colours_alike or classes_split, policy)
     findings += _object_findings(tally)
     findings = empty_masks_on_blank_frames(findings, blank_empty_masks(tally))
-    if verdict is not None and verdict.decoded_is_no_reading:
+    if verdict is not None and (verdict.decoded_is_no_reading or classes_split):
         findings = [finding for finding in findings if finding.id not in NO_READING_FINDINGS]
     groups = _duplicates(tally, sides)
     split = {"val_fraction": val_fraction, "seed": seed}
@@ -272,6 +273,17 @@ def _audit_same_file(finding: Finding) -> Finding:
     return dataclasses.replace(
         finding, explanation=explanation,
         evidence={**finding.evidence, "kept": False, "inspected_by_audit": True})
+
+
+def _threshold_splits_classes(verdict: LabelVerdict | None, policy: MaskPolicy) -> bool:
+    """Most masks are multi-class label maps with no proposal (COCO-stuff's 0 .. 181 and 255,
+    Cityscapes' trainIds) read under a threshold: the foreground it decodes is the classes
+    numbered above it, no object's, so its shares, shapes and constant-model scores are left
+    out (``mask.label_map`` gives every value's share)."""
+    return (verdict is not None and not policy.by_values and verdict.multi_class
+            and verdict.proposal is None and not verdict.readings
+            and not verdict.in_force_as_proposed and not verdict.numbered_objects_possible
+            and 2 * verdict.masks >= verdict.masks_read)
 
 
 def _mask_content_findings(tally: AuditTally, verdict: LabelVerdict | None,
