@@ -14,23 +14,25 @@ augmentation, same epochs, each in its own subprocess:
 - ``reference``: the original project's way: every pair decoded up front into NumPy float32
   arrays, ``Dataset.from_tensor_slices``, float32, same model and compile settings.
 
-Figures, per run: training images/s (input pipeline included, validation excluded, epochs
-after the first; :class:`ThroughputMeter`) as the best epoch and as the median epoch, best
-validation Dice, wall time, and peak resident memory (``ru_maxrss`` of that child process,
-from ``os.wait4``). Speed and Dice come from runs on the small set (default 240 pairs) with
-the trainer's default epochs, repeated with ``--seeds`` seeds (the seed moves the split, the
-initial weights and the augmentation), alternating the ways so that load from other
-processes hits them alike. Speed: each way's fastest run. Dice: each way's mean over the
-seeds; one seed is not enough, because bfloat16 and float32 rounding send two otherwise
-identical runs down different trajectories, and that alone moves the best validation Dice
-of a 12-epoch run by about 0.02 either way. Memory compares the small-set runs in the table
-with ``unetdiag`` and ``reference`` runs of two epochs on the large set (default 2400 pairs).
-A process's peak memory rises over its first ~150 training steps whatever the data (allocator
-and tf.data warm-up: a 240-pair unetdiag run at 96 px, 16 base filters peaked at 867 MB after
-1 epoch, 932 MB after 6, 977 MB after 12 and 977 MB after 24), so both sides of the comparison
-train past that: 12 epochs of 12 steps against 2 epochs of 120 steps. A last child times the
-input pipeline alone, with and without the cache. On a shared machine trust the best-epoch
-figures: another process can only slow an epoch down.
+Figures, per run: training images/s (input pipeline included, validation excluded, epochs after
+the first; :class:`ThroughputMeter`) as the best epoch and as the median epoch, best validation
+Dice, wall time, peak resident memory (``ru_maxrss`` of that child process, from ``os.wait4``),
+and the process CPU time per image of the median epoch's training phase (every thread: the input
+pipeline's and the step's), the figure that still compares runs made under different load from
+other processes. Speed and Dice come from runs on the small set (default 240 pairs) with the
+trainer's default epochs, repeated with ``--seeds`` seeds (the seed moves the split, the initial
+weights and the augmentation), alternating the ways so that load from other processes hits them
+alike. Speed: each way's fastest run. Dice: each way's mean over the seeds; one seed is not
+enough, because bfloat16 and float32 rounding send two otherwise identical runs down different
+trajectories, and that alone moves the best validation Dice of a 12-epoch run by about 0.02
+either way. Memory compares the small-set runs in the table with ``unetdiag`` and ``reference``
+runs of two epochs on the large set (default 2400 pairs). A process's peak memory rises over its
+first ~150 training steps whatever the data (allocator and tf.data warm-up: a 240-pair unetdiag
+run at 96 px, 16 base filters peaked at 867 MB after 1 epoch, 932 MB after 6, 977 MB after 12
+and 977 MB after 24), so both sides of the comparison train past that: 12 epochs of 12 steps
+against 2 epochs of 120 steps. A last child times the input pipeline alone, with and without the
+cache. On a shared machine trust the best-epoch figures: another process can only slow an epoch
+down.
 
 Each float32 run's final weights are also evaluated under every policy (``float32``,
 ``mixed_bfloat16``, ``mixed_float16``): the same weights, so the gap is what the policy does to
@@ -88,10 +90,43 @@ def _config(args: argparse.Namespace, precision: str):
                        precision=precision, quiet=True, run_name="bench")
 
 
+def _cpu_meter_class():
+    """:class:`ThroughputMeter` that also records each epoch's process CPU time over the same
+    window (first batch start to last batch end; every thread of the process, the input
+    pipeline's included). On a loaded machine another process lengthens an epoch's wall time
+    but hardly the CPU this process spends on it, so CPU per image is the figure that still
+    compares runs made under different load. Each instance is kept in ``meters``."""
+    from unetdiag.training.run.throughput import ThroughputMeter
+
+    class CpuThroughputMeter(ThroughputMeter):
+        meters: list = []
+
+        def __init__(self, *args, **options):
+            super().__init__(*args, **options)
+            self.epoch_cpu_seconds: list[float] = []
+            self._cpu_start = self._cpu_last_batch_end = 0.0
+            CpuThroughputMeter.meters.append(self)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            super().on_epoch_begin(epoch, logs)
+            self._cpu_start = self._cpu_last_batch_end = time.process_time()
+
+        def on_train_batch_end(self, batch, logs=None):
+            super().on_train_batch_end(batch, logs)
+            self._cpu_last_batch_end = time.process_time()
+
+        def on_epoch_end(self, epoch, logs=None):
+            super().on_epoch_end(epoch, logs)
+            self.epoch_cpu_seconds.append(self._cpu_last_batch_end - self._cpu_start)
+
+    return CpuThroughputMeter
+
+
 def _child_unetdiag(args: argparse.Namespace, precision: str, cached: bool = True) -> dict:
     from rich.console import Console
 
     from unetdiag.training import trainer
+    from unetdiag.training import variant as variant_module
     from unetdiag.training.run.folder import MODEL_FILENAME
     from unetdiag.training.trainer import run_training
 
@@ -99,12 +134,14 @@ def _child_unetdiag(args: argparse.Namespace, precision: str, cached: bool = Tru
         build_cached = trainer.build_datasets
         trainer.build_datasets = lambda *a, **options: build_cached(*a, **options | {
             "cache_dir": None})
+    meter_class = variant_module.ThroughputMeter = _cpu_meter_class()
     started = time.perf_counter()
     config = _config(args, precision)
     result = run_training(config, console=Console(quiet=True))
     row = result.variants[args.variant]
     measured = {"train_images": result.report.meta["train_pairs"],
                 "epoch_seconds": row.epoch_train_seconds, "best_val_dice": row.best_val_dice,
+                "epoch_cpu_seconds": meter_class.meters[-1].epoch_cpu_seconds,
                 "precision": result.report.meta["precision"],
                 "wall_seconds": time.perf_counter() - started}
     if precision == "float32":
@@ -173,7 +210,6 @@ def _child_reference(args: argparse.Namespace) -> dict:
 
     from unetdiag.config import VARIANTS
     from unetdiag.training.pipeline import DEFAULT_AUGMENT, augment_batches
-    from unetdiag.training.run.throughput import ThroughputMeter
     from unetdiag.training.variant import compile_variant
 
     started = time.perf_counter()
@@ -187,10 +223,11 @@ def _child_reference(args: argparse.Namespace) -> dict:
     val = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(config.batch_size)
     keras.utils.set_random_seed(config.seed)
     model = compile_variant(VARIANTS[args.variant], config, "float32")
-    meter = ThroughputMeter(len(x_train))
+    meter = _cpu_meter_class()(len(x_train))
     history = model.fit(train, validation_data=val.prefetch(tf.data.AUTOTUNE),
                         epochs=config.epochs, verbose=0, shuffle=False, callbacks=[meter]).history
     return {"train_images": len(x_train), "epoch_seconds": meter.epoch_seconds,
+            "epoch_cpu_seconds": meter.epoch_cpu_seconds,
             "best_val_dice": max(history["val_dice"]), "precision": "float32",
             "wall_seconds": time.perf_counter() - started}
 
@@ -258,6 +295,10 @@ def _run_child(mode: str, data_dir: Path, epochs: int, seed: int, args: argparse
     if timed:
         result["best_images_per_second"] = result["train_images"] / min(timed)
         result["median_images_per_second"] = result["train_images"] / statistics.median(timed)
+    cpu_timed = result.get("epoch_cpu_seconds", [])[1:] or result.get("epoch_cpu_seconds", [])
+    if cpu_timed:
+        result["median_cpu_ms_per_image"] = (1000.0 * statistics.median(cpu_timed)
+                                             / result["train_images"])
     return result
 
 
@@ -300,7 +341,8 @@ def _parent_main(args: argparse.Namespace) -> int:
             print(f"  {purpose:6s} {mode:17s} {pairs:5d} pairs {epochs:2d} epochs seed {seed}: "
                   f"best epoch "
                   f"{_format(result['best_images_per_second'])} img/s, median "
-                  f"{_format(result['median_images_per_second'])} img/s, val Dice "
+                  f"{_format(result['median_images_per_second'])} img/s, CPU "
+                  f"{_format(result.get('median_cpu_ms_per_image'), 2)} ms/img, val Dice "
                   f"{_format(result['best_val_dice'], 4)}, peak "
                   f"{_format(result['peak_rss_mb'])} MB", flush=True)
         pipeline = _run_child("pipeline", data[small], 1, args.seed, args, root / "pipeline")
@@ -317,12 +359,13 @@ def _parent_main(args: argparse.Namespace) -> int:
           f"speed: fastest of {args.seeds} seed(s); val Dice: mean over the seeds")
     print()
     print("| run | pairs | epochs | precision | images/s best epoch | images/s median | "
-          "best val Dice | wall s | peak RSS MB |")
-    print("|---|---:|---:|---|---:|---:|---:|---:|---:|")
+          "CPU ms/image median | best val Dice | wall s | peak RSS MB |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     for row in fastest.values():
         print(f"| {row['mode']} | {row['pairs']} | {row['epochs']} | {row['precision']} | "
               f"{_format(row['best_images_per_second'])} | "
               f"{_format(row['median_images_per_second'])} | "
+              f"{_format(row.get('median_cpu_ms_per_image'), 2)} | "
               f"{_format(_mean_dice(runs, row['purpose'], row['mode'], row['pairs']), 4)} | "
               f"{_format(row['wall_seconds'])} | "
               f"{_format(row['peak_rss_mb'])} |")
@@ -362,6 +405,10 @@ def _check_bars(fastest: dict, runs: list[dict], small: int, large: int,
     def mean_dice(mode: str) -> float:
         return _mean_dice(runs, "speed", mode, small)
 
+    def cpu_per_image(mode: str) -> float:
+        return min(run["median_cpu_ms_per_image"] for run in runs
+                   if (run["purpose"], run["mode"], run["pairs"]) == ("speed", mode, small))
+
     speed_ratio = rate("unetdiag") / rate("reference")
     dice_gap = abs(mean_dice("unetdiag") - mean_dice("unetdiag-float32"))
     best_dice = {(run["mode"], run["seed"]): run["best_val_dice"] for run in runs
@@ -374,7 +421,9 @@ def _check_bars(fastest: dict, runs: list[dict], small: int, large: int,
     checks = [
         (f"speed: unetdiag / reference = {speed_ratio:.2f}x (precision alone "
          f"{rate('unetdiag') / rate('unetdiag-float32'):.2f}x, cache alone "
-         f"{rate('unetdiag') / rate('unetdiag-uncached'):.2f}x)",
+         f"{rate('unetdiag') / rate('unetdiag-uncached'):.2f}x; CPU time per image, "
+         f"reference / unetdiag, "
+         f"{cpu_per_image('reference') / cpu_per_image('unetdiag'):.2f}x)",
          speed_ratio >= SPEED_RATIO_BAR, f">= {SPEED_RATIO_BAR}x"),
         (f"val Dice, trained: |auto - float32| = {dice_gap:.4f} over the seeds (per seed "
          f"{per_seed_gaps}; reference {mean_dice('reference'):.4f})",
