@@ -214,3 +214,24 @@ def test_training_masks_empty_because_validation_holds_every_object(tmp_path):
     assert "another --seed" in message and "polarity" not in message
     refusal = next(f for f in report["findings"] if f["id"] == "train.masks_decode_empty")
     assert refusal["evidence"]["cause"] == "split"
+
+
+def test_masks_emptied_partly_by_the_resize_and_partly_by_the_policy_name_both(tmp_path):
+    """Half the training masks hold a 1-px object the resize skips, the others nothing: the
+    refusal named only the resize ("though 4 of them hold foreground"), as if a larger
+    --img-size would give every mask its objects."""
+    train, validation = _split_stems(10)
+    dotted = set(sorted(train)[: len(train) // 2])
+    _dotted_masks(tmp_path / "data", 10, dotted, validation)
+    error, report = _refusal(_dotted_config(tmp_path))
+    message = str(error)
+    others = len(train) - len(dotted)
+    assert (f"Every one of the {len(train)} training masks decodes empty at --img-size 32, "
+            f"though {len(dotted)} of them hold foreground at their stored size; the other "
+            f"{others} hold none under the mask policy in force") in message
+    assert "--img-size 96" in message and "audit-data" in message
+    refusal = next(f for f in report["findings"] if f["id"] == "train.masks_decode_empty")
+    assert refusal["evidence"]["cause"] == "resize_and_policy"
+    assert refusal["evidence"]["stored_foreground_masks"] == len(dotted)
+    assert refusal["evidence"]["stored_empty_masks"] == others
+    assert f"The other {others} hold no foreground pixel" in refusal["explanation"]

@@ -149,16 +149,27 @@ def _finding(split: str, counts: MaskCounts, context: _Context, title: str,
 
 def _resized_refusal(split: str, counts: MaskCounts, stored: StoredForeground,
                      context: _Context, empty_rule: str) -> Finding:
-    """The masks hold foreground at their stored size and lose it in the resize."""
+    """The masks hold foreground at their stored size and lose it in the resize; those that
+    hold none there (when not all of them) are named as empty under the mask policy."""
     masks, size = masks_counted(counts), context.img_size
+    stored_empty = masks - stored.masks
     which = "training" if split == "train" else split
     title = (f"Every one of the {masks} {which} masks decodes empty at --img-size {size}, "
              f"though {stored.masks} of them {verb(stored.masks, 'holds', 'hold')} "
              "foreground at their stored size")
-    lost = (f"The masks hold foreground at their stored size but lose it when resized to "
+    if stored_empty:
+        title += (f"; the other {stored_empty} {verb(stored_empty, 'holds', 'hold')} none "
+                  f"under the mask policy in force ({context.policy.describe()})")
+    holders = "The masks hold" if not stored_empty else (
+        f"{stored.masks} of the masks {verb(stored.masks, 'holds', 'hold')}")
+    lost = (f"{holders} foreground at their stored size but lose it when resized to "
             f"{size} px (nearest neighbour: an object thinner than the resize's step can fall "
             f"between the pixels it keeps); a larger --img-size keeps it, all of it from "
             f"{stored.largest_side} px, the larger side of the largest of them")
+    if stored_empty:
+        lost += (f". The other {stored_empty} {verb(stored_empty, 'holds', 'hold')} no "
+                 "foreground pixel at the stored size under the mask policy in force, which no "
+                 "--img-size changes")
     if split == "train":
         why = f"{lost}. A model trained on the masks as resized learns to predict nothing"
     else:
@@ -166,11 +177,17 @@ def _resized_refusal(split: str, counts: MaskCounts, stored: StoredForeground,
         why = (f"{lost}. No validation image can have a true positive: under --empty-rule "
                f"{empty_rule} {scores}; model.keras keeps the best epoch by validation Dice, "
                "which these numbers cannot choose")
+    fix = (f"Pass a larger --img-size (--img-size {stored.largest_side} keeps every "
+           "foreground pixel), or make the objects larger in the masks.")
+    if stored_empty:
+        fix = (f"Pass a larger --img-size for the {stored.masks} that lose their objects "
+               f"(--img-size {stored.largest_side} keeps every foreground pixel), or make the "
+               f"objects larger in the masks; run `unetdiag audit-data` with the same options "
+               f"for what the other {stored_empty} hold under the mask policy.")
     return _finding(
-        split, counts, context, title, context.outcome(why),
-        f"Pass a larger --img-size (--img-size {stored.largest_side} keeps every "
-        "foreground pixel), or make the objects larger in the masks.",
-        cause="resize", stored_foreground_masks=stored.masks,
+        split, counts, context, title, context.outcome(why), fix,
+        cause="resize" if not stored_empty else "resize_and_policy",
+        stored_foreground_masks=stored.masks, stored_empty_masks=stored_empty,
         stored_largest_side=stored.largest_side)
 
 
