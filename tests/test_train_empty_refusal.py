@@ -235,3 +235,24 @@ def test_masks_emptied_partly_by_the_resize_and_partly_by_the_policy_name_both(t
     assert refusal["evidence"]["stored_foreground_masks"] == len(dotted)
     assert refusal["evidence"]["stored_empty_masks"] == others
     assert f"The other {others} hold no foreground pixel" in refusal["explanation"]
+
+
+def test_train_json_prints_the_refusal_as_json_and_keeps_status_4(tmp_path):
+    """`train --json` printed nothing on stdout when it refused (status 4): a script reading
+    the JSON got no report, though report.json had been written."""
+    import subprocess
+    import sys
+
+    layout = build_case(tmp_path / "data", TRIMAPS, [{"kind": "trimap_masks"}])
+    result = subprocess.run(
+        [sys.executable, "-m", "unetdiag", "train", "--images", str(layout.images_dir),
+         "--img-size", "32", "--channels", "1", "--base-filters", "4", "--depth", "2",
+         "--precision", "float32", "--out", str(tmp_path / "runs"), "--run-name", "r",
+         "--json"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == ExitCode.INPUT_ERROR, result.stderr[-3000:]
+    printed = json.loads(result.stdout)
+    written = json.loads((tmp_path / "runs" / "r" / "report.json").read_text())
+    assert printed == written
+    assert printed["command"] == "train" and printed["outcome"] == "refused"
+    assert "train.masks_decode_empty" in {f["id"] for f in printed["findings"]}
+    assert "unetdiag: error: Every one of the" in result.stderr

@@ -72,11 +72,15 @@ COMMAND_STATUSES: dict[str, dict[ExitCode, str]] = {
 
 
 class UserError(Exception):
-    """An error the user can fix; the CLI prints its message on one line and exits with code."""
+    """An error the user can fix; the CLI prints its message on one line and exits with code.
+    ``report``: the report a command wrote before refusing (``train`` refusing its data), which
+    ``--json`` prints."""
 
-    def __init__(self, message: str, code: ExitCode = ExitCode.INPUT_ERROR) -> None:
+    def __init__(self, message: str, code: ExitCode = ExitCode.INPUT_ERROR, *,
+                 report: Report | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.report = report
 
 
 def exit_status(report: Report, fail_on: Severity | None) -> ExitCode:

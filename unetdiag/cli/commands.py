@@ -54,13 +54,22 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
         return run_training(config, console=console, show_report=not args.json,
                             resume_changes=changes)
 
-    result = with_tensorflow_log_to_file(
-        run, keep=lambda result: result.exit_code == ExitCode.TRAINING_STOPPED)
+    try:
+        result = with_tensorflow_log_to_file(
+            run, keep=lambda result: result.exit_code == ExitCode.TRAINING_STOPPED)
+    except UserError as error:  # refused before training: its report is the JSON asked for
+        if args.json and error.report is not None:
+            _write_json(error.report)
+        raise
     if args.json:
-        from unetdiag.report import report_to_json
-
-        sys.stdout.write(report_to_json(result.report) + "\n")
+        _write_json(result.report)
     return int(result.exit_code)
+
+
+def _write_json(report: Report) -> None:
+    from unetdiag.report import report_to_json
+
+    sys.stdout.write(report_to_json(report) + "\n")
 
 
 def resume_changes(args: argparse.Namespace, config: TrainConfig) -> dict[str, Any]:
@@ -233,9 +242,7 @@ def finish(report: Report, args: argparse.Namespace, console: Console | None) ->
     """Render a report (rich or JSON; no console with ``--json``) and turn its worst
     severity into the exit status."""
     if args.json:  # the console view (rich) is imported only to be drawn
-        from unetdiag.report import report_to_json
-
-        sys.stdout.write(report_to_json(report) + "\n")
+        _write_json(report)
     else:
         from unetdiag.report import render_report
 

@@ -354,7 +354,7 @@ def _refuse_empty_masks(config: TrainConfig, run_dir: Path, info: dict[str, Any]
     if is_chief(info):
         write_report_files(report, run_dir)
     raise UserError(f"{refusal.title}. {refusal.fix} (report: {run_dir / 'report.txt'})",
-                    exit_status(report, fail_on=Severity(config.fail_on)))
+                    exit_status(report, fail_on=Severity(config.fail_on)), report=report)
 
 
 @contextlib.contextmanager
