@@ -174,3 +174,22 @@ def test_the_summary_records_each_variants_starting_bias(three_variant_run):
             math.log(fraction / (1 - fraction)), rel=1e-12)
         assert result.variants[name].initial_output_bias == rows[name]["initial_output_bias"]
     assert rows["MP_Tr_Dice"]["initial_output_bias"] == 0.0
+
+
+@pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+def test_a_resumed_variant_records_the_bias_it_started_with(tmp_path):
+    """--resume RUN --epochs 2 extended a 1-epoch MP_Tr_BCE from its checkpoint and its
+    summary row said initial_output_bias null."""
+    from unetdiag.diag.synth.generator import SynthSpec, write_dataset
+
+    write_dataset(tmp_path / "data", SynthSpec(n_pairs=10, size=32))
+    first = train_quietly(tiny_train_config(tmp_path / "data", tmp_path / "runs", epochs=1,
+                                            variants=("MP_Tr_BCE",), diagnostics=False))
+    started = first.variants["MP_Tr_BCE"].initial_output_bias
+    assert started is not None and started < 0
+    resumed = train_quietly(TrainConfig(resume=first.run_dir, quiet=True),
+                            resume_changes={"epochs": 2})
+    assert resumed.variants["MP_Tr_BCE"].epochs_completed == 2
+    [row] = json.loads((first.run_dir / "summary.json").read_text())["variants"]
+    assert row["initial_output_bias"] == pytest.approx(started, rel=1e-12)

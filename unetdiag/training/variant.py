@@ -208,19 +208,19 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
     ``train_foreground_fraction``: of the training split's decoded masks, as the trainer
     counted them before training (:attr:`~.data_stats.MaskCounts.foreground_fraction`); a
     variant trained from scratch starts its output bias at :func:`prior_output_bias` of it
-    (the result's ``initial_output_bias``; None for a variant resumed from its checkpoint,
-    whose weights, bias included, come from the earlier part of the run)."""
+    (the result's ``initial_output_bias``). A variant resumed from its checkpoint takes its
+    weights, bias included, from the earlier part of the run, which started at the same
+    prior of the same training split (the resume checks the split): that bias is recorded."""
     variant_dir = run_dir / variant.name
     variant_dir.mkdir(exist_ok=True)  # a resume's, or a restart's (earlier attempts kept)
     checkpoint = load_checkpoint(variant_dir) if resuming else None
-    # a resumed variant's weights come from its checkpoint
-    output_bias = None if checkpoint is not None else prior_output_bias(
-        variant, config, train_foreground_fraction)
+    # a resumed variant's weights come from its checkpoint; it started at the same bias
+    output_bias = prior_output_bias(variant, config, train_foreground_fraction)
     keras.utils.set_random_seed(config.seed)  # every variant starts from the same seed
     built: list[keras.Model] = []  # the model, once built (the loop builds its own)
     if strategy_name != "multiworker":  # resume under multiworker is refused earlier
         with strategy.scope():
-            built.append(compile_variant(variant, config, policy_name, output_bias or 0.0))
+            built.append(compile_variant(variant, config, policy_name, output_bias))
             if checkpoint is not None:
                 # the optimizer's variables must exist before its saved state can be loaded
                 built[0].optimizer.build(built[0].trainable_variables)
@@ -240,7 +240,7 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
             def build_model() -> keras.Model:
                 built.append(build_variant(variant, config.img_size, config.channels,
                                            config.base_filters, config.depth,
-                                           config.normalization, output_bias or 0.0))
+                                           config.normalization, output_bias))
                 return built[0]
 
             with precision_scope(policy_name):  # the loop builds the model in its scope

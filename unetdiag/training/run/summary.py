@@ -57,8 +57,9 @@ class VariantResult:
     last_model_path: Path | None = None
     learning_rate: float | None = None
     #: the output layer's bias (a logit) the variant's model started at
-    #: (:func:`~unetdiag.training.variant.prior_output_bias`: 0 for a Dice variant); None when
-    #: not known here (a variant resumed from its checkpoint, or not run)
+    #: (:func:`~unetdiag.training.variant.prior_output_bias`: 0 for a Dice variant; a
+    #: variant resumed from its checkpoint, the one its first part started at); None when
+    #: not run
     initial_output_bias: float | None = None
     #: every attempt of the variant (--on-guard restart), the last one this result's
     attempts: list[dict[str, Any]] = field(default_factory=list)
