@@ -11,9 +11,11 @@ import tensorflow as tf
 
 from unetdiag.diag.checks.dice_stability import check_dice_stability
 from unetdiag.diag.checks.saturation import check_prediction_collapse
+from unetdiag.diag.checks.saturation.ids import PREDICTIONS_COLLAPSED
 from unetdiag.diag.core.dice import DEFAULT_DICE, DiceConfig
 from unetdiag.diag.core.findings import Finding
 from unetdiag.training.callbacks.base import DiagnosticCallback, EpochFindings
+from unetdiag.training.callbacks.dice_stability_wording import never_left_finding
 
 
 def traced_inference(model: keras.Model) -> Callable[[np.ndarray], tf.Tensor]:
@@ -43,6 +45,9 @@ class DiceStabilityMonitor(DiagnosticCallback):
     reported once, with the epoch it started (``first_epoch``, counted from 1) and the latest
     evidence; one no longer present at the last check (e.g. a collapse in epoch 1 the model
     grew out of) becomes INFO, titled "Resolved by epoch N", N the first epoch it was gone.
+    The probe is also predicted before the first step of the fit: a probe predicted all one
+    class then and at every epoch end since is said to have never left it, not to have
+    collapsed (:mod:`.dice_stability_wording`).
 
     Args:
         probe: ``(x, y)``: a fixed validation batch (NumPy arrays).
@@ -84,6 +89,11 @@ class DiceStabilityMonitor(DiagnosticCallback):
         self._predict = None
         #: Predicted-positive fraction of the probe at each checked epoch (counted from 1).
         self.predicted_positive_fraction: dict[int, float] = {}
+        #: The same before the first step of the fit.
+        self.start_positive_fraction: float | None = None
+        #: The constant (``all_zeros``/``all_ones``) the probe was predicted at the start and
+        #: at every check since; None once it left it (or when it started at none).
+        self._held_constant: str | None = None
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "probe": (self.probe_x, self.probe_y),
@@ -105,6 +115,10 @@ class DiceStabilityMonitor(DiagnosticCallback):
         self._log = EpochFindings(keep_resolved=True)
         self.predicted_positive_fraction = {}
         self._predict = traced_inference(self.model)
+        positive, foreground = self._probe_fractions()
+        self.start_positive_fraction = positive
+        self._held_constant = _constant(check_prediction_collapse(self.source, positive,
+                                                                  foreground))
 
     def on_train_end(self, logs: Mapping | None = None) -> None:
         self._predict = None
@@ -113,15 +127,39 @@ class DiceStabilityMonitor(DiagnosticCallback):
         last_epoch = epoch + 1 >= (self.params or {}).get("epochs", epoch + 1)
         if (epoch + 1) % self.every_n_epochs and not last_epoch and not self.model.stop_training:
             return
-        predict = self._predict or (lambda x: self.model(x, training=False))
-        predictions = np.asarray(keras.ops.convert_to_numpy(predict(self.probe_x)),
-                                 dtype=np.float64)
-        labels = np.asarray(self.probe_y, dtype=np.float64).reshape(predictions.shape)
+        labels, predictions = self._probe_predictions()
         positive = float(np.mean(predictions > self.threshold))
         foreground = float(np.mean(labels > 0.5))
         self.predicted_positive_fraction[epoch + 1] = positive
         findings = list(check_dice_stability(labels, predictions, self.dice_config,
                                              source=self.source))
-        findings += check_prediction_collapse(self.source, positive, foreground)
+        collapse = check_prediction_collapse(self.source, positive, foreground)
+        if self._held_constant is not None and _constant(collapse) != self._held_constant:
+            self._held_constant = None  # left it: a later return to it is a collapse
+        if self._held_constant is not None and self.start_positive_fraction is not None:
+            collapse = [never_left_finding(finding, self.source, self.start_positive_fraction,
+                                           epoch + 1, len(self.predicted_positive_fraction))
+                        if "constant_accuracy" in finding.evidence else finding
+                        for finding in collapse]  # masks of one class: the data is constant
+        findings += collapse
         self._log.record(epoch + 1, [f if f.source else f.with_source(self.source)
                                      for f in findings])
+
+    def _probe_predictions(self) -> tuple[np.ndarray, np.ndarray]:
+        """The probe's labels and the model's predictions on it, as float64 of one shape."""
+        predict = self._predict or (lambda x: self.model(x, training=False))
+        predictions = np.asarray(keras.ops.convert_to_numpy(predict(self.probe_x)),
+                                 dtype=np.float64)
+        return (np.asarray(self.probe_y, dtype=np.float64).reshape(predictions.shape),
+                predictions)
+
+    def _probe_fractions(self) -> tuple[float, float]:
+        """Of the probe's pixels: the share predicted positive, the share of foreground."""
+        labels, predictions = self._probe_predictions()
+        return (float(np.mean(predictions > self.threshold)), float(np.mean(labels > 0.5)))
+
+
+def _constant(collapse: list[Finding]) -> str | None:
+    """The constant a ``saturation.predictions_collapsed`` finding names, None without one."""
+    return next((str(finding.evidence["collapsed_to"]) for finding in collapse
+                 if finding.id == PREDICTIONS_COLLAPSED), None)

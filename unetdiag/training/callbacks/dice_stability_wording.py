@@ -1,0 +1,55 @@
+"""The sentences of a probe batch that never left the one class it was predicted at the start
+of training (``saturation.predictions_collapsed`` reworded: no fall was measured).
+
+A ``*_BCE`` variant starts its output bias at the training masks' prior
+(:func:`~unetdiag.training.variant.prior_output_bias`), a probability below 0.5 for rare
+foreground, so its probe batch is all-background before the first step. A short run that
+never moves from there did not "collapse", a word that says it fell from something: the
+finding says what was measured, the class at the start and at every epoch end checked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.wording.text import percent, plural
+
+_CLASSES = {"all_zeros": "background", "all_ones": "foreground"}
+
+
+def never_left_finding(finding: Finding, run: str, start_positive: float, epochs: int,
+                       checks: int) -> Finding:
+    """``finding`` (``saturation.predictions_collapsed`` of run ``run``'s probe at epoch
+    ``epochs``, the ``checks``-th epoch end checked, on masks of both classes) worded as a
+    constant held from the start: the probe predicted foreground for ``start_positive`` of
+    its pixels before the first step of this fit, and the same class at every epoch end
+    checked."""
+    evidence = finding.evidence
+    what = _CLASSES[evidence["collapsed_to"]]
+    positive = float(evidence["predicted_positive_fraction"])
+
+    def share(foreground: float) -> str:
+        return percent(foreground if what == "foreground" else 1 - foreground)
+
+    between = " and at every epoch end checked before it" if checks > 1 else ""
+    explanation = (f"On the probe batch the model predicted {what} for {share(start_positive)} "
+                   f"of pixels before its first step, and for {share(positive)} at the end of "
+                   f"epoch {epochs}{between}: it never left all-{what} in "
+                   f"{plural(epochs, 'epoch')}, so no fall from a segmentation was measured. "
+                   "Consistent with updates too few or too small to move the output from "
+                   "where it started (a *_BCE variant's output starts at the masks' prior, "
+                   "below 0.5 where foreground is under half the pixels).")
+    explanation += (f" The masks have {share(float(evidence['foreground_fraction']))} {what}; "
+                    f"on them that constant scores accuracy {evidence['constant_accuracy']:.4f} "
+                    f"and Dice {evidence['constant_dice']:.4f} without looking at the images.")
+    return dataclasses.replace(
+        finding,
+        title=(f"{run}: predictions never left all-{what} in {plural(epochs, 'epoch')} "
+               f"({percent(positive)} of pixels predicted foreground)"),
+        explanation=explanation,
+        fix=("Train for more epochs or updates (--epochs, --min-steps-per-epoch) before "
+             "judging the model; if it stays there, check the masks' foreground fraction "
+             "and polarity (`unetdiag audit-data`), then the loss and the learning rate."),
+        evidence={**evidence, "start_predicted_positive_fraction": start_positive,
+                  "left_start_class": False})
