@@ -89,7 +89,7 @@ def test_a_top_level_image_and_a_sample_of_one_stem_are_refused(tmp_path):
     root = tmp_path / "clash"
     _grey(root / "a1f3.png")
     _sample(root, "a1f3")
-    with pytest.raises(UserError, match="share the stem 'a1f3'"):
+    with pytest.raises(UserError, match="share the name 'a1f3'"):
         list_images(root)
 
 
@@ -127,3 +127,36 @@ def test_a_folder_of_sub_folders_is_refused_naming_them_once_with_why(tmp_path):
         list_images(root)
     assert left_out_lines({root / "a": "x", root / "b": "y", root / "c": "x"}) == [
         "a/ and c/: x", "b/: y"]
+
+
+def test_two_samples_whose_images_share_a_file_name_do_not_collide(tmp_path):
+    """Two sample folders holding image.png each (object masks beside them): predict refused
+    them ("share the stem 'image'") and predict.json named each image without its sample
+    folder, so the two could not be told apart there nor kept apart on disk."""
+    import json
+
+    import keras
+
+    from unetdiag.training.predict import predict_folder
+
+    inputs = keras.Input((8, 8, 1))
+    keras.Model(inputs, keras.layers.Conv2D(1, 1, activation="sigmoid")(inputs)).save(
+        tmp_path / "m.keras")
+    root = tmp_path / "samples"
+    for sample, value in (("s1", 40), ("s2", 200)):
+        (root / sample / "masks").mkdir(parents=True)
+        (root / sample / "images").mkdir()
+        Image.fromarray(np.full((8, 8), value, np.uint8)).save(
+            root / sample / "images" / "image.png")
+        for index in range(2):
+            mask = np.zeros((8, 8), np.uint8)
+            mask[index, index] = 255
+            Image.fromarray(mask).save(root / sample / "masks" / f"m{index}.png")
+    result = predict_folder(tmp_path / "m.keras", root, tmp_path / "out")
+    manifest = json.loads((tmp_path / "out" / "predict.json").read_text())
+    assert [(f["image"], f["mask"], f["overlay"]) for f in manifest["files"]] == [
+        ("s1/images/image.png", "s1.png", "overlays/s1.png"),
+        ("s2/images/image.png", "s2.png", "overlays/s2.png")]
+    assert len(result.records) == 2
+    written = sorted(path.name for path in (tmp_path / "out").glob("*.png"))
+    assert written == ["s1.png", "s2.png"]

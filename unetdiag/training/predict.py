@@ -8,14 +8,19 @@ cropped back); a model of one size only gets every image stretched to its input,
 images whose aspect ratio that changes are named (:mod:`.predict_geometry`, the manifest's
 ``geometry`` and each file's ``fed_as``)::
 
-    OUT/<stem>.png              the mask (255: foreground), the input image's size
+    OUT/<name>.png              the mask (255: foreground), the input image's size; <name> is
+                                the image's stem, or for the image of a sample folder
+                                (<id>/images/<image>) the sample's <id>, as train and
+                                evaluate name it, so that two samples' images of one file
+                                name do not overwrite each other
                                 (``foreground`` in the manifest says which class that is in
                                 the training masks' encoding, read from the train run folder
                                 holding the model: :func:`~.run_record.foreground_meaning`;
                                 the masks are always 0/255, whatever that encoding, as Keras
                                 users threshold a sigmoid)
-    OUT/overlays/<stem>.png     image | prediction | prediction on the image
-    OUT/predict.json            what was predicted with what (:data:`MANIFEST_FILENAME`)
+    OUT/overlays/<name>.png     image | prediction | prediction on the image
+    OUT/predict.json            what was predicted with what (:data:`MANIFEST_FILENAME`);
+                                each file's ``image`` is its path below the input folder
 
 Nothing is written into the input folder (nor below it). ``OUT`` must be new, empty, or an
 earlier ``unetdiag predict`` output, whose listed files are replaced (nothing else in it is
@@ -125,11 +130,31 @@ def geometry_lines(result: PredictResult) -> list[str]:
 @dataclass
 class FolderImages:
     """What :func:`list_images` found in a folder: the images to predict, the files left out
-    as masks, and the sub-folders left out with why (``path -> reason``)."""
+    as masks, and the sub-folders left out with why (``path -> reason``); ``names``: the name
+    each image's mask and overlay take (:func:`output_name`)."""
 
     images: list[Path]
     masks: list[Path]
     left_out: dict[Path, str] = field(default_factory=dict)
+    names: dict[Path, str] = field(default_factory=dict)
+
+
+def output_name(image: Path, folder: Path) -> str:
+    """The stem of ``image``'s mask and overlay: the sample's id for the image of a sample
+    folder of ``folder`` (``<id>/images/<image>``, the stem train and evaluate give the
+    pair), else the image's stem."""
+    if image.parent.name == IMAGES_FOLDER and image.parent.parent.parent == folder:
+        return image.parent.parent.name
+    return image.stem
+
+
+def image_label(image: Path, folder: Path) -> str:
+    """``image`` as predict.json names it: its path below ``folder`` (``a1f3/images/x.png``
+    for a sample folder's image, the file name for one of ``folder``'s own)."""
+    try:
+        return image.relative_to(folder).as_posix()
+    except ValueError:
+        return image.name
 
 
 #: Why a sub-folder holding images is not predicted when the others are no sample folders.
@@ -162,13 +187,14 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
         skipped = f" (left out: {'; '.join(left_out_lines(left_out))})" if left_out else ""
         raise UserError(f"{folder}: no images ({', '.join(SUPPORTED_EXTENSIONS)}) other than "
                         f"{len(masks)} mask file(s){skipped}")
-    stems: dict[str, Path] = {}
-    for path in images:
-        if path.stem in stems:
-            raise UserError(f"{stems[path.stem]} and {path} share the stem {path.stem!r}: both "
-                            f"masks would be {path.stem}.png")
-        stems[path.stem] = path
-    return FolderImages(images, masks, left_out)
+    names = {path: output_name(path, folder) for path in images}
+    named: dict[str, Path] = {}
+    for path, name in names.items():
+        if name in named:
+            raise UserError(f"{named[name]} and {path} share the name {name!r}: both masks "
+                            f"would be {name}.png")
+        named[name] = path
+    return FolderImages(images, masks, left_out, names)
 
 
 def _sample_folder_images(folder: Path) -> tuple[list[Path], dict[Path, str]]:
@@ -266,9 +292,10 @@ def mask_png(probability: np.ndarray, threshold: float, size: tuple[int, int]) -
                                                        Image.Resampling.NEAREST))
 
 
-def _output_names(image: Path) -> tuple[str, str]:
-    """The mask's and the overlay's paths in the output folder."""
-    return f"{image.stem}.png", f"{OVERLAYS_DIRNAME}/{image.stem}.png"
+def _output_names(name: str) -> tuple[str, str]:
+    """The mask's and the overlay's paths in the output folder (``name``:
+    :func:`output_name`)."""
+    return f"{name}.png", f"{OVERLAYS_DIRNAME}/{name}.png"
 
 
 def _write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshold: float,
@@ -343,17 +370,19 @@ def _predicted(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Path]
 
 
 def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Path],
-                       out_dir: Path, threshold: float) -> list[dict[str, Any]]:
+                       listing: FolderImages, images_dir: Path, out_dir: Path,
+                       threshold: float) -> list[dict[str, Any]]:
     records = []
     for path, (image, probability, size, fed) in zip(
             paths, _predicted(saved, plan, paths), strict=True):
-        mask_name, overlay_name = _output_names(path)
+        mask_name, overlay_name = _output_names(listing.names[path])
+        label = image_label(path, images_dir)
         atomic_write_bytes(out_dir / mask_name, mask_png(probability, threshold, size))
         write_panel(overlay_panel(image, None, probability, threshold=threshold,
-                                  title=path.name), out_dir / overlay_name)
+                                  title=label), out_dir / overlay_name)
         finite = np.isfinite(probability)
         changed = plan.aspect_changed(size)
-        records.append({"image": path.name, "mask": mask_name, "overlay": overlay_name,
+        records.append({"image": label, "mask": mask_name, "overlay": overlay_name,
                         "height": int(size[0]), "width": int(size[1]),
                         "aspect_ratio": round(size[1] / size[0], 3),
                         "fed_as": {"height": int(fed[0]), "width": int(fed[1]),
@@ -391,15 +420,16 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
     prepare_out_dir(out_dir, images_dir)
     # the files about to be written, listed first: an interrupted run's folder is still
     # recognised (and cleaned) as a predict output by the next one
-    planned = [dict(zip(("mask", "overlay"), _output_names(path), strict=True), image=path.name)
-               for path in images]
+    planned = [dict(zip(("mask", "overlay"), _output_names(listing.names[path]), strict=True),
+                    image=image_label(path, images_dir)) for path in images]
     _write_manifest(out_dir, saved, images_dir, threshold, planned, plan, listing.left_out)
     result = PredictResult(out_dir, skipped_masks=listing.masks,
                            left_out=listing.left_out, foreground=foreground_meaning(record),
                            geometry=plan)
     try:
         for chunk in saved_model.batches_of(images, batch_size):
-            result.records += _predict_one_batch(saved, plan, chunk, out_dir, threshold)
+            result.records += _predict_one_batch(saved, plan, chunk, listing, images_dir,
+                                                 out_dir, threshold)
             if progress is not None:
                 progress(len(result.records), len(images))
     except UserError:
