@@ -92,6 +92,8 @@ from unetdiag.training.empty_masks import (
 )
 from unetdiag.training.pipeline import build_datasets
 from unetdiag.training.precision import resolve_precision
+from unetdiag.training.resize_kept import measure_resize_kept
+from unetdiag.training.resize_kept_wording import resize_kept_findings
 from unetdiag.training.run.folder import (
     create_run_dir,
     variant_finished,
@@ -249,6 +251,9 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                                              datasets.passes_per_epoch,
                                              meta["photometric_scale"])
                 pre_training += decoded_findings(datasets.decode_log, config.mask_policy)
+                pre_training += resize_kept_findings(measure_resize_kept(
+                    train_pairs, config.mask_policy, config.img_size,
+                    datasets.decode_log.stored_foreground, multiple=2 ** config.depth))
                 train_masks = {str(pair.mask) for pair in train_pairs}
                 pre_training = empty_masks_on_blank_frames(pre_training, sum(
                     path in train_masks for path in datasets.decode_log.blank_first_frames))

@@ -1,0 +1,106 @@
+"""train says when the resize to --img-size loses most of the masks' foreground (thin
+structures: 1-2 px vessels in large images, DRIVE-like), with the --img-size that keeps it,
+and says nothing when the loss is small. Before, a 2048 px vessel set trained at the
+default --img-size without a word: the foreground's share of the pixels, the only figure
+reported, is about the same after a nearest-neighbour resize."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import tiny_train_config, train_quietly
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw
+
+from unetdiag.diag.data.pairing import discover_pairs
+from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.training.resize_kept import kept_pixels, measure_resize_kept, nearest_sources
+from unetdiag.training.resize_kept_wording import FINDING_ID, resize_kept_findings
+
+
+@settings(max_examples=60, deadline=None)
+@given(stored=st.integers(1, 300), size=st.integers(1, 300))
+def test_the_rows_read_are_those_tensorflows_nearest_resize_reads(stored, size):
+    import tensorflow as tf
+
+    ramp = np.arange(stored, dtype=np.float32).reshape(stored, 1, 1)
+    resized = tf.image.resize(ramp, [size, 1], method="nearest").numpy()[:, 0, 0]
+    assert resized.astype(np.int64).tolist() == nearest_sources(stored, size).tolist()
+
+
+def test_a_wide_object_is_kept_and_a_thin_line_mostly_lost():
+    block = np.zeros((256, 256), bool)
+    block[64:192, 64:192] = True
+    kept, _ = kept_pixels(block, 32)
+    assert kept / block.sum() > 0.95
+    lines = np.zeros((256, 256), bool)
+    lines[:, 3::16] = True  # 1-px columns, step 8: one in eight kept at most
+    kept, resized = kept_pixels(lines, 32)
+    assert kept / lines.sum() <= 1 / 8
+    # the share of foreground barely moves: it is no measure of the loss
+    assert resized / 32**2 == pytest.approx(lines.mean(), abs=0.07)
+
+
+def _vessels(root, n_pairs=8, side=256, width=1, seed=0):
+    """``n_pairs`` pairs of ``side`` px whose masks hold random 1-px polylines."""
+    rng = np.random.default_rng(seed)
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    for index in range(n_pairs):
+        mask = Image.new("L", (side, side), 0)
+        draw = ImageDraw.Draw(mask)
+        for _ in range(6):
+            x, y = rng.uniform(side / 8, 7 * side / 8, 2)
+            angle = rng.uniform(0, 2 * np.pi)
+            points = [(x, y)]
+            for _ in range(20):
+                angle += rng.normal(0, 0.3)
+                x, y = x + side / 40 * np.cos(angle), y + side / 40 * np.sin(angle)
+                points.append((x, y))
+            draw.line(points, fill=255, width=width)
+        image = rng.integers(0, 60, (side, side)) + (np.asarray(mask) > 0) * 150
+        Image.fromarray(image.astype(np.uint8)).save(root / "images" / f"v{index}.png")
+        mask.save(root / "masks" / f"v{index}.png")
+
+
+def _measured(root, img_size):
+    pairs = discover_pairs(root / "images", masks_dir=root / "masks").pairs
+    stored = {}
+    for pair in pairs:
+        held = np.asarray(Image.open(pair.mask)) > 127
+        stored[str(pair.mask)] = (int(held.sum()), max(held.shape))
+    return measure_resize_kept(pairs, MaskPolicy(), img_size, stored, multiple=4)
+
+
+def test_thin_lines_shrunk_eight_times_are_told_with_the_size_that_keeps_them(tmp_path):
+    _vessels(tmp_path)
+    measured = _measured(tmp_path, 32)
+    assert measured.share < 0.3 and measured.masks == 8
+    assert measured.proposed == 256 and measured.kept_at[256] == 1.0
+    [finding] = resize_kept_findings(measured)
+    assert finding.id == FINDING_ID and finding.severity.value == "warning"
+    assert finding.title.startswith(
+        f"Resized to --img-size 32, the training masks keep {measured.share:.0%} of their "
+        "foreground pixels")
+    assert "--img-size 256" in finding.fix
+    assert finding.evidence["kept_share"] == measured.share
+
+
+def test_wide_objects_and_sizes_that_keep_the_lines_say_nothing(tmp_path):
+    _vessels(tmp_path / "thin")
+    assert resize_kept_findings(_measured(tmp_path / "thin", 256)) == []  # not shrunk: None
+    _vessels(tmp_path / "wide", width=24)
+    wide = _measured(tmp_path / "wide", 64)
+    assert wide.share > 0.9 and resize_kept_findings(wide) == []
+
+
+def test_train_reports_the_loss_before_training(tmp_path):
+    _vessels(tmp_path / "data")
+    config = tiny_train_config(tmp_path / "data" / "images", tmp_path / "runs",
+                               masks=tmp_path / "data" / "masks", epochs=1,
+                               variants=("MP_Tr_BCE",))
+    result = train_quietly(config)
+    [finding] = [f for f in result.report.findings if f.id == FINDING_ID]
+    assert finding.source == "data:train" and finding.evidence["img_size"] == 32
+    assert finding.evidence["proposed_img_size"] == 256
