@@ -438,6 +438,43 @@ def test_two_workers_train_the_same_weights_and_the_chief_writes_one_report(tmp_
                                    atol=REFERENCE_TOLERANCE)
 
 
+def test_two_workers_refuse_masks_that_all_decode_empty_as_one_process_does(tmp_path):
+    """--strategy multiworker on masks that all decode empty (trimaps under the midpoint
+    threshold): each worker refuses before training with status 4 and the same words as
+    one process, the chief writes the one report (outcome refused), and the other worker,
+    whose folder is temporary, names no report file of its own (it named one it removed)."""
+    from unetdiag.diag.synth.corruptions import build_case
+    from unetdiag.diag.synth.generator import SynthSpec
+    from unetdiag.exitcodes import ExitCode
+
+    layout = build_case(tmp_path / "data", SynthSpec(
+        n_pairs=24, size=64, seed=5, max_objects=4, object_radius_limits=(0.1, 0.25),
+        foreground_fraction_limits=(0.05, 0.35)), [{"kind": "trimap_masks"}])
+    cluster = {"worker": [f"{LOOPBACK}:{port}" for port in _free_ports(2)]}
+    outs = [tmp_path / f"out{index}" for index in range(2)]
+    results = run_all([(
+        [sys.executable, "-m", "unetdiag", "train", "--strategy", "multiworker", "--images",
+         str(layout.images_dir), "--out", str(outs[index]), "--img-size", "32",
+         "--base-filters", "4", "--depth", "2", "--epochs", "1", "--batch-size", "4",
+         "--variants", "MP_Tr_BCE", "--precision", "float32", "--quiet"],
+        _environment(TF_CONFIG=json.dumps(
+            {"cluster": cluster, "task": {"type": "worker", "index": index}})))
+        for index in range(2)])
+    errors = [[line for line in done.stderr.splitlines()
+               if line.startswith("unetdiag: error:")] for done in results]
+    assert [done.returncode for done in results] == [ExitCode.INPUT_ERROR] * 2, (
+        results[0].stderr[-3000:])
+    said = [error[-1].split(" (report:")[0] for error in errors]
+    assert said[0] == said[1] and "training masks decodes empty" in said[0]
+    assert "--foreground-values 1 --ignore-values 3" in said[0]
+    [report] = sorted(tmp_path.rglob("report.json"))
+    assert report.is_relative_to(outs[0])
+    assert json.loads(report.read_text())["outcome"] == "refused"
+    assert f"(report: {report.parent / 'report.txt'})" in errors[0][-1]
+    assert "in the chief's run folder; worker 1 writes none" in errors[1][-1]
+    assert not outs[1].exists() or not any(outs[1].rglob("*"))
+
+
 def _mirrored_fit(out_dir: Path) -> None:
     """model.fit under MirroredStrategy on two logical CPUs with the diagnostic callbacks."""
     import tensorflow as tf

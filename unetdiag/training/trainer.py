@@ -358,7 +358,11 @@ def _refuse_empty_masks(config: TrainConfig, run_dir: Path, info: dict[str, Any]
                     meta=meta, outcome="refused")
     if is_chief(info):
         write_report_files(report, run_dir)
-    raise UserError(f"{refusal.title}. {refusal.fix} (report: {run_dir / 'report.txt'})",
+        where = f"report: {run_dir / 'report.txt'}"
+    else:  # this worker's folder is temporary: the chief's run folder holds the one report
+        where = (f"report: in the chief's run folder; {info['task_type']} "
+                 f"{info['task_index']} writes none")
+    raise UserError(f"{refusal.title}. {refusal.fix} ({where})",
                     exit_status(report, fail_on=Severity(config.fail_on)), report=report)
 
 
