@@ -104,3 +104,4 @@ def test_train_reports_the_loss_before_training(tmp_path):
     [finding] = [f for f in result.report.findings if f.id == FINDING_ID]
     assert finding.source == "data:train" and finding.evidence["img_size"] == 32
     assert finding.evidence["proposed_img_size"] == 256
+    assert f"Before training: {finding.title} (data:train)" in result.report.headline

@@ -32,6 +32,7 @@ from unetdiag.diag.wording.headline import HeadlineRule, compose_headline, liste
 from unetdiag.diag.wording.text import verb
 from unetdiag.training.data_stats import metric_baselines
 from unetdiag.training.measured_causes import MEASURED_CAUSE, measured_causes
+from unetdiag.training.resize_kept_wording import FINDING_ID as RESIZE_LOSES_FOREGROUND
 from unetdiag.training.run.summary import STOPPED_STATUSES, VariantResult, run_outcome
 
 
@@ -391,8 +392,9 @@ def _trained(findings: Sequence[Finding], context: HeadlineContext) -> str:
 
 #: Warnings about the data that the metrics then measure, said with the errors before
 #: training: masks that are one region in every image (DRIVE's field-of-view discs paired by
-#: the default suffix) make any Dice near 1 a score of that region, not of the task.
-_LEADING_DATA_WARNINGS = frozenset({"mask.nearly_identical"})
+#: the default suffix) make any Dice near 1 a score of that region, not of the task; a resize
+#: that drops most of the foreground (thin structures) makes every score one of what is left.
+_LEADING_DATA_WARNINGS = frozenset({"mask.nearly_identical", RESIZE_LOSES_FOREGROUND})
 
 
 def _data_errors(findings: Sequence[Finding], context: HeadlineContext) -> str | None:
