@@ -35,7 +35,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from unetdiag.config import VARIANTS, TrainConfig
+from unetdiag.config import BASE_IMG_SIZE, VARIANTS, TrainConfig
 from unetdiag.diag.core.dice import DEFAULT_DICE
 from unetdiag.training.callbacks import diagnostic_callbacks
 from unetdiag.training.variant import compile_variant
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--variant", default="MP_Tr_BCE", choices=sorted(VARIANTS))
     parser.add_argument("--precision", default="float32",
                         choices=["float32", "mixed_bfloat16", "mixed_float16"])
-    parser.add_argument("--img-size", type=int, default=TrainConfig.img_size)
+    parser.add_argument("--img-size", type=int, default=BASE_IMG_SIZE)
     parser.add_argument("--base-filters", type=int, default=TrainConfig.base_filters)
     parser.add_argument("--depth", type=int, default=TrainConfig.depth)
     parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)

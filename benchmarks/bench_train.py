@@ -453,7 +453,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="seeds of the speed and Dice runs")
     parser.add_argument("--seed", type=int, default=_default("seed"), help="the first seed")
     parser.add_argument("--variant", default=DEFAULT_VARIANT)
-    parser.add_argument("--img-size", type=int, default=_default("img_size"))
+    from unetdiag.config import BASE_IMG_SIZE  # the side train takes for images/
+
+    parser.add_argument("--img-size", type=int, default=BASE_IMG_SIZE)
     parser.add_argument("--base-filters", type=int, default=_default("base_filters"))
     parser.add_argument("--depth", type=int, default=_default("depth"))
     parser.add_argument("--quick", action="store_true",

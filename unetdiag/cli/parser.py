@@ -117,7 +117,9 @@ def _add_train_parser(commands) -> None:
                                            "(default: all four)")
     defaults = TrainConfig()
     group.add_argument("--img-size", type=positive_int, default=defaults.img_size, metavar="PX",
-                       help="side images and masks are resized to")
+                       help="side images and masks are resized to (default: chosen from the "
+                            "training masks: 96, or up to 192 where thin structures do not "
+                            "survive the resize to 96)")
     group.add_argument("--channels", type=int, choices=(1, 3), default=defaults.channels,
                        help="image channels the model takes (1: grey, 3: RGB)")
     group.add_argument("--base-filters", type=positive_int, default=defaults.base_filters,

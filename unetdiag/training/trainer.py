@@ -90,6 +90,8 @@ from unetdiag.training.empty_masks import (
     empty_masks_refusal,
     stored_foreground,
 )
+from unetdiag.training.image_size import BASE_IMG_SIZE, choose_img_size
+from unetdiag.training.image_size_wording import img_size_finding
 from unetdiag.training.pipeline import build_datasets
 from unetdiag.training.precision import resolve_precision
 from unetdiag.training.resize_kept import measure_resize_kept
@@ -172,6 +174,12 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
     strategy, info = make_strategy(config.strategy)  # before any other TensorFlow op
     policy_name, precision_reason = resolve_precision(config.precision)
     pairing_findings, train_pairs, val_pairs, pairing_rule = discover_and_split(config)
+    size_choice = None
+    if config.img_size is None:  # config.json records the side chosen: a resume keeps it
+        size_choice = choose_img_size(train_pairs, config.mask_policy)
+        config = dataclasses.replace(config, img_size=size_choice.img_size)
+        size_finding = img_size_finding(size_choice)
+        pairing_findings += [] if size_finding is None else [size_finding]
     record = data_record(config, train_pairs, val_pairs, pairing_rule)
 
     previous = None
@@ -192,6 +200,8 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
             "run_dir": str(output_dir), "precision": policy_name,
             "precision_reason": precision_reason, "strategy": config.strategy,
             "workers": info["workers"], "replicas": info["replicas"],
+            "img_size": config.img_size,
+            "img_size_choice": None if size_choice is None else size_choice.to_dict(),
             "train_pairs": len(train_pairs), "val_pairs": len(val_pairs),
             "dice_loss": config.dice.describe(), "bce_loss": config.bce_loss,
             "clipnorm": config.clipnorm, "on_guard": config.on_guard,
@@ -204,6 +214,10 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
             console.print(f"run folder {output_dir}: {len(train_pairs)} training / "
                           f"{len(val_pairs)} validation pairs, precision {policy_name} "
                           f"({precision_reason})", highlight=False, soft_wrap=True)
+            if size_choice is not None and size_choice.img_size != BASE_IMG_SIZE:
+                console.print(f"images and masks resized to {config.img_size} px, chosen from "
+                              "the training masks (resize.img_size_chosen; --img-size to "
+                              "choose)", highlight=False, soft_wrap=True)
         result = _train_all(config, console, strategy, info, policy_name, output_dir,
                             previous, meta, pairing_findings, train_pairs, val_pairs)
     if show_report:

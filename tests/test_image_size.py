@@ -1,0 +1,133 @@
+"""The side train resizes to without --img-size (unetdiag.training.image_size): measured on the
+training masks, 96 where they survive it, larger where thin structures do not."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from helpers import tiny_train_config, train_quietly
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from unetdiag.cli.parser import build_parser
+from unetdiag.config import TrainConfig
+from unetdiag.diag.data.masks import MaskPolicy
+from unetdiag.diag.data.pairing import Pair
+from unetdiag.training.image_size import (
+    BASE_IMG_SIZE,
+    CANDIDATE_SIZES,
+    KEPT_DICE_TARGET,
+    choose_img_size,
+    kept_dice,
+)
+from unetdiag.training.image_size_wording import FINDING_ID, img_size_finding
+
+
+def _pairs(folder, masks) -> list[Pair]:
+    """Image/mask files written for ``masks`` (0/1 arrays), grey images of the same size."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pairs = []
+    for index, mask in enumerate(masks):
+        image, mask_file = folder / f"{index:02d}.png", folder / f"{index:02d}_mask.png"
+        Image.fromarray((mask * 200 + 20).astype(np.uint8)).save(image)
+        Image.fromarray((mask * 255).astype(np.uint8)).save(mask_file)
+        pairs.append(Pair(f"{index:02d}", image, mask_file))
+    return pairs
+
+
+def _lines(side: int, width: int, spacing: int, offset: int = 0) -> np.ndarray:
+    """Vertical lines ``width`` pixels wide every ``spacing`` pixels (vessels, membranes)."""
+    mask = np.zeros((side, side), np.uint8)
+    for start in range(offset, side, spacing):
+        mask[:, start:start + width] = 1
+    return mask
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(2, 6), st.integers(1, 4), st.data())
+def test_a_mask_made_of_blocks_of_the_downscale_factor_is_kept_whole(factor, blocks, data):
+    side = blocks * 4
+    coarse = np.array(data.draw(st.lists(st.integers(0, 1), min_size=side * side,
+                                         max_size=side * side)), np.uint8).reshape(side, side)
+    mask = np.kron(coarse, np.ones((factor, factor), np.uint8))
+    if coarse.any():
+        assert kept_dice(mask, side) == 1.0
+    else:
+        assert np.isnan(kept_dice(mask, side))
+
+
+def test_lines_one_pixel_wide_are_mostly_lost_at_a_quarter_of_their_size():
+    mask = _lines(384, 1, 8)
+    assert kept_dice(mask, 96) < 0.5
+    assert kept_dice(mask, 384) == 1.0
+
+
+def test_images_no_larger_than_96_train_at_96_without_measuring(tmp_path):
+    choice = choose_img_size(_pairs(tmp_path, [_lines(96, 1, 8)] * 3), MaskPolicy())
+    assert (choice.img_size, choice.reason, choice.kept_dice) == (BASE_IMG_SIZE,
+                                                                  "small_images", {})
+    assert img_size_finding(choice) is None
+
+
+def test_large_masks_of_blobs_stay_at_96(tmp_path):
+    mask = np.zeros((384, 384), np.uint8)
+    mask[40:200, 100:300] = 1
+    choice = choose_img_size(_pairs(tmp_path, [mask] * 3), MaskPolicy())
+    assert (choice.img_size, choice.reason, choice.mask_side) == (96, "kept", 384)
+    assert choice.kept_dice[96] >= KEPT_DICE_TARGET
+
+
+def test_thin_structures_choose_the_smallest_side_that_keeps_them(tmp_path):
+    masks = [_lines(384, 2, 12, offset) for offset in range(3)]
+    choice = choose_img_size(_pairs(tmp_path, masks), MaskPolicy())
+    assert choice.img_size > BASE_IMG_SIZE and choice.reason == "kept"
+    assert choice.kept_dice[choice.img_size] >= KEPT_DICE_TARGET
+    assert all(dice < KEPT_DICE_TARGET for side, dice in choice.kept_dice.items()
+               if side < choice.img_size)
+    finding = img_size_finding(choice)
+    assert finding.id == FINDING_ID and finding.severity.value == "info"
+    assert f"resized to {choice.img_size} px, not 96" in finding.title
+
+
+def test_structures_lost_at_every_side_take_the_largest(tmp_path):
+    choice = choose_img_size(_pairs(tmp_path, [_lines(576, 1, 6, offset) for offset in range(3)]),
+                             MaskPolicy())
+    assert (choice.img_size, choice.reason) == (max(CANDIDATE_SIZES), "largest")
+    assert "the largest side chosen" in img_size_finding(choice).title
+
+
+def test_the_side_is_not_chosen_larger_than_the_masks(tmp_path):
+    choice = choose_img_size(_pairs(tmp_path, [_lines(140, 1, 7)] * 2), MaskPolicy())
+    assert set(choice.kept_dice) <= {96, 128} and choice.img_size in (96, 128)
+
+
+def test_unreadable_masks_are_left_to_the_pipeline(tmp_path):
+    pairs = _pairs(tmp_path, [np.ones((200, 200), np.uint8)])
+    broken = tmp_path / "broken_mask.png"
+    broken.write_bytes(b"not a png")
+    choice = choose_img_size(pairs + [Pair("broken", pairs[0].image, broken)], MaskPolicy())
+    assert choice.img_size == 96 and choice.masks_measured == 1
+
+
+def test_the_default_is_chosen_and_an_explicit_side_is_kept():
+    assert TrainConfig().img_size is None
+    parser = build_parser()
+    assert parser.parse_args(["train"]).img_size is None
+    assert parser.parse_args(["train", "--img-size", "64"]).img_size == 64
+
+
+def test_train_without_img_size_trains_and_records_the_chosen_side(tmp_path):
+    images = tmp_path / "data"
+    _pairs(images, [_lines(384, 2, 12, offset % 3) for offset in range(6)])
+    config = tiny_train_config(images, tmp_path / "runs", img_size=None, epochs=1,
+                               variants=("MP_Tr_BCE",))
+    result = train_quietly(config)
+    run_dir = tmp_path / "runs" / "r"
+    chosen = json.loads((run_dir / "config.json").read_text())["img_size"]
+    assert chosen > BASE_IMG_SIZE
+    assert result.report.meta["img_size"] == chosen
+    assert result.report.meta["img_size_choice"]["img_size"] == chosen
+    assert [f.evidence["img_size"] for f in result.report.findings
+            if f.id == FINDING_ID] == [chosen]
