@@ -34,3 +34,13 @@ def test_the_recall_bound_says_proves_under_the_recall_being_keras_s_class():
     assert "If val_recall is Keras's Recall" in claim.explanation
     assert "a metric function named recall" in claim.explanation
     assert "if both are Keras's metric classes" in claim.title
+
+
+def test_a_checkpoint_best_the_bar_prints_rounded_is_shown():
+    # review of pass 17: the callback prints its best to 5 decimals (0.22995), the bar to 4
+    # (0.2300 at epoch 2): 5e-5 apart, read as "that best comes from an epoch the log does
+    # not show"
+    report = explain_log(REVIEW / "c20_checkpoint_best_prints_0p22995_bar_0p2300.log")
+    assert "did not improve on its best, 0.22995, at epochs 3-5" in report.headline
+    assert "does not show" not in report.headline
+

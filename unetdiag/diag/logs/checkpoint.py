@@ -21,6 +21,10 @@ _VERDICT_RE = re.compile(r"^\s*Epoch (\d+): (\w+) (did not improve|improved) fro
                          re.IGNORECASE)
 #: Verdicts in a row, at the end of a run, before a sentence says so.
 MIN_STALLED_EPOCHS = 3
+#: How far a printed value may lie from the best the callback prints and be that best: the
+#: callback prints it to 5 decimals, the progress bar to 4, so one value prints 0.22995 and
+#: 0.2300, 5e-5 apart (a little more, for the float error of the difference).
+SAME_VALUE = 5.01e-5
 
 
 def checkpoint_stall(lines: Sequence[str], epochs: Sequence[int]) -> dict | None:
@@ -53,7 +57,7 @@ def checkpoint_sentences(runs: Sequence[RunLog]) -> str:
             continue
         where = f"In {run.name}, " if len(runs) > 1 else ""
         values = [value for value in run.series(stall["metric"]).tolist() if value == value]
-        shown = any(abs(value - stall["best"]) < 5e-5 for value in values)
+        shown = any(abs(value - stall["best"]) <= SAME_VALUE for value in values)
         sentences.append(
             f" {where}ModelCheckpoint says {stall['metric']} did not improve on its best, "
             f"{stall['printed']}, at epoch{'s' if len(stall['epochs']) > 1 else ''} "
