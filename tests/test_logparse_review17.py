@@ -44,3 +44,10 @@ def test_a_checkpoint_best_the_bar_prints_rounded_is_shown():
     assert "did not improve on its best, 0.22995, at epochs 3-5" in report.headline
     assert "does not show" not in report.headline
 
+
+def test_a_checkpoint_monitor_the_log_does_not_print_is_not_an_unseen_epoch():
+    # review of pass 17: a monitor (val_iou) absent from every progress line was "that best
+    # comes from an epoch the log does not show", though the log shows every epoch
+    report = explain_log(REVIEW / "c22_checkpoint_monitor_not_printed.log")
+    assert "(the log prints no val_iou to compare)" in report.headline
+    assert "does not show" not in report.headline

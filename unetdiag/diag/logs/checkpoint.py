@@ -57,11 +57,15 @@ def checkpoint_sentences(runs: Sequence[RunLog]) -> str:
             continue
         where = f"In {run.name}, " if len(runs) > 1 else ""
         values = [value for value in run.series(stall["metric"]).tolist() if value == value]
-        shown = any(abs(value - stall["best"]) <= SAME_VALUE for value in values)
+        if not values:
+            source = f" (the log prints no {stall['metric']} to compare)"
+        elif any(abs(value - stall["best"]) <= SAME_VALUE for value in values):
+            source = ""
+        else:
+            source = " (that best comes from an epoch the log does not show)"
         sentences.append(
             f" {where}ModelCheckpoint says {stall['metric']} did not improve on its best, "
             f"{stall['printed']}, at epoch{'s' if len(stall['epochs']) > 1 else ''} "
             f"{epoch_span(stall['epochs'])}, the last {len(stall['epochs'])} logged"
-            + ("" if shown else " (that best comes from an epoch the log does not show)")
-            + ".")
+            + source + ".")
     return "".join(sentences)
