@@ -45,6 +45,16 @@ def test_a_checkpoint_best_the_bar_prints_rounded_is_shown():
     assert "does not show" not in report.headline
 
 
+def test_a_checkpoint_that_minimises_a_score_is_said_to():
+    # review of pass 17: val_dice_coef rose 0.12 -> 0.74 while ModelCheckpoint (mode 'auto',
+    # 'min' in Keras 2 for a name without 'acc') said it "did not improve from 0.12000":
+    # the sentence read as a stall
+    report = explain_log(REVIEW / "c21_checkpoint_mode_auto_min_on_dice.log")
+    assert ("the log prints val_dice_coef above that best at each of those epochs, so the "
+            "callback counts a lower val_dice_coef as better (mode 'min', which Keras 2's "
+            "'auto' picks for a name without 'acc')") in report.headline
+
+
 def test_a_checkpoint_monitor_the_log_does_not_print_is_not_an_unseen_epoch():
     # review of pass 17: a monitor (val_iou) absent from every progress line was "that best
     # comes from an epoch the log does not show", though the log shows every epoch

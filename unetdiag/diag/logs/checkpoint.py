@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from unetdiag.diag.checks.saturation.metrics import metric_kind
 from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.logs.model import RunLog
 
@@ -25,6 +26,8 @@ MIN_STALLED_EPOCHS = 3
 #: callback prints it to 5 decimals, the progress bar to 4, so one value prints 0.22995 and
 #: 0.2300, 5e-5 apart (a little more, for the float error of the difference).
 SAME_VALUE = 5.01e-5
+#: Scores higher is better for; a callback that counts a lower one as better minimises them.
+_SCORE_KINDS = ("dice", "iou", "accuracy")
 
 
 def checkpoint_stall(lines: Sequence[str], epochs: Sequence[int]) -> dict | None:
@@ -47,6 +50,23 @@ def checkpoint_stall(lines: Sequence[str], epochs: Sequence[int]) -> dict | None
     return {"metric": metric, "best": float(best), "printed": best, "epochs": stalled}
 
 
+def _direction(metric: str, best: float, values: Sequence[float]) -> str:
+    """ "; the log prints val_dice above that best at each of those epochs, ..." when the
+    values at the stalled epochs (``values``), all on the better side of the best, show the
+    callback counting a score's fall (or a loss's rise) as an improvement, else ""."""
+    if not values:
+        return ""
+    kind = metric_kind(metric)
+    if kind in _SCORE_KINDS and all(value > best + SAME_VALUE for value in values):
+        auto = "" if "acc" in metric else ", which Keras 2's 'auto' picks for a name without 'acc'"
+        return (f"; the log prints {metric} above that best at each of those epochs, so the "
+                f"callback counts a lower {metric} as better (mode 'min'{auto})")
+    if kind == "loss" and all(value < best - SAME_VALUE for value in values):
+        return (f"; the log prints {metric} below that best at each of those epochs, so the "
+                f"callback counts a higher {metric} as better (mode 'max')")
+    return ""
+
+
 def checkpoint_sentences(runs: Sequence[RunLog]) -> str:
     """ " ModelCheckpoint says val_loss did not improve on 3.22992 at epochs 26-30 ..." for
     each run whose last epochs its checkpoint callback calls no improvement."""
@@ -56,7 +76,11 @@ def checkpoint_sentences(runs: Sequence[RunLog]) -> str:
         if stall is None:
             continue
         where = f"In {run.name}, " if len(runs) > 1 else ""
-        values = [value for value in run.series(stall["metric"]).tolist() if value == value]
+        series = run.series(stall["metric"]).tolist()
+        values = [value for value in series if value == value]
+        numbers = run.epoch_numbers or list(range(1, len(series) + 1))
+        stalled = [value for number, value in zip(numbers, series, strict=False)
+                   if number in stall["epochs"] and value == value]
         if not values:
             source = f" (the log prints no {stall['metric']} to compare)"
         elif any(abs(value - stall["best"]) <= SAME_VALUE for value in values):
@@ -67,5 +91,5 @@ def checkpoint_sentences(runs: Sequence[RunLog]) -> str:
             f" {where}ModelCheckpoint says {stall['metric']} did not improve on its best, "
             f"{stall['printed']}, at epoch{'s' if len(stall['epochs']) > 1 else ''} "
             f"{epoch_span(stall['epochs'])}, the last {len(stall['epochs'])} logged"
-            + source + ".")
+            + source + _direction(stall["metric"], stall["best"], stalled) + ".")
     return "".join(sentences)
