@@ -61,3 +61,18 @@ def test_a_checkpoint_monitor_the_log_does_not_print_is_not_an_unseen_epoch():
     report = explain_log(REVIEW / "c22_checkpoint_monitor_not_printed.log")
     assert "(the log prints no val_iou to compare)" in report.headline
     assert "does not show" not in report.headline
+
+
+def test_a_run_ended_by_its_callback_or_its_input_is_not_a_log_that_ends_early():
+    # review of pass 17: epochs 1-4 of 10, then 'Epoch 00004: early stopping', or TensorFlow's
+    # 'Your input ran out of data; interrupting training' in epoch 5: "the log ends before the
+    # run did", though the log says what ended the run
+    for name, ender in (("c23_early_stopping_at_4_of_10_score_rising.log", "EarlyStopping"),
+                        ("c24_input_ran_out_in_5_of_10_score_rising.log",
+                         "TensorFlow's 'input ran out of data'")):
+        headline = explain_log(REVIEW / name).headline
+        assert "the log ends before the run did" not in headline, name
+        assert "train longer" not in headline, name
+        assert (f"was still rising at epoch 4 (0.5408, up 0.0921 over the last 3 epochs), the "
+                f"last with figures before {ender} ended the run, short of the 10 epochs its "
+                "header announces") in headline, name

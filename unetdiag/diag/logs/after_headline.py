@@ -53,6 +53,10 @@ def still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
         _run, name, numbers = rising[0]
         [run] = runs
         last = epoch_number(run, len(run.epochs) - 1) if run.epochs else 0
+        if run.epochs_announced and last < run.epochs_announced and run.ended_by:
+            return (f" Its {name} was still rising at epoch {last} ({numbers}), the last with "
+                    f"figures before {run.ended_by} ended the run, short of the "
+                    f"{run.epochs_announced} epochs its header announces.")
         if run.epochs_announced and last < run.epochs_announced:
             # the log stops before fit() was done: the rest of the run may level off
             return (f" Its {name} was still rising at epoch {last} ({numbers}), the last in "

@@ -17,9 +17,12 @@ from collections.abc import Sequence
 from unetdiag.diag.checks.saturation.metrics import metric_kind
 from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.logs.model import RunLog
+from unetdiag.diag.logs.notes import RAN_OUT_OF_DATA
 
 _VERDICT_RE = re.compile(r"^\s*Epoch (\d+): (\w+) (did not improve|improved) from ([-+\d.e]+|inf)",
                          re.IGNORECASE)
+#: EarlyStopping's message as training ends, naming the last epoch run (Keras 2 and 3).
+EARLY_STOP_RE = re.compile(r"^Epoch (\d+): early stopping", re.IGNORECASE)
 #: Verdicts in a row, at the end of a run, before a sentence says so.
 MIN_STALLED_EPOCHS = 3
 #: How far a printed value may lie from the best the callback prints and be that best: the
@@ -48,6 +51,18 @@ def checkpoint_stall(lines: Sequence[str], epochs: Sequence[int]) -> dict | None
         return None
     metric, _, best = verdicts[stalled[0]]
     return {"metric": metric, "best": float(best), "printed": best, "epochs": stalled}
+
+
+def training_ender(lines: Sequence[str]) -> str:
+    """What ended training in ``lines``, those after a run's last closing line: its
+    EarlyStopping message or TensorFlow's "input ran out of data" warning (in training: a
+    validation input that runs out warns before its epoch's closing line), else ""."""
+    for line in lines:
+        if EARLY_STOP_RE.match(line.strip()):
+            return "EarlyStopping"
+        if RAN_OUT_OF_DATA in line:
+            return "TensorFlow's 'input ran out of data'"
+    return ""
 
 
 def _direction(metric: str, best: float, values: Sequence[float]) -> str:

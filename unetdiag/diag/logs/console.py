@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
-from unetdiag.diag.logs.checkpoint import checkpoint_stall
+from unetdiag.diag.logs.checkpoint import EARLY_STOP_RE, checkpoint_stall, training_ender
 from unetdiag.diag.logs.console_close import close_unfinished, closing_line
 from unetdiag.diag.logs.console_state import (
     EpochBlock,
@@ -72,8 +72,6 @@ from unetdiag.diag.logs.run_names import header_name, is_fold_name
 #: A callback's message about an epoch: ``Epoch 00086: val_loss did not improve`` (Keras 2),
 #: ``Epoch 86: ...`` (Keras 3), printed as the epoch ends.
 _CALLBACK_EPOCH_RE = re.compile(r"^Epoch (\d+): ")
-#: EarlyStopping's message as training ends, naming the last epoch run (Keras 2 and 3).
-_EARLY_STOP_RE = re.compile(r"^Epoch (\d+): early stopping", re.IGNORECASE)
 # LearningRateScheduler prints as its epoch begins: no sign that the epoch ended
 _EPOCH_BEGIN_MESSAGE_RE = re.compile(r"^Epoch \d+: LearningRateScheduler ")
 _KERAS_VALUE_RE = re.compile(r"^(?:-?\d+\.\d{4}|-?\d\.\d{4}e[-+]\d{2,3}|-?nan|-?inf)$",
@@ -304,7 +302,7 @@ class _ConsoleReader:
         """``Epoch 00005: early stopping`` right after the closing line of a block whose
         header said an earlier epoch: EarlyStopping names the last epoch run, so the epochs
         between were left out of the log (a README's ``...``); the block is that epoch."""
-        stopped = _EARLY_STOP_RE.match(text)
+        stopped = EARLY_STOP_RE.match(text)
         block = self.block
         if (stopped is None or block is None or not block.finals or block.index is None
                 or int(stopped[1]) <= block.index or block.messages[:-1]
@@ -578,7 +576,8 @@ def parse_console(text: str) -> list[RunLog]:
             "lines such as '370/370 ... - loss: 0.1115 - val_loss: 0.0240'")
     runs = []
     lines = text.split("\n")
-    for position, builder in enumerate(builders, start=1):
+    ends = [builder.first_line - 1 for builder in builders[1:]] + [len(lines)]
+    for position, (builder, end) in enumerate(zip(builders, ends, strict=True), start=1):
         runs.append(RunLog(
             name=builder.name or f"run {position}", epochs=builder.epochs,
             step_seconds=builder.step_seconds,
@@ -589,5 +588,6 @@ def parse_console(text: str) -> list[RunLog]:
             epochs_announced=builder.epoch_total, ran_out_epoch=builder.ran_out_epoch,
             unknown_numbers=builder.unknown_numbers, checkpoint_stall=checkpoint_stall(
                 lines[builder.first_line - 1:builder.last_line + 3], builder.epoch_numbers()),
-            zeros_printed=zeros_printed(lines[builder.first_line - 1:builder.last_line])))
+            zeros_printed=zeros_printed(lines[builder.first_line - 1:builder.last_line]),
+            ended_by=training_ender(lines[builder.last_line:end])))
     return unique_names(runs)

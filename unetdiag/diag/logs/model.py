@@ -89,6 +89,8 @@ class RunLog:
             stopped after the epoch before it.
         checkpoint_stall: ModelCheckpoint's "did not improve" verdicts on the run's last
             epochs (:func:`unetdiag.diag.logs.checkpoint.checkpoint_stall`), else None.
+        ended_by: what the log says ended training after the run's last closing line
+            (EarlyStopping, TensorFlow's input running out), else ``""``.
         unknown_numbers: epochs whose number the log leaves open (a closing line between two
             cuts, counted on in ``epoch_numbers``): position -> (lowest, highest) it may be.
     """
@@ -111,6 +113,7 @@ class RunLog:
     ran_out_epoch: str = ""
     unknown_numbers: dict[int, tuple[int, int]] = field(default_factory=dict)
     checkpoint_stall: dict | None = None
+    ended_by: str = ""
 
     def metrics(self) -> list[str]:
         """Metric names in the order the log first shows them."""
