@@ -76,3 +76,17 @@ def test_a_run_ended_by_its_callback_or_its_input_is_not_a_log_that_ends_early()
         assert (f"was still rising at epoch 4 (0.5408, up 0.0921 over the last 3 epochs), the "
                 f"last with figures before {ender} ended the run, short of the 10 epochs its "
                 "header announces") in headline, name
+
+
+def test_two_lines_between_cuts_each_keep_the_range_their_numbers_may_take():
+    # review of pass 17 (c6's mend): epoch 3, '...', two headerless closing lines, '...',
+    # 'Epoch 50/100': the second was "numbered anywhere from 4 to 49", though the first,
+    # before it, is at least epoch 4; the first was epoch 4, though it may be up to 48
+    from unetdiag.diag.logs.console import parse_console
+
+    path = REVIEW / "c25_two_lines_between_cuts_then_50.log"
+    [run] = parse_console(path.read_text(encoding="utf-8"))
+    assert run.unknown_numbers == {1: (4, 48), 2: (5, 49)}
+    assert any("anywhere from 5 to 49" in note for note in run.notes)
+    cell = explain_log(path).summary["runs"][0]["values at"]
+    assert "numbered anywhere from 5 to 49" in cell

@@ -362,15 +362,19 @@ class _ConsoleReader:
             return
         if index > run.last_epoch_index + 2 and total == run.epoch_total:
             cut = any(text.strip() for text in self.text.split("\n")[line:header_line - 1])
+            # each headerless summary since the last header is one above the one before it
+            since = next(at for at, label in enumerate(reversed(run.labels)) if label is not None)
             if not cut:
                 run.labels[-1] = index - 1
             else:
-                run.unknown_numbers[len(run.epochs) - 1] = (run.last_epoch_index + 1, index - 1)
+                for back in range(since):
+                    run.unknown_numbers[len(run.epochs) - 1 - back] = (
+                        run.last_epoch_index + since - back, index - 1 - back)
             reading = (f"epoch {index - 1}, the one before the next header, 'Epoch "
                        f"{index}/...' (the epochs between are not in the log)" if not cut else
                        f"the next epoch, though text between it and 'Epoch {index}/...' (line "
                        f"{header_line}) leaves its number anywhere from "
-                       f"{run.last_epoch_index + 1} to {index - 1}")
+                       f"{run.last_epoch_index + since} to {index - 1}")
             run.notes[:] = [note.replace("read as the next epoch", f"read as {reading}")
                             if note.startswith(f"line {line}: a second epoch summary") else note
                             for note in run.notes]
