@@ -90,3 +90,16 @@ def test_two_lines_between_cuts_each_keep_the_range_their_numbers_may_take():
     assert any("anywhere from 5 to 49" in note for note in run.notes)
     cell = explain_log(path).summary["runs"][0]["values at"]
     assert "numbered anywhere from 5 to 49" in cell
+
+
+def test_a_checkpoint_that_never_left_its_starting_value_has_no_best():
+    # review of pass 17: NaN losses leave ModelCheckpoint at its starting value: 'did not
+    # improve from inf' was "did not improve on its best, inf ... (that best comes from an
+    # epoch the log does not show)"; 'from -inf' (mode max, Keras 3) was a ValueError
+    report = explain_log(REVIEW / "c26_checkpoint_nan_did_not_improve_from_inf.log")
+    assert ("ModelCheckpoint says val_loss did not improve from inf, its starting value, at "
+            "epochs 1-4, the last 4 logged: it got no val_loss it could compare (NaN or inf) "
+            "at any epoch up to epoch 4.") in report.headline
+    assert "its best, inf" not in report.headline
+    report = explain_log(REVIEW / "c27_checkpoint_keras3_nan_did_not_improve_from_minus_inf.log")
+    assert "did not improve from -inf, its starting value" in report.headline

@@ -11,6 +11,7 @@ its best for those epochs, a best the log may not show (ssd_keras#344: 26-30 of 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -19,8 +20,10 @@ from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.logs.model import RunLog
 from unetdiag.diag.logs.notes import RAN_OUT_OF_DATA
 
-_VERDICT_RE = re.compile(r"^\s*Epoch (\d+): (\w+) (did not improve|improved) from ([-+\d.e]+|inf)",
-                         re.IGNORECASE)
+#: The best as ``%0.5f`` prints it: ``3.22992``; ``inf`` and ``-inf``, the starting value of a
+#: callback that minimises or maximises, until an epoch gives it a number to compare.
+_VERDICT_RE = re.compile(r"^\s*Epoch (\d+): (\w+) (did not improve|improved) from "
+                         r"([-+]?(?:inf|nan|\d+(?:\.\d*)?(?:e[-+]?\d+)?))", re.IGNORECASE)
 #: EarlyStopping's message as training ends, naming the last epoch run (Keras 2 and 3).
 EARLY_STOP_RE = re.compile(r"^Epoch (\d+): early stopping", re.IGNORECASE)
 #: Verdicts in a row, at the end of a run, before a sentence says so.
@@ -96,7 +99,16 @@ def checkpoint_sentences(runs: Sequence[RunLog]) -> str:
         numbers = run.epoch_numbers or list(range(1, len(series) + 1))
         stalled = [value for number, value in zip(numbers, series, strict=False)
                    if number in stall["epochs"] and value == value]
-        if not values:
+        if math.isinf(stall["best"]):
+            sentences.append(
+                f" {where}ModelCheckpoint says {stall['metric']} did not improve from "
+                f"{stall['printed']}, its starting value, at epoch"
+                f"{'s' if len(stall['epochs']) > 1 else ''} {epoch_span(stall['epochs'])}, "
+                f"the last {len(stall['epochs'])} logged: it got no {stall['metric']} it "
+                f"could compare (NaN or {stall['printed']}) at any epoch up to epoch "
+                f"{stall['epochs'][-1]}.")
+            continue
+        if stall["metric"] not in run.metrics():
             source = f" (the log prints no {stall['metric']} to compare)"
         elif any(abs(value - stall["best"]) <= SAME_VALUE for value in values):
             source = ""
