@@ -103,3 +103,14 @@ def test_a_checkpoint_that_never_left_its_starting_value_has_no_best():
     assert "its best, inf" not in report.headline
     report = explain_log(REVIEW / "c27_checkpoint_keras3_nan_did_not_improve_from_minus_inf.log")
     assert "did not improve from -inf, its starting value" in report.headline
+
+
+def test_input_running_out_in_a_verbose_2_epoch_is_not_said_to_come_before_any_step():
+    # review of pass 17: 'Epoch 2/10', then TensorFlow's ran-out warning, in a verbose=2 log
+    # (one summary line per epoch, no drawing ever): "before any of its steps drew a value",
+    # though a verbose=2 epoch shows nothing until it ends, so steps of it may have run
+    report = explain_log(REVIEW / "c28_verbose2_input_ran_out_after_header.log")
+    words = report.headline + " ".join(f.explanation for f in report.findings)
+    assert "drew a value" not in words
+    assert "input ran out of data in epoch 2/10 before the log shows any value of it" in (
+        report.headline)

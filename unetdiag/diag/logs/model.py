@@ -85,7 +85,7 @@ class RunLog:
             a log kind that prints none); a run whose last epoch is below it ends in the log
             before fit() was done.
         ran_out_epoch: the epoch (``"epoch 2/10"``) in which TensorFlow warned that the input
-            ran out of data before any of its steps drew a value, else ``""``: training
+            ran out of data before the log shows any value of it, else ``""``: training
             stopped after the epoch before it.
         checkpoint_stall: ModelCheckpoint's "did not improve" verdicts on the run's last
             epochs (:func:`unetdiag.diag.logs.checkpoint.checkpoint_stall`), else None.

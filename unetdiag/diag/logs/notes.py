@@ -232,11 +232,12 @@ def ran_out_note(number: int, drawn: ProgressLine | None, asked: int | None,
 def ran_out_before_values_note(number: int, label: str, asked: int | None,
                                steps: int | None, epochs: int | None) -> str:
     """A note on TensorFlow's "Your input ran out of data" warning at line ``number``, in the
-    epoch ``label`` before any of its steps drew a value: training stopped after the epoch
+    epoch ``label`` before the log shows any value of it: training stopped after the epoch
     before it. The batches the warning asked for, when they are that epoch's steps times the
     epochs, say it was the training input that ran out (a generator yielding one epoch)."""
     note = (f"line {number}: TensorFlow warns that the input ran out of data in {label}, "
-            "before any of its steps drew a value; it interrupts training there, so the epoch "
+            "before the log shows any value of it (verbose=2 prints none before an epoch "
+            "ends, so steps of it may have run); it interrupts training there, so the epoch "
             "before it is the last with figures")
     if asked is not None and steps and epochs and asked == steps * epochs:
         note += (f" (it asked for {asked} batches, {steps} steps x {epochs} epochs, so it was "

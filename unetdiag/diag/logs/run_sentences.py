@@ -96,7 +96,7 @@ def ran_out_sentences(runs: Sequence[RunLog]) -> str:
             where = f"In {run.name}, " if len(runs) > 1 else ""
             sentences.append(
                 f" {where}TensorFlow warned that the input ran out of data in "
-                f"{run.ran_out_epoch} before any of its steps drew a value, and it says it "
+                f"{run.ran_out_epoch} before the log shows any value of it, and it says it "
                 "interrupts training there: epoch "
                 f"{epoch_number(run, len(run.epochs) - 1)} is the last the log has figures "
                 "for.")
