@@ -114,3 +114,13 @@ def test_input_running_out_in_a_verbose_2_epoch_is_not_said_to_come_before_any_s
     assert "drew a value" not in words
     assert "input ran out of data in epoch 2/10 before the log shows any value of it" in (
         report.headline)
+
+
+def test_input_running_out_after_several_epochs_is_not_after_one_epoch_s_batches():
+    # review of pass 17: epochs 1-4 of 10 at 2124 steps, then the warning in epoch 5 asking
+    # for 21240 = 2124 x 10 batches: "the training input that ran out after about one
+    # epoch's batches", though it yielded 4 epochs' (8496)
+    report = explain_log(REVIEW / "c29_input_ran_out_before_values_in_5_of_10.log")
+    notes = " ".join(f.explanation for f in report.findings if f.id == "log.parse_notes")
+    assert "one epoch's batches" not in notes
+    assert "ran out after about 4 epochs of batches (8496)" in notes

@@ -56,7 +56,7 @@ def close_unfinished(run: RunBuilder, block: EpochBlock, label: str,
         line, _drawn, asked = block.ran_out
         run.ran_out_epoch = label
         run.notes.append(ran_out_before_values_note(line, label, asked, run.steps[-1],
-                                                    block.total))
+                                                    block.total, block.index))
     if block.printed_logs is not None:
         printed_epoch(run, block, label)
     elif block.partial is not None and block.end_message is not None:

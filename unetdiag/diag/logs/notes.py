@@ -230,19 +230,23 @@ def ran_out_note(number: int, drawn: ProgressLine | None, asked: int | None,
 
 
 def ran_out_before_values_note(number: int, label: str, asked: int | None,
-                               steps: int | None, epochs: int | None) -> str:
+                               steps: int | None, epochs: int | None,
+                               index: int | None) -> str:
     """A note on TensorFlow's "Your input ran out of data" warning at line ``number``, in the
-    epoch ``label`` before the log shows any value of it: training stopped after the epoch
-    before it. The batches the warning asked for, when they are that epoch's steps times the
-    epochs, say it was the training input that ran out (a generator yielding one epoch)."""
+    epoch ``label`` (numbered ``index``) before the log shows any value of it: training stopped
+    after the epoch before it. The batches the warning asked for, when they are that epoch's
+    steps times the epochs (TensorFlow counts the epochs from initial_epoch, so it was 0),
+    say it was the training input that ran out, after the ``index - 1`` epochs before."""
     note = (f"line {number}: TensorFlow warns that the input ran out of data in {label}, "
             "before the log shows any value of it (verbose=2 prints none before an epoch "
             "ends, so steps of it may have run); it interrupts training there, so the epoch "
             "before it is the last with figures")
     if asked is not None and steps and epochs and asked == steps * epochs:
+        yielded = (f" after about {index - 1} epoch{'s' if index > 2 else ''} of batches "
+                   f"({(index - 1) * steps})" if index and index > 1 else "")
         note += (f" (it asked for {asked} batches, {steps} steps x {epochs} epochs, so it was "
-                 f"the training input that ran out after about one epoch's batches: a "
-                 "dataset without repeat(), or a generator that ends)")
+                 f"the training input that ran out{yielded}: a dataset without repeat(), or a "
+                 "generator that ends)")
     return note
 
 
