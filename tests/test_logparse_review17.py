@@ -64,12 +64,17 @@ def test_a_checkpoint_monitor_the_log_does_not_print_is_not_an_unseen_epoch():
 
 
 def test_a_run_ended_by_its_callback_or_its_input_is_not_a_log_that_ends_early():
-    # review of pass 17: epochs 1-4 of 10, then 'Epoch 00004: early stopping', or TensorFlow's
-    # 'Your input ran out of data; interrupting training' in epoch 5: "the log ends before the
-    # run did", though the log says what ended the run
+    # review of pass 17: epochs 1-4 of 10, then 'Epoch 00004: early stopping', TensorFlow's
+    # 'Your input ran out of data; interrupting training' in epoch 5, a ^C's KeyboardInterrupt
+    # or an OOM traceback: "the log ends before the run did", though the log says what ended
+    # the run
     for name, ender in (("c23_early_stopping_at_4_of_10_score_rising.log", "EarlyStopping"),
                         ("c24_input_ran_out_in_5_of_10_score_rising.log",
-                         "TensorFlow's 'input ran out of data'")):
+                         "TensorFlow's 'input ran out of data'"),
+                        ("c30_keyboard_interrupt_in_5_of_10_score_rising.log",
+                         "a KeyboardInterrupt"),
+                        ("c31_oom_traceback_in_5_of_10_score_rising.log",
+                         "an exception (a traceback follows in the log)")):
         headline = explain_log(REVIEW / name).headline
         assert "the log ends before the run did" not in headline, name
         assert "train longer" not in headline, name

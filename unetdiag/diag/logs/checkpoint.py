@@ -2,7 +2,9 @@
 val_loss did not improve from 3.22992`` after an epoch's closing line. Several in a row at
 the end of a run say, in the callback's own words, that the monitored value has not beaten
 its best for those epochs, a best the log may not show (ssd_keras#344: 26-30 of 120, best
-3.22992 reached before the excerpt).
+3.22992 reached before the excerpt). And what the log says ended a run before its header's
+last epoch (:func:`training_ender`): a callback's message, TensorFlow's warning, an
+interrupt or a traceback.
 
 >>> lines = [f"Epoch {n:05d}: val_loss did not improve from 3.22992" for n in (28, 29, 30)]
 >>> checkpoint_stall(lines, [28, 29, 30])
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 from unetdiag.diag.checks.saturation.metrics import metric_kind
 from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.logs.model import RunLog
-from unetdiag.diag.logs.notes import RAN_OUT_OF_DATA
+from unetdiag.diag.logs.notes import RAN_OUT_OF_DATA, TERMINATE_ON_NAN
 
 #: The best as ``%0.5f`` prints it: ``3.22992``; ``inf`` and ``-inf``, the starting value of a
 #: callback that minimises or maximises, until an epoch gives it a number to compare.
@@ -26,6 +28,9 @@ _VERDICT_RE = re.compile(r"^\s*Epoch (\d+): (\w+) (did not improve|improved) fro
                          r"([-+]?(?:inf|nan|\d+(?:\.\d*)?(?:e[-+]?\d+)?))", re.IGNORECASE)
 #: EarlyStopping's message as training ends, naming the last epoch run (Keras 2 and 3).
 EARLY_STOP_RE = re.compile(r"^Epoch (\d+): early stopping", re.IGNORECASE)
+#: What can end training before its last epoch, in the order said when several show.
+_ENDERS = ("EarlyStopping", "TerminateOnNaN", "TensorFlow's 'input ran out of data'",
+           "a KeyboardInterrupt", "an exception (a traceback follows in the log)")
 #: Verdicts in a row, at the end of a run, before a sentence says so.
 MIN_STALLED_EPOCHS = 3
 #: How far a printed value may lie from the best the callback prints and be that best: the
@@ -58,14 +63,23 @@ def checkpoint_stall(lines: Sequence[str], epochs: Sequence[int]) -> dict | None
 
 def training_ender(lines: Sequence[str]) -> str:
     """What ended training in ``lines``, those after a run's last closing line: its
-    EarlyStopping message or TensorFlow's "input ran out of data" warning (in training: a
-    validation input that runs out warns before its epoch's closing line), else ""."""
+    EarlyStopping or TerminateOnNaN message, TensorFlow's "input ran out of data" warning (in
+    training: a validation input that runs out warns before its epoch's closing line), a
+    KeyboardInterrupt or another exception's traceback, else ""."""
+    found = set()
     for line in lines:
         if EARLY_STOP_RE.match(line.strip()):
-            return "EarlyStopping"
-        if RAN_OUT_OF_DATA in line:
-            return "TensorFlow's 'input ran out of data'"
-    return ""
+            found.add("EarlyStopping")
+        elif TERMINATE_ON_NAN in line:
+            found.add("TerminateOnNaN")
+        elif RAN_OUT_OF_DATA in line:
+            found.add("TensorFlow's 'input ran out of data'")
+        elif "KeyboardInterrupt" in line:
+            found.add("a KeyboardInterrupt")
+        elif "Traceback (most recent call last)" in line:
+            found.add("an exception (a traceback follows in the log)")
+    # a callback's message first; an interrupt's traceback is no other exception
+    return next((ender for ender in _ENDERS if ender in found), "")
 
 
 def _direction(metric: str, best: float, values: Sequence[float]) -> str:

@@ -90,7 +90,8 @@ class RunLog:
         checkpoint_stall: ModelCheckpoint's "did not improve" verdicts on the run's last
             epochs (:func:`unetdiag.diag.logs.checkpoint.checkpoint_stall`), else None.
         ended_by: what the log says ended training after the run's last closing line
-            (EarlyStopping, TensorFlow's input running out), else ``""``.
+            (EarlyStopping, TerminateOnNaN, TensorFlow's input running out, a KeyboardInterrupt,
+            a traceback), else ``""``.
         unknown_numbers: epochs whose number the log leaves open (a closing line between two
             cuts, counted on in ``epoch_numbers``): position -> (lowest, highest) it may be.
     """
