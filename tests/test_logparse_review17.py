@@ -129,3 +129,18 @@ def test_input_running_out_after_several_epochs_is_not_after_one_epoch_s_batches
     notes = " ".join(f.explanation for f in report.findings if f.id == "log.parse_notes")
     assert "one epoch's batches" not in notes
     assert "ran out after about 4 epochs of batches (8496)" in notes
+
+
+def test_a_last_line_after_a_cut_is_no_epoch_4_that_ends_before_the_run():
+    # review of pass 17: epochs 1-3 of 100, '...', a headerless closing line (a README's last
+    # epoch): "still rising at epoch 4 ..., the last in the log of the 100 its header
+    # announces: the log ends before the run did", though that line may be epoch 100
+    from unetdiag.diag.logs.console import parse_console
+
+    path = REVIEW / "c32_first_epochs_cut_then_last_line.log"
+    [run] = parse_console(path.read_text(encoding="utf-8"))
+    assert run.unknown_numbers == {3: (4, 100)}
+    headline = explain_log(path).headline
+    assert "at epoch 4" not in headline and "the log ends before the run did" not in headline
+    assert ("still rising at the log's last line (0.8403, up 0.4175 from the line 3 before "
+            "it), which comes after a cut and may be any epoch from 4 to 100") in headline

@@ -53,6 +53,15 @@ def still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
         _run, name, numbers = rising[0]
         [run] = runs
         last = epoch_number(run, len(run.epochs) - 1) if run.epochs else 0
+        if len(run.epochs) - 1 in run.unknown_numbers:
+            # a last line after a cut: neither its number nor the epochs its rise spans
+            low, high = run.unknown_numbers[len(run.epochs) - 1]
+            data = next(f.evidence["metrics"][name] for f in with_id(findings, STILL_IMPROVING)
+                        if name in f.evidence["metrics"])
+            return (f" Its {name} was still rising at the log's last line ({data['last']:.4f}, "
+                    f"up {data['gain']:.4f} from the line {data['over_epochs']} before it), which "
+                    f"comes after a cut and may be any epoch from {low} to {high}: the log "
+                    "does not say whether the run went on.")
         if run.epochs_announced and last < run.epochs_announced and run.ended_by:
             return (f" Its {name} was still rising at epoch {last} ({numbers}), the last with "
                     f"figures before {run.ended_by} ended the run, short of the "

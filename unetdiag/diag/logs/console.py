@@ -33,7 +33,7 @@ import re
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
 from unetdiag.diag.logs.checkpoint import EARLY_STOP_RE, checkpoint_stall, training_ender
-from unetdiag.diag.logs.console_close import close_unfinished, closing_line
+from unetdiag.diag.logs.console_close import close_unfinished, closing_line, open_numbers
 from unetdiag.diag.logs.console_state import (
     EpochBlock,
     Partial,
@@ -590,7 +590,7 @@ def parse_console(text: str) -> list[RunLog]:
             epoch_numbers=builder.epoch_numbers(), restored_epoch=builder.restored_epoch,
             restored_after=builder.restored_after(), cut_short=builder.cut_short,
             epochs_announced=builder.epoch_total, ran_out_epoch=builder.ran_out_epoch,
-            unknown_numbers=builder.unknown_numbers, checkpoint_stall=checkpoint_stall(
+            unknown_numbers=open_numbers(builder, lines), checkpoint_stall=checkpoint_stall(
                 lines[builder.first_line - 1:builder.last_line + 3], builder.epoch_numbers()),
             zeros_printed=zeros_printed(lines[builder.first_line - 1:builder.last_line]),
             ended_by=training_ender(lines[builder.last_line:end])))

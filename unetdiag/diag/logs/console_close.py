@@ -4,6 +4,8 @@ with no closing line, what the log shows of it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from unetdiag.diag.logs.console_state import EpochBlock, RunBuilder, printed_epoch
 from unetdiag.diag.logs.notes import (
     evaluate_note,
@@ -11,7 +13,7 @@ from unetdiag.diag.logs.notes import (
     ran_out_note,
     unclosed_epoch_note,
 )
-from unetdiag.diag.logs.progress import ProgressLine
+from unetdiag.diag.logs.progress import ProgressLine, clean_line, parse_progress
 
 
 def closing_line(block: EpochBlock, run: RunBuilder, label: str) -> tuple[int, ProgressLine]:
@@ -66,3 +68,21 @@ def close_unfinished(run: RunBuilder, block: EpochBlock, label: str,
                          "show its final values")
     elif block.partial is not None:
         run.notes.append(unclosed_epoch_note(label, block, next_header, run.epochs))
+
+
+def open_numbers(run: RunBuilder, lines: Sequence[str]) -> dict[int, tuple[int, int]]:
+    """``run.unknown_numbers``, with the headerless summaries that end the run after text
+    that is no closing line (a cut: ``...``): counted on from the last header, each may be
+    any epoch up to the header's total (a README's first epochs, ``...``, its last line)."""
+    numbers = dict(run.unknown_numbers)
+    since = next((at for at, label in enumerate(reversed(run.labels)) if label is not None), 0)
+    if (not since or not run.epoch_total or not run.last_epoch_index
+            or len(run.epochs) - 1 in numbers):
+        return numbers
+    before = next((text for text in reversed(lines[:run.last_line - 1]) if text.strip()), "")
+    if parse_progress(clean_line(before)) is not None:
+        return numbers
+    for back in range(since):
+        numbers[len(run.epochs) - 1 - back] = (run.last_epoch_index + since - back,
+                                               run.epoch_total - back)
+    return numbers
