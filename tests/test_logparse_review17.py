@@ -144,3 +144,20 @@ def test_a_last_line_after_a_cut_is_no_epoch_4_that_ends_before_the_run():
     assert "at epoch 4" not in headline and "the log ends before the run did" not in headline
     assert ("still rising at the log's last line (0.8403, up 0.4175 from the line 3 before "
             "it), which comes after a cut and may be any epoch from 4 to 100") in headline
+
+
+def test_a_model_card_table_with_no_readable_row_is_not_called_another_layout():
+    # review of pass 17: a '| Epoch | Notes |' table under a '|---|---|' rule, or a header and
+    # rule with no row, was "not a layout explain-log reads", though the error itself then
+    # describes that very layout (a first column 'Epoch', a '|---|' rule)
+    import pytest
+
+    from unetdiag.exitcodes import UserError
+
+    for name in ("c33_md_epoch_table_notes_column.log", "c34_md_epoch_table_header_only.log"):
+        with pytest.raises(UserError) as refused:
+            explain_log(REVIEW / name)
+        message = str(refused.value)
+        assert "not a layout explain-log reads" not in message, name
+        assert "in the layout explain-log reads, a model card's, but no row under it" in (
+            message), name

@@ -96,6 +96,11 @@ def epoch_table_seen(text: str) -> tuple[int, str, str] | None:
     return None
 
 
+def model_card_rule(rule: str) -> bool:
+    """A rule of the model card's table (``|---|---|``: three dashes or more)."""
+    return bool(_RULE_RE.match(rule))
+
+
 def _number(cell: str) -> float | None:
     """A whole epoch number in a cell, else ``None``."""
     return float(cell) if cell.replace(".", "", 1).isdigit() else None

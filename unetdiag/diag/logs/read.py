@@ -21,7 +21,11 @@ from pathlib import Path
 
 from unetdiag.diag.logs.console import parse_console
 from unetdiag.diag.logs.custom_loop import custom_loop_epochs
-from unetdiag.diag.logs.markdown_table import epoch_table_seen, markdown_epoch_table
+from unetdiag.diag.logs.markdown_table import (
+    epoch_table_seen,
+    markdown_epoch_table,
+    model_card_rule,
+)
 from unetdiag.diag.logs.model import LogFormatError, RunLog
 from unetdiag.diag.logs.notebook import notebook_outputs
 from unetdiag.diag.logs.progress import has_epoch_header, is_progress_line
@@ -223,6 +227,12 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
             table = None if runs else epoch_table_seen(text)
             if table is not None:
                 line, header, rule = table
+                if model_card_rule(rule):  # the layout read, with no row read under it
+                    raise UserError(
+                        f"{path} holds a Markdown table of epochs (line {line}: '{header}', "
+                        f"rule '{rule}') in the layout explain-log reads, a model card's, but "
+                        "no row under it that it can read: one row per epoch, the epoch's "
+                        "number in the first column and a number in each other") from None
                 raise UserError(
                     f"{path} holds a Markdown table of epochs (line {line}: '{header}', rule "
                     f"'{rule}'), not a layout explain-log reads: it reads Keras console output, "
