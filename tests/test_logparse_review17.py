@@ -79,7 +79,7 @@ def test_a_run_ended_by_its_callback_or_its_input_is_not_a_log_that_ends_early()
         assert "the log ends before the run did" not in headline, name
         assert "train longer" not in headline, name
         assert (f"was still rising at epoch 4 (0.5408, up 0.0921 over the last 3 epochs), the "
-                f"last with figures before {ender} ended the run, short of the 10 epochs its "
+                f"last epoch read, before {ender} ended the run, short of the 10 epochs its "
                 "header announces") in headline, name
 
 

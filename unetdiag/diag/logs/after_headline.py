@@ -63,8 +63,8 @@ def still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
                     f"comes after a cut and may be any epoch from {low} to {high}: the log "
                     "does not say whether the run went on.")
         if run.epochs_announced and last < run.epochs_announced and run.ended_by:
-            return (f" Its {name} was still rising at epoch {last} ({numbers}), the last with "
-                    f"figures before {run.ended_by} ended the run, short of the "
+            return (f" Its {name} was still rising at epoch {last} ({numbers}), the last epoch "
+                    f"read, before {run.ended_by} ended the run, short of the "
                     f"{run.epochs_announced} epochs its header announces.")
         if run.epochs_announced and last < run.epochs_announced:
             # the log stops before fit() was done: the rest of the run may level off
