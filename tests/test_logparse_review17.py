@@ -140,6 +140,7 @@ def test_a_last_line_after_a_cut_is_no_epoch_4_that_ends_before_the_run():
     path = REVIEW / "c32_first_epochs_cut_then_last_line.log"
     [run] = parse_console(path.read_text(encoding="utf-8"))
     assert run.unknown_numbers == {3: (4, 100)}
+    assert any("leaves its number anywhere from 4 to 100" in note for note in run.notes)
     headline = explain_log(path).headline
     assert "at epoch 4" not in headline and "the log ends before the run did" not in headline
     assert ("still rising at the log's last line (0.8403, up 0.4175 from the line 3 before "

@@ -73,7 +73,8 @@ def close_unfinished(run: RunBuilder, block: EpochBlock, label: str,
 def open_numbers(run: RunBuilder, lines: Sequence[str]) -> dict[int, tuple[int, int]]:
     """``run.unknown_numbers``, with the headerless summaries that end the run after text
     that is no closing line (a cut: ``...``): counted on from the last header, each may be
-    any epoch up to the header's total (a README's first epochs, ``...``, its last line)."""
+    any epoch up to the header's total (a README's first epochs, ``...``, its last line),
+    as the note on the last one says."""
     numbers = dict(run.unknown_numbers)
     since = next((at for at, label in enumerate(reversed(run.labels)) if label is not None), 0)
     if (not since or not run.epoch_total or not run.last_epoch_index
@@ -85,4 +86,10 @@ def open_numbers(run: RunBuilder, lines: Sequence[str]) -> dict[int, tuple[int, 
     for back in range(since):
         numbers[len(run.epochs) - 1 - back] = (run.last_epoch_index + since - back,
                                                run.epoch_total - back)
+    low, high = numbers[len(run.epochs) - 1]
+    run.notes[:] = [note.replace("read as the next epoch", "read as the next epoch, though "
+                                 f"text before it leaves its number anywhere from {low} to "
+                                 f"{high}; findings count it as the next epoch")
+                    if note.startswith(f"line {run.last_line}: a second epoch summary")
+                    and "anywhere from" not in note else note for note in run.notes]
     return numbers
