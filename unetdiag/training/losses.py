@@ -1,7 +1,6 @@
 """Keras losses for binary segmentation, mirroring :mod:`unetdiag.diag.core.dice`; importing it
 also registers the metrics of :mod:`unetdiag.training.metrics` (re-exported here) and the
-layers of :mod:`unetdiag.training.layers` and the optimizer of
-:mod:`unetdiag.training.optimizers`: everything a saved unetdiag model needs to load.
+layers of :mod:`unetdiag.training.layers`: everything a saved unetdiag model needs to load.
 
 :mod:`unetdiag.diag.core.dice` (NumPy) is the single definition of every Dice and IoU number; this
 module implements the same formulas in ``keras.ops`` so they can train a model and stream
@@ -69,7 +68,6 @@ from unetdiag.training.metrics import (
     SoftDiceMetric,
     build_metrics,
 )
-from unetdiag.training.optimizers import FusedAdam
 from unetdiag.training.overlap import (
     COMPUTE_DTYPE,
     check_float32_smoothing,
@@ -82,7 +80,7 @@ from unetdiag.training.pixel_weights import (
     reduced,
 )
 
-__all__ = ["BCE_LOSSES", "LOSS_NAMES", "DiceLoss", "FocalBinaryCrossentropy", "FusedAdam",
+__all__ = ["BCE_LOSSES", "LOSS_NAMES", "DiceLoss", "FocalBinaryCrossentropy",
            "FusedBatchNormalization", "HardDice", "HardIoU", "PredictedPositiveFraction",
            "SigmoidBinaryCrossentropy", "SoftDiceMetric", "WeightedBinaryCrossentropy",
            "bce_loss", "build_loss", "build_metrics"]

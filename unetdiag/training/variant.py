@@ -24,7 +24,6 @@ from unetdiag.training.data_stats import metric_baselines
 from unetdiag.training.distributed import fit_with_strategy, local_predictions
 from unetdiag.training.losses import build_loss, build_metrics
 from unetdiag.training.model import build_variant, count_parameters
-from unetdiag.training.optimizers import FusedAdam
 from unetdiag.training.pipeline import StreamingDatasets, endless_epochs
 from unetdiag.training.precision import precision_scope
 from unetdiag.training.run.checkpoint import (
@@ -90,10 +89,9 @@ def variant_loss(variant: Variant, config: TrainConfig) -> keras.losses.Loss:
 
 
 def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
-    """Adam at ``config.learning_rate`` (Keras's defaults otherwise), clipping each step's
-    gradient norm to ``config.clipnorm`` when given; each weight's update is one fused op
-    (:class:`~unetdiag.training.optimizers.FusedAdam`)."""
-    return FusedAdam(config.learning_rate, clipnorm=config.clipnorm)
+    """Adam at ``config.learning_rate``, clipping each step's gradient norm to
+    ``config.clipnorm`` when given."""
+    return keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm)
 
 
 def compile_variant(variant: Variant, config: TrainConfig, policy_name: str,
