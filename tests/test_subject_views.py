@@ -54,6 +54,34 @@ def test_names_that_are_not_views_of_subjects_do_not_group(stems):
     assert name_groups(stems) is None
 
 
+PET_BREEDS = ["Abyssinian", "Bengal", "Birman", "Bombay", "British_Shorthair", "Egyptian_Mau",
+              "Maine_Coon", "Persian", "Ragdoll", "american_bulldog", "beagle", "pug"]
+
+
+@pytest.mark.parametrize("stems", [
+    # Oxford-IIIT Pet breeds of differing sizes, each counted from 1 with no gap (a subset)
+    [f"{breed}_{n}" for b, breed in enumerate(PET_BREEDS) for n in range(1, 40 + 5 * b)],
+    # the same number of each breed: Carvana's pattern, but breeds are not subjects
+    [f"{breed}_{n}" for breed in PET_BREEDS for n in range(1, 31)],
+    [f"{breed}/{breed}_{n}" for breed in PET_BREEDS for n in range(1, 31)],
+    # classes renamed with a count restarting at each (BUSI's benign, malignant, normal)
+    [f"{kind}_{n}" for kind, count in (("benign", 150), ("malignant", 110), ("normal", 90),
+                                       ("cyst", 40), ("other", 25)) for n in range(1, count + 1)],
+])
+def test_prefixes_that_are_words_name_kinds_not_subjects(stems):
+    assert name_groups(stems) is None
+
+
+@given(sizes=st.lists(st.integers(2, 160), min_size=5, max_size=12),
+       words=st.lists(st.text("abcdefghijklmnopqrstuvwxyz_", min_size=3, max_size=12),
+                      min_size=12, max_size=12, unique=True))
+@settings(max_examples=40, deadline=None)
+def test_word_prefixes_never_group_however_they_are_numbered(sizes, words):
+    stems = [f"{word}_{n}" for word, size in zip(words[:len(sizes)], sizes, strict=True)
+             for n in range(1, size + 1)]
+    assert name_groups(stems) is None
+
+
 def test_carvana_names_group_by_car():
     groups = name_groups(carvana_stems(318, 16))
     assert groups is not None

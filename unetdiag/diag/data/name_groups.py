@@ -12,6 +12,15 @@ running count), and no more than :data:`MAX_VIEWS` times (Oxford-IIIT Pet's
 ``300``), one running count (``img_001`` ..), a count running across prefixes (``cat_1``,
 ``dog_2`` .., each number used once) and DRIVE's ``21_training`` never group.
 
+Prefixes that are words, holding no digit, name kinds, not subjects: Oxford-IIIT Pet's breeds
+(``Abyssinian_1`` .., ``american_bulldog_1`` ..), classes renamed ``benign_1`` .. ``normal_1``
+..; a subset of them numbered with no gap, or the same number of images of each breed, is
+numbered exactly as slices of patients or views of cars are, so the names alone cannot tell
+them apart and the rule keeps silent: names group only when at least half of the repeated
+prefixes (their folder included) hold a digit, as patient ids, car ids and sequence names
+(``TCGA_CS_4941_19960909``, ``00087a6bd4dc``, ``seq05``) do. People named in words (LFW's
+``Aaron_Peirsol_0001``) are subjects this rule misses: a missing finding, not a false one.
+
 Subjects of differing sizes (the slices of each patient's volume, Kaggle LGG's
 ``TCGA_CS_4941_19960909_1`` .. ``_23`` beside another patient's ``_1`` .. ``_88``) group
 only when the numbering restarts at every prefix: each repeated subject's numbers are the
@@ -58,6 +67,8 @@ MAX_VIEWS = 64
 #: the distinct numbers must be at most this share of the repeated subjects' names. A count
 #: running across prefixes (``cat_1``, ``dog_2`` ..) uses each number once.
 REUSED_NUMBER_SHARE = 0.5
+#: Share of the repeated prefixes that must hold a digit (ids, not words naming a kind).
+MIN_ID_PREFIX_SHARE = 0.5
 #: Longest run ``1 .. n`` of one subject read as its slices or frames (BraTS's volumes hold
 #: 155 slices; Kaggle LGG's 20 to 88).
 MAX_RUN = 160
@@ -111,6 +122,11 @@ def name_groups(stems: Sequence[str]) -> NameGroups | None:
     sizes = Counter(len(held) for held in members.values() if len(held) > 1)
     repeated = sum(sizes.values())
     if repeated < MIN_SUBJECTS:
+        return None
+    # words (Abyssinian, benign) name kinds of image, each counted from 1, not subjects
+    ids = sum(1 for subject, held in members.items()
+              if len(held) > 1 and any(character.isdigit() for character in subject))
+    if ids < MIN_ID_PREFIX_SHARE * repeated:
         return None
     held_numbers = [held for held in numbers.values() if len(held) > 1]
     size, of_size = max(sizes.items(), key=lambda item: (item[1], item[0]))

@@ -41,7 +41,9 @@ def discover_and_split(config: TrainConfig
                 f"--split-by-subject: the names of the {len(pairs)} images in {config.images} "
                 f"do not group into subjects (<subject>_<n>, as Carvana's <car>_01 .. _16: "
                 f"nine names in ten so, {MIN_SUBJECTS} or more subjects repeating, most as "
-                f"often, at most {MAX_VIEWS} times); leave the option out to split by file, or "
+                f"often, at most {MAX_VIEWS} times, or each numbered from 0 or 1 with no gap; "
+                "most prefixes holding a digit, as ids do: words such as Abyssinian or benign "
+                "name kinds); leave the option out to split by file, or "
                 "put each subject's images in a folder of its own")
     train_pairs, val_pairs = split_pairs(pairs, config.val_fraction, config.seed)
     if not train_pairs or not val_pairs:
