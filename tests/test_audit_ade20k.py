@@ -131,3 +131,22 @@ def test_a_palette_with_red_0_whose_blues_repeat_across_classes_is_no_ade20k_cla
         [(0, 255, 0), (0, 255, 255), (0, 128, 255)]))))["mask.label_map"]
     assert label_map.evidence["ade20k_classes"] is None
     assert "Each colour is a class" in label_map.explanation
+
+
+def test_red_0_everywhere_names_the_palette_it_cannot_be_told_from(tmp_path):
+    """Green, cyan and teal (red 0, no blue shared by two classes in a mask) meet the red-0
+    reading: it said "so a colour is an instance, not a class" and its fix merged green and
+    cyan, where a palette of three classes reads the same."""
+    label_map = findings_by_id(audit_pairs(*write_mask_pairs(tmp_path, _discs(
+        [(0, 255, 0), (0, 255, 255), (0, 128, 128)]))))["mask.label_map"]
+    assert label_map.evidence["ade20k_classes"] == {0: 1, 128: 1, 255: 2}
+    assert "so a colour is an instance" not in label_map.explanation
+    assert "the values alone cannot tell which" in label_map.explanation
+    assert "if each colour is a class, convert them to one class number" in label_map.fix
+
+
+def test_classes_above_255_keep_the_ade20k_reading_unhedged(tmp_path):
+    label_map = findings_by_id(audit_pairs(*write_mask_pairs(tmp_path, scenes())))[
+        "mask.label_map"]
+    assert "so a colour is an instance, not a class" in label_map.explanation
+    assert label_map.fix.startswith("Convert the masks to class numbers as ADE20K's")

@@ -117,12 +117,32 @@ def ade20k_sentence(classes: dict[int, int]) -> str:
             f"they hold {plural(len([n for n in classes if n]), 'class', 'classes')}"
             + (" beside 0 (ADE20K's unlabelled pixels)" if 0 in classes else "")
             + (", several" if len(shared) > 1 else ", one")
-            + f" as more than one colour ({named} colours), so a colour is an instance, not a "
-            "class.")
+            + f" as more than one colour ({named} colours)"
+            + (_BLUES_ALONE if _red_0_everywhere(classes)
+               else ", so a colour is an instance, not a class."))
+
+
+#: With red 0 in every colour the ADE20K reading rests on the blues alone.
+_BLUES_ALONE = (". With red 0 in every colour (classes below 256 only) this rests on the blue "
+                "channel alone: a palette of greens and blues whose colours differ in blue "
+                "only (green (0, 255, 0) beside cyan (0, 255, 255)) reads the same, each colour "
+                "a class; the values alone cannot tell which.")
+
+
+def _red_0_everywhere(classes: dict[int, int]) -> bool:
+    """Every colour read as an ADE20K class below 256 (class = R / 10 * 256 + G): red 0."""
+    return max(classes) < 256
 
 
 def colour_fix(verdict: LabelVerdict) -> str:
-    if ade20k_classes(verdict) is not None:
+    ade20k = ade20k_classes(verdict)
+    if ade20k is not None and _red_0_everywhere(ade20k):
+        return ("If they are ADE20K's masks, convert them to class numbers as its own loader "
+                "does (class = R // 10 * 256 + G, the blue channel left out); if each colour is "
+                "a class, convert them to one class number per pixel (a lookup from colour to "
+                "index). Then save the class you want as the object as 0/255 grey PNG "
+                "(mask = class == N).")
+    if ade20k is not None:
         return ("Convert the masks to class numbers as ADE20K's own loader does (class = R // "
                 "10 * 256 + G, the blue channel left out), then save the class you want as the "
                 "object as 0/255 grey PNG (mask = class == N; class numbers above 255 need "
