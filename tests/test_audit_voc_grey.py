@@ -7,6 +7,7 @@ values possibly one number per object."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from helpers import audit_pairs, findings_by_id, write_mask_pairs
 from scipy import ndimage
 
@@ -75,3 +76,33 @@ def test_a_region_of_220_holding_another_value_is_no_voc_void(tmp_path):
     assert "VOC" not in label_map.explanation + report.headline
     assert "--ignore-values 220" not in label_map.fix + (label_map.evidence["proposed_flags"]
                                                          or "")
+
+
+def test_a_void_band_alone_read_as_foreground_is_no_outline_and_no_share():
+    """VOC-like {0, 1, 255}: the midpoint reads the object 1 as background and the 255 band
+    round it as foreground. The audit said "every object is a thin closed ring around
+    background: consistent with outlines drawn instead of filled regions" and gave the
+    band's share as the foreground's (11.7 %); the share is now the object's under the
+    proposal, which ignores the band."""
+    import tempfile
+    from pathlib import Path
+
+    rows, columns = np.mgrid[:64, :64]
+    masks = []
+    for index in range(12):
+        disc = np.hypot(rows - 24 - index % 5, columns - 30) <= 10 + index % 3
+        band = ndimage.binary_dilation(disc, iterations=2) & ~disc
+        mask = np.zeros((64, 64), np.uint8)
+        mask[disc], mask[band] = 1, 255
+        masks.append(mask)
+    with tempfile.TemporaryDirectory() as folder:
+        found = findings_by_id(audit_pairs(*write_mask_pairs(Path(folder), masks)))
+    assert "mask.outlines" not in found
+    assert found["mask.label_map"].evidence["proposed_flags"] == (
+        "--foreground-values 1 --ignore-values 255")
+    summary = found["imbalance.summary"]
+    assert summary.title.endswith("(under the proposed policy)")
+    assert "which reads the void band (255) alone as foreground" in summary.explanation
+    discs = sum(int((mask == 1).sum()) for mask in masks)
+    labelled = sum(int((mask != 255).sum()) for mask in masks)
+    assert summary.evidence["foreground_fraction"] == pytest.approx(discs / labelled)

@@ -161,6 +161,17 @@ class LabelVerdict:
         return bool(self.strokes and self.readings and not self.in_force_as_proposed)
 
     @property
+    def decoded_is_void_band(self) -> bool:
+        """The policy in force reads the void band alone as foreground, and the proposal
+        ignores it (PASCAL VOC's 255 drawn round each object of class 1, which the midpoint
+        reads as background): the foreground decoded now is the band, no object's."""
+        return bool(self.void is not None and self.void_is_band and self.proposal is not None
+                    and self.void in self.proposal.ignore_values
+                    and not self.in_force_as_proposed
+                    and all((entry.in_force == "foreground") == (entry.value == self.void)
+                            for entry in self.values))
+
+    @property
     def multi_class(self) -> bool:
         """More object values than a foreground can be proposed for."""
         return (not self.palette and not self.colour and not self.strokes

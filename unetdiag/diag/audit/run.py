@@ -194,11 +194,14 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     colours_alike = (verdict is not None and verdict.colour and verdict.shared_brightest
                      and not policy.by_values)
     classes_split = _threshold_splits_classes(verdict, policy)
+    # the void band alone decoded as foreground (VOC's 255 round objects of class 1)
+    void_band = verdict is not None and not policy.by_values and verdict.decoded_is_void_band
     findings += _mask_content_findings(
-        tally, verdict, decodes_empty is not None or colours_alike or classes_split, policy)
+        tally, verdict,
+        decodes_empty is not None or colours_alike or classes_split or void_band, policy)
     findings += _object_findings(tally)
     findings = empty_masks_on_blank_frames(findings, blank_empty_masks(tally))
-    if verdict is not None and (verdict.decoded_is_no_reading or classes_split):
+    if verdict is not None and (verdict.decoded_is_no_reading or classes_split or void_band):
         findings = [finding for finding in findings if finding.id not in NO_READING_FINDINGS]
     groups = _duplicates(tally, sides)
     split = {"val_fraction": val_fraction, "seed": seed}
@@ -382,6 +385,17 @@ def _object_findings(tally: AuditTally) -> list[Finding]:
                              tally["object_overlap"][folders].tolist(), SOURCE)]
 
 
+def _in_force_reading(verdict: LabelVerdict) -> str:
+    """What the policy in force makes of the label maps, whose numbers it is not fit for."""
+    if verdict.decoded_is_void_band:
+        return f"reads the void band ({verdict.void:g}) alone as foreground"
+    if all(entry.in_force != "foreground" for entry in verdict.values):
+        return "leaves every mask empty"
+    if verdict.colour and verdict.shared_brightest:
+        return "cannot tell their colours apart"
+    return "reads them by a threshold, not by the values that mark the object"
+
+
 def _proposed_content_findings(tally: AuditTally, verdict: LabelVerdict | None
                                ) -> list[Finding]:
     """imbalance.* and baseline.* of the label maps under their proposed policy, marked."""
@@ -414,7 +428,7 @@ def _proposed_content_findings(tally: AuditTally, verdict: LabelVerdict | None
     return [dataclasses.replace(
         finding, title=f"{finding.title} (under the proposed policy)",
         explanation=(f"Measured under the proposed policy ({flags}) over the {measured}, not "
-                     f"under the policy in force, which leaves every mask empty. "
+                     f"under the policy in force, which {_in_force_reading(verdict)}. "
                      f"{finding.explanation}"),
         evidence={**finding.evidence, "policy": verdict.proposal.to_dict(),
                   "policy_is_proposed": True}) for finding in findings]
