@@ -67,6 +67,9 @@ PET_BREEDS = ["Abyssinian", "Bengal", "Birman", "Bombay", "British_Shorthair", "
     # classes renamed with a count restarting at each (BUSI's benign, malignant, normal)
     [f"{kind}_{n}" for kind, count in (("benign", 150), ("malignant", 110), ("normal", 90),
                                        ("cyst", 40), ("other", 25)) for n in range(1, count + 1)],
+    # a random split's parts or batches, numbered from 1 in each
+    [f"fold{k}_{n}" for k in range(5) for n in range(1, 61)],
+    [f"batch_{k}_{n:03d}" for k in range(1, 7) for n in range(1, 41 + k)],
 ])
 def test_prefixes_that_are_words_name_kinds_not_subjects(stems):
     assert name_groups(stems) is None

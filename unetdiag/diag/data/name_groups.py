@@ -20,6 +20,8 @@ them apart and the rule keeps silent: names group only when at least half of the
 prefixes (their folder included) hold a digit, as patient ids, car ids and sequence names
 (``TCGA_CS_4941_19960909``, ``00087a6bd4dc``, ``seq05``) do. People named in words (LFW's
 ``Aaron_Peirsol_0001``) are subjects this rule misses: a missing finding, not a false one.
+Parts of a split or batches numbered so (``fold0_1`` .. ``fold4_60``, ``batch_2_001``) hold a
+digit but name no subject either: they count as words.
 
 Subjects of differing sizes (the slices of each patient's volume, Kaggle LGG's
 ``TCGA_CS_4941_19960909_1`` .. ``_23`` beside another patient's ``_1`` .. ``_88``) group
@@ -69,6 +71,10 @@ MAX_VIEWS = 64
 REUSED_NUMBER_SHARE = 0.5
 #: Share of the repeated prefixes that must hold a digit (ids, not words naming a kind).
 MIN_ID_PREFIX_SHARE = 0.5
+#: A prefix naming a part of a split or a batch (``fold3``, ``batch_2``, ``part-1``): no id.
+_SPLIT_PART = re.compile(r"(?:^|[_\-/])(?:fold|split|part|batch|chunk|shard|subset|train|"
+                         r"training|val|valid|validation|test|testing)[_\-]?[0-9]+$",
+                         re.IGNORECASE)
 #: Longest run ``1 .. n`` of one subject read as its slices or frames (BraTS's volumes hold
 #: 155 slices; Kaggle LGG's 20 to 88).
 MAX_RUN = 160
@@ -124,8 +130,7 @@ def name_groups(stems: Sequence[str]) -> NameGroups | None:
     if repeated < MIN_SUBJECTS:
         return None
     # words (Abyssinian, benign) name kinds of image, each counted from 1, not subjects
-    ids = sum(1 for subject, held in members.items()
-              if len(held) > 1 and any(character.isdigit() for character in subject))
+    ids = sum(1 for subject, held in members.items() if len(held) > 1 and _is_id(subject))
     if ids < MIN_ID_PREFIX_SHARE * repeated:
         return None
     held_numbers = [held for held in numbers.values() if len(held) > 1]
@@ -152,6 +157,11 @@ def _restarting_runs(numbers: list[list[int]]) -> bool:
     gap), at most :data:`MAX_RUN` long: an index that restarts at each prefix."""
     return all(len(held) <= MAX_RUN and min(held) in (0, 1) and len(set(held)) == len(held)
                and max(held) - min(held) == len(held) - 1 for held in numbers)
+
+
+def _is_id(subject: str) -> bool:
+    """A prefix that can name one subject: it holds a digit, and is no split part's name."""
+    return any(character.isdigit() for character in subject) and not _SPLIT_PART.search(subject)
 
 
 def _number(stem: str) -> tuple[int, str]:
