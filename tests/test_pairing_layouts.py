@@ -551,6 +551,26 @@ def test_crops_named_parts_after_part_masks_sorted_first_are_not_called_part_mas
     assert "part masks of the objects" not in companions.title
 
 
+def test_a_jpeg_photo_among_part_masks_makes_the_set_no_part_masks_wherever_it_sorts(tmp_path):
+    """Pixels are read in 32 files spread over a set: 60 ADE20K part masks with one photo
+    crop stored as JPEG at an index not read were all part masks. ADE20K's part masks are
+    PNG, and every header is read."""
+    from PIL import Image
+
+    from unetdiag.diag.data.companions import holds_ade20k_colours
+
+    stems = [f"ADE_train_{number:08d}" for number in range(1, 62)]
+    _save_part_masks(tmp_path, stems)
+    photo = tmp_path / f"{stems[1]}_parts_1.jpg"
+    rng = np.random.default_rng(3)
+    Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(photo)
+    (tmp_path / f"{stems[1]}_parts_1.png").unlink()
+    paths = sorted(tmp_path.glob("*_parts_1.*"))
+    assert paths[1] == photo
+    assert not holds_ade20k_colours(paths)
+    assert holds_ade20k_colours([path for path in paths if path != photo])
+
+
 def test_the_isic_root_names_its_input_and_ground_truth_folders(tmp_path):
     """ISIC 2018's Task 1: ``ISIC2018_Task1-2_Training_Input/ISIC_0024306.jpg`` and
     ``ISIC2018_Task1_Training_GroundTruth/ISIC_0024306_segmentation.png``; the root given

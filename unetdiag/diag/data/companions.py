@@ -60,7 +60,8 @@ MAX_PART_COLOURS = 256
 
 
 def holds_ade20k_colours(paths: Sequence[Path]) -> bool:
-    """``paths`` hold what ADE20K's part masks hold: RGB files (every header read), and
+    """``paths`` hold what ADE20K's part masks hold: RGB PNG files (every header read: a
+    photo crop stored as JPEG among them is found wherever it sorts), and
     label maps in its encoding (class = R / 10 * 256 + G: every red a multiple of 10) of at
     most :data:`MAX_PART_COLOURS` colours in :data:`PART_MASKS_OPENED` of them spread over the
     set (crops named ``<image>_parts_1`` after the part masks sorted first are found too).
@@ -72,7 +73,7 @@ def holds_ade20k_colours(paths: Sequence[Path]) -> bool:
     for index, path in enumerate(paths):
         try:
             with Image.open(path) as image:
-                if image.mode != "RGB":
+                if image.mode != "RGB" or image.format != "PNG":
                     return False
                 if index not in sampled:
                     continue
