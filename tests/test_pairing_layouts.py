@@ -591,3 +591,19 @@ def test_two_folders_neither_named_for_masks_get_no_pairing_hint(tmp_path):
     with pytest.raises(UserError) as refused:
         discover_pairs(tmp_path)
     assert "--masks" not in str(refused.value)
+
+
+@pytest.mark.parametrize(("images", "masks"), [
+    ("train", "test_labels"),
+    ("ISIC2018_Task1-2_Training_Input", "ISIC2018_Task1_Validation_GroundTruth"),
+    ("trainval", "test_gt"),
+])
+def test_two_folders_of_different_split_parts_get_no_pairing_hint(tmp_path, images, masks):
+    """A root of two folders, one named for masks, was told to pair them whatever split part
+    each names: train/ beside test_labels/ got "pass --images .../train --masks
+    .../test_labels", the test part's masks for the training images."""
+    touch_files(tmp_path, *(f"{images}/{n}.png" for n in range(4)),
+                *(f"{masks}/{n}.png" for n in range(4)))
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path)
+    assert "to pair the two folders" not in str(refused.value)

@@ -253,6 +253,8 @@ def _pair_flags(listing: Listing) -> str:
         named = [name for name in names if MASK_WORDS.search(name)]
         if len(names) == 2 and len(named) == 1:
             other = next(name for name in names if name != named[0])
+            if _split_parts_differ(other, named[0]):
+                return ""  # train/ beside test_labels/: the masks of another part
             return _pass_both(listing.folder / names[other], [listing.folder / names[named[0]]])
         return ""
     # a folder named for masks alone first (DRIVE's extra_fov_masks/ is not its target; an
@@ -266,6 +268,16 @@ def _pair_flags(listing: Listing) -> str:
     # DRIVE's mask/ (beside 1st_manual/) holds the field of view: never the targets
     candidates = [folder for folder in candidates if not holds_field_of_view(folder)]
     return _pass_both(listing.folder / image_folder, candidates) if candidates else ""
+
+
+#: A split part named in a folder's name (ISIC's ..._Training_Input, ..._Validation_GroundTruth).
+_SPLIT_PART_WORD = re.compile(r"(?<![a-z])(trainval|train|val|test)(?:ing|id|idation)?(?![a-z])")
+
+
+def _split_parts_differ(first: str, second: str) -> bool:
+    """Both (lower-cased) folder names name a split part, and not the same one."""
+    parts = [{match[1] for match in _SPLIT_PART_WORD.finditer(name)} for name in (first, second)]
+    return all(parts) and not parts[0] & parts[1]
 
 
 def holds_field_of_view(folder: Path) -> bool:
