@@ -85,3 +85,19 @@ def test_a_third_value_in_a_few_0_255_masks_never_makes_the_object_value_void(tm
     flags = label.evidence["proposed_flags"] or ""
     assert "--ignore-values 255" not in flags and "--ignore-values 255" not in report.headline
     assert not report.headline.startswith("Masks are label maps")
+
+
+def test_two_levels_per_mask_beside_0_255_masks_are_no_intermediate_values(tmp_path):
+    """Half the masks 70/162 (read apart by the midpoint), half 0/255: the encoding holds four
+    values, so the two-level reading was skipped and the warning said "Such masks hold
+    intermediate values (compression, interpolation, soft labels, photographs)" of masks
+    holding two values each, stored losslessly."""
+    masks = vessels(12)
+    for mask in masks[::2]:
+        mask[:] = np.where(mask == 255, 162, 70)
+    sensitive = by_id(audit(*write(tmp_path, masks)))["mask.threshold_sensitive"]
+    assert "intermediate values" not in sensitive.explanation
+    assert "two values only (70 and 162 in the worst" in sensitive.explanation
+    assert "the midpoint in force (127.5) reads them apart" in sensitive.explanation
+    assert sensitive.severity.value == "info"
+

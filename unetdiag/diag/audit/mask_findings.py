@@ -391,6 +391,9 @@ def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
     stored = tally.encoding_values.get(key)
     two_values = (np.all(tally["distinct_values"][sensitive] == 2) and stored is not None
                   and len(stored.values) == 2)
+    # two values in each mask, not the same two in all (70/162 beside 0/255 masks)
+    levels = None if two_values else _levels_per_mask(tally, sensitive)
+    two_values = two_values or levels is not None
     if not two_values and bool(np.all(read_exactly(tally, policy)[sensitive])):
         held = sorted(tally.label_counts.get(worst, {})) or (
             stored.values if stored is not None and stored.complete else [])
@@ -414,7 +417,7 @@ def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
                 "choice nobody wrote down.",
                 "Store masks losslessly with two values; if they are soft, choose the threshold "
                 "on purpose.", False)
-    low, high = stored.values
+    low, high = levels[worst] if levels is not None else stored.values
     channel = ", of the brightest channel, which the decoder reads" if key.is_colour else ""
     values = f"two values only ({low:g} and {high:g} in the worst{channel}), nothing in between"
     if policy.by_values:
@@ -426,7 +429,10 @@ def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
     # the midpoint in force splits two levels above 0 (70/162: a two-colour ADE20K mask read
     # by its brightest channel) as a threshold given would: only `> 0` reads them otherwise
     threshold = resolve_threshold(np.array([low, high]), key.scale, policy)
-    if low <= threshold < high:
+    if low <= threshold < high and (levels is None or all(
+            first <= resolve_threshold(np.array([first, second]), _scale(tally, index),
+                                       policy) < second
+            for index, (first, second) in levels.items())):
         if policy.threshold is None:
             return (f"Each of them holds {values}: `> 0` makes every pixel foreground because "
                     f"the lower value is not 0; the midpoint in force ({threshold:g}) reads "
@@ -447,6 +453,24 @@ def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
             "side of the midpoint.",
             f"Nothing is intermediate: pass a --mask-threshold between {low:g} and {high:g}.",
             False)
+
+
+def _levels_per_mask(tally: AuditTally, sensitive: np.ndarray
+                     ) -> dict[int, tuple[float, float]] | None:
+    """``{mask index: (low, high)}`` when every ``sensitive`` mask is a grey lossless integer
+    mask holding two values (their counts kept while reading), else None."""
+    levels = {}
+    for index in np.flatnonzero(sensitive).tolist():
+        counts = tally.label_counts.get(index, {})
+        encoding = tally.encodings[tally.encoding_ids[index]]
+        if len(counts) != 2 or encoding.is_colour or tally["lossy"][index]:
+            return None
+        levels[index] = tuple(float(value) for value in sorted(counts))
+    return levels or None
+
+
+def _scale(tally: AuditTally, index: int) -> str:
+    return tally.encodings[tally.encoding_ids[index]].scale
 
 
 def _where_between(tally: AuditTally, chosen: np.ndarray) -> tuple[float, float]:
