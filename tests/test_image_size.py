@@ -1,4 +1,4 @@
-"""The side train resizes to without --img-size (unetdiag.training.image_size): measured on the
+"""The side train resizes to without --img-size (unetdiag.training.resize_kept): measured on the
 training masks, 96 where they survive it, larger where thin structures do not."""
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ from unetdiag.cli.parser import build_parser
 from unetdiag.config import TrainConfig
 from unetdiag.diag.data.masks import MaskPolicy
 from unetdiag.diag.data.pairing import Pair
-from unetdiag.training.image_size import (
+from unetdiag.training.resize_kept import (
     BASE_IMG_SIZE,
     CANDIDATE_SIZES,
     KEPT_DICE_TARGET,
     choose_img_size,
     kept_dice,
+    read_mask_sample,
 )
-from unetdiag.training.image_size_wording import FINDING_ID, img_size_finding
+from unetdiag.training.resize_kept_wording import CHOSEN_FINDING_ID as FINDING_ID
+from unetdiag.training.resize_kept_wording import img_size_finding
 
 
 def _pairs(folder, masks) -> list[Pair]:
@@ -35,6 +37,10 @@ def _pairs(folder, masks) -> list[Pair]:
         Image.fromarray((mask * 255).astype(np.uint8)).save(mask_file)
         pairs.append(Pair(f"{index:02d}", image, mask_file))
     return pairs
+
+
+def _chosen(pairs):
+    return choose_img_size(read_mask_sample(pairs, MaskPolicy()))
 
 
 def _lines(side: int, width: int, spacing: int, offset: int = 0) -> np.ndarray:
@@ -65,7 +71,7 @@ def test_lines_one_pixel_wide_are_mostly_lost_at_a_quarter_of_their_size():
 
 
 def test_images_no_larger_than_96_train_at_96_without_measuring(tmp_path):
-    choice = choose_img_size(_pairs(tmp_path, [_lines(96, 1, 8)] * 3), MaskPolicy())
+    choice = _chosen(_pairs(tmp_path, [_lines(96, 1, 8)] * 3))
     assert (choice.img_size, choice.reason, choice.kept_dice) == (BASE_IMG_SIZE,
                                                                   "small_images", {})
     assert img_size_finding(choice) is None
@@ -74,14 +80,14 @@ def test_images_no_larger_than_96_train_at_96_without_measuring(tmp_path):
 def test_large_masks_of_blobs_stay_at_96(tmp_path):
     mask = np.zeros((384, 384), np.uint8)
     mask[40:200, 100:300] = 1
-    choice = choose_img_size(_pairs(tmp_path, [mask] * 3), MaskPolicy())
+    choice = _chosen(_pairs(tmp_path, [mask] * 3))
     assert (choice.img_size, choice.reason, choice.mask_side) == (96, "kept", 384)
     assert choice.kept_dice[96] >= KEPT_DICE_TARGET
 
 
 def test_thin_structures_choose_the_smallest_side_that_keeps_them(tmp_path):
     masks = [_lines(384, 2, 12, offset) for offset in range(3)]
-    choice = choose_img_size(_pairs(tmp_path, masks), MaskPolicy())
+    choice = _chosen(_pairs(tmp_path, masks))
     assert choice.img_size > BASE_IMG_SIZE and choice.reason == "kept"
     assert choice.kept_dice[choice.img_size] >= KEPT_DICE_TARGET
     assert all(dice < KEPT_DICE_TARGET for side, dice in choice.kept_dice.items()
@@ -92,14 +98,13 @@ def test_thin_structures_choose_the_smallest_side_that_keeps_them(tmp_path):
 
 
 def test_structures_lost_at_every_side_take_the_largest(tmp_path):
-    choice = choose_img_size(_pairs(tmp_path, [_lines(576, 1, 6, offset) for offset in range(3)]),
-                             MaskPolicy())
+    choice = _chosen(_pairs(tmp_path, [_lines(576, 1, 6, offset) for offset in range(3)]))
     assert (choice.img_size, choice.reason) == (max(CANDIDATE_SIZES), "largest")
     assert "the largest side chosen" in img_size_finding(choice).title
 
 
 def test_the_side_is_not_chosen_larger_than_the_masks(tmp_path):
-    choice = choose_img_size(_pairs(tmp_path, [_lines(140, 1, 7)] * 2), MaskPolicy())
+    choice = _chosen(_pairs(tmp_path, [_lines(140, 1, 7)] * 2))
     assert set(choice.kept_dice) <= {96, 128} and choice.img_size in (96, 128)
 
 
@@ -107,7 +112,7 @@ def test_unreadable_masks_are_left_to_the_pipeline(tmp_path):
     pairs = _pairs(tmp_path, [np.ones((200, 200), np.uint8)])
     broken = tmp_path / "broken_mask.png"
     broken.write_bytes(b"not a png")
-    choice = choose_img_size(pairs + [Pair("broken", pairs[0].image, broken)], MaskPolicy())
+    choice = _chosen(pairs + [Pair("broken", pairs[0].image, broken)])
     assert choice.img_size == 96 and choice.masks_measured == 1
 
 

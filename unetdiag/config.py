@@ -44,7 +44,7 @@ RESTART_LEARNING_RATE_FACTOR = 0.5
 
 DEFAULT_IMAGES = Path("images")
 #: The side train resizes to when the images are no larger (images/'s own size), and the
-#: smallest side it chooses without --img-size (unetdiag.training.image_size).
+#: smallest side it chooses without --img-size (unetdiag.training.resize_kept).
 BASE_IMG_SIZE = 96
 DEFAULT_MASK_SUFFIXES = MASK_SUFFIXES
 
@@ -62,7 +62,7 @@ class TrainConfig:
     mask_policy: MaskPolicy = field(default_factory=MaskPolicy)
     variants: tuple[str, ...] = tuple(VARIANTS)
     # None: chosen from the training masks (96 for images/, its own size; larger where 96 px
-    # loses thin structures: unetdiag.training.image_size, docs/training-defaults.md)
+    # loses thin structures: unetdiag.training.resize_kept, docs/training-defaults.md)
     img_size: int | None = None
     channels: int = 3
     base_filters: int = 16  # where bfloat16 starts to pay on CPU (docs/benchmarks.md)

@@ -1,47 +1,59 @@
-"""How much of the training masks' foreground the resize to ``--img-size`` keeps.
+"""What the resize to the training side costs the training masks: the one measure behind
+``train``'s choice of side (without ``--img-size``) and its warning that the resize loses
+the masks' thin structures, so that the two cannot disagree.
 
-The pipeline resizes each mask to ``--img-size`` by nearest neighbour (``tf.image.resize``,
-half-pixel centres): along each side it keeps one stored pixel in every ``stored / size``.
-An object narrower than that step, a 1-2 px vessel in a 2048 px fundus photograph, keeps
-only the pixels that happen to fall on a kept row and column. The foreground's *share* of
-the pixels does not show it (a 1-px line kept in one of 8 columns is 8 px wide when kept,
-so the share is about the same on average): what is lost is where the foreground is.
+The pipeline resizes each mask to ``S`` x ``S`` by nearest neighbour (``tf.image.resize``,
+half-pixel centres): along each side it keeps one stored pixel in every ``stored / S``. An
+object narrower than that step, a 1-2 px vessel in a 565 px fundus photograph, keeps only
+the pixels that happen to fall on a kept row and column. The foreground's *share* of the
+pixels does not show it (a 1-px line kept in one of 8 columns is 8 px wide when kept).
 
-Measured here per mask at its stored size, as decoded under the run's mask policy: each
-foreground pixel is compared with the pixel of the resized mask whose area covers it
-(``floor((r + 0.5) size / stored)``); the share of foreground pixels whose covering pixel
-is foreground is what the resize keeps. 1.0 for objects much wider than the step, about
-``size / stored`` for 1-px lines. The same measure at ``--img-size`` doubled, again and
-again, up to the masks' stored size, gives the smallest ``--img-size`` (a multiple of the
-one given, so of ``2 ** depth`` too) that keeps :data:`KEEP_TARGET` of it.
+The measure, the *kept Dice* at ``S``: each mask resized to ``S`` x ``S`` by nearest
+neighbour and back to its own size the same way, scored against itself (Dice; pixels the
+mask policy ignores are not scored), the mean over the sampled masks that hold foreground.
+A model that reproduced its resized target exactly would score that against the masks at
+their own size. Blobs keep about 1 at 96 px; DRIVE's vessels keep 0.61 at 96 px and 0.78 at
+192 px (docs/training-defaults.md).
 
-NumPy only; the masks are read again with the one decoder
-(:func:`~unetdiag.diag.data.decoding.decode_mask_with_ignore`), a sample of them
-(:data:`SAMPLE_MASKS`, spread evenly over the split), after the pre-flight pass and
-outside the batches. The finding's sentences: :mod:`.resize_kept_wording`.
+- The choice (:func:`choose_img_size`): the smallest of :data:`CANDIDATE_SIZES`, none larger
+  than the masks' median smaller side, whose kept Dice reaches :data:`KEPT_DICE_TARGET`;
+  else the largest tried, the cap being CPU cost (192 px is four times the pixels of 96).
+  Masks no larger than :data:`BASE_IMG_SIZE` (``images/``) train at it, unmeasured.
+- The warning (:func:`measure_resize_kept`): when the kept Dice at the side trained is below
+  that same :data:`KEPT_DICE_TARGET`, with the side, doubled from it, that keeps
+  :data:`PROPOSAL_TARGET`. A side chosen by the rule is warned of only when even the largest
+  candidate is below the target.
+
+NumPy only (:func:`nearest_sources` reads the rows TensorFlow's kernel reads); the sample
+(:data:`SAMPLED_MASKS`, evenly spaced over the training pairs, never the validation split)
+is read once with the one decoder, before the pipeline. The sentences:
+:mod:`.resize_kept_wording`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from unetdiag.config import BASE_IMG_SIZE
 from unetdiag.diag.data.decoding import decode_mask_with_ignore
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.diag.data.policy import MaskPolicy
-from unetdiag.diag.data.reading import ImageReadError
 
-__all__ = ["KEEP_TARGET", "SAMPLE_MASKS", "WARN_BELOW", "ResizeKept", "kept_pixels",
-           "measure_resize_kept", "nearest_sources"]
+__all__ = ["BASE_IMG_SIZE", "CANDIDATE_SIZES", "KEPT_DICE_TARGET", "PROPOSAL_TARGET",
+           "SAMPLED_MASKS", "ImageSizeChoice", "MaskSample", "ResizeKept", "choose_img_size",
+           "kept_dice", "measure_resize_kept", "nearest_sources", "read_mask_sample"]
 
-#: A finding when the resize keeps less than this share of the foreground pixels.
-WARN_BELOW = 0.75
-#: The ``--img-size`` proposed is the smallest measured that keeps at least this share.
-KEEP_TARGET = 0.9
-#: Masks read again for the measure, spread evenly over the training split.
-SAMPLE_MASKS = 24
+#: The sides tried, smallest first: each divisible by 2**5, so by 2**depth up to depth 5.
+CANDIDATE_SIZES = (96, 128, 160, 192)
+#: The kept Dice a side must reach to be chosen; below it at the side trained, a warning.
+KEPT_DICE_TARGET = 0.75
+#: The warning proposes the smallest side measured (doubling) whose kept Dice reaches this.
+PROPOSAL_TARGET = 0.9
+#: Training masks read at most (evenly spaced over the training pairs).
+SAMPLED_MASKS = 32
 
 
 def nearest_sources(stored: int, size: int) -> np.ndarray:
@@ -58,114 +70,184 @@ def nearest_sources(stored: int, size: int) -> np.ndarray:
     return np.minimum(np.floor(centres).astype(np.int64), stored - 1)
 
 
-def _covering(stored: int, size: int) -> np.ndarray:
-    """For each stored row (or column), the resized one whose area covers its centre."""
-    return np.minimum(np.floor((np.arange(stored) + 0.5) * (size / stored)).astype(np.int64),
-                      size - 1)
+def _resized(plane: np.ndarray, height: int, width: int) -> np.ndarray:
+    return plane[np.ix_(nearest_sources(plane.shape[0], height),
+                        nearest_sources(plane.shape[1], width))]
 
 
-def kept_pixels(foreground: np.ndarray, size: int) -> tuple[int, int]:
-    """``(kept, resized)``: of ``foreground`` (bool HxW at the stored size), the pixels whose
-    covering pixel is foreground once resized to ``size`` x ``size``, and the foreground
-    pixels of the resized mask.
+def kept_dice(mask: np.ndarray, side: int, scored: np.ndarray | None = None) -> float:
+    """Dice of ``mask`` (H x W, foreground > 0.5) against itself resized to ``side`` x
+    ``side`` and back by nearest neighbour, over the ``scored`` pixels (all when None); NaN
+    when the mask holds no foreground there.
 
-    >>> line = np.zeros((8, 8), bool); line[:, 3] = True  # a 1-px line, step 4: missed
-    >>> kept_pixels(line, 2)
-    (0, 0)
-    >>> block = np.zeros((8, 8), bool); block[:4, :4] = True
-    >>> kept_pixels(block, 2)
-    (16, 1)
+    >>> mask = np.zeros((40, 40)); mask[:, 20] = 1  # a line one pixel wide
+    >>> round(kept_dice(mask, 10), 2), kept_dice(np.ones((40, 40)), 10)
+    (0.0, 1.0)
     """
-    height, width = foreground.shape
-    resized = foreground[np.ix_(nearest_sources(height, size), nearest_sources(width, size))]
-    covered = resized[np.ix_(_covering(height, size), _covering(width, size))]
-    return int(np.count_nonzero(foreground & covered)), int(np.count_nonzero(resized))
+    truth = np.asarray(mask) > 0.5
+    back = _resized(_resized(truth, side, side), *truth.shape)
+    if scored is not None:
+        truth, back = truth & scored, back & scored
+    total = np.count_nonzero(truth) + np.count_nonzero(back)
+    if not np.count_nonzero(truth):
+        return float("nan")
+    return float(2 * np.count_nonzero(truth & back) / total)
+
+
+@dataclass(frozen=True)
+class MaskSample:
+    """The training masks measured, read once.
+
+    Attributes:
+        planes: the foreground (bool H x W, at the stored size) of the sampled masks that
+            hold foreground, with the pixels each scores (None: all).
+        masks_read: sampled masks that could be read.
+        mask_side: the median smaller side of those, in pixels (0 when none).
+    """
+
+    planes: tuple[tuple[np.ndarray, np.ndarray | None], ...]
+    masks_read: int
+    mask_side: int
+
+    def kept_dice(self, side: int) -> float:
+        """The mean kept Dice at ``side`` over :attr:`planes`."""
+        return float(np.mean([kept_dice(plane, side, scored) for plane, scored in self.planes]))
+
+    @property
+    def stored_side(self) -> int:
+        """The median larger side of the masks holding foreground."""
+        return int(np.median([max(plane.shape) for plane, _ in self.planes]))
+
+
+def read_mask_sample(train_pairs: Sequence[Pair], policy: MaskPolicy) -> MaskSample:
+    """At most :data:`SAMPLED_MASKS` of ``train_pairs``' masks, decoded under ``policy``. A
+    mask that cannot be read is left out here: the pipeline's first pass reports it with its
+    name."""
+    if len(train_pairs) <= SAMPLED_MASKS:
+        sampled = list(train_pairs)
+    else:
+        sampled = [train_pairs[int(index)]
+                   for index in np.linspace(0, len(train_pairs) - 1, SAMPLED_MASKS)]
+    read, planes = [], []
+    for pair in sampled:
+        try:
+            mask, ignored, _ = decode_mask_with_ignore(pair.mask, policy)
+        except Exception:  # reported, with the file's name, by the pipeline's first pass
+            continue
+        if mask.ndim != 2:
+            continue
+        read.append(mask.shape)
+        foreground = mask > 0.5
+        scored = None if ignored is None else ~ignored
+        if np.any(foreground if scored is None else foreground & scored):
+            planes.append((foreground, scored))
+    side = int(np.median([min(shape) for shape in read])) if read else 0
+    return MaskSample(tuple(planes), len(read), side)
+
+
+@dataclass(frozen=True)
+class ImageSizeChoice:
+    """The side chosen and the measurements behind it (``meta.img_size_choice``).
+
+    Attributes:
+        img_size: the side chosen.
+        reason: ``"small_images"`` (the masks are no larger than :data:`BASE_IMG_SIZE`, or
+            no sampled mask holds foreground: nothing measured), ``"kept"`` (the smallest side
+            whose kept Dice reaches :data:`KEPT_DICE_TARGET`) or ``"largest"`` (no candidate
+            reaches it: the largest tried).
+        mask_side: the median of the sampled masks' smaller sides, in pixels.
+        kept_dice: the kept Dice of each side measured, as ``{side: dice}``.
+        masks_measured: sampled masks that hold foreground (the mean's terms).
+        target: :data:`KEPT_DICE_TARGET`.
+    """
+
+    img_size: int
+    reason: str
+    mask_side: int
+    kept_dice: dict[int, float]
+    masks_measured: int
+    target: float = KEPT_DICE_TARGET
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["kept_dice"] = {str(side): round(dice, 4) for side, dice in self.kept_dice.items()}
+        return data
+
+
+def choose_img_size(sample: MaskSample) -> ImageSizeChoice:
+    """The side to train at (see the module docstring)."""
+    side, measured_masks = sample.mask_side, len(sample.planes)
+    if side <= BASE_IMG_SIZE or not sample.planes:
+        return ImageSizeChoice(BASE_IMG_SIZE, "small_images", side, {}, measured_masks)
+    measured: dict[int, float] = {}
+    for candidate in CANDIDATE_SIZES:
+        if candidate > side:
+            break
+        measured[candidate] = sample.kept_dice(candidate)
+        if measured[candidate] >= KEPT_DICE_TARGET:
+            return ImageSizeChoice(candidate, "kept", side, measured, measured_masks)
+    return ImageSizeChoice(max(measured), "largest", side, measured, measured_masks)
 
 
 @dataclass(frozen=True)
 class ResizeKept:
-    """What the resize keeps of the foreground of the masks measured.
+    """What the resize to ``img_size`` keeps of the sampled masks.
 
     Attributes:
-        img_size: the ``--img-size`` measured.
-        masks: masks measured (those holding foreground at their stored size).
+        img_size: the side trained.
+        masks: masks measured (those holding foreground).
         stored_side: the median of their larger sides.
-        foreground: their foreground pixels at the stored size.
-        kept: of those, the pixels whose covering pixel is foreground at ``img_size``.
+        kept_dice: their mean kept Dice at ``img_size``.
         stored_fraction, resized_fraction: the foreground's share of their pixels at the
-            stored size and as resized.
-        kept_at: ``--img-size -> share kept`` for the larger sizes measured (doubling).
-        proposed: the smallest of them keeping :data:`KEEP_TARGET`, None when none was
-            measured (the share kept at ``img_size`` is enough).
+            stored size and resized to ``img_size``.
+        choice: the choice that gave ``img_size`` (None: ``--img-size`` was given).
+        kept_at: ``side -> kept Dice`` for the larger sides measured (doubling), when
+            ``kept_dice`` is below :data:`KEPT_DICE_TARGET`.
+        proposed: the smallest of them reaching :data:`PROPOSAL_TARGET` (None: none did).
     """
 
     img_size: int
     masks: int
     stored_side: int
-    foreground: int
-    kept: int
+    kept_dice: float
     stored_fraction: float
     resized_fraction: float
+    choice: ImageSizeChoice | None = None
     kept_at: dict[int, float] = field(default_factory=dict)
     proposed: int | None = None
 
     @property
-    def share(self) -> float:
-        return self.kept / self.foreground if self.foreground else 1.0
+    def loses_foreground(self) -> bool:
+        return self.kept_dice < KEPT_DICE_TARGET
 
 
-def _sample(pairs: Sequence[Pair], count: int) -> list[Pair]:
-    if len(pairs) <= count:
-        return list(pairs)
-    return [pairs[index] for index in np.linspace(0, len(pairs) - 1, count).round().astype(int)]
-
-
-def measure_resize_kept(pairs: Sequence[Pair], policy: MaskPolicy, img_size: int,
-                        stored_foreground: dict[str, tuple[int, int]], multiple: int = 1
-                        ) -> ResizeKept | None:
-    """The share of the foreground of ``pairs``' masks that the resize to ``img_size`` keeps,
-    on up to :data:`SAMPLE_MASKS` of those larger than ``img_size`` that hold foreground at
-    their stored size (``stored_foreground``: the decoder's ``path -> (pixels, larger
-    side)``); None when no mask is larger than ``img_size`` with foreground (nothing to lose)
-    or none could be read again. When the share is below :data:`WARN_BELOW`, the larger
-    sizes are measured too (``kept_at``, ``proposed``): ``img_size`` doubled while below the
-    largest stored side, then that side rounded up to ``multiple`` (``2 ** depth``), at which
-    nothing is lost."""
-    shrunk = [pair for pair in pairs
-              if stored_foreground.get(str(pair.mask), (0, 0))[0] > 0
-              and stored_foreground[str(pair.mask)][1] > img_size]
-    planes = []
-    for pair in _sample(shrunk, SAMPLE_MASKS):
-        try:
-            mask, ignored, _ = decode_mask_with_ignore(pair.mask, policy)
-        except ImageReadError:  # read once already; a file changed since is not measured
-            continue
-        foreground = mask > 0.5
-        if ignored is not None:
-            foreground &= ~ignored
-        if foreground.ndim == 2 and foreground.any():
-            planes.append(foreground)
-    if not planes:
+def measure_resize_kept(sample: MaskSample, img_size: int, multiple: int = 1,
+                        choice: ImageSizeChoice | None = None) -> ResizeKept | None:
+    """The kept Dice of ``sample`` at ``img_size`` (the choice's own figure when ``choice``
+    measured it); None when nothing holds foreground or the choice measured nothing (masks no
+    larger than :data:`BASE_IMG_SIZE`). Below :data:`KEPT_DICE_TARGET` the larger sides are
+    measured too: ``img_size`` doubled while below the largest stored side, then that side
+    rounded up to ``multiple`` (``2 ** depth``), at which nothing is lost."""
+    if not sample.planes or (choice is not None and not choice.kept_dice):
         return None
-    counts = [kept_pixels(plane, img_size) for plane in planes]
-    total = sum(int(np.count_nonzero(plane)) for plane in planes)
-    kept = sum(count[0] for count in counts)
-    side = int(np.median([max(plane.shape) for plane in planes]))
-    result = ResizeKept(
-        img_size, len(planes), side, total, kept,
-        stored_fraction=total / sum(plane.size for plane in planes),
-        resized_fraction=sum(count[1] for count in counts) / (len(planes) * img_size ** 2))
-    if result.share >= WARN_BELOW:
-        return result
+    dice = (choice.kept_dice[img_size] if choice is not None else sample.kept_dice(img_size))
+    planes = [plane for plane, _ in sample.planes]
+    pixels = sum(plane.size for plane in planes)
+    resized = sum(np.count_nonzero(_resized(plane, img_size, img_size)) for plane in planes)
+    measured = ResizeKept(img_size, len(planes), sample.stored_side, dice,
+                          stored_fraction=sum(np.count_nonzero(plane) for plane in planes) / pixels,
+                          resized_fraction=resized / (len(planes) * img_size ** 2),
+                          choice=choice)
+    if not measured.loses_foreground:
+        return measured
     kept_at: dict[int, float] = {}
     size, largest = img_size, max(max(plane.shape) for plane in planes)
-    whole = -(-largest // multiple) * multiple  # the first size that shrinks no mask
+    whole = -(-largest // multiple) * multiple  # the first side that shrinks no mask
     while size < whole:
         size = min(size * 2, whole)
-        kept_at[size] = sum(kept_pixels(plane, size)[0] for plane in planes) / total
-        if kept_at[size] >= KEEP_TARGET:
+        kept_at[size] = sample.kept_dice(size)
+        if kept_at[size] >= PROPOSAL_TARGET:
             break
-    proposed = next((candidate for candidate, share in kept_at.items()
-                     if share >= KEEP_TARGET), None)
-    return ResizeKept(result.img_size, result.masks, side, total, kept, result.stored_fraction,
-                      result.resized_fraction, kept_at, proposed)
+    proposed = next((side for side, kept in kept_at.items() if kept >= PROPOSAL_TARGET), None)
+    return ResizeKept(img_size, len(planes), sample.stored_side, dice, measured.stored_fraction,
+                      measured.resized_fraction, choice, kept_at, proposed)

@@ -90,12 +90,16 @@ from unetdiag.training.empty_masks import (
     empty_masks_refusal,
     stored_foreground,
 )
-from unetdiag.training.image_size import BASE_IMG_SIZE, choose_img_size
-from unetdiag.training.image_size_wording import img_size_finding
 from unetdiag.training.pipeline import build_datasets
 from unetdiag.training.precision import resolve_precision
-from unetdiag.training.resize_kept import measure_resize_kept
-from unetdiag.training.resize_kept_wording import resize_kept_findings
+from unetdiag.training.resize_kept import (
+    BASE_IMG_SIZE,
+    ResizeKept,
+    choose_img_size,
+    measure_resize_kept,
+    read_mask_sample,
+)
+from unetdiag.training.resize_kept_wording import img_size_finding, resize_kept_findings
 from unetdiag.training.run.folder import (
     create_run_dir,
     variant_finished,
@@ -174,12 +178,16 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
     strategy, info = make_strategy(config.strategy)  # before any other TensorFlow op
     policy_name, precision_reason = resolve_precision(config.precision)
     pairing_findings, train_pairs, val_pairs, pairing_rule = discover_and_split(config)
+    # one sample of the training masks, one measure: the side chosen and the warning agree
+    mask_sample = read_mask_sample(train_pairs, config.mask_policy)
     size_choice = None
     if config.img_size is None:  # config.json records the side chosen: a resume keeps it
-        size_choice = choose_img_size(train_pairs, config.mask_policy)
+        size_choice = choose_img_size(mask_sample)
         config = dataclasses.replace(config, img_size=size_choice.img_size)
         size_finding = img_size_finding(size_choice)
         pairing_findings += [] if size_finding is None else [size_finding]
+    resize_kept = measure_resize_kept(mask_sample, config.img_size,
+                                      multiple=2 ** config.depth, choice=size_choice)
     record = data_record(config, train_pairs, val_pairs, pairing_rule)
 
     previous = None
@@ -219,7 +227,8 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
                               "the training masks (resize.img_size_chosen; --img-size to "
                               "choose)", highlight=False, soft_wrap=True)
         result = _train_all(config, console, strategy, info, policy_name, output_dir,
-                            previous, meta, pairing_findings, train_pairs, val_pairs)
+                            previous, meta, pairing_findings, train_pairs, val_pairs,
+                            resize_kept)
     if show_report:
         render_report(result.report, console)
     return result
@@ -229,9 +238,10 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                info: dict[str, Any], policy_name: str, run_dir: Path,
                previous: PreviousRun | None, meta: dict[str, Any],
                pairing_findings: list[Finding], train_pairs: Sequence[Pair],
-               val_pairs: Sequence[Pair]) -> TrainResult:
+               val_pairs: Sequence[Pair], resize_kept: ResizeKept | None) -> TrainResult:
     """The body of :func:`run_training` once this worker's output folder is known: prepare
-    the data, train the variants, and (on the chief) write the summary and the report."""
+    the data, train the variants, and (on the chief) write the summary and the report;
+    ``resize_kept`` (what the resize costs the training masks) is said before training."""
     cache_dir = run_dir / CACHE_DIRNAME
     results = {name: VariantResult(name=name, status="not run") for name in config.variants}
     stage = PREPARING_DATA  # where a Ctrl-C lands: this, a variant's name, or BETWEEN_VARIANTS
@@ -265,9 +275,7 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                                              datasets.passes_per_epoch,
                                              meta["photometric_scale"])
                 pre_training += decoded_findings(datasets.decode_log, config.mask_policy)
-                pre_training += resize_kept_findings(measure_resize_kept(
-                    train_pairs, config.mask_policy, config.img_size,
-                    datasets.decode_log.stored_foreground, multiple=2 ** config.depth))
+                pre_training += resize_kept_findings(resize_kept)
                 train_masks = {str(pair.mask) for pair in train_pairs}
                 pre_training = empty_masks_on_blank_frames(pre_training, sum(
                     path in train_masks for path in datasets.decode_log.blank_first_frames))
