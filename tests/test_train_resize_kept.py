@@ -143,4 +143,4 @@ def test_the_chosen_side_and_the_warning_judge_the_resize_by_one_figure(tmp_path
         [warning] = warnings
         assert warning.evidence["img_size"] == choice["img_size"]
         assert round(warning.evidence["kept_dice"], 4) == chosen_kept
-        assert "capped at" in warning.title
+        assert "without --img-size is capped" in warning.title

@@ -88,9 +88,9 @@ def kept_dice(mask: np.ndarray, side: int, scored: np.ndarray | None = None) -> 
     back = _resized(_resized(truth, side, side), *truth.shape)
     if scored is not None:
         truth, back = truth & scored, back & scored
-    total = np.count_nonzero(truth) + np.count_nonzero(back)
-    if not np.count_nonzero(truth):
+    if not truth.any():
         return float("nan")
+    total = np.count_nonzero(truth) + np.count_nonzero(back)
     return float(2 * np.count_nonzero(truth & back) / total)
 
 
@@ -230,7 +230,7 @@ def measure_resize_kept(sample: MaskSample, img_size: int, multiple: int = 1,
     rounded up to ``multiple`` (``2 ** depth``), at which nothing is lost."""
     if not sample.planes or (choice is not None and not choice.kept_dice):
         return None
-    dice = (choice.kept_dice[img_size] if choice is not None else sample.kept_dice(img_size))
+    dice = choice.kept_dice[img_size] if choice is not None else sample.kept_dice(img_size)
     planes = [plane for plane, _ in sample.planes]
     pixels = sum(plane.size for plane in planes)
     resized = sum(np.count_nonzero(_resized(plane, img_size, img_size)) for plane in planes)

@@ -67,9 +67,10 @@ def resize_kept_findings(measured: ResizeKept | None) -> list[Finding]:
     size, side, choice = measured.img_size, measured.stored_side, measured.choice
     capped = ""
     if choice is not None:
-        cause = ("for CPU cost: four times the pixels of 96 px" if size == max(CANDIDATE_SIZES)
-                 else f"the largest side tried below the masks' {choice.mask_side} px")
-        capped = f", the side chosen without --img-size capped at {size} px ({cause})"
+        cause = (f"for CPU cost: {(size / BASE_IMG_SIZE) ** 2:.0f} times the pixels of "
+                 f"{BASE_IMG_SIZE} px" if size == max(CANDIDATE_SIZES)
+                 else f"the largest side tried not above the masks' {choice.mask_side} px")
+        capped = f", where the side chosen without --img-size is capped ({cause})"
     title = (f"Resized to {size} px{capped}, the training masks keep only Dice "
              f"{measured.kept_dice:.2f} of themselves (measured on "
              f"{plural(measured.masks, 'mask')} of {side} px)")
@@ -77,8 +78,8 @@ def resize_kept_findings(measured: ResizeKept | None) -> list[Finding]:
         f"The masks are resized to {size} x {size} px by nearest neighbour, which keeps one "
         f"stored pixel in about every {side / size:.1f} along each side: a structure narrower "
         "than that (a 1-2 px vessel or membrane) keeps only the pixels that fall on a kept row "
-        f"and column. Kept Dice ({_KEPT_DICE}, the mean over the masks): "
-        f"{measured.kept_dice:.3f}, below {KEPT_DICE_TARGET:.2f}. The foreground's share of "
+        f"and column. Kept Dice, {_KEPT_DICE.replace(' (Dice)', '')}, the mean over the "
+        f"masks: {measured.kept_dice:.3f}, below {KEPT_DICE_TARGET:.2f}. The foreground's share of "
         f"the pixels is {measured.stored_fraction:.2%} at the stored size and "
         f"{measured.resized_fraction:.2%} as resized: the share does not show the loss, which "
         "is in where the foreground is. The model learns and is validated on the masks as "
