@@ -70,3 +70,30 @@ def test_a_fall_to_all_background_after_the_start_is_a_collapse():
     assert "predictions collapsed to all-background" in finding.title
     assert finding.evidence["first_epoch"] == 2
     assert "left_start_class" not in finding.evidence
+
+
+def test_a_return_to_the_start_class_after_leaving_it_is_a_collapse_from_its_own_epoch():
+    """All-background at the start and epoch 1, a segmentation at epoch 2, all-background
+    again at epoch 3: the collapse was reported with first_epoch 1 (the "never left" epoch,
+    when nothing had fallen) and seen at 2 epochs."""
+    x, y = _data()
+    monitor = DiceStabilityMonitor((x, y), DEFAULT_DICE, source="train:MP_Tr_BCE")
+    keras.utils.set_random_seed(0)
+    model = _model(-50.0)
+    head = model.get_layer("head")
+    kernel = head.get_weights()[0]
+
+    def move(epoch, logs):
+        if epoch == 1:  # the untrained kernel at bias 0: some pixels above 0.5, not all
+            head.set_weights([kernel, np.array([0.0], "float32")])
+        if epoch == 2:
+            head.set_weights([kernel * 0, np.array([-50.0], "float32")])
+
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[
+        keras.callbacks.LambdaCallback(on_epoch_begin=move), monitor])
+    fractions = monitor.predicted_positive_fraction
+    assert fractions[1] == 0.0 and 0.01 < fractions[2] < 0.99 and fractions[3] == 0.0
+    finding = _collapse(monitor)
+    assert "predictions collapsed to all-background" in finding.title
+    assert finding.evidence["first_epoch"] == 3
+    assert finding.evidence["epochs_seen"] == 1

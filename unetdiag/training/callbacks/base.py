@@ -128,6 +128,13 @@ class EpochFindings:
             self._latest_epoch[finding.id] = epoch
             self._epochs_seen[finding.id] = self._epochs_seen.get(finding.id, 0) + 1
 
+    def restart(self, finding_id: str) -> None:
+        """Forget what was recorded of ``finding_id``: its next report starts it anew (a
+        condition the checker knows to be another than the one recorded before)."""
+        for recorded in (self._latest, self._first_epoch, self._latest_epoch,
+                         self._epochs_seen):
+            recorded.pop(finding_id, None)
+
     def findings(self) -> list[Finding]:
         kept = []
         last_checked = self._checked[-1] if self._checked else None

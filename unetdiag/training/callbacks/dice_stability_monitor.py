@@ -94,6 +94,9 @@ class DiceStabilityMonitor(DiagnosticCallback):
         #: The constant (``all_zeros``/``all_ones``) the probe was predicted at the start and
         #: at every check since; None once it left it (or when it started at none).
         self._held_constant: str | None = None
+        #: The probe left the constant it started at: a collapse found next is its own,
+        #: starting at its epoch, not the start's "never left" reworded.
+        self._collapse_restarts = False
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "probe": (self.probe_x, self.probe_y),
@@ -117,6 +120,7 @@ class DiceStabilityMonitor(DiagnosticCallback):
         self._predict = traced_inference(self.model)
         positive, foreground = self._probe_fractions()
         self.start_positive_fraction = positive
+        self._collapse_restarts = False
         self._held_constant = _constant(check_prediction_collapse(self.source, positive,
                                                                   foreground))
 
@@ -136,6 +140,10 @@ class DiceStabilityMonitor(DiagnosticCallback):
         collapse = check_prediction_collapse(self.source, positive, foreground)
         if self._held_constant is not None and _constant(collapse) != self._held_constant:
             self._held_constant = None  # left it: a later return to it is a collapse
+            self._collapse_restarts = True
+        if collapse and self._collapse_restarts:  # not the constant held since the start
+            self._log.restart(PREDICTIONS_COLLAPSED)
+            self._collapse_restarts = False
         if self._held_constant is not None and self.start_positive_fraction is not None:
             collapse = [never_left_finding(finding, self.source, self.start_positive_fraction,
                                            epoch + 1, len(self.predicted_positive_fraction))
