@@ -97,3 +97,18 @@ def test_a_return_to_the_start_class_after_leaving_it_is_a_collapse_from_its_own
     assert "predictions collapsed to all-background" in finding.title
     assert finding.evidence["first_epoch"] == 3
     assert finding.evidence["epochs_seen"] == 1
+
+
+def test_a_probe_whose_masks_are_all_background_predicted_so_is_not_a_collapse():
+    """Every probe mask empty and the model predicting background: the title said
+    "predictions collapsed to all-background", of a model predicting the masks exactly."""
+    x, _ = _data()
+    y = np.zeros_like(x)
+    monitor = DiceStabilityMonitor((x, y), DEFAULT_DICE, source="train:MP_Tr_BCE")
+    keras.utils.set_random_seed(0)
+    _model(-50.0).fit(x, y, epochs=2, verbose=0, callbacks=[monitor])
+    finding = _collapse(monitor)
+    assert "collapsed" not in finding.title
+    assert "not a collapse" in finding.explanation
+    assert finding.title.startswith("train:MP_Tr_BCE: predictions all-background on a probe")
+    assert finding.severity.value == "warning"

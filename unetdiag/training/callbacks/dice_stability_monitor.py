@@ -15,7 +15,10 @@ from unetdiag.diag.checks.saturation.ids import PREDICTIONS_COLLAPSED
 from unetdiag.diag.core.dice import DEFAULT_DICE, DiceConfig
 from unetdiag.diag.core.findings import Finding
 from unetdiag.training.callbacks.base import DiagnosticCallback, EpochFindings
-from unetdiag.training.callbacks.dice_stability_wording import never_left_finding
+from unetdiag.training.callbacks.dice_stability_wording import (
+    never_left_finding,
+    one_class_finding,
+)
 
 
 def traced_inference(model: keras.Model) -> Callable[[np.ndarray], tf.Tensor]:
@@ -148,7 +151,10 @@ class DiceStabilityMonitor(DiagnosticCallback):
             collapse = [never_left_finding(finding, self.source, self.start_positive_fraction,
                                            epoch + 1, len(self.predicted_positive_fraction))
                         if "constant_accuracy" in finding.evidence else finding
-                        for finding in collapse]  # masks of one class: the data is constant
+                        for finding in collapse]
+        collapse = [finding if "constant_accuracy" in finding.evidence
+                    else one_class_finding(finding, self.source)  # masks of one class
+                    for finding in collapse]
         findings += collapse
         self._log.record(epoch + 1, [f if f.source else f.with_source(self.source)
                                      for f in findings])

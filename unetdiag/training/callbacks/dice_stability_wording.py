@@ -53,3 +53,29 @@ def never_left_finding(finding: Finding, run: str, start_positive: float, epochs
              "and polarity (`unetdiag audit-data`), then the loss and the learning rate."),
         evidence={**evidence, "start_predicted_positive_fraction": start_positive,
                   "left_start_class": False})
+
+
+def one_class_finding(finding: Finding, run: str) -> Finding:
+    """``finding`` (``saturation.predictions_collapsed`` of run ``run``'s probe, whose masks are
+    themselves (almost) all the class predicted) worded without "collapsed": predicting the
+    masks' own class is no fall from a segmentation, and the probe cannot tell one."""
+    evidence = finding.evidence
+    what = _CLASSES[evidence["collapsed_to"]]
+    positive = float(evidence["predicted_positive_fraction"])
+    foreground = float(evidence["foreground_fraction"])
+
+    def share(value: float) -> str:
+        return percent(value if what == "foreground" else 1 - value)
+
+    return dataclasses.replace(
+        finding,
+        title=(f"{run}: predictions all-{what} on a probe batch whose masks are (almost) all "
+               f"{what} ({percent(positive)} of pixels predicted foreground)"),
+        explanation=(f"On the probe batch the model predicts {what} for {share(positive)} of "
+                     f"pixels; the masks have {share(foreground)} {what}. The masks themselves "
+                     f"are (almost) all one class, so this is not a collapse: on this batch a "
+                     f"model that segments and one that predicts all-{what} whatever the "
+                     "image look the same."),
+        fix=("Judge the model on validation images with objects: the probe is the first "
+             "validation batch; `unetdiag audit-data` counts the validation masks with "
+             "foreground."))
