@@ -112,3 +112,19 @@ def test_a_probe_whose_masks_are_all_background_predicted_so_is_not_a_collapse()
     assert "not a collapse" in finding.explanation
     assert finding.title.startswith("train:MP_Tr_BCE: predictions all-background on a probe")
     assert finding.severity.value == "warning"
+
+
+def test_a_resumed_fit_speaks_of_the_epochs_since_the_resume_only():
+    """A fit resumed after epoch 3 (its probe first seen then) was said to have "never left
+    all-background in 5 epochs", though the earlier part's epochs were not seen here: the
+    probe may have segmented at epoch 2."""
+    x, y = _data()
+    monitor = DiceStabilityMonitor((x, y), DEFAULT_DICE, source="train:MP_Tr_BCE")
+    keras.utils.set_random_seed(0)
+    _model(-50.0).fit(x, y, epochs=5, initial_epoch=3, verbose=0, callbacks=[monitor])
+    finding = _collapse(monitor)
+    assert "never left" not in finding.title and "never left" not in finding.explanation
+    assert finding.title.startswith("train:MP_Tr_BCE: predictions stayed all-background in "
+                                    "the 2 epochs since the resume after epoch 3")
+    assert "when training resumed after epoch 3" in finding.explanation
+    assert finding.evidence["resumed_after_epoch"] == 3

@@ -100,6 +100,8 @@ class DiceStabilityMonitor(DiagnosticCallback):
         #: The probe left the constant it started at: a collapse found next is its own,
         #: starting at its epoch, not the start's "never left" reworded.
         self._collapse_restarts = False
+        #: The epoch (0-based) this fit began at: the epochs a resumed run trained before.
+        self._fit_first_epoch: int | None = None
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "probe": (self.probe_x, self.probe_y),
@@ -124,8 +126,13 @@ class DiceStabilityMonitor(DiagnosticCallback):
         positive, foreground = self._probe_fractions()
         self.start_positive_fraction = positive
         self._collapse_restarts = False
+        self._fit_first_epoch = None
         self._held_constant = _constant(check_prediction_collapse(self.source, positive,
                                                                   foreground))
+
+    def on_epoch_begin(self, epoch: int, logs: Mapping | None = None) -> None:
+        if self._fit_first_epoch is None:  # > 0: a fit resumed from a checkpoint
+            self._fit_first_epoch = epoch
 
     def on_train_end(self, logs: Mapping | None = None) -> None:
         self._predict = None
@@ -149,7 +156,8 @@ class DiceStabilityMonitor(DiagnosticCallback):
             self._collapse_restarts = False
         if self._held_constant is not None and self.start_positive_fraction is not None:
             collapse = [never_left_finding(finding, self.source, self.start_positive_fraction,
-                                           epoch + 1, len(self.predicted_positive_fraction))
+                                           epoch + 1, len(self.predicted_positive_fraction),
+                                           resumed_after=self._fit_first_epoch or 0)
                         if "constant_accuracy" in finding.evidence else finding
                         for finding in collapse]
         collapse = [finding if "constant_accuracy" in finding.evidence

@@ -19,12 +19,14 @@ _CLASSES = {"all_zeros": "background", "all_ones": "foreground"}
 
 
 def never_left_finding(finding: Finding, run: str, start_positive: float, epochs: int,
-                       checks: int) -> Finding:
+                       checks: int, resumed_after: int = 0) -> Finding:
     """``finding`` (``saturation.predictions_collapsed`` of run ``run``'s probe at epoch
     ``epochs``, the ``checks``-th epoch end checked, on masks of both classes) worded as a
     constant held from the start: the probe predicted foreground for ``start_positive`` of
     its pixels before the first step of this fit, and the same class at every epoch end
-    checked."""
+    checked. ``resumed_after``: the epochs an earlier part of the run trained before this fit
+    resumed from its checkpoint (their probe predictions are not known here, so the finding
+    speaks of the epochs since the resume only)."""
     evidence = finding.evidence
     what = _CLASSES[evidence["collapsed_to"]]
     positive = float(evidence["predicted_positive_fraction"])
@@ -33,10 +35,22 @@ def never_left_finding(finding: Finding, run: str, start_positive: float, epochs
         return percent(foreground if what == "foreground" else 1 - foreground)
 
     between = " and at every epoch end checked before it" if checks > 1 else ""
+    if resumed_after:
+        since = epochs - resumed_after
+        held = (f"it stayed all-{what} in the {plural(since, 'epoch')} since the run resumed "
+                f"after epoch {resumed_after} (the probe was not seen in the earlier epochs), "
+                "so no fall from a segmentation was measured in them")
+        title = (f"{run}: predictions stayed all-{what} in the {plural(since, 'epoch')} since "
+                 f"the resume after epoch {resumed_after}")
+        start = f"when training resumed after epoch {resumed_after}"
+    else:
+        held = (f"it never left all-{what} in {plural(epochs, 'epoch')}, so no fall from a "
+                "segmentation was measured")
+        title = f"{run}: predictions never left all-{what} in {plural(epochs, 'epoch')}"
+        start = "before its first step"
     explanation = (f"On the probe batch the model predicted {what} for {share(start_positive)} "
-                   f"of pixels before its first step, and for {share(positive)} at the end of "
-                   f"epoch {epochs}{between}: it never left all-{what} in "
-                   f"{plural(epochs, 'epoch')}, so no fall from a segmentation was measured. "
+                   f"of pixels {start}, and for {share(positive)} at the end of "
+                   f"epoch {epochs}{between}: {held}. "
                    "Consistent with updates too few or too small to move the output from "
                    "where it started (a *_BCE variant's output starts at the masks' prior, "
                    "below 0.5 where foreground is under half the pixels).")
@@ -45,14 +59,13 @@ def never_left_finding(finding: Finding, run: str, start_positive: float, epochs
                     f"and Dice {evidence['constant_dice']:.4f} without looking at the images.")
     return dataclasses.replace(
         finding,
-        title=(f"{run}: predictions never left all-{what} in {plural(epochs, 'epoch')} "
-               f"({percent(positive)} of pixels predicted foreground)"),
+        title=f"{title} ({percent(positive)} of pixels predicted foreground)",
         explanation=explanation,
         fix=("Train for more epochs or updates (--epochs, --min-steps-per-epoch) before "
              "judging the model; if it stays there, check the masks' foreground fraction "
              "and polarity (`unetdiag audit-data`), then the loss and the learning rate."),
         evidence={**evidence, "start_predicted_positive_fraction": start_positive,
-                  "left_start_class": False})
+                  "left_start_class": False, "resumed_after_epoch": resumed_after})
 
 
 def one_class_finding(finding: Finding, run: str) -> Finding:
