@@ -193,3 +193,25 @@ def test_a_resumed_variant_records_the_bias_it_started_with(tmp_path):
     assert resumed.variants["MP_Tr_BCE"].epochs_completed == 2
     [row] = json.loads((first.run_dir / "summary.json").read_text())["variants"]
     assert row["initial_output_bias"] == pytest.approx(started, rel=1e-12)
+
+
+@pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+def test_a_resumed_variant_keeps_the_bias_recorded_though_the_masks_changed(tmp_path):
+    """The masks were edited between the parts (same file names: the resume's split check
+    passes): the resumed row recorded the prior of the edited masks, a bias the model never
+    started at."""
+    from unetdiag.diag.synth.generator import SynthSpec, write_dataset
+
+    write_dataset(tmp_path / "data", SynthSpec(n_pairs=10, size=32))
+    first = train_quietly(tiny_train_config(tmp_path / "data", tmp_path / "runs", epochs=1,
+                                            variants=("MP_Tr_BCE",), diagnostics=False))
+    started = first.variants["MP_Tr_BCE"].initial_output_bias
+    for mask in (tmp_path / "data").glob("*_mask.png"):
+        stored = np.array(Image.open(mask))
+        stored[:16] = stored.max()  # the top half foreground: a prior above 0.5
+        Image.fromarray(stored).save(mask)
+    train_quietly(TrainConfig(resume=first.run_dir, quiet=True), resume_changes={"epochs": 2})
+    [row] = json.loads((first.run_dir / "summary.json").read_text())["variants"]
+    assert row["epochs_completed"] == 2
+    assert row["initial_output_bias"] == pytest.approx(started, rel=1e-12)

@@ -35,6 +35,7 @@ from unetdiag.training.run.checkpoint import (
 from unetdiag.training.run.history import HistoryWriter, write_history
 from unetdiag.training.run.models import save_models
 from unetdiag.training.run.progress import ProgressCallback
+from unetdiag.training.run.resume import previous_run
 from unetdiag.training.run.scores import write_validation_scores
 from unetdiag.training.run.summary import VariantResult, VariantStatus, history_fields
 from unetdiag.training.run.tensorboard import TENSORBOARD_DIRNAME, TensorBoardWriter
@@ -209,13 +210,20 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
     counted them before training (:attr:`~.data_stats.MaskCounts.foreground_fraction`); a
     variant trained from scratch starts its output bias at :func:`prior_output_bias` of it
     (the result's ``initial_output_bias``). A variant resumed from its checkpoint takes its
-    weights, bias included, from the earlier part of the run, which started at the same
-    prior of the same training split (the resume checks the split): that bias is recorded."""
+    weights, bias included, from the earlier part of the run: the bias that part recorded
+    in summary.json is kept (the resume checks the split's file names, not what the masks
+    hold, so the prior of the masks as they are now may differ); without one, the prior of
+    the masks as they are now."""
     variant_dir = run_dir / variant.name
     variant_dir.mkdir(exist_ok=True)  # a resume's, or a restart's (earlier attempts kept)
     checkpoint = load_checkpoint(variant_dir) if resuming else None
-    # a resumed variant's weights come from its checkpoint; it started at the same bias
+    # a resumed variant's weights, bias included, come from its checkpoint
     output_bias = prior_output_bias(variant, config, train_foreground_fraction)
+    started_at = output_bias
+    if checkpoint is not None:  # the earlier part started it, perhaps on other mask contents
+        earlier = previous_run(run_dir).rows.get(variant.name, {}).get("initial_output_bias")
+        if isinstance(earlier, int | float):
+            started_at = float(earlier)
     keras.utils.set_random_seed(config.seed)  # every variant starts from the same seed
     built: list[keras.Model] = []  # the model, once built (the loop builds its own)
     if strategy_name != "multiworker":  # resume under multiworker is refused earlier
@@ -296,5 +304,5 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
         model_path=saved.model_path if saved else None,
         model_holds=saved.holds if saved else None, model_epoch=saved.epoch if saved else None,
         last_model_path=saved.last_model_path if saved else None,
-        learning_rate=config.learning_rate, initial_output_bias=output_bias,
+        learning_rate=config.learning_rate, initial_output_bias=started_at,
         findings=collect_findings(callbacks, f"train:{variant.name}"), **figures)
