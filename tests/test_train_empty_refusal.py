@@ -217,12 +217,12 @@ def test_training_masks_empty_because_validation_holds_every_object(tmp_path):
 
 
 def test_masks_emptied_partly_by_the_resize_and_partly_by_the_policy_name_both(tmp_path):
-    """Half the training masks hold a 1-px object the resize skips, the others nothing: the
-    refusal named only the resize ("though 4 of them hold foreground"), as if a larger
-    --img-size would give every mask its objects."""
-    train, validation = _split_stems(10)
+    """Half the training masks hold a 1-px object the resize skips, the others nothing (and
+    the validation masks nothing either): the refusal named only the resize ("though 4 of
+    them hold foreground"), as if a larger --img-size would give every mask its objects."""
+    train, _ = _split_stems(10)
     dotted = set(sorted(train)[: len(train) // 2])
-    _dotted_masks(tmp_path / "data", 10, dotted, validation)
+    _dotted_masks(tmp_path / "data", 10, dotted, set())
     error, report = _refusal(_dotted_config(tmp_path))
     message = str(error)
     others = len(train) - len(dotted)
@@ -235,6 +235,24 @@ def test_masks_emptied_partly_by_the_resize_and_partly_by_the_policy_name_both(t
     assert refusal["evidence"]["stored_foreground_masks"] == len(dotted)
     assert refusal["evidence"]["stored_empty_masks"] == others
     assert f"The other {others} hold no foreground pixel" in refusal["explanation"]
+
+
+def test_masks_stored_empty_beside_validation_objects_do_not_blame_the_policy(tmp_path):
+    """Half the training masks hold a 1-px object the resize skips, the others nothing, and
+    the validation masks 12-px squares, read by the same policy: the refusal said the others
+    hold none "under the mask policy in force" with cause resize_and_policy, and sent the
+    user to audit-data for what they hold under it."""
+    train, validation = _split_stems(10)
+    dotted = set(sorted(train)[: len(train) // 2])
+    _dotted_masks(tmp_path / "data", 10, dotted, validation)
+    error, report = _refusal(_dotted_config(tmp_path))
+    others = len(train) - len(dotted)
+    assert ("under which the validation masks hold foreground") in str(error)
+    assert "audit-data" not in str(error)
+    refusal = next(f for f in report["findings"] if f["id"] == "train.masks_decode_empty")
+    assert refusal["evidence"]["cause"] == "resize_and_empty"
+    assert refusal["evidence"]["stored_empty_masks"] == others
+    assert f"The other {others} are consistent with images without objects" in refusal["fix"]
 
 
 def test_train_json_prints_the_refusal_as_json_and_keeps_status_4(tmp_path):

@@ -122,13 +122,15 @@ def empty_masks_refusal(train_counts: MaskCounts, val_counts: MaskCounts,
     context = _Context(policy, img_size, allowed, resumed)
     if every_mask_empty(train_counts):
         if stored[0].masks:
-            return _resized_refusal("train", train_counts, stored[0], context, empty_rule)
+            return _resized_refusal("train", train_counts, stored[0], context, empty_rule,
+                                    other_holds=sum(val_counts.foreground) > 0)
         if sum(val_counts.foreground) > 0 and not train_counts.unscored:
             return _held_out_refusal(train_counts, val_counts, context)
         return _training_refusal(train_counts, val_counts, audit(), context)
     if every_mask_empty(val_counts):
         if stored[1].masks:
-            return _resized_refusal("validation", val_counts, stored[1], context, empty_rule)
+            return _resized_refusal("validation", val_counts, stored[1], context, empty_rule,
+                                    other_holds=True)  # the training masks hold foreground
         return _validation_refusal(train_counts, val_counts, context, empty_rule)
     return None
 
@@ -148,18 +150,23 @@ def _finding(split: str, counts: MaskCounts, context: _Context, title: str,
 
 
 def _resized_refusal(split: str, counts: MaskCounts, stored: StoredForeground,
-                     context: _Context, empty_rule: str) -> Finding:
+                     context: _Context, empty_rule: str, *, other_holds: bool) -> Finding:
     """The masks hold foreground at their stored size and lose it in the resize; those that
-    hold none there (when not all of them) are named as empty under the mask policy."""
+    hold none there (when not all of them) are named as empty under the mask policy, which
+    is not blamed when the other split's masks hold foreground under it (``other_holds``):
+    those files are consistent with images without objects."""
     masks, size = masks_counted(counts), context.img_size
     stored_empty = masks - stored.masks
     which = "training" if split == "train" else split
+    other = "validation" if split == "train" else "training"
     title = (f"Every one of the {masks} {which} masks decodes empty at --img-size {size}, "
              f"though {stored.masks} of them {verb(stored.masks, 'holds', 'hold')} "
              "foreground at their stored size")
     if stored_empty:
         title += (f"; the other {stored_empty} {verb(stored_empty, 'holds', 'hold')} none "
                   f"under the mask policy in force ({context.policy.describe()})")
+        if other_holds:
+            title += f", under which the {other} masks hold foreground"
     holders = "The masks hold" if not stored_empty else (
         f"{stored.masks} of the masks {verb(stored.masks, 'holds', 'hold')}")
     lost = (f"{holders} foreground at their stored size but lose it when resized to "
@@ -179,14 +186,21 @@ def _resized_refusal(split: str, counts: MaskCounts, stored: StoredForeground,
                "which these numbers cannot choose")
     fix = (f"Pass a larger --img-size (--img-size {stored.largest_side} keeps every "
            "foreground pixel), or make the objects larger in the masks.")
-    if stored_empty:
+    if stored_empty and other_holds:  # the policy reads the other split's objects
+        fix = (f"Pass a larger --img-size for the {stored.masks} that lose their objects "
+               f"(--img-size {stored.largest_side} keeps every foreground pixel), or make the "
+               f"objects larger in the masks. The other {stored_empty} "
+               f"{verb(stored_empty, 'is', 'are')} consistent with images without objects "
+               f"(the {other} masks hold foreground under the same policy).")
+    elif stored_empty:
         fix = (f"Pass a larger --img-size for the {stored.masks} that lose their objects "
                f"(--img-size {stored.largest_side} keeps every foreground pixel), or make the "
                f"objects larger in the masks; run `unetdiag audit-data` with the same options "
                f"for what the other {stored_empty} hold under the mask policy.")
+    cause = "resize" if not stored_empty else (
+        "resize_and_empty" if other_holds else "resize_and_policy")
     return _finding(
-        split, counts, context, title, context.outcome(why), fix,
-        cause="resize" if not stored_empty else "resize_and_policy",
+        split, counts, context, title, context.outcome(why), fix, cause=cause,
         stored_foreground_masks=stored.masks, stored_empty_masks=stored_empty,
         stored_largest_side=stored.largest_side)
 
