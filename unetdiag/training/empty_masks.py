@@ -153,10 +153,12 @@ def _resized_refusal(split: str, counts: MaskCounts, stored: StoredForeground,
                      context: _Context, empty_rule: str, *, other_holds: bool) -> Finding:
     """The masks hold foreground at their stored size and lose it in the resize; those that
     hold none there (when not all of them) are named as empty under the mask policy, which
-    is not blamed when the other split's masks hold foreground under it (``other_holds``):
-    those files are consistent with images without objects."""
+    is not blamed when the other split's masks hold foreground under it (``other_holds``)
+    and no mask is ignored at every pixel: those files are consistent with images without
+    objects."""
     masks, size = masks_counted(counts), context.img_size
     stored_empty = masks - stored.masks
+    other_holds = other_holds and not counts.unscored  # a mask ignored whole is no image
     which = "training" if split == "train" else split
     other = "validation" if split == "train" else "training"
     title = (f"Every one of the {masks} {which} masks decodes empty at --img-size {size}, "
