@@ -51,10 +51,12 @@ def img_size_finding(choice: ImageSizeChoice, source: str = "data:train") -> Fin
         f"side at or above {choice.target:.2f} is taken, {largest} px at most. Every variant "
         "trains and is scored against the masks at the chosen side, so its validation Dice is "
         "measured there, not at the masks' own size; a model that reproduced the resized "
-        "masks exactly would score the kept Dice against the masks at their own size.")
+        "masks exactly, resized back by nearest neighbour, would score the kept Dice against "
+        "the masks at their own size.")
     fix = (f"Pass --img-size to choose the side: a larger one keeps more of thin structures "
            f"at about (side / {BASE_IMG_SIZE})^2 times the CPU a step; --img-size "
-           f"{BASE_IMG_SIZE} trains at the side used before this choice existed.")
+           f"{BASE_IMG_SIZE} trains at the smallest side, at the cost of what the kept Dice "
+           "above says is lost.")
     return Sentences(title, explanation, fix).finding(CHOSEN_FINDING_ID, Severity.INFO,
                                                       choice.to_dict(), source=source)
 
