@@ -182,12 +182,18 @@ def test_the_audit_warns_that_the_split_by_file_puts_a_car_on_both_sides(tmp_pat
     assert evidence["validation_images_with_subject_in_training"] == len(finding.files) > 0
 
 
-def test_the_audit_is_silent_on_plainly_numbered_files(tmp_path):
+def write_plainly_numbered_views(tmp_path):
+    """Five views of eight subjects renamed 000 .. 039: names that carry no subject."""
     images, masks = write_views(tmp_path, 8, 5)
     for number, path in enumerate(sorted(images.iterdir())):
         path.rename(images / f"{number:03d}.png")
     for number, path in enumerate(sorted(masks.iterdir())):
         path.rename(masks / f"{number:03d}_mask.png")
+    return images, masks
+
+
+def test_the_audit_is_silent_on_plainly_numbered_files(tmp_path):
+    images, masks = write_plainly_numbered_views(tmp_path)
     assert not subject_views(audit_dataset(images, masks, workers=1).findings)
 
 
@@ -210,10 +216,6 @@ def test_train_splits_by_subject_when_asked_and_records_it(tmp_path):
 
 
 def test_train_refuses_to_split_by_subject_names_that_do_not_group(tmp_path):
-    images, masks = write_views(tmp_path, 8, 5)
-    for number, path in enumerate(sorted(images.iterdir())):
-        path.rename(images / f"{number:03d}.png")
-    for number, path in enumerate(sorted(masks.iterdir())):
-        path.rename(masks / f"{number:03d}_mask.png")
+    images, masks = write_plainly_numbered_views(tmp_path)
     with pytest.raises(UserError, match="do not group into subjects"):
         discover_and_split(TrainConfig(images=images, masks=masks, split_by_subject=True))
