@@ -186,19 +186,17 @@ def _resized_refusal(split: str, counts: MaskCounts, stored: StoredForeground,
         why = (f"{lost}. No validation image can have a true positive: under --empty-rule "
                f"{empty_rule} {scores}; model.keras keeps the best epoch by validation Dice, "
                "which these numbers cannot choose")
-    fix = (f"Pass a larger --img-size (--img-size {stored.largest_side} keeps every "
-           "foreground pixel), or make the objects larger in the masks.")
-    if stored_empty and other_holds:  # the policy reads the other split's objects
+    keeps = f"--img-size {stored.largest_side} keeps every foreground pixel"
+    if not stored_empty:
+        fix = f"Pass a larger --img-size ({keeps}), or make the objects larger in the masks."
+    else:
         fix = (f"Pass a larger --img-size for the {stored.masks} that lose their objects "
-               f"(--img-size {stored.largest_side} keeps every foreground pixel), or make the "
-               f"objects larger in the masks. The other {stored_empty} "
-               f"{verb(stored_empty, 'is', 'are')} consistent with images without objects "
-               f"(the {other} masks hold foreground under the same policy).")
-    elif stored_empty:
-        fix = (f"Pass a larger --img-size for the {stored.masks} that lose their objects "
-               f"(--img-size {stored.largest_side} keeps every foreground pixel), or make the "
-               f"objects larger in the masks; run `unetdiag audit-data` with the same options "
-               f"for what the other {stored_empty} hold under the mask policy.")
+               f"({keeps}), or make the objects larger in the masks")
+        fix += (f". The other {stored_empty} {verb(stored_empty, 'is', 'are')} consistent with "
+                f"images without objects (the {other} masks hold foreground under the same "
+                "policy)." if other_holds else
+                f"; run `unetdiag audit-data` with the same options for what the other "
+                f"{stored_empty} hold under the mask policy.")
     cause = "resize" if not stored_empty else (
         "resize_and_empty" if other_holds else "resize_and_policy")
     return _finding(
