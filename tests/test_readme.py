@@ -27,3 +27,21 @@ def test_the_callbacks_example_runs_in_a_plain_model_fit(tmp_path):
     lines = done.stdout.splitlines()
     assert "info imbalance.summary - Foreground is" in lines[0]
     assert lines[-1] == "stopped by: nothing"
+
+
+def _console_box_text(heading: str) -> str:
+    """The words inside the first rich box of the console block after ``heading``."""
+    section = README.read_text().split(heading, 1)[1]
+    block = re.search(r"```console\n(.*?)```", section, re.DOTALL).group(1)
+    rows = [line.strip("│ ") for line in block.splitlines() if line.startswith("│")]
+    return " ".join(" ".join(rows).split())
+
+
+def test_the_explain_log_example_is_what_explain_log_says_of_the_seed_log():
+    # the README quotes the headline of `explain-log ../shared/seed/README.md`; tests/data holds
+    # that README's log, whose headline test_explain holds equal to the whole README's
+    from unetdiag import explain_log
+
+    quoted = _console_box_text("### What the original project's log says")
+    log = Path(__file__).resolve().parent / "data" / "logs" / "seed_readme_log.txt"
+    assert quoted == " ".join(explain_log(log).headline.split())
