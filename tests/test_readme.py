@@ -45,3 +45,33 @@ def test_the_explain_log_example_is_what_explain_log_says_of_the_seed_log():
     quoted = _console_box_text("### What the original project's log says")
     log = Path(__file__).resolve().parent / "data" / "logs" / "seed_readme_log.txt"
     assert quoted == " ".join(explain_log(log).headline.split())
+
+
+ROOT = README.parent
+#: Entries of docs/architecture.md's module map sit at two spaces a level; deeper lines
+#: continue an entry's description.
+_CONTINUATION_INDENT = 19
+
+
+def _modules_named_in_the_map() -> set[Path]:
+    """Every ``*.py`` docs/architecture.md's map names, under the folder it is listed in."""
+    tree = (ROOT / "docs" / "architecture.md").read_text().split("```")[1].splitlines()[1:]
+    folders: list[tuple[int, str]] = []
+    named: set[Path] = set()
+    for line in tree:
+        indent = len(line) - len(line.lstrip())
+        if line.strip() and indent < _CONTINUATION_INDENT:
+            entry = line.split()[0]
+            while folders and folders[-1][0] >= indent:
+                folders.pop()
+            if entry.endswith("/"):
+                folders.append((indent, entry.rstrip("/")))
+        folder = Path(*(name for _, name in folders))
+        named.update(folder / name for name in re.findall(r"\b\w+\.py\b", line))
+    return named
+
+
+def test_the_architecture_map_names_every_module():
+    modules = {path.relative_to(ROOT) for path in (ROOT / "unetdiag").rglob("*.py")
+               if path.name != "__init__.py"}
+    assert sorted(modules - _modules_named_in_the_map()) == []
