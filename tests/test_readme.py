@@ -75,3 +75,21 @@ def test_the_architecture_map_names_every_module():
     modules = {path.relative_to(ROOT) for path in (ROOT / "unetdiag").rglob("*.py")
                if path.name != "__init__.py"}
     assert sorted(modules - _modules_named_in_the_map()) == []
+
+
+def test_the_catalogue_example_is_a_case_of_known_corruptions_and_finding_ids(tmp_path):
+    # checks/README.md's example is what a newcomer copies: it must load, name corruptions
+    # that exist and expect finding ids the catalogue's own cases find
+    from unetdiag.catalogue import load_case
+    from unetdiag.diag.synth.corruptions import CORRUPTIONS
+
+    text = (ROOT / "checks" / "README.md").read_text()
+    example = tmp_path / "example.toml"
+    example.write_text(re.search(r"```toml\n(.*?)```", text, re.DOTALL).group(1))
+    case = load_case(example)
+    assert {corruption["kind"] for corruption in case.corruptions} <= set(CORRUPTIONS)
+    known = {expected.id for path in sorted((ROOT / "checks").glob("*.toml"))
+             for run in load_case(path).runs for expected in run.expect}
+    named = {expected.id for run in case.runs for expected in run.expect}
+    named |= {absent for run in case.runs for absent in run.absent}
+    assert sorted(named - known) == []
