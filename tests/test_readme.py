@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 import sys
@@ -93,3 +94,28 @@ def test_the_catalogue_example_is_a_case_of_known_corruptions_and_finding_ids(tm
     named = {expected.id for run in case.runs for expected in run.expect}
     named |= {absent for run in case.runs for absent in run.absent}
     assert sorted(named - known) == []
+
+
+def _choices_by_option() -> dict[str, tuple[list[str], object]]:
+    """Every option with choices, over every command: its choices and its default."""
+    from unetdiag.cli.parser import build_parser
+
+    parser = build_parser()
+    commands = next(action for action in parser._actions
+                    if isinstance(action, argparse._SubParsersAction))
+    return {option: (list(action.choices), action.default)
+            for command in commands.choices.values() for action in command._actions
+            if action.choices for option in action.option_strings}
+
+
+def test_option_choices_the_docs_list_are_the_parsers():
+    # `--opt a|b|c` in the README or the module map lists every choice, or every choice but
+    # the default (`--dice-preset seed|keras|monai`)
+    choices = _choices_by_option()
+    for doc in (README, ROOT / "docs" / "architecture.md"):
+        listed = re.findall(r"(--[a-z-]+) ([\w-]+(?:\\?\|[\w-]+)+)", doc.read_text())
+        assert listed
+        for option, names in listed:
+            named = set(re.split(r"\\?\|", names))
+            known, default = choices[option]
+            assert named in (set(known), set(known) - {default}), (doc.name, option, known)
