@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import re
 import subprocess
 import sys
@@ -119,3 +120,31 @@ def test_option_choices_the_docs_list_are_the_parsers():
             named = set(re.split(r"\\?\|", names))
             known, default = choices[option]
             assert named in (set(known), set(known) - {default}), (doc.name, option, known)
+
+
+def _layers_of_the_map() -> list[set[str]]:
+    """docs/architecture.md's ``**a** ← **b** + **c** ← ...``: the packages of each layer,
+    bottom first."""
+    opening = (ROOT / "docs" / "architecture.md").read_text().split("\n\n")[1]
+    return [set(re.findall(r"\*\*(\w+)\*\*", part)) for part in opening.split("←")]
+
+
+def test_no_package_imports_a_package_the_architecture_map_puts_above_it():
+    layers = _layers_of_the_map()
+    level = {package: index for index, names in enumerate(layers) for package in names}
+    assert set(level) == {"diag", "report", "training", "cli"}
+    upward = []
+    for path in sorted((ROOT / "unetdiag").rglob("*.py")):
+        package = path.relative_to(ROOT / "unetdiag").parts[0]
+        if package not in level:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([node.module] if isinstance(node, ast.ImportFrom) and node.level == 0
+                     else [alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [])
+            for name in filter(None, names):
+                parts = name.split(".")
+                if (parts[0] == "unetdiag" and len(parts) > 1 and parts[1] in level
+                        and level[parts[1]] > level[package]):
+                    upward.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert upward == []
