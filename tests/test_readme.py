@@ -148,3 +148,15 @@ def test_no_package_imports_a_package_the_architecture_map_puts_above_it():
                         and level[parts[1]] > level[package]):
                     upward.append(f"{path.relative_to(ROOT)} imports {name}")
     assert upward == []
+
+
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                 "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen")
+
+
+def test_the_count_of_layouts_is_the_count_of_their_bullets():
+    text = README.read_text()
+    said = re.search(r"^(\w+) more layouts are read as they are distributed", text, re.MULTILINE)
+    after = text[said.end():].split("\n\n", 2)[1]  # the bullet list after the sentence
+    bullets = re.findall(r"^- \*\*", after, re.MULTILINE)
+    assert _NUMBER_WORDS.index(said.group(1).lower()) == len(bullets)
