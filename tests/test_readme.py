@@ -12,6 +12,7 @@ from pathlib import Path
 from helpers import SUBPROCESS_TIMEOUT
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = README.parent
 
 
 def _python_block_after(heading: str) -> str:
@@ -40,16 +41,15 @@ def _console_box_text(heading: str) -> str:
 
 
 def test_the_explain_log_example_is_what_explain_log_says_of_the_seed_log():
-    # the README quotes the headline of `explain-log ../shared/seed/README.md`; tests/data holds
-    # that README's log, whose headline test_explain holds equal to the whole README's
     from unetdiag import explain_log
 
-    quoted = _console_box_text("### What the original project's log says")
-    log = Path(__file__).resolve().parent / "data" / "logs" / "seed_readme_log.txt"
+    heading = "### What the original project's log says"
+    command = "$ unetdiag explain-log tests/data/logs/seed_readme_log.txt"
+    assert command in README.read_text().split(heading, 1)[1]
+    quoted = _console_box_text(heading)
+    log = ROOT / "tests" / "data" / "logs" / "seed_readme_log.txt"
     assert quoted == " ".join(explain_log(log).headline.split())
 
-
-ROOT = README.parent
 #: Entries of docs/architecture.md's module map sit at two spaces a level; deeper lines
 #: continue an entry's description.
 _CONTINUATION_INDENT = 19
