@@ -1,4 +1,6 @@
-"""The README's Python examples run as written."""
+"""What the README, docs/architecture.md and checks/README.md say holds at HEAD: the examples
+run as written or print what is quoted, the module map names every module and its layers are
+the imports', option choices and counts match the code."""
 
 from __future__ import annotations
 
