@@ -65,3 +65,31 @@ def test_channels_differ_as_channel_by_channel(colour: np.ndarray, block: int) -
 def test_empty_arrays_have_no_colour() -> None:
     assert not channels_differ(np.zeros((0, 4, 3), np.uint8))
     assert not channels_differ(np.zeros((3, 0, 3), np.uint8))
+
+
+def _channel_maximum(values: np.ndarray) -> np.ndarray:
+    """The plane ``mask_plane`` is held to (before alpha): the maximum over the colour
+    channels, taken channel by channel."""
+    colour = values[:, :, :-1] if values.shape[2] in (2, 4) else values
+    plane = colour[:, :, 0].copy()
+    for channel in range(1, colour.shape[2]):
+        plane = np.maximum(plane, colour[:, :, channel])
+    return plane
+
+
+@settings(max_examples=400, deadline=None)
+@given(colour=_grey_with_strays(), alpha=st.booleans())
+def test_mask_plane_is_the_channel_maximum(colour: np.ndarray, alpha: bool) -> None:
+    # grey integer channels are read from the first alone (session 31's cut): the same plane
+    if alpha:  # an opaque alpha channel: the plane is the colour channels' maximum
+        full = np.float32(1.0) if colour.dtype.kind == "f" else np.iinfo(colour.dtype).max
+        colour = np.concatenate([colour, np.full(colour.shape[:2] + (1,), full, colour.dtype)],
+                                axis=2)
+    if colour.shape[2] in (2, 4) and not alpha:
+        colour = colour[:, :, :1]
+    plane, is_colour, _ = mask_planes.mask_plane(colour)
+    expected = _channel_maximum(colour)
+    assert plane.dtype == expected.dtype
+    assert np.array_equal(plane, expected, equal_nan=colour.dtype.kind == "f")
+    assert is_colour == _differ_channel_by_channel(
+        colour[:, :, :-1] if colour.shape[2] in (2, 4) else colour)

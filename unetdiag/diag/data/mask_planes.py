@@ -72,10 +72,15 @@ def mask_plane(values: np.ndarray, file_format: str = "") -> tuple[np.ndarray, b
     colour = values[:, :, :-1] if has_alpha else values
     first = colour[:, :, 0]
     is_colour = channels_differ(colour)
-    # channel by channel: a max over the last axis of interleaved samples is ~40x slower
-    plane = first.copy() if colour.shape[2] == 1 else np.maximum(first, colour[:, :, 1])
-    for channel in range(2, colour.shape[2]):
-        np.maximum(plane, colour[:, :, channel], out=plane)
+    if colour.shape[2] == 1 or (not is_colour and values.dtype.kind in "biu"):
+        # equal integer channels: their maximum is the first (one strided read, not two
+        # passes of np.maximum); floats are left to the maximum (NaN, -0.0 against 0.0)
+        plane = first.copy()
+    else:
+        # channel by channel: a max over the last axis of interleaved samples is ~40x slower
+        plane = np.maximum(first, colour[:, :, 1])
+        for channel in range(2, colour.shape[2]):
+            np.maximum(plane, colour[:, :, channel], out=plane)
     if not has_alpha:
         return plane, is_colour, "none"
     alpha_channel = values[:, :, -1]
