@@ -9,8 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
+from unetdiag.diag.audit import alignment
 from unetdiag.diag.audit.alignment import (
     MIN_AGREEING_PAIRS,
     MIN_FINE_SHIFT_PX,
@@ -392,3 +395,15 @@ def test_masks_that_look_alike_turned_are_not_called_turned(tmp_path):
                           if index == 2 else disc(index, mask)), ("specks", speck)):
         found = finding_ids(scenes(tmp_path / name, 12, change, noise=5))
         assert "geometry.mask_turned_per_file" not in found, name
+
+
+@settings(max_examples=300, deadline=None)
+@given(height=st.integers(1, 12), width=st.integers(1, 12), seed=st.integers(0, 2**32 - 1),
+       dtype=st.sampled_from([np.float32, np.float64, np.uint8]))
+def test_edge_padding_is_numpy_edge_mode(height: int, width: int, seed: int,
+                                         dtype: type) -> None:
+    # the Sobel's padding written with slices (session 31's cut): np.pad's "edge" values
+    plane = (np.random.default_rng(seed).random((height, width)) * 200).astype(dtype)
+    padded = alignment._edge_padded(plane)
+    assert padded.dtype == plane.dtype
+    assert np.array_equal(padded, np.pad(plane, 1, mode="edge"))

@@ -180,7 +180,7 @@ def edge_strength(plane: np.ndarray, clip: bool = False) -> np.ndarray:
     """Gradient magnitude of a float32 plane: Sobel's (edges repeated, as
     ``ndimage.sobel(mode="nearest")``), written with slices, which is ten times faster on
     these small planes; with ``clip``, capped at its :data:`EDGE_CLIP_QUANTILE`."""
-    padded = np.pad(plane, 1, mode="edge")
+    padded = _edge_padded(plane)
     down = padded[2:] - padded[:-2]
     across = padded[:, 2:] - padded[:, :-2]
     strength = np.hypot(down[:, :-2] + 2 * down[:, 1:-1] + down[:, 2:],
@@ -190,6 +190,18 @@ def edge_strength(plane: np.ndarray, clip: bool = False) -> np.ndarray:
         rank = int(EDGE_CLIP_QUANTILE * (flat.size - 1))
         np.minimum(strength, np.partition(flat, rank)[rank], out=strength)
     return strength
+
+
+def _edge_padded(plane: np.ndarray) -> np.ndarray:
+    """``np.pad(plane, 1, mode="edge")`` of a 2-D plane, written with slices: 4 against 17 us
+    a call on these planes (seven calls a pair)."""
+    if plane.size == 0:
+        return np.pad(plane, 1, mode="edge")  # its error for an empty axis
+    padded = np.empty((plane.shape[0] + 2, plane.shape[1] + 2), dtype=plane.dtype)
+    padded[1:-1, 1:-1] = plane
+    padded[0, 1:-1], padded[-1, 1:-1] = plane[0], plane[-1]
+    padded[:, 0], padded[:, -1] = padded[:, 1], padded[:, -2]
+    return padded
 
 
 def _centred(plane: np.ndarray) -> np.ndarray:
