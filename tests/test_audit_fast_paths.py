@@ -120,15 +120,35 @@ def _first_reads(folder, monkeypatch, worth: float) -> tuple[list[list[int]], li
     return first, used
 
 
-def test_a_pool_clearly_worth_it_starts_after_one_timed_pair(tmp_path, monkeypatch):
+class _Clock:
+    """A CPU clock for ``readers.time`` that reads the given times in turn."""
+
+    def __init__(self, times: list[float]) -> None:
+        self.times = iter(times)
+
+    def process_time(self) -> float:
+        return next(self.times)
+
+
+def test_a_pool_clearly_worth_it_starts_after_the_first_pair(tmp_path, monkeypatch):
     folder = tmp_path / "cells"
     write_dataset(folder, SynthSpec(n_pairs=24, size=32, seed=2))
-    # any work is worth a pool: the first timed pair (index 1) decides alone
+    # any work is worth a pool: the first pair decides alone, no pair is read alone after it
     first, used = _first_reads(folder, monkeypatch, 1e-12)
-    assert first[:2] == [[0], [1]] and used == [2]
-    # no work is: the three other probe pairs are read too, then this process goes on alone
+    assert first[0] == [0] and [1] not in first and used == [2]
+    # no work is: the first pair and the probe's are read, then this process goes on alone
     first, used = _first_reads(folder, monkeypatch, 1e9)
     assert first[:3] == [[0], [1], [2, 3, 4]] and used == [1]
+
+
+def test_a_first_pair_short_of_the_bar_leaves_the_first_timed_pair_to_decide(
+        tmp_path, monkeypatch):
+    folder = tmp_path / "cells"
+    write_dataset(folder, SynthSpec(n_pairs=24, size=32, seed=2))
+    # the first pair takes 1 ms (23 ms projected: short of 2 s), the next one 99 s
+    monkeypatch.setattr(audit_readers, "time", _Clock([0.0, 0.001, 1.0, 100.0]))
+    first, used = _first_reads(folder, monkeypatch, 1.0)
+    assert first[:2] == [[0], [1]] and [2, 3, 4] not in first and used == [2]
 
 
 def test_costly_pairs_end_in_single_pair_chunks(tmp_path, monkeypatch):
@@ -144,12 +164,13 @@ def test_costly_pairs_end_in_single_pair_chunks(tmp_path, monkeypatch):
         return sorted(record.columns["index"].size
                       for record in audit_readers.read_all(pairs, MaskPolicy(), 2))
 
-    # pairs cheap to read: chunks of 8 pairs at least, as before (after the probe's two)
+    # pairs cheap to read: chunks of 8 pairs at least, as before (after the first pair,
+    # which decides alone here)
     monkeypatch.setattr(audit_readers, "MIN_CHUNK_SECONDS", 1e9)
-    assert sizes() == [1, 1, 6, 8, 8, 8, 8]
+    assert sizes() == [1, 7, 8, 8, 8, 8]
     # costly ones: chunks of (pairs left) / 8, down to single pairs
     monkeypatch.setattr(audit_readers, "MIN_CHUNK_SECONDS", 1e-12)
-    assert sizes() == sorted([1, 1, 5, 5, 4, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1])
+    assert sizes() == sorted([1, 5, 5, 4, 4, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1])
 
 
 def _block_means_by_definition(values: np.ndarray, factor: int) -> np.ndarray:

@@ -35,17 +35,19 @@ MAX_CHUNK_PAIRS = 64
 MIN_CHUNK_SECONDS = 0.1
 #: Chunks queued for each worker process while this process reads its own.
 CHUNKS_AHEAD_PER_WORKER = 2
-#: With workers allowed, this process first reads this many pairs alone (after a first,
-#: untimed one) and times them (CPU time) to project what the rest costs ...
+#: With workers allowed, this process first reads this many pairs alone (after a first one,
+#: timed apart: it pays one-off costs) and times them (CPU time) to project what the rest
+#: costs ...
 PROBE_PAIRS = 4
 #: ... and starts workers only when the rest would take one process at least this long. A
 #: forked worker costs CPU of its own (copy-on-write faults, pickled records, its exit:
 #: 0.04-0.3 s on the 30-40 pairs of DRIVE and ISBI on a loaded 2-core machine, in
 #: docs/benchmarks-audit.md) and saves at most half of the rest's time on two idle cores.
 POOL_WORTH_SECONDS = 1.0
-#: The first probe pair alone decides when it projects the rest at this many times
-#: :data:`POOL_WORTH_SECONDS`: large images would otherwise keep the second core idle while
-#: this process reads the other probe pairs (0.4-0.5 s of one core on DRIVE at 4x).
+#: The first pair, or else the first probe pair, alone decides when it projects the rest at
+#: this many times :data:`POOL_WORTH_SECONDS`: large images would otherwise keep the second
+#: core idle while this process reads the other probe pairs (0.4-0.5 s of one core on DRIVE
+#: at 4x).
 CLEAR_WORTH_FACTOR = 2.0
 
 
@@ -91,31 +93,42 @@ def read_all(pairs: Sequence[Pair], policy: MaskPolicy, readers: int,
     for the workers and collecting their results between its own chunks. Workers are started
     only for work worth them: this process reads the first pair and then :data:`PROBE_PAIRS`
     pairs alone, timing the latter, and goes on alone when the rest, at their CPU cost, would
-    take less than :data:`POOL_WORTH_SECONDS` (it starts them after the first timed pair when
-    that one alone projects :data:`CLEAR_WORTH_FACTOR` times as much). The number of
-    processes that read is appended to ``used``.
+    take less than :data:`POOL_WORTH_SECONDS` (it starts them after the first pair, or the
+    first timed one, when that one alone projects :data:`CLEAR_WORTH_FACTOR` times as much).
+    The number of processes that read is appended to ``used``.
     """
     start, smallest = 0, MIN_CHUNK_PAIRS
     if readers > 1 and len(pairs) > PROBE_PAIRS + 1:
-        # the first pair pays one-off costs (Pillow's plugins, first allocations): not timed
-        yield audit_read.read_chunk(next(chunks(pairs[:1], 1)), policy)
-        start, spent = 1, 0.0
-        # one pair, then the rest of the probe in one chunk (a chunk's fixed costs)
-        for probe in (size for size in (1, PROBE_PAIRS - 1) if size > 0):
-            started = time.process_time()
-            record = audit_read.read_chunk(next(chunks(pairs[:start + probe], 1, start)),
-                                           policy)
-            spent += time.process_time() - started
-            yield record
-            start += probe
-            rest = spent / (start - 1) * (len(pairs) - start)
-            if rest >= CLEAR_WORTH_FACTOR * POOL_WORTH_SECONDS:
-                break
+        clear = CLEAR_WORTH_FACTOR * POOL_WORTH_SECONDS
+        # The first pair pays one-off costs too (Pillow's plugins, first allocations: its CPU
+        # time was 1.3-2.4x that of each of the next three on DRIVE, ISBI, their 4x copies
+        # and the polyps), so it is no measure of the rest; it decides alone only when it
+        # projects the rest at CLEAR_WORTH_FACTOR times the pool's worth, sparing this
+        # process a second pair read alone (0.17 s of CPU on DRIVE at 4x).
+        started = time.process_time()
+        record = audit_read.read_chunk(next(chunks(pairs[:1], 1)), policy)
+        spent = time.process_time() - started
+        yield record
+        start, timed = 1, 1
+        rest = spent * (len(pairs) - start)
+        if rest < clear:
+            spent, timed = 0.0, 0
+            # one pair, then the rest of the probe in one chunk (a chunk's fixed costs)
+            for probe in (size for size in (1, PROBE_PAIRS - 1) if size > 0):
+                started = time.process_time()
+                record = audit_read.read_chunk(next(chunks(pairs[:start + probe], 1, start)),
+                                               policy)
+                spent += time.process_time() - started
+                yield record
+                start, timed = start + probe, timed + probe
+                rest = spent / timed * (len(pairs) - start)
+                if rest >= clear:
+                    break
         if rest < POOL_WORTH_SECONDS:
             readers = 1
         else:  # the readers end together: the last chunks take about MIN_CHUNK_SECONDS
             smallest = max(1, min(MIN_CHUNK_PAIRS, math.ceil(
-                MIN_CHUNK_SECONDS * (start - 1) / max(spent, MIN_CHUNK_SECONDS / 1000))))
+                MIN_CHUNK_SECONDS * timed / max(spent, MIN_CHUNK_SECONDS / 1000))))
     if used is not None:
         used.append(readers)
     tasks_left = chunks(pairs, readers, start, smallest)
