@@ -19,6 +19,7 @@ from unetdiag.diag.audit.components import (
     SPECK_RADIUS,
     ObjectCanvas,
     _speck_pixels,
+    _specks_in_plane,
 )
 from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.core.findings import Report, Severity
@@ -631,7 +632,13 @@ def test_speck_pixels_are_those_of_the_definition_before(height, width, blobs, d
         mask[top:top + rng.integers(1, 3), left:left + rng.integers(1, 3)] = True
     labels, objects = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
     sizes = np.bincount(labels.ravel(), minlength=objects + 1)[1:].astype(np.int64)
-    assert _speck_pixels(labels, sizes) == _speck_pixels_before(labels, sizes)
+    expected = _speck_pixels_before(labels, sizes)
+    assert _specks_in_plane(labels, sizes) == expected
+    # and from the small objects' first rows (in bands of rows when they are few)
+    small = np.flatnonzero(sizes < SMALL_OBJECT_PIXELS) + 1
+    first_rows = np.array([ndimage.find_objects(labels)[label - 1][0].start
+                           for label in small], dtype=np.int64)
+    assert _speck_pixels(labels, sizes, small, first_rows) == expected
 
 
 def test_the_canvas_counts_small_objects_on_the_masks_own_border():

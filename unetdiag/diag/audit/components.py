@@ -182,7 +182,9 @@ class ObjectCanvas:
                     continue
                 mask_labels = labels[first:first + height, :width]
                 if lossy:
-                    stats.speck_pixels[number] = _speck_pixels(mask_labels, sizes)
+                    specks = np.flatnonzero(small & (owner == number))  # their labels - 1
+                    stats.speck_pixels[number] = _speck_pixels(
+                        mask_labels, sizes, specks + 1, first_rows[specks] - first)
                 if any(edges):
                     stats.border_pixels[number] = _border_pixels(mask_labels, sizes, edges)
             shapes = canvas_shapes(labels, sizes, owner, stats.smallest, stats.counts,
@@ -209,9 +211,31 @@ def foreground_box(mask: np.ndarray) -> tuple[slice, slice]:
     return set_box(mask)
 
 
-def _speck_pixels(labels: np.ndarray, sizes: np.ndarray) -> int:
-    """Pixels of the small objects of one mask that lie within :data:`SPECK_RADIUS` of one
-    of its larger objects (``sizes[k - 1]`` is the size of label ``k``)."""
+def _speck_pixels(labels: np.ndarray, sizes: np.ndarray, small_labels: np.ndarray,
+                  small_rows: np.ndarray) -> int:
+    """Pixels of the small objects of one mask (``small_labels``, each beginning on the row of
+    ``labels`` in ``small_rows``) that lie within :data:`SPECK_RADIUS` of one of its larger
+    objects (``sizes[k - 1]`` is the size of label ``k``).
+
+    A small object spans fewer than :data:`SMALL_OBJECT_PIXELS` rows from its first, so every
+    pixel within reach of it lies in a band of rows :data:`SPECK_RADIUS` wider on both sides:
+    a few specks are looked for in their bands (a DRIVE mask at 4x with one speck: 39 -> 0.3
+    ms), many over the whole mask at once (:func:`_specks_in_plane`)."""
+    band_rows = SMALL_OBJECT_PIXELS + 2 * SPECK_RADIUS
+    if len(small_labels) * band_rows >= labels.shape[0]:
+        return _specks_in_plane(labels, sizes)
+    is_larger = np.concatenate(([False], sizes >= SMALL_OBJECT_PIXELS))
+    total = 0
+    for label, row in zip(small_labels.tolist(), small_rows.tolist(), strict=True):
+        band = labels[max(row - SPECK_RADIUS, 0):row + SMALL_OBJECT_PIXELS + SPECK_RADIUS]
+        larger = is_larger[band]
+        if larger.any() and np.any(near_square(larger, SPECK_RADIUS) & (band == label)):
+            total += int(sizes[label - 1])
+    return total
+
+
+def _specks_in_plane(labels: np.ndarray, sizes: np.ndarray) -> int:
+    """:func:`_speck_pixels` of every small object of ``labels``, over the whole plane."""
     # per-label truth tables looked up by the labels: bytes, not the sizes' 8 (label 0 is
     # background, neither)
     is_larger = np.concatenate(([False], sizes >= SMALL_OBJECT_PIXELS))
