@@ -221,13 +221,14 @@ def _speck_pixels(labels: np.ndarray, sizes: np.ndarray, small_labels: np.ndarra
     pixel within reach of it lies in a band of rows :data:`SPECK_RADIUS` wider on both sides:
     a few specks are looked for in their bands (a DRIVE mask at 4x with one speck: 39 -> 0.3
     ms), many over the whole mask at once (:func:`_specks_in_plane`)."""
-    band_rows = SMALL_OBJECT_PIXELS + 2 * SPECK_RADIUS
+    # rows from SPECK_RADIUS above a speck's first to SPECK_RADIUS below its last possible
+    band_rows = SMALL_OBJECT_PIXELS - 1 + 2 * SPECK_RADIUS
     if len(small_labels) * band_rows >= labels.shape[0]:
         return _specks_in_plane(labels, sizes)
     is_larger = np.concatenate(([False], sizes >= SMALL_OBJECT_PIXELS))
     total = 0
     for label, row in zip(small_labels.tolist(), small_rows.tolist(), strict=True):
-        band = labels[max(row - SPECK_RADIUS, 0):row + SMALL_OBJECT_PIXELS + SPECK_RADIUS]
+        band = labels[max(row - SPECK_RADIUS, 0):row - SPECK_RADIUS + band_rows]
         larger = is_larger[band]
         if larger.any() and np.any(near_square(larger, SPECK_RADIUS) & (band == label)):
             total += int(sizes[label - 1])
