@@ -144,3 +144,24 @@ def test_the_chosen_side_and_the_warning_judge_the_resize_by_one_figure(tmp_path
         assert warning.evidence["img_size"] == choice["img_size"]
         assert round(warning.evidence["kept_dice"], 4) == chosen_kept
         assert "without --img-size is capped" in warning.title
+
+
+def test_a_resumed_run_keeps_the_cap_said_of_the_side_chosen_without_img_size(tmp_path):
+    """config.json records the side chosen (192, the largest tried): a resume trains at it
+    as an --img-size, and was told 'Resized to 192 px, the training masks keep only ...'
+    without the cap a fresh run states; the resumed run reads the choice its first part
+    recorded and words the warning as that part did."""
+    from unetdiag.config import TrainConfig
+
+    _lines_set(tmp_path / "data", 1, 7)
+    first = train_quietly(tiny_train_config(
+        tmp_path / "data" / "images", tmp_path / "runs", masks=tmp_path / "data" / "masks",
+        img_size=None, epochs=1, variants=("MP_Tr_BCE",)))
+    assert first.report.meta["img_size_choice"]["reason"] == "largest"
+    [fresh] = [f for f in first.report.findings if f.id == FINDING_ID]
+    resumed = train_quietly(TrainConfig(resume=first.run_dir, quiet=True),
+                            resume_changes={"epochs": 2})
+    [warning] = [f for f in resumed.report.findings if f.id == FINDING_ID]
+    assert warning.title == fresh.title and "without --img-size is capped" in warning.title
+    assert warning.evidence["chosen_without_img_size"] is True
+    assert resumed.report.meta["img_size_choice"] == first.report.meta["img_size_choice"]

@@ -173,6 +173,13 @@ class ImageSizeChoice:
         data["kept_dice"] = {str(side): round(dice, 4) for side, dice in self.kept_dice.items()}
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict) -> ImageSizeChoice:
+        """The choice :meth:`to_dict` recorded (a resume's: its kept Dice to 4 places)."""
+        return cls(int(data["img_size"]), str(data["reason"]), int(data["mask_side"]),
+                   {int(side): float(dice) for side, dice in data["kept_dice"].items()},
+                   int(data["masks_measured"]), float(data["target"]))
+
 
 def choose_img_size(sample: MaskSample) -> ImageSizeChoice:
     """The side to train at (see the module docstring)."""

@@ -94,6 +94,7 @@ from unetdiag.training.pipeline import build_datasets
 from unetdiag.training.precision import resolve_precision
 from unetdiag.training.resize_kept import (
     BASE_IMG_SIZE,
+    ImageSizeChoice,
     ResizeKept,
     choose_img_size,
     measure_resize_kept,
@@ -112,6 +113,7 @@ from unetdiag.training.run.resume import (
     check_extendable,
     check_same_split,
     previous_run,
+    recorded_size_choice,
     resumed_config,
 )
 from unetdiag.training.run.split import data_record, discover_and_split
@@ -181,14 +183,19 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
     # one sample of the training masks, one measure: the side chosen and the warning agree
     mask_sample = read_mask_sample(train_pairs, config.mask_policy)
     size_choice = None
-    if config.img_size is None:  # config.json records the side chosen: a resume keeps it
+    if config.img_size is None:
         size_choice = choose_img_size(mask_sample)
         config = dataclasses.replace(config, img_size=size_choice.img_size)
+    elif config.resume is not None:  # config.json holds the side chosen, data.json the choice
+        recorded = recorded_size_choice(config.resume, config.img_size)
+        size_choice = None if recorded is None else ImageSizeChoice.from_dict(recorded)
+    if size_choice is not None:
         size_finding = img_size_finding(size_choice)
         pairing_findings += [] if size_finding is None else [size_finding]
     resize_kept = measure_resize_kept(mask_sample, config.img_size,
                                       multiple=2 ** config.depth, choice=size_choice)
-    record = data_record(config, train_pairs, val_pairs, pairing_rule)
+    record = data_record(config, train_pairs, val_pairs, pairing_rule,
+                         None if size_choice is None else size_choice.to_dict())
 
     previous = None
     if not is_chief(info):

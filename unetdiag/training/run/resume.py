@@ -111,6 +111,16 @@ def check_same_split(run_dir: Path, data_record: dict[str, Any]) -> None:
                             "or renamed); start a new run")
 
 
+def recorded_size_choice(run_dir: Path, img_size: int) -> dict[str, Any] | None:
+    """The side choice ``data.json`` recorded when the run started without ``--img-size``
+    and chose ``img_size`` (None: the side was given, or the record is missing)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        choice = json.loads((run_dir / DATA_FILENAME).read_text()).get("img_size_choice")
+        if isinstance(choice, dict) and choice.get("img_size") == img_size:
+            return choice
+    return None
+
+
 @dataclass
 class PreviousRun:
     """What the earlier part of a resumed run left: its summary rows and report findings."""

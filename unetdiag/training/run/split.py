@@ -62,9 +62,12 @@ def discover_and_split(config: TrainConfig
 
 
 def data_record(config: TrainConfig, train_pairs: Sequence[Pair], val_pairs: Sequence[Pair],
-                rule: PairingRule) -> dict[str, Any]:
-    """What ``data.json`` holds; a resume compares its ``train`` and ``val`` stems.
-    ``pairing`` is how images were paired with masks (:class:`PairingRule`)."""
+                rule: PairingRule, img_size_choice: dict[str, Any] | None = None
+                ) -> dict[str, Any]:
+    """What ``data.json`` holds; a resume compares its ``train`` and ``val`` stems, and reads
+    ``img_size_choice`` (the side chosen without ``--img-size``, None when it was given),
+    which its config.json records as a plain ``img_size``. ``pairing`` is how images were
+    paired with masks (:class:`PairingRule`)."""
     return {
         "images": str(config.images), "masks": str(config.masks) if config.masks else None,
         "pairing": rule.to_dict(),
@@ -75,6 +78,7 @@ def data_record(config: TrainConfig, train_pairs: Sequence[Pair], val_pairs: Seq
         "train": [pair.stem for pair in train_pairs], "val": [pair.stem for pair in val_pairs],
         "mask_policy": config.mask_policy.to_dict(),
         "mask_encodings_sample": _encoding_sample([*train_pairs, *val_pairs], config),
+        "img_size_choice": img_size_choice,
     }
 
 
