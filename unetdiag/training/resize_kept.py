@@ -18,7 +18,10 @@ their own size. Blobs keep about 1 at 96 px; DRIVE's vessels keep 0.61 at 96 px 
 - The choice (:func:`choose_img_size`): the smallest of :data:`CANDIDATE_SIZES`, none larger
   than the masks' median smaller side, whose kept Dice reaches :data:`KEPT_DICE_TARGET`;
   else the largest tried, the cap being CPU cost (192 px is four times the pixels of 96).
-  Masks no larger than :data:`BASE_IMG_SIZE` (``images/``) train at it, unmeasured.
+  Masks whose median smaller side is no larger than :data:`BASE_IMG_SIZE` (``images/``)
+  train at it, measured there alone: a mask of at most that side in both directions is
+  resized up or kept, every stored pixel read (kept Dice 1, checked for every side from 1 to
+  96), but a long side (64 x 400 px) is shrunk and can lose thin structures.
 - The warning (:func:`measure_resize_kept`): when the kept Dice at the side trained is below
   that same :data:`KEPT_DICE_TARGET`, with the side, doubled from it, that keeps
   :data:`PROPOSAL_TARGET`. A side chosen by the rule is warned of only when even the largest
@@ -151,8 +154,9 @@ class ImageSizeChoice:
 
     Attributes:
         img_size: the side chosen.
-        reason: ``"small_images"`` (the masks are no larger than :data:`BASE_IMG_SIZE`, or
-            no sampled mask holds foreground: nothing measured), ``"kept"`` (the smallest side
+        reason: ``"small_images"`` (the masks' median smaller side is no larger than
+            :data:`BASE_IMG_SIZE`, measured there alone, or no sampled mask holds foreground,
+            nothing measured), ``"kept"`` (the smallest side
             whose kept Dice reaches :data:`KEPT_DICE_TARGET`) or ``"largest"`` (no candidate
             reaches it: the largest tried).
         mask_side: the median of the sampled masks' smaller sides, in pixels.
@@ -184,8 +188,11 @@ class ImageSizeChoice:
 def choose_img_size(sample: MaskSample) -> ImageSizeChoice:
     """The side to train at (see the module docstring)."""
     side, measured_masks = sample.mask_side, len(sample.planes)
-    if side <= BASE_IMG_SIZE or not sample.planes:
+    if not sample.planes:
         return ImageSizeChoice(BASE_IMG_SIZE, "small_images", side, {}, measured_masks)
+    if side <= BASE_IMG_SIZE:  # no larger side is tried, but a longer side may be shrunk
+        return ImageSizeChoice(BASE_IMG_SIZE, "small_images", side,
+                               {BASE_IMG_SIZE: sample.kept_dice(BASE_IMG_SIZE)}, measured_masks)
     measured: dict[int, float] = {}
     for candidate in CANDIDATE_SIZES:
         if candidate > side:
@@ -231,13 +238,13 @@ class ResizeKept:
 def measure_resize_kept(sample: MaskSample, img_size: int, multiple: int = 1,
                         choice: ImageSizeChoice | None = None) -> ResizeKept | None:
     """The kept Dice of ``sample`` at ``img_size`` (the choice's own figure when ``choice``
-    measured it); None when nothing holds foreground or the choice measured nothing (masks no
-    larger than :data:`BASE_IMG_SIZE`). Below :data:`KEPT_DICE_TARGET` the larger sides are
-    measured too: ``img_size`` doubled while below the largest stored side, then that side
-    rounded up to ``multiple`` (``2 ** depth``), at which nothing is lost."""
-    if not sample.planes or (choice is not None and not choice.kept_dice):
+    measured it); None when nothing holds foreground. Below :data:`KEPT_DICE_TARGET` the
+    larger sides are measured too: ``img_size`` doubled while below the largest stored side,
+    then that side rounded up to ``multiple`` (``2 ** depth``), at which nothing is lost."""
+    if not sample.planes:
         return None
-    dice = choice.kept_dice[img_size] if choice is not None else sample.kept_dice(img_size)
+    recorded = None if choice is None else choice.kept_dice.get(img_size)
+    dice = sample.kept_dice(img_size) if recorded is None else recorded
     planes = [plane for plane, _ in sample.planes]
     pixels = sum(plane.size for plane in planes)
     resized = sum(np.count_nonzero(_resized(plane, img_size, img_size)) for plane in planes)

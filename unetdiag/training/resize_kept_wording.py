@@ -24,9 +24,10 @@ _KEPT_DICE = ("each mask resized to the side by nearest neighbour, as the traine
 
 
 def img_size_finding(choice: ImageSizeChoice, source: str = "data:train") -> Finding | None:
-    """An info finding saying which side was chosen and what was measured; None when nothing
-    was measured (masks no larger than the base side, which train at it as always)."""
-    if not choice.kept_dice:
+    """An info finding saying which side was chosen and what was measured; None when no side
+    above the base one was tried (masks whose median smaller side is at most the base side:
+    they train at it, and ``train.resize_loses_foreground`` says when that loses them)."""
+    if choice.reason == "small_images":
         return None
     side, chosen = choice.img_size, choice.kept_dice[choice.img_size]
     base = choice.kept_dice.get(BASE_IMG_SIZE)
@@ -69,10 +70,14 @@ def resize_kept_findings(measured: ResizeKept | None) -> list[Finding]:
     size, side, choice = measured.img_size, measured.stored_side, measured.choice
     capped = ""
     if choice is not None:
-        cause = (f"for CPU cost: {(size / BASE_IMG_SIZE) ** 2:.0f} times the pixels of "
-                 f"{BASE_IMG_SIZE} px" if size == max(CANDIDATE_SIZES)
-                 else f"the largest side tried not above the masks' {choice.mask_side} px")
-        capped = f", where the side chosen without --img-size is capped ({cause})"
+        if choice.reason == "small_images":
+            capped = (f", the side taken without --img-size when the masks' median smaller side "
+                      f"({choice.mask_side} px) is at most {BASE_IMG_SIZE} px")
+        else:
+            cause = (f"for CPU cost: {(size / BASE_IMG_SIZE) ** 2:.0f} times the pixels of "
+                     f"{BASE_IMG_SIZE} px" if size == max(CANDIDATE_SIZES)
+                     else f"the largest side tried not above the masks' {choice.mask_side} px")
+            capped = f", where the side chosen without --img-size is capped ({cause})"
     title = (f"Resized to {size} px{capped}, the training masks keep only Dice "
              f"{measured.kept_dice:.2f} of themselves (measured on "
              f"{plural(measured.masks, 'mask')} of {side} px)")
