@@ -274,3 +274,24 @@ def test_train_json_prints_the_refusal_as_json_and_keeps_status_4(tmp_path):
     assert printed["command"] == "train" and printed["outcome"] == "refused"
     assert "train.masks_decode_empty" in {f["id"] for f in printed["findings"]}
     assert "unetdiag: error: Every one of the" in result.stderr
+
+
+def test_the_side_proposed_for_masks_emptied_by_the_resize_is_one_the_model_takes(tmp_path):
+    """Masks of 90 px holding one pixel the resize to 32 px skips: the fix said '--img-size 90
+    keeps every foreground pixel', a side the U-Net of depth 2 refuses (not a multiple of 4);
+    the side proposed is now 92, the first multiple at or above the masks' 90 px."""
+    rng = np.random.default_rng(3)
+    for folder in ("images", "masks"):
+        (tmp_path / "data" / folder).mkdir(parents=True)
+    for index in range(10):
+        mask = np.zeros((90, 90), np.uint8)
+        mask[0, 0] = 255  # row and column 0 are read by no nearest-neighbour pixel at 32 px
+        image = rng.integers(0, 60, (90, 90)).astype(np.uint8)
+        Image.fromarray(image).save(tmp_path / "data" / "images" / f"p{index:02d}.png")
+        Image.fromarray(mask).save(tmp_path / "data" / "masks" / f"p{index:02d}.png")
+    error, report = _refusal(_dotted_config(tmp_path))
+    assert "--img-size 92 keeps every foreground pixel" in str(error)
+    refusal = next(f for f in report["findings"] if f["id"] == "train.masks_decode_empty")
+    assert refusal["evidence"]["stored_largest_side"] == 90
+    assert refusal["evidence"]["img_size_keeping_all"] == 92
+    assert "--img-size 90 " not in refusal["fix"] + refusal["explanation"]

@@ -86,6 +86,8 @@ class _Context:
     img_size: int
     allowed: bool
     resumed: bool
+    #: ``2 ** depth``: the sides the U-Net takes are its multiples.
+    multiple: int = 1
 
     def outcome(self, why: str) -> str:
         """The sentence saying what train did, ``why`` being the reason it refuses."""
@@ -108,7 +110,8 @@ def empty_masks_refusal(train_counts: MaskCounts, val_counts: MaskCounts,
                         audit: Callable[[], Report], *, img_size: int = 0,
                         stored: tuple[StoredForeground, StoredForeground] = (
                             StoredForeground(), StoredForeground()),
-                        allowed: bool = False, resumed: bool = False) -> Finding | None:
+                        allowed: bool = False, resumed: bool = False,
+                        multiple: int = 1) -> Finding | None:
     """``train.masks_decode_empty`` (error) when every training mask, or else every
     validation mask, decodes empty under ``policy`` at ``img_size``; None otherwise.
 
@@ -118,8 +121,9 @@ def empty_masks_refusal(train_counts: MaskCounts, val_counts: MaskCounts,
     masks are stored empty and the validation masks empty too): its finding on the empty
     masks says what they hold and proposes the options. ``allowed``: ``--allow-empty-masks``
     was given (the finding says the run trained anyway); ``resumed``: the run is resumed
-    (the opt-in then needs a new run)."""
-    context = _Context(policy, img_size, allowed, resumed)
+    (the opt-in then needs a new run); ``multiple``: ``2 ** depth``, of which a side proposed
+    must be a multiple."""
+    context = _Context(policy, img_size, allowed, resumed, multiple)
     if every_mask_empty(train_counts):
         if stored[0].masks:
             return _resized_refusal("train", train_counts, stored[0], context, empty_rule,
@@ -171,10 +175,15 @@ def _resized_refusal(split: str, counts: MaskCounts, stored: StoredForeground,
             title += f", under which the {other} masks hold foreground"
     holders = "The masks hold" if not stored_empty else (
         f"{stored.masks} of the masks {verb(stored.masks, 'holds', 'hold')}")
+    # a resize up (or to the same side) reads every stored pixel; the model takes multiples
+    keeping = -(-stored.largest_side // context.multiple) * context.multiple
+    rounded = ("" if keeping == stored.largest_side else
+               f", rounded up to a multiple of {context.multiple} as the model's depth needs")
     lost = (f"{holders} foreground at their stored size but lose it when resized to "
             f"{size} px (nearest neighbour: an object thinner than the resize's step can fall "
             f"between the pixels it keeps); a larger --img-size keeps it, all of it from "
-            f"{stored.largest_side} px, the larger side of the largest of them")
+            f"{keeping} px ({stored.largest_side} px, the larger side of the largest of them"
+            f"{rounded})")
     if stored_empty:
         lost += (f". The other {stored_empty} {verb(stored_empty, 'holds', 'hold')} no "
                  "foreground pixel at the stored size under the mask policy in force, which no "
@@ -186,7 +195,7 @@ def _resized_refusal(split: str, counts: MaskCounts, stored: StoredForeground,
         why = (f"{lost}. No validation image can have a true positive: under --empty-rule "
                f"{empty_rule} {scores}; model.keras keeps the best epoch by validation Dice, "
                "which these numbers cannot choose")
-    keeps = f"--img-size {stored.largest_side} keeps every foreground pixel"
+    keeps = f"--img-size {keeping} keeps every foreground pixel"
     if not stored_empty:
         fix = f"Pass a larger --img-size ({keeps}), or make the objects larger in the masks."
     else:
@@ -202,7 +211,7 @@ def _resized_refusal(split: str, counts: MaskCounts, stored: StoredForeground,
     return _finding(
         split, counts, context, title, context.outcome(why), fix, cause=cause,
         stored_foreground_masks=stored.masks, stored_empty_masks=stored_empty,
-        stored_largest_side=stored.largest_side)
+        stored_largest_side=stored.largest_side, img_size_keeping_all=keeping)
 
 
 def _held_out_refusal(train_counts: MaskCounts, val_counts: MaskCounts,

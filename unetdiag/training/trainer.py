@@ -379,7 +379,8 @@ def _refuse_empty_masks(config: TrainConfig, run_dir: Path, info: dict[str, Any]
     refusal = empty_masks_refusal(train_counts, val_counts, config.mask_policy,
                                   config.empty_rule, audit, img_size=config.img_size,
                                   stored=stored, allowed=config.allow_empty_masks,
-                                  resumed=config.resume is not None)
+                                  resumed=config.resume is not None,
+                                  multiple=2 ** config.depth)
     if refusal is None or config.allow_empty_masks:
         return [] if refusal is None else [refusal]
     report = Report(title=f"unetdiag train {config.images}", command="train",
