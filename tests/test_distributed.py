@@ -471,8 +471,23 @@ def test_two_workers_refuse_masks_that_all_decode_empty_as_one_process_does(tmp_
     assert report.is_relative_to(outs[0])
     assert json.loads(report.read_text())["outcome"] == "refused"
     assert f"(report: {report.parent / 'report.txt'})" in errors[0][-1]
-    assert "in the chief's run folder; worker 1 writes none" in errors[1][-1]
+    assert ("(report: none from worker 1, whose folder is temporary; the chief's run folder "
+            "holds one when the data the chief reads is refused too)") in errors[1][-1]
     assert not outs[1].exists() or not any(outs[1].rglob("*"))
+
+
+def test_a_worker_refusing_its_data_does_not_promise_the_chiefs_report(tmp_path):
+    """Each worker judges the data it reads: a worker whose copy decodes empty said "report:
+    in the chief's run folder", though the chief, reading another copy, may have refused
+    nothing and written no such report."""
+    from unetdiag.training.trainer import refusal_report_place
+
+    worker = {"is_chief": False, "task_type": "worker", "task_index": 1}
+    assert refusal_report_place(worker, tmp_path) == (
+        "report: none from worker 1, whose folder is temporary; the chief's run folder holds "
+        "one when the data the chief reads is refused too")
+    assert refusal_report_place({"is_chief": True}, tmp_path) == (
+        f"report: {tmp_path / 'report.txt'}")
 
 
 def _mirrored_fit(out_dir: Path) -> None:

@@ -388,12 +388,20 @@ def _refuse_empty_masks(config: TrainConfig, run_dir: Path, info: dict[str, Any]
                     meta=meta, outcome="refused")
     if is_chief(info):
         write_report_files(report, run_dir)
-        where = f"report: {run_dir / 'report.txt'}"
-    else:  # this worker's folder is temporary: the chief's run folder holds the one report
-        where = (f"report: in the chief's run folder; {info['task_type']} "
-                 f"{info['task_index']} writes none")
-    raise UserError(f"{refusal.title}. {refusal.fix} ({where})",
+    raise UserError(f"{refusal.title}. {refusal.fix} ({refusal_report_place(info, run_dir)})",
                     exit_status(report, fail_on=Severity(config.fail_on)), report=report)
+
+
+def refusal_report_place(info: dict[str, Any], run_dir: Path) -> str:
+    """Where a refusal before training is reported, as the error says it. Another worker's
+    folder is temporary; each worker judges the data it reads, so the chief's run folder
+    holds a report of the refusal only when the chief's data was refused too (workers on
+    different hosts may read different copies)."""
+    if is_chief(info):
+        return f"report: {run_dir / 'report.txt'}"
+    return (f"report: none from {info['task_type']} {info['task_index']}, whose folder is "
+            "temporary; the chief's run folder holds one when the data the chief reads is "
+            "refused too")
 
 
 @contextlib.contextmanager
