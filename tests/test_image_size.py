@@ -119,6 +119,8 @@ def test_thin_structures_choose_the_smallest_side_that_keeps_them(tmp_path):
     finding = img_size_finding(choice)
     assert finding.id == FINDING_ID and finding.severity.value == "info"
     assert f"resized to {choice.img_size} px, not 96" in finding.title
+    # --img-size takes sides below 96 too (32 in every tiny test): 96 is the smallest tried
+    assert "--img-size 96 trains at the smallest side this choice tries" in finding.fix
 
 
 def test_structures_lost_at_every_side_take_the_largest(tmp_path):

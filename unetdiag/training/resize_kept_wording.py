@@ -56,8 +56,8 @@ def img_size_finding(choice: ImageSizeChoice, source: str = "data:train") -> Fin
         "the masks at their own size.")
     fix = (f"Pass --img-size to choose the side: a larger one keeps more of thin structures "
            f"at about (side / {BASE_IMG_SIZE})^2 times the CPU a step; --img-size "
-           f"{BASE_IMG_SIZE} trains at the smallest side, at the cost of what the kept Dice "
-           "above says is lost.")
+           f"{BASE_IMG_SIZE} trains at the smallest side this choice tries (any multiple of "
+           "2^depth is taken), at the cost of what the kept Dice above says is lost.")
     return Sentences(title, explanation, fix).finding(CHOSEN_FINDING_ID, Severity.INFO,
                                                       choice.to_dict(), source=source)
 
