@@ -60,9 +60,11 @@ def test_a_fully_convolutional_model_gets_the_wide_image_at_its_aspect_ratio(tmp
     assert manifest["geometry"]["multiple"] == 4
     # 32x32 = 1024 pixels at 70:30: 21 x 49, padded to 24 x 52 (multiples of 4)
     assert fed["wide.png"] == {"height": 21, "width": 49, "padded_to": [24, 52],
-                               "stretched": False, "kept": True, "shrunk": False}
+                               "stretched": False, "kept": True, "shrunk": False,
+                               "scale_vs_training": None}
     assert fed["square.png"] == {"height": 32, "width": 32, "padded_to": [32, 32],
-                                 "stretched": False, "kept": False, "shrunk": False}
+                                 "stretched": False, "kept": False, "shrunk": False,
+                                 "scale_vs_training": None}
     with Image.open(tmp_path / "out" / "wide.png") as written:
         mask = np.asarray(written) > 0
     expected = np.zeros((30, 70), bool)
@@ -120,6 +122,32 @@ def test_train_run_records_give_predict_the_training_size(tmp_path):
     assert (fed["wide.png"]["height"], fed["wide.png"]["width"]) == (20, 47)  # 32/48 scale
     [line] = geometry_lines(result)
     assert "fed at the training images' scale, their aspect ratio kept" in line
+
+
+def test_an_image_of_the_training_shape_at_another_size_is_named_with_its_scale(tmp_path):
+    """Trained on 48x48 images at 32 px, given a 240x240 one: fed at 32x32 as they were, so
+    at 0.2 times their scale (a DRIVE model given a 9000x9000 photograph: 0.064). predict
+    said nothing of it and predict.json's fed_as was all False (not kept, not shrunk)."""
+    run_dir = tmp_path / "runs" / "tiles"
+    (run_dir / "MP_Tr_BCE").mkdir(parents=True)
+    _pooled_model(run_dir / "MP_Tr_BCE" / "model.keras")
+    (run_dir / "data.json").write_text(json.dumps({"mask_policy": None}))
+    record = {"images": 8, "bands": {"grey": 8}, "depth": {"8-bit": 8}, "low": 0.0,
+              "high": 1.0, "high_median": 1.0, "height_median": 48.0, "width_median": 48.0}
+    (run_dir / "report.json").write_text(json.dumps({"meta": {"train_images": record}}))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(np.full((240, 240), 255, np.uint8)).save(folder / "large.png")
+    Image.fromarray(np.full((50, 50), 255, np.uint8)).save(folder / "alike.png")
+    result = predict_folder(run_dir / "MP_Tr_BCE" / "model.keras", folder, tmp_path / "out")
+    fed = {r["image"]: r["fed_as"] for r in result.records}
+    assert fed["large.png"]["scale_vs_training"] == 0.2
+    assert fed["alike.png"]["scale_vs_training"] == 0.96
+    [line] = geometry_lines(result)
+    assert line.startswith(
+        "note: 1 image(s) of the training images' aspect ratio but not their size (48x48, the "
+        "median): fed at the model's 32x32 as they were, so at another scale than theirs: "
+        "large.png (240x240: 0.2 times)")
 
 
 def test_a_sequential_model_is_rebuilt_for_any_size_with_its_weights():

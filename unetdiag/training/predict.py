@@ -54,6 +54,7 @@ from unetdiag.fsutil import atomic_write_bytes, atomic_write_json
 from unetdiag.training import saved_model
 from unetdiag.training.predict_geometry import (
     MAX_PIXELS,
+    SCALE_TOLERANCE,
     GeometryPlan,
     any_size_model,
     padded_size,
@@ -104,7 +105,7 @@ def geometry_lines(result: PredictResult) -> list[str]:
     how = "kept" if plan is not None and plan.mode == "keep_aspect" else "stretched"
     records = result.fed(how) if plan is not None else []
     if not records:
-        return []
+        return _scale_lines(result)
     named = ", ".join(f"{record['image']} ({record['width']}x{record['height']}, "
                       f"{record['aspect_ratio']:g}:1)" for record in records[:5])
     named += f" and {len(records) - 5} more" if len(records) > 5 else ""
@@ -120,11 +121,38 @@ def geometry_lines(result: PredictResult) -> list[str]:
         if shrunk:
             lines.append(f"note: {len(shrunk)} of them fed smaller than that scale, at most "
                          f"{MAX_PIXELS} pixels (e.g. {shrunk[0]['image']})")
-        return lines
+        return lines + _scale_lines(result)
     return [f"note: {len(records)} image(s) stretched to the model's {plan.height}x"
             f"{plan.width} input, their aspect ratio unlike {against} "
             f"({plan.reference_aspect:.3g}:1): {named}; {plan.reason}, so their objects reach "
-            "it wider or taller than it learnt them (predict.json: geometry, fed_as)"]
+            "it wider or taller than it learnt them (predict.json: geometry, fed_as)",
+            *_scale_lines(result)]
+
+
+def _scale_lines(result: PredictResult) -> list[str]:
+    """The images of the training images' aspect ratio but not their size, fed at the
+    model's input as they were and so at another scale (an image of another aspect ratio is
+    named above, and its ``shrunk`` says when it is fed below the training scale)."""
+    plan = result.geometry
+    if plan is None or plan.training_size is None:
+        return []
+    records = [record for record in result.records
+               if not (record["fed_as"]["kept"] or record["fed_as"]["stretched"])
+               and not 1 / SCALE_TOLERANCE <= record["fed_as"]["scale_vs_training"]
+               <= SCALE_TOLERANCE]
+    if not records:
+        return []
+    named = ", ".join(f"{record['image']} ({record['width']}x{record['height']}: "
+                      f"{record['fed_as']['scale_vs_training']:g} times)"
+                      for record in records[:5])
+    named += f" and {len(records) - 5} more" if len(records) > 5 else ""
+    height, width = plan.training_size
+    return [f"note: {len(records)} image(s) of the training images' aspect ratio but not their "
+            f"size ({width:g}x{height:g}, the median): fed at the model's {plan.width}x"
+            f"{plan.height} as they were, so at another scale than theirs: {named}; an object "
+            "as many pixels wide as in the training images reaches the model that many times "
+            "as wide, which suits it only if the image covers the same field at another "
+            "resolution (predict.json: fed_as.scale_vs_training)"]
 
 
 @dataclass
@@ -369,6 +397,10 @@ def _predicted(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Path]
     return results
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
 def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Path],
                        listing: FolderImages, images_dir: Path, out_dir: Path,
                        threshold: float) -> list[dict[str, Any]]:
@@ -389,7 +421,9 @@ def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Pa
                                    "padded_to": list(padded_size(fed, plan.multiple)),
                                    "stretched": plan.mode == "stretch" and changed,
                                    "kept": plan.mode == "keep_aspect" and changed,
-                                   "shrunk": plan.shrunk(size)},
+                                   "shrunk": plan.shrunk(size),
+                                   "scale_vs_training": _rounded(plan.scale_vs_training(
+                                       size, fed))},
                         "predicted_fraction": float(np.mean(probability[finite] > threshold))
                         if finite.any() else None,
                         "non_finite_pixels": int(np.count_nonzero(~finite))})

@@ -42,6 +42,10 @@ import tensorflow as tf
 #: Aspect ratios (width / height) within this factor of the model input's count as the same
 #: shape: a stretch by 5 % or less is named nowhere (DRIVE's 565x584 is 3.3 % from square).
 ASPECT_TOLERANCE = 1.05
+#: An image fed more than this factor larger or smaller than the training images' scale is
+#: named (a factor of 2: one pixel of the model's input covers 4 times, or a quarter of, the
+#: stored pixels it covered in training).
+SCALE_TOLERANCE = 2.0
 #: The most pixels one image is fed at (1024 x 1024): an image whose training scale would
 #: exceed it is fed smaller, keeping its aspect ratio, and named, so that a large photograph
 #: does not exhaust memory.
@@ -103,6 +107,16 @@ class GeometryPlan:
             return False
         height, width = self._scaled(size)
         return height * width > MAX_PIXELS
+
+    def scale_vs_training(self, size: tuple[int, int], fed: tuple[int, int]) -> float | None:
+        """How much larger (> 1) or smaller an image of ``size`` fed at ``fed`` reaches the
+        model than the training images did, in pixels per stored pixel (geometric mean of the
+        two axes); None without the training images' size. An image of their aspect ratio
+        but another size is fed at the model's input as they were, so at another scale."""
+        if self.training_size is None:
+            return None
+        return math.sqrt((fed[0] / size[0]) / (self.height / self.training_size[0])
+                         * (fed[1] / size[1]) / (self.width / self.training_size[1]))
 
     def target(self, size: tuple[int, int]) -> tuple[int, int]:
         """The (height, width) an image of ``size`` is resized to before padding."""
