@@ -157,3 +157,29 @@ def test_evaluate_refuses_masks_train_refuses_and_leaves_no_folder(tmp_path):
                        out_parent=tmp_path / "out")
     assert caught.value.code == ExitCode.INPUT_ERROR
     assert not (tmp_path / "out").exists()
+
+
+def test_evaluate_says_its_scores_are_at_the_models_input_size(tmp_path):
+    """A 16 px model scored on 24 px masks: every score is measured on the masks resized to
+    16x16 (as train's validation), which the console and report.json did not say: a DRIVE
+    user read 'model.keras scores hard Dice 0.0634' as a Dice on the 565x584 masks."""
+    import io
+
+    from rich.console import Console
+
+    from unetdiag.training.evaluate import evaluate_model
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for index in range(2):
+        mask = np.zeros((24, 24), np.uint8)
+        mask[4:12 + index, 5:15] = 255
+        Image.fromarray(mask).save(folder / f"sq_{index}.png")
+        Image.fromarray(mask).save(folder / f"sq_{index}_mask.png")
+    written = io.StringIO()
+    result = evaluate_model(_model(tmp_path / "m.keras", 40.0, -20.0), folder,
+                            out_parent=tmp_path / "out", console=Console(file=written, width=300))
+    said = ("masks resized to 16x16 by nearest neighbour: every score is at that size, as "
+            "train's validation, not at the masks' own")
+    assert said in written.getvalue()
+    assert result.report.meta["scored_at"] == said

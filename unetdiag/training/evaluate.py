@@ -68,6 +68,7 @@ from unetdiag.training.saved_model import (
     SavedModel,
     batches_of,
     describe_input,
+    describe_scoring,
     load_saved_model,
     model_input,
     predict_checked,
@@ -253,7 +254,8 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     policy_finding = _policy_differs(saved.path.name, record, policy)
     if console is not None:
         console.print(f"evaluating {saved.path} on {len(pairing.pairs)} pairs "
-                      f"({describe_input(saved)})", highlight=False, soft_wrap=True)
+                      f"({describe_input(saved)}; {describe_scoring(saved)})",
+                      highlight=False, soft_wrap=True)
         if policy_finding is not None:
             console.print(f"warning: {policy_finding.title}", highlight=False, soft_wrap=True)
     decode_log, counts = DecodeLog(), MaskCounts([], [])
@@ -295,6 +297,7 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
         meta={"model": str(saved.path), "images_dir": str(images_dir),
               "masks_dir": None if masks_dir is None else str(masks_dir),
               "pairs": len(pairing.pairs), "input": describe_input(saved),
+              "scored_at": describe_scoring(saved),
               "threshold": threshold, "empty_rule": empty, "policy": policy.to_dict(),
               "out_dir": str(out_dir), "seconds": time.perf_counter() - started,
               "training_run": None if record is None else str(record.run_dir),

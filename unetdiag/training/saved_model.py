@@ -163,6 +163,12 @@ def batches_of(items: list, size: int) -> list[list]:
     return [items[start:start + size] for start in range(0, len(items), size)]
 
 
+def describe_scoring(saved: SavedModel) -> str:
+    """What ``evaluate``'s scores are measured on: the masks at the model's input size."""
+    return (f"masks resized to {saved.height}x{saved.width} by nearest neighbour: every score "
+            "is at that size, as train's validation, not at the masks' own")
+
+
 def describe_input(saved: SavedModel) -> str:
     """``"96x96x3 images scaled to [0, 1]"``: what the model is fed."""
     return (f"{saved.height}x{saved.width}x{saved.channels} images scaled to [0, 1] by their "
