@@ -12,7 +12,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from unetdiag.training.predict import MANIFEST_FILENAME, geometry_lines, predict_folder
+from unetdiag.training.predict import (
+    MANIFEST_FILENAME,
+    colour_lines,
+    geometry_lines,
+    predict_folder,
+)
 from unetdiag.training.predict_geometry import GeometryPlan, any_size_model
 
 pytestmark = pytest.mark.filterwarnings(
@@ -148,6 +153,32 @@ def test_an_image_of_the_training_shape_at_another_size_is_named_with_its_scale(
         "note: 1 image(s) of the training images' aspect ratio but not their size (48x48, the "
         "median): fed at the model's 32x32 as they were, so at another scale than theirs: "
         "large.png (240x240: 0.2 times)")
+
+
+def test_a_colour_image_for_a_model_trained_on_grey_images_is_named(tmp_path):
+    """A model trained on grey images only, given a colour photograph: predict converted it
+    to grey without a word (evaluate says it, as evaluate.images_converted)."""
+    run_dir = tmp_path / "runs" / "grey"
+    (run_dir / "MP_Tr_BCE").mkdir(parents=True)
+    _pooled_model(run_dir / "MP_Tr_BCE" / "model.keras")
+    (run_dir / "data.json").write_text(json.dumps({"mask_policy": None}))
+    record = {"images": 8, "bands": {"grey": 8}, "depth": {"8-bit": 8}, "low": 0.0,
+              "high": 1.0, "high_median": 1.0, "height_median": 32.0, "width_median": 32.0}
+    (run_dir / "report.json").write_text(json.dumps({"meta": {"train_images": record}}))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    colour = np.zeros((32, 32, 3), np.uint8)
+    colour[..., 0] = 200
+    Image.fromarray(colour).save(folder / "photo.png")
+    Image.fromarray(np.full((32, 32), 90, np.uint8)).save(folder / "grey.png")
+    result = predict_folder(run_dir / "MP_Tr_BCE" / "model.keras", folder, tmp_path / "out")
+    assert {r["image"]: r["bands"] for r in result.records} == {"photo.png": "colour",
+                                                                 "grey.png": "grey"}
+    [line] = colour_lines(result)
+    assert line.startswith(
+        f"note: 1 image(s) colour (photo.png), converted to grey by luminance as train reads "
+        f"them, though the run that saved the model ({run_dir}) trained it on 8 grey (or grey "
+        "stored as colour) image(s) only")
 
 
 def test_a_sequential_model_is_rebuilt_for_any_size_with_its_weights():

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from unetdiag.diag.data.image_kinds import image_kind
 from unetdiag.diag.data.instances import (
     IMAGES_FOLDER,
     find_instance_layout,
@@ -47,6 +48,7 @@ from unetdiag.diag.data.instances import (
 )
 from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS, ImageReadError, read_image
 from unetdiag.diag.data.pairing import MASK_SUFFIXES
+from unetdiag.diag.data.reading import convert_channels
 from unetdiag.diag.visual.overlay import overlay_panel, panel_png, write_panel
 from unetdiag.diag.wording.text import join_names
 from unetdiag.exitcodes import ExitCode, UserError
@@ -85,6 +87,12 @@ class PredictResult:
     foreground: str = ""
     #: how each image was sized for the model (:class:`~.predict_geometry.GeometryPlan`)
     geometry: GeometryPlan | None = None
+    #: the run that saved the model and its training images' kinds (``bands``: grey, grey
+    #: as colour, colour), None without a record
+    training_run: str | None = None
+    training_bands: dict[str, int] | None = None
+    #: the channels the model takes
+    channels: int = 0
 
     def fed(self, how: str) -> list[dict[str, Any]]:
         """The records of images whose aspect ratio differs from the training images' (or
@@ -127,6 +135,36 @@ def geometry_lines(result: PredictResult) -> list[str]:
             f"({plan.reference_aspect:.3g}:1): {named}; {plan.reason}, so their objects reach "
             "it wider or taller than it learnt them (predict.json: geometry, fed_as)",
             *_scale_lines(result)]
+
+
+def colour_lines(result: PredictResult) -> list[str]:
+    """The images of another kind than every training image the run recorded: colour ones
+    for a model trained on grey images only, grey ones repeated into the three channels of
+    a model trained on colour images only (a one-channel model trained on colour images
+    read them as grey, so a grey image is no stranger to it)."""
+    bands = result.training_bands
+    trained = sum(bands.values()) if bands else 0
+    if not trained:
+        return []
+    colour = bands.get("colour", 0)
+    if colour == 0:
+        unlike, kind, learnt = "colour", ("colour",), "grey (or grey stored as colour)"
+    elif colour == trained and result.channels == 3:
+        unlike, kind, learnt = "grey", ("grey", "grey as colour"), "colour"
+    else:
+        return []
+    records = [record for record in result.records if record.get("bands") in kind]
+    if not records:
+        return []
+    named = ", ".join(record["image"] for record in records[:5])
+    named += f" and {len(records) - 5} more" if len(records) > 5 else ""
+    how = ("converted to grey by luminance as train reads them" if unlike == "colour"
+           and result.channels == 1 else "given as they are" if unlike == "colour"
+           else "their grey repeated into the model's 3 channels as train reads them")
+    return [f"note: {len(records)} image(s) {unlike} ({named}), {how}, though the run that "
+            f"saved the model ({result.training_run}) trained it on {trained} {learnt} "
+            f"image(s) only: the model never learnt from {unlike} images, so their masks may "
+            "not be what it gives for images like its training ones (predict.json: bands)"]
 
 
 def _scale_lines(result: PredictResult) -> list[str]:
@@ -361,19 +399,24 @@ def geometry_plan(saved: SavedModel, record: RunRecord | None
             SavedModel(flexible, saved.path, saved.height, saved.width, saved.channels))
 
 
-def _read(path: Path, saved: SavedModel) -> np.ndarray:
+def _read(path: Path, saved: SavedModel) -> tuple[np.ndarray, str]:
+    """The image in the model's channels, as train reads it, and its kind as stored
+    (:attr:`~unetdiag.diag.data.image_kinds.ImageKind.bands`)."""
     try:
-        return read_image(path, channels=saved.channels)
+        own = read_image(path)
     except ImageReadError as error:
         raise UserError(f"cannot read {error.path}: {error.reason}") from None
+    return convert_channels(own, saved.channels), image_kind(path, own).bands
 
 
 def _predicted(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Path]
-               ) -> list[tuple[np.ndarray, np.ndarray, tuple[int, int], tuple[int, int]]]:
-    """``(image as fed, probabilities, the file's own size, the size fed)`` per image: the
-    images fed at the model's input in one batch (every image when stretching), each image
-    of another shape on its own at its geometry."""
-    images = [_read(path, saved) for path in paths]
+               ) -> tuple[list[tuple[np.ndarray, np.ndarray, tuple[int, int], tuple[int, int]]],
+                          list[str]]:
+    """``(image as fed, probabilities, the file's own size, the size fed)`` per image, and
+    each image's kind as stored: the images fed at the model's input in one batch (every
+    image when stretching), each image of another shape on its own at its geometry."""
+    read = [_read(path, saved) for path in paths]
+    images, bands = [image for image, _ in read], [kind for _, kind in read]
     sizes = [image.shape[:2] for image in images]
     targets = [plan.target(size) for size in sizes]
     square = (saved.height, saved.width)
@@ -394,7 +437,7 @@ def _predicted(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Path]
             raise UserError(f"{saved.path}: {error}", ExitCode.USAGE) from None
         results[index] = (fed, saved_model.checked_probabilities(saved, probability),
                           sizes[index], target)
-    return results
+    return results, bands
 
 
 def _rounded(value: float | None) -> float | None:
@@ -405,8 +448,9 @@ def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Pa
                        listing: FolderImages, images_dir: Path, out_dir: Path,
                        threshold: float) -> list[dict[str, Any]]:
     records = []
-    for path, (image, probability, size, fed) in zip(
-            paths, _predicted(saved, plan, paths), strict=True):
+    predicted, bands = _predicted(saved, plan, paths)
+    for path, (image, probability, size, fed), kind in zip(paths, predicted, bands,
+                                                           strict=True):
         mask_name, overlay_name = _output_names(listing.names[path])
         label = image_label(path, images_dir)
         atomic_write_bytes(out_dir / mask_name, mask_png(probability, threshold, size))
@@ -415,7 +459,7 @@ def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Pa
         finite = np.isfinite(probability)
         changed = plan.aspect_changed(size)
         records.append({"image": label, "mask": mask_name, "overlay": overlay_name,
-                        "height": int(size[0]), "width": int(size[1]),
+                        "height": int(size[0]), "width": int(size[1]), "bands": kind,
                         "aspect_ratio": round(size[1] / size[0], 3),
                         "fed_as": {"height": int(fed[0]), "width": int(fed[1]),
                                    "padded_to": list(padded_size(fed, plan.multiple)),
@@ -459,7 +503,10 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
     _write_manifest(out_dir, saved, images_dir, threshold, planned, plan, listing.left_out)
     result = PredictResult(out_dir, skipped_masks=listing.masks,
                            left_out=listing.left_out, foreground=foreground_meaning(record),
-                           geometry=plan)
+                           geometry=plan, channels=saved.channels,
+                           training_run=None if record is None else str(record.run_dir),
+                           training_bands=None if record is None or record.train_images is None
+                           else dict(record.train_images.get("bands") or {}))
     try:
         for chunk in saved_model.batches_of(images, batch_size):
             result.records += _predict_one_batch(saved, plan, chunk, listing, images_dir,
