@@ -25,7 +25,8 @@ their own size. Blobs keep about 1 at 96 px; DRIVE's vessels keep 0.61 at 96 px 
 - The warning (:func:`measure_resize_kept`): when the kept Dice at the side trained is below
   that same :data:`KEPT_DICE_TARGET`, with the side, doubled from it, that keeps
   :data:`PROPOSAL_TARGET`. A side chosen by the rule is warned of only when even the largest
-  candidate is below the target.
+  candidate tried is below the target (for masks whose median smaller side is at most
+  :data:`BASE_IMG_SIZE`, the base side, the only one tried).
 
 NumPy only (:func:`nearest_sources` reads the rows TensorFlow's kernel reads); the sample
 (:data:`SAMPLED_MASKS`, evenly spaced over the training pairs, never the validation split)
