@@ -119,3 +119,31 @@ def test_the_predict_line_counts_one_mask_in_the_singular(run, tmp_path, capsys)
     said = " ".join(capsys.readouterr().out.split())
     assert "wrote 1 mask (0/255 PNG, each image's own size; 255 = the class the model learnt" \
         in said
+
+
+def test_evaluate_names_the_training_files_among_the_images_it_scores(tmp_path):
+    """evaluate on the folder the run trained on (ISBI's 30 pairs, 24 of them training
+    pairs) scored the training files without a word; data.json now records the absolute
+    folder, and the same folder with the same names is said. A copy elsewhere (same names,
+    another folder) is not claimed."""
+    import shutil
+
+    from helpers import tiny_train_config, train_quietly
+
+    from unetdiag.diag.synth.generator import SynthSpec, write_dataset
+    from unetdiag.training.evaluate import evaluate_model
+
+    write_dataset(tmp_path / "data", SynthSpec(n_pairs=10, size=32))
+    first = train_quietly(tiny_train_config(tmp_path / "data", tmp_path / "runs", epochs=1,
+                                            variants=("MP_Tr_BCE",), diagnostics=False))
+    model = first.run_dir / "MP_Tr_BCE" / "model.keras"
+    data = json.loads((first.run_dir / "data.json").read_text())
+    report = evaluate_model(model, tmp_path / "data", out_parent=tmp_path / "e1").report
+    [seen] = [f for f in report.findings if f.id == "evaluate.training_images_scored"]
+    assert seen.severity.value == "warning"
+    assert seen.evidence["training_files"] == len(data["train"]) == 8
+    assert seen.evidence["validation_files"] == len(data["val"]) == 2
+    assert seen.title == "8 of the 10 images scored are files model.keras was trained on"
+    shutil.copytree(tmp_path / "data", tmp_path / "copy")
+    report = evaluate_model(model, tmp_path / "copy", out_parent=tmp_path / "e2").report
+    assert "evaluate.training_images_scored" not in {f.id for f in report.findings}

@@ -62,6 +62,7 @@ from unetdiag.fsutil import atomic_write_text
 from unetdiag.report import write_report_files
 from unetdiag.training.data_stats import MaskCounts, decoded_findings, images_record
 from unetdiag.training.decoder import DecodeLog, decode_pair
+from unetdiag.training.evaluate_seen_wording import training_images_scored
 from unetdiag.training.run.folder import create_run_dir
 from unetdiag.training.run_record import RunRecord, policy_differences, run_record
 from unetdiag.training.saved_model import (
@@ -274,6 +275,8 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     out_dir = create_run_dir(Path(out_parent), saved.path.stem)  # only once there is a result
     findings = [f if f.source else f.with_source("pairing") for f in pairing.findings]
     findings += [] if policy_finding is None else [policy_finding]
+    seen = training_images_scored(saved.path.name, record, Path(images_dir), pairing.pairs)
+    findings += [] if seen is None else [seen]
     findings += _data_findings(decode_log, counts, policy)
     scored_images = images_record(decode_log, pairing.pairs)
     findings += image_findings(scored_images, saved.channels,

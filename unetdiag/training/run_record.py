@@ -41,6 +41,11 @@ class RunRecord:
     #: the training images' kinds (``summarise_kinds``), from report.json (None: not there,
     #: as in runs before it was recorded or a run that never wrote its report)
     train_images: Mapping[str, Any] | None = None
+    #: the absolute images folder the run read and its training and validation stems, from
+    #: data.json (None and () in runs that did not record the absolute folder)
+    images_resolved: Path | None = None
+    train_stems: tuple[str, ...] = ()
+    val_stems: tuple[str, ...] = ()
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -81,7 +86,17 @@ def run_record(model_path: Path | str) -> RunRecord | None:
                      float(dice) if isinstance(dice, (int, float)) else None,
                      row.get("best_val_dice_epoch"),
                      valid_record(meta.get("train_images")) if isinstance(meta, dict)
-                     else None)
+                     else None, *_split(data))
+
+
+def _split(data: Mapping[str, Any]) -> tuple[Path | None, tuple[str, ...], tuple[str, ...]]:
+    """data.json's absolute images folder and its split stems (none without the folder)."""
+    folder = data.get("images_resolved")
+    if not isinstance(folder, str):
+        return None, (), ()
+    stems = [tuple(str(stem) for stem in data.get(side) or () if isinstance(stem, str))
+             for side in ("train", "val")]
+    return Path(folder), stems[0], stems[1]
 
 
 def policy_differences(recorded: MaskPolicy, used: MaskPolicy) -> list[str]:

@@ -6,6 +6,7 @@ how many groups the split kept whole (case folders, tiles' source images, or sub
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from unetdiag.config import TrainConfig
@@ -70,6 +71,8 @@ def data_record(config: TrainConfig, train_pairs: Sequence[Pair], val_pairs: Seq
     paired with masks (:class:`PairingRule`)."""
     return {
         "images": str(config.images), "masks": str(config.masks) if config.masks else None,
+        # absolute: evaluate tells the training files among those it scores by folder and name
+        "images_resolved": str(Path(config.images).resolve()),
         "pairing": rule.to_dict(),
         "val_fraction": config.val_fraction, "seed": config.seed,
         "split_by_subject": config.split_by_subject,
