@@ -46,9 +46,10 @@ def training_images_scored(model: str, record: RunRecord | None, images_dir: Pat
         f"({record.images_resolved}, the folder scored here) and the names of its "
         f"{len(record.train_stems)} training and {len(record.val_stems)} validation pairs: "
         f"{len(seen)} of the images scored carry training names ({', '.join(seen[:5])}"
-        f"{', ...' if len(seen) > 5 else ''}), {validation} validation names. A model scores "
-        "higher on images it was fitted to than on images it has not seen, so the scores "
-        "here overstate what it does on new images (unless the files were replaced since).")
+        f"{', ...' if len(seen) > 5 else ''}), {validation} validation names. A model usually "
+        "scores higher on images it was fitted to than on images it has not seen, so scores "
+        "that include them may overstate what it does on new images (unless the files were "
+        "replaced since).")
     fix = ("Score the model on images it was not trained on: its validation split, or a "
            "held-out test set in another folder.")
     evidence = {"images_scored": scored, "training_files": len(seen),
