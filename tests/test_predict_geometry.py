@@ -190,3 +190,22 @@ def test_a_sequential_model_is_rebuilt_for_any_size_with_its_weights():
     assert multiple == 2 and reason == ""
     np.testing.assert_allclose(flexible(images), model(images), atol=1e-6)
     assert tuple(flexible(np.zeros((1, 12, 20, 1), np.float32)).shape) == (1, 12, 20, 1)
+
+
+def test_a_multi_page_tiff_is_named_as_predicted_on_its_first_page_only(tmp_path):
+    """ISBI's train-volume.tif (30 slices) given to predict got one mask, of its first
+    slice, without a word; train and evaluate pair such stacks page by page."""
+    from unetdiag.training.predict import stack_lines
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pages = [Image.fromarray(np.full((32, 32), 40 * index, np.uint8)) for index in range(3)]
+    pages[0].save(folder / "volume.tif", save_all=True, append_images=pages[1:])
+    Image.fromarray(np.full((32, 32), 90, np.uint8)).save(folder / "single.png")
+    result = predict_folder(_pooled_model(tmp_path / "pooled.keras"), folder, tmp_path / "out")
+    assert {r["image"]: r["pages"] for r in result.records} == {"volume.tif": 3,
+                                                                 "single.png": 1}
+    assert stack_lines(result) == [
+        "note: 1 multi-page TIFF(s) got a mask of their first page only: volume.tif (3 pages); "
+        "predict reads one page per file (train and evaluate pair stacks page by page): save "
+        "each page as a file of its own to predict it (predict.json: pages)"]

@@ -218,7 +218,12 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
 
     result = with_progress_bar(console, args, "predicting", engine)
     # imported by the engine already
-    from unetdiag.training.predict import colour_lines, geometry_lines, left_out_lines
+    from unetdiag.training.predict import (
+        colour_lines,
+        geometry_lines,
+        left_out_lines,
+        stack_lines,
+    )
 
     count = len(result.records)
     console.print(f"wrote {count} mask{'' if count == 1 else 's'} (0/255 PNG, each image's own "
@@ -229,7 +234,7 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
                       f"{result.skipped_masks[0].name})", highlight=False)
     for line in left_out_lines(result.left_out):
         console.print(f"left out {line}", highlight=False, soft_wrap=True)
-    for line in [*geometry_lines(result), *colour_lines(result)]:
+    for line in [*geometry_lines(result), *colour_lines(result), *stack_lines(result)]:
         console.print(line, highlight=False, soft_wrap=True)
     if not result.non_finite_images:
         return int(ExitCode.OK)

@@ -49,6 +49,7 @@ from unetdiag.diag.data.instances import (
 from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS, ImageReadError, read_image
 from unetdiag.diag.data.pairing import MASK_SUFFIXES
 from unetdiag.diag.data.reading import convert_channels
+from unetdiag.diag.data.stacks import page_count
 from unetdiag.diag.visual.overlay import overlay_panel, panel_png, write_panel
 from unetdiag.diag.wording.text import join_names
 from unetdiag.exitcodes import ExitCode, UserError
@@ -135,6 +136,19 @@ def geometry_lines(result: PredictResult) -> list[str]:
             f"({plan.reference_aspect:.3g}:1): {named}; {plan.reason}, so their objects reach "
             "it wider or taller than it learnt them (predict.json: geometry, fed_as)",
             *_scale_lines(result)]
+
+
+def stack_lines(result: PredictResult) -> list[str]:
+    """The multi-page TIFFs of which only the first page was predicted (train and evaluate
+    pair stacks page by page; predict reads one page per file)."""
+    stacks = [record for record in result.records if record.get("pages", 1) > 1]
+    if not stacks:
+        return []
+    named = ", ".join(f"{record['image']} ({record['pages']} pages)" for record in stacks[:5])
+    named += f" and {len(stacks) - 5} more" if len(stacks) > 5 else ""
+    return [f"note: {len(stacks)} multi-page TIFF(s) got a mask of their first page only: "
+            f"{named}; predict reads one page per file (train and evaluate pair stacks page "
+            "by page): save each page as a file of its own to predict it (predict.json: pages)"]
 
 
 def colour_lines(result: PredictResult) -> list[str]:
@@ -460,6 +474,7 @@ def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Pa
         changed = plan.aspect_changed(size)
         records.append({"image": label, "mask": mask_name, "overlay": overlay_name,
                         "height": int(size[0]), "width": int(size[1]), "bands": kind,
+                        "pages": page_count(path),
                         "aspect_ratio": round(size[1] / size[0], 3),
                         "fed_as": {"height": int(fed[0]), "width": int(fed[1]),
                                    "padded_to": list(padded_size(fed, plan.multiple)),
