@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from unetdiag.diag.logs.model import CutShort
 from unetdiag.diag.logs.progress import ProgressLine
 
+#: The metric the learning rate is recorded under when the log prints its cuts.
+LEARNING_RATE_KEY = "lr"
 #: Keras's suffix for a metric of a second model built in one session (``auc_1``).
 _SESSION_SUFFIX_RE = re.compile(r"_\d+$")
 
