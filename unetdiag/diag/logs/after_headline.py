@@ -9,6 +9,7 @@ import numpy as np
 
 from unetdiag.diag.checks.saturation.ids import DICE_BELOW_HALF, STEP_TIME_OUTLIER, STILL_IMPROVING
 from unetdiag.diag.checks.saturation.metrics import is_validation
+from unetdiag.diag.checks.saturation.wording_fit import rise_span
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.logs.model import RunLog, epoch_number
 from unetdiag.diag.wording.text import join_names
@@ -45,8 +46,8 @@ def still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
         name = next((n for n in metrics if n in PRIMARY_DICE_NAMES), next(iter(metrics)))
         data = metrics[name]
         rising.append((item.evidence["run"], name,
-                       f"{data['last']:.4f}, up {data['gain']:.4f} over the last "
-                       f"{data['over_epochs']} epochs"))
+                       f"{data['last']:.4f}, up {data['gain']:.4f} over "
+                       f"{rise_span(data).replace('its ', 'the ', 1)}"))
     if not rising:
         return ""
     if len(runs) == 1:
@@ -59,7 +60,7 @@ def still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
             data = next(f.evidence["metrics"][name] for f in with_id(findings, STILL_IMPROVING)
                         if name in f.evidence["metrics"])
             return (f" Its {name} was still rising at the log's last line ({data['last']:.4f}, "
-                    f"up {data['gain']:.4f} from the line {data['over_epochs']} before it), which "
+                    f"up {data['gain']:.4f} from the line {data['over_values']} before it), which "
                     f"comes after a cut and may be any epoch from {low} to {high}: the log "
                     "does not say whether the run went on.")
         if run.epochs_announced and last < run.epochs_announced and run.ended_by:

@@ -90,7 +90,8 @@ def explain_runs(runs: Sequence[RunLog], title: str = f"unetdiag {COMMAND}",
                                                      else run.restored_epoch),
                                      custom_loop=run.custom_loop,
                                      zeros_printed=run.zeros_printed,
-                                     fit_may_continue=run.appended_fit > 1)]
+                                     fit_may_continue=run.appended_fit > 1,
+                                     open_epochs=run.unknown_numbers)]
         if run.notes:
             own.append(_parse_notes(run, files))
         by_run[run.name] = own

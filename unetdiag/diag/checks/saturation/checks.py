@@ -32,12 +32,12 @@ from unetdiag.diag.checks.saturation.metrics import (
 )
 from unetdiag.diag.checks.saturation.overlap import iou_above_dice
 from unetdiag.diag.checks.saturation.recall_bound import iou_exceeds_recall_bound
+from unetdiag.diag.checks.saturation.rising import still_improving
 from unetdiag.diag.checks.saturation.runs import identical_across_runs, step_time_outliers
 from unetdiag.diag.checks.saturation.scale import accuracy_bound_breaches, label_scale
 from unetdiag.diag.checks.saturation.series import (
     flat_metrics,
     non_finite_onset,
-    still_improving,
     train_val_gap,
     validation_loss_rising,
 )
@@ -69,7 +69,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                  train_mode: Sequence[str] | None = None,
                  custom_loop: bool = False,
                  fit_may_continue: bool = False,
-                 zeros_printed: str = "") -> list[Finding]:
+                 zeros_printed: str = "",
+                 open_epochs: Mapping[int, tuple[int, int]] | None = None) -> list[Finding]:
     """Judge one run's metric series (a Keras ``History.history``-like mapping).
 
     Args:
@@ -103,6 +104,9 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
             taken for the model's, so no gap is read as "early" or "from the first epoch".
         zeros_printed: how the log prints a 0 (``"0.0000e+00"``: exactly 0; ``"0.0000"``:
             four decimals, at most 5e-05), ``""`` when the caller does not know.
+        open_epochs: positions (0-based) whose epoch number the log leaves open (a line read
+            between two cuts, counted on in ``history["epoch"]``) -> the (lowest, highest)
+            number it may take: findings that name such an epoch give the range.
 
     Returns findings among ``saturation.non_finite``, ``saturation.dice_above_one``,
     ``saturation.dice_exceeds_accuracy_bound``, ``saturation.iou_exceeds_accuracy_bound``,
@@ -180,7 +184,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               train_val_gap(run, series, thresholds, scores=not scores_meaningless,
                             unreliable=unreliable, train_mode=train_mode,
                             fit_may_continue=fit_may_continue),
-              still_improving(run, series, thresholds),
+              still_improving(run, series, thresholds, open_epochs),
               dice_below_half(run, series, thresholds) if not scores_meaningless else None,
               validation_loss_rising(run, series, thresholds, unreliable=unreliable,
                                      restored_epoch=restored_epoch),

@@ -17,7 +17,6 @@ import numpy as np
 from unetdiag.diag.checks.saturation.evidence import (
     FlatTail,
     NonFiniteOnset,
-    StillImproving,
     TrainValGap,
     ValidationLossRising,
 )
@@ -392,7 +391,7 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
 SWING_WINDOW = 10
 
 
-def _swing(item: MetricSeries, values: np.ndarray, positions: np.ndarray) -> float:
+def epoch_swing(item: MetricSeries, values: np.ndarray, positions: np.ndarray) -> float:
     """The median absolute change of ``values`` (at ``positions`` of ``item``) between
     consecutive epochs, over the last :data:`SWING_WINDOW` changes (0 with fewer than three)."""
     changes = [abs(float(values[i + 1] - values[i])) for i in range(len(positions) - 1)
@@ -405,7 +404,7 @@ def _gap_swing(item: MetricSeries, partner: MetricSeries, both: np.ndarray) -> f
     """How much the gap training - validation typically changes from one epoch to the next
     over the last epochs: a last-epoch gap no larger is one draw of the noise (ResUNet, 200
     epochs: the Dice gap goes 0.09, -0.02, 0.10, -0.10, 0.13 over epochs 196-200)."""
-    return _swing(item, item.values[both] - partner.values[both], both)
+    return epoch_swing(item, item.values[both] - partner.values[both], both)
 
 
 def _gap_reversed(item: MetricSeries, partner: MetricSeries, both: np.ndarray,
@@ -478,32 +477,6 @@ def _lead_gap(gaps: dict[str, dict], mixed: Collection[str] = ()) -> str:
         if overlap:
             return max(overlap, key=overlap.__getitem__)
     return next(iter(gaps))
-
-
-def still_improving(run: str, series: Series, thresholds: SaturationThresholds
-                    ) -> StillImproving | None:
-    """Validation Dice/IoU scores whose best value is their last one and which gained at least
-    ``thresholds.rising_gain`` over the last ``thresholds.rising_epochs`` epochs, and more
-    than the series' typical change from one epoch to the next (IRCAD fold 1: +0.045 at the
-    last epoch of a series that swings 0.39-0.83 is noise): the run stopped before the curve
-    flattened."""
-    rising: dict[str, dict] = {}
-    for name, item in series.items():
-        if not is_validation(name) or metric_kind(name) not in ("dice", "iou"):
-            continue
-        finite = np.flatnonzero(item.finite)
-        if finite.size <= thresholds.rising_epochs:
-            continue
-        values = item.values[finite]
-        last, earlier = float(values[-1]), float(values[-1 - thresholds.rising_epochs])
-        swing = _swing(item, values, finite)
-        if (0.0 <= last <= 1.0 and last >= float(values.max())
-                and last - earlier >= thresholds.rising_gain and last - earlier > swing):
-            rising[name] = {"last": last, "earlier": earlier, "gain": last - earlier,
-                            "over_epochs": thresholds.rising_epochs,
-                            "last_epoch": item.epoch(int(finite[-1])),
-                            "epochs": int(finite.size)}
-    return StillImproving(run, rising) if rising else None
 
 
 def _scores_better(series: Series, best_at: int, last_at: int,
