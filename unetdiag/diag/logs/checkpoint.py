@@ -7,8 +7,8 @@ last epoch (:func:`training_ender`): a callback's message, TensorFlow's warning,
 interrupt or a traceback.
 
 >>> lines = [f"Epoch {n:05d}: val_loss did not improve from 3.22992" for n in (28, 29, 30)]
->>> checkpoint_stall(lines, [28, 29, 30])
-{'metric': 'val_loss', 'best': 3.22992, 'printed': '3.22992', 'epochs': [28, 29, 30]}
+>>> checkpoint_stalls(lines, [28, 29, 30])
+[{'metric': 'val_loss', 'best': 3.22992, 'printed': '3.22992', 'epochs': [28, 29, 30]}]
 """
 
 from __future__ import annotations
@@ -21,11 +21,16 @@ from unetdiag.diag.checks.saturation.metrics import metric_kind
 from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.logs.model import RunLog
 from unetdiag.diag.logs.notes import RAN_OUT_OF_DATA, TERMINATE_ON_NAN
+from unetdiag.diag.logs.progress import clean_line, epoch_header
 
-#: The best as ``%0.5f`` prints it: ``3.22992``; ``inf`` and ``-inf``, the starting value of a
-#: callback that minimises or maximises, until an epoch gives it a number to compare.
-_VERDICT_RE = re.compile(r"^\s*Epoch (\d+): (\w+) (did not improve|improved) from "
-                         r"([-+]?(?:inf|nan|\d+(?:\.\d*)?(?:e[-+]?\d+)?))", re.IGNORECASE)
+_NUMBER = r"[-+]?(?:inf|nan|\d+(?:\.\d*)?(?:e[-+]?\d+)?)"
+#: ``Epoch 00030: val_loss did not improve from 3.22992`` (Keras 2.2 on), ``... improved from
+#: 3.3 to 3.22992, saving model to ...``; Keras 1 and early Keras 2 print no ``from`` after
+#: "did not improve". The best as ``%0.5f`` prints it; ``inf`` and ``-inf``, the starting
+#: value of a callback that minimises or maximises, until an epoch gives it a number. Found
+#: anywhere in a line: a paste quotes it (``> Epoch ...``) or glues it to an ETA drawing.
+_VERDICT_RE = re.compile(rf"\bEpoch (\d+): (\w+) (did not improve|improved)"
+                         rf"(?: from ({_NUMBER}))?(?: to ({_NUMBER}))?", re.IGNORECASE)
 #: EarlyStopping's message as training ends, naming the last epoch run (Keras 2 and 3).
 EARLY_STOP_RE = re.compile(r"^Epoch (\d+): early stopping", re.IGNORECASE)
 #: What can end training before its last epoch, in the order said when several show.
@@ -41,24 +46,62 @@ SAME_VALUE = 5.01e-5
 _SCORE_KINDS = ("dice", "iou", "accuracy")
 
 
-def checkpoint_stall(lines: Sequence[str], epochs: Sequence[int]) -> dict | None:
-    """The monitored metric, its best and the epochs of the run (``epochs``: its numbers)
-    whose verdicts, the last ones of the run, all say it did not improve on that best."""
-    verdicts: dict[int, tuple[str, bool, str]] = {}
+def checkpoint_stalls(lines: Sequence[str], epochs: Sequence[int]) -> list[dict]:
+    """For each metric a ModelCheckpoint monitors (two callbacks, two monitors), its best and
+    the epochs of the run (``epochs``: its numbers) whose verdicts, the last ones of the run,
+    all say it did not improve on that best.
+
+    A verdict is matched to its epoch by the ``Epoch i/N`` header it follows: Keras 1 and
+    early Keras 2 number their messages from 0 (``Epoch 00004:`` under ``Epoch 5/N``), later
+    ones from 1; where the headers do not settle which (none, or both seen), a message with
+    no ``from`` is not read. Without ``from`` the best is the last ``improved ... to X``
+    message's X (None when there is none); ``improved_at`` is that message's epoch.
+    """
+    found: list[tuple[int | None, re.Match]] = []
+    header = None
     for line in lines:
-        found = _VERDICT_RE.match(line)
-        if found:
-            verdicts[int(found[1])] = (found[2], found[3].lower() == "improved", found[4])
+        opened = epoch_header(clean_line(line).strip())
+        if opened is not None:
+            header = opened[0]
+        verdict = _VERDICT_RE.search(line)
+        if verdict is not None:
+            found.append((header, verdict))
+    offsets = {header - int(verdict[1]) for header, verdict in found if header is not None}
+    offset = offsets.pop() if len(offsets) == 1 and offsets <= {0, 1} else None
+    # metric -> epoch -> (improved, best printed after 'from' or None, the new best or None)
+    verdicts: dict[str, dict[int, tuple[bool, str | None, str | None]]] = {}
+    for _header, verdict in found:
+        if offset is None and verdict[4] is None:
+            continue
+        epoch = int(verdict[1]) + (offset or 0)
+        verdicts.setdefault(verdict[2], {})[epoch] = (
+            verdict[3].lower() == "improved", verdict[4], verdict[5])
+    return [stall for metric, by_epoch in verdicts.items()
+            if (stall := _stall(metric, by_epoch, epochs)) is not None]
+
+
+def _stall(metric: str, by_epoch: dict[int, tuple[bool, str | None, str | None]],
+           epochs: Sequence[int]) -> dict | None:
+    """One monitor's verdicts on the run's last epochs, if the last
+    :data:`MIN_STALLED_EPOCHS` or more all say "did not improve" from one best."""
     stalled: list[int] = []
     for epoch in reversed(epochs):
-        verdict = verdicts.get(epoch)
-        if verdict is None or verdict[1] or (stalled and verdict[::2] != verdicts[stalled[0]][::2]):
+        verdict = by_epoch.get(epoch)
+        if verdict is None or verdict[0] or (stalled and verdict[1] != by_epoch[stalled[0]][1]):
             break
         stalled.insert(0, epoch)
     if len(stalled) < MIN_STALLED_EPOCHS:
         return None
-    metric, _, best = verdicts[stalled[0]]
-    return {"metric": metric, "best": float(best), "printed": best, "epochs": stalled}
+    best = by_epoch[stalled[0]][1]
+    if best is not None:
+        return {"metric": metric, "best": float(best), "printed": best, "epochs": stalled}
+    improved = [(epoch, verdict[2]) for epoch, verdict in sorted(by_epoch.items())
+                if epoch < stalled[0] and verdict[0] and verdict[2] is not None]
+    if not improved:
+        return {"metric": metric, "best": None, "printed": None, "epochs": stalled}
+    at, printed = improved[-1]
+    return {"metric": metric, "best": float(printed), "printed": printed, "epochs": stalled,
+            "improved_at": at}
 
 
 def training_ender(lines: Sequence[str]) -> str:
@@ -104,33 +147,37 @@ def checkpoint_sentences(runs: Sequence[RunLog]) -> str:
     each run whose last epochs its checkpoint callback calls no improvement."""
     sentences = []
     for run in runs:
-        stall = run.checkpoint_stall
-        if stall is None:
-            continue
-        where = f"In {run.name}, " if len(runs) > 1 else ""
-        series = run.series(stall["metric"]).tolist()
-        values = [value for value in series if value == value]
-        numbers = run.epoch_numbers or list(range(1, len(series) + 1))
-        stalled = [value for number, value in zip(numbers, series, strict=False)
-                   if number in stall["epochs"] and value == value]
-        if math.isinf(stall["best"]):
-            sentences.append(
-                f" {where}ModelCheckpoint says {stall['metric']} did not improve from "
-                f"{stall['printed']}, its starting value, at epoch"
-                f"{'s' if len(stall['epochs']) > 1 else ''} {epoch_span(stall['epochs'])}, "
-                f"the last {len(stall['epochs'])} logged: it got no {stall['metric']} it "
+        for stall in run.checkpoint_stalls:
+            sentences.append(_stall_sentence(run, stall, len(runs) > 1))
+    return "".join(sentences)
+
+
+def _stall_sentence(run: RunLog, stall: dict, several_runs: bool) -> str:
+    where = f"In {run.name}, " if several_runs else ""
+    series = run.series(stall["metric"]).tolist()
+    values = [value for value in series if value == value]
+    numbers = run.epoch_numbers or list(range(1, len(series) + 1))
+    stalled = [value for number, value in zip(numbers, series, strict=False)
+               if number in stall["epochs"] and value == value]
+    at = (f"at epoch{'s' if len(stall['epochs']) > 1 else ''} {epoch_span(stall['epochs'])}, "
+          f"the last {len(stall['epochs'])} logged")
+    if stall["best"] is None:
+        return (f" {where}ModelCheckpoint says {stall['metric']} did not improve {at} (its "
+                "messages name no best value).")
+    if math.isinf(stall["best"]):
+        return (f" {where}ModelCheckpoint says {stall['metric']} did not improve from "
+                f"{stall['printed']}, its starting value, {at}: it got no {stall['metric']} it "
                 f"could compare (NaN or {stall['printed']}) at any epoch up to epoch "
                 f"{stall['epochs'][-1]}.")
-            continue
-        if stall["metric"] not in run.metrics():
-            source = f" (the log prints no {stall['metric']} to compare)"
-        elif any(abs(value - stall["best"]) <= SAME_VALUE for value in values):
-            source = ""
-        else:
-            source = " (that best comes from an epoch the log does not show)"
-        sentences.append(
-            f" {where}ModelCheckpoint says {stall['metric']} did not improve on its best, "
-            f"{stall['printed']}, at epoch{'s' if len(stall['epochs']) > 1 else ''} "
-            f"{epoch_span(stall['epochs'])}, the last {len(stall['epochs'])} logged"
+    if stall["metric"] not in run.metrics():
+        source = f" (the log prints no {stall['metric']} to compare)"
+    elif any(abs(value - stall["best"]) <= SAME_VALUE for value in values):
+        source = ""
+    else:
+        source = " (that best comes from an epoch the log does not show)"
+    # Keras 1's verdict names no best: the last 'improved ... to X' message does
+    named = (f", set at epoch {stall['improved_at']} (its last 'improved' message)"
+             if "improved_at" in stall else "")
+    return (f" {where}ModelCheckpoint says {stall['metric']} did not improve on its best, "
+            f"{stall['printed']}{named}, {at}"
             + source + _direction(stall["metric"], stall["best"], stalled) + ".")
-    return "".join(sentences)

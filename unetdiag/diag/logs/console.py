@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
-from unetdiag.diag.logs.checkpoint import checkpoint_stall, training_ender
+from unetdiag.diag.logs.checkpoint import checkpoint_stalls, training_ender
 from unetdiag.diag.logs.console_close import close_unfinished, closing_line, open_numbers
 from unetdiag.diag.logs.console_headerless import HeaderlessEpochs
 from unetdiag.diag.logs.console_state import (
@@ -437,8 +437,8 @@ def parse_console(text: str) -> list[RunLog]:
             epoch_numbers=builder.epoch_numbers(), restored_epoch=builder.restored_epoch,
             restored_after=builder.restored_after(), cut_short=builder.cut_short,
             epochs_announced=builder.epoch_total, ran_out_epoch=builder.ran_out_epoch,
-            unknown_numbers=open_numbers(builder, lines), checkpoint_stall=checkpoint_stall(
-                lines[builder.first_line - 1:builder.last_line + 3], builder.epoch_numbers()),
+            unknown_numbers=open_numbers(builder, lines), checkpoint_stalls=checkpoint_stalls(
+                lines[builder.first_line - 1:end], builder.epoch_numbers()),
             zeros_printed=zeros_printed(lines[builder.first_line - 1:builder.last_line]),
             ended_by=training_ender(lines[builder.last_line:end])))
     return unique_names(runs)

@@ -87,8 +87,9 @@ class RunLog:
         ran_out_epoch: the epoch (``"epoch 2/10"``) in which TensorFlow warned that the input
             ran out of data before the log shows any value of it, else ``""``: training
             stopped after the epoch before it.
-        checkpoint_stall: ModelCheckpoint's "did not improve" verdicts on the run's last
-            epochs (:func:`unetdiag.diag.logs.checkpoint.checkpoint_stall`), else None.
+        checkpoint_stalls: ModelCheckpoint's "did not improve" verdicts on the run's last
+            epochs, one per metric monitored
+            (:func:`unetdiag.diag.logs.checkpoint.checkpoint_stalls`).
         ended_by: what the log says ended training after the run's last closing line
             (EarlyStopping, TerminateOnNaN, TensorFlow's input running out, a KeyboardInterrupt,
             a traceback), else ``""``.
@@ -113,7 +114,7 @@ class RunLog:
     epochs_announced: int | None = None
     ran_out_epoch: str = ""
     unknown_numbers: dict[int, tuple[int, int]] = field(default_factory=dict)
-    checkpoint_stall: dict | None = None
+    checkpoint_stalls: list[dict] = field(default_factory=list)
     ended_by: str = ""
 
     def metrics(self) -> list[str]:
