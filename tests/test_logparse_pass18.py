@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from unetdiag.diag.logs.explain import explain_log
+from unetdiag.exitcodes import UserError
 
 DATA = Path(__file__).parent / "data" / "logs"
 REVIEW = DATA / "review"
@@ -74,3 +77,21 @@ def test_two_checkpoint_monitors_are_each_read():
     headline = explain_log(REVIEW / "c36_two_checkpoints_loss_and_dice.log").headline
     assert "val_loss did not improve on its best, 0.44000, at epochs 4-6" in headline
     assert "val_dice_coef did not improve on its best, 0.58000, at epochs 4-6" in headline
+
+
+def test_a_trainer_table_with_its_epoch_column_second_is_named_in_the_error():
+    # pass 17 left it: a Hugging Face Trainer's (PyTorch) table, 'Epoch' its second column,
+    # got "no Keras training epochs found: expected 'Epoch i/N' lines"
+    with pytest.raises(UserError) as error:
+        explain_log(REVIEW / "c37_hf_trainer_results_epoch_second.log")
+    message = str(error.value)
+    assert "| Training Loss | Epoch | Step |" in message
+    assert "Hugging Face Trainer's 'Training results' table" in message
+    assert "not a Keras log" in message and "no Keras training epochs found" not in message
+
+
+def test_an_epoch_column_not_first_is_named_in_the_error(tmp_path):
+    path = tmp_path / "table.log"
+    path.write_text("| Loss | Epoch | Val Loss |\n|---|---|---|\n| 0.5 | 1 | 0.6 |\n")
+    with pytest.raises(UserError, match="its epoch is column 2, not the first"):
+        explain_log(path)

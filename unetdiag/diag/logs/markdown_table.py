@@ -84,16 +84,26 @@ def markdown_epoch_table(text: str) -> list[RunLog]:
 _ANY_RULE_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)+\|?\s*$")
 
 
-def epoch_table_seen(text: str) -> tuple[int, str, str] | None:
-    """(line, header, rule) of a Markdown table whose first column is the epoch, under any
-    rule (``-- | --`` too): what a file explain-log cannot read holds, said in its error."""
+def epoch_table_seen(text: str) -> tuple[int, str, str, int] | None:
+    """(line, header, rule, epoch column, 1-based) of a Markdown table with an epoch column,
+    under any rule (``-- | --`` too): what a file explain-log cannot read holds, said in its
+    error."""
     lines = text.splitlines()
     for number, line in enumerate(lines[:-1]):
-        header = _cells(line)
-        if (len(header) >= 2 and header[0].lower() in ("epoch", "epochs")
-                and _ANY_RULE_RE.match(lines[number + 1])):
-            return number + 1, line.strip(), lines[number + 1].strip()
+        header = [cell.lower() for cell in _cells(line)]
+        column = next((at for at, cell in enumerate(header, start=1)
+                       if cell in ("epoch", "epochs")), None)
+        if len(header) >= 2 and column is not None and _ANY_RULE_RE.match(lines[number + 1]):
+            return number + 1, line.strip(), lines[number + 1].strip(), column
     return None
+
+
+def trainer_table(header: str) -> bool:
+    """A Hugging Face Trainer's (PyTorch) 'Training results' table: ``| Training Loss |
+    Epoch | Step | Validation Loss | ...``, its metrics the evaluation set's, unprefixed, and
+    its epochs fractions where it evaluates every few steps."""
+    cells = [cell.lower() for cell in _cells(header)]
+    return cells[:3] == ["training loss", "epoch", "step"]
 
 
 def model_card_rule(rule: str) -> bool:

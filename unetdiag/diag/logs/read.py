@@ -25,6 +25,7 @@ from unetdiag.diag.logs.markdown_table import (
     epoch_table_seen,
     markdown_epoch_table,
     model_card_rule,
+    trainer_table,
 )
 from unetdiag.diag.logs.model import LogFormatError, RunLog
 from unetdiag.diag.logs.notebook import notebook_outputs
@@ -226,20 +227,25 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
                     f"{_KINDS_HINT}") from None
             table = None if runs else epoch_table_seen(text)
             if table is not None:
-                line, header, rule = table
-                if model_card_rule(rule):  # the layout read, with no row read under it
+                line, header, rule, column = table
+                if column == 1 and model_card_rule(rule):  # the layout read, no row read
                     raise UserError(
                         f"{path} holds a Markdown table of epochs (line {line}: '{header}', "
                         f"rule '{rule}') in the layout explain-log reads, a model card's, but "
                         "no row under it that it can read: one row per epoch, the epoch's "
                         "number in the first column and a number in each other") from None
+                layout = ("; it is a Hugging Face Trainer's 'Training results' table, "
+                          "PyTorch's, whose metrics are the evaluation set's and whose epochs "
+                          "may be fractions, not a Keras log" if trainer_table(header) else
+                          f"; its epoch is column {column}, not the first" if column > 1
+                          else "")
                 raise UserError(
                     f"{path} holds a Markdown table of epochs (line {line}: '{header}', rule "
-                    f"'{rule}'), not a layout explain-log reads: it reads Keras console output, "
-                    "a CSVLogger .csv, a model.fit() history .json, and a Hugging Face Keras "
-                    "model card's '## Training Metrics' table (a first column 'Epoch' or "
-                    "'Epochs', a '|---|' rule of three dashes or more, one row per epoch)"
-                ) from None
+                    f"'{rule}'), not a layout explain-log reads{layout}. It reads Keras "
+                    "console output, a CSVLogger .csv, a model.fit() history .json, and a "
+                    "Hugging Face Keras model card's '## Training Metrics' table (a first "
+                    "column 'Epoch' or 'Epochs', a '|---|' rule of three dashes or more, one "
+                    "row per epoch)") from None
             if not runs:
                 raise UserError(f"{path}: {error}; {_KINDS_HINT}") from None
     for run in runs:
