@@ -405,6 +405,17 @@ class _ConsoleReader(HeaderlessEpochs):
         run.notes.append(partial_epoch_note(partial, ended, every_step))
 
 
+def _verdicts_from(builders: list[RunBuilder], position: int, lines: list[str]) -> int:
+    """Where (0-based line) the callback verdicts of run ``position`` may start: its first
+    line, or, for a run whose first epoch has no header, the line after the run before it
+    (TensorFlow 2 prints an epoch's callback messages before its closing line: a paste that
+    starts at ``Epoch 6: val_dice did not improve ...`` holds epoch 6's verdict above it)."""
+    builder = builders[position]
+    if epoch_header(lines[builder.first_line - 1].strip()) is not None:
+        return builder.first_line - 1
+    return builders[position - 1].last_line if position else 0
+
+
 def parse_console(text: str) -> list[RunLog]:
     """Runs in Keras console output (any Keras since 1, ``verbose=1`` or ``2``), in file order.
 
@@ -438,7 +449,8 @@ def parse_console(text: str) -> list[RunLog]:
             restored_after=builder.restored_after(), cut_short=builder.cut_short,
             epochs_announced=builder.epoch_total, ran_out_epoch=builder.ran_out_epoch,
             unknown_numbers=open_numbers(builder, lines), checkpoint_stalls=checkpoint_stalls(
-                lines[builder.first_line - 1:end], builder.epoch_numbers()),
+                lines[_verdicts_from(builders, position - 1, lines):end],
+                builder.epoch_numbers()),
             zeros_printed=zeros_printed(lines[builder.first_line - 1:builder.last_line]),
             ended_by=training_ender(lines[builder.last_line:end])))
     return unique_names(runs)
