@@ -95,3 +95,15 @@ def test_an_epoch_column_not_first_is_named_in_the_error(tmp_path):
     path.write_text("| Loss | Epoch | Val Loss |\n|---|---|---|\n| 0.5 | 1 | 0.6 |\n")
     with pytest.raises(UserError, match="its epoch is column 2, not the first"):
         explain_log(path)
+
+
+def test_a_validation_loss_that_rose_while_the_scores_held_is_said_as_such():
+    # pass 17 left it (keras-cv#1221): val_loss 0.5102 -> 1.6957 while val_mean_io_u and the
+    # validation accuracy did not fall was unsaid; it is no sign of overfitting by the scores
+    report = explain_log(
+        DATA / "real" / "kerascv_1221_deeplabv3plus_val_loss_spikes_headerless_first.log")
+    [found] = [f for f in report.findings if f.id == "saturation.validation_loss_against_scores"]
+    assert "while the validation scores did not fall" in found.title
+    assert "val_mean_io_u (0.4642 -> 0.4757)" in found.explanation
+    assert "no sign of overfitting" in found.explanation
+    assert "consistent with overfitting" not in found.explanation

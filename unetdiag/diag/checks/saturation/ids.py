@@ -14,7 +14,8 @@ __all__ = [
     "PERFECT_TRAINING_ACCURACY", "PREDICTIONS_COLLAPSED", "SCORE_ZERO_FEW_EPOCHS",
     "SCORE_COLLAPSED", "SCORE_ZERO_THROUGHOUT", "STEP_TIME_OUTLIER", "STILL_IMPROVING",
     "TOTAL_BELOW_PARTS", "TOTAL_MULTIPLE_OF_PARTS", "TRAIN_VAL_GAP",
-    "UNIFORM_PREDICTION_LOSS", "UNSTABLE_VALIDATION", "VALIDATION_LOSS_RISING",
+    "UNIFORM_PREDICTION_LOSS", "UNSTABLE_VALIDATION", "VALIDATION_LOSS_AGAINST_SCORES",
+    "VALIDATION_LOSS_RISING",
     "TRAINING_LOSS_NOT_MEASURED", "VALIDATION_NOT_SCORED",
 ]
 
@@ -39,6 +40,8 @@ TOTAL_BELOW_PARTS = "saturation.total_below_parts"
 TOTAL_MULTIPLE_OF_PARTS = "saturation.total_multiple_of_parts"
 STILL_IMPROVING = "saturation.still_improving"
 VALIDATION_LOSS_RISING = "saturation.validation_loss_rising"
+#: A validation loss that rose while the validation scores did not fall (no sign of overfitting).
+VALIDATION_LOSS_AGAINST_SCORES = "saturation.validation_loss_against_scores"
 UNSTABLE_VALIDATION = "saturation.unstable_validation"
 STEP_TIME_OUTLIER = "saturation.step_time_outlier"
 PERFECT_ACCURACY = "saturation.perfect_accuracy"

@@ -495,6 +495,16 @@ def _scores_better(series: Series, best_at: int, last_at: int,
     return better
 
 
+def _scores_held(series: Series, best_at: int, last_at: int) -> dict[str, list[float]]:
+    """Validation Dice, IoU and accuracy scores no lower at position ``last_at`` than at
+    ``best_at``: name -> [value at best_at, value at last_at]."""
+    return {name: [float(item.values[best_at]), float(item.values[last_at])]
+            for name, item in series.items()
+            if is_validation(name) and metric_kind(name) in ("dice", "iou", "accuracy")
+            and last_at < item.values.size and item.finite[best_at] and item.finite[last_at]
+            and item.values[last_at] >= item.values[best_at]}
+
+
 def _typical_change(values: np.ndarray) -> float:
     """The median relative change of a positive series from one epoch to the next (here:
     from the best epoch on): a rise no larger than it is the series' swing, not a trend (a
@@ -548,8 +558,6 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
         swing = _typical_change(training.values[best_at:last_at + 1])
         falling = training_last <= training_at_best * min(1 - thresholds.training_loss_fall,
                                                           1 / (1 + swing))
-        if _scores_better(series, best_at, last_at, thresholds):
-            continue  # the validation predictions got better by a score: not "worse"
         if not (np.isfinite(training_at_best) and falling) \
                 or _diverged(training_last, last, thresholds) \
                 or (item.logged & ~item.finite)[best_at:last_at + 1].any() \
@@ -559,4 +567,7 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
                         "last_epoch": item.epoch(last_at), "rise": last / best - 1,
                         "epochs_after_best": after, "training": training.name,
                         "training_at_best": training_at_best, "training_last": training_last}
+        if _scores_better(series, best_at, last_at, thresholds):
+            # the validation predictions got no worse by their scores: the loss alone rose
+            rising[name]["scores_held"] = _scores_held(series, best_at, last_at)
     return ValidationLossRising(run, rising, restored_epoch) if rising else None

@@ -276,14 +276,17 @@ def still_improving_finding(claim: evidence.StillImproving) -> Finding:
 
 
 def validation_loss_rising_finding(claim: evidence.ValidationLossRising) -> Finding:
-    names = list(claim.metrics)
+    # a loss whose scores held is said apart, and only when no other loss rose plainly
+    names = [name for name, data in claim.metrics.items() if "scores_held" not in data]
+    if not names:
+        return _loss_against_scores(claim)
     first = claim.metrics[names[0]]
     details = "; ".join(
         f"{name} was lowest at epoch {data['best_epoch']} ({data['best']:.4g}) and is "
         f"{percent(data['rise'])} above it at epoch {data['last_epoch']} ({data['last']:.4g}), "
         f"{data['epochs_after_best']} epochs later, while {data['training']} fell from "
         f"{data['training_at_best']:.4g} to {data['training_last']:.4g}"
-        for name, data in claim.metrics.items())
+        for name, data in claim.metrics.items() if "scores_held" not in data)
     return finding(
         ids.VALIDATION_LOSS_RISING, claim,
         title=(f"{claim.run}: {names[0]} rose after epoch {first['best_epoch']} while "
@@ -299,6 +302,35 @@ def validation_loss_rising_finding(claim: evidence.ValidationLossRising) -> Find
               "Keep the best epoch's weights (Keras: ModelCheckpoint(save_best_only=True) or "
               "EarlyStopping(restore_best_weights=True); `unetdiag train` saves the best "
               "epoch as model.keras) and add data or augmentation to push overfitting later."))
+
+
+def _loss_against_scores(claim: evidence.ValidationLossRising) -> Finding:
+    """A validation loss that rose while the validation scores did not fall (keras-cv#1221:
+    val_loss 0.51 -> 1.70 beside val_mean_io_u 0.46 -> 0.48): the loss and the scores
+    disagree, which says how the predictions changed, not that the model overfits."""
+    names = list(claim.metrics)
+    first = claim.metrics[names[0]]
+    held = join_names([f"{name} ({values[0]:.4f} -> {values[1]:.4f})"
+                       for name, values in first["scores_held"].items()])
+    return finding(
+        ids.VALIDATION_LOSS_AGAINST_SCORES, claim,
+        title=(f"{claim.run}: {names[0]} rose {percent(first['rise'])} above its lowest "
+               f"(epoch {first['best_epoch']}) while the validation scores did not fall"),
+        explanation=(
+            f"{names[0]} was lowest at epoch {first['best_epoch']} ({first['best']:.4g}) and "
+            f"is {percent(first['rise'])} above it at epoch {first['last_epoch']} "
+            f"({first['last']:.4g}), while {first['training']} fell from "
+            f"{first['training_at_best']:.4g} to {first['training_last']:.4g} and {held} "
+            "did not fall over the same epochs. A loss and a score weigh the predictions "
+            "differently: a thresholded score counts those on the right side, a soft one sums "
+            "their probabilities, and a cross-entropy charges one confident mistake more than "
+            "many unsure ones. A loss that rises while the scores hold is consistent with "
+            "predictions that grew surer where they are wrong, or less sure where they are "
+            "right, while the overlap the scores measure held: by the scores the validation "
+            "predictions did not get worse, so this alone is no sign of overfitting."),
+        fix=("Judge the epochs by the validation score the model is for (Dice or IoU), not "
+             "by the loss; look at the validation predictions with the highest loss to see "
+             "where the model is confidently wrong."))
 
 
 def _restored_clause(restored_epoch: int | None) -> str:
