@@ -9,7 +9,6 @@ import numpy as np
 
 from unetdiag.diag.checks.saturation.ids import DICE_BELOW_HALF, STEP_TIME_OUTLIER, STILL_IMPROVING
 from unetdiag.diag.checks.saturation.metrics import is_validation
-from unetdiag.diag.checks.saturation.wording_fit import rise_span
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.logs.model import RunLog, epoch_number
 from unetdiag.diag.wording.text import join_names
@@ -46,23 +45,14 @@ def still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
         name = next((n for n in metrics if n in PRIMARY_DICE_NAMES), next(iter(metrics)))
         data = metrics[name]
         rising.append((item.evidence["run"], name,
-                       f"{data['last']:.4f}, up {data['gain']:.4f} over "
-                       f"{rise_span(data).replace('its ', 'the ', 1)}"))
+                       f"{data['last']:.4f}, up {data['gain']:.4f} over the last "
+                       f"{data['over_epochs']} epochs"))
     if not rising:
         return ""
     if len(runs) == 1:
         _run, name, numbers = rising[0]
         [run] = runs
         last = epoch_number(run, len(run.epochs) - 1) if run.epochs else 0
-        if len(run.epochs) - 1 in run.unknown_numbers:
-            # a last line after a cut: neither its number nor the epochs its rise spans
-            low, high = run.unknown_numbers[len(run.epochs) - 1]
-            data = next(f.evidence["metrics"][name] for f in with_id(findings, STILL_IMPROVING)
-                        if name in f.evidence["metrics"])
-            return (f" Its {name} was still rising at the log's last line ({data['last']:.4f}, "
-                    f"up {data['gain']:.4f} from the line {data['over_values']} before it), which "
-                    f"comes after a cut and may be any epoch from {low} to {high}: the log "
-                    "does not say whether the run went on.")
         if run.epochs_announced and last < run.epochs_announced and run.ended_by:
             return (f" Its {name} was still rising at epoch {last} ({numbers}), the last epoch "
                     f"read, before {run.ended_by} ended the run, short of the "

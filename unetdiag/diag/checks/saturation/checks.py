@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from unetdiag.diag.checks.saturation import wording
 from unetdiag.diag.checks.saturation.constant import (
@@ -70,7 +70,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                  custom_loop: bool = False,
                  fit_may_continue: bool = False,
                  zeros_printed: str = "",
-                 open_epochs: Mapping[int, tuple[int, int]] | None = None) -> list[Finding]:
+                 open_epochs: Collection[int] = ()) -> list[Finding]:
     """Judge one run's metric series (a Keras ``History.history``-like mapping).
 
     Args:
@@ -105,8 +105,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
         zeros_printed: how the log prints a 0 (``"0.0000e+00"``: exactly 0; ``"0.0000"``:
             four decimals, at most 5e-05), ``""`` when the caller does not know.
         open_epochs: positions (0-based) whose epoch number the log leaves open (a line read
-            between two cuts, counted on in ``history["epoch"]``) -> the (lowest, highest)
-            number it may take: findings that name such an epoch give the range.
+            between two cuts, counted on in ``history["epoch"]``): no rise is measured across
+            them.
 
     Returns findings among ``saturation.non_finite``, ``saturation.dice_above_one``,
     ``saturation.dice_exceeds_accuracy_bound``, ``saturation.iou_exceeds_accuracy_bound``,

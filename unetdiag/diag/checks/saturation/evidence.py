@@ -473,11 +473,9 @@ class TrainValGap(MetricsClaim):
 class StillImproving(MetricsClaim):
     """Validation scores best at their last epoch and still rising over the final epochs.
 
-    ``metrics``: name -> last (value at the last epoch), earlier (the value ``over_values``
-    finite values before), gain, over_values, last_epoch and earlier_epoch (as the log
-    numbers them; None for a line read between two cuts, whose range is then
-    last_epoch_range / earlier_epoch_range), over_epochs (how many epochs apart the two
-    are; None unless the log numbers both), epochs (how many finite values).
+    ``metrics``: name -> last (value at the last epoch), earlier (the value ``over_epochs``
+    epochs before, the log showing each of them), gain, over_epochs, last_epoch (as the log
+    counts), epochs (how many finite values).
     """
 
     severity: Severity = field(default=Severity.INFO, metadata=NOT_REPORTED)

@@ -1,10 +1,10 @@
-"""A validation score still rising when the run's log ends: where it ends and how far back
-its rise is measured, in the log's own epoch numbers, or as the range a line read between two
-cuts may take (a README's first epochs, ``...``, then its last line)."""
+"""A validation score still rising when the run's log ends, judged only over epochs the log
+shows one after another: across a cut (a README's first epochs, ``...``, then its last line)
+the epochs between are unseen, and the curve may have flattened or turned there."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection
 
 import numpy as np
 
@@ -15,18 +15,17 @@ from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
 
 
 def still_improving(run: str, series: Series, thresholds: SaturationThresholds,
-                    open_epochs: Mapping[int, tuple[int, int]] | None = None
-                    ) -> StillImproving | None:
+                    open_epochs: Collection[int] = ()) -> StillImproving | None:
     """Validation Dice/IoU scores whose best value is their last one and which gained at least
-    ``thresholds.rising_gain`` over their last ``thresholds.rising_epochs`` finite values, and
-    more than the series' typical change from one epoch to the next (IRCAD fold 1: +0.045 at
-    the last epoch of a series that swings 0.39-0.83 is noise): the run stopped before the
-    curve flattened.
+    ``thresholds.rising_gain`` over their last ``thresholds.rising_epochs`` epochs, and more
+    than the series' typical change from one epoch to the next (IRCAD fold 1: +0.045 at the
+    last epoch of a series that swings 0.39-0.83 is noise): the run stopped before the curve
+    flattened.
 
-    ``open_epochs``: positions whose number the log leaves open (a line read between two
-    cuts) -> the (lowest, highest) number it may take; the evidence then gives that range,
-    never the number counted on, and how many epochs the rise spans only where both ends
-    are numbered by the log."""
+    Only where those epochs are consecutive as the log numbers them, each with a value, and
+    none is a line whose number the log leaves open (``open_epochs``: positions read between
+    two cuts): a rise measured across epochs the log does not show says nothing of where the
+    curve was heading when it ends."""
     rising: dict[str, dict] = {}
     for name, item in series.items():
         if not is_validation(name) or metric_kind(name) not in ("dice", "iou"):
@@ -34,32 +33,25 @@ def still_improving(run: str, series: Series, thresholds: SaturationThresholds,
         finite = np.flatnonzero(item.finite)
         if finite.size <= thresholds.rising_epochs:
             continue
+        window = finite[-1 - thresholds.rising_epochs:]
+        if not _consecutive(item, window, open_epochs):
+            continue
         values = item.values[finite]
         last, earlier = float(values[-1]), float(values[-1 - thresholds.rising_epochs])
         swing = epoch_swing(item, values, finite)
         if (0.0 <= last <= 1.0 and last >= float(values.max())
                 and last - earlier >= thresholds.rising_gain and last - earlier > swing):
-            ends = (int(finite[-1]), int(finite[-1 - thresholds.rising_epochs]))
             rising[name] = {"last": last, "earlier": earlier, "gain": last - earlier,
-                            "over_values": thresholds.rising_epochs,
-                            **_where(item, *ends, open_epochs or {}),
+                            "over_epochs": thresholds.rising_epochs,
+                            "last_epoch": item.epoch(int(finite[-1])),
                             "epochs": int(finite.size)}
     return StillImproving(run, rising) if rising else None
 
 
-def _where(item: MetricSeries, last_at: int, earlier_at: int,
-           open_epochs: Mapping[int, tuple[int, int]]) -> dict:
-    """The last and the earlier value's epochs: ``last_epoch`` and ``earlier_epoch`` as the
-    log numbers them (None for a line between two cuts, whose range is then
-    ``last_epoch_range`` / ``earlier_epoch_range``), and ``over_epochs``, how many epochs
-    apart they are (None unless the log numbers both)."""
-    where: dict = {}
-    for key, position in (("last", last_at), ("earlier", earlier_at)):
-        if position in open_epochs:
-            where[f"{key}_epoch"] = None
-            where[f"{key}_epoch_range"] = list(open_epochs[position])
-        else:
-            where[f"{key}_epoch"] = item.epoch(position)
-    known = where["last_epoch"] is not None and where["earlier_epoch"] is not None
-    where["over_epochs"] = where["last_epoch"] - where["earlier_epoch"] if known else None
-    return where
+def _consecutive(item: MetricSeries, positions: np.ndarray, open_epochs: Collection[int]
+                 ) -> bool:
+    """Whether ``positions`` are epochs numbered one after another, none of them open."""
+    if any(int(position) in open_epochs for position in positions):
+        return False
+    numbers = item.epochs_at(positions)
+    return all(after == before + 1 for before, after in zip(numbers, numbers[1:], strict=False))

@@ -230,45 +230,20 @@ def _after_overflow(epochs: list[int]) -> str:
             "and a gap beside such epochs is no measure of fit.")
 
 
-def rise_span(data: Mapping) -> str:
-    """How far back a still-rising score's rise is measured: ``"its last 3 epochs"``, or,
-    where a line read between two cuts leaves the epochs apart unknown, ``"its last 3
-    values read"``."""
-    if data["over_epochs"] is not None:
-        return f"its last {data['over_epochs']} epoch{'s' if data['over_epochs'] != 1 else ''}"
-    return f"its last {data['over_values']} values read"
-
-
-def rise_end(data: Mapping, key: str) -> str:
-    """``"epoch 5"``, or ``"a line read between two cuts (any epoch from 4 to 100)"``."""
-    if data[f"{key}_epoch"] is not None:
-        return f"epoch {data[f'{key}_epoch']}"
-    low, high = data[f"{key}_epoch_range"]
-    return f"a line read between two cuts (any epoch from {low} to {high})"
-
-
 def still_improving_finding(claim: evidence.StillImproving) -> Finding:
     names = list(claim.metrics)
     first = claim.metrics[names[0]]
     details = "; ".join(
-        f"{name} {data['last']:.4f} at {rise_end(data, 'last')} (its best), up "
-        f"{data['gain']:.4f} from {data['earlier']:.4f} at {rise_end(data, 'earlier')}"
-        + (f", {data['over_epochs']} epochs earlier" if data["over_epochs"] is not None else "")
+        f"{name} {data['last']:.4f} at epoch {data['last_epoch']} (its best), up "
+        f"{data['gain']:.4f} from {data['earlier']:.4f} {data['over_epochs']} epochs earlier"
         for name, data in claim.metrics.items())
-    known = first["last_epoch"] is not None
-    # a last line between two cuts: its number counted on is not the log's
-    after = "" if known else (f", on a line read between two cuts (any epoch from "
-                              f"{first['last_epoch_range'][0]} to "
-                              f"{first['last_epoch_range'][1]})")
     return finding(
         ids.STILL_IMPROVING, claim,
         title=(f"{claim.run}: {join_names(names)} {verb(len(names), 'was', 'were')} still "
-               f"rising at {'the last epoch' if known else 'its last value read'} "
-               f"({names[0]} {first['last']:.4f}, up {first['gain']:.4f} over "
-               f"{rise_span(first)}){after}"),
+               f"rising at the last epoch ({names[0]} {first['last']:.4f}, up "
+               f"{first['gain']:.4f} over its last {first['over_epochs']} epochs)"),
         explanation=(
-            f"{details}. The curve had not flattened by the last "
-            f"{'epoch' if known else 'value read'}, so the best score "
+            f"{details}. The curve had not flattened by the last epoch, so the best score "
             "says where these figures end, not where the model levels off on this data. "
             "Where an epoch is one pass over the data (Keras's fit), a small dataset makes few "
             "updates an epoch (pairs / batch size) and needs more epochs than a large one."),
