@@ -105,3 +105,22 @@ def test_a_validation_loss_that_rose_while_the_scores_held_is_said_as_such():
     assert "val_mean_io_u (0.4642 -> 0.4757)" in found.explanation
     assert "no sign of overfitting" in found.explanation
     assert "consistent with overfitting" not in found.explanation
+
+
+def test_the_scores_held_are_said_only_when_none_fell():
+    # review of this pass: val_loss rising while val_dice rose but val_accuracy fell is no
+    # "validation scores did not fall"; nor is a per-output loss beside other outputs' scores
+    from unetdiag.diag.checks.saturation import check_series
+
+    history = {"loss": [0.76, 0.58, 0.51], "val_loss": [0.51, 0.88, 1.70],
+               "dice": [0.40, 0.50, 0.55], "val_dice": [0.46, 0.44, 0.48],
+               "accuracy": [0.80, 0.83, 0.85], "val_accuracy": [0.83, 0.82, 0.83]}
+    ids = {f.id for f in check_series("run", history)}
+    assert "saturation.validation_loss_against_scores" in ids
+    fell = dict(history, val_accuracy=[0.83, 0.82, 0.80])
+    ids = {f.id for f in check_series("run", fell)}
+    assert "saturation.validation_loss_against_scores" not in ids
+    per_output = {("val_seg_loss" if k == "val_loss" else "seg_loss" if k == "loss" else k): v
+                  for k, v in history.items()}
+    ids = {f.id for f in check_series("run", per_output)}
+    assert "saturation.validation_loss_against_scores" not in ids

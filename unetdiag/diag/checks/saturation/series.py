@@ -495,14 +495,22 @@ def _scores_better(series: Series, best_at: int, last_at: int,
     return better
 
 
-def _scores_held(series: Series, best_at: int, last_at: int) -> dict[str, list[float]]:
+def _scores_held(series: Series, best_at: int, last_at: int
+                 ) -> tuple[dict[str, list[float]], list[str]]:
     """Validation Dice, IoU and accuracy scores no lower at position ``last_at`` than at
-    ``best_at``: name -> [value at best_at, value at last_at]."""
-    return {name: [float(item.values[best_at]), float(item.values[last_at])]
-            for name, item in series.items()
-            if is_validation(name) and metric_kind(name) in ("dice", "iou", "accuracy")
-            and last_at < item.values.size and item.finite[best_at] and item.finite[last_at]
-            and item.values[last_at] >= item.values[best_at]}
+    ``best_at`` (name -> [value at best_at, value at last_at]), and the names of those that
+    fell."""
+    held: dict[str, list[float]] = {}
+    fell: list[str] = []
+    for name, item in series.items():
+        if (is_validation(name) and metric_kind(name) in ("dice", "iou", "accuracy")
+                and last_at < item.values.size and item.finite[best_at]
+                and item.finite[last_at]):
+            if item.values[last_at] >= item.values[best_at]:
+                held[name] = [float(item.values[best_at]), float(item.values[last_at])]
+            else:
+                fell.append(name)
+    return held, fell
 
 
 def _typical_change(values: np.ndarray) -> float:
@@ -568,6 +576,12 @@ def validation_loss_rising(run: str, series: Series, thresholds: SaturationThres
                         "epochs_after_best": after, "training": training.name,
                         "training_at_best": training_at_best, "training_last": training_last}
         if _scores_better(series, best_at, last_at, thresholds):
-            # the validation predictions got no worse by their scores: the loss alone rose
-            rising[name]["scores_held"] = _scores_held(series, best_at, last_at)
+            # the validation predictions got no worse by their scores: the loss alone rose.
+            # Said of the total loss, and only when no validation score fell (a score of
+            # another output, or one that fell, would make "the scores held" false)
+            held, fell = _scores_held(series, best_at, last_at)
+            if name != f"{VALIDATION_PREFIX}loss" or fell:
+                del rising[name]
+                continue
+            rising[name]["scores_held"] = held
     return ValidationLossRising(run, rising, restored_epoch) if rising else None
