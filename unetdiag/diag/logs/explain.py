@@ -37,6 +37,7 @@ from unetdiag.diag.checks.saturation.ids import (
     NON_FINITE,
     PERFECT_ACCURACY,
     SCORE_COLLAPSED,
+    SCORE_FELL_BACK,
     SCORE_ZERO_THROUGHOUT,
     STEP_TIME_OUTLIER,
     TRAIN_VAL_GAP,
@@ -191,6 +192,9 @@ def _verdict(findings: Iterable[Finding]) -> str:
     if SCORE_COLLAPSED in ids:
         name, data = next(iter(ids[SCORE_COLLAPSED].evidence["metrics"].items()))
         parts.append(f"{name} collapsed to 0 at epoch {data['epoch']}")
+    if SCORE_FELL_BACK in ids:
+        name, data = next(iter(ids[SCORE_FELL_BACK].evidence["metrics"].items()))
+        parts.append(f"{name} fell back to {data['last']:.4f} (best {data['best']:.4f})")
     if SCORE_ZERO_THROUGHOUT in ids:
         parts.append(f"{validation_first(ids[SCORE_ZERO_THROUGHOUT].evidence['metrics'])} "
                      "0 throughout")

@@ -22,6 +22,7 @@ from unetdiag.diag.checks.saturation.degenerate import (
     uniform_prediction_loss,
 )
 from unetdiag.diag.checks.saturation.evidence import Cause, ScaleClaim
+from unetdiag.diag.checks.saturation.fallback import score_fell_back
 from unetdiag.diag.checks.saturation.loss_size import loss_jump, loss_magnitude
 from unetdiag.diag.checks.saturation.loss_sum import total_below_parts, total_multiple_of_parts
 from unetdiag.diag.checks.saturation.low_dice import dice_below_half
@@ -169,6 +170,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                                       prior.metrics if prior is not None else None),
               perfect_accuracy(run, series, thresholds),
               score_collapse(run, series, tolerance, thresholds),
+              score_fell_back(run, series, thresholds, open_epochs),
               score_zero_throughout(run, series, thresholds, multiclass),
               # a short log's claims; numbers measured once (evaluate's) are the
               # constant-predictor fingerprints' to explain

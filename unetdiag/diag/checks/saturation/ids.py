@@ -12,7 +12,8 @@ __all__ = [
     "MEAN_IOU_ONE_CLASS", "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS",
     "NEGATIVE_LOSS_SCORES_IN_RANGE", "NON_FINITE", "PERFECT_ACCURACY",
     "PERFECT_TRAINING_ACCURACY", "PREDICTIONS_COLLAPSED", "SCORE_ZERO_FEW_EPOCHS",
-    "SCORE_COLLAPSED", "SCORE_ZERO_THROUGHOUT", "STEP_TIME_OUTLIER", "STILL_IMPROVING",
+    "SCORE_COLLAPSED", "SCORE_FELL_BACK", "SCORE_ZERO_THROUGHOUT", "STEP_TIME_OUTLIER",
+    "STILL_IMPROVING",
     "TOTAL_BELOW_PARTS", "TOTAL_MULTIPLE_OF_PARTS", "TRAIN_VAL_GAP",
     "UNIFORM_PREDICTION_LOSS", "UNSTABLE_VALIDATION", "VALIDATION_LOSS_AGAINST_SCORES",
     "VALIDATION_LOSS_RISING",
@@ -48,6 +49,8 @@ PERFECT_ACCURACY = "saturation.perfect_accuracy"
 CLASS_PRIOR_LOSS = "saturation.class_prior_loss"
 UNIFORM_PREDICTION_LOSS = "saturation.uniform_prediction_loss"
 SCORE_COLLAPSED = "saturation.score_collapsed"
+#: A training score that gave back most of what it gained without reaching 0.
+SCORE_FELL_BACK = "saturation.score_fell_back"
 SCORE_ZERO_THROUGHOUT = "saturation.score_zero_throughout"
 SCORE_ZERO_FEW_EPOCHS = "saturation.score_zero_few_epochs"
 PERFECT_TRAINING_ACCURACY = "saturation.perfect_training_accuracy"

@@ -47,6 +47,7 @@ from unetdiag.diag.checks.saturation.evidence_runs import (
     PredictionCollapse,
     StepTimeOutlier,
 )
+from unetdiag.diag.checks.saturation.fallback import ScoreFellBack
 from unetdiag.diag.checks.saturation.loss_size import LossJump, LossMagnitude
 from unetdiag.diag.checks.saturation.loss_sum import TotalBelowParts, TotalMultipleOfParts
 from unetdiag.diag.checks.saturation.low_dice import DiceBelowHalf
@@ -63,6 +64,7 @@ from unetdiag.diag.checks.saturation.short_logs import (
 )
 from unetdiag.diag.checks.saturation.stability import UnstableValidation
 from unetdiag.diag.checks.saturation.unscored import ValidationNotScored
+from unetdiag.diag.checks.saturation.wording_fallback import score_fell_back_finding
 from unetdiag.diag.checks.saturation.wording_unscored import validation_not_scored_finding
 from unetdiag.diag.checks.saturation.words import TRAINING_RUN, SeriesSubject, finding
 from unetdiag.diag.checks.saturation.zero_loss import (
@@ -235,6 +237,7 @@ _WORDING = {
     ClassPriorLoss: wording_series.class_prior_finding,
     UniformPredictionLoss: wording_series.uniform_prediction_finding,
     ScoreCollapse: wording_series.score_collapse_finding,
+    ScoreFellBack: score_fell_back_finding,
     ScoreZeroThroughout: wording_series.score_zero_throughout_finding,
     ScoreZeroFewEpochs: score_zero_few_epochs_finding,
     PerfectTrainingAccuracy: perfect_training_accuracy_finding,

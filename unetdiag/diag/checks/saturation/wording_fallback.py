@@ -1,0 +1,42 @@
+"""The sentences of :class:`~.fallback.ScoreFellBack`."""
+
+from __future__ import annotations
+
+from unetdiag.diag.checks.saturation import ids
+from unetdiag.diag.checks.saturation.fallback import ScoreFellBack
+from unetdiag.diag.checks.saturation.words import finding
+from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.wording.text import join_names, percent
+
+
+def _course(name: str, data: dict) -> str:
+    return (f"{name} rose from {data['first']:.4f} at epoch {data['first_epoch']} to "
+            f"{data['best']:.4f} at epoch {data['best_epoch']}, then fell back to "
+            f"{data['tail_low']:.4f}-{data['tail_high']:.4f} over epochs {data['tail_from']}-"
+            f"{data['last_epoch']} ({percent(data['given_back'])} of the gain lost by the "
+            "last)")
+
+
+def score_fell_back_finding(claim: ScoreFellBack) -> Finding:
+    name, data = next(iter(claim.metrics.items()))
+    courses = [_course(n, d) for n, d in claim.metrics.items()]
+    losses = "".join(f"; {n} {d['last']:.4f} at the last epoch, against {d['first']:.4f} at "
+                     "the first" for n, d in claim.losses.items())
+    also = ("; the validation scores did the same: "
+            + join_names([f"{n} {d['best']:.4f} at epoch {d['best_epoch']}, {d['last']:.4f} "
+                          "at the last" for n, d in claim.validation.items()])
+            if claim.validation else "")
+    return finding(
+        ids.SCORE_FELL_BACK, claim,
+        title=(f"{claim.run}: {name} fell back to {data['last']:.4f} "
+               f"(best {data['best']:.4f} at epoch {data['best_epoch']})"),
+        explanation=(
+            "; ".join(courses) + losses + also
+            + ". A training score is measured on the batches the model learns from: giving "
+            "back what it gained says the training lost ground on them, which overfitting "
+            "does not do; consistent with a step size too large for this stage of training, "
+            "a destructive update (an exploding gradient), or batches that changed (a "
+            "generator or augmentation that changed what it yields)."),
+        fix=("Lower the learning rate or clip the gradients, and keep the best checkpoint "
+             "(ModelCheckpoint(save_best_only=True) on a validation score, or "
+             "EarlyStopping(restore_best_weights=True))."))
