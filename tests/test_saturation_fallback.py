@@ -47,3 +47,9 @@ def test_a_score_still_near_its_best_or_that_never_gained_is_not_a_fall_back():
     small = [0.30 + 0.09 * (i in range(10, 20)) for i in range(40)]  # a gain of 0.09
     assert "saturation.score_fell_back" not in _ids({"loss": [0.5] * 40,
                                                      "dice_coefficient": small})
+
+
+def test_a_tail_of_one_printed_value_is_named_once():
+    dice = [*_PNEUMOTHORAX_DICE[:37], 0.047, 0.047, 0.047]
+    finding = _ids({"loss": [0.5] * 40, "dice_coefficient": dice})["saturation.score_fell_back"]
+    assert "fell back to 0.0470 over epochs 38-40" in finding.explanation

@@ -10,9 +10,10 @@ from unetdiag.diag.wording.text import join_names, percent
 
 
 def _course(name: str, data: dict) -> str:
+    low, high = f"{data['tail_low']:.4f}", f"{data['tail_high']:.4f}"
     return (f"{name} rose from {data['first']:.4f} at epoch {data['first_epoch']} to "
             f"{data['best']:.4f} at epoch {data['best_epoch']}, then fell back to "
-            f"{data['tail_low']:.4f}-{data['tail_high']:.4f} over epochs {data['tail_from']}-"
+            f"{low if low == high else f'{low}-{high}'} over epochs {data['tail_from']}-"
             f"{data['last_epoch']} ({percent(data['given_back'])} of the gain lost by the "
             "last)")
 
