@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from unetdiag.diag.checks.saturation import check_series
+from unetdiag.diag.checks.saturation.fallback import score_fell_back
+from unetdiag.diag.checks.saturation.metrics import metric_series
+from unetdiag.diag.checks.saturation.thresholds import DEFAULT_THRESHOLDS
 
 #: The pneumothorax notebook's second fit, its training Dice (epochs 1-40), rounded.
 _PNEUMOTHORAX_DICE = [0.0335, 0.08, 0.091, 0.11, 0.1301, 0.1391, 0.1518, 0.1527, 0.154, 0.1738,
@@ -53,3 +56,9 @@ def test_a_tail_of_one_printed_value_is_named_once():
     dice = [*_PNEUMOTHORAX_DICE[:37], 0.047, 0.047, 0.047]
     finding = _ids({"loss": [0.5] * 40, "dice_coefficient": dice})["saturation.score_fell_back"]
     assert "fell back to 0.0470 over epochs 38-40" in finding.explanation
+
+
+def test_no_fall_back_is_named_at_a_line_whose_epoch_the_log_leaves_open():
+    series = metric_series({"loss": [0.5] * 40, "dice_coefficient": _PNEUMOTHORAX_DICE})
+    assert score_fell_back("run 1", series, DEFAULT_THRESHOLDS) is not None
+    assert score_fell_back("run 1", series, DEFAULT_THRESHOLDS, open_epochs={39}) is None

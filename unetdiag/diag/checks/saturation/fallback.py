@@ -69,7 +69,8 @@ def _fell_back(item, thresholds: SaturationThresholds, open_epochs: Collection[i
             or best_at > finite.size - 1 - tail_size
             or float(tail.max()) > first + (1.0 - GIVEN_BACK) * gain
             or float(tail.min()) <= floor
-            or {int(finite[0]), int(finite[best_at])} & set(open_epochs)):
+            or {int(finite[0]), int(finite[best_at]), *map(int, finite[-tail_size:])}
+            & set(open_epochs)):
         return None
     return {"first": first, "first_epoch": item.epoch(int(finite[0])),
             "best": best, "best_epoch": item.epoch(int(finite[best_at])),
@@ -83,8 +84,9 @@ def score_fell_back(run: str, series: Series, thresholds: SaturationThresholds,
                     open_epochs: Collection[int] = ()) -> ScoreFellBack | None:
     """Training Dice/IoU scores that gave back at least :data:`GIVEN_BACK` of their gain, each
     of their last ``min_flat_epochs`` values above the empty prediction's
-    (``empty_prediction_dice``: a fall to 0 is :func:`~.degenerate.score_collapse`'s) and the
-    epochs named neither an open line's (``open_epochs``: a line read between two cuts)."""
+    (``empty_prediction_dice``: a fall to 0 is :func:`~.degenerate.score_collapse`'s), and
+    none of the epochs it names (the first, the best, the last ones) an open line's
+    (``open_epochs``: a line read between two cuts, whose number the log leaves open)."""
     found: dict[str, dict] = {}
     validation: dict[str, dict] = {}
     for name, item in series.items():
