@@ -69,6 +69,10 @@ WHOLE_REGION_SHARE = 0.5
 #: touch), while the values of a resampled, anti-aliased or soft mask are bands or rings,
 #: most of them one or two pixels wide.
 NUMBERED_OBJECTS_REGION_SHARE = 0.3
+#: Fewest object numbers (values besides 0, below the scale's top) a mask of at most
+#: :data:`MAX_LABEL_VALUES` values needs to be read as one number per object when its regions
+#: are too small for the whole-region share (nuclei of radius 3-6 numbered 1 .. 11).
+MIN_NUMBERED_OBJECTS = 3
 #: A value is judged only when a disc of its area would have at least this share of its
 #: pixels inside (radius about 2, 13 pixels): smaller specks have too little inside to show.
 MIN_DISC_INSIDE = 0.1
@@ -211,6 +215,12 @@ def label_layout(inspected: InspectedMask) -> LabelLayout | None:
         share = whole_region_share(plane, scale_ends(encoding.scale, encoding.min_value,
                                                      encoding.max_value))
         is_label_map = one_class or (len(counts) >= 3 and share >= WHOLE_REGION_SHARE)
+        if not is_label_map and len(counts) >= MIN_NUMBERED_OBJECTS + 1:
+            # small objects numbered 1 .. n (nuclei of radius 3-6) have little inside: judged
+            # against a disc of their area, as masks of more values are
+            numbered = _numbered_objects_layout(inspected, skip_ends=True)
+            if numbered is not None:
+                return numbered
     return LabelLayout(counts=counts, whole_region_share=share,
                        separator=separator_value(plane, counts) if is_label_map else None,
                        is_label_map=is_label_map)
@@ -253,11 +263,14 @@ def nodata_layout(inspected: InspectedMask, nodata: float) -> LabelLayout | None
                        separator=separator_value(plane, counts), is_label_map=True)
 
 
-def _numbered_objects_layout(inspected: InspectedMask) -> LabelLayout | None:
+def _numbered_objects_layout(inspected: InspectedMask,
+                             skip_ends: bool = False) -> LabelLayout | None:
     """A mask with more than :data:`MAX_LABEL_VALUES` whole numbers, 0 among them, each
     covering whole regions: one number per object (an instance label image: Cellpose,
     StarDist, the Cell Tracking Challenge) or many classes. None when its values do not
-    (resampled, anti-aliased or soft masks).
+    (resampled, anti-aliased or soft masks). ``skip_ends``: the scale's top is not judged
+    (a mask of few values: 0/128/255 with 255 a filled object and 128 its anti-aliased rim
+    would pass on the object alone), and at least :data:`MIN_NUMBERED_OBJECTS` values must be.
 
     Judged value by value: in a soft mask (a distance-decay halo, a heat map) the steep values
     are rings one pixel wide, while every object of an instance image is a blob with an
@@ -279,6 +292,11 @@ def _numbered_objects_layout(inspected: InspectedMask) -> LabelLayout | None:
     # the pixels of a disc of radius r whose eight neighbours are in it: about radius r - √2
     disc_inside = np.clip(1 - math.sqrt(2) / np.maximum(radius, 1), 0, None) ** 2
     judged = disc_inside >= MIN_DISC_INSIDE
+    if skip_ends:
+        top = scale_ends(encoding.scale, encoding.min_value, encoding.max_value)[1]
+        judged[int(top):] = False
+        if np.count_nonzero(judged) < MIN_NUMBERED_OBJECTS:
+            return None
     if not judged.any():
         return None
     if not (np.median(inside[judged] / (sizes[judged] * disc_inside[judged]))

@@ -1,0 +1,57 @@
+"""Instance label images with few objects (session 31, issue 14): 0 background and one number
+per object, 1 .. n with n at most 32 (Cellpose's ``_masks``, StarDist; MouseLand/cellpose#710:
+"each pixel as background (represented by a 0), or as a cell label"). Small objects (nuclei of
+radius 3-6) have little inside, so such masks failed the whole-region share under
+``--mask-threshold 0`` and were called "soft labels, probability maps, or photographs"."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import audit_pairs, findings_by_id, text, write_mask_pairs
+
+from unetdiag.diag.data.policy import MaskPolicy
+
+SOFT_WORDS = ("soft labels", "probability maps", "photographs used as masks",
+              "intermediate values")
+
+
+def nuclei(count: int, dtype, seed: int = 1) -> list[np.ndarray]:
+    """``count`` masks of 10 to 30 discs of radius 3 to 6, numbered from 1 in each mask."""
+    rng = np.random.default_rng(seed)
+    rows, columns = np.mgrid[:128, :128]
+    masks = []
+    for _ in range(count):
+        labels = np.zeros((128, 128), dtype)
+        for number in range(1, int(rng.integers(10, 31)) + 1):
+            y, x = rng.integers(6, 122, size=2)
+            labels[(rows - y) ** 2 + (columns - x) ** 2 < int(rng.integers(9, 37))] = number
+        masks.append(labels)
+    return masks
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.uint8])
+def test_few_small_numbered_objects_under_threshold_0_are_label_maps_not_soft_masks(
+        tmp_path, dtype):
+    masks = nuclei(12, dtype)
+    report = audit_pairs(*write_mask_pairs(tmp_path, masks), policy=MaskPolicy(threshold=0))
+    found = findings_by_id(report)
+    assert "mask.non_binary" not in found
+    assert "mask.threshold_sensitive" not in found
+    assert found["mask.label_map"].evidence["label_map_masks"] == 12
+    assert not any(word in text(report) for word in SOFT_WORDS)
+    assert found["imbalance.summary"].evidence["foreground_fraction"] == pytest.approx(
+        np.mean([mask > 0 for mask in masks]))
+
+
+def test_a_filled_object_with_an_antialiased_rim_is_still_no_label_map(tmp_path):
+    """0/128/255 with 255 a filled disc and 128 its one-pixel rim: the disc alone has an
+    inside, the rim none; the scale's top is not judged as an object number."""
+    rows, columns = np.mgrid[:64, :64]
+    masks = []
+    for shift in range(8):
+        distance = np.hypot(rows - 32, columns - 20 - 3 * shift)
+        mask = np.where(distance < 12, 255, np.where(distance < 13, 128, 0)).astype(np.uint8)
+        masks.append(mask)
+    found = findings_by_id(audit_pairs(*write_mask_pairs(tmp_path, masks)))
+    assert "mask.label_map" not in found
