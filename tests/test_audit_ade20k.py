@@ -150,3 +150,29 @@ def test_classes_above_255_keep_the_ade20k_reading_unhedged(tmp_path):
         "mask.label_map"]
     assert "so a colour is an instance, not a class" in label_map.explanation
     assert label_map.fix.startswith("Convert the masks to class numbers as ADE20K's")
+
+
+def test_two_colour_masks_mostly_one_colour_are_no_inverted_polarity(tmp_path):
+    """A person on a wall (brightest channels 70 and 162), the wall most of each mask: the
+    decoder reads the wall as foreground by its green, which is no polarity anyone stored
+    (session 31); the headline had said "Possible inverted polarity". Black beside a colour
+    keeps the polarity reading (black is the background by convention)."""
+    masks = []
+    for shift in range(12):
+        classes = np.full((64, 80), ADE20K_WALL, np.int64)
+        instances = np.ones((64, 80), np.uint8)
+        classes[10:60, 8 + 2 * shift:20 + 3 * shift] = ADE20K_PERSON
+        instances[10:60, 8 + 2 * shift:20 + 3 * shift] = 2
+        masks.append(ade20k_colour(classes, instances))
+    report = audit_pairs(*write_mask_pairs(tmp_path / "ade", masks))
+    mostly = findings_by_id(report)["imbalance.mostly_foreground"]
+    assert "inverted polarity" not in report.headline + mostly.explanation
+    assert "binarised" not in mostly.explanation
+    assert mostly.evidence["colour_levels"] == [70, 162]
+    assert report.headline.startswith("12 of 12 masks are more than half foreground as read")
+    assert "reads those at 162 as the object; if the object is at 70, decode with " \
+        "--mask-polarity dark" in report.headline
+    red_on_black = [np.where(mask[..., :1] == 110, np.uint8(200), np.uint8(0)) * np.array(
+        [1, 0, 0], np.uint8) for mask in masks]
+    report = audit_pairs(*write_mask_pairs(tmp_path / "red", red_on_black))
+    assert report.headline.startswith("Possible inverted polarity")

@@ -52,6 +52,10 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.audit.alignment_findings import alignment_findings
+from unetdiag.diag.audit.colour_pairs import (
+    colour_pair_mostly_foreground,
+    two_colour_levels,
+)
 from unetdiag.diag.audit.duplicates import (
     DuplicateGroup,
     duplicate_groups,
@@ -324,7 +328,9 @@ def _mask_content_findings(tally: AuditTally, verdict: LabelVerdict | None,
                                two_classes=two_classes(tally, np.flatnonzero(read), policy))
     findings += baseline_findings(foreground, pixels, DEFAULT_DICE, empty=EMPTY_RULE,
                                   source=SOURCE)
-    return [strokes_mostly_foreground(_nodata_cause(finding, tally, files), verdict)
+    levels = two_colour_levels(tally, policy)
+    return [colour_pair_mostly_foreground(
+        strokes_mostly_foreground(_nodata_cause(finding, tally, files), verdict), levels, policy)
             for finding in findings]
 
 
