@@ -211,7 +211,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     split = {"val_fraction": val_fraction, "seed": seed}
     findings += duplicate_findings(groups, tally, split)
     findings += overlap_findings(tally, sides, split)
-    findings += subject_findings(pairs, sides, split)
+    findings += subject_findings(pairs, sides, split, tally.thumbnails, tally["image_read"])
 
     folder = str(images_dir) if masks_dir is None else f"{images_dir} --masks {masks_dir}"
     return Report(

@@ -3,7 +3,10 @@
 
 Carvana holds sixteen views of each car (``<car id>_01.jpg`` .. ``_16.jpg``); a split by file
 puts views of one car on both sides, and validation scores cars the model trained on. The
-names are evidence, not proof, so the finding says "consistent with". It is a warning when
+names are evidence, not proof, so the finding says "consistent with"; where the audit's
+thumbnails can judge (:mod:`.subject_order`) it says whether the pictures agree, and keeps
+silent when they say the numbers are in no order (a class's images numbered within it,
+``class03_001`` ..). It is a warning when
 subjects have views on both sides, info when each subject sits on one side.
 """
 
@@ -13,6 +16,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
+from unetdiag.diag.audit.subject_order import MIN_JUDGED_VIEWS, ViewOrder, ordered_views
 from unetdiag.diag.core.findings import Finding, Severity, listing_finding
 from unetdiag.diag.data.name_groups import NameGroups, name_groups
 from unetdiag.diag.data.pairing import Pair
@@ -24,20 +30,30 @@ SOURCE = "audit"
 SPLIT_OPTION = "--split-by-subject"
 
 
-def subject_findings(pairs: Sequence[Pair], sides: Sequence[str],
-                     split: dict[str, Any]) -> list[Finding]:
+def subject_findings(pairs: Sequence[Pair], sides: Sequence[str], split: dict[str, Any],
+                     thumbnails: np.ndarray | None = None,
+                     usable: Sequence[bool] | None = None) -> list[Finding]:
     """The finding when the pairs' names group into subjects and the split has not kept
-    them whole already (case folders and tiles: :func:`kept_whole`)."""
+    them whole already (case folders and tiles: :func:`kept_whole`). With the images'
+    ``thumbnails`` (one row per pair; ``usable``: the pairs whose image was read), none when
+    the pictures say the numbers are in no order (:mod:`.subject_order`: ``class03_001`` ..
+    are a class's independent images, not views of one subject)."""
     if kept_whole(pairs):
         return []
-    groups = name_groups([pair.stem for pair in pairs])
+    stems = [pair.stem for pair in pairs]
+    groups = name_groups(stems)
     if groups is None:
         return []
-    return [_subject_views(pairs, sides, split, groups)]
+    order = None if thumbnails is None else ordered_views(stems, groups.subject_of,
+                                                          thumbnails, usable)
+    if order is not None and order.decided and not order.backed:
+        return []
+    return [_subject_views(pairs, sides, split, groups,
+                           order if order is not None and order.backed else None)]
 
 
 def _subject_views(pairs: Sequence[Pair], sides: Sequence[str], split: dict[str, Any],
-                   groups: NameGroups) -> Finding:
+                   groups: NameGroups, order: ViewOrder | None) -> Finding:
     sides_of: dict[str, set[str]] = defaultdict(set)
     for pair, side in zip(pairs, sides, strict=True):
         if side:
@@ -63,15 +79,26 @@ def _subject_views(pairs: Sequence[Pair], sides: Sequence[str], split: dict[str,
                   f"{groups.size} times each ({example})")
         kinds = ("several views or frames of one subject (Carvana's 16 views of each car, "
                  "frames of one video, lesions of one patient)")
+    if order is None:
+        backing = "the names are the only evidence."
+    else:
+        backing = (f"the pictures agree: in {order.adjacent_wins:.0%} of comparisons of two "
+                   f"images numbered next to each other with two numbered apart, in prefixes "
+                   f"of {MIN_JUDGED_VIEWS} or more, the first pair is the more alike (16x16 "
+                   "grey thumbnails; independent images: about 50%), as views or slices taken "
+                   "in order are.")
     found = (f"{groups.named} of {plural(len(pairs), 'image')} are named <subject>_<n> "
              f"(a number after the last _ or -): {repeat}. This is consistent with {kinds}; "
-             "the names are the only evidence.")
+             + backing)
     evidence = {"images": len(pairs), "subjects": groups.subjects,
                 "views_per_subject": groups.size, "subjects_of_that_size": groups.of_size,
                 "numbered_runs": groups.runs, "fewest_views": groups.smallest,
                 "example": list(groups.example), "subjects_across_split": len(across),
                 "validation_images": validation,
-                "validation_images_with_subject_in_training": len(leaked), **split}
+                "validation_images_with_subject_in_training": len(leaked),
+                "views_judged": None if order is None else order.judged,
+                "adjacent_pairs_more_alike": None if order is None else order.adjacent_wins,
+                **split}
     if leaked:
         return listing_finding(
             "duplicates.subject_views", Severity.WARNING,

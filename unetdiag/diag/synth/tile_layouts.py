@@ -29,7 +29,9 @@ def tile_names(case: CaseFiles, rng: np.random.Generator, sources: int = 6,
     ``... [x=..]-labelled.png`` (its ``labeledImageSuffix``); with ``naming="views"``,
     Carvana's ``<car id>_<view>`` (``000000003e8_01``), views of one subject, no positions;
     with ``naming="slices"``, Kaggle LGG's ``TCGA_CS_<n>_19960909_<slice>``, slices numbered
-    from 1 in each of ``sources`` patients, the patients holding differing numbers of them.
+    from 1 in each of ``sources`` patients, the patients holding differing numbers of them;
+    with ``naming="classes"``, ``class<k>_<n>`` (``class03_001``), classes numbered with
+    digits as many Kaggle sets are: the pairs are independent, as a class's images are.
 
     Simulates: aerial or slide images cut into tiles before training (Inria aerial,
     pathology). Shows: names that say which tiles share a source image, the only evidence
@@ -65,6 +67,8 @@ def _tile_stem(naming: str, index: int, sources: int, tile: int, ends: np.ndarra
         return f"{source}.svs [x={col},y={row},w={tile},h={tile}]"
     if naming == "views":
         return f"{1000 + index % sources:012x}_{position + 1:02d}"
+    if naming == "classes":
+        return f"class{index % sources:02d}_{position + 1:03d}"
     if naming == "slices":
         patient = int(np.searchsorted(ends, index, side="right"))
         first = int(ends[patient - 1]) if patient else 0
