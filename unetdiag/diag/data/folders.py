@@ -196,7 +196,8 @@ def folders_hint(listing: Listing) -> str:
                 "give this folder alone, without --masks, to read them as instance folders")
     flags = _pair_flags(listing)
     if flags:  # PASCAL VOC's root: its split lists named too
-        return f"; to pair the two folders, pass {flags}{split_lists_hint(listing.folder)}"
+        what = "the two folders" if len(listing.subfolders) == 2 else "images with masks"
+        return f"; to pair {what}, pass {flags}{split_lists_hint(listing.folder)}"
     splits = split_folders(listing)
     if splits:
         return _split_hint(splits, listing)
@@ -250,13 +251,18 @@ def _pair_flags(listing: Listing) -> str:
                 return _pass_both(listing.folder / names[base], [listing.folder / original])
         # two folders, one named for masks: ISIC's ..._Training_Input/ beside
         # ..._Training_GroundTruth/ (whose names carry _segmentation, so no stem is shared)
+        # (STARE's stare-images/ beside labels-ah/ and labels-vk/, one per annotator); only
+        # mask folders whose names pair with the images' (different sources do not), and
+        # none of another split part (train/ beside test_labels/)
         named = [name for name in names if MASK_WORDS.search(name)]
-        if len(names) == 2 and len(named) == 1:
-            other = next(name for name in names if name != named[0])
-            if _split_parts_differ(other, named[0]):
-                return ""  # train/ beside test_labels/: the masks of another part
-            return _pass_both(listing.folder / names[other], [listing.folder / names[named[0]]])
-        return ""
+        others = [name for name in names if name not in named]
+        if len(others) != 1 or not named:
+            return ""
+        images = listing.folder / names[others[0]]
+        paired = [listing.folder / names[name] for name in named
+                  if not _split_parts_differ(others[0], name)
+                  and _names_pair(images, listing.folder / names[name])]
+        return _pass_both(images, paired) if paired else ""
     # a folder named for masks alone first (DRIVE's extra_fov_masks/ is not its target; an
     # export's label folder counts as one), and folders holding no image file (YOLO labels/,
     # COCO annotations/) last; pictures of the labels (masks_human/) never
@@ -268,6 +274,18 @@ def _pair_flags(listing: Listing) -> str:
     # DRIVE's mask/ (beside 1st_manual/) holds the field of view: never the targets
     candidates = [folder for folder in candidates if not holds_field_of_view(folder)]
     return _pass_both(listing.folder / image_folder, candidates) if candidates else ""
+
+
+def _names_pair(images: Path, masks: Path) -> bool:
+    """Some file of ``images`` pairs with one of ``masks`` by name (stems, or the one rule
+    the names follow); a refusal says nothing then."""
+    # imported here: pairing imports this module at its top
+    from unetdiag.diag.data.pairing import discover_pairs
+
+    try:
+        return bool(discover_pairs(images, masks).pairs)
+    except (UserError, OSError):
+        return False
 
 
 #: A split part named in a folder's name (ISIC's ..._Training_Input, ..._Validation_GroundTruth).

@@ -1,6 +1,7 @@
 """What the files a folder holds besides images are, when they are labels or images in a
 format unetdiag does not read: YOLO segmentation text, COCO or labelme JSON, NumPy arrays,
-DICOM, NIfTI and other volumes, and images saved without an extension. The "no images" and
+DICOM, NIfTI and other volumes, images saved without an extension, and gzip-compressed
+images (STARE's ``im0001.ppm.gz``). The "no images" and
 "no masks" refusals name them, so the user learns what to convert instead of only which
 extensions are read.
 
@@ -13,11 +14,14 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
 from unetdiag.diag.wording.text import plural, verb
 
 #: Files of one kind looked into (the first ones by name); the hint names the kind only when
 #: every one looked into is of it.
 SAMPLED_FILES = 3
+#: The first two bytes of a gzip stream.
+GZIP_MAGIC = b"\x1f\x8b"
 #: Bytes read from the start of a file.
 HEAD_BYTES = 4096
 
@@ -52,6 +56,11 @@ _KINDS = {
         "NumPy arrays (.npy/.npz)",
         "save each array as an image under its image's name (class numbers as an 8- or "
         "16-bit PNG; probabilities thresholded first, or kept as a float32 TIFF)"),
+    "gzip_image": (
+        "gzip-compressed images (STARE ships its images and vessel labels as im0001.ppm.gz, "
+        "im0001.ah.ppm.gz)",
+        "decompress them first (`gunzip -k *.gz` in each folder), then pass the folders of the "
+        "decompressed files"),
     "dicom": (
         "DICOM files",
         "export the pixel data to PNG or TIFF (pydicom's pixel_array, keeping 16-bit values "
@@ -68,8 +77,10 @@ def _head(path: Path) -> bytes:
 
 
 def _suffix(path: Path) -> str:
-    name = path.name.lower()
-    return ".nii.gz" if name.endswith(".nii.gz") else path.suffix.lower()
+    """The extension, with the one before ``.gz`` (``.nii.gz``, ``.ppm.gz``)."""
+    if path.suffix.lower() == ".gz":
+        return "".join(path.suffixes[-2:]).lower()
+    return path.suffix.lower()
 
 
 def _text_kind(head: bytes) -> str | None:
@@ -112,6 +123,8 @@ def file_kind(path: Path) -> str | None:
     if suffix in (".npy", ".npz"):
         return "numpy"
     head = _head(path)
+    if suffix.endswith(".gz") and suffix[:-3] in SUPPORTED_EXTENSIONS and head[:2] == GZIP_MAGIC:
+        return "gzip_image"
     if suffix == ".dcm" or head[128:132] == b"DICM":
         return "dicom"
     if suffix == ".txt":

@@ -39,7 +39,8 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 from unetdiag.diag.data.frames import file_pages
 
 #: File extensions (lower case) that pairing accepts as images or masks.
-SUPPORTED_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif")
+SUPPORTED_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".ppm", ".pgm",
+                        ".pbm", ".pnm")
 #: Extensions of lossy formats: a mask stored this way gains values near every edge.
 LOSSY_EXTENSIONS = (".jpg", ".jpeg")
 #: Pillow format names that are lossy whatever the file is called (MPO is JPEG from cameras).
