@@ -607,3 +607,22 @@ def test_two_folders_of_different_split_parts_get_no_pairing_hint(tmp_path, imag
     with pytest.raises(UserError) as refused:
         discover_pairs(tmp_path)
     assert "to pair the two folders" not in str(refused.value)
+
+
+def test_a_png_photo_among_part_masks_at_an_index_not_sampled_is_found(tmp_path):
+    """The same crop saved as RGB PNG (session 31): its header is a part mask's, and the
+    sample of 32 did not read its pixels, so the set was "part masks of the objects". Files
+    denser than a PNG of a few flat colours are opened too."""
+    from PIL import Image
+
+    from unetdiag.diag.data.companions import holds_ade20k_colours
+
+    stems = [f"ADE_train_{number:08d}" for number in range(1, 62)]
+    _save_part_masks(tmp_path, stems)
+    photo = tmp_path / f"{stems[1]}_parts_1.png"
+    rng = np.random.default_rng(3)
+    Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(photo)
+    paths = sorted(tmp_path.glob("*_parts_1.*"))
+    assert paths[1] == photo
+    assert not holds_ade20k_colours(paths)
+    assert holds_ade20k_colours([path for path in paths if path != photo])

@@ -57,6 +57,17 @@ def companion_kind(tail: str) -> str:
 PART_MASKS_OPENED = 32
 #: A part mask (a label map) holds at most this many colours; a photo or scan holds more.
 MAX_PART_COLOURS = 256
+#: A PNG of a few flat colours compresses far below this many bytes a pixel (ADE20K's part
+#: masks: about 0.05); a photo crop stays above (1.5 to 2.5 for RGB): files of the set this
+#: dense are opened too, wherever they sort, beside the sample.
+DENSE_PNG_BYTES_PER_PIXEL = 0.75
+#: Bytes of a PNG that are no pixel data (signature, header and end chunks, with room).
+PNG_OVERHEAD_BYTES = 128
+
+
+def _dense(path: Path, pixels: int) -> bool:
+    """The file holds more bytes than a PNG of a few flat colours of its size would."""
+    return path.stat().st_size > PNG_OVERHEAD_BYTES + DENSE_PNG_BYTES_PER_PIXEL * pixels
 
 
 def holds_ade20k_colours(paths: Sequence[Path]) -> bool:
@@ -64,7 +75,9 @@ def holds_ade20k_colours(paths: Sequence[Path]) -> bool:
     photo crop stored as JPEG among them is found wherever it sorts), and
     label maps in its encoding (class = R / 10 * 256 + G: every red a multiple of 10) of at
     most :data:`MAX_PART_COLOURS` colours in :data:`PART_MASKS_OPENED` of them spread over the
-    set (crops named ``<image>_parts_1`` after the part masks sorted first are found too).
+    set (crops named ``<image>_parts_1`` after the part masks sorted first are found too),
+    and in every file larger than a PNG of a few flat colours would be (a photo crop saved
+    as PNG at an index the sample does not read).
     False for a file that cannot be read (the name alone is then all there is, and images
     named ``<image>_parts_1`` exist)."""
     step = max(1, (len(paths) - 1) / max(1, PART_MASKS_OPENED - 1))
@@ -75,7 +88,7 @@ def holds_ade20k_colours(paths: Sequence[Path]) -> bool:
             with Image.open(path) as image:
                 if image.mode != "RGB" or image.format != "PNG":
                     return False
-                if index not in sampled:
+                if index not in sampled and not _dense(path, image.width * image.height):
                     continue
                 colours = image.getcolors(MAX_PART_COLOURS)
         except (OSError, ValueError, Image.DecompressionBombError):
