@@ -167,3 +167,23 @@ def blues_number_instances(tally: AuditTally, indices: np.ndarray) -> bool:
         held = Counter(number for numbers in classes_of.values() for number in numbers)
         several = several or any(count > 1 for count in held.values())
     return several
+
+
+#: Fewest object numbers the fullest mask must hold for per-mask numbering to be told.
+MIN_NUMBERED_PER_MASK = 3
+
+
+def numbered_per_mask(tally: AuditTally, indices: np.ndarray, background: int | None,
+                      void: int | None) -> bool:
+    """Every label-map mask numbers its object values 1 .. k with no gap (the background and
+    the void left out), k differing between masks and reaching :data:`MIN_NUMBERED_PER_MASK`:
+    the numbering of instance maps (PASCAL VOC's and CVAT's SegmentationObject: objects 1, 2,
+    3 .. in each image). A fixed set of classes leaves gaps (a street scene of classes 7, 11
+    and 26) or holds the same values in every mask."""
+    counts = set()
+    for index in indices.tolist():
+        held = set(tally.label_counts.get(index, {})) - {background, void}
+        if not held or held != set(range(1, len(held) + 1)):
+            return False
+        counts.add(len(held))
+    return len(counts) > 1 and max(counts) >= MIN_NUMBERED_PER_MASK

@@ -284,7 +284,15 @@ def _reading_sentence(verdict: LabelVerdict) -> str:
                 "candidate this is a multi-class map: which classes are the objects cannot be "
                 "told from the data.")
     if verdict.palette and verdict.background == 0 and len(verdict.objects) > 1:
-        return (f" The palette's object indices {join_names([str(v) for v in verdict.objects])}"
+        indices = join_names([str(v) for v in verdict.objects])
+        if verdict.numbered_per_mask:
+            # SegmentationObject: 1, 2, 3 .. are the objects of each image, not classes
+            return (f" The palette's object indices {indices} are all foreground. Each mask "
+                    "numbers its regions 1 .. k with no gap, k differing from mask to mask, "
+                    "as instance maps number objects (PASCAL VOC's and CVAT's "
+                    "SegmentationObject): read so, every object is foreground; if they are "
+                    "classes, a binary model merges them into one.")
+        return (f" The palette's object indices {indices}"
                 f" ({len(verdict.objects)} classes) are all foreground: a binary model merges "
                 "them into one class.")
     unlabelled = ""

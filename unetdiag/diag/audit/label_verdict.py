@@ -108,6 +108,8 @@ class LabelVerdict:
             proposal (Pet trimaps, --foreground-values 1,3): no proposal; this ignores it.
         instance_blues: colour maps whose blue numbers instances as ADE20K's does, one blue
             per object in each mask (:func:`~.label_context.blues_number_instances`).
+        numbered_per_mask: every mask numbers its objects 1 .. k with no gap, k differing
+            between masks, as instance maps do (:func:`~.label_context.numbered_per_mask`).
     """
 
     indices: np.ndarray
@@ -144,6 +146,7 @@ class LabelVerdict:
     two_level: int | None = None
     band_alternative: MaskPolicy | None = None
     instance_blues: bool = False
+    numbered_per_mask: bool = False
 
     @property
     def masks(self) -> int:

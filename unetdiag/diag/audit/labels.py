@@ -64,6 +64,7 @@ from unetdiag.diag.audit.label_context import (
     border_value,
     declared_nodata,
     nodata_image,
+    numbered_per_mask,
     one_class_maps,
     two_level_objects,
     with_kept,
@@ -427,7 +428,8 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         stroke_share=stroke_shares, scribble_votes=tally.scribble_votes if strokes else (0, 0),
         stroke_void=stroke_void, contour=contour, two_level=two_level,
         band_alternative=band_alternative,
-        instance_blues=colour and blues_number_instances(tally, indices))
+        instance_blues=colour and blues_number_instances(tally, indices),
+        numbered_per_mask=not colour and numbered_per_mask(tally, indices, background, void))
 
 
 def one_value_files(tally: AuditTally, verdict: LabelVerdict) -> np.ndarray:

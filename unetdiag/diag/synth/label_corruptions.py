@@ -258,13 +258,20 @@ def large_objects(case: Any, rng: np.random.Generator, fraction: float | None = 
 
 
 def instance_label_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
-                         count: int | None = None) -> list[Path]:
+                         count: int | None = None, palette: bool = False) -> list[Path]:
     """Instance label images: 0 background and one number per object (1, 2, 3... in each
     mask), 16-bit grey PNG. Simulates: Cellpose ``_masks`` files, StarDist and the Cell
     Tracking Challenge's label images. Shows: numbers far below the 16-bit midpoint, so a
-    midpoint threshold decodes every mask empty; every value but 0 is an object.
+    midpoint threshold decodes every mask empty; every value but 0 is an object. With
+    ``palette``: VOC-palette PNGs with the 255 void band round each object, as PASCAL VOC's
+    ``SegmentationObject`` numbers the objects of each image.
     """
     def encode(foreground: np.ndarray) -> bytes:
+        if palette:
+            inside, band = _band(foreground, 1)
+            objects = ndimage.label(inside)[0].astype(np.uint8)
+            objects[band] = VOC_VOID
+            return _png(objects, "P", voc_palette())
         objects, _found = ndimage.label(foreground)
         return _png(objects.astype(np.uint16), None)
 

@@ -1,0 +1,74 @@
+"""PASCAL VOC's and CVAT's ``SegmentationObject`` masks passed as the masks (session 31): palette
+PNGs numbering the objects of each image 1, 2, 3 .. (VOC draws its 255 void band round them;
+cvat-ai/cvat#2032: "I get two folders: SegmentationClass and SegmentationObject"). The audit
+called the indices "(6 classes)" that "a binary model merges into one class"; they number
+objects, differently in each image."""
+
+from __future__ import annotations
+
+import numpy as np
+from helpers import findings_by_id
+from PIL import Image
+from scipy import ndimage
+
+from unetdiag.diag.audit.run import audit_dataset
+
+
+def voc_palette() -> list[int]:
+    palette = []
+    for index in range(256):
+        red = green = blue = 0
+        code = index
+        for bit in range(8):
+            red |= (code & 1) << (7 - bit)
+            green |= ((code >> 1) & 1) << (7 - bit)
+            blue |= ((code >> 2) & 1) << (7 - bit)
+            code >>= 3
+        palette += [red, green, blue]
+    return palette
+
+
+def palette_masks(tmp_path, labels: list[np.ndarray]):
+    images, masks = tmp_path / "JPEGImages", tmp_path / "SegmentationObject"
+    images.mkdir(parents=True)
+    masks.mkdir()
+    rng = np.random.default_rng(0)
+    for number, label in enumerate(labels):
+        stem = f"2007_{number:06d}"
+        Image.fromarray(rng.integers(0, 256, label.shape, dtype=np.uint8)).save(
+            images / f"{stem}.png")
+        mask = Image.fromarray(label, "P")
+        mask.putpalette(voc_palette())
+        mask.save(masks / f"{stem}.png")
+    return findings_by_id(audit_dataset(images, masks, workers=1))["mask.label_map"]
+
+
+def objects(values_per_mask: list[list[int]], band: bool) -> list[np.ndarray]:
+    rows, columns = np.mgrid[:64, :96]
+    labels = []
+    for values in values_per_mask:
+        label = np.zeros((64, 96), np.uint8)
+        for place, value in enumerate(values):
+            label[(rows - 20 - 24 * (place % 2)) ** 2 + (columns - 12 - 14 * place) ** 2
+                  < 36] = value
+        if band:
+            label[ndimage.morphological_gradient(label, size=3) > 0] = 255
+        labels.append(label)
+    return labels
+
+
+def test_objects_numbered_in_each_image_are_not_called_classes(tmp_path):
+    counts = [1, 3, 2, 5, 4, 6, 2, 3, 5, 4]
+    for band in (False, True):
+        label_map = palette_masks(tmp_path / str(band), objects(
+            [list(range(1, count + 1)) for count in counts], band))
+        assert "classes) are all foreground" not in label_map.explanation
+        assert "numbers its regions 1 .. k with no gap" in label_map.explanation
+
+
+def test_class_indices_with_gaps_are_still_classes(tmp_path):
+    """SegmentationClass: cat 8, dog 12, person 15 (a fixed set, numbers with gaps)."""
+    label_map = palette_masks(tmp_path, objects([[8, 15], [12], [8, 12, 15], [15, 8]] * 3,
+                                                band=True))
+    assert "numbers its regions" not in label_map.explanation
+    assert "(3 classes) are all foreground" in label_map.explanation
