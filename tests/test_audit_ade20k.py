@@ -168,7 +168,7 @@ def test_two_colour_masks_mostly_one_colour_are_no_inverted_polarity(tmp_path):
     mostly = findings_by_id(report)["imbalance.mostly_foreground"]
     assert "inverted polarity" not in report.headline + mostly.explanation
     assert "binarised" not in mostly.explanation
-    assert mostly.evidence["colour_levels"] == [70, 162]
+    assert mostly.evidence["two_levels"] == [70, 162]
     assert report.headline.startswith("12 of 12 masks are more than half foreground as read")
     assert "reads those at 162 as the object; if the object is at 70, decode with " \
         "--mask-polarity dark" in report.headline

@@ -101,3 +101,21 @@ def test_two_levels_per_mask_beside_0_255_masks_are_no_intermediate_values(tmp_p
     assert "the midpoint in force (127.5) reads them apart" in sensitive.explanation
     assert sensitive.severity.value == "info"
 
+
+
+def test_grey_levels_127_and_255_mostly_255_are_no_inverted_polarity(tmp_path):
+    """ilastik's Simple Segmentation renormalised from 0-2 to 0-255 (ilastik/ilastik#1127:
+    labels 1 and 2 become 127 and 255), the object label 1 (127) small: the decoder reads
+    255 as the object, which no file says; the headline had said "Possible inverted
+    polarity" (session 31). Neither level is 0, so no polarity is named."""
+    masks = []
+    for shift in range(12):
+        mask = np.full((48, 64), 255, np.uint8)
+        mask[8:30, 4 + 3 * shift:16 + 3 * shift] = 127
+        masks.append(mask)
+    report = audit(*write(tmp_path, masks))
+    mostly = by_id(report)["imbalance.mostly_foreground"]
+    assert "inverted polarity" not in report.headline + mostly.explanation
+    assert mostly.evidence["two_levels"] == [127, 255]
+    assert ("each holds two grey levels, neither 0, and the decoder reads 255 as the object; "
+            "if the object is at 127, decode with --mask-polarity dark") in report.headline

@@ -315,16 +315,18 @@ def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
                    "over)."))
     if not finding.evidence.get("majority") or finding.evidence.get("object_side"):
         return None  # (object_side: every mask a threshold of its image, one polarity)
-    levels = finding.evidence.get("colour_levels")
+    levels = finding.evidence.get("two_levels")
     if levels:
-        # two colours, neither black: the decoder's choice of the brighter, no polarity
+        # two levels, neither 0: the decoder's choice of the brighter, no polarity
         read = finding.evidence["read_as_object"]
         other = levels[0] if read == levels[1] else levels[1]
+        held = ("colours at two levels of their brightest channel, none black, and the "
+                f"decoder reads those at {read:g}" if finding.evidence["colour"] else
+                f"two grey levels, neither 0, and the decoder reads {read:g}")
         return (f"{finding.evidence['masks']} of {int(tally['mask_read'].sum())} masks are "
                 f"more than half foreground as read (up to "
-                f"{float(finding.evidence['largest_fraction']):.0%}): each holds colours at two "
-                f"levels of their brightest channel, none black, and the decoder reads those "
-                f"at {read:g} as the object; if the object is at {other:g}, "
+                f"{float(finding.evidence['largest_fraction']):.0%}): each holds {held} as the "
+                f"object; if the object is at {other:g}, "
                 + ("drop --mask-polarity dark." if finding.evidence.get("dark_is_foreground")
                    else "decode with --mask-polarity dark."))
     dice = _first(findings, "baseline.dice_uninformative")
