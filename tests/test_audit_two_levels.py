@@ -119,3 +119,24 @@ def test_grey_levels_127_and_255_mostly_255_are_no_inverted_polarity(tmp_path):
     assert mostly.evidence["two_levels"] == [127, 255]
     assert ("each holds two grey levels, neither 0, and the decoder reads 255 as the object; "
             "if the object is at 127, decode with --mask-polarity dark") in report.headline
+
+
+def test_labels_stored_as_255_and_254_are_measured_under_the_proposal(tmp_path):
+    """ilastik's headless Simple Segmentation numbering labels from the top (255, 254;
+    ilastik/ilastik#2165): the midpoint reads every pixel as foreground, and the audit
+    measured that: "16 of 16 masks are more than 50% foreground ... inverted polarity ... or
+    a photograph binarised", "Only 0.00% of all pixels are background" (session 31). The
+    shares are now those of the proposed policy."""
+    masks = []
+    for shift in range(12):
+        mask = np.full((48, 64), 254, np.uint8)
+        mask[8:30, 4 + 3 * shift:16 + 3 * shift] = 255
+        masks.append(mask)
+    report = audit(*write(tmp_path, masks))
+    found = by_id(report)
+    assert "imbalance.mostly_foreground" not in found
+    assert "imbalance.extreme" not in found
+    summary = found["imbalance.summary"]
+    assert summary.evidence["policy_is_proposed"] is True
+    assert "which reads every pixel as foreground" in summary.explanation
+    assert summary.evidence["foreground_fraction"] == np.mean([mask == 255 for mask in masks])

@@ -201,8 +201,8 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     # the void band alone decoded as foreground (VOC's 255 round objects of class 1)
     void_band = verdict is not None and not policy.by_values and verdict.decoded_is_void_band
     findings += _mask_content_findings(
-        tally, verdict,
-        decodes_empty is not None or colours_alike or classes_split or void_band, policy)
+        tally, verdict, decodes_empty is not None or colours_alike or classes_split
+        or void_band or _decodes_full(verdict, policy), policy)
     findings += _object_findings(tally)
     findings = empty_masks_on_blank_frames(findings, blank_empty_masks(tally))
     if verdict is not None and (verdict.decoded_is_no_reading or classes_split or void_band):
@@ -280,6 +280,16 @@ def _audit_same_file(finding: Finding) -> Finding:
     return dataclasses.replace(
         finding, explanation=explanation,
         evidence={**finding.evidence, "kept": False, "inspected_by_audit": True})
+
+
+def _decodes_full(verdict: LabelVerdict | None, policy: MaskPolicy) -> bool:
+    """Every mask read is a label map whose every value the threshold in force reads as
+    foreground, and a value policy is proposed (ilastik's headless Simple Segmentation,
+    labels 1 and 2 stored as 255 and 254: every pixel above the midpoint): the shares of a
+    whole-foreground reading restate the policy, not the objects."""
+    return (verdict is not None and not policy.by_values and verdict.proposal is not None
+            and not verdict.in_force_as_proposed and verdict.masks == verdict.masks_read
+            and all(entry.in_force == "foreground" for entry in verdict.values))
 
 
 def _threshold_splits_classes(verdict: LabelVerdict | None, policy: MaskPolicy) -> bool:
@@ -397,6 +407,8 @@ def _in_force_reading(verdict: LabelVerdict) -> str:
         return f"reads the void band ({verdict.void:g}) alone as foreground"
     if all(entry.in_force != "foreground" for entry in verdict.values):
         return "leaves every mask empty"
+    if all(entry.in_force == "foreground" for entry in verdict.values):
+        return "reads every pixel as foreground"
     if verdict.colour and verdict.shared_brightest:
         return "cannot tell their colours apart"
     return "reads them by a threshold, not by the values that mark the object"
