@@ -254,3 +254,33 @@ def test_train_refuses_to_split_by_subject_names_that_do_not_group(tmp_path):
     images, masks = write_plainly_numbered_views(tmp_path)
     with pytest.raises(UserError, match="do not group into subjects"):
         discover_and_split(TrainConfig(images=images, masks=masks, split_by_subject=True))
+
+
+def test_camvid_frames_split_by_file_are_named_when_the_pictures_are_in_order(tmp_path):
+    """CamVid's frames (``0001TP_006690`` .. every 30th, ``Seq05VD_f00000`` ..): four
+    sequences, numbers that neither restart at 1 nor repeat, so the names never grouped and
+    a split by file putting neighbouring frames on both sides was not named (session 31).
+    Frames in order are named; the same names on independent pictures are not."""
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(4)
+    sequences = (("0001TP", 6690, "{:06d}"), ("0006R0", 930, "f{:05d}"),
+                 ("0016E5", 390, "{:05d}"), ("Seq05VD", 0, "f{:05d}"))
+    for number, (sequence, start, form) in enumerate(sequences):
+        for frame in range(12):
+            image = ordered_view(number, frame, 24, rng)
+            stem = f"{sequence}_{form.format(start + 30 * frame)}"
+            Image.fromarray(image).save(images / f"{stem}.png")
+            Image.fromarray(np.where(image > 128, 255, 0).astype(np.uint8)).save(
+                masks / f"{stem}_mask.png")
+    (finding,) = subject_views(audit_dataset(images, masks, workers=1).findings)
+    assert finding.severity.value == "warning"
+    assert finding.evidence["frame_sequences"] is True
+    assert finding.evidence["sequences"] == 4
+    assert "frames of sequences with frames in training" in finding.title
+    assert "--split-by-subject" not in finding.fix
+    for index, path in enumerate(sorted(images.iterdir())):  # the order lost
+        shuffled = ordered_view(index % 4, int(rng.integers(0, 18)), 24, rng)
+        Image.fromarray(shuffled).save(path)
+    assert not subject_views(audit_dataset(images, masks, workers=1).findings)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from unetdiag.diag.audit.sequence_frames import frame_sequences, sequence_frames_finding
 from unetdiag.diag.audit.subject_order import MIN_JUDGED_VIEWS, ViewOrder, ordered_views
 from unetdiag.diag.core.findings import Finding, Severity, listing_finding
 from unetdiag.diag.data.name_groups import NameGroups, name_groups
@@ -43,7 +44,15 @@ def subject_findings(pairs: Sequence[Pair], sides: Sequence[str], split: dict[st
     stems = [pair.stem for pair in pairs]
     groups = name_groups(stems)
     if groups is None:
-        return []
+        # CamVid's frames (0001TP_006690 .., every 30th): only on the pictures' word
+        sequence_of = None if thumbnails is None else frame_sequences(stems)
+        if sequence_of is None:
+            return []
+        frames = ordered_views(stems, sequence_of, thumbnails, usable)
+        if not frames.backed:
+            return []
+        finding = sequence_frames_finding(pairs, sides, split, sequence_of, frames)
+        return [] if finding is None else [finding]
     order = None if thumbnails is None else ordered_views(stems, groups.subject_of,
                                                           thumbnails, usable)
     if order is not None and order.decided and not order.backed:

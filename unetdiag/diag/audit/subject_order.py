@@ -4,8 +4,9 @@ Names alone cannot tell a subject from a class: ``class03_001`` .. ``class03_050
 sets number their classes) are numbered exactly as a patient's slices or a car's views are,
 and a split by file leaks nothing between independent images of one class. The pictures can
 tell: slices of one volume, frames of one video and Carvana's views round one car change a
-little from one number to the next, so two images numbered next to each other are more alike
-than two of the same prefix numbered apart. Independent images numbered within their class
+little from one number to the next, so two images next to each other in their prefix's
+order (numbers 7 and 8; CamVid's frames 006690 and 006720, every 30th) are more alike than
+two of the same prefix apart. Independent images numbered within their class
 are not: an adjacent pair is the more alike of an adjacent and a non-adjacent pair half the
 time.
 
@@ -51,7 +52,7 @@ class ViewOrder:
 
     Attributes:
         judged: images in prefixes of at least :data:`MIN_JUDGED_VIEWS` with a thumbnail.
-        adjacent_pairs: pairs of them numbered next to each other in one prefix.
+        adjacent_pairs: pairs of them next to each other in one prefix's order.
         adjacent_wins: the share of (adjacent pair, non-adjacent pair of the same prefix)
             comparisons in which the adjacent pair is the more alike (ties half).
     """
@@ -83,14 +84,14 @@ def ordered_views(stems: Sequence[str], subject_of: Mapping[str, str],
     for held in members.values():
         if len(held) < MIN_JUDGED_VIEWS:
             continue
-        numbers = np.array([number for number, _ in held])
+        held.sort()  # next in each prefix's order: frames every 30th (CamVid) are next too
         rows = thumbnails[[index for _, index in held]].astype(np.float64)
         rows -= rows.mean(axis=1, keepdims=True)
         norms = np.linalg.norm(rows, axis=1)
         rows /= np.where(norms > 0, norms, 1.0)[:, None]
         first, second = np.triu_indices(len(held), 1)
         likeness = np.einsum("ij,ij->i", rows[first], rows[second])
-        adjacent = np.abs(numbers[first] - numbers[second]) == 1
+        adjacent = second - first == 1
         if not adjacent.any() or adjacent.all():
             continue
         near, apart = np.sort(likeness[adjacent]), np.sort(likeness[~adjacent])
