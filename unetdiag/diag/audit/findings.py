@@ -80,7 +80,8 @@ id                                     severity  when
 ``duplicates.mirrored_copies``         warning   validation images are flipped training images
                                                  (info: flipped copies, none across the split)
 ``duplicates.subject_views``            warning   names group into subjects of several views
-                                                 (``<subject>_<n>``) split across train and
+                                                 (``<subject>_<n>``; frames in order,
+                                                 ``<sequence>_<frame>``) split across train and
                                                  validation (info: none across the split)
 =====================================  ========  ================================================
 """
