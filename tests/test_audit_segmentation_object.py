@@ -7,7 +7,7 @@ objects, differently in each image."""
 from __future__ import annotations
 
 import numpy as np
-from helpers import findings_by_id
+from helpers import audit_pairs, findings_by_id, write_mask_pairs
 from PIL import Image
 from scipy import ndimage
 
@@ -72,3 +72,23 @@ def test_class_indices_with_gaps_are_still_classes(tmp_path):
                                                 band=True))
     assert "numbers its regions" not in label_map.explanation
     assert "(3 classes) are all foreground" in label_map.explanation
+
+
+def test_colours_held_by_one_mask_each_are_segment_numbers_not_classes(tmp_path):
+    """COCO panoptic's PNGs (cocodataset/panopticapi: id = R + 256 G + 256^2 B, one id per
+    segment of each image) passed as the masks: "Each colour is a class" and a colour-to-
+    class lookup as the fix (session 31); no colour recurs from image to image."""
+    rng = np.random.default_rng(2)
+    rows, columns = np.mgrid[:48, :64]
+    masks = []
+    for _ in range(8):
+        segments = np.zeros((48, 64, 3), np.uint8)
+        segments[:, 2:] = rng.integers(1, 256, 3)  # stuff behind, black unlabelled strip
+        for place in range(int(rng.integers(2, 6))):
+            disc = (rows - 14 - 20 * (place % 2)) ** 2 + (columns - 8 - 12 * place) ** 2 < 30
+            segments[disc] = rng.integers(1, 256, 3)
+        masks.append(segments)
+    label_map = findings_by_id(audit_pairs(*write_mask_pairs(tmp_path, masks)))["mask.label_map"]
+    assert "Each colour is a class" not in label_map.explanation
+    assert "colours besides black are held by one mask only" in label_map.explanation
+    assert label_map.fix.startswith("Draw binary masks from the segments' categories")

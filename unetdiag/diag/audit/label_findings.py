@@ -20,7 +20,9 @@ from unetdiag.diag.audit.label_values_wording import (
     colormap_clause,
     colour_fix,
     colours_alike_choice,
+    colours_per_image,
     held_values,
+    per_image_sentence,
     value_name,
     value_names,
     value_table,
@@ -261,6 +263,8 @@ def _voc_grey_sentence(verdict: LabelVerdict) -> str:
 
 def _reading_sentence(verdict: LabelVerdict) -> str:
     """Why the proposal reads the values as it does, or why none can be proposed."""
+    if colours_per_image(verdict) is not None:
+        return per_image_sentence(verdict)
     if verdict.colour and verdict.shared_brightest:
         ade20k = ade20k_classes(verdict)
         return ((ade20k_sentence(ade20k) + " The decoder" if ade20k is not None else

@@ -134,7 +134,45 @@ def _red_0_everywhere(classes: dict[int, int]) -> bool:
     return max(classes) < 256
 
 
+#: Share of a colour map's colours (black aside) held by one mask only, for the colours to be
+#: read as each image's own segment numbers; and the fewest masks that can show it.
+PER_IMAGE_COLOUR_SHARE = 0.9
+MIN_PER_IMAGE_MASKS = 5
+
+
+def colours_per_image(verdict: LabelVerdict) -> tuple[int, int] | None:
+    """``(held by one mask, colours)`` of colour maps whose colours (black aside) nearly all
+    appear in one mask only, at least one a mask: numbers of each image's segments (COCO
+    panoptic's id = R + 256 G + 256^2 B), not classes, which recur from image to image."""
+    if (not verdict.colour or verdict.masks < MIN_PER_IMAGE_MASKS
+            or ade20k_classes(verdict) is not None):
+        return None
+    coloured = [entry for entry in verdict.values if entry.value != 0]
+    single = sum(1 for entry in coloured if entry.masks == 1)
+    if len(coloured) < verdict.masks or single < PER_IMAGE_COLOUR_SHARE * len(coloured):
+        return None
+    return single, len(coloured)
+
+
+def per_image_sentence(verdict: LabelVerdict) -> str:
+    """Why the colours are no classes (:func:`colours_per_image`)."""
+    single, colours = colours_per_image(verdict) or (0, 0)
+    return (f" {single} of the {colours} colours besides black are held by one mask only: "
+            "colours that do not recur from image to image number the segments of each image "
+            "(as COCO panoptic's PNGs do, id = R + 256 G + 256^2 B), not classes; which "
+            "segments are objects is in the annotation that came with them. The decoder reads "
+            "a colour mask by its brightest channel, which is no segment's number either.")
+
+
+#: The fix for masks of per-image segment numbers.
+PER_IMAGE_FIX = ("Draw binary masks from the segments' categories in the annotation that came "
+                 "with them (COCO panoptic's JSON lists each segment's id and category_id): 255 "
+                 "where a segment of the wanted category lies, 0 elsewhere, saved as grey PNG.")
+
+
 def colour_fix(verdict: LabelVerdict) -> str:
+    if colours_per_image(verdict) is not None:
+        return PER_IMAGE_FIX
     ade20k = ade20k_classes(verdict)
     if ade20k is not None and _red_0_everywhere(ade20k):
         return ("If they are ADE20K's masks, convert them to class numbers as its own loader "
