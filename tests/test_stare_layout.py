@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import text
 from PIL import Image
 
 from unetdiag.diag.audit.run import audit_dataset
@@ -78,3 +79,21 @@ def test_a_root_of_two_folders_whose_names_pair_nothing_gets_no_pairing_hint(tmp
     with pytest.raises(UserError) as refused:
         audit_dataset(tmp_path, None, workers=1)
     assert "--images" not in str(refused.value)
+
+
+def test_sixteen_bit_pgm_is_called_16_bit_not_32_bit(tmp_path):
+    """Pillow widens a 16-bit PGM (maxval 65535) to its 32-bit mode I: the masks were
+    "stored as signed or 32-bit integers" (session 31). Netpbm's maxval is below 65536."""
+    rng = np.random.default_rng(1)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    for number in range(6):
+        mask = np.zeros((24, 32), np.uint16)
+        mask[4:12 + number, 6:20] = 65535
+        Image.fromarray(mask).save(tmp_path / "masks" / f"s{number}.pgm")
+        Image.fromarray((rng.integers(0, 65536, (24, 32))).astype(np.uint16)).save(
+            tmp_path / "images" / f"s{number}.pgm")
+    report = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1)
+    assert "32-bit" not in text(report)
+    unusual = [f for f in report.findings if f.id == "mask.unusual_encoding"]
+    assert unusual and unusual[0].title == "6 masks are stored as 16-bit holding 0 and 65535"

@@ -206,6 +206,8 @@ def _unusual(key: EncodingKey) -> str:
         return f"colour ({key.mode})" if key.mode in ("RGB", "RGBA") else "colour"
     if key.dtype.startswith("float"):
         return "floating point"
+    if key.dtype == "int32" and key.file_format == "PPM":
+        return "16-bit"  # Netpbm's maxval is below 65536; Pillow widens it to mode I
     if key.dtype == "int32":
         return "signed or 32-bit integers"  # Pillow's mode I holds both
     if key.scale == "uint16" or key.dtype == "uint16":

@@ -76,11 +76,14 @@ def _tag(image: Image.Image, tag: int) -> tuple[int, ...]:
 
 def stored_bits(image: Image.Image, path: Path | str) -> int:
     """Bits per sample of ``image`` as its file's header states them (the largest over its
-    samples); 0 when the header does not tell (formats other than TIFF and multi-channel PNG).
+    samples); 0 when the header does not tell (formats other than TIFF, multi-channel PNG and
+    16-bit Netpbm).
     """
     if image.format == "TIFF":
         bits = _tag(image, _TIFF_BITS_PER_SAMPLE)
         return int(max(bits)) if bits else 0
+    if image.format == "PPM" and image.mode == "I":
+        return 16  # Netpbm's maxval is below 65536: Pillow widens 16-bit PGM to mode I
     if image.format == "PNG" and image.mode in EIGHT_BIT_MULTI_CHANNEL_MODES:
         file, _ = split_page_reference(path)
         try:
@@ -192,6 +195,8 @@ def bit_depth_index(mode: str, dtype: np.dtype, bits: int = 0, signed: bool = Fa
         name = "8-bit"
     elif mode == "I" and signed and bits == 16:
         name = SIGNED_16_DEPTH
+    elif mode == "I" and bits == 16:
+        name = "16-bit"  # a 16-bit PGM, widened by Pillow
     elif mode in SIXTEEN_BIT_MODES:
         name = "16-bit" if mode != "I" or dtype != np.int32 else "32-bit integer"
     elif dtype in (np.float32, np.float64):
