@@ -16,6 +16,7 @@ from helpers import text
 from PIL import Image
 
 from unetdiag.diag.audit.run import audit_dataset
+from unetdiag.diag.data.image_kinds import stored_depth
 from unetdiag.exitcodes import UserError
 
 IDS = (1, 2, 3, 4, 5, 44, 77, 81, 82, 139, 162, 163)
@@ -97,3 +98,8 @@ def test_sixteen_bit_pgm_is_called_16_bit_not_32_bit(tmp_path):
     assert "32-bit" not in text(report)
     unusual = [f for f in report.findings if f.id == "mask.unusual_encoding"]
     assert unusual and unusual[0].title == "6 masks are stored as 16-bit holding 0 and 65535"
+
+
+def test_the_trainer_s_image_kinds_call_a_16_bit_pgm_16_bit(tmp_path):
+    Image.fromarray(np.full((4, 4), 40000, np.uint16)).save(tmp_path / "deep.pgm")
+    assert stored_depth(tmp_path / "deep.pgm") == "16-bit"

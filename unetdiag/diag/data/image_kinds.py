@@ -70,6 +70,8 @@ def stored_depth(path: Path | str) -> str:
             with Image.open(file) as image:
                 if page is not None:
                     image.seek(page - 1)
+                if image.format == "PPM" and image.mode == "I":
+                    return "16-bit"  # Netpbm's maxval is below 65536: a 16-bit PGM widened
                 return _DEPTHS.get(image.mode, _EIGHT_BIT)
     except Exception:  # noqa: BLE001 - the reader already read it; a depth is only context
         return ""
