@@ -698,3 +698,18 @@ def test_an_iou_above_its_dice_measures_something_else():
     assert "saturation.iou_above_dice" not in ids(check_series(
         "r", {"val_iou": [0.5, 0.6], "val_dice": [0.3, 0.4],
               "val_sparse_categorical_accuracy": [0.9, 0.9]}))
+
+
+def test_prediction_collapse_is_said_only_where_the_masks_say_it():
+    # all-background predictions on all-background masks are right, not "collapsed"; on
+    # masks whose share is unknown they may be (train helper, session 31)
+    [both_empty] = check_prediction_collapse("r", 0.0, 0.0)
+    assert "collapsed" not in both_empty.title
+    assert "predictions all-background on masks (almost) all background too" in both_empty.title
+    [unknown] = check_prediction_collapse("r", 0.0, None)
+    assert "collapsed" not in unknown.title
+    assert "a collapse unless the masks are all background too (their share unknown)" in (
+        unknown.title)
+    assert "unless the masks are (almost) all background too" in unknown.explanation
+    [collapsed] = check_prediction_collapse("r", 0.0, 0.2)
+    assert "predictions collapsed to all-background" in collapsed.title

@@ -196,7 +196,8 @@ def prediction_collapse_finding(claim: PredictionCollapse) -> Finding:
     explanation = (f"On the probe batch the model predicts {what} for "
                    f"{percent(positive if all_ones else 1 - positive)} of pixels")
     if claim.data_constant is None:
-        explanation += ", as if it had collapsed to a constant (the masks' share is unknown)."
+        explanation += (f": a collapse to a constant unless the masks are (almost) all {what} "
+                        "too, and their share is unknown here.")
     else:
         share = fraction if all_ones else 1 - fraction
         explanation += f"; the masks have {percent(share)} {what}."
@@ -209,11 +210,24 @@ def prediction_collapse_finding(claim: PredictionCollapse) -> Finding:
                             f"{claim.constant_dice:.4f} without looking at the images.")
     return finding(
         ids.PREDICTIONS_COLLAPSED, claim,
-        title=f"{claim.run}: predictions collapsed to all-{what} "
-              f"({percent(positive)} of pixels predicted foreground)",
+        title=_collapse_title(claim, what, percent(positive)),
         explanation=explanation,
         fix=("Check the masks' foreground fraction and polarity (`unetdiag audit-data`), then "
              "the loss (Dice or weighted BCE for rare foreground) and the learning rate."))
+
+
+def _collapse_title(claim: PredictionCollapse, what: str, positive: str) -> str:
+    """"collapsed" only where the masks say so: predictions all background on masks all
+    background are right, and on masks of unknown share they may be."""
+    if claim.data_constant is None:
+        return (f"{claim.run}: predictions all-{what} ({positive} of pixels predicted "
+                f"foreground), a collapse unless the masks are all {what} too (their share "
+                "unknown)")
+    if claim.data_constant:
+        return (f"{claim.run}: predictions all-{what} on masks (almost) all {what} too "
+                f"({positive} of pixels predicted foreground)")
+    return (f"{claim.run}: predictions collapsed to all-{what} ({positive} of pixels "
+            "predicted foreground)")
 
 
 _WORDING = {
