@@ -68,16 +68,33 @@ def checkpoint_stalls(lines: Sequence[str], epochs: Sequence[int]) -> list[dict]
             found.append((header, verdict))
     offsets = {header - int(verdict[1]) for header, verdict in found if header is not None}
     offset = offsets.pop() if len(offsets) == 1 and offsets <= {0, 1} else None
-    # metric -> epoch -> (improved, best printed after 'from' or None, the new best or None)
-    verdicts: dict[str, dict[int, tuple[bool, str | None, str | None]]] = {}
+    # (metric, k) -> epoch -> (improved, best printed after 'from' or None, the new best or
+    # None): the k-th message on a metric in an epoch is the k-th callback monitoring it
+    verdicts: dict[tuple[str, int], dict[int, tuple[bool, str | None, str | None]]] = {}
+    seen: dict[tuple[str, int], int] = {}
     for _header, verdict in found:
         if offset is None and verdict[4] is None:
             continue
         epoch = int(verdict[1]) + (offset or 0)
-        verdicts.setdefault(verdict[2], {})[epoch] = (
+        order = seen[verdict[2], epoch] = seen.get((verdict[2], epoch), -1) + 1
+        verdicts.setdefault((verdict[2], order), {})[epoch] = (
             verdict[3].lower() == "improved", verdict[4], verdict[5])
-    return [stall for metric, by_epoch in verdicts.items()
+    callbacks = _distinct_callbacks(verdicts)
+    return [{**stall, "callbacks": len(callbacks[metric])} if len(callbacks[metric]) > 1
+            else stall
+            for metric, each in callbacks.items() for by_epoch in each
             if (stall := _stall(metric, by_epoch, epochs)) is not None]
+
+
+def _distinct_callbacks(verdicts: dict[tuple[str, int], dict]) -> dict[str, list[dict]]:
+    """Each monitored metric's callbacks whose verdicts differ: two callbacks on one monitor
+    print the same messages (best weights and full model, say) unless their bests differ
+    (one passed to an earlier fit() too keeps its best)."""
+    callbacks: dict[str, list[dict]] = {}
+    for (metric, _order), by_epoch in verdicts.items():
+        if by_epoch not in callbacks.setdefault(metric, []):
+            callbacks[metric].append(by_epoch)
+    return callbacks
 
 
 def _stall(metric: str, by_epoch: dict[int, tuple[bool, str | None, str | None]],
@@ -146,14 +163,30 @@ def checkpoint_sentences(runs: Sequence[RunLog]) -> str:
     """ " ModelCheckpoint says val_loss did not improve on 3.22992 at epochs 26-30 ..." for
     each run whose last epochs its checkpoint callback calls no improvement."""
     sentences = []
-    for run in runs:
+    for at, run in enumerate(runs):
         for stall in run.checkpoint_stalls:
-            sentences.append(_stall_sentence(run, stall, len(runs) > 1))
+            sentences.append(_stall_sentence(run, stall, len(runs) > 1, runs[:at]))
     return "".join(sentences)
 
 
-def _stall_sentence(run: RunLog, stall: dict, several_runs: bool) -> str:
+def _earlier_value(runs: Sequence[RunLog], metric: str, best: float) -> str:
+    """ "run 1 prints val_loss 0.2100 at epoch 4" for the last of ``runs`` (those before
+    the stalled one) that prints a value of ``metric`` that is ``best``, else ""."""
+    for run in reversed(runs):
+        series = run.series(metric).tolist() if metric in run.metrics() else []
+        numbers = run.epoch_numbers or list(range(1, len(series) + 1))
+        for number, value in zip(numbers, series, strict=False):
+            if value == value and abs(value - best) <= SAME_VALUE:
+                return f"{run.name} prints {metric} {value:.4f} at epoch {number}"
+    return ""
+
+
+def _stall_sentence(run: RunLog, stall: dict, several_runs: bool,
+                    earlier: Sequence[RunLog] = ()) -> str:
     where = f"In {run.name}, " if several_runs else ""
+    who = ("ModelCheckpoint" if "callbacks" not in stall else
+           f"one of {stall['callbacks']} ModelCheckpoint callbacks on {stall['metric']} "
+           "(their verdicts differ)")
     series = run.series(stall["metric"]).tolist()
     values = [value for value in series if value == value]
     numbers = run.epoch_numbers or list(range(1, len(series) + 1))
@@ -162,22 +195,26 @@ def _stall_sentence(run: RunLog, stall: dict, several_runs: bool) -> str:
     at = (f"at epoch{'s' if len(stall['epochs']) > 1 else ''} {epoch_span(stall['epochs'])}, "
           f"the last {len(stall['epochs'])} logged")
     if stall["best"] is None:
-        return (f" {where}ModelCheckpoint says {stall['metric']} did not improve {at} (its "
+        return (f" {where}{who} says {stall['metric']} did not improve {at} (its "
                 "messages name no best value).")
     if math.isinf(stall["best"]):
-        return (f" {where}ModelCheckpoint says {stall['metric']} did not improve from "
+        return (f" {where}{who} says {stall['metric']} did not improve from "
                 f"{stall['printed']}, its starting value, {at}: it got no {stall['metric']} it "
                 f"could compare (NaN or {stall['printed']}) at any epoch up to epoch "
                 f"{stall['epochs'][-1]}.")
+    before = _earlier_value(earlier, stall["metric"], stall["best"])
     if stall["metric"] not in run.metrics():
         source = f" (the log prints no {stall['metric']} to compare)"
     elif any(abs(value - stall["best"]) <= SAME_VALUE for value in values):
         source = ""
+    elif before:
+        source = (f" (not a value of this run: {before}, consistent with one callback "
+                  "passed to both fit() calls, which keeps its best from one to the next)")
     else:
         source = " (that best comes from an epoch the log does not show)"
     # Keras 1's verdict names no best: the last 'improved ... to X' message does
     named = (f", set at epoch {stall['improved_at']} (its last 'improved' message)"
              if "improved_at" in stall else "")
-    return (f" {where}ModelCheckpoint says {stall['metric']} did not improve on its best, "
+    return (f" {where}{who} says {stall['metric']} did not improve on its best, "
             f"{stall['printed']}{named}, {at}"
             + source + _direction(stall["metric"], stall["best"], stalled) + ".")
