@@ -35,3 +35,17 @@ def test_two_checkpoints_on_one_monitor_are_not_one_callback():
     assert f"{one} val_loss did not improve on its best, 0.21000, at epochs 1-6" in (
         report.headline)
     assert "ModelCheckpoint says" not in report.headline
+
+
+def test_a_score_that_fell_after_a_resume_names_the_resume():
+    # review of pass 18: a crash in epoch 11 (OOM traceback), then the script run again with
+    # --initial-epoch 10 and no weights loaded: dice_coef 0.65 -> 0.08-0.12 was "the training
+    # lost ground ... consistent with a step size too large ...", of a model built afresh
+    report = explain_log(REVIEW / "c40_crash_resume_initial_epoch_score_fell_back.log")
+    [fell] = [f for f in report.findings if f.id == "saturation.score_fell_back"]
+    assert fell.evidence["metrics"]["dice_coef"]["resumed_at"] == 11
+    assert ("the log shows a traceback or a KeyboardInterrupt before epoch 11, after which "
+            "training went on: a fall from there is consistent with a resume from weights "
+            "other than those the run had reached") in fell.explanation
+    assert "the training lost ground" not in fell.explanation
+    assert fell.fix.startswith("If training was resumed, load the weights it had reached")

@@ -142,6 +142,15 @@ def training_ender(lines: Sequence[str]) -> str:
     return next((ender for ender in _ENDERS if ender in found), "")
 
 
+def resumed_positions(lines: Sequence[str], closing_lines: Sequence[int]) -> list[int]:
+    """Positions (0-based) of the epochs whose closing line (``closing_lines``: 1-based, one
+    an epoch) follows a traceback or a KeyboardInterrupt after the epoch before them: the run
+    crashed or was interrupted and training went on (c5: a resume with ``initial_epoch``)."""
+    return [position for position in range(1, len(closing_lines))
+            if training_ender(lines[closing_lines[position - 1]:closing_lines[position] - 1])
+            in _ENDERS[3:]]
+
+
 def _direction(metric: str, best: float, values: Sequence[float]) -> str:
     """ "; the log prints val_dice above that best at each of those epochs, ..." when the
     values at the stalled epochs (``values``), all on the better side of the best, show the

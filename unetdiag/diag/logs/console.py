@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
-from unetdiag.diag.logs.checkpoint import checkpoint_stalls, training_ender
+from unetdiag.diag.logs.checkpoint import checkpoint_stalls, resumed_positions, training_ender
 from unetdiag.diag.logs.console_close import close_unfinished, closing_line, open_numbers
 from unetdiag.diag.logs.console_headerless import HeaderlessEpochs
 from unetdiag.diag.logs.console_state import (
@@ -382,6 +382,7 @@ class _ConsoleReader(HeaderlessEpochs):
         run.labels.append(index)
         run.step_seconds.append(line.step_seconds)
         run.steps.append(line.target)
+        run.closing_lines.append(number)
         run.last_line = number
 
     def _partial_epoch(self, partial: Partial, header_line: int | None,
@@ -452,5 +453,6 @@ def parse_console(text: str) -> list[RunLog]:
                 lines[_verdicts_from(builders, position - 1, lines):end],
                 builder.epoch_numbers()),
             zeros_printed=zeros_printed(lines[builder.first_line - 1:builder.last_line]),
-            ended_by=training_ender(lines[builder.last_line:end])))
+            ended_by=training_ender(lines[builder.last_line:end]),
+            resumed_at=resumed_positions(lines, builder.closing_lines)))
     return unique_names(runs)

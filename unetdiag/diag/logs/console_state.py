@@ -95,6 +95,7 @@ class RunBuilder:
     labels: list[int | None] = field(default_factory=list)  # "Epoch i/N" as printed
     step_seconds: list[float | None] = field(default_factory=list)
     steps: list[int | None] = field(default_factory=list)
+    closing_lines: list[int] = field(default_factory=list)  # each epoch's, 1-based
     notes: list[str] = field(default_factory=list)
     last_epoch_index: int = 0
     epoch_total: int | None = None
@@ -174,6 +175,7 @@ def printed_epoch(run: RunBuilder, block: EpochBlock, label: str) -> None:
     run.labels.append(block.index)
     run.step_seconds.append(None)
     run.steps.append(last.target if last is not None else None)
+    run.closing_lines.append(number)
     run.last_line = number
     validation = [name for name in values if name.startswith("val_")]
     run.notes.append(

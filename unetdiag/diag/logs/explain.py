@@ -92,7 +92,8 @@ def explain_runs(runs: Sequence[RunLog], title: str = f"unetdiag {COMMAND}",
                                      custom_loop=run.custom_loop,
                                      zeros_printed=run.zeros_printed,
                                      fit_may_continue=run.appended_fit > 1,
-                                     open_epochs=set(run.unknown_numbers))]
+                                     open_epochs=set(run.unknown_numbers),
+                                     resumed_at=run.resumed_at)]
         if run.notes:
             own.append(_parse_notes(run, files))
         by_run[run.name] = own

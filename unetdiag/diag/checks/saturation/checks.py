@@ -71,7 +71,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                  custom_loop: bool = False,
                  fit_may_continue: bool = False,
                  zeros_printed: str = "",
-                 open_epochs: Collection[int] = ()) -> list[Finding]:
+                 open_epochs: Collection[int] = (),
+                 resumed_at: Collection[int] = ()) -> list[Finding]:
     """Judge one run's metric series (a Keras ``History.history``-like mapping).
 
     Args:
@@ -108,6 +109,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
         open_epochs: positions (0-based) whose epoch number the log leaves open (a line read
             between two cuts, counted on in ``history["epoch"]``): no rise is measured across
             them.
+        resumed_at: positions (0-based) of epochs that follow a crash or an interrupt
+            after which training went on: a score's fall across one may be the resume's.
 
     Returns findings among ``saturation.non_finite``, ``saturation.dice_above_one``,
     ``saturation.dice_exceeds_accuracy_bound``, ``saturation.iou_exceeds_accuracy_bound``,
@@ -170,7 +173,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                                       prior.metrics if prior is not None else None),
               perfect_accuracy(run, series, thresholds),
               score_collapse(run, series, tolerance, thresholds),
-              score_fell_back(run, series, thresholds, open_epochs),
+              score_fell_back(run, series, thresholds, open_epochs, resumed_at),
               score_zero_throughout(run, series, thresholds, multiclass),
               # a short log's claims; numbers measured once (evaluate's) are the
               # constant-predictor fingerprints' to explain

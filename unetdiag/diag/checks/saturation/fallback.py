@@ -43,9 +43,10 @@ class ScoreFellBack(MetricsClaim):
 
     ``metrics``: name -> first, first_epoch, best, best_epoch, last, last_epoch, tail_low,
     tail_high (the range of the last epochs), tail_from (the first of them), given_back (the
-    share of the gain lost at the last epoch); ``losses``: the training loss -> first, last;
-    ``validation``: same-phase validation scores that fell back by the same rule -> first,
-    best, best_epoch, last.
+    share of the gain lost at the last epoch), resumed_at (where the log shows a crash or an
+    interrupt between the best epoch and the last ones: the epoch after it); ``losses``: the
+    training loss -> first, last; ``validation``: same-phase validation scores that fell
+    back by the same rule -> first, best, best_epoch, last.
     """
 
     losses: dict[str, dict]
@@ -54,7 +55,7 @@ class ScoreFellBack(MetricsClaim):
 
 
 def _fell_back(item, thresholds: SaturationThresholds, open_epochs: Collection[int],
-               floor: float) -> dict | None:
+               floor: float, resumed_at: Collection[int] = ()) -> dict | None:
     finite = np.flatnonzero(item.finite)
     tail_size = thresholds.min_flat_epochs
     if finite.size < 2 * tail_size:
@@ -72,27 +73,36 @@ def _fell_back(item, thresholds: SaturationThresholds, open_epochs: Collection[i
             or {int(finite[0]), int(finite[best_at]), *map(int, finite[-tail_size:])}
             & set(open_epochs)):
         return None
+    # a crash or an interrupt after the best epoch, then training went on: the fall may be
+    # the resume's (weights other than those the run had reached)
+    resumes = [item.epoch(at) for at in sorted(resumed_at)
+               if int(finite[best_at]) < at <= int(finite[-tail_size])]
     return {"first": first, "first_epoch": item.epoch(int(finite[0])),
             "best": best, "best_epoch": item.epoch(int(finite[best_at])),
             "last": last, "last_epoch": item.epoch(int(finite[-1])),
             "tail_low": float(tail.min()), "tail_high": float(tail.max()),
             "tail_from": item.epoch(int(finite[-tail_size])),
-            "given_back": (best - last) / gain}
+            "given_back": (best - last) / gain,
+            **({"resumed_at": resumes[0]} if resumes else {})}
 
 
 def score_fell_back(run: str, series: Series, thresholds: SaturationThresholds,
-                    open_epochs: Collection[int] = ()) -> ScoreFellBack | None:
+                    open_epochs: Collection[int] = (), resumed_at: Collection[int] = ()
+                    ) -> ScoreFellBack | None:
     """Training Dice/IoU scores that gave back at least :data:`GIVEN_BACK` of their gain, each
     of their last ``min_flat_epochs`` values above the empty prediction's
     (``empty_prediction_dice``: a fall to 0 is :func:`~.degenerate.score_collapse`'s), and
     none of the epochs it names (the first, the best, the last ones) an open line's
-    (``open_epochs``: a line read between two cuts, whose number the log leaves open)."""
+    (``open_epochs``: a line read between two cuts, whose number the log leaves open).
+    ``resumed_at``: positions of epochs after a crash or an interrupt where training went
+    on; one between the best epoch and the last ones is named (``resumed_at``: its epoch)."""
     found: dict[str, dict] = {}
     validation: dict[str, dict] = {}
     for name, item in series.items():
         if metric_kind(name) not in ("dice", "iou"):
             continue
-        data = _fell_back(item, thresholds, open_epochs, thresholds.empty_prediction_dice)
+        data = _fell_back(item, thresholds, open_epochs, thresholds.empty_prediction_dice,
+                          resumed_at)
         if data is not None:
             (validation if is_validation(name) else found)[name] = data
     if not found:

@@ -27,6 +27,7 @@ def score_fell_back_finding(claim: ScoreFellBack) -> Finding:
             + join_names([f"{n} {d['best']:.4f} at epoch {d['best_epoch']}, {d['last']:.4f} "
                           "at the last" for n, d in claim.validation.items()])
             if claim.validation else "")
+    resumed = [d["resumed_at"] for d in claim.metrics.values() if "resumed_at" in d]
     return finding(
         ids.SCORE_FELL_BACK, claim,
         title=(f"{claim.run}: {name} fell back to {data['last']:.4f} "
@@ -34,10 +35,23 @@ def score_fell_back_finding(claim: ScoreFellBack) -> Finding:
         explanation=(
             "; ".join(courses) + losses + also
             + ". A training score is measured on the batches the model learns from: giving "
-            "back what it gained says the training lost ground on them, which overfitting "
-            "does not do; consistent with a step size too large for this stage of training, "
-            "a destructive update (an exploding gradient), or batches that changed (a "
-            "generator or augmentation that changed what it yields)."),
-        fix=("Lower the learning rate or clip the gradients, and keep the best checkpoint "
+            "back what it gained says the model lost ground on them, which overfitting "
+            "does not do; "
+            + (_resumed(resumed[0]) if resumed else
+               "consistent with a step size too large for this stage of training, a "
+               "destructive update (an exploding gradient), or batches that changed (a "
+               "generator or augmentation that changed what it yields).")),
+        fix=(("If training was resumed, load the weights it had reached (model.load_weights "
+              "on the last checkpoint) before fit(initial_epoch=...). " if resumed else "")
+             + "Lower the learning rate or clip the gradients, and keep the best checkpoint "
              "(ModelCheckpoint(save_best_only=True) on a validation score, or "
              "EarlyStopping(restore_best_weights=True))."))
+
+
+def _resumed(epoch: int) -> str:
+    return (f"the log shows a traceback or a KeyboardInterrupt before epoch {epoch}, after "
+            "which training went on: a fall from there is consistent with a resume "
+            "from weights other than those the run had reached (fit(initial_epoch=...) "
+            "numbers the epochs and loads no weights; a model built afresh starts over), as "
+            "well as with the training itself losing ground (a step size too large, a "
+            "destructive update, batches that changed).")
