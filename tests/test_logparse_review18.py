@@ -49,3 +49,33 @@ def test_a_score_that_fell_after_a_resume_names_the_resume():
             "other than those the run had reached") in fell.explanation
     assert "the training lost ground" not in fell.explanation
     assert fell.fix.startswith("If training was resumed, load the weights it had reached")
+
+
+AGAINST_SCORES = "saturation.validation_loss_against_scores"
+
+
+def test_scores_that_held_are_said_at_the_two_epochs_compared():
+    # review of pass 18: val_accuracy 0.95 at val_loss's lowest (epoch 3) and at epoch 7, 0.90
+    # at epoch 5 between: "did not fall over the same epochs" (and "the validation scores did
+    # not fall" in the title) was false of epoch 5
+    report = explain_log(REVIEW / "c41_val_loss_rises_val_accuracy_dips_between.log")
+    [claim] = [f for f in report.findings if f.id == AGAINST_SCORES]
+    assert "did not fall" not in claim.title + claim.explanation
+    assert claim.title.endswith("while the validation scores are no lower at epoch 7 than there")
+    assert ("val_dice_coef (0.7000 -> 0.7300) and val_accuracy (0.9500 -> 0.9500) are no lower "
+            "at epoch 7 than at epoch 3 (between them val_accuracy fell to 0.9000 at epoch 5, "
+            "and came back)") in claim.explanation
+
+
+def test_a_loss_rise_beside_rising_scores_names_regularisation_penalties():
+    # review of pass 18: with kernel_regularizer=l2 throughout, val_loss holds a penalty that
+    # grows with the weights (c42: the predictions' own loss fell 0.30 -> 0.245 while
+    # val_loss rose 0.35 -> 0.425); the only reading given was predictions that grew surer
+    # where wrong or less sure where right
+    report = explain_log(REVIEW / "c42_l2_penalty_grows_val_loss_rises_scores_rise.log")
+    [claim] = [f for f in report.findings if f.id == AGAINST_SCORES]
+    assert ("in a model with regularisation penalties (kernel_regularizer), which Keras adds "
+            "to val_loss as it does to loss, it is also consistent with a penalty that grew "
+            "with the weights while the predictions did not change") in claim.explanation
+    assert "val_dice_coef (0.6400 -> 0.7300) is no lower at epoch 7 than at epoch 2" in (
+        claim.explanation)

@@ -489,7 +489,8 @@ class ValidationLossRising(MetricsClaim):
     one), rise (last / best - 1), epochs_after_best (last_epoch - best_epoch, as the log
     counts them), training (the training loss's name), training_at_best, training_last, and
     scores_held (validation Dice, IoU and accuracy scores no lower at the last epoch than at
-    the best one: name -> [at best, at last]) when a Dice or IoU score rose meanwhile.
+    the best one: name -> [at best, at last], then its lowest between and that epoch for
+    one that fell between them) when a Dice or IoU score rose meanwhile.
     ``restored_epoch``: the epoch whose weights EarlyStopping restored at the end, as the log
     says (0: restored, epoch not named; None: the log does not say).
     """

@@ -498,8 +498,8 @@ def _scores_better(series: Series, best_at: int, last_at: int,
 def _scores_held(series: Series, best_at: int, last_at: int
                  ) -> tuple[dict[str, list[float]], list[str]]:
     """Validation Dice, IoU and accuracy scores no lower at position ``last_at`` than at
-    ``best_at`` (name -> [value at best_at, value at last_at]), and the names of those that
-    fell."""
+    ``best_at`` (name -> [value at best_at, value at last_at], and where it fell below the
+    first between them, its lowest there and that epoch), and the names of those that fell."""
     held: dict[str, list[float]] = {}
     fell: list[str] = []
     for name, item in series.items():
@@ -508,6 +508,10 @@ def _scores_held(series: Series, best_at: int, last_at: int
                 and item.finite[last_at]):
             if item.values[last_at] >= item.values[best_at]:
                 held[name] = [float(item.values[best_at]), float(item.values[last_at])]
+                between = np.flatnonzero(item.finite[best_at:last_at]) + best_at
+                low = int(between[np.argmin(item.values[between])])
+                if item.values[low] < item.values[best_at]:  # fell, then came back
+                    held[name] += [float(item.values[low]), item.epoch(low)]
             else:
                 fell.append(name)
     return held, fell

@@ -285,27 +285,40 @@ def _loss_against_scores(claim: evidence.ValidationLossRising) -> Finding:
     disagree, which says how the predictions changed, not that the model overfits."""
     names = list(claim.metrics)
     first = claim.metrics[names[0]]
+    best_epoch, last_epoch = first["best_epoch"], first["last_epoch"]
     held = join_names([f"{name} ({values[0]:.4f} -> {values[1]:.4f})"
                        for name, values in first["scores_held"].items()])
+    # a score that fell between the two epochs and came back did not hold throughout
+    dips = join_names([f"{name} fell to {values[2]:.4f} at epoch {values[3]}"
+                       for name, values in first["scores_held"].items() if len(values) > 2])
     return finding(
         ids.VALIDATION_LOSS_AGAINST_SCORES, claim,
         title=(f"{claim.run}: {names[0]} rose {percent(first['rise'])} above its lowest "
-               f"(epoch {first['best_epoch']}) while the validation scores did not fall"),
+               f"(epoch {best_epoch}) while the validation scores are no lower at epoch "
+               f"{last_epoch} than there"),
         explanation=(
-            f"{names[0]} was lowest at epoch {first['best_epoch']} ({first['best']:.4g}) and "
-            f"is {percent(first['rise'])} above it at epoch {first['last_epoch']} "
+            f"{names[0]} was lowest at epoch {best_epoch} ({first['best']:.4g}) and "
+            f"is {percent(first['rise'])} above it at epoch {last_epoch} "
             f"({first['last']:.4g}), while {first['training']} fell from "
             f"{first['training_at_best']:.4g} to {first['training_last']:.4g} and {held} "
-            "did not fall over the same epochs. A loss and a score weigh the predictions "
+            f"{verb(len(first['scores_held']), 'is', 'are')} no lower at epoch {last_epoch} "
+            f"than at epoch {best_epoch}"
+            + (f" (between them {dips}, and came back)" if dips else "")
+            + ". A loss and a score weigh the predictions "
             "differently: a thresholded score counts those on the right side, a soft one sums "
             "their probabilities, and a cross-entropy charges one confident mistake more than "
             "many unsure ones. A loss that rises while the scores hold is consistent with "
             "predictions that grew surer where they are wrong, or less sure where they are "
-            "right, while the overlap the scores measure held: by the scores the validation "
-            "predictions did not get worse, so this alone is no sign of overfitting."),
+            "right, while the overlap the scores measure held; in a model with "
+            "regularisation penalties (kernel_regularizer), which Keras adds to val_loss as it "
+            "does to loss, it is also consistent with a penalty that grew with the weights "
+            "while the predictions did not change. "
+            f"By the scores the validation predictions of epoch {last_epoch} are no worse than "
+            f"those of epoch {best_epoch}, so this alone is no sign of overfitting."),
         fix=("Judge the epochs by the validation score the model is for (Dice or IoU), not "
              "by the loss; look at the validation predictions with the highest loss to see "
-             "where the model is confidently wrong."))
+             "where the model is confidently wrong (with regularisation penalties, "
+             "sum(model.losses) is their share of val_loss)."))
 
 
 def _restored_clause(restored_epoch: int | None) -> str:
