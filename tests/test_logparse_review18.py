@@ -79,3 +79,18 @@ def test_a_loss_rise_beside_rising_scores_names_regularisation_penalties():
             "with the weights while the predictions did not change") in claim.explanation
     assert "val_dice_coef (0.6400 -> 0.7300) is no lower at epoch 7 than at epoch 2" in (
         claim.explanation)
+
+
+def test_a_score_that_fell_after_the_schedule_raised_the_rate_names_the_rate():
+    # review of pass 18: a cosine schedule with a warm restart (CSVLogger's lr column: 3.42e-05
+    # at epoch 10, 0.01 at epoch 11) and dice_coef 0.65 -> 0.12-0.14 right after it; the
+    # finding read the fall without the rate the log shows, and advised "lower the learning
+    # rate" as if it had stayed where it was
+    report = explain_log(REVIEW / "c43_warm_restart_lr_up_score_fell_back.csv")
+    [fell] = [f for f in report.findings if f.id == "saturation.score_fell_back"]
+    assert fell.evidence["metrics"]["dice_coef"]["learning_rate"] == {
+        "at_best": 3.4227e-05, "raised": 0.01, "raised_epoch": 11}
+    assert ("the learning rate the log shows rose from 3.42e-05 at the best epoch to 0.01 at "
+            "epoch 11 (a schedule's warm restart or warm-up does this), before the fall") in (
+        fell.explanation)
+    assert fell.fix.startswith("A schedule that raises the rate (warm restarts, a warm-up)")

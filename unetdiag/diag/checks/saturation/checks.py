@@ -173,7 +173,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                                       prior.metrics if prior is not None else None),
               perfect_accuracy(run, series, thresholds),
               score_collapse(run, series, tolerance, thresholds),
-              score_fell_back(run, series, thresholds, open_epochs, resumed_at),
+              score_fell_back(run, series, thresholds, open_epochs, resumed_at,
+                              learning_rates(history)),
               score_zero_throughout(run, series, thresholds, multiclass),
               # a short log's claims; numbers measured once (evaluate's) are the
               # constant-predictor fingerprints' to explain

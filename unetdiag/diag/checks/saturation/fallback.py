@@ -12,7 +12,8 @@ ground on the batches it learns from.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import math
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +32,8 @@ from unetdiag.diag.core.findings import Severity
 LEAST_GAIN = 0.1
 #: The share of the gain the last epochs must have given back.
 GIVEN_BACK = 0.75
+#: A learning rate at least this many times the best epoch's, before the fall, is named.
+RATE_RAISED = 2.0
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,8 @@ class ScoreFellBack(MetricsClaim):
     ``metrics``: name -> first, first_epoch, best, best_epoch, last, last_epoch, tail_low,
     tail_high (the range of the last epochs), tail_from (the first of them), given_back (the
     share of the gain lost at the last epoch), resumed_at (where the log shows a crash or an
-    interrupt between the best epoch and the last ones: the epoch after it); ``losses``: the
+    interrupt between the best epoch and the last ones: the epoch after it), learning_rate
+    (at_best, raised, raised_epoch: a rate the log shows raised before the fall); ``losses``: the
     training loss -> first, last; ``validation``: same-phase validation scores that fell
     back by the same rule -> first, best, best_epoch, last.
     """
@@ -54,8 +58,25 @@ class ScoreFellBack(MetricsClaim):
     severity: Severity = field(default=Severity.WARNING, metadata=NOT_REPORTED)
 
 
+def _rate_raised(item, rates: Sequence[float | None] | None, best_at: int, fall_at: int
+                 ) -> dict:
+    """The learning rate the log shows at the best epoch and the highest it shows from the
+    epoch after it to the first of the last ones, when it is :data:`RATE_RAISED` times or
+    more the first (a schedule's warm restart or warm-up raised it before the fall)."""
+    if rates is None or best_at >= len(rates) or rates[best_at] is None:
+        return {}
+    later = [(rate, at) for at, rate in enumerate(rates[best_at + 1:fall_at + 1], best_at + 1)
+             if rate is not None and math.isfinite(rate)]
+    if not later or not rates[best_at] > 0 or max(later)[0] < RATE_RAISED * rates[best_at]:
+        return {}
+    rate, at = max(later)
+    return {"learning_rate": {"at_best": float(rates[best_at]), "raised": float(rate),
+                              "raised_epoch": item.epoch(at)}}
+
+
 def _fell_back(item, thresholds: SaturationThresholds, open_epochs: Collection[int],
-               floor: float, resumed_at: Collection[int] = ()) -> dict | None:
+               floor: float, resumed_at: Collection[int] = (),
+               rates: Sequence[float | None] | None = None) -> dict | None:
     finite = np.flatnonzero(item.finite)
     tail_size = thresholds.min_flat_epochs
     if finite.size < 2 * tail_size:
@@ -83,26 +104,29 @@ def _fell_back(item, thresholds: SaturationThresholds, open_epochs: Collection[i
             "tail_low": float(tail.min()), "tail_high": float(tail.max()),
             "tail_from": item.epoch(int(finite[-tail_size])),
             "given_back": (best - last) / gain,
-            **({"resumed_at": resumes[0]} if resumes else {})}
+            **({"resumed_at": resumes[0]} if resumes else {}),
+            **_rate_raised(item, rates, int(finite[best_at]), int(finite[-tail_size]))}
 
 
 def score_fell_back(run: str, series: Series, thresholds: SaturationThresholds,
-                    open_epochs: Collection[int] = (), resumed_at: Collection[int] = ()
-                    ) -> ScoreFellBack | None:
+                    open_epochs: Collection[int] = (), resumed_at: Collection[int] = (),
+                    rates: Sequence[float | None] | None = None) -> ScoreFellBack | None:
     """Training Dice/IoU scores that gave back at least :data:`GIVEN_BACK` of their gain, each
     of their last ``min_flat_epochs`` values above the empty prediction's
     (``empty_prediction_dice``: a fall to 0 is :func:`~.degenerate.score_collapse`'s), and
     none of the epochs it names (the first, the best, the last ones) an open line's
     (``open_epochs``: a line read between two cuts, whose number the log leaves open).
     ``resumed_at``: positions of epochs after a crash or an interrupt where training went
-    on; one between the best epoch and the last ones is named (``resumed_at``: its epoch)."""
+    on; one between the best epoch and the last ones is named (``resumed_at``: its epoch).
+    ``rates``: each epoch's learning rate, when the log shows it; one raised before the fall
+    is named (``learning_rate``)."""
     found: dict[str, dict] = {}
     validation: dict[str, dict] = {}
     for name, item in series.items():
         if metric_kind(name) not in ("dice", "iou"):
             continue
         data = _fell_back(item, thresholds, open_epochs, thresholds.empty_prediction_dice,
-                          resumed_at)
+                          resumed_at, rates)
         if data is not None:
             (validation if is_validation(name) else found)[name] = data
     if not found:

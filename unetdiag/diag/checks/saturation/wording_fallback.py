@@ -28,6 +28,7 @@ def score_fell_back_finding(claim: ScoreFellBack) -> Finding:
                           "at the last" for n, d in claim.validation.items()])
             if claim.validation else "")
     resumed = [d["resumed_at"] for d in claim.metrics.values() if "resumed_at" in d]
+    raised = [d["learning_rate"] for d in claim.metrics.values() if "learning_rate" in d]
     return finding(
         ids.SCORE_FELL_BACK, claim,
         title=(f"{claim.run}: {name} fell back to {data['last']:.4f} "
@@ -37,12 +38,16 @@ def score_fell_back_finding(claim: ScoreFellBack) -> Finding:
             + ". A training score is measured on the batches the model learns from: giving "
             "back what it gained says the model lost ground on them, which overfitting "
             "does not do; "
-            + (_resumed(resumed[0]) if resumed else
-               "consistent with a step size too large for this stage of training, a "
+            + (_resumed(resumed[0]) if resumed else _raised(raised[0]) if raised else "")
+            + ("consistent with a step size too large for this stage of training, a "
                "destructive update (an exploding gradient), or batches that changed (a "
-               "generator or augmentation that changed what it yields).")),
+               "generator or augmentation that changed what it yields)." if not resumed
+               else "")),
         fix=(("If training was resumed, load the weights it had reached (model.load_weights "
               "on the last checkpoint) before fit(initial_epoch=...). " if resumed else "")
+             + ("A schedule that raises the rate (warm restarts, a warm-up) gives ground back "
+                "after each raise: lower its peak, or judge the run at the end of a cycle. "
+                if raised and not resumed else "")
              + "Lower the learning rate or clip the gradients, and keep the best checkpoint "
              "(ModelCheckpoint(save_best_only=True) on a validation score, or "
              "EarlyStopping(restore_best_weights=True))."))
@@ -55,3 +60,9 @@ def _resumed(epoch: int) -> str:
             "numbers the epochs and loads no weights; a model built afresh starts over), as "
             "well as with the training itself losing ground (a step size too large, a "
             "destructive update, batches that changed).")
+
+
+def _raised(rate: dict) -> str:
+    return (f"the learning rate the log shows rose from {rate['at_best']:.3g} at the best epoch "
+            f"to {rate['raised']:.3g} at epoch {rate['raised_epoch']} (a schedule's warm "
+            "restart or warm-up does this), before the fall: ")
