@@ -94,3 +94,14 @@ def test_a_score_that_fell_after_the_schedule_raised_the_rate_names_the_rate():
             "epoch 11 (a schedule's warm restart or warm-up does this), before the fall") in (
         fell.explanation)
     assert fell.fix.startswith("A schedule that raises the rate (warm restarts, a warm-up)")
+
+
+def test_a_score_is_still_rising_only_if_its_last_value_is_the_last_epoch_s():
+    # review of pass 18: val_dice_coef rose to 0.7300 at epoch 9 of 10; at epoch 10 every
+    # figure is NaN (c44: the run diverged) or the line lacks the validation values (c45):
+    # "still rising at the last epoch ... Train for more epochs" was said of both
+    for name in ("c44_still_rising_then_nan_last_epoch.log",
+                 "c45_still_rising_last_epoch_no_validation.log"):
+        report = explain_log(REVIEW / name)
+        assert "saturation.still_improving" not in {f.id for f in report.findings}, name
+        assert "still rising" not in report.headline, name

@@ -25,13 +25,17 @@ def still_improving(run: str, series: Series, thresholds: SaturationThresholds,
     Only where those epochs are consecutive as the log numbers them, each with a value, and
     none is a line whose number the log leaves open (``open_epochs``: positions read between
     two cuts): a rise measured across epochs the log does not show says nothing of where the
-    curve was heading when it ends."""
+    curve was heading when it ends.
+
+    And only where its last value is the run's last epoch's: a score NaN there (the run
+    diverged) or not logged there rose up to an epoch before the last, not "at the last"."""
     rising: dict[str, dict] = {}
+    last_position = max((item.values.size for item in series.values()), default=0) - 1
     for name, item in series.items():
         if not is_validation(name) or metric_kind(name) not in ("dice", "iou"):
             continue
         finite = np.flatnonzero(item.finite)
-        if finite.size <= thresholds.rising_epochs:
+        if finite.size <= thresholds.rising_epochs or finite[-1] != last_position:
             continue
         window = finite[-1 - thresholds.rising_epochs:]
         if not _consecutive(item, window, open_epochs):
