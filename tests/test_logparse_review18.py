@@ -105,3 +105,13 @@ def test_a_score_is_still_rising_only_if_its_last_value_is_the_last_epoch_s():
         report = explain_log(REVIEW / name)
         assert "saturation.still_improving" not in {f.id for f in report.findings}, name
         assert "still rising" not in report.headline, name
+
+
+def test_a_score_that_fell_back_names_the_epochs_of_the_loss_it_quotes():
+    # review of pass 18: dice_coef fell back over epochs 11-13, then epoch 14 is NaN
+    # throughout (c46): "loss 0.8700 at the last epoch" was epoch 13's, the last epoch's NaN
+    report = explain_log(REVIEW / "c46_score_fell_back_then_nan_last_epoch.log")
+    [fell] = [f for f in report.findings if f.id == "saturation.score_fell_back"]
+    assert "at the last epoch" not in fell.explanation
+    assert "loss 0.8700 at epoch 13, against 0.9500 at epoch 1" in fell.explanation
+    assert "(86.7 % of the gain lost by epoch 13)" in fell.explanation

@@ -48,9 +48,10 @@ class ScoreFellBack(MetricsClaim):
     tail_high (the range of the last epochs), tail_from (the first of them), given_back (the
     share of the gain lost at the last epoch), resumed_at (where the log shows a crash or an
     interrupt between the best epoch and the last ones: the epoch after it), learning_rate
-    (at_best, raised, raised_epoch: a rate the log shows raised before the fall); ``losses``: the
-    training loss -> first, last; ``validation``: same-phase validation scores that fell
-    back by the same rule -> first, best, best_epoch, last.
+    (at_best, raised, raised_epoch: a rate the log shows raised before the fall);
+    ``losses``: the training loss -> first, first_epoch, last, last_epoch (its finite
+    values'); ``validation``: same-phase validation scores that fell back by the same rule
+    -> first, best, best_epoch, last.
     """
 
     losses: dict[str, dict]
@@ -134,6 +135,9 @@ def score_fell_back(run: str, series: Series, thresholds: SaturationThresholds,
     losses = {}
     loss = phase_metrics(series, False).get("loss")
     if loss is not None and loss.finite.any():
-        values = loss.values[loss.finite]
-        losses[loss.name] = {"first": float(values[0]), "last": float(values[-1])}
+        finite = np.flatnonzero(loss.finite)  # a NaN last epoch is the non-finite check's
+        losses[loss.name] = {"first": float(loss.values[finite[0]]),
+                             "first_epoch": loss.epoch(int(finite[0])),
+                             "last": float(loss.values[finite[-1]]),
+                             "last_epoch": loss.epoch(int(finite[-1]))}
     return ScoreFellBack(run, found, losses, validation)

@@ -14,15 +14,16 @@ def _course(name: str, data: dict) -> str:
     return (f"{name} rose from {data['first']:.4f} at epoch {data['first_epoch']} to "
             f"{data['best']:.4f} at epoch {data['best_epoch']}, then fell back to "
             f"{low if low == high else f'{low}-{high}'} over epochs {data['tail_from']}-"
-            f"{data['last_epoch']} ({percent(data['given_back'])} of the gain lost by the "
-            "last)")
+            f"{data['last_epoch']} ({percent(data['given_back'])} of the gain lost by epoch "
+            f"{data['last_epoch']})")
 
 
 def score_fell_back_finding(claim: ScoreFellBack) -> Finding:
     name, data = next(iter(claim.metrics.items()))
     courses = [_course(n, d) for n, d in claim.metrics.items()]
-    losses = "".join(f"; {n} {d['last']:.4f} at the last epoch, against {d['first']:.4f} at "
-                     "the first" for n, d in claim.losses.items())
+    losses = "".join(f"; {n} {d['last']:.4f} at epoch {d['last_epoch']}, against "
+                     f"{d['first']:.4f} at epoch {d['first_epoch']}"
+                     for n, d in claim.losses.items())
     also = ("; the validation scores did the same: "
             + join_names([f"{n} {d['best']:.4f} at epoch {d['best_epoch']}, {d['last']:.4f} "
                           "at the last" for n, d in claim.validation.items()])
