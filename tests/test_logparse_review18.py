@@ -94,6 +94,8 @@ def test_a_score_that_fell_after_the_schedule_raised_the_rate_names_the_rate():
             "epoch 11 (a schedule's warm restart or warm-up does this), before the fall") in (
         fell.explanation)
     assert fell.fix.startswith("A schedule that raises the rate (warm restarts, a warm-up)")
+    assert "the validation scores did the same: val_dice_coef 0.6200 at epoch 10, 0.1000 at " \
+        "epoch 13" in fell.explanation
 
 
 def test_a_score_is_still_rising_only_if_its_last_value_is_the_last_epoch_s():

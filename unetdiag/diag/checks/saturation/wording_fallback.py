@@ -26,7 +26,7 @@ def score_fell_back_finding(claim: ScoreFellBack) -> Finding:
                      for n, d in claim.losses.items())
     also = ("; the validation scores did the same: "
             + join_names([f"{n} {d['best']:.4f} at epoch {d['best_epoch']}, {d['last']:.4f} "
-                          "at the last" for n, d in claim.validation.items()])
+                          f"at epoch {d['last_epoch']}" for n, d in claim.validation.items()])
             if claim.validation else "")
     resumed = [d["resumed_at"] for d in claim.metrics.values() if "resumed_at" in d]
     raised = [d["learning_rate"] for d in claim.metrics.values() if "learning_rate" in d]
