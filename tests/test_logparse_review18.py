@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from unetdiag.diag.logs.explain import explain_log
+from unetdiag.exitcodes import UserError
 
 REVIEW = Path(__file__).parent / "data" / "logs" / "review"
 
@@ -117,3 +120,20 @@ def test_a_score_that_fell_back_names_the_epochs_of_the_loss_it_quotes():
     assert "at the last epoch" not in fell.explanation
     assert "loss 0.8700 at epoch 13, against 0.9500 at epoch 1" in fell.explanation
     assert "(86.7 % of the gain lost by epoch 13)" in fell.explanation
+
+
+@pytest.mark.parametrize(("name", "column"), [
+    ("c47_readme_results_table_epochs_column.md", 2),
+    ("c48_results_table_first_column_epochs.md", 1)])
+def test_a_results_table_with_an_epochs_column_is_not_a_table_of_epochs(name, column):
+    # review of pass 18: a README's results table (| Model | Epochs | Dice | IoU |, each model
+    # trained 50, 50, 80 epochs) was "a Markdown table of epochs ...; its epoch is column 2";
+    # with 'Epochs' first it was read as "2 fit() calls appended to one CSVLogger file"
+    with pytest.raises(UserError) as error:
+        explain_log(REVIEW / name)
+    message = str(error.value)
+    assert "table of epochs" not in message and "CSVLogger file" not in message
+    assert (f"holds a Markdown table with an epoch column (line {1 if column == 1 else 5}: "
+            in message)
+    assert (f"column {column}) whose values (50, 50, 80) do not rise row by row, as one row "
+            "per epoch does: a table of results or settings, not of a run's epochs") in message

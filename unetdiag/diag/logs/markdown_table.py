@@ -59,8 +59,8 @@ def markdown_epoch_table(text: str) -> list[RunLog]:
             if len(cells) != len(header):
                 break
             rows.append(cells)
-        if not rows:
-            continue
+        if not rows or not counts_up([cells[0] for cells in rows]):
+            continue  # none, or a table of results (each row a model's count of epochs)
         columns = ["epoch", *(_column(name) for name in header[1:])]
         # CSVLogger counts epochs from 0; a model card's table from 1, unless its first row
         # is epoch 0 (then its numbers are CSVLogger's, shifted by one as a CSV file's are)
@@ -84,18 +84,34 @@ def markdown_epoch_table(text: str) -> list[RunLog]:
 _ANY_RULE_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)+\|?\s*$")
 
 
-def epoch_table_seen(text: str) -> tuple[int, str, str, int] | None:
-    """(line, header, rule, epoch column, 1-based) of a Markdown table with an epoch column,
-    under any rule (``-- | --`` too): what a file explain-log cannot read holds, said in its
-    error."""
+def epoch_table_seen(text: str) -> tuple[int, str, str, int, list[str]] | None:
+    """(line, header, rule, epoch column (1-based), the column's values in the rows under the
+    rule) of a Markdown table with an epoch column, under any rule (``-- | --`` too): what a
+    file explain-log cannot read holds, said in its error."""
     lines = text.splitlines()
     for number, line in enumerate(lines[:-1]):
         header = [cell.lower() for cell in _cells(line)]
         column = next((at for at, cell in enumerate(header, start=1)
                        if cell in ("epoch", "epochs")), None)
         if len(header) >= 2 and column is not None and _ANY_RULE_RE.match(lines[number + 1]):
-            return number + 1, line.strip(), lines[number + 1].strip(), column
+            values = []
+            for row in lines[number + 2:]:
+                cells = _cells(row) if "|" in row else []
+                if len(cells) < column:
+                    break
+                values.append(cells[column - 1])
+            return number + 1, line.strip(), lines[number + 1].strip(), column, values
     return None
+
+
+def counts_up(values: list[str]) -> bool:
+    """Whether an epoch column's values rise row by row, as one row per epoch does, starting
+    again only at the first row's value (fit() calls one after another: 5, 10, 5, 10, 15);
+    a results table's 'Epochs' column (50, 50, 80: each model's count of epochs) does not.
+    No rows decide nothing."""
+    numbers = [_number(value) for value in values]
+    return None not in numbers and all(
+        a < b or a > b == numbers[0] for a, b in zip(numbers, numbers[1:], strict=False))
 
 
 def trainer_table(header: str) -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 from unetdiag.diag.logs.console import parse_console
 from unetdiag.diag.logs.custom_loop import custom_loop_epochs
 from unetdiag.diag.logs.markdown_table import (
+    counts_up,
     epoch_table_seen,
     markdown_epoch_table,
     model_card_rule,
@@ -226,8 +227,17 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
                     "them) and no Keras epoch, so it is not a Keras log; "
                     f"{_KINDS_HINT}") from None
             table = None if runs else epoch_table_seen(text)
+            if table is not None and not counts_up(table[4]):
+                line, header, rule, column, values = table
+                shown = ", ".join(values[:4]) + (", ..." if len(values) > 4 else "")
+                raise UserError(
+                    f"{path} holds a Markdown table with an epoch column (line {line}: "
+                    f"'{header}', rule '{rule}'; column {column}) whose values ({shown}) do "
+                    "not rise row by row, as one row per epoch does: a table of results or "
+                    "settings, not of a run's epochs; "
+                    f"{_KINDS_HINT}") from None
             if table is not None:
-                line, header, rule, column = table
+                line, header, rule, column, _values = table
                 if column == 1 and model_card_rule(rule):  # the layout read, no row read
                     raise UserError(
                         f"{path} holds a Markdown table of epochs (line {line}: '{header}', "
