@@ -137,3 +137,12 @@ def test_a_results_table_with_an_epochs_column_is_not_a_table_of_epochs(name, co
             in message)
     assert (f"column {column}) whose values (50, 50, 80) do not rise row by row, as one row "
             "per epoch does: a table of results or settings, not of a run's epochs") in message
+
+
+def test_a_bce_plus_dice_loss_logged_as_a_metric_is_a_loss():
+    # review of pass 18: metrics=[dice_coef, bce_dice] (bce_dice = BCE + 1 - Dice, as Keras
+    # snippets define it) logs 'bce_dice: 1.1000', which was a Dice above 1, an error:
+    # "labels or predictions outside [0, 1]"
+    report = explain_log(REVIEW / "c49_bce_dice_loss_as_metric.log")
+    assert "saturation.dice_above_one" not in {f.id for f in report.findings}
+    assert "outside [0, 1]" not in report.headline

@@ -8,8 +8,8 @@ them (a pasted excerpt may start at epoch 96); findings quote those numbers.
 
 >>> [metric_kind(m) for m in ("val_dice_coef", "dice_loss", "binary_io_u", "val_acc", "lr",
 ...                          "val_top_k_categorical_accuracy", "top1_accuracy",
-...                          "val_TopKCategoricalAccuracy", "top-5-accuracy")]
-['dice', 'loss', 'iou', 'accuracy', 'bookkeeping', 'other', 'accuracy', 'other', 'other']
+...                          "val_TopKCategoricalAccuracy", "top-5-accuracy", "val_bce_dice")]
+['dice', 'loss', 'iou', 'accuracy', 'bookkeeping', 'other', 'accuracy', 'other', 'other', 'loss']
 >>> series = metric_series({"val_dice": [0.5, None, 0.7], "lr": [1e-3] * 3, "epoch": [8, 9, 10]})
 >>> list(series), series["val_dice"].last_finite(), series["val_dice"].epoch(2)
 (['val_dice'], (2, 0.7), 10)
@@ -52,6 +52,10 @@ _CLASS_MEAN_RE = re.compile(r"(?:^|_)(?:mean_?io_?u|miou|mean_?dice|m?iou_avg|av
 # k reaches the number of classes, and bounded by none of a plain accuracy's algebra (a top-1
 # accuracy is the plain one).
 _TOP_K_RE = re.compile(r"(?:^|[_-])top[_-]?(?:k|[2-9]|[1-9]\d+)(?:[_-]|$)", re.IGNORECASE)
+# A loss that sums a cross-entropy (or focal, Tversky, Lovasz) term and a Dice or IoU one,
+# logged under its function's name as a metric (``bce_dice``: BCE + 1 - Dice, above 1 often).
+_SUM_LOSS_RE = re.compile(r"(?:^|_)(?:w?bce|ce|(?:binary_|categorical_)?crossentropy|focal|"
+                          r"lovasz|tversky)(?:_|$)")
 # Keras 3's class names and their like (``TopKCategoricalAccuracy``, ``Top5Accuracy``).
 _CAMEL_TOP_K_RE = re.compile(r"(?:^|[_-])Top(?:K|[2-9]|[1-9]\d+)[A-Z]")
 
@@ -113,7 +117,8 @@ def metric_kind(metric: str) -> str:
     base = base_name(metric).lower()
     if base in NON_METRIC_KEYS:
         return "bookkeeping"
-    if "loss" in base or base in ("bce", "binary_crossentropy", "crossentropy"):
+    if ("loss" in base or base in ("bce", "binary_crossentropy", "crossentropy")
+            or _SUM_LOSS_RE.search(base) and re.search(r"dice|iou|io_u|jaccard", base)):
         return "loss"
     if "distance" in base:  # jaccard_distance = 1 - IoU: lower is better, 0 is perfect
         return "other"
