@@ -46,7 +46,8 @@ def test_a_score_that_fell_after_a_resume_names_the_resume():
     # lost ground ... consistent with a step size too large ...", of a model built afresh
     report = explain_log(REVIEW / "c40_crash_resume_initial_epoch_score_fell_back.log")
     [fell] = [f for f in report.findings if f.id == "saturation.score_fell_back"]
-    assert fell.evidence["metrics"]["dice_coef"]["resumed_at"] == 11
+    assert fell.evidence["metrics"]["dice_coef"]["resumed_at"] == {
+        "epoch": 11, "after": "an exception (a traceback follows in the log)"}
     assert ("the log shows a traceback or a KeyboardInterrupt before epoch 11, after which "
             "training went on: a fall from there is consistent with a resume from weights "
             "other than those the run had reached") in fell.explanation
@@ -146,3 +147,16 @@ def test_a_bce_plus_dice_loss_logged_as_a_metric_is_a_loss():
     report = explain_log(REVIEW / "c49_bce_dice_loss_as_metric.log")
     assert "saturation.dice_above_one" not in {f.id for f in report.findings}
     assert "outside [0, 1]" not in report.headline
+
+
+def test_a_score_that_fell_in_a_second_fit_after_early_stopping_names_the_second_fit():
+    # review of pass 18: EarlyStopping ended the first fit at epoch 10, a model summary, then
+    # a second fit (initial_epoch=10, the same total: fine-tuning) from epoch 11, dice_coef
+    # 0.69 -> 0.13-0.15: read as the training losing ground, with no word of the new call
+    report = explain_log(REVIEW / "c50_fine_tune_fit_after_early_stopping.log")
+    [fell] = [f for f in report.findings if f.id == "saturation.score_fell_back"]
+    assert fell.evidence["metrics"]["dice_coef"]["resumed_at"] == {
+        "epoch": 11, "after": "EarlyStopping"}
+    assert ("the log shows training ended before epoch 11 (EarlyStopping) and went on in "
+            "another fit() call: a fall from there is consistent with what changed between "
+            "the calls (layers unfrozen for fine-tuning") in fell.explanation

@@ -142,13 +142,18 @@ def training_ender(lines: Sequence[str]) -> str:
     return next((ender for ender in _ENDERS if ender in found), "")
 
 
-def resumed_positions(lines: Sequence[str], closing_lines: Sequence[int]) -> list[int]:
+def resumed_positions(lines: Sequence[str], closing_lines: Sequence[int]) -> dict[int, str]:
     """Positions (0-based) of the epochs whose closing line (``closing_lines``: 1-based, one
-    an epoch) follows a traceback or a KeyboardInterrupt after the epoch before them: the run
-    crashed or was interrupted and training went on (c5: a resume with ``initial_epoch``)."""
-    return [position for position in range(1, len(closing_lines))
-            if training_ender(lines[closing_lines[position - 1]:closing_lines[position] - 1])
-            in _ENDERS[3:]]
+    an epoch) follows what ended training after the epoch before them (:func:`training_ender`:
+    EarlyStopping's message, a traceback...), with it: training went on in another fit()
+    call (c5: a crash, then a resume with ``initial_epoch``; a fine-tuning fit after
+    EarlyStopping stopped the first)."""
+    found = {}
+    for position in range(1, len(closing_lines)):
+        ender = training_ender(lines[closing_lines[position - 1]:closing_lines[position] - 1])
+        if ender:
+            found[position] = ender
+    return found
 
 
 def _direction(metric: str, best: float, values: Sequence[float]) -> str:

@@ -93,9 +93,10 @@ class RunLog:
         ended_by: what the log says ended training after the run's last closing line
             (EarlyStopping, TerminateOnNaN, TensorFlow's input running out, a KeyboardInterrupt,
             a traceback), else ``""``.
-        resumed_at: positions (0-based) of epochs the log shows after a traceback or a
-            KeyboardInterrupt that came after the epoch before them: training stopped
-            there and went on (a resume), with weights the log does not name.
+        resumed_at: positions (0-based) of epochs the log shows after what ended training
+            after the epoch before them (EarlyStopping's message, a traceback, a
+            KeyboardInterrupt...), with it: training went on in another fit() call, with a
+            model, weights or settings the log does not name.
         unknown_numbers: epochs whose number the log leaves open (a closing line between two
             cuts, counted on in ``epoch_numbers``): position -> (lowest, highest) it may be.
     """
@@ -119,7 +120,7 @@ class RunLog:
     unknown_numbers: dict[int, tuple[int, int]] = field(default_factory=dict)
     checkpoint_stalls: list[dict] = field(default_factory=list)
     ended_by: str = ""
-    resumed_at: list[int] = field(default_factory=list)
+    resumed_at: dict[int, str] = field(default_factory=dict)
 
     def metrics(self) -> list[str]:
         """Metric names in the order the log first shows them."""

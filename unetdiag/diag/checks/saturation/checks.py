@@ -72,7 +72,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                  fit_may_continue: bool = False,
                  zeros_printed: str = "",
                  open_epochs: Collection[int] = (),
-                 resumed_at: Collection[int] = ()) -> list[Finding]:
+                 resumed_at: Mapping[int, str] | None = None) -> list[Finding]:
     """Judge one run's metric series (a Keras ``History.history``-like mapping).
 
     Args:
@@ -109,8 +109,9 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
         open_epochs: positions (0-based) whose epoch number the log leaves open (a line read
             between two cuts, counted on in ``history["epoch"]``): no rise is measured across
             them.
-        resumed_at: positions (0-based) of epochs that follow a crash or an interrupt
-            after which training went on: a score's fall across one may be the resume's.
+        resumed_at: positions (0-based) of epochs that follow what ended training (a
+            crash, an interrupt, EarlyStopping's message: name -> position) after which it
+            went on in another fit() call: a score's fall across one may be that call's.
 
     Returns findings among ``saturation.non_finite``, ``saturation.dice_above_one``,
     ``saturation.dice_exceeds_accuracy_bound``, ``saturation.iou_exceeds_accuracy_bound``,
@@ -173,7 +174,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                                       prior.metrics if prior is not None else None),
               perfect_accuracy(run, series, thresholds),
               score_collapse(run, series, tolerance, thresholds),
-              score_fell_back(run, series, thresholds, open_epochs, resumed_at,
+              score_fell_back(run, series, thresholds, open_epochs, resumed_at or {},
                               learning_rates(history)),
               score_zero_throughout(run, series, thresholds, multiclass),
               # a short log's claims; numbers measured once (evaluate's) are the

@@ -13,7 +13,7 @@ ground on the batches it learns from.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,8 +46,9 @@ class ScoreFellBack(MetricsClaim):
 
     ``metrics``: name -> first, first_epoch, best, best_epoch, last, last_epoch, tail_low,
     tail_high (the range of the last epochs), tail_from (the first of them), given_back (the
-    share of the gain lost at the last epoch), resumed_at (where the log shows a crash or an
-    interrupt between the best epoch and the last ones: the epoch after it), learning_rate
+    share of the gain lost at the last epoch), resumed_at (where the log shows training end
+    and go on between the best epoch and the last ones: the epoch after, and what ended
+    it), learning_rate
     (at_best, raised, raised_epoch: a rate the log shows raised before the fall);
     ``losses``: the training loss -> first, first_epoch, last, last_epoch (its finite
     values'); ``validation``: same-phase validation scores that fell back by the same rule
@@ -76,7 +77,7 @@ def _rate_raised(item, rates: Sequence[float | None] | None, best_at: int, fall_
 
 
 def _fell_back(item, thresholds: SaturationThresholds, open_epochs: Collection[int],
-               floor: float, resumed_at: Collection[int] = (),
+               floor: float, resumed_at: Mapping[int, str] | None = None,
                rates: Sequence[float | None] | None = None) -> dict | None:
     finite = np.flatnonzero(item.finite)
     tail_size = thresholds.min_flat_epochs
@@ -97,7 +98,8 @@ def _fell_back(item, thresholds: SaturationThresholds, open_epochs: Collection[i
         return None
     # a crash or an interrupt after the best epoch, then training went on: the fall may be
     # the resume's (weights other than those the run had reached)
-    resumes = [item.epoch(at) for at in sorted(resumed_at)
+    resumes = [{"epoch": item.epoch(at), "after": (resumed_at or {})[at]}
+               for at in sorted(resumed_at or {})
                if int(finite[best_at]) < at <= int(finite[-tail_size])]
     return {"first": first, "first_epoch": item.epoch(int(finite[0])),
             "best": best, "best_epoch": item.epoch(int(finite[best_at])),
@@ -110,15 +112,17 @@ def _fell_back(item, thresholds: SaturationThresholds, open_epochs: Collection[i
 
 
 def score_fell_back(run: str, series: Series, thresholds: SaturationThresholds,
-                    open_epochs: Collection[int] = (), resumed_at: Collection[int] = (),
+                    open_epochs: Collection[int] = (),
+                    resumed_at: Mapping[int, str] | None = None,
                     rates: Sequence[float | None] | None = None) -> ScoreFellBack | None:
     """Training Dice/IoU scores that gave back at least :data:`GIVEN_BACK` of their gain, each
     of their last ``min_flat_epochs`` values above the empty prediction's
     (``empty_prediction_dice``: a fall to 0 is :func:`~.degenerate.score_collapse`'s), and
     none of the epochs it names (the first, the best, the last ones) an open line's
     (``open_epochs``: a line read between two cuts, whose number the log leaves open).
-    ``resumed_at``: positions of epochs after a crash or an interrupt where training went
-    on; one between the best epoch and the last ones is named (``resumed_at``: its epoch).
+    ``resumed_at``: positions of epochs where training went on after what ended it (a crash,
+    an interrupt, EarlyStopping: position -> its name); one between the best epoch and the
+    last ones is named (``resumed_at``: its epoch and what came before it).
     ``rates``: each epoch's learning rate, when the log shows it; one raised before the fall
     is named (``learning_rate``)."""
     found: dict[str, dict] = {}

@@ -45,7 +45,8 @@ def score_fell_back_finding(claim: ScoreFellBack) -> Finding:
                "generator or augmentation that changed what it yields)." if not resumed
                else "")),
         fix=(("If training was resumed, load the weights it had reached (model.load_weights "
-              "on the last checkpoint) before fit(initial_epoch=...). " if resumed else "")
+              "on the last checkpoint) before fit(initial_epoch=...); if the second fit() "
+              "fine-tunes, give it a lower learning rate. " if resumed else "")
              + ("A schedule that raises the rate (warm restarts, a warm-up) gives ground back "
                 "after each raise: lower its peak, or judge the run at the end of a cycle. "
                 if raised and not resumed else "")
@@ -54,13 +55,21 @@ def score_fell_back_finding(claim: ScoreFellBack) -> Finding:
              "EarlyStopping(restore_best_weights=True))."))
 
 
-def _resumed(epoch: int) -> str:
-    return (f"the log shows a traceback or a KeyboardInterrupt before epoch {epoch}, after "
-            "which training went on: a fall from there is consistent with a resume "
-            "from weights other than those the run had reached (fit(initial_epoch=...) "
-            "numbers the epochs and loads no weights; a model built afresh starts over), as "
-            "well as with the training itself losing ground (a step size too large, a "
-            "destructive update, batches that changed).")
+def _resumed(resume: dict) -> str:
+    epoch, after = resume["epoch"], resume["after"]
+    if after in ("a KeyboardInterrupt", "an exception (a traceback follows in the log)"):
+        return (f"the log shows a traceback or a KeyboardInterrupt before epoch {epoch}, after "
+                "which training went on: a fall from there is consistent with a resume from "
+                "weights other than those the run had reached (fit(initial_epoch=...) numbers "
+                "the epochs and loads no weights; a model built afresh starts over), as well "
+                "as with the training itself losing ground (a step size too large, a "
+                "destructive update, batches that changed).")
+    return (f"the log shows training ended before epoch {epoch} ({after}) and went on in "
+            "another fit() call: a fall from there is consistent with what changed between "
+            "the calls (layers unfrozen for fine-tuning, a recompiled optimiser or learning "
+            "rate, other data, weights restored or rebuilt), as well as with the training "
+            "itself losing ground (a step size too large, a destructive update, batches that "
+            "changed).")
 
 
 def _raised(rate: dict) -> str:
