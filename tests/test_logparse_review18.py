@@ -160,3 +160,17 @@ def test_a_score_that_fell_in_a_second_fit_after_early_stopping_names_the_second
     assert ("the log shows training ended before epoch 11 (EarlyStopping) and went on in "
             "another fit() call: a fall from there is consistent with what changed between "
             "the calls (layers unfrozen for fine-tuning") in fell.explanation
+
+
+def test_a_trainer_table_is_named_as_such_even_where_its_epochs_repeat(tmp_path):
+    # a Trainer evaluating every few steps prints its epoch rounded to two decimals, so two
+    # rows may share one (0.01, 0.01): still a Trainer's table, not a table of results
+    path = tmp_path / "README.md"
+    path.write_text("## Training results\n\n"
+                    "| Training Loss | Epoch | Step | Validation Loss | Accuracy |\n"
+                    "|:-------------:|:-----:|:----:|:---------------:|:--------:|\n"
+                    "| 0.6931        | 0.01  | 10   | 0.6920          | 0.5100   |\n"
+                    "| 0.6904        | 0.01  | 20   | 0.6889          | 0.5400   |\n"
+                    "| 0.6850        | 0.02  | 30   | 0.6801          | 0.5900   |\n")
+    with pytest.raises(UserError, match="Hugging Face Trainer's 'Training results' table"):
+        explain_log(path)

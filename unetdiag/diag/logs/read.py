@@ -227,7 +227,7 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
                     "them) and no Keras epoch, so it is not a Keras log; "
                     f"{_KINDS_HINT}") from None
             table = None if runs else epoch_table_seen(text)
-            if table is not None and not counts_up(table[4]):
+            if table is not None and not counts_up(table[4]) and not trainer_table(table[1]):
                 line, header, rule, column, values = table
                 shown = ", ".join(values[:4]) + (", ..." if len(values) > 4 else "")
                 raise UserError(
