@@ -174,3 +174,15 @@ def test_a_trainer_table_is_named_as_such_even_where_its_epochs_repeat(tmp_path)
                     "| 0.6850        | 0.02  | 30   | 0.6801          | 0.5900   |\n")
     with pytest.raises(UserError, match="Hugging Face Trainer's 'Training results' table"):
         explain_log(path)
+
+
+def test_one_epoch_s_verdicts_met_again_later_are_not_a_second_callback():
+    # a headerless run's verdicts are read from the end of the run before it, so that run's
+    # last verdicts (epochs 3-5) come before this one's (3-5 again): two callbacks only where
+    # a metric's messages on one epoch come in a row
+    from unetdiag.diag.logs.checkpoint import checkpoint_stalls
+
+    lines = [f"Epoch {n:05d}: val_loss did not improve from {best}"
+             for best in ("0.30000", "0.20000") for n in (3, 4, 5)]
+    assert checkpoint_stalls(lines, [3, 4, 5]) == [
+        {"metric": "val_loss", "best": 0.2, "printed": "0.20000", "epochs": [3, 4, 5]}]

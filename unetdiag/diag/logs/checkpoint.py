@@ -69,14 +69,17 @@ def checkpoint_stalls(lines: Sequence[str], epochs: Sequence[int]) -> list[dict]
     offsets = {header - int(verdict[1]) for header, verdict in found if header is not None}
     offset = offsets.pop() if len(offsets) == 1 and offsets <= {0, 1} else None
     # (metric, k) -> epoch -> (improved, best printed after 'from' or None, the new best or
-    # None): the k-th message on a metric in an epoch is the k-th callback monitoring it
+    # None): the k-th of the messages on a metric and epoch in a row is the k-th callback
+    # monitoring it (one met again later, a run's before another's, replaces the first)
     verdicts: dict[tuple[str, int], dict[int, tuple[bool, str | None, str | None]]] = {}
-    seen: dict[tuple[str, int], int] = {}
+    in_row: dict[str, tuple[int, int]] = {}  # metric -> (epoch, k) of its last message
     for _header, verdict in found:
         if offset is None and verdict[4] is None:
             continue
         epoch = int(verdict[1]) + (offset or 0)
-        order = seen[verdict[2], epoch] = seen.get((verdict[2], epoch), -1) + 1
+        last_epoch, last_order = in_row.get(verdict[2], (None, -1))
+        order = last_order + 1 if last_epoch == epoch else 0
+        in_row[verdict[2]] = (epoch, order)
         verdicts.setdefault((verdict[2], order), {})[epoch] = (
             verdict[3].lower() == "improved", verdict[4], verdict[5])
     callbacks = _distinct_callbacks(verdicts)
