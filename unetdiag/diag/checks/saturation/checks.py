@@ -110,7 +110,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
             between two cuts, counted on in ``history["epoch"]``): no rise is measured across
             them.
         resumed_at: positions (0-based) of epochs that follow what ended training (a
-            crash, an interrupt, EarlyStopping's message: name -> position) after which it
+            crash, an interrupt, EarlyStopping's message: position -> its name) after which it
             went on in another fit() call: a score's fall across one may be that call's.
 
     Returns findings among ``saturation.non_finite``, ``saturation.dice_above_one``,
