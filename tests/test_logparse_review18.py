@@ -186,3 +186,14 @@ def test_one_epoch_s_verdicts_met_again_later_are_not_a_second_callback():
              for best in ("0.30000", "0.20000") for n in (3, 4, 5)]
     assert checkpoint_stalls(lines, [3, 4, 5]) == [
         {"metric": "val_loss", "best": 0.2, "printed": "0.20000", "epochs": [3, 4, 5]}]
+
+
+def test_a_cut_in_an_epoch_column_is_not_a_table_of_results(tmp_path):
+    # a table of epochs with a cut row ('...') still rises row by row where it has numbers
+    path = tmp_path / "README.md"
+    path.write_text("epoch | loss | val loss\n-- | -- | --\n1 | 0.60 | 0.62\n2 | 0.50 | 0.55\n"
+                    "... | ... | ...\n40 | 0.10 | 0.30\n")
+    with pytest.raises(UserError) as error:
+        explain_log(path)
+    assert "table of results" not in str(error.value)
+    assert "holds a Markdown table of epochs (line 1" in str(error.value)

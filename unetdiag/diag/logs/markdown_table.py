@@ -108,10 +108,9 @@ def counts_up(values: list[str]) -> bool:
     """Whether an epoch column's values rise row by row, as one row per epoch does, starting
     again only at the first row's value (fit() calls one after another: 5, 10, 5, 10, 15);
     a results table's 'Epochs' column (50, 50, 80: each model's count of epochs) does not.
-    No rows decide nothing."""
-    numbers = [_number(value) for value in values]
-    return None not in numbers and all(
-        a < b or a > b == numbers[0] for a, b in zip(numbers, numbers[1:], strict=False))
+    Cells with no number (a cut's ``...``) are passed over; no numbers decide nothing."""
+    numbers = [number for number in map(_number, values) if number is not None]
+    return all(a < b or a > b == numbers[0] for a, b in zip(numbers, numbers[1:], strict=False))
 
 
 def trainer_table(header: str) -> bool:
