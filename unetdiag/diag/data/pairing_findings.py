@@ -54,6 +54,30 @@ def pattern_flag(pattern: MaskPattern, whole_stem_keys: bool) -> str:
     return f"--mask-pattern {shlex.quote(pattern.text)}"
 
 
+def set_flag(pattern: MaskPattern, files: Sequence[Path], stems: Iterable[str]) -> str:
+    """The option that pairs the images with the set ``files`` named by ``pattern``:
+    ``--mask-suffix`` when each file's name is one of the images' whole ``stems`` plus the
+    tail.
+
+    >>> set_flag(MaskPattern.parse("{key}_mask"), [Path("21_training_mask.gif")],
+    ...          ["21_training"])
+    '--mask-suffix _mask'
+    """
+    known = set(stems)
+    whole = pattern.is_suffix and all(
+        stem_key(path)[:len(stem_key(path)) - len(pattern.tail)] in known for path in files)
+    return pattern_flag(pattern, whole)
+
+
+def image_stems(matching: Any) -> list[str]:
+    """The image names of ``matching`` (a :class:`RuleMatch` or a ``Matching``): of its
+    pairs, ``(image, mask, key)`` triples or ``Pair`` objects (whose image may be a page
+    reference, ``stack.tif#page=3``), and of its images without a mask."""
+    return [stem_key(Path(str(pair[0] if isinstance(pair, tuple) else pair.image
+                              ).split("#", 1)[0])) for pair in matching.pairs] + [
+        stem_key(path) for path in matching.missing]
+
+
 def rule_flag(match: RuleMatch) -> str:
     return pattern_flag(match.pattern, match.whole_stem_keys)
 
@@ -84,9 +108,10 @@ def rule_inferred(match: RuleMatch, default_suffixes: Sequence[str], others: Seq
     flag = rule_flag(match)
     pairs = len(match.pairs) if tree is None else tree[1]
     alternatives = [rule_flag(other) for other in others]
-    alternatives += [pattern_flag(pattern, match.whole_stem_keys)
-                     for pattern, _ in match.alternatives
-                     if pattern_flag(pattern, match.whole_stem_keys) not in alternatives]
+    stems = image_stems(match)
+    alternatives += [flag for flag in (set_flag(pattern, files, stems)
+                                       for pattern, files in match.alternatives)
+                     if flag not in alternatives]
     also = (f" {join_names(alternatives)} would pair the same images with other masks "
             "(another annotator, version or encoding of the labels); this set was chosen as "
             "named for labels rather than drawn in colour, or as first by name."
@@ -111,11 +136,12 @@ def rule_inferred(match: RuleMatch, default_suffixes: Sequence[str], others: Seq
         [])
 
 
-def alternative_masks(sets: Sequence[tuple[MaskPattern, list[Path]]], whole_stem_keys: bool,
+def alternative_masks(sets: Sequence[tuple[MaskPattern, list[Path]]], stems: Sequence[str],
                       pair_count: int) -> Finding:
-    """``pairing.alternative_masks``: files that are other masks of the paired images."""
+    """``pairing.alternative_masks``: files that are other masks of the paired images
+    (``stems``: the paired images' names)."""
     files = [path for _, found in sets for path in found]
-    flags = [pattern_flag(pattern, whole_stem_keys) for pattern, _ in sets]
+    flags = [set_flag(pattern, found, stems) for pattern, found in sets]
     names = join_names([f"names ending {pattern.tail}" if pattern.is_suffix
                         else f"names starting {pattern.head}" for pattern, _ in sets])
     return pairing_finding(
@@ -148,7 +174,7 @@ def _covered_elsewhere(matching: Any) -> str:
         every = covered == missing and len(files) == len(matching.pairs) + len(covered)
         return (f" {plural(len(covered), 'of them has', 'of them have')} a mask under "
                 f"another name, {pattern.mask_stem('<stem>')}.<ext>: "
-                f"{pattern_flag(pattern, matching.whole_stem_keys)} pairs "
+                f"{set_flag(pattern, files, image_stems(matching))} pairs "
                 + (f"all {plural(matching.image_count, 'image')}." if every
                    else f"{plural(len(files), 'image')}."))
     return ""

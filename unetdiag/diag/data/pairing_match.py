@@ -258,8 +258,8 @@ def file_of(reference: Path) -> Path:
 def build_rule(source: RuleSource, matching: Matching, inference: Inference | None,
           suffixes: Sequence[str], one_folder: bool, stacks: int) -> PairingRule:
     layout = "one folder" if one_folder else "separate folders"
-    alternatives = [words.pattern_flag(other, matching.whole_stem_keys)
-                    for other, _ in matching.alternatives]
+    stems = words.image_stems(matching)
+    alternatives = [words.set_flag(other, files, stems) for other, files in matching.alternatives]
     example = ((matching.pairs[0].image.name, matching.pairs[0].mask.name)
                if matching.pairs else ())
     if matching.pattern is None:
@@ -291,7 +291,8 @@ def rule_findings(matching: Matching, inference: Inference | None, rule: Pairing
             inference.chosen, MASK_SUFFIXES, inference.others,
             None if scope is None else (scope[0], len(matching.pairs), scope[1])))
     if matching.alternatives:
-        findings.append(words.alternative_masks(matching.alternatives, matching.whole_stem_keys,
+        findings.append(words.alternative_masks(matching.alternatives,
+                                                words.image_stems(matching),
                                                 len(matching.pairs)))
     if matching.companions:
         findings.append(words.companion_files(matching.companions, len(matching.pairs),

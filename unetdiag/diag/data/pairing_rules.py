@@ -237,12 +237,15 @@ def match_pattern(images: Sequence[Path], masks: Sequence[Path],
         else:
             claims.setdefault(key, []).append(stem)
     for key, stems in claims.items():
-        if len(stems) > 1 and key in stems:
+        owner = _owner(key, stems)
+        if owner is not None:
             # the image whose whole stem is the key comes first (Image_01L, not
-            # Image_01L_2ndHO, owns Image_01L_1stHO); the others have no mask
-            match.missing.extend(path for stem in stems if stem != key
+            # Image_01L_2ndHO, owns Image_01L_1stHO), else the one whose stem every other
+            # extends (21_training, not its 21_training_mask, owns 21_manual1); the others
+            # have no mask here
+            match.missing.extend(path for stem in stems if stem != owner
                                  for path in images_by_stem[stem])
-            stems = [key]
+            stems = [owner]
         candidates = sorted(masks_by_key[key])
         if len(stems) > 1 or len(candidates) > 1 or len(images_by_stem[stems[0]]) > 1:
             for stem in stems:
@@ -256,6 +259,22 @@ def match_pattern(images: Sequence[Path], masks: Sequence[Path],
     match.orphans = sorted(orphans, key=lambda path: (path.stem, path.name))
     match.duplicates = dict(sorted(match.duplicates.items()))
     return match
+
+
+def _owner(key: str, stems: Sequence[str]) -> str | None:
+    """Of several image stems claiming ``key``, the one that owns it: the key itself, or
+    the stem every other claimant extends past a separator (``21_training`` before
+    ``21_training_mask``: a file named after the image, not a second image); None when
+    one claims it, or none owns it."""
+    if len(stems) < 2:
+        return None
+    if key in stems:
+        return key
+    shortest = min(stems, key=len)
+    if all(stem == shortest or (stem.startswith(shortest) and _is_separator(stem[len(shortest)]))
+           for stem in stems):
+        return shortest
+    return None
 
 
 def match_one_folder(files: Sequence[Path], pattern: MaskPattern) -> RuleMatch:
@@ -273,8 +292,11 @@ def alternative_sets(pairs: Sequence[tuple[Path, Path, str]], pattern: MaskPatte
                      ) -> list[tuple[MaskPattern, list[Path]]]:
     """Sets of ``leftovers`` that are other masks of the paired images: files named by one
     other pattern of the same orientation (``{key}<tail>`` beside ``{key}_1stHO``) from the
-    keys of ``pairs`` (``(image, mask, key)``), one per image, for at least half of the
-    pairs (and two). When images and masks differ in extension, so must these from images.
+    keys of ``pairs`` (``(image, mask, key)``), or from another key of one paired image's
+    name that no other paired image offers (``21_manual1`` from ``21_training`` paired
+    with ``21_training_mask``; ``21_training_mask`` from ``21_training`` paired with
+    ``21_manual1``), one per image, for at least half of the pairs (and two); the longest
+    such key is taken. When images and masks differ in extension, so must these from images.
     A set so found also takes the leftovers its pattern names after the stem of an image in
     ``unpaired`` (images without a mask in use, which the other set covers).
 
@@ -284,7 +306,7 @@ def alternative_sets(pairs: Sequence[tuple[Path, Path, str]], pattern: MaskPatte
     >>> [(other.text, [path.name for path in files]) for other, files in sets]
     [('{key}_2ndHO', ['a_2ndHO.png', 'b_2ndHO.png'])]
     """
-    keys = {key for _, _, key in pairs}
+    keys = _pair_keys(pairs, pattern.is_suffix)
     image_extensions = {image.suffix.lower() for image, _, _ in pairs}
     mask_extensions = {mask.suffix.lower() for _, mask, _ in pairs}
     if not image_extensions.isdisjoint(mask_extensions):
@@ -346,6 +368,19 @@ def with_alternatives(match: RuleMatch, one_folder: bool) -> RuleMatch:
     """``match`` with its alternative masks set apart (:func:`set_alternatives_apart`)."""
     set_alternatives_apart(match, match.pairs, match.pattern, one_folder)
     return match
+
+
+def _pair_keys(pairs: Sequence[tuple[Path, Path, str]], suffix: bool) -> set[str]:
+    """The keys of ``pairs``, and the keys of their images' names (leading parts for a
+    suffix pattern, trailing parts for a prefix) that name one paired image only."""
+    offered: Counter[str] = Counter()
+    for image, _, _ in pairs:
+        stem = stem_key(image)
+        offered.update(key for key in image_keys(stem)
+                       if key == stem or (stem.startswith(key) if suffix
+                                          else stem.endswith(key)))
+    return ({key for _, _, key in pairs}
+            | {key for key, count in offered.items() if count == 1})
 
 
 # --------------------------------------------------------------------------- candidates

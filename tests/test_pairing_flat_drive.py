@@ -1,0 +1,68 @@
+"""DRIVE's three folders copied into one (issue 14): ``21_training.tif`` beside its vessel
+annotation ``21_manual1.gif`` and its field-of-view disc ``21_training_mask.gif``. Two sets
+of masks name the same images; every option proposed must pair the folder when pasted."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import pytest
+from helpers import findings_by_id, touch_files
+
+from unetdiag.diag.data.pairing import MASK_SUFFIXES, discover_pairs
+
+KEYS = range(21, 41)
+
+
+def _flat_drive(folder: Path) -> Path:
+    touch_files(folder, *(f"{k}_training.tif" for k in KEYS),
+                *(f"{k}_manual1.gif" for k in KEYS), *(f"{k}_training_mask.gif" for k in KEYS))
+    return folder
+
+
+def _options(flag: str) -> dict:
+    """discover_pairs' arguments for one proposed option, as the CLI reads it."""
+    name, value = shlex.split(flag)
+    if name == "--mask-suffix":
+        return {"mask_suffixes": (value,)}
+    assert name == "--mask-pattern", flag
+    return {"mask_pattern": value}
+
+
+def _names(result) -> list[tuple[str, str]]:
+    return [(pair.image.name, pair.mask.name) for pair in result.pairs]
+
+
+def test_the_key_pattern_pairs_the_annotations_and_names_the_discs(tmp_path):
+    result = discover_pairs(_flat_drive(tmp_path), mask_pattern="{key}_manual1")
+    assert _names(result) == [(f"{k}_training.tif", f"{k}_manual1.gif") for k in KEYS]
+    found = findings_by_id(result)
+    assert "pairing.missing_mask" not in found and "pairing.duplicate_stem" not in found
+    other = found["pairing.alternative_masks"]
+    assert other.evidence["alternative_masks"] == 20
+    assert other.evidence["flags"] == ["--mask-suffix _mask"]
+    assert result.rule.alternatives == ("--mask-suffix _mask",)
+
+
+@pytest.mark.parametrize("suffixes", [MASK_SUFFIXES, ("_mask",)])
+def test_the_suffix_pairs_the_discs_and_the_annotations_are_no_images(tmp_path, suffixes):
+    result = discover_pairs(_flat_drive(tmp_path), mask_suffixes=suffixes)
+    assert _names(result) == [(f"{k}_training.tif", f"{k}_training_mask.gif") for k in KEYS]
+    found = findings_by_id(result)
+    assert "pairing.missing_mask" not in found  # 21_manual1.gif is no image without a mask
+    other = found["pairing.alternative_masks"]
+    assert other.evidence["alternative_masks"] == 20
+    assert other.evidence["flags"] == ["--mask-pattern '{key}_manual1'"]
+
+
+@pytest.mark.parametrize("first", [{}, {"mask_pattern": "{key}_manual1"}])
+def test_every_proposed_option_pairs_the_other_set_when_pasted(tmp_path, first):
+    folder = _flat_drive(tmp_path)
+    result = discover_pairs(folder, **first)
+    masks = {pair.mask.name for pair in result.pairs}
+    for flag in findings_by_id(result)["pairing.alternative_masks"].evidence["flags"]:
+        other = discover_pairs(folder, **_options(flag))
+        assert len(other.pairs) == 20
+        assert not masks & {pair.mask.name for pair in other.pairs}
+        assert "pairing.missing_mask" not in findings_by_id(other)
