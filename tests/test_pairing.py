@@ -323,14 +323,21 @@ def test_annotator_tagged_masks_in_one_folder_pair_by_the_first_annotator(tmp_pa
 def test_drive_in_one_folder_names_the_unused_set_as_possibly_the_targets(tmp_path):
     # 21_training.tif, 21_training_manual1.gif (vessels), 21_training_mask.gif (field of
     # view): the default suffix pairs the field of view; the vessel masks were called "a
-    # second annotator, another version, or another encoding of the same labels"
+    # second annotator, another version, or another encoding of the same labels"; two
+    # candidate sets nothing chose between are a warning naming both
     touch_files(tmp_path, *(name for n in range(21, 25) for name in (
         f"{n}_training.tif", f"{n}_training_manual1.gif", f"{n}_training_mask.gif")))
     result = discover_pairs(tmp_path)
     assert all(pair.mask.name.endswith("_mask.gif") for pair in result.pairs)
     alternative = findings_by_id(result)["pairing.alternative_masks"]
+    assert alternative.severity == Severity.WARNING
+    assert alternative.title == ("2 sets of masks name the same 4 images: 4 ending _mask (used) "
+                                 "and 4 ending _manual1 (not used)")
     assert alternative.evidence["flags"] == ["--mask-suffix _manual1"]
-    assert "other labels altogether, which may be the targets" in alternative.explanation
+    assert alternative.evidence["used_flag"] == "--mask-suffix _mask"
+    assert "Names alone do not say which set holds the targets" in alternative.explanation
+    given = discover_pairs(tmp_path, mask_suffixes=("_mask",))
+    assert findings_by_id(given)["pairing.alternative_masks"].severity == Severity.INFO
 
 
 def test_a_given_suffix_leaves_the_other_annotator_out_of_the_images(tmp_path):

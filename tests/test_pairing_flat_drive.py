@@ -66,3 +66,15 @@ def test_every_proposed_option_pairs_the_other_set_when_pasted(tmp_path, first):
         assert len(other.pairs) == 20
         assert not masks & {pair.mask.name for pair in other.pairs}
         assert "pairing.missing_mask" not in findings_by_id(other)
+
+
+def test_the_default_suffix_names_both_sets_with_their_counts(tmp_path):
+    folder = _flat_drive(tmp_path)
+    found = findings_by_id(discover_pairs(folder))["pairing.alternative_masks"]
+    assert found.severity.value == "warning"
+    assert found.title == ("2 sets of masks name the same 20 images: 20 ending _mask (used) "
+                           "and 20 ending _manual1 (not used)")
+    assert found.evidence["used_masks"] == 20 and found.evidence["alternative_masks"] == 20
+    assert "--mask-pattern '{key}_manual1'" in found.fix and "--mask-suffix _mask" in found.fix
+    kept = findings_by_id(discover_pairs(folder, **_options(found.evidence["used_flag"])))
+    assert kept["pairing.alternative_masks"].severity.value == "info"  # the choice is made

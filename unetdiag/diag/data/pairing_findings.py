@@ -136,33 +136,6 @@ def rule_inferred(match: RuleMatch, default_suffixes: Sequence[str], others: Seq
         [])
 
 
-def alternative_masks(sets: Sequence[tuple[MaskPattern, list[Path]]], stems: Sequence[str],
-                      pair_count: int) -> Finding:
-    """``pairing.alternative_masks``: files that are other masks of the paired images
-    (``stems``: the paired images' names)."""
-    files = [path for _, found in sets for path in found]
-    flags = [set_flag(pattern, found, stems) for pattern, found in sets]
-    names = join_names([f"names ending {pattern.tail}" if pattern.is_suffix
-                        else f"names starting {pattern.head}" for pattern, _ in sets])
-    return pairing_finding(
-        "pairing.alternative_masks", Severity.INFO,
-        f"{plural(len(files), 'file')} {verb(len(files), 'is', 'are')} "
-        f"{verb(len(sets), 'another set', 'other sets')} of masks ({names}), not used",
-        f"{verb(len(sets), 'They name', 'Each set names')} images under the same "
-        f"keys as the masks in use ("
-        + "; ".join(_set_coverage(pattern, found, pair_count, len(sets) == 1)
-                    for pattern, found in sets)
-        + f"; e.g. {files[0].name}): a second annotator, another version, or another "
-        "encoding of the same labels (Cityscapes ships _color, _labelIds and _instanceIds "
-        "for each frame), or other labels altogether, which may be the targets (DRIVE's "
-        "_manual1 vessels beside its _mask field-of-view discs). They are counted neither "
-        "as images nor as masks.",
-        f"Pass {' or '.join(flags)} to train and score on them instead.",
-        {"alternative_masks": len(files), "patterns": [pattern.text for pattern, _ in sets],
-         "flags": flags},
-        files)
-
-
 def _covered_elsewhere(matching: Any) -> str:
     """The sentence naming the images without a mask that another set of masks covers
     (``matching.alternatives``), with the flag that pairs every image; empty when none."""
@@ -178,16 +151,6 @@ def _covered_elsewhere(matching: Any) -> str:
                 + (f"all {plural(matching.image_count, 'image')}." if every
                    else f"{plural(len(files), 'image')}."))
     return ""
-
-
-def _set_coverage(pattern: MaskPattern, files: Sequence[Path], pair_count: int,
-                  only_set: bool) -> str:
-    """How many of a set's files name the paired images, and how many name images without
-    a mask in use (the set covers them: :func:`alternative_sets`)."""
-    beyond = max(0, len(files) - pair_count)
-    count = (f"{len(files) - beyond} for the {plural(pair_count, 'paired image')}"
-             if only_set else f"{pattern.text}: {plural(len(files), 'file')}")
-    return count + (f" and {beyond} for images without a mask in use" if beyond else "")
 
 
 #: Files named as ADE20K's part masks that do not hold its colours (:func:`_checked_kind`).

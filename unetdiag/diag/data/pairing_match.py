@@ -15,6 +15,7 @@ from typing import Any, Literal
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data import pairing_findings as words
 from unetdiag.diag.data import pairing_pages as page_words
+from unetdiag.diag.data import pairing_sets as set_words
 from unetdiag.diag.data.folders import Listing
 from unetdiag.diag.data.instances import (
     OBJECT_FILES_MARK,
@@ -279,6 +280,14 @@ def build_rule(source: RuleSource, matching: Matching, inference: Inference | No
                        matching.pattern.text, flag, example, tuple(alternatives), stacks)
 
 
+def _default_tail(pairs: Sequence[Pair]) -> str | None:
+    """The one tail every pair's mask adds to its image's name (``_mask``), else None."""
+    tails = {stem_key(pair.mask)[len(stem_key(pair.image)):] for pair in pairs
+             if stem_key(pair.mask).startswith(stem_key(pair.image))}
+    covered = all(stem_key(pair.mask).startswith(stem_key(pair.image)) for pair in pairs)
+    return tails.pop() if covered and len(tails) == 1 else None
+
+
 def rule_findings(matching: Matching, inference: Inference | None, rule: PairingRule,
                   paged: PagedPairs, masks_dir: Path | None = None,
                   scope: tuple[str, int] | None = None) -> list[Finding]:
@@ -291,9 +300,10 @@ def rule_findings(matching: Matching, inference: Inference | None, rule: Pairing
             inference.chosen, MASK_SUFFIXES, inference.others,
             None if scope is None else (scope[0], len(matching.pairs), scope[1])))
     if matching.alternatives:
-        findings.append(words.alternative_masks(matching.alternatives,
-                                                words.image_stems(matching),
-                                                len(matching.pairs)))
+        findings.append(set_words.alternative_masks(
+            matching.alternatives, words.image_stems(matching),
+            [(pair.image, pair.mask) for pair in matching.pairs],
+            _default_tail(matching.pairs) if rule.source == "default" else None))
     if matching.companions:
         findings.append(words.companion_files(matching.companions, len(matching.pairs),
                                               masks_dir))
