@@ -4,13 +4,17 @@ of masks name the same images; every option proposed must pair the folder when p
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
 import pytest
 from helpers import findings_by_id, touch_files
 
+from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.data.pairing import MASK_SUFFIXES, discover_pairs
+from unetdiag.diag.synth.corruptions import build_case
+from unetdiag.diag.synth.generator import SynthSpec
 
 KEYS = range(21, 41)
 
@@ -78,3 +82,32 @@ def test_the_default_suffix_names_both_sets_with_their_counts(tmp_path):
     assert "--mask-pattern '{key}_manual1'" in found.fix and "--mask-suffix _mask" in found.fix
     kept = findings_by_id(discover_pairs(folder, **_options(found.evidence["used_flag"])))
     assert kept["pairing.alternative_masks"].severity.value == "info"  # the choice is made
+
+
+def test_a_suffix_after_a_key_of_the_image_name_pairs_as_that_pattern(tmp_path):
+    # mask.nearly_identical proposes --mask-suffix _manual1 for this folder; no file is
+    # <image name>_manual1, so it paired nothing ("no image/mask pairs")
+    result = discover_pairs(_flat_drive(tmp_path), mask_suffixes=("_manual1",))
+    assert _names(result) == [(f"{k}_training.tif", f"{k}_manual1.gif") for k in KEYS]
+    found = findings_by_id(result)
+    assert found["pairing.suffix_as_pattern"].title == (
+        "--mask-suffix _manual1 read as --mask-pattern '{key}_manual1' (20 pairs)")
+    assert "pairing.missing_mask" not in found
+    assert result.rule.flag == "--mask-pattern '{key}_manual1'"
+
+
+_PROPOSED = re.compile(r"--mask-suffix ([^\s,;)]+?)[.]?(?=[\s,;)]|$)|--mask-pattern '([^']+)'")
+
+
+def test_every_option_the_audit_proposes_on_the_imitation_pairs_it(tmp_path):
+    layout = build_case(tmp_path / "case", SynthSpec(n_pairs=12, size=48, seed=31),
+                        [{"kind": "flat_drive_folder"}])
+    report = audit_dataset(layout.images_dir, workers=1)
+    proposed = {match.group(0).rstrip(".") for finding in report.findings
+                for match in _PROPOSED.finditer(finding.fix)}
+    assert "--mask-pattern '{key}_manual1'" in proposed
+    for flag in proposed:
+        pasted = audit_dataset(layout.images_dir, workers=1, **_options(flag))
+        ids = {finding.id for finding in pasted.findings}
+        assert "pairing.missing_mask" not in ids, flag
+        assert pasted.summary["pairs"][0]["pairs"] == 12, flag

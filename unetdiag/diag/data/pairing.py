@@ -48,6 +48,7 @@ from typing import Literal
 
 from unetdiag.diag.data import pairing_findings as words
 from unetdiag.diag.data import pairing_pages as page_words
+from unetdiag.diag.data import pairing_sets as set_words
 from unetdiag.diag.data.companions import files_of, named_companions
 from unetdiag.diag.data.folders import (
     Listing,
@@ -89,6 +90,7 @@ from unetdiag.diag.data.pairing_match import (
 from unetdiag.diag.data.pairing_rules import (
     Inference,
     MaskPattern,
+    RuleMatch,
     infer_rule,
     match_one_folder,
     match_pattern,
@@ -152,13 +154,18 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
 
     With the default suffixes and no pattern, a pairing that leaves images without a mask
     is replaced by the one rule the names follow, if exactly one pairs every file one to one.
+    Given suffixes that pair nothing are read as ``{key}<suffix>`` when exactly one of them
+    so pairs every file one to one.
 
     Returns:
         A :class:`PairingResult`; its findings (source ``"pairing"``) are
         ``pairing.missing_mask`` (warning), ``pairing.orphan_mask`` (warning),
         ``pairing.duplicate_stem`` (error: several files claim one stem; none of them is
         used), ``pairing.same_file`` (error), ``pairing.ignored_files`` (info),
-        ``pairing.rule_inferred`` (info), ``pairing.alternative_masks`` (info),
+        ``pairing.rule_inferred`` (info), ``pairing.suffix_as_pattern`` (info: a given
+        suffix paired after a key of the image names, :func:`_suffix_as_pattern`),
+        ``pairing.alternative_masks`` (info; a warning when the default suffixes chose
+        between two sets),
         ``pairing.instance_folders`` (info), ``pairing.stack_pages`` (info),
         ``pairing.stack_mismatch`` (warning), ``pairing.overview_pages`` (info: TIFF
         overviews left out of the pages), ``pairing.numbered_masks`` (info),
@@ -230,6 +237,11 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
             set_alternatives_apart(matching, [(pair.image, pair.mask, pair.stem)
                                               for pair in matching.pairs],
                                    MaskPattern("", ""), one_folder)
+    widened = None
+    if pattern is None and source == "given" and not matching.pairs and not same_folder:
+        widened = _suffix_as_pattern(images.files, mask_files, mask_suffixes)
+        if widened is not None:
+            matching = Matching.of_rule(widened)
     inference = None
     if not same_folder and (not matching.pairs or (source == "default" and matching.missing)):
         inference = infer_rule(images.files, mask_files)
@@ -254,6 +266,8 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in pairs])
     rule = build_rule(source, matching, inference, mask_suffixes, one_folder, len(paged.paged))
     findings += rule_findings(matching, inference, rule, paged, masks_path)
+    if widened is not None:
+        findings.append(set_words.suffix_as_pattern(widened.pattern.tail, widened, rule.flag))
     found = [Pair(*pair) for pair in paged.pairs]
     sources = tile_sources([pair.stem for pair in found])
     if sources is not None:  # tiles of one image are split as one (diag/data/tiles.py)
@@ -273,6 +287,26 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         findings = with_split_lists(findings, lists, [file_of(pair.image) for pair in found],
                                     matching.missing)
     return PairingResult(found, findings, images_dir, masks_path, rule)
+
+
+def _suffix_as_pattern(files: Sequence[Path], mask_files: Sequence[Path] | None,
+                       suffixes: Sequence[str]) -> RuleMatch | None:
+    """The pairing by ``{key}<suffix>`` when given suffixes name no mask after a whole
+    image name but one of them, after a key of each image's name (its start or end cut at a
+    separator), pairs every file one to one: ``--mask-suffix _manual1`` for ``21_manual1.gif``
+    beside ``21_training.tif``, as ``mask.nearly_identical`` proposes for DRIVE in one
+    folder. None unless exactly one suffix does."""
+    complete = []
+    for suffix in dict.fromkeys(suffixes):
+        if not suffix:
+            continue
+        pattern = MaskPattern("", suffix)
+        match = with_alternatives(match_one_folder(files, pattern) if mask_files is None
+                                  else match_pattern(files, mask_files, pattern),
+                                  mask_files is None)
+        if match.complete and match.consistent:
+            complete.append(match)
+    return complete[0] if len(complete) == 1 else None
 
 
 def _list_masks(masks_dir: Path, images: Listing, suffixes: Sequence[str]) -> Listing:

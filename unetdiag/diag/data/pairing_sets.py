@@ -1,5 +1,6 @@
 """Wording of the findings on sets of masks: the other sets that name the paired images
-(``pairing.alternative_masks``). Numbers come in; nothing here opens a file."""
+(``pairing.alternative_masks``), and a given suffix read as a key pattern
+(``pairing.suffix_as_pattern``). Numbers come in; nothing here opens a file."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.data.pairing_findings import pairing_finding, set_flag
-from unetdiag.diag.data.pairing_rules import MaskPattern
+from unetdiag.diag.data.pairing_findings import describe_rule, pairing_finding, set_flag
+from unetdiag.diag.data.pairing_rules import MaskPattern, RuleMatch
 from unetdiag.diag.wording.text import join_names, plural, verb
 
 
@@ -78,3 +79,20 @@ def _set_coverage(pattern: MaskPattern, files: Sequence[Path], pair_count: int,
     count = (f"{len(files) - beyond} for the {plural(pair_count, 'paired image')}"
              if only_set else f"{pattern.text}: {plural(len(files), 'file')}")
     return count + (f" and {beyond} for images without a mask in use" if beyond else "")
+
+
+def suffix_as_pattern(suffix: str, match: RuleMatch, flag: str) -> Finding:
+    """``pairing.suffix_as_pattern``: no file carried an image's whole name plus the given
+    suffix, but the suffix after a key of each image's name pairs every file (``21_manual1``
+    beside ``21_training``)."""
+    image, mask, _ = match.pairs[0]
+    return pairing_finding(
+        "pairing.suffix_as_pattern", Severity.INFO,
+        f"--mask-suffix {suffix} read as {flag} ({plural(len(match.pairs), 'pair')})",
+        f"No mask is named <image name>{suffix}, but one per image is named after the start "
+        f"or end of its image's name and {suffix} ({describe_rule(match)}; e.g. "
+        f"{image.name} ↔ {mask.name}), pairing every file one to one; the pairs follow "
+        "that rule.",
+        f"Nothing to do if this is the pairing you mean; pass {flag} to say so.",
+        {"suffix": suffix, "rule": match.pattern.text, "flag": flag,
+         "pairs": len(match.pairs)}, [])
