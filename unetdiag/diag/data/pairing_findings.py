@@ -153,66 +153,6 @@ def _covered_elsewhere(matching: Any) -> str:
     return ""
 
 
-#: Files named as ADE20K's part masks that do not hold its colours (:func:`_checked_kind`).
-_UNCHECKED_PARTS = ("Their names are those of ADE20K's part masks (<image>_parts_1.png), but "
-                    "they hold no RGB label maps in its encoding: they may also be images whose "
-                    "masks are missing.")
-
-
-def _checked_kind(tail: str, paths: Sequence[Path]) -> str:
-    """:func:`~unetdiag.diag.data.companions.companion_kind`, "files" for a ``_parts_N`` set
-    whose content is no ADE20K part mask (crops named so are images)."""
-    kind = companion_kind(tail)
-    return "files" if kind == "part masks" and not holds_ade20k_colours(paths) else kind
-
-
-def companion_files(sets: Sequence[tuple[str, list[Path]]], pair_count: int,
-                    masks_dir: Path | None) -> Finding:
-    """``pairing.companion_files``: files beside the images named after one of them, set
-    apart (:mod:`~unetdiag.diag.data.companions`): with a mask folder, because no mask
-    names them (info when their names say what they are, a superpixel map; a warning
-    otherwise: they may be images whose masks are missing); without one, because their names
-    say they are not masks."""
-    files = [path for _, found in sets for path in found]
-    tails = join_names([tail for tail, _ in sets])
-    count = len(files)
-    kinds = {_checked_kind(tail, paths) for tail, paths in sets}
-    named = "files" not in kinds
-    neither = (f"part masks of the objects, not {verb(count, 'an image', 'images')}"
-               if kinds == {"part masks"} else
-               f"neither {verb(count, 'an image', 'images')} nor "
-               f"{verb(count, 'a mask', 'masks')}" if named else "named as part masks are")
-    if masks_dir is not None:
-        why = (f"{masks_dir} holds no mask for any of them. Datasets ship such files beside "
-               "their images (ISIC 2017 a superpixel map beside each image, ADE20K a part mask "
-               "beside each image with parts)"
-               + ("." if named else "; they may also be images whose masks are missing "
-                  "(augmented copies, a second version)."))
-        fix = ("Nothing, if they are not images. If they are images to train on, add their "
-               "masks to the mask folder, named as the others, and they are paired.")
-        what = neither if named else "without a mask"
-    else:
-        why = " ".join(sentence for kind, sentence in (
-            ("superpixel maps", "Superpixel maps (ISIC 2017 ships one beside each image) "
-             "number hundreds of regions per image: they are not segmentation masks."),
-            ("part masks", "ADE20K ships part masks (<image>_parts_1.png, _parts_2 one level "
-             "further down) beside the object masks (_seg.png) of the images with parts: they "
-             "label the parts of the objects (a door's handle, a person's head), not the "
-             "objects."),
-            ("files", _UNCHECKED_PARTS)) if kind in kinds)
-        fix = ("Nothing, if the masks paired are the ones you mean. To pair these files as "
-               f"masks instead, pass --mask-suffix {shlex.quote(sets[0][0])}.")
-        what = neither
-    return pairing_finding(
-        "pairing.companion_files", Severity.INFO if named else Severity.WARNING,
-        f"{plural(count, 'file')} beside the images {verb(count, 'is', 'are')} named after "
-        f"one of them ({tails}), {what}; not used",
-        f"Each is named <image name><tail> ({tails}; e.g. {files[0].name}) for an image in the "
-        f"same folder: {plural(len(files), 'file')} for the {plural(pair_count, 'paired image')}"
-        f". {why} They are counted neither as images without masks nor as masks.",
-        fix, {"companion_files": count, "tails": [tail for tail, _ in sets]}, files)
-
-
 def instance_folders(images_dir: Path, object_files: dict[str, int]) -> Finding:
     """``pairing.instance_folders``: masks that are folders of object files."""
     counts = sorted(object_files.values())
@@ -517,6 +457,13 @@ def inference_hint(inference: Inference | None) -> str:
     return f"; closest rule: {'; or '.join(hints)}: pass it to pair by it"
 
 
+def checked_kind(tail: str, paths: Sequence[Path]) -> str:
+    """:func:`~unetdiag.diag.data.companions.companion_kind`, "files" for a ``_parts_N`` set
+    whose content is no ADE20K part mask (crops named so are images)."""
+    kind = companion_kind(tail)
+    return "files" if kind == "part masks" and not holds_ade20k_colours(paths) else kind
+
+
 def companions_hint(sets: Sequence[tuple[str, list[Path]]]) -> str:
     """Files set apart by their names as not masks, for the one-line "no pairs" error."""
     if not sets:
@@ -524,7 +471,7 @@ def companions_hint(sets: Sequence[tuple[str, list[Path]]]) -> str:
     files = [path for _, found in sets for path in found]
     tails = join_names([tail for tail, _ in sets])
     count = len(files)
-    kinds = {_checked_kind(tail, paths) for tail, paths in sets}
+    kinds = {checked_kind(tail, paths) for tail, paths in sets}
     return (f"; {plural(count, 'file')} named after an image beside {verb(count, 'it', 'them')}"
             f" ({tails}: {names(files)}) "
             + (f"{verb(count, 'is a part mask', 'are part masks')}, not images: pass "

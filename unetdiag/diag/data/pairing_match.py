@@ -305,7 +305,7 @@ def rule_findings(matching: Matching, inference: Inference | None, rule: Pairing
             [(pair.image, pair.mask) for pair in matching.pairs],
             _default_tail(matching.pairs) if rule.source == "default" else None))
     if matching.companions:
-        findings.append(words.companion_files(matching.companions, len(matching.pairs),
+        findings.append(set_words.companion_files(matching.companions, len(matching.pairs),
                                               masks_dir))
     if paged.paged:
         findings.append(page_words.stack_pages(paged.paged, len(paged.pairs),
