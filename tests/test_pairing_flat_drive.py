@@ -15,6 +15,7 @@ from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.data.pairing import MASK_SUFFIXES, discover_pairs
 from unetdiag.diag.synth.corruptions import build_case
 from unetdiag.diag.synth.generator import SynthSpec
+from unetdiag.exitcodes import UserError
 
 KEYS = range(21, 41)
 
@@ -111,3 +112,30 @@ def test_every_option_the_audit_proposes_on_the_imitation_pairs_it(tmp_path):
         ids = {finding.id for finding in pasted.findings}
         assert "pairing.missing_mask" not in ids, flag
         assert pasted.summary["pairs"][0]["pairs"] == 12, flag
+
+
+def test_images_sharing_a_key_are_not_called_stems_with_several_files(tmp_path):
+    # 21_training.tif and 21_test.tif both give the key 21 for 21_manual1.gif: each stem is
+    # one file, so "2 stems have several files" was false
+    folder = _clash_only(tmp_path / "some")
+    touch_files(folder, "23_training.tif", "23_manual1.gif")
+    found = findings_by_id(discover_pairs(folder, mask_pattern="{key}_manual1"))
+    clash = found["pairing.duplicate_stem"]
+    assert clash.title == ("4 images are not paired one to one by {key}_manual1; none of them "
+                           "is used")
+    assert ("images whose names give the same key claim the same mask (21_test.tif and "
+            "21_training.tif both give the key 21, naming 21_manual1.gif; 2 keys in all)"
+            ) in clash.explanation
+    assert "several files" not in clash.title
+    with pytest.raises(UserError) as raised:
+        discover_pairs(_clash_only(tmp_path / "only"), mask_pattern="{key}_manual1")
+    assert ("4 images share a key or have several masks under {key}_manual1 and were left out "
+            "(21_test.tif, 21_training.tif: key 21; 22_test.tif, 22_training.tif: key 22)"
+            ) in str(raised.value)
+    assert "several files" not in str(raised.value)
+
+
+def _clash_only(folder: Path) -> Path:
+    touch_files(folder, *(name for k in (21, 22) for name in (
+        f"{k}_training.tif", f"{k}_test.tif", f"{k}_manual1.gif")))
+    return folder

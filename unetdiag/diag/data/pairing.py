@@ -361,7 +361,15 @@ def _no_pairs_message(matching: Matching, images_dir: Path, masks_dir: Path | No
         return (f"{message}; all {len(matching.same_file)} candidate pairs use the image file "
                 f"as its own mask ({where}); give a separate mask folder or name masks "
                 f"<stem>{suffixes[0] if suffixes else '_mask'}.<ext>")
-    if matching.duplicates:
+    clashes = words.key_clashes(matching.duplicates, matching.pattern)
+    if clashes:
+        shown = "; ".join(f"{words.names(images)}: key {key}"
+                          for key, images, _ in clashes[:MAX_NAMES_IN_MESSAGE])
+        more = "; ..." if len(clashes) > MAX_NAMES_IN_MESSAGE else ""
+        message += (f"; {plural(sum(len(images) for _, images, _ in clashes), 'image')} "
+                    f"share a key or have several masks under {matching.pattern.text} and "
+                    f"were left out ({shown}{more})")
+    elif matching.duplicates:
         stems = list(matching.duplicates)
         names = ", ".join(stems[:MAX_NAMES_IN_MESSAGE])
         more = ", ..." if len(stems) > MAX_NAMES_IN_MESSAGE else ""

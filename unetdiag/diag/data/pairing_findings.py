@@ -321,6 +321,53 @@ def _competing_suffixes(duplicates: dict[str, list[Path]],
     return sorted(used, key=list(suffixes).index)
 
 
+def key_clashes(duplicates: dict[str, list[Path]], pattern: MaskPattern | None,
+                ) -> list[tuple[str, list[Path], list[Path]]] | None:
+    """The duplicates of a pairing by ``pattern`` as ``(key, images, masks)``, one per key,
+    when each left-out stem is one image (images of different names giving one key, or a key
+    naming several masks, not several files of one stem); None otherwise."""
+    if pattern is None or not pattern.names_masks:
+        return None
+    clashes: dict[tuple[Path, ...], list[Path]] = {}
+    for stem, paths in duplicates.items():
+        images = [path for path in paths if stem_key(path) == stem]
+        masks = tuple(path for path in paths if pattern.key_of(stem_key(path)) is not None
+                      and stem_key(path) != stem)
+        if len(images) != 1 or not masks or len(images) + len(masks) != len(paths):
+            return None
+        clashes.setdefault(masks, []).append(images[0])
+    return [(str(pattern.key_of(stem_key(masks[0]))), images, list(masks))
+            for masks, images in clashes.items()]
+
+
+def _key_clash(clashes: list[tuple[str, list[Path], list[Path]]], pattern: MaskPattern,
+               counts: dict[str, int]) -> Finding:
+    """``pairing.duplicate_stem`` of a pairing by pattern: images whose names give one key,
+    or keys naming several masks; none used."""
+    images = [path for _, found, _ in clashes for path in found]
+    files = images + [path for _, _, masks in clashes for path in masks]
+    key, first, masks = clashes[0]
+    example = (f"{join_names([path.name for path in first])} "
+               f"{'both' if len(first) == 2 else 'all'} give the key {key}"
+               if len(first) > 1 else f"{first[0].name} gives the key {key}")
+    causes = " or ".join(cause for cause, found in (
+        ("images whose names give the same key claim the same mask",
+         any(len(images) > 1 for _, images, _ in clashes)),
+        ("a key names several masks", any(len(masks) > 1 for _, _, masks in clashes)))
+        if found)
+    return pairing_finding(
+        "pairing.duplicate_stem", Severity.ERROR,
+        f"{plural(len(images), 'image')} {verb(len(images), 'is', 'are')} not paired one to "
+        f"one by {pattern.text}; none of them is used",
+        f"Under {pattern.text}, {causes} ({example}, naming {join_names([m.name for m in masks])}; "
+        f"{plural(len(clashes), 'key')} in all). Picking one would be a guess, so these "
+        "images are left out of training and validation.",
+        "Keep one image per key and one mask per image (move the others out of the folder), "
+        "or give a pattern whose key tells them apart.",
+        {**counts, "duplicate_stems": len(images), "duplicate_files": len(files),
+         "keys": [key for key, _, _ in clashes][:MAX_LISTED_FILES]}, files)
+
+
 def _duplicate_stems(duplicates: dict[str, list[Path]], suffixes: Sequence[str],
                      counts: dict[str, int]) -> Finding:
     """``pairing.duplicate_stem``: several images or masks for one stem, none used; when
@@ -385,7 +432,10 @@ def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequen
             [pair.image for pair in matching.same_file]))
     if matching.numbered:
         findings.append(numbered_masks(matching.numbered, counts))
-    if matching.duplicates:
+    clashes = key_clashes(matching.duplicates, matching.pattern)
+    if clashes:
+        findings.append(_key_clash(clashes, matching.pattern, counts))
+    elif matching.duplicates:
         findings.append(_duplicate_stems(matching.duplicates, suffixes, counts))
     padding = padding_hint(matching.missing, matching.orphans)
     padding = f" {padding[2].upper()}{padding[3:]}." if padding else ""
