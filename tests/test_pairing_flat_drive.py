@@ -129,7 +129,7 @@ def test_images_sharing_a_key_are_not_called_stems_with_several_files(tmp_path):
     assert "several files" not in clash.title
     with pytest.raises(UserError) as raised:
         discover_pairs(_clash_only(tmp_path / "only"), mask_pattern="{key}_manual1")
-    assert ("4 images share a key or have several masks under {key}_manual1 and were left out "
+    assert ("4 images share a key with another image under {key}_manual1 and were left out "
             "(21_test.tif, 21_training.tif: key 21; 22_test.tif, 22_training.tif: key 22)"
             ) in str(raised.value)
     assert "several files" not in str(raised.value)

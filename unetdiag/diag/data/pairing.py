@@ -366,9 +366,11 @@ def _no_pairs_message(matching: Matching, images_dir: Path, masks_dir: Path | No
         shown = "; ".join(f"{words.names(images)}: key {key}"
                           for key, images, _ in clashes[:MAX_NAMES_IN_MESSAGE])
         more = "; ..." if len(clashes) > MAX_NAMES_IN_MESSAGE else ""
+        why = " or ".join(cause for cause, found in (
+            ("share a key with another image", any(len(images) > 1 for _, images, _ in clashes)),
+            ("have several masks", any(len(masks) > 1 for _, _, masks in clashes))) if found)
         message += (f"; {plural(sum(len(images) for _, images, _ in clashes), 'image')} "
-                    f"share a key or have several masks under {matching.pattern.text} and "
-                    f"were left out ({shown}{more})")
+                    f"{why} under {matching.pattern.text} and were left out ({shown}{more})")
     elif matching.duplicates:
         stems = list(matching.duplicates)
         names = ", ".join(stems[:MAX_NAMES_IN_MESSAGE])
