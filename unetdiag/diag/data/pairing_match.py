@@ -134,7 +134,6 @@ class Matching:
     mask_count: int = 0
     alternatives: list[tuple[MaskPattern, list[Path]]] = field(default_factory=list)
     pattern: MaskPattern | None = None  # None: matched by suffixes
-    keys: list[str] = field(default_factory=list)  # each pair's key, when matched by pattern
     numbered: dict[str, list[Path]] = field(default_factory=dict)  # stem -> its _mask_<n>
     companions: list[tuple[str, list[Path]]] = field(default_factory=list)  # diag/data/companions
 
@@ -169,20 +168,10 @@ class Matching:
                        duplicates=dict(match.duplicates), image_count=match.image_count,
                        mask_count=match.mask_count, alternatives=list(match.alternatives),
                        pattern=match.pattern, companions=list(match.companions))
-        for image, mask, key in match.pairs:
+        for image, mask, _ in match.pairs:
             pair = Pair(image.stem, image, mask)
-            if same_file_paths(image, mask):
-                matching.same_file.append(pair)
-            else:
-                matching.pairs.append(pair)
-                matching.keys.append(key)
+            (matching.same_file if same_file_paths(image, mask) else matching.pairs).append(pair)
         return matching
-
-    @property
-    def whole_stem_keys(self) -> bool:
-        """Every pair is keyed by its image's whole stem (a plain suffix names its mask)."""
-        return self.pattern is None or all(
-            pair.stem == key for pair, key in zip(self.pairs, self.keys, strict=True))
 
 
 def group_by_key(files: Iterable[tuple[str, Path]]) -> dict[str, list[Path]]:

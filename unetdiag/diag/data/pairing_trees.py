@@ -201,7 +201,6 @@ def pair_mirrored(images: Listing, masks_dir: Path, suffixes: Sequence[str],
         name = image_case.folder.name
         merged.pairs += [Pair(f"{name}/{pair.stem}", pair.image, pair.mask, group=name)
                          for pair in matching.pairs]
-        merged.keys += matching.keys
         for attribute in ("missing", "orphans", "same_file"):
             getattr(merged, attribute).extend(getattr(matching, attribute))
         for pattern, files in matching.alternatives:  # one entry per set, not per folder
