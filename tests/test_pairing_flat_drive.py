@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import re
 import shlex
+import tempfile
 from pathlib import Path
 
 import pytest
 from helpers import findings_by_id, touch_files
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.data.pairing import MASK_SUFFIXES, discover_pairs
@@ -139,3 +142,26 @@ def _clash_only(folder: Path) -> Path:
     touch_files(folder, *(name for k in (21, 22) for name in (
         f"{k}_training.tif", f"{k}_test.tif", f"{k}_manual1.gif")))
     return folder
+
+
+@settings(max_examples=40, deadline=None)
+@given(keys=st.sets(st.integers(1, 999), min_size=2, max_size=8),
+       image_tail=st.sampled_from(["_training", "_img", "", "-scan"]),
+       first=st.sampled_from(MASK_SUFFIXES),
+       second=st.sampled_from(["_manual1", "_gt", "-annot", "_1stHO"]),
+       extension=st.sampled_from([".png", ".gif", ".tif"]))
+def test_both_sets_pair_by_the_options_named(keys, image_tail, first, second, extension):
+    # <k><image_tail>.tif beside <k><image_tail><first> (a default suffix) and <k><second>
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        touch_files(folder, *(file for k in keys for file in (
+            f"{k}{image_tail}.tif", f"{k}{image_tail}{first}{extension}",
+            f"{k}{second}{extension}")))
+        result = discover_pairs(folder)
+        found = findings_by_id(result)
+        assert len(result.pairs) == len(keys) and "pairing.missing_mask" not in found
+        named = found["pairing.alternative_masks"].evidence
+        for flag in [*named["flags"], named["used_flag"]]:
+            pasted = discover_pairs(folder, **_options(flag))
+            assert len(pasted.pairs) == len(keys), flag
+            assert "pairing.missing_mask" not in findings_by_id(pasted), flag
