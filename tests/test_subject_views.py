@@ -179,13 +179,10 @@ def ordered_view(subject: int, number: int, size: int, rng) -> np.ndarray:
     return np.clip(shade + 150 * bar + rng.normal(0, 4, bar.shape), 0, 255).astype(np.uint8)
 
 
-def test_independent_images_numbered_within_their_class_are_no_subject_views(tmp_path):
-    """``class03_001`` .. (classes numbered with digits, as many Kaggle sets are): named as
-    a patient's slices are, but consecutive numbers are no more alike than others; the audit
-    had warned "36 of 36 validation images share their name's prefix with training images"
-    as if the classes were subjects (session 31)."""
+def write_class_digit_names(tmp_path):
+    """``class00_001`` .. ``class05_030``: six classes of 30 independent images each."""
     images, masks = tmp_path / "images", tmp_path / "masks"
-    images.mkdir()
+    images.mkdir(parents=True)
     masks.mkdir()
     rng = np.random.default_rng(3)
     for kind in range(6):
@@ -195,8 +192,32 @@ def test_independent_images_numbered_within_their_class_are_no_subject_views(tmp
             Image.fromarray(image).save(images / f"{stem}.png")
             Image.fromarray(np.where(image > 128, 255, 0).astype(np.uint8)).save(
                 masks / f"{stem}_mask.png")
+    return images, masks
+
+
+def test_independent_images_numbered_within_their_class_are_no_subject_views(tmp_path):
+    """``class03_001`` .. (classes numbered with digits, as many Kaggle sets are): named as
+    a patient's slices are, but consecutive numbers are no more alike than others; the audit
+    had warned "36 of 36 validation images share their name's prefix with training images"
+    as if the classes were subjects (session 31)."""
+    images, masks = write_class_digit_names(tmp_path)
     assert name_groups([path.stem for path in images.iterdir()]) is not None
     assert not subject_views(audit_dataset(images, masks, workers=1).findings)
+
+
+def test_train_asks_the_pictures_as_the_audit_does(tmp_path):
+    """train read the names alone and warned "36 of 36 validation images share their name's
+    prefix with training images" on a set of classes numbered with digits, where audit-data
+    (asking the thumbnails) keeps silent; it now reads the same thumbnails, and on views
+    taken in order says the pictures agree, as the audit does."""
+    images, masks = write_class_digit_names(tmp_path / "a")
+    findings, *_ = discover_and_split(TrainConfig(images=images, masks=masks))
+    assert not subject_views(findings)
+    images, masks = write_views(tmp_path / "b", 8, 5)
+    findings, *_ = discover_and_split(TrainConfig(images=images, masks=masks))
+    (finding,) = subject_views(findings)
+    assert finding.severity.value == "warning"
+    assert "the pictures agree: in " in finding.explanation
 
 
 def subject_views(findings):

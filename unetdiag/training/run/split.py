@@ -9,13 +9,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from unetdiag.config import TrainConfig
 from unetdiag.diag.audit.field_of_view import field_of_view_findings
 from unetdiag.diag.audit.subject_findings import subject_findings
+from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE, image_thumbnail
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data.masks import ImageReadError, decode_mask
-from unetdiag.diag.data.name_groups import MAX_VIEWS, MIN_SUBJECTS
+from unetdiag.diag.data.name_groups import MAX_VIEWS, MIN_SUBJECTS, name_groups
 from unetdiag.diag.data.pairing import Pair, PairingRule, discover_pairs
+from unetdiag.diag.data.reading import read_first_frame
 from unetdiag.diag.data.split import group_by_subject, kept_whole, split_pairs
 from unetdiag.exitcodes import UserError
 
@@ -54,12 +58,32 @@ def discover_and_split(config: TrainConfig
     findings = [f if f.source else f.with_source("pairing") for f in pairing.findings]
     side_of = {(pair.stem, pair.image): "train" for pair in train_pairs}
     side_of.update({(pair.stem, pair.image): "validation" for pair in val_pairs})
+    thumbnails, usable = _subject_thumbnails(pairing.pairs)
     findings += [finding.with_source("pairing") for finding in subject_findings(
         pairing.pairs, [side_of[pair.stem, pair.image] for pair in pairing.pairs],
-        {"val_fraction": config.val_fraction, "seed": config.seed})]
+        {"val_fraction": config.val_fraction, "seed": config.seed}, thumbnails, usable)]
     findings += field_of_view_findings(config.images, config.masks,
                                        [pair.image for pair in pairing.pairs], "pairing")
     return findings, list(train_pairs), list(val_pairs), pairing.rule
+
+
+def _subject_thumbnails(pairs: Sequence[Pair]) -> tuple[np.ndarray | None, list[bool] | None]:
+    """The images' 16x16 thumbnails (and which were read) when the names group into
+    subjects, as ``audit-data`` keeps them: the pictures then say whether images numbered next
+    to each other are the more alike (views, slices) or not (a class's images numbered
+    within it, ``class03_001`` .., of which the names alone said 'subjects'). Each image is
+    read once more only then; None otherwise."""
+    if kept_whole(pairs) or name_groups([pair.stem for pair in pairs]) is None:
+        return None, None
+    thumbnails = np.zeros((len(pairs), THUMBNAIL_SIDE * THUMBNAIL_SIDE), np.uint8)
+    usable = [False] * len(pairs)
+    for row, pair in enumerate(pairs):
+        try:
+            thumbnails[row] = read_first_frame(pair.image, image_thumbnail)[0]
+        except ImageReadError:
+            continue  # the decoder names the file when it reads it
+        usable[row] = True
+    return thumbnails, usable
 
 
 def data_record(config: TrainConfig, train_pairs: Sequence[Pair], val_pairs: Sequence[Pair],
