@@ -46,6 +46,9 @@ class RunRecord:
     images_resolved: Path | None = None
     train_stems: tuple[str, ...] = ()
     val_stems: tuple[str, ...] = ()
+    #: each training stem's image file size and modification time (ns) when the run
+    #: started (None: not recorded, as in runs before it was)
+    train_image_stats: Mapping[str, tuple[int, int]] | None = None
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -89,14 +92,22 @@ def run_record(model_path: Path | str) -> RunRecord | None:
                      else None, *_split(data))
 
 
-def _split(data: Mapping[str, Any]) -> tuple[Path | None, tuple[str, ...], tuple[str, ...]]:
-    """data.json's absolute images folder and its split stems (none without the folder)."""
+def _split(data: Mapping[str, Any]) -> tuple[Path | None, tuple[str, ...], tuple[str, ...],
+                                             dict[str, tuple[int, int]] | None]:
+    """data.json's absolute images folder, its split stems and the training images' sizes
+    and times (none without the folder; no stats unless one is recorded per training stem)."""
     folder = data.get("images_resolved")
     if not isinstance(folder, str):
-        return None, (), ()
+        return None, (), (), None
     stems = [tuple(str(stem) for stem in data.get(side) or () if isinstance(stem, str))
              for side in ("train", "val")]
-    return Path(folder), stems[0], stems[1]
+    recorded = data.get("train_image_stats")
+    stats = None
+    if isinstance(recorded, list) and len(recorded) == len(stems[0]):
+        stats = {stem: (int(stat[0]), int(stat[1])) for stem, stat in zip(
+            stems[0], recorded, strict=True) if isinstance(stat, list) and len(stat) == 2
+            and all(isinstance(value, int) for value in stat)}
+    return Path(folder), stems[0], stems[1], stats
 
 
 def policy_differences(recorded: MaskPolicy, used: MaskPolicy) -> list[str]:

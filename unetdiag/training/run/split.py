@@ -19,7 +19,7 @@ from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data.masks import ImageReadError, decode_mask
 from unetdiag.diag.data.name_groups import MAX_VIEWS, MIN_SUBJECTS, name_groups
 from unetdiag.diag.data.pairing import Pair, PairingRule, discover_pairs
-from unetdiag.diag.data.reading import read_first_frame
+from unetdiag.diag.data.reading import read_first_frame, split_page_reference
 from unetdiag.diag.data.split import group_by_subject, kept_whole, split_pairs
 from unetdiag.exitcodes import UserError
 
@@ -103,10 +103,23 @@ def data_record(config: TrainConfig, train_pairs: Sequence[Pair], val_pairs: Seq
         "split_groups": (len({pair.group for pair in [*train_pairs, *val_pairs]})
                          if kept_whole([*train_pairs, *val_pairs]) else 0),
         "train": [pair.stem for pair in train_pairs], "val": [pair.stem for pair in val_pairs],
+        # evaluate claims a file scored is one trained on only while these still match
+        "train_image_stats": [image_stat(pair.image) for pair in train_pairs],
         "mask_policy": config.mask_policy.to_dict(),
         "mask_encodings_sample": _encoding_sample([*train_pairs, *val_pairs], config),
         "img_size_choice": img_size_choice,
     }
+
+
+def image_stat(image: Path) -> list[int] | None:
+    """An image file's size in bytes and modification time in nanoseconds (a stack page's
+    file's), None when it cannot be read: what tells a file trained on from one of the same
+    name written since."""
+    try:
+        stat = split_page_reference(image)[0].stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
 
 
 def _encoding_sample(pairs: Sequence[Pair], config: TrainConfig) -> list[dict[str, Any]]:

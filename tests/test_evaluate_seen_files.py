@@ -1,0 +1,76 @@
+"""evaluate.training_images_scored claims only files that are still the ones the run trained
+on: a training name whose file was written since (another image saved under it) is not
+called 'a file the model was trained on' (session 31 review)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+from PIL import Image
+
+from unetdiag.config import TrainConfig
+from unetdiag.diag.data.pairing import discover_pairs
+from unetdiag.training.evaluate_seen_wording import training_images_scored
+from unetdiag.training.run.split import data_record, discover_and_split
+from unetdiag.training.run_record import run_record
+
+
+def _write_pairs(folder, count=6):
+    folder.mkdir(parents=True)
+    for index in range(count):
+        image = np.full((16, 16), 20 + 10 * index, np.uint8)
+        Image.fromarray(image).save(folder / f"s{index}.png")
+        Image.fromarray(np.where(image > 40, 255, 0).astype(np.uint8)).save(
+            folder / f"s{index}_mask.png")
+
+
+def _recorded_run(tmp_path, images):
+    config = TrainConfig(images=images)
+    _findings, train, val, rule = discover_and_split(config)
+    run_dir = tmp_path / "run"
+    (run_dir / "MP_Tr_BCE").mkdir(parents=True)
+    (run_dir / "data.json").write_text(json.dumps(data_record(config, train, val, rule)))
+    return run_record(run_dir / "MP_Tr_BCE" / "model.keras"), train
+
+
+def test_a_training_name_written_since_is_not_claimed_as_a_training_file(tmp_path):
+    images = tmp_path / "data"
+    _write_pairs(images)
+    record, train = _recorded_run(tmp_path, images)
+    pairs = discover_pairs(images).pairs
+    finding = training_images_scored("model.keras", record, images, pairs)
+    assert finding.evidence["training_files"] == len(train)
+    assert finding.evidence["training_names_changed_since"] == 0
+    assert finding.title == (f"{len(train)} of the {len(pairs)} images scored are files "
+                             "model.keras was trained on")
+
+    replaced = train[0].image  # another picture saved under a training name
+    Image.fromarray(np.full((20, 20), 200, np.uint8)).save(replaced)
+    os.utime(replaced, ns=(1, 1))
+    finding = training_images_scored("model.keras", record, images, pairs)
+    assert finding.evidence["training_files"] == len(train) - 1
+    assert finding.evidence["training_names_changed_since"] == 1
+    assert f"1 more of training names, {train[0].stem}, differ" in finding.explanation
+    assert finding.title.startswith(f"{len(train) - 1} of the {len(pairs)} images scored")
+
+    for pair in train:  # every training name rewritten: nothing is claimed
+        Image.fromarray(np.full((20, 20), 201, np.uint8)).save(pair.image)
+        os.utime(pair.image, ns=(2, 2))
+    assert training_images_scored("model.keras", record, images, pairs) is None
+
+
+def test_a_record_without_file_stats_claims_the_names_only(tmp_path):
+    images = tmp_path / "data"
+    _write_pairs(images)
+    record, train = _recorded_run(tmp_path, images)
+    data = json.loads((tmp_path / "run" / "data.json").read_text())
+    del data["train_image_stats"]  # a run recorded before the stats were
+    (tmp_path / "run" / "data.json").write_text(json.dumps(data))
+    record = run_record(tmp_path / "run" / "MP_Tr_BCE" / "model.keras")
+    finding = training_images_scored("model.keras", record, images,
+                                     discover_pairs(images).pairs)
+    assert "carry the names of files model.keras was trained on" in finding.title
+    assert "no file sizes or times" in finding.explanation
+    assert finding.evidence["training_names_changed_since"] is None
