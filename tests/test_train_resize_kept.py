@@ -165,3 +165,22 @@ def test_a_resumed_run_keeps_the_cap_said_of_the_side_chosen_without_img_size(tm
     assert warning.title == fresh.title and "without --img-size is capped" in warning.title
     assert warning.evidence["chosen_without_img_size"] is True
     assert resumed.report.meta["img_size_choice"] == first.report.meta["img_size_choice"]
+
+
+def test_a_run_recorded_before_data_json_held_the_choice_resumes_with_its_report_s(tmp_path):
+    """A run whose data.json has no img_size_choice key (made before it was recorded) chose
+    its side without --img-size all the same, and its report.json's meta says so: its resume
+    read nothing, took the side as given (no resize.img_size_chosen, meta.img_size_choice
+    null, chosen_without_img_size false). A null key is a side given, whatever else says."""
+    import json
+
+    from unetdiag.training.run.resume import recorded_size_choice
+
+    choice = {"img_size": 192, "reason": "largest", "mask_side": 256,
+              "kept_dice": {"96": 0.3, "192": 0.5}, "masks_measured": 5, "target": 0.75}
+    (tmp_path / "report.json").write_text(json.dumps({"meta": {"img_size_choice": choice}}))
+    (tmp_path / "data.json").write_text(json.dumps({"train": ["a"], "val": ["b"]}))
+    assert recorded_size_choice(tmp_path, 192) == choice
+    assert recorded_size_choice(tmp_path, 96) is None  # another side: not that choice
+    (tmp_path / "data.json").write_text(json.dumps({"train": ["a"], "img_size_choice": None}))
+    assert recorded_size_choice(tmp_path, 192) is None

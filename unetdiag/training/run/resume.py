@@ -113,11 +113,23 @@ def check_same_split(run_dir: Path, data_record: dict[str, Any]) -> None:
 
 def recorded_size_choice(run_dir: Path, img_size: int) -> dict[str, Any] | None:
     """The side choice ``data.json`` recorded when the run started without ``--img-size``
-    and chose ``img_size`` (None: the side was given, or the record is missing)."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        choice = json.loads((run_dir / DATA_FILENAME).read_text()).get("img_size_choice")
-        if isinstance(choice, dict) and choice.get("img_size") == img_size:
-            return choice
+    and chose ``img_size`` (None: the side was given, or the record is missing). A run whose
+    ``data.json`` predates the record (no ``img_size_choice`` key, not a null one) has the
+    choice in its first part's ``report.json`` (``meta.img_size_choice``, recorded since the
+    side was first chosen): without it the resume took the side as given, and its report
+    lost the choice the first part's stated."""
+    data: dict[str, Any] = {}
+    with contextlib.suppress(OSError, ValueError):
+        data = json.loads((run_dir / DATA_FILENAME).read_text())
+    if not isinstance(data, dict):
+        return None
+    choice = data.get("img_size_choice")
+    if "img_size_choice" not in data:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            choice = json.loads((run_dir / REPORT_FILENAME).read_text())["meta"].get(
+                "img_size_choice")
+    if isinstance(choice, dict) and choice.get("img_size") == img_size:
+        return choice
     return None
 
 
