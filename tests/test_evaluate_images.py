@@ -119,6 +119,7 @@ def test_train_records_the_kind_of_its_training_images(tmp_path):
     assert record["depth"] == {"8-bit": 4} and record["high"] == pytest.approx(200 / 255,
                                                                                abs=1e-3)
     assert record["aspect_min"] == record["aspect_max"] == 1.0
+    assert record["height_min"] == record["height_max"] == record["height_median"]
 
 
 def test_a_run_that_recorded_no_training_images_is_said_so_not_quoted_as_none():

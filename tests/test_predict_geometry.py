@@ -151,8 +151,36 @@ def test_an_image_of_the_training_shape_at_another_size_is_named_with_its_scale(
     [line] = geometry_lines(result)
     assert line.startswith(
         "note: 1 image(s) of the training images' aspect ratio but not their size (48x48, the "
-        "median): fed at the model's 32x32 as they were, so at another scale than theirs: "
-        "large.png (240x240: 0.2 times)")
+        "median; the run recorded not their smallest and largest): fed at the model's 32x32 "
+        "as they were, so at another scale than theirs: large.png (240x240: 0.2 times)")
+
+
+def test_an_image_within_the_training_images_sizes_is_at_a_scale_they_had(tmp_path):
+    """Trained on square images of 48 to 240 px (median 64) at 32 px, given a 240x240 one:
+    predict said 'not their size (64x64, the median) ... so at another scale than theirs',
+    though training fed its own 240 px images at that very scale; the record now holds the
+    training images' smallest and largest sizes, and only an image more than twice beyond
+    them is named."""
+    run_dir = tmp_path / "runs" / "tiles"
+    (run_dir / "MP_Tr_BCE").mkdir(parents=True)
+    _pooled_model(run_dir / "MP_Tr_BCE" / "model.keras")
+    (run_dir / "data.json").write_text(json.dumps({"mask_policy": None}))
+    record = {"images": 8, "bands": {"grey": 8}, "depth": {"8-bit": 8}, "low": 0.0,
+              "high": 1.0, "high_median": 1.0, "height_median": 64.0, "width_median": 64.0,
+              "height_min": 48.0, "width_min": 48.0, "height_max": 240.0, "width_max": 240.0}
+    (run_dir / "report.json").write_text(json.dumps({"meta": {"train_images": record}}))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(np.full((240, 240), 255, np.uint8)).save(folder / "large.png")
+    Image.fromarray(np.full((600, 600), 255, np.uint8)).save(folder / "larger.png")
+    result = predict_folder(run_dir / "MP_Tr_BCE" / "model.keras", folder, tmp_path / "out")
+    assert result.geometry.training_range == ((48.0, 48.0), (240.0, 240.0))
+    [line] = geometry_lines(result)
+    assert line.startswith(
+        "note: 1 image(s) of the training images' aspect ratio but more than 2 times larger or "
+        "smaller than any of them (48x48 to 240x240, median 64x64, the scale the times below "
+        "are of): fed at the model's 32x32 as they were, so at another scale than any of "
+        "theirs: larger.png (600x600: 0.107 times)")
 
 
 def test_a_colour_image_for_a_model_trained_on_grey_images_is_named(tmp_path):

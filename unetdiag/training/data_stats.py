@@ -185,8 +185,14 @@ def images_record(decode_log: DecodeLog, pairs: Sequence[Pair]) -> dict[str, Any
     depth, values after the nominal scaling, aspect ratios): ``train`` records it for its
     training images, ``evaluate`` compares its images with that record."""
     kinds = decode_log.image_kinds
-    return summarise_kinds(kinds[str(pair.image)] for pair in pairs
-                           if str(pair.image) in kinds)
+    read = [kinds[str(pair.image)] for pair in pairs if str(pair.image) in kinds]
+    record = summarise_kinds(read)
+    # predict names an image at another scale only outside them (training sizes may mix)
+    for side in ("height", "width"):
+        sizes = [getattr(kind, side) for kind in read]
+        record[f"{side}_min"] = float(min(sizes)) if sizes else math.nan
+        record[f"{side}_max"] = float(max(sizes)) if sizes else math.nan
+    return record
 
 
 def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy,

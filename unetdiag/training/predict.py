@@ -190,8 +190,7 @@ def _scale_lines(result: PredictResult) -> list[str]:
         return []
     records = [record for record in result.records
                if not (record["fed_as"]["kept"] or record["fed_as"]["stretched"])
-               and not 1 / SCALE_TOLERANCE <= record["fed_as"]["scale_vs_training"]
-               <= SCALE_TOLERANCE]
+               and plan.beyond_training_scales((record["height"], record["width"]))]
     if not records:
         return []
     named = ", ".join(f"{record['image']} ({record['width']}x{record['height']}: "
@@ -199,12 +198,23 @@ def _scale_lines(result: PredictResult) -> list[str]:
                       for record in records[:5])
     named += f" and {len(records) - 5} more" if len(records) > 5 else ""
     height, width = plan.training_size
-    return [f"note: {len(records)} image(s) of the training images' aspect ratio but not their "
-            f"size ({width:g}x{height:g}, the median): fed at the model's {plan.width}x"
-            f"{plan.height} as they were, so at another scale than theirs: {named}; an object "
-            "as many pixels wide as in the training images reaches the model that many times "
-            "as wide, which suits it only if the image covers the same field at another "
-            "resolution (predict.json: fed_as.scale_vs_training)"]
+    if plan.training_range is None:
+        sizes, theirs = (f"not their size ({width:g}x{height:g}, the median; the run recorded "
+                         "not their smallest and largest)"), "theirs"
+    elif plan.training_range[0] == plan.training_range[1]:
+        sizes, theirs = f"not their size ({width:g}x{height:g})", "theirs"
+    else:
+        (low_h, low_w), (high_h, high_w) = plan.training_range
+        sizes = (f"more than {SCALE_TOLERANCE:g} times larger or smaller than any of them "
+                 f"({low_w:g}x{low_h:g} to {high_w:g}x{high_h:g}, median {width:g}x{height:g}"
+                 ", the scale the times below are of)")
+        theirs = "any of theirs"
+    return [f"note: {len(records)} image(s) of the training images' aspect ratio but {sizes}: "
+            f"fed at the model's {plan.width}x{plan.height} as they were, so at another scale "
+            f"than {theirs}: {named}; an object as many pixels wide as in the training images "
+            "reaches the model that many times as wide, which suits it only if the image "
+            "covers the same field at another resolution (predict.json: "
+            "fed_as.scale_vs_training)"]
 
 
 @dataclass
@@ -404,12 +414,19 @@ def geometry_plan(saved: SavedModel, record: RunRecord | None
     training_size = ((float(sides[0]), float(sides[1]))
                      if all(isinstance(side, (int, float)) and side > 0 for side in sides)
                      else None)
+    bounds = [None if trained is None else trained.get(f"{side}_{end}")
+              for end in ("min", "max") for side in ("height", "width")]
+    training_range = (((float(bounds[0]), float(bounds[1])), (float(bounds[2]),
+                                                               float(bounds[3])))
+                      if training_size is not None and all(
+                          isinstance(bound, (int, float)) and bound > 0 for bound in bounds)
+                      else None)
     if flexible is None:
         return GeometryPlan("stretch", f"the model takes only {saved.height}x{saved.width} "
                             f"images ({reason})", saved.height, saved.width, multiple,
-                            training_size), saved
+                            training_size, training_range), saved
     return (GeometryPlan("keep_aspect", "the model is fully convolutional", saved.height,
-                         saved.width, multiple, training_size),
+                         saved.width, multiple, training_size, training_range),
             SavedModel(flexible, saved.path, saved.height, saved.width, saved.channels))
 
 

@@ -69,6 +69,8 @@ class GeometryPlan:
         training_size: the training images' median (height, width), from the train run's
             record; None without one (the model input's shape is the reference, and an
             image of another aspect ratio is fed at the input's pixel count).
+        training_range: their least and greatest (height, width): an image of their
+            aspect ratio is at another scale than every training image only outside it.
     """
 
     mode: str
@@ -77,6 +79,9 @@ class GeometryPlan:
     width: int
     multiple: int = 1
     training_size: tuple[float, float] | None = None
+    #: the training images' smallest and largest (height, width), from the same record
+    #: (None: not recorded, as in runs before it was)
+    training_range: tuple[tuple[float, float], tuple[float, float]] | None = None
 
     @property
     def reference_aspect(self) -> float:
@@ -118,6 +123,18 @@ class GeometryPlan:
         return math.sqrt((fed[0] / size[0]) / (self.height / self.training_size[0])
                          * (fed[1] / size[1]) / (self.width / self.training_size[1]))
 
+    def beyond_training_scales(self, size: tuple[int, int]) -> bool:
+        """Whether an image of ``size`` fed at the model's input reaches it more than
+        :data:`SCALE_TOLERANCE` times larger than the smallest training image did, or
+        smaller than the largest (the median's both ways when no range was recorded); an
+        image within their sizes is at a scale some training images had."""
+        if self.training_size is None:
+            return False
+        smallest, largest = self.training_range or (self.training_size, self.training_size)
+        area = size[0] * size[1]
+        return (math.sqrt(smallest[0] * smallest[1] / area) > SCALE_TOLERANCE
+                or math.sqrt(largest[0] * largest[1] / area) < 1 / SCALE_TOLERANCE)
+
     def target(self, size: tuple[int, int]) -> tuple[int, int]:
         """The (height, width) an image of ``size`` is resized to before padding."""
         if self.mode == "stretch" or not self.aspect_changed(size):
@@ -131,6 +148,8 @@ class GeometryPlan:
                 "model_input": [self.height, self.width], "multiple": self.multiple,
                 "training_size": None if self.training_size is None
                 else list(self.training_size),
+                "training_range": None if self.training_range is None
+                else [list(side) for side in self.training_range],
                 "aspect_tolerance": ASPECT_TOLERANCE, "max_pixels": MAX_PIXELS}
 
 
