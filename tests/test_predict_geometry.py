@@ -237,3 +237,22 @@ def test_a_multi_page_tiff_is_named_as_predicted_on_its_first_page_only(tmp_path
         "note: 1 multi-page TIFF(s) got a mask of their first page only: volume.tif (3 pages); "
         "predict reads one page per file (train and evaluate pair stacks page by page): save "
         "each page as a file of its own to predict it (predict.json: pages)"]
+
+
+def test_an_animated_gif_is_recorded_with_its_frames_and_named(tmp_path):
+    """A 3-frame GIF got one mask, of its first frame, and predict.json said 'pages': 1
+    (only a TIFF's pages were counted); now its frames, and a note of its own."""
+    from unetdiag.training.predict import stack_lines
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    frames = [Image.fromarray(np.full((32, 32), 40 * index, np.uint8)) for index in range(3)]
+    frames[0].save(folder / "clip.gif", save_all=True, append_images=frames[1:])
+    Image.fromarray(np.full((32, 32), 90, np.uint8)).save(folder / "single.png")
+    result = predict_folder(_pooled_model(tmp_path / "pooled.keras"), folder, tmp_path / "out")
+    assert {r["image"]: r["pages"] for r in result.records} == {"clip.gif": 3,
+                                                                 "single.png": 1}
+    assert stack_lines(result) == [
+        "note: 1 image(s) of several frames (an animation) got a mask of their first frame "
+        "only: clip.gif (3 frames); save each frame as a file of its own to predict it "
+        "(predict.json: pages)"]

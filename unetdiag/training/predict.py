@@ -49,7 +49,7 @@ from unetdiag.diag.data.instances import (
 from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS, ImageReadError, read_image
 from unetdiag.diag.data.pairing import MASK_SUFFIXES
 from unetdiag.diag.data.reading import convert_channels
-from unetdiag.diag.data.stacks import page_count
+from unetdiag.diag.data.stacks import STACK_EXTENSIONS, page_count
 from unetdiag.diag.visual.overlay import overlay_panel, panel_png, write_panel
 from unetdiag.diag.wording.text import join_names
 from unetdiag.exitcodes import ExitCode, UserError
@@ -140,15 +140,30 @@ def geometry_lines(result: PredictResult) -> list[str]:
 
 def stack_lines(result: PredictResult) -> list[str]:
     """The multi-page TIFFs of which only the first page was predicted (train and evaluate
-    pair stacks page by page; predict reads one page per file)."""
-    stacks = [record for record in result.records if record.get("pages", 1) > 1]
-    if not stacks:
-        return []
-    named = ", ".join(f"{record['image']} ({record['pages']} pages)" for record in stacks[:5])
-    named += f" and {len(stacks) - 5} more" if len(stacks) > 5 else ""
-    return [f"note: {len(stacks)} multi-page TIFF(s) got a mask of their first page only: "
-            f"{named}; predict reads one page per file (train and evaluate pair stacks page "
-            "by page): save each page as a file of its own to predict it (predict.json: pages)"]
+    pair stacks page by page; predict reads one page per file), and the files of several
+    frames (animated GIF, PNG) of which only the first frame was."""
+    paged = [record for record in result.records if record.get("pages", 1) > 1]
+    stacks = [record for record in paged
+              if Path(record["image"]).suffix.lower() in STACK_EXTENSIONS]
+    animated = [record for record in paged if record not in stacks]
+    lines = []
+    if stacks:
+        lines.append(
+            f"note: {len(stacks)} multi-page TIFF(s) got a mask of their first page only: "
+            f"{_named_pages(stacks, 'pages')}; predict reads one page per file (train and "
+            "evaluate pair stacks page by page): save each page as a file of its own to "
+            "predict it (predict.json: pages)")
+    if animated:
+        lines.append(
+            f"note: {len(animated)} image(s) of several frames (an animation) got a mask of "
+            f"their first frame only: {_named_pages(animated, 'frames')}; save each frame as "
+            "a file of its own to predict it (predict.json: pages)")
+    return lines
+
+
+def _named_pages(records: Sequence[dict[str, Any]], unit: str) -> str:
+    named = ", ".join(f"{record['image']} ({record['pages']} {unit})" for record in records[:5])
+    return named + (f" and {len(records) - 5} more" if len(records) > 5 else "")
 
 
 def colour_lines(result: PredictResult) -> list[str]:
@@ -430,6 +445,18 @@ def geometry_plan(saved: SavedModel, record: RunRecord | None
             SavedModel(flexible, saved.path, saved.height, saved.width, saved.channels))
 
 
+def _pages(path: Path) -> int:
+    """A TIFF's own pages (:func:`page_count`), another file's frames (an animated GIF's,
+    whose first frame alone is read, as a TIFF's first page is)."""
+    if path.suffix.lower() in STACK_EXTENSIONS:
+        return page_count(path)
+    try:
+        with Image.open(path) as image:
+            return int(getattr(image, "n_frames", 1))
+    except Exception:  # noqa: BLE001 - it was read already; the count is a note's only
+        return 1
+
+
 def _read(path: Path, saved: SavedModel) -> tuple[np.ndarray, str]:
     """The image in the model's channels, as train reads it, and its kind as stored
     (:attr:`~unetdiag.diag.data.image_kinds.ImageKind.bands`)."""
@@ -491,7 +518,7 @@ def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Pa
         changed = plan.aspect_changed(size)
         records.append({"image": label, "mask": mask_name, "overlay": overlay_name,
                         "height": int(size[0]), "width": int(size[1]), "bands": kind,
-                        "pages": page_count(path),
+                        "pages": _pages(path),
                         "aspect_ratio": round(size[1] / size[0], 3),
                         "fed_as": {"height": int(fed[0]), "width": int(fed[1]),
                                    "padded_to": list(padded_size(fed, plan.multiple)),
