@@ -179,7 +179,26 @@ def test_evaluate_says_its_scores_are_at_the_models_input_size(tmp_path):
     written = io.StringIO()
     result = evaluate_model(_model(tmp_path / "m.keras", 40.0, -20.0), folder,
                             out_parent=tmp_path / "out", console=Console(file=written, width=300))
-    said = ("masks resized to 16x16 by nearest neighbour: every score is at that size, as "
-            "train's validation, not at the masks' own")
+    said = ("every score at 16x16, the model's input, as train's validation: a mask of "
+            "another size is resized to it by nearest neighbour and scored there, not at its "
+            "own")
     assert said in written.getvalue()
     assert result.report.meta["scored_at"] == said
+
+
+def test_masks_stored_at_the_model_s_input_are_not_said_to_be_resized(tmp_path):
+    """16x16 masks scored by a 16x16 model: evaluate said 'masks resized to 16x16 by nearest
+    neighbour ... not at the masks' own', though their own size is 16x16 and none was
+    resized (review of s31)."""
+    from unetdiag.training.evaluate import evaluate_model
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    mask = np.zeros((16, 16), np.uint8)
+    mask[4:12, 5:11] = 255
+    Image.fromarray(mask).save(folder / "sq.png")
+    Image.fromarray(mask).save(folder / "sq_mask.png")
+    result = evaluate_model(_model(tmp_path / "m.keras", 40.0, -20.0), folder,
+                            out_parent=tmp_path / "out")
+    assert "masks resized to" not in result.report.meta["scored_at"]
+    assert "a mask of another size is resized" in result.report.meta["scored_at"]

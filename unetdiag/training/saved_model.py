@@ -164,9 +164,11 @@ def batches_of(items: list, size: int) -> list[list]:
 
 
 def describe_scoring(saved: SavedModel) -> str:
-    """What ``evaluate``'s scores are measured on: the masks at the model's input size."""
-    return (f"masks resized to {saved.height}x{saved.width} by nearest neighbour: every score "
-            "is at that size, as train's validation, not at the masks' own")
+    """What ``evaluate``'s scores are measured on: the masks at the model's input size (said
+    before any mask is read, so of every size: masks stored at that size are not resized)."""
+    return (f"every score at {saved.height}x{saved.width}, the model's input, as train's "
+            "validation: a mask of another size is resized to it by nearest neighbour and "
+            "scored there, not at its own")
 
 
 def describe_input(saved: SavedModel) -> str:
