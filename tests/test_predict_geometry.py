@@ -256,3 +256,30 @@ def test_an_animated_gif_is_recorded_with_its_frames_and_named(tmp_path):
         "note: 1 image(s) of several frames (an animation) got a mask of their first frame "
         "only: clip.gif (3 frames); save each frame as a file of its own to predict it "
         "(predict.json: pages)"]
+
+
+def test_grey_stored_as_colour_is_not_said_to_be_repeated_into_the_channels(tmp_path):
+    """A model trained on colour images only, given an RGB file whose three channels are
+    equal: predict said 'their grey repeated into the model's 3 channels as train reads
+    them', though the file stores the three channels and nothing is repeated."""
+    run_dir = tmp_path / "runs" / "photos"
+    (run_dir / "MP_Tr_BCE").mkdir(parents=True)
+    inputs = keras.Input((32, 32, 3))
+    keras.Model(inputs, keras.layers.Conv2D(1, 1, activation="sigmoid")(inputs)).save(
+        run_dir / "MP_Tr_BCE" / "model.keras")
+    (run_dir / "data.json").write_text(json.dumps({"mask_policy": None}))
+    record = {"images": 8, "bands": {"colour": 8}, "depth": {"8-bit": 8}, "low": 0.0,
+              "high": 1.0, "high_median": 1.0, "height_median": 32.0, "width_median": 32.0}
+    (run_dir / "report.json").write_text(json.dumps({"meta": {"train_images": record}}))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(np.full((32, 32, 3), 90, np.uint8)).save(folder / "rgb_grey.png")
+    result = predict_folder(run_dir / "MP_Tr_BCE" / "model.keras", folder, tmp_path / "out")
+    [line] = colour_lines(result)
+    assert "(rgb_grey.png), stored as colour with three equal channels, though" in line
+    assert "repeated" not in line
+    Image.fromarray(np.full((32, 32), 90, np.uint8)).save(folder / "grey.png")
+    result = predict_folder(run_dir / "MP_Tr_BCE" / "model.keras", folder, tmp_path / "out2")
+    [line] = colour_lines(result)
+    assert ("1 of them one-channel, their grey repeated into the model's 3 channels as train "
+            "reads them, the others stored as colour") in line

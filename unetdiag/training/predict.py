@@ -187,9 +187,14 @@ def colour_lines(result: PredictResult) -> list[str]:
         return []
     named = ", ".join(record["image"] for record in records[:5])
     named += f" and {len(records) - 5} more" if len(records) > 5 else ""
+    repeated = sum(record.get("bands") == "grey" for record in records)
     how = ("converted to grey by luminance as train reads them" if unlike == "colour"
            and result.channels == 1 else "given as they are" if unlike == "colour"
-           else "their grey repeated into the model's 3 channels as train reads them")
+           else "their grey repeated into the model's 3 channels as train reads them"
+           if repeated == len(records) else "stored as colour with three equal channels"
+           if not repeated else f"{repeated} of them one-channel, their grey repeated into "
+           "the model's 3 channels as train reads them, the others stored as colour with three "
+           "equal channels")
     return [f"note: {len(records)} image(s) {unlike} ({named}), {how}, though the run that "
             f"saved the model ({result.training_run}) trained it on {trained} {learnt} "
             f"image(s) only: the model never learnt from {unlike} images, so their masks may "
