@@ -162,3 +162,16 @@ def test_train_without_img_size_trains_and_records_the_chosen_side(tmp_path):
     assert result.report.meta["img_size_choice"]["img_size"] == chosen
     assert [f.evidence["img_size"] for f in result.report.findings
             if f.id == FINDING_ID] == [chosen]
+
+
+def test_large_masks_none_of_which_sampled_holds_foreground_are_not_called_small(tmp_path):
+    """512 px masks, every sampled one empty (a set of sparse positives): the choice was
+    recorded as 'small_images' (masks no larger than 96 px) and train took 96 px without a
+    word; now 'no_foreground', and an info finding says nothing was measured."""
+    choice = _chosen(_pairs(tmp_path, [np.zeros((512, 512), np.uint8)] * 3))
+    assert (choice.img_size, choice.reason, choice.mask_side) == (96, "no_foreground", 512)
+    finding = img_size_finding(choice)
+    assert finding.title == ("Images and masks resized to 96 px without a measure: none of the "
+                             "training masks sampled (at most 32) holds foreground")
+    small = _chosen(_pairs(tmp_path / "small", [np.zeros((64, 64), np.uint8)] * 3))
+    assert small.reason == "no_foreground" and img_size_finding(small) is None

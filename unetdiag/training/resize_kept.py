@@ -156,8 +156,8 @@ class ImageSizeChoice:
     Attributes:
         img_size: the side chosen.
         reason: ``"small_images"`` (the masks' median smaller side is no larger than
-            :data:`BASE_IMG_SIZE`, measured there alone, or no sampled mask holds foreground,
-            nothing measured), ``"kept"`` (the smallest side
+            :data:`BASE_IMG_SIZE`, measured there alone), ``"no_foreground"`` (no sampled
+            mask holds foreground: nothing measured, the base side), ``"kept"`` (the smallest side
             whose kept Dice reaches :data:`KEPT_DICE_TARGET`) or ``"largest"`` (no candidate
             reaches it: the largest tried).
         mask_side: the median of the sampled masks' smaller sides, in pixels.
@@ -190,7 +190,7 @@ def choose_img_size(sample: MaskSample) -> ImageSizeChoice:
     """The side to train at (see the module docstring)."""
     side, measured_masks = sample.mask_side, len(sample.planes)
     if not sample.planes:
-        return ImageSizeChoice(BASE_IMG_SIZE, "small_images", side, {}, measured_masks)
+        return ImageSizeChoice(BASE_IMG_SIZE, "no_foreground", side, {}, measured_masks)
     if side <= BASE_IMG_SIZE:  # no larger side is tried, but a longer side may be shrunk
         return ImageSizeChoice(BASE_IMG_SIZE, "small_images", side,
                                {BASE_IMG_SIZE: sample.kept_dice(BASE_IMG_SIZE)}, measured_masks)

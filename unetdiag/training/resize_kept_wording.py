@@ -12,6 +12,7 @@ from unetdiag.training.resize_kept import (
     CANDIDATE_SIZES,
     KEPT_DICE_TARGET,
     PROPOSAL_TARGET,
+    SAMPLED_MASKS,
     ImageSizeChoice,
     ResizeKept,
 )
@@ -29,6 +30,8 @@ def img_size_finding(choice: ImageSizeChoice, source: str = "data:train") -> Fin
     they train at it, and ``train.resize_loses_foreground`` says when that loses them)."""
     if choice.reason == "small_images":
         return None
+    if choice.reason == "no_foreground":
+        return _unmeasured_finding(choice, source)
     side, chosen = choice.img_size, choice.kept_dice[choice.img_size]
     base = choice.kept_dice.get(BASE_IMG_SIZE)
     if choice.reason == "largest":
@@ -58,6 +61,25 @@ def img_size_finding(choice: ImageSizeChoice, source: str = "data:train") -> Fin
            f"at about (side / {BASE_IMG_SIZE})^2 times the CPU a step; --img-size "
            f"{BASE_IMG_SIZE} trains at the smallest side this choice tries (any multiple of "
            "2^depth is taken), at the cost of what the kept Dice above says is lost.")
+    return Sentences(title, explanation, fix).finding(CHOSEN_FINDING_ID, Severity.INFO,
+                                                      choice.to_dict(), source=source)
+
+
+def _unmeasured_finding(choice: ImageSizeChoice, source: str) -> Finding | None:
+    """No sampled training mask held foreground: the base side, nothing measured (said only
+    of masks larger than it, which the resize shrinks)."""
+    if choice.mask_side <= BASE_IMG_SIZE:
+        return None
+    title = (f"Images and masks resized to {BASE_IMG_SIZE} px without a measure: none of the "
+             f"training masks sampled (at most {SAMPLED_MASKS}) holds foreground")
+    explanation = (
+        "Without --img-size, train measures how much of the training masks that hold "
+        f"foreground survives its resize ({_KEPT_DICE}) and takes the smallest side that keeps "
+        f"enough; none of those it sampled holds any (median smaller side {choice.mask_side} "
+        f"px), so nothing was measured and the smallest side, {BASE_IMG_SIZE} px, is taken. "
+        "Masks of other pairs that hold thin structures may lose them there, unmeasured.")
+    fix = ("Pass --img-size to choose the side; `unetdiag audit-data` says how many masks "
+           "hold foreground under the mask policy.")
     return Sentences(title, explanation, fix).finding(CHOSEN_FINDING_ID, Severity.INFO,
                                                       choice.to_dict(), source=source)
 
