@@ -52,7 +52,8 @@ def test_a_training_name_written_since_is_not_claimed_as_a_training_file(tmp_pat
     finding = training_images_scored("model.keras", record, images, pairs)
     assert finding.evidence["training_files"] == len(train) - 1
     assert finding.evidence["training_names_changed_since"] == 1
-    assert f"1 more of training names, {train[0].stem}, differ" in finding.explanation
+    assert (f"1 more of training names, {train[0].stem}, differs from the record: written "
+            "since, it is not counted") in finding.explanation
     assert finding.title.startswith(f"{len(train) - 1} of the {len(pairs)} images scored")
 
     for pair in train:  # every training name rewritten: nothing is claimed

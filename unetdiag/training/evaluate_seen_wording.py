@@ -65,8 +65,10 @@ def training_images_scored(model: str, record: RunRecord | None, images_dir: Pat
                      "run started")
         if changed:
             unchanged += (f" ({len(changed)} more of training names, {', '.join(changed[:3])}"
-                          f"{', ...' if len(changed) > 3 else ''}, differ from the recorded "
-                          "ones: written since, they are not counted)")
+                          f"{', ...' if len(changed) > 3 else ''}, "
+                          f"{verb(len(changed), 'differs', 'differ')} from the record: "
+                          f"written since, {verb(len(changed), 'it is', 'they are')} not "
+                          "counted)")
     explanation = (
         f"The run that saved it ({record.run_dir}) recorded in data.json the folder it read "
         f"({record.images_resolved}, the folder scored here) and the names of its "
