@@ -8,10 +8,13 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from unetdiag.diag.checks.saturation.ids import DICE_BELOW_HALF, STEP_TIME_OUTLIER, STILL_IMPROVING
-from unetdiag.diag.checks.saturation.metrics import is_validation
+from unetdiag.diag.checks.saturation.metrics import is_validation, metric_kind
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.logs.model import RunLog, epoch_number
 from unetdiag.diag.wording.text import join_names
+
+#: Overlap scores that follow the probabilities where an accuracy counts thresholded pixels.
+_OVERLAP_KINDS = ("dice", "iou")
 
 
 def with_id(findings: Iterable[Finding], finding_id: str) -> list[Finding]:
@@ -88,3 +91,20 @@ def dice_below_half(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
                          "not learnt to find the foreground, or with a Dice averaged so "
                          "that it stays low.")
     return "".join(sentences)
+
+
+def score_moved(run: RunLog, spread: float) -> str:
+    """ "val_dice_coef rose from 0.8100 to 0.8500": the first validation Dice or IoU of the
+    run whose finite values span more than ``spread``, or ""."""
+    for name in run.metrics():
+        if not (is_validation(name) and metric_kind(name) in _OVERLAP_KINDS):
+            continue
+        values = [v for v in run.series(name).tolist() if np.isfinite(v)]
+        if len(values) < 2 or max(values) - min(values) <= spread:
+            continue
+        low, high = min(values), max(values)
+        if (values[0], values[-1]) in ((low, high), (high, low)):
+            way = "rose" if values[-1] == high else "fell"
+            return f"{name} {way} from {values[0]:.4f} to {values[-1]:.4f}"
+        return f"{name} moved between {low:.4f} and {high:.4f}"
+    return ""

@@ -63,6 +63,7 @@ from unetdiag.diag.checks.saturation.words import (
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.logs.after_headline import (
     dice_below_half,
+    score_moved,
     slower_runs,
     still_rising,
     with_id,
@@ -466,6 +467,15 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
         where = "" if moving == ordered else f" in {join_names(moving)}"
         ending = (f", while the loss kept moving{where}: whatever the model learned did not "
                   "change what these metrics count.")
+    elif scored := [(run.name, change) for run in runs if run.name in flat
+                    and (change := score_moved(run, _flat_spread(findings, run.name)))]:
+        # a validation Dice that moved says the predictions changed: no "learned nothing"
+        # (red team s31: val_dice_coef 0.81 -> 0.85 under a val_accuracy frozen at 0.50)
+        where = [f"{change}{f' in {name}' if len(ordered) > 1 else ''}"
+                 for name, change in scored]
+        ending = (f", while {join_names(where)} over the same epochs: the predictions changed "
+                  "in a way accuracy does not count (consistent with probabilities that move "
+                  "without crossing its threshold).")
     else:
         # the loss moved less than 5 %: consistent with learning nothing, not proof of it (a
         # loss that fell 2 % in epoch 2 and froze, keras#12513)
@@ -474,6 +484,12 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
                   if any(_logs_loss(run) for run in runs if run.name in flat) else
                   ": the log shows no loss to tell whether anything else was learned.")
     return " ".join(filter(None, [capitalised(sentence) + ending, said]))
+
+
+def _flat_spread(findings: Sequence[Finding], run: str) -> float:
+    """The spread within which the run's flat finding called a metric flat."""
+    return next(f.evidence["spread"] for f in with_id(findings, FLAT_METRIC)
+                if f.evidence["run"] == run)
 
 
 def _logs_loss(run: RunLog) -> bool:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -101,13 +101,19 @@ def class_prior_loss(run: str, series: Series, tolerance: float,
     if multiclass:
         return None
     found: dict[str, dict] = {}
-    for _, phase in phases(series):
+    for name, phase in phases(series):
         accuracy, loss = phase.get("accuracy"), phase.get("loss")
         if accuracy is None or loss is None or not accuracy_fits_scores(
                 phase, tolerance, thresholds):
             continue
         numbers = _prior_match(accuracy, loss, tolerance, thresholds)
-        if numbers is not None:
+        # a constant output scores a constant Dice on fixed validation data (training batches
+        # are reshuffled, so there only a wide move counts): a Dice or IoU that moved over
+        # the matched epochs refutes the prior (red team s31: val_dice_coef 0.21 -> 0.46
+        # under a val_loss frozen at H(0.1))
+        spread = tolerance if name == "validation" else thresholds.moving_score_spread
+        if numbers is not None and not _score_moved(series, name == "validation",
+                                                    numbers["epochs_matched"], spread):
             found[loss.name] = numbers
     if not found:
         return None
@@ -143,6 +149,19 @@ def _prior_match(accuracy: MetricSeries, loss: MetricSeries, tolerance: float,
             "prior": float(1 - values[end]), "accuracy_metric": accuracy.name,
             "accuracy": float(values[end]), "epochs_matched": loss.epochs_at(stretch),
             "epochs": int(loss.finite.sum())}
+
+
+def _score_moved(series: Series, validation: bool, epochs: Sequence[int],
+                 spread: float) -> bool:
+    """A Dice or IoU of the phase whose finite values at ``epochs`` (as the log numbers
+    them) span more than ``spread``."""
+    for name, item in series.items():
+        if is_validation(name) != validation or metric_kind(name) not in ("dice", "iou"):
+            continue
+        values = item.values[np.isin(item.numbers, epochs) & item.finite]
+        if values.size > 1 and float(values.max() - values.min()) > spread:
+            return True
+    return False
 
 
 def uniform_prediction_loss(run: str, series: Series, thresholds: SaturationThresholds,
