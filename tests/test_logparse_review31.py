@@ -32,3 +32,19 @@ def test_a_frozen_accuracy_beside_a_rising_dice_is_not_learning_nothing():
     assert ("val_accuracy never moved across epochs, while val_dice_coef rose from 0.8100 to "
             "0.8500 over the same epochs: the predictions changed in a way accuracy does not "
             "count") in report.headline
+
+
+def test_the_all_ones_fingerprint_bounds_the_foreground_fraction_from_below():
+    # red team s31 (5): accuracy 0.8000 and Dice 0.8889 give TP = 0.8 and TN = 0, but any f
+    # in [0.8, 1] fits (f = 0.9, FN = FP = 0.1 logs the same numbers): "80 % foreground" and
+    # "val_accuracy is f itself" stated a fact the numbers only bound
+    report = explain_log(REVIEW / "c62_all_ones_fingerprint_f_at_least_0p8.log")
+    [claim] = [f for f in report.findings if f.id == "saturation.all_ones_predictor"]
+    assert "(at least 80 % foreground in the validation data)" in claim.title
+    assert "is f itself" not in claim.explanation
+    assert "val_accuracy 0.8000 equals f if the model predicts every pixel" in claim.explanation
+    assert "thresholded predictions and a pooled Dice), so at least 80 %" in claim.explanation
+    assert "f >= 0.8" in claim.explanation and "f = 0.8" not in claim.explanation
+    assert "at least 80 % foreground is rarely what was meant" in claim.fix
+    assert "on validation data that is 80 % foreground" not in report.headline
+    assert "the validation data is at least 80 % foreground" in report.headline

@@ -305,13 +305,19 @@ def _trivial_predictor(findings: Sequence[Finding], runs: Sequence[RunLog]) -> s
         does = (f"{verb(len(names), 'predicts', 'predict')} every pixel as foreground" if proven
                 else f"{verb(len(names), 'scores', 'score')} exactly what an all-ones predictor "
                 f"scores for foreground fraction {fraction:.4g}")
+        # unproven, the numbers give TN = 0 and TP = accuracy: f is bounded below, not known
+        # (red team s31: f = 0.9 with FN = FP = 0.1 logs the same 0.8000 and 0.8889)
         sentence = (
             f"{subject} {does}: on {phase_name} data that is {percent(fraction)} foreground, "
             f"predicting every pixel as foreground scores {phase['accuracy_metric']} "
             f"{fraction:.4f}{dice_words}, exactly the {reported} "
-            f"{verb(len(names), 'it reports', 'they report')}"
-            + ("" if proven else f" (so no {phase_name} pixel is correctly predicted "
-               "background)"))
+            f"{verb(len(names), 'it reports', 'they report')}" if proven else
+            f"{subject} {does}: {phase['accuracy_metric']} {fraction:.4f}{dice_words}, "
+            f"exactly the {reported} {verb(len(names), 'it reports', 'they report')}. So no "
+            f"{phase_name} pixel is correctly predicted background (TN = 0, for binary "
+            "labels, thresholded predictions and a pooled Dice) and the "
+            f"{phase_name} data is at least {percent(fraction)} foreground (exactly that "
+            "if every pixel is predicted foreground, more if some foreground is missed)")
     elif not all(f.evidence["phases"][phase_name if phase_name in f.evidence["phases"]
                                        else next(iter(f.evidence["phases"]))].get(
                      "scores_exactly_zero", True) for f in fingerprints):

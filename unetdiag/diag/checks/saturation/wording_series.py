@@ -21,6 +21,7 @@ from unetdiag.diag.checks.saturation.words import (
     epoch_list,
     epoch_of,
     finding,
+    fraction_relation,
     non_finite_when,
     non_finite_word,
     printed_range,
@@ -168,7 +169,7 @@ def constant_predictor_finding(claim: evidence.ConstantPredictorRun,
         title = (f"{claim.run} predicts every pixel as foreground ({percent(fraction)} "
                  f"foreground in {data})" if fit.proven else
                  f"{claim.run} scores exactly what predicting every pixel as foreground scores "
-                 f"({percent(fraction)} foreground in {data})")
+                 f"(at least {percent(fraction)} foreground in {data})")
         sentences = []
         if main.dice_metric:
             sentences.append(subject.opening(
@@ -178,19 +179,26 @@ def constant_predictor_finding(claim: evidence.ConstantPredictorRun,
         if main.iou_metric:
             sentences.append(subject.opening(f"{subject.metric(main.iou_metric)} {fit.iou:.4f} "
                                              "is that predictor's IoU, which equals f."))
+        # unproven, f is bounded below by the accuracy (TP = accuracy, FN unknown): red team
+        # s31, f = 0.9 with FN = FP = 0.1 logs the same 0.8000 and 0.8889
         sentences.append(subject.opening(
             f"{subject.metric(main.accuracy_metric)} {fit.accuracy:.4f} is f itself: every "
-            "foreground pixel right, every background pixel wrong."))
+            "foreground pixel right, every background pixel wrong." if fit.proven else
+            f"{subject.metric(main.accuracy_metric)} {fit.accuracy:.4f} equals f if the model "
+            "predicts every pixel as foreground (every foreground pixel right, every "
+            "background pixel wrong)."))
         sentences.append(
             "The measured foreground fraction is f, so these numbers admit only that predictor."
             if fit.proven else
             "Together the numbers say that no pixel is correctly predicted background (TN = "
-            f"0, for binary labels and a pooled Dice): consistent with {what}, the one such "
-            f"prediction when {percent(fraction)} of {data} is foreground; a model "
+            "0, for binary labels, thresholded predictions and a pooled Dice), so at least "
+            f"{percent(fraction)} of {data} is foreground: consistent with {what}, the one "
+            f"such prediction when {percent(fraction)} of {data} is foreground; a model "
             "that also misses some foreground scores the same on data with more foreground.")
         if fraction >= 0.5:  # foreground is the majority: suspect the masks first
             fix = ("Look at the masks before the model: a data set that is "
-                   f"{percent(fraction)} foreground is rarely what was meant (a mask "
+                   f"{'' if fit.proven else 'at least '}{percent(fraction)} foreground is "
+                   "rarely what was meant (a mask "
                    "that is the image itself, binarised with > 0, looks like this); `unetdiag "
                    "audit-data` shows every mask's foreground fraction. If the masks are right, "
                    "judge the model by the Dice of the background class, not by accuracy.")
@@ -217,8 +225,10 @@ def constant_predictor_finding(claim: evidence.ConstantPredictorRun,
     if main_phase == "validation" and training is not None:
         sentences.append(
             f"The training numbers fit too ({describe_fingerprint(training.as_dict(), subject)}: "
-            f"f = {training.fit.foreground_fraction:.4g}).")
-    sentences.append("The scores measure the masks, not the model.")
+            f"{fraction_relation(training.fit)}).")
+    sentences.append("The scores measure the masks, not the model." if fit.proven else
+                     "If the model is that predictor, the scores measure the masks, not the "
+                     "model.")
     finding_id = (ids.ALL_ONES_PREDICTOR if claim.predictor == "all_ones"
                   else ids.ALL_ZEROS_PREDICTOR)
     return finding(finding_id, claim, title=title, explanation=" ".join(sentences), fix=fix)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from unetdiag.diag.checks.saturation.algebra import ConstantPredictorFit
 from unetdiag.diag.checks.saturation.evidence import Cause, Claim
 from unetdiag.diag.checks.sentences import Sentences
 from unetdiag.diag.core.dice import all_ones_dice
@@ -158,3 +159,15 @@ def describe_fingerprint(fingerprint: Mapping, subject: SeriesSubject = TRAINING
 def all_ones_formula(fraction: float) -> str:
     """``"2*0.995/1.995 = 0.99749"``: the all-ones Dice, spelled out."""
     return f"2*{fraction:.4g}/{1 + fraction:.4g} = {all_ones_dice(fraction):.5f}"
+
+
+#: How a fingerprint's foreground fraction relates to the true one: measured, or bounded.
+_FRACTION_RELATION = {"exact": "=", "lower": ">=", "upper": "<="}
+
+
+def fraction_relation(fit: ConstantPredictorFit) -> str:
+    """ "f >= 0.8": the foreground fraction a fingerprint measures (proven) or bounds, from
+    below for all-ones (TP = accuracy, FN unknown), from above for all-zeros (``1 - a + TP``:
+    a Dice near 0 allows a few true positives)."""
+    value = fit.fraction_at_most if fit.fraction_bound == "upper" else fit.foreground_fraction
+    return f"f {_FRACTION_RELATION[fit.fraction_bound]} {value:.4g}"
