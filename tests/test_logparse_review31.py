@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from unetdiag.diag.checks.saturation.ids import CLASS_PRIOR_LOSS
 from unetdiag.diag.logs.explain import explain_log
+from unetdiag.exitcodes import UserError
 
 REVIEW = Path(__file__).parent / "data" / "logs" / "review"
 
@@ -63,3 +66,18 @@ def test_a_rise_is_said_at_the_epoch_of_the_score_s_last_value():
     report = explain_log(REVIEW / "c64_epoch_8_cut_then_epoch_48_without_validation.log")
     assert "still rising at epoch 8 (0.8172, up 0.2639 from epoch 5)" in report.headline
     assert "at epoch 48" not in report.headline
+
+
+@pytest.mark.parametrize("name, keys", [
+    ("c65_imagenet_normalisation_stats.json", "mean, std"),
+    ("c66_model_summary_name_layers.json", "name, layers"),
+])
+def test_a_json_of_number_lists_under_no_metric_name_is_no_history(name, keys):
+    # red team s31 (8): {"mean": [0.485, 0.456, 0.406], "std": [...]} was read as a 3-epoch
+    # run with "Nothing in this run looks saturated" (exit 0)
+    with pytest.raises(UserError, match="no training history") as error:
+        explain_log(REVIEW / name)
+    message = str(error.value)
+    assert str(REVIEW / name) in message
+    assert f"names a loss or a metric (top-level keys: {keys})" in message
+    assert 'expected {"loss": [per-epoch values], ...}' in message

@@ -259,11 +259,19 @@ def _series_value(value: Any) -> float | None | str:
     return "bad"
 
 
+def _names_metric(key: Any) -> bool:
+    """A key a Keras history holds: a loss, a ``val_`` twin or a metric's name (red team
+    s31: ``{"mean": [0.485, ...], "std": [...]}``, ImageNet's normalisation, passed as a
+    3-epoch run)."""
+    return isinstance(key, str) and (key.startswith("val_") or _looks_like_metric(key))
+
+
 def _is_history(obj: Any) -> bool:
-    """A dict of metric -> list of numbers (at least one list with at least one number)."""
+    """A dict of metric -> list of numbers (at least one list with at least one number, under
+    a key that names a loss or a metric)."""
     if not isinstance(obj, Mapping) or not obj:
         return False
-    lists = [v for k, v in obj.items() if isinstance(v, list) and k != "epoch"]
+    lists = [v for k, v in obj.items() if isinstance(v, list) and _names_metric(k)]
     return bool(lists) and any(isinstance(_series_value(item), float)
                                for values in lists for item in values)
 
@@ -273,7 +281,8 @@ def _is_epoch_records(obj: Any) -> bool:
     return (isinstance(obj, list) and bool(obj) and all(isinstance(e, Mapping) for e in obj)
             and all(isinstance(_series_value(v), float) or v is None
                     for record in obj for k, v in record.items() if k != "epoch")
-            and any(isinstance(_series_value(v), float) for record in obj for v in record.values()))
+            and any(isinstance(_series_value(v), float) and _names_metric(k)
+                    for record in obj for k, v in record.items()))
 
 
 def _run_from_history(name: str, history: Mapping[str, Any], source: str) -> RunLog:
@@ -388,8 +397,12 @@ def parse_history_json(text: str) -> list[RunLog]:
                 runs.append(_run_from_history(str(name), item, f"history JSON, key {name!r}"))
     runs = [run for run in runs if run.epochs]
     if not runs:
+        keys = list(data)[:6] if isinstance(data, Mapping) else []
+        held = ("; no key with a list of numbers names a loss or a metric (top-level keys: "
+                f"{', '.join(map(str, keys))}{', ...' if len(data) > 6 else ''})"
+                if keys else "")
         raise LogFormatError(
-            "this JSON holds no training history: expected {\"loss\": [per-epoch values], ...}"
-            ", a list of such dicts, or {run name: {metric: [values]}}")
+            f"this JSON holds no training history{held}: expected {{\"loss\": [per-epoch "
+            "values], ...}, a list of such dicts, or {run name: {metric: [values]}}")
     return unique_names(runs)
 
