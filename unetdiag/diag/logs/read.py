@@ -113,6 +113,13 @@ def _looks_like_csv(text: str) -> bool:
             and not is_progress_line(lines[1]))
 
 
+def _epoch_column_header(text: str) -> bool:
+    """The first line is a table header with an ``epoch`` column, as CSVLogger writes."""
+    first = next((line for line in text[:SNIFF_BYTES].splitlines() if line.strip()), "")
+    cells = csv_rows([first])[0] if first else []
+    return len(cells) >= 2 and "epoch" in (cell.strip().lower() for cell in cells)
+
+
 def detect_kind(text: str, suffix: str = "") -> str:
     """``"json"``, ``"csv"`` or ``"console"``, from the content (``suffix`` breaks ties).
 
@@ -124,7 +131,10 @@ def detect_kind(text: str, suffix: str = "") -> str:
     if stripped[:1] in ("{", "[") and (suffix == ".json"
                                        or history_data(stripped) is not None):
         return "json"
-    if _looks_like_csv(text) and not has_epoch_header(text[:SNIFF_BYTES]):
+    if (_looks_like_csv(text) or suffix == ".csv" and _epoch_column_header(text)) \
+            and not has_epoch_header(text[:SNIFF_BYTES]):
+        # a .csv whose rows are wider than its header (decimal commas split at each comma)
+        # is a table all the same: the CSV reader names the cause
         return "csv"
     return "console"
 

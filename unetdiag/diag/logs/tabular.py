@@ -84,6 +84,39 @@ def _sniff_delimiter(first_line: str) -> str:
 
 
 
+#: A number written with a decimal comma (``0,9012``, ``1,5e-04``), as a spreadsheet in a
+#: German or French locale re-saves a CSVLogger file.
+_DECIMAL_COMMA_RE = re.compile(r"[+-]?\d+,\d+(?:[eE][+-]?\d+)?")
+_DECIMAL_POINT_RE = re.compile(r"[+-]?\d*\.\d+(?:[eE][+-]?\d+)?")
+
+
+def _decimal_commas(rows: Sequence[Sequence[str]]) -> tuple[str, bool]:
+    """The first cell written with a decimal comma ("" when none) and whether another cell
+    holds a decimal point (then ``1.234,5`` could be a thousands mark: not read)."""
+    cells = [cell.strip() for row in rows for cell in row]
+    comma = next((cell for cell in cells if _DECIMAL_COMMA_RE.fullmatch(cell)), "")
+    return comma, any(_DECIMAL_POINT_RE.fullmatch(cell) for cell in cells)
+
+
+def _no_rows_cause(delimiter: str, rows: Sequence[Sequence[str]], width: int) -> str:
+    """Why no row of numbers was read, where the rows show it: decimal commas."""
+    comma, point = _decimal_commas(rows)
+    if delimiter == ",":
+        # "0,9012" split into two fields: find a run of digits on both sides of a comma
+        wider = [row for row in rows if len(row) > width]
+        if wider and all(len(row) > width for row in rows if any(c.strip() for c in row)):
+            return (f": every row has more fields than the header's {width} (the first: "
+                    f"{len(rows[0])}), consistent with numbers written with decimal commas in "
+                    "a comma-separated file, where a comma then also separates fields; "
+                    "re-save the file with decimal points")
+        return ""
+    if comma:
+        return (f": {len(rows)} rows follow, with decimal commas ({comma}) beside decimal "
+                "points, which leave a comma's meaning open (a decimal or a thousands mark); "
+                "re-save the file with decimal points" if point else "")
+    return ""
+
+
 def csv_rows(lines: Sequence[str]) -> list[list[str]]:
     """Non-blank lines of a table -> rows of cells, split at the delimiter the first line uses
     most (comma, semicolon or tab)."""
@@ -103,6 +136,14 @@ def parse_csv(text: str) -> list[RunLog]:
     if not lines:
         raise LogFormatError("the CSV file has no rows")
     rows = csv_rows(lines)
+    delimiter = _sniff_delimiter(lines[0])
+    comma, point = _decimal_commas(rows[1:])
+    # fields split at ';' or a tab leave a comma one meaning, a decimal mark, when no number
+    # uses a point (red team s31: a CSVLogger file re-saved by a spreadsheet, 0;0,9012;...)
+    decimal_comma = delimiter != "," and bool(comma) and not point
+    if decimal_comma:
+        rows = [rows[0], *([cell.replace(",", ".") if _DECIMAL_COMMA_RE.fullmatch(cell.strip())
+                            else cell for cell in row] for row in rows[1:])]
     # each row's line in the file (header line 1, blank lines counted), 0 when a quoted cell
     # spans lines and rows no longer match lines
     line_of = ([n for n, _ in numbered] if len(rows) == len(lines) else [0] * len(rows))
@@ -211,7 +252,8 @@ def parse_csv(text: str) -> list[RunLog]:
             current.epoch_numbers.append(int(epoch_number) + 1)  # CSVLogger counts from 0
     kept = [run for run in runs if any(run.epochs)]
     if not kept:
-        raise LogFormatError("no rows of numbers follow its first line, read as a CSV header")
+        raise LogFormatError("no rows of numbers follow its first line, read as a CSV header"
+                             + _no_rows_cause(delimiter, rows[1:], len(header)))
     mark_appended_fits(runs, kept, appended)
     if id_column is not None:
         notes.append(f"column {header[id_column]!r} names the run of each row: one run per "
@@ -221,13 +263,20 @@ def parse_csv(text: str) -> list[RunLog]:
     for run in runs:
         if len(run.epoch_numbers) != len(run.epochs):
             run.epoch_numbers = []
+    if decimal_comma:
+        between = "a tab" if delimiter == "\t" else repr(delimiter)
+        notes.append(f"numbers written with decimal commas ({comma}) read as decimals: the "
+                     f"fields are separated by {between}, so a comma can only be a decimal mark")
     if not_logged_columns:
         notes.append(f"'NA' in column(s) {', '.join(sorted(not_logged_columns))}, read as not "
                      "logged at those epochs (CSVLogger writes NA for a metric an epoch did "
                      "not log, e.g. validation run only every few epochs)")
     if skipped_columns:
         columns = ", ".join(sorted(skipped_columns))
-        notes.append(f"non-numeric values skipped in column(s) {columns}")
+        notes.append(f"non-numeric values skipped in column(s) {columns}" + (
+            f" (among them numbers with decimal commas, {comma}, beside others with decimal "
+            "points: a comma may then be a decimal or a thousands mark; re-save the file with "
+            "decimal points)" if comma and not decimal_comma else ""))
     if merged_rows:
         notes.append(f"{merged_rows} rows with blank cells shared their epoch number with the "
                      "row before (a log with a step column, as PyTorch Lightning writes) and "
