@@ -105,3 +105,12 @@ def test_decimal_commas_a_comma_separated_file_splits_are_named_as_the_cause():
     [notes] = [f for f in report.findings if f.id == "log.parse_notes"]
     assert "non-numeric values skipped in column(s) acc, val_acc (among them numbers with " \
            "decimal commas, 0,9012, beside others with decimal points" in notes.explanation
+
+
+def test_no_rise_is_measured_from_a_score_beside_a_non_finite_loss():
+    # red team s31 (12): val_loss NaN and val_dice_coef 0 at epoch 3 of 6 (0.38, 0.46, 0,
+    # 0.62, 0.70, 0.78): "up 0.7800 over its last 3 epochs" was measured from that 0; the
+    # healthy epochs 4 -> 6 rise 0.16, over too few epochs for the claim
+    report = explain_log(REVIEW / "c70_val_loss_nan_at_epoch_3_dice_0_then_rises.log")
+    assert "saturation.still_improving" not in {f.id for f in report.findings}
+    assert "saturation.non_finite" in {f.id for f in report.findings}

@@ -30,6 +30,7 @@ from unetdiag.diag.checks.saturation.metrics import (
     learning_rates,
     metric_series,
     multiclass_metrics,
+    without_broken_epochs,
 )
 from unetdiag.diag.checks.saturation.overlap import iou_above_dice
 from unetdiag.diag.checks.saturation.recall_bound import iou_exceeds_recall_bound
@@ -192,7 +193,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               train_val_gap(run, series, thresholds, scores=not scores_meaningless,
                             unreliable=unreliable, train_mode=train_mode,
                             fit_may_continue=fit_may_continue),
-              still_improving(run, series, thresholds, open_epochs),
+              still_improving(run, without_broken_epochs(series), thresholds, open_epochs),
               dice_below_half(run, series, thresholds) if not scores_meaningless else None,
               validation_loss_rising(run, series, thresholds, unreliable=unreliable,
                                      restored_epoch=restored_epoch),

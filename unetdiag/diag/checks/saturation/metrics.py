@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -213,3 +213,27 @@ def phase_metrics(series: Series, validation: bool) -> dict[str, MetricSeries]:
 def phases(series: Series) -> list[tuple[str, dict[str, MetricSeries]]]:
     """``("validation", ...)`` then ``("training", ...)``: each phase's :func:`phase_metrics`."""
     return [(name, phase_metrics(series, validation)) for name, validation in PHASES]
+
+
+def without_broken_epochs(series: Series) -> dict[str, MetricSeries]:
+    """``series`` with each phase's scores taken as not logged at the epochs before their
+    last value where the phase's loss is NaN or infinite: a Dice of 0 beside a NaN
+    validation loss measures no predictions, so no change is measured from it (red team
+    s31: "up 0.7800 over its last 3 epochs" from such a 0). The last value stays, so what is
+    said of the last epoch stays of it (the non-finite finding names its broken loss)."""
+    result = dict(series)
+    for _, phase in phases(series):
+        loss = phase.get("loss")
+        if loss is None:
+            continue
+        broken = loss.logged & ~np.isfinite(loss.values)
+        for name, item in series.items():
+            if metric_kind(name) in SCORE_KINDS and is_validation(name) == is_validation(
+                    loss.name) and broken.any():
+                finite = np.flatnonzero(item.finite)
+                length = min(item.logged.size, broken.size,
+                             int(finite[-1]) if finite.size else 0)
+                logged = item.logged.copy()
+                logged[:length] &= ~broken[:length]
+                result[name] = replace(item, logged=logged)
+    return result
