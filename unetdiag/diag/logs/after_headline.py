@@ -42,36 +42,20 @@ PRIMARY_DICE_NAMES = ("val_dice", "val_dice_coef")
 def still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
     """ " Its val_dice was still rising at the last epoch (...): train longer." or ""."""
     rising = []
-    by_name = {run.name: run for run in runs}
     for item in with_id(findings, STILL_IMPROVING):
         metrics = item.evidence["metrics"]
         # the Dice the run reports first when it is among the rising ones
         name = next((n for n in metrics if n in PRIMARY_DICE_NAMES), next(iter(metrics)))
         data = metrics[name]
-        run = by_name.get(item.evidence["run"])
-        last = epoch_number(run, len(run.epochs) - 1) if run is not None and run.epochs else 0
-        # the score's last value may come before the run's last epoch (a cut last line):
-        # the rise is then said at the score's epoch (red team s31: epoch 5's 0.6136 was
-        # said as epoch 6's)
-        at = data.get("last_epoch", last)
-        over = (f"over the last {data['over_epochs']} epochs" if at >= last else
-                f"from epoch {at - data['over_epochs']}")
-        rising.append((item.evidence["run"], name, f"{data['last']:.4f}"
-                       + (f" at epoch {at}" if at < last and len(runs) > 1 else "")
-                       + f", up {data['gain']:.4f} {over}", at))
+        rising.append((item.evidence["run"], name,
+                       f"{data['last']:.4f}, up {data['gain']:.4f} over the last "
+                       f"{data['over_epochs']} epochs"))
     if not rising:
         return ""
     if len(runs) == 1:
-        _run, name, numbers, at = rising[0]
+        _run, name, numbers = rising[0]
         [run] = runs
         last = epoch_number(run, len(run.epochs) - 1) if run.epochs else 0
-        if at < last:
-            said = (f" Its {name} was still rising at epoch {at} ({numbers}), its last value "
-                    f"in the log: epoch {last}, the last read, shows no {name}")
-            if run.epochs_announced and last < run.epochs_announced:
-                said += (f", and the log ends there, short of the {run.epochs_announced} "
-                         "epochs its header announces")
-            return said + "."
         if run.epochs_announced and last < run.epochs_announced and run.ended_by:
             return (f" Its {name} was still rising at epoch {last} ({numbers}), the last epoch "
                     f"read, before {run.ended_by} ended the run, short of the "
@@ -82,12 +66,12 @@ def still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
                     f"the log of the {run.epochs_announced} its header announces: the log "
                     "ends before the run did.")
         return f" Its {name} was still rising at the last epoch ({numbers}): train longer."
-    names = {name for _run, name, _numbers, _at in rising}
+    names = {name for _run, name, _numbers in rising}
     if len(names) == 1:
-        where = join_names([f"{run} ({numbers})" for run, _name, numbers, _at in rising])
+        where = join_names([f"{run} ({numbers})" for run, _name, numbers in rising])
         return f" {names.pop()} was still rising at the last epoch in {where}: train longer."
     # each run names its own metric: a score rising in one run may have peaked in another
-    where = join_names([f"{run} ({name} {numbers})" for run, name, numbers, _at in rising])
+    where = join_names([f"{run} ({name} {numbers})" for run, name, numbers in rising])
     return f" Validation scores were still rising at the last epoch in {where}: train longer."
 
 
