@@ -111,3 +111,16 @@ def test_no_rise_is_measured_from_a_score_beside_a_non_finite_loss():
     report = explain_log(REVIEW / "c70_val_loss_nan_at_epoch_3_dice_0_then_rises.log")
     assert "saturation.still_improving" not in {f.id for f in report.findings}
     assert "saturation.non_finite" in {f.id for f in report.findings}
+
+
+def test_an_accuracy_between_1_and_100_is_offered_as_a_percentage():
+    # red team s31 (13): zhixuhao's log with acc 91.40 ... 96.91 was "consistent with a
+    # metric computed wrongly" only; every value lies in [0, 100], 100 times a plausible
+    # accuracy: a metric or print in percent, the commonest cause, was not named
+    report = explain_log(REVIEW / "c71_accuracy_printed_in_percent_91p40.log")
+    [claim] = [f for f in report.findings if f.id == "saturation.metric_out_of_range"]
+    assert claim.evidence["consistent_with"] == ["metric_in_percent", "metric_computed_wrongly"]
+    assert "consistent with an accuracy in percent (every value lies in [0, 100]" \
+        in claim.explanation
+    assert "an accuracy in percent" in report.headline
+    assert "Divide a metric reported in percent by 100" in report.headline

@@ -163,6 +163,7 @@ def _last_value(run: RunLog, validation: bool, kind: str,
 _SCALE_VERDICTS = {
     frozenset({"labels_above_one"}): "labels outside [0, 1]",
     frozenset({"metric_computed_wrongly"}): "accuracy outside [0, 1]",
+    frozenset({"metric_in_percent", "metric_computed_wrongly"}): "accuracy outside [0, 1]",
     frozenset(AccuracyBoundBreach.consistent_with): "accuracy and Dice/IoU disagree",
 }
 

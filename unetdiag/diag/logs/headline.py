@@ -93,6 +93,9 @@ BINARY_FIX = ("Threshold the masks to {0, 1} before training (8-bit masks: > 127
               "binary already, check which accuracy the run logs.")
 #: The fix when only a metric's own computation can explain the numbers.
 METRIC_FIX = "Check how the metric is computed: count the matches by hand on one batch."
+#: The fix when an accuracy in [0, 100] may be a percentage.
+PERCENT_FIX = ("Divide a metric reported in percent by 100 before judging it; otherwise check "
+               "how it is computed: count the matches by hand on one batch.")
 #: A trivial predictor's foreground fraction at or above this (or at or below
 #: :data:`LOW_FOREGROUND_FRACTION`) blames the data set, not the models.
 HIGH_FOREGROUND_FRACTION = 0.9
@@ -100,6 +103,7 @@ LOW_FOREGROUND_FRACTION = 0.01
 _TRIVIAL_PREDICTOR_IDS = (ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR)
 _LABELS = [Cause.LABELS_ABOVE_ONE.value]
 _WRONG_METRIC = [Cause.METRIC_COMPUTED_WRONGLY.value]
+_PERCENT_OR_WRONG = [Cause.METRIC_IN_PERCENT.value, Cause.METRIC_COMPUTED_WRONGLY.value]
 
 
 def _runs_subject(names: Sequence[str], total: int) -> str:
@@ -168,7 +172,7 @@ def _label_scale(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | N
             sentence += (f" The {name} of {value:.4f} is that low because a label of 255 never "
                          "equals a prediction of 1.")
         return sentence
-    if found == _WRONG_METRIC:
+    if found in (_WRONG_METRIC, _PERCENT_OR_WRONG):
         return ("An accuracy is a share of matches and cannot leave [0, 1] whatever the labels "
                 f"and predictions are, yet {parts}: {consistent_with(found)}.")
     if Cause.LABELS_NOT_BINARY.value in found:
@@ -186,6 +190,8 @@ def _label_scale_fix(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str
         return LABEL_SCALE_FIX
     if found == _WRONG_METRIC:
         return METRIC_FIX
+    if found == _PERCENT_OR_WRONG:
+        return PERCENT_FIX
     return BINARY_FIX if Cause.LABELS_NOT_BINARY.value in found else SCALE_FIX
 
 

@@ -153,7 +153,8 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     # design or a metric computed wrongly does not void the other scores, nor the losses' gap
     scores_meaningless = any(
         isinstance(claim, ScaleClaim)
-        and set(claim.consistent_with) - {Cause.METRIC_COMPUTED_WRONGLY.value}
+        and set(claim.consistent_with) - {Cause.METRIC_COMPUTED_WRONGLY.value,
+                                          Cause.METRIC_IN_PERCENT.value}
         for claim in scale)
     # a validation total below its own parts is not the validation total: no gap or rise is
     # read from it

@@ -42,6 +42,8 @@ class Cause(str, enum.Enum):
       class weights summing above 1).
     - ``ACCURACY_NOT_BINARY_PIXEL_ACCURACY``: the accuracy is not a binary pixel accuracy of
       these masks (categorical, another output).
+    - ``METRIC_IN_PERCENT``: an accuracy whose every value lies in [0, 100], as one a custom
+      metric or print multiplies by 100 gives (91.4 for 0.914).
     - ``METRIC_COMPUTED_WRONGLY``: the metric itself is computed wrongly (no label or
       prediction scale can explain it).
     """
@@ -51,6 +53,7 @@ class Cause(str, enum.Enum):
     PREDICTIONS_OUTSIDE_UNIT_INTERVAL = "predictions_outside_unit_interval"
     LOSS_BELOW_ZERO_BY_DESIGN = "loss_below_zero_by_design"
     ACCURACY_NOT_BINARY_PIXEL_ACCURACY = "accuracy_not_binary_pixel_accuracy"
+    METRIC_IN_PERCENT = "metric_in_percent"
     METRIC_COMPUTED_WRONGLY = "metric_computed_wrongly"
 
 

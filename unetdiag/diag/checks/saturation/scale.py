@@ -206,7 +206,15 @@ def label_scale(run: str, series: Series, tolerance: float, thresholds: Saturati
     claims += _negative_losses(run, series, tolerance, thresholds, pinned)
     if out_of_range:
         kinds = {data["kind"] for data in out_of_range.values()}
+        # every accuracy of the run outside [0, 1] and inside [0, 100]: a percentage (red
+        # team s31: zhixuhao's log with acc 91.40 ... 96.91); a twin inside [0, 1] (train
+        # 4.962, validation 0.6331) is the same function on another scale, no percentage
+        accuracies = [name for name in series if metric_kind(name) == "accuracy"]
+        percent = bool(accuracies) and all(
+            name in out_of_range and out_of_range[name]["min"] >= 0
+            and out_of_range[name]["max"] <= 100 for name in accuracies)
         found = (_scale_causes(pinned) if kinds - {"accuracy"} else ()) + (
+            causes(Cause.METRIC_IN_PERCENT) if percent else ()) + (
             causes(Cause.METRIC_COMPUTED_WRONGLY) if "accuracy" in kinds else ())
         claims.append(OutOfRange(run, out_of_range, found))
     return claims

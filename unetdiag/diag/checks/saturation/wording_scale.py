@@ -33,6 +33,8 @@ CHECK_LABELS_AND_OUTPUT = (
 BOUND_FORMULAS = {"dice": "2(1+a)/(3+a)", "iou": "(1+a)/2"}
 SCORE_NAMES = {"dice": "Dice", "iou": "IoU"}
 WRONG_METRIC = Cause.METRIC_COMPUTED_WRONGLY.value
+#: The causes an accuracy outside [0, 1] fits: no label or prediction scale moves it there.
+ACCURACY_CAUSES = (Cause.METRIC_IN_PERCENT.value, WRONG_METRIC)
 
 
 def dice_above_one_finding(claim: DiceAboveOne) -> Finding:
@@ -148,10 +150,10 @@ def out_of_range_finding(claim: OutOfRange) -> Finding:
         explanation += (
             f"An accuracy counts matching pixels (or samples), so it lies in [0, 1] whatever "
             f"the labels and predictions are: {join_names(accuracies)} outside it is "
-            f"{consistent_with([WRONG_METRIC])}. ")
+            f"{consistent_with([c for c in claim.consistent_with if c in ACCURACY_CAUSES])}. ")
     scores = [name for name in names if name not in accuracies]
     if scores:
-        found = [cause for cause in claim.consistent_with if cause != WRONG_METRIC]
+        found = [cause for cause in claim.consistent_with if cause not in ACCURACY_CAUSES]
         explanation += (f"A Dice or IoU of masks and predictions in [0, 1] lies in [0, 1]: "
                         f"{join_names(scores)} outside it {verb(len(scores), 'is', 'are')} "
                         f"{consistent_with(found)}.")

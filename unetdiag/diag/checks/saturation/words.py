@@ -35,6 +35,9 @@ CAUSE_WORDS = {
     Cause.ACCURACY_NOT_BINARY_PIXEL_ACCURACY.value: (
         "an accuracy that is not the binary pixel accuracy of these masks (a categorical "
         "accuracy, or another output's)"),
+    Cause.METRIC_IN_PERCENT.value: (
+        "an accuracy in percent (every value lies in [0, 100]: a custom metric or print "
+        "that multiplies by 100)"),
     Cause.METRIC_COMPUTED_WRONGLY.value: (
         "a metric computed wrongly (a custom function, sample weights, or labels and "
         "predictions of mismatched shapes)"),
