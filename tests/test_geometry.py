@@ -265,3 +265,19 @@ def test_audit_reads_the_mask_tag(tmp_path):
     record = read_chunk([(0, str(image), str(mask))])
     assert record.columns["mask_orientation"].tolist() == [8]
     assert record.columns["image_orientation"].tolist() == [UPRIGHT]
+
+
+def test_masks_of_transposed_size_are_named_and_no_crop():
+    finding = _mismatch([PairSizes(f"{n}.png", f"{n}_mask.png", (80, 60), (60, 80))
+                         for n in range(2)])
+    assert finding.title == "2 masks differ in size from their image (width and height swapped)"
+    assert "width and height swapped" in finding.explanation
+    assert "a transposed array" in finding.explanation
+    assert "(a crop, a downsampled copy" not in finding.explanation
+    assert "mask.T" in finding.fix
+
+
+def test_masks_taller_but_narrower_than_their_images_are_no_crop():
+    finding = _mismatch([PairSizes("a.png", "a_mask.png", (100, 60), (90, 70))])
+    assert "a crop" not in finding.explanation
+    assert "(a copy resized to another shape" in finding.explanation

@@ -201,8 +201,21 @@ def _cause(pairs: Sequence[PairSizes]) -> tuple[str, str, str, dict]:
                 "crop each image to the region its mask covers (the centre, for overlap-tile "
                 "labels).",
                 {"size_fraction": f"1/{factor}"})
+    if all(pair.mask_size == pair.image_size[::-1] for pair in pairs):
+        every = "every" if count > 1 else "the"
+        return (" (width and height swapped)",
+                f"{every.capitalize()} mismatched mask has its image's width and height "
+                "swapped: consistent with a transposed array (a mask saved from an array of "
+                "shape (width, height)) or a mask turned 90 degrees; not a crop or a resized "
+                "copy, whose sides would keep their order. A pipeline that resizes both to "
+                "the model's input hides this and trains on labels that do not line up.",
+                "Lay one mask over its image transposed (mask.T) and turned 90 degrees each "
+                "way, see which lines up, and re-save the masks that way at their image's size.",
+                {"sides": "swapped"})
     mask_sizes = {pair.mask_size for pair in pairs}
     image_sizes = {pair.image_size for pair in pairs}
+    smaller = all(mask <= image for pair in pairs
+                  for mask, image in zip(pair.mask_size, pair.image_size, strict=True))
     larger = all(pair.mask_size[0] >= pair.image_size[0] and pair.mask_size[1] >= pair.image_size[1]
                  for pair in pairs)
     if len(mask_sizes) == 1:
@@ -229,12 +242,13 @@ def _cause(pairs: Sequence[PairSizes]) -> tuple[str, str, str, dict]:
                     f"All {count} mismatched masks are {_size(size)} while their images have "
                     f"{len(image_sizes)} sizes: one fixed size for every mask, consistent with "
                     "masks resized to a fixed size, or pictures of the labels (a figure, a "
-                    f"screenshot){'' if larger else ', or fixed-size crops'}; the labels need "
+                    f"screenshot){', or fixed-size crops' if smaller else ''}; the labels need "
                     "not line up with their images. A pipeline that resizes both to the "
                     "model's input hides this; one that stacks arrays crashes.",
                     "", {"mask_size": _size(size)})
     causes = ("an upsampled copy, a picture of the labels, another image" if larger
-              else "a crop, a downsampled copy, another image")
+              else "a crop, a downsampled copy, another image" if smaller
+              else "a copy resized to another shape, a picture of the labels, another image")
     return ("",
             "A pipeline that resizes both to the model's input hides this, but the labels were "
             f"drawn on another geometry ({causes}) and need not line up; one that stacks "
