@@ -252,3 +252,26 @@ def test_jpeg_masks_holding_0_and_1_are_not_said_to_be_recovered_by_the_threshol
     assert lossy.title == "6 masks are JPEG-compressed, 5 of them 0/1 masks"
     assert lossy.evidence["masks_holding_0_and_1"] == 5
     assert "0..255" not in lossy.explanation
+
+
+def test_jpeg_masks_decoded_to_one_value_are_not_said_to_be_recovered(tmp_path):
+    # redteam 4c: 0/1 one-pixel lines saved as JPEG q75 all decode to 0; the audit said
+    # "The midpoint threshold recovers the objects to within a pixel or so"
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(7)
+    for number in range(4):
+        mask = np.zeros((64, 64), np.uint8)
+        mask[10 + 5 * number, 4:60] = 1
+        mask[4:60, 7 + 3 * number] = 1
+        Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(
+            images / f"{number}.png")
+        Image.fromarray(mask).save(masks / f"{number}.jpg", quality=75)
+        assert np.unique(np.asarray(Image.open(masks / f"{number}.jpg"))).tolist() == [0]
+    report = audit_dataset(images, masks, mask_suffixes=("",), workers=1)
+    lossy = finding(report, "mask.lossy")
+    assert "recovers the objects" not in lossy.explanation
+    assert "They hold a single value" in lossy.explanation
+    assert "no threshold recovers those" in lossy.explanation
+    assert lossy.evidence["masks_of_one_value"] == 4

@@ -163,14 +163,24 @@ def _encoding_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
         scales = np.array([tally.encodings[index].scale if index >= 0 else ""
                            for index in tally.encoding_ids.tolist()], dtype=object)
         units = int((lossy & columns["lossy_unit"]).sum())
+        # a JPEG that decodes to one value kept no object the threshold could find: an empty
+        # mask, or a 0/1 mask whose one-level objects the compression erased (redteam 4c)
+        single = int((lossy & ~columns["lossy_unit"] & (columns["distinct_values"] <= 1)).sum())
+        graded = lossy & ~columns["lossy_unit"] & (columns["distinct_values"] > 1)
+        recovered = ""
         if units:
-            recovered = (
-                f" {'They' if units == count else f'{units} of them'} are 0/1 masks, where "
-                + UNIT_JPEG_LOSS
-                + (" On the 0..255 ones, the midpoint threshold recovers the objects to "
-                   "within a pixel or so." if (lossy & (scales == "uint8")).any() else ""))
-        else:
-            recovered = " The midpoint threshold recovers the objects to within a pixel or so."
+            recovered += (f" {'They' if units == count else f'{units} of them'} are 0/1 "
+                          "masks, where " + UNIT_JPEG_LOSS)
+        if single:
+            recovered += (
+                f" {'They' if single == count else f'{single} of them'} "
+                f"{verb(single, 'holds', 'hold')} a single value: "
+                f"{'an empty mask' if single == 1 else 'empty masks'}, or 0/1 masks whose "
+                "objects, one level above the background, the compression erased (thin ones "
+                "entirely); no threshold recovers those.")
+        if (graded & (scales == "uint8")).any():
+            recovered += (f" {'On the 0..255 ones, the' if units or single else 'The'} "
+                          "midpoint threshold recovers the objects to within a pixel or so.")
         findings.append(audit_finding(
             "mask.lossy", Severity.WARNING,
             f"{plural(count, 'mask')} {verb(count, 'is', 'are')} JPEG-compressed"
@@ -181,7 +191,7 @@ def _encoding_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
             "specks." + recovered,
             "Store masks as PNG (lossless); regenerate them from the source labels if you "
             "can, since the JPEG round trip cannot be undone exactly.",
-            {"masks": count, "masks_holding_0_and_1": units,
+            {"masks": count, "masks_holding_0_and_1": units, "masks_of_one_value": single,
              "nonbinary_fraction": by_file(tally.mask_paths, listed, columns["nonbinary"])},
             listed_names(tally.mask_paths, listed)))
     return findings
