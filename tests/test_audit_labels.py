@@ -302,12 +302,13 @@ def test_a_wide_value_between_the_others_is_a_region_with_two_readings_not_a_voi
     assert evidence["void"] is None and evidence["ring"] == 128
     assert evidence["proposed_flags"] is None
     assert evidence["reading_flags"] == ["--foreground-values 0,128", "--foreground-values 0"]
-    assert "void or border" not in label.explanation and "--ignore-values" not in text(report)
+    assert "void or border" not in label.explanation
     assert "0 lies inside 128" in label.explanation
     assert report.headline.startswith(
         "Masks are label maps holding the values 0, 128 and 255: 0 lies inside 128 on a "
-        "background of 255; pass --foreground-values 0,128 for the outer structure or "
-        "--foreground-values 0 for the inner one (see mask.label_map).")
+        "background of 255; pass --foreground-values 0,128 for the outer structure, "
+        "--foreground-values 0 for the inner one, or --foreground-values 0 --ignore-values 128 "
+        "if 128 is a band nobody classified, as a trimap's unknown band is (see mask.label_map).")
     # either reading passed is no longer a warning nor repeated in the headline
     for flags in ((0, 128), (0,)):
         read = audit_folders(tmp_path, policy=MaskPolicy(foreground_values=flags))
@@ -321,8 +322,9 @@ def test_nested_class_numbers_that_decode_empty_are_given_both_readings(tmp_path
     assert report.headline.startswith(
         "Every mask decodes empty under the mask policy in force: they are label maps holding "
         "the values 1, 2 and 3; 3 lies inside 2 on a background of 1; pass "
-        "--foreground-values 2,3 for the outer structure or --foreground-values 3 for the "
-        "inner one.")
+        "--foreground-values 2,3 for the outer structure, --foreground-values 3 for the "
+        "inner one, or --foreground-values 3 --ignore-values 2 if 2 is a band nobody "
+        "classified, as a trimap's unknown band is.")
     assert found(report, "mask.decodes_empty").fix.startswith("3 lies inside 2")
 
 
@@ -943,3 +945,30 @@ def test_a_threshold_splitting_undecided_classes_measures_no_object(tmp_path):
                           policy=MaskPolicy(foreground_values=(int(masks[0][0, 0]),),
                                             ignore_values=(255,)))
     assert "imbalance.summary" in ids(named)
+
+
+def test_a_matting_trimap_band_counted_as_foreground_is_no_silent_reading(tmp_path):
+    # redteam 1: 0 background, a 12-pixel 128 "unknown" band round discs of radius 6 to 18,
+    # 255 the object (the alpha-matting trimap); the midpoint counts the band as foreground
+    # (71 % of it) and the audit said "No problems"; a band of width w outweighs a disc of
+    # radius R < 2.4 w, so its share cannot rule it out as a band
+    rng = np.random.default_rng(3)
+    rows, columns = np.mgrid[0:96, 0:96]
+    for index in range(6):
+        distance = np.hypot(rows - 48, columns - 40 - 2 * index)
+        labels = np.zeros((96, 96), np.uint8)
+        labels[distance <= 6 + 2 * index + 12] = 128
+        labels[distance <= 6 + 2 * index] = 255
+        save_pair(tmp_path, f"t{index}.png", Image.fromarray(labels), rng)
+    report = audit_folders(tmp_path)
+    label = found(report, "mask.label_map")
+    assert label.severity is Severity.WARNING
+    assert not report.headline.startswith("No problems")
+    assert "--foreground-values 255 --ignore-values 128" in report.headline
+    assert "of the foreground in force" in report.headline
+    assert "a band drawn along outlines is thinner" not in label.explanation
+    assert "the shares cannot tell which" in label.explanation
+    # the user's explicit choice of a reading is no warning
+    chosen = MaskPolicy(foreground_values=(255,), ignore_values=(128,))
+    assert found(audit_folders(tmp_path, policy=chosen), "mask.label_map").severity is not (
+        Severity.WARNING)

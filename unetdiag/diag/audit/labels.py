@@ -13,10 +13,11 @@ The proposal is a reading of the data, stated with its reasons and never applied
   :data:`SEPARATING_MASK_SHARE` of the masks holding it (a border band drawn around every
   object: the trimap's 3, VOC's 255), or, in palette masks, index 255 (PASCAL VOC's void);
 * unless that value holds at least as many pixels as the objects it separates from the
-  background: a band drawn along outlines is thinner than what it outlines, so such a value
-  is a *ring*, a region round the objects (REFUGE's disc rim 128, 1.7 % of the pixels, round
-  the cup 0, 0.7 %). The data then admit two readings, both stated: the outer structure
-  (objects and ring) or the inner one (the objects); 255, the conventional void of VOC and
+  background: such a value is a *ring*, a region round the objects (REFUGE's disc rim 128,
+  1.7 % of the pixels, round the cup 0, 0.7 %) or a band wider than about 1/2.4 of the
+  objects' radius (a matting trimap's unknown 128 round small objects). The data then admit
+  three readings, all stated: the outer structure (objects and ring), the inner one (the
+  objects), or the inner one with the ring ignored; 255, the conventional void of VOC and
   Cityscapes, is never a ring;
 * the *background* is 0 when most label maps hold it, unless 0 is a small class beside a
   value that covers most pixels (:data:`SMALL_ZERO_SHARE`: REFUGE's disc masks hold the cup

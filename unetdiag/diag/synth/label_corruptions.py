@@ -106,18 +106,23 @@ def _band(foreground: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def trimap_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
-                 count: int | None = None, border: int = 1) -> list[Path]:
+                 count: int | None = None, border: int = 1,
+                 values: tuple[int, int, int] = (TRIMAP_BACKGROUND, TRIMAP_OBJECT, TRIMAP_BORDER)
+                 ) -> list[Path]:
     """Oxford-IIIT Pet trimaps: 1 = object, 2 = background, 3 = a band of ``2 * border + 1``
     pixels across every outline (8-bit grey PNG); ``border=0``: no band, 1 and 2 alone.
+    ``values`` (background, object, band): (0, 255, 128) is the alpha-matting trimap.
 
     Simulates: the Pet trimap release. Shows: every value is below 127.5, so a midpoint
     threshold decodes every mask empty; ``> 0`` makes every mask full.
     """
+    background, inner, unknown = values
+
     def encode(foreground: np.ndarray) -> bytes:
         inside, band = _band(foreground, border) if border else (foreground, foreground & False)
-        trimap = np.full(foreground.shape, TRIMAP_BACKGROUND, dtype=np.uint8)
-        trimap[inside] = TRIMAP_OBJECT
-        trimap[band] = TRIMAP_BORDER
+        trimap = np.full(foreground.shape, background, dtype=np.uint8)
+        trimap[inside] = inner
+        trimap[band] = unknown
         return _png(trimap, "L")
 
     return _masks_rewritten(case, case.pair_indices(rng, fraction, count), encode)
