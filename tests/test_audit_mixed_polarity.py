@@ -92,3 +92,42 @@ def test_swapped_1_2_maps_beside_an_empty_file_stored_all_1_keep_their_groups(tm
     assert mostly.evidence["masks"] == 6 and mostly.evidence["policy_is_proposed"]
     assert "the masks fall in two groups, 6 at" in report.headline
     assert "Every mask holding several values decodes empty" in report.headline
+
+
+def _one_value_masks(root: Path, full_value: int, others) -> object:
+    """Four masks of one value ``full_value`` everywhere, then ``others`` (arrays)."""
+    rng = np.random.default_rng(4)
+    images, masks = root / "images", root / "masks"
+    images.mkdir(parents=True)
+    masks.mkdir()
+    planes = [np.full((48, 48), full_value, np.uint8)] * 4 + list(others)
+    for number, mask in enumerate(planes):
+        Image.fromarray(rng.integers(0, 256, (48, 48), dtype=np.uint8)).save(
+            images / f"{number}.png")
+        Image.fromarray(mask).save(masks / f"{number}.png")
+    return audit_dataset(images, masks, mask_suffixes=("",), workers=1)
+
+
+def test_masks_of_one_value_everywhere_get_no_polarity_advice(tmp_path):
+    # redteam 2a: four masks all 1, two all 0: "Possible inverted polarity ... decode with
+    # --mask-polarity dark", yet turned over the four are empty and the two full
+    report = _one_value_masks(tmp_path, 1, [np.zeros((48, 48), np.uint8)] * 2)
+    assert report.headline.startswith(
+        "Every mask holds one value: 4 of 6 are foreground at every pixel and 2 empty")
+    assert "--mask-polarity cannot help" in report.headline
+    mostly = finding(report, "imbalance.mostly_foreground")
+    assert mostly.title == "4 of 6 masks are foreground at every pixel"
+    assert "under either polarity" in mostly.explanation
+
+
+def test_full_masks_beside_small_objects_are_no_mixed_polarities(tmp_path):
+    # redteam 2b: four masks all 255, two a disc of 6-8 %: "mixed polarities", but a disc of
+    # 6-8 % stored the other way reads 92-94 %, not 100 %
+    rows, columns = np.mgrid[:48, :48]
+    discs = [((rows - 24) ** 2 + (columns - 24) ** 2 < radius ** 2).astype(np.uint8) * 255
+             for radius in (7, 8)]
+    report = _one_value_masks(tmp_path, 255, discs)
+    assert "mixed_polarity" not in finding(report, "imbalance.mostly_foreground").evidence
+    assert report.headline.startswith(
+        "4 of 6 masks hold one value at every pixel, read as foreground")
+    assert "mixed polarities" not in report.headline

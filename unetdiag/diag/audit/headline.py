@@ -292,12 +292,34 @@ def _misaligned_sentence(findings: Sequence[Finding], tally: AuditTally) -> str 
     return None if finding is None else finding.title.rstrip(".") + "."
 
 
+def _full_masks_sentence(finding: Finding, tally: AuditTally) -> str:
+    """Masks foreground at every pixel: no polarity gives them an object (redteam 2)."""
+    read = tally["mask_read"]
+    one_value = read & (tally["distinct_values"] == 1)
+    full, total = finding.evidence["masks"], int(read.sum())
+    empty = int((read & (tally["foreground"] == 0)).sum())
+    if bool(read.any()) and bool(one_value[read].all()):
+        what = (f"Every mask holds one value: {full} of {total} are foreground at every pixel"
+                + (f" and {empty} empty" if empty else ""))
+    elif int((one_value & (tally["foreground"] > 0)).sum()) == full:
+        what = f"{full} of {total} masks hold one value at every pixel, read as foreground"
+    else:
+        what = f"{full} of {total} masks are foreground at every pixel"
+    return (f"{what}; a mask without background outlines nothing under either polarity "
+            "(turned over, it is empty), so --mask-polarity cannot help: consistent with "
+            "blank or placeholder masks, or masks of no object stored the other way round; "
+            "look at how they were exported.")
+
+
 def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
     # only on dataset-wide evidence, most masks mostly foreground: a minority of full masks
     # is large objects or a few masks stored the other way, not an inverted dataset
     finding = _first(findings, "imbalance.mostly_foreground")
     if finding is None or finding.evidence.get("policy_is_proposed"):
         return None
+    if (finding.evidence.get("full_masks") == finding.evidence["masks"]
+            and finding.evidence.get("majority") and not finding.evidence.get("of_pixels_scored")):
+        return _full_masks_sentence(finding, tally)
     mixed = finding.evidence.get("mixed_polarity")
     if mixed:
         # two groups of shares mirroring each other: turning the whole set over is wrong

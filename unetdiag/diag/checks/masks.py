@@ -386,7 +386,8 @@ def check_imbalance(foreground_counts, pixel_counts, files: Sequence[str] = (), 
         _empty_masks_finding(empty, images, files, source, single_valued)
         if empty.size else None,
         _mostly_foreground_finding(mostly, fractions, files, source, dark_is_foreground,
-                                   by_values, background_values, threshold_sides, two_classes)
+                                   by_values, background_values, threshold_sides, two_classes,
+                                   ignored_pixels > 0)
         if mostly.size else None,
         _extreme_finding(overall, pixels, source),
         _tiny_objects_finding(foreground, smallest_object_pixels, files, source,
@@ -431,8 +432,10 @@ def _empty_masks_finding(empty: np.ndarray, images: int, files: list[str],
 def _mostly_foreground_finding(mostly: np.ndarray, fractions: np.ndarray, files: list[str],
                                source: str, dark_is_foreground: bool, by_values: bool,
                                background_values: Sequence[float],
-                               threshold_sides=None, two_classes: bool = False) -> Finding:
-    """``mostly``: the masks above :data:`MOSTLY_FOREGROUND_FRACTION`, fullest first."""
+                               threshold_sides=None, two_classes: bool = False,
+                               scored_only: bool = False) -> Finding:
+    """``mostly``: the masks above :data:`MOSTLY_FOREGROUND_FRACTION`, fullest first;
+    ``scored_only``: some pixels are ignored, so the fractions are of the pixels scored."""
     share = mostly.size / fractions.size
     mixed = None if by_values and not two_classes else _mirrored_groups(mostly, fractions)
     one_side = None
@@ -449,6 +452,9 @@ def _mostly_foreground_finding(mostly: np.ndarray, fractions: np.ndarray, files:
                 "warning_share": MOSTLY_FOREGROUND_WARNING_SHARE,
                 "dark_is_foreground": dark_is_foreground, "by_values": by_values,
                 "background_values": list(background_values),
+                # foreground at every pixel: no object under either polarity (redteam 2)
+                "full_masks": int(np.count_nonzero(fractions[mostly] >= 1.0)),
+                "of_pixels_scored": scored_only,
                 **({"mixed_polarity": mixed} if mixed else {}),
                 **({"object_side": one_side} if one_side else {})}
     severity = (Severity.WARNING if share >= MOSTLY_FOREGROUND_WARNING_SHARE and not one_side
@@ -463,7 +469,9 @@ def _mirrored_groups(mostly: np.ndarray, fractions: np.ndarray) -> dict | None:
     high = fractions[mostly]
     low = fractions[(fractions > 0) & (fractions <= MOSTLY_FOREGROUND_FRACTION)]
     needed = max(2, int(np.ceil(MOSTLY_FOREGROUND_WARNING_SHARE * fractions.size)))
-    if high.size < needed or low.size < needed:
+    # a full mask turned over is empty: an empty mask stored the other way, never an object,
+    # so full masks alone are no group of objects stored inverted (redteam 2b)
+    if np.count_nonzero(high < 1.0) < needed or low.size < needed:
         return None
     if float(high.min() - low.max()) < MIXED_POLARITY_GAP:
         return None

@@ -293,6 +293,22 @@ def mostly_foreground(evidence: Mapping, images: int) -> Sentences:
                  "Look at one mask of each group next to its image. If the object is the "
                  "background in one group, invert those files only (e.g. 255 - mask) and "
                  "keep the others; --mask-polarity dark would turn the other group over."))
+    if evidence.get("full_masks") == count:
+        scored = " scored" if evidence.get("of_pixels_scored") else ""
+        return Sentences(
+            title=(f"{count} of {images} masks {verb(count, 'is', 'are')} foreground at every "
+                   f"pixel{scored}"),
+            explanation=(f"In {plural(count, 'mask')} ({evidence['share']:.1%}) every pixel"
+                         f"{scored} reads as foreground: a mask without background "
+                         "outlines nothing under either polarity (turned over, it is empty), "
+                         "so it says "
+                         "nothing about polarity. Consistent with blank or placeholder masks "
+                         "(one value written everywhere), masks of no object stored the "
+                         "other way round, or a threshold or value policy that reads the "
+                         "background as foreground too."),
+            fix=("Look at the listed masks: if each holds one value, find out how they were "
+                 "exported and regenerate them from the source labels; if they hold an "
+                 "object, choose a threshold or --foreground-values that separates it."))
     if evidence.get("object_side"):
         return Sentences(
             title=(f"{count} of {images} masks {verb(count, 'is', 'are')} more than "

@@ -3,7 +3,8 @@
 * :func:`outline_masks`: each object's closed outline, ``width`` pixels thick, its inside left
   background (``cv2.drawContours`` with a thickness instead of a fill; s26 C1);
 * :func:`point_masks`: one 3x3 mark at each object's centre (point or click annotations;
-  s26 C2).
+  s26 C2);
+* :func:`full_masks`: one value (255) at every pixel, no object drawn (s31 redteam 2).
 
 They are registered in :data:`unetdiag.diag.synth.corruptions.CORRUPTIONS`.
 """
@@ -57,6 +58,18 @@ def point_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0
     return rewrite_masks(case, case.pair_indices(rng, fraction, count), marks)
 
 
+def full_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+               count: int | None = None) -> list[Path]:
+    """Masks replaced by 255 at every pixel (8-bit PNG, one value).
+
+    Simulates: blank or placeholder masks, an export that wrote one value everywhere.
+    Shows: masks more than half foreground that no polarity gives an object (turned over,
+    each is empty).
+    """
+    return rewrite_masks(case, case.pair_indices(rng, fraction, count),
+                         lambda foreground: np.ones_like(foreground, dtype=bool))
+
+
 #: The corruptions of this module, by name.
 SHAPE_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
-    function.__name__: function for function in (outline_masks, point_masks)}
+    function.__name__: function for function in (outline_masks, point_masks, full_masks)}
