@@ -96,3 +96,23 @@ def test_jpeg_masks_threshold_sensitivity_names_jpeg_not_soft_labels(tmp_path):
     assert "JPEG compression" in sensitive.explanation
     assert "soft labels" not in sensitive.explanation
     assert "photographs" not in sensitive.explanation
+
+
+def test_photographs_as_masks_are_named_before_any_polarity(tmp_path):
+    # redteam 4: --images and --masks swapped, the "masks" RGB noise standing in for
+    # photographs: the headline said "Possible inverted polarity ... decode with
+    # --mask-polarity dark" beside mask.non_binary's 100 % of pixels between the ends
+    rng = np.random.default_rng(2)
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    rows, columns = np.mgrid[:48, :48]
+    for number in range(6):
+        disc = (rows - 20 - number) ** 2 + (columns - 24) ** 2 < 100
+        Image.fromarray((disc * 255).astype(np.uint8)).save(images / f"{number}.png")
+        Image.fromarray(rng.integers(30, 256, (48, 48, 3), dtype=np.uint8)).save(
+            masks / f"{number}.png")
+    report = audit_dataset(images, masks, mask_suffixes=("",), workers=1)
+    assert report.headline.startswith("6 of 6 masks look like pictures, not masks")
+    assert "--images and --masks swapped" in report.headline
+    assert "polarity dark" not in report.headline

@@ -16,7 +16,7 @@ from unetdiag.diag.checks.masks_wording import other_class_option
 from unetdiag.diag.core.dice import DEFAULT_DICE, all_ones_dice, trivial_baselines
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
-from unetdiag.diag.wording.text import plural, verb
+from unetdiag.diag.wording.text import percent, plural, verb
 
 
 def _first(findings: Sequence[Finding], finding_id: str,
@@ -292,6 +292,37 @@ def _misaligned_sentence(findings: Sequence[Finding], tally: AuditTally) -> str 
     return None if finding is None else finding.title.rstrip(".") + "."
 
 
+#: ``mask.non_binary`` is said in the headline as pictures when at least this share of the
+#: masks' pixels lies between their ends and at most :data:`PICTURE_EDGE_SHARE` of those
+#: on object edges (values through whole regions, not a rim).
+PICTURE_BETWEEN_SHARE = 0.5
+PICTURE_EDGE_SHARE = 0.2
+
+
+def _picture_masks_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | None:
+    """Masks of many values through whole regions: photographs (folders swapped) or
+    probability maps, before any polarity reading of them (redteam 4)."""
+    finding = _first(findings, "mask.non_binary")
+    if finding is None:
+        return None
+    evidence = finding.evidence
+    between, edges = evidence.get("nonbinary_pixel_fraction"), evidence.get("share_on_edges")
+    read = int(tally["mask_read"].sum())
+    if (between is None or edges is None or between < PICTURE_BETWEEN_SHARE
+            or edges > PICTURE_EDGE_SHARE or 2 * evidence["masks"] <= read):
+        return None
+    values = [row["distinct_values"] for row in evidence.get("per_file", ())
+              if "distinct_values" in row]
+    held = (f", {min(values)} to {max(values)} values per mask" if values and min(values)
+            != max(values) else f", {values[0]} values per mask" if values else "")
+    return (f"{evidence['masks']} of {read} masks look like pictures, "
+            f"not masks: {percent(between)} of their pixels lie between their two ends, spread "
+            f"through whole regions ({percent(edges)} on object edges){held}; consistent "
+            "with photographs (--images and --masks swapped, or the mask folder holding "
+            "images) or with probability maps; no polarity or threshold turns them into "
+            "masks (see mask.non_binary).")
+
+
 def _full_masks_sentence(finding: Finding, tally: AuditTally) -> str:
     """Masks foreground at every pixel: no polarity gives them an object (redteam 2)."""
     read = tally["mask_read"]
@@ -389,6 +420,7 @@ HEADLINE_RULES = (
     HeadlineRule("masks are one region", _same_region_sentence, final=True),
     HeadlineRule("masks drawn as outlines or points", _shape_sentence, final=True),
     HeadlineRule("masks offset or flipped", _misaligned_sentence, final=True),
+    HeadlineRule("masks are pictures", _picture_masks_sentence, final=True),
     HeadlineRule("inverted polarity", _polarity_sentence, final=True),
     HeadlineRule("validation overlaps training", _overlapping_tiles_sentence, final=True),
     HeadlineRule("uninformative baselines", _baseline_sentence, final=True),
