@@ -358,6 +358,29 @@ def test_split_leak_is_an_error_when_exact_copies_straddle_the_split(tmp_path):
         assert {"train", "validation"} <= set(example["sides"])
 
 
+def test_identical_blank_images_with_different_masks_are_no_split_leak(tmp_path):
+    # redteam 4b: two all-black tiles whose discs do not overlap straddled the split: "The
+    # model is validated on images it trained on, so validation Dice overstates ..."; an
+    # answer memorised from one scores Dice 0 on the other
+    rng = np.random.default_rng(5)
+    rows, columns = np.mgrid[:64, :64]
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    centres = [15, 49, 20, 23, 26, 29, 32, 35]
+    for index, centre in enumerate(centres):
+        image = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+        if index < 2:
+            image[:] = 0
+        save_png(images / f"{index}.png", image)
+        save_png(masks / f"{index}.png",
+                 (((rows - 32) ** 2 + (columns - centre) ** 2 <= 100) * 255).astype(np.uint8))
+    report = audit_dataset(images, masks, mask_suffixes=("",), workers=1)
+    assert "duplicates.split_leak" not in ids(report)
+    exact = finding(report, "duplicates.exact")
+    assert exact.evidence["groups_with_masks_differing"] == 1
+    assert "weigh double" not in exact.explanation
+    assert "contradictory labels" in exact.explanation
+
+
 # --------------------------------------------------------------------------- geometry, images
 
 

@@ -25,9 +25,13 @@ of frames of one scene has no common look to remove (its exact copies are still 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+from unetdiag.diag.data.reading import ImageReadError, load_mask_values
 
 #: Remainders (after removing the dataset's mean thumbnail) correlating at least this much.
 NEAR_DUPLICATE_CORRELATION = 0.95
@@ -73,6 +77,31 @@ def exact_duplicate_groups(keys: np.ndarray, thumbnails: np.ndarray,
             by_thumbnail.setdefault(thumbnails[index].tobytes(), []).append(index)
         groups += [group for group in by_thumbnail.values() if len(group) > 1]
     return sorted(groups)
+
+
+#: Masks of identical images that overlap less than this (Dice of their non-zero pixels) are
+#: different labels, not one label copied.
+DIFFERENT_LABELS_DICE = 0.5
+
+
+def masks_all_differ(paths: Sequence[Path | str]) -> bool:
+    """True when no two of these masks (of one group of identical images) overlap at
+    :data:`DIFFERENT_LABELS_DICE` or more: one input with several labels, which no model
+    fits at once (two blank tiles with discs apart); False when two agree or one cannot be
+    read (the reading findings name it)."""
+    try:
+        marked = [load_mask_values(path) != 0 for path in paths]
+    except ImageReadError:
+        return False
+    for number, first in enumerate(marked):
+        for second in marked[number + 1:]:
+            if first.shape != second.shape:
+                continue
+            total = int(first.sum()) + int(second.sum())
+            dice = 1.0 if total == 0 else 2 * int((first & second).sum()) / total
+            if dice >= DIFFERENT_LABELS_DICE:
+                return False
+    return True
 
 
 def _unit_rows(values: np.ndarray) -> np.ndarray:

@@ -94,7 +94,12 @@ from typing import Any
 
 import numpy as np
 
-from unetdiag.diag.audit.duplicates import NEAR_DUPLICATE_CORRELATION, DuplicateGroup
+from unetdiag.diag.audit.duplicates import (
+    DIFFERENT_LABELS_DICE,
+    NEAR_DUPLICATE_CORRELATION,
+    DuplicateGroup,
+    masks_all_differ,
+)
 from unetdiag.diag.audit.similarity import PHOTO_LIKE_NONBINARY_FRACTION
 from unetdiag.diag.audit.storage import BIT_DEPTHS, NOMINAL_RANGES
 from unetdiag.diag.audit.storage_findings import out_of_range_finding
@@ -397,17 +402,31 @@ def duplicate_findings(groups: list[DuplicateGroup], tally: AuditTally,
                 "correlation": group.best_correlation}
 
     exact = [group for group in groups if group.exact]
+    # copies whose masks all differ are one input with several labels: no memorised answer
+    # scores on the other copy, so they are no leak (redteam 4b)
+    relabelled = [group for group in exact if masks_all_differ(
+        [tally.mask_paths[member] for member in group.members])]
     if exact:
         copies = sum(len(group.members) for group in exact)
+        same = len(exact) - len(relabelled)
+        differ = (f" In {plural(len(relabelled), 'group')} the masks differ (Dice of their "
+                  f"marked pixels under {DIFFERENT_LABELS_DICE}): one input with contradictory "
+                  "labels (blank tiles with different masks, say), which no model fits both "
+                  "of; split apart, an answer memorised from one scores little against the "
+                  "other, so they are not counted as copies that straddle the split."
+                  if relabelled else "")
         findings.append(audit_finding(
             "duplicates.exact", Severity.WARNING,
             f"{plural(len(exact), 'image')} {verb(len(exact), 'appears', 'appear')} more "
             f"than once ({copies} files)",
             f"{plural(len(exact), 'group')} of image files hold identical pixels under "
-            "different names. Copies weigh double in training and, split apart, score the "
-            "model on images it has memorised.",
-            "Keep one file of each group.",
+            "different names."
+            + (" Copies with the same mask weigh double in training and, split apart, score "
+               "the model on images it has memorised." if same else "") + differ,
+            "Keep one file of each group" + (", and find out which mask is right where they "
+                                             "differ." if relabelled else "."),
             {"groups": len(exact), "files": copies,
+             "groups_with_masks_differing": len(relabelled),
              "examples": [describe(group) for group in exact[:LISTED_PER_QUESTION]]},
             group_files(exact)))
     near = [group for group in groups if not group.exact]
@@ -423,7 +442,8 @@ def duplicate_findings(groups: list[DuplicateGroup], tally: AuditTally,
             {"groups": len(near), "correlation_min": NEAR_DUPLICATE_CORRELATION,
              "examples": [describe(group) for group in near[:LISTED_PER_QUESTION]]},
             group_files(near)))
-    crossing = [group for group in groups if group.crosses_split]
+    crossing = [group for group in groups
+                if group.crosses_split and not any(group is other for other in relabelled)]
     if crossing:
         exact_cross = [group for group in crossing if group.exact_crosses_split]
         validation = sum(side == "validation" for group in crossing for side in group.sides)
