@@ -97,6 +97,26 @@ def exif_tagged_masks(case: CaseFiles, rng: np.random.Generator, fraction: float
     return changed
 
 
+def transposed_size_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                          count: int | None = None, aspect: float = 0.75) -> list[Path]:
+    """Each chosen pair cropped to ``aspect`` (width / height), its mask saved transposed
+    (untagged): a mask whose width and height are its image's swapped.
+
+    Simulates: a mask written from an array of shape (width, height) (s31 redteam 10).
+    Shows: the sizes differ, exactly swapped; a loader that resizes both hides it.
+    """
+    changed = []
+    for index in case.pair_indices(rng, fraction, count):
+        image, mask = read_grey(case.images[index]), read_mask(case.masks[index])
+        width = max(1, round(image.shape[0] * aspect))
+        atomic_write_bytes(case.images[index], png_bytes(Image.fromarray(
+            np.ascontiguousarray(image[:, :width]), mode="L")))
+        atomic_write_bytes(case.masks[index], png_bytes(Image.fromarray(
+            as_255(np.ascontiguousarray(mask[:, :width].T)))))
+        changed += [case.images[index], case.masks[index]]
+    return changed
+
+
 #: The corruptions of this module, by name.
 #: How :func:`turned_masks` turns a mask (NumPy's ``rot90`` turns anticlockwise).
 TURNS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -123,4 +143,5 @@ def turned_masks(case: CaseFiles, rng: np.random.Generator, fraction: float | No
 
 GEOMETRY_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (shifted_masks, flipped_masks,
-                                                  exif_tagged_masks, turned_masks)}
+                                                  exif_tagged_masks, turned_masks,
+                                                  transposed_size_masks)}
