@@ -275,3 +275,7 @@ def test_jpeg_masks_decoded_to_one_value_are_not_said_to_be_recovered(tmp_path):
     assert "They hold a single value" in lossy.explanation
     assert "no threshold recovers those" in lossy.explanation
     assert lossy.evidence["masks_of_one_value"] == 4
+    # the empty masks are said to be JPEGs of one value, not blamed on the threshold
+    empty = finding(report, "imbalance.empty_masks")
+    assert "All 4 are JPEG files holding a single value" in empty.explanation
+    assert "wrong threshold" not in empty.explanation

@@ -47,6 +47,23 @@ def empty_masks_on_blank_frames(findings: Sequence[Finding], blank: int) -> list
                      lambda finding: not finding.evidence.get("policy_is_proposed"))
 
 
+def empty_masks_of_one_value_jpegs(findings: Sequence[Finding], jpegs: int) -> list[Finding]:
+    """``imbalance.empty_masks`` when every empty mask is a JPEG of one value: the likely
+    cause is the compression of 0/1 masks, not the threshold or polarity (redteam 4c)."""
+    def reword(finding: Finding) -> Finding:
+        return replace(finding, explanation=(
+            f"{finding.explanation.split('. ')[0]}. "
+            f"{'It is a JPEG file' if jpegs == 1 else f'All {jpegs} are JPEG files'} holding "
+            "a single value: consistent with 0/1 masks saved as JPEG, which loses objects one "
+            "level above the background (thin ones entirely), or with masks that were "
+            "empty; no threshold or polarity recovers them (see mask.lossy)."),
+            fix=("Re-export the masks losslessly (PNG) from the source labels; a JPEG round "
+                 "trip cannot be undone."))
+
+    return _reworded(findings, reword,
+                     lambda finding: jpegs > 0 and finding.evidence["empty_masks"] == jpegs)
+
+
 def empty_masks_of_alike_colours(findings: Sequence[Finding], alike: int) -> list[Finding]:
     """``imbalance.empty_masks`` when ``alike`` of the empty masks store several colours
     whose brightest channels are equal: they *decode* empty (no threshold on that channel

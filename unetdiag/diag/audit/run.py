@@ -62,7 +62,10 @@ from unetdiag.diag.audit.duplicates import (
     exact_duplicate_groups,
     near_duplicate_pairs,
 )
-from unetdiag.diag.audit.empty_causes import empty_masks_on_blank_frames
+from unetdiag.diag.audit.empty_causes import (
+    empty_masks_of_one_value_jpegs,
+    empty_masks_on_blank_frames,
+)
 from unetdiag.diag.audit.field_of_view import field_of_view_findings
 from unetdiag.diag.audit.file_findings import blank_empty_masks, unreadable_findings
 from unetdiag.diag.audit.findings import (
@@ -205,6 +208,9 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
         or void_band or _decodes_full(verdict, policy), policy)
     findings += _object_findings(tally)
     findings = empty_masks_on_blank_frames(findings, blank_empty_masks(tally))
+    findings = empty_masks_of_one_value_jpegs(findings, int(np.count_nonzero(
+        tally["mask_read"] & tally["lossy"] & (tally["foreground"] == 0)
+        & (tally["distinct_values"] <= 1))))
     if verdict is not None and (verdict.decoded_is_no_reading or classes_split or void_band):
         findings = [finding for finding in findings if finding.id not in NO_READING_FINDINGS]
     groups = _duplicates(tally, sides)
