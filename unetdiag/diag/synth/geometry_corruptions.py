@@ -71,6 +71,16 @@ def flipped_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1
                     lambda foreground: np.flip(foreground, 0 if axis == "vertical" else 1))
 
 
+def _crop_pair_to_aspect(case: CaseFiles, index: int, aspect: float) -> np.ndarray:
+    """Pair ``index``'s image cropped to ``aspect`` (width / height) and written back; its
+    mask cropped alike and returned, for the caller to store."""
+    image, mask = read_grey(case.images[index]), read_mask(case.masks[index])
+    width = max(1, round(image.shape[0] * aspect))
+    atomic_write_bytes(case.images[index], png_bytes(Image.fromarray(
+        np.ascontiguousarray(image[:, :width]), mode="L")))
+    return mask[:, :width]
+
+
 def exif_tagged_masks(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
                       count: int | None = None, aspect: float = 0.75) -> list[Path]:
     """Masks stored turned 90 degrees anticlockwise and tagged EXIF Orientation 6 (a viewer
@@ -85,11 +95,8 @@ def exif_tagged_masks(case: CaseFiles, rng: np.random.Generator, fraction: float
     exif[EXIF_ORIENTATION_TAG] = 6
     changed = []
     for index in case.pair_indices(rng, fraction, count):
-        image, mask = read_grey(case.images[index]), read_mask(case.masks[index])
-        width = max(1, round(image.shape[0] * aspect))
-        atomic_write_bytes(case.images[index], png_bytes(Image.fromarray(
-            np.ascontiguousarray(image[:, :width]), mode="L")))
-        stored = Image.fromarray(as_255(np.ascontiguousarray(np.rot90(mask[:, :width], 1))))
+        mask = _crop_pair_to_aspect(case, index, aspect)
+        stored = Image.fromarray(as_255(np.ascontiguousarray(np.rot90(mask, 1))))
         buffer = io.BytesIO()
         stored.save(buffer, format="PNG", exif=exif)
         atomic_write_bytes(case.masks[index], buffer.getvalue())
@@ -107,12 +114,9 @@ def transposed_size_masks(case: CaseFiles, rng: np.random.Generator, fraction: f
     """
     changed = []
     for index in case.pair_indices(rng, fraction, count):
-        image, mask = read_grey(case.images[index]), read_mask(case.masks[index])
-        width = max(1, round(image.shape[0] * aspect))
-        atomic_write_bytes(case.images[index], png_bytes(Image.fromarray(
-            np.ascontiguousarray(image[:, :width]), mode="L")))
+        mask = _crop_pair_to_aspect(case, index, aspect)
         atomic_write_bytes(case.masks[index], png_bytes(Image.fromarray(
-            as_255(np.ascontiguousarray(mask[:, :width].T)))))
+            as_255(np.ascontiguousarray(mask.T)))))
         changed += [case.images[index], case.masks[index]]
     return changed
 
