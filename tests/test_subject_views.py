@@ -317,3 +317,29 @@ def test_train_reads_the_images_of_a_few_subjects_only(tmp_path):
     (finding,) = subject_views(findings)
     assert "the pictures agree: in " in finding.explanation
     assert finding.evidence["views_judged"] == SUBJECTS_READ * 5 < 40 * 5
+
+
+def test_classes_named_in_words_whose_neighbours_are_alike_are_no_frame_sequences(tmp_path):
+    """BUSI-like classes (``benign_1`` .., ``malignant_1`` .., ``normal_1`` ..) whose images
+    come three of one patient in a row: neighbours are alike, so the thumbnails back an
+    order, but the prefixes are classes, not sequences; the audit had said "19 of 19
+    validation images are frames of sequences with frames in training (<sequence>_<frame>: 3
+    sequences ...)" and "as frames of a video are" (84 % of comparisons won; session 31's
+    review)."""
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(0)
+    patient = 0
+    for kind, count in (("benign", 40), ("malignant", 30), ("normal", 25)):
+        number = 1
+        while number <= count:
+            patient += 1
+            start = int(rng.integers(0, 18))
+            for _ in range(min(3, count - number + 1)):  # one patient's scans in a row
+                image = ordered_view(patient, start, 24, rng)
+                Image.fromarray(image).save(images / f"{kind}_{number}.png")
+                Image.fromarray(np.where(image > 128, 255, 0).astype(np.uint8)).save(
+                    masks / f"{kind}_{number}_mask.png")
+                number += 1
+    assert not subject_views(audit_dataset(images, masks, workers=1).findings)

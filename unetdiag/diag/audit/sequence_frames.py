@@ -20,6 +20,7 @@ from typing import Any
 
 from unetdiag.diag.audit.subject_order import MIN_JUDGED_VIEWS, ViewOrder
 from unetdiag.diag.core.findings import Finding, Severity, listing_finding
+from unetdiag.diag.data.name_groups import MIN_ID_PREFIX_SHARE, is_id
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.diag.wording.text import plural, verb
 
@@ -33,7 +34,11 @@ MIN_SEQUENCES = 2
 
 def frame_sequences(stems: Sequence[str]) -> dict[str, str] | None:
     """``{stem: sequence}`` when nearly every stem is a frame name and two or more sequences
-    hold several frames each; None otherwise (a stem not so named is its own sequence)."""
+    hold several frames each, their names mostly ids (a digit, as ``0001TP`` and ``Seq05VD``
+    hold); None otherwise (a stem not so named is its own sequence). Words name kinds:
+    ``benign_1`` .. ``malignant_1`` .. are classes, and a class's images numbered in the
+    order they were taken (a patient's two or three scans in a row) are alike next to each
+    other without being frames of a sequence (:mod:`unetdiag.diag.data.name_groups`)."""
     sequence_of: dict[str, str] = {}
     for stem in stems:
         folder, _, name = stem.rpartition("/")
@@ -43,7 +48,9 @@ def frame_sequences(stems: Sequence[str]) -> dict[str, str] | None:
     if not stems or len(sequence_of) < MIN_FRAME_NAME_SHARE * len(stems):
         return None
     sizes = Counter(sequence_of.values())
-    if sum(1 for size in sizes.values() if size >= MIN_JUDGED_VIEWS) < MIN_SEQUENCES:
+    judged = [sequence for sequence, size in sizes.items() if size >= MIN_JUDGED_VIEWS]
+    ids = sum(1 for sequence in judged if is_id(sequence))
+    if len(judged) < MIN_SEQUENCES or ids < MIN_ID_PREFIX_SHARE * len(judged):
         return None
     return {stem: sequence_of.get(stem, stem) for stem in stems}
 

@@ -130,7 +130,7 @@ def name_groups(stems: Sequence[str]) -> NameGroups | None:
     if repeated < MIN_SUBJECTS:
         return None
     # words (Abyssinian, benign) name kinds of image, each counted from 1, not subjects
-    ids = sum(1 for subject, held in members.items() if len(held) > 1 and _is_id(subject))
+    ids = sum(1 for subject, held in members.items() if len(held) > 1 and is_id(subject))
     if ids < MIN_ID_PREFIX_SHARE * repeated:
         return None
     held_numbers = [held for held in numbers.values() if len(held) > 1]
@@ -159,7 +159,7 @@ def _restarting_runs(numbers: list[list[int]]) -> bool:
                and max(held) - min(held) == len(held) - 1 for held in numbers)
 
 
-def _is_id(subject: str) -> bool:
+def is_id(subject: str) -> bool:
     """A prefix that can name one subject: it holds a digit, and is no split part's name."""
     return any(character.isdigit() for character in subject) and not _SPLIT_PART.search(subject)
 
