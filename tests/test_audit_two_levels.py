@@ -140,3 +140,30 @@ def test_labels_stored_as_255_and_254_are_measured_under_the_proposal(tmp_path):
     assert summary.evidence["policy_is_proposed"] is True
     assert "which reads every pixel as foreground" in summary.explanation
     assert summary.evidence["foreground_fraction"] == np.mean([mask == 255 for mask in masks])
+
+
+def test_two_levels_with_some_masks_of_one_level_only_are_no_inverted_polarity(tmp_path):
+    """As above, but 2 of 12 images hold no object (their masks all 255), and a two-colour
+    ADE20K-like set (person (70, 39, 2) on wall (110, 162, 1)) with one image without the
+    person: the masks were no longer all of two values, and the headline went back to
+    "Possible inverted polarity" (session 31's review)."""
+    grey, colour = [], []
+    for shift in range(12):
+        mask = np.full((48, 64), 255, np.uint8)
+        if shift % 6:
+            mask[8:30, 4 + 3 * shift:16 + 3 * shift] = 127
+        grey.append(mask)
+        scene = np.zeros((48, 64, 3), np.uint8)
+        scene[...] = (110, 162, 1)
+        if shift != 3:
+            scene[8:30, 4 + 3 * shift:16 + 3 * shift] = (70, 39, 2)
+        colour.append(scene)
+    for name, masks, low, high, alone in (("grey", grey, 127, 255, "2 masks hold"),
+                                          ("colour", colour, 70, 162, "1 mask holds")):
+        report = audit(*write(tmp_path / name, masks))
+        mostly = by_id(report)["imbalance.mostly_foreground"]
+        assert "inverted polarity" not in report.headline + mostly.explanation
+        assert mostly.evidence["two_levels"] == [low, high]
+        assert f"({alone} one of them only)" in mostly.explanation
+        assert "the masks hold" in report.headline
+        assert f"if the object is at {low}, decode with --mask-polarity dark" in report.headline

@@ -378,8 +378,9 @@ def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
                 f"two grey levels, neither 0, and the decoder reads {read:g}")
         return (f"{finding.evidence['masks']} of {int(tally['mask_read'].sum())} masks are "
                 f"more than half foreground as read (up to "
-                f"{float(finding.evidence['largest_fraction']):.0%}): each holds {held} as the "
-                f"object; if the object is at {other:g}, "
+                f"{float(finding.evidence['largest_fraction']):.0%}): "
+                f"{'the masks hold' if finding.evidence.get('one_level_masks') else 'each holds'}"
+                f" {held} as the object; if the object is at {other:g}, "
                 + ("drop --mask-polarity dark." if finding.evidence.get("dark_is_foreground")
                    else "decode with --mask-polarity dark."))
     dice = _first(findings, "baseline.dice_uninformative")
