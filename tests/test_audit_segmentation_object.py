@@ -91,4 +91,30 @@ def test_colours_held_by_one_mask_each_are_segment_numbers_not_classes(tmp_path)
     label_map = findings_by_id(audit_pairs(*write_mask_pairs(tmp_path, masks)))["mask.label_map"]
     assert "Each colour is a class" not in label_map.explanation
     assert "colours besides black are held by one mask only" in label_map.explanation
-    assert label_map.fix.startswith("Draw binary masks from the segments' categories")
+    assert "draw binary masks from the segments' categories" in label_map.fix
+
+
+def test_colours_of_a_class_palette_too_many_to_recur_are_not_called_segment_numbers(tmp_path):
+    """Six scenes coloured from one fixed palette of 150 classes (as ADE20K's or a
+    labelling tool's class colours), six classes each: no colour recurs in six masks, and the
+    audit had said "colours that do not recur from image to image number the segments of each
+    image (as COCO panoptic's PNGs do), not classes" of class colours (session 31's
+    review). Both readings are named, and the fix for each."""
+    palette = np.random.default_rng(99).integers(1, 256, (151, 3)).astype(np.uint8)
+    rng = np.random.default_rng(1)
+    rows, columns = np.mgrid[:48, :64]
+    masks = []
+    for scene in np.arange(1, 151).reshape(6, 25):  # kitchens, beaches, streets ..
+        classes = rng.choice(scene, 6, replace=False)
+        mask = np.zeros((48, 64, 3), np.uint8)
+        mask[:, 2:] = palette[classes[0]]
+        for place, kind in enumerate(classes[1:]):
+            mask[(rows - 14 - 20 * (place % 2)) ** 2 + (columns - 8 - 10 * place) ** 2
+                 < 30] = palette[kind]
+        masks.append(mask)
+    label_map = findings_by_id(audit_pairs(*write_mask_pairs(tmp_path, masks)))["mask.label_map"]
+    assert "not classes" not in label_map.explanation
+    assert "36 of the 36 colours besides black are held by one mask only (of 6)" in (
+        label_map.explanation)
+    assert "or with classes too many for 6 masks to repeat" in label_map.explanation
+    assert "If each colour is a class, convert the masks" in label_map.fix

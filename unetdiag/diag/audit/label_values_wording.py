@@ -143,7 +143,8 @@ MIN_PER_IMAGE_MASKS = 5
 def colours_per_image(verdict: LabelVerdict) -> tuple[int, int] | None:
     """``(held by one mask, colours)`` of colour maps whose colours (black aside) nearly all
     appear in one mask only, at least one a mask: numbers of each image's segments (COCO
-    panoptic's id = R + 256 G + 256^2 B), not classes, which recur from image to image."""
+    panoptic's id = R + 256 G + 256^2 B), which never recur, or classes too many for these
+    masks to repeat (a 150-class palette over six scenes: 36 colours, none in two masks)."""
     if (not verdict.colour or verdict.masks < MIN_PER_IMAGE_MASKS
             or ade20k_classes(verdict) is not None):
         return None
@@ -155,19 +156,24 @@ def colours_per_image(verdict: LabelVerdict) -> tuple[int, int] | None:
 
 
 def per_image_sentence(verdict: LabelVerdict) -> str:
-    """Why the colours are no classes (:func:`colours_per_image`)."""
+    """What colours that do not recur are consistent with (:func:`colours_per_image`)."""
     single, colours = colours_per_image(verdict) or (0, 0)
-    return (f" {single} of the {colours} colours besides black are held by one mask only: "
-            "colours that do not recur from image to image number the segments of each image "
-            "(as COCO panoptic's PNGs do, id = R + 256 G + 256^2 B), not classes; which "
-            "segments are objects is in the annotation that came with them. The decoder reads "
-            "a colour mask by its brightest channel, which is no segment's number either.")
+    return (f" {single} of the {colours} colours besides black are held by one mask only "
+            f"(of {verdict.masks}): consistent with colours that number the segments of each "
+            "image (as COCO panoptic's PNGs do, id = R + 256 G + 256^2 B), or with classes too "
+            f"many for {verdict.masks} masks to repeat; which are the objects is in the "
+            "annotation that came with them. The decoder reads a colour mask by its brightest "
+            "channel, which is neither a segment's number nor a class's.")
 
 
-#: The fix for masks of per-image segment numbers.
-PER_IMAGE_FIX = ("Draw binary masks from the segments' categories in the annotation that came "
-                 "with them (COCO panoptic's JSON lists each segment's id and category_id): 255 "
-                 "where a segment of the wanted category lies, 0 elsewhere, saved as grey PNG.")
+#: The fix for masks of colours that do not recur.
+PER_IMAGE_FIX = ("If the colours number each image's segments (COCO panoptic's PNGs), draw "
+                 "binary masks from the segments' categories in the annotation that came with "
+                 "them (COCO panoptic's JSON lists each segment's id and category_id): 255 "
+                 "where a segment of the wanted category lies, 0 elsewhere, saved as grey PNG. "
+                 "If each colour is a class, convert the masks to one class number per pixel "
+                 "(a lookup from colour to index), then save the class wanted as 0/255 grey PNG "
+                 "(mask = class == N).")
 
 
 def colour_fix(verdict: LabelVerdict) -> str:
