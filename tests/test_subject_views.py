@@ -301,6 +301,7 @@ def test_camvid_frames_split_by_file_are_named_when_the_pictures_are_in_order(tm
     assert finding.evidence["sequences"] == 4
     assert "frames of sequences with frames in training" in finding.title
     assert "--split-by-subject" not in finding.fix
+    assert "folders of their own would not do: 4 are too few" in finding.fix
     for index, path in enumerate(sorted(images.iterdir())):  # the order lost
         shuffled = ordered_view(index % 4, int(rng.integers(0, 18)), 24, rng)
         Image.fromarray(shuffled).save(path)
@@ -343,3 +344,25 @@ def test_classes_named_in_words_whose_neighbours_are_alike_are_no_frame_sequence
                     masks / f"{kind}_{number}_mask.png")
                 number += 1
     assert not subject_views(audit_dataset(images, masks, workers=1).findings)
+
+
+def test_camvid_sequences_in_folders_of_their_own_are_not_told_to_be_put_in_folders(tmp_path):
+    """Four sequences, each in a folder of its own: too few for the trainer to hold whole
+    folders out, so it splits by file; the fix had said "put each sequence's frames in a
+    folder of its own (the trainer splits case folders whole when there are 5 or more)", done
+    already and not enough (session 31's review)."""
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    rng = np.random.default_rng(4)
+    for number, sequence in enumerate(("0001TP", "0006R0", "0016E5", "Seq05VD")):
+        (images / sequence).mkdir(parents=True)
+        (masks / sequence).mkdir(parents=True)
+        for frame in range(12):
+            image = ordered_view(number, frame, 24, rng)
+            stem = f"{sequence}_{30 * frame:06d}"
+            Image.fromarray(image).save(images / sequence / f"{stem}.png")
+            Image.fromarray(np.where(image > 128, 255, 0).astype(np.uint8)).save(
+                masks / sequence / f"{stem}_mask.png")
+    (finding,) = subject_views(audit_dataset(images, masks, workers=1).findings)
+    assert "put each sequence's frames in a folder" not in finding.fix
+    assert "each sequence has a folder of its own already, but 4 are too few" in finding.fix
+    assert "`unetdiag evaluate`" in finding.fix

@@ -20,6 +20,7 @@ from typing import Any
 
 from unetdiag.diag.audit.subject_order import MIN_JUDGED_VIEWS, ViewOrder
 from unetdiag.diag.core.findings import Finding, Severity, listing_finding
+from unetdiag.diag.data.folders import MIN_CASE_FOLDERS
 from unetdiag.diag.data.name_groups import MIN_ID_PREFIX_SHARE, is_id
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.diag.wording.text import plural, verb
@@ -100,7 +101,23 @@ def sequence_frames_finding(pairs: Sequence[Pair], sides: Sequence[str],
         f"validation {verb(len(leaked), 'frame shares its', 'frames share their')} sequence "
         "with training frames. Validation then scores frames next to ones the model trained "
         "on and overstates how it does on a new sequence.",
-        "Keep sequences apart: put each sequence's frames in a folder of its own (the trainer "
-        "splits case folders whole when there are 5 or more), or set one sequence aside and "
-        "score the model on it with `unetdiag evaluate`.",
+        _keep_apart(pairs, sequence_of, len(repeated)),
         evidence, [str(pair.image) for pair in leaked], "audit")
+
+
+def _keep_apart(pairs: Sequence[Pair], sequence_of: dict[str, str], sequences: int) -> str:
+    """The fix: folders of their own only where they would be enough for the trainer."""
+    aside = "set one sequence aside and score the model on it with `unetdiag evaluate`."
+    groups_of: dict[str, set[str]] = defaultdict(set)
+    for pair in pairs:
+        groups_of[sequence_of[pair.stem]].add(pair.group)
+    own = (all(len(held) == 1 for held in groups_of.values())
+           and len(set().union(*groups_of.values())) == len(groups_of))
+    if sequences >= MIN_CASE_FOLDERS and not own:
+        return ("Keep sequences apart: put each sequence's frames in a folder of its own (the "
+                f"trainer splits case folders whole when there are {MIN_CASE_FOLDERS} or "
+                f"more), or {aside}")
+    held = ("each sequence has a folder of its own already, but" if own else "folders of "
+            "their own would not do:")
+    return (f"Keep sequences apart: {held} {sequences} are too few for the trainer to hold "
+            f"whole ones out (it needs {MIN_CASE_FOLDERS}); {aside}")
