@@ -118,3 +118,24 @@ def test_colours_of_a_class_palette_too_many_to_recur_are_not_called_segment_num
         label_map.explanation)
     assert "or with classes too many for 6 masks to repeat" in label_map.explanation
     assert "If each colour is a class, convert the masks" in label_map.fix
+
+
+def test_three_panoptic_masks_are_not_told_each_colour_is_a_class(tmp_path):
+    """Three COCO-panoptic-like masks (a colour per segment, none recurring): below the five
+    masks the reading needed, the audit said "Each colour is a class" and a colour-to-class
+    lookup as the only fix (session 31's review); both readings are consistent with them."""
+    rng = np.random.default_rng(2)
+    rows, columns = np.mgrid[:48, :64]
+    masks = []
+    for _ in range(3):
+        segments = np.zeros((48, 64, 3), np.uint8)
+        segments[:, 2:] = rng.integers(1, 256, 3)
+        for place in range(int(rng.integers(2, 6))):
+            disc = (rows - 14 - 20 * (place % 2)) ** 2 + (columns - 8 - 12 * place) ** 2 < 30
+            segments[disc] = rng.integers(1, 256, 3)
+        masks.append(segments)
+    label_map = findings_by_id(audit_pairs(*write_mask_pairs(tmp_path, masks)))["mask.label_map"]
+    assert "Each colour is a class" not in label_map.explanation
+    assert "held by one mask only (of 3): consistent with colours that number the segments" in (
+        label_map.explanation)
+    assert "draw binary masks from the segments' categories" in label_map.fix

@@ -428,7 +428,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         fix = (f"Pass {outer.flags()} to segment the outer structure, {inner.flags()} for "
                f"the inner one, or {_ring_band_policy(verdict).flags()} if {verdict.ring} "
                "marks pixels nobody classified; to both audit-data and train.")
-    elif verdict.colour and verdict.shared_brightest:
+    elif verdict.colour and (verdict.shared_brightest
+                             or colours_per_image(verdict) is not None):
         fix = colour_fix(verdict)
     elif verdict.colour and undecided:
         # an object colour, never the background (white is the highest code)

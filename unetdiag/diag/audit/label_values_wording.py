@@ -137,7 +137,7 @@ def _red_0_everywhere(classes: dict[int, int]) -> bool:
 #: Share of a colour map's colours (black aside) held by one mask only, for the colours to be
 #: read as each image's own segment numbers; and the fewest masks that can show it.
 PER_IMAGE_COLOUR_SHARE = 0.9
-MIN_PER_IMAGE_MASKS = 5
+MIN_PER_IMAGE_MASKS = 2
 
 
 def colours_per_image(verdict: LabelVerdict) -> tuple[int, int] | None:
