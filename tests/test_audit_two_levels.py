@@ -167,3 +167,21 @@ def test_two_levels_with_some_masks_of_one_level_only_are_no_inverted_polarity(t
         assert f"({alone} one of them only)" in mostly.explanation
         assert "the masks hold" in report.headline
         assert f"if the object is at {low}, decode with --mask-polarity dark" in report.headline
+
+
+def test_a_mask_of_one_colour_alone_is_no_soft_label(tmp_path):
+    """The two-colour ADE20K-like set above, one image all wall (110, 162, 1): its mask holds
+    one value, 162 on the brightest channel, over the whole image, and mask.non_binary said
+    "the rest are spread through whole regions: soft labels, probability maps, or photographs
+    used as masks" (session 31's review)."""
+    masks = []
+    for shift in range(12):
+        scene = np.zeros((48, 64, 3), np.uint8)
+        scene[...] = (110, 162, 1)
+        if shift != 3:
+            scene[8:30, 4 + 3 * shift:16 + 3 * shift] = (70, 39, 2)
+        masks.append(scene)
+    non_binary = by_id(audit(*write(tmp_path, masks)))["mask.non_binary"]
+    assert "soft labels, probability maps" not in non_binary.explanation
+    assert "It holds one value over the whole mask" in non_binary.explanation
+    assert [name.rsplit("/", 1)[-1] for name in non_binary.files] == ["003.png"]

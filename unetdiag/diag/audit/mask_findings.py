@@ -266,7 +266,15 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
         beyond_ends = math.isnan(edge) and bool(columns["lossy"][nonbinary].all())
         fix = ("Resize masks with nearest-neighbour only, store them as PNG, and keep two "
                "values. ")
-        if beyond_ends:
+        if np.all(columns["distinct_values"][nonbinary] == 1):
+            # one level over the whole mask (a two-colour set's image of the wall alone): no
+            # region or edge lies between two others, so nothing reads as soft
+            cause = (f"{'It holds' if count == 1 else 'Each holds'} one value over the whole "
+                     "mask, no edge and no second region: a class alone in its image, or a "
+                     "blank saved at that level, not soft labels.")
+            fix = ("Look at the listed masks beside their images: the threshold reads each "
+                   "whole as one class, the side of the threshold its value falls on. ")
+        elif beyond_ends:
             cause = ("They lie beyond their scale's ends (JPEG's overshoot: values above 1 in "
                      "masks that hold 0 and 1), and the threshold reads them as the nearer "
                      "class.")
