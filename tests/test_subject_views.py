@@ -302,6 +302,7 @@ def test_camvid_frames_split_by_file_are_named_when_the_pictures_are_in_order(tm
     assert "frames of sequences with frames in training" in finding.title
     assert "--split-by-subject" not in finding.fix
     assert "folders of their own would not do: 4 are too few" in finding.fix
+    assert finding.evidence["pairs_two_apart_more_alike"] >= 0.75
     for index, path in enumerate(sorted(images.iterdir())):  # the order lost
         shuffled = ordered_view(index % 4, int(rng.integers(0, 18)), 24, rng)
         Image.fromarray(shuffled).save(path)
@@ -366,3 +367,28 @@ def test_camvid_sequences_in_folders_of_their_own_are_not_told_to_be_put_in_fold
     assert "put each sequence's frames in a folder" not in finding.fix
     assert "each sequence has a folder of its own already, but 4 are too few" in finding.fix
     assert "`unetdiag evaluate`" in finding.fix
+
+
+def test_sites_numbering_a_patients_scans_in_a_row_are_no_frame_sequences(tmp_path):
+    """Two sites' ids (``H01_0001`` .., ``H02_0001`` ..) numbered by acquisition, three scans
+    of one patient in a row: neighbours are alike (84 % of comparisons won), frames two apart
+    are not (a new patient every third); the audit had said "21 of 21 validation images are
+    frames of sequences with frames in training" and "as frames of a video are" (session
+    31's review). A video's frames two apart still win."""
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(0)
+    patient = 0
+    for site, count in (("H01", 60), ("H02", 45)):
+        number = 1
+        while number <= count:
+            patient += 1
+            start = int(rng.integers(0, 18))
+            for _ in range(min(3, count - number + 1)):  # one patient's scans in a row
+                image = ordered_view(patient, start, 24, rng)
+                Image.fromarray(image).save(images / f"{site}_{number:04d}.png")
+                Image.fromarray(np.where(image > 128, 255, 0).astype(np.uint8)).save(
+                    masks / f"{site}_{number:04d}_mask.png")
+                number += 1
+    assert not subject_views(audit_dataset(images, masks, workers=1).findings)

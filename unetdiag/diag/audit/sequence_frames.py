@@ -58,9 +58,11 @@ def frame_sequences(stems: Sequence[str]) -> dict[str, str] | None:
 
 def sequence_frames_finding(pairs: Sequence[Pair], sides: Sequence[str],
                             split: dict[str, Any], sequence_of: dict[str, str],
-                            order: ViewOrder) -> Finding | None:
+                            order: ViewOrder, two_apart: ViewOrder) -> Finding | None:
     """``duplicates.subject_views`` (warning) for frames whose sequence has frames on both
-    sides of the trainer's split; None when each sequence sits on one side."""
+    sides of the trainer's split (``order``: frames next to each other against those further
+    apart; ``two_apart``: frames two apart against those further); None when each sequence
+    sits on one side."""
     sides_of: dict[str, set[str]] = defaultdict(set)
     members: dict[str, list[str]] = defaultdict(list)
     for pair, side in zip(pairs, sides, strict=True):
@@ -82,6 +84,7 @@ def sequence_frames_finding(pairs: Sequence[Pair], sides: Sequence[str],
                 "subjects_across_split": len(across), "validation_images": validation,
                 "validation_images_with_subject_in_training": len(leaked),
                 "views_judged": order.judged, "adjacent_pairs_more_alike": order.adjacent_wins,
+                "pairs_two_apart_more_alike": two_apart.adjacent_wins,
                 **split}
     return listing_finding(
         "duplicates.subject_views", Severity.WARNING,
@@ -94,7 +97,9 @@ def sequence_frames_finding(pairs: Sequence[Pair], sides: Sequence[str],
         f"({', '.join(example)} ...). The pictures say the frames are in order: in "
         f"{order.adjacent_wins:.0%} of comparisons of two frames next to each other in their "
         "sequence with two further apart, the first pair is the more alike (16x16 grey "
-        "thumbnails; independent images: about 50%), as frames of a video are. The trainer "
+        f"thumbnails; independent images: about 50%), and in {two_apart.adjacent_wins:.0%} "
+        "of those of two frames two apart with two further still, as frames of a video, "
+        "changing little by little, are. The trainer "
         f"splits by file: with its split (validation fraction {split['val_fraction']}, seed "
         f"{split['seed']}) {plural(len(across), 'sequence')} "
         f"{verb(len(across), 'has', 'have')} frames on both sides, and {len(leaked)} "

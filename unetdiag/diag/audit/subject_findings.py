@@ -49,9 +49,11 @@ def subject_findings(pairs: Sequence[Pair], sides: Sequence[str], split: dict[st
         if sequence_of is None:
             return []
         frames = ordered_views(stems, sequence_of, thumbnails, usable)
-        if not frames.backed:
+        # frames two apart still alike: a video, not runs of two or three alike images
+        two_apart = ordered_views(stems, sequence_of, thumbnails, usable, step=2)
+        if not (frames.backed and two_apart.backed):
             return []
-        finding = sequence_frames_finding(pairs, sides, split, sequence_of, frames)
+        finding = sequence_frames_finding(pairs, sides, split, sequence_of, frames, two_apart)
         return [] if finding is None else [finding]
     order = None if thumbnails is None else ordered_views(stems, groups.subject_of,
                                                           thumbnails, usable)

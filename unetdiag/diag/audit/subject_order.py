@@ -52,8 +52,9 @@ class ViewOrder:
 
     Attributes:
         judged: images in prefixes of at least :data:`MIN_JUDGED_VIEWS` with a thumbnail.
-        adjacent_pairs: pairs of them next to each other in one prefix's order.
-        adjacent_wins: the share of (adjacent pair, non-adjacent pair of the same prefix)
+        adjacent_pairs: pairs of them next to each other in one prefix's order (or the
+            ``step`` apart :func:`ordered_views` was given).
+        adjacent_wins: the share of (adjacent pair, pair of the same prefix further apart)
             comparisons in which the adjacent pair is the more alike (ties half).
     """
 
@@ -71,9 +72,12 @@ class ViewOrder:
 
 
 def ordered_views(stems: Sequence[str], subject_of: Mapping[str, str],
-                  thumbnails: np.ndarray, usable: Sequence[bool] | None = None) -> ViewOrder:
+                  thumbnails: np.ndarray, usable: Sequence[bool] | None = None,
+                  step: int = 1) -> ViewOrder:
     """The :class:`ViewOrder` of the stems' prefixes (``thumbnails``: one row per stem, in
-    order; ``usable``: the stems whose image was read)."""
+    order; ``usable``: the stems whose image was read). With ``step`` 2, pairs two apart in
+    their prefix's order against pairs further apart: a video's frames change little by
+    little, so frames two apart still win; a patient's two or three scans in a row do not."""
     members: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for index, stem in enumerate(stems):
         match = _NUMBER.search(stem)
@@ -91,10 +95,11 @@ def ordered_views(stems: Sequence[str], subject_of: Mapping[str, str],
         rows /= np.where(norms > 0, norms, 1.0)[:, None]
         first, second = np.triu_indices(len(held), 1)
         likeness = np.einsum("ij,ij->i", rows[first], rows[second])
-        adjacent = second - first == 1
-        if not adjacent.any() or adjacent.all():
+        distance = second - first
+        adjacent, further = distance == step, distance > step
+        if not adjacent.any() or not further.any():
             continue
-        near, apart = np.sort(likeness[adjacent]), np.sort(likeness[~adjacent])
+        near, apart = np.sort(likeness[adjacent]), np.sort(likeness[further])
         below = np.searchsorted(apart, near, side="left")
         ties = np.searchsorted(apart, near, side="right") - below
         wins += float(below.sum() + 0.5 * ties.sum())
