@@ -366,6 +366,7 @@ def test_camvid_sequences_in_folders_of_their_own_are_not_told_to_be_put_in_fold
     (finding,) = subject_views(audit_dataset(images, masks, workers=1).findings)
     assert "put each sequence's frames in a folder" not in finding.fix
     assert "each sequence has a folder of its own already, but 4 are too few" in finding.fix
+    assert "4 sequences, 12 frames each" in finding.title  # not "12 to 12"
     assert "`unetdiag evaluate`" in finding.fix
 
 

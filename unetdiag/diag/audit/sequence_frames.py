@@ -79,6 +79,7 @@ def sequence_frames_finding(pairs: Sequence[Pair], sides: Sequence[str],
     smallest = min(len(held) for held in repeated.values())
     largest = max(len(held) for held in repeated.values())
     example = sorted(repeated.values(), key=len)[-1][:3]
+    lengths = f"{smallest} to {largest}" if smallest < largest else f"{smallest}"
     evidence = {"images": len(pairs), "sequences": len(repeated), "fewest_frames": smallest,
                 "most_frames": largest, "example": example, "frame_sequences": True,
                 "subjects_across_split": len(across), "validation_images": validation,
@@ -89,11 +90,11 @@ def sequence_frames_finding(pairs: Sequence[Pair], sides: Sequence[str],
     return listing_finding(
         "duplicates.subject_views", Severity.WARNING,
         f"{len(leaked)} of {validation} validation images are frames of sequences with frames "
-        f"in training (<sequence>_<frame>: {len(repeated)} sequences, {smallest} to {largest} "
-        "frames each)",
+        f"in training (<sequence>_<frame>: {len(repeated)} sequences, {lengths} frames "
+        "each)",
         f"{sum(len(held) for held in repeated.values())} of {plural(len(pairs), 'image')} are "
         f"named <sequence>_<frame> (a number after the last _ or -, up to two letters before "
-        f"it): {len(repeated)} sequences of {smallest} to {largest} images "
+        f"it): {len(repeated)} sequences of {lengths} images "
         f"({', '.join(example)} ...). The pictures say the frames are in order: in "
         f"{order.adjacent_wins:.0%} of comparisons of two frames next to each other in their "
         "sequence with two further apart, the first pair is the more alike (16x16 grey "
