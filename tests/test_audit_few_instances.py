@@ -55,3 +55,27 @@ def test_a_filled_object_with_an_antialiased_rim_is_still_no_label_map(tmp_path)
         masks.append(mask)
     found = findings_by_id(audit_pairs(*write_mask_pairs(tmp_path, masks)))
     assert "mask.label_map" not in found
+
+
+def test_a_blurred_mask_saved_with_8_grey_levels_is_no_label_map(tmp_path):
+    """Two to four large blobs blurred (sigma 1.5) and saved with 8 grey levels (0, 36 ..
+    252): the wider steps have an inside, so 4 of 12 masks were "label maps holding the
+    values 0, 36, 72, 108, 144, 180, 216 and 252: a few whole numbers, each covering whole
+    regions ... not grey levels or probabilities" (session 31's review). 72 % of their
+    contacts join levels next to each other, as a gradient's steps do."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(1)
+    rows, columns = np.mgrid[:128, :128]
+    masks = []
+    for _ in range(12):
+        hard = np.zeros((128, 128))
+        for _ in range(int(rng.integers(2, 5))):
+            y, x = rng.integers(6, 122, size=2)
+            hard[(rows - y) ** 2 + (columns - x) ** 2 < int(rng.integers(100, 300))] = 1
+        masks.append((np.round(ndimage.gaussian_filter(hard, 1.5) * 7) * 36).astype(np.uint8))
+    for policy in (MaskPolicy(), MaskPolicy(threshold=0)):
+        found = findings_by_id(audit_pairs(*write_mask_pairs(tmp_path / str(policy.threshold),
+                                                             masks), policy=policy))
+        assert "mask.label_map" not in found
+        assert "mask.non_binary" in found

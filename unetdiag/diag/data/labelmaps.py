@@ -76,6 +76,10 @@ MIN_NUMBERED_OBJECTS = 3
 #: A value is judged only when a disc of its area would have at least this share of its
 #: pixels inside (radius about 2, 13 pixels): smaller specks have too little inside to show.
 MIN_DISC_INSIDE = 0.1
+#: Fewest values (ends included) a soft mask saved with a few grey levels is told by, and the
+#: share of its contacts that must join values next to each other (:func:`soft_staircase`).
+MIN_STAIRCASE_VALUES = 7
+STAIRCASE_CONTACT_SHARE = 0.6
 #: A value separates the others when at most this share of the contacts between different
 #: values does not involve it (a few stray contacts are tolerated).
 SEPARATOR_LEAK = 0.01
@@ -151,21 +155,10 @@ def separator_value(plane: np.ndarray, counts: dict[int, int]) -> int | None:
     """
     if len(counts) < 3:
         return None
-    codes = []
-    height, width = plane.shape
-    wide = plane.astype(np.int64)
-    for dy, dx in _CONTACT_SHIFTS:
-        first = wide[:height - dy, max(0, -dx):width - max(0, dx)]
-        second = wide[dy:, max(0, dx):width - max(0, -dx)]
-        differ = first != second
-        low = np.minimum(first[differ], second[differ])
-        high = np.maximum(first[differ], second[differ])
-        codes.append(low * (1 << 32) + high)
-    pairs, contacts = np.unique(np.concatenate(codes), return_counts=True)
+    low_values, high_values, contacts = _contacts(plane)
     total = int(contacts.sum())
     if total == 0:
         return None
-    low_values, high_values = pairs >> 32, pairs & ((1 << 32) - 1)
     pixels = sum(counts.values())
     commonest = max(counts, key=counts.__getitem__)
     for value in sorted(counts):
@@ -180,6 +173,54 @@ def separator_value(plane: np.ndarray, counts: dict[int, int]) -> int | None:
         if int(contacts[~involved].sum()) <= SEPARATOR_LEAK * total:
             return int(value)
     return None
+
+
+def _contacts(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(low, high, count)``: each pair of different values that touch (in the four
+    :data:`_CONTACT_SHIFTS` directions), lower value first, and how often."""
+    codes = []
+    height, width = plane.shape
+    wide = plane.astype(np.int64)
+    for dy, dx in _CONTACT_SHIFTS:
+        first = wide[:height - dy, max(0, -dx):width - max(0, dx)]
+        second = wide[dy:, max(0, dx):width - max(0, -dx)]
+        differ = first != second
+        low = np.minimum(first[differ], second[differ])
+        high = np.maximum(first[differ], second[differ])
+        codes.append(low * (1 << 32) + high)
+    pairs, contacts = np.unique(np.concatenate(codes), return_counts=True)
+    return pairs >> 32, pairs & ((1 << 32) - 1), contacts
+
+
+def soft_staircase(plane: np.ndarray, counts: dict[int, int]) -> bool:
+    """A soft mask saved with a few grey levels: :data:`MIN_STAIRCASE_VALUES` or more values
+    equally spaced (0, 36, 72 .. 252: a blurred or anti-aliased mask quantised to 8 levels),
+    most contacts (:data:`STAIRCASE_CONTACT_SHARE`) between values next to each other in
+    that order, as the steps of a gradient are. Classes touch whichever classes lie beside
+    them (8 classes as blobs: 14-24 % of contacts between neighbouring values; a Gaussian
+    blur of sigma 1.5 quantised to 8 levels: 72 %, sigma 1: 47 %, whose rings are too thin
+    for the whole-region share anyway).
+
+    >>> import numpy as np
+    >>> ramp = np.repeat(np.arange(0, 252, 36, dtype=np.uint8), 3)[None].repeat(8, axis=0)
+    >>> soft_staircase(ramp, {int(v): 24 for v in range(0, 252, 36)})
+    True
+    >>> side_by_side = ramp[:, [0, 9, 3, 12, 6, 15, 18] * 3]  # the same values in no order
+    >>> soft_staircase(side_by_side, {int(v): 24 for v in range(0, 252, 36)})
+    False
+    """
+    values = np.array(sorted(counts))
+    if values.size < MIN_STAIRCASE_VALUES:
+        return False
+    steps = np.diff(values)
+    if int(steps.max() - steps.min()) > 1:  # rounding of 255 / levels leaves steps of 1 apart
+        return False
+    low, high, contacts = _contacts(plane)
+    total = int(contacts.sum())
+    if total == 0:
+        return False
+    ranks = np.searchsorted(values, high) - np.searchsorted(values, low)
+    return int(contacts[ranks == 1].sum()) >= STAIRCASE_CONTACT_SHARE * total
 
 
 def label_layout(inspected: InspectedMask) -> LabelLayout | None:
@@ -214,8 +255,11 @@ def label_layout(inspected: InspectedMask) -> LabelLayout | None:
     else:
         share = whole_region_share(plane, scale_ends(encoding.scale, encoding.min_value,
                                                      encoding.max_value))
-        is_label_map = one_class or (len(counts) >= 3 and share >= WHOLE_REGION_SHARE)
-        if not is_label_map and len(counts) >= MIN_NUMBERED_OBJECTS + 1:
+        # a blurred mask quantised to a few levels: wide steps have an inside, yet are no class
+        staircase = not one_class and soft_staircase(plane, counts)
+        is_label_map = one_class or (len(counts) >= 3 and share >= WHOLE_REGION_SHARE
+                                     and not staircase)
+        if not is_label_map and not staircase and len(counts) >= MIN_NUMBERED_OBJECTS + 1:
             # small objects numbered 1 .. n (nuclei of radius 3-6) have little inside: judged
             # against a disc of their area, as masks of more values are
             numbered = _numbered_objects_layout(inspected, skip_ends=True)
