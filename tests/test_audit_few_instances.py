@@ -79,3 +79,19 @@ def test_a_blurred_mask_saved_with_8_grey_levels_is_no_label_map(tmp_path):
                                                              masks), policy=policy))
         assert "mask.label_map" not in found
         assert "mask.non_binary" in found
+
+
+def test_layers_stacked_in_order_stay_a_label_map(tmp_path):
+    """A retina's layers 0 .. 8 stacked down the image (each touching only the next, as a
+    blurred mask's levels do) are bands with an inside, not a gradient's rings."""
+    rows, columns = np.mgrid[:96, :128]
+    masks = []
+    for shift in range(12):
+        top = 10 + shift + 3 * np.sin(columns / 15.0)
+        layers = np.zeros((96, 128), np.uint8)
+        for layer in range(1, 9):
+            layers[rows > top + 8 * layer] = layer
+        masks.append(layers)
+    found = findings_by_id(audit_pairs(*write_mask_pairs(tmp_path, masks)))
+    assert found["mask.label_map"].evidence["label_map_masks"] == 12
+    assert "mask.non_binary" not in found

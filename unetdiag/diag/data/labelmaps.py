@@ -76,10 +76,12 @@ MIN_NUMBERED_OBJECTS = 3
 #: A value is judged only when a disc of its area would have at least this share of its
 #: pixels inside (radius about 2, 13 pixels): smaller specks have too little inside to show.
 MIN_DISC_INSIDE = 0.1
-#: Fewest values (ends included) a soft mask saved with a few grey levels is told by, and the
-#: share of its contacts that must join values next to each other (:func:`soft_staircase`).
+#: Fewest values (ends included) a soft mask saved with a few grey levels is told by, the
+#: share of its contacts that must join values next to each other, and the most its steps may
+#: hold inside whole regions (median; :func:`soft_staircase`).
 MIN_STAIRCASE_VALUES = 7
 STAIRCASE_CONTACT_SHARE = 0.6
+STAIRCASE_INSIDE_SHARE = 0.15
 #: A value separates the others when at most this share of the contacts between different
 #: values does not involve it (a few stray contacts are tolerated).
 SEPARATOR_LEAK = 0.01
@@ -196,17 +198,21 @@ def soft_staircase(plane: np.ndarray, counts: dict[int, int]) -> bool:
     """A soft mask saved with a few grey levels: :data:`MIN_STAIRCASE_VALUES` or more values
     equally spaced (0, 36, 72 .. 252: a blurred or anti-aliased mask quantised to 8 levels),
     most contacts (:data:`STAIRCASE_CONTACT_SHARE`) between values next to each other in
-    that order, as the steps of a gradient are. Classes touch whichever classes lie beside
-    them (8 classes as blobs: 14-24 % of contacts between neighbouring values; a Gaussian
-    blur of sigma 1.5 quantised to 8 levels: 72 %, sigma 1: 47 %, whose rings are too thin
-    for the whole-region share anyway).
+    that order, as the steps of a gradient are, and the values between the lowest and the
+    highest rings with next to no inside (median share inside whole regions below
+    :data:`STAIRCASE_INSIDE_SHARE`). Classes touch whichever classes lie beside them (8
+    classes as blobs: 14-24 % of contacts between neighbouring values; a Gaussian blur of
+    sigma 1.5 quantised to 8 levels: 72 %, sigma 1: 47 %, whose rings are too thin for the
+    whole-region share anyway); a retina's layers 0 .. 8, stacked, touch only the next but
+    are bands 4 pixels thick or more (median inside share 0.45 and up; the blurs' rings: 0
+    to 0.07).
 
     >>> import numpy as np
-    >>> ramp = np.repeat(np.arange(0, 252, 36, dtype=np.uint8), 3)[None].repeat(8, axis=0)
-    >>> soft_staircase(ramp, {int(v): 24 for v in range(0, 252, 36)})
+    >>> ramp = np.arange(0, 252, 36, dtype=np.uint8)[None].repeat(8, axis=0)
+    >>> soft_staircase(ramp, {int(v): 8 for v in range(0, 252, 36)})
     True
-    >>> side_by_side = ramp[:, [0, 9, 3, 12, 6, 15, 18] * 3]  # the same values in no order
-    >>> soft_staircase(side_by_side, {int(v): 24 for v in range(0, 252, 36)})
+    >>> side_by_side = ramp[:, [0, 3, 1, 4, 2, 5, 6]]  # the same values in no order
+    >>> soft_staircase(side_by_side, {int(v): 8 for v in range(0, 252, 36)})
     False
     """
     values = np.array(sorted(counts))
@@ -220,7 +226,15 @@ def soft_staircase(plane: np.ndarray, counts: dict[int, int]) -> bool:
     if total == 0:
         return False
     ranks = np.searchsorted(values, high) - np.searchsorted(values, low)
-    return int(contacts[ranks == 1].sum()) >= STAIRCASE_CONTACT_SHARE * total
+    if int(contacts[ranks == 1].sum()) < STAIRCASE_CONTACT_SHARE * total:
+        return False
+    # steps of a gradient are rings with next to no inside; layers stacked in order (a
+    # retina's, 0 .. 8, each touching the next) are bands with one
+    core = plane[1:-1, 1:-1]
+    inside = core[_interior(plane)]
+    steps_inside = [np.count_nonzero(inside == value) / max(1, np.count_nonzero(core == value))
+                    for value in values[1:-1].tolist()]
+    return float(np.median(steps_inside)) < STAIRCASE_INSIDE_SHARE
 
 
 def label_layout(inspected: InspectedMask) -> LabelLayout | None:
