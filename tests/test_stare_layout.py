@@ -103,3 +103,20 @@ def test_sixteen_bit_pgm_is_called_16_bit_not_32_bit(tmp_path):
 def test_the_trainer_s_image_kinds_call_a_16_bit_pgm_16_bit(tmp_path):
     Image.fromarray(np.full((4, 4), 40000, np.uint16)).save(tmp_path / "deep.pgm")
     assert stored_depth(tmp_path / "deep.pgm") == "16-bit"
+
+
+def test_pbm_and_pgm_masks_are_named_so_not_ppm(tmp_path):
+    """Pillow names every Netpbm file PPM: one-bit .pbm masks were "stored in 1 way: PPM 1
+    binary" (session 31's review)."""
+    rng = np.random.default_rng(0)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    for number in range(6):
+        mask = np.zeros((24, 32), bool)
+        mask[4:12 + number, 6:20] = True
+        Image.fromarray(mask).convert("1").save(tmp_path / "masks" / f"s{number}.pbm")
+        Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)).save(
+            tmp_path / "images" / f"s{number}.ppm")
+    report = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1)
+    encodings = [f for f in report.findings if f.id == "mask.encodings"][0]
+    assert encodings.title.startswith("Masks are stored in 1 way: PBM 1 ")

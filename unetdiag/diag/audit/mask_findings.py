@@ -40,6 +40,14 @@ def _compact_percent(value: float) -> str:
     return f"{value:.1%}" if value >= 0.001 or value == 0 else f"{value:.3%}"
 
 
+def _format_name(key: EncodingKey) -> str:
+    """The file format as the files are named: Pillow calls every Netpbm file PPM, whose
+    one-bit and grey members are PBM and PGM."""
+    if key.file_format == "PPM" and not key.is_colour:
+        return "PBM" if key.mode == "1" else "PGM"
+    return key.file_format
+
+
 def encoding_rows(tally: AuditTally) -> list[dict[str, Any]]:
     """One row per distinct mask encoding, commonest first, with an example file."""
     counts = np.bincount(tally.encoding_ids[tally.encoding_ids >= 0],
@@ -48,7 +56,7 @@ def encoding_rows(tally: AuditTally) -> list[dict[str, Any]]:
     for number in np.argsort(-counts, kind="stable").tolist():
         key = tally.encodings[number]
         first = int(np.flatnonzero(tally.encoding_ids == number)[0])
-        rows.append({"masks": int(counts[number]), "format": key.file_format,
+        rows.append({"masks": int(counts[number]), "format": _format_name(key),
                      "mode": key.mode, "dtype": key.dtype, "scale": key.scale,
                      "channels": key.channels, "palette": key.palette,
                      "colour": key.is_colour, "lossy": key.lossy, "alpha": key.alpha,
