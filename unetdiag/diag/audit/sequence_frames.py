@@ -5,10 +5,13 @@ CamVid names its frames by sequence and frame number: ``0001TP_006690`` .. every
 both sides. Such names escape :mod:`unetdiag.diag.data.name_groups` (numbers that neither
 restart at 1 nor repeat across sequences, fewer than five sequences, a letter before the
 number), and names alone would be weak evidence anyway: the pictures decide. Only when the
-audit's thumbnails say the frames are in order (:mod:`.subject_order`: frames next to each
-other in their sequence are the more alike) is the split named; the trainer cannot split by
-sequence then (``--split-by-subject`` reads the names' rule), so the fix says how to keep
-sequences apart by folders.
+sequence names are mostly ids (words such as ``benign`` name classes) and the audit's
+thumbnails say the frames are in order (:mod:`.subject_order`: frames next to each other in
+their sequence are the more alike, and so are frames two apart, as a video changing little by
+little has them; a patient's two or three scans in a row do not) is the split named; the
+trainer cannot split by sequence then (``--split-by-subject`` reads the names' rule), so the
+fix says how to keep sequences apart: folders where there are enough of them, else a
+sequence set aside for ``evaluate``.
 """
 
 from __future__ import annotations
