@@ -10,13 +10,13 @@ from collections.abc import Sequence
 
 from unetdiag.diag.checks.saturation.ids import ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR
 from unetdiag.diag.checks.saturation.thresholds import SATURATION_TOLERANCE
+from unetdiag.diag.checks.saturation.wording_series import VERDICT_IF_THAT_PREDICTOR, VERDICT_PROVEN
 from unetdiag.diag.core.findings import Finding, Severity
 
 __all__ = ["reconcile_fingerprints"]
 
 _PREDICTOR_WORDS = {ALL_ZEROS_PREDICTOR: "predicting no foreground",
                     ALL_ONES_PREDICTOR: "predicting foreground everywhere"}
-_VERDICT = " The scores measure the masks, not the model."
 
 
 def _contradicted(finding: Finding, phase_name: str, measured: float | None) -> float | None:
@@ -63,7 +63,7 @@ def _refuted(finding: Finding, inferred: float, fraction: float, scores: str,
                f"were foreground; the masks are {fraction:.2%}, so it "
                "does not predict one class everywhere"),
         # the fingerprint's closing verdict is what the measured fraction refutes
-        explanation=finding.explanation.replace(_VERDICT, "") + (
+        explanation=_without_verdict(finding.explanation) + (
             f" {measured} {fraction:.4f}, not the {inferred:.4f} these "
             "metrics imply, so the model does not predict one class everywhere; on masks "
             "this one-sided a model with few errors fits the same formulas within the "
@@ -102,5 +102,12 @@ def _refuted_in_training(finding: Finding, inferred: float, fraction: float) -> 
     return dataclasses.replace(
         finding, severity=finding.severity if keep_severity else Severity.WARNING,
         title=finding.title if keep_severity else title,
-        explanation=finding.explanation.replace(_VERDICT, "") + closing,
+        explanation=_without_verdict(finding.explanation) + closing,
         evidence={**finding.evidence, "measured_train_foreground_fraction": fraction})
+
+
+def _without_verdict(explanation: str) -> str:
+    """The fingerprint's explanation without its closing verdict, proven or hedged."""
+    for verdict in (VERDICT_PROVEN, VERDICT_IF_THAT_PREDICTOR):
+        explanation = explanation.replace(" " + verdict, "")
+    return explanation

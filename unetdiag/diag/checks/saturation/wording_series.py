@@ -29,6 +29,12 @@ from unetdiag.diag.checks.saturation.words import (
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.wording.text import join_names, near_zero, percent, verb
 
+#: A fingerprint's closing verdict, as proven and as hedged; a measured foreground fraction that
+#: refutes the fingerprint takes it out again (reconcile.py).
+VERDICT_PROVEN = "The scores measure the masks, not the model."
+VERDICT_IF_THAT_PREDICTOR = ("If the model is that predictor, the scores measure the masks, "
+                             "not the model.")
+
 
 def non_finite_finding(claim: evidence.NonFiniteOnset) -> Finding:
     run, at_onset = claim.run, claim.metrics_at_onset
@@ -226,9 +232,7 @@ def constant_predictor_finding(claim: evidence.ConstantPredictorRun,
         sentences.append(
             f"The training numbers fit too ({describe_fingerprint(training.as_dict(), subject)}: "
             f"{fraction_relation(training.fit)}).")
-    sentences.append("The scores measure the masks, not the model." if fit.proven else
-                     "If the model is that predictor, the scores measure the masks, not the "
-                     "model.")
+    sentences.append(VERDICT_PROVEN if fit.proven else VERDICT_IF_THAT_PREDICTOR)
     finding_id = (ids.ALL_ONES_PREDICTOR if claim.predictor == "all_ones"
                   else ids.ALL_ZEROS_PREDICTOR)
     return finding(finding_id, claim, title=title, explanation=" ".join(sentences), fix=fix)
