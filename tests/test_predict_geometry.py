@@ -220,17 +220,22 @@ def test_a_sequential_model_is_rebuilt_for_any_size_with_its_weights():
     assert tuple(flexible(np.zeros((1, 12, 20, 1), np.float32)).shape) == (1, 12, 20, 1)
 
 
+def _predict_beside_a_single_page(tmp_path, name: str):
+    """predict on a folder of ``name``, a file of 3 pages (or frames), and one single.png."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pages = [Image.fromarray(np.full((32, 32), 40 * index, np.uint8)) for index in range(3)]
+    pages[0].save(folder / name, save_all=True, append_images=pages[1:])
+    Image.fromarray(np.full((32, 32), 90, np.uint8)).save(folder / "single.png")
+    return predict_folder(_pooled_model(tmp_path / "pooled.keras"), folder, tmp_path / "out")
+
+
 def test_a_multi_page_tiff_is_named_as_predicted_on_its_first_page_only(tmp_path):
     """ISBI's train-volume.tif (30 slices) given to predict got one mask, of its first
     slice, without a word; train and evaluate pair such stacks page by page."""
     from unetdiag.training.predict import stack_lines
 
-    folder = tmp_path / "in"
-    folder.mkdir()
-    pages = [Image.fromarray(np.full((32, 32), 40 * index, np.uint8)) for index in range(3)]
-    pages[0].save(folder / "volume.tif", save_all=True, append_images=pages[1:])
-    Image.fromarray(np.full((32, 32), 90, np.uint8)).save(folder / "single.png")
-    result = predict_folder(_pooled_model(tmp_path / "pooled.keras"), folder, tmp_path / "out")
+    result = _predict_beside_a_single_page(tmp_path, "volume.tif")
     assert {r["image"]: r["pages"] for r in result.records} == {"volume.tif": 3,
                                                                  "single.png": 1}
     assert stack_lines(result) == [
@@ -244,12 +249,7 @@ def test_an_animated_gif_is_recorded_with_its_frames_and_named(tmp_path):
     (only a TIFF's pages were counted); now its frames, and a note of its own."""
     from unetdiag.training.predict import stack_lines
 
-    folder = tmp_path / "in"
-    folder.mkdir()
-    frames = [Image.fromarray(np.full((32, 32), 40 * index, np.uint8)) for index in range(3)]
-    frames[0].save(folder / "clip.gif", save_all=True, append_images=frames[1:])
-    Image.fromarray(np.full((32, 32), 90, np.uint8)).save(folder / "single.png")
-    result = predict_folder(_pooled_model(tmp_path / "pooled.keras"), folder, tmp_path / "out")
+    result = _predict_beside_a_single_page(tmp_path, "clip.gif")
     assert {r["image"]: r["pages"] for r in result.records} == {"clip.gif": 3,
                                                                  "single.png": 1}
     assert stack_lines(result) == [

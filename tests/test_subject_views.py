@@ -321,6 +321,30 @@ def test_train_reads_the_images_of_a_few_subjects_only(tmp_path):
     assert finding.evidence["views_judged"] == SUBJECTS_READ * 5 < 40 * 5
 
 
+def write_scans_in_rows(tmp_path, groups, stem: str) -> tuple[Path, Path]:
+    """``count`` images under each ``prefix`` of ``groups``, named by ``stem`` (a format of
+    ``prefix`` and ``number``), three scans of one patient in a row: neighbours alike,
+    a new patient every third image."""
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(0)
+    patient = 0
+    for prefix, count in groups:
+        number = 1
+        while number <= count:
+            patient += 1
+            start = int(rng.integers(0, 18))
+            for _ in range(min(3, count - number + 1)):
+                image = ordered_view(patient, start, 24, rng)
+                name = stem.format(prefix=prefix, number=number)
+                Image.fromarray(image).save(images / f"{name}.png")
+                Image.fromarray(np.where(image > 128, 255, 0).astype(np.uint8)).save(
+                    masks / f"{name}_mask.png")
+                number += 1
+    return images, masks
+
+
 def test_classes_named_in_words_whose_neighbours_are_alike_are_no_frame_sequences(tmp_path):
     """BUSI-like classes (``benign_1`` .., ``malignant_1`` .., ``normal_1`` ..) whose images
     come three of one patient in a row: neighbours are alike, so the thumbnails back an
@@ -328,22 +352,8 @@ def test_classes_named_in_words_whose_neighbours_are_alike_are_no_frame_sequence
     validation images are frames of sequences with frames in training (<sequence>_<frame>: 3
     sequences ...)" and "as frames of a video are" (84 % of comparisons won; session 31's
     review)."""
-    images, masks = tmp_path / "images", tmp_path / "masks"
-    images.mkdir()
-    masks.mkdir()
-    rng = np.random.default_rng(0)
-    patient = 0
-    for kind, count in (("benign", 40), ("malignant", 30), ("normal", 25)):
-        number = 1
-        while number <= count:
-            patient += 1
-            start = int(rng.integers(0, 18))
-            for _ in range(min(3, count - number + 1)):  # one patient's scans in a row
-                image = ordered_view(patient, start, 24, rng)
-                Image.fromarray(image).save(images / f"{kind}_{number}.png")
-                Image.fromarray(np.where(image > 128, 255, 0).astype(np.uint8)).save(
-                    masks / f"{kind}_{number}_mask.png")
-                number += 1
+    images, masks = write_scans_in_rows(
+        tmp_path, (("benign", 40), ("malignant", 30), ("normal", 25)), "{prefix}_{number}")
     assert not subject_views(audit_dataset(images, masks, workers=1).findings)
 
 
@@ -376,20 +386,6 @@ def test_sites_numbering_a_patients_scans_in_a_row_are_no_frame_sequences(tmp_pa
     are not (a new patient every third); the audit had said "21 of 21 validation images are
     frames of sequences with frames in training" and "as frames of a video are" (session
     31's review). A video's frames two apart still win."""
-    images, masks = tmp_path / "images", tmp_path / "masks"
-    images.mkdir()
-    masks.mkdir()
-    rng = np.random.default_rng(0)
-    patient = 0
-    for site, count in (("H01", 60), ("H02", 45)):
-        number = 1
-        while number <= count:
-            patient += 1
-            start = int(rng.integers(0, 18))
-            for _ in range(min(3, count - number + 1)):  # one patient's scans in a row
-                image = ordered_view(patient, start, 24, rng)
-                Image.fromarray(image).save(images / f"{site}_{number:04d}.png")
-                Image.fromarray(np.where(image > 128, 255, 0).astype(np.uint8)).save(
-                    masks / f"{site}_{number:04d}_mask.png")
-                number += 1
+    images, masks = write_scans_in_rows(tmp_path, (("H01", 60), ("H02", 45)),
+                                        "{prefix}_{number:04d}")
     assert not subject_views(audit_dataset(images, masks, workers=1).findings)
