@@ -144,8 +144,11 @@ def test_a_pool_clearly_worth_it_starts_after_the_first_pair(tmp_path, monkeypat
 def test_a_first_pair_short_of_the_bar_leaves_the_first_timed_pair_to_decide(
         tmp_path, monkeypatch):
     folder = tmp_path / "cells"
-    write_dataset(folder, SynthSpec(n_pairs=24, size=32, seed=2))
-    # the first pair takes 1 ms (23 ms projected: short of 2 s), the next one 99 s
+    # 40 pairs: the pool's first chunk after pair 1 is pairs 2-6, so a chunk of pairs 2-4
+    # can only be the probe's (with 24 the pool's first chunk was 2-4 too, and a worker
+    # that finished it first made the test fail)
+    write_dataset(folder, SynthSpec(n_pairs=40, size=32, seed=2))
+    # the first pair takes 1 ms (39 ms projected: short of 2 s), the next one 99 s
     monkeypatch.setattr(audit_readers, "time", _Clock([0.0, 0.001, 1.0, 100.0]))
     first, used = _first_reads(folder, monkeypatch, 1.0)
     assert first[:2] == [[0], [1]] and [2, 3, 4] not in first and used == [2]
