@@ -28,8 +28,9 @@ def test_a_fingerprint_the_measured_fraction_contradicts_says_so_in_its_title():
     assert reconciled.severity is Severity.WARNING
     assert reconciled.title == (
         "StrConv_Tr_BCE: its validation scores fit predicting no foreground only if 9.01% of "
-        "the pixels were foreground; the masks are 8.84%, so it does not predict one class "
-        "everywhere")
+        "the pixels were foreground; the masks are 8.84%, so, for binary labels, at least 0.17% "
+        "of the pixels are background predicted foreground, while its Dice of 0 says no "
+        "foreground pixel is predicted foreground")
     assert reconciled.evidence["measured_val_foreground_fraction"] == pytest.approx(0.0884)
     # the fingerprint's own verdict is what the measured fraction refutes
     assert "measure the masks, not the model" not in reconciled.explanation

@@ -40,7 +40,8 @@ def reconcile_fingerprints(findings: Sequence[Finding], val_foreground_fraction:
     alone; on masks this one-sided a model with a few errors fits the same formulas within
     the tolerance. Where the fraction was measured (``measured`` says by whom, ``scores``
     names the numbers), a fingerprint whose fraction disagrees with it is kept as a warning
-    saying so, never as an error. ``train_foreground_fraction`` (the training masks', as the
+    saying what the numbers and the fraction prove together (for binary labels), never as an
+    error. ``train_foreground_fraction`` (the training masks', as the
     trainer decoded them) is checked against the fingerprint's training phase the same way."""
     reconciled = []
     for finding in findings:
@@ -56,19 +57,95 @@ def reconcile_fingerprints(findings: Sequence[Finding], val_foreground_fraction:
 
 def _refuted(finding: Finding, inferred: float, fraction: float, scores: str,
              measured: str) -> Finding:
+    clause, reading = _what_the_fraction_proves(finding, "validation", fraction)
     return dataclasses.replace(
         finding, severity=Severity.WARNING,
         title=(f"{finding.evidence.get('run', finding.source)}: its {scores} "
                f"fit {_PREDICTOR_WORDS[finding.id]} only if {inferred:.2%} of the pixels "
-               f"were foreground; the masks are {fraction:.2%}, so it "
-               "does not predict one class everywhere"),
+               f"were foreground; the masks are {fraction:.2%}, so, for binary labels, "
+               f"{clause}"),
         # the fingerprint's closing verdict is what the measured fraction refutes
         explanation=_without_verdict(finding.explanation) + (
-            f" {measured} {fraction:.4f}, not the {inferred:.4f} these "
-            "metrics imply, so the model does not predict one class everywhere; on masks "
-            "this one-sided a model with few errors fits the same formulas within the "
-            "tolerance."),
+            f" {measured} {fraction:.4f}, not the {inferred:.4f} these metrics imply. "
+            f"{reading}"),
         evidence={**finding.evidence, "measured_val_foreground_fraction": fraction})
+
+
+def _what_the_fraction_proves(finding: Finding, phase_name: str,
+                              fraction: float) -> tuple[str, str]:
+    """What the phase's accuracy and the measured fraction prove together, and what its Dice
+    (or IoU) adds: the title's closing clause and the explanation's sentences. With binary
+    labels the accuracy ``a`` is TP + TN (shares of the pixels), TP <= f and TN <= 1 - f; a
+    pooled Dice or IoU of thresholded predictions then fixes TN (all-ones: 0) or TP
+    (all-zeros, a score of 0: TP = 0), whatever f is."""
+    phase = finding.evidence["phases"][phase_name]
+    accuracy = phase["accuracy"]
+    score = "Dice" if phase.get("dice") is not None else "IoU"
+    pooled = f"for thresholded predictions and a {score} pooled over the same pixels"
+    if finding.id == ALL_ONES_PREDICTOR:
+        true_negatives = phase.get("true_negative_share", 0.0)
+        if fraction > accuracy:  # FN = f - TP >= f - a
+            missed = fraction - accuracy
+            if true_negatives <= SATURATION_TOLERANCE:
+                return (f"at least {missed:.2%} of the pixels are foreground predicted "
+                        "background, while every background pixel is predicted foreground",
+                        f"With binary labels the accuracy is TP + TN and TP cannot exceed the "
+                        f"foreground fraction, so at least {missed:.4f} of the pixels are "
+                        f"foreground predicted background. The {score} against the accuracy "
+                        f"says that no pixel is background predicted background (TN = 0 to "
+                        f"within {SATURATION_TOLERANCE:g} of the pixels, {pooled}): the model "
+                        "predicts every background pixel as foreground and misses foreground "
+                        "as well.")
+            return (f"at least {missed:.2%} of the pixels are foreground predicted background, "
+                    f"and the {score} puts the background predicted background at "
+                    f"{true_negatives:.2%} of them",
+                    f"With binary labels the accuracy is TP + TN and TP cannot exceed the "
+                    f"foreground fraction, so at least {missed:.4f} of the pixels are "
+                    f"foreground predicted background. The {score} against the accuracy puts "
+                    f"the background predicted background at {true_negatives:.4f} of the "
+                    f"pixels ({pooled}).")
+        found = accuracy - fraction  # TN = a - TP >= a - f
+        reading = (f"With binary labels the accuracy is TP + TN and TP cannot exceed the "
+                   f"foreground fraction, so at least {found:.4f} of the pixels are background "
+                   "predicted background, which predicting foreground everywhere never does.")
+        if true_negatives < found - SATURATION_TOLERANCE:
+            reading += (f" The {score} against the accuracy puts that share at only "
+                        f"{true_negatives:.4f} ({pooled}): the three numbers cannot all be "
+                        "counts of the same binary pixels; consistent with a score not pooled "
+                        "over these pixels (per image or per batch), labels that are not "
+                        "binary as scored, or other masks.")
+        else:
+            reading += (f" The {score} against the accuracy puts that share at "
+                        f"{true_negatives:.4f} ({pooled}): on masks this one-sided a model "
+                        "with few errors fits the same formulas within the tolerance.")
+        return (f"at least {found:.2%} of the pixels are background predicted background, "
+                "which predicting foreground everywhere never does", reading)
+    scored_zero = bool(phase.get("scores_exactly_zero"))
+    if fraction < 1 - accuracy:  # FP = 1 - f - TN >= 1 - f - a
+        wrong = 1 - accuracy - fraction
+        reading = (f"With binary labels the accuracy is TP + TN and TN cannot exceed the "
+                   f"background fraction 1 - f, so at least {wrong:.4f} of the pixels are "
+                   "background predicted foreground, which predicting no foreground never "
+                   "does.")
+        if not scored_zero:
+            return (f"at least {wrong:.2%} of the pixels are background predicted foreground",
+                    reading)
+        return (f"at least {wrong:.2%} of the pixels are background predicted foreground, "
+                f"while its {score} of 0 says no foreground pixel is predicted foreground",
+                reading + f" A {score} of 0 means no true positive: the model predicts "
+                "foreground only where there is none.")
+    found = fraction - (1 - accuracy)  # TP = a - TN >= a - (1 - f)
+    reading = (f"With binary labels the accuracy is TP + TN and TN cannot exceed the "
+               f"background fraction 1 - f, so at least {found:.4f} of the pixels are "
+               "foreground predicted foreground.")
+    if not scored_zero:
+        return f"at least {found:.2%} of the pixels are foreground predicted foreground", reading
+    return (f"at least {found:.2%} of the pixels are foreground predicted foreground, which "
+            f"its {score} of 0 rules out",
+            reading + f" A {score} of 0 means no true positive, so the accuracy, the {score} "
+            "and the measured fraction cannot all be counts of the same binary pixels; "
+            "consistent with labels that are not binary as scored, a score computed on other "
+            "pixels, or other masks.")
 
 
 def _refuted_in_training(finding: Finding, inferred: float, fraction: float) -> Finding:
@@ -92,12 +169,12 @@ def _refuted_in_training(finding: Finding, inferred: float, fraction: float) -> 
                    f"1 - accuracy = {1 - accuracy:.4f} is the share it predicts so (Keras's "
                    "training accuracy: the epoch's mean, in training mode).")
     else:
+        clause, reading = _what_the_fraction_proves(finding, "training", fraction)
         title = (f"{run}: its training scores fit {_PREDICTOR_WORDS[finding.id]} only if "
                  f"{inferred:.2%} of the pixels were foreground; the training masks are "
-                 f"{fraction:.2%}, so it does not predict one class everywhere on them")
+                 f"{fraction:.2%}, so, for binary labels, {clause}")
         closing = (f" The trainer measured the training masks' foreground fraction: "
-                   f"{fraction:.4f}, not the {inferred:.4f} these metrics imply, so the model "
-                   "does not predict one class everywhere on them.")
+                   f"{fraction:.4f}, not the {inferred:.4f} these metrics imply. {reading}")
     keep_severity = "measured_val_foreground_fraction" in finding.evidence
     return dataclasses.replace(
         finding, severity=finding.severity if keep_severity else Severity.WARNING,

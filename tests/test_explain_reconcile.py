@@ -1,0 +1,64 @@
+"""A constant-predictor fingerprint refuted by a measured foreground fraction: the warning says
+what the numbers and the fraction prove together (binary labels, a pooled Dice), never a claim
+the numbers contradict."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from unetdiag.diag.checks.saturation import check_series
+from unetdiag.diag.checks.saturation.reconcile import reconcile_fingerprints
+from unetdiag.diag.core.findings import Severity
+
+RISING = [0.9, 0.8, 0.7, 0.6, 0.5]
+
+
+def _training_all_ones(accuracy: float):
+    """A run whose training accuracy and Dice are the all-ones predictor's, 2a/(1+a) as
+    printed to four decimals, and whose validation scores are a learning model's."""
+    dice = round(2 * accuracy / (1 + accuracy), 4)
+    series = {"loss": RISING, "accuracy": [accuracy] * 5, "dice": [dice] * 5,
+              "val_loss": RISING, "val_accuracy": [0.5, 0.6, 0.7, 0.75, 0.8],
+              "val_dice": [0.3, 0.4, 0.5, 0.6, 0.65]}
+    [fingerprint] = [f for f in check_series("run", series)
+                     if f.id == "saturation.all_ones_predictor"]
+    return fingerprint
+
+
+def test_more_foreground_than_the_accuracy_proves_every_background_pixel_predicted_foreground():
+    # Dice 2a/(1+a) with binary labels proves TN = 0 whatever f is; f = 0.12 > a = 0.09 then
+    # means foreground is missed too (FN = f - a), not that it "does not predict one class"
+    [reconciled] = reconcile_fingerprints([_training_all_ones(0.09)], None,
+                                          train_foreground_fraction=0.12)
+    assert reconciled.severity is Severity.WARNING
+    assert "does not predict one class everywhere" not in reconciled.title
+    assert reconciled.title.endswith(
+        "the training masks are 12.00%, so, for binary labels, at least 3.00% of the pixels "
+        "are foreground predicted background, while every background pixel is predicted "
+        "foreground")
+    assert "does not predict one class everywhere" not in reconciled.explanation
+    assert "predicts every background pixel as foreground and misses foreground" in (
+        reconciled.explanation)
+    assert "TN = 0 to within 0.001 of the pixels" in reconciled.explanation
+
+
+def test_less_foreground_than_the_accuracy_proves_some_background_predicted_background():
+    # TN = a - TP >= a - f: the measured fraction alone rules the all-ones predictor out
+    [reconciled] = reconcile_fingerprints([_training_all_ones(0.09)], None,
+                                          train_foreground_fraction=0.05)
+    assert reconciled.title.endswith(
+        "so, for binary labels, at least 4.00% of the pixels are background predicted "
+        "background, which predicting foreground everywhere never does")
+    # the Dice says TN = 0, the fraction TN >= 0.04: not counts of the same binary pixels
+    assert "cannot all be counts of the same binary pixels" in reconciled.explanation
+
+
+@given(accuracy=st.floats(0.05, 0.6), missed=st.floats(0.002, 0.3))
+def test_whatever_the_measured_fraction_the_title_never_says_one_class_is_not_predicted(
+        accuracy, missed):
+    fraction = min(accuracy + missed, 0.99)
+    [reconciled] = reconcile_fingerprints([_training_all_ones(accuracy)], None,
+                                          train_foreground_fraction=fraction)
+    assert "does not predict one class everywhere" not in reconciled.title
+    assert "every background pixel is predicted foreground" in reconciled.title
