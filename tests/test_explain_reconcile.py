@@ -62,3 +62,22 @@ def test_whatever_the_measured_fraction_the_title_never_says_one_class_is_not_pr
                                           train_foreground_fraction=fraction)
     assert "does not predict one class everywhere" not in reconciled.title
     assert "every background pixel is predicted foreground" in reconciled.title
+
+
+def test_numbers_near_the_all_ones_scores_with_background_right_are_not_called_that_predictor():
+    # red team s32: accuracy 0.9900 and Dice 0.9948 are also TP 0.9565, TN 0.0335, FN 0.01,
+    # FP 0 (a model that gets all the background right, 96.65 % foreground): "exactly what
+    # predicting every pixel as foreground scores (at least 99 %)" was an error headline
+    rising = [0.5, 0.4, 0.3, 0.2, 0.1]
+    series = {"loss": rising, "accuracy": [0.9, 0.95, 0.97, 0.98, 0.99],
+              "dice": [0.9, 0.95, 0.97, 0.98, 0.9948], "val_loss": rising,
+              "val_accuracy": [0.9, 0.95, 0.97, 0.98, 0.99],
+              "val_dice": [0.9, 0.95, 0.97, 0.98, 0.9948]}
+    [fingerprint] = [f for f in check_series("run", series)
+                     if f.id == "saturation.all_ones_predictor"]
+    assert fingerprint.severity is Severity.WARNING
+    assert "exactly" not in fingerprint.title
+    assert "at least 95.7 % foreground" in fingerprint.title
+    assert "TN = 0" not in fingerprint.explanation
+    assert "at 3.35 % (TN" in fingerprint.explanation
+    assert "val_dice 0.9948 is within 0.0002 of what" in fingerprint.explanation

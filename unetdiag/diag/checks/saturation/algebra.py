@@ -123,6 +123,21 @@ class ConstantPredictorFit:
         return max(shares)
 
     @property
+    def true_negatives_seen(self) -> bool:
+        """All-ones: the Dice/IoU against the accuracy leave more than the tolerance of the
+        pixels correctly predicted background (TN > 0), which that predictor never does: the
+        numbers are then near its scores, not its scores."""
+        return (self.true_negative_share or 0.0) > SATURATION_TOLERANCE
+
+    @property
+    def fraction_at_least(self) -> float:
+        """All-ones: the lowest foreground fraction these numbers allow, ``a - TN``
+        (``TP = a - TN <= f``); a TN within the tolerance counts as the predictor's 0."""
+        if self.true_negatives_seen:
+            return self.foreground_fraction - (self.true_negative_share or 0.0)
+        return self.foreground_fraction
+
+    @property
     def fraction_at_most(self) -> float:
         """All-zeros: the highest foreground fraction these numbers allow, ``1 - a + TP``
         (``f = 1 - a - FP + TP``)."""
@@ -164,6 +179,8 @@ class ConstantPredictorFit:
                     result[f"{key}_formula"] = formulas[key]
         if self.true_negative_share is not None:
             result["true_negative_share"] = self.true_negative_share
+            if self.true_negatives_seen:
+                result["foreground_fraction_at_least"] = self.fraction_at_least
         if self.predictor == "all_zeros":
             result.update({"scores_exactly_zero": self.scores_exactly_zero,
                            "zero_tolerance": self.zero_tolerance})

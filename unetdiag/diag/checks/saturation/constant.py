@@ -81,7 +81,9 @@ def phase_fingerprint(phase: Mapping[str, MetricSeries], tolerance: float,
         # a Dice near 0 but not 0 leaves true positives: the empty prediction is then only
         # the nearest constant, whatever the measured fraction
         fit = dataclasses.replace(fit, measured_fraction=float(known_fraction),
-                                  proven=fit.predictor == "all_ones" or fit.scores_exactly_zero)
+                                  proven=(not fit.true_negatives_seen
+                                          if fit.predictor == "all_ones"
+                                          else fit.scores_exactly_zero))
     return PhaseFingerprint(
         fit, accuracy.name,
         dice_metric=dice.name if dice is not None and fit.dice is not None else None,

@@ -172,19 +172,24 @@ def constant_predictor_finding(claim: evidence.ConstantPredictorRun,
     data = subject.data_of(main_phase)
     if claim.predictor == "all_ones":
         what = "predicting every pixel as foreground"
+        near = fit.true_negatives_seen  # TN > 0 beyond the tolerance: near its scores only
+        exactly = "close to" if near else "exactly"
         title = (f"{claim.run} predicts every pixel as foreground ({percent(fraction)} "
                  f"foreground in {data})" if fit.proven else
-                 f"{claim.run} scores exactly what predicting every pixel as foreground scores "
-                 f"(at least {percent(fraction)} foreground in {data})")
+                 f"{claim.run} scores {exactly} what predicting every pixel as foreground "
+                 f"scores (at least {percent(fit.fraction_at_least)} foreground in {data})")
         sentences = []
         if main.dice_metric:
+            is_what = (f"is within {abs(fit.dice - fit.expected_dice):.4f} of what" if near
+                       else "is exactly what")
             sentences.append(subject.opening(
-                f"{subject.metric(main.dice_metric)} {fit.dice:.4f} is exactly what {what} "
+                f"{subject.metric(main.dice_metric)} {fit.dice:.4f} {is_what} {what} "
                 f"scores when {percent(fraction)} of pixels are foreground: Dice = 2f/(1+f) = "
                 f"{all_ones_formula(fraction)}."))
         if main.iou_metric:
+            is_what = f"is within {abs(fit.iou - fraction):.4f} of" if near else "is"
             sentences.append(subject.opening(f"{subject.metric(main.iou_metric)} {fit.iou:.4f} "
-                                             "is that predictor's IoU, which equals f."))
+                                             f"{is_what} that predictor's IoU, which equals f."))
         # unproven, f is bounded below by the accuracy (TP = accuracy, FN unknown): red team
         # s31, f = 0.9 with FN = FP = 0.1 logs the same 0.8000 and 0.8889
         sentences.append(subject.opening(
@@ -196,6 +201,14 @@ def constant_predictor_finding(claim: evidence.ConstantPredictorRun,
         sentences.append(
             "The measured foreground fraction is f, so these numbers admit only that predictor."
             if fit.proven else
+            # red team s32: accuracy 0.9900 and Dice 0.9948 are also TP 0.9565, TN 0.0335,
+            # FN 0.01, FP 0: a model that gets all the background right
+            "Together the numbers put the pixels correctly predicted background at "
+            f"{percent(fit.true_negative_share)} (TN, for binary labels, thresholded "
+            "predictions and a pooled Dice; 0 for that predictor), so at least "
+            f"{percent(fit.fraction_at_least)} of {data} is foreground: consistent with {what} "
+            "only if rounding or a smoothing term makes up that share; a model that predicts "
+            "that much background right scores the same." if near else
             "Together the numbers say that no pixel is correctly predicted background (TN = "
             "0, for binary labels, thresholded predictions and a pooled Dice), so at least "
             f"{percent(fraction)} of {data} is foreground: consistent with {what}, the one "
@@ -203,7 +216,8 @@ def constant_predictor_finding(claim: evidence.ConstantPredictorRun,
             "that also misses some foreground scores the same on data with more foreground.")
         if fraction >= 0.5:  # foreground is the majority: suspect the masks first
             fix = ("Look at the masks before the model: a data set that is "
-                   f"{'' if fit.proven else 'at least '}{percent(fraction)} foreground is "
+                   f"{'' if fit.proven else 'at least '}"
+                   f"{percent(fraction if fit.proven else fit.fraction_at_least)} foreground is "
                    "rarely what was meant (a mask "
                    "that is the image itself, binarised with > 0, looks like this); `unetdiag "
                    "audit-data` shows every mask's foreground fraction. If the masks are right, "

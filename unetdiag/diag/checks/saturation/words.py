@@ -172,5 +172,6 @@ def fraction_relation(fit: ConstantPredictorFit) -> str:
     """ "f >= 0.8": the foreground fraction a fingerprint measures (proven) or bounds, from
     below for all-ones (TP = accuracy, FN unknown), from above for all-zeros (``1 - a + TP``:
     a Dice near 0 allows a few true positives)."""
-    value = fit.fraction_at_most if fit.fraction_bound == "upper" else fit.foreground_fraction
+    value = {"upper": fit.fraction_at_most, "lower": fit.fraction_at_least}.get(
+        fit.fraction_bound, fit.foreground_fraction)
     return f"f {_FRACTION_RELATION[fit.fraction_bound]} {value:.4g}"
