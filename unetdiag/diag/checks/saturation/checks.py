@@ -32,7 +32,7 @@ from unetdiag.diag.checks.saturation.metrics import (
     multiclass_metrics,
     without_broken_epochs,
 )
-from unetdiag.diag.checks.saturation.overlap import iou_above_dice
+from unetdiag.diag.checks.saturation.overlap import iou_above_dice, iou_below_dice_relation
 from unetdiag.diag.checks.saturation.recall_bound import iou_exceeds_recall_bound
 from unetdiag.diag.checks.saturation.rising import still_improving
 from unetdiag.diag.checks.saturation.runs import identical_across_runs, step_time_outliers
@@ -168,6 +168,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               wrong_total,
               total_multiple_of_parts(run, series, thresholds),
               iou_above_dice(run, series, thresholds, multiclass),
+              iou_below_dice_relation(run, series, thresholds, multiclass),
               *accuracy_bound_breaches(run, series, tolerance, thresholds, multiclass),
               *constant_predictor_runs(run, series, tolerance, thresholds, multiclass,
                                        known_fractions(baselines)),

@@ -8,7 +8,7 @@ __all__ = [
     "FLAT_METRIC",
     "IDENTICAL_ACROSS_RUNS", "IOU_EXCEEDS_ACCURACY_BOUND", "IOU_EXCEEDS_RECALL_BOUND",
     "LABEL_SCALE_IDS", "LOSS_JUMP",
-    "LOSS_MAGNITUDE", "IOU_ABOVE_DICE",
+    "LOSS_MAGNITUDE", "IOU_ABOVE_DICE", "IOU_BELOW_DICE_RELATION",
     "MEAN_IOU_ONE_CLASS", "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS",
     "NEGATIVE_LOSS_SCORES_IN_RANGE", "NON_FINITE", "PERFECT_ACCURACY",
     "PERFECT_TRAINING_ACCURACY", "PREDICTIONS_COLLAPSED", "SCORE_ZERO_FEW_EPOCHS",
@@ -58,6 +58,8 @@ MEAN_IOU_ONE_CLASS = "saturation.mean_iou_one_class"
 LOSS_JUMP = "saturation.loss_jump"
 LOSS_MAGNITUDE = "saturation.loss_magnitude"
 IOU_ABOVE_DICE = "saturation.iou_above_dice"
+#: An IoU below the D/(2-D) its Dice implies by more than averaging explains.
+IOU_BELOW_DICE_RELATION = "saturation.iou_below_dice_relation"
 VALIDATION_NOT_SCORED = "saturation.validation_not_scored"
 TRAINING_LOSS_NOT_MEASURED = "saturation.training_loss_not_measured"
 

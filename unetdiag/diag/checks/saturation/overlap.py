@@ -9,6 +9,12 @@ default (``target_class_ids=(0, 1)``), an IoU of thresholded predictions can exc
 Dice of the probabilities, a smoothing constant can differ, and a pooled IoU can exceed a
 Dice averaged over batches (where one with nothing to find can score 0). Binary runs only
 (a multi-class mean averages over classes the log does not name).
+
+An IoU pooled over the same pixels as its Dice equals ``D/(2-D)`` exactly; averaged over the
+same images or batches (Keras shows an epoch's running mean over its batches) it lies
+between ``D/(2-D)`` (Jensen: ``d/(2-d)`` is convex) and ``D`` (the chord from 0 to 1 lies
+above a convex curve). An IoU below ``D/(2-D)`` by more than a margin is outside what such
+averaging explains.
 """
 
 from __future__ import annotations
@@ -58,3 +64,44 @@ def iou_above_dice(run: str, series: Series, thresholds: SaturationThresholds,
                                "epoch": iou.epoch(last), "epochs_above": int(above.sum()),
                                "epochs": int(both.sum())}
     return IouAboveDice(run, found, thresholds.iou_above_dice) if found else None
+
+
+@dataclass(frozen=True)
+class IouBelowDiceRelation(MetricsClaim):
+    """IoU metrics below the ``D/(2-D)`` of a Dice of the same phase, at the last epoch where
+    both are finite and in [0, 1].
+
+    ``metrics``: IoU name -> value, dice (the Dice's name), dice_value, expected (``D/(2-D)``),
+    epoch, and epochs_below / epochs. ``margin``: how far below counts.
+    """
+
+    margin: float = 0.02
+    severity: Severity = field(default=Severity.INFO, metadata=NOT_REPORTED)
+
+
+def iou_below_dice_relation(run: str, series: Series, thresholds: SaturationThresholds,
+                            multiclass: bool = False) -> IouBelowDiceRelation | None:
+    """The IoU of each phase of a binary run, when it is below ``D/(2-D)`` of the phase's Dice
+    by more than ``thresholds.iou_below_dice_relation`` at the last epoch where both are
+    finite and in [0, 1] (outside it the scale checks speak)."""
+    if multiclass:
+        return None
+    margin = thresholds.iou_below_dice_relation
+    found: dict[str, dict] = {}
+    for _, phase in phases(series):
+        iou, dice = phase.get("iou"), phase.get("dice")
+        if iou is None or dice is None:
+            continue
+        both = (iou.finite & dice.finite & (dice.values >= 0) & (dice.values <= 1)
+                & (iou.values >= 0) & (iou.values <= 1))
+        if not both.any():
+            continue
+        expected = np.where(both, dice.values, 0.0) / (2 - np.where(both, dice.values, 0.0))
+        below = both & (iou.values < expected - margin)
+        last = int(np.flatnonzero(both)[-1])
+        if below[last]:
+            found[iou.name] = {"value": float(iou.values[last]), "dice": dice.name,
+                               "dice_value": float(dice.values[last]),
+                               "expected": float(expected[last]), "epoch": iou.epoch(last),
+                               "epochs_below": int(below.sum()), "epochs": int(both.sum())}
+    return IouBelowDiceRelation(run, found, margin) if found else None

@@ -95,6 +95,10 @@ class SaturationThresholds:
     """See ``loss_rise``."""
     iou_above_dice: float = 0.02
     """An IoU this far above the Dice of its phase measures something else (IoU <= Dice)."""
+    iou_below_dice_relation: float = 0.02
+    """An IoU this far below the ``D/(2-D)`` of its phase's Dice is outside what averaging
+    explains (averaged over the same images or batches, ``D/(2-D) <= IoU <= D``); the
+    corpus's healthy runs fall at most 0.0068 below it (faceseg, docs/real-logs.md)."""
     loss_jump_ratio: float = 100.0
     """A training loss this many times its value at the epoch before has jumped..."""
     loss_jump_epochs: int = 3

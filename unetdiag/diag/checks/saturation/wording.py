@@ -51,7 +51,7 @@ from unetdiag.diag.checks.saturation.fallback import ScoreFellBack
 from unetdiag.diag.checks.saturation.loss_size import LossJump, LossMagnitude
 from unetdiag.diag.checks.saturation.loss_sum import TotalBelowParts, TotalMultipleOfParts
 from unetdiag.diag.checks.saturation.low_dice import DiceBelowHalf
-from unetdiag.diag.checks.saturation.overlap import IouAboveDice
+from unetdiag.diag.checks.saturation.overlap import IouAboveDice, IouBelowDiceRelation
 from unetdiag.diag.checks.saturation.recall_bound import (
     IouExceedsRecallBound,
     iou_exceeds_recall_bound_finding,
@@ -240,6 +240,7 @@ _WORDING = {
     LossJump: wording_scale.loss_jump_finding,
     LossMagnitude: wording_scale.loss_magnitude_finding,
     IouAboveDice: wording_scale.iou_above_dice_finding,
+    IouBelowDiceRelation: wording_scale.iou_below_dice_relation_finding,
     TotalBelowParts: wording_sums.total_below_parts_finding,
     TotalMultipleOfParts: wording_sums.total_multiple_of_parts_finding,
     FlatTail: wording_series.flat_finding,

@@ -15,7 +15,7 @@ from unetdiag.diag.checks.saturation.evidence import (
     OutOfRange,
 )
 from unetdiag.diag.checks.saturation.loss_size import LossJump, LossMagnitude
-from unetdiag.diag.checks.saturation.overlap import IouAboveDice
+from unetdiag.diag.checks.saturation.overlap import IouAboveDice, IouBelowDiceRelation
 from unetdiag.diag.checks.saturation.words import (
     MAP_MASKS,
     consistent_with,
@@ -276,3 +276,30 @@ def iou_above_dice_finding(claim: IouAboveDice) -> Finding:
             "batch with nothing to find can score 0)."),
         fix=("Report the object's IoU alone (BinaryIoU(target_class_ids=[1])) and compute "
              "Dice and IoU from the same thresholded predictions."))
+
+
+def iou_below_dice_relation_finding(claim: IouBelowDiceRelation) -> Finding:
+    details = "; ".join(
+        f"{name} {data['value']:.4f} beside {data['dice']} {data['dice_value']:.4f}, whose "
+        f"D/(2-D) is {data['expected']:.4f}, at epoch {data['epoch']} (below it by more than "
+        f"{claim.margin:g} at {data['epochs_below']} of the {data['epochs']} epochs logging "
+        "both)" for name, data in claim.metrics.items())
+    names = list(claim.metrics)
+    first = claim.metrics[names[0]]
+    return finding(
+        ids.IOU_BELOW_DICE_RELATION, claim,
+        title=(f"{claim.run}: {names[0]} {first['value']:.4f} is below the "
+               f"{first['expected']:.4f} that {first['dice']} {first['dice_value']:.4f} gives "
+               "for the same overlap (IoU = D/(2-D))"),
+        explanation=(
+            f"{details}. An IoU pooled over the same pixels and predictions as its Dice equals "
+            "D/(2-D) exactly; averaged over the same images or batches (Keras shows each "
+            "epoch's running mean over its batches) it lies between D/(2-D) and D. An IoU "
+            f"more than {claim.margin:g} below D/(2-D) is outside what that averaging "
+            "explains: consistent with different thresholds (an IoU of probabilities beside a "
+            "Dice of thresholded predictions, or two thresholds) or a metric computed on "
+            "different pixels (another class, per image against pooled per batch, or a "
+            "smoothing term that weighs in on small batches). The log does not say which, "
+            "and neither score is shown to be wrong."),
+        fix=("Compute Dice and IoU from the same thresholded predictions over the same pixels "
+             "(or report IoU = D/(2-D) of the Dice) before comparing either with other work."))
