@@ -15,6 +15,9 @@ from unetdiag.diag.logs.notes import (
 )
 from unetdiag.diag.logs.progress import ProgressLine, clean_line, parse_progress
 
+#: How the note on values printed with a percent sign names them (once a run).
+PERCENT_NOTE = "printed with a percent sign"
+
 
 def closing_line(block: EpochBlock, run: RunBuilder, label: str) -> tuple[int, ProgressLine]:
     """The drawing that closes ``block`` (its line and values), with notes on the
@@ -47,6 +50,10 @@ def closing_line(block: EpochBlock, run: RunBuilder, label: str) -> tuple[int, P
     if chosen.damaged:
         unread = ", ".join(map(repr, chosen.damaged))
         run.notes.append(f"line {number}: could not read {unread}")
+    if chosen.percent_names and not any(PERCENT_NOTE in note for note in run.notes):
+        names = ", ".join(chosen.percent_names)
+        run.notes.append(f"line {number}: {names} {PERCENT_NOTE}, read as fractions of 1 "
+                         "(divided by 100)")
     return number, chosen
 
 

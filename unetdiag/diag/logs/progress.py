@@ -50,8 +50,8 @@ _TIME = r"\d+(?:\.\d+)?(?:s|ms|us|µs|μs)"
 _COUNTERLESS_RE = re.compile(
     rf"(?:^|\s)(?P<time>{_TIME}(?:/(?:step|sample|epoch))?)(?P<rest>\s+-\s+[A-Za-z_].*)$")
 _METRIC_NAME = r"[A-Za-z_][\w./]*(?:-[\w./]+)*"
-_METRIC_TOKEN_RE = re.compile(rf"^(?P<name>{_METRIC_NAME}):\s*(?P<value>{NUMBER_PATTERN})$",
-                              re.IGNORECASE)
+_METRIC_TOKEN_RE = re.compile(rf"^(?P<name>{_METRIC_NAME}):\s*(?P<value>{NUMBER_PATTERN})"
+                              r"(?P<percent>%?)$", re.IGNORECASE)
 # A line that carries on a summary wrapped at " - ": it starts with "name: value" (a paste
 # with one "name: value -" per line ends it with the separator).
 _CONTINUATION_RE = re.compile(rf"^{_METRIC_NAME}:\s*{NUMBER_PATTERN}(?:\s+-(?:\s|$)|$)",
@@ -162,6 +162,8 @@ class ProgressLine:
     damaged: list[str]  # tokens that are neither a metric nor a time
     last_value_text: str  # the last metric's value as printed (to spot a cut-off number)
     bare: bool = False  # nothing but "name: value" tokens: no counter, no time
+    #: metrics printed with a percent sign (``acc: 91.40%``), read divided by 100
+    percent_names: tuple[str, ...] = ()
 
     @property
     def counter(self) -> bool:
@@ -171,21 +173,31 @@ class ProgressLine:
         return [name for name, value in self.metrics.items() if math.isnan(value)]
 
 
-def _read_tokens(rest: str) -> tuple[dict[str, float], list[str], str]:
+def _token_value(metric: re.Match) -> float:
+    """A ``name: value`` token's value; ``91.40%`` is the fraction 0.914."""
+    value = float(metric["value"])
+    # rounded: 89.10% is 0.891, not float division's 0.8909999999999999
+    return round(value / 100, 12) if metric["percent"] else value
+
+
+def _read_tokens(rest: str) -> tuple[dict[str, float], list[str], str, tuple[str, ...]]:
     metrics: dict[str, float] = {}
     damaged: list[str] = []
     last_value_text = ""
+    percent_names: list[str] = []
     for token in re.split(r"\s+-\s+", " " + rest.strip().rstrip("-").rstrip()):
         token = token.strip()
         if not token:
             continue
         metric = _METRIC_TOKEN_RE.match(token)
         if metric:
-            metrics[metric["name"]] = float(metric["value"])
+            metrics[metric["name"]] = _token_value(metric)
             last_value_text = metric["value"]
+            if metric["percent"]:
+                percent_names.append(metric["name"])
         elif not _TIME_TOKEN_RE.match(token):
             damaged.append(token)
-    return metrics, damaged, last_value_text
+    return metrics, damaged, last_value_text, tuple(percent_names)
 
 
 def parse_progress(text: str) -> ProgressLine | None:
@@ -204,7 +216,7 @@ def parse_progress(text: str) -> ProgressLine | None:
             return bare_summary(text, validation=True)
         current = target = None
         rest = f" {match['time']} {match['rest']}"
-    metrics, damaged, last_value_text = _read_tokens(rest)
+    metrics, damaged, last_value_text, percent_names = _read_tokens(rest)
     if not metrics:
         return None  # "5/5 tests passed", a date, a predict() bar: not an epoch summary
     in_progress = "ETA" in rest or (target is not None and current is not None
@@ -214,7 +226,7 @@ def parse_progress(text: str) -> ProgressLine | None:
     if time_match and time_match[3] == "step":
         step_seconds = float(time_match[1]) / _UNITS_PER_SECOND[time_match[2]]
     return ProgressLine(current, target, metrics, step_seconds, in_progress, damaged,
-                        last_value_text)
+                        last_value_text, percent_names=percent_names)
 
 
 #: A paste's elision after a drawing: ``187/187 [=====]...``.
@@ -249,16 +261,20 @@ def bare_summary(text: str, validation: bool) -> ProgressLine | None:
     body = _BULLET_RE.sub("", text.strip()).rstrip("-").rstrip()
     metrics: dict[str, float] = {}
     value_text = ""
+    percent_names = []
     for token in re.split(r"\s+-\s+", body):
         metric = _METRIC_TOKEN_RE.match(token.strip())
         if metric is None:
             return None
-        metrics[metric["name"]] = float(metric["value"])
+        metrics[metric["name"]] = _token_value(metric)
         value_text = metric["value"]
+        if metric["percent"]:
+            percent_names.append(metric["name"])
     if validation and not any(name.startswith("val_") and name[4:] in metrics
                               for name in metrics):
         return None
-    return ProgressLine(None, None, metrics, None, False, [], value_text, bare=True)
+    return ProgressLine(None, None, metrics, None, False, [], value_text, bare=True,
+                        percent_names=tuple(percent_names))
 
 
 def epoch_header(text: str) -> tuple[int, int, ProgressLine | None] | None:
