@@ -28,7 +28,9 @@ def still_improving(run: str, series: Series, thresholds: SaturationThresholds,
     curve was heading when it ends.
 
     And only where its last value is the run's last epoch's: a score NaN there (the run
-    diverged) or not logged there rose up to an epoch before the last, not "at the last"."""
+    diverged) or not logged there rose up to an epoch before the last, not "at the last";
+    and above the epoch's before: a best value tied with the one before it (0.59, 0.59) did
+    not rise at the last epoch, and the words say "still rising" there."""
     rising: dict[str, dict] = {}
     last_position = max((item.values.size for item in series.values()), default=0) - 1
     for name, item in series.items():
@@ -43,7 +45,7 @@ def still_improving(run: str, series: Series, thresholds: SaturationThresholds,
         values = item.values[finite]
         last, earlier = float(values[-1]), float(values[-1 - thresholds.rising_epochs])
         swing = epoch_swing(item, values, finite)
-        if (0.0 <= last <= 1.0 and last >= float(values.max())
+        if (0.0 <= last <= 1.0 and last >= float(values.max()) and last > float(values[-2])
                 and last - earlier >= thresholds.rising_gain and last - earlier > swing):
             rising[name] = {"last": last, "earlier": earlier, "gain": last - earlier,
                             "over_epochs": thresholds.rising_epochs,

@@ -240,8 +240,9 @@ def still_improving_finding(claim: evidence.StillImproving) -> Finding:
     return finding(
         ids.STILL_IMPROVING, claim,
         title=(f"{claim.run}: {join_names(names)} {verb(len(names), 'was', 'were')} still "
-               f"rising at the last epoch ({names[0]} {first['last']:.4f}, up "
-               f"{first['gain']:.4f} over its last {first['over_epochs']} epochs)"),
+               f"rising at epoch {first['last_epoch']}, the last logged ({names[0]} "
+               f"{first['last']:.4f}, up {first['gain']:.4f} over its last "
+               f"{first['over_epochs']} epochs)"),
         explanation=(
             f"{details}. The curve had not flattened by the last epoch, so the best score "
             "says where these figures end, not where the model levels off on this data. "
