@@ -106,6 +106,9 @@ class _ConsoleReader(HeaderlessEpochs):
         self.first_header: tuple[int, int, int] | None = None  # (line, index, total)
         self.counted_on: int | None = None  # line of an epoch counted on, not named
         self.samples_total: int | None = None  # Keras 2's 'Train on N samples'
+        # a callback message numbered one below the epoch it closes: the log counts them from
+        # 0, as Keras 1 and Keras 2 before 2.0.9 do (keras#8137)
+        self.zero_based_line: int | None = None
 
     def read(self) -> list[RunBuilder]:
         drawn = drawn_lines(self.text)
@@ -193,6 +196,9 @@ class _ConsoleReader(HeaderlessEpochs):
         named = _CALLBACK_EPOCH_RE.match(text)
         if named is not None:
             self.callback_epoch, self.callback_line = int(named[1]), number
+            if (self.block is not None and self.block.finals and self.block.index is not None
+                    and self.block.index - int(named[1]) == 1 and self.zero_based_line is None):
+                self.zero_based_line = number
             if (self.block is not None and self.block.index == int(named[1])
                     and not _EPOCH_BEGIN_MESSAGE_RE.match(text)):
                 self.block.end_message = number

@@ -58,14 +58,24 @@ class HeaderlessEpochs:
         stopped = EARLY_STOP_RE.match(text)
         block = self.block
         if (stopped is None or block is None or not block.finals or block.index is None
-                or int(stopped[1]) <= block.index or block.messages[:-1]
-                and block.messages[-2] > block.finals[-1][0]):
+                or block.messages[:-1] and block.messages[-2] > block.finals[-1][0]):
             return
-        index = int(stopped[1])
-        self._note(f"line {number}: EarlyStopping names epoch {index} as the last one run; the "
-                   f"closing line before it (line {block.finals[-1][0]}), under 'Epoch "
-                   f"{block.index}/{block.total}', was read as epoch {index} (the lines of the "
-                   "epochs between are not in the log)")
+        # Keras 1 and Keras 2 before 2.0.9 number the message from 0 (keras#8137)
+        zero_based = self.zero_based_line is not None
+        index = int(stopped[1]) + zero_based
+        if index <= block.index:
+            return
+        counted = (f" (its 'Epoch {stopped[1]}' counted from 0, as this log's callback "
+                   f"messages are: line {self.zero_based_line})" if zero_based else "")
+        # a closing line with no time per step is Keras 1's or early Keras 2's, which may
+        # count from 0 though no other message shows it
+        either = ("; if this Keras counts its messages from 0 (Keras 1 and Keras 2 before "
+                  f"2.0.9), it is epoch {index + 1}"
+                  if not zero_based and block.finals[-1][1].step_seconds is None else "")
+        self._note(f"line {number}: EarlyStopping names epoch {index} as the last one "
+                   f"run{counted}; the closing line before it (line {block.finals[-1][0]}), "
+                   f"under 'Epoch {block.index}/{block.total}', was read as epoch {index} (the "
+                   f"lines of the epochs between are not in the log){either}")
         block.index = index
 
     def _second_summary(self, progress: ProgressLine) -> bool:

@@ -1,0 +1,41 @@
+"""EarlyStopping's ``Epoch 00012: early stopping`` counted from 0 (Keras 1 and Keras 2 before
+2.0.9, keras-team/keras#8137: ``Epoch 00002: reducing learning rate`` under ``Epoch 3/100``):
+where the log's other callback messages show that count, the last epoch run is 13, not 12."""
+
+from __future__ import annotations
+
+from unetdiag.diag.logs.console import parse_console
+
+BAR = "38/38 [==============================] - 4s - loss: {loss} - val_loss: {val}"
+
+
+def test_a_zero_based_log_names_the_epoch_after_the_one_early_stopping_prints():
+    # epochs 3 to 4 elided with '...'; ModelCheckpoint's 'Epoch 00000' under 'Epoch 1/12'
+    # shows the count from 0, so 'Epoch 00004: early stopping' is the fifth epoch
+    text = ("Epoch 1/12\n" + BAR.format(loss="0.5000", val="0.4500") + "\n"
+            "Epoch 00000: val_loss improved from inf to 0.45000, saving model to w.h5\n"
+            "Epoch 2/12\n 1/38 [..............................] - ETA: 3s - loss: 0.4100\n"
+            "...\n" + BAR.format(loss="0.3738", val="0.3450") + "\n"
+            "Epoch 00004: early stopping\n")
+    [run] = parse_console(text)
+    assert run.epoch_numbers == [1, 5]
+    assert any("EarlyStopping names epoch 5" in note and "counted from 0" in note
+               for note in run.notes)
+
+
+def test_without_a_zero_based_message_a_keras_1_line_leaves_both_numbers_open():
+    text = ("Epoch 1/12\n 1/38 [..............................] - ETA: 3s - loss: 0.8592\n"
+            "...\n" + BAR.format(loss="0.3738", val="0.3450") + "\nEpoch 00005: early stopping\n")
+    [run] = parse_console(text)
+    assert run.epoch_numbers == [5]
+    assert any("EarlyStopping names epoch 5" in note and "it is epoch 6" in note
+               for note in run.notes)
+
+
+def test_a_full_keras_1_log_keeps_its_headers_numbers():
+    # 'Epoch 00002: early stopping' right after 'Epoch 3/12': counted from 0, the third epoch
+    text = "".join(f"Epoch {n}/12\n" + BAR.format(loss=f"0.{50 - n}00", val="0.4000") + "\n"
+                   for n in (1, 2, 3)) + "Epoch 00002: early stopping\n"
+    [run] = parse_console(text)
+    assert run.epoch_numbers == [1, 2, 3]
+    assert not any("EarlyStopping names" in note for note in run.notes)
