@@ -136,8 +136,8 @@ def test_a_results_table_with_an_epochs_column_is_not_a_table_of_epochs(name, co
     assert "table of epochs" not in message and "CSVLogger file" not in message
     assert (f"holds a Markdown table with an epoch column (line {1 if column == 1 else 5}: "
             in message)
-    assert (f"column {column}) whose values (50, 50, 80) do not rise row by row, as one row "
-            "per epoch does: a table of results or settings, not of a run's epochs") in message
+    assert (f"column {column}) whose values (50, 50, 80) do not go up by one step a row, as a "
+            "row per epoch does: a table of results or settings, not of a run's epochs") in message
 
 
 def test_a_bce_plus_dice_loss_logged_as_a_metric_is_a_loss():

@@ -9,9 +9,12 @@ model card::
 
 It is a CSVLogger file in disguise: "Train X" is Keras's ``x``, "Validation X" its ``val_x``,
 and the epochs count from 1 (a table whose first row is epoch 0 counts as CSVLogger does, and
-its epochs are renumbered from 1, as for a CSVLogger file, with a note saying so).
-:func:`markdown_epoch_table` finds the first such table (a header whose first column is
-"Epoch" or "Epochs", then a ``---`` row) and returns its runs, or ``[]``.
+its epochs are renumbered from 1, as for a CSVLogger file, with a note saying so). Cards that
+transformers' Keras callback writes put the epoch last, counted from 0 (``| Train Loss |
+Validation Loss | Epoch |``, then ``| 2.4667 | 2.1935 | 0 |``).
+:func:`markdown_epoch_table` finds the first such table (a header whose first or last column
+is "Epoch" or "Epochs", then a ``---`` row, and epochs that go up one a row) and returns its
+runs, or ``[]``.
 
 >>> table = "| Epochs | Train Loss | Validation Loss |\\n|---|---|---|\\n"
 >>> [run.history()["val_loss"] for run in markdown_epoch_table(
@@ -48,8 +51,8 @@ def markdown_epoch_table(text: str) -> list[RunLog]:
     lines = text.splitlines()
     for number, line in enumerate(lines[:-1]):
         header = _cells(line)
-        if (len(header) < 2 or header[0].lower() not in ("epoch", "epochs")
-                or not _RULE_RE.match(lines[number + 1])):
+        at = _epoch_column(header)
+        if at is None or trainer_table(line) or not _RULE_RE.match(lines[number + 1]):
             continue
         rows = []
         for row in lines[number + 2:]:
@@ -59,25 +62,36 @@ def markdown_epoch_table(text: str) -> list[RunLog]:
             if len(cells) != len(header):
                 break
             rows.append(cells)
-        if not rows or not counts_up([cells[0] for cells in rows]):
+        if not rows or not counts_up([cells[at] for cells in rows]):
             continue  # none, or a table of results (each row a model's count of epochs)
-        columns = ["epoch", *(_column(name) for name in header[1:])]
+        columns = ["epoch" if position == at else _column(name)
+                   for position, name in enumerate(header)]
         # CSVLogger counts epochs from 0; a model card's table from 1, unless its first row
         # is epoch 0 (then its numbers are CSVLogger's, shifted by one as a CSV file's are)
-        from_zero = _number(rows[0][0]) == 0
+        from_zero = _number(rows[0][at]) == 0
         shift = 0 if from_zero else 1
         csv_text = "\n".join([",".join(columns)] + [
-            ",".join([str(int(float(cells[0])) - shift) if _number(cells[0]) is not None
-                      else cells[0], *cells[1:]]) for cells in rows])
+            ",".join(str(int(float(cell)) - shift)
+                     if position == at and _number(cell) is not None else cell
+                     for position, cell in enumerate(cells)) for cells in rows])
         try:
             runs = parse_csv(csv_text + "\n")
         except LogFormatError:
             return []
         for run in runs:
             run.source = f"Markdown table of epochs, lines {number + 1}-{number + 2 + len(rows)}"
-            run.notes.append(_note(number, header, from_zero))
+            run.notes.append(_note(number, header, at, from_zero))
         return runs
     return []
+
+
+def _epoch_column(header: list[str]) -> int | None:
+    """Where (0-based) a model card's table keeps its epoch: first, or (transformers' Keras
+    callback) last; None for any other header."""
+    names = [cell.lower() for cell in header]
+    if len(names) < 2:
+        return None
+    return next((at for at in (0, len(names) - 1) if names[at] in ("epoch", "epochs")), None)
 
 
 #: Any Markdown table rule, model card's or not: ``-- | --``, ``|---|---|``, ``:--``.
@@ -105,12 +119,26 @@ def epoch_table_seen(text: str) -> tuple[int, str, str, int, list[str]] | None:
 
 
 def counts_up(values: list[str]) -> bool:
-    """Whether an epoch column's values rise row by row, as one row per epoch does, starting
-    again only at the first row's value (fit() calls one after another: 5, 10, 5, 10, 15);
-    a results table's 'Epochs' column (50, 50, 80: each model's count of epochs) does not.
-    Cells with no number (a cut's ``...``) are passed over; no numbers decide nothing."""
-    numbers = [number for number in map(_number, values) if number is not None]
-    return all(a < b or a > b == numbers[0] for a, b in zip(numbers, numbers[1:], strict=False))
+    """Whether an epoch column's values go up by one step a row, as a row per epoch (or per
+    k epochs: ugent's 5, 10, 15) does, starting again only at the first row's value (fit()
+    calls one after another: 5, 10, 5, 10, 15); a results table's 'Epochs' column does not,
+    whether it falls (50, 50, 80: each model's count of epochs) or rises unevenly (10, 20,
+    50: an ablation over the number of epochs). Across a cell with no number (a cut's
+    ``...``) any rise passes; no numbers decide nothing."""
+    numbers = [_number(value) for value in values]
+    first = next((number for number in numbers if number is not None), None)
+    previous, cut, step = None, False, None
+    for number in numbers:
+        if number is None:
+            cut = previous is not None
+            continue
+        restart = previous is not None and number == first and number < previous
+        if previous is not None and not restart and not (number > previous and cut):
+            step = number - previous if step is None else step
+            if step <= 0 or number - previous != step:
+                return False
+        previous, cut = number, False
+    return True
 
 
 def trainer_table(header: str) -> bool:
@@ -119,6 +147,12 @@ def trainer_table(header: str) -> bool:
     its epochs fractions where it evaluates every few steps."""
     cells = [cell.lower() for cell in _cells(header)]
     return cells[:3] == ["training loss", "epoch", "step"]
+
+
+def model_card_header(header: str) -> bool:
+    """A header in the layout of a model card's table: the epoch first or last, and not a
+    Hugging Face Trainer's (PyTorch) table."""
+    return _epoch_column(_cells(header)) is not None and not trainer_table(header)
 
 
 def model_card_rule(rule: str) -> bool:
@@ -131,11 +165,11 @@ def _number(cell: str) -> float | None:
     return float(cell) if cell.replace(".", "", 1).isdigit() else None
 
 
-def _note(number: int, header: list[str], from_zero: bool) -> str:
+def _note(number: int, header: list[str], at: int, from_zero: bool) -> str:
     """How the table at line ``number`` (0-based) was read: its column names as Keras's, only
-    for the columns named so, and its epoch numbers."""
-    phases = [_PHASE_RE.match(name.strip()) for name in header[1:]
-              if re.match(r"\S+\s", name.strip())]  # "Train Loss", not "val_loss"
+    for the columns named so, and its epoch numbers (column ``at``)."""
+    phases = [_PHASE_RE.match(name.strip()) for position, name in enumerate(header)
+              if position != at and re.match(r"\S+\s", name.strip())]  # not "val_loss"
     read = ([f"'{p['train']} X' read as Keras's x" for p in phases if p and p["train"]][:1]
             + [f"'{p['val']} X' as val_x" for p in phases if p and p["val"]][:1])
     epochs = ("its epochs count from 0, as CSVLogger's do: epochs here count from 1, as Keras "

@@ -25,6 +25,7 @@ from unetdiag.diag.logs.markdown_table import (
     counts_up,
     epoch_table_seen,
     markdown_epoch_table,
+    model_card_header,
     model_card_rule,
     trainer_table,
 )
@@ -243,29 +244,29 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
                 raise UserError(
                     f"{path} holds a Markdown table with an epoch column (line {line}: "
                     f"'{header}', rule '{rule}'; column {column}) whose values ({shown}) do "
-                    "not rise row by row, as one row per epoch does: a table of results or "
+                    "not go up by one step a row, as a row per epoch does: a table of results or "
                     "settings, not of a run's epochs; "
                     f"{_KINDS_HINT}") from None
             if table is not None:
                 line, header, rule, column, _values = table
-                if column == 1 and model_card_rule(rule):  # the layout read, no row read
+                if model_card_rule(rule) and model_card_header(header):  # no row read
                     raise UserError(
                         f"{path} holds a Markdown table of epochs (line {line}: '{header}', "
                         f"rule '{rule}') in the layout explain-log reads, a model card's, but "
                         "no row under it that it can read: one row per epoch, the epoch's "
-                        "number in the first column and a number in each other") from None
+                        "number in its column and a number in each other") from None
                 layout = ("; it is a Hugging Face Trainer's 'Training results' table, "
                           "PyTorch's, whose metrics are the evaluation set's and whose epochs "
                           "may be fractions, not a Keras log" if trainer_table(header) else
-                          f"; its epoch is column {column}, not the first" if column > 1
-                          else "")
+                          f"; its epoch is column {column}, not the first (nor the last)"
+                          if column > 1 else "")
                 raise UserError(
                     f"{path} holds a Markdown table of epochs (line {line}: '{header}', rule "
                     f"'{rule}'), not a layout explain-log reads{layout}. It reads Keras "
                     "console output, a CSVLogger .csv, a model.fit() history .json, and a "
-                    "Hugging Face Keras model card's '## Training Metrics' table (a first "
-                    "column 'Epoch' or 'Epochs', a '|---|' rule of three dashes or more, one "
-                    "row per epoch)") from None
+                    "Hugging Face Keras model card's '## Training Metrics' table (a first or "
+                    "last column 'Epoch' or 'Epochs', a '|---|' rule of three dashes or more, "
+                    "one row per epoch)") from None
             if not runs:
                 raise UserError(f"{path}: {error}; {_KINDS_HINT}") from None
     for run in runs:
