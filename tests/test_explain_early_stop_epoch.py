@@ -39,3 +39,14 @@ def test_a_full_keras_1_log_keeps_its_headers_numbers():
     [run] = parse_console(text)
     assert run.epoch_numbers == [1, 2, 3]
     assert not any("EarlyStopping names" in note for note in run.notes)
+
+
+def test_a_zero_based_message_after_an_unfinished_drawing_says_the_epoch_ended():
+    # keras#8137's description (Keras 2.0.8): 'Epoch 00002: reducing learning rate' after
+    # epoch 3's 2299/2300 drawing is epoch 3's end-of-epoch message, counted from 0
+    text = ("Epoch 1/100\n" + BAR.format(loss="3.6914", val="3.7383") + "\n"
+            "Epoch 3/100\n 37/38 [============================>.] - ETA: 0s - loss: 3.6904\n"
+            "Epoch 00002: reducing learning rate to 9.999999747378752e-06.\n")
+    [run] = parse_console(text)
+    assert any("epoch 3/100 (line 3) has no closing progress line, though a callback's "
+               "end-of-epoch message for it is at line 5" in note for note in run.notes)

@@ -107,7 +107,7 @@ class _ConsoleReader(HeaderlessEpochs):
         self.counted_on: int | None = None  # line of an epoch counted on, not named
         self.samples_total: int | None = None  # Keras 2's 'Train on N samples'
         # a callback message numbered one below the epoch it closes: the log counts them from
-        # 0, as Keras 1 and Keras 2 before 2.0.9 do (keras#8137)
+        # 0, as Keras 1 and Keras 2 before 2.0.9 do (keras#8137); callback_epoch counts from 1
         self.zero_based_line: int | None = None
 
     def read(self) -> list[RunBuilder]:
@@ -195,13 +195,18 @@ class _ConsoleReader(HeaderlessEpochs):
             self.run.restored_epoch, self.run.restored_at = restored, None
         named = _CALLBACK_EPOCH_RE.match(text)
         if named is not None:
-            self.callback_epoch, self.callback_line = int(named[1]), number
-            if (self.block is not None and self.block.finals and self.block.index is not None
-                    and self.block.index - int(named[1]) == 1 and self.zero_based_line is None):
+            block = self.block
+            # after the header and a drawing of epoch i, a message naming i - 1 counts from 0:
+            # Keras 2 from 2.0.9 on names i there, and earlier epochs' messages come before
+            # the header (keras#8137: 'Epoch 00002: reducing ...' under 'Epoch 3/100')
+            if (block is not None and (block.finals or block.partial) and block.index is not None
+                    and block.index - int(named[1]) == 1 and self.zero_based_line is None):
                 self.zero_based_line = number
-            if (self.block is not None and self.block.index == int(named[1])
+            self.callback_line = number
+            self.callback_epoch = int(named[1]) + (self.zero_based_line is not None)
+            if (block is not None and block.index == self.callback_epoch
                     and not _EPOCH_BEGIN_MESSAGE_RE.match(text)):
-                self.block.end_message = number
+                block.end_message = number
         if self.block is not None:
             self.block.messages.append(number)
             if interrupts(text):
