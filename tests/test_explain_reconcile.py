@@ -77,7 +77,26 @@ def test_numbers_near_the_all_ones_scores_with_background_right_are_not_called_t
                      if f.id == "saturation.all_ones_predictor"]
     assert fingerprint.severity is Severity.WARNING
     assert "exactly" not in fingerprint.title
-    assert "at least 95.7 % foreground" in fingerprint.title
+    # f >= TP = d(1-a)/(2(1-d)), taken at the ends of the four-decimal rounding: 0.9426
+    assert "at least 94.3 % foreground" in fingerprint.title
     assert "TN = 0" not in fingerprint.explanation
     assert "at 3.35 % (TN" in fingerprint.explanation
     assert "val_dice 0.9948 is within 0.0002 of what" in fingerprint.explanation
+
+
+def test_four_decimal_prints_near_one_bound_the_foreground_by_their_rounding():
+    # assign16: val_accuracy 0.9950 and val_dice_coef 0.9975 as printed are also accuracy
+    # 0.99505 and Dice 0.99745: TP 0.968, TN 0.027; "at least 99.5 % foreground" overclaimed
+    series = {"val_accuracy": [0.995] * 3, "val_dice_coef": [0.9975] * 3}
+    [fingerprint] = [f for f in check_series("run", series)
+                     if f.id == "saturation.all_ones_predictor"]
+    assert "(at least 96.8 % foreground in the validation data)" in fingerprint.title
+    assert "allows a TN of up to 2.69 % of the pixels" in fingerprint.explanation
+    phase = fingerprint.evidence["phases"]["validation"]
+    assert round(phase["foreground_fraction_at_least"], 4) == 0.9681
+    # the same numbers at full precision pin TN at 0
+    accuracy = 0.995012345678
+    exact = {"val_accuracy": [accuracy] * 3,
+             "val_dice_coef": [2 * accuracy / (1 + accuracy)] * 3}
+    [pinned] = [f for f in check_series("run", exact) if f.id == "saturation.all_ones_predictor"]
+    assert "(at least 99.5 % foreground in the validation data)" in pinned.title

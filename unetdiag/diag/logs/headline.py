@@ -42,6 +42,7 @@ from unetdiag.diag.checks.saturation.ids import (
 )
 from unetdiag.diag.checks.saturation.metrics import is_validation, validation_first
 from unetdiag.diag.checks.saturation.short_logs import short_log_sentences
+from unetdiag.diag.checks.saturation.thresholds import SATURATION_TOLERANCE
 from unetdiag.diag.checks.saturation.wording_scale import BOUND_FORMULAS, SCORE_NAMES
 from unetdiag.diag.checks.saturation.wording_unscored import (
     both_zero,
@@ -308,9 +309,11 @@ def _trivial_predictor(findings: Sequence[Finding], runs: Sequence[RunLog]) -> s
     if predictor == "all_ones":
         dice_words = (f" and {phase['dice_metric']} 2f/(1+f) = {all_ones_formula(fraction)}"
                       if phase.get("dice_metric") else "")
+        true_negatives = phase.get("true_negative_share", 0.0)
+        exactly = "close to" if true_negatives > SATURATION_TOLERANCE else "exactly"
         does = (f"{verb(len(names), 'predicts', 'predict')} every pixel as foreground" if proven
-                else f"{verb(len(names), 'scores', 'score')} exactly what an all-ones predictor "
-                f"scores for foreground fraction {fraction:.4g}")
+                else f"{verb(len(names), 'scores', 'score')} {exactly} what an all-ones "
+                f"predictor scores for foreground fraction {fraction:.4g}")
         # unproven, the numbers give TN = 0 and TP = accuracy: f is bounded below, not known
         # (red team s31: f = 0.9 with FN = FP = 0.1 logs the same 0.8000 and 0.8889)
         sentence = (
@@ -319,11 +322,8 @@ def _trivial_predictor(findings: Sequence[Finding], runs: Sequence[RunLog]) -> s
             f"{fraction:.4f}{dice_words}, exactly the {reported} "
             f"{verb(len(names), 'it reports', 'they report')}" if proven else
             f"{subject} {does}: {phase['accuracy_metric']} {fraction:.4f}{dice_words}, "
-            f"exactly the {reported} {verb(len(names), 'it reports', 'they report')}. So no "
-            f"{phase_name} pixel is correctly predicted background (TN = 0, for binary "
-            "labels, thresholded predictions and a pooled Dice) and the "
-            f"{phase_name} data is at least {percent(fraction)} foreground (exactly that "
-            "if every pixel is predicted foreground, more if some foreground is missed)")
+            f"{exactly} the {reported} {verb(len(names), 'it reports', 'they report')}. "
+            + _all_ones_bound(phase, phase_name))
     elif not all(f.evidence["phases"][phase_name if phase_name in f.evidence["phases"]
                                        else next(iter(f.evidence["phases"]))].get(
                      "scores_exactly_zero", True) for f in fingerprints):
@@ -573,3 +573,23 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
             + appended_sentence(runs) + replica_sentence(findings, runs)
             + cut_short_sentences(runs) + ran_out_sentences(runs) + checkpoint_sentences(runs)
             + zero_loss_sentences(runs) + continued_fit_sentences(runs))
+
+
+def _all_ones_bound(phase: dict, phase_name: str) -> str:
+    """What an all-ones fit's numbers say of TN and f, with the TN the Dice leaves (red team
+    s32) or that the rounding of four-decimal prints allows near a = 1."""
+    at_least = percent(phase.get("foreground_fraction_at_least", phase["foreground_fraction"]))
+    assumed = "for binary labels, thresholded predictions and a pooled Dice"
+    true_negatives = phase.get("true_negative_share", 0.0)
+    if true_negatives > SATURATION_TOLERANCE:
+        return (f"So {percent(true_negatives)} of the {phase_name} pixels are correctly "
+                f"predicted background (TN, {assumed}; 0 for that predictor) and the "
+                f"{phase_name} data is at least {at_least} foreground")
+    if "true_negative_share_at_most" in phase:
+        return (f"So no {phase_name} pixel is correctly predicted background as printed (TN = "
+                f"0, {assumed}), though the rounding of four-decimal prints allows up to "
+                f"{percent(phase['true_negative_share_at_most'])}, and the {phase_name} data "
+                f"is at least {at_least} foreground")
+    return (f"So no {phase_name} pixel is correctly predicted background (TN = 0, {assumed}) "
+            f"and the {phase_name} data is at least {at_least} foreground (exactly that if "
+            "every pixel is predicted foreground, more if some foreground is missed)")

@@ -70,6 +70,21 @@ class Assumption(str, enum.Enum):
     SAME_LOSS_WEIGHTS = "same_loss_weights"
 
 
+#: Half a unit of the fourth decimal Keras prints a value to: the value it stands for lies
+#: within this of the print.
+PRINTED_HALF_UNIT = 5e-5
+
+
+def printed_half_unit(value: float) -> float:
+    """How far the value a number stands for may lie from it: half a unit of its last
+    decimal, of the fourth at least (Keras prints four; a shorter number lost its trailing
+    zeros), and 0 for a number with more than eight decimals (a full-precision float, as
+    CSVLogger or a trainer's own history hold them)."""
+    text = repr(float(value))
+    if "e" in text or "." not in text:
+        return 0.0 if "e" in text else PRINTED_HALF_UNIT
+    decimals = len(text.split(".")[1])
+    return 0.0 if decimals > 8 else 0.5 * 10.0 ** -max(decimals, 4)
 #: The two constant predictors: every pixel foreground, or none.
 CONSTANT_PREDICTORS = ("all_ones", "all_zeros")
 #: The formula behind each expected score of the all-ones predictor.
@@ -130,12 +145,37 @@ class ConstantPredictorFit:
         return (self.true_negative_share or 0.0) > SATURATION_TOLERANCE
 
     @property
+    def true_positive_share_at_least(self) -> float:
+        """All-ones: the smallest TP share (``TP <= f``) the Dice (``d(1-a)/(2(1-d))``) or IoU
+        (``j(1-a)/(1-j)``) gives with each printed value anywhere within half a unit of its
+        fourth decimal, as Keras prints it: near a = 1 that rounding hides a TN of a few
+        percent (0.9950 and 0.9975 allow TP 0.968, TN 0.027)."""
+        accuracy = min(self.accuracy + printed_half_unit(self.accuracy), 1.0)
+        shares = [0.0]
+        if self.dice is not None and self.dice < 1:
+            dice = self.dice - printed_half_unit(self.dice)
+            shares.append(dice * (1 - accuracy) / (2 * (1 - dice)))
+        if self.iou is not None and self.iou < 1:
+            iou = self.iou - printed_half_unit(self.iou)
+            shares.append(iou * (1 - accuracy) / (1 - iou))
+        return max(shares)
+
+    @property
+    def rounding_hides_true_negatives(self) -> bool:
+        """All-ones: TN = 0 as printed, but the rounding of the printed values allows a TN
+        above the tolerance (the bound on f then comes from that rounding)."""
+        return (not self.true_negatives_seen and self.foreground_fraction
+                - self.true_positive_share_at_least > SATURATION_TOLERANCE)
+
+    @property
     def fraction_at_least(self) -> float:
         """All-ones: the lowest foreground fraction these numbers allow, ``a - TN``
-        (``TP = a - TN <= f``); a TN within the tolerance counts as the predictor's 0."""
-        if self.true_negatives_seen:
-            return self.foreground_fraction - (self.true_negative_share or 0.0)
-        return self.foreground_fraction
+        (``TP = a - TN <= f``); a TN within the tolerance counts as the predictor's 0 unless
+        the rounding of the printed values allows more (:attr:`true_positive_share_at_least`)."""
+        at_least = self.foreground_fraction - (
+            self.true_negative_share or 0.0 if self.true_negatives_seen else 0.0)
+        rounded = self.true_positive_share_at_least
+        return rounded if at_least - rounded > SATURATION_TOLERANCE else at_least
 
     @property
     def fraction_at_most(self) -> float:
@@ -179,8 +219,11 @@ class ConstantPredictorFit:
                     result[f"{key}_formula"] = formulas[key]
         if self.true_negative_share is not None:
             result["true_negative_share"] = self.true_negative_share
-            if self.true_negatives_seen:
+            if self.fraction_at_least < self.foreground_fraction:
                 result["foreground_fraction_at_least"] = self.fraction_at_least
+            if self.rounding_hides_true_negatives:
+                result["true_negative_share_at_most"] = (
+                    self.accuracy + printed_half_unit(self.accuracy) - self.fraction_at_least)
         if self.predictor == "all_zeros":
             result.update({"scores_exactly_zero": self.scores_exactly_zero,
                            "zero_tolerance": self.zero_tolerance})

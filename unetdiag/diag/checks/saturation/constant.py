@@ -81,7 +81,7 @@ def phase_fingerprint(phase: Mapping[str, MetricSeries], tolerance: float,
         # a Dice near 0 but not 0 leaves true positives: the empty prediction is then only
         # the nearest constant, whatever the measured fraction
         fit = dataclasses.replace(fit, measured_fraction=float(known_fraction),
-                                  proven=(not fit.true_negatives_seen
+                                  proven=(fit.fraction_at_least == fit.foreground_fraction
                                           if fit.predictor == "all_ones"
                                           else fit.scores_exactly_zero))
     return PhaseFingerprint(

@@ -17,6 +17,7 @@ from unetdiag.diag.checks.saturation.words import (
     TRAINING_RUN,
     SeriesSubject,
     all_ones_formula,
+    all_ones_reading,
     describe_fingerprint,
     epoch_list,
     epoch_of,
@@ -200,20 +201,7 @@ def constant_predictor_finding(claim: evidence.ConstantPredictorRun,
             "background pixel wrong)."))
         sentences.append(
             "The measured foreground fraction is f, so these numbers admit only that predictor."
-            if fit.proven else
-            # red team s32: accuracy 0.9900 and Dice 0.9948 are also TP 0.9565, TN 0.0335,
-            # FN 0.01, FP 0: a model that gets all the background right
-            "Together the numbers put the pixels correctly predicted background at "
-            f"{percent(fit.true_negative_share)} (TN, for binary labels, thresholded "
-            "predictions and a pooled Dice; 0 for that predictor), so at least "
-            f"{percent(fit.fraction_at_least)} of {data} is foreground: consistent with {what} "
-            "only if rounding or a smoothing term makes up that share; a model that predicts "
-            "that much background right scores the same." if near else
-            "Together the numbers say that no pixel is correctly predicted background (TN = "
-            "0, for binary labels, thresholded predictions and a pooled Dice), so at least "
-            f"{percent(fraction)} of {data} is foreground: consistent with {what}, the one "
-            f"such prediction when {percent(fraction)} of {data} is foreground; a model "
-            "that also misses some foreground scores the same on data with more foreground.")
+            if fit.proven else all_ones_reading(fit, data, what))
         if fraction >= 0.5:  # foreground is the majority: suspect the masks first
             fix = ("Look at the masks before the model: a data set that is "
                    f"{'' if fit.proven else 'at least '}"

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from unetdiag.diag.checks.saturation.algebra import ConstantPredictorFit
+from unetdiag.diag.checks.saturation.algebra import ConstantPredictorFit, printed_half_unit
 from unetdiag.diag.checks.saturation.evidence import Cause, Claim
 from unetdiag.diag.checks.sentences import Sentences
 from unetdiag.diag.core.dice import all_ones_dice
 from unetdiag.diag.core.findings import Finding
-from unetdiag.diag.wording.text import capitalised, join_names
+from unetdiag.diag.wording.text import capitalised, join_names, percent
 
 #: What each cause of an impossible value is, in a few words.
 CAUSE_WORDS = {
@@ -175,3 +175,31 @@ def fraction_relation(fit: ConstantPredictorFit) -> str:
     value = {"upper": fit.fraction_at_most, "lower": fit.fraction_at_least}.get(
         fit.fraction_bound, fit.foreground_fraction)
     return f"f {_FRACTION_RELATION[fit.fraction_bound]} {value:.4g}"
+
+
+def all_ones_reading(fit: ConstantPredictorFit, data: str, what: str) -> str:
+    """What an all-ones fit's numbers say of TN and f (binary labels, thresholded predictions,
+    a pooled Dice): TN = 0 and f >= a; TN = 0 as printed, but the rounding of four-decimal
+    prints allowing more (f then bounded by that rounding); or a TN of its own (red team s32:
+    accuracy 0.9900 and Dice 0.9948 are also TP 0.9565, TN 0.0335, FN 0.01, FP 0)."""
+    at_least = percent(fit.fraction_at_least)
+    assumed = "for binary labels, thresholded predictions and a pooled Dice"
+    if fit.true_negatives_seen:
+        return ("Together the numbers put the pixels correctly predicted background at "
+                f"{percent(fit.true_negative_share or 0.0)} (TN, {assumed}; 0 for that "
+                f"predictor), so at least {at_least} of {data} is foreground: consistent with "
+                f"{what} only if rounding or a smoothing term makes up that share; a model "
+                "that predicts that much background right scores the same.")
+    if fit.rounding_hides_true_negatives:
+        most = fit.accuracy + printed_half_unit(fit.accuracy) - fit.fraction_at_least
+        return ("Together the printed numbers say that no pixel is correctly predicted "
+                f"background (TN = 0, {assumed}), but each print stands for any value within "
+                f"half a unit of its fourth decimal, which near a = 1 allows a TN of up to "
+                f"{percent(most)} of the pixels: so at least {at_least} of {data} is "
+                f"foreground, consistent with {what}; a model that gets that share of the "
+                "pixels right as background, or that misses some foreground, scores the same.")
+    return ("Together the numbers say that no pixel is correctly predicted background (TN = "
+            f"0, {assumed}), so at least {at_least} of {data} is foreground: consistent with "
+            f"{what}, the one such prediction when {at_least} of {data} is foreground; a "
+            "model that also misses some foreground scores the same on data with more "
+            "foreground.")
