@@ -100,3 +100,17 @@ def test_four_decimal_prints_near_one_bound_the_foreground_by_their_rounding():
              "val_dice_coef": [2 * accuracy / (1 + accuracy)] * 3}
     [pinned] = [f for f in check_series("run", exact) if f.id == "saturation.all_ones_predictor"]
     assert "(at least 99.5 % foreground in the validation data)" in pinned.title
+
+
+def test_a_refuted_fingerprint_near_one_does_not_claim_every_background_pixel_foreground():
+    # printed 0.9950 / 0.9975 allow TN up to 0.027: "every background pixel is predicted
+    # foreground" is not what they say once the masks are measured at 0.9990
+    series = {"loss": RISING, "accuracy": [0.995] * 5, "dice": [0.9975] * 5,
+              "val_loss": RISING, "val_accuracy": [0.5, 0.6, 0.7, 0.75, 0.8],
+              "val_dice": [0.3, 0.4, 0.5, 0.6, 0.65]}
+    [fingerprint] = [f for f in check_series("run", series)
+                     if f.id == "saturation.all_ones_predictor"]
+    [reconciled] = reconcile_fingerprints([fingerprint], None, train_foreground_fraction=0.999)
+    assert "every background pixel is predicted foreground" not in reconciled.title
+    assert "at least 0.40% of the pixels are foreground predicted background" in (
+        reconciled.title)
