@@ -26,6 +26,6 @@ def test_a_bar_line_with_percent_accuracies_is_read_as_fractions():
 
 
 def test_a_verbose_2_line_with_a_percent_accuracy_is_read_as_a_fraction():
-    _, history = _read(["Epoch 1/2", " - 12s - loss: 0.3500 - acc: 88.20%",
+    _, history = _read(["Epoch 1/2", " - 12s - loss: 0.3500 - acc: 88.20 %",
                         "Epoch 2/2", " - 11s - loss: 0.2800 - acc: 100.00%"])
     assert history["acc"] == [0.882, 1.0]

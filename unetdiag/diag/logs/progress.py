@@ -51,7 +51,7 @@ _COUNTERLESS_RE = re.compile(
     rf"(?:^|\s)(?P<time>{_TIME}(?:/(?:step|sample|epoch))?)(?P<rest>\s+-\s+[A-Za-z_].*)$")
 _METRIC_NAME = r"[A-Za-z_][\w./]*(?:-[\w./]+)*"
 _METRIC_TOKEN_RE = re.compile(rf"^(?P<name>{_METRIC_NAME}):\s*(?P<value>{NUMBER_PATTERN})"
-                              r"(?P<percent>%?)$", re.IGNORECASE)
+                              r"(?:\s?(?P<percent>%))?$", re.IGNORECASE)
 # A line that carries on a summary wrapped at " - ": it starts with "name: value" (a paste
 # with one "name: value -" per line ends it with the separator).
 _CONTINUATION_RE = re.compile(rf"^{_METRIC_NAME}:\s*{NUMBER_PATTERN}(?:\s+-(?:\s|$)|$)",
