@@ -1,5 +1,6 @@
 """What an ``audit-data`` process sets up before NumPy loads (docs/benchmarks-audit.md,
-session 32): OpenBLAS on one thread, unless the user chose otherwise."""
+session 32): OpenBLAS on one thread unless the user chose otherwise, and no cyclic garbage
+collection until the audit's modules are imported."""
 
 from __future__ import annotations
 
@@ -42,3 +43,31 @@ def test_a_users_openblas_setting_is_kept():
 @pytest.mark.parametrize("command", ["train", "explain-log", "--help"])
 def test_other_commands_leave_openblas_alone(command):
     assert _startup(command)[0] == "None"
+
+
+_COLLECTOR = ("import gc, sys\n"
+              "sys.argv = ['unetdiag', *sys.argv[1:]]\n"
+              "import unetdiag.cli\n"
+              "print(gc.isenabled())\n"
+              "import unetdiag.diag.audit.run as run\n"
+              "def audit_dataset(*args, **options):\n"
+              "    print(gc.isenabled())\n"
+              "    raise SystemExit(0)\n"
+              "run.audit_dataset = audit_dataset\n"
+              "unetdiag.cli.main()\n")
+
+
+def _collector(*args: str) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", _COLLECTOR, *args], capture_output=True,
+                          text=True, timeout=120, cwd=os.path.dirname(__file__))
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_audit_data_imports_without_the_collector_and_reads_with_it(tmp_path):
+    assert _collector("audit-data", str(tmp_path)) == ["False", "True"]
+
+
+@pytest.mark.parametrize("command", [["explain-log", "--help"], ["--help"]])
+def test_other_commands_keep_the_collector(command):
+    assert _collector(*command)[0] == "True"

@@ -5,23 +5,17 @@ dispatch to the command handlers (:mod:`.commands`).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-# Before NumPy is imported (the imports below pull it in): NumPy and SciPy each load OpenBLAS,
-# which starts a thread a core that spins while waiting for work. audit-data's matrix products
-# are small or chunked (the near-duplicate search: 20,000 thumbnails take 0.8 s of CPU with
-# one thread, 2.4-2.7 s with two on a shared 2-core machine, same pairs and scores), and the
-# spinning cost 40-60 ms of CPU an audit of the public DRIVE or ISBI sets (session 32 in
-# docs/benchmarks-audit.md). A user's own setting is kept.
-if sys.argv[1:2] == ["audit-data"]:
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from unetdiag.cli import startup
 
-from unetdiag.cli.commands import run_audit
-from unetdiag.cli.parser import build_parser, given_options
-from unetdiag.exitcodes import ExitCode, UserError
+startup.prepare(sys.argv[1:])  # before the imports below pull NumPy in
+
+from unetdiag.cli.commands import run_audit  # noqa: E402 - after startup.prepare
+from unetdiag.cli.parser import build_parser, given_options  # noqa: E402
+from unetdiag.exitcodes import ExitCode, UserError  # noqa: E402
 
 if TYPE_CHECKING:
     from rich.console import Console

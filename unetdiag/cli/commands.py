@@ -151,8 +151,10 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
 
 
 def run_audit(args: argparse.Namespace, console: Console | None) -> int:
+    from unetdiag.cli import startup
     from unetdiag.diag.audit.run import audit_dataset
 
+    startup.imports_done()
     images = _dataset_folder(args, None)
     if images is None:
         raise UserError("give a dataset folder: unetdiag audit-data PATH, or --images DIR",
