@@ -1,6 +1,6 @@
 """What an ``audit-data`` process sets up before NumPy loads (docs/benchmarks-audit.md,
 session 32): OpenBLAS on one thread unless the user chose otherwise, and no cyclic garbage
-collection until the audit's modules are imported."""
+collection until the audit's modules are imported, which are then frozen."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ _COLLECTOR = ("import gc, sys\n"
               "print(gc.isenabled())\n"
               "import unetdiag.diag.audit.run as run\n"
               "def audit_dataset(*args, **options):\n"
-              "    print(gc.isenabled())\n"
+              "    print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
               "    raise SystemExit(0)\n"
               "run.audit_dataset = audit_dataset\n"
               "unetdiag.cli.main()\n")
@@ -65,7 +65,8 @@ def _collector(*args: str) -> list[str]:
 
 
 def test_audit_data_imports_without_the_collector_and_reads_with_it(tmp_path):
-    assert _collector("audit-data", str(tmp_path)) == ["False", "True"]
+    # the collector is off while importing, then on, with the imports' objects frozen
+    assert _collector("audit-data", str(tmp_path)) == ["False", "True", "True"]
 
 
 @pytest.mark.parametrize("command", [["explain-log", "--help"], ["--help"]])

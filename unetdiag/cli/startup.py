@@ -8,8 +8,13 @@ NumPy and its collector settings of its own.
   two on a shared 2-core machine, same pairs and scores), and the spinning cost 40-60 ms of
   CPU an audit of the public DRIVE or ISBI sets. A user's own setting is kept.
 * No cyclic garbage collection while the audit's modules are imported: its 110 collections
-  cost 24 ms of CPU (5 % of the imports) and freed 676 objects in all, which wait for the
-  first collection after :func:`imports_done` turns it back on, before any file is read.
+  cost 24 ms of CPU (5 % of the imports) and freed 676 objects in all.
+* Then the objects of the imports (43,000: modules, classes, functions, tables) frozen
+  (:func:`gc.freeze`) before the collector is turned back on: no later collection walks
+  them, neither this process's at its exit (about 60 ms of CPU: importing the audit and
+  exiting took 0.557 s of CPU, 0.493 s frozen) nor a forked worker's, whose copy of their
+  pages stays shared (what :func:`gc.freeze` is documented for). Those 676 objects are never
+  freed: the process ends after one audit.
 """
 
 from __future__ import annotations
@@ -34,8 +39,10 @@ def prepare(arguments: Sequence[str]) -> None:
 
 
 def imports_done() -> None:
-    """Turn the collector back on if :func:`prepare` paused it."""
+    """Freeze what is allocated so far and turn the collector back on, if :func:`prepare`
+    paused it."""
     global _collector_paused
     if _collector_paused:
+        gc.freeze()
         gc.enable()
         _collector_paused = False
