@@ -1,20 +1,13 @@
-"""What an ``audit-data`` process sets up before NumPy loads (session 32 in
-docs/benchmarks-audit.md), for the command line only: a program that imports unetdiag has
-NumPy and its collector settings of its own.
+"""What an ``audit-data`` process sets up before NumPy loads, for the command line only: a
+program that imports unetdiag keeps its own NumPy and collector settings. The figures behind
+each choice are in docs/benchmarks-audit.md (session 32).
 
-* OpenBLAS on one thread. NumPy and SciPy each load OpenBLAS, which starts a thread a core
-  that spins while waiting for work. The audit's matrix products are small or chunked (the
-  near-duplicate search: 20,000 thumbnails take 0.8 s of CPU with one thread, 2.4-2.7 s with
-  two on a shared 2-core machine, same pairs and scores), and the spinning cost 40-60 ms of
-  CPU an audit of the public DRIVE or ISBI sets. A user's own setting is kept.
-* No cyclic garbage collection while the audit's modules are imported: its 110 collections
-  cost 24 ms of CPU (5 % of the imports) and freed 676 objects in all.
-* Then the objects of the imports (43,000: modules, classes, functions, tables) frozen
-  (:func:`gc.freeze`) before the collector is turned back on: no later collection walks
-  them, neither this process's at its exit (about 60 ms of CPU: importing the audit and
-  exiting took 0.557 s of CPU, 0.493 s frozen) nor a forked worker's, whose copy of their
-  pages stays shared (what :func:`gc.freeze` is documented for). Those 676 objects are never
-  freed: the process ends after one audit.
+* OpenBLAS on one thread (unless the user set it): its pool's threads spin at start-up, and
+  the audit's matrix products are small or chunked.
+* No cyclic garbage collection while the audit's modules are imported (nothing there is
+  garbage worth the collections' time) ...
+* ... then the imports' objects frozen (:func:`gc.freeze`), so that no later collection, nor
+  the one at exit, walks them again, and a forked worker's copy of their pages stays shared.
 """
 
 from __future__ import annotations
