@@ -16,7 +16,8 @@ findings:
   (:mod:`unetdiag.diag.audit.alignment_findings`), mask encoding (``mask.*``), image sanity
   (``image.*``);
 * label maps and what the policy makes of them (``mask.label_map``, ``mask.decodes_empty``,
-  :mod:`unetdiag.diag.audit.label_findings`), masks that are one region drawn again and again
+  :mod:`unetdiag.diag.audit.label_findings`, :mod:`unetdiag.diag.audit.decodes_empty`), masks
+  that are one region drawn again and again
   (``mask.nearly_identical``, :mod:`unetdiag.diag.audit.sameness`);
 * imbalance and polarity (``imbalance.*``, from :mod:`unetdiag.diag.checks.masks`), with the
   smallest connected object of each mask and its small objects; when the policy in force
@@ -56,6 +57,7 @@ from unetdiag.diag.audit.colour_pairs import (
     colour_pair_mostly_foreground,
     two_colour_levels,
 )
+from unetdiag.diag.audit.decodes_empty import decodes_empty_finding
 from unetdiag.diag.audit.duplicates import (
     DuplicateGroup,
     duplicate_groups,
@@ -75,7 +77,7 @@ from unetdiag.diag.audit.findings import (
     image_findings,
 )
 from unetdiag.diag.audit.headline import audit_headline
-from unetdiag.diag.audit.label_findings import decodes_empty_finding, label_map_finding
+from unetdiag.diag.audit.label_findings import label_map_finding
 from unetdiag.diag.audit.label_verdict import LISTED_LABEL_VALUES, LabelVerdict
 from unetdiag.diag.audit.labels import counts_under, judge_label_maps, one_value_files
 from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings, threshold_rows
