@@ -317,7 +317,8 @@ def test_annotator_tagged_masks_in_one_folder_pair_by_the_first_annotator(tmp_pa
         "source": "inferred", "layout": "one folder", "mask_suffixes": ["_1stHO"],
         "mask_pattern": "{key}_1stHO", "flag": "--mask-suffix _1stHO",
         "example": ["Image_01L.jpg", "Image_01L_1stHO.png"],
-        "alternatives": ["--mask-suffix _2ndHO"], "stacks": 0, "groups": 0}
+        "alternatives": ["--mask-suffix _2ndHO"], "stacks": 0, "groups": 0,
+        "mask_extension": None}
 
 
 def test_drive_in_one_folder_names_the_unused_set_as_possibly_the_targets(tmp_path):

@@ -16,6 +16,10 @@ These layouts are understood:
   of one patient on both sides of a split let validation score what training has seen.
   labelme_json_to_dataset's folders (``<name>_json/img.png`` with ``label.png``) are case
   folders of one pair each (:mod:`unetdiag.diag.data.pairing_trees`).
+* **Images and masks by extension** (``masks_dir`` omitted or the image folder): ``75.jpg``
+  with ``75.png`` in one folder, as MSRA10K stores them, when the folder splits cleanly into
+  JPEG images and masks of one lossless extension
+  (:mod:`unetdiag.diag.data.pairing_extensions`, ``pairing.by_extension``).
 * **Mirrored folders** (``masks_dir`` given, both holding folders, not files):
   ``images/<case>/<n>.png`` pairs with ``masks/<case>/<n>.png``, folder by folder, each folder
   a group as a case folder is (:mod:`unetdiag.diag.data.pairing_trees`).
@@ -46,6 +50,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
+from unetdiag.diag.data import pairing_extensions as extension_words
 from unetdiag.diag.data import pairing_findings as words
 from unetdiag.diag.data import pairing_pages as page_words
 from unetdiag.diag.data import pairing_sets as set_words
@@ -68,6 +73,7 @@ from unetdiag.diag.data.instances import (
     find_instance_layout,
     is_instance_layout,
 )
+from unetdiag.diag.data.pairing_extensions import split_by_extension
 from unetdiag.diag.data.pairing_findings import (
     MAX_LISTED_FILES,
     MAX_NAMES_IN_MESSAGE,
@@ -242,8 +248,15 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         widened = _suffix_as_pattern(images.files, mask_files, mask_suffixes)
         if widened is not None:
             matching = Matching.of_rule(widened)
+    by_extension = None
+    if (pattern is None and source == "default" and one_folder and matching.duplicates
+            and not matching.pairs):
+        by_extension = split_by_extension(images.files)
+        if by_extension is not None:
+            matching, source = by_extension.matching, "by extension"
     inference = None
-    if not same_folder and (not matching.pairs or (source == "default" and matching.missing)):
+    if by_extension is None and not same_folder and (
+            not matching.pairs or (source == "default" and matching.missing)):
         inference = infer_rule(images.files, mask_files)
         if source == "default" and inference.chosen is not None:
             matching = Matching.of_rule(inference.chosen)
@@ -265,6 +278,9 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
             mask_files))
     paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in pairs])
     rule = build_rule(source, matching, inference, mask_suffixes, one_folder, len(paged.paged))
+    if by_extension is not None:
+        rule = replace(rule, mask_extension=by_extension.mask_extension)
+        findings.append(extension_words.by_extension(images_dir, by_extension))
     findings += rule_findings(matching, inference, rule, paged, masks_path)
     if widened is not None:
         findings.append(set_words.suffix_as_pattern(widened.pattern.tail, widened, rule.flag))

@@ -45,7 +45,7 @@ class Pair:
     group: str = ""  # the case folder (case-folder layout): split as one
 
 
-RuleSource = Literal["default", "given", "inferred", "instance folders"]
+RuleSource = Literal["default", "given", "inferred", "instance folders", "by extension"]
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,9 @@ class PairingRule:
 
     Attributes:
         source: ``"default"`` (same stem, or a default suffix), ``"given"`` (the caller's
-            suffixes or pattern), ``"inferred"`` (found from the names) or
-            ``"instance folders"``.
+            suffixes or pattern), ``"inferred"`` (found from the names),
+            ``"instance folders"`` or ``"by extension"`` (a JPEG image and a mask of the same
+            name, :mod:`unetdiag.diag.data.pairing_extensions`).
         layout: ``"separate folders"``, ``"one folder"``, ``"case folders"``,
             ``"mirrored folders"`` or ``"instance folders"``.
         mask_suffixes: the suffixes matched (when pairing by suffix).
@@ -65,6 +66,7 @@ class PairingRule:
         alternatives: options that would pair the same images with their other masks.
         stacks: image stacks paired page by page.
         groups: case folders (the case-folder layout), each kept whole by the split.
+        mask_extension: the masks' extension when paired by extension (``".png"``), else None.
     """
 
     source: RuleSource
@@ -76,13 +78,14 @@ class PairingRule:
     alternatives: tuple[str, ...] = ()
     stacks: int = 0
     groups: int = 0
+    mask_extension: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "layout": self.layout,
                 "mask_suffixes": list(self.mask_suffixes), "mask_pattern": self.mask_pattern,
                 "flag": self.flag, "example": list(self.example),
                 "alternatives": list(self.alternatives), "stacks": self.stacks,
-                "groups": self.groups}
+                "groups": self.groups, "mask_extension": self.mask_extension}
 
 
 @dataclass
@@ -253,7 +256,7 @@ def build_rule(source: RuleSource, matching: Matching, inference: Inference | No
     example = ((matching.pairs[0].image.name, matching.pairs[0].mask.name)
                if matching.pairs else ())
     if matching.pattern is None:
-        flag = "" if source == "default" else " ".join(
+        flag = "" if source in ("default", "by extension") else " ".join(
             f"--mask-suffix {shlex.quote(suffix)}" for suffix in suffixes)
         return PairingRule(source, layout, tuple(suffixes), None, flag, example,
                            tuple(alternatives), stacks)

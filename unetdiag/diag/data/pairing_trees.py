@@ -415,8 +415,19 @@ def mask_values_held(folder: Path, names: Collection[str]) -> tuple[str, int] | 
     try:
         path = next(path for path in list_folder(folder, "mask", require_files=False).files
                     if path.stem in names)
+    except (StopIteration, UserError, OSError):
+        return None
+    count = mask_value_count(path)
+    return None if count is None else (path.name, count)
+
+
+def mask_value_count(path: Path) -> int | None:
+    """The distinct values of ``path`` when it reads as a mask: one channel (or equal ones,
+    alpha apart) of at most :data:`MAX_MASK_VALUES` values; None for a picture, a
+    probability map or an unreadable file."""
+    try:
         values = load_mask_values(path)
-    except (StopIteration, UserError, ImageReadError, OSError):
+    except (ImageReadError, OSError):
         return None
     if values.ndim == 3:
         if values.shape[2] in (2, 4):  # alpha apart
@@ -425,7 +436,7 @@ def mask_values_held(folder: Path, names: Collection[str]) -> tuple[str, int] | 
             return None
         values = values[..., 0]
     count = len(np.unique(values))
-    return (path.name, count) if count <= MAX_MASK_VALUES else None
+    return count if count <= MAX_MASK_VALUES else None
 
 
 def sibling_masks(masks_dir: Path, siblings: Sequence[tuple[Path, int, tuple[str, int]]],
