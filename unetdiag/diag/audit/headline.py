@@ -383,6 +383,12 @@ def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
                 f" {held} as the object; if the object is at {other:g}, "
                 + ("drop --mask-polarity dark." if finding.evidence.get("dark_is_foreground")
                    else "decode with --mask-polarity dark."))
+    placement = finding.evidence.get("background_placement")
+    if placement is not None and placement["verdict"] != "objects as background":
+        return None  # the background gathers along the border, or the masks do not tell
+    inside = ("" if placement is None else
+              f", what reads as background lying inside the image or spread through it, not "
+              f"along its border, in {placement['inside']} of them")
     dice = _first(findings, "baseline.dice_uninformative")
     consequence = ""
     if dice is not None and dice.evidence["predictor"] == "all_ones":
@@ -394,7 +400,7 @@ def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
     return (f"Possible inverted polarity: {finding.evidence['masks']} of "
             f"{int(tally['mask_read'].sum())} "
             f"masks are more than half foreground (up to "
-            f"{float(finding.evidence['largest_fraction']):.0%}){consequence}; "
+            f"{float(finding.evidence['largest_fraction']):.0%}){inside}{consequence}; "
             + (f"if the structure of interest is the other class, "
                f"{other_class_option(finding.evidence)}." if finding.evidence.get("by_values")
                else "they were decoded with --mask-polarity dark: if the structure of interest "

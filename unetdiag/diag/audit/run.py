@@ -82,6 +82,8 @@ from unetdiag.diag.audit.label_verdict import LISTED_LABEL_VALUES, LabelVerdict
 from unetdiag.diag.audit.labels import counts_under, judge_label_maps, one_value_files
 from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings, threshold_rows
 from unetdiag.diag.audit.overlap_findings import overlap_findings
+from unetdiag.diag.audit.polarity_evidence import background_placement
+from unetdiag.diag.audit.polarity_wording import placed_mostly_foreground
 from unetdiag.diag.audit.readers import read_all, worker_count
 from unetdiag.diag.audit.sameness import nearly_identical_finding
 from unetdiag.diag.audit.shape_findings import SHAPE_FINDINGS, shape_findings
@@ -347,9 +349,10 @@ def _mask_content_findings(tally: AuditTally, verdict: LabelVerdict | None,
     findings += baseline_findings(foreground, pixels, DEFAULT_DICE, empty=EMPTY_RULE,
                                   source=SOURCE)
     levels = two_colour_levels(tally, policy)
-    return [colour_pair_mostly_foreground(
-        strokes_mostly_foreground(_nodata_cause(finding, tally, files), verdict), levels, policy)
-            for finding in findings]
+    placement = background_placement(tally, read)
+    return [colour_pair_mostly_foreground(strokes_mostly_foreground(
+        placed_mostly_foreground(_nodata_cause(finding, tally, files), placement), verdict),
+        levels, policy) for finding in findings]
 
 
 def _nodata_cause(finding: Finding, tally: AuditTally, files: list[str]) -> Finding:

@@ -1,0 +1,84 @@
+"""Polarity in the headline only on dataset-wide evidence (issue 14): masks mostly foreground
+because their objects are large (lesion close-ups as in ISIC, large polyps as in Kvasir-SEG,
+cars filling the frame as in Carvana) keep their background along the border; objects stored
+as background lie inside the image. Only the second is "Possible inverted polarity"."""
+
+from __future__ import annotations
+
+import numpy as np
+from helpers import audit_pairs, finding, write_mask_pairs
+from hypothesis import given, settings
+from hypothesis.extra.numpy import arrays
+
+from unetdiag.diag.audit.polarity_evidence import BAND_SHARE, background_in_band
+from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE
+
+SIZE = 64
+
+
+def _ellipse(cy: float, cx: float, ry: float, rx: float) -> np.ndarray:
+    rows, columns = np.mgrid[:SIZE, :SIZE].astype(float)
+    return ((rows - cy) / ry) ** 2 + ((columns - cx) / rx) ** 2 <= 1
+
+
+def _close_up(rng: np.random.Generator) -> np.ndarray:
+    """A lesion filling most of the frame: about 75-93 % foreground, background in the corners."""
+    radius = rng.uniform(0.5, 0.58) * SIZE
+    return _ellipse(SIZE / 2 + rng.normal(0, 2), SIZE / 2 + rng.normal(0, 2), radius,
+                    radius * rng.uniform(0.9, 1.1))
+
+
+def _inverted_cells(rng: np.random.Generator) -> np.ndarray:
+    """Three to five cells inside the image, stored as background (the rest foreground)."""
+    cells = np.zeros((SIZE, SIZE), bool)
+    for _ in range(rng.integers(3, 6)):
+        cells |= _ellipse(rng.uniform(14, 50), rng.uniform(14, 50), rng.uniform(4, 8),
+                          rng.uniform(4, 8))
+    return ~cells
+
+
+def _masks(kinds, seed=0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [(kind(rng) * np.uint8(255)).astype(np.uint8) for kind in kinds]
+
+
+def test_large_objects_are_no_inverted_polarity(tmp_path):
+    report = audit_pairs(*write_mask_pairs(tmp_path, _masks([_close_up] * 12)))
+    assert "polarity" not in report.headline
+    large = finding(report, "imbalance.mostly_foreground")
+    assert large.severity.value == "info"
+    placement = large.evidence["background_placement"]
+    assert placement["verdict"] == "large objects" and placement["gathered_at_border"] == 12
+    assert "Consistent with large objects" in large.explanation
+    assert "often means inverted polarity" not in large.explanation
+
+
+def test_objects_stored_as_background_keep_the_polarity_headline(tmp_path):
+    report = audit_pairs(*write_mask_pairs(tmp_path, _masks([_inverted_cells] * 12)))
+    assert report.headline.startswith("Possible inverted polarity: 12 of 12 masks")
+    assert "what reads as background lying inside the image" in report.headline
+    inverted = finding(report, "imbalance.mostly_foreground")
+    assert inverted.severity.value == "warning"
+    assert inverted.evidence["background_placement"]["verdict"] == "objects as background"
+
+
+def test_a_set_that_does_not_decide_says_so_and_keeps_polarity_out_of_the_headline(tmp_path):
+    report = audit_pairs(*write_mask_pairs(tmp_path, _masks([_close_up, _inverted_cells] * 6)))
+    assert "polarity" not in report.headline
+    undecided = finding(report, "imbalance.mostly_foreground")
+    assert undecided.evidence["background_placement"]["verdict"] == "undecided"
+    assert "do not tell large objects from inverted polarity" in undecided.explanation
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.uint8, (3, THUMBNAIL_SIDE * THUMBNAIL_SIDE)))
+def test_the_share_in_the_band_is_a_share_or_nan_without_background(thumbnails):
+    shares = background_in_band(thumbnails)
+    no_background = (thumbnails == 255).all(axis=1)
+    assert np.array_equal(np.isnan(shares), no_background)
+    assert np.all((shares[~no_background] >= 0) & (shares[~no_background] <= 1))
+
+
+def test_a_background_spread_evenly_puts_the_band_share_in_the_band():
+    even = np.full((1, THUMBNAIL_SIDE * THUMBNAIL_SIDE), 128, np.uint8)
+    assert background_in_band(even)[0] == BAND_SHARE == 60 / 256

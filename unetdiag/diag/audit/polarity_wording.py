@@ -1,0 +1,89 @@
+"""``imbalance.mostly_foreground`` worded by where the background lies
+(:mod:`unetdiag.diag.audit.polarity_evidence`): large objects, whose background gathers along
+the border, are told as such, with no claim of inverted polarity; objects read as background
+are said with the evidence; a set that does not decide is said not to."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from unetdiag.diag.checks.masks_wording import other_class_option
+from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.wording.text import percent, plural
+
+#: Where the background is measured: the outer ring of 16x16 thumbnail cells.
+BAND = "the image's outer sixteenth on each side"
+
+
+def band_clause(placement: Mapping) -> str:
+    """``"a band of 23.4 % of the image; median 2 %"``."""
+    return (f"a band of {percent(placement['band_share'])} of the image; median "
+            f"{percent(placement['median_share_in_band'])}")
+
+
+def gathered_sentence(placement: Mapping, masks: int) -> str:
+    """Why large objects: the background gathers along the border."""
+    gathered = placement["gathered_at_border"]
+    return (f"In {gathered} of the {plural(masks, 'mask')} measured, at least "
+            f"{percent(placement['gathered_share'])} of what reads as background lies in "
+            f"{BAND} ({band_clause(placement)}): "
+            "it gathers along the border, as the background round a large object does "
+            "(a lesion or polyp close-up, a car filling the frame). Objects stored as "
+            "background would lie inside the image or spread through it, leaving the band "
+            "mostly foreground.")
+
+
+def inside_sentence(placement: Mapping) -> str:
+    """Why objects read as background: the background is not gathered at the border."""
+    inside = placement["inside"]
+    return (f"In {inside} of the {plural(placement['measured'], 'mask')} measured, at most "
+            f"{percent(placement['inside_share'])} of what reads as background lies in "
+            f"{BAND} ({band_clause(placement)}): "
+            "it lies inside the image or spreads through it, as objects surrounded by their "
+            "background do, not gathered along the border as the background round a large "
+            "object is.")
+
+
+def placed_mostly_foreground(finding: Finding, placement: Mapping | None) -> Finding:
+    """``imbalance.mostly_foreground`` of a majority of masks, with where their background
+    lies: the evidence added, and the wording of large objects or of an undecided set. A
+    finding of another kind, of a minority, or already worded otherwise (mixed polarities,
+    thresholds of the images, full masks) is returned unchanged."""
+    evidence = finding.evidence
+    if (finding.id != "imbalance.mostly_foreground" or placement is None
+            or not evidence.get("majority") or evidence.get("mixed_polarity")
+            or evidence.get("object_side")
+            or evidence.get("full_masks") == evidence["masks"]):
+        return finding
+    placed = {**evidence, "background_placement": dict(placement)}
+    first = finding.explanation.split(". ")[0] + "."
+    verdict = placement["verdict"]
+    if verdict == "objects as background":
+        return dataclasses.replace(
+            finding, evidence=placed,
+            explanation=f"{finding.explanation} {inside_sentence(placement)}")
+    if verdict == "large objects":
+        return dataclasses.replace(
+            finding, severity=Severity.INFO, evidence=placed,
+            explanation=(f"{first} {gathered_sentence(placement, placement['measured'])} "
+                         "Consistent with large objects; inverted polarity would need the "
+                         "objects to lie along the image's border."),
+            fix=("Nothing to fix if the objects are that large, but a model that predicts "
+                 "foreground everywhere already scores Dice 2f/(1+f), over 0.67, on each of "
+                 "them (see baseline.*). If the object is the other class, "
+                 f"{other_class_option(evidence)}."))
+    gathered, inside = placement["gathered_at_border"], placement["inside"]
+    return dataclasses.replace(
+        finding, evidence=placed,
+        explanation=(f"{first} What reads as background gathers along the border in "
+                     f"{gathered} of the {placement['measured']} measured (at least "
+                     f"{percent(placement['gathered_share'])} of it in "
+                     f"{BAND}; {band_clause(placement)}), as round large objects, and "
+                     f"lies inside the image or spreads through it in {inside} (at most "
+                     f"{percent(placement['inside_share'])}), as objects stored as "
+                     "background do: the masks do not tell large objects from inverted "
+                     "polarity."),
+        fix=("Look at a few listed masks next to their images. If the background is marked, "
+             f"{other_class_option(evidence)}; if the objects are that large, nothing to "
+             "fix."))
