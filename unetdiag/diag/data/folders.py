@@ -24,7 +24,7 @@ from unetdiag.diag.data.pairing_rules import MASK_WORDS
 from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
 from unetdiag.diag.data.split_lists import split_lists_hint
 from unetdiag.diag.data.stacks import stack_pages
-from unetdiag.diag.wording.text import verb
+from unetdiag.diag.wording.text import plural, verb
 from unetdiag.exitcodes import UserError
 
 
@@ -131,9 +131,11 @@ def no_images_message(listing: Listing, role: str,
         return f"{role} folder is empty: {listing.folder}"
     found = []
     if listing.ignored:
-        found.append(f"{len(listing.ignored)} other files ({words.names(listing.ignored)})")
+        found.append(f"{plural(len(listing.ignored), 'other file')} "
+                     f"({words.names(listing.ignored)})")
     if listing.subfolders:
-        found.append(f"{len(listing.subfolders)} folders ({words.names(listing.subfolders, '/')})")
+        found.append(f"{plural(len(listing.subfolders), 'folder')} "
+                     f"({words.names(listing.subfolders, '/')})")
     subfolders = {
         "not searched": "sub-folders are not searched",
         "empty": "nor do its folders (searched one level down, as case folders)",
@@ -141,8 +143,43 @@ def no_images_message(listing: Listing, role: str,
                     "(<case>/<name>.<ext> with <case>/<name>_mask.<ext>)"}[cases]
     message = (f"no {noun} in {listing.folder}: {' and '.join(found)}, no file with a "
                f"supported extension ({' '.join(SUPPORTED_EXTENSIONS)}); {subfolders}")
+    if cases == "empty":
+        message += deeper_files_hint(listing)
     return (message + (folders_hint(listing) if hint is None else hint)
             + rle_hint(listing.ignored) + foreign_hint(listing.ignored))
+
+
+#: At most this many case folders are looked into, two levels down, for a refused root.
+DEEPER_CASES = 3
+
+
+def deeper_files_hint(listing: Listing) -> str:
+    """For case folders that hold no file but folders of their own that do (PH2:
+    ``IMD002/IMD002_Dermoscopic_Image/IMD002.bmp`` beside ``IMD002/IMD002_lesion/
+    IMD002_lesion.bmp``), the files found two levels down and what unetdiag reads instead;
+    "" otherwise."""
+    for case in listing.subfolders[:DEEPER_CASES]:
+        found = []
+        for folder in _listed(case).subfolders:
+            files = _listed(folder).files
+            if files:
+                found.append(files[0].relative_to(listing.folder).as_posix())
+        if found:
+            examples = ", ".join(found[:words.MAX_NAMES_IN_MESSAGE])
+            return (f"; its folders hold folders of their own with files two levels down "
+                    f"({examples}): unetdiag reads a folder of images and one of masks "
+                    "(--images, --masks), or case folders holding each image beside its "
+                    "mask; copy or link the images into one folder and the masks into "
+                    "another")
+    return ""
+
+
+def _listed(folder: Path) -> Listing:
+    """``folder``'s listing, empty when it cannot be read."""
+    try:
+        return list_folder(folder, "image", require_files=False)
+    except UserError:
+        return Listing(folder)
 
 
 #: Column names of masks stored as run-length encodings in a CSV (Kaggle: Airbus ships and
