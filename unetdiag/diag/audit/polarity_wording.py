@@ -76,14 +76,14 @@ def placed_mostly_foreground(finding: Finding, placement: Mapping | None) -> Fin
     gathered, inside = placement["gathered_at_border"], placement["inside"]
     return dataclasses.replace(
         finding, evidence=placed,
-        explanation=(f"{first} What reads as background gathers along the border in "
-                     f"{gathered} of the {placement['measured']} measured (at least "
-                     f"{percent(placement['gathered_share'])} of it in "
-                     f"{BAND}; {band_clause(placement)}), as round large objects, and "
-                     f"lies inside the image or spreads through it in {inside} (at most "
-                     f"{percent(placement['inside_share'])}), as objects stored as "
-                     "background do: the masks do not tell large objects from inverted "
-                     "polarity."),
+        explanation=(f"{first} The share of what reads as background lying in {BAND} (a band "
+                     f"of {percent(placement['band_share'])} of the image) is at least "
+                     f"{percent(placement['gathered_share'])} in {gathered} of the "
+                     f"{placement['measured']} masks measured, as round large objects, and at "
+                     f"most {percent(placement['inside_share'])} in {inside}, as where objects "
+                     "stored as background lie inside the image (median "
+                     f"{percent(placement['median_share_in_band'])}): the masks do not tell "
+                     "large objects from inverted polarity."),
         fix=("Look at a few listed masks next to their images. If the background is marked, "
              f"{other_class_option(evidence)}; if the objects are that large, nothing to "
              "fix."))
