@@ -389,6 +389,9 @@ def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
     inside = ("" if placement is None else
               f", what reads as background lying inside the image or spread through it, not "
               f"along its border, in {placement['inside']} of them")
+    if finding.evidence.get("white_is_zero"):
+        inside += ("; the masks are TIFFs tagged WhiteIsZero (an inverting LUT, as ImageJ "
+                   "saves masks), which Pillow inverts on reading")
     dice = _first(findings, "baseline.dice_uninformative")
     consequence = ""
     if dice is not None and dice.evidence["predictor"] == "all_ones":

@@ -98,6 +98,7 @@ from unetdiag.diag.audit.tally import (
     AuditTally,
 )
 from unetdiag.diag.audit.value_sides import two_classes
+from unetdiag.diag.audit.white_is_zero import white_is_zero_mostly_foreground
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import DEFAULT_DICE, trivial_baselines
@@ -350,9 +351,12 @@ def _mask_content_findings(tally: AuditTally, verdict: LabelVerdict | None,
                                   source=SOURCE)
     levels = two_colour_levels(tally, policy)
     placement = background_placement(tally, read)
-    return [colour_pair_mostly_foreground(strokes_mostly_foreground(
-        placed_mostly_foreground(_nodata_cause(finding, tally, files), placement), verdict),
-        levels, policy) for finding in findings]
+    reworded = []
+    for finding in findings:
+        finding = placed_mostly_foreground(_nodata_cause(finding, tally, files), placement)
+        finding = strokes_mostly_foreground(white_is_zero_mostly_foreground(finding), verdict)
+        reworded.append(colour_pair_mostly_foreground(finding, levels, policy))
+    return reworded
 
 
 def _nodata_cause(finding: Finding, tally: AuditTally, files: list[str]) -> Finding:
