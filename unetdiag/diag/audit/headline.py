@@ -389,9 +389,9 @@ def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
     inside = ("" if placement is None else
               f", what reads as background lying inside the image or spread through it, not "
               f"along its border, in {placement['inside']} of them")
-    if finding.evidence.get("white_is_zero"):
-        inside += ("; the masks are TIFFs tagged WhiteIsZero (an inverting LUT, as ImageJ "
-                   "saves masks), which Pillow inverts on reading")
+    cause = ("; the masks are TIFFs tagged WhiteIsZero (an inverting LUT, as ImageJ saves "
+             "masks), which Pillow inverts on reading" if finding.evidence.get("white_is_zero")
+             else "")
     dice = _first(findings, "baseline.dice_uninformative")
     consequence = ""
     if dice is not None and dice.evidence["predictor"] == "all_ones":
@@ -403,7 +403,7 @@ def _polarity_sentence(findings: Sequence[Finding], tally: AuditTally) -> str | 
     return (f"Possible inverted polarity: {finding.evidence['masks']} of "
             f"{int(tally['mask_read'].sum())} "
             f"masks are more than half foreground (up to "
-            f"{float(finding.evidence['largest_fraction']):.0%}){inside}{consequence}; "
+            f"{float(finding.evidence['largest_fraction']):.0%}){inside}{consequence}{cause}; "
             + (f"if the structure of interest is the other class, "
                f"{other_class_option(finding.evidence)}." if finding.evidence.get("by_values")
                else "they were decoded with --mask-polarity dark: if the structure of interest "

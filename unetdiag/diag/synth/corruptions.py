@@ -29,6 +29,7 @@ from unetdiag.diag.synth.case import (
     replace_file,
 )
 from unetdiag.diag.synth.colour_label_corruptions import COLOUR_LABEL_CORRUPTIONS
+from unetdiag.diag.synth.encoding_layouts import ENCODING_LAYOUTS
 from unetdiag.diag.synth.file_corruptions import FILE_CORRUPTIONS
 from unetdiag.diag.synth.flat_drive import flat_drive_folder
 from unetdiag.diag.synth.frame_corruptions import FRAME_CORRUPTIONS
@@ -464,7 +465,7 @@ CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {function.__name__: function
     mask_is_image,
     separate_masks_folder, *layouts.LAYOUTS, flat_drive_folder,
 )} | LABEL_CORRUPTIONS | IMAGE_CORRUPTIONS | GEOMETRY_CORRUPTIONS | SHAPE_CORRUPTIONS | (
-    FRAME_CORRUPTIONS | FILE_CORRUPTIONS | COLOUR_LABEL_CORRUPTIONS)
+    FRAME_CORRUPTIONS | FILE_CORRUPTIONS | COLOUR_LABEL_CORRUPTIONS | ENCODING_LAYOUTS)
 
 CASE_MANIFEST = "case.json"
 

@@ -1,0 +1,85 @@
+"""Catalogue corruptions for two ways public masks are stored (session 32, issue 14):
+
+* :func:`jpeg_png_twins`: MSRA10K, ``Imgs/75.jpg`` beside its mask ``Imgs/75.png``, image and
+  mask told apart by their extension only;
+* :func:`white_is_zero_tiffs`: ImageJ/Fiji binary masks, 8-bit TIFFs with an inverting LUT
+  (objects stored 255, tagged WhiteIsZero), which Pillow inverts on reading.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from unetdiag.diag.synth.case import CaseFiles, as_255, read_grey, read_mask
+from unetdiag.diag.synth.generator import png_bytes
+from unetdiag.fsutil import atomic_write_bytes
+
+#: TIFF tag 262, PhotometricInterpretation: 0 is WhiteIsZero.
+_PHOTOMETRIC_TAG = 262
+
+
+def jpeg_png_twins(case: CaseFiles, rng: np.random.Generator, quality: int = 90) -> list[Path]:
+    """Images as RGB JPEG ``<stem>.jpg`` beside their mask ``<stem>.png`` (0/255), no suffix.
+
+    Simulates: MSRA10K_Imgs_GT/Imgs/ as distributed. Shows: every name is held by two files,
+    so pairing by name finds nothing; only the extension tells the mask from its image.
+    """
+    changed = []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        stem = image.stem
+        buffer = io.BytesIO()
+        Image.fromarray(read_grey(image), mode="L").convert("RGB").save(
+            buffer, format="JPEG", quality=quality)
+        foreground = read_mask(mask)
+        image.unlink()
+        mask.unlink()
+        jpeg, png = image.with_name(f"{stem}.jpg"), image.with_name(f"{stem}.png")
+        atomic_write_bytes(jpeg, buffer.getvalue())
+        atomic_write_bytes(png, png_bytes(Image.fromarray(as_255(foreground))))
+        case.images[index], case.masks[index] = jpeg, png
+        changed += [jpeg, png]
+    case.layout.mask_suffixes = ()
+    return changed
+
+
+def _white_is_zero_tiff(foreground: np.ndarray) -> bytes:
+    """An uncompressed 8-bit TIFF storing the object 255, its PhotometricInterpretation 0."""
+    buffer = io.BytesIO()
+    Image.fromarray(as_255(foreground)).save(buffer, format="TIFF")
+    data = bytearray(buffer.getvalue())
+    ifd = struct.unpack("<I", data[4:8])[0]
+    for entry in range(struct.unpack("<H", data[ifd:ifd + 2])[0]):
+        start = ifd + 2 + 12 * entry
+        if struct.unpack("<H", data[start:start + 2])[0] == _PHOTOMETRIC_TAG:
+            data[start + 8:start + 10] = struct.pack("<H", 0)
+    return bytes(data)
+
+
+def white_is_zero_tiffs(case: CaseFiles, rng: np.random.Generator, fraction: float = 1.0,
+                        count: int | None = None) -> list[Path]:
+    """Masks as ImageJ saves a binary mask with an inverting LUT: object 255 on 0, 8-bit TIFF
+    tagged WhiteIsZero.
+
+    Simulates: masks made in ImageJ or Fiji (MouseLand/cellpose#9). Shows: Pillow inverts the
+    file on reading, so the objects read 0 and most of every mask reads as foreground.
+    """
+    changed = []
+    for index in case.pair_indices(rng, fraction, count):
+        mask = case.masks[index]
+        tiff = mask.with_suffix(".tif")
+        data = _white_is_zero_tiff(read_mask(mask))
+        mask.unlink()
+        atomic_write_bytes(tiff, data)
+        case.masks[index] = tiff
+        changed.append(tiff)
+    return changed
+
+
+ENCODING_LAYOUTS: dict[str, Callable[..., list[Path]]] = {
+    function.__name__: function for function in (jpeg_png_twins, white_is_zero_tiffs)}
