@@ -60,3 +60,26 @@ def test_tiffs_stored_inverted_without_the_tag_get_no_such_cause(tmp_path):
     assert report.headline.startswith("Possible inverted polarity: 12 of 12 masks")
     assert "WhiteIsZero" not in report.headline
     assert "white_is_zero" not in finding(report, "imbalance.mostly_foreground").evidence
+
+
+def test_large_objects_read_small_once_inverted_still_get_the_tag_named(tmp_path):
+    """Close-ups (lesions over 80 % of the frame) in WhiteIsZero TIFFs read as their corners:
+    no mostly-foreground finding speaks, so mask.white_is_zero says what the tag does."""
+    images, masks = _imagej_masks(tmp_path, white_is_zero=True)
+    rows, columns = np.mgrid[:64, :64]
+    lesion = (rows - 32) ** 2 + (columns - 32) ** 2 <= 34 ** 2
+    for path in sorted(masks.iterdir()):
+        Image.fromarray(np.where(lesion, 255, 0).astype(np.uint8)).save(path)
+        _tag_white_is_zero(path)
+    report = audit_pairs(images, masks)
+    assert "imbalance.mostly_foreground" not in {f.id for f in report.findings}
+    tagged = finding(report, "mask.white_is_zero")
+    assert tagged.severity.value == "info"
+    assert (tagged.evidence["tagged"], tagged.evidence["opened"],
+            tagged.evidence["tiff_masks_read"]) == (5, 5, 12)
+    assert "Pillow, which unetdiag and train read with, inverts such a file" in tagged.explanation
+
+
+def test_ordinary_tiff_masks_get_no_white_is_zero_finding(tmp_path):
+    report = audit_pairs(*_imagej_masks(tmp_path, white_is_zero=False))
+    assert "mask.white_is_zero" not in {f.id for f in report.findings}

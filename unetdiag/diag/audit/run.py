@@ -98,7 +98,10 @@ from unetdiag.diag.audit.tally import (
     AuditTally,
 )
 from unetdiag.diag.audit.value_sides import two_classes
-from unetdiag.diag.audit.white_is_zero import white_is_zero_mostly_foreground
+from unetdiag.diag.audit.white_is_zero import (
+    white_is_zero_findings,
+    white_is_zero_mostly_foreground,
+)
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import DEFAULT_DICE, trivial_baselines
@@ -212,6 +215,7 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
         tally, verdict, decodes_empty is not None or colours_alike or classes_split
         or void_band or _decodes_full(verdict, policy), policy)
     findings += _object_findings(tally)
+    findings += white_is_zero_findings(tally, findings)
     findings = empty_masks_on_blank_frames(findings, blank_empty_masks(tally))
     findings = empty_masks_of_one_value_jpegs(findings, int(np.count_nonzero(
         tally["mask_read"] & tally["lossy"] & (tally["foreground"] == 0)
