@@ -9,7 +9,7 @@ gathers along the image's border. Measured on the 16x16 thumbnails the audit kee
 decoded mask (:mod:`unetdiag.diag.audit.thumbnails`): the share of what reads as background
 lying in the outer ring of cells, a band of 60 of the 256 cells (23.4 % of the image).
 
-Measured in session 32 (``border_stat.py`` in the research notes), the median of that share
+Measured in session 32 on imitations (docs/real-data.md), the median of that share
 per set: lesion close-ups 55-95 % foreground 0.65 (tenth percentile 0.51), 80-95 % 0.74 (0.67),
 cars filling the frame 0.57 (0.55), large polyps touching the border 0.69 (0.58); DRIVE's
 vessels inverted 0.02 (90th percentile 0.03), the catalogue's inverted cells 0.16 (0.32), 20
