@@ -12,13 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from unetdiag.training.predict import (
-    MANIFEST_FILENAME,
-    colour_lines,
-    geometry_lines,
-    predict_folder,
-)
+from unetdiag.training.predict import MANIFEST_FILENAME, predict_folder
 from unetdiag.training.predict_geometry import GeometryPlan, any_size_model
+from unetdiag.training.predict_notes import colour_lines, geometry_lines
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
@@ -233,7 +229,7 @@ def _predict_beside_a_single_page(tmp_path, name: str):
 def test_a_multi_page_tiff_is_named_as_predicted_on_its_first_page_only(tmp_path):
     """ISBI's train-volume.tif (30 slices) given to predict got one mask, of its first
     slice, without a word; train and evaluate pair such stacks page by page."""
-    from unetdiag.training.predict import stack_lines
+    from unetdiag.training.predict_notes import stack_lines
 
     result = _predict_beside_a_single_page(tmp_path, "volume.tif")
     assert {r["image"]: r["pages"] for r in result.records} == {"volume.tif": 3,
@@ -247,7 +243,7 @@ def test_a_multi_page_tiff_is_named_as_predicted_on_its_first_page_only(tmp_path
 def test_an_animated_gif_is_recorded_with_its_frames_and_named(tmp_path):
     """A 3-frame GIF got one mask, of its first frame, and predict.json said 'pages': 1
     (only a TIFF's pages were counted); now its frames, and a note of its own."""
-    from unetdiag.training.predict import stack_lines
+    from unetdiag.training.predict_notes import stack_lines
 
     result = _predict_beside_a_single_page(tmp_path, "clip.gif")
     assert {r["image"]: r["pages"] for r in result.records} == {"clip.gif": 3,

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from unetdiag.exitcodes import UserError
-from unetdiag.training.predict import list_images
+from unetdiag.training.predict_listing import list_images
 
 
 def _sample(root, sample_id, objects=0):
@@ -117,7 +117,7 @@ def test_predict_writes_a_mask_for_every_image_and_lists_what_it_left_out(tmp_pa
 
 def test_a_folder_of_sub_folders_is_refused_naming_them_once_with_why(tmp_path):
     """DRIVE as distributed, given as --images training/: images/, 1st_manual/, mask/."""
-    from unetdiag.training.predict import left_out_lines
+    from unetdiag.training.predict_listing import left_out_lines
 
     root = tmp_path / "training"
     for sub in ("images", "1st_manual", "mask"):

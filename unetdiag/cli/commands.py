@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from unetdiag.training.evaluate import EvaluationResult
-    from unetdiag.training.predict import PredictResult
+    from unetdiag.training.predict_result import PredictResult
     from unetdiag.training.run.summary import TrainResult
 
 from unetdiag.cli.arguments import (
@@ -220,12 +220,8 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
 
     result = with_progress_bar(console, args, "predicting", engine)
     # imported by the engine already
-    from unetdiag.training.predict import (
-        colour_lines,
-        geometry_lines,
-        left_out_lines,
-        stack_lines,
-    )
+    from unetdiag.training.predict_listing import left_out_lines
+    from unetdiag.training.predict_notes import colour_lines, geometry_lines, stack_lines
 
     count = len(result.records)
     console.print(f"wrote {count} mask{'' if count == 1 else 's'} (0/255 PNG, each image's own "

@@ -1,0 +1,132 @@
+"""Which files of ``unetdiag predict``'s ``--images`` folder are predicted: its images (not
+the files named as masks), its sample folders' images, and the sub-folders left out with
+why; the name each image's mask takes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from unetdiag.diag.data.instances import (
+    IMAGES_FOLDER,
+    find_instance_layout,
+    is_instance_layout,
+    supported_files,
+)
+from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS
+from unetdiag.diag.data.pairing import MASK_SUFFIXES
+from unetdiag.diag.wording.text import join_names
+from unetdiag.exitcodes import UserError
+
+
+@dataclass
+class FolderImages:
+    """What :func:`list_images` found in a folder: the images to predict, the files left out
+    as masks, and the sub-folders left out with why (``path -> reason``); ``names``: the name
+    each image's mask and overlay take (:func:`output_name`)."""
+
+    images: list[Path]
+    masks: list[Path]
+    left_out: dict[Path, str] = field(default_factory=dict)
+    names: dict[Path, str] = field(default_factory=dict)
+
+
+def output_name(image: Path, folder: Path) -> str:
+    """The stem of ``image``'s mask and overlay: the sample's id for the image of a sample
+    folder of ``folder`` (``<id>/images/<image>``, the stem train and evaluate give the
+    pair), else the image's stem."""
+    if image.parent.name == IMAGES_FOLDER and image.parent.parent.parent == folder:
+        return image.parent.parent.name
+    return image.stem
+
+
+def image_label(image: Path, folder: Path) -> str:
+    """``image`` as predict.json names it: its path below ``folder`` (``a1f3/images/x.png``
+    for a sample folder's image, the file name for one of ``folder``'s own)."""
+    try:
+        return image.relative_to(folder).as_posix()
+    except ValueError:
+        return image.name
+
+
+#: Why a sub-folder holding images is not predicted when the others are no sample folders.
+NOT_A_SAMPLE = ("no sample folder (<id>/images/<id>.png); predict reads the images of the "
+                "folder given and of its sample folders only: give a folder of images as "
+                "--images")
+
+
+def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> FolderImages:
+    """The images of ``folder`` in name order and the files left out because their stem ends
+    in a mask suffix; then, when its sub-folders are sample folders (``<id>/images/<id>.png``,
+    the Data Science Bowl layout ``train`` and ``evaluate`` read), the image of each, beside
+    the folder's own images or alone. Sub-folders holding images that are not read (no sample
+    folders, or sample folders whose ``images/`` holds several images) are named in
+    ``left_out`` with the reason.
+
+    Raises:
+        UserError: the folder is missing, holds no image, or two images share a stem (their
+            masks would overwrite each other).
+    """
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such folder")
+    files = supported_files(folder)
+    suffixes = tuple(suffix.lower() for suffix in mask_suffixes)
+    masks = [path for path in files if path.stem.lower().endswith(suffixes)]
+    images = [path for path in files if path not in masks]
+    samples, left_out = _sample_folder_images(folder)
+    images += samples
+    if not images:
+        skipped = f" (left out: {'; '.join(left_out_lines(left_out))})" if left_out else ""
+        raise UserError(f"{folder}: no images ({', '.join(SUPPORTED_EXTENSIONS)}) other than "
+                        f"{len(masks)} mask file(s){skipped}")
+    names = {path: output_name(path, folder) for path in images}
+    named: dict[str, Path] = {}
+    for path, name in names.items():
+        if name in named:
+            raise UserError(f"{named[name]} and {path} share the name {name!r}: both masks "
+                            f"would be {name}.png")
+        named[name] = path
+    return FolderImages(images, masks, left_out, names)
+
+
+def _sample_folder_images(folder: Path) -> tuple[list[Path], dict[Path, str]]:
+    """The images of ``folder``'s sample folders, and its sub-folders holding images that
+    are not read, with why."""
+    subfolders = sorted(path for path in folder.iterdir()
+                        if path.is_dir() and not path.name.startswith("."))
+    if subfolders and is_instance_layout(subfolders):
+        layout = find_instance_layout(subfolders, [])
+        left_out = {folder / name: f"its {IMAGES_FOLDER}/ holds {len(held)} images, a sample "
+                    "folder's one" for name, held in layout.duplicates.items()}
+        left_out.update({path: NOT_A_SAMPLE for path in layout.ignored
+                         if _holds_images(path)})
+        return sorted([image for _, image, _ in layout.pairs] + layout.missing), left_out
+    return [], {path: NOT_A_SAMPLE for path in subfolders if _holds_images(path)}
+
+
+def _holds_images(folder: Path, depth: int = 2) -> bool:
+    """Whether ``folder`` or a folder up to ``depth`` levels below it holds a file of a
+    supported extension."""
+    if supported_files(folder):
+        return True
+    try:
+        return depth > 0 and any(_holds_images(path, depth - 1) for path in folder.iterdir()
+                                 if path.is_dir() and not path.name.startswith("."))
+    except OSError:
+        return False
+
+
+def left_out_lines(left_out: dict[Path, str]) -> list[str]:
+    """The sub-folders left out, grouped by why: ``"1st_manual/, images/ and mask/: why"``
+    (the first five of a group named, then a count)."""
+    groups: dict[str, list[Path]] = {}
+    for path, why in left_out.items():
+        groups.setdefault(why, []).append(path)
+    lines = []
+    for why, paths in groups.items():
+        named = [f"{path.name}/" for path in paths[:5]]
+        if len(paths) > 5:
+            named.append(f"{len(paths) - 5} more")
+        lines.append(f"{join_names(named)}: {why}")
+    return lines

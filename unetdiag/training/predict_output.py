@@ -1,0 +1,98 @@
+"""``unetdiag predict``'s output folder: made ready (never the input folder, an earlier
+predict output cleaned), the 0/255 mask PNGs, and predict.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from unetdiag.diag.visual.overlay import panel_png
+from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.fsutil import atomic_write_json
+from unetdiag.training import saved_model
+from unetdiag.training.predict_geometry import GeometryPlan
+from unetdiag.training.run_record import foreground_meaning, run_record
+from unetdiag.training.saved_model import SavedModel
+
+COMMAND = "predict"
+MANIFEST_FILENAME = "predict.json"
+OVERLAYS_DIRNAME = "overlays"
+FOREGROUND_VALUE = 255
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def prepare_out_dir(out_dir: Path, images_dir: Path) -> None:
+    """Make ``out_dir`` ready: refuse the input folder (or a folder below it) and a non-empty
+    folder that is not an earlier predict output; remove the files an earlier one listed.
+
+    Raises:
+        UserError: (``USAGE``) ``out_dir`` is or lies in ``images_dir``; (``OUTPUT_ERROR``) it
+            holds other files, or cannot be created.
+    """
+    if _inside(out_dir.resolve(), images_dir.resolve()):
+        raise UserError(f"--out {out_dir} is inside the input folder {images_dir}; predict never "
+                        "writes into its input: choose another folder", ExitCode.USAGE)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"--out {out_dir} is a file, not a folder; choose a folder",
+                        ExitCode.OUTPUT_ERROR)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        try:
+            manifest = json.loads((out_dir / MANIFEST_FILENAME).read_text())
+            listed = [name for record in manifest["files"]
+                      for name in (record["mask"], record["overlay"])]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise UserError(f"--out {out_dir} is not empty and not an earlier unetdiag predict "
+                            f"output (no readable {MANIFEST_FILENAME}); choose a new folder",
+                            ExitCode.OUTPUT_ERROR) from None
+        for name in listed:
+            target = (out_dir / name).resolve()
+            if _inside(target, out_dir.resolve()):
+                target.unlink(missing_ok=True)
+    try:
+        (out_dir / OVERLAYS_DIRNAME).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot create {out_dir}: {error.strerror or error}",
+                        ExitCode.OUTPUT_ERROR) from None
+
+
+def mask_png(probability: np.ndarray, threshold: float, size: tuple[int, int]) -> bytes:
+    """The thresholded prediction as a 0/255 8-bit PNG of ``size`` (height, width), resized
+    by nearest neighbour.
+
+    >>> import io
+    >>> from PIL import Image
+    >>> png = mask_png(np.array([[0.9, 0.1], [0.1, 0.1]]), 0.5, (4, 4))
+    >>> np.asarray(Image.open(io.BytesIO(png))).tolist()[0]
+    [255, 255, 0, 0]
+    """
+    mask = np.where(probability > threshold, FOREGROUND_VALUE, 0).astype(np.uint8)
+    return panel_png(Image.fromarray(mask, "L").resize((size[1], size[0]),
+                                                       Image.Resampling.NEAREST))
+
+
+def output_names(name: str) -> tuple[str, str]:
+    """The mask's and the overlay's paths in the output folder (``name``:
+    :func:`~.predict_listing.output_name`)."""
+    return f"{name}.png", f"{OVERLAYS_DIRNAME}/{name}.png"
+
+
+def write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshold: float,
+                    records: list[dict[str, Any]], plan: GeometryPlan,
+                    left_out: dict[Path, str]) -> None:
+    record = run_record(saved.path)
+    atomic_write_json(out_dir / MANIFEST_FILENAME, {
+        "command": COMMAND, "model": str(saved.path), "images": str(images_dir),
+        "input": saved_model.describe_input(saved), "threshold": threshold,
+        "geometry": plan.to_dict(),
+        "foreground": {"value": FOREGROUND_VALUE, "means": foreground_meaning(record),
+                       "training_policy": None if record is None or record.policy is None
+                       else record.policy.to_dict()},
+        "left_out": [{"folder": str(path), "why": why} for path, why in left_out.items()],
+        "files": records})

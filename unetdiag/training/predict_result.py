@@ -1,0 +1,42 @@
+"""What ``unetdiag predict`` did: :class:`PredictResult`, one record per image as
+predict.json lists it, and what was left out (read by :mod:`.predict_notes` and the CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unetdiag.training.predict_geometry import GeometryPlan
+
+
+@dataclass
+class PredictResult:
+    """What :func:`predict_folder` wrote: one record per image (as in the manifest) and the
+    files left out as masks."""
+
+    out_dir: Path
+    records: list[dict[str, Any]] = field(default_factory=list)
+    skipped_masks: list[Path] = field(default_factory=list)
+    #: sub-folders holding images that were not read, with why (:func:`list_images`)
+    left_out: dict[Path, str] = field(default_factory=dict)
+    #: which class 255 is (:func:`~unetdiag.training.run_record.foreground_meaning`)
+    foreground: str = ""
+    #: how each image was sized for the model (:class:`~.predict_geometry.GeometryPlan`)
+    geometry: GeometryPlan | None = None
+    #: the run that saved the model and its training images' kinds (``bands``: grey, grey
+    #: as colour, colour), None without a record
+    training_run: str | None = None
+    training_bands: dict[str, int] | None = None
+    #: the channels the model takes
+    channels: int = 0
+
+    def fed(self, how: str) -> list[dict[str, Any]]:
+        """The records of images whose aspect ratio differs from the training images' (or
+        the model input's) and that were ``"stretched"`` to the model's input or fed with
+        their aspect ratio ``"kept"``."""
+        return [record for record in self.records if record["fed_as"][how]]
+
+    @property
+    def non_finite_images(self) -> int:
+        return sum(1 for record in self.records if record["non_finite_pixels"])
