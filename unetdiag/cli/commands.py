@@ -220,8 +220,13 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
 
     result = with_progress_bar(console, args, "predicting", engine)
     # imported by the engine already
-    from unetdiag.training.predict_listing import left_out_lines
-    from unetdiag.training.predict_notes import colour_lines, geometry_lines, stack_lines
+    from unetdiag.training.predict_listing import left_out_lines, other_files_line
+    from unetdiag.training.predict_notes import (
+        colour_lines,
+        geometry_lines,
+        stack_lines,
+        unreadable_lines,
+    )
 
     count = len(result.records)
     console.print(f"wrote {count} mask{'' if count == 1 else 's'} (0/255 PNG, each image's own "
@@ -232,13 +237,17 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
                       f"{result.skipped_masks[0].name})", highlight=False)
     for line in left_out_lines(result.left_out):
         console.print(f"left out {line}", highlight=False, soft_wrap=True)
-    for line in [*geometry_lines(result), *colour_lines(result), *stack_lines(result)]:
+    if result.other_files:
+        console.print(f"left out {other_files_line(result.other_files)}", highlight=False,
+                      soft_wrap=True)
+    for line in [*geometry_lines(result), *colour_lines(result), *stack_lines(result),
+                 *unreadable_lines(result)]:
         console.print(line, highlight=False, soft_wrap=True)
-    if not result.non_finite_images:
-        return int(ExitCode.OK)
-    console.print(f"warning: {result.non_finite_images} image(s) got NaN or Inf predictions, "
-                  "written as background (see predict.json)", highlight=False)
-    return int(ExitCode.WARNINGS)
+    if result.non_finite_images:
+        console.print(f"warning: {result.non_finite_images} image(s) got NaN or Inf "
+                      "predictions, written as background (see predict.json)", highlight=False)
+    return int(ExitCode.WARNINGS if result.non_finite_images or result.unreadable
+               else ExitCode.OK)
 
 
 def finish(report: Report, args: argparse.Namespace, console: Console | None) -> int:

@@ -114,26 +114,24 @@ def _pages(path: Path) -> int:
 
 def _read(path: Path, saved: SavedModel) -> tuple[np.ndarray, str]:
     """The image in the model's channels, as train reads it, and its kind as stored
-    (:attr:`~unetdiag.diag.data.image_kinds.ImageKind.bands`)."""
-    try:
-        own = read_image(path)
-    except ImageReadError as error:
-        raise UserError(f"cannot read {error.path}: {error.reason}") from None
+    (:attr:`~unetdiag.diag.data.image_kinds.ImageKind.bands`).
+
+    Raises:
+        ImageReadError: the file cannot be read as an image (the caller names it and goes on).
+    """
+    own = read_image(path)
     return convert_channels(own, saved.channels), image_kind(path, own).bands
 
 
-def _predicted(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Path]
-               ) -> tuple[list[tuple[np.ndarray, np.ndarray, tuple[int, int], tuple[int, int]]],
-                          list[str]]:
-    """``(image as fed, probabilities, the file's own size, the size fed)`` per image, and
-    each image's kind as stored: the images fed at the model's input in one batch (every
-    image when stretching), each image of another shape on its own at its geometry."""
-    read = [_read(path, saved) for path in paths]
-    images, bands = [image for image, _ in read], [kind for _, kind in read]
+def _predicted(saved: SavedModel, plan: GeometryPlan, images: Sequence[np.ndarray]
+               ) -> list[tuple[np.ndarray, np.ndarray, tuple[int, int], tuple[int, int]]]:
+    """``(image as fed, probabilities, the image's own size, the size fed)`` per image (as
+    :func:`_read` gives it): the images fed at the model's input in one batch (every image
+    when stretching), each image of another shape on its own at its geometry."""
     sizes = [image.shape[:2] for image in images]
     targets = [plan.target(size) for size in sizes]
     square = (saved.height, saved.width)
-    results: list = [None] * len(paths)
+    results: list = [None] * len(images)
     batched = [index for index, target in enumerate(targets) if target == square]
     if batched:
         batch = np.stack([saved_model.model_input(images[index], saved) for index in batched])
@@ -150,7 +148,7 @@ def _predicted(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Path]
             raise UserError(f"{saved.path}: {error}", ExitCode.USAGE) from None
         results[index] = (fed, saved_model.checked_probabilities(saved, probability),
                           sizes[index], target)
-    return results, bands
+    return results
 
 
 def _rounded(value: float | None) -> float | None:
@@ -159,11 +157,20 @@ def _rounded(value: float | None) -> float | None:
 
 def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Path],
                        listing: FolderImages, images_dir: Path, out_dir: Path,
-                       threshold: float) -> list[dict[str, Any]]:
-    records = []
-    predicted, bands = _predicted(saved, plan, paths)
-    for path, (image, probability, size, fed), kind in zip(paths, predicted, bands,
-                                                           strict=True):
+                       threshold: float) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The records of the images of ``paths`` predicted, and the images that could not be
+    read (label -> why): one unreadable file costs its own mask only."""
+    records: list[dict[str, Any]] = []
+    read, unreadable = [], {}
+    for path in paths:
+        try:
+            read.append((path, *_read(path, saved)))
+        except ImageReadError as error:
+            unreadable[image_label(path, images_dir)] = error.reason
+    if not read:
+        return records, unreadable
+    predicted = _predicted(saved, plan, [image for _, image, _ in read])
+    for (path, _, kind), (image, probability, size, fed) in zip(read, predicted, strict=True):
         mask_name, overlay_name = output_names(listing.names[path])
         label = image_label(path, images_dir)
         atomic_write_bytes(out_dir / mask_name, mask_png(probability, threshold, size))
@@ -185,7 +192,7 @@ def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Pa
                         "predicted_fraction": float(np.mean(probability[finite] > threshold))
                         if finite.any() else None,
                         "non_finite_pixels": int(np.count_nonzero(~finite))})
-    return records
+    return records, unreadable
 
 
 def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path | str, *,
@@ -195,11 +202,13 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
     """Write a mask and an overlay per image of ``images_dir`` into ``out_dir`` (see the
     module docstring). Pixels whose prediction is NaN or Inf are written as background and
     counted in the record's ``non_finite_pixels``. Images fed at the model's input go in
-    batches of ``batch_size``; an image of another shape goes on its own.
+    batches of ``batch_size``; an image of another shape goes on its own. A file that cannot
+    be read as an image gets no mask and the others are predicted; it and the files of an
+    extension predict does not read are the result's ``not_predicted`` (and predict.json's).
 
     Raises:
         UserError: as :func:`~unetdiag.training.saved_model.load_saved_model`,
-            :func:`list_images` and :func:`prepare_out_dir`; an image cannot be read; the
+            :func:`list_images` and :func:`prepare_out_dir`; no image could be read; the
             outputs are not probabilities.
     """
     images_dir, out_dir = Path(images_dir), Path(out_dir)
@@ -214,19 +223,27 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
     # recognised (and cleaned) as a predict output by the next one
     planned = [dict(zip(("mask", "overlay"), output_names(listing.names[path]), strict=True),
                     image=image_label(path, images_dir)) for path in images]
-    write_manifest(out_dir, saved, images_dir, threshold, planned, plan, listing.left_out)
-    result = PredictResult(out_dir, skipped_masks=listing.masks,
+    result = PredictResult(out_dir, skipped_masks=listing.masks, other_files=listing.other_files,
                            left_out=listing.left_out, foreground=foreground_meaning(record),
                            geometry=plan, channels=saved.channels,
                            training_run=None if record is None else str(record.run_dir),
                            training_bands=None if record is None or record.train_images is None
                            else dict(record.train_images.get("bands") or {}))
+    write_manifest(out_dir, saved, images_dir, threshold, planned, plan, result)
     try:
+        done = 0
         for chunk in saved_model.batches_of(images, batch_size):
-            result.records += _predict_one_batch(saved, plan, chunk, listing, images_dir,
-                                                 out_dir, threshold)
+            records, unreadable = _predict_one_batch(saved, plan, chunk, listing, images_dir,
+                                                     out_dir, threshold)
+            result.records += records
+            result.unreadable.update(unreadable)
+            done += len(chunk)
             if progress is not None:
-                progress(len(result.records), len(images))
+                progress(done, len(images))
+        if not result.records:
+            label, why = next(iter(result.unreadable.items()))
+            raise UserError(f"{images_dir}: none of its {len(images)} image(s) could be read "
+                            f"(e.g. {label}: {why})")
     except UserError:
         # a refused model or an unreadable image: a folder made for this run goes; in a
         # folder the user gave, what was written stays, listed by the manifest
@@ -234,10 +251,10 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
             shutil.rmtree(out_dir, ignore_errors=True)
         elif result.records:
             write_manifest(out_dir, saved, images_dir, threshold, result.records, plan,
-                            listing.left_out)
+                           result)
         else:
             (out_dir / MANIFEST_FILENAME).unlink(missing_ok=True)
             shutil.rmtree(out_dir / OVERLAYS_DIRNAME, ignore_errors=True)
         raise
-    write_manifest(out_dir, saved, images_dir, threshold, result.records, plan, listing.left_out)
+    write_manifest(out_dir, saved, images_dir, threshold, result.records, plan, result)
     return result

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from unetdiag.diag.data.foreign_formats import foreign_hint
 from unetdiag.diag.data.instances import (
     IMAGES_FOLDER,
     find_instance_layout,
@@ -24,12 +25,14 @@ from unetdiag.exitcodes import UserError
 class FolderImages:
     """What :func:`list_images` found in a folder: the images to predict, the files left out
     as masks, and the sub-folders left out with why (``path -> reason``); ``names``: the name
-    each image's mask and overlay take (:func:`output_name`)."""
+    each image's mask and overlay take (:func:`output_name`); ``other_files``: the folder's
+    files of an extension predict does not read (never predicted, so named to the user)."""
 
     images: list[Path]
     masks: list[Path]
     left_out: dict[Path, str] = field(default_factory=dict)
     names: dict[Path, str] = field(default_factory=dict)
+    other_files: list[Path] = field(default_factory=list)
 
 
 def output_name(image: Path, folder: Path) -> str:
@@ -71,6 +74,7 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
     if not folder.is_dir():
         raise UserError(f"{folder}: no such folder")
     files = supported_files(folder)
+    other_files = _other_files(folder)
     suffixes = tuple(suffix.lower() for suffix in mask_suffixes)
     masks = [path for path in files if path.stem.lower().endswith(suffixes)]
     images = [path for path in files if path not in masks]
@@ -78,8 +82,11 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
     images += samples
     if not images:
         skipped = f" (left out: {'; '.join(left_out_lines(left_out))})" if left_out else ""
+        others = (f"; {len(other_files)} file(s) of other extensions "
+                  f"({_extensions(other_files)}){foreign_hint(other_files)}"
+                  if other_files else "")
         raise UserError(f"{folder}: no images ({', '.join(SUPPORTED_EXTENSIONS)}) other than "
-                        f"{len(masks)} mask file(s){skipped}")
+                        f"{len(masks)} mask file(s){skipped}{others}")
     names = {path: output_name(path, folder) for path in images}
     named: dict[str, Path] = {}
     for path, name in names.items():
@@ -87,7 +94,37 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
             raise UserError(f"{named[name]} and {path} share the name {name!r}: both masks "
                             f"would be {name}.png")
         named[name] = path
-    return FolderImages(images, masks, left_out, names)
+    return FolderImages(images, masks, left_out, names, other_files)
+
+
+def _other_files(folder: Path) -> list[Path]:
+    """The visible files of ``folder`` (not its folders) of an extension predict does not
+    read, by name."""
+    try:
+        entries = sorted(path for path in folder.iterdir() if not path.name.startswith("."))
+    except OSError:
+        return []
+    return [path for path in entries if path.suffix.lower() not in SUPPORTED_EXTENSIONS
+            and not path.is_dir()]
+
+
+def _extensions(paths: Sequence[Path]) -> str:
+    """``".webp, .txt"``: the extensions of ``paths`` in first-met order (``no extension``
+    for a file without one)."""
+    return ", ".join(dict.fromkeys(path.suffix.lower() or "no extension" for path in paths))
+
+
+def other_files_line(other_files: Sequence[Path]) -> str:
+    """``"2 file(s) of an extension predict does not read (.webp, .txt): a.webp, notes.txt;
+    ..."``: the folder's files that were not predicted because of their extension, the first
+    five named, what the recognised ones are (:func:`foreign_hint`), and what is read."""
+    named = [path.name for path in other_files[:5]]
+    if len(other_files) > 5:
+        named.append(f"{len(other_files) - 5} more")
+    return (f"{len(other_files)} file(s) of an extension predict does not read "
+            f"({_extensions(other_files)}): {join_names(named)}{foreign_hint(other_files)}; "
+            f"predict reads {' '.join(SUPPORTED_EXTENSIONS)}: convert an image saved otherwise "
+            "to PNG to predict it (predict.json: not_predicted)")
 
 
 def _sample_folder_images(folder: Path) -> tuple[list[Path], dict[Path, str]]:

@@ -142,3 +142,23 @@ def _scale_lines(result: PredictResult) -> list[str]:
             "reaches the model that many times as wide, which suits it only if the image "
             "covers the same field at another resolution (predict.json: "
             "fed_as.scale_vs_training)"]
+
+
+#: Unreadable images named one a line on the console (predict.json names them all).
+NAMED_UNREADABLE = 10
+
+
+def unreadable_lines(result: PredictResult) -> list[str]:
+    """One line per image that could not be read and so got no mask (the first
+    :data:`NAMED_UNREADABLE`, then a count), and the summary: how many of the images got no
+    mask."""
+    if not result.unreadable:
+        return []
+    items = list(result.unreadable.items())
+    lines = [f"not predicted: {label}: {why}" for label, why in items[:NAMED_UNREADABLE]]
+    if len(items) > NAMED_UNREADABLE:
+        lines.append(f"not predicted: {len(items) - NAMED_UNREADABLE} more unreadable image(s)")
+    total = len(items) + len(result.records)
+    lines.append(f"warning: {len(items)} of {total} image(s) could not be read and got no mask; "
+                 f"the other {len(result.records)} were predicted (predict.json: not_predicted)")
+    return lines

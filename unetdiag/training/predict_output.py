@@ -15,6 +15,7 @@ from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_json
 from unetdiag.training import saved_model
 from unetdiag.training.predict_geometry import GeometryPlan
+from unetdiag.training.predict_result import PredictResult
 from unetdiag.training.run_record import foreground_meaning, run_record
 from unetdiag.training.saved_model import SavedModel
 
@@ -84,8 +85,10 @@ def output_names(name: str) -> tuple[str, str]:
 
 
 def write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshold: float,
-                    records: list[dict[str, Any]], plan: GeometryPlan,
-                    left_out: dict[Path, str]) -> None:
+                   records: list[dict[str, Any]], plan: GeometryPlan,
+                   result: PredictResult) -> None:
+    """predict.json: the model, the geometry, what 255 means, the sub-folders left out, the
+    files not predicted with why (``result.not_predicted``), and one record per image."""
     record = run_record(saved.path)
     atomic_write_json(out_dir / MANIFEST_FILENAME, {
         "command": COMMAND, "model": str(saved.path), "images": str(images_dir),
@@ -94,5 +97,7 @@ def write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshold
         "foreground": {"value": FOREGROUND_VALUE, "means": foreground_meaning(record),
                        "training_policy": None if record is None or record.policy is None
                        else record.policy.to_dict()},
-        "left_out": [{"folder": str(path), "why": why} for path, why in left_out.items()],
+        "left_out": [{"folder": str(path), "why": why}
+                     for path, why in result.left_out.items()],
+        "not_predicted": result.not_predicted(images_dir),
         "files": records})

@@ -20,6 +20,10 @@ class PredictResult:
     skipped_masks: list[Path] = field(default_factory=list)
     #: sub-folders holding images that were not read, with why (:func:`list_images`)
     left_out: dict[Path, str] = field(default_factory=dict)
+    #: the folder's files of an extension predict does not read
+    other_files: list[Path] = field(default_factory=list)
+    #: images that could not be read (their label as in predict.json -> why): no mask
+    unreadable: dict[str, str] = field(default_factory=dict)
     #: which class 255 is (:func:`~unetdiag.training.run_record.foreground_meaning`)
     foreground: str = ""
     #: how each image was sized for the model (:class:`~.predict_geometry.GeometryPlan`)
@@ -36,6 +40,14 @@ class PredictResult:
         the model input's) and that were ``"stretched"`` to the model's input or fed with
         their aspect ratio ``"kept"``."""
         return [record for record in self.records if record["fed_as"][how]]
+
+    def not_predicted(self, images_dir: Path) -> list[dict[str, str]]:
+        """predict.json's ``not_predicted``: each file of the folder that got no mask, with
+        why (an extension not read, or what reading it met)."""
+        return [*({"image": path.relative_to(images_dir).as_posix()
+                   if path.is_relative_to(images_dir) else path.name,
+                   "why": "an extension predict does not read"} for path in self.other_files),
+                *({"image": label, "why": why} for label, why in self.unreadable.items())]
 
     @property
     def non_finite_images(self) -> int:

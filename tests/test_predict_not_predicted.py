@@ -1,0 +1,87 @@
+"""unetdiag predict names every file of the folder it does not predict, with why, and one
+unreadable file costs its own mask only: before, a corrupt PNG stopped the run (no mask for
+the others, the output folder removed) and a .webp or .heic image was passed over unsaid."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from unetdiag.cli import main
+from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.training.predict import MANIFEST_FILENAME, predict_folder
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+
+
+def _model(path):
+    inputs = keras.Input((16, 16, 1))
+    keras.Model(inputs, keras.layers.Conv2D(1, 1, activation="sigmoid")(inputs)).save(path)
+    return path
+
+
+def _folder_with_a_corrupt_image(folder):
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        Image.fromarray(np.full((16, 16), 200, np.uint8)).save(folder / f"{name}.png")
+    (folder / "broken.png").write_bytes(b"not a png")
+    (folder / "empty.jpg").write_bytes(b"")
+    Image.fromarray(np.full((16, 16), 200, np.uint8)).save(folder / "photo.webp")
+    return folder
+
+
+def test_a_corrupt_image_costs_its_own_mask_and_every_skipped_file_is_named(tmp_path):
+    model = _model(tmp_path / "m.keras")
+    images = _folder_with_a_corrupt_image(tmp_path / "in")
+    result = predict_folder(model, images, tmp_path / "out")
+    assert sorted(record["image"] for record in result.records) == ["a.png", "b.png", "c.png"]
+    assert sorted(path.name for path in (tmp_path / "out").glob("*.png")) == [
+        "a.png", "b.png", "c.png"]
+    manifest = json.loads((tmp_path / "out" / MANIFEST_FILENAME).read_text())
+    why = {entry["image"]: entry["why"] for entry in manifest["not_predicted"]}
+    assert why == {"photo.webp": "an extension predict does not read",
+                   "broken.png": "not an image Pillow can read (unrecognised content)",
+                   "empty.jpg": "empty file (0 bytes)"}
+
+
+def test_the_console_names_each_file_not_predicted_and_the_status_warns(tmp_path, capsys):
+    model = _model(tmp_path / "m.keras")
+    images = _folder_with_a_corrupt_image(tmp_path / "in")
+    status = main(["predict", str(model), "--images", str(images), "--out",
+                   str(tmp_path / "out"), "--quiet"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert status == ExitCode.WARNINGS
+    assert "wrote 3 masks" in out
+    assert "not predicted: broken.png: not an image Pillow can read" in out
+    assert "not predicted: empty.jpg: empty file (0 bytes)" in out
+    assert ("warning: 2 of 5 image(s) could not be read and got no mask; the other 3 were "
+            "predicted") in out
+    assert ("left out 1 file(s) of an extension predict does not read (.webp): photo.webp"
+            in out)
+
+
+def test_a_folder_of_unreadable_images_only_is_refused_naming_one(tmp_path):
+    model = _model(tmp_path / "m.keras")
+    images = tmp_path / "in"
+    images.mkdir()
+    (images / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(UserError, match=r"none of its 1 image\(s\) could be read \(e\.g\. "
+                       r"broken\.png: not an image Pillow can read"):
+        predict_folder(model, images, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_of_other_extensions_only_names_them_in_its_refusal(tmp_path):
+    model = _model(tmp_path / "m.keras")
+    images = tmp_path / "in"
+    images.mkdir()
+    Image.fromarray(np.zeros((16, 16), np.uint8)).save(images / "photo.webp")
+    np.save(images / "scan.npy", np.zeros((4, 4)))
+    with pytest.raises(UserError, match=r"2 file\(s\) of other extensions \(\.webp, \.npy\); "
+                       r"1 file is NumPy arrays"):
+        predict_folder(model, images, tmp_path / "out")
