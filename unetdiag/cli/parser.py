@@ -100,8 +100,9 @@ def _add_train_parser(commands) -> None:
     train.add_argument(
         "--split-by-subject", action="store_true",
         help="keep the images of one subject on one side of the split, subjects read from "
-             "names <subject>_<n> (Carvana's <car>_01 .. _16); refused when the names do not "
-             "group so")
+             "names <subject>_<n> (Carvana's <car>_01 .. _16), or the frames of one video "
+             "sequence (CamVid's 0001TP_006690 .., five sequences or more, frames in order as "
+             "their pictures show); refused when the names group neither way")
     train.add_argument(
         "--allow-empty-masks", action="store_true",
         help="train even when every training mask, or every validation mask, decodes empty "

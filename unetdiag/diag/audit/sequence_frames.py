@@ -9,9 +9,9 @@ sequence names are mostly ids (words such as ``benign`` name classes) and the au
 thumbnails say the frames are in order (:mod:`.subject_order`: frames next to each other in
 their sequence are the more alike, and so are frames two apart, as a video changing little by
 little has them; a patient's two or three scans in a row do not) is the split named; the
-trainer cannot split by sequence then (``--split-by-subject`` reads the names' rule), so the
-fix says how to keep sequences apart: folders where there are enough of them, else a
-sequence set aside for ``evaluate``.
+fix says how to keep sequences apart: ``train --split-by-subject`` (which asks the pictures
+as this does) or folders where there are enough of them, else a sequence set aside for
+``evaluate``.
 """
 
 from __future__ import annotations
@@ -123,9 +123,10 @@ def _keep_apart(pairs: Sequence[Pair], sequence_of: dict[str, str], sequences: i
     own = (all(len(held) == 1 for held in groups_of.values())
            and len(set().union(*groups_of.values())) == len(groups_of))
     if sequences >= MIN_CASE_FOLDERS and not own:
-        return ("Keep sequences apart: put each sequence's frames in a folder of its own (the "
-                f"trainer splits case folders whole when there are {MIN_CASE_FOLDERS} or "
-                f"more), or {aside}")
+        return ("Keep sequences apart: `unetdiag train --split-by-subject` keeps each "
+                "sequence on one side, as does putting each sequence's frames in a folder of "
+                f"its own (the trainer splits case folders whole when there are "
+                f"{MIN_CASE_FOLDERS} or more); or {aside}")
     held = ("each sequence has a folder of its own already, but" if own else "folders of "
             "their own would not do:")
     return (f"Keep sequences apart: {held} {sequences} are too few for the trainer to hold "

@@ -1,6 +1,7 @@
 """The train/validation split of the pairs: deterministic, stable as files come and go, and
 by case folder where folders are cases (:data:`~unetdiag.diag.data.folders.MIN_CASE_FOLDERS`),
-and by subject when asked (:func:`group_by_subject`, ``train --split-by-subject``).
+and by subject or video sequence when asked (:func:`group_by_subject`,
+:func:`group_by_sequence`, ``train --split-by-subject``).
 """
 
 from __future__ import annotations
@@ -130,6 +131,17 @@ def group_by_subject(pairs: Sequence[Pair]) -> tuple[list[Pair], NameGroups | No
     return [replace(pair, group="/".join(filter(None, (pair.group,
                                                        groups.subject_of[pair.stem]))))
             for pair in pairs], groups
+
+
+def group_by_sequence(pairs: Sequence[Pair], sequence_of: dict[str, str]) -> list[Pair]:
+    """The pairs with each one's ``group`` its video sequence (``sequence_of``: stem ->
+    sequence, as :func:`~unetdiag.diag.audit.sequence_frames.frame_sequences` reads
+    ``0001TP_006690``), within its case folder as :func:`group_by_subject` does, so that
+    :func:`split_pairs` keeps each sequence on one side when there are
+    :data:`MIN_CASE_FOLDERS` or more."""
+    return [replace(pair, group="/".join(filter(None, (pair.group,
+                                                       sequence_of[pair.stem]))))
+            for pair in pairs]
 
 
 def kept_whole(pairs: Sequence[Pair]) -> bool:
