@@ -85,3 +85,36 @@ def test_a_folder_of_other_extensions_only_names_them_in_its_refusal(tmp_path):
     with pytest.raises(UserError, match=r"2 file\(s\) of other extensions \(\.webp, \.npy\); "
                        r"1 file is NumPy arrays"):
         predict_folder(model, images, tmp_path / "out")
+
+
+def test_masks_named_by_a_pattern_beside_their_images_are_not_predicted(tmp_path):
+    """DRIVE as distributed names its vessel masks ``21_manual1.gif`` beside
+    ``21_training.tif``: train and evaluate pair them by that pattern, but predict left out
+    only ``_mask``, ``_seg`` and ``_label`` and wrote a 'prediction' of each mask, naming it
+    among the images."""
+    from unetdiag.training.predict_listing import list_images
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for key in ("21", "22", "23"):
+        Image.fromarray(np.full((16, 16, 3), 90, np.uint8)).save(folder / f"{key}_training.tif")
+        Image.fromarray(np.zeros((16, 16), np.uint8)).save(folder / f"{key}_manual1.gif")
+        Image.fromarray(np.zeros((16, 16), np.uint8)).save(folder / f"{key}_training_mask.gif")
+    listing = list_images(folder)
+    assert [path.name for path in listing.images] == [
+        "21_training.tif", "22_training.tif", "23_training.tif"]
+    assert listing.mask_rule == "{key}_manual1"
+    assert sorted(path.name for path in listing.masks) == sorted(
+        [f"{key}_manual1.gif" for key in ("21", "22", "23")]
+        + [f"{key}_training_mask.gif" for key in ("21", "22", "23")])
+
+
+def test_a_folder_of_images_alone_keeps_every_image(tmp_path):
+    from unetdiag.training.predict_listing import list_images
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for stem in ("21_training", "22_training", "labelled_1", "labelled_2"):
+        Image.fromarray(np.full((16, 16), 90, np.uint8)).save(folder / f"{stem}.png")
+    listing = list_images(folder)
+    assert len(listing.images) == 4 and listing.mask_rule is None

@@ -233,8 +233,11 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
                   f"size; {result.foreground}) to {result.out_dir} and overlays to "
                   f"{result.out_dir / 'overlays'}", highlight=False)
     if result.skipped_masks:
+        rule = ("" if result.mask_rule is None else f"; {result.mask_rule} beside the image, "
+                "as train and evaluate pair them")
         console.print(f"left out {len(result.skipped_masks)} file(s) named as masks (e.g. "
-                      f"{result.skipped_masks[0].name})", highlight=False)
+                      f"{result.skipped_masks[-1 if result.mask_rule else 0].name}{rule})",
+                      highlight=False)
     for line in left_out_lines(result.left_out):
         console.print(f"left out {line}", highlight=False, soft_wrap=True)
     if result.other_files:

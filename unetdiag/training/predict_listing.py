@@ -17,6 +17,7 @@ from unetdiag.diag.data.instances import (
 )
 from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS
 from unetdiag.diag.data.pairing import MASK_SUFFIXES
+from unetdiag.diag.data.pairing_rules import infer_rule
 from unetdiag.diag.wording.text import join_names
 from unetdiag.exitcodes import UserError
 
@@ -33,6 +34,9 @@ class FolderImages:
     left_out: dict[Path, str] = field(default_factory=dict)
     names: dict[Path, str] = field(default_factory=dict)
     other_files: list[Path] = field(default_factory=list)
+    #: the pattern that named some of ``masks`` after the images (``{key}_manual1``), as
+    #: train and evaluate pair masks beside their images (:func:`_masks_by_pattern`)
+    mask_rule: str | None = None
 
 
 def output_name(image: Path, folder: Path) -> str:
@@ -78,6 +82,9 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
     suffixes = tuple(suffix.lower() for suffix in mask_suffixes)
     masks = [path for path in files if path.stem.lower().endswith(suffixes)]
     images = [path for path in files if path not in masks]
+    mask_rule, named_masks = _masks_by_pattern(images)
+    masks += named_masks
+    images = [path for path in images if path not in named_masks]
     samples, left_out = _sample_folder_images(folder)
     images += samples
     if not images:
@@ -94,7 +101,22 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
             raise UserError(f"{named[name]} and {path} share the name {name!r}: both masks "
                             f"would be {name}.png")
         named[name] = path
-    return FolderImages(images, masks, left_out, names, other_files)
+    return FolderImages(images, masks, left_out, names, other_files, mask_rule)
+
+
+def _masks_by_pattern(files: Sequence[Path]) -> tuple[str | None, list[Path]]:
+    """The pattern by which ``files`` pair one to one as image and mask beside each other
+    (DRIVE's ``21_manual1.gif`` beside ``21_training.tif``: :func:`infer_rule`, as train and
+    evaluate pair a folder), and the masks it names, alternative sets included
+    (``21_manual2.gif``); ``(None, [])`` when no one pattern pairs them all."""
+    if len(files) < 2:
+        return None, []
+    chosen = infer_rule(files, None).chosen
+    if chosen is None:
+        return None, []
+    masks = [mask for _, mask, _ in chosen.pairs]
+    masks += [path for _, paths in chosen.alternatives for path in paths]
+    return chosen.pattern.text, masks
 
 
 def _other_files(folder: Path) -> list[Path]:

@@ -20,6 +20,8 @@ class PredictResult:
     skipped_masks: list[Path] = field(default_factory=list)
     #: sub-folders holding images that were not read, with why (:func:`list_images`)
     left_out: dict[Path, str] = field(default_factory=dict)
+    #: the pattern that named some skipped masks after their images (``{key}_manual1``)
+    mask_rule: str | None = None
     #: the folder's files of an extension predict does not read
     other_files: list[Path] = field(default_factory=list)
     #: images that could not be read (their label as in predict.json -> why): no mask
