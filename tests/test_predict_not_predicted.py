@@ -118,3 +118,26 @@ def test_a_folder_of_images_alone_keeps_every_image(tmp_path):
         Image.fromarray(np.full((16, 16), 90, np.uint8)).save(folder / f"{stem}.png")
     listing = list_images(folder)
     assert len(listing.images) == 4 and listing.mask_rule is None
+
+
+def test_a_photo_with_an_exif_orientation_is_named_with_the_turn_its_mask_lacks(tmp_path):
+    """A phone photo stored sideways with EXIF Orientation 6 (viewers turn it 90 degrees):
+    predict reads the stored pixels, as train does, so the mask is sideways against the
+    photo as displayed; predict said nothing of it."""
+    from unetdiag.training.predict_notes import orientation_lines
+
+    model = _model(tmp_path / "m.keras")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    photo = Image.fromarray(np.full((16, 24, 3), 120, np.uint8))
+    exif = photo.getexif()
+    exif[0x0112] = 6
+    photo.save(folder / "phone.jpg", exif=exif)
+    Image.fromarray(np.full((16, 16), 200, np.uint8)).save(folder / "plain.png")
+    result = predict_folder(model, folder, tmp_path / "out")
+    orientation = {record["image"]: record["exif_orientation"] for record in result.records}
+    assert orientation == {"phone.jpg": 6, "plain.png": 1}
+    (line,) = orientation_lines(result)
+    assert line.startswith("note: 1 image(s) with an EXIF orientation that viewers apply "
+                           "(phone.jpg: viewers turn them 90 degrees clockwise)")
+    assert "PIL.ImageOps.exif_transpose" in line

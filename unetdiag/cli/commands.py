@@ -224,6 +224,7 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
     from unetdiag.training.predict_notes import (
         colour_lines,
         geometry_lines,
+        orientation_lines,
         stack_lines,
         unreadable_lines,
     )
@@ -244,7 +245,7 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
         console.print(f"left out {other_files_line(result.other_files)}", highlight=False,
                       soft_wrap=True)
     for line in [*geometry_lines(result), *colour_lines(result), *stack_lines(result),
-                 *unreadable_lines(result)]:
+                 *orientation_lines(result), *unreadable_lines(result)]:
         console.print(line, highlight=False, soft_wrap=True)
     if result.non_finite_images:
         console.print(f"warning: {result.non_finite_images} image(s) got NaN or Inf "

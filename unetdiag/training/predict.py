@@ -44,6 +44,7 @@ from PIL import Image
 
 from unetdiag.diag.data.image_kinds import image_kind
 from unetdiag.diag.data.masks import ImageReadError, read_image
+from unetdiag.diag.data.orientation import read_orientation
 from unetdiag.diag.data.pairing import MASK_SUFFIXES
 from unetdiag.diag.data.reading import convert_channels
 from unetdiag.diag.data.stacks import STACK_EXTENSIONS, page_count
@@ -180,7 +181,7 @@ def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Pa
         changed = plan.aspect_changed(size)
         records.append({"image": label, "mask": mask_name, "overlay": overlay_name,
                         "height": int(size[0]), "width": int(size[1]), "bands": kind,
-                        "pages": _pages(path),
+                        "pages": _pages(path), "exif_orientation": read_orientation(path),
                         "aspect_ratio": round(size[1] / size[0], 3),
                         "fed_as": {"height": int(fed[0]), "width": int(fed[1]),
                                    "padded_to": list(padded_size(fed, plan.multiple)),

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from unetdiag.diag.data.orientation import DISPLAY_TRANSFORMS, UPRIGHT
 from unetdiag.diag.data.stacks import STACK_EXTENSIONS
 from unetdiag.training.predict_geometry import MAX_PIXELS, SCALE_TOLERANCE
 from unetdiag.training.predict_result import PredictResult
@@ -142,6 +143,24 @@ def _scale_lines(result: PredictResult) -> list[str]:
             "reaches the model that many times as wide, which suits it only if the image "
             "covers the same field at another resolution (predict.json: "
             "fed_as.scale_vs_training)"]
+
+
+def orientation_lines(result: PredictResult) -> list[str]:
+    """The images whose EXIF orientation tag viewers apply (a phone photo stored sideways):
+    predict reads the stored pixels, as train does, so their masks have the stored
+    orientation, not the one the photo is shown in."""
+    records = [record for record in result.records
+               if record.get("exif_orientation", UPRIGHT) != UPRIGHT]
+    if not records:
+        return []
+    named = ", ".join(f"{record['image']}: viewers {DISPLAY_TRANSFORMS[record['exif_orientation']]}"
+                      for record in records[:5])
+    named += f" and {len(records) - 5} more" if len(records) > 5 else ""
+    return [f"note: {len(records)} image(s) with an EXIF orientation that viewers apply "
+            f"({named}): predicted on the stored pixels, as train reads them, so each mask "
+            "lies as the stored pixels do, not as a viewer shows the image; to get masks "
+            "that match the displayed images, write the images upright once "
+            "(PIL.ImageOps.exif_transpose) and predict those (predict.json: exif_orientation)"]
 
 
 #: Unreadable images named one a line on the console (predict.json names them all).
