@@ -279,3 +279,20 @@ def test_grey_stored_as_colour_is_not_said_to_be_repeated_into_the_channels(tmp_
     [line] = colour_lines(result)
     assert ("1 of them one-channel, their grey repeated into the model's 3 channels as train "
             "reads them, the others stored as colour") in line
+
+
+def test_an_image_too_thin_to_keep_its_aspect_ratio_is_not_said_to_keep_it(tmp_path):
+    """A 300x1 strip fed at the model input's pixel count rounds to 554x2 (277:1): the
+    console had said of it "their aspect ratio kept"."""
+    model = _pooled_model(tmp_path / "pooled.keras")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(np.full((1, 300), 200, np.uint8)).save(folder / "strip.png")
+    Image.fromarray(np.full((3, 200), 200, np.uint8)).save(folder / "band.png")
+    result = predict_folder(model, folder, tmp_path / "out")
+    lines = geometry_lines(result)
+    assert lines[0].startswith("2 image(s) of another aspect ratio")
+    assert lines[1] == (
+        "note: 1 of them too thin to keep their aspect ratio at that scale: strip.png (300x1 "
+        "fed at 554x2); a side rounds to whole pixels (at least one), so they reach the model "
+        "squashed or stretched by more than 1.05 times")

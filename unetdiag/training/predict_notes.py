@@ -10,7 +10,7 @@ from typing import Any
 
 from unetdiag.diag.data.orientation import DISPLAY_TRANSFORMS, UPRIGHT
 from unetdiag.diag.data.stacks import STACK_EXTENSIONS
-from unetdiag.training.predict_geometry import MAX_PIXELS, SCALE_TOLERANCE
+from unetdiag.training.predict_geometry import ASPECT_TOLERANCE, MAX_PIXELS, SCALE_TOLERANCE
 from unetdiag.training.predict_result import PredictResult
 
 
@@ -38,12 +38,30 @@ def geometry_lines(result: PredictResult) -> list[str]:
         if shrunk:
             lines.append(f"note: {len(shrunk)} of them fed smaller than that scale, at most "
                          f"{MAX_PIXELS} pixels (e.g. {shrunk[0]['image']})")
+        squashed = [record for record in records if _aspect_lost(record)]
+        if squashed:
+            fed = ", ".join(f"{record['image']} ({record['width']}x{record['height']} fed at "
+                            f"{record['fed_as']['width']}x{record['fed_as']['height']})"
+                            for record in squashed[:5])
+            fed += f" and {len(squashed) - 5} more" if len(squashed) > 5 else ""
+            lines.append(f"note: {len(squashed)} of them too thin to keep their aspect ratio at "
+                         f"that scale: {fed}; a side rounds to whole pixels (at least one), so "
+                         "they reach the model squashed or stretched by more than "
+                         f"{ASPECT_TOLERANCE:g} times")
         return lines + _scale_lines(result)
     return [f"note: {len(records)} image(s) stretched to the model's {plan.height}x"
             f"{plan.width} input, their aspect ratio unlike {against} "
             f"({plan.reference_aspect:.3g}:1): {named}; {plan.reason}, so their objects reach "
             "it wider or taller than it learnt them (predict.json: geometry, fed_as)",
             *_scale_lines(result)]
+
+
+def _aspect_lost(record: dict[str, Any]) -> bool:
+    """Whether an image was fed at an aspect ratio more than :data:`ASPECT_TOLERANCE` times
+    its own (a side of a few pixels at the scale fed, rounded)."""
+    fed = record["fed_as"]
+    ratio = (fed["width"] / fed["height"]) / (record["width"] / record["height"])
+    return not 1 / ASPECT_TOLERANCE <= ratio <= ASPECT_TOLERANCE
 
 
 def stack_lines(result: PredictResult) -> list[str]:
