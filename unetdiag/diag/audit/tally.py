@@ -108,7 +108,8 @@ class AuditTally:
         line_sketches: ``(pairs, 16)`` uint64 sketches of each image's rows and columns
             (128 bytes; :mod:`~unetdiag.diag.audit.linesketch`).
         encoding_ids: per pair, its position in ``encodings`` (-1: mask not read).
-        encodings: the distinct mask encodings, in order of first appearance.
+        encodings: the distinct mask encodings, in the order of their first mask in pairing
+            order (whatever order the chunks arrive in).
         encoding_values: the values the masks of each encoding hold.
         label_counts: pixels per stored value of each label-map mask, by pair index (and of
             each lossless integer mask of one or two values).
@@ -147,6 +148,7 @@ class AuditTally:
         self.line_sketches = np.full((count, SKETCH_SIZE), EMPTY, dtype=np.uint64)
         self.encoding_ids = np.full(count, -1, dtype=np.int32)
         self._encoding_id: dict[EncodingKey, int] = {}
+        self._first_pair: dict[EncodingKey, int] = {}
         self._figures: np.ndarray | None = None
 
     @property
@@ -173,8 +175,10 @@ class AuditTally:
         for index, key in zip(indices.tolist(), chunk.encodings, strict=True):
             if key is not None:
                 self.encoding_ids[index] = self._id_of(key)
+                self._first_pair[key] = min(index, self._first_pair.get(key, index))
         for key, values in chunk.encoding_values.items():
             merge_values(self.encoding_values, key, values)
+        self._order_encodings()
         for index, role, reason in chunk.unreadable:
             path = self.mask_paths[index] if role == "mask" else self.image_paths[index]
             self.unreadable.append(UnreadableFile(index, path, role, reason))
@@ -186,6 +190,24 @@ class AuditTally:
             self._encoding_id[key] = len(self.encodings)
             self.encodings.append(key)
         return self._encoding_id[key]
+
+    def _order_encodings(self) -> None:
+        """Number the encodings in the order of their first mask: a worker may finish a later
+        chunk first, and the findings list encodings, and break ties between them, in
+        ``encodings`` order (the report must not depend on which process was quicker)."""
+        order = sorted(range(len(self.encodings)),
+                       key=lambda number: self._first_pair[self.encodings[number]])
+        if order != list(range(len(order))):
+            renumbered = np.empty(len(order), dtype=self.encoding_ids.dtype)
+            renumbered[order] = np.arange(len(order))
+            read = self.encoding_ids >= 0
+            self.encoding_ids[read] = renumbered[self.encoding_ids[read]]
+            self.encodings = [self.encodings[number] for number in order]
+            self._encoding_id = {key: number for number, key in enumerate(self.encodings)}
+        # (a mask whose reading failed half-way leaves its values but no pair: last, by name)
+        self.encoding_values = {key: self.encoding_values[key] for key in sorted(
+            self.encoding_values,
+            key=lambda key: (self._first_pair.get(key, self.pair_count), str(key)))}
 
     # ------------------------------------------------------------------------ questions
 
