@@ -750,11 +750,25 @@ def test_worker_processes_give_the_same_report_and_progress_reaches_the_end(tmp_
     assert done == sorted(done) and calls[0] == (0, pairs) and calls[-1] == (pairs, pairs)
 
 
+class _MillisecondClock:
+    """A CPU clock for ``readers.time`` that advances 1 ms per reading: every timed read
+    takes 1 ms, however loaded the machine."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def process_time(self) -> float:
+        self.now += 0.001
+        return self.now
+
+
 def test_workers_start_only_for_work_worth_them(tmp_path, monkeypatch):
     """40 pairs of 40 px take a process milliseconds: read alone, whatever --workers allows;
     the same pairs projected to take longer than the bar get the pool."""
     folder = tmp_path / "cells"
     write_dataset(folder, SynthSpec(n_pairs=40, size=40, seed=3))
+    # 1 ms a pair (3-10 ms measured for the first, 1-2 ms for the next, idle): 39 ms projected
+    monkeypatch.setattr(audit_readers, "time", _MillisecondClock())
     alone = audit_dataset(folder, workers=2)
     assert alone.meta["workers"] == 2 and alone.meta["readers"] == 1
     monkeypatch.setattr(audit_readers, "POOL_WORTH_SECONDS", 0.0)
