@@ -182,6 +182,13 @@ def without_untrained_epochs(history: dict[str, list], callbacks: Sequence[keras
             for key, values in history.items()}
 
 
+def committed_epochs(history: dict[str, list], variant_dir: Path) -> dict[str, list]:
+    """``history`` cut to the epochs the variant's checkpoint holds (none without one)."""
+    checkpoint = load_checkpoint(variant_dir)
+    epochs = checkpoint.epochs_completed if checkpoint is not None else 0
+    return {key: values[:epochs] for key, values in history.items()}
+
+
 def collect_findings(callbacks: Sequence[keras.callbacks.Callback], source: str
                      ) -> list[Finding]:
     """Every finding the callbacks expose, labelled with ``source`` when they have none."""
@@ -278,6 +285,11 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
         for callback in callbacks:  # fit skips on_train_end when interrupted
             if isinstance(callback, TensorBoardWriter):
                 callback.close()
+    if status == "interrupted":
+        # the signal may land after the epoch's history was written and before its checkpoint
+        # was: keep (and report) the epochs a resume goes on from, no more
+        history.history = committed_epochs(history.history, variant_dir)
+        write_history(variant_dir, history.history)
     history.history = without_untrained_epochs(history.history, callbacks)
     figures = history_fields(history.history)
     reasons = stop_reasons(callbacks)
