@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from helpers import SUBPROCESS_TIMEOUT
 
 from unetdiag import cli
 from unetdiag.cli.commands import train_config
@@ -14,8 +15,9 @@ from unetdiag.exitcodes import DESCRIPTIONS, ExitCode
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
+    # SUBPROCESS_TIMEOUT: a guard against hangs; train trains a model in some of these
     return subprocess.run([sys.executable, "-m", "unetdiag", *args], capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=SUBPROCESS_TIMEOUT)
 
 
 def test_help_does_not_import_tensorflow():
@@ -117,7 +119,7 @@ def test_train_json_prints_the_report_and_unetdiag_speaks_first(tmp_path):
          "--base-filters", "2", "--depth", "2", "--batch-size", "4", "--precision", "float32",
          "--min-steps-per-epoch", "1", "--out", str(tmp_path / "runs"), "--run-name", "r",
          "--json"],
-        capture_output=True, text=True, timeout=300)
+        capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT)
     report = json.loads(result.stdout)
     # two epochs of a 2-filter model learn little (a BCE variant starts at the masks' prior):
     # the status is the one the printed report's findings give, errors or not

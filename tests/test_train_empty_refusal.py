@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from helpers import tiny_train_config, train_quietly
+from helpers import SUBPROCESS_TIMEOUT, tiny_train_config, train_quietly
 from PIL import Image
 
 from unetdiag.diag.data.pairing import discover_pairs
@@ -266,7 +266,7 @@ def test_train_json_prints_the_refusal_as_json_and_keeps_status_4(tmp_path):
         [sys.executable, "-m", "unetdiag", "train", "--images", str(layout.images_dir),
          "--img-size", "32", "--channels", "1", "--base-filters", "4", "--depth", "2",
          "--precision", "float32", "--out", str(tmp_path / "runs"), "--run-name", "r",
-         "--json"], capture_output=True, text=True, timeout=300)
+         "--json"], capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT)
     assert result.returncode == ExitCode.INPUT_ERROR, result.stderr[-3000:]
     printed = json.loads(result.stdout)
     written = json.loads((tmp_path / "runs" / "r" / "report.json").read_text())
