@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 #: Seconds a TensorFlow worker process may take before it counts as hung. A guard against hangs,
@@ -29,6 +32,25 @@ def run_all(commands: list[tuple[list[str], dict[str, str]]],
                 process.kill()
                 process.communicate()
     return results
+
+
+#: Lets TensorFlow's gRPC server bind a port :func:`reserved_ports` holds (TensorFlow turns
+#: SO_REUSEPORT off unless told; it then fails with "Could not start gRPC server").
+REUSE_PORT_ENVIRONMENT = {"TF_GRPC_REUSE_PORT": "true"}
+
+
+@contextlib.contextmanager
+def reserved_ports(count: int, host: str = "127.0.0.1") -> Iterator[list[int]]:
+    """Free ports for TensorFlow workers, held bound (SO_REUSEPORT, never listening) until the
+    block ends: a port found free and released could be taken by another process's bind or
+    connection before the worker, seconds later, binds it. The workers need
+    :data:`REUSE_PORT_ENVIRONMENT`."""
+    with contextlib.ExitStack() as held:
+        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind((host, 0))
+        yield [sock.getsockname()[1] for sock in sockets]
 
 
 def add_callback(monkeypatch, variant_name: str, factory) -> None:

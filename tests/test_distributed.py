@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import run_all
+from helpers import REUSE_PORT_ENVIRONMENT, reserved_ports, run_all
 
 #: Seconds a subprocess may take before the test kills it (TF start-up alone takes ~10 s).
 #: Tiny U-Net and data, the same in every process.
@@ -181,21 +180,11 @@ def _nan_batch_with_strategy(strategy_name: str, out_dir: Path) -> None:
         default=float))
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind((LOOPBACK, 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 def _environment(**extra: str) -> dict[str, str]:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "",
            # one thread pool each: two TensorFlow processes share two cores
-           "TF_NUM_INTEROP_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1", **extra}
+           "TF_NUM_INTEROP_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1",
+           **REUSE_PORT_ENVIRONMENT, **extra}
     env.pop("TF_CONFIG", None)
     env.update(extra)
     return env
@@ -378,13 +367,13 @@ def test_mirrored_two_logical_cpus_fit_with_callbacks(tmp_path):
 def test_a_nan_batch_is_put_back_under_each_strategy(tmp_path, strategy_name):
     """MirroredStrategy (model.fit, 2 replicas) and MultiWorkerMirroredStrategy (the custom
     loop, one worker): after the NaN batch, the state is the state before it."""
-    environment = _environment()
-    if strategy_name == "multiworker":
-        [port] = _free_ports(1)
-        environment = _environment(TF_CONFIG=json.dumps(
-            {"cluster": {"worker": [f"{LOOPBACK}:{port}"]},
-             "task": {"type": "worker", "index": 0}}))
-    [done] = run_all([(_script(f"nan-{strategy_name}", str(tmp_path)), environment)])
+    with reserved_ports(1, LOOPBACK) as [port]:
+        environment = _environment()
+        if strategy_name == "multiworker":
+            environment = _environment(TF_CONFIG=json.dumps(
+                {"cluster": {"worker": [f"{LOOPBACK}:{port}"]},
+                 "task": {"type": "worker", "index": 0}}))
+        [done] = run_all([(_script(f"nan-{strategy_name}", str(tmp_path)), environment)])
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((tmp_path / f"nan_{strategy_name}.json").read_text())
     assert summary["replicas"] == (2 if strategy_name == "mirrored" else 1)
@@ -401,13 +390,13 @@ def test_two_workers_train_the_same_weights_and_the_chief_writes_one_report(tmp_
     """Both workers end with the same weights (BatchNorm's moving statistics averaged across
     replicas); without BatchNorm, the same as one process on the global batch (with it, each
     replica normalises by its own shard's statistics, so no single process computes that)."""
-    ports = _free_ports(2)
-    cluster = {"worker": [f"{LOOPBACK}:{port}" for port in ports]}
-    commands = [(_script("worker", str(tmp_path), normalization),
-                 _environment(TF_CONFIG=json.dumps(
-        {"cluster": cluster, "task": {"type": "worker", "index": index}})))
-        for index in range(2)]
-    results = run_all(commands)
+    with reserved_ports(2, LOOPBACK) as ports:
+        cluster = {"worker": [f"{LOOPBACK}:{port}" for port in ports]}
+        commands = [(_script("worker", str(tmp_path), normalization),
+                     _environment(TF_CONFIG=json.dumps(
+            {"cluster": cluster, "task": {"type": "worker", "index": index}})))
+            for index in range(2)]
+        results = run_all(commands)
     for done in results:
         assert done.returncode == 0, done.stderr[-3000:]
     summaries = [json.loads((tmp_path / f"summary_worker{i}.json").read_text()) for i in (0, 1)]
@@ -450,16 +439,17 @@ def test_two_workers_refuse_masks_that_all_decode_empty_as_one_process_does(tmp_
     layout = build_case(tmp_path / "data", SynthSpec(
         n_pairs=24, size=64, seed=5, max_objects=4, object_radius_limits=(0.1, 0.25),
         foreground_fraction_limits=(0.05, 0.35)), [{"kind": "trimap_masks"}])
-    cluster = {"worker": [f"{LOOPBACK}:{port}" for port in _free_ports(2)]}
     outs = [tmp_path / f"out{index}" for index in range(2)]
-    results = run_all([(
-        [sys.executable, "-m", "unetdiag", "train", "--strategy", "multiworker", "--images",
-         str(layout.images_dir), "--out", str(outs[index]), "--img-size", "32",
-         "--base-filters", "4", "--depth", "2", "--epochs", "1", "--batch-size", "4",
-         "--variants", "MP_Tr_BCE", "--precision", "float32", "--quiet"],
-        _environment(TF_CONFIG=json.dumps(
-            {"cluster": cluster, "task": {"type": "worker", "index": index}})))
-        for index in range(2)])
+    with reserved_ports(2, LOOPBACK) as ports:
+        cluster = {"worker": [f"{LOOPBACK}:{port}" for port in ports]}
+        results = run_all([(
+            [sys.executable, "-m", "unetdiag", "train", "--strategy", "multiworker",
+             "--images", str(layout.images_dir), "--out", str(outs[index]), "--img-size",
+             "32", "--base-filters", "4", "--depth", "2", "--epochs", "1", "--batch-size",
+             "4", "--variants", "MP_Tr_BCE", "--precision", "float32", "--quiet"],
+            _environment(TF_CONFIG=json.dumps(
+                {"cluster": cluster, "task": {"type": "worker", "index": index}})))
+            for index in range(2)])
     errors = [[line for line in done.stderr.splitlines()
                if line.startswith("unetdiag: error:")] for done in results]
     assert [done.returncode for done in results] == [ExitCode.INPUT_ERROR] * 2, (

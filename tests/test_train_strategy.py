@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 
 import keras
 import pytest
-from helpers import run_all
+from helpers import REUSE_PORT_ENVIRONMENT, reserved_ports, run_all
 
 import unetdiag.training.losses  # noqa: F401  (registers the classes model.keras holds, as the README says)
 from unetdiag.config import TrainConfig
@@ -32,21 +31,11 @@ TINY_TRAIN_ARGUMENTS = ("--img-size", "32", "--base-filters", "4", "--depth", "2
 PAIRS, IMAGE_SIZE = 16, 32
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind((LOOPBACK, 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 def _environment(tf_config: dict) -> dict[str, str]:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "",
            # one thread pool each: two TensorFlow processes share two cores
-           "TF_NUM_INTEROP_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1"}
+           "TF_NUM_INTEROP_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1",
+           **REUSE_PORT_ENVIRONMENT}
     env["TF_CONFIG"] = json.dumps(tf_config)
     return env
 
@@ -54,14 +43,15 @@ def _environment(tf_config: dict) -> dict[str, str]:
 def test_two_workers_train_and_only_the_chief_writes_the_run(tmp_path):
     data = tmp_path / "data"
     write_dataset(data, SynthSpec(n_pairs=PAIRS, size=IMAGE_SIZE))
-    cluster = {"worker": [f"{LOOPBACK}:{port}" for port in _free_ports(WORKERS)]}
     outs = [tmp_path / f"out{index}" for index in range(WORKERS)]
-    commands = [([sys.executable, "-m", "unetdiag", "train", "--strategy", "multiworker",
-                  "--images", str(data), "--out", str(outs[index]), *TINY_TRAIN_ARGUMENTS],
-                 _environment({"cluster": cluster,
-                               "task": {"type": "worker", "index": index}}))
-                for index in range(WORKERS)]
-    results = run_all(commands)
+    with reserved_ports(WORKERS, LOOPBACK) as ports:
+        cluster = {"worker": [f"{LOOPBACK}:{port}" for port in ports]}
+        commands = [([sys.executable, "-m", "unetdiag", "train", "--strategy", "multiworker",
+                      "--images", str(data), "--out", str(outs[index]), *TINY_TRAIN_ARGUMENTS],
+                     _environment({"cluster": cluster,
+                                   "task": {"type": "worker", "index": index}}))
+                    for index in range(WORKERS)]
+        results = run_all(commands)
     for done in results:  # a tiny model may score one class on the probe: an error finding
         assert done.returncode in (ExitCode.OK, ExitCode.FINDINGS_ERROR), done.stderr[-3000:]
     reports = sorted(tmp_path.rglob("report.json"))
