@@ -623,3 +623,50 @@ def test_every_callback_config_holds_its_constructor_arguments_and_round_trips(t
         rebuilt = cls.from_config(config)
         assert type(rebuilt) is cls
         assert _same(rebuilt.get_config(), config), cls.__name__
+
+
+# --- steps_per_execution > 1: the batch copy is of the step the values are of -------------
+
+
+class CopiesSeen(keras.callbacks.Callback):
+    """The batch copy the model's hub shows after each call of the train function (one call
+    runs ``steps_per_execution`` steps), read after the callbacks before it read the values."""
+
+    def on_train_begin(self, logs=None):
+        from unetdiag.training.instrument import StepInstrumentation
+
+        self.hub = StepInstrumentation.attach(self.model)
+        self.copies = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        capture = self.hub.capture
+        self.copies.append(None if capture is None else capture.x[0])
+
+
+def fit_two_steps_per_call(x, y, audit):
+    model = compiled(tiny_unet())
+    model.steps_per_execution = 2
+    seen = CopiesSeen()
+    model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0,
+              callbacks=[audit, seen])
+    return seen.copies
+
+
+def test_a_copy_under_steps_per_execution_is_the_last_step_s_batch_alone():
+    x, y = disc_dataset()
+    copies = fit_two_steps_per_call(x, y, BatchAudit(first_batches=IMAGES))
+    # Two calls of two steps, every step copied: each call shows its second step's batch,
+    # not the two batches concatenated as if they were two replicas' shards.
+    assert len(copies) == 2
+    for call, copy in enumerate(copies):
+        last_step = 2 * call + 1
+        np.testing.assert_array_equal(copy, x[last_step * BATCH:(last_step + 1) * BATCH])
+
+
+def test_a_copy_of_an_earlier_step_of_the_call_is_not_shown_with_the_last_step_s_values():
+    x, y = disc_dataset()
+    y[2 * BATCH, 0, 0, 0] = 0.5  # batch 2, the first step of the second call: copied (anomaly)
+    audit = BatchAudit(first_batches=0, sample_every=IMAGES, stop_on_label_error=False)
+    copies = fit_two_steps_per_call(x, y, audit)
+    # The second call's values are batch 3's, which copied nothing: no copy is shown for it.
+    assert len(copies) == 2 and copies[1] is None

@@ -40,7 +40,9 @@ whatever order the callbacks are listed. The callbacks read the values with
 Limits: a model whose class overrides ``train_step`` is left alone (:meth:`register`
 returns False; the callbacks then fall back to host-side checks). Per-batch attribution
 assumes ``steps_per_execution == 1`` (with more, the logs are those of the last step of each
-execution; skipping non-finite updates still works). The batch copy uses
+execution, and so is the batch copy shown, if that step took one; every step is still judged
+and a failed one put back, but the host stops training only after the execution's last step:
+docs/benchmarks.md, session 32). The batch copy uses
 ``tf.numpy_function``, which XLA cannot compile: installing the step sets
 ``model.jit_compile = False`` (recorded in :attr:`InstrumentationHub.jit_disabled`) until
 the step is removed.
@@ -79,13 +81,15 @@ class CapturedBatch:
     """A batch copied out of the train step (host NumPy arrays, one entry per input/output).
 
     Under a distribution strategy each replica adds its shard; the arrays are concatenated
-    along the batch axis in the order the replicas reported.
+    along the batch axis in the order the replicas reported. ``replicas``: the ids of the
+    replicas whose shard is in (a second shard from one of them is a later step's).
     """
 
     step: int
     x: list[np.ndarray] = field(default_factory=list)
     y: list[np.ndarray] = field(default_factory=list)
     y_pred: list[np.ndarray] = field(default_factory=list)
+    replicas: set[int] = field(default_factory=set)
 
     def add_shard(self, x: list[np.ndarray], y: list[np.ndarray],
                   y_pred: list[np.ndarray]) -> None:
@@ -213,6 +217,10 @@ class InstrumentationHub:
             packed = np.asarray(self._pending, dtype=np.float64)
             self._pending = None
             self._values = unpack_step_values(packed, self._packed_layout)
+            if self._values.get("captured") == 0.0:
+                # The step these values are of copied nothing; a copy taken by an earlier
+                # step of the same call (steps_per_execution > 1) is not of this batch.
+                self.capture = None
         return dict(self._values)
 
     def publish(self, values: dict[str, float], capture: CapturedBatch | None) -> None:
@@ -348,11 +356,15 @@ class StepInstrumentation(InstrumentationHub):
         """The host function ``tf.numpy_function`` calls with the batch to copy."""
         n_x, n_y, _ = counts
 
-        def copy_batch(*arrays: np.ndarray) -> np.bool_:
+        def copy_batch(replica: np.ndarray, *arrays: np.ndarray) -> np.bool_:
             copies = [np.array(a, copy=True) for a in arrays]
             with self._capture_lock:
-                if self.capture is None:
+                # A replica that already gave its shard is copying a later step of the same
+                # call (steps_per_execution > 1): that step's batch replaces the earlier one
+                # rather than being concatenated to it as another replica's shard.
+                if self.capture is None or int(replica) in self.capture.replicas:
                     self.capture = CapturedBatch(step=self._step)
+                self.capture.replicas.add(int(replica))
                 self.capture.add_shard(copies[:n_x], copies[n_x:n_x + n_y], copies[n_x + n_y:])
             return np.bool_(True)
 
@@ -406,10 +418,13 @@ class StepInstrumentation(InstrumentationHub):
                 self._capture_requested_variable))
         flat_pred = [t for t in tf.nest.flatten(y_pred) if t is not None]
         copy_batch = self._batch_copier((len(flat_x), len(flat_y), len(flat_pred)))
+        replica = tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group,
+                          tf.int32)
         captured = tf.cast(tf.cond(
             capture_now,
-            lambda: tf.reshape(tf.numpy_function(copy_batch, flat_x + flat_y + flat_pred,
-                                                 Tout=tf.bool, stateful=True), []),
+            lambda: tf.reshape(tf.numpy_function(
+                copy_batch, [replica, *flat_x, *flat_y, *flat_pred], Tout=tf.bool,
+                stateful=True), []),
             lambda: tf.constant(False)), tf.float64)
 
         logs = dict(model.get_metrics_result())
