@@ -114,3 +114,21 @@ def test_a_refuted_fingerprint_near_one_does_not_claim_every_background_pixel_fo
     assert "every background pixel is predicted foreground" not in reconciled.title
     assert "at least 0.40% of the pixels are foreground predicted background" in (
         reconciled.title)
+
+
+def test_three_decimal_prints_bound_the_foreground_by_their_own_rounding():
+    # a log that prints three decimals (0.990, 0.995) stands for accuracy up to 0.9905 and a
+    # Dice down to 0.9945: TP = d(1-a)/(2(1-d)) = 0.859, not the 0.980 of a four-decimal print
+    series = {"loss": [0.052, 0.047, 0.043], "val_loss": [0.041, 0.042, 0.044],
+              "val_accuracy": [0.99] * 3, "val_dice_coef": [0.995] * 3}
+    [fingerprint] = [f for f in check_series("run", series)
+                     if f.id == "saturation.all_ones_predictor"]
+    assert "(at least 85.9 % foreground in the validation data)" in fingerprint.title
+    assert "four" not in fingerprint.explanation
+    phase = fingerprint.evidence["phases"]["validation"]
+    assert round(phase["true_negative_share_at_most"], 4) == round(0.9905 - 0.8589, 4)
+    # one value printed to four decimals elsewhere in the run: Keras's format, whose
+    # trailing zeros a flat 0.9900 lost
+    four = {**series, "loss": [0.0521, 0.047, 0.043]}
+    [keras] = [f for f in check_series("run", four) if f.id == "saturation.all_ones_predictor"]
+    assert "(at least 98 % foreground in the validation data)" in keras.title

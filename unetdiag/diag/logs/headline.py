@@ -53,6 +53,7 @@ from unetdiag.diag.checks.saturation.wording_unscored import (
 from unetdiag.diag.checks.saturation.words import (
     all_ones_formula,
     consistent_with,
+    decimal_prints,
     describe_fingerprint,
     epoch_list,
     epoch_of,
@@ -577,7 +578,7 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
 
 def _all_ones_bound(phase: dict, phase_name: str) -> str:
     """What an all-ones fit's numbers say of TN and f, with the TN the Dice leaves (red team
-    s32) or that the rounding of four-decimal prints allows near a = 1."""
+    s32) or that the rounding of the prints allows near a = 1."""
     at_least = percent(phase.get("foreground_fraction_at_least", phase["foreground_fraction"]))
     assumed = "for binary labels, thresholded predictions and a pooled Dice"
     true_negatives = phase.get("true_negative_share", 0.0)
@@ -586,8 +587,9 @@ def _all_ones_bound(phase: dict, phase_name: str) -> str:
                 f"predicted background (TN, {assumed}; 0 for that predictor) and the "
                 f"{phase_name} data is at least {at_least} foreground")
     if "true_negative_share_at_most" in phase:
+        prints = decimal_prints(phase.get("printed_decimals"))
         return (f"So no {phase_name} pixel is correctly predicted background as printed (TN = "
-                f"0, {assumed}), though the rounding of four-decimal prints allows up to "
+                f"0, {assumed}), though the rounding of {prints} allows up to "
                 f"{percent(phase['true_negative_share_at_most'])}, and the {phase_name} data "
                 f"is at least {at_least} foreground")
     return (f"So no {phase_name} pixel is correctly predicted background (TN = 0, {assumed}) "

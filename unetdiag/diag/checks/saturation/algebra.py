@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from unetdiag.diag.checks.saturation.thresholds import (
@@ -75,16 +76,38 @@ class Assumption(str, enum.Enum):
 PRINTED_HALF_UNIT = 5e-5
 
 
-def printed_half_unit(value: float) -> float:
-    """How far the value a number stands for may lie from it: half a unit of its last
-    decimal, of the fourth at least (Keras prints four; a shorter number lost its trailing
-    zeros), and 0 for a number with more than eight decimals (a full-precision float, as
-    CSVLogger or a trainer's own history hold them)."""
+def _decimals(value: float) -> int | None:
+    """The decimals of a number as read back from a log (None: a full-precision float, with
+    more than eight, or an exponent)."""
     text = repr(float(value))
-    if "e" in text or "." not in text:
-        return 0.0 if "e" in text else PRINTED_HALF_UNIT
-    decimals = len(text.split(".")[1])
-    return 0.0 if decimals > 8 else 0.5 * 10.0 ** -max(decimals, 4)
+    if "e" in text:
+        return None
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return None if decimals > 8 else decimals
+
+
+def printed_half_unit(value: float, fewest_decimals: int = 4) -> float:
+    """How far the value a number stands for may lie from it: half a unit of its last
+    decimal, of the ``fewest_decimals``-th at least (Keras prints four; a shorter number lost
+    its trailing zeros), and 0 for a number with more than eight decimals (a full-precision
+    float, as CSVLogger or a trainer's own history hold them)."""
+    decimals = _decimals(value)
+    return 0.0 if decimals is None else 0.5 * 10.0 ** -max(decimals, fewest_decimals)
+
+
+def printed_decimals(values: Iterable[float]) -> int | None:
+    """The decimals a log printed these values with, where every one is a short print with
+    fewer than four: a log that prints three (0.990, 0.995) stands for values up to 0.0005
+    away, not the 0.00005 of Keras's four. None where any has four or more (a four-decimal
+    format, whose trailing zeros a flat 0.9900 lost) or is a full-precision float (a printer
+    that does not round every value). At least one: a 1 or a 0 alone does not say how the
+    others were printed."""
+    found = [_decimals(value) for value in values if math.isfinite(value)]
+    if not found or None in found or max(found) >= 4:
+        return None
+    return max(max(found), 1)
+
+
 #: The two constant predictors: every pixel foreground, or none.
 CONSTANT_PREDICTORS = ("all_ones", "all_zeros")
 #: The formula behind each expected score of the all-ones predictor.
@@ -119,6 +142,13 @@ class ConstantPredictorFit:
     proven: bool = False
     zero_tolerance: float | None = None
     measured_fraction: float | None = None
+    #: the decimals the log printed every value with, where fewer than four
+    #: (:func:`printed_decimals`); None: four at least, or full precision
+    printed_decimals: int | None = None
+
+    def half_unit(self, value: float) -> float:
+        """How far the value a printed number stands for may lie from it."""
+        return printed_half_unit(value, self.printed_decimals or 4)
 
     @property
     def scores_exactly_zero(self) -> bool:
@@ -148,15 +178,16 @@ class ConstantPredictorFit:
     def true_positive_share_at_least(self) -> float:
         """All-ones: the smallest TP share (``TP <= f``) the Dice (``d(1-a)/(2(1-d))``) or IoU
         (``j(1-a)/(1-j)``) gives with each printed value anywhere within half a unit of its
-        fourth decimal, as Keras prints it: near a = 1 that rounding hides a TN of a few
-        percent (0.9950 and 0.9975 allow TP 0.968, TN 0.027)."""
-        accuracy = min(self.accuracy + printed_half_unit(self.accuracy), 1.0)
+        last printed decimal (the fourth, as Keras prints it, or :attr:`printed_decimals`):
+        near a = 1 that rounding hides a TN of a few percent (0.9950 and 0.9975 allow TP
+        0.968, TN 0.027; 0.990 and 0.995 printed to three decimals TP 0.859, TN 0.132)."""
+        accuracy = min(self.accuracy + self.half_unit(self.accuracy), 1.0)
         shares = [0.0]
         if self.dice is not None and self.dice < 1:
-            dice = self.dice - printed_half_unit(self.dice)
+            dice = self.dice - self.half_unit(self.dice)
             shares.append(dice * (1 - accuracy) / (2 * (1 - dice)))
         if self.iou is not None and self.iou < 1:
-            iou = self.iou - printed_half_unit(self.iou)
+            iou = self.iou - self.half_unit(self.iou)
             shares.append(iou * (1 - accuracy) / (1 - iou))
         return max(shares)
 
@@ -166,6 +197,11 @@ class ConstantPredictorFit:
         above the tolerance (the bound on f then comes from that rounding)."""
         return (not self.true_negatives_seen and self.foreground_fraction
                 - self.true_positive_share_at_least > SATURATION_TOLERANCE)
+
+    @property
+    def true_negative_share_at_most(self) -> float:
+        """All-ones: the most TN the rounding of the printed values allows, ``a - TP``."""
+        return self.accuracy + self.half_unit(self.accuracy) - self.fraction_at_least
 
     @property
     def fraction_at_least(self) -> float:
@@ -222,8 +258,9 @@ class ConstantPredictorFit:
             if self.fraction_at_least < self.foreground_fraction:
                 result["foreground_fraction_at_least"] = self.fraction_at_least
             if self.rounding_hides_true_negatives:
-                result["true_negative_share_at_most"] = (
-                    self.accuracy + printed_half_unit(self.accuracy) - self.fraction_at_least)
+                result["true_negative_share_at_most"] = self.true_negative_share_at_most
+                if self.printed_decimals is not None:
+                    result["printed_decimals"] = self.printed_decimals
         if self.predictor == "all_zeros":
             result.update({"scores_exactly_zero": self.scores_exactly_zero,
                            "zero_tolerance": self.zero_tolerance})

@@ -17,6 +17,7 @@ from unetdiag.diag.checks.saturation.algebra import (
     constant_baseline,
     constant_fit,
     constant_scores,
+    printed_decimals,
     share_of_headroom_closed,
 )
 from unetdiag.diag.checks.saturation.evidence import (
@@ -49,11 +50,13 @@ VAL_FOREGROUND_FRACTION_KEY = "val_foreground_fraction"
 
 def phase_fingerprint(phase: Mapping[str, MetricSeries], tolerance: float,
                       thresholds: SaturationThresholds,
-                      known_fraction: float | None = None) -> PhaseFingerprint | None:
+                      known_fraction: float | None = None,
+                      decimals: int | None = None) -> PhaseFingerprint | None:
     """The constant predictor a phase's (accuracy, Dice, IoU) fit at its last epoch; ``None``
     when the accuracy cannot be a binary pixel accuracy of the masks the Dice/IoU score.
     ``known_fraction``: the phase's measured foreground fraction; when the fit's equals it,
-    the fit is proven (the empty prediction's only with a Dice/IoU of exactly 0)."""
+    the fit is proven (the empty prediction's only with a Dice/IoU of exactly 0).
+    ``decimals``: how many the log printed every value with, where fewer than four."""
     accuracy = phase.get("accuracy")
     if accuracy is None or not accuracy_fits_scores(phase, tolerance, thresholds):
         return None
@@ -76,7 +79,7 @@ def phase_fingerprint(phase: Mapping[str, MetricSeries], tolerance: float,
     hits = [p for p in matches if matches[p] and matches[p][-1] == final]
     if len(hits) != 1:  # none, or both (numbers too small to tell them apart)
         return None
-    fit = last[hits[0]]
+    fit = dataclasses.replace(last[hits[0]], printed_decimals=decimals)
     if known_fraction is not None and abs(fit.foreground_fraction - known_fraction) <= tolerance:
         # a Dice near 0 but not 0 leaves true positives: the empty prediction is then only
         # the nearest constant, whatever the measured fraction
@@ -107,11 +110,14 @@ def constant_predictor_runs(run: str, series: Series, tolerance: float,
     if multiclass:
         return []
     found: dict[str, dict[str, PhaseFingerprint]] = {}
+    # the whole run's prints: Keras prints every metric alike, so one four-decimal value
+    # says a flat 0.9900 lost its trailing zeros
+    decimals = printed_decimals(value for item in series.values() for value in item.values)
     for phase_name, phase in phases(series):
         measured = (fractions or {}).get(phase_name)
         if measured in (0.0, 1.0):
             continue  # one class only: the fingerprints' formulas fit trivially, prove nothing
-        fingerprint = phase_fingerprint(phase, tolerance, thresholds, measured)
+        fingerprint = phase_fingerprint(phase, tolerance, thresholds, measured, decimals)
         if fingerprint is not None:
             found.setdefault(fingerprint.fit.predictor, {})[phase_name] = fingerprint
     return [ConstantPredictorRun(run, predictor, phases) for predictor, phases in found.items()]

@@ -83,7 +83,7 @@ def _what_the_fraction_proves(finding: Finding, phase_name: str,
     score = "Dice" if phase.get("dice") is not None else "IoU"
     pooled = f"for thresholded predictions and a {score} pooled over the same pixels"
     if finding.id == ALL_ONES_PREDICTOR:
-        # the most the Dice leaves, the rounding of four-decimal prints included
+        # the most the Dice leaves, the rounding of the printed values included
         true_negatives = max(phase.get("true_negative_share", 0.0),
                              phase.get("true_negative_share_at_most", 0.0))
         if fraction > accuracy:  # FN = f - TP >= f - a

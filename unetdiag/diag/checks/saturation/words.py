@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from unetdiag.diag.checks.saturation.algebra import ConstantPredictorFit, printed_half_unit
+from unetdiag.diag.checks.saturation.algebra import ConstantPredictorFit
 from unetdiag.diag.checks.saturation.evidence import Cause, Claim
 from unetdiag.diag.checks.sentences import Sentences
 from unetdiag.diag.core.dice import all_ones_dice
@@ -177,10 +177,21 @@ def fraction_relation(fit: ConstantPredictorFit) -> str:
     return f"f {_FRACTION_RELATION[fit.fraction_bound]} {value:.4g}"
 
 
+_DECIMAL_WORDS = {1: ("one", "first"), 2: ("two", "second"), 3: ("three", "third")}
+
+
+def decimal_prints(decimals: int | None, ordinal: bool = False) -> str:
+    """ "four-decimal prints" (Keras's), or the fewer decimals a log printed every value with
+    (:func:`~unetdiag.diag.checks.saturation.algebra.printed_decimals`); ``ordinal``: "fourth
+    decimal"."""
+    cardinal, nth = _DECIMAL_WORDS.get(decimals or 4, ("four", "fourth"))
+    return f"{nth} decimal" if ordinal else f"{cardinal}-decimal prints"
+
+
 def all_ones_reading(fit: ConstantPredictorFit, data: str, what: str) -> str:
     """What an all-ones fit's numbers say of TN and f (binary labels, thresholded predictions,
-    a pooled Dice): TN = 0 and f >= a; TN = 0 as printed, but the rounding of four-decimal
-    prints allowing more (f then bounded by that rounding); or a TN of its own (red team s32:
+    a pooled Dice): TN = 0 and f >= a; TN = 0 as printed, but the rounding of the prints
+    allowing more (f then bounded by that rounding); or a TN of its own (red team s32:
     accuracy 0.9900 and Dice 0.9948 are also TP 0.9565, TN 0.0335, FN 0.01, FP 0)."""
     at_least = percent(fit.fraction_at_least)
     assumed = "for binary labels, thresholded predictions and a pooled Dice"
@@ -191,13 +202,14 @@ def all_ones_reading(fit: ConstantPredictorFit, data: str, what: str) -> str:
                 f"{what} only if rounding or a smoothing term makes up that share; a model "
                 "that predicts that much background right scores the same.")
     if fit.rounding_hides_true_negatives:
-        most = fit.accuracy + printed_half_unit(fit.accuracy) - fit.fraction_at_least
         return ("Together the printed numbers say that no pixel is correctly predicted "
                 f"background (TN = 0, {assumed}), but each print stands for any value within "
-                f"half a unit of its fourth decimal, which near a = 1 allows a TN of up to "
-                f"{percent(most)} of the pixels: so at least {at_least} of {data} is "
-                f"foreground, consistent with {what}; a model that gets that share of the "
-                "pixels right as background, or that misses some foreground, scores the same.")
+                f"half a unit of its {decimal_prints(fit.printed_decimals, ordinal=True)}, "
+                "which near a = 1 allows a TN of up to "
+                f"{percent(fit.true_negative_share_at_most)} of the pixels: so at least "
+                f"{at_least} of {data} is foreground, consistent with {what}; a model that "
+                "gets that share of the pixels right as background, or that misses some "
+                "foreground, scores the same.")
     return ("Together the numbers say that no pixel is correctly predicted background (TN = "
             f"0, {assumed}), so at least {at_least} of {data} is foreground: consistent with "
             f"{what}, the one such prediction when {at_least} of {data} is foreground; a "
