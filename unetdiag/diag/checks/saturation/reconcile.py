@@ -15,6 +15,9 @@ from unetdiag.diag.core.findings import Finding, Severity
 
 __all__ = ["reconcile_fingerprints"]
 
+#: 'Every background pixel' where the TN the tolerance allows is at most this share of the
+#: background.
+_SLIVER = 0.01
 _PREDICTOR_WORDS = {ALL_ZEROS_PREDICTOR: "predicting no foreground",
                     ALL_ONES_PREDICTOR: "predicting foreground everywhere"}
 
@@ -88,36 +91,49 @@ def _what_the_fraction_proves(finding: Finding, phase_name: str,
                              phase.get("true_negative_share_at_most", 0.0))
         if fraction > accuracy:  # FN = f - TP >= f - a
             missed = fraction - accuracy
-            if true_negatives <= SATURATION_TOLERANCE:
+            reading = (f"With binary labels the accuracy is TP + TN and TP cannot exceed the "
+                       f"foreground fraction, so at least {missed:.4f} of the pixels are "
+                       "foreground predicted background.")
+            # TN = 0 to within the tolerance is 'every background pixel' only where the
+            # tolerance is a sliver of the background (0.001 of 0.003 is a third of it)
+            background = 1 - fraction
+            if (true_negatives <= SATURATION_TOLERANCE
+                    and _SLIVER * background >= SATURATION_TOLERANCE):
                 return (f"at least {missed:.2%} of the pixels are foreground predicted "
                         "background, while every background pixel is predicted foreground",
-                        f"With binary labels the accuracy is TP + TN and TP cannot exceed the "
-                        f"foreground fraction, so at least {missed:.4f} of the pixels are "
-                        f"foreground predicted background. The {score} against the accuracy "
-                        f"says that no pixel is background predicted background (TN = 0 to "
-                        f"within {SATURATION_TOLERANCE:g} of the pixels, {pooled}): the model "
+                        reading + f" The {score} against the accuracy says that no pixel is "
+                        f"background predicted background (TN = 0 to within "
+                        f"{SATURATION_TOLERANCE:g} of the pixels, {pooled}): the model "
                         "predicts every background pixel as foreground and misses foreground "
                         "as well.")
+            # the Dice's TN, or the most its rounding or the tolerance allows; never more
+            # than the background (TN <= 1 - f)
+            most = min(max(true_negatives, SATURATION_TOLERANCE), background)
+            share = (f"all {background:.2%}" if most >= background else
+                     f"{most / background:.0%} of the {background:.2%}")
             return (f"at least {missed:.2%} of the pixels are foreground predicted background, "
-                    f"and the {score} puts the background predicted background at "
-                    f"{true_negatives:.2%} of them",
-                    f"With binary labels the accuracy is TP + TN and TP cannot exceed the "
-                    f"foreground fraction, so at least {missed:.4f} of the pixels are "
-                    f"foreground predicted background. The {score} against the accuracy puts "
-                    f"the background predicted background at {true_negatives:.4f} of the "
-                    f"pixels ({pooled}).")
+                    f"and at most {most:.2%} of the pixels ({share} that are background) are "
+                    "background predicted background",
+                    reading + f" The {score} against the accuracy and the measured fraction "
+                    f"leave at most {most:.4f} of the pixels background predicted background "
+                    f"({pooled}, the rounding of the printed values and a TN of "
+                    f"{SATURATION_TOLERANCE:g} taken as 0 included), of the {background:.4f} "
+                    "that are background.")
         found = accuracy - fraction  # TN = a - TP >= a - f
         reading = (f"With binary labels the accuracy is TP + TN and TP cannot exceed the "
                    f"foreground fraction, so at least {found:.4f} of the pixels are background "
                    "predicted background, which predicting foreground everywhere never does.")
+        # the TN the rounding allows is a bound, the Dice's own a value
+        puts = ("leaves that share at most" if "true_negative_share_at_most" in phase
+                else "puts that share at")
         if true_negatives < found - SATURATION_TOLERANCE:
-            reading += (f" The {score} against the accuracy puts that share at only "
+            reading += (f" The {score} against the accuracy {puts} only "
                         f"{true_negatives:.4f} ({pooled}): the three numbers cannot all be "
                         "counts of the same binary pixels; consistent with a score not pooled "
                         "over these pixels (per image or per batch), labels that are not "
                         "binary as scored, or other masks.")
         else:
-            reading += (f" The {score} against the accuracy puts that share at "
+            reading += (f" The {score} against the accuracy {puts} "
                         f"{true_negatives:.4f} ({pooled}): on masks this one-sided a model "
                         "with few errors fits the same formulas within the tolerance.")
         return (f"at least {found:.2%} of the pixels are background predicted background, "
