@@ -50,3 +50,18 @@ def test_a_zero_based_message_after_an_unfinished_drawing_says_the_epoch_ended()
     [run] = parse_console(text)
     assert any("epoch 3/100 (line 3) has no closing progress line, though a callback's "
                "end-of-epoch message for it is at line 5" in note for note in run.notes)
+
+
+def test_an_unpadded_message_of_the_users_own_callback_does_not_make_the_log_count_from_0():
+    # TF 2.x prints 'Epoch 4: early stopping' unpadded and from 1; a callback of the user's
+    # own that prints the epoch index Keras hands it ('Epoch 0: ...' after epoch 1) counts
+    # from 0, but says nothing of Keras's messages, which count from 1 there
+    bar = "38/38 [==============================] - 4s 100ms/step - loss: {loss} - val_loss: {val}"
+    text = ("Epoch 1/12\n" + bar.format(loss="0.5000", val="0.4500") + "\n"
+            "Epoch 0: my_callback mean dice 0.41\n"
+            "Epoch 2/12\n 1/38 [..............................] - ETA: 3s - loss: 0.4100\n"
+            "...\n" + bar.format(loss="0.3738", val="0.3450") + "\n"
+            "Epoch 4: early stopping\n")
+    [run] = parse_console(text)
+    assert run.epoch_numbers == [1, 4]
+    assert not any("counted from 0" in note for note in run.notes)

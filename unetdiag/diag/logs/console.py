@@ -34,7 +34,7 @@ import re
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
 from unetdiag.diag.logs.checkpoint import checkpoint_stalls, resumed_positions, training_ender
 from unetdiag.diag.logs.console_close import close_unfinished, closing_line, open_numbers
-from unetdiag.diag.logs.console_headerless import HeaderlessEpochs
+from unetdiag.diag.logs.console_headerless import HeaderlessEpochs, zero_padded
 from unetdiag.diag.logs.console_state import (
     LEARNING_RATE_KEY,
     EpochBlock,
@@ -198,12 +198,15 @@ class _ConsoleReader(HeaderlessEpochs):
             block = self.block
             # after the header and a drawing of epoch i, a message naming i - 1 counts from 0:
             # Keras 2 from 2.0.9 on names i there, and earlier epochs' messages come before
-            # the header (keras#8137: 'Epoch 00002: reducing ...' under 'Epoch 3/100')
-            if (block is not None and (block.finals or block.partial) and block.index is not None
-                    and block.index - int(named[1]) == 1 and self.zero_based_line is None):
+            # the header (keras#8137: 'Epoch 00002: reducing ...' under 'Epoch 3/100');
+            # Keras's own messages only, zero-padded
+            padded = zero_padded(named[1])
+            if (padded and block is not None and (block.finals or block.partial)
+                    and block.index is not None and block.index - int(named[1]) == 1
+                    and self.zero_based_line is None):
                 self.zero_based_line = number
             self.callback_line = number
-            self.callback_epoch = int(named[1]) + (self.zero_based_line is not None)
+            self.callback_epoch = int(named[1]) + (padded and self.zero_based_line is not None)
             if (block is not None and block.index == self.callback_epoch
                     and not _EPOCH_BEGIN_MESSAGE_RE.match(text)):
                 block.end_message = number

@@ -17,6 +17,14 @@ from unetdiag.diag.logs.notes import named_first_note
 from unetdiag.diag.logs.progress import ProgressLine
 
 
+def zero_padded(epoch: str) -> bool:
+    """An epoch number as Keras's own callbacks printed it before TF 2.7 (``Epoch 00004:``,
+    '%05d'): only such a message can count from 0 as Keras 1 and Keras 2 before 2.0.9 did.
+    ``Epoch 4:`` is TF 2.7+'s, from 1, or a user's own print, whose count (often the 0-based
+    index Keras hands callbacks) says nothing of Keras's messages."""
+    return len(epoch) >= 5 and epoch.startswith("0")
+
+
 class HeaderlessEpochs:
     """How the console reader numbers, places or drops a closing line with no header."""
 
@@ -61,7 +69,7 @@ class HeaderlessEpochs:
                 or block.messages[:-1] and block.messages[-2] > block.finals[-1][0]):
             return
         # Keras 1 and Keras 2 before 2.0.9 number the message from 0 (keras#8137)
-        zero_based = self.zero_based_line is not None
+        zero_based = self.zero_based_line is not None and zero_padded(stopped[1])
         index = int(stopped[1]) + zero_based
         if index <= block.index:
             return
