@@ -82,7 +82,9 @@ def test_numbers_near_the_all_ones_scores_with_background_right_are_not_called_t
     # f >= TP = d(1-a)/(2(1-d)), taken at the ends of the four-decimal rounding: 0.9426
     assert "at least 94.3 % foreground" in fingerprint.title
     assert "TN = 0" not in fingerprint.explanation
-    assert "at 3.35 % (TN" in fingerprint.explanation
+    # 0.9900 and 0.9948 stand for any accuracy within 0.98995-0.99005 and Dice within
+    # 0.99475-0.99485: TN 0.0192 to 0.0474, not the 0.0335 of the prints taken as exact
+    assert "at between 1.92 % and 4.74 % (TN" in fingerprint.explanation
     assert "val_dice 0.9948 is within 0.0002 of what" in fingerprint.explanation
 
 
@@ -163,3 +165,16 @@ def test_three_decimal_prints_bound_the_foreground_by_their_own_rounding():
     four = {**series, "loss": [0.0521, 0.047, 0.043]}
     [keras] = [f for f in check_series("run", four) if f.id == "saturation.all_ones_predictor"]
     assert "(at least 98 % foreground in the validation data)" in keras.title
+
+
+def test_the_headline_gives_the_tn_the_rounding_of_the_prints_allows_not_one_value():
+    from unetdiag.diag.logs.headline import headline
+    from unetdiag.diag.logs.model import RunLog
+
+    series = {"loss": [0.5012, 0.4, 0.3, 0.2, 0.1],
+              "val_accuracy": [0.9, 0.95, 0.97, 0.98, 0.99],
+              "val_dice": [0.9, 0.95, 0.97, 0.98, 0.9948]}
+    epochs = [dict(zip(series, values, strict=True))
+              for values in zip(*series.values(), strict=True)]
+    said = headline([RunLog("run", epochs, [None] * 5, "")], check_series("run", series))
+    assert "So between 1.92 % and 4.74 % of the validation pixels" in said

@@ -51,9 +51,9 @@ from unetdiag.diag.checks.saturation.wording_unscored import (
     zeros_phrase,
 )
 from unetdiag.diag.checks.saturation.words import (
+    all_ones_bound,
     all_ones_formula,
     consistent_with,
-    decimal_prints,
     describe_fingerprint,
     epoch_list,
     epoch_of,
@@ -324,7 +324,7 @@ def _trivial_predictor(findings: Sequence[Finding], runs: Sequence[RunLog]) -> s
             f"{verb(len(names), 'it reports', 'they report')}" if proven else
             f"{subject} {does}: {phase['accuracy_metric']} {fraction:.4f}{dice_words}, "
             f"{exactly} the {reported} {verb(len(names), 'it reports', 'they report')}. "
-            + _all_ones_bound(phase, phase_name))
+            + all_ones_bound(phase, phase_name))
     elif not all(f.evidence["phases"][phase_name if phase_name in f.evidence["phases"]
                                        else next(iter(f.evidence["phases"]))].get(
                      "scores_exactly_zero", True) for f in fingerprints):
@@ -575,23 +575,3 @@ def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
             + cut_short_sentences(runs) + ran_out_sentences(runs) + checkpoint_sentences(runs)
             + zero_loss_sentences(runs) + continued_fit_sentences(runs))
 
-
-def _all_ones_bound(phase: dict, phase_name: str) -> str:
-    """What an all-ones fit's numbers say of TN and f, with the TN the Dice leaves (red team
-    s32) or that the rounding of the prints allows near a = 1."""
-    at_least = percent(phase.get("foreground_fraction_at_least", phase["foreground_fraction"]))
-    assumed = "for binary labels, thresholded predictions and a pooled Dice"
-    true_negatives = phase.get("true_negative_share", 0.0)
-    if true_negatives > SATURATION_TOLERANCE:
-        return (f"So {percent(true_negatives)} of the {phase_name} pixels are correctly "
-                f"predicted background (TN, {assumed}; 0 for that predictor) and the "
-                f"{phase_name} data is at least {at_least} foreground")
-    if "true_negative_share_at_most" in phase:
-        prints = decimal_prints(phase.get("printed_decimals"))
-        return (f"So no {phase_name} pixel is correctly predicted background as printed (TN = "
-                f"0, {assumed}), though the rounding of {prints} allows up to "
-                f"{percent(phase['true_negative_share_at_most'])}, and the {phase_name} data "
-                f"is at least {at_least} foreground")
-    return (f"So no {phase_name} pixel is correctly predicted background (TN = 0, {assumed}) "
-            f"and the {phase_name} data is at least {at_least} foreground (exactly that if "
-            "every pixel is predicted foreground, more if some foreground is missed)")

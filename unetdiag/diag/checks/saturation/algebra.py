@@ -199,6 +199,21 @@ class ConstantPredictorFit:
                 - self.true_positive_share_at_least > SATURATION_TOLERANCE)
 
     @property
+    def true_negative_share_range(self) -> tuple[float, float]:
+        """All-ones: the least and most TN (``a - TP``) the Dice/IoU against the accuracy
+        give with each printed value anywhere within half a unit of its last decimal: 0.9900
+        and 0.9948 stand for TN 0.019 to 0.047, not only the 0.0335 they give as printed."""
+        low = self.accuracy - self.half_unit(self.accuracy)
+        most_true_positives = [low]
+        for value, share in ((self.dice, lambda d: d * (1 - low) / (2 * (1 - d))),
+                             (self.iou, lambda j: j * (1 - low) / (1 - j))):
+            if value is not None and value + self.half_unit(value) < 1:
+                most_true_positives.append(share(value + self.half_unit(value)))
+        high = min(self.accuracy + self.half_unit(self.accuracy), 1.0)
+        return (max(low - min(most_true_positives), 0.0),
+                high - self.true_positive_share_at_least)
+
+    @property
     def true_negative_share_at_most(self) -> float:
         """All-ones: the most TN the rounding of the printed values allows, ``a - TP``."""
         return self.accuracy + self.half_unit(self.accuracy) - self.fraction_at_least
@@ -257,6 +272,9 @@ class ConstantPredictorFit:
             result["true_negative_share"] = self.true_negative_share
             if self.fraction_at_least < self.foreground_fraction:
                 result["foreground_fraction_at_least"] = self.fraction_at_least
+            low, high = self.true_negative_share_range
+            if self.true_negatives_seen and high - low > SATURATION_TOLERANCE:
+                result["true_negative_share_between"] = [low, high]
             if self.rounding_hides_true_negatives:
                 result["true_negative_share_at_most"] = self.true_negative_share_at_most
                 if self.printed_decimals is not None:

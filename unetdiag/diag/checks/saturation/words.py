@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from unetdiag.diag.checks.saturation.algebra import ConstantPredictorFit
 from unetdiag.diag.checks.saturation.evidence import Cause, Claim
+from unetdiag.diag.checks.saturation.thresholds import SATURATION_TOLERANCE
 from unetdiag.diag.checks.sentences import Sentences
 from unetdiag.diag.core.dice import all_ones_dice
 from unetdiag.diag.core.findings import Finding
@@ -188,6 +189,15 @@ def decimal_prints(decimals: int | None, ordinal: bool = False) -> str:
     return f"{nth} decimal" if ordinal else f"{cardinal}-decimal prints"
 
 
+def true_negative_words(evidence: Mapping) -> str:
+    """An all-ones fit's TN share: "3.35 %" at full precision, "between 1.92 % and 4.74 %"
+    where the rounding of the printed values leaves that range."""
+    if "true_negative_share_between" in evidence:
+        low, high = evidence["true_negative_share_between"]
+        return f"between {percent(low)} and {percent(high)}"
+    return percent(evidence.get("true_negative_share") or 0.0)
+
+
 def all_ones_reading(fit: ConstantPredictorFit, data: str, what: str) -> str:
     """What an all-ones fit's numbers say of TN and f (binary labels, thresholded predictions,
     a pooled Dice): TN = 0 and f >= a; TN = 0 as printed, but the rounding of the prints
@@ -197,7 +207,7 @@ def all_ones_reading(fit: ConstantPredictorFit, data: str, what: str) -> str:
     assumed = "for binary labels, thresholded predictions and a pooled Dice"
     if fit.true_negatives_seen:
         return ("Together the numbers put the pixels correctly predicted background at "
-                f"{percent(fit.true_negative_share or 0.0)} (TN, {assumed}; 0 for that "
+                f"{true_negative_words(fit.as_dict())} (TN, {assumed}; 0 for that "
                 f"predictor), so at least {at_least} of {data} is foreground: consistent with "
                 f"{what} only if rounding or a smoothing term makes up that share; a model "
                 "that predicts that much background right scores the same.")
@@ -215,3 +225,25 @@ def all_ones_reading(fit: ConstantPredictorFit, data: str, what: str) -> str:
             f"{what}, the one such prediction when {at_least} of {data} is foreground; a "
             "model that also misses some foreground scores the same on data with more "
             "foreground.")
+
+
+def all_ones_bound(phase: dict, phase_name: str) -> str:
+    """The headline's sentence on what an all-ones fit's numbers (its ``phase`` evidence) say
+    of TN and f, with the TN the Dice leaves (red team
+    s32) or that the rounding of the prints allows near a = 1."""
+    at_least = percent(phase.get("foreground_fraction_at_least", phase["foreground_fraction"]))
+    assumed = "for binary labels, thresholded predictions and a pooled Dice"
+    true_negatives = phase.get("true_negative_share", 0.0)
+    if true_negatives > SATURATION_TOLERANCE:
+        return (f"So {true_negative_words(phase)} of the {phase_name} pixels are correctly "
+                f"predicted background (TN, {assumed}; 0 for that predictor) and the "
+                f"{phase_name} data is at least {at_least} foreground")
+    if "true_negative_share_at_most" in phase:
+        prints = decimal_prints(phase.get("printed_decimals"))
+        return (f"So no {phase_name} pixel is correctly predicted background as printed (TN = "
+                f"0, {assumed}), though the rounding of {prints} allows up to "
+                f"{percent(phase['true_negative_share_at_most'])}, and the {phase_name} data "
+                f"is at least {at_least} foreground")
+    return (f"So no {phase_name} pixel is correctly predicted background (TN = 0, {assumed}) "
+            f"and the {phase_name} data is at least {at_least} foreground (exactly that if "
+            "every pixel is predicted foreground, more if some foreground is missed)")
