@@ -65,3 +65,13 @@ def test_an_unpadded_message_of_the_users_own_callback_does_not_make_the_log_cou
     [run] = parse_console(text)
     assert run.epoch_numbers == [1, 4]
     assert not any("counted from 0" in note for note in run.notes)
+
+
+def test_an_unpadded_early_stopping_message_is_not_offered_a_count_from_0():
+    # 'Epoch 5: early stopping' is TF 2.7+'s format, counted from 1: Keras 1 and 2.0.x, which
+    # counted from 0, printed 'Epoch 00005'
+    text = ("Epoch 1/12\n 1/38 [..............................] - ETA: 3s - loss: 0.8592\n"
+            "...\n" + BAR.format(loss="0.3738", val="0.3450") + "\nEpoch 5: early stopping\n")
+    [run] = parse_console(text)
+    assert run.epoch_numbers == [5]
+    assert not any("it is epoch 6" in note for note in run.notes)

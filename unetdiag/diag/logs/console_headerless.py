@@ -76,10 +76,11 @@ class HeaderlessEpochs:
         counted = (f" (its 'Epoch {stopped[1]}' counted from 0, as this log's callback "
                    f"messages are: line {self.zero_based_line})" if zero_based else "")
         # a closing line with no time per step is Keras 1's or early Keras 2's, which may
-        # count from 0 though no other message shows it
+        # count from 0 though no other message shows it (their messages are zero-padded)
         either = ("; if this Keras counts its messages from 0 (Keras 1 and Keras 2 before "
                   f"2.0.9), it is epoch {index + 1}"
-                  if not zero_based and block.finals[-1][1].step_seconds is None else "")
+                  if not zero_based and zero_padded(stopped[1])
+                  and block.finals[-1][1].step_seconds is None else "")
         self._note(f"line {number}: EarlyStopping names epoch {index} as the last one "
                    f"run{counted}; the closing line before it (line {block.finals[-1][0]}), "
                    f"under 'Epoch {block.index}/{block.total}', was read as epoch {index} (the "
