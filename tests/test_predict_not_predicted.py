@@ -120,6 +120,42 @@ def test_a_folder_of_images_alone_keeps_every_image(tmp_path):
     assert len(listing.images) == 4 and listing.mask_rule is None
 
 
+def test_numbered_photos_that_a_pattern_happens_to_pair_are_all_predicted(tmp_path):
+    """Photos numbered 1, 2, 10, 20 pair one to one under ``{key}0`` (1 -> 10, 2 -> 20): a
+    pattern with no mask word whose 'masks' are photos (thousands of colours) is no mask set,
+    and predict left out 10.png and 20.png as masks of 1.png and 2.png."""
+    from unetdiag.training.predict_listing import list_images
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for stem in ("1", "2", "10", "20"):
+        Image.fromarray(rng.integers(0, 256, (32, 32, 3), np.uint8)).save(folder / f"{stem}.png")
+    listing = list_images(folder)
+    assert sorted(path.name for path in listing.images) == ["1.png", "10.png", "2.png",
+                                                            "20.png"]
+    assert (listing.mask_rule, listing.masks) == (None, [])
+
+
+def test_label_images_named_by_a_pattern_without_a_mask_word_are_left_out(tmp_path):
+    """CamVid's ``0001TP_006690_L.png`` beside ``0001TP_006690.png``: no mask word, but the
+    'masks' hold a few colours (label colours), the images many."""
+    from unetdiag.training.predict_listing import list_images
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for frame in ("006690", "006720", "006750"):
+        Image.fromarray(rng.integers(0, 256, (32, 32, 3), np.uint8)).save(
+            folder / f"0001TP_{frame}.png")
+        labels = np.zeros((32, 32, 3), np.uint8)
+        labels[8:, :] = (128, 64, 128)
+        Image.fromarray(labels).save(folder / f"0001TP_{frame}_L.png")
+    listing = list_images(folder)
+    assert listing.mask_rule == "{key}_L"
+    assert len(listing.images) == 3 and len(listing.masks) == 3
+
+
 def test_a_photo_with_an_exif_orientation_is_named_with_the_turn_its_mask_lacks(tmp_path):
     """A phone photo stored sideways with EXIF Orientation 6 (viewers turn it 90 degrees):
     predict reads the stored pixels, as train does, so the mask is sideways against the

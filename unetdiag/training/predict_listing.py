@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PIL import Image
+
 from unetdiag.diag.data.foreign_formats import foreign_hint
 from unetdiag.diag.data.instances import (
     IMAGES_FOLDER,
@@ -17,7 +19,7 @@ from unetdiag.diag.data.instances import (
 )
 from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS
 from unetdiag.diag.data.pairing import MASK_SUFFIXES
-from unetdiag.diag.data.pairing_rules import infer_rule
+from unetdiag.diag.data.pairing_rules import MASK_WORDS, infer_rule
 from unetdiag.diag.wording.text import join_names
 from unetdiag.exitcodes import UserError
 
@@ -108,15 +110,38 @@ def _masks_by_pattern(files: Sequence[Path]) -> tuple[str | None, list[Path]]:
     """The pattern by which ``files`` pair one to one as image and mask beside each other
     (DRIVE's ``21_manual1.gif`` beside ``21_training.tif``: :func:`infer_rule`, as train and
     evaluate pair a folder), and the masks it names, alternative sets included
-    (``21_manual2.gif``); ``(None, [])`` when no one pattern pairs them all."""
+    (``21_manual2.gif``); ``(None, [])`` when no one pattern pairs them all, or when the
+    pattern holds no mask word and its first masks are not label images (:func:`_few_colours`):
+    photos numbered 1, 2, 10, 20 pair under ``{key}0``, and a folder given to predict is meant
+    to hold images, so a pattern is not enough to leave one out unpredicted."""
     if len(files) < 2:
         return None, []
     chosen = infer_rule(files, None).chosen
     if chosen is None:
         return None, []
     masks = [mask for _, mask, _ in chosen.pairs]
+    if not MASK_WORDS.search(chosen.pattern.text.lower()) and not all(
+            _few_colours(mask) for mask in masks[:LABEL_IMAGES_OPENED]):
+        return None, []
     masks += [path for _, paths in chosen.alternatives for path in paths]
     return chosen.pattern.text, masks
+
+
+#: Masks opened to tell a label image from a photo when a pattern holds no mask word.
+LABEL_IMAGES_OPENED = 3
+#: A label image holds at most this many colours (CamVid's 32; a photo holds thousands).
+LABEL_COLOURS = 256
+
+
+def _few_colours(path: Path) -> bool:
+    """Whether the file holds :data:`LABEL_COLOURS` colours or fewer, as label images do
+    (CamVid's ``_L`` colour labels, CHASE_DB1's binary ``_1stHO``); False when it cannot be
+    read (it is then predicted, and named if it fails)."""
+    try:
+        with Image.open(path) as image:
+            return image.getcolors(LABEL_COLOURS) is not None
+    except Exception:  # noqa: BLE001 - Pillow raises many types on a bad file
+        return False
 
 
 def _other_files(folder: Path) -> list[Path]:
