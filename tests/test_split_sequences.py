@@ -96,3 +96,27 @@ def test_the_fix_for_five_sequences_or_more_names_split_by_subject(tmp_path):
     (finding,) = subject_views(findings)
     assert finding.severity.value == "warning"
     assert "`unetdiag train --split-by-subject` keeps each sequence on one side" in finding.fix
+
+
+def test_the_finding_gives_validation_s_share_when_whole_sequences_set_it(tmp_path):
+    """Five sequences of very different lengths: whole sequences set validation's share
+    (7 of 112 images, 6 %, at a validation fraction of 0.2), and the finding gave the count and
+    the fraction asked only, leaving the reader to find that they disagree."""
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(5)
+    for number, frames in enumerate((40, 35, 30, 4, 3)):
+        for frame in range(frames):
+            image = ordered_view(number, frame, 24, rng)
+            stem = f"{number + 1:04d}TP_{690 + 30 * frame:06d}"
+            Image.fromarray(image).save(images / f"{stem}.png")
+            Image.fromarray(np.where(image > 128, 255, 0).astype(np.uint8)).save(
+                masks / f"{stem}_mask.png")
+    config = TrainConfig(images=images, masks=masks, split_by_subject=True)
+    findings, train, val, _ = discover_and_split(config)
+    (finding,) = subject_views(findings)
+    assert len(val) == 7
+    assert ("validation holds 7 of 112 images (6%, against a validation fraction of 0.2"
+            in finding.explanation)
+    assert finding.evidence["validation_share"] == round(7 / 112, 4)

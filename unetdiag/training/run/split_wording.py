@@ -27,11 +27,12 @@ def sequences_kept_whole(pairs: Sequence[Pair], sides: Sequence[str], split: dic
         f"other in their sequence with two further apart, the first pair is the more alike, "
         f"and in {order['pairs_two_apart_more_alike']:.0%} of those of two frames two apart "
         f"({order['frames_judged']} frames judged, 16x16 grey thumbnails; independent images: "
-        "about 50%). --split-by-subject kept each sequence whole: validation "
-        f"({validation} images, validation fraction {split['val_fraction']}, seed "
-        f"{split['seed']}) holds whole sequences the model never trained on, so its share "
-        "follows the sequences' lengths.",
+        "about 50%). --split-by-subject kept each sequence whole: validation holds "
+        f"{validation} of {len(pairs)} images ({validation / len(pairs):.0%}, against a "
+        f"validation fraction of {split['val_fraction']}; seed {split['seed']}), whole "
+        "sequences the model never trained on, so its share follows the sequences' lengths.",
         "Nothing to do: validation scores sequences the model never saw.",
-        {"images": len(pairs), "validation_images": validation, "frame_sequences": True,
+        {"images": len(pairs), "validation_images": validation,
+         "validation_share": round(validation / len(pairs), 4), "frame_sequences": True,
          "validation_images_with_subject_in_training": 0, **order, **split},
         [], "pairing")
