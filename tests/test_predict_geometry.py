@@ -61,11 +61,11 @@ def test_a_fully_convolutional_model_gets_the_wide_image_at_its_aspect_ratio(tmp
     assert manifest["geometry"]["multiple"] == 4
     # 32x32 = 1024 pixels at 70:30: 21 x 49, padded to 24 x 52 (multiples of 4)
     assert fed["wide.png"] == {"height": 21, "width": 49, "padded_to": [24, 52],
-                               "stretched": False, "kept": True, "shrunk": False,
-                               "scale_vs_training": None}
+                               "stretched": False, "kept": True, "aspect_lost": False,
+                               "shrunk": False, "scale_vs_training": None}
     assert fed["square.png"] == {"height": 32, "width": 32, "padded_to": [32, 32],
-                                 "stretched": False, "kept": False, "shrunk": False,
-                                 "scale_vs_training": None}
+                                 "stretched": False, "kept": False, "aspect_lost": False,
+                                 "shrunk": False, "scale_vs_training": None}
     with Image.open(tmp_path / "out" / "wide.png") as written:
         mask = np.asarray(written) > 0
     expected = np.zeros((30, 70), bool)
@@ -281,18 +281,34 @@ def test_grey_stored_as_colour_is_not_said_to_be_repeated_into_the_channels(tmp_
             "reads them, the others stored as colour") in line
 
 
-def test_an_image_too_thin_to_keep_its_aspect_ratio_is_not_said_to_keep_it(tmp_path):
-    """A 300x1 strip fed at the model input's pixel count rounds to 554x2 (277:1): the
-    console had said of it "their aspect ratio kept"."""
+def test_an_image_too_thin_to_keep_its_aspect_ratio_is_not_recorded_nor_counted_as_kept(
+        tmp_path):
+    """The 300x1 strip fed at 554x2 (277:1): predict.json said ``fed_as.kept`` of it and the
+    console counted it among the images "their aspect ratio kept", then said in a note that
+    it was not."""
     model = _pooled_model(tmp_path / "pooled.keras")
     folder = tmp_path / "in"
     folder.mkdir()
     Image.fromarray(np.full((1, 300), 200, np.uint8)).save(folder / "strip.png")
     Image.fromarray(np.full((3, 200), 200, np.uint8)).save(folder / "band.png")
     result = predict_folder(model, folder, tmp_path / "out")
+    fed = {record["image"]: record["fed_as"] for record in result.records}
+    assert (fed["strip.png"]["kept"], fed["strip.png"]["aspect_lost"]) == (False, True)
+    assert (fed["band.png"]["kept"], fed["band.png"]["aspect_lost"]) == (True, False)
     lines = geometry_lines(result)
-    assert lines[0].startswith("2 image(s) of another aspect ratio")
-    assert lines[1] == (
-        "note: 1 of them too thin to keep their aspect ratio at that scale: strip.png (300x1 "
-        "fed at 554x2); a side rounds to whole pixels (at least one), so they reach the model "
-        "squashed or stretched by more than 1.05 times")
+    assert lines[0].startswith("1 image(s) of another aspect ratio than the model input's "
+                               "(1:1): band.png (200x3, 66.667:1); fed at the model input's "
+                               "pixel count, their aspect ratio kept")
+    assert lines[1].startswith("note: 1 image(s) of another aspect ratio too thin to keep it "
+                               "at that scale: strip.png (300x1 fed at 554x2)")
+
+
+def test_an_image_too_thin_alone_is_named_without_a_kept_line(tmp_path):
+    model = _pooled_model(tmp_path / "pooled.keras")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(np.full((1, 300), 200, np.uint8)).save(folder / "strip.png")
+    result = predict_folder(model, folder, tmp_path / "out")
+    (line,) = geometry_lines(result)
+    assert line.startswith("note: 1 image(s) of another aspect ratio too thin to keep it at "
+                           "that scale: strip.png (300x1 fed at 554x2)")

@@ -55,6 +55,7 @@ from unetdiag.training import saved_model
 from unetdiag.training.predict_geometry import (
     GeometryPlan,
     any_size_model,
+    aspect_lost,
     padded_size,
     predict_at,
 )
@@ -179,6 +180,8 @@ def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Pa
                                   title=label), out_dir / overlay_name)
         finite = np.isfinite(probability)
         changed = plan.aspect_changed(size)
+        # kept only where the whole-pixel sides fed hold it: a strip a pixel or two high is not
+        lost = plan.mode == "keep_aspect" and changed and aspect_lost(size, fed)
         records.append({"image": label, "mask": mask_name, "overlay": overlay_name,
                         "height": int(size[0]), "width": int(size[1]), "bands": kind,
                         "pages": _pages(path), "exif_orientation": read_orientation(path),
@@ -186,7 +189,9 @@ def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Pa
                         "fed_as": {"height": int(fed[0]), "width": int(fed[1]),
                                    "padded_to": list(padded_size(fed, plan.multiple)),
                                    "stretched": plan.mode == "stretch" and changed,
-                                   "kept": plan.mode == "keep_aspect" and changed,
+                                   "kept": plan.mode == "keep_aspect" and changed
+                                   and not lost,
+                                   "aspect_lost": lost,
                                    "shrunk": plan.shrunk(size),
                                    "scale_vs_training": _rounded(plan.scale_vs_training(
                                        size, fed))},

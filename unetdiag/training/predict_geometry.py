@@ -153,6 +153,14 @@ class GeometryPlan:
                 "aspect_tolerance": ASPECT_TOLERANCE, "max_pixels": MAX_PIXELS}
 
 
+def aspect_lost(size: tuple[int, int], fed: tuple[int, int]) -> bool:
+    """Whether an image of ``size`` fed at ``fed`` (height, width) reached the model at an
+    aspect ratio more than :data:`ASPECT_TOLERANCE` times its own: a side of a few pixels at
+    the scale fed, rounded to whole pixels (a 300x1 strip fed at 554x2, 277:1)."""
+    ratio = (fed[1] / fed[0]) / (size[1] / size[0])
+    return not 1 / ASPECT_TOLERANCE <= ratio <= ASPECT_TOLERANCE
+
+
 def padded_size(size: tuple[int, int], multiple: int) -> tuple[int, int]:
     """``size`` rounded up to a multiple of ``multiple`` on each side."""
     return (-(-size[0] // multiple) * multiple, -(-size[1] // multiple) * multiple)

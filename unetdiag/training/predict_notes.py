@@ -17,51 +17,50 @@ from unetdiag.training.predict_result import PredictResult
 def geometry_lines(result: PredictResult) -> list[str]:
     """What the console says of how the images were sized for the model: the images whose
     aspect ratio differs from the training images', named with it, and whether they were
-    fed at it or stretched (nothing when every image has the training images' shape)."""
+    fed at it, stretched, or too thin to keep it (nothing when every image has the training
+    images' shape)."""
     plan = result.geometry
     how = "kept" if plan is not None and plan.mode == "keep_aspect" else "stretched"
     records = result.fed(how) if plan is not None else []
-    if not records:
+    squashed = result.fed("aspect_lost") if plan is not None else []
+    if not records and not squashed:
         return _scale_lines(result)
+    against = "the training images'" if plan.training_size else "the model input's"
+    if how == "stretched":
+        return [f"note: {len(records)} image(s) stretched to the model's {plan.height}x"
+                f"{plan.width} input, their aspect ratio unlike {against} "
+                f"({plan.reference_aspect:.3g}:1): {_named_aspects(records)}; {plan.reason}, "
+                "so their objects reach it wider or taller than it learnt them (predict.json: "
+                "geometry, fed_as)", *_scale_lines(result)]
+    scale = ("at the training images' scale" if plan.training_size
+             else "at the model input's pixel count")
+    lines = []
+    if records:
+        lines.append(f"{len(records)} image(s) of another aspect ratio than {against} "
+                     f"({plan.reference_aspect:.3g}:1): {_named_aspects(records)}; fed {scale}, "
+                     f"their aspect ratio kept, padded to a multiple of {plan.multiple} and "
+                     f"cropped back, not stretched to {plan.height}x{plan.width} (predict.json: "
+                     "geometry, fed_as)")
+    shrunk = result.fed("shrunk")
+    if shrunk:
+        lines.append(f"note: {len(shrunk)} of them fed smaller than that scale, at most "
+                     f"{MAX_PIXELS} pixels (e.g. {shrunk[0]['image']})")
+    if squashed:
+        fed = ", ".join(f"{record['image']} ({record['width']}x{record['height']} fed at "
+                        f"{record['fed_as']['width']}x{record['fed_as']['height']})"
+                        for record in squashed[:5])
+        fed += f" and {len(squashed) - 5} more" if len(squashed) > 5 else ""
+        lines.append(f"note: {len(squashed)} image(s) of another aspect ratio too thin to keep "
+                     f"it at that scale: {fed}; fed {scale}, a side rounds to whole pixels (at "
+                     "least one), so they reach the model squashed or stretched by more than "
+                     f"{ASPECT_TOLERANCE:g} times (predict.json: fed_as.aspect_lost)")
+    return lines + _scale_lines(result)
+
+
+def _named_aspects(records: Sequence[dict[str, Any]]) -> str:
     named = ", ".join(f"{record['image']} ({record['width']}x{record['height']}, "
                       f"{record['aspect_ratio']:g}:1)" for record in records[:5])
-    named += f" and {len(records) - 5} more" if len(records) > 5 else ""
-    against = "the training images'" if plan.training_size else "the model input's"
-    if how == "kept":
-        scale = ("at the training images' scale" if plan.training_size
-                 else "at the model input's pixel count")
-        lines = [f"{len(records)} image(s) of another aspect ratio than {against} "
-                 f"({plan.reference_aspect:.3g}:1): {named}; fed {scale}, their aspect ratio "
-                 f"kept, padded to a multiple of {plan.multiple} and cropped back, not "
-                 f"stretched to {plan.height}x{plan.width} (predict.json: geometry, fed_as)"]
-        shrunk = result.fed("shrunk")
-        if shrunk:
-            lines.append(f"note: {len(shrunk)} of them fed smaller than that scale, at most "
-                         f"{MAX_PIXELS} pixels (e.g. {shrunk[0]['image']})")
-        squashed = [record for record in records if _aspect_lost(record)]
-        if squashed:
-            fed = ", ".join(f"{record['image']} ({record['width']}x{record['height']} fed at "
-                            f"{record['fed_as']['width']}x{record['fed_as']['height']})"
-                            for record in squashed[:5])
-            fed += f" and {len(squashed) - 5} more" if len(squashed) > 5 else ""
-            lines.append(f"note: {len(squashed)} of them too thin to keep their aspect ratio at "
-                         f"that scale: {fed}; a side rounds to whole pixels (at least one), so "
-                         "they reach the model squashed or stretched by more than "
-                         f"{ASPECT_TOLERANCE:g} times")
-        return lines + _scale_lines(result)
-    return [f"note: {len(records)} image(s) stretched to the model's {plan.height}x"
-            f"{plan.width} input, their aspect ratio unlike {against} "
-            f"({plan.reference_aspect:.3g}:1): {named}; {plan.reason}, so their objects reach "
-            "it wider or taller than it learnt them (predict.json: geometry, fed_as)",
-            *_scale_lines(result)]
-
-
-def _aspect_lost(record: dict[str, Any]) -> bool:
-    """Whether an image was fed at an aspect ratio more than :data:`ASPECT_TOLERANCE` times
-    its own (a side of a few pixels at the scale fed, rounded)."""
-    fed = record["fed_as"]
-    ratio = (fed["width"] / fed["height"]) / (record["width"] / record["height"])
-    return not 1 / ASPECT_TOLERANCE <= ratio <= ASPECT_TOLERANCE
+    return named + (f" and {len(records) - 5} more" if len(records) > 5 else "")
 
 
 def stack_lines(result: PredictResult) -> list[str]:
@@ -135,7 +134,8 @@ def _scale_lines(result: PredictResult) -> list[str]:
     if plan is None or plan.training_size is None:
         return []
     records = [record for record in result.records
-               if not (record["fed_as"]["kept"] or record["fed_as"]["stretched"])
+               if not (record["fed_as"]["kept"] or record["fed_as"]["stretched"]
+                       or record["fed_as"]["aspect_lost"])
                and plan.beyond_training_scales((record["height"], record["width"]))]
     if not records:
         return []
