@@ -76,6 +76,27 @@ def test_a_folder_of_unreadable_images_only_is_refused_naming_one(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_folder_of_unreadable_images_leaves_an_earlier_output_as_it_was(tmp_path):
+    """Refused with status 4 (none of the images could be read), predict had already removed
+    the earlier output's masks and predict.json from --out: a refusal of the input emptied
+    the output, where a folder holding no image at all is refused before --out is touched."""
+    model = _model(tmp_path / "m.keras")
+    first = tmp_path / "first"
+    first.mkdir()
+    Image.fromarray(np.full((16, 16), 200, np.uint8)).save(first / "a.png")
+    predict_folder(model, first, tmp_path / "out")
+    before = sorted(path.relative_to(tmp_path / "out").as_posix()
+                    for path in (tmp_path / "out").rglob("*"))
+    images = tmp_path / "in"
+    images.mkdir()
+    (images / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(UserError, match=r"none of its 1 image\(s\) could be read") as refused:
+        predict_folder(model, images, tmp_path / "out")
+    assert refused.value.code == ExitCode.INPUT_ERROR
+    assert sorted(path.relative_to(tmp_path / "out").as_posix()
+                  for path in (tmp_path / "out").rglob("*")) == before
+
+
 def test_a_folder_of_other_extensions_only_names_them_in_its_refusal(tmp_path):
     model = _model(tmp_path / "m.keras")
     images = tmp_path / "in"

@@ -201,6 +201,28 @@ def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Pa
     return records, unreadable
 
 
+def _refuse_if_none_readable(images: Sequence[Path], images_dir: Path,
+                             saved: SavedModel) -> None:
+    """Read the images until one can be (usually the first), before ``--out`` is touched:
+    a folder none of whose images can be read is refused, as one holding no image is,
+    leaving an earlier output as it was (preparing ``--out`` removes its listed files).
+
+    Raises:
+        UserError: none of ``images`` can be read (one named with why).
+    """
+    first_failure = None
+    for path in images:
+        try:
+            _read(path, saved)
+        except ImageReadError as error:
+            first_failure = first_failure or (image_label(path, images_dir), error.reason)
+            continue
+        return
+    label, why = first_failure
+    raise UserError(f"{images_dir}: none of its {len(images)} image(s) could be read "
+                    f"(e.g. {label}: {why})")
+
+
 def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path | str, *,
                    mask_suffixes: Sequence[str] = MASK_SUFFIXES, img_size: int | None = None,
                    batch_size: int = 8, threshold: float = 0.5,
@@ -214,8 +236,8 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
 
     Raises:
         UserError: as :func:`~unetdiag.training.saved_model.load_saved_model`,
-            :func:`list_images` and :func:`prepare_out_dir`; no image could be read; the
-            outputs are not probabilities.
+            :func:`list_images` and :func:`prepare_out_dir`; no image could be read (refused
+            before ``out_dir`` is touched); the outputs are not probabilities.
     """
     images_dir, out_dir = Path(images_dir), Path(out_dir)
     saved = saved_model.load_saved_model(model_path, img_size)
@@ -223,6 +245,7 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
     plan, saved = geometry_plan(saved, record)
     listing = list_images(images_dir, mask_suffixes)
     images = listing.images
+    _refuse_if_none_readable(images, images_dir, saved)
     made_here = not out_dir.exists()
     prepare_out_dir(out_dir, images_dir)
     # the files about to be written, listed first: an interrupted run's folder is still
