@@ -130,6 +130,27 @@ def test_masks_named_by_a_pattern_beside_their_images_are_not_predicted(tmp_path
         + [f"{key}_training_mask.gif" for key in ("21", "22", "23")])
 
 
+def test_a_second_annotator_s_masks_are_named_with_their_own_pattern(tmp_path):
+    """CHASE_DB1 ships ``Image_01L_1stHO.png`` and ``Image_01L_2ndHO.png`` beside
+    ``Image_01L.jpg``: both sets are left out, and the console's example (a ``_2ndHO`` file)
+    was said to follow ``{key}_1stHO``."""
+    from unetdiag.training.predict_listing import list_images
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    mask = np.zeros((16, 16), np.uint8)
+    mask[4:8] = 255
+    for key in ("01L", "01R", "02L"):
+        Image.fromarray(rng.integers(0, 256, (16, 16, 3), np.uint8)).save(
+            folder / f"Image_{key}.jpg")
+        for annotator in ("1stHO", "2ndHO"):
+            Image.fromarray(mask).save(folder / f"Image_{key}_{annotator}.png")
+    listing = list_images(folder)
+    assert len(listing.images) == 3 and len(listing.masks) == 6
+    assert listing.mask_rule == "{key}_1stHO (another set: {key}_2ndHO)"
+
+
 def test_a_folder_of_images_alone_keeps_every_image(tmp_path):
     from unetdiag.training.predict_listing import list_images
 

@@ -37,7 +37,8 @@ class FolderImages:
     names: dict[Path, str] = field(default_factory=dict)
     other_files: list[Path] = field(default_factory=list)
     #: the pattern that named some of ``masks`` after the images (``{key}_manual1``), as
-    #: train and evaluate pair masks beside their images (:func:`_masks_by_pattern`)
+    #: train and evaluate pair masks beside their images, with the patterns of alternative
+    #: sets (``{key}_1stHO (another set: {key}_2ndHO)``: :func:`_masks_by_pattern`)
     mask_rule: str | None = None
 
 
@@ -124,7 +125,8 @@ def _masks_by_pattern(files: Sequence[Path]) -> tuple[str | None, list[Path]]:
             _few_colours(mask) for mask in masks[:LABEL_IMAGES_OPENED]):
         return None, []
     masks += [path for _, paths in chosen.alternatives for path in paths]
-    return chosen.pattern.text, masks
+    others = ", ".join(pattern.text for pattern, _ in chosen.alternatives)
+    return chosen.pattern.text + (f" (another set: {others})" if others else ""), masks
 
 
 #: Masks opened to tell a label image from a photo when a pattern holds no mask word.
