@@ -4,6 +4,7 @@ the others, the output folder removed) and a .webp or .heic image was passed ove
 
 from __future__ import annotations
 
+import io
 import json
 
 import keras
@@ -219,3 +220,33 @@ def test_a_photo_with_an_exif_orientation_is_named_with_the_turn_its_mask_lacks(
     assert line.startswith("note: 1 image(s) with an EXIF orientation that viewers apply "
                            "(phone.jpg: viewers turn them 90 degrees clockwise)")
     assert "PIL.ImageOps.exif_transpose" in line
+
+
+def test_an_exif_orientation_after_a_png_s_pixels_is_not_said_to_be_applied(tmp_path):
+    """Browsers ignore an orientation that comes after the image data
+    (w3c/csswg-drafts#4929): a PNG whose eXIf chunk follows its IDAT is shown as stored, and
+    predict said viewers turn it."""
+    import struct
+    import zlib
+
+    from unetdiag.training.predict_notes import orientation_lines
+
+    model = _model(tmp_path / "m.keras")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    photo = Image.fromarray(np.full((16, 24), 120, np.uint8))
+    exif = photo.getexif()
+    exif[0x0112] = 6
+    photo.save(folder / "early.png", exif=exif)
+    plain = io.BytesIO()
+    photo.save(plain, "PNG")
+    data, body = plain.getvalue(), exif.tobytes()
+    chunk = (struct.pack(">I", len(body)) + b"eXIf" + body
+             + struct.pack(">I", zlib.crc32(b"eXIf" + body)))
+    end = data.rindex(b"IEND") - 4
+    (folder / "late.png").write_bytes(data[:end] + chunk + data[end:])
+    result = predict_folder(model, folder, tmp_path / "out")
+    late = next(record for record in result.records if record["image"] == "late.png")
+    assert (late["exif_orientation"], late["exif_after_pixels"]) == (6, True)
+    (line,) = orientation_lines(result)
+    assert "early.png" in line and "late.png" not in line

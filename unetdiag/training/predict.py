@@ -35,6 +35,7 @@ console notes :mod:`.predict_notes`'s.
 from __future__ import annotations
 
 import shutil
+import struct
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ from PIL import Image
 
 from unetdiag.diag.data.image_kinds import image_kind
 from unetdiag.diag.data.masks import ImageReadError, read_image
-from unetdiag.diag.data.orientation import read_orientation
+from unetdiag.diag.data.orientation import UPRIGHT, read_orientation
 from unetdiag.diag.data.pairing import MASK_SUFFIXES
 from unetdiag.diag.data.reading import convert_channels
 from unetdiag.diag.data.stacks import STACK_EXTENSIONS, page_count
@@ -114,6 +115,29 @@ def _pages(path: Path) -> int:
         return 1
 
 
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _exif_after_pixels(path: Path) -> bool:
+    """Whether a PNG's eXIf chunk comes after its first IDAT (pixel data) chunk: browsers
+    ignore an orientation placed there and show the stored pixels (w3c/csswg-drafts#4929),
+    though Pillow reads it. False for other files (a JPEG's EXIF precedes its pixels)."""
+    if path.suffix.lower() != ".png":
+        return False
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(8) != _PNG_SIGNATURE:
+                return False
+            while len(head := handle.read(8)) == 8:
+                length, kind = struct.unpack(">I4s", head)
+                if kind in (b"eXIf", b"IDAT"):
+                    return kind == b"IDAT"
+                handle.seek(length + 4, 1)  # the chunk's data and CRC
+    except OSError:
+        return False
+    return False
+
+
 def _read(path: Path, saved: SavedModel) -> tuple[np.ndarray, str]:
     """The image in the model's channels, as train reads it, and its kind as stored
     (:attr:`~unetdiag.diag.data.image_kinds.ImageKind.bands`).
@@ -180,11 +204,14 @@ def _predict_one_batch(saved: SavedModel, plan: GeometryPlan, paths: Sequence[Pa
                                   title=label), out_dir / overlay_name)
         finite = np.isfinite(probability)
         changed = plan.aspect_changed(size)
+        orientation = read_orientation(path)
         # kept only where the whole-pixel sides fed hold it: a strip a pixel or two high is not
         lost = plan.mode == "keep_aspect" and changed and aspect_lost(size, fed)
         records.append({"image": label, "mask": mask_name, "overlay": overlay_name,
                         "height": int(size[0]), "width": int(size[1]), "bands": kind,
-                        "pages": _pages(path), "exif_orientation": read_orientation(path),
+                        "pages": _pages(path), "exif_orientation": orientation,
+                        "exif_after_pixels": orientation != UPRIGHT
+                        and _exif_after_pixels(path),
                         "aspect_ratio": round(size[1] / size[0], 3),
                         "fed_as": {"height": int(fed[0]), "width": int(fed[1]),
                                    "padded_to": list(padded_size(fed, plan.multiple)),

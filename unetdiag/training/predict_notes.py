@@ -166,9 +166,11 @@ def _scale_lines(result: PredictResult) -> list[str]:
 def orientation_lines(result: PredictResult) -> list[str]:
     """The images whose EXIF orientation tag viewers apply (a phone photo stored sideways):
     predict reads the stored pixels, as train does, so their masks have the stored
-    orientation, not the one the photo is shown in."""
+    orientation, not the one the photo is shown in. A PNG's orientation placed after its
+    pixels (``exif_after_pixels``) is not named: browsers show such a PNG as stored."""
     records = [record for record in result.records
-               if record.get("exif_orientation", UPRIGHT) != UPRIGHT]
+               if record.get("exif_orientation", UPRIGHT) != UPRIGHT
+               and not record.get("exif_after_pixels")]
     if not records:
         return []
     named = ", ".join(f"{record['image']}: viewers {DISPLAY_TRANSFORMS[record['exif_orientation']]}"
