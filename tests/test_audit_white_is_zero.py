@@ -83,3 +83,21 @@ def test_large_objects_read_small_once_inverted_still_get_the_tag_named(tmp_path
 def test_ordinary_tiff_masks_get_no_white_is_zero_finding(tmp_path):
     report = audit_pairs(*_imagej_masks(tmp_path, white_is_zero=False))
     assert "mask.white_is_zero" not in {f.id for f in report.findings}
+
+
+def test_sixteen_bit_white_is_zero_tiffs_are_not_said_to_read_inverted(tmp_path):
+    """Pillow inverts WhiteIsZero TIFFs of 1 to 8 bits only (rawmodes "1;I", "L;I"); a 16-bit
+    one reads its stored values: small objects stored 65535 read as small objects, and nothing
+    may say Pillow turned them into background."""
+    images, masks = _imagej_masks(tmp_path, white_is_zero=False)
+    rows, columns = np.mgrid[:64, :64]
+    cell = (rows - 32) ** 2 + (columns - 32) ** 2 <= 8 ** 2
+    for path in sorted(masks.iterdir()):
+        Image.fromarray(np.where(cell, 65535, 0).astype(np.uint16)).save(
+            path, tiffinfo={PHOTOMETRIC_TAG: WHITE_IS_ZERO})
+        with Image.open(path) as reread:
+            assert reread.mode == "I;16" and reread.tag_v2[PHOTOMETRIC_TAG] == WHITE_IS_ZERO
+            assert int(np.asarray(reread)[32, 32]) == 65535  # read as stored: not inverted
+    report = audit_pairs(images, masks)
+    assert "imbalance.mostly_foreground" not in {f.id for f in report.findings}
+    assert "mask.white_is_zero" not in {f.id for f in report.findings}

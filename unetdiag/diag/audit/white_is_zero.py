@@ -33,20 +33,24 @@ OPENED_MASKS = 5
 
 #: Extensions of the masks whose headers ``mask.white_is_zero`` opens.
 TIFF_EXTENSIONS = (".tif", ".tiff")
+#: The modes Pillow gives the WhiteIsZero TIFFs it inverts (1 to 8 bits: rawmodes "1;I",
+#: "L;2I", "L;4I", "L;I"); a 16-bit or float one it reads as stored ("I;16", "F;32F"), so
+#: the tag changes nothing there for unetdiag and train.
+INVERTED_MODES = ("1", "L")
 
 
 def _tagged_files(paths: Sequence[str]) -> tuple[list[str], int]:
     """``(tagged, opened)``: of the first :data:`OPENED_MASKS` files of ``paths`` (page
-    references taken as their file) that open, those that are TIFFs tagged WhiteIsZero, and
-    how many opened."""
+    references taken as their file) that open, those that are TIFFs tagged WhiteIsZero that
+    Pillow inverts (:data:`INVERTED_MODES`), and how many opened."""
     tagged, opened = [], 0
     for path in paths[:OPENED_MASKS]:
         try:
             with Image.open(str(path).split("#", 1)[0]) as image:
                 opened += 1
                 tags = getattr(image, "tag_v2", None)
-                if (image.format == "TIFF" and tags is not None
-                        and tags.get(PHOTOMETRIC_TAG) == WHITE_IS_ZERO):
+                if (image.format == "TIFF" and image.mode in INVERTED_MODES
+                        and tags is not None and tags.get(PHOTOMETRIC_TAG) == WHITE_IS_ZERO):
                     tagged.append(str(path))
         except (OSError, ValueError, Image.DecompressionBombError):
             continue
@@ -55,7 +59,7 @@ def _tagged_files(paths: Sequence[str]) -> tuple[list[str], int]:
 
 def white_is_zero_count(paths: Sequence[str]) -> tuple[int, int]:
     """``(tagged, opened)``: of the first :data:`OPENED_MASKS` files of ``paths`` that open,
-    how many are TIFFs tagged WhiteIsZero."""
+    how many are TIFFs tagged WhiteIsZero that Pillow inverts."""
     tagged, opened = _tagged_files(paths)
     return len(tagged), opened
 
