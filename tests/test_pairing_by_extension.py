@@ -90,3 +90,13 @@ def test_audit_data_records_the_rule(tmp_path):
     report = audit_dataset(_msra(tmp_path), workers=1)
     assert report.meta["pairing"]["source"] == "by extension"
     assert "pairing.by_extension" in {finding.id for finding in report.findings}
+
+
+def test_a_missing_mask_says_where_the_extension_rule_looked(tmp_path):
+    """Paired by extension, a JPEG's mask is looked for as <stem>.png beside it, not under the
+    default suffixes the folder was not paired by."""
+    _msra(tmp_path)
+    Image.fromarray(_photo(np.random.default_rng(1))).save(tmp_path / "555.jpg")
+    missing = findings_by_id(discover_pairs(tmp_path))["pairing.missing_mask"]
+    assert "<stem>.png beside each image" in missing.explanation
+    assert "_mask" not in missing.explanation

@@ -267,7 +267,8 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     findings = words.matching_findings(
         matching, [path for listing in listings for path in listing.ignored],
         [path for listing in listings for path in listing.subfolders], masks_path,
-        mask_suffixes, same_folder, allow_same_file)
+        mask_suffixes, same_folder, allow_same_file,
+        looked_for=None if by_extension is None else extension_words.looked_for(by_extension))
     pairs = list(matching.pairs)
     if allow_same_file:
         pairs = sorted(pairs + matching.same_file, key=lambda pair: pair.stem)

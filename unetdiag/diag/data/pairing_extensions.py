@@ -93,6 +93,12 @@ def split_by_extension(files: Sequence[Path]) -> ExtensionSplit | None:
     return ExtensionSplit(matching, mask_extension, len(opened))
 
 
+def looked_for(split: ExtensionSplit) -> str:
+    """Where a JPEG's mask was looked for (``pairing.missing_mask``)."""
+    return (f"masks are looked for as <stem>{split.mask_extension} beside each image, the "
+            "folder being paired by extension")
+
+
 def by_extension(folder: Path, split: ExtensionSplit) -> Finding:
     """``pairing.by_extension`` (info): what was paired with what, and on which evidence."""
     pairs = split.matching.pairs

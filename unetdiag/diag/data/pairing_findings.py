@@ -404,11 +404,13 @@ def _duplicate_stems(duplicates: dict[str, list[Path]], suffixes: Sequence[str],
 
 def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequence[Path],
                       masks_dir: Path | None, suffixes: Sequence[str], same_folder: bool,
-                      allow_same_file: bool, instance_layout: bool = False) -> list[Finding]:
+                      allow_same_file: bool, instance_layout: bool = False,
+                      looked_for: str | None = None) -> list[Finding]:
     """The findings of a pairing's leftovers: ``pairing.same_file``, ``numbered_masks``,
     ``duplicate_stem``, ``missing_mask``, ``orphan_mask`` and ``ignored_files``.
     ``matching`` is the pairing's work in progress (pairs, same_file, numbered, duplicates,
-    missing, orphans, counts, pattern)."""
+    missing, orphans, counts, pattern); ``looked_for`` says where masks were looked for when
+    no suffix or pattern did (pairing by extension)."""
     findings: list[Finding] = []
     counts = {"images": matching.image_count, "masks": matching.mask_count,
               "pairs": len(matching.pairs) + (len(matching.same_file) if allow_same_file else 0)}
@@ -444,7 +446,7 @@ def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequen
             "pairing.missing_mask", Severity.WARNING,
             f"{len(matching.missing)} of {matching.image_count} images have no mask",
             f"These images are left out of training and validation; "
-            f"{where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}."
+            f"{looked_for or where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}."
             + _covered_elsewhere(matching) + padding,
             "Add the missing masks, or move the images out of the folder.",
             {**counts, "missing_masks": len(matching.missing)},
