@@ -7,7 +7,11 @@ reads as foreground, or spread through it (a thin network such as ISBI 2012's me
 background round a large object (a lesion close-up, a car filling the frame, a large polyp)
 gathers along the image's border. Measured on the 16x16 thumbnails the audit keeps of every
 decoded mask (:mod:`unetdiag.diag.audit.thumbnails`): the share of what reads as background
-lying in the outer ring of cells, a band of 60 of the 256 cells (23.4 % of the image).
+lying in the outer ring of cells, a band of 60 of the 256 cells (23.4 % of the image). The
+rest of the frame beside a large object entering from one side (a road, a car or a polyp
+filling all but a strip) puts as little in the band as objects inside the image do, but it
+covers that side's edge, which objects stored as background do not: such a mask is no
+evidence of inverted polarity (:data:`LINED_SIDE`).
 
 Measured in session 32 on imitations (docs/real-data.md), the median of that share
 per set: lesion close-ups 55-95 % foreground 0.65 (tenth percentile 0.51), 80-95 % 0.74 (0.67),
@@ -41,6 +45,14 @@ GATHERED_SHARE = 0.45
 #: under 0.3).
 INSIDE_SHARE = 0.3
 
+#: At least this share of one side's edge cells reading as background: the background lines
+#: that side, as the rest of the frame beside a large object entering from it does (a strip of
+#: a share t of the image puts only 0.125 + 14/(256 t) of itself in the band: 0.26 at t = 0.4,
+#: as little as objects inside the image). Objects stored as background covered at most 5 %
+#: of a side (DRIVE inverted), 34 % (ISBI 2012 as published), 38 % (small objects cut by the
+#: edges); strips along one side 100 % (docs/real-data.md).
+LINED_SIDE = 0.5
+
 Verdict = Literal["large objects", "objects as background", "undecided"]
 
 
@@ -55,27 +67,44 @@ def background_in_band(thumbnails: np.ndarray) -> np.ndarray:
     return share
 
 
+def background_lining_a_side(thumbnails: np.ndarray) -> np.ndarray:
+    """Per ``(masks, 256)`` thumbnail, the largest share of one side's edge cells (a row or
+    column of 16) that reads as background."""
+    side = THUMBNAIL_SIDE
+    background = (UINT8_MAX - thumbnails.reshape(len(thumbnails), side, side).astype(
+        np.float64)) / UINT8_MAX
+    edges = np.stack([background[:, 0, :], background[:, -1, :], background[:, :, 0],
+                      background[:, :, -1]], axis=1)
+    return edges.mean(axis=2).max(axis=1)
+
+
 def background_placement(tally: AuditTally, read: np.ndarray) -> dict | None:
     """Over the mostly-foreground masks among ``read`` (a boolean mask of pairs), where their
-    background lies: counts gathered along the border and inside, the median share in the
-    band, and the verdict (a majority of the masks measured). None when no such mask can be
-    measured (no background in its thumbnail, or ignored pixels, which the thumbnails count
-    as background)."""
+    background lies: counts gathered along the border, inside (little in the band, lining no
+    side) and lining a side (as little in the band, but half of one side's edge or more), the
+    median share in the band, and the verdict (a majority of the masks measured). None when
+    no such mask can be measured (no background in its thumbnail, or ignored pixels, which
+    the thumbnails count as background)."""
     share = tally.foreground_share()
     with np.errstate(invalid="ignore"):
         mostly = read & (share > MOSTLY_FOREGROUND_FRACTION) & (tally["ignored"] == 0)
     if not mostly.any():
         return None
-    in_band = background_in_band(tally.mask_thumbnails[mostly])
-    in_band = in_band[np.isfinite(in_band)]
+    thumbnails = tally.mask_thumbnails[mostly]
+    in_band = background_in_band(thumbnails)
+    finite = np.isfinite(in_band)
+    in_band, lined = in_band[finite], background_lining_a_side(thumbnails[finite]) >= LINED_SIDE
     if not in_band.size:
         return None
     gathered = int(np.count_nonzero(in_band >= GATHERED_SHARE))
-    inside = int(np.count_nonzero(in_band <= INSIDE_SHARE))
+    little_in_band = in_band <= INSIDE_SHARE
+    inside = int(np.count_nonzero(little_in_band & ~lined))
+    lining = int(np.count_nonzero(little_in_band & lined))
     measured = int(in_band.size)
     verdict: Verdict = ("large objects" if 2 * gathered > measured else
                         "objects as background" if 2 * inside > measured else "undecided")
     return {"measured": measured, "gathered_at_border": gathered, "inside": inside,
+            "lining_a_side": lining,
             "median_share_in_band": float(np.median(in_band)), "band_share": BAND_SHARE,
             "gathered_share": GATHERED_SHARE, "inside_share": INSIDE_SHARE,
-            "verdict": verdict}
+            "lined_side": LINED_SIDE, "verdict": verdict}

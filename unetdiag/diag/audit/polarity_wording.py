@@ -39,7 +39,8 @@ def inside_sentence(placement: Mapping) -> str:
     inside = placement["inside"]
     return (f"In {inside} of the {plural(placement['measured'], 'mask')} measured, at most "
             f"{percent(placement['inside_share'])} of what reads as background lies in "
-            f"{BAND} ({band_clause(placement)}): "
+            f"{BAND} ({band_clause(placement)}), and it covers less than "
+            f"{percent(placement['lined_side'])} of each side's edge: "
             "it lies inside the image or spreads through it, as objects surrounded by their "
             "background do, not gathered along the border as the background round a large "
             "object is.")
@@ -74,16 +75,22 @@ def placed_mostly_foreground(finding: Finding, placement: Mapping | None) -> Fin
                  "them (see baseline.*). If the object is the other class, "
                  f"{other_class_option(evidence)}."))
     gathered, inside = placement["gathered_at_border"], placement["inside"]
+    lining = placement["lining_a_side"]
+    lined = ("" if not lining else
+             f"; in {lining} more as little lies in the band, but it covers at least "
+             f"{percent(placement['lined_side'])} of one side's edge, as the rest of the frame "
+             "beside a large object entering from that side does")
     return dataclasses.replace(
         finding, evidence=placed,
         explanation=(f"{first} The share of what reads as background lying in {BAND} (a band "
                      f"of {percent(placement['band_share'])} of the image) is at least "
                      f"{percent(placement['gathered_share'])} in {gathered} of the "
                      f"{placement['measured']} masks measured, as round large objects, and at "
-                     f"most {percent(placement['inside_share'])} in {inside}, as where objects "
+                     f"most {percent(placement['inside_share'])} in {inside} with less than "
+                     f"{percent(placement['lined_side'])} of each side's edge, as where objects "
                      "stored as background lie inside the image (median "
-                     f"{percent(placement['median_share_in_band'])}): the masks do not tell "
-                     "large objects from inverted polarity."),
+                     f"{percent(placement['median_share_in_band'])}){lined}: the masks do not "
+                     "tell large objects from inverted polarity."),
         fix=("Look at a few listed masks next to their images. If the background is marked, "
              f"{other_class_option(evidence)}; if the objects are that large, nothing to "
              "fix."))
