@@ -12,6 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from unetdiag.diag.audit.polarity_evidence import BAND_SHARE, background_in_band
 from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE
+from unetdiag.diag.data.policy import MaskPolicy
 
 SIZE = 64
 
@@ -92,6 +93,27 @@ def test_a_background_lining_one_side_is_no_evidence_of_inverted_polarity(tmp_pa
     assert placement["verdict"] == "undecided" and placement["inside"] == 0
     assert placement["lining_a_side"] >= 6  # the others put over 30 % in the band
     assert "lies inside the image or spreads through it" not in placed.explanation
+
+
+def test_masks_whose_placement_cannot_be_measured_keep_polarity_out_of_the_headline(tmp_path):
+    """Lesion close-ups with a 2-px void ring (128) round the lesion, ignored: the thumbnails
+    count ignored pixels as background, so no mask is measured; the masks then tell nothing
+    of where the background lies, and the headline may not say inverted polarity."""
+    rng = np.random.default_rng(3)
+    rows, columns = np.mgrid[:SIZE, :SIZE].astype(float)
+    masks = []
+    for _ in range(12):
+        radius = rng.uniform(0.52, 0.6) * SIZE
+        distance = np.hypot(rows - SIZE / 2 - rng.normal(0, 2), columns - SIZE / 2)
+        mask = np.where(distance <= radius, 255, 0).astype(np.uint8)
+        mask[np.abs(distance - radius) < 1.5] = 128
+        masks.append(mask)
+    report = audit_pairs(*write_mask_pairs(tmp_path, masks),
+                         MaskPolicy(foreground_values=(255,), ignore_values=(128,)))
+    assert "polarity" not in report.headline
+    unmeasured = finding(report, "imbalance.mostly_foreground")
+    assert unmeasured.evidence["background_placement"]["verdict"] == "unmeasured"
+    assert "ignored pixels" in unmeasured.explanation
 
 
 @settings(max_examples=60, deadline=None)

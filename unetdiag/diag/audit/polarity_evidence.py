@@ -53,7 +53,7 @@ INSIDE_SHARE = 0.3
 #: edges); strips along one side 100 % (docs/real-data.md).
 LINED_SIDE = 0.5
 
-Verdict = Literal["large objects", "objects as background", "undecided"]
+Verdict = Literal["large objects", "objects as background", "undecided", "unmeasured"]
 
 
 def background_in_band(thumbnails: np.ndarray) -> np.ndarray:
@@ -82,14 +82,17 @@ def background_placement(tally: AuditTally, read: np.ndarray) -> dict | None:
     """Over the mostly-foreground masks among ``read`` (a boolean mask of pairs), where their
     background lies: counts gathered along the border, inside (little in the band, lining no
     side) and lining a side (as little in the band, but half of one side's edge or more), the
-    median share in the band, and the verdict (a majority of the masks measured). None when
-    no such mask can be measured (no background in its thumbnail, or ignored pixels, which
-    the thumbnails count as background)."""
+    median share in the band, and the verdict (a majority of the masks measured). Verdict
+    ``"unmeasured"`` when every such mask holds ignored pixels, which the thumbnails count as
+    background (nothing then tells where the background lies); None when there is no such
+    mask or none with background in its thumbnail."""
     share = tally.foreground_share()
     with np.errstate(invalid="ignore"):
-        mostly = read & (share > MOSTLY_FOREGROUND_FRACTION) & (tally["ignored"] == 0)
+        candidates = read & (share > MOSTLY_FOREGROUND_FRACTION)
+    mostly = candidates & (tally["ignored"] == 0)
     if not mostly.any():
-        return None
+        return ({"measured": 0, "with_ignored_pixels": int(np.count_nonzero(candidates)),
+                 "verdict": "unmeasured"} if candidates.any() else None)
     thumbnails = tally.mask_thumbnails[mostly]
     in_band = background_in_band(thumbnails)
     finite = np.isfinite(in_band)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from unetdiag.diag.checks.masks_wording import other_class_option
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.wording.text import percent, plural
+from unetdiag.diag.wording.text import percent, plural, verb
 
 #: Where the background is measured: the outer ring of 16x16 thumbnail cells.
 BAND = "the image's outer sixteenth on each side"
@@ -60,6 +60,16 @@ def placed_mostly_foreground(finding: Finding, placement: Mapping | None) -> Fin
     placed = {**evidence, "background_placement": dict(placement)}
     first = finding.explanation.split(". ")[0] + "."
     verdict = placement["verdict"]
+    if verdict == "unmeasured":
+        return dataclasses.replace(
+            finding, evidence=placed,
+            explanation=(f"{finding.explanation} Where their background lies was not "
+                         f"measured: {'the' if placement['with_ignored_pixels'] == 1 else 'all'}"
+                         f" {plural(placement['with_ignored_pixels'], 'such mask')} "
+                         f"{verb(placement['with_ignored_pixels'], 'holds', 'hold')} ignored "
+                         "pixels, which the 16x16 thumbnails cannot tell from "
+                         "background, so the masks do not tell large objects from inverted "
+                         "polarity."))
     if verdict == "objects as background":
         return dataclasses.replace(
             finding, evidence=placed,
