@@ -47,6 +47,16 @@ def _entering_from_one_side(rng: np.random.Generator) -> np.ndarray:
     return np.rot90(np.arange(SIZE)[:, None] < edge[None, :], rng.integers(0, 4)).copy()
 
 
+def _inverted_along_the_border(rng: np.random.Generator) -> np.ndarray:
+    """Six small objects cut by the edges, stored as background (the rest foreground)."""
+    cells = np.zeros((SIZE, SIZE), bool)
+    for _ in range(6):
+        along = rng.uniform(6, SIZE - 6)
+        y, x = [(2, along), (SIZE - 3, along), (along, 2), (along, SIZE - 3)][rng.integers(4)]
+        cells |= _ellipse(y, x, 4, 4)
+    return ~cells
+
+
 def _masks(kinds, seed=0) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
     return [(kind(rng) * np.uint8(255)).astype(np.uint8) for kind in kinds]
@@ -114,6 +124,17 @@ def test_masks_whose_placement_cannot_be_measured_keep_polarity_out_of_the_headl
     unmeasured = finding(report, "imbalance.mostly_foreground")
     assert unmeasured.evidence["background_placement"]["verdict"] == "unmeasured"
     assert "ignored pixels" in unmeasured.explanation
+
+
+def test_a_background_gathered_at_the_border_names_both_readings(tmp_path):
+    """Small objects stored as background along the edges gather their 'background' in the
+    band as a large object's does: the finding may not say objects stored as background
+    would lie inside the image."""
+    report = audit_pairs(*write_mask_pairs(tmp_path, _masks([_inverted_along_the_border] * 12)))
+    gathered = finding(report, "imbalance.mostly_foreground")
+    assert gathered.evidence["background_placement"]["verdict"] == "large objects"
+    assert "would lie inside the image" not in gathered.explanation
+    assert "objects stored as background that lie along the border" in gathered.explanation
 
 
 @settings(max_examples=60, deadline=None)
