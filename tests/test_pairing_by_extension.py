@@ -100,3 +100,21 @@ def test_a_missing_mask_says_where_the_extension_rule_looked(tmp_path):
     missing = findings_by_id(discover_pairs(tmp_path))["pairing.missing_mask"]
     assert "<stem>.png beside each image" in missing.explanation
     assert "_mask" not in missing.explanation
+
+
+@pytest.mark.parametrize("mode", ["P", "L"])
+def test_previews_reduced_to_a_few_colours_are_not_paired(tmp_path, mode):
+    """Pictures kept as a JPEG and a PNG reduced to 16 colours (a palette preview) or 16 grey
+    levels: a few values in one channel, the size of their JPEG, but a copy of the picture,
+    not its mask."""
+    rows, columns = np.mgrid[:48, :64]
+    for index, stem in enumerate(STEMS):
+        level = (np.sin(columns / 7 + index) + np.cos(rows / 5)) * 60 + 128
+        photo = np.clip(np.stack([level, level * 0.8, 255 - level], axis=-1), 0, 255)
+        picture = Image.fromarray(photo.astype(np.uint8))
+        picture.save(tmp_path / f"{stem}.jpg", quality=90)
+        reduced = picture.quantize(16) if mode == "P" else picture.convert("L").quantize(
+            16).convert("L")
+        reduced.save(tmp_path / f"{stem}.png")
+    with pytest.raises(UserError, match="no image/mask pairs"):
+        discover_pairs(tmp_path)

@@ -7,8 +7,9 @@ By name, each such stem is two files claiming one image, and nothing pairs. The 
 paired by extension only when it splits cleanly: every name held by several files is held by
 exactly one JPEG and one file of a single lossless extension, those names are most of the
 folder, and the lossless files opened read as masks (one channel, a few values, the size of
-their JPEG). A folder of ordinary pictures saved twice (a JPEG and a PNG of each photograph)
-fails the last test and keeps its ``pairing.duplicate_stem`` error.
+their JPEG, no copy of its grey levels). A folder of ordinary pictures saved twice (a JPEG and
+a PNG of each photograph, or a preview reduced to a few colours) fails the last test and keeps
+its ``pairing.duplicate_stem`` error.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from unetdiag.diag.core.findings import Finding, Severity
@@ -30,6 +32,12 @@ from unetdiag.diag.wording.text import plural
 #: At most this many twins are opened to see that the lossless file is a mask (spread over
 #: the sorted names): listing stays cheap on MSRA10K's 10,000 pairs.
 OPENED_TWINS = 5
+#: A lossless twin of more than two values whose grey levels follow its JPEG's within this many
+#: levels (of 255) on average is a reduced copy of the picture (a palette or posterised
+#: preview), not its mask: a 16-colour preview differs by about 5, a mask by its object's
+#: contrast with the picture (tens of levels; 113-125 on the imitations of MSRA10K and of
+#: label maps 0..4).
+COPY_DIFFERENCE = 16.0
 
 
 @dataclass(frozen=True)
@@ -49,9 +57,27 @@ def _size(path: Path) -> tuple[int, int] | None:
         return None
 
 
+def _copies_picture(image: Path, mask: Path) -> bool:
+    """``mask`` (a few values, the size of ``image``) follows ``image``'s grey levels: a
+    reduced copy of the picture (:data:`COPY_DIFFERENCE`)."""
+    try:
+        with Image.open(image) as picture, Image.open(mask) as twin:
+            levels = np.asarray(picture.convert("L"), dtype=np.float64)
+            copy = np.asarray(twin.convert("L"), dtype=np.float64)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return False
+    # Two values, or class numbers (a span within MAX_MASK_VALUES: 0..4 beside a dark
+    # fluorescence picture), are left to the mask.
+    return (levels.shape == copy.shape and len(np.unique(copy)) > 2
+            and float(np.ptp(copy)) > MAX_MASK_VALUES
+            and float(np.abs(levels - copy).mean()) <= COPY_DIFFERENCE)
+
+
 def _reads_as_mask(image: Path, mask: Path) -> bool:
-    """``mask`` holds a few values in one channel and is the size of ``image``."""
-    return mask_value_count(mask) is not None and _size(mask) == _size(image) is not None
+    """``mask`` holds a few values in one channel, is the size of ``image`` and is no reduced
+    copy of it."""
+    return (mask_value_count(mask) is not None and _size(mask) == _size(image) is not None
+            and not _copies_picture(image, mask))
 
 
 def split_by_extension(files: Sequence[Path]) -> ExtensionSplit | None:
@@ -112,8 +138,10 @@ def by_extension(folder: Path, split: ExtensionSplit) -> Finding:
         "and no mask suffix, so no name tells the mask from its image; the extension does. "
         f"The {extension} files opened ({split.opened} of {len(pairs)}, spread over the "
         f"names) each hold at most {MAX_MASK_VALUES} values in one channel and are the size of "
-        "their JPEG, as masks are; JPEG, whose compression blurs edges, is taken for the "
-        "images. This is how the MSRA10K salient-object release stores its images and masks "
+        "their JPEG, as masks are, and do not follow its grey levels as a reduced copy of the "
+        "picture would; JPEG, whose "
+        "compression blurs edges, is taken for the images. This is how the MSRA10K "
+        "salient-object release stores its images and masks "
         "(MSRA10K_Imgs_GT/Imgs/).",
         f"Nothing to fix if the {extension} files are the masks. If they are pictures, move "
         "the masks to a folder of their own and give it with --masks.",
