@@ -137,6 +137,23 @@ def test_a_background_gathered_at_the_border_names_both_readings(tmp_path):
     assert "objects stored as background that lie along the border" in gathered.explanation
 
 
+def test_masks_too_small_for_the_band_are_not_measured(tmp_path):
+    """Masks one pixel tall (a line scan): every pixel lies on the border, but the thumbnail
+    stretches the row over 16 cells and puts 2 of them in the band, so a background pixel
+    read as 'inside the image'. Under 16 pixels on a side, the band is less than a pixel."""
+    rng = np.random.default_rng(4)
+    masks = []
+    for _ in range(10):
+        row = np.full((1, 20), 255, np.uint8)
+        row[0, rng.integers(0, 20)] = 0
+        masks.append(row)
+    report = audit_pairs(*write_mask_pairs(tmp_path, masks))
+    assert "polarity" not in report.headline
+    unmeasured = finding(report, "imbalance.mostly_foreground")
+    assert unmeasured.evidence["background_placement"]["verdict"] == "unmeasured"
+    assert "under 16 pixels on a side" in unmeasured.explanation
+
+
 @settings(max_examples=60, deadline=None)
 @given(arrays(np.uint8, (3, THUMBNAIL_SIDE * THUMBNAIL_SIDE)))
 def test_the_share_in_the_band_is_a_share_or_nan_without_background(thumbnails):

@@ -84,15 +84,20 @@ def background_placement(tally: AuditTally, read: np.ndarray) -> dict | None:
     side) and lining a side (as little in the band, but half of one side's edge or more), the
     median share in the band, and the verdict (a majority of the masks measured). Verdict
     ``"unmeasured"`` when every such mask holds ignored pixels, which the thumbnails count as
-    background (nothing then tells where the background lies); None when there is no such
-    mask or none with background in its thumbnail."""
+    background, or is under 16 pixels on a side, where the band is less than a pixel and a
+    border pixel's background reads as inside (nothing then tells where the background lies);
+    None when there is no such mask or none with background in its thumbnail."""
     share = tally.foreground_share()
     with np.errstate(invalid="ignore"):
         candidates = read & (share > MOSTLY_FOREGROUND_FRACTION)
-    mostly = candidates & (tally["ignored"] == 0)
+    ignored = tally["ignored"] > 0
+    small = np.minimum(tally["mask_width"], tally["mask_height"]) < THUMBNAIL_SIDE
+    mostly = candidates & ~ignored & ~small
     if not mostly.any():
-        return ({"measured": 0, "with_ignored_pixels": int(np.count_nonzero(candidates)),
-                 "verdict": "unmeasured"} if candidates.any() else None)
+        return ({"measured": 0, "with_ignored_pixels": int(np.count_nonzero(candidates & ignored)),
+                 "under_16_px": int(np.count_nonzero(candidates & small)),
+                 "masks": int(np.count_nonzero(candidates)), "verdict": "unmeasured"}
+                if candidates.any() else None)
     thumbnails = tally.mask_thumbnails[mostly]
     in_band = background_in_band(thumbnails)
     finite = np.isfinite(in_band)

@@ -47,6 +47,20 @@ def inside_sentence(placement: Mapping) -> str:
             "object is.")
 
 
+def unmeasured_clause(placement: Mapping) -> str:
+    """Why no mostly-foreground mask was measured: ignored pixels, or too small a mask."""
+    masks, ignored = placement["masks"], placement["with_ignored_pixels"]
+    small = placement["under_16_px"]
+    reasons = []
+    if ignored:
+        reasons.append(f"{ignored} {verb(ignored, 'holds', 'hold')} ignored pixels, which the "
+                       "16x16 thumbnails cannot tell from background")
+    if small:
+        reasons.append(f"{small} {verb(small, 'is', 'are')} under 16 pixels on a side, where "
+                       "the thumbnails' outer ring is less than a pixel")
+    return f"of the {plural(masks, 'such mask')}, " + "; ".join(reasons)
+
+
 def placed_mostly_foreground(finding: Finding, placement: Mapping | None) -> Finding:
     """``imbalance.mostly_foreground`` of a majority of masks, with where their background
     lies: the evidence added, and the wording of large objects or of an undecided set. A
@@ -65,12 +79,8 @@ def placed_mostly_foreground(finding: Finding, placement: Mapping | None) -> Fin
         return dataclasses.replace(
             finding, evidence=placed,
             explanation=(f"{finding.explanation} Where their background lies was not "
-                         f"measured: {'the' if placement['with_ignored_pixels'] == 1 else 'all'}"
-                         f" {plural(placement['with_ignored_pixels'], 'such mask')} "
-                         f"{verb(placement['with_ignored_pixels'], 'holds', 'hold')} ignored "
-                         "pixels, which the 16x16 thumbnails cannot tell from "
-                         "background, so the masks do not tell large objects from inverted "
-                         "polarity."))
+                         f"measured: {unmeasured_clause(placement)}, so the masks do not tell "
+                         "large objects from inverted polarity."))
     if verdict == "objects as background":
         return dataclasses.replace(
             finding, evidence=placed,
