@@ -105,20 +105,25 @@ def test_a_background_lining_one_side_is_no_evidence_of_inverted_polarity(tmp_pa
     assert "lies inside the image or spreads through it" not in placed.explanation
 
 
-def test_masks_whose_placement_cannot_be_measured_keep_polarity_out_of_the_headline(tmp_path):
-    """Lesion close-ups with a 2-px void ring (128) round the lesion, ignored: the thumbnails
-    count ignored pixels as background, so no mask is measured; the masks then tell nothing
-    of where the background lies, and the headline may not say inverted polarity."""
+def _voided_close_ups(count: int) -> list[np.ndarray]:
+    """Lesion close-ups (255) with a 2-px void ring (128) round the lesion."""
     rng = np.random.default_rng(3)
     rows, columns = np.mgrid[:SIZE, :SIZE].astype(float)
     masks = []
-    for _ in range(12):
+    for _ in range(count):
         radius = rng.uniform(0.52, 0.6) * SIZE
         distance = np.hypot(rows - SIZE / 2 - rng.normal(0, 2), columns - SIZE / 2)
         mask = np.where(distance <= radius, 255, 0).astype(np.uint8)
         mask[np.abs(distance - radius) < 1.5] = 128
         masks.append(mask)
-    report = audit_pairs(*write_mask_pairs(tmp_path, masks),
+    return masks
+
+
+def test_masks_whose_placement_cannot_be_measured_keep_polarity_out_of_the_headline(tmp_path):
+    """Lesion close-ups with their void ring ignored: the thumbnails count ignored pixels as
+    background, so no mask is measured; the masks then tell nothing of where the background
+    lies, and the headline may not say inverted polarity."""
+    report = audit_pairs(*write_mask_pairs(tmp_path, _voided_close_ups(12)),
                          MaskPolicy(foreground_values=(255,), ignore_values=(128,)))
     assert "polarity" not in report.headline
     unmeasured = finding(report, "imbalance.mostly_foreground")
@@ -135,6 +140,20 @@ def test_a_background_gathered_at_the_border_names_both_readings(tmp_path):
     assert gathered.evidence["background_placement"]["verdict"] == "large objects"
     assert "would lie inside the image" not in gathered.explanation
     assert "objects stored as background that lie along the border" in gathered.explanation
+
+
+def test_a_verdict_needs_a_majority_of_all_the_mostly_foreground_masks(tmp_path):
+    """Two masks measured inside among 13 mostly foreground, 11 not measured (ignored
+    pixels): two masks are no dataset-wide evidence of inverted polarity."""
+    masks = _voided_close_ups(11) + _masks([_inverted_cells] * 2)
+    report = audit_pairs(*write_mask_pairs(tmp_path, masks),
+                         MaskPolicy(foreground_values=(255,), ignore_values=(128,)))
+    assert "polarity" not in report.headline
+    placed = finding(report, "imbalance.mostly_foreground")
+    placement = placed.evidence["background_placement"]
+    assert (placement["measured"], placement["inside"], placement["not_measured"]) == (2, 2, 11)
+    assert placement["verdict"] == "undecided"
+    assert "11 more were not measured" in placed.explanation
 
 
 def test_masks_too_small_for_the_band_are_not_measured(tmp_path):

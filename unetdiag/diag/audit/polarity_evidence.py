@@ -82,7 +82,8 @@ def background_placement(tally: AuditTally, read: np.ndarray) -> dict | None:
     """Over the mostly-foreground masks among ``read`` (a boolean mask of pairs), where their
     background lies: counts gathered along the border, inside (little in the band, lining no
     side) and lining a side (as little in the band, but half of one side's edge or more), the
-    median share in the band, and the verdict (a majority of the masks measured). Verdict
+    median share in the band, and the verdict (a majority of the masks measured and of those
+    left unmeasured together: a few measured masks decide nothing for the set). Verdict
     ``"unmeasured"`` when every such mask holds ignored pixels, which the thumbnails count as
     background, or is under 16 pixels on a side, where the band is less than a pixel and a
     border pixel's background reads as inside (nothing then tells where the background lies);
@@ -109,10 +110,12 @@ def background_placement(tally: AuditTally, read: np.ndarray) -> dict | None:
     inside = int(np.count_nonzero(little_in_band & ~lined))
     lining = int(np.count_nonzero(little_in_band & lined))
     measured = int(in_band.size)
-    verdict: Verdict = ("large objects" if 2 * gathered > measured else
-                        "objects as background" if 2 * inside > measured else "undecided")
+    not_measured = int(np.count_nonzero(candidates & (ignored | small)))
+    total = measured + not_measured
+    verdict: Verdict = ("large objects" if 2 * gathered > total else
+                        "objects as background" if 2 * inside > total else "undecided")
     return {"measured": measured, "gathered_at_border": gathered, "inside": inside,
-            "lining_a_side": lining,
+            "lining_a_side": lining, "not_measured": not_measured,
             "median_share_in_band": float(np.median(in_band)), "band_share": BAND_SHARE,
             "gathered_share": GATHERED_SHARE, "inside_share": INSIDE_SHARE,
             "lined_side": LINED_SIDE, "verdict": verdict}

@@ -96,7 +96,11 @@ def placed_mostly_foreground(finding: Finding, placement: Mapping | None) -> Fin
                  "them (see baseline.*). If the object is the other class, "
                  f"{other_class_option(evidence)}."))
     gathered, inside = placement["gathered_at_border"], placement["inside"]
-    lining = placement["lining_a_side"]
+    lining, left_out = placement["lining_a_side"], placement["not_measured"]
+    unmeasured = ("" if not left_out else
+                  f"; {left_out} more {verb(left_out, 'was', 'were')} not measured (ignored "
+                  "pixels, which the thumbnails cannot tell from background, or a side under 16 "
+                  "pixels)")
     lined = ("" if not lining else
              f"; in {lining} more as little lies in the band, but it covers at least "
              f"{percent(placement['lined_side'])} of one side's edge, as the rest of the frame "
@@ -110,7 +114,8 @@ def placed_mostly_foreground(finding: Finding, placement: Mapping | None) -> Fin
                      f"most {percent(placement['inside_share'])} in {inside} with less than "
                      f"{percent(placement['lined_side'])} of each side's edge, as where objects "
                      "stored as background lie inside the image (median "
-                     f"{percent(placement['median_share_in_band'])}){lined}: the masks do not "
+                     f"{percent(placement['median_share_in_band'])}){lined}{unmeasured}: the "
+                     "masks do not "
                      "tell large objects from inverted polarity."),
         fix=("Look at a few listed masks next to their images. If the background is marked, "
              f"{other_class_option(evidence)}; if the objects are that large, nothing to "
