@@ -869,3 +869,19 @@ def test_grey_in_colour_compares_every_pixel():
     almost[5, 3, 2] += 1  # off the 8-pixel sample grid
     assert not grey_in_colour(almost)
     assert not grey_in_colour(grey[:, :, 0])
+
+
+def test_masks_that_follow_their_images_grey_levels_are_not_said_to_equal_them(tmp_path):
+    # a posterised copy (4 grey levels) equals its image nowhere and follows it closely
+    rng = np.random.default_rng(3)
+    for index in range(6):
+        photo = rng.integers(0, 256, (40, 40), dtype=np.uint8)
+        save_png(tmp_path / "images" / f"p{index}.png", photo)
+        save_png(tmp_path / "masks" / f"p{index}.png", (photo // 64 * 64 + 31).astype(np.uint8))
+    report = audit_dataset(tmp_path / "images", tmp_path / "masks", workers=1)
+    copies = finding(report, "pairing.mask_is_image")
+    assert max(row["identical_fraction"] for row in copies.evidence["per_file"]) < 0.99
+    assert copies.title == "6 masks follow their images' grey levels"
+    assert "they equal their own image (" not in copies.explanation
+    assert "correlation of at least 0.95 (0 of 6 equal it)" in copies.explanation
+    assert report.headline.startswith("Masks are pictures of the images: 6 of 6 masks follow")

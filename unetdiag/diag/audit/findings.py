@@ -315,6 +315,30 @@ def _narrow_range(tally: AuditTally, read: np.ndarray, depths: np.ndarray) -> li
 # --------------------------------------------------------------------------- image vs mask
 
 
+def copies_phrase(count: int, equal: int) -> str:
+    """What ``count`` masks that are their images are, ``equal`` of them equal to it on
+    :data:`IDENTICAL_CONTENT_FRACTION` of the pixels and the rest only correlated with it
+    (a posterised or re-scaled copy equals its image nowhere)."""
+    if equal == count:
+        return verb(count, "is a copy of its image", "are copies of their images")
+    if equal == 0:
+        return verb(count, "follows its image's grey levels", "follow their images' grey levels")
+    return (f"are copies of their images or follow their grey levels ({equal} of {count} "
+            "equal)")
+
+
+def _copies_title(count: int, equal: int) -> str:
+    return f"{plural(count, 'mask')} {copies_phrase(count, equal)}"
+
+
+def _copies_reading(count: int, equal: int) -> str:
+    if equal == count:
+        return "they equal their own image"
+    return (f"they equal their own image on at least {IDENTICAL_CONTENT_FRACTION:.0%} of the "
+            f"sampled pixels or follow its grey level with a correlation of at least "
+            f"{IMAGE_LIKE_CORRELATION:.2f} ({equal} of {count} equal it)")
+
+
 def content_findings(tally: AuditTally) -> list[Finding]:
     """``pairing.mask_is_image``, ``pairing.mask_is_overlay`` and
     ``pairing.mask_thresholds_image``."""
@@ -325,13 +349,13 @@ def content_findings(tally: AuditTally) -> list[Finding]:
     if is_image.any():
         count, listed = tally.select(is_image, np.nan_to_num(columns["identical"]))
         worst = int(listed[0])
+        equal = int(tally.mask_equals_image().sum())
         findings.append(audit_finding(
             "pairing.mask_is_image", Severity.ERROR,
-            f"{plural(count, 'mask')} {verb(count, 'is a copy', 'are copies')} of "
-            f"{verb(count, 'its image', 'their images')}",
+            _copies_title(count, equal),
             f"These masks are photographs, not labels: at least "
             f"{PHOTO_LIKE_NONBINARY_FRACTION:.0%} of their pixels sit between the two ends of "
-            f"the scale, and they equal their own image (worst: {paths[worst]}, equal on "
+            f"the scale, and {_copies_reading(count, equal)} (worst: {paths[worst]}, equal on "
             f"{columns['identical'][worst]:.1%} of sampled pixels, correlation "
             f"{columns['correlation'][worst]:.3f} with its grey level). Thresholded, such a "
             "mask is the bright (or dark) part of the image, and Dice measures how well the "

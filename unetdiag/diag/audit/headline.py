@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from unetdiag.diag.audit.findings import copies_phrase
 from unetdiag.diag.audit.tally import EMPTY_RULE, AuditTally
 from unetdiag.diag.checks.masks_wording import other_class_option
 from unetdiag.diag.core.dice import DEFAULT_DICE, all_ones_dice, trivial_baselines
@@ -38,12 +39,15 @@ def _mask_is_image_sentence(findings: Sequence[Finding], tally: AuditTally) -> s
                     "mask")
     if copies:
         what.append(f"{copies} of {tally.pair_count} masks "
-                    f"{verb(copies, 'is a copy of its image', 'are copies of their images')}")
+                    f"{copies_phrase(copies, int(tally.mask_equals_image().sum()))}")
     if overlays:
         what.append(f"{overlays} of {tally.pair_count} masks "
                     f"{verb(overlays, 'is its image', 'are their images')} with something "
                     f"drawn over {verb(overlays, 'part of it', 'parts of them')}")
-    sentence = "Masks are the images themselves: " + " and ".join(what) + "."
+    # a posterised copy follows its image without being it
+    themselves = same_file or overlays or tally.mask_equals_image().any()
+    sentence = (f"Masks are {'the images themselves' if themselves else 'pictures of the images'}"
+                ": " + " and ".join(what) + ".")
     read = (tally.same_file | copied | overlaid) & tally["mask_read"]
     if read.any():
         pixels = tally["pixels"][read]

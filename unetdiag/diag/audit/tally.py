@@ -296,6 +296,14 @@ class AuditTally:
                      | (columns["correlation"] >= IMAGE_LIKE_CORRELATION))
         return photo_like & close & ~self.same_file & columns["mask_read"]
 
+    def mask_equals_image(self) -> np.ndarray:
+        """Of :meth:`mask_is_image`, the masks equal to their image on at least
+        :data:`IDENTICAL_CONTENT_FRACTION` of the sampled pixels (the others only follow
+        its grey level: a posterised or re-scaled copy)."""
+        with np.errstate(invalid="ignore"):
+            return self.mask_is_image() & (self.columns["identical"]
+                                           >= IDENTICAL_CONTENT_FRACTION)
+
     def mask_is_overlay(self) -> np.ndarray:
         """Photo-like masks equal to their (different-file) image on much of it, not counted
         by :meth:`mask_is_image`: a picture drawn over the image."""
