@@ -91,6 +91,7 @@ def explain_runs(runs: Sequence[RunLog], title: str = f"unetdiag {COMMAND}",
                                                      else run.restored_epoch),
                                      custom_loop=run.custom_loop,
                                      zeros_printed=run.zeros_printed,
+                                     printed_half_units=run.printed_half_units,
                                      fit_may_continue=run.appended_fit > 1,
                                      open_epochs=set(run.unknown_numbers),
                                      resumed_at=run.resumed_at)]

@@ -427,3 +427,26 @@ def zeros_printed(lines: list[str]) -> str:
     forms = {"0.0000e+00" if "e" in found.lower() else "0.0000"
              for line in lines for found in _PRINTED_ZERO_RE.findall(line)}
     return forms.pop() if len(forms) == 1 else ""
+
+
+#: A ``name: value%`` token: the value's decimals as printed.
+_PERCENT_TOKEN_RE = re.compile(
+    rf"(?:^|\s)(?P<name>{_METRIC_NAME}):\s*[-+]?(?P<number>\d+\.?\d*|\.\d+)\s?%")
+
+
+def percent_half_units(lines: list[str]) -> dict[str, float]:
+    """How far the fraction behind each metric printed with a percent sign may lie from the
+    one read (``99.5%`` is 0.995, any value in 0.9945-0.9955): half a unit of its last
+    printed decimal, two places further as a fraction, the widest over the lines. A reader
+    of the value alone sees 0.995 and cannot tell it from a four-decimal 0.9950.
+
+    >>> percent_half_units(["- loss: 0.0150 - acc: 99.5% - dice_coef: 0.9975"])
+    {'acc': 0.0005}
+    """
+    found: dict[str, float] = {}
+    for line in lines:
+        for token in _PERCENT_TOKEN_RE.finditer(line):
+            decimals = len(token["number"].partition(".")[2])
+            half_unit = round(0.5 * 10.0 ** -(decimals + 2), 15)
+            found[token["name"]] = max(found.get(token["name"], 0.0), half_unit)
+    return found

@@ -145,10 +145,19 @@ class ConstantPredictorFit:
     #: the decimals the log printed every value with, where fewer than four
     #: (:func:`printed_decimals`); None: four at least, or full precision
     printed_decimals: int | None = None
+    #: (role, half unit) for the accuracy, Dice or IoU whose prints the log reader measured
+    #: (a percentage: ``99.5%`` read as 0.995 stands for 0.9945-0.9955, which the value
+    #: alone cannot tell from a four-decimal 0.9950); the others' from their own decimals
+    printed_half_units: tuple[tuple[str, float], ...] = ()
 
-    def half_unit(self, value: float) -> float:
-        """How far the value a printed number stands for may lie from it."""
-        return printed_half_unit(value, self.printed_decimals or 4)
+    def half_unit(self, role: str) -> float:
+        """How far the value the printed ``role`` ("accuracy", "dice", "iou") stands for may
+        lie from it: its own print's half unit where the reader measured it, else half a
+        unit of its last decimal (:func:`printed_half_unit`)."""
+        measured = dict(self.printed_half_units)
+        if role in measured:
+            return measured[role]
+        return printed_half_unit(getattr(self, role), self.printed_decimals or 4)
 
     @property
     def scores_exactly_zero(self) -> bool:
@@ -181,13 +190,13 @@ class ConstantPredictorFit:
         last printed decimal (the fourth, as Keras prints it, or :attr:`printed_decimals`):
         near a = 1 that rounding hides a TN of a few percent (0.9950 and 0.9975 allow TP
         0.968, TN 0.027; 0.990 and 0.995 printed to three decimals TP 0.859, TN 0.132)."""
-        accuracy = min(self.accuracy + self.half_unit(self.accuracy), 1.0)
+        accuracy = min(self.accuracy + self.half_unit("accuracy"), 1.0)
         shares = [0.0]
         if self.dice is not None and self.dice < 1:
-            dice = self.dice - self.half_unit(self.dice)
+            dice = self.dice - self.half_unit("dice")
             shares.append(dice * (1 - accuracy) / (2 * (1 - dice)))
         if self.iou is not None and self.iou < 1:
-            iou = self.iou - self.half_unit(self.iou)
+            iou = self.iou - self.half_unit("iou")
             shares.append(iou * (1 - accuracy) / (1 - iou))
         return max(shares)
 
@@ -203,20 +212,21 @@ class ConstantPredictorFit:
         """All-ones: the least and most TN (``a - TP``) the Dice/IoU against the accuracy
         give with each printed value anywhere within half a unit of its last decimal: 0.9900
         and 0.9948 stand for TN 0.019 to 0.047, not only the 0.0335 they give as printed."""
-        low = self.accuracy - self.half_unit(self.accuracy)
+        low = self.accuracy - self.half_unit("accuracy")
         most_true_positives = [low]
-        for value, share in ((self.dice, lambda d: d * (1 - low) / (2 * (1 - d))),
-                             (self.iou, lambda j: j * (1 - low) / (1 - j))):
-            if value is not None and value + self.half_unit(value) < 1:
-                most_true_positives.append(share(value + self.half_unit(value)))
-        high = min(self.accuracy + self.half_unit(self.accuracy), 1.0)
+        for role, value, share in (
+                ("dice", self.dice, lambda d: d * (1 - low) / (2 * (1 - d))),
+                ("iou", self.iou, lambda j: j * (1 - low) / (1 - j))):
+            if value is not None and value + self.half_unit(role) < 1:
+                most_true_positives.append(share(value + self.half_unit(role)))
+        high = min(self.accuracy + self.half_unit("accuracy"), 1.0)
         return (max(low - min(most_true_positives), 0.0),
                 high - self.true_positive_share_at_least)
 
     @property
     def true_negative_share_at_most(self) -> float:
         """All-ones: the most TN the rounding of the printed values allows, ``a - TP``."""
-        return self.accuracy + self.half_unit(self.accuracy) - self.fraction_at_least
+        return self.accuracy + self.half_unit("accuracy") - self.fraction_at_least
 
     @property
     def fraction_at_least(self) -> float:
@@ -279,6 +289,8 @@ class ConstantPredictorFit:
                 result["true_negative_share_at_most"] = self.true_negative_share_at_most
                 if self.printed_decimals is not None:
                     result["printed_decimals"] = self.printed_decimals
+                if self.printed_half_units:
+                    result["printed_half_units"] = dict(self.printed_half_units)
         if self.predictor == "all_zeros":
             result.update({"scores_exactly_zero": self.scores_exactly_zero,
                            "zero_tolerance": self.zero_tolerance})

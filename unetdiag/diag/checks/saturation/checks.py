@@ -72,6 +72,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                  custom_loop: bool = False,
                  fit_may_continue: bool = False,
                  zeros_printed: str = "",
+                 printed_half_units: Mapping[str, float] | None = None,
                  open_epochs: Collection[int] = (),
                  resumed_at: Mapping[int, str] | None = None) -> list[Finding]:
     """Judge one run's metric series (a Keras ``History.history``-like mapping).
@@ -107,6 +108,9 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
             taken for the model's, so no gap is read as "early" or "from the first epoch".
         zeros_printed: how the log prints a 0 (``"0.0000e+00"``: exactly 0; ``"0.0000"``:
             four decimals, at most 5e-05), ``""`` when the caller does not know.
+        printed_half_units: metric -> how far the values behind its prints may lie from the
+            numbers given, where the numbers alone do not say it (``acc: 99.5%`` read as
+            0.995 stands for 0.9945-0.9955); other metrics' from their own decimals.
         open_epochs: positions (0-based) whose epoch number the log leaves open (a line read
             between two cuts, counted on in ``history["epoch"]``): no rise is measured across
             them.
@@ -171,7 +175,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               iou_below_dice_relation(run, series, thresholds, multiclass),
               *accuracy_bound_breaches(run, series, tolerance, thresholds, multiclass),
               *constant_predictor_runs(run, series, tolerance, thresholds, multiclass,
-                                       known_fractions(baselines)),
+                                       known_fractions(baselines), printed_half_units),
               prior,
               uniform_prediction_loss(run, series, thresholds,
                                       prior.metrics if prior is not None else None),

@@ -51,12 +51,15 @@ VAL_FOREGROUND_FRACTION_KEY = "val_foreground_fraction"
 def phase_fingerprint(phase: Mapping[str, MetricSeries], tolerance: float,
                       thresholds: SaturationThresholds,
                       known_fraction: float | None = None,
-                      decimals: int | None = None) -> PhaseFingerprint | None:
+                      decimals: int | None = None,
+                      half_units: Mapping[str, float] | None = None
+                      ) -> PhaseFingerprint | None:
     """The constant predictor a phase's (accuracy, Dice, IoU) fit at its last epoch; ``None``
     when the accuracy cannot be a binary pixel accuracy of the masks the Dice/IoU score.
     ``known_fraction``: the phase's measured foreground fraction; when the fit's equals it,
     the fit is proven (the empty prediction's only with a Dice/IoU of exactly 0).
-    ``decimals``: how many the log printed every value with, where fewer than four."""
+    ``decimals``: how many the log printed every value with, where fewer than four;
+    ``half_units``: metric -> the half unit of its prints, where its values do not say it."""
     accuracy = phase.get("accuracy")
     if accuracy is None or not accuracy_fits_scores(phase, tolerance, thresholds):
         return None
@@ -79,7 +82,10 @@ def phase_fingerprint(phase: Mapping[str, MetricSeries], tolerance: float,
     hits = [p for p in matches if matches[p] and matches[p][-1] == final]
     if len(hits) != 1:  # none, or both (numbers too small to tell them apart)
         return None
-    fit = dataclasses.replace(last[hits[0]], printed_decimals=decimals)
+    own = tuple((role, float((half_units or {})[item.name])) for role, item in
+                (("accuracy", accuracy), ("dice", dice), ("iou", iou))
+                if item is not None and item.name in (half_units or {}))
+    fit = dataclasses.replace(last[hits[0]], printed_decimals=decimals, printed_half_units=own)
     if known_fraction is not None and abs(fit.foreground_fraction - known_fraction) <= tolerance:
         # a Dice near 0 but not 0 leaves true positives: the empty prediction is then only
         # the nearest constant, whatever the measured fraction
@@ -103,10 +109,12 @@ def known_fractions(baselines: Mapping[str, float] | None) -> dict[str, float]:
 
 def constant_predictor_runs(run: str, series: Series, tolerance: float,
                             thresholds: SaturationThresholds, multiclass: bool = False,
-                            fractions: Mapping[str, float] | None = None
+                            fractions: Mapping[str, float] | None = None,
+                            half_units: Mapping[str, float] | None = None
                             ) -> list[ConstantPredictorRun]:
     """One claim per constant predictor that a phase of a binary run fits (``fractions``:
-    measured foreground fractions by phase, which prove a fit they equal)."""
+    measured foreground fractions by phase, which prove a fit they equal; ``half_units``:
+    metric -> the half unit of its prints, where its values do not say it)."""
     if multiclass:
         return []
     found: dict[str, dict[str, PhaseFingerprint]] = {}
@@ -117,7 +125,8 @@ def constant_predictor_runs(run: str, series: Series, tolerance: float,
         measured = (fractions or {}).get(phase_name)
         if measured in (0.0, 1.0):
             continue  # one class only: the fingerprints' formulas fit trivially, prove nothing
-        fingerprint = phase_fingerprint(phase, tolerance, thresholds, measured, decimals)
+        fingerprint = phase_fingerprint(phase, tolerance, thresholds, measured, decimals,
+                                        half_units)
         if fingerprint is not None:
             found.setdefault(fingerprint.fit.predictor, {})[phase_name] = fingerprint
     return [ConstantPredictorRun(run, predictor, phases) for predictor, phases in found.items()]

@@ -189,6 +189,14 @@ def decimal_prints(decimals: int | None, ordinal: bool = False) -> str:
     return f"{nth} decimal" if ordinal else f"{cardinal}-decimal prints"
 
 
+def last_decimal(fit: ConstantPredictorFit) -> str:
+    """ "fourth decimal", or "last printed decimal" where the reader measured a print's own
+    (a percentage beside four-decimal values: the prints do not share one count)."""
+    if fit.printed_half_units:
+        return "last printed decimal"
+    return decimal_prints(fit.printed_decimals, ordinal=True)
+
+
 def true_negative_words(evidence: Mapping) -> str:
     """An all-ones fit's TN share: "3.35 %" at full precision, "between 1.92 % and 4.74 %"
     where the rounding of the printed values leaves that range."""
@@ -214,7 +222,7 @@ def all_ones_reading(fit: ConstantPredictorFit, data: str, what: str) -> str:
     if fit.rounding_hides_true_negatives:
         return ("Together the printed numbers say that no pixel is correctly predicted "
                 f"background (TN = 0, {assumed}), but each print stands for any value within "
-                f"half a unit of its {decimal_prints(fit.printed_decimals, ordinal=True)}, "
+                f"half a unit of its {last_decimal(fit)}, "
                 "which near a = 1 allows a TN of up to "
                 f"{percent(fit.true_negative_share_at_most)} of the pixels: so at least "
                 f"{at_least} of {data} is foreground, consistent with {what}; a model that "
@@ -239,7 +247,8 @@ def all_ones_bound(phase: dict, phase_name: str) -> str:
                 f"predicted background (TN, {assumed}; 0 for that predictor) and the "
                 f"{phase_name} data is at least {at_least} foreground")
     if "true_negative_share_at_most" in phase:
-        prints = decimal_prints(phase.get("printed_decimals"))
+        prints = ("the prints" if phase.get("printed_half_units")
+                  else decimal_prints(phase.get("printed_decimals")))
         return (f"So no {phase_name} pixel is correctly predicted background as printed (TN = "
                 f"0, {assumed}), though the rounding of {prints} allows up to "
                 f"{percent(phase['true_negative_share_at_most'])}, and the {phase_name} data "
