@@ -61,7 +61,7 @@ from unetdiag.diag.logs.progress import (
     finished_bar,
     learning_rate_cut,
     parse_progress,
-    percent_half_units,
+    printed_half_units,
     printed_logs,
     restored_best_epoch,
     valueless_step,
@@ -468,7 +468,7 @@ def parse_console(text: str) -> list[RunLog]:
                 lines[_verdicts_from(builders, position - 1, lines):end],
                 builder.epoch_numbers()),
             zeros_printed=zeros_printed(lines[builder.first_line - 1:builder.last_line]),
-            printed_half_units=percent_half_units(
+            printed_half_units=printed_half_units(
                 lines[builder.first_line - 1:builder.last_line]),
             ended_by=training_ender(lines[builder.last_line:end]),
             resumed_at=resumed_positions(lines, builder.closing_lines)))

@@ -75,8 +75,9 @@ class RunLog:
             exactly 0) or ``"0.0000"`` (four decimals: at most 5e-05); ``""`` when they
             print none, both, or the log is no Keras console log.
         printed_half_units: metric -> how far the value behind its prints may lie from the
-            value read, where the value alone does not say it (a percentage: ``99.5%`` read
-            as 0.995 stands for 0.9945-0.9955, not a four-decimal 0.9950's 5e-05).
+            value read, half a unit of the last decimal printed (a console log's; the value
+            alone does not say it: ``99.5%`` read as 0.995 stands for 0.9945-0.9955, not a
+            four-decimal 0.9950's 5e-05).
         custom_loop: read from a custom training loop's own lines, not Keras's fit() output.
         appended_fit: this run's place (1, 2, ...) among several fit() calls appended to one
             CSVLogger file (``append=True``: the epoch column starts again at 0), 0 when it

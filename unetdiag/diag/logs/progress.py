@@ -429,24 +429,27 @@ def zeros_printed(lines: list[str]) -> str:
     return forms.pop() if len(forms) == 1 else ""
 
 
-#: A ``name: value%`` token: the value's decimals as printed.
-_PERCENT_TOKEN_RE = re.compile(
-    rf"(?:^|\s)(?P<name>{_METRIC_NAME}):\s*[-+]?(?P<number>\d+\.?\d*|\.\d+)\s?%")
+#: A ``name: value`` token as printed: its digits, exponent and percent sign.
+_PRINTED_VALUE_RE = re.compile(
+    rf"(?:^|\s)(?P<name>{_METRIC_NAME}):\s*[-+]?(?P<number>\d+\.?\d*|\.\d+)"
+    r"(?:e(?P<exponent>[-+]?\d+))?(?P<percent>\s?%)?(?=\s|$)", re.IGNORECASE)
 
 
-def percent_half_units(lines: list[str]) -> dict[str, float]:
-    """How far the fraction behind each metric printed with a percent sign may lie from the
-    one read (``99.5%`` is 0.995, any value in 0.9945-0.9955): half a unit of its last
-    printed decimal, two places further as a fraction, the widest over the lines. A reader
-    of the value alone sees 0.995 and cannot tell it from a four-decimal 0.9950.
+def printed_half_units(lines: list[str]) -> dict[str, float]:
+    """How far the value behind each metric's prints may lie from the one read: half a unit
+    of its last printed decimal (``0.998``: 0.0005; ``0.9980``: 0.00005; ``2.8319e-06``:
+    5e-11), two places further for a percentage (``99.5%`` is 0.995, any value in
+    0.9945-0.9955), the widest over the lines. A reader of the value alone sees 0.995 and
+    cannot tell it from a four-decimal 0.9950.
 
-    >>> percent_half_units(["- loss: 0.0150 - acc: 99.5% - dice_coef: 0.9975"])
-    {'acc': 0.0005}
+    >>> printed_half_units(["- loss: 0.0150 - acc: 99.5% - dice_coef: 0.998"])
+    {'loss': 5e-05, 'acc': 0.0005, 'dice_coef': 0.0005}
     """
     found: dict[str, float] = {}
     for line in lines:
-        for token in _PERCENT_TOKEN_RE.finditer(line):
-            decimals = len(token["number"].partition(".")[2])
-            half_unit = round(0.5 * 10.0 ** -(decimals + 2), 15)
+        for token in _PRINTED_VALUE_RE.finditer(line):
+            decimals = (len(token["number"].partition(".")[2]) - int(token["exponent"] or 0)
+                        + (2 if token["percent"] else 0))
+            half_unit = float(f"5e{-decimals - 1}")
             found[token["name"]] = max(found.get(token["name"], 0.0), half_unit)
     return found

@@ -82,10 +82,15 @@ def phase_fingerprint(phase: Mapping[str, MetricSeries], tolerance: float,
     hits = [p for p in matches if matches[p] and matches[p][-1] == final]
     if len(hits) != 1:  # none, or both (numbers too small to tell them apart)
         return None
+    fit = dataclasses.replace(last[hits[0]], printed_decimals=decimals)
+    # a print's own half unit where it is not what the run's decimals give its value (a
+    # percentage's 99.5%, a three-decimal Dice beside four-decimal values)
     own = tuple((role, float((half_units or {})[item.name])) for role, item in
                 (("accuracy", accuracy), ("dice", dice), ("iou", iou))
-                if item is not None and item.name in (half_units or {}))
-    fit = dataclasses.replace(last[hits[0]], printed_decimals=decimals, printed_half_units=own)
+                if item is not None and item.name in (half_units or {})
+                and getattr(fit, role) is not None
+                and not math.isclose((half_units or {})[item.name], fit.half_unit(role)))
+    fit = dataclasses.replace(fit, printed_half_units=own)
     if known_fraction is not None and abs(fit.foreground_fraction - known_fraction) <= tolerance:
         # a Dice near 0 but not 0 leaves true positives: the empty prediction is then only
         # the nearest constant, whatever the measured fraction
@@ -119,7 +124,8 @@ def constant_predictor_runs(run: str, series: Series, tolerance: float,
         return []
     found: dict[str, dict[str, PhaseFingerprint]] = {}
     # the whole run's prints: Keras prints every metric alike, so one four-decimal value
-    # says a flat 0.9900 lost its trailing zeros
+    # says a flat 0.9900 lost its trailing zeros (a print the reader measured is then
+    # bounded by its own half unit instead)
     decimals = printed_decimals(value for item in series.values() for value in item.values)
     for phase_name, phase in phases(series):
         measured = (fractions or {}).get(phase_name)
