@@ -128,3 +128,15 @@ def test_the_fit_uses_each_value_s_own_allowance(accuracy, dice_offset, accuracy
     low, high = fit.true_negative_share_range
     assert low - 1e-12 <= a - true_positives <= high + 1e-12
     assert a - true_positives <= fit.accuracy + half_a - fit.true_positive_share_at_least + 1e-12
+
+
+def test_a_markdown_table_column_of_fewer_decimals_is_bounded_by_its_own_rounding():
+    # val_dice 0.998 stands for 0.9975-0.9985 beside the four-decimal accuracy 0.9961: TP >=
+    # 0.9975 * 0.00385 / 0.005 = 0.768, not the 93.7 % of a Dice taken to four decimals
+    table = ("| Epoch | loss | val_loss | val_accuracy | val_dice |\n|---|---|---|---|---|\n"
+             + "".join(f"| {epoch} | {loss} | {loss} | 0.9961 | 0.998 |\n"
+                       for epoch, loss in ((1, "0.0300"), (2, "0.0250"), (3, "0.0200"))))
+    from unetdiag.diag.logs.markdown_table import markdown_epoch_table
+    report = explain_runs(markdown_epoch_table(table))
+    [finding] = [f for f in report.findings if f.id == ALL_ONES]
+    assert "(at least 76.8 % foreground in the validation data)" in finding.title

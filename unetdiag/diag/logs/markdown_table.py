@@ -34,6 +34,10 @@ _PHASE_RE = re.compile(r"^(?:(?P<train>train(?:ing)?)|(?P<val>val(?:idation)?))[
                        re.IGNORECASE)
 
 
+#: A cell holding a plain decimal number (no exponent, no percent sign).
+_DECIMAL_RE = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)$")
+
+
 def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in line.strip().strip("|").split("|")]
 
@@ -78,9 +82,11 @@ def markdown_epoch_table(text: str) -> list[RunLog]:
             runs = parse_csv(csv_text + "\n")
         except LogFormatError:
             return []
+        half_units = _printed_half_units(columns, rows, at)
         for run in runs:
             run.source = f"Markdown table of epochs, lines {number + 1}-{number + 2 + len(rows)}"
             run.notes.append(_note(number, header, at, from_zero))
+            run.printed_half_units = half_units
         return runs
     return []
 
@@ -158,6 +164,21 @@ def model_card_header(header: str) -> bool:
 def model_card_rule(rule: str) -> bool:
     """A rule of the model card's table (``|---|---|``: three dashes or more)."""
     return bool(_RULE_RE.match(rule))
+
+
+def _printed_half_units(columns: list[str], rows: list[list[str]], at: int
+                        ) -> dict[str, float]:
+    """Each column's widest half unit of its cells' last printed decimal (``0.99``: 0.005),
+    over the short prints (at most eight decimals; a longer one is a float written whole): a
+    table may print one column to fewer decimals than the others."""
+    found: dict[str, float] = {}
+    for cells in rows:
+        for position, cell in enumerate(cells):
+            decimals = len(cell.partition(".")[2])
+            if position != at and _DECIMAL_RE.match(cell) and decimals <= 8:
+                half_unit = float(f"5e{-decimals - 1}")
+                found[columns[position]] = max(found.get(columns[position], 0.0), half_unit)
+    return found
 
 
 def _number(cell: str) -> float | None:
