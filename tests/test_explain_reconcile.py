@@ -79,12 +79,14 @@ def test_numbers_near_the_all_ones_scores_with_background_right_are_not_called_t
                      if f.id == "saturation.all_ones_predictor"]
     assert fingerprint.severity is Severity.WARNING
     assert "exactly" not in fingerprint.title
-    # f >= TP = d(1-a)/(2(1-d)), taken at the ends of the four-decimal rounding: 0.9426
-    assert "at least 94.3 % foreground" in fingerprint.title
+    # f >= TP = d(1-a)/(2(1-d)), taken at the ends of the four-decimal rounding: 0.9426,
+    # said rounded down (94.3 % would claim more than the bound)
+    assert "at least 94.2 % foreground" in fingerprint.title
     assert "TN = 0" not in fingerprint.explanation
     # 0.9900 and 0.9948 stand for any accuracy within 0.98995-0.99005 and Dice within
     # 0.99475-0.99485: TN 0.0192 to 0.0474, not the 0.0335 of the prints taken as exact
-    assert "at between 1.92 % and 4.74 % (TN" in fingerprint.explanation
+    # (the range said outwards: its low end rounded down, its high end up)
+    assert "at between 1.92 % and 4.75 % (TN" in fingerprint.explanation
     assert "val_dice 0.9948 is within 0.0002 of what" in fingerprint.explanation
 
 
@@ -95,7 +97,8 @@ def test_four_decimal_prints_near_one_bound_the_foreground_by_their_rounding():
     [fingerprint] = [f for f in check_series("run", series)
                      if f.id == "saturation.all_ones_predictor"]
     assert "(at least 96.8 % foreground in the validation data)" in fingerprint.title
-    assert "allows a TN of up to 2.69 % of the pixels" in fingerprint.explanation
+    # TN at most 0.0269x, said rounded up (2.69 % would be below the bound)
+    assert "allows a TN of up to 2.7 % of the pixels" in fingerprint.explanation
     phase = fingerprint.evidence["phases"]["validation"]
     assert round(phase["foreground_fraction_at_least"], 4) == 0.9681
     # the same numbers at full precision pin TN at 0
@@ -156,7 +159,7 @@ def test_three_decimal_prints_bound_the_foreground_by_their_own_rounding():
               "val_accuracy": [0.99] * 3, "val_dice_coef": [0.995] * 3}
     [fingerprint] = [f for f in check_series("run", series)
                      if f.id == "saturation.all_ones_predictor"]
-    assert "(at least 85.9 % foreground in the validation data)" in fingerprint.title
+    assert "(at least 85.8 % foreground in the validation data)" in fingerprint.title
     assert "four" not in fingerprint.explanation
     phase = fingerprint.evidence["phases"]["validation"]
     assert round(phase["true_negative_share_at_most"], 4) == round(0.9905 - 0.8589, 4)
@@ -177,4 +180,4 @@ def test_the_headline_gives_the_tn_the_rounding_of_the_prints_allows_not_one_val
     epochs = [dict(zip(series, values, strict=True))
               for values in zip(*series.values(), strict=True)]
     said = headline([RunLog("run", epochs, [None] * 5, "")], check_series("run", series))
-    assert "So between 1.92 % and 4.74 % of the validation pixels" in said
+    assert "So between 1.92 % and 4.75 % of the validation pixels" in said

@@ -37,6 +37,35 @@ def percent(fraction: float) -> str:
     return f"{100 * fraction:.3g} %"
 
 
+def _three_digits(value: float, rounding) -> float:
+    """``value`` (> 0) to three significant digits by ``rounding`` (math.floor or math.ceil),
+    after cutting off float noise (99.5 stored as 99.49999999999999 stays 99.5)."""
+    step = 10.0 ** (math.floor(math.log10(value)) - 2)
+    return rounding(round(value / step, 6)) * step
+
+
+def percent_at_least(fraction: float) -> str:
+    """A lower bound as :func:`percent` words it, rounded down so that "at least" stays true.
+
+    >>> percent_at_least(0.8806), percent_at_least(0.995), percent(0.8806)
+    ('88 %', '99.5 %', '88.1 %')
+    """
+    if fraction <= 0:
+        return percent(fraction)
+    return f"{_three_digits(100 * fraction, math.floor):.3g} %"
+
+
+def percent_at_most(fraction: float) -> str:
+    """An upper bound as :func:`percent` words it, rounded up so that "at most" stays true.
+
+    >>> percent_at_most(0.11543), percent_at_most(0.027)
+    ('11.6 %', '2.7 %')
+    """
+    if fraction <= 0:
+        return percent(fraction)
+    return f"{_three_digits(100 * fraction, math.ceil):.3g} %"
+
+
 def near_zero(value: float) -> str:
     """A score at or near 0 as the log holds it: ``"0"``, or ``"at most 4.1e-05"`` (Keras prints
     values under 1e-3 in e-notation, never as 0.0000).

@@ -28,7 +28,7 @@ from unetdiag.diag.checks.saturation.words import (
     printed_range,
 )
 from unetdiag.diag.core.findings import Finding
-from unetdiag.diag.wording.text import join_names, near_zero, percent, verb
+from unetdiag.diag.wording.text import join_names, near_zero, percent, percent_at_least, verb
 
 #: A fingerprint's closing verdict, as proven and as hedged; a measured foreground fraction that
 #: refutes the fingerprint takes it out again (reconcile.py).
@@ -178,7 +178,8 @@ def constant_predictor_finding(claim: evidence.ConstantPredictorRun,
         title = (f"{claim.run} predicts every pixel as foreground ({percent(fraction)} "
                  f"foreground in {data})" if fit.proven else
                  f"{claim.run} scores {exactly} what predicting every pixel as foreground "
-                 f"scores (at least {percent(fit.fraction_at_least)} foreground in {data})")
+                 f"scores (at least {percent_at_least(fit.fraction_at_least)} foreground in "
+                 f"{data})")
         sentences = []
         if main.dice_metric:
             is_what = (f"is within {abs(fit.dice - fit.expected_dice):.4f} of what" if near

@@ -21,7 +21,13 @@ from unetdiag.diag.checks.saturation.thresholds import SATURATION_TOLERANCE
 from unetdiag.diag.checks.sentences import Sentences
 from unetdiag.diag.core.dice import all_ones_dice
 from unetdiag.diag.core.findings import Finding
-from unetdiag.diag.wording.text import capitalised, join_names, percent
+from unetdiag.diag.wording.text import (
+    capitalised,
+    join_names,
+    percent,
+    percent_at_least,
+    percent_at_most,
+)
 
 #: What each cause of an impossible value is, in a few words.
 CAUSE_WORDS = {
@@ -202,7 +208,7 @@ def true_negative_words(evidence: Mapping) -> str:
     where the rounding of the printed values leaves that range."""
     if "true_negative_share_between" in evidence:
         low, high = evidence["true_negative_share_between"]
-        return f"between {percent(low)} and {percent(high)}"
+        return f"between {percent_at_least(low)} and {percent_at_most(high)}"
     return percent(evidence.get("true_negative_share") or 0.0)
 
 
@@ -211,7 +217,7 @@ def all_ones_reading(fit: ConstantPredictorFit, data: str, what: str) -> str:
     a pooled Dice): TN = 0 and f >= a; TN = 0 as printed, but the rounding of the prints
     allowing more (f then bounded by that rounding); or a TN of its own (red team s32:
     accuracy 0.9900 and Dice 0.9948 are also TP 0.9565, TN 0.0335, FN 0.01, FP 0)."""
-    at_least = percent(fit.fraction_at_least)
+    at_least = percent_at_least(fit.fraction_at_least)
     assumed = "for binary labels, thresholded predictions and a pooled Dice"
     if fit.true_negatives_seen:
         return ("Together the numbers put the pixels correctly predicted background at "
@@ -224,7 +230,7 @@ def all_ones_reading(fit: ConstantPredictorFit, data: str, what: str) -> str:
                 f"background (TN = 0, {assumed}), but each print stands for any value within "
                 f"half a unit of its {last_decimal(fit)}, "
                 "which near a = 1 allows a TN of up to "
-                f"{percent(fit.true_negative_share_at_most)} of the pixels: so at least "
+                f"{percent_at_most(fit.true_negative_share_at_most)} of the pixels: so at least "
                 f"{at_least} of {data} is foreground, consistent with {what}; a model that "
                 "gets that share of the pixels right as background, or that misses some "
                 "foreground, scores the same.")
@@ -239,7 +245,8 @@ def all_ones_bound(phase: dict, phase_name: str) -> str:
     """The headline's sentence on what an all-ones fit's numbers (its ``phase`` evidence) say
     of TN and f, with the TN the Dice leaves (red team
     s32) or that the rounding of the prints allows near a = 1."""
-    at_least = percent(phase.get("foreground_fraction_at_least", phase["foreground_fraction"]))
+    at_least = percent_at_least(phase.get("foreground_fraction_at_least",
+                                          phase["foreground_fraction"]))
     assumed = "for binary labels, thresholded predictions and a pooled Dice"
     true_negatives = phase.get("true_negative_share", 0.0)
     if true_negatives > SATURATION_TOLERANCE:
@@ -251,8 +258,8 @@ def all_ones_bound(phase: dict, phase_name: str) -> str:
                   else decimal_prints(phase.get("printed_decimals")))
         return (f"So no {phase_name} pixel is correctly predicted background as printed (TN = "
                 f"0, {assumed}), though the rounding of {prints} allows up to "
-                f"{percent(phase['true_negative_share_at_most'])}, and the {phase_name} data "
-                f"is at least {at_least} foreground")
+                f"{percent_at_most(phase['true_negative_share_at_most'])}, and the "
+                f"{phase_name} data is at least {at_least} foreground")
     return (f"So no {phase_name} pixel is correctly predicted background (TN = 0, {assumed}) "
             f"and the {phase_name} data is at least {at_least} foreground (exactly that if "
             "every pixel is predicted foreground, more if some foreground is missed)")
