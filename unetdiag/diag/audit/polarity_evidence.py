@@ -13,12 +13,7 @@ filling all but a strip) puts as little in the band as objects inside the image 
 covers that side's edge, which objects stored as background do not: such a mask is no
 evidence of inverted polarity (:data:`LINED_SIDE`).
 
-Measured in session 32 on imitations (docs/real-data.md), the median of that share
-per set: lesion close-ups 55-95 % foreground 0.65 (tenth percentile 0.51), 80-95 % 0.74 (0.67),
-cars filling the frame 0.57 (0.55), large polyps touching the border 0.69 (0.58); DRIVE's
-vessels inverted 0.02 (90th percentile 0.03), the catalogue's inverted cells 0.16 (0.32), 20
-inverted cells cut by the edges 0.21 (0.27), 3 inverted cells 0.13 (0.38), ISBI 2012's masks
-as published (membranes dark) 0.22 (0.25).
+The thresholds below were set from imitations of both kinds (docs/real-data.md).
 """
 
 from __future__ import annotations
