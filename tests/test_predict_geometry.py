@@ -6,6 +6,7 @@ training geometry, padded and cropped back; a model of one size names what it st
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -40,6 +41,30 @@ def _dense_model(path, side: int = 16):
     inputs = keras.Input((side, side, 1))
     dense = keras.layers.Dense(side * side, activation="sigmoid")(keras.layers.Flatten()(inputs))
     keras.Model(inputs, keras.layers.Reshape((side, side, 1))(dense)).save(path)
+    return path
+
+
+def _run_with_training_record(tmp_path, name: str, median_side: float,
+                              save_model=_pooled_model, bands=None, **sizes) -> Path:
+    """A run folder as train leaves it, for predict: ``MP_Tr_BCE/model.keras`` (saved by
+    ``save_model``), data.json, and report.json's record of 8 8-bit training images (grey
+    unless ``bands``) of median side ``median_side``, with ``sizes`` (height_min ..) added.
+    Returns the model's path."""
+    run_dir = tmp_path / "runs" / name
+    (run_dir / "MP_Tr_BCE").mkdir(parents=True)
+    model = save_model(run_dir / "MP_Tr_BCE" / "model.keras")
+    (run_dir / "data.json").write_text(json.dumps({"mask_policy": None}))
+    record = {"images": 8, "bands": bands or {"grey": 8}, "depth": {"8-bit": 8}, "low": 0.0,
+              "high": 1.0, "high_median": 1.0, "height_median": median_side,
+              "width_median": median_side, **sizes}
+    (run_dir / "report.json").write_text(json.dumps({"meta": {"train_images": record}}))
+    return model
+
+
+def _colour_model(path):
+    """Three channels in, one 1x1 convolution."""
+    inputs = keras.Input((32, 32, 3))
+    keras.Model(inputs, keras.layers.Conv2D(1, 1, activation="sigmoid")(inputs)).save(path)
     return path
 
 
@@ -109,15 +134,8 @@ def test_the_training_images_shape_and_scale_are_the_reference():
 
 
 def test_train_run_records_give_predict_the_training_size(tmp_path):
-    run_dir = tmp_path / "runs" / "tiles"
-    (run_dir / "MP_Tr_BCE").mkdir(parents=True)
-    _pooled_model(run_dir / "MP_Tr_BCE" / "model.keras")
-    (run_dir / "data.json").write_text(json.dumps({"mask_policy": None}))
-    record = {"images": 8, "bands": {"grey": 8}, "depth": {"8-bit": 8}, "low": 0.0,
-              "high": 1.0, "high_median": 1.0, "height_median": 48.0, "width_median": 48.0}
-    (run_dir / "report.json").write_text(json.dumps({"meta": {"train_images": record}}))
-    result = predict_folder(run_dir / "MP_Tr_BCE" / "model.keras",
-                            _wide_and_square(tmp_path / "in"), tmp_path / "out")
+    model = _run_with_training_record(tmp_path, "tiles", 48.0)
+    result = predict_folder(model, _wide_and_square(tmp_path / "in"), tmp_path / "out")
     fed = {r["image"]: r["fed_as"] for r in result.records}
     assert result.geometry.training_size == (48.0, 48.0)
     assert (fed["wide.png"]["height"], fed["wide.png"]["width"]) == (20, 47)  # 32/48 scale
@@ -129,18 +147,12 @@ def test_an_image_of_the_training_shape_at_another_size_is_named_with_its_scale(
     """Trained on 48x48 images at 32 px, given a 240x240 one: fed at 32x32 as they were, so
     at 0.2 times their scale (a DRIVE model given a 9000x9000 photograph: 0.064). predict
     said nothing of it and predict.json's fed_as was all False (not kept, not shrunk)."""
-    run_dir = tmp_path / "runs" / "tiles"
-    (run_dir / "MP_Tr_BCE").mkdir(parents=True)
-    _pooled_model(run_dir / "MP_Tr_BCE" / "model.keras")
-    (run_dir / "data.json").write_text(json.dumps({"mask_policy": None}))
-    record = {"images": 8, "bands": {"grey": 8}, "depth": {"8-bit": 8}, "low": 0.0,
-              "high": 1.0, "high_median": 1.0, "height_median": 48.0, "width_median": 48.0}
-    (run_dir / "report.json").write_text(json.dumps({"meta": {"train_images": record}}))
+    model = _run_with_training_record(tmp_path, "tiles", 48.0)
     folder = tmp_path / "in"
     folder.mkdir()
     Image.fromarray(np.full((240, 240), 255, np.uint8)).save(folder / "large.png")
     Image.fromarray(np.full((50, 50), 255, np.uint8)).save(folder / "alike.png")
-    result = predict_folder(run_dir / "MP_Tr_BCE" / "model.keras", folder, tmp_path / "out")
+    result = predict_folder(model, folder, tmp_path / "out")
     fed = {r["image"]: r["fed_as"] for r in result.records}
     assert fed["large.png"]["scale_vs_training"] == 0.2
     assert fed["alike.png"]["scale_vs_training"] == 0.96
@@ -157,19 +169,13 @@ def test_an_image_within_the_training_images_sizes_is_at_a_scale_they_had(tmp_pa
     though training fed its own 240 px images at that very scale; the record now holds the
     training images' smallest and largest sizes, and only an image more than twice beyond
     them is named."""
-    run_dir = tmp_path / "runs" / "tiles"
-    (run_dir / "MP_Tr_BCE").mkdir(parents=True)
-    _pooled_model(run_dir / "MP_Tr_BCE" / "model.keras")
-    (run_dir / "data.json").write_text(json.dumps({"mask_policy": None}))
-    record = {"images": 8, "bands": {"grey": 8}, "depth": {"8-bit": 8}, "low": 0.0,
-              "high": 1.0, "high_median": 1.0, "height_median": 64.0, "width_median": 64.0,
-              "height_min": 48.0, "width_min": 48.0, "height_max": 240.0, "width_max": 240.0}
-    (run_dir / "report.json").write_text(json.dumps({"meta": {"train_images": record}}))
+    model = _run_with_training_record(tmp_path, "tiles", 64.0, height_min=48.0,
+                                      width_min=48.0, height_max=240.0, width_max=240.0)
     folder = tmp_path / "in"
     folder.mkdir()
     Image.fromarray(np.full((240, 240), 255, np.uint8)).save(folder / "large.png")
     Image.fromarray(np.full((600, 600), 255, np.uint8)).save(folder / "larger.png")
-    result = predict_folder(run_dir / "MP_Tr_BCE" / "model.keras", folder, tmp_path / "out")
+    result = predict_folder(model, folder, tmp_path / "out")
     assert result.geometry.training_range == ((48.0, 48.0), (240.0, 240.0))
     [line] = geometry_lines(result)
     assert line.startswith(
@@ -182,27 +188,21 @@ def test_an_image_within_the_training_images_sizes_is_at_a_scale_they_had(tmp_pa
 def test_a_colour_image_for_a_model_trained_on_grey_images_is_named(tmp_path):
     """A model trained on grey images only, given a colour photograph: predict converted it
     to grey without a word (evaluate says it, as evaluate.images_converted)."""
-    run_dir = tmp_path / "runs" / "grey"
-    (run_dir / "MP_Tr_BCE").mkdir(parents=True)
-    _pooled_model(run_dir / "MP_Tr_BCE" / "model.keras")
-    (run_dir / "data.json").write_text(json.dumps({"mask_policy": None}))
-    record = {"images": 8, "bands": {"grey": 8}, "depth": {"8-bit": 8}, "low": 0.0,
-              "high": 1.0, "high_median": 1.0, "height_median": 32.0, "width_median": 32.0}
-    (run_dir / "report.json").write_text(json.dumps({"meta": {"train_images": record}}))
+    model = _run_with_training_record(tmp_path, "grey", 32.0)
     folder = tmp_path / "in"
     folder.mkdir()
     colour = np.zeros((32, 32, 3), np.uint8)
     colour[..., 0] = 200
     Image.fromarray(colour).save(folder / "photo.png")
     Image.fromarray(np.full((32, 32), 90, np.uint8)).save(folder / "grey.png")
-    result = predict_folder(run_dir / "MP_Tr_BCE" / "model.keras", folder, tmp_path / "out")
+    result = predict_folder(model, folder, tmp_path / "out")
     assert {r["image"]: r["bands"] for r in result.records} == {"photo.png": "colour",
                                                                  "grey.png": "grey"}
     [line] = colour_lines(result)
     assert line.startswith(
         f"note: 1 image(s) colour (photo.png), converted to grey by luminance as train reads "
-        f"them, though the run that saved the model ({run_dir}) trained it on 8 grey (or grey "
-        "stored as colour) image(s) only")
+        f"them, though the run that saved the model ({model.parent.parent}) trained it on 8 "
+        "grey (or grey stored as colour) image(s) only")
 
 
 def test_a_sequential_model_is_rebuilt_for_any_size_with_its_weights():
@@ -258,24 +258,17 @@ def test_grey_stored_as_colour_is_not_said_to_be_repeated_into_the_channels(tmp_
     """A model trained on colour images only, given an RGB file whose three channels are
     equal: predict said 'their grey repeated into the model's 3 channels as train reads
     them', though the file stores the three channels and nothing is repeated."""
-    run_dir = tmp_path / "runs" / "photos"
-    (run_dir / "MP_Tr_BCE").mkdir(parents=True)
-    inputs = keras.Input((32, 32, 3))
-    keras.Model(inputs, keras.layers.Conv2D(1, 1, activation="sigmoid")(inputs)).save(
-        run_dir / "MP_Tr_BCE" / "model.keras")
-    (run_dir / "data.json").write_text(json.dumps({"mask_policy": None}))
-    record = {"images": 8, "bands": {"colour": 8}, "depth": {"8-bit": 8}, "low": 0.0,
-              "high": 1.0, "high_median": 1.0, "height_median": 32.0, "width_median": 32.0}
-    (run_dir / "report.json").write_text(json.dumps({"meta": {"train_images": record}}))
+    model = _run_with_training_record(tmp_path, "photos", 32.0, save_model=_colour_model,
+                                      bands={"colour": 8})
     folder = tmp_path / "in"
     folder.mkdir()
     Image.fromarray(np.full((32, 32, 3), 90, np.uint8)).save(folder / "rgb_grey.png")
-    result = predict_folder(run_dir / "MP_Tr_BCE" / "model.keras", folder, tmp_path / "out")
+    result = predict_folder(model, folder, tmp_path / "out")
     [line] = colour_lines(result)
     assert "(rgb_grey.png), stored as colour with three equal channels, though" in line
     assert "repeated" not in line
     Image.fromarray(np.full((32, 32), 90, np.uint8)).save(folder / "grey.png")
-    result = predict_folder(run_dir / "MP_Tr_BCE" / "model.keras", folder, tmp_path / "out2")
+    result = predict_folder(model, folder, tmp_path / "out2")
     [line] = colour_lines(result)
     assert ("1 of them one-channel, their grey repeated into the model's 3 channels as train "
             "reads them, the others stored as colour") in line
