@@ -28,7 +28,7 @@ import re
 
 from unetdiag.diag.checks.saturation.metrics import metric_kind
 from unetdiag.diag.checks.saturation.words import epoch_span
-from unetdiag.diag.logs.model import RunLog, to_float
+from unetdiag.diag.logs.model import RunLog, to_float, widest_half_units
 
 #: What may precede a line kept in a script or a Markdown quote: ``# ``, ``// ``, ``> ``.
 _LINE_RE = re.compile(r"^\s*(?:#+|//|>)?\s*Epoch\s+(\d+)\s*,\s*(.+?)\s*$")
@@ -53,18 +53,20 @@ def _name(printed: str) -> str:
     return prefix + re.sub(r"[\s-]+", "_", printed.strip()).lower()
 
 
-def _epoch(line: str) -> tuple[int, dict[str, float]] | None:
+def _epoch(line: str) -> tuple[int, dict[str, float], dict[str, str]] | None:
+    """An ``Epoch N, Name: value, ...`` line's number, values, and each value as printed."""
     match = _LINE_RE.match(line)
     if match is None:
         return None
-    values = {}
+    values, prints = {}, {}
     for pair in match[2].split(","):
         found = _PAIR_RE.match(pair)
         value = to_float(found[2]) if found else None
         if value is None:
             return None
         values[_name(found[1])] = value
-    return (int(match[1]), values) if values else None
+        prints[_name(found[1])] = found[2]
+    return (int(match[1]), values, prints) if values else None
 
 
 #: A block's running best (``Best Dice: 0.6100``) is no epoch's value: the best so far.
@@ -120,6 +122,7 @@ def custom_loop_epochs(text: str) -> list[RunLog]:
     line between them is skipped), or ``[]``; an epoch number that does not grow starts a new
     run."""
     runs: list[RunLog] = []
+    prints: list[dict[str, list[str]]] = []  # per run, metric -> its values as printed
     last = 0
     lines = 0
     losses = False
@@ -128,7 +131,7 @@ def custom_loop_epochs(text: str) -> list[RunLog]:
         read = _epoch(line)
         if read is None:
             continue
-        index, values = read
+        index, values, printed = read
         lines += 1
         losses = losses or any(metric_kind(name) == "loss" for name in values)
         counted = any(name in _COUNTERS for name in values)
@@ -137,10 +140,13 @@ def custom_loop_epochs(text: str) -> list[RunLog]:
             # the same epoch again: its next step (an iteration counter: the latest values
             # stand) or its other half (``Epoch 1, Val Loss: ...`` after ``Epoch 1, Loss``)
             runs[-1].epochs[-1] = {**runs[-1].epochs[-1], **values}
+            _add_prints(prints[-1], printed)
             continue
         if not runs or index <= last:
             runs.append(RunLog(f"run {len(runs) + 1}", [], [], "", custom_loop=True))
             runs[-1].source = f"custom training loop lines, from line {number}"
+            prints.append({})
+        _add_prints(prints[-1], printed)
         run, last = runs[-1], index
         run.epochs.append(values)
         run.step_seconds.append(None)
@@ -149,10 +155,27 @@ def custom_loop_epochs(text: str) -> list[RunLog]:
     # a loop's lines name a loss; "Epoch 10, lr: 0.001" lines are a schedule, not a run
     if lines < MIN_LINES or not losses:
         return []
-    for run in runs:
+    for run, printed in zip(runs, prints, strict=True):
         _percent_scores(run)
+        run.printed_half_units = _half_units(run, printed)
     runs[0].notes.extend(skipped)
     return runs
+
+
+def _add_prints(prints: dict[str, list[str]], printed: dict[str, str]) -> None:
+    for name, text in printed.items():
+        if name not in _COUNTERS:
+            prints.setdefault(name, []).append(text)
+
+
+def _half_units(run: RunLog, prints: dict[str, list[str]]) -> dict[str, float]:
+    """How far the value behind each metric's prints may lie from the one read: a loop
+    prints with its own format (``{:.3f}``: 0.990 is read back as 0.99 and stands for
+    0.9895-0.9905), which the values alone do not tell from Keras's four decimals; a score
+    read as a percentage keeps its half unit under its ``_percent`` name."""
+    names = set(run.metrics())
+    return {(name if name in names else f"{name}_percent"): half_unit
+            for name, half_unit in widest_half_units(prints).items()}
 
 
 def _percent_scores(run: RunLog) -> None:

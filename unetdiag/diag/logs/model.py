@@ -197,6 +197,40 @@ def to_float(text: str) -> float | None:
     return float(text)
 
 
+#: A decimal print's digits and exponent (``0.998``, ``2.8319e-06``, ``1e-5``).
+_PRINT_RE = re.compile(r"^[-+]?(?P<digits>\d*\.?\d*)(?:e(?P<exponent>[-+]?\d+))?$", re.IGNORECASE)
+#: More decimals than this: a float printed whole (``repr``), not rounded for the eye.
+FULL_PRECISION_DECIMALS = 8
+
+
+def _print_places(text: str) -> tuple[int, int] | None:
+    """The decimal place of a number's last printed digit (``0.998``: 3, ``2.8319e-06``: 10,
+    ``1e-5``: 5, ``96``: 0) and the decimals its digits show before any exponent (3, 4, 0,
+    0); None for no decimal number (``nan``, ``inf``, text)."""
+    match = _PRINT_RE.match(text.strip())
+    if match is None or not any(char.isdigit() for char in match["digits"]):
+        return None
+    shown = len(match["digits"].partition(".")[2])
+    return shown - int(match["exponent"] or 0), shown
+
+
+def widest_half_units(prints: dict[str, list[str]]) -> dict[str, float]:
+    """Metric -> the widest half unit of its prints' last decimal (``0.99``: 0.005,
+    ``2.8e-06``: 5e-08), for the metrics a log rounded for the eye; a metric any of whose
+    prints shows more than :data:`FULL_PRECISION_DECIMALS` decimals is printed whole
+    (``repr``: its short prints are exact too) and left out, as are prints of no number.
+
+    >>> widest_half_units({"acc": ["0.996", "0.9", "nan"], "loss": ["0.5", "0.123456789012"]})
+    {'acc': 0.05}
+    """
+    found: dict[str, float] = {}
+    for name, texts in prints.items():
+        places = [place for place in map(_print_places, texts) if place is not None]
+        if places and max(shown for _, shown in places) <= FULL_PRECISION_DECIMALS:
+            found[name] = 0.5 * 10.0 ** -min(place for place, _ in places)
+    return found
+
+
 def unique_names(runs: list[RunLog]) -> list[RunLog]:
     """Two runs of the same name (a variant trained twice) get ``name (2)``, ``name (3)``."""
     seen: dict[str, int] = {}

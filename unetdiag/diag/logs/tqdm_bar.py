@@ -16,6 +16,7 @@ notebook may wrap the postfix after a comma, and the lines are joined.
 
 from __future__ import annotations
 
+import math
 import re
 
 from unetdiag.diag.logs.model import RunLog
@@ -26,6 +27,8 @@ _EPOCH_BAR_RE = re.compile(
 _PAIR_RE = re.compile(
     r"^(?P<name>[A-Za-z_][\w./-]*)=(?P<value>[-+]?(?:nan|inf|[\d.]+(?:e[-+]?\d+)?))$",
     re.IGNORECASE)
+#: The significant digits of tqdm's ``format_num`` (``{:.3g}``).
+SIGNIFICANT_DIGITS = 3
 #: Lines a wrapped postfix may span before its closing ``]``.
 MAX_WRAPPED_LINES = 5
 
@@ -56,11 +59,12 @@ def epoch_bars(text: str) -> list[RunLog]:
     runs: list[RunLog] = []
     previous: tuple[int, int] | None = None
     for match in _EPOCH_BAR_RE.finditer(_joined(text.replace("\r", "\n"))):
-        values = {}
+        values, printed = {}, {}
         for item in match["postfix"].split(","):
             pair = _PAIR_RE.match(item.strip())
             if pair is not None:
                 values[pair["name"]] = float(pair["value"])
+                printed[pair["name"]] = pair["value"]
         if not values:
             continue
         current, total = int(match["current"]), int(match["total"])
@@ -72,11 +76,31 @@ def epoch_bars(text: str) -> list[RunLog]:
         run.step_seconds.append(None)
         run.steps_per_epoch.append(None)
         run.epoch_numbers.append(current)
+        for name, text in printed.items():
+            run.printed_half_units[name] = max(run.printed_half_units.get(name, 0.0),
+                                               three_digit_half_unit(text))
         run.source = (f"tqdm.keras.TqdmCallback bar, {_epochs_text(run.epoch_numbers)} of "
                       f"{total}: only the epochs it drew, their values rounded by tqdm to "
                       "three significant digits")
         previous = (current, total)
     return runs
+
+
+def three_digit_half_unit(text: str) -> float:
+    """How far the value behind a tqdm print may lie from it: tqdm writes ``{:.3g}``, three
+    significant digits with trailing zeros dropped, so ``0.5`` stands for 0.4995-0.5005 and
+    ``1`` for 0.9995-1.005, whatever digits the print shows; a longer print (tqdm keeps
+    ``str(value)`` where it is shorter) by its own last digit; ``0``, ``nan``, ``inf``: 0.
+
+    >>> three_digit_half_unit("0.5"), three_digit_half_unit("1"), three_digit_half_unit("1e-5")
+    (0.0005, 0.005, 5e-08)
+    """
+    value = float(text)
+    if value == 0 or not math.isfinite(value):
+        return 0.0
+    magnitude = math.floor(math.log10(abs(value)))
+    shown = len(re.sub(r"^[-+]?0*\.?0*", "", text.lower().partition("e")[0]).replace(".", ""))
+    return float(f"5e{magnitude - max(shown, SIGNIFICANT_DIGITS)}")
 
 
 def _epochs_text(numbers: list[int]) -> str:
