@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 
 from unetdiag.diag.logs.model import LogFormatError, RunLog
+from unetdiag.diag.logs.results_table import results_table_reason
 from unetdiag.diag.logs.tabular import parse_csv
 
 _RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
@@ -66,7 +67,8 @@ def markdown_epoch_table(text: str) -> list[RunLog]:
             if len(cells) != len(header):
                 break
             rows.append(cells)
-        if not rows or not counts_up([cells[at] for cells in rows]):
+        if not rows or not counts_up([cells[at] for cells in rows]) \
+                or results_table_reason(header, rows, at) is not None:
             continue  # none, or a table of results (each row a model's count of epochs)
         columns = ["epoch" if position == at else _column(name)
                    for position, name in enumerate(header)]
@@ -104,23 +106,27 @@ def _epoch_column(header: list[str]) -> int | None:
 _ANY_RULE_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)+\|?\s*$")
 
 
-def epoch_table_seen(text: str) -> tuple[int, str, str, int, list[str]] | None:
+def epoch_table_seen(text: str) -> tuple[int, str, str, int, list[str], str | None] | None:
     """(line, header, rule, epoch column (1-based), the column's values in the rows under the
-    rule) of a Markdown table with an epoch column, under any rule (``-- | --`` too): what a
-    file explain-log cannot read holds, said in its error."""
+    rule, why its rows are separate runs or None) of a Markdown table with an epoch column,
+    under any rule (``-- | --`` too): what a file explain-log cannot read holds, said in its
+    error."""
     lines = text.splitlines()
     for number, line in enumerate(lines[:-1]):
-        header = [cell.lower() for cell in _cells(line)]
+        cells = _cells(line)
+        header = [cell.lower() for cell in cells]
         column = next((at for at, cell in enumerate(header, start=1)
                        if cell in ("epoch", "epochs")), None)
         if len(header) >= 2 and column is not None and _ANY_RULE_RE.match(lines[number + 1]):
-            values = []
+            rows = []
             for row in lines[number + 2:]:
-                cells = _cells(row) if "|" in row else []
-                if len(cells) < column:
+                row_cells = _cells(row) if "|" in row else []
+                if len(row_cells) < column:
                     break
-                values.append(cells[column - 1])
-            return number + 1, line.strip(), lines[number + 1].strip(), column, values
+                rows.append(row_cells)
+            values = [row_cells[column - 1] for row_cells in rows]
+            reason = results_table_reason(cells, rows, column - 1)
+            return number + 1, line.strip(), lines[number + 1].strip(), column, values, reason
     return None
 
 

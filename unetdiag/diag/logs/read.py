@@ -239,7 +239,7 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
                     f"{_KINDS_HINT}") from None
             table = None if runs else epoch_table_seen(text)
             if table is not None and not counts_up(table[4]) and not trainer_table(table[1]):
-                line, header, rule, column, values = table
+                line, header, rule, column, values, _reason = table
                 shown = ", ".join(values[:4]) + (", ..." if len(values) > 4 else "")
                 raise UserError(
                     f"{path} holds a Markdown table with an epoch column (line {line}: "
@@ -247,8 +247,13 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
                     "not go up by one step a row, as a row per epoch does: a table of results or "
                     "settings, not of a run's epochs; "
                     f"{_KINDS_HINT}") from None
+            if table is not None and table[5] is not None:
+                line, header, rule, _column, _values, reason = table
+                raise UserError(f"{path} holds a Markdown table with an epoch column (line "
+                                f"{line}: '{header}', rule '{rule}'): {reason}; "
+                                f"{_KINDS_HINT}") from None
             if table is not None:
-                line, header, rule, column, _values = table
+                line, header, rule, column, _values, _reason = table
                 if model_card_rule(rule) and model_card_header(header):  # no row read
                     raise UserError(
                         f"{path} holds a Markdown table of epochs (line {line}: '{header}', "

@@ -29,6 +29,7 @@ from typing import Any
 
 from unetdiag.diag.logs.appended import mark_appended_fits
 from unetdiag.diag.logs.model import LogFormatError, RunLog, to_float, unique_names
+from unetdiag.diag.logs.results_table import epoch_count_column, results_table_reason
 
 _CSV_DELIMITERS = ",;\t"
 # Python's repr of a history, made JSON: quotes (typographic ones from a blog paste too),
@@ -174,6 +175,14 @@ def parse_csv(text: str) -> list[RunLog]:
     id_column = next((i for i, column in enumerate(header) if _RUN_ID_RE.fullmatch(column)
                       and i != epoch_column and _whole_numbers(rows[1:], i, len(header))),
                      None)
+    # a results table (one model a row, trained for the row's number of epochs): no run
+    count_column = epoch_column if epoch_column is not None else next(
+        (i for i, column in enumerate(header) if epoch_count_column(column)), None)
+    if count_column is not None and not pandas:
+        reason = results_table_reason(header, [[cell.strip() for cell in row]
+                                               for row in rows[1:]], count_column)
+        if reason is not None:
+            raise LogFormatError(f"this CSV is not a training log: {reason}")
     run_id: str | None = None
     runs: list[RunLog] = []
     notes: list[str] = []

@@ -1,0 +1,117 @@
+"""A table with an epoch column whose rows are separate runs: a table of results.
+
+A paper's or a README's ablation over training length lists one model a row, trained for the
+row's number of epochs::
+
+    | Epochs | Model           | Train Loss | Validation Dice |
+    | 10     | U-Net           | 0.31       | 0.71            |
+    | 20     | Attention U-Net | 0.24       | 0.78            |
+
+Read as one run it would be "still rising at epoch 20", a claim about a training curve no one
+drew. Epoch numbers that rise unevenly (10, 20, 50) say so alone
+(:func:`~unetdiag.diag.logs.markdown_table.counts_up`); numbers in even steps (10, 20, 30,
+40) are also what a run logged every ten epochs prints, and the rest of the table decides:
+
+- a column that names each row's configuration: text in every row (``U-Net``, ``Adam``), or
+  a setting by its name (batch size, backbone, filters...) that differs between rows;
+- a column named for a count of epochs (``Epochs``, ``num_epochs``) that does not go up one
+  a row: a model card's table of one run (``| Epochs | Train Loss |``) counts 1, 2, 3, and a
+  run logged every k epochs names its column ``epoch``.
+
+A table whose epochs go up one a row is a run's (several runs where it starts again), with
+a text column or not.
+
+>>> header = ["Epochs", "Train Loss", "Validation Dice"]
+>>> rows = [["10", "0.31", "0.71"], ["20", "0.24", "0.78"], ["30", "0.2", "0.8"]]
+>>> results_table_reason(header, rows, 0).split(", as")[0]
+"its column 'Epochs' (10, 20, 30) counts epochs in steps of 10 a row"
+>>> results_table_reason(["epoch"] + header[1:], rows, 0) is None
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from unetdiag.diag.logs.model import to_float
+
+#: Column names that count a model's epochs rather than number one epoch.
+_EPOCH_COUNT_RE = re.compile(r"(?:num|n|nb|number[ _]of|total)?[ _]?epochs(?:[ _]trained)?",
+                             re.IGNORECASE)
+#: Columns that name a setting of the training, not a metric (the learning rate is left
+#: out: a schedule changes it from epoch to epoch within one run).
+_SETTING_RE = re.compile(
+    r"(?:^|[\s_])(?:model|architecture|backbone|encoder|decoder|optimi[sz]er|batch(?:[\s_]?size)?"
+    r"|filters|depth|dropout|augment\w*|image[\s_]?size|input[\s_]?size|resolution|seed"
+    r"|loss[\s_]function|method|config\w*|variant|setting)s?(?:$|[\s_])", re.IGNORECASE)
+#: Cells that hold no value: not a setting's text.
+_EMPTY_CELLS = frozenset({"", "-", "--", "na", "n/a", "nan", "...", "\u2026", "none"})
+#: Cells quoted in the reason.
+_SHOWN = 4
+
+
+def _shown(values: list[str]) -> str:
+    return ", ".join(values[:_SHOWN]) + (", ..." if len(values) > _SHOWN else "")
+
+
+def epoch_count_column(name: str) -> bool:
+    """A column named for a count of epochs (``Epochs``, ``num_epochs``), not one epoch."""
+    return bool(_EPOCH_COUNT_RE.fullmatch(name.strip()))
+
+
+def epoch_step(values: list[str]) -> float | None:
+    """The one step between consecutive epoch numbers (2 -> 3: 1; 10 -> 20: 10), over the
+    pairs that rise (a fit started again, or a cut's ``...``, sets no step); None when no
+    pair rises or the steps differ."""
+    steps = set()
+    numbers = [to_float(value) for value in values]
+    for before, after in itertools.pairwise(numbers):
+        if before is not None and after is not None and after > before:
+            steps.add(after - before)
+    return steps.pop() if len(steps) == 1 else None
+
+
+def setting_columns(header: list[str], rows: list[list[str]], at: int) -> dict[str, list[str]]:
+    """Columns (other than the epoch's, ``at``) that name each row's configuration, with
+    their distinct values: text in every row, or a setting by its name whose values differ
+    between rows."""
+    found: dict[str, list[str]] = {}
+    for position, name in enumerate(header):
+        if position == at:
+            continue
+        cells = [cells[position] for cells in rows if len(cells) == len(header)]
+        distinct = list(dict.fromkeys(cells))
+        text = bool(cells) and all(to_float(cell) is None and cell.lower() not in _EMPTY_CELLS
+                                   for cell in cells)
+        if text or (_SETTING_RE.search(name) and len(distinct) > 1):
+            found[name] = distinct
+    return found
+
+
+def results_table_reason(header: list[str], rows: list[list[str]], at: int) -> str | None:
+    """Why a table whose epoch column (``at``) rises in even steps (or, named for a count of
+    epochs, unevenly) is a table of results, each row a separate run, in words; None when it
+    may be one run's epochs (steps of 1, or steps of k under a column named ``epoch`` with no
+    setting column)."""
+    values = [cells[at] for cells in rows if len(cells) == len(header)]
+    step = epoch_step(values)
+    counts = epoch_count_column(header[at])
+    if step is None and counts and len([v for v in values if to_float(v) is not None]) > 1:
+        return (f"its column '{header[at]}' ({_shown(values)}) does not go up by one step a "
+                "row, as a row per epoch does: a count of each row's training, a table of "
+                "results, not one run's epochs")
+    if step is None or step == 1:
+        return None
+    settings = setting_columns(header, rows, at)
+    if not settings and not counts:
+        return None
+    epochs = (f"its column '{header[at]}' ({_shown(values)}) counts epochs in steps of "
+              f"{step:g} a row")
+    if settings:
+        named = "; ".join(f"'{name}' ({_shown(cells)})" for name, cells in settings.items())
+        return (f"{epochs}, and its column(s) {named} name each row's configuration: a table "
+                "of results, each row a model trained on its own, not one run's epochs")
+    return (f"{epochs}, as a count of each row's training does: a table of results, not one "
+            "run's epochs (a model card's table of one run counts 1, 2, 3; a run logged every "
+            f"{step:g} epochs is read when the column is named 'epoch')")
