@@ -73,6 +73,8 @@ from unetdiag.diag.logs.run_names import header_name, is_fold_name
 #: A callback's message about an epoch: ``Epoch 00086: val_loss did not improve`` (Keras 2),
 #: ``Epoch 86: ...`` (Keras 3), printed as the epoch ends.
 _CALLBACK_EPOCH_RE = re.compile(r"^Epoch (\d+): ")
+#: The same message glued to the value a drawing ended with (``acc: 0.9238Epoch 00001: ``).
+_GLUED_CALLBACK_EPOCH_RE = re.compile(r"(?<=\d)Epoch \d+: (?!LearningRateScheduler )")
 # LearningRateScheduler prints as its epoch begins: no sign that the epoch ended
 _EPOCH_BEGIN_MESSAGE_RE = re.compile(r"^Epoch \d+: LearningRateScheduler ")
 _KERAS_VALUE_RE = re.compile(r"^(?:-?\d+\.\d{4}|-?\d\.\d{4}e[-+]\d{2,3}|-?nan|-?inf)$",
@@ -101,6 +103,7 @@ class _ConsoleReader(HeaderlessEpochs):
         self.learning_rate: float | None = None  # the last ReduceLROnPlateau cut
         self.callback_epoch: int | None = None  # the epoch the last callback message named
         self.callback_line = 0  # the line of that message
+        self.callback_ends = False  # whether it is printed as its epoch ends
         self.heading_line = 0  # the line of the last Markdown section heading
         # a bar drawn to its end whose values could not be read: (line, steps)
         self.unread_close: tuple[int, int] | None = None
@@ -118,7 +121,14 @@ class _ConsoleReader(HeaderlessEpochs):
         ran_out = {number: asked_batches(raw)
                    for number, raw in enumerate(self.text.split("\n"), start=1)
                    if RAN_OUT_OF_DATA in raw}
+        raw = self.text.split("\n")
         for number, line in drawn:
+            glued = _GLUED_CALLBACK_EPOCH_RE.search(raw[number - 1])
+            if glued is not None and self.block is None:
+                # 'ETA: 0s - acc: 0.9238Epoch 00001: loss improved ... 300/300 [===...': a
+                # message printed between the epoch's last drawings, which names it
+                message = raw[number - 1][glued.start():]
+                self._named_message(number, _CALLBACK_EPOCH_RE.match(message), message)
             self._line(number, line, cut=number == last_number and not ends_with_newline)
             if number in ran_out and self.block is not None and self.block.ran_out is None:
                 partial = self.block.partial
@@ -196,21 +206,29 @@ class _ConsoleReader(HeaderlessEpochs):
             self.run.restored_epoch, self.run.restored_at = restored, None
         named = _CALLBACK_EPOCH_RE.match(text)
         if named is not None:
-            block = self.block
-            # after the header and a drawing of epoch i, a message naming i - 1 counts from 0:
-            # Keras 2 from 2.0.9 on names i there, and earlier epochs' messages come before
-            # the header (keras#8137: 'Epoch 00002: reducing ...' under 'Epoch 3/100');
-            # Keras's own messages only, zero-padded
-            padded = zero_padded(named[1])
-            if (padded and block is not None and (block.finals or block.partial)
-                    and block.index is not None and block.index - int(named[1]) == 1
-                    and self.zero_based_line is None):
-                self.zero_based_line = number
-            self.callback_line = number
-            self.callback_epoch = int(named[1]) + (padded and self.zero_based_line is not None)
-            if (block is not None and block.index == self.callback_epoch
-                    and not _EPOCH_BEGIN_MESSAGE_RE.match(text)):
-                block.end_message = number
+            self._named_message(number, named, text)
+        self._message(number, text)
+
+    def _named_message(self, number: int, named: re.Match, text: str) -> None:
+        """A callback message naming its epoch (``Epoch 00004: val_loss improved ...``)."""
+        block = self.block
+        # after the header and a drawing of epoch i, a message naming i - 1 counts from 0:
+        # Keras 2 from 2.0.9 on names i there, and earlier epochs' messages come before
+        # the header (keras#8137: 'Epoch 00002: reducing ...' under 'Epoch 3/100');
+        # Keras's own messages only, zero-padded
+        padded = zero_padded(named[1])
+        if (padded and block is not None and (block.finals or block.partial)
+                and block.index is not None and block.index - int(named[1]) == 1
+                and self.zero_based_line is None):
+            self.zero_based_line = number
+        self.callback_line = number
+        self.callback_epoch = int(named[1]) + (padded and self.zero_based_line is not None)
+        self.callback_ends = not _EPOCH_BEGIN_MESSAGE_RE.match(text)
+        if block is not None and block.index == self.callback_epoch and self.callback_ends:
+            block.end_message = number
+
+    def _message(self, number: int, text: str) -> None:
+        """A line of text that is no header and no drawing: what it says of the open epoch."""
         if self.block is not None:
             self.block.messages.append(number)
             if interrupts(text):
@@ -255,7 +273,8 @@ class _ConsoleReader(HeaderlessEpochs):
                 self.orphan = Partial(number)
             self.orphan.add(progress, number)
         elif any(k.startswith("val_") for k in progress.metrics) or (
-                not progress.counter and self.run is None):
+                not progress.counter and self.run is None) or self._named_by_message(
+                number, progress):
             # an epoch whose header is missing: fit(epochs=1), or a paste that starts here
             another = self._another_model(number, progress)
             # bare 'name: value' lines are one run's epochs on consecutive lines only, and

@@ -46,6 +46,16 @@ class HeaderlessEpochs:
                     "a second model built in one session): read as another run")
         return None
 
+    def _named_by_message(self, number: int, progress: ProgressLine) -> bool:
+        """Whether a closing line with no header and no val_* is a training epoch: right
+        after (or glued to) a callback message that names an epoch ended since the last one
+        read (``Epoch 00001: loss improved from inf ...``). TensorFlow 2 prints such messages
+        in fit() only, just before the closing line of the epoch they name; an evaluate()
+        bar has none before it."""
+        last_epoch_line = max((run.last_line for run in self.runs), default=0)
+        return (bool(progress.metrics) and self.callback_ends
+                and last_epoch_line < self.callback_line >= number - 1)
+
     def _named_first(self, number: int) -> int | None:
         """The number of a run's first epoch that came without its header, from a callback
         message between the last epoch read and it (``Epoch 00051: val_loss did not

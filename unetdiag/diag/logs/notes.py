@@ -30,7 +30,12 @@ def evaluate_note(number: int, evaluated: ProgressLine, closing: ProgressLine,
 
 def named_first_note(number: int, index: int, callback_line: int) -> str:
     """A note on a run's first epoch read without its header and numbered by the callback
-    message before it (kept only where no header after it gives the number)."""
+    message before it, on a line of its own or glued before its closing drawing (kept only
+    where no header after it gives the number)."""
+    if callback_line == number:
+        return (f"line {number}, a summary with no 'Epoch i/N' header, was read as epoch "
+                f"{index}, which the callback message printed before it on the same line "
+                "names")
     return (f"line {number}, a summary with no 'Epoch i/N' header, was read as epoch {index}, "
             f"which the callback message at line {callback_line} names (TensorFlow 2 prints "
             "such a message before the epoch's closing line; Keras 2.2 and older print it "
