@@ -33,3 +33,13 @@ def test_a_checkpoint_message_on_its_own_line_names_the_closing_line_after_it():
     text += f"\nsome text\n{CLOSING}\n"
     [run] = parse_log_text(text, Path("headerless.log"))
     assert run.epoch_numbers == [3]
+
+
+def test_metric_names_holding_spaces_are_read_inside_a_drawing():
+    # tensorflow/tensorflow#48033: a custom train_step's keys 'AE loss min', 'AE loss max';
+    # main refused the file ("no metric values ... could be read as its summary")
+    report = explain_log(REAL / "tensorflow_48033_metric_names_with_spaces_checkpoint_messages.log")
+    assert report.meta["final_values"]["run 1"] == {"AE loss min": 0.3534, "AE loss max": 0.3534}
+    # outside a drawing, prose with a colon is no metric
+    from unetdiag.diag.logs.progress import parse_progress
+    assert parse_progress("The best model: 0.5 after tuning") is None

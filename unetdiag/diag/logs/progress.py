@@ -52,6 +52,12 @@ _COUNTERLESS_RE = re.compile(
 _METRIC_NAME = r"[A-Za-z_][\w./]*(?:-[\w./]+)*"
 _METRIC_TOKEN_RE = re.compile(rf"^(?P<name>{_METRIC_NAME}):\s*(?P<value>{NUMBER_PATTERN})"
                               r"(?:\s?(?P<percent>%))?$", re.IGNORECASE)
+# A token of a drawing's " - "-separated values whose name holds single spaces: a custom
+# train_step's dict keys ("AE loss min: 0.3586", tensorflow#48033), printed as Keras prints any
+# key; read only inside a drawing, where " - " bounds it.
+_SPACED_TOKEN_RE = re.compile(
+    rf"^(?P<name>[A-Za-z_][\w./-]*(?: [A-Za-z_][\w./-]*)+):\s*(?P<value>{NUMBER_PATTERN})"
+    r"(?:\s?(?P<percent>%))?$", re.IGNORECASE)
 # A line that carries on a summary wrapped at " - ": it starts with "name: value" (a paste
 # with one "name: value -" per line ends it with the separator).
 _CONTINUATION_RE = re.compile(rf"^{_METRIC_NAME}:\s*{NUMBER_PATTERN}(?:\s+-(?:\s|$)|$)",
@@ -189,7 +195,7 @@ def _read_tokens(rest: str) -> tuple[dict[str, float], list[str], str, tuple[str
         token = token.strip()
         if not token:
             continue
-        metric = _METRIC_TOKEN_RE.match(token)
+        metric = _METRIC_TOKEN_RE.match(token) or _SPACED_TOKEN_RE.match(token)
         if metric:
             metrics[metric["name"]] = _token_value(metric)
             last_value_text = metric["value"]
