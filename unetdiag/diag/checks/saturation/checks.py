@@ -37,6 +37,7 @@ from unetdiag.diag.checks.saturation.recall_bound import iou_exceeds_recall_boun
 from unetdiag.diag.checks.saturation.rising import still_improving
 from unetdiag.diag.checks.saturation.runs import identical_across_runs, step_time_outliers
 from unetdiag.diag.checks.saturation.scale import accuracy_bound_breaches, label_scale
+from unetdiag.diag.checks.saturation.score_twin import score_equals_accuracy
 from unetdiag.diag.checks.saturation.series import (
     flat_metrics,
     non_finite_onset,
@@ -135,7 +136,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
     ``saturation.loss_magnitude``, ``saturation.loss_jump``,
     ``saturation.total_below_parts``, ``saturation.total_multiple_of_parts``,
     ``saturation.dice_below_half``, ``saturation.iou_above_dice``,
-    ``saturation.iou_exceeds_recall_bound``,
+    ``saturation.iou_exceeds_recall_bound``, ``saturation.score_equals_accuracy``,
     ``saturation.validation_not_scored`` and ``saturation.training_loss_not_measured``. The binary
     fingerprints (constant predictors, class prior, accuracy bounds) are left out for a run
     whose metric names say it is multi-class.
@@ -173,6 +174,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
               total_multiple_of_parts(run, series, thresholds),
               iou_above_dice(run, series, thresholds, multiclass),
               iou_below_dice_relation(run, series, thresholds, multiclass),
+              score_equals_accuracy(run, series, multiclass),
               *accuracy_bound_breaches(run, series, tolerance, thresholds, multiclass),
               *constant_predictor_runs(run, series, tolerance, thresholds, multiclass,
                                        known_fractions(baselines), printed_half_units),

@@ -12,7 +12,8 @@ __all__ = [
     "MEAN_IOU_ONE_CLASS", "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS",
     "NEGATIVE_LOSS_SCORES_IN_RANGE", "NON_FINITE", "PERFECT_ACCURACY",
     "PERFECT_TRAINING_ACCURACY", "PREDICTIONS_COLLAPSED", "SCORE_ZERO_FEW_EPOCHS",
-    "SCORE_COLLAPSED", "SCORE_FELL_BACK", "SCORE_ZERO_THROUGHOUT", "STEP_TIME_OUTLIER",
+    "SCORE_COLLAPSED", "SCORE_EQUALS_ACCURACY", "SCORE_FELL_BACK", "SCORE_ZERO_THROUGHOUT",
+    "STEP_TIME_OUTLIER",
     "STILL_IMPROVING",
     "TOTAL_BELOW_PARTS", "TOTAL_MULTIPLE_OF_PARTS", "TRAIN_VAL_GAP",
     "UNIFORM_PREDICTION_LOSS", "UNSTABLE_VALIDATION", "VALIDATION_LOSS_AGAINST_SCORES",
@@ -62,6 +63,7 @@ IOU_ABOVE_DICE = "saturation.iou_above_dice"
 IOU_BELOW_DICE_RELATION = "saturation.iou_below_dice_relation"
 VALIDATION_NOT_SCORED = "saturation.validation_not_scored"
 TRAINING_LOSS_NOT_MEASURED = "saturation.training_loss_not_measured"
+SCORE_EQUALS_ACCURACY = "saturation.score_equals_accuracy"
 
 #: Finding ids of values labels and predictions in [0, 1] cannot produce (each finding's
 #: ``consistent_with`` says whether the labels, the predictions or the metric are to blame).

@@ -56,6 +56,10 @@ from unetdiag.diag.checks.saturation.recall_bound import (
     IouExceedsRecallBound,
     iou_exceeds_recall_bound_finding,
 )
+from unetdiag.diag.checks.saturation.score_twin import (
+    ScoreEqualsAccuracy,
+    score_equals_accuracy_finding,
+)
 from unetdiag.diag.checks.saturation.short_logs import (
     PerfectTrainingAccuracy,
     ScoreZeroFewEpochs,
@@ -264,6 +268,7 @@ _WORDING = {
     PredictionCollapse: prediction_collapse_finding,
     ValidationNotScored: validation_not_scored_finding,
     TrainingLossNotMeasured: training_loss_not_measured_finding,
+    ScoreEqualsAccuracy: score_equals_accuracy_finding,
 }
 
 

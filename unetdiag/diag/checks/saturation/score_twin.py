@@ -1,0 +1,121 @@
+"""An IoU or Dice equal to the pixel accuracy beside it at every epoch while both move: two
+metrics that agree only in special cases, with its typed evidence and its sentences.
+
+For binary labels and thresholded predictions pooled over the pixels, ``IoU = TP / (TP + FP
++ FN)`` and ``accuracy = (TP + TN) / N`` are equal exactly when ``TN * (FP + FN) = 0``: no
+pixel correctly predicted background, or every pixel right. The Dice ``2TP / (2TP + FP +
+FN)`` equals the accuracy in no such simple case. Equal to every printed decimal at every
+epoch of a phase while the values move is therefore either TN = 0 throughout (IoU; or too
+few true negatives to show in the printed decimals) or the
+two metrics computing one quantity (an "IoU" implemented as an accuracy; both fed the same
+function), which the numbers do not tell apart (a Stack Overflow question mirrored at
+whosebug.com, 5901045: ``IOU`` identical to ``accuracy`` at every epoch, 0.51, 0.31, 0.17).
+
+>>> import numpy as np
+>>> from unetdiag.diag.checks.saturation.metrics import metric_series
+>>> claim = score_equals_accuracy("r", metric_series({
+...     "accuracy": [0.51, 0.3135, 0.1728], "IOU": [0.51, 0.3135, 0.1728]}), False)
+>>> claim.metrics["IOU"]["accuracy"], claim.metrics["IOU"]["epochs"]
+('accuracy', [1, 2, 3])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from unetdiag.diag.checks.saturation import ids
+from unetdiag.diag.checks.saturation.evidence import NOT_REPORTED, MetricsClaim
+from unetdiag.diag.checks.saturation.metrics import MetricSeries, Series, phases
+from unetdiag.diag.checks.saturation.words import epoch_span, finding
+from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.wording.text import join_names
+
+#: Fewer epochs than this in a phase, both logged, prove no agreement beyond chance.
+MIN_EQUAL_EPOCHS = 3
+#: Two prints equal to this are one value (a float read back from the same text).
+_SAME = 1e-9
+
+
+@dataclass(frozen=True)
+class ScoreEqualsAccuracy(MetricsClaim):
+    """Scores (IoU or Dice) equal to their phase's accuracy at every epoch both log.
+
+    ``metrics``: score name -> the accuracy it equals (``accuracy``), its kind (``kind``:
+    "iou" or "dice"), the epochs compared (``epochs``, as the log numbers them) and their
+    values (``values``)."""
+
+    severity: Severity = field(default=Severity.WARNING, metadata=NOT_REPORTED)
+
+
+def _equal_epochs(score: MetricSeries, accuracy: MetricSeries) -> list[int] | None:
+    """The positions at which both are finite, when they agree at every one of them, there
+    are enough of them and the values move (a constant 1.0 or 0.0 agrees by saturation)."""
+    both = np.flatnonzero(score.finite & accuracy.finite)
+    if both.size < MIN_EQUAL_EPOCHS:
+        return None
+    if np.any(np.abs(score.values[both] - accuracy.values[both]) > _SAME):
+        return None
+    if np.ptp(accuracy.values[both]) <= _SAME:
+        return None
+    return [int(position) for position in both]
+
+
+def score_equals_accuracy(run: str, series: Series, multiclass: bool
+                          ) -> ScoreEqualsAccuracy | None:
+    """The scores of a binary run equal to their phase's accuracy at every epoch, or None."""
+    if multiclass:
+        return None
+    found: dict[str, dict] = {}
+    for _, phase in phases(series):
+        accuracy = phase.get("accuracy")
+        for kind in ("iou", "dice"):
+            score = phase.get(kind)
+            if accuracy is None or score is None:
+                continue
+            positions = _equal_epochs(score, accuracy)
+            if positions is not None:
+                found[score.name] = {
+                    "accuracy": accuracy.name, "kind": kind,
+                    "epochs": [int(score.numbers[p]) for p in positions],
+                    "values": [float(score.values[p]) for p in positions]}
+    return ScoreEqualsAccuracy(run, found) if found else None
+
+
+def score_equals_accuracy_finding(claim: ScoreEqualsAccuracy) -> Finding:
+    pairs = join_names([f"{name} equals {data['accuracy']}"
+                        for name, data in claim.metrics.items()])
+    epochs = {name: epoch_span(data["epochs"]) for name, data in claim.metrics.items()}
+    shown = "; ".join(f"{name} and {data['accuracy']} both "
+                      + ", ".join(f"{value:.4f}" for value in data["values"][:4])
+                      + (", ..." if len(data["values"]) > 4 else "")
+                      + f" at epochs {epochs[name]}" for name, data in claim.metrics.items())
+    kinds = {data["kind"] for data in claim.metrics.values()}
+    iou = ("For binary labels and thresholded predictions pooled over the pixels, an IoU, "
+           "TP/(TP+FP+FN), equals the pixel accuracy, (TP+TN)/N, only where no pixel is "
+           "correctly predicted background (TN = 0) or every pixel is right. ")
+    dice = ("A Dice, 2TP/(2TP+FP+FN), equals the pixel accuracy in no such simple case. "
+            if "dice" in kinds else "")
+    return finding(
+        ids.SCORE_EQUALS_ACCURACY, claim,
+        title=(f"{claim.run}: {pairs} to every printed decimal at every epoch both log, "
+               "while they move"),
+        explanation=(
+            f"{shown}. {iou if 'iou' in kinds else ''}{dice}Agreeing to every printed "
+            "decimal at each epoch while the values move is "
+            + ("consistent with TN = 0 at every epoch (no background pixel predicted as "
+               "background, or too few to show in the printed decimals) or with the two "
+               "metrics computing one quantity (an IoU "
+               "implemented as an accuracy, or both given the same function)"
+               if "iou" in kinds else
+               "consistent with the two metrics computing one quantity (a Dice implemented "
+               "as an accuracy, or both given the same function)")
+            + ": the numbers do not tell which. "
+            + ("Under the first, the model predicts no background pixel as background; under "
+               "the second, the score measures no overlap at all."
+               if "iou" in kinds else "Either way the score measures no overlap.")),
+        fix=("Check the score's definition against the accuracy's (a custom metric that "
+             "rounds and compares pixels is an accuracy), then score a few predictions by "
+             "hand: count the true negatives and compute IoU and Dice from the confusion "
+             "matrix."))
