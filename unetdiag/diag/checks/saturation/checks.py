@@ -23,6 +23,7 @@ from unetdiag.diag.checks.saturation.degenerate import (
 )
 from unetdiag.diag.checks.saturation.evidence import Cause, ScaleClaim
 from unetdiag.diag.checks.saturation.fallback import score_fell_back
+from unetdiag.diag.checks.saturation.loss_rising import validation_loss_rising
 from unetdiag.diag.checks.saturation.loss_size import loss_jump, loss_magnitude
 from unetdiag.diag.checks.saturation.loss_sum import total_below_parts, total_multiple_of_parts
 from unetdiag.diag.checks.saturation.low_dice import dice_below_half
@@ -42,7 +43,6 @@ from unetdiag.diag.checks.saturation.series import (
     flat_metrics,
     non_finite_onset,
     train_val_gap,
-    validation_loss_rising,
 )
 from unetdiag.diag.checks.saturation.short_logs import (
     perfect_training_accuracy,

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from unetdiag.diag.checks.saturation.algebra import binary_entropy
-from unetdiag.diag.checks.saturation.evidence import (
+from unetdiag.diag.checks.saturation.evidence_degenerate import (
     ClassPriorLoss,
     MeanIouOneClass,
     PerfectAccuracy,

@@ -1,4 +1,5 @@
-"""What one run's metric series show on their own: NaN, plateaus, gaps.
+"""What one run's metric series show on their own: NaN, plateaus, gaps (a validation loss
+rising after its best is :mod:`.loss_rising`'s).
 
 Each function measures one question and returns its typed claim (:mod:`.evidence`), or
 ``None`` when the series give no reason to say anything. Values outside [0, 1] are
@@ -18,9 +19,7 @@ from unetdiag.diag.checks.saturation.evidence import (
     FlatTail,
     NonFiniteOnset,
     TrainValGap,
-    ValidationLossRising,
 )
-from unetdiag.diag.checks.saturation.loss_size import loss_spikes
 from unetdiag.diag.checks.saturation.metrics import (
     SCORE_KINDS,
     VALIDATION_PREFIX,
@@ -267,7 +266,7 @@ def _whole_run(item: MetricSeries, both: np.ndarray, thresholds: SaturationThres
             and item.epoch(int(both[-1])) == both.size)
 
 
-def _diverged(training: float, validation: float, thresholds: SaturationThresholds) -> bool:
+def losses_diverged(training: float, validation: float, thresholds: SaturationThresholds) -> bool:
     """A validation loss orders of magnitude above the training loss, and large itself."""
     return (validation >= thresholds.diverged_loss_ratio * training
             and validation >= thresholds.diverged_min_loss)
@@ -343,7 +342,7 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
                 gaps[name] = {"train": train, "validation": val, "ratio": val / train,
                               **epochs}
                 severity = Severity.WARNING
-                if _diverged(train, val, thresholds):
+                if losses_diverged(train, val, thresholds):
                     diverged.append(name)
         elif abs(train - val) > thresholds.gap_score:
             swing = _gap_swing(item, partner, both)
@@ -477,115 +476,3 @@ def _lead_gap(gaps: dict[str, dict], mixed: Collection[str] = ()) -> str:
         if overlap:
             return max(overlap, key=overlap.__getitem__)
     return next(iter(gaps))
-
-
-def _scores_better(series: Series, best_at: int, last_at: int,
-                   thresholds: SaturationThresholds) -> list[str]:
-    """Validation Dice/IoU scores higher at position ``last_at`` than at ``best_at`` (the
-    validation loss's best): a loss that rose while they did is no sign the model got worse
-    on the validation set (Colab notebook: val_loss 0.85 -> 1.07 while val_iou_score 0.702
-    -> 0.718)."""
-    better = []
-    for name, item in series.items():
-        if (is_validation(name) and metric_kind(name) in ("dice", "iou")
-                and last_at < item.values.size and item.finite[best_at]
-                and item.finite[last_at]
-                and item.values[last_at] > item.values[best_at] + thresholds.flat_spread):
-            better.append(name)
-    return better
-
-
-def _scores_held(series: Series, best_at: int, last_at: int
-                 ) -> tuple[dict[str, list[float]], list[str]]:
-    """Validation Dice, IoU and accuracy scores no lower at position ``last_at`` than at
-    ``best_at`` (name -> [value at best_at, value at last_at], and where it fell below the
-    first between them, its lowest there and that epoch), and the names of those that fell."""
-    held: dict[str, list[float]] = {}
-    fell: list[str] = []
-    for name, item in series.items():
-        if (is_validation(name) and metric_kind(name) in ("dice", "iou", "accuracy")
-                and last_at < item.values.size and item.finite[best_at]
-                and item.finite[last_at]):
-            if item.values[last_at] >= item.values[best_at]:
-                held[name] = [float(item.values[best_at]), float(item.values[last_at])]
-                between = np.flatnonzero(item.finite[best_at:last_at]) + best_at
-                low = int(between[np.argmin(item.values[between])])
-                if item.values[low] < item.values[best_at]:  # fell, then came back
-                    held[name] += [float(item.values[low]), item.epoch(low)]
-            else:
-                fell.append(name)
-    return held, fell
-
-
-def _typical_change(values: np.ndarray) -> float:
-    """The median relative change of a positive series from one epoch to the next (here:
-    from the best epoch on): a rise no larger than it is the series' swing, not a trend (a
-    validation loss that jumps 100x and back between epochs is not measuring one thing; a
-    steady rise changes by a fraction of its total each epoch)."""
-    values = values[np.isfinite(values) & (values > 0)]
-    if values.size < 3:
-        return 0.0
-    return float(np.expm1(np.median(np.abs(np.diff(np.log(values))))))
-
-
-def validation_loss_rising(run: str, series: Series, thresholds: SaturationThresholds,
-                           unreliable: Collection[str] = (),
-                           restored_epoch: int | None = None) -> ValidationLossRising | None:
-    """Validation losses at least ``thresholds.loss_rise`` (and more than their typical
-    change from one epoch to the next) above their best, and above their second-best (a
-    rise resting on one lucky epoch is no rise), at the last finite epoch,
-    ``thresholds.loss_rise_epochs`` or more epochs after the best, while the training
-    loss at the last epoch is ``thresholds.training_loss_fall`` or more below its value at the
-    best one (and the validation loss has neither diverged from it nor been NaN or infinite
-    since its best: :func:`train_val_gap` and the non-finite check explain those). Never
-    across a training-loss blow-up (:func:`~.loss_size.loss_spikes`): the validation loss
-    after it measures the recovery, and the loss jump names it."""
-    rising: dict[str, dict] = {}
-    spikes = loss_spikes(series, thresholds)
-    for name, item in series.items():
-        training = series.get(name[len(VALIDATION_PREFIX):])
-        if (not is_validation(name) or metric_kind(name) != "loss" or training is None
-                or name in unreliable):
-            continue
-        finite = np.flatnonzero(item.finite)
-        if finite.size <= thresholds.loss_rise_epochs:
-            continue
-        best_at = int(finite[np.argmin(item.values[finite])])
-        last_at = int(finite[-1])
-        best, last = float(item.values[best_at]), float(item.values[last_at])
-        after = item.epoch(last_at) - item.epoch(best_at)
-        rise = 1 + max(thresholds.loss_rise, _typical_change(item.values[best_at:last_at + 1]))
-        # the rise must not rest on one epoch: from the second-lowest value it still holds
-        # (kr VGG16 U-Net: one val_loss of 0.96 between 1.21 and 1.13, the last 1.05, is a
-        # lucky epoch in a validation curve that never learned, not a turning point)
-        second = float(np.partition(item.values[finite], 1)[1])
-        if (best <= 0 or after < thresholds.loss_rise_epochs
-                or last < best * rise or last < second * rise
-                or max(best_at, last_at) >= training.values.size):
-            continue
-        training_at_best, training_last = (float(training.values[best_at]),
-                                           float(training.values[last_at]))
-        # the fall, too, must exceed the training loss's own swing (ResUNet: 0.0582 -> 0.0468
-        # in a series that doubles and halves between epochs is no fall)
-        swing = _typical_change(training.values[best_at:last_at + 1])
-        falling = training_last <= training_at_best * min(1 - thresholds.training_loss_fall,
-                                                          1 / (1 + swing))
-        if not (np.isfinite(training_at_best) and falling) \
-                or _diverged(training_last, last, thresholds) \
-                or (item.logged & ~item.finite)[best_at:last_at + 1].any() \
-                or any(end > best_at and start < last_at for start, end in spikes):
-            continue  # not falling; diverged, overflowed or blown up: not a matter of fit
-        rising[name] = {"best": best, "best_epoch": item.epoch(best_at), "last": last,
-                        "last_epoch": item.epoch(last_at), "rise": last / best - 1,
-                        "epochs_after_best": after, "training": training.name,
-                        "training_at_best": training_at_best, "training_last": training_last}
-        if _scores_better(series, best_at, last_at, thresholds):
-            # the validation predictions got no worse by their scores: the loss alone rose.
-            # Said of the total loss, and only when no validation score fell (a score of
-            # another output, or one that fell, would make "the scores held" false)
-            held, fell = _scores_held(series, best_at, last_at)
-            if name != f"{VALIDATION_PREFIX}loss" or fell:
-                del rising[name]
-                continue
-            rising[name]["scores_held"] = held
-    return ValidationLossRising(run, rising, restored_epoch) if rising else None

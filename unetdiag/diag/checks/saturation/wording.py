@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from unetdiag.diag.checks.saturation import (
     ids,
+    wording_degenerate,
     wording_fit,
     wording_mean_iou,
     wording_scale,
@@ -23,23 +24,25 @@ from unetdiag.diag.checks.saturation.evidence import (
     AccuracyBoundBreach,
     AtBaseline,
     Claim,
-    ClassPriorLoss,
     ConstantPredictorRun,
     DiceAboveOne,
     FlatTail,
-    MeanIouOneClass,
     NearMajority,
     NegativeLoss,
     NegativeLossScoresInRange,
     NonFiniteOnset,
     OutOfRange,
+    StillImproving,
+    TrainValGap,
+    ValidationLossRising,
+)
+from unetdiag.diag.checks.saturation.evidence_degenerate import (
+    ClassPriorLoss,
+    MeanIouOneClass,
     PerfectAccuracy,
     ScoreCollapse,
     ScoreZeroThroughout,
-    StillImproving,
-    TrainValGap,
     UniformPredictionLoss,
-    ValidationLossRising,
 )
 from unetdiag.diag.checks.saturation.evidence_runs import (
     BaselineFromOtherRun,
@@ -253,11 +256,11 @@ _WORDING = {
     DiceBelowHalf: wording_fit.dice_below_half_finding,
     ValidationLossRising: wording_fit.validation_loss_rising_finding,
     UnstableValidation: wording_fit.unstable_validation_finding,
-    ClassPriorLoss: wording_series.class_prior_finding,
-    UniformPredictionLoss: wording_series.uniform_prediction_finding,
-    ScoreCollapse: wording_series.score_collapse_finding,
+    ClassPriorLoss: wording_degenerate.class_prior_finding,
+    UniformPredictionLoss: wording_degenerate.uniform_prediction_finding,
+    ScoreCollapse: wording_degenerate.score_collapse_finding,
     ScoreFellBack: score_fell_back_finding,
-    ScoreZeroThroughout: wording_series.score_zero_throughout_finding,
+    ScoreZeroThroughout: wording_degenerate.score_zero_throughout_finding,
     ScoreZeroFewEpochs: score_zero_few_epochs_finding,
     PerfectTrainingAccuracy: perfect_training_accuracy_finding,
     MeanIouOneClass: wording_mean_iou.mean_iou_one_class_finding,
@@ -278,7 +281,7 @@ _WORDING_BY_SUBJECT = {
     ConstantPredictorRun: wording_series.constant_predictor_finding,
     AtBaseline: wording_series.at_baseline_finding,
     NearMajority: wording_series.near_majority_finding,
-    PerfectAccuracy: wording_series.perfect_accuracy_finding,
+    PerfectAccuracy: wording_degenerate.perfect_accuracy_finding,
 }
 
 

@@ -3,7 +3,7 @@ class only (fed a sigmoid's probabilities, it casts them to class ids)."""
 
 from __future__ import annotations
 
-from unetdiag.diag.checks.saturation import evidence, ids
+from unetdiag.diag.checks.saturation import evidence_degenerate, ids
 from unetdiag.diag.checks.saturation.metrics import validation_first
 from unetdiag.diag.checks.saturation.words import finding
 from unetdiag.diag.core.findings import Finding
@@ -15,7 +15,7 @@ _MEAN_IOU_FIX = (
     "threshold the predictions before MeanIoU; for a softmax output give MeanIoU the argmax.")
 
 
-def mean_iou_one_class_finding(claim: evidence.MeanIouOneClass) -> Finding:
+def mean_iou_one_class_finding(claim: evidence_degenerate.MeanIouOneClass) -> Finding:
     name = validation_first(claim.metrics)
     data = claim.metrics[name]
     others = [n for n in claim.metrics if n != name]
