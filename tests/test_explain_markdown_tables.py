@@ -65,8 +65,8 @@ def test_an_ablation_over_epochs_in_even_steps_is_not_read_as_a_run(tmp_path):
     # epochs (main read it as one run "still rising at epoch 40")
     assert markdown_epoch_table(EVEN) == []
     message = _refusal(tmp_path, "ablation.md", EVEN)
-    assert "its column 'Epochs' (10, 20, 30, 40) counts epochs in steps of 10 a row" in message
-    assert "a table of results, not one run's epochs" in message
+    assert "its column 'Epochs' (10, 20, 30, 40) goes up 10 a row" in message
+    assert "read as a table of results (each row's length of training)" in message
     # the same numbers under 'epoch' and no setting column: a run logged every 10 epochs
     # (ugent-korea/pytorch-unet-segmentation#9 logs every 5), still read
     [run] = markdown_epoch_table(EVEN.replace("| Epochs |", "| epoch |"))
@@ -84,17 +84,19 @@ def test_a_column_naming_each_row_s_model_makes_the_rows_separate_runs(tmp_path)
 def test_a_csv_of_results_is_refused_both_ways(tmp_path):
     uneven = _refusal(tmp_path, "uneven.csv",
                       "epochs,loss,val_dice\n10,0.31,0.71\n20,0.24,0.78\n50,0.20,0.80\n")
-    assert "its column 'epochs' (10, 20, 50) does not go up by one step a row" in uneven
+    assert ("its column 'epochs' (10, 20, 50), named for a count of epochs, does not go up by "
+            "one step a row") in uneven
     batches = _refusal(tmp_path, "batches.csv", "epoch,batch_size,loss,val_dice\n10,8,0.31,0.71\n"
                        "20,16,0.24,0.78\n30,8,0.20,0.80\n40,16,0.18,0.82\n")
     assert "'batch_size' (8, 16) name each row's configuration" in batches
-    # still read: one row per epoch, two models one after the other; and an lr column
-    # changing every 10 epochs (a schedule is no configuration)
+    # still read: one row per epoch, two models one after the other; an lr column changing
+    # every 10 epochs (a schedule is no configuration), and a column of times
     long = tmp_path / "long.csv"
     long.write_text("model,epoch,loss,val_dice\nunet,0,0.5,0.6\nunet,1,0.4,0.7\n"
                     "attunet,0,0.5,0.6\nattunet,1,0.4,0.72\n")
     assert [row["epochs"] for row in explain_log(long).summary["runs"]] == [2, 2]
     scheduled = tmp_path / "scheduled.csv"
-    scheduled.write_text("epoch,lr,loss,val_dice\n10,0.001,0.31,0.71\n20,0.0005,0.24,0.78\n"
-                         "30,0.0005,0.20,0.80\n40,0.0001,0.18,0.82\n")
+    scheduled.write_text("epoch,lr,time,loss,val_dice\n10,0.001,0:01:02,0.31,0.71\n"
+                         "20,0.0005,0:02:03,0.24,0.78\n30,0.0005,0:03:01,0.20,0.80\n"
+                         "40,0.0001,0:04:02,0.18,0.82\n")
     assert [row["epochs"] for row in explain_log(scheduled).summary["runs"]] == [4]

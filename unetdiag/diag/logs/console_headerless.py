@@ -53,8 +53,9 @@ class HeaderlessEpochs:
         in fit() only, just before the closing line of the epoch they name; an evaluate()
         bar has none before it."""
         last_epoch_line = max((run.last_line for run in self.runs), default=0)
-        return (bool(progress.metrics) and self.callback_ends
-                and last_epoch_line < self.callback_line >= number - 1)
+        since_last_epoch = self.callback_line > last_epoch_line
+        just_before = self.callback_line >= number - 1  # the line before, or this one
+        return bool(progress.metrics) and self.callback_ends and since_last_epoch and just_before
 
     def _named_first(self, number: int) -> int | None:
         """The number of a run's first epoch that came without its header, from a callback

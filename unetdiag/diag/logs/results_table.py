@@ -23,8 +23,8 @@ a text column or not.
 
 >>> header = ["Epochs", "Train Loss", "Validation Dice"]
 >>> rows = [["10", "0.31", "0.71"], ["20", "0.24", "0.78"], ["30", "0.2", "0.8"]]
->>> results_table_reason(header, rows, 0).split(", as")[0]
-"its column 'Epochs' (10, 20, 30) counts epochs in steps of 10 a row"
+>>> results_table_reason(header, rows, 0).split(" and is")[0]
+"its column 'Epochs' (10, 20, 30) goes up 10 a row"
 >>> results_table_reason(["epoch"] + header[1:], rows, 0) is None
 True
 """
@@ -47,6 +47,9 @@ _SETTING_RE = re.compile(
     r"|loss[\s_]function|method|config\w*|variant|setting)s?(?:$|[\s_])", re.IGNORECASE)
 #: Cells that hold no value: not a setting's text.
 _EMPTY_CELLS = frozenset({"", "-", "--", "na", "n/a", "nan", "...", "\u2026", "none"})
+#: A time, date or duration (``0:01:23``, ``2021-03-04 12:00``, ``35s``): a log's clock, no
+#: configuration.
+_CLOCK_RE = re.compile(r"^[\d:./\- T]+$|^\d+(?:\.\d+)?\s*(?:ms|s|sec|min|h)$", re.IGNORECASE)
 #: Cells quoted in the reason.
 _SHOWN = 4
 
@@ -62,13 +65,19 @@ def epoch_count_column(name: str) -> bool:
 
 def epoch_step(values: list[str]) -> float | None:
     """The one step between consecutive epoch numbers (2 -> 3: 1; 10 -> 20: 10), over the
-    pairs that rise (a fit started again, or a cut's ``...``, sets no step); None when no
-    pair rises or the steps differ."""
+    pairs that rise; a fit started again (back to the first number) or a cut's ``...`` sets
+    none. None when no pair rises, the steps differ, or a number repeats or falls elsewhere
+    (50, 50, 80: no run's epochs)."""
     steps = set()
     numbers = [to_float(value) for value in values]
+    first = next((number for number in numbers if number is not None), None)
     for before, after in itertools.pairwise(numbers):
-        if before is not None and after is not None and after > before:
+        if before is None or after is None:
+            continue
+        if after > before:
             steps.add(after - before)
+        elif after != first:
+            return None
     return steps.pop() if len(steps) == 1 else None
 
 
@@ -83,7 +92,7 @@ def setting_columns(header: list[str], rows: list[list[str]], at: int) -> dict[s
         cells = [cells[position] for cells in rows if len(cells) == len(header)]
         distinct = list(dict.fromkeys(cells))
         text = bool(cells) and all(to_float(cell) is None and cell.lower() not in _EMPTY_CELLS
-                                   for cell in cells)
+                                   and not _CLOCK_RE.match(cell) for cell in cells)
         if text or (_SETTING_RE.search(name) and len(distinct) > 1):
             found[name] = distinct
     return found
@@ -98,20 +107,20 @@ def results_table_reason(header: list[str], rows: list[list[str]], at: int) -> s
     step = epoch_step(values)
     counts = epoch_count_column(header[at])
     if step is None and counts and len([v for v in values if to_float(v) is not None]) > 1:
-        return (f"its column '{header[at]}' ({_shown(values)}) does not go up by one step a "
-                "row, as a row per epoch does: a count of each row's training, a table of "
-                "results, not one run's epochs")
+        return (f"its column '{header[at]}' ({_shown(values)}), named for a count of epochs, "
+                "does not go up by one step a row as a row per epoch does: read as a table of "
+                "results (each row's length of training), not one run's epochs")
     if step is None or step == 1:
         return None
     settings = setting_columns(header, rows, at)
     if not settings and not counts:
         return None
-    epochs = (f"its column '{header[at]}' ({_shown(values)}) counts epochs in steps of "
-              f"{step:g} a row")
+    epochs = f"its column '{header[at]}' ({_shown(values)}) goes up {step:g} a row"
     if settings:
         named = "; ".join(f"'{name}' ({_shown(cells)})" for name, cells in settings.items())
-        return (f"{epochs}, and its column(s) {named} name each row's configuration: a table "
-                "of results, each row a model trained on its own, not one run's epochs")
-    return (f"{epochs}, as a count of each row's training does: a table of results, not one "
-            "run's epochs (a model card's table of one run counts 1, 2, 3; a run logged every "
-            f"{step:g} epochs is read when the column is named 'epoch')")
+        return (f"{epochs}, and its column(s) {named} name each row's configuration: read as "
+                "a table of results, each row a model trained on its own, not one run's epochs")
+    return (f"{epochs} and is named for a count of epochs: read as a table of results (each "
+            "row's length of training), not one run's epochs; a model card's table of one run "
+            f"counts 1, 2, 3, and a run logged every {step:g} epochs is read when the column is "
+            "named 'epoch'")

@@ -4,14 +4,14 @@ metrics that agree only in special cases, with its typed evidence and its senten
 For binary labels and thresholded predictions pooled over the pixels, ``IoU = TP / (TP + FP
 + FN)`` and ``accuracy = (TP + TN) / N`` are equal exactly when ``TN * (FP + FN) = 0``: no
 pixel correctly predicted background, or every pixel right. The Dice ``2TP / (2TP + FP +
-FN)`` equals the accuracy in no such simple case. Equal to every printed decimal at every
-epoch of a phase while the values move is therefore either TN = 0 throughout (IoU; or too
-few true negatives to show in the printed decimals) or the
-two metrics computing one quantity (an "IoU" implemented as an accuracy; both fed the same
-function), which the numbers do not tell apart (a Stack Overflow question mirrored at
-whosebug.com, 5901045: ``IOU`` identical to ``accuracy`` at every epoch, 0.51, 0.31, 0.17).
+FN)`` equals the accuracy only where ``2TP N = (TP + TN)(2TP + FP + FN)``, a coincidence of
+the four counts. Equal to every printed decimal at every epoch of a phase while the values
+move is therefore TN = 0 throughout (an IoU; or too few true negatives to show in the
+printed decimals) or the two metrics computing one quantity (an "IoU" implemented as an
+accuracy; both fed the same function), which the numbers do not tell apart (a Stack Overflow
+question mirrored at whosebug.com, 5901045: ``IOU`` identical to ``accuracy`` at every
+epoch, 0.51, 0.31, 0.17).
 
->>> import numpy as np
 >>> from unetdiag.diag.checks.saturation.metrics import metric_series
 >>> claim = score_equals_accuracy("r", metric_series({
 ...     "accuracy": [0.51, 0.3135, 0.1728], "IOU": [0.51, 0.3135, 0.1728]}), False)
@@ -95,8 +95,8 @@ def score_equals_accuracy_finding(claim: ScoreEqualsAccuracy) -> Finding:
     iou = ("For binary labels and thresholded predictions pooled over the pixels, an IoU, "
            "TP/(TP+FP+FN), equals the pixel accuracy, (TP+TN)/N, only where no pixel is "
            "correctly predicted background (TN = 0) or every pixel is right. ")
-    dice = ("A Dice, 2TP/(2TP+FP+FN), equals the pixel accuracy in no such simple case. "
-            if "dice" in kinds else "")
+    dice = ("A Dice, 2TP/(2TP+FP+FN), equals the pixel accuracy only where 2TP*N = "
+            "(TP+TN)(2TP+FP+FN), a coincidence of the four counts. " if "dice" in kinds else "")
     return finding(
         ids.SCORE_EQUALS_ACCURACY, claim,
         title=(f"{claim.run}: {pairs} to every printed decimal at every epoch both log, "
