@@ -87,3 +87,18 @@ def test_the_value_behind_a_tqdm_print_lies_within_its_half_unit(value):
 def test_nothing_is_lost_for_exact_prints():
     assert three_digit_half_unit("0") == 0.0
     assert math.isclose(three_digit_half_unit("1234.5"), 0.05)
+
+
+def test_a_csv_written_rounded_bounds_by_each_column_s_decimals_and_csvlogger_s_by_none():
+    # a table written by hand (or float_format): acc 0.996 beside a four-decimal loss stands
+    # for 0.9955-0.9965, as in the tqdm test above (at least 69.8 %, not 96.1 %)
+    from unetdiag.diag.logs.tabular import parse_csv
+    header = "epoch,loss,acc,dice_coef,val_loss,val_acc,val_dice_coef\n"
+    rows = "".join(f"{epoch},{loss},0.996,0.998,{loss},0.996,0.998\n"
+                   for epoch, loss in enumerate(LOSSES))
+    report = explain_runs(parse_csv(header + rows))
+    [finding] = [f for f in report.findings if f.id == ALL_ONES]
+    assert "(at least 69.8 % foreground in the validation data)" in finding.title
+    # CSVLogger writes repr: one float written whole says its 1.0 and 0.5 are exact
+    [run] = parse_csv("epoch,loss,acc\n0,0.6931471805599453,0.5\n1,0.5,1.0\n")
+    assert run.printed_half_units == {}

@@ -28,7 +28,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from unetdiag.diag.logs.appended import mark_appended_fits
-from unetdiag.diag.logs.model import LogFormatError, RunLog, to_float, unique_names
+from unetdiag.diag.logs.model import (
+    FULL_PRECISION_DECIMALS,
+    LogFormatError,
+    RunLog,
+    to_float,
+    unique_names,
+    widest_half_units,
+)
 from unetdiag.diag.logs.results_table import epoch_count_column, results_table_reason
 
 _CSV_DELIMITERS = ",;\t"
@@ -188,6 +195,7 @@ def parse_csv(text: str) -> list[RunLog]:
     notes: list[str] = []
     skipped_columns: set[str] = set()
     not_logged_columns: set[str] = set()  # CSVLogger writes "NA" for a key an epoch lacks
+    prints: dict[str, list[str]] = {}  # column -> its numbers as written
     current: RunLog | None = None
     previous_epoch: float | None = None
     previous_sparse = False
@@ -220,6 +228,7 @@ def parse_csv(text: str) -> list[RunLog]:
                 skipped_columns.add(column)
             else:
                 values[column] = value
+                prints.setdefault(column, []).append(cell)
         sparse = "" in cells or previous_sparse
         previous_sparse = "" in cells
         new_id = (id_column is not None and current is not None
@@ -269,9 +278,11 @@ def parse_csv(text: str) -> list[RunLog]:
                      f"value ({', '.join(run.name for run in kept)}), read as separate runs, "
                      "and not as a metric")
     runs = kept
+    half_units = _csv_half_units(prints)
     for run in runs:
         if len(run.epoch_numbers) != len(run.epochs):
             run.epoch_numbers = []
+        run.printed_half_units = dict(half_units)
     if decimal_comma:
         between = "a tab" if delimiter == "\t" else repr(delimiter)
         notes.append(f"numbers written with decimal commas ({comma}) read as decimals: the "
@@ -299,6 +310,16 @@ def parse_csv(text: str) -> list[RunLog]:
             "more)" if run.epoch_numbers else "")
         run.notes.extend(notes)
     return unique_names(runs)
+
+
+def _csv_half_units(prints: dict[str, list[str]]) -> dict[str, float]:
+    """Column -> how far the value behind its cells may lie from the number written: none
+    when any cell of the file holds a float written whole (CSVLogger writes ``repr``: its
+    ``1.0`` is exactly 1), else each column's widest half unit of its last decimal (a table
+    written with ``float_format='%.3f'`` or by hand: ``0.996`` stands for 0.9955-0.9965)."""
+    whole = any(len(text.strip().lower().partition("e")[0].partition(".")[2])
+                > FULL_PRECISION_DECIMALS for texts in prints.values() for text in texts)
+    return {} if whole else widest_half_units(prints)
 
 
 def _series_value(value: Any) -> float | None | str:
