@@ -34,6 +34,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from unetdiag.diag.checks.saturation.metrics import metric_kind
 from unetdiag.diag.logs.model import to_float
 
 #: Column names that count a model's epochs rather than number one epoch.
@@ -45,6 +46,10 @@ _SETTING_RE = re.compile(
     r"(?:^|[\s_])(?:model|architecture|backbone|encoder|decoder|optimi[sz]er|batch(?:[\s_]?size)?"
     r"|filters|depth|dropout|augment\w*|image[\s_]?size|input[\s_]?size|resolution|seed"
     r"|loss[\s_]function|method|config\w*|variant|setting)s?(?:$|[\s_])", re.IGNORECASE)
+#: Words of a metric's name beside those :func:`metric_kind` knows: a ``decoder_loss`` or a
+#: ``depth_mae`` is a multi-output model's metric, whatever setting word its output's name holds.
+_METRIC_WORD_RE = re.compile(r"(?:^|[\s_])(?:mae|mse|rmse|precision|recall|auc|psnr|ssim|error"
+                             r"|score)(?:$|[\s_])", re.IGNORECASE)
 #: Cells that hold no value: not a setting's text.
 _EMPTY_CELLS = frozenset({"", "-", "--", "na", "n/a", "nan", "...", "\u2026", "none"})
 #: A time, date or duration (``0:01:23``, ``2021-03-04 12:00``, ``35s``): a log's clock, no
@@ -84,7 +89,7 @@ def epoch_step(values: list[str]) -> float | None:
 def setting_columns(header: list[str], rows: list[list[str]], at: int) -> dict[str, list[str]]:
     """Columns (other than the epoch's, ``at``) that name each row's configuration, with
     their distinct values: text in every row, or a setting by its name whose values differ
-    between rows."""
+    between rows (a metric named for a model's output, ``decoder_loss``, is none)."""
     found: dict[str, list[str]] = {}
     for position, name in enumerate(header):
         if position == at:
@@ -93,7 +98,9 @@ def setting_columns(header: list[str], rows: list[list[str]], at: int) -> dict[s
         distinct = list(dict.fromkeys(cells))
         text = bool(cells) and all(to_float(cell) is None and cell.lower() not in _EMPTY_CELLS
                                    and not _CLOCK_RE.match(cell) for cell in cells)
-        if text or (_SETTING_RE.search(name) and len(distinct) > 1):
+        named = (_SETTING_RE.search(name) and metric_kind(name) in ("other", "bookkeeping")
+                 and not _METRIC_WORD_RE.search(name))
+        if text or (named and len(distinct) > 1):
             found[name] = distinct
     return found
 

