@@ -24,3 +24,16 @@ def test_a_metric_named_for_a_model_output_is_no_setting(tmp_path):
                  "|---|---|---|---|\n| 10 | 0.90 | 0.50 | 0.40 |\n| 20 | 0.70 | 0.40 | 0.30 |\n"
                  "| 30 | 0.60 | 0.35 | 0.25 |\n")
     assert [row["epochs"] for row in runs] == [3]
+
+
+def test_a_column_of_times_in_any_form_is_no_configuration(tmp_path):
+    # a README's 'Time' of '1m 23s' and an ISO timestamp ending in 'Z' are a run's clock,
+    # not text naming each row's model (both refused as tables of results before)
+    runs = _runs(tmp_path, "times.md", "| Epoch | Time | Train loss | Val Dice |\n"
+                 "|---|---|---|---|\n| 10 | 1m 23s | 0.412 | 0.62 |\n"
+                 "| 20 | 2m 46s | 0.322 | 0.70 |\n| 30 | 4m 09s | 0.271 | 0.74 |\n")
+    assert [row["epochs"] for row in runs] == [3]
+    runs = _runs(tmp_path, "stamped.csv", "timestamp,epoch,loss,val_dice\n"
+                 "2024-03-01T10:00:00Z,5,0.41,0.62\n2024-03-01T10:05:00Z,10,0.32,0.70\n"
+                 "2024-03-01T10:10:00Z,15,0.27,0.74\n")
+    assert [row["epochs"] for row in runs] == [3]

@@ -54,7 +54,13 @@ _METRIC_WORD_RE = re.compile(r"(?:^|[\s_])(?:mae|mse|rmse|precision|recall|auc|p
 _EMPTY_CELLS = frozenset({"", "-", "--", "na", "n/a", "nan", "...", "\u2026", "none"})
 #: A time, date or duration (``0:01:23``, ``2021-03-04 12:00``, ``35s``): a log's clock, no
 #: configuration.
-_CLOCK_RE = re.compile(r"^[\d:./\- T]+$|^\d+(?:\.\d+)?\s*(?:ms|s|sec|min|h)$", re.IGNORECASE)
+_CLOCK_RE = re.compile(
+    r"^[\d:./\- T]+(?:Z|[+-]\d\d:?\d\d)?$"  # 0:01:23, 2021-03-04T12:00:00Z (+01:00)
+    r"|^(?:\d+(?:\.\d+)?\s*(?:ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\s*)+$",  # 1m 23s
+    re.IGNORECASE)
+#: A column named for a time, a date or a duration: the log's clock whatever its cells' form.
+_CLOCK_NAME_RE = re.compile(r"(?:^|[\s_])(?:time|timestamp|date|datetime|duration|elapsed"
+                            r"|wall[\s_]?time)s?(?:$|[\s_(])", re.IGNORECASE)
 #: Cells quoted in the reason.
 _SHOWN = 4
 
@@ -96,6 +102,8 @@ def setting_columns(header: list[str], rows: list[list[str]], at: int) -> dict[s
             continue
         cells = [cells[position] for cells in rows if len(cells) == len(header)]
         distinct = list(dict.fromkeys(cells))
+        if _CLOCK_NAME_RE.search(name):
+            continue
         text = bool(cells) and all(to_float(cell) is None and cell.lower() not in _EMPTY_CELLS
                                    and not _CLOCK_RE.match(cell) for cell in cells)
         named = (_SETTING_RE.search(name) and metric_kind(name) in ("other", "bookkeeping")
