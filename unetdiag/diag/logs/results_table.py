@@ -13,7 +13,9 @@ drew. Epoch numbers that rise unevenly (10, 20, 50) say so alone
 40) are also what a run logged every ten epochs prints, and the rest of the table decides:
 
 - a column that names each row's configuration: text in every row (``U-Net``, ``Adam``), or
-  a setting by its name (batch size, backbone, filters...) that differs between rows;
+  a setting by its name (batch size, backbone, filters...) that differs between rows, and
+  that changes while the epochs rise (a long-format CSV's model changes only where they start
+  again; times, dates and metrics named for an output, ``decoder_loss``, name nothing);
 - a column named for a count of epochs (``Epochs``, ``num_epochs``) that does not go up one
   a row: a model card's table of one run (``| Epochs | Train Loss |``) counts 1, 2, 3, and a
   run logged every k epochs names its column ``epoch``.
@@ -95,14 +97,21 @@ def epoch_step(values: list[str]) -> float | None:
 def setting_columns(header: list[str], rows: list[list[str]], at: int) -> dict[str, list[str]]:
     """Columns (other than the epoch's, ``at``) that name each row's configuration, with
     their distinct values: text in every row, or a setting by its name whose values differ
-    between rows (a metric named for a model's output, ``decoder_loss``, is none)."""
+    between rows (a metric named for a model's output, ``decoder_loss``, is none), changing
+    between two rows whose epoch rises. One run's configuration stays while its epochs rise:
+    a column that changes only where they start again labels runs (a long-format CSV,
+    ``unet,5 .. unet,20, attunet,5 ..``)."""
+    full = [cells for cells in rows if len(cells) == len(header)]
+    epochs = [to_float(cells[at]) for cells in full]
+    rising = [index for index in range(1, len(full)) if epochs[index] is not None
+              and epochs[index - 1] is not None and epochs[index] > epochs[index - 1]]
     found: dict[str, list[str]] = {}
     for position, name in enumerate(header):
         if position == at:
             continue
-        cells = [cells[position] for cells in rows if len(cells) == len(header)]
+        cells = [cells[position] for cells in full]
         distinct = list(dict.fromkeys(cells))
-        if _CLOCK_NAME_RE.search(name):
+        if _CLOCK_NAME_RE.search(name) or all(cells[i] == cells[i - 1] for i in rising):
             continue
         text = bool(cells) and all(to_float(cell) is None and cell.lower() not in _EMPTY_CELLS
                                    and not _CLOCK_RE.match(cell) for cell in cells)
