@@ -5,6 +5,7 @@ before it (76c9ef7)."""
 from __future__ import annotations
 
 from unetdiag.diag.logs.explain import explain_log
+from unetdiag.diag.logs.tabular import parse_csv
 
 
 def _runs(tmp_path, name: str, text: str) -> list[dict]:
@@ -49,3 +50,28 @@ def test_a_column_that_changes_only_where_the_epochs_start_again_labels_runs(tmp
     runs = _runs(tmp_path, "one.csv", "model,epoch,loss,val_dice\nunet,5,0.41,0.62\n"
                  "unet,10,0.32,0.70\nunet,15,0.27,0.74\nunet,20,0.24,0.76\n")
     assert [row["epochs"] for row in runs] == [4]
+
+
+def _fingerprint(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text)
+    return next(f for f in explain_log(path).findings if f.id == "saturation.all_ones_predictor")
+
+
+ROUNDED = ("epoch,loss,accuracy,dice_coef,val_loss,val_accuracy,val_dice_coef\n"
+           "1,0.1312,0.996,0.998,0.1298,0.996,0.998\n2,0.1100,0.996,0.998,0.1090,0.996,0.998\n"
+           "3,0.0950,0.996,0.998,0.0940,0.996,0.998\n")
+
+
+def test_a_column_written_whole_leaves_the_rounded_columns_rounded(tmp_path):
+    # an lr written by repr beside an accuracy written to three decimals: the accuracy's
+    # 0.996 still stands for 0.9955-0.9965 (at least 69.8 % foreground, not 96.1 %)
+    alone = _fingerprint(tmp_path, "alone.csv", ROUNDED)
+    with_lr = _fingerprint(tmp_path, "lr.csv", ROUNDED.replace("epoch,", "epoch,lr,").replace(
+        "\n1,", "\n1,0.0010000000474974513,").replace("\n2,", "\n2,0.0010000000474974513,")
+        .replace("\n3,", "\n3,0.0010000000474974513,"))
+    assert "69.8 %" in alone.title and with_lr.title == alone.title
+    # CSVLogger's own short prints are exact float32 values: an accuracy of 1.0 or 0.75
+    # beside a loss written whole is no rounding
+    [run] = parse_csv("epoch,accuracy,loss\n0,0.75,0.6931471824645996\n1,1.0,0.5108256340026855\n")
+    assert run.printed_half_units == {}

@@ -24,6 +24,7 @@ import io
 import json
 import math
 import re
+import struct
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -313,13 +314,29 @@ def parse_csv(text: str) -> list[RunLog]:
 
 
 def _csv_half_units(prints: dict[str, list[str]]) -> dict[str, float]:
-    """Column -> how far the value behind its cells may lie from the number written: none
-    when any cell of the file holds a float written whole (CSVLogger writes ``repr``: its
-    ``1.0`` is exactly 1), else each column's widest half unit of its last decimal (a table
-    written with ``float_format='%.3f'`` or by hand: ``0.996`` stands for 0.9955-0.9965)."""
-    whole = any(len(text.strip().lower().partition("e")[0].partition(".")[2])
-                > FULL_PRECISION_DECIMALS for texts in prints.values() for text in texts)
-    return {} if whole else widest_half_units(prints)
+    """Column -> how far the value behind its cells may lie from the number written: each
+    column's widest half unit of its last decimal (a table written with
+    ``float_format='%.3f'`` or by hand: ``0.996`` stands for 0.9955-0.9965), none for a
+    column written whole. A column is written whole when any of its cells shows a float's
+    every digit (CSVLogger writes ``repr``), or, in a file holding such a column, when every
+    cell is a float32 that ``repr`` writes short (a float32 metric's ``1.0``, ``0.75``: exact);
+    a lr written whole beside an accuracy rounded to 0.996 leaves the accuracy rounded."""
+    whole = {column for column, texts in prints.items() if any(
+        len(text.strip().lower().partition("e")[0].partition(".")[2]) > FULL_PRECISION_DECIMALS
+        for text in texts)}
+    if whole:
+        whole |= {column for column, texts in prints.items()
+                  if all(_float32_exact(text) for text in texts)}
+    return widest_half_units({column: texts for column, texts in prints.items()
+                              if column not in whole})
+
+
+def _float32_exact(text: str) -> bool:
+    """Whether a cell's number is a float32's value exactly (``0.75``, ``1.0``; not ``0.996``)."""
+    value = to_float(text)
+    if value is None or not math.isfinite(value):
+        return True
+    return struct.unpack("f", struct.pack("f", value))[0] == value
 
 
 def _series_value(value: Any) -> float | None | str:
