@@ -75,3 +75,15 @@ def test_a_column_written_whole_leaves_the_rounded_columns_rounded(tmp_path):
     # beside a loss written whole is no rounding
     [run] = parse_csv("epoch,accuracy,loss\n0,0.75,0.6931471824645996\n1,1.0,0.5108256340026855\n")
     assert run.printed_half_units == {}
+
+
+def test_a_whole_number_print_beside_decimals_sets_no_half_unit(tmp_path):
+    # a loop printing '{:.3g}' writes 0.9996 as '1': its accuracy's other prints (0.996) say
+    # how it rounds. Half a unit of the '1' (0.5) made 'the rounding of the prints allows up
+    # to 150 %' true negatives and 'at least 0 % foreground'
+    found = _fingerprint(tmp_path, "loop.log",
+                         "Epoch 1, Loss: 0.131, Accuracy: 0.996, Dice: 0.998\n"
+                         "Epoch 2, Loss: 0.11, Accuracy: 0.996, Dice: 0.998\n"
+                         "Epoch 3, Loss: 0.095, Accuracy: 1, Dice: 1\n"
+                         "Epoch 4, Loss: 0.0901, Accuracy: 0.996, Dice: 0.998\n")
+    assert "69.8 %" in found.title

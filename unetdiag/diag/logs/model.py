@@ -216,16 +216,20 @@ def _print_places(text: str) -> tuple[int, int] | None:
 
 def widest_half_units(prints: dict[str, list[str]]) -> dict[str, float]:
     """Metric -> the widest half unit of its prints' last decimal (``0.99``: 0.005,
-    ``2.8e-06``: 5e-08), for the metrics a log rounded for the eye; a metric any of whose
+    ``2.8e-06``: 5e-08; a whole ``1`` counted only where no print shows decimals), for the
+    metrics a log rounded for the eye; a metric any of whose
     prints shows more than :data:`FULL_PRECISION_DECIMALS` decimals is printed whole
     (``repr``: its short prints are exact too) and left out, as are prints of no number.
 
-    >>> widest_half_units({"acc": ["0.996", "0.9", "nan"], "loss": ["0.5", "0.123456789012"]})
+    >>> widest_half_units({"acc": ["0.996", "0.9", "1"], "loss": ["0.5", "0.123456789012"]})
     {'acc': 0.05}
     """
     found: dict[str, float] = {}
     for name, texts in prints.items():
-        places = [place for place in map(_print_places, texts) if place is not None]
+        # a whole number beside prints with decimals is a format's dropped zeros ('{:.3g}'
+        # writes 0.9996 as 1, 0.0 as 0): it says nothing of the digits the others show
+        decimal = [text for text in texts if re.search(r"[.eE]", text)]
+        places = [place for place in map(_print_places, decimal or texts) if place is not None]
         if places and max(shown for _, shown in places) <= FULL_PRECISION_DECIMALS:
             found[name] = 0.5 * 10.0 ** -min(place for place, _ in places)
     return found
