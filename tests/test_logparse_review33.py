@@ -87,3 +87,15 @@ def test_a_whole_number_print_beside_decimals_sets_no_half_unit(tmp_path):
                          "Epoch 3, Loss: 0.095, Accuracy: 1, Dice: 1\n"
                          "Epoch 4, Loss: 0.0901, Accuracy: 0.996, Dice: 0.998\n")
     assert "69.8 %" in found.title
+
+
+def test_the_true_negatives_the_rounding_allows_stay_within_every_pixel(tmp_path):
+    # a loop's '0.9' at epoch 1 gives its accuracy a half unit of 0.05: 0.996 + 0.05 is no
+    # accuracy, and 'the rounding of the prints allows up to 105 %' was said
+    found = _fingerprint(tmp_path, "short.log",
+                         "Epoch 1, Loss: 0.131, Accuracy: 0.9, Dice: 0.9\n"
+                         "Epoch 2, Loss: 0.11, Accuracy: 0.95, Dice: 0.97\n"
+                         "Epoch 3, Loss: 0.095, Accuracy: 0.996, Dice: 0.998\n"
+                         "Epoch 4, Loss: 0.0901, Accuracy: 0.996, Dice: 0.998\n")
+    [phase] = found.evidence["phases"].values()
+    assert phase["true_negative_share_at_most"] <= 1.0

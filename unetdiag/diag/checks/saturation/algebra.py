@@ -225,8 +225,9 @@ class ConstantPredictorFit:
 
     @property
     def true_negative_share_at_most(self) -> float:
-        """All-ones: the most TN the rounding of the printed values allows, ``a - TP``."""
-        return self.accuracy + self.half_unit("accuracy") - self.fraction_at_least
+        """All-ones: the most TN the rounding of the printed values allows, ``a - TP`` (an
+        accuracy is at most 1, however wide its print's rounding)."""
+        return min(self.accuracy + self.half_unit("accuracy"), 1.0) - self.fraction_at_least
 
     @property
     def fraction_at_least(self) -> float:
