@@ -59,3 +59,23 @@ def test_the_claim_follows_the_printed_values_of_any_confusion_matrices(matrices
         for tp, tn, fp, fn in matrices:
             n = tp + tn + fp + fn
             assert tn * (fp + fn) / (n * (tp + fp + fn)) < 1e-4
+
+
+@given(st.integers(1, 10**6), st.integers(0, 10**6), st.integers(0, 10**6))
+def test_a_pooled_dice_equals_the_accuracy_where_tp_equals_tn(tp, fp, fn):
+    # 2TP/(2TP+E) and (TP+TN)/(TP+TN+E) are x/(x+E): equal at TN = TP, whatever the errors
+    tn = tp
+    dice = 2 * tp / (2 * tp + fp + fn)
+    accuracy = (tp + tn) / (tp + tn + fp + fn)
+    assert abs(dice - accuracy) < 1e-12
+
+
+def test_a_dice_equal_to_the_accuracy_is_said_consistent_with_tp_equal_to_tn():
+    # half the pixels foreground and errors split evenly keep a true Dice equal to the
+    # accuracy: 'either way the score measures no overlap' was stronger than the algebra
+    [finding] = [f for f in check_series("r", {
+        "loss": [0.5, 0.4, 0.3], "accuracy": [0.8, 0.85, 0.88], "dice_coef": [0.8, 0.85, 0.88]})
+        if f.id == ID]
+    assert "TP = TN" in finding.explanation and "true Dice" in finding.explanation
+    assert "Either way" not in finding.explanation
+    assert "both channels of one-hot labels and predictions" in finding.explanation

@@ -4,13 +4,16 @@ metrics that agree only in special cases, with its typed evidence and its senten
 For binary labels and thresholded predictions pooled over the pixels, ``IoU = TP / (TP + FP
 + FN)`` and ``accuracy = (TP + TN) / N`` are equal exactly when ``TN * (FP + FN) = 0``: no
 pixel correctly predicted background, or every pixel right. The Dice ``2TP / (2TP + FP +
-FN)`` equals the accuracy only where ``2TP N = (TP + TN)(2TP + FP + FN)``, a coincidence of
-the four counts. Equal to every printed decimal at every epoch of a phase while the values
-move is therefore TN = 0 throughout (an IoU; or too few true negatives to show in the
-printed decimals) or the two metrics computing one quantity (an "IoU" implemented as an
-accuracy; both fed the same function), which the numbers do not tell apart (a Stack Overflow
-question mirrored at whosebug.com, 5901045: ``IOU`` identical to ``accuracy`` at every
-epoch, 0.51, 0.31, 0.17).
+FN)`` and the accuracy are both ``x / (x + FP + FN)``, at ``x = 2TP`` and ``x = TP + TN``:
+equal exactly when ``TP = TN`` (half the pixels foreground and the errors split evenly keep
+them equal) or every pixel is right; a Dice summed over both channels of one-hot labels and
+predictions is the accuracy itself (twice the pixels right over 2N). Equal to every printed
+decimal at every epoch of a phase while the values move is therefore TN = 0 throughout (an
+IoU; or too few true negatives to show in the printed decimals), TP = TN throughout (a
+Dice), or the two metrics computing one quantity (an "IoU" implemented as an accuracy; both
+fed the same function), which the numbers do not tell apart (a Stack Overflow question
+mirrored at whosebug.com, 5901045: ``IOU`` identical to ``accuracy`` at every epoch, 0.51,
+0.31, 0.17).
 
 >>> from unetdiag.diag.checks.saturation.metrics import metric_series
 >>> claim = score_equals_accuracy("r", metric_series({
@@ -92,29 +95,39 @@ def score_equals_accuracy_finding(claim: ScoreEqualsAccuracy) -> Finding:
                       + (", ..." if len(data["values"]) > 4 else "")
                       + f" at epochs {epochs[name]}" for name, data in claim.metrics.items())
     kinds = {data["kind"] for data in claim.metrics.values()}
-    iou = ("For binary labels and thresholded predictions pooled over the pixels, an IoU, "
-           "TP/(TP+FP+FN), equals the pixel accuracy, (TP+TN)/N, only where no pixel is "
-           "correctly predicted background (TN = 0) or every pixel is right. ")
-    dice = ("A Dice, 2TP/(2TP+FP+FN), equals the pixel accuracy only where 2TP*N = "
-            "(TP+TN)(2TP+FP+FN), a coincidence of the four counts. " if "dice" in kinds else "")
+    algebra, readings, first = [], [], []
+    if "iou" in kinds:
+        algebra.append("an IoU, TP/(TP+FP+FN), equals the pixel accuracy, (TP+TN)/N, only "
+                       "where no pixel is correctly predicted background (TN = 0) or every "
+                       "pixel is right")
+        readings.append("TN = 0 at every epoch (no background pixel predicted as background, "
+                        "or too few to show in the printed decimals; for an IoU averaged per "
+                        "image or batch, none in each one not scored perfectly)")
+        first.append("the model predicts no background pixel as background")
+    if "dice" in kinds:
+        accuracy = "it" if "iou" in kinds else "the pixel accuracy, (TP+TN)/N,"
+        algebra.append(f"a Dice, 2TP/(2TP+FP+FN), equals {accuracy} only where as many pixels are "
+                       "correctly foreground as correctly background (TP = TN: both are "
+                       "x/(x+FP+FN), at x = 2TP and x = TP+TN) or every pixel is right")
+        readings.append("TP = TN at every epoch (which holds throughout when half the pixels "
+                        "are foreground and the errors split evenly between false positives "
+                        "and false negatives)")
+        first.append("the score is a true Dice")
     return finding(
         ids.SCORE_EQUALS_ACCURACY, claim,
         title=(f"{claim.run}: {pairs} to every printed decimal at every epoch both log, "
                "while they move"),
         explanation=(
-            f"{shown}. {iou if 'iou' in kinds else ''}{dice}Agreeing to every printed "
-            "decimal at each epoch while the values move is "
-            + ("consistent with TN = 0 at every epoch (no background pixel predicted as "
-               "background, or too few to show in the printed decimals) or with the two "
-               "metrics computing one quantity (an IoU "
-               "implemented as an accuracy, or both given the same function)"
-               if "iou" in kinds else
-               "consistent with the two metrics computing one quantity (a Dice implemented "
-               "as an accuracy, or both given the same function)")
-            + ": the numbers do not tell which. "
-            + ("Under the first, the model predicts no background pixel as background; under "
-               "the second, the score measures no overlap at all."
-               if "iou" in kinds else "Either way the score measures no overlap.")),
+            f"{shown}. For binary labels and thresholded predictions pooled over the pixels, "
+            f"{'; '.join(algebra)}. Agreeing to every printed decimal at each epoch while the "
+            f"values move is consistent with {' or '.join(readings)}, or with the two metrics "
+            "computing one quantity (a score implemented as an accuracy, both given the same "
+            "function"
+            + (", or a Dice summed over both channels of one-hot labels and predictions: "
+               "twice the pixels right over 2N is the accuracy" if "dice" in kinds else "")
+            + "): the numbers do not tell which. "
+            f"Under the {'first readings' if len(first) > 1 else 'first'}, "
+            f"{' and '.join(first)}; under the last, the score measures no overlap at all."),
         fix=("Check the score's definition against the accuracy's (a custom metric that "
              "rounds and compares pixels is an accuracy), then score a few predictions by "
              "hand: count the true negatives and compute IoU and Dice from the confusion "
