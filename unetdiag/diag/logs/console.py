@@ -104,6 +104,11 @@ class _ConsoleReader(HeaderlessEpochs):
         self.callback_epoch: int | None = None  # the epoch the last callback message named
         self.callback_line = 0  # the line of that message
         self.callback_ends = False  # whether it is printed as its epoch ends
+        # whether it came right after a finished bar ('- 5s 16ms/step', no ETA): Keras 2.2's
+        # order, whose bar ends its epoch before the other callbacks speak (TensorFlow 2 and
+        # Keras 3 speak first, after a last drawing with an ETA)
+        self.callback_after_close = False
+        self.closed_at = 0  # the line of the last finished bar
         self.heading_line = 0  # the line of the last Markdown section heading
         # a bar drawn to its end whose values could not be read: (line, steps)
         self.unread_close: tuple[int, int] | None = None
@@ -128,7 +133,8 @@ class _ConsoleReader(HeaderlessEpochs):
                 # 'ETA: 0s - acc: 0.9238Epoch 00001: loss improved ... 300/300 [===...': a
                 # message printed between the epoch's last drawings, which names it
                 message = raw[number - 1][glued.start():]
-                self._named_message(number, _CALLBACK_EPOCH_RE.match(message), message)
+                self._named_message(number, _CALLBACK_EPOCH_RE.match(message), message,
+                                    glued=True)
             self._line(number, line, cut=number == last_number and not ends_with_newline)
             if number in ran_out and self.block is not None and self.block.ran_out is None:
                 partial = self.block.partial
@@ -199,6 +205,8 @@ class _ConsoleReader(HeaderlessEpochs):
             return
         progress = parse_progress(text)
         if progress is not None:
+            if not progress.in_progress and progress.counter and "]" in text:
+                self.closed_at = number
             self._progress(number, progress, cut)
             return
         restored = restored_best_epoch(text)
@@ -209,9 +217,12 @@ class _ConsoleReader(HeaderlessEpochs):
             self._named_message(number, named, text)
         self._message(number, text)
 
-    def _named_message(self, number: int, named: re.Match, text: str) -> None:
-        """A callback message naming its epoch (``Epoch 00004: val_loss improved ...``)."""
+    def _named_message(self, number: int, named: re.Match, text: str,
+                       glued: bool = False) -> None:
+        """A callback message naming its epoch (``Epoch 00004: val_loss improved ...``), on a
+        line of its own or glued to a drawing."""
         block = self.block
+        self.callback_after_close = not glued and 0 < self.closed_at == number - 1
         # after the header and a drawing of epoch i, a message naming i - 1 counts from 0:
         # Keras 2 from 2.0.9 on names i there, and earlier epochs' messages come before
         # the header (keras#8137: 'Epoch 00002: reducing ...' under 'Epoch 3/100');

@@ -61,12 +61,16 @@ class HeaderlessEpochs:
         """The number of a run's first epoch that came without its header, from a callback
         message between the last epoch read and it (``Epoch 00051: val_loss did not
         improve``): TensorFlow 2 runs its callbacks before the progress bar's, so their
-        messages come before the closing line of the same epoch."""
+        messages come before the closing line of the same epoch; Keras 2.2 runs them after,
+        which a message right after a finished bar shows (the next epoch's, then)."""
         last_epoch_line = max((run.last_line for run in self.runs), default=0)
         if not self.callback_line or self.callback_line <= last_epoch_line:
             return None
-        index = self.callback_epoch
-        self.run.named_note = named_first_note(number, index, self.callback_line)
+        # right after a finished bar the message ends that bar's epoch (Keras 2.2): this one
+        # is the next
+        index = self.callback_epoch + self.callback_after_close
+        self.run.named_note = named_first_note(number, index, self.callback_line,
+                                               self.callback_after_close)
         self._note(self.run.named_note)
         return index
 

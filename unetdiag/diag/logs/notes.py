@@ -28,10 +28,16 @@ def evaluate_note(number: int, evaluated: ProgressLine, closing: ProgressLine,
     return note
 
 
-def named_first_note(number: int, index: int, callback_line: int) -> str:
+def named_first_note(number: int, index: int, callback_line: int,
+                     after_bar: bool = False) -> str:
     """A note on a run's first epoch read without its header and numbered by the callback
     message before it, on a line of its own or glued before its closing drawing (kept only
     where no header after it gives the number)."""
+    if after_bar:
+        return (f"line {number}, a summary with no 'Epoch i/N' header, was read as epoch "
+                f"{index}: the callback message at line {callback_line} names epoch "
+                f"{index - 1} right after a finished progress bar, the order of Keras 2.2, "
+                "which prints an epoch's last bar before its callbacks' messages")
     if callback_line == number:
         return (f"line {number}, a summary with no 'Epoch i/N' header, was read as epoch "
                 f"{index}, which the callback message printed before it on the same line "
