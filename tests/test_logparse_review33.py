@@ -115,3 +115,16 @@ def test_a_message_right_after_a_finished_bar_names_that_bar_s_epoch(tmp_path):
     assert run.epoch_numbers == [2, 3]
     assert run.epochs[0]["loss"] == 0.4
     assert any("right after a finished progress bar" in note for note in run.notes)
+
+
+def test_keras_2_2_s_blank_line_before_its_message_keeps_that_order(tmp_path):
+    # Keras 2.2 prints '\nEpoch 00025: saving model ...' after the bar (MrGiovanni/UNetPlusPlus#36,
+    # orobix/retina-unet#71 show the blank line): still the bar's epoch, not the next one's
+    bar = "300/300 [==============================] - 5s 16ms/step - loss: {} - acc: {}\n\n"
+    text = "".join(bar.format(loss, acc) + f"Epoch 0000{epoch}: saving model to m.h5\n"
+                   for epoch, loss, acc in ((1, "0.5000", "0.8000"), (2, "0.4000", "0.8500"),
+                                            (3, "0.3000", "0.8800")))
+    path = tmp_path / "keras22_blank.log"
+    path.write_text(text)
+    [run] = parse_log_text(text, path)
+    assert run.epoch_numbers == [2, 3] and run.epochs[0]["loss"] == 0.4

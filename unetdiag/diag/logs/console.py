@@ -109,6 +109,8 @@ class _ConsoleReader(HeaderlessEpochs):
         # Keras 3 speak first, after a last drawing with an ETA)
         self.callback_after_close = False
         self.closed_at = 0  # the line of the last finished bar
+        self.text_line = 0  # the last line holding text (Keras 2.2 prints a blank line first)
+        self.text_before = 0  # the one before the line being read
         self.heading_line = 0  # the line of the last Markdown section heading
         # a bar drawn to its end whose values could not be read: (line, steps)
         self.unread_close: tuple[int, int] | None = None
@@ -192,6 +194,7 @@ class _ConsoleReader(HeaderlessEpochs):
     def _line(self, number: int, text: str, cut: bool) -> None:
         if not text:
             return
+        self.text_before, self.text_line = self.text_line, number
         self.samples_total = samples_total(text) or self.samples_total
         printed = printed_logs(text)
         if printed is not None and self.block is not None:
@@ -222,7 +225,7 @@ class _ConsoleReader(HeaderlessEpochs):
         """A callback message naming its epoch (``Epoch 00004: val_loss improved ...``), on a
         line of its own or glued to a drawing."""
         block = self.block
-        self.callback_after_close = not glued and 0 < self.closed_at == number - 1
+        self.callback_after_close = not glued and 0 < self.closed_at == self.text_before
         # after the header and a drawing of epoch i, a message naming i - 1 counts from 0:
         # Keras 2 from 2.0.9 on names i there, and earlier epochs' messages come before
         # the header (keras#8137: 'Epoch 00002: reducing ...' under 'Epoch 3/100');
