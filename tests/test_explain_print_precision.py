@@ -57,12 +57,13 @@ def test_a_custom_loop_printing_three_decimals_is_told_from_one_printing_four():
     assert "(at least 96.1 % foreground in the validation data)" in four
 
 
-def test_a_custom_loop_s_widest_print_per_metric_and_its_percent_names():
+def test_a_custom_loop_s_last_print_per_metric_and_its_percent_names():
     # the loss printed whole (print(f"Loss: {loss}"), repr): its 0.5 is exactly 0.5, not
-    # 0.45-0.55, and it is left out
+    # 0.45-0.55, and it is left out; each other metric's last print bounds its own rounding
+    # (0.71 beside 0.8123 is a format dropping zeros, not a two-decimal 0.8123)
     [run] = custom_loop_epochs("Epoch 1, Loss: 0.6931471805599453, Accuracy: 80.5, Dice: 0.71\n"
                                "Epoch 2, Loss: 0.5, Accuracy: 90.25, Dice: 0.8123\n")
-    assert run.printed_half_units == {"accuracy_percent": 0.05, "dice": 0.005}
+    assert run.printed_half_units == {"accuracy_percent": 0.005, "dice": 5e-05}
 
 
 def test_tqdm_bar_half_units_are_the_widest_over_the_drawn_epochs():

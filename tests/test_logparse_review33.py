@@ -128,3 +128,14 @@ def test_keras_2_2_s_blank_line_before_its_message_keeps_that_order(tmp_path):
     path.write_text(text)
     [run] = parse_log_text(text, path)
     assert run.epoch_numbers == [2, 3] and run.epochs[0]["loss"] == 0.4
+
+
+def test_a_short_print_at_another_epoch_leaves_the_last_print_s_rounding(tmp_path):
+    # a CSV written with round(x, 4) and str: 0.5 at epoch 1 beside 0.996 at the last. The
+    # widest half unit (0.05) said 'the rounding of the prints allows up to 100 %' and 'at
+    # least 0 % foreground'; the last prints, which the fingerprint reads, allow 69.8 %
+    found = _fingerprint(tmp_path, "round4.csv",
+                         "epoch,loss,accuracy,dice_coef,val_loss,val_accuracy,val_dice_coef\n"
+                         "1,0.1312,0.5,0.5,0.1298,0.5,0.5\n2,0.11,0.9961,0.998,0.109,0.996,0.998\n"
+                         "3,0.095,0.996,0.998,0.094,0.996,0.998\n")
+    assert "69.8 %" in found.title

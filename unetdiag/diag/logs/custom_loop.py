@@ -28,7 +28,7 @@ import re
 
 from unetdiag.diag.checks.saturation.metrics import metric_kind
 from unetdiag.diag.checks.saturation.words import epoch_span
-from unetdiag.diag.logs.model import RunLog, to_float, widest_half_units
+from unetdiag.diag.logs.model import RunLog, print_half_units, to_float
 
 #: What may precede a line kept in a script or a Markdown quote: ``# ``, ``// ``, ``> ``.
 _LINE_RE = re.compile(r"^\s*(?:#+|//|>)?\s*Epoch\s+(\d+)\s*,\s*(.+?)\s*$")
@@ -169,13 +169,13 @@ def _add_prints(prints: dict[str, list[str]], printed: dict[str, str]) -> None:
 
 
 def _half_units(run: RunLog, prints: dict[str, list[str]]) -> dict[str, float]:
-    """How far the value behind each metric's prints may lie from the one read: a loop
+    """How far the value behind each metric's last print may lie from the one read: a loop
     prints with its own format (``{:.3f}``: 0.990 is read back as 0.99 and stands for
     0.9895-0.9905), which the values alone do not tell from Keras's four decimals; a score
     read as a percentage keeps its half unit under its ``_percent`` name."""
     names = set(run.metrics())
     return {(name if name in names else f"{name}_percent"): half_unit
-            for name, half_unit in widest_half_units(prints).items()}
+            for name, half_unit in print_half_units(prints).items()}
 
 
 def _percent_scores(run: RunLog) -> None:

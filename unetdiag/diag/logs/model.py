@@ -214,24 +214,31 @@ def _print_places(text: str) -> tuple[int, int] | None:
     return shown - int(match["exponent"] or 0), shown
 
 
-def widest_half_units(prints: dict[str, list[str]]) -> dict[str, float]:
-    """Metric -> the widest half unit of its prints' last decimal (``0.99``: 0.005,
-    ``2.8e-06``: 5e-08; a whole ``1`` counted only where no print shows decimals), for the
-    metrics a log rounded for the eye; a metric any of whose
-    prints shows more than :data:`FULL_PRECISION_DECIMALS` decimals is printed whole
-    (``repr``: its short prints are exact too) and left out, as are prints of no number.
+def print_half_units(prints: dict[str, list[str]]) -> dict[str, float]:
+    """Metric -> how far the value behind its last print may lie from it, for the metrics a
+    log rounded for the eye: half a unit of that print's last decimal (``0.99``: 0.005,
+    ``2.8e-06``: 5e-08). A print bounds its own rounding whatever its neighbours show (a
+    format that drops trailing zeros writes 0.5 beside 0.9961), and the last is the value the
+    fingerprints read; a whole number last (``'{:.3g}'`` writes 0.9996 as ``1``) takes the
+    widest of the prints with decimals. A metric any of whose prints shows more than
+    :data:`FULL_PRECISION_DECIMALS` decimals is printed whole (``repr``: its short prints are
+    exact too) and left out, as are prints of no number.
 
-    >>> widest_half_units({"acc": ["0.996", "0.9", "1"], "loss": ["0.5", "0.123456789012"]})
-    {'acc': 0.05}
+    >>> print_half_units({"acc": ["0.9", "0.996"], "dice": ["0.71", "0.8", "1"],
+    ...                   "loss": ["0.5", "0.123456789012"]})
+    {'acc': 0.0005, 'dice': 0.05}
     """
     found: dict[str, float] = {}
     for name, texts in prints.items():
-        # a whole number beside prints with decimals is a format's dropped zeros ('{:.3g}'
-        # writes 0.9996 as 1, 0.0 as 0): it says nothing of the digits the others show
-        decimal = [text for text in texts if re.search(r"[.eE]", text)]
-        places = [place for place in map(_print_places, decimal or texts) if place is not None]
-        if places and max(shown for _, shown in places) <= FULL_PRECISION_DECIMALS:
-            found[name] = 0.5 * 10.0 ** -min(place for place, _ in places)
+        places = [(text, place) for text in texts
+                  if (place := _print_places(text)) is not None]
+        if not places or max(shown for _, (_, shown) in places) > FULL_PRECISION_DECIMALS:
+            continue
+        last, (place, _) = places[-1]
+        decimal = [place for text, (place, _) in places if re.search(r"[.eE]", text)]
+        if not re.search(r"[.eE]", last) and decimal:
+            place = min(decimal)
+        found[name] = 0.5 * 10.0 ** -place
     return found
 
 

@@ -25,7 +25,7 @@ import json
 import math
 import re
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from unetdiag.diag.logs.appended import mark_appended_fits
@@ -33,9 +33,9 @@ from unetdiag.diag.logs.model import (
     FULL_PRECISION_DECIMALS,
     LogFormatError,
     RunLog,
+    print_half_units,
     to_float,
     unique_names,
-    widest_half_units,
 )
 from unetdiag.diag.logs.results_table import epoch_count_column, results_table_reason
 
@@ -196,7 +196,7 @@ def parse_csv(text: str) -> list[RunLog]:
     notes: list[str] = []
     skipped_columns: set[str] = set()
     not_logged_columns: set[str] = set()  # CSVLogger writes "NA" for a key an epoch lacks
-    prints: dict[str, list[str]] = {}  # column -> its numbers as written
+    prints: dict[int, dict[str, list[str]]] = {}  # id(run) -> column -> its numbers as written
     current: RunLog | None = None
     previous_epoch: float | None = None
     previous_sparse = False
@@ -218,6 +218,7 @@ def parse_csv(text: str) -> list[RunLog]:
                          "skipped")
             continue
         values: dict[str, float] = {}
+        written: dict[str, str] = {}
         for position, (column, cell) in enumerate(zip(header, cells, strict=True)):
             if column.lower() == "epoch" or position in (epoch_column, id_column) or (
                     cell == "" and not pandas):
@@ -229,7 +230,7 @@ def parse_csv(text: str) -> list[RunLog]:
                 skipped_columns.add(column)
             else:
                 values[column] = value
-                prints.setdefault(column, []).append(cell)
+                written[column] = cell
         sparse = "" in cells or previous_sparse
         previous_sparse = "" in cells
         new_id = (id_column is not None and current is not None
@@ -239,6 +240,7 @@ def parse_csv(text: str) -> list[RunLog]:
             # one epoch over several rows with blank cells (PyTorch Lightning's metrics.csv:
             # step rows, then validation, then epoch means): merged, the later value kept
             current.epochs[-1].update(values)
+            _add_prints(prints.setdefault(id(current), {}), written)
             merged_rows += 1
             continue
         if repeated_header is not None:
@@ -264,6 +266,7 @@ def parse_csv(text: str) -> list[RunLog]:
                 appended[id(current)] = row_number
             run_id = cells[id_column] if id_column is not None else None
         previous_epoch = epoch_number
+        _add_prints(prints.setdefault(id(current), {}), written)
         current.epochs.append(values)
         current.step_seconds.append(None)
         current.steps_per_epoch.append(None)
@@ -279,11 +282,13 @@ def parse_csv(text: str) -> list[RunLog]:
                      f"value ({', '.join(run.name for run in kept)}), read as separate runs, "
                      "and not as a metric")
     runs = kept
-    half_units = _csv_half_units(prints)
+    whole = _whole_columns(prints.values())
     for run in runs:
         if len(run.epoch_numbers) != len(run.epochs):
             run.epoch_numbers = []
-        run.printed_half_units = dict(half_units)
+        run.printed_half_units = print_half_units(
+            {column: texts for column, texts in prints.get(id(run), {}).items()
+             if column not in whole})
     if decimal_comma:
         between = "a tab" if delimiter == "\t" else repr(delimiter)
         notes.append(f"numbers written with decimal commas ({comma}) read as decimals: the "
@@ -313,22 +318,29 @@ def parse_csv(text: str) -> list[RunLog]:
     return unique_names(runs)
 
 
-def _csv_half_units(prints: dict[str, list[str]]) -> dict[str, float]:
-    """Column -> how far the value behind its cells may lie from the number written: each
-    column's widest half unit of its last decimal (a table written with
-    ``float_format='%.3f'`` or by hand: ``0.996`` stands for 0.9955-0.9965), none for a
-    column written whole. A column is written whole when any of its cells shows a float's
-    every digit (CSVLogger writes ``repr``), or, in a file holding such a column, when every
-    cell is a float32 that ``repr`` writes short (a float32 metric's ``1.0``, ``0.75``: exact);
-    a lr written whole beside an accuracy rounded to 0.996 leaves the accuracy rounded."""
-    whole = {column for column, texts in prints.items() if any(
+def _add_prints(prints: dict[str, list[str]], written: dict[str, str]) -> None:
+    for column, cell in written.items():
+        prints.setdefault(column, []).append(cell)
+
+
+def _whole_columns(runs: Iterable[dict[str, list[str]]]) -> set[str]:
+    """The columns written whole, whose cells are the values themselves: any cell shows a
+    float's every digit (CSVLogger writes ``repr``), or, in a file holding such a column,
+    every cell is a float32 that ``repr`` writes short (a float32 metric's ``1.0``, ``0.75``:
+    exact). The others were rounded (``float_format='%.3f'`` or by hand: ``0.996`` stands
+    for 0.9955-0.9965); a lr written whole beside an accuracy rounded to 0.996 leaves the
+    accuracy rounded."""
+    columns: dict[str, list[str]] = {}
+    for run in runs:
+        for column, texts in run.items():
+            columns.setdefault(column, []).extend(texts)
+    whole = {column for column, texts in columns.items() if any(
         len(text.strip().lower().partition("e")[0].partition(".")[2]) > FULL_PRECISION_DECIMALS
         for text in texts)}
     if whole:
-        whole |= {column for column, texts in prints.items()
+        whole |= {column for column, texts in columns.items()
                   if all(_float32_exact(text) for text in texts)}
-    return widest_half_units({column: texts for column, texts in prints.items()
-                              if column not in whole})
+    return whole
 
 
 def _float32_exact(text: str) -> bool:
