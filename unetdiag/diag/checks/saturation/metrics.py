@@ -117,6 +117,8 @@ def metric_kind(metric: str) -> str:
     base = base_name(metric).lower()
     if base in NON_METRIC_KEYS:
         return "bookkeeping"
+    if base.endswith("_percent"):  # a score a loop printed in percent (custom_loop.py): no
+        return "other"  # fraction, kept out of every check that reads one
     if ("loss" in base or base in ("bce", "binary_crossentropy", "crossentropy")
             or _SUM_LOSS_RE.search(base) and re.search(r"dice|iou|io_u|jaccard", base)):
         return "loss"
