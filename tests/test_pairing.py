@@ -433,7 +433,8 @@ def test_malformed_patterns_are_usage_errors(tmp_path, pattern, masks_dir, messa
 
 def test_tied_rules_are_named_with_their_options():
     from unetdiag.diag.data.pairing_findings import inference_hint
-    from unetdiag.diag.data.pairing_rules import Inference, MaskPattern, RuleMatch
+    from unetdiag.diag.data.pairing_inference import Inference
+    from unetdiag.diag.data.pairing_rules import MaskPattern, RuleMatch
 
     def rule(text, image, mask, key):
         return RuleMatch(MaskPattern.parse(text), pairs=[(Path(image), Path(mask), key)])

@@ -9,16 +9,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unetdiag.diag.data.pairing_rules import (
+from unetdiag.diag.data.pairing_alternatives import alternative_sets
+from unetdiag.diag.data.pairing_inference import (
     SAMPLE_IMAGES,
-    MaskPattern,
-    alternative_sets,
     candidate_patterns,
-    image_keys,
     infer_rule,
+    one_folder_patterns,
+)
+from unetdiag.diag.data.pairing_rules import (
+    MaskPattern,
+    image_keys,
     match_one_folder,
     match_pattern,
-    one_folder_patterns,
 )
 
 
@@ -195,11 +197,11 @@ def test_numbered_names_suggest_no_rule():
 def _count_work(monkeypatch) -> dict[str, int]:
     """Counts of the names the prefix scans look at and of the patterns matched against every
     file: the work the inference does, which (unlike its time) a loaded machine cannot change."""
-    from unetdiag.diag.data import pairing_rules
+    from unetdiag.diag.data import pairing_inference
 
     work = {"names scanned": 0, "patterns matched": 0}
-    scan, match, match_one = (pairing_rules._starting_with, pairing_rules.match_pattern,
-                              pairing_rules.match_one_folder)
+    scan, match, match_one = (pairing_inference._starting_with, pairing_inference.match_pattern,
+                              pairing_inference.match_one_folder)
 
     def counted_scan(*args, **options):
         for item in scan(*args, **options):
@@ -212,9 +214,9 @@ def _count_work(monkeypatch) -> dict[str, int]:
             return function(*args, **options)
         return call
 
-    monkeypatch.setattr(pairing_rules, "_starting_with", counted_scan)
-    monkeypatch.setattr(pairing_rules, "match_pattern", counted(match))
-    monkeypatch.setattr(pairing_rules, "match_one_folder", counted(match_one))
+    monkeypatch.setattr(pairing_inference, "_starting_with", counted_scan)
+    monkeypatch.setattr(pairing_inference, "match_pattern", counted(match))
+    monkeypatch.setattr(pairing_inference, "match_one_folder", counted(match_one))
     return work
 
 

@@ -19,7 +19,8 @@ from unetdiag.diag.data.instances import (
 )
 from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS
 from unetdiag.diag.data.pairing import MASK_SUFFIXES
-from unetdiag.diag.data.pairing_rules import MASK_WORDS, infer_rule
+from unetdiag.diag.data.pairing_inference import infer_rule
+from unetdiag.diag.data.pairing_rules import MASK_WORDS
 from unetdiag.diag.wording.text import join_names
 from unetdiag.exitcodes import UserError
 

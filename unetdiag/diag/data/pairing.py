@@ -25,7 +25,7 @@ These layouts are understood:
   a group as a case folder is (:mod:`unetdiag.diag.data.pairing_trees`).
 
 When the default names pair nothing or leave images without a mask, the names are searched
-for the one rule that pairs every file one to one (:mod:`unetdiag.diag.data.pairing_rules`:
+for the one rule that pairs every file one to one (:mod:`unetdiag.diag.data.pairing_inference`:
 ``Image_01L.jpg`` + ``Image_01L_1stHO.png``, ``21_training.tif`` + ``21_manual1.gif``); the
 pairing then follows it and says so (``pairing.rule_inferred``), or stops naming the option
 that would pair the files. ``mask_pattern`` gives such a rule explicitly. Masks that follow a
@@ -73,12 +73,14 @@ from unetdiag.diag.data.instances import (
     find_instance_layout,
     is_instance_layout,
 )
+from unetdiag.diag.data.pairing_alternatives import set_alternatives_apart, with_alternatives
 from unetdiag.diag.data.pairing_extensions import split_by_extension
 from unetdiag.diag.data.pairing_findings import (
     MAX_LISTED_FILES,
     MAX_NAMES_IN_MESSAGE,
     SOURCE,
 )
+from unetdiag.diag.data.pairing_inference import Inference, infer_rule, padding_hint
 from unetdiag.diag.data.pairing_match import (
     MASK_SUFFIXES,
     Matching,
@@ -94,16 +96,11 @@ from unetdiag.diag.data.pairing_match import (
     same_file_paths,
 )
 from unetdiag.diag.data.pairing_rules import (
-    Inference,
     MaskPattern,
     RuleMatch,
-    infer_rule,
     match_one_folder,
     match_pattern,
-    padding_hint,
-    set_alternatives_apart,
     stem_key,
-    with_alternatives,
 )
 from unetdiag.diag.data.pairing_trees import (
     folders_sharing_names,

@@ -1,6 +1,6 @@
 """The words of pairing: findings about how images were paired with masks, and the hints a
 failed pairing gives. The matching itself is :mod:`unetdiag.diag.data.pairing` and
-:mod:`unetdiag.diag.data.pairing_rules`; nothing here decides a pair.
+:mod:`unetdiag.diag.data.pairing_inference`; nothing here decides a pair.
 """
 
 from __future__ import annotations
@@ -12,13 +12,8 @@ from typing import Any
 
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.companions import companion_kind, holds_ade20k_colours
-from unetdiag.diag.data.pairing_rules import (
-    Inference,
-    MaskPattern,
-    RuleMatch,
-    padding_hint,
-    stem_key,
-)
+from unetdiag.diag.data.pairing_inference import Inference, padding_hint
+from unetdiag.diag.data.pairing_rules import MaskPattern, RuleMatch, stem_key
 from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
 from unetdiag.diag.wording.text import join_names, plural, verb
 

@@ -22,7 +22,8 @@ from unetdiag.diag.data.instances import (
     OBJECT_FILES_SEPARATOR,
     object_files_reference,
 )
-from unetdiag.diag.data.pairing_rules import Inference, MaskPattern, RuleMatch, stem_key
+from unetdiag.diag.data.pairing_inference import Inference
+from unetdiag.diag.data.pairing_rules import MaskPattern, RuleMatch, stem_key
 from unetdiag.diag.data.stacks import PagedPairs
 
 #: Suffixes that mark a mask file's stem (``cell_001_mask.png``); matched case-insensitively.

@@ -82,7 +82,7 @@ def _set_coverage(pattern: MaskPattern, files: Sequence[Path], pair_count: int,
                   only_set: bool) -> str:
     """How many of a set's files name the paired images, and how many name images without
     a mask in use (the set covers them:
-    :func:`~unetdiag.diag.data.pairing_rules.alternative_sets`)."""
+    :func:`~unetdiag.diag.data.pairing_alternatives.alternative_sets`)."""
     beyond = max(0, len(files) - pair_count)
     count = (f"{len(files) - beyond} for the {plural(pair_count, 'paired image')}"
              if only_set else f"{pattern.text}: {plural(len(files), 'file')}")

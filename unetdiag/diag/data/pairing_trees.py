@@ -40,6 +40,8 @@ from unetdiag.diag.data.folders import (
     holds_field_of_view,
     list_folder,
 )
+from unetdiag.diag.data.pairing_alternatives import with_alternatives
+from unetdiag.diag.data.pairing_inference import infer_rule
 from unetdiag.diag.data.pairing_match import (
     MASK_SUFFIXES,
     Matching,
@@ -54,11 +56,9 @@ from unetdiag.diag.data.pairing_match import (
 )
 from unetdiag.diag.data.pairing_rules import (
     MaskPattern,
-    infer_rule,
     match_one_folder,
     match_pattern,
     stem_key,
-    with_alternatives,
 )
 from unetdiag.diag.data.reading import ImageReadError, load_mask_values
 from unetdiag.diag.data.stacks import pair_pages
