@@ -246,8 +246,10 @@ def match_pattern(images: Sequence[Path], masks: Sequence[Path],
 def _owner(key: str, stems: Sequence[str]) -> str | None:
     """Of several image stems claiming ``key``, the one that owns it: the key itself, or
     the stem every other claimant extends past a separator (``21_training`` before
-    ``21_training_mask``: a file named after the image, not a second image); None when
-    one claims it, or none owns it."""
+    ``21_training_mask``: a file named after the image, not a second image), or the one
+    stem whose rest beside the key holds no mask word when every other's does (``01_test``
+    before ``01_manual2``, a second annotator's mask named by the same key); None when one
+    claims it, or none owns it."""
     if len(stems) < 2:
         return None
     if key in stems:
@@ -256,7 +258,14 @@ def _owner(key: str, stems: Sequence[str]) -> str | None:
     if all(stem == shortest or (stem.startswith(shortest) and is_separator(stem[len(shortest)]))
            for stem in stems):
         return shortest
-    return None
+    unworded = [stem for stem in stems if not MASK_WORDS.search(_rest(stem, key).lower())]
+    return unworded[0] if len(unworded) == 1 else None
+
+
+def _rest(stem: str, key: str) -> str:
+    """What ``stem`` holds beside ``key``: after it when the stem starts with it, else
+    before it."""
+    return stem[len(key):] if stem.startswith(key) else stem[:len(stem) - len(key)]
 
 
 def match_one_folder(files: Sequence[Path], pattern: MaskPattern) -> RuleMatch:
