@@ -125,7 +125,8 @@ def test_masks_named_by_a_pattern_beside_their_images_are_not_predicted(tmp_path
     listing = list_images(folder)
     assert [path.name for path in listing.images] == [
         "21_training.tif", "22_training.tif", "23_training.tif"]
-    assert listing.mask_rule == "{key}_manual1"
+    assert [(mask_set.label, len(mask_set.files)) for mask_set in listing.mask_sets] == [
+        ("ending _mask", 3), ("named {key}_manual1", 3)]
     assert sorted(path.name for path in listing.masks) == sorted(
         [f"{key}_manual1.gif" for key in ("21", "22", "23")]
         + [f"{key}_training_mask.gif" for key in ("21", "22", "23")])
@@ -149,7 +150,8 @@ def test_a_second_annotator_s_masks_are_named_with_their_own_pattern(tmp_path):
             Image.fromarray(mask).save(folder / f"Image_{key}_{annotator}.png")
     listing = list_images(folder)
     assert len(listing.images) == 3 and len(listing.masks) == 6
-    assert listing.mask_rule == "{key}_1stHO (another set: {key}_2ndHO)"
+    assert [(mask_set.label, len(mask_set.files)) for mask_set in listing.mask_sets] == [
+        ("named {key}_1stHO", 3), ("named {key}_2ndHO", 3)]
 
 
 def test_a_folder_of_images_alone_keeps_every_image(tmp_path):
@@ -160,7 +162,7 @@ def test_a_folder_of_images_alone_keeps_every_image(tmp_path):
     for stem in ("21_training", "22_training", "labelled_1", "labelled_2"):
         Image.fromarray(np.full((16, 16), 90, np.uint8)).save(folder / f"{stem}.png")
     listing = list_images(folder)
-    assert len(listing.images) == 4 and listing.mask_rule is None
+    assert len(listing.images) == 4 and listing.mask_sets == []
 
 
 def test_numbered_photos_that_a_pattern_happens_to_pair_are_all_predicted(tmp_path):
@@ -177,7 +179,7 @@ def test_numbered_photos_that_a_pattern_happens_to_pair_are_all_predicted(tmp_pa
     listing = list_images(folder)
     assert sorted(path.name for path in listing.images) == ["1.png", "10.png", "2.png",
                                                             "20.png"]
-    assert (listing.mask_rule, listing.masks) == (None, [])
+    assert (listing.mask_sets, listing.masks) == ([], [])
 
 
 def test_label_images_named_by_a_pattern_without_a_mask_word_are_left_out(tmp_path):
@@ -195,7 +197,7 @@ def test_label_images_named_by_a_pattern_without_a_mask_word_are_left_out(tmp_pa
         labels[8:, :] = (128, 64, 128)
         Image.fromarray(labels).save(folder / f"0001TP_{frame}_L.png")
     listing = list_images(folder)
-    assert listing.mask_rule == "{key}_L"
+    assert [mask_set.rule for mask_set in listing.mask_sets] == ["{key}_L"]
     assert len(listing.images) == 3 and len(listing.masks) == 3
 
 

@@ -220,7 +220,7 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
 
     result = with_progress_bar(console, args, "predicting", engine)
     # imported by the engine already
-    from unetdiag.training.predict_listing import left_out_lines, other_files_line
+    from unetdiag.training.predict_listing import left_out_lines, masks_line, other_files_line
     from unetdiag.training.predict_notes import (
         colour_lines,
         geometry_lines,
@@ -233,12 +233,8 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
     console.print(f"wrote {count} mask{'' if count == 1 else 's'} (0/255 PNG, each image's own "
                   f"size; {result.foreground}) to {result.out_dir} and overlays to "
                   f"{result.out_dir / 'overlays'}", highlight=False)
-    if result.skipped_masks:
-        rule = ("" if result.mask_rule is None else f"; {result.mask_rule} beside the image, "
-                "as train and evaluate pair them")
-        console.print(f"left out {len(result.skipped_masks)} file(s) named as masks (e.g. "
-                      f"{result.skipped_masks[-1 if result.mask_rule else 0].name}{rule})",
-                      highlight=False)
+    if result.mask_sets:
+        console.print(masks_line(result.mask_sets), highlight=False, soft_wrap=True)
     for line in left_out_lines(result.left_out):
         console.print(f"left out {line}", highlight=False, soft_wrap=True)
     if result.other_files:

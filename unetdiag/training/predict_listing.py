@@ -25,6 +25,25 @@ from unetdiag.diag.wording.text import join_names
 from unetdiag.exitcodes import UserError
 
 
+@dataclass(frozen=True)
+class MaskSet:
+    """Files left out as masks and what names them: a mask suffix (``_mask``) or a pattern
+    (``{key}_manual1``)."""
+
+    rule: str
+    files: list[Path]
+    by_suffix: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"ending {self.rule}" if self.by_suffix else f"named {self.rule}"
+
+    def to_dict(self) -> dict[str, str | int]:
+        """predict.json's entry: ``{"suffix": "_mask", "files": 20, "example": ...}``."""
+        return {"suffix" if self.by_suffix else "pattern": self.rule,
+                "files": len(self.files), "example": self.files[0].name}
+
+
 @dataclass
 class FolderImages:
     """What :func:`list_images` found in a folder: the images to predict, the files left out
@@ -33,14 +52,17 @@ class FolderImages:
     files of an extension predict does not read (never predicted, so named to the user)."""
 
     images: list[Path]
-    masks: list[Path]
+    #: the files left out as masks, set by set: one per mask suffix, then the pattern that
+    #: names masks after the images as train and evaluate pair them (``{key}_manual1``) and
+    #: each alternative set (a second annotator's ``{key}_manual2``): :func:`_masks_by_pattern`
+    mask_sets: list[MaskSet]
     left_out: dict[Path, str] = field(default_factory=dict)
     names: dict[Path, str] = field(default_factory=dict)
     other_files: list[Path] = field(default_factory=list)
-    #: the pattern that named some of ``masks`` after the images (``{key}_manual1``), as
-    #: train and evaluate pair masks beside their images, with the patterns of alternative
-    #: sets (``{key}_1stHO (another set: {key}_2ndHO)``: :func:`_masks_by_pattern`)
-    mask_rule: str | None = None
+
+    @property
+    def masks(self) -> list[Path]:
+        return [path for mask_set in self.mask_sets for path in mask_set.files]
 
 
 def output_name(image: Path, folder: Path) -> str:
@@ -83,12 +105,12 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
         raise UserError(f"{folder}: no such folder")
     files = supported_files(folder)
     other_files = _other_files(folder)
-    suffixes = tuple(suffix.lower() for suffix in mask_suffixes)
-    masks = [path for path in files if path.stem.lower().endswith(suffixes)]
-    images = [path for path in files if path not in masks]
-    mask_rule, named_masks = _masks_by_pattern(images)
-    masks += named_masks
-    images = [path for path in images if path not in named_masks]
+    mask_sets = _masks_by_suffix(files, mask_suffixes)
+    suffixed = {path for mask_set in mask_sets for path in mask_set.files}
+    images = [path for path in files if path not in suffixed]
+    mask_sets += _masks_by_pattern(images)
+    masks = {path for mask_set in mask_sets for path in mask_set.files}
+    images = [path for path in images if path not in masks]
     samples, left_out = _sample_folder_images(folder)
     images += samples
     if not images:
@@ -105,29 +127,50 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
             raise UserError(f"{named[name]} and {path} share the name {name!r}: both masks "
                             f"would be {name}.png")
         named[name] = path
-    return FolderImages(images, masks, left_out, names, other_files, mask_rule)
+    return FolderImages(images, mask_sets, left_out, names, other_files)
 
 
-def _masks_by_pattern(files: Sequence[Path]) -> tuple[str | None, list[Path]]:
-    """The pattern by which ``files`` pair one to one as image and mask beside each other
-    (DRIVE's ``21_manual1.gif`` beside ``21_training.tif``: :func:`infer_rule`, as train and
-    evaluate pair a folder), and the masks it names, alternative sets included
-    (``21_manual2.gif``); ``(None, [])`` when no one pattern pairs them all, or when the
-    pattern holds no mask word and its first masks are not label images (:func:`_few_colours`):
-    photos numbered 1, 2, 10, 20 pair under ``{key}0``, and a folder given to predict is meant
-    to hold images, so a pattern is not enough to leave one out unpredicted."""
+def _masks_by_suffix(files: Sequence[Path], mask_suffixes: Sequence[str]) -> list[MaskSet]:
+    """The files whose stem ends in one of ``mask_suffixes`` (case aside), one set per
+    suffix (the first that a stem ends in)."""
+    sets: dict[str, list[Path]] = {}
+    for path in files:
+        suffix = next((suffix for suffix in mask_suffixes
+                       if suffix and path.stem.lower().endswith(suffix.lower())), None)
+        if suffix is not None:
+            sets.setdefault(suffix, []).append(path)
+    return [MaskSet(suffix, paths, by_suffix=True) for suffix, paths in sets.items()]
+
+
+def _masks_by_pattern(files: Sequence[Path]) -> list[MaskSet]:
+    """The masks of the pattern by which ``files`` pair one to one as image and mask beside
+    each other (DRIVE's ``21_manual1.gif`` beside ``21_training.tif``: :func:`infer_rule`, as
+    train and evaluate pair a folder), then each alternative set (a second annotator's
+    ``21_manual2.gif``); none when no one pattern pairs them all, or when the pattern holds no
+    mask word and its first masks are not label images (:func:`_few_colours`): photos
+    numbered 1, 2, 10, 20 pair under ``{key}0``, and a folder given to predict is meant to
+    hold images, so a pattern is not enough to leave one out unpredicted."""
     if len(files) < 2:
-        return None, []
+        return []
     chosen = infer_rule(files, None).chosen
     if chosen is None:
-        return None, []
+        return []
     masks = [mask for _, mask, _ in chosen.pairs]
     if not MASK_WORDS.search(chosen.pattern.text.lower()) and not all(
             _few_colours(mask) for mask in masks[:LABEL_IMAGES_OPENED]):
-        return None, []
-    masks += [path for _, paths in chosen.alternatives for path in paths]
-    others = ", ".join(pattern.text for pattern, _ in chosen.alternatives)
-    return chosen.pattern.text + (f" (another set: {others})" if others else ""), masks
+        return []
+    return [MaskSet(chosen.pattern.text, masks),
+            *(MaskSet(pattern.text, list(paths)) for pattern, paths in chosen.alternatives)]
+
+
+def masks_line(mask_sets: Sequence[MaskSet]) -> str:
+    """``"left out 6 file(s) named as masks, in 3 sets: 2 ending _mask (e.g. a_mask.gif),
+    2 named {key}_manual1 (e.g. ...) and ..."``: each set left out with its count."""
+    total = sum(len(mask_set.files) for mask_set in mask_sets)
+    parts = [f"{len(mask_set.files)} {mask_set.label} (e.g. {mask_set.files[0].name})"
+             for mask_set in mask_sets]
+    sets = f", in {len(mask_sets)} sets" if len(mask_sets) > 1 else ""
+    return f"left out {total} file(s) named as masks{sets}: {join_names(parts)}"
 
 
 #: Masks opened to tell a label image from a photo when a pattern holds no mask word.

@@ -87,8 +87,9 @@ def output_names(name: str) -> tuple[str, str]:
 def write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshold: float,
                    records: list[dict[str, Any]], plan: GeometryPlan,
                    result: PredictResult) -> None:
-    """predict.json: the model, the geometry, what 255 means, the sub-folders left out, the
-    files not predicted with why (``result.not_predicted``), and one record per image."""
+    """predict.json: the model, the geometry, what 255 means, the sub-folders and the mask
+    sets left out, the files not predicted with why (``result.not_predicted``), and one
+    record per image."""
     record = run_record(saved.path)
     atomic_write_json(out_dir / MANIFEST_FILENAME, {
         "command": COMMAND, "model": str(saved.path), "images": str(images_dir),
@@ -99,5 +100,6 @@ def write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshold
                        else record.policy.to_dict()},
         "left_out": [{"folder": str(path), "why": why}
                      for path, why in result.left_out.items()],
+        "masks_left_out": [mask_set.to_dict() for mask_set in result.mask_sets],
         "not_predicted": result.not_predicted(images_dir),
         "files": records})

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from unetdiag.training.predict_geometry import GeometryPlan
+from unetdiag.training.predict_listing import MaskSet
 
 
 @dataclass
@@ -17,11 +18,10 @@ class PredictResult:
 
     out_dir: Path
     records: list[dict[str, Any]] = field(default_factory=list)
-    skipped_masks: list[Path] = field(default_factory=list)
+    #: the files left out as masks, set by set (:class:`~.predict_listing.MaskSet`)
+    mask_sets: list[MaskSet] = field(default_factory=list)
     #: sub-folders holding images that were not read, with why (:func:`list_images`)
     left_out: dict[Path, str] = field(default_factory=dict)
-    #: the pattern that named some skipped masks after their images (``{key}_manual1``)
-    mask_rule: str | None = None
     #: the folder's files of an extension predict does not read
     other_files: list[Path] = field(default_factory=list)
     #: images that could not be read (their label as in predict.json -> why): no mask
@@ -50,6 +50,11 @@ class PredictResult:
                    if path.is_relative_to(images_dir) else path.name,
                    "why": "an extension predict does not read"} for path in self.other_files),
                 *({"image": label, "why": why} for label, why in self.unreadable.items())]
+
+    @property
+    def skipped_masks(self) -> list[Path]:
+        """Every file left out as a mask."""
+        return [path for mask_set in self.mask_sets for path in mask_set.files]
 
     @property
     def non_finite_images(self) -> int:
