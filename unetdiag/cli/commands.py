@@ -220,7 +220,12 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
 
     result = with_progress_bar(console, args, "predicting", engine)
     # imported by the engine already
-    from unetdiag.training.predict_listing import left_out_lines, masks_line, other_files_line
+    from unetdiag.training.predict_listing import (
+        left_out_lines,
+        masks_line,
+        other_files_line,
+        read_line,
+    )
     from unetdiag.training.predict_notes import (
         colour_lines,
         geometry_lines,
@@ -237,6 +242,8 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
         console.print(masks_line(result.mask_sets), highlight=False, soft_wrap=True)
     for line in left_out_lines(result.left_out):
         console.print(f"left out {line}", highlight=False, soft_wrap=True)
+    if result.left_out:
+        console.print(read_line(result.listing), highlight=False, soft_wrap=True)
     if result.other_files:
         console.print(f"left out {other_files_line(result.other_files)}", highlight=False,
                       soft_wrap=True)

@@ -279,9 +279,7 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
     # recognised (and cleaned) as a predict output by the next one
     planned = [dict(zip(("mask", "overlay"), output_names(listing.names[path]), strict=True),
                     image=image_label(path, images_dir)) for path in images]
-    result = PredictResult(out_dir, mask_sets=listing.mask_sets,
-                           other_files=listing.other_files,
-                           left_out=listing.left_out, foreground=foreground_meaning(record),
+    result = PredictResult(out_dir, listing, foreground=foreground_meaning(record),
                            geometry=plan, channels=saved.channels,
                            training_run=None if record is None else str(record.run_dir),
                            training_bands=None if record is None or record.train_images is None

@@ -4,6 +4,7 @@ why; the name each image's mask takes."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,9 @@ from unetdiag.diag.data.pairing_inference import infer_rule
 from unetdiag.diag.data.pairing_rules import MASK_WORDS
 from unetdiag.diag.wording.text import join_names
 from unetdiag.exitcodes import UserError
+
+#: The image files below a sub-folder left out: how many, and the first in name order.
+UnreadFiles = tuple[int, Path]
 
 
 @dataclass(frozen=True)
@@ -46,11 +50,14 @@ class MaskSet:
 
 @dataclass
 class FolderImages:
-    """What :func:`list_images` found in a folder: the images to predict, the files left out
-    as masks, and the sub-folders left out with why (``path -> reason``); ``names``: the name
-    each image's mask and overlay take (:func:`output_name`); ``other_files``: the folder's
-    files of an extension predict does not read (never predicted, so named to the user)."""
+    """What :func:`list_images` found in ``folder``: the images to predict, the files left
+    out as masks, and the sub-folders left out with why (``path -> reason``) and the image
+    files below each (``unread_images``: their count and the first, at any depth);
+    ``names``: the name each image's mask and overlay take (:func:`output_name`);
+    ``other_files``: the folder's files of an extension predict does not read (never
+    predicted, so named to the user)."""
 
+    folder: Path
     images: list[Path]
     #: the files left out as masks, set by set: one per mask suffix, then the pattern that
     #: names masks after the images as train and evaluate pair them (``{key}_manual1``) and
@@ -59,6 +66,7 @@ class FolderImages:
     left_out: dict[Path, str] = field(default_factory=dict)
     names: dict[Path, str] = field(default_factory=dict)
     other_files: list[Path] = field(default_factory=list)
+    unread_images: dict[Path, UnreadFiles] = field(default_factory=dict)
 
     @property
     def masks(self) -> list[Path]:
@@ -111,10 +119,14 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
     mask_sets += _masks_by_pattern(images)
     masks = {path for mask_set in mask_sets for path in mask_set.files}
     images = [path for path in images if path not in masks]
-    samples, left_out = _sample_folder_images(folder)
+    samples, reasons = _sample_folder_images(folder)
+    below = {path: _images_below(path) for path in reasons}
+    left_out = {path: why for path, why in reasons.items() if below[path]}
+    unread = {path: (len(found), found[0]) for path, found in below.items() if found}
     images += samples
     if not images:
-        skipped = f" (left out: {'; '.join(left_out_lines(left_out))})" if left_out else ""
+        skipped = (f" (left out: {'; '.join(left_out_lines(left_out))}; "
+                   f"{_unread_summary(unread, folder)})" if left_out else "")
         others = (f"; {len(other_files)} file(s) of other extensions "
                   f"({_extensions(other_files)}){foreign_hint(other_files)}"
                   if other_files else "")
@@ -127,7 +139,7 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
             raise UserError(f"{named[name]} and {path} share the name {name!r}: both masks "
                             f"would be {name}.png")
         named[name] = path
-    return FolderImages(images, mask_sets, left_out, names, other_files)
+    return FolderImages(folder, images, mask_sets, left_out, names, other_files, unread)
 
 
 def _masks_by_suffix(files: Sequence[Path], mask_suffixes: Sequence[str]) -> list[MaskSet]:
@@ -221,30 +233,48 @@ def other_files_line(other_files: Sequence[Path]) -> str:
 
 
 def _sample_folder_images(folder: Path) -> tuple[list[Path], dict[Path, str]]:
-    """The images of ``folder``'s sample folders, and its sub-folders holding images that
-    are not read, with why."""
+    """The images of ``folder``'s sample folders, and its sub-folders whose images are not
+    read, with why (whether they hold images is :func:`_images_below`'s to say)."""
     subfolders = sorted(path for path in folder.iterdir()
                         if path.is_dir() and not path.name.startswith("."))
     if subfolders and is_instance_layout(subfolders):
         layout = find_instance_layout(subfolders, [])
         left_out = {folder / name: f"its {IMAGES_FOLDER}/ holds {len(held)} images, a sample "
                     "folder's one" for name, held in layout.duplicates.items()}
-        left_out.update({path: NOT_A_SAMPLE for path in layout.ignored
-                         if _holds_images(path)})
+        left_out.update({path: NOT_A_SAMPLE for path in layout.ignored})
         return sorted([image for _, image, _ in layout.pairs] + layout.missing), left_out
-    return [], {path: NOT_A_SAMPLE for path in subfolders if _holds_images(path)}
+    return [], {path: NOT_A_SAMPLE for path in subfolders}
 
 
-def _holds_images(folder: Path, depth: int = 2) -> bool:
-    """Whether ``folder`` or a folder up to ``depth`` levels below it holds a file of a
-    supported extension."""
-    if supported_files(folder):
-        return True
-    try:
-        return depth > 0 and any(_holds_images(path, depth - 1) for path in folder.iterdir()
-                                 if path.is_dir() and not path.name.startswith("."))
-    except OSError:
-        return False
+def _images_below(folder: Path) -> list[Path]:
+    """The files of a supported extension in ``folder`` and in every folder below it, at any
+    depth (hidden ones aside), in name order, folder by folder."""
+    found = []
+    for root, folders, files in os.walk(folder):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        found += [Path(root) / name for name in sorted(files) if not name.startswith(".")
+                  and Path(name).suffix.lower() in SUPPORTED_EXTENSIONS]
+    return found
+
+
+def _unread_summary(unread: dict[Path, UnreadFiles], folder: Path) -> str:
+    """``"3 image file(s) in 2 sub-folder(s) (e.g. deep/1/e.png)"``: the first example of the
+    first folder in name order, as a path below ``folder``."""
+    first = min(unread)
+    return (f"{sum(count for count, _ in unread.values())} image file(s) in {len(unread)} "
+            f"sub-folder(s) (e.g. {unread[first][1].relative_to(folder).as_posix()})")
+
+
+def read_line(listing: FolderImages) -> str:
+    """``"read 2 image(s) of the folder itself and 3 of its sample folders; not read: ..."``:
+    what the listing reads, beside what it leaves in sub-folders (:func:`_unread_summary`)."""
+    own = sum(1 for path in listing.images if path.parent == listing.folder)
+    samples = len(listing.images) - own
+    read = f"read {own} image(s) of the folder itself" + (
+        f" and {samples} of its sample folders" if samples else "")
+    if not listing.unread_images:
+        return read
+    return f"{read}; not read: {_unread_summary(listing.unread_images, listing.folder)}"
 
 
 def left_out_lines(left_out: dict[Path, str]) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from unetdiag.training.predict_geometry import GeometryPlan
-from unetdiag.training.predict_listing import MaskSet
+from unetdiag.training.predict_listing import FolderImages, MaskSet
 
 
 @dataclass
@@ -17,13 +17,10 @@ class PredictResult:
     files left out as masks."""
 
     out_dir: Path
+    #: what was listed: the images, the mask sets and the sub-folders left out, the files
+    #: of an extension predict does not read (:func:`~.predict_listing.list_images`)
+    listing: FolderImages
     records: list[dict[str, Any]] = field(default_factory=list)
-    #: the files left out as masks, set by set (:class:`~.predict_listing.MaskSet`)
-    mask_sets: list[MaskSet] = field(default_factory=list)
-    #: sub-folders holding images that were not read, with why (:func:`list_images`)
-    left_out: dict[Path, str] = field(default_factory=dict)
-    #: the folder's files of an extension predict does not read
-    other_files: list[Path] = field(default_factory=list)
     #: images that could not be read (their label as in predict.json -> why): no mask
     unreadable: dict[str, str] = field(default_factory=dict)
     #: which class 255 is (:func:`~unetdiag.training.run_record.foreground_meaning`)
@@ -52,9 +49,22 @@ class PredictResult:
                 *({"image": label, "why": why} for label, why in self.unreadable.items())]
 
     @property
+    def mask_sets(self) -> list[MaskSet]:
+        return self.listing.mask_sets
+
+    @property
     def skipped_masks(self) -> list[Path]:
         """Every file left out as a mask."""
-        return [path for mask_set in self.mask_sets for path in mask_set.files]
+        return self.listing.masks
+
+    @property
+    def left_out(self) -> dict[Path, str]:
+        """Sub-folders holding images that were not read, with why."""
+        return self.listing.left_out
+
+    @property
+    def other_files(self) -> list[Path]:
+        return self.listing.other_files
 
     @property
     def non_finite_images(self) -> int:
