@@ -10,7 +10,7 @@ import json
 import keras
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, features
 
 from unetdiag.cli import main
 from unetdiag.exitcodes import ExitCode, UserError
@@ -32,7 +32,7 @@ def _folder_with_a_corrupt_image(folder):
         Image.fromarray(np.full((16, 16), 200, np.uint8)).save(folder / f"{name}.png")
     (folder / "broken.png").write_bytes(b"not a png")
     (folder / "empty.jpg").write_bytes(b"")
-    Image.fromarray(np.full((16, 16), 200, np.uint8)).save(folder / "photo.webp")
+    (folder / "photo.heic").write_bytes(b"ftypheic")  # Pillow reads no HEIC of its own
     return folder
 
 
@@ -45,7 +45,7 @@ def test_a_corrupt_image_costs_its_own_mask_and_every_skipped_file_is_named(tmp_
         "a.png", "b.png", "c.png"]
     manifest = json.loads((tmp_path / "out" / MANIFEST_FILENAME).read_text())
     why = {entry["image"]: entry["why"] for entry in manifest["not_predicted"]}
-    assert why == {"photo.webp": "an extension predict does not read",
+    assert why == {"photo.heic": "an extension predict does not read",
                    "broken.png": "not an image Pillow can read (unrecognised content)",
                    "empty.jpg": "empty file (0 bytes)"}
 
@@ -62,8 +62,38 @@ def test_the_console_names_each_file_not_predicted_and_the_status_warns(tmp_path
     assert "not predicted: empty.jpg: empty file (0 bytes)" in out
     assert ("warning: 2 of 5 image(s) could not be read and got no mask; the other 3 were "
             "predicted") in out
-    assert ("left out 1 file(s) of an extension predict does not read (.webp): photo.webp"
+    assert ("left out 1 file(s) of an extension predict does not read (.heic): photo.heic"
             in out)
+
+
+@pytest.mark.skipif(not features.check_module("webp"), reason="Pillow built without WebP")
+def test_a_webp_image_is_predicted_when_pillow_reads_webp(tmp_path):
+    """predict named .webp files as "an extension predict does not read" although the
+    Pillow it reads every other image with decodes WebP."""
+    model = _model(tmp_path / "m.keras")
+    images = tmp_path / "in"
+    images.mkdir()
+    Image.fromarray(np.full((16, 16), 200, np.uint8)).save(images / "a.png")
+    Image.fromarray(np.full((16, 16), 200, np.uint8)).save(images / "photo.webp")
+    result = predict_folder(model, images, tmp_path / "out")
+    assert sorted(record["image"] for record in result.records) == ["a.png", "photo.webp"]
+    assert result.not_predicted(images) == []
+
+
+def test_a_file_left_unread_for_its_extension_gives_status_1_as_an_unreadable_one(tmp_path):
+    """A file of the folder that got no mask because predict does not read its extension
+    is listed in not_predicted, as an unreadable image is; the status was 0 for the one and
+    1 for the other."""
+    model = _model(tmp_path / "m.keras")
+    images = tmp_path / "in"
+    images.mkdir()
+    Image.fromarray(np.full((16, 16), 200, np.uint8)).save(images / "a.png")
+    np.save(images / "scan.npy", np.zeros((4, 4)))
+    status = main(["predict", str(model), "--images", str(images), "--out",
+                   str(tmp_path / "out"), "--quiet"])
+    assert status == ExitCode.WARNINGS
+    manifest = json.loads((tmp_path / "out" / MANIFEST_FILENAME).read_text())
+    assert [entry["image"] for entry in manifest["not_predicted"]] == ["scan.npy"]
 
 
 def test_a_folder_of_unreadable_images_only_is_refused_naming_one(tmp_path):
@@ -102,9 +132,9 @@ def test_a_folder_of_other_extensions_only_names_them_in_its_refusal(tmp_path):
     model = _model(tmp_path / "m.keras")
     images = tmp_path / "in"
     images.mkdir()
-    Image.fromarray(np.zeros((16, 16), np.uint8)).save(images / "photo.webp")
+    (images / "photo.heic").write_bytes(b"ftypheic")
     np.save(images / "scan.npy", np.zeros((4, 4)))
-    with pytest.raises(UserError, match=r"2 file\(s\) of other extensions \(\.webp, \.npy\); "
+    with pytest.raises(UserError, match=r"2 file\(s\) of other extensions \(\.heic, \.npy\); "
                        r"1 file is NumPy arrays"):
         predict_folder(model, images, tmp_path / "out")
 

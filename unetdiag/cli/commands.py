@@ -253,8 +253,7 @@ def run_predict(args: argparse.Namespace, console: Console) -> int:
     if result.non_finite_images:
         console.print(f"warning: {result.non_finite_images} image(s) got NaN or Inf "
                       "predictions, written as background (see predict.json)", highlight=False)
-    return int(ExitCode.WARNINGS if result.non_finite_images or result.unreadable
-               else ExitCode.OK)
+    return int(ExitCode.WARNINGS if result.incomplete else ExitCode.OK)
 
 
 def finish(report: Report, args: argparse.Namespace, console: Console | None) -> int:

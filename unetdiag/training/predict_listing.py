@@ -9,14 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, features
 
 from unetdiag.diag.data.foreign_formats import foreign_hint
 from unetdiag.diag.data.instances import (
     IMAGES_FOLDER,
     find_instance_layout,
     is_instance_layout,
-    supported_files,
 )
 from unetdiag.diag.data.masks import SUPPORTED_EXTENSIONS
 from unetdiag.diag.data.pairing import MASK_SUFFIXES
@@ -27,6 +26,20 @@ from unetdiag.exitcodes import UserError
 
 #: The image files below a sub-folder left out: how many, and the first in name order.
 UnreadFiles = tuple[int, Path]
+
+
+#: Formats Pillow reads when it is built with their codec (the extension and Pillow's name of
+#: the codec): predict reads them beside the extensions train reads, as a folder of photos to
+#: predict may be saved so (train and audit-data keep to :data:`SUPPORTED_EXTENSIONS`).
+CODEC_EXTENSIONS = {".webp": "webp", ".avif": "avif"}
+
+
+def read_extensions() -> tuple[str, ...]:
+    """The extensions predict reads in the folder it is given: train's, and those of
+    :data:`CODEC_EXTENSIONS` whose codec this Pillow has."""
+    return SUPPORTED_EXTENSIONS + tuple(
+        extension for extension, codec in CODEC_EXTENSIONS.items()
+        if codec in features.modules and features.check_module(codec))
 
 
 @dataclass(frozen=True)
@@ -111,8 +124,10 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
     """
     if not folder.is_dir():
         raise UserError(f"{folder}: no such folder")
-    files = supported_files(folder)
-    other_files = _other_files(folder)
+    extensions = read_extensions()
+    entries = _visible_files(folder)
+    files = [path for path in entries if path.suffix.lower() in extensions]
+    other_files = [path for path in entries if path.suffix.lower() not in extensions]
     mask_sets = _masks_by_suffix(files, mask_suffixes)
     suffixed = {path for mask_set in mask_sets for path in mask_set.files}
     images = [path for path in files if path not in suffixed]
@@ -130,7 +145,7 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
         others = (f"; {len(other_files)} file(s) of other extensions "
                   f"({_extensions(other_files)}){foreign_hint(other_files)}"
                   if other_files else "")
-        raise UserError(f"{folder}: no images ({', '.join(SUPPORTED_EXTENSIONS)}) other than "
+        raise UserError(f"{folder}: no images ({', '.join(extensions)}) other than "
                         f"{len(masks)} mask file(s){skipped}{others}")
     names = {path: output_name(path, folder) for path in images}
     named: dict[str, Path] = {}
@@ -202,15 +217,14 @@ def _few_colours(path: Path) -> bool:
         return False
 
 
-def _other_files(folder: Path) -> list[Path]:
-    """The visible files of ``folder`` (not its folders) of an extension predict does not
-    read, by name."""
+def _visible_files(folder: Path) -> list[Path]:
+    """The visible entries of ``folder`` that are not folders (a broken link counts: reading
+    it names it), by name."""
     try:
         entries = sorted(path for path in folder.iterdir() if not path.name.startswith("."))
     except OSError:
         return []
-    return [path for path in entries if path.suffix.lower() not in SUPPORTED_EXTENSIONS
-            and not path.is_dir()]
+    return [path for path in entries if not path.is_dir()]
 
 
 def _extensions(paths: Sequence[Path]) -> str:
@@ -228,7 +242,7 @@ def other_files_line(other_files: Sequence[Path]) -> str:
         named.append(f"{len(other_files) - 5} more")
     return (f"{len(other_files)} file(s) of an extension predict does not read "
             f"({_extensions(other_files)}): {join_names(named)}{foreign_hint(other_files)}; "
-            f"predict reads {' '.join(SUPPORTED_EXTENSIONS)}: convert an image saved otherwise "
+            f"predict reads {' '.join(read_extensions())}: convert an image saved otherwise "
             "to PNG to predict it (predict.json: not_predicted)")
 
 
@@ -247,13 +261,14 @@ def _sample_folder_images(folder: Path) -> tuple[list[Path], dict[Path, str]]:
 
 
 def _images_below(folder: Path) -> list[Path]:
-    """The files of a supported extension in ``folder`` and in every folder below it, at any
+    """The files of an extension predict reads in ``folder`` and in every folder below it, at any
     depth (hidden ones aside), in name order, folder by folder."""
     found = []
+    extensions = read_extensions()
     for root, folders, files in os.walk(folder):
         folders[:] = sorted(name for name in folders if not name.startswith("."))
         found += [Path(root) / name for name in sorted(files) if not name.startswith(".")
-                  and Path(name).suffix.lower() in SUPPORTED_EXTENSIONS]
+                  and Path(name).suffix.lower() in extensions]
     return found
 
 

@@ -69,3 +69,10 @@ class PredictResult:
     @property
     def non_finite_images(self) -> int:
         return sum(1 for record in self.records if record["non_finite_pixels"])
+
+    @property
+    def incomplete(self) -> bool:
+        """Some file of the folder got no mask (``not_predicted``: unreadable, or of an
+        extension predict does not read), or got NaN or Inf predictions written as
+        background: predict's exit status 1."""
+        return bool(self.non_finite_images or self.unreadable or self.other_files)
