@@ -4,12 +4,14 @@ empty-mask finding is reworded by it."""
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from unetdiag.diag.audit.empty_causes import empty_masks_of_alike_colours
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.data.masks import DEFAULT_POLICY
-from unetdiag.training.decoder import DecodeLog, decode_pair
+from unetdiag.training.decoder import DecodeLog, decode_pair, first_failure
 
 
 def _pair(tmp_path, name: str, mask: np.ndarray) -> tuple[str, str]:
@@ -59,3 +61,24 @@ def test_the_batch_audit_s_empty_masks_of_alike_colours_get_the_same_cause():
     reworded, kept = empty_batches_of_alike_colours([batches, data], ["train:MP_Tr_BCE"])
     assert reworded.title == "All 4 masks decode empty" and "class numbers" in reworded.fix
     assert kept == data
+
+
+_FAILURES = [("/data/images/03.png", "truncated file"), ("/data/masks/01_mask.png", "empty"),
+             ("/data/images/10.png", "not an image"), ("/data/masks/01_mask.png", "empty")]
+
+
+@settings(max_examples=30, deadline=None)
+@given(order=st.permutations(range(len(_FAILURES))))
+def test_the_file_named_is_the_first_in_name_order_whatever_order_threads_failed(order):
+    # decode threads record failures as they finish; the error named whichever came first
+    log = DecodeLog()
+    for index in order:
+        log.record_failure(*_FAILURES[index])
+    error = log.as_user_error()
+    assert str(error) == ("cannot decode /data/images/03.png: truncated file (2 more file(s) "
+                          "failed too)")
+
+
+def test_first_failure_picks_the_smallest_path_and_its_first_reason():
+    assert first_failure([("b.png", "x"), ("a.png", "late"), ("a.png", "early")]) == (
+        "a.png", "late")

@@ -10,6 +10,7 @@ maps, 16-bit colour files, samples Pillow leaves out, blank first frames.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -163,8 +164,9 @@ class DecodeLog:
             self.dropped_samples[path] = (stored, read)
 
     def as_user_error(self) -> UserError:
-        """A one-line error naming the first file that failed (and how many others did)."""
-        path, reason = self.failures[0]
+        """A one-line error naming the first file that failed in name order
+        (:func:`first_failure`) and how many others did."""
+        path, reason = first_failure(self.failures)
         others = len({p for p, _ in self.failures}) - 1
         extra = f" ({others} more file(s) failed too)" if others > 0 else ""
         return UserError(f"cannot decode {path}: {reason}{extra}", ExitCode.INPUT_ERROR)
@@ -176,6 +178,17 @@ class DecodeLog:
             return None
         reason = unreadable_top_byte_masks(self.top_byte_masks)
         return None if reason is None else UserError(reason, ExitCode.INPUT_ERROR)
+
+
+def first_failure(failures: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """Of ``(path, reason)`` failures, the one whose path comes first in name order (with
+    the reason recorded first for it): decode threads record failures in the order they
+    finish, which varies from run to run, and the file an error names should not.
+
+    >>> first_failure([("b.png", "empty"), ("a.png", "truncated"), ("a.png", "empty")])
+    ('a.png', 'truncated')
+    """
+    return min(failures, key=lambda failure: failure[0])
 
 
 def decode_pair(image_file: str, mask_file: str, *, channels: int, policy: MaskPolicy,
