@@ -31,7 +31,7 @@ from unetdiag.diag.synth.case import (
 from unetdiag.diag.synth.colour_label_corruptions import COLOUR_LABEL_CORRUPTIONS
 from unetdiag.diag.synth.encoding_layouts import ENCODING_LAYOUTS
 from unetdiag.diag.synth.file_corruptions import FILE_CORRUPTIONS
-from unetdiag.diag.synth.flat_drive import flat_drive_folder
+from unetdiag.diag.synth.flat_drive import flat_drive_folder, flat_drive_test_folder
 from unetdiag.diag.synth.frame_corruptions import FRAME_CORRUPTIONS
 from unetdiag.diag.synth.generator import (
     CORRUPTION_STREAM,
@@ -463,7 +463,7 @@ CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {function.__name__: function
     uint16_masks, float_masks, inverted_polarity, mostly_empty, tiny_objects, exact_duplicates,
     near_duplicates, size_mismatch, exif_rotated_images, narrow_range_images, nan_pixel,
     mask_is_image,
-    separate_masks_folder, *layouts.LAYOUTS, flat_drive_folder,
+    separate_masks_folder, *layouts.LAYOUTS, flat_drive_folder, flat_drive_test_folder,
 )} | LABEL_CORRUPTIONS | IMAGE_CORRUPTIONS | GEOMETRY_CORRUPTIONS | SHAPE_CORRUPTIONS | (
     FRAME_CORRUPTIONS | FILE_CORRUPTIONS | COLOUR_LABEL_CORRUPTIONS | ENCODING_LAYOUTS)
 
