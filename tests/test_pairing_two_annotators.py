@@ -138,3 +138,14 @@ def test_every_named_flag_pairs_the_images_with_one_set(keys, image_tail, annota
             tails = {Path(mask).stem[len(Path(image).stem) - len(image_tail):]
                      for image, mask in _names(pasted)}
             assert len(tails) == 1, (flag, tails)
+
+
+def test_a_set_naming_part_of_the_images_is_not_said_to_name_them_all(tmp_path):
+    # DRIVE whole in one folder with its discs: the second annotator drew the test half only
+    folder = _flat_test(tmp_path, fov=True)
+    touch_files(folder, *(f"{k}_{tail}" for k in range(21, 41)
+                          for tail in ("training.tif", "manual1.gif", "training_mask.gif")))
+    found = findings_by_id(discover_pairs(folder))["pairing.alternative_masks"]
+    assert found.title == ("3 sets of masks name these 40 images, not every set all of them: "
+                           "40 ending _mask (used) and 40 ending _manual1 and 20 ending "
+                           "_manual2 (not used)")

@@ -46,11 +46,13 @@ def alternative_masks(sets: Sequence[tuple[MaskPattern, list[Path]]], stems: Seq
     if default_tail and any(len(found) >= pair_count for _, found in sets):
         used, keep = f"ending {default_tail}", f"--mask-suffix {default_tail}"
         counts = join_names([f"{len(found)} {_set_name(pattern)}" for pattern, found in sets])
+        named = (f"the same {plural(pair_count, 'image')}"
+                 if all(len(found) >= pair_count for _, found in sets)
+                 else f"these {plural(pair_count, 'image')}, not every set all of them")
         return pairing_finding(
             "pairing.alternative_masks", Severity.WARNING,
-            f"{plural(len(sets) + 1, 'set')} of masks name the same "
-            f"{plural(pair_count, 'image')}: {pair_count} {used} (used) and {counts} (not "
-            "used)",
+            f"{plural(len(sets) + 1, 'set')} of masks name {named}: {pair_count} {used} "
+            f"(used) and {counts} (not used)",
             f"The default names paired {plural(pair_count, 'image')} with the masks {used} "
             f"(e.g. {pairs[0][0].name} with {pairs[0][1].name}); "
             f"{plural(len(files), 'other file')} name the same images under "
