@@ -48,8 +48,8 @@ def test_the_lines_count_what_was_read_and_what_was_not_with_an_example(tmp_path
     root = _nested(tmp_path / "data")
     listing = list_images(root)
     assert read_line(listing) == (
-        "read 2 image(s) of the folder itself; not read: 3 image file(s) in 2 sub-folder(s) "
-        "(e.g. deep/1/2/3/4/e.png)")
+        "taken to predict: 2 image file(s) of the folder itself; not read: 3 image file(s) "
+        "in 2 sub-folder(s) (e.g. deep/1/2/3/4/e.png)")
 
 
 def test_a_folder_of_sub_folders_only_is_refused_with_the_count_and_an_example(tmp_path):
@@ -72,8 +72,8 @@ def test_predict_says_what_it_read_and_records_the_left_out_counts(tmp_path, cap
     main(["predict", str(model), "--images", str(root), "--out", str(tmp_path / "out"),
           "--quiet"])
     out = " ".join(capsys.readouterr().out.split())
-    assert ("read 2 image(s) of the folder itself; not read: 3 image file(s) in 2 "
-            "sub-folder(s) (e.g. deep/1/2/3/4/e.png)") in out
+    assert ("taken to predict: 2 image file(s) of the folder itself; not read: 3 image "
+            "file(s) in 2 sub-folder(s) (e.g. deep/1/2/3/4/e.png)") in out
     manifest = json.loads((tmp_path / "out" / "predict.json").read_text())
     assert [(entry["folder"], entry["images"], entry["example"])
             for entry in manifest["left_out"]] == [

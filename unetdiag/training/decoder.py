@@ -183,7 +183,9 @@ class DecodeLog:
 def first_failure(failures: Sequence[tuple[str, str]]) -> tuple[str, str]:
     """Of ``(path, reason)`` failures, the one whose path comes first in name order (with
     the reason recorded first for it): decode threads record failures in the order they
-    finish, which varies from run to run, and the file an error names should not.
+    finish, which varies from run to run; the same failures now name the same file. Which
+    failures are recorded before the pipeline stops can still vary when several files are
+    bad (elements decoded in parallel beside the first failing one may or may not finish).
 
     >>> first_failure([("b.png", "empty"), ("a.png", "truncated"), ("a.png", "empty")])
     ('a.png', 'truncated')

@@ -281,15 +281,16 @@ def _unread_summary(unread: dict[Path, UnreadFiles], folder: Path) -> str:
 
 
 def read_line(listing: FolderImages) -> str:
-    """``"read 2 image(s) of the folder itself and 3 of its sample folders; not read: ..."``:
-    what the listing reads, beside what it leaves in sub-folders (:func:`_unread_summary`)."""
+    """``"taken to predict: 2 image file(s) of the folder itself and 3 of its sample folders;
+    not read: ..."``: what the listing takes, beside what it leaves in sub-folders
+    (:func:`_unread_summary`); a file taken that cannot be read is named on its own line."""
     own = sum(1 for path in listing.images if path.parent == listing.folder)
     samples = len(listing.images) - own
-    read = f"read {own} image(s) of the folder itself" + (
+    taken = f"taken to predict: {own} image file(s) of the folder itself" + (
         f" and {samples} of its sample folders" if samples else "")
     if not listing.unread_images:
-        return read
-    return f"{read}; not read: {_unread_summary(listing.unread_images, listing.folder)}"
+        return taken
+    return f"{taken}; not read: {_unread_summary(listing.unread_images, listing.folder)}"
 
 
 def left_out_lines(left_out: dict[Path, str]) -> list[str]:
