@@ -13,13 +13,15 @@ import tensorflow as tf
 
 from unetdiag.config import VARIANTS, TrainConfig
 from unetdiag.diag.audit.file_findings import blank_first_frames
+from unetdiag.diag.audit.polarity_evidence import placement_of_masks
+from unetdiag.diag.audit.polarity_wording import placed_mostly_foreground
 from unetdiag.diag.audit.sameness import same_region_finding
 from unetdiag.diag.audit.storage_findings import (
     decoded_top_byte,
     dropped_samples_finding,
     lossy_unit_masks_finding,
 )
-from unetdiag.diag.audit.thumbnails import mask_thumbnail
+from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE, mask_thumbnail
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.dice_stability import check_dice_config
 from unetdiag.diag.checks.geometry import PairSizes, geometry_findings
@@ -62,6 +64,10 @@ class MaskCounts:
     ignored: float = 0.0
     #: per mask counted, its 16x16 thumbnail (foreground share per cell times 255)
     thumbnails: list[np.ndarray] = field(default_factory=list)
+    #: per mask counted, its ignored pixels (read as background in its thumbnail)
+    mask_ignored: list[float] = field(default_factory=list)
+    #: per mask counted, its smaller side in pixels
+    smaller_sides: list[int] = field(default_factory=list)
 
     @property
     def foreground_fraction(self) -> float:
@@ -79,6 +85,8 @@ def stream_mask_counts(dataset: tf.data.Dataset) -> MaskCounts:
     unscored = 0
     ignored = 0.0
     thumbnails: list[np.ndarray] = []
+    mask_ignored: list[float] = []
+    smaller_sides: list[int] = []
     for image, mask, *weight in dataset.as_numpy_iterator():
         image_max = max(image_max, float(np.max(image, where=np.isfinite(image),
                                                 initial=0.0)))
@@ -89,9 +97,28 @@ def stream_mask_counts(dataset: tf.data.Dataset) -> MaskCounts:
         decoded = (mask > 0.5) & scored
         foreground.append(float(decoded.sum()))
         pixels.append(float(scored.sum()))
-        ignored += float(scored.size - pixels[-1])
+        mask_ignored.append(float(scored.size - pixels[-1]))
+        ignored += mask_ignored[-1]
         thumbnails.append(mask_thumbnail(decoded.reshape(decoded.shape[:2])))
-    return MaskCounts(foreground, pixels, image_max, unscored, ignored, thumbnails)
+        smaller_sides.append(min(decoded.shape[:2]))
+    return MaskCounts(foreground, pixels, image_max, unscored, ignored, thumbnails,
+                      mask_ignored, smaller_sides)
+
+
+def placed_imbalance(findings: Sequence[Finding], counts: MaskCounts) -> list[Finding]:
+    """``findings`` with ``imbalance.mostly_foreground`` worded by where the background of
+    ``counts``' mostly-foreground masks lies, measured on the thumbnails the count kept as
+    ``audit-data`` measures it (:mod:`unetdiag.diag.audit.polarity_evidence`): inverted
+    polarity is said only where the background lies inside the image, large objects where it
+    gathers along the border."""
+    if not counts.thumbnails or not any(
+            finding.id == "imbalance.mostly_foreground" for finding in findings):
+        return list(findings)
+    placement = placement_of_masks(
+        np.stack(counts.thumbnails), np.asarray(counts.foreground) / np.asarray(counts.pixels),
+        np.ones(len(counts.thumbnails), bool), np.asarray(counts.mask_ignored) > 0,
+        np.asarray(counts.smaller_sides) < THUMBNAIL_SIDE)
+    return [placed_mostly_foreground(finding, placement) for finding in findings]
 
 
 def balanced_foreground_weight(counts: MaskCounts) -> float:
@@ -158,10 +185,11 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
     on the validation split, (when a Dice variant trains) how the Dice loss's convention
     fits the training masks, and whether the augmentation's brightness and noise were scaled
     (``photometric_scale``, as applied) to images that use little of their range."""
-    findings = check_imbalance(train_counts.foreground, train_counts.pixels,
-                               source="data:train", ignored_pixels=train_counts.ignored,
-                               dark_is_foreground=config.mask_policy.dark_is_foreground,
-                               by_values=config.mask_policy.by_values)
+    findings = placed_imbalance(check_imbalance(
+        train_counts.foreground, train_counts.pixels, source="data:train",
+        ignored_pixels=train_counts.ignored,
+        dark_is_foreground=config.mask_policy.dark_is_foreground,
+        by_values=config.mask_policy.by_values), train_counts)
     if train_counts.thumbnails:
         same_region = same_region_finding(
             np.stack(train_counts.thumbnails),

@@ -28,6 +28,7 @@ import numpy as np
 from rich.console import Console
 
 from unetdiag.diag.audit.empty_causes import empty_masks_of_label_maps
+from unetdiag.diag.audit.thumbnails import mask_thumbnail
 from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.checks.saturation import (
@@ -60,7 +61,12 @@ from unetdiag.diag.visual.gallery import write_gallery
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_text
 from unetdiag.report import write_report_files
-from unetdiag.training.data_stats import MaskCounts, decoded_findings, images_record
+from unetdiag.training.data_stats import (
+    MaskCounts,
+    decoded_findings,
+    images_record,
+    placed_imbalance,
+)
 from unetdiag.training.decoder import DecodeLog, decode_pair
 from unetdiag.training.evaluate_seen_wording import training_images_scored
 from unetdiag.training.run.folder import create_run_dir
@@ -131,6 +137,9 @@ def _pair_batches(pairs: Sequence[Pair], saved: SavedModel, policy: MaskPolicy,
                        else resize_mask(~ignored, saved.height, saved.width))
             counts.foreground.append(float((resized * counted).sum()))
             counts.pixels.append(float(counted.sum()))
+            counts.mask_ignored.append(float(counted.size - counts.pixels[-1]))
+            counts.thumbnails.append(mask_thumbnail((resized * counted)[..., 0] > 0.5))
+            counts.smaller_sides.append(min(saved.height, saved.width))
             masks.append(resized)
             weights.append(counted)
         done += len(chunk)
@@ -167,10 +176,14 @@ def _data_findings(decode_log: DecodeLog, counts: MaskCounts,
     findings = decoded_findings(decode_log, policy, use=COMMAND)
     counted = [index for index, pixels in enumerate(counts.pixels) if pixels > 0]
     if counted:
-        findings += [f for f in check_imbalance(
+        scored = MaskCounts(
             [counts.foreground[i] for i in counted], [counts.pixels[i] for i in counted],
-            source=DATA_SOURCE, dark_is_foreground=policy.dark_is_foreground,
-            by_values=policy.by_values)
+            thumbnails=[counts.thumbnails[i] for i in counted],
+            mask_ignored=[counts.mask_ignored[i] for i in counted],
+            smaller_sides=[counts.smaller_sides[i] for i in counted])
+        findings += [f for f in placed_imbalance(check_imbalance(
+            scored.foreground, scored.pixels, source=DATA_SOURCE,
+            dark_is_foreground=policy.dark_is_foreground, by_values=policy.by_values), scored)
             if f.id != "imbalance.summary"]
     label_values = sorted({value for held in decode_log.label_maps.values() for value in held})
     return empty_masks_of_label_maps(findings, len(decode_log.label_maps), label_values,

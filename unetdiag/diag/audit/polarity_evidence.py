@@ -74,7 +74,18 @@ def background_lining_a_side(thumbnails: np.ndarray) -> np.ndarray:
 
 
 def background_placement(tally: AuditTally, read: np.ndarray) -> dict | None:
-    """Over the mostly-foreground masks among ``read`` (a boolean mask of pairs), where their
+    """:func:`placement_of_masks` over the audit's records (``read``: a boolean mask of
+    pairs)."""
+    small = np.minimum(tally["mask_width"], tally["mask_height"]) < THUMBNAIL_SIDE
+    return placement_of_masks(tally.mask_thumbnails, tally.foreground_share(), read,
+                              tally["ignored"] > 0, small)
+
+
+def placement_of_masks(thumbnails: np.ndarray, share: np.ndarray, read: np.ndarray,
+                       ignored: np.ndarray, small: np.ndarray) -> dict | None:
+    """Per mask (aligned arrays): its ``(256,)`` thumbnail, its foreground share, whether it
+    was ``read``, holds ``ignored`` pixels, is ``small`` (under 16 pixels on a side). Over the
+    mostly-foreground masks among those read, where their
     background lies: counts gathered along the border, inside (little in the band, lining no
     side) and lining a side (as little in the band, but half of one side's edge or more), the
     median share in the band, and the verdict (a majority of the masks measured and of those
@@ -83,18 +94,15 @@ def background_placement(tally: AuditTally, read: np.ndarray) -> dict | None:
     background, or is under 16 pixels on a side, where the band is less than a pixel and a
     border pixel's background reads as inside (nothing then tells where the background lies);
     None when there is no such mask or none with background in its thumbnail."""
-    share = tally.foreground_share()
     with np.errstate(invalid="ignore"):
         candidates = read & (share > MOSTLY_FOREGROUND_FRACTION)
-    ignored = tally["ignored"] > 0
-    small = np.minimum(tally["mask_width"], tally["mask_height"]) < THUMBNAIL_SIDE
     mostly = candidates & ~ignored & ~small
     if not mostly.any():
         return ({"measured": 0, "with_ignored_pixels": int(np.count_nonzero(candidates & ignored)),
                  "under_16_px": int(np.count_nonzero(candidates & small)),
                  "masks": int(np.count_nonzero(candidates)), "verdict": "unmeasured"}
                 if candidates.any() else None)
-    thumbnails = tally.mask_thumbnails[mostly]
+    thumbnails = thumbnails[mostly]
     in_band = background_in_band(thumbnails)
     finite = np.isfinite(in_band)
     in_band, lined = in_band[finite], background_lining_a_side(thumbnails[finite]) >= LINED_SIDE
