@@ -56,6 +56,7 @@ def train_report(config: TrainConfig, run_dir: Path, results: dict[str, VariantR
         findings, meta.get("val_foreground_fraction"),
         train_foreground_fraction=meta.get("train_foreground_fraction"))
     findings = measured_causes(findings, results, meta)
+    findings = _batches_mostly_foreground_measured(findings)
     if meta.get("every_train_mask_alike_colours"):  # the batches' empty masks are those
         findings = empty_batches_of_alike_colours(
             findings, [f"train:{name}" for name in results])
@@ -71,6 +72,21 @@ def train_report(config: TrainConfig, run_dir: Path, results: dict[str, VariantR
         headline=train_headline(findings, context),
         summary={"variants": [r.display_row() for r in results.values()]}, meta=meta,
         outcome=run_outcome(results, interrupted_during))
+
+
+#: the finding the batch audit repeats of the training masks
+_MOSTLY_FOREGROUND = "imbalance.mostly_foreground"
+
+
+def _batches_mostly_foreground_measured(findings: Sequence[Finding]) -> list[Finding]:
+    """Without the batch audit's ``imbalance.mostly_foreground`` when the training split's
+    own is there: the batches hold the same training masks, augmented, and only the split's
+    finding says where their background lies (large objects or inverted polarity); the
+    batches' would say "often means inverted polarity" of large polyps."""
+    if not any(f.id == _MOSTLY_FOREGROUND and f.source == "data:train" for f in findings):
+        return list(findings)
+    return [f for f in findings
+            if not (f.id == _MOSTLY_FOREGROUND and f.source.startswith("train:"))]
 
 
 def run_findings(results: dict[str, VariantResult], config: TrainConfig, run_dir: Path,
@@ -350,9 +366,11 @@ def _series(findings: Sequence[Finding], context: HeadlineContext) -> str | None
                        and not (f.id in (ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR) and (
                            at_baseline or _MEASURED_FRACTIONS & set(f.evidence)))]
     spoke = at_baseline or _guard_stops(findings, context) or _measured(findings, context)
-    # after another rule spoke, info findings alone would add explain-log's "nothing looks
-    # saturated", which that rule's sentence contradicts
-    if runs and (any(f.severity is not Severity.INFO for f in series_findings) or not spoke):
+    # info findings alone would add explain-log's "nothing looks saturated", which they
+    # contradict (predictions all-background at epoch 1, resolved by epoch 2), as would the
+    # sentence of another rule that spoke
+    if runs and (any(f.severity is not Severity.INFO for f in series_findings)
+                 or not (spoke or series_findings)):
         return explain_headline(runs, series_findings)
     return None
 
