@@ -116,7 +116,7 @@ from unetdiag.training.run.resume import (
     recorded_size_choice,
     resumed_config,
 )
-from unetdiag.training.run.split import data_record, discover_and_split
+from unetdiag.training.run.split import data_record, discover_and_split, split_basis
 from unetdiag.training.run.summary import (
     STOPPED_STATUSES,
     TrainResult,
@@ -195,7 +195,8 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
     resize_kept = measure_resize_kept(mask_sample, config.img_size,
                                       multiple=2 ** config.depth, choice=size_choice)
     record = data_record(config, train_pairs, val_pairs, pairing_rule,
-                         None if size_choice is None else size_choice.to_dict())
+                         None if size_choice is None else size_choice.to_dict(),
+                         split_basis(pairing_findings))
 
     previous = None
     if not is_chief(info):

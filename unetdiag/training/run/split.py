@@ -30,12 +30,16 @@ from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE, image_thumbnail
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.data.folders import MIN_CASE_FOLDERS
 from unetdiag.diag.data.masks import ImageReadError, decode_mask
-from unetdiag.diag.data.name_groups import MAX_VIEWS, MIN_SUBJECTS, name_groups
+from unetdiag.diag.data.name_groups import MAX_VIEWS, MIN_SUBJECTS, NameGroups, name_groups
 from unetdiag.diag.data.pairing import Pair, PairingRule, discover_pairs
 from unetdiag.diag.data.reading import read_first_frame, split_page_reference
 from unetdiag.diag.data.split import group_by_sequence, group_by_subject, kept_whole, split_pairs
 from unetdiag.exitcodes import UserError
-from unetdiag.training.run.split_wording import sequences_kept_whole
+from unetdiag.training.run.split_wording import (
+    NAME_RULE,
+    sequences_kept_whole,
+    subjects_kept_whole,
+)
 
 #: Masks decoded up front to record their encodings in data.json (a sample, not the dataset).
 ENCODING_SAMPLE_SIZE = 8
@@ -67,15 +71,16 @@ def discover_and_split(config: TrainConfig
                              mask_pattern=config.mask_pattern)
     pairs = pairing.pairs
     thumbnails, usable = _subject_thumbnails(pairing.pairs)
-    order = frame_order(pairing.pairs, thumbnails, usable)
+    frames = frame_order(pairing.pairs, thumbnails, usable)
+    subjects = None
     if config.split_by_subject:
         pairs, subjects = group_by_subject(pairs)
-        if subjects is None and not kept_whole(pairs) and order is not None:
-            pairs = group_by_sequence(pairs, order.sequence_of)
+        if subjects is None and not kept_whole(pairs) and frames is not None:
+            pairs = group_by_sequence(pairs, frames.sequence_of)
             if not kept_whole(pairs):
                 raise UserError(
                     f"--split-by-subject: the {len(pairs)} images in {config.images} are "
-                    f"frames of {order.sequences} video sequences (<sequence>_<frame>, frames "
+                    f"frames of {frames.sequences} video sequences (<sequence>_<frame>, frames "
                     "in order as their pictures show), too few to hold whole ones out (the "
                     f"split needs {MIN_CASE_FOLDERS}); set one sequence aside and score the "
                     "model on it with `unetdiag evaluate`, or leave the option out to split "
@@ -99,10 +104,16 @@ def discover_and_split(config: TrainConfig
     side_of.update({(pair.stem, pair.image): "validation" for pair in val_pairs})
     sides = [side_of[pair.stem, pair.image] for pair in pairing.pairs]
     split = {"val_fraction": config.val_fraction, "seed": config.seed}
-    findings += [finding.with_source("pairing") for finding in subject_findings(
-        pairing.pairs, sides, split, thumbnails, usable)]
-    if order is not None and split_rule(config, [*train_pairs, *val_pairs]) == "sequences":
-        findings.append(sequences_kept_whole(pairing.pairs, sides, split, order.to_dict()))
+    if subjects is not None and split_rule(config, [*train_pairs, *val_pairs]) == "subjects":
+        order = None if thumbnails is None else ordered_views(
+            [pair.stem for pair in pairing.pairs], subjects.subject_of, thumbnails, usable)
+        findings.append(subjects_kept_whole(pairing.pairs, sides, split,
+                                            subject_basis(subjects, order)))
+    else:
+        findings += [finding.with_source("pairing") for finding in subject_findings(
+            pairing.pairs, sides, split, thumbnails, usable)]
+    if frames is not None and split_rule(config, [*train_pairs, *val_pairs]) == "sequences":
+        findings.append(sequences_kept_whole(pairing.pairs, sides, split, frames.to_dict()))
     findings += field_of_view_findings(config.images, config.masks,
                                        [pair.image for pair in pairing.pairs], "pairing")
     return findings, list(train_pairs), list(val_pairs), pairing.rule
@@ -218,13 +229,42 @@ def split_rule(config: TrainConfig, pairs: Sequence[Pair]) -> str:
     return "groups"
 
 
+def subject_basis(groups: NameGroups, order: ViewOrder | None) -> dict[str, Any]:
+    """How ``--split-by-subject`` read the subjects it kept whole: from the names alone
+    (:data:`~unetdiag.training.run.split_wording.NAME_RULE`), how many names follow the rule
+    and how the prefixes repeat, and what the images' thumbnails say of the reading
+    (``pictures``: ``agree``, ``disagree``, ``too few to judge`` or ``not read``;
+    :mod:`~unetdiag.diag.audit.subject_order`)."""
+    pictures = ("not read" if order is None else
+                "too few to judge" if not order.decided else
+                "agree" if order.backed else "disagree")
+    return {"derived_from": "names", "name_rule": NAME_RULE,
+            "images": len(groups.subject_of), "named": groups.named,
+            "subjects": groups.subjects, "views_per_subject": groups.size,
+            "subjects_of_that_size": groups.of_size, "numbered_runs": groups.runs,
+            "fewest_views": groups.smallest, "example": list(groups.example[:5]),
+            "pictures": pictures,
+            **({} if order is None else {
+                "views_judged": order.judged, "adjacent_pairs": order.adjacent_pairs}),
+            **({} if order is None or not order.adjacent_pairs else {
+                "adjacent_pairs_more_alike": round(order.adjacent_wins, 4)})}
+
+
+def split_basis(findings: Sequence[Finding]) -> dict[str, Any] | None:
+    """The record of how a split held subjects or sequences whole, as the finding that says
+    so carries it (:func:`discover_and_split`); None for a split by file or by folder."""
+    return next((finding.evidence["split_basis"] for finding in findings
+                 if "split_basis" in finding.evidence), None)
+
+
 def data_record(config: TrainConfig, train_pairs: Sequence[Pair], val_pairs: Sequence[Pair],
-                rule: PairingRule, img_size_choice: dict[str, Any] | None = None
-                ) -> dict[str, Any]:
+                rule: PairingRule, img_size_choice: dict[str, Any] | None = None,
+                basis: dict[str, Any] | None = None) -> dict[str, Any]:
     """What ``data.json`` holds; a resume compares its ``train`` and ``val`` stems, and reads
     ``img_size_choice`` (the side chosen without ``--img-size``, None when it was given),
     which its config.json records as a plain ``img_size``. ``pairing`` is how images were
-    paired with masks (:class:`PairingRule`)."""
+    paired with masks (:class:`PairingRule`); ``split_basis`` how the subjects or sequences
+    the split kept whole were read (:func:`split_basis`)."""
     return {
         "images": str(config.images), "masks": str(config.masks) if config.masks else None,
         # absolute: evaluate tells the training files among those it scores by folder and name
@@ -235,6 +275,7 @@ def data_record(config: TrainConfig, train_pairs: Sequence[Pair], val_pairs: Seq
         "split_rule": split_rule(config, [*train_pairs, *val_pairs]),
         "split_groups": (len({pair.group for pair in [*train_pairs, *val_pairs]})
                          if kept_whole([*train_pairs, *val_pairs]) else 0),
+        "split_basis": basis,
         "train": [pair.stem for pair in train_pairs], "val": [pair.stem for pair in val_pairs],
         # evaluate claims a file scored is one trained on only while these still match
         "train_image_stats": [image_stat(pair.image) for pair in train_pairs],
