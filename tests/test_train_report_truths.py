@@ -41,3 +41,16 @@ def test_the_batches_mostly_foreground_gives_way_to_the_training_splits():
     split, batches = mostly("data:train"), mostly("train:MP_Tr_BCE")
     assert _batches_mostly_foreground_measured([split, batches]) == [split]
     assert _batches_mostly_foreground_measured([batches]) == [batches]
+
+
+def test_a_probe_all_foreground_from_the_start_names_the_prior_above_one_half():
+    # DRIVE stored as background (91 % foreground): the output starts above 0.5, all
+    # foreground; the finding said "below 0.5 where foreground is under half the pixels"
+    from unetdiag.training.callbacks.dice_stability_wording import never_left_finding
+
+    finding = Finding("saturation.predictions_collapsed", Severity.ERROR, "", "", "", {
+        "collapsed_to": "all_ones", "predicted_positive_fraction": 1.0,
+        "foreground_fraction": 0.9085, "constant_accuracy": 0.9085, "constant_dice": 0.9521})
+    worded = never_left_finding(finding, "train:MP_Tr_BCE", 1.0, 2, 2)
+    assert "above 0.5 where foreground is over half the pixels" in worded.explanation
+    assert "below 0.5" not in worded.explanation

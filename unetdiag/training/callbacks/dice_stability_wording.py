@@ -52,8 +52,10 @@ def never_left_finding(finding: Finding, run: str, start_positive: float, epochs
                    f"of pixels {start}, and for {share(positive)} at the end of "
                    f"epoch {epochs}{between}: {held}. "
                    "Consistent with updates too few or too small to move the output from "
-                   "where it started (a *_BCE variant's output starts at the masks' prior, "
-                   "below 0.5 where foreground is under half the pixels).")
+                   "where it started (a *_BCE variant's output starts at the training masks' "
+                   + ("prior, above 0.5 where foreground is over half the pixels)."
+                      if what == "foreground" else
+                      "prior, below 0.5 where foreground is under half the pixels)."))
     explanation += (f" The masks have {share(float(evidence['foreground_fraction']))} {what}; "
                     f"on them that constant scores accuracy {evidence['constant_accuracy']:.4f} "
                     f"and Dice {evidence['constant_dice']:.4f} without looking at the images.")
