@@ -54,3 +54,21 @@ def test_a_probe_all_foreground_from_the_start_names_the_prior_above_one_half():
     worded = never_left_finding(finding, "train:MP_Tr_BCE", 1.0, 2, 2)
     assert "above 0.5 where foreground is over half the pixels" in worded.explanation
     assert "below 0.5" not in worded.explanation
+
+
+def test_fractions_of_masks_with_ignored_pixels_are_said_of_the_pixels_scored():
+    # DRIVE as trimaps (--ignore-values 3,255): vessels are 8.7 % of all pixels, 15.5 % of
+    # those scored; "foreground 15.53% of their pixels" was false of all of them
+    from unetdiag.diag.checks.baselines import baseline_findings
+    from unetdiag.diag.core.dice import DEFAULT_DICE
+    from unetdiag.training.train_report import below_baseline_findings
+
+    (trivial, *_) = baseline_findings([155.0], [1000.0], DEFAULT_DICE, scored_only=True)
+    assert "(foreground 15.50% of the pixels scored)" in trivial.explanation
+    result = VariantResult(name="MP_Tr_BCE", status="finished", epochs_completed=2,
+                           best_val_dice=0.0998, best_val_dice_epoch=2)
+    baselines = {"all_zeros": {"accuracy": 0.845, "hard_dice": 0.0, "hard_iou": 0.0},
+                 "all_ones": {"accuracy": 0.155, "hard_dice": 0.2684, "hard_iou": 0.155}}
+    (below,) = below_baseline_findings({"MP_Tr_BCE": result}, baselines, 0.1553,
+                                       scored_only=True)
+    assert "(foreground 15.53% of their pixels scored)" in below.explanation

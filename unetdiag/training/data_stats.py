@@ -197,7 +197,8 @@ def data_findings(config: TrainConfig, train_counts: MaskCounts, val_counts: Mas
             "data:train", where=" (training masks as decoded)")
         findings += [same_region] if same_region is not None else []
     findings += baseline_findings(val_counts.foreground, val_counts.pixels, config.dice,
-                                  empty=config.empty_rule, source="data:val")
+                                  empty=config.empty_rule, source="data:val",
+                                  scored_only=val_counts.ignored > 0)
     if any(VARIANTS[name].loss == "dice" for name in config.variants):
         findings += check_dice_config(config.dice, train_counts.foreground,
                                       train_counts.pixels, config.batch_size,

@@ -301,7 +301,7 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
         trained_dice=None if record is None or record.best_val_dice is None
         else (record.best_val_dice, record.best_val_dice_epoch))
     findings += baseline_findings(sums["sum_true"], sums["pixels"], DEFAULT_DICE, empty=empty,
-                                  source=SOURCE)
+                                  source=SOURCE, scored_only=bool(policy.ignore_values))
     findings += _saturation_findings(model_name, rows)
     context = HeadlineContext(model_name, len(scored.tally), headline_score(rows, empty),
                               left_out_count(scored.tally, empty))

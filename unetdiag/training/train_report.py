@@ -51,7 +51,8 @@ def train_report(config: TrainConfig, run_dir: Path, results: dict[str, VariantR
                                         meta.get("val_foreground_fraction"),
                                         empty_rule=config.empty_rule,
                                         empty_masks=meta.get("val_empty_masks"),
-                                        masks=meta.get("val_masks_scored"))
+                                        masks=meta.get("val_masks_scored"),
+                                        scored_only=bool(config.mask_policy.ignore_values))
     findings = reconcile_fingerprints(
         findings, meta.get("val_foreground_fraction"),
         train_foreground_fraction=meta.get("train_foreground_fraction"))
@@ -145,13 +146,15 @@ def below_baseline_findings(results: dict[str, VariantResult],
                             val_baselines: dict[str, dict[str, float]] | None,
                             fraction: float | None, *, empty_rule: str | None = None,
                             empty_masks: int | None = None,
-                            masks: int | None = None) -> list[Finding]:
+                            masks: int | None = None,
+                            scored_only: bool = False) -> list[Finding]:
     """``train.below_baseline`` (warning) per variant whose best validation Dice is below
     what the best constant predictor scores on the validation masks under the same
     convention (hard Dice per image, the run's empty rule ``empty_rule``, applied to
     ``empty_masks`` of the ``masks`` scored), by more than
     :data:`~unetdiag.diag.checks.saturation.SATURATION_TOLERANCE`. A best Dice of 0 is left
-    to the metric-series findings, which say why it is 0."""
+    to the metric-series findings, which say why it is 0. ``scored_only``: ``fraction`` is of
+    the pixels scored (``--ignore-values``)."""
     if not val_baselines:
         return []
     scores = {name: scores["hard_dice"] for name, scores in val_baselines.items()
@@ -168,7 +171,8 @@ def below_baseline_findings(results: dict[str, VariantResult],
                 best >= constant - SATURATION_TOLERANCE):
             continue
         words = _PREDICTORS[predictor]
-        share = (f" (foreground {fraction:.2%} of their pixels)"
+        share = (f" (foreground {fraction:.2%} of their pixels"
+                 f"{' scored' if scored_only else ''})"
                  if fraction is not None and math.isfinite(fraction) else "")
         rule = "the dice metric's threshold and empty rule" if empty_rule is None else (
             f"the dice metric's threshold and --empty-rule {empty_rule}")

@@ -41,7 +41,8 @@ _PREDICTORS = {"all_zeros": "all-background", "all_ones": "all-foreground"}
 
 
 def baseline_findings(foreground_counts, pixel_counts, dice_config: DiceConfig,
-                      empty: str = "exclude", source: str = "") -> list[Finding]:
+                      empty: str = "exclude", source: str = "",
+                      scored_only: bool = False) -> list[Finding]:
     """Trivial-predictor baselines of a dataset, as findings.
 
     Args:
@@ -51,6 +52,8 @@ def baseline_findings(foreground_counts, pixel_counts, dice_config: DiceConfig,
         empty: how the hard Dice/IoU score an image whose mask and prediction are both empty:
             ``"exclude"``, ``"one"`` or ``"zero"``.
         source: where the counts came from.
+        scored_only: ``pixel_counts`` leave ignored pixels out (``--ignore-values``): the
+            foreground fraction is then said to be of the pixels scored.
 
     Returns ``baseline.trivial_scores`` (info, always), then ``baseline.accuracy_uninformative``
     and ``baseline.dice_uninformative`` (warnings) when a constant predictor already scores
@@ -69,7 +72,8 @@ def baseline_findings(foreground_counts, pixel_counts, dice_config: DiceConfig,
                f"{ones.accuracy:.3f} (all foreground); soft Dice {zeros.soft_dice:.3f} / "
                f"{ones.soft_dice:.3f}, hard Dice {_three(zeros.hard_dice)} / "
                f"{_three(ones.hard_dice)}"),
-        explanation=(f"On these {foreground.size} masks (foreground {fraction:.2%} of pixels), "
+        explanation=(f"On these {foreground.size} masks (foreground {fraction:.2%} of "
+                     f"{'the pixels scored' if scored_only else 'pixels'}), "
                      f"predicting every pixel background scores {_describe(zeros)}; "
                      f"predicting every pixel foreground scores {_describe(ones)} (soft Dice "
                      f"as {dice_config.describe()}). A trained model has learnt something only "
