@@ -137,7 +137,7 @@ def test_a_nan_in_the_first_batch_records_no_nan_and_no_applied_step(tmp_path):
     assert guard.epochs_without_update == [0]
     finding = next(f for f in guard.findings if f.id == "guard.non_finite")
     assert finding.evidence["applied_steps_in_epoch"] == 0
-    assert "No step of epoch 0 was applied" in finding.explanation
+    assert "No step of epoch 1 was applied" in finding.explanation  # Keras's epoch 0
 
 
 def test_the_guard_counts_applied_steps_of_a_healthy_run(tmp_path):

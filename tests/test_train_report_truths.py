@@ -72,3 +72,27 @@ def test_fractions_of_masks_with_ignored_pixels_are_said_of_the_pixels_scored():
     (below,) = below_baseline_findings({"MP_Tr_BCE": result}, baselines, 0.1553,
                                        scored_only=True)
     assert "(foreground 15.53% of their pixels scored)" in below.explanation
+
+
+def test_guard_and_batch_audit_sentences_count_epochs_and_batches_from_one():
+    # the guard's title said "Training stopped at epoch 1, batch 4" and its explanation
+    # "At epoch 0, batch 3" of the same step (issue 15: epochs 0-based in some sentences)
+    from unetdiag.training.callbacks.batch_audit_wording import non_finite_inputs_finding
+    from unetdiag.training.callbacks.nonfinite_wording import (
+        metric_non_finite_finding,
+        non_finite_finding,
+    )
+
+    evidence = {"epoch": 0, "batch": 3, "first_nonfinite_gradient": None,
+                "first_nonfinite_weight": None, "batch_loss": float("nan"),
+                "nonfinite_gradient_count": 2, "nonfinite_weight_count": 0,
+                "weights_state": "current", "instrumented": True, "applied_steps_in_epoch": 0}
+    guard = non_finite_finding(evidence, ["unknown"], "train:A")
+    assert guard.title.startswith("Training stopped at epoch 1, batch 4")
+    assert "At epoch 1, batch 4," in guard.explanation
+    assert "No step of epoch 1 was applied" in guard.explanation
+    assert guard.evidence["epoch"] == 0  # the evidence keeps Keras's index
+    metric = metric_non_finite_finding("dice", 2, 0, 0.4, "train:A")
+    assert metric.title == "Metric 'dice' turned non-finite at epoch 3, batch 1"
+    inputs = non_finite_inputs_finding(5, [0], 0, 0, "train:A")
+    assert inputs.explanation.startswith("Batch 1 of epoch 1, as fit() received it")

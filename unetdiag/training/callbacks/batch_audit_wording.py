@@ -42,7 +42,7 @@ def counted_label_finding(finding_id: str, severity: Severity, what: str, count:
     return Finding(
         id=finding_id, severity=severity,
         title=f"{count} label pixels in a training batch are {what}",
-        explanation=(f"Batch {batch} of epoch {epoch}, as fit() received "
+        explanation=(f"Batch {batch + 1} of epoch {epoch + 1}, as fit() received "
                      f"it, held {count} label pixels that are {what} (labels range "
                      f"from {values['label_min']:g} to {values['label_max']:g}). The "
                      "batch was not copied for a full check; the counts come from the "
@@ -60,7 +60,8 @@ def non_finite_inputs_finding(count: int, images: Sequence[int], epoch: int, bat
     return Finding(
         id="batch.non_finite_inputs", severity=Severity.ERROR,
         title=f"A training batch held {count} NaN/Inf input value(s)",
-        explanation=(f"Batch {batch} of epoch {epoch}, as fit() received it, held {count} "
+        explanation=(f"Batch {batch + 1} of epoch {epoch + 1}, as fit() received it, held "
+                     f"{count} "
                      f"non-finite input value(s){in_images}. On a CPU with oneDNN a fused "
                      "convolution can turn such a NaN into 0 in the loss while the first "
                      "kernel's gradient turns NaN."),

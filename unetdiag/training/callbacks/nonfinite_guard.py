@@ -346,7 +346,7 @@ class NonFiniteGuard(InstrumentedCallback):
         if not weights_finite:
             if self._snapshot is not None:
                 self.model.set_weights(self._snapshot)
-                weights_state = f"start of epoch {self._snapshot_epoch}"
+                weights_state = f"start of epoch {self._snapshot_epoch + 1}"
                 weights_finite = self._weights_finite()
             else:
                 weights_state = "none finite (no snapshot kept)"

@@ -82,7 +82,7 @@ def non_finite_finding(evidence: dict[str, Any], causes: Sequence[Cause],
         id="guard.non_finite", severity=Severity.ERROR,
         title=stopped_title(evidence["epoch"], evidence["batch"], what),
         explanation=" ".join(part for part in (
-            f"At epoch {evidence['epoch']}, batch {evidence['batch']}, "
+            f"At epoch {evidence['epoch'] + 1}, batch {evidence['batch'] + 1}, "
             + (f"{evidence['nonfinite_gradient_count']} gradient(s) and "
                if evidence["nonfinite_gradient_count"] is not None
                else "(gradients not visible: the model has its own train_step) ")
@@ -98,7 +98,8 @@ def _untrained_epoch_note(evidence: Mapping[str, Any]) -> str:
     """What Keras still records for an epoch in which no step was applied."""
     if not evidence.get("instrumented") or evidence.get("applied_steps_in_epoch", 1) > 0:
         return ""
-    return (f"No step of epoch {evidence['epoch']} was applied: Keras still closes that epoch "
+    return (f"No step of epoch {evidence['epoch'] + 1} was applied: Keras still closes that "
+            "epoch "
             "(its loss and metrics read 0.0, counting no step, and any validation scores the "
             "weights from before it), so it is not a trained epoch.")
 
@@ -140,10 +141,12 @@ def loss_scale_skips_finding(skipped: Sequence[Mapping[str, int]], lowest_scale:
 
 def metric_non_finite_finding(metric: str, epoch: int, batch: int, batch_loss: float,
                               source: str) -> Finding:
-    """``guard.metric_non_finite``: a metric turned NaN/Inf while training stayed finite."""
+    """``guard.metric_non_finite``: a metric turned NaN/Inf while training stayed finite
+    (``epoch`` and ``batch``: Keras's 0-based indices, kept so in the evidence; the title
+    counts from 1)."""
     return Finding(
         id="guard.metric_non_finite", severity=Severity.WARNING,
-        title=f"Metric {metric!r} turned non-finite at epoch {epoch}, batch {batch}",
+        title=f"Metric {metric!r} turned non-finite at epoch {epoch + 1}, batch {batch + 1}",
         explanation=" ".join((
             f"The running value of {metric!r} became NaN/Inf while the batch loss "
             f"({batch_loss:.4g}), every gradient and every weight stayed finite, so training "
