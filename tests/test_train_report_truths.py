@@ -96,3 +96,31 @@ def test_guard_and_batch_audit_sentences_count_epochs_and_batches_from_one():
     assert metric.title == "Metric 'dice' turned non-finite at epoch 3, batch 1"
     inputs = non_finite_inputs_finding(5, [0], 0, 0, "train:A")
     assert inputs.explanation.startswith("Batch 1 of epoch 1, as fit() received it")
+
+
+def test_a_per_image_dice_at_the_measured_all_ones_baseline_is_no_pooled_fingerprint():
+    # DRIVE stored as background, 2 epochs, probe 100 % foreground: the fingerprint read the
+    # per-image mean's gap below the pooled 2f/(1+f) as "the pixels correctly predicted
+    # background at 0.139 %"; the measured per-image baseline (metric_at_baseline) says it
+    from pathlib import Path
+
+    from unetdiag.config import TrainConfig
+    from unetdiag.training.train_report import train_report
+
+    history = {"loss": [0.2655, 0.2436], "accuracy": [0.9158, 0.9158],
+               "dice": [0.9555, 0.9559], "iou": [0.9148, 0.9156],
+               "val_loss": [0.2786, 0.2567], "val_accuracy": [0.908529, 0.908529],
+               "val_dice": [0.952002, 0.952002], "val_iou": [0.908529, 0.908529]}
+    results = {"MP_Tr_BCE": VariantResult(name="MP_Tr_BCE", status="finished",
+                                          epochs_completed=2, best_val_dice=0.952002,
+                                          best_val_dice_epoch=1, history=history)}
+    baselines = {"all_zeros": {"accuracy": 0.091471, "hard_dice": 0.0, "hard_iou": 0.0},
+                 "all_ones": {"accuracy": 0.908529, "hard_dice": 0.952002,
+                              "hard_iou": 0.908529}}
+    meta = {"val_baselines": baselines, "val_foreground_fraction": 0.908529,
+            "train_foreground_fraction": 0.915, "metric_empty_rule": "exclude",
+            "train_pairs": 16, "val_pairs": 4}
+    config = TrainConfig(images=Path("images"), masks=Path("masks"), diagnostics=False)
+    ids = [f.id for f in train_report(config, Path("run"), results, meta, [], None).findings]
+    assert "saturation.metric_at_baseline" in ids
+    assert "saturation.all_ones_predictor" not in ids

@@ -19,6 +19,7 @@ from unetdiag.diag.audit.empty_causes import (
 from unetdiag.diag.checks.saturation import (
     ALL_ONES_PREDICTOR,
     ALL_ZEROS_PREDICTOR,
+    METRIC_AT_BASELINE,
     SATURATION_TOLERANCE,
     check_across_runs,
     check_series,
@@ -58,6 +59,7 @@ def train_report(config: TrainConfig, run_dir: Path, results: dict[str, VariantR
         train_foreground_fraction=meta.get("train_foreground_fraction"))
     findings = measured_causes(findings, results, meta)
     findings = _batches_mostly_foreground_measured(findings)
+    findings = _all_ones_at_measured_baseline(findings)
     if meta.get("every_train_mask_alike_colours"):  # the batches' empty masks are those
         findings = empty_batches_of_alike_colours(
             findings, [f"train:{name}" for name in results])
@@ -88,6 +90,20 @@ def _batches_mostly_foreground_measured(findings: Sequence[Finding]) -> list[Fin
         return list(findings)
     return [f for f in findings
             if not (f.id == _MOSTLY_FOREGROUND and f.source.startswith("train:"))]
+
+
+def _all_ones_at_measured_baseline(findings: Sequence[Finding]) -> list[Finding]:
+    """Without a run's ``saturation.all_ones_predictor`` where its val_dice sits at the
+    all-ones baseline measured on the validation masks (``saturation.metric_at_baseline``,
+    same source). The fingerprint's algebra assumes a pooled Dice; the trainer's val_dice is a
+    mean over images, below the pooled 2f/(1+f) when their fills differ, so it read that gap
+    as background predicted right (0.139 % of the pixels on DRIVE stored as background, whose
+    probe was 100 % foreground). The measured baseline says the same thing under the run's own
+    convention."""
+    at_baseline = {f.source for f in findings if f.id == METRIC_AT_BASELINE
+                   and "val_dice" in f.evidence.get("metrics", {})}
+    return [f for f in findings
+            if not (f.id == ALL_ONES_PREDICTOR and f.source in at_baseline)]
 
 
 def run_findings(results: dict[str, VariantResult], config: TrainConfig, run_dir: Path,
