@@ -147,3 +147,24 @@ def test_evaluate_names_the_training_files_among_the_images_it_scores(tmp_path):
     shutil.copytree(tmp_path / "data", tmp_path / "copy")
     report = evaluate_model(model, tmp_path / "copy", out_parent=tmp_path / "e2").report
     assert "evaluate.training_images_scored" not in {f.id for f in report.findings}
+
+
+def test_last_keras_is_compared_with_its_own_epoch_not_the_best(run, tmp_path):
+    """last.keras holds the last epoch's weights: evaluate quoted the run's best val_dice
+    (model.keras's epoch) beside it, as if the two files held the same model."""
+    import shutil
+
+    from unetdiag.training.evaluate import evaluate_model
+
+    root, shared = run
+    run_dir = tmp_path / "runs" / "isbi"  # a copy: the module's run folder stays as it is
+    shutil.copytree(shared, run_dir)
+    variant = run_dir / "MP_Tr_BCE"
+    shutil.copy(variant / "model.keras", variant / "last.keras")
+    (variant / "history.json").write_text(json.dumps({"val_dice": [0.02, 0.03365, 0.01]}))
+    report = evaluate_model(variant / "last.keras", root / "data" / "images",
+                            root / "data" / "masks", out_parent=tmp_path / "last").report
+    below = {f.id: f for f in report.findings}["evaluate.below_baseline"]
+    assert ("recorded a val_dice at its last epoch, the weights this file holds, of 0.0100 "
+            "(epoch 3)") in below.explanation
+    assert "best val_dice" not in below.explanation

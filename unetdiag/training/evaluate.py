@@ -295,11 +295,11 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     findings += image_findings(scored_images, saved.channels,
                                None if record is None else record.train_images,
                                None if record is None else str(record.run_dir))
+    trained_dice, trained_holds = (None, "best") if record is None else record.trained_dice()
     findings += evaluation_findings(
         model_name, rows, images=len(scored.tally), empty_images=empty_image_count(scored.tally),
         non_finite_images=int(np.count_nonzero(sums["finite"] == 0)), empty_rule=empty,
-        trained_dice=None if record is None or record.best_val_dice is None
-        else (record.best_val_dice, record.best_val_dice_epoch))
+        trained_dice=trained_dice, trained_holds=trained_holds)
     findings += baseline_findings(sums["sum_true"], sums["pixels"], DEFAULT_DICE, empty=empty,
                                   source=SOURCE, scored_only=bool(policy.ignore_values))
     findings += _saturation_findings(model_name, rows)

@@ -24,6 +24,7 @@ __all__ = ["RunRecord", "policy_differences", "run_record"]
 DATA_FILENAME = "data.json"
 SUMMARY_FILENAME = "summary.json"
 REPORT_FILENAME = "report.json"
+HISTORY_FILENAME = "history.json"
 MODEL_FILENAMES = ("model.keras", "last.keras")
 
 
@@ -49,6 +50,20 @@ class RunRecord:
     #: each training stem's image file size and modification time (ns) when the run
     #: started (None: not recorded, as in runs before it was)
     train_image_stats: Mapping[str, tuple[int, int]] | None = None
+    #: the model file is last.keras (the last epoch's weights), and that epoch's validation
+    #: Dice and number from the variant's history.json (None: not recorded)
+    holds_last: bool = False
+    last_val_dice: float | None = None
+    last_epoch: int | None = None
+
+    def trained_dice(self) -> tuple[tuple[float, int | None] | None, str]:
+        """The validation Dice (and epoch) of the weights the model file holds, and which
+        they are: ``"best"`` (model.keras) or ``"last"`` (last.keras)."""
+        if self.holds_last:
+            return ((self.last_val_dice, self.last_epoch)
+                    if self.last_val_dice is not None else None), "last"
+        return ((self.best_val_dice, self.best_val_dice_epoch)
+                if self.best_val_dice is not None else None), "best"
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -85,11 +100,23 @@ def run_record(model_path: Path | str) -> RunRecord | None:
                 if isinstance(row, dict) and row.get("variant") == variant), {})
     dice = row.get("best_val_dice")
     meta = (_read_json(run_dir / REPORT_FILENAME) or {}).get("meta")
+    holds_last = path.name == MODEL_FILENAMES[1]
+    last = _last_val_dice(path.parent) if holds_last else None
     return RunRecord(run_dir, variant, _policy(data.get("mask_policy")),
                      float(dice) if isinstance(dice, (int, float)) else None,
                      row.get("best_val_dice_epoch"),
                      valid_record(meta.get("train_images")) if isinstance(meta, dict)
-                     else None, *_split(data))
+                     else None, *_split(data), holds_last,
+                     *(last if last is not None else (None, None)))
+
+
+def _last_val_dice(variant_dir: Path) -> tuple[float, int] | None:
+    """The last epoch's val_dice in the variant's history.json, and that epoch (1-based)."""
+    values = (_read_json(variant_dir / HISTORY_FILENAME) or {}).get("val_dice")
+    if not isinstance(values, list) or not values:
+        return None
+    last = values[-1]
+    return (float(last), len(values)) if isinstance(last, (int, float)) else None
 
 
 def _split(data: Mapping[str, Any]) -> tuple[Path | None, tuple[str, ...], tuple[str, ...],

@@ -80,11 +80,12 @@ def _dice_range(rows: Sequence[ConventionScore]) -> str:
 
 def evaluation_findings(model: str, rows: Sequence[ConventionScore], *, images: int,
                         empty_images: int, non_finite_images: int, empty_rule: str,
-                        trained_dice: tuple[float, int | None] | None = None
-                        ) -> list[Finding]:
+                        trained_dice: tuple[float, int | None] | None = None,
+                        trained_holds: str = "best") -> list[Finding]:
     """``evaluate.scores``, and ``evaluate.below_baseline`` / ``evaluate.non_finite_predictions``
-    where they apply (see the module docstring). ``trained_dice``: the best validation Dice
-    (and its epoch) the train run that saved the model recorded, when it did."""
+    where they apply (see the module docstring). ``trained_dice``: the validation Dice (and
+    its epoch) the train run that saved the model recorded, when it did, of the epoch the
+    model file holds: its ``"best"`` (model.keras) or its ``"last"`` (last.keras)."""
     main = headline_score(rows, empty_rule)
     best, best_name = _best_constant(main)
     empty_sentence = ""
@@ -112,7 +113,7 @@ def evaluation_findings(model: str, rows: Sequence[ConventionScore], *, images: 
             explanation=(f"Predicting every pixel {best_name.split('-')[1]} scores "
                          f"{best:.4f} on these masks under the same convention "
                          f"({main.reduction}, {main.convention}); the model does worse than "
-                         "a constant." + _trained_sentence(trained_dice)),
+                         "a constant." + _trained_sentence(trained_dice, trained_holds)),
             fix=("A model that has not learnt the task (trained too briefly or on too little "
                  "data) "
                  "scores so: compare with the Dice it reached in training, and train "
@@ -155,12 +156,15 @@ def policy_differs_finding(model: str, run_dir: str, recorded: str, used: str,
         source=SOURCE)
 
 
-def _trained_sentence(trained_dice: tuple[float, int | None] | None) -> str:
+def _trained_sentence(trained_dice: tuple[float, int | None] | None,
+                      holds: str = "best") -> str:
     if trained_dice is None:
         return ""
     value, epoch = trained_dice
     at = f" (epoch {epoch})" if epoch is not None else ""
-    return (f" The train run that saved it recorded a best val_dice of {value:.4f}{at} on its "
+    recorded = ("a best val_dice" if holds == "best" else
+                "a val_dice at its last epoch, the weights this file holds,")
+    return (f" The train run that saved it recorded {recorded} of {value:.4f}{at} on its "
             "own validation split (hard Dice per image, unetdiag's convention): if that is "
             "about what it scores here, it has not learnt the task, rather than been given "
             "data prepared differently.")
