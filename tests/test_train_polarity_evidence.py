@@ -88,3 +88,15 @@ def test_evaluate_words_large_polyps_as_train_does(tmp_path):
     (finding,) = [f for f in report.findings if f.id == "imbalance.mostly_foreground"]
     assert finding.evidence["background_placement"]["verdict"] == "large objects"
     assert "often means inverted polarity" not in finding.explanation
+
+
+def test_the_train_headline_names_polarity_only_on_that_evidence():
+    from unetdiag.training.train_report import HeadlineContext, train_headline
+
+    context = HeadlineContext(results={}, train_size=10, val_size=2, baselines={},
+                              val_foreground_fraction=None)
+    inverted = train_headline([mostly_foreground(vessels_as_background)], context)
+    assert inverted.startswith("Before training: 10 of 10 masks are more than 50% foreground, "
+                               "what reads as background lying inside the image in 10 of "
+                               "them: possible inverted polarity (data:train).")
+    assert "polarity" not in train_headline([mostly_foreground(polyp_close_up)], context)

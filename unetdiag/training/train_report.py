@@ -441,9 +441,27 @@ def _data_errors(findings: Sequence[Finding], context: HeadlineContext) -> str |
     and the warnings in :data:`_LEADING_DATA_WARNINGS`: what the metrics then show follows
     from them."""
     return listed_titles("Before training:", [
-        f"{finding.title} ({finding.source})" for finding in findings
+        f"{_leading_title(finding)} ({finding.source})" for finding in findings
         if finding.source.startswith("data") and (
-            finding.severity is Severity.ERROR or finding.id in _LEADING_DATA_WARNINGS)])
+            finding.severity is Severity.ERROR or finding.id in _LEADING_DATA_WARNINGS
+            or _background_inside(finding))])
+
+
+def _background_inside(finding: Finding) -> bool:
+    """``imbalance.mostly_foreground`` of masks whose background lies inside the image, as
+    objects stored as background do (the evidence ``audit-data`` puts polarity in its
+    headline on): the metrics then score the other class."""
+    placement = finding.evidence.get("background_placement") or {}
+    return (finding.id == _MOSTLY_FOREGROUND and finding.severity is not Severity.INFO
+            and placement.get("verdict") == "objects as background")
+
+
+def _leading_title(finding: Finding) -> str:
+    if not _background_inside(finding):
+        return finding.title
+    placement = finding.evidence["background_placement"]
+    return (f"{finding.title}, what reads as background lying inside the image in "
+            f"{placement['inside']} of them: possible inverted polarity")
 
 
 TRAIN_HEADLINE_RULES = (
