@@ -116,7 +116,7 @@ def _pair_batches(pairs: Sequence[Pair], saved: SavedModel, policy: MaskPolicy,
     """``(files, images, masks[, weights])`` at the model's input size, ``batch_size`` pairs
     at a time, read by ``train``'s decoder (what it sees goes into ``decode_log``); the
     weights (0 on the policy's ignored values) when it ignores any. ``counts`` gets each
-    mask's foreground and counted pixels at that size.
+    mask's foreground, counted and ignored pixels and 16x16 thumbnail at that size.
 
     Raises:
         UserError: a file cannot be decoded (one line naming it).
