@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from unetdiag.diag.audit.subject_order import BACKED_SHARE, MIN_ADJACENT_PAIRS, MIN_JUDGED_VIEWS
 from unetdiag.diag.core.findings import Finding, Severity, listing_finding
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.diag.wording.text import plural
@@ -77,18 +78,19 @@ def subjects_kept_whole(pairs: Sequence[Pair], sides: Sequence[str], split: dict
         backing = (f"The pictures do not agree: images numbered next to each other in a prefix "
                    f"are the more alike in only {wins:.0%} of comparisons with images "
                    f"numbered further apart ({basis['views_judged']} images judged, 16x16 grey "
-                   "thumbnails; independent images: about 50%, views or slices taken in "
-                   "order: 75% or more), as when the numbers count independent images within "
-                   "a class (class03_001 ..). The prefixes may be classes, not subjects: held "
-                   "whole, validation holds whole classes the model never trained on.")
+                   "thumbnails; independent images: about 50%; the reading is backed at "
+                   f"{BACKED_SHARE:.0%} or more), as when the numbers count independent images "
+                   "within a class (class03_001 ..). The prefixes may be classes, not "
+                   "subjects: held whole, validation holds whole classes the model never "
+                   "trained on.")
     elif pictures == "not read":
         backing = "The names are the only evidence: no image could be read to judge them."
     else:
-        backing = ("The names are the only evidence: the pictures judge prefixes of 5 images "
-                   "or more, and those read hold "
+        backing = ("The names are the only evidence: the pictures judge prefixes of "
+                   f"{MIN_JUDGED_VIEWS} images or more, and those read hold "
                    f"{plural(basis.get('adjacent_pairs', 0), 'pair')} of images numbered next "
-                   "to each other, too few (12 needed) to say whether the numbers are views "
-                   "taken in order.")
+                   f"to each other, too few ({MIN_ADJACENT_PAIRS} needed) to say whether the "
+                   "numbers are views taken in order.")
     return listing_finding(
         "duplicates.subject_views",
         Severity.WARNING if pictures == "disagree" else Severity.INFO,
