@@ -1,5 +1,6 @@
 """Layouts and claims of the twelfth pass over public Keras logs (docs/real-logs.md, pass 12)."""
 
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,6 +14,8 @@ from unetdiag.diag.logs.read import parse_log
 AUTOMAP = ("Epoch 81, Loss: 0.00012964176130481064, ValLoss: 0.00010864507203223184\n"
            "Epoch 82, Loss: 0.00012866318866144866, ValLoss: 0.00010831371764652431\n"
            "Epoch 83, Loss: 0.00012718130892608315, ValLoss: 0.00010733326780609787\n")
+
+
 # TensorFlow's advanced quickstart prints its accuracies times 100
 QUICKSTART = ("# Epoch 1, Loss: 0.1315, Accuracy: 95.97, Test Loss: 0.0729, Test Accuracy: 97.52\n"
               "# Epoch 2, Loss: 0.0408, Accuracy: 98.68, Test Loss: 0.0494, Test Accuracy: 98.36\n")
@@ -59,24 +62,6 @@ def test_an_epoch_whose_callback_message_is_printed_ended_though_its_closing_lin
     # without the message, the epoch never finished
     [cut] = parse_console(COSTAR.rsplit("\n\n", 1)[0] + "\n")
     assert "it ends inside the epoch" in " ".join(cut.notes)
-
-
-# mchengny/RWF2000-Video-Database-for-Violence-Detection#19: the last drawing is cut before
-# its first value
-RWF = ("Epoch 1/30\n"
-       "200/200 [==============================] - 4883s 24s/step - loss: 0.7078 - "
-       "val_loss: 0.6930\n"
-       "Epoch 2/30\n"
-       " 63/200 [========>.....................] - ETA: 16:03:00 - loss:\n")
-
-
-def test_a_drawing_cut_before_its_first_value_is_a_step_not_nothing():
-    [run] = parse_console(RWF)
-    notes = " ".join(run.notes)
-    assert "line 4 (step 63 of 200), is cut off before any value" in notes
-    assert "no step of the epoch" not in notes
-    [bare] = parse_console(RWF.rsplit("\n", 2)[0] + "\n")  # the header alone
-    assert "no step of that epoch" in " ".join(bare.notes)
 
 
 # keras-team/keras#12513: a VAE whose loss fell 2 % in epoch 2 and then froze

@@ -1,5 +1,6 @@
 """Layouts and claims of the thirteenth pass over public Keras logs (docs/real-logs.md, pass 13)."""
 
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -194,16 +195,6 @@ def test_a_tiny_value_is_not_shown_as_0_in_the_runs_table(tmp_path: Path):
              ("0.0000e+00", "1.6919e-06")), start=1)))
     [row] = explain_log(log).summary["runs"]
     assert row["loss (train / val)"] == "0.0000 / 1.692e-06"
-
-
-def test_an_elided_drawing_after_the_last_header_is_a_drawing_cut_before_any_value(tmp_path: Path):
-    # RoyceMao/2D-Ultrasound-detection-and-segmentation's README: "187/187 [=====]..."
-    log = tmp_path / "readme.log"
-    log.write_text("Epoch 50/150\n187/187 [==============================] - 146s - loss: "
-                   "-0.2555 - main_output_dice_coef: 0.5227 - val_loss: 0.0510\n"
-                   "Epoch 51/150\n187/187 [==============================]...\n")
-    [run] = parse_log(log)
-    assert any("line 4 (step 187 of 187), is cut off before any value" in n for n in run.notes)
 
 
 def test_a_custom_loops_nan_and_zero_dice_do_not_claim_how_keras_averaged_them(tmp_path: Path):

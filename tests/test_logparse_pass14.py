@@ -1,5 +1,6 @@
 """Layouts and claims of the fourteenth pass over public Keras logs (docs/real-logs.md, pass 14)."""
 
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -120,33 +121,8 @@ def test_no_zero_loss_claim_where_0_may_be_rounded_or_is_by_design(tmp_path: Pat
     assert "saturation.training_loss_not_measured" not in _ids(explain_log(log))
 
 
-# tensorflow/tensorflow#64035: TensorFlow's logger glued to a drawing's last value, and the
-# validation data running out after epoch 1 (validation_steps=25, no repeat())
-VALIDATION_RAN_OUT = """Epoch 1/10
-213/213 [==============================] - ETA: 0s - loss: 2.6573WARNING:tensorflow:Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate at least `steps_per_epoch * epochs` batches (in this case, 25 batches). You may need to use the repeat() function when building your dataset.
-213/213 [==============================] - 654s 1s/step - loss: 2.6573 - val_loss: 2.2320
-Epoch 2/10
-213/213 [==============================] - ETA: 0s - loss: 2.1445WARNING:tensorflow:Can save best model only with val_loss available, skipping.
-213/213 [==============================] - 115s 541ms/step - loss: 2.1445
-Epoch 3/10
-213/213 [==============================] - ETA: 0s - loss: 1.8726WARNING:tensorflow:Can save best model only with val_loss available, skipping.
-"""  # noqa: E501
-
-
 def _notes(report) -> str:
     return " ".join(f.explanation for f in report.findings if f.id == "log.parse_notes")
-
-
-def test_a_logger_message_glued_to_a_drawing_leaves_its_value_read(tmp_path: Path):
-    log = tmp_path / "fit.log"
-    log.write_text(VALIDATION_RAN_OUT)
-    notes = _notes(explain_log(log))
-    # epoch 3's drawing holds loss 1.8726 before the glued warning: not "cut off"
-    assert "cut off before any value" not in notes
-    assert "epoch 3/10 (line 7) never finished" in notes
-    # the warning after all 213 training steps: the validation data ran out
-    assert "line 2: TensorFlow warns that the input ran out of data in epoch 1/10" in notes
-    assert "consistent with the validation data running out" in notes
 
 
 # abhi8893/tensorflow-deep-learning-mrdbourke#70: the training data runs out at step 7 of

@@ -1,5 +1,6 @@
 """Layouts and claims of the fifteenth pass over public Keras logs (docs/real-logs.md, pass 15)."""
 
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -139,16 +140,6 @@ def test_a_skipped_line_before_the_first_run_is_said_in_that_run(tmp_path: Path)
     assert "run 2" not in notes
 
 
-def test_an_unfinished_only_epoch_is_named_by_its_header(tmp_path: Path):
-    # keras#20568 (Keras 3): 'Epoch 1/20', then a drawing at step 115 of 6740 and no more
-    log = tmp_path / "k3.log"
-    log.write_text("Epoch 5/20\n 115/6740 ━━━━━━━━━━━━━━━━━━━━ 2:01:30 1s/step - iou: 0.2 - "
-                   "loss: 0.0234\n")
-    report = explain_log(log)
-    assert "ends inside epoch 5 at step 115 of 6740" in report.headline
-    assert "no header" not in report.headline
-
-
 def test_a_loops_epoch_header_with_one_value_per_line_below_is_read(tmp_path: Path):
     # TrinhThaiSonDHQT/Fetal-Head-Segmentation: 'Epoch 3/100', then '  Val Dice:   0.0007'...
     block = ("Epoch {}/100\n  Train Loss: {:.4f}\n  Val Loss:   {:.4f}\n  Val Dice:   0.0000\n"
@@ -159,21 +150,6 @@ def test_a_loops_epoch_header_with_one_value_per_line_below_is_read(tmp_path: Pa
     report = explain_log(log)
     assert report.summary["runs"][0]["epochs"] == 6
     assert "val_dice" in report.meta["final_values"]["run 1"]
-
-
-def test_values_after_a_header_in_a_layout_not_read_are_no_hung_run(tmp_path: Path):
-    log = tmp_path / "odd.log"
-    log.write_text("Epoch 1/100\nTrain: loss=0.49 dice=0.1\nEpoch 2/100\nTrain: loss=0.39\n")
-    with pytest.raises(UserError) as refused:
-        explain_log(log)
-    assert "hung" not in str(refused.value) and "line 2: 'Train: loss=0.49" in str(refused.value)
-    # a run that stopped before its first steps ended, a logger's lines after its header
-    for text in ("Epoch 1/5\n", "Epoch 1/5\n2023-02-13 12:46:15.089657: I tensorflow/core/"
-                 "platform/cpu_feature_guard.cc:193] This TensorFlow binary is optimized\n"):
-        log.write_text(text)
-        with pytest.raises(UserError) as refused:
-            explain_log(log)
-        assert "hung" in str(refused.value)
 
 
 def test_a_score_flat_at_zero_is_titled_with_its_value():

@@ -2,6 +2,7 @@
 
 Each test fails on the code before its mend."""
 
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,18 +29,6 @@ def test_a_log_ending_at_the_step_before_the_last_may_still_be_validating(tmp_pa
     # elsewhere inside an epoch, no such reading
     earlier = "Epoch 1/20\n400/500 [========================>.....] - ETA: 9s - loss: 53.5993\n"
     assert "validating" not in _explain(tmp_path, earlier).headline
-
-
-def test_a_summary_after_a_cut_is_the_epoch_before_the_next_header():
-    # keras#14694: epoch 7's closing line, a cut, then a closing line with no header and
-    # 'Epoch 78/400': Keras prints 'Epoch 78/400' right after epoch 77's closing line
-    line = ("2827/2827 [==============================] - 244s 86ms/step - loss: {:.4f} - "
-            "accuracy: 0.2500 - val_loss: 3.4000 - val_accuracy: 0.2500\n")
-    text = ("Epoch 7/400\n" + line.format(5.08) + "[... cut ...]\n" + line.format(3.45)
-            + "Epoch 78/400\n" + line.format(3.44))
-    run = parse_console(text)[0]
-    assert run.epoch_numbers == [7, 77, 78]
-    assert any("read as epoch 77" in note for note in run.notes)
 
 
 def test_the_runs_table_pairs_values_of_one_epoch(tmp_path):
@@ -88,28 +77,6 @@ def test_a_frozen_accuracy_read_as_a_constant_predictor_names_samples_too():
     assert "predicting one class everywhere scores if 85.6" in flat.explanation
 
 
-def test_an_epoch_without_its_closing_line_before_the_next_header_ended():
-    # keras-team/keras#797 (Keras 0.x): each epoch pasted by its first step only; epoch 27 is
-    # followed by 'Epoch 28/128', so it ended, and some epoch did finish
-    text = ("Epoch 27/128\n\n 1/10 [==>...........................] - ETA: 17s - loss: 0.6063\n"
-            "Epoch 28/128\n\n 1/10 [==>...........................] - ETA: 16s - loss: 0.6619\n")
-    notes = " ".join(parse_console(text)[0].notes)
-    assert "epoch 27/128 (line 1) has no closing progress line, though the next epoch's" in notes
-    assert "never finished" in notes.split("epoch 28/128", 1)[1]
-    assert "no epoch finished" not in notes
-
-
-def test_a_drawing_glued_to_a_value_cut_by_the_redraw_is_the_closing_line():
-    # keras-team/autokeras#1215: 'accuracy: 0.8116/16 [====] ...' is 0.81 (the redraw erased
-    # its last digits), then the closing line 16/16; it was read as a drawing at step 1
-    glued = (" 1/16 [>.............................] - ETA: 0s - loss: 0.4685 - accuracy: "
-             "0.8716/16 [==============================] - 0s 4ms/step - loss: 0.5135 - "
-             "accuracy: 0.7812 - val_loss: 0.5953 - val_accuracy: 0.7391\n")
-    [run] = parse_console("Epoch 9/1000\n" + glued + "Epoch 10/1000\n" + glued)
-    assert run.epoch_numbers == [9, 10] and run.cut_short is None
-    assert run.epochs[0]["accuracy"] == 0.7812 and run.epochs[0]["val_loss"] == 0.5953
-
-
 def test_a_fit_that_starts_where_the_one_before_ended_is_said(tmp_path):
     # keras-team/keras#13872: the second fit's first loss, 1.9116, is below every loss of the
     # first (1.9248 -> 1.9138, about 0.0019 an epoch): the model kept its weights
@@ -131,25 +98,6 @@ def test_a_perfect_fit_repeating_its_zeros_for_two_epochs_is_not_flat():
     perfect = {"loss": [0.0, 0.0], "accuracy": [1.0, 1.0], "val_loss": [0.0, 0.0],
                "val_accuracy": [1.0, 1.0]}
     assert not any(f.id == "saturation.flat_metric" for f in check_series("run 1", perfect))
-
-
-def test_a_summary_before_another_runs_header_is_not_renumbered_from_it():
-    # review: 'Epoch 20/100' after epochs of N = 400 starts another run; the second summary
-    # before it stays counted on in its own run
-    line = ("2827/2827 [==============================] - 244s 86ms/step - loss: {:.4f} - "
-            "accuracy: 0.2500 - val_loss: 3.4000 - val_accuracy: 0.2500\n")
-    text = ("Epoch 7/400\n" + line.format(5.08) + line.format(3.45) + "Epoch 20/100\n"
-            + line.format(3.44))
-    assert parse_console(text)[0].epoch_numbers == [7, 8]
-
-
-def test_an_unfinished_epoch_before_another_runs_header_never_finished():
-    # review: 'Epoch 2/5' after an unfinished 'Epoch 1/10' is another run (a restart), not
-    # the next epoch: the first never finished as far as the log shows
-    text = ("Epoch 1/10\n 1/10 [==>...........................] - ETA: 17s - loss: 0.6063\n"
-            "Epoch 2/5\n 1/10 [==>...........................] - ETA: 16s - loss: 0.6619\n")
-    notes = " ".join(note for run in parse_console(text) for note in run.notes)
-    assert "epoch 1/10 (line 1) never finished" in notes
 
 
 REVIEW = Path(__file__).parent / "data" / "logs" / "review"
@@ -174,26 +122,6 @@ def test_a_converged_run_repeating_its_last_two_epochs_is_not_stuck():
     assert not any(finding.evidence.get("stuck") for finding in report.findings)
 
 
-def test_an_epoch_that_crashed_before_the_next_header_did_not_end():
-    # review of pass 16: an OOM traceback and a shell prompt, or a KeyboardInterrupt, between
-    # epoch 4's last drawing and 'Epoch 5/50' (a resumed run) was 'the epoch ended'
-    for name, label in (("c5_crash_then_resume_initial_epoch.log", "epoch 4/50"),
-                        ("c5b_interrupt_continue.log", "epoch 3/20")):
-        [run] = parse_console((REVIEW / name).read_text(encoding="utf-8"))
-        notes = " ".join(run.notes)
-        assert f"{label} (line" in notes and "never finished" in notes, name
-        assert "the epoch ended" not in notes, name
-
-
-def test_a_summary_between_two_cuts_is_not_given_the_epoch_before_the_next_header():
-    # review of pass 16: '...', a headerless closing line, '...', 'Epoch 100/100': the line
-    # was read as epoch 99, though any epoch from 4 to 99 fits
-    for name in ("c6_two_cuts_middle_line.log", "c6b_cut_then_blank_header.log"):
-        [run] = parse_console((REVIEW / name).read_text(encoding="utf-8"))
-        assert 99 not in run.epoch_numbers, name
-        assert any("anywhere from 4 to 99" in note for note in run.notes), name
-
-
 def test_the_still_validating_reading_needs_a_validating_run_and_counts_samples():
     # review of pass 16: a run that logs no val_ metric was 'or still validating'; Keras 2's
     # sample counter (59968/60000 after 'Train on 60000 samples', a batch of 32 short) was
@@ -207,15 +135,6 @@ def test_the_still_validating_reading_needs_a_validating_run_and_counts_samples(
     # the sentence no longer says later versions draw the last step, as if they could not
     # be validating
     assert "later tf.keras draws it" not in report.headline
-
-
-def test_a_glued_drawing_keeps_the_decimals_of_the_line_values():
-    # review of pass 16: 'accuracy: 0.80999/100 [=>...' after 4-decimal values is 0.8099 then
-    # step 9, not 0.809 then step 99 (nor '0.81238/100' 0.812 then step 38)
-    for name, step in (("c8_glued_ends_step9.log", 9),
-                       ("c8b_glued_ends_step8_after_0p8123.log", 8)):
-        [run] = parse_console((REVIEW / name).read_text(encoding="utf-8"))
-        assert run.cut_short is not None and run.cut_short.step == step, name
 
 
 def test_two_repeated_epochs_are_said_once_as_repeated_values():

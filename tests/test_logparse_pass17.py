@@ -3,6 +3,7 @@
 
 Each test fails on the code before its mend."""
 
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -124,21 +125,6 @@ def test_a_score_still_rising_where_the_log_stops_before_the_run_is_not_told_to_
     # a log that reaches its header's last epoch still says it
     finished = text.replace("/10", "/4")
     assert "train longer" in _explain(tmp_path, finished).headline
-
-
-def test_a_line_between_two_cuts_is_not_numbered_in_the_runs_table(tmp_path):
-    # review of pass 16, c6: '...', a headerless closing line, '...', 'Epoch 100/100' whose
-    # line lacks the validation values: the runs table's cell said "epoch 4 (the last logging
-    # every metric ...)", a number the log does not give that line
-    line = ("2827/2827 [==============================] - 244s 86ms/step - loss: {} - "
-            "accuracy: {} - val_loss: {} - val_accuracy: {}\n")
-    text = ("Epoch 3/100\n" + line.format("5.4245", "0.0196", "5.3417", "0.0228") + "...\n"
-            + line.format("4.1503", "0.1466", "4.2543", "0.1403") + "...\nEpoch 100/100\n"
-            "2827/2827 [==============================] - 244s 86ms/step - loss: 3.0432 - "
-            "accuracy: 0.3100\n")
-    report = _explain(tmp_path, text)
-    cell = report.summary["runs"][0]["values at"]
-    assert "numbered anywhere from 4 to 99" in cell and "epoch 4 " not in cell
 
 
 def test_checkpoint_verdicts_on_the_last_epochs_are_said(tmp_path):

@@ -2,6 +2,7 @@
 
 Each test fails on the code before its mend."""
 
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 from unetdiag.diag.logs.explain import explain_log
 
 REVIEW = Path(__file__).parent / "data" / "logs" / "review"
+
+
 RECALL_BOUND = "saturation.iou_exceeds_recall_bound"
 
 
@@ -83,20 +86,6 @@ def test_a_run_ended_by_its_callback_or_its_input_is_not_a_log_that_ends_early()
                 "header announces") in headline, name
 
 
-def test_two_lines_between_cuts_each_keep_the_range_their_numbers_may_take():
-    # review of pass 17 (c6's mend): epoch 3, '...', two headerless closing lines, '...',
-    # 'Epoch 50/100': the second was "numbered anywhere from 4 to 49", though the first,
-    # before it, is at least epoch 4; the first was epoch 4, though it may be up to 48
-    from unetdiag.diag.logs.console import parse_console
-
-    path = REVIEW / "c25_two_lines_between_cuts_then_50.log"
-    [run] = parse_console(path.read_text(encoding="utf-8"))
-    assert run.unknown_numbers == {1: (4, 48), 2: (5, 49)}
-    assert any("anywhere from 5 to 49" in note for note in run.notes)
-    cell = explain_log(path).summary["runs"][0]["values at"]
-    assert "numbered anywhere from 5 to 49" in cell
-
-
 def test_a_checkpoint_that_never_left_its_starting_value_has_no_best():
     # review of pass 17: NaN losses leave ModelCheckpoint at its starting value: 'did not
     # improve from inf' was "did not improve on its best, inf ... (that best comes from an
@@ -129,22 +118,6 @@ def test_input_running_out_after_several_epochs_is_not_after_one_epoch_s_batches
     notes = " ".join(f.explanation for f in report.findings if f.id == "log.parse_notes")
     assert "one epoch's batches" not in notes
     assert "ran out after about 4 epochs of batches (8496)" in notes
-
-
-def test_a_last_line_after_a_cut_is_no_epoch_4_that_ends_before_the_run():
-    # review of pass 17: epochs 1-3 of 100, '...', a headerless closing line (a README's last
-    # epoch): "still rising at epoch 4 ..., the last in the log of the 100 its header
-    # announces: the log ends before the run did", though that line may be epoch 100
-    from unetdiag.diag.logs.console import parse_console
-
-    path = REVIEW / "c32_first_epochs_cut_then_last_line.log"
-    [run] = parse_console(path.read_text(encoding="utf-8"))
-    assert run.unknown_numbers == {3: (4, 100)}
-    assert any("leaves its number anywhere from 4 to 100" in note for note in run.notes)
-    headline = explain_log(path).headline
-    assert "at epoch 4" not in headline and "the log ends before the run did" not in headline
-    # pass 18: no rise is read across the cut at all (the epochs between are unseen)
-    assert "still rising" not in headline
 
 
 def test_a_model_card_table_with_no_readable_row_is_not_called_another_layout():

@@ -2,6 +2,7 @@
 
 Each test fails on the code before its mend."""
 
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -51,18 +52,6 @@ def test_the_all_ones_fingerprint_bounds_the_foreground_fraction_from_below():
     assert "at least 80 % foreground is rarely what was meant" in claim.fix
     assert "on validation data that is 80 % foreground" not in report.headline
     assert "the validation data is at least 80 % foreground" in report.headline
-
-
-def test_a_cut_last_line_never_lends_its_epoch_number_to_the_value_before():
-    # red team s31 (7): the last line (epoch 6 of 100) is cut inside val_dice_coef; 0.6136 is
-    # epoch 5's value, yet the headline said "still rising at epoch 6 (0.6136, ...)"; the
-    # same with epoch 8's 0.8172 said as epoch 48's. Mended on main by e55dfcb (no rise
-    # where the score's last value is not the run's last epoch's): kept as a regression test
-    for name, cut_epoch in (("c63_last_line_cut_in_val_dice_epoch_6_of_100.log", 6),
-                            ("c64_epoch_8_cut_then_epoch_48_without_validation.log", 48)):
-        report = explain_log(REVIEW / name)
-        assert f"at epoch {cut_epoch}" not in report.headline, name
-        assert "still rising" not in report.headline, name
 
 
 @pytest.mark.parametrize("name, keys", [

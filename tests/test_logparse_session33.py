@@ -2,6 +2,7 @@
 that epoch: zhixuhao/unet#158 pasted one epoch whose ModelCheckpoint message is glued between
 its last drawings, with no 'Epoch 1/5' header, and main refused the file (issue 14)."""
 
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +11,8 @@ from unetdiag.diag.logs.explain import explain_log
 from unetdiag.diag.logs.read import parse_log_text
 
 REAL = Path(__file__).parent / "data" / "logs" / "real"
+
+
 CLOSING = "300/300 [==============================] - 80s 268ms/step - loss: 0.1768 - acc: 0.9239"
 
 
@@ -33,13 +36,3 @@ def test_a_checkpoint_message_on_its_own_line_names_the_closing_line_after_it():
     text += f"\nsome text\n{CLOSING}\n"
     [run] = parse_log_text(text, Path("headerless.log"))
     assert run.epoch_numbers == [3]
-
-
-def test_metric_names_holding_spaces_are_read_inside_a_drawing():
-    # tensorflow/tensorflow#48033: a custom train_step's keys 'AE loss min', 'AE loss max';
-    # main refused the file ("no metric values ... could be read as its summary")
-    report = explain_log(REAL / "tensorflow_48033_metric_names_with_spaces_checkpoint_messages.log")
-    assert report.meta["final_values"]["run 1"] == {"AE loss min": 0.3534, "AE loss max": 0.3534}
-    # outside a drawing, prose with a colon is no metric
-    from unetdiag.diag.logs.progress import parse_progress
-    assert parse_progress("The best model: 0.5 after tuning") is None

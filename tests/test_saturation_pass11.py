@@ -2,10 +2,10 @@
 Dice at 0.0000 at each of the one or two epochs logged, a training accuracy of 1.0000 with no
 validation accuracy, and a log that ends on a bare ``Epoch i/N`` header."""
 
+
 from __future__ import annotations
 
 from unetdiag.diag.checks.saturation import check_series
-from unetdiag.diag.logs.console import parse_console
 from unetdiag.diag.logs.explain import explain_runs
 from unetdiag.diag.logs.model import RunLog
 
@@ -25,6 +25,8 @@ def _report(history, numbers=()):
 # logged, epoch 90 of 90, the segmentation output's Dice at 0.0000e+00
 EPOCH_90 = {"loss": [0.0282], "Dec_GT_Output_loss": [0.0],
             "Dec_GT_Output_dice_coefficient": [0.0], "Dec_VAE_Output_dice_coefficient": [0.8795]}
+
+
 # ...#33: one epoch, epoch 1 of 1, the validation Dice at 0.0000e+00
 EPOCH_1 = {"loss": [0.0413], "Dec_GT_Output_dice_coefficient": [0.0065],
            "val_loss": [0.0229], "val_Dec_GT_Output_dice_coefficient": [0.0]}
@@ -94,27 +96,6 @@ def test_no_training_only_perfect_accuracy_when_validation_accuracy_is_logged_or
     assert not _found(check_series("r", with_val), "saturation.perfect_training_accuracy")
     below = dict(PR2396, predA_acc=[0.978, 0.9994])
     assert not _found(check_series("r", below), "saturation.perfect_training_accuracy")
-
-
-# keras-team/keras-tuner#559: trial 62's epochs, then trial 63's table and a bare header
-TUNER = ("Epoch 1/200\n58/58 - 8s - loss: 5.8378 - val_loss: 2.1253\n"
-         "Epoch 26/200\n58/58 - 5s - loss: 0.4074 - val_loss: 0.8352\n"
-         "Trial 62 Complete [00h 02m 37s]\n\nEpoch 1/200\n")
-
-
-def test_a_log_ending_on_a_bare_header_says_so():
-    [run] = parse_console(TUNER)
-    assert run.epoch_numbers == [1, 26]
-    [note] = [n for n in run.notes if "ends at the start of an epoch" in n]
-    assert "'Epoch 1/200' (line 7)" in note and "counter starts again" in note
-    # the same header followed by a traceback: no step is printed, but the log goes on
-    [run] = parse_console(TUNER + "Traceback (most recent call last):\n")
-    [note] = [n for n in run.notes if "Epoch 1/200" in n]
-    assert "ends at the start" not in note and "no step of the epoch" in note
-    # the next epoch of the same run, bare at the end: not read, not another run
-    [run] = parse_console("Epoch 1/5\n8/8 - 1s - loss: 0.5\nEpoch 2/5\n")
-    [note] = [n for n in run.notes if "Epoch 2/5" in n]
-    assert "counter starts again" not in note and run.epoch_numbers == [1]
 
 
 def test_a_score_keras_printed_in_e_notation_is_quoted_as_logged_not_as_0_0000():
