@@ -125,29 +125,6 @@ def _notes(report) -> str:
     return " ".join(f.explanation for f in report.findings if f.id == "log.parse_notes")
 
 
-# abhi8893/tensorflow-deep-learning-mrdbourke#70: the training data runs out at step 7 of
-# epoch 11, whose closing line then reads 562/562 with the step-7 values
-TRAINING_RAN_OUT = """Epoch 10/50
-562/562 [==============================] - 5s 8ms/step - loss: 0.7888 - accuracy: 0.6960 - val_loss: 0.7480 - val_accuracy: 0.7151
-Epoch 11/50
-  7/562 [..............................] - ETA: 4s - loss: 0.8328 - accuracy: 0.6700WARNING:tensorflow:Your input ran out of data; interrupting training. Make sure that your dataset or generator can generate at least `steps_per_epoch * epochs` batches (in this case, 28100 batches).
-562/562 [==============================] - 1s 891us/step - loss: 0.8328 - accuracy: 0.6700 - val_loss: 0.7647 - val_accuracy: 0.6975
-"""  # noqa: E501
-
-
-def test_an_epoch_the_training_data_ran_out_in_is_said_to_be_short(tmp_path: Path):
-    log = tmp_path / "fit.log"
-    log.write_text(TRAINING_RAN_OUT)
-    notes = _notes(explain_log(log))
-    assert "after step 7 of 562 was drawn: consistent with training stopping there" in notes
-    assert "means over 7 steps, not over 562" in notes
-    # closing values other than the drawing's: no claim that they are the drawing's
-    log.write_text(TRAINING_RAN_OUT.replace("1s 891us/step - loss: 0.8328",
-                                            "1s 891us/step - loss: 0.8000"))
-    notes = _notes(explain_log(log))
-    assert "training stopping there" in notes and "means over 7 steps" not in notes
-
-
 # keras-team/keras#4426: CSVLogger(append=True) of 2016 wrote the header again when a fit
 # resumed at epoch 3 (initial_epoch): one run, not two
 RESUMED = """epoch,categorical_accuracy,loss,val_categorical_accuracy,val_loss

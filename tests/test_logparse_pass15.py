@@ -64,31 +64,6 @@ def test_runs_whose_training_loss_agrees_too_are_one_training_repeated(tmp_path:
     assert same and all(f.severity.value == "warning" for f in same)
 
 
-def test_a_log_that_ends_inside_its_only_epoch_says_so_in_the_headline(tmp_path: Path):
-    # Mask_RCNN#296: redraws of steps 803-808 of 1000, no header, no closing line
-    log = tmp_path / "eta.log"
-    log.write_text("".join(
-        f" {step}/1000 [=======================>......] - ETA: 3:57 - loss: "
-        f"{1.03 - step / 100000:.4f} - mrcnn_mask_loss: 0.2847\n" for step in range(803, 809)))
-    headline = explain_log(log).headline
-    assert "ends inside its only epoch" in headline
-    assert "step 808 of 1000" in headline and "not the epoch's results" in headline
-
-
-def test_an_epoch_the_input_ran_out_in_is_said_in_the_headline(tmp_path: Path):
-    # abhi8893/tensorflow-deep-learning-mrdbourke#70: the closing line repeats step 7's values
-    log = tmp_path / "ran_out.log"
-    log.write_text(
-        "Epoch 1/2\n562/562 [==============================] - 9s 16ms/step - loss: 0.9000 "
-        "- accuracy: 0.7000\nEpoch 2/2\n  7/562 [..............................] - ETA: 9s - "
-        "loss: 0.8328 - accuracy: 0.7143WARNING:tensorflow:Your input ran out of data; "
-        "interrupting training.\n562/562 [==============================] - 1s 1ms/step - "
-        "loss: 0.8328 - accuracy: 0.7143\n")
-    headline = explain_log(log).headline
-    assert "the input ran out in epoch 2 after step 7 of 562" in headline.lower()
-    assert "means over 7 steps" in headline
-
-
 def test_a_k_fold_loops_fold_lines_name_its_runs(tmp_path: Path):
     lines = []
     for fold in (1, 2, 3):

@@ -17,20 +17,6 @@ def _explain(tmp_path: Path, text: str, name: str = "run.log"):
     return explain_log(path)
 
 
-def test_a_log_ending_at_the_step_before_the_last_may_still_be_validating(tmp_path):
-    # Keras 2's ProgbarLogger leaves an epoch's last step to the closing line, printed after
-    # the validation: a log ending at step 499 of 500 also fits a run still validating
-    # (fchollet/deep-learning-with-python-notebooks#128, val_steps 99,000)
-    text = "Epoch 1/20\n499/500 [============================>.] - ETA: 0s - loss: 53.5993\n"
-    report = _explain(tmp_path, text)
-    assert "step 499 of 500" in report.headline
-    assert "still validating" in report.headline
-    assert "still validating" in " ".join(parse_console(text)[0].notes)
-    # elsewhere inside an epoch, no such reading
-    earlier = "Epoch 1/20\n400/500 [========================>.....] - ETA: 9s - loss: 53.5993\n"
-    assert "validating" not in _explain(tmp_path, earlier).headline
-
-
 def test_the_runs_table_pairs_values_of_one_epoch(tmp_path):
     # kk7nc/RMDL#14: epoch 35's line is cut after its loss; the row showed epoch 35's loss
     # beside epoch 34's val_loss
@@ -122,21 +108,6 @@ def test_a_converged_run_repeating_its_last_two_epochs_is_not_stuck():
     assert not any(finding.evidence.get("stuck") for finding in report.findings)
 
 
-def test_the_still_validating_reading_needs_a_validating_run_and_counts_samples():
-    # review of pass 16: a run that logs no val_ metric was 'or still validating'; Keras 2's
-    # sample counter (59968/60000 after 'Train on 60000 samples', a batch of 32 short) was
-    # 'step 59968 of 60000' with no still-validating reading
-    [run] = parse_console((REVIEW / "c12_no_validation_ends_99_of_100.log").read_text())
-    assert "validating" not in " ".join(run.notes)
-    report = explain_log(REVIEW / "c13_keras2_samples_ends_last_batch.log")
-    assert "sample 59968 of 60000" in report.headline
-    assert "step 59968" not in report.headline
-    assert "still validating" in report.headline
-    # the sentence no longer says later versions draw the last step, as if they could not
-    # be validating
-    assert "later tf.keras draws it" not in report.headline
-
-
 def test_two_repeated_epochs_are_said_once_as_repeated_values():
     # review of pass 16: two epochs alike in every value were 'training is stuck' beside a
     # second sentence saying the validation values 'never moved'
@@ -151,10 +122,3 @@ def test_a_metric_dropped_mid_run_does_not_drag_the_runs_table_back():
     assert row["loss (train / val)"] == "0.2551 / 0.2652"
     assert row["values at"].startswith("epoch 6")
     assert "iou (train / val)" not in row
-
-
-def test_a_log_ending_before_the_last_step_may_be_a_run_still_running():
-    # review of pass 16: Keras 3 ending at step 498 of 500 was 'interrupted, or the paste
-    # stops there', as if it could not be validating: Keras 3 skips drawings within 0.05 s
-    headline = explain_log(REVIEW / "c7d_keras3_ends_498_of_500.log").headline
-    assert "still running" in headline

@@ -39,23 +39,6 @@ def test_a_loss_at_the_class_prior_is_said_as_the_range_it_prints(tmp_path):
     assert "val_loss 0.3563 equals" not in words
 
 
-def test_one_step_is_said_in_the_singular(tmp_path):
-    # review of pass 16: "means over 1 steps"
-    ran_out = ("Epoch 1/2\n100/100 [==============================] - 5s 50ms/step - loss: "
-               "0.9000 - val_loss: 0.9500\nEpoch 2/2\n  1/100 [..............................] "
-               "- ETA: 9s - loss: 0.8000WARNING:tensorflow:Your input ran out of data; "
-               "interrupting training. Make sure that your dataset or generator can generate "
-               "at least `steps_per_epoch * epochs` batches (in this case, 200 batches).\n"
-               "100/100 [==============================] - 1s 10ms/step - loss: 0.8000\n")
-    validating = "Epoch 1/20\n1/2 [==============>...............] - ETA: 2s - loss: 0.8000\n"
-    for text in (ran_out, validating):
-        report = _explain(tmp_path, text)
-        words = _words(report) + " ".join(
-            note for f in report.findings for note in f.evidence.get("notes", []))
-        assert "over 1 step" in words, words
-        assert "1 steps" not in words
-
-
 def test_a_markdown_table_explain_log_cannot_read_is_named_in_the_error():
     # ugent-korea/pytorch-unet-segmentation#9: a PyTorch script's 'epoch | train loss | ...'
     # table under a '-- | --' rule was refused as "no Keras training epochs found: expected
@@ -73,22 +56,6 @@ def test_a_markdown_table_explain_log_cannot_read_is_named_in_the_error():
     assert "'-- | -- | -- | -- | --'" in message
     assert "CSVLogger" in message and "'## Training Metrics' table" in message
     assert "no Keras training epochs found" not in message
-
-
-def test_input_running_out_before_an_epoch_drew_a_value_is_said(tmp_path):
-    # nikhilroxtomar/Unet-for-Person-Segmentation#1: 'Epoch 2/10', then TensorFlow's 'Your
-    # input ran out of data; interrupting training' before any drawing of epoch 2: the
-    # headline was "Nothing in this run looks saturated", the warning unmentioned
-    report = explain_log(REAL / "person_seg_1_tf21_mean_io_u_1_input_ran_out.log")
-    assert "input ran out of data in epoch 2/10" in report.headline
-    assert "epoch 1 is the last the log has figures for" in report.headline
-    notes = " ".join(f.explanation for f in report.findings if f.id == "log.parse_notes")
-    assert "379 steps x 10 epochs" in notes
-    # a warning after a drawing keeps its own note (pass 14), not this one
-    text = ("Epoch 1/2\n100/100 [==============================] - 5s 50ms/step - loss: 0.9000"
-            "\nEpoch 2/2\n 40/100 [===========>..................] - ETA: 3s - loss: 0.8000"
-            "WARNING:tensorflow:Your input ran out of data; interrupting training.\n")
-    assert "before any of its steps drew" not in _explain(tmp_path, text).headline
 
 
 def test_a_mean_iou_above_the_bound_its_recall_puts_on_it_is_named(tmp_path):

@@ -139,42 +139,6 @@ def test_a_top_k_accuracy_at_one_is_no_flat_metric(tmp_path: Path):
     assert "never moved" not in report.headline
 
 
-@pytest.mark.parametrize("after", ["", "Epoch 00001: val_loss improved from inf to 0.60000, "
-                                       "saving model to best.h5\n"])
-def test_an_epoch_drawn_to_its_last_step_is_no_cut_short_epoch(tmp_path: Path, after: str):
-    # review item 8: 'Epoch 1/1' drawn to 1000/1000 (ETA: 0s), no closing line: its training
-    # figures are means over every step, the epoch's own; only the closing line is missing
-    log = tmp_path / "last_step.log"
-    log.write_text("Epoch 1/1\n" + "".join(
-        f"{step:4d}/1000 [============================>.] - ETA: 0s - loss: "
-        f"{0.5012 - (step - 998) / 10000:.4f} - accuracy: 0.7501\n" for step in (998, 999, 1000))
-        + after)
-    report = explain_log(log)
-    assert "not the epoch's results" not in report.headline
-    notes = " ".join(f.explanation for f in report.findings)
-    assert "every step of the epoch" in notes and "closing line" in notes
-
-
-def test_a_run_out_that_asks_for_other_batches_than_the_training_is_no_short_epoch(
-        tmp_path: Path):
-    # review item 9: epoch 2 drawn to step 990 of 1000 (Keras throttles its redraws), then
-    # "in this case, 20 batches": not the 2000 of 1000 steps x 2 epochs the training asks
-    log = tmp_path / "ran_out.log"
-    log.write_text(
-        "Epoch 1/2\n1000/1000 [==============================] - 9s 9ms/step - loss: 0.0123 - "
-        "accuracy: 0.9951 - val_loss: 0.0200 - val_accuracy: 0.9900\nEpoch 2/2\n"
-        " 990/1000 [============================>.] - ETA: 0s - loss: 0.0101 - accuracy: "
-        "0.9960WARNING:tensorflow:Your input ran out of data; interrupting training. Make sure "
-        "that your dataset or generator can generate at least `steps_per_epoch * epochs` "
-        "batches (in this case, 20 batches). You may need to use the repeat() function when "
-        "building your dataset.\n1000/1000 [==============================] - 9s 9ms/step - "
-        "loss: 0.0101 - accuracy: 0.9960 - val_loss: 0.0190 - val_accuracy: 0.9910\n")
-    report = explain_log(log)
-    assert "means over 990 steps" not in report.headline
-    notes = " ".join(f.explanation for f in report.findings)
-    assert "consistent with the validation data running out" in notes
-
-
 def test_a_best_so_far_and_a_name_printed_twice_are_not_the_epochs_values(tmp_path: Path):
     # review item 10: 'Best Dice' (the best val Dice so far) was read as the training Dice,
     # and a block printing 'Loss' twice kept the second silently

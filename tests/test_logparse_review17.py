@@ -66,26 +66,6 @@ def test_a_checkpoint_monitor_the_log_does_not_print_is_not_an_unseen_epoch():
     assert "does not show" not in report.headline
 
 
-def test_a_run_ended_by_its_callback_or_its_input_is_not_a_log_that_ends_early():
-    # review of pass 17: epochs 1-4 of 10, then 'Epoch 00004: early stopping', TensorFlow's
-    # 'Your input ran out of data; interrupting training' in epoch 5, a ^C's KeyboardInterrupt
-    # or an OOM traceback: "the log ends before the run did", though the log says what ended
-    # the run
-    for name, ender in (("c23_early_stopping_at_4_of_10_score_rising.log", "EarlyStopping"),
-                        ("c24_input_ran_out_in_5_of_10_score_rising.log",
-                         "TensorFlow's 'input ran out of data'"),
-                        ("c30_keyboard_interrupt_in_5_of_10_score_rising.log",
-                         "a KeyboardInterrupt"),
-                        ("c31_oom_traceback_in_5_of_10_score_rising.log",
-                         "an exception (a traceback follows in the log)")):
-        headline = explain_log(REVIEW / name).headline
-        assert "the log ends before the run did" not in headline, name
-        assert "train longer" not in headline, name
-        assert (f"was still rising at epoch 4 (0.5408, up 0.0921 over the last 3 epochs), the "
-                f"last epoch read, before {ender} ended the run, short of the 10 epochs its "
-                "header announces") in headline, name
-
-
 def test_a_checkpoint_that_never_left_its_starting_value_has_no_best():
     # review of pass 17: NaN losses leave ModelCheckpoint at its starting value: 'did not
     # improve from inf' was "did not improve on its best, inf ... (that best comes from an
@@ -97,27 +77,6 @@ def test_a_checkpoint_that_never_left_its_starting_value_has_no_best():
     assert "its best, inf" not in report.headline
     report = explain_log(REVIEW / "c27_checkpoint_keras3_nan_did_not_improve_from_minus_inf.log")
     assert "did not improve from -inf, its starting value" in report.headline
-
-
-def test_input_running_out_in_a_verbose_2_epoch_is_not_said_to_come_before_any_step():
-    # review of pass 17: 'Epoch 2/10', then TensorFlow's ran-out warning, in a verbose=2 log
-    # (one summary line per epoch, no drawing ever): "before any of its steps drew a value",
-    # though a verbose=2 epoch shows nothing until it ends, so steps of it may have run
-    report = explain_log(REVIEW / "c28_verbose2_input_ran_out_after_header.log")
-    words = report.headline + " ".join(f.explanation for f in report.findings)
-    assert "drew a value" not in words
-    assert "input ran out of data in epoch 2/10 before the log shows any value of it" in (
-        report.headline)
-
-
-def test_input_running_out_after_several_epochs_is_not_after_one_epoch_s_batches():
-    # review of pass 17: epochs 1-4 of 10 at 2124 steps, then the warning in epoch 5 asking
-    # for 21240 = 2124 x 10 batches: "the training input that ran out after about one
-    # epoch's batches", though it yielded 4 epochs' (8496)
-    report = explain_log(REVIEW / "c29_input_ran_out_before_values_in_5_of_10.log")
-    notes = " ".join(f.explanation for f in report.findings if f.id == "log.parse_notes")
-    assert "one epoch's batches" not in notes
-    assert "ran out after about 4 epochs of batches (8496)" in notes
 
 
 def test_a_model_card_table_with_no_readable_row_is_not_called_another_layout():
