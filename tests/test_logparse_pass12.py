@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from unetdiag.diag.logs.console import parse_console
 from unetdiag.diag.logs.custom_loop import custom_loop_epochs
 from unetdiag.diag.logs.explain import explain_log
 from unetdiag.diag.logs.read import parse_log
@@ -41,27 +40,6 @@ def test_percent_accuracies_are_kept_apart_from_fractions():
     assert custom_loop_epochs(QUICKSTART.splitlines()[0]) == []
     # "Loss (with L2)" is no pair: the line is skipped, not half read
     assert custom_loop_epochs("Epoch 1, Loss (with L2): 0.8\nEpoch 2, Loss (with L2): 0.7") == []
-
-
-# jhu-lcsr/costar_plan#442: no closing line, but ModelCheckpoint's end-of-epoch message
-COSTAR = ("Epoch 1/100\n"
-          "320/321 [============================>.] - ETA: 0s - loss: 0.8076 - acc: 0.5920\n"
-          "\n"
-          "Epoch 00001: val_acc improved from -inf to 0.64025, saving model to w.h5\n")
-
-
-def test_an_epoch_whose_callback_message_is_printed_ended_though_its_closing_line_is_missing():
-    [run] = parse_console(COSTAR)
-    notes = " ".join(run.notes)
-    assert "end-of-epoch message for it is at line 4" in notes
-    assert "step 320 of 321" in notes and "not the epoch's final values" in notes
-    assert "never finished" not in notes and "the log ends inside" not in notes
-    # a value glued to a print is said, not dropped silently
-    [glued] = parse_console(COSTAR.replace("acc: 0.5920", "acc: 0.5920('logs:', {})"))
-    assert "line 2: could not read \"acc: 0.5920('logs:', {})\"" in " ".join(glued.notes)
-    # without the message, the epoch never finished
-    [cut] = parse_console(COSTAR.rsplit("\n\n", 1)[0] + "\n")
-    assert "it ends inside the epoch" in " ".join(cut.notes)
 
 
 # keras-team/keras#12513: a VAE whose loss fell 2 % in epoch 2 and then froze

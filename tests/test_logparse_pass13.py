@@ -11,39 +11,6 @@ from unetdiag.diag.logs.explain import explain_log
 from unetdiag.diag.logs.read import parse_log
 from unetdiag.exitcodes import UserError
 
-# keras-team/keras#20323: Keras 3 EarlyStopping(restore_best_weights=True) names the epoch
-EARLY_STOPPING = "".join(
-    f"Epoch {i}/50\n1/1 ━━━━━━━━━━━━━━━━━━━━ 0s 150ms/step - loss: {loss}\n"
-    for i, loss in enumerate(("270.5954", "113.6899", "58.7962", "33.2164", "38.8818",
-                              "48.5781"), start=1)
-) + "Epoch 6: early stopping\nRestoring model weights from the end of the best epoch: 4.\n"
-
-
-def test_the_restored_epoch_is_named_and_its_values_shown(tmp_path: Path):
-    log = tmp_path / "es.log"
-    log.write_text(EARLY_STOPPING)
-    report = explain_log(log)
-    [row] = report.summary["runs"]
-    # the model the run ends with holds epoch 4's weights, not epoch 6's
-    assert row["loss (train / val)"] == "33.2164 / -"
-    assert row["values at"] == "epoch 4 (weights restored; last 6)"
-    assert "restored epoch 4's weights (loss 33.2164)" in report.headline
-    assert "last epoch logged, 6 (loss 48.5781)" in report.headline
-
-
-def test_a_restore_message_naming_no_epoch_keeps_the_last_values(tmp_path: Path):
-    log = tmp_path / "es.log"
-    log.write_text(EARLY_STOPPING.replace("best epoch: 4.", "best epoch."))
-    report = explain_log(log)
-    [row] = report.summary["runs"]
-    assert row["loss (train / val)"] == "48.5781 / -"
-    assert row["values at"] == "epoch 6 (last; the restored best epoch is not named)"
-    assert "restored its best epoch's weights without naming the epoch" in report.headline
-    # no restore message: no such cell
-    log.write_text(EARLY_STOPPING.split("Restoring")[0])
-    assert "values at" not in explain_log(log).summary["runs"][0]
-
-
 # a custom loop (tf.GradientTape) printing its own line per epoch, with a train/val gap
 CUSTOM_LOOP = "".join(f"Epoch {i}, Loss: {0.5 / i:.4f}, Dice: {0.60 + 0.05 * i:.4f}, "
                       f"Val Loss: {0.9 + 0.05 * i:.4f}, Val Dice: {0.40 - 0.01 * i:.4f}\n"
@@ -172,17 +139,6 @@ def test_a_tensorflow_estimator_log_is_refused_as_such(tmp_path: Path):
     with pytest.raises(UserError, match="is a TensorFlow Estimator log .'INFO:tensorflow:loss = "
                                         "6.93147, step = 1'"):
         parse_log(log)
-
-
-def test_a_restored_epoch_the_excerpt_does_not_hold_is_said_not_shown(tmp_path: Path):
-    # a README's "Expected output" with "..." between epochs 2 and 45, restoring epoch 35
-    log = tmp_path / "es.log"
-    log.write_text(EARLY_STOPPING.replace("best epoch: 4.", "best epoch: 35."))
-    report = explain_log(log)
-    [row] = report.summary["runs"]
-    assert row["loss (train / val)"] == "48.5781 / -"
-    assert row["values at"] == "epoch 6 (last logged; restored epoch 35 is not in the log)"
-    assert "restored epoch 35's weights, an epoch the log does not show" in report.headline
 
 
 def test_a_tiny_value_is_not_shown_as_0_in_the_runs_table(tmp_path: Path):

@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from unetdiag.diag.logs.explain import explain_log
-from unetdiag.diag.logs.parse import parse_console
 
 
 def _explain(tmp_path: Path, text: str, name: str = "run.log"):
@@ -26,17 +25,6 @@ def test_the_runs_table_pairs_values_of_one_epoch(tmp_path):
     row = _explain(tmp_path, text).summary["runs"][0]
     assert row["loss (train / val)"] == "0.0322 / 1.9237"
     assert row["values at"].startswith("epoch 34 (the last logging every metric; epoch 35")
-
-
-def test_a_learning_rate_scheduler_message_is_no_sign_that_an_epoch_ended(tmp_path):
-    # pierluigiferrari/ssd_keras#202: LearningRateScheduler prints as its epoch begins; the
-    # log ends at a NaN drawing of that epoch, which did not end
-    text = ("Epoch 1/120\n\nEpoch 00001: LearningRateScheduler setting learning rate to "
-            "0.001.\n 385/1000 [==========>...................] - ETA: 1:54 - loss: nan \n")
-    report = _explain(tmp_path, text)
-    assert "ended" not in report.headline
-    assert "step 385 of 1000" in report.headline
-    assert not any("the epoch ended" in note for note in parse_console(text)[0].notes)
 
 
 def test_two_epochs_that_repeat_every_value_are_flat():

@@ -94,22 +94,6 @@ def test_a_score_still_rising_where_the_log_stops_before_the_run_is_not_told_to_
     assert "train longer" in _explain(tmp_path, finished).headline
 
 
-def test_checkpoint_verdicts_on_the_last_epochs_are_said(tmp_path):
-    # pierluigiferrari/ssd_keras#344 (pass 16's SHOULD): 'val_loss did not improve from
-    # 3.22992' after each of epochs 26-30 was "Nothing in this run looks saturated" alone
-    report = explain_log(REAL / "ssdkeras_344_lrscheduler_constant_rate_val_loss_plateau.log")
-    assert ("ModelCheckpoint says val_loss did not improve on its best, 3.22992, at epochs "
-            "26-30, the last 5 logged (that best comes from an epoch the log does not show)"
-            in report.headline)
-    # an improvement among the last epochs, or fewer than three verdicts, says nothing
-    line = "10/10 [==============================] - 1s 1s/step - loss: 1.0 - val_loss: {}\n"
-    verdicts = ("did not improve from 0.50000", "improved from 0.50000 to 0.40000",
-                "did not improve from 0.40000", "did not improve from 0.40000")
-    text = "".join(f"Epoch {n}/9\n" + line.format(0.5) + f"Epoch {n:05d}: val_loss {v}\n"
-                   for n, v in enumerate(verdicts, 1))
-    assert "ModelCheckpoint" not in _explain(tmp_path, text).headline
-
-
 def test_a_loss_of_exactly_0_beside_an_accuracy_far_below_1_is_said_conditionally(tmp_path):
     # keras#4032 (pass 16's SHOULD): float16, 'loss: 0.0000e+00' beside acc 0.0987; a
     # cross-entropy of 0 needs every prediction exact, which scores an accuracy of 1

@@ -1,6 +1,7 @@
 """Pass 18 of explain-log on real public Keras logs (docs/real-logs.md): the items pass 17
 left and the failures of the new logs, each test failing on the code before its fix."""
 
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,13 +12,12 @@ from unetdiag.diag.logs.explain import explain_log
 from unetdiag.exitcodes import UserError
 
 DATA = Path(__file__).parent / "data" / "logs"
+
+
 REVIEW = DATA / "review"
+
+
 STILL_IMPROVING = "saturation.still_improving"
-
-
-def _only(report, finding_id):
-    [found] = [f for f in report.findings if f.id == finding_id]
-    return found
 
 
 def test_no_score_is_still_rising_across_a_cut():
@@ -46,35 +46,6 @@ def test_a_rise_over_an_excerpt_with_a_gap_is_not_still_rising(tmp_path):
     # the same values at epochs 1-4 are still rising
     path.write_text("\n".join(lines).replace("Epoch 50/100", "Epoch 4/100") + "\n")
     assert STILL_IMPROVING in {f.id for f in explain_log(path).findings}
-
-
-def test_keras1_checkpoint_verdicts_numbered_from_0_with_no_best_are_read():
-    # pass 17 left it: Keras 1's 'Epoch 00003: val_loss did not improve' (no 'from', numbered
-    # from 0 under 'Epoch 4/6') got no sentence; the best is its last 'improved ... to' message
-    report = explain_log(REVIEW / "c35_keras1_checkpoint_from_zero_no_best.log")
-    assert ("ModelCheckpoint says val_loss did not improve on its best, 0.44000, set at epoch "
-            "3 (its last 'improved' message), at epochs 4-6, the last 3 logged") in report.headline
-
-
-def test_keras1_checkpoint_verdicts_without_any_best_say_so(tmp_path):
-    lines = []
-    for epoch in range(1, 5):
-        lines += [f"Epoch {epoch}/4", "30/30 [==============================] - 12s - loss: "
-                  f"0.{50 - epoch:02d}00 - val_loss: 0.4{epoch}00"]
-        if epoch > 1:
-            lines.append(f"Epoch {epoch - 1:05d}: val_loss did not improve")
-    path = tmp_path / "k1.log"
-    path.write_text("\n".join(lines) + "\n")
-    headline = explain_log(path).headline
-    assert ("ModelCheckpoint says val_loss did not improve at epochs 2-4, the last 3 logged "
-            "(its messages name no best value)") in headline
-
-
-def test_two_checkpoint_monitors_are_each_read():
-    # pass 17 left it: the second callback's message replaced the first's at each epoch
-    headline = explain_log(REVIEW / "c36_two_checkpoints_loss_and_dice.log").headline
-    assert "val_loss did not improve on its best, 0.44000, at epochs 4-6" in headline
-    assert "val_dice_coef did not improve on its best, 0.58000, at epochs 4-6" in headline
 
 
 def test_a_trainer_table_with_its_epoch_column_second_is_named_in_the_error():

@@ -233,18 +233,6 @@ def test_a_top_k_accuracy_is_known_by_its_other_spellings(tmp_path: Path, name: 
     assert "saturation.perfect_accuracy" not in {f.id for f in report.findings}
 
 
-def test_a_run_terminate_on_nan_stopped_is_said_so(tmp_path: Path):
-    # review nit 7: Mobilenet-ssd-keras#21, TerminateOnNaN's message glued to step 3
-    log = tmp_path / "terminated.log"
-    log.write_text(
-        "Epoch 1/10\n  3/234 [..............................] - ETA: 33:37:24 - loss: 44.4110"
-        "Batch 3: Invalid loss, terminating training\n"
-        "  4/234 [..............................] - ETA: 25:09:00 - loss: inf \n")
-    headline = explain_log(log).headline
-    assert "the callback that ends training on a non-finite loss" in headline
-    assert "the paste stops there" not in headline
-
-
 def test_two_runs_are_both_runs(tmp_path: Path):
     # review nit 5: "val_accuracy is 0.9012 in all 2 runs"
     first = [(0.82 - 0.05 * i, 0.87 + 0.01 * i, 1.03 - 0.08 * i, 0.9012) for i in range(5)]

@@ -39,46 +39,6 @@ def test_the_recall_bound_says_proves_under_the_recall_being_keras_s_class():
     assert "if both are Keras's metric classes" in claim.title
 
 
-def test_a_checkpoint_best_the_bar_prints_rounded_is_shown():
-    # review of pass 17: the callback prints its best to 5 decimals (0.22995), the bar to 4
-    # (0.2300 at epoch 2): 5e-5 apart, read as "that best comes from an epoch the log does
-    # not show"
-    report = explain_log(REVIEW / "c20_checkpoint_best_prints_0p22995_bar_0p2300.log")
-    assert "did not improve on its best, 0.22995, at epochs 3-5" in report.headline
-    assert "does not show" not in report.headline
-
-
-def test_a_checkpoint_that_minimises_a_score_is_said_to():
-    # review of pass 17: val_dice_coef rose 0.12 -> 0.74 while ModelCheckpoint (mode 'auto',
-    # 'min' in Keras 2 for a name without 'acc') said it "did not improve from 0.12000":
-    # the sentence read as a stall
-    report = explain_log(REVIEW / "c21_checkpoint_mode_auto_min_on_dice.log")
-    assert ("the log prints val_dice_coef above that best at each of those epochs, so the "
-            "callback counts a lower val_dice_coef as better (mode 'min', which Keras 2's "
-            "'auto' picks for a name without 'acc')") in report.headline
-
-
-def test_a_checkpoint_monitor_the_log_does_not_print_is_not_an_unseen_epoch():
-    # review of pass 17: a monitor (val_iou) absent from every progress line was "that best
-    # comes from an epoch the log does not show", though the log shows every epoch
-    report = explain_log(REVIEW / "c22_checkpoint_monitor_not_printed.log")
-    assert "(the log prints no val_iou to compare)" in report.headline
-    assert "does not show" not in report.headline
-
-
-def test_a_checkpoint_that_never_left_its_starting_value_has_no_best():
-    # review of pass 17: NaN losses leave ModelCheckpoint at its starting value: 'did not
-    # improve from inf' was "did not improve on its best, inf ... (that best comes from an
-    # epoch the log does not show)"; 'from -inf' (mode max, Keras 3) was a ValueError
-    report = explain_log(REVIEW / "c26_checkpoint_nan_did_not_improve_from_inf.log")
-    assert ("ModelCheckpoint says val_loss did not improve from inf, its starting value, at "
-            "epochs 1-4, the last 4 logged: it got no val_loss it could compare (NaN or inf) "
-            "at any epoch up to epoch 4.") in report.headline
-    assert "its best, inf" not in report.headline
-    report = explain_log(REVIEW / "c27_checkpoint_keras3_nan_did_not_improve_from_minus_inf.log")
-    assert "did not improve from -inf, its starting value" in report.headline
-
-
 def test_a_model_card_table_with_no_readable_row_is_not_called_another_layout():
     # review of pass 17: a '| Epoch | Notes |' table under a '|---|---|' rule, or a header and
     # rule with no row, was "not a layout explain-log reads", though the error itself then

@@ -2,6 +2,7 @@
 
 Each test fails on the code before its mend."""
 
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,32 +13,6 @@ from unetdiag.diag.logs.explain import explain_log
 from unetdiag.exitcodes import UserError
 
 REVIEW = Path(__file__).parent / "data" / "logs" / "review"
-
-
-def test_a_checkpoint_best_an_earlier_fit_printed_is_not_an_unseen_epoch():
-    # review of pass 18: one ModelCheckpoint passed to two fit() calls keeps its best
-    # (0.21000, run 1's epoch 4) into the second, where every epoch "did not improve from
-    # 0.21000": said to come "from an epoch the log does not show"
-    report = explain_log(REVIEW / "c38_checkpoint_reused_across_fits_keeps_best.log")
-    assert "does not show" not in report.headline
-    assert ("In run 2, ModelCheckpoint says val_loss did not improve on its best, 0.21000, at "
-            "epochs 1-6, the last 6 logged (not a value of this run: run 1 prints val_loss "
-            "0.2100 at epoch 4, consistent with one callback passed to both fit() calls, "
-            "which keeps its best from one to the next)") in report.headline
-
-
-def test_two_checkpoints_on_one_monitor_are_not_one_callback():
-    # review of pass 18: two callbacks on val_loss in one fit, a fresh one (improved at
-    # epochs 1-3, then stalled on 0.33000) and one kept from an earlier fit (0.21000 all
-    # along); the second's message replaced the first's in each epoch, so "ModelCheckpoint
-    # says val_loss did not improve ... at epochs 1-6" beside the other's 'improved'
-    report = explain_log(REVIEW / "c39_two_checkpoints_same_monitor_differ.log")
-    one = "one of 2 ModelCheckpoint callbacks on val_loss (their verdicts differ) says"
-    assert f"{one} val_loss did not improve on its best, 0.33000, at epochs 4-6" in (
-        report.headline)
-    assert f"{one} val_loss did not improve on its best, 0.21000, at epochs 1-6" in (
-        report.headline)
-    assert "ModelCheckpoint says" not in report.headline
 
 
 def test_a_score_that_fell_after_a_resume_names_the_resume():
@@ -174,18 +149,6 @@ def test_a_trainer_table_is_named_as_such_even_where_its_epochs_repeat(tmp_path)
                     "| 0.6850        | 0.02  | 30   | 0.6801          | 0.5900   |\n")
     with pytest.raises(UserError, match="Hugging Face Trainer's 'Training results' table"):
         explain_log(path)
-
-
-def test_one_epoch_s_verdicts_met_again_later_are_not_a_second_callback():
-    # a headerless run's verdicts are read from the end of the run before it, so that run's
-    # last verdicts (epochs 3-5) come before this one's (3-5 again): two callbacks only where
-    # a metric's messages on one epoch come in a row
-    from unetdiag.diag.logs.checkpoint import checkpoint_stalls
-
-    lines = [f"Epoch {n:05d}: val_loss did not improve from {best}"
-             for best in ("0.30000", "0.20000") for n in (3, 4, 5)]
-    assert checkpoint_stalls(lines, [3, 4, 5]) == [
-        {"metric": "val_loss", "best": 0.2, "printed": "0.20000", "epochs": [3, 4, 5]}]
 
 
 def test_a_cut_in_an_epoch_column_is_not_a_table_of_results(tmp_path):

@@ -2,10 +2,10 @@
 headerless closing lines, a score equal to the accuracy. Each test failed on the code merged
 before it (76c9ef7)."""
 
+
 from __future__ import annotations
 
 from unetdiag.diag.logs.explain import explain_log
-from unetdiag.diag.logs.read import parse_log_text
 from unetdiag.diag.logs.tabular import parse_csv
 
 
@@ -100,34 +100,6 @@ def test_the_true_negatives_the_rounding_allows_stay_within_every_pixel(tmp_path
                          "Epoch 4, Loss: 0.0901, Accuracy: 0.996, Dice: 0.998\n")
     [phase] = found.evidence["phases"].values()
     assert phase["true_negative_share_at_most"] <= 1.0
-
-
-def test_a_message_right_after_a_finished_bar_names_that_bar_s_epoch(tmp_path):
-    # Keras 2.2 prints an epoch's last bar, then its callbacks' messages: the closing line
-    # after 'Epoch 00001: ...' is epoch 2 (it was read as epoch 1, each value one epoch early)
-    bar = "300/300 [==============================] - 5s 16ms/step - loss: {} - acc: {}\n"
-    text = "".join(bar.format(loss, acc) + f"Epoch 0000{epoch}: loss improved, saving model\n"
-                   for epoch, loss, acc in ((1, "0.5000", "0.8000"), (2, "0.4000", "0.8500"),
-                                            (3, "0.3000", "0.8800")))
-    path = tmp_path / "keras22.log"
-    path.write_text(text)
-    [run] = parse_log_text(text, path)
-    assert run.epoch_numbers == [2, 3]
-    assert run.epochs[0]["loss"] == 0.4
-    assert any("right after a finished progress bar" in note for note in run.notes)
-
-
-def test_keras_2_2_s_blank_line_before_its_message_keeps_that_order(tmp_path):
-    # Keras 2.2 prints '\nEpoch 00025: saving model ...' after the bar (MrGiovanni/UNetPlusPlus#36,
-    # orobix/retina-unet#71 show the blank line): still the bar's epoch, not the next one's
-    bar = "300/300 [==============================] - 5s 16ms/step - loss: {} - acc: {}\n\n"
-    text = "".join(bar.format(loss, acc) + f"Epoch 0000{epoch}: saving model to m.h5\n"
-                   for epoch, loss, acc in ((1, "0.5000", "0.8000"), (2, "0.4000", "0.8500"),
-                                            (3, "0.3000", "0.8800")))
-    path = tmp_path / "keras22_blank.log"
-    path.write_text(text)
-    [run] = parse_log_text(text, path)
-    assert run.epoch_numbers == [2, 3] and run.epochs[0]["loss"] == 0.4
 
 
 def test_a_short_print_at_another_epoch_leaves_the_last_print_s_rounding(tmp_path):

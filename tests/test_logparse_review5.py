@@ -1,43 +1,12 @@
 """Claims review 5 (session 27) found false in explain-log's wording, each with the log
 that showed it (docs/real-logs.md, pass 14's review)."""
 
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from unetdiag.diag.logs.explain import explain_log
-
-
-def _epoch(index: int, loss: float, val_loss: float) -> str:
-    return (f"Epoch {index}/12\n10/10 [==============================] - 1s 100ms/step - "
-            f"loss: {loss:.4f} - val_loss: {val_loss:.4f}\n")
-
-
-# fit(epochs=12) stops at epoch 8 and restores epoch 6; fit(initial_epoch=8, epochs=12) goes on
-STOPPED = "".join(_epoch(i, 1 / i, v) for i, v in
-                  zip(range(1, 9), (0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.45, 0.5), strict=True))
-RESTORE = "Restoring model weights from the end of the best epoch: 6.\nEpoch 8: early stopping\n"
-WENT_ON = "".join(_epoch(i, 0.1 / i, 0.3 - i / 100) for i in range(9, 13))
-
-
-def test_a_restore_that_more_epochs_of_the_run_follow_is_not_the_model_it_ends_with(
-        tmp_path: Path):
-    log = tmp_path / "cont.log"
-    log.write_text(STOPPED + RESTORE + WENT_ON)
-    report = explain_log(log)
-    [row] = report.summary["runs"]
-    assert row["epochs"] == 12
-    # epochs 9-12 trained after the restore: the table shows epoch 12's values
-    assert row["loss (train / val)"] == "0.0083 / 0.1800"
-    assert row["values at"] == "epoch 12 (last; trained on after restoring epoch 6 at epoch 8)"
-    assert "the model the run ends with is epoch 6's" not in report.headline
-    assert ("EarlyStopping restored epoch 6's weights after epoch 8; training went on to "
-            "epoch 12" in report.headline)
-    # the restore message as the run's last word is still the model it ends with
-    log.write_text(STOPPED + RESTORE)
-    report = explain_log(log)
-    assert report.summary["runs"][0]["values at"] == "epoch 6 (weights restored; last 8)"
-    assert "the model the run ends with is epoch 6's" in report.headline
 
 
 def _reconstruction_log(score: str) -> str:
