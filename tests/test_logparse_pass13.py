@@ -11,40 +11,6 @@ from unetdiag.diag.logs.explain import explain_log
 from unetdiag.diag.logs.read import parse_log
 from unetdiag.exitcodes import UserError
 
-# a custom loop (tf.GradientTape) printing its own line per epoch, with a train/val gap
-CUSTOM_LOOP = "".join(f"Epoch {i}, Loss: {0.5 / i:.4f}, Dice: {0.60 + 0.05 * i:.4f}, "
-                      f"Val Loss: {0.9 + 0.05 * i:.4f}, Val Dice: {0.40 - 0.01 * i:.4f}\n"
-                      for i in range(1, 7))
-
-
-def test_a_custom_loops_gap_does_not_claim_how_keras_measured_it(tmp_path: Path):
-    log = tmp_path / "loop.log"
-    log.write_text(CUSTOM_LOOP)
-    report = explain_log(log)
-    [gap] = [f for f in report.findings if f.id == "saturation.train_val_gap"]
-    # no fit() ran: how each phase was measured is the loop's choice
-    assert "Keras measures" not in gap.explanation
-    assert "custom training loop" in gap.explanation
-    assert "as your loop scores the validation data" in gap.fix
-    # the same numbers printed by fit() keep the Keras wording
-    keras = tmp_path / "fit.log"
-    keras.write_text("".join(
-        f"Epoch {i}/6\n10/10 [==============================] - 1s 100ms/step - loss: "
-        f"{0.5 / i:.4f} - dice: {0.60 + 0.05 * i:.4f} - val_loss: {0.9 + 0.05 * i:.4f} - "
-        f"val_dice: {0.40 - 0.01 * i:.4f}\n" for i in range(1, 7)))
-    [fit_gap] = [f for f in explain_log(keras).findings if f.id == "saturation.train_val_gap"]
-    assert "Keras measures the training figures in training mode" in fit_gap.explanation
-
-
-def test_a_custom_loops_low_dice_does_not_claim_how_keras_measured_it(tmp_path: Path):
-    log = tmp_path / "loop.log"
-    log.write_text("".join(f"Epoch {i}, Loss: {0.9 - 0.01 * i:.4f}, Dice: {0.30 + 0.001 * i:.4f}, "
-                           f"Val Loss: {0.95 - 0.01 * i:.4f}, Val Dice: {0.29 + 0.001 * i:.4f}\n"
-                           for i in range(1, 13)))
-    [low] = [f for f in explain_log(log).findings if f.id == "saturation.dice_below_half"]
-    assert "as Keras measures them" not in low.explanation
-    assert "as this custom loop measured them" in low.explanation
-
 
 def _fit_log(rows: list[str]) -> str:
     return "".join(f"Epoch {i}/{len(rows)}\n237/237 [==============================] - 120s "
@@ -151,18 +117,6 @@ def test_a_tiny_value_is_not_shown_as_0_in_the_runs_table(tmp_path: Path):
              ("0.0000e+00", "1.6919e-06")), start=1)))
     [row] = explain_log(log).summary["runs"]
     assert row["loss (train / val)"] == "0.0000 / 1.692e-06"
-
-
-def test_a_custom_loops_nan_and_zero_dice_do_not_claim_how_keras_averaged_them(tmp_path: Path):
-    log = tmp_path / "loop.log"
-    log.write_text("".join(f"Epoch {i}, Loss: {loss}, Dice: {dice}\n" for i, loss, dice in (
-        (11, "0.5", "0.0"), (12, "nan", "0.0"))))
-    findings = {f.id: f for f in explain_log(log).findings}
-    assert "Keras shows the running mean" not in findings["saturation.non_finite"].explanation
-    assert "If this custom loop prints a mean" in findings["saturation.non_finite"].explanation
-    zero = findings["saturation.score_zero_few_epochs"].explanation
-    assert "Keras's training figure is a mean" not in zero
-    assert "If this custom loop's training figure is a mean" in zero
 
 
 def test_a_dice_or_a_regressions_accuracy_at_0_beside_a_loss_at_0_is_not_said_unscored(

@@ -115,18 +115,6 @@ def test_a_skipped_line_before_the_first_run_is_said_in_that_run(tmp_path: Path)
     assert "run 2" not in notes
 
 
-def test_a_loops_epoch_header_with_one_value_per_line_below_is_read(tmp_path: Path):
-    # TrinhThaiSonDHQT/Fetal-Head-Segmentation: 'Epoch 3/100', then '  Val Dice:   0.0007'...
-    block = ("Epoch {}/100\n  Train Loss: {:.4f}\n  Val Loss:   {:.4f}\n  Val Dice:   0.0000\n"
-             "  Val PA:     0.9923\n  LR:         0.000100\n"
-             "  → Saved best model (Dice: 0.0000)\n\n")
-    log = tmp_path / "loop.log"
-    log.write_text("".join(block.format(i, 0.5 - i / 50, 0.45 - i / 50) for i in range(1, 7)))
-    report = explain_log(log)
-    assert report.summary["runs"][0]["epochs"] == 6
-    assert "val_dice" in report.meta["final_values"]["run 1"]
-
-
 def test_a_score_flat_at_zero_is_titled_with_its_value():
     history = {"loss": [0.49, 0.36, 0.33, 0.30, 0.28, 0.25, 0.24],
                "val_loss": [0.43, 0.35, 0.34, 0.30, 0.28, 0.24, 0.24],

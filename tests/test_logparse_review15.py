@@ -200,17 +200,6 @@ def test_a_run_name_is_no_prose(line: str, name: str | None):
     assert header_name(line) == name
 
 
-def test_counts_and_clocks_in_a_loops_block_are_no_metrics(tmp_path: Path):
-    # review nit 3: 'Patience: 0', 'Samples: 5000', 'GPU: 0' were metrics that never moved
-    log = tmp_path / "block.log"
-    log.write_text("".join(
-        f"Epoch {i}/100\n  Train Loss: {0.5 - 0.02 * i:.4f}\n  Val Dice:   {0.1 * i:.4f}\n"
-        "  Patience: 0\n  Samples: 5000\n  Elapsed: 31.5\n\n" for i in range(1, 7)))
-    report = explain_log(log)
-    assert "saturation.flat_metric" not in {f.id for f in report.findings}
-    assert set(report.meta["final_values"]["run 1"]) == {"loss", "val_dice"}
-
-
 def test_a_config_printed_under_each_header_is_refused_for_its_missing_loss(tmp_path: Path):
     # review nit 4: the refusal called a read layout unreadable; what is missing is a loss
     log = tmp_path / "config.log"
@@ -240,13 +229,3 @@ def test_two_runs_are_both_runs(tmp_path: Path):
     report = explain_log(_attempts(tmp_path, second, first=first))
     titles = " ".join([report.headline, *(f.title for f in report.findings)])
     assert "both runs" in titles and "all 2 runs" not in titles
-
-
-def test_tqdm_bars_under_a_loops_epoch_lines_are_still_refused_as_tqdm(tmp_path: Path):
-    # the mend of item 4 keeps a PyTorch loop's 'Epoch 1/5' lines above its bars refused
-    log = tmp_path / "pytorch.log"
-    log.write_text("".join(f"Epoch {i}/5\n100%|██████████| 30/30 [00:06<00:00,  4.80it/s]\n"
-                           for i in range(1, 3)))
-    with pytest.raises(UserError) as refused:
-        explain_log(log)
-    assert "tqdm progress bars" in str(refused.value)

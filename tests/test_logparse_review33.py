@@ -111,14 +111,3 @@ def test_a_short_print_at_another_epoch_leaves_the_last_print_s_rounding(tmp_pat
                          "1,0.1312,0.5,0.5,0.1298,0.5,0.5\n2,0.11,0.9961,0.998,0.109,0.996,0.998\n"
                          "3,0.095,0.996,0.998,0.094,0.996,0.998\n")
     assert "69.8 %" in found.title
-
-
-def test_a_dice_a_loop_printed_in_percent_is_no_dice_above_one(tmp_path):
-    # 'Dice: 99.8' is kept as dice_percent; read as a Dice it was 'out of reach ... consistent
-    # with labels above 1', a claim about masks the percentage says nothing of
-    path = tmp_path / "percent.log"
-    path.write_text("Epoch 1, Loss: 0.1312, Accuracy: 99.6, Dice: 99.8\n"
-                    "Epoch 2, Loss: 0.1100, Accuracy: 99.6, Dice: 99.8\n"
-                    "Epoch 3, Loss: 0.0950, Accuracy: 99.6, Dice: 99.8\n")
-    report = explain_log(path)
-    assert not [f for f in report.findings if f.severity.value == "error"]

@@ -63,18 +63,6 @@ def test_zeros_printed_to_four_decimals_are_not_called_exactly_0_nor_given_tf2_c
     assert "validation_data passed as a list rather than a tuple" in report.headline
 
 
-def test_a_custom_loops_nan_is_not_said_to_be_a_mean_over_batches(tmp_path: Path):
-    # many GradientTape loops print the last batch's loss, not the epoch's mean
-    log = tmp_path / "loop.log"
-    log.write_text("Epoch 11, Loss: 0.5, Dice: 0.0\nEpoch 12, Loss: nan, Dice: 0.0\n")
-    report = explain_log(log)
-    [found] = [f for f in report.findings if f.id == "saturation.non_finite"]
-    assert "this custom loop averages" not in found.explanation
-    assert "If this custom loop prints a mean over the epoch's batches" in found.explanation
-    assert "if it prints one batch's figure (often the last), that batch was NaN" in (
-        found.explanation)
-
-
 def test_a_dice_of_0_in_a_later_appended_fit_is_not_called_so_early_in_a_run(tmp_path: Path):
     # CSVLogger(append=True) over two fit() calls of two epochs each: the second's epochs
     # 1-2 may continue the model the first one trained
