@@ -10,41 +10,6 @@ import pytest
 from unetdiag.diag.logs.explain import explain_log
 from unetdiag.exitcodes import UserError
 
-# CSVLogger(append=True) over three fit() calls: the header once, the epoch column back to 0
-APPENDED = ("epoch,accuracy,loss,val_accuracy,val_loss\n"
-            "0,0.80,0.50,0.75,0.60\n1,0.85,0.40,0.75,0.55\n2,0.88,0.35,0.75,0.52\n"
-            "0,0.89,0.33,0.75,0.50\n1,0.90,0.31,0.75,0.49\n2,0.91,0.30,0.75,0.48\n"
-            "0,0.92,0.29,0.75,0.47\n1,0.93,0.28,0.75,0.46\n")
-
-
-def test_fits_appended_to_one_csvlogger_file_are_said_and_not_compared(tmp_path: Path):
-    log = tmp_path / "training.csv"
-    log.write_text(APPENDED)
-    report = explain_log(log)
-    assert "3 fit() calls appended to one CSVLogger file" in report.headline
-    assert "starts again at lines 5 and 8 of the file" in report.headline
-    notes = [f for f in report.findings if f.id == "log.parse_notes"]
-    assert notes and "fit() calls appended" in notes[0].explanation
-    # one model trained further is no set of independent variants
-    assert not [f for f in report.findings if f.id == "saturation.identical_across_runs"]
-    gaps = {f.evidence["run"]: f.explanation for f in report.findings
-            if f.id == "saturation.train_val_gap"}
-    # a later fit's first epoch need not be its model's: no "after only 3 epochs"
-    assert "After only" in gaps["run 1"]
-    assert "After only" not in gaps["run 2"] and "After only" not in gaps["run 3"]
-    assert "at every epoch from the first" not in gaps["run 2"]
-
-
-def test_a_repeated_header_is_no_appended_fit(tmp_path: Path):
-    # two files concatenated (each with its header): separate runs, compared as before
-    log = tmp_path / "two.csv"
-    rows = APPENDED.splitlines(keepends=True)
-    log.write_text("".join(rows[:4]) + rows[0] + "".join(rows[1:4]))
-    report = explain_log(log)
-    assert "appended" not in report.headline
-    assert [f for f in report.findings if f.id == "saturation.identical_across_runs"]
-
-
 # fabiodimarco/tf-levenberg-marquardt#18: a custom train_step printing a training loss of
 # 0.0000e+00 from epoch 2 while r_square moves
 LM18 = "".join(
@@ -89,47 +54,6 @@ def test_no_zero_loss_claim_where_0_may_be_rounded_or_is_by_design(tmp_path: Pat
     assert "saturation.training_loss_not_measured" not in _ids(explain_log(log))
     log.write_text(LM18.replace("r_square", "accuracy"))
     assert "saturation.training_loss_not_measured" not in _ids(explain_log(log))
-
-
-def _notes(report) -> str:
-    return " ".join(f.explanation for f in report.findings if f.id == "log.parse_notes")
-
-
-# keras-team/keras#4426: CSVLogger(append=True) of 2016 wrote the header again when a fit
-# resumed at epoch 3 (initial_epoch): one run, not two
-RESUMED = """epoch,categorical_accuracy,loss,val_categorical_accuracy,val_loss
-0,0.130208333333,2.32610692581,0.154399999142,2.26858918381
-1,0.173394097222,2.17767716779,0.196799999881,2.10534226418
-2,0.186197916667,2.07855245802,0.177600000429,2.06805825005
-epoch,categorical_accuracy,loss,val_categorical_accuracy,val_loss
-3,0.201605902778,2.03062710166,0.199999999762,2.03451372261
-4,0.204427083333,1.96939406792,0.229799997854,1.94915147133
-"""
-
-
-def test_a_repeated_header_whose_epochs_go_on_is_one_resumed_run(tmp_path: Path):
-    log = tmp_path / "training.csv"
-    log.write_text(RESUMED)
-    report = explain_log(log)
-    assert [row["epochs"] for row in report.summary["runs"]] == [5]
-    assert "line 5 repeats the header" in _notes(report)
-
-
-def test_keras_tuner_trials_are_named_by_their_number(tmp_path: Path):
-    # keras-team/keras-tuner#559's layout: verbose=2 epochs after "Search: Running Trial #N"
-    trial = ("Search: Running Trial #{n}\n\n"
-             "Hyperparameter    |Value             |Best Value So Far \n"
-             "lstm_units        |384               |416               \n\n"
-             "Epoch 1/200\n58/58 - 8s - loss: {a} - val_loss: 2.1253\n"
-             "Epoch 2/200\n58/58 - 5s - loss: {b} - val_loss: 0.8352\n"
-             "Trial {n} Complete [00h 02m 37s]\nval_loss: 0.5230200886726379\n\n"
-             "Best val_loss So Far: 0.396116703748703\nTotal elapsed time: 04h 32m 29s\n\n")
-    log = tmp_path / "tuner.log"
-    log.write_text(trial.format(n=62, a="5.8378", b="0.4074")
-                   + trial.format(n=63, a="0.8142", b="0.5000"))
-    report = explain_log(log)
-    assert [row["run"] for row in report.summary["runs"]] == ["trial 62", "trial 63"]
-    assert [row["epochs"] for row in report.summary["runs"]] == [2, 2]
 
 
 def test_a_logger_line_with_commas_is_no_csv_header(tmp_path: Path):

@@ -51,20 +51,6 @@ def test_a_frozen_accuracy_read_as_a_constant_predictor_names_samples_too():
     assert "predicting one class everywhere scores if 85.6" in flat.explanation
 
 
-def test_a_fit_that_starts_where_the_one_before_ended_is_said(tmp_path):
-    # keras-team/keras#13872: the second fit's first loss, 1.9116, is below every loss of the
-    # first (1.9248 -> 1.9138, about 0.0019 an epoch): the model kept its weights
-    line = "12096/12096 [==============================] - 0s 14us/sample - loss: {:.4f}\n"
-    first = "".join(f"Epoch {n}/6\n" + line.format(1.9248 - 0.0019 * (n - 1))
-                    for n in range(1, 7))
-    again = "".join(f"Epoch {n}/3\n" + line.format(1.9155 - 0.0021 * n) for n in range(1, 4))
-    headline = _explain(tmp_path, first + again).headline
-    assert "Run 2 starts where run 1 ended" in headline and "same model" in headline
-    # a model built anew starts above what the first fit reached: nothing said
-    anew = "".join(f"Epoch {n}/3\n" + line.format(1.9300 - 0.0021 * n) for n in range(1, 4))
-    assert "starts where" not in _explain(tmp_path, first + anew).headline
-
-
 def test_a_perfect_fit_repeating_its_zeros_for_two_epochs_is_not_flat():
     # a loss at 0 and accuracies at 1 repeat because a perfect fit stays there: no 'never
     # moved' of two epochs (review of this pass's repeat rule)
@@ -75,17 +61,6 @@ def test_a_perfect_fit_repeating_its_zeros_for_two_epochs_is_not_flat():
 
 
 REVIEW = Path(__file__).parent / "data" / "logs" / "review"
-
-
-def test_a_fresh_model_is_not_said_to_start_where_the_last_ended():
-    # review of pass 16: Keras Tuner's trial 2 (its next fall 50 times trial 1's last), two
-    # fresh models stuck at ln 2, and a pretrained model at another per-step time (245 against
-    # 186 ms/step) were each 'run 2 starts where run 1 ended'
-    for name in ("c14_kerastuner_two_trials.log", "c1_two_stuck_runs.log",
-                 "c2_scratch_then_pretrained.log"):
-        report = explain_log(REVIEW / name)
-        assert "starts where" not in report.headline, name
-        assert "built anew" not in report.headline, name
 
 
 def test_a_converged_run_repeating_its_last_two_epochs_is_not_stuck():

@@ -41,18 +41,6 @@ def test_a_column_of_times_in_any_form_is_no_configuration(tmp_path):
     assert [row["epochs"] for row in runs] == [3]
 
 
-def test_a_column_that_changes_only_where_the_epochs_start_again_labels_runs(tmp_path):
-    # a long-format CSV logged every 5 epochs: 'model' changes where the epochs start again,
-    # never while they rise (refused as a table of results before)
-    runs = _runs(tmp_path, "long.csv", "model,epoch,loss,val_dice\nunet,5,0.41,0.62\n"
-                 "unet,10,0.32,0.70\nunet,15,0.27,0.74\nattunet,5,0.40,0.63\n"
-                 "attunet,10,0.31,0.71\nattunet,15,0.26,0.75\n")
-    assert [row["epochs"] for row in runs] == [3, 3]
-    runs = _runs(tmp_path, "one.csv", "model,epoch,loss,val_dice\nunet,5,0.41,0.62\n"
-                 "unet,10,0.32,0.70\nunet,15,0.27,0.74\nunet,20,0.24,0.76\n")
-    assert [row["epochs"] for row in runs] == [4]
-
-
 def _fingerprint(tmp_path, name: str, text: str):
     path = tmp_path / name
     path.write_text(text)
