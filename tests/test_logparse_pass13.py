@@ -5,11 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from unetdiag.diag.logs.explain import explain_log
-from unetdiag.diag.logs.read import parse_log
-from unetdiag.exitcodes import UserError
 
 
 def _fit_log(rows: list[str]) -> str:
@@ -63,48 +59,6 @@ def test_no_such_claim_when_a_value_is_not_0_or_the_loss_may_be_minus_a_score(tm
                              "val_dice: 0.0000e+00"] * 3))
     assert not [f for f in explain_log(log).findings
                 if f.id == "saturation.validation_not_scored"]
-
-
-# jhu-lcsr/costar_plan#442: a callback prints the epoch's logs dict, glued to the last drawing
-COSTAR = ("Epoch 1/100\n"
-          "320/321 [============================>.] - ETA: 0s - loss: 0.8076 - binary_accuracy: "
-          "0.5920('\\nlogs:', {'loss': 0.8070637810267391, 'val_binary_accuracy': "
-          "0.640247677003636, 'lr': 0.01, 'val_loss': 0.663860797180849, 'binary_accuracy': "
-          "0.5925233652844236})\n\n"
-          "Epoch 00001: val_binary_accuracy improved from -inf to 0.64025, saving model to x\n")
-
-
-def test_a_printed_epoch_end_logs_dict_gives_the_epochs_final_values(tmp_path: Path):
-    log = tmp_path / "costar.log"
-    log.write_text(COSTAR)
-    [run] = parse_log(log)
-    assert run.epochs == [{"loss": 0.8070637810267391, "val_binary_accuracy": 0.640247677003636,
-                           "lr": 0.01, "val_loss": 0.663860797180849,
-                           "binary_accuracy": 0.5925233652844236}]
-    assert "read from the logs dict printed at line 2" in run.notes[0]
-    assert "step 320 of 321" in run.notes[0]
-
-
-def test_a_dict_without_validation_keys_is_no_epochs_logs(tmp_path: Path):
-    # a batch's logs (no val_ key) or a config dict: the drawing's running means stay
-    log = tmp_path / "batch.log"
-    log.write_text(COSTAR.replace("'val_binary_accuracy'", "'binary_accuracy_2'")
-                   .replace("'val_loss'", "'loss_2'"))
-    [run] = parse_log(log)
-    assert run.epochs[0]["loss"] == 0.8076
-    assert not any("logs dict" in note for note in run.notes)
-
-
-def test_a_tensorflow_estimator_log_is_refused_as_such(tmp_path: Path):
-    # TensorFlow 1's Estimator tutorials: a loss every 100 steps, no epoch
-    log = tmp_path / "estimator.log"
-    log.write_text("INFO:tensorflow:Create CheckpointSaverHook.\n"
-                   "INFO:tensorflow:loss = 6.93147, step = 1\n"
-                   "INFO:tensorflow:global_step/sec: 137.825\n"
-                   "INFO:tensorflow:loss = 3.15373, step = 101 (0.726 sec)\n")
-    with pytest.raises(UserError, match="is a TensorFlow Estimator log .'INFO:tensorflow:loss = "
-                                        "6.93147, step = 1'"):
-        parse_log(log)
 
 
 def test_a_tiny_value_is_not_shown_as_0_in_the_runs_table(tmp_path: Path):

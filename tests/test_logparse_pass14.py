@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from unetdiag.diag.logs.explain import explain_log
-from unetdiag.exitcodes import UserError
 
 # fabiodimarco/tf-levenberg-marquardt#18: a custom train_step printing a training loss of
 # 0.0000e+00 from epoch 2 while r_square moves
@@ -54,15 +51,3 @@ def test_no_zero_loss_claim_where_0_may_be_rounded_or_is_by_design(tmp_path: Pat
     assert "saturation.training_loss_not_measured" not in _ids(explain_log(log))
     log.write_text(LM18.replace("r_square", "accuracy"))
     assert "saturation.training_loss_not_measured" not in _ids(explain_log(log))
-
-
-def test_a_logger_line_with_commas_is_no_csv_header(tmp_path: Path):
-    # noahchalifour/rnnt-speech-recognition#26: tf.distribute's INFO lines hold commas
-    reduce = ("INFO:tensorflow:Reduce to /job:localhost/replica:0/task:0/device:CPU:0 then "
-              "broadcast to ('/job:localhost/replica:0/task:0/device:CPU:0',).\n")
-    log = tmp_path / "train.log"
-    log.write_text(reduce * 6 + "Epoch: 0, Batch: 0, Global Step: 0, Loss: 879.1518\n" + reduce)
-    with pytest.raises(UserError) as refused:
-        explain_log(log)
-    assert "no Keras training epochs found" in str(refused.value)
-    assert "CSV" not in str(refused.value).split(";")[0]

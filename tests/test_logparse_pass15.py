@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from unetdiag.diag.checks.saturation.checks import check_series
 from unetdiag.diag.logs.explain import explain_log
-from unetdiag.exitcodes import UserError
 
 
 def test_a_top_k_accuracy_at_one_is_no_perfect_accuracy():
@@ -31,18 +28,6 @@ def test_a_nan_loss_with_no_score_logged_is_not_blamed_on_masks(tmp_path: Path):
     [nan] = [f for f in explain_log(log).findings if f.id == "saturation.non_finite"]
     text = (nan.explanation + nan.fix).lower()
     assert "mask" not in text and "regressor" in text
-
-
-def test_pytorch_tqdm_bars_are_refused_naming_tqdm(tmp_path: Path):
-    # milesial/Pytorch-UNet#480: tqdm bars and an 'Epoch 14/50:' bar prefix, no Keras line
-    log = tmp_path / "train.log"
-    log.write_text(
-        "Validation round:  43%|████▎     | 13/30 [00:06<00:03,  5.47batch/s]\n"
-        "                    INFO: Validation Dice score: 0.5\n"
-        "Epoch 14/50:  30%|███       | 84/277 [00:18<00:08, 23.33img/s, loss (batch)=0.00319]\n")
-    with pytest.raises(UserError) as refused:
-        explain_log(log)
-    assert "tqdm progress bars" in str(refused.value) and "\n" not in str(refused.value)
 
 
 def test_a_score_flat_at_zero_is_titled_with_its_value():

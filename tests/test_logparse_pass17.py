@@ -39,25 +39,6 @@ def test_a_loss_at_the_class_prior_is_said_as_the_range_it_prints(tmp_path):
     assert "val_loss 0.3563 equals" not in words
 
 
-def test_a_markdown_table_explain_log_cannot_read_is_named_in_the_error():
-    # ugent-korea/pytorch-unet-segmentation#9: a PyTorch script's 'epoch | train loss | ...'
-    # table under a '-- | --' rule was refused as "no Keras training epochs found: expected
-    # 'Epoch i/N' lines", which names neither what the file holds nor the tables read
-    import pytest
-
-    from unetdiag.exitcodes import UserError
-
-    path = REAL / "ugent_pytorch_unet_9_md_table_val_acc_frozen_two_runs.log"
-    with pytest.raises(UserError) as refused:
-        explain_log(path)
-    message = str(refused.value)
-    assert "\n" not in message and str(path) in message
-    assert "Markdown table of epochs (line 1: 'epoch | train loss" in message
-    assert "'-- | -- | -- | -- | --'" in message
-    assert "CSVLogger" in message and "'## Training Metrics' table" in message
-    assert "no Keras training epochs found" not in message
-
-
 def test_a_mean_iou_above_the_bound_its_recall_puts_on_it_is_named(tmp_path):
     # Unet-for-Person-Segmentation#1: mean_io_u 1.0000 beside recall 0.0071 passed; the
     # foreground's IoU is at most the recall, so a two-class mean is at most 0.5036

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from unetdiag.diag.logs.explain import explain_log
-from unetdiag.exitcodes import UserError
 
 DATA = Path(__file__).parent / "data" / "logs"
 
@@ -46,24 +43,6 @@ def test_a_rise_over_an_excerpt_with_a_gap_is_not_still_rising(tmp_path):
     # the same values at epochs 1-4 are still rising
     path.write_text("\n".join(lines).replace("Epoch 50/100", "Epoch 4/100") + "\n")
     assert STILL_IMPROVING in {f.id for f in explain_log(path).findings}
-
-
-def test_a_trainer_table_with_its_epoch_column_second_is_named_in_the_error():
-    # pass 17 left it: a Hugging Face Trainer's (PyTorch) table, 'Epoch' its second column,
-    # got "no Keras training epochs found: expected 'Epoch i/N' lines"
-    with pytest.raises(UserError) as error:
-        explain_log(REVIEW / "c37_hf_trainer_results_epoch_second.log")
-    message = str(error.value)
-    assert "| Training Loss | Epoch | Step |" in message
-    assert "Hugging Face Trainer's 'Training results' table" in message
-    assert "not a Keras log" in message and "no Keras training epochs found" not in message
-
-
-def test_an_epoch_column_not_first_is_named_in_the_error(tmp_path):
-    path = tmp_path / "table.log"
-    path.write_text("| Loss | Epoch | Val Loss |\n|---|---|---|\n| 0.5 | 1 | 0.6 |\n")
-    with pytest.raises(UserError, match="its epoch is column 2, not the first"):
-        explain_log(path)
 
 
 def test_a_validation_loss_that_rose_while_the_scores_held_is_said_as_such():

@@ -37,20 +37,3 @@ def test_the_recall_bound_says_proves_under_the_recall_being_keras_s_class():
     assert "If val_recall is Keras's Recall" in claim.explanation
     assert "a metric function named recall" in claim.explanation
     assert "if both are Keras's metric classes" in claim.title
-
-
-def test_a_model_card_table_with_no_readable_row_is_not_called_another_layout():
-    # review of pass 17: a '| Epoch | Notes |' table under a '|---|---|' rule, or a header and
-    # rule with no row, was "not a layout explain-log reads", though the error itself then
-    # describes that very layout (a first column 'Epoch', a '|---|' rule)
-    import pytest
-
-    from unetdiag.exitcodes import UserError
-
-    for name in ("c33_md_epoch_table_notes_column.log", "c34_md_epoch_table_header_only.log"):
-        with pytest.raises(UserError) as refused:
-            explain_log(REVIEW / name)
-        message = str(refused.value)
-        assert "not a layout explain-log reads" not in message, name
-        assert "in the layout explain-log reads, a model card's, but no row under it" in (
-            message), name

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from unetdiag.diag.logs.explain import explain_log
-from unetdiag.exitcodes import UserError
 
 REVIEW = Path(__file__).parent / "data" / "logs" / "review"
 
@@ -98,23 +95,6 @@ def test_a_score_that_fell_back_names_the_epochs_of_the_loss_it_quotes():
     assert "(86.7 % of the gain lost by epoch 13)" in fell.explanation
 
 
-@pytest.mark.parametrize(("name", "column"), [
-    ("c47_readme_results_table_epochs_column.md", 2),
-    ("c48_results_table_first_column_epochs.md", 1)])
-def test_a_results_table_with_an_epochs_column_is_not_a_table_of_epochs(name, column):
-    # review of pass 18: a README's results table (| Model | Epochs | Dice | IoU |, each model
-    # trained 50, 50, 80 epochs) was "a Markdown table of epochs ...; its epoch is column 2";
-    # with 'Epochs' first it was read as "2 fit() calls appended to one CSVLogger file"
-    with pytest.raises(UserError) as error:
-        explain_log(REVIEW / name)
-    message = str(error.value)
-    assert "table of epochs" not in message and "CSVLogger file" not in message
-    assert (f"holds a Markdown table with an epoch column (line {1 if column == 1 else 5}: "
-            in message)
-    assert (f"column {column}) whose values (50, 50, 80) do not go up by one step a row, as a "
-            "row per epoch does: a table of results or settings, not of a run's epochs") in message
-
-
 def test_a_bce_plus_dice_loss_logged_as_a_metric_is_a_loss():
     # review of pass 18: metrics=[dice_coef, bce_dice] (bce_dice = BCE + 1 - Dice, as Keras
     # snippets define it) logs 'bce_dice: 1.1000', which was a Dice above 1, an error:
@@ -135,28 +115,3 @@ def test_a_score_that_fell_in_a_second_fit_after_early_stopping_names_the_second
     assert ("the log shows training ended before epoch 11 (EarlyStopping) and went on in "
             "another fit() call: a fall from there is consistent with what changed between "
             "the calls (layers unfrozen for fine-tuning") in fell.explanation
-
-
-def test_a_trainer_table_is_named_as_such_even_where_its_epochs_repeat(tmp_path):
-    # a Trainer evaluating every few steps prints its epoch rounded to two decimals, so two
-    # rows may share one (0.01, 0.01): still a Trainer's table, not a table of results
-    path = tmp_path / "README.md"
-    path.write_text("## Training results\n\n"
-                    "| Training Loss | Epoch | Step | Validation Loss | Accuracy |\n"
-                    "|:-------------:|:-----:|:----:|:---------------:|:--------:|\n"
-                    "| 0.6931        | 0.01  | 10   | 0.6920          | 0.5100   |\n"
-                    "| 0.6904        | 0.01  | 20   | 0.6889          | 0.5400   |\n"
-                    "| 0.6850        | 0.02  | 30   | 0.6801          | 0.5900   |\n")
-    with pytest.raises(UserError, match="Hugging Face Trainer's 'Training results' table"):
-        explain_log(path)
-
-
-def test_a_cut_in_an_epoch_column_is_not_a_table_of_results(tmp_path):
-    # a table of epochs with a cut row ('...') still rises row by row where it has numbers
-    path = tmp_path / "README.md"
-    path.write_text("epoch | loss | val loss\n-- | -- | --\n1 | 0.60 | 0.62\n2 | 0.50 | 0.55\n"
-                    "... | ... | ...\n40 | 0.10 | 0.30\n")
-    with pytest.raises(UserError) as error:
-        explain_log(path)
-    assert "table of results" not in str(error.value)
-    assert "holds a Markdown table of epochs (line 1" in str(error.value)

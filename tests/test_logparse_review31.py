@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from unetdiag.diag.checks.saturation.ids import CLASS_PRIOR_LOSS
 from unetdiag.diag.logs.explain import explain_log
-from unetdiag.exitcodes import UserError
 
 REVIEW = Path(__file__).parent / "data" / "logs" / "review"
 
@@ -52,45 +49,6 @@ def test_the_all_ones_fingerprint_bounds_the_foreground_fraction_from_below():
     assert "at least 80 % foreground is rarely what was meant" in claim.fix
     assert "on validation data that is 80 % foreground" not in report.headline
     assert "the validation data is at least 80 % foreground" in report.headline
-
-
-@pytest.mark.parametrize("name, keys", [
-    ("c65_imagenet_normalisation_stats.json", "mean, std"),
-    ("c66_model_summary_name_layers.json", "name, layers"),
-])
-def test_a_json_of_number_lists_under_no_metric_name_is_no_history(name, keys):
-    # red team s31 (8): {"mean": [0.485, 0.456, 0.406], "std": [...]} was read as a 3-epoch
-    # run with "Nothing in this run looks saturated" (exit 0)
-    with pytest.raises(UserError, match="no training history") as error:
-        explain_log(REVIEW / name)
-    message = str(error.value)
-    assert str(REVIEW / name) in message
-    assert f"names a loss or a metric (top-level keys: {keys})" in message
-    assert 'expected {"loss": [per-epoch values], ...}' in message
-
-
-def test_decimal_commas_are_read_where_the_separator_leaves_them_one_meaning():
-    # red team s31 (9): a CSVLogger file re-saved by a spreadsheet in a German or French
-    # locale (epoch;acc;loss;... then 0;0,9012;0,2871;...) was refused: "no rows of numbers
-    # follow its first line", though three rows of numbers follow
-    report = explain_log(REVIEW / "c67_csvlogger_semicolon_decimal_commas.csv")
-    assert report.meta["final_values"]["run 1"] == {
-        "acc": 0.9356, "loss": 0.1902, "val_acc": 0.9301, "val_loss": 0.2011}
-    [notes] = [f for f in report.findings if f.id == "log.parse_notes"]
-    assert ("numbers written with decimal commas (0,9012) read as decimals: the fields are "
-            "separated by ';', so a comma can only be a decimal mark") in notes.explanation
-
-
-def test_decimal_commas_a_comma_separated_file_splits_are_named_as_the_cause():
-    with pytest.raises(UserError, match="no rows of numbers follow") as error:
-        explain_log(REVIEW / "c68_csvlogger_comma_separated_decimal_commas.csv")
-    assert ("every row has more fields than the header's 5 (the first: 9), consistent with "
-            "numbers written with decimal commas in a comma-separated file") in str(error.value)
-    # beside decimal points a comma may be a thousands mark: not read, and said so
-    report = explain_log(REVIEW / "c69_semicolon_decimal_commas_beside_points.csv")
-    [notes] = [f for f in report.findings if f.id == "log.parse_notes"]
-    assert "non-numeric values skipped in column(s) acc, val_acc (among them numbers with " \
-           "decimal commas, 0,9012, beside others with decimal points" in notes.explanation
 
 
 def test_no_rise_is_measured_from_a_score_beside_a_non_finite_loss():

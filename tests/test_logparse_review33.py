@@ -9,38 +9,6 @@ from unetdiag.diag.logs.explain import explain_log
 from unetdiag.diag.logs.tabular import parse_csv
 
 
-def _runs(tmp_path, name: str, text: str) -> list[dict]:
-    path = tmp_path / name
-    path.write_text(text)
-    return explain_log(path).summary["runs"]
-
-
-def test_a_metric_named_for_a_model_output_is_no_setting(tmp_path):
-    # 'decoder_loss' holds the setting word 'decoder' and differs every row, as any metric
-    # does: a multi-output run logged every 5 epochs (refused as a table of results before)
-    runs = _runs(tmp_path, "outputs.csv", "epoch,loss,decoder_loss,val_loss,val_decoder_loss\n"
-                 "5,0.41,0.30,0.45,0.33\n10,0.32,0.25,0.38,0.29\n15,0.27,0.21,0.35,0.27\n"
-                 "20,0.24,0.19,0.34,0.26\n")
-    assert [row["epochs"] for row in runs] == [4]
-    runs = _runs(tmp_path, "outputs.md", "| epoch | loss | depth_loss | depth_mae |\n"
-                 "|---|---|---|---|\n| 10 | 0.90 | 0.50 | 0.40 |\n| 20 | 0.70 | 0.40 | 0.30 |\n"
-                 "| 30 | 0.60 | 0.35 | 0.25 |\n")
-    assert [row["epochs"] for row in runs] == [3]
-
-
-def test_a_column_of_times_in_any_form_is_no_configuration(tmp_path):
-    # a README's 'Time' of '1m 23s' and an ISO timestamp ending in 'Z' are a run's clock,
-    # not text naming each row's model (both refused as tables of results before)
-    runs = _runs(tmp_path, "times.md", "| Epoch | Time | Train loss | Val Dice |\n"
-                 "|---|---|---|---|\n| 10 | 1m 23s | 0.412 | 0.62 |\n"
-                 "| 20 | 2m 46s | 0.322 | 0.70 |\n| 30 | 4m 09s | 0.271 | 0.74 |\n")
-    assert [row["epochs"] for row in runs] == [3]
-    runs = _runs(tmp_path, "stamped.csv", "timestamp,epoch,loss,val_dice\n"
-                 "2024-03-01T10:00:00Z,5,0.41,0.62\n2024-03-01T10:05:00Z,10,0.32,0.70\n"
-                 "2024-03-01T10:10:00Z,15,0.27,0.74\n")
-    assert [row["epochs"] for row in runs] == [3]
-
-
 def _fingerprint(tmp_path, name: str, text: str):
     path = tmp_path / name
     path.write_text(text)

@@ -3,11 +3,10 @@ one score, a validation recall of 0 is a measurement, a gap that keeps its sign 
 loss is -Dice only when the logged Dice agrees, Markdown tables counting from 0, and the
 wording of the parse notes and of a NaN accuracy."""
 
+
 from __future__ import annotations
 
 from unetdiag.diag.checks.saturation import check_series
-from unetdiag.diag.logs.explain import explain_runs
-from unetdiag.diag.logs.markdown_table import markdown_epoch_table
 
 
 def _found(findings, finding_id):
@@ -104,38 +103,6 @@ def test_a_loss_named_after_dice_is_not_minus_dice_when_the_logged_dice_says_oth
     alone = {name: values for name, values in BCE_MINUS_DICE.items() if "loss" in name}
     [negative] = _found(check_series("run 1", alone), "saturation.negative_loss_scores_in_range")
     assert negative.evidence.get("negated_score") is True
-
-
-TABLE_FROM_ZERO = """| Epoch | loss | dice_coef | val_loss | val_dice_coef |
-|---|---|---|---|---|
-| 0 | 0.60 | 0.40 | 0.55 | 0.45 |
-| 1 | 0.40 | 0.60 | 0.45 | 0.55 |
-| 2 | 0.30 | 0.70 | 0.50 | 0.52 |
-| 3 | 0.20 | 0.80 | 0.60 | 0.48 |
-| 4 | 0.10 | 0.90 | 0.70 | 0.45 |
-"""
-
-
-def test_a_markdown_table_counting_from_zero_is_renumbered_as_a_csv_file_and_says_so():
-    [run] = markdown_epoch_table(TABLE_FROM_ZERO)
-    assert run.epoch_numbers == [1, 2, 3, 4, 5]
-    [note] = run.notes
-    assert "count from 0" in note and "one more than the table's" in note
-    assert "Train X" not in note and "'val X'" not in note  # no column is named so
-    [from_one] = markdown_epoch_table(TABLE_FROM_ZERO.replace("| 4 |", "| 5 |").replace(
-        "| 3 |", "| 4 |").replace("| 2 |", "| 3 |").replace("| 1 |", "| 2 |").replace(
-        "| 0 |", "| 1 |"))
-    assert from_one.epoch_numbers == [1, 2, 3, 4, 5] and "count from 0" not in from_one.notes[0]
-    card = markdown_epoch_table("| Epochs | Train Loss | Validation Loss |\n|---|---|---|\n"
-                                "| 1| 0.9| 1.2|\n| 2| 0.7| 1.1|")
-    assert "'Train X' read as Keras's x" in card[0].notes[0]
-
-
-def test_parse_notes_about_a_successful_reading_are_not_called_unreadable():
-    [run] = markdown_epoch_table(TABLE_FROM_ZERO)
-    report = explain_runs([run], files=["card.md"])
-    [notes] = _found(report.findings, "log.parse_notes")
-    assert notes.title == "run 1: 1 note on how the log was read"
 
 
 def test_a_nan_accuracy_is_hedged_and_names_nan_sample_weights():
