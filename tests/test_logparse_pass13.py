@@ -61,18 +61,6 @@ def test_no_such_claim_when_a_value_is_not_0_or_the_loss_may_be_minus_a_score(tm
                 if f.id == "saturation.validation_not_scored"]
 
 
-def test_a_tiny_value_is_not_shown_as_0_in_the_runs_table(tmp_path: Path):
-    # fabiodimarco/tf-levenberg-marquardt#18: Keras prints val_loss 1.6919e-06
-    log = tmp_path / "lm.log"
-    log.write_text("".join(
-        f"Epoch {i}/760\n8/8 [==============================] - 1s 112ms/step - loss: {loss} - "
-        f"val_loss: {val}\n" for i, (loss, val) in enumerate(
-            (("2.8319e-06", "2.5453e-06"), ("0.0000e+00", "2.0733e-06"),
-             ("0.0000e+00", "1.6919e-06")), start=1)))
-    [row] = explain_log(log).summary["runs"]
-    assert row["loss (train / val)"] == "0.0000 / 1.692e-06"
-
-
 def test_a_dice_or_a_regressions_accuracy_at_0_beside_a_loss_at_0_is_not_said_unscored(
         tmp_path: Path):
     log = tmp_path / "fit.log"

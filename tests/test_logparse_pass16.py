@@ -10,23 +10,6 @@ from pathlib import Path
 from unetdiag.diag.logs.explain import explain_log
 
 
-def _explain(tmp_path: Path, text: str, name: str = "run.log"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return explain_log(path)
-
-
-def test_the_runs_table_pairs_values_of_one_epoch(tmp_path):
-    # kk7nc/RMDL#14: epoch 35's line is cut after its loss; the row showed epoch 35's loss
-    # beside epoch 34's val_loss
-    text = ("Epoch 33/100\n - 633s - loss: 0.0239 - acc: 0.9927 - val_loss: 1.9673 - "
-            "val_acc: 0.7690\nEpoch 34/100\n - 612s - loss: 0.0322 - acc: 0.9916 - val_loss: "
-            "1.9237 - val_acc: 0.7774\nEpoch 35/100\n - 603s - loss: 0.0380 - ac\n")
-    row = _explain(tmp_path, text).summary["runs"][0]
-    assert row["loss (train / val)"] == "0.0322 / 1.9237"
-    assert row["values at"].startswith("epoch 34 (the last logging every metric; epoch 35")
-
-
 def test_two_epochs_that_repeat_every_value_are_flat():
     # keras-team/autokeras#928: loss, accuracy, val_loss and val_accuracy alike at epochs 1
     # and 2 (the first-batch loss too): no learning model repeats them all
@@ -77,11 +60,3 @@ def test_two_repeated_epochs_are_said_once_as_repeated_values():
     headline = explain_log(REVIEW / "k_repeat_two_epochs_only.log").headline
     assert "repeat their printed values at epochs 1 and 2" in headline
     assert "stuck" not in headline and "never moved" not in headline
-
-
-def test_a_metric_dropped_mid_run_does_not_drag_the_runs_table_back():
-    # review of pass 16: iou logged at epochs 1-2 only put the whole row at epoch 2
-    row = explain_log(REVIEW / "c9b_dropped_metric.log").summary["runs"][0]
-    assert row["loss (train / val)"] == "0.2551 / 0.2652"
-    assert row["values at"].startswith("epoch 6")
-    assert "iou (train / val)" not in row

@@ -32,26 +32,6 @@ def test_a_top_k_accuracy_at_one_is_no_flat_metric(tmp_path: Path):
     assert "never moved" not in report.headline
 
 
-def test_a_best_so_far_and_a_name_printed_twice_are_not_the_epochs_values(tmp_path: Path):
-    # review item 10: 'Best Dice' (the best val Dice so far) was read as the training Dice,
-    # and a block printing 'Loss' twice kept the second silently
-    dice = [0.30, 0.45, 0.61, 0.58]
-    log = tmp_path / "blocks.log"
-    log.write_text("".join(
-        f"Epoch {i}/100\n  Train Loss: {0.48 - 0.02 * i:.4f}\n  Val Loss:   0.4000\n"
-        f"  Val Dice:   {value:.4f}\n  Best Dice:  {max(dice[:i]):.4f}\n\n"
-        for i, value in enumerate(dice, 1)))
-    [run] = explain_log(log).summary["runs"]
-    assert not any("dice" in column and "0.6100 /" in str(value)
-                   for column, value in run.items())
-    log.write_text("".join(f"Epoch {i}/50\n  Loss: {0.5 - 0.02 * i:.4f}\n  Dice: 0.5500\n"
-                           f"  Loss: {0.9 - 0.01 * i:.4f}\n  Dice: 0.3100\n"
-                           for i in range(1, 4)))
-    report = explain_log(log)
-    notes = " ".join(f.explanation for f in report.findings)
-    assert "'Loss' (line(s) 4, 9 and 14) is printed a second time" in notes
-
-
 @pytest.mark.parametrize(("names", "said"), [
     # review item 12: a top-k accuracy, and a Dice loss, are a classifier's or a segmenter's
     (("loss", "top_k_categorical_accuracy", "val_loss"), "top_k_categorical_accuracy"),

@@ -1,0 +1,68 @@
+"""The runs table of explain-log: the values it pairs per epoch and how it prints them."""
+
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unetdiag.diag.logs.explain import explain_log
+
+
+def _explain(tmp_path: Path, text: str, name: str = "run.log"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return explain_log(path)
+
+
+REVIEW = Path(__file__).parent / "data" / "logs" / "review"
+
+
+def test_the_runs_table_pairs_values_of_one_epoch(tmp_path):
+    # kk7nc/RMDL#14: epoch 35's line is cut after its loss; the row showed epoch 35's loss
+    # beside epoch 34's val_loss
+    text = ("Epoch 33/100\n - 633s - loss: 0.0239 - acc: 0.9927 - val_loss: 1.9673 - "
+            "val_acc: 0.7690\nEpoch 34/100\n - 612s - loss: 0.0322 - acc: 0.9916 - val_loss: "
+            "1.9237 - val_acc: 0.7774\nEpoch 35/100\n - 603s - loss: 0.0380 - ac\n")
+    row = _explain(tmp_path, text).summary["runs"][0]
+    assert row["loss (train / val)"] == "0.0322 / 1.9237"
+    assert row["values at"].startswith("epoch 34 (the last logging every metric; epoch 35")
+
+
+def test_a_metric_dropped_mid_run_does_not_drag_the_runs_table_back():
+    # review of pass 16: iou logged at epochs 1-2 only put the whole row at epoch 2
+    row = explain_log(REVIEW / "c9b_dropped_metric.log").summary["runs"][0]
+    assert row["loss (train / val)"] == "0.2551 / 0.2652"
+    assert row["values at"].startswith("epoch 6")
+    assert "iou (train / val)" not in row
+
+
+def test_a_tiny_value_is_not_shown_as_0_in_the_runs_table(tmp_path: Path):
+    # fabiodimarco/tf-levenberg-marquardt#18: Keras prints val_loss 1.6919e-06
+    log = tmp_path / "lm.log"
+    log.write_text("".join(
+        f"Epoch {i}/760\n8/8 [==============================] - 1s 112ms/step - loss: {loss} - "
+        f"val_loss: {val}\n" for i, (loss, val) in enumerate(
+            (("2.8319e-06", "2.5453e-06"), ("0.0000e+00", "2.0733e-06"),
+             ("0.0000e+00", "1.6919e-06")), start=1)))
+    [row] = explain_log(log).summary["runs"]
+    assert row["loss (train / val)"] == "0.0000 / 1.692e-06"
+
+
+def test_a_best_so_far_and_a_name_printed_twice_are_not_the_epochs_values(tmp_path: Path):
+    # review item 10: 'Best Dice' (the best val Dice so far) was read as the training Dice,
+    # and a block printing 'Loss' twice kept the second silently
+    dice = [0.30, 0.45, 0.61, 0.58]
+    log = tmp_path / "blocks.log"
+    log.write_text("".join(
+        f"Epoch {i}/100\n  Train Loss: {0.48 - 0.02 * i:.4f}\n  Val Loss:   0.4000\n"
+        f"  Val Dice:   {value:.4f}\n  Best Dice:  {max(dice[:i]):.4f}\n\n"
+        for i, value in enumerate(dice, 1)))
+    [run] = explain_log(log).summary["runs"]
+    assert not any("dice" in column and "0.6100 /" in str(value)
+                   for column, value in run.items())
+    log.write_text("".join(f"Epoch {i}/50\n  Loss: {0.5 - 0.02 * i:.4f}\n  Dice: 0.5500\n"
+                           f"  Loss: {0.9 - 0.01 * i:.4f}\n  Dice: 0.3100\n"
+                           for i in range(1, 4)))
+    report = explain_log(log)
+    notes = " ".join(f.explanation for f in report.findings)
+    assert "'Loss' (line(s) 4, 9 and 14) is printed a second time" in notes
