@@ -10,8 +10,6 @@ from pathlib import Path
 
 from unetdiag.diag.logs.explain import explain_log
 
-REAL = Path(__file__).parent / "data" / "logs" / "real"
-
 
 def _explain(tmp_path: Path, text: str, name: str = "run.log"):
     path = tmp_path / name
@@ -73,17 +71,3 @@ def test_a_score_still_rising_where_the_log_stops_before_the_run_is_not_told_to_
     # a log that reaches its header's last epoch still says it
     finished = text.replace("/10", "/4")
     assert "train longer" in _explain(tmp_path, finished).headline
-
-
-def test_a_loss_of_exactly_0_beside_an_accuracy_far_below_1_is_said_conditionally(tmp_path):
-    # keras#4032 (pass 16's SHOULD): float16, 'loss: 0.0000e+00' beside acc 0.0987; a
-    # cross-entropy of 0 needs every prediction exact, which scores an accuracy of 1
-    report = explain_log(REAL / "keras_4032_keras1_float16_loss_zero_acc_chance.log")
-    assert "loss at epochs 2-6 (acc 0.0987)" in report.headline
-    assert "If the loss is a cross-entropy" in report.headline  # said under its condition
-    # a 0 printed with four decimals may be up to 5e-05; and a phase whose loss and accuracy
-    # are both 0 scored no batch (validation_not_scored's case)
-    line = ("10/10 [==============================] - 1s 1s/step - loss: {} - acc: 0.0987 - "
-            "val_loss: 0.0000e+00 - val_acc: 0.0000e+00\n")
-    text = "".join(f"Epoch {n}/3\n" + line.format("0.0000") for n in (1, 2, 3))
-    assert "exactly 0" not in _explain(tmp_path, text).headline
