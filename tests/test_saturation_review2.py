@@ -43,35 +43,6 @@ def test_numbered_scores_are_thresholds_only_with_the_plain_score_and_multiples_
     assert _threshold_families(["dice@0.5", "dice@0.7"]) == {"dice": ["dice@0.5", "dice@0.7"]}
 
 
-# a model that predicts no foreground on the validation set
-RECALL_ZERO = {
-    "loss": [0.5 - 0.03 * i for i in range(12)],
-    "recall": [0.2 + 0.05 * i for i in range(12)],
-    "precision": [0.3 + 0.04 * i for i in range(12)],
-    "val_loss": [0.3 + 0.001 * i for i in range(12)],
-    "val_recall": [0.0] * 12, "val_precision": [0.0] * 12}
-
-
-def test_a_validation_recall_of_zero_is_no_training_only_term():
-    [flat] = _found(check_series("run 1", RECALL_ZERO), "saturation.flat_metric")
-    assert flat.severity.value == "warning"
-    assert not any(m.get("training_only") for m in flat.evidence["metrics"].values())
-    assert "only in training" not in _text([flat])
-
-
-def test_a_zero_term_is_training_only_only_beside_a_measured_validation_score():
-    # an unknown name at 0, but nothing else measures the validation predictions
-    unmeasured = {"loss": [0.5 - 0.03 * i for i in range(12)],
-                  "aux": [0.6 - 0.02 * i for i in range(12)],
-                  "val_loss": [0.3 + 0.001 * i for i in range(12)], "val_aux": [0.0] * 12}
-    [flat] = _found(check_series("run 1", unmeasured), "saturation.flat_metric")
-    assert flat.severity.value == "warning" and "only in training" not in _text([flat])
-    measured = dict(unmeasured, dice=[0.5 + 0.02 * i for i in range(12)],
-                    val_dice=[0.4 + 0.02 * i for i in range(12)])
-    [flat] = _found(check_series("run 1", measured), "saturation.flat_metric")
-    assert flat.evidence["metrics"]["val_aux"]["training_only"] == [0.6, 0.6 - 0.02 * 11]
-
-
 # validation alternates 0.35 / 0.70 under a training Dice of 0.85-0.91: below it every epoch
 STEADY_GAP = {
     "loss": [0.30 - 0.005 * i for i in range(20)],
