@@ -73,31 +73,6 @@ def test_thresholds_of_one_score_that_disagree_in_direction_make_no_warning():
     assert gap.severity.value == "warning" and "mixed" not in gap.evidence
 
 
-# a residual U-Net's console output: epochs 186-200 of 200, 7 steps an epoch
-NOISY = {
-    "epoch": list(range(186, 201)),
-    "loss": [0.0983, 0.0704, 0.0631, 0.0422, 0.0292, 0.0457, 0.0593, 0.0295, 0.0443, 0.0887,
-             0.0582, 0.0413, 0.0612, 0.0205, 0.0468],
-    "dice_coef": [0.465, 0.267, 0.045, 0.201, 0.158, 0.265, 0.481, 0.078, 0.234, 0.143, 0.168,
-                  0.047, 0.114, 0.020, 0.1901],
-    "val_loss": [0.054, 0.026, 0.090, 0.052, 0.049, 0.024, 0.047, 0.038, 0.043, 0.038, 0.0169,
-                 0.063, 0.028, 0.057, 0.0727],
-    "val_dice_coef": [0.298, 0.199, 0.206, 0.210, 0.083, 0.161, 0.076, 0.087, 0.052, 0.074,
-                      0.081, 0.062, 0.019, 0.123, 0.0587]}
-
-
-def test_a_gap_and_a_rise_within_the_series_swing_are_not_read_as_overfitting():
-    findings = check_series("run 1", NOISY)
-    assert _found(findings, "saturation.validation_loss_rising") == []
-    assert not [g for g in _found(findings, "saturation.train_val_gap")
-                if g.severity.value != "info"]
-    # the same last-epoch gap in a smooth series is one
-    smooth = dict(NOISY, dice_coef=[0.10 + 0.006 * i for i in range(15)],
-                  val_dice_coef=[0.05 + 0.001 * i for i in range(15)])
-    [gap] = _found(check_series("run 1", smooth), "saturation.train_val_gap")
-    assert gap.severity.value == "warning"
-
-
 # IRCAD liver, fold 1: epochs 1-6 and 46-50 of 50
 IRCAD = {
     "epoch": [1, 2, 3, 4, 5, 6, 46, 47, 48, 49, 50],
@@ -116,20 +91,3 @@ def test_a_last_epoch_jump_inside_the_noise_is_not_still_improving():
     steady = dict(IRCAD, val_dice_coef=[0.60, 0.62, 0.64, 0.66, 0.68, 0.70, 0.72, 0.74, 0.76,
                                         0.78, 0.80])
     assert _found(check_series("fold 1", steady), "saturation.still_improving")
-
-
-# a Colab notebook: val_loss spikes at epochs 7 and 10, with val IoU at its highest
-COLAB = {
-    "loss": [0.843, 0.8428, 0.8422, 0.8404, 0.8374, 0.8342, 0.833, 0.8268, 0.8204, 0.8194],
-    "iou_score": [0.6974, 0.6973, 0.6976, 0.6978, 0.6988, 0.6993, 0.6996, 0.7008, 0.7028,
-                  0.7026],
-    "val_loss": [0.8502, 0.8465, 0.8665, 0.8641, 0.8497, 0.8516, 1.683, 0.8561, 0.8618, 1.0717],
-    "val_iou_score": [0.697, 0.7022, 0.7029, 0.7046, 0.7059, 0.7057, 0.7454, 0.7033, 0.6988,
-                      0.7181]}
-
-
-def test_no_overfitting_is_read_while_the_validation_score_rose_with_the_loss():
-    assert _found(check_series("run 1", COLAB), "saturation.validation_loss_rising") == []
-    # the same losses without the score: the rise is read
-    without = {k: v for k, v in COLAB.items() if k != "val_iou_score"}
-    assert _found(check_series("run 1", without), "saturation.validation_loss_rising")

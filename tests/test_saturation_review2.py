@@ -43,20 +43,6 @@ def test_numbered_scores_are_thresholds_only_with_the_plain_score_and_multiples_
     assert _threshold_families(["dice@0.5", "dice@0.7"]) == {"dice": ["dice@0.5", "dice@0.7"]}
 
 
-# validation alternates 0.35 / 0.70 under a training Dice of 0.85-0.91: below it every epoch
-STEADY_GAP = {
-    "loss": [0.30 - 0.005 * i for i in range(20)],
-    "dice_coef": [0.850 + 0.003 * i for i in range(20)],
-    "val_loss": [0.36 - 0.006 * i for i in range(20)],
-    "val_dice_coef": [0.35 if i % 2 == 0 else 0.70 for i in range(20)]}
-
-
-def test_a_gap_that_keeps_its_sign_is_not_noise_however_much_it_swings():
-    [gap] = _found(check_series("run 1", STEADY_GAP), "saturation.train_val_gap")
-    assert gap.severity.value == "warning" and "dice_coef" in gap.evidence["metrics"]
-    assert "within_swing" not in gap.evidence
-
-
 # bce - dice: -0.20 to -0.65 while the logged Dice is 0.55 to 0.82, so the loss is not -Dice
 BCE_MINUS_DICE = {
     "bce_dice_loss": [-0.20 - 0.05 * i for i in range(10)],
