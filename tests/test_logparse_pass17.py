@@ -53,21 +53,3 @@ def test_a_mean_iou_above_the_bound_its_recall_puts_on_it_is_named(tmp_path):
     for scores in (("0.5000", "0.0071", "0.2735"), ("1.0000", "0.0000e+00", "0.0000e+00")):
         report = _explain(tmp_path, "Epoch 1/10\n" + line.format(*scores))
         assert "saturation.iou_exceeds_recall_bound" not in {f.id for f in report.findings}
-
-
-def test_a_score_still_rising_where_the_log_stops_before_the_run_is_not_told_to_train_longer(
-        tmp_path):
-    # keras-cv#1128: epochs 1-4 of 10 pasted; "still rising when training stopped ...: train
-    # longer", though the header announces 6 more epochs the paste leaves out
-    line = ("2124/2124 [==============================] - 321s 151ms/step - loss: {} - "
-            "val_loss: {} - val_mean_io_u: {}\n")
-    scores = (("0.8223", "0.5980", "0.4487"), ("0.5819", "0.5216", "0.5137"),
-              ("0.4985", "0.5067", "0.5275"), ("0.4547", "0.4540", "0.5408"))
-    text = "".join(f"Epoch {n}/10\n" + line.format(*s) for n, s in enumerate(scores, 1))
-    report = _explain(tmp_path, text)
-    words = _words(report)
-    assert "train longer" not in words and "when training stopped" not in words
-    assert "the last in the log of the 10 its header announces" in report.headline
-    # a log that reaches its header's last epoch still says it
-    finished = text.replace("/10", "/4")
-    assert "train longer" in _explain(tmp_path, finished).headline

@@ -71,23 +71,3 @@ def test_thresholds_of_one_score_that_disagree_in_direction_make_no_warning():
     agreeing = dict(LUNG, val_dice=[0.40], val_dice_20=[0.55])
     [gap] = _found(check_series("run", agreeing), "saturation.train_val_gap")
     assert gap.severity.value == "warning" and "mixed" not in gap.evidence
-
-
-# IRCAD liver, fold 1: epochs 1-6 and 46-50 of 50
-IRCAD = {
-    "epoch": [1, 2, 3, 4, 5, 6, 46, 47, 48, 49, 50],
-    "loss": [0.3608, 0.0958, 0.082, 0.0707, 0.0655, 0.0542, 0.0138, 0.0126, 0.013, 0.0125,
-             0.0123],
-    "dice_coef": [0.6402, 0.9044, 0.9178, 0.9295, 0.9346, 0.9457, 0.9862, 0.9874, 0.9869,
-                  0.9875, 0.9877],
-    "val_loss": [0.3293, 0.4429, 0.5201, 0.3744, 0.2618, 0.2883, 0.1896, 0.1927, 0.1917,
-                 0.2072, 0.1597],
-    "val_dice_coef": [0.6491, 0.5385, 0.4639, 0.6053, 0.7139, 0.6894, 0.7895, 0.7871, 0.7887,
-                      0.7752, 0.8198]}
-
-
-def test_a_last_epoch_jump_inside_the_noise_is_not_still_improving():
-    assert _found(check_series("fold 1", IRCAD), "saturation.still_improving") == []
-    steady = dict(IRCAD, val_dice_coef=[0.60, 0.62, 0.64, 0.66, 0.68, 0.70, 0.72, 0.74, 0.76,
-                                        0.78, 0.80])
-    assert _found(check_series("fold 1", steady), "saturation.still_improving")
