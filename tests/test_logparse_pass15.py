@@ -9,17 +9,6 @@ from unetdiag.diag.checks.saturation.checks import check_series
 from unetdiag.diag.logs.explain import explain_log
 
 
-def test_a_top_k_accuracy_at_one_is_no_perfect_accuracy():
-    # inspirehep/magpie#183: top_k_categorical_accuracy 1.0000 from epoch 1 (k = 5): the true
-    # class among the 5 likeliest, which a few-class problem gives from the start
-    history = {"loss": [0.63, 0.55, 0.50, 0.47], "top_k_categorical_accuracy": [1.0] * 4,
-               "val_loss": [0.55, 0.46, 0.43, 0.42],
-               "val_top_k_categorical_accuracy": [1.0] * 4}
-    found = {f.id for f in check_series("run 1", history)}
-    assert "saturation.perfect_accuracy" not in found
-    assert "saturation.perfect_training_accuracy" not in found
-
-
 def test_a_nan_loss_with_no_score_logged_is_not_blamed_on_masks(tmp_path: Path):
     # ageron/handson-ml2#398: a regression's loss NaN from epoch 1, no metric
     log = tmp_path / "nan.log"

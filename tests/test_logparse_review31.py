@@ -49,16 +49,3 @@ def test_the_all_ones_fingerprint_bounds_the_foreground_fraction_from_below():
     assert "at least 80 % foreground is rarely what was meant" in claim.fix
     assert "on validation data that is 80 % foreground" not in report.headline
     assert "the validation data is at least 80 % foreground" in report.headline
-
-
-def test_an_accuracy_between_1_and_100_is_offered_as_a_percentage():
-    # red team s31 (13): zhixuhao's log with acc 91.40 ... 96.91 was "consistent with a
-    # metric computed wrongly" only; every value lies in [0, 100], 100 times a plausible
-    # accuracy: a metric or print in percent, the commonest cause, was not named
-    report = explain_log(REVIEW / "c71_accuracy_printed_in_percent_91p40.log")
-    [claim] = [f for f in report.findings if f.id == "saturation.metric_out_of_range"]
-    assert claim.evidence["consistent_with"] == ["metric_in_percent", "metric_computed_wrongly"]
-    assert "consistent with an accuracy in percent (every value lies in [0, 100]" \
-        in claim.explanation
-    assert "an accuracy in percent" in report.headline
-    assert "Divide a metric reported in percent by 100" in report.headline
