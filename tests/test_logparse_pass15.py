@@ -3,20 +3,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from unetdiag.diag.checks.saturation.checks import check_series
-from unetdiag.diag.logs.explain import explain_log
-
-
-def test_a_nan_loss_with_no_score_logged_is_not_blamed_on_masks(tmp_path: Path):
-    # ageron/handson-ml2#398: a regression's loss NaN from epoch 1, no metric
-    log = tmp_path / "nan.log"
-    log.write_text("".join(f"Epoch {i}/50\n413/413 [==============================] - 1s "
-                           "2ms/step - loss: nan\n" for i in range(1, 5)))
-    [nan] = [f for f in explain_log(log).findings if f.id == "saturation.non_finite"]
-    text = (nan.explanation + nan.fix).lower()
-    assert "mask" not in text and "regressor" in text
 
 
 def test_a_score_flat_at_zero_is_titled_with_its_value():
