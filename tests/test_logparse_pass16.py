@@ -23,17 +23,6 @@ def test_two_epochs_that_repeat_every_value_are_flat():
     assert not any(f.id == "saturation.flat_metric" for f in check_series("run 1", moving))
 
 
-def test_a_frozen_accuracy_read_as_a_constant_predictor_names_samples_too():
-    # autokeras#928 is a structured-data classifier: its labels are samples, not pixels
-    from unetdiag.diag.checks.saturation.checks import check_series
-    frozen = {"loss": [2.5186] * 3, "accuracy": [0.8347] * 3, "val_loss": [2.2202] * 3,
-              "val_accuracy": [0.8560] * 3}
-    flat = next(f for f in check_series("run 1", frozen) if f.id == "saturation.flat_metric")
-    assert "validation pixels (or samples, for a classifier)" in flat.explanation
-    # review of pass 16: 'foreground' means nothing to a classifier of many classes
-    assert "predicting one class everywhere scores if 85.6" in flat.explanation
-
-
 def test_a_perfect_fit_repeating_its_zeros_for_two_epochs_is_not_flat():
     # a loss at 0 and accuracies at 1 repeat because a perfect fit stays there: no 'never
     # moved' of two epochs (review of this pass's repeat rule)

@@ -17,26 +17,6 @@ def _explain(tmp_path: Path, text: str, name: str = "run.log"):
     return explain_log(path)
 
 
-def _words(report) -> str:
-    return " ".join([report.headline] + [f"{f.title} {f.explanation}" for f in report.findings])
-
-
-def test_a_loss_at_the_class_prior_is_said_as_the_range_it_prints(tmp_path):
-    # rezazad68/BCDU-Net#1: val_loss 0.3562, 0.3562, 0.3561, 0.3562, 0.3563 beside a frozen
-    # val_acc 0.8855 was "val_loss is 0.3563 at every one of the 5 epochs"
-    line = ("160000/160000 [==============================] - 10087s 63ms/step - loss: {} - "
-            "acc: 0.8929 - val_loss: {} - val_acc: 0.8855\n")
-    pairs = [("0.3565", "0.3562"), ("0.3405", "0.3562"), ("0.3405", "0.3561"),
-             ("0.3405", "0.3562"), ("0.3405", "0.3563")]
-    text = "".join(f"Epoch {n}/50\n" + line.format(*pair) for n, pair in enumerate(pairs, 1))
-    report = _explain(tmp_path, text)
-    words = _words(report)
-    assert "saturation.class_prior_loss" in {f.id for f in report.findings}
-    assert "0.3561-0.3563" in report.headline
-    assert "val_loss is 0.3563 at every one" not in words
-    assert "val_loss 0.3563 equals" not in words
-
-
 def test_a_mean_iou_above_the_bound_its_recall_puts_on_it_is_named(tmp_path):
     # Unet-for-Person-Segmentation#1: mean_io_u 1.0000 beside recall 0.0071 passed; the
     # foreground's IoU is at most the recall, so a two-class mean is at most 0.5036

@@ -7,8 +7,6 @@ and validation terms at 0 that are still the validation phase's values."""
 from __future__ import annotations
 
 from unetdiag.diag.checks.saturation import check_series
-from unetdiag.diag.logs.explain import explain_runs
-from unetdiag.diag.logs.model import RunLog
 
 
 def _found(findings, finding_id):
@@ -17,40 +15,6 @@ def _found(findings, finding_id):
 
 def _text(findings):
     return " ".join(f"{f.title} {f.explanation} {f.fix}" for f in findings)
-
-
-def _report(history):
-    names = list(history)
-    epochs = [{n: history[n][i] for n in names} for i in range(len(history[names[0]]))]
-    return explain_runs([RunLog("run 1", epochs, [None] * len(epochs), "test")])
-
-
-# a sign-language README (Keras 3, Dense(5) softmax over sequences): val_accuracy 1.0000 from
-# epoch 7 on; the author measured 60 % on real data (epochs 5-12 of 50)
-SIGNS = {"accuracy": [0.9243, 0.9349, 0.9665, 0.9991, 1.0, 1.0, 1.0, 1.0],
-         "loss": [0.2195, 0.2003, 0.1006, 0.0181, 0.0021, 0.0013, 0.0010, 0.0009],
-         "val_accuracy": [0.8310, 0.9401, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
-         "val_loss": [0.3268, 0.1420, 0.0177, 0.0033, 0.0008, 0.0004, 0.0002, 0.0001]}
-
-
-def test_a_perfect_accuracy_without_dice_or_iou_is_not_worded_as_pixels():
-    [perfect] = _found(check_series("run 1", SIGNS), "saturation.perfect_accuracy")
-    assert perfect.evidence["segmentation"] is False
-    text = _text([perfect])
-    assert "pixel of" not in text and "masks of (almost) one class" not in text
-    assert "every prediction on the validation data" in text
-    assert "every sample, for a classifier" in text and "leakage" in text
-    headline = _report(SIGNS).headline
-    assert "every validation pixel" not in headline and "real segmentation" not in headline
-    assert "every validation prediction" in headline
-
-
-def test_a_perfect_accuracy_beside_a_dice_is_still_said_of_pixels():
-    history = dict(SIGNS, val_dice=[0.5, 0.7, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99])
-    [perfect] = _found(check_series("run 1", history), "saturation.perfect_accuracy")
-    assert perfect.evidence["segmentation"] is True
-    assert "every pixel of the validation data" in perfect.title
-    assert "every validation pixel" in _report(history).headline
 
 
 # edwardyehuang/CAR's published log: the class-aware terms print 0.0000e+00 in validation
