@@ -29,7 +29,7 @@ def test_the_runs_table_pairs_values_of_one_epoch(tmp_path):
 
 
 def test_a_metric_dropped_mid_run_does_not_drag_the_runs_table_back():
-    # review of pass 16: iou logged at epochs 1-2 only put the whole row at epoch 2
+    # iou logged at epochs 1-2 only put the whole row at epoch 2
     row = explain_log(REVIEW / "c9b_dropped_metric.log").summary["runs"][0]
     assert row["loss (train / val)"] == "0.2551 / 0.2652"
     assert row["values at"].startswith("epoch 6")
@@ -49,7 +49,7 @@ def test_a_tiny_value_is_not_shown_as_0_in_the_runs_table(tmp_path: Path):
 
 
 def test_a_best_so_far_and_a_name_printed_twice_are_not_the_epochs_values(tmp_path: Path):
-    # review item 10: 'Best Dice' (the best val Dice so far) was read as the training Dice,
+    # 'Best Dice' (the best val Dice so far) was read as the training Dice,
     # and a block printing 'Loss' twice kept the second silently
     dice = [0.30, 0.45, 0.61, 0.58]
     log = tmp_path / "blocks.log"

@@ -153,7 +153,7 @@ def test_no_zero_loss_claim_where_0_may_be_rounded_or_is_by_design(tmp_path: Pat
 
 
 def test_a_loss_of_exactly_0_beside_an_accuracy_far_below_1_is_said_conditionally(tmp_path):
-    # keras#4032 (pass 16's SHOULD): float16, 'loss: 0.0000e+00' beside acc 0.0987; a
+    # keras#4032: float16, 'loss: 0.0000e+00' beside acc 0.0987; a
     # cross-entropy of 0 needs every prediction exact, which scores an accuracy of 1
     report = explain_log(REAL / "keras_4032_keras1_float16_loss_zero_acc_chance.log")
     assert "loss at epochs 2-6 (acc 0.0987)" in report.headline

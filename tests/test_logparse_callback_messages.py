@@ -141,7 +141,7 @@ def test_a_restore_that_more_epochs_of_the_run_follow_is_not_the_model_it_ends_w
 
 
 def test_checkpoint_verdicts_on_the_last_epochs_are_said(tmp_path):
-    # pierluigiferrari/ssd_keras#344 (pass 16's SHOULD): 'val_loss did not improve from
+    # pierluigiferrari/ssd_keras#344: 'val_loss did not improve from
     # 3.22992' after each of epochs 26-30 was "Nothing in this run looks saturated" alone
     report = explain_log(REAL / "ssdkeras_344_lrscheduler_constant_rate_val_loss_plateau.log")
     assert ("ModelCheckpoint says val_loss did not improve on its best, 3.22992, at epochs "
@@ -157,7 +157,7 @@ def test_checkpoint_verdicts_on_the_last_epochs_are_said(tmp_path):
 
 
 def test_keras1_checkpoint_verdicts_numbered_from_0_with_no_best_are_read():
-    # pass 17 left it: Keras 1's 'Epoch 00003: val_loss did not improve' (no 'from', numbered
+    # Keras 1's 'Epoch 00003: val_loss did not improve' (no 'from', numbered
     # from 0 under 'Epoch 4/6') got no sentence; the best is its last 'improved ... to' message
     report = explain_log(REVIEW / "c35_keras1_checkpoint_from_zero_no_best.log")
     assert ("ModelCheckpoint says val_loss did not improve on its best, 0.44000, set at epoch "
@@ -179,14 +179,14 @@ def test_keras1_checkpoint_verdicts_without_any_best_say_so(tmp_path):
 
 
 def test_two_checkpoint_monitors_are_each_read():
-    # pass 17 left it: the second callback's message replaced the first's at each epoch
+    # the second callback's message replaced the first's at each epoch
     headline = explain_log(REVIEW / "c36_two_checkpoints_loss_and_dice.log").headline
     assert "val_loss did not improve on its best, 0.44000, at epochs 4-6" in headline
     assert "val_dice_coef did not improve on its best, 0.58000, at epochs 4-6" in headline
 
 
 def test_a_checkpoint_best_the_bar_prints_rounded_is_shown():
-    # review of pass 17: the callback prints its best to 5 decimals (0.22995), the bar to 4
+    # the callback prints its best to 5 decimals (0.22995), the bar to 4
     # (0.2300 at epoch 2): 5e-5 apart, read as "that best comes from an epoch the log does
     # not show"
     report = explain_log(REVIEW / "c20_checkpoint_best_prints_0p22995_bar_0p2300.log")
@@ -195,7 +195,7 @@ def test_a_checkpoint_best_the_bar_prints_rounded_is_shown():
 
 
 def test_a_checkpoint_that_minimises_a_score_is_said_to():
-    # review of pass 17: val_dice_coef rose 0.12 -> 0.74 while ModelCheckpoint (mode 'auto',
+    # val_dice_coef rose 0.12 -> 0.74 while ModelCheckpoint (mode 'auto',
     # 'min' in Keras 2 for a name without 'acc') said it "did not improve from 0.12000":
     # the sentence read as a stall
     report = explain_log(REVIEW / "c21_checkpoint_mode_auto_min_on_dice.log")
@@ -205,7 +205,7 @@ def test_a_checkpoint_that_minimises_a_score_is_said_to():
 
 
 def test_a_checkpoint_monitor_the_log_does_not_print_is_not_an_unseen_epoch():
-    # review of pass 17: a monitor (val_iou) absent from every progress line was "that best
+    # a monitor (val_iou) absent from every progress line was "that best
     # comes from an epoch the log does not show", though the log shows every epoch
     report = explain_log(REVIEW / "c22_checkpoint_monitor_not_printed.log")
     assert "(the log prints no val_iou to compare)" in report.headline
@@ -213,7 +213,7 @@ def test_a_checkpoint_monitor_the_log_does_not_print_is_not_an_unseen_epoch():
 
 
 def test_a_checkpoint_that_never_left_its_starting_value_has_no_best():
-    # review of pass 17: NaN losses leave ModelCheckpoint at its starting value: 'did not
+    # NaN losses leave ModelCheckpoint at its starting value: 'did not
     # improve from inf' was "did not improve on its best, inf ... (that best comes from an
     # epoch the log does not show)"; 'from -inf' (mode max, Keras 3) was a ValueError
     report = explain_log(REVIEW / "c26_checkpoint_nan_did_not_improve_from_inf.log")
@@ -226,7 +226,7 @@ def test_a_checkpoint_that_never_left_its_starting_value_has_no_best():
 
 
 def test_a_checkpoint_best_an_earlier_fit_printed_is_not_an_unseen_epoch():
-    # review of pass 18: one ModelCheckpoint passed to two fit() calls keeps its best
+    # one ModelCheckpoint passed to two fit() calls keeps its best
     # (0.21000, run 1's epoch 4) into the second, where every epoch "did not improve from
     # 0.21000": said to come "from an epoch the log does not show"
     report = explain_log(REVIEW / "c38_checkpoint_reused_across_fits_keeps_best.log")
@@ -238,7 +238,7 @@ def test_a_checkpoint_best_an_earlier_fit_printed_is_not_an_unseen_epoch():
 
 
 def test_two_checkpoints_on_one_monitor_are_not_one_callback():
-    # review of pass 18: two callbacks on val_loss in one fit, a fresh one (improved at
+    # two callbacks on val_loss in one fit, a fresh one (improved at
     # epochs 1-3, then stalled on 0.33000) and one kept from an earlier fit (0.21000 all
     # along); the second's message replaced the first's in each epoch, so "ModelCheckpoint
     # says val_loss did not improve ... at epochs 1-6" beside the other's 'improved'
@@ -314,7 +314,7 @@ def test_keras_2_2_s_blank_line_before_its_message_keeps_that_order(tmp_path):
 
 
 def test_a_run_terminate_on_nan_stopped_is_said_so(tmp_path: Path):
-    # review nit 7: Mobilenet-ssd-keras#21, TerminateOnNaN's message glued to step 3
+    # Mobilenet-ssd-keras#21, TerminateOnNaN's message glued to step 3
     log = tmp_path / "terminated.log"
     log.write_text(
         "Epoch 1/10\n  3/234 [..............................] - ETA: 33:37:24 - loss: 44.4110"

@@ -66,7 +66,7 @@ def test_percent_accuracies_are_kept_apart_from_fractions():
 
 
 def test_custom_loop_lines_of_one_epoch_are_one_epoch_and_schedules_are_no_run():
-    """Review 4: 'Epoch N, Loss' then 'Epoch N, Val Loss' lines were four runs pairing epoch 2's
+    """'Epoch N, Loss' then 'Epoch N, Val Loss' lines were four runs pairing epoch 2's
     loss with epoch 1's val loss; iteration lines were a run each; an lr schedule or any
     'Epoch 1, Attendees: 5' notes were read as a run; a Dice printed in percent was a
     Dice above 1 blamed on 0-255 masks."""
@@ -157,7 +157,7 @@ def test_a_loops_epoch_header_with_one_value_per_line_below_is_read(tmp_path: Pa
 
 
 def test_counts_and_clocks_in_a_loops_block_are_no_metrics(tmp_path: Path):
-    # review nit 3: 'Patience: 0', 'Samples: 5000', 'GPU: 0' were metrics that never moved
+    # 'Patience: 0', 'Samples: 5000', 'GPU: 0' were metrics that never moved
     log = tmp_path / "block.log"
     log.write_text("".join(
         f"Epoch {i}/100\n  Train Loss: {0.5 - 0.02 * i:.4f}\n  Val Dice:   {0.1 * i:.4f}\n"
@@ -168,7 +168,8 @@ def test_counts_and_clocks_in_a_loops_block_are_no_metrics(tmp_path: Path):
 
 
 def test_tqdm_bars_under_a_loops_epoch_lines_are_still_refused_as_tqdm(tmp_path: Path):
-    # the mend of item 4 keeps a PyTorch loop's 'Epoch 1/5' lines above its bars refused
+    # tqdm bars before a Keras header are no refusal, but a PyTorch loop's 'Epoch 1/5' lines
+    # above its bars still are
     log = tmp_path / "pytorch.log"
     log.write_text("".join(f"Epoch {i}/5\n100%|██████████| 30/30 [00:06<00:00,  4.80it/s]\n"
                            for i in range(1, 3)))

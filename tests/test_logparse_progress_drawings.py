@@ -179,7 +179,7 @@ def test_a_drawing_glued_to_a_value_cut_by_the_redraw_is_the_closing_line():
 
 
 def test_a_summary_before_another_runs_header_is_not_renumbered_from_it():
-    # review: 'Epoch 20/100' after epochs of N = 400 starts another run; the second summary
+    # 'Epoch 20/100' after epochs of N = 400 starts another run; the second summary
     # before it stays counted on in its own run
     line = ("2827/2827 [==============================] - 244s 86ms/step - loss: {:.4f} - "
             "accuracy: 0.2500 - val_loss: 3.4000 - val_accuracy: 0.2500\n")
@@ -189,7 +189,7 @@ def test_a_summary_before_another_runs_header_is_not_renumbered_from_it():
 
 
 def test_an_unfinished_epoch_before_another_runs_header_never_finished():
-    # review: 'Epoch 2/5' after an unfinished 'Epoch 1/10' is another run (a restart), not
+    # 'Epoch 2/5' after an unfinished 'Epoch 1/10' is another run (a restart), not
     # the next epoch: the first never finished as far as the log shows
     text = ("Epoch 1/10\n 1/10 [==>...........................] - ETA: 17s - loss: 0.6063\n"
             "Epoch 2/5\n 1/10 [==>...........................] - ETA: 16s - loss: 0.6619\n")
@@ -198,7 +198,7 @@ def test_an_unfinished_epoch_before_another_runs_header_never_finished():
 
 
 def test_an_epoch_that_crashed_before_the_next_header_did_not_end():
-    # review of pass 16: an OOM traceback and a shell prompt, or a KeyboardInterrupt, between
+    # an OOM traceback and a shell prompt, or a KeyboardInterrupt, between
     # epoch 4's last drawing and 'Epoch 5/50' (a resumed run) was 'the epoch ended'
     for name, label in (("c5_crash_then_resume_initial_epoch.log", "epoch 4/50"),
                         ("c5b_interrupt_continue.log", "epoch 3/20")):
@@ -209,7 +209,7 @@ def test_an_epoch_that_crashed_before_the_next_header_did_not_end():
 
 
 def test_a_summary_between_two_cuts_is_not_given_the_epoch_before_the_next_header():
-    # review of pass 16: '...', a headerless closing line, '...', 'Epoch 100/100': the line
+    # '...', a headerless closing line, '...', 'Epoch 100/100': the line
     # was read as epoch 99, though any epoch from 4 to 99 fits
     for name in ("c6_two_cuts_middle_line.log", "c6b_cut_then_blank_header.log"):
         [run] = parse_console((REVIEW / name).read_text(encoding="utf-8"))
@@ -218,7 +218,7 @@ def test_a_summary_between_two_cuts_is_not_given_the_epoch_before_the_next_heade
 
 
 def test_a_glued_drawing_keeps_the_decimals_of_the_line_values():
-    # review of pass 16: 'accuracy: 0.80999/100 [=>...' after 4-decimal values is 0.8099 then
+    # 'accuracy: 0.80999/100 [=>...' after 4-decimal values is 0.8099 then
     # step 9, not 0.809 then step 99 (nor '0.81238/100' 0.812 then step 38)
     for name, step in (("c8_glued_ends_step9.log", 9),
                        ("c8b_glued_ends_step8_after_0p8123.log", 8)):
@@ -227,7 +227,7 @@ def test_a_glued_drawing_keeps_the_decimals_of_the_line_values():
 
 
 def test_a_line_between_two_cuts_is_not_numbered_in_the_runs_table(tmp_path):
-    # review of pass 16, c6: '...', a headerless closing line, '...', 'Epoch 100/100' whose
+    # '...', a headerless closing line, '...', 'Epoch 100/100' whose
     # line lacks the validation values: the runs table's cell said "epoch 4 (the last logging
     # every metric ...)", a number the log does not give that line
     line = ("2827/2827 [==============================] - 244s 86ms/step - loss: {} - "
@@ -242,7 +242,7 @@ def test_a_line_between_two_cuts_is_not_numbered_in_the_runs_table(tmp_path):
 
 
 @pytest.mark.parametrize("after", [
-    # review item 3: costar_plan's first lines, then an OOM (TF 1 logger)
+    # costar_plan's first lines, then an OOM (TF 1 logger)
     "2018-02-01 02:31:40.831180: I tensorflow/core/common_runtime/gpu/gpu_device.cc:1195] "
     "Creating TensorFlow device (/device:GPU:0) -> (device: 0, name: GeForce GTX 1080, "
     "pci bus id: 0000:03:00.0, compute capability: 6.1)\n"
@@ -264,7 +264,7 @@ def test_a_tensorflow_device_line_after_the_header_is_no_value(tmp_path: Path, a
 
 
 def test_two_lines_between_cuts_each_keep_the_range_their_numbers_may_take():
-    # review of pass 17 (c6's mend): epoch 3, '...', two headerless closing lines, '...',
+    # epoch 3, '...', two headerless closing lines, '...',
     # 'Epoch 50/100': the second was "numbered anywhere from 4 to 49", though the first,
     # before it, is at least epoch 4; the first was epoch 4, though it may be up to 48
     from unetdiag.diag.logs.console import parse_console
@@ -278,7 +278,7 @@ def test_two_lines_between_cuts_each_keep_the_range_their_numbers_may_take():
 
 
 def test_a_last_line_after_a_cut_is_no_epoch_4_that_ends_before_the_run():
-    # review of pass 17: epochs 1-3 of 100, '...', a headerless closing line (a README's last
+    # epochs 1-3 of 100, '...', a headerless closing line (a README's last
     # epoch): "still rising at epoch 4 ..., the last in the log of the 100 its header
     # announces: the log ends before the run did", though that line may be epoch 100
     from unetdiag.diag.logs.console import parse_console
@@ -289,15 +289,14 @@ def test_a_last_line_after_a_cut_is_no_epoch_4_that_ends_before_the_run():
     assert any("leaves its number anywhere from 4 to 100" in note for note in run.notes)
     headline = explain_log(path).headline
     assert "at epoch 4" not in headline and "the log ends before the run did" not in headline
-    # pass 18: no rise is read across the cut at all (the epochs between are unseen)
+    # no rise is read across the cut at all (the epochs between are unseen)
     assert "still rising" not in headline
 
 
 def test_a_cut_last_line_never_lends_its_epoch_number_to_the_value_before():
-    # red team s31 (7): the last line (epoch 6 of 100) is cut inside val_dice_coef; 0.6136 is
-    # epoch 5's value, yet the headline said "still rising at epoch 6 (0.6136, ...)"; the
-    # same with epoch 8's 0.8172 said as epoch 48's. Mended on main by e55dfcb (no rise
-    # where the score's last value is not the run's last epoch's): kept as a regression test
+    # the last line (epoch 6 of 100) is cut inside val_dice_coef: 0.6136 is epoch 5's
+    # value, not "still rising at epoch 6 (0.6136, ...)"; the same with epoch 8's 0.8172
+    # and epoch 48: no rise where the score's last value is not the run's last epoch's
     for name, cut_epoch in (("c63_last_line_cut_in_val_dice_epoch_6_of_100.log", 6),
                             ("c64_epoch_8_cut_then_epoch_48_without_validation.log", 48)):
         report = explain_log(REVIEW / name)
@@ -307,7 +306,7 @@ def test_a_cut_last_line_never_lends_its_epoch_number_to_the_value_before():
 
 def test_metric_names_holding_spaces_are_read_inside_a_drawing():
     # tensorflow/tensorflow#48033: a custom train_step's keys 'AE loss min', 'AE loss max';
-    # main refused the file ("no metric values ... could be read as its summary")
+    # read, not refused as "no metric values ... could be read as its summary"
     report = explain_log(REAL / "tensorflow_48033_metric_names_with_spaces_checkpoint_messages.log")
     assert report.meta["final_values"]["run 1"] == {"AE loss min": 0.3534, "AE loss max": 0.3534}
     # outside a drawing, prose with a colon is no metric

@@ -172,7 +172,7 @@ def test_runs_whose_training_loss_agrees_too_are_one_training_repeated(tmp_path:
     assert [row["run"] for row in report.summary["runs"]] == ["attempt 1", "attempt 2"]
     same = [f for f in report.findings if f.id == "saturation.identical_across_runs"]
     # a warning whatever the runs' names: consistent with a change that never reached the
-    # training as well (review of pass 15, item 6)
+    # training as well
     assert same and all(f.severity.value == "warning" for f in same)
     assert "consistent with one training repeated" in report.headline
     assert all("Different models" not in f.explanation for f in same)
@@ -228,7 +228,7 @@ def test_a_fit_that_starts_where_the_one_before_ended_is_said(tmp_path):
 
 
 def test_a_fresh_model_is_not_said_to_start_where_the_last_ended():
-    # review of pass 16: Keras Tuner's trial 2 (its next fall 50 times trial 1's last), two
+    # Keras Tuner's trial 2 (its next fall 50 times trial 1's last), two
     # fresh models stuck at ln 2, and a pretrained model at another per-step time (245 against
     # 186 ms/step) were each 'run 2 starts where run 1 ended'
     for name in ("c14_kerastuner_two_trials.log", "c1_two_stuck_runs.log",
@@ -239,7 +239,7 @@ def test_a_fresh_model_is_not_said_to_start_where_the_last_ended():
 
 
 def test_runs_that_agree_two_by_two_with_no_common_epoch_are_no_group(tmp_path: Path):
-    # review item 1: unet_a logs epochs 1-4, unet_c resumes at 3, unet_b crashes after 2:
+    # unet_a logs epochs 1-4, unet_c resumes at 3, unet_b crashes after 2:
     # a agrees with c (3, 4) and with b (1, 2), the three share no epoch (was an IndexError)
     log = tmp_path / "disjoint.log"
     log.write_text("=== Run: unet_a ===\n" + _epochs(4, _FOUR)
@@ -251,7 +251,7 @@ def test_runs_that_agree_two_by_two_with_no_common_epoch_are_no_group(tmp_path: 
 
 
 def test_runs_compared_when_the_first_logs_no_training_loss(tmp_path: Path):
-    # review item 2: the first run logs val_loss and val_dice only (was a KeyError 'loss')
+    # the first run logs val_loss and val_dice only (was a KeyError 'loss')
     history = {"val_loss": [0.5, 0.4, 0.3], "val_dice": [0.2, 0.3, 0.4]}
     log = tmp_path / "histories.json"
     log.write_text(json.dumps({"a": history, "b": {"loss": [0.6, 0.5, 0.4], **history}}))
@@ -262,7 +262,7 @@ def test_runs_compared_when_the_first_logs_no_training_loss(tmp_path: Path):
 
 
 @pytest.mark.parametrize("second", [
-    # review item 5: the same loss, accuracy and val_accuracy, val_loss 1.5x
+    # the same loss, accuracy and val_accuracy, val_loss 1.5x
     [(loss, acc, val_loss * 1.5, val_acc) for loss, acc, val_loss, val_acc in _SEEDED],
     # the same loss and validation numbers, training accuracy 0.83 against 0.93
     [(loss, acc - 0.1, val_loss, val_acc) for loss, acc, val_loss, val_acc in _SEEDED],
@@ -277,7 +277,7 @@ def test_runs_that_differ_in_any_shared_metric_are_no_training_repeated(
 
 def test_runs_that_agree_in_every_metric_stay_a_warning_said_as_consistent_with(
         tmp_path: Path):
-    # review item 6: two runs named as variants agree over 2 epochs at a loss of ln 2: one
+    # two runs named as variants agree over 2 epochs at a loss of ln 2: one
     # training repeated is one answer, a change that never reached the training another
     log = tmp_path / "variants.log"
     rows = {1: {"loss": 0.6931, "accuracy": 0.5, "val_loss": 0.6931, "val_accuracy": 0.5012},
@@ -296,7 +296,7 @@ def test_runs_that_agree_in_every_metric_stay_a_warning_said_as_consistent_with(
 
 
 def test_runs_that_agree_in_every_metric_get_no_error_for_a_constant_one(tmp_path: Path):
-    # review item 11: two identical runs whose val_accuracy stays 0.9012 while the loss
+    # two identical runs whose val_accuracy stays 0.9012 while the loss
     # falls were said to be "one training repeated" and "Different models ... not learning"
     rows = [(0.82 - 0.05 * i, 0.87 + 0.01 * i, 1.03 - 0.08 * i, 0.9012) for i in range(5)]
     report = explain_log(_attempts(tmp_path, rows, first=rows))
@@ -307,7 +307,7 @@ def test_runs_that_agree_in_every_metric_get_no_error_for_a_constant_one(tmp_pat
 
 
 def test_a_fold_line_printed_after_its_fit_names_no_run(tmp_path: Path):
-    # review nit 1: 'Fold 1' then its result after the fit named the next fit 'fold 1'
+    # 'Fold 1' then its result after the fit named the next fit 'fold 1'
     log = tmp_path / "folds.log"
     def fold(number: int) -> str:
         rows = {i: {"loss": 0.69 - 0.1 * i - 0.01 * number, "accuracy": 0.6 + 0.1 * i,
@@ -321,7 +321,7 @@ def test_a_fold_line_printed_after_its_fit_names_no_run(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("line", "name"), [
-    # review nit 2: names read from prose
+    # names read from prose
     ("Training unet 2 times", "unet"), ("Training step 1", None), ("Training batch 3", None),
     ("Training on fold 3", "fold 3"), ("Training unet 512 px", "unet 512"),
 ])
@@ -330,7 +330,7 @@ def test_a_run_name_is_no_prose(line: str, name: str | None):
 
 
 def test_two_runs_are_both_runs(tmp_path: Path):
-    # review nit 5: "val_accuracy is 0.9012 in all 2 runs"
+    # "val_accuracy is 0.9012 in all 2 runs"
     first = [(0.82 - 0.05 * i, 0.87 + 0.01 * i, 1.03 - 0.08 * i, 0.9012) for i in range(5)]
     second = [(loss * 1.3, acc, val_loss * 1.2, val_acc) for loss, acc, val_loss, val_acc in first]
     report = explain_log(_attempts(tmp_path, second, first=first))

@@ -128,7 +128,7 @@ def test_a_markdown_table_explain_log_cannot_read_is_named_in_the_error():
 
 
 def test_a_trainer_table_with_its_epoch_column_second_is_named_in_the_error():
-    # pass 17 left it: a Hugging Face Trainer's (PyTorch) table, 'Epoch' its second column,
+    # a Hugging Face Trainer's (PyTorch) table, 'Epoch' its second column,
     # got "no Keras training epochs found: expected 'Epoch i/N' lines"
     with pytest.raises(UserError) as error:
         explain_log(REVIEW / "c37_hf_trainer_results_epoch_second.log")
@@ -146,7 +146,7 @@ def test_an_epoch_column_not_first_is_named_in_the_error(tmp_path):
 
 
 def test_tqdm_bars_of_a_loading_step_before_a_keras_header_are_no_refusal(tmp_path: Path):
-    # review item 4: a Keras run that crashed in epoch 1, after tqdm bars loading its images
+    # a Keras run that crashed in epoch 1, after tqdm bars loading its images
     log = tmp_path / "tqdm_then_crash.log"
     log.write_text(
         "Loading images: 100%|██████████| 500/500 [00:02<00:00, 200.00it/s]\n"
@@ -162,7 +162,7 @@ def test_tqdm_bars_of_a_loading_step_before_a_keras_header_are_no_refusal(tmp_pa
 
 
 def test_a_config_printed_under_each_header_is_refused_for_its_missing_loss(tmp_path: Path):
-    # review nit 4: the refusal called a read layout unreadable; what is missing is a loss
+    # the refusal called a read layout unreadable; what is missing is a loss
     log = tmp_path / "config.log"
     log.write_text("".join(f"Epoch {i}/5\nbatch_size: 8\nlearning_rate: 0.001\n"
                            for i in range(1, 3)))
@@ -173,7 +173,7 @@ def test_a_config_printed_under_each_header_is_refused_for_its_missing_loss(tmp_
 
 
 def test_a_model_card_table_with_no_readable_row_is_not_called_another_layout():
-    # review of pass 17: a '| Epoch | Notes |' table under a '|---|---|' rule, or a header and
+    # a '| Epoch | Notes |' table under a '|---|---|' rule, or a header and
     # rule with no row, was "not a layout explain-log reads", though the error itself then
     # describes that very layout (a first column 'Epoch', a '|---|' rule)
     import pytest
@@ -193,7 +193,7 @@ def test_a_model_card_table_with_no_readable_row_is_not_called_another_layout():
     ("c47_readme_results_table_epochs_column.md", 2),
     ("c48_results_table_first_column_epochs.md", 1)])
 def test_a_results_table_with_an_epochs_column_is_not_a_table_of_epochs(name, column):
-    # review of pass 18: a README's results table (| Model | Epochs | Dice | IoU |, each model
+    # a README's results table (| Model | Epochs | Dice | IoU |, each model
     # trained 50, 50, 80 epochs) was "a Markdown table of epochs ...; its epoch is column 2";
     # with 'Epochs' first it was read as "2 fit() calls appended to one CSVLogger file"
     with pytest.raises(UserError) as error:
@@ -236,7 +236,7 @@ def test_a_cut_in_an_epoch_column_is_not_a_table_of_results(tmp_path):
     ("c66_model_summary_name_layers.json", "name, layers"),
 ])
 def test_a_json_of_number_lists_under_no_metric_name_is_no_history(name, keys):
-    # red team s31 (8): {"mean": [0.485, 0.456, 0.406], "std": [...]} was read as a 3-epoch
+    # {"mean": [0.485, 0.456, 0.406], "std": [...]} was read as a 3-epoch
     # run with "Nothing in this run looks saturated" (exit 0)
     with pytest.raises(UserError, match="no training history") as error:
         explain_log(REVIEW / name)
@@ -247,7 +247,7 @@ def test_a_json_of_number_lists_under_no_metric_name_is_no_history(name, keys):
 
 
 def test_decimal_commas_are_read_where_the_separator_leaves_them_one_meaning():
-    # red team s31 (9): a CSVLogger file re-saved by a spreadsheet in a German or French
+    # a CSVLogger file re-saved by a spreadsheet in a German or French
     # locale (epoch;acc;loss;... then 0;0,9012;0,2871;...) was refused: "no rows of numbers
     # follow its first line", though three rows of numbers follow
     report = explain_log(REVIEW / "c67_csvlogger_semicolon_decimal_commas.csv")

@@ -78,7 +78,7 @@ def test_input_running_out_before_an_epoch_drew_a_value_is_said(tmp_path):
     assert "epoch 1 is the last the log has figures for" in report.headline
     notes = " ".join(f.explanation for f in report.findings if f.id == "log.parse_notes")
     assert "379 steps x 10 epochs" in notes
-    # a warning after a drawing keeps its own note (pass 14), not this one
+    # a warning after a drawing keeps its own note, not this one
     text = ("Epoch 1/2\n100/100 [==============================] - 5s 50ms/step - loss: 0.9000"
             "\nEpoch 2/2\n 40/100 [===========>..................] - ETA: 3s - loss: 0.8000"
             "WARNING:tensorflow:Your input ran out of data; interrupting training.\n")
@@ -88,7 +88,7 @@ def test_input_running_out_before_an_epoch_drew_a_value_is_said(tmp_path):
 @pytest.mark.parametrize("after", ["", "Epoch 00001: val_loss improved from inf to 0.60000, "
                                        "saving model to best.h5\n"])
 def test_an_epoch_drawn_to_its_last_step_is_no_cut_short_epoch(tmp_path: Path, after: str):
-    # review item 8: 'Epoch 1/1' drawn to 1000/1000 (ETA: 0s), no closing line: its training
+    # 'Epoch 1/1' drawn to 1000/1000 (ETA: 0s), no closing line: its training
     # figures are means over every step, the epoch's own; only the closing line is missing
     log = tmp_path / "last_step.log"
     log.write_text("Epoch 1/1\n" + "".join(
@@ -103,7 +103,7 @@ def test_an_epoch_drawn_to_its_last_step_is_no_cut_short_epoch(tmp_path: Path, a
 
 def test_a_run_out_that_asks_for_other_batches_than_the_training_is_no_short_epoch(
         tmp_path: Path):
-    # review item 9: epoch 2 drawn to step 990 of 1000 (Keras throttles its redraws), then
+    # epoch 2 drawn to step 990 of 1000 (Keras throttles its redraws), then
     # "in this case, 20 batches": not the 2000 of 1000 steps x 2 epochs the training asks
     log = tmp_path / "ran_out.log"
     log.write_text(
@@ -122,7 +122,7 @@ def test_a_run_out_that_asks_for_other_batches_than_the_training_is_no_short_epo
 
 
 def test_input_running_out_in_a_verbose_2_epoch_is_not_said_to_come_before_any_step():
-    # review of pass 17: 'Epoch 2/10', then TensorFlow's ran-out warning, in a verbose=2 log
+    # 'Epoch 2/10', then TensorFlow's ran-out warning, in a verbose=2 log
     # (one summary line per epoch, no drawing ever): "before any of its steps drew a value",
     # though a verbose=2 epoch shows nothing until it ends, so steps of it may have run
     report = explain_log(REVIEW / "c28_verbose2_input_ran_out_after_header.log")
@@ -133,7 +133,7 @@ def test_input_running_out_in_a_verbose_2_epoch_is_not_said_to_come_before_any_s
 
 
 def test_input_running_out_after_several_epochs_is_not_after_one_epoch_s_batches():
-    # review of pass 17: epochs 1-4 of 10 at 2124 steps, then the warning in epoch 5 asking
+    # epochs 1-4 of 10 at 2124 steps, then the warning in epoch 5 asking
     # for 21240 = 2124 x 10 batches: "the training input that ran out after about one
     # epoch's batches", though it yielded 4 epochs' (8496)
     report = explain_log(REVIEW / "c29_input_ran_out_before_values_in_5_of_10.log")
@@ -157,7 +157,7 @@ def test_a_log_ending_at_the_step_before_the_last_may_still_be_validating(tmp_pa
 
 
 def test_the_still_validating_reading_needs_a_validating_run_and_counts_samples():
-    # review of pass 16: a run that logs no val_ metric was 'or still validating'; Keras 2's
+    # a run that logs no val_ metric was 'or still validating'; Keras 2's
     # sample counter (59968/60000 after 'Train on 60000 samples', a batch of 32 short) was
     # 'step 59968 of 60000' with no still-validating reading
     [run] = parse_console((REVIEW / "c12_no_validation_ends_99_of_100.log").read_text())
@@ -172,7 +172,7 @@ def test_the_still_validating_reading_needs_a_validating_run_and_counts_samples(
 
 
 def test_a_log_ending_before_the_last_step_may_be_a_run_still_running():
-    # review of pass 16: Keras 3 ending at step 498 of 500 was 'interrupted, or the paste
+    # Keras 3 ending at step 498 of 500 was 'interrupted, or the paste
     # stops there', as if it could not be validating: Keras 3 skips drawings within 0.05 s
     headline = explain_log(REVIEW / "c7d_keras3_ends_498_of_500.log").headline
     assert "still running" in headline
@@ -190,7 +190,7 @@ def test_a_log_that_ends_inside_its_only_epoch_says_so_in_the_headline(tmp_path:
 
 
 def test_a_run_ended_by_its_callback_or_its_input_is_not_a_log_that_ends_early():
-    # review of pass 17: epochs 1-4 of 10, then 'Epoch 00004: early stopping', TensorFlow's
+    # epochs 1-4 of 10, then 'Epoch 00004: early stopping', TensorFlow's
     # 'Your input ran out of data; interrupting training' in epoch 5, a ^C's KeyboardInterrupt
     # or an OOM traceback: "the log ends before the run did", though the log says what ended
     # the run
@@ -210,7 +210,7 @@ def test_a_run_ended_by_its_callback_or_its_input_is_not_a_log_that_ends_early()
 
 
 def test_one_step_is_said_in_the_singular(tmp_path):
-    # review of pass 16: "means over 1 steps"
+    # "means over 1 steps"
     ran_out = ("Epoch 1/2\n100/100 [==============================] - 5s 50ms/step - loss: "
                "0.9000 - val_loss: 0.9500\nEpoch 2/2\n  1/100 [..............................] "
                "- ETA: 9s - loss: 0.8000WARNING:tensorflow:Your input ran out of data; "

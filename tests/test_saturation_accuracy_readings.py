@@ -118,12 +118,12 @@ def test_a_frozen_accuracy_read_as_a_constant_predictor_names_samples_too():
               "val_accuracy": [0.8560] * 3}
     flat = next(f for f in check_series("run 1", frozen) if f.id == "saturation.flat_metric")
     assert "validation pixels (or samples, for a classifier)" in flat.explanation
-    # review of pass 16: 'foreground' means nothing to a classifier of many classes
+    # 'foreground' means nothing to a classifier of many classes
     assert "predicting one class everywhere scores if 85.6" in flat.explanation
 
 
 def test_a_frozen_accuracy_beside_a_rising_dice_is_not_learning_nothing():
-    # red team s31 (11): val_accuracy 0.50 flat, val_dice_coef 0.81 -> 0.85 (less than the
+    # val_accuracy 0.50 flat, val_dice_coef 0.81 -> 0.85 (less than the
     # 0.05 the flat finding's own "moved meanwhile" needs), val_loss 0.69 -> 0.67 (3 %)
     report = explain_log(REVIEW / "c61_val_accuracy_frozen_val_dice_rises.log")
     assert "learned nothing" not in report.headline
@@ -133,7 +133,7 @@ def test_a_frozen_accuracy_beside_a_rising_dice_is_not_learning_nothing():
 
 
 def test_a_moving_validation_dice_refutes_the_class_prior():
-    # red team s31 (6): val_loss 0.3251 = H(0.1) and val_accuracy 0.9000 at every epoch, but
+    # val_loss 0.3251 = H(0.1) and val_accuracy 0.9000 at every epoch, but
     # val_dice_coef 0.21 -> 0.46: a model that outputs the prior at every pixel scores one
     # soft Dice on fixed validation data, so neither "outputs the class prior" nor "learned
     # nothing" is true

@@ -33,7 +33,7 @@ RECALL_BOUND = "saturation.iou_exceeds_recall_bound"
 
 
 def test_the_all_ones_fingerprint_bounds_the_foreground_fraction_from_below():
-    # red team s31 (5): accuracy 0.8000 and Dice 0.8889 give TP = 0.8 and TN = 0, but any f
+    # accuracy 0.8000 and Dice 0.8889 give TP = 0.8 and TN = 0, but any f
     # in [0.8, 1] fits (f = 0.9, FN = FP = 0.1 logs the same numbers): "80 % foreground" and
     # "val_accuracy is f itself" stated a fact the numbers only bound
     report = explain_log(REVIEW / "c62_all_ones_fingerprint_f_at_least_0p8.log")
@@ -116,7 +116,7 @@ def test_a_mean_iou_above_the_bound_its_recall_puts_on_it_is_named(tmp_path):
 
 
 def test_the_recall_bound_is_read_only_between_keras_metric_classes():
-    # review of pass 17: each of these 'proved' two metrics saw different predictions, though
+    # each of these 'proved' two metrics saw different predictions, though
     # each is consistent with one set of predictions: BinaryIoU's default mean over classes 0
     # and 1 (0.8400 against val_recall 0.7900: its bound is 0.8950, not 0.7900); per-batch
     # means of a smoothed iou_coef and the recall_m snippet (1 and 0 on a batch without
@@ -130,7 +130,7 @@ def test_the_recall_bound_is_read_only_between_keras_metric_classes():
 
 
 def test_the_recall_bound_says_proves_under_the_recall_being_keras_s_class():
-    # review of pass 17: a function metric named 'recall' is a mean of per-batch recalls, 0
+    # a function metric named 'recall' is a mean of per-batch recalls, 0
     # on each batch without foreground, below the pooled recall the bound needs
     report = explain_log(REVIEW / "c19_mean_io_u_beside_recall_maybe_function.log")
     [claim] = [f for f in report.findings if f.id == RECALL_BOUND]

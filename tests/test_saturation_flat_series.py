@@ -66,7 +66,7 @@ def test_two_epochs_that_repeat_every_value_are_flat():
 
 def test_a_perfect_fit_repeating_its_zeros_for_two_epochs_is_not_flat():
     # a loss at 0 and accuracies at 1 repeat because a perfect fit stays there: no 'never
-    # moved' of two epochs (review of this pass's repeat rule)
+    # moved' of two epochs
     from unetdiag.diag.checks.saturation.checks import check_series
     perfect = {"loss": [0.0, 0.0], "accuracy": [1.0, 1.0], "val_loss": [0.0, 0.0],
                "val_accuracy": [1.0, 1.0]}
@@ -74,7 +74,7 @@ def test_a_perfect_fit_repeating_its_zeros_for_two_epochs_is_not_flat():
 
 
 def test_a_converged_run_repeating_its_last_two_epochs_is_not_stuck():
-    # review of pass 16: loss 0.2431 -> 0.0091, the last two epochs alike at four decimals,
+    # loss 0.2431 -> 0.0091, the last two epochs alike at four decimals,
     # was 'training is stuck' and 'the optimiser makes no progress'
     report = explain_log(REVIEW / "c3b_converged_last_two_repeat.log")
     assert "stuck" not in report.headline
@@ -82,7 +82,7 @@ def test_a_converged_run_repeating_its_last_two_epochs_is_not_stuck():
 
 
 def test_two_repeated_epochs_are_said_once_as_repeated_values():
-    # review of pass 16: two epochs alike in every value were 'training is stuck' beside a
+    # two epochs alike in every value were 'training is stuck' beside a
     # second sentence saying the validation values 'never moved'
     headline = explain_log(REVIEW / "k_repeat_two_epochs_only.log").headline
     assert "repeat their printed values at epochs 1 and 2" in headline

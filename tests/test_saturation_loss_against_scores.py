@@ -49,7 +49,7 @@ def _words(report) -> str:
 
 
 def test_a_validation_loss_that_rose_while_the_scores_held_is_said_as_such():
-    # pass 17 left it (keras-cv#1221): val_loss 0.5102 -> 1.6957 while val_mean_io_u and the
+    # keras-cv#1221: val_loss 0.5102 -> 1.6957 while val_mean_io_u and the
     # validation accuracy did not fall was unsaid; it is no sign of overfitting by the scores
     report = explain_log(
         DATA / "real" / "kerascv_1221_deeplabv3plus_val_loss_spikes_headerless_first.log")
@@ -61,7 +61,7 @@ def test_a_validation_loss_that_rose_while_the_scores_held_is_said_as_such():
 
 
 def test_the_scores_held_are_said_only_when_none_fell():
-    # review of this pass: val_loss rising while val_dice rose but val_accuracy fell is no
+    # val_loss rising while val_dice rose but val_accuracy fell is no
     # "validation scores did not fall"; nor is a per-output loss beside other outputs' scores
     from unetdiag.diag.checks.saturation import check_series
 
@@ -80,7 +80,7 @@ def test_the_scores_held_are_said_only_when_none_fell():
 
 
 def test_scores_that_held_are_said_at_the_two_epochs_compared():
-    # review of pass 18: val_accuracy 0.95 at val_loss's lowest (epoch 3) and at epoch 7, 0.90
+    # val_accuracy 0.95 at val_loss's lowest (epoch 3) and at epoch 7, 0.90
     # at epoch 5 between: "did not fall over the same epochs" (and "the validation scores did
     # not fall" in the title) was false of epoch 5
     report = explain_log(REVIEW / "c41_val_loss_rises_val_accuracy_dips_between.log")
@@ -93,7 +93,7 @@ def test_scores_that_held_are_said_at_the_two_epochs_compared():
 
 
 def test_a_loss_rise_beside_rising_scores_names_regularisation_penalties():
-    # review of pass 18: with kernel_regularizer=l2 throughout, val_loss holds a penalty that
+    # with kernel_regularizer=l2 throughout, val_loss holds a penalty that
     # grows with the weights (c42: the predictions' own loss fell 0.30 -> 0.245 while
     # val_loss rose 0.35 -> 0.425); the only reading given was predictions that grew surer
     # where wrong or less sure where right
@@ -107,7 +107,7 @@ def test_a_loss_rise_beside_rising_scores_names_regularisation_penalties():
 
 
 def test_a_score_that_fell_after_the_schedule_raised_the_rate_names_the_rate():
-    # review of pass 18: a cosine schedule with a warm restart (CSVLogger's lr column: 3.42e-05
+    # a cosine schedule with a warm restart (CSVLogger's lr column: 3.42e-05
     # at epoch 10, 0.01 at epoch 11) and dice_coef 0.65 -> 0.12-0.14 right after it; the
     # finding read the fall without the rate the log shows, and advised "lower the learning
     # rate" as if it had stayed where it was
@@ -124,7 +124,7 @@ def test_a_score_that_fell_after_the_schedule_raised_the_rate_names_the_rate():
 
 
 def test_a_score_that_fell_back_names_the_epochs_of_the_loss_it_quotes():
-    # review of pass 18: dice_coef fell back over epochs 11-13, then epoch 14 is NaN
+    # dice_coef fell back over epochs 11-13, then epoch 14 is NaN
     # throughout (c46): "loss 0.8700 at the last epoch" was epoch 13's, the last epoch's NaN
     report = explain_log(REVIEW / "c46_score_fell_back_then_nan_last_epoch.log")
     [fell] = [f for f in report.findings if f.id == "saturation.score_fell_back"]
@@ -134,7 +134,7 @@ def test_a_score_that_fell_back_names_the_epochs_of_the_loss_it_quotes():
 
 
 def test_a_score_that_fell_after_a_resume_names_the_resume():
-    # review of pass 18: a crash in epoch 11 (OOM traceback), then the script run again with
+    # a crash in epoch 11 (OOM traceback), then the script run again with
     # --initial-epoch 10 and no weights loaded: dice_coef 0.65 -> 0.08-0.12 was "the training
     # lost ground ... consistent with a step size too large ...", of a model built afresh
     report = explain_log(REVIEW / "c40_crash_resume_initial_epoch_score_fell_back.log")
@@ -149,7 +149,7 @@ def test_a_score_that_fell_after_a_resume_names_the_resume():
 
 
 def test_a_score_that_fell_in_a_second_fit_after_early_stopping_names_the_second_fit():
-    # review of pass 18: EarlyStopping ended the first fit at epoch 10, a model summary, then
+    # EarlyStopping ended the first fit at epoch 10, a model summary, then
     # a second fit (initial_epoch=10, the same total: fine-tuning) from epoch 11, dice_coef
     # 0.69 -> 0.13-0.15: read as the training losing ground, with no word of the new call
     report = explain_log(REVIEW / "c50_fine_tune_fit_after_early_stopping.log")
@@ -162,7 +162,7 @@ def test_a_score_that_fell_in_a_second_fit_after_early_stopping_names_the_second
 
 
 def test_no_score_is_still_rising_across_a_cut():
-    # pass 17 left it: the finding counted the line after '...' on as epoch 4 ("at the last
+    # the finding counted the line after '...' on as epoch 4 ("at the last
     # epoch ..., over its last 3 epochs") where it may be any epoch from 4 to 100; the rise is
     # measured across epochs the log does not show, so it is not said at all
     report = explain_log(REVIEW / "c32_first_epochs_cut_then_last_line.log")
@@ -190,7 +190,7 @@ def test_a_rise_over_an_excerpt_with_a_gap_is_not_still_rising(tmp_path):
 
 
 def test_a_score_is_still_rising_only_if_its_last_value_is_the_last_epoch_s():
-    # review of pass 18: val_dice_coef rose to 0.7300 at epoch 9 of 10; at epoch 10 every
+    # val_dice_coef rose to 0.7300 at epoch 9 of 10; at epoch 10 every
     # figure is NaN (c44: the run diverged) or the line lacks the validation values (c45):
     # "still rising at the last epoch ... Train for more epochs" was said of both
     for name in ("c44_still_rising_then_nan_last_epoch.log",
@@ -226,7 +226,7 @@ def test_a_score_still_rising_where_the_log_stops_before_the_run_is_not_told_to_
 
 
 def test_no_rise_is_measured_from_a_score_beside_a_non_finite_loss():
-    # red team s31 (12): val_loss NaN and val_dice_coef 0 at epoch 3 of 6 (0.38, 0.46, 0,
+    # val_loss NaN and val_dice_coef 0 at epoch 3 of 6 (0.38, 0.46, 0,
     # 0.62, 0.70, 0.78): "up 0.7800 over its last 3 epochs" was measured from that 0; the
     # healthy epochs 4 -> 6 rise 0.16, over too few epochs for the claim
     report = explain_log(REVIEW / "c70_val_loss_nan_at_epoch_3_dice_0_then_rises.log")

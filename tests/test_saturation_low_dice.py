@@ -94,7 +94,7 @@ def test_no_zero_dice_finding_for_a_moving_dice_a_multiclass_iou_or_scores_out_o
 
 def test_a_score_keras_printed_in_e_notation_is_quoted_as_logged_not_as_0_0000():
     """Keras prints values under 1e-3 as 4.1000e-05, never 0.0000: the finding quotes the
-    value, and a Dice above 0 is no "no true positive" (review 3)."""
+    value, and a Dice above 0 is no "no true positive"."""
     report = _report({"loss": [0.60, 0.59], "dice": [3.2e-05, 2.5e-05],
                       "val_loss": [0.61, 0.60], "val_dice": [4.1e-05, 3.0e-05]}, [1, 2])
     [near] = _found(report.findings, "saturation.score_zero_few_epochs")
@@ -139,7 +139,7 @@ def test_a_dice_below_half_in_both_phases_for_a_whole_run_is_said_hedged():
     assert low.evidence["last_epoch"] == 200
     text = _text([low])
     assert "the 31 epochs logged, up to epoch 200" in text
-    # both phases low does not rule overfitting out (review 3: dice 0.461 vs val 0.266)
+    # both phases low does not rule overfitting out (dice 0.461 vs val 0.266)
     assert "no overfitting" not in text and "Consistent with" in text
     assert "overfitting (a model that fits its training images and fails on new ones) does " \
         "not explain the low scores alone" in text

@@ -121,7 +121,7 @@ def test_numbered_scores_are_thresholds_only_with_the_plain_score_and_multiples_
 
 
 def test_a_top_k_accuracy_at_one_is_no_flat_metric(tmp_path: Path):
-    # review item 7: Keras's top5 at 1.0000 every epoch while the loss falls
+    # Keras's top5 at 1.0000 every epoch while the loss falls
     log = tmp_path / "top5.log"
     log.write_text(_epochs(5, {i: {"loss": 0.8 - 0.1 * i, "top5": 1.0,
                                    "val_loss": 0.85 - 0.1 * i, "val_top5": 1.0}
@@ -132,7 +132,7 @@ def test_a_top_k_accuracy_at_one_is_no_flat_metric(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("names", "said"), [
-    # review item 12: a top-k accuracy, and a Dice loss, are a classifier's or a segmenter's
+    # a top-k accuracy, and a Dice loss, are a classifier's or a segmenter's
     (("loss", "top_k_categorical_accuracy", "val_loss"), "top_k_categorical_accuracy"),
     (("dice_loss", "loss", "val_loss"), "smoothing term"),
 ])
@@ -151,7 +151,7 @@ def test_a_top_k_accuracy_or_a_dice_loss_is_a_named_score(
 
 @pytest.mark.parametrize("name", ["TopKCategoricalAccuracy", "top-5-accuracy", "Top5Accuracy"])
 def test_a_top_k_accuracy_is_known_by_its_other_spellings(tmp_path: Path, name: str):
-    # review nit 6: Keras 3's class name (and a hyphenated one) at 1.0000 was 'every
+    # Keras 3's class name (and a hyphenated one) at 1.0000 was 'every
     # validation prediction right'
     log = tmp_path / "top_k.log"
     log.write_text(_epochs(5, {i: {"loss": 0.8 - 0.1 * i, name: 1.0, "val_loss": 0.85 - 0.1 * i,
@@ -172,7 +172,7 @@ def test_a_top_k_accuracy_at_one_is_no_perfect_accuracy():
 
 
 def test_a_bce_plus_dice_loss_logged_as_a_metric_is_a_loss():
-    # review of pass 18: metrics=[dice_coef, bce_dice] (bce_dice = BCE + 1 - Dice, as Keras
+    # metrics=[dice_coef, bce_dice] (bce_dice = BCE + 1 - Dice, as Keras
     # snippets define it) logs 'bce_dice: 1.1000', which was a Dice above 1, an error:
     # "labels or predictions outside [0, 1]"
     report = explain_log(REVIEW / "c49_bce_dice_loss_as_metric.log")
@@ -181,7 +181,7 @@ def test_a_bce_plus_dice_loss_logged_as_a_metric_is_a_loss():
 
 
 def test_an_accuracy_between_1_and_100_is_offered_as_a_percentage():
-    # red team s31 (13): zhixuhao's log with acc 91.40 ... 96.91 was "consistent with a
+    # zhixuhao's log with acc 91.40 ... 96.91 was "consistent with a
     # metric computed wrongly" only; every value lies in [0, 100], 100 times a plausible
     # accuracy: a metric or print in percent, the commonest cause, was not named
     report = explain_log(REVIEW / "c71_accuracy_printed_in_percent_91p40.log")
