@@ -39,8 +39,8 @@ def test_an_epoch_column_goes_up_by_one_step_a_row(values, expected):
 
 def test_a_keras_callback_model_card_with_the_epoch_last_is_read():
     # SiriRRR/bart-base-finetuned-test's card: | Train Loss | Validation Loss | Epoch |, epochs
-    # 0-7 (the card's own 'Epoch: 7' is the last row's); main refused it ("its epoch is
-    # column 3, not the first")
+    # 0-7 (the card's own 'Epoch: 7' is the last row's): read, not refused as "its epoch is
+    # column 3, not the first"
     report = explain_log(REAL / "hf_modelcard_bart_keras_callback_epoch_last_column_from_0.log")
     [rising] = [f for f in report.findings if f.id == "saturation.validation_loss_rising"]
     assert rising.evidence["metrics"]["val_loss"]["last_epoch"] == 8

@@ -67,7 +67,7 @@ def test_whatever_the_measured_fraction_the_title_never_says_one_class_is_not_pr
 
 
 def test_numbers_near_the_all_ones_scores_with_background_right_are_not_called_that_predictor():
-    # red team s32: accuracy 0.9900 and Dice 0.9948 are also TP 0.9565, TN 0.0335, FN 0.01,
+    # accuracy 0.9900 and Dice 0.9948 are also TP 0.9565, TN 0.0335, FN 0.01,
     # FP 0 (a model that gets all the background right, 96.65 % foreground): "exactly what
     # predicting every pixel as foreground scores (at least 99 %)" was an error headline
     rising = [0.5, 0.4, 0.3, 0.2, 0.1]

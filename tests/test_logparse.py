@@ -963,7 +963,7 @@ def test_a_run_that_restored_its_best_weights_is_not_told_to_keep_them(tmp_path)
     assert "restore_best_weights" not in rising.fix and rising.evidence["restored_epoch"] == 2
 
 
-# --- pass 9 (docs/real-logs.md) ---------------------------------------------------------
+# --- public logs' layouts: evaluate() lines, notebooks, model cards, callback messages ----
 
 def test_an_evaluate_line_with_the_epochs_step_count_does_not_replace_the_epoch():
     # keras-core#555: no validation, so evaluate() prints the same names and the same 32
@@ -1024,7 +1024,7 @@ def test_a_nan_at_the_only_step_shown_is_not_said_to_turn_nan_there():
 
 
 def test_a_model_cards_markdown_table_of_epochs_is_read(tmp_path):
-    # merve/deeplab-v3's Hugging Face model card (refused before pass 9)
+    # merve/deeplab-v3's Hugging Face model card: its table of epochs is read, not refused
     card = tmp_path / "README.md"
     card.write_text(
         " ## Training Metrics\n\n"
@@ -1038,7 +1038,7 @@ def test_a_model_cards_markdown_table_of_epochs_is_read(tmp_path):
     assert any("Markdown table at line 3" in note for note in run.notes)
 
 
-# review of session 25, item 6: the header after a headerless first epoch numbers it
+# the header after a headerless first epoch numbers it
 def test_a_callback_message_before_a_headerless_first_epoch_makes_no_note_when_a_header_follows():
     summary = ("869/869 [==============================] - 395s 454ms/step - loss: {} - "
                "val_loss: {}\n")
@@ -1055,7 +1055,7 @@ def test_a_callback_message_before_a_headerless_first_epoch_makes_no_note_when_a
     assert any("would make this epoch 52" in note for note in run.notes)
 
 
-# review of session 25, item 8: a custom print of the learning rate before Keras's header
+# a custom print of the learning rate before Keras's header
 def test_a_header_line_holding_only_the_learning_rate_is_no_epoch_of_its_own():
     summary = ("100/100 [==============================] - 10s 100ms/step - loss: {0} - "
                "dice: 0.5000 - val_loss: {0} - val_dice: 0.4500\n")

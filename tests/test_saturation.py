@@ -702,7 +702,7 @@ def test_an_iou_above_its_dice_measures_something_else():
 
 def test_prediction_collapse_is_said_only_where_the_masks_say_it():
     # all-background predictions on all-background masks are right, not "collapsed"; on
-    # masks whose share is unknown they may be (train helper, session 31)
+    # masks whose share is unknown (None) they may be
     [both_empty] = check_prediction_collapse("r", 0.0, 0.0)
     assert "collapsed" not in both_empty.title
     assert "predictions all-background on masks (almost) all background too" in both_empty.title

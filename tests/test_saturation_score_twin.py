@@ -1,6 +1,6 @@
 """An IoU or Dice equal to the accuracy beside it at every epoch, while both move: a Stack
 Overflow question's U-Net logged ``IOU`` identical to ``accuracy`` (0.5100, 0.3135, 0.1728)
-and main said nothing of it (issue 14, session 33)."""
+and a finding names the readings the numbers allow (TN = 0, or one quantity logged twice)."""
 
 from __future__ import annotations
 
