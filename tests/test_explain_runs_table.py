@@ -1,6 +1,5 @@
 """The runs table of explain-log: the values it pairs per epoch and how it prints them."""
 
-
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,7 +1,6 @@
 """Losses and scores logged at 0: when a 0 is no measurement (nothing scored), when it may be
 rounding or by design (a DSSIM, a hinge), and what the headline may say of it."""
 
-
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,7 +1,6 @@
 """Callback messages in console logs: ModelCheckpoint verdicts, EarlyStopping's restored epoch,
 learning-rate schedules and TerminateOnNaN, and the epoch each message belongs to."""
 
-
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,7 +1,6 @@
 """Logs of custom training loops (their own 'Epoch i, Loss: ...' lines): what is read, and which
 claims about how Keras measured or averaged a value they do not support."""
 
-
 from __future__ import annotations
 
 from pathlib import Path

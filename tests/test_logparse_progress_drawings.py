@@ -2,7 +2,6 @@
 glued closing drawing or a line between two '...' cuts belongs to, and which epochs ended
 though their closing line is missing."""
 
-
 from __future__ import annotations
 
 from pathlib import Path

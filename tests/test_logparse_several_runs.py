@@ -1,7 +1,6 @@
 """Logs holding several runs: appended fits, resumed runs, folds and tuner trials, and runs
 compared with each other (repeated trainings)."""
 
-
 from __future__ import annotations
 
 import json

@@ -1,7 +1,6 @@
 """Tables (CSV, Markdown, trainer and results tables), printed dicts and JSON: which are epochs
 of a run, and which layouts explain-log refuses naming what they are (tqdm, an Estimator log)."""
 
-
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,7 +1,6 @@
 """Logs that end inside an epoch and epochs the input ran out in: what the headline says of
 the last epoch (still validating, still running, cut short) and what it may not claim."""
 
-
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,7 +1,6 @@
 """Accuracies that say little of the masks: a perfect accuracy (of pixels or of samples), a
 frozen accuracy, and a loss at the class prior."""
 
-
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,7 +1,6 @@
 """Bounds a logged score puts on the masks: the all-ones fingerprint's foreground fraction under
 the printed rounding, and a mean IoU above the bound its recall puts on it."""
 
-
 from __future__ import annotations
 
 from pathlib import Path

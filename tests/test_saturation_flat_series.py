@@ -1,7 +1,6 @@
 """Flat series and repeated epochs: a term flat at 0 in validation, a score flat at 0, two
 epochs that repeat every value, and the converged or perfect runs that are not stuck."""
 
-
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,7 +1,6 @@
 """Jumps, blow-ups, unstable starts and series noise: a loss that blows up, one lucky epoch, an
 epoch-to-epoch swing as large as the gap or rise read from it, and the evidence each names."""
 
-
 from __future__ import annotations
 
 from unetdiag.diag.checks.saturation import check_series

@@ -1,7 +1,6 @@
 """A validation loss that rose while the scores held or fell, and a score still rising where
 the log stops: the epochs compared, the causes named (a resume, a schedule, a penalty)."""
 
-
 from __future__ import annotations
 
 from pathlib import Path

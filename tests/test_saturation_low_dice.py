@@ -1,7 +1,6 @@
 """A Dice at or near 0, or below 0.5 in both phases for a whole run: when it is said, how
 hedged, and how its value is quoted."""
 
-
 from __future__ import annotations
 
 from unetdiag.diag.checks.saturation import check_series

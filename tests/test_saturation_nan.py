@@ -1,6 +1,5 @@
 """NaN in a log: a NaN only a metric shows, a NaN accuracy, a NaN loss with no score logged."""
 
-
 from __future__ import annotations
 
 from pathlib import Path

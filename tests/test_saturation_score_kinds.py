@@ -1,7 +1,6 @@
 """Which logged name is which score: a loss named after Dice that is -Dice, thresholds and
 per-class scores, top-k accuracies, a BCE+Dice loss logged as a metric, percentages."""
 
-
 from __future__ import annotations
 
 from pathlib import Path

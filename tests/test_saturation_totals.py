@@ -1,7 +1,6 @@
 """A logged total loss against its parts (multi-output models, loss weights, regularisers):
 below its parts, or counted twice, and from which epoch on."""
 
-
 from __future__ import annotations
 
 from unetdiag.diag.checks.saturation import check_series

@@ -2,7 +2,6 @@
 are still the validation phase's values and no constant prediction; a validation recall of 0
 is a measurement."""
 
-
 from __future__ import annotations
 
 from unetdiag.diag.checks.saturation import check_series
