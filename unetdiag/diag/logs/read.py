@@ -5,7 +5,8 @@ Three kinds of file reach ``unetdiag explain-log``: Keras console output
 (:mod:`~unetdiag.diag.logs.tabular`). :func:`parse_log` tells them apart by their content
 (the extension only breaks ties) and returns one :class:`~unetdiag.diag.logs.model.RunLog`
 per training run found in the file. Bad input (missing, a folder, empty, binary, not a
-training log) is a one-line :class:`~unetdiag.exitcodes.UserError` naming the file.
+training log, a device) is a one-line :class:`~unetdiag.exitcodes.UserError` naming the
+file. A gzip-compressed log (a rotated ``train.log.gz``) is read as the text it holds.
 
 >>> detect_kind('{"loss": [0.5]}'), detect_kind("epoch,loss\\n0,0.5\\n"), detect_kind("Epoch 1/1")
 ('json', 'csv', 'console')
@@ -15,7 +16,10 @@ training log) is a one-line :class:`~unetdiag.exitcodes.UserError` naming the fi
 
 from __future__ import annotations
 
+import gzip
 import re
+import stat
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -58,10 +62,37 @@ _TQDM_BAR_RE = re.compile(r"\d+%\|[^|\n]*\|\s*\d+/\d+\s*\[\d+:\d+")
 _BINARY_CONTROL_RE = re.compile(r"[\x00-\x07\x0e-\x1a\x1c-\x1f\x7f]")
 
 
+#: Compressed files other than gzip, by their first bytes: named with what opens them.
+_ARCHIVES = ((re.compile(rb"PK\x03\x04"), "a zip archive", "unzip"),
+             (re.compile(rb"BZh[1-9]1AY&SY"), "bzip2-compressed", "bunzip2"),
+             (re.compile(rb"\xfd7zXZ\x00"), "xz-compressed", "unxz"),
+             (re.compile(rb"\x28\xb5\x2f\xfd"), "zstd-compressed", "unzstd"),
+             (re.compile(rb"7z\xbc\xaf\x27\x1c"), "a 7-Zip archive", "7z x"))
+
+
+def _decompressed(data: bytes, path: Path) -> bytes:
+    """The bytes of a gzip-compressed log, decompressed; other compressed files refused,
+    named with the tool that opens them (a log's text starts with none of their bytes)."""
+    if data.startswith(b"\x1f\x8b"):
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as error:
+            raise UserError(f"{path} is gzip-compressed but cannot be decompressed ({error}); "
+                            f"{_KINDS_HINT}") from None
+    for magic, kind, tool in _ARCHIVES:
+        if magic.match(data):
+            raise UserError(f"{path} is {kind}, not a text log: {tool} it and give the log "
+                            f"inside ({_KINDS_HINT})")
+    return data
+
+
 def _decode(data: bytes, path: Path) -> str:
-    """Bytes -> text, refusing binary files; handles UTF-8 and UTF-16 (PowerShell's ``>``)."""
+    """Bytes -> text, refusing binary files; handles UTF-8, UTF-16 (PowerShell's ``>``) and
+    UTF-32 with its byte-order mark."""
     if data.startswith(b"\xef\xbb\xbf"):
         text = data[3:].decode("utf-8", errors="replace")
+    elif data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        text = data.decode("utf-32", errors="replace")
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = data.decode("utf-16", errors="replace")
     else:
@@ -147,9 +178,13 @@ def read_log_text(path: Path | str) -> str:
     """The text of a log file, or :class:`UserError` (missing, a folder, empty, binary)."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        if stat.S_ISCHR(path.stat().st_mode) or stat.S_ISBLK(path.stat().st_mode):
+            # /dev/zero never ends; a terminal's /dev/stdin waits for typing
+            raise UserError(f"{path} is a device, not a log file; {_KINDS_HINT}")
+        data = _decompressed(path.read_bytes(), path)
     except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
+        hint = "; for standard input give /dev/stdin" if str(path) == "-" else ""
+        raise UserError(f"{path}: no such file{hint}") from None
     except IsADirectoryError:
         raise UserError(f"{path} is a folder; give a log file ({_KINDS_HINT})") from None
     except OSError as error:

@@ -1,0 +1,68 @@
+"""explain-log given a log as users keep them: compressed, UTF-32, a device; each either read
+whole or refused on one line naming the file and what to do, never misnamed as binary."""
+
+import bz2
+import gzip
+import lzma
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from unetdiag.diag.logs.read import parse_log
+from unetdiag.exitcodes import ExitCode, UserError
+
+LOGS = Path(__file__).parent / "data" / "logs"
+LOG = LOGS / "keras3_verbose2_nan.log"
+
+
+def _series(runs):
+    return [repr(run.epochs) for run in runs]  # repr: NaN equal to NaN
+
+
+@pytest.mark.parametrize("name", ["train.log.gz", "train.log"])  # rotated, or renamed
+def test_a_gzip_compressed_log_is_read_as_the_text_it_holds(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(LOG.read_bytes()))
+    assert _series(parse_log(path)) == _series(parse_log(LOG))
+
+
+def test_a_utf32_log_with_its_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "train.log"
+    path.write_bytes(LOG.read_text().encode("utf-32"))
+    assert _series(parse_log(path)) == _series(parse_log(LOG))
+
+
+@pytest.mark.parametrize("suffix, compress, words", [
+    (".bz2", bz2.compress, "is bzip2-compressed, not a text log: bunzip2 it"),
+    (".xz", lzma.compress, "is xz-compressed, not a text log: unxz it"),
+    (".gz", lambda data: gzip.compress(data)[:200], "is gzip-compressed but cannot be "
+                                                    "decompressed"),
+])
+def test_other_compressed_logs_are_named_with_what_opens_them(tmp_path, suffix, compress,
+                                                              words):
+    path = tmp_path / f"train.log{suffix}"
+    path.write_bytes(compress(LOG.read_bytes()))
+    with pytest.raises(UserError) as caught:
+        parse_log(path)
+    assert str(caught.value).startswith(f"{path} {words}")
+    assert caught.value.code == ExitCode.INPUT_ERROR
+
+
+def test_a_zip_archive_is_named_as_one(tmp_path):
+    path = tmp_path / "logs.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("train.log", LOG.read_bytes())
+    with pytest.raises(UserError, match="is a zip archive, not a text log: unzip it"):
+        parse_log(path)
+
+
+def test_a_device_is_refused_before_reading_it():
+    # /dev/zero never ends: read whole, it fills the memory
+    with pytest.raises(UserError, match=r"^/dev/zero is a device, not a log file"):
+        parse_log("/dev/zero")
+
+
+def test_a_dash_gets_the_name_standard_input_has():
+    with pytest.raises(UserError, match=r"^-: no such file; for standard input give /dev/stdin"):
+        parse_log("-")
