@@ -5,6 +5,7 @@ dispatch to the command handlers (:mod:`.commands`).
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from unetdiag.exitcodes import ExitCode, UserError  # noqa: E402
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "os_error_line"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,6 +42,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("unetdiag: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    except OSError as error:
+        if error.filename is None:  # no file to name: a fault of unetdiag's, its traceback
+            raise
+        print(f"unetdiag: error: {os_error_line(error)}", file=sys.stderr)
+        return int(ExitCode.OUTPUT_ERROR if error.errno in _OUTPUT_ERRNOS
+                   else ExitCode.INPUT_ERROR)
+
+
+#: Errors of a file system that cannot take what is written (the rest are of reading).
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
+
+
+def os_error_line(error: OSError) -> str:
+    """The file an operating-system error names and why, on one line: what a reader that
+    let it through (a symbolic link loop met while listing a folder, a disk full while
+    writing) still owes the user instead of a traceback.
+
+    >>> os_error_line(OSError(errno.ELOOP, "Too many levels of symbolic links", "a.png"))
+    'a.png: Too many levels of symbolic links'
+    """
+    names = " -> ".join(str(name) for name in (error.filename, error.filename2)
+                        if name is not None)
+    return f"{names}: {error.strerror or error}"
 
 
 def _draws_nothing(args: argparse.Namespace) -> bool:
