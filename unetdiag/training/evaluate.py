@@ -19,6 +19,7 @@ the all-ones and all-zeros fingerprints).
 from __future__ import annotations
 
 import math
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ from unetdiag.training.data_stats import (
 )
 from unetdiag.training.decoder import DecodeLog, decode_pair
 from unetdiag.training.evaluate_seen_wording import training_images_scored
-from unetdiag.training.run.folder import create_run_dir
+from unetdiag.training.run.folder import create_run_dir, refuse_unusable_out
 from unetdiag.training.run_record import RunRecord, policy_differences, run_record
 from unetdiag.training.saved_model import (
     SavedModel,
@@ -261,6 +262,7 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     """
     started = time.perf_counter()
     _refuse_out_in_dataset(Path(out_parent), images_dir, masks_dir)
+    refuse_unusable_out(Path(out_parent))  # not after minutes of scoring
     saved = load_saved_model(model_path, img_size)
     pairing = discover_pairs(images_dir, masks_dir, mask_suffixes=mask_suffixes,
                              allow_same_file=allow_same_file_masks, mask_pattern=mask_pattern)
@@ -321,7 +323,13 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
               "training_images": None if record is None else record.train_images,
               "training_policy": None if record is None or record.policy is None
               else record.policy.to_dict()})
-    atomic_write_text(out_dir / SCORES_FILENAME, scores_csv(image_scores))
-    write_gallery(out_dir / OVERLAYS_DIRNAME, {"worst": scored.worst}, threshold)
-    write_report_files(report, out_dir)
+    try:
+        atomic_write_text(out_dir / SCORES_FILENAME, scores_csv(image_scores))
+        write_gallery(out_dir / OVERLAYS_DIRNAME, {"worst": scored.worst}, threshold)
+        write_report_files(report, out_dir)
+    except OSError as error:  # a disk full: no folder that looks like a whole evaluation
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise UserError(f"cannot write the evaluation into {out_dir} "
+                        f"({error.filename or out_dir}: {error.strerror or error}); it was "
+                        "removed", ExitCode.OUTPUT_ERROR) from None
     return EvaluationResult(report, out_dir)
