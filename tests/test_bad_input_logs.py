@@ -66,3 +66,18 @@ def test_a_device_is_refused_before_reading_it():
 def test_a_dash_gets_the_name_standard_input_has():
     with pytest.raises(UserError, match=r"^-: no such file; for standard input give /dev/stdin"):
         parse_log("-")
+
+
+def test_characters_that_cannot_be_decoded_are_counted_in_a_note(tmp_path):
+    latin1 = tmp_path / "windows.log"  # a metric named in Latin-1, read as UTF-8
+    latin1.write_bytes(LOG.read_text().replace("val_loss", "val_lôss").encode("latin-1"))
+    notes = [note for run in parse_log(latin1) for note in run.notes
+             if "could not be decoded" in note]
+    count = LOG.read_text().count("val_loss")
+    assert notes == [f"{count} characters of the file could not be decoded and were read as "
+                     "U+FFFD; a metric or run name holding one is not read as written (save "
+                     "the log as UTF-8 to read them)"]
+    held = tmp_path / "held.log"  # a U+FFFD the file holds is no decoding failure
+    held.write_text(LOG.read_text().replace("val_loss", "val_l\ufffdss"), encoding="utf-8")
+    assert not [note for run in parse_log(held) for note in run.notes
+                if "could not be decoded" in note]

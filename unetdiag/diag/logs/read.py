@@ -176,7 +176,12 @@ _PARSERS = {"json": parse_history_json, "csv": parse_csv, "console": parse_conso
 
 def read_log_text(path: Path | str) -> str:
     """The text of a log file, or :class:`UserError` (missing, a folder, empty, binary)."""
-    path = Path(path)
+    return _read_log(Path(path))[0]
+
+
+def _read_log(path: Path) -> tuple[str, int]:
+    """The text of a log file and how many of its characters could not be decoded (read as
+    U+FFFD: a Latin-1 ``\xf4`` in a UTF-8 reading), U+FFFD the file itself holds not counted."""
     try:
         if stat.S_ISCHR(path.stat().st_mode) or stat.S_ISBLK(path.stat().st_mode):
             # /dev/zero never ends; a terminal's /dev/stdin waits for typing
@@ -201,7 +206,13 @@ def read_log_text(path: Path | str) -> str:
         raise
     if not text.strip():
         raise UserError(f"{path} is empty: there is no training log in it")
-    return text
+    return text, max(0, text.count("\ufffd") - data.count("\ufffd".encode()))
+
+
+def _undecoded_note(count: int) -> str:
+    return (f"{count} character{'' if count == 1 else 's'} of the file could not be decoded "
+            "and were read as U+FFFD; a metric or run name holding one is not read as "
+            "written (save the log as UTF-8 to read them)")
 
 
 def parse_log(path: Path | str) -> list[RunLog]:
@@ -211,15 +222,19 @@ def parse_log(path: Path | str) -> list[RunLog]:
     missing, empty, binary or not a training log; never lets a parsing error through.
     """
     path = Path(path)
-    text = read_log_text(path)
+    text, undecoded = _read_log(path)
     printed = notebook_outputs(text[:SNIFF_BYTES]) and notebook_outputs(text)
     if printed:  # a notebook's JSON: the text its cells printed, without the JSON quoting
         runs = parse_log_text(printed, path)
         for run in runs:
             run.notes.append("read the text the notebook's cells printed (line numbers count "
                              "the lines of that text, not of the file)")
-        return runs
-    return parse_log_text(text, path)
+    else:
+        runs = parse_log_text(text, path)
+    if undecoded:
+        for run in runs:
+            run.notes.append(_undecoded_note(undecoded))
+    return runs
 
 
 def _keras_header(text: str) -> bool:
