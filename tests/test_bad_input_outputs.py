@@ -26,10 +26,11 @@ def test_an_out_that_is_a_file_is_named_as_one_and_left_alone(tmp_path):
 
 def test_an_out_below_a_file_or_a_broken_link_names_what_is_in_the_way(tmp_path):
     (tmp_path / "notes.txt").write_text("x")
-    with pytest.raises(UserError, match=f"^{tmp_path / 'notes.txt'} is a file, not a folder, "
-                                        f"so --out {tmp_path / 'notes.txt' / 'runs'} cannot be "
-                                        "made; choose a folder$"):
+    with pytest.raises(UserError) as caught:
         create_run_dir(tmp_path / "notes.txt" / "runs", "exp")
+    assert str(caught.value) == (f"{tmp_path / 'notes.txt'} is a file, not a folder, so --out "
+                                 f"{tmp_path / 'notes.txt' / 'runs'} cannot be made; choose a "
+                                 "folder")
     os.symlink(tmp_path / "gone", tmp_path / "link")
     with pytest.raises(UserError, match=r"link is a broken symbolic link; choose a folder$"):
         create_run_dir(tmp_path / "link", "exp")
@@ -74,5 +75,20 @@ def test_an_evaluation_that_cannot_be_written_whole_leaves_no_folder(tmp_path, m
     with pytest.raises(UserError) as caught:
         evaluate.evaluate_model(model_path, tmp_path / "data", out_parent=tmp_path / "out")
     assert caught.value.code == ExitCode.OUTPUT_ERROR
-    assert "report.html: No space left on device" in str(caught.value)
+    assert "report.html: No space left on device); the folder was removed" in str(caught.value)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_zip_archive_named_keras_is_named_as_no_model(tmp_path):
+    import zipfile
+
+    from unetdiag.training.saved_model import load_saved_model
+
+    path = tmp_path / "model.keras"  # e.g. a folder of weights zipped by hand
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("weights/epoch-1.h5", b"")
+    with pytest.raises(UserError) as caught:
+        load_saved_model(path)
+    assert str(caught.value) == (f"cannot load {path}: a zip archive but no saved Keras model "
+                                 "(it holds no config.json, which model.save() writes)")
+    assert caught.value.code == ExitCode.INPUT_ERROR

@@ -67,6 +67,8 @@ def load_saved_model(path: Path | str, img_size: int | None = None) -> SavedMode
         # Keras says "File not found" of a file that is there but no zip archive
         raise UserError(f"cannot load {path}: not a .keras archive (a .keras file is a zip "
                         "archive; this one is truncated, damaged or another kind of file)")
+    if path.suffix.lower() == ".keras":
+        _refuse_archive_without_model(path)
     try:
         model = keras.saving.load_model(path, compile=False)
     except Exception as error:  # Keras raises many types; the file is what the user can fix
@@ -89,6 +91,24 @@ def load_saved_model(path: Path | str, img_size: int | None = None) -> SavedMode
         raise UserError(f"{path}: the model takes {height}x{width} images, not --img-size "
                         f"{img_size}", ExitCode.USAGE)
     return SavedModel(model, path, int(height), int(width), int(shape[-1]))
+
+
+#: What model.save() puts in every .keras archive: the model's structure (its weights file
+#: varies: model.weights.h5, or .npz in some Keras versions).
+KERAS_CONFIG_MEMBER = "config.json"
+
+
+def _refuse_archive_without_model(path: Path) -> None:
+    """A zip archive named .keras that is no saved model (Keras says "There is no item named
+    'config.json' in the archive")."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile) as error:
+        raise UserError(f"cannot load {path}: a damaged zip archive ({error})") from None
+    if KERAS_CONFIG_MEMBER not in names:
+        raise UserError(f"cannot load {path}: a zip archive but no saved Keras model (it holds "
+                        f"no {KERAS_CONFIG_MEMBER}, which model.save() writes)")
 
 
 def _folder_given(folder: Path) -> str:
