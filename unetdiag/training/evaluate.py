@@ -258,7 +258,7 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     Raises:
         UserError: the model cannot be loaded or is not an image-to-mask model, its outputs
             are not probabilities, no pair is found, a file cannot be read, or the output
-            folder cannot be made.
+            folder cannot be made or written whole.
     """
     started = time.perf_counter()
     _refuse_out_in_dataset(Path(out_parent), images_dir, masks_dir)
@@ -329,7 +329,9 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
         write_report_files(report, out_dir)
     except OSError as error:  # a disk full: no folder that looks like a whole evaluation
         shutil.rmtree(out_dir, ignore_errors=True)
+        left = ("removed" if not out_dir.exists()
+                else "left incomplete: it could not be removed either")
         raise UserError(f"cannot write the evaluation into {out_dir} "
-                        f"({error.filename or out_dir}: {error.strerror or error}); it was "
-                        "removed", ExitCode.OUTPUT_ERROR) from None
+                        f"({error.filename or out_dir}: {error.strerror or error}); the folder "
+                        f"was {left}", ExitCode.OUTPUT_ERROR) from None
     return EvaluationResult(report, out_dir)

@@ -183,7 +183,8 @@ def _read_log(path: Path) -> tuple[str, int]:
     """The text of a log file and how many of its characters could not be decoded (read as
     U+FFFD: a Latin-1 ``\xf4`` in a UTF-8 reading), U+FFFD the file itself holds not counted."""
     try:
-        if stat.S_ISCHR(path.stat().st_mode) or stat.S_ISBLK(path.stat().st_mode):
+        mode = path.stat().st_mode
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
             # /dev/zero never ends; a terminal's /dev/stdin waits for typing
             raise UserError(f"{path} is a device, not a log file; {_KINDS_HINT}")
         data = _decompressed(path.read_bytes(), path)
