@@ -50,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    else ExitCode.INPUT_ERROR)
 
 
-#: Errors of a file system that cannot take what is written (the rest are of reading).
+#: Errors of a file system that cannot take what is written; the others are taken for the
+#: input's (a file that cannot be read, a symbolic link loop).
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
 
 

@@ -104,8 +104,10 @@ def _refuse_archive_without_model(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
-    except (OSError, zipfile.BadZipFile) as error:
+    except zipfile.BadZipFile as error:
         raise UserError(f"cannot load {path}: a damaged zip archive ({error})") from None
+    except OSError as error:
+        raise UserError(f"cannot load {path}: {error.strerror or error}") from None
     if KERAS_CONFIG_MEMBER not in names:
         raise UserError(f"cannot load {path}: a zip archive but no saved Keras model (it holds "
                         f"no {KERAS_CONFIG_MEMBER}, which model.save() writes)")

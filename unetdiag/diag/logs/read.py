@@ -175,13 +175,14 @@ _PARSERS = {"json": parse_history_json, "csv": parse_csv, "console": parse_conso
 
 
 def read_log_text(path: Path | str) -> str:
-    """The text of a log file, or :class:`UserError` (missing, a folder, empty, binary)."""
+    """The text of a log file, or :class:`UserError` (missing, a folder, a device, empty,
+    binary, compressed other than by gzip)."""
     return _read_log(Path(path))[0]
 
 
 def _read_log(path: Path) -> tuple[str, int]:
     """The text of a log file and how many of its characters could not be decoded (read as
-    U+FFFD: a Latin-1 ``\xf4`` in a UTF-8 reading), U+FFFD the file itself holds not counted."""
+    U+FFFD: a Latin-1 byte 0xF4 in a UTF-8 reading), U+FFFD the file itself holds not counted."""
     try:
         mode = path.stat().st_mode
         if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):

@@ -54,9 +54,10 @@ def create_run_dir(out_dir: Path, run_name: str | None, now: datetime | None = N
 
 
 def refuse_unusable_out(out_dir: Path) -> None:
-    """Refuse an ``--out`` that cannot hold a new folder, before any work is done: a file, a
-    path through a file or a broken symbolic link, or a folder this process cannot write in
-    (the nearest one that exists, when ``out_dir`` is still to be made).
+    """Refuse an ``--out`` that cannot hold a new folder: a file, a path through a file or a
+    broken symbolic link, or a folder this process cannot write in (the nearest one that
+    exists, when ``out_dir`` is still to be made). ``evaluate`` asks before loading the
+    model, so an unusable ``--out`` costs no scoring.
 
     Raises:
         UserError: (``OUTPUT_ERROR``) naming the path that is in the way.
