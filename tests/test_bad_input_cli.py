@@ -34,3 +34,26 @@ def test_an_os_error_naming_no_file_keeps_its_traceback(monkeypatch):
     _command_raising(monkeypatch, OSError("a fault of unetdiag's own"))
     with pytest.raises(OSError, match="a fault of unetdiag's own"):
         cli.main(["explain-log", "x.log"])
+
+
+def test_an_out_that_is_a_file_is_refused_before_tensorflow_starts(tmp_path):
+    import subprocess
+    import sys
+
+    from helpers import SUBPROCESS_TIMEOUT
+
+    taken = tmp_path / "notes.txt"
+    taken.write_text("a user's file")
+    (tmp_path / "data").mkdir()
+    code = ("import sys\nfrom unetdiag.cli import main\n"
+            f"for command in (['evaluate', 'm.keras', '--images', {str(tmp_path / 'data')!r}],"
+            f" ['predict', 'm.keras', '--images', {str(tmp_path / 'data')!r}],"
+            f" ['train', {str(tmp_path / 'data')!r}]):\n"
+            f"    print(main([*command, '--out', {str(taken)!r}]))\n"
+            "print('TF', 'tensorflow' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=SUBPROCESS_TIMEOUT)
+    assert result.stdout.split() == ["5", "5", "5", "TF", "False"], result.stderr
+    assert result.stderr.splitlines() == [
+        f"unetdiag: error: --out {taken} is a file, not a folder; choose a folder"] * 3
+    assert taken.read_text() == "a user's file"

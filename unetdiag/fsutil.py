@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from unetdiag.exitcodes import ExitCode, UserError
+
 
 def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
@@ -63,3 +65,27 @@ def atomic_save(save: Callable[[Path], Any], path: Path | str) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return path
+
+
+def refuse_unusable_out(out_dir: Path) -> None:
+    """Refuse an ``--out`` that cannot hold a new folder: a file, a path through a file or a
+    broken symbolic link, or a folder this process cannot write in (the nearest one that
+    exists, when ``out_dir`` is still to be made). The command line asks before TensorFlow
+    starts, so an unusable ``--out`` costs no import, model load or scoring.
+
+    Raises:
+        UserError: (``OUTPUT_ERROR``) naming the path that is in the way.
+    """
+    out_dir = Path(out_dir)
+    nearest = next(path for path in (out_dir, *out_dir.absolute().parents)
+                   if os.path.lexists(path))
+    if nearest.is_dir():
+        if not os.access(nearest, os.W_OK | os.X_OK):
+            raise UserError(f"--out {out_dir}: cannot write in {nearest} (permission denied); "
+                            "choose another folder", ExitCode.OUTPUT_ERROR)
+        return
+    what = ("a broken symbolic link" if nearest.is_symlink() and not nearest.exists()
+            else "a file, not a folder")
+    in_the_way = (f"--out {out_dir} is {what}" if nearest == out_dir
+                  else f"{nearest} is {what}, so --out {out_dir} cannot be made")
+    raise UserError(f"{in_the_way}; choose a folder", ExitCode.OUTPUT_ERROR)

@@ -19,6 +19,7 @@ from unetdiag.config import DEFAULT_MASK_SUFFIXES, TrainConfig
 from unetdiag.diag.core.dice import NAMED_DICE, DiceConfig
 from unetdiag.diag.core.findings import Report
 from unetdiag.exitcodes import ExitCode, UserError, exit_status
+from unetdiag.fsutil import refuse_unusable_out
 from unetdiag.tensorflow_log import with_tensorflow_log_to_file
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ RESUME_CHANGES = ("epochs", "on_guard", "fail_on")
 def run_train(args: argparse.Namespace, console: Console) -> int:
     config = train_config(args)
     changes = resume_changes(args, config)
+    if config.resume is None:
+        refuse_unusable_out(Path(config.out_dir))  # before TensorFlow starts
 
     def run() -> TrainResult:
         from unetdiag.training.trainer import run_training  # TensorFlow starts here
@@ -191,6 +194,8 @@ def with_progress_bar(console: Console, args: argparse.Namespace, description: s
 
 
 def run_evaluate(args: argparse.Namespace, console: Console) -> int:
+    refuse_unusable_out(Path(args.out))  # before TensorFlow starts
+
     def engine(progress: Callable[[int, int], None] | None) -> EvaluationResult:
         from unetdiag.training.evaluate import evaluate_model  # TensorFlow starts here
 
@@ -210,6 +215,8 @@ def run_evaluate(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_predict(args: argparse.Namespace, console: Console) -> int:
+    refuse_unusable_out(Path(args.out))  # before TensorFlow starts
+
     def engine(progress: Callable[[int, int], None] | None) -> PredictResult:
         from unetdiag.training.predict import predict_folder  # TensorFlow starts here
 

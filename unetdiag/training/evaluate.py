@@ -60,7 +60,7 @@ from unetdiag.diag.evaluation.images import image_findings
 from unetdiag.diag.evaluation.scores import ImageScore, scores_csv, worst_images
 from unetdiag.diag.visual.gallery import write_gallery
 from unetdiag.exitcodes import ExitCode, UserError
-from unetdiag.fsutil import atomic_write_text
+from unetdiag.fsutil import atomic_write_text, refuse_unusable_out
 from unetdiag.report import write_report_files
 from unetdiag.training.data_stats import (
     MaskCounts,
@@ -70,7 +70,7 @@ from unetdiag.training.data_stats import (
 )
 from unetdiag.training.decoder import DecodeLog, decode_pair
 from unetdiag.training.evaluate_seen_wording import training_images_scored
-from unetdiag.training.run.folder import create_run_dir, refuse_unusable_out
+from unetdiag.training.run.folder import create_run_dir
 from unetdiag.training.run_record import RunRecord, policy_differences, run_record
 from unetdiag.training.saved_model import (
     SavedModel,

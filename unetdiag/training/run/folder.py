@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 from unetdiag.config import TrainConfig
 from unetdiag.exitcodes import ExitCode, UserError
-from unetdiag.fsutil import atomic_write_json
+from unetdiag.fsutil import atomic_write_json, refuse_unusable_out
 from unetdiag.training.run.history import HISTORY_FILENAME
 
 #: Run directory name when config.run_name is not given.
@@ -51,30 +50,6 @@ def create_run_dir(out_dir: Path, run_name: str | None, now: datetime | None = N
                         ExitCode.OUTPUT_ERROR) from None
     raise UserError(f"no free run directory name {base!r} .. {base}-{MAX_RUN_DIR_ATTEMPTS} in "
                     f"{out_dir}; pass another --run-name", ExitCode.OUTPUT_ERROR)
-
-
-def refuse_unusable_out(out_dir: Path) -> None:
-    """Refuse an ``--out`` that cannot hold a new folder: a file, a path through a file or a
-    broken symbolic link, or a folder this process cannot write in (the nearest one that
-    exists, when ``out_dir`` is still to be made). ``evaluate`` asks before loading the
-    model, so an unusable ``--out`` costs no scoring.
-
-    Raises:
-        UserError: (``OUTPUT_ERROR``) naming the path that is in the way.
-    """
-    out_dir = Path(out_dir)
-    nearest = next(path for path in (out_dir, *out_dir.absolute().parents)
-                   if os.path.lexists(path))
-    if nearest.is_dir():
-        if not os.access(nearest, os.W_OK | os.X_OK):
-            raise UserError(f"--out {out_dir}: cannot write in {nearest} (permission denied); "
-                            "choose another folder", ExitCode.OUTPUT_ERROR)
-        return
-    what = ("a broken symbolic link" if nearest.is_symlink() and not nearest.exists()
-            else "a file, not a folder")
-    in_the_way = (f"--out {out_dir} is {what}" if nearest == out_dir
-                  else f"{nearest} is {what}, so --out {out_dir} cannot be made")
-    raise UserError(f"{in_the_way}; choose a folder", ExitCode.OUTPUT_ERROR)
 
 
 def write_run_records(run_dir: Path, config: TrainConfig, data_record: dict[str, Any]) -> None:
