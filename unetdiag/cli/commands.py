@@ -19,7 +19,6 @@ from unetdiag.config import DEFAULT_MASK_SUFFIXES, TrainConfig
 from unetdiag.diag.core.dice import NAMED_DICE, DiceConfig
 from unetdiag.diag.core.findings import Report
 from unetdiag.exitcodes import ExitCode, UserError, exit_status
-from unetdiag.fsutil import refuse_unusable_out
 from unetdiag.tensorflow_log import with_tensorflow_log_to_file
 
 if TYPE_CHECKING:
@@ -49,7 +48,7 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
     config = train_config(args)
     changes = resume_changes(args, config)
     if config.resume is None:
-        refuse_unusable_out(Path(config.out_dir))  # before TensorFlow starts
+        _refuse_unusable_out(config.out_dir)
 
     def run() -> TrainResult:
         from unetdiag.training.trainer import run_training  # TensorFlow starts here
@@ -67,6 +66,14 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         _write_json(result.report)
     return int(result.exit_code)
+
+
+def _refuse_unusable_out(out_dir: Path) -> None:
+    """:func:`unetdiag.fsutil.refuse_unusable_out` before TensorFlow starts (imported here:
+    audit-data, which writes nothing, does not pay for fsutil's imports)."""
+    from unetdiag.fsutil import refuse_unusable_out
+
+    refuse_unusable_out(Path(out_dir))
 
 
 def _write_json(report: Report) -> None:
@@ -194,7 +201,7 @@ def with_progress_bar(console: Console, args: argparse.Namespace, description: s
 
 
 def run_evaluate(args: argparse.Namespace, console: Console) -> int:
-    refuse_unusable_out(Path(args.out))  # before TensorFlow starts
+    _refuse_unusable_out(args.out)
 
     def engine(progress: Callable[[int, int], None] | None) -> EvaluationResult:
         from unetdiag.training.evaluate import evaluate_model  # TensorFlow starts here
@@ -215,7 +222,7 @@ def run_evaluate(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_predict(args: argparse.Namespace, console: Console) -> int:
-    refuse_unusable_out(Path(args.out))  # before TensorFlow starts
+    _refuse_unusable_out(args.out)
 
     def engine(progress: Callable[[int, int], None] | None) -> PredictResult:
         from unetdiag.training.predict import predict_folder  # TensorFlow starts here
