@@ -74,7 +74,7 @@ from unetdiag.diag.data.instances import (
     is_instance_layout,
 )
 from unetdiag.diag.data.pairing_alternatives import set_alternatives_apart, with_alternatives
-from unetdiag.diag.data.pairing_extensions import split_by_extension
+from unetdiag.diag.data.pairing_extensions import ExtensionSplit, split_by_extension
 from unetdiag.diag.data.pairing_findings import (
     MAX_LISTED_FILES,
     MAX_NAMES_IN_MESSAGE,
@@ -245,12 +245,15 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         widened = _suffix_as_pattern(images.files, mask_files, mask_suffixes)
         if widened is not None:
             matching = Matching.of_rule(widened)
-    by_extension = None
+    by_extension = extension_refusal = None
     if (pattern is None and source == "default" and one_folder and matching.duplicates
             and not matching.pairs):
-        by_extension = split_by_extension(images.files)
-        if by_extension is not None:
+        split = split_by_extension(images.files)
+        if isinstance(split, ExtensionSplit):
+            by_extension = split
             matching, source = by_extension.matching, "by extension"
+        else:
+            extension_refusal = split
     inference = None
     if by_extension is None and not same_folder and (
             not matching.pairs or (source == "default" and matching.missing)):
@@ -273,7 +276,7 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         raise UserError(_no_pairs_message(
             matching, images_dir, masks_path, mask_suffixes, same_folder, inference,
             images.files, [path for listing in listings for path in listing.ignored],
-            mask_files))
+            mask_files) + ("" if extension_refusal is None else extension_refusal.clause()))
     paged = pair_pages([(pair.stem, pair.image, pair.mask) for pair in pairs])
     rule = build_rule(source, matching, inference, mask_suffixes, one_folder, len(paged.paged))
     if by_extension is not None:
