@@ -43,6 +43,8 @@ from unetdiag.diag.synth.generator import (
 from unetdiag.diag.synth.geometry_corruptions import GEOMETRY_CORRUPTIONS
 from unetdiag.diag.synth.image_corruptions import IMAGE_CORRUPTIONS
 from unetdiag.diag.synth.label_corruptions import LABEL_CORRUPTIONS
+from unetdiag.diag.synth.mask_file_corruptions import MASK_FILE_CORRUPTIONS
+from unetdiag.diag.synth.region_corruptions import REGION_CORRUPTIONS
 from unetdiag.diag.synth.shape_corruptions import SHAPE_CORRUPTIONS
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.fsutil import atomic_write_bytes, atomic_write_text
@@ -464,8 +466,9 @@ CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {function.__name__: function
     near_duplicates, size_mismatch, exif_rotated_images, narrow_range_images, nan_pixel,
     mask_is_image,
     separate_masks_folder, *layouts.LAYOUTS, flat_drive_folder, flat_drive_test_folder,
-)} | LABEL_CORRUPTIONS | IMAGE_CORRUPTIONS | GEOMETRY_CORRUPTIONS | SHAPE_CORRUPTIONS | (
-    FRAME_CORRUPTIONS | FILE_CORRUPTIONS | COLOUR_LABEL_CORRUPTIONS | ENCODING_LAYOUTS)
+)} | LABEL_CORRUPTIONS | MASK_FILE_CORRUPTIONS | REGION_CORRUPTIONS | IMAGE_CORRUPTIONS | (
+    GEOMETRY_CORRUPTIONS | SHAPE_CORRUPTIONS | FRAME_CORRUPTIONS | FILE_CORRUPTIONS
+    | COLOUR_LABEL_CORRUPTIONS | ENCODING_LAYOUTS)
 
 CASE_MANIFEST = "case.json"
 

@@ -23,7 +23,7 @@ from scipy import ndimage
 from unetdiag.diag.core.morphology import near_square
 from unetdiag.diag.data.decoding import decode_mask
 from unetdiag.diag.synth.case import replace_file
-from unetdiag.diag.synth.label_corruptions import zero_image
+from unetdiag.diag.synth.mask_writing import zero_image
 
 
 def nodata_bar_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,

@@ -1,0 +1,173 @@
+"""Corruptions that store masks in files carrying more than the mask: the object in an
+alpha channel, a blank first GIF frame, the image beside a tinted copy, a matplotlib figure,
+a GeoTIFF no-data value.
+
+* :func:`alpha_cutout_masks`: cut-outs, the object opaque in a photograph's colours, the
+  background transparent white;
+* :func:`animated_gif_masks`: two-frame GIFs whose first frame, the one read, is blank;
+* :func:`side_by_side_masks`: Supervisely's ``masks_human/``, the image beside a copy tinted
+  over the objects, twice as wide;
+* :func:`figure_masks`: masks saved with ``plt.savefig``, a 640x480 figure with white margins
+  around a colour-mapped picture of the mask;
+* :func:`geotiff_nodata_masks`: label rasters cut from a scene (0 background, 1 object) whose
+  edge tiles hold a no-data value outside the footprint, declared in GDAL's ``GDAL_NODATA``
+  TIFF tag (42113), with the image 0 there, as rasterio writes them.
+
+They are registered in :data:`unetdiag.diag.synth.corruptions.CORRUPTIONS`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, TiffImagePlugin
+
+from unetdiag.diag.data.decoding import decode_mask
+from unetdiag.diag.synth.case import replace_file
+from unetdiag.diag.synth.mask_writing import encode_image, rewrite_masks, zero_image
+
+
+def alpha_cutout_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                       count: int | None = None) -> list[Path]:
+    """Cut-outs: RGBA PNG whose object keeps a photograph's colours (dark and bright) at
+    alpha 255 and whose background is transparent white. Simulates: background-removal and
+    matting exports used as masks. Shows: the alpha channel is the mask; composited over
+    black, the object's dark half would read as background.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        rgba = np.full(foreground.shape + (4,), 255, np.uint8)
+        rgba[..., :3][foreground] = rng.integers(0, 256, (int(foreground.sum()), 3),
+                                                 dtype=np.uint8)
+        rgba[..., 3] = np.where(foreground, 255, 0)
+        return encode_image(rgba, "RGBA")
+
+    return rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def animated_gif_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                       count: int | None = None) -> list[Path]:
+    """Two-frame GIF masks: a blank first frame (all 0), the object on the second (0/255).
+
+    Simulates: masks exported from an annotation or animation tool as a GIF whose first
+    frame is the empty canvas. Shows: every reader takes the first frame, so each mask reads
+    empty, whatever the threshold or polarity.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        blank = Image.fromarray(np.zeros(foreground.shape, np.uint8))
+        drawn = Image.fromarray(np.where(foreground, 255, 0).astype(np.uint8))
+        buffer = io.BytesIO()
+        blank.save(buffer, format="GIF", save_all=True, append_images=[drawn], duration=100,
+                   loop=0)
+        return buffer.getvalue()
+
+    return rewrite_masks(case, case.pair_indices(rng, fraction, count), encode, ".gif")
+
+
+def side_by_side_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                       count: int | None = None, axis: int = 1) -> list[Path]:
+    """Each chosen mask replaced by its image beside a copy of it tinted half-way to red over
+    the objects (RGB PNG, twice as wide; ``axis=0``: twice as tall).
+
+    Simulates: Supervisely's ``masks_human/`` ("stacked original images with that images
+    having class colors above", docs.supervise.ly/export/save_masks) given as the masks
+    instead of ``masks_machine/``. Shows: every pair differs in size, and the "mask" holds a
+    photograph's values: thresholded, the bright half of a picture.
+    """
+    changed = []
+    for index in case.pair_indices(rng, fraction, count):
+        old = case.masks[index]
+        foreground = decode_mask(old)[0].astype(bool)
+        with Image.open(case.images[index]) as stored:
+            image = np.asarray(stored.convert("RGB"))
+        tinted = image.astype(np.float64)
+        tinted[foreground] = 0.5 * tinted[foreground] + 0.5 * np.array([255.0, 0.0, 0.0])
+        new = old.with_suffix(".png")
+        replace_file(old, new, encode_image(np.concatenate([image, tinted.astype(np.uint8)], axis),
+                                    "RGB"))
+        case.masks[index] = new
+        changed.append(new)
+    return changed
+
+
+def figure_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                 count: int | None = None) -> list[Path]:
+    """Masks replaced by what ``plt.imshow(mask); plt.savefig(path)`` writes: a 640x480 RGBA
+    figure (matplotlib's default 6.4x4.8 inches at 100 dpi), white, with the mask in
+    viridis's two ends inside a black axes frame in the middle.
+
+    Simulates: masks saved as figures instead of arrays. Shows: every such mask has the
+    figure's size, whatever its image's, and white margins; its pixels are a colour map's.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        canvas = np.full((480, 640, 4), 255, np.uint8)
+        side = 370  # the axes of a square picture in the default figure
+        rows = np.arange(side) * foreground.shape[0] // side
+        columns = np.arange(side) * foreground.shape[1] // side
+        picture = foreground[rows][:, columns] > 0
+        top, left = 58, 140
+        canvas[top:top + side, left:left + side, :3] = np.where(
+            picture[..., None], np.uint8([253, 231, 37]), np.uint8([68, 1, 84]))
+        canvas[top - 1, left - 1:left + side + 1, :3] = 0
+        canvas[top + side, left - 1:left + side + 1, :3] = 0
+        canvas[top - 1:top + side + 1, left - 1, :3] = 0
+        canvas[top - 1:top + side + 1, left + side, :3] = 0
+        return encode_image(canvas, "RGBA")
+
+    return rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
+
+
+
+#: GDAL's private TIFF tag holding a raster's no-data value as ASCII text.
+GDAL_NODATA_TAG = 42113
+
+
+def geotiff_nodata_masks(case: Any, rng: np.random.Generator, fraction: float = 0.5,
+                         count: int | None = None, nodata: str = "255",
+                         dtype: str = "uint8", tagged: bool = True) -> list[Path]:
+    """Every mask rewritten as a TIFF label raster (0 background, 1 object, ``dtype``) whose
+    ``GDAL_NODATA`` tag declares ``nodata`` (``"255"``, ``"-9999"``, ``"nan"``); in the chosen
+    pairs (edge tiles of a scene) a diagonal footprint boundary cuts off a corner, which holds
+    ``nodata`` in the mask and 0 in every band of the image.
+
+    Simulates: rasterio/GDAL label tiles on a scene's edge (nshaud/DeepNetsForEO#35,
+    NRCan/geo-deep-learning#480, CosmiQ/solaris#328). Shows: read by a threshold, 255 is the
+    object and the object background; -9999 on a float scale makes the whole footprint
+    foreground; and the no-data corner equals a threshold of the image (0 there).
+    ``tagged=False`` writes the same values without the tag.
+    """
+    edges = set(case.pair_indices(rng, fraction, count))
+    tags = TiffImagePlugin.ImageFileDirectory_v2()
+    if tagged:
+        tags[GDAL_NODATA_TAG] = nodata
+        tags.tagtype[GDAL_NODATA_TAG] = 2  # ASCII, as GDAL writes it
+    stored_nodata = np.dtype(dtype).type(float(nodata))
+    changed = []
+    for index in range(len(case.masks)):
+        old = case.masks[index]
+        foreground = decode_mask(old)[0].astype(bool)
+        labels = foreground.astype(dtype)
+        if index in edges:
+            height, width = foreground.shape
+            rows, columns = np.mgrid[0:height, 0:width]
+            cut = int(rng.integers((height + width) // 4, (height + width) // 2))
+            outside = rows + columns < cut
+            labels[outside] = stored_nodata
+            zero_image(case.images[index], outside)
+        buffer = io.BytesIO()
+        Image.fromarray(labels).save(buffer, format="TIFF", tiffinfo=tags)
+        new = old.with_suffix(".tif")
+        replace_file(old, new, buffer.getvalue())
+        case.masks[index] = new
+        changed.append(new)
+    return changed
+
+
+#: The corruptions of this module, by the ``kind`` a catalogue entry names.
+MASK_FILE_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
+    function.__name__: function for function in (
+        alpha_cutout_masks, animated_gif_masks, side_by_side_masks, figure_masks,
+        geotiff_nodata_masks)}
