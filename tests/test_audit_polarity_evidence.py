@@ -103,6 +103,11 @@ def test_a_background_lining_one_side_is_no_evidence_of_inverted_polarity(tmp_pa
     assert placement["verdict"] == "undecided" and placement["inside"] == 0
     assert placement["lining_a_side"] >= 6  # the others put over 30 % in the band
     assert "lies inside the image or spreads through it" not in placed.explanation
+    # only the readings some mask has are named, each with its count
+    lining = placement["lining_a_side"]
+    assert " in 0" not in placed.explanation
+    assert (f"at most 30 % in {lining}, but covering at least 50 % of one side's edge"
+            in placed.explanation)
 
 
 def _voided_close_ups(count: int) -> list[np.ndarray]:

@@ -54,6 +54,13 @@ def test_judge_accepts_a_refusal_only_with_the_promised_message():
     assert not catalogue.judge(run, 0, {}, "unetdiag: error: ... as its own mask", "c").passed
 
 
+def test_judge_fails_when_the_headline_holds_a_fragment_it_must_not():
+    """A claim only the headline makes (inverted polarity) is judged by its words."""
+    run = Run("audit-data", (), (), (), None, headline_absent=("inverted polarity",))
+    assert judge_ok(run, 0, {**_report(), "headline": "24 of 24 masks are more than 50%"})
+    assert not judge_ok(run, 0, {**_report(), "headline": "Possible Inverted Polarity: 24 of 24"})
+
+
 def judge_ok(run, status, report):
     return catalogue.judge(run, status, report, "", "case").passed
 

@@ -58,6 +58,8 @@ class Run:
     exit_code: int | None
     stderr: str = ""  # a fragment the one-line error must contain (a refused run writes no report)
     log: str = ""  # explain-log: the training log's text, written to a file and explained
+    # fragments the report's headline must not hold (a claim only the headline makes)
+    headline_absent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,8 @@ def load_case(path: Path) -> Case:
                 expect=tuple(ExpectedFinding(e["id"], e.get("severity"))
                              for e in run.get("expect", ())),
                 absent=tuple(run.get("absent", ())), exit_code=run.get("exit_code"),
-                stderr=run.get("stderr", ""), log=run.get("log", ""))
+                stderr=run.get("stderr", ""), log=run.get("log", ""),
+                headline_absent=tuple(run.get("headline_absent", ())))
             for run in data["run"])
         return Case(name=path.stem, title=data["title"], story=data["story"].strip(),
                     symptom=data["symptom"].strip(), fix=data["fix"].strip(),
@@ -171,6 +174,10 @@ def judge(run: Run, status: int, report: dict, stderr: str, case_name: str) -> R
     for unwanted in run.absent:
         if unwanted in found_ids:
             outcome.problems.append(f"unexpected {unwanted}")
+    headline = str(report.get("headline") or "")
+    for unwanted in run.headline_absent:
+        if unwanted.lower() in headline.lower():
+            outcome.problems.append(f"the headline says {unwanted!r}")
     if run.exit_code is not None and status != run.exit_code:
         outcome.problems.append(f"exit status {status}, expected {run.exit_code}")
     return outcome

@@ -61,6 +61,34 @@ def unmeasured_clause(placement: Mapping) -> str:
     return f"of the {plural(masks, 'such mask')}, " + "; ".join(reasons)
 
 
+def undecided_sentence(placement: Mapping) -> str:
+    """Why the placement does not decide: how many masks each reading holds, naming only the
+    readings some mask has, and those left unmeasured."""
+    measured = placement["measured"]
+    gathered, inside = placement["gathered_at_border"], placement["inside"]
+    lining, left_out = placement["lining_a_side"], placement["not_measured"]
+    between = measured - gathered - inside - lining
+    gathered_share, inside_share = placement["gathered_share"], placement["inside_share"]
+    lined_side = percent(placement["lined_side"])
+    readings = [words for count, words in (
+        (gathered, f"at least {percent(gathered_share)} in {gathered}, as round large objects"),
+        (inside, f"at most {percent(inside_share)} in {inside}, covering less than "
+                 f"{lined_side} of each side's edge, as where objects stored as background lie "
+                 "inside the image"),
+        (lining, f"at most {percent(inside_share)} in {lining}, but covering at least "
+                 f"{lined_side} of one side's edge, as the rest of the frame beside a large "
+                 "object entering from that side does"),
+        (between, f"between {percent(inside_share)} and {percent(gathered_share)} in "
+                  f"{between}")) if count]
+    unmeasured = ("" if not left_out else
+                  f"; {left_out} more {verb(left_out, 'was', 'were')} not measured (ignored "
+                  "pixels, which the thumbnails cannot tell from background, or a side under 16 "
+                  "pixels)")
+    return (f"Of the {plural(measured, 'mask')} measured, the share of what reads as background "
+            f"lying in {BAND} ({band_clause(placement)}) is {'; '.join(readings)}{unmeasured}: "
+            "the masks do not tell large objects from inverted polarity.")
+
+
 def placed_mostly_foreground(finding: Finding, placement: Mapping | None) -> Finding:
     """``imbalance.mostly_foreground`` of a majority of masks, with where their background
     lies: the evidence added, and the wording of large objects or of an undecided set. A
@@ -95,28 +123,9 @@ def placed_mostly_foreground(finding: Finding, placement: Mapping | None) -> Fin
                  "foreground everywhere already scores Dice 2f/(1+f), over 0.67, on each of "
                  "them (see baseline.*). If the object is the other class, "
                  f"{other_class_option(evidence)}."))
-    gathered, inside = placement["gathered_at_border"], placement["inside"]
-    lining, left_out = placement["lining_a_side"], placement["not_measured"]
-    unmeasured = ("" if not left_out else
-                  f"; {left_out} more {verb(left_out, 'was', 'were')} not measured (ignored "
-                  "pixels, which the thumbnails cannot tell from background, or a side under 16 "
-                  "pixels)")
-    lined = ("" if not lining else
-             f"; in {lining} more as little lies in the band, but it covers at least "
-             f"{percent(placement['lined_side'])} of one side's edge, as the rest of the frame "
-             "beside a large object entering from that side does")
     return dataclasses.replace(
         finding, evidence=placed,
-        explanation=(f"{first} The share of what reads as background lying in {BAND} (a band "
-                     f"of {percent(placement['band_share'])} of the image) is at least "
-                     f"{percent(placement['gathered_share'])} in {gathered} of the "
-                     f"{placement['measured']} masks measured, as round large objects, and at "
-                     f"most {percent(placement['inside_share'])} in {inside} with less than "
-                     f"{percent(placement['lined_side'])} of each side's edge, as where objects "
-                     "stored as background lie inside the image (median "
-                     f"{percent(placement['median_share_in_band'])}){lined}{unmeasured}: the "
-                     "masks do not "
-                     "tell large objects from inverted polarity."),
+        explanation=f"{first} {undecided_sentence(placement)}",
         fix=("Look at a few listed masks next to their images. If the background is marked, "
              f"{other_class_option(evidence)}; if the objects are that large, nothing to "
              "fix."))

@@ -1,5 +1,6 @@
 """Corruptions that replace masks by particular regions: field-of-view discs, vessel trees
-(saved as JPEG, or 0/1 with 255 outside a field of view), a few large objects.
+(saved as JPEG, or 0/1 with 255 outside a field of view), a few large objects, objects
+filling all but a strip along one side.
 
 * :func:`fov_masks`: DRIVE's ``mask/`` folder, one field-of-view disc per image, nearly the
   same everywhere;
@@ -7,7 +8,9 @@
 * :func:`large_objects`: a few masks whose object covers most of the image (Kvasir-SEG's
   largest polyps), polarity right;
 * :func:`fov_ignored_masks`: 0/1 labels with 255 outside a field of view, to be ignored (or
-  thin vessels so, the images 0 outside).
+  thin vessels so, the images 0 outside);
+* :func:`side_strip_masks`: a large object entering from one side, its background a strip
+  lining the opposite side (a road or the sky filling most of the frame).
 
 They are registered in :data:`unetdiag.diag.synth.corruptions.CORRUPTIONS`.
 """
@@ -150,7 +153,34 @@ def fov_ignored_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0
     return changed
 
 
+
+def side_strip_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                     count: int | None = None, strip: tuple[float, float] = (0.34, 0.45)
+                     ) -> list[Path]:
+    """Masks replaced by an object (255) filling all but a background strip (0) along one
+    side, the side drawn per mask, the strip's width drawn in ``strip`` (of the side across
+    it) and its inner edge a gentle wave.
+
+    Simulates: a large object entering from one side (a road or the sky filling most of the
+    frame, a car or a polyp cut by three edges). Shows: masks 55-66 % foreground whose
+    background lies along the border yet puts as little of itself in the thumbnails' outer
+    band as objects stored as background inside the image do (a strip of a share t of the
+    image puts 1/8 + 7/(128 t) of itself there: under 0.3 from t = 0.32); what tells them
+    apart is that the strip covers a whole side's edge.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        side = int(rng.integers(4))
+        turned = np.rot90(np.zeros(foreground.shape, bool), side)  # the strip on the left
+        height, width = turned.shape
+        edge = rng.uniform(*strip) * width + 0.04 * width * np.sin(
+            np.arange(height) / height * 2 * np.pi + rng.uniform(0, 2 * np.pi))
+        turned |= np.arange(width)[None, :] >= edge[:, None]
+        return encode_image(np.where(np.rot90(turned, -side), 255, 0).astype(np.uint8), "L")
+
+    return rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
+
+
 #: The corruptions of this module, by the ``kind`` a catalogue entry names.
 REGION_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
-        fov_masks, thin_jpeg_masks, large_objects, fov_ignored_masks)}
+        fov_masks, thin_jpeg_masks, large_objects, fov_ignored_masks, side_strip_masks)}
