@@ -28,7 +28,7 @@ from unetdiag.diag.audit.storage import BIT_DEPTHS, NOMINAL_RANGES
 from unetdiag.diag.audit.strokes import scribble_key, scribbles_settled
 from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE
 from unetdiag.diag.core.findings import LISTED_FILES
-from unetdiag.diag.data.figures import figure_dpi, looks_like_figure
+from unetdiag.diag.data.figures import figure_dpi, looks_like_figure, padded_picture
 
 #: Masks of a figure's size looked at for a figure's margins (as ``geometry.size_mismatch``).
 FIGURE_MASKS_LOOKED_AT = 3
@@ -330,7 +330,10 @@ class AuditTally:
         """Masks of a size matplotlib's default figure has, not their image's, when the first
         :data:`FIGURE_MASKS_LOOKED_AT` of them look like figures (white or transparent
         margins around a coloured picture, :func:`~unetdiag.diag.data.figures.looks_like_figure`):
-        ``plt.savefig`` output. Their pixels are a figure's, not labels. Read once."""
+        ``plt.savefig`` output; and the other masks not of their image's size when the first
+        of them are pictures in a white padding (``savefig(bbox_inches="tight")``,
+        :func:`~unetdiag.diag.data.figures.padded_picture`). Their pixels are a figure's, not
+        labels. Read once."""
         if self._figures is None:
             mismatched = self.size_mismatch() & ~self.mask_is_side_by_side()
             columns = self.columns
@@ -339,7 +342,12 @@ class AuditTally:
                  in zip(columns["mask_width"], columns["mask_height"], strict=True)], dtype=bool)
             looked = [looks_like_figure(self.mask_paths[index])
                       for index in np.flatnonzero(figure)[:FIGURE_MASKS_LOOKED_AT].tolist()]
-            self._figures = figure if looked and all(looked) else np.zeros_like(figure)
+            figures = figure if looked and all(looked) else np.zeros_like(figure)
+            others = mismatched & ~figures
+            padded = [padded_picture(self.mask_paths[index], (int(columns["image_width"][index]),
+                                                              int(columns["image_height"][index])))
+                      for index in np.flatnonzero(others)[:FIGURE_MASKS_LOOKED_AT].tolist()]
+            self._figures = figures | others if padded and None not in padded else figures
         return self._figures
 
     def mask_is_picture(self) -> np.ndarray:

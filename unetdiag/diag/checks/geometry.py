@@ -35,7 +35,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity, listing_finding
-from unetdiag.diag.data.figures import FIGURE_INCHES, figure_dpi, looks_like_figure
+from unetdiag.diag.data.figures import (
+    FIGURE_INCHES,
+    figure_dpi,
+    looks_like_figure,
+    padded_picture,
+)
 from unetdiag.diag.data.orientation import (
     AXIS_SWAPPING,
     DISPLAY_TRANSFORMS,
@@ -176,6 +181,31 @@ def _looked_at(count: int) -> str:
     return "the one looked at has" if count == 1 else f"the {count} looked at have"
 
 
+def _padded_pictures(pairs: Sequence[PairSizes]) -> tuple[str, str, str, dict] | None:
+    """The cause of masks that are pictures in a white padding (a tight matplotlib figure,
+    :func:`~unetdiag.diag.data.figures.padded_picture`) when every one looked at is."""
+    looked_at = [padded_picture(pair.mask, pair.image_size)
+                 for pair in pairs[:FIGURE_MASKS_LOOKED_AT]]
+    if not looked_at or None in looked_at:
+        return None
+    first, pad = pairs[0], looked_at[0]
+    inside = (first.mask_size[0] - 2 * pad, first.mask_size[1] - 2 * pad)
+    scale = inside[0] / first.image_size[0]
+    return (": pictures in a white padding, as plt.savefig(bbox_inches='tight') writes",
+            f"{_looked_at(len(looked_at)).capitalize()} a white padding of one width on every "
+            f"side ({pad} px in {first.mask}) round a picture whose own edge is not white and "
+            f"which has its image's shape at {scale:.2f} times its size ({_size(inside)} for "
+            f"{_size(first.image_size)}): consistent with figures saved by "
+            "plt.savefig(path, bbox_inches='tight') with the axes off (a padding of pad_inches, "
+            "0.1 inch by default, round the picture), not masks: the padding is no label, "
+            "and the picture has its image's shape at another size.",
+            "Save each mask as an array, not a figure: "
+            "plt.imsave(path, mask, cmap='gray') or PIL.Image.fromarray(mask).save(path) "
+            "(0 and 255, or 0 and 1, at the image's size).",
+            {"white_padding_px": pad, "picture_scale": round(scale, 3),
+             "padded_pictures": f"{len(looked_at)} of {len(looked_at)} looked at"})
+
+
 def _cause(pairs: Sequence[PairSizes]) -> tuple[str, str, str, dict]:
     """What the sizes (and, for figures, the margins) say about how the masks were made:
     ``(title addition, explanation sentence, fix, evidence)``; the causes the numbers
@@ -237,6 +267,11 @@ def _cause(pairs: Sequence[PairSizes]) -> tuple[str, str, str, dict]:
                     "(0 and 255, or 0 and 1, at the image's size).",
                     {"mask_size": _size(size), "figure_dpi": dpi,
                      "white_margins": f"{sum(looked_at)} of {len(looked_at)} looked at"})
+    padded = _padded_pictures(pairs)
+    if padded is not None:
+        return padded
+    if len(mask_sizes) == 1:
+        size = next(iter(mask_sizes))
         if count > 1 and len(image_sizes) > 1:
             return ("",
                     f"All {count} mismatched masks are {_size(size)} while their images have "

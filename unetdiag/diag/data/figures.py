@@ -11,6 +11,11 @@ map) or many grey levels (anti-aliased ticks and labels). ``savefig(transparent=
 the margins transparent (alpha 0) over whatever colour the writer put under them: transparent
 pixels count as white margin.
 
+``plt.savefig(path, bbox_inches="tight")`` (with ``plt.axis("off")``) crops the figure to the
+picture plus ``pad_inches`` (0.1 inch: 10 px at 100 dpi) of white on every side, at a size of
+its own: :func:`padded_picture` finds such a padding, of one width on all four sides, round a
+picture whose own edge is not white and whose shape is its image's.
+
 >>> figure_dpi((640, 480)), figure_dpi((1920, 1440)), figure_dpi((614, 460)), figure_dpi((96, 96))
 (100, 300, 96, None)
 """
@@ -79,6 +84,54 @@ def looks_like_figure(path: Path | str) -> bool | None:
     coloured = (inside.max(axis=2) - inside.min(axis=2) > COLOURED).mean() >= COLOURED_SHARE
     levels = len(np.unique(np.round(inside[..., 0] * 255).astype(np.uint8)))
     return bool(coloured or levels > FEW_LEVELS)
+
+
+#: The padding of a tight figure: at least this many pixels, at most this share of the shorter
+#: side (``pad_inches=0.1`` at 100 dpi is 10 px; at 300 dpi 30 px).
+PADDING_PIXELS, PADDING_SHARE = 2, 0.15
+#: The picture inside the padding has its image's aspect ratio within this share.
+ASPECT_TOLERANCE = 0.02
+
+
+def _white_rows(white: np.ndarray) -> int:
+    """How many rows from the top are white in every pixel."""
+    whole = white.all(axis=1)
+    return int(np.argmin(whole)) if not whole.all() else len(whole)
+
+
+def padded_picture(path: Path | str, image_size: tuple[int, int]) -> int | None:
+    """The padding's width in pixels when the file is a picture inside a white (or
+    transparent) padding of one width on every side, as ``savefig(bbox_inches="tight")``
+    writes: each side's band is that width to a pixel, at least :data:`PADDING_PIXELS` and at
+    most :data:`PADDING_SHARE` of the shorter side; the row or column just inside each band is
+    mostly not white (the picture's own edge, where a mask with a white background would
+    carry on white); and the picture has the shape of its image (``image_size``, width and
+    height) within :data:`ASPECT_TOLERANCE` at another size. None otherwise, or when the file
+    cannot be read."""
+    try:
+        pixels = read_image(path, channels=3)
+    except (ImageReadError, OSError, ValueError):
+        return None
+    white = np.all(pixels >= WHITE, axis=2)
+    clear = _transparent(path)
+    if clear is not None and clear.shape == white.shape:
+        white |= clear
+    bands = [_white_rows(view) for view in (white, white[::-1], white.T, white.T[::-1])]
+    height, width = white.shape
+    pad = min(bands)
+    if max(bands) - pad > 1 or pad < PADDING_PIXELS or pad > PADDING_SHARE * min(height, width):
+        return None
+    top, bottom, left, right = bands
+    inside = white[top:height - bottom, left:width - right]
+    edges = (inside[0], inside[-1], inside[:, 0], inside[:, -1])
+    if any(edge.mean() > 0.5 for edge in edges):
+        return None
+    picture_height, picture_width = inside.shape
+    image_width, image_height = image_size
+    if (picture_width, picture_height) == (image_width, image_height):
+        return None
+    aspect, image_aspect = picture_width / picture_height, image_width / image_height
+    return pad if abs(aspect / image_aspect - 1) <= ASPECT_TOLERANCE else None
 
 
 def _transparent(path: Path | str) -> np.ndarray | None:

@@ -9,6 +9,8 @@ a GeoTIFF no-data value.
   over the objects, twice as wide;
 * :func:`figure_masks`: masks saved with ``plt.savefig``, a 640x480 figure with white margins
   around a colour-mapped picture of the mask;
+* :func:`tight_figure_masks`: masks saved with ``plt.savefig(bbox_inches="tight")`` and the
+  axes off, a grey picture of the mask in a thin white padding;
 * :func:`geotiff_nodata_masks`: label rasters cut from a scene (0 background, 1 object) whose
   edge tiles hold a no-data value outside the footprint, declared in GDAL's ``GDAL_NODATA``
   TIFF tag (42113), with the image 0 there, as rasterio writes them.
@@ -121,6 +123,31 @@ def figure_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
 
 
 
+
+def tight_figure_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                       count: int | None = None, height: int = 371, pad: int = 9
+                       ) -> list[Path]:
+    """Masks replaced by what ``plt.imshow(mask, cmap="gray"); plt.axis("off");
+    plt.savefig(path, bbox_inches="tight")`` writes: an RGBA picture of the mask ``height``
+    pixels tall (the default figure's axes at 100 dpi), its edges interpolated, in a white
+    padding of ``pad`` pixels on every side (``pad_inches=0.1``).
+
+    Simulates: masks saved as tight figures instead of arrays (matplotlib's savefig doc on
+    ``bbox_inches``). Shows: masks of a size of their own, whatever their image's, whose
+    white padding would read as object and whose edges hold grey levels.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        rows, columns = foreground.shape
+        width = round(height * columns / rows)
+        picture = Image.fromarray(np.where(foreground, 255, 0).astype(np.uint8)).resize(
+            (width, height), Image.Resampling.BILINEAR)
+        canvas = np.full((height + 2 * pad, width + 2 * pad, 4), 255, np.uint8)
+        canvas[pad:pad + height, pad:pad + width, :3] = np.asarray(picture)[..., None]
+        return encode_image(canvas, "RGBA")
+
+    return rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
+
+
 #: GDAL's private TIFF tag holding a raster's no-data value as ASCII text.
 GDAL_NODATA_TAG = 42113
 
@@ -170,4 +197,4 @@ def geotiff_nodata_masks(case: Any, rng: np.random.Generator, fraction: float = 
 MASK_FILE_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         alpha_cutout_masks, animated_gif_masks, side_by_side_masks, figure_masks,
-        geotiff_nodata_masks)}
+        tight_figure_masks, geotiff_nodata_masks)}
