@@ -76,6 +76,11 @@ MIN_NUMBERED_OBJECTS = 3
 #: A value is judged only when a disc of its area would have at least this share of its
 #: pixels inside (radius about 2, 13 pixels): smaller specks have too little inside to show.
 MIN_DISC_INSIDE = 0.1
+#: Numbered specks, every object too small to have an inside (nuclei of 3x3 pixels): at most
+#: this share of the contacts between different values may join two values other than 0.
+#: Each speck touches the background only, where a soft mask's or a picture's values touch
+#: one another (:func:`_numbered_specks`).
+SPECK_CONTACT_SHARE = 0.1
 #: Fewest values (ends included) a soft mask saved with a few grey levels is told by, the
 #: share of its contacts that must join values next to each other, and the most its steps may
 #: hold inside whole regions (median; :func:`soft_staircase`).
@@ -356,9 +361,37 @@ def _numbered_objects_layout(inspected: InspectedMask,
         if np.count_nonzero(judged) < MIN_NUMBERED_OBJECTS:
             return None
     if not judged.any():
-        return None
+        return None if skip_ends else _numbered_specks(inspected, sizes, inside)
     if not (np.median(inside[judged] / (sizes[judged] * disc_inside[judged]))
             >= NUMBERED_OBJECTS_REGION_SHARE):
+        return None
+    present = sizes > 0
+    return LabelLayout(counts=_value_counts(inspected),
+                       whole_region_share=float(np.median(inside[present] / sizes[present])),
+                       separator=None, is_label_map=True)
+
+
+def _numbered_specks(inspected: InspectedMask, sizes: np.ndarray,
+                     inside: np.ndarray) -> LabelLayout | None:
+    """A mask of many values none of which is large enough to have an inside: one number
+    per speck (dense nuclei a few pixels across) when at least :data:`MIN_NUMBERED_OBJECTS`
+    values besides 0 are held and at most :data:`SPECK_CONTACT_SHARE` of the contacts
+    between different values join two values other than 0; None otherwise.
+
+    >>> import numpy as np
+    >>> from unetdiag.diag.data.decoding import inspect_mask_values
+    >>> specks = np.zeros((40, 40), np.uint16)
+    >>> for number in range(64):
+    ...     row, column = divmod(number, 8)
+    ...     specks[row * 5 + 1:row * 5 + 4, column * 5 + 1:column * 5 + 4] = number + 1
+    >>> label_layout(inspect_mask_values(specks, "TIFF", "I;16", MaskPolicy())).is_label_map
+    True
+    """
+    if np.count_nonzero(sizes) < MIN_NUMBERED_OBJECTS:
+        return None
+    low, _high, contacts = _contacts(inspected.plane)
+    total = int(contacts.sum())
+    if total == 0 or int(contacts[low != 0].sum()) > SPECK_CONTACT_SHARE * total:
         return None
     present = sizes > 0
     return LabelLayout(counts=_value_counts(inspected),

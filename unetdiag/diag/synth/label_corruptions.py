@@ -15,6 +15,8 @@ encodings are the ones documented for those datasets:
   outline;
 * :func:`instance_label_masks`: Cellpose, StarDist, the Cell Tracking Challenge: 0 and one
   number per object;
+* :func:`dense_instance_masks`: the same for thousands of small nuclei per image, 16-bit or
+  32-bit TIFF;
 * :func:`scribble_masks`: scribble labels (COD 0/1/2, WSL4MIS 0/1/255), thin strokes;
 * :func:`disc_marks`: cell centroids of two classes stamped as small discs (1, 2 on 0);
 * :func:`raw_id_masks`: VisA half prepared, raw class id 3 beside 0/255;
@@ -164,6 +166,33 @@ def instance_label_masks(case: Any, rng: np.random.Generator, fraction: float = 
     return rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
 
 
+def dense_instance_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                         count: int | None = None, spacing: int = 5, side: int = 3,
+                         dtype: str = "uint16") -> list[Path]:
+    """Masks replaced by dense instance label images: a ``side``-pixel square nucleus every
+    ``spacing`` pixels where a coin comes up (4 in 5), numbered 1, 2, 3 .. in each mask (a
+    64-px mask holds about 130, a 256-px one about 2,100), as a TIFF of ``dtype`` (``uint16``,
+    or ``int32`` as StarDist returns its labels).
+
+    Simulates: whole-slide or dense-culture instance masks (Cellpose ``_masks``, StarDist's
+    int32 labels saved with tifffile) holding hundreds to thousands of objects. Shows: far
+    more values than classes ever are, all below the 16-bit midpoint: decoded empty by the
+    midpoint, every value but 0 an object under ``--mask-threshold 0``.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        labels = np.zeros(foreground.shape, np.dtype(dtype))
+        number = 0
+        for row in range(1, foreground.shape[0] - side, spacing):
+            for column in range(1, foreground.shape[1] - side, spacing):
+                if rng.random() < 0.8:
+                    number += 1
+                    labels[row:row + side, column:column + side] = number
+        return encode_image(labels, None, image_format="TIFF")
+
+    return rewrite_masks(case, case.pair_indices(rng, fraction, count), encode, ".tif")
+
+
+
 def raw_id_masks(case: Any, rng: np.random.Generator, fraction: float = 0.5,
                  count: int | None = None, value: int = 3) -> list[Path]:
     """Some masks store the object as a raw class id ``value`` on 0, the others keep 0/255.
@@ -271,4 +300,5 @@ def probability_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0
 LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         trimap_masks, class_index_masks, palette_void_masks, instance_label_masks,
-        raw_id_masks, scribble_masks, disc_marks, contour_masks, probability_masks)}
+        dense_instance_masks, raw_id_masks, scribble_masks, disc_marks, contour_masks,
+        probability_masks)}

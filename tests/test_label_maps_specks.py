@@ -1,0 +1,49 @@
+"""Instance label images of dense small nuclei (issue 14): thousands of objects numbered 1, 2,
+3 .., each a few pixels across, too small for any to have an inside. They are label maps
+(one number per object, or classes), not "soft labels, probability maps, or photographs"."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import finding, ids
+from PIL import Image
+
+from unetdiag.diag.audit.run import audit_dataset
+from unetdiag.diag.data.decoding import inspect_mask_values
+from unetdiag.diag.data.labelmaps import label_layout
+from unetdiag.diag.data.policy import MaskPolicy
+
+
+def _specks(seed: int, shape=(96, 96), side: int = 3, dtype=np.uint16) -> np.ndarray:
+    """A ``side``-pixel square every 5 pixels where a coin comes up (4 in 5), numbered."""
+    rng = np.random.default_rng(seed)
+    labels = np.zeros(shape, dtype)
+    number = 0
+    for row in range(1, shape[0] - side, 5):
+        for column in range(1, shape[1] - side, 5):
+            if rng.random() < 0.8:
+                number += 1
+                labels[row:row + side, column:column + side] = number
+    return labels
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.int32])
+def test_dense_nuclei_of_a_few_pixels_are_a_label_map(tmp_path, dtype):
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir(), masks.mkdir()
+    for index in range(4):
+        Image.fromarray(np.full((96, 96), 90 + index, np.uint8)).save(images / f"{index}.png")
+        Image.fromarray(_specks(index, dtype=dtype)).save(masks / f"{index}.tif")
+    report = audit_dataset(images, masks, workers=1)
+    assert "mask.non_binary" not in ids(report)  # "soft labels, probability maps, or photographs"
+    assert "one number per object" in finding(report, "mask.label_map").explanation
+    under_zero = audit_dataset(images, masks, workers=1, policy=MaskPolicy(threshold=0.0))
+    assert not {"mask.decodes_empty", "mask.non_binary"} & ids(under_zero)
+    # as many values, each held by a few pixels, that touch one another (a picture, a soft
+    # mask) are no specks
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 2000, (96, 96)).astype(dtype)
+    noise[rng.random((96, 96)) < 0.3] = 0
+    layout = label_layout(inspect_mask_values(noise, "TIFF", "I;16", MaskPolicy()))
+    assert layout is None or not layout.is_label_map
