@@ -325,10 +325,12 @@ def _value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> l
     with np.errstate(invalid="ignore"):
         sensitive = (spread > THRESHOLD_SPREAD_TOLERANCE) & columns["mask_read"] & ~pictures
     if sensitive.any():
-        count, listed = tally.select(sensitive, spread)
+        blanks = blanks_beside_two_values(tally, sensitive)
+        count, listed = tally.select(sensitive, np.where(blanks, spread - 1, spread))
         rows = threshold_rows(tally, listed)
         worst = rows[0]
-        cause, fix, read_apart = _threshold_cause(tally, sensitive, int(listed[0]), policy)
+        cause, fix, read_apart = _threshold_cause(tally, sensitive, int(listed[0]), policy,
+                                                  blanks)
         findings.append(audit_finding(
             # the policy in force reads them apart: only other tools' rules differ
             "mask.threshold_sensitive", Severity.INFO if read_apart else Severity.WARNING,
@@ -409,8 +411,43 @@ def _non_finite_cause(tally: AuditTally, nonfinite: np.ndarray, count: int
     return cause, fix, number
 
 
+def blanks_beside_two_values(tally: AuditTally, sensitive: np.ndarray) -> np.ndarray:
+    """The sensitive masks holding one value over the whole mask when every other sensitive
+    mask holds two (an empty mask saved through a colormap, at its low end, beside the
+    others); none otherwise."""
+    blanks = sensitive & (tally["distinct_values"] == 1)
+    others = sensitive & ~blanks
+    if not others.any() or not np.all(tally["distinct_values"][others] == 2):
+        return np.zeros_like(blanks)
+    return blanks
+
+
 def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
-                     policy: MaskPolicy) -> tuple[str, str, bool]:
+                     policy: MaskPolicy, blanks: np.ndarray) -> tuple[str, str, bool]:
+    """Why the rules disagree, the fix, and whether the policy in force reads the masks
+    apart (:func:`_cause_of_disagreement`, of the masks that are not ``blanks``), and a
+    sentence on the ``blanks`` (:func:`blanks_beside_two_values`), listed after the others."""
+    cause, fix, read_apart = _cause_of_disagreement(tally, sensitive & ~blanks, worst, policy)
+    if not blanks.any():
+        return cause, fix, read_apart
+    count = int(blanks.sum())
+    others = int((sensitive & ~blanks).sum())
+    # the sentence said of every listed mask is true of the others only
+    cause = cause.replace("Each of them holds ",
+                          f"{others} of them {verb(others, 'holds', 'hold')} ", 1)
+    first = int(np.flatnonzero(blanks)[0])
+    share = float(tally.foreground_share()[first])
+    read = ("all background" if share == 0 else "all foreground" if share == 1
+            else f"{_compact_percent(share)} foreground")
+    cause += (f" {plural(count, 'more mask')} {verb(count, 'holds', 'hold')} one value over "
+              f"the whole mask, not 0 ({tally.mask_paths[first]}): consistent with an empty "
+              "mask saved through a colormap (plt.imsave writes it at the colormap's low end), "
+              f"which `> 0` reads as all foreground and the policy in force as {read}.")
+    return cause, fix, read_apart
+
+
+def _cause_of_disagreement(tally: AuditTally, sensitive: np.ndarray, worst: int,
+                           policy: MaskPolicy) -> tuple[str, str, bool]:
     """Why the rules disagree, the fix, and whether the policy in force reads the masks
     apart: intermediate values, or (every such mask holding two values) a lower value that
     is not 0 or two values on one side of the midpoint, which a value policy or a threshold

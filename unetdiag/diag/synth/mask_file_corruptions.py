@@ -11,6 +11,9 @@ a GeoTIFF no-data value.
   around a colour-mapped picture of the mask;
 * :func:`tight_figure_masks`: masks saved with ``plt.savefig(bbox_inches="tight")`` and the
   axes off, a grey picture of the mask in a thin white padding;
+* :func:`imsave_masks`: 0/1 masks saved with ``plt.imsave(path, mask)``, RGBA in the default
+  colormap's two ends (viridis);
+* :func:`bilevel_masks`: boolean arrays saved by Pillow, 1-bit PNG (mode ``"1"``);
 * :func:`geotiff_nodata_masks`: label rasters cut from a scene (0 background, 1 object) whose
   edge tiles hold a no-data value outside the footprint, declared in GDAL's ``GDAL_NODATA``
   TIFF tag (42113), with the image 0 there, as rasterio writes them.
@@ -148,6 +151,43 @@ def tight_figure_masks(case: Any, rng: np.random.Generator, fraction: float = 1.
     return rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
 
 
+#: viridis's two ends as matplotlib writes them (0 and 1 of a 0/1 mask, normalised).
+VIRIDIS_ENDS = ((68, 1, 84), (253, 231, 37))
+
+
+def imsave_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                 count: int | None = None) -> list[Path]:
+    """Masks replaced by what ``plt.imsave(path, mask01)`` writes under the default colormap:
+    an opaque RGBA PNG of the mask's size, background (68, 1, 84) and object (253, 231, 37).
+
+    Simulates: 0/1 masks saved with matplotlib's imsave (single-channel arrays are
+    colour-mapped, matplotlib/matplotlib#24320). Shows: colour masks of two colours, neither
+    black, whose brightest channels (84 and 253) the midpoint reads apart; a ``> 0`` rule
+    makes every pixel foreground.
+    """
+    def encode(foreground: np.ndarray) -> bytes:
+        rgba = np.full(foreground.shape + (4,), 255, np.uint8)
+        rgba[..., :3] = np.where(foreground[..., None], np.uint8(VIRIDIS_ENDS[1]),
+                                 np.uint8(VIRIDIS_ENDS[0]))
+        return encode_image(rgba, "RGBA")
+
+    return rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def bilevel_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                  count: int | None = None) -> list[Path]:
+    """Masks replaced by 1-bit PNGs (Pillow's mode ``"1"``), as ``Image.fromarray(mask)``
+    writes a boolean array (python-pillow/Pillow#5723).
+
+    Simulates: boolean masks saved without a cast. Shows: a bit depth of its own, read as
+    0/1 on its own scale; nothing to fix.
+    """
+    return rewrite_masks(case, case.pair_indices(rng, fraction, count),
+                         # no mode given: Pillow maps a boolean array to "1" itself, and
+                         # fromarray(..., mode="1") misreads one (python-pillow/Pillow#5723)
+                         lambda foreground: encode_image(foreground.astype(bool), None))
+
+
 #: GDAL's private TIFF tag holding a raster's no-data value as ASCII text.
 GDAL_NODATA_TAG = 42113
 
@@ -197,4 +237,4 @@ def geotiff_nodata_masks(case: Any, rng: np.random.Generator, fraction: float = 
 MASK_FILE_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         alpha_cutout_masks, animated_gif_masks, side_by_side_masks, figure_masks,
-        tight_figure_masks, geotiff_nodata_masks)}
+        tight_figure_masks, imsave_masks, bilevel_masks, geotiff_nodata_masks)}

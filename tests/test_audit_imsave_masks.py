@@ -1,0 +1,38 @@
+"""0/1 masks saved with ``plt.imsave(path, mask)`` (matplotlib/matplotlib#24320: single-channel
+arrays are colour-mapped): RGBA in viridis's two ends, (68, 1, 84) and (253, 231, 37). An
+empty mask is written all (68, 1, 84): one value, not 0, beside the two-valued masks."""
+
+from __future__ import annotations
+
+import numpy as np
+from helpers import finding
+from PIL import Image
+
+from unetdiag.diag.audit.run import audit_dataset
+
+LOW, HIGH = (68, 1, 84), (253, 231, 37)
+
+
+def _imsave_like(mask: np.ndarray) -> Image.Image:
+    rgba = np.full(mask.shape + (4,), 255, np.uint8)
+    rgba[..., :3] = np.where(mask[..., None], np.uint8(HIGH), np.uint8(LOW))
+    return Image.fromarray(rgba, "RGBA")
+
+
+def test_an_empty_imsave_mask_beside_the_others_is_told_as_a_blank(tmp_path):
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir(), masks.mkdir()
+    for index in range(6):
+        mask = np.zeros((40, 50), bool)
+        if index:  # mask 0 is empty
+            mask[5 + index:20 + index, 10:30] = True
+        Image.fromarray(np.full((40, 50), 100, np.uint8)).save(images / f"{index}.png")
+        _imsave_like(mask).save(masks / f"{index}.png")
+    said = finding(audit_dataset(images, masks, workers=1), "mask.threshold_sensitive")
+    # it said "Such masks hold intermediate values (compression, interpolation, soft labels,
+    # photographs)", none of which they are
+    assert "intermediate values" not in said.explanation
+    assert "5 of them hold two values only (84 and 253 in the worst" in said.explanation
+    assert "1 more mask holds one value over the whole mask, not 0" in said.explanation
+    assert "the policy in force as all background" in said.explanation
+    assert said.severity.value == "info"  # the midpoint in force reads them apart
