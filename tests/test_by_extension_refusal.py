@@ -69,7 +69,8 @@ def test_colour_pictures_are_named_as_the_reason(tmp_path):
     for stem in STEMS:
         photo = rng.integers(0, 256, (48, 64, 3)).astype(np.uint8)
         Image.fromarray(photo).save(tmp_path / f"{stem}.png")
-    assert "is in colour (its channels differ), as pictures are" in _refusal(tmp_path)
+    assert "is in colour (its channels differ), as pictures and colour-coded masks are" in (
+        _refusal(tmp_path))
 
 
 def test_a_third_kind_of_file_is_named_as_the_reason(tmp_path):

@@ -103,7 +103,8 @@ def _not_a_mask(image: Path, mask: Path) -> str | None:
         if values.shape[2] in (2, 4):  # alpha apart
             values = values[..., :-1]
         if values.shape[2] > 1 and not (values == values[..., :1]).all():
-            return f"{mask.name} is in colour (its channels differ), as pictures are"
+            return (f"{mask.name} is in colour (its channels differ), as pictures and "
+                    "colour-coded masks are")
         values = values[..., 0]
     count = len(np.unique(values))
     if count > MAX_MASK_VALUES:
