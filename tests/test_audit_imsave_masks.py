@@ -36,3 +36,23 @@ def test_an_empty_imsave_mask_beside_the_others_is_told_as_a_blank(tmp_path):
     assert "1 more mask holds one value over the whole mask, not 0" in said.explanation
     assert "the policy in force as all background" in said.explanation
     assert said.severity.value == "info"  # the midpoint in force reads them apart
+
+
+def test_an_empty_imsave_mask_beside_label_maps_is_told_as_a_blank(tmp_path):
+    """Beside 0/1/2 maps saved with imsave (three colours, read as a colour-coded label map),
+    the empty mask is the only one whose foreground depends on the threshold."""
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir(), masks.mkdir()
+    middle = (32, 144, 140)
+    for index in range(6):
+        rgba = np.full((40, 50, 4), 255, np.uint8)
+        rgba[..., :3] = LOW
+        if index:  # mask 0 is empty
+            rgba[5 + index:20 + index, 10:30, :3] = middle
+            rgba[8 + index:17 + index, 13:27, :3] = HIGH
+        Image.fromarray(np.full((40, 50), 100, np.uint8)).save(images / f"{index}.png")
+        Image.fromarray(rgba, "RGBA").save(masks / f"{index}.png")
+    said = finding(audit_dataset(images, masks, workers=1), "mask.threshold_sensitive")
+    assert "intermediate values" not in said.explanation
+    assert "It holds one value over the whole mask, not 0" in said.explanation
+    assert said.severity.value == "info"

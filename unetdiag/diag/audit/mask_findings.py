@@ -413,11 +413,11 @@ def _non_finite_cause(tally: AuditTally, nonfinite: np.ndarray, count: int
 
 def blanks_beside_two_values(tally: AuditTally, sensitive: np.ndarray) -> np.ndarray:
     """The sensitive masks holding one value over the whole mask when every other sensitive
-    mask holds two (an empty mask saved through a colormap, at its low end, beside the
-    others); none otherwise."""
+    mask holds two, or there is no other (an empty mask saved through a colormap, at its low
+    end, alone or beside the others); none otherwise."""
     blanks = sensitive & (tally["distinct_values"] == 1)
     others = sensitive & ~blanks
-    if not others.any() or not np.all(tally["distinct_values"][others] == 2):
+    if others.any() and not np.all(tally["distinct_values"][others] == 2):
         return np.zeros_like(blanks)
     return blanks
 
@@ -426,24 +426,32 @@ def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
                      policy: MaskPolicy, blanks: np.ndarray) -> tuple[str, str, bool]:
     """Why the rules disagree, the fix, and whether the policy in force reads the masks
     apart (:func:`_cause_of_disagreement`, of the masks that are not ``blanks``), and a
-    sentence on the ``blanks`` (:func:`blanks_beside_two_values`), listed after the others."""
-    cause, fix, read_apart = _cause_of_disagreement(tally, sensitive & ~blanks, worst, policy)
+    sentence on the ``blanks`` (:func:`blanks_beside_two_values`), listed after the others;
+    blanks are read apart when the policy reads each as all background."""
+    others = sensitive & ~blanks
     if not blanks.any():
-        return cause, fix, read_apart
-    count = int(blanks.sum())
-    others = int((sensitive & ~blanks).sum())
+        return _cause_of_disagreement(tally, sensitive, worst, policy)
+    shares = tally.foreground_share()[blanks]
+    count, first = int(blanks.sum()), int(np.flatnonzero(blanks)[0])
+    read = ("all background" if shares[0] == 0 else "all foreground" if shares[0] == 1
+            else f"{_compact_percent(float(shares[0]))} foreground")
+    blank_sentence = (
+        f"{verb(count, 'holds', 'hold')} one value over the whole mask, not 0 "
+        f"({tally.mask_paths[first]}): consistent with an empty mask saved through a colormap "
+        "(plt.imsave writes it at the colormap's low end), which `> 0` reads as all foreground "
+        f"and the policy in force as {read}.")
+    if not others.any():
+        return (f"{'Each of them' if count > 1 else 'It'} {blank_sentence}",
+                "Nothing to fix for unetdiag if the policy reads them as background; for tools "
+                "that binarise with `> 0`, save the masks again as 0/255 (or 0/1) grey.",
+                bool(np.all(shares == 0)))
+    cause, fix, read_apart = _cause_of_disagreement(tally, others, worst, policy)
     # the sentence said of every listed mask is true of the others only
-    cause = cause.replace("Each of them holds ",
-                          f"{others} of them {verb(others, 'holds', 'hold')} ", 1)
-    first = int(np.flatnonzero(blanks)[0])
-    share = float(tally.foreground_share()[first])
-    read = ("all background" if share == 0 else "all foreground" if share == 1
-            else f"{_compact_percent(share)} foreground")
-    cause += (f" {plural(count, 'more mask')} {verb(count, 'holds', 'hold')} one value over "
-              f"the whole mask, not 0 ({tally.mask_paths[first]}): consistent with an empty "
-              "mask saved through a colormap (plt.imsave writes it at the colormap's low end), "
-              f"which `> 0` reads as all foreground and the policy in force as {read}.")
-    return cause, fix, read_apart
+    held = int(others.sum())
+    cause = cause.replace("Each of them holds ", f"{held} of them {verb(held, 'holds', 'hold')} ",
+                          1)
+    return (f"{cause} {plural(count, 'more mask')} {blank_sentence}", fix,
+            read_apart and bool(np.all(shares == 0)))
 
 
 def _cause_of_disagreement(tally: AuditTally, sensitive: np.ndarray, worst: int,

@@ -33,7 +33,12 @@ from PIL import Image, TiffImagePlugin
 
 from unetdiag.diag.data.decoding import decode_mask
 from unetdiag.diag.synth.case import replace_file
-from unetdiag.diag.synth.mask_writing import encode_image, rewrite_masks, zero_image
+from unetdiag.diag.synth.mask_writing import (
+    encode_image,
+    outline_band,
+    rewrite_masks,
+    zero_image,
+)
 
 
 def alpha_cutout_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
@@ -151,24 +156,29 @@ def tight_figure_masks(case: Any, rng: np.random.Generator, fraction: float = 1.
     return rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
 
 
-#: viridis's two ends as matplotlib writes them (0 and 1 of a 0/1 mask, normalised).
-VIRIDIS_ENDS = ((68, 1, 84), (253, 231, 37))
+#: viridis's colours as plt.imsave writes a 0/1 mask (its two ends) and a 0/1/2 map (with
+#: the middle), read back from matplotlib 3.11's files.
+VIRIDIS_LOW, VIRIDIS_MIDDLE, VIRIDIS_HIGH = (68, 1, 84), (32, 144, 140), (253, 231, 36)
 
 
 def imsave_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
-                 count: int | None = None) -> list[Path]:
-    """Masks replaced by what ``plt.imsave(path, mask01)`` writes under the default colormap:
-    an opaque RGBA PNG of the mask's size, background (68, 1, 84) and object (253, 231, 37).
+                 count: int | None = None, classes: int = 2) -> list[Path]:
+    """Masks replaced by what ``plt.imsave(path, labels)`` writes under the default colormap:
+    an opaque RGBA PNG of the mask's size. ``classes=2``: the 0/1 mask, background
+    (68, 1, 84) and object (253, 231, 36); ``classes=3``: a 0/1/2 map whose 1 is a 2-px band
+    across each outline, in viridis's middle (32, 144, 140).
 
-    Simulates: 0/1 masks saved with matplotlib's imsave (single-channel arrays are
-    colour-mapped, matplotlib/matplotlib#24320). Shows: colour masks of two colours, neither
-    black, whose brightest channels (84 and 253) the midpoint reads apart; a ``> 0`` rule
+    Simulates: masks saved with matplotlib's imsave (single-channel arrays are
+    colour-mapped, matplotlib/matplotlib#24320). Shows: colour masks whose colours are none
+    black, whose brightest channels (84, 144, 253) the midpoint reads apart; a ``> 0`` rule
     makes every pixel foreground.
     """
     def encode(foreground: np.ndarray) -> bytes:
         rgba = np.full(foreground.shape + (4,), 255, np.uint8)
-        rgba[..., :3] = np.where(foreground[..., None], np.uint8(VIRIDIS_ENDS[1]),
-                                 np.uint8(VIRIDIS_ENDS[0]))
+        rgba[..., :3] = np.where(foreground[..., None], np.uint8(VIRIDIS_HIGH),
+                                 np.uint8(VIRIDIS_LOW))
+        if classes == 3:
+            rgba[outline_band(foreground, 1)[1], :3] = VIRIDIS_MIDDLE
         return encode_image(rgba, "RGBA")
 
     return rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
