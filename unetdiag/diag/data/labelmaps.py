@@ -17,7 +17,9 @@ so the audit describes their values and proposes a value policy
   of in-between values, classes leave regions;
 * so are masks with more values, 0 among them, whose values other than 0 and the largest
   lie inside whole regions (:data:`NUMBERED_OBJECTS_REGION_SHARE`): one number per object
-  (instance label images) or many classes;
+  (instance label images) or many classes; when none of the values is large enough to have an
+  inside, values that touch the background rather than one another (numbered specks,
+  :data:`SPECK_CONTACT_SHARE`);
 * any integer mask with 2 to :data:`MAX_LABEL_VALUES` values that the policy in force decodes
   to one class only ({1, 2}, {0, 38}, palette {0, 255}) is a label map too: its values are
   not the two levels of an intensity mask; so is a mask holding one value that is neither end
@@ -341,7 +343,8 @@ def _numbered_objects_layout(inspected: InspectedMask,
     so each value's share of pixels inside whole regions is taken relative to that of a disc
     of its area, and the median over the values large enough to have an inside must reach
     :data:`NUMBERED_OBJECTS_REGION_SHARE` (instance maps of discs of radius 2-5: 0.49-0.77;
-    blurred masks, halos and probability maps: 0).
+    blurred masks, halos and probability maps: 0). When no value is large enough to be judged,
+    :func:`_numbered_specks` decides.
     """
     encoding = inspected.encoding
     plane = inspected.plane
