@@ -142,7 +142,8 @@ def tight_figure_masks(case: Any, rng: np.random.Generator, fraction: float = 1.
 
     Simulates: masks saved as tight figures instead of arrays (matplotlib's savefig doc on
     ``bbox_inches``). Shows: masks of a size of their own, whatever their image's, whose
-    white padding would read as object and whose edges hold grey levels.
+    white padding reads as object under the default policy and whose edges hold grey
+    levels.
     """
     def encode(foreground: np.ndarray) -> bytes:
         rows, columns = foreground.shape
@@ -169,9 +170,9 @@ def imsave_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
     across each outline, in viridis's middle (32, 144, 140).
 
     Simulates: masks saved with matplotlib's imsave (single-channel arrays are
-    colour-mapped, matplotlib/matplotlib#24320). Shows: colour masks whose colours are none
-    black, whose brightest channels (84, 144, 253) the midpoint reads apart; a ``> 0`` rule
-    makes every pixel foreground.
+    colour-mapped, matplotlib/matplotlib#24320). Shows: colour masks none of whose colours
+    is black, their brightest channels (84, 144, 253) read apart by the midpoint; a ``> 0``
+    rule makes every pixel foreground.
     """
     def encode(foreground: np.ndarray) -> bytes:
         rgba = np.full(foreground.shape + (4,), 255, np.uint8)
