@@ -282,3 +282,45 @@ def test_an_exif_orientation_after_a_png_s_pixels_is_not_said_to_be_applied(tmp_
     assert (late["exif_orientation"], late["exif_after_pixels"]) == (6, True)
     (line,) = orientation_lines(result)
     assert "early.png" in line and "late.png" not in line
+
+
+def test_a_readme_and_windows_files_beside_the_images_are_no_images_missed(tmp_path, capsys):
+    """A folder of images with README.txt, LICENSE, Thumbs.db and desktop.ini beside them
+    exited 1 and listed the four as not_predicted ("convert an image saved otherwise to
+    PNG"): none is an image, so nothing the user meant to predict was missed. Windows'
+    files are passed over as .DS_Store is; the README and the licence are named in
+    predict.json's not_images; a HEIC photo beside them still gives status 1."""
+    model = _model(tmp_path / "m.keras")
+    images = tmp_path / "in"
+    images.mkdir()
+    Image.fromarray(np.full((16, 16), 200, np.uint8)).save(images / "a.png")
+    (images / "README.txt").write_text("DRIVE test images\n")
+    (images / "LICENSE").write_text("CC BY 4.0\n")
+    (images / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
+    (images / "desktop.ini").write_text("[.ShellClassInfo]\n")
+    (images / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    status = main(["predict", str(model), "--images", str(images), "--out",
+                   str(tmp_path / "out"), "--quiet"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert status == ExitCode.OK
+    assert "does not read" not in out
+    manifest = json.loads((tmp_path / "out" / MANIFEST_FILENAME).read_text())
+    assert manifest["not_predicted"] == []
+    assert manifest["not_images"] == ["LICENSE", "README.txt"]
+    (images / "photo.heic").write_bytes(b"ftypheic")
+    status = main(["predict", str(model), "--images", str(images), "--out",
+                   str(tmp_path / "out2"), "--quiet"])
+    assert status == ExitCode.WARNINGS
+    manifest = json.loads((tmp_path / "out2" / MANIFEST_FILENAME).read_text())
+    assert [entry["image"] for entry in manifest["not_predicted"]] == ["photo.heic"]
+
+
+def test_a_png_saved_without_an_extension_is_an_image_missed(tmp_path):
+    """An image told by its content (a PNG saved as ``scan``) is not predicted and is named
+    as missed, unlike a text file without an extension."""
+    from unetdiag.training.predict_listing import is_image_file
+
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "scan", format="PNG")
+    (tmp_path / "LICENSE").write_text("MIT\n")
+    assert is_image_file(tmp_path / "scan")
+    assert not is_image_file(tmp_path / "LICENSE")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image, features
 
-from unetdiag.diag.data.foreign_formats import foreign_hint
+from unetdiag.diag.data.foreign_formats import file_kind, foreign_hint
 from unetdiag.diag.data.instances import (
     IMAGES_FOLDER,
     find_instance_layout,
@@ -32,6 +32,22 @@ UnreadFiles = tuple[int, Path]
 #: the codec): predict reads them beside the extensions train reads, as a folder of photos to
 #: predict may be saved so (train and audit-data keep to :data:`SUPPORTED_EXTENSIONS`).
 CODEC_EXTENSIONS = {".webp": "webp", ".avif": "avif"}
+
+#: Extensions of raster images predict does not read (HEIC photos, JPEG XL and 2000, camera
+#: raw, editors' and icons' formats, and the codec formats when this Pillow lacks the codec):
+#: a folder's file so named got no mask it was meant to get (``not_predicted``, status 1).
+#: Pillow's own register is not used: it names .h5 (a saved Keras model), .pdf and .mpeg.
+IMAGE_EXTENSIONS_NOT_READ = frozenset({
+    *CODEC_EXTENSIONS, ".avifs", ".heic", ".heif", ".jxl", ".jp2", ".j2k", ".jpx", ".jpf",
+    ".jfif", ".jpe", ".apng", ".qoi", ".psd", ".tga", ".ico", ".dds", ".pcx", ".sgi", ".ras",
+    ".xbm", ".xpm", ".dib", ".exr", ".hdr", ".svg", ".dng", ".cr2", ".cr3", ".nef", ".arw",
+    ".orf", ".rw2", ".raf"})
+#: Kinds of :func:`~unetdiag.diag.data.foreign_formats.file_kind` that are annotations, not
+#: images to predict (YOLO text, COCO or labelme JSON).
+ANNOTATION_KINDS = frozenset({"yolo_polygons", "yolo_boxes", "coco", "labelme"})
+#: Files Windows writes into a folder of pictures (thumbnail cache, folder settings): passed
+#: over as hidden files are (macOS's .DS_Store is one).
+SYSTEM_FILES = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini"})
 
 
 def read_extensions() -> tuple[str, ...]:
@@ -67,8 +83,9 @@ class FolderImages:
     out as masks, and the sub-folders left out with why (``path -> reason``) and the image
     files below each (``unread_images``: their count and the first, at any depth);
     ``names``: the name each image's mask and overlay take (:func:`output_name`);
-    ``other_files``: the folder's files of an extension predict does not read (never
-    predicted, so named to the user)."""
+    ``other_files``: the folder's images of an extension predict does not read (never
+    predicted, so named to the user: :func:`is_image_file`); ``not_images``: its other
+    files (a README, a licence, a labels CSV), neither predicted nor counted as missed."""
 
     folder: Path
     images: list[Path]
@@ -80,6 +97,7 @@ class FolderImages:
     names: dict[Path, str] = field(default_factory=dict)
     other_files: list[Path] = field(default_factory=list)
     unread_images: dict[Path, UnreadFiles] = field(default_factory=dict)
+    not_images: list[Path] = field(default_factory=list)
 
     @property
     def masks(self) -> list[Path]:
@@ -127,7 +145,10 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
     extensions = read_extensions()
     entries = _visible_files(folder)
     files = [path for path in entries if path.suffix.lower() in extensions]
-    other_files = [path for path in entries if path.suffix.lower() not in extensions]
+    unread = [path for path in entries if path.suffix.lower() not in extensions]
+    is_image = {path: is_image_file(path) for path in unread}
+    other_files = [path for path in unread if is_image[path]]
+    not_images = [path for path in unread if not is_image[path]]
     mask_sets = _masks_by_suffix(files, mask_suffixes)
     suffixed = {path for mask_set in mask_sets for path in mask_set.files}
     images = [path for path in files if path not in suffixed]
@@ -137,14 +158,13 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
     samples, reasons = _sample_folder_images(folder)
     below = {path: _images_below(path) for path in reasons}
     left_out = {path: why for path, why in reasons.items() if below[path]}
-    unread = {path: (len(found), found[0]) for path, found in below.items() if found}
+    unread_below = {path: (len(found), found[0]) for path, found in below.items() if found}
     images += samples
     if not images:
         skipped = (f" (left out: {'; '.join(left_out_lines(left_out))}; "
-                   f"{_unread_summary(unread, folder)})" if left_out else "")
-        others = (f"; {len(other_files)} file(s) of other extensions "
-                  f"({_extensions(other_files)}){foreign_hint(other_files)}"
-                  if other_files else "")
+                   f"{_unread_summary(unread_below, folder)})" if left_out else "")
+        others = (f"; {len(unread)} file(s) of other extensions "
+                  f"({_extensions(unread)}){foreign_hint(unread)}" if unread else "")
         raise UserError(f"{folder}: no images ({', '.join(extensions)}) other than "
                         f"{len(masks)} mask file(s){skipped}{others}")
     names = {path: output_name(path, folder) for path in images}
@@ -154,7 +174,20 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
             raise UserError(f"{named[name]} and {path} share the name {name!r}: both masks "
                             f"would be {name}.png")
         named[name] = path
-    return FolderImages(folder, images, mask_sets, left_out, names, other_files, unread)
+    return FolderImages(folder, images, mask_sets, left_out, names, other_files, unread_below,
+                        not_images)
+
+
+def is_image_file(path: Path) -> bool:
+    """Whether ``path``, of an extension predict does not read, is an image all the same:
+    by its extension (:data:`IMAGE_EXTENSIONS_NOT_READ`) or by its content or format
+    (:func:`~unetdiag.diag.data.foreign_formats.file_kind`: a PNG saved without an
+    extension, DICOM, NumPy arrays, volumes, gzip-compressed images), annotations aside. A
+    README, a licence or a CSV is not."""
+    if path.suffix.lower() in IMAGE_EXTENSIONS_NOT_READ:
+        return True
+    kind = file_kind(path)
+    return kind is not None and kind not in ANNOTATION_KINDS
 
 
 def _masks_by_suffix(files: Sequence[Path], mask_suffixes: Sequence[str]) -> list[MaskSet]:
@@ -219,9 +252,10 @@ def _few_colours(path: Path) -> bool:
 
 def _visible_files(folder: Path) -> list[Path]:
     """The visible entries of ``folder`` that are not folders (a broken link counts: reading
-    it names it), by name."""
+    it names it), by name; Windows' :data:`SYSTEM_FILES` are hidden ones."""
     try:
-        entries = sorted(path for path in folder.iterdir() if not path.name.startswith("."))
+        entries = sorted(path for path in folder.iterdir() if not path.name.startswith(".")
+                         and path.name.lower() not in SYSTEM_FILES)
     except OSError:
         return []
     return [path for path in entries if not path.is_dir()]

@@ -88,8 +88,8 @@ def write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshold
                    records: list[dict[str, Any]], plan: GeometryPlan,
                    result: PredictResult) -> None:
     """predict.json: the model, the geometry, what 255 means, the sub-folders and the mask
-    sets left out, the files not predicted with why (``result.not_predicted``), and one
-    record per image."""
+    sets left out, the files not predicted with why (``result.not_predicted``), the files
+    that are no images (``not_images``: a README), and one record per image."""
     record = run_record(saved.path)
     atomic_write_json(out_dir / MANIFEST_FILENAME, {
         "command": COMMAND, "model": str(saved.path), "images": str(images_dir),
@@ -104,5 +104,6 @@ def write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshold
                           images_dir).as_posix()}
                      for path, why in result.left_out.items()],
         "masks_left_out": [mask_set.to_dict() for mask_set in result.mask_sets],
+        "not_images": [path.name for path in result.listing.not_images],
         "not_predicted": result.not_predicted(images_dir),
         "files": records})

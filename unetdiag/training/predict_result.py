@@ -72,7 +72,7 @@ class PredictResult:
 
     @property
     def incomplete(self) -> bool:
-        """Some file of the folder got no mask (``not_predicted``: unreadable, or of an
-        extension predict does not read), or got NaN or Inf predictions written as
-        background: predict's exit status 1."""
+        """Some image of the folder got no mask (``not_predicted``: unreadable, or of an
+        extension predict does not read; a README is no image), or got NaN or Inf
+        predictions written as background: predict's exit status 1."""
         return bool(self.non_finite_images or self.unreadable or self.other_files)
