@@ -40,7 +40,7 @@ def test_a_sub_folder_whose_images_lie_deep_is_named_not_skipped(tmp_path):
     listing = list_images(root)
     assert [path.name for path in listing.images] == ["a.png", "b.png"]
     assert sorted(listing.left_out) == [root / "deep", root / "plain"]
-    assert listing.unread_images == {root / "deep": (1, root / "deep/1/2/3/4/e.png"),
+    assert listing.unread_files == {root / "deep": (1, root / "deep/1/2/3/4/e.png"),
                                      root / "plain": (2, root / "plain/c.png")}
 
 
@@ -48,11 +48,14 @@ def test_the_lines_count_what_was_read_and_what_was_not_with_an_example(tmp_path
     root = _nested(tmp_path / "data")
     listing = list_images(root)
     assert read_line(listing) == (
-        "taken to predict: 2 image file(s) of the folder itself; not read: 3 image file(s) "
-        "in 2 sub-folder(s) (e.g. deep/1/2/3/4/e.png)")
+        "taken to predict: 2 image file(s) of the folder itself; not read: 3 file(s) of an "
+        "image extension (images or masks) in 2 sub-folder(s) (e.g. deep/1/2/3/4/e.png)")
 
 
 def test_a_folder_of_sub_folders_only_is_refused_with_the_count_and_an_example(tmp_path):
+    """DRIVE's training/ given whole: the refusal said "3 image file(s) (e.g.
+    1st_manual/x/y/z/21.png)", a count of images that held a mask and an example that was
+    one; the count now says files (images or masks), the example an image's path."""
     root = tmp_path / "training"
     _grey(root / "images" / "21.png")
     _grey(root / "images" / "22.png")
@@ -60,8 +63,9 @@ def test_a_folder_of_sub_folders_only_is_refused_with_the_count_and_an_example(t
     with pytest.raises(UserError) as raised:
         list_images(root)
     message = str(raised.value)
-    assert "3 image file(s) in 2 sub-folder(s)" in message
-    assert "e.g. 1st_manual/x/y/z/21.png" in message
+    assert "3 file(s) of an image extension (images or masks) in 2 sub-folder(s)" in message
+    assert "image file(s)" not in message
+    assert "e.g. images/21.png" in message
 
 
 def test_predict_says_what_it_read_and_records_the_left_out_counts(tmp_path, capsys):
@@ -72,9 +76,10 @@ def test_predict_says_what_it_read_and_records_the_left_out_counts(tmp_path, cap
     main(["predict", str(model), "--images", str(root), "--out", str(tmp_path / "out"),
           "--quiet"])
     out = " ".join(capsys.readouterr().out.split())
-    assert ("taken to predict: 2 image file(s) of the folder itself; not read: 3 image "
-            "file(s) in 2 sub-folder(s) (e.g. deep/1/2/3/4/e.png)") in out
+    assert ("taken to predict: 2 image file(s) of the folder itself; not read: 3 file(s) of "
+            "an image extension (images or masks) in 2 sub-folder(s) (e.g. deep/1/2/3/4/e.png)"
+            ) in out
     manifest = json.loads((tmp_path / "out" / "predict.json").read_text())
-    assert [(entry["folder"], entry["images"], entry["example"])
+    assert [(entry["folder"], entry["files"], entry["example"])
             for entry in manifest["left_out"]] == [
         (str(root / "deep"), 1, "deep/1/2/3/4/e.png"), (str(root / "plain"), 2, "plain/c.png")]

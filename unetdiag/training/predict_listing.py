@@ -24,7 +24,8 @@ from unetdiag.diag.data.pairing_rules import MASK_WORDS
 from unetdiag.diag.wording.text import join_names
 from unetdiag.exitcodes import UserError
 
-#: The image files below a sub-folder left out: how many, and the first in name order.
+#: The files of an image extension below a sub-folder left out (images and masks alike: a
+#: sub-folder is not paired): how many, and an example (:func:`_example`).
 UnreadFiles = tuple[int, Path]
 
 
@@ -80,8 +81,9 @@ class MaskSet:
 @dataclass
 class FolderImages:
     """What :func:`list_images` found in ``folder``: the images to predict, the files left
-    out as masks, and the sub-folders left out with why (``path -> reason``) and the image
-    files below each (``unread_images``: their count and the first, at any depth);
+    out as masks, and the sub-folders left out with why (``path -> reason``) and the files
+    of an image extension below each, at any depth (``unread_files``: their count and an
+    example);
     ``names``: the name each image's mask and overlay take (:func:`output_name`);
     ``other_files``: the folder's images of an extension predict does not read (never
     predicted, so named to the user: :func:`is_image_file`); ``not_images``: its other
@@ -96,7 +98,7 @@ class FolderImages:
     left_out: dict[Path, str] = field(default_factory=dict)
     names: dict[Path, str] = field(default_factory=dict)
     other_files: list[Path] = field(default_factory=list)
-    unread_images: dict[Path, UnreadFiles] = field(default_factory=dict)
+    unread_files: dict[Path, UnreadFiles] = field(default_factory=dict)
     not_images: list[Path] = field(default_factory=list)
 
     @property
@@ -158,7 +160,8 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
     samples, reasons = _sample_folder_images(folder)
     below = {path: _images_below(path) for path in reasons}
     left_out = {path: why for path, why in reasons.items() if below[path]}
-    unread_below = {path: (len(found), found[0]) for path, found in below.items() if found}
+    unread_below = {path: (len(found), _example(found, folder))
+                    for path, found in below.items() if found}
     images += samples
     if not images:
         skipped = (f" (left out: {'; '.join(left_out_lines(left_out))}; "
@@ -306,12 +309,24 @@ def _images_below(folder: Path) -> list[Path]:
     return found
 
 
+def _example(files: Sequence[Path], folder: Path) -> Path:
+    """Of ``files`` (in name order), the first whose path below ``folder`` holds no mask word
+    (``images/21_training.tif`` before ``1st_manual/21_manual1.gif``), else the first."""
+    return next((path for path in files
+                 if not MASK_WORDS.search(path.relative_to(folder).as_posix().lower())),
+                files[0])
+
+
 def _unread_summary(unread: dict[Path, UnreadFiles], folder: Path) -> str:
-    """``"3 image file(s) in 2 sub-folder(s) (e.g. deep/1/e.png)"``: the first example of the
-    first folder in name order, as a path below ``folder``."""
-    first = min(unread)
-    return (f"{sum(count for count, _ in unread.values())} image file(s) in {len(unread)} "
-            f"sub-folder(s) (e.g. {unread[first][1].relative_to(folder).as_posix()})")
+    """``"3 file(s) of an image extension (images or masks) in 2 sub-folder(s) (e.g.
+    deep/1/e.png)"``: the count says files, not images, as the masks among them are not told
+    apart (DRIVE's ``1st_manual/``); the example is the first folder's whose path holds no
+    mask word (:func:`_example`), as a path below ``folder``."""
+    example = _example([path for _, path in sorted(unread.values(), key=lambda item: item[1])],
+                       folder)
+    return (f"{sum(count for count, _ in unread.values())} file(s) of an image extension "
+            f"(images or masks) in {len(unread)} sub-folder(s) (e.g. "
+            f"{example.relative_to(folder).as_posix()})")
 
 
 def read_line(listing: FolderImages) -> str:
@@ -322,9 +337,9 @@ def read_line(listing: FolderImages) -> str:
     samples = len(listing.images) - own
     taken = f"taken to predict: {own} image file(s) of the folder itself" + (
         f" and {samples} of its sample folders" if samples else "")
-    if not listing.unread_images:
+    if not listing.unread_files:
         return taken
-    return f"{taken}; not read: {_unread_summary(listing.unread_images, listing.folder)}"
+    return f"{taken}; not read: {_unread_summary(listing.unread_files, listing.folder)}"
 
 
 def left_out_lines(left_out: dict[Path, str]) -> list[str]:

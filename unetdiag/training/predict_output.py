@@ -99,8 +99,8 @@ def write_manifest(out_dir: Path, saved: SavedModel, images_dir: Path, threshold
                        "training_policy": None if record is None or record.policy is None
                        else record.policy.to_dict()},
         "left_out": [{"folder": str(path), "why": why,
-                      "images": result.listing.unread_images[path][0],
-                      "example": result.listing.unread_images[path][1].relative_to(
+                      "files": result.listing.unread_files[path][0],
+                      "example": result.listing.unread_files[path][1].relative_to(
                           images_dir).as_posix()}
                      for path, why in result.left_out.items()],
         "masks_left_out": [mask_set.to_dict() for mask_set in result.mask_sets],
