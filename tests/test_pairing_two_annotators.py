@@ -149,3 +149,41 @@ def test_a_set_naming_part_of_the_images_is_not_said_to_name_them_all(tmp_path):
     assert found.title == ("3 sets of masks name these 40 images, not every set all of them: "
                            "40 ending _mask (used) and 40 ending _manual1 and 20 ending "
                            "_manual2 (not used)")
+
+
+@pytest.mark.parametrize("layout", ["drive", "chase"])
+def test_a_first_annotator_passed_over_for_one_missing_file_is_a_warning(tmp_path, layout):
+    """One ``_manual1`` file missing from DRIVE's test set in one folder (or one ``_1stHO``
+    from CHASE_DB1): the names pair every image by the second annotator, and the only word of
+    it was an info ("5 files are another set of masks ..., not used"), so a run scored
+    against the second annotator unawares. Now a warning naming the image the first lacks,
+    with the option for each set; with both sets whole it stays an info."""
+    if layout == "drive":
+        keys, images, first, second = TEST_KEYS, "{}_test.tif", "{}_manual1", "{}_manual2"
+    else:
+        keys = [f"Image_{n:02d}{side}" for n in range(1, 4) for side in "LR"]
+        images, first, second = "{}.jpg", "{}_1stHO", "{}_2ndHO"
+    touch_files(tmp_path, *(images.format(k) for k in keys),
+                *(first.format(k) + ".png" for k in keys[:-1]),
+                *(second.format(k) + ".png" for k in keys))
+    result = discover_pairs(tmp_path)
+    assert {pair.mask.name for pair in result.pairs} == {second.format(k) + ".png" for k in keys}
+    named = findings_by_id(result)["pairing.alternative_masks"]
+    assert named.severity.value == "warning"
+    assert f"none for {images.format(keys[-1])}" in named.title
+    assert f"{len(keys) - 1} of them" in named.title
+    assert first.format("{key}") in named.fix and second.format("{key}") in named.fix
+    (tmp_path / (first.format(keys[-1]) + ".png")).write_bytes(b"")
+    whole = discover_pairs(tmp_path)
+    assert {pair.mask.name for pair in whole.pairs} == {first.format(k) + ".png" for k in keys}
+    assert findings_by_id(whole)["pairing.alternative_masks"].severity.value == "info"
+
+
+def test_a_second_annotator_covering_some_images_stays_an_info(tmp_path):
+    """DRIVE's _manual2 names only the test images: the set preferred by name is in use, so
+    nothing was passed over."""
+    touch_files(tmp_path, *(f"{k}_test.tif" for k in TEST_KEYS),
+                *(f"{k}_manual1.gif" for k in TEST_KEYS),
+                *(f"{k}_manual2.gif" for k in TEST_KEYS[:10]))
+    named = findings_by_id(discover_pairs(tmp_path))["pairing.alternative_masks"]
+    assert named.severity.value == "info"

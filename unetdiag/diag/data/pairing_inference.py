@@ -160,11 +160,16 @@ _VISUALISATION_NAME = re.compile(
     r"(?:^|[^a-z])(?:colou?r|vis|visual|visuali[sz]ation|viz|overlay|preview)(?:$|[^a-z])")
 
 
-def _set_preference(match: RuleMatch) -> tuple:
+def set_preference(pattern: MaskPattern) -> tuple:
     """Which of several complete mask sets is chosen: names that say labels (``_labelIds``)
-    first, visualisations (``_color``) last, else by name."""
-    text = match.pattern.text.lower()
-    return (bool(_VISUALISATION_NAME.search(text)), "label" not in text, match.pattern.text)
+    first, visualisations (``_color``) last, else by name (``_manual1`` before ``_manual2``,
+    ``_1stHO`` before ``_2ndHO``)."""
+    text = pattern.text.lower()
+    return (bool(_VISUALISATION_NAME.search(text)), "label" not in text, pattern.text)
+
+
+def _set_preference(match: RuleMatch) -> tuple:
+    return set_preference(match.pattern)
 
 
 def infer_rule(images: Sequence[Path], masks: Sequence[Path] | None) -> Inference:

@@ -296,7 +296,8 @@ def rule_findings(matching: Matching, inference: Inference | None, rule: Pairing
         findings.append(set_words.alternative_masks(
             matching.alternatives, words.image_stems(matching),
             [(pair.image, pair.mask) for pair in matching.pairs],
-            _default_tail(matching.pairs) if rule.source == "default" else None))
+            _default_tail(matching.pairs) if rule.source == "default" else None,
+            inference.chosen if rule.source == "inferred" and inference is not None else None))
     if matching.companions:
         findings.append(set_words.companion_files(matching.companions, len(matching.pairs),
                                               masks_dir))

@@ -15,9 +15,11 @@ from unetdiag.diag.data.pairing_findings import (
     checked_kind,
     describe_rule,
     pairing_finding,
+    rule_flag,
     set_flag,
 )
-from unetdiag.diag.data.pairing_rules import MaskPattern, RuleMatch
+from unetdiag.diag.data.pairing_inference import set_preference
+from unetdiag.diag.data.pairing_rules import MaskPattern, RuleMatch, stem_key
 from unetdiag.diag.wording.text import join_names, plural, verb
 
 
@@ -27,7 +29,7 @@ def _set_name(pattern: MaskPattern) -> str:
 
 def alternative_masks(sets: Sequence[tuple[MaskPattern, list[Path]]], stems: Sequence[str],
                       pairs: Sequence[tuple[Path, Path]], default_tail: str | None = None,
-                      ) -> Finding:
+                      chosen: RuleMatch | None = None) -> Finding:
     """``pairing.alternative_masks``: files that are other masks of the paired images
     (``stems``: the images' names; ``pairs``: the images and masks in use).
 
@@ -35,7 +37,12 @@ def alternative_masks(sets: Sequence[tuple[MaskPattern, list[Path]]], stems: Seq
     name plus this tail), not from an option or a rule the names alone allow: a set that names
     every paired image is then a second candidate nothing chose between, a warning naming
     both (DRIVE copied into one folder: the ``_mask`` field-of-view discs taken by the
-    default suffix, the ``_manual1`` vessels left)."""
+    default suffix, the ``_manual1`` vessels left).
+
+    ``chosen``: the rule the names alone gave (:func:`~unetdiag.diag.data.pairing_inference.
+    infer_rule`); a set it would have preferred that lacks masks for some paired images is a
+    warning (:func:`passed_over_set`).
+    """
     files = [path for _, found in sets for path in found]
     flags = [set_flag(pattern, found, stems) for pattern, found in sets]
     pair_count = len(pairs)
@@ -65,6 +72,9 @@ def alternative_masks(sets: Sequence[tuple[MaskPattern, list[Path]]], stems: Seq
             f"the other {verb(len(sets), 'set', 'sets')}, or {keep} to keep this one (either "
             "way this warning is not given again).",
             {**evidence, "used_masks": pair_count, "used_flag": keep}, files)
+    passed_over = None if chosen is None else passed_over_set(sets, chosen)
+    if passed_over is not None:
+        return _passed_over_finding(*passed_over, chosen, stems, evidence, files)
     return pairing_finding(
         "pairing.alternative_masks", Severity.INFO,
         f"{plural(len(files), 'file')} {verb(len(files), 'is', 'are')} "
@@ -78,6 +88,51 @@ def alternative_masks(sets: Sequence[tuple[MaskPattern, list[Path]]], stems: Seq
         "neither as images nor as masks.",
         f"Pass {' or '.join(flags)} to train and score on them instead.",
         evidence, files)
+
+
+def passed_over_set(sets: Sequence[tuple[MaskPattern, list[Path]]], chosen: RuleMatch,
+                    ) -> tuple[MaskPattern, list[Path], list[Path]] | None:
+    """The first of ``sets`` that the rule search would have chosen over ``chosen`` had it
+    named every paired image (:func:`~unetdiag.diag.data.pairing_inference.set_preference`:
+    ``{key}_manual1`` before ``{key}_manual2``), with its files and the paired images it has
+    no mask for; None when there is none. Such a set was passed over for its gaps alone:
+    DRIVE's test set in one folder, one ``_manual1`` file missing, pairs by ``_manual2``."""
+    for pattern, files in sorted(sets, key=lambda item: set_preference(item[0])):
+        if set_preference(pattern) >= set_preference(chosen.pattern):
+            break
+        named = {stem_key(path) for path in files}
+        lacking = [image for image, _, key in chosen.pairs
+                   if pattern.mask_stem(key) not in named]
+        if lacking:
+            return pattern, files, lacking
+    return None
+
+
+def _passed_over_finding(pattern: MaskPattern, files: list[Path], lacking: list[Path],
+                         chosen: RuleMatch, stems: Sequence[str], evidence: dict,
+                         all_files: list[Path]) -> Finding:
+    """``pairing.alternative_masks`` as a warning: the set in use was chosen because a set
+    that comes first by its name lacks masks for some images (:func:`passed_over_set`)."""
+    count = len(chosen.pairs)
+    missing = join_names([path.name for path in lacking[:3]]
+                         + ([f"{len(lacking) - 3} more"] if len(lacking) > 3 else []))
+    other_flag = set_flag(pattern, files, stems)
+    return pairing_finding(
+        "pairing.alternative_masks", Severity.WARNING,
+        f"Masks paired by {chosen.pattern.text}, the one set naming all {count} images: "
+        f"{pattern.text} names {count - len(lacking)} of them (none for {missing})",
+        f"Several sets of masks are named after the same images. Pairing by names alone "
+        f"takes a set naming every image, so {chosen.pattern.text} is used; {pattern.text} "
+        f"comes first by its name (a first annotator before a second) but has no mask for "
+        f"{plural(len(lacking), 'image')} ({missing}). If {pattern.text} holds the targets "
+        "(DRIVE and CHASE_DB1 results are usually reported against the first annotator, "
+        f"_manual1 and _1stHO), the training and the scores here follow {chosen.pattern.text} "
+        "instead.",
+        f"Pass {other_flag} to pair by {pattern.text} (the images without such a mask are "
+        f"then named), or {rule_flag(chosen)} to keep {chosen.pattern.text} (either way this "
+        "warning is not given again).",
+        {**evidence, "used_masks": count, "used_flag": rule_flag(chosen),
+         "passed_over": pattern.text, "images_lacking": len(lacking)}, all_files)
 
 
 def _set_coverage(pattern: MaskPattern, files: Sequence[Path], pair_count: int,
