@@ -55,7 +55,8 @@ def test_the_lines_count_what_was_read_and_what_was_not_with_an_example(tmp_path
 def test_a_folder_of_sub_folders_only_is_refused_with_the_count_and_an_example(tmp_path):
     """DRIVE's training/ given whole: the refusal said "3 image file(s) (e.g.
     1st_manual/x/y/z/21.png)", a count of images that held a mask and an example that was
-    one; the count now says files (images or masks), the example an image's path."""
+    one, beside "no images ... other than 0 mask file(s)"; the count now says files (images
+    or masks), the example an image's path, and no mask is spoken of."""
     root = tmp_path / "training"
     _grey(root / "images" / "21.png")
     _grey(root / "images" / "22.png")
@@ -66,6 +67,7 @@ def test_a_folder_of_sub_folders_only_is_refused_with_the_count_and_an_example(t
     assert "3 file(s) of an image extension (images or masks) in 2 sub-folder(s)" in message
     assert "image file(s)" not in message
     assert "e.g. images/21.png" in message
+    assert "other than 0 mask file(s)" not in message  # no mask file was met
 
 
 def test_predict_says_what_it_read_and_records_the_left_out_counts(tmp_path, capsys):

@@ -168,8 +168,9 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
                    f"{_unread_summary(unread_below, folder)})" if left_out else "")
         others = (f"; {len(unread)} file(s) of other extensions "
                   f"({_extensions(unread)}){foreign_hint(unread)}" if unread else "")
-        raise UserError(f"{folder}: no images ({', '.join(extensions)}) other than "
-                        f"{len(masks)} mask file(s){skipped}{others}")
+        beside = f" other than {len(masks)} mask file(s)" if masks else ""
+        raise UserError(f"{folder}: no images ({', '.join(extensions)}){beside}{skipped}"
+                        f"{others}")
     names = {path: output_name(path, folder) for path in images}
     named: dict[str, Path] = {}
     for path, name in names.items():
