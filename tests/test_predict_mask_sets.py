@@ -95,3 +95,27 @@ def test_predict_says_which_sets_it_left_out_on_the_console_and_in_predict_json(
         {"pattern": "{key}_manual2", "files": 4, "example": "01_manual2.gif"}]
     assert sorted(record["image"] for record in manifest["files"]) == [
         f"{k}_test.tif" for k in TEST_KEYS]
+
+
+def test_isic_superpixel_maps_are_left_out_as_what_they_are(tmp_path):
+    """ISIC 2017 ships ``ISIC_0000000_superpixels.png`` beside each image and its
+    ``_segmentation.png``: predict left both sets out (rightly) but called the superpixel maps
+    'named as masks'; they are now named as superpixel maps."""
+    rng = np.random.default_rng(0)
+    mask = np.zeros((16, 16), np.uint8)
+    mask[4:8] = 255
+    for n in range(4):
+        key = f"ISIC_{n:07d}"
+        Image.fromarray(rng.integers(0, 256, (16, 16, 3), np.uint8)).save(
+            tmp_path / f"{key}.jpg")
+        Image.fromarray(mask).save(tmp_path / f"{key}_segmentation.png")
+        Image.fromarray(rng.integers(0, 256, (16, 16, 3), np.uint8)).save(
+            tmp_path / f"{key}_superpixels.png")
+    listing = list_images(tmp_path)
+    assert len(listing.images) == 4
+    assert masks_line(listing.mask_sets) == (
+        "left out 8 file(s) named as masks or superpixel maps, in 2 sets: 4 named "
+        "{key}_segmentation (e.g. ISIC_0000000_segmentation.png) and 4 named "
+        "{key}_superpixels, superpixel maps (e.g. ISIC_0000000_superpixels.png)")
+    assert [mask_set.to_dict().get("holds") for mask_set in listing.mask_sets] == [
+        None, "superpixel maps"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PIL import Image, features
 
+from unetdiag.diag.data.companions import companion_kind
 from unetdiag.diag.data.foreign_formats import file_kind, foreign_hint
 from unetdiag.diag.data.instances import (
     IMAGES_FOLDER,
@@ -70,12 +71,21 @@ class MaskSet:
 
     @property
     def label(self) -> str:
-        return f"ending {self.rule}" if self.by_suffix else f"named {self.rule}"
+        named = f"ending {self.rule}" if self.by_suffix else f"named {self.rule}"
+        return f"{named}, {self.companions}" if self.companions else named
+
+    @property
+    def companions(self) -> str | None:
+        """What the set holds when its name says it is no mask but a companion of the images
+        (ISIC 2017's ``{key}_superpixels``: ``"superpixel maps"``), else None."""
+        kind = companion_kind(self.rule.replace("{key}", ""))
+        return None if kind == "files" else kind
 
     def to_dict(self) -> dict[str, str | int]:
         """predict.json's entry: ``{"suffix": "_mask", "files": 20, "example": ...}``."""
         return {"suffix" if self.by_suffix else "pattern": self.rule,
-                "files": len(self.files), "example": self.files[0].name}
+                "files": len(self.files), "example": self.files[0].name,
+                **({"holds": self.companions} if self.companions else {})}
 
 
 @dataclass
@@ -229,12 +239,15 @@ def _masks_by_pattern(files: Sequence[Path]) -> list[MaskSet]:
 
 def masks_line(mask_sets: Sequence[MaskSet]) -> str:
     """``"left out 6 file(s) named as masks, in 3 sets: 2 ending _mask (e.g. a_mask.gif),
-    2 named {key}_manual1 (e.g. ...) and ..."``: each set left out with its count."""
+    2 named {key}_manual1 (e.g. ...) and ..."``: each set left out with its count (a set of
+    companions named as what it holds: ``"masks or superpixel maps"``)."""
     total = sum(len(mask_set.files) for mask_set in mask_sets)
     parts = [f"{len(mask_set.files)} {mask_set.label} (e.g. {mask_set.files[0].name})"
              for mask_set in mask_sets]
     sets = f", in {len(mask_sets)} sets" if len(mask_sets) > 1 else ""
-    return f"left out {total} file(s) named as masks{sets}: {join_names(parts)}"
+    kinds = " or ".join(dict.fromkeys(["masks", *(mask_set.companions for mask_set in mask_sets
+                                                    if mask_set.companions)]))
+    return f"left out {total} file(s) named as {kinds}{sets}: {join_names(parts)}"
 
 
 #: Masks opened to tell a label image from a photo when a pattern holds no mask word.
