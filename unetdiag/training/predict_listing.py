@@ -334,8 +334,9 @@ def _example(files: Sequence[Path], folder: Path) -> Path:
 def _unread_summary(unread: dict[Path, UnreadFiles], folder: Path) -> str:
     """``"3 file(s) of an image extension (images or masks) in 2 sub-folder(s) (e.g.
     deep/1/e.png)"``: the count says files, not images, as the masks among them are not told
-    apart (DRIVE's ``1st_manual/``); the example is the first folder's whose path holds no
-    mask word (:func:`_example`), as a path below ``folder``."""
+    apart (DRIVE's ``1st_manual/``); the example is, of the sub-folders' examples in name
+    order, the first whose path holds no mask word (:func:`_example`), as a path below
+    ``folder``."""
     example = _example([path for _, path in sorted(unread.values(), key=lambda item: item[1])],
                        folder)
     return (f"{sum(count for count, _ in unread.values())} file(s) of an image extension "
