@@ -112,18 +112,19 @@ def _passed_over_finding(pattern: MaskPattern, files: list[Path], lacking: list[
                          chosen: RuleMatch, stems: Sequence[str], evidence: dict,
                          all_files: list[Path]) -> Finding:
     """``pairing.alternative_masks`` as a warning: the set in use was chosen because a set
-    that comes first by its name lacks masks for some images (:func:`passed_over_set`)."""
+    that comes first in the search's order lacks masks for some images (:func:`passed_over_set`)."""
     count = len(chosen.pairs)
     missing = join_names([path.name for path in lacking[:3]]
                          + ([f"{len(lacking) - 3} more"] if len(lacking) > 3 else []))
     other_flag = set_flag(pattern, files, stems)
     return pairing_finding(
         "pairing.alternative_masks", Severity.WARNING,
-        f"Masks paired by {chosen.pattern.text}, the one set naming all {count} images: "
+        f"Masks paired by {chosen.pattern.text}, a set naming all {count} images: "
         f"{pattern.text} names {count - len(lacking)} of them (none for {missing})",
         f"Several sets of masks are named after the same images. Pairing by names alone "
         f"takes a set naming every image, so {chosen.pattern.text} is used; {pattern.text} "
-        f"comes first by its name (a first annotator before a second) but has no mask for "
+        f"comes first in the order the search prefers (label maps before colour renderings, "
+        f"a first annotator before a second) but has no mask for "
         f"{plural(len(lacking), 'image')} ({missing}). If {pattern.text} holds the targets "
         "(DRIVE and CHASE_DB1 results are usually reported against the first annotator, "
         f"_manual1 and _1stHO), the training and the scores here follow {chosen.pattern.text} "
