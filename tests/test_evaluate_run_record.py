@@ -168,3 +168,48 @@ def test_last_keras_is_compared_with_its_own_epoch_not_the_best(run, tmp_path):
     assert ("recorded a val_dice at its last epoch, the weights this file holds, of 0.0100 "
             "(epoch 3)") in below.explanation
     assert "best val_dice" not in below.explanation
+
+
+def _recorded_run(tmp_path, row):
+    """A run folder whose variant saved model.keras and last.keras, with ``row`` as its
+    summary.json row and three epochs in its history.json."""
+    variant = tmp_path / "run" / "MP_Tr_BCE"
+    variant.mkdir(parents=True)
+    (tmp_path / "run" / "data.json").write_text(json.dumps({}))
+    (tmp_path / "run" / "summary.json").write_text(json.dumps({"variants": [
+        {"variant": "MP_Tr_BCE", "best_val_dice": 0.5, "best_val_dice_epoch": 3, **row}]}))
+    (variant / "history.json").write_text(json.dumps({"val_dice": [0.2, 0.3, 0.5]}))
+    return variant
+
+
+@pytest.mark.parametrize("name", ["model.keras", "last.keras"])
+def test_no_val_dice_quoted_for_files_a_resume_interrupted_did_not_save(tmp_path, name):
+    """A variant finished at 2 epochs, resumed with --epochs 4 and interrupted in epoch 4:
+    history.json and summary.json's best count epoch 3, but model.keras and last.keras are
+    still the files of epoch 2 (an interrupted variant saves none; summary.json's
+    model_holds None). evaluate quoted epoch 3's val_dice beside them."""
+    from unetdiag.training.run_record import run_record
+
+    variant = _recorded_run(tmp_path, {"status": "interrupted", "model_holds": None,
+                                       "model_epoch": None})
+    assert run_record(variant / name).trained_dice()[0] is None
+
+
+def test_no_best_val_dice_quoted_for_a_model_kept_at_a_guard_stop(tmp_path):
+    """Under --on-guard stop, model.keras holds the weights the guard kept, not the best
+    epoch's: the best val_dice is not theirs."""
+    from unetdiag.training.run_record import run_record
+
+    variant = _recorded_run(tmp_path, {"status": "stopped by guard",
+                                       "model_holds": "guard stop", "model_epoch": 3})
+    assert run_record(variant / "model.keras").trained_dice() == (None, "best")
+    assert run_record(variant / "last.keras").trained_dice() == ((0.5, 3), "last")
+
+
+def test_best_val_dice_quoted_for_the_best_epoch_and_for_older_summaries(tmp_path):
+    from unetdiag.training.run_record import run_record
+
+    variant = _recorded_run(tmp_path, {"model_holds": "best epoch", "model_epoch": 3})
+    assert run_record(variant / "model.keras").trained_dice() == ((0.5, 3), "best")
+    older = _recorded_run(tmp_path / "older", {})
+    assert run_record(older / "model.keras").trained_dice() == ((0.5, 3), "best")

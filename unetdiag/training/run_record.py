@@ -26,6 +26,8 @@ SUMMARY_FILENAME = "summary.json"
 REPORT_FILENAME = "report.json"
 HISTORY_FILENAME = "history.json"
 MODEL_FILENAMES = ("model.keras", "last.keras")
+#: :attr:`RunRecord.model_holds` of a summary.json written before train recorded it
+UNRECORDED = "unrecorded"
 
 
 @dataclass(frozen=True)
@@ -55,15 +57,26 @@ class RunRecord:
     holds_last: bool = False
     last_val_dice: float | None = None
     last_epoch: int | None = None
+    #: what summary.json says the variant's last invocation saved as model.keras
+    #: (run/models.py: "best epoch", "last epoch", "guard stop"); None when it saved no
+    #: model (interrupted, or not run: the files on disk are then older than its history and
+    #: its best); :data:`UNRECORDED` in summaries from before it was recorded
+    model_holds: str | None = UNRECORDED
 
     def trained_dice(self) -> tuple[tuple[float, int | None] | None, str]:
         """The validation Dice (and epoch) of the weights the model file holds, and which
-        they are: ``"best"`` (model.keras) or ``"last"`` (last.keras)."""
+        they are: ``"best"`` (model.keras) or ``"last"`` (last.keras); no Dice where the
+        records do not say which epoch's weights the file holds: model.keras kept at a guard
+        stop, or files the variant's last invocation did not save (a resume interrupted
+        after epochs the history and the best already count)."""
+        if self.model_holds is None:
+            return None, "last" if self.holds_last else "best"
         if self.holds_last:
             return ((self.last_val_dice, self.last_epoch)
                     if self.last_val_dice is not None else None), "last"
         return ((self.best_val_dice, self.best_val_dice_epoch)
-                if self.best_val_dice is not None else None), "best"
+                if self.best_val_dice is not None
+                and self.model_holds in ("best epoch", UNRECORDED) else None), "best"
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -107,7 +120,8 @@ def run_record(model_path: Path | str) -> RunRecord | None:
                      row.get("best_val_dice_epoch"),
                      valid_record(meta.get("train_images")) if isinstance(meta, dict)
                      else None, *_split(data), holds_last,
-                     *(last if last is not None else (None, None)))
+                     *(last if last is not None else (None, None)),
+                     row.get("model_holds") if "model_holds" in row else UNRECORDED)
 
 
 def _last_val_dice(variant_dir: Path) -> tuple[float, int] | None:
