@@ -353,6 +353,25 @@ def test_preflight_names_a_file_that_cannot_be_decoded(tmp_path, cached):
     assert caught.value.code == ExitCode.INPUT_ERROR
 
 
+@pytest.mark.parametrize("cached", [True, False])
+def test_preflight_names_the_first_bad_file_in_pairing_order_whatever_the_timing(tmp_path,
+                                                                                 cached):
+    """Seven bad masks, the first pair's among them (pairs given in reverse name order): the
+    pass stopped at the first failing element of the shuffled training order, and the
+    files decoded beside it may or may not have been recorded, so the error named the first
+    of those recorded by name. Every failure is now recorded before the error is worded."""
+    pairs = _constant_pairs(tmp_path / "data", list(range(10, 130, 10)))[::-1]
+    bad = [pairs[0], *pairs[6:]]
+    for pair in bad:
+        pair.mask.write_bytes(b"<html>not a png</html>")
+    datasets = _build(pairs[:10], pairs[10:],
+                      cache_dir=tmp_path / "cache" if cached else None)
+    with pytest.raises(UserError) as caught:
+        datasets.preflight()
+    assert str(caught.value).startswith(f"cannot decode {pairs[0].mask}: ")
+    assert str(caught.value).endswith(f"({len(bad) - 1} more file(s) failed too)")
+
+
 def test_a_bad_file_met_while_training_is_recorded_with_its_name(tmp_path):
     pairs = _constant_pairs(tmp_path, [40, 80, 120])
     pairs[0].image.write_bytes(b"")

@@ -163,10 +163,10 @@ class DecodeLog:
         with self._lock:
             self.dropped_samples[path] = (stored, read)
 
-    def as_user_error(self) -> UserError:
-        """A one-line error naming the first file that failed in name order
-        (:func:`first_failure`) and how many others did."""
-        path, reason = first_failure(self.failures)
+    def as_user_error(self, order: Sequence[str] = ()) -> UserError:
+        """A one-line error naming the first file that failed (:func:`first_failure`: in
+        ``order``, the pairs' files as paired, else in name order) and how many others did."""
+        path, reason = first_failure(self.failures, order)
         others = len({p for p, _ in self.failures}) - 1
         extra = f" ({others} more file(s) failed too)" if others > 0 else ""
         return UserError(f"cannot decode {path}: {reason}{extra}", ExitCode.INPUT_ERROR)
@@ -180,17 +180,23 @@ class DecodeLog:
         return None if reason is None else UserError(reason, ExitCode.INPUT_ERROR)
 
 
-def first_failure(failures: Sequence[tuple[str, str]]) -> tuple[str, str]:
-    """Of ``(path, reason)`` failures, the one whose path comes first in name order (with
-    the reason recorded first for it): decode threads record failures in the order they
-    finish, which varies from run to run; the same failures now name the same file. Which
-    failures are recorded before the pipeline stops can still vary when several files are
-    bad (elements decoded in parallel beside the first failing one may or may not finish).
+def first_failure(failures: Sequence[tuple[str, str]], order: Sequence[str] = ()
+                  ) -> tuple[str, str]:
+    """Of ``(path, reason)`` failures, the one whose path comes first in ``order`` (paths not
+    in it after those that are), then in name order, with the reason recorded first for it:
+    decode threads record failures in the order they finish, which varies from run to run;
+    the same failures now name the same file. Which failures are recorded before a pipeline
+    stops can still vary when several files are bad (elements decoded in parallel beside the
+    first failing one may or may not finish): train's preflight records them all
+    (:meth:`~unetdiag.training.pipeline.StreamingDatasets.preflight`).
 
     >>> first_failure([("b.png", "empty"), ("a.png", "truncated"), ("a.png", "empty")])
     ('a.png', 'truncated')
+    >>> first_failure([("a.png", "truncated"), ("b.png", "empty")], order=["b.png", "a.png"])
+    ('b.png', 'empty')
     """
-    return min(failures, key=lambda failure: failure[0])
+    rank = {path: index for index, path in reversed(list(enumerate(order)))}
+    return min(failures, key=lambda failure: (rank.get(failure[0], len(rank)), failure[0]))
 
 
 def decode_pair(image_file: str, mask_file: str, *, channels: int, policy: MaskPolicy,

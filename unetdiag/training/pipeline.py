@@ -132,6 +132,11 @@ class StreamingDatasets:
     passes_per_epoch: int
     augment: AugmentConfig | None
     _build_train: Callable[[AugmentConfig | None], tf.data.Dataset] = field(repr=False)
+    #: every pair's files, training pairs then validation pairs, image then mask, each side
+    #: in the order it was given: the order a decode error names the first bad file in
+    pair_files: tuple[str, ...] = ()
+    #: a pass over every pair that records each file that fails to decode (uncached)
+    _every_failure: Callable[[], DecodeLog] | None = field(default=None, repr=False)
 
     def scale_photometric(self, image_max: float) -> float:
         """Put brightness and noise on the scale of training images whose largest value is
@@ -162,18 +167,28 @@ class StreamingDatasets:
         """Decode every file once (filling the cache, if any); raise UserError naming a bad file.
 
         Runs in the tf.data runtime (``Dataset.reduce``), in parallel, holding one element at a
-        time beyond the map's own buffer.
+        time beyond the map's own buffer. The pass stops at the first element that fails, when
+        the files decoded beside it may or may not have finished: only then is every pair
+        decoded again, uncached, past each failure, so that the error names the first bad
+        file in :attr:`pair_files` whatever the threads' timing (a healthy run decodes once).
         """
         for dataset in (self.train_decoded, self.val_decoded):
             try:
-                dataset.reduce(np.int64(0), lambda count, _element: count + 1)
+                _count(dataset)
             except tf.errors.OpError:
                 if self.decode_log.failures:
-                    raise self.decode_log.as_user_error() from None
+                    every = self._every_failure() if self._every_failure else self.decode_log
+                    raise (every if every.failures else self.decode_log).as_user_error(
+                        self.pair_files) from None
                 raise
         refusal = self.decode_log.unreadable_masks()
         if refusal is not None:
             raise refusal
+
+
+def _count(dataset: tf.data.Dataset) -> None:
+    """Iterate ``dataset`` once in the tf.data runtime."""
+    dataset.reduce(np.int64(0), lambda count, _element: count + 1)
 
 
 def _decode_file_pair(image_path: bytes, mask_path: bytes, *, channels: int,
@@ -392,8 +407,8 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
     if cached:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
 
-    def decoded(pairs: Sequence[Pair], shuffle: bool, cache_name: str | None
-                ) -> tf.data.Dataset:
+    def decoded(pairs: Sequence[Pair], shuffle: bool, cache_name: str | None,
+                log: DecodeLog = decode_log) -> tf.data.Dataset:
         paths = _path_dataset(pairs)
         if shuffle:
             # Cached: one fixed random order (the cache replays it); else a new order per epoch.
@@ -401,7 +416,7 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
         dataset = paths.map(
             lambda image_path, mask_path: _decode_and_resize(
                 image_path, mask_path, img_size=img_size, channels=channels, policy=policy,
-                decode_log=decode_log),
+                decode_log=log),
             num_parallel_calls=tf.data.AUTOTUNE)
         if cached and cache_name is not None:
             return dataset.cache(str(Path(cache_dir) / cache_name))
@@ -412,6 +427,14 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
     weighted = bool(policy.ignore_values)
     # the fewest passes p whose ceil(p * pairs / batch_size) batches reach the minimum
     passes = (max(min_steps_per_epoch, 1) - 1) * batch_size // len(train_pairs) + 1
+
+    def every_failure() -> DecodeLog:
+        # its own log (the run's keeps what the stopped pass saw) and no cache (a cache
+        # written past failures would be one missing their pairs, reused as complete)
+        log = DecodeLog()
+        _count(decoded([*train_pairs, *val_pairs], shuffle=False, cache_name=None,
+                       log=log).ignore_errors())
+        return log
 
     def split(batches: tf.data.Dataset) -> tf.data.Dataset:
         return batches.map(_with_weights) if weighted else batches
@@ -437,4 +460,7 @@ def build_datasets(train_pairs: Sequence[Pair], val_pairs: Sequence[Pair], *, im
                              train_decoded=train_decoded, val_decoded=val_decoded, probe=probe,
                              decode_log=decode_log, train_size=len(train_pairs),
                              val_size=len(val_pairs), passes_per_epoch=passes,
-                             augment=augment_config, _build_train=training_batches)
+                             augment=augment_config, _build_train=training_batches,
+                             pair_files=tuple(str(path) for pair in [*train_pairs, *val_pairs]
+                                              for path in (pair.image, pair.mask)),
+                             _every_failure=every_failure)
