@@ -592,7 +592,8 @@ def _non_default_callbacks(tmp_path) -> dict[type, DiagnosticCallback]:
                                max_anomaly_copies=0, source="s", dark_is_foreground=True,
                                by_values=True, ignores_values=True),
         DiceStabilityMonitor: DiceStabilityMonitor((x, y), SEED_DICE, threshold=0.25,
-                                                   every_n_epochs=3, source="s"),
+                                                   every_n_epochs=3, source="s",
+                                                   probe_weights=np.ones_like(y)),
         SaturationMonitor: SaturationMonitor({"val_dice": 0.9}, tolerance=0.01, source="s",
                                              augmented_inputs=True),
     }

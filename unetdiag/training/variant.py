@@ -131,13 +131,17 @@ def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
     """
     callbacks: list[keras.callbacks.Callback] = []
     probe_x, probe_y = next(datasets.probe.as_numpy_iterator())
+    # the first validation batch holds the probe's pairs in the same order, with the pixel
+    # weights the probe leaves out (0 on ignored values)
+    probe_weights = (next(datasets.val.as_numpy_iterator())[2]
+                     if config.mask_policy.ignore_values else None)
     if config.diagnostics:
         callbacks += diagnostic_callbacks(
             variant_dir, probe=(probe_x, probe_y), dice_config=config.dice,
             baselines=metric_baselines(val_baselines),
             stop_on_label_error=config.stop_on_label_error, source=f"train:{variant.name}",
             threshold=config.metric_threshold, mask_policy=config.mask_policy,
-            augmented_inputs=config.augment)
+            augmented_inputs=config.augment, probe_weights=probe_weights)
     history = HistoryWriter(variant_dir)
     tensorboard = TensorBoardWriter(variant_dir / TENSORBOARD_DIRNAME, (probe_x, probe_y),
                                     files=tuple(val_files), threshold=config.metric_threshold,

@@ -24,13 +24,15 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
                          source: str = "", *,
                          threshold: float = 0.5,
                          mask_policy: MaskPolicy = DEFAULT_POLICY,
-                         augmented_inputs: bool | None = None
+                         augmented_inputs: bool | None = None,
+                         probe_weights: np.ndarray | None = None
                          ) -> list[keras.callbacks.Callback]:
     """The diagnostic callbacks ``unetdiag train`` uses, in the order they should run.
 
     Put them first in the callback list (before loggers). ``probe`` None leaves out the Dice
     monitor; ``threshold`` is where it counts a pixel as predicted foreground (the hard
-    metrics' threshold); ``mask_policy`` is how the masks were decoded (the batch audit
+    metrics' threshold), on the probe's pixels whose ``probe_weights`` are above 0 when given
+    (the pixels the metrics score); ``mask_policy`` is how the masks were decoded (the batch audit
     words its advice and leaves out ignored pixels by it); ``augmented_inputs`` whether the
     input pipeline augments the training images (the saturation monitor then knows the
     training figures are training-mode ones). Gather the findings afterwards with
@@ -50,7 +52,7 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
     ]
     if probe is not None:
         callbacks.append(DiceStabilityMonitor(probe, dice_config, threshold=threshold,
-                                              source=source))
+                                              source=source, probe_weights=probe_weights))
     callbacks.append(SaturationMonitor(baselines, source=source,
                                        augmented_inputs=augmented_inputs))
     return callbacks

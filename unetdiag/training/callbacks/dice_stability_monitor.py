@@ -76,11 +76,15 @@ class DiceStabilityMonitor(DiagnosticCallback):
 
     def __init__(self, probe: tuple[np.ndarray, np.ndarray],
                  dice_config: DiceConfig = DEFAULT_DICE, *, threshold: float = 0.5,
-                 every_n_epochs: int = 1, source: str = "") -> None:
+                 every_n_epochs: int = 1, source: str = "",
+                 probe_weights: np.ndarray | None = None) -> None:
         super().__init__(source)
         x, y = probe
         self.probe_x = np.asarray(x)
         self.probe_y = np.asarray(y)
+        #: the probe's pixels scored (weight > 0; the policy's ignored values are not), as
+        #: the metrics count them; None: every pixel
+        self.probe_weights = None if probe_weights is None else np.asarray(probe_weights)
         if self.probe_x.shape[0] != self.probe_y.shape[0] or self.probe_x.shape[0] == 0:
             raise ValueError("probe needs the same, non-zero number of images and masks")
         if every_n_epochs < 1:
@@ -106,7 +110,7 @@ class DiceStabilityMonitor(DiagnosticCallback):
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "probe": (self.probe_x, self.probe_y),
                 "dice_config": self.dice_config.to_dict(), "threshold": self.threshold,
-                "every_n_epochs": self.every_n_epochs}
+                "every_n_epochs": self.every_n_epochs, "probe_weights": self.probe_weights}
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> DiceStabilityMonitor:
@@ -142,8 +146,7 @@ class DiceStabilityMonitor(DiagnosticCallback):
         if (epoch + 1) % self.every_n_epochs and not last_epoch and not self.model.stop_training:
             return
         labels, predictions = self._probe_predictions()
-        positive = float(np.mean(predictions > self.threshold))
-        foreground = float(np.mean(labels > 0.5))
+        positive, foreground = self._fractions(labels, predictions)
         self.predicted_positive_fraction[epoch + 1] = positive
         findings = list(check_dice_stability(labels, predictions, self.dice_config,
                                              source=self.source))
@@ -157,7 +160,8 @@ class DiceStabilityMonitor(DiagnosticCallback):
         if self._held_constant is not None and self.start_positive_fraction is not None:
             collapse = [never_left_finding(finding, self.source, self.start_positive_fraction,
                                            epoch + 1, len(self.predicted_positive_fraction),
-                                           resumed_after=self._fit_first_epoch or 0)
+                                           resumed_after=self._fit_first_epoch or 0,
+                                           of_scored=self.probe_weights is not None)
                         if "constant_accuracy" in finding.evidence else finding
                         for finding in collapse]
         collapse = [finding if "constant_accuracy" in finding.evidence
@@ -177,8 +181,18 @@ class DiceStabilityMonitor(DiagnosticCallback):
 
     def _probe_fractions(self) -> tuple[float, float]:
         """Of the probe's pixels: the share predicted positive, the share of foreground."""
-        labels, predictions = self._probe_predictions()
-        return (float(np.mean(predictions > self.threshold)), float(np.mean(labels > 0.5)))
+        return self._fractions(*self._probe_predictions())
+
+    def _fractions(self, labels: np.ndarray, predictions: np.ndarray) -> tuple[float, float]:
+        """Of the probe's pixels scored (all without weights): the share predicted
+        positive, the share of foreground; ignored pixels, read as background in the probe's
+        masks, would otherwise count as background in both."""
+        scored = (np.ones(labels.shape, bool) if self.probe_weights is None
+                  else self.probe_weights.reshape(labels.shape) > 0)
+        if not scored.any():
+            scored = np.ones(labels.shape, bool)  # nothing scored: the pixels as they are
+        return (float(np.mean(predictions[scored] > self.threshold)),
+                float(np.mean(labels[scored] > 0.5)))
 
 
 def _constant(collapse: list[Finding]) -> str | None:

@@ -19,14 +19,16 @@ _CLASSES = {"all_zeros": "background", "all_ones": "foreground"}
 
 
 def never_left_finding(finding: Finding, run: str, start_positive: float, epochs: int,
-                       checks: int, resumed_after: int = 0) -> Finding:
+                       checks: int, resumed_after: int = 0, of_scored: bool = False
+                       ) -> Finding:
     """``finding`` (``saturation.predictions_collapsed`` of run ``run``'s probe at epoch
     ``epochs``, the ``checks``-th epoch end checked, on masks of both classes) worded as a
     constant held from the start: the probe predicted foreground for ``start_positive`` of
     its pixels before the first step of this fit, and the same class at every epoch end
     checked. ``resumed_after``: the epochs an earlier part of the run trained before this fit
     resumed from its checkpoint (their probe predictions are not known here, so the finding
-    speaks of the epochs since the resume only)."""
+    speaks of the epochs since the resume only). ``of_scored``: the shares are of the pixels
+    scored (the run ignores values)."""
     evidence = finding.evidence
     what = _CLASSES[evidence["collapsed_to"]]
     positive = float(evidence["predicted_positive_fraction"])
@@ -48,20 +50,22 @@ def never_left_finding(finding: Finding, run: str, start_positive: float, epochs
                 "segmentation was measured")
         title = f"{run}: predictions never left all-{what} in {plural(epochs, 'epoch')}"
         start = "before its first step"
+    pixels = "of the pixels scored" if of_scored else "of pixels"
     explanation = (f"On the probe batch the model predicted {what} for {share(start_positive)} "
-                   f"of pixels {start}, and for {share(positive)} at the end of "
+                   f"{pixels} {start}, and for {share(positive)} at the end of "
                    f"epoch {epochs}{between}: {held}. "
                    "Consistent with updates too few or too small to move the output from "
                    "where it started (a *_BCE variant's output starts at the training masks' "
                    + ("prior, above 0.5 where foreground is over half the pixels)."
                       if what == "foreground" else
                       "prior, below 0.5 where foreground is under half the pixels)."))
-    explanation += (f" The masks have {share(float(evidence['foreground_fraction']))} {what}; "
-                    f"on them that constant scores accuracy {evidence['constant_accuracy']:.4f} "
+    explanation += (f" The masks have {share(float(evidence['foreground_fraction']))} {what}"
+                    f"{' of the pixels scored' if of_scored else ''}; on them that constant "
+                    f"scores accuracy {evidence['constant_accuracy']:.4f} "
                     f"and Dice {evidence['constant_dice']:.4f} without looking at the images.")
     return dataclasses.replace(
         finding,
-        title=f"{title} ({percent(positive)} of pixels predicted foreground)",
+        title=f"{title} ({percent(positive)} {pixels} predicted foreground)",
         explanation=explanation,
         fix=("Train for more epochs or updates (--epochs, --min-steps-per-epoch) before "
              "judging the model; if it stays there, check the masks' foreground fraction "
