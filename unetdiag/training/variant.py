@@ -134,7 +134,7 @@ def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
     # the first validation batch holds the probe's pairs in the same order, with the pixel
     # weights the probe leaves out (0 on ignored values)
     probe_weights = (next(datasets.val.as_numpy_iterator())[2]
-                     if config.mask_policy.ignore_values else None)
+                     if config.diagnostics and config.mask_policy.ignore_values else None)
     if config.diagnostics:
         callbacks += diagnostic_callbacks(
             variant_dir, probe=(probe_x, probe_y), dice_config=config.dice,
