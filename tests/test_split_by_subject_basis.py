@@ -38,7 +38,7 @@ def test_classes_numbered_within_themselves_are_kept_whole_but_said_weak(tmp_pat
     assert (record["split_rule"], basis["pictures"]) == ("subjects", "disagree")
     assert basis["adjacent_pairs_more_alike"] < 0.75
     assert said.severity.value == "warning"
-    assert "The pictures do not agree" in said.explanation
+    assert "The pictures do not back the reading" in said.explanation
     assert "leave --split-by-subject out" in said.fix
 
 
@@ -55,3 +55,23 @@ def test_a_split_by_file_records_no_basis(tmp_path):
     assert split_basis(findings) is None
     assert data_record(TrainConfig(images=images, masks=masks), train, val,
                        rule)["split_basis"] is None
+
+
+def test_a_share_between_chance_and_backed_is_not_called_disagreeing():
+    """70 % of adjacent pairs more alike is well above independent images' 50 %: the reading
+    is not backed (under 75 %), but the pictures lean towards it; the explanation said "The
+    pictures do not agree: ... in only 70%"."""
+    from unetdiag.diag.data.pairing import Pair
+    from unetdiag.training.run.split_wording import subjects_kept_whole
+
+    pairs = [Pair(stem=f"s{i // 5}_{i % 5}", image=f"s{i // 5}_{i % 5}.png",
+                  mask=f"m{i}.png") for i in range(40)]
+    basis = {"images": 40, "named": 40, "subjects": 8, "views_per_subject": 5,
+             "subjects_of_that_size": 8, "numbered_runs": True, "fewest_views": 5,
+             "example": ["s0_0", "s0_1"], "pictures": "disagree", "views_judged": 40,
+             "adjacent_pairs": 32, "adjacent_pairs_more_alike": 0.7}
+    said = subjects_kept_whole(pairs, ["training"] * 35 + ["validation"] * 5,
+                               {"val_fraction": 0.2, "seed": 42}, basis)
+    assert "do not agree" not in said.explanation and "only" not in said.explanation
+    assert "more alike in 70% of comparisons" in said.explanation
+    assert "the reading is backed at 75% or more" in said.explanation

@@ -75,12 +75,12 @@ def subjects_kept_whole(pairs: Sequence[Pair], sides: Sequence[str], split: dict
                    "taken in order are. Names and pictures are evidence, not proof, that a "
                    "prefix is one subject.")
     elif pictures == "disagree":
-        backing = (f"The pictures do not agree: images numbered next to each other in a prefix "
-                   f"are the more alike in only {wins:.0%} of comparisons with images "
+        backing = (f"The pictures do not back the reading: images numbered next to each other "
+                   f"in a prefix are the more alike in {wins:.0%} of comparisons with images "
                    f"numbered further apart ({basis['views_judged']} images judged, 16x16 grey "
-                   "thumbnails; independent images: about 50%; the reading is backed at "
-                   f"{BACKED_SHARE:.0%} or more), as when the numbers count independent images "
-                   "within a class (class03_001 ..). The prefixes may be classes, not "
+                   f"thumbnails; the reading is backed at {BACKED_SHARE:.0%} or more). "
+                   "Independent images score about 50%, as when the numbers count independent "
+                   "images within a class (class03_001 ..). The prefixes may be classes, not "
                    "subjects: held whole, validation holds whole classes the model never "
                    "trained on.")
     elif pictures == "not read":
