@@ -124,3 +124,25 @@ def test_a_per_image_dice_at_the_measured_all_ones_baseline_is_no_pooled_fingerp
     ids = [f.id for f in train_report(config, Path("run"), results, meta, [], None).findings]
     assert "saturation.metric_at_baseline" in ids
     assert "saturation.all_ones_predictor" not in ids
+
+
+def test_info_series_findings_keep_explain_logs_sentences_after_its_quiet_one():
+    """A val_dice still rising (saturation.still_improving, info) was the only series
+    finding: the headline dropped explain-log's whole paragraph, its "still rising ...
+    train longer" with the "nothing looks saturated" it meant to leave out."""
+    from unetdiag.diag.checks.saturation import check_series
+
+    history = {"loss": [0.6, 0.5, 0.4, 0.3, 0.25, 0.2],
+               "val_loss": [0.6, 0.5, 0.45, 0.4, 0.35, 0.3],
+               "dice": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
+               "val_dice": [0.30, 0.40, 0.50, 0.60, 0.68, 0.75]}
+    findings = [f.with_source("train:MP_Tr_BCE")
+                for f in check_series("train:MP_Tr_BCE", history)]
+    assert [(f.id, f.severity) for f in findings] == [
+        ("saturation.still_improving", Severity.INFO)]
+    result = VariantResult(name="MP_Tr_BCE", status="finished", epochs_completed=6,
+                           best_val_dice=0.75, best_val_dice_epoch=6, history=history)
+    headline = train_headline(findings, HeadlineContext({"MP_Tr_BCE": result}, 24, 6,
+                                                        {"val_dice": 0.2}, 0.1))
+    assert "still rising" in headline
+    assert "looks saturated" not in headline

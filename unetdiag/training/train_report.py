@@ -386,13 +386,25 @@ def _series(findings: Sequence[Finding], context: HeadlineContext) -> str | None
                        and not (f.id in (ALL_ONES_PREDICTOR, ALL_ZEROS_PREDICTOR) and (
                            at_baseline or _MEASURED_FRACTIONS & set(f.evidence)))]
     spoke = at_baseline or _guard_stops(findings, context) or _measured(findings, context)
-    # info findings alone would add explain-log's "nothing looks saturated", which they
-    # contradict (predictions all-background at epoch 1, resolved by epoch 2), as would the
-    # sentence of another rule that spoke
-    if runs and (any(f.severity is not Severity.INFO for f in series_findings)
-                 or not (spoke or series_findings)):
+    if not runs:
+        return None
+    if any(f.severity is not Severity.INFO for f in series_findings) or not (
+            spoke or series_findings):
         return explain_headline(runs, series_findings)
-    return None
+    if spoke:  # explain-log's "nothing looks saturated" would contradict that rule's sentence
+        return None
+    # info findings alone: explain-log's sentences after its quiet one (a score still rising:
+    # train longer), without the quiet one, which they may contradict (predictions
+    # all-background at epoch 1, resolved by epoch 2)
+    said = explain_headline(runs, series_findings)
+    if said.startswith("Nothing in ") and _QUIET_END in said:
+        said = said.split(_QUIET_END, 1)[1].strip()
+    return said or None
+
+
+#: the end of explain-log's headline sentence when no rule spoke ("Nothing in this run looks
+#: saturated, non-finite or out of range.")
+_QUIET_END = "looks saturated, non-finite or out of range."
 
 
 #: evidence keys of a fingerprint the measured masks contradict (saturation/reconcile.py)
