@@ -40,6 +40,16 @@ def test_no_claim_where_the_scores_differ_stay_constant_or_are_too_few():
     assert ID in _ids({"loss": [0.7, 0.6, 0.5], "accuracy": moving, "iou": moving})
 
 
+def test_series_of_different_lengths_are_compared_at_the_epochs_both_hold():
+    # a monitor's accuracy can hold fewer epochs than its Dice (a fit resumed with
+    # initial_epoch): compared at the epochs both logged, never by broadcasting
+    moving = [0.51, 0.3135, 0.1728]
+    assert ID not in _ids({"loss": [0.7, 0.6, 0.5], "accuracy": [0.3768],
+                           "dice": [0.3877, 0.4505, 0.4962]})
+    assert ID in _ids({"loss": [0.7, 0.6, 0.5, 0.4], "accuracy": [*moving, None],
+                       "iou": [*moving, 0.25]})
+
+
 _matrix = st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 10**6),
                     st.integers(0, 10**6))
 

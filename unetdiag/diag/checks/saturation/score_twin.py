@@ -53,16 +53,22 @@ class ScoreEqualsAccuracy(MetricsClaim):
 
 
 def _equal_epochs(score: MetricSeries, accuracy: MetricSeries) -> list[int] | None:
-    """The positions at which both are finite, when they agree at every one of them, there
-    are enough of them and the values move (a constant 1.0 or 0.0 agrees by saturation)."""
-    both = np.flatnonzero(score.finite & accuracy.finite)
-    if both.size < MIN_EQUAL_EPOCHS:
+    """The score's positions at the epochs where both are finite, when they agree at every
+    one of them, there are enough of them and the values move (a constant 1.0 or 0.0 agrees
+    by saturation). Epochs are matched by number: a monitor's series can start at different
+    epochs (a metric added on resume)."""
+    score_at = np.flatnonzero(score.finite)
+    accuracy_at = np.flatnonzero(accuracy.finite)
+    _, in_score, in_accuracy = np.intersect1d(
+        score.numbers[score_at], accuracy.numbers[accuracy_at], return_indices=True)
+    score_at, accuracy_at = score_at[in_score], accuracy_at[in_accuracy]
+    if score_at.size < MIN_EQUAL_EPOCHS:
         return None
-    if np.any(np.abs(score.values[both] - accuracy.values[both]) > _SAME):
+    if np.any(np.abs(score.values[score_at] - accuracy.values[accuracy_at]) > _SAME):
         return None
-    if np.ptp(accuracy.values[both]) <= _SAME:
+    if np.ptp(accuracy.values[accuracy_at]) <= _SAME:
         return None
-    return [int(position) for position in both]
+    return [int(position) for position in score_at]
 
 
 def score_equals_accuracy(run: str, series: Series, multiclass: bool
