@@ -20,6 +20,7 @@ from unetdiag.diag.audit.storage_findings import (
     decoded_top_byte,
     dropped_samples_finding,
     lossy_unit_masks_finding,
+    nonfinite_masks_finding,
 )
 from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE, mask_thumbnail
 from unetdiag.diag.checks.baselines import baseline_findings
@@ -231,8 +232,9 @@ def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy,
     orientation read from the headers of those images and masks; label maps read under the
     automatic threshold; masks holding values between their two ends, thresholded (``use``:
     ``"train"`` or ``"evaluate"``, what the thresholded masks serve); palette void (index
-    255) the policy does not ignore; files of 16 bits per colour channel read at 8; and
-    images whose samples Pillow leaves out."""
+    255) the policy does not ignore; files of 16 bits per colour channel read at 8; masks
+    holding NaN or infinite values (decoded as background); and images whose samples Pillow
+    leaves out."""
     pairs = [PairSizes(image, mask, image_size, mask_size, read_orientation(image),
                        read_orientation(mask))
              for image, (mask, image_size, mask_size)
@@ -255,5 +257,7 @@ def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy,
                                      len(decode_log.decoded_masks), source="data")
     soft = soft_values_thresholded(dict(sorted(decode_log.soft_values.items())),
                                    len(decode_log.decoded_masks), "data", use)
-    return findings + [finding for finding in (label_maps, soft, nodata, void, lossy)
+    nonfinite = nonfinite_masks_finding(decode_log.nonfinite_masks,
+                                        len(decode_log.decoded_masks), source="data")
+    return findings + [finding for finding in (nonfinite, label_maps, soft, nodata, void, lossy)
                        if finding is not None]

@@ -72,6 +72,9 @@ class DecodeLog:
     void_masks: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     #: 0/1 masks stored in a lossy format (JPEG), whose lost foreground no threshold recovers.
     lossy_unit_masks: set[str] = field(default_factory=set)
+    #: ``mask path -> (NaN and infinite pixels, pixels)`` of masks holding non-finite values
+    #: (decoded as background) that no GDAL_NODATA tag declares.
+    nonfinite_masks: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: ``mask path -> its values between the scale's ends and what the threshold made of
     #: them`` (:mod:`unetdiag.diag.checks.soft_masks`), measured once per mask.
     soft_values: dict[str, SoftValues] = field(default_factory=dict)
@@ -139,6 +142,10 @@ class DecodeLog:
     def record_lossy_unit(self, path: str) -> None:
         with self._lock:
             self.lossy_unit_masks.add(path)
+
+    def record_nonfinite(self, path: str, nonfinite: int, pixels: int) -> None:
+        with self._lock:
+            self.nonfinite_masks[path] = (nonfinite, pixels)
 
     def record_soft_values(self, path: str, soft: SoftValues) -> None:
         with self._lock:
@@ -269,6 +276,7 @@ def _note_storage(decode_log: DecodeLog, image_file: str, mask_file: str,
     if mask_bits:
         decode_log.record_top_byte(mask_file, mask_bits, plane, is_mask=True)
     # a declared 0 is the background of most label rasters that declare it: not warned of
+    declared_nan = 0
     if nodata not in (None, 0) and plane.ndim == 2 and nodata not in policy.ignore_values:
         held = (np.isnan(plane) if plane.dtype.kind == "f" else np.zeros(plane.shape, bool)
                 ) if np.isnan(nodata) else plane == nodata
@@ -276,7 +284,12 @@ def _note_storage(decode_log: DecodeLog, image_file: str, mask_file: str,
         if pixels and held.shape == mask.shape:
             decode_log.record_nodata(mask_file, nodata, pixels,
                                      int(np.count_nonzero(mask[held] > 0)))
+            declared_nan = pixels if np.isnan(nodata) else 0
     encoding = inspected.encoding
+    # NaN the file declares no-data is worded by the no-data finding; any other non-finite
+    # value is decoded as background without a word unless recorded here
+    if encoding.nonfinite_count > declared_nan:
+        decode_log.record_nonfinite(mask_file, encoding.nonfinite_count, int(plane.size))
     if is_lossy_unit_mask(encoding):
         decode_log.record_lossy_unit(mask_file)
     if encoding.void_fraction > 0 and VOID_INDEX not in policy.ignore_values and \

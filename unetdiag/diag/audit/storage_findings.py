@@ -20,7 +20,9 @@ id                                 severity  when
 
 The trainer's decoder notes 16-bit colour files as it reads them; :func:`decoded_top_byte`
 words what it noted as the audit words its columns, and :func:`unreadable_top_byte_masks` is
-its refusal when every such mask reads as a single value.
+its refusal when every such mask reads as a single value. :func:`lossy_unit_masks_finding`
+and :func:`nonfinite_masks_finding` word what the decoder noted of JPEG 0/1 masks and of
+masks holding NaN or infinite values, under audit-data's ids.
 """
 
 from __future__ import annotations
@@ -249,3 +251,30 @@ def lossy_unit_masks_finding(paths: set[str], masks: int, source: str) -> Findin
         "Store masks as PNG (lossless), regenerated from the source labels; `unetdiag "
         "audit-data` lists every lossy mask.",
         {"masks": count, "masks_decoded": masks}, sorted(paths), source)
+
+
+def nonfinite_masks_finding(masks: Mapping[str, tuple[int, int]], decoded: int, source: str
+                            ) -> Finding | None:
+    """``mask.non_finite`` (error) from train/evaluate's decoder: masks holding NaN or
+    infinite values (``path -> (non-finite pixels, pixels)``), of ``decoded`` masks, as
+    audit-data's finding of that id; None when there are none.
+
+    >>> nonfinite_masks_finding({"a.tif": (3, 100)}, 2, "data").title
+    '1 of 2 masks holds NaN or infinite values, decoded as background'
+    """
+    if not masks:
+        return None
+    count = len(masks)
+    pixels = sum(nonfinite for nonfinite, _ in masks.values())
+    return listing_finding(
+        "mask.non_finite", Severity.ERROR,
+        f"{count} of {plural(decoded, 'mask')} {verb(count, 'holds', 'hold')} NaN or infinite "
+        "values, decoded as background",
+        f"{plural(pixels, 'pixel')} of {verb(count, 'it', 'them')} {verb(pixels, 'is', 'are')} "
+        "NaN or infinite: unetdiag decodes them as background, so the model trains and is "
+        "scored on background there whatever the annotation meant. Usually a mask normalised "
+        "by its own maximum (0/0 on an empty mask).",
+        "Re-export the listed masks with finite values; `unetdiag audit-data` lists every one.",
+        {"masks": count, "masks_decoded": decoded, "non_finite_pixels": dict(sorted(
+            (path, nonfinite) for path, (nonfinite, _) in masks.items()))},
+        sorted(masks), source)
