@@ -78,3 +78,20 @@ def test_a_padded_picture_of_another_shape_is_not_one(tmp_path):
     _tight_figure(tmp_path / "m.png", mask)
     assert padded_picture(tmp_path / "m.png", (120, 90)) is not None
     assert padded_picture(tmp_path / "m.png", (90, 120)) is None
+
+
+@pytest.mark.parametrize("mode", ["L", "1", "P"])
+def test_a_grey_mask_in_a_white_frame_is_no_figure(tmp_path, mode):
+    """A mask drawn with a white frame of one width (an ignored border), at twice the size of
+    its downsampled image, is stored grey, 1-bit or palette, which savefig never writes
+    (RGBA, or RGB JPEG): read as a mask, not a tight figure."""
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir(), masks.mkdir()
+    for index in range(4):
+        mask = np.pad(_mask(index, shape=(180, 240)), 6, constant_values=255)
+        Image.fromarray(mask).convert(mode).save(masks / f"{index}.png")
+        Image.fromarray(np.full((96, 126, 3), 90, np.uint8)).save(images / f"{index}.png")
+        assert padded_picture(masks / f"{index}.png", (126, 96)) is None
+    report = audit_dataset(images, masks, workers=1)
+    mismatch = finding(report, "geometry.size_mismatch")
+    assert "plt.savefig" not in mismatch.title + mismatch.explanation

@@ -14,7 +14,8 @@ pixels count as white margin.
 ``plt.savefig(path, bbox_inches="tight")`` (with ``plt.axis("off")``) crops the figure to the
 picture plus ``pad_inches`` (0.1 inch: 10 px at 100 dpi) of white on every side, at a size of
 its own: :func:`padded_picture` finds such a padding, of one width on all four sides, round a
-picture whose own edge is not white and whose shape is its image's.
+picture whose own edge is not white and whose shape is its image's, in a file of the kind
+matplotlib writes (RGBA, or RGB JPEG): a grey mask with a white frame is not one.
 
 >>> figure_dpi((640, 480)), figure_dpi((1920, 1440)), figure_dpi((614, 460)), figure_dpi((96, 96))
 (100, 300, 96, None)
@@ -106,8 +107,11 @@ def padded_picture(path: Path | str, image_size: tuple[int, int]) -> int | None:
     most :data:`PADDING_SHARE` of the shorter side; the row or column just inside each band is
     mostly not white (the picture's own edge, where a mask with a white background would
     carry on white); and the picture has the shape of its image (``image_size``, width and
-    height) within :data:`ASPECT_TOLERANCE` at another size. None otherwise, or when the file
+    height) within :data:`ASPECT_TOLERANCE` at another size; and the file is of a kind
+    matplotlib writes (:func:`_written_as_figures_are`). None otherwise, or when the file
     cannot be read."""
+    if not _written_as_figures_are(path):
+        return None
     try:
         pixels = read_image(path, channels=3)
     except (ImageReadError, OSError, ValueError):
@@ -132,6 +136,17 @@ def padded_picture(path: Path | str, image_size: tuple[int, int]) -> int | None:
         return None
     aspect, image_aspect = picture_width / picture_height, image_width / image_height
     return pad if abs(aspect / image_aspect - 1) <= ASPECT_TOLERANCE else None
+
+
+def _written_as_figures_are(path: Path | str) -> bool:
+    """Whether the file is of a kind ``savefig`` writes: with an alpha channel (Agg's PNG,
+    TIFF and WebP are RGBA) or a JPEG (RGB). Grey, 1-bit and palette files are not: a mask
+    drawn with a white frame (an ignored border, a frame added by padding) is stored so."""
+    try:
+        with Image.open(path) as image:
+            return "A" in image.getbands() or image.format == "JPEG"
+    except (OSError, ValueError):
+        return False
 
 
 def _transparent(path: Path | str) -> np.ndarray | None:
