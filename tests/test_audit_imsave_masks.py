@@ -56,3 +56,30 @@ def test_an_empty_imsave_mask_beside_label_maps_is_told_as_a_blank(tmp_path):
     assert "intermediate values" not in said.explanation
     assert "It holds one value over the whole mask, not 0" in said.explanation
     assert said.severity.value == "info"
+
+
+def test_a_one_valued_imsave_mask_is_not_said_to_be_empty_alone(tmp_path):
+    """plt.imsave normalises a mask of one value to the colormap's low end whatever the value:
+    a mask whose object covers every pixel is written as the empty one is, so the blank is
+    told as either."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir(), masks.mkdir()
+    plt.imsave(tmp_path / "empty.png", np.zeros((40, 50), np.uint8))
+    plt.imsave(tmp_path / "full.png", np.ones((40, 50), np.uint8))
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "empty.png")),
+                          np.asarray(Image.open(tmp_path / "full.png")))
+    for index in range(6):
+        mask = np.zeros((40, 50), np.uint8)
+        mask[5 + index:20 + index, 10:30] = 1
+        Image.fromarray(np.full((40, 50), 100, np.uint8)).save(images / f"{index}.png")
+        plt.imsave(masks / f"{index}.png", mask if index else np.ones_like(mask))
+    said = finding(audit_dataset(images, masks, workers=1), "mask.threshold_sensitive")
+    assert "an empty mask and one whose object covers every pixel are the same file" in (
+        said.explanation)
+    assert "consistent with an empty mask saved" not in said.explanation
+    assert "Of the mask of one value: nothing to fix if it is empty" in said.fix

@@ -413,8 +413,8 @@ def _non_finite_cause(tally: AuditTally, nonfinite: np.ndarray, count: int
 
 def blanks_beside_two_values(tally: AuditTally, sensitive: np.ndarray) -> np.ndarray:
     """The sensitive masks holding one value over the whole mask when every other sensitive
-    mask holds two, or there is no other (an empty mask saved through a colormap, at its low
-    end, alone or beside the others); none otherwise."""
+    mask holds two, or there is no other (a mask of one value saved through a colormap, at
+    its low end, alone or beside the others); none otherwise."""
     blanks = sensitive & (tally["distinct_values"] == 1)
     others = sensitive & ~blanks
     if others.any() and not np.all(tally["distinct_values"][others] == 2):
@@ -437,20 +437,27 @@ def _threshold_cause(tally: AuditTally, sensitive: np.ndarray, worst: int,
             else f"{_compact_percent(float(shares[0]))} foreground")
     blank_sentence = (
         f"{verb(count, 'holds', 'hold')} one value over the whole mask, not 0 "
-        f"({tally.mask_paths[first]}): consistent with an empty mask saved through a colormap "
-        "(plt.imsave writes it at the colormap's low end), which `> 0` reads as all foreground "
-        f"and the policy in force as {read}.")
+        f"({tally.mask_paths[first]}): consistent with a mask of one value saved through a "
+        "colormap, which plt.imsave writes at the colormap's low end whatever the value, so an "
+        "empty mask and one whose object covers every pixel are the same file; `> 0` reads such "
+        f"a mask as all foreground and the policy in force as {read}.")
     if not others.any():
         return (f"{'Each of them' if count > 1 else 'It'} {blank_sentence}",
-                "Nothing to fix for unetdiag if the policy reads them as background; for tools "
-                "that binarise with `> 0`, save the masks again as 0/255 (or 0/1) grey.",
+                "Nothing to fix for unetdiag if the masks are empty and the policy reads them "
+                "as background; otherwise, and for tools that binarise with `> 0`, save the "
+                "masks again from their arrays as 0/255 (or 0/1) grey.",
                 bool(np.all(shares == 0)))
     cause, fix, read_apart = _cause_of_disagreement(tally, others, worst, policy)
     # the sentence said of every listed mask is true of the others only
     held = int(others.sum())
     cause = cause.replace("Each of them holds ", f"{held} of them {verb(held, 'holds', 'hold')} ",
                           1)
-    return (f"{cause} {plural(count, 'more mask')} {blank_sentence}", fix,
+    one_valued = ("Of the mask of one value: nothing to fix if it is empty; if its object "
+                  "covers every pixel, save it again from its array as 0/255 grey."
+                  if count == 1 else
+                  f"Of the {count} masks of one value: nothing to fix for those that are empty; "
+                  "save any whose object covers every pixel again from its array as 0/255 grey.")
+    return (f"{cause} {plural(count, 'more mask')} {blank_sentence}", f"{fix} {one_valued}",
             read_apart and bool(np.all(shares == 0)))
 
 
