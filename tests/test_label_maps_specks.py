@@ -47,3 +47,23 @@ def test_dense_nuclei_of_a_few_pixels_are_a_label_map(tmp_path, dtype):
     noise[rng.random((96, 96)) < 0.3] = 0
     layout = label_layout(inspect_mask_values(noise, "TIFF", "I;16", MaskPolicy()))
     assert layout is None or not layout.is_label_map
+
+
+def test_specks_are_not_said_to_cover_whole_regions(tmp_path):
+    """Each number held by a 3x3 speck has one pixel inside of nine: the explanation names
+    them specks, not 'each covering whole regions'; label maps of regions keep those words."""
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir(), masks.mkdir()
+    for index in range(4):
+        Image.fromarray(np.full((96, 96), 90 + index, np.uint8)).save(images / f"{index}.png")
+        Image.fromarray(_specks(index)).save(masks / f"{index}.tif")
+    said = finding(audit_dataset(images, masks, workers=1), "mask.label_map").explanation
+    assert "each covering whole regions" not in said
+    assert "too few to have an inside (numbered specks)" in said
+    regions = tmp_path / "regions"
+    regions.mkdir()
+    for index in range(4):  # the same layout at twice the size: 6x6 squares, with an inside
+        Image.fromarray(np.kron(_specks(index, shape=(48, 48)), np.ones((2, 2), np.uint16))
+                        ).save(regions / f"{index}.tif")
+    said = finding(audit_dataset(images, regions, workers=1), "mask.label_map").explanation
+    assert "each covering whole regions" in said

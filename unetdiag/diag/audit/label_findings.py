@@ -9,6 +9,8 @@ tally; this module only words them, with the sentences of
 
 from __future__ import annotations
 
+import numpy as np
+
 from unetdiag.diag.audit.findings import audit_finding, listed_names
 from unetdiag.diag.audit.label_map_sentences import (
     classes_sentence,
@@ -41,7 +43,7 @@ from unetdiag.diag.checks.label_maps import (
     numbered_objects_choice,
 )
 from unetdiag.diag.core.findings import Finding, Severity
-from unetdiag.diag.data.labelmaps import MAX_LABEL_VALUES, colour_rgb
+from unetdiag.diag.data.labelmaps import MAX_LABEL_VALUES, colour_rgb, too_small_for_an_inside
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.wording.text import (
     capitalised,
@@ -50,6 +52,16 @@ from unetdiag.diag.wording.text import (
 )
 
 IGNORE_LABEL = 255
+
+
+def _specks(verdict: LabelVerdict) -> bool:
+    """More values than a few, every one but 0 held on average by too few pixels per mask
+    to have an inside (:func:`~unetdiag.diag.data.labelmaps.too_small_for_an_inside`): the
+    label maps read as numbered specks, of which "whole regions" is not true."""
+    held = [entry.pixels / entry.masks for entry in verdict.values
+            if entry.value != 0 and entry.masks]
+    return (len(verdict.values) > MAX_LABEL_VALUES and bool(held)
+            and bool(np.all(too_small_for_an_inside(np.array(held)))))
 
 
 def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPolicy) -> Finding:
@@ -72,6 +84,8 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
             "on two opposite sides), the others regions or structures, not the one- or "
             "two-pixel bands compression or resampling leaves between two levels"
             if verdict.frame is not None
+            else "each held by a few pixels per mask, too few to have an inside (numbered "
+            "specks)" if _specks(verdict)
             else "each covering whole regions")
     explanation = (f"{masks_phrase} holding {held}: {what}, {laid}, "
                    "stored losslessly, so they are labels (class or object numbers), not "

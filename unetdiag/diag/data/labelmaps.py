@@ -354,9 +354,7 @@ def _numbered_objects_layout(inspected: InspectedMask,
     labelled = core != 0
     sizes = np.bincount(core[labelled].ravel())
     inside = np.bincount(core[labelled & _interior(plane)].ravel(), minlength=sizes.size)
-    radius = np.sqrt(sizes / np.pi)
-    # the pixels of a disc of radius r whose eight neighbours are in it: about radius r - √2
-    disc_inside = np.clip(1 - math.sqrt(2) / np.maximum(radius, 1), 0, None) ** 2
+    disc_inside = _disc_inside(sizes)
     judged = disc_inside >= MIN_DISC_INSIDE
     if skip_ends:
         top = scale_ends(encoding.scale, encoding.min_value, encoding.max_value)[1]
@@ -372,6 +370,19 @@ def _numbered_objects_layout(inspected: InspectedMask,
     return LabelLayout(counts=_value_counts(inspected),
                        whole_region_share=float(np.median(inside[present] / sizes[present])),
                        separator=None, is_label_map=True)
+
+
+def _disc_inside(sizes: np.ndarray) -> np.ndarray:
+    """The share of a disc of each area (pixels) whose eight neighbours are in it: the pixels
+    within about radius r - √2."""
+    radius = np.sqrt(np.asarray(sizes, dtype=float) / np.pi)
+    return np.clip(1 - math.sqrt(2) / np.maximum(radius, 1), 0, None) ** 2
+
+
+def too_small_for_an_inside(pixels: np.ndarray) -> np.ndarray:
+    """Whether a value held by so many pixels in a mask is too small to be judged by its
+    inside (:data:`MIN_DISC_INSIDE`): a speck of at most 13 pixels."""
+    return _disc_inside(pixels) < MIN_DISC_INSIDE
 
 
 def _numbered_specks(inspected: InspectedMask, sizes: np.ndarray,
