@@ -95,3 +95,24 @@ def test_a_grey_mask_in_a_white_frame_is_no_figure(tmp_path, mode):
     report = audit_dataset(images, masks, workers=1)
     mismatch = finding(report, "geometry.size_mismatch")
     assert "plt.savefig" not in mismatch.title + mismatch.explanation
+
+
+def test_masks_of_another_shape_beside_tight_figures_keep_their_value_findings(tmp_path):
+    """The first masks looked at are tight figures; three more are crops of their images'
+    masks (another shape, soft edges from resizing): they are no figures, and their values
+    are still told."""
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir(), masks.mkdir()
+    for index in range(4):
+        mask = _mask(index)
+        Image.fromarray(np.stack([mask // 2 + 60] * 3, axis=-1)).save(images / f"a{index}.png")
+        _tight_figure(masks / f"a{index}.png", mask)
+    for index in range(3):
+        mask = _mask(10 + index)
+        Image.fromarray(np.stack([mask // 2 + 60] * 3, axis=-1)).save(images / f"b{index}.png")
+        Image.fromarray(mask[:, :60]).resize((90, 135), Image.Resampling.BILINEAR).save(
+            masks / f"b{index}.png")
+    report = audit_dataset(images, masks, workers=1)
+    assert "white padding" in finding(report, "geometry.size_mismatch").title
+    non_binary = finding(report, "mask.non_binary")
+    assert "b0.png" in non_binary.explanation + str(non_binary.evidence)

@@ -28,7 +28,12 @@ from unetdiag.diag.audit.storage import BIT_DEPTHS, NOMINAL_RANGES
 from unetdiag.diag.audit.strokes import scribble_key, scribbles_settled
 from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE
 from unetdiag.diag.core.findings import LISTED_FILES
-from unetdiag.diag.data.figures import figure_dpi, looks_like_figure, padded_picture
+from unetdiag.diag.data.figures import (
+    figure_dpi,
+    looks_like_figure,
+    padded_picture,
+    padded_shape_fits,
+)
 
 #: Masks of a figure's size looked at for a figure's margins (as ``geometry.size_mismatch``).
 FIGURE_MASKS_LOOKED_AT = 3
@@ -332,8 +337,8 @@ class AuditTally:
         margins around a coloured picture, :func:`~unetdiag.diag.data.figures.looks_like_figure`):
         ``plt.savefig`` output; and the other masks not of their image's size when the first
         of them are pictures in a white padding (``savefig(bbox_inches="tight")``,
-        :func:`~unetdiag.diag.data.figures.padded_picture`). Their pixels are a figure's, not
-        labels. Read once."""
+        :func:`~unetdiag.diag.data.figures.padded_picture`), those whose size less that
+        padding has their image's shape. Their pixels are a figure's, not labels. Read once."""
         if self._figures is None:
             mismatched = self.size_mismatch() & ~self.mask_is_side_by_side()
             columns = self.columns
@@ -347,7 +352,17 @@ class AuditTally:
             padded = [padded_picture(self.mask_paths[index], (int(columns["image_width"][index]),
                                                               int(columns["image_height"][index])))
                       for index in np.flatnonzero(others)[:FIGURE_MASKS_LOOKED_AT].tolist()]
-            self._figures = figures | others if padded and None not in padded else figures
+            if padded and None not in padded:
+                # the masks not looked at are taken as figures only if their size less the
+                # padding seen holds their image's shape, not every mask of another size
+                sizes = np.stack([columns["mask_width"], columns["mask_height"],
+                                  columns["image_width"], columns["image_height"]], axis=1)
+                others &= np.array([any(padded_shape_fits((int(row[0]), int(row[1])),
+                                                          (int(row[2]), int(row[3])),
+                                                          (2 * pad, 2 * pad))
+                                        for pad in set(padded)) for row in sizes], dtype=bool)
+                figures = figures | others
+            self._figures = figures
         return self._figures
 
     def mask_is_picture(self) -> np.ndarray:

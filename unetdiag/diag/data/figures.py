@@ -130,12 +130,22 @@ def padded_picture(path: Path | str, image_size: tuple[int, int]) -> int | None:
     edges = (inside[0], inside[-1], inside[:, 0], inside[:, -1])
     if any(edge.mean() > 0.5 for edge in edges):
         return None
-    picture_height, picture_width = inside.shape
+    fits = padded_shape_fits((width, height), image_size, (left + right, top + bottom))
+    return pad if fits else None
+
+
+def padded_shape_fits(mask_size: tuple[int, int], image_size: tuple[int, int],
+                      padding: tuple[int, int]) -> bool:
+    """Whether a mask of ``mask_size`` (width, height) less ``padding`` (pixels across and
+    down, both sides together) holds a picture of its image's shape (``image_size``) within
+    :data:`ASPECT_TOLERANCE`, at another size: the sizes alone, no pixel read."""
+    picture_width, picture_height = mask_size[0] - padding[0], mask_size[1] - padding[1]
     image_width, image_height = image_size
-    if (picture_width, picture_height) == (image_width, image_height):
-        return None
+    if picture_width <= 0 or picture_height <= 0 or (
+            (picture_width, picture_height) == (image_width, image_height)):
+        return False
     aspect, image_aspect = picture_width / picture_height, image_width / image_height
-    return pad if abs(aspect / image_aspect - 1) <= ASPECT_TOLERANCE else None
+    return abs(aspect / image_aspect - 1) <= ASPECT_TOLERANCE
 
 
 def _written_as_figures_are(path: Path | str) -> bool:
