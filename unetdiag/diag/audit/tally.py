@@ -361,6 +361,7 @@ class AuditTally:
                                                           (int(row[2]), int(row[3])),
                                                           (2 * pad, 2 * pad))
                                         for pad in set(padded)) for row in sizes], dtype=bool)
+                others[np.flatnonzero(mismatched & ~figures)[:FIGURE_MASKS_LOOKED_AT]] = True
                 figures = figures | others
             self._figures = figures
         return self._figures

@@ -15,7 +15,7 @@ pixels count as white margin.
 picture plus ``pad_inches`` (0.1 inch: 10 px at 100 dpi) of white on every side, at a size of
 its own: :func:`padded_picture` finds such a padding, of one width on all four sides, round a
 picture whose own edge is not white and whose shape is its image's, in a file of the kind
-matplotlib writes (RGBA, or RGB JPEG): a grey mask with a white frame is not one.
+matplotlib writes (RGBA, or RGB JPEG and WebP): a grey mask with a white frame is not one.
 
 >>> figure_dpi((640, 480)), figure_dpi((1920, 1440)), figure_dpi((614, 460)), figure_dpi((96, 96))
 (100, 300, 96, None)
@@ -149,12 +149,12 @@ def padded_shape_fits(mask_size: tuple[int, int], image_size: tuple[int, int],
 
 
 def _written_as_figures_are(path: Path | str) -> bool:
-    """Whether the file is of a kind ``savefig`` writes: with an alpha channel (Agg's PNG,
-    TIFF and WebP are RGBA) or a JPEG (RGB). Grey, 1-bit and palette files are not: a mask
+    """Whether the file is of a kind ``savefig`` writes: with an alpha channel (Agg's PNG and
+    TIFF are RGBA) or a JPEG or WebP (RGB). Grey, 1-bit and palette files are not: a mask
     drawn with a white frame (an ignored border, a frame added by padding) is stored so."""
     try:
         with Image.open(path) as image:
-            return "A" in image.getbands() or image.format == "JPEG"
+            return "A" in image.getbands() or image.format in ("JPEG", "WEBP")
     except (OSError, ValueError):
         return False
 
