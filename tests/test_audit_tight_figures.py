@@ -118,6 +118,7 @@ def test_masks_of_another_shape_beside_tight_figures_keep_their_value_findings(t
         Image.fromarray(mask[:, :60]).resize((90, 135), Image.Resampling.BILINEAR).save(
             masks / f"b{index}.png")
     report = audit_dataset(images, masks, workers=1)
-    assert "white padding" in finding(report, "geometry.size_mismatch").title
+    assert "differ in size from their image: 4 of them pictures in a white padding" in (
+        finding(report, "geometry.size_mismatch").title)
     non_binary = finding(report, "mask.non_binary")
     assert "b0.png" in non_binary.explanation + str(non_binary.evidence)

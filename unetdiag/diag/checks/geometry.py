@@ -40,6 +40,7 @@ from unetdiag.diag.data.figures import (
     figure_dpi,
     looks_like_figure,
     padded_picture,
+    padded_shape_fits,
 )
 from unetdiag.diag.data.orientation import (
     AXIS_SWAPPING,
@@ -191,7 +192,13 @@ def _padded_pictures(pairs: Sequence[PairSizes]) -> tuple[str, str, str, dict] |
     first, pad = pairs[0], looked_at[0]
     inside = (first.mask_size[0] - 2 * pad, first.mask_size[1] - 2 * pad)
     scale = inside[0] / first.image_size[0]
-    return (": pictures in a white padding, as plt.savefig(bbox_inches='tight') writes",
+    # the pairs not looked at count only if their sizes less the padding seen fit (as the
+    # tally's figures): a crop beside tight figures is none
+    fitting = len(looked_at) + sum(
+        any(padded_shape_fits(pair.mask_size, pair.image_size, (2 * width, 2 * width))
+            for width in set(looked_at)) for pair in pairs[FIGURE_MASKS_LOOKED_AT:])
+    share = "" if fitting == len(pairs) else f" {fitting} of them"
+    return (f":{share} pictures in a white padding, as plt.savefig(bbox_inches='tight') writes",
             f"{_looked_at(len(looked_at)).capitalize()} a white padding of one width on every "
             f"side ({pad} px in {first.mask}) round a picture whose own edge is not white and "
             f"which has its image's shape at {scale:.2f} times its size ({_size(inside)} for "
