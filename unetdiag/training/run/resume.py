@@ -15,7 +15,12 @@ from unetdiag.config import TrainConfig
 from unetdiag.diag.core.findings import Finding, Report
 from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training.run.checkpoint import CHECKPOINT_DIRNAME, load_checkpoint
-from unetdiag.training.run.folder import CONFIG_FILENAME, DATA_FILENAME, MODEL_FILENAME
+from unetdiag.training.run.folder import (
+    CONFIG_FILENAME,
+    DATA_FILENAME,
+    MODEL_FILENAME,
+    variant_finished,
+)
 from unetdiag.training.run.history import HISTORY_FILENAME
 from unetdiag.training.run.summary import (
     STOPPED_STATUSES,
@@ -39,7 +44,8 @@ def resumed_config(run_dir: Path, quiet: bool = False,
 
     Raises:
         UserError: (``INPUT_ERROR``) ``run_dir`` is missing or holds no config.json written by
-            ``unetdiag train``; (``USAGE``) ``changes`` names another field, or asks for fewer
+            ``unetdiag train``, or a finished variant's history.json cannot be read (before
+            anything is written); (``USAGE``) ``changes`` names another field, or asks for fewer
             epochs than a variant of the run has already completed.
     """
     run_dir = Path(run_dir)
@@ -73,11 +79,30 @@ def resumed_config(run_dir: Path, quiet: bool = False,
 
 
 def _epochs_completed(variant_dir: Path) -> int:
-    try:
+    if variant_finished(variant_dir):  # its history is what the resumed report keeps
+        return len(finished_history(variant_dir).get("loss", []))
+    try:  # an unfinished variant goes on from its checkpoint's history, not this file's
         history = json.loads((variant_dir / HISTORY_FILENAME).read_text())
         return len(history.get("loss", []))
     except (OSError, ValueError, AttributeError):
         return 0
+
+
+def finished_history(variant_dir: Path) -> dict[str, list[float]]:
+    """The history a finished variant left in its history.json.
+
+    Raises:
+        UserError: (``INPUT_ERROR``) the file is not a history (not JSON, not a mapping from
+            metric names to lists of numbers), naming it.
+    """
+    path = variant_dir / HISTORY_FILENAME
+    try:
+        return {str(key): [float(value) for value in values]
+                for key, values in json.loads(path.read_text()).items()}
+    except (OSError, ValueError, TypeError, AttributeError) as error:
+        raise UserError(f"cannot resume {variant_dir.parent}: {variant_dir.name} finished, but "
+                        f"its history {path} cannot be read ({type(error).__name__}: {error}); "
+                        "restore the file from a copy, or start a new run") from None
 
 
 def check_extendable(variant_dir: Path) -> None:
@@ -144,8 +169,7 @@ class PreviousRun:
     def result(self, run_dir: Path, name: str) -> VariantResult:
         """The finished variant ``name`` as the earlier part of the run recorded it."""
         row = self.rows.get(name, {})
-        history = {key: [float(value) for value in values] for key, values in
-                   json.loads((run_dir / name / HISTORY_FILENAME).read_text()).items()}
+        history = finished_history(run_dir / name)
         status = row.get("status") if row.get("status") in ("finished", *STOPPED_STATUSES) \
             else "finished"
         return VariantResult(
