@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import h5py  # a dependency of keras, whose save_weights writes the .weights.h5 files
 import keras
 
 from unetdiag.fsutil import atomic_save, atomic_write_json
@@ -82,25 +83,67 @@ class Checkpoint:
     best_weights_path: Path | None = None
 
 
+class DamagedCheckpoint(Exception):
+    """A checkpoint folder whose state file or weights cannot be used: ``path`` is the file,
+    ``why`` what is wrong with it."""
+
+    def __init__(self, path: Path, why: str):
+        super().__init__(f"{path}: {why}")
+        self.path = path
+        self.why = why
+
+
 def load_checkpoint(variant_dir: Path) -> Checkpoint | None:
     """The variant's checkpoint, or None when it has none (or an unreadable one: the variant
     then starts again from its first epoch)."""
-    folder = variant_dir / CHECKPOINT_DIRNAME
     try:
-        state = json.loads((folder / CHECKPOINT_STATE_FILENAME).read_text())
+        return read_checkpoint(variant_dir)
+    except DamagedCheckpoint:
+        return None
+
+
+def read_checkpoint(variant_dir: Path) -> Checkpoint | None:
+    """The variant's checkpoint, or None when it has no state file.
+
+    Raises:
+        DamagedCheckpoint: the state file is not one :class:`EpochCheckpoint` wrote whole, or
+            a weights file it names is missing.
+    """
+    folder = variant_dir / CHECKPOINT_DIRNAME
+    state_path = folder / CHECKPOINT_STATE_FILENAME
+    if not state_path.is_file():
+        return None
+    try:
+        state = json.loads(state_path.read_text())
         if state.get("format") != CHECKPOINT_FORMAT:
-            return None
+            raise DamagedCheckpoint(state_path, f"its format is {state.get('format')!r}, not "
+                                                f"{CHECKPOINT_FORMAT!r}")
         weights_path = folder / Path(state["weights"]).name
         history = {key: [float(value) for value in values]
                    for key, values in state["history"].items()}
         epochs = int(state["epochs_completed"])
         best_epoch = state.get("best_epoch")
         best_path = folder / Path(state["best_weights"]).name if best_epoch else None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-    if not weights_path.is_file() or any(len(values) != epochs for values in history.values()):
-        return None
-    if best_path is not None and not best_path.is_file():
-        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        why = f"no {error} field" if isinstance(error, KeyError) else \
+            f"{type(error).__name__}: {error}"
+        raise DamagedCheckpoint(state_path, why) from None
+    if any(len(values) != epochs for values in history.values()):
+        raise DamagedCheckpoint(state_path, f"its history does not hold {epochs} epochs")
+    for path in (weights_path, best_path):
+        if path is not None and not path.is_file():
+            raise DamagedCheckpoint(state_path, f"the weights file it names, {path.name}, is "
+                                                "missing")
     return Checkpoint(epochs, weights_path, history,
                       int(best_epoch) if best_epoch else None, best_path)
+
+
+def check_weights_file(path: Path) -> None:
+    """Raise :class:`DamagedCheckpoint` when ``path`` does not open as the HDF5 file
+    ``model.save_weights`` writes (a truncated copy, another file under its name)."""
+    try:
+        with h5py.File(path, "r"):
+            pass
+    except OSError as error:
+        raise DamagedCheckpoint(path, f"it does not open as an HDF5 weights file: {error}"
+                                ) from None

@@ -14,7 +14,13 @@ from typing import Any
 from unetdiag.config import TrainConfig
 from unetdiag.diag.core.findings import Finding, Report
 from unetdiag.exitcodes import ExitCode, UserError
-from unetdiag.training.run.checkpoint import CHECKPOINT_DIRNAME, load_checkpoint
+from unetdiag.training.run.checkpoint import (
+    CHECKPOINT_DIRNAME,
+    CHECKPOINT_STATE_FILENAME,
+    DamagedCheckpoint,
+    check_weights_file,
+    read_checkpoint,
+)
 from unetdiag.training.run.folder import (
     CONFIG_FILENAME,
     DATA_FILENAME,
@@ -44,9 +50,11 @@ def resumed_config(run_dir: Path, quiet: bool = False,
 
     Raises:
         UserError: (``INPUT_ERROR``) ``run_dir`` is missing or holds no config.json written by
-            ``unetdiag train``, or a finished variant's history.json cannot be read (before
-            anything is written); (``USAGE``) ``changes`` names another field, or asks for fewer
-            epochs than a variant of the run has already completed.
+            ``unetdiag train``, a finished variant's history.json cannot be read, or a
+            finished variant that ``config.epochs`` extends has no usable epoch checkpoint
+            (:func:`check_extendable`): all before anything is written; (``USAGE``)
+            ``changes`` names another field, or asks for fewer epochs than a variant of the
+            run has already completed.
     """
     run_dir = Path(run_dir)
     config_path = run_dir / CONFIG_FILENAME
@@ -75,6 +83,11 @@ def resumed_config(run_dir: Path, quiet: bool = False,
         raise UserError(f"cannot resume {run_dir} with --epochs {config.epochs}: {name} has "
                         f"already completed {longest} epochs; give --epochs {longest} or more",
                         ExitCode.USAGE)
+    rows = previous_run(run_dir).rows
+    for name, epochs in completed.items():  # checked before config.json takes the new epochs
+        if (epochs < config.epochs and variant_finished(run_dir / name)
+                and rows.get(name, {}).get("status") not in STOPPED_STATUSES):
+            check_extendable(run_dir / name)
     return config
 
 
@@ -107,15 +120,26 @@ def finished_history(variant_dir: Path) -> dict[str, list[float]]:
 
 def check_extendable(variant_dir: Path) -> None:
     """A finished variant trains on from its epoch checkpoint; one without (a run from before
-    unetdiag kept it) cannot.
+    unetdiag kept it) or with a damaged one cannot.
 
     Raises:
-        UserError: (``INPUT_ERROR``) the variant has no usable epoch checkpoint.
+        UserError: (``INPUT_ERROR``) the variant has no epoch checkpoint, or a damaged one
+            (naming the file and what is wrong with it).
     """
-    if load_checkpoint(variant_dir) is None:
-        raise UserError(f"cannot extend {variant_dir.name} in {variant_dir.parent}: it has no "
-                        f"epoch checkpoint ({variant_dir / CHECKPOINT_DIRNAME}) to go on from; "
-                        "start a new run with more --epochs")
+    where = f"cannot extend {variant_dir.name} in {variant_dir.parent}"
+    try:
+        checkpoint = read_checkpoint(variant_dir)
+        if checkpoint is not None:
+            for path in dict.fromkeys((checkpoint.weights_path, checkpoint.best_weights_path)):
+                if path is not None:
+                    check_weights_file(path)
+    except DamagedCheckpoint as damaged:
+        raise UserError(f"{where}: its epoch checkpoint is damaged: {damaged.path} "
+                        f"({damaged.why}); start a new run with more --epochs") from None
+    if checkpoint is None:
+        raise UserError(f"{where}: it has no epoch checkpoint "
+                        f"({variant_dir / CHECKPOINT_DIRNAME / CHECKPOINT_STATE_FILENAME}) to go "
+                        "on from; start a new run with more --epochs")
 
 
 def check_same_split(run_dir: Path, data_record: dict[str, Any]) -> None:
