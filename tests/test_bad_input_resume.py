@@ -8,7 +8,7 @@ import pytest
 
 from unetdiag.config import TrainConfig
 from unetdiag.exitcodes import ExitCode, UserError
-from unetdiag.training.run.resume import check_extendable, resumed_config
+from unetdiag.training.run.resume import check_extendable, check_same_split, resumed_config
 
 VARIANT = "MP_Tr_BCE"
 
@@ -112,3 +112,28 @@ def test_a_resume_that_extends_a_damaged_checkpoint_is_refused_before_anything_i
     with pytest.raises(UserError, match=f"its epoch checkpoint is damaged: {state} "):
         resumed_config(run_dir, changes={"epochs": 2})
     assert _contents(run_dir) == before
+
+
+@pytest.mark.parametrize(("data_text", "why"), [
+    (None, "is missing"),
+    ('{"train": [', "cannot be read (JSONDecodeError: "),
+    ("[1, 2]", "holds no train and val file lists"),
+    ('{"images": "x"}', "holds no train and val file lists")])
+def test_a_missing_or_unreadable_data_json_is_said_not_skipped_silently(
+        tmp_path, capsys, data_text, why):
+    if data_text is not None:
+        (tmp_path / "data.json").write_text(data_text)
+    check_same_split(tmp_path, {"images": "images", "train": ["a"], "val": ["b"]})
+    warning = capsys.readouterr().err
+    assert warning.startswith(f"unetdiag: warning: {tmp_path / 'data.json'} {why}")
+    assert warning.endswith("so the split cannot be checked against the one the run started "
+                            "with; it is made again from config.json's seed, the same split "
+                            "when the image and mask files are unchanged\n")
+
+
+def test_a_readable_data_json_still_checks_the_split(tmp_path, capsys):
+    (tmp_path / "data.json").write_text('{"train": ["a"], "val": ["b"]}')
+    check_same_split(tmp_path, {"images": "images", "train": ["a"], "val": ["b"]})
+    assert capsys.readouterr().err == ""
+    with pytest.raises(UserError, match="the val split of images differs"):
+        check_same_split(tmp_path, {"images": "images", "train": ["a"], "val": ["c"]})

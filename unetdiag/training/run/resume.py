@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -143,18 +144,32 @@ def check_extendable(variant_dir: Path) -> None:
 
 
 def check_same_split(run_dir: Path, data_record: dict[str, Any]) -> None:
-    """A resume must train on the split the run started with.
+    """A resume must train on the split the run started with. Without a readable
+    ``data.json`` to compare with, a warning says the split is not checked, and the resume
+    goes on: the split is made again from config.json's seed, the same split while the files
+    are the same (as nnU-Net makes a new split when its splits_final.json is missing).
 
     Raises:
         UserError: (``INPUT_ERROR``) the training or validation stems differ from
             ``data.json``'s.
     """
+    path = run_dir / DATA_FILENAME
     try:
-        started = json.loads((run_dir / DATA_FILENAME).read_text())
-    except (OSError, ValueError):
-        return  # nothing to compare with; the split is reproduced from the config's seed
+        started = json.loads(path.read_text())
+    except FileNotFoundError:
+        started, why = None, "is missing"
+    except (OSError, ValueError) as error:
+        started, why = None, f"cannot be read ({type(error).__name__}: {error})"
+    else:
+        why = "holds no train and val file lists"
+    if not (isinstance(started, dict) and all(
+            isinstance(started.get(side), list) for side in ("train", "val"))):
+        print(f"unetdiag: warning: {path} {why}, so the split cannot be checked against the "
+              "one the run started with; it is made again from config.json's seed, the same "
+              "split when the image and mask files are unchanged", file=sys.stderr)
+        return
     for side in ("train", "val"):
-        if started.get(side) != data_record[side]:
+        if started[side] != data_record[side]:
             raise UserError(f"cannot resume {run_dir}: the {side} split of {data_record['images']}"
                             " differs from the one the run started with (files added, removed "
                             "or renamed); start a new run")
