@@ -137,3 +137,23 @@ def test_a_readable_data_json_still_checks_the_split(tmp_path, capsys):
     assert capsys.readouterr().err == ""
     with pytest.raises(UserError, match="the val split of images differs"):
         check_same_split(tmp_path, {"images": "images", "train": ["a"], "val": ["c"]})
+
+
+def test_a_file_given_as_the_run_folder_is_called_a_file(tmp_path):
+    given = tmp_path / "notes.txt"
+    given.write_text("hi")
+    with pytest.raises(UserError) as caught:
+        resumed_config(given)
+    assert str(caught.value) == (f"cannot resume {given}: it is a file, not a run folder; give "
+                                 "the folder unetdiag train made (it holds config.json)")
+    assert caught.value.code == ExitCode.INPUT_ERROR
+    with pytest.raises(UserError, match="no such folder$"):
+        resumed_config(tmp_path / "gone")
+
+
+def test_a_variant_folder_given_as_the_run_folder_names_the_run(tmp_path):
+    run_dir = _run_folder(tmp_path, '{"loss": [0.5]}')
+    with pytest.raises(UserError) as caught:
+        resumed_config(run_dir / VARIANT)
+    assert str(caught.value) == (f"cannot resume {run_dir / VARIANT}: it is a folder inside "
+                                 f"the run {run_dir}; give --resume {run_dir}")

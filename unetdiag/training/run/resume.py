@@ -59,8 +59,14 @@ def resumed_config(run_dir: Path, quiet: bool = False,
     """
     run_dir = Path(run_dir)
     config_path = run_dir / CONFIG_FILENAME
+    if run_dir.exists() and not run_dir.is_dir():
+        raise UserError(f"cannot resume {run_dir}: it is a file, not a run folder; give the "
+                        "folder unetdiag train made (it holds config.json)")
     if not run_dir.is_dir():
         raise UserError(f"cannot resume {run_dir}: no such folder")
+    if not config_path.is_file() and (run_dir.parent / CONFIG_FILENAME).is_file():
+        raise UserError(f"cannot resume {run_dir}: it is a folder inside the run "
+                        f"{run_dir.parent}; give --resume {run_dir.parent}")
     if not config_path.is_file():
         raise UserError(f"cannot resume {run_dir}: it has no config.json, so it is not a "
                         "unetdiag train run directory")
