@@ -24,8 +24,9 @@ images whose aspect ratio that changes are named (:mod:`.predict_geometry`, the 
                                 each file's ``image`` is its path below the input folder
 
 Nothing is written into the input folder (nor below it). ``OUT`` must be new, empty, or an
-earlier ``unetdiag predict`` output, whose listed files are replaced (nothing else in it is
-touched).
+earlier ``unetdiag predict`` output, replaced by the new set once it is written whole in
+a folder beside it (:func:`~.predict_output.replace_earlier_output`; the files its
+predict.json did not list move over).
 
 This module reads, feeds and records the images; which files are predicted is
 :mod:`.predict_listing`'s, the output folder and predict.json :mod:`.predict_output`'s, the
@@ -67,6 +68,7 @@ from unetdiag.training.predict_output import (
     mask_png,
     output_names,
     prepare_out_dir,
+    replace_earlier_output,
     write_manifest,
 )
 from unetdiag.training.predict_result import PredictResult
@@ -232,7 +234,7 @@ def _refuse_if_none_readable(images: Sequence[Path], images_dir: Path,
                              saved: SavedModel) -> None:
     """Read the images until one can be (usually the first), before ``--out`` is touched:
     a folder none of whose images can be read is refused, as one holding no image is,
-    leaving an earlier output as it was (preparing ``--out`` removes its listed files).
+    leaving an earlier output as it was.
 
     Raises:
         UserError: none of ``images`` can be read (one named with why).
@@ -274,7 +276,7 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
     images = listing.images
     _refuse_if_none_readable(images, images_dir, saved)
     made_here = not out_dir.exists()
-    prepare_out_dir(out_dir, images_dir)
+    write_dir = prepare_out_dir(out_dir, images_dir)  # a new sibling over an earlier output
     # the files about to be written, listed first: an interrupted run's folder is still
     # recognised (and cleaned) as a predict output by the next one
     planned = [dict(zip(("mask", "overlay"), output_names(listing.names[path]), strict=True),
@@ -284,12 +286,12 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
                            training_run=None if record is None else str(record.run_dir),
                            training_bands=None if record is None or record.train_images is None
                            else dict(record.train_images.get("bands") or {}))
-    write_manifest(out_dir, saved, images_dir, threshold, planned, plan, result)
+    write_manifest(write_dir, saved, images_dir, threshold, planned, plan, result)
     try:
         done = 0
         for chunk in saved_model.batches_of(images, batch_size):
             records, unreadable = _predict_one_batch(saved, plan, chunk, listing, images_dir,
-                                                     out_dir, threshold)
+                                                     write_dir, threshold)
             result.records += records
             result.unreadable.update(unreadable)
             done += len(chunk)
@@ -300,10 +302,11 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
             raise UserError(f"{images_dir}: none of its {len(images)} image(s) could be read "
                             f"(e.g. {label}: {why})")
     except UserError:
-        # a refused model or an unreadable image: a folder made for this run goes; in a
-        # folder the user gave, what was written stays, listed by the manifest
-        if made_here:
-            shutil.rmtree(out_dir, ignore_errors=True)
+        # a refused model or an unreadable image: a folder made for this run goes (a rerun's
+        # too: the earlier output stays); in a folder the user gave, what was written stays,
+        # listed by the manifest
+        if made_here or write_dir != out_dir:
+            shutil.rmtree(write_dir, ignore_errors=True)
         elif result.records:
             write_manifest(out_dir, saved, images_dir, threshold, result.records, plan,
                            result)
@@ -311,5 +314,10 @@ def predict_folder(model_path: Path | str, images_dir: Path | str, out_dir: Path
             (out_dir / MANIFEST_FILENAME).unlink(missing_ok=True)
             shutil.rmtree(out_dir / OVERLAYS_DIRNAME, ignore_errors=True)
         raise
-    write_manifest(out_dir, saved, images_dir, threshold, result.records, plan, result)
+    except BaseException:  # Ctrl-C: a rerun's earlier output stays as it was
+        if write_dir != out_dir:
+            shutil.rmtree(write_dir, ignore_errors=True)
+        raise
+    write_manifest(write_dir, saved, images_dir, threshold, result.records, plan, result)
+    replace_earlier_output(out_dir, write_dir)
     return result

@@ -1,9 +1,13 @@
-"""``unetdiag predict``'s output folder: made ready (never the input folder, an earlier
-predict output cleaned), the 0/255 mask PNGs, and predict.json."""
+"""``unetdiag predict``'s output folder: made ready (never the input folder; an earlier
+predict output replaced only by a set written whole), the 0/255 mask PNGs, and
+predict.json."""
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +33,11 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def prepare_out_dir(out_dir: Path, images_dir: Path) -> None:
-    """Make ``out_dir`` ready: refuse the input folder (or a folder below it) and a non-empty
-    folder that is not an earlier predict output; remove the files an earlier one listed.
+def prepare_out_dir(out_dir: Path, images_dir: Path) -> Path:
+    """Make ``out_dir`` ready and return the folder to write into: refuse the input folder (or
+    a folder below it) and a non-empty folder that is not an earlier predict output. Over an
+    earlier output, the new set goes to a new sibling folder that :func:`replace_earlier_output`
+    swaps in once it is written whole: until then the earlier masks stay as they were.
 
     Raises:
         UserError: (``USAGE``) ``out_dir`` is or lies in ``images_dir``; (``OUTPUT_ERROR``) it
@@ -43,24 +49,49 @@ def prepare_out_dir(out_dir: Path, images_dir: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out {out_dir} is a file, not a folder; choose a folder",
                         ExitCode.OUTPUT_ERROR)
+    write_dir = out_dir
     if out_dir.exists() and any(out_dir.iterdir()):
-        try:
-            manifest = json.loads((out_dir / MANIFEST_FILENAME).read_text())
-            listed = [name for record in manifest["files"]
-                      for name in (record["mask"], record["overlay"])]
-        except (OSError, ValueError, KeyError, TypeError):
-            raise UserError(f"--out {out_dir} is not empty and not an earlier unetdiag predict "
-                            f"output (no readable {MANIFEST_FILENAME}); choose a new folder",
-                            ExitCode.OUTPUT_ERROR) from None
-        for name in listed:
-            target = (out_dir / name).resolve()
-            if _inside(target, out_dir.resolve()):
-                target.unlink(missing_ok=True)
+        _listed_files(out_dir)  # refuses a folder that is no earlier predict output
+        real = out_dir.resolve()
+        write_dir = real.parent / f".{real.name}.new-{secrets.token_hex(4)}"
     try:
-        (out_dir / OVERLAYS_DIRNAME).mkdir(parents=True, exist_ok=True)
+        (write_dir / OVERLAYS_DIRNAME).mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise UserError(f"cannot create {out_dir}: {error.strerror or error}",
+        raise UserError(f"cannot create {write_dir}: {error.strerror or error}",
                         ExitCode.OUTPUT_ERROR) from None
+    return write_dir
+
+
+def _listed_files(out_dir: Path) -> set[str]:
+    """The mask and overlay paths an earlier predict output's predict.json lists."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST_FILENAME).read_text())
+        return {name for record in manifest["files"]
+                for name in (record["mask"], record["overlay"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserError(f"--out {out_dir} is not empty and not an earlier unetdiag predict "
+                        f"output (no readable {MANIFEST_FILENAME}); choose a new folder",
+                        ExitCode.OUTPUT_ERROR) from None
+
+
+def replace_earlier_output(out_dir: Path, write_dir: Path) -> None:
+    """Put the set written whole in ``write_dir`` (:func:`prepare_out_dir`) in place of the
+    earlier output ``out_dir``: the files predict.json did not list (a user's notes) move
+    over, then two renames swap the folders and the earlier one is removed. Only between
+    the two renames is ``out_dir`` absent, both sets then kept beside it."""
+    if write_dir == out_dir:
+        return
+    real = out_dir.resolve()
+    kept = _listed_files(real) | {MANIFEST_FILENAME, OVERLAYS_DIRNAME}
+    for folder in (real, real / OVERLAYS_DIRNAME):
+        for entry in list(folder.iterdir()) if folder.is_dir() else ():
+            relative = entry.relative_to(real).as_posix()
+            if relative not in kept and not os.path.lexists(write_dir / relative):
+                os.replace(entry, write_dir / relative)
+    earlier = real.parent / f".{real.name}.old-{secrets.token_hex(4)}"
+    os.replace(real, earlier)
+    os.replace(write_dir, real)
+    shutil.rmtree(earlier, ignore_errors=True)
 
 
 def mask_png(probability: np.ndarray, threshold: float, size: tuple[int, int]) -> bytes:
