@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import threading
 import warnings
 from collections.abc import Callable
@@ -189,6 +190,10 @@ def _open_error_reason(error: BaseException, start: bytes = b"") -> str:
         return f"truncated file ({message})"
     return f"corrupt image data ({type(error).__name__}: {message})"
 
+#: Files named like images that are none: each is refused without being opened.
+_SPECIAL_FILES = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
 
 def read_first_frame(path: Path | str, extract: Callable[[Image.Image], Extracted]
                      ) -> tuple[Extracted, str, int]:
@@ -204,10 +209,14 @@ def read_first_frame(path: Path | str, extract: Callable[[Image.Image], Extracte
     path = Path(path)
     file, page = split_page_reference(path)
     try:
-        size = os.stat(file).st_size
+        status = os.stat(file)
     except OSError as error:
         raise ImageReadError(path, f"cannot open ({error.strerror or error})") from None
-    if size == 0:
+    special = next((kind for is_kind, kind in _SPECIAL_FILES if is_kind(status.st_mode)), None)
+    if special is not None:  # st_size says nothing of these, and opening a FIFO blocks
+        raise ImageReadError(path, f"not a regular file: {special}, never opened (reading one "
+                                   "can wait for a writer or never end)")
+    if status.st_size == 0:
         raise ImageReadError(path, "empty file (0 bytes)")
     try:
         handle = open(file, "rb")  # noqa: SIM115 - closed in the finally below
