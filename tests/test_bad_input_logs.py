@@ -82,3 +82,22 @@ def test_characters_that_cannot_be_decoded_are_counted_in_a_note(tmp_path):
     held.write_text(LOG.read_text().replace("val_loss", "val_l\ufffdss"), encoding="utf-8")
     assert not [note for run in parse_log(held) for note in run.notes
                 if "could not be decoded" in note]
+
+
+def test_a_line_longer_than_any_drawing_is_not_searched_and_the_refusal_is_the_same(tmp_path):
+    """One line of 'loss: 0.5 - ' repeated past a million characters: before, every regex
+    and the bare-summary reader ran over it whole to reach the same refusal."""
+    from unetdiag.diag.logs.progress import clean_line
+
+    line = "loss: 0.5 - " * 84_000  # 1,008,000 characters
+    assert clean_line(line) == ""
+    path = tmp_path / "train.log"
+    path.write_text(line + "\n")
+    with pytest.raises(UserError, match="no Keras training epochs found: expected 'Epoch i/N' "
+                                        "lines followed by progress lines"):
+        parse_log(path)
+    # the redraws of a long epoch on one captured line still clean to their last drawing
+    redraws = "\r".join(f"{step}/9000 [====] - ETA: 1s - loss: 0.5" for step in range(1, 9001))
+    assert len(redraws) > 300_000
+    assert clean_line(redraws + "\r9000/9000 [====] - 9s - loss: 0.4") == (
+        "9000/9000 [====] - 9s - loss: 0.4")

@@ -119,6 +119,12 @@ def _last_drawing_start(text: str, first: int) -> int | None:
             starts.append(match.start() + tail)
     return max(starts) if starts else None
 
+#: The longest line a terminal shows after its redraws that is read: a drawing, header or
+#: summary is a few hundred characters (the longest among tests/data/logs is under 1,000;
+#: drawings glued with their control characters gone, thousands of them); anything longer is
+#: not read, so one huge line costs no more than its splitting.
+MAX_DRAWN_CHARS = 1_000_000
+
 
 def clean_line(raw_line: str) -> str:
     """What a terminal would show for a captured line, without the Markdown of a paste.
@@ -140,9 +146,12 @@ def clean_line(raw_line: str) -> str:
     >>> clean_line("213/213 [====] - ETA: 0s - loss: 2.1445WARNING:tensorflow:Can save best ...")
     '213/213 [====] - ETA: 0s - loss: 2.1445'
     """
-    line = re.sub("\b+", "\r", _ANSI_RE.sub("", raw_line))
+    line = _ANSI_RE.sub("", raw_line) if "\x1b" in raw_line else raw_line
+    line = re.sub("\b+", "\r", line) if "\b" in line else line  # the test costs no regex pass
     segments = [segment for segment in line.split("\r") if segment.strip()]
     text = segments[-1] if segments else ""
+    if len(text) > MAX_DRAWN_CHARS:
+        return ""  # no drawing, header or summary: searching it would only cost time
     if len(segments) > 1 and not _EPOCH_RE.search(text) and (
             header := _EPOCH_RE.search(segments[0])):
         text = segments[0][:header.end(2)] + " " + text  # a header joined to its first drawing
