@@ -190,6 +190,7 @@ def _open_error_reason(error: BaseException, start: bytes = b"") -> str:
         return f"truncated file ({message})"
     return f"corrupt image data ({type(error).__name__}: {message})"
 
+
 #: Files named like images that are none: each is refused without being opened.
 _SPECIAL_FILES = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
                   (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))

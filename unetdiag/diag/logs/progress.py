@@ -119,6 +119,7 @@ def _last_drawing_start(text: str, first: int) -> int | None:
             starts.append(match.start() + tail)
     return max(starts) if starts else None
 
+
 #: The longest line a terminal shows after its redraws that is read: a drawing, header or
 #: summary is a few hundred characters (the longest among tests/data/logs is under 1,000;
 #: drawings glued with their control characters gone, thousands of them); anything longer is
@@ -147,7 +148,7 @@ def clean_line(raw_line: str) -> str:
     '213/213 [====] - ETA: 0s - loss: 2.1445'
     """
     line = _ANSI_RE.sub("", raw_line) if "\x1b" in raw_line else raw_line
-    line = re.sub("\b+", "\r", line) if "\b" in line else line  # the test costs no regex pass
+    line = re.sub("\b+", "\r", line) if "\b" in line else line  # each pass costs on a huge line
     segments = [segment for segment in line.split("\r") if segment.strip()]
     text = segments[-1] if segments else ""
     if len(text) > MAX_DRAWN_CHARS:

@@ -116,8 +116,8 @@ def read_checkpoint(variant_dir: Path) -> Checkpoint | None:
     try:
         state = json.loads(state_path.read_text())
         if state.get("format") != CHECKPOINT_FORMAT:
-            raise DamagedCheckpoint(state_path, f"its format is {state.get('format')!r}, not "
-                                                f"{CHECKPOINT_FORMAT!r}")
+            raise DamagedCheckpoint(state_path, "it is no epoch checkpoint unetdiag wrote "
+                                                f"(format {state.get('format')!r})")
         weights_path = folder / Path(state["weights"]).name
         history = {key: [float(value) for value in values]
                    for key, values in state["history"].items()}
