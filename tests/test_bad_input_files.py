@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.data.reading import ImageReadError, load_mask_values, read_image
 
 
@@ -36,3 +37,22 @@ def test_an_empty_regular_file_is_still_an_empty_file(tmp_path):
         read_image(tmp_path / "a.png")
     Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "b.png")
     assert read_image(tmp_path / "b.png").shape[:2] == (4, 4)
+
+
+def test_audit_data_names_a_fifo_as_no_regular_file(tmp_path):
+    # its own finding, not file.unreadable's "Pillow raised an error while reading it"
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    for number in range(3):
+        Image.fromarray(np.full((16, 16), 90, np.uint8)).save(images / f"{number}.png")
+        mask = np.zeros((16, 16), np.uint8)
+        mask[4:12, 4:12] = 255
+        Image.fromarray(mask).save(masks / f"{number}.png")
+    os.mkfifo(images / "3.png")
+    Image.fromarray(np.zeros((16, 16), np.uint8)).save(masks / "3.png")
+    report = audit_dataset(images, masks, workers=1)
+    [finding] = [f for f in report.findings if f.id == "file.not_regular"]
+    assert finding.title == "1 file is not a regular file"
+    assert "Pillow" not in finding.explanation
+    assert not [f for f in report.findings if f.id == "file.unreadable"]

@@ -20,6 +20,9 @@ from unetdiag.diag.wording.text import plural, verb
 _UNREADABLE_TEXT = {
     "file.empty": ("is empty (0 bytes)",
                    "A zero-byte file is usually a failed export or a full disk."),
+    "file.not_regular": ("is not a regular file",
+                         "It is a FIFO, socket or device named like an image: reading one can "
+                         "wait for a writer or never end, so it is not opened."),
     "file.cannot_open": ("cannot be opened",
                          "The operating system refused to open it (permissions, a broken "
                          "link, or a file that vanished)."),

@@ -18,6 +18,7 @@ id                                     severity  when
 ``pairing.mask_thresholds_image``      warning   one threshold of the image reproduces the mask
 ``file.empty``, ``file.cannot_open``,  error     a file cannot be read, one id per reason; each
 ``file.decompression_bomb``,                     file is named with the reader's words
+``file.not_regular``,
 ``file.not_an_image``, ``file.lfs_pointer``,
 ``file.truncated``, ``file.corrupt``,
 ``file.unsupported_mode``,

@@ -65,6 +65,7 @@ HALF_EQUAL_MIN_SPREAD_FACTOR = 2.0
 #: (matched on the reason's opening words; anything else is ``file.unreadable``).
 READ_FAILURE_KINDS = (
     ("empty file", "file.empty"),
+    ("not a regular file", "file.not_regular"),
     ("cannot open", "file.cannot_open"),
     ("decompression bomb", "file.decompression_bomb"),
     ("not an image", "file.not_an_image"),
