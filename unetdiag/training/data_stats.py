@@ -12,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from unetdiag.config import VARIANTS, TrainConfig
-from unetdiag.diag.audit.file_findings import blank_first_frames
+from unetdiag.diag.audit.file_findings import blank_first_frames, decoded_multi_frame
 from unetdiag.diag.audit.polarity_evidence import placement_of_masks
 from unetdiag.diag.audit.polarity_wording import placed_mostly_foreground
 from unetdiag.diag.audit.sameness import same_region_finding
@@ -233,7 +233,8 @@ def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy,
     automatic threshold; masks holding values between their two ends, thresholded (``use``:
     ``"train"`` or ``"evaluate"``, what the thresholded masks serve); palette void (index
     255) the policy does not ignore; files of 16 bits per colour channel read at 8; masks
-    holding NaN or infinite values (decoded as background); and images whose samples Pillow
+    holding NaN or infinite values (decoded as background); masks of several frames (the
+    first read); and images whose samples Pillow
     leaves out."""
     pairs = [PairSizes(image, mask, image_size, mask_size, read_orientation(image),
                        read_orientation(mask))
@@ -246,6 +247,9 @@ def decoded_findings(decode_log: DecodeLog, policy: MaskPolicy,
                                  source="data")
     if decode_log.dropped_samples:
         findings.append(dropped_samples_finding(decode_log.dropped_samples, source="data"))
+    if decode_log.multi_frame_masks:
+        findings.append(decoded_multi_frame(dict(sorted(decode_log.multi_frame_masks.items())),
+                                            source="data"))
     if decode_log.blank_first_frames:
         findings.append(blank_first_frames(dict(sorted(decode_log.blank_first_frames.items())),
                                            source="data"))

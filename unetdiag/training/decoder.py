@@ -60,6 +60,8 @@ class DecodeLog:
     #: ``mask path -> (frames, the first later frame with several values, frames examined)``
     #: of multi-frame masks whose first frame, the one read, holds a single value.
     blank_first_frames: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    #: ``mask path -> frames`` of masks holding several frames (the first is read).
+    multi_frame_masks: dict[str, int] = field(default_factory=dict)
     #: ``mask path -> (declared no-data value, its pixels, pixels of them decoded as
     #: foreground)`` of masks holding the no-data value their GDAL_NODATA tag declares on
     #: pixels the policy does not ignore.
@@ -142,6 +144,10 @@ class DecodeLog:
     def record_lossy_unit(self, path: str) -> None:
         with self._lock:
             self.lossy_unit_masks.add(path)
+
+    def record_multi_frame(self, path: str, frames: int) -> None:
+        with self._lock:
+            self.multi_frame_masks[path] = frames
 
     def record_nonfinite(self, path: str, nonfinite: int, pixels: int) -> None:
         with self._lock:
@@ -298,6 +304,8 @@ def _note_storage(decode_log: DecodeLog, image_file: str, mask_file: str,
         decode_log.record_void(mask_file, int(np.count_nonzero(void)), int(plane.size),
                                int(np.count_nonzero(mask[void] > 0)))
     frames = inspected.encoding.frames
+    if frames > 1:
+        decode_log.record_multi_frame(mask_file, frames)
     if frames > 1 and not mask.any() and not np.any(plane != plane.flat[0]):
         later, examined = later_frame_with_values(mask_file)
         if later:

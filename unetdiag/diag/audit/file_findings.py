@@ -129,16 +129,34 @@ def unreadable_findings(tally: AuditTally) -> list[Finding]:
                   **{tally.mask_paths[i]: int(columns["mask_frames"][i])
                      for i in np.flatnonzero(multi_mask)[:LISTED_PER_QUESTION]}}
         count = int(multi_image.sum() + multi_mask.sum())
-        findings.append(audit_finding(
-            "file.multi_frame", Severity.INFO,
-            f"{plural(count, 'file')} {verb(count, 'holds', 'hold')} several frames; only "
+        findings.append(audit_finding("file.multi_frame", Severity.INFO,
+                                      *_multi_frame_words(count, frames),
+                                      {"files": count, "frames": frames}, list(frames)))
+    blank = blank_first_frame_finding(tally)
+    return findings + ([blank] if blank is not None else [])
+
+
+def _multi_frame_words(count: int, frames: Mapping[str, int]) -> tuple[str, str, str]:
+    """Title, explanation and fix of ``file.multi_frame``: ``count`` files holding several
+    frames, ``frames`` (path -> frames) those listed."""
+    return (f"{plural(count, 'file')} {verb(count, 'holds', 'hold')} several frames; only "
             "the first is used",
             "Multi-page TIFFs and animated GIFs are read at their first frame, as Pillow "
             f"opens them (up to {max(frames.values())} frames here).",
-            "Split stacks into one file per frame if the other frames are data.",
-            {"files": count, "frames": frames}, list(frames)))
-    blank = blank_first_frame_finding(tally)
-    return findings + ([blank] if blank is not None else [])
+            "Split stacks into one file per frame if the other frames are data.")
+
+
+def decoded_multi_frame(frames: Mapping[str, int], source: str) -> Finding:
+    """``file.multi_frame`` from train/evaluate's decoder: the masks holding several frames
+    (``frames``: path -> frames, in the order to list them), read at their first.
+
+    >>> decoded_multi_frame({"a.gif": 3}, "data").title
+    '1 file holds several frames; only the first is used'
+    """
+    listed = dict(list(frames.items())[:LISTED_PER_QUESTION])
+    return listing_finding("file.multi_frame", Severity.INFO,
+                           *_multi_frame_words(len(frames), listed),
+                           {"files": len(frames), "frames": listed}, list(frames), source)
 
 
 def blank_first_frame_finding(tally: AuditTally) -> Finding | None:
