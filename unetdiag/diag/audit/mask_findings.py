@@ -20,7 +20,7 @@ import numpy as np
 from unetdiag.diag.audit.encodings import EncodingKey, StoredValues
 from unetdiag.diag.audit.findings import audit_finding, by_file, listed_names
 from unetdiag.diag.audit.mixed_scales import POLICY_FIX, mixed_scales_finding
-from unetdiag.diag.audit.storage_findings import UNIT_JPEG_LOSS
+from unetdiag.diag.audit.storage_findings import NON_FINITE_CAUSE, UNIT_JPEG_LOSS
 from unetdiag.diag.audit.tally import LISTED_PER_QUESTION, THRESHOLD_SPREAD_TOLERANCE, AuditTally
 from unetdiag.diag.checks.masks import (
     EDGE_SHARE_FOR_RESAMPLING,
@@ -382,10 +382,9 @@ def _non_finite_cause(tally: AuditTally, nonfinite: np.ndarray, count: int
     declared = (nonfinite & columns["mask_nodata_declared"] & np.isnan(columns["mask_nodata"])
                 & (columns["mask_nodata_pixels"] == columns["mask_nonfinite"]))
     number = int(declared.sum())
-    normalised = "Usually a mask normalised by its own maximum (0/0 on an empty mask)."
     plain_fix = "Re-export the listed masks with finite values."
     if not number:
-        return normalised, plain_fix, 0
+        return NON_FINITE_CAUSE, plain_fix, 0
     nan_pixels = int(columns["mask_nodata_pixels"][declared].sum())
     share = nan_pixels / max(1, int(columns["pixels"][columns["mask_read"]].sum()))
     which = (f"In {'each of them' if number == count else f'{number} of them'}"
@@ -404,7 +403,7 @@ def _non_finite_cause(tally: AuditTally, nonfinite: np.ndarray, count: int
         cause += (f" The images declare no-data too ({join_names(values)}) and hold it in every "
                   f"band {where}.")
     if number < count:
-        cause += f" In the other {count - number}: {normalised[0].lower()}{normalised[1:]}"
+        cause += f" In the other {count - number}: {NON_FINITE_CAUSE[0].lower()}{NON_FINITE_CAUSE[1:]}"
     fix = ("Write the masks with a finite no-data value (e.g. 255 in 8-bit: rasterio's "
            "nodata=255, or numpy.nan_to_num(mask, nan=255)) and pass --ignore-values 255 to "
            "audit-data and train, so those pixels weigh nothing.")

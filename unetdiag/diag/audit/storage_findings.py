@@ -37,6 +37,8 @@ from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity, listing
 from unetdiag.diag.wording.text import plural, verb
 
 SOURCE = "audit"
+#: The usual cause of NaN in a mask (audit-data's mask.non_finite and train's).
+NON_FINITE_CAUSE = "Usually a mask normalised by its own maximum (0/0 on an empty mask)."
 #: Why JPEG's 0/1 masks cannot be read back (audit-data's mask.lossy and train's).
 UNIT_JPEG_LOSS = ("JPEG's errors of one level are the whole scale: a 1 that came back as 0 "
                   "reads as background, with nothing in the file to tell it so: no threshold "
@@ -272,8 +274,7 @@ def nonfinite_masks_finding(masks: Mapping[str, tuple[int, int]], decoded: int, 
         "values, decoded as background",
         f"{plural(pixels, 'pixel')} of {verb(count, 'it', 'them')} {verb(pixels, 'is', 'are')} "
         "NaN or infinite: unetdiag decodes them as background, so the model trains and is "
-        "scored on background there whatever the annotation meant. Usually a mask normalised "
-        "by its own maximum (0/0 on an empty mask).",
+        "scored on background there whatever the annotation meant. " + NON_FINITE_CAUSE,
         "Re-export the listed masks with finite values; `unetdiag audit-data` lists every one.",
         {"masks": count, "masks_decoded": decoded, "non_finite_pixels": dict(sorted(
             (path, nonfinite) for path, (nonfinite, _) in masks.items()))},
