@@ -403,7 +403,8 @@ def _non_finite_cause(tally: AuditTally, nonfinite: np.ndarray, count: int
         cause += (f" The images declare no-data too ({join_names(values)}) and hold it in every "
                   f"band {where}.")
     if number < count:
-        cause += f" In the other {count - number}: {NON_FINITE_CAUSE[0].lower()}{NON_FINITE_CAUSE[1:]}"
+        cause += (f" In the other {count - number}: "
+                  f"{NON_FINITE_CAUSE[0].lower()}{NON_FINITE_CAUSE[1:]}")
     fix = ("Write the masks with a finite no-data value (e.g. 255 in 8-bit: rasterio's "
            "nodata=255, or numpy.nan_to_num(mask, nan=255)) and pass --ignore-values 255 to "
            "audit-data and train, so those pixels weigh nothing.")
