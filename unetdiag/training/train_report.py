@@ -28,6 +28,7 @@ from unetdiag.diag.checks.saturation.reconcile import reconcile_fingerprints
 from unetdiag.diag.core.dice import all_ones_dice
 from unetdiag.diag.core.findings import Finding, Report, Severity
 from unetdiag.diag.logs.explain import headline as explain_headline
+from unetdiag.diag.logs.headline import NOTHING_FOUND, headline_parts
 from unetdiag.diag.logs.parse import RunLog
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline, listed_titles
 from unetdiag.diag.wording.text import verb
@@ -396,15 +397,9 @@ def _series(findings: Sequence[Finding], context: HeadlineContext) -> str | None
     # info findings alone: explain-log's sentences after its quiet one (a score still rising:
     # train longer), without the quiet one, which they may contradict (predictions
     # all-background at epoch 1, resolved by epoch 2)
-    said = explain_headline(runs, series_findings)
-    if said.startswith("Nothing in ") and _QUIET_END in said:
-        said = said.split(_QUIET_END, 1)[1].strip()
-    return said or None
-
-
-#: the end of explain-log's headline sentence when no rule spoke ("Nothing in this run looks
-#: saturated, non-finite or out of range.")
-_QUIET_END = "looks saturated, non-finite or out of range."
+    said = "".join(part.text for part in headline_parts(runs, series_findings)
+                   if part.kind != NOTHING_FOUND)
+    return said.strip() or None
 
 
 #: evidence keys of a fingerprint the measured masks contradict (saturation/reconcile.py)

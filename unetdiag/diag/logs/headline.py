@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from unetdiag.diag.checks.saturation.evidence import Cause
 from unetdiag.diag.checks.saturation.ids import (
@@ -556,22 +557,43 @@ HEADLINE_RULES = (
 )
 
 
-def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
-    """One short paragraph answering "what is wrong with this run?", with the numbers."""
-    count = len(runs)
-    quiet = (f"Nothing in {'this run' if count == 1 else f'these {count} runs'} looks "
-             "saturated, non-finite or out of range.")
+class HeadlinePart(NamedTuple):
+    """What one piece of the headline says, and its text (with its joining space)."""
+    kind: str
+    text: str
+
+
+#: The part said when no rule spoke ("Nothing in this run looks saturated, ..."), which a
+#: caller that said more than the series leaves out by this kind.
+NOTHING_FOUND = "nothing found"
+
+
+def headline_parts(runs: Sequence[RunLog], findings: Sequence[Finding]) -> list[HeadlinePart]:
+    """The headline's non-empty parts in order; their texts joined are :func:`headline`."""
+    subject = "this run" if len(runs) == 1 else f"these {len(runs)} runs"
+    quiet = f"Nothing in {subject} looks saturated, non-finite or out of range."
     # runs that agree in every metric get their own sentence (replica_sentence), not a title
     said = compose_headline(HEADLINE_RULES, [f for f in findings if not (
         f.id == IDENTICAL_ACROSS_RUNS and f.evidence.get("replicas"))], runs, quiet=quiet)
     if said == quiet:
-        return (said + still_rising(findings, runs) + dice_below_half(findings, runs)
-                + short_log_sentences(findings) + restored_sentences(runs)
-                + appended_sentence(runs) + replica_sentence(findings, runs)
-                + cut_short_sentences(runs) + ran_out_sentences(runs) + checkpoint_sentences(runs)
-                + zero_loss_sentences(runs) + continued_fit_sentences(runs))
-    return (" ".join([said, *slower_runs(findings, said)]) + restored_sentences(runs)
-            + appended_sentence(runs) + replica_sentence(findings, runs)
-            + cut_short_sentences(runs) + ran_out_sentences(runs) + checkpoint_sentences(runs)
-            + zero_loss_sentences(runs) + continued_fit_sentences(runs))
+        parts = [HeadlinePart(NOTHING_FOUND, said),
+                 HeadlinePart("still rising", still_rising(findings, runs)),
+                 HeadlinePart("dice below half", dice_below_half(findings, runs)),
+                 HeadlinePart("short log", short_log_sentences(findings))]
+    else:
+        parts = [HeadlinePart("rules", said),
+                 *(HeadlinePart("slower run", " " + s) for s in slower_runs(findings, said))]
+    parts += [HeadlinePart("restored", restored_sentences(runs)),
+              HeadlinePart("appended", appended_sentence(runs)),
+              HeadlinePart("replicas", replica_sentence(findings, runs)),
+              HeadlinePart("cut short", cut_short_sentences(runs)),
+              HeadlinePart("ran out", ran_out_sentences(runs)),
+              HeadlinePart("checkpoint", checkpoint_sentences(runs)),
+              HeadlinePart("zero loss", zero_loss_sentences(runs)),
+              HeadlinePart("continued fit", continued_fit_sentences(runs))]
+    return [part for part in parts if part.text]
 
+
+def headline(runs: Sequence[RunLog], findings: Sequence[Finding]) -> str:
+    """One short paragraph answering "what is wrong with this run?", with the numbers."""
+    return "".join(part.text for part in headline_parts(runs, findings))
