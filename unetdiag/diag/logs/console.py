@@ -124,13 +124,14 @@ class _ConsoleReader(HeaderlessEpochs):
     def read(self) -> list[RunBuilder]:
         drawn = drawn_lines(self.text)
         ends_with_newline = self.text.endswith("\n")
-        last_number = len(self.text.split("\n"))
-        ran_out = {number: asked_batches(raw)
-                   for number, raw in enumerate(self.text.split("\n"), start=1)
-                   if RAN_OUT_OF_DATA in raw}
-        raw = self.text.split("\n")
+        raw = self.text.split("\n")  # once: a log may be one line of hundreds of MB
+        last_number = len(raw)
+        ran_out = {number: asked_batches(line) for number, line in enumerate(raw, start=1)
+                   if RAN_OUT_OF_DATA in line}
         for number, line in drawn:
-            glued = _GLUED_CALLBACK_EPOCH_RE.search(raw[number - 1])
+            # the substring test first: the pattern's look-behind tries every position
+            glued = (_GLUED_CALLBACK_EPOCH_RE.search(raw[number - 1])
+                     if "Epoch " in raw[number - 1] else None)
             if glued is not None and self.block is None:
                 # 'ETA: 0s - acc: 0.9238Epoch 00001: loss improved ... 300/300 [===...': a
                 # message printed between the epoch's last drawings, which names it

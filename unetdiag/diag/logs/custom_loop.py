@@ -95,7 +95,8 @@ def _joined_blocks(text: str) -> tuple[list[tuple[int, str]], list[str]]:
     names: set[str] = set()
     for number, line in enumerate(text.splitlines(), start=1):
         header = _BLOCK_HEADER_RE.match(line)
-        pair = _PAIR_RE.match(line)
+        # read inside a block only: the lazy name walks a long line to its end
+        pair = _PAIR_RE.match(line) if open_block and header is None else None
         if header is not None:
             joined.append((number, f"Epoch {header[1]}"))
             open_block, names = True, set()

@@ -283,7 +283,7 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
                     "training step's loss every few steps, and no epochs), not a Keras fit() "
                     "log, which explain-log does not read; "
                     f"{_KINDS_HINT}") from None
-            bar = _TQDM_BAR_RE.search(text)
+            bar = _TQDM_BAR_RE.search(text) if "%|" in text else None  # a fast pre-test
             if not runs and bar is not None and not _keras_header(text):
                 raise UserError(
                     f"{path} holds tqdm progress bars ('{bar[0]}', as PyTorch scripts draw "
