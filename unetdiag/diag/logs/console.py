@@ -146,13 +146,14 @@ class _ConsoleReader(HeaderlessEpochs):
         if self.leading is not None:
             self.loose_lines.insert(0, self.leading[0])
         unfinished = self.block.partial if self.block is not None else self.orphan
-        block_line, block_index = ((self.block.line, self.block.index) if self.block is not None
-                                   else (None, None))
+        block_line, block_index, block_total = (
+            (self.block.line, self.block.index, self.block.total) if self.block is not None
+            else (None, None, None))
         bare_end = self.block if self.block and not (self.block.finals or unfinished) else None
         ended = self.block is not None and self.block.end_message is not None
         self._close_block()
         if not any(run.epochs for run in self.runs) and unfinished and unfinished.last:
-            self._partial_epoch(unfinished, block_line, ended, block_index)
+            self._partial_epoch(unfinished, block_line, ended, block_index, block_total)
         if self.loose_lines and self.runs:
             # said in the run the first skipped line comes before or inside, else the last
             next((run for run in self.runs
@@ -434,13 +435,15 @@ class _ConsoleReader(HeaderlessEpochs):
         run.closing_lines.append(number)
         run.last_line = number
 
-    def _partial_epoch(self, partial: Partial, header_line: int | None,
-                       ended: bool = False, index: int | None = None) -> None:
+    def _partial_epoch(self, partial: Partial, header_line: int | None, ended: bool = False,
+                       index: int | None = None, total: int | None = None) -> None:
         """A log that ends before any epoch finished: its last drawing, said as such, numbered
-        as its header (``index``) numbers it."""
+        as its header (``index``) numbers it, the run as long as that header announces
+        (``total``)."""
         if self.run is None or header_line is None:
             self._start_run(partial.line)
         run = self.run
+        run.epoch_total = run.epoch_total or total
         last = partial.last
         self._add_epoch(run, last, partial.line, run.last_epoch_index or index or None,
                         self.learning_rate)

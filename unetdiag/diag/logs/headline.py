@@ -80,6 +80,7 @@ from unetdiag.diag.logs.run_sentences import (
     cut_short_sentences,
     ran_out_sentences,
     replica_sentence,
+    stopped_sentences,
     zero_loss_sentences,
 )
 from unetdiag.diag.wording.headline import HeadlineRule, compose_headline
@@ -114,9 +115,6 @@ def _runs_subject(names: Sequence[str], total: int) -> str:
     if len(names) == total and total > 1:
         return f"All {total} runs" if total > 2 else "Both runs"
     return join_names(list(names))
-
-
-# --------------------------------------------------------------------------- rules
 
 
 def _scale_causes(findings: Sequence[Finding]) -> list[str]:
@@ -575,9 +573,9 @@ def headline_parts(runs: Sequence[RunLog], findings: Sequence[Finding]) -> list[
     # runs that agree in every metric get their own sentence (replica_sentence), not a title
     said = compose_headline(HEADLINE_RULES, [f for f in findings if not (
         f.id == IDENTICAL_ACROSS_RUNS and f.evidence.get("replicas"))], runs, quiet=quiet)
+    rising = still_rising(findings, runs) if said == quiet else ""
     if said == quiet:
-        parts = [HeadlinePart(NOTHING_FOUND, said),
-                 HeadlinePart("still rising", still_rising(findings, runs)),
+        parts = [HeadlinePart(NOTHING_FOUND, said), HeadlinePart("still rising", rising),
                  HeadlinePart("dice below half", dice_below_half(findings, runs)),
                  HeadlinePart("short log", short_log_sentences(findings))]
     else:
@@ -588,6 +586,8 @@ def headline_parts(runs: Sequence[RunLog], findings: Sequence[Finding]) -> list[
               HeadlinePart("replicas", replica_sentence(findings, runs)),
               HeadlinePart("cut short", cut_short_sentences(runs)),
               HeadlinePart("ran out", ran_out_sentences(runs)),
+              # a single run's still-rising sentence names what ended it already
+              HeadlinePart("stopped", stopped_sentences(runs, bool(rising) and len(runs) == 1)),
               HeadlinePart("checkpoint", checkpoint_sentences(runs)),
               HeadlinePart("zero loss", zero_loss_sentences(runs)),
               HeadlinePart("continued fit", continued_fit_sentences(runs))]

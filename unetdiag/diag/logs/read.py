@@ -283,6 +283,12 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
                     "training step's loss every few steps, and no epochs), not a Keras fit() "
                     "log, which explain-log does not read; "
                     f"{_KINDS_HINT}") from None
+            nnunet = _nnunet_line(text) if not runs else None
+            if nnunet is not None:
+                raise UserError(
+                    f"{path} holds nnU-Net's training output (line {nnunet[0]}: '{nnunet[1]}'), "
+                    "not a Keras log, which explain-log does not read; "
+                    f"{_KINDS_HINT}") from None
             bar = _TQDM_BAR_RE.search(text) if "%|" in text else None  # a fast pre-test
             if not runs and bar is not None and not _keras_header(text):
                 raise UserError(
@@ -334,6 +340,22 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
 #: tf.estimator's (and tf.train's LoggingTensorHook's) step lines: ``INFO:tensorflow:loss =
 #: 6.93147, step = 1``.
 _ESTIMATOR_LOSS_RE = re.compile(r"INFO:tensorflow:loss = \S+, step = \d+")
+#: nnU-Net's Dice line of each epoch: v2's ``Pseudo dice [0.0, 0.8]``, v1's ``Average global
+#: foreground Dice: [0.8837]``.
+_NNUNET_DICE_RE = re.compile(r"(?:Pseudo dice|Average global foreground Dice:) \[")
+
+
+def _nnunet_line(text: str) -> tuple[int, str] | None:
+    """The number and words of the first nnU-Net Dice line in ``text`` (its list left out:
+    one value a class), or None."""
+    if "Pseudo dice" not in text and "foreground Dice" not in text:  # a fast pre-test
+        return None
+    found = _NNUNET_DICE_RE.search(text)
+    if found is None:
+        return None
+    return text.count("\n", 0, found.start()) + 1, found[0] + "...]"
+
+
 #: Keras's history always holds the loss: ``loss``, ``val_loss``, ``<output>_loss``.
 _KERAS_LOSS_RE = re.compile(r"^(?:val_)?(?:\w+_)?loss$")
 #: Lines opening with ``{`` tried as a printed history before a file is refused.

@@ -22,7 +22,7 @@ from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.logs.model import CutShort, RunLog, epoch_number
 from unetdiag.diag.logs.notes import STILL_VALIDATING, before_last_step
-from unetdiag.diag.wording.text import join_names, plural
+from unetdiag.diag.wording.text import capitalised, join_names, plural
 
 
 def _epoch_words(run: RunLog) -> str:
@@ -233,4 +233,30 @@ def continued_fit_sentences(runs: Sequence[RunLog]) -> str:
             f"epoch's fall ({fall:.4f}) under its last, {previous[-1]:.4f}, and falls on at "
             f"that pace ({next_fall:.4f}); consistent with the weights carried over (fit() "
             "called again on the same model, or a checkpoint loaded).")
+    return "".join(sentences)
+
+
+#: What ends fit() itself, as :func:`~unetdiag.diag.logs.checkpoint.training_ender` names it
+#: (EarlyStopping, TerminateOnNaN and an input that ran out have sentences of their own).
+_STOPPERS = ("an exception (a traceback follows in the log)", "a KeyboardInterrupt")
+
+
+def stopped_sentences(runs: Sequence[RunLog], named_already: bool = False) -> str:
+    """ " An exception (a traceback follows in the log) ended the run: epoch 1 is the last
+    epoch read, 149 epochs short of the 150 its header announces." for each run that an exception or
+    an interrupt after its last epoch read stopped short of the epochs its header announces
+    (``named_already``: the headline named it); else ""."""
+    if named_already:
+        return ""
+    sentences = []
+    for run in runs:
+        if run.ended_by not in _STOPPERS or not (run.epochs and run.epochs_announced):
+            continue
+        last = epoch_number(run, len(run.epochs) - 1)
+        if last >= run.epochs_announced:
+            continue
+        where = f"In {run.name}, {run.ended_by}" if len(runs) > 1 else capitalised(run.ended_by)
+        sentences.append(f" {where} ended the run: epoch {last} is the last epoch read, "
+                         f"{plural(run.epochs_announced - last, 'epoch')} short of the "
+                         f"{run.epochs_announced} its header announces.")
     return "".join(sentences)
