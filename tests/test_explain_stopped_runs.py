@@ -1,5 +1,5 @@
-"""A run that an exception or a KeyboardInterrupt stopped before the epochs its header
-announces is said in the headline (DeepPoseKit#92: a U-Net's epoch 1 of 150, then an
+"""A traceback or a KeyboardInterrupt after a run's last epoch read, short of the epochs its
+header announces, is said in the headline (DeepPoseKit#92: a U-Net's epoch 1 of 150, then an
 InvalidArgumentError traceback, was "Nothing in this run looks saturated" and nothing else);
 a fit that finished all its epochs before a traceback is not."""
 
@@ -22,8 +22,10 @@ def _epochs(count: int, total: int) -> str:
 
 def test_a_traceback_inside_the_only_epoch_is_said() -> None:
     report = explain_log(REAL / "deepposekit_92_unet_epoch_cut_by_traceback.log")
-    assert ("An exception (a traceback follows in the log) ended the run: epoch 1 is the last "
-            "epoch read, 149 epochs short of the 150 its header announces.") in report.headline
+    assert ("The log holds a traceback after epoch 1, the last epoch read, 149 epochs short of "
+            "the 150 its header announces: consistent with an exception that stopped training "
+            "there, though a callback that stops it without a message (EarlyStopping's "
+            "default) ends a run early too.") in report.headline
 
 
 def test_a_keyboard_interrupt_after_epoch_2_of_10_is_said(tmp_path: Path) -> None:
@@ -32,12 +34,24 @@ def test_a_keyboard_interrupt_after_epoch_2_of_10_is_said(tmp_path: Path) -> Non
                    "Traceback (most recent call last):\n  File \"train.py\", line 9\n"
                    "KeyboardInterrupt\n")
     headline = explain_log(log).headline
-    assert ("A KeyboardInterrupt ended the run: epoch 2 is the last epoch read, 8 epochs short "
-            "of the 10 its header announces.") in headline
+    assert ("The log holds a KeyboardInterrupt after epoch 2, the last epoch read, 8 epochs "
+            "short of the 10 its header announces: consistent with an interrupt that stopped "
+            "training there") in headline
 
 
 def test_a_traceback_after_a_finished_fit_is_not_said(tmp_path: Path) -> None:
     log = tmp_path / "finished.log"
     log.write_text(_epochs(3, 3) + "Traceback (most recent call last):\n"
                    "  File \"predict.py\", line 4\nValueError: bad shape\n")
-    assert "ended the run" not in explain_log(log).headline
+    assert "The log holds a traceback" not in explain_log(log).headline
+
+
+def test_a_still_rising_run_names_its_traceback_once(tmp_path: Path) -> None:
+    log = tmp_path / "rising.log"
+    log.write_text("".join(
+        f"Epoch {n}/20\n{_BAR} - loss: 0.{60 - 5 * n} - dice_coef: 0.{30 + 6 * n} - val_loss: "
+        f"0.{61 - 5 * n} - val_dice_coef: 0.{29 + 6 * n}\n" for n in range(1, 7))
+        + "Traceback (most recent call last):\n  File \"t.py\", line 3\nValueError: x\n")
+    headline = explain_log(log).headline
+    assert "still rising at epoch 6" in headline and "traceback" in headline
+    assert "The log holds a traceback" not in headline

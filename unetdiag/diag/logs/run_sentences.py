@@ -22,7 +22,7 @@ from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.logs.model import CutShort, RunLog, epoch_number
 from unetdiag.diag.logs.notes import STILL_VALIDATING, before_last_step
-from unetdiag.diag.wording.text import capitalised, join_names, plural
+from unetdiag.diag.wording.text import join_names, plural
 
 
 def _epoch_words(run: RunLog) -> str:
@@ -237,15 +237,19 @@ def continued_fit_sentences(runs: Sequence[RunLog]) -> str:
 
 
 #: What ends fit() itself, as :func:`~unetdiag.diag.logs.checkpoint.training_ender` names it
-#: (EarlyStopping, TerminateOnNaN and an input that ran out have sentences of their own).
-_STOPPERS = ("an exception (a traceback follows in the log)", "a KeyboardInterrupt")
+#: (EarlyStopping, TerminateOnNaN and an input that ran out have sentences of their own): what
+#: the log holds, and what it is consistent with.
+_STOPPERS = {"an exception (a traceback follows in the log)": ("a traceback", "an exception"),
+             "a KeyboardInterrupt": ("a KeyboardInterrupt", "an interrupt")}
 
 
 def stopped_sentences(runs: Sequence[RunLog], named_already: bool = False) -> str:
-    """ " An exception (a traceback follows in the log) ended the run: epoch 1 is the last
-    epoch read, 149 epochs short of the 150 its header announces." for each run that an exception or
-    an interrupt after its last epoch read stopped short of the epochs its header announces
-    (``named_already``: the headline named it); else ""."""
+    """ " The log holds a traceback after epoch 1, the last epoch read, 149 epochs short of the
+    150 its header announces: consistent with an exception that stopped training there ..."
+    for each run with a traceback or an interrupt after its last epoch read, short of the
+    epochs its header announces (``named_already``: the headline named it); else "". The log
+    cannot prove the exception ended fit(): a callback that stops training without a message
+    (EarlyStopping's default) may have ended it before."""
     if named_already:
         return ""
     sentences = []
@@ -255,8 +259,12 @@ def stopped_sentences(runs: Sequence[RunLog], named_already: bool = False) -> st
         last = epoch_number(run, len(run.epochs) - 1)
         if last >= run.epochs_announced:
             continue
-        where = f"In {run.name}, {run.ended_by}" if len(runs) > 1 else capitalised(run.ended_by)
-        sentences.append(f" {where} ended the run: epoch {last} is the last epoch read, "
-                         f"{plural(run.epochs_announced - last, 'epoch')} short of the "
-                         f"{run.epochs_announced} its header announces.")
+        held, cause = _STOPPERS[run.ended_by]
+        where = f" in {run.name}" if len(runs) > 1 else ""
+        sentences.append(
+            f" The log holds {held}{where} after epoch {last}, the last epoch read, "
+            f"{plural(run.epochs_announced - last, 'epoch')} short of the "
+            f"{run.epochs_announced} its header announces: consistent with {cause} that "
+            "stopped training there, though a callback that stops it without a message "
+            "(EarlyStopping's default) ends a run early too.")
     return "".join(sentences)
