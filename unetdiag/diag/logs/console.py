@@ -152,6 +152,11 @@ class _ConsoleReader(HeaderlessEpochs):
         bare_end = self.block if self.block and not (self.block.finals or unfinished) else None
         ended = self.block is not None and self.block.end_message is not None
         self._close_block()
+        run = self.run
+        if (block_total and unfinished is not None and run is not None and run.epochs
+                and not run.epoch_total and block_index == run.epoch_numbers()[-1] + 1):
+            # the header of the epoch the log ends inside announces the run's length too
+            run.epoch_total = block_total
         if not any(run.epochs for run in self.runs) and unfinished and unfinished.last:
             self._partial_epoch(unfinished, block_line, ended, block_index, block_total)
         if self.loose_lines and self.runs:
