@@ -46,12 +46,15 @@ def test_a_traceback_after_a_finished_fit_is_not_said(tmp_path: Path) -> None:
     assert "The log holds a traceback" not in explain_log(log).headline
 
 
-def test_a_still_rising_run_names_its_traceback_once(tmp_path: Path) -> None:
+def test_a_still_rising_run_says_its_traceback_once_as_what_the_log_holds(tmp_path: Path) -> None:
     log = tmp_path / "rising.log"
     log.write_text("".join(
         f"Epoch {n}/20\n{_BAR} - loss: 0.{60 - 5 * n} - dice_coef: 0.{30 + 6 * n} - val_loss: "
         f"0.{61 - 5 * n} - val_dice_coef: 0.{29 + 6 * n}\n" for n in range(1, 7))
         + "Traceback (most recent call last):\n  File \"t.py\", line 3\nValueError: x\n")
     headline = explain_log(log).headline
-    assert "still rising at epoch 6" in headline and "traceback" in headline
+    # said once, and as what the log holds: no longer "before an exception (...) ended the run"
+    assert ("still rising at epoch 6 (0.6500, up 0.1800 over the last 3 epochs), the last epoch "
+            "read, with a traceback after it, consistent with an exception that stopped "
+            "training there, short of the 20 epochs its header announces.") in headline
     assert "The log holds a traceback" not in headline

@@ -11,6 +11,7 @@ from unetdiag.diag.checks.saturation.ids import DICE_BELOW_HALF, STEP_TIME_OUTLI
 from unetdiag.diag.checks.saturation.metrics import is_validation, metric_kind
 from unetdiag.diag.core.findings import Finding
 from unetdiag.diag.logs.model import RunLog, epoch_number
+from unetdiag.diag.logs.run_sentences import STOPPERS
 from unetdiag.diag.wording.text import join_names
 
 #: Overlap scores that follow the probabilities where an accuracy counts thresholded pixels.
@@ -57,9 +58,13 @@ def still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
         [run] = runs
         last = epoch_number(run, len(run.epochs) - 1) if run.epochs else 0
         if run.epochs_announced and last < run.epochs_announced and run.ended_by:
+            # a traceback may follow a fit a silent EarlyStopping ended: the log cannot say
+            held = STOPPERS.get(run.ended_by)
+            ended = (f"with {held[0]} after it, consistent with {held[1]} that stopped "
+                     "training there" if held else f"before {run.ended_by} ended the run")
             return (f" Its {name} was still rising at epoch {last} ({numbers}), the last epoch "
-                    f"read, before {run.ended_by} ended the run, short of the "
-                    f"{run.epochs_announced} epochs its header announces.")
+                    f"read, {ended}, short of the {run.epochs_announced} epochs its header "
+                    "announces.")
         if run.epochs_announced and last < run.epochs_announced:
             # the log stops before fit() was done: the rest of the run may level off
             return (f" Its {name} was still rising at epoch {last} ({numbers}), the last in "

@@ -239,8 +239,8 @@ def continued_fit_sentences(runs: Sequence[RunLog]) -> str:
 #: What ends fit() itself, as :func:`~unetdiag.diag.logs.checkpoint.training_ender` names it
 #: (EarlyStopping, TerminateOnNaN and an input that ran out have sentences of their own): what
 #: the log holds, and what it is consistent with.
-_STOPPERS = {"an exception (a traceback follows in the log)": ("a traceback", "an exception"),
-             "a KeyboardInterrupt": ("a KeyboardInterrupt", "an interrupt")}
+STOPPERS = {"an exception (a traceback follows in the log)": ("a traceback", "an exception"),
+           "a KeyboardInterrupt": ("a KeyboardInterrupt", "an interrupt")}
 
 
 def stopped_sentences(runs: Sequence[RunLog], named_already: bool = False) -> str:
@@ -254,12 +254,12 @@ def stopped_sentences(runs: Sequence[RunLog], named_already: bool = False) -> st
         return ""
     sentences = []
     for run in runs:
-        if run.ended_by not in _STOPPERS or not (run.epochs and run.epochs_announced):
+        if run.ended_by not in STOPPERS or not (run.epochs and run.epochs_announced):
             continue
         last = epoch_number(run, len(run.epochs) - 1)
         if last >= run.epochs_announced:
             continue
-        held, cause = _STOPPERS[run.ended_by]
+        held, cause = STOPPERS[run.ended_by]
         where = f" in {run.name}" if len(runs) > 1 else ""
         sentences.append(
             f" The log holds {held}{where} after epoch {last}, the last epoch read, "
