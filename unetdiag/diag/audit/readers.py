@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import itertools
 import math
-import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unetdiag.diag.audit import read as audit_read
 from unetdiag.diag.audit.record import ChunkRecord
 from unetdiag.diag.data.pairing import Pair
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.exitcodes import ExitCode, UserError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 #: Below this many pairs the files are read in this process: starting workers costs more.
 SERIAL_BELOW_PAIRS = 16
@@ -77,6 +77,8 @@ def chunks(pairs: Sequence[Pair], readers: int, start: int = 0,
 
 
 def _context() -> Any:
+    import multiprocessing  # with the pool only: most small sets start none
+
     # fork starts workers in milliseconds and shares the imported modules; elsewhere
     # (macOS, Windows) the platform default imports only unetdiag.diag in each worker.
     if sys.platform.startswith("linux"):
@@ -136,6 +138,11 @@ def read_all(pairs: Sequence[Pair], policy: MaskPolicy, readers: int,
         for tasks in tasks_left:
             yield audit_read.read_chunk(tasks, policy)
         return
+    # imported here, not with this module: they cost 15-40 ms of CPU, and the small sets
+    # that start no pool are those where start-up is most of the audit
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
     ahead = CHUNKS_AHEAD_PER_WORKER * (readers - 1)
     try:
         with ProcessPoolExecutor(readers - 1, mp_context=_context(),
