@@ -1,6 +1,6 @@
 """What an ``audit-data`` process sets up before NumPy loads, for the command line only: a
 program that imports unetdiag keeps its own NumPy and collector settings. The figures behind
-each choice are in docs/benchmarks-audit.md (session 32).
+each choice are in docs/benchmarks-audit.md (sessions 32 and 34).
 
 * OpenBLAS on one thread (unless the user set it): its pool's threads spin at start-up, and
   the audit's matrix products are small or chunked.
@@ -23,8 +23,8 @@ import sys
 from collections.abc import Sequence
 
 #: Loaded when an attribute of theirs is first read (:class:`importlib.util.LazyLoader`),
-#: not when ``scipy.ndimage`` is imported; together 0.1-0.15 s of CPU a start. (``numpy.ma``
-#: is not among them: ``np.unique`` reads ``np.ma.is_masked``.)
+#: not when ``scipy.ndimage`` is imported: about 0.1 s of CPU a start. (``numpy.ma`` is not
+#: among them: ``np.unique``, which the audit calls, reads ``np.ma.is_masked``.)
 DEFERRED_MODULES = ("numpy.f2py", "numpy.testing", "numpy.polynomial", "scipy.special")
 
 _collector_paused = False
@@ -59,7 +59,10 @@ def _defer(name: str) -> None:
     of its attributes is first read; nothing when it is already imported or not installed."""
     if name in sys.modules:
         return
-    spec = importlib.util.find_spec(name)  # imports the package (NumPy, SciPy's top)
+    try:
+        spec = importlib.util.find_spec(name)  # imports the package (NumPy, SciPy's top)
+    except ModuleNotFoundError:  # no such package: nothing to defer
+        return
     if spec is None or spec.loader is None:
         return
     spec.loader = importlib.util.LazyLoader(spec.loader)
@@ -67,5 +70,5 @@ def _defer(name: str) -> None:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     package, _, child = name.rpartition(".")
-    # as an import sets it: NumPy's __getattr__ would otherwise be asked for it, and loop
+    # as an import sets it: NumPy's __getattr__ would otherwise be asked for it and recurse
     setattr(sys.modules[package], child, module)

@@ -138,7 +138,7 @@ def read_all(pairs: Sequence[Pair], policy: MaskPolicy, readers: int,
         for tasks in tasks_left:
             yield audit_read.read_chunk(tasks, policy)
         return
-    # imported here, not with this module: they cost 15-40 ms of CPU, and the small sets
+    # imported here, not with this module: about 20 ms of CPU, and the small sets
     # that start no pool are those where start-up is most of the audit
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
