@@ -25,6 +25,7 @@ from unetdiag.diag.audit.label_map_sentences import (
     void_sentence,
 )
 from unetdiag.diag.audit.label_readings import reading_sentence, readings_choice, ring_band_policy
+from unetdiag.diag.audit.label_rims_wording import rims_clause
 from unetdiag.diag.audit.label_values_wording import (
     ade20k_classes,
     colour_fix,
@@ -86,6 +87,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
             if verdict.frame is not None
             else "each held by a few pixels per mask, too few to have an inside (numbered "
             "specks)" if _specks(verdict)
+            else rims_clause(verdict.rims) if verdict.rims is not None
             else "each covering whole regions")
     explanation = (f"{masks_phrase} holding {held}: {what}, {laid}, "
                    "stored losslessly, so they are labels (class or object numbers), not "

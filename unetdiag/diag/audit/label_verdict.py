@@ -143,6 +143,7 @@ class LabelVerdict:
     scribble_votes: tuple[int, int] = (0, 0)
     stroke_void: int | None = None
     contour: dict[str, Any] | None = None
+    rims: dict[str, Any] | None = None
     two_level: int | None = None
     band_alternative: MaskPolicy | None = None
     instance_blues: bool = False
@@ -218,6 +219,7 @@ class LabelVerdict:
                 "scribble_candidates": self.scribble_votes[1],
                 "stroke_void": self.stroke_void, "contour": self.contour,
                 "contour_choice": None if self.contour is None else contour_choice(),
+                "interpolation_rims": self.rims,
                 "two_level": self.two_level,
                 "band_alternative_flags": None if self.band_alternative is None
                 else self.band_alternative.flags()}

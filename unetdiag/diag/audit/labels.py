@@ -70,6 +70,7 @@ from unetdiag.diag.audit.label_context import (
     two_level_objects,
     with_kept,
 )
+from unetdiag.diag.audit.label_rims import interpolation_rims
 from unetdiag.diag.audit.label_verdict import LabelValue, LabelVerdict, several_classes
 from unetdiag.diag.audit.strokes import (
     UNLABELLED_MIN_SHARE,
@@ -360,6 +361,9 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
          if 2 in tally.label_counts.get(index, {})], set(per_value), background)
     if contour is not None:
         objects, void, ring, readings, frame = (1, 2), None, None, (), None
+    # a value averaged into rims between two others: consistent with a bilinear resize
+    rims = None if palette or colour else interpolation_rims(
+        [tally.mask_paths[index] for index in indices.tolist()], sorted(per_value))
     if colour:
         ends = colormap_of([colour_rgb(value) for value in sorted(per_value)])
         if ends is not None:  # plt.imsave of a 0/1 mask: the colour at 0 is the background
@@ -427,7 +431,7 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         kept=kept if (proposal is not None or readings) else (),
         kept_masks=kept_masks if (proposal is not None or readings) else 0, strokes=strokes,
         stroke_share=stroke_shares, scribble_votes=tally.scribble_votes if strokes else (0, 0),
-        stroke_void=stroke_void, contour=contour, two_level=two_level,
+        stroke_void=stroke_void, contour=contour, rims=rims, two_level=two_level,
         band_alternative=band_alternative,
         instance_blues=colour and blues_number_instances(tally, indices),
         numbered_per_mask=not colour and numbered_per_mask(tally, indices, background, void))

@@ -78,6 +78,7 @@ from unetdiag.diag.audit.findings import (
 )
 from unetdiag.diag.audit.headline import audit_headline
 from unetdiag.diag.audit.label_findings import label_map_finding
+from unetdiag.diag.audit.label_rims_wording import interpolated_labels_finding
 from unetdiag.diag.audit.label_verdict import LISTED_LABEL_VALUES, LabelVerdict
 from unetdiag.diag.audit.labels import counts_under, judge_label_maps, one_value_files
 from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings, threshold_rows
@@ -195,6 +196,8 @@ def audit_dataset(images_dir: Path | str, masks_dir: Path | str | None = None,
     verdict = judge_label_maps(tally, policy)
     if verdict is not None:
         findings.append(label_map_finding(verdict, tally, policy))
+        if verdict.rims is not None:
+            findings.append(interpolated_labels_finding(verdict.rims))
     decodes_empty = decodes_empty_finding(tally, policy, verdict)
     if decodes_empty is not None:
         findings.append(decodes_empty)

@@ -8,6 +8,7 @@ encodings are the ones documented for those datasets:
 
 * :func:`trimap_masks`: Oxford-IIIT Pet trimaps, 8-bit grey PNG holding 1 = object,
   2 = background, 3 = a band across every outline ("not classified");
+* :func:`resized_label_maps`: any of these resized bilinearly (tensorflow/docs#2159);
 * :func:`class_index_masks`: CamVid as SegNet distributes it, 8-bit grey PNG of class indices
   0..11, 11 = void;
 * :func:`palette_void_masks`: PASCAL VOC and the Oxford-IIIT Pet palette release, palette PNG
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 from scipy import ndimage
 
 from unetdiag.diag.audit.voc_grey import voc_colour
@@ -45,6 +47,7 @@ from unetdiag.diag.synth.mask_writing import (
     outline_band,
     rewrite_masks,
 )
+from unetdiag.fsutil import atomic_write_bytes
 
 #: Oxford-IIIT Pet trimap values.
 TRIMAP_OBJECT, TRIMAP_BACKGROUND, TRIMAP_BORDER = 1, 2, 3
@@ -88,6 +91,30 @@ def trimap_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
         return encode_image(trimap, "L")
 
     return rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
+
+
+def resized_label_maps(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                       count: int | None = None, scale: float = 0.5) -> list[Path]:
+    """Label maps already written (8-bit grey) resized down by ``scale`` and back up with
+    bilinear interpolation, stored as whole numbers again (PNG).
+
+    Simulates: tensorflow/docs#2159, the segmentation tutorial's trimaps resized bilinearly.
+    Shows: along the boundary between two labels, a value between them that nobody drew
+    (a trimap's 2 between its 1 and 3).
+    """
+    if not 0.0 < scale < 1.0:
+        raise ValueError(f"scale must be in (0, 1), not {scale}")
+    changed = []
+    for index in case.pair_indices(rng, fraction, count):
+        path = case.masks[index]
+        with Image.open(path) as stored:
+            labels = stored.convert("L")
+        small = (max(1, round(labels.width * scale)), max(1, round(labels.height * scale)))
+        resized = labels.resize(small, Image.Resampling.BILINEAR).resize(
+            labels.size, Image.Resampling.BILINEAR)
+        atomic_write_bytes(path, encode_image(np.asarray(resized), "L"))
+        changed.append(path)
+    return changed
 
 
 def class_index_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
@@ -299,6 +326,6 @@ def probability_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0
 #: The corruptions of this module, by the ``kind`` a catalogue entry names.
 LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
-        trimap_masks, class_index_masks, palette_void_masks, instance_label_masks,
-        dense_instance_masks, raw_id_masks, scribble_masks, disc_marks, contour_masks,
-        probability_masks)}
+        trimap_masks, resized_label_maps, class_index_masks, palette_void_masks,
+        instance_label_masks, dense_instance_masks, raw_id_masks, scribble_masks, disc_marks,
+        contour_masks, probability_masks)}

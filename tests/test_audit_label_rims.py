@@ -1,0 +1,57 @@
+"""Label maps resized with bilinear interpolation (tensorflow/docs#2159): a value averaged into
+thin rims between a lower and a higher one is named, worded "consistent with" an
+interpolated resize, with nearest-neighbour resizing proposed; before session 34 such maps
+were said to hold values "each covering whole regions". The same maps resized with nearest
+neighbour, and a value that is a region of its own, say nothing of rims."""
+
+from __future__ import annotations
+
+import numpy as np
+from helpers import audit_pairs, finding, write_mask_pairs
+from PIL import Image
+
+from unetdiag.diag.audit.label_rims import rim_counts
+
+
+def _trimaps(resample: Image.Resampling, count: int = 8, size: int = 96) -> list[np.ndarray]:
+    """Pet-style trimaps (1 object, 2 background, 3 a band 3 pixels wide round each disc)
+    drawn at twice the size and resized with ``resample``."""
+    rng = np.random.default_rng(3)
+    big = 2 * size
+    rows, columns = np.mgrid[0:big, 0:big]
+    maps = []
+    for _ in range(count):
+        labels = np.full((big, big), 2, np.uint8)
+        for _ in range(3):
+            cy, cx = rng.uniform(40, big - 40, 2)
+            radius = rng.uniform(14, 28)
+            distance = np.hypot(rows - cy, columns - cx)
+            labels[distance <= radius + 3] = 3
+            labels[distance <= radius - 3] = 1
+        maps.append(np.asarray(Image.fromarray(labels).resize((size, size), resample)))
+    return maps
+
+
+def test_bilinear_trimaps_name_the_rims_not_whole_regions(tmp_path):
+    images, masks = write_mask_pairs(tmp_path, _trimaps(Image.Resampling.BILINEAR))
+    report = audit_pairs(images, masks)
+    rims = finding(report, "mask.interpolated_labels")
+    assert rims.evidence["rims"][0]["value"] == 2
+    assert rims.evidence["rims"][0]["between"] == [1, 3]
+    assert "consistent with a resize by interpolation" in rims.title
+    assert "nearest-neighbour" in rims.fix
+    assert "each covering whole regions" not in finding(report, "mask.label_map").explanation
+
+
+def test_nearest_trimaps_have_no_rims(tmp_path):
+    images, masks = write_mask_pairs(tmp_path, _trimaps(Image.Resampling.NEAREST))
+    report = audit_pairs(images, masks)
+    assert "mask.interpolated_labels" not in {f.id for f in report.findings}
+    assert "each covering whole regions" in finding(report, "mask.label_map").explanation
+
+
+def test_a_band_three_pixels_wide_is_no_rim():
+    plane = np.array([[0, 1, 1, 1, 2]] * 4, np.uint8)
+    assert rim_counts(plane)[1][0] == 0  # only the band's edges touch 0 or 2, never both
+    plane = np.array([[0, 1, 2, 2, 2]] * 4, np.uint8)
+    assert rim_counts(plane)[1] == (4, 0, (0, 2))

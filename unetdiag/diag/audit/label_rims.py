@@ -1,0 +1,116 @@
+"""Label maps resized with interpolation: a value that lies in thin rims between a lower
+value and a higher one, where an average of the two would put it.
+
+Bilinear (or bicubic) resizing averages neighbouring labels: along the boundary between 0
+and 2 it writes 1, between a trimap's 1 and 3 it writes 2, although no pixel there was
+labelled so (tensorflow/docs#2159: the segmentation tutorial's trimaps, resized bilinearly,
+held values between its classes until it resized them with nearest neighbour). Stored as
+whole numbers, those pixels read as one more class. What the data can show, measured on the
+label maps read again (at most :data:`MASKS_MEASURED` of them, evenly spread), for each value
+``v`` between the lowest and the highest:
+
+* rim pixels: pixels of ``v`` whose 3 x 3 neighbourhood holds a value below ``v`` and one
+  above it (``v`` sits between them, at most a pixel or so wide);
+* jumps: 4-neighbour contacts where a value below ``v`` meets one above it directly.
+
+Where the maps were drawn so, the classes meet directly along most of their boundaries and
+a value between them lies there only by chance (imitations stored with nearest neighbour,
+measured in session 34: ISBI 2012 cells as a trimap 0.093 of rims among rims and jumps,
+DRIVE as three classes 0.019, the catalogue's synthetic label maps 0.09 at most); resized
+bilinearly the same maps give 0.72 and 0.57. :data:`RIM_SHARE` lies between. A boundary
+class one pixel wide drawn between two classes numbered on either side of it reads the
+same way, so the finding says *consistent with* an interpolated resize.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from unetdiag.diag.data.reading import ImageReadError, load_mask_values
+
+#: At most this many label maps are read again (evenly spread over the dataset).
+MASKS_MEASURED = 40
+#: A value lies in interpolation rims when at least this share of (rim pixels + jumps over
+#: it) are rim pixels.
+RIM_SHARE = 0.3
+#: ... and the measured masks hold at least this many of its rim pixels.
+MIN_RIM_PIXELS = 50
+#: More values than this are no trimap or class map whose boundaries can be followed.
+MAX_VALUES = 12
+
+
+def rim_counts(plane: np.ndarray) -> dict[int, tuple[int, int, tuple[int, int]]]:
+    """For each value strictly between a plane's lowest and highest: (rim pixels, jumps over
+    it, the commonest pair (lower, higher) its rim pixels sit between).
+
+    >>> plane = np.array([[0, 0, 1, 2, 2]] * 3, np.uint8)
+    >>> rim_counts(plane)
+    {1: (3, 0, (0, 2))}
+    """
+    values = np.unique(plane)
+    if values.size < 3:
+        return {}
+    lowest = ndimage.minimum_filter(plane, size=3, mode="nearest")
+    highest = ndimage.maximum_filter(plane, size=3, mode="nearest")
+    counts: dict[int, tuple[int, int, tuple[int, int]]] = {}
+    for value in values[1:-1].tolist():
+        rim = (plane == value) & (lowest < value) & (highest > value)
+        jumps = 0
+        for first, second in ((plane[1:, :], plane[:-1, :]), (plane[:, 1:], plane[:, :-1])):
+            jumps += int(np.count_nonzero((np.minimum(first, second) < value)
+                                          & (np.maximum(first, second) > value)))
+        pairs, held = np.unique(np.stack([lowest[rim], highest[rim]]), axis=1,
+                                return_counts=True) if rim.any() else (None, None)
+        pair = ((0, 0) if pairs is None else
+                tuple(int(end) for end in pairs[:, int(np.argmax(held))]))
+        counts[int(value)] = (int(np.count_nonzero(rim)), jumps, pair)  # type: ignore[assignment]
+    return counts
+
+
+def interpolation_rims(paths: Sequence[str], values: Sequence[int]) -> dict[str, Any] | None:
+    """The values of label maps holding ``values`` (whole numbers, at most
+    :data:`MAX_VALUES`) that lie in interpolation rims, measured on ``paths`` read again;
+    None when no value does, or no file could be read again.
+
+    Evidence: ``rims`` (one entry per value: its rim pixels, the jumps over it, its share of
+    rims, the pair it sits between, its pixels in the measured masks), ``masks_measured``,
+    ``files`` (the measured masks holding such rims)."""
+    if not 3 <= len(values) <= MAX_VALUES or not paths:
+        return None
+    chosen = np.unique(np.linspace(0, len(paths) - 1, min(len(paths), MASKS_MEASURED))
+                       .round().astype(int))
+    totals: dict[int, list[int]] = {}  # value -> [rim pixels, jumps, pixels]
+    pairs: dict[int, dict[tuple[int, int], int]] = {}
+    holders: dict[int, list[str]] = {}  # value -> the measured files holding its rims
+    measured = 0
+    for index in chosen.tolist():
+        try:
+            plane = load_mask_values(paths[index])
+        except (ImageReadError, OSError, ValueError):
+            continue
+        if plane.ndim != 2 or plane.dtype.kind not in "ui":
+            continue
+        measured += 1
+        for value, (rim, jumps, pair) in rim_counts(plane).items():
+            entry = totals.setdefault(value, [0, 0, 0])
+            entry[0] += rim
+            entry[1] += jumps
+            entry[2] += int(np.count_nonzero(plane == value))
+            if rim:
+                pairs.setdefault(value, {}).setdefault(pair, 0)
+                pairs[value][pair] += rim
+                holders.setdefault(value, []).append(paths[index])
+    rims = [{"value": value, "rim_pixels": rim, "jumps": jumps,
+             "rim_share": rim / (rim + jumps), "pixels": pixels,
+             "between": list(max(pairs[value], key=pairs[value].__getitem__))}
+            for value, (rim, jumps, pixels) in sorted(totals.items())
+            if rim >= MIN_RIM_PIXELS and rim / (rim + jumps) >= RIM_SHARE]
+    if not measured or not rims:
+        return None
+    files = sorted({path for entry in rims for path in holders[entry["value"]]})
+    return {"rims": rims, "masks_measured": measured, "masks": len(paths),
+            "masks_with_rims": len(files), "files": files, "rim_share_needed": RIM_SHARE}
