@@ -25,7 +25,7 @@ POLICY_FIX = ("unetdiag decodes masks under MaskPolicy (threshold at the midpoin
 
 #: Scales whose auto threshold is the same for every mask of the scale (a "float" mask's
 #: depends on its own range).
-_FIXED_SCALES = ("binary", "float_unit", "uint8", "uint16", "palette")
+_FIXED_SCALES = ("binary", "float_unit", "uint8", "uint16", "uint32", "palette")
 
 
 def _scale_readings(tally: AuditTally, policy: MaskPolicy

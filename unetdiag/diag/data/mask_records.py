@@ -35,9 +35,10 @@ class MaskEncoding:
         values: the smallest distinct finite values, at most :data:`MAX_LISTED_VALUES`.
         min_value, max_value: over the finite values (NaN when there are none).
         scale: ``"binary"`` (values within {0, 1}), ``"uint8"`` (0..255), ``"uint16"``
-            (0..65535), ``"float_unit"`` (floats within [0, 1]), ``"float"`` (any other range)
-            or ``"palette"`` (colour-palette indices, kept as labels). Integer data is judged
-            by the narrowest range that holds it: a 16-bit file holding 0/255 is ``"uint8"``.
+            (0..65535), ``"uint32"`` (integers past 16 bits), ``"float_unit"`` (floats within
+            [0, 1]), ``"float"`` (any other range) or ``"palette"`` (colour-palette indices,
+            kept as labels). Integer data is judged by the narrowest range that holds it: a
+            16-bit file holding 0/255 is ``"uint8"``.
         threshold: the threshold that was applied (``policy.threshold`` or the auto midpoint).
         polarity: the policy's polarity (``"bright"`` or ``"dark"``).
         nonbinary_fraction: share of pixels at neither end of the scale (e.g. neither 0 nor

@@ -14,7 +14,12 @@ import numpy as np
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.data.reading import UINT8_MAX, UINT16_MAX
 
-Scale = Literal["binary", "uint8", "uint16", "float_unit", "float", "palette"]
+Scale = Literal["binary", "uint8", "uint16", "uint32", "float_unit", "float", "palette"]
+#: The top of the 32-bit integer scale: integer masks past 16 bits (instance label images of
+#: more than 65,535 objects, Cellpose's uint32 and StarDist's int32) are thresholded at its
+#: midpoint, as 16-bit ones are at theirs, so object numbers read the same way in either
+#: range (under the midpoint, background) rather than as grey levels of their own maximum.
+UINT32_MAX = 2**32 - 1
 #: The largest value of a lossy (JPEG) 8-bit mask read on the 0/1 scale: a 0/1 mask saved as
 #: JPEG comes back as 0..2 (ringing at the edges, measured at quality 75 and 90), and a 0/255
 #: one never stays this low unless it is black everywhere (then exactly 0).
@@ -69,6 +74,8 @@ def recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float
             return "uint8"
         if high <= UINT16_MAX:
             return "uint16"
+        if high <= UINT32_MAX:
+            return "uint32"
     return "float"
 
 
@@ -89,6 +96,8 @@ def scale_ends(scale: Scale | str, low: float, high: float) -> tuple[float, floa
         return 0.0, float(UINT8_MAX)
     if scale == "uint16":
         return 0.0, float(UINT16_MAX)
+    if scale == "uint32":
+        return 0.0, float(UINT32_MAX)
     if scale == "palette":
         return 0.0, high
     # "float": an unrecognised range; anchored at 0 (or below, for signed data) and at 1, 255
@@ -112,7 +121,8 @@ def resolve_threshold(values: np.ndarray, scale: str, policy: MaskPolicy) -> flo
 
     ``policy.threshold`` when it is set (``0`` reproduces the original project's ``> 0``).
     Otherwise the midpoint of the nominal scale: 0.5 for ``"binary"`` and ``"float_unit"``,
-    127.5 for ``"uint8"``, 32767.5 for ``"uint16"``; for ``"float"`` data the midpoint of
+    127.5 for ``"uint8"``, 32767.5 for ``"uint16"``, 2147483647.5 for ``"uint32"``; for
+    ``"float"`` data the midpoint of
     [0, 255] when the values stay within 255, else of [0, max] (and of [min, 1] or [min, top]
     for signed data). ``"palette"`` indices are labels: 0.5 makes index 0 background and every
     other index foreground, a rule that is never applied to intensities.
