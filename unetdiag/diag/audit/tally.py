@@ -30,6 +30,7 @@ from unetdiag.diag.audit.thumbnails import THUMBNAIL_SIDE
 from unetdiag.diag.core.findings import LISTED_FILES
 from unetdiag.diag.data.figures import (
     figure_dpi,
+    framed_picture,
     looks_like_figure,
     padded_picture,
     padded_shape_fits,
@@ -364,8 +365,27 @@ class AuditTally:
                                         for pad in set(padded)) for row in sizes], dtype=bool)
                 others[np.flatnonzero(mismatched & ~figures)[:FIGURE_MASKS_LOOKED_AT]] = True
                 figures = figures | others
+            figures = figures | self._framed_figures(mismatched & ~figures)
             self._figures = figures
         return self._figures
+
+    def _framed_figures(self, candidates: np.ndarray) -> np.ndarray:
+        """The ``candidates`` that are figures drawn with their axes on, when the first
+        :data:`FIGURE_MASKS_LOOKED_AT` of them are
+        (:func:`~unetdiag.diag.data.figures.framed_picture`), with those not looked at that
+        share a looked-at mask's size; none otherwise."""
+        columns = self.columns
+        looked = np.flatnonzero(candidates)[:FIGURE_MASKS_LOOKED_AT]
+        frames = [framed_picture(self.mask_paths[index], (int(columns["image_width"][index]),
+                                                          int(columns["image_height"][index])))
+                  for index in looked.tolist()]
+        if not frames or None in frames:
+            return np.zeros_like(candidates)
+        sizes = {(int(columns["mask_width"][index]), int(columns["mask_height"][index]))
+                 for index in looked.tolist()}
+        return candidates & np.array(
+            [(int(width), int(height)) in sizes for width, height
+             in zip(columns["mask_width"], columns["mask_height"], strict=True)], dtype=bool)
 
     def mask_is_picture(self) -> np.ndarray:
         """Masks that are pictures of the labels, not labels: an image and its labels side

@@ -34,6 +34,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from unetdiag.diag.checks.masks_figures import framed_pictures_cause
 from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity, listing_finding
 from unetdiag.diag.data.figures import (
     FIGURE_INCHES,
@@ -277,6 +278,9 @@ def _cause(pairs: Sequence[PairSizes]) -> tuple[str, str, str, dict]:
     padded = _padded_pictures(pairs)
     if padded is not None:
         return padded
+    framed = framed_pictures_cause(pairs, FIGURE_MASKS_LOOKED_AT)
+    if framed is not None:
+        return framed
     if len(mask_sizes) == 1:
         size = next(iter(mask_sizes))
         if count > 1 and len(image_sizes) > 1:

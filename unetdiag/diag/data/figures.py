@@ -168,3 +168,82 @@ def _transparent(path: Path | str) -> np.ndarray | None:
             return np.asarray(image.getchannel("A")) == 0
     except (OSError, ValueError):
         return None
+
+
+#: A spine of the axes' frame: a row (column) whose longest run of non-white pixels covers at
+#: least this share of the file's width (height).
+SPINE_SHARE = 0.5
+#: The spines meet: each run's ends lie within this many pixels of the crossing spines, plus
+#: this share of the file's side (a tick mark at a corner prolongs a spine by its length,
+#: 3.5 points: 5 px at 100 dpi, 15 at 300).
+SPINE_SLACK, SPINE_SLACK_SHARE = 3, 0.02
+#: Beside the frame, tick marks and tick labels: at most this share of the pixels left of and
+#: below it is not white, at most :data:`OVERHANG_SHARE` above it and right of it (a tick
+#: label centred on the last tick reaches past the frame).
+TICK_LABEL_SHARE, OVERHANG_SHARE = 0.35, 0.1
+#: The picture inside the frame has its image's aspect ratio within this share (the spines,
+#: a pixel or two wide, are counted in).
+FRAMED_ASPECT_TOLERANCE = 0.03
+
+
+def _longest_runs(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each row of the boolean ``lines``: the length, first and last index of its longest
+    run of True."""
+    padded = np.pad(lines.astype(np.int8), ((0, 0), (1, 1)))
+    steps = np.diff(padded, axis=1)
+    lengths = np.zeros(lines.shape[0], np.int64)
+    firsts = np.zeros(lines.shape[0], np.int64)
+    for row in np.flatnonzero(lines.any(axis=1)).tolist():
+        starts, ends = np.flatnonzero(steps[row] == 1), np.flatnonzero(steps[row] == -1)
+        longest = int(np.argmax(ends - starts))
+        lengths[row], firsts[row] = ends[longest] - starts[longest], starts[longest]
+    return lengths, firsts, firsts + lengths - 1
+
+
+def framed_picture(path: Path | str, image_size: tuple[int, int]
+                   ) -> tuple[int, int, int, int] | None:
+    """The frame ``(left, top, right, bottom)`` of a matplotlib axes drawn with its spines,
+    as ``plt.imshow(mask); plt.savefig(path)`` writes with the axes on (with
+    ``bbox_inches="tight"`` or not): four lines of non-white pixels meeting in a rectangle
+    (the spines), white everywhere outside it but for tick marks and labels (at most
+    :data:`TICK_LABEL_SHARE` of the pixels left of and below it, :data:`OVERHANG_SHARE`
+    above and right of it), round a picture of its image's shape (``image_size``) at another
+    size, in a file of a kind matplotlib writes. None otherwise, or when the file cannot be
+    read."""
+    if not _written_as_figures_are(path):
+        return None
+    try:
+        pixels = read_image(path, channels=3)
+    except (ImageReadError, OSError, ValueError):
+        return None
+    marked = ~np.all(pixels >= WHITE, axis=2)
+    clear = _transparent(path)
+    if clear is not None and clear.shape == marked.shape:
+        marked &= ~clear
+    height, width = marked.shape
+    row_runs, column_runs = _longest_runs(marked), _longest_runs(marked.T)
+    rows = np.flatnonzero(row_runs[0] >= SPINE_SHARE * width)
+    columns = np.flatnonzero(column_runs[0] >= SPINE_SHARE * height)
+    if rows.size < 2 or columns.size < 2:
+        return None
+    top, bottom, left, right = int(rows[0]), int(rows[-1]), int(columns[0]), int(columns[-1])
+    across, down = SPINE_SLACK + SPINE_SLACK_SHARE * width, SPINE_SLACK + SPINE_SLACK_SHARE * height
+    for first, last, ends, slack in (
+            (row_runs[1][top], row_runs[2][top], (left, right), across),
+            (row_runs[1][bottom], row_runs[2][bottom], (left, right), across),
+            (column_runs[1][left], column_runs[2][left], (top, bottom), down),
+            (column_runs[1][right], column_runs[2][right], (top, bottom), down)):
+        if abs(int(first) - ends[0]) > slack or abs(int(last) - ends[1]) > slack:
+            return None
+    outside = [(marked[:top], OVERHANG_SHARE), (marked[:, right + 1:], OVERHANG_SHARE),
+               (marked[:, :left], TICK_LABEL_SHARE), (marked[bottom + 1:], TICK_LABEL_SHARE)]
+    if any(band.size and band.mean() > share for band, share in outside):
+        return None
+    if width - (right - left + 1) < 2 or height - (bottom - top + 1) < 2:
+        return None  # a frame at the file's edge: a mask's own border, no axes round it
+    picture = (right - left + 1, bottom - top + 1)
+    image_aspect = image_size[0] / image_size[1]
+    if picture == tuple(image_size) or abs(picture[0] / picture[1] / image_aspect - 1) > (
+            FRAMED_ASPECT_TOLERANCE):
+        return None
+    return left, top, right, bottom

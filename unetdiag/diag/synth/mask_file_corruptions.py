@@ -133,8 +133,8 @@ def figure_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
 
 
 def tight_figure_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
-                       count: int | None = None, height: int = 371, pad: int = 9
-                       ) -> list[Path]:
+                       count: int | None = None, height: int = 371, pad: int = 9,
+                       axes: bool = False) -> list[Path]:
     """Masks replaced by what ``plt.imshow(mask, cmap="gray"); plt.axis("off");
     plt.savefig(path, bbox_inches="tight")`` writes: an RGBA picture of the mask ``height``
     pixels tall (the default figure's axes at 100 dpi), its edges interpolated, in a white
@@ -143,15 +143,33 @@ def tight_figure_masks(case: Any, rng: np.random.Generator, fraction: float = 1.
     Simulates: masks saved as tight figures instead of arrays (matplotlib's savefig doc on
     ``bbox_inches``). Shows: masks of a size of their own, whatever their image's, whose
     white padding reads as object under the default policy and whose edges hold grey
-    levels.
+    levels. ``axes=True``: the axes left on (no ``plt.axis("off")``), as matplotlib 3.11
+    draws them at 100 dpi: a black frame of spines round the picture, tick marks 5 px long
+    every 100 px and dark tick labels left of and below it, in a wider padding there.
     """
+    label_left, label_below = (33, 22) if axes else (0, 0)
+
     def encode(foreground: np.ndarray) -> bytes:
         rows, columns = foreground.shape
         width = round(height * columns / rows)
         picture = Image.fromarray(np.where(foreground, 255, 0).astype(np.uint8)).resize(
             (width, height), Image.Resampling.BILINEAR)
-        canvas = np.full((height + 2 * pad, width + 2 * pad, 4), 255, np.uint8)
-        canvas[pad:pad + height, pad:pad + width, :3] = np.asarray(picture)[..., None]
+        top, left = pad, pad + label_left
+        canvas = np.full((height + 2 * pad + label_below, width + 2 * pad + label_left, 4),
+                         255, np.uint8)
+        canvas[top:top + height, left:left + width, :3] = np.asarray(picture)[..., None]
+        if axes:
+            ink = canvas[..., :3]
+            across, down = slice(left - 1, left + width + 1), slice(top - 1, top + height + 1)
+            ink[top - 1, across] = ink[top + height, across] = 0
+            ink[down, left - 1] = ink[down, left + width] = 0
+            for tick in range(0, max(width, height), 100):
+                if tick < width:  # a tick below, its label under it
+                    ink[top + height:top + height + 5, left + tick] = 0
+                    ink[top + height + 8:top + height + 17, left + tick - 3:left + tick + 3] = 40
+                if tick < height:  # a tick left, its label beside it
+                    ink[top + tick, left - 6:left - 1] = 0
+                    ink[top + tick - 4:top + tick + 5, left - 27:left - 10] = 40
         return encode_image(canvas, "RGBA")
 
     return rewrite_masks(case, case.pair_indices(rng, fraction, count), encode)
