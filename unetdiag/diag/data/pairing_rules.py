@@ -30,8 +30,11 @@ from pathlib import Path
 
 KEY = "{key}"
 #: Words that mark a file as a mask when images and masks share one folder and differ by more
-#: than a suffix (``train-volume.tif`` and ``train-labels.tif``).
-MASK_WORDS = re.compile(r"mask|label|annot|manual|seg|truth|(?<![a-z])gt(?![a-z])")
+#: than a suffix (``train-volume.tif`` and ``train-labels.tif``), and the human observers'
+#: tags of CHASE_DB1 (``_1stHO``, ``_2ndHO``), which name an annotator, not a mask, but only
+#: masks carry (``01_1stHO.png`` beside ``01_test.png``).
+MASK_WORDS = re.compile(r"mask|label|annot|manual|seg|truth|(?<![a-z])gt(?![a-z])"
+                        r"|(?<![a-z])[0-9]*(?:1st|2nd|3rd|[04-9]th)ho(?![a-z])")
 
 
 @dataclass(frozen=True, order=True)
