@@ -10,7 +10,7 @@ import numpy as np
 from helpers import audit_pairs, finding, write_mask_pairs
 from PIL import Image
 
-from unetdiag.diag.audit.label_rims import rim_counts
+from unetdiag.diag.data.label_rims import rim_counts
 
 
 def _trimaps(resample: Image.Resampling, count: int = 8, size: int = 96) -> list[np.ndarray]:
@@ -55,3 +55,17 @@ def test_a_band_three_pixels_wide_is_no_rim():
     assert rim_counts(plane)[1][0] == 0  # only the band's edges touch 0 or 2, never both
     plane = np.array([[0, 1, 2, 2, 2]] * 4, np.uint8)
     assert rim_counts(plane)[1] == (4, 0, (0, 2))
+
+
+def test_train_says_which_value_lies_in_rims(tmp_path):
+    from unetdiag.diag.checks.label_maps import threshold_on_label_maps
+    from unetdiag.diag.data.policy import MaskPolicy
+
+    maps = {}
+    for index, plane in enumerate(_trimaps(Image.Resampling.BILINEAR, count=3)):
+        path = tmp_path / f"{index}.png"
+        Image.fromarray(plane).save(path)
+        maps[str(path)] = [1, 2, 3]
+    finding = threshold_on_label_maps(maps, 3, MaskPolicy(), "data")
+    assert "2 also lies in rims a pixel or so wide between 1 and 3" in finding.explanation
+    assert "consistent with maps resized by interpolation" in finding.explanation

@@ -1,5 +1,5 @@
 """``mask.interpolated_labels``: a label map's value lying in thin rims between two others,
-as a resize by interpolation leaves it (the numbers: :mod:`unetdiag.diag.audit.label_rims`)."""
+as a resize by interpolation leaves it (the numbers: :mod:`unetdiag.diag.data.label_rims`)."""
 
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ def rims_clause(rims: dict[str, Any]) -> str:
 
 def interpolated_labels_finding(rims: dict[str, Any]) -> Finding:
     """``mask.interpolated_labels`` (warning): values of the label maps that lie in thin rims
-    between a lower and a higher value (:func:`.label_rims.interpolation_rims`), consistent
-    with maps resized by interpolation; those rim pixels are not objects of that value."""
+    between a lower and a higher value
+    (:func:`~unetdiag.diag.data.label_rims.interpolation_rims`), consistent with maps resized
+    by interpolation (then those rim pixels are no objects of their value)."""
     entries = rims["rims"]
     measured = rims["masks_measured"]
     named = join_names([f"{entry['value']} between {entry['between'][0]} and "

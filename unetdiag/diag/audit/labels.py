@@ -70,7 +70,6 @@ from unetdiag.diag.audit.label_context import (
     two_level_objects,
     with_kept,
 )
-from unetdiag.diag.audit.label_rims import interpolation_rims
 from unetdiag.diag.audit.label_verdict import LabelValue, LabelVerdict, several_classes
 from unetdiag.diag.audit.strokes import (
     UNLABELLED_MIN_SHARE,
@@ -83,6 +82,7 @@ from unetdiag.diag.audit.two_levels import two_level_top
 from unetdiag.diag.audit.voc_grey import VOC_VOID_GREY, voc_grey_classes
 from unetdiag.diag.data.colormaps import colormap_of
 from unetdiag.diag.data.decoding import resolve_threshold
+from unetdiag.diag.data.label_rims import interpolation_rims
 from unetdiag.diag.data.labelmaps import colour_rgb
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.data.rules import VOID_INDEX, ValueClass, ValueRule

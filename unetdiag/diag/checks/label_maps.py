@@ -17,6 +17,7 @@ import numpy as np
 
 from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity
 from unetdiag.diag.data.instances import load_mask
+from unetdiag.diag.data.label_rims import interpolation_rims
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.data.reading import ImageReadError
 from unetdiag.diag.data.rules import VOID_INDEX
@@ -42,6 +43,20 @@ def numbered_objects_choice(policy: MaskPolicy) -> str:
             "them with --foreground-values")
 
 
+def _rims_exception(paths: list[str], values: list[int]) -> str:
+    """The values lying in thin rims between two others (``audit-data``'s
+    ``mask.interpolated_labels``, :func:`~unetdiag.diag.data.label_rims.interpolation_rims`),
+    as an exception to "covering whole regions"; "" when none does."""
+    rims = interpolation_rims(paths, values)
+    if rims is None:
+        return ""
+    named = "; ".join(f"{entry['value']} also lies in rims a pixel or so wide between "
+                      f"{entry['between'][0]} and {entry['between'][1]}" for entry in rims["rims"])
+    return (f" but for this: {named}, consistent with maps resized by interpolation (if so, "
+            "resizing them with nearest neighbour leaves no rims; `unetdiag audit-data` counts "
+            "them)")
+
+
 def threshold_on_label_maps(label_maps: Mapping[str, Sequence[int]], masks: int,
                             policy: MaskPolicy, source: str) -> Finding | None:
     """``mask.label_map`` (warning) when the decoder read label maps under a threshold that
@@ -64,7 +79,8 @@ def threshold_on_label_maps(label_maps: Mapping[str, Sequence[int]], masks: int,
         f"{count} of {plural(masks, 'mask')} {'is a label map' if count == 1 else 'are label maps'}"
         f" holding {values_text(values)}, read under a threshold",
         f"{plural(count, 'mask')} ({'first: ' if count > 1 else ''}{first}) "
-        f"{verb(count, 'holds', 'hold')} whole numbers covering whole regions, "
+        f"{verb(count, 'holds', 'hold')} whole numbers covering whole regions"
+        f"{_rims_exception(sorted(label_maps), values)}, "
         "stored losslessly: class or object numbers, not grey levels. The policy in force "
         f"({policy.describe()}) thresholds them as grey levels, so which of them train as "
         "foreground depends on their numbers, not on what they label.",

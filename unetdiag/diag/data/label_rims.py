@@ -33,7 +33,7 @@ from scipy import ndimage
 from unetdiag.diag.data.reading import ImageReadError, load_mask_values
 
 #: At most this many label maps are read again (evenly spread over the dataset).
-MASKS_MEASURED = 40
+MASKS_MEASURED = 12
 #: A value lies in interpolation rims when at least this share of (rim pixels + jumps over
 #: it) are rim pixels.
 RIM_SHARE = 0.3
