@@ -67,5 +67,5 @@ def test_train_says_which_value_lies_in_rims(tmp_path):
         Image.fromarray(plane).save(path)
         maps[str(path)] = [1, 2, 3]
     finding = threshold_on_label_maps(maps, 3, MaskPolicy(), "data")
-    assert "2 also lies in rims a pixel or so wide between 1 and 3" in finding.explanation
+    assert "2 also lies in rims one pixel wide between 1 and 3" in finding.explanation
     assert "consistent with maps resized by interpolation" in finding.explanation

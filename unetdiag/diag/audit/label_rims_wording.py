@@ -17,9 +17,9 @@ def rims_clause(rims: dict[str, Any]) -> str:
     """The exception to "each covering whole regions" for ``mask.label_map``'s layout.
 
     >>> rims_clause({"rims": [{"value": 2, "between": [1, 3]}]})[:71]
-    'covering whole regions, except 2, which also lies in rims a pixel or so'
+    'covering whole regions, except 2, which also lies in rims one pixel wid'
     """
-    parts = [f"{entry['value']}, which also lies in rims a pixel or so wide between "
+    parts = [f"{entry['value']}, which also lies in rims one pixel wide between "
              f"{entry['between'][0]} and {entry['between'][1]}" for entry in rims["rims"]]
     return f"covering whole regions, except {join_names(parts)} (see mask.interpolated_labels)"
 

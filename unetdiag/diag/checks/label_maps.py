@@ -50,7 +50,7 @@ def _rims_exception(paths: list[str], values: list[int]) -> str:
     rims = interpolation_rims(paths, values)
     if rims is None:
         return ""
-    named = "; ".join(f"{entry['value']} also lies in rims a pixel or so wide between "
+    named = "; ".join(f"{entry['value']} also lies in rims one pixel wide between "
                       f"{entry['between'][0]} and {entry['between'][1]}" for entry in rims["rims"])
     return (f" but for this: {named}, consistent with maps resized by interpolation (if so, "
             "resizing them with nearest neighbour leaves no rims; `unetdiag audit-data` counts "

@@ -10,12 +10,12 @@ label maps read again (at most :data:`MASKS_MEASURED` of them, evenly spread), f
 ``v`` between the lowest and the highest:
 
 * rim pixels: pixels of ``v`` whose 3 x 3 neighbourhood holds a value below ``v`` and one
-  above it (``v`` sits between them, at most a pixel or so wide);
+  above it (``v`` sits between them, one pixel wide there);
 * jumps: 4-neighbour contacts where a value below ``v`` meets one above it directly.
 
-Where the maps were drawn so, the classes meet directly along most of their boundaries and
+Where the maps were stored as drawn, the classes meet directly along most of their boundaries and
 a value between them lies there only by chance (imitations stored with nearest neighbour,
-measured in session 34: ISBI 2012 cells as a trimap 0.093 of rims among rims and jumps,
+measured: ISBI 2012 cells as a trimap 0.093 of rims among rims and jumps,
 DRIVE as three classes 0.019, the catalogue's synthetic label maps 0.09 at most); resized
 bilinearly the same maps give 0.72 and 0.57. :data:`RIM_SHARE` lies between. A boundary
 class one pixel wide drawn between two classes numbered on either side of it reads the
