@@ -101,6 +101,7 @@ from unetdiag.training.resize_kept import (
     read_mask_sample,
 )
 from unetdiag.training.resize_kept_wording import img_size_finding, resize_kept_findings
+from unetdiag.training.run.damaged_checkpoint import set_aside_damaged_checkpoints
 from unetdiag.training.run.folder import (
     create_run_dir,
     variant_finished,
@@ -205,6 +206,7 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
         run_dir = config.resume
         check_same_split(run_dir, record)
         previous = previous_run(run_dir)
+        pairing_findings += set_aside_damaged_checkpoints(run_dir, config.variants)
     else:
         run_dir = create_run_dir(Path(config.out_dir), config.run_name)
     with worker_output_dir(run_dir, info) as output_dir:

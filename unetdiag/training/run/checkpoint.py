@@ -94,8 +94,9 @@ class DamagedCheckpoint(Exception):
 
 
 def load_checkpoint(variant_dir: Path) -> Checkpoint | None:
-    """The variant's checkpoint, or None when it has none (or an unreadable one: the variant
-    then starts again from its first epoch)."""
+    """The variant's checkpoint, or None when it has none or a damaged one (a resume sets a
+    damaged one aside first and says so: :func:`~.resume.set_aside_damaged_checkpoints`; the
+    variant then starts again from its first epoch)."""
     try:
         return read_checkpoint(variant_dir)
     except DamagedCheckpoint:
@@ -107,7 +108,8 @@ def read_checkpoint(variant_dir: Path) -> Checkpoint | None:
 
     Raises:
         DamagedCheckpoint: the state file is not one :class:`EpochCheckpoint` wrote whole, or
-            a weights file it names is missing.
+            a weights file it names is missing or does not open as HDF5
+            (:func:`check_weights_file`).
     """
     folder = variant_dir / CHECKPOINT_DIRNAME
     state_path = folder / CHECKPOINT_STATE_FILENAME
@@ -134,6 +136,9 @@ def read_checkpoint(variant_dir: Path) -> Checkpoint | None:
         if path is not None and not path.is_file():
             raise DamagedCheckpoint(state_path, f"the weights file it names, {path.name}, is "
                                                 "missing")
+    for path in dict.fromkeys((weights_path, best_path)):
+        if path is not None:
+            check_weights_file(path)
     return Checkpoint(epochs, weights_path, history,
                       int(best_epoch) if best_epoch else None, best_path)
 

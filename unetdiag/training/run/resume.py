@@ -19,7 +19,6 @@ from unetdiag.training.run.checkpoint import (
     CHECKPOINT_DIRNAME,
     CHECKPOINT_STATE_FILENAME,
     DamagedCheckpoint,
-    check_weights_file,
     read_checkpoint,
 )
 from unetdiag.training.run.folder import (
@@ -136,10 +135,6 @@ def check_extendable(variant_dir: Path) -> None:
     where = f"cannot extend {variant_dir.name} in {variant_dir.parent}"
     try:
         checkpoint = read_checkpoint(variant_dir)
-        if checkpoint is not None:
-            for path in dict.fromkeys((checkpoint.weights_path, checkpoint.best_weights_path)):
-                if path is not None:
-                    check_weights_file(path)
     except DamagedCheckpoint as damaged:
         raise UserError(f"{where}: its epoch checkpoint is damaged: {damaged.path} "
                         f"({damaged.why}); start a new run with more --epochs") from None

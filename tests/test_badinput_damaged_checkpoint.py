@@ -1,0 +1,89 @@
+"""An unfinished variant whose epoch checkpoint is damaged (what an interrupted run leaves when
+the disk fills or a copy is cut short): ``train --resume`` named no file and raised h5py's
+``OSError`` from ``load_weights`` (a truncated weights file), or trained again from epoch 1
+without a word (a truncated checkpoint.json). Now the checkpoint is set aside, not deleted,
+and a warning and a finding name the file; the variant starts again from its first epoch."""
+
+import json
+
+import h5py
+import pytest
+
+from unetdiag.training.run.checkpoint import DamagedCheckpoint, load_checkpoint, read_checkpoint
+from unetdiag.training.run.damaged_checkpoint import set_aside_damaged_checkpoints
+
+VARIANT = "MP_Tr_BCE"
+
+
+def _interrupted_variant(run_dir):
+    """A variant folder as an interrupted one-epoch variant leaves it: history and checkpoint,
+    no model.keras. Returns the checkpoint's state and weights files."""
+    folder = run_dir / VARIANT / "checkpoint"
+    folder.mkdir(parents=True)
+    weights = folder / "epoch-0001.weights.h5"
+    with h5py.File(weights, "w") as file:
+        file.create_dataset("kernel", data=list(range(4096)))
+    state = folder / "checkpoint.json"
+    state.write_text(json.dumps({
+        "format": "unetdiag-epoch-checkpoint-1", "epochs_completed": 1,
+        "weights": weights.name, "best_epoch": 1, "best_weights": weights.name,
+        "history": {"loss": [0.5], "val_loss": [0.4]}}))
+    (run_dir / VARIANT / "history.json").write_text('{"loss": [0.5], "val_loss": [0.4]}')
+    return state, weights
+
+
+def _contents(folder):
+    return {path.relative_to(folder): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+@pytest.mark.parametrize("size", [0, 100, 8000])
+def test_a_truncated_weights_file_is_a_damaged_checkpoint(tmp_path, size):
+    _, weights = _interrupted_variant(tmp_path)
+    weights.write_bytes(weights.read_bytes()[:size])
+    with pytest.raises(DamagedCheckpoint) as caught:
+        read_checkpoint(tmp_path / VARIANT)
+    assert caught.value.path == weights
+    assert caught.value.why.startswith("it does not open as an HDF5 weights file: ")
+    assert load_checkpoint(tmp_path / VARIANT) is None
+
+
+@pytest.mark.parametrize("damaged", ["weights", "state"])
+def test_a_damaged_checkpoint_is_set_aside_and_named(tmp_path, capsys, damaged):
+    state, weights = _interrupted_variant(tmp_path)
+    named = {"weights": weights, "state": state}[damaged]
+    named.write_bytes(named.read_bytes()[:100])
+    before = _contents(tmp_path / VARIANT)
+
+    findings = set_aside_damaged_checkpoints(tmp_path, [VARIANT, "not_started"])
+
+    kept = tmp_path / VARIANT / "checkpoint-damaged"
+    assert [finding.id for finding in findings] == ["train.damaged_checkpoint"]
+    finding = findings[0]
+    assert finding.title == (f"{VARIANT}'s epoch checkpoint is damaged: it starts again from "
+                             "its first epoch")
+    assert finding.files == (str(named),)
+    assert finding.evidence["moved_to"] == str(kept)
+    assert finding.source == f"train:{VARIANT}"
+    warning = capsys.readouterr().err
+    assert warning.startswith(f"unetdiag: warning: {VARIANT}'s epoch checkpoint {named} is "
+                              "damaged (")
+    assert f"{VARIANT} starts again from its first epoch" in warning
+    # nothing lost: every byte moved under checkpoint-damaged/, history with it
+    assert _contents(kept) == {
+        path.relative_to("checkpoint") if path.parts[0] == "checkpoint" else path: data
+        for path, data in before.items()}
+    assert load_checkpoint(tmp_path / VARIANT) is None  # the variant trains from epoch 1
+
+
+def test_an_intact_or_finished_variants_checkpoint_is_left_alone(tmp_path, capsys):
+    _interrupted_variant(tmp_path)
+    before = _contents(tmp_path)
+    assert set_aside_damaged_checkpoints(tmp_path, [VARIANT]) == []
+    state, _ = _interrupted_variant(tmp_path / "finished")
+    state.write_text("{")
+    (tmp_path / "finished" / VARIANT / "model.keras").write_bytes(b"a model")
+    assert set_aside_damaged_checkpoints(tmp_path / "finished", [VARIANT]) == []
+    assert state.read_text() == "{"  # extending it is refused elsewhere, keeping it reads none
+    assert _contents(tmp_path).items() >= before.items()
+    assert capsys.readouterr().err == ""
