@@ -15,12 +15,15 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import h5py
 import keras
 import numpy as np
 import tensorflow as tf
 
 import unetdiag.training.losses  # noqa: F401  (registers unetdiag's classes with Keras)
 from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.training.run.checkpoint import CHECKPOINT_DIRNAME
+from unetdiag.training.run.folder import CONFIG_FILENAME, MODEL_FILENAME
 from unetdiag.training.scoring import predict_probabilities
 
 #: File types Keras saves a whole model as.
@@ -69,6 +72,8 @@ def load_saved_model(path: Path | str, img_size: int | None = None) -> SavedMode
                         "archive; this one is truncated, damaged or another kind of file)")
     if path.suffix.lower() == ".keras":
         _refuse_archive_without_model(path)
+    else:
+        _refuse_hdf5_without_model(path)
     try:
         model = keras.saving.load_model(path, compile=False)
     except Exception as error:  # Keras raises many types; the file is what the user can fix
@@ -113,6 +118,35 @@ def _refuse_archive_without_model(path: Path) -> None:
                         f"no {KERAS_CONFIG_MEMBER}, which model.save() writes)")
 
 
+#: The attribute Keras writes into an HDF5 file holding a whole model (model.save to .h5);
+#: a weights file (model.save_weights) has none.
+HDF5_MODEL_ATTRIBUTE = "model_config"
+
+
+def _refuse_hdf5_without_model(path: Path) -> None:
+    """An .h5 file that does not open as HDF5 (h5py says "Unable to synchronously open file
+    (truncated file: eof = ...)"), or that holds weights only (Keras says "No model config
+    found in the file")."""
+    try:
+        with h5py.File(path, "r") as file:
+            holds_model = HDF5_MODEL_ATTRIBUTE in file.attrs
+    except OSError as error:
+        raise UserError(f"cannot load {path}: it is damaged or cut short, or not an HDF5 file "
+                        f"(h5py: {_first_line(error)})") from None
+    if holds_model:
+        return
+    weights_only = "weights only (what model.save_weights writes), not the model"
+    if path.parent.name != CHECKPOINT_DIRNAME:
+        raise UserError(f"cannot load {path}: it holds a model's {weights_only}; pass the "
+                        "file model.save() wrote")
+    variant_dir = path.parent.parent
+    where = f"cannot load {path}: it is a train run's epoch checkpoint, {weights_only}"
+    if (variant_dir / MODEL_FILENAME).is_file():
+        raise UserError(f"{where}; pass {variant_dir / MODEL_FILENAME}")
+    raise UserError(f"{where}, and {variant_dir.name} has no {MODEL_FILENAME}: it did not "
+                    f"finish; unetdiag train --resume {variant_dir.parent} finishes it")
+
+
 def _folder_given(folder: Path) -> str:
     """What to pass instead of a folder: its model.keras (a variant folder of a train run),
     or one of its variants' (a run folder)."""
@@ -120,6 +154,9 @@ def _folder_given(folder: Path) -> str:
 
     if (folder / MODEL_FILENAMES[0]).is_file():
         return f"{folder} is a folder, not a model file: pass {folder / MODEL_FILENAMES[0]}"
+    if (folder / CHECKPOINT_DIRNAME).is_dir() and (folder.parent / CONFIG_FILENAME).is_file():
+        return (f"{folder} is the folder of a train run's variant that did not finish (it has "
+                f"no {MODEL_FILENAMES[0]}); unetdiag train --resume {folder.parent} finishes it")
     models = run_models(folder)
     if models:
         listed = ", ".join(str(path) for path in models[:3])
