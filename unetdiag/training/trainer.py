@@ -108,6 +108,7 @@ from unetdiag.training.run.folder import (
     write_run_config,
     write_run_records,
 )
+from unetdiag.training.run.lock import run_folder_lock
 from unetdiag.training.run.progress import epoch_lines_wanted, progress_display
 from unetdiag.training.run.resume import (
     PreviousRun,
@@ -159,12 +160,20 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
             a resume folder that is not a unetdiag run or whose data changed:
             ``INPUT_ERROR``), an unusable output folder (``OUTPUT_ERROR``), an unknown
             variant, a missing or invalid ``TF_CONFIG``, or ``--resume`` under
-            ``multiworker`` (``USAGE``).
+            ``multiworker`` (``USAGE``); a run folder another train holds
+            (:mod:`~unetdiag.training.run.lock`, ``OUTPUT_ERROR``).
     """
-    console = console or Console()
+    with contextlib.ExitStack() as held:
+        return _run_training(config, console or Console(), held, show_report, resume_changes)
+
+
+def _run_training(config: TrainConfig, console: Console, held: contextlib.ExitStack,
+                  show_report: bool, resume_changes: Mapping[str, Any] | None) -> TrainResult:
+    """:func:`run_training`'s body; ``held`` keeps the run folder's lock until it returns."""
     resume_note = None
     if config.resume is not None:
         config = resumed_config(config.resume, quiet=config.quiet, changes=resume_changes)
+        held.enter_context(run_folder_lock(config.resume))
         changed = ", ".join(f"{key} {value}" for key, value in (resume_changes or {}).items())
         resume_note = (f"resuming {config.resume} with its config.json"
                        + (f", changed: {changed}" if changed else ""))
@@ -209,6 +218,7 @@ def run_training(config: TrainConfig, console: Console | None = None, *,
         pairing_findings += set_aside_damaged_checkpoints(run_dir, config.variants)
     else:
         run_dir = create_run_dir(Path(config.out_dir), config.run_name)
+        held.enter_context(run_folder_lock(run_dir))
     with worker_output_dir(run_dir, info) as output_dir:
         if config.resume is None:
             write_run_records(output_dir, config, record)
