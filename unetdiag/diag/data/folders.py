@@ -10,6 +10,7 @@ TIFF stack).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Sequence
@@ -58,7 +59,10 @@ def list_folder(folder: Path, role: str, require_files: bool = True) -> Listing:
         path = folder / entry.name
         try:
             is_dir = entry.is_dir()
-        except OSError:
+        except OSError as error:
+            if error.errno == errno.ELOOP:  # a link loop: no file (misnamed_entries names it)
+                listing.ignored.append(path)
+                continue
             is_dir = False
         if is_dir:
             listing.subfolders.append(path)

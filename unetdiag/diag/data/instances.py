@@ -93,9 +93,16 @@ def _visible_entries(folder: Path) -> list[os.DirEntry]:
 
 def supported_files(folder: Path) -> list[Path]:
     """The visible entries of ``folder`` with a supported extension that are not folders
-    (a broken link counts: reading it names it), sorted by name."""
+    (a broken link or a link loop counts: reading it names it), sorted by name."""
     return [folder / entry.name for entry in _visible_entries(folder)
-            if not entry.is_dir() and Path(entry.name).suffix.lower() in SUPPORTED_EXTENSIONS]
+            if not _is_folder(entry) and Path(entry.name).suffix.lower() in SUPPORTED_EXTENSIONS]
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link loop (ELOOP)
+        return False
 
 
 @dataclass
@@ -197,11 +204,8 @@ def sample_images(folder: Path) -> list[Path] | None:
     sub-folders are an instance layout (:func:`is_instance_layout`), with or without
     ``masks/`` (the Data Science Bowl's test set has none), in name order; None otherwise.
     Sample folders whose ``images/`` holds several images are left out."""
-    try:
-        subfolders = sorted(Path(entry.path) for entry in _visible_entries(folder)
-                            if entry.is_dir())
-    except OSError:
-        return None
+    subfolders = sorted(Path(entry.path) for entry in _visible_entries(folder)
+                        if _is_folder(entry))
     if not is_instance_layout(subfolders):
         return None
     layout = find_instance_layout(subfolders, [])

@@ -12,6 +12,7 @@ from typing import Any
 
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.companions import companion_kind, holds_ade20k_colours
+from unetdiag.diag.data.misnamed_entries import misnamed_entries
 from unetdiag.diag.data.pairing_inference import Inference, padding_hint
 from unetdiag.diag.data.pairing_rules import MaskPattern, RuleMatch, stem_key
 from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
@@ -456,6 +457,8 @@ def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequen
             "Check the names, or remove the masks.",
             {**counts, "orphan_masks": len(matching.orphans)},
             matching.orphans))
+    misnamed, ignored, subfolders = misnamed_entries(ignored, subfolders)
+    findings += misnamed
     if ignored or subfolders:
         searched = ("folders without an images/ folder are not sample folders"
                     if instance_layout else "sub-folders are not searched")

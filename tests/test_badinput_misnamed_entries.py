@@ -1,0 +1,68 @@
+"""A folder named like an image and a symbolic link loop in a dataset folder: audit-data said
+"1 of 3 masks have no image" without naming the folder, passed ``x.png/`` over unsaid, and
+called a loop "2 of 5 images have no mask". Now each is named for what it is."""
+
+import os
+
+import numpy as np
+from PIL import Image
+
+from unetdiag.diag.audit.run import audit_dataset
+from unetdiag.diag.data.instances import sample_images, supported_files
+
+
+def _pairs(folder, count=3):
+    folder.mkdir()
+    for index in range(count):
+        Image.fromarray(np.full((16, 16), 40 * index, np.uint8)).save(folder / f"c{index}.png")
+        mask = np.zeros((16, 16), np.uint8)
+        mask[4:9, 4:9] = 255
+        Image.fromarray(mask).save(folder / f"c{index}_mask.png")
+    return folder
+
+
+def _pairing(report):
+    return {f.id: f for f in report.findings if f.source == "pairing"}
+
+
+def test_a_folder_named_like_an_image_is_named(tmp_path):
+    data = _pairs(tmp_path / "data")
+    (data / "c0.png").unlink()
+    (data / "c0.png").mkdir()
+    (data / "x.png").mkdir()
+    found = _pairing(audit_dataset(data, workers=1))
+    folder = found["pairing.folder_named_like_image"]
+    assert folder.title == "2 folders named like images are folders: c0.png, x.png"
+    assert folder.files == (f"{data / 'c0.png'}/", f"{data / 'x.png'}/")
+    assert "a mask named for one is a mask without an image" in folder.explanation
+    assert "pairing.orphan_mask" in found  # c0_mask.png, now with its reason beside it
+    assert "pairing.ignored_files" not in found  # not said twice
+
+
+def test_one_folder_named_like_an_image_says_so(tmp_path):
+    data = _pairs(tmp_path / "data")
+    (data / "x.png").mkdir()
+    folder = _pairing(audit_dataset(data, workers=1))["pairing.folder_named_like_image"]
+    assert folder.title == "x.png is a folder, not an image"
+
+
+def test_a_link_loop_is_named_a_loop_not_an_image_without_a_mask(tmp_path):
+    data = _pairs(tmp_path / "data")
+    os.symlink("b.png", data / "a.png")
+    os.symlink("a.png", data / "b.png")
+    report = audit_dataset(data, workers=1)
+    found = _pairing(report)
+    assert "pairing.missing_mask" not in found
+    loop = found["pairing.link_loop"]
+    assert loop.title == "2 symbolic links in a loop: a.png, b.png"
+    assert loop.files == (str(data / "a.png"), str(data / "b.png"))
+    assert report.headline.startswith("2 symbolic links in a loop: a.png, b.png")
+
+
+def test_predicts_listing_keeps_a_loop_to_name_it_when_read(tmp_path):
+    data = _pairs(tmp_path / "data", count=1)
+    os.symlink("b.png", data / "a.png")
+    os.symlink("a.png", data / "b.png")
+    assert [path.name for path in supported_files(data)] == ["a.png", "b.png", "c0.png",
+                                                             "c0_mask.png"]
+    assert sample_images(data) is None

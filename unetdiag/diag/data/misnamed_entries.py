@@ -1,0 +1,63 @@
+"""Entries of a dataset folder named like images that are none: a folder named ``x.png`` and
+a symbolic link in a loop (``a.png -> b.png -> a.png``). The listing passes both over
+(:func:`~unetdiag.diag.data.folders.list_folder`: a folder is not searched, a loop leads to no
+file); these findings name them, so a mask named for one is not left to read as a mask
+without an image, nor a loop as an image without a mask."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from unetdiag.diag.core.findings import Finding, Severity
+from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
+from unetdiag.diag.wording.text import plural, verb
+
+SOURCE = "pairing"
+FOLDER_FINDING_ID = "pairing.folder_named_like_image"
+LOOP_FINDING_ID = "pairing.link_loop"
+
+
+def is_link_loop(path: Path) -> bool:
+    """True when following ``path``'s symbolic links never reaches a file (ELOOP)."""
+    try:
+        os.stat(path)
+    except OSError as error:
+        return error.errno == errno.ELOOP
+    return False
+
+
+def misnamed_entries(ignored: Sequence[Path], subfolders: Sequence[Path]
+                     ) -> tuple[list[Finding], list[Path], list[Path]]:
+    """The findings of the folders named like images among ``subfolders`` and of the link
+    loops among ``ignored``, and the entries left for ``pairing.ignored_files``."""
+    folders = [path for path in subfolders if path.suffix.lower() in SUPPORTED_EXTENSIONS]
+    loops = [path for path in ignored if is_link_loop(path)]
+    findings = []
+    if folders:
+        names = ", ".join(path.name for path in folders)
+        title = (f"{folders[0].name} is a folder, not an image" if len(folders) == 1 else
+                 f"{plural(len(folders), 'folder')} named like images are folders: {names}")
+        findings.append(Finding(
+            FOLDER_FINDING_ID, Severity.INFO, title,
+            f"{names} {verb(len(folders), 'is a folder', 'are folders')} though named with an "
+            "image's extension; sub-folders are not searched for images, so "
+            f"{verb(len(folders), 'it is', 'they are')} not read: a mask named for "
+            f"{verb(len(folders), 'it', 'one')} is a mask without an image.",
+            "Rename the folder, or put the image it stands for in its place.",
+            {"folders": len(folders)}, tuple(f"{path}/" for path in folders), SOURCE))
+    if loops:
+        names = ", ".join(path.name for path in loops)
+        findings.append(Finding(
+            LOOP_FINDING_ID, Severity.WARNING,
+            f"{plural(len(loops), 'symbolic link')} in a loop: {names}",
+            f"Following {verb(len(loops), 'it', 'each of them')} leads from link to link and "
+            "never to a file (too many levels of symbolic links), so "
+            + verb(len(loops), "it is neither an image nor a mask",
+                   "they are neither images nor masks") + " and not used.",
+            "Point each link at the image or mask it stands for, or remove it.",
+            {"link_loops": len(loops)}, tuple(str(path) for path in loops), SOURCE))
+    return (findings, [path for path in ignored if path not in loops],
+            [path for path in subfolders if path not in folders])
