@@ -153,7 +153,7 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
             masks would overwrite each other).
     """
     if not folder.is_dir():
-        raise UserError(f"{folder}: no such folder")
+        raise UserError(_not_a_folder(folder))
     extensions = read_extensions()
     entries = _visible_files(folder)
     files = [path for path in entries if path.suffix.lower() in extensions]
@@ -190,6 +190,21 @@ def list_images(folder: Path, mask_suffixes: Sequence[str] = MASK_SUFFIXES) -> F
         named[name] = path
     return FolderImages(folder, images, mask_sets, left_out, names, other_files, unread_below,
                         not_images)
+
+
+def _not_a_folder(path: Path) -> str:
+    """What ``--images path`` is when it is no folder: missing, a link to nothing, an image
+    (predict takes the folder of its images), or another file."""
+    if not os.path.lexists(path):
+        return f"{path}: no such folder"
+    if not path.exists():
+        return f"--images {path} is a symbolic link that leads to no file or folder"
+    if path.suffix.lower() in read_extensions() or is_image_file(path):
+        return (f"--images {path} is an image file, not a folder: predict reads every image "
+                f"of the folder given; to predict this image alone, put it in a folder of its "
+                f"own and give that folder (--images {path.parent} predicts every image "
+                "beside it)")
+    return f"--images {path} is a file, not a folder: give the folder of the images to predict"
 
 
 def is_image_file(path: Path) -> bool:
