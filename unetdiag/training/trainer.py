@@ -110,6 +110,7 @@ from unetdiag.training.run.folder import (
 )
 from unetdiag.training.run.lock import run_folder_lock
 from unetdiag.training.run.progress import epoch_lines_wanted, progress_display
+from unetdiag.training.run.refusal import reported_refusal
 from unetdiag.training.run.resume import (
     PreviousRun,
     check_extendable,
@@ -246,9 +247,15 @@ def _run_training(config: TrainConfig, console: Console, held: contextlib.ExitSt
                 console.print(f"images and masks resized to {config.img_size} px, chosen from "
                               "the training masks (resize.img_size_chosen; --img-size to "
                               "choose)", highlight=False, soft_wrap=True)
-        result = _train_all(config, console, strategy, info, policy_name, output_dir,
-                            previous, meta, pairing_findings, train_pairs, val_pairs,
-                            resize_kept)
+        try:
+            result = _train_all(config, console, strategy, info, policy_name, output_dir,
+                                previous, meta, pairing_findings, train_pairs, val_pairs,
+                                resize_kept)
+        except UserError as error:  # a new run's folder says why (run/refusal.py)
+            if (config.resume is not None or error.report is not None or not is_chief(info)
+                    or any((output_dir / name).exists() for name in config.variants)):
+                raise
+            raise reported_refusal(config, output_dir, meta, pairing_findings, error) from None
     if show_report:
         render_report(result.report, console)
     return result
