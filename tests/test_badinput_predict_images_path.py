@@ -37,3 +37,6 @@ def test_other_files_links_and_missing_paths(tmp_path):
     assert _refusal(tmp_path / "broken") == (f"--images {tmp_path / 'broken'} is a symbolic "
                                              "link that leads to no file or folder")
     assert _refusal(tmp_path / "gone") == f"{tmp_path / 'gone'}: no such folder"
+    os.mkfifo(tmp_path / "pipe.png")
+    assert _refusal(tmp_path / "pipe.png") == (f"--images {tmp_path / 'pipe.png'} is neither a "
+                                               "folder nor a regular file")

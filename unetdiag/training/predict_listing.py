@@ -199,6 +199,8 @@ def _not_a_folder(path: Path) -> str:
         return f"{path}: no such folder"
     if not path.exists():
         return f"--images {path} is a symbolic link that leads to no file or folder"
+    if not path.is_file():  # a FIFO or a device: never opened (a FIFO would block)
+        return f"--images {path} is neither a folder nor a regular file"
     if path.suffix.lower() in read_extensions() or is_image_file(path):
         return (f"--images {path} is an image file, not a folder: predict reads every image "
                 f"of the folder given; to predict this image alone, put it in a folder of its "
