@@ -43,8 +43,8 @@ def misnamed_entries(ignored: Sequence[Path], subfolders: Sequence[Path]
         findings.append(Finding(
             FOLDER_FINDING_ID, Severity.INFO, title,
             f"{names} {verb(len(folders), 'is a folder', 'are folders')} though named with an "
-            "image's extension; sub-folders are not searched for images, so "
-            f"{verb(len(folders), 'it is', 'they are')} not read: a mask named for "
+            f"image's extension, so {verb(len(folders), 'it is', 'they are')} not read as "
+            f"{verb(len(folders), 'an image', 'images')}: a mask named for "
             f"{verb(len(folders), 'it', 'one')} is a mask without an image.",
             "Rename the folder, or put the image it stands for in its place.",
             {"folders": len(folders)}, tuple(f"{path}/" for path in folders), SOURCE))
