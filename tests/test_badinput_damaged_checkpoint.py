@@ -62,12 +62,12 @@ def test_a_damaged_checkpoint_is_set_aside_and_named(tmp_path, capsys, damaged):
     finding = findings[0]
     assert finding.title == (f"{VARIANT}'s epoch checkpoint is damaged: it starts again from "
                              "its first epoch")
-    assert finding.files == (str(named),)
+    assert finding.files == (str(kept / named.name),)  # where the damaged file is now
     assert finding.evidence["moved_to"] == str(kept)
     assert finding.source == f"train:{VARIANT}"
     warning = capsys.readouterr().err
-    assert warning.startswith(f"unetdiag: warning: {VARIANT}'s epoch checkpoint {named} is "
-                              "damaged (")
+    assert warning.startswith(f"unetdiag: warning: {VARIANT}'s epoch checkpoint is damaged: "
+                              f"{named.name} (")
     assert f"{VARIANT} starts again from its first epoch" in warning
     # nothing lost: every byte moved under checkpoint-damaged/, history with it
     assert _contents(kept) == {

@@ -216,7 +216,6 @@ def _run_training(config: TrainConfig, console: Console, held: contextlib.ExitSt
         run_dir = config.resume
         check_same_split(run_dir, record)
         previous = previous_run(run_dir)
-        pairing_findings += set_aside_damaged_checkpoints(run_dir, config.variants)
     else:
         run_dir = create_run_dir(Path(config.out_dir), config.run_name)
         held.enter_context(run_folder_lock(run_dir))
@@ -328,6 +327,8 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                     config, run_dir, info, meta, pairing_findings + pre_training, train_counts,
                     val_counts, (stored_foreground(datasets.decode_log, train_pairs),
                                  stored_foreground(datasets.decode_log, val_pairs)))
+            if previous is not None:  # after the data's checks: a refused resume moves none
+                pre_training += set_aside_damaged_checkpoints(run_dir, config.variants)
             if weighted and config.foreground_weight is None:
                 config = dataclasses.replace(
                     config, foreground_weight=balanced_foreground_weight(train_counts))

@@ -45,9 +45,10 @@ def set_aside_damaged_checkpoints(run_dir: Path, variants: Sequence[str]) -> lis
             read_checkpoint(variant_dir)
         except DamagedCheckpoint as damaged:
             kept = _set_aside(variant_dir)
-            print(f"unetdiag: warning: {name}'s epoch checkpoint {damaged.path} is damaged "
-                  f"({damaged.why}); {name} starts again from its first epoch (the damaged "
-                  f"checkpoint and that part's history moved to {kept})", file=sys.stderr)
+            print(f"unetdiag: warning: {name}'s epoch checkpoint is damaged: "
+                  f"{damaged.path.name} ({damaged.why}); {name} starts again from its first "
+                  f"epoch (the damaged checkpoint and that part's history moved to {kept})",
+                  file=sys.stderr)
             findings.append(_damaged_finding(name, damaged, kept))
     return findings
 
@@ -73,12 +74,13 @@ def _damaged_finding(name: str, damaged: DamagedCheckpoint, kept: Path) -> Findi
     return Finding(
         id=FINDING_ID, severity=Severity.WARNING,
         title=f"{name}'s epoch checkpoint is damaged: it starts again from its first epoch",
-        explanation=(f"{damaged.path} is damaged ({damaged.why}), so the resume cannot go on "
+        explanation=(f"Its {damaged.path.name} is damaged ({damaged.why}; now "
+                     f"{kept / damaged.path.name}), so the resume cannot go on "
                      f"from the epoch the earlier part of the run reached. {name} starts again "
                      "from epoch 1, as a variant without a checkpoint does: its history, model "
                      "and scores are of that training only. The damaged checkpoint and the "
                      f"history of the earlier part were moved to {kept}, not deleted."),
         fix=f"Nothing for this run's numbers. Delete {kept} once you no longer need it.",
-        evidence={"variant": name, "file": str(damaged.path), "why": damaged.why,
+        evidence={"variant": name, "file": str(kept / damaged.path.name), "why": damaged.why,
                   "moved_to": str(kept)},
-        files=(str(damaged.path),), source=f"train:{name}")
+        files=(str(kept / damaged.path.name),), source=f"train:{name}")
