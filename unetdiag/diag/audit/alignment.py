@@ -145,8 +145,8 @@ def _block_mean(values: np.ndarray, factor: int) -> np.ndarray:
         # block's sum needs 32 (images over 2048 px: a third off on DRIVE at 4x)
         top = 1 if values.dtype.kind == "b" else np.iinfo(np.uint8).max
         row_accumulator, accumulator = (
-            np.uint16 if reach * top <= np.iinfo(np.uint16).max else np.uint32
-            for reach in (factor, factor * factor))
+            np.uint16 if pixels * top <= np.iinfo(np.uint16).max else np.uint32
+            for pixels in (factor, factor * factor))
     elif values.dtype.kind == "u" and values.dtype.itemsize == 2:
         row_accumulator = accumulator = np.uint64
     else:
