@@ -21,7 +21,7 @@ from unetdiag.diag.checks.saturation.metrics import metric_kind
 from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.logs.model import RunLog
 from unetdiag.diag.logs.notes import RAN_OUT_OF_DATA, TERMINATE_ON_NAN
-from unetdiag.diag.logs.progress import clean_line, epoch_header
+from unetdiag.diag.logs.progress import clean_line, epoch_header, parse_progress
 
 _NUMBER = r"[-+]?(?:inf|nan|\d+(?:\.\d*)?(?:e[-+]?\d+)?)"
 #: ``Epoch 00030: val_loss did not improve from 3.22992`` (Keras 2.2 on), ``... improved from
@@ -124,25 +124,44 @@ def _stall(metric: str, by_epoch: dict[int, tuple[bool, str | None, str | None]]
             "improved_at": at}
 
 
-def training_ender(lines: Sequence[str]) -> str:
+def training_ender(lines: Sequence[str], run_end: bool = False) -> str:
     """What ended training in ``lines``, those after a run's last closing line: its
     EarlyStopping or TerminateOnNaN message, TensorFlow's "input ran out of data" warning (in
     training: a validation input that runs out warns before its epoch's closing line), a
-    KeyboardInterrupt or another exception's traceback, else ""."""
-    found = set()
-    for line in lines:
+    KeyboardInterrupt or another exception's traceback, else "". ``run_end``: ``lines`` run to
+    the end of the run's part of the log, so a traceback or an interrupt that an epoch header
+    or a progress drawing follows is left out: training went on after it (a traceback a
+    callback printed, a worker's error retried)."""
+    found: dict[str, int] = {}
+    went_on = -1
+    for at, line in enumerate(lines):
         if EARLY_STOP_RE.match(line.strip()):
-            found.add("EarlyStopping")
+            found["EarlyStopping"] = at
         elif TERMINATE_ON_NAN in line:
-            found.add("TerminateOnNaN")
+            found["TerminateOnNaN"] = at
         elif RAN_OUT_OF_DATA in line:
-            found.add("TensorFlow's 'input ran out of data'")
+            found["TensorFlow's 'input ran out of data'"] = at
         elif "KeyboardInterrupt" in line:
-            found.add("a KeyboardInterrupt")
+            found["a KeyboardInterrupt"] = at
         elif "Traceback (most recent call last)" in line:
-            found.add("an exception (a traceback follows in the log)")
+            found["an exception (a traceback follows in the log)"] = at
+        elif run_end and _drawn_on(line):
+            went_on = at
+    if went_on >= 0:
+        found = {ender: at for ender, at in found.items()
+                 if at > went_on or ender not in _EXCEPTIONS}
     # a callback's message first; an interrupt's traceback is no other exception
     return next((ender for ender in _ENDERS if ender in found), "")
+
+
+#: Enders a log may show while training goes on after them (a printed traceback).
+_EXCEPTIONS = ("a KeyboardInterrupt", "an exception (a traceback follows in the log)")
+
+
+def _drawn_on(line: str) -> bool:
+    """Whether ``line`` opens an epoch or draws a progress bar: training running."""
+    cleaned = clean_line(line).strip()
+    return epoch_header(cleaned) is not None or parse_progress(cleaned) is not None
 
 
 def resumed_positions(lines: Sequence[str], closing_lines: Sequence[int]) -> dict[int, str]:
