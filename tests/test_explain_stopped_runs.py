@@ -75,3 +75,16 @@ def test_a_traceback_training_drew_on_after_is_not_said_to_have_stopped_it(tmp_p
         headline = explain_log(log).headline
         assert "traceback" not in headline, name
         assert "stopped training" not in headline, name
+
+
+def test_a_traceback_python_says_it_ignored_is_no_exception_that_stopped_training(
+        tmp_path: Path) -> None:
+    # 'Exception ignored in: <function ...__del__>' then its traceback: printed at interpreter
+    # exit by a deleter, after a run a silent callback may have ended
+    log = tmp_path / "ignored.log"
+    log.write_text(_epochs(6, 20) + "Exception ignored in: <function Pool.__del__ at 0x7f>\n"
+                   "Traceback (most recent call last):\n  File \"pool.py\", line 268, in __del__\n"
+                   "TypeError: 'NoneType' object is not callable\n")
+    headline = explain_log(log).headline
+    assert "traceback" not in headline
+    assert "stopped training" not in headline

@@ -134,6 +134,7 @@ def training_ender(lines: Sequence[str], run_end: bool = False) -> str:
     callback printed, a worker's error retried)."""
     found: dict[str, int] = {}
     went_on = -1
+    above = ""  # the last line with words before this one
     for at, line in enumerate(lines):
         if EARLY_STOP_RE.match(line.strip()):
             found["EarlyStopping"] = at
@@ -143,10 +144,11 @@ def training_ender(lines: Sequence[str], run_end: bool = False) -> str:
             found["TensorFlow's 'input ran out of data'"] = at
         elif "KeyboardInterrupt" in line:
             found["a KeyboardInterrupt"] = at
-        elif "Traceback (most recent call last)" in line:
+        elif "Traceback (most recent call last)" in line and not above.startswith(_IGNORED):
             found["an exception (a traceback follows in the log)"] = at
         elif run_end and _drawn_on(line):
             went_on = at
+        above = line.strip() or above
     if went_on >= 0:
         found = {ender: at for ender, at in found.items()
                  if at > went_on or ender not in _EXCEPTIONS}
@@ -154,6 +156,9 @@ def training_ender(lines: Sequence[str], run_end: bool = False) -> str:
     return next((ender for ender in _ENDERS if ender in found), "")
 
 
+#: What Python prints above the traceback of an exception it ignores (raised in a ``__del__``
+#: or a thread, often at interpreter exit: TensorFlow's session and iterator deleters).
+_IGNORED = "Exception ignored in"
 #: Enders a log may show while training goes on after them (a printed traceback).
 _EXCEPTIONS = ("a KeyboardInterrupt", "an exception (a traceback follows in the log)")
 
