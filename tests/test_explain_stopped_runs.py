@@ -88,3 +88,21 @@ def test_a_traceback_python_says_it_ignored_is_no_exception_that_stopped_trainin
     headline = explain_log(log).headline
     assert "traceback" not in headline
     assert "stopped training" not in headline
+
+
+def test_a_print_naming_keyboard_interrupt_is_no_interrupt(tmp_path: Path) -> None:
+    log = tmp_path / "print.log"
+    log.write_text(_epochs(6, 20) + "Press Ctrl-C to raise KeyboardInterrupt and save the model\n")
+    headline = explain_log(log).headline
+    assert "KeyboardInterrupt" not in headline
+    assert "interrupt" not in headline
+
+
+def test_an_interrupt_after_a_caret_c_or_coloured_by_ipython_is_said(tmp_path: Path) -> None:
+    for name, tail in (("caret.log", "^CTraceback (most recent call last):\n  File \"t.py\", "
+                                     "line 9\n^CKeyboardInterrupt\n"),
+                       ("ipython.log", "\x1b[0;31mKeyboardInterrupt\x1b[0m    Traceback (most "
+                                       "recent call last)\n----> 1 model.fit(x)\n")):
+        log = tmp_path / name
+        log.write_text(_epochs(2, 10) + tail)
+        assert "The log holds a KeyboardInterrupt after epoch 2" in explain_log(log).headline, name

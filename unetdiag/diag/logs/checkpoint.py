@@ -142,7 +142,7 @@ def training_ender(lines: Sequence[str], run_end: bool = False) -> str:
             found["TerminateOnNaN"] = at
         elif RAN_OUT_OF_DATA in line:
             found["TensorFlow's 'input ran out of data'"] = at
-        elif "KeyboardInterrupt" in line:
+        elif _INTERRUPT_RE.match(line):
             found["a KeyboardInterrupt"] = at
         elif "Traceback (most recent call last)" in line and not above.startswith(_IGNORED):
             found["an exception (a traceback follows in the log)"] = at
@@ -156,6 +156,10 @@ def training_ender(lines: Sequence[str], run_end: bool = False) -> str:
     return next((ender for ender in _ENDERS if ender in found), "")
 
 
+#: The line an uncaught KeyboardInterrupt's traceback ends with (``KeyboardInterrupt``, after
+#: a ``^C``), or opens with in IPython (``KeyboardInterrupt    Traceback (most recent call
+#: last)``, maybe coloured): a print or a source line naming it is no interrupt.
+_INTERRUPT_RE = re.compile(r"(?:\x1b\[[0-9;]*m)*\s*(?:\^C)?KeyboardInterrupt\b")
 #: What Python prints above the traceback of an exception it ignores (raised in a ``__del__``
 #: or a thread, often at interpreter exit: TensorFlow's session and iterator deleters).
 _IGNORED = "Exception ignored in"
