@@ -315,3 +315,24 @@ def test_parse_notes_about_a_successful_reading_are_not_called_unreadable():
     report = explain_runs([run], files=["card.md"])
     [notes] = _found(report.findings, "log.parse_notes")
     assert notes.title == "run 1: 1 note on how the log was read"
+
+
+def test_a_line_in_nnunet_form_is_said_as_consistent_with_nnunet_not_as_nnunet(tmp_path: Path):
+    # one line's form is no proof: a loop of the user's own may print "Pseudo dice [" too
+    log = tmp_path / "own_loop.log"
+    log.write_text("epoch 1 train loss 0.52\nPseudo dice [0.51]\n")
+    with pytest.raises(UserError) as refused:
+        parse_log(log)
+    message = str(refused.value)
+    assert "line 2 has the form of nnU-Net's Dice line of an epoch ('Pseudo dice [...]')" in message
+    assert "consistent with nnU-Net's training output" in message
+    assert "holds nnU-Net's" not in message
+
+
+def test_a_keras_log_naming_nnunet_s_dice_line_is_read(tmp_path: Path):
+    log = tmp_path / "keras.log"
+    log.write_text("# baseline, nnU-Net: Average global foreground Dice: [0.8837]\n"
+                   "Epoch 1/2\n10/10 [==============================] - 1s 10ms/step - loss: 0.5 "
+                   "- val_loss: 0.6\nEpoch 2/2\n10/10 [==============================] - 1s "
+                   "10ms/step - loss: 0.4 - val_loss: 0.5\nprint('Pseudo dice [0.1, 0.2]')\n")
+    assert [run["loss"] for run in parse_log(log)[0].epochs] == [0.5, 0.4]

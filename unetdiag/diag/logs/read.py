@@ -285,9 +285,11 @@ def parse_log_text(text: str, path: Path) -> list[RunLog]:
                     f"{_KINDS_HINT}") from None
             nnunet = _nnunet_line(text) if not runs else None
             if nnunet is not None:
+                # one line's form, not a proof: a loop of the user's own may print it too
                 raise UserError(
-                    f"{path} holds nnU-Net's training output (line {nnunet[0]}: '{nnunet[1]}'), "
-                    "not a Keras log, which explain-log does not read; "
+                    f"{path} holds no Keras epoch, and its line {nnunet[0]} has the form of "
+                    f"nnU-Net's Dice line of an epoch ('{nnunet[1]}'): consistent with "
+                    "nnU-Net's training output, which explain-log does not read; "
                     f"{_KINDS_HINT}") from None
             bar = _TQDM_BAR_RE.search(text) if "%|" in text else None  # a fast pre-test
             if not runs and bar is not None and not _keras_header(text):
