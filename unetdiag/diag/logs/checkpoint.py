@@ -33,9 +33,12 @@ _VERDICT_RE = re.compile(rf"\bEpoch (\d+): (\w+) (did not improve|improved)"
                          rf"(?: from ({_NUMBER}))?(?: to ({_NUMBER}))?", re.IGNORECASE)
 #: EarlyStopping's message as training ends, naming the last epoch run (Keras 2 and 3).
 EARLY_STOP_RE = re.compile(r"^Epoch (\d+): early stopping", re.IGNORECASE)
+#: :func:`training_ender`'s names of a KeyboardInterrupt and of another exception's traceback.
+INTERRUPTED = "a KeyboardInterrupt"
+RAISED = "an exception (a traceback follows in the log)"
 #: What can end training before its last epoch, in the order said when several show.
 _ENDERS = ("EarlyStopping", "TerminateOnNaN", "TensorFlow's 'input ran out of data'",
-           "a KeyboardInterrupt", "an exception (a traceback follows in the log)")
+           INTERRUPTED, RAISED)
 #: Verdicts in a row, at the end of a run, before a sentence says so.
 MIN_STALLED_EPOCHS = 3
 #: How far a printed value may lie from the best the callback prints and be that best: the
@@ -124,6 +127,15 @@ def _stall(metric: str, by_epoch: dict[int, tuple[bool, str | None, str | None]]
             "improved_at": at}
 
 
+#: The line an uncaught KeyboardInterrupt's traceback ends with (``KeyboardInterrupt``, after
+#: a ``^C``), or opens with in IPython (``KeyboardInterrupt    Traceback (most recent call
+#: last)``, maybe coloured): a print or a source line naming it is no interrupt.
+_INTERRUPT_RE = re.compile(r"(?:\x1b\[[0-9;]*m)*\s*(?:\^C)?KeyboardInterrupt\b")
+#: What Python prints above the traceback of an exception it ignores (raised in a ``__del__``
+#: or a thread, often at interpreter exit: TensorFlow's session and iterator deleters).
+_IGNORED = "Exception ignored in"
+
+
 def training_ender(lines: Sequence[str], run_end: bool = False) -> str:
     """What ended training in ``lines``, those after a run's last closing line: its
     EarlyStopping or TerminateOnNaN message, TensorFlow's "input ran out of data" warning (in
@@ -143,28 +155,17 @@ def training_ender(lines: Sequence[str], run_end: bool = False) -> str:
         elif RAN_OUT_OF_DATA in line:
             found["TensorFlow's 'input ran out of data'"] = at
         elif _INTERRUPT_RE.match(line):
-            found["a KeyboardInterrupt"] = at
+            found[INTERRUPTED] = at
         elif "Traceback (most recent call last)" in line and not above.startswith(_IGNORED):
-            found["an exception (a traceback follows in the log)"] = at
+            found[RAISED] = at
         elif run_end and _drawn_on(line):
             went_on = at
         above = line.strip() or above
     if went_on >= 0:
         found = {ender: at for ender, at in found.items()
-                 if at > went_on or ender not in _EXCEPTIONS}
+                 if at > went_on or ender not in (INTERRUPTED, RAISED)}
     # a callback's message first; an interrupt's traceback is no other exception
     return next((ender for ender in _ENDERS if ender in found), "")
-
-
-#: The line an uncaught KeyboardInterrupt's traceback ends with (``KeyboardInterrupt``, after
-#: a ``^C``), or opens with in IPython (``KeyboardInterrupt    Traceback (most recent call
-#: last)``, maybe coloured): a print or a source line naming it is no interrupt.
-_INTERRUPT_RE = re.compile(r"(?:\x1b\[[0-9;]*m)*\s*(?:\^C)?KeyboardInterrupt\b")
-#: What Python prints above the traceback of an exception it ignores (raised in a ``__del__``
-#: or a thread, often at interpreter exit: TensorFlow's session and iterator deleters).
-_IGNORED = "Exception ignored in"
-#: Enders a log may show while training goes on after them (a printed traceback).
-_EXCEPTIONS = ("a KeyboardInterrupt", "an exception (a traceback follows in the log)")
 
 
 def _drawn_on(line: str) -> bool:

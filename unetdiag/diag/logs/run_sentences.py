@@ -20,6 +20,7 @@ import numpy as np
 from unetdiag.diag.checks.saturation.ids import IDENTICAL_ACROSS_RUNS
 from unetdiag.diag.checks.saturation.words import epoch_span
 from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.logs.checkpoint import INTERRUPTED, RAISED
 from unetdiag.diag.logs.model import CutShort, RunLog, epoch_number
 from unetdiag.diag.logs.notes import STILL_VALIDATING, before_last_step
 from unetdiag.diag.wording.text import join_names, plural
@@ -239,8 +240,8 @@ def continued_fit_sentences(runs: Sequence[RunLog]) -> str:
 #: What ends fit() itself, as :func:`~unetdiag.diag.logs.checkpoint.training_ender` names it
 #: (EarlyStopping, TerminateOnNaN and an input that ran out have sentences of their own): what
 #: the log holds, and what it is consistent with.
-STOPPERS = {"an exception (a traceback follows in the log)": ("a traceback", "an exception"),
-           "a KeyboardInterrupt": ("a KeyboardInterrupt", "an interrupt")}
+STOPPERS = {RAISED: ("a traceback", "an exception"),
+            INTERRUPTED: ("a KeyboardInterrupt", "an interrupt")}
 
 
 def stopped_sentences(runs: Sequence[RunLog], named_already: bool = False) -> str:
