@@ -106,3 +106,22 @@ def test_an_interrupt_after_a_caret_c_or_coloured_by_ipython_is_said(tmp_path: P
         log = tmp_path / name
         log.write_text(_epochs(2, 10) + tail)
         assert "The log holds a KeyboardInterrupt after epoch 2" in explain_log(log).headline, name
+
+
+def test_of_several_runs_one_stopped_short_of_its_header_is_not_told_to_train_longer(
+        tmp_path: Path) -> None:
+    # run 1 ran its 5 epochs; run 2 ran 6 of its 50, then a traceback: "train longer" is
+    # advice for run 1 only
+    rising = "".join(
+        f"Epoch {n}/50\n{_BAR} - loss: 0.{60 - 5 * n} - dice_coef: 0.{30 + 6 * n} - val_loss: "
+        f"0.{61 - 5 * n} - val_dice_coef: 0.{29 + 6 * n}\n" for n in range(1, 7))
+    log = tmp_path / "two.log"
+    log.write_text(_epochs(5, 5) + rising + "Traceback (most recent call last):\n"
+                   "  File \"t.py\", line 3\nValueError: x\n")
+    headline = explain_log(log).headline
+    assert ("val_dice_coef was still rising at the last epoch in run 1 (0.3400, up 0.0300 over "
+            "the last 3 epochs): train longer.") in headline
+    assert ("val_dice_coef was still rising in run 2 at epoch 6 (0.6500, up 0.1800 over the last "
+            "3 epochs), the last epoch read, short of the 50 epochs its header announces."
+            ) in headline
+    assert "The log holds a traceback in run 2 after epoch 6" in headline

@@ -71,13 +71,37 @@ def still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
                     f"the log of the {run.epochs_announced} its header announces: the log "
                     "ends before the run did.")
         return f" Its {name} was still rising at the last epoch ({numbers}): train longer."
+    # a run its log holds short of the epochs its header announces was not trained too
+    # briefly: it stopped (or its log does) before its last epoch
+    by_name = {run.name: run for run in runs}
+    short = [(by_name[run], name, numbers) for run, name, numbers in rising
+             if run in by_name and _short_of_header(by_name[run])]
+    rising = [item for item in rising if item[0] not in {run.name for run, *_ in short}]
+    said = "".join(
+        f" {name} was still rising in {run.name} at epoch {_last_epoch(run)} ({numbers}), the "
+        f"last epoch read, short of the {run.epochs_announced} epochs its header announces."
+        for run, name, numbers in short)
+    if not rising:
+        return said
     names = {name for _run, name, _numbers in rising}
     if len(names) == 1:
         where = join_names([f"{run} ({numbers})" for run, _name, numbers in rising])
-        return f" {names.pop()} was still rising at the last epoch in {where}: train longer."
+        return (f" {names.pop()} was still rising at the last epoch in {where}: train longer."
+                + said)
     # each run names its own metric: a score rising in one run may have peaked in another
     where = join_names([f"{run} ({name} {numbers})" for run, name, numbers in rising])
-    return f" Validation scores were still rising at the last epoch in {where}: train longer."
+    return (f" Validation scores were still rising at the last epoch in {where}: train longer."
+            + said)
+
+
+def _last_epoch(run: RunLog) -> int:
+    """The number of the run's last epoch read (0 when it has none)."""
+    return epoch_number(run, len(run.epochs) - 1) if run.epochs else 0
+
+
+def _short_of_header(run: RunLog) -> bool:
+    """Whether the run's last epoch read comes before the last its header announces."""
+    return bool(run.epochs_announced) and _last_epoch(run) < run.epochs_announced
 
 
 def dice_below_half(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
