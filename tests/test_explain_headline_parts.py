@@ -1,6 +1,6 @@
 """The explain-log headline handed over as parts with a kind (train leaves the "nothing found"
-part out by its kind, not by matching its words): joined, the parts are the headline, byte
-for byte, on every real log of the corpus."""
+part out by its kind, not by matching its words): on every real log of the corpus, what train
+keeps is what cutting the words kept."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from unetdiag.diag.logs.read import parse_log
 from unetdiag.exitcodes import UserError
 
 REAL = Path(__file__).parent / "data" / "logs" / "real"
+#: The end of the nothing-found sentence, at which train cut the headline before session 34.
+_QUIET_END = "looks saturated, non-finite or out of range."
 
 
 @pytest.mark.parametrize("path", sorted(p for p in REAL.iterdir() if p.suffix != ".toml"),
@@ -26,7 +28,11 @@ def test_parts_join_to_the_headline(path: Path) -> None:
         pytest.skip("refused")
     parts = headline_parts(parse_log(path), report.findings)
     assert all(isinstance(part, HeadlinePart) and part.text for part in parts)
-    assert "".join(part.text for part in parts) == report.headline
+    # (the parts joined are the headline by construction: headline() joins them) what train
+    # keeps, every part but the nothing-found one, is what cutting the words used to keep
+    kept = "".join(part.text for part in parts if part.kind != NOTHING_FOUND).strip()
+    assert kept == (report.headline.split(_QUIET_END, 1)[1].strip()
+                    if report.headline.startswith("Nothing in ") else report.headline)
     quiet = [part for part in parts if part.kind == NOTHING_FOUND]
     assert len(quiet) == (1 if parts[0].text.startswith("Nothing in ") else 0)
     assert not quiet or parts[0] is quiet[0]
