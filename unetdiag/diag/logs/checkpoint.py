@@ -141,11 +141,12 @@ def training_ender(lines: Sequence[str], run_end: bool = False) -> str:
     EarlyStopping or TerminateOnNaN message, TensorFlow's "input ran out of data" warning (in
     training: a validation input that runs out warns before its epoch's closing line), a
     KeyboardInterrupt or another exception's traceback, else "". ``run_end``: ``lines`` run to
-    the end of the run's part of the log, so a traceback or an interrupt that an epoch header
-    or a progress drawing follows is left out: training went on after it (a traceback a
-    callback printed, a worker's error retried)."""
+    the end of the run's part of the log, so a traceback or an interrupt the same epoch's
+    progress drawing follows (no epoch header between) is left out: that fit() went on after
+    it (a traceback a callback printed, a worker's error retried). An epoch header after it
+    is a new fit() as likely (a resume, a restart), as :func:`resumed_positions` reads it."""
     found: dict[str, int] = {}
-    went_on = -1
+    drawn_on: dict[int, bool] = {}  # an exception's line -> whether its epoch drew on after it
     above = ""  # the last line with words before this one
     for at, line in enumerate(lines):
         if EARLY_STOP_RE.match(line.strip()):
@@ -158,20 +159,24 @@ def training_ender(lines: Sequence[str], run_end: bool = False) -> str:
             found[INTERRUPTED] = at
         elif "Traceback (most recent call last)" in line and not above.startswith(_IGNORED):
             found[RAISED] = at
-        elif run_end and _drawn_on(line):
-            went_on = at
+        elif run_end and (drawing := _drawing(line)) is not None:
+            # the first header or drawing after an exception says which
+            for raised in (found.get(INTERRUPTED), found.get(RAISED)):
+                if raised is not None:
+                    drawn_on.setdefault(raised, drawing == "progress")
         above = line.strip() or above
-    if went_on >= 0:
-        found = {ender: at for ender, at in found.items()
-                 if at > went_on or ender not in (INTERRUPTED, RAISED)}
+    found = {ender: at for ender, at in found.items() if not drawn_on.get(at)}
     # a callback's message first; an interrupt's traceback is no other exception
     return next((ender for ender in _ENDERS if ender in found), "")
 
 
-def _drawn_on(line: str) -> bool:
-    """Whether ``line`` opens an epoch or draws a progress bar: training running."""
+def _drawing(line: str) -> str | None:
+    """ "header" for a line that opens an epoch, "progress" for one that draws its progress
+    bar, else None."""
     cleaned = clean_line(line).strip()
-    return epoch_header(cleaned) is not None or parse_progress(cleaned) is not None
+    if epoch_header(cleaned) is not None:
+        return "header"
+    return "progress" if parse_progress(cleaned) is not None else None
 
 
 def resumed_positions(lines: Sequence[str], closing_lines: Sequence[int]) -> dict[int, str]:
