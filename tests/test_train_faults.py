@@ -25,6 +25,7 @@ from helpers import (
 )
 
 import unetdiag.training.losses  # noqa: F401  (registers the classes model.keras holds, as the README says)
+from unetdiag.cli import main
 from unetdiag.config import TrainConfig
 from unetdiag.diag.synth.generator import SynthSpec, write_dataset
 from unetdiag.exitcodes import ExitCode, UserError
@@ -42,14 +43,45 @@ pytestmark = pytest.mark.filterwarnings(
 
 TWO_VARIANTS = ("MP_Tr_BCE", "StrConv_Ups_Dice")
 SMALL = {"variants": TWO_VARIANTS}  # with helpers.tiny_train_config
-#: Enough epochs that the first variant is still training when the test's signal lands.
-SUBPROCESS_EPOCHS = 12
-#: Longest wait for the child's first checkpoint (TensorFlow start-up included), and for it
-#: to exit after a signal: guards against hangs, not timing assertions (a loaded CI machine
-#: runs a TensorFlow child 8-10 times slower than an idle one).
+#: The child run's epochs: the signal lands while the first variant waits at the end of its
+#: first epoch (:data:`_CHILD`), so two epochs leave one to resume.
+SUBPROCESS_EPOCHS = 2
+#: Longest wait for the child to reach its first epoch's end (TensorFlow start-up included),
+#: and for it to exit after a signal: guards against hangs, not timing assertions (a loaded
+#: CI machine runs a TensorFlow child 8-10 times slower than an idle one).
 CHECKPOINT_WAIT_SECONDS = SUBPROCESS_TIMEOUT
 EXIT_WAIT_SECONDS = SUBPROCESS_TIMEOUT
 POLL_SECONDS = 0.02
+#: ``unetdiag`` as ``python -m unetdiag`` runs it, but the first variant's callbacks end with
+#: one that, at the end of its first epoch (its checkpoint written), creates the file
+#: ``argv[1]`` and sleeps until a signal arrives: the signal always lands while that variant
+#: trains, however slowly the child or the test runs, with no epochs to spare.
+_CHILD = """
+import sys, time
+from pathlib import Path
+marker, variant_name, wait = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+sys.argv = ["unetdiag", *sys.argv[4:]]
+from unetdiag.cli import main
+import keras
+from unetdiag.training import variant
+
+class WaitForSignal(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 0:
+            marker.touch()
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+
+gather = variant.gather_callbacks
+
+def gather_and_wait(config, variant, variant_dir, datasets, val_baselines, **options):
+    callbacks = gather(config, variant, variant_dir, datasets, val_baselines, **options)
+    return callbacks + [WaitForSignal()] if variant.name == variant_name else callbacks
+
+variant.gather_callbacks = gather_and_wait
+raise SystemExit(main())
+"""
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +107,10 @@ def _weights_finite(model: keras.Model) -> bool:
 # --- a real process, a real signal ---------------------------------------------------------
 
 
-def _unetdiag(*arguments: str) -> subprocess.Popen:
+def _unetdiag_waiting_for_a_signal(marker: Path, *arguments: str) -> subprocess.Popen:
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
-    return subprocess.Popen([sys.executable, "-m", "unetdiag", *arguments],
+    return subprocess.Popen([sys.executable, "-c", _CHILD, str(marker), TWO_VARIANTS[0],
+                             str(CHECKPOINT_WAIT_SECONDS), *arguments],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=environment)
 
@@ -85,17 +118,18 @@ def _unetdiag(*arguments: str) -> subprocess.Popen:
 def _start_and_interrupt(dataset: Path, out_dir: Path, signal_number: int) -> Path:
     """Start a run, wait for the first variant's first checkpoint, send the signal; check the
     interrupted run's report and return its folder."""
-    child = _unetdiag(
-        "train", "--images", str(dataset), "--img-size", "32", "--channels", "1",
+    marker = out_dir.parent / "first-epoch-ended"
+    child = _unetdiag_waiting_for_a_signal(
+        marker, "train", "--images", str(dataset), "--img-size", "32", "--channels", "1",
         "--base-filters", "4", "--depth", "2", "--batch-size", "4",
         "--epochs", str(SUBPROCESS_EPOCHS), "--min-steps-per-epoch", "1", "--precision", "float32",
         "--variants", ",".join(TWO_VARIANTS), "--out", str(out_dir), "--run-name", "r", "--quiet")
     run_dir = out_dir / "r"
     state = run_dir / TWO_VARIANTS[0] / CHECKPOINT_DIRNAME / CHECKPOINT_STATE_FILENAME
     deadline = time.monotonic() + CHECKPOINT_WAIT_SECONDS
-    while not state.is_file() and child.poll() is None and time.monotonic() < deadline:
+    while not marker.is_file() and child.poll() is None and time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
-    assert state.is_file(), child.communicate(timeout=EXIT_WAIT_SECONDS)
+    assert marker.is_file() and state.is_file(), child.communicate(timeout=EXIT_WAIT_SECONDS)
     child.send_signal(signal_number)
     _out, errors = child.communicate(timeout=EXIT_WAIT_SECONDS)
     assert child.returncode == ExitCode.INTERRUPTED, errors
@@ -106,10 +140,11 @@ def _start_and_interrupt(dataset: Path, out_dir: Path, signal_number: int) -> Pa
     variant = interrupted["evidence"]["variant"]
     completed = interrupted["evidence"]["epochs_completed"]
     assert f"--resume {run_dir}" in interrupted["fix"]
+    assert (variant, completed) == (TWO_VARIANTS[0], 1)
     assert f"epoch {completed + 1} of {SUBPROCESS_EPOCHS}" in interrupted["title"]
     # the interrupted variant's checkpoint holds exactly its completed epochs
     checkpoint = load_checkpoint(run_dir / variant)
-    assert checkpoint is not None and checkpoint.epochs_completed == completed >= 1
+    assert checkpoint is not None and checkpoint.epochs_completed == completed
     assert len(_history(run_dir / variant)["loss"]) == completed
     assert not variant_finished(run_dir / variant)
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -119,19 +154,21 @@ def _start_and_interrupt(dataset: Path, out_dir: Path, signal_number: int) -> Pa
     return run_dir
 
 
-def _resume_and_check(run_dir: Path) -> None:
+def _resume_and_check(run_dir: Path, capsys) -> None:
+    """``unetdiag train --resume RUN`` in this process (TensorFlow is loaded already)."""
     before = {name: _history(run_dir / name) for name in TWO_VARIANTS
               if (run_dir / name / "history.json").is_file()}
-    child = _unetdiag("train", "--resume", str(run_dir), "--quiet")
-    output, errors = child.communicate(timeout=EXIT_WAIT_SECONDS * 2)
-    assert child.returncode in (ExitCode.OK, ExitCode.FINDINGS_ERROR), errors
+    capsys.readouterr()
+    exit_code = main(["train", "--resume", str(run_dir), "--quiet"])
+    output = capsys.readouterr().out
+    assert exit_code in (ExitCode.OK, ExitCode.FINDINGS_ERROR)
     # rich wraps (and may fold) a long path at 80 columns; pytest-xdist's folders are long
     assert f"resuming{run_dir}" in "".join(output.split())
     assert not (run_dir.parent / "r-2").exists()  # the same folder, no new one
 
     summary = json.loads((run_dir / "summary.json").read_text())
     assert [row["status"] for row in summary["variants"]] == ["finished", "finished"]
-    assert summary["exit_code"] == child.returncode
+    assert summary["exit_code"] == exit_code
     report = json.loads((run_dir / "report.json").read_text())
     assert "train.interrupted" not in {f["id"] for f in report["findings"]}
     assert report["meta"]["resumed"].startswith(f"resuming {run_dir}")
@@ -150,9 +187,10 @@ def _resume_and_check(run_dir: Path) -> None:
         assert load_checkpoint(run_dir / name).epochs_completed == SUBPROCESS_EPOCHS
 
 
-def test_sigint_then_resume_gives_the_run_an_uninterrupted_one_would(dataset, tmp_path):
+def test_sigint_then_resume_gives_the_run_an_uninterrupted_one_would(dataset, tmp_path,
+                                                                    capsys):
     run_dir = _start_and_interrupt(dataset, tmp_path / "runs", signal.SIGINT)
-    _resume_and_check(run_dir)
+    _resume_and_check(run_dir, capsys)
 
 
 def test_sigterm_is_handled_like_ctrl_c(dataset, tmp_path):
@@ -181,8 +219,8 @@ class _RecordStart(keras.callbacks.Callback):
 
 
 def test_resume_restores_the_optimizer_state_and_epoch(dataset, tmp_path, monkeypatch):
-    config = tiny_train_config(dataset, tmp_path, **SMALL, epochs=3)
-    add_callback(monkeypatch, TWO_VARIANTS[0], lambda: _InterruptAtEpochEnd(1))
+    config = tiny_train_config(dataset, tmp_path, **SMALL, epochs=2)
+    add_callback(monkeypatch, TWO_VARIANTS[0], lambda: _InterruptAtEpochEnd(0))
     first = train_quietly(config)
     assert first.exit_code == ExitCode.INTERRUPTED
     assert [v.status for v in first.variants.values()] == ["interrupted", "not run"]
@@ -195,9 +233,9 @@ def test_resume_restores_the_optimizer_state_and_epoch(dataset, tmp_path, monkey
     resumed = train_quietly(TrainConfig(resume=first.run_dir, epochs=1, quiet=True))
     assert resumed.exit_code == finished_run_status(resumed.report)
     assert resumed.run_dir == first.run_dir
-    # Adam's step count went on from the two checkpointed epochs, not from zero
-    assert _RecordStart.iterations == [2 * steps_per_epoch]
-    assert [v.epochs_completed for v in resumed.variants.values()] == [3, 3]
+    # Adam's step count went on from the checkpointed epoch, not from zero
+    assert _RecordStart.iterations == [steps_per_epoch]
+    assert [v.epochs_completed for v in resumed.variants.values()] == [2, 2]
 
 
 def test_resume_skips_finished_variants_and_keeps_their_findings(dataset, tmp_path,
@@ -246,7 +284,7 @@ def test_a_non_finite_weight_stops_one_variant_and_the_other_still_trains(
     (earlier_run / "notes.txt").write_text("an earlier run")
     add_callback(monkeypatch, TWO_VARIANTS[0], lambda: _PoisonWeight(epoch=1, batch=1))
     # stop: the variant ends at the guard (restart: tests/test_run_semantics.py)
-    result = train_quietly(tiny_train_config(dataset, tmp_path, **SMALL, epochs=3, on_guard="stop"))
+    result = train_quietly(tiny_train_config(dataset, tmp_path, **SMALL, epochs=2, on_guard="stop"))
 
     assert result.exit_code == ExitCode.TRAINING_STOPPED
     # an existing run folder is never written into
@@ -256,7 +294,7 @@ def test_a_non_finite_weight_stops_one_variant_and_the_other_still_trains(
 
     stopped, other = (result.variants[name] for name in TWO_VARIANTS)
     assert stopped.status == "stopped by guard" and stopped.stop_reason == "guard.non_finite"
-    assert other.status == "finished" and other.epochs_completed == 3
+    assert other.status == "finished" and other.epochs_completed == 2
     by_id = {(f.id, f.source): f for f in result.report.findings}
     guard = by_id[("guard.non_finite", f"train:{TWO_VARIANTS[0]}")]
     assert (guard.evidence["epoch"], guard.evidence["batch"]) == (1, 1)
@@ -281,15 +319,16 @@ def test_a_non_finite_weight_stops_one_variant_and_the_other_still_trains(
 
 
 @pytest.mark.parametrize("content", [None, "{\"not\": \"a unetdiag config\"}"])
-def test_resume_of_a_folder_that_is_not_a_run_is_one_line(tmp_path, content):
+def test_resume_of_a_folder_that_is_not_a_run_is_one_line(tmp_path, content, capsys):
+    """The command line in this process (TensorFlow is loaded already): a traceback would be
+    the exception raised here."""
     folder = tmp_path / "somewhere"
     folder.mkdir()
     if content is not None:
         (folder / "config.json").write_text(content)
-    child = _unetdiag("train", "--resume", str(folder))
-    output, errors = child.communicate(timeout=EXIT_WAIT_SECONDS)
-    assert child.returncode == ExitCode.INPUT_ERROR
-    assert "Traceback" not in errors
+    capsys.readouterr()
+    assert main(["train", "--resume", str(folder)]) == ExitCode.INPUT_ERROR
+    errors = capsys.readouterr().err
     lines = [line for line in errors.splitlines() if line.startswith("unetdiag")]
     assert len(lines) == 1 and str(folder) in lines[0]
     assert sorted(p.name for p in folder.iterdir()) == ([] if content is None
