@@ -212,47 +212,68 @@ class _InterruptAtEpochEnd(keras.callbacks.Callback):
 
 
 class _RecordStart(keras.callbacks.Callback):
-    iterations: list[int] = []
+    """Records Adam's step count as the variant ``name`` starts training, in ``starts``."""
+
+    def __init__(self, starts: dict[str, list[int]], name: str):
+        super().__init__()
+        self.starts, self.name = starts, name
 
     def on_train_begin(self, logs=None):
-        _RecordStart.iterations.append(int(self.model.optimizer.iterations.numpy()))
+        self.starts.setdefault(self.name, []).append(
+            int(self.model.optimizer.iterations.numpy()))
 
 
-def test_resume_restores_the_optimizer_state_and_epoch(dataset, tmp_path, monkeypatch):
-    config = tiny_train_config(dataset, tmp_path, **SMALL, epochs=2)
-    add_callback(monkeypatch, TWO_VARIANTS[0], lambda: _InterruptAtEpochEnd(0))
-    first = train_quietly(config)
-    assert first.exit_code == ExitCode.INTERRUPTED
-    assert [v.status for v in first.variants.values()] == ["interrupted", "not run"]
+#: A run that ends with one variant of each status a resume meets: finished, interrupted
+#: after its first epoch, not run.
+THREE_VARIANTS = (*TWO_VARIANTS, "MP_Tr_Dice")
+
+
+@pytest.fixture(scope="module")
+def resumed_run(dataset, tmp_path_factory):
+    """THREE_VARIANTS, 2 epochs, Ctrl-C at the end of the second variant's first epoch, then
+    ``--resume`` (with ``epochs=1`` in the config given, which a resume takes from the run's
+    config.json instead); the tests only read it. Returns (first part, model.keras bytes of the
+    finished variant before the resume, Adam's step count as each resumed variant started,
+    the resume, steps an epoch)."""
+    config = tiny_train_config(dataset, tmp_path_factory.mktemp("runs"),
+                               variants=THREE_VARIANTS, epochs=2)
+    with pytest.MonkeyPatch.context() as patch:
+        add_callback(patch, THREE_VARIANTS[1], lambda: _InterruptAtEpochEnd(0))
+        first = train_quietly(config)
+    saved = (first.run_dir / THREE_VARIANTS[0] / "model.keras").read_bytes()
+    starts: dict[str, list[int]] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        for name in THREE_VARIANTS:
+            add_callback(patch, name, lambda name=name: _RecordStart(starts, name))
+        resumed = train_quietly(TrainConfig(resume=first.run_dir, epochs=1, quiet=True))
     steps_per_epoch = -(-first.report.meta["train_pairs"] // config.batch_size)
+    return first, saved, starts, resumed, steps_per_epoch
 
-    monkeypatch.undo()
-    _RecordStart.iterations = []
-    add_callback(monkeypatch, TWO_VARIANTS[0], _RecordStart)
-    # the resume takes the run's config.json: a config's epochs are not a change asked for
-    resumed = train_quietly(TrainConfig(resume=first.run_dir, epochs=1, quiet=True))
+
+def test_resume_restores_the_optimizer_state_and_epoch(resumed_run):
+    first, _saved, starts, resumed, steps_per_epoch = resumed_run
+    assert first.exit_code == ExitCode.INTERRUPTED
+    assert [v.status for v in first.variants.values()] == ["finished", "interrupted", "not run"]
     assert resumed.exit_code == finished_run_status(resumed.report)
     assert resumed.run_dir == first.run_dir
-    # Adam's step count went on from the checkpointed epoch, not from zero
-    assert _RecordStart.iterations == [steps_per_epoch]
-    assert [v.epochs_completed for v in resumed.variants.values()] == [2, 2]
+    # Adam's step count went on from the checkpointed epoch, not from zero; the variant that
+    # had not run started at zero; the finished one was not trained again
+    assert starts == {THREE_VARIANTS[1]: [steps_per_epoch], THREE_VARIANTS[2]: [0]}
+    # the resume took the run's 2 epochs, not the config's 1
+    assert [v.epochs_completed for v in resumed.variants.values()] == [2, 2, 2]
 
 
-def test_resume_skips_finished_variants_and_keeps_their_findings(dataset, tmp_path,
-                                                                monkeypatch):
-    add_callback(monkeypatch, TWO_VARIANTS[1], lambda: _InterruptAtEpochEnd(0))
-    first = train_quietly(tiny_train_config(dataset, tmp_path, **SMALL, epochs=2))
-    assert [v.status for v in first.variants.values()] == ["finished", "interrupted"]
-    finished_model = first.run_dir / TWO_VARIANTS[0] / "model.keras"
-    saved = finished_model.read_bytes()
-    monkeypatch.undo()
-    resumed = train_quietly(TrainConfig(resume=first.run_dir, quiet=True))
+def test_resume_skips_finished_variants_and_keeps_their_findings(resumed_run):
+    first, saved, _starts, resumed, _steps = resumed_run
+    finished = THREE_VARIANTS[0]
+    assert first.variants[finished].status == "finished"
     assert resumed.exit_code == finished_run_status(resumed.report)
-    assert finished_model.read_bytes() == saved  # not trained or written again
-    assert resumed.variants[TWO_VARIANTS[0]].history == first.variants[TWO_VARIANTS[0]].history
-    assert resumed.variants[TWO_VARIANTS[0]].best_val_dice is not None
+    # not trained or written again
+    assert (first.run_dir / finished / "model.keras").read_bytes() == saved
+    assert resumed.variants[finished].history == first.variants[finished].history
+    assert resumed.variants[finished].best_val_dice is not None
     earlier = {(f.id, f.source) for f in first.report.findings
-               if f.source == f"train:{TWO_VARIANTS[0]}"}
+               if f.source == f"train:{finished}"}
     assert earlier <= {(f.id, f.source) for f in resumed.report.findings}
 
 
