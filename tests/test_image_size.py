@@ -151,9 +151,7 @@ def test_the_default_is_chosen_and_an_explicit_side_is_kept():
 
 def test_train_without_img_size_trains_and_records_the_chosen_side(tmp_path):
     images = tmp_path / "data"
-    # lines 1 px wide every 6 px on 144 px masks: below the kept Dice target at 96 px, above
-    # it at 128 (the next side; 384 px masks chose 160 and trained at that side)
-    _pairs(images, [_lines(144, 1, 6, offset % 3) for offset in range(6)])
+    _pairs(images, [_lines(384, 2, 12, offset % 3) for offset in range(6)])
     config = tiny_train_config(images, tmp_path / "runs", img_size=None, epochs=1,
                                variants=("MP_Tr_BCE",))
     result = train_quietly(config)
