@@ -54,8 +54,9 @@ EXIT_WAIT_SECONDS = SUBPROCESS_TIMEOUT
 POLL_SECONDS = 0.02
 #: ``unetdiag`` as ``python -m unetdiag`` runs it, but the first variant's callbacks end with
 #: one that, at the end of its first epoch (its checkpoint written), creates the file
-#: ``argv[1]`` and sleeps until a signal arrives: the signal always lands while that variant
-#: trains, however slowly the child or the test runs, with no epochs to spare.
+#: ``argv[1]`` and sleeps until a signal arrives (at most ``argv[3]`` seconds): the signal
+#: lands while that variant trains however slowly the child or the test runs, with no epochs
+#: to spare.
 _CHILD = """
 import sys, time
 from pathlib import Path
@@ -160,8 +161,8 @@ def _resume_and_check(run_dir: Path, capsys) -> None:
               if (run_dir / name / "history.json").is_file()}
     capsys.readouterr()
     exit_code = main(["train", "--resume", str(run_dir), "--quiet"])
-    output = capsys.readouterr().out
-    assert exit_code in (ExitCode.OK, ExitCode.FINDINGS_ERROR)
+    output, errors = capsys.readouterr()
+    assert exit_code in (ExitCode.OK, ExitCode.FINDINGS_ERROR), errors
     # rich wraps (and may fold) a long path at 80 columns; pytest-xdist's folders are long
     assert f"resuming{run_dir}" in "".join(output.split())
     assert not (run_dir.parent / "r-2").exists()  # the same folder, no new one
@@ -341,8 +342,7 @@ def test_a_non_finite_weight_stops_one_variant_and_the_other_still_trains(
 
 @pytest.mark.parametrize("content", [None, "{\"not\": \"a unetdiag config\"}"])
 def test_resume_of_a_folder_that_is_not_a_run_is_one_line(tmp_path, content, capsys):
-    """The command line in this process (TensorFlow is loaded already): a traceback would be
-    the exception raised here."""
+    """The command line in this process (TensorFlow is loaded already)."""
     folder = tmp_path / "somewhere"
     folder.mkdir()
     if content is not None:
@@ -350,6 +350,7 @@ def test_resume_of_a_folder_that_is_not_a_run_is_one_line(tmp_path, content, cap
     capsys.readouterr()
     assert main(["train", "--resume", str(folder)]) == ExitCode.INPUT_ERROR
     errors = capsys.readouterr().err
+    assert "Traceback" not in errors
     lines = [line for line in errors.splitlines() if line.startswith("unetdiag")]
     assert len(lines) == 1 and str(folder) in lines[0]
     assert sorted(p.name for p in folder.iterdir()) == ([] if content is None
