@@ -10,6 +10,7 @@ import numpy as np
 from helpers import audit_pairs, finding, write_mask_pairs
 from PIL import Image
 
+from unetdiag.diag.core.findings import Severity
 from unetdiag.diag.data.label_rims import rim_counts
 
 
@@ -54,7 +55,7 @@ def test_a_band_three_pixels_wide_is_no_rim():
     plane = np.array([[0, 1, 1, 1, 2]] * 4, np.uint8)
     assert rim_counts(plane)[1][0] == 0  # only the band's edges touch 0 or 2, never both
     plane = np.array([[0, 1, 2, 2, 2]] * 4, np.uint8)
-    assert rim_counts(plane)[1] == (4, 0, (0, 2))
+    assert rim_counts(plane)[1] == (4, 0, (0, 2), 0)
 
 
 def test_train_says_which_value_lies_in_rims(tmp_path):
@@ -67,5 +68,59 @@ def test_train_says_which_value_lies_in_rims(tmp_path):
         Image.fromarray(plane).save(path)
         maps[str(path)] = [1, 2, 3]
     finding = threshold_on_label_maps(maps, 3, MaskPolicy(), "data")
-    assert "2 also lies in rims one pixel wide between 1 and 3" in finding.explanation
+    assert "2 also lies in thin rims between 1 and 3" in finding.explanation
     assert "consistent with maps resized by interpolation" in finding.explanation
+
+
+def _contour_maps(count: int = 6, size: int = 96) -> list[np.ndarray]:
+    """Nuclei-style maps stored as drawn: 0 background, 1 each disc's contour one pixel wide,
+    2 the disc's inside (the contour class numbered between its two neighbours)."""
+    rng = np.random.default_rng(5)
+    rows, columns = np.mgrid[0:size, 0:size]
+    maps = []
+    for _ in range(count):
+        labels = np.zeros((size, size), np.uint8)
+        for _ in range(4):
+            cy, cx = rng.uniform(16, size - 16, 2)
+            distance = np.hypot(rows - cy, columns - cx)
+            radius = rng.uniform(6, 12)
+            labels[distance <= radius] = 1
+            labels[distance <= radius - 1] = 2
+        maps.append(labels)
+    return maps
+
+
+def test_a_drawn_contour_class_is_said_thin_everywhere_not_only_resized(tmp_path):
+    """A contour class one pixel wide between background 0 and cell 2 reads as rims as a
+    resize does (share 1.0): the finding names both readings, as info, and mask.label_map
+    no longer says it 'also' lies in rims, as though it covered regions besides."""
+    images, masks = write_mask_pairs(tmp_path, _contour_maps())
+    report = audit_pairs(images, masks)
+    rims = finding(report, "mask.interpolated_labels")
+    assert rims.severity == Severity.INFO
+    assert rims.evidence["rims"][0]["thin_everywhere"] is True
+    assert "consistent with a boundary class drawn there or with a resize" in rims.title
+    laid = finding(report, "mask.label_map").explanation
+    assert "except 1, which is thin everywhere (" in laid
+    assert "also lies" not in laid
+
+
+def test_bilinear_trimaps_stay_a_warning(tmp_path):
+    images, masks = write_mask_pairs(tmp_path, _trimaps(Image.Resampling.BILINEAR))
+    rims = finding(audit_pairs(images, masks), "mask.interpolated_labels")
+    assert rims.severity == Severity.WARNING
+    assert rims.evidence["rims"][0]["thin_everywhere"] is False
+
+
+def test_train_says_a_drawn_contour_class_is_thin_everywhere(tmp_path):
+    from unetdiag.diag.checks.label_maps import threshold_on_label_maps
+    from unetdiag.diag.data.policy import MaskPolicy
+
+    maps = {}
+    for index, plane in enumerate(_contour_maps(count=3)):
+        path = tmp_path / f"{index}.png"
+        Image.fromarray(plane).save(path)
+        maps[str(path)] = [0, 1, 2]
+    explanation = threshold_on_label_maps(maps, 3, MaskPolicy(), "data").explanation
+    assert "1 is thin everywhere (" in explanation
+    assert "consistent with a boundary class drawn there or with maps resized" in explanation

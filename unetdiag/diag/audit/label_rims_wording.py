@@ -13,23 +13,41 @@ from unetdiag.diag.wording.text import join_names, percent, plural, verb
 SOURCE_THREAD = "tensorflow/docs#2159"
 
 
-def rims_clause(rims: dict[str, Any]) -> str:
-    """The exception to "each covering whole regions" for ``mask.label_map``'s layout.
+def rims_phrase(entry: dict[str, Any]) -> str:
+    """How one value of :func:`~unetdiag.diag.data.label_rims.interpolation_rims` lies: also in
+    thin rims (it covers regions too), or thin everywhere, with the share of it in rims.
 
-    >>> rims_clause({"rims": [{"value": 2, "between": [1, 3]}]})[:71]
-    'covering whole regions, except 2, which also lies in rims one pixel wid'
+    >>> rims_phrase({"value": 1, "between": [0, 2], "thin_everywhere": True,
+    ...              "rim_pixels": 85, "pixels": 100})
+    'is thin everywhere (85 % of its pixels in rims between 0 and 2)'
     """
-    parts = [f"{entry['value']}, which also lies in rims one pixel wide between "
-             f"{entry['between'][0]} and {entry['between'][1]}" for entry in rims["rims"]]
+    ends = f"between {entry['between'][0]} and {entry['between'][1]}"
+    if entry["thin_everywhere"]:
+        return (f"is thin everywhere ({percent(entry['rim_pixels'] / entry['pixels'])} of its "
+                f"pixels in rims {ends})")
+    return f"also lies in thin rims {ends}"
+
+
+def rims_clause(rims: dict[str, Any]) -> str:
+    """The exception to "each covering whole regions" for ``mask.label_map``'s layout (a value
+    thin everywhere, as a drawn contour class is, covers no region).
+
+    >>> rims_clause({"rims": [{"value": 2, "between": [1, 3], "thin_everywhere": False}]})[:78]
+    'covering whole regions, except 2, which also lies in thin rims between 1 and 3'
+    """
+    parts = [f"{entry['value']}, which {rims_phrase(entry)}" for entry in rims["rims"]]
     return f"covering whole regions, except {join_names(parts)} (see mask.interpolated_labels)"
 
 
 def interpolated_labels_finding(rims: dict[str, Any]) -> Finding:
-    """``mask.interpolated_labels`` (warning): values of the label maps that lie in thin rims
-    between a lower and a higher value
-    (:func:`~unetdiag.diag.data.label_rims.interpolation_rims`), consistent with maps resized
-    by interpolation (then those rim pixels are no objects of their value)."""
+    """``mask.interpolated_labels``: values of the label maps that lie in thin rims between a
+    lower and a higher value (:func:`~unetdiag.diag.data.label_rims.interpolation_rims`),
+    consistent with maps resized by interpolation (then those rim pixels are no objects of
+    their value). A warning while some such value also covers regions of its own; info when
+    every one is thin everywhere, as a boundary class drawn between two others is (a nuclei
+    map's 1-pixel contour numbered between background and cell)."""
     entries = rims["rims"]
+    drawn_alike = all(entry["thin_everywhere"] for entry in entries)
     measured = rims["masks_measured"]
     named = join_names([f"{entry['value']} between {entry['between'][0]} and "
                         f"{entry['between'][1]}" for entry in entries])
@@ -41,18 +59,25 @@ def interpolated_labels_finding(rims: dict[str, Any]) -> Finding:
         f"and above it touch directly at {entry['jumps']} pixel contacts: rim pixels are "
         f"{percent(entry['rim_share'])} of the two counts together (read as rims from "
         f"{percent(rims['rim_share_needed'])})."
+        + (f" Only {percent(entry['inner_share'])} of the pixels of {entry['value']} lie inside "
+           "a region of its own (3 x 3 neighbourhood all its value): it is thin everywhere, as "
+           f"a boundary class drawn between {entry['between'][0]} and {entry['between'][1]} is,"
+           f" and as values averaged into maps that never held {entry['value']} are."
+           if entry["thin_everywhere"] else "")
         for entry in entries)
     return audit_finding(
-        "mask.interpolated_labels", Severity.WARNING,
+        "mask.interpolated_labels", Severity.INFO if drawn_alike else Severity.WARNING,
         f"{plural(rims['masks_with_rims'], 'label map')} of the {measured} read again "
-        f"{verb(rims['masks_with_rims'], 'holds', 'hold')} {named} in thin rims, consistent "
-        "with a resize by interpolation",
+        f"{verb(rims['masks_with_rims'], 'holds', 'hold')} {named}"
+        + (", thin everywhere, consistent with a boundary class drawn there or with a resize "
+           "by interpolation" if drawn_alike else
+           " in thin rims, consistent with a resize by interpolation"),
         f"In the {plural(measured, 'label map')} read again (of {rims['masks']}): {held} "
         "Resizing a label map with bilinear or bicubic interpolation leaves such rims: it "
         "averages two labels into a number between them along their boundary, a label "
         f"nobody drew ({SOURCE_THREAD}: the TensorFlow segmentation tutorial's trimaps held "
         "values between its classes until they were resized with nearest neighbour). A "
-        "boundary class a pixel wide, drawn between two classes numbered on either side of "
+        "thin boundary class, drawn between two classes numbered on either side of "
         "it, reads the same, so the numbers are consistent with an interpolated resize; they "
         "do not prove it. If it was one, those rim pixels are no objects of their value and "
         "train as whatever the policy makes of it.",

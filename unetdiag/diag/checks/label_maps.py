@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from unetdiag.diag.audit.label_rims_wording import rims_phrase
 from unetdiag.diag.core.findings import LISTED_FILES, Finding, Severity
 from unetdiag.diag.data.instances import load_mask
 from unetdiag.diag.data.label_rims import interpolation_rims
@@ -50,9 +51,11 @@ def _rims_exception(paths: list[str], values: list[int]) -> str:
     rims = interpolation_rims(paths, values)
     if rims is None:
         return ""
-    named = "; ".join(f"{entry['value']} also lies in rims one pixel wide between "
-                      f"{entry['between'][0]} and {entry['between'][1]}" for entry in rims["rims"])
-    return (f" but for this: {named}, consistent with maps resized by interpolation (if so, "
+    named = "; ".join(f"{entry['value']} {rims_phrase(entry)}" for entry in rims["rims"])
+    drawn_alike = all(entry["thin_everywhere"] for entry in rims["rims"])
+    return (f" but for this: {named}, consistent with "
+            f"{'a boundary class drawn there or with ' if drawn_alike else ''}"
+            "maps resized by interpolation (if so, "
             "resizing them with nearest neighbour leaves no rims; `unetdiag audit-data` counts "
             "them)")
 

@@ -17,9 +17,15 @@ Where the maps were stored as drawn, the classes meet directly along most of the
 a value between them lies there only by chance (imitations stored with nearest neighbour,
 measured: ISBI 2012 cells as a trimap 0.093 of rims among rims and jumps,
 DRIVE as three classes 0.019, the catalogue's synthetic label maps 0.09 at most); resized
-bilinearly the same maps give 0.72 and 0.57. :data:`RIM_SHARE` lies between. A boundary
-class one pixel wide drawn between two classes numbered on either side of it reads the
-same way, so the finding says *consistent with* an interpolated resize.
+bilinearly the same maps give 0.72 and 0.57. :data:`RIM_SHARE` lies between. A thin boundary
+class drawn between two classes numbered on either side of it (a nuclei map's contour as 1
+between background 0 and cell 2) reads the same way, with a share of 1.0 as maps enlarged
+bilinearly give too, so the finding says *consistent with* an interpolated resize. What tells
+the two apart in part is whether the value also covers regions of its own: its inner pixels
+(whose 3 x 3 neighbourhood holds only it) are none along a drawn contour one or two pixels
+wide, and most of a class resized with the rest (the trimap's background); a value with fewer
+than :data:`INNER_SHARE` of its pixels inner is thin everywhere, a drawn boundary class as
+much as rims interpolated into maps that never held it.
 """
 
 from __future__ import annotations
@@ -39,24 +45,28 @@ MASKS_MEASURED = 12
 RIM_SHARE = 0.3
 #: ... and the measured masks hold at least this many of its rim pixels.
 MIN_RIM_PIXELS = 50
+#: A value with fewer than this share of its pixels inner (3 x 3 neighbourhood all its own) has
+#: no regions of its own: thin everywhere (drawn contours 1 or 2 pixels wide: 0.0; the
+#: bilinear trimap's background: 0.99).
+INNER_SHARE = 0.1
 #: More values than this are no trimap or class map whose boundaries can be followed.
 MAX_VALUES = 12
 
 
-def rim_counts(plane: np.ndarray) -> dict[int, tuple[int, int, tuple[int, int]]]:
+def rim_counts(plane: np.ndarray) -> dict[int, tuple[int, int, tuple[int, int], int]]:
     """For each value strictly between a plane's lowest and highest: (rim pixels, jumps over
-    it, the commonest pair (lower, higher) its rim pixels sit between).
+    it, the commonest pair (lower, higher) its rim pixels sit between, inner pixels).
 
     >>> plane = np.array([[0, 0, 1, 2, 2]] * 3, np.uint8)
     >>> rim_counts(plane)
-    {1: (3, 0, (0, 2))}
+    {1: (3, 0, (0, 2), 0)}
     """
     values = np.unique(plane)
     if values.size < 3:
         return {}
     lowest = ndimage.minimum_filter(plane, size=3, mode="nearest")
     highest = ndimage.maximum_filter(plane, size=3, mode="nearest")
-    counts: dict[int, tuple[int, int, tuple[int, int]]] = {}
+    counts: dict[int, tuple[int, int, tuple[int, int], int]] = {}
     for value in values[1:-1].tolist():
         rim = (plane == value) & (lowest < value) & (highest > value)
         jumps = 0
@@ -67,7 +77,9 @@ def rim_counts(plane: np.ndarray) -> dict[int, tuple[int, int, tuple[int, int]]]
                                 return_counts=True) if rim.any() else (None, None)
         pair = ((0, 0) if pairs is None else
                 tuple(int(end) for end in pairs[:, int(np.argmax(held))]))
-        counts[int(value)] = (int(np.count_nonzero(rim)), jumps, pair)  # type: ignore[assignment]
+        inner = int(np.count_nonzero((lowest == value) & (highest == value)))
+        counts[int(value)] = (int(np.count_nonzero(rim)), jumps, pair,  # type: ignore[assignment]
+                              inner)
     return counts
 
 
@@ -77,13 +89,14 @@ def interpolation_rims(paths: Sequence[str], values: Sequence[int]) -> dict[str,
     None when no value does, or no file could be read again.
 
     Evidence: ``rims`` (one entry per value: its rim pixels, the jumps over it, its share of
-    rims, the pair it sits between, its pixels in the measured masks), ``masks_measured``,
-    ``files`` (the measured masks holding such rims)."""
+    rims, the pair it sits between, its pixels in the measured masks, the share of them that
+    are inner and whether that is under :data:`INNER_SHARE`, ``thin_everywhere``),
+    ``masks_measured``, ``files`` (the measured masks holding such rims)."""
     if not 3 <= len(values) <= MAX_VALUES or not paths:
         return None
     chosen = np.unique(np.linspace(0, len(paths) - 1, min(len(paths), MASKS_MEASURED))
                        .round().astype(int))
-    totals: dict[int, list[int]] = {}  # value -> [rim pixels, jumps, pixels]
+    totals: dict[int, list[int]] = {}  # value -> [rim pixels, jumps, pixels, inner pixels]
     pairs: dict[int, dict[tuple[int, int], int]] = {}
     holders: dict[int, list[str]] = {}  # value -> the measured files holding its rims
     measured = 0
@@ -95,19 +108,21 @@ def interpolation_rims(paths: Sequence[str], values: Sequence[int]) -> dict[str,
         if plane.ndim != 2 or plane.dtype.kind not in "ui":
             continue
         measured += 1
-        for value, (rim, jumps, pair) in rim_counts(plane).items():
-            entry = totals.setdefault(value, [0, 0, 0])
+        for value, (rim, jumps, pair, inner) in rim_counts(plane).items():
+            entry = totals.setdefault(value, [0, 0, 0, 0])
             entry[0] += rim
             entry[1] += jumps
             entry[2] += int(np.count_nonzero(plane == value))
+            entry[3] += inner
             if rim:
                 pairs.setdefault(value, {}).setdefault(pair, 0)
                 pairs[value][pair] += rim
                 holders.setdefault(value, []).append(paths[index])
     rims = [{"value": value, "rim_pixels": rim, "jumps": jumps,
              "rim_share": rim / (rim + jumps), "pixels": pixels,
+             "inner_share": inner / pixels, "thin_everywhere": inner / pixels < INNER_SHARE,
              "between": list(max(pairs[value], key=pairs[value].__getitem__))}
-            for value, (rim, jumps, pixels) in sorted(totals.items())
+            for value, (rim, jumps, pixels, inner) in sorted(totals.items())
             if rim >= MIN_RIM_PIXELS and rim / (rim + jumps) >= RIM_SHARE]
     if not measured or not rims:
         return None
