@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from helpers import audit_pairs, finding, write_mask_pairs
 from PIL import Image
+from scipy import ndimage
 
 from unetdiag.diag.core.findings import Severity
 from unetdiag.diag.data.label_rims import rim_counts
@@ -55,7 +56,7 @@ def test_a_band_three_pixels_wide_is_no_rim():
     plane = np.array([[0, 1, 1, 1, 2]] * 4, np.uint8)
     assert rim_counts(plane)[1][0] == 0  # only the band's edges touch 0 or 2, never both
     plane = np.array([[0, 1, 2, 2, 2]] * 4, np.uint8)
-    assert rim_counts(plane)[1] == (4, 0, (0, 2), 0)
+    assert rim_counts(plane)[1] == (4, 0, (0, 2), 0, 4, 4)
 
 
 def test_train_says_which_value_lies_in_rims(tmp_path):
@@ -72,9 +73,9 @@ def test_train_says_which_value_lies_in_rims(tmp_path):
     assert "consistent with maps resized by interpolation" in finding.explanation
 
 
-def _contour_maps(count: int = 6, size: int = 96) -> list[np.ndarray]:
-    """Nuclei-style maps stored as drawn: 0 background, 1 each disc's contour one pixel wide,
-    2 the disc's inside (the contour class numbered between its two neighbours)."""
+def _contour_maps(count: int = 6, size: int = 96, width: int = 1) -> list[np.ndarray]:
+    """Nuclei-style maps stored as drawn: 0 background, 1 each disc's contour ``width``
+    pixels wide, 2 the disc's inside (the contour class numbered between its two neighbours)."""
     rng = np.random.default_rng(5)
     rows, columns = np.mgrid[0:size, 0:size]
     maps = []
@@ -85,7 +86,7 @@ def _contour_maps(count: int = 6, size: int = 96) -> list[np.ndarray]:
             distance = np.hypot(rows - cy, columns - cx)
             radius = rng.uniform(6, 12)
             labels[distance <= radius] = 1
-            labels[distance <= radius - 1] = 2
+            labels[distance <= radius - width] = 2
         maps.append(labels)
     return maps
 
@@ -124,3 +125,24 @@ def test_train_says_a_drawn_contour_class_is_thin_everywhere(tmp_path):
     explanation = threshold_on_label_maps(maps, 3, MaskPolicy(), "data").explanation
     assert "1 is thin everywhere (" in explanation
     assert "consistent with a boundary class drawn there or with maps resized" in explanation
+
+
+def test_a_contour_drawn_three_pixels_wide_is_no_rim(tmp_path):
+    """A band three pixels wide parts 0 from 2 everywhere (no direct contact, as in rims), but
+    touches both only where it bends: no rims named, its regions whole as before session 34."""
+    rng = np.random.default_rng(0)
+    rows, columns = np.mgrid[0:128, 0:128]
+    maps = []
+    for _ in range(8):
+        cells = np.zeros((128, 128), np.int32)
+        for cell in range(1, 7):
+            centre = rng.uniform(15, 113, 2)
+            cells[np.hypot(rows - centre[0], columns - centre[1]) <= rng.uniform(6, 14)] = cell
+        inside = np.zeros(cells.shape, bool)
+        for cell in range(1, 7):
+            inside |= ndimage.binary_erosion(cells == cell, iterations=3)
+        maps.append(np.where(inside, 2, np.where(cells > 0, 1, 0)).astype(np.uint8))
+    images, masks = write_mask_pairs(tmp_path, maps)
+    report = audit_pairs(images, masks)
+    assert "mask.interpolated_labels" not in {f.id for f in report.findings}
+    assert "each covering whole regions" in finding(report, "mask.label_map").explanation
