@@ -31,5 +31,34 @@ def test_observer_tails_pair_by_key_in_one_folder(tmp_path: Path, observers):
 
 
 def test_observer_tags_are_whole_tags_only():
-    assert MASK_WORDS.search("image_01l_2ndho")
-    assert not MASK_WORDS.search("photo_shoot") and not MASK_WORDS.search("1sthouse")
+    from unetdiag.diag.data.pairing_rules import MASK_NAMES
+
+    assert MASK_NAMES.search("image_01l_2ndho")
+    assert not MASK_NAMES.search("photo_shoot") and not MASK_NAMES.search("1sthouse")
+
+
+def test_predict_leaves_out_observer_tagged_files_only_when_they_look_like_labels(tmp_path):
+    """An observer's tag names an annotator, not a mask: predict's listing reads MASK_WORDS
+    alone, so colour photographs 01.png and 01_1stHO.png are all predicted (they were left
+    out as a mask set '{key}_1stHO', unlooked at, when the tags were mask words), while
+    CHASE_DB1-like 0/255 masks beside their images are still left out."""
+    import numpy as np
+    from PIL import Image
+
+    from unetdiag.training.predict_listing import list_images
+
+    rng = np.random.default_rng(0)
+    photos, chase = tmp_path / "photos", tmp_path / "chase"
+    photos.mkdir()
+    chase.mkdir()
+    for key in KEYS[:4]:
+        for name in (f"{key}.png", f"{key}_1stHO.png"):
+            Image.fromarray((rng.random((32, 32, 3)) * 255).astype(np.uint8)).save(photos / name)
+        Image.fromarray((rng.random((32, 32, 3)) * 255).astype(np.uint8)).save(
+            chase / f"Image_{key}L.png")
+        Image.fromarray(((rng.random((32, 32)) > 0.5) * 255).astype(np.uint8)).save(
+            chase / f"Image_{key}L_1stHO.png")
+    assert not MASK_WORDS.search("01_1stho")
+    assert len(list_images(photos).images) == 8
+    assert sorted(path.name for path in list_images(chase).images) == [
+        f"Image_{key}L.png" for key in KEYS[:4]]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from unetdiag.diag.data.pairing_alternatives import with_alternatives
 from unetdiag.diag.data.pairing_rules import (
-    MASK_WORDS,
+    MASK_NAMES,
     MaskPattern,
     RuleMatch,
     image_keys,
@@ -114,12 +114,12 @@ def one_folder_patterns(files: Sequence[Path]) -> list[MaskPattern]:
     tails = [pattern for pattern, count in counts.items() if count >= needed]
     worded: Counter[MaskPattern] = Counter()
     for stem in stems:
-        if not MASK_WORDS.search(stem.lower()):
+        if not MASK_NAMES.search(stem.lower()):
             continue
         for key in image_keys(stem)[1:]:
             pattern = (MaskPattern("", stem[len(key):]) if stem.startswith(key)
                        else MaskPattern(stem[:len(stem) - len(key)], ""))
-            if MASK_WORDS.search((pattern.head + pattern.tail).lower()):
+            if MASK_NAMES.search((pattern.head + pattern.tail).lower()):
                 worded[pattern] += 1
     ranked = sorted(tails, key=lambda pattern: (-counts[pattern], pattern.text))
     ranked += sorted((pattern for pattern, count in worded.items()

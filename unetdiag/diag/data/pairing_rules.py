@@ -30,11 +30,15 @@ from pathlib import Path
 
 KEY = "{key}"
 #: Words that mark a file as a mask when images and masks share one folder and differ by more
-#: than a suffix (``train-volume.tif`` and ``train-labels.tif``), and the human observers'
-#: tags of CHASE_DB1 (``_1stHO``, ``_2ndHO``), which name an annotator, not a mask, but only
-#: masks carry (``01_1stHO.png`` beside ``01_test.png``).
-MASK_WORDS = re.compile(r"mask|label|annot|manual|seg|truth|(?<![a-z])gt(?![a-z])"
-                        r"|(?<![a-z])[0-9]*(?:1st|2nd|3rd|[04-9]th)ho(?![a-z])")
+#: than a suffix (``train-volume.tif`` and ``train-labels.tif``).
+MASK_WORDS = re.compile(r"mask|label|annot|manual|seg|truth|(?<![a-z])gt(?![a-z])")
+#: The human observers' tags of CHASE_DB1 (``_1stHO``, ``_2ndHO``): they name an annotator,
+#: not a mask, though only masks carry them (``01_1stHO.png`` beside ``01_test.png``).
+OBSERVER_TAGS = re.compile(r"(?<![a-z])[0-9]*(?:1st|2nd|3rd|[04-9]th)ho(?![a-z])")
+#: What the rule search reads as a mask's name: a mask word or an observer's tag. Predict's
+#: listing and the folder search read :data:`MASK_WORDS` alone, so a file tagged by an
+#: observer is left out of predict only when it looks like a label image.
+MASK_NAMES = re.compile(f"{MASK_WORDS.pattern}|{OBSERVER_TAGS.pattern}")
 
 
 @dataclass(frozen=True, order=True)
@@ -250,8 +254,9 @@ def _owner(key: str, stems: Sequence[str]) -> str | None:
     """Of several image stems claiming ``key``, the one that owns it: the key itself, or
     the stem every other claimant extends past a separator (``21_training`` before
     ``21_training_mask``: a file named after the image, not a second image), or the one
-    stem whose rest beside the key holds no mask word when every other's does (``01_test``
-    before ``01_manual2``, a second annotator's mask named by the same key); None when one
+    stem whose rest beside the key holds no mask word or observer tag when every other's
+    does (``01_test`` before ``01_manual2`` or ``01_2ndHO``, a second annotator's mask named
+    by the same key); None when one
     claims it, or none owns it."""
     if len(stems) < 2:
         return None
@@ -261,7 +266,7 @@ def _owner(key: str, stems: Sequence[str]) -> str | None:
     if all(stem == shortest or (stem.startswith(shortest) and is_separator(stem[len(shortest)]))
            for stem in stems):
         return shortest
-    unworded = [stem for stem in stems if not MASK_WORDS.search(_rest(stem, key).lower())]
+    unworded = [stem for stem in stems if not MASK_NAMES.search(_rest(stem, key).lower())]
     return unworded[0] if len(unworded) == 1 else None
 
 
