@@ -101,6 +101,8 @@ def test_a_drawn_contour_class_is_said_thin_everywhere_not_only_resized(tmp_path
     assert rims.severity == Severity.INFO
     assert rims.evidence["rims"][0]["thin_everywhere"] is True
     assert "consistent with a boundary class drawn there or with a resize" in rims.title
+    assert "values below and above it never touch directly" in rims.explanation
+    assert "consistent with either; they prove neither" in rims.explanation
     laid = finding(report, "mask.label_map").explanation
     assert "except 1, which is thin everywhere (" in laid
     assert "also lies" not in laid

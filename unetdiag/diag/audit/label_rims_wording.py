@@ -13,6 +13,11 @@ from unetdiag.diag.wording.text import join_names, percent, plural, verb
 SOURCE_THREAD = "tensorflow/docs#2159"
 
 
+def _inner_share(entry: dict[str, Any]) -> str:
+    """"None" or "Only 4.2 %": the share of a value's pixels inside regions of its own."""
+    return "None" if not entry["inner_share"] else f"Only {percent(entry['inner_share'])}"
+
+
 def rims_phrase(entry: dict[str, Any]) -> str:
     """How one value of :func:`~unetdiag.diag.data.label_rims.interpolation_rims` lies: also in
     thin rims (it covers regions too), or thin everywhere, with the share of it in rims.
@@ -55,12 +60,14 @@ def interpolated_labels_finding(rims: dict[str, Any]) -> Finding:
         f"{entry['rim_pixels']} pixels of {entry['value']} "
         f"({percent(entry['rim_pixels'] / entry['pixels'])} of its pixels there) have in "
         "their 3 x 3 neighbourhood both a value below and one above it, mostly "
-        f"{entry['between'][0]} and {entry['between'][1]}, while values below "
-        f"and above it touch directly at {entry['jumps']} pixel contacts: rim pixels are "
+        f"{entry['between'][0]} and {entry['between'][1]}, while values below and above it "
+        + (f"touch directly at {entry['jumps']} pixel contacts" if entry["jumps"]
+           else "never touch directly")
+        + ": rim pixels are "
         f"{percent(entry['rim_share'])} of the two counts together (read as rims from "
         f"{percent(rims['rim_share_needed'])})."
-        + (f" Only {percent(entry['inner_share'])} of the pixels of {entry['value']} lie inside "
-           "a region of its own (3 x 3 neighbourhood all its value): it is thin everywhere, as "
+        + (f" {_inner_share(entry)} of the pixels of {entry['value']} lie inside a region of "
+           "its own (3 x 3 neighbourhood all its value): it is thin everywhere, as "
            f"a boundary class drawn between {entry['between'][0]} and {entry['between'][1]} is,"
            f" and as values averaged into maps that never held {entry['value']} are."
            if entry["thin_everywhere"] else "")
@@ -76,10 +83,14 @@ def interpolated_labels_finding(rims: dict[str, Any]) -> Finding:
         "Resizing a label map with bilinear or bicubic interpolation leaves such rims: it "
         "averages two labels into a number between them along their boundary, a label "
         f"nobody drew ({SOURCE_THREAD}: the TensorFlow segmentation tutorial's trimaps held "
-        "values between its classes until they were resized with nearest neighbour). A "
-        "thin boundary class, drawn between two classes numbered on either side of "
-        "it, reads the same, so the numbers are consistent with an interpolated resize; they "
-        "do not prove it. If it was one, those rim pixels are no objects of their value and "
+        "values between its classes until they were resized with nearest neighbour). "
+        + ("A thin boundary class drawn between two classes numbered on either side of it "
+           "reads the same, so the numbers are consistent with either; they prove neither."
+           if drawn_alike else
+           "A class drawn as thin lines between two classes numbered on either side of it, "
+           "besides its own regions, would read the same, so the numbers are consistent with "
+           "an interpolated resize; they do not prove it.")
+        + " If the maps were resized so, those rim pixels are no objects of their value and "
         "train as whatever the policy makes of it.",
         "If the label maps were resized, resize them again from the originals with "
         "nearest-neighbour interpolation (Pillow Image.NEAREST, cv2.INTER_NEAREST, "
