@@ -1,4 +1,5 @@
-"""A mask plane's scale (0/1, 0..255, 0..65535, float, palette labels) and its threshold.
+"""A mask plane's scale (0/1, 0..255, 0..65535, 32-bit integers, float, palette labels) and its
+threshold.
 
 The scale is recognised from the values the policy reads; the auto threshold is the midpoint
 of that scale (:func:`auto_threshold`), or the label rule for palette indices.
