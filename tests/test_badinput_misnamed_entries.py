@@ -66,3 +66,21 @@ def test_predicts_listing_keeps_a_loop_to_name_it_when_read(tmp_path):
     assert [path.name for path in supported_files(data)] == ["a.png", "b.png", "c0.png",
                                                              "c0_mask.png"]
     assert sample_images(data) is None
+
+
+def test_a_chain_longer_than_the_system_follows_is_not_called_a_loop(tmp_path):
+    # ELOOP is what the system says of a loop and of a chain of more than 40 links alike
+    data = _pairs(tmp_path / "data")
+    links = tmp_path / "links"  # the chain's links, outside the dataset folder
+    links.mkdir()
+    target = data / "c0.png"
+    for index in range(45):
+        os.symlink(target, links / f"l{index:02d}")
+        target = links / f"l{index:02d}"
+    os.symlink(target, data / "chain.png")
+    found = _pairing(audit_dataset(data, workers=1))
+    assert "pairing.link_loop" not in found
+    chain = found["pairing.link_chain_too_long"]
+    assert chain.title == "1 symbolic link through more links than the system follows: chain.png"
+    assert "its chain is no loop" in chain.explanation
+    assert chain.files == (str(data / "chain.png"),)

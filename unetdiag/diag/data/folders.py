@@ -60,7 +60,7 @@ def list_folder(folder: Path, role: str, require_files: bool = True) -> Listing:
         try:
             is_dir = entry.is_dir()
         except OSError as error:
-            if error.errno == errno.ELOOP:  # a link loop: no file (misnamed_entries names it)
+            if error.errno == errno.ELOOP:  # a link loop or chain: misnamed_entries
                 listing.ignored.append(path)
                 continue
             is_dir = False
