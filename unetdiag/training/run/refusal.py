@@ -21,7 +21,8 @@ FINDING_ID = "train.refused"
 def reported_refusal(config: TrainConfig, run_dir: Path, meta: dict[str, Any],
                      findings: Sequence[Finding], error: UserError) -> UserError:
     """Write the report of ``error`` into ``run_dir`` and return the error to raise: its
-    message with the report's place, the same status, the report attached."""
+    message with the report's place (or why the report was not written), the same status,
+    the report attached."""
     message = str(error)
     refusal = Finding(
         FINDING_ID, Severity.ERROR, f"Training refused before it began: {message}",
@@ -34,5 +35,9 @@ def reported_refusal(config: TrainConfig, run_dir: Path, meta: dict[str, Any],
     report = Report(title=f"unetdiag train {config.images}", command="train",
                     findings=[*findings, refusal], headline=refusal.title, meta=meta,
                     outcome="refused")
-    write_report_files(report, run_dir)
+    try:
+        write_report_files(report, run_dir)
+    except UserError as unwritten:  # a full disk: the refusal's cause must not be lost to it
+        return UserError(f"{message} (its report was not written: {unwritten})", error.code,
+                         report=report)
     return UserError(f"{message} (report: {run_dir / 'report.txt'})", error.code, report=report)

@@ -1,0 +1,23 @@
+"""A new run's refusal whose report cannot be written (a full disk, a folder made read-only):
+the error raised was the report's "cannot write", and the refusal's own cause (the file that
+does not decode) was lost. Now the cause is kept and the report's failure said beside it."""
+
+from unetdiag.config import TrainConfig
+from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.training.run import refusal
+
+
+def test_an_unwritable_report_keeps_the_refusals_cause(tmp_path, monkeypatch):
+    def full_disk(report, run_dir):
+        raise UserError(f"cannot write {run_dir / 'report.json'}: No space left on device",
+                        ExitCode.OUTPUT_ERROR)
+
+    monkeypatch.setattr(refusal, "write_report_files", full_disk)
+    config = TrainConfig(images=tmp_path / "data", out_dir=tmp_path, variants=("MP_Tr_BCE",))
+    cause = UserError("cannot decode c3.png: empty file (0 bytes)", ExitCode.INPUT_ERROR)
+    raised = refusal.reported_refusal(config, tmp_path, {}, [], cause)
+    assert str(raised) == ("cannot decode c3.png: empty file (0 bytes) (its report was not "
+                           f"written: cannot write {tmp_path / 'report.json'}: No space left "
+                           "on device)")
+    assert raised.code == ExitCode.INPUT_ERROR
+    assert raised.report.outcome == "refused"
