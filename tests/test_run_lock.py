@@ -3,6 +3,7 @@ the folder and the holder's process id (status 5), before it reads the data or w
 on main it went on, and one of the two died on the cache the other removed. The lock is held
 by this test process, so the answer does not depend on timing."""
 
+import errno
 import fcntl
 import json
 import os
@@ -48,3 +49,17 @@ def test_a_resume_of_a_run_another_process_holds_is_refused_in_one_line(tmp_path
         "wait for it to end, then resume")
     assert "Traceback" not in done.stderr
     assert {path.name: path.read_bytes() for path in run_dir.iterdir()} == before
+
+
+def test_a_full_disk_writing_the_holders_id_is_no_traceback(tmp_path, monkeypatch):
+    # the lock holds whether or not its id is written: a refused train then names no process
+    def full_disk(descriptor, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", full_disk)
+    with run_folder_lock(tmp_path), pytest.raises(UserError) as caught, \
+            run_folder_lock(tmp_path):
+        pass
+    monkeypatch.undo()
+    assert str(caught.value) == (f"{tmp_path} is in use by another unetdiag train; wait for it "
+                                 "to end, then resume")

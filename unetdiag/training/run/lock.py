@@ -44,9 +44,10 @@ def run_folder_lock(run_dir: Path) -> Iterator[None]:
             print(f"unetdiag: warning: cannot lock {path} ({error.strerror or error}); another "
                   "train in this run folder at the same time would not be stopped",
                   file=sys.stderr)
-        else:
-            os.ftruncate(descriptor, 0)
-            os.write(descriptor, f"{os.getpid()}\n".encode())
+        else:  # the id only names the holder to a refused train: a full disk must not stop this one
+            with contextlib.suppress(OSError):
+                os.ftruncate(descriptor, 0)
+                os.write(descriptor, f"{os.getpid()}\n".encode())
         yield
     finally:
         os.close(descriptor)
