@@ -95,7 +95,8 @@ class DamagedCheckpoint(Exception):
 
 def load_checkpoint(variant_dir: Path) -> Checkpoint | None:
     """The variant's checkpoint, or None when it has none or a damaged one (a resume sets a
-    damaged one aside first and says so: :func:`~.resume.set_aside_damaged_checkpoints`; the
+    damaged one aside first and says so,
+    :func:`~unetdiag.training.run.damaged_checkpoint.set_aside_damaged_checkpoints`; the
     variant then starts again from its first epoch)."""
     try:
         return read_checkpoint(variant_dir)
