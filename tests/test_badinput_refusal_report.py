@@ -21,3 +21,15 @@ def test_an_unwritable_report_keeps_the_refusals_cause(tmp_path, monkeypatch):
                            "on device)")
     assert raised.code == ExitCode.INPUT_ERROR
     assert raised.report.outcome == "refused"
+
+
+def test_the_refusals_fix_names_the_resume_that_trains_in_its_folder(tmp_path):
+    # a resume of a refused run, its file mended, trains in the folder (measured: rc 0); the
+    # fix said "start a new run" only, which leaves the refused folder behind
+    config = TrainConfig(images=tmp_path / "data", out_dir=tmp_path, variants=("MP_Tr_BCE",))
+    cause = UserError("cannot decode c3.png: empty file (0 bytes)", ExitCode.INPUT_ERROR)
+    refused = refusal.reported_refusal(config, tmp_path, {}, [], cause).report.findings[-1]
+    assert refused.id == "train.refused"
+    assert refused.fix.startswith(f"Mend what the title names, then unetdiag train --resume "
+                                  f"{tmp_path} trains in this folder (while the image and mask "
+                                  "files keep their names; start a new run otherwise).")

@@ -29,8 +29,9 @@ def reported_refusal(config: TrainConfig, run_dir: Path, meta: dict[str, Any],
         "No variant was trained: the run stopped before its first one began (the trainer "
         "reads every file once before training). This folder holds the run's config.json and "
         "data.json (the split it would have trained on) and this report.",
-        "Mend what the title names, then start a new run (audit-data names every file it "
-        "cannot read at once).",
+        f"Mend what the title names, then unetdiag train --resume {run_dir} trains in this "
+        "folder (while the image and mask files keep their names; start a new run "
+        "otherwise). audit-data names every file it cannot read at once.",
         {"error": message}, source="train")
     report = Report(title=f"unetdiag train {config.images}", command="train",
                     findings=[*findings, refusal], headline=refusal.title, meta=meta,
