@@ -56,3 +56,15 @@ def test_an_epoch_checkpoint_names_the_model_or_the_resume(tmp_path, finished):
         assert _refusal(variant_dir) == (
             f"{variant_dir} is the folder of a train run's variant that did not finish (it "
             f"has no model.keras); unetdiag train --resume {run_dir} finishes it")
+
+
+def test_a_run_folder_without_a_finished_variant_names_the_resume(tmp_path):
+    # a run interrupted in its first variant, or refused before it (train.refused): it said
+    # "is a folder, not a model file: pass a .keras or .h5 file" of a run folder
+    run_dir = tmp_path / "run"
+    _weights_file(run_dir / "MP_Tr_BCE" / "checkpoint" / "epoch-0001.weights.h5")
+    (run_dir / "config.json").write_text(json.dumps({}))
+    assert _refusal(run_dir) == (
+        f"{run_dir} is a train run folder none of whose variants finished (no "
+        "VARIANT/model.keras; its report.txt, where there is one, says why); unetdiag train "
+        f"--resume {run_dir} trains them")

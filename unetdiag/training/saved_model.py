@@ -149,7 +149,8 @@ def _refuse_hdf5_without_model(path: Path) -> None:
 
 def _folder_given(folder: Path) -> str:
     """What to pass instead of a folder: its model.keras (a variant folder of a train run),
-    or one of its variants' (a run folder)."""
+    or one of its variants' (a run folder), or the resume that makes them (an unfinished
+    variant's or run's folder)."""
     from unetdiag.training.run_record import MODEL_FILENAMES, run_models
 
     if (folder / MODEL_FILENAMES[0]).is_file():
@@ -163,6 +164,10 @@ def _folder_given(folder: Path) -> str:
         more = f" and {len(models) - 3} more" if len(models) > 3 else ""
         return (f"{folder} is a train run folder, not a model file: pass one of its "
                 f"variants' models ({listed}{more})")
+    if (folder / CONFIG_FILENAME).is_file():  # a run interrupted or refused before any ended
+        return (f"{folder} is a train run folder none of whose variants finished (no "
+                f"VARIANT/{MODEL_FILENAMES[0]}; its report.txt, where there is one, says why); "
+                f"unetdiag train --resume {folder} trains them")
     return f"{folder} is a folder, not a model file: pass a .keras or .h5 file"
 
 
