@@ -87,3 +87,17 @@ def test_an_intact_or_finished_variants_checkpoint_is_left_alone(tmp_path, capsy
     assert state.read_text() == "{"  # extending it is refused elsewhere, keeping it reads none
     assert _contents(tmp_path).items() >= before.items()
     assert capsys.readouterr().err == ""
+
+
+def test_the_earlier_parts_tensorboard_events_go_with_its_history(tmp_path):
+    # left in VARIANT/tensorboard/, they drew the discarded training's epochs 1..N beside the
+    # new training's, which numbers its epochs from 1 again
+    _, weights = _interrupted_variant(tmp_path)
+    weights.write_bytes(b"")
+    events = tmp_path / VARIANT / "tensorboard" / "events.out.tfevents.1.vm.1.0.v2"
+    events.parent.mkdir()
+    events.write_bytes(b"epoch 1 of the earlier part")
+    set_aside_damaged_checkpoints(tmp_path, [VARIANT])
+    kept = tmp_path / VARIANT / "checkpoint-damaged"
+    assert (kept / "tensorboard" / events.name).read_bytes() == b"epoch 1 of the earlier part"
+    assert not (tmp_path / VARIANT / "tensorboard").exists()

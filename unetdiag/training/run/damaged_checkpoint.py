@@ -3,11 +3,13 @@ cut short by a full disk or an interrupted copy, a checkpoint.json not whole).
 
 The policy is the one for a variant without a checkpoint: it trains again from its first
 epoch. Nothing is deleted: the damaged checkpoint folder, with the history of the part that
-wrote it, is moved to ``VARIANT/checkpoint-damaged/`` (``-2``, ``-3``... when taken), a
-warning says so on standard error before training, and the report holds the finding
-``train.damaged_checkpoint`` naming the file and what is wrong with it. A finished variant's
-damaged checkpoint is not this module's: extending it is refused
-(:func:`~unetdiag.training.run.resume.check_extendable`), keeping it reads no checkpoint.
+wrote it (history.json, history.csv and the TensorBoard events, whose epochs the new training
+would number again from 1 beside them), is moved to ``VARIANT/checkpoint-damaged/``
+(``-2``, ``-3``... when taken), a warning says so on standard error before training, and
+the report holds the finding ``train.damaged_checkpoint`` naming the file and what is wrong
+with it. A finished variant's damaged checkpoint is not this module's: extending it is
+refused (:func:`~unetdiag.training.run.resume.check_extendable`), keeping it reads no
+checkpoint.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from unetdiag.exitcodes import ExitCode, UserError
 from unetdiag.training.run.checkpoint import CHECKPOINT_DIRNAME, DamagedCheckpoint, read_checkpoint
 from unetdiag.training.run.folder import variant_finished
 from unetdiag.training.run.history import HISTORY_CSV_FILENAME, HISTORY_FILENAME
+from unetdiag.training.run.tensorboard import TENSORBOARD_DIRNAME
 
 #: Where a damaged checkpoint is moved, inside its variant's folder.
 DAMAGED_DIRNAME = "checkpoint-damaged"
@@ -54,14 +57,15 @@ def set_aside_damaged_checkpoints(run_dir: Path, variants: Sequence[str]) -> lis
 
 
 def _set_aside(variant_dir: Path) -> Path:
-    """Move the checkpoint folder, and the history files written beside it by the same part of
-    the run, into a new ``checkpoint-damaged`` folder of ``variant_dir``; return it."""
+    """Move the checkpoint folder, and the history written beside it by the same part of the
+    run (its files and TensorBoard folder), into a new ``checkpoint-damaged`` folder of
+    ``variant_dir``; return it."""
     names = (DAMAGED_DIRNAME, *(f"{DAMAGED_DIRNAME}-{n}" for n in range(2, 1000)))
     kept = next(variant_dir / name for name in names if not os.path.lexists(variant_dir / name))
     try:
         (variant_dir / CHECKPOINT_DIRNAME).rename(kept)
-        for name in (HISTORY_FILENAME, HISTORY_CSV_FILENAME):
-            if (variant_dir / name).is_file():
+        for name in (HISTORY_FILENAME, HISTORY_CSV_FILENAME, TENSORBOARD_DIRNAME):
+            if os.path.lexists(variant_dir / name):
                 (variant_dir / name).rename(kept / name)
     except OSError as error:
         raise UserError(f"cannot set aside the damaged checkpoint "
@@ -79,7 +83,8 @@ def _damaged_finding(name: str, damaged: DamagedCheckpoint, kept: Path) -> Findi
                      f"from the epoch the earlier part of the run reached. {name} starts again "
                      "from epoch 1, as a variant without a checkpoint does: its history, model "
                      "and scores are of that training only. The damaged checkpoint and the "
-                     f"history of the earlier part were moved to {kept}, not deleted."),
+                     "history of the earlier part (its history files and TensorBoard events) "
+                     f"were moved to {kept}, not deleted."),
         fix=f"Nothing for this run's numbers. Delete {kept} once you no longer need it.",
         evidence={"variant": name, "file": str(kept / damaged.path.name), "why": damaged.why,
                   "moved_to": str(kept)},
