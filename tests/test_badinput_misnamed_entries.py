@@ -54,9 +54,9 @@ def test_a_link_loop_is_named_a_loop_not_an_image_without_a_mask(tmp_path):
     found = _pairing(report)
     assert "pairing.missing_mask" not in found
     loop = found["pairing.link_loop"]
-    assert loop.title == "2 symbolic links in a loop: a.png, b.png"
+    assert loop.title == "2 symbolic links end in a loop: a.png, b.png"
     assert loop.files == (str(data / "a.png"), str(data / "b.png"))
-    assert report.headline.startswith("2 symbolic links in a loop: a.png, b.png")
+    assert report.headline.startswith("2 symbolic links end in a loop: a.png, b.png")
 
 
 def test_predicts_listing_keeps_a_loop_to_name_it_when_read(tmp_path):
@@ -84,3 +84,15 @@ def test_a_chain_longer_than_the_system_follows_is_not_called_a_loop(tmp_path):
     assert chain.title == "1 symbolic link through more links than the system follows: chain.png"
     assert "its chain is no loop" in chain.explanation
     assert chain.files == (str(data / "chain.png"),)
+
+
+def test_a_link_into_a_loop_is_not_said_to_be_in_it(tmp_path):
+    # feeder.png -> c.lnk -> d.lnk -> c.lnk: following it ends in the loop it is no part of
+    data = _pairs(tmp_path / "data")
+    links = tmp_path / "links"
+    links.mkdir()
+    os.symlink(links / "d.lnk", links / "c.lnk")
+    os.symlink(links / "c.lnk", links / "d.lnk")
+    os.symlink(links / "c.lnk", data / "feeder.png")
+    loop = _pairing(audit_dataset(data, workers=1))["pairing.link_loop"]
+    assert loop.title == "1 symbolic link ends in a loop: feeder.png"

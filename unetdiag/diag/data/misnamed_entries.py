@@ -1,6 +1,6 @@
 """Entries of a dataset folder named like images that are none: a folder named ``x.png``, a
-symbolic link in a loop (``a.png -> b.png -> a.png``) and a chain of more symbolic links than
-the system follows (40 on Linux; it says ELOOP, "too many levels of symbolic links", of a
+symbolic link that ends in a loop (``a.png -> b.png -> a.png``) and a chain of more symbolic
+links than the system follows (40 on Linux; it says ELOOP, "too many levels of symbolic links", of a
 loop and of such a chain alike, so a loop is told apart by resolving the links one by one).
 The listing passes them over (:func:`~unetdiag.diag.data.folders.list_folder`: a folder is
 not searched, a link the system does not follow to its end opens no file); these findings
@@ -70,7 +70,8 @@ def misnamed_entries(ignored: Sequence[Path], subfolders: Sequence[Path]
         names = ", ".join(path.name for path in loops)
         findings.append(Finding(
             LOOP_FINDING_ID, Severity.WARNING,
-            f"{plural(len(loops), 'symbolic link')} in a loop: {names}",
+            f"{plural(len(loops), 'symbolic link')} {verb(len(loops), 'ends', 'end')} in a "
+            f"loop: {names}",
             f"Following {verb(len(loops), 'it', 'each of them')} leads from link to link and "
             "never to a file (too many levels of symbolic links), so "
             + verb(len(loops), "it is neither an image nor a mask",
