@@ -63,3 +63,15 @@ def test_a_full_disk_writing_the_holders_id_is_no_traceback(tmp_path, monkeypatc
     monkeypatch.undo()
     assert str(caught.value) == (f"{tmp_path} is in use by another unetdiag train; wait for it "
                                  "to end, then resume")
+
+
+def test_a_holder_on_another_host_is_named_with_its_host(tmp_path):
+    # on a network file system the process id alone names a process of another machine
+    with open(tmp_path / LOCK_FILENAME, "w") as lock:
+        lock.write("4242 gpu-node-7\n")
+        lock.flush()
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(UserError) as caught, run_folder_lock(tmp_path):
+            pass
+    assert str(caught.value) == (f"{tmp_path} is in use by another unetdiag train (process "
+                                 "4242 on gpu-node-7); wait for it to end, then resume")

@@ -1,16 +1,18 @@
 """One ``unetdiag train`` at a time in a run folder. Two resumes of one run (or a resume of a
 run still training) would write the same checkpoints and history, and the second removes the
 first's decoded-tensor cache, which ends the first in a TensorFlow ``NotFoundError``. The run
-holds an exclusive ``flock`` on ``RUN/.unetdiag-train.lock`` (the holder's process id inside)
-from the moment the folder is made or the resume's config is read until the report is
-written; the kernel drops it when the process ends, however it ends. The file stays: removing
-it would let a process that opened it before the removal lock a file no one else sees."""
+holds an exclusive ``flock`` on ``RUN/.unetdiag-train.lock`` (the holder's process id and
+host name inside: on a network file system the holder may be another machine's) from the
+moment the folder is made or the resume's config is read until the report is written; the
+kernel drops it when the process ends, however it ends. The file stays: removing it would
+let a process that opened it before the removal lock a file no one else sees."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,16 +49,18 @@ def run_folder_lock(run_dir: Path) -> Iterator[None]:
         else:  # the id only names the holder to a refused train: a full disk must not stop this one
             with contextlib.suppress(OSError):
                 os.ftruncate(descriptor, 0)
-                os.write(descriptor, f"{os.getpid()}\n".encode())
+                os.write(descriptor, f"{os.getpid()} {socket.gethostname()}\n".encode())
         yield
     finally:
         os.close(descriptor)
 
 
 def _holder(path: Path) -> str:
-    """`` (process 1234)`` as the holder recorded it, or nothing when it is not readable."""
+    """`` (process 1234)`` as the holder recorded it, `` (process 1234 on HOST)`` when it
+    recorded another host than this one, or nothing when it is not readable."""
     with contextlib.suppress(OSError, UnicodeDecodeError):
-        text = path.read_text().strip()
-        if text.isdigit():
-            return f" (process {text})"
+        process, _, host = path.read_text().strip().partition(" ")
+        if process.isdigit():
+            elsewhere = host and host != socket.gethostname()
+            return f" (process {process}{f' on {host}' if elsewhere else ''})"
     return ""
