@@ -68,3 +68,18 @@ def test_a_run_folder_without_a_finished_variant_names_the_resume(tmp_path):
         f"{run_dir} is a train run folder none of whose variants finished (no "
         "VARIANT/model.keras; its report.txt, where there is one, says why); unetdiag train "
         f"--resume {run_dir} trains them")
+
+
+@pytest.mark.parametrize("name", ["model.h5", "model.keras"])
+def test_a_model_file_that_cannot_be_read_is_not_called_damaged(tmp_path, monkeypatch, name):
+    # as root a mode-000 file reads all the same: the refusal of the read stands in for it;
+    # it was "damaged or cut short, or not an HDF5 file" / "not a .keras archive"
+    from unetdiag.training import saved_model
+
+    path = _weights_file(tmp_path / name)
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(saved_model, "open", refused, raising=False)
+    assert _refusal(path) == f"cannot read {path}: Permission denied"

@@ -66,6 +66,11 @@ def load_saved_model(path: Path | str, img_size: int | None = None) -> SavedMode
         raise UserError(f"{path}: no such model file")
     if path.suffix.lower() not in MODEL_SUFFIXES:
         raise UserError(f"{path}: expected a saved Keras model ({', '.join(MODEL_SUFFIXES)})")
+    try:  # a file that cannot be read is not called damaged below (nor by h5py or zipfile)
+        with open(path, "rb") as file:
+            file.read(1)
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
     if path.suffix.lower() == ".keras" and not zipfile.is_zipfile(path):
         # Keras says "File not found" of a file that is there but no zip archive
         raise UserError(f"cannot load {path}: not a .keras archive (a .keras file is a zip "
