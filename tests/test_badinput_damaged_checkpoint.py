@@ -60,8 +60,9 @@ def test_a_damaged_checkpoint_is_set_aside_and_named(tmp_path, capsys, damaged):
     kept = tmp_path / VARIANT / "checkpoint-damaged"
     assert [finding.id for finding in findings] == ["train.damaged_checkpoint"]
     finding = findings[0]
-    assert finding.title == (f"{VARIANT}'s epoch checkpoint is damaged: it starts again from "
-                             "its first epoch")
+    # "it starts again" read as the checkpoint starting again
+    assert finding.title == (f"{VARIANT}'s epoch checkpoint is damaged: {VARIANT} starts again "
+                             "from epoch 1")
     assert finding.files == (str(kept / named.name),)  # where the damaged file is now
     assert finding.evidence["moved_to"] == str(kept)
     assert finding.source == f"train:{VARIANT}"

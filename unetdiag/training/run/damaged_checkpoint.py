@@ -77,7 +77,7 @@ def _set_aside(variant_dir: Path) -> Path:
 def _damaged_finding(name: str, damaged: DamagedCheckpoint, kept: Path) -> Finding:
     return Finding(
         id=FINDING_ID, severity=Severity.WARNING,
-        title=f"{name}'s epoch checkpoint is damaged: it starts again from its first epoch",
+        title=f"{name}'s epoch checkpoint is damaged: {name} starts again from epoch 1",
         explanation=(f"Its {damaged.path.name} is damaged ({damaged.why}; now "
                      f"{kept / damaged.path.name}), so the resume cannot go on "
                      f"from the epoch the earlier part of the run reached. {name} starts again "
