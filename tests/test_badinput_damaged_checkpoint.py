@@ -102,3 +102,14 @@ def test_the_earlier_parts_tensorboard_events_go_with_its_history(tmp_path):
     kept = tmp_path / VARIANT / "checkpoint-damaged"
     assert (kept / "tensorboard" / events.name).read_bytes() == b"epoch 1 of the earlier part"
     assert not (tmp_path / VARIANT / "tensorboard").exists()
+
+
+def test_a_thousandth_damaged_checkpoint_is_set_aside_too(tmp_path):
+    # the names tried stopped at checkpoint-damaged-999: StopIteration's traceback after it
+    _, weights = _interrupted_variant(tmp_path)
+    weights.write_bytes(b"")
+    (tmp_path / VARIANT / "checkpoint-damaged").mkdir()
+    for number in range(2, 1000):
+        (tmp_path / VARIANT / f"checkpoint-damaged-{number}").mkdir()
+    [finding] = set_aside_damaged_checkpoints(tmp_path, [VARIANT])
+    assert finding.evidence["moved_to"] == str(tmp_path / VARIANT / "checkpoint-damaged-1000")

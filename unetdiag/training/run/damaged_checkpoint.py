@@ -14,6 +14,7 @@ checkpoint.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from collections.abc import Sequence
@@ -60,7 +61,7 @@ def _set_aside(variant_dir: Path) -> Path:
     """Move the checkpoint folder, and the history written beside it by the same part of the
     run (its files and TensorBoard folder), into a new ``checkpoint-damaged`` folder of
     ``variant_dir``; return it."""
-    names = (DAMAGED_DIRNAME, *(f"{DAMAGED_DIRNAME}-{n}" for n in range(2, 1000)))
+    names = (DAMAGED_DIRNAME if n == 1 else f"{DAMAGED_DIRNAME}-{n}" for n in itertools.count(1))
     kept = next(variant_dir / name for name in names if not os.path.lexists(variant_dir / name))
     try:
         (variant_dir / CHECKPOINT_DIRNAME).rename(kept)
