@@ -1,7 +1,8 @@
 """Entries of a dataset folder named like images that are none: a folder named ``x.png``, a
 symbolic link that ends in a loop (``a.png -> b.png -> a.png``) and a chain of more symbolic
-links than the system follows (40 on Linux; it says ELOOP, "too many levels of symbolic links", of a
-loop and of such a chain alike, so a loop is told apart by resolving the links one by one).
+links than the system follows (40 on Linux; it says ELOOP, "too many levels of symbolic
+links", of a loop and of such a chain alike, so a loop is told apart by resolving the links
+one by one).
 The listing passes them over (:func:`~unetdiag.diag.data.folders.list_folder`: a folder is
 not searched, a link the system does not follow to its end opens no file); these findings
 name them, so a mask named for one is not left to read as a mask without an image, nor a
