@@ -16,10 +16,10 @@ so the audit describes their values and proposes a value policy
   eight neighbours all hold its value): compression and interpolation leave 1-2 pixel bands
   of in-between values, classes leave regions;
 * so are masks with more values, 0 among them, whose values other than 0 and the largest
-  lie inside whole regions (:data:`NUMBERED_OBJECTS_REGION_SHARE`): one number per object
-  (instance label images) or many classes; when none of the values is large enough to have an
-  inside, values that touch the background rather than one another (numbered specks,
-  :data:`SPECK_CONTACT_SHARE`);
+  lie inside whole regions (:func:`~unetdiag.diag.data.region_insides.regions_have_insides`):
+  one number per object (instance label images) or many classes; when none of the values is
+  large enough to have an inside, values that touch the background rather than one another
+  (numbered specks, :data:`SPECK_CONTACT_SHARE`);
 * any integer mask with 2 to :data:`MAX_LABEL_VALUES` values that the policy in force decodes
   to one class only ({1, 2}, {0, 38}, palette {0, 255}) is a label map too: its values are
   not the two levels of an intensity mask; so is a mask holding one value that is neither end
@@ -58,6 +58,13 @@ import numpy as np
 
 from unetdiag.diag.data.decoding import InspectedMask, scale_ends
 from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.data.region_insides import (
+    MIN_DISC_INSIDE,
+    disc_inside,
+    interior,
+    regions_have_insides,
+    value_insides,
+)
 
 #: Masks with more distinct values than this are not taken for label maps (a resized or
 #: blurred 0/255 mask holds dozens of levels; few datasets label more classes per image).
@@ -65,19 +72,10 @@ MAX_LABEL_VALUES = 32
 #: A gray mask is a label map when at least this share of its pixels away from the two ends
 #: of its scale lies inside whole regions.
 WHOLE_REGION_SHARE = 0.5
-#: A mask with more values than :data:`MAX_LABEL_VALUES` is a label map (one number per
-#: object) when its median value has at least this share of its pixels inside whole
-#: regions: a nucleus of radius 5 holds about 60 % of its pixels inside (less where objects
-#: touch), while the values of a resampled, anti-aliased or soft mask are bands or rings,
-#: most of them one or two pixels wide.
-NUMBERED_OBJECTS_REGION_SHARE = 0.3
 #: Fewest object numbers (values besides 0, below the scale's top) a mask of at most
 #: :data:`MAX_LABEL_VALUES` values needs to be read as one number per object when its regions
 #: are too small for the whole-region share (nuclei of radius 3-6 numbered 1 .. 11).
 MIN_NUMBERED_OBJECTS = 3
-#: A value is judged only when a disc of its area would have at least this share of its
-#: pixels inside (radius about 2, 13 pixels): smaller specks have too little inside to show.
-MIN_DISC_INSIDE = 0.1
 #: Numbered specks, every object too small to have an inside (nuclei of 3x3 pixels): at most
 #: this share of the contacts between different values may join two values other than 0.
 #: Each speck touches the background only, where a soft mask's or a picture's values touch
@@ -123,18 +121,6 @@ def _value_counts(inspected: InspectedMask) -> dict[int, int]:
     return {int(value): int(count) for value, count in zip(values, counts, strict=True)}
 
 
-def _interior(plane: np.ndarray) -> np.ndarray:
-    """Pixels (of the plane without its outer ring) whose eight neighbours hold their value."""
-    height, width = plane.shape
-    core = plane[1:-1, 1:-1]
-    same = np.ones(core.shape, dtype=bool)
-    for dy in range(3):
-        for dx in range(3):
-            if (dy, dx) != (1, 1):
-                same &= plane[dy:dy + height - 2, dx:dx + width - 2] == core
-    return same
-
-
 def whole_region_share(plane: np.ndarray, ends: tuple[float, float]) -> float:
     """Share of the pixels not at ``ends`` that lie inside whole regions (NaN: none, or the
     plane is too small to have an inside).
@@ -151,7 +137,7 @@ def whole_region_share(plane: np.ndarray, ends: tuple[float, float]) -> float:
     count = int(np.count_nonzero(between))
     if count == 0:
         return math.nan
-    return int(np.count_nonzero(between & _interior(plane))) / count
+    return int(np.count_nonzero(between & interior(plane))) / count
 
 
 def separator_value(plane: np.ndarray, counts: dict[int, int]) -> int | None:
@@ -238,7 +224,7 @@ def soft_staircase(plane: np.ndarray, counts: dict[int, int]) -> bool:
     # steps of a gradient are rings with next to no inside; layers stacked in order (a
     # retina's, 0 .. 8, each touching the next) are bands with one
     core = plane[1:-1, 1:-1]
-    inside = core[_interior(plane)]
+    inside = core[interior(plane)]
     steps_inside = [np.count_nonzero(inside == value) / max(1, np.count_nonzero(core == value))
                     for value in values[1:-1].tolist()]
     return float(np.median(steps_inside)) < STAIRCASE_INSIDE_SHARE
@@ -342,7 +328,8 @@ def _numbered_objects_layout(inspected: InspectedMask,
     inside. A small blob has little inside (a disc of radius 3 under a third of its pixels),
     so each value's share of pixels inside whole regions is taken relative to that of a disc
     of its area, and the median over the values large enough to have an inside must reach
-    :data:`NUMBERED_OBJECTS_REGION_SHARE` (instance maps of discs of radius 2-5: 0.49-0.77;
+    :data:`~unetdiag.diag.data.region_insides.NUMBERED_OBJECTS_REGION_SHARE` (instance maps
+    of discs of radius 2-5: 0.49-0.77;
     blurred masks, halos and probability maps: 0). When no value is large enough to be judged,
     :func:`_numbered_specks` decides.
     """
@@ -350,12 +337,7 @@ def _numbered_objects_layout(inspected: InspectedMask,
     plane = inspected.plane
     if encoding.palette == "labels" or encoding.min_value != 0 or min(plane.shape) < 3:
         return None
-    core = plane[1:-1, 1:-1].astype(np.int64, copy=False)
-    labelled = core != 0
-    sizes = np.bincount(core[labelled].ravel())
-    inside = np.bincount(core[labelled & _interior(plane)].ravel(), minlength=sizes.size)
-    disc_inside = _disc_inside(sizes)
-    judged = disc_inside >= MIN_DISC_INSIDE
+    sizes, inside, judged = value_insides(plane)
     if skip_ends:
         top = scale_ends(encoding.scale, encoding.min_value, encoding.max_value)[1]
         judged[int(top):] = False
@@ -363,8 +345,7 @@ def _numbered_objects_layout(inspected: InspectedMask,
             return None
     if not judged.any():
         return None if skip_ends else _numbered_specks(inspected, sizes, inside)
-    if not (np.median(inside[judged] / (sizes[judged] * disc_inside[judged]))
-            >= NUMBERED_OBJECTS_REGION_SHARE):
+    if not regions_have_insides(sizes, inside, judged):
         return None
     present = sizes > 0
     return LabelLayout(counts=_value_counts(inspected),
@@ -372,17 +353,10 @@ def _numbered_objects_layout(inspected: InspectedMask,
                        separator=None, is_label_map=True)
 
 
-def _disc_inside(sizes: np.ndarray) -> np.ndarray:
-    """The share of a disc of each area (pixels) whose eight neighbours are in it: the pixels
-    within about radius r - √2."""
-    radius = np.sqrt(np.asarray(sizes, dtype=float) / np.pi)
-    return np.clip(1 - math.sqrt(2) / np.maximum(radius, 1), 0, None) ** 2
-
-
 def too_small_for_an_inside(pixels: np.ndarray) -> np.ndarray:
     """Whether a value held by so many pixels in a mask is too small to be judged by its
     inside (:data:`MIN_DISC_INSIDE`): a speck of at most 13 pixels."""
-    return _disc_inside(pixels) < MIN_DISC_INSIDE
+    return disc_inside(pixels) < MIN_DISC_INSIDE
 
 
 def _numbered_specks(inspected: InspectedMask, sizes: np.ndarray,
