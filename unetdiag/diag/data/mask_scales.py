@@ -14,6 +14,7 @@ import numpy as np
 
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.data.reading import UINT8_MAX, UINT16_MAX
+from unetdiag.diag.data.region_insides import numbered_regions
 
 Scale = Literal["binary", "uint8", "uint16", "uint32", "float_unit", "float", "palette"]
 #: The top of the 32-bit integer scale: integer masks past 16 bits (instance label images of
@@ -25,6 +26,11 @@ UINT32_MAX = 2**32 - 1
 #: JPEG comes back as 0..2 (ringing at the edges, measured at quality 75 and 90), and a 0/255
 #: one never stays this low unless it is black everywhere (then exactly 0).
 LOSSY_BINARY_TOP = 3
+
+#: Fewest object numbers besides 0 that make a wide integer mask holding values within 0..255 a
+#: numbered label map read on its container's scale (:func:`recognised_scale`): 0/128/255
+#: (an object and its anti-aliased rim) has two.
+MIN_CONTAINED_NUMBERS = 3
 
 #: Threshold applied to palette labels: on integer indices ``index > 0.5`` means "index != 0".
 LABEL_THRESHOLD = 0.5
@@ -59,7 +65,22 @@ def kept_range(plane: np.ndarray, counts: dict[int, int] | None,
 def recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float,
                       lossy: bool = False) -> Scale:
     """The plane's scale, given its finite range ``low``..``high``; a lossy 8-bit plane
-    within 0..:data:`LOSSY_BINARY_TOP` is 0/1 data with compression noise."""
+    within 0..:data:`LOSSY_BINARY_TOP` is 0/1 data with compression noise.
+
+    Integer data is judged by the narrowest range that holds it (a 16-bit 0/255 mask is on the
+    8-bit scale), except object numbers within 0..255 in a wider integer (uint16 instance ids
+    1..136): they are read on the container's scale, whose midpoint leaves every one of them
+    background, as it does the same objects numbered 1,000.. or 70,001.., rather than on the
+    8-bit scale, whose midpoint would make 128..136 foreground and 1..127 background.
+
+    >>> ids = np.zeros((40, 40), np.uint16)
+    >>> for number in range(1, 5):
+    ...     ids[2:38, number * 9 - 7:number * 9] = number + 125
+    >>> recognised_scale(ids, False, 0, 129), recognised_scale(ids.astype(np.uint8), False, 0, 129)
+    ('uint16', 'uint8')
+    >>> recognised_scale((ids > 0).astype(np.uint16) * 255, False, 0, 255)
+    'uint8'
+    """
     if is_labels:
         return "palette"
     if math.isnan(low):
@@ -72,12 +93,23 @@ def recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float
         return "binary" if integral or _all_in(finite, (0.0, 1.0)) else "float_unit"
     if plane.dtype.kind in "ui" and low >= 0:
         if high <= UINT8_MAX:
-            return "uint8"
+            return _container_scale(plane) if _numbered_in_wide(plane) else "uint8"
         if high <= UINT16_MAX:
             return "uint16"
         if high <= UINT32_MAX:
             return "uint32"
     return "float"
+
+
+def _numbered_in_wide(plane: np.ndarray) -> bool:
+    """A 16- or 32-bit integer plane whose values stay within 0..255 and are object numbers,
+    each a region with an inside (instance ids 1..136 saved as uint16): their numbers are no
+    8-bit grey levels, so the 8-bit midpoint would split the objects by number."""
+    return plane.dtype.itemsize > 1 and numbered_regions(plane, MIN_CONTAINED_NUMBERS)
+
+
+def _container_scale(plane: np.ndarray) -> Scale:
+    return "uint16" if plane.dtype.itemsize == 2 else "uint32"
 
 
 def _all_in(plane: np.ndarray, ends: tuple[float, float]) -> bool:
