@@ -174,16 +174,21 @@ MIN_NUMBERED_PER_MASK = 3
 
 
 def numbered_per_mask(tally: AuditTally, indices: np.ndarray, background: int | None,
-                      void: int | None) -> bool:
-    """Every label-map mask numbers its object values 1 .. k with no gap (the background and
-    the void left out), k differing between masks and reaching :data:`MIN_NUMBERED_PER_MASK`:
-    the numbering of instance maps (PASCAL VOC's and CVAT's SegmentationObject: objects 1, 2,
-    3 .. in each image). A fixed set of classes leaves gaps (a street scene of classes 7, 11
-    and 26) or holds the same values in every mask."""
+                      void: int | None, first: int | None = 1) -> bool:
+    """Every label-map mask numbers its object values ``first`` .. ``first`` + k - 1 with no
+    gap (the background and the void left out), k differing between masks and reaching
+    :data:`MIN_NUMBERED_PER_MASK`: the numbering of instance maps (PASCAL VOC's and CVAT's
+    SegmentationObject: objects 1, 2, 3 .. in each image; ``first=None``: any first number
+    the masks share, as in instance maps numbered from an offset, 70,001 ..). A fixed set of
+    classes leaves gaps (a street scene of classes 7, 11 and 26) or holds the same values in
+    every mask."""
     counts = set()
+    firsts = set()
     for index in indices.tolist():
         held = set(tally.label_counts.get(index, {})) - {background, void}
-        if not held or held != set(range(1, len(held) + 1)):
+        start = min(held, default=1) if first is None else first
+        if not held or held != set(range(start, start + len(held))):
             return False
         counts.add(len(held))
-    return len(counts) > 1 and max(counts) >= MIN_NUMBERED_PER_MASK
+        firsts.add(start)
+    return len(firsts) == 1 and len(counts) > 1 and max(counts) >= MIN_NUMBERED_PER_MASK

@@ -141,6 +141,12 @@ def reading_sentence(verdict: LabelVerdict) -> str:
                 f"colour mask by its brightest channel, and each of these colours has its own: "
                 f"it reads {read_as}, so "
                 "--foreground-values selects colours by those values.")
+    if verdict.numbered_objects_possible and verdict.numbered_runs:
+        return (f" With {plural(len(verdict.objects), 'value')} besides 0 these are many "
+                f"classes, or one number per object ({NUMBERED_OBJECTS}). Each mask holds "
+                f"them as a run from {min(verdict.objects)} with no gap, of a length that "
+                "differs from mask to mask, as instance maps number their objects: consistent "
+                "with one number per object; classes numbered so would read the same.")
     if verdict.numbered_objects_possible:
         return (f" With {plural(len(verdict.objects), 'value')} besides 0 these are many "
                 f"classes, or one number per object ({NUMBERED_OBJECTS}); the values alone "

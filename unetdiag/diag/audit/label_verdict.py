@@ -110,6 +110,8 @@ class LabelVerdict:
             per object in each mask (:func:`~.label_context.blues_number_instances`).
         numbered_per_mask: every mask numbers its objects 1 .. k with no gap, k differing
             between masks, as instance maps do (:func:`~.label_context.numbered_per_mask`).
+        numbered_runs: every mask numbers its objects n .. n + k - 1 with no gap from a first
+            number n they share (1, or an offset such as 70,001), k differing between masks.
     """
 
     indices: np.ndarray
@@ -148,6 +150,7 @@ class LabelVerdict:
     band_alternative: MaskPolicy | None = None
     instance_blues: bool = False
     numbered_per_mask: bool = False
+    numbered_runs: bool = False
 
     @property
     def masks(self) -> int:
@@ -186,8 +189,11 @@ class LabelVerdict:
     def numbered_objects_possible(self) -> bool:
         """Many values on a background of 0: classes, or one number per object (an instance
         label image), which the values alone cannot tell apart; not values that repeat across
-        the files as classes do (:func:`.label_context.repeated_classes`)."""
-        return (self.multi_class and self.background == 0 and not repeated_classes(self)
+        the files as classes do (:func:`.label_context.repeated_classes`), unless each mask
+        numbers them as a gapless run of its own length (:attr:`numbered_runs`): instance
+        maps numbered 1 .. k in every file repeat their first numbers as classes would."""
+        return (self.multi_class and self.background == 0
+                and (self.numbered_runs or not repeated_classes(self))
                 and verdict_voc_grey(self) is None)
 
     def to_evidence(self) -> dict[str, Any]:
@@ -220,7 +226,7 @@ class LabelVerdict:
                 "stroke_void": self.stroke_void, "contour": self.contour,
                 "contour_choice": None if self.contour is None else contour_choice(),
                 "interpolation_rims": self.rims,
-                "two_level": self.two_level,
+                "two_level": self.two_level, "numbered_runs": self.numbered_runs,
                 "band_alternative_flags": None if self.band_alternative is None
                 else self.band_alternative.flags()}
 

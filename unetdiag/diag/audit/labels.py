@@ -434,7 +434,9 @@ def judge_label_maps(tally: AuditTally, policy: MaskPolicy) -> LabelVerdict | No
         stroke_void=stroke_void, contour=contour, rims=rims, two_level=two_level,
         band_alternative=band_alternative,
         instance_blues=colour and blues_number_instances(tally, indices),
-        numbered_per_mask=not colour and numbered_per_mask(tally, indices, background, void))
+        numbered_per_mask=not colour and numbered_per_mask(tally, indices, background, void),
+        numbered_runs=not colour and numbered_per_mask(tally, indices, background, void,
+                                                       first=None))
 
 
 def one_value_files(tally: AuditTally, verdict: LabelVerdict) -> np.ndarray:
