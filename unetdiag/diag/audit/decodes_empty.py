@@ -91,8 +91,10 @@ def decodes_empty_finding(tally: AuditTally, policy: MaskPolicy,
                  "mask.two_levels_one_class).")
         flags = None if verdict.proposal is None else verdict.proposal.flags()
     elif verdict is not None and bool(np.all(tally["label_map"][several])):
+        numbers = ("class or object numbers" if verdict.numbered_objects_possible
+                   else "class numbers")
         cause = (f" They are label maps holding {held_values(verdict)} "
-                 "(see mask.label_map); a threshold on class numbers means nothing.")
+                 f"(see mask.label_map); a threshold between {numbers} means nothing.")
         if verdict.proposal is not None:
             flags = verdict.proposal.flags()
     else:

@@ -105,7 +105,11 @@ def _numbered_in_wide(plane: np.ndarray) -> bool:
     """A 16- or 32-bit integer plane whose values stay within 0..255 and are object numbers,
     each a region with an inside (instance ids 1..136 saved as uint16): their numbers are no
     8-bit grey levels, so the 8-bit midpoint would split the objects by number."""
-    return plane.dtype.itemsize > 1 and numbered_regions(plane, MIN_CONTAINED_NUMBERS)
+    if plane.dtype.itemsize == 1:
+        return False
+    # counting the values held (all within 0..255 here) costs little beside the insides
+    held = np.count_nonzero(np.bincount(plane.ravel(), minlength=1))
+    return held > MIN_CONTAINED_NUMBERS and numbered_regions(plane, MIN_CONTAINED_NUMBERS)
 
 
 def _container_scale(plane: np.ndarray) -> Scale:
