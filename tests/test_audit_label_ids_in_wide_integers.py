@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import audit_pairs, finding
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from unetdiag.diag.data.decoding import inspect_mask_values
@@ -105,3 +107,15 @@ def test_two_level_masks_keep_their_scale(plane, file_format, mode, scale, foreg
     assert inspected.encoding.scale == scale
     expected = foreground if foreground is not None else int(np.count_nonzero(plane > 127))
     assert inspected.foreground_count() == expected
+
+
+@given(count=st.integers(4, 40), first=st.integers(1, 215),
+       dtype=st.sampled_from([np.uint16, np.int32, np.uint32]))
+def test_any_numbered_objects_within_8_bits_decode_empty_in_a_wide_integer(count, first,
+                                                                             dtype):
+    """Whatever their first number and how many there are, ids within 0..255 in 16 or 32
+    bits are no grey levels: none is foreground by number, all are under a threshold of 0."""
+    labels = _objects(count, first, dtype)
+    assert inspect_mask_values(labels, "TIFF", "I", MaskPolicy()).foreground_count() == 0
+    every = inspect_mask_values(labels, "TIFF", "I", MaskPolicy(threshold=0))
+    assert every.foreground_count() == int(np.count_nonzero(labels))
