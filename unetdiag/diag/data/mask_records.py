@@ -39,8 +39,8 @@ class MaskEncoding:
             [0, 1]), ``"float"`` (any other range) or ``"palette"`` (colour-palette indices,
             kept as labels). Integer data is judged by the narrowest range that holds it: a
             16-bit file holding 0/255 is ``"uint8"``; object numbers within 0..255 in a
-            16-bit file (instance ids 1..136) are ``"uint16"``
-            (:func:`~unetdiag.diag.data.mask_scales.recognised_scale`).
+            16- or 32-bit file (instance ids 1..136) are on that file's scale, ``"uint16"``
+            or ``"uint32"`` (:func:`~unetdiag.diag.data.mask_scales.recognised_scale`).
         threshold: the threshold that was applied (``policy.threshold`` or the auto midpoint).
         polarity: the policy's polarity (``"bright"`` or ``"dark"``).
         nonbinary_fraction: share of pixels at neither end of the scale (e.g. neither 0 nor
