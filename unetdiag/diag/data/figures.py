@@ -110,16 +110,9 @@ def padded_picture(path: Path | str, image_size: tuple[int, int]) -> int | None:
     height) within :data:`ASPECT_TOLERANCE` at another size; and the file is of a kind
     matplotlib writes (:func:`_written_as_figures_are`). None otherwise, or when the file
     cannot be read."""
-    if not _written_as_figures_are(path):
+    white = _figure_white_or_clear(path)
+    if white is None:
         return None
-    try:
-        pixels = read_image(path, channels=3)
-    except (ImageReadError, OSError, ValueError):
-        return None
-    white = np.all(pixels >= WHITE, axis=2)
-    clear = _transparent(path)
-    if clear is not None and clear.shape == white.shape:
-        white |= clear
     bands = [_white_rows(view) for view in (white, white[::-1], white.T, white.T[::-1])]
     height, width = white.shape
     pad = min(bands)
@@ -157,6 +150,23 @@ def _written_as_figures_are(path: Path | str) -> bool:
             return "A" in image.getbands() or image.format in ("JPEG", "WEBP")
     except (OSError, ValueError):
         return False
+
+
+def _figure_white_or_clear(path: Path | str) -> np.ndarray | None:
+    """Where a file of a kind ``savefig`` writes is white or fully transparent
+    (``savefig(transparent=True)`` leaves its margins at alpha 0); None for another kind of
+    file or one that cannot be read."""
+    if not _written_as_figures_are(path):
+        return None
+    try:
+        pixels = read_image(path, channels=3)
+    except (ImageReadError, OSError, ValueError):
+        return None
+    white = np.all(pixels >= WHITE, axis=2)
+    clear = _transparent(path)
+    if clear is not None and clear.shape == white.shape:
+        white |= clear
+    return white
 
 
 def _transparent(path: Path | str) -> np.ndarray | None:
@@ -210,16 +220,10 @@ def framed_picture(path: Path | str, image_size: tuple[int, int]
     above and right of it), round a picture of its image's shape (``image_size``) at another
     size, in a file of a kind matplotlib writes. None otherwise, or when the file cannot be
     read."""
-    if not _written_as_figures_are(path):
+    white = _figure_white_or_clear(path)
+    if white is None:
         return None
-    try:
-        pixels = read_image(path, channels=3)
-    except (ImageReadError, OSError, ValueError):
-        return None
-    marked = ~np.all(pixels >= WHITE, axis=2)
-    clear = _transparent(path)
-    if clear is not None and clear.shape == marked.shape:
-        marked &= ~clear
+    marked = ~white
     height, width = marked.shape
     row_runs, column_runs = _longest_runs(marked), _longest_runs(marked.T)
     rows = np.flatnonzero(row_runs[0] >= SPINE_SHARE * width)
