@@ -126,3 +126,23 @@ def test_of_several_runs_one_stopped_short_of_its_header_is_not_told_to_train_lo
             "3 epochs), the last epoch read, short of the 50 epochs its header announces."
             ) in headline
     assert "The log holds a traceback in run 2 after epoch 6" in headline
+
+
+def test_a_traceback_inside_an_epoch_whose_bar_draws_on_is_no_resume(tmp_path: Path) -> None:
+    # c40's log with the restart taken out: a callback's traceback inside epoch 11, then
+    # epoch 11's bar drawn on and closed in the same fit(); the fall back was said to follow
+    # "a traceback or a KeyboardInterrupt before epoch 11, after which training went on",
+    # consistent with "a resume from weights other than those the run had reached"
+    lines = (REAL.parent / "review" / "c40_crash_resume_initial_epoch_score_fell_back.log"
+             ).read_text().split("\n")
+    assert lines[25:27] == ["$ python train.py --initial-epoch 10", "Epoch 11/40"]
+    lines[25:27] = [" 40/80 [==============>...............] - ETA: 0:50 - loss: 0.6000 - "
+                    "dice_coef: 0.4000"]
+    for name, closing in (("verbose1.log", lines),
+                          ("verbose2.log", lines[:21] + lines[22:25] + lines[26:])):
+        log = tmp_path / name
+        log.write_text("\n".join(closing))
+        [fell] = [f for f in explain_log(log).findings if f.id == "saturation.score_fell_back"]
+        assert "resumed_at" not in fell.evidence["metrics"]["dice_coef"], name
+        assert "traceback" not in fell.explanation, name
+        assert "consistent with a step size too large" in fell.explanation, name

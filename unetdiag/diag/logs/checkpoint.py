@@ -136,15 +136,16 @@ _INTERRUPT_RE = re.compile(r"(?:\x1b\[[0-9;]*m)*\s*(?:\^C)?KeyboardInterrupt\b")
 _IGNORED = "Exception ignored in"
 
 
-def training_ender(lines: Sequence[str], run_end: bool = False) -> str:
-    """What ended training in ``lines``, those after a run's last closing line: its
+def training_ender(lines: Sequence[str], closed: bool = False) -> str:
+    """What ended training in ``lines``, those after an epoch's closing line: its
     EarlyStopping or TerminateOnNaN message, TensorFlow's "input ran out of data" warning (in
     training: a validation input that runs out warns before its epoch's closing line), a
-    KeyboardInterrupt or another exception's traceback, else "". ``run_end``: ``lines`` run to
-    the end of the run's part of the log, so a traceback or an interrupt the same epoch's
-    progress drawing follows (no epoch header between) is left out: that fit() went on after
-    it (a traceback a callback printed, a worker's error retried). An epoch header after it
-    is a new fit() as likely (a resume, a restart), as :func:`resumed_positions` reads it."""
+    KeyboardInterrupt or another exception's traceback, else "". A traceback or an interrupt
+    the same epoch's progress drawing follows (no epoch header between) is left out: that
+    fit() went on after it (a traceback a callback printed, a worker's error retried);
+    ``closed``: the next epoch's closing line follows ``lines``, and counts as such a
+    drawing. An epoch header after it is a new fit() as likely (a resume, a restart), as
+    :func:`resumed_positions` reads it."""
     found: dict[str, int] = {}
     drawn_on: dict[int, bool] = {}  # an exception's line -> whether its epoch drew on after it
     above = ""  # the last line with words before this one
@@ -159,13 +160,14 @@ def training_ender(lines: Sequence[str], run_end: bool = False) -> str:
             found[INTERRUPTED] = at
         elif "Traceback (most recent call last)" in line and not above.startswith(_IGNORED):
             found[RAISED] = at
-        elif run_end and (drawing := _drawing(line)) is not None:
+        elif (pending := [raised for raised in (found.get(INTERRUPTED), found.get(RAISED))
+                          if raised is not None and raised not in drawn_on]) and (
+                drawing := _drawing(line)) is not None:
             # the first header or drawing after an exception says which
-            for raised in (found.get(INTERRUPTED), found.get(RAISED)):
-                if raised is not None:
-                    drawn_on.setdefault(raised, drawing == "progress")
+            drawn_on.update(dict.fromkeys(pending, drawing == "progress"))
         above = line.strip() or above
-    found = {ender: at for ender, at in found.items() if not drawn_on.get(at)}
+    found = {ender: at for ender, at in found.items()
+             if not drawn_on.get(at, closed and ender in (INTERRUPTED, RAISED))}
     # a callback's message first; an interrupt's traceback is no other exception
     return next((ender for ender in _ENDERS if ender in found), "")
 
@@ -187,7 +189,8 @@ def resumed_positions(lines: Sequence[str], closing_lines: Sequence[int]) -> dic
     EarlyStopping stopped the first)."""
     found = {}
     for position in range(1, len(closing_lines)):
-        ender = training_ender(lines[closing_lines[position - 1]:closing_lines[position] - 1])
+        ender = training_ender(lines[closing_lines[position - 1]:closing_lines[position] - 1],
+                               closed=True)
         if ender:
             found[position] = ender
     return found

@@ -512,6 +512,6 @@ def parse_console(text: str) -> list[RunLog]:
             zeros_printed=zeros_printed(lines[builder.first_line - 1:builder.last_line]),
             printed_half_units=printed_half_units(
                 lines[builder.first_line - 1:builder.last_line]),
-            ended_by=training_ender(lines[builder.last_line:end], run_end=True),
+            ended_by=training_ender(lines[builder.last_line:end]),
             resumed_at=resumed_positions(lines, builder.closing_lines)))
     return unique_names(runs)
