@@ -21,11 +21,23 @@ def _epochs(count: int, total: int) -> str:
 
 
 def test_a_traceback_inside_the_only_epoch_is_said() -> None:
+    # epoch 1 is read from its last drawing (78/78, 'ETA: 37s'), no closing line: it was
+    # "after epoch 1, the last epoch read, 149 epochs short of the 150", as if it had finished
     report = explain_log(REAL / "deepposekit_92_unet_epoch_cut_by_traceback.log")
-    assert ("The log holds a traceback after epoch 1, the last epoch read, 149 epochs short of "
-            "the 150 its header announces: consistent with an exception that stopped training "
-            "there, though a callback that stops it without a message (EarlyStopping's "
-            "default) ends a run early too.") in report.headline
+    assert ("The log holds a traceback during epoch 1 of the 150 its header announces, before "
+            "that epoch finished (its closing line is not in the log): consistent with an "
+            "exception that stopped training there.") in report.headline
+    assert "after epoch 1" not in report.headline
+
+
+def test_an_interrupt_inside_the_last_announced_epoch_is_said(tmp_path: Path) -> None:
+    # epoch 5 of 5, drawn to step 4 of 10, then a KeyboardInterrupt: the run never finished
+    log = tmp_path / "last.log"
+    log.write_text("Epoch 5/5\n 4/10 [=====>....] - ETA: 1s - loss: 0.4 - dice_coef: 0.5\n"
+                   "Traceback (most recent call last):\n  File \"train.py\", line 9\n"
+                   "KeyboardInterrupt\n")
+    assert ("The log holds a KeyboardInterrupt during epoch 5 of the 5 its header announces, "
+            "before that epoch finished") in explain_log(log).headline
 
 
 def test_a_keyboard_interrupt_after_epoch_2_of_10_is_said(tmp_path: Path) -> None:

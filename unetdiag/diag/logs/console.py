@@ -449,6 +449,7 @@ class _ConsoleReader(HeaderlessEpochs):
             self._start_run(partial.line)
         run = self.run
         run.epoch_total = run.epoch_total or total
+        run.last_unfinished = True
         last = partial.last
         self._add_epoch(run, last, partial.line, run.last_epoch_index or index or None,
                         self.learning_rate)
@@ -505,6 +506,7 @@ def parse_console(text: str) -> list[RunLog]:
             steps_per_epoch=builder.steps, notes=builder.notes,
             epoch_numbers=builder.epoch_numbers(), restored_epoch=builder.restored_epoch,
             restored_after=builder.restored_after(), cut_short=builder.cut_short,
+            last_unfinished=builder.last_unfinished,
             epochs_announced=builder.epoch_total, ran_out_epoch=builder.ran_out_epoch,
             unknown_numbers=open_numbers(builder, lines), checkpoint_stalls=checkpoint_stalls(
                 lines[_verdicts_from(builders, position - 1, lines):end],

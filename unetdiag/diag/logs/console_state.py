@@ -105,6 +105,7 @@ class RunBuilder:
     restored_epoch: int | None = None  # EarlyStopping's restore message
     restored_at: int | None = None  # epochs the run held when an epoch began after it
     cut_short: CutShort | None = None  # an epoch whose figures cover part of its steps
+    last_unfinished: bool = False  # the last epoch is read from a drawing, not its closing line
     ran_out_epoch: str = ""  # the input ran out in this epoch before any value was drawn
     # position -> (lowest, highest) number an epoch counted on between two cuts may have
     unknown_numbers: dict[int, tuple[int, int]] = field(default_factory=dict)

@@ -85,6 +85,9 @@ class RunLog:
             one, the file does not say. ``appended_row``: the line of the file (the header
             line 1) at which a later one's epoch column starts again (0 for the first).
         cut_short: an epoch whose figures cover part of its steps (:class:`CutShort`).
+        last_unfinished: the run's last epoch is read from its last progress drawing, its
+            closing line not in the log: it did not finish there, though the values of one
+            drawn to its last step are the epoch's training values.
         epochs_announced: the N of the run's last ``Epoch i/N`` header (None: no header, or
             a log kind that prints none); a run whose last epoch is below it ends in the log
             before fit() was done.
@@ -120,6 +123,7 @@ class RunLog:
     appended_fit: int = 0
     appended_row: int = 0
     cut_short: CutShort | None = None
+    last_unfinished: bool = False
     epochs_announced: int | None = None
     ran_out_epoch: str = ""
     unknown_numbers: dict[int, tuple[int, int]] = field(default_factory=dict)

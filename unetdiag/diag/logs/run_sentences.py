@@ -245,12 +245,14 @@ STOPPERS = {RAISED: ("a traceback", "an exception"),
 
 
 def stopped_sentences(runs: Sequence[RunLog], named_already: bool = False) -> str:
-    """ " The log holds a traceback after epoch 1, the last epoch read, 149 epochs short of the
+    """ " The log holds a traceback after epoch 2, the last epoch read, 148 epochs short of the
     150 its header announces: consistent with an exception that stopped training there ..."
     for each run with a traceback or an interrupt after its last epoch read, short of the
     epochs its header announces (``named_already``: the headline named it); else "". The log
     cannot prove the exception ended fit(): a callback that stops training without a message
-    (EarlyStopping's default) may have ended it before."""
+    (EarlyStopping's default) may have ended it before. Of a last epoch read from a drawing
+    (:attr:`~unetdiag.diag.logs.model.RunLog.last_unfinished`), "during epoch 1 of the 150
+    its header announces, before that epoch finished": nothing after it was read."""
     if named_already:
         return ""
     sentences = []
@@ -258,10 +260,18 @@ def stopped_sentences(runs: Sequence[RunLog], named_already: bool = False) -> st
         if run.ended_by not in STOPPERS or not (run.epochs and run.epochs_announced):
             continue
         last = epoch_number(run, len(run.epochs) - 1)
-        if last >= run.epochs_announced:
-            continue
         held, cause = STOPPERS[run.ended_by]
         where = f" in {run.name}" if len(runs) > 1 else ""
+        if run.last_unfinished:
+            # a callback that stops training lets the epoch print its closing line first
+            sentences.append(
+                f" The log holds {held}{where} during epoch {last} of the "
+                f"{run.epochs_announced} its header announces, before that epoch finished "
+                f"(its closing line is not in the log): consistent with {cause} that stopped "
+                "training there.")
+            continue
+        if last >= run.epochs_announced:
+            continue
         sentences.append(
             f" The log holds {held}{where} after epoch {last}, the last epoch read, "
             f"{plural(run.epochs_announced - last, 'epoch')} short of the "
