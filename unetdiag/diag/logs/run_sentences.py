@@ -263,7 +263,7 @@ def stopped_sentences(runs: Sequence[RunLog], named_already: bool = False) -> st
         held, cause = STOPPERS[run.ended_by]
         where = f" in {run.name}" if len(runs) > 1 else ""
         if run.last_unfinished:
-            # a callback that stops training lets the epoch print its closing line first
+            # no EarlyStopping caveat: it stops training at an epoch's end, closing line printed
             sentences.append(
                 f" The log holds {held}{where} during epoch {last} of the "
                 f"{run.epochs_announced} its header announces, before that epoch finished "
