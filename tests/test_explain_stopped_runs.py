@@ -101,6 +101,13 @@ def test_a_traceback_python_says_it_ignored_is_no_exception_that_stopped_trainin
     headline = explain_log(log).headline
     assert "traceback" not in headline
     assert "stopped training" not in headline
+    # nor that the run went on after the log ("the log ends before the run did"): the
+    # deleter's exception is printed after the run, often at exit
+    assert "the log ends before the run did" not in headline
+    assert ("val_dice_coef was still rising at epoch 6 (0.3500, up 0.0300 over the last 3 "
+            "epochs), the last in the log of the 20 its header announces; after it the log "
+            "holds an exception Python reports as ignored ('Exception ignored in', which ends "
+            "no run), and does not say whether training stopped there.") in headline
 
 
 def test_a_print_naming_keyboard_interrupt_is_no_interrupt(tmp_path: Path) -> None:

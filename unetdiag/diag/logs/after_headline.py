@@ -65,6 +65,12 @@ def still_rising(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
             return (f" Its {name} was still rising at epoch {last} ({numbers}), the last epoch "
                     f"read, {ended}, short of the {run.epochs_announced} epochs its header "
                     "announces.")
+        if run.epochs_announced and last < run.epochs_announced and run.ignored_after:
+            # a deleter's, often printed at exit: the run may have ended before the log did
+            return (f" Its {name} was still rising at epoch {last} ({numbers}), the last in "
+                    f"the log of the {run.epochs_announced} its header announces; after it "
+                    "the log holds an exception Python reports as ignored ('Exception ignored "
+                    "in', which ends no run), and does not say whether training stopped there.")
         if run.epochs_announced and last < run.epochs_announced:
             # the log stops before fit() was done: the rest of the run may level off
             return (f" Its {name} was still rising at epoch {last} ({numbers}), the last in "

@@ -172,6 +172,12 @@ def training_ender(lines: Sequence[str], closed: bool = False) -> str:
     return next((ender for ender in _ENDERS if ender in found), "")
 
 
+def ignores_exception(lines: Sequence[str]) -> bool:
+    """Whether Python reports an exception it ignored in ``lines`` (``Exception ignored in:
+    <function Pool.__del__ ...>``): a deleter's, which ends no run."""
+    return any(line.strip().startswith(_IGNORED) for line in lines)
+
+
 def _drawing(line: str) -> str | None:
     """ "header" for a line that opens an epoch, "progress" for one that draws its progress
     bar, else None."""

@@ -32,7 +32,12 @@ from __future__ import annotations
 import re
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
-from unetdiag.diag.logs.checkpoint import checkpoint_stalls, resumed_positions, training_ender
+from unetdiag.diag.logs.checkpoint import (
+    checkpoint_stalls,
+    ignores_exception,
+    resumed_positions,
+    training_ender,
+)
 from unetdiag.diag.logs.console_close import close_unfinished, closing_line, open_numbers
 from unetdiag.diag.logs.console_headerless import HeaderlessEpochs, zero_padded
 from unetdiag.diag.logs.console_state import (
@@ -515,5 +520,6 @@ def parse_console(text: str) -> list[RunLog]:
             printed_half_units=printed_half_units(
                 lines[builder.first_line - 1:builder.last_line]),
             ended_by=training_ender(lines[builder.last_line:end]),
+            ignored_after=ignores_exception(lines[builder.last_line:end]),
             resumed_at=resumed_positions(lines, builder.closing_lines)))
     return unique_names(runs)

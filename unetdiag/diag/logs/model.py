@@ -100,6 +100,9 @@ class RunLog:
         ended_by: what the log says ended training after the run's last closing line
             (EarlyStopping, TerminateOnNaN, TensorFlow's input running out, a KeyboardInterrupt,
             a traceback), else ``""``.
+        ignored_after: Python reports an exception it ignored after the run's last closing
+            line (``Exception ignored in: <function Pool.__del__ ...>``, a deleter's, often
+            at interpreter exit): it ends no run, nor says whether training had stopped.
         resumed_at: positions (0-based) of epochs the log shows after what ended training
             after the epoch before them (EarlyStopping's message, a traceback, a
             KeyboardInterrupt...), with it: training went on in another fit() call, with a
@@ -129,6 +132,7 @@ class RunLog:
     unknown_numbers: dict[int, tuple[int, int]] = field(default_factory=dict)
     checkpoint_stalls: list[dict] = field(default_factory=list)
     ended_by: str = ""
+    ignored_after: bool = False
     resumed_at: dict[int, str] = field(default_factory=dict)
 
     def metrics(self) -> list[str]:
