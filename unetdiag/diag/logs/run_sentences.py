@@ -252,7 +252,7 @@ def stopped_sentences(runs: Sequence[RunLog], named_already: bool = False) -> st
     cannot prove the exception ended fit(): a callback that stops training without a message
     (EarlyStopping's default) may have ended it before. Of a last epoch read from a drawing
     (:attr:`~unetdiag.diag.logs.model.RunLog.last_unfinished`), "during epoch 1 of the 150
-    its header announces, before that epoch finished": nothing after it was read."""
+    its header announces, before that epoch finished", its header's last epoch or not."""
     if named_already:
         return ""
     sentences = []
