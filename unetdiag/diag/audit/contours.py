@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from unetdiag.diag.core.morphology import near_square
-from unetdiag.diag.data.reading import ImageReadError, load_mask_values
+from unetdiag.diag.data.reading import spread_mask_values
 
 #: The values of a contour-aware label map: background, interior, boundary.
 BACKGROUND, INTERIOR, BOUNDARY = 0, 1, 2
@@ -79,16 +79,10 @@ def contour_reading(paths: Iterable[str], values: set[int], background: int | No
     paths = list(paths)
     if not paths:
         return None
-    chosen = np.unique(np.linspace(0, len(paths) - 1, min(len(paths), MASKS_MEASURED))
-                       .round().astype(int))
     totals = dict.fromkeys(("interior_to_boundary", "interior_to_background", "boundary",
                             "boundary_near_interior"), 0)
     measured = 0
-    for index in chosen.tolist():
-        try:
-            plane = load_mask_values(paths[index])
-        except (ImageReadError, OSError, ValueError):
-            continue
+    for _, plane in spread_mask_values(paths, MASKS_MEASURED):
         if plane.ndim != 2:
             continue
         for key, count in contour_counts(plane).items():

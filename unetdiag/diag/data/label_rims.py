@@ -42,7 +42,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy import ndimage
 
-from unetdiag.diag.data.reading import ImageReadError, load_mask_values
+from unetdiag.diag.data.reading import spread_mask_values
 
 #: At most this many label maps are read again (evenly spread over the dataset).
 MASKS_MEASURED = 12
@@ -122,18 +122,12 @@ def interpolation_rims(paths: Sequence[str], values: Sequence[int]) -> dict[str,
     ``masks_measured``, ``files`` (the measured masks holding such rims)."""
     if not 3 <= len(values) <= MAX_VALUES or not paths:
         return None
-    chosen = np.unique(np.linspace(0, len(paths) - 1, min(len(paths), MASKS_MEASURED))
-                       .round().astype(int))
     # value -> [rim pixels, jumps, pixels, inner, touching lower, touching higher]
     totals: dict[int, list[int]] = {}
     pairs: dict[int, dict[tuple[int, int], int]] = {}
     holders: dict[int, list[str]] = {}  # value -> the measured files holding its rims
     measured = 0
-    for index in chosen.tolist():
-        try:
-            plane = load_mask_values(paths[index])
-        except (ImageReadError, OSError, ValueError):
-            continue
+    for path, plane in spread_mask_values(paths, MASKS_MEASURED):
         if plane.ndim != 2 or plane.dtype.kind not in "ui":
             continue
         measured += 1
@@ -146,7 +140,7 @@ def interpolation_rims(paths: Sequence[str], values: Sequence[int]) -> dict[str,
             if counted.rim_pixels:
                 pairs.setdefault(value, {}).setdefault(counted.between, 0)
                 pairs[value][counted.between] += counted.rim_pixels
-                holders.setdefault(value, []).append(paths[index])
+                holders.setdefault(value, []).append(path)
     rims = [{"value": value, "rim_pixels": rim, "jumps": jumps,
              "rim_share": rim / (rim + jumps), "pixels": pixels,
              "inner_share": inner / pixels, "thin_everywhere": inner / pixels < INNER_SHARE,

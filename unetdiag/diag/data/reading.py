@@ -29,7 +29,7 @@ import re
 import stat
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -377,6 +377,19 @@ def load_mask_values(path: Path | str) -> np.ndarray:
             (Pillow's decompression-bomb limit) or in a mode that cannot be read.
     """
     return load_stored_mask(path).values
+
+
+def spread_mask_values(paths: Sequence[Path | str], count: int
+                       ) -> Iterator[tuple[Path | str, np.ndarray]]:
+    """Each of at most ``count`` of ``paths``, evenly spread through them (the first and the
+    last included), with the values it stores (:func:`load_mask_values`); a file that cannot
+    be read is passed over: the checks that read a few masks again judge what they can."""
+    chosen = np.unique(np.linspace(0, len(paths) - 1, min(len(paths), count)).round().astype(int))
+    for index in chosen.tolist():
+        try:
+            yield paths[index], load_mask_values(paths[index])
+        except (ImageReadError, OSError, ValueError):
+            continue
 
 
 def read_image(path: Path | str, channels: int | None = None) -> np.ndarray:
