@@ -222,8 +222,6 @@ def _run_training(config: TrainConfig, console: Console, held: contextlib.ExitSt
     with worker_output_dir(run_dir, info) as output_dir:
         if config.resume is None:
             write_run_records(output_dir, config, record)
-        elif resume_changes:
-            write_run_config(output_dir, config)
         meta: dict[str, Any] = {
             "run_dir": str(output_dir), "precision": policy_name,
             "precision_reason": precision_reason, "strategy": config.strategy,
@@ -249,7 +247,7 @@ def _run_training(config: TrainConfig, console: Console, held: contextlib.ExitSt
         try:
             result = _train_all(config, console, strategy, info, policy_name, output_dir,
                                 previous, meta, pairing_findings, train_pairs, val_pairs,
-                                resize_kept)
+                                resize_kept, config_changed=bool(resume_changes))
         except UserError as error:  # a new run's folder says why (run/refusal.py)
             if (config.resume is not None or error.report is not None or not is_chief(info)
                     or any((output_dir / name).exists() for name in config.variants)):
@@ -264,10 +262,14 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                info: dict[str, Any], policy_name: str, run_dir: Path,
                previous: PreviousRun | None, meta: dict[str, Any],
                pairing_findings: list[Finding], train_pairs: Sequence[Pair],
-               val_pairs: Sequence[Pair], resize_kept: ResizeKept | None) -> TrainResult:
+               val_pairs: Sequence[Pair], resize_kept: ResizeKept | None, *,
+               config_changed: bool = False) -> TrainResult:
     """The body of :func:`run_training` once this worker's output folder is known: prepare
     the data, train the variants, and (on the chief) write the summary and the report;
-    ``resize_kept`` (what the resize costs the training masks) is said before training."""
+    ``resize_kept`` (what the resize costs the training masks) is said before training.
+    A resume whose options changed the run's config (``config_changed``) writes it to
+    ``config.json`` only once the data's checks have passed: a refused resume leaves the
+    file as the run's last part trained with, which the next resume reads."""
     cache_dir = run_dir / CACHE_DIRNAME
     results = {name: VariantResult(name=name, status="not run") for name in config.variants}
     stage = PREPARING_DATA  # where a Ctrl-C lands: this, a variant's name, or BETWEEN_VARIANTS
@@ -328,6 +330,8 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                     val_counts, (stored_foreground(datasets.decode_log, train_pairs),
                                  stored_foreground(datasets.decode_log, val_pairs)))
             if previous is not None:  # after the data's checks: a refused resume moves none
+                if config_changed:
+                    write_run_config(run_dir, config)
                 pre_training += set_aside_damaged_checkpoints(run_dir, config.variants)
             if weighted and config.foreground_weight is None:
                 config = dataclasses.replace(

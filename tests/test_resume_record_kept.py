@@ -1,0 +1,89 @@
+"""A refused ``train --resume RUN --epochs N`` leaves every file of RUN as it was. Before,
+``config.json`` took the new options before the data's first full read (the decode
+preflight) could refuse the resume: a zero-byte mask left the folder claiming ``epochs 3``
+for a run that had trained 1 (measured on main: config.json's sha256 changed, epochs 1 -> 3),
+and the next resume read that. The lock file is the exception: it holds the last holder's
+process id (run/lock.py)."""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers import tiny_train_config, train_quietly
+
+from unetdiag.config import TrainConfig
+from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.training.run.lock import LOCK_FILENAME
+
+REPOSITORY_IMAGES = Path(__file__).resolve().parents[1] / "images"
+STEMS = [f"cells_{index:03d}" for index in range(12)]
+
+
+def _run_folder(tmp_path):
+    """A run refused before training (a zero-byte image, cells_000.png): its folder holds
+    config.json (epochs 1), data.json and the refusal's report, at no training's cost."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for stem in STEMS:
+        for name in (f"{stem}.png", f"{stem}_mask.png"):
+            shutil.copyfile(REPOSITORY_IMAGES / name, data / name)
+    (data / "cells_000.png").write_bytes(b"")
+    config = tiny_train_config(data, tmp_path / "runs", epochs=1, variants=("MP_Tr_BCE",))
+    with pytest.raises(UserError, match="cannot decode .*cells_000.png: empty file"):
+        train_quietly(config)
+    return data, tmp_path / "runs" / "r"
+
+
+def _files(run_dir):
+    """Every file under ``run_dir`` (but the lock file) and its bytes."""
+    return {str(path.relative_to(run_dir)): path.read_bytes()
+            for path in sorted(run_dir.rglob("*"))
+            if path.is_file() and path.name != LOCK_FILENAME}
+
+
+def _refused_resume(run_dir, changes, match):
+    with pytest.raises(UserError, match=match) as raised:
+        train_quietly(TrainConfig(resume=run_dir, quiet=True), resume_changes=changes)
+    return raised.value
+
+
+def test_a_resume_refused_by_a_file_that_does_not_decode_keeps_every_file(tmp_path):
+    data, run_dir = _run_folder(tmp_path)
+    before = _files(run_dir)
+    assert json.loads(before["config.json"])["epochs"] == 1
+    _refused_resume(run_dir, {"epochs": 3}, "cannot decode .*cells_000.png: empty file")
+    assert _files(run_dir) == before
+    # the image mended, a validation mask (not among the masks read before the preflight)
+    # broken: the preflight refuses it
+    shutil.copyfile(REPOSITORY_IMAGES / "cells_000.png", data / "cells_000.png")
+    val_stem = json.loads(before["data.json"])["val"][-1]
+    (data / f"{val_stem}_mask.png").write_bytes(b"")
+    _refused_resume(run_dir, {"epochs": 3, "on_guard": "stop"},
+                    f"cannot decode .*{val_stem}_mask.png: empty file")
+    assert _files(run_dir) == before
+
+
+def test_a_resume_refused_for_another_reason_keeps_every_file(tmp_path):
+    data, run_dir = _run_folder(tmp_path)
+    before = _files(run_dir)
+    error = _refused_resume(run_dir, {"learning_rate": 0.1}, "a resume cannot change")
+    assert error.code == ExitCode.USAGE
+    assert _files(run_dir) == before
+    (data / "cells_000.png").unlink()  # a pair gone: the split differs from data.json's
+    _refused_resume(run_dir, {"epochs": 3}, "differs from the one the run started with")
+    assert _files(run_dir) == before
+    data.rename(tmp_path / "moved")
+    _refused_resume(run_dir, {"epochs": 3}, re.escape(str(data)))
+    assert _files(run_dir) == before
+
+
+def test_a_resume_whose_checks_pass_records_its_changes(tmp_path):
+    data, run_dir = _run_folder(tmp_path)
+    shutil.copyfile(REPOSITORY_IMAGES / "cells_000.png", data / "cells_000.png")
+    result = train_quietly(TrainConfig(resume=run_dir, quiet=True),
+                           resume_changes={"on_guard": "stop"})
+    assert result.variants["MP_Tr_BCE"].epochs_completed == 1
+    recorded = json.loads((run_dir / "config.json").read_text())
+    assert (recorded["on_guard"], recorded["epochs"]) == ("stop", 1)
