@@ -2,7 +2,8 @@
 ``config.json`` took the new options before the data's first full read (the decode
 preflight) could refuse the resume: a zero-byte mask left the folder claiming ``epochs 3``
 for a run that had trained 1 (measured on main: config.json's sha256 changed, epochs 1 -> 3),
-and the next resume read that. The lock file is the exception: it holds the last holder's
+and the next resume read that; a resume refused because every mask decodes empty wrote its
+report over the earlier part's. The lock file is the exception: it holds the last holder's
 process id (run/lock.py)."""
 
 import json
@@ -10,8 +11,10 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import tiny_train_config, train_quietly
+from PIL import Image
 
 from unetdiag.config import TrainConfig
 from unetdiag.exitcodes import ExitCode, UserError
@@ -76,6 +79,19 @@ def test_a_resume_refused_for_another_reason_keeps_every_file(tmp_path):
     assert _files(run_dir) == before
     data.rename(tmp_path / "moved")
     _refused_resume(run_dir, {"epochs": 3}, re.escape(str(data)))
+    assert _files(run_dir) == before
+
+
+def test_a_resume_refused_because_every_mask_decodes_empty_keeps_every_file(tmp_path):
+    # the refusal's report went into the folder, over the earlier part's (here the report
+    # of the first refusal, which named the file that did not decode)
+    data, run_dir = _run_folder(tmp_path)
+    shutil.copyfile(REPOSITORY_IMAGES / "cells_000.png", data / "cells_000.png")
+    for stem in STEMS:
+        Image.fromarray(np.zeros((96, 96), np.uint8)).save(data / f"{stem}_mask.png")
+    before = _files(run_dir)
+    error = _refused_resume(run_dir, {"epochs": 3}, "training masks decodes empty")
+    assert error.report.outcome == "refused"
     assert _files(run_dir) == before
 
 

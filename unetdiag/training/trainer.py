@@ -388,8 +388,9 @@ def _refuse_empty_masks(config: TrainConfig, run_dir: Path, info: dict[str, Any]
                         val_counts: MaskCounts,
                         stored: tuple[StoredForeground, StoredForeground]) -> list[Finding]:
     """Before training: when every training or validation mask decodes empty
-    (:mod:`.empty_masks`), write the report (outcome ``refused``) and raise; under
-    ``--allow-empty-masks`` return the finding instead (it stays an error in the report).
+    (:mod:`.empty_masks`), write the report (outcome ``refused``; a resume's folder keeps
+    its earlier part's) and raise; under ``--allow-empty-masks`` return the finding instead
+    (it stays an error in the report).
 
     Raises:
         UserError: (``INPUT_ERROR``, from :func:`~unetdiag.exitcodes.exit_status`) the
@@ -411,9 +412,13 @@ def _refuse_empty_masks(config: TrainConfig, run_dir: Path, info: dict[str, Any]
     report = Report(title=f"unetdiag train {config.images}", command="train",
                     findings=[*findings, refusal], headline=f"{refusal.title}. {refusal.fix}",
                     meta=meta, outcome="refused")
-    if is_chief(info):
-        write_report_files(report, run_dir)
-    raise UserError(f"{refusal.title}. {refusal.fix} ({refusal_report_place(info, run_dir)})",
+    if config.resume is not None:  # the folder keeps its earlier part's report (run/refusal.py)
+        place = f"no report written: a refused resume leaves {run_dir} as it was"
+    else:
+        if is_chief(info):
+            write_report_files(report, run_dir)
+        place = refusal_report_place(info, run_dir)
+    raise UserError(f"{refusal.title}. {refusal.fix} ({place})",
                     exit_status(report, fail_on=Severity(config.fail_on)), report=report)
 
 
