@@ -103,3 +103,27 @@ def test_a_resume_whose_checks_pass_records_its_changes(tmp_path):
     assert result.variants["MP_Tr_BCE"].epochs_completed == 1
     recorded = json.loads((run_dir / "config.json").read_text())
     assert (recorded["on_guard"], recorded["epochs"]) == ("stop", 1)
+
+
+def test_a_resume_interrupted_before_training_keeps_the_earlier_summary_rows(
+        tmp_path, monkeypatch):
+    # Ctrl-C while the data is prepared (measured on main: summary.json's row of a variant
+    # that had finished became "not run", and a later resume read that row)
+    from unetdiag.training import trainer
+
+    data, run_dir = _run_folder(tmp_path)
+    shutil.copyfile(REPOSITORY_IMAGES / "cells_000.png", data / "cells_000.png")
+    train_quietly(TrainConfig(resume=run_dir, quiet=True))
+    before = _files(run_dir)
+
+    def interrupted(*args, **options):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer, "build_datasets", interrupted)
+    result = train_quietly(TrainConfig(resume=run_dir, quiet=True),
+                           resume_changes={"epochs": 3})
+    assert result.exit_code == ExitCode.INTERRUPTED
+    after = _files(run_dir)
+    assert (json.loads(after["summary.json"])["variants"]
+            == json.loads(before["summary.json"])["variants"])
+    assert after["config.json"] == before["config.json"]

@@ -272,6 +272,9 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
     file as the run's last part trained with, which the next resume reads."""
     cache_dir = run_dir / CACHE_DIRNAME
     results = {name: VariantResult(name=name, status="not run") for name in config.variants}
+    if previous is not None:  # as the earlier part left them, should a Ctrl-C come first
+        results.update({name: previous.result(run_dir, name) for name in config.variants
+                        if variant_finished(run_dir / name)})
     stage = PREPARING_DATA  # where a Ctrl-C lands: this, a variant's name, or BETWEEN_VARIANTS
     pre_training: list[Finding] = []
     interrupted_during: str | None = None
