@@ -269,7 +269,7 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
     ``resize_kept`` (what the resize costs the training masks) is said before training.
     A resume whose options changed the run's config (``config_changed``) writes it to
     ``config.json`` only once the data's checks have passed: a refused resume leaves the
-    file as the run's last part trained with, which the next resume reads."""
+    file as it was, and the next resume reads that."""
     cache_dir = run_dir / CACHE_DIRNAME
     results = {name: VariantResult(name=name, status="not run") for name in config.variants}
     if previous is not None:  # as the earlier part left them, should a Ctrl-C come first
@@ -416,7 +416,7 @@ def _refuse_empty_masks(config: TrainConfig, run_dir: Path, info: dict[str, Any]
                     findings=[*findings, refusal], headline=f"{refusal.title}. {refusal.fix}",
                     meta=meta, outcome="refused")
     if config.resume is not None:  # the folder keeps its earlier part's report (run/refusal.py)
-        place = f"no report written: a refused resume leaves {run_dir} as it was"
+        place = f"no report written: {run_dir} keeps the report of its earlier part"
     else:
         if is_chief(info):
             write_report_files(report, run_dir)
