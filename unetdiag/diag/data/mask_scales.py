@@ -71,7 +71,9 @@ def recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float
     8-bit scale), except object numbers within 0..255 in a wider integer (uint16 instance ids
     1..136): they are read on the container's scale, whose midpoint leaves every one of them
     background, as it does the same objects numbered 1,000.. or 70,001.., rather than on the
-    8-bit scale, whose midpoint would make 128..136 foreground and 1..127 background.
+    8-bit scale, whose midpoint would make 128..136 foreground and 1..127 background. Values
+    spread over the 8-bit scale (classes saved as grey levels 0/85/170/255) are grey levels,
+    read on the 8-bit scale as the same values in an 8-bit file are.
 
     >>> ids = np.zeros((40, 40), np.uint16)
     >>> for number in range(1, 5):
@@ -79,6 +81,8 @@ def recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float
     >>> recognised_scale(ids, False, 0, 129), recognised_scale(ids.astype(np.uint8), False, 0, 129)
     ('uint16', 'uint8')
     >>> recognised_scale((ids > 0).astype(np.uint16) * 255, False, 0, 255)
+    'uint8'
+    >>> recognised_scale((ids - 125) * 63, False, 0, 252)  # classes as grey levels 0, 63 .. 252
     'uint8'
     """
     if is_labels:
@@ -108,8 +112,14 @@ def _numbered_in_wide(plane: np.ndarray) -> bool:
     if plane.dtype.itemsize == 1:
         return False
     # counting the values held (all within 0..255 here) costs little beside the insides
-    held = np.count_nonzero(np.bincount(plane.ravel(), minlength=1))
-    return held > MIN_CONTAINED_NUMBERS and numbered_regions(plane, MIN_CONTAINED_NUMBERS)
+    counts = np.bincount(plane.ravel(), minlength=1)
+    held = np.count_nonzero(counts)
+    # object numbers fill most of the span they cover (ids 1..136, or 100..140 in a tile);
+    # grey levels spread over the 8-bit scale (classes saved as 0/85/170/255) leave it empty
+    numbers = np.flatnonzero(counts[1:])
+    dense = numbers.size > 0 and 2 * numbers.size > numbers[-1] - numbers[0] + 1
+    return (held > MIN_CONTAINED_NUMBERS and dense
+            and numbered_regions(plane, MIN_CONTAINED_NUMBERS))
 
 
 def _container_scale(plane: np.ndarray) -> Scale:

@@ -1,0 +1,44 @@
+"""Review of the 16-bit label-id scale (session 34): class maps saved as 8-bit grey levels in a
+16-bit container (classes 1..3 as 85/170/255) are grey levels, decoded as the same values in an
+8-bit file are; they were read as object numbers on the 16-bit scale and decoded empty."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import audit_pairs, ids
+from PIL import Image
+
+from unetdiag.diag.data.mask_scales import recognised_scale
+
+SIDE = 96
+
+
+def _class_regions(levels: tuple[int, ...], dtype: type) -> np.ndarray:
+    """Background 0 and one wide vertical band per class value: classes, each a region with
+    an inside."""
+    plane = np.zeros((SIDE, SIDE), dtype)
+    width = SIDE // (len(levels) + 1)
+    for slot, level in enumerate(levels, 1):
+        plane[4:-4, slot * width - width // 2:slot * width + width // 2 - 2] = level
+    return plane
+
+
+@pytest.mark.parametrize("levels", [(85, 170, 255), (63, 126, 189, 252)])
+def test_grey_level_classes_in_16_bits_read_as_in_8_bits(levels):
+    wide = _class_regions(levels, np.uint16)
+    high = max(levels)
+    assert recognised_scale(wide, False, 0, high) == "uint8"
+    assert recognised_scale(wide.astype(np.uint8), False, 0, high) == "uint8"
+
+
+def test_grey_level_classes_in_16_bits_do_not_decode_empty(tmp_path):
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(3)
+    for index in range(4):
+        Image.fromarray(_class_regions((85, 170, 255), np.uint16)).save(masks / f"{index}.png")
+        Image.fromarray(rng.integers(0, 255, (SIDE, SIDE), dtype=np.uint8)).save(
+            images / f"{index}.png")
+    assert "mask.decodes_empty" not in ids(audit_pairs(images, masks))
