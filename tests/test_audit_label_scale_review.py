@@ -42,3 +42,19 @@ def test_grey_level_classes_in_16_bits_do_not_decode_empty(tmp_path):
         Image.fromarray(rng.integers(0, 255, (SIDE, SIDE), dtype=np.uint8)).save(
             images / f"{index}.png")
     assert "mask.decodes_empty" not in ids(audit_pairs(images, masks))
+
+
+def test_16_bit_class_maps_with_and_without_a_class_are_one_scale(tmp_path):
+    """Classes 0/1/2/3 in 16 bits, class 3 absent from half the files (a slice without the
+    tumour): files holding 0/1/2 were read on the 8-bit scale and the others on the 16-bit
+    one, and mask.mixed_scales said the masks were stored on two scales."""
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(5)
+    for index in range(6):
+        levels = (1, 2, 3) if index % 2 else (1, 2)
+        Image.fromarray(_class_regions(levels, np.uint16)).save(masks / f"{index}.png")
+        Image.fromarray(rng.integers(0, 255, (SIDE, SIDE), dtype=np.uint8)).save(
+            images / f"{index}.png")
+    assert "mask.mixed_scales" not in ids(audit_pairs(images, masks))

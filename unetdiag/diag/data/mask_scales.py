@@ -31,6 +31,9 @@ LOSSY_BINARY_TOP = 3
 #: numbered label map read on its container's scale (:func:`recognised_scale`): 0/128/255
 #: (an object and its anti-aliased rim) has two.
 MIN_CONTAINED_NUMBERS = 3
+#: The same, for values all below the 8-bit midpoint (classes 0/1/2 in 16 bits), which either
+#: scale decodes alike.
+MIN_NUMBERS_BELOW_MIDPOINT = 2
 
 #: Threshold applied to palette labels: on integer indices ``index > 0.5`` means "index != 0".
 LABEL_THRESHOLD = 0.5
@@ -118,8 +121,12 @@ def _numbered_in_wide(plane: np.ndarray) -> bool:
     # grey levels spread over the 8-bit scale (classes saved as 0/85/170/255) leave it empty
     numbers = np.flatnonzero(counts[1:])
     dense = numbers.size > 0 and 2 * numbers.size > numbers[-1] - numbers[0] + 1
-    return (held > MIN_CONTAINED_NUMBERS and dense
-            and numbered_regions(plane, MIN_CONTAINED_NUMBERS))
+    # below the 8-bit midpoint either scale leaves every value background, so the rule only
+    # names the scale: two numbers suffice, and a class map's files holding classes 1, 2 and
+    # those holding 1, 2, 3 are not told apart as two scales (mask.mixed_scales)
+    fewest = (MIN_CONTAINED_NUMBERS if counts.size - 1 > UINT8_MAX // 2
+              else MIN_NUMBERS_BELOW_MIDPOINT)
+    return held > fewest and dense and numbered_regions(plane, fewest)
 
 
 def _container_scale(plane: np.ndarray) -> Scale:
