@@ -58,3 +58,10 @@ def test_16_bit_class_maps_with_and_without_a_class_are_one_scale(tmp_path):
         Image.fromarray(rng.integers(0, 255, (SIDE, SIDE), dtype=np.uint8)).save(
             images / f"{index}.png")
     assert "mask.mixed_scales" not in ids(audit_pairs(images, masks))
+
+
+def test_sparse_ids_of_a_tile_stay_on_the_container_scale():
+    """A tile of an instance map numbered in reading order holds ids a few apart (its row's
+    other tiles hold those between): object numbers, on the 16-bit scale, not grey levels."""
+    tile = _class_regions(tuple(range(131, 200, 4))[:5], np.uint16)
+    assert recognised_scale(tile, False, 0, int(tile.max())) == "uint16"

@@ -35,6 +35,12 @@ MIN_CONTAINED_NUMBERS = 3
 #: scale decodes alike.
 MIN_NUMBERS_BELOW_MIDPOINT = 2
 
+#: The mean gap between the numbers of such a map stays under this: object ids are mostly
+#: consecutive (1..136; a tile of a map numbered in reading order shares its rows with the
+#: tiles beside it, gaps of a few), while classes spread over the 8-bit scale as grey levels
+#: (0/85/170/255; 31 classes at most spaced 8 apart) are far apart.
+MAX_NUMBER_GAP = 8
+
 #: Threshold applied to palette labels: on integer indices ``index > 0.5`` means "index != 0".
 LABEL_THRESHOLD = 0.5
 
@@ -75,8 +81,9 @@ def recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float
     1..136): they are read on the container's scale, whose midpoint leaves every one of them
     background, as it does the same objects numbered 1,000.. or 70,001.., rather than on the
     8-bit scale, whose midpoint would make 128..136 foreground and 1..127 background. Values
-    spread over the 8-bit scale (classes saved as grey levels 0/85/170/255) are grey levels,
-    read on the 8-bit scale as the same values in an 8-bit file are.
+    spread over the 8-bit scale (classes saved as grey levels 0/85/170/255: a mean gap of
+    :data:`MAX_NUMBER_GAP` or more) are grey levels, read on the 8-bit scale as the same values
+    in an 8-bit file are.
 
     >>> ids = np.zeros((40, 40), np.uint16)
     >>> for number in range(1, 5):
@@ -117,10 +124,9 @@ def _numbered_in_wide(plane: np.ndarray) -> bool:
     # counting the values held (all within 0..255 here) costs little beside the insides
     counts = np.bincount(plane.ravel(), minlength=1)
     held = np.count_nonzero(counts)
-    # object numbers fill most of the span they cover (ids 1..136, or 100..140 in a tile);
-    # grey levels spread over the 8-bit scale (classes saved as 0/85/170/255) leave it empty
     numbers = np.flatnonzero(counts[1:])
-    dense = numbers.size > 0 and 2 * numbers.size > numbers[-1] - numbers[0] + 1
+    dense = (numbers.size > 1
+             and numbers[-1] - numbers[0] < MAX_NUMBER_GAP * (numbers.size - 1))
     # below the 8-bit midpoint either scale leaves every value background, so the rule only
     # names the scale: two numbers suffice, and a class map's files holding classes 1, 2 and
     # those holding 1, 2, 3 are not told apart as two scales (mask.mixed_scales)
