@@ -92,8 +92,9 @@ def recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float
     ('uint16', 'uint8')
     >>> recognised_scale((ids > 0).astype(np.uint16) * 255, False, 0, 255)
     'uint8'
-    >>> recognised_scale((ids - 125) * 63, False, 0, 252)  # classes as grey levels 0, 63 .. 252
-    'uint8'
+    >>> grey = np.where(ids > 0, (ids - 125) * 63, 0).astype(np.uint16)  # 0, 63, 126 .. 252
+    >>> recognised_scale(grey, False, 0, 252), recognised_scale(grey // 63, False, 0, 4)
+    ('uint8', 'uint16')
     """
     if is_labels:
         return "palette"
@@ -127,7 +128,7 @@ def _numbered_in_wide(plane: np.ndarray) -> bool:
     numbers = np.flatnonzero(counts[1:])
     dense = (numbers.size > 1
              and numbers[-1] - numbers[0] < MAX_NUMBER_GAP * (numbers.size - 1))
-    # below the 8-bit midpoint either scale leaves every value background, so the rule only
+    # below the 8-bit midpoint either scale decodes every value alike, so the rule only
     # names the scale: two numbers suffice, and a class map's files holding classes 1, 2 and
     # those holding 1, 2, 3 are not told apart as two scales (mask.mixed_scales)
     fewest = (MIN_CONTAINED_NUMBERS if counts.size - 1 > UINT8_MAX // 2
