@@ -1,6 +1,7 @@
-"""Review of the 16-bit label-id scale (session 34): class maps saved as 8-bit grey levels in a
-16-bit container (classes 1..3 as 85/170/255) are grey levels, decoded as the same values in an
-8-bit file are; they were read as object numbers on the 16-bit scale and decoded empty."""
+"""Which scale a 16- or 32-bit mask holding only values within 0..255 is read on: class maps
+saved as 8-bit grey levels (classes 1..3 as 85/170/255) are grey levels, decoded as the same
+values in an 8-bit file are; a class map missing a class in some files is one scale; the
+sparse object numbers of a tile stay on the container's scale."""
 
 from __future__ import annotations
 
