@@ -127,3 +127,19 @@ def test_a_resume_interrupted_before_training_keeps_the_earlier_summary_rows(
     assert (json.loads(after["summary.json"])["variants"]
             == json.loads(before["summary.json"])["variants"])
     assert after["config.json"] == before["config.json"]
+
+
+def test_a_refused_resume_names_no_earlier_report_where_the_folder_holds_none(tmp_path):
+    # an earlier part killed before it reported (SIGKILL while it read the data) left no
+    # report; the refusal said "RUN keeps the report of its earlier part" all the same
+    data, run_dir = _run_folder(tmp_path)
+    for name in ("report.json", "report.txt", "report.html"):
+        (run_dir / name).unlink()
+    shutil.copyfile(REPOSITORY_IMAGES / "cells_000.png", data / "cells_000.png")
+    for stem in STEMS:
+        Image.fromarray(np.zeros((96, 96), np.uint8)).save(data / f"{stem}_mask.png")
+    before = _files(run_dir)
+    error = _refused_resume(run_dir, {"epochs": 3}, "training masks decodes empty")
+    assert "keeps the report" not in str(error)
+    assert "no earlier part of the run wrote a report" in str(error)
+    assert _files(run_dir) == before

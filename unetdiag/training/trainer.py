@@ -112,6 +112,7 @@ from unetdiag.training.run.lock import run_folder_lock
 from unetdiag.training.run.progress import epoch_lines_wanted, progress_display
 from unetdiag.training.run.refusal import reported_refusal
 from unetdiag.training.run.resume import (
+    REPORT_FILENAME,
     PreviousRun,
     check_extendable,
     check_same_split,
@@ -415,8 +416,12 @@ def _refuse_empty_masks(config: TrainConfig, run_dir: Path, info: dict[str, Any]
     report = Report(title=f"unetdiag train {config.images}", command="train",
                     findings=[*findings, refusal], headline=f"{refusal.title}. {refusal.fix}",
                     meta=meta, outcome="refused")
-    if config.resume is not None:  # the folder keeps its earlier part's report (run/refusal.py)
-        place = f"no report written: {run_dir} keeps the report of its earlier part"
+    if config.resume is not None:  # a resumed run's folder is left as it was (run/refusal.py)
+        # an earlier part killed before it reported (SIGKILL, out of memory) left none
+        place = (f"no report written: {run_dir} keeps the report of its earlier part"
+                 if (run_dir / REPORT_FILENAME).is_file() else
+                 f"no report written: a refused resume leaves {run_dir} as it was, and no "
+                 "earlier part of the run wrote a report there")
     else:
         if is_chief(info):
             write_report_files(report, run_dir)
