@@ -143,3 +143,40 @@ def test_a_refused_resume_names_no_earlier_report_where_the_folder_holds_none(tm
     assert "keeps the report" not in str(error)
     assert "no earlier part of the run wrote a report" in str(error)
     assert _files(run_dir) == before
+
+
+def test_a_resume_interrupted_before_training_keeps_an_interrupted_variant_as_such(
+        tmp_path, monkeypatch):
+    # a variant interrupted by the earlier part, its first epoch checkpointed: a Ctrl-C while
+    # the resume prepared the data made its row "not run", 0 epochs (the report listed it
+    # among the variants that did not run), though its checkpoint holds 1 epoch
+    from unetdiag.training import trainer
+    from unetdiag.training.run import checkpoint as epoch_checkpoint
+
+    data, run_dir = _run_folder(tmp_path)
+    shutil.copyfile(REPOSITORY_IMAGES / "cells_000.png", data / "cells_000.png")
+    save = epoch_checkpoint.atomic_save
+
+    def interrupted_second_save(writer, path):  # epoch 1 checkpointed, epoch 2 not
+        if path.name == epoch_checkpoint.CHECKPOINT_WEIGHTS_FORMAT.format(epochs=2):
+            raise KeyboardInterrupt
+        return save(writer, path)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(epoch_checkpoint, "atomic_save", interrupted_second_save)
+        first = train_quietly(TrainConfig(resume=run_dir, quiet=True),
+                              resume_changes={"epochs": 2})
+    assert first.variants["MP_Tr_BCE"].status == "interrupted"
+    before = json.loads((run_dir / "summary.json").read_text())["variants"]
+    assert [(row["status"], row["epochs_completed"]) for row in before] == [("interrupted", 1)]
+
+    def interrupted(*args, **options):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer, "build_datasets", interrupted)
+    result = train_quietly(TrainConfig(resume=run_dir, quiet=True))
+    assert result.exit_code == ExitCode.INTERRUPTED
+    after = json.loads((run_dir / "summary.json").read_text())["variants"]
+    assert [(row["status"], row["epochs_completed"]) for row in after] == [("interrupted", 1)]
+    finding, = [f for f in result.report.findings if f.id == "train.interrupted"]
+    assert (finding.evidence["interrupted"], finding.evidence["not_run"]) == (["MP_Tr_BCE"], [])

@@ -272,10 +272,9 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
     ``config.json`` only once the data's checks have passed: a refused resume leaves the
     file as it was, and the next resume reads that."""
     cache_dir = run_dir / CACHE_DIRNAME
-    results = {name: VariantResult(name=name, status="not run") for name in config.variants}
-    if previous is not None:  # as the earlier part left them, should a Ctrl-C come first
-        results.update({name: previous.result(run_dir, name) for name in config.variants
-                        if variant_finished(run_dir / name)})
+    # as the earlier part left them, should a Ctrl-C come before the variants train
+    results = {name: VariantResult(name=name, status="not run") if previous is None
+               else previous.as_left(run_dir, name) for name in config.variants}
     stage = PREPARING_DATA  # where a Ctrl-C lands: this, a variant's name, or BETWEEN_VARIANTS
     pre_training: list[Finding] = []
     interrupted_during: str | None = None

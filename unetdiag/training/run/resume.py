@@ -225,6 +225,30 @@ class PreviousRun:
             **history_fields(history))
 
 
+    def as_left(self, run_dir: Path, name: str) -> VariantResult:
+        """Variant ``name`` as the earlier part left it, for the summary of a resume stopped
+        before it trains that variant: a finished one as :meth:`result`; an interrupted one
+        whose epoch checkpoint is whole as ``interrupted`` with the checkpoint's epochs (what
+        the next resume goes on from); any other as ``not run`` (a damaged checkpoint is set
+        aside and the variant trains from its first epoch)."""
+        variant_dir = run_dir / name
+        if variant_finished(variant_dir):
+            return self.result(run_dir, name)
+        try:
+            checkpoint = read_checkpoint(variant_dir)
+        except DamagedCheckpoint:
+            checkpoint = None
+        if checkpoint is None:
+            return VariantResult(name=name, status="not run")
+        row = self.rows.get(name, {})
+        return VariantResult(
+            name=name, status="interrupted", learning_rate=row.get("learning_rate"),
+            initial_output_bias=row.get("initial_output_bias"),
+            attempts=self.attempts.get(name, []),
+            findings=[f for f in self.findings if f.source == f"train:{name}"],
+            **history_fields(checkpoint.history))
+
+
 def previous_run(run_dir: Path) -> PreviousRun:
     """The summary rows and report findings in ``run_dir`` (none, where unreadable)."""
     rows: dict[str, dict[str, Any]] = {}
