@@ -173,6 +173,7 @@ def test_a_resume_interrupted_before_training_keeps_an_interrupted_variant_as_su
     def interrupted(*args, **options):
         raise KeyboardInterrupt
 
+    build_datasets = trainer.build_datasets
     monkeypatch.setattr(trainer, "build_datasets", interrupted)
     result = train_quietly(TrainConfig(resume=run_dir, quiet=True))
     assert result.exit_code == ExitCode.INTERRUPTED
@@ -180,3 +181,10 @@ def test_a_resume_interrupted_before_training_keeps_an_interrupted_variant_as_su
     assert [(row["status"], row["epochs_completed"]) for row in after] == [("interrupted", 1)]
     finding, = [f for f in result.report.findings if f.id == "train.interrupted"]
     assert (finding.evidence["interrupted"], finding.evidence["not_run"]) == (["MP_Tr_BCE"], [])
+    # a Ctrl-C once it is that variant's turn, outside model.fit (its compile, say): on
+    # 9072660 "during MP_Tr_BCE, epoch 1 of 2 (0 completed and checkpointed)"
+    monkeypatch.setattr(trainer, "build_datasets", build_datasets)
+    monkeypatch.setattr(trainer, "train_with_policy", interrupted)
+    result = train_quietly(TrainConfig(resume=run_dir, quiet=True))
+    finding, = [f for f in result.report.findings if f.id == "train.interrupted"]
+    assert finding.title.endswith("during MP_Tr_BCE, epoch 2 of 2 (1 completed and checkpointed)")
