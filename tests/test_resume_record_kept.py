@@ -127,6 +127,11 @@ def test_a_resume_interrupted_before_training_keeps_the_earlier_summary_rows(
     assert (json.loads(after["summary.json"])["variants"]
             == json.loads(before["summary.json"])["variants"])
     assert after["config.json"] == before["config.json"]
+    # config.json still says 1 epoch, so the resume the report proposes must ask for 3 again
+    # (on 9072660 it proposed a bare --resume RUN, which trains nothing more)
+    finding, = [f for f in result.report.findings if f.id == "train.interrupted"]
+    assert finding.evidence["resume_command"] == f"unetdiag train --resume {run_dir} --epochs 3"
+    assert finding.evidence["resume_command"] in finding.fix
 
 
 def test_a_refused_resume_names_no_earlier_report_where_the_folder_holds_none(tmp_path):

@@ -40,15 +40,17 @@ from unetdiag.training.run.summary import STOPPED_STATUSES, VariantResult, run_o
 
 def train_report(config: TrainConfig, run_dir: Path, results: dict[str, VariantResult],
                  meta: dict[str, Any], data_findings: Sequence[Finding],
-                 interrupted_during: str | None) -> Report:
+                 interrupted_during: str | None, *, resume_options: str = "") -> Report:
     """The run's :class:`Report`: ``data_findings`` (pairing, masks), each variant's findings,
     the history checks, the run's own findings; its ``outcome`` says how the run ended
-    (``interrupted_during``: the variant or stage a Ctrl-C landed in, None when none did)."""
+    (``interrupted_during``: the variant or stage a Ctrl-C landed in, None when none did;
+    ``resume_options``: what the resume command it proposes must ask again, config.json not
+    holding it)."""
     baselines = metric_baselines(meta["val_baselines"]) if "val_baselines" in meta else None
     findings = list(data_findings)
     findings += [f for r in results.values() for f in r.findings]
     findings += history_findings(results, baselines, config.diagnostics)
-    findings += run_findings(results, config, run_dir, interrupted_during)
+    findings += run_findings(results, config, run_dir, interrupted_during, resume_options)
     findings += below_baseline_findings(results, meta.get("val_baselines"),
                                         meta.get("val_foreground_fraction"),
                                         empty_rule=config.empty_rule,
@@ -108,12 +110,13 @@ def _all_ones_at_measured_baseline(findings: Sequence[Finding]) -> list[Finding]
 
 
 def run_findings(results: dict[str, VariantResult], config: TrainConfig, run_dir: Path,
-                 interrupted_during: str | None) -> list[Finding]:
+                 interrupted_during: str | None, resume_options: str = "") -> list[Finding]:
     """``train.interrupted``, ``train.stopped_early`` (per variant) and
     ``train.run_dir_renamed``, as they apply."""
     findings = []
     if interrupted_during is not None:
-        findings.append(_interrupted(results, config, run_dir, interrupted_during))
+        findings.append(_interrupted(results, config, run_dir, interrupted_during,
+                                     resume_options))
     for result in results.values():
         if result.status in STOPPED_STATUSES:
             by = (f"The diagnostic guard ({result.stop_reason}) ended this variant"
@@ -239,8 +242,8 @@ def _saved_sentence(result: VariantResult) -> str:
 
 
 def _interrupted(results: dict[str, VariantResult], config: TrainConfig, run_dir: Path,
-                 interrupted_during: str) -> Finding:
-    resume_command = f"unetdiag train --resume {run_dir}"
+                 interrupted_during: str, resume_options: str) -> Finding:
+    resume_command = f"unetdiag train --resume {run_dir}{resume_options}"
     evidence: dict[str, Any] = {
         "finished": [r.name for r in results.values() if r.ended],
         "interrupted": [r.name for r in results.values() if r.status == "interrupted"],

@@ -248,7 +248,7 @@ def _run_training(config: TrainConfig, console: Console, held: contextlib.ExitSt
         try:
             result = _train_all(config, console, strategy, info, policy_name, output_dir,
                                 previous, meta, pairing_findings, train_pairs, val_pairs,
-                                resize_kept, config_changed=bool(resume_changes))
+                                resize_kept, resume_changes=resume_changes or {})
         except UserError as error:  # a new run's folder says why (run/refusal.py)
             if (config.resume is not None or error.report is not None or not is_chief(info)
                     or any((output_dir / name).exists() for name in config.variants)):
@@ -264,17 +264,21 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                previous: PreviousRun | None, meta: dict[str, Any],
                pairing_findings: list[Finding], train_pairs: Sequence[Pair],
                val_pairs: Sequence[Pair], resize_kept: ResizeKept | None, *,
-               config_changed: bool = False) -> TrainResult:
+               resume_changes: Mapping[str, Any]) -> TrainResult:
     """The body of :func:`run_training` once this worker's output folder is known: prepare
     the data, train the variants, and (on the chief) write the summary and the report;
     ``resize_kept`` (what the resize costs the training masks) is said before training.
-    A resume whose options changed the run's config (``config_changed``) writes it to
+    A resume that changes the run's options (``resume_changes``) writes them to
     ``config.json`` only once the data's checks have passed: a refused resume leaves the
-    file as it was, and the next resume reads that."""
+    file as it was, and the next resume reads that; one interrupted before proposes a
+    resume command that asks for them again."""
     cache_dir = run_dir / CACHE_DIRNAME
     # as the earlier part left them, should a Ctrl-C come before the variants train
     results = {name: VariantResult(name=name, status="not run") if previous is None
                else previous.as_left(run_dir, name) for name in config.variants}
+    # what config.json does not hold yet, as the options of the command line
+    unrecorded = "".join(f" --{key.replace('_', '-')} {value}"
+                         for key, value in resume_changes.items())
     stage = PREPARING_DATA  # where a Ctrl-C lands: this, a variant's name, or BETWEEN_VARIANTS
     pre_training: list[Finding] = []
     interrupted_during: str | None = None
@@ -333,8 +337,9 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                     val_counts, (stored_foreground(datasets.decode_log, train_pairs),
                                  stored_foreground(datasets.decode_log, val_pairs)))
             if previous is not None:  # after the data's checks: a refused resume moves none
-                if config_changed:
+                if resume_changes:
                     write_run_config(run_dir, config)
+                    unrecorded = ""
                 pre_training += set_aside_damaged_checkpoints(run_dir, config.variants)
             if weighted and config.foreground_weight is None:
                 config = dataclasses.replace(
@@ -378,7 +383,7 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
         shutil.rmtree(cache_dir, ignore_errors=True)
 
     report = train_report(config, run_dir, results, meta, pairing_findings + pre_training,
-                          interrupted_during)
+                          interrupted_during, resume_options=unrecorded)
     exit_code = exit_status(report, fail_on=Severity(config.fail_on))
     if is_chief(info):
         write_summary(run_dir, results, meta, exit_code)
