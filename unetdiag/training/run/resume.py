@@ -224,7 +224,6 @@ class PreviousRun:
             findings=[f for f in self.findings if f.source == f"train:{name}"],
             **history_fields(history))
 
-
     def as_left(self, run_dir: Path, name: str) -> VariantResult:
         """Variant ``name`` as the earlier part left it, for the summary of a resume stopped
         before it trains that variant: a finished one as :meth:`result`; an interrupted one
