@@ -132,6 +132,9 @@ def test_a_resume_interrupted_before_training_keeps_the_earlier_summary_rows(
     finding, = [f for f in result.report.findings if f.id == "train.interrupted"]
     assert finding.evidence["resume_command"] == f"unetdiag train --resume {run_dir} --epochs 3"
     assert finding.evidence["resume_command"] in finding.fix
+    # that command trains MP_Tr_BCE on to epoch 3: the fix said "finished variants are skipped"
+    assert ("MP_Tr_BCE, which ended at epoch 1, goes on from its checkpoint to epoch 3"
+            in finding.fix)
 
 
 def test_a_refused_resume_names_no_earlier_report_where_the_folder_holds_none(tmp_path):

@@ -265,8 +265,16 @@ def _interrupted(results: dict[str, VariantResult], config: TrainConfig, run_dir
                     "checkpoint of its last completed epoch (weights, optimizer state) but "
                     "no model; later variants did not run.",
         fix=f"Continue where it stopped: {resume_command} (finished variants are skipped, "
-            "the interrupted one goes on from its checkpoint).",
+            f"the interrupted one goes on from its checkpoint{_extended_clause(results, config)}).",
         evidence=evidence, source="train")
+
+
+def _extended_clause(results: dict[str, VariantResult], config: TrainConfig) -> str:
+    """What the resume does to the variants that finished with fewer epochs than the run's
+    config now asks (a resume's --epochs): it trains them on; "" when none did."""
+    return "".join(f"; {r.name}, which ended at epoch {r.epochs_completed}, goes on from its "
+                   f"checkpoint to epoch {config.epochs}" for r in results.values()
+                   if r.status == "finished" and r.epochs_completed < config.epochs)
 
 
 def history_findings(results: dict[str, VariantResult], baselines: dict[str, float] | None,
