@@ -359,8 +359,13 @@ def read_exactly(tally: AuditTally, policy: MaskPolicy) -> np.ndarray:
     columns = tally.columns
     if not policy.by_values:
         return np.zeros(columns["mask_read"].shape, dtype=bool)
-    integer = np.array([number >= 0 and tally.encodings[number].dtype.startswith(("uint", "int"))
-                        for number in tally.encoding_ids.tolist()], dtype=bool)
+    # a float32 class map (a NIfTI or SimpleITK export) holds whole numbers as integers do
+    whole = [key.dtype.startswith(("uint", "int")) or (
+        key.dtype.startswith("float") and tally.encoding_values[key].complete
+        and all(float(value).is_integer() for value in tally.encoding_values[key].values))
+        for key in tally.encodings]
+    integer = np.array([number >= 0 and whole[number] for number in tally.encoding_ids.tolist()],
+                       dtype=bool)
     colour = np.array([number >= 0 and tally.encodings[number].is_colour
                        for number in tally.encoding_ids.tolist()], dtype=bool)
     return (columns["mask_read"] & ~columns["lossy"] & integer & ~colour

@@ -232,13 +232,13 @@ def soft_staircase(plane: np.ndarray, counts: dict[int, int]) -> bool:
 
 def label_layout(inspected: InspectedMask) -> LabelLayout | None:
     """The :class:`LabelLayout` of a mask that may be a label map; None for masks that
-    cannot be one (lossy, colour, float, one value at an end of the scale, more than
-    :data:`MAX_LABEL_VALUES` values not in whole regions) and for plain two-level masks the
-    policy splits into two classes."""
+    cannot be one (lossy, colour, float other than :func:`whole_number_floats`, one value at
+    an end of the scale, more than :data:`MAX_LABEL_VALUES` values not in whole regions) and
+    for plain two-level masks the policy splits into two classes."""
     encoding = inspected.encoding
     plane = inspected.plane
-    if (encoding.lossy or encoding.is_colour or plane.dtype.kind not in "ui"
-            or encoding.distinct_values < 1):
+    if (encoding.lossy or encoding.is_colour or encoding.distinct_values < 1
+            or (plane.dtype.kind not in "ui" and not whole_number_floats(inspected))):
         return None
     if encoding.distinct_values > MAX_LABEL_VALUES:
         return _numbered_objects_layout(inspected)
@@ -275,6 +275,29 @@ def label_layout(inspected: InspectedMask) -> LabelLayout | None:
     return LabelLayout(counts=counts, whole_region_share=share,
                        separator=separator_value(plane, counts) if is_label_map else None,
                        is_label_map=is_label_map)
+
+
+def whole_number_floats(inspected: InspectedMask) -> bool:
+    """True for a float plane that is the integer map it equals: 1 to :data:`MAX_LABEL_VALUES`
+    distinct values, all finite whole numbers an int32 holds (class maps exported as float32
+    TIFF or NIfTI). Its scale and threshold are those of the same numbers stored as integers
+    (:func:`~unetdiag.diag.data.mask_scales.scale_ends`), so it is judged as they would be.
+
+    >>> import numpy as np
+    >>> from unetdiag.diag.data.decoding import inspect_mask_values
+    >>> classes = np.zeros((8, 8), np.float32); classes[2:6, 2:6] = 2; classes[3:5, 3:5] = 3
+    >>> whole_number_floats(inspect_mask_values(classes, "TIFF", "F", MaskPolicy()))
+    True
+    >>> whole_number_floats(inspect_mask_values(classes / 4, "TIFF", "F", MaskPolicy()))
+    False
+    """
+    encoding = inspected.encoding
+    plane = inspected.plane
+    if (plane.dtype.kind != "f" or encoding.nonfinite_count
+            or not 1 <= encoding.distinct_values <= MAX_LABEL_VALUES):
+        return False
+    values = np.unique(plane)
+    return bool(np.all(values == np.round(values)) and np.all(np.abs(values) < 2 ** 31))
 
 
 def nodata_layout(inspected: InspectedMask, nodata: float) -> LabelLayout | None:
