@@ -109,3 +109,20 @@ def test_whole_number_floats_only_for_whole_numbers(seed, fraction):
     shifted = inspect_mask_values(labels + np.float32(fraction) * (labels > 0), "TIFF", "F",
                                   DEFAULT_POLICY)
     assert not whole_number_floats(shifted)
+
+
+def test_train_decoder_records_the_float_class_map_as_the_audit_reads_it(tmp_path):
+    """train decodes the float map as before (every pixel background under the default
+    policy) and records it as a label map, as its uint8 copy, not as soft values."""
+    from unetdiag.training.decoder import DecodeLog, decode_pair
+
+    masks = [class_map(seed) for seed in range(2)]
+    for as_float in (True, False):
+        images, mask_dir = write_case(tmp_path / str(as_float), masks, as_float)
+        log = DecodeLog()
+        mask_file = next(iter(sorted(mask_dir.iterdir())))
+        _, mask, _ = decode_pair(str(images / "00.png"), str(mask_file), channels=1,
+                                 policy=DEFAULT_POLICY, decode_log=log)
+        assert not mask.any()
+        assert list(log.label_maps.values()) == [[0, 1, 2, 3]]
+        assert not log.soft_values
