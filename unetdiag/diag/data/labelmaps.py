@@ -296,7 +296,9 @@ def whole_number_floats(inspected: InspectedMask) -> bool:
     if (plane.dtype.kind != "f" or encoding.nonfinite_count
             or not 1 <= encoding.distinct_values <= MAX_LABEL_VALUES):
         return False
-    values = np.unique(plane)
+    # the encoding lists up to 16 values: a float 0/1 mask costs no pass over its pixels
+    listed = len(encoding.values) >= encoding.distinct_values
+    values = np.asarray(encoding.values, dtype=np.float64) if listed else np.unique(plane)
     return bool(np.all(values == np.round(values)) and np.all(np.abs(values) < 2 ** 31))
 
 
