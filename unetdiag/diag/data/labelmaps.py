@@ -280,8 +280,9 @@ def label_layout(inspected: InspectedMask) -> LabelLayout | None:
 def whole_number_floats(inspected: InspectedMask) -> bool:
     """True for a float plane that is the integer map it equals: 1 to :data:`MAX_LABEL_VALUES`
     distinct values, all finite whole numbers an int32 holds (class maps exported as float32
-    TIFF or NIfTI). Its scale and threshold are those of the same numbers stored as integers
-    (:func:`~unetdiag.diag.data.mask_scales.scale_ends`), so it is judged as they would be.
+    TIFF or NIfTI). It keeps its own float scale
+    (:func:`~unetdiag.diag.data.mask_scales.scale_ends`): within 0..255 the ends and midpoint
+    of an 8-bit copy, so the policy decodes it as it decodes that copy.
 
     >>> import numpy as np
     >>> from unetdiag.diag.data.decoding import inspect_mask_values
