@@ -126,3 +126,16 @@ def test_train_decoder_records_the_float_class_map_as_the_audit_reads_it(tmp_pat
         assert not mask.any()
         assert list(log.label_maps.values()) == [[0, 1, 2, 3]]
         assert not log.soft_values
+
+
+def test_speckled_float_classes_under_a_value_policy_are_read_exactly(tmp_path):
+    """Classes 1..3 scattered pixel by pixel (no whole regions: no label map by layout) under
+    --foreground-values 1-3: read by their values, as the uint8 copy, never called soft."""
+    rng = np.random.default_rng(3)
+    masks = [np.where(class_map(seed) > 0, rng.integers(1, 4, (SIZE, SIZE)), 0)
+             .astype(np.float32) for seed in range(8)]
+    policy = MaskPolicy(foreground_values=(1, 2, 3))
+    floats = audit(tmp_path / "float", masks, policy=policy)
+    integers = audit(tmp_path / "uint8", masks, as_float=False, policy=policy)
+    assert "mask.non_binary" not in ids(floats)
+    assert ids(floats) - {"mask.unusual_encoding"} == ids(integers)
