@@ -119,3 +119,11 @@ def test_any_numbered_objects_within_8_bits_decode_empty_in_a_wide_integer(count
     assert inspect_mask_values(labels, "TIFF", "I", MaskPolicy()).foreground_count() == 0
     every = inspect_mask_values(labels, "TIFF", "I", MaskPolicy(threshold=0))
     assert every.foreground_count() == int(np.count_nonzero(labels))
+
+
+def test_the_encoding_fix_does_not_ask_a_label_map_for_two_values(tmp_path):
+    # "re-save them as 8-bit grey PNGs with two values" would merge a label map's objects
+    report = audit_pairs(*_instance_maps(tmp_path, 1, np.uint16, ".png"))
+    fix = finding(report, "mask.unusual_encoding").fix
+    assert "label map with its class or object numbers" in fix
+    assert "PNGs with two values" not in fix

@@ -159,8 +159,9 @@ def _encoding_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
             "into 0.004, a colour mask with several colours is several classes collapsed "
             "into one foreground, and `convert('L')` drops the alpha channel (or a "
             "palette's transparent entry) that holds an alpha-channel mask's object.",
-            "If another tool will read these masks, re-save them as 8-bit grey PNGs with two "
-            "values; check colour masks hold one class only.",
+            "If another tool will read these masks, re-save them as 8-bit grey PNGs: a binary "
+            "mask with its two values, a label map with its class or object numbers where "
+            "they fit in 0..255; check colour masks hold one class only.",
             {"masks_per_encoding": per_kind, "values_held": held},
             listed_names(tally.mask_paths, listed)))
     lossy = columns["lossy"] & columns["mask_read"] & ~pictures
