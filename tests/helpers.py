@@ -156,3 +156,32 @@ def audit_pairs(images: Path, masks: Path, policy=None):
 
     return audit_dataset(images, masks, mask_suffixes=("",), policy=policy or DEFAULT_POLICY,
                          workers=1)
+
+
+def one_epoch_checkpoint(variant_dir: Path) -> tuple[Path, Path]:
+    """A one-epoch checkpoint as EpochCheckpoint writes it (an HDF5 weights file and the state
+    file naming it) in ``variant_dir``; returns both paths."""
+    import json
+
+    import h5py
+
+    folder = variant_dir / "checkpoint"
+    folder.mkdir(parents=True)
+    weights = folder / "epoch-0001.weights.h5"
+    with h5py.File(weights, "w") as file:
+        file.create_dataset("kernel", data=list(range(4096)))
+    state = folder / "checkpoint.json"
+    state.write_text(json.dumps({
+        "format": "unetdiag-epoch-checkpoint-1", "epochs_completed": 1,
+        "weights": weights.name, "best_epoch": 1, "best_weights": weights.name,
+        "history": {"loss": [0.5], "val_loss": [0.4]}}))
+    return state, weights
+
+
+def one_convolution_model(path: Path) -> Path:
+    """A saved 16x16 one-channel model of one sigmoid convolution, for predict's tests."""
+    import keras
+
+    inputs = keras.Input((16, 16, 1))
+    keras.Model(inputs, keras.layers.Conv2D(1, 1, activation="sigmoid")(inputs)).save(path)
+    return path

@@ -3,9 +3,9 @@ the earlier masks were deleted first, so an interrupted rerun left neither set."
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 import pytest
+from helpers import one_convolution_model
 from PIL import Image
 
 from unetdiag.training import predict
@@ -13,12 +13,6 @@ from unetdiag.training.predict import predict_folder
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
-
-
-def _model(path):
-    inputs = keras.Input((16, 16, 1))
-    keras.Model(inputs, keras.layers.Conv2D(1, 1, activation="sigmoid")(inputs)).save(path)
-    return path
 
 
 def _images(folder, names):
@@ -34,7 +28,7 @@ def _contents(folder):
 
 
 def test_an_interrupted_rerun_leaves_the_earlier_output_as_it_was(tmp_path, monkeypatch):
-    model = _model(tmp_path / "m.keras")
+    model = one_convolution_model(tmp_path / "m.keras")
     out = tmp_path / "out"
     predict_folder(model, _images(tmp_path / "first", ["a", "b"]), out)
     (out / "notes.txt").write_text("the user's own file")
@@ -58,7 +52,7 @@ def test_an_interrupted_rerun_leaves_the_earlier_output_as_it_was(tmp_path, monk
 
 
 def test_a_finished_rerun_replaces_the_set_and_keeps_unlisted_files(tmp_path):
-    model = _model(tmp_path / "m.keras")
+    model = one_convolution_model(tmp_path / "m.keras")
     out = tmp_path / "out"
     predict_folder(model, _images(tmp_path / "first", ["a", "gone"]), out)
     (out / "notes.txt").write_text("the user's own file")

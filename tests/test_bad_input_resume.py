@@ -3,8 +3,8 @@ damaged file (or said to be damaged where it is only read), before anything is w
 
 import json
 
-import h5py
 import pytest
+from helpers import one_epoch_checkpoint
 
 from unetdiag.config import TrainConfig
 from unetdiag.exitcodes import ExitCode, UserError
@@ -48,35 +48,19 @@ def test_a_readable_history_still_resumes(tmp_path):
     assert resumed_config(run_dir, changes={"epochs": 2}).epochs == 2
 
 
-def _checkpoint(variant_dir):
-    """A one-epoch checkpoint as EpochCheckpoint writes it (an HDF5 weights file and the state
-    file naming it); returns both paths."""
-    folder = variant_dir / "checkpoint"
-    folder.mkdir(parents=True)
-    weights = folder / "epoch-0001.weights.h5"
-    with h5py.File(weights, "w") as file:
-        file.create_dataset("kernel", data=list(range(4096)))
-    state = folder / "checkpoint.json"
-    state.write_text(json.dumps({
-        "format": "unetdiag-epoch-checkpoint-1", "epochs_completed": 1,
-        "weights": weights.name, "best_epoch": 1, "best_weights": weights.name,
-        "history": {"loss": [0.5], "val_loss": [0.4]}}))
-    return state, weights
-
-
 def _truncate(path, size: int = 100):
     path.write_bytes(path.read_bytes()[:size])
 
 
 def test_an_intact_checkpoint_extends(tmp_path):
-    _checkpoint(tmp_path / VARIANT)
+    one_epoch_checkpoint(tmp_path / VARIANT)
     check_extendable(tmp_path / VARIANT)
 
 
 @pytest.mark.parametrize("damaged", ["state", "weights", "both", "weights_deleted"])
 def test_a_damaged_checkpoint_is_called_damaged_naming_the_file(tmp_path, damaged):
     variant_dir = tmp_path / VARIANT
-    state, weights = _checkpoint(variant_dir)
+    state, weights = one_epoch_checkpoint(variant_dir)
     if damaged == "weights_deleted":
         weights.unlink()
     else:
@@ -103,7 +87,7 @@ def test_a_resume_that_extends_a_damaged_checkpoint_is_refused_before_anything_i
     run_dir = _run_folder(tmp_path, '{"loss": [0.5], "val_loss": [0.4]}')
     (run_dir / "summary.json").write_text(json.dumps(
         {"variants": [{"variant": VARIANT, "status": status}]}))
-    state, _ = _checkpoint(run_dir / VARIANT)
+    state, _ = one_epoch_checkpoint(run_dir / VARIANT)
     _truncate(state)
     before = _contents(run_dir)
     if status != "finished":  # a stopped variant is not extended: its checkpoint is not read

@@ -4,10 +4,8 @@ the disk fills or a copy is cut short): ``train --resume`` named no file and rai
 without a word (a truncated checkpoint.json). Now the checkpoint is set aside, not deleted,
 and a warning and a finding name the file; the variant starts again from its first epoch."""
 
-import json
-
-import h5py
 import pytest
+from helpers import one_epoch_checkpoint
 
 from unetdiag.training.run.checkpoint import DamagedCheckpoint, load_checkpoint, read_checkpoint
 from unetdiag.training.run.damaged_checkpoint import set_aside_damaged_checkpoints
@@ -18,16 +16,7 @@ VARIANT = "MP_Tr_BCE"
 def _interrupted_variant(run_dir):
     """A variant folder as an interrupted one-epoch variant leaves it: history and checkpoint,
     no model.keras. Returns the checkpoint's state and weights files."""
-    folder = run_dir / VARIANT / "checkpoint"
-    folder.mkdir(parents=True)
-    weights = folder / "epoch-0001.weights.h5"
-    with h5py.File(weights, "w") as file:
-        file.create_dataset("kernel", data=list(range(4096)))
-    state = folder / "checkpoint.json"
-    state.write_text(json.dumps({
-        "format": "unetdiag-epoch-checkpoint-1", "epochs_completed": 1,
-        "weights": weights.name, "best_epoch": 1, "best_weights": weights.name,
-        "history": {"loss": [0.5], "val_loss": [0.4]}}))
+    state, weights = one_epoch_checkpoint(run_dir / VARIANT)
     (run_dir / VARIANT / "history.json").write_text('{"loss": [0.5], "val_loss": [0.4]}')
     return state, weights
 

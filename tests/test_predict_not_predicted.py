@@ -7,9 +7,9 @@ from __future__ import annotations
 import io
 import json
 
-import keras
 import numpy as np
 import pytest
+from helpers import one_convolution_model
 from PIL import Image, features
 
 from unetdiag.cli import main
@@ -18,12 +18,6 @@ from unetdiag.training.predict import MANIFEST_FILENAME, predict_folder
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
-
-
-def _model(path):
-    inputs = keras.Input((16, 16, 1))
-    keras.Model(inputs, keras.layers.Conv2D(1, 1, activation="sigmoid")(inputs)).save(path)
-    return path
 
 
 def _folder_with_a_corrupt_image(folder):
@@ -37,7 +31,7 @@ def _folder_with_a_corrupt_image(folder):
 
 
 def test_a_corrupt_image_costs_its_own_mask_and_every_skipped_file_is_named(tmp_path):
-    model = _model(tmp_path / "m.keras")
+    model = one_convolution_model(tmp_path / "m.keras")
     images = _folder_with_a_corrupt_image(tmp_path / "in")
     result = predict_folder(model, images, tmp_path / "out")
     assert sorted(record["image"] for record in result.records) == ["a.png", "b.png", "c.png"]
@@ -51,7 +45,7 @@ def test_a_corrupt_image_costs_its_own_mask_and_every_skipped_file_is_named(tmp_
 
 
 def test_the_console_names_each_file_not_predicted_and_the_status_warns(tmp_path, capsys):
-    model = _model(tmp_path / "m.keras")
+    model = one_convolution_model(tmp_path / "m.keras")
     images = _folder_with_a_corrupt_image(tmp_path / "in")
     status = main(["predict", str(model), "--images", str(images), "--out",
                    str(tmp_path / "out"), "--quiet"])
@@ -70,7 +64,7 @@ def test_the_console_names_each_file_not_predicted_and_the_status_warns(tmp_path
 def test_a_webp_image_is_predicted_when_pillow_reads_webp(tmp_path):
     """predict named .webp files as "an extension predict does not read" although the
     Pillow it reads every other image with decodes WebP."""
-    model = _model(tmp_path / "m.keras")
+    model = one_convolution_model(tmp_path / "m.keras")
     images = tmp_path / "in"
     images.mkdir()
     Image.fromarray(np.full((16, 16), 200, np.uint8)).save(images / "a.png")
@@ -84,7 +78,7 @@ def test_a_file_left_unread_for_its_extension_gives_status_1_as_an_unreadable_on
     """A file of the folder that got no mask because predict does not read its extension
     is listed in not_predicted, as an unreadable image is; the status was 0 for the one and
     1 for the other."""
-    model = _model(tmp_path / "m.keras")
+    model = one_convolution_model(tmp_path / "m.keras")
     images = tmp_path / "in"
     images.mkdir()
     Image.fromarray(np.full((16, 16), 200, np.uint8)).save(images / "a.png")
@@ -97,7 +91,7 @@ def test_a_file_left_unread_for_its_extension_gives_status_1_as_an_unreadable_on
 
 
 def test_a_folder_of_unreadable_images_only_is_refused_naming_one(tmp_path):
-    model = _model(tmp_path / "m.keras")
+    model = one_convolution_model(tmp_path / "m.keras")
     images = tmp_path / "in"
     images.mkdir()
     (images / "broken.png").write_bytes(b"not a png")
@@ -111,7 +105,7 @@ def test_a_folder_of_unreadable_images_leaves_an_earlier_output_as_it_was(tmp_pa
     """Refused with status 4 (none of the images could be read), predict had already removed
     the earlier output's masks and predict.json from --out: a refusal of the input emptied
     the output, where a folder holding no image at all is refused before --out is touched."""
-    model = _model(tmp_path / "m.keras")
+    model = one_convolution_model(tmp_path / "m.keras")
     first = tmp_path / "first"
     first.mkdir()
     Image.fromarray(np.full((16, 16), 200, np.uint8)).save(first / "a.png")
@@ -129,7 +123,7 @@ def test_a_folder_of_unreadable_images_leaves_an_earlier_output_as_it_was(tmp_pa
 
 
 def test_a_folder_of_other_extensions_only_names_them_in_its_refusal(tmp_path):
-    model = _model(tmp_path / "m.keras")
+    model = one_convolution_model(tmp_path / "m.keras")
     images = tmp_path / "in"
     images.mkdir()
     (images / "photo.heic").write_bytes(b"ftypheic")
@@ -237,7 +231,7 @@ def test_a_photo_with_an_exif_orientation_is_named_with_the_turn_its_mask_lacks(
     photo as displayed; predict said nothing of it."""
     from unetdiag.training.predict_notes import orientation_lines
 
-    model = _model(tmp_path / "m.keras")
+    model = one_convolution_model(tmp_path / "m.keras")
     folder = tmp_path / "in"
     folder.mkdir()
     photo = Image.fromarray(np.full((16, 24, 3), 120, np.uint8))
@@ -263,7 +257,7 @@ def test_an_exif_orientation_after_a_png_s_pixels_is_not_said_to_be_applied(tmp_
 
     from unetdiag.training.predict_notes import orientation_lines
 
-    model = _model(tmp_path / "m.keras")
+    model = one_convolution_model(tmp_path / "m.keras")
     folder = tmp_path / "in"
     folder.mkdir()
     photo = Image.fromarray(np.full((16, 24), 120, np.uint8))
@@ -290,7 +284,7 @@ def test_a_readme_and_windows_files_beside_the_images_are_no_images_missed(tmp_p
     PNG"): none is an image, so nothing the user meant to predict was missed. Windows'
     files are passed over as .DS_Store is; the README and the licence are named in
     predict.json's not_images; a HEIC photo beside them still gives status 1."""
-    model = _model(tmp_path / "m.keras")
+    model = one_convolution_model(tmp_path / "m.keras")
     images = tmp_path / "in"
     images.mkdir()
     Image.fromarray(np.full((16, 16), 200, np.uint8)).save(images / "a.png")
