@@ -322,3 +322,17 @@ def test_a_run_terminate_on_nan_stopped_is_said_so(tmp_path: Path):
     headline = explain_log(log).headline
     assert "the callback that ends training on a non-finite loss" in headline
     assert "the paste stops there" not in headline
+
+
+def test_a_summary_after_early_stopping_s_message_is_no_epoch():
+    # a Korean tutorial's docstring (the corpus's wine_docstring_...): EarlyStopping prints
+    # 'early stopping' as fit() ends, so the bar after it is evaluate()'s; it was read as
+    # epoch 22, "the epoch (line 5) lacks val_loss"
+    text = ("Epoch 00021: ReduceLROnPlateau reducing learning rate to 0.02500000037252903.\n"
+            "4/4 [==============================] - 0s 8ms/step - loss: 0.0000e+00 - "
+            "val_loss: 0.0000e+00 - lr: 0.0500\n"
+            "Epoch 00021: early stopping\n"
+            "2/2 [==============================] - 0s 0s/step - loss: 0.0000e+00\n")
+    [run] = parse_log_text(text, Path("stopped.log"))
+    assert run.epoch_numbers == [21]
+    assert any("outside any epoch" in note for note in run.notes)

@@ -33,6 +33,7 @@ import re
 
 from unetdiag.diag.checks.saturation.metrics import LEARNING_RATE_KEYS
 from unetdiag.diag.logs.checkpoint import (
+    EARLY_STOP_RE,
     checkpoint_stalls,
     ignores_exception,
     resumed_positions,
@@ -109,6 +110,9 @@ class _ConsoleReader(HeaderlessEpochs):
         self.callback_epoch: int | None = None  # the epoch the last callback message named
         self.callback_line = 0  # the line of that message
         self.callback_ends = False  # whether it is printed as its epoch ends
+        # whether it is EarlyStopping's 'early stopping', printed as fit() ends, after the
+        # last epoch's closing line (a summary after it is evaluate()'s, not an epoch)
+        self.callback_stops = False
         # whether it came right after a finished bar ('- 5s 16ms/step', no ETA): Keras 2.2's
         # order, whose bar ends its epoch before the other callbacks speak (TensorFlow 2 and
         # Keras 3 speak first, after a last drawing with an ETA)
@@ -250,6 +254,7 @@ class _ConsoleReader(HeaderlessEpochs):
         self.callback_line = number
         self.callback_epoch = int(named[1]) + (padded and self.zero_based_line is not None)
         self.callback_ends = not _EPOCH_BEGIN_MESSAGE_RE.match(text)
+        self.callback_stops = EARLY_STOP_RE.match(text) is not None
         if block is not None and block.index == self.callback_epoch and self.callback_ends:
             block.end_message = number
 

@@ -51,11 +51,13 @@ class HeaderlessEpochs:
         after (or glued to) a callback message that names an epoch ended since the last one
         read (``Epoch 00001: loss improved from inf ...``). TensorFlow 2 prints such messages
         in fit() only, just before the closing line of the epoch they name; an evaluate()
-        bar has none before it."""
+        bar has none before it, nor a fit's epoch after EarlyStopping's 'early stopping',
+        which fit() prints once it ended."""
         last_epoch_line = max((run.last_line for run in self.runs), default=0)
         since_last_epoch = self.callback_line > last_epoch_line
         just_before = self.callback_line >= number - 1  # the line before, or this one
-        return bool(progress.metrics) and self.callback_ends and since_last_epoch and just_before
+        return (bool(progress.metrics) and self.callback_ends and not self.callback_stops
+                and since_last_epoch and just_before)
 
     def _named_first(self, number: int) -> int | None:
         """The number of a run's first epoch that came without its header, from a callback
