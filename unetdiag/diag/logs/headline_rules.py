@@ -391,7 +391,8 @@ def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]], li
             continue
         never = [m for m, d in metrics.items()
                  if is_validation(m) and d["flat_epochs"] == d["epochs"]
-                 and not d.get("schedule") and m not in evidence["uninformative"]
+                 and not d.get("moved_between") and not d.get("schedule")
+                 and m not in evidence["uninformative"]
                  and not d.get("scores_moving") and not d.get("training_only")
                  and m not in zero.get(run, ())]
         if evidence["stuck"] and evidence.get("repeated"):

@@ -393,7 +393,8 @@ class FlatTail(MetricsClaim):
     """Metrics whose last epochs do not move.
 
     ``metrics``: name -> value, flat_epochs, from_epoch (the epoch number the flat stretch
-    starts at), epochs, and when the log shows the learning rate: learning_rate (at
+    starts at), epochs, moved_between (the lowest and highest value of the stretch at four
+    decimals, when they differ), and when the log shows the learning rate: learning_rate (at
     from_epoch) and schedule (whether the rate was cut to a small share of its highest by
     then). ``highest_learning_rate`` is the highest the log shows, a lower bound of the run's
     when ``first_learning_rate_known`` is false (ReduceLROnPlateau messages print only the

@@ -153,6 +153,12 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
                 and not _loss_never_finite(series, name, epochs - tail):
             flat[name] = {"value": float(item.values[-1]), "flat_epochs": tail,
                           "from_epoch": item.epoch(epochs - tail), "epochs": epochs}
+            # flat within the spread, yet it moved at Keras's four printed decimals (acc
+            # 0.3267, then 0.3268): no 'never moved' (a CSV's float32 noise below them is none)
+            low, high = (round(float(bound), 4) for bound in
+                         (item.values[epochs - tail:].min(), item.values[epochs - tail:].max()))
+            if high > low:
+                flat[name]["moved_between"] = [low, high]
             rate, explained = _schedule(rates, epochs - tail, thresholds)
             if rate is not None:
                 flat[name].update(learning_rate=rate, schedule=explained)
