@@ -236,3 +236,17 @@ def test_the_zero_loss_headline_names_the_losses_it_holds_for(tmp_path: Path):
         assert "if the loss is 0 only for exact predictions" in text
         assert "(every prediction exact) would make 1" not in text
     assert "if the loss is 0 only for exact predictions" in report.summary["runs"][0]["verdict"]
+
+
+def test_a_loss_of_exactly_0_names_a_softmax_over_one_unit(tmp_path: Path):
+    # Dense(1) or Conv2D(1, ...) with activation='softmax' outputs 1 everywhere: categorical
+    # cross-entropy is then 0 for any labels and the (binary) accuracy is the share labelled
+    # 1, the cross-entropy of the very predictions the accuracy counts. The sentence said
+    # "that 0 is not the cross-entropy of the predictions the accuracy counts" and named
+    # only underflow (a Korean load_wine exercise with Dense(1, activation='softmax'))
+    path = tmp_path / "one_unit_softmax.log"
+    path.write_text(_fit_log(["loss: 0.0000e+00 - accuracy: 0.0612 - val_loss: 0.0000e+00 - "
+                              "val_accuracy: 0.0598"] * 3))
+    headline = explain_log(path).headline
+    assert "softmax over a single output unit" in headline
+    assert "is not the cross-entropy of the predictions the accuracy counts" not in headline

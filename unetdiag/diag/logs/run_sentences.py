@@ -112,8 +112,10 @@ def zero_loss_sentences(runs: Sequence[RunLog]) -> str:
     """ " In run 1, loss is exactly 0 at epochs 2-6 beside acc 0.0987: if the loss is a
     cross-entropy, ..." for a loss printed ``0.0000e+00`` (exactly 0: Keras prints values
     below 1e-3 in e-notation) at epochs whose accuracy of the same phase is in (0, 0.99). A
-    cross-entropy is 0 only for hard labels and exact predictions, which score an accuracy
-    of 1; an MSE of soft labels is 0 beside any accuracy, hence the condition."""
+    cross-entropy over two or more classes is 0 only for hard labels and exact predictions,
+    which score an accuracy of 1; over a single softmax unit it is 0 for any labels (the
+    softmax of one unit is 1); an MSE of soft labels is 0 beside any accuracy, hence the
+    condition."""
     sentences = []
     for run in runs:
         if run.zeros_printed != "0.0000e+00":
@@ -139,11 +141,14 @@ def zero_loss_sentences(runs: Sequence[RunLog]) -> str:
             where = f" in {run.name}" if len(runs) > 1 else ""
             sentences.append(
                 f" A loss printed 0.0000e+00 (exactly 0) beside an accuracy below 1{where}: "
-                f"{join_names(parts)}. If the loss is a cross-entropy, a 0 needs hard labels and "
-                "every prediction exact, which scores an accuracy of 1, so that 0 is not the "
-                "cross-entropy of the predictions the accuracy counts (consistent with a loss "
-                "that underflows, as in float16); an MSE against soft labels can be 0 beside "
-                "any accuracy.")
+                f"{join_names(parts)}. If the loss is a cross-entropy over two or more "
+                "classes, a 0 needs hard labels and every prediction exact, which scores an "
+                "accuracy of 1; a 0 beside a lower accuracy is consistent with a loss that "
+                "underflows (as in float16), or with a softmax over a single output unit "
+                "(Dense(1) or Conv2D(1, ...) with activation='softmax'), which outputs 1 "
+                "everywhere, so that categorical cross-entropy is 0 whatever the labels and the "
+                "accuracy, counted as binary for one unit, is the share of samples (or pixels) "
+                "labelled 1; an MSE against soft labels can be 0 beside any accuracy.")
     return "".join(sentences)
 
 
