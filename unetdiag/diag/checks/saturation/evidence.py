@@ -393,12 +393,12 @@ class FlatTail(MetricsClaim):
     """Metrics whose last epochs do not move.
 
     ``metrics``: name -> value, flat_epochs, from_epoch (the epoch number the flat stretch
-    starts at), epochs, moved_between (the lowest and highest value of the stretch at four
-    decimals, when they differ), and when the log shows the learning rate: learning_rate (at
-    from_epoch) and schedule (whether the rate was cut to a small share of its highest by
-    then). ``highest_learning_rate`` is the highest the log shows, a lower bound of the run's
-    when ``first_learning_rate_known`` is false (ReduceLROnPlateau messages print only the
-    rate after each cut).
+    starts at), epochs, moved_between (the lowest and highest value of the stretch as Keras
+    prints it, four decimals or e-notation below 1e-3, when they differ), and when the log
+    shows the learning rate: learning_rate (at from_epoch) and schedule (whether the rate
+    was cut to a small share of its highest by then). ``highest_learning_rate`` is the
+    highest the log shows, a lower bound of the run's when ``first_learning_rate_known`` is
+    false (ReduceLROnPlateau messages print only the rate after each cut).
     ``uninformative``: accuracies frozen near 0 while their phase's loss moves; ``stuck``: the
     training loss and every training metric are flat; ``moving_scores``: per flat validation
     accuracy, the validation Dice and IoU series that moved over its flat stretch (the

@@ -87,6 +87,11 @@ def _printed(value: float) -> str:
     return "NaN" if math.isnan(value) else "inf" if value > 0 else "-inf"
 
 
+def _as_printed(value: float) -> float:
+    """A value as Keras's progress bar prints it: four decimals, e-notation below 1e-3."""
+    return float(f"{value:.4f}" if abs(value) >= 1e-3 else f"{value:.4e}")
+
+
 def flat_tail(item: MetricSeries, thresholds: SaturationThresholds) -> int:
     """How many final epochs stay flat (see :class:`~.thresholds.SaturationThresholds`); 0
     for a perfect score, which cannot move, and for a top-k accuracy at 1, which any model
@@ -153,12 +158,11 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
                 and not _loss_never_finite(series, name, epochs - tail):
             flat[name] = {"value": float(item.values[-1]), "flat_epochs": tail,
                           "from_epoch": item.epoch(epochs - tail), "epochs": epochs}
-            # flat within the spread, yet it moved at Keras's four printed decimals (acc
-            # 0.3267, then 0.3268): no 'never moved' (a CSV's float32 noise below them is none)
-            low, high = (round(float(bound), 4) for bound in
-                         (item.values[epochs - tail:].min(), item.values[epochs - tail:].max()))
-            if high > low:
-                flat[name]["moved_between"] = [low, high]
+            # flat within the spread, yet it moved as Keras prints it (acc 0.3267, then
+            # 0.3268): no 'never moved' (a CSV's float32 noise below the print is none)
+            printed = {_as_printed(float(value)) for value in item.values[epochs - tail:]}
+            if len(printed) > 1:
+                flat[name]["moved_between"] = [min(printed), max(printed)]
             rate, explained = _schedule(rates, epochs - tail, thresholds)
             if rate is not None:
                 flat[name].update(learning_rate=rate, schedule=explained)

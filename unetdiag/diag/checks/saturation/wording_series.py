@@ -289,8 +289,14 @@ def _flat_details(claim: evidence.FlatTail) -> str:
     # a value that moved within the spread is given as the range it printed, not as its last
     # value held at every epoch (AUCMEDI's auc: 0.9999, then 1.0000 twice)
     return "; ".join((f"{n} {d['value']:.4g}" if "moved_between" not in d else
-                      f"{n} {d['moved_between'][0]:.4f} to {d['moved_between'][1]:.4f}")
+                      f"{n} {_keras_print(d['moved_between'][0])} to "
+                      f"{_keras_print(d['moved_between'][1])}")
                      + f" at {_flat_stretch(d)}" for n, d in claim.metrics.items())
+
+
+def _keras_print(value: float) -> str:
+    """A value as Keras's progress bar prints it: four decimals, e-notation below 1e-3."""
+    return f"{value:.4f}" if abs(value) >= 1e-3 else f"{value:.4e}"
 
 
 def _flat_stretch(flat: Mapping) -> str:
