@@ -325,9 +325,10 @@ def test_a_run_terminate_on_nan_stopped_is_said_so(tmp_path: Path):
 
 
 def test_a_summary_after_early_stopping_s_message_is_no_epoch():
-    # a Korean tutorial's docstring (the corpus's wine_docstring_...): EarlyStopping prints
-    # 'early stopping' as fit() ends, so the bar after it is evaluate()'s; it was read as
-    # epoch 22, "the epoch (line 5) lacks val_loss"
+    # a Korean load_wine exercise keeping its output in a docstring (session 35; not in the
+    # corpus, its repository unknown): EarlyStopping prints 'early stopping' as fit() ends,
+    # so the bar after it is evaluate()'s; it was read as epoch 22, "the epoch (line 4)
+    # lacks val_loss"
     text = ("Epoch 00021: ReduceLROnPlateau reducing learning rate to 0.02500000037252903.\n"
             "4/4 [==============================] - 0s 8ms/step - loss: 0.0000e+00 - "
             "val_loss: 0.0000e+00 - lr: 0.0500\n"
