@@ -65,3 +65,18 @@ def test_a_best_so_far_and_a_name_printed_twice_are_not_the_epochs_values(tmp_pa
     report = explain_log(log)
     notes = " ".join(f.explanation for f in report.findings)
     assert "'Loss' (line(s) 4, 9 and 14) is printed a second time" in notes
+
+
+def test_an_unprefixed_column_beside_train_loss_is_in_neither_phase_column(tmp_path):
+    # G30rg3ab/Computer-Vision-Project's training_log.csv: a loop's logger names its losses
+    # train_loss and val_loss; its mean_iou, accuracy and dice may be the validation's, and
+    # were shown as training values ("dice (train / val)": "0.4142 / -")
+    text = ("epoch,train_loss,val_loss,mean_iou,accuracy,dice\n"
+            "1,0.7424252786603914,0.7291348680205967,0.28179,0.52538,0.4142\n")
+    row = _explain(tmp_path, text, "training_log.csv").summary["runs"][0]
+    assert row["loss (train / val)"] == "0.7424 / 0.7291"
+    assert not {"dice (train / val)", "iou (train / val)", "accuracy (train / val)"} & set(row)
+    # Keras's naming (training bare, validation val_) keeps its columns
+    text = "epoch,loss,dice,val_loss,val_dice\n0,0.5,0.6,0.55,0.58\n"
+    row = _explain(tmp_path, text, "keras.csv").summary["runs"][0]
+    assert row["dice (train / val)"] == "0.6000 / 0.5800"

@@ -146,12 +146,24 @@ def _parse_notes(run: RunLog, files: Sequence[str]) -> Finding:
 # --------------------------------------------------------------------------- summary
 
 
+#: How a logger other than Keras names its training metrics (Keras names them bare).
+TRAINING_PREFIX = "train_"
+
+
 def _last_value(run: RunLog, validation: bool, kind: str,
                 position: int | None = None) -> float | None:
     """The last logged value of the run's first training (or validation) metric of ``kind``
     (for a loss, the one named ``loss`` first, as the checks take it); with ``position``, its
-    value at that epoch (0-based), None when not logged there."""
-    for metric in loss_first(run.metrics()):
+    value at that epoch (0-based), None when not logged there. Beside metrics a logger names
+    ``train_`` (``train_loss``, not Keras's naming), an unprefixed one is of no known phase
+    (a loop's ``dice`` beside ``train_loss`` and ``val_loss`` is often the validation's) and
+    is in neither column."""
+    names = run.metrics()
+    phase_named = any(metric.startswith(TRAINING_PREFIX) for metric in names)
+    for metric in loss_first(names):
+        if (phase_named and not validation and not metric.startswith(TRAINING_PREFIX)
+                and not is_validation(metric)):
+            continue
         if is_validation(metric) == validation and metric_kind(metric) == kind:
             if position is not None:
                 return run.epochs[position].get(metric)
