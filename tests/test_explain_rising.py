@@ -20,3 +20,17 @@ def test_a_score_that_rose_into_the_last_epoch_is_named_with_that_epoch():
     [rising] = [f for f in check_series("run", series) if f.id == ID]
     assert rising.title == ("run: val_dice was still rising at epoch 5, the last logged "
                             "(val_dice 0.5900, up 0.1900 over its last 3 epochs)")
+
+
+def test_a_rebound_to_the_level_held_before_a_dip_is_not_still_rising():
+    # Ishana-Dewmini/Retinal_Vessel_Segmentation's CSVLogger file (DRIVE vessels): val IoU
+    # 0.6102 at epoch 4, 0.5903 at 8, 0.6115 at 11, "still rising ... up 0.0212 over its
+    # last 3 epochs: train longer", where it had held about 0.61 since epoch 4
+    val_iou = [0.5967, 0.5819, 0.5839, 0.6102, 0.6086, 0.6073, 0.6096, 0.5903, 0.6087, 0.6085,
+               0.6115]
+    loss = [0.50 - 0.003 * i for i in range(11)]
+    series = {"loss": loss, "val_loss": loss, "val_iou_score": val_iou}
+    assert ID not in {f.id for f in check_series("run", series)}
+    # the same rebound carried on to a new level is a rise
+    series["val_iou_score"] = val_iou[:-1] + [0.6302]
+    assert ID in {f.id for f in check_series("run", series)}
