@@ -139,3 +139,44 @@ def test_labelme_json_beside_the_images_is_named(tmp_path):
              "imagePath": f"{name}.jpg"}), encoding="utf-8")
     message = _refusal(tmp_path)
     assert "2 files are labelme annotations" in message
+
+
+def test_matlab_and_hdf5_labels_are_named_with_what_to_convert(tmp_path):
+    """SBD's ``cls/*.mat`` (DrSleep/tensorflow-deeplab-resnet#4: "Labels are distributed as
+    .mat files") and ilastik's ``.h5`` labels given as the mask folder."""
+    touch_files(tmp_path / "images", *(f"{n}.png" for n in range(3)))
+    (tmp_path / "cls").mkdir()
+    (tmp_path / "h5").mkdir()
+    for n in range(3):
+        (tmp_path / "cls" / f"{n}.mat").write_bytes(b"MATLAB 5.0 MAT-file, Platform: GLNXA64")
+        (tmp_path / "h5" / f"{n}.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(16))
+    matlab = _refusal(tmp_path / "images", tmp_path / "cls")
+    assert "3 files are MATLAB files" in matlab and "scipy.io.loadmat" in matlab
+    hdf5 = _refusal(tmp_path / "images", tmp_path / "h5")
+    assert "3 files are HDF5 files" in hdf5 and "h5py" in hdf5
+
+
+def test_a_mat_file_that_is_no_matlab_file_is_not_named(tmp_path):
+    touch_files(tmp_path / "images", "0.png")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "0.mat").write_bytes(b"not a MATLAB header")
+    assert "MATLAB" not in _refusal(tmp_path / "images", tmp_path / "other")
+
+
+@pytest.mark.parametrize(("fmt", "suffix", "name"), [("WEBP", ".webp", "WebP"),
+                                                     ("JPEG2000", ".jp2", "JPEG 2000")])
+def test_images_in_formats_pairing_does_not_pick_are_named(tmp_path, fmt, suffix, name):
+    """A dataset regenerated as WebP (ultralytics/yolov5#2166: "it failed saying 'no images
+    found'") or JPEG 2000: the refusal names the format and the conversion."""
+    from PIL import Image, features
+
+    if fmt == "JPEG2000" and not features.check("jpg_2000"):
+        pytest.skip("Pillow built without OpenJPEG")
+    (tmp_path / "images").mkdir()
+    for n in range(3):
+        Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "images" / f"{n}{suffix}",
+                                                         format=fmt)
+        _save_png(tmp_path / "masks" / f"{n}.png")
+    message = _refusal(tmp_path / "images", tmp_path / "masks")
+    assert f"3 files are {name} images (0{suffix}, 1{suffix}, 2{suffix})" in message
+    assert "convert them to PNG under the same names" in message

@@ -1,7 +1,9 @@
 """What the files a folder holds besides images are, when they are labels or images in a
 format unetdiag does not read: YOLO segmentation text, COCO or labelme JSON, NumPy arrays,
-DICOM, NIfTI and other volumes, images saved without an extension, and gzip-compressed
-images (STARE's ``im0001.ppm.gz``). The "no images" and
+DICOM, NIfTI and other volumes, MATLAB and HDF5 files (SBD's ``cls/*.mat``, ilastik's
+``.h5``), images saved without an extension, images in formats Pillow may open but pairing
+does not pick (WebP, JPEG 2000, HEIC, AVIF), and gzip-compressed images (STARE's
+``im0001.ppm.gz``). The "no images" and
 "no masks" refusals name them, so the user learns what to convert instead of only which
 extensions are read.
 
@@ -32,6 +34,15 @@ _IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"),
 #: Extensions of volume formats (3-D scans): unetdiag reads 2-D images.
 _VOLUME_EXTENSIONS = {".nii": "NIfTI", ".nii.gz": "NIfTI", ".mha": "MetaImage",
                       ".mhd": "MetaImage", ".nrrd": "NRRD", ".nhdr": "NRRD"}
+#: Image formats pairing does not pick, by extension, with the bytes that prove the content:
+#: (offset, magic). HEIC and AVIF are ISO media files: ``ftyp`` at byte 4.
+_UNPICKED_IMAGES = {".webp": ("WebP", ((8, b"WEBP"),)),
+                    ".jp2": ("JPEG 2000", ((4, b"jP  "),)),
+                    ".j2k": ("JPEG 2000", ((0, b"\xff\x4f\xff\x51"),)),
+                    ".heic": ("HEIC", ((4, b"ftyp"),)), ".heif": ("HEIC", ((4, b"ftyp"),)),
+                    ".avif": ("AVIF", ((4, b"ftyp"),))}
+#: The first bytes of an HDF5 file (also MATLAB v7.3 files after their 512-byte header).
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
 
 #: kind -> (what the files are, what to do). The sentence reads "N files are <what>: <do>".
@@ -56,6 +67,16 @@ _KINDS = {
         "NumPy arrays (.npy/.npz)",
         "save each array as an image under its image's name (class numbers as an 8- or "
         "16-bit PNG; probabilities thresholded first, or kept as a float32 TIFF)"),
+    "matlab": (
+        "MATLAB files (.mat; SBD ships its labels as cls/*.mat, BSDS500 and CrackForest as "
+        "groundTruth/*.mat)",
+        "they hold arrays, not images; read each with scipy.io.loadmat (h5py for v7.3 files), "
+        "save its label array as a PNG under its image's name (class numbers as 8-bit grey), "
+        "and pass that folder"),
+    "hdf5": (
+        "HDF5 files (.h5/.hdf5; ilastik and CREMI store labels so, often as 3-D volumes)",
+        "they hold arrays, not images; read each dataset with h5py, save every 2-D slice as a "
+        "PNG under its image's name, and pass that folder"),
     "gzip_image": (
         "gzip-compressed images (STARE ships its images and vessel labels as im0001.ppm.gz, "
         "im0001.ah.ppm.gz)",
@@ -115,14 +136,22 @@ def _json_kind(head: bytes) -> str | None:
 
 
 def file_kind(path: Path) -> str | None:
-    """The kind of one file (a key of the hint's kinds, ``volume:<format>`` or
-    ``image:<format>``), or None for a file of no kind named here."""
+    """The kind of one file (a key of the hint's kinds, ``volume:<format>``,
+    ``image:<format>`` or ``unpicked:<format>``), or None for a file of no kind named here."""
     suffix = _suffix(path)
     if suffix in _VOLUME_EXTENSIONS:
         return f"volume:{_VOLUME_EXTENSIONS[suffix]}"
     if suffix in (".npy", ".npz"):
         return "numpy"
     head = _head(path)
+    if suffix == ".mat" and head.startswith(b"MATLAB"):
+        return "matlab"
+    if suffix in (".h5", ".hdf5", ".hdf") and head.startswith(HDF5_MAGIC):
+        return "hdf5"
+    if suffix in _UNPICKED_IMAGES:
+        name, magics = _UNPICKED_IMAGES[suffix]
+        if any(head[offset:offset + len(magic)] == magic for offset, magic in magics):
+            return f"unpicked:{name}"
     if suffix.endswith(".gz") and suffix[:-3] in SUPPORTED_EXTENSIONS and head[:2] == GZIP_MAGIC:
         return "gzip_image"
     if suffix == ".dcm" or head[128:132] == b"DICM":
@@ -151,6 +180,14 @@ def _describe(kind: str, count: int, files: Sequence[Path]) -> str:
                 f"{fmt} {verb(count, 'image', 'images')} by {verb(count, 'its', 'their')} "
                 f"content ({', '.join(path.name for path in files[:SAMPLED_FILES])}): "
                 f"unetdiag picks files by extension; rename them with {extension}")
+    if kind.startswith("unpicked:"):
+        fmt = kind[9:]
+        shown = ", ".join(path.name for path in files[:SAMPLED_FILES])
+        return (f"{plural(count, 'file')} {verb(count, 'is a', 'are')} {fmt} "
+                f"{verb(count, 'image', 'images')} ({shown}), a format unetdiag does not read: "
+                "convert them to PNG under the same names "
+                f"(a lossless copy keeps a mask's values; a mask saved as lossy {fmt} keeps "
+                "the values its compression changed)")
     what, do = _KINDS[kind]
     return f"{plural(count, 'file')} {verb(count, 'is', 'are')} {what}: {do}"
 
