@@ -73,6 +73,7 @@ from unetdiag.diag.data.instances import (
     find_instance_layout,
     is_instance_layout,
 )
+from unetdiag.diag.data.name_case import case_hint
 from unetdiag.diag.data.pairing_alternatives import set_alternatives_apart, with_alternatives
 from unetdiag.diag.data.pairing_extensions import ExtensionSplit, split_by_extension
 from unetdiag.diag.data.pairing_findings import (
@@ -367,7 +368,8 @@ def _no_pairs_message(matching: Matching, images_dir: Path, masks_dir: Path | No
                       suffixes: Sequence[str], same_folder: bool, inference: Inference | None,
                       files: Sequence[Path], ignored: Sequence[Path],
                       mask_files: Sequence[Path] | None = None) -> str:
-    hint = words.inference_hint(inference) or padding_hint(files, mask_files)
+    hint = (words.inference_hint(inference) or padding_hint(files, mask_files)
+            or case_hint(matching.missing, matching.orphans, suffixes))
     if hint and masks_dir is None:  # by the default names every file was an image
         counts = plural(len(files), "file")
     else:

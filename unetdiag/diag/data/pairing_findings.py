@@ -13,6 +13,7 @@ from typing import Any
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.companions import companion_kind, holds_ade20k_colours
 from unetdiag.diag.data.misnamed_entries import misnamed_entries
+from unetdiag.diag.data.name_case import case_hint
 from unetdiag.diag.data.pairing_inference import Inference, padding_hint
 from unetdiag.diag.data.pairing_rules import MaskPattern, RuleMatch, stem_key
 from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
@@ -436,6 +437,7 @@ def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequen
     elif matching.duplicates:
         findings.append(_duplicate_stems(matching.duplicates, suffixes, counts))
     padding = padding_hint(matching.missing, matching.orphans)
+    padding = padding or case_hint(matching.missing, matching.orphans, suffixes)
     padding = f" {padding[2].upper()}{padding[3:]}." if padding else ""
     if matching.missing:
         findings.append(pairing_finding(

@@ -23,7 +23,7 @@ from unetdiag.diag.data.instances import (
     object_files_reference,
 )
 from unetdiag.diag.data.pairing_inference import Inference
-from unetdiag.diag.data.pairing_rules import MaskPattern, RuleMatch, stem_key
+from unetdiag.diag.data.pairing_rules import MaskPattern, RuleMatch, stem_key, strip_suffix
 from unetdiag.diag.data.stacks import PagedPairs
 
 #: Suffixes that mark a mask file's stem (``cell_001_mask.png``); matched case-insensitively.
@@ -107,15 +107,6 @@ class PairingResult:
 def _names_a_set(name: str) -> bool:
     """A file name that cannot go into an object-files reference (it holds its separators)."""
     return OBJECT_FILES_MARK in name or OBJECT_FILES_SEPARATOR in name
-
-
-def strip_suffix(stem: str, suffixes: Sequence[str]) -> str | None:
-    """The image stem a suffixed mask stem belongs to, or None when it carries no suffix."""
-    lowered = stem.lower()
-    for suffix in suffixes:
-        if suffix and lowered.endswith(suffix.lower()) and len(stem) > len(suffix):
-            return stem[: -len(suffix)]
-    return None
 
 
 def same_file_paths(first: Path, second: Path) -> bool:

@@ -185,6 +185,15 @@ def stem_key(path: Path) -> str:
     return unicodedata.normalize("NFC", path.stem)
 
 
+def strip_suffix(stem: str, suffixes: Sequence[str]) -> str | None:
+    """The image stem a suffixed mask stem belongs to, or None when it carries no suffix."""
+    lowered = stem.lower()
+    for suffix in suffixes:
+        if suffix and lowered.endswith(suffix.lower()) and len(stem) > len(suffix):
+            return stem[: -len(suffix)]
+    return None
+
+
 def _group(paths: Iterable[Path]) -> dict[str, list[Path]]:
     groups: dict[str, list[Path]] = {}
     for path in paths:

@@ -52,13 +52,13 @@ from unetdiag.diag.data.pairing_match import (
     match_beside,
     match_separate,
     rule_findings,
-    strip_suffix,
 )
 from unetdiag.diag.data.pairing_rules import (
     MaskPattern,
     match_one_folder,
     match_pattern,
     stem_key,
+    strip_suffix,
 )
 from unetdiag.diag.data.reading import ImageReadError, load_mask_values
 from unetdiag.diag.data.stacks import pair_pages
