@@ -1,9 +1,13 @@
-"""Catalogue corruptions for two ways public masks are stored (session 32, issue 14):
+"""Catalogue corruptions for ways public masks are stored and named (sessions 32 and 35,
+issue 14):
 
 * :func:`jpeg_png_twins`: MSRA10K, ``Imgs/75.jpg`` beside its mask ``Imgs/75.png``, image and
   mask told apart by their extension only;
 * :func:`white_is_zero_tiffs`: ImageJ/Fiji binary masks, 8-bit TIFFs with an inverting LUT
-  (objects stored 255, tagged WhiteIsZero), which Pillow inverts on reading.
+  (objects stored 255, tagged WhiteIsZero), which Pillow inverts on reading;
+* :func:`case_changed_mask_names`: masks whose names differ from their image's in letter
+  case only (made on Windows or macOS, whose file systems ignore case);
+* :func:`matlab_masks`: labels shipped as MATLAB files (SBD's ``cls/*.mat``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from scipy import io as scipy_io
 
 from unetdiag.diag.synth.case import CaseFiles, as_255, read_grey, read_mask
 from unetdiag.diag.synth.generator import png_bytes
@@ -81,5 +86,41 @@ def white_is_zero_tiffs(case: CaseFiles, rng: np.random.Generator, fraction: flo
     return changed
 
 
+def case_changed_mask_names(case: CaseFiles, rng: np.random.Generator,
+                            fraction: float = 1.0, count: int | None = None) -> list[Path]:
+    """Masks renamed with their stem in upper case (``CELLS_003.png`` for ``cells_003.png``).
+
+    Simulates: a dataset whose masks were named on Windows or macOS, where a loader opens
+    ``CELLS_003.png`` for ``cells_003.png``. Shows: on Linux the names pair nothing.
+    """
+    changed = []
+    for index in case.pair_indices(rng, fraction, count):
+        mask = case.masks[index]
+        renamed = mask.with_name(mask.stem.upper() + mask.suffix)
+        mask.replace(renamed)
+        case.masks[index] = renamed
+        changed.append(renamed)
+    return changed
+
+
+def matlab_masks(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """Every mask as a MATLAB file ``<stem>.mat`` holding its 0/1 array under ``GTcls``.
+
+    Simulates: SBD's ``cls/*.mat`` labels ("Labels are distributed as .mat files",
+    DrSleep/tensorflow-deeplab-resnet#4). Shows: no file is an image, so no mask is found.
+    """
+    changed = []
+    for index, mask in enumerate(case.masks):
+        matlab = mask.with_suffix(".mat")
+        buffer = io.BytesIO()
+        scipy_io.savemat(buffer, {"GTcls": read_mask(mask).astype(np.uint8)})
+        mask.unlink()
+        atomic_write_bytes(matlab, buffer.getvalue())
+        case.masks[index] = matlab
+        changed.append(matlab)
+    return changed
+
+
 ENCODING_LAYOUTS: dict[str, Callable[..., list[Path]]] = {
-    function.__name__: function for function in (jpeg_png_twins, white_is_zero_tiffs)}
+    function.__name__: function for function in (
+        jpeg_png_twins, white_is_zero_tiffs, case_changed_mask_names, matlab_masks)}
