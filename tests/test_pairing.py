@@ -280,7 +280,7 @@ def test_no_pairs_says_what_was_found_and_where_masks_were_looked_for(tmp_path):
 def test_no_pairs_in_separate_folders(tmp_path):
     touch_files(tmp_path / "images", "a.png", "b.png")
     touch_files(tmp_path / "masks", "x.png")
-    with pytest.raises(UserError, match="2 images, 1 masks; masks are looked for as "
+    with pytest.raises(UserError, match="2 images, 1 mask; masks are looked for as "
                                         r"<stem>\.<ext> or <stem>_mask"):
         discover_pairs(tmp_path / "images", tmp_path / "masks")
 

@@ -132,3 +132,33 @@ def test_a_stack_through_a_symbolic_link_is_paired_by_its_pages(tmp_path):
         os.symlink(tmp_path / "data" / target, tmp_path / role / "train.tif")
     result = discover_pairs(tmp_path / "images", tmp_path / "masks")
     assert len(result.pairs) == PAGES
+
+
+def test_a_label_stack_beside_a_folder_of_image_slices_is_named_in_the_refusal(tmp_path):
+    """ISBI 2012's train-labels.tif given as the masks of the slices saved one file each
+    (zhixuhao/unet's data/membrane/train/image/0.png ..): the refusal said "5 images,
+    1 masks" and nothing of the stack."""
+    (tmp_path / "images").mkdir()
+    for page in range(PAGES):
+        Image.fromarray(_page_mask(page + 1)).save(tmp_path / "images" / f"{page}.png")
+    _labels(tmp_path / "masks" / "train-labels.tif")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+    text = str(caught.value)
+    assert "5 images, 1 mask;" in text
+    assert "train-labels.tif is a multi-page TIFF stack (5 pages;" in text
+    assert "beside 5 image files, one per page in number: save each page as its own file" in text
+
+
+def test_a_volume_beside_as_many_mask_slices_is_told_to_be_split(tmp_path):
+    _volume(tmp_path / "images" / "volume.tif")
+    (tmp_path / "masks").mkdir()
+    for page in range(PAGES):
+        Image.fromarray(_page_mask(page + 1)).save(tmp_path / "masks" / f"{page}.png")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+    text = str(caught.value)
+    assert "1 image, 5 masks;" in text
+    assert "volume.tif is a multi-page TIFF stack (5 pages;" in text
+    assert "beside 5 mask files, one per page in number" in text
+    assert "give the masks as one stack of 5 pages" in text

@@ -373,7 +373,8 @@ def _no_pairs_message(matching: Matching, images_dir: Path, masks_dir: Path | No
     if hint and masks_dir is None:  # by the default names every file was an image
         counts = plural(len(files), "file")
     else:
-        counts = f"{matching.image_count} images, {matching.mask_count} masks"
+        counts = (f"{plural(matching.image_count, 'image')}, "
+                  f"{plural(matching.mask_count, 'mask')}")
     message = f"no image/mask pairs in {images_dir}: {counts}"
     if matching.same_file:
         where = "the mask folder is the image folder" if same_folder else "links to one file"
@@ -398,7 +399,8 @@ def _no_pairs_message(matching: Matching, images_dir: Path, masks_dir: Path | No
                     f"({names}{more})")
     return (f"{message}; {words.where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}"
             f"{hint}{words.unreadable_masks_hint(ignored, files, suffixes)}"
-            f"{page_words.stacks_hint(stacks_among(files))}"
+            f"{page_words.stacks_hint(stacks_among(files), mask_files or ())}"
+            f"{page_words.stacks_hint(stacks_among(mask_files or ()), files, 'image')}"
             f"{words.companions_hint(matching.companions)}"
             f"{rle_hint([*ignored, *csv_files(images_dir.parent)])}"
             f"{voc_folders_hint(images_dir) if masks_dir is None else ''}"

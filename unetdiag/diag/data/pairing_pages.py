@@ -85,12 +85,28 @@ def overview_pages(skipped: Sequence[tuple[Path, FilePages]]) -> Finding:
         [str(path) for path, _ in skipped])
 
 
-def stacks_hint(stacks: Sequence[tuple[Path, int]]) -> str:
+def stacks_hint(stacks: Sequence[tuple[Path, int]], others: Sequence[Path] = (),
+                others_kind: str = "mask") -> str:
+    """``; train-volume.tif is a multi-page TIFF stack (12 pages; ...)`` for the stacks of
+    one side of a refused pairing. ``others`` are the other side's files: one stack beside as
+    many single files as it has pages (ISBI 2012's ``train-volume.tif`` beside a folder of
+    label PNGs, ``0.png`` .. ``29.png``) is told to be split into files, or the files
+    stacked; a count is all that is compared, not what the pages hold."""
     if not stacks:
         return ""
     pages = sorted({count for _, count in stacks})
-    pages_text = (f"{pages[0]} pages each" if len(pages) == 1
-                  else f"{pages[0]} to {pages[-1]} pages")
-    return (f"; {names([path for path, _ in stacks])} {verb(len(stacks), 'is a', 'are')} "
+    if len(stacks) == 1:
+        pages_text = plural(pages[0], "page")
+    else:
+        pages_text = (f"{pages[0]} pages each" if len(pages) == 1
+                      else f"{pages[0]} to {pages[-1]} pages")
+    hint = (f"; {names([path for path, _ in stacks])} {verb(len(stacks), 'is a', 'are')} "
             f"multi-page TIFF {verb(len(stacks), 'stack', 'stacks')} ({pages_text}; an image "
             "stack and a mask stack of equal length are paired page by page)")
+    singles = [path for path in others if path not in {stack for stack, _ in stacks}]
+    if len(stacks) == 1 and singles and len(singles) == pages[0]:
+        hint += (f", beside {len(singles)} {others_kind} files, one per page in number: save "
+                 f"each page as its own file named as its {others_kind} (in page order only if "
+                 f"the {others_kind}s' names number the pages so), or give the {others_kind}s "
+                 f"as one stack of {pages[0]} pages")
+    return hint

@@ -7,7 +7,9 @@ issue 14):
   (objects stored 255, tagged WhiteIsZero), which Pillow inverts on reading;
 * :func:`case_changed_mask_names`: masks whose names differ from their image's in letter
   case only (made on Windows or macOS, whose file systems ignore case);
-* :func:`matlab_masks`: labels shipped as MATLAB files (SBD's ``cls/*.mat``).
+* :func:`matlab_masks`: labels shipped as MATLAB files (SBD's ``cls/*.mat``);
+* :func:`label_stack_beside_slices`: the masks as one multi-page TIFF beside the images as
+  one file each (ISBI 2012's ``train-labels.tif`` with PNG slices of ``train-volume.tif``).
 """
 
 from __future__ import annotations
@@ -121,6 +123,29 @@ def matlab_masks(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
     return changed
 
 
+def label_stack_beside_slices(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """Every mask as a page of ``<root>/labels/train-labels.tif`` (0/255, in pair order); the
+    images stay one file each.
+
+    Simulates: ISBI 2012's ``train-labels.tif`` given with the slices of ``train-volume.tif``
+    saved as PNG files (zhixuhao/unet's ``data/membrane/train/image/0.png`` ..). Shows: one
+    mask file for many images, so no name pairs.
+    """
+    labels = case.root / "labels" / "train-labels.tif"
+    labels.parent.mkdir()
+    pages = [Image.fromarray(as_255(read_mask(mask))) for mask in case.masks]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, format="TIFF", save_all=True, append_images=pages[1:])
+    atomic_write_bytes(labels, buffer.getvalue())
+    for mask in case.masks:
+        mask.unlink()
+    case.masks = [labels] * len(case.masks)
+    case.layout.masks_dir = labels.parent
+    case.layout.mask_suffixes = ()
+    return [labels]
+
+
 ENCODING_LAYOUTS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
-        jpeg_png_twins, white_is_zero_tiffs, case_changed_mask_names, matlab_masks)}
+        jpeg_png_twins, white_is_zero_tiffs, case_changed_mask_names, matlab_masks,
+        label_stack_beside_slices)}
