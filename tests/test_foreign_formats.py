@@ -180,3 +180,22 @@ def test_images_in_formats_pairing_does_not_pick_are_named(tmp_path, fmt, suffix
     message = _refusal(tmp_path / "images", tmp_path / "masks")
     assert f"3 files are {name} images (0{suffix}, 1{suffix}, 2{suffix})" in message
     assert "convert them to PNG under the same names" in message
+
+
+def test_a_dataset_still_in_its_archive_is_told_to_be_unpacked(tmp_path):
+    """A downloaded zip passed as the dataset, or a folder holding only it
+    (BloodAxe/Catalyst-Inria-Segmentation-Example#4: "You should unzip all archives to get
+    folder with "train" and "test" directories")."""
+    import zipfile
+
+    archive = tmp_path / "downloads" / "kvasir-seg.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("images/0.png", b"")
+    for given in (archive, archive.parent):
+        message = _refusal(given)
+        assert "kvasir-seg.zip is an archive" in message
+        assert "`unzip kvasir-seg.zip -d kvasir-seg`" in message
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "old.zip").write_bytes(b"not a zip")
+    assert "archive" not in _refusal(tmp_path / "notes")

@@ -1,9 +1,9 @@
 """What the files a folder holds besides images are, when they are labels or images in a
 format unetdiag does not read: YOLO segmentation text, COCO or labelme JSON, NumPy arrays,
-DICOM, NIfTI and other volumes, MATLAB and HDF5 files (SBD's ``cls/*.mat``, ilastik's
-``.h5``), images saved without an extension, images in formats Pillow may open but pairing
-does not pick (WebP, JPEG 2000, HEIC, AVIF), and gzip-compressed images (STARE's
-``im0001.ppm.gz``). The "no images" and
+DICOM, NIfTI and other volumes, archives not yet unpacked, MATLAB and HDF5 files (SBD's
+``cls/*.mat``, ilastik's ``.h5``), images saved without an extension, images in formats
+Pillow may open but pairing does not pick (WebP, JPEG 2000, HEIC, AVIF), and
+gzip-compressed images (STARE's ``im0001.ppm.gz``). The "no images" and
 "no masks" refusals name them, so the user learns what to convert instead of only which
 extensions are read.
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
-from unetdiag.diag.wording.text import plural, verb
+from unetdiag.diag.wording.text import join_names, plural, verb
 
 #: Files of one kind looked into (the first ones by name); the hint names the kind only when
 #: every one looked into is of it.
@@ -41,6 +41,11 @@ _UNPICKED_IMAGES = {".webp": ("WebP", ((8, b"WEBP"),)),
                     ".j2k": ("JPEG 2000", ((0, b"\xff\x4f\xff\x51"),)),
                     ".heic": ("HEIC", ((4, b"ftyp"),)), ".heif": ("HEIC", ((4, b"ftyp"),)),
                     ".avif": ("AVIF", ((4, b"ftyp"),))}
+#: Archives by extension, with the bytes that prove the content: (offset, magic).
+_ARCHIVES = {".zip": ((0, b"PK\x03\x04"), (0, b"PK\x05\x06")),
+             ".tar": ((257, b"ustar"),), ".tar.gz": ((0, GZIP_MAGIC),),
+             ".tgz": ((0, GZIP_MAGIC),), ".7z": ((0, b"7z\xbc\xaf\x27\x1c"),),
+             ".rar": ((0, b"Rar!\x1a\x07"),)}
 #: The first bytes of an HDF5 file (also MATLAB v7.3 files after their 512-byte header).
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
@@ -148,6 +153,9 @@ def file_kind(path: Path) -> str | None:
         return "matlab"
     if suffix in (".h5", ".hdf5", ".hdf") and head.startswith(HDF5_MAGIC):
         return "hdf5"
+    if suffix in _ARCHIVES and any(head[offset:offset + len(magic)] == magic
+                                   for offset, magic in _ARCHIVES[suffix]):
+        return "archive"
     if suffix in _UNPICKED_IMAGES:
         name, magics = _UNPICKED_IMAGES[suffix]
         if any(head[offset:offset + len(magic)] == magic for offset, magic in magics):
@@ -165,6 +173,17 @@ def file_kind(path: Path) -> str | None:
             if head.startswith(magic):
                 return f"image:{name}"
     return None
+
+
+def _unpack_command(archive: Path) -> str:
+    """The shell command that unpacks ``archive`` into a folder named after it."""
+    suffix = _suffix(archive)
+    folder = archive.name[:-len(suffix)] or "dataset"
+    if suffix == ".zip":
+        return f"`unzip {archive.name} -d {folder}`"
+    if suffix in (".tar", ".tar.gz", ".tgz"):
+        return f"`mkdir {folder} && tar -xf {archive.name} -C {folder}`"
+    return f"`7z x {archive.name} -o{folder}`"
 
 
 def _describe(kind: str, count: int, files: Sequence[Path]) -> str:
@@ -188,6 +207,13 @@ def _describe(kind: str, count: int, files: Sequence[Path]) -> str:
                 "convert them to PNG under the same names "
                 f"(a lossless copy keeps a mask's values; a mask saved as lossy {fmt} keeps "
                 "the values its compression changed)")
+    if kind == "archive":
+        shown = join_names([path.name for path in files[:SAMPLED_FILES]]
+                           + (["..."] if count > SAMPLED_FILES else []))
+        return (f"{shown} {verb(count, 'is an archive', f'are {count} archives')}: unetdiag "
+                "reads folders of image files, not archives; unpack "
+                f"{verb(count, 'it', 'them')} first ({_unpack_command(files[0])}) and pass the "
+                f"folders of images and masks {verb(count, 'it holds', 'they hold')}")
     what, do = _KINDS[kind]
     return f"{plural(count, 'file')} {verb(count, 'is', 'are')} {what}: {do}"
 
