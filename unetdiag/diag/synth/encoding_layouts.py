@@ -9,13 +9,17 @@ issue 14):
   case only (made on Windows or macOS, whose file systems ignore case);
 * :func:`matlab_masks`: labels shipped as MATLAB files (SBD's ``cls/*.mat``);
 * :func:`label_stack_beside_slices`: the masks as one multi-page TIFF beside the images as
-  one file each (ISBI 2012's ``train-labels.tif`` with PNG slices of ``train-volume.tif``).
+  one file each (ISBI 2012's ``train-labels.tif`` with PNG slices of ``train-volume.tif``);
+* :func:`webp_images`: images saved as lossless WebP;
+* :func:`zipped_dataset`: the images and masks still in the downloaded ``dataset.zip``.
 """
 
 from __future__ import annotations
 
 import io
+import shutil
 import struct
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -145,7 +149,46 @@ def label_stack_beside_slices(case: CaseFiles, rng: np.random.Generator) -> list
     return [labels]
 
 
+def webp_images(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """Every image as a lossless WebP ``<stem>.webp``.
+
+    Simulates: a dataset regenerated as WebP to save space (ultralytics/yolov5#2166: "it
+    failed saying 'no images found'"). Shows: no file has an extension pairing picks.
+    """
+    changed = []
+    for index, image in enumerate(case.images):
+        webp = image.with_suffix(".webp")
+        buffer = io.BytesIO()
+        Image.fromarray(read_grey(image), mode="L").save(buffer, format="WEBP", lossless=True)
+        image.unlink()
+        atomic_write_bytes(webp, buffer.getvalue())
+        case.images[index] = webp
+        changed.append(webp)
+    return changed
+
+
+def zipped_dataset(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """The images and masks packed into ``<root>/download/dataset.zip`` (``images/``,
+    ``masks/``), the folders removed; the layout points at ``download/``.
+
+    Simulates: a downloaded dataset passed before it was unpacked. Shows: a folder holding
+    one archive and no image.
+    """
+    download = case.root / "download"
+    download.mkdir()
+    archive = download / "dataset.zip"
+    folders = {case.layout.images_dir, *(path.parent for path in case.masks)}
+    with zipfile.ZipFile(archive, "w") as handle:
+        for path in [*case.images, *case.masks]:
+            handle.write(path, path.relative_to(case.root).as_posix())
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    case.layout.images_dir, case.layout.masks_dir = download, None
+    case.layout.mask_suffixes = ()
+    return [archive]
+
+
 ENCODING_LAYOUTS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         jpeg_png_twins, white_is_zero_tiffs, case_changed_mask_names, matlab_masks,
-        label_stack_beside_slices)}
+        label_stack_beside_slices, webp_images, zipped_dataset)}
