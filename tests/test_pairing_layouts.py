@@ -626,3 +626,21 @@ def test_a_png_photo_among_part_masks_at_an_index_not_sampled_is_found(tmp_path)
     assert paths[1] == photo
     assert not holds_ade20k_colours(paths)
     assert holds_ade20k_colours([path for path in paths if path != photo])
+
+
+def test_a_labelme2voc_root_never_offers_its_visualisations_as_masks(tmp_path):
+    """labelme2voc.py writes JPEGImages/, SegmentationClass/ (.npy), SegmentationClassPNG/
+    and SegmentationClassVisualization/ (photographs tinted over the labels: "visualization
+    images aren't needed for semantic segmentation", wkentaro/labelme#504)."""
+    names = [f"2011_00000{index}.jpg" for index in range(3)]
+    touch_files(tmp_path / "JPEGImages", *names)
+    stems = [name[:-len(".jpg")] for name in names]
+    touch_files(tmp_path / "SegmentationClass", *[f"{stem}.npy" for stem in stems])
+    touch_files(tmp_path / "SegmentationClassPNG", *[f"{stem}.png" for stem in stems])
+    touch_files(tmp_path / "SegmentationClassVisualization", *names)
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path)
+    message = str(caught.value)
+    assert (f"--images {tmp_path / 'JPEGImages'} --masks {tmp_path / 'SegmentationClassPNG'}"
+            in message)
+    assert f"--masks {tmp_path / 'SegmentationClassVisualization'}" not in message

@@ -94,8 +94,11 @@ PLAIN_MASK_FOLDERS = frozenset({"masks", "mask", "labels", "label", "gt", "groun
 #: masks_machine/ (one grey level per class).
 EXPORT_LABEL_FOLDERS = frozenset({"masks_machine"})
 #: Folders of pictures of the labels for people to look at, never suggested as masks:
-#: Supervisely's masks_human/ (each image beside a tinted copy, twice as wide).
-VISUALISATION_FOLDERS = frozenset({"masks_human"})
+#: Supervisely's masks_human/ (each image beside a tinted copy, twice as wide); labelme2voc's
+#: SegmentationClassVisualization/ and SegmentationObjectVisualization/ (the photograph with
+#: its objects tinted, JPEG).
+VISUALISATION_FOLDERS = frozenset({"masks_human", "segmentationclassvisualization",
+                                   "segmentationobjectvisualization"})
 _PREFERRED_MASK_FOLDERS = PLAIN_MASK_FOLDERS | EXPORT_LABEL_FOLDERS
 #: Case folders split whole only when there are at least this many: with fewer, one folder
 #: would be the whole validation set (BUSI's benign/ malignant/ normal/ are classes, not
