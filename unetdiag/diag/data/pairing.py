@@ -369,7 +369,8 @@ def _no_pairs_message(matching: Matching, images_dir: Path, masks_dir: Path | No
                       files: Sequence[Path], ignored: Sequence[Path],
                       mask_files: Sequence[Path] | None = None) -> str:
     hint = (words.inference_hint(inference) or padding_hint(files, mask_files)
-            or case_hint(matching.missing, matching.orphans, suffixes))
+            or case_hint(matching.missing, matching.orphans, suffixes)
+            or _order_hint(matching, masks_dir))
     if hint and masks_dir is None:  # by the default names every file was an image
         counts = plural(len(files), "file")
     else:
@@ -406,6 +407,21 @@ def _no_pairs_message(matching: Matching, images_dir: Path, masks_dir: Path | No
             f"{voc_folders_hint(images_dir) if masks_dir is None else ''}"
             # labelme's JSON or YOLO's text beside the images: annotations to draw first
             f"{foreign_hint([path for path in ignored if path.suffix.lower() in _NOTES])}")
+
+
+def _order_hint(matching: Matching, masks_dir: Path | None) -> str:
+    """``; the 12 images and 12 masks share no name ...`` for two folders holding as many
+    files each with no name in common: pairing by position in two sorted lists (which many
+    loaders do) would pair whatever sorts to the same place; "" otherwise."""
+    if (masks_dir is None or matching.pairs or matching.duplicates or not matching.missing
+            or len(matching.missing) != len(matching.orphans)):
+        return ""
+    count = len(matching.missing)
+    return (f"; the {count} images and {count} masks share no name "
+            f"({matching.missing[0].name}, {matching.orphans[0].name}): unetdiag pairs files "
+            "by name, never by their place in a sorted list (which pairs whatever sorts to "
+            "the same place); name each mask after its image (<stem>.<ext> or "
+            "<stem>_mask.<ext>), or give --mask-pattern when the names follow a rule")
 
 
 #: Extensions of annotations kept beside the images (labelme JSON, YOLO text).
