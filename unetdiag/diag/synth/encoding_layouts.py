@@ -11,7 +11,9 @@ issue 14):
 * :func:`label_stack_beside_slices`: the masks as one multi-page TIFF beside the images as
   one file each (ISBI 2012's ``train-labels.tif`` with PNG slices of ``train-volume.tif``);
 * :func:`webp_images`: images saved as lossless WebP;
-* :func:`zipped_dataset`: the images and masks still in the downloaded ``dataset.zip``.
+* :func:`zipped_dataset`: the images and masks still in the downloaded ``dataset.zip``;
+* :func:`unrelated_names`: camera names beside numbered masks, as many of each;
+* :func:`labelme2voc_root`: labelme2voc.py's output folder, its label visualisations beside.
 """
 
 from __future__ import annotations
@@ -188,7 +190,75 @@ def zipped_dataset(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
     return [archive]
 
 
+def unrelated_names(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """Images renamed ``DSC_<4810 + i>.png`` and masks ``masks/mask_<i + 1>.png``.
+
+    Simulates: a folder of camera pictures and one of masks numbered in the order they were
+    drawn, meant to be paired by position in two sorted lists (HasnainRaz/SemSegPipeline#9).
+    Shows: no name pairs.
+    """
+    masks_dir = case.root / "masks"
+    masks_dir.mkdir(exist_ok=True)
+    changed = []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        new_image = image.with_name(f"DSC_{4810 + index}{image.suffix}")
+        new_mask = masks_dir / f"mask_{index + 1}{mask.suffix}"
+        image.replace(new_image)
+        mask.replace(new_mask)
+        case.images[index], case.masks[index] = new_image, new_mask
+        changed += [new_image, new_mask]
+    case.layout.masks_dir = masks_dir
+    case.layout.mask_suffixes = ()
+    return changed
+
+
+def labelme2voc_root(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """The pairs as labelme2voc.py writes them under ``data_dataset_voc/``: RGB JPEG images in
+    ``JPEGImages/``, the labels as NumPy arrays in ``SegmentationClass/`` and as palette PNGs
+    in ``SegmentationClassPNG/``, and tinted photographs in
+    ``SegmentationClassVisualization/``; the layout points at the root.
+
+    Simulates: labelme's semantic-segmentation export (wkentaro/labelme#178, #504). Shows: a
+    root holding no image, whose visualisations are JPEG pictures named as the images.
+    """
+    root = case.root / "data_dataset_voc"
+    folders = {name: root / name for name in ("JPEGImages", "SegmentationClass",
+                                              "SegmentationClassPNG",
+                                              "SegmentationClassVisualization")}
+    for folder in folders.values():
+        folder.mkdir(parents=True)
+    changed = []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        stem = f"2011_{index:06d}"
+        grey = read_grey(image)
+        foreground = read_mask(mask)
+        rgb = np.stack([grey] * 3, axis=-1)
+        tinted = rgb.copy()
+        tinted[foreground, 0] = 255
+        labels = Image.fromarray(foreground.astype(np.uint8), mode="P")
+        labels.putpalette([0, 0, 0, 128, 0, 0])
+        files = {"JPEGImages": (f"{stem}.jpg", rgb), "SegmentationClassVisualization":
+                 (f"{stem}.jpg", tinted)}
+        for folder, (name, values) in files.items():
+            buffer = io.BytesIO()
+            Image.fromarray(values).save(buffer, format="JPEG", quality=95)
+            atomic_write_bytes(folders[folder] / name, buffer.getvalue())
+        buffer = io.BytesIO()
+        np.save(buffer, foreground.astype(np.int32))
+        atomic_write_bytes(folders["SegmentationClass"] / f"{stem}.npy", buffer.getvalue())
+        atomic_write_bytes(folders["SegmentationClassPNG"] / f"{stem}.png", png_bytes(labels))
+        image.unlink()
+        mask.unlink()
+        case.images[index] = folders["JPEGImages"] / f"{stem}.jpg"
+        case.masks[index] = folders["SegmentationClassPNG"] / f"{stem}.png"
+        changed += [case.images[index], case.masks[index]]
+    case.layout.images_dir, case.layout.masks_dir = root, None
+    case.layout.mask_suffixes = ()
+    return changed
+
+
 ENCODING_LAYOUTS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         jpeg_png_twins, white_is_zero_tiffs, case_changed_mask_names, matlab_masks,
-        label_stack_beside_slices, webp_images, zipped_dataset)}
+        label_stack_beside_slices, webp_images, zipped_dataset, unrelated_names,
+        labelme2voc_root)}
