@@ -162,3 +162,28 @@ def test_a_volume_beside_as_many_mask_slices_is_told_to_be_split(tmp_path):
     assert "volume.tif is a multi-page TIFF stack (5 pages;" in text
     assert "beside 5 mask files, one per page in number" in text
     assert "give the masks as one stack of 5 pages" in text
+
+
+def test_one_page_images_with_masks_of_several_pages_are_read_as_objects_or_classes(tmp_path):
+    """Instance masks saved one object per page (N x H x W; EmbedSeg's BBBC010 masks are
+    multi-page TIFFs, juglab/EmbedSeg#24: "only one instance in each file, while there are a
+    few objects"): the finding says the other pages' objects are trained as background."""
+    (tmp_path / "images").mkdir()
+    for name in ("a", "b"):
+        Image.fromarray(np.zeros((SIDE, SIDE), np.uint8)).save(tmp_path / "images" / f"{name}.tif")
+        _labels(tmp_path / "masks" / f"{name}.tif", pages=3)
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    finding = {f.id: f for f in result.findings}["pairing.stack_mismatch"]
+    assert "consistent with one object or one class per page" in finding.explanation
+    assert "what the other pages hold is trained as background" in finding.explanation
+    assert finding.fix.startswith("If each page is one object or class of the image, merge")
+
+
+def test_z_stack_images_with_one_page_masks_are_read_as_one_annotated_plane(tmp_path):
+    _volume(tmp_path / "images" / "a.tif")
+    (tmp_path / "masks").mkdir()
+    Image.fromarray(_page_mask(2)).save(tmp_path / "masks" / "a.tif")
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    finding = {f.id: f for f in result.findings}["pairing.stack_mismatch"]
+    assert "consistent with z-stacks or time series annotated on one plane" in finding.explanation
+    assert finding.fix.startswith("Save the annotated plane of each image")

@@ -49,11 +49,49 @@ def stack_mismatch(mismatched: Sequence[tuple[Path, int, Path, int]]) -> Finding
         f"{image} has {plural(image_pages, 'page')} and its mask {mask} "
         f"{plural(mask_pages, 'page')}: pages are paired one by one only when image and mask "
         "hold as many; as it is, only the first page of each is read, and every statistic "
-        "rests on it.",
-        "Give image and mask the same pages: stacks of equal length, or one file per page.",
+        f"rests on it.{_page_reading(mismatched)}",
+        _page_fix(mismatched),
         {"pairs": count, "pages": {str(image): [image_pages, mask_pages]
                                    for image, image_pages, _, mask_pages in mismatched}},
         [str(image) for image, _, _, _ in mismatched])
+
+
+def _one_page_images(mismatched: Sequence[tuple[Path, int, Path, int]]) -> bool | None:
+    """True when every image has one page (the masks several), False when every mask has one
+    page (the images several), None when the pairs differ."""
+    if all(image_pages == 1 for _, image_pages, _, _ in mismatched):
+        return True
+    if all(mask_pages == 1 for _, _, _, mask_pages in mismatched):
+        return False
+    return None
+
+
+def _page_reading(mismatched: Sequence[tuple[Path, int, Path, int]]) -> str:
+    """What one-page images with masks of several pages (or the reverse) are consistent
+    with; the pages are not compared, so neither reading is claimed."""
+    one_page_images = _one_page_images(mismatched)
+    if one_page_images is True:
+        return (" One image with a mask of several pages is consistent with one object or one "
+                "class per page (instance masks saved as an N x H x W array; EmbedSeg's "
+                "BBBC010 masks are multi-page TIFFs); the first page is then one of them, and "
+                "what the other pages hold is trained as background.")
+    if one_page_images is False:
+        return (" Images of several pages with a one-page mask are consistent with z-stacks "
+                "or time series annotated on one plane (or on a projection); which plane the "
+                "mask belongs to cannot be told from the files.")
+    return ""
+
+
+def _page_fix(mismatched: Sequence[tuple[Path, int, Path, int]]) -> str:
+    one_page_images = _one_page_images(mismatched)
+    if one_page_images is True:
+        return ("If each page is one object or class of the image, merge the pages into one "
+                "mask per image (their union, or a label map numbering them) saved under the "
+                "image's name; otherwise give image and mask the same pages.")
+    if one_page_images is False:
+        return ("Save the annotated plane of each image (or the projection the mask was drawn "
+                "on) as the image, or give image and mask the same pages.")
+    return "Give image and mask the same pages: stacks of equal length, or one file per page."
 
 
 def overview_pages(skipped: Sequence[tuple[Path, FilePages]]) -> Finding:

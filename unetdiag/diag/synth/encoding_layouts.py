@@ -13,7 +13,8 @@ issue 14):
 * :func:`webp_images`: images saved as lossless WebP;
 * :func:`zipped_dataset`: the images and masks still in the downloaded ``dataset.zip``;
 * :func:`unrelated_names`: camera names beside numbered masks, as many of each;
-* :func:`labelme2voc_root`: labelme2voc.py's output folder, its label visualisations beside.
+* :func:`labelme2voc_root`: labelme2voc.py's output folder, its label visualisations beside;
+* :func:`object_page_masks`: each mask a multi-page TIFF holding one object per page.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from scipy import io as scipy_io
+from scipy import ndimage
 
 from unetdiag.diag.synth.case import CaseFiles, as_255, read_grey, read_mask
 from unetdiag.diag.synth.generator import png_bytes
@@ -257,8 +259,31 @@ def labelme2voc_root(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
     return changed
 
 
+def object_page_masks(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """Each mask with two objects or more as a TIFF ``<stem>.tif`` of one 0/255 page per
+    connected object (8-connected, in label order); masks of fewer objects are left alone.
+
+    Simulates: instance masks saved as an N x H x W array (EmbedSeg's BBBC010 masks,
+    juglab/EmbedSeg#24). Shows: read as an ordinary file, only the first object is a mask.
+    """
+    changed = []
+    for index, mask in enumerate(case.masks):
+        objects, count = ndimage.label(read_mask(mask), structure=np.ones((3, 3)))
+        if count < 2:
+            continue
+        pages = [Image.fromarray(as_255(objects == number)) for number in range(1, count + 1)]
+        buffer = io.BytesIO()
+        pages[0].save(buffer, format="TIFF", save_all=True, append_images=pages[1:])
+        tiff = mask.with_suffix(".tif")
+        mask.unlink()
+        atomic_write_bytes(tiff, buffer.getvalue())
+        case.masks[index] = tiff
+        changed.append(tiff)
+    return changed
+
+
 ENCODING_LAYOUTS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         jpeg_png_twins, white_is_zero_tiffs, case_changed_mask_names, matlab_masks,
         label_stack_beside_slices, webp_images, zipped_dataset, unrelated_names,
-        labelme2voc_root)}
+        labelme2voc_root, object_page_masks)}
