@@ -644,3 +644,33 @@ def test_a_labelme2voc_root_never_offers_its_visualisations_as_masks(tmp_path):
     assert (f"--images {tmp_path / 'JPEGImages'} --masks {tmp_path / 'SegmentationClassPNG'}"
             in message)
     assert f"--masks {tmp_path / 'SegmentationClassVisualization'}" not in message
+
+
+def test_mask_folders_of_different_images_are_not_called_parts_of_one_object(tmp_path):
+    """Masks sorted into class folders (benign/, malignant/), each naming other images: the
+    refusal called them parts of one object to merge (a left and a right lung) and offered
+    one folder alone, which leaves half the images without a mask."""
+    touch_files(tmp_path / "images", *(f"{n}.png" for n in range(6)))
+    touch_files(tmp_path / "masks" / "benign", "0.png", "2.png", "4.png")
+    touch_files(tmp_path / "masks" / "malignant", "1.png", "3.png", "5.png")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+    message = str(caught.value)
+    assert ("benign/ and malignant/ hold masks of different images (3 and 3 of 6, none in "
+            "two)") in message
+    assert "left and a right lung" not in message
+    assert "alone leaves the other images without a mask" in message
+
+
+def test_one_mask_folder_per_image_holding_object_files_is_named(tmp_path):
+    """The Data Science Bowl's per-object mask files moved out of their sample folders:
+    masks/<stem>/object_<k>.png beside images/<stem>.png."""
+    touch_files(tmp_path / "images", *(f"{n}.png" for n in range(4)))
+    for n in range(4):
+        touch_files(tmp_path / "masks" / str(n), "object_1.png", "object_2.png", "object_3.png")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+    message = str(caught.value)
+    assert ("4 folders in masks/ are named as the images (0/ holding 3 files: object_1.png, "
+            "object_2.png, ...), consistent with one file per object or class") in message
+    assert "merge each folder into one mask named as its image" in message

@@ -365,16 +365,57 @@ def parts_hint(masks: Listing, image_stems: Collection[str], suffixes: Sequence[
     if len(found) == 1 and holds_field_of_view(found[0][0]):
         return ""
     if not found:
-        return ""
+        return _object_folders_hint(masks, image_stems)
     if len(found) == 1:
         return (f"; {found[0][0].name}/ holds masks named as {found[0][1]} of the images: pass "
                 f"--masks {found[0][0]}")
     names = join_names([f"{path.name}/" for path, _ in found])
     counts = join_names([str(held) for _, held in found])
+    held_names = [_names_held(path, image_stems, keys) for path, _ in found]
+    if sum(len(held) for held in held_names) == len(set().union(*held_names)):
+        return (f"; {names} hold masks of different images ({counts} of {len(image_stems)}, "
+                "none in two), consistent with one folder per class or part of the dataset "
+                "(classes such as benign/ and malignant/): put their masks into one folder and "
+                f"pass it; --masks {found[0][0]} alone leaves the other images without a mask")
     return (f"; {names} each hold masks named as the images ({counts} of "
             f"{len(image_stems)}): if each set is one part of the object (a left and a right "
             "lung), merge them into one mask per image (their union) and pass that folder; "
             f"to train on one set, pass --masks {found[0][0]}")
+
+
+def _names_held(folder: Path, names: Collection[str],
+                key: Callable[[Path], Iterable[str]]) -> set[str]:
+    """Which of ``names`` the files of ``folder`` hold, by ``key``."""
+    try:
+        files = list_folder(folder, "mask", require_files=False).files
+    except UserError:
+        return set()
+    return {name for path in files for name in key(path)} & set(names)
+
+
+def _object_folders_hint(masks: Listing, image_stems: Collection[str]) -> str:
+    """``; masks/ holds one folder per image ...`` when most of the mask folder's sub-folders
+    are named as images and hold image files (one file per object, the Data Science Bowl's
+    masks/ folders moved out of their sample folders); "" otherwise."""
+    named = [folder for folder in masks.subfolders if stem_key(folder) in image_stems
+             or folder.name in image_stems]
+    if not named or 2 * len(named) < len(masks.subfolders):
+        return ""
+    try:
+        first = list_folder(named[0], "mask", require_files=False)
+    except UserError:
+        return ""
+    if not first.files:
+        return ""
+    shown = ", ".join([path.name for path in first.files[:2]]
+                      + (["..."] if len(first.files) > 2 else []))
+    return (f"; {plural(len(named), 'folder')} in {masks.folder.name}/ "
+            f"{verb(len(named), 'is', 'are')} named as the images ({named[0].name}/ holding "
+            f"{plural(len(first.files), 'file')}: {shown}), consistent with one file per "
+            "object or class of that image: unetdiag reads one mask file per image, so merge "
+            "each folder into one mask named as its image (their union, or a label map "
+            "numbering them) and pass the folder of merged masks; the instance layout "
+            "(<id>/images/<id>.<ext> beside <id>/masks/, given as one folder) is read as it is")
 
 
 def root_parts_hint(root: Listing, cases: Sequence[Listing], suffixes: Sequence[str]) -> str:
