@@ -14,7 +14,9 @@ issue 14):
 * :func:`zipped_dataset`: the images and masks still in the downloaded ``dataset.zip``;
 * :func:`unrelated_names`: camera names beside numbered masks, as many of each;
 * :func:`labelme2voc_root`: labelme2voc.py's output folder, its label visualisations beside;
-* :func:`object_page_masks`: each mask a multi-page TIFF holding one object per page.
+* :func:`object_page_masks`: each mask a multi-page TIFF holding one object per page;
+* :func:`class_mask_folders`: the masks dealt into one folder per class under ``masks/``;
+* :func:`object_mask_folders`: one folder per image under ``masks/``, one file per object.
 """
 
 from __future__ import annotations
@@ -282,8 +284,52 @@ def object_page_masks(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
     return changed
 
 
+def class_mask_folders(case: CaseFiles, rng: np.random.Generator,
+                       classes: tuple[str, ...] = ("benign", "malignant")) -> list[Path]:
+    """The masks (already in ``masks/`` under their image's stem) dealt in turn into
+    ``masks/<class>/``; the images stay in one folder.
+
+    Simulates: masks sorted by class while the images are not. Shows: the mask folder holds
+    no file, and its folders name different images.
+    """
+    changed = []
+    for index, mask in enumerate(case.masks):
+        folder = mask.parent / classes[index % len(classes)]
+        folder.mkdir(exist_ok=True)
+        moved = folder / mask.name
+        mask.replace(moved)
+        case.masks[index] = moved
+        changed.append(moved)
+    return changed
+
+
+def object_mask_folders(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """Each mask split into one 0/255 PNG per connected object (8-connected) in
+    ``masks/<image stem>/object_<k>.png``; the images stay in one folder.
+
+    Simulates: the Data Science Bowl's per-object mask files moved out of their sample
+    folders. Shows: the mask folder holds folders named as the images, no mask file.
+    """
+    masks_dir = case.root / "masks"
+    masks_dir.mkdir(exist_ok=True)
+    changed = []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        objects, count = ndimage.label(read_mask(mask), structure=np.ones((3, 3)))
+        folder = masks_dir / image.stem
+        folder.mkdir()
+        for number in range(1, count + 1):
+            path = folder / f"object_{number}.png"
+            atomic_write_bytes(path, png_bytes(Image.fromarray(as_255(objects == number))))
+            changed.append(path)
+        mask.unlink()
+        case.masks[index] = folder
+    case.layout.masks_dir = masks_dir
+    case.layout.mask_suffixes = ()
+    return changed
+
+
 ENCODING_LAYOUTS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         jpeg_png_twins, white_is_zero_tiffs, case_changed_mask_names, matlab_masks,
         label_stack_beside_slices, webp_images, zipped_dataset, unrelated_names,
-        labelme2voc_root, object_page_masks)}
+        labelme2voc_root, object_page_masks, class_mask_folders, object_mask_folders)}
