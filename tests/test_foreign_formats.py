@@ -199,3 +199,19 @@ def test_a_dataset_still_in_its_archive_is_told_to_be_unpacked(tmp_path):
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "old.zip").write_bytes(b"not a zip")
     assert "archive" not in _refusal(tmp_path / "notes")
+
+
+def test_jpeg_files_saved_as_jfif_are_told_to_be_renamed(tmp_path):
+    """Browsers on Windows save downloaded JPEGs as .jfif (supervisely/supervisely#839 added
+    the extension; justinshenk/fer#45: "cannot predict from images in jfif format")."""
+    from PIL import Image
+
+    (tmp_path / "images").mkdir()
+    for n in range(3):
+        Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "images" / f"{n}.jfif",
+                                                         format="JPEG")
+        _save_png(tmp_path / "masks" / f"{n}.png")
+    message = _refusal(tmp_path / "images", tmp_path / "masks")
+    assert ("3 files are JPEG images by their content under another extension (0.jfif, "
+            "1.jfif, 2.jfif): unetdiag picks JPEG files by .jpg or .jpeg; rename them with "
+            ".jpg") in message

@@ -1,9 +1,9 @@
 """What the files a folder holds besides images are, when they are labels or images in a
 format unetdiag does not read: YOLO segmentation text, COCO or labelme JSON, NumPy arrays,
 DICOM, NIfTI and other volumes, archives not yet unpacked, MATLAB and HDF5 files (SBD's
-``cls/*.mat``, ilastik's ``.h5``), images saved without an extension, images in formats
-Pillow may open but pairing does not pick (WebP, JPEG 2000, HEIC, AVIF), and
-gzip-compressed images (STARE's ``im0001.ppm.gz``). The "no images" and
+``cls/*.mat``, ilastik's ``.h5``), images saved without an extension or as ``.jfif``,
+images in formats Pillow may open but pairing does not pick (WebP, JPEG 2000, HEIC, AVIF),
+and gzip-compressed images (STARE's ``im0001.ppm.gz``). The "no images" and
 "no masks" refusals name them, so the user learns what to convert instead of only which
 extensions are read.
 
@@ -41,6 +41,8 @@ _UNPICKED_IMAGES = {".webp": ("WebP", ((8, b"WEBP"),)),
                     ".j2k": ("JPEG 2000", ((0, b"\xff\x4f\xff\x51"),)),
                     ".heic": ("HEIC", ((4, b"ftyp"),)), ".heif": ("HEIC", ((4, b"ftyp"),)),
                     ".avif": ("AVIF", ((4, b"ftyp"),))}
+#: Other extensions of JPEG files (browsers on Windows save downloads as .jfif).
+_JPEG_ALIASES = (".jfif", ".jpe", ".jif")
 #: Archives by extension, with the bytes that prove the content: (offset, magic).
 _ARCHIVES = {".zip": ((0, b"PK\x03\x04"), (0, b"PK\x05\x06")),
              ".tar": ((257, b"ustar"),), ".tar.gz": ((0, GZIP_MAGIC),),
@@ -141,8 +143,9 @@ def _json_kind(head: bytes) -> str | None:
 
 
 def file_kind(path: Path) -> str | None:
-    """The kind of one file (a key of the hint's kinds, ``volume:<format>``,
-    ``image:<format>`` or ``unpicked:<format>``), or None for a file of no kind named here."""
+    """The kind of one file (a key of the hint's kinds, ``archive``, ``volume:<format>``,
+    ``image:<format>``, ``renamed:JPEG`` or ``unpicked:<format>``), or None for a file of no
+    kind named here."""
     suffix = _suffix(path)
     if suffix in _VOLUME_EXTENSIONS:
         return f"volume:{_VOLUME_EXTENSIONS[suffix]}"
@@ -156,6 +159,8 @@ def file_kind(path: Path) -> str | None:
     if suffix in _ARCHIVES and any(head[offset:offset + len(magic)] == magic
                                    for offset, magic in _ARCHIVES[suffix]):
         return "archive"
+    if suffix in _JPEG_ALIASES and head.startswith(b"\xff\xd8\xff"):
+        return "renamed:JPEG"
     if suffix in _UNPICKED_IMAGES:
         name, magics = _UNPICKED_IMAGES[suffix]
         if any(head[offset:offset + len(magic)] == magic for offset, magic in magics):
@@ -207,6 +212,12 @@ def _describe(kind: str, count: int, files: Sequence[Path]) -> str:
                 "convert them to PNG under the same names "
                 f"(a lossless copy keeps a mask's values; a mask saved as lossy {fmt} keeps "
                 "the values its compression changed)")
+    if kind.startswith("renamed:"):
+        shown = ", ".join(path.name for path in files[:SAMPLED_FILES])
+        return (f"{plural(count, 'file')} {verb(count, 'is a', 'are')} {kind[8:]} "
+                f"{verb(count, 'image', 'images')} by {verb(count, 'its', 'their')} content "
+                f"under another extension ({shown}): unetdiag picks JPEG files by .jpg or "
+                ".jpeg; rename them with .jpg")
     if kind == "archive":
         shown = join_names([path.name for path in files[:SAMPLED_FILES]]
                            + (["..."] if count > SAMPLED_FILES else []))

@@ -10,7 +10,8 @@ issue 14):
 * :func:`matlab_masks`: labels shipped as MATLAB files (SBD's ``cls/*.mat``);
 * :func:`label_stack_beside_slices`: the masks as one multi-page TIFF beside the images as
   one file each (ISBI 2012's ``train-labels.tif`` with PNG slices of ``train-volume.tif``);
-* :func:`webp_images`: images saved as lossless WebP;
+* :func:`webp_images`: images saved as lossless WebP; :func:`jfif_images`: as JPEG named
+  ``.jfif``;
 * :func:`zipped_dataset`: the images and masks still in the downloaded ``dataset.zip``;
 * :func:`unrelated_names`: camera names beside numbered masks, as many of each;
 * :func:`labelme2voc_root`: labelme2voc.py's output folder, its label visualisations beside;
@@ -173,6 +174,25 @@ def webp_images(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
     return changed
 
 
+def jfif_images(case: CaseFiles, rng: np.random.Generator, quality: int = 95) -> list[Path]:
+    """Every image as an RGB JPEG named ``<stem>.jfif``.
+
+    Simulates: pictures saved from a browser on Windows (supervisely/supervisely#839).
+    Shows: JPEG files under an extension pairing does not pick.
+    """
+    changed = []
+    for index, image in enumerate(case.images):
+        jfif = image.with_suffix(".jfif")
+        buffer = io.BytesIO()
+        Image.fromarray(read_grey(image), mode="L").convert("RGB").save(
+            buffer, format="JPEG", quality=quality)
+        image.unlink()
+        atomic_write_bytes(jfif, buffer.getvalue())
+        case.images[index] = jfif
+        changed.append(jfif)
+    return changed
+
+
 def zipped_dataset(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
     """The images and masks packed into ``<root>/download/dataset.zip`` (``images/``,
     ``masks/``), the folders removed; the layout points at ``download/``.
@@ -331,5 +351,5 @@ def object_mask_folders(case: CaseFiles, rng: np.random.Generator) -> list[Path]
 ENCODING_LAYOUTS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         jpeg_png_twins, white_is_zero_tiffs, case_changed_mask_names, matlab_masks,
-        label_stack_beside_slices, webp_images, zipped_dataset, unrelated_names,
+        label_stack_beside_slices, webp_images, jfif_images, zipped_dataset, unrelated_names,
         labelme2voc_root, object_page_masks, class_mask_folders, object_mask_folders)}
