@@ -147,7 +147,7 @@ def test_a_label_stack_beside_a_folder_of_image_slices_is_named_in_the_refusal(t
     text = str(caught.value)
     assert "5 images, 1 mask;" in text
     assert "train-labels.tif is a multi-page TIFF stack (5 pages;" in text
-    assert "beside 5 image files, one per page in number: save each page as its own file" in text
+    assert "beside 5 image files, as many as its pages: save each page as its own file" in text
 
 
 def test_a_volume_beside_as_many_mask_slices_is_told_to_be_split(tmp_path):
@@ -160,7 +160,7 @@ def test_a_volume_beside_as_many_mask_slices_is_told_to_be_split(tmp_path):
     text = str(caught.value)
     assert "1 image, 5 masks;" in text
     assert "volume.tif is a multi-page TIFF stack (5 pages;" in text
-    assert "beside 5 mask files, one per page in number" in text
+    assert "beside 5 mask files, as many as its pages" in text
     assert "give the masks as one stack of 5 pages" in text
 
 

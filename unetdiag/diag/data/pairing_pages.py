@@ -143,7 +143,7 @@ def stacks_hint(stacks: Sequence[tuple[Path, int]], others: Sequence[Path] = (),
             "stack and a mask stack of equal length are paired page by page)")
     singles = [path for path in others if path not in {stack for stack, _ in stacks}]
     if len(stacks) == 1 and singles and len(singles) == pages[0]:
-        hint += (f", beside {len(singles)} {others_kind} files, one per page in number: save "
+        hint += (f", beside {len(singles)} {others_kind} files, as many as its pages: save "
                  f"each page as its own file named as its {others_kind} (in page order only if "
                  f"the {others_kind}s' names number the pages so), or give the {others_kind}s "
                  f"as one stack of {pages[0]} pages")

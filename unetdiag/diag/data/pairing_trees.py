@@ -394,9 +394,10 @@ def _names_held(folder: Path, names: Collection[str],
 
 
 def _object_folders_hint(masks: Listing, image_stems: Collection[str]) -> str:
-    """``; masks/ holds one folder per image ...`` when most of the mask folder's sub-folders
-    are named as images and hold image files (one file per object, the Data Science Bowl's
-    masks/ folders moved out of their sample folders); "" otherwise."""
+    """``; 12 folders in masks/ are named as the images ...`` when at least half the mask
+    folder's sub-folders are named as images and the first holds image files (one file per
+    object, the Data Science Bowl's masks/ folders moved out of their sample folders); ""
+    otherwise."""
     named = [folder for folder in masks.subfolders if stem_key(folder) in image_stems
              or folder.name in image_stems]
     if not named or 2 * len(named) < len(masks.subfolders):
