@@ -215,3 +215,20 @@ def test_jpeg_files_saved_as_jfif_are_told_to_be_renamed(tmp_path):
     assert ("3 files are JPEG images by their content under another extension (0.jfif, "
             "1.jfif, 2.jfif): unetdiag picks JPEG files by .jpg or .jpeg; rename them with "
             ".jpg") in message
+
+
+def test_a_coco_file_whose_annotations_follow_a_long_image_list_is_named(tmp_path):
+    """Roboflow's COCO export: ``train/_annotations.coco.json`` beside the images, its
+    "images" list before "annotations", past the first bytes read."""
+    touch_files(tmp_path / "train", *(f"{n}.jpg" for n in range(3)))
+    images = [{"id": n, "file_name": f"{n}_jpg.rf.{n:032d}.jpg", "height": 640, "width": 640}
+              for n in range(200)]
+    annotations = [{"id": n, "image_id": n, "category_id": 1, "segmentation": [[0, 0, 9, 0, 9, 9]],
+                    "area": 40.5, "bbox": [0, 0, 9, 9], "iscrowd": 0} for n in range(200)]
+    coco = {"info": {"description": "Exported from roboflow.com"}, "licenses": [],
+            "categories": [{"id": 1, "name": "lesion"}], "images": images,
+            "annotations": annotations}
+    path = tmp_path / "train" / "_annotations.coco.json"
+    path.write_text(json.dumps(coco), encoding="utf-8")
+    assert path.read_bytes()[:4096].count(b'"annotations"') == 0
+    assert "1 file is COCO annotations" in _refusal(tmp_path / "train")

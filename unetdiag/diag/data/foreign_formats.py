@@ -7,7 +7,8 @@ and gzip-compressed images (STARE's ``im0001.ppm.gz``). The "no images" and
 "no masks" refusals name them, so the user learns what to convert instead of only which
 extensions are read.
 
-A few bytes of at most :data:`SAMPLED_FILES` files of each kind are read; nothing is decoded.
+A few bytes (the start, and a JSON file's end) of at most :data:`SAMPLED_FILES` files
+of each kind are read; nothing is decoded.
 """
 
 from __future__ import annotations
@@ -104,6 +105,18 @@ def _head(path: Path) -> bytes:
         return b""
 
 
+def _tail(path: Path) -> bytes:
+    """The last :data:`HEAD_BYTES` bytes (a COCO file's ``"annotations"`` list follows its
+    ``"images"`` list, which alone can fill megabytes)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            handle.seek(max(0, handle.tell() - HEAD_BYTES))
+            return handle.read(HEAD_BYTES)
+    except OSError:
+        return b""
+
+
 def _suffix(path: Path) -> str:
     """The extension, with the one before ``.gz`` (``.nii.gz``, ``.ppm.gz``)."""
     if path.suffix.lower() == ".gz":
@@ -134,8 +147,11 @@ def _text_kind(head: bytes) -> str | None:
     return None
 
 
-def _json_kind(head: bytes) -> str | None:
-    if b'"annotations"' in head and b'"images"' in head:
+def _json_kind(head: bytes, tail: bytes) -> str | None:
+    """COCO when the start or the end holds ``"images"`` and ``"annotations"`` (or the
+    ``"iscrowd"`` of its entries); labelme when the start holds its keys."""
+    if b'"images"' in head + tail and any(key in head + tail
+                                          for key in (b'"annotations"', b'"iscrowd"')):
         return "coco"
     if b'"shapes"' in head and (b'"imagePath"' in head or b'"imageData"' in head):
         return "labelme"
@@ -172,7 +188,7 @@ def file_kind(path: Path) -> str | None:
     if suffix == ".txt":
         return _text_kind(head)
     if suffix == ".json":
-        return _json_kind(head)
+        return _json_kind(head, _tail(path))
     if suffix == "":
         for magic, name in _IMAGE_MAGIC:
             if head.startswith(magic):
