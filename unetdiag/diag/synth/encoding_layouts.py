@@ -16,6 +16,8 @@ issue 14):
 * :func:`unrelated_names`: camera names beside numbered masks, as many of each;
 * :func:`labelme2voc_root`: labelme2voc.py's output folder, its label visualisations beside;
 * :func:`object_page_masks`: each mask a multi-page TIFF holding one object per page;
+* :func:`coco_export_folder`: Roboflow's COCO export, the images beside
+  ``_annotations.coco.json`` and no mask image;
 * :func:`class_mask_folders`: the masks dealt into one folder per class under ``masks/``;
 * :func:`object_mask_folders`: one folder per image under ``masks/``, one file per object.
 """
@@ -23,6 +25,7 @@ issue 14):
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import struct
 import zipfile
@@ -304,6 +307,43 @@ def object_page_masks(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
     return changed
 
 
+def coco_export_folder(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """The images moved to ``<root>/train/`` as Roboflow names them
+    (``<stem>_png.rf.<hash>.jpg``) beside ``_annotations.coco.json`` (info, licenses,
+    categories, then every image, then one box-shaped polygon per image); the masks removed.
+
+    Simulates: a COCO segmentation export given as the dataset. Shows: a folder of images
+    whose labels are polygons in a JSON file whose "annotations" follow a long "images" list.
+    """
+    train = case.root / "train"
+    train.mkdir()
+    images, annotations = [], []
+    for index, (image, mask) in enumerate(zip(case.images, case.masks, strict=True)):
+        name = f"{image.stem}_png.rf.{index:032x}.jpg"
+        buffer = io.BytesIO()
+        grey = read_grey(image)
+        Image.fromarray(grey, mode="L").convert("RGB").save(buffer, format="JPEG", quality=90)
+        atomic_write_bytes(train / name, buffer.getvalue())
+        height, width = grey.shape
+        images.append({"id": index, "license": 1, "file_name": name, "height": height,
+                       "width": width, "date_captured": "2023-05-01T10:00:00+00:00"})
+        annotations.append({"id": index, "image_id": index, "category_id": 1,
+                            "bbox": [0, 0, 4, 4], "area": 16,
+                            "segmentation": [[0, 0, 4, 0, 4, 4, 0, 4]], "iscrowd": 0})
+        image.unlink()
+        mask.unlink()
+        case.images[index] = case.masks[index] = train / name
+    coco = {"info": {"description": "Exported from roboflow.com"},
+            "licenses": [{"id": 1, "name": "CC BY 4.0"}],
+            "categories": [{"id": 0, "name": "objects"}, {"id": 1, "name": "object"}],
+            "images": images, "annotations": annotations}
+    annotation_file = train / "_annotations.coco.json"
+    atomic_write_bytes(annotation_file, json.dumps(coco).encode("utf-8"))
+    case.layout.images_dir, case.layout.masks_dir = train, None
+    case.layout.mask_suffixes = ()
+    return [annotation_file]
+
+
 def class_mask_folders(case: CaseFiles, rng: np.random.Generator,
                        classes: tuple[str, ...] = ("benign", "malignant")) -> list[Path]:
     """The masks (already in ``masks/`` under their image's stem) dealt in turn into
@@ -352,4 +392,5 @@ ENCODING_LAYOUTS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         jpeg_png_twins, white_is_zero_tiffs, case_changed_mask_names, matlab_masks,
         label_stack_beside_slices, webp_images, jfif_images, zipped_dataset, unrelated_names,
-        labelme2voc_root, object_page_masks, class_mask_folders, object_mask_folders)}
+        labelme2voc_root, object_page_masks, coco_export_folder, class_mask_folders,
+        object_mask_folders)}
