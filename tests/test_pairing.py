@@ -649,20 +649,3 @@ def test_annotation_files_beside_the_images_are_not_called_masks_to_save_as_png(
     with pytest.raises(UserError) as caught:
         discover_pairs(tmp_path)
     assert "named as an image's mask" not in str(caught.value)
-
-
-def test_two_folders_of_as_many_files_sharing_no_name_are_told_pairing_is_by_name(tmp_path):
-    """Camera names beside numbered masks, as many of each: loaders that zip two sorted lists
-    pair them by position (HasnainRaz/SemSegPipeline#9: "each image-mask index corresponds to
-    the same pair"); unetdiag pairs by name, and the refusal says so."""
-    touch_files(tmp_path / "images", *(f"DSC_{4810 + n}.jpg" for n in range(3)))
-    touch_files(tmp_path / "masks", *(f"mask_{n + 1}.png" for n in range(3)))
-    with pytest.raises(UserError) as refused:
-        discover_pairs(tmp_path / "images", tmp_path / "masks")
-    message = str(refused.value)
-    assert ("the 3 images and 3 masks share no name (DSC_4810.jpg, mask_1.png): unetdiag "
-            "pairs files by name, never by their place in a sorted list") in message
-    touch_files(tmp_path / "masks", "mask_4.png")  # counts differ: nothing said of order
-    with pytest.raises(UserError) as refused:
-        discover_pairs(tmp_path / "images", tmp_path / "masks")
-    assert "sorted list" not in str(refused.value)

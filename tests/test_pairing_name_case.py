@@ -1,7 +1,9 @@
-"""Image and mask names that differ in letter case only (``Case01.png`` beside
-``case01.png``): a folder made on Windows or macOS, whose file systems ignore case, pairs
-there and not on Linux. The refusal and ``pairing.missing_mask`` say so, with an example,
-instead of leaving "12 images, 12 masks" or "2 images have no mask" unexplained."""
+"""Names that do not pair as they stand. Image and mask names that differ in letter case
+only (``Case01.png`` beside ``case01.png``): a folder made on Windows or macOS, whose file
+systems ignore case, pairs there and not on Linux; the refusal and ``pairing.missing_mask``
+say so, with an example, instead of leaving "12 images, 12 masks" or "2 images have no mask"
+unexplained. Two folders of as many files sharing no name: the refusal says pairing is by
+name, not by place in a sorted list."""
 
 from __future__ import annotations
 
@@ -53,3 +55,20 @@ def test_names_equal_in_case_or_ambiguous_once_folded_are_not_named():
     assert case_only_pairs([Path("A1.png"), Path("a1.tif")], [Path("A1.png")], ()) == []
     assert case_only_pairs([Path("b1.png")], [Path("B1.png"), Path("b1.tif")], ()) == []
     assert case_only_pairs([Path("c1.png")], [Path("d1.png")], ()) == []
+
+
+def test_two_folders_of_as_many_files_sharing_no_name_are_told_pairing_is_by_name(tmp_path):
+    """Camera names beside numbered masks, as many of each: loaders that zip two sorted lists
+    pair them by position (HasnainRaz/SemSegPipeline#9: "each image-mask index corresponds to
+    the same pair"); unetdiag pairs by name, and the refusal says so."""
+    touch_files(tmp_path / "images", *(f"DSC_{4810 + n}.jpg" for n in range(3)))
+    touch_files(tmp_path / "masks", *(f"mask_{n + 1}.png" for n in range(3)))
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+    message = str(refused.value)
+    assert ("the 3 images and 3 masks share no name (DSC_4810.jpg, mask_1.png): unetdiag "
+            "pairs files by name, never by their place in a sorted list") in message
+    touch_files(tmp_path / "masks", "mask_4.png")  # counts differ: nothing said of order
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+    assert "sorted list" not in str(refused.value)
