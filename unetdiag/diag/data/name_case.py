@@ -3,8 +3,8 @@
 
 Windows and macOS file systems ignore case, so a folder made there opens ``case01.png``
 for ``Case01.png`` and a loader written there pairs them; Linux, and unetdiag, compare names
-exactly. The "no pairs" refusal and ``pairing.missing_mask`` name such pairs, so the user
-renames one side rather than adding masks that exist.
+exactly. The "no pairs" refusal, ``pairing.missing_mask`` and ``pairing.orphan_mask`` name
+such pairs, so the user renames one side rather than adding masks that exist.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def case_only_pairs(images: Sequence[Path], masks: Sequence[Path],
 
 
 def case_hint(images: Sequence[Path], masks: Sequence[Path], suffixes: Sequence[str]) -> str:
-    """``; 12 images have a mask whose name differs in letter case only (...)`` when
+    """``; 12 images have masks whose names differ in letter case only (...)`` when
     :func:`case_only_pairs` finds any; "" otherwise."""
     pairs = case_only_pairs(images, masks, suffixes)
     if not pairs:
