@@ -12,9 +12,9 @@ from helpers import audit_pairs, finding, write_mask_pairs
 from PIL import Image
 from scipy import ndimage
 
-from unetdiag.diag.audit.mask_findings import RIM_SHARE_FOR_RESAMPLING
 from unetdiag.diag.audit.run import audit_dataset
 from unetdiag.diag.checks.edges import rim_share
+from unetdiag.diag.checks.masks import RIM_SHARE_FOR_RESAMPLING
 from unetdiag.diag.synth.corruptions import build_case
 from unetdiag.diag.synth.generator import SynthSpec
 

@@ -81,7 +81,7 @@ from unetdiag.diag.audit.label_findings import label_map_finding
 from unetdiag.diag.audit.label_rims_wording import interpolated_labels_finding
 from unetdiag.diag.audit.label_verdict import LISTED_LABEL_VALUES, LabelVerdict
 from unetdiag.diag.audit.labels import counts_under, judge_label_maps, one_value_files
-from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings, threshold_rows
+from unetdiag.diag.audit.mask_findings import encoding_rows, mask_findings
 from unetdiag.diag.audit.overlap_findings import overlap_findings
 from unetdiag.diag.audit.polarity_evidence import background_placement
 from unetdiag.diag.audit.polarity_wording import placed_mostly_foreground
@@ -98,6 +98,7 @@ from unetdiag.diag.audit.tally import (
     THRESHOLD_SPREAD_TOLERANCE,
     AuditTally,
 )
+from unetdiag.diag.audit.threshold_findings import threshold_rows
 from unetdiag.diag.audit.value_sides import two_classes
 from unetdiag.diag.audit.white_is_zero import (
     white_is_zero_findings,
