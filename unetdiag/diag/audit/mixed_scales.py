@@ -15,6 +15,7 @@ from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.decoding import resolve_threshold
 from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.data.reading import UINT8_MAX
 from unetdiag.diag.data.rules import ValueRule
 from unetdiag.diag.wording.text import join_names, plural, verb
 
@@ -25,7 +26,7 @@ POLICY_FIX = ("unetdiag decodes masks under MaskPolicy (threshold at the midpoin
 
 #: Scales whose auto threshold is the same for every mask of the scale (a "float" mask's
 #: depends on its own range).
-_FIXED_SCALES = ("binary", "float_unit", "uint8", "uint16", "uint32", "palette")
+_FIXED_SCALES = ("binary", "float_unit", "uint8", "uint16", "uint32", "palette", "uint8_labels")
 
 
 def _scale_readings(tally: AuditTally, policy: MaskPolicy
@@ -77,9 +78,21 @@ def mixed_scales_finding(tally: AuditTally, policy: MaskPolicy) -> Finding | Non
     value policy; under a value policy they are read alike: information when it finds
     foreground in them, a warning when it decodes them empty (the second reading's loss)."""
     scales: dict[str, list[int]] = {}
+    auto = policy.threshold is None and not policy.by_values
     for number, key in enumerate(tally.encodings):
         if not key.scale.startswith("one value"):
             scales.setdefault(key.scale, []).append(number)
+    if "uint8_labels" in scales:
+        # 8-bit masks whose values all lie below the midpoint (an instance map of fewer
+        # objects) decode alike on either 8-bit scale, as every 8-bit mask does under a given
+        # threshold or value policy: the two scales are one here
+        alike = [number for number in scales.get("uint8", []) if not auto or (
+            tally.encodings[number] in tally.encoding_values
+            and tally.encoding_values[tally.encodings[number]].high <= UINT8_MAX // 2)]
+        scales["uint8_labels"] += alike
+        scales["uint8"] = [number for number in scales.get("uint8", []) if number not in alike]
+        if not scales["uint8"]:
+            del scales["uint8"]
     if len(scales) < 2:
         return None
     per_scale = {scale: int(np.isin(tally.encoding_ids, numbers).sum())
@@ -95,7 +108,6 @@ def mixed_scales_finding(tally: AuditTally, policy: MaskPolicy) -> Finding | Non
     evidence: dict[str, Any] = {"masks_per_scale": per_scale}
     maps_scale, subset = class_numbers_of_label_maps(tally, scales)
     evidence["label_map_values_only"] = subset
-    auto = policy.threshold is None and not policy.by_values
     if auto:
         split = _read_two_ways(readings)
         evidence["read_two_ways"] = [

@@ -99,7 +99,8 @@ def inspect_mask_values(values: np.ndarray, file_format: str, mode: str, policy:
     # the scale is that of the values the policy reads: an ignored value (255 of 0/1 labels,
     # -9999 no-data) is no level of it and must not move the midpoint
     kept_low, kept_high = kept_range(plane, counts, policy.ignore_values, low, high)
-    scale = recognised_scale(plane, palette == "labels", kept_low, kept_high, lossy)
+    scale = recognised_scale(plane, palette == "labels", kept_low, kept_high, lossy,
+                             grey=not is_colour and alpha != "mask")
     threshold = (float(policy.threshold) if policy.threshold is not None
                  else auto_threshold(scale, kept_low, kept_high))
     bottom, top = scale_ends(scale, kept_low, kept_high)

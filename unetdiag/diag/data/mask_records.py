@@ -40,7 +40,10 @@ class MaskEncoding:
             kept as labels). Integer data is judged by the narrowest range that holds it: a
             16-bit file holding 0/255 is ``"uint8"``; object numbers within 0..255 in a
             16- or 32-bit file (instance ids 1..136) are on that file's scale, ``"uint16"``
-            or ``"uint32"`` (:func:`~unetdiag.diag.data.mask_scales.recognised_scale`).
+            or ``"uint32"``; in an 8-bit file, numbers on both sides of the 8-bit midpoint
+            (instance ids 1..137) are ``"uint8_labels"``, whose automatic threshold leaves
+            every number background
+            (:func:`~unetdiag.diag.data.mask_scales.recognised_scale`).
         threshold: the threshold that was applied (``policy.threshold`` or the auto midpoint).
         polarity: the policy's polarity (``"bright"`` or ``"dark"``).
         nonbinary_fraction: share of pixels at neither end of the scale (e.g. neither 0 nor

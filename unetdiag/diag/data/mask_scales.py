@@ -1,5 +1,5 @@
-"""A mask plane's scale (0/1, 0..255, 0..65535, 32-bit integers, float, palette labels) and its
-threshold.
+"""A mask plane's scale (0/1, 0..255, 0..65535, 32-bit integers, float, palette labels, 8-bit
+label numbers) and its threshold.
 
 The scale is recognised from the values the policy reads; the auto threshold is the midpoint
 of that scale (:func:`auto_threshold`), or the label rule for palette indices.
@@ -16,7 +16,8 @@ from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.data.reading import UINT8_MAX, UINT16_MAX
 from unetdiag.diag.data.region_insides import numbered_regions
 
-Scale = Literal["binary", "uint8", "uint16", "uint32", "float_unit", "float", "palette"]
+Scale = Literal["binary", "uint8", "uint16", "uint32", "float_unit", "float", "palette",
+                "uint8_labels"]
 #: The top of the 32-bit integer scale: integer masks past 16 bits (instance label images of
 #: more than 65,535 objects, Cellpose's uint32 and StarDist's int32) are thresholded at its
 #: midpoint, as 16-bit ones are at theirs, so object numbers read the same way in either
@@ -40,6 +41,11 @@ MIN_NUMBERS_BELOW_MIDPOINT = 2
 #: tiles beside it, gaps of a few), while classes spread over the 8-bit scale as grey levels
 #: (0/85/170/255; 31 classes at most spaced 8 apart) are far apart.
 MAX_NUMBER_GAP = 8
+
+#: The automatic threshold of 8-bit label numbers (``"uint8_labels"``): no 8-bit value lies
+#: above it, so every number is background, as the same numbers are in a 16-bit container
+#: under its midpoint.
+LABEL_NUMBERS_THRESHOLD = float(UINT8_MAX)
 
 #: Threshold applied to palette labels: on integer indices ``index > 0.5`` means "index != 0".
 LABEL_THRESHOLD = 0.5
@@ -72,7 +78,7 @@ def kept_range(plane: np.ndarray, counts: dict[int, int] | None,
 
 
 def recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float,
-                      lossy: bool = False) -> Scale:
+                      lossy: bool = False, grey: bool = True) -> Scale:
     """The plane's scale, given its finite range ``low``..``high``; a lossy 8-bit plane
     within 0..:data:`LOSSY_BINARY_TOP` is 0/1 data with compression noise.
 
@@ -85,16 +91,25 @@ def recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float
     :data:`MAX_NUMBER_GAP` or more) are grey levels, read on the 8-bit scale as the same values
     in an 8-bit file are.
 
+    The same numbers in an 8-bit file (instance ids 1..137 in a PNG of mode L) straddling the
+    8-bit midpoint are ``"uint8_labels"``: no wider container exists, so their automatic
+    threshold (:data:`LABEL_NUMBERS_THRESHOLD`) leaves every number background. Only a
+    lossless ``grey`` plane (not a colour mask's brightest channel, not an alpha channel)
+    whose numbers lie on both sides of the midpoint is judged: below it either scale decodes
+    every number alike, so class maps 0/1/2/3 keep the 8-bit scale.
+
     >>> ids = np.zeros((40, 40), np.uint16)
     >>> for number in range(1, 5):
     ...     ids[2:38, number * 9 - 7:number * 9] = number + 125
     >>> recognised_scale(ids, False, 0, 129), recognised_scale(ids.astype(np.uint8), False, 0, 129)
-    ('uint16', 'uint8')
+    ('uint16', 'uint8_labels')
     >>> recognised_scale((ids > 0).astype(np.uint16) * 255, False, 0, 255)
     'uint8'
     >>> grey = np.where(ids > 0, (ids - 125) * 63, 0).astype(np.uint16)  # 0, 63, 126 .. 252
     >>> recognised_scale(grey, False, 0, 252), recognised_scale(grey // 63, False, 0, 4)
     ('uint8', 'uint16')
+    >>> recognised_scale(ids.astype(np.uint8), False, 0, 129, grey=False)
+    'uint8'
     """
     if is_labels:
         return "palette"
@@ -107,6 +122,9 @@ def recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float
         finite = plane if integral else plane[np.isfinite(plane)]
         return "binary" if integral or _all_in(finite, (0.0, 1.0)) else "float_unit"
     if plane.dtype.kind in "ui" and low >= 0:
+        if high <= UINT8_MAX and plane.dtype.itemsize == 1:
+            return ("uint8_labels" if grey and not lossy and _numbered_in_8_bits(plane)
+                    else "uint8")
         if high <= UINT8_MAX:
             return _container_scale(plane) if _numbered_in_wide(plane) else "uint8"
         if high <= UINT16_MAX:
@@ -120,20 +138,38 @@ def _numbered_in_wide(plane: np.ndarray) -> bool:
     """A 16- or 32-bit integer plane whose values stay within 0..255 and are object numbers,
     each a region with an inside (instance ids 1..136 saved as uint16): their numbers are no
     8-bit grey levels, so the 8-bit midpoint would split the objects by number."""
-    if plane.dtype.itemsize == 1:
-        return False
     # counting the values held (all within 0..255 here) costs little beside the insides
     counts = np.bincount(plane.ravel(), minlength=1)
     held = np.count_nonzero(counts)
     numbers = np.flatnonzero(counts[1:])
-    dense = (numbers.size > 1
-             and numbers[-1] - numbers[0] < MAX_NUMBER_GAP * (numbers.size - 1))
     # below the 8-bit midpoint either scale decodes every value alike, so the rule only
     # names the scale: two numbers suffice, and a class map's files holding classes 1, 2 and
     # those holding 1, 2, 3 are not told apart as two scales (mask.mixed_scales)
     fewest = (MIN_CONTAINED_NUMBERS if counts.size - 1 > UINT8_MAX // 2
               else MIN_NUMBERS_BELOW_MIDPOINT)
-    return held > fewest and dense and numbered_regions(plane, fewest)
+    return held > fewest and _dense(numbers) and numbered_regions(plane, fewest)
+
+
+def _numbered_in_8_bits(plane: np.ndarray) -> bool:
+    """An 8-bit plane holding 0 and object numbers on both sides of the 8-bit midpoint
+    (instance ids 1..137), mostly consecutive, each a region with an inside: the midpoint
+    would make objects 128.. foreground and 1..127 background by their number. Two levels
+    (0/255), grey levels spread over the scale (0/85/170/255) and values below the midpoint
+    (class maps 0..11) are never judged by their insides."""
+    # the first passes are those of a plain mask: no bincount unless 0 and the top differ
+    # and a value lies past the midpoint (a 0/255 or 0/1 mask stops here)
+    if int(plane.min()) != 0 or int(plane.max()) <= UINT8_MAX // 2:
+        return False
+    counts = np.bincount(plane.ravel(), minlength=UINT8_MAX + 1)
+    numbers = np.flatnonzero(counts[1:]) + 1
+    return (numbers.size >= MIN_CONTAINED_NUMBERS and int(numbers[0]) <= UINT8_MAX // 2
+            and _dense(numbers) and numbered_regions(plane, MIN_CONTAINED_NUMBERS))
+
+
+def _dense(numbers: np.ndarray) -> bool:
+    """Numbers (sorted, at least two) a mean gap under :data:`MAX_NUMBER_GAP` apart."""
+    return bool(numbers.size > 1
+                and numbers[-1] - numbers[0] < MAX_NUMBER_GAP * (numbers.size - 1))
 
 
 def _container_scale(plane: np.ndarray) -> Scale:
@@ -153,7 +189,7 @@ def scale_ends(scale: Scale | str, low: float, high: float) -> tuple[float, floa
     """
     if scale in ("binary", "float_unit"):
         return 0.0, 1.0
-    if scale == "uint8":
+    if scale in ("uint8", "uint8_labels"):
         return 0.0, float(UINT8_MAX)
     if scale == "uint16":
         return 0.0, float(UINT16_MAX)
@@ -170,9 +206,12 @@ def scale_ends(scale: Scale | str, low: float, high: float) -> tuple[float, floa
 
 
 def auto_threshold(scale: Scale | str, low: float, high: float) -> float:
-    """The midpoint of the scale (the label rule for palette indices)."""
+    """The midpoint of the scale (the label rule for palette indices; above every number
+    for 8-bit label numbers)."""
     if scale == "palette":
         return LABEL_THRESHOLD
+    if scale == "uint8_labels":
+        return LABEL_NUMBERS_THRESHOLD
     bottom, top = scale_ends(scale, low, high)
     return (bottom + top) / 2
 
@@ -182,7 +221,8 @@ def resolve_threshold(values: np.ndarray, scale: str, policy: MaskPolicy) -> flo
 
     ``policy.threshold`` when it is set (``0`` reproduces the original project's ``> 0``).
     Otherwise the midpoint of the nominal scale: 0.5 for ``"binary"`` and ``"float_unit"``,
-    127.5 for ``"uint8"``, 32767.5 for ``"uint16"``, 2147483647.5 for ``"uint32"``; for
+    127.5 for ``"uint8"``, 32767.5 for ``"uint16"``, 2147483647.5 for ``"uint32"``, 255 for
+    ``"uint8_labels"`` (every number background); for
     ``"float"`` data the midpoint of
     [0, 255] when the values stay within 255, else of [0, max] (and of [min, 1] or [min, top]
     for signed data). ``"palette"`` indices are labels: 0.5 makes index 0 background and every
