@@ -100,7 +100,7 @@ def inspect_mask_values(values: np.ndarray, file_format: str, mode: str, policy:
     # -9999 no-data) is no level of it and must not move the midpoint
     kept_low, kept_high = kept_range(plane, counts, policy.ignore_values, low, high)
     scale = recognised_scale(plane, palette == "labels", kept_low, kept_high, lossy,
-                             grey=not is_colour and alpha != "mask")
+                             grey=not is_colour and alpha != "mask", counts=counts)
     threshold = (float(policy.threshold) if policy.threshold is not None
                  else auto_threshold(scale, kept_low, kept_high))
     bottom, top = scale_ends(scale, kept_low, kept_high)
