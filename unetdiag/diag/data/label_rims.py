@@ -109,10 +109,32 @@ def rim_counts(plane: np.ndarray) -> dict[int, ValueRims]:
     return counts
 
 
+def whole_number_plane(plane: np.ndarray) -> np.ndarray | None:
+    """A one-plane label map as integers: an integer plane as it is, a float plane holding
+    finite whole numbers an int32 holds (a class map exported as float32 TIFF or NIfTI) as
+    the int64 plane it equals; None for anything else (colour, soft or non-finite values).
+
+    >>> whole_number_plane(np.array([[0.0, 2.0]], np.float32)).tolist()
+    [[0, 2]]
+    >>> whole_number_plane(np.array([[0.0, 0.5]], np.float32)) is None
+    True
+    """
+    if plane.ndim != 2:
+        return None
+    if plane.dtype.kind in "ui":
+        return plane
+    if plane.dtype.kind != "f" or not np.all(np.isfinite(plane)):
+        return None
+    if not (np.all(plane == np.round(plane)) and np.all(np.abs(plane) < 2 ** 31)):
+        return None
+    return plane.astype(np.int64)
+
+
 def interpolation_rims(paths: Sequence[str], values: Sequence[int]) -> dict[str, Any] | None:
     """The values of label maps holding ``values`` (whole numbers, at most
-    :data:`MAX_VALUES`) that lie in interpolation rims, measured on ``paths`` read again;
-    None when no value does, or no file could be read again.
+    :data:`MAX_VALUES`, stored as integers or as whole-number floats) that lie in
+    interpolation rims, measured on ``paths`` read again; None when no value does, or no file
+    could be read again.
 
     Evidence: ``rims`` (one entry per value: its rim pixels, the jumps over it, its share of
     rims, the pair it sits between, its pixels in the measured masks, the share of them that
@@ -127,8 +149,9 @@ def interpolation_rims(paths: Sequence[str], values: Sequence[int]) -> dict[str,
     pairs: dict[int, dict[tuple[int, int], int]] = {}
     holders: dict[int, list[str]] = {}  # value -> the measured files holding its rims
     measured = 0
-    for path, plane in spread_mask_values(paths, MASKS_MEASURED):
-        if plane.ndim != 2 or plane.dtype.kind not in "ui":
+    for path, stored in spread_mask_values(paths, MASKS_MEASURED):
+        plane = whole_number_plane(stored)
+        if plane is None:
             continue
         measured += 1
         for value, counted in rim_counts(plane).items():

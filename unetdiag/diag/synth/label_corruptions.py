@@ -41,6 +41,7 @@ from PIL import Image
 from scipy import ndimage
 
 from unetdiag.diag.audit.voc_grey import voc_colour
+from unetdiag.diag.synth.case import replace_file
 from unetdiag.diag.synth.mask_writing import (
     draw_stroke,
     encode_image,
@@ -94,9 +95,11 @@ def trimap_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0,
 
 
 def resized_label_maps(case: Any, rng: np.random.Generator, fraction: float = 1.0,
-                       count: int | None = None, scale: float = 0.5) -> list[Path]:
+                       count: int | None = None, scale: float = 0.5,
+                       float32: bool = False) -> list[Path]:
     """Label maps already written (8-bit grey) resized down by ``scale`` and back up with
-    bilinear interpolation, stored as whole numbers again (PNG).
+    bilinear interpolation, stored as whole numbers again (PNG; with ``float32``, a float32
+    TIFF of the same whole numbers, as a NIfTI or SimpleITK export stores class maps).
 
     Simulates: tensorflow/docs#2159, the segmentation tutorial's trimaps resized bilinearly.
     Shows: along the boundary between two labels, a value between them that nobody drew
@@ -112,7 +115,13 @@ def resized_label_maps(case: Any, rng: np.random.Generator, fraction: float = 1.
         small = (max(1, round(labels.width * scale)), max(1, round(labels.height * scale)))
         resized = labels.resize(small, Image.Resampling.BILINEAR).resize(
             labels.size, Image.Resampling.BILINEAR)
-        atomic_write_bytes(path, encode_image(np.asarray(resized), "L"))
+        if float32:
+            new = path.with_suffix(".tif")
+            replace_file(path, new, encode_image(np.asarray(resized).astype(np.float32), "F",
+                                                 image_format="TIFF"))
+            case.masks[index] = path = new
+        else:
+            atomic_write_bytes(path, encode_image(np.asarray(resized), "L"))
         changed.append(path)
     return changed
 
