@@ -42,6 +42,18 @@ def value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> li
     if nonfinite.any():
         count, listed = tally.select(nonfinite, columns["mask_nonfinite"] / columns["pixels"])
         cause, fix, declared = _non_finite_cause(tally, nonfinite, count)
+        classes = whole_numbers_beside_nan(tally, nonfinite) if not declared else None
+        if classes is not None:
+            # the usual cause (0/0 of a mask normalised by its maximum) leaves no class numbers
+            held = int(columns["mask_nonfinite"][nonfinite].sum())
+            held_share = held / float(columns["pixels"][nonfinite].sum())
+            cause = (f"They hold {held:,} non-finite pixels in all "
+                     f"({compact_percent(held_share)} of their pixels), beside "
+                     "finite values that are only the whole numbers "
+                     f"{join_names([f'{value:g}' for value in classes])}: consistent with a "
+                     "class map in which those pixels were left without a class.")
+            fix = ("Store those pixels as a number passed to --ignore-values "
+                   "(numpy.nan_to_num(mask, nan=255)) or as the background class.")
         title = (f"{plural(count, 'mask')} {verb(count, 'holds', 'hold')} NaN, declared "
                  f"no-data by {verb(count, 'its', 'their')} GDAL_NODATA tag" if declared == count
                  else f"{plural(count, 'mask')} {verb(count, 'holds', 'hold')} NaN or infinite "
@@ -75,6 +87,7 @@ def value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> li
         beyond_ends = math.isnan(edge) and bool(columns["lossy"][nonbinary].all())
         fix = ("Resize masks with nearest-neighbour only, store them as PNG, and keep two "
                "values. ")
+        nan_classes = whole_numbers_beside_nan(tally, nonbinary)
         if np.all(columns["distinct_values"][nonbinary] == 1):
             # one level over the whole mask (a two-colour set's image of the wall alone): no
             # region or edge lies between two others, so nothing reads as soft
@@ -83,6 +96,18 @@ def value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> li
                      "blank saved at that level, not soft labels.")
             fix = ("Look at the listed masks beside their images: the threshold reads each "
                    "whole as one class, the side of the threshold its value falls on. ")
+        elif nan_classes is not None:
+            nan_pixels = int(columns["mask_nonfinite"][nonbinary].sum())
+            nan_share = nan_pixels / float(columns["pixels"][nonbinary].sum())
+            cause = (f"{nan_pixels:,} of them are NaN or infinite ({compact_percent(nan_share)} "
+                     "of these masks' pixels, see "
+                     "mask.non_finite); the masks' finite values are only the whole numbers "
+                     f"{join_names([f'{value:g}' for value in nan_classes])}, as class numbers "
+                     "are: consistent with a class map in which some pixels are not finite, "
+                     "not with soft labels or probabilities.")
+            fix = ("Choose the object's class numbers with --foreground-values (a value policy "
+                   "reads whole numbers exactly), and store the NaN pixels as a number passed "
+                   "to --ignore-values (numpy.nan_to_num(mask, nan=255)) or as background. ")
         elif beyond_ends:
             cause = ("They lie beyond their scale's ends (JPEG's overshoot: values above 1 in "
                      "masks that hold 0 and 1), and the threshold reads them as the nearer "
@@ -146,8 +171,28 @@ def read_exactly(tally: AuditTally, policy: MaskPolicy) -> np.ndarray:
                        dtype=bool)
     colour = np.array([number >= 0 and tally.encodings[number].is_colour
                        for number in tally.encoding_ids.tolist()], dtype=bool)
+    # NaN counts among the distinct values, but is no class (mask.non_finite names it)
+    finite_values = columns["distinct_values"] - (columns["mask_nonfinite"] > 0)
     return (columns["mask_read"] & ~columns["lossy"] & integer & ~colour
-            & (columns["distinct_values"] <= MAX_VALUES_READ_EXACTLY))
+            & (finite_values <= MAX_VALUES_READ_EXACTLY))
+
+
+def whole_numbers_beside_nan(tally: AuditTally, chosen: np.ndarray) -> list[float] | None:
+    """The finite values of the ``chosen`` masks when every one is stored as floats holding
+    NaN (or infinities) beside whole numbers only, three or more, all of them known (a float32
+    class map with NaN pixels); None otherwise (a 0/1 mask with NaN is no class map)."""
+    columns = tally.columns
+    held: set[float] = set()
+    for index in np.flatnonzero(chosen).tolist():
+        number = int(tally.encoding_ids[index])
+        key = tally.encodings[number] if number >= 0 else None
+        values = tally.encoding_values.get(key) if key is not None else None
+        if (key is None or values is None or not key.dtype.startswith("float")
+                or key.is_colour or not columns["mask_nonfinite"][index] or not values.complete
+                or not all(float(value).is_integer() for value in values.values)):
+            return None
+        held.update(float(value) for value in values.values)
+    return sorted(held) if len(held) >= 3 else None
 
 
 def _all_palette(tally: AuditTally, chosen: np.ndarray) -> bool:

@@ -17,6 +17,7 @@ from unetdiag.diag.audit.mask_value_findings import (
     edge_values_cause,
     read_exactly,
     where_between,
+    whole_numbers_beside_nan,
 )
 from unetdiag.diag.audit.mixed_scales import POLICY_FIX
 from unetdiag.diag.audit.tally import THRESHOLD_SPREAD_TOLERANCE, AuditTally
@@ -133,6 +134,14 @@ def _cause_of_disagreement(tally: AuditTally, sensitive: np.ndarray, worst: int,
                 "Nothing to fix for unetdiag, which reads them by the values named; pass the "
                 "same options to train. Tools that binarise with `> 0` or at the midpoint "
                 "need the masks saved again as 0/255 (or 0/1) grey.", True)
+    classes = None if two_values else whole_numbers_beside_nan(tally, sensitive)
+    if classes is not None:
+        return (f"Each of them holds whole numbers only ("
+                f"{join_names([f'{value:g}' for value in classes])}) beside NaN or infinite "
+                "pixels (see mask.non_finite): class numbers, which `> 0`, the midpoint and "
+                "the policy in force split at different numbers.",
+                "Choose the object's class numbers with --foreground-values (a value policy "
+                "reads whole numbers exactly).", False)
     if not two_values:
         # where the values lie (mask.non_binary's measure) names the cause they show
         edge, rim = where_between(tally, sensitive & (tally["nonbinary"] > 0))
