@@ -35,9 +35,10 @@ A band drawn three pixels wide between its two neighbours parts them everywhere 
 1.0), and touches both only where it bends; so a value is read as lying in rims only where
 they make up at least :data:`SIDE_COVER` of its pixels along one side, those touching a lower
 value or those touching a higher one (interpolated rims: 0.87 to 1.0 on the side the rims
-run along; a drawn band three pixels wide 0.05, two pixels 0.5). Counted along rows and
+run along; a drawn band three pixels wide 0.05 by the 3 x 3 rule). Counted along rows and
 columns, a drawn disc's band three pixels wide has no run of two between its neighbours (0
-rim pixels, where a 5 x 5 neighbourhood would see across it where it runs diagonally).
+rim pixels, where a 5 x 5 neighbourhood would see across it where it runs diagonally); one
+two pixels wide lies in rims all along (side cover 1.3), and is thin everywhere.
 """
 
 from __future__ import annotations
