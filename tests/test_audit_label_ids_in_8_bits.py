@@ -48,6 +48,7 @@ def test_8_bit_ids_past_127_decode_empty_and_propose_threshold_zero_first(tmp_pa
     every = audit_pairs(tmp_path / "images", tmp_path / "masks", MaskPolicy(threshold=0))
     assert "mask.decodes_empty" not in ids(every)
     assert "imbalance.empty_masks" not in ids(every)
+    assert "mask.mixed_scales" not in ids(every)
 
 
 def test_train_decodes_8_bit_ids_empty_and_records_the_label_map(tmp_path):
@@ -119,7 +120,8 @@ def test_other_8_bit_masks_keep_the_8_bit_scale(plane, file_format, mode, scale)
 
 def test_a_colour_mask_is_judged_by_its_colours_not_as_numbers():
     ids = _objects(136)
-    colour = np.stack([ids, ids, ids], axis=-1)
-    colour[..., 0] = np.where(ids > 0, 255 - ids, 0)  # channels differ: a colour mask
+    # the brightest channel holds the ids (1..136 across the midpoint); the others differ
+    colour = np.stack([ids, ids // 2, ids // 3], axis=-1)
     inspected = inspect_mask_values(colour, "PNG", "RGB", MaskPolicy())
+    assert inspected.encoding.is_colour
     assert inspected.encoding.scale == "uint8"

@@ -47,8 +47,10 @@ def value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> li
             # the usual cause (0/0 of a mask normalised by its maximum) leaves no class numbers
             held = int(columns["mask_nonfinite"][nonfinite].sum())
             held_share = held / float(columns["pixels"][nonfinite].sum())
-            cause = (f"They hold {held:,} non-finite pixels in all "
-                     f"({compact_percent(held_share)} of their pixels), beside "
+            cause = (f"{'They hold' if count > 1 else 'It holds'} {held:,} non-finite "
+                     "pixels in all "
+                     f"({compact_percent(held_share)} of "
+                     f"{'their' if count > 1 else 'its'} pixels), beside "
                      "finite values that are only the whole numbers "
                      f"{join_names([f'{value:g}' for value in classes])}: consistent with a "
                      "class map in which those pixels were left without a class.")

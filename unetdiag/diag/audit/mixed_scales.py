@@ -82,13 +82,15 @@ def mixed_scales_finding(tally: AuditTally, policy: MaskPolicy) -> Finding | Non
     for number, key in enumerate(tally.encodings):
         if not key.scale.startswith("one value"):
             scales.setdefault(key.scale, []).append(number)
-    if "uint8_labels" in scales:
+    if "uint8_labels" in scales and not auto:
+        # a given threshold or value policy reads every 8-bit mask alike: one 8-bit scale
+        scales.setdefault("uint8", []).extend(scales.pop("uint8_labels"))
+    elif "uint8_labels" in scales:
         # 8-bit masks whose values all lie below the midpoint (an instance map of fewer
-        # objects) decode alike on either 8-bit scale, as every 8-bit mask does under a given
-        # threshold or value policy: the two scales are one here
-        alike = [number for number in scales.get("uint8", []) if not auto or (
-            tally.encodings[number] in tally.encoding_values
-            and tally.encoding_values[tally.encodings[number]].high <= UINT8_MAX // 2)]
+        # objects) decode alike on either 8-bit scale: one scale here
+        alike = [number for number in scales.get("uint8", [])
+                 if tally.encodings[number] in tally.encoding_values
+                 and tally.encoding_values[tally.encodings[number]].high <= UINT8_MAX // 2]
         scales["uint8_labels"] += alike
         scales["uint8"] = [number for number in scales.get("uint8", []) if number not in alike]
         if not scales["uint8"]:
