@@ -167,7 +167,7 @@ def _numbered_in_8_bits(plane: np.ndarray, counted: dict[int, int] | None) -> bo
         return False
     numbers = np.flatnonzero(counts[1:]) + 1
     # a 0/255 mask resized or drawn anti-aliased holds every level between, most of its
-    # labelled pixels at 255: its insides are not measured (6 ms on a 700-px ISBI mask)
+    # labelled pixels at 255: measuring its insides would cost several times its reading
     one_number_most = int(counts[1:].max()) * 2 > int(counts[1:].sum())
     return (numbers.size >= MIN_CONTAINED_NUMBERS and int(numbers[0]) <= UINT8_MAX // 2
             and not one_number_most and _dense(numbers)
