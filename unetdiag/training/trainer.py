@@ -116,8 +116,10 @@ from unetdiag.training.run.resume import (
     PreviousRun,
     check_extendable,
     check_same_split,
+    options_as_recorded,
     previous_run,
     recorded_size_choice,
+    resume_description,
     resumed_config,
 )
 from unetdiag.training.run.split import data_record, discover_and_split, split_basis
@@ -176,9 +178,7 @@ def _run_training(config: TrainConfig, console: Console, held: contextlib.ExitSt
     if config.resume is not None:
         config = resumed_config(config.resume, quiet=config.quiet, changes=resume_changes)
         held.enter_context(run_folder_lock(config.resume))
-        changed = ", ".join(f"{key} {value}" for key, value in (resume_changes or {}).items())
-        resume_note = (f"resuming {config.resume} with its config.json"
-                       + (f", changed: {changed}" if changed else ""))
+        resume_note = resume_description(config.resume, resume_changes or {})
         console.print(resume_note, highlight=False)
     unknown = [name for name in config.variants if name not in VARIANTS]
     if unknown or not config.variants:
@@ -382,6 +382,8 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
 
+    if unrecorded:  # the report and summary say the options config.json holds
+        options_as_recorded(meta, run_dir, resume_changes)
     report = train_report(config, run_dir, results, meta, pairing_findings + pre_training,
                           interrupted_during, resume_options=unrecorded)
     exit_code = exit_status(report, fail_on=Severity(config.fail_on))

@@ -31,6 +31,7 @@ from unetdiag.training.run.checkpoint import (
     Checkpoint,
     EpochCheckpoint,
     load_checkpoint,
+    load_checkpoint_weights,
 )
 from unetdiag.training.run.history import HistoryWriter, write_history
 from unetdiag.training.run.models import save_models
@@ -158,8 +159,10 @@ def continue_from(callbacks: Sequence[keras.callbacks.Callback], checkpoint: Che
     for callback in callbacks:
         if isinstance(callback, HistoryWriter):
             callback.history = {key: list(values) for key, values in checkpoint.history.items()}
-        elif isinstance(callback, EpochCheckpoint) and checkpoint.best_weights_path is not None:
-            callback.best = (checkpoint.best_epoch, checkpoint.best_weights_path.name)
+        elif isinstance(callback, EpochCheckpoint):
+            callback.digests = dict(checkpoint.digests)
+            if checkpoint.best_weights_path is not None:
+                callback.best = (checkpoint.best_epoch, checkpoint.best_weights_path.name)
         elif isinstance(callback, SaturationMonitor):
             callback.continue_from(checkpoint.history)
     return checkpoint.epochs_completed
@@ -243,7 +246,7 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
             if checkpoint is not None:
                 # the optimizer's variables must exist before its saved state can be loaded
                 built[0].optimizer.build(built[0].trainable_variables)
-                built[0].load_weights(checkpoint.weights_path)
+                load_checkpoint_weights(built[0], checkpoint)
     callbacks = gather_callbacks(config, variant, variant_dir, datasets, val_baselines,
                                  val_files=val_files)
     history = next(c for c in callbacks if isinstance(c, HistoryWriter))

@@ -1,41 +1,55 @@
 """A resumed variant that did not finish and whose epoch checkpoint is damaged (a weights file
-cut short by a full disk or an interrupted copy, a checkpoint.json not whole).
+cut short by a full disk or an interrupted copy, bytes changed since it was written, a
+checkpoint.json not whole).
 
-The policy is the one for a variant without a checkpoint: it trains again from its first
-epoch. Nothing is deleted: the damaged checkpoint folder, with the history of the part that
-wrote it (history.json, history.csv and the TensorBoard events, whose epochs the new training
-would number again from 1 beside them), is moved to ``VARIANT/checkpoint-damaged/``
-(``-2``, ``-3``... when taken), a warning says so on standard error before training, and
-the report holds the finding ``train.damaged_checkpoint`` naming the file and what is wrong
-with it. A finished variant's damaged checkpoint is not this module's: extending it is
-refused (:func:`~unetdiag.training.run.resume.check_extendable`), keeping it reads no
-checkpoint.
+The policy follows the order in which nnU-Net continues a training (checkpoint_latest, else
+checkpoint_best): when only the last epoch's weights file is damaged and the best epoch's, an
+earlier one, is intact (it holds that epoch's optimizer state too), the variant goes on from
+its best epoch, its history cut back to that epoch, and the epochs after it are trained
+again; otherwise it trains again from its first epoch, as a variant without a checkpoint
+does. Nothing is deleted: the damaged file, with the records of the part that wrote it
+(checkpoint.json, history.json, history.csv and the TensorBoard events, which hold epochs
+the new training numbers again), is moved to ``VARIANT/checkpoint-damaged/`` (``-2``,
+``-3``... when taken), a warning says so on standard error before training, and the report
+holds the finding ``train.damaged_checkpoint`` naming the file, what is wrong with it and
+the epoch the variant goes on from. A finished variant's damaged checkpoint is not this
+module's: extending it is refused (:func:`~unetdiag.training.run.resume.check_extendable`),
+keeping it reads no checkpoint.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.exitcodes import ExitCode, UserError
-from unetdiag.training.run.checkpoint import CHECKPOINT_DIRNAME, DamagedCheckpoint, read_checkpoint
+from unetdiag.fsutil import atomic_write_json
+from unetdiag.training.run.checkpoint import (
+    CHECKPOINT_DIRNAME,
+    CHECKPOINT_STATE_FILENAME,
+    DamagedCheckpoint,
+    read_checkpoint,
+)
 from unetdiag.training.run.folder import variant_finished
-from unetdiag.training.run.history import HISTORY_CSV_FILENAME, HISTORY_FILENAME
+from unetdiag.training.run.history import HISTORY_CSV_FILENAME, HISTORY_FILENAME, write_history
 from unetdiag.training.run.tensorboard import TENSORBOARD_DIRNAME
 
 #: Where a damaged checkpoint is moved, inside its variant's folder.
 DAMAGED_DIRNAME = "checkpoint-damaged"
 FINDING_ID = "train.damaged_checkpoint"
+#: The records of the part of the run that wrote the checkpoint, moved with it.
+_PART_RECORDS = (HISTORY_FILENAME, HISTORY_CSV_FILENAME, TENSORBOARD_DIRNAME)
 
 
 def set_aside_damaged_checkpoints(run_dir: Path, variants: Sequence[str]) -> list[Finding]:
     """For each of ``variants`` in ``run_dir`` that did not finish and has a damaged epoch
-    checkpoint: move it aside (module docstring), say so on standard error, and return its
-    finding; the variant then has no checkpoint and trains from its first epoch.
+    checkpoint: move it aside (module docstring), leaving the checkpoint of its best epoch
+    where that is intact, say so on standard error, and return its finding.
 
     Raises:
         UserError: (``OUTPUT_ERROR``) the damaged checkpoint cannot be moved, naming it.
@@ -48,45 +62,82 @@ def set_aside_damaged_checkpoints(run_dir: Path, variants: Sequence[str]) -> lis
         try:
             read_checkpoint(variant_dir)
         except DamagedCheckpoint as damaged:
-            kept = _set_aside(variant_dir)
+            kept = _set_aside(variant_dir, damaged)
+            fallback = damaged.fallback
+            goes_on = (f"{name} starts again from its first epoch" if fallback is None else
+                       f"{name} goes on from its best epoch, {fallback.epochs_completed}, whose "
+                       f"checkpoint is intact (epochs {_epochs_after(damaged)} are trained "
+                       "again)")
             print(f"unetdiag: warning: {name}'s epoch checkpoint is damaged: "
-                  f"{damaged.path.name} ({damaged.why}); {name} starts again from its first "
-                  f"epoch (the damaged checkpoint and that part's history moved to {kept})",
-                  file=sys.stderr)
+                  f"{damaged.path.name} ({damaged.why}); {goes_on} (the damaged checkpoint "
+                  f"and that part's history moved to {kept})", file=sys.stderr)
             findings.append(_damaged_finding(name, damaged, kept))
     return findings
 
 
-def _set_aside(variant_dir: Path) -> Path:
-    """Move the checkpoint folder, and the history written beside it by the same part of the
+def _epochs_after(damaged: DamagedCheckpoint) -> str:
+    """The epochs the damaged checkpoint held after its fallback's, as words."""
+    first, last = damaged.fallback.epochs_completed + 1, damaged.epochs
+    return f"{first}" if first == last else f"{first}-{last}"
+
+
+def _set_aside(variant_dir: Path, damaged: DamagedCheckpoint) -> Path:
+    """Move the damaged checkpoint, and the history written beside it by the same part of the
     run (its files and TensorBoard folder), into a new ``checkpoint-damaged`` folder of
-    ``variant_dir``; return it."""
+    ``variant_dir``; return it. With a fallback, only the damaged weights file and a copy of
+    checkpoint.json go, and the checkpoint and history are rewritten at the fallback's
+    epoch (checkpoint.json is replaced whole, so an interruption leaves either)."""
     names = (DAMAGED_DIRNAME if n == 1 else f"{DAMAGED_DIRNAME}-{n}" for n in itertools.count(1))
     kept = next(variant_dir / name for name in names if not os.path.lexists(variant_dir / name))
+    folder = variant_dir / CHECKPOINT_DIRNAME
     try:
-        (variant_dir / CHECKPOINT_DIRNAME).rename(kept)
-        for name in (HISTORY_FILENAME, HISTORY_CSV_FILENAME, TENSORBOARD_DIRNAME):
+        if damaged.fallback is None:
+            folder.rename(kept)
+        else:
+            kept.mkdir()
+            shutil.copy2(folder / CHECKPOINT_STATE_FILENAME, kept / CHECKPOINT_STATE_FILENAME)
+            if damaged.path.parent == folder and damaged.path.name != CHECKPOINT_STATE_FILENAME:
+                damaged.path.rename(kept / damaged.path.name)
+        for name in _PART_RECORDS:
             if os.path.lexists(variant_dir / name):
                 (variant_dir / name).rename(kept / name)
+        if damaged.fallback is not None:
+            atomic_write_json(folder / CHECKPOINT_STATE_FILENAME, damaged.fallback.state())
+            write_history(variant_dir, damaged.fallback.history)
     except OSError as error:
-        raise UserError(f"cannot set aside the damaged checkpoint "
-                        f"{variant_dir / CHECKPOINT_DIRNAME} as {kept}: "
+        raise UserError(f"cannot set aside the damaged checkpoint {folder} as {kept}: "
                         f"{error.strerror or error}", ExitCode.OUTPUT_ERROR) from None
     return kept
 
 
 def _damaged_finding(name: str, damaged: DamagedCheckpoint, kept: Path) -> Finding:
+    fallback = damaged.fallback
+    moved = (f"{damaged.path.name} is damaged ({damaged.why}; now {kept / damaged.path.name})")
+    if fallback is None:
+        title = f"{name}'s epoch checkpoint is damaged: {name} starts again from epoch 1"
+        goes_on = (f"so the resume cannot go on from the epoch the earlier part of the run "
+                   f"reached. {name} starts again from epoch 1, as a variant without a "
+                   "checkpoint does: its history, model and scores are of that training only. "
+                   "The damaged checkpoint and the history of the earlier part (its history "
+                   "files and TensorBoard events)")
+        resumed_from = 0
+    else:
+        resumed_from = fallback.epochs_completed
+        title = (f"{name}'s checkpoint of epoch {damaged.epochs} is damaged: {name} goes on from "
+                 f"its best epoch, {resumed_from}")
+        goes_on = (f"so the resume cannot go on from epoch {damaged.epochs}, the last the earlier "
+                   f"part of the run completed. Its checkpoint of epoch {resumed_from}, the best "
+                   "epoch by validation Dice, is intact (weights and optimizer state), so "
+                   f"{name} goes on from it: its history keeps epochs 1-{resumed_from}, and "
+                   f"epochs {_epochs_after(damaged)}, whose weights are lost, are trained again. "
+                   "The damaged file, a copy of the checkpoint.json that named it and the "
+                   "records of those epochs (the history files and TensorBoard events of the "
+                   "earlier part)")
     return Finding(
-        id=FINDING_ID, severity=Severity.WARNING,
-        title=f"{name}'s epoch checkpoint is damaged: {name} starts again from epoch 1",
-        explanation=(f"Its {damaged.path.name} is damaged ({damaged.why}; now "
-                     f"{kept / damaged.path.name}), so the resume cannot go on "
-                     f"from the epoch the earlier part of the run reached. {name} starts again "
-                     "from epoch 1, as a variant without a checkpoint does: its history, model "
-                     "and scores are of that training only. The damaged checkpoint and the "
-                     "history of the earlier part (its history files and TensorBoard events) "
-                     f"were moved to {kept}, not deleted."),
+        id=FINDING_ID, severity=Severity.WARNING, title=title,
+        explanation=f"Its {moved}, {goes_on} were moved to {kept}, not deleted.",
         fix=f"Nothing for this run's numbers. Delete {kept} once you no longer need it.",
         evidence={"variant": name, "file": str(kept / damaged.path.name), "why": damaged.why,
-                  "moved_to": str(kept)},
+                  "moved_to": str(kept), "resumed_from_epoch": resumed_from,
+                  "damaged_checkpoint_epochs": damaged.epochs},
         files=(str(kept / damaged.path.name),), source=f"train:{name}")

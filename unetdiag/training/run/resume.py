@@ -228,15 +228,16 @@ class PreviousRun:
         """Variant ``name`` as the earlier part left it, for the summary of a resume stopped
         before it trains that variant: a finished one as :meth:`result`; an interrupted one
         whose epoch checkpoint is whole as ``interrupted`` with the checkpoint's epochs (what
-        the next resume goes on from); any other as ``not run`` (a damaged checkpoint is set
-        aside and the variant trains from its first epoch)."""
+        the next resume goes on from), or with its best epoch's where only the last epoch's
+        weights are damaged (the next resume goes on from it); any other as ``not run`` (a
+        damaged checkpoint is set aside and the variant trains from its first epoch)."""
         variant_dir = run_dir / name
         if variant_finished(variant_dir):
             return self.result(run_dir, name)
         try:
             checkpoint = read_checkpoint(variant_dir)
-        except DamagedCheckpoint:
-            checkpoint = None
+        except DamagedCheckpoint as damaged:
+            checkpoint = damaged.fallback
         if checkpoint is None:
             return VariantResult(name=name, status="not run")
         row = self.rows.get(name, {})
@@ -260,3 +261,29 @@ def previous_run(run_dir: Path) -> PreviousRun:
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         findings = Report.from_dict(json.loads((run_dir / REPORT_FILENAME).read_text())).findings
     return PreviousRun(rows, findings, attempts)
+
+
+def resume_description(run_dir: Path, changes: Mapping[str, Any], recorded: bool = True) -> str:
+    """What a resume says it does, on the console and in the report's ``meta.resumed``;
+    ``recorded``: whether config.json holds ``changes`` (False: the resume ended before the
+    data's checks passed, and the next resume reads the options config.json holds)."""
+    asked = ", ".join(f"{key} {value}" for key, value in changes.items())
+    if not asked:
+        return f"resuming {run_dir} with its config.json"
+    if recorded:
+        return f"resuming {run_dir} with its config.json, changed: {asked}"
+    return (f"resuming {run_dir} with its config.json, which does not hold the changes asked "
+            f"({asked}): the resume ended before the data's checks passed")
+
+
+def options_as_recorded(meta: dict[str, Any], run_dir: Path, changes: Mapping[str, Any]
+                        ) -> None:
+    """Set ``meta``'s options that ``changes`` would have changed to the values
+    ``run_dir/config.json`` holds, for the report and summary of a resume that ended before
+    config.json took them: the run folder records one set of options, the one the next
+    resume reads. ``meta.resumed`` names the changes asked (:func:`resume_description`)."""
+    recorded = TrainConfig.from_dict(json.loads((run_dir / CONFIG_FILENAME).read_text()))
+    for key in changes:
+        if key in meta:
+            meta[key] = getattr(recorded, key)
+    meta["resumed"] = resume_description(run_dir, changes, recorded=False)
