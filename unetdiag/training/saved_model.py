@@ -11,6 +11,7 @@ antialiasing; masks nearest neighbour, so they keep their {0, 1} values).
 
 from __future__ import annotations
 
+import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +23,10 @@ import tensorflow as tf
 
 import unetdiag.training.losses  # noqa: F401  (registers unetdiag's classes with Keras)
 from unetdiag.exitcodes import ExitCode, UserError
+from unetdiag.training.model import count_parameters
 from unetdiag.training.run.checkpoint import CHECKPOINT_DIRNAME
 from unetdiag.training.run.folder import CONFIG_FILENAME, MODEL_FILENAME
+from unetdiag.training.run_record import SUMMARY_FILENAME
 from unetdiag.training.scoring import predict_probabilities
 
 #: File types Keras saves a whole model as.
@@ -56,8 +59,10 @@ def load_saved_model(path: Path | str, img_size: int | None = None) -> SavedMode
 
     Raises:
         UserError: (``INPUT_ERROR``) the file is missing or not a model Keras can rebuild (a
-            custom layer, a damaged file); (``USAGE``) the model is not one image in and one
-            image out, or ``img_size`` contradicts its input size.
+            custom layer, a damaged file), or sits in a train run's variant folder but is
+            not the model that run saved (another parameter count); (``USAGE``) the model
+            is not one image in and one image out, or ``img_size`` contradicts its input
+            size.
     """
     path = Path(path)
     if path.is_dir():
@@ -83,6 +88,7 @@ def load_saved_model(path: Path | str, img_size: int | None = None) -> SavedMode
         model = keras.saving.load_model(path, compile=False)
     except Exception as error:  # Keras raises many types; the file is what the user can fix
         raise UserError(f"cannot load {path}: {_first_line(error)}") from None
+    _refuse_model_not_the_runs(path, model)
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise UserError(f"{path}: the model has {len(model.inputs)} inputs and "
                         f"{len(model.outputs)} outputs; expected one image in and one mask out",
@@ -101,6 +107,29 @@ def load_saved_model(path: Path | str, img_size: int | None = None) -> SavedMode
         raise UserError(f"{path}: the model takes {height}x{width} images, not --img-size "
                         f"{img_size}", ExitCode.USAGE)
     return SavedModel(model, path, int(height), int(width), int(shape[-1]))
+
+
+def _refuse_model_not_the_runs(path: Path, model: keras.Model) -> None:
+    """A model file in a train run's variant folder whose parameter count is not the one the
+    run's summary.json records for that variant: another model copied or saved over the
+    run's. The run's records (its mask policy, training files, scores), which evaluate and
+    predict read beside the file, would be said of a model they do not describe."""
+    run_dir, variant = path.parent.parent, path.parent.name
+    try:
+        rows = json.loads((run_dir / SUMMARY_FILENAME).read_text(encoding="utf-8"))["variants"]
+        recorded = next(row.get("parameters") for row in rows if row.get("variant") == variant)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, StopIteration):
+        return  # no record of the run's model to compare with
+    if not isinstance(recorded, int) or isinstance(recorded, bool):
+        return
+    found = count_parameters(model)
+    if found != recorded:
+        raise UserError(f"{path} is not the model its train run saved: it has {found:,} "
+                        f"trainable parameters, and {run_dir / SUMMARY_FILENAME} records "
+                        f"{recorded:,} for {variant} (another model copied or saved over the "
+                        "run's); the run's records (mask policy, training files, scores) do "
+                        f"not describe it. Copy it out of {run_dir} to use it as a model of "
+                        "its own")
 
 
 #: What model.save() puts in every .keras archive: the model's structure (its weights file
