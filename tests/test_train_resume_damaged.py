@@ -137,6 +137,29 @@ def before_key(name, whole=False):
         "checkpoint")
 
 
+def test_a_damaged_best_epoch_alone_goes_on_from_the_last_without_a_best(tmp_path, capsys):
+    _checkpointed_epochs(tmp_path / VARIANT, [0.6, 0.4])  # best: epoch 1, last: epoch 2
+    folder = tmp_path / VARIANT / "checkpoint"
+    best, last = folder / "epoch-0001.weights.h5", folder / "epoch-0002.weights.h5"
+    _flip_inside_a_dataset(best)
+    history = (tmp_path / VARIANT / "history.json").read_bytes()
+
+    [finding] = set_aside_damaged_checkpoints(tmp_path, [VARIANT])
+
+    assert finding.title == (f"{VARIANT}'s best epoch's weights are damaged: {VARIANT} goes on "
+                             "from epoch 2, its last, without them")
+    assert (finding.evidence["resumed_from_epoch"],
+            finding.evidence["damaged_checkpoint_epochs"]) == (2, 2)
+    assert "its best epoch's weights are lost (the damaged file moved to " \
+        in capsys.readouterr().err
+    resumed = load_checkpoint(tmp_path / VARIANT)
+    assert (resumed.epochs_completed, resumed.weights_path) == (2, last)
+    assert (resumed.best_epoch, resumed.best_weights_path) == (None, None)
+    assert (tmp_path / VARIANT / "history.json").read_bytes() == history  # no epoch lost
+    kept = tmp_path / VARIANT / "checkpoint-damaged"
+    assert sorted(path.name for path in kept.iterdir()) == ["checkpoint.json", best.name]
+
+
 @pytest.mark.parametrize("damage", ["missing", "changed"])
 def test_a_damaged_best_epoch_too_leaves_no_fallback(tmp_path, damage):
     _checkpointed_epochs(tmp_path / VARIANT, [0.6, 0.4])

@@ -107,10 +107,11 @@ class Checkpoint:
 
 class DamagedCheckpoint(Exception):
     """A checkpoint folder whose state file or weights cannot be used: ``path`` is the file,
-    ``why`` what is wrong with it. ``fallback``: when only the last epoch's weights file is
-    damaged and the best epoch's (an earlier one) is intact, the checkpoint of that epoch
-    (its weights with their optimizer state, the history cut to it); ``epochs``: the epochs
-    the damaged checkpoint held (None: its state file is not readable)."""
+    ``why`` what is wrong with it. ``fallback``: the newest intact checkpoint left, when
+    only one of the two weights files is damaged: the best epoch's (an earlier one; its
+    weights with their optimizer state, the history cut to it) when the last epoch's is
+    damaged, the last epoch's without a best epoch when the best epoch's is; ``epochs``: the
+    epochs the damaged checkpoint held (None: its state file is not readable)."""
 
     def __init__(self, path: Path, why: str, fallback: Checkpoint | None = None,
                  epochs: int | None = None):
@@ -138,9 +139,9 @@ def read_checkpoint(variant_dir: Path) -> Checkpoint | None:
     Raises:
         DamagedCheckpoint: the state file is not one :class:`EpochCheckpoint` wrote whole, or
             a weights file it names is missing, does not open as HDF5, or is not the file
-            recorded (:func:`check_weights_file`). When only the last epoch's file is
-            damaged and the best epoch's is an earlier, intact one, its ``fallback`` is the
-            checkpoint of the best epoch.
+            recorded (:func:`check_weights_file`). When only one of the last and the best
+            epoch's files is damaged, its ``fallback`` is the checkpoint the other makes
+            (:class:`DamagedCheckpoint`).
     """
     folder = variant_dir / CHECKPOINT_DIRNAME
     state_path = folder / CHECKPOINT_STATE_FILENAME
@@ -172,7 +173,14 @@ def read_checkpoint(variant_dir: Path) -> Checkpoint | None:
         damaged.fallback = _best_epoch_checkpoint(checkpoint, state_path)
         raise
     if best_path is not None and best_path != weights_path:
-        _check_named_file(state_path, best_path, digests)
+        try:
+            _check_named_file(state_path, best_path, digests)
+        except DamagedCheckpoint as damaged:  # the last epoch goes on, its best is lost
+            damaged.epochs = epochs
+            damaged.fallback = Checkpoint(
+                epochs, weights_path, history, digests={weights_path.name: digests[
+                    weights_path.name]} if weights_path.name in digests else {})
+            raise
     return checkpoint
 
 

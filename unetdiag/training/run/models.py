@@ -7,7 +7,9 @@ What ``model.keras`` holds (:data:`ModelHolds`):
 - ``"best epoch"``: the epoch with the highest validation Dice, the one the summary reports
   (a finished variant, or one a guard stopped under ``--on-guard restore-best`` or
   ``restart``);
-- ``"last epoch"``: no epoch had a finite validation Dice, so there is no best;
+- ``"last epoch"``: no epoch had a finite validation Dice, so there is no best, or the best
+  epoch's weights were lost (a resume set a damaged file aside,
+  :mod:`~unetdiag.training.run.damaged_checkpoint`) and no later epoch scored higher;
 - ``"guard stop"``: the weights the guard kept when it stopped the variant, under
   ``--on-guard stop`` (what unetdiag saved before it kept a best epoch), or under any policy
   when no epoch before the stop had a finite validation Dice.
