@@ -3,8 +3,8 @@
 Measured on main (4857405): an unfinished variant whose last epoch's weights file was damaged
 trained again from epoch 1 though its best epoch's weights file, an earlier epoch's with its
 optimizer state, was intact; and a weights file of the right size with bytes changed inside
-passed every check: in 27 of 200 places 16 flipped bytes loaded other weights without a word,
-in 36 Keras's ``load_weights`` raised (ValueError, RuntimeError, KeyError) as a traceback.
+passed every check: at 27 of 201 places 16 flipped bytes loaded other weights without a word,
+at 34 Keras's ``load_weights`` raised (ValueError, RuntimeError, KeyError) as a traceback.
 Now the variant goes on from its best epoch, its history cut back to it (nnU-Net's
 checkpoint_latest, else checkpoint_best); checkpoint.json records each weights file's SHA-256,
 so a changed byte is a damaged checkpoint, set aside and named, like a truncated file."""
