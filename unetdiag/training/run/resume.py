@@ -228,8 +228,9 @@ class PreviousRun:
         """Variant ``name`` as the earlier part left it, for the summary of a resume stopped
         before it trains that variant: a finished one as :meth:`result`; an interrupted one
         whose epoch checkpoint is whole as ``interrupted`` with the checkpoint's epochs (what
-        the next resume goes on from), or with its best epoch's where only the last epoch's
-        weights are damaged (the next resume goes on from it); any other as ``not run`` (a
+        the next resume goes on from), or with the epochs of the intact one where one of
+        its two weights files is damaged (:class:`~.checkpoint.DamagedCheckpoint`'s
+        ``fallback``, which the next resume goes on from); any other as ``not run`` (a
         damaged checkpoint is set aside and the variant trains from its first epoch)."""
         variant_dir = run_dir / name
         if variant_finished(variant_dir):
