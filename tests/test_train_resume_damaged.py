@@ -115,7 +115,8 @@ def test_a_damaged_last_epoch_goes_on_from_the_intact_best_epoch(tmp_path, capsy
                              "from its best epoch, 1")
     assert (finding.evidence["resumed_from_epoch"],
             finding.evidence["damaged_checkpoint_epochs"]) == (1, 3)
-    assert "epochs 2-3, whose weights are lost, are trained again" in finding.explanation
+    assert "its history keeps epoch 1, and epochs 2-3, whose weights are lost, are trained " \
+           "again" in finding.explanation
     assert "goes on from its best epoch, 1, whose checkpoint is intact (epochs 2-3 are " \
            "trained again" in capsys.readouterr().err
     resumed = load_checkpoint(tmp_path / VARIANT)
@@ -257,6 +258,7 @@ def test_a_resume_goes_on_from_the_best_epoch_when_the_last_is_damaged(
     assert starts == [interrupted_run[1]]
     finding, = [f for f in result.report.findings if f.id == "train.damaged_checkpoint"]
     assert finding.evidence["resumed_from_epoch"] == 1
+    assert "epoch 2, whose weights are lost, is trained again" in finding.explanation
     history = json.loads((run_dir / VARIANT / "history.json").read_text())
     assert {len(values) for values in history.values()} == {3}
     assert all(history[key][0] == earlier[key][0] for key in earlier)  # epoch 1 kept

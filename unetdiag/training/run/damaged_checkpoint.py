@@ -70,10 +70,9 @@ def set_aside_damaged_checkpoints(run_dir: Path, variants: Sequence[str]) -> lis
             if fallback is None:
                 goes_on = f"{name} starts again from its first epoch"
                 moved = "the damaged checkpoint and that part's history"
-            elif _epochs_lost(damaged):
+            elif lost := _epochs_lost(damaged):
                 goes_on = (f"{name} goes on from its best epoch, {fallback.epochs_completed}, "
-                           f"whose checkpoint is intact (epochs {_epochs_lost(damaged)} are "
-                           "trained again)")
+                           f"whose checkpoint is intact ({lost} {_are(lost)} trained again)")
             else:
                 goes_on = (f"{name} goes on from epoch {fallback.epochs_completed}, whose "
                            "checkpoint is intact; its best epoch's weights are lost")
@@ -86,12 +85,20 @@ def set_aside_damaged_checkpoints(run_dir: Path, variants: Sequence[str]) -> lis
 
 
 def _epochs_lost(damaged: DamagedCheckpoint) -> str:
-    """The epochs the damaged checkpoint held after its fallback's, as words ("" when the
-    fallback is its last epoch, or it has none)."""
+    """The epochs the damaged checkpoint held after its fallback's, as words ("epochs 2-3";
+    "" when the fallback is its last epoch, or it has none)."""
     if damaged.fallback is None or damaged.fallback.epochs_completed == damaged.epochs:
         return ""
-    first, last = damaged.fallback.epochs_completed + 1, damaged.epochs
-    return f"{first}" if first == last else f"{first}-{last}"
+    return _span(damaged.fallback.epochs_completed + 1, damaged.epochs)
+
+
+def _span(first: int, last: int) -> str:
+    """Epochs ``first`` to ``last`` in words: "epoch 1", "epochs 1-3"."""
+    return f"epoch {first}" if first == last else f"epochs {first}-{last}"
+
+
+def _are(span: str) -> str:
+    return "is" if span.startswith("epoch ") else "are"
 
 
 def _set_aside(variant_dir: Path, damaged: DamagedCheckpoint) -> Path:
@@ -138,15 +145,15 @@ def _damaged_finding(name: str, damaged: DamagedCheckpoint, kept: Path) -> Findi
                    "checkpoint does: its history, model and scores are of that training only. "
                    "The damaged checkpoint and the history of the earlier part (its history "
                    "files and TensorBoard events)")
-    elif _epochs_lost(damaged):
+    elif lost := _epochs_lost(damaged):
         resumed_from = fallback.epochs_completed
         title = (f"{name}'s checkpoint of epoch {damaged.epochs} is damaged: {name} goes on from "
                  f"its best epoch, {resumed_from}")
         goes_on = (f"so the resume cannot go on from epoch {damaged.epochs}, the last the earlier "
                    f"part of the run completed. Its checkpoint of epoch {resumed_from}, the best "
                    "epoch by validation Dice, is intact (weights and optimizer state), so "
-                   f"{name} goes on from it: its history keeps epochs 1-{resumed_from}, and "
-                   f"epochs {_epochs_lost(damaged)}, whose weights are lost, are trained again. "
+                   f"{name} goes on from it: its history keeps {_span(1, resumed_from)}, and "
+                   f"{lost}, whose weights are lost, {_are(lost)} trained again. "
                    "The damaged file, a copy of the checkpoint.json that named it and the "
                    "records of those epochs (the history files and TensorBoard events of the "
                    "earlier part)")
