@@ -12,7 +12,11 @@ augmentation, same epochs, each in its own subprocess:
 - ``unetdiag-uncached``: the same as ``unetdiag`` with the decode cache off (every epoch
   decodes the PNGs again), to measure what the cache buys;
 - ``reference``: the original project's way: every pair decoded up front into NumPy float32
-  arrays, ``Dataset.from_tensor_slices``, float32, same model and compile settings.
+  arrays, ``Dataset.from_tensor_slices``, float32, same model and compile settings;
+- ``reference-auto``: the reference's arrays and Keras's own ``fit`` (no diagnostics, no file
+  cache) under the precision ``auto`` resolves to: what the precision alone gives the
+  original project's way, and so how far unetdiag's trainer is from a bare Keras fit at
+  the same precision (its diagnostics and streaming pipeline cost or save that much).
 
 Figures, per run: training images/s (input pipeline included, validation excluded, epochs after
 the first; :class:`ThroughputMeter`) as the best epoch and as the median epoch, best validation
@@ -72,6 +76,8 @@ DEFAULT_SEED_COUNT = 5
 #: Ways trained once per seed; the cache counterfactual only with the first seed.
 SPEED_MODES = ("unetdiag", "reference", "unetdiag-float32")
 UNCACHED_MODE = "unetdiag-uncached"
+#: The reference's way under the precision ``auto`` resolves to (first seed only).
+REFERENCE_AUTO_MODE = "reference-auto"
 MEMORY_MODES = ("unetdiag", "reference")
 #: Passes over the training set when timing the input pipeline alone (the first is dropped).
 PIPELINE_PASSES = 4
@@ -204,16 +210,18 @@ def _load_arrays(pairs, config):
     return np.stack(images), np.stack(masks)
 
 
-def _child_reference(args: argparse.Namespace) -> dict:
+def _child_reference(args: argparse.Namespace, precision: str = "float32") -> dict:
     import keras
     import tensorflow as tf
 
     from unetdiag.config import VARIANTS
     from unetdiag.training.pipeline import DEFAULT_AUGMENT, augment_batches
+    from unetdiag.training.precision import resolve_precision
     from unetdiag.training.variant import compile_variant
 
     started = time.perf_counter()
-    config = _config(args, "float32")
+    policy_name, _reason = resolve_precision(precision)
+    config = _config(args, policy_name)
     train_pairs, val_pairs = _split(config)
     x_train, y_train = _load_arrays(train_pairs, config)
     x_val, y_val = _load_arrays(val_pairs, config)
@@ -222,13 +230,13 @@ def _child_reference(args: argparse.Namespace) -> dict:
     train = augment_batches(train, config.seed, DEFAULT_AUGMENT).prefetch(tf.data.AUTOTUNE)
     val = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(config.batch_size)
     keras.utils.set_random_seed(config.seed)
-    model = compile_variant(VARIANTS[args.variant], config, "float32")
+    model = compile_variant(VARIANTS[args.variant], config, policy_name)
     meter = _cpu_meter_class()(len(x_train))
     history = model.fit(train, validation_data=val.prefetch(tf.data.AUTOTUNE),
                         epochs=config.epochs, verbose=0, shuffle=False, callbacks=[meter]).history
     return {"train_images": len(x_train), "epoch_seconds": meter.epoch_seconds,
             "epoch_cpu_seconds": meter.epoch_cpu_seconds,
-            "best_val_dice": max(history["val_dice"]), "precision": "float32",
+            "best_val_dice": max(history["val_dice"]), "precision": policy_name,
             "wall_seconds": time.perf_counter() - started}
 
 
@@ -263,6 +271,8 @@ def _child_main(args: argparse.Namespace) -> None:
         result = _child_unetdiag(args, "auto", cached=False)
     elif args.child == "reference":
         result = _child_reference(args)
+    elif args.child == REFERENCE_AUTO_MODE:
+        result = _child_reference(args, "auto")
     else:
         result = _child_pipeline(args)
     print(MARKER + json.dumps(result), flush=True)
@@ -330,7 +340,9 @@ def _parent_main(args: argparse.Namespace) -> int:
         seeds = [args.seed + offset for offset in range(args.seeds)]
         plan = [("speed", mode, small, args.epochs, seed) for seed in seeds
                 for mode in SPEED_MODES]
-        plan.insert(len(SPEED_MODES), ("speed", UNCACHED_MODE, small, args.epochs, seeds[0]))
+        plan[len(SPEED_MODES):len(SPEED_MODES)] = [
+            ("speed", mode, small, args.epochs, seeds[0])
+            for mode in (UNCACHED_MODE, REFERENCE_AUTO_MODE)]
         plan += [("memory", mode, large, args.memory_epochs, seeds[0]) for mode in MEMORY_MODES]
         runs: list[dict] = []
         for index, (purpose, mode, pairs, epochs, seed) in enumerate(plan):
@@ -436,7 +448,16 @@ def _check_bars(fastest: dict, runs: list[dict], small: int, large: int,
          f"reference {growth['reference']:+.0f} MB", growth["unetdiag"] <= FLAT_MEMORY_MB,
          f"unetdiag <= {FLAT_MEMORY_MB:.0f} MB"),
     ]
+    bare = fastest[("speed", REFERENCE_AUTO_MODE, small)]
     print()
+    print(f"the reference's way under {bare['precision']} (Keras's own fit on in-memory "
+          f"arrays): images/s {rate(REFERENCE_AUTO_MODE) / rate('reference'):.2f}x the "
+          f"reference's, CPU time per image reference / it "
+          f"{cpu_per_image('reference') / cpu_per_image(REFERENCE_AUTO_MODE):.2f}x; unetdiag "
+          f"against it (it ran seed {bare['seed']} only): images/s "
+          f"{rate('unetdiag') / rate(REFERENCE_AUTO_MODE):.2f}x, CPU time per image it / "
+          f"unetdiag {cpu_per_image(REFERENCE_AUTO_MODE) / cpu_per_image('unetdiag'):.2f}x "
+          f"(above 1: unetdiag the faster)")
     for text, passed, bar in checks:
         print(f"{'PASS' if passed else 'FAIL'}  {text}  (bar: {bar})")
     return 0 if all(passed for _text, passed, _bar in checks) else 1
@@ -460,7 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--depth", type=int, default=_default("depth"))
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: 48 and 96 pairs, 2 epochs (figures meaningless)")
-    parser.add_argument("--child", choices=(*SPEED_MODES, UNCACHED_MODE, "pipeline"),
+    parser.add_argument("--child", choices=(*SPEED_MODES, UNCACHED_MODE, REFERENCE_AUTO_MODE,
+                                            "pipeline"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
