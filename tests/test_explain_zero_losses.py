@@ -156,7 +156,8 @@ def test_a_loss_of_exactly_0_beside_an_accuracy_far_below_1_is_said_conditionall
     # cross-entropy of 0 needs every prediction exact, which scores an accuracy of 1
     report = explain_log(REAL / "keras_4032_keras1_float16_loss_zero_acc_chance.log")
     assert "loss at epochs 2-6 (acc 0.0987)" in report.headline
-    assert "If the loss is a cross-entropy" in report.headline  # said under its condition
+    # said under its condition
+    assert "If the loss is binary cross-entropy, or categorical" in report.headline
     # a 0 printed with four decimals may be up to 5e-05; and a phase whose loss and accuracy
     # are both 0 scored no batch (validation_not_scored's case)
     line = ("10/10 [==============================] - 1s 1s/step - loss: {} - acc: 0.0987 - "
@@ -248,5 +249,22 @@ def test_a_loss_of_exactly_0_names_a_softmax_over_one_unit(tmp_path: Path):
     path.write_text(_fit_log(["loss: 0.0000e+00 - accuracy: 0.0612 - val_loss: 0.0000e+00 - "
                               "val_accuracy: 0.0598"] * 3))
     headline = explain_log(path).headline
-    assert "softmax over a single output unit" in headline
+    assert "softmax of a single output unit" in headline
     assert "is not the cross-entropy of the predictions the accuracy counts" not in headline
+
+
+def test_the_one_unit_softmax_is_named_for_categorical_cross_entropy_only(tmp_path: Path):
+    # measured with Keras 3.15 on TensorFlow 2.21: Dense(1, activation='softmax') prints
+    # loss 0.0000e+00 under categorical_crossentropy only; binary_crossentropy printed 0.8579
+    # and MSE 0.7812 (the share labelled 0) beside an accuracy of 0.2188 (the share labelled 1)
+    path = tmp_path / "one_unit_softmax.log"
+    path.write_text(_fit_log(["loss: 0.0000e+00 - accuracy: 0.2188"] * 3))
+    headline = explain_log(path).headline
+    assert "or with categorical cross-entropy over a softmax of a single output unit" in headline
+    assert "binary cross-entropy and MSE of such a unit are not 0" in headline
+    # a categorical_accuracy of one unit is 1 whatever the labels (argmax over one unit is 0
+    # for prediction and label alike): beside 0.2188 the one-unit softmax is no cause
+    path.write_text(_fit_log(["loss: 0.0000e+00 - categorical_accuracy: 0.2188"] * 3))
+    headline = explain_log(path).headline
+    assert "underflows" in headline
+    assert "single output unit" not in headline

@@ -112,15 +112,19 @@ def zero_loss_sentences(runs: Sequence[RunLog]) -> str:
     """ " In run 1, loss is exactly 0 at epochs 2-6 beside acc 0.0987: if the loss is a
     cross-entropy, ..." for a loss printed ``0.0000e+00`` (exactly 0: Keras prints values
     below 1e-3 in e-notation) at epochs whose accuracy of the same phase is in (0, 0.99). A
-    cross-entropy over two or more classes is 0 only for hard labels and exact predictions,
-    which score an accuracy of 1; over a single softmax unit it is 0 for any labels (the
-    softmax of one unit is 1); an MSE of soft labels is 0 beside any accuracy, hence the
-    condition."""
+    binary cross-entropy, or a categorical one over two or more units, is 0 only for hard
+    labels and exact predictions, which score an accuracy of 1; categorical cross-entropy over
+    a softmax of one unit is 0 for any labels (that softmax is 1; TensorFlow's Keras computes
+    the loss from the unit's logit, an exact 0), while binary cross-entropy and MSE of such a
+    unit are not 0. Keras counts ``accuracy`` of one unit as binary,
+    the share labelled 1; a ``categorical_accuracy`` of one unit is 1 whatever the labels, so
+    the one-unit cause is named only beside an ``acc`` or ``accuracy``. An MSE of soft labels
+    is 0 beside any accuracy, hence the condition."""
     sentences = []
     for run in runs:
         if run.zeros_printed != "0.0000e+00":
             continue
-        parts = []
+        parts, binary_accuracy = [], False
         for loss in ("loss", "val_loss"):
             prefix = "val_" if loss.startswith("val_") else ""
             accuracy = next((name for name in run.metrics() if name.startswith(prefix) and (
@@ -134,6 +138,7 @@ def zero_loss_sentences(runs: Sequence[RunLog]) -> str:
                      # both 0: a phase that scored no batch (validation_not_scored's)
                      and 0 < epoch[accuracy] < _ZERO_LOSS_ACCURACY_CEILING]
             if pairs:
+                binary_accuracy |= accuracy[len(prefix):] in ("acc", "accuracy")
                 epochs = [number for number, _ in pairs]
                 parts.append(f"{loss} at epoch{'s' if len(epochs) > 1 else ''} "
                              f"{epoch_span(epochs)} ({accuracy} {pairs[-1][1]:.4f})")
@@ -141,14 +146,17 @@ def zero_loss_sentences(runs: Sequence[RunLog]) -> str:
             where = f" in {run.name}" if len(runs) > 1 else ""
             sentences.append(
                 f" A loss printed 0.0000e+00 (exactly 0) beside an accuracy below 1{where}: "
-                f"{join_names(parts)}. If the loss is a cross-entropy over two or more "
-                "classes, a 0 needs hard labels and every prediction exact, which scores an "
-                "accuracy of 1; a 0 beside a lower accuracy is consistent with a loss that "
-                "underflows (as in float16), or with a softmax over a single output unit "
-                "(Dense(1) or Conv2D(1, ...) with activation='softmax'), which outputs 1 "
-                "everywhere, so that categorical cross-entropy is 0 whatever the labels and the "
-                "accuracy, counted as binary for one unit, is the share of samples (or pixels) "
-                "labelled 1; an MSE against soft labels can be 0 beside any accuracy.")
+                f"{join_names(parts)}. If the loss is binary cross-entropy, or categorical "
+                "cross-entropy over two or more output units, a 0 needs hard labels and every "
+                "prediction exact, which scores an accuracy of 1; a 0 beside a lower accuracy "
+                "is consistent with a loss that underflows (as in float16)"
+                + (", or with categorical cross-entropy over a softmax of a single output "
+                   "unit (Dense(1) or Conv2D(1, ...) with activation='softmax'): that softmax "
+                   "is 1 everywhere, so the loss is 0 whatever the labels (binary "
+                   "cross-entropy and MSE of such a unit are not 0), and an accuracy of one "
+                   "unit, which Keras counts as binary, is the share of samples (or pixels) "
+                   "labelled 1" if binary_accuracy else "")
+                + "; an MSE against soft labels can be 0 beside any accuracy.")
     return "".join(sentences)
 
 
