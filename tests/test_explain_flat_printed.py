@@ -39,3 +39,15 @@ def test_values_printed_alike_still_never_moved(tmp_path):
     said = _flat_words(tmp_path, ["0.3268"] * 4, ["0.3300"] * 4)
     assert "never moved" in said
     assert "acc 0.3268 at every one of the 4 epochs" in said
+
+
+def test_a_plateau_of_one_printed_unit_keeps_its_headline(tmp_path):
+    # val_acc printed 0.9000 and 0.9001 for 20 epochs while the loss fell: as much a plateau
+    # as 0.9000 twenty times, whose headline says so; it had been left to "val_acc flat since
+    # epoch 1", the loss that kept moving unsaid
+    accs = [f"{0.80 + epoch / 100:.4f}" for epoch in range(20)]
+    said = _flat_words(tmp_path, accs, ["0.9000", "0.9001"] * 10)
+    assert ("In run 1, val_acc stayed within 0.9000 to 0.9001 across epochs, while the loss "
+            "kept moving: whatever the model learned barely changed what these metrics "
+            "count.") in said
+    assert "never moved" not in said

@@ -373,11 +373,14 @@ def _perfect_accuracy(findings: Sequence[Finding], runs: Sequence[RunLog]) -> st
             "masks.")
 
 
-def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]], list[str]]:
+def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]],
+                                                       dict[str, list[str]], list[str]]:
     """Per run, the validation metrics that never moved (a schedule's plateau, an accuracy
-    that means nothing and a run whose numbers went NaN left out); and the sentences about
-    stuck training and meaningless accuracies."""
+    that means nothing and a run whose numbers went NaN left out); per run, those flat at
+    every epoch that printed two values, as "val_acc stayed within 0.9000 to 0.9001"; and the
+    sentences about stuck training and meaningless accuracies."""
     flat: dict[str, list[str]] = {}
+    held: dict[str, list[str]] = {}
     other = []
     # once the weights are NaN every number freezes: the NaN sentence says why
     broken = {f.evidence["run"] for f in with_id(findings, NON_FINITE)}
@@ -389,12 +392,16 @@ def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]], li
         metrics, run = evidence["metrics"], evidence["run"]
         if run in broken:
             continue
-        never = [m for m, d in metrics.items()
-                 if is_validation(m) and d["flat_epochs"] == d["epochs"]
-                 and not d.get("moved_between") and not d.get("schedule")
-                 and m not in evidence["uninformative"]
-                 and not d.get("scores_moving") and not d.get("training_only")
-                 and m not in zero.get(run, ())]
+        throughout = [m for m, d in metrics.items()
+                      if is_validation(m) and d["flat_epochs"] == d["epochs"]
+                      and not d.get("schedule") and m not in evidence["uninformative"]
+                      and not d.get("scores_moving") and not d.get("training_only")
+                      and m not in zero.get(run, ())]
+        never = [m for m in throughout if not metrics[m].get("moved_between")]
+        # a plateau of one printed unit (0.9000, 0.9001) is no less a plateau: its range
+        moved = [f"{m} stayed within {_keras_printed(metrics[m]['moved_between'][0])} to "
+                 f"{_keras_printed(metrics[m]['moved_between'][1])}"
+                 for m in throughout if metrics[m].get("moved_between")]
         if evidence["stuck"] and evidence.get("repeated"):
             # one sentence for every value: 'never moved' of two epochs says the same
             since = min(d["from_epoch"] for d in metrics.values())
@@ -404,6 +411,8 @@ def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]], li
             continue
         if never:
             flat[run] = never
+        if moved:
+            held[run] = moved
         if evidence["stuck"]:
             training = [m for m in metrics if not is_validation(m)]
             since = max(metrics[m]["from_epoch"] for m in training)
@@ -416,24 +425,26 @@ def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]], li
             other.append(f"in {run}, {values} {verb(len(names), 'stays', 'stay')} near 0 while "
                          "the loss moves, as an accuracy on continuous targets (a regression) "
                          "does: it says nothing about learning here")
-    return flat, other
+    return flat, held, other
 
 
 def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | None:
     """ "In every run, val_accuracy never moved across epochs; in A and B, val_loss did not
     move either" """
-    flat, other = _flat_clauses(findings)
+    flat, held, other = _flat_clauses(findings)
     said = capitalised("; ".join(other)) + "." if other else ""
-    if not flat:
+    if not flat and not held:
         return said or None
     identical = sorted((f for f in with_id(findings, IDENTICAL_ACROSS_RUNS)
                         if f.evidence["constant_across_epochs"]),
                        key=lambda f: -len(f.evidence["runs"]))
-    ordered = [run.name for run in runs if run.name in flat]
-    common = [m for m in flat[ordered[0]] if all(m in flat[r] for r in ordered)]
+    ordered = [run.name for run in runs if run.name in flat or run.name in held]
+    common = [m for m in flat.get(ordered[0], [])
+              if all(m in flat.get(r, []) for r in ordered)]
     groups: dict[tuple[str, ...], list[str]] = {}
     for name in ordered:
-        groups.setdefault(tuple(m for m in flat[name] if m not in common), []).append(name)
+        groups.setdefault(tuple(m for m in flat.get(name, []) if m not in common),
+                          []).append(name)
     clauses = []
     if common:
         where = ("every run" if len(ordered) == len(runs) and len(runs) > 1
@@ -443,6 +454,8 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
         if extra:
             moved = "did not move either" if common else "never moved across epochs"
             clauses.append(f"in {join_names(names)}, {join_names(list(extra))} {moved}")
+    clauses += [f"in {name}, {join_names(held[name])} across epochs"
+                for name in ordered if name in held]
     sentence = "; ".join(clauses)
     if identical:
         widest = identical[0].evidence
@@ -454,12 +467,13 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
     frozen = {f.evidence["run"]: list(f.evidence["metrics"])
               for f in with_id(findings, FLAT_METRIC)}
     moving = [run.name for run in runs
-              if run.name in flat and _loss_moved(run, frozen.get(run.name, []))]
+              if run.name in ordered and _loss_moved(run, frozen.get(run.name, []))]
     if moving:  # a loss that keeps falling says the model learns something
         where = "" if moving == ordered else f" in {join_names(moving)}"
-        ending = (f", while the loss kept moving{where}: whatever the model learned did not "
-                  "change what these metrics count.")
-    elif scored := [(run.name, change) for run in runs if run.name in flat
+        ending = (f", while the loss kept moving{where}: whatever the model learned "
+                  f"{'barely' if held else 'did not'} "
+                  f"change{'d' if held else ''} what these metrics count.")
+    elif scored := [(run.name, change) for run in runs if run.name in ordered
                     and (change := score_moved(run, _flat_spread(findings, run.name)))]:
         # a validation Dice that moved says the predictions changed: no "learned nothing"
         # (red team s31: val_dice_coef 0.81 -> 0.85 under a val_accuracy frozen at 0.50)
@@ -473,9 +487,15 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
         # loss that fell 2 % in epoch 2 and froze, keras#12513)
         ending = (": the loss barely moved either, consistent with "
                   f"{verb(len(runs), 'a model that', 'models that')} learned nothing."
-                  if any(_logs_loss(run) for run in runs if run.name in flat) else
+                  if any(_logs_loss(run) for run in runs if run.name in ordered) else
                   ": the log shows no loss to tell whether anything else was learned.")
     return " ".join(filter(None, [capitalised(sentence) + ending, said]))
+
+
+def _keras_printed(value: float) -> str:
+    """A value as Keras's progress bar prints it: four decimals above 1e-3, e-notation at
+    or below (``abs(avg) > 1e-3`` in Keras 2's and Keras 3's Progbar)."""
+    return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
 
 
 def _flat_spread(findings: Sequence[Finding], run: str) -> float:
