@@ -34,3 +34,17 @@ def test_a_rebound_to_the_level_held_before_a_dip_is_not_still_rising():
     # the same rebound carried on to a new level is a rise
     series["val_iou_score"] = val_iou[:-1] + [0.6302]
     assert ID in {f.id for f in check_series("run", series)}
+
+
+def test_a_climb_past_a_one_epoch_spike_is_still_rising():
+    # a single epoch's spike (0.80 at epoch 5) is no level the curve held: a score climbing
+    # 0.02 an epoch from 0.70 to 0.805 over the last five epochs is still rising, and had
+    # been left unsaid because it ends 0.005 above the spike
+    val_dice = [0.50, 0.60, 0.66, 0.68, 0.80, 0.70, 0.72, 0.74, 0.76, 0.78, 0.805]
+    loss = [0.50 - 0.003 * i for i in range(11)]
+    series = {"loss": loss, "val_loss": loss, "val_dice": val_dice}
+    assert ID in {f.id for f in check_series("run", series)}
+    # the same climb ending at the level held at epochs 4-5 (0.68, 0.80: held 0.68) and
+    # below the spike is no new best, so not "still rising"
+    series["val_dice"] = val_dice[:-1] + [0.79]
+    assert ID not in {f.id for f in check_series("run", series)}
