@@ -80,3 +80,14 @@ def test_an_unprefixed_column_beside_train_loss_is_in_neither_phase_column(tmp_p
     text = "epoch,loss,dice,val_loss,val_dice\n0,0.5,0.6,0.55,0.58\n"
     row = _explain(tmp_path, text, "keras.csv").summary["runs"][0]
     assert row["dice (train / val)"] == "0.6000 / 0.5800"
+
+
+def test_an_unprefixed_column_with_its_val_twin_beside_train_loss_is_training(tmp_path):
+    # beside val_dice, dice is the training's, whatever the loss is named: the table had
+    # "dice (train / val)": "- / 0.3800" beside a gap finding that read dice 0.9400 as
+    # training's ("dice 0.9400 vs val_dice 0.3800")
+    text = "epoch,train_loss,val_loss,dice,val_dice\n" + "".join(
+        f"{i},{0.7 - 0.08 * i:.4f},{0.72 + 0.02 * i:.4f},{0.3 + 0.08 * i:.3f},"
+        f"{0.3 + 0.01 * i:.3f}\n" for i in range(1, 9))
+    row = _explain(tmp_path, text, "training_log.csv").summary["runs"][0]
+    assert row["dice (train / val)"] == "0.9400 / 0.3800"

@@ -46,6 +46,7 @@ from unetdiag.diag.checks.saturation.ids import (
 )
 from unetdiag.diag.checks.saturation.metrics import (
     LEARNING_RATE_KEYS,
+    VALIDATION_PREFIX,
     is_validation,
     loss_first,
     metric_kind,
@@ -157,12 +158,13 @@ def _last_value(run: RunLog, validation: bool, kind: str,
     value at that epoch (0-based), None when not logged there. Beside metrics a logger names
     ``train_`` (``train_loss``, not Keras's naming), an unprefixed one is of no known phase
     (a loop's ``dice`` beside ``train_loss`` and ``val_loss`` is often the validation's) and
-    is in neither column."""
+    is in neither column, unless its ``val_`` twin is logged too (``dice`` beside
+    ``val_dice`` is the training's)."""
     names = run.metrics()
     phase_named = any(metric.startswith(TRAINING_PREFIX) for metric in names)
     for metric in loss_first(names):
         if (phase_named and not validation and not metric.startswith(TRAINING_PREFIX)
-                and not is_validation(metric)):
+                and not is_validation(metric) and VALIDATION_PREFIX + metric not in names):
             continue
         if is_validation(metric) == validation and metric_kind(metric) == kind:
             if position is not None:
