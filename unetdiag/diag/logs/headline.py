@@ -31,7 +31,7 @@ from unetdiag.diag.logs.appended import appended_sentence
 from unetdiag.diag.logs.checkpoint import checkpoint_sentences
 from unetdiag.diag.logs.headline_rules import HEADLINE_RULES
 from unetdiag.diag.logs.model import RunLog
-from unetdiag.diag.logs.restored import restored_sentences
+from unetdiag.diag.logs.restored import best_epoch_sentences, restored_sentences
 from unetdiag.diag.logs.run_sentences import (
     continued_fit_sentences,
     cut_short_sentences,
@@ -70,6 +70,7 @@ def headline_parts(runs: Sequence[RunLog], findings: Sequence[Finding]) -> list[
         parts = [HeadlinePart("rules", said),
                  *(HeadlinePart("slower run", " " + s) for s in slower_runs(findings, said))]
     parts += [HeadlinePart("restored", restored_sentences(runs)),
+              HeadlinePart("best epoch", best_epoch_sentences(runs)),
               HeadlinePart("appended", appended_sentence(runs)),
               HeadlinePart("replicas", replica_sentence(findings, runs)),
               HeadlinePart("cut short", cut_short_sentences(runs)),

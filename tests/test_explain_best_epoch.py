@@ -1,0 +1,46 @@
+"""A validation Dice or IoU whose best logged level is well above the last epoch's is named
+(a Keras user keeping the last weights keeps worse ones), but not a one-epoch spike nor a last
+epoch one ordinary swing below the best (session 35: PatternFlow#224's val_dice_coef 0.7984
+at epoch 7, 0.7120 at epoch 50, was left unsaid)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unetdiag.diag.logs.explain import explain_log
+
+REAL = Path(__file__).parent / "data" / "logs" / "real"
+
+
+def _headline(tmp_path: Path, val_dice: list[float]) -> str:
+    text = "epoch,loss,dice,val_loss,val_dice\n" + "".join(
+        f"{epoch},{0.5 - 0.01 * epoch:.4f},{0.5 + 0.01 * epoch:.4f},0.4,{value}\n"
+        for epoch, value in enumerate(val_dice))
+    path = tmp_path / "log.csv"
+    path.write_text(text)
+    return explain_log(path).headline
+
+
+def test_a_best_epoch_well_above_the_last_is_named():
+    log = REAL / "patternflow_46449269_isic_unet_dice_falls_at_epoch8.log"
+    headline = explain_log(log).headline
+    assert ("val_dice_coef was best at epoch 7 (0.7984), 0.0864 above the last epoch logged "
+            "(50: 0.7120; it moves about 0.0096 between epochs)") in headline
+    assert "ModelCheckpoint(monitor='val_dice_coef', mode='max', save_best_only=True)" in headline
+
+
+def test_a_level_held_two_epochs_is_named(tmp_path):
+    said = _headline(tmp_path, [0.50, 0.60, 0.70, 0.80, 0.81, 0.70, 0.71, 0.70, 0.71, 0.70])
+    assert "val_dice was best at epoch 5 (0.8100), 0.1100 above the last epoch logged" in said
+
+
+def test_a_one_epoch_spike_is_not_a_best_to_keep(tmp_path):
+    # BraTS's val_mean_io_u: one epoch at 0.7042 in a series stuck at 0.3755
+    said = _headline(tmp_path, [0.3755] * 4 + [0.7042] + [0.3755] * 6)
+    assert "was best at epoch" not in said
+
+
+def test_a_last_epoch_one_ordinary_swing_below_the_best_is_noise(tmp_path):
+    # a cardiac run's val_dice swings 0.05 an epoch and ends 0.05 below its best
+    said = _headline(tmp_path, [0.66, 0.75, 0.77, 0.83, 0.84, 0.78, 0.88, 0.87, 0.88, 0.83])
+    assert "was best at epoch" not in said
