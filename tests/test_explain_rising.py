@@ -4,6 +4,7 @@ its best is tied with the epoch before (what rising.py measures is the words' cl
 from __future__ import annotations
 
 from unetdiag.diag.checks.saturation import check_series
+from unetdiag.diag.logs.explain import explain_log
 
 ID = "saturation.still_improving"
 LOSS = [0.9, 0.7, 0.6, 0.5, 0.45]
@@ -48,3 +49,22 @@ def test_a_climb_past_a_one_epoch_spike_is_still_rising():
     # below the spike is no new best, so not "still rising"
     series["val_dice"] = val_dice[:-1] + [0.79]
     assert ID not in {f.id for f in check_series("run", series)}
+
+
+def _titles(path) -> str:
+    return " ".join(finding.title for finding in explain_log(path).findings)
+
+
+def test_a_non_keras_csv_counting_from_1_names_its_own_epochs(tmp_path):
+    # a loop's training_log.csv (epoch,train_loss,val_dice, epochs 1-10, like the cardiac run
+    # in the corpus) was read as CSVLogger's 0-based count: "still rising at epoch 11" of a
+    # file whose last row says 10
+    rows = "".join(f"{epoch},{0.8 - 0.05 * epoch:.4f},{0.40 + 0.04 * epoch:.4f}\n"
+                   for epoch in range(1, 11))
+    path = tmp_path / "training_log.csv"
+    path.write_text("epoch,train_loss,val_dice\n" + rows)
+    assert "val_dice was still rising at epoch 10, the last logged" in _titles(path)
+    # Keras's CSVLogger (training columns bare) counts from 0: a row 10 is its epoch 11 (a
+    # fit resumed at initial_epoch=1)
+    path.write_text("epoch,loss,val_dice\n" + rows)
+    assert "val_dice was still rising at epoch 11, the last logged" in _titles(path)

@@ -191,6 +191,13 @@ def parse_csv(text: str) -> list[RunLog]:
                                                for row in rows[1:]], count_column)
         if reason is not None:
             raise LogFormatError(f"this CSV is not a training log: {reason}")
+    # CSVLogger counts epochs from 0; a logger naming its training columns train_ is not
+    # Keras's, and one whose epoch column starts at 1 counts from 1 (a cardiac run's
+    # training_log.csv: epochs 1-10, read as 2-11)
+    first_epoch = next((to_float(row[epoch_column].strip()) for row in rows[1:]
+                        if epoch_column is not None and len(row) == len(header)), None)
+    epoch_offset = 0 if first_epoch == 1 and any(
+        column.startswith("train_") for column in header) else 1
     run_id: str | None = None
     runs: list[RunLog] = []
     notes: list[str] = []
@@ -271,7 +278,7 @@ def parse_csv(text: str) -> list[RunLog]:
         current.step_seconds.append(None)
         current.steps_per_epoch.append(None)
         if epoch_number is not None and epoch_number == int(epoch_number) >= 0:
-            current.epoch_numbers.append(int(epoch_number) + 1)  # CSVLogger counts from 0
+            current.epoch_numbers.append(int(epoch_number) + epoch_offset)
     kept = [run for run in runs if any(run.epochs)]
     if not kept:
         raise LogFormatError("no rows of numbers follow its first line, read as a CSV header"
