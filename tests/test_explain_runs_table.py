@@ -91,3 +91,18 @@ def test_an_unprefixed_column_with_its_val_twin_beside_train_loss_is_training(tm
         f"{0.3 + 0.01 * i:.3f}\n" for i in range(1, 9))
     row = _explain(tmp_path, text, "training_log.csv").summary["runs"][0]
     assert row["dice (train / val)"] == "0.9400 / 0.3800"
+
+
+def test_the_checks_reading_of_an_unprefixed_column_beside_train_loss_is_said(tmp_path):
+    # the checks read phases by the val_ prefix alone: beside train_loss, a flat 'dice' was
+    # "The training metrics reached a plateau" while the table places it in neither column
+    text = "epoch,train_loss,val_loss,dice,lr\n" + "".join(
+        f"{epoch},{0.7 - 0.05 * epoch:.4f},{0.72 - 0.01 * epoch:.4f},0.7,0.001\n"
+        for epoch in range(1, 9))
+    path = tmp_path / "training_log.csv"
+    path.write_text(text)
+    [notes] = [f for f in explain_log(path).findings if f.id == "log.parse_notes"]
+    assert notes.explanation.startswith(
+        "dice has no phase in its name beside train_loss: the runs table places it in neither "
+        "phase's column, while the checks read it as training values")
+    assert "lr" not in notes.explanation.split(":")[0]

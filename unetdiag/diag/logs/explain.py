@@ -58,6 +58,7 @@ from unetdiag.diag.logs.headline import headline
 from unetdiag.diag.logs.model import RunLog, epoch_words, restored_position
 from unetdiag.diag.logs.read import parse_log
 from unetdiag.diag.logs.restored import restored_cell
+from unetdiag.diag.wording.text import join_names
 
 COMMAND = "explain-log"
 #: Id of the info finding listing what the parser skipped or repaired in a run.
@@ -96,8 +97,9 @@ def explain_runs(runs: Sequence[RunLog], title: str = f"unetdiag {COMMAND}",
                                      fit_may_continue=run.appended_fit > 1,
                                      open_epochs=set(run.unknown_numbers),
                                      resumed_at=run.resumed_at)]
-        if run.notes:
-            own.append(_parse_notes(run, files))
+        notes = [*run.notes, *_phase_notes(run)]
+        if notes:
+            own.append(_parse_notes(run, notes, files))
         by_run[run.name] = own
         findings.extend(own)
     # fit() calls appended to one CSVLogger file may be one model trained further: no variants
@@ -130,18 +132,38 @@ def _runs_of(finding: Finding) -> list[str]:
     return [evidence["run"]] if isinstance(evidence.get("run"), str) else []
 
 
-def _parse_notes(run: RunLog, files: Sequence[str]) -> Finding:
-    """The parsers' notes on one run. Some say a part was skipped, others how a part was read
-    (a Markdown table, a closing line renumbered by EarlyStopping, a notebook's outputs): the
-    title names neither."""
-    count = len(run.notes)
+def _parse_notes(run: RunLog, notes: Sequence[str], files: Sequence[str]) -> Finding:
+    """The parsers' notes on one run, and how its metrics' phases were read. Some say a part
+    was skipped, others how a part was read (a Markdown table, a closing line renumbered by
+    EarlyStopping, a notebook's outputs): the title names neither."""
+    count = len(notes)
     return Finding(
         id=PARSE_NOTES, severity=Severity.INFO,
         title=f"{run.name}: {count} note{'s' if count > 1 else ''} on how the log was read",
-        explanation="; ".join(run.notes) + ".",
+        explanation="; ".join(notes) + ".",
         fix="Nothing to do unless a value you need is missing; the rest of the run was read.",
-        evidence={"run": run.name, "notes": list(run.notes), "source": run.source},
+        evidence={"run": run.name, "notes": list(notes), "source": run.source},
         files=tuple(files), source=f"log:{run.name}")
+
+
+def _phase_notes(run: RunLog) -> list[str]:
+    """Beside metrics named ``train_``, the unprefixed ones without a ``val_`` twin, whose
+    phase the log does not say: the runs table places them in neither column (see
+    :func:`_last_value`) while the checks, which read phases by the ``val_`` prefix alone (as
+    Keras names them), take them as training values; the note says so."""
+    names = run.metrics()
+    named = [name for name in names if name.startswith(TRAINING_PREFIX)]
+    unknown = [name for name in names if not name.startswith(TRAINING_PREFIX)
+               and not is_validation(name) and VALIDATION_PREFIX + name not in names
+               and name not in LEARNING_RATE_KEYS]
+    if not named or not unknown:
+        return []
+    them = "it" if len(unknown) == 1 else "them"
+    return [f"{join_names(unknown)} {'has' if len(unknown) == 1 else 'have'} no phase in "
+            f"{'its name' if len(unknown) == 1 else 'their names'} beside "
+            f"{join_names(named)}: the runs table places {them} in neither phase's column, "
+            f"while the checks read {them} as training values (Keras names training metrics "
+            "bare); a statement about training values among them may be the validation's"]
 
 
 # --------------------------------------------------------------------------- summary
