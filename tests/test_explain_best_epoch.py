@@ -44,3 +44,16 @@ def test_a_last_epoch_one_ordinary_swing_below_the_best_is_noise(tmp_path):
     # a cardiac run's val_dice swings 0.05 an epoch and ends 0.05 below its best
     said = _headline(tmp_path, [0.66, 0.75, 0.77, 0.83, 0.84, 0.78, 0.88, 0.87, 0.88, 0.83])
     assert "was best at epoch" not in said
+
+
+def test_an_epoch_whose_number_the_log_leaves_open_is_not_named_best():
+    from unetdiag.diag.logs.model import RunLog
+    from unetdiag.diag.logs.restored import best_epoch_sentences
+    values = [0.50, 0.60, 0.70, 0.80, 0.81, 0.70, 0.71, 0.70, 0.71, 0.70]
+    epochs = [{"val_dice": value} for value in values]
+    run = RunLog("run 1", epochs, [None] * len(values), "")
+    assert "val_dice was best at epoch 5 (0.8100)" in best_epoch_sentences([run])
+    # epochs 4 and 5 read between two cuts: their numbers are counted on, not the log's
+    run = RunLog("run 1", epochs, [None] * len(values), "", unknown_numbers={3: (4, 30),
+                                                                          4: (4, 30)})
+    assert "was best at epoch" not in best_epoch_sentences([run])

@@ -129,8 +129,10 @@ def _best_above_last(run: RunLog, name: str) -> str | None:
     """ "7 (0.7984), 0.0864 above the last epoch logged (50: 0.7120)", or None."""
     if not is_validation(name) or metric_kind(name) not in ("dice", "iou"):
         return None
+    # an epoch read between two cuts has no number to name (run.unknown_numbers)
     logged = [(epoch_number(run, at), epoch[name]) for at, epoch in enumerate(run.epochs)
-              if isinstance(epoch.get(name), float) and 0.0 <= epoch[name] <= 1.0]
+              if isinstance(epoch.get(name), float) and 0.0 <= epoch[name] <= 1.0
+              and at not in run.unknown_numbers]
     if len(logged) < 5 or name not in run.epochs[-1] or logged[-1][0] != epoch_number(
             run, len(run.epochs) - 1):
         return None
