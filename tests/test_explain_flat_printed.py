@@ -51,3 +51,19 @@ def test_a_plateau_of_one_printed_unit_keeps_its_headline(tmp_path):
             "kept moving: whatever the model learned barely changed what these metrics "
             "count.") in said
     assert "never moved" not in said
+
+
+def test_stuck_training_that_printed_two_values_has_not_not_moved(tmp_path):
+    # ultrasound-nerve#24: loss -0.0192 and -0.0191, dice_coef 0.0191 and 0.0192, were "loss
+    # and dice_coef have not moved since epoch 2: training is stuck"
+    text = "".join(
+        f"Epoch {epoch}/10\n10/10 [==============================] - 3s - loss: {loss} - "
+        f"acc: {acc} - val_loss: {0.70 - 0.01 * epoch:.4f} - val_acc: {0.5 + 0.01 * epoch:.4f}\n"
+        for epoch, (loss, acc) in enumerate(zip(["0.6931", "0.6932"] * 5,
+                                                ["0.5000", "0.5001"] * 5, strict=True), 1))
+    path = tmp_path / "run.log"
+    path.write_text(text)
+    headline = explain_log(path).headline
+    assert ("In run 1, loss and acc have stayed flat since epoch 1 (loss 0.6931 to 0.6932 and "
+            "acc 0.5000 to 0.5001): training is stuck.") in headline
+    assert "have not moved" not in headline

@@ -416,9 +416,16 @@ def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]],
         if evidence["stuck"]:
             training = [m for m in metrics if not is_validation(m)]
             since = max(metrics[m]["from_epoch"] for m in training)
+            # values that printed two values moved, if within the flat spread: their range
+            ranges = [f"{m} {_keras_printed(metrics[m]['moved_between'][0])} to "
+                      f"{_keras_printed(metrics[m]['moved_between'][1])}"
+                      for m in training if metrics[m].get("moved_between")]
             other.append(f"in {run}, {join_names(training)} "
-                         f"{verb(len(training), 'has', 'have')} not moved since epoch {since}: "
-                         "training is stuck")
+                         + (f"{verb(len(training), 'has', 'have')} stayed flat since epoch "
+                            f"{since} ({join_names(ranges)})" if ranges else
+                            f"{verb(len(training), 'has', 'have')} not moved since epoch "
+                            f"{since}")
+                         + ": training is stuck")
         if evidence["uninformative"]:
             names = evidence["uninformative"]
             values = join_names([f"{n} {metrics[n]['value']:.4f}" for n in names])
