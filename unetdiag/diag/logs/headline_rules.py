@@ -501,7 +501,8 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
 
 def _keras_printed(value: float) -> str:
     """A value as Keras's progress bar prints it: four decimals above 1e-3, e-notation at
-    or below (``abs(avg) > 1e-3`` in Keras 2's and Keras 3's Progbar)."""
+    or below (``abs(avg) > 1e-3`` in the Progbar's bar; Keras 3's verbose=2 line tests
+    ``avg > 1e-3``, printing a negative value in e-notation, the same value)."""
     return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
 
 

@@ -106,9 +106,9 @@ def best_epoch_sentences(runs: Sequence[RunLog]) -> str:
     0.7120) ..." for a validation Dice or IoU in [0, 1], logged at five epochs or more and at
     the last, whose best level held two epochs running is :data:`BEST_ABOVE_LAST` above the
     last value and whose best is more than :data:`BEST_ABOVE_SWINGS` times its typical change
-    between epochs above it; not for a run whose
-    log says which weights EarlyStopping restored (:func:`restored_sentences` says so). The
-    best is of the epochs the log shows (an excerpt may leave better ones out)."""
+    between epochs above it; not for a run whose log says which weights EarlyStopping
+    restored (:func:`restored_sentences` says so). The best and the last are of the epochs
+    the log shows (an excerpt may leave better or later ones out)."""
     sentences = []
     for run in runs:
         if run.restored_epoch is not None:
@@ -118,8 +118,8 @@ def best_epoch_sentences(runs: Sequence[RunLog]) -> str:
             if said:
                 where = f" in {run.name}" if len(runs) > 1 else ""
                 sentences.append(
-                    f" {name} was best at epoch {said}{where}: the weights the run ended "
-                    "with score below the best logged ones on this validation set; "
+                    f" {name} was best at epoch {said}{where}: the last logged epoch's "
+                    "weights score below the best logged ones on this validation set; "
                     f"ModelCheckpoint(monitor='{name}', mode='max', save_best_only=True) keeps "
                     "the best epoch's weights.")
     return "".join(sentences)
