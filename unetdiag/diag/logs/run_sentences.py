@@ -109,17 +109,17 @@ _ZERO_LOSS_ACCURACY_CEILING = 0.99
 
 
 def zero_loss_sentences(runs: Sequence[RunLog]) -> str:
-    """ " In run 1, loss is exactly 0 at epochs 2-6 beside acc 0.0987: if the loss is a
-    cross-entropy, ..." for a loss printed ``0.0000e+00`` (exactly 0: Keras prints values
-    below 1e-3 in e-notation) at epochs whose accuracy of the same phase is in (0, 0.99). A
-    binary cross-entropy, or a categorical one over two or more units, is 0 only for hard
-    labels and exact predictions, which score an accuracy of 1; categorical cross-entropy over
-    a softmax of one unit is 0 for any labels (that softmax is 1; TensorFlow's Keras computes
-    the loss from the unit's logit, an exact 0), while binary cross-entropy and MSE of such a
-    unit are not 0. Keras counts ``accuracy`` of one unit as binary,
-    the share labelled 1; a ``categorical_accuracy`` of one unit is 1 whatever the labels, so
-    the one-unit cause is named only beside an ``acc`` or ``accuracy``. An MSE of soft labels
-    is 0 beside any accuracy, hence the condition."""
+    """ " A loss printed 0.0000e+00 (exactly 0) beside an accuracy below 1: loss at epochs 2-6
+    (acc 0.0987). If the loss is binary cross-entropy, ..." for a loss printed ``0.0000e+00``
+    (exactly 0: Keras prints values below 1e-3 in e-notation) at epochs whose accuracy of the
+    same phase is in (0, 0.99). A binary cross-entropy, or a categorical one over two or more
+    units, is 0 only for hard labels and exact predictions, which score an accuracy of 1;
+    categorical cross-entropy over a softmax of one unit is 0 for any labels (that softmax is
+    1; TensorFlow's Keras computes the loss from the unit's logit, an exact 0), while binary
+    cross-entropy and MSE of such a unit are not 0. Keras counts ``accuracy`` of one unit as
+    binary, the share labelled 1; a ``categorical_accuracy`` of one unit is 1 whatever the
+    labels, so the one-unit cause is named only beside an ``acc`` or ``accuracy``. An MSE of
+    soft labels is 0 beside any accuracy, hence the condition."""
     sentences = []
     for run in runs:
         if run.zeros_printed != "0.0000e+00":
