@@ -162,3 +162,15 @@ def test_the_count_of_layouts_is_the_count_of_their_bullets():
     after = text[said.end():].split("\n\n", 2)[1]  # the bullet list after the sentence
     bullets = re.findall(r"^- \*\*", after, re.MULTILINE)
     assert _NUMBER_WORDS.index(said.group(1).lower()) == len(bullets)
+
+
+def test_the_readme_names_every_extension_the_reader_reads():
+    """The sentence a user reads to know whether their files will be opened lists every
+    extension the reader accepts (the Netpbm ones were missing)."""
+    from unetdiag.diag.data.reading import SUPPORTED_EXTENSIONS
+
+    text = README.read_text(encoding="utf-8")
+    sentence = text.split("### Training on your own data", 1)[1].split("For example", 1)[0]
+    named = set(re.findall(r"\b([a-z]{3,4})\b", sentence))
+    missing = [ext for ext in SUPPORTED_EXTENSIONS if ext.lstrip(".") not in named]
+    assert not missing, f"README's file-type sentence lacks {missing}"
