@@ -5,8 +5,10 @@ at epoch 7, 0.7120 at epoch 50, was left unsaid)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from unetdiag.cli import main
 from unetdiag.diag.logs.explain import explain_log
 
 REAL = Path(__file__).parent / "data" / "logs" / "real"
@@ -47,13 +49,36 @@ def test_a_last_epoch_one_ordinary_swing_below_the_best_is_noise(tmp_path):
 
 
 def test_an_epoch_whose_number_the_log_leaves_open_is_not_named_best():
+    from unetdiag.diag.logs.explain import explain_runs
     from unetdiag.diag.logs.model import RunLog
-    from unetdiag.diag.logs.restored import best_epoch_sentences
     values = [0.50, 0.60, 0.70, 0.80, 0.81, 0.70, 0.71, 0.70, 0.71, 0.70]
     epochs = [{"val_dice": value} for value in values]
     run = RunLog("run 1", epochs, [None] * len(values), "")
-    assert "val_dice was best at epoch 5 (0.8100)" in best_epoch_sentences([run])
+    assert "val_dice was best at epoch 5 (0.8100)" in explain_runs([run]).headline
     # epochs 4 and 5 read between two cuts: their numbers are counted on, not the log's
     run = RunLog("run 1", epochs, [None] * len(values), "", unknown_numbers={3: (4, 30),
                                                                           4: (4, 30)})
-    assert "was best at epoch" not in best_epoch_sentences([run])
+    assert "was best at epoch" not in explain_runs([run]).headline
+
+
+def test_the_best_epoch_is_a_finding_in_the_json(capsys):
+    # the headline's sentence is drawn from a structured finding: id, epochs and values
+    # apart from the words (main said it in the headline only)
+    log = REAL / "patternflow_46449269_isic_unet_dice_falls_at_epoch8.log"
+    main(["explain-log", "--json", str(log)])
+    report = json.loads(capsys.readouterr().out)
+    [found] = [f for f in report["findings"] if f["id"] == "saturation.best_epoch_above_last"]
+    data = found["evidence"]["metrics"]["val_dice_coef"]
+    assert (data["best_epoch"], data["best"], data["last_epoch"], data["last"]) == (
+        7, 0.7984, 50, 0.712)
+    assert found["severity"] == "info"
+    assert "save_best_only=True" in found["fix"]
+    assert "val_dice_coef was best at epoch 7 (0.7984)" in report["headline"]
+
+
+def test_a_run_whose_weights_were_restored_has_no_best_epoch_finding():
+    from unetdiag.diag.checks.saturation import check_best_epoch
+    history = {"val_dice": [0.5, 0.8, 0.81, 0.7, 0.7, 0.7, 0.7, 0.7]}
+    assert check_best_epoch("run 1", history, restored_epoch=3) == []
+    [found] = check_best_epoch("run 1", history)
+    assert found.evidence["metrics"]["val_dice"]["best_epoch"] == 3

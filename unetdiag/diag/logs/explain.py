@@ -25,7 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from unetdiag.diag.checks.saturation.checks import check_across_runs, check_series
+from unetdiag.diag.checks.saturation.checks import (
+    check_across_runs,
+    check_best_epoch,
+    check_series,
+)
 from unetdiag.diag.checks.saturation.evidence import AccuracyBoundBreach, Cause
 from unetdiag.diag.checks.saturation.ids import (
     ALL_ONES_PREDICTOR,
@@ -97,6 +101,11 @@ def explain_runs(runs: Sequence[RunLog], title: str = f"unetdiag {COMMAND}",
                                      fit_may_continue=run.appended_fit > 1,
                                      open_epochs=set(run.unknown_numbers),
                                      resumed_at=run.resumed_at)]
+        # the weights a run ends with: a log's question, not train's (which keeps its best)
+        own += [_with_origin(f, f"log:{run.name}", files)
+                for f in check_best_epoch(run.name, run.history(),
+                                          open_epochs=set(run.unknown_numbers),
+                                          restored_epoch=run.restored_epoch)]
         notes = [*run.notes, *_phase_notes(run)]
         if notes:
             own.append(_parse_notes(run, notes, files))

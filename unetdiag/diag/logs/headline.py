@@ -70,7 +70,7 @@ def headline_parts(runs: Sequence[RunLog], findings: Sequence[Finding]) -> list[
         parts = [HeadlinePart("rules", said),
                  *(HeadlinePart("slower run", " " + s) for s in slower_runs(findings, said))]
     parts += [HeadlinePart("restored", restored_sentences(runs)),
-              HeadlinePart("best epoch", best_epoch_sentences(runs)),
+              HeadlinePart("best epoch", best_epoch_sentences(findings, runs)),
               HeadlinePart("appended", appended_sentence(runs)),
               HeadlinePart("replicas", replica_sentence(findings, runs)),
               HeadlinePart("cut short", cut_short_sentences(runs)),

@@ -3,7 +3,8 @@ model ends with, when the log's restore message names it (Keras 2.6+ and 3:
 "Restoring model weights from the end of the best epoch: 6."). The runs table shows that
 epoch's values, with a "values at" cell; the headline names it beside the last epoch's.
 Without such a message, a validation Dice or IoU whose best logged epoch scored well above
-the last is named (:func:`best_epoch_sentences`): the last epoch's weights are not the best.
+the last is named (:func:`best_epoch_sentences`, from its finding): the last epoch's weights
+are not the best.
 
 >>> from unetdiag.diag.logs.model import RunLog
 >>> run = RunLog("run 1", [{"loss": 3.0}, {"loss": 2.0}, {"loss": 2.5}], [None] * 3, "",
@@ -14,18 +15,13 @@ the last is named (:func:`best_epoch_sentences`): the last epoch's weights are n
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 
-from unetdiag.diag.checks.saturation.metrics import is_validation, metric_kind
+from unetdiag.diag.checks.saturation.ids import BEST_EPOCH_ABOVE_LAST
+from unetdiag.diag.checks.saturation.wording_best_epoch import best_epoch_numbers, checkpoint_fix
+from unetdiag.diag.core.findings import Finding
+from unetdiag.diag.logs.after_headline import with_id
 from unetdiag.diag.logs.model import RunLog, epoch_number, restored_position
-
-#: A best validation Dice/IoU at least this far above the last epoch's is named ...
-BEST_ABOVE_LAST = 0.05
-#: ... when it is also more than this many times the score's typical change between
-#: consecutive epochs (the median over the last ten): a last epoch one ordinary swing below
-#: the best is noise (a cardiac run's val_dice 0.8819, then 0.8313, swinging 0.05 an epoch).
-BEST_ABOVE_SWINGS = 3
 
 
 def restored_cell(run: RunLog) -> str | None:
@@ -101,52 +97,16 @@ def restored_sentences(runs: Sequence[RunLog]) -> str:
     return "".join(sentences)
 
 
-def best_epoch_sentences(runs: Sequence[RunLog]) -> str:
+def best_epoch_sentences(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
     """ " val_dice_coef was best at epoch 7 (0.7984), 0.0864 above the last epoch logged (50:
-    0.7120) ..." for a validation Dice or IoU in [0, 1], logged at five epochs or more and at
-    the last, whose best level held two epochs running is :data:`BEST_ABOVE_LAST` above the
-    last value and whose best is more than :data:`BEST_ABOVE_SWINGS` times its typical change
-    between epochs above it; not for a run whose log says which weights EarlyStopping
-    restored (:func:`restored_sentences` says so). The best and the last are of the epochs
-    the log shows (an excerpt may leave better or later ones out)."""
+    0.7120; ...): ..." for each metric of each ``saturation.best_epoch_above_last`` finding
+    (:mod:`unetdiag.diag.checks.saturation.best_epoch` says when)."""
     sentences = []
-    for run in runs:
-        if run.restored_epoch is not None:
-            continue
-        for name in run.metrics():
-            said = _best_above_last(run, name)
-            if said:
-                where = f" in {run.name}" if len(runs) > 1 else ""
-                sentences.append(
-                    f" {name} was best at epoch {said}{where}: the last logged epoch's "
-                    "weights score below the best logged ones on this validation set; "
-                    f"ModelCheckpoint(monitor='{name}', mode='max', save_best_only=True) keeps "
-                    "the best epoch's weights.")
+    for item in with_id(findings, BEST_EPOCH_ABOVE_LAST):
+        where = f" in {item.evidence['run']}" if len(runs) > 1 else ""
+        for name, data in item.evidence["metrics"].items():
+            sentences.append(
+                f" {name} was best at epoch {best_epoch_numbers(data)}{where}: the last logged "
+                "epoch's weights score below the best logged ones on this validation set; "
+                f"{checkpoint_fix(name)}.")
     return "".join(sentences)
-
-
-def _best_above_last(run: RunLog, name: str) -> str | None:
-    """ "7 (0.7984), 0.0864 above the last epoch logged (50: 0.7120)", or None."""
-    if not is_validation(name) or metric_kind(name) not in ("dice", "iou"):
-        return None
-    # an epoch read between two cuts has no number to name (run.unknown_numbers)
-    logged = [(epoch_number(run, at), epoch[name]) for at, epoch in enumerate(run.epochs)
-              if isinstance(epoch.get(name), float) and 0.0 <= epoch[name] <= 1.0
-              and at not in run.unknown_numbers]
-    if len(logged) < 5 or name not in run.epochs[-1] or logged[-1][0] != epoch_number(
-            run, len(run.epochs) - 1):
-        return None
-    best_epoch, best = max(logged, key=lambda pair: pair[1])
-    last_epoch, last = logged[-1]
-    # changes between epochs numbered one after another (an excerpt's cut is no change)
-    changes = [abs(after - before) for (first, before), (second, after)
-               in zip(logged, logged[1:], strict=False) if second == first + 1][-10:]
-    swing = statistics.median(changes) if len(changes) >= 3 else 0.0
-    # the level held two epochs running: a one-epoch spike is no best to keep (BraTS's
-    # val_mean_io_u: 0.7042 at one epoch in 35 stuck at 0.3755)
-    held = max((min(before, after) for (first, before), (second, after)
-                in zip(logged, logged[1:], strict=False) if second == first + 1), default=last)
-    if held - last < BEST_ABOVE_LAST or best - last <= BEST_ABOVE_SWINGS * swing:
-        return None
-    return (f"{best_epoch} ({best:.4f}), {best - last:.4f} above the last epoch logged "
-            f"({last_epoch}: {last:.4f}; it moves about {swing:.4f} between epochs)")

@@ -51,6 +51,7 @@ from unetdiag.diag.checks.saturation.algebra import (
 )
 from unetdiag.diag.checks.saturation.checks import (
     check_across_runs,
+    check_best_epoch,
     check_prediction_collapse,
     check_series,
 )
@@ -88,7 +89,8 @@ __all__ = [
     "NON_METRIC_KEYS", "STEP_SECONDS_KEY", "STEPS_PER_EPOCH_KEY", "VALIDATION_PREFIX",
     "FOREGROUND_FRACTION_KEY", "VAL_FOREGROUND_FRACTION_KEY", "WORSE_THAN_ANY_CONSTANT_ACCURACY",
     "Assumption", "ConstantPredictorFit",
-    "check_across_runs", "check_prediction_collapse", "check_series", "resolve_baselines",
+    "check_across_runs", "check_best_epoch", "check_prediction_collapse", "check_series",
+    "resolve_baselines",
     "fingerprint_all_ones", "fingerprint_all_zeros", "max_soft_dice",
     "is_validation", "metric_kind", "all_ones_formula", "describe_fingerprint",
     "SeriesSubject", "TRAINING_RUN",

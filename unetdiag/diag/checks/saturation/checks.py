@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 
 from unetdiag.diag.checks.saturation import wording
+from unetdiag.diag.checks.saturation.best_epoch import best_epoch_above_last
 from unetdiag.diag.checks.saturation.constant import (
     at_baselines,
     baselines_from_other_runs,
@@ -211,6 +212,18 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                   if claim is not None and hasattr(claim, "custom_loop") else claim
                   for claim in claims]
     return [wording.finding_of(claim, subject) for claim in claims if claim is not None]
+
+
+def check_best_epoch(run: str, history: Mapping[str, Sequence[float]], *,
+                     open_epochs: Collection[int] = (),
+                     restored_epoch: int | None = None) -> list[Finding]:
+    """``saturation.best_epoch_above_last`` for a finished run's log: a validation Dice/IoU
+    whose best level is well above its last epoch's, unless the log says EarlyStopping
+    restored weights (``restored_epoch`` not None). Apart from :func:`check_series` because
+    only a log's reader asks it: ``unetdiag train`` keeps and reports its own best epoch.
+    ``history`` and ``open_epochs`` are as for :func:`check_series`."""
+    claim = best_epoch_above_last(run, metric_series(history), open_epochs, restored_epoch)
+    return [] if claim is None else [wording.finding_of(claim)]
 
 
 def check_across_runs(histories: Mapping[str, Mapping[str, Sequence[float]]],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "ACCURACY_IS_MAJORITY_CLASS", "ALL_ONES_PREDICTOR", "ALL_ZEROS_PREDICTOR",
+    "BEST_EPOCH_ABOVE_LAST",
     "CLASS_PRIOR_LOSS", "DICE_ABOVE_ONE", "DICE_BELOW_HALF", "DICE_EXCEEDS_ACCURACY_BOUND",
     "FLAT_METRIC",
     "IDENTICAL_ACROSS_RUNS", "IOU_EXCEEDS_ACCURACY_BOUND", "IOU_EXCEEDS_RECALL_BOUND",
@@ -52,6 +53,8 @@ UNIFORM_PREDICTION_LOSS = "saturation.uniform_prediction_loss"
 SCORE_COLLAPSED = "saturation.score_collapsed"
 #: A training score that gave back most of what it gained without reaching 0.
 SCORE_FELL_BACK = "saturation.score_fell_back"
+#: A validation Dice/IoU whose best level is well above its last epoch's (explain-log only).
+BEST_EPOCH_ABOVE_LAST = "saturation.best_epoch_above_last"
 SCORE_ZERO_THROUGHOUT = "saturation.score_zero_throughout"
 SCORE_ZERO_FEW_EPOCHS = "saturation.score_zero_few_epochs"
 PERFECT_TRAINING_ACCURACY = "saturation.perfect_training_accuracy"

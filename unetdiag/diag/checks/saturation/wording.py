@@ -20,6 +20,7 @@ from unetdiag.diag.checks.saturation import (
     wording_sums,
     words,
 )
+from unetdiag.diag.checks.saturation.best_epoch import BestEpochAboveLast
 from unetdiag.diag.checks.saturation.evidence import (
     AccuracyBoundBreach,
     AtBaseline,
@@ -71,6 +72,7 @@ from unetdiag.diag.checks.saturation.short_logs import (
 )
 from unetdiag.diag.checks.saturation.stability import UnstableValidation
 from unetdiag.diag.checks.saturation.unscored import ValidationNotScored
+from unetdiag.diag.checks.saturation.wording_best_epoch import best_epoch_finding
 from unetdiag.diag.checks.saturation.wording_fallback import score_fell_back_finding
 from unetdiag.diag.checks.saturation.wording_unscored import validation_not_scored_finding
 from unetdiag.diag.checks.saturation.words import TRAINING_RUN, SeriesSubject, finding
@@ -260,6 +262,7 @@ _WORDING = {
     UniformPredictionLoss: wording_degenerate.uniform_prediction_finding,
     ScoreCollapse: wording_degenerate.score_collapse_finding,
     ScoreFellBack: score_fell_back_finding,
+    BestEpochAboveLast: best_epoch_finding,
     ScoreZeroThroughout: wording_degenerate.score_zero_throughout_finding,
     ScoreZeroFewEpochs: score_zero_few_epochs_finding,
     PerfectTrainingAccuracy: perfect_training_accuracy_finding,
