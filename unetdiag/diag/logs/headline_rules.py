@@ -36,6 +36,7 @@ from unetdiag.diag.checks.saturation.ids import (
     VALIDATION_NOT_SCORED,
 )
 from unetdiag.diag.checks.saturation.metrics import is_validation, validation_first
+from unetdiag.diag.checks.saturation.printed import keras_printed
 from unetdiag.diag.checks.saturation.thresholds import SATURATION_TOLERANCE
 from unetdiag.diag.checks.saturation.wording_scale import BOUND_FORMULAS, SCORE_NAMES
 from unetdiag.diag.checks.saturation.wording_unscored import (
@@ -399,8 +400,8 @@ def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]],
                       and m not in zero.get(run, ())]
         never = [m for m in throughout if not metrics[m].get("moved_between")]
         # a plateau of one printed unit (0.9000, 0.9001) is no less a plateau: its range
-        moved = [f"{m} stayed within {_keras_printed(metrics[m]['moved_between'][0])} to "
-                 f"{_keras_printed(metrics[m]['moved_between'][1])}"
+        moved = [f"{m} stayed within {keras_printed(metrics[m]['moved_between'][0])} to "
+                 f"{keras_printed(metrics[m]['moved_between'][1])}"
                  for m in throughout if metrics[m].get("moved_between")]
         if evidence["stuck"] and evidence.get("repeated"):
             # one sentence for every value: 'never moved' of two epochs says the same
@@ -417,8 +418,8 @@ def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]],
             training = [m for m in metrics if not is_validation(m)]
             since = max(metrics[m]["from_epoch"] for m in training)
             # values that printed two values moved, if within the flat spread: their range
-            ranges = [f"{m} {_keras_printed(metrics[m]['moved_between'][0])} to "
-                      f"{_keras_printed(metrics[m]['moved_between'][1])}"
+            ranges = [f"{m} {keras_printed(metrics[m]['moved_between'][0])} to "
+                      f"{keras_printed(metrics[m]['moved_between'][1])}"
                       for m in training if metrics[m].get("moved_between")]
             other.append(f"in {run}, {join_names(training)} "
                          + (f"{verb(len(training), 'has', 'have')} stayed flat since epoch "
@@ -497,13 +498,6 @@ def _flat_metrics(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str | 
                   if any(_logs_loss(run) for run in runs if run.name in ordered) else
                   ": the log shows no loss to tell whether anything else was learned.")
     return " ".join(filter(None, [capitalised(sentence) + ending, said]))
-
-
-def _keras_printed(value: float) -> str:
-    """A value as Keras's progress bar prints it: four decimals above 1e-3, e-notation at
-    or below (``abs(avg) > 1e-3`` in the Progbar's bar; Keras 3's verbose=2 line tests
-    ``avg > 1e-3``, printing a negative value in e-notation, the same value)."""
-    return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
 
 
 def _flat_spread(findings: Sequence[Finding], run: str) -> float:

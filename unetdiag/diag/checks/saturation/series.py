@@ -32,6 +32,7 @@ from unetdiag.diag.checks.saturation.metrics import (
     names_a_score,
     phase_metrics,
 )
+from unetdiag.diag.checks.saturation.printed import keras_printed
 from unetdiag.diag.checks.saturation.repeats import every_value_repeats
 from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
 from unetdiag.diag.core.findings import Severity
@@ -85,11 +86,6 @@ def non_finite_onset(run: str, series: Series) -> NonFiniteOnset | None:
 def _printed(value: float) -> str:
     """A non-finite value as Keras prints it."""
     return "NaN" if math.isnan(value) else "inf" if value > 0 else "-inf"
-
-
-def _as_printed(value: float) -> float:
-    """A value as Keras's progress bar prints it: four decimals, e-notation below 1e-3."""
-    return float(f"{value:.4f}" if abs(value) >= 1e-3 else f"{value:.4e}")
 
 
 def flat_tail(item: MetricSeries, thresholds: SaturationThresholds) -> int:
@@ -160,7 +156,7 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
                           "from_epoch": item.epoch(epochs - tail), "epochs": epochs}
             # flat within the spread, yet it moved as Keras prints it (acc 0.3267, then
             # 0.3268): no 'never moved' (a CSV's float32 noise below the print is none)
-            printed = {_as_printed(float(value)) for value in item.values[epochs - tail:]}
+            printed = {float(keras_printed(float(value))) for value in item.values[epochs - tail:]}
             if len(printed) > 1:
                 flat[name]["moved_between"] = [min(printed), max(printed)]
             rate, explained = _schedule(rates, epochs - tail, thresholds)
