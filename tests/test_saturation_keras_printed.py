@@ -15,7 +15,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from unetdiag.diag.checks.saturation.printed import keras_printed
+from unetdiag.diag.checks.saturation.printed import (
+    as_printed,
+    keras_printed,
+    printed_decimals,
+    printed_text,
+)
 
 
 def _documented_rule(value: float) -> str:
@@ -87,3 +92,19 @@ def test_keras_printed_matches_keras_own_progress_bar():
                            input=json.dumps(values), capture_output=True, text=True,
                            check=True)
     assert json.loads(found.stdout) == [keras_printed(value) for value in values]
+
+
+@given(st.floats(min_value=-10.0, max_value=10.0), st.floats(min_value=-10.0, max_value=10.0),
+       st.sampled_from([None, 5, 6, 7, 8]))
+def test_values_read_apart_as_printed_are_written_apart(first, second, decimals):
+    # a flat stretch's range is said only when its printed values differ: its two ends must
+    # then read differently too
+    if as_printed(first, decimals) != as_printed(second, decimals):
+        assert printed_text(first, decimals) != printed_text(second, decimals)
+
+
+def test_more_decimals_only_where_the_log_printed_them():
+    assert printed_decimals([-0.85121, -0.85124], 5e-6) == 5   # verbose=2's -8.5121e-01
+    assert printed_decimals([0.8512, 0.8513], 5e-5) is None    # the bar's four decimals
+    assert printed_decimals([1.1319e-14, 1.1325e-14], 5e-19) is None  # e-notation below 1e-3
+    assert printed_decimals([-0.85121], None) is None          # a CSV's full floats

@@ -36,7 +36,7 @@ from unetdiag.diag.checks.saturation.ids import (
     VALIDATION_NOT_SCORED,
 )
 from unetdiag.diag.checks.saturation.metrics import is_validation, validation_first
-from unetdiag.diag.checks.saturation.printed import keras_printed
+from unetdiag.diag.checks.saturation.printed import printed_ends
 from unetdiag.diag.checks.saturation.thresholds import SATURATION_TOLERANCE
 from unetdiag.diag.checks.saturation.wording_scale import BOUND_FORMULAS, SCORE_NAMES
 from unetdiag.diag.checks.saturation.wording_unscored import (
@@ -400,8 +400,7 @@ def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]],
                       and m not in zero.get(run, ())]
         never = [m for m in throughout if not metrics[m].get("moved_between")]
         # a plateau of one printed unit (0.9000, 0.9001) is no less a plateau: its range
-        moved = [f"{m} stayed within {keras_printed(metrics[m]['moved_between'][0])} to "
-                 f"{keras_printed(metrics[m]['moved_between'][1])}"
+        moved = [f"{m} stayed within {' to '.join(printed_ends(metrics[m]))}"
                  for m in throughout if metrics[m].get("moved_between")]
         if evidence["stuck"] and evidence.get("repeated"):
             # one sentence for every value: 'never moved' of two epochs says the same
@@ -418,8 +417,7 @@ def _flat_clauses(findings: Sequence[Finding]) -> tuple[dict[str, list[str]],
             training = [m for m in metrics if not is_validation(m)]
             since = max(metrics[m]["from_epoch"] for m in training)
             # values that printed two values moved, if within the flat spread: their range
-            ranges = [f"{m} {keras_printed(metrics[m]['moved_between'][0])} to "
-                      f"{keras_printed(metrics[m]['moved_between'][1])}"
+            ranges = [f"{m} {' to '.join(printed_ends(metrics[m]))}"
                       for m in training if metrics[m].get("moved_between")]
             other.append(f"in {run}, {join_names(training)} "
                          + (f"{verb(len(training), 'has', 'have')} stayed flat since epoch "

@@ -394,7 +394,8 @@ class FlatTail(MetricsClaim):
 
     ``metrics``: name -> value, flat_epochs, from_epoch (the epoch number the flat stretch
     starts at), epochs, moved_between (the lowest and highest value of the stretch as Keras
-    prints it, four decimals or e-notation below 1e-3, when they differ), and when the log
+    prints it, four decimals or e-notation below 1e-3, when they differ; to
+    printed_decimals decimals where the log printed more), and when the log
     shows the learning rate: learning_rate (at from_epoch) and schedule (whether the rate
     was cut to a small share of its highest by then). ``highest_learning_rate`` is the
     highest the log shows, a lower bound of the run's when ``first_learning_rate_known`` is

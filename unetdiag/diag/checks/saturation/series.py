@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from unetdiag.diag.checks.saturation.metrics import (
     names_a_score,
     phase_metrics,
 )
-from unetdiag.diag.checks.saturation.printed import keras_printed
+from unetdiag.diag.checks.saturation.printed import as_printed, printed_decimals
 from unetdiag.diag.checks.saturation.repeats import every_value_repeats
 from unetdiag.diag.checks.saturation.thresholds import SaturationThresholds
 from unetdiag.diag.core.findings import Severity
@@ -137,13 +137,16 @@ def _loss_never_finite(series: Series, name: str, start: int) -> bool:
 
 def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
                  rates: Sequence[float | None] | None = None,
-                 multiclass: bool = False) -> FlatTail | None:
+                 multiclass: bool = False,
+                 printed_half_units: Mapping[str, float] | None = None) -> FlatTail | None:
     """Metrics flat over at least :attr:`~.SaturationThresholds.min_flat_epochs` last epochs.
 
     A warning when a validation metric is flat, or when training is stuck (the training loss
     and every training metric flat); info when the plateau is the learning-rate schedule's
     (``rates``: the learning rate of each epoch, when the log shows it) or an accuracy frozen
     near 0 while the loss moves (it counts exact matches, which continuous targets never give).
+    ``printed_half_units``: metric -> half a unit of the log's prints (see
+    :func:`~.printed.printed_decimals`), for a log that printed more decimals than the bar.
     """
     flat: dict[str, dict] = {}
     least = 2 if every_value_repeats(series, thresholds) else thresholds.min_flat_epochs
@@ -154,11 +157,16 @@ def flat_metrics(run: str, series: Series, thresholds: SaturationThresholds,
                 and not _loss_never_finite(series, name, epochs - tail):
             flat[name] = {"value": float(item.values[-1]), "flat_epochs": tail,
                           "from_epoch": item.epoch(epochs - tail), "epochs": epochs}
-            # flat within the spread, yet it moved as Keras prints it (acc 0.3267, then
-            # 0.3268): no 'never moved' (a CSV's float32 noise below the print is none)
-            printed = {float(keras_printed(float(value))) for value in item.values[epochs - tail:]}
+            # flat within the spread, yet it moved as the log prints it (acc 0.3267, then
+            # 0.3268; loss -8.5121e-01, then -8.5124e-01 on Keras's verbose=2 line): no
+            # 'never moved' (a CSV's float32 noise below the print is none)
+            stretch = [float(value) for value in item.values[epochs - tail:]]
+            decimals = printed_decimals(stretch, (printed_half_units or {}).get(name))
+            printed = {as_printed(value, decimals) for value in stretch}
             if len(printed) > 1:
                 flat[name]["moved_between"] = [min(printed), max(printed)]
+                if decimals is not None:
+                    flat[name]["printed_decimals"] = decimals
             rate, explained = _schedule(rates, epochs - tail, thresholds)
             if rate is not None:
                 flat[name].update(learning_rate=rate, schedule=explained)

@@ -12,7 +12,7 @@ from unetdiag.diag.checks.saturation.metrics import (
     is_validation,
     metric_kind,
 )
-from unetdiag.diag.checks.saturation.printed import keras_printed
+from unetdiag.diag.checks.saturation.printed import printed_ends
 from unetdiag.diag.checks.saturation.wording_zeros import all_zeros_sentences
 from unetdiag.diag.checks.saturation.words import (
     TRAINING_RUN,
@@ -290,8 +290,7 @@ def _flat_details(claim: evidence.FlatTail) -> str:
     # a value that moved within the spread is given as the range it printed, not as its last
     # value held at every epoch (AUCMEDI's auc: 0.9999, then 1.0000 twice)
     return "; ".join((f"{n} {d['value']:.4g}" if "moved_between" not in d else
-                      f"{n} {keras_printed(d['moved_between'][0])} to "
-                      f"{keras_printed(d['moved_between'][1])}")
+                      f"{n} {' to '.join(printed_ends(d))}")
                      + f" at {_flat_stretch(d)}" for n, d in claim.metrics.items())
 
 
