@@ -82,3 +82,15 @@ def test_a_run_whose_weights_were_restored_has_no_best_epoch_finding():
     assert check_best_epoch("run 1", history, restored_epoch=3) == []
     [found] = check_best_epoch("run 1", history)
     assert found.evidence["metrics"]["val_dice"]["best_epoch"] == 3
+
+
+def test_the_restored_epoch_is_a_finding_in_the_json(capsys):
+    # EarlyStopping's restore, said in the headline only on main, is a finding too
+    log = REAL / "keras_20323_keras3_early_stopping_restore_lr_column.log"
+    main(["explain-log", "--json", str(log)])
+    report = json.loads(capsys.readouterr().out)
+    [found] = [f for f in report["findings"] if f["id"] == "log.weights_restored"]
+    assert found["evidence"]["restored_epoch"] == 6 and found["evidence"]["last_epoch"] == 8
+    assert found["evidence"]["losses_at_restored"] == {"loss": 33.2164}
+    assert found["severity"] == "info"
+    assert found["explanation"] in report["headline"]

@@ -62,6 +62,7 @@ from unetdiag.diag.logs.headline import headline
 from unetdiag.diag.logs.model import RunLog, epoch_words, restored_position
 from unetdiag.diag.logs.read import parse_log
 from unetdiag.diag.logs.restored import restored_cell
+from unetdiag.diag.logs.restored_wording import restored_finding
 from unetdiag.diag.wording.text import join_names
 
 COMMAND = "explain-log"
@@ -106,6 +107,9 @@ def explain_runs(runs: Sequence[RunLog], title: str = f"unetdiag {COMMAND}",
                 for f in check_best_epoch(run.name, run.history(),
                                           open_epochs=set(run.unknown_numbers),
                                           restored_epoch=run.restored_epoch)]
+        restored = restored_finding(run, files)
+        if restored is not None:
+            own.append(restored)
         notes = [*run.notes, *_phase_notes(run)]
         if notes:
             own.append(_parse_notes(run, notes, files))

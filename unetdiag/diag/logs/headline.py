@@ -31,7 +31,8 @@ from unetdiag.diag.logs.appended import appended_sentence
 from unetdiag.diag.logs.checkpoint import checkpoint_sentences
 from unetdiag.diag.logs.headline_rules import HEADLINE_RULES
 from unetdiag.diag.logs.model import RunLog
-from unetdiag.diag.logs.restored import best_epoch_sentences, restored_sentences
+from unetdiag.diag.logs.restored import best_epoch_sentences
+from unetdiag.diag.logs.restored_wording import restored_sentences
 from unetdiag.diag.logs.run_sentences import (
     continued_fit_sentences,
     cut_short_sentences,
@@ -69,7 +70,7 @@ def headline_parts(runs: Sequence[RunLog], findings: Sequence[Finding]) -> list[
     else:
         parts = [HeadlinePart("rules", said),
                  *(HeadlinePart("slower run", " " + s) for s in slower_runs(findings, said))]
-    parts += [HeadlinePart("restored", restored_sentences(runs)),
+    parts += [HeadlinePart("restored", restored_sentences(findings, len(runs))),
               HeadlinePart("best epoch", best_epoch_sentences(findings, runs)),
               HeadlinePart("appended", appended_sentence(runs)),
               HeadlinePart("replicas", replica_sentence(findings, runs)),

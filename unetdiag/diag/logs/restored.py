@@ -1,7 +1,8 @@
 """What EarlyStopping(restore_best_weights=True) left in a run: the epoch whose weights the
 model ends with, when the log's restore message names it (Keras 2.6+ and 3:
 "Restoring model weights from the end of the best epoch: 6."). The runs table shows that
-epoch's values, with a "values at" cell; the headline names it beside the last epoch's.
+epoch's values, with a "values at" cell; a finding (:data:`WEIGHTS_RESTORED`, its words in
+:mod:`.restored_wording`) and the headline name it beside the last epoch's.
 Without such a message, a validation Dice or IoU whose best logged epoch scored well above
 the last is named (:func:`best_epoch_sentences`, from its finding): the last epoch's weights
 are not the best.
@@ -9,8 +10,8 @@ are not the best.
 >>> from unetdiag.diag.logs.model import RunLog
 >>> run = RunLog("run 1", [{"loss": 3.0}, {"loss": 2.0}, {"loss": 2.5}], [None] * 3, "",
 ...              restored_epoch=2)
->>> restored_cell(run), restored_sentences([run])[:46]
-('epoch 2 (weights restored; last 3)', " EarlyStopping restored epoch 2's weights (los")
+>>> restored_cell(run), restored_evidence(run)["losses_at_restored"]
+('epoch 2 (weights restored; last 3)', {'loss': 2.0})
 """
 
 from __future__ import annotations
@@ -41,60 +42,36 @@ def restored_cell(run: RunLog) -> str | None:
     return None
 
 
-def _losses_at(run: RunLog, position: int) -> str:
-    """ "loss 33.2164, val_loss 0.41" at one epoch (0-based), the losses the log holds there."""
+#: Id of the info finding on the weights EarlyStopping restored (the model a run ends with).
+WEIGHTS_RESTORED = "log.weights_restored"
+
+
+def _losses_at(run: RunLog, position: int) -> dict[str, float]:
+    """The losses the log holds at one epoch (0-based): ``loss``, ``val_loss``."""
     values = run.epochs[position]
-    names = [name for name in ("loss", "val_loss") if name in values]
-    return ", ".join(f"{name} {values[name]:.4f}" for name in names)
+    return {name: values[name] for name in ("loss", "val_loss") if name in values}
 
 
-def restored_sentences(runs: Sequence[RunLog]) -> str:
-    """ " EarlyStopping restored epoch 6's weights (loss 33.2164), not the last epoch's (8:
-    loss 48.5781): the model the run ends with is epoch 6's." for each run whose log names the
-    epoch it restored, when that is not its last."""
-    sentences = []
-    for run in runs:
-        position = restored_position(run)
-        last = len(run.epochs) - 1
-        if run.restored_after and run.restored_epoch is not None:
-            # fit(initial_epoch=...) went on from the restored weights
-            which = (f"epoch {run.restored_epoch}'s" if run.restored_epoch
-                     else "its best epoch's")
-            sentences.append(
-                f" EarlyStopping restored {which} weights"
-                + (f" in {run.name}" if len(runs) > 1 else "")
-                + f" after epoch {run.restored_after}; training went on to epoch "
-                f"{epoch_number(run, last)}, whose values the runs table shows.")
-            continue
-        if run.restored_epoch == 0:
-            # older Keras: "Restoring model weights from the end of the best epoch."
-            sentences.append(
-                " EarlyStopping restored its best epoch's weights"
-                + (f" in {run.name}" if len(runs) > 1 else "")
-                + " without naming the epoch: the runs table shows the last epoch logged, "
-                f"{epoch_number(run, last)}, which the model the run ends with may not be.")
-            continue
-        if position is None and run.restored_epoch:
-            # an excerpt ("...") without the epoch it restored
-            sentences.append(
-                f" EarlyStopping restored epoch {run.restored_epoch}'s weights"
-                + (f" in {run.name}" if len(runs) > 1 else "")
-                + f", an epoch the log does not show: the model the run ends with is not "
-                f"that of the last epoch logged, {epoch_number(run, last)}, whose values the "
-                "runs table shows.")
-            continue
-        if position is None or position == last:
-            continue
-        where = f" in {run.name}" if len(runs) > 1 else ""
-        best, final = _losses_at(run, position), _losses_at(run, last)
-        sentences.append(
-            f" EarlyStopping restored epoch {run.restored_epoch}'s weights{where}"
-            + (f" ({best})" if best else "")
-            + f", not those of the last epoch logged, {epoch_number(run, last)}"
-            + (f" ({final})" if final else "")
-            + f": the model the run ends with is epoch {run.restored_epoch}'s, and the runs "
-            "table shows its values.")
-    return "".join(sentences)
+def restored_evidence(run: RunLog) -> dict | None:
+    """What the log's restore message says of the weights the run ends with, or None (no
+    message, or the restored epoch is the last logged). ``kind``: ``"went_on"``
+    (fit(initial_epoch=...) trained on from them after ``restored_after``), ``"unnamed"``
+    (older Keras names no epoch), ``"not_in_log"`` (an excerpt without that epoch) or
+    ``"earlier"`` (an epoch before the last, its losses and the last's beside it)."""
+    position = restored_position(run)
+    last = len(run.epochs) - 1
+    evidence = {"run": run.name, "restored_epoch": run.restored_epoch,
+                "last_epoch": epoch_number(run, last)}
+    if run.restored_after and run.restored_epoch is not None:
+        return {**evidence, "kind": "went_on", "restored_after": run.restored_after}
+    if run.restored_epoch == 0:
+        return {**evidence, "kind": "unnamed"}
+    if position is None and run.restored_epoch:
+        return {**evidence, "kind": "not_in_log"}
+    if position is None or position == last:
+        return None
+    return {**evidence, "kind": "earlier", "losses_at_restored": _losses_at(run, position),
+            "losses_at_last": _losses_at(run, last)}
 
 
 def best_epoch_sentences(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
