@@ -31,8 +31,7 @@ from unetdiag.diag.logs.appended import appended_sentence
 from unetdiag.diag.logs.checkpoint import checkpoint_sentences
 from unetdiag.diag.logs.headline_rules import HEADLINE_RULES
 from unetdiag.diag.logs.model import RunLog
-from unetdiag.diag.logs.restored import best_epoch_sentences
-from unetdiag.diag.logs.restored_wording import restored_sentences
+from unetdiag.diag.logs.restored_wording import best_epoch_sentences, restored_sentences
 from unetdiag.diag.logs.run_sentences import (
     continued_fit_sentences,
     cut_short_sentences,

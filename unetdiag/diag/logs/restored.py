@@ -4,8 +4,8 @@ model ends with, when the log's restore message names it (Keras 2.6+ and 3:
 epoch's values, with a "values at" cell; a finding (:data:`WEIGHTS_RESTORED`, its words in
 :mod:`.restored_wording`) and the headline name it beside the last epoch's.
 Without such a message, a validation Dice or IoU whose best logged epoch scored well above
-the last is named (:func:`best_epoch_sentences`, from its finding): the last epoch's weights
-are not the best.
+the last is named (``saturation.best_epoch_above_last``, its headline sentence in
+:mod:`.restored_wording`): the last epoch's weights are not the best.
 
 >>> from unetdiag.diag.logs.model import RunLog
 >>> run = RunLog("run 1", [{"loss": 3.0}, {"loss": 2.0}, {"loss": 2.5}], [None] * 3, "",
@@ -16,12 +16,6 @@ are not the best.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from unetdiag.diag.checks.saturation.ids import BEST_EPOCH_ABOVE_LAST
-from unetdiag.diag.checks.saturation.wording_best_epoch import best_epoch_numbers, checkpoint_fix
-from unetdiag.diag.core.findings import Finding
-from unetdiag.diag.logs.after_headline import with_id
 from unetdiag.diag.logs.model import RunLog, epoch_number, restored_position
 
 
@@ -72,18 +66,3 @@ def restored_evidence(run: RunLog) -> dict | None:
         return None
     return {**evidence, "kind": "earlier", "losses_at_restored": _losses_at(run, position),
             "losses_at_last": _losses_at(run, last)}
-
-
-def best_epoch_sentences(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
-    """ " val_dice_coef was best at epoch 7 (0.7984), 0.0864 above the last epoch logged (50:
-    0.7120; ...): ..." for each metric of each ``saturation.best_epoch_above_last`` finding
-    (:mod:`unetdiag.diag.checks.saturation.best_epoch` says when)."""
-    sentences = []
-    for item in with_id(findings, BEST_EPOCH_ABOVE_LAST):
-        where = f" in {item.evidence['run']}" if len(runs) > 1 else ""
-        for name, data in item.evidence["metrics"].items():
-            sentences.append(
-                f" {name} was best at epoch {best_epoch_numbers(data)}{where}: the last logged "
-                "epoch's weights score below the best logged ones on this validation set; "
-                f"{checkpoint_fix(name)}.")
-    return "".join(sentences)

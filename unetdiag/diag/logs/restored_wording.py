@@ -1,5 +1,6 @@
 """The words of ``log.weights_restored`` (:func:`~.restored.restored_evidence`): its finding,
-and the headline's sentence drawn from it.
+and the headline's sentence drawn from it; the headline's sentence drawn from
+``saturation.best_epoch_above_last`` (which weights a run ends with, either way).
 
 >>> from unetdiag.diag.logs.model import RunLog
 >>> run = RunLog("run 1", [{"loss": 3.0}, {"loss": 2.0}, {"loss": 2.5}], [None] * 3, "",
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from unetdiag.diag.checks.saturation.ids import BEST_EPOCH_ABOVE_LAST
+from unetdiag.diag.checks.saturation.wording_best_epoch import best_epoch_numbers, checkpoint_fix
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.logs.after_headline import with_id
 from unetdiag.diag.logs.model import RunLog
@@ -76,3 +79,18 @@ def restored_sentences(findings: Sequence[Finding], runs: int) -> str:
     return "".join(
         " " + _sentence(item.evidence, f" in {item.evidence['run']}" if runs > 1 else "")
         for item in with_id(findings, WEIGHTS_RESTORED))
+
+
+def best_epoch_sentences(findings: Sequence[Finding], runs: Sequence[RunLog]) -> str:
+    """ " val_dice_coef was best at epoch 7 (0.7984), 0.0864 above the last epoch logged (50:
+    0.7120; ...): ..." for each metric of each ``saturation.best_epoch_above_last`` finding
+    (:mod:`unetdiag.diag.checks.saturation.best_epoch` says when)."""
+    sentences = []
+    for item in with_id(findings, BEST_EPOCH_ABOVE_LAST):
+        where = f" in {item.evidence['run']}" if len(runs) > 1 else ""
+        for name, data in item.evidence["metrics"].items():
+            sentences.append(
+                f" {name} was best at epoch {best_epoch_numbers(data)}{where}: the last logged "
+                "epoch's weights score below the best logged ones on this validation set; "
+                f"{checkpoint_fix(name)}.")
+    return "".join(sentences)
