@@ -1,7 +1,8 @@
 """A validation Dice or IoU whose best logged level is well above the last epoch's is named
 (a Keras user keeping the last weights keeps worse ones), but not a one-epoch spike nor a last
 epoch one ordinary swing below the best (session 35: PatternFlow#224's val_dice_coef 0.7984
-at epoch 7, 0.7120 at epoch 50, was left unsaid)."""
+at epoch 7, 0.7120 at epoch 50, was left unsaid). It and EarlyStopping's restore are findings
+(saturation.best_epoch_above_last, log.weights_restored) the headline's sentences come from."""
 
 from __future__ import annotations
 
