@@ -318,3 +318,29 @@ def test_a_png_saved_without_an_extension_is_an_image_missed(tmp_path):
     (tmp_path / "LICENSE").write_text("MIT\n")
     assert is_image_file(tmp_path / "scan")
     assert not is_image_file(tmp_path / "LICENSE")
+
+
+def test_an_archive_or_array_file_beside_the_images_is_no_image_missed(tmp_path, capsys):
+    """A dataset.zip, labels.mat and labels.h5 beside the images are no images predict
+    missed (status 0, predict.json's not_images); --images given the zip itself calls it an
+    archive, not an image file."""
+    model = one_convolution_model(tmp_path / "m.keras")
+    images = tmp_path / "in"
+    images.mkdir()
+    Image.fromarray(np.full((16, 16), 200, np.uint8)).save(images / "a.png")
+    (images / "dataset.zip").write_bytes(b"PK\x03\x04" + bytes(64))
+    (images / "labels.mat").write_bytes(b"MATLAB 5.0 MAT-file, Platform: GLNXA64")
+    (images / "labels.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(16))
+    status = main(["predict", str(model), "--images", str(images), "--out",
+                   str(tmp_path / "out"), "--quiet"])
+    assert status == ExitCode.OK
+    manifest = json.loads((tmp_path / "out" / MANIFEST_FILENAME).read_text())
+    assert manifest["not_predicted"] == []
+    assert manifest["not_images"] == ["dataset.zip", "labels.h5", "labels.mat"]
+    capsys.readouterr()
+    status = main(["predict", str(model), "--images", str(images / "dataset.zip"), "--out",
+                   str(tmp_path / "out2"), "--quiet"])
+    error = " ".join(capsys.readouterr().err.split())
+    assert status == ExitCode.INPUT_ERROR
+    assert "is a file, not a folder" in error and "dataset.zip is an archive" in error
+    assert "is an image file" not in error

@@ -12,7 +12,7 @@ from pathlib import Path
 from PIL import Image, features
 
 from unetdiag.diag.data.companions import companion_kind
-from unetdiag.diag.data.foreign_formats import file_kind, foreign_hint
+from unetdiag.diag.data.foreign_formats import NOT_IMAGE_KINDS, file_kind, foreign_hint
 from unetdiag.diag.data.instances import (
     IMAGES_FOLDER,
     find_instance_layout,
@@ -44,9 +44,6 @@ IMAGE_EXTENSIONS_NOT_READ = frozenset({
     ".jfif", ".jpe", ".apng", ".qoi", ".psd", ".tga", ".ico", ".dds", ".pcx", ".sgi", ".ras",
     ".xbm", ".xpm", ".dib", ".exr", ".hdr", ".svg", ".dng", ".cr2", ".cr3", ".nef", ".arw",
     ".orf", ".rw2", ".raf"})
-#: Kinds of :func:`~unetdiag.diag.data.foreign_formats.file_kind` that are annotations, not
-#: images to predict (YOLO text, COCO or labelme JSON).
-ANNOTATION_KINDS = frozenset({"yolo_polygons", "yolo_boxes", "coco", "labelme"})
 #: Files Windows writes into a folder of pictures (thumbnail cache, folder settings): passed
 #: over as hidden files are (macOS's .DS_Store is one).
 SYSTEM_FILES = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini"})
@@ -206,19 +203,20 @@ def _not_a_folder(path: Path) -> str:
                 f"of the folder given; to predict this image alone, put it in a folder of its "
                 f"own and give that folder (--images {path.parent} predicts every image "
                 "beside it)")
-    return f"--images {path} is a file, not a folder: give the folder of the images to predict"
+    return (f"--images {path} is a file, not a folder: give the folder of the images to "
+            f"predict{foreign_hint([path])}")
 
 
 def is_image_file(path: Path) -> bool:
     """Whether ``path``, of an extension predict does not read, is an image all the same:
     by its extension (:data:`IMAGE_EXTENSIONS_NOT_READ`) or by its content or format
     (:func:`~unetdiag.diag.data.foreign_formats.file_kind`: a PNG saved without an
-    extension, DICOM, NumPy arrays, volumes, gzip-compressed images), annotations aside. A
-    README, a licence or a CSV is not."""
+    extension, DICOM, NumPy arrays, volumes, gzip-compressed images). A README, a licence,
+    a CSV, annotations, an archive or a MATLAB or HDF5 file is not."""
     if path.suffix.lower() in IMAGE_EXTENSIONS_NOT_READ:
         return True
     kind = file_kind(path)
-    return kind is not None and kind not in ANNOTATION_KINDS
+    return kind is not None and kind not in NOT_IMAGE_KINDS
 
 
 def _masks_by_suffix(files: Sequence[Path], mask_suffixes: Sequence[str]) -> list[MaskSet]:

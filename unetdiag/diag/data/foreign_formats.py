@@ -51,6 +51,10 @@ _ARCHIVES = {".zip": ((0, b"PK\x03\x04"), (0, b"PK\x05\x06")),
              ".rar": ((0, b"Rar!\x1a\x07"),)}
 #: The first bytes of an HDF5 file (also MATLAB v7.3 files after their 512-byte header).
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+#: Kinds of :func:`file_kind` that are no image file: annotations (YOLO text, COCO or
+#: labelme JSON), archives, and files of arrays that may hold anything (MATLAB, HDF5).
+NOT_IMAGE_KINDS = frozenset({"yolo_polygons", "yolo_boxes", "coco", "labelme", "archive",
+                             "matlab", "hdf5"})
 _NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
 
 #: kind -> (what the files are, what to do). The sentence reads "N files are <what>: <do>".
