@@ -116,7 +116,8 @@ def test_numpy_masks_are_named(tmp_path):
     touch_files(tmp_path / "images", "000.png")
     (tmp_path / "masks").mkdir()
     np.save(tmp_path / "masks" / "000.npy", np.zeros((4, 4), np.float32))
-    assert "1 file is NumPy arrays" in _refusal(tmp_path / "images", tmp_path / "masks")
+    message = _refusal(tmp_path / "images", tmp_path / "masks")
+    assert "1 file is a NumPy array (.npy/.npz)" in message
 
 
 def test_a_pascal_voc_root_names_its_image_and_class_folders(tmp_path):
@@ -156,6 +157,23 @@ def test_matlab_and_hdf5_labels_are_named_with_what_to_convert(tmp_path):
     assert "3 files are HDF5 files" in hdf5 and "h5py" in hdf5
 
 
+def test_matlab_and_hdf5_images_are_not_told_to_be_saved_as_labels(tmp_path):
+    """A folder of images kept as MATLAB or HDF5 arrays (hyperspectral cubes, a microscope's
+    export) given as the images: the content proves a MATLAB or HDF5 file, not a label, so
+    the refusal says what to do with an array of either; one file is "a MATLAB file"."""
+    (tmp_path / "mat").mkdir()
+    (tmp_path / "h5").mkdir()
+    (tmp_path / "mat" / "0.mat").write_bytes(b"MATLAB 5.0 MAT-file, Platform: GLNXA64")
+    (tmp_path / "h5" / "0.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(16))
+    matlab = _refusal(tmp_path / "mat")
+    assert "1 file is a MATLAB file (.mat;" in matlab
+    assert "save the array you mean as a PNG (a mask under its image's name" in matlab
+    assert "label array" not in matlab
+    hdf5 = _refusal(tmp_path / "h5")
+    assert "1 file is an HDF5 file (.h5/.hdf5;" in hdf5
+    assert "as its own PNG (a mask under its image's name)" in hdf5
+
+
 def test_a_mat_file_that_is_no_matlab_file_is_not_named(tmp_path):
     touch_files(tmp_path / "images", "0.png")
     (tmp_path / "other").mkdir()
@@ -180,6 +198,9 @@ def test_images_in_formats_pairing_does_not_pick_are_named(tmp_path, fmt, suffix
     message = _refusal(tmp_path / "images", tmp_path / "masks")
     assert f"3 files are {name} images (0{suffix}, 1{suffix}, 2{suffix})" in message
     assert "convert them to PNG under the same names" in message
+    # predict reads WebP (and AVIF) where Pillow has the codec: "unetdiag does not read" was
+    # untrue of it
+    assert "a format audit-data, train and evaluate do not read" in message
 
 
 def test_a_dataset_still_in_its_archive_is_told_to_be_unpacked(tmp_path):

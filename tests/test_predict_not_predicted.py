@@ -129,7 +129,7 @@ def test_a_folder_of_other_extensions_only_names_them_in_its_refusal(tmp_path):
     (images / "photo.heic").write_bytes(b"ftypheic")
     np.save(images / "scan.npy", np.zeros((4, 4)))
     with pytest.raises(UserError, match=r"2 file\(s\) of other extensions \(\.heic, \.npy\); "
-                       r"1 file is NumPy arrays"):
+                       r"1 file is a NumPy array"):
         predict_folder(model, images, tmp_path / "out")
 
 

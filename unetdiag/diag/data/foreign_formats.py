@@ -57,7 +57,9 @@ NOT_IMAGE_KINDS = frozenset({"yolo_polygons", "yolo_boxes", "coco", "labelme", "
                              "matlab", "hdf5"})
 _NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
 
-#: kind -> (what the files are, what to do). The sentence reads "N files are <what>: <do>".
+#: kind -> (what the files are, what to do). The sentence reads "N files are <what>: <do>";
+#: one file "is <what>" of :data:`_ONE_FILE` where the plural would not fit it. The folder
+#: may be the images' or the masks' (or predict's), so what to do is said for either.
 _KINDS = {
     "yolo_polygons": (
         "YOLO segmentation labels (text lines `class x1 y1 x2 y2 ...`, polygon corners as "
@@ -77,18 +79,18 @@ _KINDS = {
         "saved as PNG under the image's name, and pass that folder"),
     "numpy": (
         "NumPy arrays (.npy/.npz)",
-        "save each array as an image under its image's name (class numbers as an 8- or "
-        "16-bit PNG; probabilities thresholded first, or kept as a float32 TIFF)"),
+        "save each array as an image (a mask under its image's name: class numbers as an 8- "
+        "or 16-bit PNG; probabilities thresholded first, or kept as a float32 TIFF)"),
     "matlab": (
         "MATLAB files (.mat; SBD ships its labels as cls/*.mat, BSDS500 and CrackForest as "
         "groundTruth/*.mat)",
-        "they hold arrays, not images; read each with scipy.io.loadmat (h5py for v7.3 files), "
-        "save its label array as a PNG under its image's name (class numbers as 8-bit grey), "
-        "and pass that folder"),
+        "MATLAB files hold arrays, not images: read each with scipy.io.loadmat (h5py for v7.3 "
+        "files), save the array you mean as a PNG (a mask under its image's name, class "
+        "numbers as 8-bit grey), and pass that folder"),
     "hdf5": (
         "HDF5 files (.h5/.hdf5; ilastik and CREMI store labels so, often as 3-D volumes)",
-        "they hold arrays, not images; read each dataset with h5py, save every 2-D slice as a "
-        "PNG under its image's name, and pass that folder"),
+        "HDF5 files hold arrays, not images: read each dataset with h5py, save every 2-D slice "
+        "as its own PNG (a mask under its image's name), and pass that folder"),
     "gzip_image": (
         "gzip-compressed images (STARE ships its images and vessel labels as im0001.ppm.gz, "
         "im0001.ah.ppm.gz)",
@@ -98,6 +100,16 @@ _KINDS = {
         "DICOM files",
         "export the pixel data to PNG or TIFF (pydicom's pixel_array, keeping 16-bit values "
         "as 16-bit PNG or TIFF, or a window you choose)"),
+}
+#: What one file of a kind is, where :data:`_KINDS`' plural would not fit it.
+_ONE_FILE = {
+    "numpy": "a NumPy array (.npy/.npz)",
+    "matlab": "a MATLAB file (.mat; SBD ships its labels as cls/*.mat, BSDS500 and CrackForest "
+              "as groundTruth/*.mat)",
+    "hdf5": "an HDF5 file (.h5/.hdf5; ilastik and CREMI store labels so, often as 3-D volumes)",
+    "gzip_image": "a gzip-compressed image (STARE ships its images and vessel labels as "
+                  "im0001.ppm.gz, im0001.ah.ppm.gz)",
+    "dicom": "a DICOM file",
 }
 
 
@@ -228,7 +240,8 @@ def _describe(kind: str, count: int, files: Sequence[Path]) -> str:
         fmt = kind[9:]
         shown = ", ".join(path.name for path in files[:SAMPLED_FILES])
         return (f"{plural(count, 'file')} {verb(count, 'is a', 'are')} {fmt} "
-                f"{verb(count, 'image', 'images')} ({shown}), a format unetdiag does not read: "
+                f"{verb(count, 'image', 'images')} ({shown}), a format audit-data, train and "
+                "evaluate do not read: "
                 "convert them to PNG under the same names "
                 f"(a lossless copy keeps a mask's values; a mask saved as lossy {fmt} keeps "
                 "the values its compression changed)")
@@ -244,8 +257,11 @@ def _describe(kind: str, count: int, files: Sequence[Path]) -> str:
         return (f"{shown} {verb(count, 'is an archive', f'are {count} archives')}: unetdiag "
                 "reads folders of image files, not archives; unpack "
                 f"{verb(count, 'it', 'them')} first ({_unpack_command(files[0])}) and pass the "
-                f"folders of images and masks {verb(count, 'it holds', 'they hold')}")
+                f"folder of images {verb(count, 'it holds', 'they hold')} (and of masks, to "
+                "audit or train)")
     what, do = _KINDS[kind]
+    if count == 1:
+        what = _ONE_FILE.get(kind, what)
     return f"{plural(count, 'file')} {verb(count, 'is', 'are')} {what}: {do}"
 
 
