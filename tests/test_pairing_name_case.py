@@ -72,3 +72,17 @@ def test_two_folders_of_as_many_files_sharing_no_name_are_told_pairing_is_by_nam
     with pytest.raises(UserError) as refused:
         discover_pairs(tmp_path / "images", tmp_path / "masks")
     assert "sorted list" not in str(refused.value)
+
+
+@pytest.mark.parametrize("option", [{"mask_pattern": "{key}_gt"}, {"mask_suffixes": ("_gt",)}])
+def test_names_sharing_nothing_under_a_given_rule_are_told_that_rule(tmp_path, option):
+    """Under --mask-pattern or --mask-suffix the names to give are the rule's: the hint told
+    such a user to name masks <stem>_mask.<ext> or to give the --mask-pattern just given."""
+    touch_files(tmp_path / "images", *(f"DSC_{4810 + n}.jpg" for n in range(3)))
+    touch_files(tmp_path / "masks", *(f"mask_{n + 1}.png" for n in range(3)))
+    with pytest.raises(UserError) as refused:
+        discover_pairs(tmp_path / "images", tmp_path / "masks", **option)
+    message = str(refused.value)
+    assert "never by their place in a sorted list" in message
+    assert message.endswith("name each mask after its image as masks are looked for")
+    assert "give --mask-pattern" not in message and "<stem>_mask" not in message

@@ -370,7 +370,7 @@ def _no_pairs_message(matching: Matching, images_dir: Path, masks_dir: Path | No
                       mask_files: Sequence[Path] | None = None) -> str:
     hint = (words.inference_hint(inference) or padding_hint(files, mask_files)
             or case_hint(matching.missing, matching.orphans, suffixes)
-            or _order_hint(matching, masks_dir))
+            or _order_hint(matching, masks_dir, suffixes))
     if hint and masks_dir is None:  # by the default names every file was an image
         counts = plural(len(files), "file")
     else:
@@ -409,19 +409,25 @@ def _no_pairs_message(matching: Matching, images_dir: Path, masks_dir: Path | No
             f"{foreign_hint([path for path in ignored if path.suffix.lower() in _NOTES])}")
 
 
-def _order_hint(matching: Matching, masks_dir: Path | None) -> str:
+def _order_hint(matching: Matching, masks_dir: Path | None, suffixes: Sequence[str]) -> str:
     """``; the 12 images and 12 masks share no name ...`` for two folders holding as many
     files each with no name in common: pairing by position in two sorted lists (which many
-    loaders do) would pair whatever sorts to the same place; "" otherwise."""
+    loaders do) would pair whatever sorts to the same place; "" otherwise. The names to
+    give are those the default rule looks for, or, under --mask-pattern or --mask-suffix,
+    the ones the message has just said masks are looked for as."""
     if (masks_dir is None or matching.pairs or matching.duplicates or not matching.missing
             or len(matching.missing) != len(matching.orphans)):
         return ""
     count = len(matching.missing)
+    if matching.pattern is None and tuple(suffixes) == MASK_SUFFIXES:
+        rename = ("name each mask after its image (<stem>.<ext> or <stem>_mask.<ext>), or give "
+                  "--mask-pattern when the names follow a rule")
+    else:
+        rename = "name each mask after its image as masks are looked for"
     return (f"; the {count} images and {count} masks share no name "
             f"({matching.missing[0].name}, {matching.orphans[0].name}): unetdiag pairs files "
             "by name, never by their place in a sorted list (which pairs whatever sorts to "
-            "the same place); name each mask after its image (<stem>.<ext> or "
-            "<stem>_mask.<ext>), or give --mask-pattern when the names follow a rule")
+            f"the same place); {rename}")
 
 
 #: Extensions of annotations kept beside the images (labelme JSON, YOLO text).
