@@ -38,6 +38,9 @@ def test_a_few_masks_in_another_case_are_named_by_the_missing_mask_finding(tmp_p
     assert ("1 image has a mask whose name differs in letter case only (Case03.png and "
             "case03.png)") in findings["pairing.missing_mask"].explanation
     assert "letter case" in findings["pairing.orphan_mask"].explanation
+    # the mask exists under another case: renamed, not added
+    for finding in (findings["pairing.missing_mask"], findings["pairing.orphan_mask"]):
+        assert finding.fix.startswith("Rename one side of the pairs named above")
 
 
 def test_a_suffixed_mask_beside_its_image_in_another_case_is_named(tmp_path):

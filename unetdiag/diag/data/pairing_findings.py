@@ -446,7 +446,10 @@ def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequen
             f"These images are left out of training and validation; "
             f"{looked_for or where_masks_are_looked_for(masks_dir, suffixes, matching.pattern)}."
             + _covered_elsewhere(matching) + padding,
-            "Add the missing masks, or move the images out of the folder.",
+            # masks that exist under another case or padding are renamed, not added
+            ("Rename one side of the pairs named above to the other's name; add the masks "
+             "still missing, or move those images out of the folder." if padding else
+             "Add the missing masks, or move the images out of the folder."),
             {**counts, "missing_masks": len(matching.missing)},
             matching.missing))
     if matching.orphans:
@@ -456,7 +459,9 @@ def matching_findings(matching: Any, ignored: Sequence[Path], subfolders: Sequen
             "No image has the stem these masks point to; they are not used."
             + (padding or " A renamed image or a typo in a stem often explains a handful of "
                "these."),
-            "Check the names, or remove the masks.",
+            ("Rename one side of the pairs named above to the other's name; check the other "
+             "names, or remove those masks." if padding else
+             "Check the names, or remove the masks."),
             {**counts, "orphan_masks": len(matching.orphans)},
             matching.orphans))
     misnamed, ignored, subfolders = misnamed_entries(ignored, subfolders)
