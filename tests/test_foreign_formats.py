@@ -174,10 +174,18 @@ def test_matlab_and_hdf5_images_are_not_told_to_be_saved_as_labels(tmp_path):
     assert "as its own PNG (a mask under its image's name)" in hdf5
 
 
-def test_a_mat_file_that_is_no_matlab_file_is_not_named(tmp_path):
+def test_a_mat_file_is_named_by_its_header_not_by_its_extension(tmp_path):
+    """Beside a MATLAB file, a .mat file without MATLAB's header text (Microsoft Access's
+    .mat shortcuts share the extension) is not counted as one; alone, nothing is named."""
     touch_files(tmp_path / "images", "0.png")
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "0.mat").write_bytes(b"not a MATLAB header")
+    assert "MATLAB" not in _refusal(tmp_path / "images", tmp_path / "other")
+    (tmp_path / "other" / "1.mat").write_bytes(b"MATLAB 5.0 MAT-file, Platform: GLNXA64")
+    (tmp_path / "proven").mkdir()
+    (tmp_path / "proven" / "1.mat").write_bytes(b"MATLAB 5.0 MAT-file, Platform: GLNXA64")
+    assert "1 file is a MATLAB file" in _refusal(tmp_path / "images", tmp_path / "proven")
+    # a group is named only when every file looked into is of its kind
     assert "MATLAB" not in _refusal(tmp_path / "images", tmp_path / "other")
 
 
