@@ -45,6 +45,28 @@ from unetdiag.fsutil import atomic_write_bytes
 _PHOTOMETRIC_TAG = 262
 
 
+def _stored_anew(files: list[Path], indices: list[int] | range, suffix: str,
+                 encode: Callable[[Path], bytes]) -> list[Path]:
+    """Each file of ``files`` at ``indices`` (a case's image or mask list, changed in place)
+    replaced by ``encode``'s bytes of it, under its stem with ``suffix``."""
+    changed = []
+    for index in indices:
+        old = files[index]
+        new = old.with_suffix(suffix)
+        data = encode(old)
+        old.unlink()
+        atomic_write_bytes(new, data)
+        files[index] = new
+        changed.append(new)
+    return changed
+
+
+def _encoded(image: Image.Image, **save: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, **save)
+    return buffer.getvalue()
+
+
 def jpeg_png_twins(case: CaseFiles, rng: np.random.Generator, quality: int = 90) -> list[Path]:
     """Images as RGB JPEG ``<stem>.jpg`` beside their mask ``<stem>.png`` (0/255), no suffix.
 
@@ -90,16 +112,8 @@ def white_is_zero_tiffs(case: CaseFiles, rng: np.random.Generator, fraction: flo
     Simulates: masks made in ImageJ or Fiji (MouseLand/cellpose#9). Shows: Pillow inverts the
     file on reading, so the objects read 0 and most of every mask reads as foreground.
     """
-    changed = []
-    for index in case.pair_indices(rng, fraction, count):
-        mask = case.masks[index]
-        tiff = mask.with_suffix(".tif")
-        data = _white_is_zero_tiff(read_mask(mask))
-        mask.unlink()
-        atomic_write_bytes(tiff, data)
-        case.masks[index] = tiff
-        changed.append(tiff)
-    return changed
+    return _stored_anew(case.masks, case.pair_indices(rng, fraction, count), ".tif",
+                        lambda mask: _white_is_zero_tiff(read_mask(mask)))
 
 
 def case_changed_mask_names(case: CaseFiles, rng: np.random.Generator,
@@ -125,16 +139,12 @@ def matlab_masks(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
     Simulates: SBD's ``cls/*.mat`` labels ("Labels are distributed as .mat files",
     DrSleep/tensorflow-deeplab-resnet#4). Shows: no file is an image, so no mask is found.
     """
-    changed = []
-    for index, mask in enumerate(case.masks):
-        matlab = mask.with_suffix(".mat")
+    def matlab(mask: Path) -> bytes:
         buffer = io.BytesIO()
         scipy_io.savemat(buffer, {"GTcls": read_mask(mask).astype(np.uint8)})
-        mask.unlink()
-        atomic_write_bytes(matlab, buffer.getvalue())
-        case.masks[index] = matlab
-        changed.append(matlab)
-    return changed
+        return buffer.getvalue()
+
+    return _stored_anew(case.masks, range(len(case.masks)), ".mat", matlab)
 
 
 def label_stack_beside_slices(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
@@ -165,16 +175,8 @@ def webp_images(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
     Simulates: a dataset regenerated as WebP to save space (ultralytics/yolov5#2166: "it
     failed saying 'no images found'"). Shows: no file has an extension pairing picks.
     """
-    changed = []
-    for index, image in enumerate(case.images):
-        webp = image.with_suffix(".webp")
-        buffer = io.BytesIO()
-        Image.fromarray(read_grey(image), mode="L").save(buffer, format="WEBP", lossless=True)
-        image.unlink()
-        atomic_write_bytes(webp, buffer.getvalue())
-        case.images[index] = webp
-        changed.append(webp)
-    return changed
+    return _stored_anew(case.images, range(len(case.images)), ".webp", lambda image: _encoded(
+        Image.fromarray(read_grey(image), mode="L"), format="WEBP", lossless=True))
 
 
 def jfif_images(case: CaseFiles, rng: np.random.Generator, quality: int = 95) -> list[Path]:
@@ -183,17 +185,9 @@ def jfif_images(case: CaseFiles, rng: np.random.Generator, quality: int = 95) ->
     Simulates: pictures saved from a browser on Windows (supervisely/supervisely#839).
     Shows: JPEG files under an extension pairing does not pick.
     """
-    changed = []
-    for index, image in enumerate(case.images):
-        jfif = image.with_suffix(".jfif")
-        buffer = io.BytesIO()
-        Image.fromarray(read_grey(image), mode="L").convert("RGB").save(
-            buffer, format="JPEG", quality=quality)
-        image.unlink()
-        atomic_write_bytes(jfif, buffer.getvalue())
-        case.images[index] = jfif
-        changed.append(jfif)
-    return changed
+    return _stored_anew(case.images, range(len(case.images)), ".jfif", lambda image: _encoded(
+        Image.fromarray(read_grey(image), mode="L").convert("RGB"), format="JPEG",
+        quality=quality))
 
 
 def zipped_dataset(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
