@@ -250,9 +250,9 @@ def test_unusable_image_folders_raise_one_line_user_errors(tmp_path, layout, mes
         target.mkdir()
     elif layout == "no_images":
         touch_files(target, "SOURCE.md", "a.webp")
-    elif layout == "only_folders":
+    elif layout == "only_folders":  # names that pair would be read as the two folders
         touch_files(target / "images", "a.png")
-        touch_files(target / "masks", "a.png")
+        touch_files(target / "masks", "b.png")
     with pytest.raises(UserError, match=message) as caught:
         discover_pairs(target)
     text = str(caught.value)
@@ -318,7 +318,7 @@ def test_annotator_tagged_masks_in_one_folder_pair_by_the_first_annotator(tmp_pa
         "mask_pattern": "{key}_1stHO", "flag": "--mask-suffix _1stHO",
         "example": ["Image_01L.jpg", "Image_01L_1stHO.png"],
         "alternatives": ["--mask-suffix _2ndHO"], "stacks": 0, "groups": 0,
-        "mask_extension": None}
+        "mask_extension": None, "root_folders": []}
 
 
 def test_drive_in_one_folder_names_the_unused_set_as_possibly_the_targets(tmp_path):
@@ -458,7 +458,7 @@ def test_the_command_line_refuses_a_suffix_and_a_pattern_together(tmp_path, caps
 
 def test_a_folder_of_image_and_mask_folders_suggests_passing_both(tmp_path):
     touch_files(tmp_path / "data" / "images", "a.png")
-    touch_files(tmp_path / "data" / "masks", "a.png")
+    touch_files(tmp_path / "data" / "masks", "b.png")  # a.png would pair: read as the two
     with pytest.raises(UserError) as caught:
         discover_pairs(tmp_path / "data")
     assert str(caught.value).endswith(

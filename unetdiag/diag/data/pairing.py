@@ -112,6 +112,11 @@ from unetdiag.diag.data.pairing_trees import (
     root_parts_hint,
     sibling_masks,
 )
+from unetdiag.diag.data.root_folders import (
+    pairs_one_to_one,
+    root_folders,
+    root_folders_finding,
+)
 from unetdiag.diag.data.split_lists import (
     find_split_lists,
     voc_folders_hint,
@@ -203,6 +208,10 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
     searched: Literal["not searched", "empty", "unpaired"] = "not searched"
     # an images/ and a masks/ folder are two folders to pass, not two cases
     hint = folders_hint(images) if not images.files else ""
+    if hint and masks_path is None:
+        from_root = _pair_root_folders(images, mask_suffixes, mask_pattern)
+        if from_root is not None:
+            return from_root
     if not images.files and masks_path is None and not hint:
         cases = case_listings(images)
         result = pair_case_folders(images, cases, mask_suffixes, pattern) if cases else None
@@ -305,6 +314,27 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
         findings = with_split_lists(findings, lists, [file_of(pair.image) for pair in found],
                                     matching.missing)
     return PairingResult(found, findings, images_dir, masks_path, rule)
+
+
+def _pair_root_folders(root: Listing, mask_suffixes: Sequence[str],
+                       mask_pattern: str | None) -> PairingResult | None:
+    """The pairs of a root's only two folders, images/ and masks/, when they pair one to one
+    (:mod:`~unetdiag.diag.data.root_folders`); None keeps the refusal."""
+    folders = root_folders(root)
+    if folders is None:
+        return None
+    images_dir, masks_dir = folders
+    try:
+        result = discover_pairs(images_dir, masks_dir, mask_suffixes, mask_pattern=mask_pattern)
+        images = list_folder(images_dir, "image")
+        masks = list_folder(masks_dir, "mask")
+    except UserError:
+        return None
+    if not pairs_one_to_one(result, images, masks):
+        return None
+    rule = replace(result.rule, root_folders=(images_dir.name, masks_dir.name))
+    finding = root_folders_finding(root.folder, images_dir, masks_dir, len(images.files))
+    return replace(result, findings=[finding, *result.findings], rule=rule)
 
 
 def _suffix_as_pattern(files: Sequence[Path], mask_files: Sequence[Path] | None,

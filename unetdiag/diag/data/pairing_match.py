@@ -68,6 +68,8 @@ class PairingRule:
         stacks: image stacks paired page by page.
         groups: case folders (the case-folder layout), each kept whole by the split.
         mask_extension: the masks' extension when paired by extension (``".png"``), else None.
+        root_folders: the folders read, images' then masks', when a root holding the two
+            alone was given (:mod:`unetdiag.diag.data.root_folders`), else empty.
     """
 
     source: RuleSource
@@ -80,13 +82,15 @@ class PairingRule:
     stacks: int = 0
     groups: int = 0
     mask_extension: str | None = None
+    root_folders: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "layout": self.layout,
                 "mask_suffixes": list(self.mask_suffixes), "mask_pattern": self.mask_pattern,
                 "flag": self.flag, "example": list(self.example),
                 "alternatives": list(self.alternatives), "stacks": self.stacks,
-                "groups": self.groups, "mask_extension": self.mask_extension}
+                "groups": self.groups, "mask_extension": self.mask_extension,
+                "root_folders": list(self.root_folders)}
 
 
 @dataclass

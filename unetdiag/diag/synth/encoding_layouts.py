@@ -19,7 +19,9 @@ issue 14):
 * :func:`coco_export_folder`: Roboflow's COCO export, the images beside
   ``_annotations.coco.json`` and no mask image;
 * :func:`class_mask_folders`: the masks dealt into one folder per class under ``masks/``;
-* :func:`object_mask_folders`: one folder per image under ``masks/``, one file per object.
+* :func:`object_mask_folders`: one folder per image under ``masks/``, one file per object;
+* :func:`images_and_masks_root`: the dataset's root, holding ``images/`` and ``masks/``
+  alone, given as the dataset.
 """
 
 from __future__ import annotations
@@ -382,9 +384,24 @@ def object_mask_folders(case: CaseFiles, rng: np.random.Generator) -> list[Path]
     return changed
 
 
+def images_and_masks_root(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
+    """The layout points at the case's root, which ``separate_masks_folder`` left holding
+    ``images/`` and ``masks/`` (and the catalogue's ``case.json``); no file changes.
+
+    Simulates: ISBI 2012 or Kvasir-SEG as Kaggle copies ship them, the root given as the
+    dataset (``unetdiag audit-data isbi``). Shows: the two folders read as --images and
+    --masks, and said so.
+    """
+    if case.layout.masks_dir != case.root / "masks":
+        raise ValueError("images_and_masks_root follows separate_masks_folder")
+    case.layout.images_dir, case.layout.masks_dir = case.root, None
+    case.layout.mask_suffixes = ()
+    return []
+
+
 ENCODING_LAYOUTS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         jpeg_png_twins, white_is_zero_tiffs, case_changed_mask_names, matlab_masks,
         label_stack_beside_slices, webp_images, jfif_images, zipped_dataset, unrelated_names,
         labelme2voc_root, object_page_masks, coco_export_folder, class_mask_folders,
-        object_mask_folders)}
+        object_mask_folders, images_and_masks_root)}
