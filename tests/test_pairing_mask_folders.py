@@ -45,6 +45,22 @@ def test_mask_folders_of_different_images_are_not_called_parts_of_one_object(tmp
     assert "alone leaves the other images without a mask" in message
 
 
+def test_class_folders_of_uneven_sizes_are_all_named(tmp_path):
+    """benign/ 6, malignant/ 4, normal/ 2 of 12 images (BUSI's classes are as uneven: 437,
+    210 and 133): only benign/ reached half the images, so the refusal said "pass --masks
+    .../benign", leaving 6 images without a mask."""
+    touch_files(tmp_path / "images", *(f"{n}.png" for n in range(12)))
+    touch_files(tmp_path / "masks" / "benign", *(f"{n}.png" for n in range(6)))
+    touch_files(tmp_path / "masks" / "malignant", *(f"{n}.png" for n in range(6, 10)))
+    touch_files(tmp_path / "masks" / "normal", "10.png", "11.png")
+    with pytest.raises(UserError) as caught:
+        discover_pairs(tmp_path / "images", tmp_path / "masks")
+    message = str(caught.value)
+    assert ("benign/, malignant/ and normal/ hold masks of different images (6, 4 and 2 of "
+            "12, none in two)") in message
+    assert not message.endswith(f"pass --masks {tmp_path / 'masks' / 'benign'}")
+
+
 def test_one_mask_folder_per_image_holding_object_files_is_named(tmp_path):
     """The Data Science Bowl's per-object mask files moved out of their sample folders:
     masks/<stem>/object_<k>.png beside images/<stem>.png."""

@@ -329,7 +329,19 @@ def folders_sharing_names(folder: Path, names: Collection[str], exclude: Collect
     """The sub-folders of ``folder`` (but ``exclude`` and pictures of the labels) holding
     files whose ``key`` is one of ``names``, for :data:`MIN_SHARED_NAME_SHARE` of them (and
     two): ``(sub-folder, names held)``."""
-    needed = max(2, math.ceil(MIN_SHARED_NAME_SHARE * len(names)))
+    needed = _names_needed(names)
+    return [(sub, len(held)) for sub, held in _names_by_folder(folder, names, exclude, key)
+            if len(held) >= needed]
+
+
+def _names_needed(names: Collection[str]) -> int:
+    return max(2, math.ceil(MIN_SHARED_NAME_SHARE * len(names)))
+
+
+def _names_by_folder(folder: Path, names: Collection[str], exclude: Collection[Path],
+                     key: Callable[[Path], Iterable[str]]) -> list[tuple[Path, set[str]]]:
+    """Each sub-folder of ``folder`` (but ``exclude`` and pictures of the labels) whose files
+    hold one of ``names`` by ``key``, with the names it holds."""
     try:
         listing = list_folder(folder, "mask", require_files=False)
     except UserError:
@@ -343,8 +355,8 @@ def folders_sharing_names(folder: Path, names: Collection[str], exclude: Collect
             files = list_folder(sub, "mask", require_files=False).files
         except UserError:
             continue
-        held = len({name for path in files for name in key(path)} & set(names))
-        if held >= needed:
+        held = {name for path in files for name in key(path)} & set(names)
+        if held:
             found.append((sub, held))
     return found
 
@@ -355,42 +367,40 @@ def parts_hint(masks: Listing, image_stems: Collection[str], suffixes: Sequence[
     as the images ...`` when its sub-folders do; "" otherwise. The images' own folder
     (``images_folder``, when it lies there) is never offered as masks, nor a single folder
     of field-of-view masks (DRIVE's ``mask/`` beside ``images/`` and ``1st_manual/``; parts
-    of one object, two folders or more, may each be one region in every image)."""
+    of one object, two folders or more, may each be one region in every image). Folders
+    naming different images (classes: benign/ 6, malignant/ 4, normal/ 2 of 12) are told
+    apart from parts, however unevenly the images are shared among them."""
     def keys(path: Path) -> set[str]:
         stem = stem_key(path)
         return {stem, strip_suffix(stem, suffixes) or stem}
 
-    found = folders_sharing_names(
-        masks.folder, image_stems, () if images_folder is None else (images_folder,), keys)
+    held = _names_by_folder(masks.folder, image_stems,
+                            () if images_folder is None else (images_folder,), keys)
+    found = [(path, len(names)) for path, names in held
+             if len(names) >= _names_needed(image_stems)]
     if len(found) == 1 and holds_field_of_view(found[0][0]):
         return ""
+    covered = set().union(*(names for _, names in held))
+    if (len(held) > 1 and sum(len(names) for _, names in held) == len(covered)
+            and len(covered) >= _names_needed(image_stems)):
+        largest = max(held, key=lambda item: len(item[1]))[0]
+        return (f"; {join_names([f'{path.name}/' for path, _ in held])} hold masks of "
+                f"different images ({join_names([str(len(names)) for _, names in held])} of "
+                f"{len(image_stems)}, none in two), consistent with one folder per class or "
+                "part of the dataset (classes such as benign/ and malignant/): put their masks "
+                f"into one folder and pass it; --masks {largest} alone leaves the other images "
+                "without a mask")
     if not found:
         return _object_folders_hint(masks, image_stems)
     if len(found) == 1:
         return (f"; {found[0][0].name}/ holds masks named as {found[0][1]} of the images: pass "
                 f"--masks {found[0][0]}")
     names = join_names([f"{path.name}/" for path, _ in found])
-    counts = join_names([str(held) for _, held in found])
-    held_names = [_names_held(path, image_stems, keys) for path, _ in found]
-    if sum(len(held) for held in held_names) == len(set().union(*held_names)):
-        return (f"; {names} hold masks of different images ({counts} of {len(image_stems)}, "
-                "none in two), consistent with one folder per class or part of the dataset "
-                "(classes such as benign/ and malignant/): put their masks into one folder and "
-                f"pass it; --masks {found[0][0]} alone leaves the other images without a mask")
+    counts = join_names([str(count) for _, count in found])
     return (f"; {names} each hold masks named as the images ({counts} of "
             f"{len(image_stems)}): if each set is one part of the object (a left and a right "
             "lung), merge them into one mask per image (their union) and pass that folder; "
             f"to train on one set, pass --masks {found[0][0]}")
-
-
-def _names_held(folder: Path, names: Collection[str],
-                key: Callable[[Path], Iterable[str]]) -> set[str]:
-    """Which of ``names`` the files of ``folder`` hold, by ``key``."""
-    try:
-        files = list_folder(folder, "mask", require_files=False).files
-    except UserError:
-        return set()
-    return {name for path in files for name in key(path)} & set(names)
 
 
 def _object_folders_hint(masks: Listing, image_stems: Collection[str]) -> str:
