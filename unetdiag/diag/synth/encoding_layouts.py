@@ -385,18 +385,23 @@ def object_mask_folders(case: CaseFiles, rng: np.random.Generator) -> list[Path]
 
 
 def images_and_masks_root(case: CaseFiles, rng: np.random.Generator) -> list[Path]:
-    """The layout points at the case's root, which ``separate_masks_folder`` left holding
-    ``images/`` and ``masks/`` (and the catalogue's ``case.json``); no file changes.
+    """The masks in ``<root>/masks/`` under their image's stem (moved there by
+    ``separate_masks_folder`` unless already there), and the layout pointing at the root,
+    which holds ``images/`` and ``masks/`` (and the catalogue's ``case.json``).
 
     Simulates: ISBI 2012 or Kvasir-SEG as Kaggle copies ship them, the root given as the
     dataset (``unetdiag audit-data isbi``). Shows: the two folders read as --images and
     --masks, and said so.
     """
+    # imported here: corruptions merges this module's table at its top
+    from unetdiag.diag.synth.corruptions import separate_masks_folder
+
+    changed = []
     if case.layout.masks_dir != case.root / "masks":
-        raise ValueError("images_and_masks_root follows separate_masks_folder")
+        changed = separate_masks_folder(case, rng)
     case.layout.images_dir, case.layout.masks_dir = case.root, None
     case.layout.mask_suffixes = ()
-    return []
+    return changed
 
 
 ENCODING_LAYOUTS: dict[str, Callable[..., list[Path]]] = {
