@@ -70,3 +70,13 @@ def test_any_choice_left_keeps_the_refusal(tmp_path, change):
         _dataset(tmp_path / "masks", masks="benign")
     with pytest.raises(UserError, match="no images in"):
         discover_pairs(tmp_path)
+
+
+def test_one_pair_is_counted_in_the_singular(tmp_path):
+    """A root of one image stack and one mask stack (ISBI 2012's train-volume.tif and
+    train-labels.tif put in images/ and masks/) holds one file each."""
+    _dataset(tmp_path, count=1)
+    (finding,) = [finding for finding in discover_pairs(tmp_path).findings
+                  if finding.id == "pairing.root_folders"]
+    assert "whose 1 image and 1 mask pair one to one" in finding.explanation
+    assert finding.evidence["files_each"] == 1

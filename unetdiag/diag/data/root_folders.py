@@ -22,6 +22,7 @@ from unetdiag.diag.data.folders import VISUALISATION_FOLDERS, Listing, holds_fie
 from unetdiag.diag.data.pairing_findings import pairing_finding
 from unetdiag.diag.data.pairing_match import PairingResult, file_of
 from unetdiag.diag.data.pairing_rules import MASK_WORDS
+from unetdiag.diag.wording.text import plural
 
 #: Folder names read as the images' folder of a root (lower case).
 IMAGE_FOLDER_NAMES = ("images", "image", "imgs", "img")
@@ -58,17 +59,18 @@ def pairs_one_to_one(result: PairingResult, images: Listing, masks: Listing) -> 
             and len(image_files) == len(mask_files))
 
 
-def root_folders_finding(root: Path, images: Path, masks: Path, pairs: int) -> Finding:
-    """``pairing.root_folders`` (info): which two folders of the root were read, and why."""
+def root_folders_finding(root: Path, images: Path, masks: Path, files: int) -> Finding:
+    """``pairing.root_folders`` (info): which two folders of the root were read, and why;
+    ``files`` is how many each holds."""
     return pairing_finding(
         "pairing.root_folders", Severity.INFO,
         f"Read {images.name}/ and {masks.name}/ of {root.name or root} as the images and "
         "their masks",
         f"{root} holds no image file and two folders, {images.name}/ and {masks.name}/, whose "
-        f"{pairs} images and {pairs} masks pair one to one by name: they were read as if given "
-        "as --images "
-        f"{images} --masks {masks}. A root holding any other folder beside them (a second "
-        "set of masks, a test split) is refused instead, naming the folders to pass.",
+        f"{plural(files, 'image')} and {plural(files, 'mask')} pair one to one by name: they "
+        f"were read as if given as --images {images} --masks {masks}. A root holding any "
+        "other folder beside them (a second set of masks, a test split) is refused instead, "
+        "naming the folders to pass.",
         f"Nothing to do if {masks.name}/ holds the targets; to read other folders, pass "
         "--images and --masks.",
-        {"images_folder": str(images), "masks_folder": str(masks), "pairs": pairs}, [])
+        {"images_folder": str(images), "masks_folder": str(masks), "files_each": files}, [])
