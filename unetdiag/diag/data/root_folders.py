@@ -1,6 +1,6 @@
 """A dataset root given alone that holds one folder of images and one folder of masks and no
-other folder (ISBI 2012's ``images/`` and ``masks/`` as zhixuhao/unet and Kaggle copies
-ship them, Kvasir-SEG's ``images/`` and ``masks/``): read as if the two had been given as
+other folder (Kvasir-SEG's ``images/`` and ``masks/``; ISBI 2012 copies laid out so):
+read as if the two had been given as
 ``--images`` and ``--masks``, and said so (``pairing.root_folders``).
 
 Only where nothing else could be meant: the root holds no image file and exactly two

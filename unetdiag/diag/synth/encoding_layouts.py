@@ -389,9 +389,9 @@ def images_and_masks_root(case: CaseFiles, rng: np.random.Generator) -> list[Pat
     ``separate_masks_folder`` unless already there), and the layout pointing at the root,
     which holds ``images/`` and ``masks/`` (and the catalogue's ``case.json``).
 
-    Simulates: ISBI 2012 or Kvasir-SEG as Kaggle copies ship them, the root given as the
-    dataset (``unetdiag audit-data isbi``). Shows: the two folders read as --images and
-    --masks, and said so.
+    Simulates: Kvasir-SEG as released (``images/``, ``masks/``), or an ISBI 2012 copy laid
+    out so, the root given as the dataset (``unetdiag audit-data isbi``). Shows: the two
+    folders read as --images and --masks, and said so.
     """
     # imported here: corruptions merges this module's table at its top
     from unetdiag.diag.synth.corruptions import separate_masks_folder
