@@ -1,7 +1,7 @@
 """A dataset root given alone that holds one folder of images and one folder of masks and no
 other folder (Kvasir-SEG's ``images/`` and ``masks/``; ISBI 2012 copies laid out so):
-read as if the two had been given as
-``--images`` and ``--masks``, and said so (``pairing.root_folders``).
+read as if the two had been given as ``--images`` and ``--masks``, and said so
+(``pairing.root_folders``).
 
 Only where nothing else could be meant: the root holds no image file and exactly two
 visible folders, one named as images (:data:`IMAGE_FOLDER_NAMES`) and the other named for
