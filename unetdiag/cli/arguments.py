@@ -142,7 +142,8 @@ def add_dataset_options(parser: argparse.ArgumentParser, images_default: Path | 
                             "default: inferred when the names pair otherwise nothing)")
     group.add_argument("--mask-threshold", type=finite_float, metavar="T",
                        help="a stored mask value v is bright when v > T (default: the midpoint of "
-                            "the mask's scale: 0.5 for 0/1, 127.5 for 0/255, 32767.5 for 16-bit)")
+                            "the mask's scale: 0.5 for 0/1, 127.5 for 0/255, 32767.5 for "
+                            "16-bit; 0.5 on palette indices, 255 on 8-bit label numbers)")
     group.add_argument("--mask-polarity", choices=("bright", "dark"), default="bright",
                        help="which class is foreground ('dark' for e.g. membranes drawn black)")
     group.add_argument("--foreground-values", type=value_list, default=(), metavar="V,V",

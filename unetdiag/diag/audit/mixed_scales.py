@@ -14,14 +14,13 @@ from unetdiag.diag.audit.findings import audit_finding, listed_names
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.decoding import resolve_threshold
-from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.data.policy import AUTOMATIC_THRESHOLD, MaskPolicy
 from unetdiag.diag.data.reading import UINT8_MAX
 from unetdiag.diag.data.rules import ValueRule
 from unetdiag.diag.wording.text import join_names, plural, verb
 
-POLICY_FIX = ("unetdiag decodes masks under MaskPolicy (threshold at the midpoint of each "
-               "mask's scale unless --mask-threshold is given) and records the policy in "
-               "every run.")
+POLICY_FIX = (f"unetdiag decodes masks under MaskPolicy (threshold {AUTOMATIC_THRESHOLD} "
+              "unless --mask-threshold is given) and records the policy in every run.")
 
 
 #: Scales whose auto threshold is the same for every mask of the scale (a "float" mask's

@@ -2,7 +2,8 @@
 label numbers) and its threshold.
 
 The scale is recognised from the values the policy reads; the auto threshold is the midpoint
-of that scale (:func:`auto_threshold`), or the label rule for palette indices.
+of that scale (:func:`auto_threshold`), or the label rule for palette indices (0.5), or 255
+for 8-bit label numbers (every number background).
 """
 
 from __future__ import annotations

@@ -81,7 +81,9 @@ class MaskPolicy:
     Attributes:
         threshold: a stored value ``v`` is "bright" when ``v > threshold``. ``None`` (auto)
             takes the midpoint of the mask's nominal scale: 0.5 for 0/1 data, 127.5 for
-            8-bit 0/255 data, 32767.5 for 16-bit data (robust to JPEG noise). ``0`` reproduces
+            8-bit 0/255 data, 32767.5 for 16-bit data (robust to JPEG noise); 0.5 on palette
+            indices and 255 on 8-bit label numbers (:func:`~unetdiag.diag.data.mask_scales.
+            auto_threshold`). ``0`` reproduces
             the original project's ``mask > 0``.
         polarity: ``"bright"``: foreground is the bright class (values above threshold);
             ``"dark"``: foreground is the dark class (e.g. membranes in the ISBI 2012 EM set).
@@ -135,7 +137,7 @@ class MaskPolicy:
             rule = (f"foreground = stored value{'s' if count > 1 else ''} "
                     f"{format_values(self.foreground_values)}")
         else:
-            threshold = ("the midpoint of each mask's scale" if self.threshold is None
+            threshold = (AUTOMATIC_THRESHOLD if self.threshold is None
                          else f"{self.threshold:g}")
             rule = f"foreground = the {self.polarity} class, threshold {threshold}"
         if self.ignore_values:
@@ -160,6 +162,11 @@ class MaskPolicy:
                 "normalise": self.normalise, "foreground_values": list(self.foreground_values),
                 "ignore_values": list(self.ignore_values)}
 
+
+#: The automatic threshold in words: a midpoint on the intensity scales, but not on palette
+#: indices (0.5: every index but 0 foreground) nor on 8-bit label numbers (255: none).
+AUTOMATIC_THRESHOLD = ("automatic for each mask's scale (its midpoint, 0.5 on palette indices, "
+                       "255 on 8-bit label numbers)")
 
 #: The auto policy: midpoint threshold, bright foreground, values normalised to {0, 1}.
 DEFAULT_POLICY = MaskPolicy()
