@@ -109,6 +109,14 @@ def mixed_scales_finding(tally: AuditTally, policy: MaskPolicy) -> Finding | Non
     evidence: dict[str, Any] = {"masks_per_scale": per_scale}
     maps_scale, subset = class_numbers_of_label_maps(tally, scales)
     evidence["label_map_values_only"] = subset
+    if auto and set(per_scale) == {"uint8", "uint8_labels"}:
+        return audit_finding(
+            "mask.mixed_scales", Severity.WARNING, title,
+            _two_8_bit_readings(per_scale),
+            "Choose one reading for every mask: --mask-threshold 0 if every value but 0 is an "
+            "object, or the object's class numbers with --foreground-values (see "
+            "mask.label_map); either reads a stored value alike in every 8-bit mask. "
+            + POLICY_FIX, evidence, listed_names(tally.mask_paths, listed))
     if auto:
         split = _read_two_ways(readings)
         evidence["read_two_ways"] = [
@@ -126,7 +134,7 @@ def mixed_scales_finding(tally: AuditTally, policy: MaskPolicy) -> Finding | Non
                 f"the {join_names(on)} masks ({sum(per_scale[scale] for scale in on)}) and "
                 f"as background in the {join_names(off)} masks "
                 f"({sum(per_scale[scale] for scale in off)}): it lies on the other side of "
-                "each scale's midpoint"
+                f"each scale's {_threshold_name(on + off)}"
                 + (f"; so are {join_names([f'{other:g}' for other, _, _ in split[1:]])}"
                    if len(split) > 1 else "")
                 + (". When the values are class numbers, name them with --foreground-values."
@@ -245,3 +253,27 @@ def _subset_sentence(values: list[int], per_scale: dict[str, int], maps_scale: s
             "with fewer classes (a scribble mask with one stroke, a slice without the "
             "tumour), or with binary masks from another source whose 1 means something else "
             "(the tumour where the maps' 1 is the liver); look at one of each.")
+
+
+def _two_8_bit_readings(per_scale: dict[str, int]) -> str:
+    """8-bit masks read as label numbers beside 8-bit masks holding values past 127 read as
+    grey levels: the two automatic thresholds (255 and 127.5) read those values apart."""
+    numbers, levels = per_scale["uint8_labels"], per_scale["uint8"]
+    return (
+        f"{plural(numbers, '8-bit mask')} {verb(numbers, 'holds', 'hold')} numbers on both "
+        "sides of 127, close together and each a region with an inside, and "
+        f"{verb(numbers, 'is', 'are')} read as label numbers (threshold 255: every number "
+        f"background), while {plural(levels, 'other 8-bit mask')} holding values past 127 "
+        f"{verb(levels, 'is', 'are')} read as grey levels (threshold 127.5: 128 and above "
+        "foreground). A stored value past 127 is then foreground in some masks and background "
+        "in others, decided by what else each mask holds, not by what the value is. This is "
+        "consistent with class maps whose masks hold different numbers of classes (ADE20K's "
+        "150 class numbers, many in some scenes, few in others), or with instance maps beside "
+        "masks of another kind; the values cannot tell which.")
+
+
+def _threshold_name(scales: list[str]) -> str:
+    """What the automatic threshold of these scales is: a midpoint but on palette indices
+    (0.5) and 8-bit label numbers (255)."""
+    return ("automatic threshold" if {"palette", "uint8_labels"} & set(scales)
+            else "midpoint")

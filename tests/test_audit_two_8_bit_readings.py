@@ -1,0 +1,49 @@
+"""Class maps of many classes (ADE20K's 150 class numbers in a PNG of mode L) fall on two
+8-bit scales by how many classes each scene holds: a mask holding many numbers close
+together is read as label numbers (threshold 255, every number background), one holding few
+as grey levels (threshold 127.5, numbers past 127 foreground). mask.mixed_scales said only
+"(e.g. some 0/1, others 0/255) ... `/ 255` or a threshold of 127 empties the 0/1 masks" and
+proposed re-saving the masks as 0/255; it now says which values the two readings part and
+proposes one policy for every mask."""
+
+from __future__ import annotations
+
+import numpy as np
+from helpers import audit_pairs, finding, ids, write_mask_pairs
+
+from unetdiag.diag.data.decoding import inspect_mask_values
+from unetdiag.diag.data.policy import MaskPolicy
+
+
+def _classes(numbers: list[int]) -> np.ndarray:
+    """140 discs of radius 6 in 21-px slots, given the class numbers in turn, uint8."""
+    labels = np.zeros((252, 252), np.uint8)
+    rows, columns = np.mgrid[0:21, 0:21]
+    disc = np.hypot(rows - 10, columns - 10) <= 6
+    for offset in range(140):
+        row, column = divmod(offset, 12)
+        labels[row * 21:(row + 1) * 21, column * 21:(column + 1) * 21][disc] = (
+            numbers[offset % len(numbers)])
+    return labels
+
+
+MANY = [*range(1, 30), 140]  # a scene of 30 classes, 140 among them
+FEW = [1, 3, 140]  # a scene of 3
+
+
+def test_class_maps_on_two_8_bit_readings_are_told_apart_by_threshold(tmp_path):
+    scales = {inspect_mask_values(_classes(numbers), "PNG", "L", MaskPolicy()).encoding.scale
+              for numbers in (MANY, FEW)}
+    assert scales == {"uint8", "uint8_labels"}
+    images, masks = write_mask_pairs(tmp_path, [_classes(MANY), _classes(FEW)] * 2)
+    report = audit_pairs(images, masks)
+    mixed = finding(report, "mask.mixed_scales")
+    assert mixed.severity.value == "warning"
+    assert "read as label numbers (threshold 255: every number background)" in mixed.explanation
+    assert "read as grey levels (threshold 127.5" in mixed.explanation
+    assert "some 0/1, others 0/255" not in mixed.explanation
+    assert mixed.fix.startswith("Choose one reading for every mask: --mask-threshold 0 if")
+    assert "Re-save all masks on one scale" not in mixed.fix
+    # a policy reads a stored value alike in every 8-bit mask: one scale, no warning
+    given = audit_pairs(images, masks, MaskPolicy(foreground_values=(140,)))
+    assert "mask.mixed_scales" not in ids(given)
