@@ -22,6 +22,7 @@ from unetdiag.diag.audit.tally import LISTED_PER_QUESTION, AuditTally
 from unetdiag.diag.audit.threshold_findings import threshold_findings
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.policy import MaskPolicy
+from unetdiag.diag.data.reading import UINT8_MAX
 from unetdiag.diag.wording.text import join_names, plural, verb
 
 
@@ -59,6 +60,43 @@ def _scale_words(row: dict[str, Any]) -> str:
     return row["scale"]
 
 
+def _mode_words(mode: str) -> str:
+    """Pillow's mode, with the stored bit depth of a 2- or 4-bit grey PNG (noted as
+    ``L;2``, ``L;4`` by the reader: Pillow itself says ``L``)."""
+    bits = _low_grey_bits(mode)
+    return f"L {bits}-bit grey" if bits else mode
+
+
+def _low_grey_bits(mode: str) -> int:
+    return int(mode[2:]) if mode.startswith("L;") and mode[2:].isdigit() else 0
+
+
+def _low_bit_sentence(rows: list[dict[str, Any]]) -> str:
+    """How the 2- and 4-bit grey PNGs' samples were read: as stored (0/1 at 2 bits), or as
+    Pillow scales them to 0..255 when they hold their top sample."""
+    sentences = []
+    for row in rows:
+        bits = _low_grey_bits(row["mode"])
+        if not bits or not row["values"]:
+            continue
+        top, step = 2**bits - 1, UINT8_MAX // (2**bits - 1)
+        values = [int(value) for value in row["values"]]
+        if max(values) < top:
+            sentences.append(
+                f" {plural(row['masks'], 'mask')} {verb(row['masks'], 'is a', 'are')} "
+                f"{bits}-bit grey PNG{'' if row['masks'] == 1 else 's'} never holding "
+                f"{verb(row['masks'], 'its', 'their')} top sample ({top}): read as the "
+                f"samples stored ({join_names([str(value) for value in values])}), as the "
+                "same numbers saved at 8 bits read, not as Pillow scales them to 0..255 ("
+                + join_names([str(value * step) for value in values]) + ").")
+        else:
+            sentences.append(
+                f" {plural(row['masks'], 'mask')} {verb(row['masks'], 'is a', 'are')} "
+                f"{bits}-bit grey PNG{'' if row['masks'] == 1 else 's'} holding the top "
+                f"sample ({top}): read as Pillow scales the samples to 0..255 ({top} as 255).")
+    return "".join(sentences)
+
+
 def mask_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
     columns = tally.columns
     masks_read = int(columns["mask_read"].sum())
@@ -68,12 +106,12 @@ def mask_findings(tally: AuditTally, policy: MaskPolicy) -> list[Finding]:
     findings = [audit_finding(
         "mask.encodings", Severity.INFO,
         f"Masks are stored in {plural(len(rows), 'way')}: "
-        + ", ".join(f"{row['format']} {row['mode']} {_scale_words(row)}"
+        + ", ".join(f"{row['format']} {_mode_words(row['mode'])} {_scale_words(row)}"
                     + _ALPHA_WORDS.get(row["alpha"], "") + f" ({row['masks']})"
                     for row in rows[:3])
         + (", ..." if len(rows) > 3 else ""),
         f"{masks_read} masks read. They are decoded under the policy in force: "
-        f"{policy.describe()}.",
+        f"{policy.describe()}." + _low_bit_sentence(rows),
         "Nothing to fix: this is how the masks are stored. " + POLICY_FIX,
         {"masks": masks_read, "encodings": rows[:LISTED_PER_QUESTION],
          "policy": policy.to_dict()},

@@ -59,6 +59,12 @@ SIXTEEN_BIT_MODES = ("I", "I;16", "I;16L", "I;16B", "I;16N")
 
 # Modes whose pixels numpy reads directly as one plane of stored values.
 _SINGLE_PLANE_MODES = ("L", "F", *SIXTEEN_BIT_MODES)
+#: Bits per sample of grey PNGs that Pillow opens as mode ``L`` scaled to 0..255 (a 2-bit
+#: sample 1 reads 85, a 4-bit one 17); 1-bit PNGs open as mode ``1`` (0/1).
+LOW_GREY_BITS = (2, 4)
+#: The key of a loaded grey PNG's ``info`` under which :func:`read_first_frame` notes its
+#: bits per sample.
+GREY_BITS_KEY = "unetdiag_grey_bits"
 # Modes read as they are, several channels each (alpha last where present).
 _MULTI_CHANNEL_MODES = ("LA", "RGB", "RGBA")
 _WARNING_FILTER_LOCK = threading.Lock()
@@ -244,6 +250,10 @@ def read_first_frame(path: Path | str, extract: Callable[[Image.Image], Extracte
         elif frames > 1:
             # a TIFF's overviews and transparency masks are no frames of their own
             frames = len(file_pages(image).own)
+        if image.format == "PNG" and image.mode == "L" and image.tile:
+            # the tile's raw mode names the stored bit depth (L;2, L;4), lost once loaded
+            raw = str(image.tile[0].args)
+            image.info[GREY_BITS_KEY] = int(raw[2:]) if raw[2:].isdigit() else 8
         image.load()
         return extract(image), str(image.format or ""), frames
     except ImageReadError:
@@ -311,12 +321,34 @@ def _palette_alpha(transparency: object, entries: int) -> np.ndarray | None:
     return None
 
 
+def _png_grey_bits(image: Image.Image) -> int:
+    """Bits per sample of a grey PNG (colour type 0) as :func:`read_first_frame` noted them
+    before loading (Pillow keeps no bit depth once loaded); 0 for other files."""
+    return int(image.info.get(GREY_BITS_KEY, 0))
+
+
+def _low_bit_grey(values: np.ndarray, bits: int) -> np.ndarray:
+    """A 2- or 4-bit grey PNG's values as its writer stored them when it never holds its top
+    sample (0/1 at 2 bits, which Pillow scales to 0/85: a 0/1 mask or class numbers saved at
+    the fewest bits that hold them), else as Pillow scales them (0/3 -> 0/255: grey levels).
+
+    >>> two_bit = np.array([[0, 85], [85, 0]], np.uint8)
+    >>> _low_bit_grey(two_bit, 2).tolist(), _low_bit_grey(two_bit * 3, 2).tolist()
+    ([[0, 1], [1, 0]], [[0, 255], [255, 0]])
+    """
+    top = 2**bits - 1
+    samples = values // (UINT8_MAX // top)
+    return samples if samples.max(initial=0) < top else values
+
+
 def _mask_values(image: Image.Image) -> tuple[np.ndarray, str, bool, bool]:
     """``(values, mode, gray_palette, jpeg_compressed)`` of a loaded Pillow image."""
     mode = image.mode
     jpeg_compressed = str(image.info.get("compression", "")).lower() in _JPEG_TIFF_COMPRESSIONS
     if mode == "1":
         return np.asarray(image, dtype=np.uint8), mode, False, jpeg_compressed
+    if mode == "L" and (bits := _png_grey_bits(image)) in LOW_GREY_BITS:
+        return _low_bit_grey(pixel_array(image), bits), f"L;{bits}", False, False
     if mode in _SINGLE_PLANE_MODES or mode in _MULTI_CHANNEL_MODES:
         return native_byte_order(pixel_array(image)), mode, False, jpeg_compressed
     if mode == PALETTE_MODE:
