@@ -127,8 +127,7 @@ def value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> li
                      f"foreground: {edge_values_cause(columns['lossy'][nonbinary])}.")
         else:
             cause = (f"Only {edge:.0%} of them sit on object edges; the rest are spread "
-                     "through whole regions: soft labels, probability maps, or photographs "
-                     "used as masks.")
+                     "through whole regions: " + _regions_cause(columns["lossy"][nonbinary]))
         worst = int(listed[0])
         findings.append(audit_finding(
             "mask.non_binary", Severity.WARNING,
@@ -272,3 +271,16 @@ def edge_values_cause(lossy: np.ndarray) -> str:
         return f"consistent with {lossless_causes} (these files are lossless)"
     return (f"consistent with compression in the {plural(jpeg_count, 'JPEG mask')} and, in "
             f"the {lossless_count} lossless ones, with {lossless_causes}")
+
+
+def _regions_cause(lossy: np.ndarray) -> str:
+    """What values between the ends spread through whole regions are consistent with: in a
+    JPEG file also a label map (class or object numbers), whose every region compression
+    moves off its number (ids 1..137 saved as JPEG: 9 % of such values on edges)."""
+    causes = "soft labels, probability maps, or photographs used as masks"
+    jpeg_count = int(lossy.sum())
+    if not jpeg_count:
+        return f"consistent with {causes}."
+    return (f"consistent with {causes}, or, in the {plural(jpeg_count, 'JPEG mask')}, with "
+            "label maps (class or object numbers) whose regions JPEG compression moved off "
+            "their numbers (see mask.lossy).")
