@@ -15,7 +15,7 @@ import numpy as np
 
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.data.reading import UINT8_MAX, UINT16_MAX
-from unetdiag.diag.data.region_insides import numbered_regions
+from unetdiag.diag.data.region_insides import numbered_regions, numbered_specks
 
 Scale = Literal["binary", "uint8", "uint16", "uint32", "float_unit", "float", "palette",
                 "uint8_labels"]
@@ -150,7 +150,8 @@ def _numbered_in_wide(plane: np.ndarray) -> bool:
     # those holding 1, 2, 3 are not told apart as two scales (mask.mixed_scales)
     fewest = (MIN_CONTAINED_NUMBERS if counts.size - 1 > UINT8_MAX // 2
               else MIN_NUMBERS_BELOW_MIDPOINT)
-    return held > fewest and _dense(numbers) and numbered_regions(plane, fewest)
+    return held > fewest and _dense(numbers) and (numbered_regions(plane, fewest)
+                                                  or numbered_specks(plane, fewest))
 
 
 def _numbered_in_8_bits(plane: np.ndarray, counted: dict[int, int] | None) -> bool:
@@ -172,7 +173,8 @@ def _numbered_in_8_bits(plane: np.ndarray, counted: dict[int, int] | None) -> bo
     one_number_most = int(counts[1:].max()) * 2 > int(counts[1:].sum())
     return (numbers.size >= MIN_CONTAINED_NUMBERS and int(numbers[0]) <= UINT8_MAX // 2
             and not one_number_most and _dense(numbers)
-            and numbered_regions(plane, MIN_CONTAINED_NUMBERS))
+            and (numbered_regions(plane, MIN_CONTAINED_NUMBERS)
+                 or numbered_specks(plane, MIN_CONTAINED_NUMBERS)))
 
 
 def _dense(numbers: np.ndarray) -> bool:

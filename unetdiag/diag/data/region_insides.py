@@ -21,6 +21,13 @@ NUMBERED_OBJECTS_REGION_SHARE = 0.3
 #: A value is judged only when a disc of its area would have at least this share of its
 #: pixels inside (radius about 2, 13 pixels): smaller specks have too little inside to show.
 MIN_DISC_INSIDE = 0.1
+#: Numbered specks (every value too small to be judged: nuclei a few pixels across, each its
+#: own number): at most this share of the 4-neighbour contacts between different values may
+#: join two values other than 0 (each speck touches the background only)...
+SPECK_CONTACT_SHARE = 0.1
+#: ...and at least this share of the labelled pixels has a 4-neighbour of its own value (a
+#: speck of several pixels; salt noise scatters each value in single pixels).
+SPECK_JOINED_SHARE = 0.5
 
 
 def interior(plane: np.ndarray) -> np.ndarray:
@@ -83,3 +90,44 @@ def numbered_regions(plane: np.ndarray, fewest: int) -> bool:
     if np.count_nonzero(judged) < fewest:
         return False
     return regions_have_insides(sizes, inside, judged)
+
+
+def numbered_specks(plane: np.ndarray, fewest: int) -> bool:
+    """Whether a non-negative integer plane holds 0 and at least ``fewest`` other values, none
+    large enough to be judged by its inside (:data:`MIN_DISC_INSIDE`), each in specks of
+    several pixels that touch the background, not one another (:data:`SPECK_CONTACT_SHARE`,
+    :data:`SPECK_JOINED_SHARE`): numbered objects too small for :func:`numbered_regions`.
+
+    >>> specks = np.zeros((40, 40), np.uint8)
+    >>> for number in range(64):
+    ...     row, column = divmod(number, 8)
+    ...     specks[row * 5 + 1:row * 5 + 4, column * 5 + 1:column * 5 + 4] = number + 100
+    >>> numbered_specks(specks, 3), numbered_regions(specks, 3)
+    (True, False)
+    >>> salt = np.zeros((40, 40), np.uint8); salt[::3, ::3] = np.arange(1, 197).reshape(14, 14)
+    >>> numbered_specks(salt, 3)
+    False
+    """
+    if min(plane.shape) < 2 or not np.any(plane == 0):
+        return False
+    sizes = np.bincount(plane.ravel().astype(np.int64, copy=False))[1:]
+    present = sizes > 0
+    if np.count_nonzero(present) < fewest or (
+            disc_inside(sizes[present]) >= MIN_DISC_INSIDE).any():
+        return False
+    labelled = plane != 0
+    joined = np.zeros(plane.shape, dtype=bool)
+    between = differing = 0
+    for first, second in ((plane[:, :-1], plane[:, 1:]), (plane[:-1], plane[1:])):
+        differ = first != second
+        differing += int(np.count_nonzero(differ))
+        between += int(np.count_nonzero(differ & (first != 0) & (second != 0)))
+        same = ~differ & (first != 0)
+        if first.shape[1] < plane.shape[1]:
+            joined[:, :-1] |= same
+            joined[:, 1:] |= same
+        else:
+            joined[:-1] |= same
+            joined[1:] |= same
+    return bool(differing and between <= SPECK_CONTACT_SHARE * differing
+                and np.count_nonzero(joined) >= SPECK_JOINED_SHARE * np.count_nonzero(labelled))
