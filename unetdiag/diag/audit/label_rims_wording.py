@@ -57,9 +57,10 @@ def interpolated_labels_finding(rims: dict[str, Any]) -> Finding:
     named = join_names([f"{entry['value']} between {entry['between'][0]} and "
                         f"{entry['between'][1]}" for entry in entries])
     held = " ".join(
-        f"{entry['rim_pixels']} pixels of {entry['value']} "
-        f"({percent(entry['rim_pixels'] / entry['pixels'])} of its pixels there) have in "
-        "their 3 x 3 neighbourhood both a value below and one above it, mostly "
+        f"{entry['rim_pixels']:,} pixels of {entry['value']} "
+        f"({percent(entry['rim_pixels'] / entry['pixels'])} of its pixels there) lie between "
+        "a value below and one above it (both in their 3 x 3 neighbourhood, or at the two "
+        "ends of a run of two along a row or column), mostly "
         f"{entry['between'][0]} and {entry['between'][1]}, while values below and above it "
         + (f"touch directly at {entry['jumps']} pixel contacts" if entry["jumps"]
            else "never touch directly")
