@@ -63,3 +63,16 @@ def test_train_decodes_a_2_bit_0_1_mask_as_its_8_bit_copy(tmp_path):
     _, mask, _ = decode_pair(str(images / "000.png"), str(masks / "000.png"), channels=1,
                              policy=MaskPolicy(), decode_log=DecodeLog())
     assert np.array_equal(np.squeeze(np.asarray(mask)), _disc())
+
+
+def test_2_bit_masks_read_two_ways_in_one_row_are_said_so(tmp_path):
+    classes = _disc() * 2
+    classes[:8] = 1  # samples 0, 1 and 2: read as stored
+    images, masks = write_mask_pairs(tmp_path, [classes, _disc()])
+    Image.fromarray(classes).save(masks / "000.png", bits=2)
+    Image.fromarray(_disc() * 3).save(masks / "001.png", bits=2)  # 0/3: Pillow's 0/255
+    encodings = finding(audit_pairs(images, masks), "mask.encodings")
+    assert "PNG L 2-bit grey uint8 (2)" in encodings.title
+    assert ("2 masks are 2-bit grey PNGs: those holding the top sample (3) are read as Pillow "
+            "scales the samples to 0..255, the others as the samples stored.") in (
+        encodings.explanation)

@@ -81,7 +81,14 @@ def _low_bit_sentence(rows: list[dict[str, Any]]) -> str:
             continue
         top, step = 2**bits - 1, UINT8_MAX // (2**bits - 1)
         values = [int(value) for value in row["values"]]
-        if max(values) < top:
+        if max(values) >= top and any(value % step for value in values):
+            # masks of one storage and scale, some holding their top sample, others not
+            sentences.append(
+                f" {plural(row['masks'], 'mask')} {verb(row['masks'], 'is a', 'are')} "
+                f"{bits}-bit grey PNG{'' if row['masks'] == 1 else 's'}: those holding the top "
+                f"sample ({top}) are read as Pillow scales the samples to 0..255, the others "
+                "as the samples stored.")
+        elif max(values) < top:
             sentences.append(
                 f" {plural(row['masks'], 'mask')} {verb(row['masks'], 'is a', 'are')} "
                 f"{bits}-bit grey PNG{'' if row['masks'] == 1 else 's'} never holding "

@@ -261,7 +261,7 @@ def _two_8_bit_readings(per_scale: dict[str, int]) -> str:
     numbers, levels = per_scale["uint8_labels"], per_scale["uint8"]
     return (
         f"{plural(numbers, '8-bit mask')} {verb(numbers, 'holds', 'hold')} numbers on both "
-        "sides of 127, close together and each a region with an inside, and "
+        "sides of 127, close together and each in regions or specks of its own, and "
         f"{verb(numbers, 'is', 'are')} read as label numbers (threshold 255: every number "
         f"background), while {plural(levels, 'other 8-bit mask')} holding values past 127 "
         f"{verb(levels, 'is', 'are')} read as grey levels (threshold 127.5: 128 and above "

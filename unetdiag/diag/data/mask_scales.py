@@ -139,7 +139,8 @@ def recognised_scale(plane: np.ndarray, is_labels: bool, low: float, high: float
 
 def _numbered_in_wide(plane: np.ndarray) -> bool:
     """A 16- or 32-bit integer plane whose values stay within 0..255 and are object numbers,
-    each a region with an inside (instance ids 1..136 saved as uint16): their numbers are no
+    each a region with an inside or all numbered specks (instance ids 1..136 saved as uint16,
+    :func:`~unetdiag.diag.data.region_insides.numbered_specks`): their numbers are no
     8-bit grey levels, so the 8-bit midpoint would split the objects by number."""
     # counting the values held (all within 0..255 here) costs little beside the insides
     counts = np.bincount(plane.ravel(), minlength=1)
@@ -156,7 +157,8 @@ def _numbered_in_wide(plane: np.ndarray) -> bool:
 
 def _numbered_in_8_bits(plane: np.ndarray, counted: dict[int, int] | None) -> bool:
     """An 8-bit plane holding 0 and object numbers on both sides of the 8-bit midpoint
-    (instance ids 1..137), mostly consecutive, each a region with an inside: the midpoint
+    (instance ids 1..137), mostly consecutive, each a region with an inside or all numbered
+    specks (nuclei of a few pixels): the midpoint
     would make objects 128.. foreground and 1..127 background by their number. Two levels
     (0/255), grey levels spread over the scale (0/85/170/255) and values below the midpoint
     (class maps 0..11) are never judged by their insides."""
