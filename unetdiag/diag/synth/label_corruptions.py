@@ -229,6 +229,35 @@ def dense_instance_masks(case: Any, rng: np.random.Generator, fraction: float = 
 
 
 
+def scene_class_maps(case: Any, rng: np.random.Generator, fraction: float = 1.0,
+                     count: int | None = None, many: int = 30, shared: int = 140,
+                     spacing: int = 8, side: int = 6) -> list[Path]:
+    """Masks replaced by class maps of scenes, 8-bit grey: a ``side``-pixel square every
+    ``spacing`` pixels, each given a class in turn; every other mask a scene of ``many``
+    classes (1 .. ``many`` - 1 and ``shared``), the rest scenes of 3 (1, 3 and ``shared``).
+
+    Simulates: ADE20K-like class indices 0..150 in a PNG of mode L, scenes holding many
+    classes or few. Shows: the scenes of many classes read as 8-bit label numbers (numbers
+    close together on both sides of 127: threshold 255), those of few as grey levels (127.5),
+    so ``shared`` is background in one and foreground in the other.
+    """
+    chosen = case.pair_indices(rng, fraction, count)
+    scenes = iter([[*range(1, many), shared] if order % 2 == 0 else [1, 3, shared]
+                   for order in range(len(chosen))])
+
+    def encode(foreground: np.ndarray) -> bytes:
+        classes = next(scenes)
+        labels = np.zeros(foreground.shape, np.uint8)
+        squares = 0
+        for row in range(1, foreground.shape[0] - side, spacing):
+            for column in range(1, foreground.shape[1] - side, spacing):
+                labels[row:row + side, column:column + side] = classes[squares % len(classes)]
+                squares += 1
+        return encode_image(labels, "L")
+
+    return rewrite_masks(case, chosen, encode)
+
+
 def raw_id_masks(case: Any, rng: np.random.Generator, fraction: float = 0.5,
                  count: int | None = None, value: int = 3) -> list[Path]:
     """Some masks store the object as a raw class id ``value`` on 0, the others keep 0/255.
@@ -336,5 +365,5 @@ def probability_masks(case: Any, rng: np.random.Generator, fraction: float = 1.0
 LABEL_CORRUPTIONS: dict[str, Callable[..., list[Path]]] = {
     function.__name__: function for function in (
         trimap_masks, resized_label_maps, class_index_masks, palette_void_masks,
-        instance_label_masks, dense_instance_masks, raw_id_masks, scribble_masks, disc_marks,
-        contour_masks, probability_masks)}
+        instance_label_masks, dense_instance_masks, scene_class_maps, raw_id_masks,
+        scribble_masks, disc_marks, contour_masks, probability_masks)}
