@@ -42,14 +42,23 @@ def encoding_rows(tally: AuditTally) -> list[dict[str, Any]]:
     for number in np.argsort(-counts, kind="stable").tolist():
         key = tally.encodings[number]
         first = int(np.flatnonzero(tally.encoding_ids == number)[0])
+        stored = tally.encoding_values.get(key)
         rows.append({"masks": int(counts[number]), "format": _format_name(key),
                      "mode": key.mode, "dtype": key.dtype, "scale": key.scale,
                      "channels": key.channels, "palette": key.palette,
                      "colour": key.is_colour, "lossy": key.lossy, "alpha": key.alpha,
-                     "values": (tally.encoding_values[key].values
-                                if key in tally.encoding_values else []),
+                     "values": stored.values if stored else [],
+                     # the list holds the smallest values only: say so, and where they end
+                     "values_complete": stored.complete if stored else True,
+                     "value_range": (_as_number(stored.low), _as_number(stored.high))
+                     if stored and np.isfinite(stored.low) else (),
                      "example": tally.mask_paths[first]})
     return rows
+
+
+def _as_number(value: float) -> float | int:
+    """A whole-number value as an int (as the listed values are), others as floats."""
+    return int(value) if float(value).is_integer() else float(value)
 
 
 def _scale_words(row: dict[str, Any]) -> str:

@@ -108,6 +108,7 @@ from unetdiag.diag.checks.baselines import baseline_findings
 from unetdiag.diag.checks.masks import check_imbalance
 from unetdiag.diag.core.dice import DEFAULT_DICE, trivial_baselines
 from unetdiag.diag.core.findings import Finding, Report
+from unetdiag.diag.data.decoding import MAX_LISTED_VALUES
 from unetdiag.diag.data.labelmaps import colour_rgb
 from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs
 from unetdiag.diag.data.pairing_findings import SOURCE as PAIRING_SOURCE
@@ -521,8 +522,9 @@ def _summary(tally: AuditTally, sides: list[str], groups: list[DuplicateGroup],
                              in sizes.most_common(LISTED_PER_QUESTION)]
     if read_masks.any():
         summary["mask encodings"] = [
-            {key: row[key] for key in ("masks", "format", "mode", "dtype", "scale", "values",
-                                       "example")} for row in encoding_rows(tally)]
+            {**{key: row[key] for key in ("masks", "format", "mode", "dtype", "scale")},
+             "values": _listed_values(row), "example": row["example"]}
+            for row in encoding_rows(tally)]
         if verdict is not None:
             summary["label values"] = [
                 {"value": str(colour_rgb(entry.value)) if verdict.colour else entry.value,
@@ -584,3 +586,11 @@ def _baseline_rows(tally: AuditTally, sides: list[str]) -> list[dict[str, Any]]:
                          "IoU": trivial.hard_iou})
     return rows
 
+
+def _listed_values(row: dict[str, Any]) -> list[float | int] | str:
+    """An encoding's values as listed, or, when the masks hold more than the list keeps,
+    how many at least and their range (the first few of a JPEG's 80 would read as all)."""
+    if row["values_complete"]:
+        return row["values"]
+    low, high = row["value_range"]
+    return f"more than {MAX_LISTED_VALUES} values, {low}..{high}"
