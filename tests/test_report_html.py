@@ -3,6 +3,7 @@ the findings grouped by source (in the HTML and the console view)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -58,10 +59,45 @@ def test_train_page_shows_every_variant_with_curves_overlays_and_histogram(tmp_p
     assert "images/cells_001.png, Dice 0.0500" in page
     assert "probe_00.png" in page
     assert "1 image with no Dice value (undefined) left out." in page
-    # the epochs findings fired at, 1-based: first_epoch 3 and the guard's 0-based epoch 3 are
+    # the epochs findings speak of, 1-based: from_epoch 3 and the guard's 0-based epoch 3 are
     # epochs 3 and 4
     assert re.search(r"epoch 3: <span class=\"count warning\"><code>saturation.flat_metric", page)
     assert re.search(r"epoch 4: <span class=\"count error\"><code>guard.non_finite_loss", page)
+
+
+def test_curves_mark_a_finding_at_the_epochs_its_evidence_names(tmp_path):
+    """A series check is re-judged every epoch: the monitor's first report (first_epoch) is
+    not the epochs its latest evidence speaks of (new-user walk, s35: a rise over epochs
+    2-4 was drawn at epoch 1)."""
+    run_dir = tmp_path / "run"
+    report = make_train_run(run_dir)
+    monitor = {"first_epoch": 1, "latest_epoch": 4, "epochs_seen": 4, "still_present": True}
+    source = "train:MP_Tr_BCE"
+    extra = [
+        Finding("saturation.still_improving", Severity.INFO, "Still rising", "Rising.", "Longer.",
+                {"run": source, "metrics": {"val_dice": {"last_epoch": 4, "over_epochs": 2}},
+                 **monitor}, source=source),
+        Finding("saturation.train_val_gap", Severity.INFO, "Apart", "Gap.", "Look.",
+                {"run": source, "last_epoch": 4,
+                 "metrics": {"dice": {"epoch": 4, "from_first_epoch": False}}, **monitor},
+                source=source),
+        Finding("saturation.near_majority", Severity.INFO, "Near", "Near.", "Look.",
+                {"run": source, **monitor}, source=source),
+        Finding("dice.per_image_vs_batch_gap", Severity.INFO, "Probe", "Probe.", "Look.",
+                {**monitor, "first_epoch": 2}, source=source),
+    ]
+    report = dataclasses.replace(report, findings=report.findings + extra)
+    page = write_html(report, tmp_path / "report.html").read_text(encoding="utf-8")
+    section = page.split("id=\"variant-MP_Tr_BCE\"")[1].split("id=\"variant-")[0]
+    markers = dict(re.findall(r"<li>epoch (\d+): (.*?)</li>", section))
+    ids = {epoch: re.findall(r"<code>([^<]+)</code>", line) for epoch, line in markers.items()}
+    assert "saturation.still_improving" in ids["2"] and "saturation.still_improving" in ids["4"]
+    assert "saturation.train_val_gap" in ids["4"]
+    assert not any("saturation.train_val_gap" in found for epoch, found in ids.items()
+                   if epoch != "4")
+    # a series finding naming no epoch of its own is not drawn; a probe check's first epoch is
+    assert not any("saturation.near_majority" in found for found in ids.values())
+    assert ids["2"].count("dice.per_image_vs_batch_gap") == 1
 
 
 def test_train_page_is_self_contained(tmp_path):

@@ -1,6 +1,6 @@
 """Training curves for the HTML report: one panel per kind of metric (loss, Dice, accuracy,
 IoU, the rest), reference lines where a trivial predictor or a fingerprint sits, and a
-vertical line at every epoch where a finding fired, listed under the figure.
+vertical line at every epoch a finding's evidence speaks of, listed under the figure.
 
 >>> history = {"loss": [0.7, 0.5], "val_loss": [0.8, 0.6], "dice": [0.1, 0.3], "lr": [1, 1]}
 >>> [(p.title, list(p.series)) for p in history_panels(history, [])]
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from unetdiag.diag.checks.saturation import metric_kind
 from unetdiag.diag.core.findings import Finding, sort_findings
-from unetdiag.report.epochs import finding_epoch
+from unetdiag.report.epochs import finding_epochs
 from unetdiag.report.figures import EpochMarker, Panel, curves_png
 from unetdiag.report.html.page import bullet_list, escape, figure, note
 
@@ -67,10 +67,10 @@ def findings_about(findings: Iterable[Finding], names: Collection[str]) -> list[
 
 
 def fired_at(findings: Iterable[Finding], epochs: int) -> list[tuple[int, Finding]]:
-    """``(epoch, finding)`` for every finding that fired within epochs 1..``epochs``, most
-    severe first, then by epoch."""
+    """``(epoch, finding)`` for every epoch within 1..``epochs`` that a finding's evidence
+    speaks of, most severe first, then by epoch."""
     fired = [(epoch, finding) for finding in sort_findings(findings)
-             if (epoch := finding_epoch(finding)) is not None and 1 <= epoch <= epochs]
+             for epoch in finding_epochs(finding) if 1 <= epoch <= epochs]
     return sorted(fired, key=lambda item: (-item[1].severity.rank, item[0]))
 
 
@@ -103,7 +103,7 @@ def curves_block(history: Mapping[str, Sequence[float | None]], lines: Sequence[
     fired = fired_at(findings, epochs)
     caption = ("Solid: training; dashed: validation; dotted: "
                + ("the reference lines named in each legend" if lines else "no reference line")
-               + ("; vertical lines: epochs where findings fired (listed below)." if fired
+               + ("; vertical lines: the epochs findings speak of (listed below)." if fired
                   else "."))
     parts = [figure(curves_png(panels, _markers(fired)), alt, caption)]
     if fired:
