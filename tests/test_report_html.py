@@ -181,6 +181,21 @@ def test_html_groups_findings_like_the_console(tmp_path):
     assert "4 findings in 1 entry" in page
 
 
+def test_console_and_report_txt_count_the_rows_merged_findings_fill(tmp_path):
+    """"Findings: ... 3 info" above 4 table rows read as findings missing (new-user walk,
+    s35): the console and report.txt say how many rows the findings fill, as the HTML does."""
+    run_dir = tmp_path / "run"
+    report = make_train_run(run_dir)  # 5 findings: the batch audit's one for 2 variants
+    buffer = io.StringIO()
+    render_report(report, Console(file=buffer, width=120, color_system=None))
+    text = (write_report_files(report, run_dir)["txt"]).read_text(encoding="utf-8")
+    for view in (buffer.getvalue(), text):
+        assert "Findings: 1 error, 1 warning, 3 info" in view
+        assert "5 findings in 4 rows: the same finding for several sources is one row" in view
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "5 findings in 4 entries" in page
+
+
 def test_different_titles_stay_apart_and_a_lone_finding_keeps_its_title():
     first = Finding("a.b", Severity.INFO, "Foreground is 9%", "", "", source="train:A")
     second = Finding("a.b", Severity.INFO, "Foreground is 12%", "", "", source="train:B")

@@ -38,7 +38,13 @@ from rich.table import Table
 from rich.text import Text
 
 from unetdiag.diag.core.findings import Report, Severity, count_by_severity, worst_severity
-from unetdiag.report.grouping import FindingDetail, FindingGroup, group_findings, sources_label
+from unetdiag.report.grouping import (
+    FindingDetail,
+    FindingGroup,
+    group_findings,
+    merged_rows_note,
+    sources_label,
+)
 from unetdiag.report.values import (
     COMPACT_LIMITS,
     ELLIPSIS,
@@ -120,7 +126,9 @@ def _headline_panel(report: Report, maker: _TextMaker) -> Panel:
                  title_align="left", border_style=border, box=box.ROUNDED)
 
 
-def _severity_counts(report: Report) -> Text:
+def _severity_counts(report: Report, rows: int) -> Text:
+    """The findings counted by severity and, where the table merges some (the same finding
+    for several sources), the rows they fill: the table below shows ``rows`` lines."""
     counts = count_by_severity(report.findings)
     if not report.findings:
         return Text(NOTHING_FOUND_MESSAGE, style="bold green")
@@ -130,6 +138,9 @@ def _severity_counts(report: Report) -> Text:
         noun = severity.value if count == 1 or severity is Severity.INFO else f"{severity.value}s"
         style = SEVERITY_BORDER_STYLES[severity] if count else "dim"
         parts += [", " if position else "", Text(f"{count} {noun}", style=style)]
+    if rows < len(report.findings):
+        parts.append(Text(f"\n{merged_rows_note(len(report.findings), rows, 'row', 'rows')}",
+                          style="dim"))
     return Text.assemble(*parts)
 
 
@@ -253,7 +264,7 @@ def renderables(report: Report, verbose: bool = False, *, ascii_only: bool = Fal
     pieces: list[RenderableType] = [_title_rule(report, maker)]
     if report.headline:
         pieces.append(_headline_panel(report, maker))
-    pieces.append(_severity_counts(report))
+    pieces.append(_severity_counts(report, len(groups)))
     if groups:
         pieces.append(_findings_table(groups, maker))
     detailed = [g for g in groups if verbose or g.severity is not Severity.INFO]

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from unetdiag.diag.core.findings import Finding, Severity, sort_findings
-from unetdiag.diag.wording.text import capitalised, join_names
+from unetdiag.diag.wording.text import capitalised, join_names, plural
 
 #: Stands for the finding's own name in a title template (a character no title holds).
 _OWN_NAME = "\x00"
@@ -192,3 +192,14 @@ def group_findings(findings: Iterable[Finding]) -> list[FindingGroup]:
     return [FindingGroup(tuple(group), _shared_title(key[2], group[0], len(group)),
                          _details(group))
             for key, group in members.items()]
+
+
+def merged_rows_note(findings: int, rows: int, row: str, rows_word: str) -> str:
+    """How many findings fill how many rows (``row``/``rows_word``: what a view calls them),
+    said beside the counts by severity, which count findings, not rows.
+
+    >>> merged_rows_note(24, 18, "row", "rows")
+    '24 findings in 18 rows: the same finding for several sources is one row naming them.'
+    """
+    return (f"{plural(findings, 'finding')} in {plural(rows, row, rows_word)}: the same "
+            f"finding for several sources is one {row} naming them.")

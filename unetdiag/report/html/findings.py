@@ -14,7 +14,13 @@ from __future__ import annotations
 
 from unetdiag.diag.core.findings import Report, Severity, count_by_severity, worst_severity
 from unetdiag.diag.wording.text import plural
-from unetdiag.report.grouping import FindingDetail, FindingGroup, group_findings, sources_label
+from unetdiag.report.grouping import (
+    FindingDetail,
+    FindingGroup,
+    group_findings,
+    merged_rows_note,
+    sources_label,
+)
 from unetdiag.report.html.page import (
     bullet_list,
     escape,
@@ -96,9 +102,8 @@ def findings_section(report: Report) -> str:
     groups = group_findings(report.findings)
     parts = [_counts(report)]
     if len(groups) < len(report.findings):
-        parts.append(note(f"{plural(len(report.findings), 'finding')} in "
-                          f"{plural(len(groups), 'entry', 'entries')}: the same finding for "
-                          "several sources is one entry naming them."))
+        parts.append(note(merged_rows_note(len(report.findings), len(groups), "entry",
+                                           "entries")))
     parts += [_group(group) for group in groups]
     return section("Findings", parts, "findings")
 
