@@ -196,6 +196,21 @@ def test_console_and_report_txt_count_the_rows_merged_findings_fill(tmp_path):
     assert "5 findings in 4 entries" in page
 
 
+def test_file_list_heading_counts_the_files_listed_not_those_affected(tmp_path):
+    """"40 masks are JPEG-compressed ... Files (20)" read as 20 affected (new-user walk,
+    s35): a check lists at most 20 of the files it speaks of."""
+    files = [f"masks/{number:02d}.jpg" for number in range(20)]
+    lossy = Finding("mask.lossy", Severity.WARNING, "40 masks are JPEG-compressed", "x", "y",
+                    {"masks": 40, "files_listed": 20}, files=tuple(files), source="data:masks")
+    report = Report("t", "audit-data", [lossy])
+    buffer = io.StringIO()
+    render_report(report, Console(file=buffer, width=120, color_system=None))
+    page = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
+    for view in (buffer.getvalue(), page):
+        assert "Files listed (20)" in view
+        assert "Files (20)" not in view
+
+
 def test_different_titles_stay_apart_and_a_lone_finding_keeps_its_title():
     first = Finding("a.b", Severity.INFO, "Foreground is 9%", "", "", source="train:A")
     second = Finding("a.b", Severity.INFO, "Foreground is 12%", "", "", source="train:B")

@@ -51,6 +51,7 @@ from unetdiag.report.values import (
     VERBOSE_LIMITS,
     DisplayLimits,
     as_plain_python,
+    files_heading,
     format_value,
     summary_columns,
     summary_rows,
@@ -196,7 +197,7 @@ def _finding_panel(detail: FindingDetail, maker: _TextMaker) -> Panel:
         parts += [NewLine(), Text("Evidence", style="bold"),
                   _evidence_grid(finding.evidence, maker)]
     if finding.files:
-        parts += [NewLine(), Text(f"Files ({len(finding.files)})", style="bold"),
+        parts += [NewLine(), Text(files_heading(len(finding.files)), style="bold"),
                   _file_list(finding.files, maker)]
     if finding.fix:
         parts += [NewLine(), Text.assemble(("Fix: ", "bold green"), maker.text(finding.fix))]

@@ -66,6 +66,16 @@ VERBOSE_LIMITS = DisplayLimits(list_items=100, mapping_items=100, nesting_depth=
                                text_chars=4000, files=200)
 
 
+def files_heading(files: int) -> str:
+    """The heading of a finding's file list: a check names at most some of the files it
+    speaks of (its title counts them all), so the count is of the files listed.
+
+    >>> files_heading(20)
+    'Files listed (20)'
+    """
+    return f"Files listed ({files})"
+
+
 def format_number(number: int | float, style: NumberStyle = DEFAULT_NUMBER_STYLE) -> str:
     """Write a number for people: ints exactly, floats to a few significant digits.
 

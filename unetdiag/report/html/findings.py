@@ -30,7 +30,7 @@ from unetdiag.report.html.page import (
     section,
     table,
 )
-from unetdiag.report.values import VERBOSE_LIMITS
+from unetdiag.report.values import VERBOSE_LIMITS, files_heading
 
 #: Shown instead of the findings when a report has none.
 NOTHING_FOUND = "Nothing found: no check raised a finding."
@@ -78,7 +78,7 @@ def _detail(detail: FindingDetail, shared_by: int) -> str:
         items = [f"<code>{escape(name)}</code>" for name in shown]
         if len(finding.files) > len(shown):
             items.append(escape(f"+{len(finding.files) - len(shown)} more"))
-        parts.append(f"<b>Files ({len(finding.files)})</b>" + bullet_list(items))
+        parts.append(f"<b>{files_heading(len(finding.files))}</b>" + bullet_list(items))
     if finding.fix:
         parts.append(f"<p class=\"fix\"><b>Fix:</b> {escape(finding.fix)}</p>")
     return "<div class=\"detail\">" + "\n".join(parts) + "</div>"
