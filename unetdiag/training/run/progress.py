@@ -8,14 +8,41 @@ import time
 
 import keras
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Column
+from rich.text import Text
+
+#: Width of each bar: kept whatever the metrics beside it need.
+BAR_WIDTH = 20
 
 
 def progress_display(console: Console, quiet: bool) -> Progress:
-    """The bars (off when ``quiet`` or when the console is not a terminal)."""
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                    TextColumn("{task.fields[metrics]}"), TimeElapsedColumn(),
-                    console=console, disable=quiet or not console.is_terminal)
+    """The bars (off when ``quiet`` or when the console is not a terminal). The name, the bar
+    and the elapsed time keep their width; the metrics take what is left and are cut at
+    their end (the previous epoch's validation first) on a narrow terminal."""
+    return Progress(TextColumn("[bold]{task.description}", table_column=Column(no_wrap=True)),
+                    BarColumn(bar_width=BAR_WIDTH, table_column=Column(no_wrap=True)),
+                    TimeElapsedColumn(table_column=Column(no_wrap=True)),
+                    MetricsColumn(), console=console, disable=quiet or not console.is_terminal)
+
+
+class MetricsColumn(ProgressColumn):
+    """A task's ``metrics`` field on one line, cut with an ellipsis where it does not fit:
+    the only column a narrow terminal shrinks (the others do not wrap)."""
+
+    def __init__(self) -> None:
+        super().__init__(table_column=Column(no_wrap=False))
+
+    def render(self, task: Task) -> Text:
+        return Text(str(task.fields.get("metrics", "")), no_wrap=True, overflow="ellipsis")
 
 
 def epoch_lines_wanted(console: Console, quiet: bool) -> bool:
@@ -31,6 +58,8 @@ class ProgressCallback(keras.callbacks.Callback):
 
     #: Metrics shown while a variant trains (training side live, validation after each epoch).
     SHOWN = ("loss", "dice", "iou", "val_loss", "val_dice", "val_iou")
+    #: The validation metrics among them: while an epoch trains, they are the last epoch's.
+    VALIDATION = tuple(key for key in SHOWN if key.startswith("val_"))
 
     def __init__(self, progress: Progress, task: TaskID, epochs: int, *, name: str = "",
                  epoch_lines: bool = False):
@@ -39,7 +68,9 @@ class ProgressCallback(keras.callbacks.Callback):
         self.name, self.epoch_lines = name, epoch_lines
         self._epoch = 0
         self._epoch_started = 0.0
+        #: the validation metrics of the last epoch that ended, and its number (1-based)
         self._validation: dict[str, float] = {}
+        self._validation_epoch = 0
 
     def on_train_begin(self, logs=None):
         steps = self.params.get("steps")
@@ -55,6 +86,7 @@ class ProgressCallback(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self._validation = {k: v for k, v in (logs or {}).items() if k.startswith("val_")}
+        self._validation_epoch = epoch + 1
         self.progress.update(self.task, metrics=self._describe(logs or {}))
         if self.epoch_lines:
             seconds = time.perf_counter() - self._epoch_started
@@ -63,6 +95,11 @@ class ProgressCallback(keras.callbacks.Callback):
                                         soft_wrap=True)
 
     def _describe(self, logs: dict[str, float]) -> str:
-        values = {**logs, **self._validation}
-        shown = "  ".join(f"{key} {values[key]:.4f}" for key in self.SHOWN if key in values)
+        """``epoch E/N`` and the metrics of ``logs``; while epoch E trains (``logs`` holds no
+        validation yet), the validation of the epoch before, labelled with its number."""
+        shown = "  ".join(f"{key} {logs[key]:.4f}" for key in self.SHOWN if key in logs)
+        earlier = [f"{key} {self._validation[key]:.4f}" for key in self.VALIDATION
+                   if key not in logs and key in self._validation]
+        if earlier and self._validation_epoch != self._epoch:
+            shown += f"  (epoch {self._validation_epoch}: {'  '.join(earlier)})"
         return f"epoch {self._epoch}/{self.epochs}  {shown}"
