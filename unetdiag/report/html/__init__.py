@@ -4,8 +4,8 @@ from the same :class:`~unetdiag.diag.core.findings.Report` as the console and JS
 :func:`build_html` adds to the shared parts (headline, grouped findings, summary tables,
 context) what the command's own files show:
 
-- ``train``: per variant, the curves against the trivial baselines with the epochs where
-  findings fired, the prediction overlays and the per-image validation Dice, read from the
+- ``train``: per variant, the curves against the trivial baselines with the epochs its
+  findings speak of, the prediction overlays and the per-image validation Dice, read from the
   run directory (:mod:`unetdiag.report.runfiles` states what it reads);
 - ``audit-data``: the mask values' shares and thumbnails of the flagged files;
 - ``explain-log``: each run's parsed curves with the fingerprint lines.

@@ -1,6 +1,6 @@
 """The runs of an explain-log report in the HTML report: each run's parsed curves with the
 fingerprint lines its findings name (an all-ones predictor's accuracy = f and Dice 2f/(1+f),
-a metric's constant-predictor baseline) and the epochs where findings fired.
+a metric's constant-predictor baseline) and the epochs its findings speak of.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The variants of a train run in the HTML report: per variant, its training curves against
-the trivial baselines with the epochs where findings fired, its prediction overlays, and the
+the trivial baselines with the epochs its findings speak of, its prediction overlays, and the
 distribution of its per-image validation Dice. What the run directory lacks is said.
 
 Files are read through :mod:`unetdiag.report.runfiles` (which states the contract).
