@@ -7,9 +7,9 @@ report it first:
   ``first_batch``) count from 0, as Keras's callback arguments do;
 - the metric-series checks name their epochs themselves, counted from 1 as logs do, at the
   top of their evidence or per metric or phase (``onset_epoch``, ``from_epoch``,
-  ``best_epoch``, ``epochs_matched``...; per metric, ``epoch`` and ``last_epoch``, with the
-  epoch ``over_epochs`` before it where a rise is measured from). The run's own
-  ``last_epoch`` at the top is where the run ended, not where its condition is;
+  ``best_epoch``, the first and last of ``epochs_matched``...; per metric, ``epoch`` and
+  ``last_epoch``, with the epoch ``over_epochs`` before it where a rise is measured from).
+  The run's own ``last_epoch`` at the top is where the run ended, not where its condition is;
 - the per-epoch monitors add ``first_epoch`` (the first epoch they reported it) and
   ``latest_epoch``. A series check re-judges the whole history each epoch, so that first report
   is not what its latest evidence speaks of (a rise over epochs 9-12 first said at epoch 4):
@@ -24,8 +24,8 @@ report it first:
 ([1], [1], [3])
 >>> marked(onset_epoch=3), marked(metrics={"dice": {"from_epoch": 4}, "loss": {"from_epoch": 2}})
 ([3], [2, 4])
->>> marked(phases={"validation": {"epochs_matched": [5, 6]}}), marked(value=1.0)
-([5, 6], [])
+>>> marked(phases={"validation": {"epochs_matched": [5, 6, 7]}}), marked(value=1.0)
+([5, 7], [])
 >>> marked(run="r", first_epoch=4, latest_epoch=12, last_epoch=12,
 ...        metrics={"val_dice": {"last_epoch": 12, "over_epochs": 3}})
 [9, 12]
@@ -78,7 +78,8 @@ def _own_epochs(evidence: Mapping[str, Any], nested: bool) -> Iterable[int]:
     for key in ONE_BASED_LIST_KEYS:
         values = evidence.get(key)
         if isinstance(values, list):
-            yield from (n for n in map(_whole_number, values) if n is not None)
+            numbers = [n for n in map(_whole_number, values) if n is not None]
+            yield from numbers[:1] + numbers[-1:]  # a stretch's ends: 2 lines, not one per epoch
     for key in ONE_BASED_MAP_KEYS:
         values = evidence.get(key)
         if isinstance(values, Mapping):
