@@ -100,6 +100,23 @@ def test_bytes_changed_inside_a_weights_file_make_a_damaged_checkpoint(tmp_path,
     assert f"{weights.name} (its bytes are not the ones written" in capsys.readouterr().err
 
 
+def test_a_changed_sha256_is_said_as_a_change_not_as_damage(tmp_path, capsys):
+    # a SHA-256 that differs proves the bytes changed, not that the weights are wrong (a
+    # file copied over it differs as well): main said "is damaged" of it everywhere
+    _checkpointed_epochs(tmp_path / VARIANT, [0.6, 0.4, 0.3])  # best: epoch 1
+    last = tmp_path / VARIANT / "checkpoint" / "epoch-0003.weights.h5"
+    _flip_inside_a_dataset(last)
+    [finding] = set_aside_damaged_checkpoints(tmp_path, [VARIANT])
+    assert finding.title == (f"{VARIANT}'s checkpoint of epoch 3 changed since it was written: "
+                             f"{VARIANT} goes on from its best epoch, 1")
+    assert finding.explanation.startswith(f"Its {last.name} changed since it was written (its "
+                                          "bytes are not the ones written at that epoch")
+    warning = capsys.readouterr().err
+    assert f"{VARIANT}'s epoch checkpoint changed since it was written: {last.name}" in warning
+    assert "damaged" not in finding.title + finding.explanation.replace("checkpoint-damaged", "")
+    assert "damaged" not in warning.replace("checkpoint-damaged", "")
+
+
 def test_a_damaged_last_epoch_goes_on_from_the_intact_best_epoch(tmp_path, capsys):
     _checkpointed_epochs(tmp_path / VARIANT, [0.6, 0.4, 0.3])  # best: epoch 1
     folder = tmp_path / VARIANT / "checkpoint"
@@ -142,11 +159,11 @@ def test_a_damaged_best_epoch_alone_goes_on_from_the_last_without_a_best(tmp_pat
 
     [finding] = set_aside_damaged_checkpoints(tmp_path, [VARIANT])
 
-    assert finding.title == (f"{VARIANT}'s best epoch's weights are damaged: {VARIANT} goes on "
-                             "from epoch 2, its last, without them")
+    assert finding.title == (f"{VARIANT}'s best epoch's weights changed since they were "
+                             f"written: {VARIANT} goes on from epoch 2, its last, without them")
     assert (finding.evidence["resumed_from_epoch"],
             finding.evidence["damaged_checkpoint_epochs"]) == (2, 2)
-    assert "its best epoch's weights are lost (the damaged file moved to " \
+    assert "its best epoch's weights are lost (that file moved to " \
         in capsys.readouterr().err
     resumed = load_checkpoint(tmp_path / VARIANT)
     assert (resumed.epochs_completed, resumed.weights_path) == (2, last)

@@ -111,15 +111,18 @@ class DamagedCheckpoint(Exception):
     only one of the two weights files is damaged: the best epoch's (an earlier one; its
     weights with their optimizer state, the history cut to it) when the last epoch's is
     damaged, the last epoch's without a best epoch when the best epoch's is; ``epochs``: the
-    epochs the damaged checkpoint held (None: its state file is not readable)."""
+    epochs the damaged checkpoint held (None: its state file is not readable); ``changed``:
+    all that is known is that the file's bytes are not the ones written (its SHA-256 differs
+    from the recorded one), which proves a change, not that the file is broken."""
 
     def __init__(self, path: Path, why: str, fallback: Checkpoint | None = None,
-                 epochs: int | None = None):
+                 epochs: int | None = None, changed: bool = False):
         super().__init__(f"{path}: {why}")
         self.path = path
         self.why = why
         self.fallback = fallback
         self.epochs = epochs
+        self.changed = changed
 
 
 def load_checkpoint(variant_dir: Path) -> Checkpoint | None:
@@ -215,22 +218,20 @@ def file_digest(path: Path) -> str:
 
 def check_weights_file(path: Path, digest: str | None = None) -> None:
     """Raise :class:`DamagedCheckpoint` when ``path`` is not the weights file
-    ``model.save_weights`` wrote: its SHA-256 is not ``digest`` (the one recorded when it was
-    written: bytes changed inside a file of the right size, which HDF5 does not notice in
-    its data), or, without one, it does not open as HDF5 (a truncated copy) or a dataset in
-    it cannot be read."""
-    if digest is not None:
-        if file_digest(path) != digest:
-            raise DamagedCheckpoint(path, "its bytes are not the ones written at that epoch "
-                                          "(its SHA-256 differs from the one checkpoint.json "
-                                          "recorded)")
-        return
+    ``model.save_weights`` wrote: it does not open as HDF5 (a truncated copy) or a dataset in
+    it cannot be read (damaged), or its SHA-256 is not ``digest`` (the one recorded when it
+    was written: bytes changed inside a file that still reads whole, which HDF5 does not
+    notice in its data; ``changed``)."""
     try:
         with h5py.File(path, "r") as file:
             file.visititems(_read_dataset)
     except (OSError, RuntimeError, KeyError, ValueError) as error:
         raise DamagedCheckpoint(path, f"it does not open as an HDF5 weights file: {error}"
                                 ) from None
+    if digest is not None and file_digest(path) != digest:
+        raise DamagedCheckpoint(path, "its bytes are not the ones written at that epoch "
+                                      "(its SHA-256 differs from the one checkpoint.json "
+                                      "recorded)", changed=True)
 
 
 def _read_dataset(_name: str, item: h5py.HLObject) -> None:

@@ -66,18 +66,18 @@ def set_aside_damaged_checkpoints(run_dir: Path, variants: Sequence[str]) -> lis
         except DamagedCheckpoint as damaged:
             kept = _set_aside(variant_dir, damaged)
             fallback = damaged.fallback
-            moved = "the damaged file and that part's history"
+            moved = "that file and that part's history"
             if fallback is None:
                 goes_on = f"{name} starts again from its first epoch"
-                moved = "the damaged checkpoint and that part's history"
+                moved = "the checkpoint and that part's history"
             elif lost := _epochs_lost(damaged):
                 goes_on = (f"{name} goes on from its best epoch, {fallback.epochs_completed}, "
                            f"whose checkpoint is intact ({lost} {_are(lost)} trained again)")
             else:
                 goes_on = (f"{name} goes on from epoch {fallback.epochs_completed}, whose "
                            "checkpoint is intact; its best epoch's weights are lost")
-                moved = "the damaged file"
-            print(f"unetdiag: warning: {name}'s epoch checkpoint is damaged: "
+                moved = "that file"
+            print(f"unetdiag: warning: {name}'s epoch checkpoint {_is_damaged(damaged)}: "
                   f"{damaged.path.name} ({damaged.why}); {goes_on} ({moved} moved to {kept})",
                   file=sys.stderr)
             findings.append(_damaged_finding(name, damaged, kept))
@@ -90,6 +90,15 @@ def _epochs_lost(damaged: DamagedCheckpoint) -> str:
     if damaged.fallback is None or damaged.fallback.epochs_completed == damaged.epochs:
         return ""
     return _span(damaged.fallback.epochs_completed + 1, damaged.epochs)
+
+
+def _is_damaged(damaged: DamagedCheckpoint, plural: bool = False) -> str:
+    """What is known of the file: "is damaged", or, where all that is known is that its
+    SHA-256 is not the recorded one, "changed since it was written" (a change is proven, not
+    that the weights are wrong: a file copied over it reads as well)."""
+    if damaged.changed:
+        return f"changed since {'they were' if plural else 'it was'} written"
+    return "are damaged" if plural else "is damaged"
 
 
 def _span(first: int, last: int) -> str:
@@ -136,37 +145,39 @@ def _set_aside(variant_dir: Path, damaged: DamagedCheckpoint) -> Path:
 
 def _damaged_finding(name: str, damaged: DamagedCheckpoint, kept: Path) -> Finding:
     fallback = damaged.fallback
-    moved = (f"{damaged.path.name} is damaged ({damaged.why}; now {kept / damaged.path.name})")
+    moved = (f"{damaged.path.name} {_is_damaged(damaged)} ({damaged.why}; now "
+             f"{kept / damaged.path.name})")
     if fallback is None:
         resumed_from = 0
-        title = f"{name}'s epoch checkpoint is damaged: {name} starts again from epoch 1"
+        title = (f"{name}'s epoch checkpoint {_is_damaged(damaged)}: {name} starts again "
+                 "from epoch 1")
         goes_on = (f"so the resume cannot go on from the epoch the earlier part of the run "
                    f"reached. {name} starts again from epoch 1, as a variant without a "
                    "checkpoint does: its history, model and scores are of that training only. "
-                   "The damaged checkpoint and the history of the earlier part (its history "
+                   "The checkpoint and the history of the earlier part (its history "
                    "files and TensorBoard events)")
     elif lost := _epochs_lost(damaged):
         resumed_from = fallback.epochs_completed
-        title = (f"{name}'s checkpoint of epoch {damaged.epochs} is damaged: {name} goes on from "
-                 f"its best epoch, {resumed_from}")
+        title = (f"{name}'s checkpoint of epoch {damaged.epochs} {_is_damaged(damaged)}: "
+                 f"{name} goes on from its best epoch, {resumed_from}")
         goes_on = (f"so the resume cannot go on from epoch {damaged.epochs}, the last the earlier "
                    f"part of the run completed. Its checkpoint of epoch {resumed_from}, the best "
                    "epoch by validation Dice, is intact (weights and optimizer state), so "
                    f"{name} goes on from it: its history keeps {_span(1, resumed_from)}, and "
                    f"{lost}, whose weights are lost, {_are(lost)} trained again. "
-                   "The damaged file, a copy of the checkpoint.json that named it and the "
+                   "That file, a copy of the checkpoint.json that named it and the "
                    "records of those epochs (the history files and TensorBoard events of the "
                    "earlier part)")
     else:
         resumed_from = fallback.epochs_completed
-        title = (f"{name}'s best epoch's weights are damaged: {name} goes on from epoch "
-                 f"{resumed_from}, its last, without them")
+        title = (f"{name}'s best epoch's weights {_is_damaged(damaged, plural=True)}: {name} "
+                 f"goes on from epoch {resumed_from}, its last, without them")
         goes_on = (f"so the weights of its best epoch so far by validation Dice are lost. Its "
                    f"checkpoint of epoch {resumed_from}, the last the earlier part of the run "
                    f"completed, is intact, so {name} goes on from it with its whole history; "
                    "unless a later epoch scores higher, model.keras will hold the last epoch, "
                    "not the best one the history names (summary.json's model_holds says which)."
-                   " The damaged file and a copy of the checkpoint.json that named it")
+                   " That file and a copy of the checkpoint.json that named it")
     return Finding(
         id=FINDING_ID, severity=Severity.WARNING, title=title,
         explanation=f"Its {moved}, {goes_on} were moved to {kept}, not deleted.",

@@ -136,7 +136,8 @@ def check_extendable(variant_dir: Path) -> None:
     try:
         checkpoint = read_checkpoint(variant_dir)
     except DamagedCheckpoint as damaged:
-        raise UserError(f"{where}: its epoch checkpoint is damaged: {damaged.path} "
+        state = "changed since it was written" if damaged.changed else "is damaged"
+        raise UserError(f"{where}: its epoch checkpoint {state}: {damaged.path} "
                         f"({damaged.why}); start a new run with more --epochs") from None
     if checkpoint is None:
         raise UserError(f"{where}: it has no epoch checkpoint "
