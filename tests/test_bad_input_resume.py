@@ -69,8 +69,10 @@ def test_a_damaged_checkpoint_is_called_damaged_naming_the_file(tmp_path, damage
     with pytest.raises(UserError) as caught:
         check_extendable(variant_dir)
     named = weights if damaged == "weights" else state
+    # a weights file deleted leaves checkpoint.json whole: the checkpoint is incomplete
+    said = "is incomplete" if damaged == "weights_deleted" else "is damaged"
     assert str(caught.value).startswith(
-        f"cannot extend {VARIANT} in {tmp_path}: its epoch checkpoint is damaged: {named} (")
+        f"cannot extend {VARIANT} in {tmp_path}: its epoch checkpoint {said}: {named} (")
     assert "no epoch checkpoint" not in str(caught.value)
     assert caught.value.code == ExitCode.INPUT_ERROR
 

@@ -117,6 +117,26 @@ def test_a_changed_sha256_is_said_as_a_change_not_as_damage(tmp_path, capsys):
     assert "damaged" not in warning.replace("checkpoint-damaged", "")
 
 
+def test_a_missing_weights_file_is_said_missing_not_checkpoint_json_damaged(tmp_path, capsys):
+    # checkpoint.json is whole when a weights file it names is deleted: main said "Its
+    # checkpoint.json is damaged (the weights file it names ... is missing)" and "That file,
+    # a copy of the checkpoint.json that named it ..." of a file that is not there
+    _checkpointed_epochs(tmp_path / VARIANT, [0.6, 0.4, 0.3])  # best: epoch 1
+    (tmp_path / VARIANT / "checkpoint" / "epoch-0003.weights.h5").unlink()
+    [finding] = set_aside_damaged_checkpoints(tmp_path, [VARIANT])
+    kept = tmp_path / VARIANT / "checkpoint-damaged"
+    assert finding.title == (f"{VARIANT}'s checkpoint of epoch 3 is incomplete: {VARIANT} goes "
+                             "on from its best epoch, 1")
+    assert finding.explanation.startswith(
+        "Its weights file epoch-0003.weights.h5, which checkpoint.json names, is missing (the "
+        f"checkpoint.json that names it is now at {kept / 'checkpoint.json'}), so the resume")
+    assert "A copy of the checkpoint.json that named it and the records of those epochs" \
+        in finding.explanation
+    assert "damaged" not in finding.title + finding.explanation.replace("checkpoint-damaged", "")
+    assert "(a copy of checkpoint.json and that part's history moved to" in \
+        capsys.readouterr().err
+
+
 def test_a_damaged_last_epoch_goes_on_from_the_intact_best_epoch(tmp_path, capsys):
     _checkpointed_epochs(tmp_path / VARIANT, [0.6, 0.4, 0.3])  # best: epoch 1
     folder = tmp_path / VARIANT / "checkpoint"

@@ -113,16 +113,19 @@ class DamagedCheckpoint(Exception):
     damaged, the last epoch's without a best epoch when the best epoch's is; ``epochs``: the
     epochs the damaged checkpoint held (None: its state file is not readable); ``changed``:
     all that is known is that the file's bytes are not the ones written (its SHA-256 differs
-    from the recorded one), which proves a change, not that the file is broken."""
+    from the recorded one), which proves a change, not that the file is broken; ``missing``:
+    the name of the weights file the state file names that is not there (``path`` is then
+    the state file, which is whole)."""
 
     def __init__(self, path: Path, why: str, fallback: Checkpoint | None = None,
-                 epochs: int | None = None, changed: bool = False):
+                 epochs: int | None = None, changed: bool = False, missing: str | None = None):
         super().__init__(f"{path}: {why}")
         self.path = path
         self.why = why
         self.fallback = fallback
         self.epochs = epochs
         self.changed = changed
+        self.missing = missing
 
 
 def load_checkpoint(variant_dir: Path) -> Checkpoint | None:
@@ -206,7 +209,7 @@ def _best_epoch_checkpoint(checkpoint: Checkpoint, state_path: Path) -> Checkpoi
 def _check_named_file(state_path: Path, path: Path, digests: dict[str, str]) -> None:
     if not path.is_file():
         raise DamagedCheckpoint(state_path, f"the weights file it names, {path.name}, is "
-                                            "missing")
+                                            "missing", missing=path.name)
     check_weights_file(path, digests.get(path.name))
 
 

@@ -66,7 +66,8 @@ def set_aside_damaged_checkpoints(run_dir: Path, variants: Sequence[str]) -> lis
         except DamagedCheckpoint as damaged:
             kept = _set_aside(variant_dir, damaged)
             fallback = damaged.fallback
-            moved = "that file and that part's history"
+            that_file = "a copy of checkpoint.json" if damaged.missing else "that file"
+            moved = f"{that_file} and that part's history"
             if fallback is None:
                 goes_on = f"{name} starts again from its first epoch"
                 moved = "the checkpoint and that part's history"
@@ -76,7 +77,7 @@ def set_aside_damaged_checkpoints(run_dir: Path, variants: Sequence[str]) -> lis
             else:
                 goes_on = (f"{name} goes on from epoch {fallback.epochs_completed}, whose "
                            "checkpoint is intact; its best epoch's weights are lost")
-                moved = "that file"
+                moved = that_file
             print(f"unetdiag: warning: {name}'s epoch checkpoint {_is_damaged(damaged)}: "
                   f"{damaged.path.name} ({damaged.why}); {goes_on} ({moved} moved to {kept})",
                   file=sys.stderr)
@@ -93,12 +94,25 @@ def _epochs_lost(damaged: DamagedCheckpoint) -> str:
 
 
 def _is_damaged(damaged: DamagedCheckpoint, plural: bool = False) -> str:
-    """What is known of the file: "is damaged", or, where all that is known is that its
-    SHA-256 is not the recorded one, "changed since it was written" (a change is proven, not
-    that the weights are wrong: a file copied over it reads as well)."""
+    """What is known of the checkpoint (or, ``plural``, of the best epoch's weights): "is
+    damaged"; "is incomplete" ("are missing") where a file it names is missing; or, where all
+    that is known is that a file's SHA-256 is not the recorded one, "changed since it was
+    written" (a change is proven, not that the weights are wrong: a file copied over it
+    reads as well)."""
     if damaged.changed:
         return f"changed since {'they were' if plural else 'it was'} written"
+    if damaged.missing:
+        return "are missing" if plural else "is incomplete"
     return "are damaged" if plural else "is damaged"
+
+
+def _files_set_aside(damaged: DamagedCheckpoint, *more: str) -> str:
+    """What a fallback set aside, as the subject of "were moved to": the damaged file (none
+    when it is missing), a copy of checkpoint.json, and ``more``."""
+    items = [*([] if damaged.missing else ["that file"]),
+             "a copy of the checkpoint.json that named it", *more]
+    listed = items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    return listed[0].upper() + listed[1:]
 
 
 def _span(first: int, last: int) -> str:
@@ -147,6 +161,10 @@ def _damaged_finding(name: str, damaged: DamagedCheckpoint, kept: Path) -> Findi
     fallback = damaged.fallback
     moved = (f"{damaged.path.name} {_is_damaged(damaged)} ({damaged.why}; now "
              f"{kept / damaged.path.name})")
+    if damaged.missing:  # checkpoint.json is whole: a file it names is not there
+        moved = (f"weights file {damaged.missing}, which {damaged.path.name} names, is missing "
+                 f"(the {damaged.path.name} that names it is now at "
+                 f"{kept / damaged.path.name})")
     if fallback is None:
         resumed_from = 0
         title = (f"{name}'s epoch checkpoint {_is_damaged(damaged)}: {name} starts again "
@@ -165,9 +183,8 @@ def _damaged_finding(name: str, damaged: DamagedCheckpoint, kept: Path) -> Findi
                    "epoch by validation Dice, is intact (weights and optimizer state), so "
                    f"{name} goes on from it: its history keeps {_span(1, resumed_from)}, and "
                    f"{lost}, whose weights are lost, {_are(lost)} trained again. "
-                   "That file, a copy of the checkpoint.json that named it and the "
-                   "records of those epochs (the history files and TensorBoard events of the "
-                   "earlier part)")
+                   + _files_set_aside(damaged, "the records of those epochs (the history "
+                                      "files and TensorBoard events of the earlier part)"))
     else:
         resumed_from = fallback.epochs_completed
         title = (f"{name}'s best epoch's weights {_is_damaged(damaged, plural=True)}: {name} "
@@ -177,7 +194,7 @@ def _damaged_finding(name: str, damaged: DamagedCheckpoint, kept: Path) -> Findi
                    f"completed, is intact, so {name} goes on from it with its whole history; "
                    "unless a later epoch scores higher, model.keras will hold the last epoch, "
                    "not the best one the history names (summary.json's model_holds says which)."
-                   " That file and a copy of the checkpoint.json that named it")
+                   " " + _files_set_aside(damaged))
     return Finding(
         id=FINDING_ID, severity=Severity.WARNING, title=title,
         explanation=f"Its {moved}, {goes_on} were moved to {kept}, not deleted.",

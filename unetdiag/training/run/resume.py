@@ -136,7 +136,8 @@ def check_extendable(variant_dir: Path) -> None:
     try:
         checkpoint = read_checkpoint(variant_dir)
     except DamagedCheckpoint as damaged:
-        state = "changed since it was written" if damaged.changed else "is damaged"
+        state = ("changed since it was written" if damaged.changed
+                 else "is incomplete" if damaged.missing else "is damaged")
         raise UserError(f"{where}: its epoch checkpoint {state}: {damaged.path} "
                         f"({damaged.why}); start a new run with more --epochs") from None
     if checkpoint is None:
