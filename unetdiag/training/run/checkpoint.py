@@ -127,6 +127,18 @@ class DamagedCheckpoint(Exception):
         self.changed = changed
         self.missing = missing
 
+    def condition(self, plural: bool = False) -> str:
+        """What is known of the checkpoint (or, ``plural``, of a file's weights), as a
+        predicate: "is damaged"; "is incomplete" ("are missing") where a file it names is
+        missing; or, where all that is known is that a file's SHA-256 is not the recorded
+        one, "changed since it was written" (a change is proven, not that the weights are
+        wrong: another file copied over it reads as well)."""
+        if self.changed:
+            return f"changed since {'they were' if plural else 'it was'} written"
+        if self.missing:
+            return "are missing" if plural else "is incomplete"
+        return "are damaged" if plural else "is damaged"
+
 
 def load_checkpoint(variant_dir: Path) -> Checkpoint | None:
     """The variant's checkpoint, or None when it has none or a damaged one (a resume sets a

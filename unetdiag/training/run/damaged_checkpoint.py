@@ -78,7 +78,7 @@ def set_aside_damaged_checkpoints(run_dir: Path, variants: Sequence[str]) -> lis
                 goes_on = (f"{name} goes on from epoch {fallback.epochs_completed}, whose "
                            "checkpoint is intact; its best epoch's weights are lost")
                 moved = that_file
-            print(f"unetdiag: warning: {name}'s epoch checkpoint {_is_damaged(damaged)}: "
+            print(f"unetdiag: warning: {name}'s epoch checkpoint {damaged.condition()}: "
                   f"{damaged.path.name} ({damaged.why}); {goes_on} ({moved} moved to {kept})",
                   file=sys.stderr)
             findings.append(_damaged_finding(name, damaged, kept))
@@ -91,19 +91,6 @@ def _epochs_lost(damaged: DamagedCheckpoint) -> str:
     if damaged.fallback is None or damaged.fallback.epochs_completed == damaged.epochs:
         return ""
     return _span(damaged.fallback.epochs_completed + 1, damaged.epochs)
-
-
-def _is_damaged(damaged: DamagedCheckpoint, plural: bool = False) -> str:
-    """What is known of the checkpoint (or, ``plural``, of the best epoch's weights): "is
-    damaged"; "is incomplete" ("are missing") where a file it names is missing; or, where all
-    that is known is that a file's SHA-256 is not the recorded one, "changed since it was
-    written" (a change is proven, not that the weights are wrong: a file copied over it
-    reads as well)."""
-    if damaged.changed:
-        return f"changed since {'they were' if plural else 'it was'} written"
-    if damaged.missing:
-        return "are missing" if plural else "is incomplete"
-    return "are damaged" if plural else "is damaged"
 
 
 def _files_set_aside(damaged: DamagedCheckpoint, *more: str) -> str:
@@ -159,7 +146,7 @@ def _set_aside(variant_dir: Path, damaged: DamagedCheckpoint) -> Path:
 
 def _damaged_finding(name: str, damaged: DamagedCheckpoint, kept: Path) -> Finding:
     fallback = damaged.fallback
-    moved = (f"{damaged.path.name} {_is_damaged(damaged)} ({damaged.why}; now "
+    moved = (f"{damaged.path.name} {damaged.condition()} ({damaged.why}; now "
              f"{kept / damaged.path.name})")
     if damaged.missing:  # checkpoint.json is whole: a file it names is not there
         moved = (f"weights file {damaged.missing}, which {damaged.path.name} names, is missing "
@@ -167,7 +154,7 @@ def _damaged_finding(name: str, damaged: DamagedCheckpoint, kept: Path) -> Findi
                  f"{kept / damaged.path.name})")
     if fallback is None:
         resumed_from = 0
-        title = (f"{name}'s epoch checkpoint {_is_damaged(damaged)}: {name} starts again "
+        title = (f"{name}'s epoch checkpoint {damaged.condition()}: {name} starts again "
                  "from epoch 1")
         goes_on = (f"so the resume cannot go on from the epoch the earlier part of the run "
                    f"reached. {name} starts again from epoch 1, as a variant without a "
@@ -176,7 +163,7 @@ def _damaged_finding(name: str, damaged: DamagedCheckpoint, kept: Path) -> Findi
                    "files and TensorBoard events)")
     elif lost := _epochs_lost(damaged):
         resumed_from = fallback.epochs_completed
-        title = (f"{name}'s checkpoint of epoch {damaged.epochs} {_is_damaged(damaged)}: "
+        title = (f"{name}'s checkpoint of epoch {damaged.epochs} {damaged.condition()}: "
                  f"{name} goes on from its best epoch, {resumed_from}")
         goes_on = (f"so the resume cannot go on from epoch {damaged.epochs}, the last the earlier "
                    f"part of the run completed. Its checkpoint of epoch {resumed_from}, the best "
@@ -187,7 +174,7 @@ def _damaged_finding(name: str, damaged: DamagedCheckpoint, kept: Path) -> Findi
                                       "files and TensorBoard events of the earlier part)"))
     else:
         resumed_from = fallback.epochs_completed
-        title = (f"{name}'s best epoch's weights {_is_damaged(damaged, plural=True)}: {name} "
+        title = (f"{name}'s best epoch's weights {damaged.condition(plural=True)}: {name} "
                  f"goes on from epoch {resumed_from}, its last, without them")
         goes_on = (f"so the weights of its best epoch so far by validation Dice are lost. Its "
                    f"checkpoint of epoch {resumed_from}, the last the earlier part of the run "

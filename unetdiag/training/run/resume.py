@@ -136,9 +136,7 @@ def check_extendable(variant_dir: Path) -> None:
     try:
         checkpoint = read_checkpoint(variant_dir)
     except DamagedCheckpoint as damaged:
-        state = ("changed since it was written" if damaged.changed
-                 else "is incomplete" if damaged.missing else "is damaged")
-        raise UserError(f"{where}: its epoch checkpoint {state}: {damaged.path} "
+        raise UserError(f"{where}: its epoch checkpoint {damaged.condition()}: {damaged.path} "
                         f"({damaged.why}); start a new run with more --epochs") from None
     if checkpoint is None:
         raise UserError(f"{where}: it has no epoch checkpoint "
