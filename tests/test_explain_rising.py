@@ -3,10 +3,15 @@ its best is tied with the epoch before (what rising.py measures is the words' cl
 
 from __future__ import annotations
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from unetdiag.diag.checks.saturation import check_series
 from unetdiag.diag.logs.explain import explain_log
 
 ID = "saturation.still_improving"
+WITHIN = "saturation.rise_within_swing"
 LOSS = [0.9, 0.7, 0.6, 0.5, 0.45]
 
 
@@ -49,6 +54,63 @@ def test_a_climb_past_a_one_epoch_spike_is_still_rising():
     # below the spike is no new best, so not "still rising"
     series["val_dice"] = val_dice[:-1] + [0.79]
     assert ID not in {f.id for f in check_series("run", series)}
+
+
+# a new user's default `unetdiag train` (12 epochs, MP_Tr_BCE): "val_dice was still rising
+# at the last epoch (0.8981, up 0.0192 over the last 3 epochs) ... train longer", a rise
+# smaller than the 0.0314 fall from epoch 9 to 10 inside those 3 epochs
+NEW_USER = {
+    "loss": [0.1825, 0.1165, 0.1054, 0.0962, 0.0944, 0.0849, 0.0743, 0.0728, 0.0680, 0.0671,
+             0.0690, 0.0627],
+    "dice": [0.5926, 0.7146, 0.7373, 0.7416, 0.7397, 0.7655, 0.7784, 0.7846, 0.7903, 0.8015,
+             0.7899, 0.8030],
+    "val_loss": [0.1979, 0.1461, 0.1045, 0.0836, 0.0722, 0.0686, 0.0617, 0.0621, 0.0611, 0.0906,
+                 0.0558, 0.0462],
+    "val_dice": [0.4504, 0.6362, 0.7798, 0.8499, 0.8693, 0.8588, 0.8604, 0.8757, 0.8789, 0.8475,
+                 0.8797, 0.8981]}
+
+
+def test_a_rise_no_larger_than_a_fall_inside_it_asks_for_no_longer_run(tmp_path):
+    path = tmp_path / "history.csv"
+    columns = list(NEW_USER)
+    path.write_text(",".join(["epoch", *columns]) + "\n" + "".join(
+        ",".join([str(epoch), *(f"{NEW_USER[name][epoch]:.4f}" for name in columns)]) + "\n"
+        for epoch in range(12)))
+    report = explain_log(path)
+    assert "train longer" not in report.headline
+    assert ID not in {finding.id for finding in report.findings}
+    [within] = [finding for finding in report.findings if finding.id == WITHIN]
+    data = within.evidence["metrics"]["val_dice"]
+    assert data["gain"] == pytest.approx(0.0192) and data["above"] == pytest.approx(0.0184)
+    assert data["fall"] == pytest.approx(0.0314) and data["fall_epochs"] == [9, 10]
+    assert "consistent with noise as well as with further gains" in within.explanation
+    assert "train longer" not in within.fix.lower() and "--epochs" not in within.fix
+
+
+def test_a_last_epoch_barely_above_the_epoch_before_a_fall_is_not_still_rising():
+    # the same user's StrConv_Ups_Dice: 0.8871, 0.8623, 0.8887 ends 0.0016 above epoch 10
+    # across a 0.0248 fall, though up 0.0319 over 3 epochs (more than its median change)
+    val_dice = [0.6164, 0.7052, 0.7866, 0.7894, 0.8182, 0.8390, 0.8628, 0.8653, 0.8568, 0.8871,
+                0.8623, 0.8887]
+    findings = check_series("run", dict(NEW_USER, val_dice=val_dice))
+    assert ID not in {finding.id for finding in findings}
+    [within] = [finding for finding in findings if finding.id == WITHIN]
+    assert within.evidence["metrics"]["val_dice"]["above"] == pytest.approx(0.0016)
+
+
+@settings(max_examples=200, deadline=None)
+@given(centre=st.floats(0.3, 0.7), amplitude=st.floats(0.005, 0.1),
+       scales=st.lists(st.floats(1.0, 2.0), min_size=5, max_size=30),
+       high_first=st.booleans())
+def test_alternating_noise_never_asks_for_a_longer_run(centre, amplitude, scales, high_first):
+    # a score going up and down by turns around one level, each swing within a factor 2 of
+    # the others: whatever epoch it ends on, its last rise is no larger than a fall beside it
+    sign = 1 if high_first else -1
+    val_dice = [centre + sign * (-1) ** epoch * amplitude * scale
+                for epoch, scale in enumerate(scales)]
+    loss = [0.5 - 0.01 * epoch for epoch in range(len(scales))]
+    findings = check_series("run", {"loss": loss, "val_loss": loss, "val_dice": val_dice})
+    assert ID not in {finding.id for finding in findings}
 
 
 def _titles(path) -> str:

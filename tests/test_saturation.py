@@ -202,7 +202,7 @@ def test_healthy_run_has_no_findings_once_its_curve_flattens():
     assert rising[0].severity is Severity.INFO
     assert rising[0].evidence["metrics"]["val_dice_coef"] == pytest.approx(
         {"last": 0.79, "earlier": 0.60, "gain": 0.19, "over_epochs": 3, "last_epoch": 5,
-         "epochs": 5})
+         "epochs": 5, "earlier_epoch": 2, "swing": 0.085, "above": 0.02, "fall": 0.0})
     assert "0.7900" in rising[0].title and "--epochs" in rising[0].fix
     flattened = dict(HEALTHY, val_dice_coef=[0.45, 0.785, 0.787, 0.788, 0.79])
     assert check_series("ok", flattened) == []

@@ -36,7 +36,7 @@ from unetdiag.diag.checks.saturation.metrics import (
 )
 from unetdiag.diag.checks.saturation.overlap import iou_above_dice, iou_below_dice_relation
 from unetdiag.diag.checks.saturation.recall_bound import iou_exceeds_recall_bound
-from unetdiag.diag.checks.saturation.rising import still_improving
+from unetdiag.diag.checks.saturation.rising import rise_within_swing, still_improving
 from unetdiag.diag.checks.saturation.runs import identical_across_runs, step_time_outliers
 from unetdiag.diag.checks.saturation.scale import accuracy_bound_breaches, label_scale
 from unetdiag.diag.checks.saturation.score_twin import score_equals_accuracy
@@ -204,6 +204,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                             unreliable=unreliable, train_mode=train_mode,
                             fit_may_continue=fit_may_continue),
               still_improving(run, without_broken_epochs(series), thresholds, open_epochs),
+              rise_within_swing(run, without_broken_epochs(series), thresholds, open_epochs),
               dice_below_half(run, series, thresholds) if not scores_meaningless else None,
               validation_loss_rising(run, series, thresholds, unreliable=unreliable,
                                      restored_epoch=restored_epoch),

@@ -483,8 +483,12 @@ class StillImproving(MetricsClaim):
     """Validation scores best at their last epoch and still rising over the final epochs.
 
     ``metrics``: name -> last (value at the last epoch), earlier (the value ``over_epochs``
-    epochs before, the log showing each of them), gain, over_epochs, last_epoch (as the log
-    counts), epochs (how many finite values).
+    epochs before, the log showing each of them; earlier_epoch: its epoch), gain,
+    over_epochs, last_epoch (as the log counts), epochs (how many finite values), swing (the
+    median change between consecutive epochs over the last ten; below gain), above (last
+    minus the highest of the ``over_epochs`` values before it) and fall (the largest fall
+    between consecutive epochs among the last ``over_epochs``, 0 if none; below above;
+    fall_epochs: the two epochs it lies between, absent when none).
     """
 
     severity: Severity = field(default=Severity.INFO, metadata=NOT_REPORTED)

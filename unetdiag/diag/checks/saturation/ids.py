@@ -9,7 +9,7 @@ __all__ = [
     "FLAT_METRIC",
     "IDENTICAL_ACROSS_RUNS", "IOU_EXCEEDS_ACCURACY_BOUND", "IOU_EXCEEDS_RECALL_BOUND",
     "LABEL_SCALE_IDS", "LOSS_JUMP",
-    "LOSS_MAGNITUDE", "IOU_ABOVE_DICE", "IOU_BELOW_DICE_RELATION",
+    "LOSS_MAGNITUDE", "IOU_ABOVE_DICE", "IOU_BELOW_DICE_RELATION", "RISE_WITHIN_SWING",
     "MEAN_IOU_ONE_CLASS", "METRIC_AT_BASELINE", "METRIC_OUT_OF_RANGE", "NEGATIVE_LOSS",
     "NEGATIVE_LOSS_SCORES_IN_RANGE", "NON_FINITE", "PERFECT_ACCURACY",
     "PERFECT_TRAINING_ACCURACY", "PREDICTIONS_COLLAPSED", "SCORE_ZERO_FEW_EPOCHS",
@@ -42,6 +42,8 @@ TRAIN_VAL_GAP = "saturation.train_val_gap"
 TOTAL_BELOW_PARTS = "saturation.total_below_parts"
 TOTAL_MULTIPLE_OF_PARTS = "saturation.total_multiple_of_parts"
 STILL_IMPROVING = "saturation.still_improving"
+#: A validation Dice/IoU best at the last epoch by a rise no larger than its own swing.
+RISE_WITHIN_SWING = "saturation.rise_within_swing"
 VALIDATION_LOSS_RISING = "saturation.validation_loss_rising"
 #: A validation loss that rose while the validation scores did not fall (no sign of overfitting).
 VALIDATION_LOSS_AGAINST_SCORES = "saturation.validation_loss_against_scores"

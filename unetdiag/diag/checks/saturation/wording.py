@@ -60,6 +60,7 @@ from unetdiag.diag.checks.saturation.recall_bound import (
     IouExceedsRecallBound,
     iou_exceeds_recall_bound_finding,
 )
+from unetdiag.diag.checks.saturation.rising import RiseWithinSwing
 from unetdiag.diag.checks.saturation.score_twin import (
     ScoreEqualsAccuracy,
     score_equals_accuracy_finding,
@@ -74,6 +75,7 @@ from unetdiag.diag.checks.saturation.stability import UnstableValidation
 from unetdiag.diag.checks.saturation.unscored import ValidationNotScored
 from unetdiag.diag.checks.saturation.wording_best_epoch import best_epoch_finding
 from unetdiag.diag.checks.saturation.wording_fallback import score_fell_back_finding
+from unetdiag.diag.checks.saturation.wording_rising import rise_within_swing_finding
 from unetdiag.diag.checks.saturation.wording_unscored import validation_not_scored_finding
 from unetdiag.diag.checks.saturation.words import TRAINING_RUN, SeriesSubject, finding
 from unetdiag.diag.checks.saturation.zero_loss import (
@@ -255,6 +257,7 @@ _WORDING = {
     FlatTail: wording_series.flat_finding,
     TrainValGap: wording_fit.train_val_gap_finding,
     StillImproving: wording_fit.still_improving_finding,
+    RiseWithinSwing: rise_within_swing_finding,
     DiceBelowHalf: wording_fit.dice_below_half_finding,
     ValidationLossRising: wording_fit.validation_loss_rising_finding,
     UnstableValidation: wording_fit.unstable_validation_finding,
