@@ -30,13 +30,13 @@ def rise_within_swing_finding(claim: RiseWithinSwing) -> Finding:
     name, data = names[0], claim.metrics[names[0]]
     return finding(
         ids.RISE_WITHIN_SWING, claim,
-        title=(f"{claim.run}: {name}'s last epoch ({data['last_epoch']}) is its best so far, "
-               f"by a rise ({data['gain']:.4f} over {data['over_epochs']} epochs) within its "
-               "swing between epochs"),
+        title=(f"{claim.run}: {name}'s last epoch ({data['last_epoch']}) reaches its best so "
+               f"far, by a rise ({data['gain']:.4f} over {data['over_epochs']} epochs) within "
+               "its swing between epochs"),
         explanation=(
             "; ".join(rise_numbers(n, d) for n, d in claim.metrics.items())
-            + ". The last epoch is the best so far, but by a rise no larger than this curve "
-            "moves from one epoch to the next (its median change, or a fall inside those "
+            + ". The last epoch reaches the best so far, but by a rise no larger than this "
+            "curve moves from one epoch to the next (its median change, or a fall inside those "
             "epochs): consistent with noise as well as with further gains, so these numbers "
             "do not tell whether more epochs would score higher on this validation set."),
         fix=("Nothing to change for this finding; a longer run with a checkpoint on the best "
