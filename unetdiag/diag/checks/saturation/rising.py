@@ -3,7 +3,7 @@ shows one after another: across a cut (a README's first epochs, ``...``, then it
 the epochs between are unseen, and the curve may have flattened or turned there.
 
 A rise no larger than the curve's own swing between epochs is told apart
-(:class:`RiseWithinSwing`, info): the last epoch is the best so far, but the numbers are
+(:class:`RiseWithinSwing`, info): the last epoch reaches the best so far, but the numbers are
 consistent with noise as well as with further gains, so they ask for no longer run."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The sentences of :class:`~.rising.RiseWithinSwing`: a last epoch that is the best by a rise
+"""The sentences of :class:`~.rising.RiseWithinSwing`: a last epoch that reaches the best by a rise
 the curve's own swing could make, said without asking for a longer run."""
 
 from __future__ import annotations
