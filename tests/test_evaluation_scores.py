@@ -15,7 +15,11 @@ from PIL import Image
 
 from unetdiag.diag.core import dice
 from unetdiag.diag.core.dice import NAMED_DICE, DiceConfig
-from unetdiag.diag.evaluation.conventions import convention_scores, empty_image_count
+from unetdiag.diag.evaluation.conventions import (
+    convention_scores,
+    empty_image_count,
+    left_out_count,
+)
 from unetdiag.diag.evaluation.findings import (
     BELOW_BASELINE,
     NON_FINITE_PREDICTIONS,
@@ -113,7 +117,8 @@ def test_conventions_table_matches_the_dice_module_and_the_trivial_baselines():
     assert pooled.model == pytest.approx(dice.hard_dice(masks.reshape(1, -1),
                                                         probabilities.reshape(1, -1)))
     assert pooled.all_ones == pytest.approx(dice.all_ones_dice(masks.mean()))
-    for empty, words in (("exclude", "empty images excluded"), ("one", "empty images score 1")):
+    for empty, words in (("exclude", "images with an empty mask predicted empty left out"),
+                         ("one", "images with an empty mask predicted empty score 1")):
         assert rows[("hard Dice", "per image", words)].model == pytest.approx(
             dice.hard_dice(masks, probabilities, empty=empty))
     assert empty_image_count(tally) == 1
@@ -157,14 +162,39 @@ def test_the_headline_of_an_unremarkable_model_gives_its_score_and_the_constants
     main = headline_score(rows, "exclude")
     assert main.model == 1.0
     headline = evaluation_headline(findings, HeadlineContext("m.keras", 5, main))
-    assert headline == (f"m.keras scores hard Dice 1.0000 per image on 5 images (empty images "
-                        f"excluded); predicting all foreground scores {main.all_ones:.4f}, all "
-                        "background 0.0000.")
+    assert headline == (f"m.keras scores hard Dice 1.0000 per image on 5 images (images with "
+                        "an empty mask predicted empty left out); predicting all foreground "
+                        f"scores {main.all_ones:.4f}, all background 0.0000.")
     scores, = findings
     assert "1 image has an empty mask" in scores.explanation
     # the empty image is left out of the mean: the headline counts what it averages
     counted = evaluation_headline(findings, HeadlineContext("m.keras", 5, main, left_out=1))
     assert counted.startswith("m.keras scores hard Dice 1.0000 per image on 4 of 5 images")
+
+
+def test_the_words_of_each_empty_rule_say_which_empty_masks_it_leaves_out():
+    """An empty mask with a false positive scores 0 under exclude, one and zero: only the
+    empty mask predicted empty (0/0) is left out or scored 1 or 0, and the words say so (they
+    said "empty images excluded" while empty masks with false positives scored 0)."""
+    masks = np.zeros((3, 4, 4))
+    masks[0, :2] = 1                                   # foreground, found exactly
+    probabilities = masks * 0.9
+    probabilities[1, 0, 0] = 0.9                       # an empty mask, one false positive
+    tally = ScoreTally()
+    tally.add(["found", "false_positive", "empty_empty"], masks, probabilities)
+    rows = convention_scores(tally)
+    for empty, counted, expected in (("exclude", 2, 0.5), ("one", 3, 2 / 3),
+                                     ("zero", 3, 1 / 3), ("exclude_empty_reference", 1, 1.0)):
+        main = headline_score(rows, empty)
+        assert main.model == pytest.approx(expected)
+        assert left_out_count(tally, empty) == 3 - counted
+        headline = evaluation_headline([], HeadlineContext("m.keras", 3, main,
+                                                           left_out_count(tally, empty)))
+        words = headline.split("(", 1)[1].split(")")[0]
+        assert "empty mask" in words and "empty images" not in words
+        # the rules that tell 0/0 apart name the prediction; the last leaves out every empty
+        # mask, whatever was predicted
+        assert ("predicted empty" in words) == (empty != "exclude_empty_reference")
 
 
 # --- pictures ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ between the pooled and the per-image values.
 >>> tally = ScoreTally()
 >>> tally.add(["a", "b"], np.ones((2, 4, 4)), np.full((2, 4, 4), 0.9))
 >>> rows = {(s.metric, s.reduction, s.convention): s for s in convention_scores(tally)}
->>> rows[("hard Dice", "per image", "empty images excluded")].model
+>>> rows[("hard Dice", "per image", EMPTY_RULE_WORDS["exclude"])].model
 1.0
 >>> rows[("accuracy", "pooled", "threshold 0.5")].all_zeros
 0.0
@@ -40,17 +40,20 @@ from unetdiag.diag.core.dice import (
 )
 from unetdiag.diag.evaluation.scores import ScoreTally
 
-#: What each empty rule is called in the table.
-EMPTY_RULE_WORDS = {"exclude": "empty images excluded", "one": "empty images score 1",
-                    "zero": "empty images score 0",
-                    "exclude_empty_reference": "images with empty masks excluded"}
+#: What each empty rule is called in the table and the headline. The first three rules
+#: differ only on an image whose mask is empty *and* whose thresholded prediction is empty
+#: (0/0); an empty mask with a false-positive pixel scores 0 under each of them.
+EMPTY_RULE_WORDS = {"exclude": "images with an empty mask predicted empty left out",
+                    "one": "images with an empty mask predicted empty score 1",
+                    "zero": "images with an empty mask predicted empty score 0",
+                    "exclude_empty_reference": "images with an empty mask left out"}
 REDUCTION_WORDS = {"batch": "pooled", "per_image": "per image"}
 
 
 @dataclass(frozen=True)
 class ConventionScore:
     """One row of the table: a metric under one convention, for the model and the two
-    constant predictors (NaN where undefined: e.g. every image empty and excluded)."""
+    constant predictors (NaN where undefined: e.g. every image left out)."""
 
     metric: str
     reduction: str

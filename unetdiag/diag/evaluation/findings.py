@@ -19,8 +19,9 @@ The saturation fingerprints (``saturation.all_ones_predictor``...) and the basel
 (``baseline.*``) come from :mod:`unetdiag.diag.checks`; :data:`EVALUATE_HEADLINE_RULES` puts
 them into words first.
 
->>> from unetdiag.diag.evaluation.conventions import ConventionScore
->>> rows = [ConventionScore("hard Dice", "per image", "empty images excluded", 0.2, 0.0, 0.9)]
+>>> from unetdiag.diag.evaluation.conventions import EMPTY_RULE_WORDS, ConventionScore
+>>> rows = [ConventionScore("hard Dice", "per image", EMPTY_RULE_WORDS["exclude"], 0.2, 0.0,
+...                         0.9)]
 >>> [f.id for f in evaluation_findings("model.keras", rows, images=3, empty_images=0,
 ...                                    non_finite_images=0, empty_rule="exclude")]
 ['evaluate.scores', 'evaluate.below_baseline']
@@ -62,8 +63,8 @@ def _best_constant(row: ConventionScore) -> tuple[float, str]:
 
 
 def _four(value: float) -> str:
-    """A score to four decimals; "undefined" for NaN (every image left out: all masks empty,
-    nothing predicted, empty images excluded)."""
+    """A score to four decimals; "undefined" for NaN (every image left out: e.g. every mask
+    empty and predicted empty under the exclude rule)."""
     return f"{value:.4f}" if math.isfinite(value) else "undefined"
 
 
@@ -92,7 +93,7 @@ def evaluation_findings(model: str, rows: Sequence[ConventionScore], *, images: 
     if empty_images:
         empty_sentence = (f" {plural(empty_images, 'image')} {verb(empty_images, 'has', 'have')}"
                           " an empty mask and nothing predicted (Dice 0/0): the rules in the "
-                          "table score them as excluded, 1 or 0.")
+                          "table leave them out or score them 1 or 0.")
     findings = [Finding(
         id=SCORES, severity=Severity.INFO,
         title=(f"{model} on {plural(images, 'image')}: hard Dice {_four(main.model)} per "
@@ -177,7 +178,8 @@ class HeadlineContext:
     model: str
     images: int
     main: ConventionScore
-    #: images the main convention leaves out (empty masks under the exclude rule)
+    #: images the main convention leaves out (an empty mask predicted empty under the
+    #: exclude rule; every empty mask under exclude_empty_reference)
     left_out: int = 0
 
 
