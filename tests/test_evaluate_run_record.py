@@ -74,6 +74,20 @@ def test_evaluate_under_another_policy_than_the_run_recorded_warns_first(run, tm
     assert report.meta["training_policy"]["polarity"] == "dark"
 
 
+def test_each_evaluation_folder_names_the_variant_whose_model_it_scored(run, tmp_path):
+    """Every variant saves model.keras: folders named model, model-2 told none apart."""
+    root, run_dir = run
+    assert _evaluate(root, run_dir, tmp_path / "e").out_dir.name == "MP_Tr_BCE-model"
+    from unetdiag.training.evaluate import evaluate_model
+
+    alone = tmp_path / "alone"  # a model outside a run folder keeps its own name
+    alone.mkdir()
+    (alone / "unet.keras").write_bytes((run_dir / "MP_Tr_BCE" / "model.keras").read_bytes())
+    result = evaluate_model(alone / "unet.keras", root / "data" / "images",
+                            root / "data" / "masks", out_parent=tmp_path / "e")
+    assert result.out_dir.name == "unet"
+
+
 def test_evaluate_under_the_run_policy_says_nothing_of_it(run, tmp_path):
     root, run_dir = run
     report = _evaluate(root, run_dir, tmp_path / "b", policy=MaskPolicy(polarity="dark")).report

@@ -237,7 +237,8 @@ def _add_evaluate_parser(commands) -> None:
                                "empty mask and nothing predicted")
     evaluate.add_argument("--out", type=Path, default=Path("evaluations"), metavar="DIR",
                           help="parent of evaluation folders (each evaluation gets a new one, "
-                               "named after the model)")
+                               "named after the model file, after its variant when the "
+                               "model is a train run's: MP_Tr_BCE-model)")
     evaluate.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     add_output_options(evaluate)
 

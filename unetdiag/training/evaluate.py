@@ -220,6 +220,14 @@ def _saturation_findings(model: str, rows: Sequence[ConventionScore]) -> list[Fi
     return [f if f.source else f.with_source(SOURCE) for f in findings]
 
 
+def evaluation_name(model_path: Path, record: RunRecord | None) -> str:
+    """The evaluation folder's name: the model file's stem, after its variant folder's name
+    when the model is a train run's (``MP_Tr_BCE-model``, ``MP_Tr_BCE-last``): every variant
+    saves a ``model.keras``, and folders named ``model``, ``model-2`` could not be told
+    apart."""
+    return model_path.stem if record is None else f"{record.variant}-{model_path.stem}"
+
+
 def _policy_differs(model: str, record: RunRecord | None,
                     policy: MaskPolicy) -> Finding | None:
     """``evaluate.policy_differs`` when the model's train run recorded another mask policy
@@ -287,7 +295,7 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     image_scores = scored.image_scores()
     sums = scored.tally.sums
     model_name = saved.path.name
-    out_dir = create_run_dir(Path(out_parent), saved.path.stem)  # only once there is a result
+    out_dir = create_run_dir(Path(out_parent), evaluation_name(saved.path, record))  # a result
     findings = [f if f.source else f.with_source("pairing") for f in pairing.findings]
     findings += [] if policy_finding is None else [policy_finding]
     seen = training_images_scored(saved.path.name, record, Path(images_dir), pairing.pairs)
