@@ -75,3 +75,30 @@ def test_a_record_without_file_stats_claims_the_names_only(tmp_path):
     assert "carry the names of files model.keras was trained on" in finding.title
     assert "no file sizes or times" in finding.explanation
     assert finding.evidence["training_names_changed_since"] is None
+
+
+def test_scores_including_training_images_are_quoted_apart_in_either_direction(tmp_path):
+    """Training images can score lower than validation ones (the new-user run: 0.8305
+    against 0.8981, more empty masks among them): the finding quoted neither and said such
+    scores 'may overstate'; its fix named a 'validation split' scoring no option gives."""
+    images = tmp_path / "data"
+    _write_pairs(images)
+    record, train = _recorded_run(tmp_path, images)
+    pairs = discover_pairs(images).pairs
+    train_stems = {pair.stem for pair in train}
+
+    def dice_of(stems):  # the training images score lower here
+        return 0.5 if set(stems) <= train_stems else 0.9
+
+    finding = training_images_scored("model.keras", record, images, pairs, dice_of,
+                                     "images with an empty mask predicted empty left out")
+    validation = len(pairs) - len(train)
+    assert (f"Here the {len(train)} training images score 0.5000 and the {validation} "
+            "validation image") in finding.explanation
+    assert "overstate" not in finding.explanation
+    assert "higher" in finding.explanation and "lower" in finding.explanation
+    assert finding.evidence["training_dice"] == 0.5
+    assert finding.evidence["validation_dice"] == 0.9
+    # the fix gives what exists: the run's val_scores.csv, or a folder of the validation names
+    assert "val_scores.csv" in finding.fix and "--images" in finding.fix
+    assert f'{len(record.val_stems)} image' in finding.fix and '"val"' in finding.fix

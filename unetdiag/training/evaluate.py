@@ -38,11 +38,12 @@ from unetdiag.diag.checks.saturation import (
     check_series,
 )
 from unetdiag.diag.checks.saturation.reconcile import reconcile_fingerprints
-from unetdiag.diag.core.dice import DEFAULT_DICE, EmptyRule
+from unetdiag.diag.core.dice import DEFAULT_DICE, EmptyRule, hard_dice_from_sums
 from unetdiag.diag.core.findings import Finding, Report
 from unetdiag.diag.data.masks import DEFAULT_POLICY, MaskPolicy
 from unetdiag.diag.data.pairing import MASK_SUFFIXES, Pair, discover_pairs
 from unetdiag.diag.evaluation.conventions import (
+    EMPTY_RULE_WORDS,
     ConventionScore,
     convention_scores,
     empty_image_count,
@@ -220,6 +221,23 @@ def _saturation_findings(model: str, rows: Sequence[ConventionScore]) -> list[Fi
     return [f if f.source else f.with_source(SOURCE) for f in findings]
 
 
+def _dice_of_stems(pairs: Sequence[Pair], sums: dict[str, np.ndarray],
+                   empty: EmptyRule) -> Callable[[Sequence[str]], float]:
+    """The hard Dice per image (the headline's) of the pairs of some stems, from the tally's
+    per-image ``sums`` (in the order of ``pairs``)."""
+    index = {}
+    for position, pair in enumerate(pairs):
+        index.setdefault(pair.stem, position)
+
+    def dice_of(stems: Sequence[str]) -> float:
+        chosen = [index[stem] for stem in stems]
+        if not sums["finite"][chosen].all():  # as the table: no score of a NaN prediction
+            return math.nan
+        return hard_dice_from_sums(sums["hard_intersection"][chosen], sums["sum_true"][chosen],
+                                   sums["hard_sum_pred"][chosen], empty)
+    return dice_of
+
+
 def evaluation_name(model_path: Path, record: RunRecord | None) -> str:
     """The evaluation folder's name: the model file's stem, after its variant folder's name
     when the model is a train run's (``MP_Tr_BCE-model``, ``MP_Tr_BCE-last``): every variant
@@ -298,7 +316,9 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     out_dir = create_run_dir(Path(out_parent), evaluation_name(saved.path, record))  # a result
     findings = [f if f.source else f.with_source("pairing") for f in pairing.findings]
     findings += [] if policy_finding is None else [policy_finding]
-    seen = training_images_scored(saved.path.name, record, Path(images_dir), pairing.pairs)
+    seen = training_images_scored(saved.path.name, record, Path(images_dir), pairing.pairs,
+                                  _dice_of_stems(pairing.pairs, sums, empty),
+                                  EMPTY_RULE_WORDS[empty])
     findings += [] if seen is None else [seen]
     findings += _data_findings(decode_log, counts, policy)
     scored_images = images_record(decode_log, pairing.pairs)
