@@ -325,3 +325,17 @@ def test_each_command_help_lists_only_the_statuses_it_can_return(command, status
         assert "checkpoint" not in epilog and "guard" not in epilog
     if command == "predict":
         assert "--fail-on" not in epilog and "finding" not in epilog
+    # each status is described for this command: no other command's case in brackets, and
+    # no input it does not read (explain-log reads a log, not image/mask pairs)
+    meanings = {int(line.split()[0]): line.split(None, 1)[1] for line in epilog.splitlines()[1:]}
+    assert "(train)" not in epilog
+    if command == "explain-log":
+        assert "pairs" not in epilog and "empty folder" not in meanings[4] and "log" in meanings[3]
+    if command in ("audit-data", "explain-log", "evaluate", "predict"):
+        assert "variant" not in meanings[2]
+    if command == "predict":  # an image that got no mask is status 1 too (README)
+        assert "unreadable" in meanings[1] and "no mask" in meanings[1]
+    if command in ("explain-log", "evaluate"):  # --fail-on speaks of no other command
+        fail_on = next(action for action in _commands()[command]._actions
+                       if action.dest == "fail_on")
+        assert "audit-data" not in fail_on.help and "train" not in fail_on.help

@@ -43,30 +43,60 @@ DESCRIPTIONS = {
                           "partial report)",
 }
 
-_REPORT_STATUSES = (ExitCode.OK, ExitCode.WARNINGS, ExitCode.USAGE, ExitCode.FINDINGS_ERROR,
-                    ExitCode.INPUT_ERROR)
 #: Outside ``train`` nothing handles the interrupt: no SIGTERM handler, no checkpoint.
 _INTERRUPTED_ONLY = "interrupted (Ctrl-C)"
 _OUTPUT_FOLDER = "the output folder (--out) cannot be made or written"
+_USAGE = "bad command line: unknown option or invalid value"
+#: evaluate and predict refuse an --out inside their input, and a model that does not fit the
+#: images (as a wrong --img-size): inputs of another shape, outputs outside [0, 1]
+_MODEL_USAGE = (_USAGE + ", --out inside the input folder; a model that does not fit "
+                "(--img-size missing or not its size, inputs of another shape, outputs "
+                "outside [0, 1])")
+_MODEL_INPUT = ("input unusable: model file missing or not loadable, missing or empty folder, "
+                "{what}")
 
 #: The statuses each command can return, with what each means for that command.
 COMMAND_STATUSES: dict[str, dict[ExitCode, str]] = {
-    "train": {**DESCRIPTIONS, ExitCode.INTERRUPTED: "interrupted (Ctrl-C / SIGTERM); checkpoint "
-                                                    "and partial report written"},
-    "audit-data": {**{code: DESCRIPTIONS[code] for code in _REPORT_STATUSES},
+    "train": {**DESCRIPTIONS,
+              ExitCode.FINDINGS_ERROR: "finished; error-level findings about the data or the "
+                                       "run",
+              ExitCode.INPUT_ERROR: "input unusable: missing or empty folder, no pairs, "
+                                    "unreadable file, masks that all decode empty",
+              ExitCode.INTERRUPTED: "interrupted (Ctrl-C / SIGTERM); checkpoint and partial "
+                                    "report written"},
+    "audit-data": {ExitCode.OK: DESCRIPTIONS[ExitCode.OK],
+                   ExitCode.WARNINGS: DESCRIPTIONS[ExitCode.WARNINGS],
+                   ExitCode.USAGE: _USAGE,
+                   ExitCode.FINDINGS_ERROR: "finished; error-level findings about the data",
+                   # an unreadable image or mask is a finding (file.unreadable), not a refusal
+                   ExitCode.INPUT_ERROR: "input unusable: missing, unreadable or empty folder, "
+                                         "no image/mask pairs",
                    ExitCode.INTERRUPTED: _INTERRUPTED_ONLY},
-    "explain-log": {**{code: DESCRIPTIONS[code] for code in _REPORT_STATUSES},
+    "explain-log": {ExitCode.OK: DESCRIPTIONS[ExitCode.OK],
+                    ExitCode.WARNINGS: DESCRIPTIONS[ExitCode.WARNINGS],
+                    ExitCode.USAGE: _USAGE,
+                    ExitCode.FINDINGS_ERROR: "finished; error-level findings about the log",
+                    ExitCode.INPUT_ERROR: "input unusable: the log is missing, empty, a folder "
+                                          "or not a text log",
                     ExitCode.INTERRUPTED: _INTERRUPTED_ONLY},
-    "evaluate": {**{code: DESCRIPTIONS[code] for code in _REPORT_STATUSES},
+    "evaluate": {ExitCode.OK: DESCRIPTIONS[ExitCode.OK],
+                 ExitCode.WARNINGS: DESCRIPTIONS[ExitCode.WARNINGS],
+                 ExitCode.USAGE: _MODEL_USAGE,
+                 ExitCode.FINDINGS_ERROR: "finished; error-level findings about the data "
+                                          "scored or the model's predictions",
+                 ExitCode.INPUT_ERROR: _MODEL_INPUT.format(what="no pairs, a file that cannot "
+                                                                "be decoded"),
                  ExitCode.OUTPUT_ERROR: _OUTPUT_FOLDER,
                  ExitCode.INTERRUPTED: _INTERRUPTED_ONLY},
-    # predict has no report: its one warning is a prediction holding NaN or Inf
+    # predict has no report: an image that got no mask or a NaN/Inf prediction is status 1
     "predict": {ExitCode.OK: "finished; every image's mask written",
-                ExitCode.WARNINGS: "finished; some images got NaN or Inf predictions, written "
-                                   "as background (see predict.json)",
-                ExitCode.USAGE: DESCRIPTIONS[ExitCode.USAGE],
-                ExitCode.INPUT_ERROR: DESCRIPTIONS[ExitCode.INPUT_ERROR],
-                ExitCode.OUTPUT_ERROR: _OUTPUT_FOLDER,
+                ExitCode.WARNINGS: "finished; some image got no mask (unreadable, or of an "
+                                   "extension predict does not read) or got NaN or Inf "
+                                   "predictions, written as background (see predict.json)",
+                ExitCode.USAGE: _MODEL_USAGE,
+                ExitCode.INPUT_ERROR: _MODEL_INPUT.format(what="no image in it readable"),
+                ExitCode.OUTPUT_ERROR: _OUTPUT_FOLDER + ", or holds files other than an "
+                                                       "earlier predict's",
                 ExitCode.INTERRUPTED: _INTERRUPTED_ONLY},
 }
 

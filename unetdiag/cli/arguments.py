@@ -197,8 +197,8 @@ def add_output_options(parser: argparse.ArgumentParser, fail_on: bool = True) ->
                        help="show info-level findings in full")
     if fail_on:
         group.add_argument("--fail-on", choices=tuple(FAIL_ON), default="warning",
-                           help="exit non-zero on findings of this severity or worse ('error' "
-                                "lets `audit-data && train` go on despite harmless warnings)")
+                           help="exit non-zero on findings of this severity or worse ('error': "
+                                "warnings alone exit 0, so a script goes on past them)")
 
 
 def add_prediction_options(parser: argparse.ArgumentParser) -> None:
