@@ -339,3 +339,14 @@ def test_each_command_help_lists_only_the_statuses_it_can_return(command, status
         fail_on = next(action for action in _commands()[command]._actions
                        if action.dest == "fail_on")
         assert "audit-data" not in fail_on.help and "train" not in fail_on.help
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_the_empty_rule_help_says_which_empty_masks_each_rule_decides(command):
+    """The help said 'an image with an empty mask and nothing predicted ... left out, 1 or
+    0': exclude_empty_reference leaves out every empty mask, and under the other rules an
+    empty mask with a false positive scores 0."""
+    action = next(action for action in _commands()[command]._actions
+                  if action.dest == "empty_rule")
+    assert "predicted empty" in action.help and "false positive scores 0" in action.help
+    assert "exclude_empty_reference leaves out every empty mask" in action.help

@@ -68,6 +68,12 @@ COMMANDS: dict[str, tuple[Callable, str, str]] = {
         "predict.json into --out, never into the input folder."),
 }
 
+#: The empty rules (diag/core/dice.py): only exclude_empty_reference leaves out an empty mask
+#: whatever was predicted; under the others an empty mask with a false positive scores 0.
+EMPTY_RULE_HELP = ("exclude, one and zero leave out, score 1 or score 0 an empty mask "
+                   "predicted empty (an empty mask with a false positive scores 0); "
+                   "exclude_empty_reference leaves out every empty mask")
+
 
 def _exit_status_epilog(statuses: dict[ExitCode, str]) -> str:
     return "exit status:\n" + "\n".join(f"  {int(code):>3}  {meaning}"
@@ -179,8 +185,8 @@ def _add_train_parser(commands) -> None:
                        help="accuracy, dice and iou count a pixel with probability > T as "
                             "foreground")
     group.add_argument("--empty-rule", choices=EMPTY_RULES, default=defaults.empty_rule,
-                       help="what an image with an empty mask and nothing predicted scores in "
-                            "dice and iou: left out of the mean, 1 or 0")
+                       help="how dice and iou count an image with an empty mask: "
+                            + EMPTY_RULE_HELP)
     group = train.add_argument_group("diagnostics and output")
     group.add_argument("--no-diagnostics", action="store_true",
                        help="train without the diagnostic callbacks")
@@ -233,8 +239,8 @@ def _add_evaluate_parser(commands) -> None:
     add_dataset_options(evaluate, None, "folder of images (required)")
     add_prediction_options(evaluate)
     evaluate.add_argument("--empty-rule", choices=EMPTY_RULES, default="exclude",
-                          help="how the per-image CSV and the headline score an image with an "
-                               "empty mask and nothing predicted")
+                          help="how the per-image CSV and the headline count an image with an "
+                               "empty mask: " + EMPTY_RULE_HELP)
     evaluate.add_argument("--out", type=Path, default=Path("evaluations"), metavar="DIR",
                           help="parent of evaluation folders (each evaluation gets a new one, "
                                "named after the model file, after its variant when the "
