@@ -94,7 +94,7 @@ def test_scores_including_training_images_are_quoted_apart_in_either_direction(t
                                      "images with an empty mask predicted empty left out")
     validation = len(pairs) - len(train)
     assert (f"Here the {len(train)} training images score 0.5000 and the {validation} "
-            "validation image") in finding.explanation
+            f"validation image{'s' if validation > 1 else ''} score") in finding.explanation
     assert "overstate" not in finding.explanation
     assert "higher" in finding.explanation and "lower" in finding.explanation
     assert finding.evidence["training_dice"] == 0.5
@@ -102,3 +102,8 @@ def test_scores_including_training_images_are_quoted_apart_in_either_direction(t
     # the fix gives what exists: the run's val_scores.csv, or a folder of the validation names
     assert "val_scores.csv" in finding.fix and "--images" in finding.fix
     assert f'{len(record.val_stems)} image' in finding.fix and '"val"' in finding.fix
+    # NaN predictions (or every image left out) give a group no score, not "score nan"
+    finding = training_images_scored("model.keras", record, images, pairs,
+                                     lambda stems: float("nan"), "x")
+    assert f"the {len(train)} training images get no score" in finding.explanation
+    assert finding.evidence["training_dice"] is None

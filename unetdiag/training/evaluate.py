@@ -313,7 +313,8 @@ def evaluate_model(model_path: Path | str, images_dir: Path | str,
     image_scores = scored.image_scores()
     sums = scored.tally.sums
     model_name = saved.path.name
-    out_dir = create_run_dir(Path(out_parent), evaluation_name(saved.path, record))  # a result
+    # the folder is made only once there is a result
+    out_dir = create_run_dir(Path(out_parent), evaluation_name(saved.path, record))
     findings = [f if f.source else f.with_source("pairing") for f in pairing.findings]
     findings += [] if policy_finding is None else [policy_finding]
     seen = training_images_scored(saved.path.name, record, Path(images_dir), pairing.pairs,

@@ -38,22 +38,24 @@ def _stat(image: Path) -> tuple[int, int] | None:
 
 
 def _group_scores(convention: str, seen: Sequence[str], training_dice: float | None,
-                  validation: Sequence[str], validation_dice: float | None) -> str:
+                  validation: Sequence[str], validation_dice: float | None,
+                  scored: bool) -> str:
     """"Here the 192 training images score 0.8305 and the 48 validation images 0.8981
-    (hard Dice per image, <convention>). ", or nothing without scores."""
-    if training_dice is None:
+    (hard Dice per image, <convention>). ", or nothing without scores (``scored`` False)."""
+    if not scored:
         return ""
-    groups = [f"the {plural(len(seen), 'training image')} {verb(len(seen), 'scores', 'score')} "
-              f"{_four(training_dice)}"]
+    groups = [_group(len(seen), "training image", training_dice)]
     if validation:
-        groups.append(f"the {plural(len(validation), 'validation image')} "
-                      f"{_four(validation_dice)}")
+        groups.append(_group(len(validation), "validation image", validation_dice))
     return f"Here {' and '.join(groups)} (hard Dice per image, {convention}). "
 
 
-def _four(value: float | None) -> str:
-    """A score to four decimals; None (NaN predictions, or every image left out) is none."""
-    return "no score" if value is None else f"{value:.4f}"
+def _group(count: int, noun: str, dice: float | None) -> str:
+    """"the 48 validation images score 0.8981"; no score where NaN predictions or the rule
+    left every image of the group out."""
+    if dice is None:
+        return f"the {plural(count, noun)} {verb(count, 'gets', 'get')} no score"
+    return f"the {plural(count, noun)} {verb(count, 'scores', 'score')} {dice:.4f}"
 
 
 def _finite(value: float) -> float | None:
@@ -109,7 +111,8 @@ def training_images_scored(model: str, record: RunRecord | None, images_dir: Pat
         f"{len(record.train_stems)} training and {len(record.val_stems)} validation pairs: "
         f"{len(seen)} of the images scored carry training names ({', '.join(seen[:5])}"
         f"{', ...' if len(seen) > 5 else ''}){unchanged}; {validation} carry validation names. "
-        + _group_scores(convention, seen, training_dice, validation_stems, validation_dice)
+        + _group_scores(convention, seen, training_dice, validation_stems, validation_dice,
+                        dice_of is not None)
         + "Scores that include images a model was fitted to do not tell what it does on "
         "images it has not seen: they may be higher (images it fitted closely) or lower "
         "(a training split holding more of the hard images: an empty mask, for one, scores "
