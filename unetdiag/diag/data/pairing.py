@@ -307,7 +307,8 @@ def discover_pairs(images_dir: Path | str, masks_dir: Path | str | None = None,
             masks_path.parent, stems, (masks_path, images_dir), lambda path: (path.stem,))
             if (content := mask_values_held(folder, stems)) is not None]
         if siblings:
-            findings.append(sibling_masks(masks_path, siblings, len(found)))
+            findings.append(sibling_masks(masks_path, siblings, len(found),
+                                          [file_of(pair.mask) for pair in found]))
     # PASCAL VOC: images without a mask that no segmentation list names are no missing masks
     lists = find_split_lists([images_dir] + ([masks_path] if masks_path is not None else []))
     if lists is not None:

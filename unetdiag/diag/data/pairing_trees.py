@@ -32,6 +32,7 @@ import numpy as np
 
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data import pairing_findings as words
+from unetdiag.diag.data.decoding import decode_mask
 from unetdiag.diag.data.folders import (
     MIN_CASE_FOLDERS,
     VISUALISATION_FOLDERS,
@@ -491,13 +492,53 @@ def mask_value_count(path: Path) -> int | None:
     return count if count <= MAX_MASK_VALUES else None
 
 
+#: Same-name files of a sibling folder and of the mask folder read to judge containment.
+CONTAINMENT_READ = 4
+#: Share of a mask's foreground that must lie inside the sibling file: DRIVE's vessel
+#: annotations reach past the field-of-view disc by up to 0.3 % of their pixels.
+MIN_SHARE_INSIDE = 0.99
+
+
+def region_holding_the_masks(sibling: Path, masks: Sequence[Path]
+                              ) -> tuple[float, float, int] | None:
+    """``(region share, least share inside, pairs read)``: the mean foreground share of
+    ``sibling``'s files when at least :data:`MIN_SHARE_INSIDE` of the foreground of each of
+    the first :data:`CONTAINMENT_READ` of ``masks`` with a same-name file there lies inside
+    it and the sibling covers at least twice the mask's share: the region the objects lie in
+    (DRIVE's field-of-view discs), whose union with a mask is nearly the sibling file
+    itself; None otherwise (parts of an object lie apart)."""
+    shares, inside = [], []
+    for mask_path in masks[:CONTAINMENT_READ]:
+        candidates = [path for path in sibling.glob(f"{mask_path.stem}.*") if path.is_file()]
+        if not candidates:
+            continue
+        try:
+            mask, _ = decode_mask(mask_path)
+            region, _ = decode_mask(candidates[0])
+        except (ImageReadError, OSError, ValueError):
+            return None
+        if mask.shape != region.shape or not mask.any():
+            return None
+        share_inside = float((mask & region).sum() / mask.sum())
+        if share_inside < MIN_SHARE_INSIDE or region.mean() < 2 * mask.mean():
+            return None
+        shares.append(float(region.mean()))
+        inside.append(share_inside)
+    return (float(np.mean(shares)), min(inside), len(shares)) if shares else None
+
+
 def sibling_masks(masks_dir: Path, siblings: Sequence[tuple[Path, int, tuple[str, int]]],
-                  pair_count: int) -> Finding:
+                  pair_count: int, masks: Sequence[Path] = ()) -> Finding:
     """``pairing.sibling_masks`` (info): folders beside the mask folder hold files of the
     same names that read as masks (:func:`mask_values_held`): other parts of the object,
-    other annotations, or masks of something else."""
+    other annotations, or masks of something else; when the first holds each of the
+    ``masks`` read inside a larger region (:func:`region_holding_the_masks`), that is said
+    and no merge is proposed."""
     names = join_names([f"{path.name}/" for path, _, _ in siblings])
     first, held, (opened, values) = siblings[0]
+    holding = region_holding_the_masks(first, masks)
+    if holding is not None:
+        return _region_siblings(masks_dir, siblings, pair_count, holding)
     return words.pairing_finding(
         "pairing.sibling_masks", Severity.INFO,
         f"{names} beside {masks_dir.name}/ {'holds' if len(siblings) == 1 else 'hold'} files "
@@ -519,3 +560,31 @@ def sibling_masks(masks_dir: Path, siblings: Sequence[tuple[Path, int, tuple[str
         {"folders": [str(path) for path, _, _ in siblings],
          "shared_names": [held for _, held, _ in siblings], "pairs": pair_count,
          "values_in_file_opened": [found[1] for _, _, found in siblings]}, [])
+
+
+def _region_siblings(masks_dir: Path, siblings: Sequence[tuple[Path, int, tuple[str, int]]],
+                     pair_count: int, holding: tuple[float, float, int]) -> Finding:
+    region_share, least_inside, read = holding
+    names = join_names([f"{path.name}/" for path, _, _ in siblings])
+    first, held, _ = siblings[0]
+    return words.pairing_finding(
+        "pairing.sibling_masks", Severity.INFO,
+        f"{names} beside {masks_dir.name}/ {'holds' if len(siblings) == 1 else 'hold'} files "
+        f"of the same {held} names, each a region the masks lie inside",
+        f"{first} holds files named as {held} of the {plural(pair_count, 'mask')} paired from "
+        f"{masks_dir}. In the {plural(read, 'pair')} read, at least {least_inside:.1%} of "
+        f"each mask's foreground lies inside the same-name file of {first.name}/, which "
+        f"covers {region_share:.0%} of the image on average: consistent with field-of-view "
+        "masks (where the camera saw, as DRIVE ships them) or regions of interest, not with "
+        "parts of the objects (those lie apart). A mask's union with such a file is nearly "
+        f"the file itself: merged, the masks would be about {region_share:.0%} foreground. "
+        "Nothing pairs or "
+        f"trains on them: the masks used are those in {masks_dir.name}/.",
+        f"Nothing to change for training; do not merge {first.name}/ into the masks. If you "
+        "want to score inside that region only, write the masks with a value of their own "
+        "outside it and pass it as --ignore-values (with --foreground-values naming the "
+        "objects' value) to audit-data and train.",
+        {"folders": [str(path) for path, _, _ in siblings],
+         "shared_names": [held for _, held, _ in siblings], "pairs": pair_count,
+         "pairs_read": read, "least_share_inside": round(least_inside, 4),
+         "region_share": round(region_share, 4)}, [])
