@@ -667,12 +667,13 @@ def test_the_foreground_box_labels_exactly_as_the_whole_mask(seed, side, density
     for _ in range(int(rng.integers(0, 3))):
         row, column = rng.integers(0, side, 2)
         mask[row:row + int(rng.integers(4, 9)), column:column + int(rng.integers(4, 9))] = True
+    solid = mask & (rng.random(mask.shape) < 0.05)  # a few pixels of solid foreground
     rows, columns = foreground_box(mask)
     assert mask[rows, columns].sum() == mask.sum()
     results = []
-    for plane in (mask, mask[rows, columns]):
+    for plane, solid_plane in ((mask, solid), (mask[rows, columns], solid[rows, columns])):
         canvas = ObjectCanvas(capacity_pixels=4 * mask.size + 64)
-        slot = canvas.slot(*plane.shape, lossy=True)
+        slot = canvas.slot(*plane.shape, solid=solid_plane)
         if plane.size:
             slot[...] = plane
         results.append([values.tolist() for values in canvas.label()])

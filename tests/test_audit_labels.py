@@ -560,7 +560,9 @@ def test_specks_next_to_thin_jpeg_structures_are_not_tiny_objects(tmp_path):
                       spec)
     tiny = found(report, "imbalance.tiny_objects")
     assert tiny.severity is Severity.INFO
-    assert tiny.evidence["speck_pixels"] > 0 and tiny.evidence["masks_where_they_matter"] == 0
+    # a speck just past the threshold (128 of 255) is left out; a piece of a vessel holding
+    # 235-255, cut off by compression, is counted as the object it is once thresholded
+    assert tiny.evidence["speck_pixels"] > 0 and tiny.evidence["masks_where_they_matter"] <= 1
 
 
 def test_real_small_objects_are_still_a_warning(tmp_path):
@@ -576,8 +578,8 @@ def test_the_canvas_counts_specks_only_in_lossy_masks():
     mask[10, 11] = True           # a speck 3 pixels from it
     mask[22, 22] = True           # a speck far from it
     canvas = ObjectCanvas(capacity_pixels=10_000)
-    canvas.slot(24, 24, lossy=True)[:] = mask
-    canvas.slot(24, 24, lossy=False)[:] = mask
+    canvas.slot(24, 24, solid=np.zeros_like(mask))[:] = mask
+    canvas.slot(24, 24)[:] = mask
     stats = canvas.label()
     assert stats.small_objects.tolist() == [2, 2] and stats.small_pixels.tolist() == [2, 2]
     assert stats.speck_pixels.tolist() == [1, 0]
@@ -635,12 +637,13 @@ def test_speck_pixels_are_those_of_the_definition_before(height, width, blobs, d
     labels, objects = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
     sizes = np.bincount(labels.ravel(), minlength=objects + 1)[1:].astype(np.int64)
     expected = _speck_pixels_before(labels, sizes)
-    assert _specks_in_plane(labels, sizes) == expected
+    no_solid = np.zeros_like(mask)
+    assert _specks_in_plane(labels, sizes, no_solid) == expected
     # and from the small objects' first rows (in bands of rows when they are few)
     small = np.flatnonzero(sizes < SMALL_OBJECT_PIXELS) + 1
     first_rows = np.array([ndimage.find_objects(labels)[label - 1][0].start
                            for label in small], dtype=np.int64)
-    assert _speck_pixels(labels, sizes, small, first_rows) == expected
+    assert _speck_pixels(labels, sizes, small, first_rows, no_solid) == expected
 
 
 def test_the_canvas_counts_small_objects_on_the_masks_own_border():

@@ -45,7 +45,12 @@ from unetdiag.diag.audit.borders import (
     frame_image,
     framed_layout,
 )
-from unetdiag.diag.audit.components import SMALL_OBJECT_PIXELS, ObjectCanvas, foreground_box
+from unetdiag.diag.audit.components import (
+    SMALL_OBJECT_PIXELS,
+    ObjectCanvas,
+    foreground_box,
+    solid_foreground,
+)
 from unetdiag.diag.audit.encodings import EncodingKey, StoredValues, merge_values
 from unetdiag.diag.audit.linesketch import LineSketcher
 from unetdiag.diag.audit.record import COLUMNS, ChunkRecord
@@ -109,13 +114,14 @@ class _LabellingBatch:
     forgotten: list[int] = field(default_factory=list)
 
     def slot(self, row: int, height: int, width: int, record: ChunkRecord,
-             lossy: bool = False, edges: tuple[bool, bool, bool, bool] = (False,) * 4
-             ) -> np.ndarray:
-        """Where to write pair ``row``'s decoded mask (labelling the canvas first if full)."""
-        slot = self.canvas.slot(height, width, lossy, edges)
+             solid: np.ndarray | None = None,
+             edges: tuple[bool, bool, bool, bool] = (False,) * 4) -> np.ndarray:
+        """Where to write pair ``row``'s decoded mask (labelling the canvas first if full);
+        ``solid``: a lossy mask's solid foreground (:meth:`ObjectCanvas.slot`)."""
+        slot = self.canvas.slot(height, width, solid, edges)
         if slot is None:
             _label_batch(self, record)
-            slot = self.canvas.slot(height, width, lossy, edges)
+            slot = self.canvas.slot(height, width, solid, edges)
             assert slot is not None
         self.mask_rows.append(row)
         return slot
@@ -276,9 +282,15 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
         return plane, None
     decoded = inspected.foreground()
     box_rows, box_columns = foreground_box(decoded)  # labelled alike, at the box's cost
+    solid = None
+    if encoding.lossy:
+        solid = solid_foreground(plane[box_rows, box_columns], encoding.threshold,
+                                 encoding.polarity, *scale_ends(encoding.scale,
+                                                                encoding.min_value,
+                                                                encoding.max_value))
     batch.slot(row, box_rows.stop - box_rows.start, box_columns.stop - box_columns.start,
-               record, encoding.lossy, (box_rows.start == 0, box_rows.stop == height,
-                                        box_columns.start == 0, box_columns.stop == width)
+               record, solid, (box_rows.start == 0, box_rows.stop == height,
+                               box_columns.start == 0, box_columns.stop == width)
                )[:] = decoded[box_rows, box_columns]
     record.mask_thumbnails[row] = mask_thumbnail(decoded)
     return plane, decoded

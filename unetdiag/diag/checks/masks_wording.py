@@ -393,9 +393,12 @@ def tiny_objects(evidence: Mapping, non_empty: int) -> Sentences:
                f"{threshold} pixels (smallest: {evidence['smallest_pixels']:g}).")
     specks = ""
     if evidence.get("speck_pixels"):
-        specks = (f" {evidence['speck_pixels']} of their pixels, in {evidence['speck_masks']} "
-                  "JPEG masks, lie within 8 pixels of a larger object, where JPEG ringing "
-                  "leaves specks: they are counted as compression noise, not objects.")
+        pixels = evidence["speck_pixels"]
+        specks = (f" {pixels} of their pixels, in {plural(evidence['speck_masks'], 'JPEG mask')}"
+                  f", {verb(pixels, 'lies', 'lie')} in specks within 8 pixels of a larger "
+                  "object whose values all lie nearer the threshold than the foreground's: "
+                  "consistent with JPEG ringing, these specks are not counted as objects "
+                  "(small pieces holding foreground values are).")
     border = ""
     if evidence.get("border_share", 0.0) >= BORDER_SHARE_NAMED:
         border = (f" In {plural(evidence['border_masks'], 'mask')} small objects touch the "
