@@ -216,6 +216,15 @@ def test_empty_masks_severity_grows_with_their_share():
     assert counted["imbalance.empty_masks"].evidence["several_values"] == 2
 
 
+def test_empty_masks_name_no_finding_the_reports_holding_them_may_lack():
+    """audit-data and evaluate write imbalance.empty_masks but never dice.empty_mask_convention
+    (train's finding): the sentences name no other finding."""
+    for foreground in ([0] * 4 + [50] * 6, [0] * 3 + [50] * 7):
+        empty = by_id(check_imbalance(foreground, [100] * 10))["imbalance.empty_masks"]
+        words = f"{empty.title} {empty.explanation} {empty.fix}"
+        assert "dice." not in words and "see " not in words
+
+
 def test_seed_like_masks_are_mostly_foreground_and_extreme():
     # the original project: `mask > 0` on photographs -> ~99.5 % foreground
     foreground = [995, 990, 999]

@@ -211,7 +211,7 @@ def empty_masks(evidence: Mapping) -> Sentences:
         meaning = (f"A model that predicts nothing is exactly right on these {share:.1%} of the "
                    "images. What they score depends on the Dice convention (1 with numerator "
                    "smoothing, 0 without, or left out), which can move a per-image mean by up "
-                   f"to {share:.2f}; see dice.empty_mask_convention.")
+                   f"to {share:.2f}.")
     return Sentences(
         title=headline,
         explanation=f"{empty} of {images} masks contain no foreground pixel. {meaning}",
