@@ -362,3 +362,28 @@ def test_half_the_masks_mostly_foreground_are_not_called_a_minority():
     finding = by_id(check_imbalance(foreground, [100] * 10))["imbalance.mostly_foreground"]
     assert "mixed_polarity" not in finding.evidence
     assert "They are half of the masks, not a majority" in finding.explanation
+
+
+def test_on_object_edges_says_how_near_an_edge_is(tmp_path):
+    """'On object edges' means within EDGE_NEIGHBOURHOOD_RADIUS (8) pixels, not next to one:
+    the sentences of check_label_values and of audit-data's mask.non_binary and
+    mask.threshold_sensitive say the radius."""
+    from unetdiag.api import audit
+    from unetdiag.diag.checks.edges import EDGE_NEIGHBOURHOOD_RADIUS
+
+    radius = f"within {EDGE_NEIGHBOURHOOD_RADIUS} pixels"
+    resized = Image.fromarray(drawn_mask()).resize((40, 40), Image.BILINEAR)
+    labels = np.asarray(resized, dtype=np.float64)[None, ..., None] / 255.0
+    assert radius in by_id(check_label_values(labels))["labels.non_binary"].explanation
+    plane = np.zeros((64, 64), np.uint8)
+    plane[:, 6:60:8] = 255                        # thin lines: JPEG moves their edges most
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    for index in range(2):
+        Image.fromarray(np.full((64, 64), 90 + index, np.uint8)).save(
+            tmp_path / "images" / f"{index}.png")
+        Image.fromarray(plane).save(tmp_path / "masks" / f"{index}.jpg", quality=75)
+    findings = audit(tmp_path / "images", tmp_path / "masks").report.findings
+    on_edges = {f.id for f in findings if "on object edges" in f.explanation}
+    assert {"mask.non_binary", "mask.threshold_sensitive"} <= on_edges
+    assert all(radius in f.explanation for f in findings if f.id in on_edges)

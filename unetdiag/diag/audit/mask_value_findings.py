@@ -20,7 +20,7 @@ from unetdiag.diag.checks.masks import (
     RIM_SHARE_FOR_RESAMPLING,
     non_binary_reading,
 )
-from unetdiag.diag.checks.masks_wording import SOFT_VALUES_FIX, fading_values
+from unetdiag.diag.checks.masks_wording import ON_OBJECT_EDGES, SOFT_VALUES_FIX, fading_values
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.wording.text import join_names, plural, verb
@@ -123,10 +123,10 @@ def value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> li
             cause = f"{edge:.0%} of them lie " + fading_values(rim, "either end value")
             fix = SOFT_VALUES_FIX
         elif non_binary_reading(edge, rim) == "resampling":
-            cause = (f"{edge:.0%} of them sit on object edges, next to both background and "
-                     f"foreground: {edge_values_cause(columns['lossy'][nonbinary])}.")
+            cause = (f"{edge:.0%} of them sit {ON_OBJECT_EDGES}: "
+                     f"{edge_values_cause(columns['lossy'][nonbinary])}.")
         else:
-            cause = (f"Only {edge:.0%} of them sit on object edges; the rest are spread "
+            cause = (f"Only {edge:.0%} of them sit {ON_OBJECT_EDGES}; the rest are spread "
                      "through whole regions: " + _regions_cause(columns["lossy"][nonbinary]))
         worst = int(listed[0])
         findings.append(audit_finding(

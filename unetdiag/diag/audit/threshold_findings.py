@@ -22,6 +22,7 @@ from unetdiag.diag.audit.mask_value_findings import (
 from unetdiag.diag.audit.mixed_scales import POLICY_FIX
 from unetdiag.diag.audit.tally import THRESHOLD_SPREAD_TOLERANCE, AuditTally
 from unetdiag.diag.checks.masks import non_binary_reading
+from unetdiag.diag.checks.masks_wording import ON_OBJECT_EDGES
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.decoding import resolve_threshold
 from unetdiag.diag.data.policy import MaskPolicy
@@ -146,8 +147,8 @@ def _cause_of_disagreement(tally: AuditTally, sensitive: np.ndarray, worst: int,
         # where the values lie (mask.non_binary's measure) names the cause they show
         edge, rim = where_between(tally, sensitive & (tally["nonbinary"] > 0))
         if non_binary_reading(edge, rim) == "resampling":
-            return (f"Such masks hold intermediate values, {edge:.0%} of them on object edges "
-                    f"next to both classes ({edge_values_cause(tally['lossy'][sensitive])}): "
+            return (f"Such masks hold intermediate values, {edge:.0%} of them {ON_OBJECT_EDGES}, "
+                    f"{edge_values_cause(tally['lossy'][sensitive])}: "
                     "where an edge falls depends on a threshold nobody wrote down.",
                     "Store masks losslessly (PNG) with two values.", False)
         return ("Such masks hold intermediate values (compression, interpolation, soft "

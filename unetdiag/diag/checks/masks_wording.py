@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from unetdiag.diag.checks.edges import RIM_RADIUS
+from unetdiag.diag.checks.edges import EDGE_NEIGHBOURHOOD_RADIUS, RIM_RADIUS
 from unetdiag.diag.checks.sentences import Sentences
 from unetdiag.diag.data.policy import format_values
 from unetdiag.diag.wording.text import percent, plural, verb
@@ -134,28 +134,33 @@ SOFT_VALUES_FIX = ("If they are probabilities, choose the threshold that makes t
                    "nearest-neighbour only. ")
 
 
+#: What "on object edges" means wherever a share of values is said to sit there
+#: (:func:`unetdiag.diag.checks.edges.edge_share`): a radius the size of JPEG's block.
+ON_OBJECT_EDGES = (f"on object edges (within {EDGE_NEIGHBOURHOOD_RADIUS} pixels of a solid "
+                   "region of one class and of a pixel of the other)")
+
 #: Why a mask holds values strictly between 0 and 1, by where those values sit
 #: (:func:`unetdiag.diag.checks.masks.non_binary_reading`).
 NON_BINARY_CAUSES = {
-    "resampling": ("{share:.0%} of them sit on object edges, next to both background "
-                   "and foreground, {rim:.0%} of them at most {radius} pixels from a pixel "
+    "resampling": ("{share:.0%} of them sit " + ON_OBJECT_EDGES + ", {rim:.0%} of them at "
+                   "most {radius} pixels from a pixel "
                    "at 0 or 1: the mark of a mask resized with bilinear or bicubic "
                    "interpolation (measured: 2.5 % non-binary pixels, 59 values), saved as "
                    "JPEG (7.3 %, 27 values) or drawn with anti-aliasing."),
     "no_layout": "The array has no spatial layout, so where they sit cannot be told.",
-    "regions": ("Only {share:.0%} of them sit on object edges; the rest are spread "
+    "regions": ("Only {share:.0%} of them sit " + ON_OBJECT_EDGES + "; the rest are spread "
                 "through whole regions: soft labels, probability maps, or an image used as "
                 "its own mask (the original project read each photograph as its mask)."),
 }
 
 #: The same readings of the values between 0 and the top of labels above 1.
 INTERMEDIATE_READINGS = {
-    "resampling": ("{edge:.0%} of them sit on object edges, {rim:.0%} of them at most "
+    "resampling": ("{edge:.0%} of them sit " + ON_OBJECT_EDGES + ", {rim:.0%} of them at most "
                    "{radius} pixels from a pixel at either end: the masks were also "
                    "interpolated or JPEG-compressed, or drawn with anti-aliasing."),
     "no_layout": ("Where they sit cannot be told (no spatial layout): interpolation, JPEG or "
                   "soft labels leave such values."),
-    "regions": ("Only {edge:.0%} of them sit on object edges; the rest are spread through "
+    "regions": ("Only {edge:.0%} of them sit " + ON_OBJECT_EDGES + "; the rest are spread through "
                 "whole regions: soft labels, probability maps or images used as masks."),
 }
 
