@@ -273,12 +273,12 @@ def test_tiny_objects_warn_only_where_they_are_a_real_share_of_the_foreground():
     loud = by_id(check_imbalance(foreground, [10_000] * 10, smallest_object_pixels=smallest,
                                  small_object_pixels=[400] * 10))["imbalance.tiny_objects"]
     assert loud.severity is Severity.WARNING and loud.evidence["masks_where_they_matter"] == 10
-    # the same pixels, all JPEG specks next to larger objects: compression noise
+    # the same pixels, all specks next to larger objects: consistent with compression noise
     specks = by_id(check_imbalance(foreground, [10_000] * 10, smallest_object_pixels=smallest,
                                    small_object_pixels=[400] * 10, speck_pixels=[400] * 10)
                    )["imbalance.tiny_objects"]
     assert specks.severity is Severity.INFO
-    assert specks.title.endswith("all JPEG specks next to larger objects")
+    assert specks.title.endswith("all specks next to larger objects, consistent with JPEG ringing")
 
 
 def test_mostly_foreground_is_a_warning_for_many_masks_and_information_for_a_few():

@@ -421,8 +421,8 @@ def tiny_objects(evidence: Mapping, non_empty: int) -> Sentences:
             all_specks = evidence["largest_foreground_share"] == 0 and specks
             return Sentences(
                 title=(f"{holds} objects under {threshold} pixels, "
-                       + ("all JPEG specks next to larger objects" if all_specks else
-                          f"at most {largest} of their foreground")),
+                       + ("all specks next to larger objects, consistent with JPEG ringing"
+                          if all_specks else f"at most {largest} of their foreground")),
                 explanation=(f"{opening}{specks}{border}{besides} objects hold at most "
                              f"{largest} of a mask's foreground ({share:.0%} or more in "
                              f"{plural(matter, 'mask')}): pieces this small barely move Dice, "
