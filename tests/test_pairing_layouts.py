@@ -309,7 +309,8 @@ def test_mirrored_trees_infer_one_rule_and_name_folders_on_one_side(tmp_path):
 
 def test_trees_without_a_folder_of_the_same_name_are_still_refused(tmp_path):
     touch_files(tmp_path, "images/a/1.png", "masks/b/1.png")
-    with pytest.raises(UserError, match="sub-folders are not searched"):
+    with pytest.raises(UserError, match="its folders form none of the layouts read below a "
+                                        "folder"):
         discover_pairs(tmp_path / "images", tmp_path / "masks")
 
 

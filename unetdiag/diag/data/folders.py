@@ -144,7 +144,10 @@ def no_images_message(listing: Listing, role: str,
         found.append(f"{plural(len(listing.subfolders), 'folder')} "
                      f"({words.names(listing.subfolders, '/')})")
     subfolders = {
-        "not searched": "sub-folders are not searched",
+        # they were looked into: for the layouts read below a folder (README, Layouts)
+        "not searched": "its folders form none of the layouts read below a folder (case "
+                        "folders, a folder of object masks per image, image and mask trees "
+                        "that mirror each other)",
         "empty": "nor do its folders (searched one level down, as case folders)",
         "unpaired": "its folders hold files, but no image beside its mask as case folders do "
                     "(<case>/<name>.<ext> with <case>/<name>_mask.<ext>)"}[cases]
