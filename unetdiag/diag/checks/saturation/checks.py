@@ -71,6 +71,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                  subject: SeriesSubject = TRAINING_RUN,
                  restored_epoch: int | None = None,
                  train_mode: Sequence[str] | None = None,
+                 split_masks: Mapping[str, Mapping[str, float]] | None = None,
                  custom_loop: bool = False,
                  fit_may_continue: bool = False,
                  zeros_printed: str = "",
@@ -102,6 +103,9 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
             ``"augmentation"`` (augmented training inputs) and ``"dropout"``; ``()`` when it
             knows there is none, ``None`` (a log) when it does not know. A train/validation
             gap is then worded with that reading named first, not as overfitting.
+        split_masks: what the caller measured of each split's masks (``"training"``,
+            ``"validation"`` -> ``masks``, ``empty_masks``, ``foreground_fraction``): a gap
+            is then worded with the two splits' numbers, not sent to compare them.
         custom_loop: the numbers are a custom training loop's own prints (no Keras fit()):
             the wording then says how Keras's fit() measures each phase only as what a loop
             may do, never as what this run did.
@@ -202,7 +206,7 @@ def check_series(run: str, history: Mapping[str, Sequence[float]],
                            printed_half_units),
               train_val_gap(run, series, thresholds, scores=not scores_meaningless,
                             unreliable=unreliable, train_mode=train_mode,
-                            fit_may_continue=fit_may_continue),
+                            fit_may_continue=fit_may_continue, splits=split_masks),
               still_improving(run, without_broken_epochs(series), thresholds, open_epochs),
               rise_within_swing(run, without_broken_epochs(series), thresholds, open_epochs),
               dice_below_half(run, series, thresholds) if not scores_meaningless else None,

@@ -435,7 +435,9 @@ class TrainValGap(MetricsClaim):
     """Training and validation far apart at their last finite epochs.
 
     ``metrics``: training name -> train, validation, ratio (a loss) or gap (a score), and
-    epoch (of both values: the last at which both are finite).
+    epoch (of both values: the last at which both are finite); over a run logged from its
+    first epoch, a score validation is above also holds validation_above_since, the first
+    epoch of the unbroken stretch up to the last at which validation was above training.
     ``diverged``: losses whose validation value is orders of magnitude above training.
     ``last_epoch``: the run's last epoch, finite or not.
     ``no_overlap``: Dice/IoU scores whose validation value never rose above a floor while
@@ -457,6 +459,8 @@ class TrainValGap(MetricsClaim):
     (BatchNormalization, augmentation, dropout); empty: known none; None: unknown (a log).
     ``custom_loop``: the numbers come from a custom training loop's own prints, not from
     Keras's fit(): how each phase was measured is the loop's choice, not Keras's.
+    ``splits``: what the caller measured of each split's masks ("training", "validation":
+    masks, empty_masks, foreground_fraction); empty when it does not know (a log).
     """
 
     diverged: list[str]
@@ -471,6 +475,7 @@ class TrainValGap(MetricsClaim):
     early: bool = field(default=False, metadata=NOT_REPORTED)
     train_mode: list[str] | None = field(default=None, metadata=OMIT_EMPTY)
     custom_loop: bool = field(default=False, metadata=NOT_REPORTED)
+    splits: dict[str, dict[str, float]] = field(default_factory=dict, metadata=OMIT_EMPTY)
 
     @property
     def overfit(self) -> bool:

@@ -302,14 +302,17 @@ def _non_finite_since_best(item: MetricSeries, kind: str, until: int) -> list[in
 def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
                   scores: bool = True, unreliable: Collection[str] = (),
                   train_mode: Sequence[str] | None = None,
-                  fit_may_continue: bool = False) -> TrainValGap | None:
+                  fit_may_continue: bool = False,
+                  splits: Mapping[str, Mapping[str, float]] | None = None
+                  ) -> TrainValGap | None:
     """Training and validation values of a metric far apart at their last epochs (losses
     only when ``scores`` is False: values out of [0, 1] voided the scores; never a metric
     whose validation series is in ``unreliable``: a logged total that is not one).
     ``train_mode``: what the caller knows makes the training figures training-mode ones
     (``"BatchNormalization"``, ``"augmentation"``, ``"dropout"``); ``()`` known none,
     ``None`` unknown. ``fit_may_continue``: the run's first epoch may not be its model's (a
-    later fit appended to one file), so the gap is never "early" or "from the first epoch"."""
+    later fit appended to one file), so the gap is never "early" or "from the first epoch".
+    ``splits``: what the caller measured of each split's masks (see ``TrainValGap``)."""
     gaps: dict[str, dict] = {}
     diverged: list[str] = []
     no_overlap: list[str] = []
@@ -343,6 +346,13 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
             elif kind != "loss":
                 epochs["narrowest"] = float((train_at - val_at).min())
                 epochs["from_first_epoch"] = epochs["narrowest"] > thresholds.gap_score
+                if val > train:
+                    # how long validation has been above: a lag of the epoch-mean training
+                    # figure would show early on only
+                    below = np.flatnonzero(val_at <= train_at)
+                    epochs["validation_above_since"] = (
+                        item.epoch(int(both[below[-1] + 1])) if below.size
+                        else item.epoch(int(both[0])))
         overflowed = _non_finite_since_best(partner, kind, int(both[-1]))
         if overflowed:
             epochs["validation_non_finite_epochs"] = overflowed
@@ -397,7 +407,8 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
                            for name in no_overlap),
                        mixed=mixed, within_swing=within_swing,
                        early=not fit_may_continue and last_epoch <= thresholds.early_gap_epochs,
-                       train_mode=None if train_mode is None else list(train_mode))
+                       train_mode=None if train_mode is None else list(train_mode),
+                       splits={name: dict(values) for name, values in (splits or {}).items()})
 
 
 #: How many of the last epoch-to-epoch changes measure a series' swing.

@@ -67,15 +67,7 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
             else _after_overflow(overflowed) if overfit and overflowed
             else _no_overlap(claim) if no_overlap
             else train_mode_sentence(claim, fitting, bool(throughout)) if overfit
-            else " Validation doing better than training happens early on ("
-            + ("a training figure averaged over an epoch in which the weights kept improving, "
-               "as Keras's fit() averages it and a custom loop may, against a validation one "
-               "measured at its end" if claim.custom_loop else
-               "Keras's training figure is the mean over an epoch in which the weights kept "
-               "improving, the validation one is measured at its end")
-            + "), with strong augmentation or dropout at "
-            "training time, but also when the validation set is easier or trivial (e.g. "
-            "mostly empty or mostly full masks).")
+            else _validation_above(claim, fitting))
     explanation += _within_swing_sentence(claim)
     if throughout:
         explanation += (f" The gap was nearly this wide at every epoch from the first "
@@ -118,8 +110,77 @@ def train_val_gap_finding(claim: evidence.TrainValGap) -> Finding:
                  if all(gap.get("validation_at_its_best") for gap in claim.metrics.values())
                  else ", or stop earlier." if claim.stop_earlier
                  else f"; after {claim.last_epoch} epochs, judge the gap over a longer run.")
-             if overfit else
-             "Compare both sets' foreground fractions (`unetdiag audit-data`)."))
+             if overfit else _validation_above_fix(claim)))
+
+
+def _validation_above(claim: evidence.TrainValGap, fitting: list[str]) -> str:
+    """Validation above training: when it held (early, or for how long), then the readings
+    the numbers allow, with the splits' masks where the caller measured them."""
+    epoch_mean = ("a training figure averaged over an epoch in which the weights kept "
+                  "improving, as Keras's fit() averages it and a custom loop may, against a "
+                  "validation one measured at its end" if claim.custom_loop else
+                  "Keras's training figure is the mean over an epoch in which the weights kept "
+                  "improving, the validation one is measured at its end")
+    lead = claim.lead if claim.lead in fitting else fitting[0]
+    since = claim.metrics[lead].get("validation_above_since")
+    if claim.early:
+        said = (f" Over {claim.last_epoch} epochs, validation above training is consistent "
+                f"with early training ({epoch_mean}), ")
+    elif since is not None:
+        partner = VALIDATION_PREFIX + lead
+        held = ("at every epoch of the run" if since == 1 else
+                f"at every epoch from epoch {since} to the last ({claim.last_epoch})")
+        said = (f" {partner} was above {lead} {held}: more than early training, where the "
+                f"epoch mean lags ({epoch_mean}); consistent with ")
+    else:
+        said = (f" Early in a run, validation above training is consistent with the epoch "
+                f"mean ({epoch_mean}); at any time, with ")
+    return said + _above_causes(claim) + _splits_sentence(claim)
+
+
+def _above_causes(claim: evidence.TrainValGap) -> str:
+    """What puts validation above training, less what the caller knows is absent."""
+    causes = []
+    if claim.train_mode is None:
+        causes.append("training figures measured in training mode (augmentation and dropout "
+                      "act in training only, BatchNormalization normalises each training "
+                      "batch with its own statistics)")
+    elif claim.train_mode:
+        causes.append(f"training figures measured in training mode (this run trains with "
+                      f"{join_names(claim.train_mode)})")
+    training, validation = claim.splits.get("training"), claim.splits.get("validation")
+    if not (training and validation) or training["empty_masks"] or validation["empty_masks"]:
+        causes.append("different shares of empty masks (a per-image Dice without smoothing "
+                      "scores an empty mask 0 for a single false-positive pixel, 1 or left out "
+                      "when predicted empty)")
+    causes.append("different foreground fractions")
+    return (", ".join(causes[:-1]) + ", or " + causes[-1] if len(causes) > 1
+            else causes[0]) + "."
+
+
+def _splits_sentence(claim: evidence.TrainValGap) -> str:
+    """Each split's empty masks and foreground fraction, where the caller measured them."""
+    training, validation = claim.splits.get("training"), claim.splits.get("validation")
+    if not (training and validation):
+        return ""
+
+    def said(split: dict[str, float]) -> str:
+        return (f"{split['empty_masks']:.0f} of {split['masks']:.0f} masks empty "
+                f"({percent(split['empty_masks'] / split['masks'])}), "
+                f"{percent(split['foreground_fraction'])} foreground")
+    return f" Training holds {said(training)}; validation {said(validation)}."
+
+
+def _validation_above_fix(claim: evidence.TrainValGap) -> str:
+    measure = ("" if claim.splits.get("training") and claim.splits.get("validation") else
+               "; each split's share of empty masks and foreground fraction: `unetdiag "
+               "audit-data` on each")
+    return ("No overfitting to act on. To tell the readings apart, score the training images "
+            "in inference mode without augmentation, as validation is scored (`unetdiag "
+            "evaluate MODEL --images TRAIN_IMAGES --masks TRAIN_MASKS`, or model.evaluate): "
+            "near the validation figure, the gap is in how the training figures are measured; "
+            "still below it, the sets differ (compare the per-image Dice of the empty masks "
+            f"and of the others){measure}.")
 
 
 def _mixed_sentence(claim: evidence.TrainValGap) -> str:
