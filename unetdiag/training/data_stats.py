@@ -140,6 +140,15 @@ def balanced_foreground_weight(counts: MaskCounts) -> float:
     return min(MAX_FOREGROUND_WEIGHT, max(MIN_FOREGROUND_WEIGHT, background / foreground))
 
 
+def split_masks(train_counts: MaskCounts, val_counts: MaskCounts) -> dict[str, dict[str, float]]:
+    """Each split's masks counted, empty ones among them and foreground fraction (what the
+    saturation checks state beside a train/validation gap)."""
+    return {name: {"masks": len(counts.foreground),
+                   "empty_masks": sum(value == 0 for value in counts.foreground),
+                   "foreground_fraction": counts.foreground_fraction}
+            for name, counts in (("training", train_counts), ("validation", val_counts))}
+
+
 def validation_baselines(val_counts: MaskCounts, empty: EmptyRule) -> dict[str, Any]:
     """What all-background and all-foreground predictions score on the validation split,
     under the trainer's metric conventions (hard Dice/IoU per image, empty masks scored by

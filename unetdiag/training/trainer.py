@@ -77,6 +77,7 @@ from unetdiag.training.data_stats import (
     decoded_findings,
     images_record,
     stream_mask_counts,
+    split_masks,
     validation_baselines,
 )
 from unetdiag.training.distributed import (
@@ -367,6 +368,7 @@ def _train_all(config: TrainConfig, console: Console, strategy: tf.distribute.St
                         strategy=strategy, progress=progress, task=tasks[name],
                         strategy_name=info["strategy"], val_files=val_files,
                         train_foreground_fraction=train_counts.foreground_fraction,
+                        split_masks=split_masks(train_counts, val_counts),
                         epoch_lines=epoch_lines_wanted(console, config.quiet))
                     results[name] = result
                     stage = BETWEEN_VARIANTS

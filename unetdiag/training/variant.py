@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import keras
@@ -113,7 +113,9 @@ def compile_variant(variant: Variant, config: TrainConfig, policy_name: str,
 
 def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
                      datasets: StreamingDatasets, val_baselines: dict[str, dict[str, float]],
-                     val_files: Sequence[str] = ()) -> list[keras.callbacks.Callback]:
+                     val_files: Sequence[str] = (),
+                     split_masks: Mapping[str, Mapping[str, float]] | None = None
+                     ) -> list[keras.callbacks.Callback]:
     """The callbacks one variant trains with, apart from the progress display.
 
     With ``config.diagnostics`` the diagnostic callbacks come first
@@ -121,7 +123,8 @@ def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
     ``variant_dir``, batch audit, Dice stability on the fixed probe batch ``datasets.probe``,
     saturation against :func:`~unetdiag.training.data_stats.metric_baselines` of
     ``val_baselines``, what the all-zeros and all-ones predictors score on the validation
-    split: ``{"all_zeros": TrivialScores.to_dict(), "all_ones": ...}``). A callback may expose
+    split: ``{"all_zeros": TrivialScores.to_dict(), "all_ones": ...}``, stating
+    ``split_masks`` beside a train/validation gap). A callback may expose
     ``findings: list[Finding]``; after the variant ends (finished, stopped or interrupted)
     :func:`collect_findings` puts them in the report. A callback with a ``stop_reason`` ends
     the variant as ``"stopped by guard"``, any other that sets ``model.stop_training`` as
@@ -142,7 +145,8 @@ def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
             baselines=metric_baselines(val_baselines),
             stop_on_label_error=config.stop_on_label_error, source=f"train:{variant.name}",
             threshold=config.metric_threshold, mask_policy=config.mask_policy,
-            augmented_inputs=config.augment, probe_weights=probe_weights)
+            augmented_inputs=config.augment, probe_weights=probe_weights,
+            split_masks=split_masks)
     history = HistoryWriter(variant_dir)
     tensorboard = TensorBoardWriter(variant_dir / TENSORBOARD_DIRNAME, (probe_x, probe_y),
                                     files=tuple(val_files), threshold=config.metric_threshold,
@@ -211,6 +215,7 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
                   strategy: tf.distribute.Strategy, run_dir: Path, progress: Progress,
                   task: TaskID, resuming: bool = False, strategy_name: str = "default", *,
                   val_files: Sequence[str], train_foreground_fraction: float,
+                  split_masks: Mapping[str, Mapping[str, float]] | None = None,
                   epoch_lines: bool = False) -> VariantResult:
     """Train and save one variant, then write its validation scores and overlays
     (:func:`~unetdiag.training.run.scores.write_validation_scores`; ``val_files``: the
@@ -227,7 +232,8 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
     weights, bias included, from the earlier part of the run: the bias that part recorded
     in summary.json is kept (the resume checks the split's file names, not what the masks
     hold, so the prior of the masks as they are now may differ); without one, the prior of
-    the masks as they are now."""
+    the masks as they are now. ``split_masks``: each split's masks, empty masks and
+    foreground fraction (:func:`~.data_stats.split_masks`), for the saturation monitor."""
     variant_dir = run_dir / variant.name
     variant_dir.mkdir(exist_ok=True)  # a resume's, or a restart's (earlier attempts kept)
     checkpoint = load_checkpoint(variant_dir) if resuming else None
@@ -248,7 +254,7 @@ def train_variant(variant: Variant, config: TrainConfig, datasets: StreamingData
                 built[0].optimizer.build(built[0].trainable_variables)
                 load_checkpoint_weights(built[0], checkpoint)
     callbacks = gather_callbacks(config, variant, variant_dir, datasets, val_baselines,
-                                 val_files=val_files)
+                                 val_files=val_files, split_masks=split_masks)
     history = next(c for c in callbacks if isinstance(c, HistoryWriter))
     meter = next(c for c in callbacks if isinstance(c, ThroughputMeter))
     fit_callbacks = [*callbacks, ProgressCallback(progress, task, config.epochs,

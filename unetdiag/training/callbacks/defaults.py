@@ -25,7 +25,8 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
                          threshold: float = 0.5,
                          mask_policy: MaskPolicy = DEFAULT_POLICY,
                          augmented_inputs: bool | None = None,
-                         probe_weights: np.ndarray | None = None
+                         probe_weights: np.ndarray | None = None,
+                         split_masks: Mapping[str, Mapping[str, float]] | None = None
                          ) -> list[keras.callbacks.Callback]:
     """The diagnostic callbacks ``unetdiag train`` uses, in the order they should run.
 
@@ -35,7 +36,8 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
     (the pixels the metrics score); ``mask_policy`` is how the masks were decoded (the batch audit
     words its advice and leaves out ignored pixels by it); ``augmented_inputs`` whether the
     input pipeline augments the training images (the saturation monitor then knows the
-    training figures are training-mode ones). Gather the findings afterwards with
+    training figures are training-mode ones); ``split_masks`` each split's masks, empty masks
+    and foreground fraction (stated beside a train/validation gap). Gather the findings afterwards with
     ``[f for c in callbacks for f in c.findings]`` and check ``c.stop_reason`` to learn
     whether (and why) one stopped the run.
 
@@ -54,5 +56,6 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
         callbacks.append(DiceStabilityMonitor(probe, dice_config, threshold=threshold,
                                               source=source, probe_weights=probe_weights))
     callbacks.append(SaturationMonitor(baselines, source=source,
-                                       augmented_inputs=augmented_inputs))
+                                       augmented_inputs=augmented_inputs,
+                                       split_masks=split_masks))
     return callbacks

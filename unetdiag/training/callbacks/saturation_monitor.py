@@ -77,6 +77,9 @@ class SaturationMonitor(DiagnosticCallback):
             Keras's ``Random*`` preprocessing layers) it tells the check which training
             figures are measured in training mode, so a train/validation gap is not called
             overfitting when the model's two modes explain it.
+        split_masks: each split's masks, empty masks and foreground fraction (``"training"``,
+            ``"validation"`` -> ``masks``, ``empty_masks``, ``foreground_fraction``), stated
+            beside a train/validation gap; None when not known.
 
     >>> monitor = SaturationMonitor({"val_accuracy": 0.995}, source="demo")
     >>> monitor.history
@@ -84,8 +87,11 @@ class SaturationMonitor(DiagnosticCallback):
     """
 
     def __init__(self, baselines: Mapping[str, float] | None = None, *, tolerance: float = 1e-3,
-                 source: str = "", augmented_inputs: bool | None = None) -> None:
+                 source: str = "", augmented_inputs: bool | None = None,
+                 split_masks: Mapping[str, Mapping[str, float]] | None = None) -> None:
         super().__init__(source)
+        self.split_masks = ({name: dict(values) for name, values in split_masks.items()}
+                            if split_masks is not None else None)
         self.baselines = dict(baselines) if baselines is not None else None
         self.tolerance = tolerance
         self.augmented_inputs = augmented_inputs
@@ -104,7 +110,8 @@ class SaturationMonitor(DiagnosticCallback):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "baselines": self.baselines,
-                "tolerance": self.tolerance, "augmented_inputs": self.augmented_inputs}
+                "tolerance": self.tolerance, "augmented_inputs": self.augmented_inputs,
+                "split_masks": self.split_masks}
 
     @property
     def findings(self) -> list[Finding]:
@@ -147,7 +154,8 @@ class SaturationMonitor(DiagnosticCallback):
     def _judge(self, epochs: int, series: Mapping[str, Sequence[Any]]) -> None:
         """Check the first ``epochs`` epochs (``series``) and record it as epoch ``epochs``."""
         findings = check_series(self.source, numeric_series(series), self.baselines,
-                                tolerance=self.tolerance, train_mode=self._train_mode)
+                                tolerance=self.tolerance, train_mode=self._train_mode,
+                                split_masks=self.split_masks)
         self._log.record(epochs, [f if f.source else f.with_source(self.source)
                                   for f in findings])
 

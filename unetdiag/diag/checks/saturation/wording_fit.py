@@ -161,7 +161,7 @@ def _above_causes(claim: evidence.TrainValGap) -> str:
 def _splits_sentence(claim: evidence.TrainValGap) -> str:
     """Each split's empty masks and foreground fraction, where the caller measured them."""
     training, validation = claim.splits.get("training"), claim.splits.get("validation")
-    if not (training and validation):
+    if not (training and validation and training["masks"] and validation["masks"]):
         return ""
 
     def said(split: dict[str, float]) -> str:
