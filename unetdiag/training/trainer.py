@@ -76,8 +76,8 @@ from unetdiag.training.data_stats import (
     data_findings,
     decoded_findings,
     images_record,
-    stream_mask_counts,
     split_masks,
+    stream_mask_counts,
     validation_baselines,
 )
 from unetdiag.training.distributed import (

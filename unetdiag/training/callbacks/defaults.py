@@ -37,9 +37,9 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
     words its advice and leaves out ignored pixels by it); ``augmented_inputs`` whether the
     input pipeline augments the training images (the saturation monitor then knows the
     training figures are training-mode ones); ``split_masks`` each split's masks, empty masks
-    and foreground fraction (stated beside a train/validation gap). Gather the findings afterwards with
-    ``[f for c in callbacks for f in c.findings]`` and check ``c.stop_reason`` to learn
-    whether (and why) one stopped the run.
+    and foreground fraction (stated beside a train/validation gap). Gather the findings
+    afterwards with ``[f for c in callbacks for f in c.findings]`` and check
+    ``c.stop_reason`` to learn whether (and why) one stopped the run.
 
     >>> import tempfile
     >>> [type(c).__name__ for c in diagnostic_callbacks(tempfile.mkdtemp(), probe=None)]
