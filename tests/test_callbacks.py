@@ -561,6 +561,15 @@ def test_saturation_monitor_states_the_splits_masks_beside_validation_above_trai
     assert "Training holds 18 of 192 masks empty (9.38 %)" in gap.explanation
 
 
+def test_a_cross_entropy_variants_dice_monitor_says_it_has_no_dice_loss():
+    x, y = disc_dataset(images=BATCH)
+    y[0] = 0  # one empty probe mask
+    monitor = DiceStabilityMonitor((x[:4], y[:4]), DEFAULT_DICE, dice_loss=False)
+    compiled(tiny_unet()).fit(x, y, epochs=1, verbose=0, callbacks=[monitor])
+    [convention] = [f for f in monitor.findings if f.id == "dice.empty_mask_convention"]
+    assert "trains with cross-entropy, not the Dice loss" in convention.title
+
+
 def test_split_masks_counts_each_splits_empty_masks_and_foreground():
     from unetdiag.training.data_stats import MaskCounts, split_masks
     counts = split_masks(MaskCounts([0.0, 10.0, 0.0], [100.0] * 3), MaskCounts([5.0], [100.0]))
@@ -618,7 +627,8 @@ def _non_default_callbacks(tmp_path) -> dict[type, DiagnosticCallback]:
                                by_values=True, ignores_values=True),
         DiceStabilityMonitor: DiceStabilityMonitor((x, y), SEED_DICE, threshold=0.25,
                                                    every_n_epochs=3, source="s",
-                                                   probe_weights=np.ones_like(y)),
+                                                   probe_weights=np.ones_like(y),
+                                                   dice_loss=False),
         SaturationMonitor: SaturationMonitor({"val_dice": 0.9}, tolerance=0.01, source="s",
                                              augmented_inputs=True,
                                              split_masks={"training": {"masks": 2}}),

@@ -146,7 +146,7 @@ def gather_callbacks(config: TrainConfig, variant: Variant, variant_dir: Path,
             stop_on_label_error=config.stop_on_label_error, source=f"train:{variant.name}",
             threshold=config.metric_threshold, mask_policy=config.mask_policy,
             augmented_inputs=config.augment, probe_weights=probe_weights,
-            split_masks=split_masks)
+            split_masks=split_masks, dice_loss=variant.loss == "dice")
     history = HistoryWriter(variant_dir)
     tensorboard = TensorBoardWriter(variant_dir / TENSORBOARD_DIRNAME, (probe_x, probe_y),
                                     files=tuple(val_files), threshold=config.metric_threshold,

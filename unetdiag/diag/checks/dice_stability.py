@@ -266,7 +266,7 @@ def _config_empty_convention_finding(config, empty, images, exposure, source) ->
 
 
 def check_dice_stability(y_true: np.ndarray, y_pred: np.ndarray, config: DiceConfig,
-                         source: str = "") -> list[Finding]:
+                         source: str = "", *, dice_loss: bool = True) -> list[Finding]:
     """Judge the run's Dice convention on a fixed validation probe batch, at epoch end.
 
     Args:
@@ -274,6 +274,8 @@ def check_dice_stability(y_true: np.ndarray, y_pred: np.ndarray, config: DiceCon
         y_pred: the model's predicted probabilities for them, same shape.
         config: the run's Dice convention.
         source: e.g. ``"train:MP_Tr_Dice epoch 3"``.
+        dice_loss: whether the model trains with ``config`` as its loss; False for a
+            cross-entropy variant, whose findings then say what that Dice would give.
 
     Returns, when they apply: ``dice.smoothing_dominates``, ``dice.per_image_vs_batch_gap``,
     ``dice.empty_mask_convention`` (info), ``dice.gradient_explodes_on_empty``,
@@ -295,7 +297,8 @@ def check_dice_stability(y_true: np.ndarray, y_pred: np.ndarray, config: DiceCon
             "dice.probe_non_finite", Severity.WARNING, non_finite, source)]
     probe = _Probe(config, *sums)
     findings = [_probe_smoothing_finding(probe, source), _probe_gap_finding(probe, source),
-                _probe_empty_finding(probe, source), _probe_gradient_finding(probe, source),
+                _probe_empty_finding(probe, source, dice_loss),
+                _probe_gradient_finding(probe, source),
                 _probe_gradient_ratio_finding(probe, source)]
     return [finding for finding in findings if finding is not None]
 
@@ -368,7 +371,7 @@ def _probe_gap_finding(probe: _Probe, source: str) -> Finding | None:
         "dice.per_image_vs_batch_gap", severity, evidence, source)
 
 
-def _probe_empty_finding(probe: _Probe, source: str) -> Finding | None:
+def _probe_empty_finding(probe: _Probe, source: str, dice_loss: bool) -> Finding | None:
     empty = probe.empty
     if not empty.any():
         return None
@@ -377,7 +380,8 @@ def _probe_empty_finding(probe: _Probe, source: str) -> Finding | None:
                 "empty_mask_scores": scores,
                 "empty_mask_prediction_sums": probe.sum_pred[empty].tolist(),
                 "empty_mask_score_by_prediction_sum": _empty_scores(probe.config),
-                "convention": probe.config.describe(), "dice_config": probe.config.to_dict()}
+                "convention": probe.config.describe(), "dice_config": probe.config.to_dict(),
+                "dice_loss": dice_loss}
     return wording.probe_empty(probe.config, evidence, NEAR_ZERO_PREDICTION_SUM).finding(
         "dice.empty_mask_convention", Severity.INFO, evidence, source)
 

@@ -155,10 +155,14 @@ def config_empty_convention(config: DiceConfig, evidence: Mapping, capped: bool,
     if capped:
         text += (f" So the mean per-image Dice can never exceed {1 - share:.3f}, however "
                  "good the model.")
+    perfect = scores[f"{0.0:g}"]
     return Sentences(
-        title=(f"{empty} empty masks; an empty mask predicted empty scores "
-               f"{scores[f'{0.0:g}']:g} under this Dice"),
-        explanation=f"{text} {OTHER_TOOLS}",
+        title=(f"{empty} empty masks; the Dice loss (batch Dice) counts them only through the "
+               "foreground predicted on them, unless a whole batch is empty (then "
+               f"{perfect:g} when predicted empty)" if config.reduction == "batch" else
+               f"{empty} empty masks; the Dice loss (per-image Dice) scores an empty mask "
+               f"predicted empty {perfect:g}"),
+        explanation=f"{text} {REPORTED_DICE} {OTHER_TOOLS}",
         fix=(SAFE_FIX if capped else "Nothing to fix if the convention is intended; say which "
              "one when comparing numbers with other tools."))
 
@@ -219,18 +223,42 @@ def probe_gap(config: DiceConfig, evidence: Mapping) -> Sentences:
              "number of empty masks. " + SAFE_FIX))
 
 
+#: What a run's reported dice does with empty masks (train's hard per-image metrics).
+REPORTED_DICE = ("The dice and iou the run reports are hard per-image scores (predictions "
+                 "thresholded); what they do with an empty mask --empty-rule sets (config.json).")
+
+
 def probe_empty(config: DiceConfig, evidence: Mapping, near_zero_sum: float) -> Sentences:
+    """``evidence["dice_loss"]``: whether the model trains with the Dice of ``config`` (a
+    cross-entropy variant does not: the scores are then what that Dice would give)."""
     count, images = evidence["empty_masks"], evidence["images"]
     scores = np.asarray(evidence["empty_mask_scores"])
     convention = convention_text(config, evidence["empty_mask_score_by_prediction_sum"],
                                  near_zero_sum)
+    mean, sums = np.mean(scores), _range_text(np.asarray(evidence["empty_mask_prediction_sums"]))
+    alone = "each" if count > 1 else "it"
+    if not evidence.get("dice_loss", True):
+        title = (f"{count} of {images} probe masks are empty; this variant trains with "
+                 "cross-entropy, not the Dice loss")
+        said = (f"The model's predictions on them sum to {sums}. The Dice loss config.json "
+                f"names (dice_loss: the _Dice variants' loss) would score {alone} alone "
+                f"{_range_text(scores)}; this variant's loss holds no Dice. {convention}")
+    elif config.reduction == "batch":
+        title = (f"{count} of {images} probe masks are empty; scored alone, the Dice loss's "
+                 f"soft Dice gives them {mean:.3f} on average")
+        said = (f"The model's predictions on them sum to {sums} and, scored alone, score "
+                f"{_range_text(scores)}. The loss pools the whole batch: an empty mask adds "
+                "its predicted sum to the batch's, and is scored alone only in a batch whose "
+                f"masks are all empty. {convention}")
+    else:
+        title = (f"{count} of {images} probe masks are empty; the Dice loss's per-image soft "
+                 f"Dice scores them {mean:.3f} on average")
+        said = (f"The model's predictions on them sum to {sums} and score "
+                f"{_range_text(scores)}. {convention}")
     return Sentences(
-        title=(f"{count} of {images} probe masks are empty; the Dice loss's soft "
-               f"Dice scores them {np.mean(scores):.3f} on average"),
-        explanation=(f"{count} of the {images} probe masks are empty. The model's "
-                     "predictions on them sum to "
-                     f"{_range_text(np.asarray(evidence['empty_mask_prediction_sums']))} and "
-                     f"score {_range_text(scores)}. {convention} " + OTHER_TOOLS),
+        title=title,
+        explanation=(f"{count} of the {images} probe masks are empty. {said} {REPORTED_DICE} "
+                     + OTHER_TOOLS),
         fix="Nothing to fix if the convention is intended; say which one when comparing.")
 
 

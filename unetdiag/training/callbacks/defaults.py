@@ -26,8 +26,8 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
                          mask_policy: MaskPolicy = DEFAULT_POLICY,
                          augmented_inputs: bool | None = None,
                          probe_weights: np.ndarray | None = None,
-                         split_masks: Mapping[str, Mapping[str, float]] | None = None
-                         ) -> list[keras.callbacks.Callback]:
+                         split_masks: Mapping[str, Mapping[str, float]] | None = None,
+                         dice_loss: bool = True) -> list[keras.callbacks.Callback]:
     """The diagnostic callbacks ``unetdiag train`` uses, in the order they should run.
 
     Put them first in the callback list (before loggers). ``probe`` None leaves out the Dice
@@ -37,8 +37,9 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
     words its advice and leaves out ignored pixels by it); ``augmented_inputs`` whether the
     input pipeline augments the training images (the saturation monitor then knows the
     training figures are training-mode ones); ``split_masks`` each split's masks, empty masks
-    and foreground fraction (stated beside a train/validation gap). Gather the findings
-    afterwards with ``[f for c in callbacks for f in c.findings]`` and check
+    and foreground fraction (stated beside a train/validation gap); ``dice_loss`` whether the
+    model trains with ``dice_config`` as its loss (the Dice monitor's words). Gather the
+    findings afterwards with ``[f for c in callbacks for f in c.findings]`` and check
     ``c.stop_reason`` to learn whether (and why) one stopped the run.
 
     >>> import tempfile
@@ -54,7 +55,8 @@ def diagnostic_callbacks(output_dir: str | os.PathLike,
     ]
     if probe is not None:
         callbacks.append(DiceStabilityMonitor(probe, dice_config, threshold=threshold,
-                                              source=source, probe_weights=probe_weights))
+                                              source=source, probe_weights=probe_weights,
+                                              dice_loss=dice_loss))
     callbacks.append(SaturationMonitor(baselines, source=source,
                                        augmented_inputs=augmented_inputs,
                                        split_masks=split_masks))

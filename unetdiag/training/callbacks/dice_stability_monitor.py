@@ -60,6 +60,8 @@ class DiceStabilityMonitor(DiagnosticCallback):
             passes its ``--metric-threshold``, the threshold of the hard metrics).
         every_n_epochs: check every this many epochs (and always at the last one).
         source: written into the findings (and the run name given to the checks).
+        dice_loss: whether the model trains with ``dice_config`` as its loss (False: a
+            cross-entropy variant, told that it has no Dice loss).
 
     >>> import numpy as np, keras
     >>> from unetdiag.diag.core.dice import DEFAULT_DICE
@@ -77,7 +79,7 @@ class DiceStabilityMonitor(DiagnosticCallback):
     def __init__(self, probe: tuple[np.ndarray, np.ndarray],
                  dice_config: DiceConfig = DEFAULT_DICE, *, threshold: float = 0.5,
                  every_n_epochs: int = 1, source: str = "",
-                 probe_weights: np.ndarray | None = None) -> None:
+                 probe_weights: np.ndarray | None = None, dice_loss: bool = True) -> None:
         super().__init__(source)
         x, y = probe
         self.probe_x = np.asarray(x)
@@ -90,6 +92,7 @@ class DiceStabilityMonitor(DiagnosticCallback):
         if every_n_epochs < 1:
             raise ValueError("every_n_epochs must be >= 1")
         self.dice_config = dice_config
+        self.dice_loss = dice_loss
         self.threshold = threshold
         self.every_n_epochs = every_n_epochs
         self._log = EpochFindings(keep_resolved=True)
@@ -110,7 +113,8 @@ class DiceStabilityMonitor(DiagnosticCallback):
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "probe": (self.probe_x, self.probe_y),
                 "dice_config": self.dice_config.to_dict(), "threshold": self.threshold,
-                "every_n_epochs": self.every_n_epochs, "probe_weights": self.probe_weights}
+                "every_n_epochs": self.every_n_epochs, "probe_weights": self.probe_weights,
+                "dice_loss": self.dice_loss}
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> DiceStabilityMonitor:
@@ -149,7 +153,7 @@ class DiceStabilityMonitor(DiagnosticCallback):
         positive, foreground = self._fractions(labels, predictions)
         self.predicted_positive_fraction[epoch + 1] = positive
         findings = list(check_dice_stability(labels, predictions, self.dice_config,
-                                             source=self.source))
+                                             source=self.source, dice_loss=self.dice_loss))
         collapse = check_prediction_collapse(self.source, positive, foreground)
         if self._held_constant is not None and _constant(collapse) != self._held_constant:
             self._held_constant = None  # left it: a later return to it is a collapse

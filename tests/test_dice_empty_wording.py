@@ -1,0 +1,53 @@
+"""dice.empty_mask_convention names the Dice it speaks of: the Dice loss and its reduction,
+and, on a cross-entropy variant's probe, that the variant has no Dice loss (the new-user run
+of session 35: MP_Tr_BCE was told "the Dice loss's soft Dice scores them 0.014", and the
+before-training title said "under this Dice" of a loss pooled over the batch)."""
+
+import numpy as np
+
+from unetdiag.diag.checks.dice_stability import check_dice_config, check_dice_stability
+from unetdiag.diag.core.dice import DiceConfig
+
+BATCH = DiceConfig(1.0, 1.0, "batch")
+PER_IMAGE = DiceConfig(1.0, 1.0, "per_image")
+
+
+def _probe_convention(config: DiceConfig, **kwargs):
+    y_true = np.zeros((16, 8, 8))
+    y_true[1:, :3] = 1
+    y_pred = 0.9 * y_true
+    y_pred[0] = 69.84 / 64  # the run's one empty probe mask: predictions summing to 69.8
+    [found] = [f for f in check_dice_stability(y_true, y_pred, config, **kwargs)
+               if f.id == "dice.empty_mask_convention"]
+    return found
+
+
+def test_a_cross_entropy_variant_is_not_told_of_its_dice_loss():
+    found = _probe_convention(BATCH, dice_loss=False)
+    assert found.evidence["dice_loss"] is False
+    assert found.title == ("1 of 16 probe masks are empty; this variant trains with "
+                           "cross-entropy, not the Dice loss")
+    assert "this variant's loss holds no Dice" in found.explanation
+    assert "--empty-rule" in found.explanation
+
+
+def test_a_batch_dice_loss_score_of_one_mask_is_said_to_be_scored_alone():
+    found = _probe_convention(BATCH)
+    assert found.title == ("1 of 16 probe masks are empty; scored alone, the Dice loss's soft "
+                           "Dice gives them 0.014 on average")
+    assert "The loss pools the whole batch" in found.explanation
+    per_image = _probe_convention(PER_IMAGE)
+    assert "the Dice loss's per-image soft Dice scores them 0.014" in per_image.title
+
+
+def test_the_before_training_title_names_the_dice_loss_and_its_reduction():
+    counts, pixels = [0] * 18 + [900] * 174, [9216] * 192
+    [pooled] = [f for f in check_dice_config(BATCH, counts, pixels, 16)
+                if f.id == "dice.empty_mask_convention"]
+    assert pooled.title == ("18 empty masks; the Dice loss (batch Dice) counts them only "
+                            "through the foreground predicted on them, unless a whole batch "
+                            "is empty (then 1 when predicted empty)")
+    [alone] = [f for f in check_dice_config(PER_IMAGE, counts, pixels, 16)
+               if f.id == "dice.empty_mask_convention"]
+    assert alone.title == ("18 empty masks; the Dice loss (per-image Dice) scores an empty "
+                           "mask predicted empty 1")
