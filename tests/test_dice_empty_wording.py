@@ -51,3 +51,24 @@ def test_the_before_training_title_names_the_dice_loss_and_its_reduction():
                if f.id == "dice.empty_mask_convention"]
     assert alone.title == ("18 empty masks; the Dice loss (per-image Dice) scores an empty "
                            "mask predicted empty 1")
+
+
+def test_a_cross_entropy_variant_gets_no_finding_about_a_dice_loss_it_does_not_compute():
+    # test_dice_stability's probe, case b: per-image Dice, 4 empty masks predicted 0.25 each
+    y_true = np.zeros((8, 16, 16))
+    y_true[4:, 4:12, 4:12] = 1
+    y_pred = np.zeros_like(y_true)
+    y_pred[4:, 4:8, 4:8] = 1
+    y_pred[:4] = 1 / 1024
+    dice_ids = {f.id for f in check_dice_stability(y_true, y_pred, PER_IMAGE)}
+    assert {"dice.empty_images_dominate_gradient", "dice.per_image_vs_batch_gap"} <= dice_ids
+    bce_ids = {f.id for f in check_dice_stability(y_true, y_pred, PER_IMAGE, dice_loss=False)}
+    assert bce_ids == {"dice.empty_mask_convention"}
+
+
+def test_the_reduction_is_said_of_the_dice_loss_not_of_the_reported_dice():
+    counts, pixels = [0] * 50 + [900] * 50, [9216] * 100
+    [gap] = [f for f in check_dice_config(BATCH, counts, pixels, 16)
+             if f.id == "dice.per_image_vs_batch_gap"]
+    assert "The Dice loss pools the batch" in gap.explanation
+    assert "This run" not in gap.explanation

@@ -275,7 +275,9 @@ def check_dice_stability(y_true: np.ndarray, y_pred: np.ndarray, config: DiceCon
         config: the run's Dice convention.
         source: e.g. ``"train:MP_Tr_Dice epoch 3"``.
         dice_loss: whether the model trains with ``config`` as its loss; False for a
-            cross-entropy variant, whose findings then say what that Dice would give.
+            cross-entropy variant: only ``dice.empty_mask_convention`` is given, saying the
+            variant has no Dice loss (the smoothing, reduction and gradient findings are of
+            a loss it does not compute).
 
     Returns, when they apply: ``dice.smoothing_dominates``, ``dice.per_image_vs_batch_gap``,
     ``dice.empty_mask_convention`` (info), ``dice.gradient_explodes_on_empty``,
@@ -296,10 +298,13 @@ def check_dice_stability(y_true: np.ndarray, y_pred: np.ndarray, config: DiceCon
         return [wording.probe_non_finite(non_finite).finding(
             "dice.probe_non_finite", Severity.WARNING, non_finite, source)]
     probe = _Probe(config, *sums)
-    findings = [_probe_smoothing_finding(probe, source), _probe_gap_finding(probe, source),
-                _probe_empty_finding(probe, source, dice_loss),
-                _probe_gradient_finding(probe, source),
-                _probe_gradient_ratio_finding(probe, source)]
+    if not dice_loss:
+        findings = [_probe_empty_finding(probe, source, dice_loss)]
+    else:
+        findings = [_probe_smoothing_finding(probe, source), _probe_gap_finding(probe, source),
+                    _probe_empty_finding(probe, source, dice_loss),
+                    _probe_gradient_finding(probe, source),
+                    _probe_gradient_ratio_finding(probe, source)]
     return [finding for finding in findings if finding is not None]
 
 

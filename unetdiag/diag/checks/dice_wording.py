@@ -119,10 +119,11 @@ def config_gap(config: DiceConfig, evidence: Mapping, empty_mask_score: float) -
     per_image, pooled = evidence["per_image_dice_all_zeros"], evidence["batch_dice_all_zeros"]
     empty, images = evidence["empty_masks"], evidence["masks"]
     if config.reduction == "per_image":
-        meaning = (f"This run reports per-image Dice, so it starts at {per_image:.3f} before "
-                   "learning anything, and a high, flat Dice may be the empty images alone.")
+        meaning = (f"The Dice loss averages per image, so its Dice starts at {per_image:.3f} "
+                   "before learning anything, and a high, flat value of it may be the empty "
+                   "images alone.")
     else:
-        meaning = ("This run pools its Dice over the batch; a per-image Dice of the same "
+        meaning = ("The Dice loss pools the batch; a per-image Dice of the same "
                    f"predictions (MONAI's default) would read {evidence['gap']:.3f} higher.")
     return Sentences(
         title=(f"Predicting nothing scores per-image Dice {per_image:.3f} but batch Dice "
@@ -214,10 +215,10 @@ def probe_gap(config: DiceConfig, evidence: Mapping) -> Sentences:
         explanation=(f"On the probe batch the mean per-image Dice is {per_image:.3f} and the "
                      f"batch (pooled) Dice {pooled:.3f}: {'; '.join(parts)}. Per-image "
                      "averaging also weighs a tiny object like a large one. "
-                     + ("This run reports the per-image number, so its Dice is set by the "
+                     + ("The Dice loss averages per image, so its value is set by the "
                         "reduction as much as by the model: the saturated-metric look."
                         if config.reduction == "per_image" else
-                        "This run reports the batch number; a per-image Dice of the same "
+                        "The Dice loss pools the batch; a per-image Dice of the same "
                         f"predictions would read {evidence['gap']:+.3f}.")),
         fix=("Report batch Dice, or per-image Dice over masks with objects only, next to the "
              "number of empty masks. " + SAFE_FIX))
