@@ -45,6 +45,7 @@ def test_causes_the_run_rules_out_are_not_named():
     assert "training mode" not in gap.explanation
     assert "empty masks (" not in gap.explanation
     assert "consistent with different foreground fractions." in gap.explanation
+    assert "empty masks" not in gap.fix
 
 
 def test_a_short_run_reads_as_early_training():

@@ -241,8 +241,8 @@ def probe_empty(config: DiceConfig, evidence: Mapping, near_zero_sum: float) -> 
     if not evidence.get("dice_loss", True):
         title = (f"{count} of {images} probe masks are empty; this variant trains with "
                  "cross-entropy, not the Dice loss")
-        said = (f"The model's predictions on them sum to {sums}. The Dice loss config.json "
-                f"names (dice_loss: the _Dice variants' loss) would score {alone} alone "
+        said = (f"The model's predictions on them sum to {sums}. The run's Dice loss "
+                f"(summary.json's dice_loss, the _Dice variants' loss) would score {alone} alone "
                 f"{_range_text(scores)}; this variant's loss holds no Dice. {convention}")
     elif config.reduction == "batch":
         title = (f"{count} of {images} probe masks are empty; scored alone, the Dice loss's "

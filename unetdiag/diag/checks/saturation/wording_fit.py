@@ -150,9 +150,9 @@ def _above_causes(claim: evidence.TrainValGap) -> str:
                       f"{join_names(claim.train_mode)})")
     training, validation = claim.splits.get("training"), claim.splits.get("validation")
     if not (training and validation) or training["empty_masks"] or validation["empty_masks"]:
-        causes.append("different shares of empty masks (a per-image Dice without smoothing "
-                      "scores an empty mask 0 for a single false-positive pixel, 1 or left out "
-                      "when predicted empty)")
+        causes.append("different shares of empty masks (unless its rule leaves them out, a "
+                      "per-image Dice without smoothing scores an empty mask 0 for a single "
+                      "false-positive pixel)")
     causes.append("different foreground fractions")
     return (", ".join(causes[:-1]) + ", or " + causes[-1] if len(causes) > 1
             else causes[0]) + "."
@@ -172,15 +172,17 @@ def _splits_sentence(claim: evidence.TrainValGap) -> str:
 
 
 def _validation_above_fix(claim: evidence.TrainValGap) -> str:
-    measure = ("" if claim.splits.get("training") and claim.splits.get("validation") else
-               "; each split's share of empty masks and foreground fraction: `unetdiag "
-               "audit-data` on each")
+    training, validation = claim.splits.get("training"), claim.splits.get("validation")
+    known = bool(training and validation)
+    measure = ("" if known else "; each split's share of empty masks and foreground "
+               "fraction: `unetdiag audit-data` on each")
+    compare = ("" if known and not (training["empty_masks"] or validation["empty_masks"])
+               else " (compare the per-image Dice of the empty masks and of the others)")
     return ("No overfitting to act on. To tell the readings apart, score the training images "
             "in inference mode without augmentation, as validation is scored (`unetdiag "
             "evaluate MODEL --images TRAIN_IMAGES --masks TRAIN_MASKS`, or model.evaluate): "
             "near the validation figure, the gap is in how the training figures are measured; "
-            "still below it, the sets differ (compare the per-image Dice of the empty masks "
-            f"and of the others){measure}.")
+            f"still below it, the sets differ{compare}{measure}.")
 
 
 def _mixed_sentence(claim: evidence.TrainValGap) -> str:
