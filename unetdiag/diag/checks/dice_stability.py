@@ -272,7 +272,7 @@ def check_dice_stability(y_true: np.ndarray, y_pred: np.ndarray, config: DiceCon
     Args:
         y_true: the probe's masks, ``(N, H, W[, 1])`` with values in {0, 1}.
         y_pred: the model's predicted probabilities for them, same shape.
-        config: the run's Dice convention.
+        config: the run's Dice loss convention.
         source: e.g. ``"train:MP_Tr_Dice epoch 3"``.
         dice_loss: whether the model trains with ``config`` as its loss; False for a
             cross-entropy variant: only ``dice.empty_mask_convention`` is given, saying the

@@ -54,7 +54,7 @@ class DiceStabilityMonitor(DiagnosticCallback):
 
     Args:
         probe: ``(x, y)``: a fixed validation batch (NumPy arrays).
-        dice_config: the Dice convention the run reports (:meth:`get_config` gives it as a
+        dice_config: the run's Dice loss convention (:meth:`get_config` gives it as a
             dict, which :meth:`from_config` turns back into a ``DiceConfig``).
         threshold: a pixel with ``p > threshold`` is predicted positive (``unetdiag train``
             passes its ``--metric-threshold``, the threshold of the hard metrics).
