@@ -52,3 +52,13 @@ def test_a_short_run_reads_as_early_training():
     gap = _gap(epochs=4)
     assert "Over 4 epochs, validation above training is consistent with early training" in (
         gap.explanation)
+
+
+def test_a_last_epoch_not_finite_is_not_called_part_of_the_stretch():
+    # validation above from epoch 3 to epoch 12; epoch 13's val_dice is NaN
+    history = {"dice": [*DICE, 0.81], "val_dice": [*VAL_DICE, float("nan")]}
+    [gap] = [f for f in check_series("run", history) if f.id == "saturation.train_val_gap"]
+    assert gap.evidence["last_epoch"] == 13
+    assert "to the last (13)" not in gap.explanation
+    assert ("at every epoch from epoch 3 to epoch 12, the last at which both are finite"
+            in gap.explanation)

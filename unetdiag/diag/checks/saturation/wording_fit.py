@@ -128,8 +128,12 @@ def _validation_above(claim: evidence.TrainValGap, fitting: list[str]) -> str:
                 f"with early training ({epoch_mean}), ")
     elif since is not None:
         partner = VALIDATION_PREFIX + lead
-        held = ("at every epoch of the run" if since == 1 else
-                f"at every epoch from epoch {since} to the last ({claim.last_epoch})")
+        until = claim.metrics[lead]["epoch"]  # the last at which both are finite
+        held = ("at every epoch of the run" if since == 1 and until == claim.last_epoch
+                else f"at every epoch from epoch {since} to the last ({until})"
+                if until == claim.last_epoch
+                else f"at every epoch from epoch {since} to epoch {until}, the last at "
+                     "which both are finite")
         said = (f" {partner} was above {lead} {held}: more than early training, where the "
                 f"epoch mean lags ({epoch_mean}); consistent with ")
     else:
