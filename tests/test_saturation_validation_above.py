@@ -44,7 +44,7 @@ def test_causes_the_run_rules_out_are_not_named():
     gap = _gap(train_mode=[], split_masks=no_empty)
     assert "training mode" not in gap.explanation
     assert "empty masks (" not in gap.explanation
-    assert "consistent with different foreground fractions." in gap.explanation
+    assert "consistent with images harder to segment in the training split" in gap.explanation
     assert "empty masks" not in gap.fix
 
 
@@ -62,3 +62,11 @@ def test_a_last_epoch_not_finite_is_not_called_part_of_the_stretch():
     assert "to the last (13)" not in gap.explanation
     assert ("at every epoch from epoch 3 to epoch 12, the last at which both are finite"
             in gap.explanation)
+
+
+def test_measured_foreground_fractions_are_not_named_as_a_difference():
+    # 9.59 % against 9.63 %: stated beside, not offered as a cause the numbers contradict
+    gap = _gap(train_mode=(), split_masks=SPLITS)
+    assert "different foreground fractions" not in gap.explanation
+    assert "images harder to segment in the training split" in gap.explanation
+    assert "different shares of empty masks" in gap.explanation
