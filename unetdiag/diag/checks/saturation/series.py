@@ -353,6 +353,8 @@ def train_val_gap(run: str, series: Series, thresholds: SaturationThresholds,
                     epochs["validation_above_since"] = (
                         item.epoch(int(both[below[-1] + 1])) if below.size
                         else item.epoch(int(both[0])))
+                    # an epoch mean lags the end-of-epoch model by up to the epoch's gain
+                    epochs["training_rise_last_epoch"] = float(train_at[-1] - train_at[-2])
         overflowed = _non_finite_since_best(partner, kind, int(both[-1]))
         if overflowed:
             epochs["validation_non_finite_epochs"] = overflowed

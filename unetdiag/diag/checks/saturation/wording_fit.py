@@ -134,7 +134,13 @@ def _validation_above(claim: evidence.TrainValGap, fitting: list[str]) -> str:
                 if until == claim.last_epoch
                 else f"at every epoch from epoch {since} to epoch {until}, the last at "
                      "which both are finite")
-        said = (f" {partner} was above {lead} {held}: more than early training, where the "
+        rise = claim.metrics[lead].get("training_rise_last_epoch")
+        gap = claim.metrics[lead]["validation"] - claim.metrics[lead]["train"]
+        said = (f" {partner} was above {lead} {held}, and {lead} rose {rise:.4f} over its "
+                f"last epoch, at least the gap: consistent with the epoch mean lagging "
+                f"({epoch_mean}), with "
+                if rise is not None and rise >= gap else
+                f" {partner} was above {lead} {held}: more than early training, where the "
                 f"epoch mean lags ({epoch_mean}); consistent with ")
     else:
         said = (f" Early in a run, validation above training is consistent with the epoch "
