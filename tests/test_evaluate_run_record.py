@@ -77,7 +77,8 @@ def test_evaluate_under_another_policy_than_the_run_recorded_warns_first(run, tm
 def test_each_evaluation_folder_names_the_variant_whose_model_it_scored(run, tmp_path):
     """Every variant saves model.keras: folders named model, model-2 told none apart."""
     root, run_dir = run
-    assert _evaluate(root, run_dir, tmp_path / "e").out_dir.name == "MP_Tr_BCE-model"
+    assert (_evaluate(root, run_dir, tmp_path / "e").out_dir.name
+            == f"{run_dir.name}-MP_Tr_BCE-model")
     from unetdiag.training.evaluate import evaluate_model
 
     alone = tmp_path / "alone"  # a model outside a run folder keeps its own name
@@ -227,3 +228,15 @@ def test_best_val_dice_quoted_for_the_best_epoch_and_for_older_summaries(tmp_pat
     assert run_record(variant / "model.keras").trained_dice() == ((0.5, 3), "best")
     older = _recorded_run(tmp_path / "older", {})
     assert run_record(older / "model.keras").trained_dice() == ((0.5, 3), "best")
+
+
+def test_the_same_variant_of_two_runs_gives_two_names(tmp_path):
+    """MP_Tr_BCE-model and MP_Tr_BCE-model-2 told two runs' models apart no better than
+    model and model-2 told two variants apart."""
+    from unetdiag.training.evaluate import evaluation_name
+    from unetdiag.training.run_record import RunRecord
+
+    names = {evaluation_name(tmp_path / run / "MP_Tr_BCE" / "model.keras",
+                             RunRecord(tmp_path / run, "MP_Tr_BCE", None))
+             for run in ("20261205-124704", "20261205-131500")}
+    assert names == {"20261205-124704-MP_Tr_BCE-model", "20261205-131500-MP_Tr_BCE-model"}

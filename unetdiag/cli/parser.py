@@ -243,8 +243,8 @@ def _add_evaluate_parser(commands) -> None:
                                "empty mask: " + EMPTY_RULE_HELP)
     evaluate.add_argument("--out", type=Path, default=Path("evaluations"), metavar="DIR",
                           help="parent of evaluation folders (each evaluation gets a new one, "
-                               "named after the model file, after its variant when the "
-                               "model is a train run's: MP_Tr_BCE-model)")
+                               "named after the model file, after its run and variant "
+                               "when the model is a train run's: <run>-MP_Tr_BCE-model)")
     evaluate.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     add_output_options(evaluate)
 

@@ -239,11 +239,13 @@ def _dice_of_stems(pairs: Sequence[Pair], sums: dict[str, np.ndarray],
 
 
 def evaluation_name(model_path: Path, record: RunRecord | None) -> str:
-    """The evaluation folder's name: the model file's stem, after its variant folder's name
-    when the model is a train run's (``MP_Tr_BCE-model``, ``MP_Tr_BCE-last``): every variant
-    saves a ``model.keras``, and folders named ``model``, ``model-2`` could not be told
-    apart."""
-    return model_path.stem if record is None else f"{record.variant}-{model_path.stem}"
+    """The evaluation folder's name: the model file's stem, after its run's and variant's
+    folder names when the model is a train run's (``20261205-124704-MP_Tr_BCE-model``,
+    ``...-MP_Tr_BCE-last``): every variant of every run saves a ``model.keras``, and folders
+    named ``model``, ``model-2`` (or ``MP_Tr_BCE-model``, ``MP_Tr_BCE-model-2`` for two runs)
+    could not be told apart."""
+    return (model_path.stem if record is None
+            else f"{record.run_dir.name}-{record.variant}-{model_path.stem}")
 
 
 def _policy_differs(model: str, record: RunRecord | None,
