@@ -72,3 +72,13 @@ def test_the_reduction_is_said_of_the_dice_loss_not_of_the_reported_dice():
              if f.id == "dice.per_image_vs_batch_gap"]
     assert "The Dice loss pools the batch" in gap.explanation
     assert "This run" not in gap.explanation
+
+
+def test_a_pooled_dice_without_numerator_smoothing_still_teaches_through_batches_with_objects():
+    # pooled, an empty mask's predicted foreground is in the batch's denominator: it is
+    # pushed down whenever the batch holds an object; only alone does it score 0, no gradient
+    pooled = _probe_convention(DiceConfig(0.0, 1e-6, "batch"))
+    assert "empty images teach the model nothing through Dice" not in pooled.explanation
+    assert "a batch of empty masks teaches nothing" in pooled.explanation
+    per_image = _probe_convention(DiceConfig(0.0, 1e-6, "per_image"))
+    assert "empty images teach the model nothing through Dice" in per_image.explanation

@@ -38,7 +38,14 @@ def convention_text(config: DiceConfig, scores: Mapping[str, float],
     text = (f"Under {config.describe()} an empty mask scores {perfect:.3g} when the prediction "
             f"is exactly empty, {near_zero:.3g} when it sums to {near_zero_sum:g}, "
             f"and {one_pixel:.3g} with one false-positive pixel.")
-    if config.smooth_numerator == 0:
+    if config.smooth_numerator == 0 and config.reduction == "batch":
+        # pooled, an empty mask's predicted foreground adds to the denominator of a batch
+        # whose other masks hold objects, and the loss's gradient pushes it down
+        text += (" Without numerator smoothing, scored alone it always scores 0 and gives no "
+                 "gradient (Keras's convention): through the pooled Dice an empty mask "
+                 "teaches the model only in a batch holding objects, where its predicted "
+                 "foreground lowers the batch's Dice; a batch of empty masks teaches nothing.")
+    elif config.smooth_numerator == 0:
         text += (" Without numerator smoothing it always scores 0 and gives no gradient "
                  "(Keras's convention): empty images teach the model nothing through Dice.")
     elif near_zero < 0.9 * perfect:
