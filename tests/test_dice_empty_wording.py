@@ -82,3 +82,18 @@ def test_a_pooled_dice_without_numerator_smoothing_still_teaches_through_batches
     assert "a batch of empty masks teaches nothing" in pooled.explanation
     per_image = _probe_convention(DiceConfig(0.0, 1e-6, "per_image"))
     assert "empty images teach the model nothing through Dice" in per_image.explanation
+
+
+def test_the_pooled_and_per_image_gap_is_not_read_as_a_negative_dice():
+    # main: "a per-image Dice of the same predictions would read -0.383" (a Dice is >= 0)
+    y_true = np.zeros((4, 32, 32))
+    y_true[0, :8, :8] = 1
+    y_true[1, 4:20, 4:20] = 1
+    y_pred = 0.9 * y_true + 0.025  # every empty mask predicted a little foreground
+    [gap] = [f for f in check_dice_stability(y_true, y_pred, BATCH)
+             if f.id == "dice.per_image_vs_batch_gap"]
+    pooled, per_image = gap.evidence["batch_dice"], gap.evidence["per_image_dice"]
+    assert pooled > per_image
+    assert "would read -" not in gap.explanation
+    assert (f"pools the batch (the {pooled:.3f}), {pooled - per_image:.3f} above the per-image mean"
+            in gap.explanation)

@@ -225,8 +225,10 @@ def probe_gap(config: DiceConfig, evidence: Mapping) -> Sentences:
                      + ("The Dice loss averages per image, so its value is set by the "
                         "reduction as much as by the model: the saturated-metric look."
                         if config.reduction == "per_image" else
-                        "The Dice loss pools the batch; a per-image Dice of the same "
-                        f"predictions would read {evidence['gap']:+.3f}.")),
+                        f"The Dice loss pools the batch (the {pooled:.3f}), "
+                        f"{abs(pooled - per_image):.3f} "
+                        f"{'above' if pooled >= per_image else 'below'} the per-image mean of "
+                        "the same predictions.")),
         fix=("Report batch Dice, or per-image Dice over masks with objects only, next to the "
              "number of empty masks. " + SAFE_FIX))
 
