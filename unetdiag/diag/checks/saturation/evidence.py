@@ -437,7 +437,9 @@ class TrainValGap(MetricsClaim):
     ``metrics``: training name -> train, validation, ratio (a loss) or gap (a score), and
     epoch (of both values: the last at which both are finite); over a run logged from its
     first epoch, a score validation is above also holds validation_above_since, the first
-    epoch of the unbroken stretch up to the last at which validation was above training.
+    epoch of the unbroken stretch up to the last at which validation was above training,
+    and training_rise_last_epoch, the training value's change over its last epoch (an epoch
+    mean lags the end-of-epoch model by up to that much).
     ``diverged``: losses whose validation value is orders of magnitude above training.
     ``last_epoch``: the run's last epoch, finite or not.
     ``no_overlap``: Dice/IoU scores whose validation value never rose above a floor while
