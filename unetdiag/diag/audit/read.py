@@ -283,7 +283,9 @@ def _measure_mask(stored: StoredMask, policy: MaskPolicy, record: ChunkRecord, r
     decoded = inspected.foreground()
     box_rows, box_columns = foreground_box(decoded)  # labelled alike, at the box's cost
     solid = None
-    if encoding.lossy:
+    # under a value policy the foreground is the listed values wherever they sit on the scale
+    # (dark ones too): no end of the scale tells a drawn piece from ringing, so none is a speck
+    if encoding.lossy and not policy.foreground_values:
         solid = solid_foreground(plane[box_rows, box_columns], encoding.threshold,
                                  encoding.polarity, *scale_ends(encoding.scale,
                                                                 encoding.min_value,
