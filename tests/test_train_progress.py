@@ -49,12 +49,25 @@ def test_bar_and_elapsed_time_stay_when_the_metrics_do_not_fit():
         assert " -:--:-- " in waiting, waiting  # not started yet
         for line in lines.values():
             assert line.count("━") >= 15, line  # the bar
-        assert "epoch 12/12  loss 0.0552" in training
+        assert re.search(r"epoch 12/12 +loss 0\.0552", training), training
+
+
+def test_name_elapsed_time_and_epoch_stay_whole_on_a_narrow_terminal():
+    """At 40 and 60 columns the name and the elapsed time were cut ('StrConv_Ups_D…',
+    '0:00…'), and the counter could read 'epoch 1…' for epoch 12/12: now the bar and the
+    metrics give the columns."""
+    for width in (40, 60):
+        lines = _lines_after(batches=2, epoch_ended=False, width=width)
+        training, waiting = lines["MP_Tr_BCE"], lines["StrConv_Ups_Dice"]
+        assert re.search(r" \d+:\d\d:\d\d epoch 12/12( |$)", training), training
+        assert " -:--:-- " in waiting, waiting
+        assert len(training) <= width, training
 
 
 def test_the_previous_epochs_validation_is_labelled_with_its_epoch():
     line = _lines_after(batches=2, epoch_ended=False, width=200)["MP_Tr_BCE"]
-    assert "epoch 12/12  loss 0.0552  dice 0.8030  iou 0.7278  (epoch 11: val_loss 0.0558" in line
+    assert re.search(r"epoch 12/12 +loss 0\.0552  dice 0\.8030  iou 0\.7278  \(epoch 11: "
+                     r"val_loss 0\.0558", line), line
     assert "val_dice 0.8797" in line.split("(epoch 11:")[1]
     # at the epoch's end its own validation is shown, unlabelled
     ended = _lines_after(batches=4, epoch_ended=True, width=200)["MP_Tr_BCE"]

@@ -20,23 +20,38 @@ from rich.progress import (
 from rich.table import Column
 from rich.text import Text
 
-#: Width of each bar: kept whatever the metrics beside it need.
+#: Width of each bar: kept while the metrics beside it can shrink to it.
 BAR_WIDTH = 20
 
 
 def progress_display(console: Console, quiet: bool) -> Progress:
-    """The bars (off when ``quiet`` or when the console is not a terminal). The name, the bar
-    and the elapsed time keep their width; the metrics take what is left and are cut at
-    their end (the previous epoch's validation first) on a narrow terminal."""
+    """The bars (off when ``quiet`` or when the console is not a terminal). The name, the
+    elapsed time and the epoch counter keep their width; the metrics take what is left and
+    are cut at their end (the previous epoch's validation first) on a narrow terminal, down
+    to the bar's width, below which the bar and they shrink together (rich narrows the
+    widest column that may shrink first)."""
     return Progress(TextColumn("[bold]{task.description}", table_column=Column(no_wrap=True)),
-                    BarColumn(bar_width=BAR_WIDTH, table_column=Column(no_wrap=True)),
+                    BarColumn(bar_width=BAR_WIDTH, table_column=Column(no_wrap=False)),
                     TimeElapsedColumn(table_column=Column(no_wrap=True)),
-                    MetricsColumn(), console=console, disable=quiet or not console.is_terminal)
+                    EpochColumn(), MetricsColumn(), console=console,
+                    disable=quiet or not console.is_terminal)
+
+
+class EpochColumn(ProgressColumn):
+    """A task's ``epoch`` field (``epoch E/N``), whole: cut, ``epoch 12/12`` read as ``epoch
+    1…``."""
+
+    def __init__(self) -> None:
+        super().__init__(table_column=Column(no_wrap=True))
+
+    def render(self, task: Task) -> Text:
+        return Text(str(task.fields.get("epoch", "")), no_wrap=True)
 
 
 class MetricsColumn(ProgressColumn):
     """A task's ``metrics`` field on one line, cut with an ellipsis where it does not fit:
-    the only column a narrow terminal shrinks (the others do not wrap)."""
+    the first column a narrow terminal shrinks (then the bar with it; the name and the
+    elapsed time do not wrap)."""
 
     def __init__(self) -> None:
         super().__init__(table_column=Column(no_wrap=False))
@@ -82,24 +97,30 @@ class ProgressCallback(keras.callbacks.Callback):
         self._epoch_started = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
-        self.progress.update(self.task, advance=1, metrics=self._describe(logs or {}))
+        self.progress.update(self.task, advance=1, epoch=self._counter(),
+                             metrics=self._metrics(logs or {}))
 
     def on_epoch_end(self, epoch, logs=None):
         self._validation = {k: v for k, v in (logs or {}).items() if k.startswith("val_")}
         self._validation_epoch = epoch + 1
-        self.progress.update(self.task, metrics=self._describe(logs or {}))
+        self.progress.update(self.task, epoch=self._counter(), metrics=self._metrics(logs or {}))
         if self.epoch_lines:
             seconds = time.perf_counter() - self._epoch_started
-            self.progress.console.print(f"{self.name} {self._describe(logs or {})}  "
+            self.progress.console.print(f"{self.name} {self._counter()}  "
+                                        f"{self._metrics(logs or {})}  "
                                         f"({seconds:.1f} s)", markup=False, highlight=False,
                                         soft_wrap=True)
 
-    def _describe(self, logs: dict[str, float]) -> str:
-        """``epoch E/N`` and the metrics of ``logs``; while epoch E trains (``logs`` holds no
-        validation yet), the validation of the epoch before, labelled with its number."""
+    def _counter(self) -> str:
+        """``epoch E/N`` of the epoch training or just ended."""
+        return f"epoch {self._epoch}/{self.epochs}"
+
+    def _metrics(self, logs: dict[str, float]) -> str:
+        """The metrics of ``logs``; while an epoch trains (``logs`` holds no validation yet),
+        the validation of the epoch before, labelled with its number."""
         shown = "  ".join(f"{key} {logs[key]:.4f}" for key in self.SHOWN if key in logs)
         earlier = [f"{key} {self._validation[key]:.4f}" for key in self.VALIDATION
                    if key not in logs and key in self._validation]
         if earlier and self._validation_epoch != self._epoch:
             shown += f"  (epoch {self._validation_epoch}: {'  '.join(earlier)})"
-        return f"epoch {self._epoch}/{self.epochs}  {shown}"
+        return shown
