@@ -103,14 +103,13 @@ from unetdiag.diag.data.pairing_rules import (
     match_pattern,
     stem_key,
 )
+from unetdiag.diag.data.pairing_siblings import mask_values_held, sibling_masks
 from unetdiag.diag.data.pairing_trees import (
     folders_sharing_names,
-    mask_values_held,
     pair_case_folders,
     pair_mirrored,
     parts_hint,
     root_parts_hint,
-    sibling_masks,
 )
 from unetdiag.diag.data.root_folders import (
     pairs_one_to_one,

@@ -26,7 +26,7 @@ from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data import pairing_findings as words
 from unetdiag.diag.data.pairing_match import Matching, Pair, group_by_key
 from unetdiag.diag.data.pairing_rules import stem_key
-from unetdiag.diag.data.pairing_trees import MAX_MASK_VALUES
+from unetdiag.diag.data.pairing_siblings import MAX_MASK_VALUES
 from unetdiag.diag.data.reading import LOSSY_EXTENSIONS, ImageReadError, load_mask_values
 from unetdiag.diag.wording.text import join_names, plural
 
