@@ -21,12 +21,15 @@ def _save(path: Path, values: np.ndarray) -> None:
     Image.fromarray(values).save(path)
 
 
-def _dataset(root: Path, sibling_box: tuple[slice, slice]) -> None:
-    for index in range(5):
+def _dataset(root: Path, sibling_box: tuple[slice, slice], empty: int = 0,
+             count: int = 5) -> None:
+    """``count`` pairs, the first ``empty`` of whose masks are empty."""
+    for index in range(count):
         name = f"{index:02d}_test.png"
-        _save(root / "images" / name, np.full((SIDE, SIDE, 3), 40 * index, np.uint8))
+        _save(root / "images" / name, np.full((SIDE, SIDE, 3), 30 * index, np.uint8))
         vessel = np.zeros((SIDE, SIDE), np.uint8)
-        vessel[10:22, 14 + index % 3] = 255  # a thin line inside the disc
+        if index >= empty:
+            vessel[10:22, 14 + index % 3] = 255  # a thin line inside the disc
         _save(root / "masks" / name, vessel)
         region = np.zeros((SIDE, SIDE), np.uint8)
         region[sibling_box] = 255
@@ -50,3 +53,14 @@ def test_parts_lying_apart_keep_the_merge_proposal(tmp_path):
     sibling = findings_by_id(result)["pairing.sibling_masks"]
     assert "numpy.maximum" in sibling.fix
     assert "least_share_inside" not in sibling.evidence
+
+
+def test_empty_masks_first_do_not_hide_the_region(tmp_path):
+    """The first 4 masks read empty (an empty mask lies inside anything): the next ones are
+    read, not the merge proposed."""
+    _dataset(tmp_path, np.s_[4:28, 4:28], empty=4, count=8)
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    sibling = findings_by_id(result)["pairing.sibling_masks"]
+    assert "numpy.maximum" not in sibling.fix, sibling.fix
+    assert sibling.evidence["pairs_read"] == 4
+

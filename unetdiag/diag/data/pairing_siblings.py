@@ -60,8 +60,11 @@ def mask_value_count(path: Path) -> int | None:
     return count if count <= MAX_MASK_VALUES else None
 
 
-#: Same-name files of a sibling folder and of the mask folder read to judge containment.
+#: Same-name files of a sibling folder and of the mask folder read to judge containment
+#: (masks with foreground; empty ones are passed over, at most :data:`CONTAINMENT_SCAN`).
 CONTAINMENT_READ = 4
+#: Masks looked at, empty ones included, to find :data:`CONTAINMENT_READ` with foreground.
+CONTAINMENT_SCAN = 16
 #: Share of a mask's foreground that must lie inside the sibling file: DRIVE's vessel
 #: annotations reach past the field-of-view disc by up to 0.3 % of their pixels.
 MIN_SHARE_INSIDE = 0.99
@@ -71,21 +74,27 @@ def region_holding_the_masks(sibling: Path, masks: Sequence[Path]
                               ) -> tuple[float, float, int] | None:
     """``(region share, least share inside, pairs read)``: the mean foreground share of
     ``sibling``'s files when at least :data:`MIN_SHARE_INSIDE` of the foreground of each of
-    the first :data:`CONTAINMENT_READ` of ``masks`` with a same-name file there lies inside
-    it and the sibling covers at least twice the mask's share: the region the objects lie in
-    (DRIVE's field-of-view discs), whose union with a mask is nearly the sibling file
-    itself; None otherwise (parts of an object lie apart)."""
+    the first :data:`CONTAINMENT_READ` of ``masks`` with foreground and a same-name file
+    there lies inside it and the sibling covers at least twice the mask's share: the region
+    the objects lie in (DRIVE's field-of-view discs), whose union with a mask is nearly the
+    sibling file itself; None otherwise (parts of an object lie apart, another annotator's
+    masks overlap without holding them) or when no mask read holds foreground."""
     shares, inside = [], []
-    for mask_path in masks[:CONTAINMENT_READ]:
-        candidates = [path for path in sibling.glob(f"{mask_path.stem}.*") if path.is_file()]
+    for mask_path in masks[:CONTAINMENT_SCAN]:
+        if len(shares) == CONTAINMENT_READ:
+            break
+        candidates = [path for path in sibling.iterdir()
+                      if path.stem == mask_path.stem and path.is_file()]
         if not candidates:
             continue
         try:
             mask, _ = decode_mask(mask_path)
+            if not mask.any():  # an empty mask lies inside anything: it tells nothing
+                continue
             region, _ = decode_mask(candidates[0])
         except (ImageReadError, OSError, ValueError):
             return None
-        if mask.shape != region.shape or not mask.any():
+        if mask.shape != region.shape:
             return None
         share_inside = float((mask & region).sum() / mask.sum())
         if share_inside < MIN_SHARE_INSIDE or region.mean() < 2 * mask.mean():
@@ -140,7 +149,7 @@ def _region_siblings(masks_dir: Path, siblings: Sequence[tuple[Path, int, tuple[
         f"{names} beside {masks_dir.name}/ {'holds' if len(siblings) == 1 else 'hold'} files "
         f"of the same {held} names, each a region the masks lie inside",
         f"{first} holds files named as {held} of the {plural(pair_count, 'mask')} paired from "
-        f"{masks_dir}. In the {plural(read, 'pair')} read, at least {least_inside:.1%} of "
+        f"{masks_dir}. In the {plural(read, 'pair')} read (masks with foreground), at least {least_inside:.1%} of "
         f"each mask's foreground lies inside the same-name file of {first.name}/, which "
         f"covers {region_share:.0%} of the image on average: consistent with field-of-view "
         "masks (where the camera saw, as DRIVE ships them) or regions of interest, not with "
