@@ -64,3 +64,17 @@ def test_empty_masks_first_do_not_hide_the_region(tmp_path):
     assert "numpy.maximum" not in sibling.fix, sibling.fix
     assert sibling.evidence["pairs_read"] == 4
 
+
+def test_a_second_annotators_folder_beside_the_region_is_not_called_a_region(tmp_path):
+    """fov/ holds every mask, manual2/ (another annotator: the line one column over, partly
+    overlapping) does not: the title may not say both are regions the masks lie inside."""
+    _dataset(tmp_path, np.s_[4:28, 4:28])
+    for index in range(5):
+        other = np.zeros((SIDE, SIDE), np.uint8)
+        other[12:24, 15 + index % 3] = 255
+        _save(tmp_path / "manual2" / f"{index:02d}_test.png", other)
+    result = discover_pairs(tmp_path / "images", tmp_path / "masks")
+    sibling = findings_by_id(result)["pairing.sibling_masks"]
+    assert "manual2/" in sibling.title
+    assert "region the masks lie inside" not in sibling.title, sibling.title
+    assert "another annotator's masks" in sibling.explanation

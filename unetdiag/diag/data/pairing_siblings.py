@@ -108,14 +108,15 @@ def sibling_masks(masks_dir: Path, siblings: Sequence[tuple[Path, int, tuple[str
                   pair_count: int, masks: Sequence[Path] = ()) -> Finding:
     """``pairing.sibling_masks`` (info): folders beside the mask folder hold files of the
     same names that read as masks (:func:`mask_values_held`): other parts of the object,
-    other annotations, or masks of something else; when the first holds each of the
+    other annotations, or masks of something else; when each folder holds each of the
     ``masks`` read inside a larger region (:func:`region_holding_the_masks`), that is said
     and no merge is proposed."""
     names = join_names([f"{path.name}/" for path, _, _ in siblings])
     first, held, (opened, values) = siblings[0]
-    holding = region_holding_the_masks(first, masks)
-    if holding is not None:
-        return _region_siblings(masks_dir, siblings, pair_count, holding)
+    holdings = [region_holding_the_masks(folder, masks) for folder, _, _ in siblings]
+    if all(holding is not None for holding in holdings):
+        # the title speaks of every folder; the explanation's figures are the first's
+        return _region_siblings(masks_dir, siblings, pair_count, holdings[0])
     return words.pairing_finding(
         "pairing.sibling_masks", Severity.INFO,
         f"{names} beside {masks_dir.name}/ {'holds' if len(siblings) == 1 else 'hold'} files "
