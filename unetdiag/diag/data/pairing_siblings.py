@@ -150,14 +150,14 @@ def _region_siblings(masks_dir: Path, siblings: Sequence[tuple[Path, int, tuple[
         f"{names} beside {masks_dir.name}/ {'holds' if len(siblings) == 1 else 'hold'} files "
         f"of the same {held} names, each a region the masks lie inside",
         f"{first} holds files named as {held} of the {plural(pair_count, 'mask')} paired from "
-        f"{masks_dir}. In the {plural(read, 'pair')} read (masks with foreground), at least {least_inside:.1%} of "
-        f"each mask's foreground lies inside the same-name file of {first.name}/, which "
-        f"covers {region_share:.0%} of the image on average: consistent with field-of-view "
-        "masks (where the camera saw, as DRIVE ships them) or regions of interest, not with "
-        "parts of the objects (those lie apart). A mask's union with such a file is nearly "
-        f"the file itself: merged, the masks would be about {region_share:.0%} foreground. "
-        "Nothing pairs or "
-        f"trains on them: the masks used are those in {masks_dir.name}/.",
+        f"{masks_dir}. In the {plural(read, 'pair')} read (masks with foreground), at least "
+        f"{least_inside:.1%} of each mask's foreground lies inside the same-name file of "
+        f"{first.name}/, which covers {region_share:.0%} of the image on average: consistent "
+        "with field-of-view masks (where the camera saw, as DRIVE ships them) or regions of "
+        "interest, not with parts of the objects (those lie apart). A mask's union with such "
+        f"a file is nearly the file itself: merged, the masks would be about "
+        f"{region_share:.0%} foreground. Nothing pairs or trains on them: the masks used are "
+        f"those in {masks_dir.name}/.",
         f"Nothing to change for training; do not merge {first.name}/ into the masks. If you "
         "want to score inside that region only, write the masks with a value of their own "
         "outside it and pass it as --ignore-values (with --foreground-values naming the "
