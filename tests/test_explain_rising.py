@@ -130,3 +130,18 @@ def test_a_non_keras_csv_counting_from_1_names_its_own_epochs(tmp_path):
     # fit resumed at initial_epoch=1)
     path.write_text("epoch,loss,val_dice\n" + rows)
     assert "val_dice was still rising at epoch 11, the last logged" in _titles(path)
+
+
+def test_a_rise_past_its_swing_ending_within_a_fall_is_not_called_a_rise_within_the_swing():
+    # up 0.05 over 3 epochs against a median change of 0.045 and a fall of 0.01: the rise is
+    # within neither; the last value's 0.005 over epoch 4's 0.745 is within the fall
+    loss = [0.5 - 0.03 * i for i in range(6)]
+    series = {"loss": loss, "val_loss": loss, "val_dice": [0.60, 0.65, 0.70, 0.745, 0.735, 0.75]}
+    [within] = [f for f in check_series("run", series) if f.id == WITHIN]
+    assert "by a rise" not in within.title and "by a rise" not in within.explanation
+    assert within.title.endswith("0.0050 above the highest of epochs 3-5, within a fall of "
+                                 "0.0100 among them")
+    assert "that margin of 0.0050 is no larger than the fall" in within.explanation
+    # the user's rise of 0.0192 is within its fall of 0.0314 but not its median change 0.0188
+    new_user = [f for f in check_series("run", NEW_USER) if f.id == WITHIN][0]
+    assert "0.0184 above the highest of epochs 9-11" in new_user.title

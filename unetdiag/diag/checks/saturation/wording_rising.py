@@ -25,19 +25,33 @@ def rise_numbers(name: str, data: dict) -> str:
             "epochs")
 
 
+def within_swing(data: dict) -> str:
+    """Which of the curve's swings the rise does not clear: "the rise is no larger than that
+    median change" where it is not, else "that margin of 0.0050 is no larger than the fall" (a
+    rise of 0.05 past a fall of 0.01 is within neither, but its margin over the epochs in
+    between is)."""
+    if data["gain"] <= data["swing"]:
+        return "the rise is no larger than that median change"
+    return f"that margin of {data['above']:.4f} is no larger than the fall"
+
+
 def rise_within_swing_finding(claim: RiseWithinSwing) -> Finding:
     names = list(claim.metrics)
     name, data = names[0], claim.metrics[names[0]]
     return finding(
         ids.RISE_WITHIN_SWING, claim,
         title=(f"{claim.run}: {name}'s last epoch ({data['last_epoch']}) reaches its best so "
-               f"far, by a rise ({data['gain']:.4f} over {data['over_epochs']} epochs) within "
-               "its swing between epochs"),
+               + (f"far, by a rise ({data['gain']:.4f} over {data['over_epochs']} epochs) "
+                  "within its median change between epochs" if data["gain"] <= data["swing"]
+                  else f"far, {data['above']:.4f} above the highest of epochs "
+                  f"{data['earlier_epoch']}-{data['last_epoch'] - 1}, within a fall of "
+                  f"{data['fall']:.4f} among them")),
         explanation=(
-            "; ".join(rise_numbers(n, d) for n, d in claim.metrics.items())
-            + ". The last epoch reaches the best so far, but by a rise no larger than this "
-            "curve moves from one epoch to the next (its median change, or a fall inside those "
-            "epochs): consistent with noise as well as with further gains, so these numbers "
-            "do not tell whether more epochs would score higher on this validation set."),
+            "; ".join(f"{rise_numbers(n, d)}: {within_swing(d)}"
+                      for n, d in claim.metrics.items())
+            + ". The last epoch reaches the best so far, but by no more than this curve "
+            "moves between epochs: consistent with noise as well as with further gains, so "
+            "these numbers do not tell whether more epochs would score higher on this "
+            "validation set."),
         fix=("Nothing to change for this finding; a longer run with a checkpoint on the best "
              "epoch would show whether the curve keeps rising past its swing."))
