@@ -335,3 +335,24 @@ def test_matplotlib_is_imported_only_to_draw():
 def test_an_empty_report_of_each_command_renders(tmp_path, command):
     page = write_html(Report(title="<b>", command=command), tmp_path / "r.html").read_text()
     assert "Nothing found" in page and "&lt;b&gt;" in page
+
+
+def test_series_findings_naming_their_epochs_in_lists_or_beside_are_marked_there():
+    """Evidence naming its epochs as a list under ``epochs`` (a score at 0, validation not
+    scored, a loss not measured), as a total's multiple epochs, or the epoch before a jump or
+    a collapse: marked there, not left unmarked (a series finding's first report is no mark)."""
+    from unetdiag.diag.core.findings import Finding
+    from unetdiag.report.epochs import finding_epochs
+
+    def marked(evidence):
+        return finding_epochs(Finding("x", "warning", "", "", "", {"run": "r",
+                                                                    "first_epoch": 1,
+                                                                    **evidence}))
+
+    assert marked({"metrics": {"val_dice": {"epochs": [3, 4]}}}) == [3, 4]
+    assert marked({"epochs": [2], "every_epoch": False}) == [2]
+    assert marked({"metrics": {"loss": {"equal_epochs": [1], "multiple_epochs": [5]}}}) == [1, 5]
+    assert marked({"metrics": {"loss": {"epoch": 7, "previous_epoch": 6}}}) == [6, 7]
+    assert marked({"metrics": {"val_dice": {"epoch": 9, "before_epoch": 8}}}) == [8, 9]
+    # a count of epochs is no epoch
+    assert marked({"metrics": {"dice": {"epochs": 12, "from_epoch": 4}}}) == [4]

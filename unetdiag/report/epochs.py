@@ -31,6 +31,8 @@ report it first:
 [9, 12]
 >>> marked(run="r", first_epoch=1, metrics={"dice": {"epoch": 12, "from_first_epoch": False}})
 [12]
+>>> marked(run="r", first_epoch=1, metrics={"val_dice": {"epochs": [3, 4]}})
+[3, 4]
 """
 
 from __future__ import annotations
@@ -46,13 +48,15 @@ ZERO_BASED_KEYS = (("epoch", "batch"), ("first_epoch", "first_batch"))
 #: Keys holding a 1-based epoch number the series checks' evidence names, at any level.
 ONE_BASED_KEYS = ("onset_epoch", "from_epoch", "best_epoch", "epoch_of_min",
                   "first_epoch_of_max", "first_epoch_above_one", "first_negative_epoch",
-                  "restored_epoch")
+                  "restored_epoch", "previous_epoch", "before_epoch", "highest_epoch")
 #: Keys holding a 1-based epoch number per metric or phase only (at the top, ``last_epoch``
 #: is the run's last epoch and ``epoch`` the guard's).
 NESTED_ONLY_KEYS = ("epoch", "last_epoch")
-#: Keys holding a list of 1-based epoch numbers.
+#: Keys holding a list of 1-based epoch numbers (``epochs`` where it is a list: elsewhere it
+#: counts them, as ``flat_epochs`` and ``epochs_above`` do).
 ONE_BASED_LIST_KEYS = ("epochs_at_baseline", "epochs_matched", "epochs_above_bound",
-                       "epochs_at_one", "epochs_at_ln2", "non_finite_epochs")
+                       "epochs_at_one", "epochs_at_ln2", "non_finite_epochs", "epochs",
+                       "equal_epochs", "multiple_epochs", "validation_non_finite_epochs")
 #: Keys holding a mapping of metric name -> 1-based epoch number.
 ONE_BASED_MAP_KEYS = ("first_non_finite_epoch",)
 #: Nested evidence that holds per-metric or per-phase epochs.
