@@ -268,3 +268,35 @@ def test_the_one_unit_softmax_is_named_for_categorical_cross_entropy_only(tmp_pa
     headline = explain_log(path).headline
     assert "underflows" in headline
     assert "single output unit" not in headline
+
+
+def test_a_loss_and_accuracy_both_0_in_a_scored_phase_name_a_one_unit_softmax(tmp_path: Path):
+    # Conv2D(1, 1, activation='softmax') with categorical cross-entropy prints loss 0 whatever
+    # the labels, and its binary accuracy (the share labelled 1) is 0 when every label is 0.
+    # The zero-loss sentence passed over an accuracy of 0 as a phase that scored no batch,
+    # though the log counts 237 steps in each epoch: nothing was said of the zeros.
+    path = tmp_path / "one_unit_softmax_labels_0.log"
+    path.write_text(_fit_log(["loss: 0.0000e+00 - accuracy: 0.0000e+00 - val_loss: 0.0000e+00 "
+                              "- val_accuracy: 0.0000e+00"] * 3))
+    report = explain_log(path)
+    assert "loss at epochs 1-3 (accuracy 0.0000) and val_loss at epochs 1-3" in report.headline
+    assert "or with categorical cross-entropy over a softmax of a single output unit" \
+        in report.headline
+    assert "an accuracy of 0: no label exactly 1, the rounded prediction, as with labels all " \
+        "0, masks that decode empty, or a foreground stored as 255; training batches were " \
+        "scored, the log counting 237 steps in each of those epochs" in report.headline
+    said = report.headline + " ".join(f.title + f.explanation for f in report.findings)
+    assert "scored no batch" not in said
+
+
+def test_validation_zeros_beside_a_positive_training_loss_stay_unscored(tmp_path: Path):
+    # a validation phase that scored no batch (validation_data as a list) prints 0 for its loss
+    # and accuracy while training measures: no one-unit softmax, which zeroes both phases' loss
+    path = tmp_path / "fit.log"
+    path.write_text(_fit_log(["loss: 0.0000e+00 - accuracy: 0.0000e+00 - val_loss: 0.0000e+00 "
+                              "- val_accuracy: 0.0000e+00", "loss: 0.3100 - accuracy: 0.9000 - "
+                              "val_loss: 0.0000e+00 - val_accuracy: 0.0000e+00"]))
+    headline = explain_log(path).headline
+    assert "loss at epoch 1 (accuracy 0.0000) and val_loss at epoch 1 (val_accuracy" in headline
+    assert "val_loss and val_accuracy are exactly 0 at epoch 2: a validation loss and score " \
+        "both 0 are no measurement" in headline

@@ -108,11 +108,28 @@ def ran_out_sentences(runs: Sequence[RunLog]) -> str:
 _ZERO_LOSS_ACCURACY_CEILING = 0.99
 
 
+def _scored_batches(run: RunLog, at: int, loss: str) -> bool:
+    """Whether a phase's loss and accuracy, both 0 at epoch ``at``, come from batches scored:
+    the log counts the epoch's training steps (``30/30``) and the training loss there is 0
+    as well. A validation phase beside a positive training loss may have scored no batch
+    (validation_not_scored's case, whose values Keras prints as 0); a one-unit softmax makes
+    both phases' categorical cross-entropy 0, and its binary accuracy is 0 where no label is 1."""
+    steps = run.steps_per_epoch[at] if at < len(run.steps_per_epoch) else None
+    return bool(steps) and (loss == "loss" or run.epochs[at].get("loss") == 0.0)
+
+
+def _steps_shown(run: RunLog, positions: set[int]) -> str:
+    """The step counts the log shows at those epochs (0-based), ``30`` or ``30-32``."""
+    steps = sorted({run.steps_per_epoch[at] for at in positions})
+    return str(steps[0]) if len(steps) == 1 else f"{steps[0]}-{steps[-1]}"
+
+
 def zero_loss_sentences(runs: Sequence[RunLog]) -> str:
     """ " A loss printed 0.0000e+00 (exactly 0) beside an accuracy below 1: loss at epochs 2-6
     (acc 0.0987). If the loss is binary cross-entropy, ..." for a loss printed ``0.0000e+00``
     (exactly 0: Keras prints values below 1e-3 in e-notation) at epochs whose accuracy of the
-    same phase is in (0, 0.99). A binary cross-entropy, or a categorical one over two or more
+    same phase is in (0, 0.99), or 0 in a phase whose batches were scored
+    (:func:`_scored_batches`). A binary cross-entropy, or a categorical one over two or more
     units, is 0 only for hard labels and exact predictions, which score an accuracy of 1;
     categorical cross-entropy over a softmax of one unit is 0 for any labels (that softmax is
     1; TensorFlow's Keras computes the loss from the unit's logit, an exact 0), while binary
@@ -124,7 +141,7 @@ def zero_loss_sentences(runs: Sequence[RunLog]) -> str:
     for run in runs:
         if run.zeros_printed != "0.0000e+00":
             continue
-        parts, binary_accuracy = [], False
+        parts, binary_accuracy, scored = [], False, set()
         for loss in ("loss", "val_loss"):
             prefix = "val_" if loss.startswith("val_") else ""
             accuracy = next((name for name in run.metrics() if name.startswith(prefix) and (
@@ -135,10 +152,13 @@ def zero_loss_sentences(runs: Sequence[RunLog]) -> str:
             pairs = [(epoch_number(run, at), epoch[accuracy]) for at, epoch in
                      enumerate(run.epochs) if epoch.get(loss) == 0.0 and math.isfinite(
                          epoch.get(accuracy, math.nan))
-                     # both 0: a phase that scored no batch (validation_not_scored's)
-                     and 0 < epoch[accuracy] < _ZERO_LOSS_ACCURACY_CEILING]
+                     and (0 < epoch[accuracy] < _ZERO_LOSS_ACCURACY_CEILING
+                          or epoch[accuracy] == 0 and _scored_batches(run, at, loss))]
             if pairs:
                 binary_accuracy |= accuracy[len(prefix):] in ("acc", "accuracy")
+                scored |= {at for at, epoch in enumerate(run.epochs)
+                           if epoch.get(loss) == 0.0 and epoch.get(accuracy) == 0
+                           and _scored_batches(run, at, loss)}
                 epochs = [number for number, _ in pairs]
                 parts.append(f"{loss} at epoch{'s' if len(epochs) > 1 else ''} "
                              f"{epoch_span(epochs)} ({accuracy} {pairs[-1][1]:.4f})")
@@ -155,7 +175,13 @@ def zero_loss_sentences(runs: Sequence[RunLog]) -> str:
                    "is 1 everywhere, so the loss is 0 whatever the labels (binary "
                    "cross-entropy and MSE of such a unit are not 0), and an accuracy of one "
                    "unit, which Keras counts as binary, is the share of samples (or pixels) "
-                   "labelled 1" if binary_accuracy else "")
+                   "labelled 1" + (
+                       " (an accuracy of 0: no label exactly 1, the rounded prediction, as "
+                       "with labels all 0, masks that decode empty, or a foreground stored "
+                       "as 255; training batches were scored, the log counting "
+                       f"{_steps_shown(run, scored)} steps in each of those epochs)"
+                       if scored else "")
+                   if binary_accuracy else "")
                 + "; an MSE against soft labels can be 0 beside any accuracy.")
     return "".join(sentences)
 
