@@ -176,3 +176,25 @@ def test_a_fade_that_moves_the_foreground_is_not_blamed_on_thin_objects():
     text = soft_values_sentences(evidence, "train").explanation
     assert "changes the foreground by -14%" in text
     assert "a pixel or two wide" not in text
+
+
+def test_regions_in_jpeg_masks_are_also_consistent_with_label_maps():
+    """Values filling whole regions of a JPEG mask: train names the label-map cause that
+    audit-data's mask.non_binary names (regions_cause), not only soft labels and photographs;
+    a PNG with the same values keeps the soft-label causes alone."""
+    from unetdiag.diag.checks.soft_masks import soft_values_evidence
+    from unetdiag.diag.checks.soft_masks_wording import soft_values_sentences
+
+    # class numbers in 8x8 blocks, as a label map's regions: nearly every value is between
+    plane = np.kron(np.arange(1, 65, dtype=np.uint8).reshape(8, 8) * 3, np.ones((8, 8), np.uint8))
+    texts = {}
+    for file_format in ("JPEG", "PNG"):
+        soft = measure_soft_values(inspect_mask_values(plane, file_format, "L", MaskPolicy()))
+        evidence = soft_values_evidence({f"a.{file_format.lower()}": soft}, 1)
+        assert evidence["reading"] == "regions"
+        texts[file_format] = soft_values_sentences(evidence, "train").explanation
+    assert "consistent with soft labels, probability maps, or photographs used as masks, or, " \
+        "in the 1 JPEG mask, with label maps (class or object numbers)" in texts["JPEG"]
+    assert "consistent with soft labels, probability maps, or photographs used as masks." \
+        in texts["PNG"]
+    assert "label maps" not in texts["PNG"]

@@ -20,7 +20,12 @@ from unetdiag.diag.checks.masks import (
     RIM_SHARE_FOR_RESAMPLING,
     non_binary_reading,
 )
-from unetdiag.diag.checks.masks_wording import ON_OBJECT_EDGES, SOFT_VALUES_FIX, fading_values
+from unetdiag.diag.checks.masks_wording import (
+    ON_OBJECT_EDGES,
+    SOFT_VALUES_FIX,
+    fading_values,
+    regions_cause,
+)
 from unetdiag.diag.core.findings import Finding, Severity
 from unetdiag.diag.data.policy import MaskPolicy
 from unetdiag.diag.wording.text import join_names, plural, verb
@@ -126,8 +131,10 @@ def value_findings(tally: AuditTally, masks_read: int, policy: MaskPolicy) -> li
             cause = (f"{edge:.0%} of them sit {ON_OBJECT_EDGES}: "
                      f"{edge_values_cause(columns['lossy'][nonbinary])}.")
         else:
+            jpeg = int(columns["lossy"][nonbinary].sum())
             cause = (f"Only {edge:.0%} of them sit {ON_OBJECT_EDGES}; the rest are spread "
-                     "through whole regions: " + _regions_cause(columns["lossy"][nonbinary]))
+                     f"through whole regions: {regions_cause(jpeg)}"
+                     + (" (see mask.lossy)." if jpeg else "."))
         worst = int(listed[0])
         findings.append(audit_finding(
             "mask.non_binary", Severity.WARNING,
@@ -271,16 +278,3 @@ def edge_values_cause(lossy: np.ndarray) -> str:
         return f"consistent with {lossless_causes} (these files are lossless)"
     return (f"consistent with compression in the {plural(jpeg_count, 'JPEG mask')} and, in "
             f"the {lossless_count} lossless ones, with {lossless_causes}")
-
-
-def _regions_cause(lossy: np.ndarray) -> str:
-    """What values between the ends spread through whole regions are consistent with: in a
-    JPEG file also a label map (class or object numbers), whose every region compression
-    moves off its number (ids 1..137 saved as JPEG: 9 % of such values on edges)."""
-    causes = "soft labels, probability maps, or photographs used as masks"
-    jpeg_count = int(lossy.sum())
-    if not jpeg_count:
-        return f"consistent with {causes}."
-    return (f"consistent with {causes}, or, in the {plural(jpeg_count, 'JPEG mask')}, with "
-            "label maps (class or object numbers) whose regions JPEG compression moved off "
-            "their numbers (see mask.lossy).")

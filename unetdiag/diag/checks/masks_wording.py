@@ -139,6 +139,22 @@ SOFT_VALUES_FIX = ("If they are probabilities, choose the threshold that makes t
 ON_OBJECT_EDGES = (f"on object edges (within {EDGE_NEIGHBOURHOOD_RADIUS} pixels of a solid "
                    "region of one class and of a pixel of the other)")
 
+
+#: What values between the ends spread through whole regions are consistent with in any file.
+REGIONS_CAUSES = "soft labels, probability maps, or photographs used as masks"
+
+
+def regions_cause(jpeg_masks: int) -> str:
+    """What values between the ends spread through whole regions are consistent with, no
+    closing full stop: in ``jpeg_masks`` JPEG files also a label map (class or object
+    numbers), whose every region compression moves off its number (ids 1..137 saved as JPEG:
+    9 % of such values on edges)."""
+    if not jpeg_masks:
+        return f"consistent with {REGIONS_CAUSES}"
+    return (f"consistent with {REGIONS_CAUSES}, or, in the {plural(jpeg_masks, 'JPEG mask')}, "
+            "with label maps (class or object numbers) whose regions JPEG compression moved "
+            "off their numbers")
+
 #: Why a mask holds values strictly between 0 and 1, by where those values sit
 #: (:func:`unetdiag.diag.checks.masks.non_binary_reading`).
 NON_BINARY_CAUSES = {

@@ -55,6 +55,7 @@ class SoftValues:
         scale, bottom, top, threshold: the scale recognised, its two ends and the threshold
             the decoder applied (``v > threshold`` is bright).
         polarity: which end is the foreground (``"bright"``: ``top``).
+        lossy: the file is stored lossily (JPEG).
     """
 
     pixels: int
@@ -69,6 +70,7 @@ class SoftValues:
     top: float
     threshold: float
     polarity: str
+    lossy: bool = False
 
 
 def measure_soft_values(inspected: InspectedMask) -> SoftValues | None:
@@ -102,7 +104,8 @@ def measure_soft_values(inspected: InspectedMask) -> SoftValues | None:
         between=count, between_foreground=int(np.count_nonzero(decoded & between)),
         foreground=int(np.count_nonzero(decoded)), soft_foreground=float(unit.sum()),
         on_edges=edge * count, in_rims=rim * count, scale=encoding.scale, bottom=bottom,
-        top=top, threshold=encoding.threshold, polarity=encoding.polarity)
+        top=top, threshold=encoding.threshold, polarity=encoding.polarity,
+        lossy=encoding.lossy)
 
 
 def _unit_share(plane: np.ndarray, bottom: float, top: float, polarity: str) -> np.ndarray:
@@ -156,6 +159,7 @@ def soft_values_evidence(soft: Mapping[str, SoftValues], masks: int) -> dict:
     worst = sorted(soft, key=lambda path: (-soft[path].between / soft[path].pixels, path))
     return {
         "masks": len(rows), "masks_decoded": masks, "pixels": pixels,
+        "jpeg_masks": sum(row.lossy for row in rows),
         "pixels_between": between, "between_fraction": between / pixels,
         "between_decoded_foreground": between_foreground,
         "thresholds": [{"scale": scale, "bottom": bottom, "top": top, "threshold": threshold,

@@ -7,7 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from unetdiag.diag.checks.edges import RIM_RADIUS
-from unetdiag.diag.checks.masks_wording import ON_OBJECT_EDGES, SOFT_VALUES_FIX, fading_values
+from unetdiag.diag.checks.masks_wording import (
+    ON_OBJECT_EDGES,
+    SOFT_VALUES_FIX,
+    fading_values,
+    regions_cause,
+)
 from unetdiag.diag.checks.sentences import Sentences
 from unetdiag.diag.wording.text import percent, plural, verb
 
@@ -43,7 +48,7 @@ def _reading(evidence: Mapping, ends: str) -> str:
         return f"{edge:.0%} of them lie " + fading_values(rim, ends)
     if reading == "regions":
         return (f"Only {edge:.0%} of them sit {ON_OBJECT_EDGES}; the rest are spread through "
-                "whole regions: soft labels, probability maps, or photographs used as masks.")
+                f"whole regions: {regions_cause(evidence['jpeg_masks'])}.")
     if reading == "resampling":
         return (f"{edge:.0%} of them sit {ON_OBJECT_EDGES} and {rim:.0%} within {RIM_RADIUS} "
                 f"pixels of a pixel at {ends}: the thin rim that JPEG, anti-aliased drawing "
