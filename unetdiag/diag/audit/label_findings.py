@@ -21,6 +21,7 @@ from unetdiag.diag.audit.label_map_sentences import (
     nodata_clause,
     nodata_sentence,
     ring_sentence,
+    scale_classes_sentence,
     voc_grey_note,
     void_sentence,
 )
@@ -35,6 +36,7 @@ from unetdiag.diag.audit.label_values_wording import (
     value_table,
 )
 from unetdiag.diag.audit.label_verdict import LabelVerdict
+from unetdiag.diag.audit.labels import readings_by_scale
 from unetdiag.diag.audit.stroke_wording import stroke_choice
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.audit.two_levels import two_levels_finding
@@ -53,6 +55,18 @@ from unetdiag.diag.wording.text import (
 )
 
 IGNORE_LABEL = 255
+
+
+def in_force_sentence(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy) -> str:
+    """Which values the policy in force makes foreground, background and ignored; per scale
+    where it reads a value differently on the label maps of two scales."""
+    what = f"the policy in force ({policy.describe()})"
+    readings = readings_by_scale(tally, verdict, policy)
+    if readings:
+        return scale_classes_sentence(verdict, readings, what)
+    if verdict.masks < int(tally.columns["mask_read"].sum()):
+        what += f", in {verb(verdict.masks, 'this', 'these')} {plural(verdict.masks, 'mask')}"
+    return classes_sentence(verdict, "in_force", what)
 
 
 def _specks(verdict: LabelVerdict) -> bool:
@@ -96,12 +110,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
                    f"{ring_sentence(verdict)}{contour_sentence(verdict)}"
                    f"{frame_sentence(verdict)}"
                    f"{voc_grey_note(verdict)}{reading_sentence(verdict)} "
-                   + classes_sentence(verdict, "in_force", f"the policy in force "
-                                       f"({policy.describe()})"
-                                       + (f", in {verb(verdict.masks, 'this', 'these')} "
-                                          f"{plural(verdict.masks, 'mask')}"
-                                          if verdict.masks < int(tally.columns["mask_read"].sum())
-                                          else "")))
+                   + in_force_sentence(tally, verdict, policy))
     explanation += kept_sentence(verdict)
     proposal = verdict.proposal
     every_object_in_force = verdict.numbered_objects_possible and all(

@@ -7,12 +7,15 @@ Moved out of :mod:`unetdiag.diag.audit.label_findings`, unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from unetdiag.diag.audit.frame_wording import FRAME_LIES, frame_image_sentence
 from unetdiag.diag.audit.label_readings import ring_foreground_share
 from unetdiag.diag.audit.label_values_wording import (
     value_names,
 )
 from unetdiag.diag.audit.label_verdict import LabelVerdict
+from unetdiag.diag.audit.labels import ScaleReading
 from unetdiag.diag.audit.voc_grey import verdict_voc_grey, voc_grey_sentence
 from unetdiag.diag.checks.label_maps import (
     PALETTE_VOID,
@@ -27,15 +30,31 @@ from unetdiag.diag.wording.text import (
 )
 
 
+def _class_parts(verdict: LabelVerdict, classes: Mapping[int, str]) -> str:
+    """``"0..127 are background; 128 is foreground"``: values grouped by ``classes``."""
+    groups: dict[str, list[int]] = {"foreground": [], "background": [], "ignored": []}
+    for value, kind in classes.items():
+        groups[kind].append(value)
+    return "; ".join(f"{value_names(verdict, values)} {verb(len(values), 'is', 'are')} {kind}"
+                     for kind, values in groups.items() if values)
+
+
 def classes_sentence(verdict: LabelVerdict, field: str, what: str) -> str:
     """Which values ``what`` (the policy in force, the proposal) makes foreground, background
     and ignored."""
-    groups: dict[str, list[int]] = {"foreground": [], "background": [], "ignored": []}
-    for entry in verdict.values:
-        groups[getattr(entry, field)].append(entry.value)
-    parts = [f"{value_names(verdict, values)} {verb(len(values), 'is', 'are')} {kind}"
-             for kind, values in groups.items() if values]
-    return f"Under {what}, " + "; ".join(parts) + "."
+    classes = {entry.value: getattr(entry, field) for entry in verdict.values}
+    return f"Under {what}, {_class_parts(verdict, classes)}."
+
+
+def scale_classes_sentence(verdict: LabelVerdict, readings: Sequence[ScaleReading],
+                           what: str) -> str:
+    """:func:`classes_sentence` per scale, when ``what`` reads a value differently on the
+    label maps of two scales (:func:`~unetdiag.diag.audit.labels.readings_by_scale`)."""
+    parts = [f"in the {plural(reading.masks, 'mask')} on the {reading.scale} scale "
+             f"(threshold {reading.threshold:g}), {_class_parts(verdict, reading.classes)}"
+             for reading in readings]
+    return (f"Under {what}, a value is not read alike in every mask: " + "; ".join(parts)
+            + ".")
 
 
 def void_sentence(verdict: LabelVerdict) -> str:

@@ -53,6 +53,7 @@ none. Two colours that are a colormap's ends (``plt.imsave`` of a 0/1 mask) are 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -108,13 +109,63 @@ def _classes(policy: MaskPolicy, values: list[int], scale: str,
     channel, as the decoder reads it)."""
     planes = {value: max(colour_rgb(value)) if colour else value for value in values}
     palette = scale == "palette"
-    # the decoder's midpoint leaves the ignored values out of the scale; so does this
-    kept = [plane for value, plane in planes.items()
-            if value not in policy.ignore_values] or list(planes.values())
-    threshold = resolve_threshold(np.array([min(kept), max(kept)]), scale, policy)
+    threshold = _threshold(policy, planes, scale)
     rule = ValueRule(policy, palette)
     return {value: rule.value_class(plane, threshold, policy.polarity)
             for value, plane in planes.items()}
+
+
+def _threshold(policy: MaskPolicy, planes: dict[int, int], scale: str) -> float:
+    """The threshold the decoder applies on this scale to masks holding these values
+    (value -> the plane's value it is read by)."""
+    # the decoder's midpoint leaves the ignored values out of the scale; so does this
+    kept = [plane for value, plane in planes.items()
+            if value not in policy.ignore_values] or list(planes.values())
+    return float(resolve_threshold(np.array([min(kept), max(kept)]), scale, policy))
+
+
+@dataclass(frozen=True)
+class ScaleReading:
+    """What a policy makes of the values held by the label maps of one scale.
+
+    Attributes:
+        scale: the masks' scale (``"uint8"``, ``"uint8_labels"``...).
+        masks: how many label maps are on it.
+        threshold: the threshold the decoder applies on it.
+        classes: each value those masks hold -> what the policy makes of it there.
+    """
+
+    scale: str
+    masks: int
+    threshold: float
+    classes: dict[int, ValueClass]
+
+
+def readings_by_scale(tally: AuditTally, verdict: LabelVerdict,
+                      policy: MaskPolicy) -> tuple[ScaleReading, ...]:
+    """Per scale of the grey label maps (commonest first), what ``policy`` makes of the values
+    they hold, when it reads a value differently on two of them (ADE20K-like class maps: a
+    scene of many classes on ``uint8_labels``, threshold 255, one of few on ``uint8``,
+    127.5); () when one reading holds for every mask, as the verdict's ``in_force`` says."""
+    if verdict.colour:
+        return ()
+    by_scale: dict[str, list[int]] = {}
+    for index in verdict.indices.tolist():
+        scale = tally.encodings[tally.encoding_ids[index]].scale
+        by_scale.setdefault(scale, []).append(index)
+    if len(by_scale) < 2:
+        return ()
+    values = [entry.value for entry in verdict.values]
+    readings = []
+    for scale, indices in sorted(by_scale.items(), key=lambda item: -len(item[1])):
+        held = {value for index in indices for value in tally.label_counts.get(index, {})}
+        classes = _classes(policy, values, scale)
+        threshold = _threshold(policy, {value: value for value in values}, scale)
+        readings.append(ScaleReading(scale, len(indices), threshold,
+                                     {value: classes[value] for value in sorted(held)}))
+    split = any(len({reading.classes[value] for reading in readings
+                     if value in reading.classes}) > 1 for value in values)
+    return tuple(readings) if split else ()
 
 
 def _scale_of(tally: AuditTally, indices: np.ndarray) -> tuple[str, bool]:
