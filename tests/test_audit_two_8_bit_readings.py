@@ -53,13 +53,19 @@ def test_label_map_says_per_reading_which_values_the_policy_makes_foreground(tmp
     """mask.label_map said one reading for every mask ("31 values ... are background"), true
     of the masks read as label numbers only: 140 is foreground in those read as grey levels."""
     images, masks = write_mask_pairs(tmp_path, [_classes(MANY), _classes(FEW)] * 2)
-    text = finding(audit_pairs(images, masks), "mask.label_map").explanation
+    label_map = finding(audit_pairs(images, masks), "mask.label_map")
+    text = label_map.explanation
+    assert [(row["scale"], row["masks"], row["threshold"], row["classes"]["140"])
+            for row in label_map.evidence["in_force_by_scale"]] == [
+        ("uint8_labels", 2, 255.0, "background"), ("uint8", 2, 127.5, "foreground")]
     assert "a value is not read alike in every mask: in the 2 masks on the uint8_labels " \
         "scale (threshold 255), 31 values (0, 1, 2, 3" in text
     assert "in the 2 masks on the uint8 scale (threshold 127.5), 140 is foreground; 0, 1 and " \
         "3 are background." in text
     # one reading for every mask: one statement, as before
     alike = write_mask_pairs(tmp_path / "alike", [_classes(MANY)] * 2)
-    text = finding(audit_pairs(*alike), "mask.label_map").explanation
+    label_map = finding(audit_pairs(*alike), "mask.label_map")
+    text = label_map.explanation
+    assert label_map.evidence["in_force_by_scale"] is None
     assert "not read alike" not in text and "31 values (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, " \
         "11, ...) are background." in text

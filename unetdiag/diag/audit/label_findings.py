@@ -36,7 +36,7 @@ from unetdiag.diag.audit.label_values_wording import (
     value_table,
 )
 from unetdiag.diag.audit.label_verdict import LabelVerdict
-from unetdiag.diag.audit.labels import readings_by_scale
+from unetdiag.diag.audit.labels import ScaleReading, readings_by_scale
 from unetdiag.diag.audit.stroke_wording import stroke_choice
 from unetdiag.diag.audit.tally import AuditTally
 from unetdiag.diag.audit.two_levels import two_levels_finding
@@ -57,11 +57,12 @@ from unetdiag.diag.wording.text import (
 IGNORE_LABEL = 255
 
 
-def in_force_sentence(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy) -> str:
+def in_force_sentence(tally: AuditTally, verdict: LabelVerdict, policy: MaskPolicy,
+                      readings: tuple[ScaleReading, ...]) -> str:
     """Which values the policy in force makes foreground, background and ignored; per scale
-    where it reads a value differently on the label maps of two scales."""
+    (``readings``, :func:`~unetdiag.diag.audit.labels.readings_by_scale`) where it reads a
+    value differently on the label maps of two scales."""
     what = f"the policy in force ({policy.describe()})"
-    readings = readings_by_scale(tally, verdict, policy)
     if readings:
         return scale_classes_sentence(verdict, readings, what)
     if verdict.masks < int(tally.columns["mask_read"].sum()):
@@ -88,6 +89,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
     if verdict.two_level is not None:
         return two_levels_finding(verdict, tally, policy, kept_clause(verdict))
     held = held_values(verdict)
+    by_scale = readings_by_scale(tally, verdict, policy)
     kind = ("palette label maps" if verdict.palette else
             "colour-coded label maps" if verdict.colour else "label maps")
     masks_phrase = (f"{plural(verdict.masks, 'mask')} {verb(verdict.masks, 'is a', 'are')} "
@@ -110,7 +112,7 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
                    f"{ring_sentence(verdict)}{contour_sentence(verdict)}"
                    f"{frame_sentence(verdict)}"
                    f"{voc_grey_note(verdict)}{reading_sentence(verdict)} "
-                   + in_force_sentence(tally, verdict, policy))
+                   + in_force_sentence(tally, verdict, policy, by_scale))
     explanation += kept_sentence(verdict)
     proposal = verdict.proposal
     every_object_in_force = verdict.numbered_objects_possible and all(
@@ -183,6 +185,12 @@ def label_map_finding(verdict: LabelVerdict, tally: AuditTally, policy: MaskPoli
         "mask.label_map", severity,
         f"{masks_phrase} holding {held}", explanation, fix,
         {**verdict.to_evidence(), "values_text": held, "policy": policy.to_dict(),
+         # the values' in_force above is the commonest scale's reading; these, every scale's
+         "in_force_by_scale": [{"scale": reading.scale, "masks": reading.masks,
+                                "threshold": reading.threshold,
+                                "classes": {str(value): kind
+                                            for value, kind in reading.classes.items()}}
+                               for reading in by_scale] or None,
          "nodata_text": nodata_clause(verdict) or None,
          "numbered_objects_choice": numbered_objects_choice(policy)
          if verdict.numbered_objects_possible and undecided else None,
