@@ -155,6 +155,7 @@ def regions_cause(jpeg_masks: int) -> str:
             "with label maps (class or object numbers) whose regions JPEG compression moved "
             "off their numbers")
 
+
 #: Why a mask holds values strictly between 0 and 1, by where those values sit
 #: (:func:`unetdiag.diag.checks.masks.non_binary_reading`).
 NON_BINARY_CAUSES = {
