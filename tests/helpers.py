@@ -185,3 +185,18 @@ def one_convolution_model(path: Path) -> Path:
     inputs = keras.Input((16, 16, 1))
     keras.Model(inputs, keras.layers.Conv2D(1, 1, activation="sigmoid")(inputs)).save(path)
     return path
+
+
+def numbered_discs(numbers, radius: int = 6):
+    """A 252 x 252 uint8 label map of 140 discs of ``radius`` in 21-px slots, in reading order,
+    the k-th holding ``numbers[k % len(numbers)]`` (``range(1, 141)``: objects numbered 1..140)."""
+    import numpy as np
+
+    labels = np.zeros((252, 252), np.uint8)
+    rows, columns = np.mgrid[0:21, 0:21]
+    disc = np.hypot(rows - 10, columns - 10) <= radius
+    for offset in range(140):
+        row, column = divmod(offset, 12)
+        labels[row * 21:(row + 1) * 21, column * 21:(column + 1) * 21][disc] = (
+            numbers[offset % len(numbers)])
+    return labels

@@ -6,21 +6,9 @@ the 8-bit ids' refusal then contradicted (every number background, none split at
 
 from __future__ import annotations
 
-import numpy as np
-from helpers import audit_pairs, finding, write_mask_pairs
+from helpers import audit_pairs, finding, numbered_discs, write_mask_pairs
 
 from unetdiag.diag.data.policy import MaskPolicy
-
-
-def _ids_past_127() -> np.ndarray:
-    """Objects numbered 1..140 in reading order (discs of radius 6 in 21-px slots), uint8."""
-    labels = np.zeros((252, 252), np.uint8)
-    rows, columns = np.mgrid[0:21, 0:21]
-    disc = np.hypot(rows - 10, columns - 10) <= 6
-    for offset in range(140):
-        row, column = divmod(offset, 12)
-        labels[row * 21:(row + 1) * 21, column * 21:(column + 1) * 21][disc] = offset + 1
-    return labels
 
 
 def test_the_default_policy_names_the_thresholds_that_are_no_midpoint():
@@ -32,7 +20,7 @@ def test_the_default_policy_names_the_thresholds_that_are_no_midpoint():
 
 
 def test_the_8_bit_ids_refusal_names_the_threshold_it_applied(tmp_path):
-    report = audit_pairs(*write_mask_pairs(tmp_path, [_ids_past_127()] * 2))
+    report = audit_pairs(*write_mask_pairs(tmp_path, [numbered_discs(range(1, 141))] * 2))
     for found in (finding(report, "mask.decodes_empty"), finding(report, "mask.label_map"),
                   finding(report, "mask.encodings")):
         said = found.explanation + found.fix

@@ -7,18 +7,8 @@ consistent with, a label map among them for JPEG files."""
 from __future__ import annotations
 
 import numpy as np
-from helpers import audit_pairs, finding
+from helpers import audit_pairs, finding, numbered_discs
 from PIL import Image
-
-
-def _ids() -> np.ndarray:
-    labels = np.zeros((252, 252), np.uint8)
-    rows, columns = np.mgrid[0:21, 0:21]
-    disc = np.hypot(rows - 10, columns - 10) <= 8
-    for offset in range(140):
-        row, column = divmod(offset, 12)
-        labels[row * 21:(row + 1) * 21, column * 21:(column + 1) * 21][disc] = offset + 1
-    return labels
 
 
 def test_jpeg_object_numbers_are_named_among_the_causes(tmp_path):
@@ -27,7 +17,8 @@ def test_jpeg_object_numbers_are_named_among_the_causes(tmp_path):
     masks.mkdir()
     for number in range(3):
         Image.fromarray(np.full((252, 252), 90, np.uint8)).save(images / f"{number}.png")
-        Image.fromarray(_ids()).save(masks / f"{number}.jpg", quality=90)
+        Image.fromarray(numbered_discs(range(1, 141), radius=8)).save(
+            masks / f"{number}.jpg", quality=90)
     non_binary = finding(audit_pairs(images, masks), "mask.non_binary")
     assert non_binary.evidence["share_on_edges"] < 0.5
     assert ("consistent with soft labels, probability maps, or photographs used as masks, or, "

@@ -8,34 +8,20 @@ proposes one policy for every mask."""
 
 from __future__ import annotations
 
-import numpy as np
-from helpers import audit_pairs, finding, ids, write_mask_pairs
+from helpers import audit_pairs, finding, ids, numbered_discs, write_mask_pairs
 
 from unetdiag.diag.data.decoding import inspect_mask_values
 from unetdiag.diag.data.policy import MaskPolicy
-
-
-def _classes(numbers: list[int]) -> np.ndarray:
-    """140 discs of radius 6 in 21-px slots, given the class numbers in turn, uint8."""
-    labels = np.zeros((252, 252), np.uint8)
-    rows, columns = np.mgrid[0:21, 0:21]
-    disc = np.hypot(rows - 10, columns - 10) <= 6
-    for offset in range(140):
-        row, column = divmod(offset, 12)
-        labels[row * 21:(row + 1) * 21, column * 21:(column + 1) * 21][disc] = (
-            numbers[offset % len(numbers)])
-    return labels
-
 
 MANY = [*range(1, 30), 140]  # a scene of 30 classes, 140 among them
 FEW = [1, 3, 140]  # a scene of 3
 
 
 def test_class_maps_on_two_8_bit_readings_are_told_apart_by_threshold(tmp_path):
-    scales = {inspect_mask_values(_classes(numbers), "PNG", "L", MaskPolicy()).encoding.scale
+    scales = {inspect_mask_values(numbered_discs(numbers), "PNG", "L", MaskPolicy()).encoding.scale
               for numbers in (MANY, FEW)}
     assert scales == {"uint8", "uint8_labels"}
-    images, masks = write_mask_pairs(tmp_path, [_classes(MANY), _classes(FEW)] * 2)
+    images, masks = write_mask_pairs(tmp_path, [numbered_discs(MANY), numbered_discs(FEW)] * 2)
     report = audit_pairs(images, masks)
     mixed = finding(report, "mask.mixed_scales")
     assert mixed.severity.value == "warning"
@@ -52,7 +38,7 @@ def test_class_maps_on_two_8_bit_readings_are_told_apart_by_threshold(tmp_path):
 def test_label_map_says_per_reading_which_values_the_policy_makes_foreground(tmp_path):
     """mask.label_map said one reading for every mask ("31 values ... are background"), true
     of the masks read as label numbers only: 140 is foreground in those read as grey levels."""
-    images, masks = write_mask_pairs(tmp_path, [_classes(MANY), _classes(FEW)] * 2)
+    images, masks = write_mask_pairs(tmp_path, [numbered_discs(MANY), numbered_discs(FEW)] * 2)
     label_map = finding(audit_pairs(images, masks), "mask.label_map")
     text = label_map.explanation
     assert [(row["scale"], row["masks"], row["threshold"], row["classes"]["140"])
@@ -63,7 +49,7 @@ def test_label_map_says_per_reading_which_values_the_policy_makes_foreground(tmp
     assert "in the 2 masks on the uint8 scale (threshold 127.5), 140 is foreground; 0, 1 and " \
         "3 are background." in text
     # one reading for every mask: one statement, as before
-    alike = write_mask_pairs(tmp_path / "alike", [_classes(MANY)] * 2)
+    alike = write_mask_pairs(tmp_path / "alike", [numbered_discs(MANY)] * 2)
     label_map = finding(audit_pairs(*alike), "mask.label_map")
     text = label_map.explanation
     assert label_map.evidence["in_force_by_scale"] is None
